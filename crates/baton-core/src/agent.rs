@@ -1,0 +1,414 @@
+//! How Baton reaches an agent (its endpoint configuration) and how that agent is doing (health).
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::error::ConfigError;
+
+pub const DEFAULT_POLL_INTERVAL_MS: u64 = 2_000;
+pub const DEFAULT_TIMEOUT_MS: u64 = 1_500;
+pub const MIN_POLL_INTERVAL_MS: u64 = 250;
+pub const MAX_POLL_INTERVAL_MS: u64 = 3_600_000;
+pub const MIN_TIMEOUT_MS: u64 = 100;
+pub const MAX_NAME_LEN: usize = 80;
+/// Default cap on one status answer's body.
+pub const DEFAULT_BODY_CAP_BYTES: u64 = 4 * 1024 * 1024;
+
+/// Which protocol Baton speaks to an agent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum AdapterKind {
+    /// The native `baton/1` protocol.
+    #[default]
+    Baton,
+}
+
+/// What the user types in to add or edit an agent. Tokens are never part of it: they live in
+/// the OS keyring, keyed by the agent id.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct AgentDraft {
+    pub name: String,
+    pub base_url: String,
+    pub poll_interval_ms: u64,
+    pub timeout_ms: u64,
+    #[serde(default)]
+    pub adapter: AdapterKind,
+}
+
+impl AgentDraft {
+    pub fn new(name: impl Into<String>, base_url: impl Into<String>) -> Self {
+        AgentDraft {
+            name: name.into(),
+            base_url: base_url.into(),
+            poll_interval_ms: DEFAULT_POLL_INTERVAL_MS,
+            timeout_ms: DEFAULT_TIMEOUT_MS,
+            adapter: AdapterKind::Baton,
+        }
+    }
+
+    /// Checks every field; returns all problems, in form order, so a form can show them together.
+    pub fn problems(&self) -> Vec<ConfigError> {
+        let mut problems = Vec::new();
+        let name = self.name.trim();
+        if name.is_empty() {
+            problems.push(ConfigError::EmptyName);
+        } else if name.chars().count() > MAX_NAME_LEN {
+            problems.push(ConfigError::NameTooLong { max: MAX_NAME_LEN });
+        }
+        match url::Url::parse(self.base_url.trim()) {
+            Err(err) => problems.push(ConfigError::BadUrl {
+                reason: err.to_string(),
+            }),
+            Ok(url) if url.scheme() != "http" && url.scheme() != "https" => {
+                problems.push(ConfigError::BadScheme {
+                    scheme: url.scheme().to_owned(),
+                })
+            }
+            Ok(url) if url.host_str().is_none_or(str::is_empty) => {
+                problems.push(ConfigError::BadUrl {
+                    reason: "no host".into(),
+                })
+            }
+            Ok(_) => {}
+        }
+        if !(MIN_POLL_INTERVAL_MS..=MAX_POLL_INTERVAL_MS).contains(&self.poll_interval_ms) {
+            problems.push(ConfigError::IntervalOutOfRange {
+                min_ms: MIN_POLL_INTERVAL_MS,
+                max_ms: MAX_POLL_INTERVAL_MS,
+            });
+        }
+        if self.timeout_ms < MIN_TIMEOUT_MS {
+            problems.push(ConfigError::TimeoutTooShort {
+                min_ms: MIN_TIMEOUT_MS,
+            });
+        } else if self.timeout_ms >= self.poll_interval_ms {
+            problems.push(ConfigError::TimeoutNotBelowInterval {
+                timeout_ms: self.timeout_ms,
+                interval_ms: self.poll_interval_ms,
+            });
+        }
+        problems
+    }
+
+    /// The first problem, if any.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        match self.problems().into_iter().next() {
+            Some(problem) => Err(problem),
+            None => Ok(()),
+        }
+    }
+
+    /// The base URL trimmed and without a trailing slash, the form stored.
+    pub fn normalised_base_url(&self) -> String {
+        self.base_url.trim().trim_end_matches('/').to_owned()
+    }
+}
+
+/// An agent Baton knows: the stored configuration plus its id.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct AgentConfig {
+    /// Baton's own id for the agent (stable, assigned when added).
+    pub id: i64,
+    pub name: String,
+    pub base_url: String,
+    pub poll_interval_ms: u64,
+    pub timeout_ms: u64,
+    pub adapter: AdapterKind,
+    /// True when a bearer token is stored for this agent (the token itself never leaves the keyring).
+    pub has_token: bool,
+}
+
+impl AgentConfig {
+    /// Full URL of the status endpoint, with the cursor when there is one.
+    pub fn status_url(&self, since: Option<&str>) -> String {
+        let base = self.base_url.trim_end_matches('/');
+        match since {
+            Some(cursor) if !cursor.is_empty() => {
+                let encoded: String =
+                    url::form_urlencoded::byte_serialize(cursor.as_bytes()).collect();
+                format!("{base}/{}?since={encoded}", crate::protocol::STATUS_PATH)
+            }
+            _ => format!("{base}/{}", crate::protocol::STATUS_PATH),
+        }
+    }
+
+    /// Full URL of the decisions endpoint.
+    pub fn decisions_url(&self) -> String {
+        format!(
+            "{}/{}",
+            self.base_url.trim_end_matches('/'),
+            crate::protocol::DECISIONS_PATH
+        )
+    }
+
+    /// A stable offset in `0..poll_interval_ms` for this agent's first poll, so a fleet's polls
+    /// spread over the interval instead of landing together. Same agent, same offset, every run.
+    pub fn start_offset_ms(&self) -> u64 {
+        start_offset_ms(self.id, &self.base_url, self.poll_interval_ms)
+    }
+}
+
+/// FNV-1a of the agent id and URL, reduced to `0..interval_ms`.
+pub fn start_offset_ms(id: i64, base_url: &str, interval_ms: u64) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in id.to_le_bytes().iter().chain(base_url.as_bytes()) {
+        hash ^= u64::from(*byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    if interval_ms == 0 {
+        0
+    } else {
+        hash % interval_ms
+    }
+}
+
+/// Whether Baton can currently reach an agent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum Reachability {
+    /// Not polled yet.
+    Unknown,
+    /// The last poll succeeded.
+    Up,
+    /// The last poll failed.
+    Down,
+}
+
+/// How an agent's endpoint is doing, as the poller sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct AgentHealth {
+    pub reachability: Reachability,
+    pub last_success_at: Option<DateTime<Utc>>,
+    pub last_attempt_at: Option<DateTime<Utc>>,
+    /// Round-trip time of the last successful poll.
+    pub latency_ms: Option<u64>,
+    pub consecutive_failures: u32,
+    /// The last failure, in words a person understands ("timed out after 1.5 s", "HTTP 503").
+    pub last_error: Option<String>,
+    pub last_error_at: Option<DateTime<Utc>>,
+}
+
+impl Default for AgentHealth {
+    fn default() -> Self {
+        AgentHealth {
+            reachability: Reachability::Unknown,
+            last_success_at: None,
+            last_attempt_at: None,
+            latency_ms: None,
+            consecutive_failures: 0,
+            last_error: None,
+            last_error_at: None,
+        }
+    }
+}
+
+impl AgentHealth {
+    /// The health after a successful poll.
+    pub fn succeeded(&self, at: DateTime<Utc>, latency_ms: u64) -> AgentHealth {
+        AgentHealth {
+            reachability: Reachability::Up,
+            last_success_at: Some(at),
+            last_attempt_at: Some(at),
+            latency_ms: Some(latency_ms),
+            consecutive_failures: 0,
+            last_error: self.last_error.clone(),
+            last_error_at: self.last_error_at,
+        }
+    }
+
+    /// The health after a failed poll.
+    pub fn failed(&self, at: DateTime<Utc>, error: impl Into<String>) -> AgentHealth {
+        AgentHealth {
+            reachability: Reachability::Down,
+            last_success_at: self.last_success_at,
+            last_attempt_at: Some(at),
+            latency_ms: self.latency_ms,
+            consecutive_failures: self.consecutive_failures.saturating_add(1),
+            last_error: Some(error.into()),
+            last_error_at: Some(at),
+        }
+    }
+}
+
+/// Formats a duration the way Baton's messages do: "1.5 s", "2 s", "250 ms".
+pub fn human_duration_ms(ms: u64) -> String {
+    if ms < 1_000 {
+        format!("{ms} ms")
+    } else if ms.is_multiple_of(1_000) {
+        format!("{} s", ms / 1_000)
+    } else {
+        let tenths = (ms + 50) / 100;
+        if tenths.is_multiple_of(10) {
+            format!("{} s", tenths / 10)
+        } else {
+            format!("{}.{} s", tenths / 10, tenths % 10)
+        }
+    }
+}
+
+/// Formats a byte count: "4 MiB", "512 KiB", "900 bytes".
+pub fn human_bytes(bytes: u64) -> String {
+    const KIB: u64 = 1024;
+    const MIB: u64 = 1024 * 1024;
+    if bytes >= MIB && bytes.is_multiple_of(MIB) {
+        format!("{} MiB", bytes / MIB)
+    } else if bytes >= MIB {
+        format!("{:.1} MiB", bytes as f64 / MIB as f64)
+    } else if bytes >= KIB && bytes.is_multiple_of(KIB) {
+        format!("{} KiB", bytes / KIB)
+    } else {
+        format!("{bytes} bytes")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn draft() -> AgentDraft {
+        AgentDraft::new("Researcher", "http://127.0.0.1:7700/")
+    }
+
+    #[test]
+    fn defaults_are_valid() {
+        assert_eq!(draft().validate(), Ok(()));
+        assert_eq!(draft().normalised_base_url(), "http://127.0.0.1:7700");
+    }
+
+    #[test]
+    fn every_field_is_checked() {
+        let mut d = draft();
+        d.name = "  ".into();
+        d.base_url = "ftp://x".into();
+        d.poll_interval_ms = 10;
+        d.timeout_ms = 50;
+        let problems = d.problems();
+        assert_eq!(
+            problems,
+            vec![
+                ConfigError::EmptyName,
+                ConfigError::BadScheme {
+                    scheme: "ftp".into()
+                },
+                ConfigError::IntervalOutOfRange {
+                    min_ms: 250,
+                    max_ms: 3_600_000
+                },
+                ConfigError::TimeoutTooShort { min_ms: 100 },
+            ]
+        );
+        let fields: Vec<_> = problems.iter().map(ConfigError::field).collect();
+        assert_eq!(
+            fields,
+            vec!["name", "base_url", "poll_interval_ms", "timeout_ms"]
+        );
+    }
+
+    #[test]
+    fn timeout_must_be_below_interval() {
+        let mut d = draft();
+        d.timeout_ms = 2_000;
+        assert_eq!(
+            d.validate(),
+            Err(ConfigError::TimeoutNotBelowInterval {
+                timeout_ms: 2_000,
+                interval_ms: 2_000
+            })
+        );
+        assert_eq!(
+            d.validate().unwrap_err().to_string(),
+            "timeout (2000 ms) must be below the poll interval (2000 ms)"
+        );
+        d.timeout_ms = 1_999;
+        assert_eq!(d.validate(), Ok(()));
+    }
+
+    #[test]
+    fn junk_urls_are_rejected() {
+        for url in ["", "not a url", "127.0.0.1:7700", "http://"] {
+            let mut d = draft();
+            d.base_url = url.into();
+            assert!(
+                matches!(d.validate(), Err(ConfigError::BadUrl { .. })),
+                "{url:?} gave {:?}",
+                d.validate()
+            );
+        }
+        let mut d = draft();
+        d.name = "x".repeat(81);
+        assert_eq!(d.validate(), Err(ConfigError::NameTooLong { max: 80 }));
+    }
+
+    fn config(id: i64, url: &str) -> AgentConfig {
+        AgentConfig {
+            id,
+            name: "a".into(),
+            base_url: url.into(),
+            poll_interval_ms: 2_000,
+            timeout_ms: 1_500,
+            adapter: AdapterKind::Baton,
+            has_token: false,
+        }
+    }
+
+    #[test]
+    fn urls_are_built_with_an_encoded_cursor() {
+        let a = config(1, "http://h:1/base/");
+        assert_eq!(a.status_url(None), "http://h:1/base/baton/v1/status");
+        assert_eq!(a.status_url(Some("")), "http://h:1/base/baton/v1/status");
+        assert_eq!(
+            a.status_url(Some("a b&c")),
+            "http://h:1/base/baton/v1/status?since=a+b%26c"
+        );
+        assert_eq!(a.decisions_url(), "http://h:1/base/baton/v1/decisions");
+    }
+
+    #[test]
+    fn start_offsets_are_stable_in_range_and_spread() {
+        let offsets: Vec<u64> = (1..=50)
+            .map(|id| config(id, "http://127.0.0.1:7700").start_offset_ms())
+            .collect();
+        let again: Vec<u64> = (1..=50)
+            .map(|id| config(id, "http://127.0.0.1:7700").start_offset_ms())
+            .collect();
+        assert_eq!(offsets, again);
+        assert!(offsets.iter().all(|&o| o < 2_000));
+        let distinct: std::collections::HashSet<_> = offsets.iter().map(|o| o / 200).collect();
+        assert!(
+            distinct.len() >= 7,
+            "50 agents should land in most of 10 slices, got {distinct:?}"
+        );
+        assert_eq!(start_offset_ms(1, "x", 0), 0);
+    }
+
+    #[test]
+    fn health_moves_between_up_and_down() {
+        let t0 = Utc::now();
+        let h = AgentHealth::default()
+            .failed(t0, "HTTP 503")
+            .failed(t0, "HTTP 503");
+        assert_eq!(h.reachability, Reachability::Down);
+        assert_eq!(h.consecutive_failures, 2);
+        let h = h.succeeded(t0, 12);
+        assert_eq!(h.reachability, Reachability::Up);
+        assert_eq!(h.consecutive_failures, 0);
+        assert_eq!(h.latency_ms, Some(12));
+        assert_eq!(
+            h.last_error.as_deref(),
+            Some("HTTP 503"),
+            "the last error stays visible"
+        );
+    }
+
+    #[test]
+    fn durations_and_sizes_read_naturally() {
+        assert_eq!(human_duration_ms(1_500), "1.5 s");
+        assert_eq!(human_duration_ms(2_000), "2 s");
+        assert_eq!(human_duration_ms(250), "250 ms");
+        assert_eq!(human_duration_ms(1_999), "2 s");
+        assert_eq!(human_bytes(4 * 1024 * 1024), "4 MiB");
+        assert_eq!(human_bytes(512 * 1024), "512 KiB");
+        assert_eq!(human_bytes(900), "900 bytes");
+    }
+}

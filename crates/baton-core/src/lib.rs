@@ -1,0 +1,16 @@
+//! Baton's domain model. Pure code: no async runtime, no database, no UI toolkit.
+//!
+//! * [`protocol`]: the `baton/1` status document an agent serves, and its parser.
+//! * [`agent`]: how Baton reaches an agent (endpoint config) and how that agent is doing (health).
+//! * [`task`]: task states and the board columns they land in.
+//! * [`backoff`]: the retry schedule used while an endpoint fails.
+//! * [`views`]: the read models the UI shows (exported to TypeScript with ts-rs).
+
+pub mod agent;
+pub mod backoff;
+pub mod error;
+pub mod protocol;
+pub mod task;
+pub mod views;
+
+pub use error::{ConfigError, ProtocolError};

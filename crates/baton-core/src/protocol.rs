@@ -1,0 +1,379 @@
+//! The native `baton/1` protocol: the status document an agent serves at
+//! `GET {base}/baton/v1/status?since={cursor}`, and the decision Baton posts back.
+//! The normative description is `docs/protocol.md`; `docs/protocol.schema.json` is its schema.
+
+use std::collections::{BTreeMap, HashSet};
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use ts_rs::TS;
+
+use crate::error::ProtocolError;
+use crate::task::TaskState;
+
+/// The protocol name every status document must carry.
+pub const PROTOCOL: &str = "baton/1";
+/// Path of the status endpoint, relative to the agent's base URL.
+pub const STATUS_PATH: &str = "baton/v1/status";
+/// Path of the decisions endpoint, relative to the agent's base URL.
+pub const DECISIONS_PATH: &str = "baton/v1/decisions";
+/// Longest id (agent, task) Baton accepts, in bytes.
+pub const MAX_ID_LEN: usize = 256;
+/// Longest title Baton accepts, in bytes.
+pub const MAX_TITLE_LEN: usize = 2000;
+
+/// One answer of an agent's status endpoint.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StatusDocument {
+    pub protocol: String,
+    pub agent: AgentInfo,
+    #[serde(default)]
+    pub tasks: Vec<Task>,
+    #[serde(default)]
+    pub events: Vec<Event>,
+    #[serde(default)]
+    pub usage: Vec<UsageReport>,
+    /// Opaque position after the last event in `events`; sent back as `since` on the next poll.
+    pub cursor: String,
+}
+
+/// What the agent says about itself.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AgentInfo {
+    pub id: String,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub version: Option<String>,
+    #[serde(default)]
+    pub state: Option<AgentState>,
+    #[serde(default)]
+    pub detail: Option<String>,
+}
+
+/// The agent's own overall state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum AgentState {
+    Idle,
+    Working,
+    Blocked,
+    Error,
+}
+
+/// One unit of an agent's work, as the agent currently sees it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Task {
+    pub id: String,
+    pub title: String,
+    pub state: TaskState,
+    #[serde(default)]
+    pub created_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub updated_at: Option<DateTime<Utc>>,
+    /// When the task entered its current state; Baton uses the time it first saw the state if absent.
+    #[serde(default)]
+    pub state_since: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub depends_on: Vec<String>,
+    #[serde(default)]
+    pub trigger: Option<String>,
+    #[serde(default)]
+    pub reads: Vec<String>,
+    #[serde(default)]
+    pub writes: Vec<String>,
+    #[serde(default)]
+    pub output: Option<String>,
+    #[serde(default)]
+    pub next_stage: Option<String>,
+    #[serde(default)]
+    pub detail: Option<String>,
+}
+
+/// What kind of thing an event records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum EventKind {
+    State,
+    Write,
+    Read,
+    Trigger,
+    Handoff,
+    NeedsApproval,
+    Claim,
+    ApiCall,
+}
+
+impl EventKind {
+    pub const ALL: [EventKind; 8] = [
+        EventKind::State,
+        EventKind::Write,
+        EventKind::Read,
+        EventKind::Trigger,
+        EventKind::Handoff,
+        EventKind::NeedsApproval,
+        EventKind::Claim,
+        EventKind::ApiCall,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventKind::State => "state",
+            EventKind::Write => "write",
+            EventKind::Read => "read",
+            EventKind::Trigger => "trigger",
+            EventKind::Handoff => "handoff",
+            EventKind::NeedsApproval => "needs_approval",
+            EventKind::Claim => "claim",
+            EventKind::ApiCall => "api_call",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<EventKind> {
+        EventKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+/// Something an agent did at a moment. `seq` increases strictly per agent.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Event {
+    pub seq: u64,
+    pub at: DateTime<Utc>,
+    pub kind: EventKind,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub task_id: Option<String>,
+    /// The resource URI acted on (`write`, `read`, `trigger`, `handoff`, optional otherwise).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource: Option<String>,
+    /// `state`: the task's new state.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<TaskState>,
+    /// `handoff`: the receiving agent's id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<String>,
+    /// `claim`: the key the agent states a value for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    /// `claim`: the value stated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<Value>,
+    /// `api_call`: the API called, e.g. `openai`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api: Option<String>,
+    /// `api_call`: the HTTP status the agent received.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+    /// `api_call`: the response headers the agent received (rate-limit headers at least).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub headers: Option<BTreeMap<String, String>>,
+    /// `api_call`: tokens used by the call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tokens: Option<u64>,
+    /// `handoff`: the handed-off payload; `needs_approval`: options offered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payload: Option<Value>,
+    /// A human-readable line (the question, for `needs_approval`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+}
+
+/// Aggregated API usage the agent reports for one window.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UsageReport {
+    pub api: String,
+    #[serde(default)]
+    pub key: Option<String>,
+    pub window_start: DateTime<Utc>,
+    pub window_seconds: u32,
+    #[serde(default)]
+    pub requests: u64,
+    #[serde(default)]
+    pub tokens: u64,
+    /// Responses with HTTP 429 in the window.
+    #[serde(default)]
+    pub rate_limited: u64,
+}
+
+/// The body Baton POSTs to `{base}/baton/v1/decisions`, with header `Idempotency-Key: {decision_id}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DecisionDelivery {
+    pub decision_id: String,
+    #[serde(default)]
+    pub escalation_id: Option<String>,
+    #[serde(default)]
+    pub task_id: Option<String>,
+    /// `approve`, `reject`, `retry`, `reassign`, `dismiss`, …
+    pub action: String,
+    #[serde(default)]
+    pub note: Option<String>,
+    pub decided_by: String,
+    pub decided_at: DateTime<Utc>,
+}
+
+/// What an agent answers to a decision POST.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DecisionAck {
+    pub accepted: bool,
+    /// True when the agent had already applied a decision with this idempotency key.
+    #[serde(default)]
+    pub duplicate: bool,
+}
+
+/// Parses and checks one status endpoint answer.
+pub fn parse_status(body: &[u8]) -> Result<StatusDocument, ProtocolError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Err(ProtocolError::EmptyBody);
+    }
+    let doc: StatusDocument = match serde_json::from_slice(body) {
+        Ok(doc) => doc,
+        Err(err) => return Err(explain_json_error(body, &err)),
+    };
+    validate(&doc)?;
+    Ok(doc)
+}
+
+fn explain_json_error(body: &[u8], err: &serde_json::Error) -> ProtocolError {
+    use serde_json::error::Category;
+    let (line, column) = (err.line(), err.column());
+    match err.classify() {
+        Category::Syntax | Category::Io => ProtocolError::NotJson { line, column },
+        Category::Eof => ProtocolError::Truncated { line, column },
+        Category::Data => {
+            // A well-formed document of another protocol deserves a better word than "wrong shape".
+            #[derive(Deserialize)]
+            struct Probe {
+                protocol: Option<Value>,
+            }
+            if let Ok(Probe {
+                protocol: Some(found),
+            }) = serde_json::from_slice::<Probe>(body)
+            {
+                if found.as_str() != Some(PROTOCOL) {
+                    let found = found
+                        .as_str()
+                        .map(str::to_owned)
+                        .unwrap_or_else(|| found.to_string());
+                    return ProtocolError::UnsupportedProtocol { found };
+                }
+            }
+            let message = err.to_string();
+            // serde_json appends " at line L column C"; keep the wording short and uniform.
+            let message = message
+                .rsplit_once(" at line ")
+                .map(|(head, _)| head.to_owned())
+                .unwrap_or(message);
+            ProtocolError::WrongShape {
+                detail: format!("{message} at line {line} col {column}"),
+            }
+        }
+    }
+}
+
+fn invalid(detail: impl Into<String>) -> ProtocolError {
+    ProtocolError::Invalid {
+        detail: detail.into(),
+    }
+}
+
+fn check_id(what: &str, id: &str) -> Result<(), ProtocolError> {
+    if id.trim().is_empty() {
+        return Err(invalid(format!("{what} is empty")));
+    }
+    if id.len() > MAX_ID_LEN {
+        return Err(invalid(format!("{what} is longer than {MAX_ID_LEN} bytes")));
+    }
+    Ok(())
+}
+
+/// Checks the rules the JSON shape alone does not express.
+pub fn validate(doc: &StatusDocument) -> Result<(), ProtocolError> {
+    if doc.protocol != PROTOCOL {
+        return Err(ProtocolError::UnsupportedProtocol {
+            found: doc.protocol.clone(),
+        });
+    }
+    check_id("agent.id", &doc.agent.id)?;
+    let mut task_ids = HashSet::new();
+    for (i, task) in doc.tasks.iter().enumerate() {
+        check_id(&format!("tasks[{i}].id"), &task.id)?;
+        if task.title.len() > MAX_TITLE_LEN {
+            return Err(invalid(format!(
+                "tasks[{i}].title is longer than {MAX_TITLE_LEN} bytes"
+            )));
+        }
+        if !task_ids.insert(task.id.as_str()) {
+            return Err(invalid(format!("task id \"{}\" appears twice", task.id)));
+        }
+    }
+    let mut seqs = HashSet::new();
+    for (i, event) in doc.events.iter().enumerate() {
+        if event.seq == 0 {
+            return Err(invalid(format!("events[{i}].seq must be 1 or more")));
+        }
+        if !seqs.insert(event.seq) {
+            return Err(invalid(format!("event seq {} appears twice", event.seq)));
+        }
+        let missing = |field: &str| {
+            invalid(format!(
+                "events[{i}] ({}) needs \"{field}\"",
+                event.kind.as_str()
+            ))
+        };
+        match event.kind {
+            EventKind::State => {
+                if event.state.is_none() {
+                    return Err(missing("state"));
+                }
+                if event.task_id.is_none() {
+                    return Err(missing("task_id"));
+                }
+            }
+            EventKind::Write | EventKind::Read | EventKind::Trigger => {
+                if event.resource.is_none() {
+                    return Err(missing("resource"));
+                }
+            }
+            EventKind::Handoff => {
+                if event.resource.is_none() {
+                    return Err(missing("resource"));
+                }
+                if event.to.is_none() {
+                    return Err(missing("to"));
+                }
+            }
+            EventKind::Claim => {
+                if event.key.is_none() {
+                    return Err(missing("key"));
+                }
+                if event.value.is_none() {
+                    return Err(missing("value"));
+                }
+            }
+            EventKind::ApiCall => {
+                if event.api.is_none() {
+                    return Err(missing("api"));
+                }
+            }
+            EventKind::NeedsApproval => {
+                if event.message.is_none() {
+                    return Err(missing("message"));
+                }
+            }
+        }
+    }
+    for (i, usage) in doc.usage.iter().enumerate() {
+        if usage.api.trim().is_empty() {
+            return Err(invalid(format!("usage[{i}].api is empty")));
+        }
+        if usage.window_seconds == 0 {
+            return Err(invalid(format!(
+                "usage[{i}].window_seconds must be 1 or more"
+            )));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,178 @@
+//! Read models that cross to the UI (and to `baton status --json`). Exported to TypeScript with
+//! ts-rs into `ui/src/bindings/`; `tests/bindings.rs` fails when the committed files are stale.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::agent::{AgentConfig, AgentHealth};
+use crate::protocol::{AgentState, EventKind};
+use crate::task::{BoardColumn, TaskState};
+
+/// Tasks per board column.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct ColumnCounts {
+    pub queued: u32,
+    pub working: u32,
+    pub needs_human: u32,
+    pub blocked: u32,
+    pub done: u32,
+    pub failed: u32,
+}
+
+impl ColumnCounts {
+    pub fn add(&mut self, column: BoardColumn, n: u32) {
+        let slot = match column {
+            BoardColumn::Queued => &mut self.queued,
+            BoardColumn::Working => &mut self.working,
+            BoardColumn::NeedsHuman => &mut self.needs_human,
+            BoardColumn::Blocked => &mut self.blocked,
+            BoardColumn::Done => &mut self.done,
+            BoardColumn::Failed => &mut self.failed,
+        };
+        *slot = slot.saturating_add(n);
+    }
+
+    pub fn total(&self) -> u32 {
+        self.queued + self.working + self.needs_human + self.blocked + self.done + self.failed
+    }
+}
+
+/// One row of the Agents view: configuration, what the agent says about itself, and health.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct AgentRow {
+    pub config: AgentConfig,
+    pub health: AgentHealth,
+    /// The id the agent reports for itself in its status document.
+    pub remote_id: Option<String>,
+    pub remote_name: Option<String>,
+    pub remote_version: Option<String>,
+    pub remote_state: Option<AgentState>,
+    pub remote_detail: Option<String>,
+    pub task_counts: ColumnCounts,
+}
+
+/// One card on the board.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct TaskCard {
+    pub agent_id: i64,
+    pub agent_name: String,
+    /// The agent's own task id (unique per agent).
+    pub task_id: String,
+    pub title: String,
+    pub state: TaskState,
+    pub column: BoardColumn,
+    /// When the task entered its current state.
+    pub state_since: DateTime<Utc>,
+    /// When Baton last saw the task change.
+    pub updated_at: DateTime<Utc>,
+    pub depends_on: Vec<String>,
+    pub detail: Option<String>,
+}
+
+/// One event in a task's detail drawer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct EventRow {
+    pub agent_id: i64,
+    pub seq: u64,
+    pub at: DateTime<Utc>,
+    pub kind: EventKind,
+    pub task_id: Option<String>,
+    pub resource: Option<String>,
+    /// A one-line description ("wrote crm://contacts/42#status", "state → blocked").
+    pub summary: String,
+    /// The event exactly as the agent sent it.
+    pub raw: serde_json::Value,
+}
+
+/// What changed in the store; published on the engine's bus and forwarded to the UI.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ChangeEvent {
+    /// A poll was ingested: the cards that changed, and how many new events and usage rows.
+    Ingested {
+        agent_id: i64,
+        tasks: Vec<TaskCard>,
+        new_events: u32,
+        new_usage: u32,
+    },
+    /// An agent's health changed (every poll updates it).
+    Health { agent_id: i64, health: AgentHealth },
+    /// Agents were added, edited or removed.
+    AgentsChanged,
+}
+
+/// The error shape every desktop command returns.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct ErrorPayload {
+    /// Stable machine-readable code, e.g. `invalid_config`, `not_found`, `store`.
+    pub code: String,
+    /// A sentence for a person.
+    pub message: String,
+    /// The form field the error is about, when there is one.
+    pub field: Option<String>,
+}
+
+/// One line summary of a protocol event.
+pub fn summarize_event(event: &crate::protocol::Event) -> String {
+    use crate::protocol::EventKind as K;
+    let res = event.resource.as_deref().unwrap_or("?");
+    match event.kind {
+        K::State => format!("state → {}", event.state.map(|s| s.as_str()).unwrap_or("?")),
+        K::Write => format!("wrote {res}"),
+        K::Read => format!("read {res}"),
+        K::Trigger => format!("triggered on {res}"),
+        K::Handoff => format!("handed off {res} to {}", event.to.as_deref().unwrap_or("?")),
+        K::NeedsApproval => format!(
+            "asks for approval: {}",
+            event.message.as_deref().unwrap_or("")
+        ),
+        K::Claim => format!(
+            "claims {} = {}",
+            event.key.as_deref().unwrap_or("?"),
+            event
+                .value
+                .as_ref()
+                .map(|v| v.to_string())
+                .unwrap_or_default()
+        ),
+        K::ApiCall => format!(
+            "called {} → {}",
+            event.api.as_deref().unwrap_or("?"),
+            event
+                .status
+                .map(|s| s.to_string())
+                .unwrap_or_else(|| "?".into())
+        ),
+    }
+}
+
+/// The outcome of "Test connection" in the Agents view: one poll, nothing stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct ConnectionReport {
+    pub ok: bool,
+    /// What happened, for a person: "baton/1 agent \"researcher\" answered in 12 ms with 3 tasks",
+    /// or the failure ("timed out after 1.5 s").
+    pub message: String,
+    pub latency_ms: Option<u64>,
+    pub remote_id: Option<String>,
+    pub remote_name: Option<String>,
+    pub task_count: Option<u32>,
+}
+
+/// Where bearer tokens are kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum SecretBackend {
+    /// The OS keyring (Secret Service on Linux, Keychain on macOS, Credential Manager on Windows).
+    OsKeyring,
+    /// Process memory only: tokens are forgotten when Baton quits.
+    Memory,
+}
+
+/// Whether tokens are safely stored; the UI shows `warning` prominently when set.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct SecretsStatus {
+    pub backend: SecretBackend,
+    pub warning: Option<String>,
+}

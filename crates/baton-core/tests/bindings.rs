@@ -1,0 +1,81 @@
+//! The TypeScript types in `ui/src/bindings/` are generated from these Rust types with ts-rs.
+//! This test regenerates them into a temporary directory and fails when the committed files differ.
+//! To refresh them: `UPDATE_BINDINGS=1 cargo test -p baton-core --test bindings` (or `make bindings`).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use baton_core::agent::{AgentConfig, AgentDraft};
+use baton_core::views::{
+    AgentRow, ChangeEvent, ConnectionReport, ErrorPayload, EventRow, SecretsStatus, TaskCard,
+};
+use ts_rs::{Config, TS};
+
+fn committed_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../ui/src/bindings")
+}
+
+fn export_into(dir: &Path) {
+    let cfg = Config::new().with_out_dir(dir).with_large_int("number");
+    AgentDraft::export_all(&cfg).unwrap();
+    AgentConfig::export_all(&cfg).unwrap();
+    AgentRow::export_all(&cfg).unwrap();
+    TaskCard::export_all(&cfg).unwrap();
+    EventRow::export_all(&cfg).unwrap();
+    ChangeEvent::export_all(&cfg).unwrap();
+    ErrorPayload::export_all(&cfg).unwrap();
+    ConnectionReport::export_all(&cfg).unwrap();
+    SecretsStatus::export_all(&cfg).unwrap();
+}
+
+fn read_dir(dir: &Path) -> BTreeMap<String, String> {
+    let mut files = BTreeMap::new();
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if name.ends_with(".ts") {
+                files.insert(name, std::fs::read_to_string(entry.path()).unwrap());
+            }
+        }
+    }
+    files
+}
+
+#[test]
+fn committed_typescript_bindings_are_current() {
+    let fresh = std::env::temp_dir().join(format!("baton-bindings-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&fresh);
+    export_into(&fresh);
+    let generated = read_dir(&fresh);
+    let _ = std::fs::remove_dir_all(&fresh);
+    assert!(
+        generated.len() >= 7,
+        "ts-rs exported {} files",
+        generated.len()
+    );
+
+    let committed_path = committed_dir();
+    if std::env::var_os("UPDATE_BINDINGS").is_some() {
+        let _ = std::fs::remove_dir_all(&committed_path);
+        std::fs::create_dir_all(&committed_path).unwrap();
+        for (name, text) in &generated {
+            std::fs::write(committed_path.join(name), text).unwrap();
+        }
+        return;
+    }
+    let committed = read_dir(&committed_path);
+    let stale: Vec<&String> = generated
+        .iter()
+        .filter(|(name, text)| committed.get(*name) != Some(*text))
+        .map(|(name, _)| name)
+        .chain(
+            committed
+                .keys()
+                .filter(|name| !generated.contains_key(*name)),
+        )
+        .collect();
+    assert!(
+        stale.is_empty(),
+        "ui/src/bindings is stale ({stale:?}); run `make bindings` and commit the result"
+    );
+}
