@@ -1,1 +1,106 @@
-//! placeholder
+//! Baton's persistence: one SQLite file, written by one connection.
+//!
+//! * [`Store::open`] sets the pragmas (WAL, `synchronous=NORMAL`, foreign keys, busy timeout)
+//!   and runs the embedded migrations (`migrations/*.sql`, version in `user_version`).
+//! * Agents ([`agents`]): Baton's configured endpoints, their health and cursor.
+//! * Ingest ([`ingest`]): one poll's status document in ONE transaction; events deduplicated
+//!   by (agent, seq), tasks keyed by (agent, task id), usage upserted per window.
+//! * Board reads ([`tasks`], [`events`]): task cards, column counts, a task's events.
+//!
+//! Timestamps are stored as fixed-width RFC 3339 text (see `migrations/0001_initial.sql`).
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rusqlite::Connection;
+
+pub mod agents;
+mod codec;
+pub mod error;
+pub mod events;
+pub mod ingest;
+mod migrations;
+pub mod paths;
+pub mod tasks;
+pub mod usage;
+
+pub use error::{Result, StoreError};
+pub use ingest::IngestSummary;
+pub use migrations::LATEST_VERSION;
+pub use usage::UsageSample;
+
+/// How long a statement waits for a lock held by another connection before failing.
+pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The database. Holds one connection: `Send`, not `Sync`; give it to one writer thread.
+#[derive(Debug)]
+pub struct Store {
+    conn: Connection,
+}
+
+impl Store {
+    /// Opens (creating if needed, with its parent directories) the database at `path`, and
+    /// brings its schema up to date.
+    pub fn open(path: &Path) -> Result<Store> {
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(|err| {
+                StoreError::DataDir(format!("cannot create {}: {err}", parent.display()))
+            })?;
+        }
+        let context = path.display().to_string();
+        let conn = Connection::open(path).map_err(|err| StoreError::classify(err, &context))?;
+        Store::init(conn, &context)
+    }
+
+    /// A private database in memory (tests, "test connection", previews).
+    pub fn open_in_memory() -> Result<Store> {
+        Store::init(Connection::open_in_memory()?, ":memory:")
+    }
+
+    /// Where Baton keeps its database: `$BATON_DATA_DIR/baton.sqlite3` when that variable is set
+    /// and not empty, else `baton.sqlite3` in the OS's per-user data directory for Baton.
+    pub fn default_path() -> Result<PathBuf> {
+        paths::path_from(std::env::var_os(paths::DATA_DIR_ENV))
+    }
+
+    fn init(mut conn: Connection, context: &str) -> Result<Store> {
+        let classify = |err| StoreError::classify(err, context);
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(classify)?;
+        // journal_mode answers with the mode in effect ("memory" for in-memory databases).
+        let _mode: String = conn
+            .query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))
+            .map_err(classify)?;
+        conn.execute_batch("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")
+            .map_err(classify)?;
+        let found: i64 = conn
+            .query_row("PRAGMA user_version", [], |row| row.get(0))
+            .map_err(classify)?;
+        if found > LATEST_VERSION {
+            return Err(StoreError::SchemaTooNew {
+                found,
+                supported: LATEST_VERSION,
+            });
+        }
+        migrations::MIGRATIONS
+            .to_latest(&mut conn)
+            .map_err(|err| match &err {
+                rusqlite_migration::Error::RusqliteError { err: inner, .. }
+                    if error::is_corruption(inner) =>
+                {
+                    StoreError::Corrupt(format!("{context}: {inner}"))
+                }
+                _ => StoreError::Migration(err),
+            })?;
+        Ok(Store { conn })
+    }
+
+    /// The schema version (SQLite's `user_version`).
+    pub fn schema_version(&self) -> Result<i64> {
+        Ok(self
+            .conn
+            .query_row("PRAGMA user_version", [], |row| row.get(0))?)
+    }
+}
+
+#[cfg(test)]
+mod tests;

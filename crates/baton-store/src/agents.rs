@@ -1,0 +1,304 @@
+//! Baton's configured agents: endpoint configuration, health, cursor, remote self-description.
+
+use baton_core::agent::{AgentConfig, AgentDraft, AgentHealth};
+use baton_core::views::AgentRow;
+use chrono::Utc;
+use rusqlite::{params, OptionalExtension, Row};
+
+use crate::codec::{
+    adapter_str, from_sql_int, opt_ts, parse_adapter, parse_agent_state, parse_opt_ts,
+    parse_reachability, reachability_str, ts,
+};
+use crate::error::{Result, StoreError};
+use crate::Store;
+
+const CONFIG_COLS: &str = "id, name, base_url, poll_interval_ms, timeout_ms, adapter, has_token";
+const ROW_COLS: &str = "id, name, base_url, poll_interval_ms, timeout_ms, adapter, has_token, \
+     reachability, last_success_at, last_attempt_at, latency_ms, consecutive_failures, \
+     last_error, last_error_at, remote_id, remote_name, remote_version, remote_state, remote_detail";
+
+/// The key names are unique under: trimmed, lower-cased.
+fn name_key(name: &str) -> String {
+    name.trim().to_lowercase()
+}
+
+fn read_config(row: &Row<'_>) -> Result<AgentConfig> {
+    Ok(AgentConfig {
+        id: row.get(0)?,
+        name: row.get(1)?,
+        base_url: row.get(2)?,
+        poll_interval_ms: from_sql_int(row.get(3)?, "poll_interval_ms")?,
+        timeout_ms: from_sql_int(row.get(4)?, "timeout_ms")?,
+        adapter: parse_adapter(&row.get::<_, String>(5)?)?,
+        has_token: row.get(6)?,
+    })
+}
+
+/// Reads the health columns starting at column `at`.
+fn read_health(row: &Row<'_>, at: usize) -> Result<AgentHealth> {
+    let failures: i64 = row.get(at + 4)?;
+    Ok(AgentHealth {
+        reachability: parse_reachability(&row.get::<_, String>(at)?)?,
+        last_success_at: parse_opt_ts(row.get(at + 1)?)?,
+        last_attempt_at: parse_opt_ts(row.get(at + 2)?)?,
+        latency_ms: row
+            .get::<_, Option<i64>>(at + 3)?
+            .map(|ms| from_sql_int(ms, "latency_ms"))
+            .transpose()?,
+        consecutive_failures: u32::try_from(failures).unwrap_or(u32::MAX),
+        last_error: row.get(at + 5)?,
+        last_error_at: parse_opt_ts(row.get(at + 6)?)?,
+    })
+}
+
+fn read_row(row: &Row<'_>) -> Result<AgentRow> {
+    Ok(AgentRow {
+        config: read_config(row)?,
+        health: read_health(row, 7)?,
+        remote_id: row.get(14)?,
+        remote_name: row.get(15)?,
+        remote_version: row.get(16)?,
+        remote_state: row
+            .get::<_, Option<String>>(17)?
+            .as_deref()
+            .map(parse_agent_state)
+            .transpose()?,
+        remote_detail: row.get(18)?,
+        task_counts: Default::default(),
+    })
+}
+
+fn is_unique_violation(err: &rusqlite::Error) -> bool {
+    matches!(
+        err.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::ConstraintViolation)
+    ) && err.to_string().contains("UNIQUE")
+}
+
+impl Store {
+    /// Fails with [`StoreError::DuplicateAgentName`] when another agent (not `except`) has the
+    /// same name, ignoring case and surrounding spaces.
+    fn check_name_free(&self, name: &str, except: Option<i64>) -> Result<()> {
+        let taken: Option<i64> = self
+            .conn
+            .query_row(
+                "SELECT id FROM agents WHERE name_key = ?1 AND id IS NOT ?2",
+                params![name_key(name), except],
+                |row| row.get(0),
+            )
+            .optional()?;
+        match taken {
+            Some(_) => Err(StoreError::DuplicateAgentName(name.trim().to_owned())),
+            None => Ok(()),
+        }
+    }
+
+    /// Fails with [`StoreError::AgentNotFound`] unless the agent exists.
+    pub(crate) fn require_agent(&self, id: i64) -> Result<()> {
+        let found: Option<i64> = self
+            .conn
+            .query_row("SELECT id FROM agents WHERE id = ?1", [id], |row| {
+                row.get(0)
+            })
+            .optional()?;
+        found.map(|_| ()).ok_or(StoreError::AgentNotFound(id))
+    }
+
+    /// Adds an agent: validates the draft, stores the trimmed name and the normalised URL.
+    pub fn add_agent(&mut self, draft: &AgentDraft) -> Result<AgentConfig> {
+        draft.validate()?;
+        let name = draft.name.trim();
+        self.check_name_free(name, None)?;
+        self.conn
+            .execute(
+                "INSERT INTO agents (name, name_key, base_url, poll_interval_ms, timeout_ms,
+                                     adapter, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![
+                    name,
+                    name_key(name),
+                    draft.normalised_base_url(),
+                    // validate() bounds both well inside i64.
+                    draft.poll_interval_ms as i64,
+                    draft.timeout_ms as i64,
+                    adapter_str(draft.adapter),
+                    ts(Utc::now()),
+                ],
+            )
+            .map_err(|err| {
+                if is_unique_violation(&err) {
+                    StoreError::DuplicateAgentName(name.to_owned())
+                } else {
+                    StoreError::Sqlite(err)
+                }
+            })?;
+        let id = self.conn.last_insert_rowid();
+        tracing::debug!(id, name, "agent added");
+        self.agent(id)
+    }
+
+    /// Replaces an agent's configuration (its token flag, health and data stay). When the base
+    /// URL changes, the cursor is cleared: the next poll starts from the beginning of whatever
+    /// now answers there (re-delivered events are deduplicated).
+    pub fn update_agent(&mut self, id: i64, draft: &AgentDraft) -> Result<AgentConfig> {
+        draft.validate()?;
+        self.require_agent(id)?;
+        let name = draft.name.trim();
+        self.check_name_free(name, Some(id))?;
+        self.conn
+            .execute(
+                "UPDATE agents
+                    SET name = ?2, name_key = ?3,
+                        cursor = CASE WHEN base_url = ?4 THEN cursor ELSE NULL END,
+                        base_url = ?4, poll_interval_ms = ?5, timeout_ms = ?6, adapter = ?7
+                  WHERE id = ?1",
+                params![
+                    id,
+                    name,
+                    name_key(name),
+                    draft.normalised_base_url(),
+                    draft.poll_interval_ms as i64,
+                    draft.timeout_ms as i64,
+                    adapter_str(draft.adapter),
+                ],
+            )
+            .map_err(|err| {
+                if is_unique_violation(&err) {
+                    StoreError::DuplicateAgentName(name.to_owned())
+                } else {
+                    StoreError::Sqlite(err)
+                }
+            })?;
+        self.agent(id)
+    }
+
+    /// Removes an agent and everything it reported (tasks, events, usage, pending deliveries).
+    pub fn remove_agent(&mut self, id: i64) -> Result<()> {
+        let removed = self
+            .conn
+            .execute("DELETE FROM agents WHERE id = ?1", [id])?;
+        if removed == 0 {
+            return Err(StoreError::AgentNotFound(id));
+        }
+        tracing::debug!(id, "agent removed");
+        Ok(())
+    }
+
+    /// Records whether a token is stored in the keyring for this agent.
+    pub fn set_has_token(&mut self, id: i64, has_token: bool) -> Result<()> {
+        let n = self.conn.execute(
+            "UPDATE agents SET has_token = ?2 WHERE id = ?1",
+            params![id, has_token],
+        )?;
+        if n == 0 {
+            return Err(StoreError::AgentNotFound(id));
+        }
+        Ok(())
+    }
+
+    /// One agent's configuration.
+    pub fn agent(&self, id: i64) -> Result<AgentConfig> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!("SELECT {CONFIG_COLS} FROM agents WHERE id = ?1"))?;
+        let mut rows = stmt.query([id])?;
+        match rows.next()? {
+            Some(row) => read_config(row),
+            None => Err(StoreError::AgentNotFound(id)),
+        }
+    }
+
+    /// Every agent, ordered by id.
+    pub fn agents(&self) -> Result<Vec<AgentConfig>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!("SELECT {CONFIG_COLS} FROM agents ORDER BY id"))?;
+        let mut rows = stmt.query([])?;
+        let mut out = Vec::new();
+        while let Some(row) = rows.next()? {
+            out.push(read_config(row)?);
+        }
+        Ok(out)
+    }
+
+    /// Every agent with its health, self-description and task counts, ordered by id.
+    pub fn agent_rows(&self) -> Result<Vec<AgentRow>> {
+        let mut counts = self.counts_by_agent(None)?;
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!("SELECT {ROW_COLS} FROM agents ORDER BY id"))?;
+        let mut rows = stmt.query([])?;
+        let mut out = Vec::new();
+        while let Some(row) = rows.next()? {
+            let mut agent = read_row(row)?;
+            agent.task_counts = counts.remove(&agent.config.id).unwrap_or_default();
+            out.push(agent);
+        }
+        Ok(out)
+    }
+
+    /// One agent's row of the Agents view.
+    pub fn agent_row(&self, id: i64) -> Result<AgentRow> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!("SELECT {ROW_COLS} FROM agents WHERE id = ?1"))?;
+        let mut rows = stmt.query([id])?;
+        let mut agent = match rows.next()? {
+            Some(row) => read_row(row)?,
+            None => return Err(StoreError::AgentNotFound(id)),
+        };
+        agent.task_counts = self.column_counts(Some(id))?;
+        Ok(agent)
+    }
+
+    /// Stores the poller's view of an agent's health.
+    pub fn record_health(&mut self, id: i64, health: &AgentHealth) -> Result<()> {
+        let n = self.conn.execute(
+            "UPDATE agents
+                SET reachability = ?2, last_success_at = ?3, last_attempt_at = ?4,
+                    latency_ms = ?5, consecutive_failures = ?6, last_error = ?7,
+                    last_error_at = ?8
+              WHERE id = ?1",
+            params![
+                id,
+                reachability_str(health.reachability),
+                opt_ts(health.last_success_at),
+                opt_ts(health.last_attempt_at),
+                health
+                    .latency_ms
+                    .map(|ms| i64::try_from(ms).unwrap_or(i64::MAX)),
+                i64::from(health.consecutive_failures),
+                health.last_error,
+                opt_ts(health.last_error_at),
+            ],
+        )?;
+        if n == 0 {
+            return Err(StoreError::AgentNotFound(id));
+        }
+        Ok(())
+    }
+
+    /// An agent's health; [`AgentHealth::default`] until the first poll is recorded.
+    pub fn health(&self, id: i64) -> Result<AgentHealth> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT reachability, last_success_at, last_attempt_at, latency_ms,
+                    consecutive_failures, last_error, last_error_at
+               FROM agents WHERE id = ?1",
+        )?;
+        let mut rows = stmt.query([id])?;
+        match rows.next()? {
+            Some(row) => read_health(row, 0),
+            None => Err(StoreError::AgentNotFound(id)),
+        }
+    }
+
+    /// The `cursor` of the last ingested document, to send back as `since`.
+    pub fn cursor(&self, id: i64) -> Result<Option<String>> {
+        self.conn
+            .query_row("SELECT cursor FROM agents WHERE id = ?1", [id], |row| {
+                row.get(0)
+            })
+            .optional()?
+            .ok_or(StoreError::AgentNotFound(id))
+    }
+}

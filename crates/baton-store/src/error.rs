@@ -1,0 +1,133 @@
+//! The one error type of the store.
+
+use thiserror::Error;
+
+/// Everything that can go wrong in the store. [`StoreError::code`] gives the stable code the UI
+/// receives in `ErrorPayload.code`; `Display` gives a sentence for a person.
+#[derive(Debug, Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("database migration failed: {0}")]
+    Migration(#[from] rusqlite_migration::Error),
+    #[error("invalid agent configuration: {0}")]
+    InvalidConfig(#[from] baton_core::ConfigError),
+    #[error("no agent with id {0}")]
+    AgentNotFound(i64),
+    #[error("an agent named \"{0}\" already exists")]
+    DuplicateAgentName(String),
+    #[error("cannot use the data directory: {0}")]
+    DataDir(String),
+    #[error("the database is damaged or not a Baton database: {0}")]
+    Corrupt(String),
+    /// The file was written by a newer Baton; it is left untouched.
+    #[error("the database was written by a newer Baton (schema version {found}; this build knows up to {supported})")]
+    SchemaTooNew { found: i64, supported: i64 },
+    /// A status document Baton cannot store as it is (for example a `seq` beyond 2^63 - 1).
+    /// Nothing from that document is stored.
+    #[error("cannot store the status document: {0}")]
+    InvalidDocument(String),
+}
+
+impl StoreError {
+    /// Stable machine-readable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            StoreError::Sqlite(_) | StoreError::Migration(_) => "store",
+            StoreError::InvalidConfig(_) => "invalid_config",
+            StoreError::AgentNotFound(_) => "not_found",
+            StoreError::DuplicateAgentName(_) => "duplicate_name",
+            StoreError::DataDir(_) => "data_dir",
+            StoreError::Corrupt(_) => "corrupt",
+            StoreError::SchemaTooNew { .. } => "schema_too_new",
+            StoreError::InvalidDocument(_) => "invalid_document",
+        }
+    }
+
+    /// The form field the error belongs to, when there is one (for `ErrorPayload.field`).
+    pub fn field(&self) -> Option<&'static str> {
+        match self {
+            StoreError::InvalidConfig(err) => Some(err.field()),
+            StoreError::DuplicateAgentName(_) => Some("name"),
+            _ => None,
+        }
+    }
+
+    /// The shape desktop commands return.
+    pub fn to_payload(&self) -> baton_core::views::ErrorPayload {
+        baton_core::views::ErrorPayload {
+            code: self.code().to_owned(),
+            message: self.to_string(),
+            field: self.field().map(str::to_owned),
+        }
+    }
+
+    /// Sorts a raw SQLite error: a file that is not a database, or a damaged one, becomes
+    /// [`StoreError::Corrupt`]; anything else stays [`StoreError::Sqlite`].
+    pub(crate) fn classify(err: rusqlite::Error, context: &str) -> StoreError {
+        if is_corruption(&err) {
+            StoreError::Corrupt(format!("{context}: {err}"))
+        } else {
+            StoreError::Sqlite(err)
+        }
+    }
+}
+
+/// True for SQLite's "not a database" and "database disk image is malformed".
+pub(crate) fn is_corruption(err: &rusqlite::Error) -> bool {
+    use rusqlite::ErrorCode;
+    matches!(
+        err.sqlite_error_code(),
+        Some(ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt)
+    )
+}
+
+/// The store's result type.
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use baton_core::ConfigError;
+
+    #[test]
+    fn codes_are_stable() {
+        let cases: Vec<(StoreError, &str)> = vec![
+            (
+                StoreError::Sqlite(rusqlite::Error::QueryReturnedNoRows),
+                "store",
+            ),
+            (
+                StoreError::InvalidConfig(ConfigError::EmptyName),
+                "invalid_config",
+            ),
+            (StoreError::AgentNotFound(3), "not_found"),
+            (StoreError::DuplicateAgentName("a".into()), "duplicate_name"),
+            (StoreError::DataDir("x".into()), "data_dir"),
+            (StoreError::Corrupt("x".into()), "corrupt"),
+            (StoreError::InvalidDocument("x".into()), "invalid_document"),
+            (
+                StoreError::SchemaTooNew {
+                    found: 2,
+                    supported: 1,
+                },
+                "schema_too_new",
+            ),
+        ];
+        for (err, code) in cases {
+            assert_eq!(err.code(), code, "{err}");
+        }
+        let payload = StoreError::InvalidConfig(ConfigError::EmptyName).to_payload();
+        assert_eq!(payload.code, "invalid_config");
+        assert_eq!(payload.field.as_deref(), Some("name"));
+        assert_eq!(
+            payload.message,
+            "invalid agent configuration: name must not be empty"
+        );
+        assert_eq!(StoreError::AgentNotFound(1).to_payload().field, None);
+        assert_eq!(
+            StoreError::DuplicateAgentName("Researcher".into()).to_string(),
+            "an agent named \"Researcher\" already exists"
+        );
+    }
+}

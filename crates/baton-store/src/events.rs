@@ -1,0 +1,93 @@
+//! Events: stored once per (agent, seq), read back for a task's detail drawer.
+
+use baton_core::protocol::Event;
+use baton_core::views::{summarize_event, EventRow};
+use chrono::{DateTime, Utc};
+use rusqlite::{params, Connection};
+
+use crate::codec::{from_sql_int, parse_event_kind, parse_ts, to_sql_int, ts};
+use crate::error::{Result, StoreError};
+use crate::Store;
+
+/// Stores one event inside the ingest transaction. Returns `false` when the agent already
+/// delivered an event with this `seq` (the stored one is kept).
+///
+/// `ON CONFLICT DO NOTHING` rather than `INSERT OR IGNORE`: OR IGNORE would also silently skip a
+/// row that breaks a CHECK or NOT NULL constraint, and count it as a duplicate.
+pub(crate) fn insert_event(
+    conn: &Connection,
+    agent_id: i64,
+    event: &Event,
+    seen_at: DateTime<Utc>,
+) -> Result<bool> {
+    let seq = to_sql_int(event.seq, "event seq")?;
+    let raw = serde_json::to_string(event)
+        .map_err(|err| StoreError::InvalidDocument(format!("event seq {seq}: {err}")))?;
+    let inserted = conn
+        .prepare_cached(
+            "INSERT INTO events (agent_id, seq, at, kind, task_id, resource, raw, received_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+             ON CONFLICT (agent_id, seq) DO NOTHING",
+        )?
+        .execute(params![
+            agent_id,
+            seq,
+            ts(event.at),
+            event.kind.as_str(),
+            event.task_id,
+            event.resource,
+            raw,
+            ts(seen_at),
+        ])?;
+    Ok(inserted == 1)
+}
+
+fn read_event_row(row: &rusqlite::Row<'_>) -> Result<EventRow> {
+    let seq = from_sql_int(row.get(1)?, "event seq")?;
+    let raw_text: String = row.get(6)?;
+    let raw: serde_json::Value = serde_json::from_str(&raw_text)
+        .map_err(|err| StoreError::Corrupt(format!("event {seq}: bad JSON: {err}")))?;
+    // The summary is made on read, so better wording reaches old events too.
+    let summary = match serde_json::from_value::<Event>(raw.clone()) {
+        Ok(event) => summarize_event(&event),
+        Err(_) => format!("{} (unreadable event)", row.get::<_, String>(3)?),
+    };
+    Ok(EventRow {
+        agent_id: row.get(0)?,
+        seq,
+        at: parse_ts(&row.get::<_, String>(2)?)?,
+        kind: parse_event_kind(&row.get::<_, String>(3)?)?,
+        task_id: row.get(4)?,
+        resource: row.get(5)?,
+        summary,
+        raw,
+    })
+}
+
+impl Store {
+    /// The latest `limit` events of one task, oldest first (newest last).
+    pub fn task_events(&self, agent_id: i64, task_id: &str, limit: u32) -> Result<Vec<EventRow>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT agent_id, seq, at, kind, task_id, resource, raw FROM events
+              WHERE agent_id = ?1 AND task_id = ?2
+              ORDER BY seq DESC LIMIT ?3",
+        )?;
+        let mut rows = stmt.query(params![agent_id, task_id, i64::from(limit)])?;
+        let mut out = Vec::new();
+        while let Some(row) = rows.next()? {
+            out.push(read_event_row(row)?);
+        }
+        out.reverse();
+        Ok(out)
+    }
+
+    /// How many events are stored for an agent (0 for an unknown agent).
+    pub fn event_count(&self, agent_id: i64) -> Result<u64> {
+        let n: i64 = self.conn.query_row(
+            "SELECT count(*) FROM events WHERE agent_id = ?1",
+            [agent_id],
+            |row| row.get(0),
+        )?;
+        from_sql_int(n, "event count")
+    }
+}

@@ -1,0 +1,132 @@
+//! One poll's status document into the store, in ONE transaction: the cursor, the agent's
+//! self-description, tasks, events and usage commit together or not at all.
+
+use std::collections::BTreeMap;
+
+use baton_core::protocol::StatusDocument;
+use baton_core::views::TaskCard;
+use chrono::{DateTime, Utc};
+use rusqlite::{params, OptionalExtension, TransactionBehavior};
+
+use crate::codec::{agent_state_str, ts};
+use crate::error::{Result, StoreError};
+use crate::events::insert_event;
+use crate::tasks::{sort_cards, upsert_task};
+use crate::usage::upsert_usage;
+use crate::Store;
+
+/// What one ingest changed.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct IngestSummary {
+    /// Tasks inserted, or whose stored fields changed, as [`Store::task_cards`] returns them
+    /// (and in its order).
+    pub changed_tasks: Vec<TaskCard>,
+    /// Events stored for the first time.
+    pub new_events: u32,
+    /// Events already stored under the same (agent, seq): re-delivered, ignored.
+    pub duplicate_events: u32,
+    /// Usage windows inserted or whose numbers changed.
+    pub new_usage: u32,
+}
+
+impl IngestSummary {
+    /// True when the ingest changed no task, event or usage row.
+    pub fn is_empty(&self) -> bool {
+        self.changed_tasks.is_empty() && self.new_events == 0 && self.new_usage == 0
+    }
+}
+
+impl Store {
+    /// Stores one status document polled from agent `agent_id` at `seen_at`.
+    ///
+    /// The document is stored as given; callers normally pass what
+    /// `baton_core::protocol::parse_status` accepted. On any error nothing of the document is
+    /// kept (not even the cursor), and earlier data is untouched.
+    pub fn ingest(
+        &mut self,
+        agent_id: i64,
+        doc: &StatusDocument,
+        seen_at: DateTime<Utc>,
+    ) -> Result<IngestSummary> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let found: Option<(String, Option<String>)> = tx
+            .query_row(
+                "SELECT name, remote_id FROM agents WHERE id = ?1",
+                [agent_id],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
+            .optional()?;
+        let Some((agent_name, previous_remote_id)) = found else {
+            return Err(StoreError::AgentNotFound(agent_id));
+        };
+        if previous_remote_id
+            .as_deref()
+            .is_some_and(|previous| previous != doc.agent.id)
+        {
+            tracing::warn!(
+                agent_id,
+                previous = previous_remote_id.as_deref().unwrap_or_default(),
+                now = %doc.agent.id,
+                "the agent at this endpoint reports a different id than before"
+            );
+        }
+        let seen = ts(seen_at);
+        tx.execute(
+            "UPDATE agents
+                SET cursor = ?2, remote_id = ?3, remote_name = ?4, remote_version = ?5,
+                    remote_state = ?6, remote_detail = ?7, last_ingest_at = ?8
+              WHERE id = ?1",
+            params![
+                agent_id,
+                doc.cursor,
+                doc.agent.id,
+                doc.agent.name,
+                doc.agent.version,
+                doc.agent.state.map(agent_state_str),
+                doc.agent.detail,
+                seen,
+            ],
+        )?;
+
+        // Keyed by task id: a document naming a task twice (parse_status refuses that) would
+        // otherwise report it twice; the last one wins, as in the table.
+        let mut changed: BTreeMap<&str, TaskCard> = BTreeMap::new();
+        for task in &doc.tasks {
+            if let Some(card) = upsert_task(&tx, agent_id, &agent_name, task, seen_at)? {
+                changed.insert(task.id.as_str(), card);
+            }
+        }
+
+        let mut summary = IngestSummary::default();
+        for event in &doc.events {
+            if insert_event(&tx, agent_id, event, seen_at)? {
+                summary.new_events += 1;
+            } else {
+                summary.duplicate_events += 1;
+            }
+        }
+        for report in &doc.usage {
+            if upsert_usage(&tx, agent_id, report, seen_at)? {
+                summary.new_usage += 1;
+            }
+        }
+
+        #[cfg(test)]
+        crate::tests::support::maybe_fail_before_commit()?;
+
+        tx.commit()?;
+        summary.changed_tasks = changed.into_values().collect();
+        sort_cards(&mut summary.changed_tasks);
+        tracing::debug!(
+            agent_id,
+            changed_tasks = summary.changed_tasks.len(),
+            new_events = summary.new_events,
+            duplicate_events = summary.duplicate_events,
+            new_usage = summary.new_usage,
+            "ingested"
+        );
+        Ok(summary)
+    }
+}

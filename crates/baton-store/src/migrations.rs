@@ -1,0 +1,81 @@
+//! The schema, as forward-only migrations embedded in the binary. The version lives in SQLite's
+//! `user_version`; each migration runs in its own transaction.
+
+use rusqlite_migration::{Migrations, M};
+
+const MIGRATION_SLICE: &[M<'static>] =
+    &[M::up(include_str!("../migrations/0001_initial.sql")).foreign_key_check()];
+
+/// Every migration, oldest first. Append only: never edit one that has shipped.
+pub(crate) const MIGRATIONS: Migrations<'static> = Migrations::from_slice(MIGRATION_SLICE);
+
+/// The schema version a fully migrated database has.
+pub const LATEST_VERSION: i64 = MIGRATION_SLICE.len() as i64;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrations_are_valid() {
+        MIGRATIONS.validate().unwrap();
+    }
+
+    #[test]
+    fn every_table_is_strict() {
+        let mut conn = rusqlite::Connection::open_in_memory().unwrap();
+        MIGRATIONS.to_latest(&mut conn).unwrap();
+        let mut stmt = conn
+            .prepare("SELECT name, strict FROM pragma_table_list WHERE schema = 'main' AND name NOT LIKE 'sqlite_%'")
+            .unwrap();
+        let tables: Vec<(String, i64)> = stmt
+            .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        let names: Vec<&str> = tables.iter().map(|(n, _)| n.as_str()).collect();
+        for expected in [
+            "agents",
+            "tasks",
+            "events",
+            "usage_samples",
+            "rules",
+            "findings",
+            "escalations",
+            "decisions",
+            "outbox",
+        ] {
+            assert!(
+                names.contains(&expected),
+                "missing table {expected}: {names:?}"
+            );
+        }
+        for (name, strict) in &tables {
+            assert_eq!(*strict, 1, "{name} is not STRICT");
+        }
+    }
+
+    #[test]
+    fn the_decision_log_is_append_only() {
+        let mut conn = rusqlite::Connection::open_in_memory().unwrap();
+        MIGRATIONS.to_latest(&mut conn).unwrap();
+        conn.execute(
+            "INSERT INTO decisions (at, who, action, subject, prev_hash, hash)
+             VALUES ('2026-05-01T12:00:00.000000000Z', 'ann', 'approve', 'escalation:1', '', 'h1')",
+            [],
+        )
+        .unwrap();
+        let update = conn.execute("UPDATE decisions SET who = 'bob'", []);
+        assert!(update.unwrap_err().to_string().contains("append-only"));
+        let delete = conn.execute("DELETE FROM decisions", []);
+        assert!(delete.unwrap_err().to_string().contains("append-only"));
+        let n: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM decisions WHERE who = 'ann'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(n, 1);
+    }
+}

@@ -1,0 +1,232 @@
+//! Tasks: stored per (agent, task id); read back as board cards and column counts.
+
+use std::collections::HashMap;
+
+use baton_core::protocol::Task;
+use baton_core::views::{ColumnCounts, TaskCard};
+use chrono::{DateTime, Utc};
+use rusqlite::{params, Connection, OptionalExtension, Row};
+
+use crate::codec::{json_list, opt_ts, parse_json_list, parse_task_state, parse_ts, ts};
+use crate::error::Result;
+use crate::Store;
+
+const CARD_SELECT: &str = "SELECT t.agent_id, a.name, t.task_id, t.title, t.state, t.state_since,
+        t.updated_at, t.depends_on, t.detail
+   FROM tasks t JOIN agents a ON a.id = t.agent_id";
+const CARD_ORDER: &str = "ORDER BY t.state_since, t.agent_id, t.task_id";
+
+fn read_card(row: &Row<'_>) -> Result<TaskCard> {
+    let state = parse_task_state(&row.get::<_, String>(4)?)?;
+    Ok(TaskCard {
+        agent_id: row.get(0)?,
+        agent_name: row.get(1)?,
+        task_id: row.get(2)?,
+        title: row.get(3)?,
+        state,
+        column: state.column(),
+        state_since: parse_ts(&row.get::<_, String>(5)?)?,
+        updated_at: parse_ts(&row.get::<_, String>(6)?)?,
+        depends_on: parse_json_list(&row.get::<_, String>(7)?)?,
+        detail: row.get(8)?,
+    })
+}
+
+/// A task's stored fields, in their stored spelling, to tell whether anything changed.
+#[derive(Debug, PartialEq)]
+struct StoredTask {
+    title: String,
+    state: String,
+    state_since: String,
+    created_at: Option<String>,
+    remote_updated_at: Option<String>,
+    depends_on: String,
+    trigger: Option<String>,
+    reads: String,
+    writes: String,
+    output: Option<String>,
+    next_stage: Option<String>,
+    detail: Option<String>,
+}
+
+impl StoredTask {
+    fn read(row: &Row<'_>) -> rusqlite::Result<StoredTask> {
+        Ok(StoredTask {
+            title: row.get(0)?,
+            state: row.get(1)?,
+            state_since: row.get(2)?,
+            created_at: row.get(3)?,
+            remote_updated_at: row.get(4)?,
+            depends_on: row.get(5)?,
+            trigger: row.get(6)?,
+            reads: row.get(7)?,
+            writes: row.get(8)?,
+            output: row.get(9)?,
+            next_stage: row.get(10)?,
+            detail: row.get(11)?,
+        })
+    }
+}
+
+/// Inserts or updates one reported task inside the ingest transaction. Returns its card when
+/// the task is new or any stored field changed, `None` when it is exactly as stored.
+///
+/// `state_since` is the agent's when it gives one; otherwise `seen_at` when the task is new or
+/// its state changed; otherwise the stored value.
+pub(crate) fn upsert_task(
+    conn: &Connection,
+    agent_id: i64,
+    agent_name: &str,
+    task: &Task,
+    seen_at: DateTime<Utc>,
+) -> Result<Option<TaskCard>> {
+    let previous = conn
+        .prepare_cached(
+            "SELECT title, state, state_since, created_at, remote_updated_at, depends_on,
+                    trigger, reads, writes, output, next_stage, detail
+               FROM tasks WHERE agent_id = ?1 AND task_id = ?2",
+        )?
+        .query_row(params![agent_id, task.id], StoredTask::read)
+        .optional()?;
+    let state = task.state.as_str();
+    let state_since = match (task.state_since, &previous) {
+        (Some(given), _) => ts(given),
+        (None, Some(prev)) if prev.state == state => prev.state_since.clone(),
+        (None, _) => ts(seen_at),
+    };
+    let next = StoredTask {
+        title: task.title.clone(),
+        state: state.to_owned(),
+        state_since,
+        created_at: opt_ts(task.created_at),
+        remote_updated_at: opt_ts(task.updated_at),
+        depends_on: json_list(&task.depends_on),
+        trigger: task.trigger.clone(),
+        reads: json_list(&task.reads),
+        writes: json_list(&task.writes),
+        output: task.output.clone(),
+        next_stage: task.next_stage.clone(),
+        detail: task.detail.clone(),
+    };
+    if previous.as_ref() == Some(&next) {
+        return Ok(None);
+    }
+    let seen = ts(seen_at);
+    conn.prepare_cached(
+        "INSERT INTO tasks (agent_id, task_id, title, state, state_since, created_at,
+                            remote_updated_at, depends_on, trigger, reads, writes, output,
+                            next_stage, detail, first_seen_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?15)
+         ON CONFLICT (agent_id, task_id) DO UPDATE SET
+            title = excluded.title, state = excluded.state, state_since = excluded.state_since,
+            created_at = excluded.created_at, remote_updated_at = excluded.remote_updated_at,
+            depends_on = excluded.depends_on, trigger = excluded.trigger,
+            reads = excluded.reads, writes = excluded.writes, output = excluded.output,
+            next_stage = excluded.next_stage, detail = excluded.detail,
+            updated_at = excluded.updated_at",
+    )?
+    .execute(params![
+        agent_id,
+        task.id,
+        next.title,
+        next.state,
+        next.state_since,
+        next.created_at,
+        next.remote_updated_at,
+        next.depends_on,
+        next.trigger,
+        next.reads,
+        next.writes,
+        next.output,
+        next.next_stage,
+        next.detail,
+        seen,
+    ])?;
+    Ok(Some(TaskCard {
+        agent_id,
+        agent_name: agent_name.to_owned(),
+        task_id: task.id.clone(),
+        title: task.title.clone(),
+        state: task.state,
+        column: task.state.column(),
+        state_since: parse_ts(&next.state_since)?,
+        updated_at: seen_at,
+        depends_on: task.depends_on.clone(),
+        detail: task.detail.clone(),
+    }))
+}
+
+/// Sorts cards the way [`Store::task_cards`] returns them.
+pub(crate) fn sort_cards(cards: &mut [TaskCard]) {
+    cards.sort_by(|a, b| {
+        (a.state_since, a.agent_id, &a.task_id).cmp(&(b.state_since, b.agent_id, &b.task_id))
+    });
+}
+
+impl Store {
+    /// The board's cards (one agent's, or everyone's), ordered by `state_since`, oldest first.
+    pub fn task_cards(&self, agent: Option<i64>) -> Result<Vec<TaskCard>> {
+        let mut stmt = match agent {
+            Some(_) => self
+                .conn
+                .prepare_cached(&format!("{CARD_SELECT} WHERE t.agent_id = ?1 {CARD_ORDER}"))?,
+            None => self
+                .conn
+                .prepare_cached(&format!("{CARD_SELECT} {CARD_ORDER}"))?,
+        };
+        let mut rows = match agent {
+            Some(id) => stmt.query([id])?,
+            None => stmt.query([])?,
+        };
+        let mut out = Vec::new();
+        while let Some(row) = rows.next()? {
+            out.push(read_card(row)?);
+        }
+        Ok(out)
+    }
+
+    /// Tasks per board column (one agent's, or everyone's).
+    pub fn column_counts(&self, agent: Option<i64>) -> Result<ColumnCounts> {
+        let mut counts = self.counts_by_agent(agent)?;
+        Ok(match agent {
+            Some(id) => counts.remove(&id).unwrap_or_default(),
+            None => counts
+                .into_values()
+                .fold(ColumnCounts::default(), |mut total, c| {
+                    total.queued = total.queued.saturating_add(c.queued);
+                    total.working = total.working.saturating_add(c.working);
+                    total.needs_human = total.needs_human.saturating_add(c.needs_human);
+                    total.blocked = total.blocked.saturating_add(c.blocked);
+                    total.done = total.done.saturating_add(c.done);
+                    total.failed = total.failed.saturating_add(c.failed);
+                    total
+                }),
+        })
+    }
+
+    /// Column counts per agent (only agents that have tasks appear).
+    pub(crate) fn counts_by_agent(&self, agent: Option<i64>) -> Result<HashMap<i64, ColumnCounts>> {
+        let sql = match agent {
+            Some(_) => {
+                "SELECT agent_id, state, count(*) FROM tasks WHERE agent_id = ?1
+                         GROUP BY agent_id, state"
+            }
+            None => "SELECT agent_id, state, count(*) FROM tasks GROUP BY agent_id, state",
+        };
+        let mut stmt = self.conn.prepare_cached(sql)?;
+        let mut rows = match agent {
+            Some(id) => stmt.query([id])?,
+            None => stmt.query([])?,
+        };
+        let mut out: HashMap<i64, ColumnCounts> = HashMap::new();
+        while let Some(row) = rows.next()? {
+            let agent_id: i64 = row.get(0)?;
+            let state = parse_task_state(&row.get::<_, String>(1)?)?;
+            let n: i64 = row.get(2)?;
+            out.entry(agent_id)
+                .or_default()
+                .add(state.column(), u32::try_from(n).unwrap_or(u32::MAX));
+        }
+        Ok(out)
+    }
+}

@@ -1,0 +1,124 @@
+use super::support::*;
+use crate::{Store, StoreError, LATEST_VERSION};
+
+fn pragma<T: rusqlite::types::FromSql>(store: &Store, name: &str) -> T {
+    store
+        .conn
+        .query_row(&format!("PRAGMA {name}"), [], |row| row.get(0))
+        .unwrap()
+}
+
+fn schema_sql(store: &Store) -> Vec<String> {
+    let mut stmt = store
+        .conn
+        .prepare("SELECT sql FROM sqlite_schema WHERE sql IS NOT NULL ORDER BY name")
+        .unwrap();
+    stmt.query_map([], |row| row.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
+}
+
+#[test]
+fn an_empty_database_reaches_the_latest_version() {
+    const { assert!(LATEST_VERSION >= 1) };
+    let store = Store::open_in_memory().unwrap();
+    assert_eq!(store.schema_version().unwrap(), LATEST_VERSION);
+    assert_eq!(rows(&store, "agents"), 0);
+}
+
+#[test]
+fn a_file_database_uses_wal_and_the_other_pragmas() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("baton.sqlite3")).unwrap();
+    assert_eq!(pragma::<String>(&store, "journal_mode"), "wal");
+    assert_eq!(pragma::<i64>(&store, "foreign_keys"), 1);
+    assert_eq!(pragma::<i64>(&store, "synchronous"), 1, "NORMAL is 1");
+    assert_eq!(pragma::<i64>(&store, "busy_timeout"), 5_000);
+}
+
+#[test]
+fn an_in_memory_database_enforces_foreign_keys() {
+    let store = Store::open_in_memory().unwrap();
+    assert_eq!(pragma::<i64>(&store, "foreign_keys"), 1);
+    let orphan = store.conn.execute(
+        "INSERT INTO tasks (agent_id, task_id, title, state, state_since, first_seen_at, updated_at)
+         VALUES (99, 't', 't', 'working', 'x', 'x', 'x')",
+        [],
+    );
+    assert!(orphan.is_err(), "a task of no agent must be refused");
+}
+
+#[test]
+fn reopening_a_file_keeps_data_and_changes_no_schema() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("nested/deeper/baton.sqlite3");
+    let (id, before) = {
+        let mut store = Store::open(&path).unwrap();
+        let id = store.add_agent(&draft("Researcher")).unwrap().id;
+        store.ingest(id, &doc(vec![], vec![], "c1"), t(0)).unwrap();
+        (id, schema_sql(&store))
+    };
+    assert!(path.exists(), "parent directories are created");
+    let store = Store::open(&path).unwrap();
+    assert_eq!(store.schema_version().unwrap(), LATEST_VERSION);
+    assert_eq!(schema_sql(&store), before);
+    assert_eq!(store.agent(id).unwrap().name, "Researcher");
+    assert_eq!(store.cursor(id).unwrap().as_deref(), Some("c1"));
+}
+
+#[test]
+fn a_file_that_is_not_a_database_is_reported_as_corrupt() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("baton.sqlite3");
+    std::fs::write(&path, vec![b'x'; 8192]).unwrap();
+    let err = Store::open(&path).unwrap_err();
+    assert!(matches!(err, StoreError::Corrupt(_)), "{err:?}");
+    assert_eq!(err.code(), "corrupt");
+    assert_eq!(
+        std::fs::read(&path).unwrap(),
+        vec![b'x'; 8192],
+        "left untouched"
+    );
+}
+
+#[test]
+fn a_database_from_a_newer_baton_is_refused_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("baton.sqlite3");
+    drop(Store::open(&path).unwrap());
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.pragma_update(None, "user_version", LATEST_VERSION + 1)
+            .unwrap();
+    }
+    let err = Store::open(&path).unwrap_err();
+    assert!(
+        matches!(err, StoreError::SchemaTooNew { found, supported }
+            if found == LATEST_VERSION + 1 && supported == LATEST_VERSION),
+        "{err:?}"
+    );
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let v: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(v, LATEST_VERSION + 1);
+}
+
+#[test]
+fn a_parent_that_is_a_file_is_a_data_dir_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let blocker = dir.path().join("not-a-dir");
+    std::fs::write(&blocker, b"").unwrap();
+    let err = Store::open(&blocker.join("baton.sqlite3")).unwrap_err();
+    assert!(matches!(err, StoreError::DataDir(_)), "{err:?}");
+    assert_eq!(err.code(), "data_dir");
+}
+
+#[test]
+fn default_path_ends_in_the_database_file() {
+    // Only the shape: the env var itself is process-global and tested through paths::path_from.
+    if let Ok(path) = Store::default_path() {
+        assert_eq!(path.file_name().unwrap(), crate::paths::DB_FILE_NAME);
+    }
+}

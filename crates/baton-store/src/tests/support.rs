@@ -1,0 +1,120 @@
+//! Fixtures shared by the tests, and the failure hook used by the one-transaction tests.
+
+use std::cell::Cell;
+
+use baton_core::agent::AgentDraft;
+use baton_core::protocol::{AgentInfo, Event, EventKind, StatusDocument, Task, UsageReport};
+use baton_core::task::TaskState;
+use chrono::{DateTime, Duration, TimeZone, Utc};
+
+use crate::{Result, Store, StoreError};
+
+thread_local! {
+    static FAIL_BEFORE_COMMIT: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Makes the next ingest on this thread fail after writing everything, just before COMMIT.
+pub(crate) fn fail_next_commit() {
+    FAIL_BEFORE_COMMIT.with(|flag| flag.set(true));
+}
+
+pub(crate) fn maybe_fail_before_commit() -> Result<()> {
+    if FAIL_BEFORE_COMMIT.with(|flag| flag.replace(false)) {
+        return Err(StoreError::Corrupt("injected failure before commit".into()));
+    }
+    Ok(())
+}
+
+/// A fixed instant plus `secs` seconds.
+pub(crate) fn t(secs: i64) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 5, 1, 12, 0, 0).unwrap() + Duration::seconds(secs)
+}
+
+pub(crate) fn draft(name: &str) -> AgentDraft {
+    AgentDraft::new(name, "http://127.0.0.1:7700/")
+}
+
+/// An in-memory store with one agent, "Researcher".
+pub(crate) fn store_with_agent() -> (Store, i64) {
+    let mut store = Store::open_in_memory().unwrap();
+    let id = store.add_agent(&draft("Researcher")).unwrap().id;
+    (store, id)
+}
+
+pub(crate) fn task(id: &str, state: TaskState) -> Task {
+    Task {
+        id: id.into(),
+        title: format!("Task {id}"),
+        state,
+        created_at: None,
+        updated_at: None,
+        state_since: None,
+        depends_on: vec![],
+        trigger: None,
+        reads: vec![],
+        writes: vec![],
+        output: None,
+        next_stage: None,
+        detail: None,
+    }
+}
+
+/// A `write` event on `crm://contacts/{seq}` by task `task_id`, at t(seq).
+pub(crate) fn write_event(seq: u64, task_id: &str) -> Event {
+    Event {
+        seq,
+        at: t(seq as i64),
+        kind: EventKind::Write,
+        task_id: Some(task_id.into()),
+        resource: Some(format!("crm://contacts/{seq}")),
+        state: None,
+        to: None,
+        key: None,
+        value: None,
+        api: None,
+        status: None,
+        headers: None,
+        tokens: None,
+        payload: None,
+        message: None,
+    }
+}
+
+pub(crate) fn usage(api: &str, window_secs: i64, requests: u64) -> UsageReport {
+    UsageReport {
+        api: api.into(),
+        key: None,
+        window_start: t(window_secs),
+        window_seconds: 60,
+        requests,
+        tokens: requests * 100,
+        rate_limited: 0,
+    }
+}
+
+pub(crate) fn doc(tasks: Vec<Task>, events: Vec<Event>, cursor: &str) -> StatusDocument {
+    StatusDocument {
+        protocol: baton_core::protocol::PROTOCOL.into(),
+        agent: AgentInfo {
+            id: "researcher-1".into(),
+            name: Some("Researcher".into()),
+            version: Some("0.3.1".into()),
+            state: Some(baton_core::protocol::AgentState::Working),
+            detail: None,
+        },
+        tasks,
+        events,
+        usage: vec![],
+        cursor: cursor.into(),
+    }
+}
+
+/// Rows in `table` (for checking what an ingest left behind).
+pub(crate) fn rows(store: &Store, table: &str) -> i64 {
+    store
+        .conn
+        .query_row(&format!("SELECT count(*) FROM {table}"), [], |row| {
+            row.get(0)
+        })
+        .unwrap()
+}

@@ -1,0 +1,99 @@
+//! API usage the agents report: one row per (agent, api, key, window), latest report wins.
+
+use baton_core::protocol::UsageReport;
+use chrono::{DateTime, Utc};
+use rusqlite::{params, Connection};
+
+use crate::codec::{from_sql_int, parse_ts, to_sql_int, ts};
+use crate::error::{Result, StoreError};
+use crate::Store;
+
+/// One stored usage window.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UsageSample {
+    pub agent_id: i64,
+    pub api: String,
+    pub key: Option<String>,
+    pub window_start: DateTime<Utc>,
+    pub window_seconds: u32,
+    pub requests: u64,
+    pub tokens: u64,
+    pub rate_limited: u64,
+    /// When Baton last stored new numbers for this window.
+    pub reported_at: DateTime<Utc>,
+}
+
+/// Upserts one report inside the ingest transaction. Returns `true` when a row was inserted or
+/// its numbers changed, `false` when the report repeats what is stored.
+pub(crate) fn upsert_usage(
+    conn: &Connection,
+    agent_id: i64,
+    report: &UsageReport,
+    seen_at: DateTime<Utc>,
+) -> Result<bool> {
+    let n = conn
+        .prepare_cached(
+            "INSERT INTO usage_samples (agent_id, api, key, window_start, window_seconds,
+                                        requests, tokens, rate_limited, reported_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+             ON CONFLICT (agent_id, api, key, window_start) DO UPDATE SET
+                window_seconds = excluded.window_seconds, requests = excluded.requests,
+                tokens = excluded.tokens, rate_limited = excluded.rate_limited,
+                reported_at = excluded.reported_at
+             WHERE (window_seconds, requests, tokens, rate_limited)
+                   IS NOT (excluded.window_seconds, excluded.requests, excluded.tokens,
+                           excluded.rate_limited)",
+        )?
+        .execute(params![
+            agent_id,
+            report.api,
+            report.key.as_deref().unwrap_or(""),
+            ts(report.window_start),
+            i64::from(report.window_seconds),
+            to_sql_int(report.requests, "usage requests")?,
+            to_sql_int(report.tokens, "usage tokens")?,
+            to_sql_int(report.rate_limited, "usage rate_limited")?,
+            ts(seen_at),
+        ])?;
+    Ok(n > 0)
+}
+
+impl Store {
+    /// Stored usage windows (one agent's, or everyone's), ordered by window start, api, agent.
+    pub fn usage_samples(&self, agent: Option<i64>) -> Result<Vec<UsageSample>> {
+        let sql = format!(
+            "SELECT agent_id, api, key, window_start, window_seconds, requests, tokens,
+                    rate_limited, reported_at
+               FROM usage_samples {}
+              ORDER BY window_start, api, agent_id, key",
+            if agent.is_some() {
+                "WHERE agent_id = ?1"
+            } else {
+                ""
+            }
+        );
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let mut rows = match agent {
+            Some(id) => stmt.query([id])?,
+            None => stmt.query([])?,
+        };
+        let mut out = Vec::new();
+        while let Some(row) = rows.next()? {
+            let key: String = row.get(2)?;
+            let window_seconds: i64 = row.get(4)?;
+            out.push(UsageSample {
+                agent_id: row.get(0)?,
+                api: row.get(1)?,
+                key: (!key.is_empty()).then_some(key),
+                window_start: parse_ts(&row.get::<_, String>(3)?)?,
+                window_seconds: u32::try_from(window_seconds)
+                    .map_err(|_| StoreError::Corrupt(format!("window_seconds {window_seconds}")))?,
+                requests: from_sql_int(row.get(5)?, "requests")?,
+                tokens: from_sql_int(row.get(6)?, "tokens")?,
+                rate_limited: from_sql_int(row.get(7)?, "rate_limited")?,
+                reported_at: parse_ts(&row.get::<_, String>(8)?)?,
+            });
+        }
+        Ok(out)
+    }
+}
