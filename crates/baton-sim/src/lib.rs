@@ -1,1 +1,22 @@
-//! placeholder
+//! A fleet of simulated agents speaking `baton/1` on 127.0.0.1, for tests, benches and the demo.
+//!
+//! * [`script`]: one agent as a pure, seedable state machine (tasks, events, usage, decisions).
+//! * [`roles`]: the roles agents play (researcher, writer, editor, publisher, analyst, support)
+//!   and the tasks and resources each one invents.
+//! * `server`: the HTTP endpoints of one agent (axum).
+//! * [`SimFleet`]: starts the listeners, ticks the scripts on a timer, stops and restarts agents.
+//!
+//! ```no_run
+//! # async fn demo() -> std::io::Result<()> {
+//! let fleet = baton_sim::SimFleet::start(baton_sim::SimConfig { base_port: 0, tick_ms: 0, ..Default::default() }).await?;
+//! fleet.step();
+//! let url = format!("{}/baton/v1/status", fleet.agents()[0].base_url);
+//! # let _ = url; fleet.shutdown().await; Ok(()) }
+//! ```
+
+mod fleet;
+pub mod roles;
+pub mod script;
+mod server;
+
+pub use fleet::{SimAgentInfo, SimConfig, SimFleet, DEFAULT_BASE_PORT};

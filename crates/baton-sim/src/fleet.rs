@@ -1,0 +1,219 @@
+//! The fleet handle: starts one listener per simulated agent, drives the scripts on a timer,
+//! and lets tests stop, restart, step and inspect agents.
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
+
+use baton_core::protocol::DecisionDelivery;
+use chrono::Utc;
+use serde::Serialize;
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+
+use crate::script::AgentScript;
+use crate::server::{self, AgentShared, Running};
+
+/// How to run a simulated fleet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SimConfig {
+    /// Number of agents.
+    pub agents: usize,
+    /// Agent `i` listens on `base_port + i`; 0 gives each agent an ephemeral port.
+    pub base_port: u16,
+    /// Same seed and same number of ticks give the same documents (wall-clock times aside).
+    pub seed: u64,
+    /// Milliseconds between automatic ticks; 0 means only [`SimFleet::step`] advances the script.
+    pub tick_ms: u64,
+    /// Most events one status answer carries.
+    pub max_events_per_poll: usize,
+}
+
+/// Port the default configuration starts at.
+pub const DEFAULT_BASE_PORT: u16 = 7700;
+
+impl Default for SimConfig {
+    fn default() -> Self {
+        SimConfig {
+            agents: 5,
+            base_port: DEFAULT_BASE_PORT,
+            seed: 42,
+            tick_ms: 1000,
+            max_events_per_poll: 500,
+        }
+    }
+}
+
+/// Where one simulated agent can be reached, and who it says it is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SimAgentInfo {
+    pub index: usize,
+    /// The id the agent reports, e.g. `researcher-1`.
+    pub id: String,
+    /// The display name the agent reports, e.g. `Researcher 1`.
+    pub name: String,
+    /// `http://127.0.0.1:PORT`, without a trailing slash.
+    pub base_url: String,
+    pub port: u16,
+}
+
+#[derive(Debug)]
+struct Slot {
+    info: SimAgentInfo,
+    shared: Arc<AgentShared>,
+    server: tokio::sync::Mutex<Option<Running>>,
+}
+
+/// A running simulated fleet. Dropping it stops the timer and closes every listener;
+/// [`SimFleet::shutdown`] does the same and waits until they are closed.
+#[derive(Debug)]
+pub struct SimFleet {
+    slots: Vec<Slot>,
+    timer: Option<JoinHandle<()>>,
+}
+
+async fn bind(port: u16) -> std::io::Result<TcpListener> {
+    TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, port))).await
+}
+
+/// One tick for every agent, all at the same moment.
+fn step_all<'a>(agents: impl IntoIterator<Item = &'a Arc<AgentShared>>) {
+    let now = Utc::now();
+    for shared in agents {
+        shared.script().tick(now);
+    }
+}
+
+impl SimFleet {
+    /// Binds every agent's listener on 127.0.0.1 and starts serving (and ticking, if `tick_ms > 0`).
+    /// The first automatic tick happens `tick_ms` after start, so a fresh fleet has no tasks yet.
+    pub async fn start(config: SimConfig) -> std::io::Result<SimFleet> {
+        let mut slots = Vec::with_capacity(config.agents);
+        for index in 0..config.agents {
+            let port = if config.base_port == 0 {
+                0
+            } else {
+                u16::try_from(index)
+                    .ok()
+                    .and_then(|i| config.base_port.checked_add(i))
+                    .ok_or_else(|| {
+                        std::io::Error::new(
+                            std::io::ErrorKind::InvalidInput,
+                            format!("port {} + {index} is beyond 65535", config.base_port),
+                        )
+                    })?
+            };
+            let listener = bind(port).await.map_err(|err| {
+                std::io::Error::new(err.kind(), format!("127.0.0.1:{port}: {err}"))
+            })?;
+            let port = listener.local_addr()?.port();
+            let script = AgentScript::new(index, config.agents, config.seed);
+            let info = SimAgentInfo {
+                index,
+                id: script.id().to_owned(),
+                name: script.name().to_owned(),
+                base_url: format!("http://127.0.0.1:{port}"),
+                port,
+            };
+            let shared = Arc::new(AgentShared::new(script, config.max_events_per_poll));
+            let running = server::serve(listener, shared.clone());
+            slots.push(Slot {
+                info,
+                shared,
+                server: tokio::sync::Mutex::new(Some(running)),
+            });
+        }
+        let timer = (config.tick_ms > 0).then(|| {
+            let shared: Vec<_> = slots.iter().map(|s| s.shared.clone()).collect();
+            let period = Duration::from_millis(config.tick_ms);
+            tokio::spawn(async move {
+                let mut interval =
+                    tokio::time::interval_at(tokio::time::Instant::now() + period, period);
+                interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+                loop {
+                    interval.tick().await;
+                    step_all(&shared);
+                }
+            })
+        });
+        Ok(SimFleet { slots, timer })
+    }
+
+    fn slot(&self, index: usize) -> &Slot {
+        self.slots.get(index).unwrap_or_else(|| {
+            panic!(
+                "no simulated agent {index}: the fleet has {}",
+                self.slots.len()
+            )
+        })
+    }
+
+    /// Every agent, in index order.
+    pub fn agents(&self) -> Vec<SimAgentInfo> {
+        self.slots.iter().map(|s| s.info.clone()).collect()
+    }
+
+    /// Advances every agent's script by one tick (what the timer does).
+    pub fn step(&self) {
+        step_all(self.slots.iter().map(|s| &s.shared));
+    }
+
+    /// Advances one agent's script by one tick. Panics if `index` is out of range.
+    pub fn step_agent(&self, index: usize) {
+        self.slot(index).shared.script().tick(Utc::now());
+    }
+
+    /// Closes the agent's listener (connections are refused) and ends its open connections.
+    /// The script state is kept. Does nothing if it is already stopped.
+    pub async fn stop_agent(&self, index: usize) {
+        let running = self.slot(index).server.lock().await.take();
+        if let Some(running) = running {
+            running.stop().await;
+        }
+    }
+
+    /// Listens again on the agent's port with its state intact. Does nothing if it is running.
+    pub async fn restart_agent(&self, index: usize) -> std::io::Result<()> {
+        let slot = self.slot(index);
+        let mut server = slot.server.lock().await;
+        if server.is_none() {
+            let listener = bind(slot.info.port).await?;
+            *server = Some(server::serve(listener, slot.shared.clone()));
+        }
+        Ok(())
+    }
+
+    /// The decisions the agent applied, in arrival order (each idempotency key once).
+    pub fn decisions(&self, index: usize) -> Vec<DecisionDelivery> {
+        self.slot(index).shared.script().decisions().to_vec()
+    }
+
+    /// With `Some(token)`, requests without `Authorization: Bearer <token>` are answered 401.
+    pub fn set_token(&self, index: usize, token: Option<String>) {
+        self.slot(index).shared.set_token(token);
+    }
+
+    /// Status requests the agent received (answered or refused with 401).
+    pub fn poll_count(&self, index: usize) -> u64 {
+        self.slot(index).shared.poll_count()
+    }
+
+    /// Stops the timer and closes every listener, waiting until they are closed.
+    pub async fn shutdown(mut self) {
+        if let Some(timer) = self.timer.take() {
+            timer.abort();
+        }
+        for index in 0..self.slots.len() {
+            self.stop_agent(index).await;
+        }
+    }
+}
+
+impl Drop for SimFleet {
+    fn drop(&mut self) {
+        if let Some(timer) = self.timer.take() {
+            timer.abort();
+        }
+        // Each `Running` dropped with its slot starts its server's graceful shutdown.
+    }
+}

@@ -1,0 +1,310 @@
+//! One simulated agent as a pure state machine: no clock, no I/O, no threads.
+//!
+//! [`AgentScript::tick`] advances the agent by one step at a time the caller passes in;
+//! [`AgentScript::poll`] answers a status poll (and forgets the events the poll's `since` has
+//! passed); [`AgentScript::apply_decision`] applies a human decision once per idempotency key.
+//! Everything random comes from one `StdRng` seeded from the fleet seed and the agent's index, so
+//! the same seed and the same number of ticks give the same documents, wall-clock times aside.
+
+use std::collections::{HashSet, VecDeque};
+
+use baton_core::protocol::{
+    AgentInfo, AgentState, DecisionDelivery, Event, EventKind, StatusDocument, Task, UsageReport,
+    PROTOCOL,
+};
+use baton_core::task::TaskState;
+use chrono::{DateTime, Utc};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
+use crate::roles::{self, Plan, Role};
+
+/// Tasks an agent keeps; beyond this the oldest finished ones are dropped.
+pub const MAX_TASKS: usize = 200;
+/// Events an agent holds for a poller; beyond this the oldest are dropped (a poller that stays
+/// away this long sees a gap in `seq`).
+pub const MAX_HELD_EVENTS: usize = 20_000;
+/// Usage windows kept per API.
+pub const USAGE_WINDOWS_KEPT: usize = 5;
+/// An agent takes on new work only while it has fewer unfinished tasks than this.
+const MAX_ACTIVE: usize = 4;
+
+#[derive(Debug, Clone)]
+struct SimTask {
+    task: Task,
+    plan: Plan,
+    /// Ticks left in the current state.
+    ticks_left: u32,
+    /// Each task stops at most once (blocked, input or auth required).
+    interrupted: bool,
+}
+
+/// One simulated agent's whole state.
+#[derive(Debug, Clone)]
+pub struct AgentScript {
+    id: String,
+    name: String,
+    role: &'static Role,
+    handoff_to: Option<String>,
+    rng: StdRng,
+    ticks: u64,
+    created: u64,
+    tasks: Vec<SimTask>,
+    events: VecDeque<Event>,
+    next_seq: u64,
+    usage: Vec<UsageReport>,
+    decision_keys: HashSet<String>,
+    decisions: Vec<DecisionDelivery>,
+}
+
+fn blank_event(kind: EventKind, at: DateTime<Utc>, task_id: &str) -> Event {
+    Event {
+        seq: 0,
+        at,
+        kind,
+        task_id: Some(task_id.to_owned()),
+        resource: None,
+        state: None,
+        to: None,
+        key: None,
+        value: None,
+        api: None,
+        status: None,
+        headers: None,
+        tokens: None,
+        payload: None,
+        message: None,
+    }
+}
+
+/// The seed of agent `index` in a fleet seeded with `seed` (splitmix-style spreading).
+fn agent_seed(seed: u64, index: usize) -> u64 {
+    let mut z = seed.wrapping_add((index as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+impl AgentScript {
+    /// Agent `index` of a fleet of `agents`, seeded with the fleet's `seed`.
+    pub fn new(index: usize, agents: usize, seed: u64) -> AgentScript {
+        let (id, name) = roles::identity(index);
+        AgentScript {
+            id,
+            name,
+            role: roles::role_of(index),
+            handoff_to: roles::handoff_target(index, agents),
+            rng: StdRng::seed_from_u64(agent_seed(seed, index)),
+            ticks: 0,
+            created: 0,
+            tasks: Vec::new(),
+            events: VecDeque::new(),
+            next_seq: 1,
+            usage: Vec::new(),
+            decision_keys: HashSet::new(),
+            decisions: Vec::new(),
+        }
+    }
+
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Ticks taken so far.
+    pub fn ticks(&self) -> u64 {
+        self.ticks
+    }
+
+    /// The agent's current tasks, oldest first.
+    pub fn tasks(&self) -> Vec<Task> {
+        self.tasks.iter().map(|t| t.task.clone()).collect()
+    }
+
+    /// The events the agent still holds (not yet passed by a poll's `since`), oldest first.
+    pub fn held_events(&self) -> impl Iterator<Item = &Event> {
+        self.events.iter()
+    }
+
+    /// The last `seq` issued, 0 before the first event.
+    pub fn last_seq(&self) -> u64 {
+        self.next_seq - 1
+    }
+
+    /// Decisions applied, in the order they arrived (each idempotency key once).
+    pub fn decisions(&self) -> &[DecisionDelivery] {
+        &self.decisions
+    }
+
+    /// Advances the script by one tick happening at `now`.
+    pub fn tick(&mut self, now: DateTime<Utc>) {
+        self.ticks += 1;
+        for i in 0..self.tasks.len() {
+            self.advance(i, now);
+        }
+        let active = self
+            .tasks
+            .iter()
+            .filter(|t| !t.task.state.is_terminal())
+            .count();
+        let take_new = self.rng.random_bool(0.35);
+        if self.ticks == 1 || active == 0 || (active < MAX_ACTIVE && take_new) {
+            self.create_task(now);
+        }
+        while self.tasks.len() > MAX_TASKS {
+            match self.tasks.iter().position(|t| t.task.state.is_terminal()) {
+                Some(oldest_finished) => {
+                    self.tasks.remove(oldest_finished);
+                }
+                None => break,
+            }
+        }
+    }
+
+    /// Answers a status poll. `since` is the cursor of an earlier answer: events up to it are
+    /// forgotten and the answer starts after it. An absent, unparsable or future cursor answers
+    /// from the oldest event still held. At most `max_events` events (at least 1) are returned;
+    /// `cursor` is the last one's seq, or the position the poller is already at.
+    pub fn poll(&mut self, since: Option<&str>, max_events: usize) -> StatusDocument {
+        let last = self.last_seq();
+        let since = since
+            .and_then(|s| s.trim().parse::<u64>().ok())
+            .filter(|&s| s <= last);
+        if let Some(since) = since {
+            while self.events.front().is_some_and(|e| e.seq <= since) {
+                self.events.pop_front();
+            }
+        }
+        let events: Vec<Event> = self
+            .events
+            .iter()
+            .take(max_events.max(1))
+            .cloned()
+            .collect();
+        let cursor = match (events.last(), since) {
+            (Some(e), _) => e.seq,
+            (None, Some(since)) => since,
+            (None, None) => last,
+        };
+        StatusDocument {
+            protocol: PROTOCOL.to_owned(),
+            agent: self.agent_info(),
+            tasks: self.tasks(),
+            events,
+            usage: self.usage.clone(),
+            cursor: cursor.to_string(),
+        }
+    }
+
+    /// Applies a decision once per `key`; returns true when the key was seen before.
+    /// `approve` resumes a task waiting on a human (or blocked); `reject` cancels it.
+    pub fn apply_decision(
+        &mut self,
+        key: &str,
+        decision: DecisionDelivery,
+        now: DateTime<Utc>,
+    ) -> bool {
+        if !self.decision_keys.insert(key.to_owned()) {
+            return true;
+        }
+        let waiting = decision.task_id.as_deref().and_then(|id| {
+            self.tasks.iter().position(|t| {
+                t.task.id == id
+                    && matches!(
+                        t.task.state,
+                        TaskState::InputRequired | TaskState::AuthRequired | TaskState::Blocked
+                    )
+            })
+        });
+        if let Some(i) = waiting {
+            let by = &decision.decided_by;
+            match decision.action.as_str() {
+                "approve" => {
+                    self.tasks[i].ticks_left = 2;
+                    self.set_state(
+                        i,
+                        TaskState::Working,
+                        Some(format!("approved by {by}")),
+                        now,
+                    );
+                }
+                "reject" => {
+                    self.set_state(
+                        i,
+                        TaskState::Canceled,
+                        Some(format!("rejected by {by}")),
+                        now,
+                    );
+                }
+                _ => {}
+            }
+        }
+        self.decisions.push(decision);
+        false
+    }
+
+    fn agent_info(&self) -> AgentInfo {
+        let count =
+            |f: fn(TaskState) -> bool| self.tasks.iter().filter(|t| f(t.task.state)).count();
+        let working = count(|s| s == TaskState::Working);
+        let waiting = count(|s| {
+            matches!(
+                s,
+                TaskState::InputRequired | TaskState::AuthRequired | TaskState::Blocked
+            )
+        });
+        let queued = count(|s| s == TaskState::Submitted);
+        let state = if working > 0 {
+            AgentState::Working
+        } else if waiting > 0 {
+            AgentState::Blocked
+        } else {
+            AgentState::Idle
+        };
+        AgentInfo {
+            id: self.id.clone(),
+            name: Some(self.name.clone()),
+            version: Some(concat!("baton-sim ", env!("CARGO_PKG_VERSION")).to_owned()),
+            state: Some(state),
+            detail: Some(format!(
+                "{working} working, {waiting} waiting, {queued} queued"
+            )),
+        }
+    }
+
+    fn push(&mut self, mut event: Event) {
+        event.seq = self.next_seq;
+        self.next_seq += 1;
+        self.events.push_back(event);
+        if self.events.len() > MAX_HELD_EVENTS {
+            self.events.pop_front();
+        }
+    }
+
+    fn set_state(
+        &mut self,
+        i: usize,
+        state: TaskState,
+        detail: Option<String>,
+        now: DateTime<Utc>,
+    ) {
+        let task = &mut self.tasks[i].task;
+        task.state = state;
+        task.state_since = Some(now);
+        task.updated_at = Some(now);
+        task.detail = detail.clone();
+        let mut event = blank_event(EventKind::State, now, &task.id);
+        event.state = Some(state);
+        event.message = detail;
+        self.push(event);
+    }
+}
+
+mod lifecycle;
+mod usage;
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,199 @@
+//! The HTTP face of one simulated agent: `GET /baton/v1/status` and `POST /baton/v1/decisions`
+//! on its own listener, which can be closed and opened again while the script state lives on.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::extract::{Query, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use baton_core::protocol::{DecisionAck, DecisionDelivery};
+use chrono::Utc;
+use serde_json::json;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use crate::script::AgentScript;
+
+/// What one agent's server and the fleet handle share.
+#[derive(Debug)]
+pub(crate) struct AgentShared {
+    script: Mutex<AgentScript>,
+    token: Mutex<Option<String>>,
+    polls: AtomicU64,
+    max_events: usize,
+}
+
+/// Locks a mutex, carrying on with the data if a panicking holder poisoned it.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl AgentShared {
+    pub(crate) fn new(script: AgentScript, max_events: usize) -> AgentShared {
+        AgentShared {
+            script: Mutex::new(script),
+            token: Mutex::new(None),
+            polls: AtomicU64::new(0),
+            max_events,
+        }
+    }
+
+    pub(crate) fn script(&self) -> MutexGuard<'_, AgentScript> {
+        lock(&self.script)
+    }
+
+    pub(crate) fn set_token(&self, token: Option<String>) {
+        *lock(&self.token) = token;
+    }
+
+    pub(crate) fn poll_count(&self) -> u64 {
+        self.polls.load(Ordering::Relaxed)
+    }
+
+    /// True when no token is set, or the request carries `Authorization: Bearer <token>`.
+    fn authorized(&self, headers: &HeaderMap) -> bool {
+        let token = lock(&self.token);
+        let Some(token) = token.as_deref() else {
+            return true;
+        };
+        headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .is_some_and(|given| given.trim() == token)
+    }
+}
+
+fn error(status: StatusCode, message: impl Into<String>) -> Response {
+    (status, Json(json!({ "error": message.into() }))).into_response()
+}
+
+fn unauthorized() -> Response {
+    let mut response = error(StatusCode::UNAUTHORIZED, "missing or wrong bearer token");
+    response
+        .headers_mut()
+        .insert(header::WWW_AUTHENTICATE, "Bearer".parse().expect("static"));
+    response
+}
+
+async fn status(
+    State(shared): State<Arc<AgentShared>>,
+    headers: HeaderMap,
+    Query(query): Query<Vec<(String, String)>>,
+) -> Response {
+    shared.polls.fetch_add(1, Ordering::Relaxed);
+    if !shared.authorized(&headers) {
+        return unauthorized();
+    }
+    let since = query
+        .into_iter()
+        .find(|(k, _)| k == "since")
+        .map(|(_, v)| v);
+    let doc = shared.script().poll(since.as_deref(), shared.max_events);
+    Json(doc).into_response()
+}
+
+async fn decisions(
+    State(shared): State<Arc<AgentShared>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if !shared.authorized(&headers) {
+        return unauthorized();
+    }
+    let key = headers
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|k| !k.is_empty());
+    let Some(key) = key else {
+        return error(StatusCode::BAD_REQUEST, "missing Idempotency-Key header");
+    };
+    let decision: DecisionDelivery = match serde_json::from_slice(&body) {
+        Ok(decision) => decision,
+        Err(err) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                format!("body is not a DecisionDelivery: {err}"),
+            )
+        }
+    };
+    let duplicate = shared.script().apply_decision(key, decision, Utc::now());
+    Json(DecisionAck {
+        accepted: true,
+        duplicate,
+    })
+    .into_response()
+}
+
+async fn not_found() -> Response {
+    error(
+        StatusCode::NOT_FOUND,
+        "not found: this agent serves GET /baton/v1/status and POST /baton/v1/decisions",
+    )
+}
+
+fn router(shared: Arc<AgentShared>) -> Router {
+    Router::new()
+        .route("/baton/v1/status", get(status))
+        .route("/baton/v1/decisions", post(decisions))
+        .fallback(not_found)
+        .with_state(shared)
+}
+
+/// A running listener. Dropping it starts a graceful shutdown; [`Running::stop`] also waits.
+#[derive(Debug)]
+pub(crate) struct Running {
+    shutdown: Option<oneshot::Sender<()>>,
+    task: JoinHandle<()>,
+}
+
+/// Serves one agent on `listener` until stopped.
+pub(crate) fn serve(listener: TcpListener, shared: Arc<AgentShared>) -> Running {
+    let (tx, rx) = oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        let signal = async move {
+            let _ = rx.await;
+        };
+        let result = axum::serve(listener, router(shared))
+            .with_graceful_shutdown(signal)
+            .await;
+        if let Err(err) = result {
+            tracing::warn!(%err, "simulated agent server ended");
+        }
+    });
+    Running {
+        shutdown: Some(tx),
+        task,
+    }
+}
+
+impl Running {
+    /// Closes the listener (new connections are refused) and ends open connections: gracefully
+    /// within a second, then by force.
+    pub(crate) async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        let graceful = tokio::time::timeout(Duration::from_secs(1), &mut self.task).await;
+        if graceful.is_err() {
+            self.task.abort();
+            let _ = (&mut self.task).await;
+        }
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        // Dropping the sender wakes the shutdown signal; the listener closes on its own.
+        self.shutdown.take();
+    }
+}
