@@ -1,0 +1,38 @@
+# Baton: two commands on a fresh Debian/Ubuntu machine.
+#   make run    installs what is missing, builds, opens the app
+#   make test   installs what is missing, runs every check and test
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+.PHONY: help setup setup-test ui run dev test test-rust test-ui lint bindings icons bench
+
+help:
+	@echo "make run     install prerequisites, build and open Baton"
+	@echo "make test    install prerequisites and run every check and test"
+	@echo "make dev     UI hot reload (vite) + app"
+	@echo "make bindings  regenerate ui/src/bindings from the Rust types"
+	@echo "make icons   regenerate icons/ from icons/icon.svg"
+
+setup:
+	@scripts/setup.sh
+
+setup-test:
+	@scripts/setup.sh --test
+
+ui:
+	npm --prefix ui run build
+
+run: setup ui
+	cargo run -p baton-app
+
+dev: setup
+	cd src-tauri && ../ui/node_modules/.bin/tauri dev --config '{"build":{"devUrl":"http://localhost:1420","beforeDevCommand":"npm --prefix ../ui run dev"}}'
+
+test: setup-test
+	@scripts/test.sh
+
+bindings:
+	UPDATE_BINDINGS=1 cargo test -p baton-core --test bindings
+
+icons:
+	scripts/icons.sh

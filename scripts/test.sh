@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Every check and test, in the order CI runs them. Prerequisites: scripts/setup.sh --test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+start=$SECONDS
+step() {
+  local name=$1; shift
+  printf '\n\033[1;34m== %s\033[0m\n' "$name"
+  local t=$SECONDS
+  "$@"
+  printf '\033[1;32m== %s: ok (%ss)\033[0m\n' "$name" $((SECONDS - t))
+}
+
+core_is_pure() {
+  # baton-core must build without an async runtime, a database or the UI toolkit.
+  local deps
+  deps=$(cargo tree -p baton-core -e normal,build --prefix none --locked | awk '{print $1}' | sort -u)
+  for forbidden in tauri tokio rusqlite libsqlite3-sys wry webkit2gtk; do
+    if grep -qx "$forbidden" <<<"$deps"; then
+      echo "baton-core depends on $forbidden" >&2
+      return 1
+    fi
+  done
+  echo "baton-core depends on none of: tauri tokio rusqlite wry webkit2gtk"
+}
+
+step "UI typecheck" npm --prefix ui run --silent typecheck
+step "UI lint" npm --prefix ui run --silent lint
+step "UI unit tests (Vitest)" npm --prefix ui test --silent
+step "UI build" npm --prefix ui run --silent build
+step "cargo fmt --check" cargo fmt --all -- --check
+step "baton-core stays pure" core_is_pure
+step "cargo clippy" cargo clippy --workspace --all-targets --locked -- -D warnings
+step "build the desktop app" cargo build -p baton-app --locked
+step "cargo test (unit, store, engine, sim, examples, end-to-end)" cargo test --workspace --locked
+
+printf '\n\033[1;32mall checks passed in %ss\033[0m\n' $((SECONDS - start))
