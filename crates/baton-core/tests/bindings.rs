@@ -28,16 +28,24 @@ fn export_into(dir: &Path) {
     SecretsStatus::export_all(&cfg).unwrap();
 }
 
+/// Every `.ts` file under `dir`, by path relative to it (ts-rs nests some, e.g. `serde_json/`).
 fn read_dir(dir: &Path) -> BTreeMap<String, String> {
-    let mut files = BTreeMap::new();
-    if let Ok(entries) = std::fs::read_dir(dir) {
+    fn walk(root: &Path, dir: &Path, files: &mut BTreeMap<String, String>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
         for entry in entries.flatten() {
-            let name = entry.file_name().to_string_lossy().into_owned();
-            if name.ends_with(".ts") {
-                files.insert(name, std::fs::read_to_string(entry.path()).unwrap());
+            let path = entry.path();
+            if path.is_dir() {
+                walk(root, &path, files);
+            } else if path.extension().is_some_and(|ext| ext == "ts") {
+                let name = path.strip_prefix(root).unwrap().to_string_lossy().into_owned();
+                files.insert(name, std::fs::read_to_string(&path).unwrap());
             }
         }
     }
+    let mut files = BTreeMap::new();
+    walk(dir, dir, &mut files);
     files
 }
 
@@ -59,7 +67,9 @@ fn committed_typescript_bindings_are_current() {
         let _ = std::fs::remove_dir_all(&committed_path);
         std::fs::create_dir_all(&committed_path).unwrap();
         for (name, text) in &generated {
-            std::fs::write(committed_path.join(name), text).unwrap();
+            let path = committed_path.join(name);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
         }
         return;
     }

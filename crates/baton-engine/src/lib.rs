@@ -1,1 +1,30 @@
-//! placeholder
+//! Baton's runtime (tokio, no tauri): one poller per agent on its own interval, HTTP fetch with
+//! a whole-request timeout and a streamed body cap, full-jitter backoff while an endpoint fails,
+//! bearer tokens in the OS keyring, and a broadcast bus of [`ChangeEvent`]s.
+//!
+//! * [`Engine`] ([`engine`]): the supervisor and the one way to add, edit, remove and poll agents.
+//! * [`fetch`]: one GET of a status endpoint, failures in words ("timed out after 1.5 s").
+//! * [`secrets`]: [`TokenStore`], [`KeyringTokens`], [`MemoryTokens`], [`open_token_store`].
+//! * [`EngineError`] ([`error`]): what a command can fail with, with a stable `code()`.
+//!
+//! A failed poll is not an [`EngineError`]: it is recorded on the agent's health
+//! (`AgentHealth::last_error`), published as `ChangeEvent::Health`, and never touches stored
+//! tasks or events.
+//!
+//! [`ChangeEvent`]: baton_core::views::ChangeEvent
+
+mod bus;
+mod config;
+pub mod engine;
+pub mod error;
+pub mod fetch;
+mod poller;
+pub mod secrets;
+
+pub use bus::BUS_CAPACITY;
+pub use engine::{Engine, EngineConfig, SharedStore, TokenUpdate, DEFAULT_MAX_REDIRECTS};
+pub use error::EngineError;
+pub use fetch::{FetchError, Fetched, Fetcher};
+pub use secrets::{
+    open_token_store, KeyringTokens, MemoryTokens, SecretError, TokenStore, NO_KEYRING_WARNING,
+};

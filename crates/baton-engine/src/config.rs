@@ -1,0 +1,78 @@
+//! The engine's settings, the shared store handle, and token edits.
+
+use std::sync::{Arc, Mutex};
+
+use baton_core::agent::DEFAULT_BODY_CAP_BYTES;
+use baton_core::backoff::Backoff;
+
+/// The store, shared by the engine and the app; engine calls run in `spawn_blocking`.
+pub type SharedStore = Arc<Mutex<baton_store::Store>>;
+
+/// Default limit on redirects followed in one poll.
+pub const DEFAULT_MAX_REDIRECTS: usize = 5;
+
+#[derive(Debug, Clone)]
+pub struct EngineConfig {
+    /// Largest status body accepted (4 MiB by default); larger answers fail the poll.
+    pub body_cap_bytes: u64,
+    /// Retry spacing while an endpoint fails.
+    pub backoff: Backoff,
+    /// Redirects followed in one poll before it fails with "too many redirects".
+    pub max_redirects: usize,
+    /// Delay each agent's first poll by its stable `start_offset_ms()` so a fleet's polls spread
+    /// over the interval. Tests turn it off to poll at once.
+    pub spread_start: bool,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        EngineConfig {
+            body_cap_bytes: DEFAULT_BODY_CAP_BYTES,
+            backoff: Backoff::default(),
+            max_redirects: DEFAULT_MAX_REDIRECTS,
+            spread_start: true,
+        }
+    }
+}
+
+/// What to do with an agent's token when it is edited.
+#[derive(Clone, PartialEq, Eq)]
+pub enum TokenUpdate {
+    Keep,
+    Set(String),
+    Clear,
+}
+
+/// Never prints the token itself.
+impl std::fmt::Debug for TokenUpdate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TokenUpdate::Keep => f.write_str("Keep"),
+            TokenUpdate::Set(_) => f.write_str("Set(<redacted>)"),
+            TokenUpdate::Clear => f.write_str("Clear"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn token_updates_never_print_the_token() {
+        assert_eq!(
+            format!("{:?}", TokenUpdate::Set("s3cret".into())),
+            "Set(<redacted>)"
+        );
+        assert_eq!(format!("{:?}", TokenUpdate::Keep), "Keep");
+    }
+
+    #[test]
+    fn defaults_match_the_documented_limits() {
+        let config = EngineConfig::default();
+        assert_eq!(config.body_cap_bytes, 4 * 1024 * 1024);
+        assert_eq!(config.max_redirects, 5);
+        assert!(config.spread_start);
+        assert_eq!(config.backoff, Backoff::default());
+    }
+}

@@ -1,0 +1,377 @@
+//! The supervisor: keeps one poller per stored agent, and is the one way to add, edit and
+//! remove agents (so a poller, a token and the store never disagree).
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+use baton_core::agent::{human_duration_ms, AgentConfig, AgentDraft};
+use baton_core::views::{ChangeEvent, ConnectionReport, SecretsStatus};
+use tokio::sync::broadcast;
+
+use crate::bus::Bus;
+pub use crate::config::{EngineConfig, SharedStore, TokenUpdate, DEFAULT_MAX_REDIRECTS};
+use crate::error::EngineError;
+use crate::fetch::Fetcher;
+use crate::poller::{poll, AgentRuntime, PollOutcome, Poller, Shared, StopSignal};
+use crate::secrets::TokenStore;
+
+/// The running engine. Cheap to clone; every clone drives the same pollers.
+#[derive(Clone)]
+pub struct Engine {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    shared: Arc<Shared>,
+    pollers: Mutex<HashMap<i64, Poller>>,
+    /// Set by `shutdown`, cleared by `start_all`: while set, no poller is started.
+    stopped: AtomicBool,
+    /// Serialises the commands that change agents and pollers.
+    admin: tokio::sync::Mutex<()>,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine")
+            .field("config", &self.inner.shared.config)
+            .field("pollers", &self.pollers().len())
+            .finish()
+    }
+}
+
+impl Engine {
+    /// Builds the engine; nothing polls until [`Engine::start_all`] or [`Engine::add_agent`].
+    pub fn new(store: SharedStore, tokens: Arc<dyn TokenStore>, config: EngineConfig) -> Engine {
+        let fetcher = Fetcher::new(config.body_cap_bytes, config.max_redirects);
+        Engine {
+            inner: Arc::new(Inner {
+                shared: Arc::new(Shared {
+                    store,
+                    tokens,
+                    config,
+                    fetcher,
+                    bus: Bus::new(),
+                }),
+                pollers: Mutex::new(HashMap::new()),
+                stopped: AtomicBool::new(false),
+                admin: tokio::sync::Mutex::new(()),
+            }),
+        }
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<ChangeEvent> {
+        self.inner.shared.bus.subscribe()
+    }
+
+    pub fn store(&self) -> SharedStore {
+        Arc::clone(&self.inner.shared.store)
+    }
+
+    pub fn config(&self) -> &EngineConfig {
+        &self.inner.shared.config
+    }
+
+    pub fn secrets_status(&self) -> SecretsStatus {
+        self.inner.shared.tokens.status()
+    }
+
+    /// Ids of the agents that have a running poller, sorted.
+    pub fn polling(&self) -> Vec<i64> {
+        let mut ids: Vec<i64> = self.pollers().keys().copied().collect();
+        ids.sort_unstable();
+        ids
+    }
+
+    /// Starts a poller for every stored agent that has none; returns how many agents are polled.
+    pub async fn start_all(&self) -> Result<usize, EngineError> {
+        let _admin = self.inner.admin.lock().await;
+        self.inner.stopped.store(false, Ordering::SeqCst);
+        let agents = self.shared().with_store(|s| s.agents()).await?;
+        let count = agents.len();
+        for agent in agents {
+            if !self.pollers().contains_key(&agent.id) {
+                let token = self.read_token(&agent).await;
+                self.spawn_poller(agent, token).await;
+            }
+        }
+        tracing::info!(agents = count, "polling started");
+        Ok(count)
+    }
+
+    /// Validates and stores a new agent, saves its token, starts its poller.
+    pub async fn add_agent(
+        &self,
+        draft: AgentDraft,
+        token: Option<String>,
+    ) -> Result<AgentConfig, EngineError> {
+        draft.validate()?;
+        let token = clean_token(token);
+        let _admin = self.inner.admin.lock().await;
+        let shared = self.shared();
+        let mut config = shared.with_store(move |s| s.add_agent(&draft)).await?;
+        let id = config.id;
+        if let Some(token) = token.clone() {
+            let saved = match shared.with_tokens(move |t| t.set(id, &token)).await {
+                Ok(()) => shared.with_store(move |s| s.set_has_token(id, true)).await,
+                Err(err) => Err(err),
+            };
+            if let Err(err) = saved {
+                // Leave nothing half-added behind.
+                let _ = shared.with_tokens(move |t| t.delete(id)).await;
+                let _ = shared.with_store(move |s| s.remove_agent(id)).await;
+                return Err(err);
+            }
+            config.has_token = true;
+        }
+        tracing::info!(agent_id = id, "agent added");
+        shared.bus.publish(ChangeEvent::AgentsChanged);
+        self.spawn_poller(config.clone(), Ok(token)).await;
+        Ok(config)
+    }
+
+    /// Validates and stores new settings, applies the token change, restarts the poller.
+    pub async fn update_agent(
+        &self,
+        id: i64,
+        draft: AgentDraft,
+        token: TokenUpdate,
+    ) -> Result<AgentConfig, EngineError> {
+        draft.validate()?;
+        let _admin = self.inner.admin.lock().await;
+        let shared = self.shared();
+        shared
+            .with_store(move |s| s.update_agent(id, &draft))
+            .await?;
+        // The settings are stored: whatever happens to the token, the poller restarts with them.
+        let applied = self.apply_token(id, token).await;
+        let new_token = applied.as_ref().ok().cloned().flatten();
+        let config = shared.with_store(move |s| s.agent(id)).await?;
+        tracing::info!(agent_id = id, "agent updated");
+        shared.bus.publish(ChangeEvent::AgentsChanged);
+        let old = self.pollers().remove(&id);
+        let token = match (new_token, old) {
+            (Some(token), old) => {
+                if let Some(old) = old {
+                    old.stop().await;
+                }
+                Ok(token)
+            }
+            (None, Some(old)) => {
+                let kept = old.runtime().token_state();
+                old.stop().await;
+                match kept {
+                    Ok(token) => Ok(token),
+                    // The keyring failed last time: try again.
+                    Err(_) => self.read_token(&config).await,
+                }
+            }
+            (None, None) => self.read_token(&config).await,
+        };
+        self.spawn_poller(config.clone(), token).await;
+        applied?;
+        Ok(config)
+    }
+
+    /// Saves or deletes the token and the stored flag. `Some(token)` when it changed.
+    async fn apply_token(
+        &self,
+        id: i64,
+        token: TokenUpdate,
+    ) -> Result<Option<Option<String>>, EngineError> {
+        let shared = self.shared();
+        match token {
+            TokenUpdate::Keep => Ok(None),
+            TokenUpdate::Set(token) => match clean_token(Some(token)) {
+                Some(token) => {
+                    let saved = token.clone();
+                    shared.with_tokens(move |t| t.set(id, &saved)).await?;
+                    shared
+                        .with_store(move |s| s.set_has_token(id, true))
+                        .await?;
+                    Ok(Some(Some(token)))
+                }
+                None => Ok(None),
+            },
+            TokenUpdate::Clear => {
+                shared.with_tokens(move |t| t.delete(id)).await?;
+                shared
+                    .with_store(move |s| s.set_has_token(id, false))
+                    .await?;
+                Ok(Some(None))
+            }
+        }
+    }
+
+    /// Stops the agent's poller, then deletes its stored rows and its token.
+    pub async fn remove_agent(&self, id: i64) -> Result<(), EngineError> {
+        let _admin = self.inner.admin.lock().await;
+        let shared = self.shared();
+        let old = self.pollers().remove(&id);
+        if let Some(old) = old {
+            old.stop().await;
+        }
+        shared.with_store(move |s| s.remove_agent(id)).await?;
+        if let Err(err) = shared.with_tokens(move |t| t.delete(id)).await {
+            tracing::warn!(agent_id = id, error = %err, "agent removed but its token could not be deleted");
+        }
+        tracing::info!(agent_id = id, "agent removed");
+        shared.bus.publish(ChangeEvent::AgentsChanged);
+        Ok(())
+    }
+
+    /// One fetch and parse of a draft's endpoint; nothing is stored.
+    pub async fn test_connection(
+        &self,
+        draft: &AgentDraft,
+        token: Option<String>,
+    ) -> ConnectionReport {
+        let failed = |message: String| ConnectionReport {
+            ok: false,
+            message,
+            latency_ms: None,
+            remote_id: None,
+            remote_name: None,
+            task_count: None,
+        };
+        if let Err(err) = draft.validate() {
+            return failed(err.to_string());
+        }
+        let token = clean_token(token);
+        let config = AgentConfig {
+            id: 0,
+            name: draft.name.trim().to_owned(),
+            base_url: draft.normalised_base_url(),
+            poll_interval_ms: draft.poll_interval_ms,
+            timeout_ms: draft.timeout_ms,
+            adapter: draft.adapter,
+            has_token: token.is_some(),
+        };
+        let fetched = self
+            .shared()
+            .fetcher
+            .fetch_status(&config, None, token.as_deref())
+            .await;
+        match fetched {
+            Ok(fetched) => {
+                let doc = fetched.doc;
+                let tasks = doc.tasks.len();
+                ConnectionReport {
+                    ok: true,
+                    message: format!(
+                        "{} agent \"{}\" answered in {} with {} task{}",
+                        doc.protocol,
+                        doc.agent.id,
+                        human_duration_ms(fetched.latency_ms),
+                        tasks,
+                        if tasks == 1 { "" } else { "s" }
+                    ),
+                    latency_ms: Some(fetched.latency_ms),
+                    remote_id: Some(doc.agent.id),
+                    remote_name: doc.agent.name,
+                    task_count: Some(u32::try_from(tasks).unwrap_or(u32::MAX)),
+                }
+            }
+            Err(err) => failed(err.to_string()),
+        }
+    }
+
+    /// The stored token of an agent, for "Test connection" while the agent is being edited
+    /// (the form shows no token). `None` when the agent has none. Never log it.
+    pub async fn stored_token(&self, id: i64) -> Result<Option<String>, EngineError> {
+        let config = self.shared().with_store(move |s| s.agent(id)).await?;
+        if !config.has_token {
+            return Ok(None);
+        }
+        self.shared().with_tokens(move |t| t.get(id)).await
+    }
+
+    /// Polls one agent now, whether or not its poller runs. The poll is recorded like any other;
+    /// a failed poll returns [`EngineError::PollFailed`] with the reason shown on the agent's row.
+    pub async fn poll_once(&self, id: i64) -> Result<(), EngineError> {
+        let running = self.pollers().get(&id).map(|p| Arc::clone(p.runtime()));
+        let runtime = match running {
+            Some(runtime) => runtime,
+            None => {
+                let config = self.shared().with_store(move |s| s.agent(id)).await?;
+                let token = self.read_token(&config).await;
+                Arc::new(AgentRuntime::new(config, token))
+            }
+        };
+        match poll(self.shared(), &runtime, &mut StopSignal::never()).await {
+            Some(PollOutcome::Done { error: None, .. }) => Ok(()),
+            Some(PollOutcome::Done {
+                error: Some(message),
+                ..
+            }) => Err(EngineError::PollFailed(message)),
+            Some(PollOutcome::Gone) => Err(EngineError::AgentNotFound(id)),
+            Some(PollOutcome::StoreFailed(err)) => Err(err),
+            None => Err(EngineError::ShutDown),
+        }
+    }
+
+    /// Stops every poller and waits for them; `start_all` starts them again.
+    pub async fn shutdown(&self) {
+        let _admin = self.inner.admin.lock().await;
+        self.inner.stopped.store(true, Ordering::SeqCst);
+        let pollers: Vec<Poller> = self.pollers().drain().map(|(_, p)| p).collect();
+        let count = pollers.len();
+        futures_util::future::join_all(pollers.into_iter().map(Poller::stop)).await;
+        tracing::info!(pollers = count, "engine shut down");
+    }
+
+    fn shared(&self) -> &Arc<Shared> {
+        &self.inner.shared
+    }
+
+    fn pollers(&self) -> std::sync::MutexGuard<'_, HashMap<i64, Poller>> {
+        self.inner
+            .pollers
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The agent's token when it has one; a keyring failure is kept to show on every poll.
+    async fn read_token(&self, agent: &AgentConfig) -> Result<Option<String>, String> {
+        if !agent.has_token {
+            return Ok(None);
+        }
+        let id = agent.id;
+        self.shared()
+            .with_tokens(move |t| t.get(id))
+            .await
+            .map_err(|err| err.to_string())
+    }
+
+    /// Starts a poller for the agent (replacing one already running) unless shut down.
+    /// Callers hold the admin lock.
+    async fn spawn_poller(&self, config: AgentConfig, token: Result<Option<String>, String>) {
+        if self.inner.stopped.load(Ordering::SeqCst) {
+            return;
+        }
+        let id = config.id;
+        let runtime = Arc::new(AgentRuntime::new(config, token));
+        let poller = Poller::spawn(Arc::clone(self.shared()), runtime);
+        let old = self.pollers().insert(id, poller);
+        if let Some(old) = old {
+            old.stop().await;
+        }
+    }
+}
+
+/// A token of only whitespace means none; pasted tokens lose surrounding whitespace.
+fn clean_token(token: Option<String>) -> Option<String> {
+    token.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pasted_tokens_are_trimmed_and_blank_means_none() {
+        assert_eq!(clean_token(Some("  abc \n".into())).as_deref(), Some("abc"));
+        assert_eq!(clean_token(Some(" \t".into())), None);
+        assert_eq!(clean_token(None), None);
+    }
+}

@@ -1,0 +1,313 @@
+//! One GET of an agent's status endpoint: timeout over the whole request, a body cap enforced
+//! while streaming, a redirect limit, and every failure told in words a person understands
+//! ("timed out after 1.5 s", "body over 4 MiB", "HTTP 401: check the agent's token").
+
+use std::error::Error as StdError;
+use std::time::{Duration, Instant};
+
+use baton_core::agent::{human_bytes, human_duration_ms, AgentConfig};
+use baton_core::protocol::{parse_status, StatusDocument};
+use baton_core::ProtocolError;
+use thiserror::Error;
+
+/// Why one poll failed. `Display` is what the agent's row shows.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum FetchError {
+    /// The whole request (connect, headers and body) took longer than the agent's timeout.
+    #[error("timed out after {}", human_duration_ms(*after_ms))]
+    TimedOut { after_ms: u64 },
+    #[error("body over {}", human_bytes(*cap_bytes))]
+    BodyTooLarge { cap_bytes: u64 },
+    #[error("HTTP 401: check the agent's token")]
+    Unauthorized,
+    #[error("HTTP {status}{}", reason.as_deref().map(|r| format!(" {r}")).unwrap_or_default())]
+    Status { status: u16, reason: Option<String> },
+    #[error("connection refused")]
+    ConnectionRefused,
+    #[error("could not resolve host {host}")]
+    UnresolvedHost { host: String },
+    #[error("too many redirects (over {max})")]
+    TooManyRedirects { max: usize },
+    #[error("body is not UTF-8 (byte {at})")]
+    NotUtf8 { at: usize },
+    /// The connection ended before the body the server announced was complete.
+    #[error("connection closed mid-body after {received} bytes")]
+    BodyCut { received: u64 },
+    /// The body arrived but is not a usable `baton/1` document ("not JSON at line 1 col 1", …).
+    #[error(transparent)]
+    Protocol(#[from] ProtocolError),
+    /// The server closed the connection before its answer's headers were complete.
+    #[error("connection closed before an answer arrived")]
+    ClosedEarly,
+    #[error("could not connect: {detail}")]
+    Connect { detail: String },
+    #[error("request failed: {detail}")]
+    Request { detail: String },
+}
+
+/// A status document fetched and parsed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Fetched {
+    pub doc: StatusDocument,
+    /// From sending the request to the last byte of the body.
+    pub latency_ms: u64,
+    pub body_bytes: u64,
+}
+
+/// The HTTP side of polling. One per engine: it holds the connection pool.
+#[derive(Debug, Clone)]
+pub struct Fetcher {
+    client: reqwest::Client,
+    body_cap_bytes: u64,
+    max_redirects: usize,
+}
+
+impl Fetcher {
+    pub fn new(body_cap_bytes: u64, max_redirects: usize) -> Fetcher {
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::limited(max_redirects))
+            .user_agent(concat!("baton/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .expect("the HTTP client's TLS backend (rustls, bundled roots) always initialises");
+        Fetcher {
+            client,
+            body_cap_bytes,
+            max_redirects,
+        }
+    }
+
+    pub fn body_cap_bytes(&self) -> u64 {
+        self.body_cap_bytes
+    }
+
+    /// GETs `agent.status_url(cursor)` (with `Authorization: Bearer` when `token` is given) and
+    /// parses the answer. The agent's `timeout_ms` bounds the whole request, body included.
+    pub async fn fetch_status(
+        &self,
+        agent: &AgentConfig,
+        cursor: Option<&str>,
+        token: Option<&str>,
+    ) -> Result<Fetched, FetchError> {
+        let url = agent.status_url(cursor);
+        let timeout = Duration::from_millis(agent.timeout_ms);
+        let started = Instant::now();
+        let body = tokio::time::timeout(timeout, self.get_body(&url, token, agent.timeout_ms))
+            .await
+            .map_err(|_| FetchError::TimedOut {
+                after_ms: agent.timeout_ms,
+            })??;
+        let latency_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        let doc = parse_body(&body)?;
+        Ok(Fetched {
+            doc,
+            latency_ms,
+            body_bytes: body.len() as u64,
+        })
+    }
+
+    async fn get_body(
+        &self,
+        url: &str,
+        token: Option<&str>,
+        timeout_ms: u64,
+    ) -> Result<Vec<u8>, FetchError> {
+        let mut request = self
+            .client
+            .get(url)
+            .timeout(Duration::from_millis(timeout_ms))
+            .header(reqwest::header::ACCEPT, "application/json");
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let mut response = request
+            .send()
+            .await
+            .map_err(|err| self.explain(&err, url, timeout_ms, 0))?;
+        let status = response.status();
+        if status == reqwest::StatusCode::UNAUTHORIZED {
+            return Err(FetchError::Unauthorized);
+        }
+        if !status.is_success() {
+            return Err(FetchError::Status {
+                status: status.as_u16(),
+                reason: status
+                    .canonical_reason()
+                    .filter(|r| r.len() <= 32)
+                    .map(str::to_owned),
+            });
+        }
+        let cap = self.body_cap_bytes;
+        let announced = response.content_length();
+        if announced.is_some_and(|len| len > cap) {
+            return Err(FetchError::BodyTooLarge { cap_bytes: cap });
+        }
+        let mut body = Vec::with_capacity(announced.unwrap_or(16 * 1024).min(cap) as usize);
+        loop {
+            let chunk = response
+                .chunk()
+                .await
+                .map_err(|err| self.explain(&err, url, timeout_ms, body.len() as u64))?;
+            let Some(chunk) = chunk else { break };
+            if body.len() as u64 + chunk.len() as u64 > cap {
+                return Err(FetchError::BodyTooLarge { cap_bytes: cap });
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(body)
+    }
+
+    /// Turns a reqwest error into words.
+    fn explain(
+        &self,
+        err: &reqwest::Error,
+        url: &str,
+        timeout_ms: u64,
+        received: u64,
+    ) -> FetchError {
+        if err.is_timeout() {
+            return FetchError::TimedOut {
+                after_ms: timeout_ms,
+            };
+        }
+        if err.is_redirect() {
+            return FetchError::TooManyRedirects {
+                max: self.max_redirects,
+            };
+        }
+        let io_kind = chain(err)
+            .find_map(|e| e.downcast_ref::<std::io::Error>())
+            .map(std::io::Error::kind);
+        if io_kind == Some(std::io::ErrorKind::ConnectionRefused) {
+            return FetchError::ConnectionRefused;
+        }
+        if err.is_connect() {
+            if chain(err).any(|e| e.to_string().starts_with("dns error")) {
+                let host = err
+                    .url()
+                    .and_then(|u| u.host_str().map(str::to_owned))
+                    .or_else(|| {
+                        reqwest::Url::parse(url)
+                            .ok()
+                            .and_then(|u| u.host_str().map(str::to_owned))
+                    })
+                    .unwrap_or_default();
+                return FetchError::UnresolvedHost { host };
+            }
+            return FetchError::Connect {
+                detail: innermost(err),
+            };
+        }
+        if err.is_body() || err.is_decode() {
+            return FetchError::BodyCut { received };
+        }
+        // hyper's words for a connection that ended before the response did.
+        if chain(err).any(|e| e.to_string() == "connection closed before message completed") {
+            return FetchError::ClosedEarly;
+        }
+        FetchError::Request {
+            detail: innermost(err),
+        }
+    }
+}
+
+/// Checks the body is UTF-8 (a leading byte-order mark is allowed) and parses it.
+pub fn parse_body(body: &[u8]) -> Result<StatusDocument, FetchError> {
+    let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
+    if let Err(err) = std::str::from_utf8(body) {
+        return Err(FetchError::NotUtf8 {
+            at: err.valid_up_to(),
+        });
+    }
+    Ok(parse_status(body)?)
+}
+
+fn chain<'a>(
+    err: &'a (dyn StdError + 'static),
+) -> impl Iterator<Item = &'a (dyn StdError + 'static)> {
+    std::iter::successors(Some(err), |e: &&'a (dyn StdError + 'static)| (*e).source())
+}
+
+/// The message of the deepest cause: reqwest's own outer message repeats the URL.
+fn innermost(err: &reqwest::Error) -> String {
+    chain(err)
+        .last()
+        .map(|e| e.to_string())
+        .unwrap_or_else(|| err.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_read_as_the_agent_row_shows_them() {
+        let cases = [
+            (
+                FetchError::TimedOut { after_ms: 1_500 },
+                "timed out after 1.5 s",
+            ),
+            (
+                FetchError::BodyTooLarge {
+                    cap_bytes: 4 * 1024 * 1024,
+                },
+                "body over 4 MiB",
+            ),
+            (
+                FetchError::Unauthorized,
+                "HTTP 401: check the agent's token",
+            ),
+            (
+                FetchError::Status {
+                    status: 503,
+                    reason: Some("Service Unavailable".into()),
+                },
+                "HTTP 503 Service Unavailable",
+            ),
+            (
+                FetchError::Status {
+                    status: 599,
+                    reason: None,
+                },
+                "HTTP 599",
+            ),
+            (FetchError::ConnectionRefused, "connection refused"),
+            (
+                FetchError::TooManyRedirects { max: 5 },
+                "too many redirects (over 5)",
+            ),
+            (
+                FetchError::UnresolvedHost {
+                    host: "x.invalid".into(),
+                },
+                "could not resolve host x.invalid",
+            ),
+            (
+                FetchError::Protocol(ProtocolError::NotJson { line: 1, column: 1 }),
+                "not JSON at line 1 col 1",
+            ),
+        ];
+        for (err, text) in cases {
+            assert_eq!(err.to_string(), text);
+        }
+    }
+
+    #[test]
+    fn bodies_must_be_utf8_json() {
+        assert_eq!(
+            parse_body(b"{\"a\": \"\xff\"}"),
+            Err(FetchError::NotUtf8 { at: 7 })
+        );
+        assert_eq!(
+            parse_body(b"").unwrap_err().to_string(),
+            "empty response body"
+        );
+        assert_eq!(
+            parse_body(b"<html>").unwrap_err().to_string(),
+            "not JSON at line 1 col 1"
+        );
+        let doc = br#"{"protocol":"baton/1","agent":{"id":"a"},"cursor":"1"}"#;
+        let mut with_bom = b"\xEF\xBB\xBF".to_vec();
+        with_bom.extend_from_slice(doc);
+        assert_eq!(parse_body(&with_bom).unwrap().agent.id, "a");
+    }
+}

@@ -1,0 +1,293 @@
+//! One agent's poll (fetch → ingest → health) and the task that repeats it on the agent's
+//! interval, backing off with full jitter while the endpoint fails.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use baton_core::agent::{AgentConfig, AgentHealth};
+use baton_core::views::ChangeEvent;
+use baton_store::Store;
+use chrono::Utc;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+use tracing::Instrument;
+
+use crate::bus::Bus;
+use crate::config::{EngineConfig, SharedStore};
+use crate::error::EngineError;
+use crate::fetch::Fetcher;
+use crate::secrets::{SecretError, TokenStore};
+
+/// What every poll needs; one per engine, shared by all pollers.
+pub(crate) struct Shared {
+    pub store: SharedStore,
+    pub tokens: Arc<dyn TokenStore>,
+    pub config: EngineConfig,
+    pub fetcher: Fetcher,
+    pub bus: Bus,
+}
+
+impl Shared {
+    /// Runs a store call on the blocking pool, holding the store's lock for just that call.
+    pub async fn with_store<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Store) -> baton_store::Result<T> + Send + 'static,
+    ) -> Result<T, EngineError> {
+        let store = Arc::clone(&self.store);
+        tokio::task::spawn_blocking(move || {
+            let mut guard = store
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            f(&mut guard)
+        })
+        .await?
+        .map_err(EngineError::from_store)
+    }
+
+    /// Runs a token call on the blocking pool (a keyring is an IPC away).
+    pub async fn with_tokens<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&dyn TokenStore) -> Result<T, SecretError> + Send + 'static,
+    ) -> Result<T, EngineError> {
+        let tokens = Arc::clone(&self.tokens);
+        Ok(tokio::task::spawn_blocking(move || f(tokens.as_ref())).await??)
+    }
+}
+
+/// An agent as its poller sees it: the configuration it was started with and its token.
+pub(crate) struct AgentRuntime {
+    pub config: AgentConfig,
+    token: Option<String>,
+    /// Set when the token could not be read; every poll fails with it instead of going out
+    /// without the token.
+    token_error: Option<String>,
+    /// Polls of one agent never overlap (the poller's own, and `poll_once`).
+    poll_lock: tokio::sync::Mutex<()>,
+}
+
+impl AgentRuntime {
+    pub fn new(config: AgentConfig, token: Result<Option<String>, String>) -> AgentRuntime {
+        let (token, token_error) = match token {
+            Ok(token) => (token, None),
+            Err(err) => (None, Some(err)),
+        };
+        AgentRuntime {
+            config,
+            token,
+            token_error,
+            poll_lock: tokio::sync::Mutex::new(()),
+        }
+    }
+
+    pub fn token(&self) -> Option<&str> {
+        self.token.as_deref()
+    }
+
+    /// The token as loaded: the token (if any), or why it could not be read.
+    pub fn token_state(&self) -> Result<Option<String>, String> {
+        match &self.token_error {
+            Some(err) => Err(err.clone()),
+            None => Ok(self.token.clone()),
+        }
+    }
+
+    /// Waits until no poll of this agent is running.
+    pub async fn quiesce(&self) {
+        drop(self.poll_lock.lock().await);
+    }
+}
+
+/// How a poll ended (when it was not cancelled).
+#[derive(Debug)]
+pub(crate) enum PollOutcome {
+    /// The poll ran and its health is stored; `error` is the failure, if it failed.
+    Done {
+        health: AgentHealth,
+        error: Option<String>,
+    },
+    /// The agent no longer exists in the store.
+    Gone,
+    /// The store itself failed (nothing about the agent is known).
+    StoreFailed(EngineError),
+}
+
+/// Fires when the poller is asked to stop, or when its handle is dropped.
+pub(crate) struct StopSignal(Option<watch::Receiver<bool>>);
+
+impl StopSignal {
+    pub fn never() -> StopSignal {
+        StopSignal(None)
+    }
+
+    async fn stopped(&mut self) {
+        match &mut self.0 {
+            None => std::future::pending().await,
+            Some(rx) => {
+                let _ = rx.wait_for(|stop| *stop).await;
+            }
+        }
+    }
+}
+
+/// One poll: read the cursor and health, fetch, then store the answer and the new health.
+/// Returns `None` when stopped during the fetch; the store phase is never cut short, so a
+/// stopped poller leaves no half-written poll behind. A failed fetch never touches stored
+/// tasks or events: only the health is written.
+pub(crate) async fn poll(
+    shared: &Shared,
+    agent: &AgentRuntime,
+    stop: &mut StopSignal,
+) -> Option<PollOutcome> {
+    let _one_at_a_time = agent.poll_lock.lock().await;
+    let id = agent.config.id;
+    let span = tracing::info_span!("poll", agent_id = id);
+    async move {
+        let before = shared
+            .with_store(move |s| Ok((s.cursor(id)?, s.health(id)?)))
+            .await;
+        let (cursor, health) = match before {
+            Ok(found) => found,
+            Err(EngineError::AgentNotFound(_)) => return Some(PollOutcome::Gone),
+            Err(err) => {
+                tracing::warn!(error = %err, "cannot read the agent's state");
+                return Some(PollOutcome::StoreFailed(err));
+            }
+        };
+        let fetched = match &agent.token_error {
+            Some(err) => Err(format!("cannot read the agent's token: {err}")),
+            None => tokio::select! {
+                result = shared.fetcher.fetch_status(&agent.config, cursor.as_deref(), agent.token()) =>
+                    result.map_err(|err| err.to_string()),
+                () = stop.stopped() => return None,
+            },
+        };
+        let now = Utc::now();
+        let written = shared
+            .with_store(move |s| match fetched {
+                Ok(fetched) => match s.ingest(id, &fetched.doc, now) {
+                    Ok(summary) => {
+                        let health = health.succeeded(now, fetched.latency_ms);
+                        s.record_health(id, &health)?;
+                        Ok((Some(summary), health, None))
+                    }
+                    Err(err) => {
+                        let message = err.to_string();
+                        let health = health.failed(now, message.clone());
+                        s.record_health(id, &health)?;
+                        Ok((None, health, Some(message)))
+                    }
+                },
+                Err(message) => {
+                    let health = health.failed(now, message.clone());
+                    s.record_health(id, &health)?;
+                    Ok((None, health, Some(message)))
+                }
+            })
+            .await;
+        let (summary, health, error) = match written {
+            Ok(written) => written,
+            Err(EngineError::AgentNotFound(_)) => return Some(PollOutcome::Gone),
+            Err(err) => {
+                tracing::warn!(error = %err, "cannot store the poll");
+                return Some(PollOutcome::StoreFailed(err));
+            }
+        };
+        match &error {
+            None => tracing::debug!(latency_ms = health.latency_ms, "poll ok"),
+            Some(message) => tracing::info!(
+                error = %message,
+                failures = health.consecutive_failures,
+                "poll failed"
+            ),
+        }
+        if let Some(summary) = summary {
+            if !summary.changed_tasks.is_empty() || summary.new_events > 0 || summary.new_usage > 0
+            {
+                shared.bus.publish(ChangeEvent::Ingested {
+                    agent_id: id,
+                    tasks: summary.changed_tasks,
+                    new_events: summary.new_events,
+                    new_usage: summary.new_usage,
+                });
+            }
+        }
+        shared.bus.publish(ChangeEvent::Health {
+            agent_id: id,
+            health: health.clone(),
+        });
+        Some(PollOutcome::Done { health, error })
+    }
+    .instrument(span)
+    .await
+}
+
+/// A running poller; dropping it stops the task too (at its next await point).
+pub(crate) struct Poller {
+    runtime: Arc<AgentRuntime>,
+    stop: watch::Sender<bool>,
+    task: JoinHandle<()>,
+}
+
+impl Poller {
+    pub fn spawn(shared: Arc<Shared>, runtime: Arc<AgentRuntime>) -> Poller {
+        let (stop, rx) = watch::channel(false);
+        let span = tracing::info_span!("poller", agent_id = runtime.config.id);
+        let task =
+            tokio::spawn(run(shared, Arc::clone(&runtime), StopSignal(Some(rx))).instrument(span));
+        Poller {
+            runtime,
+            stop,
+            task,
+        }
+    }
+
+    pub fn runtime(&self) -> &Arc<AgentRuntime> {
+        &self.runtime
+    }
+
+    /// Asks the task to stop and waits until it has (and until no poll of the agent runs).
+    pub async fn stop(self) {
+        let _ = self.stop.send(true);
+        if let Err(err) = self.task.await {
+            if err.is_panic() {
+                tracing::error!(agent_id = self.runtime.config.id, "poller panicked: {err}");
+            }
+        }
+        self.runtime.quiesce().await;
+    }
+}
+
+async fn run(shared: Arc<Shared>, agent: Arc<AgentRuntime>, mut stop: StopSignal) {
+    let interval = agent.config.poll_interval_ms;
+    let mut delay = if shared.config.spread_start {
+        agent.config.start_offset_ms()
+    } else {
+        0
+    };
+    let mut failures: u32 = 0;
+    tracing::debug!(
+        interval_ms = interval,
+        first_in_ms = delay,
+        "poller started"
+    );
+    loop {
+        tokio::select! {
+            () = tokio::time::sleep(Duration::from_millis(delay)) => {}
+            () = stop.stopped() => break,
+        }
+        match poll(&shared, &agent, &mut stop).await {
+            None => break,
+            Some(PollOutcome::Gone) => {
+                tracing::info!("agent no longer stored; poller stops");
+                break;
+            }
+            Some(PollOutcome::Done { health, .. }) => failures = health.consecutive_failures,
+            Some(PollOutcome::StoreFailed(_)) => failures = failures.saturating_add(1),
+        }
+        delay = shared
+            .config
+            .backoff
+            .next_poll_ms(interval, failures, rand::random::<f64>());
+    }
+    tracing::debug!("poller stopped");
+}

@@ -1,0 +1,237 @@
+//! The engine's pollers against fixture endpoints: token and cursor on the wire, change events,
+//! backoff spacing while an endpoint fails, the spread-out first poll, no token in the logs.
+
+mod support;
+
+use std::time::{Duration, Instant};
+
+use baton_core::agent::Reachability;
+use baton_core::backoff::Backoff;
+use baton_core::views::{ChangeEvent, SecretBackend};
+use baton_engine::{EngineConfig, TokenStore};
+use support::*;
+
+#[tokio::test]
+async fn a_poller_sends_the_token_and_the_cursor_and_publishes_changes() {
+    let body = doc("fx-1", &[("t1", "working"), ("t2", "submitted")], 3);
+    let fixture = Fixture::start(Mode::NeedsToken("s3cret".into(), body)).await;
+    let (engine, tokens) = engine_and_tokens(test_config());
+    assert_eq!(engine.secrets_status().backend, SecretBackend::Memory);
+    let mut rx = engine.subscribe();
+
+    let agent = engine
+        .add_agent(
+            draft("fx", &fixture.base_url, 250, 200),
+            Some(" s3cret\n".into()),
+        )
+        .await
+        .unwrap();
+    assert!(agent.has_token);
+    assert_eq!(tokens.get(agent.id).unwrap().as_deref(), Some("s3cret"));
+    assert_eq!(engine.polling(), vec![agent.id]);
+
+    assert_eq!(
+        rx.recv().await.unwrap(),
+        ChangeEvent::AgentsChanged,
+        "published when added"
+    );
+    let (tasks, new_events) = next_event(&mut rx, Duration::from_secs(5), |e| match e {
+        ChangeEvent::Ingested {
+            agent_id,
+            tasks,
+            new_events,
+            ..
+        } if *agent_id == agent.id => Some((tasks.clone(), *new_events)),
+        _ => None,
+    })
+    .await;
+    assert_eq!(tasks.len(), 2);
+    assert_eq!(new_events, 3);
+    let health = next_event(&mut rx, Duration::from_secs(5), |e| match e {
+        ChangeEvent::Health { health, .. } => Some(health.clone()),
+        _ => None,
+    })
+    .await;
+    assert_eq!(health.reachability, Reachability::Up);
+
+    // The same answer again changes nothing: a Health event, no Ingested.
+    let second = next_event(&mut rx, Duration::from_secs(5), |e| match e {
+        ChangeEvent::Ingested { .. } => Some(Err(e.clone())),
+        ChangeEvent::Health { .. } => Some(Ok(())),
+        _ => None,
+    })
+    .await;
+    assert_eq!(second, Ok(()), "an unchanged poll publishes no Ingested");
+    engine.shutdown().await;
+
+    let hits = fixture.hits();
+    assert!(hits.len() >= 2);
+    assert_eq!(hits[0].query, None, "the first poll has no cursor");
+    assert_eq!(
+        hits[1].query.as_deref(),
+        Some("since=c3"),
+        "then the stored cursor"
+    );
+    assert!(hits
+        .iter()
+        .all(|h| h.authorization.as_deref() == Some("Bearer s3cret")));
+    assert_eq!(hits[0].path, "/baton/v1/status");
+    let store = engine.store();
+    assert_eq!(store.lock().unwrap().event_count(agent.id).unwrap(), 3);
+}
+
+/// An endpoint that always fails is retried with full jitter: each gap between attempts (seen
+/// by the server) lies in [interval, max(interval, min(cap, base·2^(n-1)))] plus slack.
+#[tokio::test]
+async fn failing_endpoint_backs_off_with_full_jitter() {
+    let backoff = Backoff {
+        base_ms: 100,
+        cap_ms: 1_600,
+    };
+    let fixture = Fixture::start(Mode::Status(503, Vec::new())).await;
+    let (engine, _) = engine_and_tokens(EngineConfig {
+        backoff,
+        ..test_config()
+    });
+    let interval = 250;
+    let agent = engine
+        .add_agent(draft("flaky", &fixture.base_url, interval, 200), None)
+        .await
+        .unwrap();
+    const ATTEMPTS: usize = 11;
+    assert!(
+        eventually(Duration::from_secs(30), || fixture.hit_count() >= ATTEMPTS).await,
+        "only {} attempts",
+        fixture.hit_count()
+    );
+    engine.shutdown().await;
+    let hits = fixture.hits();
+    let slack = Duration::from_millis(300);
+    let mut gaps = Vec::new();
+    for n in 1..ATTEMPTS {
+        let gap = hits[n].at - hits[n - 1].at;
+        let ceiling = Duration::from_millis(interval.max(backoff.ceiling_ms(n as u32)));
+        assert!(
+            gap + Duration::from_millis(2) >= Duration::from_millis(interval),
+            "gap {n} is {gap:?}, shorter than the interval"
+        );
+        assert!(
+            gap <= ceiling + slack,
+            "gap {n} is {gap:?}, over its ceiling {ceiling:?}"
+        );
+        gaps.push(gap);
+    }
+    eprintln!("gaps between attempts: {gaps:?}");
+    // It backs off: some later gap is well beyond the interval (fails ~1 in 20,000 runs).
+    assert!(
+        gaps.iter().any(|g| *g > Duration::from_millis(350)),
+        "{gaps:?}"
+    );
+    // With jitter: the delays are not simply the ceilings (fails ~1 in 10^7 runs).
+    assert!(
+        gaps.iter()
+            .enumerate()
+            .skip(3)
+            .any(|(i, g)| g.as_millis() < u128::from(backoff.ceiling_ms(i as u32 + 1)) * 9 / 10),
+        "{gaps:?}"
+    );
+    let health = health(&engine, agent.id);
+    assert!(health.consecutive_failures as usize >= ATTEMPTS);
+    assert_eq!(health.reachability, Reachability::Down);
+    assert!(health.last_error.unwrap().starts_with("HTTP 503"));
+}
+
+#[tokio::test]
+async fn first_poll_waits_for_the_agents_start_offset() {
+    let fixture = Fixture::start(Mode::Body(doc("fx-1", &[], 0))).await;
+    let (engine, _) = engine_and_tokens(EngineConfig::default());
+    let added = Instant::now();
+    let agent = engine
+        .add_agent(draft("late", &fixture.base_url, 2_000, 1_000), None)
+        .await
+        .unwrap();
+    let offset = Duration::from_millis(agent.start_offset_ms());
+    assert!(eventually(Duration::from_secs(5), || fixture.hit_count() >= 1).await);
+    let first = fixture.hits()[0].at;
+    assert!(
+        first >= added + offset,
+        "first poll {:?} after adding, offset {offset:?}",
+        first - added
+    );
+    engine.shutdown().await;
+}
+
+/// Captures everything traced on this thread (the test runtime is single-threaded, so the
+/// pollers' logs land here too).
+#[derive(Clone, Default)]
+struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn tokens_never_reach_the_logs() {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let secret = "s3cret-token-value";
+    let fixture = Fixture::start(Mode::NeedsToken(
+        secret.into(),
+        doc("fx", &[("t", "working")], 1),
+    ))
+    .await;
+    let (engine, _) = engine_and_tokens(test_config());
+    let agent = engine
+        .add_agent(
+            draft("fx", &fixture.base_url, 250, 200),
+            Some("wrong-token-value".into()),
+        )
+        .await
+        .unwrap();
+    assert!(eventually(Duration::from_secs(3), || fixture.hit_count() >= 2).await);
+    engine
+        .update_agent(
+            agent.id,
+            draft("fx", &fixture.base_url, 250, 200),
+            baton_engine::TokenUpdate::Set(secret.into()),
+        )
+        .await
+        .unwrap();
+    let count = fixture.hit_count();
+    assert!(eventually(Duration::from_secs(3), || fixture.hit_count() >= count + 2).await);
+    engine.poll_once(agent.id).await.unwrap();
+    engine.shutdown().await;
+
+    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    assert!(
+        logs.contains("poll failed"),
+        "the failures were logged:\n{logs}"
+    );
+    assert!(logs.contains("HTTP 401: check the agent's token"));
+    assert!(
+        logs.contains(&format!("agent_id={}", agent.id)),
+        "polls are in a span with the agent id"
+    );
+    assert!(logs.contains("poll ok"));
+    assert!(
+        !logs.contains(secret),
+        "a token leaked into the logs:\n{logs}"
+    );
+    assert!(
+        !logs.contains("wrong-token-value"),
+        "a token leaked into the logs"
+    );
+}

@@ -1,0 +1,219 @@
+import { act, render, screen, waitFor, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { afterEach, describe, expect, it } from "vitest";
+
+import { App } from "./App";
+import type { AgentRow } from "./bindings/AgentRow";
+import type { TaskCard } from "./bindings/TaskCard";
+import { setTransport, tauriTransport } from "./lib/backend";
+import { agentRow, card, health } from "./test/fixtures";
+import { createTestTransport, type TestTransport } from "./test/transport";
+
+afterEach(() => {
+  setTransport(tauriTransport);
+});
+
+function fleet(agents: AgentRow[], tasks: TaskCard[], extra: Record<string, (a: Record<string, unknown>) => unknown> = {}): TestTransport {
+  const t = createTestTransport({
+    list_agents: () => agents,
+    list_tasks: () => tasks,
+    secrets_status: () => ({ backend: "os_keyring", warning: null }),
+    task_events: (args) =>
+      args.taskId === "a1"
+        ? [
+            { agent_id: 1, seq: 1, at: "2026-11-21T12:00:00Z", kind: "state", task_id: "a1", resource: null, summary: "state → working", raw: {} },
+            { agent_id: 1, seq: 2, at: "2026-11-21T12:00:05Z", kind: "write", task_id: "a1", resource: "crm://contacts/42#status", summary: "wrote crm://contacts/42#status", raw: {} },
+          ]
+        : [],
+    ...extra,
+  });
+  setTransport(t);
+  return t;
+}
+
+const columnOf = (column: string) =>
+  screen.getAllByTestId("board-column").find((el) => el.dataset.column === column)!;
+
+const cardIds = (column: string) =>
+  within(columnOf(column))
+    .queryAllByTestId("task-card")
+    .map((el) => el.dataset.taskId);
+
+describe("App", () => {
+  it("renders cards into their columns and moves one when an ingested change arrives", async () => {
+    const user = userEvent.setup();
+    const t = fleet(
+      [agentRow(1, "researcher"), agentRow(2, "writer")],
+      [
+        card(1, "a1", "working", -60_000, { agent_name: "researcher", title: "Summarise churn interviews" }),
+        card(1, "a2", "queued", -10_000, { agent_name: "researcher" }),
+        card(2, "b1", "working", -120_000, { agent_name: "writer" }),
+        card(2, "b2", "done", -5_000, { agent_name: "writer" }),
+      ],
+    );
+    render(<App />);
+    await waitFor(() => expect(screen.getAllByTestId("task-card")).toHaveLength(4));
+    expect(screen.getAllByTestId("board-column").map((c) => c.dataset.column)).toEqual([
+      "queued",
+      "working",
+      "needs_human",
+      "blocked",
+      "done",
+      "failed",
+    ]);
+    expect(cardIds("working")).toEqual(["b1", "a1"]);
+    expect(cardIds("queued")).toEqual(["a2"]);
+    expect(within(columnOf("working")).getByTestId("column-count")).toHaveTextContent("2");
+    const a1 = screen.getAllByTestId("task-card").find((el) => el.dataset.taskId === "a1")!;
+    expect(a1).toHaveAttribute("data-agent-id", "1");
+    expect(a1).toHaveAttribute("data-column", "working");
+    expect(a1).toHaveTextContent("Summarise churn interviews");
+    expect(a1).toHaveTextContent("researcher");
+    expect(a1).toHaveTextContent(/working \d/);
+
+    const now = new Date().toISOString();
+    act(() => {
+      t.emit({
+        type: "ingested",
+        agent_id: 1,
+        tasks: [card(1, "a1", "blocked", 0, { agent_name: "researcher", state_since: now, updated_at: now })],
+        new_events: 1,
+        new_usage: 0,
+      });
+    });
+    expect(cardIds("working")).toEqual(["b1"]);
+    expect(cardIds("blocked")).toEqual(["a1"]);
+    expect(within(columnOf("blocked")).getByTestId("task-card")).toHaveTextContent(/blocked \ds/);
+
+    // Filter by agent.
+    await user.selectOptions(screen.getByTestId("agent-filter"), "writer");
+    expect(screen.getAllByTestId("task-card").map((el) => el.dataset.taskId).sort()).toEqual(["b1", "b2"]);
+    await user.selectOptions(screen.getByTestId("agent-filter"), "All agents");
+    expect(screen.getAllByTestId("task-card")).toHaveLength(4);
+  });
+
+  it("opens the task drawer with events, refreshes it, and closes on Escape", async () => {
+    const user = userEvent.setup();
+    const t = fleet([agentRow(1, "researcher")], [card(1, "a1", "working", -60_000, { agent_name: "researcher", title: "Find pricing pages" })]);
+    render(<App />);
+    const a1 = await screen.findByTestId("task-card");
+    a1.focus();
+    await user.keyboard("{Enter}");
+    const drawer = await screen.findByTestId("task-drawer");
+    expect(drawer).toHaveTextContent("Find pricing pages");
+    expect(await within(drawer).findByText("wrote crm://contacts/42#status")).toBeInTheDocument();
+    expect(within(drawer).getAllByTestId("task-event")).toHaveLength(2);
+    const before = t.calls.filter((c) => c.command === "task_events").length;
+
+    act(() => {
+      t.emit({ type: "ingested", agent_id: 1, tasks: [card(1, "a1", "working", -60_000, { updated_at: new Date().toISOString() })], new_events: 1, new_usage: 0 });
+    });
+    await waitFor(() => expect(t.calls.filter((c) => c.command === "task_events").length).toBe(before + 1));
+    expect(t.calls.at(-1)).toEqual({ command: "task_events", args: { agentId: 1, taskId: "a1" } });
+
+    await user.keyboard("{Escape}");
+    expect(screen.queryByTestId("task-drawer")).not.toBeInTheDocument();
+    expect(screen.getByTestId("task-card")).toHaveFocus();
+
+    await user.click(screen.getByTestId("task-card"));
+    expect(await screen.findByTestId("task-drawer")).toBeInTheDocument();
+  });
+
+  it("switches views with 1 and 2 and patches health from change events", async () => {
+    const user = userEvent.setup();
+    const t = fleet([agentRow(1, "researcher"), agentRow(2, "writer")], []);
+    render(<App />);
+    await screen.findAllByTestId("board-column");
+    await user.keyboard("2");
+    const rows = await screen.findAllByTestId("agent-row");
+    expect(rows.map((r) => r.dataset.agentName)).toEqual(["researcher", "writer"]);
+    expect(within(rows[0]!).getByTestId("agent-health")).toHaveTextContent(/^up · 12 ms · last poll/);
+
+    act(() => {
+      t.emit({
+        type: "health",
+        agent_id: 2,
+        health: health({ reachability: "down", consecutive_failures: 3, last_error: "timed out after 1.5 s" }),
+      });
+    });
+    const writer = screen.getAllByTestId("agent-row").find((r) => r.dataset.agentName === "writer")!;
+    expect(within(writer).getByTestId("agent-health")).toHaveTextContent("down · 3 failures · timed out after 1.5 s");
+    expect(screen.getByTestId("nav-agents")).toHaveAttribute("aria-current", "page");
+
+    await user.keyboard("1");
+    expect(screen.getByTestId("nav-board")).toHaveAttribute("aria-current", "page");
+    expect(screen.getAllByTestId("board-column")).toHaveLength(6);
+  });
+
+  it("re-lists agents on agents_changed and shows the secrets warning", async () => {
+    const user = userEvent.setup();
+    let agents = [agentRow(1, "researcher")];
+    const t = fleet([], [], {
+      list_agents: () => agents,
+      secrets_status: () => ({ backend: "memory", warning: "No OS keyring: tokens are kept in memory only." }),
+    });
+    render(<App />);
+    await user.click(await screen.findByTestId("nav-agents"));
+    expect(await screen.findByTestId("secrets-warning")).toHaveTextContent("No OS keyring");
+    expect(screen.getAllByTestId("agent-row")).toHaveLength(1);
+    agents = [...agents, agentRow(2, "writer")];
+    act(() => t.emit({ type: "agents_changed" }));
+    await waitFor(() => expect(screen.getAllByTestId("agent-row")).toHaveLength(2));
+  });
+
+  it("first run: starts the demo fleet and lands on the board", async () => {
+    const user = userEvent.setup();
+    let agents: AgentRow[] = [];
+    let tasks: TaskCard[] = [];
+    let release: () => void = () => {};
+    fleet([], [], {
+      list_agents: () => agents,
+      list_tasks: () => tasks,
+      start_demo_fleet: () =>
+        new Promise((resolve) => {
+          release = () => {
+            agents = [agentRow(1, "researcher")];
+            tasks = [card(1, "a1", "working", -1_000, { agent_name: "researcher" })];
+            resolve(agents.map((a) => a.config));
+          };
+        }),
+    });
+    render(<App />);
+    await user.click(await screen.findByTestId("start-demo"));
+    expect(screen.getByRole("status")).toHaveTextContent("Starting 5 simulated agents…");
+    act(() => release());
+    expect(await screen.findByTestId("task-card")).toHaveAttribute("data-task-id", "a1");
+    expect(screen.queryByTestId("start-demo")).not.toBeInTheDocument();
+  });
+
+  it("first run: Add an agent opens the form on the Agents view", async () => {
+    const user = userEvent.setup();
+    fleet([], []);
+    render(<App />);
+    await user.click(await screen.findByTestId("add-agent"));
+    expect(screen.getByTestId("agent-name")).toHaveFocus();
+    expect(screen.getByTestId("nav-agents")).toHaveAttribute("aria-current", "page");
+  });
+
+  it("shows why loading failed and retries", async () => {
+    const user = userEvent.setup();
+    let locked = true;
+    setTransport(
+      createTestTransport({
+        list_agents: () => {
+          if (locked) throw { code: "store", message: "database is locked", field: null };
+          return [agentRow(1, "researcher")];
+        },
+        list_tasks: () => [],
+        secrets_status: () => ({ backend: "os_keyring", warning: null }),
+      }),
+    );
+    render(<App />);
+    expect(await screen.findByRole("alert")).toHaveTextContent("database is locked");
+    expect(screen.queryByTestId("start-demo")).not.toBeInTheDocument();
+    locked = false;
+    await user.click(screen.getByRole("button", { name: "Retry" }));
+    expect(await screen.findAllByTestId("board-column")).toHaveLength(6);
+    expect(screen.queryByRole("alert")).not.toBeInTheDocument();
+  });
+});

@@ -1,0 +1,234 @@
+import { useState } from "react";
+
+import type { AgentConfig } from "../bindings/AgentConfig";
+import type { AgentRow } from "../bindings/AgentRow";
+import type { SecretsStatus } from "../bindings/SecretsStatus";
+import { countsText, sortAgents, totalTasks } from "../lib/agents";
+import { removeAgent, toBackendError } from "../lib/backend";
+import { useNow } from "../lib/clock";
+import { healthText, lastErrorText, lastSuccessText } from "../lib/health";
+import { humanMs } from "../lib/time";
+import { Modal } from "./Modal";
+
+export function AgentsView({
+  agents,
+  secrets,
+  onAdd,
+  onEdit,
+  onRemoved,
+}: {
+  agents: AgentRow[];
+  secrets: SecretsStatus | null;
+  onAdd: () => void;
+  onEdit: (agent: AgentConfig) => void;
+  onRemoved: () => void;
+}) {
+  const [removing, setRemoving] = useState<AgentConfig | null>(null);
+  const rows = sortAgents(agents);
+  const up = agents.filter((a) => a.health.reachability === "up").length;
+  const down = agents.filter((a) => a.health.reachability === "down").length;
+
+  return (
+    <section className="view agents-view" aria-labelledby="agents-title">
+      <header className="view-header">
+        <h1 id="agents-title">Agents</h1>
+        <span className="view-sub">
+          {agents.length} configured · {up} up{down > 0 ? ` · ${down} down` : ""}
+        </span>
+        <span className="spacer" />
+        <button type="button" className="button button--primary" data-testid="add-agent" onClick={onAdd}>
+          Add agent
+        </button>
+      </header>
+
+      {secrets?.warning ? (
+        <div className="banner banner--warning" role="alert" data-testid="secrets-warning">
+          <strong>Tokens are not stored safely.</strong> {secrets.warning}
+        </div>
+      ) : null}
+
+      {rows.length === 0 ? (
+        <div className="empty-state">
+          <p>No agents yet. Add one with its base URL; Baton starts polling it right away.</p>
+          <button type="button" className="button button--primary" onClick={onAdd}>
+            Add an agent
+          </button>
+        </div>
+      ) : (
+        <div className="table-wrap">
+          <table className="agents-table">
+            <thead>
+              <tr>
+                <th scope="col">Agent</th>
+                <th scope="col">Endpoint</th>
+                <th scope="col">Health</th>
+                <th scope="col" className="num">
+                  Failures
+                </th>
+                <th scope="col">Last error</th>
+                <th scope="col" className="num">
+                  Tasks
+                </th>
+                <th scope="col">
+                  <span className="visually-hidden">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {rows.map((row) => (
+                <AgentTableRow
+                  key={row.config.id}
+                  row={row}
+                  onEdit={() => onEdit(row.config)}
+                  onRemove={() => setRemoving(row.config)}
+                />
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+
+      {removing ? (
+        <ConfirmRemove
+          agent={removing}
+          onCancel={() => setRemoving(null)}
+          onDone={() => {
+            setRemoving(null);
+            onRemoved();
+          }}
+        />
+      ) : null}
+    </section>
+  );
+}
+
+function AgentTableRow({
+  row,
+  onEdit,
+  onRemove,
+}: {
+  row: AgentRow;
+  onEdit: () => void;
+  onRemove: () => void;
+}) {
+  const now = useNow();
+  const { config, health } = row;
+  const remote = [row.remote_id, row.remote_version ? `v${row.remote_version.replace(/^v/, "")}` : null]
+    .filter(Boolean)
+    .join(" · ");
+  const total = totalTasks(row.task_counts);
+  return (
+    <tr data-testid="agent-row" data-agent-name={config.name} data-agent-id={config.id}>
+      <td>
+        <div className="agent-cell">
+          <span
+            className={`dot dot--${health.reachability}`}
+            role="img"
+            aria-label={health.reachability}
+            title={health.reachability}
+          />
+          <div className="agent-cell-text">
+            <span className="agent-name">{config.name}</span>
+            <span className="agent-remote muted">
+              {remote || "no status yet"}
+              {config.has_token ? <span className="tag">token</span> : null}
+            </span>
+          </div>
+        </div>
+      </td>
+      <td>
+        <div className="mono url" title={config.base_url}>
+          {config.base_url}
+        </div>
+        <div className="muted small">
+          every {humanMs(config.poll_interval_ms)} · timeout {humanMs(config.timeout_ms)}
+        </div>
+      </td>
+      <td>
+        <div className={`health health--${health.reachability}`} data-testid="agent-health">
+          {healthText(health, now)}
+        </div>
+        <div className="muted small nowrap" data-testid="agent-last-success">
+          {health.last_success_at ? `last success ${lastSuccessText(health, now)}` : "no successful poll yet"}
+        </div>
+      </td>
+      <td className={`num ${health.consecutive_failures > 0 ? "text-bad" : "muted"}`}>
+        {health.consecutive_failures}
+      </td>
+      <td className="last-error" title={health.last_error ?? undefined}>
+        {lastErrorText(health, now)}
+      </td>
+      <td className="num" title={countsText(row.task_counts)}>
+        {total}
+      </td>
+      <td className="actions">
+        <button type="button" className="button button--small" onClick={onEdit} aria-label={`Edit ${config.name}`}>
+          Edit
+        </button>
+        <button
+          type="button"
+          className="button button--small button--danger-ghost"
+          onClick={onRemove}
+          aria-label={`Remove ${config.name}`}
+          data-testid="agent-remove"
+        >
+          Remove
+        </button>
+      </td>
+    </tr>
+  );
+}
+
+function ConfirmRemove({
+  agent,
+  onCancel,
+  onDone,
+}: {
+  agent: AgentConfig;
+  onCancel: () => void;
+  onDone: () => void;
+}) {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const confirm = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      await removeAgent(agent.id);
+      onDone();
+    } catch (thrown) {
+      setError(toBackendError(thrown).message);
+      setBusy(false);
+    }
+  };
+  return (
+    <Modal title={`Remove ${agent.name}?`} onClose={onCancel} initialFocus="[data-autofocus]" testId="confirm-remove">
+      <div className="modal-body">
+        <p>
+          Baton stops polling <span className="mono">{agent.base_url}</span>
+          {agent.has_token ? " and deletes its stored token" : ""}. The agent itself is not touched.
+        </p>
+        {error ? (
+          <p className="form-error" role="alert">
+            {error}
+          </p>
+        ) : null}
+      </div>
+      <footer className="modal-actions">
+        <span className="spacer" />
+        <button type="button" className="button button--ghost" onClick={onCancel} data-autofocus>
+          Cancel
+        </button>
+        <button
+          type="button"
+          className="button button--danger"
+          onClick={confirm}
+          disabled={busy}
+          data-testid="agent-remove-confirm"
+        >
+          {busy ? "Removing…" : "Remove agent"}
+        </button>
+      </footer>
+    </Modal>
+  );
+}

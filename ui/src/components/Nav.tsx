@@ -1,0 +1,67 @@
+import type { AgentRow } from "../bindings/AgentRow";
+
+export type View = "board" | "agents";
+
+const ITEMS: { view: View; label: string; key: string; testId: string }[] = [
+  { view: "board", label: "Board", key: "1", testId: "nav-board" },
+  { view: "agents", label: "Agents", key: "2", testId: "nav-agents" },
+];
+
+export function Nav({
+  view,
+  onNavigate,
+  agents,
+  taskCount,
+}: {
+  view: View;
+  onNavigate: (view: View) => void;
+  agents: AgentRow[] | null;
+  taskCount: number;
+}) {
+  const up = agents?.filter((a) => a.health.reachability === "up").length ?? 0;
+  const down = agents?.filter((a) => a.health.reachability === "down").length ?? 0;
+  return (
+    <nav className="nav" aria-label="Main">
+      <div className="brand">
+        <img src="/baton.svg" alt="" width={22} height={22} />
+        <span>Baton</span>
+      </div>
+      <ul className="nav-list">
+        {ITEMS.map((item) => (
+          <li key={item.view}>
+            <button
+              type="button"
+              className={`nav-item${view === item.view ? " nav-item--active" : ""}`}
+              aria-current={view === item.view ? "page" : undefined}
+              data-testid={item.testId}
+              onClick={() => onNavigate(item.view)}
+              aria-keyshortcuts={item.key}
+            >
+              <span className="nav-label">{item.label}</span>
+              <span className="nav-badge">
+                {item.view === "board" ? taskCount.toLocaleString() : (agents?.length ?? "–")}
+              </span>
+              <kbd className="nav-kbd" aria-hidden="true">
+                {item.key}
+              </kbd>
+            </button>
+          </li>
+        ))}
+      </ul>
+      <div className="nav-foot">
+        {agents && agents.length > 0 ? (
+          <div className="fleet" aria-label="Fleet health">
+            <span className="fleet-item">
+              <span className="dot dot--up" aria-hidden="true" /> {up} up
+            </span>
+            {down > 0 ? (
+              <span className="fleet-item">
+                <span className="dot dot--down" aria-hidden="true" /> {down} down
+              </span>
+            ) : null}
+          </div>
+        ) : null}
+      </div>
+    </nav>
+  );
+}

@@ -1,0 +1,108 @@
+import { afterEach, describe, expect, it } from "vitest";
+
+import { createTestTransport } from "../test/transport";
+import {
+  addAgent,
+  BackendError,
+  CHANGE_EVENT,
+  listTasks,
+  onChange,
+  setTransport,
+  taskEvents,
+  tauriTransport,
+  testConnection,
+  toBackendError,
+  updateAgent,
+} from "./backend";
+
+afterEach(() => {
+  setTransport(tauriTransport);
+});
+
+const draft = {
+  name: "researcher",
+  base_url: "http://127.0.0.1:7801",
+  poll_interval_ms: 2000,
+  timeout_ms: 1500,
+  adapter: "baton" as const,
+};
+
+describe("toBackendError", () => {
+  it("keeps an ErrorPayload's code, message and field", () => {
+    const e = toBackendError({ code: "invalid_config", message: "name must not be empty", field: "name" });
+    expect(e).toBeInstanceOf(BackendError);
+    expect(e).toBeInstanceOf(Error);
+    expect([e.code, e.message, e.field]).toEqual(["invalid_config", "name must not be empty", "name"]);
+  });
+
+  it("handles strings, Errors, null fields and junk", () => {
+    expect(toBackendError("command list_agents not found")).toMatchObject({
+      code: "unknown",
+      message: "command list_agents not found",
+      field: null,
+    });
+    expect(toBackendError(new TypeError("boom"))).toMatchObject({ code: "unknown", message: "boom" });
+    expect(toBackendError({ code: "store", message: "disk full", field: null }).field).toBeNull();
+    expect(toBackendError({ weird: true }).message).toBe("Unknown error");
+    expect(toBackendError(undefined).message).toBe("Unknown error");
+    expect(toBackendError(42).message).toBe("42");
+    const same = new BackendError("x", "y", "z");
+    expect(toBackendError(same)).toBe(same);
+  });
+});
+
+describe("commands", () => {
+  it("send camelCase argument names", async () => {
+    const t = createTestTransport({
+      add_agent: () => ({ id: 1 }),
+      update_agent: () => ({ id: 1 }),
+      test_connection: () => ({ ok: true }),
+      list_tasks: () => [],
+      task_events: () => [],
+    });
+    setTransport(t);
+    await addAgent(draft, "tok");
+    await updateAgent(3, draft, null, true);
+    await testConnection(draft, null, 3);
+    await listTasks(null);
+    await taskEvents(2, "t-1");
+    expect(t.calls).toEqual([
+      { command: "add_agent", args: { draft, token: "tok" } },
+      { command: "update_agent", args: { id: 3, draft, token: null, clearToken: true } },
+      { command: "test_connection", args: { draft, token: null, agentId: 3 } },
+      { command: "list_tasks", args: { agentId: null } },
+      { command: "task_events", args: { agentId: 2, taskId: "t-1" } },
+    ]);
+  });
+
+  it("reject with a BackendError", async () => {
+    setTransport(
+      createTestTransport({
+        add_agent: () => {
+          throw { code: "invalid_config", message: "poll interval must be between 250 ms and 3600000 ms", field: "poll_interval_ms" };
+        },
+      }),
+    );
+    const err = await addAgent(draft, null).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(BackendError);
+    expect((err as BackendError).field).toBe("poll_interval_ms");
+  });
+
+  it("onChange listens to baton://change and unsubscribes", async () => {
+    const t = createTestTransport();
+    const listen = t.listen.bind(t);
+    const events: string[] = [];
+    t.listen = (name, handler) => {
+      events.push(name);
+      return listen(name, handler);
+    };
+    setTransport(t);
+    const seen: string[] = [];
+    const off = await onChange((e) => seen.push(e.type));
+    t.emit({ type: "agents_changed" });
+    off();
+    t.emit({ type: "agents_changed" });
+    expect(events).toEqual([CHANGE_EVENT]);
+    expect(seen).toEqual(["agents_changed"]);
+  });
+});

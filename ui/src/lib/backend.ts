@@ -1,0 +1,149 @@
+// The one module that talks to the Tauri backend. Components import these typed functions;
+// nothing else imports @tauri-apps/api (ESLint enforces it).
+//
+// The transport (invoke + listen) is injectable: the app uses Tauri's, Vitest tests and the
+// browser preview (`?fake`) install their own with `setTransport`.
+
+import { invoke as tauriInvoke } from "@tauri-apps/api/core";
+import { listen as tauriListen } from "@tauri-apps/api/event";
+
+import type { AgentConfig } from "../bindings/AgentConfig";
+import type { AgentDraft } from "../bindings/AgentDraft";
+import type { AgentRow } from "../bindings/AgentRow";
+import type { ChangeEvent } from "../bindings/ChangeEvent";
+import type { ConnectionReport } from "../bindings/ConnectionReport";
+import type { EventRow } from "../bindings/EventRow";
+import type { SecretsStatus } from "../bindings/SecretsStatus";
+import type { TaskCard } from "../bindings/TaskCard";
+
+/** The event the shell emits for every store change. */
+export const CHANGE_EVENT = "baton://change";
+
+export type InvokeArgs = Record<string, unknown>;
+
+export interface Transport {
+  invoke<T>(command: string, args?: InvokeArgs): Promise<T>;
+  /** Subscribes to an event; the handler gets the event's payload. Resolves to an unsubscribe. */
+  listen<T>(event: string, handler: (payload: T) => void): Promise<() => void>;
+}
+
+export const tauriTransport: Transport = {
+  invoke: <T>(command: string, args?: InvokeArgs) => tauriInvoke<T>(command, args),
+  listen: <T>(event: string, handler: (payload: T) => void) =>
+    tauriListen<T>(event, (e) => handler(e.payload)),
+};
+
+let transport: Transport = tauriTransport;
+
+/** Replaces the transport (tests, browser preview). Returns the previous one. */
+export function setTransport(next: Transport): Transport {
+  const previous = transport;
+  transport = next;
+  return previous;
+}
+
+/** An error from a backend command, normalised from whatever was thrown. */
+export class BackendError extends Error {
+  readonly code: string;
+  /** The form field the error is about (`name`, `base_url`, `poll_interval_ms`, `timeout_ms`, `token`). */
+  readonly field: string | null;
+
+  constructor(code: string, message: string, field: string | null = null) {
+    super(message);
+    this.name = "BackendError";
+    this.code = code;
+    this.field = field;
+  }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null;
+}
+
+/** Turns any thrown value (an ErrorPayload object, a string, an Error) into a BackendError. */
+export function toBackendError(thrown: unknown): BackendError {
+  if (thrown instanceof BackendError) return thrown;
+  if (typeof thrown === "string") {
+    return new BackendError("unknown", thrown.trim() || "Unknown error");
+  }
+  if (thrown instanceof Error) {
+    return new BackendError("unknown", thrown.message || thrown.name || "Unknown error");
+  }
+  if (isRecord(thrown)) {
+    const message =
+      typeof thrown.message === "string" && thrown.message.trim() !== ""
+        ? thrown.message
+        : typeof thrown.error === "string"
+          ? thrown.error
+          : "Unknown error";
+    const code = typeof thrown.code === "string" && thrown.code !== "" ? thrown.code : "unknown";
+    const field = typeof thrown.field === "string" && thrown.field !== "" ? thrown.field : null;
+    return new BackendError(code, message, field);
+  }
+  return new BackendError("unknown", thrown === undefined ? "Unknown error" : String(thrown));
+}
+
+async function call<T>(command: string, args?: InvokeArgs): Promise<T> {
+  try {
+    return await transport.invoke<T>(command, args);
+  } catch (thrown) {
+    throw toBackendError(thrown);
+  }
+}
+
+// Argument names are camelCase: Tauri maps them to the commands' snake_case parameters.
+
+export function listAgents(): Promise<AgentRow[]> {
+  return call<AgentRow[]>("list_agents");
+}
+
+export function addAgent(draft: AgentDraft, token: string | null): Promise<AgentConfig> {
+  return call<AgentConfig>("add_agent", { draft, token });
+}
+
+export function updateAgent(
+  id: number,
+  draft: AgentDraft,
+  token: string | null,
+  clearToken: boolean,
+): Promise<AgentConfig> {
+  return call<AgentConfig>("update_agent", { id, draft, token, clearToken });
+}
+
+export function removeAgent(id: number): Promise<void> {
+  return call<void>("remove_agent", { id });
+}
+
+/** One poll with `draft`, nothing stored. With `token` null and `agentId` set, the backend uses that agent's stored token. */
+export function testConnection(
+  draft: AgentDraft,
+  token: string | null,
+  agentId: number | null,
+): Promise<ConnectionReport> {
+  return call<ConnectionReport>("test_connection", { draft, token, agentId });
+}
+
+export function listTasks(agentId: number | null): Promise<TaskCard[]> {
+  return call<TaskCard[]>("list_tasks", { agentId });
+}
+
+export function taskEvents(agentId: number, taskId: string): Promise<EventRow[]> {
+  return call<EventRow[]>("task_events", { agentId, taskId });
+}
+
+export function startDemoFleet(): Promise<AgentConfig[]> {
+  return call<AgentConfig[]>("start_demo_fleet");
+}
+
+export function secretsStatus(): Promise<SecretsStatus> {
+  return call<SecretsStatus>("secrets_status");
+}
+
+/** Subscribes to store changes. Resolves to a function that unsubscribes. */
+export async function onChange(handler: (e: ChangeEvent) => void): Promise<() => void> {
+  try {
+    return await transport.listen<ChangeEvent>(CHANGE_EVENT, handler);
+  } catch (thrown) {
+    throw toBackendError(thrown);
+  }
+}

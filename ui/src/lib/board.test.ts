@@ -1,0 +1,119 @@
+import { describe, expect, it } from "vitest";
+
+import type { ChangeEvent } from "../bindings/ChangeEvent";
+import type { TaskCard } from "../bindings/TaskCard";
+import { at, card } from "../test/fixtures";
+import { boardReducer, cardKey, COLUMNS, emptyBoard, filterColumns, findCard, totalCards, type BoardState } from "./board";
+
+const ids = (list: readonly TaskCard[]) => list.map((c) => `${c.agent_id}:${c.task_id}`);
+
+const ingested = (agentId: number, tasks: TaskCard[]): ChangeEvent => ({
+  type: "ingested",
+  agent_id: agentId,
+  tasks,
+  new_events: tasks.length,
+  new_usage: 0,
+});
+
+function loaded(cards: TaskCard[]): BoardState {
+  return boardReducer(emptyBoard, { type: "load", cards });
+}
+
+describe("boardReducer", () => {
+  it("load groups cards by column, oldest state_since first", () => {
+    const s = loaded([
+      card(1, "a", "working", -1_000),
+      card(1, "b", "working", -9_000),
+      card(2, "c", "blocked", -5_000),
+      card(2, "d", "working", -5_000),
+      card(1, "e", "done", 0),
+    ]);
+    expect(s.loaded).toBe(true);
+    expect(ids(s.columns.working)).toEqual(["1:b", "2:d", "1:a"]);
+    expect(ids(s.columns.blocked)).toEqual(["2:c"]);
+    expect(ids(s.columns.done)).toEqual(["1:e"]);
+    expect(s.columns.queued).toEqual([]);
+    expect(totalCards(s.columns)).toBe(5);
+  });
+
+  it("the same task id under two agents is two cards", () => {
+    const s = loaded([card(1, "t1", "queued", 0), card(2, "t1", "queued", 0)]);
+    expect(ids(s.columns.queued)).toEqual(["1:t1", "2:t1"]);
+  });
+
+  it("ingested moves a card between columns and keeps order", () => {
+    const s0 = loaded([
+      card(1, "a", "working", -30_000),
+      card(1, "b", "working", -20_000),
+      card(1, "c", "blocked", -50_000),
+      card(1, "d", "blocked", -10_000),
+    ]);
+    const moved = card(1, "a", "blocked", -15_000, { updated_at: at(0) });
+    const s1 = boardReducer(s0, { type: "change", event: ingested(1, [moved]) });
+    expect(ids(s1.columns.working)).toEqual(["1:b"]);
+    expect(ids(s1.columns.blocked)).toEqual(["1:c", "1:a", "1:d"]);
+    expect(findCard(s1, cardKey(moved))).toBe(moved);
+    expect(s1.size).toBe(4);
+    // Untouched columns keep their arrays (cheap re-render); the old state is not mutated.
+    expect(s1.columns.done).toBe(s0.columns.done);
+    expect(ids(s0.columns.working)).toEqual(["1:a", "1:b"]);
+  });
+
+  it("ingested inserts new cards and updates in place", () => {
+    const s0 = loaded([card(1, "a", "working", -30_000)]);
+    const s1 = boardReducer(s0, {
+      type: "change",
+      event: ingested(1, [card(1, "new", "queued", -1_000), card(1, "a", "working", -30_000, { title: "Renamed", updated_at: at(5) })]),
+    });
+    expect(ids(s1.columns.queued)).toEqual(["1:new"]);
+    expect(s1.size).toBe(2);
+    expect(s1.columns.working.map((c) => c.title)).toEqual(["Renamed"]);
+  });
+
+  it("ignores a card older than the one held (a late, replayed event)", () => {
+    const s0 = loaded([card(1, "a", "done", -1_000, { updated_at: at(10_000) })]);
+    const stale = card(1, "a", "working", -60_000, { updated_at: at(0) });
+    const s1 = boardReducer(s0, { type: "change", event: ingested(1, [stale]) });
+    expect(s1).toBe(s0);
+  });
+
+  it("health and agents_changed leave the board alone", () => {
+    const s0 = loaded([card(1, "a", "done", 0)]);
+    expect(boardReducer(s0, { type: "change", event: { type: "agents_changed" } })).toBe(s0);
+  });
+
+  it("keeps thousands of cards sorted through many moves", () => {
+    const cards: TaskCard[] = [];
+    for (let i = 0; i < 10_000; i += 1) cards.push(card(1 + (i % 5), `t${i}`, COLUMNS[i % 6]!, -((i * 7919) % 100_000)));
+    let s = loaded(cards);
+    for (let i = 0; i < 500; i += 1) {
+      const t = cards[(i * 31) % cards.length]!;
+      s = boardReducer(s, {
+        type: "change",
+        event: ingested(t.agent_id, [{ ...t, column: COLUMNS[(i + 2) % 6]!, state_since: at(i), updated_at: at(100_000 + i) }]),
+      });
+    }
+    expect(totalCards(s.columns)).toBe(10_000);
+    expect(s.size).toBe(10_000);
+    const problems: string[] = [];
+    for (const column of COLUMNS) {
+      const list = s.columns[column];
+      list.forEach((c, i) => {
+        if (c.column !== column) problems.push(`${c.task_id} in ${column}`);
+        if (i > 0 && Date.parse(list[i - 1]!.state_since) > Date.parse(c.state_since)) problems.push(`${c.task_id} out of order`);
+      });
+    }
+    expect(problems).toEqual([]);
+  });
+});
+
+describe("filterColumns", () => {
+  it("keeps one agent's cards, or all for null", () => {
+    const s = loaded([card(1, "a", "working", 0), card(2, "b", "working", 1), card(2, "c", "done", 0)]);
+    expect(filterColumns(s.columns, null)).toBe(s.columns);
+    const only2 = filterColumns(s.columns, 2);
+    expect(ids(only2.working)).toEqual(["2:b"]);
+    expect(ids(only2.done)).toEqual(["2:c"]);
+    expect(totalCards(filterColumns(s.columns, 3))).toBe(0);
+  });
+});

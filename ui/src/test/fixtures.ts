@@ -1,0 +1,74 @@
+import type { AgentHealth } from "../bindings/AgentHealth";
+import type { AgentRow } from "../bindings/AgentRow";
+import type { BoardColumn } from "../bindings/BoardColumn";
+import type { TaskCard } from "../bindings/TaskCard";
+import type { TaskState } from "../bindings/TaskState";
+
+export const T0 = Date.parse("2026-11-21T12:00:00Z");
+export const at = (offsetMs: number) => new Date(T0 + offsetMs).toISOString();
+
+const STATE_FOR: Record<BoardColumn, TaskState> = {
+  queued: "submitted",
+  working: "working",
+  needs_human: "input_required",
+  blocked: "blocked",
+  done: "completed",
+  failed: "failed",
+};
+
+export function card(
+  agentId: number,
+  taskId: string,
+  column: BoardColumn,
+  sinceOffsetMs: number,
+  extra: Partial<TaskCard> = {},
+): TaskCard {
+  return {
+    agent_id: agentId,
+    agent_name: `agent-${agentId}`,
+    task_id: taskId,
+    title: `Task ${taskId}`,
+    state: STATE_FOR[column],
+    column,
+    state_since: at(sinceOffsetMs),
+    updated_at: at(sinceOffsetMs),
+    depends_on: [],
+    detail: null,
+    ...extra,
+  };
+}
+
+export function health(extra: Partial<AgentHealth> = {}): AgentHealth {
+  return {
+    reachability: "up",
+    last_success_at: at(-3_000),
+    last_attempt_at: at(-3_000),
+    latency_ms: 12,
+    consecutive_failures: 0,
+    last_error: null,
+    last_error_at: null,
+    ...extra,
+  };
+}
+
+export function agentRow(id: number, name: string, extra: Partial<AgentRow> = {}): AgentRow {
+  return {
+    config: {
+      id,
+      name,
+      base_url: `http://127.0.0.1:${7800 + id}`,
+      poll_interval_ms: 2000,
+      timeout_ms: 1500,
+      adapter: "baton",
+      has_token: false,
+    },
+    health: health(),
+    remote_id: `${name}-remote`,
+    remote_name: name,
+    remote_version: "1.0.0",
+    remote_state: "working",
+    remote_detail: null,
+    task_counts: { queued: 0, working: 0, needs_human: 0, blocked: 0, done: 0, failed: 0 },
+    ...extra,
+  };
+}
