@@ -1,1 +1,95 @@
-fn main() {}
+//! `baton`: Baton without the window.
+//!
+//! * `baton watch [--config baton.toml]` polls agents headless into the same store as the app.
+//! * `baton status [--json]` prints agents, health and task counts from the store.
+//! * `baton sim [--agents 5] [--port 7700]` runs a simulated fleet on 127.0.0.1.
+
+mod commands;
+mod config;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(name = "baton", version, about = "Mission control for a fleet of AI agents, headless.")]
+struct Cli {
+    /// Directory holding baton.sqlite3 (default: the OS app-data dir, as the desktop app uses).
+    #[arg(long, global = true, env = "BATON_DATA_DIR", value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Poll agents into the store until interrupted.
+    Watch {
+        /// Agents to poll (added to the store, or updated by name). Without it, the store's agents.
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+        /// Stop after this many seconds (default: run until Ctrl-C).
+        #[arg(long, value_name = "SECONDS")]
+        duration: Option<u64>,
+    },
+    /// Print agents, their health and task counts.
+    Status {
+        /// Machine-readable output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run simulated agents speaking baton/1 on 127.0.0.1.
+    Sim {
+        /// How many agents.
+        #[arg(long, default_value_t = 5)]
+        agents: usize,
+        /// Port of the first agent; the others take the next ones (0: any free ports).
+        #[arg(long, default_value_t = 7700)]
+        port: u16,
+        /// Seed of the scenario script.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// Milliseconds between script steps.
+        #[arg(long, default_value_t = 1000)]
+        tick_ms: u64,
+    },
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("BATON_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("baton: cannot start the async runtime: {err}");
+            return ExitCode::from(2);
+        }
+    };
+    let db = cli.data_dir.map(|dir| dir.join("baton.sqlite3"));
+    let result = runtime.block_on(async move {
+        match cli.command {
+            Command::Watch { config, duration } => commands::watch(db, config, duration).await,
+            Command::Status { json } => commands::status(db, json),
+            Command::Sim {
+                agents,
+                port,
+                seed,
+                tick_ms,
+            } => commands::sim(agents, port, seed, tick_ms).await,
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("baton: {err}");
+            ExitCode::from(err.exit_code())
+        }
+    }
+}

@@ -1,0 +1,321 @@
+//! What each subcommand does.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use baton_core::agent::{human_duration_ms, Reachability};
+use baton_core::views::{AgentRow, ChangeEvent};
+use baton_engine::{Engine, EngineConfig, EngineError, MemoryTokens, TokenStore};
+use baton_sim::{SimConfig, SimFleet};
+use baton_store::{Store, StoreError};
+
+use crate::config::{self, ConfigFileError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error(transparent)]
+    Config(#[from] ConfigFileError),
+    #[error("store: {0}")]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Engine(#[from] EngineError),
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+}
+
+impl CliError {
+    /// 2 for problems in what the user gave us, 1 for everything else.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            CliError::Config(_) => 2,
+            _ => 1,
+        }
+    }
+}
+
+fn open_store(db: Option<PathBuf>) -> Result<Store, CliError> {
+    let path = match db {
+        Some(path) => path,
+        None => Store::default_path()?,
+    };
+    Ok(Store::open(&path)?)
+}
+
+/// Adds the file's agents to the store, or updates those with the same name; returns
+/// (agent id, token) for every agent that has one.
+fn sync_agents(store: &mut Store, file: &config::ConfigFile) -> Result<Vec<(i64, String)>, CliError> {
+    let existing = store.agents()?;
+    let mut tokens = Vec::new();
+    for entry in &file.agents {
+        let token = entry.resolve_token()?;
+        let draft = entry.draft();
+        let known = existing
+            .iter()
+            .find(|a| a.name.trim().eq_ignore_ascii_case(entry.name.trim()));
+        let agent = match known {
+            Some(agent) => store.update_agent(agent.id, &draft)?,
+            None => store.add_agent(&draft)?,
+        };
+        store.set_has_token(agent.id, token.is_some())?;
+        if let Some(token) = token {
+            tokens.push((agent.id, token));
+        }
+    }
+    Ok(tokens)
+}
+
+pub async fn watch(
+    db: Option<PathBuf>,
+    config_path: Option<PathBuf>,
+    duration: Option<u64>,
+) -> Result<(), CliError> {
+    let file = config_path.as_deref().map(config::load).transpose()?;
+    let mut store = open_store(db)?;
+    let tokens = MemoryTokens::new(None);
+    if let Some(file) = &file {
+        for (agent_id, token) in sync_agents(&mut store, file)? {
+            tokens
+                .set(agent_id, &token)
+                .map_err(|err| CliError::Io(std::io::Error::other(err.to_string())))?;
+        }
+    }
+    let engine = Engine::new(
+        Arc::new(Mutex::new(store)),
+        Arc::new(tokens),
+        EngineConfig::default(),
+    );
+    let mut changes = engine.subscribe();
+    let started = engine.start_all().await?;
+    println!("baton: watching {started} agent(s); Ctrl-C to stop");
+    let stop = async {
+        match duration {
+            Some(seconds) => tokio::time::sleep(Duration::from_secs(seconds)).await,
+            None => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    };
+    tokio::pin!(stop);
+    let mut last_reachability = std::collections::HashMap::new();
+    loop {
+        tokio::select! {
+            _ = &mut stop => break,
+            change = changes.recv() => match change {
+                Ok(ChangeEvent::Ingested { agent_id, tasks, new_events, .. }) => {
+                    println!("agent {agent_id}: {} task(s) changed, {new_events} new event(s)", tasks.len());
+                }
+                Ok(ChangeEvent::Health { agent_id, health }) => {
+                    if last_reachability.insert(agent_id, health.reachability) != Some(health.reachability) {
+                        match health.reachability {
+                            Reachability::Down => println!(
+                                "agent {agent_id}: down ({})",
+                                health.last_error.as_deref().unwrap_or("unknown error")
+                            ),
+                            other => println!("agent {agent_id}: {}", reachability_word(other)),
+                        }
+                    }
+                }
+                Ok(ChangeEvent::AgentsChanged) => {}
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
+            }
+        }
+    }
+    engine.shutdown().await;
+    Ok(())
+}
+
+pub fn status(db: Option<PathBuf>, json: bool) -> Result<(), CliError> {
+    let store = open_store(db)?;
+    let rows = store.agent_rows()?;
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&rows).map_err(|e| CliError::Io(e.into()))?
+        );
+    } else {
+        print!("{}", render_status(&rows, chrono::Utc::now()));
+    }
+    Ok(())
+}
+
+fn reachability_word(r: Reachability) -> &'static str {
+    match r {
+        Reachability::Unknown => "not polled yet",
+        Reachability::Up => "up",
+        Reachability::Down => "down",
+    }
+}
+
+/// The table `baton status` prints.
+pub fn render_status(rows: &[AgentRow], now: chrono::DateTime<chrono::Utc>) -> String {
+    if rows.is_empty() {
+        return "No agents. Add some in the app, or run `baton watch --config baton.toml`.\n".into();
+    }
+    let mut out = format!(
+        "{:<24} {:<8} {:>8} {:>10} {:>5}  {:<28} {}\n",
+        "AGENT", "HEALTH", "LATENCY", "LAST OK", "FAILS", "TASKS q/w/h/b/d/f", "LAST ERROR"
+    );
+    for row in rows {
+        let h = &row.health;
+        let latency = h.latency_ms.map(|ms| format!("{ms} ms")).unwrap_or_else(|| "-".into());
+        let last_ok = h
+            .last_success_at
+            .map(|at| {
+                let ms = (now - at).num_milliseconds().max(0) as u64;
+                format!("{} ago", human_duration_ms(ms))
+            })
+            .unwrap_or_else(|| "never".into());
+        let c = &row.task_counts;
+        let counts = format!(
+            "{}/{}/{}/{}/{}/{} ({})",
+            c.queued, c.working, c.needs_human, c.blocked, c.done, c.failed, c.total()
+        );
+        let error = match h.reachability {
+            Reachability::Down => h.last_error.clone().unwrap_or_default(),
+            _ => String::new(),
+        };
+        out.push_str(&format!(
+            "{:<24} {:<8} {:>8} {:>10} {:>5}  {:<28} {}\n",
+            truncate(&row.config.name, 24),
+            reachability_word(h.reachability),
+            latency,
+            last_ok,
+            h.consecutive_failures,
+            counts,
+            error
+        ));
+    }
+    out
+}
+
+fn truncate(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        text.to_owned()
+    } else {
+        let mut cut: String = text.chars().take(max - 1).collect();
+        cut.push('…');
+        cut
+    }
+}
+
+pub async fn sim(agents: usize, port: u16, seed: u64, tick_ms: u64) -> Result<(), CliError> {
+    let fleet = SimFleet::start(SimConfig {
+        agents,
+        base_port: port,
+        seed,
+        tick_ms,
+        ..SimConfig::default()
+    })
+    .await?;
+    println!("baton sim: {agents} agent(s) speaking baton/1 (seed {seed}); Ctrl-C to stop");
+    for agent in fleet.agents() {
+        println!("  {:<20} {:<20} {}", agent.name, agent.id, agent.base_url);
+    }
+    let _ = tokio::signal::ctrl_c().await;
+    fleet.shutdown().await;
+    Ok(())
+}
+
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use baton_core::agent::{AdapterKind, AgentConfig, AgentHealth};
+    use baton_core::views::ColumnCounts;
+    use chrono::{TimeZone, Utc};
+
+    fn row(id: i64, name: &str, health: AgentHealth, counts: ColumnCounts) -> AgentRow {
+        AgentRow {
+            config: AgentConfig {
+                id,
+                name: name.into(),
+                base_url: format!("http://127.0.0.1:{}", 7700 + id),
+                poll_interval_ms: 2000,
+                timeout_ms: 1500,
+                adapter: AdapterKind::Baton,
+                has_token: false,
+            },
+            health,
+            remote_id: None,
+            remote_name: None,
+            remote_version: None,
+            remote_state: None,
+            remote_detail: None,
+            task_counts: counts,
+        }
+    }
+
+    #[test]
+    fn render_status_shows_an_up_row_and_a_down_row_with_its_error() {
+        let now = Utc.with_ymd_and_hms(2026, 11, 21, 10, 0, 0).unwrap();
+        let earlier = now - chrono::Duration::milliseconds(3_500);
+        // Up again after a failure: the old error is not shown on an up row.
+        let up = AgentHealth::default()
+            .failed(earlier, "HTTP 503")
+            .succeeded(earlier, 12);
+        let down = AgentHealth::default()
+            .failed(now, "timed out after 1.5 s")
+            .failed(now, "connection refused");
+        let counts = ColumnCounts {
+            queued: 1,
+            working: 2,
+            needs_human: 0,
+            blocked: 0,
+            done: 3,
+            failed: 1,
+        };
+        let text = render_status(
+            &[
+                row(1, "Researcher", up, counts),
+                row(2, "Writer", down, ColumnCounts::default()),
+            ],
+            now,
+        );
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 3, "{text}");
+        let header: Vec<&str> = lines[0].split_whitespace().collect();
+        assert_eq!(
+            header,
+            [
+                "AGENT", "HEALTH", "LATENCY", "LAST", "OK", "FAILS", "TASKS", "q/w/h/b/d/f",
+                "LAST", "ERROR"
+            ]
+        );
+        assert_eq!(
+            lines[1].split_whitespace().collect::<Vec<_>>(),
+            ["Researcher", "up", "12", "ms", "3.5", "s", "ago", "0", "1/2/0/0/3/1", "(7)"],
+            "{text}"
+        );
+        assert!(!lines[1].contains("503"), "an up row shows no old error: {text}");
+        assert_eq!(
+            lines[2].split_whitespace().collect::<Vec<_>>(),
+            ["Writer", "down", "-", "never", "2", "0/0/0/0/0/0", "(0)", "connection", "refused"],
+            "{text}"
+        );
+        assert!(lines[2].ends_with("connection refused"), "{text}");
+        // Columns line up: the health column starts at the same place on every line.
+        let health_at = lines[0].find("HEALTH").unwrap();
+        assert_eq!(lines[1].find("up "), Some(health_at), "{text}");
+        assert_eq!(lines[2].find("down "), Some(health_at), "{text}");
+        let tasks_at = lines[0].find("TASKS").unwrap();
+        assert_eq!(lines[1].find("1/2/0"), Some(tasks_at), "{text}");
+        assert_eq!(lines[2].find("0/0/0"), Some(tasks_at), "{text}");
+    }
+
+    #[test]
+    fn render_status_handles_no_agents_unpolled_agents_and_long_names() {
+        let now = Utc::now();
+        assert!(render_status(&[], now).starts_with("No agents."));
+        let long = "An agent with a very long name indeed";
+        let text = render_status(
+            &[row(1, long, AgentHealth::default(), ColumnCounts::default())],
+            now,
+        );
+        let line = text.lines().nth(1).unwrap();
+        assert!(line.starts_with("An agent with a very lo… "), "{text}");
+        assert!(line.contains(" not polled yet "), "{text}");
+        assert!(line.contains(" never "), "{text}");
+    }
+}

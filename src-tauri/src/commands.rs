@@ -1,0 +1,113 @@
+//! `#[tauri::command]`s: each one unpacks its arguments, calls the engine or the store, and
+//! returns. No domain logic lives here.
+
+use baton_core::agent::{AgentConfig, AgentDraft};
+use baton_core::views::{AgentRow, ConnectionReport, EventRow, SecretsStatus, TaskCard};
+use baton_engine::{Engine, TokenUpdate};
+use tauri::State;
+
+use crate::demo::DemoFleet;
+use crate::error::{CommandError, CommandResult};
+
+/// Most events a task drawer shows.
+const DRAWER_EVENT_LIMIT: u32 = 500;
+
+/// Runs a read against the store off the async runtime.
+pub(crate) async fn read_store<T: Send + 'static>(
+    engine: &Engine,
+    read: impl FnOnce(&baton_store::Store) -> baton_store::Result<T> + Send + 'static,
+) -> CommandResult<T> {
+    let store = engine.store();
+    let result = tokio::task::spawn_blocking(move || {
+        let guard = store
+            .lock()
+            .map_err(|_| CommandError::Internal("the store lock is poisoned".into()))?;
+        read(&guard).map_err(CommandError::from)
+    })
+    .await??;
+    Ok(result)
+}
+
+#[tauri::command]
+pub async fn list_agents(engine: State<'_, Engine>) -> CommandResult<Vec<AgentRow>> {
+    read_store(&engine, |store| store.agent_rows()).await
+}
+
+#[tauri::command]
+pub async fn add_agent(
+    engine: State<'_, Engine>,
+    draft: AgentDraft,
+    token: Option<String>,
+) -> CommandResult<AgentConfig> {
+    let token = token.filter(|t| !t.trim().is_empty());
+    Ok(engine.add_agent(draft, token).await?)
+}
+
+#[tauri::command]
+pub async fn update_agent(
+    engine: State<'_, Engine>,
+    id: i64,
+    draft: AgentDraft,
+    token: Option<String>,
+    clear_token: bool,
+) -> CommandResult<AgentConfig> {
+    let update = match token.filter(|t| !t.trim().is_empty()) {
+        Some(token) => TokenUpdate::Set(token),
+        None if clear_token => TokenUpdate::Clear,
+        None => TokenUpdate::Keep,
+    };
+    Ok(engine.update_agent(id, draft, update).await?)
+}
+
+#[tauri::command]
+pub async fn remove_agent(engine: State<'_, Engine>, id: i64) -> CommandResult<()> {
+    Ok(engine.remove_agent(id).await?)
+}
+
+#[tauri::command]
+pub async fn test_connection(
+    engine: State<'_, Engine>,
+    draft: AgentDraft,
+    token: Option<String>,
+    agent_id: Option<i64>,
+) -> CommandResult<ConnectionReport> {
+    let token = match (token.filter(|t| !t.trim().is_empty()), agent_id) {
+        (Some(token), _) => Some(token),
+        (None, Some(id)) => engine.stored_token(id).await?,
+        (None, None) => None,
+    };
+    Ok(engine.test_connection(&draft, token).await)
+}
+
+#[tauri::command]
+pub async fn list_tasks(
+    engine: State<'_, Engine>,
+    agent_id: Option<i64>,
+) -> CommandResult<Vec<TaskCard>> {
+    read_store(&engine, move |store| store.task_cards(agent_id)).await
+}
+
+#[tauri::command]
+pub async fn task_events(
+    engine: State<'_, Engine>,
+    agent_id: i64,
+    task_id: String,
+) -> CommandResult<Vec<EventRow>> {
+    read_store(&engine, move |store| {
+        store.task_events(agent_id, &task_id, DRAWER_EVENT_LIMIT)
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn start_demo_fleet(
+    engine: State<'_, Engine>,
+    demo: State<'_, DemoFleet>,
+) -> CommandResult<Vec<AgentConfig>> {
+    demo.start(&engine).await
+}
+
+#[tauri::command]
+pub fn secrets_status(engine: State<'_, Engine>) -> SecretsStatus {
+    engine.secrets_status()
+}

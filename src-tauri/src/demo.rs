@@ -1,0 +1,85 @@
+//! "Start demo fleet": runs `baton-sim` in-process on loopback and registers its agents.
+
+use baton_core::agent::{AgentConfig, AgentDraft};
+use baton_engine::Engine;
+use baton_sim::{SimConfig, SimFleet};
+use tokio::sync::Mutex;
+
+use crate::commands::read_store;
+use crate::error::{CommandError, CommandResult};
+
+/// Agents in the demo fleet.
+const DEMO_AGENTS: usize = 5;
+/// Demo agents are named "<sim name> (demo)", which is how a restart recognises them.
+const DEMO_SUFFIX: &str = " (demo)";
+/// The demo polls a little faster than the default so the board fills quickly.
+const DEMO_POLL_INTERVAL_MS: u64 = 1_000;
+const DEMO_TIMEOUT_MS: u64 = 800;
+
+/// The running demo fleet, if any; it lives as long as the app.
+#[derive(Default)]
+pub struct DemoFleet {
+    fleet: Mutex<Option<SimFleet>>,
+}
+
+impl DemoFleet {
+    /// Starts the simulated agents (once) and adds each as an agent. Idempotent: a second call
+    /// returns the agents already registered.
+    pub async fn start(&self, engine: &Engine) -> CommandResult<Vec<AgentConfig>> {
+        let mut slot = self.fleet.lock().await;
+        if slot.is_none() {
+            let config = SimConfig {
+                agents: DEMO_AGENTS,
+                base_port: 0,
+                ..SimConfig::default()
+            };
+            let fleet = SimFleet::start(config)
+                .await
+                .map_err(|err| CommandError::Demo(err.to_string()))?;
+            *slot = Some(fleet);
+        }
+        let fleet = slot.as_ref().expect("started above");
+        let known = stored_agents(engine).await?;
+        let mut added = Vec::new();
+        for sim_agent in fleet.agents() {
+            if let Some(config) = known.iter().find(|a| a.base_url == sim_agent.base_url) {
+                added.push(config.clone());
+                continue;
+            }
+            let draft = AgentDraft {
+                poll_interval_ms: DEMO_POLL_INTERVAL_MS,
+                timeout_ms: DEMO_TIMEOUT_MS,
+                ..AgentDraft::new(format!("{}{DEMO_SUFFIX}", sim_agent.name), sim_agent.base_url)
+            };
+            added.push(engine.add_agent(draft, None).await?);
+        }
+        Ok(added)
+    }
+
+    /// At start-up: demo agents registered by an earlier run point at simulated agents that no
+    /// longer exist (and whose event numbering restarts at 1). Their data is synthetic, so they
+    /// are replaced by a fresh demo fleet instead of showing as down forever.
+    pub async fn resume(&self, engine: &Engine) -> CommandResult<()> {
+        let stale: Vec<AgentConfig> = stored_agents(engine)
+            .await?
+            .into_iter()
+            .filter(is_demo_agent)
+            .collect();
+        if stale.is_empty() {
+            return Ok(());
+        }
+        for agent in &stale {
+            engine.remove_agent(agent.id).await?;
+        }
+        tracing::info!(agents = stale.len(), "restarting the demo fleet of the last run");
+        self.start(engine).await.map(drop)
+    }
+}
+
+async fn stored_agents(engine: &Engine) -> CommandResult<Vec<AgentConfig>> {
+    read_store(engine, |store| store.agents()).await
+}
+
+fn is_demo_agent(agent: &AgentConfig) -> bool {
+    agent.name.ends_with(DEMO_SUFFIX) && agent.base_url.starts_with("http://127.0.0.1:")
+}

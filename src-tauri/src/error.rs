@@ -1,0 +1,57 @@
+//! The one error type commands return. It serialises as `{code, message, field}`
+//! (`baton_core::views::ErrorPayload`), which `ui/src/lib/backend.ts` turns into a `BackendError`.
+
+use baton_core::views::ErrorPayload;
+use baton_engine::EngineError;
+use baton_store::StoreError;
+use serde::{Serialize, Serializer};
+
+#[derive(Debug, thiserror::Error)]
+pub enum CommandError {
+    #[error(transparent)]
+    Engine(#[from] EngineError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("the demo fleet could not start: {0}")]
+    Demo(String),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl CommandError {
+    pub fn payload(&self) -> ErrorPayload {
+        let (code, field) = match self {
+            CommandError::Engine(err) => (err.code(), err.field()),
+            CommandError::Store(err) => (err.code(), store_field(err)),
+            CommandError::Demo(_) => ("demo", None),
+            CommandError::Internal(_) => ("internal", None),
+        };
+        ErrorPayload {
+            code: code.to_owned(),
+            message: self.to_string(),
+            field: field.map(str::to_owned),
+        }
+    }
+}
+
+fn store_field(err: &StoreError) -> Option<&'static str> {
+    match err {
+        StoreError::InvalidConfig(config) => Some(config.field()),
+        StoreError::DuplicateAgentName(_) => Some("name"),
+        _ => None,
+    }
+}
+
+impl Serialize for CommandError {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.payload().serialize(serializer)
+    }
+}
+
+impl From<tokio::task::JoinError> for CommandError {
+    fn from(err: tokio::task::JoinError) -> Self {
+        CommandError::Internal(err.to_string())
+    }
+}
+
+pub type CommandResult<T> = Result<T, CommandError>;

@@ -1,0 +1,151 @@
+//! Baton's desktop shell: opens the store, starts the engine, forwards change events to the UI
+//! and exposes thin commands. Domain logic lives in the `baton-*` crates.
+
+#[cfg(test)]
+mod command_names;
+mod commands;
+mod demo;
+mod error;
+
+use std::sync::{Arc, Mutex};
+
+use baton_engine::{open_token_store, Engine, EngineConfig};
+use baton_store::Store;
+use tauri::{Emitter, Manager};
+
+/// The event name the UI listens to (`ui/src/lib/backend.ts`).
+pub const CHANGE_EVENT: &str = "baton://change";
+
+pub fn run() {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("BATON_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .init();
+
+    let app = tauri::Builder::default()
+        // Must be the first plugin: a second launch focuses the running window and exits.
+        .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
+            if let Some(window) = app.get_webview_window("main") {
+                let _ = window.unminimize();
+                let _ = window.show();
+                let _ = window.set_focus();
+            }
+        }))
+        .plugin(tauri_plugin_window_state::Builder::default().build())
+        .manage(demo::DemoFleet::default())
+        .setup(|app| {
+            let engine = start_engine()?;
+            forward_changes(app.handle().clone(), &engine);
+            app.manage(engine.clone());
+            let handle = app.handle().clone();
+            tauri::async_runtime::spawn(async move {
+                let demo = handle.state::<demo::DemoFleet>();
+                if let Err(err) = demo.resume(&engine).await {
+                    tracing::warn!(%err, "could not restart the demo fleet");
+                }
+            });
+            Ok(())
+        })
+        .invoke_handler(tauri::generate_handler![
+            commands::list_agents,
+            commands::add_agent,
+            commands::update_agent,
+            commands::remove_agent,
+            commands::test_connection,
+            commands::list_tasks,
+            commands::task_events,
+            commands::start_demo_fleet,
+            commands::secrets_status,
+        ])
+        .build(tauri::generate_context!())
+        .expect("Baton could not start its window");
+
+    app.run(|handle, event| {
+        if let tauri::RunEvent::Exit = event {
+            if let Some(engine) = handle.try_state::<Engine>() {
+                tauri::async_runtime::block_on(engine.shutdown());
+            }
+        }
+    });
+}
+
+/// Opens the store in the app-data dir (or `BATON_DATA_DIR`) and starts polling every agent.
+fn start_engine() -> Result<Engine, Box<dyn std::error::Error>> {
+    let path = Store::default_path()?;
+    tracing::info!(path = %path.display(), "opening store");
+    let store = Store::open(&path)?;
+    let engine = Engine::new(
+        Arc::new(Mutex::new(store)),
+        open_token_store(),
+        EngineConfig::default(),
+    );
+    let started = tauri::async_runtime::block_on(engine.start_all())?;
+    tracing::info!(agents = started, "engine started");
+    Ok(engine)
+}
+
+/// Forwards every change event from the engine's bus to the UI.
+fn forward_changes(app: tauri::AppHandle, engine: &Engine) {
+    let mut changes = engine.subscribe();
+    tauri::async_runtime::spawn(async move {
+        use tokio::sync::broadcast::error::RecvError;
+        loop {
+            match changes.recv().await {
+                Ok(change) => {
+                    if let Err(err) = app.emit(CHANGE_EVENT, &change) {
+                        tracing::warn!(%err, "could not forward a change event");
+                    }
+                }
+                // The UI fell behind: tell it to reload everything rather than miss changes.
+                Err(RecvError::Lagged(missed)) => {
+                    tracing::warn!(missed, "change events dropped; asking the UI to reload");
+                    let _ = app.emit(CHANGE_EVENT, &baton_core::views::ChangeEvent::AgentsChanged);
+                }
+                Err(RecvError::Closed) => break,
+            }
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    /// The capability grants exactly Baton's own commands (plus listening to events): a command
+    /// added to the handler but not to `command_names.rs` and the capability fails here.
+    #[test]
+    fn capability_grants_exactly_the_declared_commands() {
+        let text = include_str!("../capabilities/default.json");
+        let capability: serde_json::Value = serde_json::from_str(text).unwrap();
+        let granted: Vec<&str> = capability["permissions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p.as_str().unwrap())
+            .collect();
+        let mut expected: Vec<String> = super::command_names::COMMANDS
+            .iter()
+            .map(|c| format!("allow-{}", c.replace('_', "-")))
+            .collect();
+        expected.push("core:event:allow-listen".into());
+        expected.push("core:event:allow-unlisten".into());
+        let mut granted_sorted: Vec<String> = granted.iter().map(|s| s.to_string()).collect();
+        granted_sorted.sort();
+        expected.sort();
+        assert_eq!(granted_sorted, expected);
+        assert_eq!(capability["windows"], serde_json::json!(["main"]));
+    }
+
+    #[test]
+    fn csp_is_strict() {
+        let conf: serde_json::Value =
+            serde_json::from_str(include_str!("../tauri.conf.json")).unwrap();
+        let csp = &conf["app"]["security"]["csp"];
+        assert_eq!(csp["default-src"], "'self'");
+        assert_eq!(csp["script-src"], "'self'", "no inline scripts, no eval");
+        assert_eq!(csp["object-src"], "'none'");
+        let connect = csp["connect-src"].as_str().unwrap();
+        assert!(!connect.contains("http:") || connect.contains("ipc.localhost"));
+        assert!(!connect.contains('*'));
+    }
+}

@@ -1,0 +1,111 @@
+//! A private Xvfb display and tauri-driver, stopped when dropped.
+
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A running Xvfb server on its own display number.
+pub struct Xvfb {
+    child: Child,
+    pub display: String,
+}
+
+impl Xvfb {
+    pub fn start() -> Result<Xvfb, String> {
+        let xvfb = crate::find_program("Xvfb").ok_or("Xvfb is not installed (make test installs it)")?;
+        for number in 90..140 {
+            if Path::new(&format!("/tmp/.X{number}-lock")).exists() {
+                continue;
+            }
+            let child = Command::new(&xvfb)
+                .arg(format!(":{number}"))
+                .args(["-screen", "0", "1280x800x24", "-nolisten", "tcp"])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .map_err(|e| format!("cannot start Xvfb: {e}"))?;
+            let mut xvfb = Xvfb {
+                child,
+                display: format!(":{number}"),
+            };
+            let socket = format!("/tmp/.X11-unix/X{number}");
+            let deadline = Instant::now() + Duration::from_secs(10);
+            while Instant::now() < deadline {
+                if Path::new(&socket).exists() {
+                    return Ok(xvfb);
+                }
+                if let Ok(Some(_)) = xvfb.child.try_wait() {
+                    break; // lost a race for this display number: try the next
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            let _ = xvfb.child.kill();
+        }
+        Err("no free X display between :90 and :139".into())
+    }
+}
+
+impl Drop for Xvfb {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// tauri-driver on free ports; stopped with SIGTERM so it also stops WebKitWebDriver.
+pub struct TauriDriver {
+    child: Child,
+    pub port: u16,
+}
+
+impl TauriDriver {
+    pub fn start(envs: &[(&str, &str)]) -> Result<TauriDriver, String> {
+        let driver = crate::find_program("tauri-driver")
+            .ok_or("tauri-driver is not installed (make test installs it)")?;
+        if crate::find_program("WebKitWebDriver").is_none() {
+            return Err("WebKitWebDriver is not installed (package webkit2gtk-driver)".into());
+        }
+        let port = crate::free_port();
+        let native_port = crate::free_port();
+        let mut command = Command::new(driver);
+        command
+            .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit());
+        for (key, value) in envs {
+            command.env(key, value);
+        }
+        let child = command.spawn().map_err(|e| format!("cannot start tauri-driver: {e}"))?;
+        let driver = TauriDriver { child, port };
+        let deadline = Instant::now() + Duration::from_secs(15);
+        while Instant::now() < deadline {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return Ok(driver);
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        Err("tauri-driver did not start listening within 15 s".into())
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+}
+
+impl Drop for TauriDriver {
+    fn drop(&mut self) {
+        // SIGTERM lets tauri-driver stop WebKitWebDriver; SIGKILL would orphan it.
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

@@ -1,0 +1,202 @@
+//! A minimal W3C WebDriver client over reqwest: sessions, elements, clicks, keys, scripts and
+//! screenshots. Every call has a timeout, so a wedged driver fails the test instead of hanging it.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use base64::Engine as _;
+use serde_json::{json, Value};
+
+/// Keys of an element reference in JSON: the legacy one, and the W3C one.
+const ELEMENT_KEY: &str = "ELEMENT";
+const ELEMENT_KEY_W3C: &str = "element-6066-11e4-a52f-4a7fa5ff4c0f";
+
+pub struct Session {
+    http: reqwest::Client,
+    base: String,
+    id: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Element(String);
+
+pub type Result<T> = std::result::Result<T, String>;
+
+impl Session {
+    /// Opens a session that launches `application` (the Tauri app binary) through tauri-driver.
+    pub async fn start(driver_url: &str, application: &Path) -> Result<Session> {
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(60))
+            .build()
+            .map_err(|e| e.to_string())?;
+        let capabilities = json!({
+            "capabilities": {
+                "alwaysMatch": {
+                    "browserName": "wry",
+                    "tauri:options": { "application": application.display().to_string() }
+                }
+            }
+        });
+        let answer: Value = http
+            .post(format!("{driver_url}/session"))
+            .json(&capabilities)
+            .send()
+            .await
+            .map_err(|e| format!("new session: {e}"))?
+            .json()
+            .await
+            .map_err(|e| format!("new session answer: {e}"))?;
+        let id = answer["value"]["sessionId"]
+            .as_str()
+            .ok_or_else(|| format!("no session id in {answer}"))?
+            .to_owned();
+        Ok(Session {
+            http,
+            base: driver_url.to_owned(),
+            id,
+        })
+    }
+
+    async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Result<Value> {
+        let url = format!("{}/session/{}{}", self.base, self.id, path);
+        let mut request = self.http.request(method, &url);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.map_err(|e| format!("{path}: {e}"))?;
+        let status = response.status();
+        let value: Value = response.json().await.map_err(|e| format!("{path}: {e}"))?;
+        if !status.is_success() {
+            return Err(format!("{path}: HTTP {status}: {}", value["value"]));
+        }
+        Ok(value["value"].clone())
+    }
+
+    pub async fn find_all(&self, css: &str) -> Result<Vec<Element>> {
+        let found = self
+            .call(
+                reqwest::Method::POST,
+                "/elements",
+                Some(json!({"using": "css selector", "value": css})),
+            )
+            .await?;
+        Ok(found
+            .as_array()
+            .map(|items| items.iter().filter_map(element_id).map(Element).collect())
+            .unwrap_or_default())
+    }
+
+    /// Waits until `css` matches at least one element, and returns the first.
+    pub async fn wait_for(&self, css: &str, timeout: Duration) -> Result<Element> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(first) = self.find_all(css).await?.into_iter().next() {
+                return Ok(first);
+            }
+            if Instant::now() > deadline {
+                return Err(format!("nothing matched {css} within {timeout:?}"));
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    pub async fn click(&self, element: &Element) -> Result<()> {
+        self.call(
+            reqwest::Method::POST,
+            &format!("/element/{}/click", element.0),
+            Some(json!({})),
+        )
+        .await
+        .map(drop)
+    }
+
+    /// Replaces an input's value by typing, the way a person would.
+    pub async fn type_into(&self, element: &Element, text: &str) -> Result<()> {
+        self.call(
+            reqwest::Method::POST,
+            &format!("/element/{}/clear", element.0),
+            Some(json!({})),
+        )
+        .await?;
+        self.call(
+            reqwest::Method::POST,
+            &format!("/element/{}/value", element.0),
+            Some(json!({"text": text})),
+        )
+        .await
+        .map(drop)
+    }
+
+    pub async fn text(&self, element: &Element) -> Result<String> {
+        let value = self
+            .call(reqwest::Method::GET, &format!("/element/{}/text", element.0), None)
+            .await?;
+        Ok(value.as_str().unwrap_or_default().to_owned())
+    }
+
+    pub async fn property(&self, element: &Element, name: &str) -> Result<Value> {
+        self.call(
+            reqwest::Method::GET,
+            &format!("/element/{}/property/{name}", element.0),
+            None,
+        )
+        .await
+    }
+
+    /// Runs a script in the page and returns its result.
+    pub async fn execute(&self, script: &str, args: Vec<Value>) -> Result<Value> {
+        self.call(
+            reqwest::Method::POST,
+            "/execute/sync",
+            Some(json!({"script": script, "args": args})),
+        )
+        .await
+    }
+
+    /// Sends keys to the focused element (e.g. keyboard shortcuts).
+    pub async fn keys(&self, text: &str) -> Result<()> {
+        let actions: Vec<Value> = text
+            .chars()
+            .flat_map(|c| {
+                [
+                    json!({"type": "keyDown", "value": c.to_string()}),
+                    json!({"type": "keyUp", "value": c.to_string()}),
+                ]
+            })
+            .collect();
+        self.call(
+            reqwest::Method::POST,
+            "/actions",
+            Some(json!({"actions": [{"type": "key", "id": "keyboard", "actions": actions}]})),
+        )
+        .await
+        .map(drop)
+    }
+
+    /// Saves a PNG screenshot of the window.
+    pub async fn screenshot(&self, path: &Path) -> Result<()> {
+        let data = self.call(reqwest::Method::GET, "/screenshot", None).await?;
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(data.as_str().unwrap_or_default())
+            .map_err(|e| format!("screenshot: {e}"))?;
+        std::fs::write(path, bytes).map_err(|e| format!("screenshot {}: {e}", path.display()))
+    }
+
+    /// Ends the session (and with it the app). Always call before stopping the driver.
+    pub async fn end(self) -> Result<()> {
+        self.http
+            .delete(format!("{}/session/{}", self.base, self.id))
+            .send()
+            .await
+            .map(drop)
+            .map_err(|e| e.to_string())
+    }
+}
+
+fn element_id(value: &Value) -> Option<String> {
+    value
+        .get(ELEMENT_KEY_W3C)
+        .or_else(|| value.get(ELEMENT_KEY))
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+}
