@@ -25,8 +25,10 @@ ui:
 run: setup ui
 	cargo run -p baton-app
 
+# Hot reload: the app loads the Vite dev server, whose live-reload socket the CSP must allow.
+DEV_CONFIG := {"build":{"devUrl":"http://localhost:1420","beforeDevCommand":"npm --prefix ../ui run dev"},"app":{"security":{"csp":{"connect-src":"ipc: http://ipc.localhost ws://localhost:1420"}}}}
 dev: setup
-	cd src-tauri && ../ui/node_modules/.bin/tauri dev --config '{"build":{"devUrl":"http://localhost:1420","beforeDevCommand":"npm --prefix ../ui run dev"}}'
+	cd src-tauri && ../ui/node_modules/.bin/tauri dev --config '$(DEV_CONFIG)'
 
 test: setup-test
 	@scripts/test.sh

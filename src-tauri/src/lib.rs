@@ -24,15 +24,20 @@ pub fn run() {
         )
         .init();
 
-    let app = tauri::Builder::default()
-        // Must be the first plugin: a second launch focuses the running window and exits.
-        .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
+    let mut builder = tauri::Builder::default();
+    // One Baton per data directory: a second launch on the default store focuses the running
+    // window and exits. With BATON_DATA_DIR (tests, a second profile) instances are independent.
+    if std::env::var_os("BATON_DATA_DIR").is_none_or(|dir| dir.is_empty()) {
+        // Must be the first plugin registered.
+        builder = builder.plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
             if let Some(window) = app.get_webview_window("main") {
                 let _ = window.unminimize();
                 let _ = window.show();
                 let _ = window.set_focus();
             }
-        }))
+        }));
+    }
+    let app = builder
         .plugin(tauri_plugin_window_state::Builder::default().build())
         .manage(demo::DemoFleet::default())
         .setup(|app| {

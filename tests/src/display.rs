@@ -12,7 +12,8 @@ pub struct Xvfb {
 
 impl Xvfb {
     pub fn start() -> Result<Xvfb, String> {
-        let xvfb = crate::find_program("Xvfb").ok_or("Xvfb is not installed (make test installs it)")?;
+        let xvfb =
+            crate::find_program("Xvfb").ok_or("Xvfb is not installed (make test installs it)")?;
         for number in 90..140 {
             if Path::new(&format!("/tmp/.X{number}-lock")).exists() {
                 continue;
@@ -69,13 +70,20 @@ impl TauriDriver {
         let native_port = crate::free_port();
         let mut command = Command::new(driver);
         command
-            .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
+            .args([
+                "--port",
+                &port.to_string(),
+                "--native-port",
+                &native_port.to_string(),
+            ])
             .stdout(Stdio::null())
             .stderr(Stdio::inherit());
         for (key, value) in envs {
             command.env(key, value);
         }
-        let child = command.spawn().map_err(|e| format!("cannot start tauri-driver: {e}"))?;
+        let child = command
+            .spawn()
+            .map_err(|e| format!("cannot start tauri-driver: {e}"))?;
         let driver = TauriDriver { child, port };
         let deadline = Instant::now() + Duration::from_secs(15);
         while Instant::now() < deadline {

@@ -25,7 +25,11 @@ pub fn screenshot_dir() -> PathBuf {
 pub fn target_dir() -> PathBuf {
     if let Some(dir) = std::env::var_os("CARGO_TARGET_DIR") {
         let dir = PathBuf::from(dir);
-        return if dir.is_absolute() { dir } else { workspace_root().join(dir) };
+        return if dir.is_absolute() {
+            dir
+        } else {
+            workspace_root().join(dir)
+        };
     }
     // target/debug/deps/<test-binary> → target
     std::env::current_exe()

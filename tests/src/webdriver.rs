@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 
 /// Keys of an element reference in JSON: the legacy one, and the W3C one.
 const ELEMENT_KEY: &str = "ELEMENT";
-const ELEMENT_KEY_W3C: &str = "element-6066-11e4-a52f-4a7fa5ff4c0f";
+const ELEMENT_KEY_W3C: &str = "element-6066-11e4-a52e-4f735466cecf";
 
 pub struct Session {
     http: reqwest::Client,
@@ -57,7 +57,12 @@ impl Session {
         })
     }
 
-    async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Result<Value> {
+    async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> Result<Value> {
         let url = format!("{}/session/{}{}", self.base, self.id, path);
         let mut request = self.http.request(method, &url);
         if let Some(body) = body {
@@ -80,6 +85,9 @@ impl Session {
                 Some(json!({"using": "css selector", "value": css})),
             )
             .await?;
+        if std::env::var_os("BATON_E2E_DEBUG").is_some() {
+            eprintln!("find_all {css}: {found}");
+        }
         Ok(found
             .as_array()
             .map(|items| items.iter().filter_map(element_id).map(Element).collect())
@@ -110,18 +118,23 @@ impl Session {
         .map(drop)
     }
 
-    /// Replaces an input's value by typing, the way a person would.
+    /// Replaces an input's value by typing, the way a person would: go to the end, backspace
+    /// over what is there, type. (WebDriver's "clear" bypasses the page's input events, so React
+    /// would not see it.)
     pub async fn type_into(&self, element: &Element, text: &str) -> Result<()> {
-        self.call(
-            reqwest::Method::POST,
-            &format!("/element/{}/clear", element.0),
-            Some(json!({})),
-        )
-        .await?;
+        const END: char = '\u{E010}';
+        const BACKSPACE: char = '\u{E003}';
+        self.click(element).await?;
+        let current = self.property(element, "value").await?;
+        let length = current.as_str().map(|v| v.chars().count()).unwrap_or(0);
+        let mut keys = String::new();
+        keys.push(END);
+        keys.extend(std::iter::repeat_n(BACKSPACE, length));
+        keys.push_str(text);
         self.call(
             reqwest::Method::POST,
             &format!("/element/{}/value", element.0),
-            Some(json!({"text": text})),
+            Some(json!({ "text": keys })),
         )
         .await
         .map(drop)
@@ -129,7 +142,11 @@ impl Session {
 
     pub async fn text(&self, element: &Element) -> Result<String> {
         let value = self
-            .call(reqwest::Method::GET, &format!("/element/{}/text", element.0), None)
+            .call(
+                reqwest::Method::GET,
+                &format!("/element/{}/text", element.0),
+                None,
+            )
             .await?;
         Ok(value.as_str().unwrap_or_default().to_owned())
     }

@@ -52,27 +52,81 @@ async fn card_columns(session: &Session) -> HashMap<String, String> {
         .collect()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn add_an_agent_and_watch_its_tasks_move_on_the_board() {
-    let app = app_binary();
-    assert!(
-        workspace_root().join("ui/dist/index.html").exists(),
-        "ui/dist is missing: run `npm --prefix ui run build` (make test does)"
-    );
-    let data = tempfile::tempdir().unwrap();
-    let data_dir = data.path().to_str().unwrap().to_owned();
-    let xvfb = Xvfb::start().expect("Xvfb");
-    let driver = TauriDriver::start(&[
-        ("DISPLAY", xvfb.display.as_str()),
-        ("BATON_DATA_DIR", data_dir.as_str()),
-        // Keep window state and WebKit caches out of the user's home.
-        ("XDG_CONFIG_HOME", data_dir.as_str()),
-        ("XDG_DATA_HOME", data_dir.as_str()),
-        ("XDG_CACHE_HOME", data_dir.as_str()),
-        ("WEBKIT_DISABLE_DMABUF_RENDERER", "1"),
-    ])
-    .expect("tauri-driver");
+/// One app under its own display, driver and data dir; torn down in order when dropped.
+struct RunningApp {
+    session: Option<Session>,
+    _driver: TauriDriver,
+    _xvfb: Xvfb,
+    _data: tempfile::TempDir,
+}
 
+impl RunningApp {
+    async fn launch() -> RunningApp {
+        let app = app_binary();
+        assert!(
+            workspace_root().join("ui/dist/index.html").exists(),
+            "ui/dist is missing: run `npm --prefix ui run build` (make test does)"
+        );
+        let data = tempfile::tempdir().unwrap();
+        let data_dir = data.path().to_str().unwrap().to_owned();
+        let xvfb = Xvfb::start().expect("Xvfb");
+        let driver = TauriDriver::start(&[
+            ("DISPLAY", xvfb.display.as_str()),
+            ("BATON_DATA_DIR", data_dir.as_str()),
+            // Keep window state and WebKit caches out of the user's home.
+            ("XDG_CONFIG_HOME", data_dir.as_str()),
+            ("XDG_DATA_HOME", data_dir.as_str()),
+            ("XDG_CACHE_HOME", data_dir.as_str()),
+            ("WEBKIT_DISABLE_DMABUF_RENDERER", "1"),
+        ])
+        .expect("tauri-driver");
+        let session = Session::start(&driver.url(), &app)
+            .await
+            .expect("WebDriver session");
+        RunningApp {
+            session: Some(session),
+            _driver: driver,
+            _xvfb: xvfb,
+            _data: data,
+        }
+    }
+
+    fn session(&self) -> &Session {
+        self.session.as_ref().expect("session open")
+    }
+
+    /// Saves a screenshot and what the page holds, to explain a failure.
+    async fn capture_failure(&self, name: &str) -> String {
+        let session = self.session();
+        let _ = session
+            .screenshot(&screenshot_dir().join(format!("failure-{name}.png")))
+            .await;
+        let page = session
+            .execute(
+                "return document.location.href + ' :: ' + document.body.innerText.slice(0, 500);",
+                vec![],
+            )
+            .await
+            .map(|v| v.to_string())
+            .unwrap_or_else(|e| e);
+        format!("page: {page}; screenshot target/e2e-screenshots/failure-{name}.png")
+    }
+
+    /// Ends the WebDriver session (which closes the app) before the driver stops.
+    async fn close(mut self) {
+        if let Some(session) = self.session.take() {
+            let _ = session.end().await;
+        }
+    }
+}
+
+/// The tests of this file launch one app at a time.
+static ONE_APP: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// Add a simulated agent through the Agents view; its cards appear and move columns.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn added_agent_tasks_appear_and_move_on_the_board() {
+    let _one_app_at_a_time = ONE_APP.lock().await;
     let fleet = SimFleet::start(SimConfig {
         agents: 1,
         base_port: 0,
@@ -83,16 +137,66 @@ async fn add_an_agent_and_watch_its_tasks_move_on_the_board() {
     .await
     .expect("simulated agent");
     let sim_agent = fleet.agents().remove(0);
-
-    let session = Session::start(&driver.url(), &app).await.expect("WebDriver session");
-    let result = drive(&session, &sim_agent.base_url).await;
-    let _ = session.end().await;
-    drop(driver);
-    drop(xvfb);
+    let app = RunningApp::launch().await;
+    let mut result = drive(app.session(), &sim_agent.base_url).await;
+    if let Err(err) = &result {
+        result = Err(format!("{err}; {}", app.capture_failure("add-agent").await));
+    }
+    app.close().await;
     fleet.shutdown().await;
     if let Err(err) = result {
-        panic!("{err}");
+        panic!("add-an-agent flow: {err}");
     }
+}
+
+/// First run: "Start demo fleet" fills the board within 5 s.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn start_demo_fleet_fills_the_board() {
+    let _one_app_at_a_time = ONE_APP.lock().await;
+    let app = RunningApp::launch().await;
+    let mut result = demo_fleet_fills_the_board(app.session()).await;
+    if let Err(err) = &result {
+        result = Err(format!("{err}; {}", app.capture_failure("demo").await));
+    }
+    app.close().await;
+    if let Err(err) = result {
+        panic!("demo fleet flow: {err}");
+    }
+}
+
+async fn demo_fleet_fills_the_board(session: &Session) -> Result<(), String> {
+    let start = session
+        .wait_for("[data-testid=start-demo]", Duration::from_secs(20))
+        .await?;
+    let clicked = Instant::now();
+    session.click(&start).await?;
+    session
+        .wait_for("[data-testid=task-card]", Duration::from_secs(5))
+        .await
+        .map_err(|e| format!("the board did not fill within 5 s: {e}"))?;
+    eprintln!("demo fleet: first card after {:?}", clicked.elapsed());
+    // Let a few more polls land so the screenshot shows a lived-in board.
+    tokio::time::sleep(Duration::from_secs(6)).await;
+    let agents: std::collections::HashSet<String> = session
+        .execute(
+            "return Array.from(document.querySelectorAll('[data-testid=task-card]')).map(e => e.dataset.agentId);",
+            vec![],
+        )
+        .await?
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|v| v.as_str().map(str::to_owned))
+        .collect();
+    if agents.len() < 3 {
+        return Err(format!(
+            "expected cards from most of the 5 demo agents, got {agents:?}"
+        ));
+    }
+    session
+        .screenshot(&screenshot_dir().join("demo-board.png"))
+        .await?;
+    Ok(())
 }
 
 async fn drive(session: &Session, agent_url: &str) -> Result<(), String> {
@@ -109,19 +213,27 @@ async fn drive(session: &Session, agent_url: &str) -> Result<(), String> {
     session.type_into(&name, "Researcher").await?;
     let url = session.wait_for("[data-testid=agent-url]", long).await?;
     session.type_into(&url, agent_url).await?;
-    let interval = session.wait_for("[data-testid=agent-interval]", long).await?;
+    let interval = session
+        .wait_for("[data-testid=agent-interval]", long)
+        .await?;
     session.type_into(&interval, "1000").await?;
-    let timeout = session.wait_for("[data-testid=agent-timeout]", long).await?;
+    let timeout = session
+        .wait_for("[data-testid=agent-timeout]", long)
+        .await?;
     session.type_into(&timeout, "800").await?;
     let save = session.wait_for("[data-testid=agent-save]", long).await?;
     session.click(&save).await?;
 
     // The agent's row turns "up" once the first poll lands.
-    let row = session.wait_for("[data-testid=agent-row][data-agent-name=Researcher]", long).await?;
+    let row = session
+        .wait_for("[data-testid=agent-row][data-agent-name=Researcher]", long)
+        .await?;
     let deadline = Instant::now() + long;
     loop {
         let health = session
-            .find_all("[data-testid=agent-row][data-agent-name=Researcher] [data-testid=agent-health]")
+            .find_all(
+                "[data-testid=agent-row][data-agent-name=Researcher] [data-testid=agent-health]",
+            )
             .await?;
         let text = match health.first() {
             Some(el) => session.text(el).await?,

@@ -242,7 +242,10 @@ async fn polled_by_the_engine(mut example: ExampleProcess, port: u16, remote_id:
         timeout_ms: TIMEOUT_MS,
         ..AgentDraft::new(format!("Example {remote_id}"), base.clone())
     };
-    let agent = engine.add_agent(draft, None).await.expect("add the example");
+    let agent = engine
+        .add_agent(draft, None)
+        .await
+        .expect("add the example");
     assert_eq!(engine.polling(), vec![agent.id]);
 
     // Until the store holds everything the example served, and the example's timeline is over.
@@ -279,7 +282,10 @@ async fn polled_by_the_engine(mut example: ExampleProcess, port: u16, remote_id:
     }
 
     // The example's timeline has 9 events; the count is taken from what it says it issued.
-    assert_eq!(last_seq, 9, "the examples' timeline issues seq 1..=9 before a decision");
+    assert_eq!(
+        last_seq, 9,
+        "the examples' timeline issues seq 1..=9 before a decision"
+    );
     assert_eq!(
         now.event_count, last_seq,
         "one stored event per seq the example issued: {now:#?}"
@@ -314,10 +320,7 @@ async fn polled_by_the_engine(mut example: ExampleProcess, port: u16, remote_id:
             );
         }
         let seqs: Vec<u64> = events.iter().map(|e| e.seq).collect();
-        assert!(
-            seqs.windows(2).all(|w| w[0] < w[1]),
-            "{task}: oldest first"
-        );
+        assert!(seqs.windows(2).all(|w| w[0] < w[1]), "{task}: oldest first");
     }
     let asks: Vec<&EventRow> = now.events["t-2"]
         .iter()

@@ -5,8 +5,10 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use baton_core::agent::{human_duration_ms, Reachability};
-use baton_core::views::{AgentRow, ChangeEvent};
-use baton_engine::{Engine, EngineConfig, EngineError, MemoryTokens, TokenStore};
+use baton_core::views::{AgentRow, ChangeEvent, SecretsStatus};
+use baton_engine::{
+    Engine, EngineConfig, EngineError, KeyringTokens, MemoryTokens, SecretError, TokenStore,
+};
 use baton_sim::{SimConfig, SimFleet};
 use baton_store::{Store, StoreError};
 
@@ -42,13 +44,26 @@ fn open_store(db: Option<PathBuf>) -> Result<Store, CliError> {
     Ok(Store::open(&path)?)
 }
 
+/// Looks up every token the file references, before anything is stored: one reference that
+/// cannot be resolved refuses the whole file.
+fn resolve_tokens(
+    file: &config::ConfigFile,
+) -> Result<Vec<(&config::AgentEntry, Option<String>)>, CliError> {
+    file.agents
+        .iter()
+        .map(|entry| Ok((entry, entry.resolve_token()?)))
+        .collect()
+}
+
 /// Adds the file's agents to the store, or updates those with the same name; returns
 /// (agent id, token) for every agent that has one.
-fn sync_agents(store: &mut Store, file: &config::ConfigFile) -> Result<Vec<(i64, String)>, CliError> {
+fn sync_agents(
+    store: &mut Store,
+    agents: Vec<(&config::AgentEntry, Option<String>)>,
+) -> Result<Vec<(i64, String)>, CliError> {
     let existing = store.agents()?;
     let mut tokens = Vec::new();
-    for entry in &file.agents {
-        let token = entry.resolve_token()?;
+    for (entry, token) in agents {
         let draft = entry.draft();
         let known = existing
             .iter()
@@ -65,16 +80,56 @@ fn sync_agents(store: &mut Store, file: &config::ConfigFile) -> Result<Vec<(i64,
     Ok(tokens)
 }
 
+/// The tokens `baton watch` polls with: those the config file references (kept in memory), and
+/// for the store's other agents the ones the desktop app keeps in the OS keyring (read only).
+/// Without the keyring, an agent stored with a token fails every poll saying why, rather than
+/// being polled without its token.
+struct WatchTokens {
+    from_config: MemoryTokens,
+    app: Box<dyn TokenStore>,
+}
+
+impl WatchTokens {
+    fn new() -> WatchTokens {
+        WatchTokens {
+            from_config: MemoryTokens::new(None),
+            app: Box::new(KeyringTokens::new()),
+        }
+    }
+}
+
+impl TokenStore for WatchTokens {
+    fn get(&self, agent_id: i64) -> Result<Option<String>, SecretError> {
+        match self.from_config.get(agent_id)? {
+            Some(token) => Ok(Some(token)),
+            None => self.app.get(agent_id),
+        }
+    }
+
+    fn set(&self, agent_id: i64, token: &str) -> Result<(), SecretError> {
+        self.from_config.set(agent_id, token)
+    }
+
+    fn delete(&self, agent_id: i64) -> Result<(), SecretError> {
+        self.from_config.delete(agent_id)
+    }
+
+    fn status(&self) -> SecretsStatus {
+        self.app.status()
+    }
+}
+
 pub async fn watch(
     db: Option<PathBuf>,
     config_path: Option<PathBuf>,
     duration: Option<u64>,
 ) -> Result<(), CliError> {
     let file = config_path.as_deref().map(config::load).transpose()?;
+    let agents = file.as_ref().map(resolve_tokens).transpose()?;
     let mut store = open_store(db)?;
-    let tokens = MemoryTokens::new(None);
-    if let Some(file) = &file {
-        for (agent_id, token) in sync_agents(&mut store, file)? {
+    let tokens = WatchTokens::new();
+    if let Some(agents) = agents {
+        for (agent_id, token) in sync_agents(&mut store, agents)? {
             tokens
                 .set(agent_id, &token)
                 .map_err(|err| CliError::Io(std::io::Error::other(err.to_string())))?;
@@ -151,15 +206,19 @@ fn reachability_word(r: Reachability) -> &'static str {
 /// The table `baton status` prints.
 pub fn render_status(rows: &[AgentRow], now: chrono::DateTime<chrono::Utc>) -> String {
     if rows.is_empty() {
-        return "No agents. Add some in the app, or run `baton watch --config baton.toml`.\n".into();
+        return "No agents. Add some in the app, or run `baton watch --config baton.toml`.\n"
+            .into();
     }
     let mut out = format!(
-        "{:<24} {:<8} {:>8} {:>10} {:>5}  {:<28} {}\n",
+        "{:<24} {:<14} {:>8} {:>10} {:>5}  {:<28} {}\n",
         "AGENT", "HEALTH", "LATENCY", "LAST OK", "FAILS", "TASKS q/w/h/b/d/f", "LAST ERROR"
     );
     for row in rows {
         let h = &row.health;
-        let latency = h.latency_ms.map(|ms| format!("{ms} ms")).unwrap_or_else(|| "-".into());
+        let latency = h
+            .latency_ms
+            .map(|ms| format!("{ms} ms"))
+            .unwrap_or_else(|| "-".into());
         let last_ok = h
             .last_success_at
             .map(|at| {
@@ -170,14 +229,20 @@ pub fn render_status(rows: &[AgentRow], now: chrono::DateTime<chrono::Utc>) -> S
         let c = &row.task_counts;
         let counts = format!(
             "{}/{}/{}/{}/{}/{} ({})",
-            c.queued, c.working, c.needs_human, c.blocked, c.done, c.failed, c.total()
+            c.queued,
+            c.working,
+            c.needs_human,
+            c.blocked,
+            c.done,
+            c.failed,
+            c.total()
         );
         let error = match h.reachability {
             Reachability::Down => h.last_error.clone().unwrap_or_default(),
             _ => String::new(),
         };
         out.push_str(&format!(
-            "{:<24} {:<8} {:>8} {:>10} {:>5}  {:<28} {}\n",
+            "{:<24} {:<14} {:>8} {:>10} {:>5}  {:<28} {}\n",
             truncate(&row.config.name, 24),
             reachability_word(h.reachability),
             latency,
@@ -218,7 +283,6 @@ pub async fn sim(agents: usize, port: u16, seed: u64, tick_ms: u64) -> Result<()
     Ok(())
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -245,6 +309,14 @@ mod tests {
             remote_detail: None,
             task_counts: counts,
         }
+    }
+
+    /// Where `needle` starts in `line`, in characters (what a terminal shows).
+    fn column(line: &str, needle: &str) -> usize {
+        let at = line
+            .find(needle)
+            .unwrap_or_else(|| panic!("{needle:?} not in {line:?}"));
+        line[..at].chars().count()
     }
 
     #[test]
@@ -279,29 +351,61 @@ mod tests {
         assert_eq!(
             header,
             [
-                "AGENT", "HEALTH", "LATENCY", "LAST", "OK", "FAILS", "TASKS", "q/w/h/b/d/f",
-                "LAST", "ERROR"
+                "AGENT",
+                "HEALTH",
+                "LATENCY",
+                "LAST",
+                "OK",
+                "FAILS",
+                "TASKS",
+                "q/w/h/b/d/f",
+                "LAST",
+                "ERROR"
             ]
         );
         assert_eq!(
             lines[1].split_whitespace().collect::<Vec<_>>(),
-            ["Researcher", "up", "12", "ms", "3.5", "s", "ago", "0", "1/2/0/0/3/1", "(7)"],
+            [
+                "Researcher",
+                "up",
+                "12",
+                "ms",
+                "3.5",
+                "s",
+                "ago",
+                "0",
+                "1/2/0/0/3/1",
+                "(7)"
+            ],
             "{text}"
         );
-        assert!(!lines[1].contains("503"), "an up row shows no old error: {text}");
+        assert!(
+            !lines[1].contains("503"),
+            "an up row shows no old error: {text}"
+        );
         assert_eq!(
             lines[2].split_whitespace().collect::<Vec<_>>(),
-            ["Writer", "down", "-", "never", "2", "0/0/0/0/0/0", "(0)", "connection", "refused"],
+            [
+                "Writer",
+                "down",
+                "-",
+                "never",
+                "2",
+                "0/0/0/0/0/0",
+                "(0)",
+                "connection",
+                "refused"
+            ],
             "{text}"
         );
         assert!(lines[2].ends_with("connection refused"), "{text}");
         // Columns line up: the health column starts at the same place on every line.
-        let health_at = lines[0].find("HEALTH").unwrap();
-        assert_eq!(lines[1].find("up "), Some(health_at), "{text}");
-        assert_eq!(lines[2].find("down "), Some(health_at), "{text}");
-        let tasks_at = lines[0].find("TASKS").unwrap();
-        assert_eq!(lines[1].find("1/2/0"), Some(tasks_at), "{text}");
-        assert_eq!(lines[2].find("0/0/0"), Some(tasks_at), "{text}");
+        let health_at = column(lines[0], "HEALTH");
+        assert_eq!(column(lines[1], "up "), health_at, "{text}");
+        assert_eq!(column(lines[2], "down "), health_at, "{text}");
+        let tasks_at = column(lines[0], "TASKS");
+        assert_eq!(column(lines[1], "1/2/0"), tasks_at, "{text}");
+        assert_eq!(column(lines[2], "0/0/0"), tasks_at, "{text}");
     }
 
     #[test]
@@ -310,12 +414,25 @@ mod tests {
         assert!(render_status(&[], now).starts_with("No agents."));
         let long = "An agent with a very long name indeed";
         let text = render_status(
-            &[row(1, long, AgentHealth::default(), ColumnCounts::default())],
+            &[row(
+                1,
+                long,
+                AgentHealth::default(),
+                ColumnCounts::default(),
+            )],
             now,
         );
         let line = text.lines().nth(1).unwrap();
         assert!(line.starts_with("An agent with a very lo… "), "{text}");
         assert!(line.contains(" not polled yet "), "{text}");
         assert!(line.contains(" never "), "{text}");
+        // The longest health word still leaves the columns after it in place.
+        let header = text.lines().next().unwrap();
+        assert_eq!(
+            column(line, "not polled yet"),
+            column(header, "HEALTH"),
+            "{text}"
+        );
+        assert_eq!(column(line, "0/0/0"), column(header, "TASKS"), "{text}");
     }
 }

@@ -13,7 +13,10 @@
 
 use std::path::Path;
 
-use baton_core::agent::{AgentDraft, DEFAULT_POLL_INTERVAL_MS, DEFAULT_TIMEOUT_MS};
+use baton_core::agent::{
+    human_duration_ms, AgentDraft, DEFAULT_POLL_INTERVAL_MS, DEFAULT_TIMEOUT_MS,
+};
+use baton_engine::secrets::CALL_TIMEOUT;
 use serde::Deserialize;
 
 #[derive(Debug, thiserror::Error)]
@@ -70,12 +73,17 @@ fn default_timeout() -> u64 {
     DEFAULT_TIMEOUT_MS
 }
 
-/// Where a bearer token comes from.
+/// Where a bearer token comes from. Exactly one of `env` / `keyring`: a table with both, or with
+/// anything else, is refused rather than read as whichever variant matches first.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(untagged)]
+#[serde(untagged, deny_unknown_fields)]
 pub enum TokenRef {
-    Env { env: String },
-    Keyring { keyring: String },
+    Env {
+        env: String,
+    },
+    Keyring {
+        keyring: String,
+    },
     /// A literal token: always rejected with an explanation.
     Inline(String),
 }
@@ -108,8 +116,7 @@ impl AgentEntry {
                     user: user.to_owned(),
                     message,
                 };
-                let entry = keyring::Entry::new(service, user).map_err(|e| fail(e.to_string()))?;
-                entry.get_password().map(Some).map_err(|e| fail(e.to_string()))
+                read_keyring(service, user).map(Some).map_err(fail)
             }
             Some(TokenRef::Inline(_)) => unreachable!("rejected by parse"),
         }
@@ -121,11 +128,67 @@ fn split_keyring_ref(reference: &str) -> Option<(&str, &str)> {
     (!service.is_empty() && !user.is_empty()).then_some((service, user))
 }
 
+const TOKEN_SHAPE: &str =
+    "token must be { env = \"VAR\" } or { keyring = \"service/user\" } (exactly one of them)";
+
+/// Where and what, without the quoted source line `toml` adds to its messages: that line may
+/// hold a secret (`token = { value = "sk-…" }`, an unterminated `token = "sk-…`), and these
+/// messages end up in terminals and CI logs.
+fn describe_toml_error(text: &str, err: &toml::de::Error) -> String {
+    let message = err
+        .message()
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty())
+        .collect::<Vec<_>>()
+        .join("; ");
+    // serde's word for a `token` table of the wrong shape says nothing useful to a person.
+    let message = if message.contains("untagged enum TokenRef") {
+        TOKEN_SHAPE.to_owned()
+    } else {
+        message
+    };
+    match err.span() {
+        Some(span) => {
+            let before = text.get(..span.start.min(text.len())).unwrap_or(text);
+            let line = before.matches('\n').count() + 1;
+            let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+            format!("TOML parse error at line {line}, column {column}: {message}")
+        }
+        None => format!("TOML parse error: {message}"),
+    }
+}
+
+/// Reads a keyring entry on a thread of its own, given up after [`CALL_TIMEOUT`]: the keyring
+/// crate's Linux backend blocks on a tokio runtime of its own, which panics when called from
+/// inside `baton`'s runtime, and a locked or missing Secret Service can keep a call waiting.
+fn read_keyring(service: &str, user: &str) -> Result<String, String> {
+    let (service, user) = (service.to_owned(), user.to_owned());
+    let (tx, rx) = std::sync::mpsc::sync_channel(1);
+    std::thread::Builder::new()
+        .name("baton-keyring".into())
+        .spawn(move || {
+            let read = keyring::Entry::new(&service, &user).and_then(|entry| entry.get_password());
+            let _ = tx.send(read.map_err(|err| err.to_string()));
+        })
+        .map_err(|err| format!("cannot start a thread: {err}"))?;
+    match rx.recv_timeout(CALL_TIMEOUT) {
+        Ok(read) => read,
+        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => Err(format!(
+            "the OS keyring did not answer within {}",
+            human_duration_ms(u64::try_from(CALL_TIMEOUT.as_millis()).unwrap_or(u64::MAX))
+        )),
+        Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+            Err("the keyring call failed unexpectedly".into())
+        }
+    }
+}
+
 /// Parses and checks a config file's text. `path` is only used in messages.
 pub fn parse(path: &str, text: &str) -> Result<ConfigFile, ConfigFileError> {
     let file: ConfigFile = toml::from_str(text).map_err(|err| ConfigFileError::Parse {
         path: path.to_owned(),
-        message: err.to_string().trim_end().to_owned(),
+        message: describe_toml_error(text, &err),
     })?;
     let mut names = std::collections::HashSet::new();
     for agent in &file.agents {
@@ -194,7 +257,9 @@ mod tests {
         assert_eq!(file.agents[0].timeout_ms, 1500);
         assert_eq!(
             file.agents[0].token,
-            Some(TokenRef::Env { env: "RESEARCHER_TOKEN".into() })
+            Some(TokenRef::Env {
+                env: "RESEARCHER_TOKEN".into()
+            })
         );
         assert_eq!(file.agents[1].draft().poll_interval_ms, 5000);
     }
@@ -228,7 +293,22 @@ mod tests {
         )
         .unwrap_err();
         assert!(err.to_string().contains("used twice"));
-        let err = parse("b.toml", "[[agents]]\nname = \"a\"\nurl = \"http://x\"\ntoken = { keyring = \"nouser\" }\n").unwrap_err();
+        let err = parse(
+            "b.toml",
+            "[[agents]]\nname = \"a\"\nurl = \"http://x\"\ntoken = { env = \"A\", keyring = \"s/u\" }\n",
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string().ends_with(
+                "line 4, column 9: token must be { env = \"VAR\" } or { keyring = \"service/user\" } (exactly one of them)"
+            ),
+            "{err}"
+        );
+        let err = parse(
+            "b.toml",
+            "[[agents]]\nname = \"a\"\nurl = \"http://x\"\ntoken = { keyring = \"nouser\" }\n",
+        )
+        .unwrap_err();
         assert!(err.to_string().contains("must be \"service/user\""));
     }
 
@@ -236,9 +316,38 @@ mod tests {
     fn malformed_toml_reports_line_and_column() {
         let err = parse("b.toml", "[[agents]]\nname = \n").unwrap_err();
         let text = err.to_string();
-        assert!(text.starts_with("b.toml: TOML parse error at line 2, column"), "{text}");
-        let err = parse("b.toml", "[[agents]]\nname = \"a\"\nurl = \"http://x\"\ncolour = 1\n").unwrap_err();
+        assert!(
+            text.starts_with("b.toml: TOML parse error at line 2, column"),
+            "{text}"
+        );
+        let err = parse(
+            "b.toml",
+            "[[agents]]\nname = \"a\"\nurl = \"http://x\"\ncolour = 1\n",
+        )
+        .unwrap_err();
         assert!(err.to_string().contains("unknown field `colour`"));
+    }
+
+    #[test]
+    fn toml_errors_never_quote_the_line_they_are_on() {
+        for (text, line) in [
+            (
+                "[[agents]]\nname = \"a\"\nurl = \"http://x\"\ntoken = { value = \"sk-123\" }\n",
+                4,
+            ),
+            (
+                "[[agents]]\nname = \"a\"\nurl = \"http://x\"\ntoken = \"sk-123\n",
+                4,
+            ),
+        ] {
+            let err = parse("b.toml", text).unwrap_err().to_string();
+            assert!(!err.contains("sk-123"), "{err}");
+            assert!(!err.contains('\n'), "one line: {err}");
+            assert!(
+                err.starts_with(&format!("b.toml: TOML parse error at line {line}, column ")),
+                "{err}"
+            );
+        }
     }
 
     #[test]
@@ -248,14 +357,19 @@ mod tests {
             url: "http://x".into(),
             poll_interval_ms: 2000,
             timeout_ms: 1500,
-            token: Some(TokenRef::Env { env: "BATON_TEST_TOKEN_THAT_IS_NOT_SET".into() }),
+            token: Some(TokenRef::Env {
+                env: "BATON_TEST_TOKEN_THAT_IS_NOT_SET".into(),
+            }),
         };
         let err = entry.resolve_token().unwrap_err();
         assert_eq!(
             err.to_string(),
             "agent \"a\": environment variable BATON_TEST_TOKEN_THAT_IS_NOT_SET is not set"
         );
-        let none = AgentEntry { token: None, ..entry };
+        let none = AgentEntry {
+            token: None,
+            ..entry
+        };
         assert_eq!(none.resolve_token().unwrap(), None);
     }
 }

@@ -13,7 +13,11 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 #[derive(Debug, Parser)]
-#[command(name = "baton", version, about = "Mission control for a fleet of AI agents, headless.")]
+#[command(
+    name = "baton",
+    version,
+    about = "Mission control for a fleet of AI agents, headless."
+)]
 struct Cli {
     /// Directory holding baton.sqlite3 (default: the OS app-data dir, as the desktop app uses).
     #[arg(long, global = true, env = "BATON_DATA_DIR", value_name = "DIR")]
