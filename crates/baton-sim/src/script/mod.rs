@@ -267,7 +267,7 @@ impl AgentScript {
         AgentInfo {
             id: self.id.clone(),
             name: Some(self.name.clone()),
-            version: Some(concat!("baton-sim ", env!("CARGO_PKG_VERSION")).to_owned()),
+            version: Some(env!("CARGO_PKG_VERSION").to_owned()),
             state: Some(state),
             detail: Some(format!(
                 "{working} working, {waiting} waiting, {queued} queued"
