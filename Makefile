@@ -12,6 +12,7 @@ help:
 	@echo "make dev     UI hot reload (vite) + app"
 	@echo "make bindings  regenerate ui/src/bindings from the Rust types"
 	@echo "make icons   regenerate icons/ from icons/icon.svg"
+	@echo "make bench   store benchmarks (figures for docs/performance.md)"
 
 setup:
 	@scripts/setup.sh
@@ -38,3 +39,7 @@ bindings:
 
 icons:
 	scripts/icons.sh
+
+# Figures for docs/performance.md (release build; not part of `make test`).
+bench:
+	cargo run --release --locked -p baton-store --example store_bench

@@ -1,9 +1,10 @@
 fn main() {
     // Declaring the app's commands makes Tauri generate an `allow-<command>` permission for each;
     // capabilities/default.json then grants exactly these to the main window, nothing else.
-    tauri_build::try_build(tauri_build::Attributes::new().app_manifest(
-        tauri_build::AppManifest::new().commands(baton_app_commands::COMMANDS),
-    ))
+    tauri_build::try_build(
+        tauri_build::Attributes::new()
+            .app_manifest(tauri_build::AppManifest::new().commands(baton_app_commands::COMMANDS)),
+    )
     .expect("tauri build script failed");
 }
 

@@ -49,7 +49,10 @@ impl DemoFleet {
             let draft = AgentDraft {
                 poll_interval_ms: DEMO_POLL_INTERVAL_MS,
                 timeout_ms: DEMO_TIMEOUT_MS,
-                ..AgentDraft::new(format!("{}{DEMO_SUFFIX}", sim_agent.name), sim_agent.base_url)
+                ..AgentDraft::new(
+                    format!("{}{DEMO_SUFFIX}", sim_agent.name),
+                    sim_agent.base_url,
+                )
             };
             added.push(engine.add_agent(draft, None).await?);
         }
@@ -71,7 +74,10 @@ impl DemoFleet {
         for agent in &stale {
             engine.remove_agent(agent.id).await?;
         }
-        tracing::info!(agents = stale.len(), "restarting the demo fleet of the last run");
+        tracing::info!(
+            agents = stale.len(),
+            "restarting the demo fleet of the last run"
+        );
         self.start(engine).await.map(drop)
     }
 }

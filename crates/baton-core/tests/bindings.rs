@@ -39,7 +39,11 @@ fn read_dir(dir: &Path) -> BTreeMap<String, String> {
             if path.is_dir() {
                 walk(root, &path, files);
             } else if path.extension().is_some_and(|ext| ext == "ts") {
-                let name = path.strip_prefix(root).unwrap().to_string_lossy().into_owned();
+                let name = path
+                    .strip_prefix(root)
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned();
                 files.insert(name, std::fs::read_to_string(&path).unwrap());
             }
         }
