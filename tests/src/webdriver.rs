@@ -108,6 +108,31 @@ impl Session {
         }
     }
 
+    /// Waits until the first element matching `css` has text containing `needle`; returns it.
+    pub async fn wait_for_text(
+        &self,
+        css: &str,
+        needle: &str,
+        timeout: Duration,
+    ) -> Result<String> {
+        let deadline = Instant::now() + timeout;
+        let mut last = String::new();
+        loop {
+            if let Some(first) = self.find_all(css).await?.into_iter().next() {
+                last = self.text(&first).await.unwrap_or_default();
+                if last.contains(needle) {
+                    return Ok(last);
+                }
+            }
+            if Instant::now() > deadline {
+                return Err(format!(
+                    "{css} never said {needle:?} within {timeout:?}; last text {last:?}"
+                ));
+            }
+            tokio::time::sleep(Duration::from_millis(150)).await;
+        }
+    }
+
     pub async fn click(&self, element: &Element) -> Result<()> {
         self.call(
             reqwest::Method::POST,
@@ -191,7 +216,18 @@ impl Session {
     }
 
     /// Saves a PNG screenshot of the window.
+    ///
+    /// WebKitWebDriver takes the screenshot on the page's next rendering update, which never
+    /// comes while the page is static under Xvfb; so first nudge a 1-pixel overlay to need a paint.
     pub async fn screenshot(&self, path: &Path) -> Result<()> {
+        self.execute(
+            "let el = document.getElementById('wd-repaint');\
+             if (!el) { el = document.createElement('div'); el.id = 'wd-repaint'; document.body.appendChild(el); }\
+             el.style.cssText = 'position:fixed;left:0;top:0;width:1px;height:1px;pointer-events:none;opacity:'\
+               + (el.style.opacity === '0.01' ? '0.02' : '0.01');",
+            vec![],
+        )
+        .await?;
         let data = self.call(reqwest::Method::GET, "/screenshot", None).await?;
         let bytes = base64::engine::general_purpose::STANDARD
             .decode(data.as_str().unwrap_or_default())

@@ -136,9 +136,8 @@ async fn added_agent_tasks_appear_and_move_on_the_board() {
     })
     .await
     .expect("simulated agent");
-    let sim_agent = fleet.agents().remove(0);
     let app = RunningApp::launch().await;
-    let mut result = drive(app.session(), &sim_agent.base_url).await;
+    let mut result = drive(app.session(), &fleet).await;
     if let Err(err) = &result {
         result = Err(format!("{err}; {}", app.capture_failure("add-agent").await));
     }
@@ -167,6 +166,9 @@ async fn start_demo_fleet_fills_the_board() {
 async fn demo_fleet_fills_the_board(session: &Session) -> Result<(), String> {
     let start = session
         .wait_for("[data-testid=start-demo]", Duration::from_secs(20))
+        .await?;
+    session
+        .screenshot(&screenshot_dir().join("first-run.png"))
         .await?;
     let clicked = Instant::now();
     session.click(&start).await?;
@@ -199,9 +201,12 @@ async fn demo_fleet_fills_the_board(session: &Session) -> Result<(), String> {
     Ok(())
 }
 
-async fn drive(session: &Session, agent_url: &str) -> Result<(), String> {
+async fn drive(session: &Session, fleet: &SimFleet) -> Result<(), String> {
     let shots = screenshot_dir();
     let long = Duration::from_secs(20);
+    let agent_url = fleet.agents()[0].base_url.clone();
+    const HEALTH: &str =
+        "[data-testid=agent-row][data-agent-name=Researcher] [data-testid=agent-health]";
 
     // First run: no agents yet. Add one through the Agents view.
     session.wait_for("[data-testid=start-demo]", long).await?;
@@ -209,44 +214,32 @@ async fn drive(session: &Session, agent_url: &str) -> Result<(), String> {
     session.click(&nav).await?;
     let add = session.wait_for("[data-testid=add-agent]", long).await?;
     session.click(&add).await?;
-    let name = session.wait_for("[data-testid=agent-name]", long).await?;
-    session.type_into(&name, "Researcher").await?;
-    let url = session.wait_for("[data-testid=agent-url]", long).await?;
-    session.type_into(&url, agent_url).await?;
-    let interval = session
-        .wait_for("[data-testid=agent-interval]", long)
+    for (field, value) in [
+        ("agent-name", "Researcher"),
+        ("agent-url", agent_url.as_str()),
+        ("agent-interval", "1000"),
+        ("agent-timeout", "800"),
+    ] {
+        let input = session
+            .wait_for(&format!("[data-testid={field}]"), long)
+            .await?;
+        session.type_into(&input, value).await?;
+    }
+    // "Test connection" polls once without saving.
+    let test = session.wait_for("[data-testid=agent-test]", long).await?;
+    session.click(&test).await?;
+    let report = session
+        .wait_for_text("[data-testid=agent-test-result]", "Connected", long)
         .await?;
-    session.type_into(&interval, "1000").await?;
-    let timeout = session
-        .wait_for("[data-testid=agent-timeout]", long)
-        .await?;
-    session.type_into(&timeout, "800").await?;
+    if !report.contains("researcher-1") {
+        return Err(format!("the test report names the agent: {report:?}"));
+    }
+    session.screenshot(&shots.join("agent-form.png")).await?;
     let save = session.wait_for("[data-testid=agent-save]", long).await?;
     session.click(&save).await?;
 
     // The agent's row turns "up" once the first poll lands.
-    let row = session
-        .wait_for("[data-testid=agent-row][data-agent-name=Researcher]", long)
-        .await?;
-    let deadline = Instant::now() + long;
-    loop {
-        let health = session
-            .find_all(
-                "[data-testid=agent-row][data-agent-name=Researcher] [data-testid=agent-health]",
-            )
-            .await?;
-        let text = match health.first() {
-            Some(el) => session.text(el).await?,
-            None => session.text(&row).await?,
-        };
-        if text.contains("up") {
-            break;
-        }
-        if Instant::now() > deadline {
-            return Err(format!("agent never came up; row says {text:?}"));
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    session.wait_for_text(HEALTH, "up", long).await?;
     session.screenshot(&shots.join("agents.png")).await?;
 
     // Board: cards appear, then at least one moves to another column.
@@ -281,5 +274,23 @@ async fn drive(session: &Session, agent_url: &str) -> Result<(), String> {
     session.click(&card).await?;
     session.wait_for("[data-testid=task-drawer]", long).await?;
     session.screenshot(&shots.join("board-drawer.png")).await?;
+
+    // Health is live: stop the agent and its row says why; start it and it is up again.
+    session.keys("\u{E00C}").await?; // Escape closes the drawer
+    let nav = session.wait_for("[data-testid=nav-agents]", long).await?;
+    session.click(&nav).await?;
+    fleet.stop_agent(0).await;
+    session
+        .wait_for_text(HEALTH, "connection refused", long)
+        .await?;
+    session.screenshot(&shots.join("agents-down.png")).await?;
+    fleet
+        .restart_agent(0)
+        .await
+        .map_err(|e| format!("restart the simulated agent: {e}"))?;
+    // Backoff may hold the next poll for a few seconds.
+    session
+        .wait_for_text(HEALTH, "up", Duration::from_secs(40))
+        .await?;
     Ok(())
 }

@@ -125,7 +125,7 @@ describe("AgentForm", () => {
 
     await user.click(screen.getByTestId("agent-test"));
     expect(await screen.findByTestId("agent-test-result")).toHaveTextContent(
-      'Connected baton/1 agent "researcher" answered in 12 ms with 3 tasks · 12 ms',
+      'Connected baton/1 agent "researcher" answered in 12 ms with 3 tasks',
     );
     expect(t.calls[0]).toMatchObject({ command: "test_connection", args: { token: null, agentId: 7 } });
 

@@ -303,7 +303,6 @@ function TestResult({ test }: { test: TestState }) {
       data-testid="agent-test-result"
     >
       <strong>{report.ok ? "Connected" : "Failed"}</strong> {report.message}
-      {report.latency_ms !== null ? <span className="muted"> · {report.latency_ms} ms</span> : null}
     </div>
   );
 }
