@@ -12,7 +12,7 @@ help:
 	@echo "make dev     UI hot reload (vite) + app"
 	@echo "make bindings  regenerate ui/src/bindings from the Rust types"
 	@echo "make icons   regenerate icons/ from icons/icon.svg"
-	@echo "make bench   store benchmarks (figures for docs/performance.md)"
+	@echo "make bench   store and board benchmarks (figures for docs/performance.md)"
 
 setup:
 	@scripts/setup.sh
@@ -41,5 +41,6 @@ icons:
 	scripts/icons.sh
 
 # Figures for docs/performance.md (release build; not part of `make test`).
-bench:
+bench: setup
 	cargo run --release --locked -p baton-store --example store_bench
+	npm --prefix ui run -s bench
