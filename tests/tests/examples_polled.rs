@@ -7,9 +7,6 @@
 //! (`npm ci` in ui/, which `make test` runs).
 
 use std::collections::{BTreeMap, HashSet};
-use std::os::unix::process::CommandExt;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -18,8 +15,9 @@ use baton_core::protocol::{parse_status, EventKind, StatusDocument};
 use baton_core::task::TaskState;
 use baton_core::views::EventRow;
 use baton_engine::{Engine, EngineConfig, MemoryTokens};
+use baton_sim::examples::{ExampleAgent, ExampleLanguage};
 use baton_store::Store;
-use baton_tests::{free_port, workspace_root};
+use baton_tests::free_port;
 
 /// Poll interval and timeout of the example agents.
 const INTERVAL_MS: u64 = 500;
@@ -39,57 +37,6 @@ const T2_STATES: [TaskState; 3] = [
     TaskState::Working,
     TaskState::InputRequired,
 ];
-
-/// The example process and all it started (tsx runs node as a child of its own): the child
-/// leads a process group, and the whole group is killed when this is dropped, also on panic.
-struct ExampleProcess {
-    child: Child,
-    what: String,
-}
-
-impl Drop for ExampleProcess {
-    fn drop(&mut self) {
-        let group = format!("-{}", self.child.id());
-        let _ = Command::new("kill")
-            .args(["-KILL", "--", &group])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status();
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn examples_dir() -> PathBuf {
-    workspace_root().join("docs").join("examples")
-}
-
-fn start_example(program: &Path, args: &[&str]) -> ExampleProcess {
-    let what = format!("{} {}", program.display(), args.join(" "));
-    let child = Command::new(program)
-        .args(args)
-        .current_dir(examples_dir())
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .process_group(0)
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot start `{what}`: {e}"));
-    ExampleProcess { child, what }
-}
-
-/// The UI's tsx; the TypeScript example cannot run without it.
-fn tsx() -> PathBuf {
-    let tsx = workspace_root().join("ui/node_modules/.bin/tsx");
-    assert!(
-        tsx.exists(),
-        "{} is missing: the TypeScript example agent cannot run. Install the UI's dev \
-         dependencies with `npm ci` in ui/ (`make test` does this).",
-        tsx.display()
-    );
-    tsx
-}
 
 fn http() -> reqwest::Client {
     reqwest::Client::builder()
@@ -114,29 +61,6 @@ async fn peek(http: &reqwest::Client, base: &str) -> StatusDocument {
             String::from_utf8_lossy(&body)
         )
     })
-}
-
-async fn wait_until_answering(http: &reqwest::Client, base: &str, example: &mut ExampleProcess) {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        if let Ok(Some(status)) = example.child.try_wait() {
-            panic!("`{}` exited before answering: {status}", example.what);
-        }
-        if http
-            .get(format!("{base}/baton/v1/status"))
-            .send()
-            .await
-            .is_ok()
-        {
-            return;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "`{}` never answered on {base}",
-            example.what
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
 }
 
 /// What the store holds for one agent.
@@ -220,10 +144,14 @@ fn state_sequence(events: &[EventRow]) -> Vec<TaskState> {
 }
 
 /// Starts an engine on a fresh store, adds the example, and checks what reaches the store.
-async fn polled_by_the_engine(mut example: ExampleProcess, port: u16, remote_id: &str) {
-    let base = format!("http://127.0.0.1:{port}");
+async fn polled_by_the_engine(mut example: ExampleAgent, remote_id: &str) {
+    let base = example.base_url();
+    let port = example.port();
     let http = http();
-    wait_until_answering(&http, &base, &mut example).await;
+    example
+        .wait_until_answering(Duration::from_secs(20))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
 
     let db = tempfile::tempdir().expect("temp dir");
     let store = Arc::new(Mutex::new(
@@ -253,8 +181,8 @@ async fn polled_by_the_engine(mut example: ExampleProcess, port: u16, remote_id:
     let mut served = peek(&http, &base).await;
     let mut now = stored(&store, agent.id);
     while !caught_up(&now, &served) {
-        if let Ok(Some(status)) = example.child.try_wait() {
-            panic!("`{}` exited while polled: {status}", example.what);
+        if let Some(status) = example.exited() {
+            panic!("`{}` exited while polled: {status}", example.command_line());
         }
         assert!(
             Instant::now() < deadline,
@@ -334,7 +262,7 @@ async fn polled_by_the_engine(mut example: ExampleProcess, port: u16, remote_id:
     );
 
     // Killing the example ends everything it started: nothing answers on its port any more.
-    let what = example.what.clone();
+    let what = example.command_line().to_owned();
     drop(example);
     let gone = Instant::now() + Duration::from_secs(5);
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
@@ -346,17 +274,20 @@ async fn polled_by_the_engine(mut example: ExampleProcess, port: u16, remote_id:
     }
 }
 
+/// Starts the example on a free port; the test fails if it cannot run (no python3, or no
+/// `ui/node_modules/.bin/tsx` before `npm ci` in ui/).
+fn start_example(language: ExampleLanguage) -> ExampleAgent {
+    ExampleAgent::start(language, free_port()).unwrap_or_else(|e| panic!("{e}"))
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_python_example_is_polled_into_the_store() {
-    let port = free_port();
-    let example = start_example(Path::new("python3"), &["agent.py", &port.to_string()]);
-    polled_by_the_engine(example, port, "example-py").await;
+    let example = start_example(ExampleLanguage::Python);
+    polled_by_the_engine(example, "example-py").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_typescript_example_is_polled_into_the_store() {
-    let tsx = tsx();
-    let port = free_port();
-    let example = start_example(&tsx, &["agent.ts", &port.to_string()]);
-    polled_by_the_engine(example, port, "example-ts").await;
+    let example = start_example(ExampleLanguage::TypeScript);
+    polled_by_the_engine(example, "example-ts").await;
 }

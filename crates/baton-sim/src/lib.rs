@@ -5,6 +5,7 @@
 //!   and the tasks and resources each one invents.
 //! * `server`: the HTTP endpoints of one agent (axum).
 //! * [`SimFleet`]: starts the listeners, ticks the scripts on a timer, stops and restarts agents.
+//! * `examples` (Unix): the example agents of `docs/examples/` as child processes, for tests.
 //!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {
@@ -14,6 +15,8 @@
 //! # let _ = url; fleet.shutdown().await; Ok(()) }
 //! ```
 
+#[cfg(unix)]
+pub mod examples;
 mod fleet;
 pub mod roles;
 pub mod script;

@@ -4,76 +4,17 @@
 
 mod common;
 
-use std::net::TcpListener;
-use std::os::unix::process::CommandExt;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use baton_core::protocol::{DecisionAck, EventKind, StatusDocument};
 use baton_core::task::TaskState;
+use baton_sim::examples::{examples_dir, free_port, ExampleAgent, ExampleLanguage};
 use common::*;
-
-/// Kills the example (and anything it started: tsx runs node as a child) when dropped,
-/// also when the test panics.
-struct ChildGuard(Child);
-
-impl Drop for ChildGuard {
-    fn drop(&mut self) {
-        // The child leads its own process group; kill the whole group by its id.
-        let group = format!("-{}", self.0.id());
-        let _ = Command::new("kill")
-            .args(["-KILL", "--", &group])
-            .stderr(Stdio::null())
-            .status();
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn examples_dir() -> PathBuf {
-    docs_dir().join("examples")
-}
-
-fn free_port() -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.local_addr().unwrap().port()
-}
-
-fn spawn(program: &Path, args: &[&str]) -> ChildGuard {
-    let child = Command::new(program)
-        .args(args)
-        .current_dir(examples_dir())
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .process_group(0)
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot start {}: {e}", program.display()));
-    ChildGuard(child)
-}
 
 async fn get(http: &reqwest::Client, base: &str, since: Option<&str>) -> StatusDocument {
     let response = http.get(status_url(base, since)).send().await.unwrap();
     assert_eq!(response.status(), 200);
     check_body(&response.bytes().await.unwrap())
-}
-
-async fn wait_until_up(http: &reqwest::Client, base: &str, child: &mut ChildGuard) {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        if let Ok(Some(status)) = child.0.try_wait() {
-            panic!("the example exited early: {status}");
-        }
-        if http.get(status_url(base, None)).send().await.is_ok() {
-            return;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the example never answered on {base}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
 }
 
 async fn post(
@@ -94,9 +35,13 @@ async fn post(
 
 /// Polls the example until its second task asks a human, checking the cursor contract, then
 /// approves it twice with the same key.
-async fn exercise(base: &str, agent_id: &str, mut child: ChildGuard) {
+async fn exercise(mut child: ExampleAgent, agent_id: &str) {
     let http = client();
-    wait_until_up(&http, base, &mut child).await;
+    child
+        .wait_until_answering(Duration::from_secs(20))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let base = &child.base_url();
     let mut cursor: Option<String> = None;
     let mut last_seq = 0;
     let mut asked = false;
@@ -176,44 +121,14 @@ fn the_python_example_is_under_40_lines() {
 
 #[tokio::test]
 async fn the_python_example_conforms() {
-    let port = free_port();
-    let child = spawn(Path::new("python3"), &["agent.py", &port.to_string()]);
-    exercise(&format!("http://127.0.0.1:{port}"), "example-py", child).await;
-}
-
-/// `ui/node_modules/.bin/tsx` when the UI's dependencies are installed, else `npx --no-install tsx`
-/// when that works (a tsx on the PATH or in the npx cache); `None` when there is no tsx at all.
-fn tsx() -> Option<(PathBuf, Vec<&'static str>)> {
-    let local = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../ui/node_modules/.bin/tsx");
-    if local.exists() {
-        return Some((local, vec![]));
-    }
-    let npx = Command::new("npx")
-        .args(["--no-install", "tsx", "--version"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status();
-    match npx {
-        Ok(status) if status.success() => Some((PathBuf::from("npx"), vec!["--no-install", "tsx"])),
-        _ => None,
-    }
+    let child =
+        ExampleAgent::start(ExampleLanguage::Python, free_port()).unwrap_or_else(|e| panic!("{e}"));
+    exercise(child, "example-py").await;
 }
 
 #[tokio::test]
 async fn the_typescript_example_conforms() {
-    let Some((program, mut args)) = tsx() else {
-        // Straight to stderr, past the test harness's capture, so the skip is seen.
-        use std::io::Write;
-        let _ = writeln!(
-            std::io::stderr(),
-            "SKIPPED the_typescript_example_conforms: no tsx (neither ui/node_modules/.bin/tsx \
-             nor `npx --no-install tsx`); run `npm install` in ui/ to enable it"
-        );
-        return;
-    };
-    let port = free_port().to_string();
-    args.extend(["agent.ts", port.as_str()]);
-    let child = spawn(&program, &args);
-    exercise(&format!("http://127.0.0.1:{port}"), "example-ts", child).await;
+    let child = ExampleAgent::start(ExampleLanguage::TypeScript, free_port())
+        .unwrap_or_else(|e| panic!("{e}"));
+    exercise(child, "example-ts").await;
 }
