@@ -223,7 +223,7 @@ impl Session {
         self.execute(
             "let el = document.getElementById('wd-repaint');\
              if (!el) { el = document.createElement('div'); el.id = 'wd-repaint'; document.body.appendChild(el); }\
-             el.style.cssText = 'position:fixed;left:0;top:0;width:1px;height:1px;pointer-events:none;opacity:'\
+             el.style.cssText = 'position:fixed;left:0;top:0;width:1px;height:1px;pointer-events:none;background:#000;opacity:'\
                + (el.style.opacity === '0.01' ? '0.02' : '0.01');",
             vec![],
         )
