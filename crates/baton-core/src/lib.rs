@@ -4,12 +4,14 @@
 //! * [`agent`]: how Baton reaches an agent (endpoint config) and how that agent is doing (health).
 //! * [`task`]: task states and the board columns they land in.
 //! * [`backoff`]: the retry schedule used while an endpoint fails.
+//! * [`rules`]: ownership rules over resource patterns.
 //! * [`views`]: the read models the UI shows (exported to TypeScript with ts-rs).
 
 pub mod agent;
 pub mod backoff;
 pub mod error;
 pub mod protocol;
+pub mod rules;
 pub mod task;
 pub mod views;
 

@@ -1,0 +1,81 @@
+//! Ownership rules: who owns which trigger, data field and output destination, and which person
+//! handles the exceptions. A rule names resources by a pattern over resource URIs.
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+/// SLA of an `exception` rule when none is given: 24 h.
+pub const DEFAULT_EXCEPTION_SLA_SECONDS: u64 = 24 * 60 * 60;
+
+/// What a rule is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum RuleKind {
+    /// Which agent acts on a trigger (an inbox, a channel, a webhook).
+    Trigger,
+    /// Which agent writes a data field; `readers` may read it.
+    Data,
+    /// Which agent writes to an output destination.
+    Output,
+    /// Which person handles what no rule covers, within an SLA.
+    Exception,
+}
+
+impl RuleKind {
+    pub const ALL: [RuleKind; 4] = [
+        RuleKind::Trigger,
+        RuleKind::Data,
+        RuleKind::Output,
+        RuleKind::Exception,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RuleKind::Trigger => "trigger",
+            RuleKind::Data => "data",
+            RuleKind::Output => "output",
+            RuleKind::Exception => "exception",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<RuleKind> {
+        RuleKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+/// One ownership rule, as written in `baton.toml` or made in the ownership map.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+pub struct Rule {
+    pub kind: RuleKind,
+    /// A resource pattern: `*` matches within one path segment, `**` across segments, and an
+    /// optional fragment `#field` or `#*`. Example: `crm://contacts/*#status`.
+    pub pattern: String,
+    /// The owning agent (by its name in Baton), or for `exception` the person.
+    pub owner: String,
+    /// `data` only: agents that may read what the owner writes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub readers: Vec<String>,
+    /// `exception` only: how long the person has (default 24 h).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sla_seconds: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+impl Rule {
+    /// The SLA that applies to an `exception` rule.
+    pub fn effective_sla_seconds(&self) -> Option<u64> {
+        (self.kind == RuleKind::Exception)
+            .then(|| self.sla_seconds.unwrap_or(DEFAULT_EXCEPTION_SLA_SECONDS))
+    }
+}
+
+/// A rule as stored, with its id.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct StoredRule {
+    pub id: i64,
+    #[serde(flatten)]
+    pub rule: Rule,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub updated_at: chrono::DateTime<chrono::Utc>,
+}
