@@ -32,7 +32,9 @@ step "UI build" npm --prefix ui run --silent build
 step "cargo fmt --check" cargo fmt --all -- --check
 step "baton-core stays pure" core_is_pure
 step "cargo clippy" cargo clippy --workspace --all-targets --locked -- -D warnings
-step "build the desktop app" cargo build -p baton-app --locked
+# One build of everything the tests need, the app binary included: building tests and the app in
+# one invocation unifies dependency features, so `cargo test` below compiles nothing again.
+step "build (app, tests, examples)" cargo build --workspace --all-targets --locked
 step "cargo test (unit, store, engine, sim, examples, end-to-end)" cargo test --workspace --locked
 
 printf '\n\033[1;32mall checks passed in %ss\033[0m\n' $((SECONDS - start))

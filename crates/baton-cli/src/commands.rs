@@ -1,6 +1,6 @@
 //! What each subcommand does.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -34,6 +34,108 @@ impl CliError {
             _ => 1,
         }
     }
+}
+
+/// `baton check`: validates the rules file (and a manifest), then lints it. `Ok(true)` when
+/// clean (one `ok:` line printed), `Ok(false)` after printing a report of every overlap and
+/// conflict; malformed files and bad patterns are `Err` (exit 2).
+pub fn check(file: &Path, manifest: Option<&Path>) -> Result<bool, CliError> {
+    let (shown, text) = config::read(file)?;
+    let parsed = config::parse(&shown, &text)?;
+    let rules = config::validate_rules(&shown, &text, &parsed)?;
+    let new = match manifest {
+        Some(path) => {
+            let (shown, text) = config::read(path)?;
+            Some((shown.clone(), config::parse_manifest(&shown, &text)?))
+        }
+        None => None,
+    };
+    let rule_line =
+        |index: usize| config::line_column(&text, parsed.rules[index].pattern.span().start).0;
+    let describe_rule = |index: usize| {
+        let rule = &rules[index];
+        let readers = if rule.readers.is_empty() {
+            String::new()
+        } else {
+            format!(" (readers: {})", rule.readers.join(", "))
+        };
+        format!(
+            "rule {index} at line {}: {} {} → {}{readers}",
+            rule_line(index),
+            rule.kind.as_str(),
+            rule.pattern,
+            rule.owner
+        )
+    };
+
+    let mut report = Vec::new();
+    let overlaps = baton_core::rules::lint(&rules);
+    for overlap in &overlaps {
+        report.push(format!(
+            "overlap ({}): {}
+  {}
+  {}
+  example resource: {}",
+            overlap.kind.as_str(),
+            overlap.message,
+            describe_rule(overlap.first),
+            describe_rule(overlap.second),
+            overlap.example
+        ));
+    }
+    // The file's own declarations, each pair once: every agent against the rules and the agents
+    // declared before it.
+    let declared: Vec<baton_core::rules::AgentManifest> = parsed
+        .agents
+        .iter()
+        .filter_map(|agent| agent.declares.as_ref().map(|d| d.manifest(&agent.name)))
+        .collect();
+    let mut conflicts = Vec::new();
+    for (i, agent) in declared.iter().enumerate() {
+        for conflict in baton_core::rules::predeploy_check(agent, &rules, &declared[..i]) {
+            conflicts.push((format!("agent \"{}\" in {shown}", agent.agent), conflict));
+        }
+    }
+    if let Some((manifest_path, new)) = &new {
+        for conflict in baton_core::rules::predeploy_check(new, &rules, &declared) {
+            conflicts.push((
+                format!("manifest {manifest_path} (agent \"{}\")", new.agent),
+                conflict,
+            ));
+        }
+    }
+    for (whose, conflict) in &conflicts {
+        let other = match &conflict.other {
+            baton_core::rules::ConflictSide::Rule { index, .. } => describe_rule(*index),
+            baton_core::rules::ConflictSide::Agent { name, pattern } => {
+                format!("agent \"{name}\" declares {pattern}")
+            }
+        };
+        report.push(format!(
+            "conflict ({}) of {whose}: {}
+  declared: {}
+  against:  {other}
+  example resource: {}",
+            conflict.kind.as_str(),
+            conflict.message,
+            conflict.pattern,
+            conflict.example
+        ));
+    }
+
+    let agents = parsed.agents.len() + usize::from(new.is_some());
+    if report.is_empty() {
+        println!("ok: {} rules, {agents} agents, no overlaps", rules.len());
+        return Ok(true);
+    }
+    println!(
+        "{shown}: {} overlap(s) between rules, {} conflict(s) with declarations ({} rules, {agents} agents)\n",
+        overlaps.len(),
+        conflicts.len(),
+        rules.len(),
+    );
+    println!("{}", report.join("\n\n"));
+    Ok(false)
 }
 
 fn open_store(db: Option<PathBuf>) -> Result<Store, CliError> {

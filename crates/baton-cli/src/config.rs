@@ -9,15 +9,31 @@
 //! timeout_ms = 1500                # optional, default 1500, must be below the interval
 //! token = { env = "RESEARCHER_TOKEN" }            # optional
 //! # token = { keyring = "my-service/researcher" } # service/user in the OS keyring
+//! # What the agent says it will do (optional; checked by `baton check`):
+//! declares = { triggers = ["slack://billing"], reads = ["crm://contacts/**"], writes = [], outputs = [] }
+//!
+//! [[rules]]                        # ownership rules (`baton watch` ignores them)
+//! kind = "data"                    # trigger | data | output | exception
+//! pattern = "crm://contacts/*#status"
+//! owner = "Researcher"
+//! readers = ["Writer"]             # data only
+//! # sla_seconds = 3600             # exception only (default 24 h)
+//! note = "status is the researcher's call"
 //! ```
+//!
+//! The format is described in `docs/rules.md`.
 
 use std::path::Path;
 
 use baton_core::agent::{
     human_duration_ms, AgentDraft, DEFAULT_POLL_INTERVAL_MS, DEFAULT_TIMEOUT_MS,
 };
+use baton_core::rules::{
+    AgentManifest, ManifestList, PatternError, ResourcePattern, Rule, RuleKind,
+};
 use baton_engine::secrets::CALL_TIMEOUT;
 use serde::Deserialize;
+use toml::Spanned;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigFileError {
@@ -28,6 +44,15 @@ pub enum ConfigFileError {
     },
     #[error("{path}: {message}")]
     Parse { path: String, message: String },
+    #[error("{path}: line {line}, column {column}: {what}: {message}")]
+    Rule {
+        path: String,
+        line: usize,
+        column: usize,
+        /// `rule 3 (data)`, `agent "Writer" writes[0]`.
+        what: String,
+        message: String,
+    },
     #[error("{path}: agent \"{agent}\": {message}")]
     Agent {
         path: String,
@@ -50,6 +75,220 @@ pub enum ConfigFileError {
 pub struct ConfigFile {
     #[serde(default)]
     pub agents: Vec<AgentEntry>,
+    /// Ownership rules; `baton watch` ignores them, `baton check` lints them.
+    #[serde(default)]
+    pub rules: Vec<RuleEntry>,
+}
+
+/// One `[[rules]]` table: a [`Rule`], with where its pattern sits in the file.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleEntry {
+    pub kind: RuleKind,
+    pub pattern: Spanned<String>,
+    pub owner: String,
+    #[serde(default)]
+    pub readers: Vec<String>,
+    #[serde(default)]
+    pub sla_seconds: Option<u64>,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+impl RuleEntry {
+    pub fn rule(&self) -> Rule {
+        Rule {
+            kind: self.kind,
+            pattern: self.pattern.get_ref().clone(),
+            owner: self.owner.clone(),
+            readers: self.readers.clone(),
+            sla_seconds: self.sla_seconds,
+            note: self.note.clone(),
+        }
+    }
+}
+
+/// What an agent declares it triggers on, reads, writes and outputs to (resource patterns).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Declares {
+    #[serde(default)]
+    pub triggers: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub reads: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub writes: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub outputs: Vec<Spanned<String>>,
+}
+
+impl Declares {
+    fn list(&self, list: ManifestList) -> &[Spanned<String>] {
+        match list {
+            ManifestList::Triggers => &self.triggers,
+            ManifestList::Reads => &self.reads,
+            ManifestList::Writes => &self.writes,
+            ManifestList::Outputs => &self.outputs,
+        }
+    }
+
+    pub fn manifest(&self, agent: &str) -> AgentManifest {
+        let plain = |list: ManifestList| {
+            self.list(list)
+                .iter()
+                .map(|p| p.get_ref().clone())
+                .collect()
+        };
+        AgentManifest {
+            agent: agent.to_owned(),
+            triggers: plain(ManifestList::Triggers),
+            reads: plain(ManifestList::Reads),
+            writes: plain(ManifestList::Writes),
+            outputs: plain(ManifestList::Outputs),
+        }
+    }
+}
+
+/// A `--manifest` file: `name = "..."` and the four lists at the top level.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ManifestFile {
+    pub name: String,
+    #[serde(default)]
+    pub triggers: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub reads: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub writes: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub outputs: Vec<Spanned<String>>,
+}
+
+impl ManifestFile {
+    pub fn declares(&self) -> Declares {
+        Declares {
+            triggers: self.triggers.clone(),
+            reads: self.reads.clone(),
+            writes: self.writes.clone(),
+            outputs: self.outputs.clone(),
+        }
+    }
+}
+
+/// Line and 1-based column of byte offset `at` in `text`.
+pub fn line_column(text: &str, at: usize) -> (usize, usize) {
+    let before = text.get(..at.min(text.len())).unwrap_or(text);
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+    (line, column)
+}
+
+/// Where in the file a problem inside a spanned string value sits: the value's line, and its
+/// column plus `column_in_value - 1` (past the opening quote).
+fn value_position(text: &str, value: &Spanned<String>, column_in_value: usize) -> (usize, usize) {
+    let start = value.span().start;
+    let (line, column) = line_column(text, start);
+    let quote = text[start.min(text.len())..]
+        .chars()
+        .next()
+        .map_or(0, |c| usize::from(c == '"' || c == '\''));
+    (line, column + quote + column_in_value.saturating_sub(1))
+}
+
+fn pattern_problem(
+    path: &str,
+    text: &str,
+    value: &Spanned<String>,
+    what: String,
+    err: &PatternError,
+) -> ConfigFileError {
+    let (line, column) = value_position(text, value, err.column());
+    ConfigFileError::Rule {
+        path: path.to_owned(),
+        line,
+        column,
+        what: format!("{what} \"{}\"", value.get_ref()),
+        message: err.to_string(),
+    }
+}
+
+/// Checks every rule (pattern, owner, readers, SLA) and every declared pattern of the file's
+/// agents; the error points at the line and column of the problem.
+pub fn validate_rules(
+    path: &str,
+    text: &str,
+    file: &ConfigFile,
+) -> Result<Vec<Rule>, ConfigFileError> {
+    let mut rules = Vec::with_capacity(file.rules.len());
+    for (index, entry) in file.rules.iter().enumerate() {
+        let rule = entry.rule();
+        let what = format!("rule {index} ({})", rule.kind.as_str());
+        if let Err(err) = ResourcePattern::parse(entry.pattern.get_ref()) {
+            return Err(pattern_problem(path, text, &entry.pattern, what, &err));
+        }
+        if let Err(err) = baton_core::rules::validate_rule(&rule) {
+            let (line, column) = line_column(text, entry.pattern.span().start);
+            return Err(ConfigFileError::Rule {
+                path: path.to_owned(),
+                line,
+                column,
+                what,
+                message: err.to_string(),
+            });
+        }
+        rules.push(rule);
+    }
+    for agent in &file.agents {
+        if let Some(declares) = &agent.declares {
+            validate_declares(path, text, &agent.name, declares)?;
+        }
+    }
+    Ok(rules)
+}
+
+/// Checks every pattern an agent declares.
+pub fn validate_declares(
+    path: &str,
+    text: &str,
+    agent: &str,
+    declares: &Declares,
+) -> Result<(), ConfigFileError> {
+    for list in ManifestList::ALL {
+        for (index, value) in declares.list(list).iter().enumerate() {
+            if let Err(err) = ResourcePattern::parse(value.get_ref()) {
+                let what = format!("agent \"{agent}\" {}[{index}]", list.as_str());
+                return Err(pattern_problem(path, text, value, what, &err));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Parses a `--manifest` file and checks its patterns.
+pub fn parse_manifest(path: &str, text: &str) -> Result<AgentManifest, ConfigFileError> {
+    let file: ManifestFile = toml::from_str(text).map_err(|err| ConfigFileError::Parse {
+        path: path.to_owned(),
+        message: describe_toml_error(text, &err),
+    })?;
+    if file.name.trim().is_empty() {
+        return Err(ConfigFileError::Parse {
+            path: path.to_owned(),
+            message: "name must not be empty".into(),
+        });
+    }
+    let declares = file.declares();
+    validate_declares(path, text, &file.name, &declares)?;
+    Ok(declares.manifest(&file.name))
+}
+
+/// Reads a file, for messages naming it as given.
+pub fn read(path: &Path) -> Result<(String, String), ConfigFileError> {
+    let shown = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigFileError::Read {
+        path: shown.clone(),
+        source,
+    })?;
+    Ok((shown, text))
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -63,6 +302,9 @@ pub struct AgentEntry {
     pub timeout_ms: u64,
     #[serde(default)]
     pub token: Option<TokenRef>,
+    /// The agent's declared triggers / reads / writes / outputs (`baton check` only).
+    #[serde(default)]
+    pub declares: Option<Declares>,
 }
 
 fn default_interval() -> u64 {
@@ -150,9 +392,7 @@ fn describe_toml_error(text: &str, err: &toml::de::Error) -> String {
     };
     match err.span() {
         Some(span) => {
-            let before = text.get(..span.start.min(text.len())).unwrap_or(text);
-            let line = before.matches('\n').count() + 1;
-            let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+            let (line, column) = line_column(text, span.start);
             format!("TOML parse error at line {line}, column {column}: {message}")
         }
         None => format!("TOML parse error: {message}"),
@@ -221,11 +461,7 @@ pub fn parse(path: &str, text: &str) -> Result<ConfigFile, ConfigFileError> {
 }
 
 pub fn load(path: &Path) -> Result<ConfigFile, ConfigFileError> {
-    let shown = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|source| ConfigFileError::Read {
-        path: shown.clone(),
-        source,
-    })?;
+    let (shown, text) = read(path)?;
     parse(&shown, &text)
 }
 
@@ -262,6 +498,36 @@ mod tests {
             })
         );
         assert_eq!(file.agents[1].draft().poll_interval_ms, 5000);
+    }
+
+    #[test]
+    fn rules_and_declarations_parse_and_agents_stay_the_same() {
+        let text = r#"
+            [[agents]]
+            name = "Researcher"
+            url = "http://127.0.0.1:7700"
+            declares = { triggers = ["slack://research"], writes = ["crm://contacts/*#status"] }
+
+            [[rules]]
+            kind = "data"
+            pattern = "crm://contacts/*#status"
+            owner = "Researcher"
+            readers = ["Writer"]
+            note = "n"
+            "#;
+        let file = parse("baton.toml", text).unwrap();
+        assert_eq!(file.agents[0].draft().name, "Researcher");
+        let rules = validate_rules("baton.toml", text, &file).unwrap();
+        assert_eq!(rules[0].kind, RuleKind::Data);
+        assert_eq!(rules[0].readers, vec!["Writer".to_owned()]);
+        assert_eq!(rules[0].note.as_deref(), Some("n"));
+        let manifest = file.agents[0]
+            .declares
+            .as_ref()
+            .unwrap()
+            .manifest("Researcher");
+        assert_eq!(manifest.writes, vec!["crm://contacts/*#status".to_owned()]);
+        assert_eq!(line_column(text, file.rules[0].pattern.span().start).0, 9);
     }
 
     #[test]
@@ -360,6 +626,7 @@ mod tests {
             token: Some(TokenRef::Env {
                 env: "BATON_TEST_TOKEN_THAT_IS_NOT_SET".into(),
             }),
+            declares: None,
         };
         let err = entry.resolve_token().unwrap_err();
         assert_eq!(

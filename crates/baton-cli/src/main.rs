@@ -3,6 +3,8 @@
 //! * `baton watch [--config baton.toml]` polls agents headless into the same store as the app.
 //! * `baton status [--json]` prints agents, health and task counts from the store.
 //! * `baton sim [--agents 5] [--port 7700]` runs a simulated fleet on 127.0.0.1.
+//! * `baton check baton.toml [--manifest agent.toml]` lints ownership rules (exit 0 clean, 1 with
+//!   overlaps or conflicts, 2 for a malformed file or a bad pattern).
 
 mod commands;
 mod config;
@@ -43,6 +45,17 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Lint the ownership rules of a baton.toml, and a new agent's manifest against them.
+    ///
+    /// Exit 0 when clean, 1 with a report of every overlap and conflict, 2 when a file is
+    /// malformed or a pattern is bad (with its line and column).
+    Check {
+        /// The rules file (`[[rules]]`, and `[[agents]]` with optional `declares`).
+        file: PathBuf,
+        /// A new agent's manifest: `name = "..."` and `triggers` / `reads` / `writes` / `outputs`.
+        #[arg(long, value_name = "FILE")]
+        manifest: Option<PathBuf>,
+    },
     /// Run simulated agents speaking baton/1 on 127.0.0.1.
     Sim {
         /// How many agents.
@@ -69,6 +82,16 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
+    if let Command::Check { file, manifest } = &cli.command {
+        return match commands::check(file, manifest.as_deref()) {
+            Ok(true) => ExitCode::SUCCESS,
+            Ok(false) => ExitCode::from(1),
+            Err(err) => {
+                eprintln!("baton: {err}");
+                ExitCode::from(if err.exit_code() == 2 { 2 } else { 1 })
+            }
+        };
+    }
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
         Err(err) => {
@@ -87,6 +110,7 @@ fn main() -> ExitCode {
                 seed,
                 tick_ms,
             } => commands::sim(agents, port, seed, tick_ms).await,
+            Command::Check { .. } => unreachable!("handled before the runtime starts"),
         }
     });
     match result {

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use baton_core::agent::{AgentConfig, AgentDraft};
+use baton_core::rules::{AgentManifest, Overlap, PredeployConflict, Rule, StoredRule};
 use baton_core::views::{
     AgentRow, ChangeEvent, ConnectionReport, ErrorPayload, EventRow, SecretsStatus, TaskCard,
 };
@@ -26,6 +27,11 @@ fn export_into(dir: &Path) {
     ErrorPayload::export_all(&cfg).unwrap();
     ConnectionReport::export_all(&cfg).unwrap();
     SecretsStatus::export_all(&cfg).unwrap();
+    Rule::export_all(&cfg).unwrap();
+    StoredRule::export_all(&cfg).unwrap();
+    Overlap::export_all(&cfg).unwrap();
+    AgentManifest::export_all(&cfg).unwrap();
+    PredeployConflict::export_all(&cfg).unwrap();
 }
 
 /// Every `.ts` file under `dir`, by path relative to it (ts-rs nests some, e.g. `serde_json/`).

@@ -27,6 +27,18 @@ pub enum StoreError {
     /// Nothing from that document is stored.
     #[error("cannot store the status document: {0}")]
     InvalidDocument(String),
+    #[error("no rule with id {0}")]
+    RuleNotFound(i64),
+    /// A rule without the minimal shape the store needs (the pattern syntax itself is
+    /// baton-core's to check, before the store is called).
+    #[error("invalid rule: {message}")]
+    InvalidRule {
+        field: &'static str,
+        message: String,
+    },
+    /// Writing an export failed.
+    #[error("cannot write the export: {0}")]
+    Io(#[from] std::io::Error),
 }
 
 impl StoreError {
@@ -35,12 +47,14 @@ impl StoreError {
         match self {
             StoreError::Sqlite(_) | StoreError::Migration(_) => "store",
             StoreError::InvalidConfig(_) => "invalid_config",
-            StoreError::AgentNotFound(_) => "not_found",
+            StoreError::AgentNotFound(_) | StoreError::RuleNotFound(_) => "not_found",
             StoreError::DuplicateAgentName(_) => "duplicate_name",
             StoreError::DataDir(_) => "data_dir",
             StoreError::Corrupt(_) => "corrupt",
             StoreError::SchemaTooNew { .. } => "schema_too_new",
             StoreError::InvalidDocument(_) => "invalid_document",
+            StoreError::InvalidRule { .. } => "invalid_rule",
+            StoreError::Io(_) => "io",
         }
     }
 
@@ -49,6 +63,7 @@ impl StoreError {
         match self {
             StoreError::InvalidConfig(err) => Some(err.field()),
             StoreError::DuplicateAgentName(_) => Some("name"),
+            StoreError::InvalidRule { field, .. } => Some(field),
             _ => None,
         }
     }
@@ -106,6 +121,15 @@ mod tests {
             (StoreError::DataDir("x".into()), "data_dir"),
             (StoreError::Corrupt("x".into()), "corrupt"),
             (StoreError::InvalidDocument("x".into()), "invalid_document"),
+            (StoreError::RuleNotFound(4), "not_found"),
+            (
+                StoreError::InvalidRule {
+                    field: "owner",
+                    message: "x".into(),
+                },
+                "invalid_rule",
+            ),
+            (StoreError::Io(std::io::Error::other("x")), "io"),
             (
                 StoreError::SchemaTooNew {
                     found: 2,
@@ -125,6 +149,12 @@ mod tests {
             "invalid agent configuration: name must not be empty"
         );
         assert_eq!(StoreError::AgentNotFound(1).to_payload().field, None);
+        assert_eq!(StoreError::RuleNotFound(9).to_string(), "no rule with id 9");
+        let invalid = StoreError::InvalidRule {
+            field: "pattern",
+            message: "the pattern must not be empty".into(),
+        };
+        assert_eq!(invalid.to_payload().field.as_deref(), Some("pattern"));
         assert_eq!(
             StoreError::DuplicateAgentName("Researcher".into()).to_string(),
             "an agent named \"Researcher\" already exists"

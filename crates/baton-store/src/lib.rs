@@ -6,6 +6,9 @@
 //! * Ingest ([`ingest`]): one poll's status document in ONE transaction; events deduplicated
 //!   by (agent, seq), tasks keyed by (agent, task id), usage upserted per window.
 //! * Board reads ([`tasks`], [`events`]): task cards, column counts, a task's events.
+//! * Decision log ([`decisions`]): append-only, hash-chained, verified on demand, JSON Lines.
+//! * Rules ([`rules`]): CRUD and whole-file import, each change audited in its transaction.
+//! * Manifests ([`manifests`]): what each agent declares, from itself or from the user.
 //!
 //! Timestamps are stored as fixed-width RFC 3339 text (see `migrations/0001_initial.sql`).
 
@@ -16,17 +19,23 @@ use rusqlite::Connection;
 
 pub mod agents;
 mod codec;
+pub mod decisions;
 pub mod error;
 pub mod events;
 pub mod ingest;
+pub mod manifests;
 mod migrations;
 pub mod paths;
+pub mod rules;
 pub mod tasks;
 pub mod usage;
 
+pub use decisions::{ChainCheck, DecisionEntry, DecisionFilter, NewDecision};
 pub use error::{Result, StoreError};
 pub use ingest::IngestSummary;
+pub use manifests::{ManifestSource, StoredManifest};
 pub use migrations::LATEST_VERSION;
+pub use rules::ReplaceSummary;
 pub use usage::UsageSample;
 
 /// How long a statement waits for a lock held by another connection before failing.

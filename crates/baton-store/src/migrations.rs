@@ -3,8 +3,10 @@
 
 use rusqlite_migration::{Migrations, M};
 
-const MIGRATION_SLICE: &[M<'static>] =
-    &[M::up(include_str!("../migrations/0001_initial.sql")).foreign_key_check()];
+const MIGRATION_SLICE: &[M<'static>] = &[
+    M::up(include_str!("../migrations/0001_initial.sql")).foreign_key_check(),
+    M::up(include_str!("../migrations/0002_rules_audit_manifests.sql")).foreign_key_check(),
+];
 
 /// Every migration, oldest first. Append only: never edit one that has shipped.
 pub(crate) const MIGRATIONS: Migrations<'static> = Migrations::from_slice(MIGRATION_SLICE);
@@ -44,6 +46,7 @@ mod tests {
             "escalations",
             "decisions",
             "outbox",
+            "manifests",
         ] {
             assert!(
                 names.contains(&expected),
@@ -77,5 +80,64 @@ mod tests {
             )
             .unwrap();
         assert_eq!(n, 1);
+    }
+
+    #[test]
+    fn version_one_with_data_migrates_to_version_two_keeping_it() {
+        let mut conn = rusqlite::Connection::open_in_memory().unwrap();
+        conn.pragma_update(None, "foreign_keys", true).unwrap();
+        MIGRATIONS.to_version(&mut conn, 1).unwrap();
+        conn.execute_batch(
+            "INSERT INTO agents (name, name_key, base_url, poll_interval_ms, timeout_ms, adapter,
+                                 created_at)
+             VALUES ('Researcher', 'researcher', 'http://127.0.0.1:7700/', 1000, 1000, 'baton',
+                     '2026-05-01T12:00:00.000000000Z');
+             INSERT INTO tasks (agent_id, task_id, title, state, state_since, first_seen_at,
+                                updated_at)
+             VALUES (1, 't-1', 'Task', 'working', 'x', 'x', 'x');
+             INSERT INTO rules (kind, pattern, owner, created_at, updated_at)
+             VALUES ('data', 'crm://contacts/*#status', 'Researcher', 'x', 'x');
+             INSERT INTO decisions (at, who, action, subject, prev_hash, hash)
+             VALUES ('2026-05-01T12:00:00.000000000Z', 'ann', 'approve', 'escalation:1', '',
+                     'h1');",
+        )
+        .unwrap();
+        MIGRATIONS.to_latest(&mut conn).unwrap();
+        let version: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(version, LATEST_VERSION);
+        assert_eq!(LATEST_VERSION, 2);
+        let count = |sql: &str| -> i64 { conn.query_row(sql, [], |r| r.get(0)).unwrap() };
+        assert_eq!(
+            count("SELECT count(*) FROM agents WHERE name = 'Researcher'"),
+            1
+        );
+        assert_eq!(count("SELECT count(*) FROM tasks WHERE task_id = 't-1'"), 1);
+        assert_eq!(
+            count("SELECT count(*) FROM rules WHERE owner = 'Researcher'"),
+            1
+        );
+        assert_eq!(
+            count("SELECT count(*) FROM decisions WHERE who = 'ann' AND detail IS NULL"),
+            1
+        );
+        // The new column checks its JSON; the new table cascades with its agent.
+        let bad = conn.execute(
+            "INSERT INTO decisions (at, who, action, subject, prev_hash, hash, detail)
+             VALUES ('x', 'ann', 'a', 's', 'h1', 'h2', 'not json')",
+            [],
+        );
+        assert!(bad.is_err());
+        conn.execute(
+            "INSERT INTO manifests (agent_id, source, declares, updated_at)
+             VALUES (1, 'user', '{\"triggers\":[],\"reads\":[],\"writes\":[],\"outputs\":[]}', 'x')",
+            [],
+        )
+        .unwrap();
+        conn.execute("DELETE FROM agents WHERE id = 1", []).unwrap();
+        assert_eq!(count("SELECT count(*) FROM manifests"), 0);
+        // Still append-only after the migration.
+        assert!(conn.execute("DELETE FROM decisions", []).is_err());
     }
 }

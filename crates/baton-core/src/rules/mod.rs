@@ -79,3 +79,14 @@ pub struct StoredRule {
     pub created_at: chrono::DateTime<chrono::Utc>,
     pub updated_at: chrono::DateTime<chrono::Utc>,
 }
+
+pub mod lint;
+pub mod manifest;
+pub mod pattern;
+
+pub use lint::{check, lint, validate_rule, InvalidRule, Overlap, RuleError};
+pub use manifest::{
+    predeploy_check, validate_manifest, AgentManifest, ConflictSide, ManifestError, ManifestList,
+    PredeployConflict,
+};
+pub use pattern::{PatternError, ResourcePattern};

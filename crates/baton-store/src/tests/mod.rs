@@ -2,7 +2,10 @@
 
 mod agents;
 mod board;
+mod decisions;
 mod ingest;
+mod manifests;
 mod open;
+mod rules;
 mod scale;
 pub(crate) mod support;

@@ -1,0 +1,290 @@
+//! `baton check`, the real binary: clean files exit 0, overlaps and manifest conflicts exit 1 with
+//! the example resource in the report, malformed TOML and bad patterns exit 2 with line and column.
+
+use std::path::Path;
+use std::process::Command;
+
+use tempfile::TempDir;
+
+struct Run {
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+}
+
+impl Run {
+    fn all(&self) -> String {
+        format!("--- stdout\n{}--- stderr\n{}", self.stdout, self.stderr)
+    }
+}
+
+fn check(dir: &Path, files: &[(&str, &str)], args: &[&str]) -> Run {
+    for (name, text) in files {
+        std::fs::write(dir.join(name), text).expect("write file");
+    }
+    let out = Command::new(env!("CARGO_BIN_EXE_baton"))
+        .current_dir(dir)
+        .arg("check")
+        .args(args)
+        .env_remove("BATON_DATA_DIR")
+        .env_remove("BATON_LOG")
+        .output()
+        .expect("run baton");
+    Run {
+        code: out.status.code(),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+fn checked(text: &str) -> Run {
+    let dir = TempDir::new().unwrap();
+    check(dir.path(), &[("baton.toml", text)], &["baton.toml"])
+}
+
+const CLEAN: &str = r#"
+[[agents]]
+name = "Researcher"
+url = "http://127.0.0.1:7700"
+declares = { triggers = ["slack://research"], reads = ["crm://contacts/**"], writes = ["crm://contacts/*#status"] }
+
+[[agents]]
+name = "Writer"
+url = "http://127.0.0.1:7701"
+declares = { reads = ["crm://contacts/*#status"], outputs = ["file:///drafts/**"] }
+
+[[rules]]
+kind = "data"
+pattern = "crm://contacts/*#status"
+owner = "Researcher"
+readers = ["Writer"]
+
+[[rules]]
+kind = "output"
+pattern = "file:///drafts/**"
+owner = "writer"
+note = "owner names compare case-insensitively"
+
+[[rules]]
+kind = "trigger"
+pattern = "slack://billing"
+owner = "Triage"
+
+[[rules]]
+kind = "exception"
+pattern = "crm://contacts/**"
+owner = "Dana"
+sla_seconds = 3600
+"#;
+
+#[test]
+fn a_clean_file_exits_0_with_one_line() {
+    let run = checked(CLEAN);
+    assert_eq!(run.code, Some(0), "{}", run.all());
+    assert_eq!(
+        run.stdout,
+        "ok: 4 rules, 2 agents, no overlaps\n",
+        "{}",
+        run.all()
+    );
+}
+
+fn two_rules(kind: &str, first: &str, second: &str) -> String {
+    format!(
+        "[[rules]]\nkind = \"{kind}\"\npattern = \"{first}\"\nowner = \"Researcher\"\n\n\
+         [[rules]]\nkind = \"{kind}\"\npattern = \"{second}\"\nowner = \"Writer\"\n"
+    )
+}
+
+#[test]
+fn overlapping_rules_of_each_kind_exit_1_naming_the_example() {
+    for (kind, first, second, example) in [
+        (
+            "trigger",
+            "slack://billing",
+            "slack://billing#*",
+            "slack://billing#field",
+        ),
+        (
+            "data",
+            "crm://contacts/*#status",
+            "crm://contacts/42#*",
+            "crm://contacts/42#status",
+        ),
+        (
+            "output",
+            "file:///drafts/**",
+            "file:///drafts/brief-*.md",
+            "file:///drafts/brief-x.md",
+        ),
+    ] {
+        let run = checked(&two_rules(kind, first, second));
+        assert_eq!(run.code, Some(1), "{kind}\n{}", run.all());
+        assert!(
+            run.stdout.contains(&format!("overlap ({kind})")),
+            "{}",
+            run.all()
+        );
+        assert!(
+            run.stdout.contains(&format!("example resource: {example}")),
+            "{}",
+            run.all()
+        );
+        assert!(
+            run.stdout
+                .contains(&format!("rule 0 at line 3: {kind} {first} → Researcher")),
+            "{}",
+            run.all()
+        );
+        assert!(
+            run.stdout
+                .contains(&format!("rule 1 at line 8: {kind} {second} → Writer")),
+            "{}",
+            run.all()
+        );
+    }
+    // Different kinds, or disjoint patterns: clean.
+    let run = checked(&two_rules(
+        "data",
+        "crm://contacts/*#status",
+        "crm://contacts/*#owner",
+    ));
+    assert_eq!(run.code, Some(0), "{}", run.all());
+}
+
+#[test]
+fn a_manifest_overlapping_an_existing_rule_exits_1() {
+    let dir = TempDir::new().unwrap();
+    let manifest = "name = \"Newbie\"\ntriggers = [\"slack://billing\"]\nreads = [\"crm://contacts/**\"]\nwrites = [\"crm://contacts/42#status\"]\n";
+    let run = check(
+        dir.path(),
+        &[("baton.toml", CLEAN), ("agent.toml", manifest)],
+        &["baton.toml", "--manifest", "agent.toml"],
+    );
+    assert_eq!(run.code, Some(1), "{}", run.all());
+    assert!(
+        run.stdout
+            .contains("conflict (trigger) of manifest agent.toml (agent \"Newbie\")"),
+        "{}",
+        run.all()
+    );
+    assert!(
+        run.stdout.contains("example resource: slack://billing"),
+        "{}",
+        run.all()
+    );
+    // Two writers of one field: the rule's owner and the declaration of another agent.
+    assert!(run.stdout.contains("conflict (data)"), "{}", run.all());
+    assert!(
+        run.stdout
+            .contains("against:  agent \"Researcher\" declares crm://contacts/*#status"),
+        "{}",
+        run.all()
+    );
+    assert!(
+        run.stdout
+            .contains("example resource: crm://contacts/42#status"),
+        "{}",
+        run.all()
+    );
+    // A manifest that only reads is fine.
+    let run = check(
+        dir.path(),
+        &[(
+            "reader.toml",
+            "name = \"Reader\"\nreads = [\"crm://contacts/**\"]\n",
+        )],
+        &["baton.toml", "--manifest", "reader.toml"],
+    );
+    assert_eq!(run.code, Some(0), "{}", run.all());
+    assert_eq!(run.stdout, "ok: 4 rules, 3 agents, no overlaps\n");
+}
+
+#[test]
+fn malformed_toml_exits_2_with_line_and_column() {
+    let run = checked("[[rules]]\nkind = \"data\"\npattern = \"crm://a\nowner = \"A\"\n");
+    assert_eq!(run.code, Some(2), "{}", run.all());
+    assert!(
+        run.stderr
+            .contains("baton.toml: TOML parse error at line 3, column"),
+        "{}",
+        run.all()
+    );
+    // Typos are refused, in rules, in declarations and at the top level.
+    for (text, needle) in [
+        (
+            "[[rules]]\nkind = \"data\"\npattern = \"crm://a\"\nowner = \"A\"\nreader = [\"B\"]\n",
+            "line 5, column 1: unknown field `reader`",
+        ),
+        (
+            "[[rules]]\nkind = \"dat\"\npattern = \"crm://a\"\nowner = \"A\"\n",
+            "line 2, column 8: unknown variant `dat`",
+        ),
+        (
+            "[[agents]]\nname = \"a\"\nurl = \"http://x\"\ndeclares = { write = [] }\n",
+            "unknown field `write`",
+        ),
+        ("[[rule]]\nkind = \"data\"\n", "unknown field `rule`"),
+    ] {
+        let run = checked(text);
+        assert_eq!(run.code, Some(2), "{}", run.all());
+        assert!(run.stderr.contains(needle), "{needle}\n{}", run.all());
+    }
+    let dir = TempDir::new().unwrap();
+    let run = check(
+        dir.path(),
+        &[
+            ("baton.toml", CLEAN),
+            ("agent.toml", "name = \"N\"\ntriggers = [\"a://b\"\n"),
+        ],
+        &["baton.toml", "--manifest", "agent.toml"],
+    );
+    assert_eq!(run.code, Some(2), "{}", run.all());
+    assert!(
+        run.stderr.contains("agent.toml: TOML parse error at line"),
+        "{}",
+        run.all()
+    );
+}
+
+#[test]
+fn a_bad_pattern_exits_2_with_line_and_column() {
+    let run =
+        checked("\n[[rules]]\nkind = \"data\"\nowner = \"A\"\npattern = \"crm://contacts/***\"\n");
+    assert_eq!(run.code, Some(2), "{}", run.all());
+    assert!(
+        run.stderr.contains(
+            "baton.toml: line 5, column 27: rule 0 (data) \"crm://contacts/***\": column 16: `***`"
+        ),
+        "{}",
+        run.all()
+    );
+    // In a manifest.
+    let dir = TempDir::new().unwrap();
+    let run = check(
+        dir.path(),
+        &[
+            ("baton.toml", CLEAN),
+            (
+                "agent.toml",
+                "name = \"N\"\noutputs = [\"file:///a\", \"file:///b//c\"]\n",
+            ),
+        ],
+        &["baton.toml", "--manifest", "agent.toml"],
+    );
+    assert_eq!(run.code, Some(2), "{}", run.all());
+    assert!(
+        run.stderr.contains("agent.toml: line 2, column 36: agent \"N\" outputs[1] \"file:///b//c\": column 11: empty path segment"),
+        "{}",
+        run.all()
+    );
+    // A rule that is wrong for its kind.
+    let run = checked("[[rules]]\nkind = \"trigger\"\npattern = \"slack://x\"\nowner = \"A\"\nreaders = [\"B\"]\n");
+    assert_eq!(run.code, Some(2), "{}", run.all());
+    assert!(
+        run.stderr
+            .contains("line 3, column 11: rule 0 (trigger): only data rules have readers"),
+        "{}",
+        run.all()
+    );
+}

@@ -1,0 +1,400 @@
+//! Agent manifests (what an agent declares it triggers on, reads, writes and outputs to) and the
+//! pre-deploy check run before a new or changed agent goes live.
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use super::lint::same_owner;
+use super::pattern::{PatternError, ResourcePattern};
+use super::{Rule, RuleKind};
+
+/// What an agent declares, as resource patterns (see [`ResourcePattern`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct AgentManifest {
+    /// The agent's name in Baton.
+    pub agent: String,
+    /// What it acts on (kind `trigger`).
+    #[serde(default)]
+    pub triggers: Vec<String>,
+    /// What it reads (never a conflict on its own).
+    #[serde(default)]
+    pub reads: Vec<String>,
+    /// What it writes (kind `data`).
+    #[serde(default)]
+    pub writes: Vec<String>,
+    /// Where it writes its results (kind `output`).
+    #[serde(default)]
+    pub outputs: Vec<String>,
+}
+
+/// Which list of a manifest a pattern came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum ManifestList {
+    Triggers,
+    Reads,
+    Writes,
+    Outputs,
+}
+
+impl ManifestList {
+    pub const ALL: [ManifestList; 4] = [
+        ManifestList::Triggers,
+        ManifestList::Reads,
+        ManifestList::Writes,
+        ManifestList::Outputs,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ManifestList::Triggers => "triggers",
+            ManifestList::Reads => "reads",
+            ManifestList::Writes => "writes",
+            ManifestList::Outputs => "outputs",
+        }
+    }
+
+    /// The rule kind a declaration in this list competes under (`None` for reads).
+    pub fn kind(self) -> Option<RuleKind> {
+        match self {
+            ManifestList::Triggers => Some(RuleKind::Trigger),
+            ManifestList::Reads => None,
+            ManifestList::Writes => Some(RuleKind::Data),
+            ManifestList::Outputs => Some(RuleKind::Output),
+        }
+    }
+}
+
+impl AgentManifest {
+    /// The patterns of one list.
+    pub fn list(&self, list: ManifestList) -> &[String] {
+        match list {
+            ManifestList::Triggers => &self.triggers,
+            ManifestList::Reads => &self.reads,
+            ManifestList::Writes => &self.writes,
+            ManifestList::Outputs => &self.outputs,
+        }
+    }
+
+    /// The declarations that can conflict: (kind, pattern) for triggers, writes and outputs.
+    fn claims(&self) -> impl Iterator<Item = (RuleKind, &String)> {
+        ManifestList::ALL.into_iter().flat_map(move |list| {
+            let kind = list.kind();
+            self.list(list)
+                .iter()
+                .filter_map(move |pattern| kind.map(|kind| (kind, pattern)))
+        })
+    }
+}
+
+/// Why a manifest was refused.
+#[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
+pub enum ManifestError {
+    #[error("the agent name is empty")]
+    EmptyAgent,
+    #[error("{list}[{index}] \"{pattern}\": {error}")]
+    Pattern {
+        list: &'static str,
+        index: usize,
+        pattern: String,
+        error: PatternError,
+    },
+}
+
+/// Checks the agent name and every pattern of a manifest.
+pub fn validate_manifest(manifest: &AgentManifest) -> Result<(), ManifestError> {
+    if manifest.agent.trim().is_empty() {
+        return Err(ManifestError::EmptyAgent);
+    }
+    for list in ManifestList::ALL {
+        for (index, pattern) in manifest.list(list).iter().enumerate() {
+            ResourcePattern::parse(pattern).map_err(|error| ManifestError::Pattern {
+                list: list.as_str(),
+                index,
+                pattern: pattern.clone(),
+                error,
+            })?;
+        }
+    }
+    Ok(())
+}
+
+/// The other side of a pre-deploy conflict.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(tag = "side", rename_all = "snake_case")]
+pub enum ConflictSide {
+    /// An existing rule owned by someone else (index into the rules given).
+    Rule {
+        index: usize,
+        pattern: String,
+        owner: String,
+    },
+    /// Another agent's declaration of the same kind.
+    Agent { name: String, pattern: String },
+}
+
+/// One declaration of the new agent that collides with a rule or another agent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct PredeployConflict {
+    pub kind: RuleKind,
+    /// The new agent's pattern.
+    pub pattern: String,
+    pub other: ConflictSide,
+    /// A resource both sides match.
+    pub example: String,
+    pub message: String,
+}
+
+/// Every trigger / write / output of `new` that overlaps (a) a rule of the matching kind owned by
+/// someone else (for `data`, being listed as a reader does not allow writing), or (b) another
+/// agent's declaration of the same kind. Reads never conflict. Manifests with the same agent name
+/// as `new` (its previous declaration) are ignored. Patterns that do not parse are skipped: run
+/// [`validate_manifest`] and [`super::lint::check`] first to report them.
+pub fn predeploy_check(
+    new: &AgentManifest,
+    rules: &[Rule],
+    others: &[AgentManifest],
+) -> Vec<PredeployConflict> {
+    let rule_patterns: Vec<Option<ResourcePattern>> = rules
+        .iter()
+        .map(|rule| ResourcePattern::parse(&rule.pattern).ok())
+        .collect();
+    let other_claims: Vec<(&AgentManifest, RuleKind, &String, ResourcePattern)> = others
+        .iter()
+        .filter(|other| !same_owner(&other.agent, &new.agent))
+        .flat_map(|other| {
+            other.claims().filter_map(move |(kind, pattern)| {
+                ResourcePattern::parse(pattern)
+                    .ok()
+                    .map(|parsed| (other, kind, pattern, parsed))
+            })
+        })
+        .collect();
+    let mut conflicts = Vec::new();
+    for (kind, pattern) in new.claims() {
+        let Ok(mine) = ResourcePattern::parse(pattern) else {
+            continue;
+        };
+        for (index, rule) in rules.iter().enumerate() {
+            if rule.kind != kind || same_owner(&rule.owner, &new.agent) {
+                continue;
+            }
+            let Some(theirs) = &rule_patterns[index] else {
+                continue;
+            };
+            if let Some(example) = mine.example_overlap(theirs) {
+                let reader = kind == RuleKind::Data
+                    && rule.readers.iter().any(|r| same_owner(r, &new.agent));
+                let message = format!(
+                    "{} declares {} {pattern}, but {} rule {index} ({} → {}) gives {example} to {}{}",
+                    new.agent,
+                    verb(kind),
+                    kind.as_str(),
+                    rule.pattern,
+                    rule.owner,
+                    rule.owner,
+                    if reader {
+                        format!(" ({} may only read it)", new.agent)
+                    } else {
+                        String::new()
+                    },
+                );
+                conflicts.push(PredeployConflict {
+                    kind,
+                    pattern: pattern.clone(),
+                    other: ConflictSide::Rule {
+                        index,
+                        pattern: rule.pattern.clone(),
+                        owner: rule.owner.clone(),
+                    },
+                    example,
+                    message,
+                });
+            }
+        }
+        for (other, other_kind, other_pattern, theirs) in &other_claims {
+            if *other_kind != kind {
+                continue;
+            }
+            if let Some(example) = mine.example_overlap(theirs) {
+                let message = format!(
+                    "{} and {} both declare {} {example} ({pattern} and {other_pattern})",
+                    new.agent,
+                    other.agent,
+                    verb(kind),
+                );
+                conflicts.push(PredeployConflict {
+                    kind,
+                    pattern: pattern.clone(),
+                    other: ConflictSide::Agent {
+                        name: other.agent.clone(),
+                        pattern: (*other_pattern).clone(),
+                    },
+                    example,
+                    message,
+                });
+            }
+        }
+    }
+    conflicts
+}
+
+fn verb(kind: RuleKind) -> &'static str {
+    match kind {
+        RuleKind::Trigger => "the trigger",
+        RuleKind::Data => "writes to",
+        RuleKind::Output => "output to",
+        RuleKind::Exception => "exceptions on",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rule(kind: RuleKind, pattern: &str, owner: &str, readers: &[&str]) -> Rule {
+        Rule {
+            kind,
+            pattern: pattern.into(),
+            owner: owner.into(),
+            readers: readers.iter().map(|r| r.to_string()).collect(),
+            sla_seconds: None,
+            note: None,
+        }
+    }
+
+    fn manifest(
+        agent: &str,
+        triggers: &[&str],
+        reads: &[&str],
+        writes: &[&str],
+        outputs: &[&str],
+    ) -> AgentManifest {
+        let own = |l: &[&str]| l.iter().map(|s| s.to_string()).collect();
+        AgentManifest {
+            agent: agent.into(),
+            triggers: own(triggers),
+            reads: own(reads),
+            writes: own(writes),
+            outputs: own(outputs),
+        }
+    }
+
+    #[test]
+    fn declarations_against_rules_owned_by_others_conflict() {
+        let rules = vec![
+            rule(RuleKind::Trigger, "slack://billing", "Triage", &[]),
+            rule(
+                RuleKind::Data,
+                "crm://contacts/*#status",
+                "Researcher",
+                &["Writer"],
+            ),
+            rule(RuleKind::Output, "file:///drafts/**", "writer", &[]),
+            rule(RuleKind::Data, "crm://deals/**", "Writer", &[]),
+        ];
+        let new = manifest(
+            "Writer",
+            &["slack://billing"],
+            &["crm://contacts/**"],
+            &["crm://contacts/42#*", "crm://deals/7"],
+            &["file:///drafts/a.md"],
+        );
+        let conflicts = predeploy_check(&new, &rules, &[]);
+        assert_eq!(conflicts.len(), 2, "{conflicts:#?}");
+        assert_eq!(conflicts[0].kind, RuleKind::Trigger);
+        assert_eq!(conflicts[0].example, "slack://billing");
+        assert_eq!(
+            conflicts[0].other,
+            ConflictSide::Rule {
+                index: 0,
+                pattern: "slack://billing".into(),
+                owner: "Triage".into()
+            }
+        );
+        assert_eq!(conflicts[1].kind, RuleKind::Data);
+        assert_eq!(conflicts[1].pattern, "crm://contacts/42#*");
+        assert_eq!(conflicts[1].example, "crm://contacts/42#status");
+        assert_eq!(
+            conflicts[1].message,
+            "Writer declares writes to crm://contacts/42#*, but data rule 1 (crm://contacts/*#status → Researcher) gives crm://contacts/42#status to Researcher (Writer may only read it)"
+        );
+    }
+
+    #[test]
+    fn reads_never_conflict() {
+        let rules = vec![rule(
+            RuleKind::Data,
+            "crm://contacts/*#status",
+            "Researcher",
+            &[],
+        )];
+        let new = manifest("Writer", &[], &["crm://contacts/**"], &[], &[]);
+        assert!(predeploy_check(&new, &rules, &[]).is_empty());
+    }
+
+    #[test]
+    fn declarations_against_other_agents_conflict() {
+        let others = vec![
+            manifest(
+                "Researcher",
+                &["slack://billing"],
+                &[],
+                &["crm://contacts/*#status"],
+                &["file:///out/*.md"],
+            ),
+            manifest("Analyst", &[], &["crm://contacts/**"], &[], &[]),
+            // The new agent's own previous declaration is not a rival.
+            manifest("writer", &["slack://billing"], &[], &[], &[]),
+        ];
+        let new = manifest(
+            "Writer",
+            &["slack://billing"],
+            &["crm://contacts/**"],
+            &["crm://contacts/**"],
+            &["file:///out/report.md"],
+        );
+        let conflicts = predeploy_check(&new, &[], &others);
+        let summary: Vec<_> = conflicts
+            .iter()
+            .map(|c| (c.kind, c.example.as_str()))
+            .collect();
+        assert_eq!(
+            summary,
+            vec![
+                (RuleKind::Trigger, "slack://billing"),
+                (RuleKind::Data, "crm://contacts/x#status"),
+                (RuleKind::Output, "file:///out/report.md"),
+            ]
+        );
+        assert_eq!(
+            conflicts[0].message,
+            "Writer and Researcher both declare the trigger slack://billing (slack://billing and slack://billing)"
+        );
+        assert!(
+            matches!(&conflicts[1].other, ConflictSide::Agent { name, .. } if name == "Researcher")
+        );
+    }
+
+    #[test]
+    fn manifests_are_validated() {
+        assert_eq!(
+            validate_manifest(&manifest(" ", &[], &[], &[], &[])),
+            Err(ManifestError::EmptyAgent)
+        );
+        let err =
+            validate_manifest(&manifest("A", &[], &[], &["crm://a", "crm//b"], &[])).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "writes[1] \"crm//b\": column 4: expected `scheme://` (no `://` found)"
+        );
+        assert!(validate_manifest(&manifest(
+            "A",
+            &["x://y"],
+            &["x://y/**"],
+            &[],
+            &["f:///a/b*"]
+        ))
+        .is_ok());
+    }
+}

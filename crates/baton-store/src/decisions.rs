@@ -1,0 +1,396 @@
+//! The decision log: append-only (SQL triggers refuse UPDATE and DELETE) and hash-chained.
+//!
+//! Entries are numbered `seq` = 1, 2, 3, … without gaps. Each entry's `hash` is the SHA-256, in
+//! lower-case hex, of its `prev_hash` (the previous entry's `hash`; [`GENESIS_HASH`], 64 zeros,
+//! for the first) immediately followed by the canonical JSON of its fields:
+//!
+//! ```text
+//! {"action":…,"at":…,"detail":…,"escalation_id":…,"reason":…,"seq":…,"subject":…,"who":…}
+//! ```
+//!
+//! keys in that (byte) order, no whitespace, absent values as `null`, `at` exactly as stored
+//! (RFC 3339, UTC, nine fractional digits, `Z`) and `detail` as canonical JSON (object keys
+//! sorted at every level, no whitespace). [`Store::verify_decisions`] recomputes the chain and
+//! names the first entry that does not fit; the JSON Lines export carries every field, so the
+//! chain can be checked outside Baton too.
+
+use std::io::Write;
+
+use chrono::{DateTime, Utc};
+use rusqlite::{params, OptionalExtension, Row, Transaction, TransactionBehavior};
+use serde::{Serialize, Serializer};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use crate::codec::{parse_ts, ts};
+use crate::error::{Result, StoreError};
+use crate::Store;
+
+/// The `prev_hash` of the first entry.
+pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+const COLS: &str = "seq, at, who, action, subject, reason, escalation_id, detail, prev_hash, hash";
+
+/// One entry of the decision log.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DecisionEntry {
+    pub seq: i64,
+    #[serde(serialize_with = "serialize_ts")]
+    pub at: DateTime<Utc>,
+    /// The person (or `rule:<id>` for an automatic decision).
+    pub who: String,
+    /// `approve`, `reject`, `rule.add`, `rule.update`, `rule.remove`, …
+    pub action: String,
+    /// What was decided about, e.g. `escalation:7` or `rule:3`.
+    pub subject: String,
+    pub reason: Option<String>,
+    pub escalation_id: Option<i64>,
+    /// What changed, e.g. `{"before": …, "after": …}` for a rule.
+    pub detail: Option<Value>,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+/// `at` as stored, so the exported text is exactly what was hashed.
+fn serialize_ts<S: Serializer>(
+    at: &DateTime<Utc>,
+    serializer: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    serializer.serialize_str(&ts(*at))
+}
+
+/// A decision to append; the log gives it its `seq` and hashes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewDecision {
+    pub at: DateTime<Utc>,
+    pub who: String,
+    pub action: String,
+    pub subject: String,
+    pub reason: Option<String>,
+    pub escalation_id: Option<i64>,
+    pub detail: Option<Value>,
+}
+
+impl NewDecision {
+    /// A decision taken now, with no reason, escalation or detail.
+    pub fn new(who: &str, action: &str, subject: &str) -> NewDecision {
+        NewDecision {
+            at: Utc::now(),
+            who: who.to_owned(),
+            action: action.to_owned(),
+            subject: subject.to_owned(),
+            reason: None,
+            escalation_id: None,
+            detail: None,
+        }
+    }
+
+    pub fn at(mut self, at: DateTime<Utc>) -> NewDecision {
+        self.at = at;
+        self
+    }
+
+    pub fn reason(mut self, reason: &str) -> NewDecision {
+        self.reason = Some(reason.to_owned());
+        self
+    }
+
+    pub fn escalation(mut self, id: i64) -> NewDecision {
+        self.escalation_id = Some(id);
+        self
+    }
+
+    pub fn detail(mut self, detail: Value) -> NewDecision {
+        self.detail = Some(detail);
+        self
+    }
+}
+
+/// Which entries [`Store::decisions`] returns. Every field set must match.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DecisionFilter {
+    /// Exactly this action.
+    pub action: Option<String>,
+    /// Subjects starting with this text (`rule:` for every rule).
+    pub subject_prefix: Option<String>,
+    /// Exactly this person.
+    pub who: Option<String>,
+    /// At most this many: the newest ones.
+    pub limit: Option<usize>,
+}
+
+/// The outcome of [`Store::verify_decisions`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum ChainCheck {
+    /// Every entry fits the chain.
+    Ok { entries: u64 },
+    /// `seq` is the first entry that does not fit (or, for missing entries at the end, the
+    /// first missing one).
+    Broken { seq: i64, reason: String },
+}
+
+/// An entry's columns as stored, before any parsing: what the hash is computed over.
+struct StoredEntry {
+    seq: i64,
+    at: String,
+    who: String,
+    action: String,
+    subject: String,
+    reason: Option<String>,
+    escalation_id: Option<i64>,
+    detail: Option<String>,
+    prev_hash: String,
+    hash: String,
+}
+
+fn read_stored(row: &Row<'_>) -> rusqlite::Result<StoredEntry> {
+    Ok(StoredEntry {
+        seq: row.get(0)?,
+        at: row.get(1)?,
+        who: row.get(2)?,
+        action: row.get(3)?,
+        subject: row.get(4)?,
+        reason: row.get(5)?,
+        escalation_id: row.get(6)?,
+        detail: row.get(7)?,
+        prev_hash: row.get(8)?,
+        hash: row.get(9)?,
+    })
+}
+
+impl StoredEntry {
+    fn computed_hash(&self) -> String {
+        let json = |text: &str| serde_json::to_string(text).expect("a string always serialises");
+        let opt = |text: &Option<String>| text.as_deref().map_or("null".to_owned(), json);
+        let canonical = format!(
+            "{{\"action\":{},\"at\":{},\"detail\":{},\"escalation_id\":{},\"reason\":{},\"seq\":{},\"subject\":{},\"who\":{}}}",
+            json(&self.action),
+            json(&self.at),
+            self.detail.as_deref().unwrap_or("null"),
+            self.escalation_id
+                .map_or("null".to_owned(), |id| id.to_string()),
+            opt(&self.reason),
+            self.seq,
+            json(&self.subject),
+            json(&self.who),
+        );
+        let mut hasher = Sha256::new();
+        hasher.update(self.prev_hash.as_bytes());
+        hasher.update(canonical.as_bytes());
+        hex::encode(hasher.finalize())
+    }
+
+    fn into_entry(self) -> Result<DecisionEntry> {
+        let detail = self
+            .detail
+            .as_deref()
+            .map(serde_json::from_str)
+            .transpose()
+            .map_err(|err| StoreError::Corrupt(format!("bad decision detail: {err}")))?;
+        Ok(DecisionEntry {
+            seq: self.seq,
+            at: parse_ts(&self.at)?,
+            who: self.who,
+            action: self.action,
+            subject: self.subject,
+            reason: self.reason,
+            escalation_id: self.escalation_id,
+            detail,
+            prev_hash: self.prev_hash,
+            hash: self.hash,
+        })
+    }
+}
+
+/// `value` as canonical JSON: object keys sorted at every level, no whitespace.
+pub(crate) fn canonical_json(value: &Value) -> String {
+    let mut out = String::new();
+    write_canonical(value, &mut out);
+    out
+}
+
+fn write_canonical(value: &Value, out: &mut String) {
+    match value {
+        Value::Object(map) => {
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort();
+            out.push('{');
+            for (i, key) in keys.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(&serde_json::to_string(key).expect("a key always serialises"));
+                out.push(':');
+                write_canonical(&map[key], out);
+            }
+            out.push('}');
+        }
+        Value::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_canonical(item, out);
+            }
+            out.push(']');
+        }
+        scalar => out.push_str(&scalar.to_string()),
+    }
+}
+
+/// Appends `draft` inside the caller's transaction, so a change and its log entry commit (or
+/// roll back) together. The transaction should be IMMEDIATE (one writer appends at a time).
+pub(crate) fn append_decision_in(
+    tx: &Transaction<'_>,
+    draft: NewDecision,
+) -> Result<DecisionEntry> {
+    let last: Option<(i64, String)> = tx
+        .query_row(
+            "SELECT seq, hash FROM decisions ORDER BY seq DESC LIMIT 1",
+            [],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .optional()?;
+    let (seq, prev_hash) = match last {
+        Some((seq, hash)) => (seq + 1, hash),
+        None => (1, GENESIS_HASH.to_owned()),
+    };
+    let mut stored = StoredEntry {
+        seq,
+        at: ts(draft.at),
+        who: draft.who,
+        action: draft.action,
+        subject: draft.subject,
+        reason: draft.reason,
+        escalation_id: draft.escalation_id,
+        detail: draft.detail.as_ref().map(canonical_json),
+        prev_hash,
+        hash: String::new(),
+    };
+    stored.hash = stored.computed_hash();
+    tx.execute(
+        &format!("INSERT INTO decisions ({COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"),
+        params![
+            stored.seq,
+            stored.at,
+            stored.who,
+            stored.action,
+            stored.subject,
+            stored.reason,
+            stored.escalation_id,
+            stored.detail,
+            stored.prev_hash,
+            stored.hash,
+        ],
+    )?;
+    let mut entry = stored.into_entry()?;
+    // Hand back the caller's value itself (the stored text is its canonical form).
+    entry.detail = draft.detail;
+    Ok(entry)
+}
+
+impl Store {
+    /// Appends one decision to the log, in its own transaction.
+    pub fn append_decision(&mut self, draft: NewDecision) -> Result<DecisionEntry> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let entry = append_decision_in(&tx, draft)?;
+        tx.commit()?;
+        Ok(entry)
+    }
+
+    /// The entries matching `filter`, oldest first (with a limit: the newest `limit` of them).
+    pub fn decisions(&self, filter: &DecisionFilter) -> Result<Vec<DecisionEntry>> {
+        let limit = filter
+            .limit
+            .map_or(-1, |n| i64::try_from(n).unwrap_or(i64::MAX));
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT {COLS} FROM decisions
+             WHERE (?1 IS NULL OR action = ?1)
+               AND (?2 IS NULL OR substr(subject, 1, length(?2)) = ?2)
+               AND (?3 IS NULL OR who = ?3)
+             ORDER BY seq DESC LIMIT ?4"
+        ))?;
+        let rows = stmt.query_map(
+            params![filter.action, filter.subject_prefix, filter.who, limit],
+            read_stored,
+        )?;
+        let mut entries = rows
+            .map(|row| {
+                row.map_err(StoreError::from)
+                    .and_then(StoredEntry::into_entry)
+            })
+            .collect::<Result<Vec<_>>>()?;
+        entries.reverse();
+        Ok(entries)
+    }
+
+    /// Recomputes the chain from the first entry and reports the first one that does not fit:
+    /// a gap in `seq`, a `prev_hash` that is not the previous entry's hash, a `hash` that does
+    /// not match the entry's contents, or entries missing at the end.
+    pub fn verify_decisions(&self) -> Result<ChainCheck> {
+        let mut stmt = self
+            .conn
+            .prepare(&format!("SELECT {COLS} FROM decisions ORDER BY seq"))?;
+        let mut rows = stmt.query([])?;
+        let (mut last_seq, mut expected_prev, mut entries) = (0_i64, GENESIS_HASH.to_owned(), 0);
+        while let Some(row) = rows.next()? {
+            let entry = read_stored(row)?;
+            let broken = |reason: String| ChainCheck::Broken {
+                seq: entry.seq,
+                reason,
+            };
+            if entry.prev_hash != expected_prev {
+                return Ok(broken(if last_seq == 0 {
+                    "the first entry does not start the chain".to_owned()
+                } else {
+                    format!("its prev_hash is not the hash of entry {last_seq}")
+                }));
+            }
+            if entry.seq != last_seq + 1 {
+                return Ok(broken(format!("entry {} is missing", last_seq + 1)));
+            }
+            if entry.computed_hash() != entry.hash {
+                return Ok(broken("its contents do not match its hash".to_owned()));
+            }
+            (last_seq, expected_prev) = (entry.seq, entry.hash);
+            entries += 1;
+        }
+        // AUTOINCREMENT remembers the highest seq ever used: rows cut from the end show there.
+        let highest: Option<i64> = self
+            .conn
+            .query_row(
+                "SELECT seq FROM sqlite_sequence WHERE name = 'decisions'",
+                [],
+                |row| row.get(0),
+            )
+            .optional()?;
+        if highest.is_some_and(|highest| highest > last_seq) {
+            return Ok(ChainCheck::Broken {
+                seq: last_seq + 1,
+                reason: format!("the entries after {last_seq} are missing"),
+            });
+        }
+        Ok(ChainCheck::Ok { entries })
+    }
+
+    /// Writes every entry, oldest first, as JSON Lines (one object per line). Returns how many.
+    pub fn export_decisions_jsonl(&self, out: &mut impl Write) -> Result<u64> {
+        let mut stmt = self
+            .conn
+            .prepare(&format!("SELECT {COLS} FROM decisions ORDER BY seq"))?;
+        let mut rows = stmt.query([])?;
+        let mut written = 0;
+        while let Some(row) = rows.next()? {
+            let entry = read_stored(row)?.into_entry()?;
+            serde_json::to_writer(&mut *out, &entry).map_err(std::io::Error::from)?;
+            out.write_all(b"\n")?;
+            written += 1;
+        }
+        out.flush()?;
+        Ok(written)
+    }
+}

@@ -1,0 +1,160 @@
+//! Agent manifests: what an agent declares it triggers on, reads, writes and outputs to. One per
+//! (agent, source): what the agent itself declares (`agent.declares` in its status document) and
+//! what the user typed in Baton. Rows go with their agent.
+//!
+//! The store keeps the four lists as given; callers check the patterns first (baton-core's
+//! `validate_manifest`). The manifest's `agent` name is not stored: on reading, it is the agent's
+//! current name in Baton.
+
+use baton_core::rules::manifest::AgentManifest;
+use chrono::{DateTime, Utc};
+use rusqlite::{params, OptionalExtension};
+use serde::{Deserialize, Serialize};
+
+use crate::codec::{corrupt, parse_ts, ts};
+use crate::error::{Result, StoreError};
+use crate::Store;
+
+/// Who declared a manifest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ManifestSource {
+    /// The agent, in its status document.
+    Agent,
+    /// The user, in Baton.
+    User,
+}
+
+impl ManifestSource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ManifestSource::Agent => "agent",
+            ManifestSource::User => "user",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<ManifestSource> {
+        [ManifestSource::Agent, ManifestSource::User]
+            .into_iter()
+            .find(|source| source.as_str() == text)
+    }
+}
+
+/// A manifest as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StoredManifest {
+    pub agent_id: i64,
+    pub source: ManifestSource,
+    /// `agent` is the agent's current name in Baton.
+    pub manifest: AgentManifest,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// The stored JSON: the four lists, without the agent's name.
+#[derive(Serialize, Deserialize)]
+struct Declares {
+    triggers: Vec<String>,
+    reads: Vec<String>,
+    writes: Vec<String>,
+    outputs: Vec<String>,
+}
+
+impl Store {
+    /// Stores (or replaces) what agent `agent_id` declares according to `source`. The
+    /// manifest's `agent` field is ignored: the row belongs to `agent_id`.
+    pub fn set_manifest(
+        &mut self,
+        agent_id: i64,
+        source: ManifestSource,
+        manifest: &AgentManifest,
+    ) -> Result<()> {
+        self.require_agent(agent_id)?;
+        let declares = serde_json::to_string(&Declares {
+            triggers: manifest.triggers.clone(),
+            reads: manifest.reads.clone(),
+            writes: manifest.writes.clone(),
+            outputs: manifest.outputs.clone(),
+        })
+        .expect("lists of strings always serialise");
+        self.conn.execute(
+            "INSERT INTO manifests (agent_id, source, declares, updated_at)
+             VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (agent_id, source)
+             DO UPDATE SET declares = excluded.declares, updated_at = excluded.updated_at",
+            params![agent_id, source.as_str(), declares, ts(Utc::now())],
+        )?;
+        Ok(())
+    }
+
+    /// Forgets one manifest. Returns whether there was one.
+    pub fn remove_manifest(&mut self, agent_id: i64, source: ManifestSource) -> Result<bool> {
+        let removed = self.conn.execute(
+            "DELETE FROM manifests WHERE agent_id = ?1 AND source = ?2",
+            params![agent_id, source.as_str()],
+        )?;
+        Ok(removed > 0)
+    }
+
+    /// One manifest, if stored.
+    pub fn manifest(
+        &self,
+        agent_id: i64,
+        source: ManifestSource,
+    ) -> Result<Option<StoredManifest>> {
+        let found = self
+            .conn
+            .query_row(
+                &format!("{SELECT} WHERE m.agent_id = ?1 AND m.source = ?2"),
+                params![agent_id, source.as_str()],
+                read_row,
+            )
+            .optional()?;
+        found.map(decode).transpose()
+    }
+
+    /// Every manifest, by agent id, then source (`agent` before `user`).
+    pub fn manifests(&self) -> Result<Vec<StoredManifest>> {
+        let mut stmt = self
+            .conn
+            .prepare(&format!("{SELECT} ORDER BY m.agent_id, m.source"))?;
+        let rows = stmt.query_map([], read_row)?;
+        let mut manifests = Vec::new();
+        for row in rows {
+            manifests.push(decode(row?)?);
+        }
+        Ok(manifests)
+    }
+}
+
+const SELECT: &str = "SELECT m.agent_id, m.source, a.name, m.declares, m.updated_at
+     FROM manifests m JOIN agents a ON a.id = m.agent_id";
+
+type RawRow = (i64, String, String, String, String);
+
+fn read_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<RawRow> {
+    Ok((
+        row.get(0)?,
+        row.get(1)?,
+        row.get(2)?,
+        row.get(3)?,
+        row.get(4)?,
+    ))
+}
+
+fn decode((agent_id, source, name, declares, updated_at): RawRow) -> Result<StoredManifest> {
+    let declares: Declares = serde_json::from_str(&declares)
+        .map_err(|err| StoreError::Corrupt(format!("bad manifest {declares:?}: {err}")))?;
+    Ok(StoredManifest {
+        agent_id,
+        source: ManifestSource::parse(&source)
+            .ok_or_else(|| corrupt("manifest source", &source))?,
+        manifest: AgentManifest {
+            agent: name,
+            triggers: declares.triggers,
+            reads: declares.reads,
+            writes: declares.writes,
+            outputs: declares.outputs,
+        },
+        updated_at: parse_ts(&updated_at)?,
+    })
+}
