@@ -12,7 +12,7 @@ help:
 	@echo "make dev     UI hot reload (vite) + app"
 	@echo "make bindings  regenerate ui/src/bindings from the Rust types"
 	@echo "make icons   regenerate icons/ from icons/icon.svg"
-	@echo "make bench   store and board benchmarks (figures for docs/performance.md)"
+	@echo "make bench   store, rules and board benchmarks (figures for docs/performance.md)"
 
 setup:
 	@scripts/setup.sh
@@ -43,4 +43,5 @@ icons:
 # Figures for docs/performance.md (release build; not part of `make test`).
 bench: setup
 	cargo run --release --locked -p baton-store --example store_bench
+	cargo run --release --locked -p baton-core --example rules_bench
 	npm --prefix ui run -s bench

@@ -133,6 +133,21 @@ impl Session {
         }
     }
 
+    /// Clicks the first element matching `css`, finding it again if the page re-rendered it
+    /// between finding and clicking (a live board replaces cards as they move).
+    pub async fn click_first(&self, css: &str, timeout: Duration) -> Result<()> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let element = self.wait_for(css, timeout).await?;
+            match self.click(&element).await {
+                Err(err) if err.contains("stale element") && Instant::now() < deadline => {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+                other => return other,
+            }
+        }
+    }
+
     pub async fn click(&self, element: &Element) -> Result<()> {
         self.call(
             reqwest::Method::POST,

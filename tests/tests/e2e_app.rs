@@ -325,8 +325,7 @@ async fn drive(session: &Session, fleet: &SimFleet) -> Result<(), String> {
     session.screenshot(&shots.join("board.png")).await?;
 
     // The detail drawer opens on a card and lists its events.
-    let card = session.wait_for("[data-testid=task-card]", long).await?;
-    session.click(&card).await?;
+    session.click_first("[data-testid=task-card]", long).await?;
     session.wait_for("[data-testid=task-drawer]", long).await?;
     session.screenshot(&shots.join("board-drawer.png")).await?;
 

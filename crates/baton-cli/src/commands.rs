@@ -1,5 +1,6 @@
 //! What each subcommand does.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -10,9 +11,10 @@ use baton_engine::{
     Engine, EngineConfig, EngineError, KeyringTokens, MemoryTokens, SecretError, TokenStore,
 };
 use baton_sim::{SimConfig, SimFleet};
-use baton_store::{Store, StoreError};
+use baton_store::{ManifestSource, Store, StoreError};
 
 use crate::config::{self, ConfigFileError};
+use crate::export::{self, ExportAgent};
 
 #[derive(Debug, thiserror::Error)]
 pub enum CliError {
@@ -36,22 +38,51 @@ impl CliError {
     }
 }
 
-/// `baton check`: validates the rules file (and a manifest), then lints it. `Ok(true)` when
-/// clean (one `ok:` line printed), `Ok(false)` after printing a report of every overlap and
-/// conflict; malformed files and bad patterns are `Err` (exit 2).
-pub fn check(file: &Path, manifest: Option<&Path>) -> Result<bool, CliError> {
+/// A rules file that parsed and whose rules and declared patterns are all valid.
+pub struct Checked {
+    /// The path as given, for messages.
+    pub shown: String,
+    text: String,
+    pub parsed: config::ConfigFile,
+    pub rules: Vec<baton_core::rules::Rule>,
+}
+
+/// Reads, parses and validates a rules file: what `baton check` and `baton import` both require
+/// before anything else (errors exit 2 with line and column).
+pub fn load_checked(file: &Path) -> Result<Checked, CliError> {
     let (shown, text) = config::read(file)?;
     let parsed = config::parse(&shown, &text)?;
     let rules = config::validate_rules(&shown, &text, &parsed)?;
-    let new = match manifest {
-        Some(path) => {
-            let (shown, text) = config::read(path)?;
-            Some((shown.clone(), config::parse_manifest(&shown, &text)?))
-        }
-        None => None,
-    };
+    Ok(Checked {
+        shown,
+        text,
+        parsed,
+        rules,
+    })
+}
+
+/// What the lint found in a checked file (and a new agent's manifest).
+pub struct Findings {
+    pub overlaps: usize,
+    pub conflicts: usize,
+    /// One readable block per overlap and conflict.
+    pub report: Vec<String>,
+}
+
+/// Lints a checked file's rules, its agents' declarations (each against the rules and the agents
+/// declared before it) and optionally a new agent's manifest (`(file shown, manifest)`).
+pub fn findings(
+    checked: &Checked,
+    new: Option<(&str, &baton_core::rules::AgentManifest)>,
+) -> Findings {
+    let (shown, text, parsed, rules) = (
+        &checked.shown,
+        &checked.text,
+        &checked.parsed,
+        &checked.rules,
+    );
     let rule_line =
-        |index: usize| config::line_column(&text, parsed.rules[index].pattern.span().start).0;
+        |index: usize| config::line_column(text, parsed.rules[index].pattern.span().start).0;
     let describe_rule = |index: usize| {
         let rule = &rules[index];
         let readers = if rule.readers.is_empty() {
@@ -69,7 +100,7 @@ pub fn check(file: &Path, manifest: Option<&Path>) -> Result<bool, CliError> {
     };
 
     let mut report = Vec::new();
-    let overlaps = baton_core::rules::lint(&rules);
+    let overlaps = baton_core::rules::lint(rules);
     for overlap in &overlaps {
         report.push(format!(
             "overlap ({}): {}
@@ -92,12 +123,12 @@ pub fn check(file: &Path, manifest: Option<&Path>) -> Result<bool, CliError> {
         .collect();
     let mut conflicts = Vec::new();
     for (i, agent) in declared.iter().enumerate() {
-        for conflict in baton_core::rules::predeploy_check(agent, &rules, &declared[..i]) {
+        for conflict in baton_core::rules::predeploy_check(agent, rules, &declared[..i]) {
             conflicts.push((format!("agent \"{}\" in {shown}", agent.agent), conflict));
         }
     }
-    if let Some((manifest_path, new)) = &new {
-        for conflict in baton_core::rules::predeploy_check(new, &rules, &declared) {
+    if let Some((manifest_path, new)) = new {
+        for conflict in baton_core::rules::predeploy_check(new, rules, &declared) {
             conflicts.push((
                 format!("manifest {manifest_path} (agent \"{}\")", new.agent),
                 conflict,
@@ -122,20 +153,173 @@ pub fn check(file: &Path, manifest: Option<&Path>) -> Result<bool, CliError> {
             conflict.example
         ));
     }
+    Findings {
+        overlaps: overlaps.len(),
+        conflicts: conflicts.len(),
+        report,
+    }
+}
 
-    let agents = parsed.agents.len() + usize::from(new.is_some());
-    if report.is_empty() {
-        println!("ok: {} rules, {agents} agents, no overlaps", rules.len());
+/// `baton check`: validates the rules file (and a manifest), then lints it. `Ok(true)` when
+/// clean (one `ok:` line printed), `Ok(false)` after printing a report of every overlap and
+/// conflict; malformed files and bad patterns are `Err` (exit 2).
+pub fn check(file: &Path, manifest: Option<&Path>) -> Result<bool, CliError> {
+    let checked = load_checked(file)?;
+    let new = match manifest {
+        Some(path) => {
+            let (shown, text) = config::read(path)?;
+            Some((shown.clone(), config::parse_manifest(&shown, &text)?))
+        }
+        None => None,
+    };
+    let found = findings(
+        &checked,
+        new.as_ref()
+            .map(|(shown, manifest)| (shown.as_str(), manifest)),
+    );
+    let agents = checked.parsed.agents.len() + usize::from(new.is_some());
+    if found.report.is_empty() {
+        println!(
+            "ok: {} rules, {agents} agents, no overlaps",
+            checked.rules.len()
+        );
         return Ok(true);
     }
     println!(
-        "{shown}: {} overlap(s) between rules, {} conflict(s) with declarations ({} rules, {agents} agents)\n",
-        overlaps.len(),
-        conflicts.len(),
-        rules.len(),
+        "{}: {} overlap(s) between rules, {} conflict(s) with declarations ({} rules, {agents} agents)\n",
+        checked.shown,
+        found.overlaps,
+        found.conflicts,
+        checked.rules.len(),
     );
-    println!("{}", report.join("\n\n"));
+    println!("{}", found.report.join("\n\n"));
     Ok(false)
+}
+
+/// `baton export`: the store's agents (never their tokens) and rules as a `baton.toml`, to `out`
+/// or stdout.
+pub fn export(db: Option<PathBuf>, out: Option<&Path>) -> Result<(), CliError> {
+    let store = open_store(db)?;
+    let mut agents = Vec::new();
+    for agent in store.agents()? {
+        let declares = store
+            .manifest(agent.id, ManifestSource::User)?
+            .map(|stored| stored.manifest);
+        agents.push(ExportAgent {
+            name: agent.name,
+            url: agent.base_url,
+            poll_interval_ms: agent.poll_interval_ms,
+            timeout_ms: agent.timeout_ms,
+            declares,
+        });
+    }
+    let rules: Vec<baton_core::rules::Rule> = store
+        .rules()?
+        .into_iter()
+        .map(|stored| stored.rule)
+        .collect();
+    let text = export::render(&agents, &rules);
+    match out {
+        Some(path) => {
+            std::fs::write(path, &text).map_err(|err| {
+                std::io::Error::new(
+                    err.kind(),
+                    format!("cannot write {}: {err}", path.display()),
+                )
+            })?;
+            eprintln!(
+                "baton: wrote {} agent(s) and {} rule(s) to {}",
+                agents.len(),
+                rules.len(),
+                path.display()
+            );
+        }
+        None => {
+            let mut stdout = std::io::stdout().lock();
+            stdout.write_all(text.as_bytes())?;
+            stdout.flush()?;
+        }
+    }
+    Ok(())
+}
+
+/// Who an import is recorded as: `--who`, else `$USER`, else `cli`.
+pub fn import_who(who: Option<String>) -> String {
+    who.filter(|w| !w.trim().is_empty())
+        .or_else(|| std::env::var("USER").ok().filter(|u| !u.trim().is_empty()))
+        .map(|w| w.trim().to_owned())
+        .unwrap_or_else(|| "cli".to_owned())
+}
+
+/// `baton import`: checks the file like `baton check` (nothing changes when it is malformed or a
+/// pattern is bad), warns about overlaps and conflicts without refusing them, then makes the
+/// store's rules exactly the file's (one audit entry per change) and adds or updates the file's
+/// agents by name (never deleting any; their tokens are left as they are).
+pub fn import(db: Option<PathBuf>, file: &Path, who: Option<String>) -> Result<(), CliError> {
+    let checked = load_checked(file)?;
+    let who = import_who(who);
+    let found = findings(&checked, None);
+    if !found.report.is_empty() {
+        eprintln!(
+            "warning: {}: {} overlap(s) between rules, {} conflict(s) with declarations; importing anyway (the ownership map shows them)\n",
+            checked.shown, found.overlaps, found.conflicts
+        );
+        for block in &found.report {
+            eprintln!("warning: {block}\n");
+        }
+    }
+    let mut store = open_store(db)?;
+    // Rules first, in one transaction: if the store refuses them, nothing has changed.
+    let summary = store.replace_rules(&checked.rules, &who)?;
+    let existing = store.agents()?;
+    let (mut added, mut updated, mut unchanged) = (0, 0, 0);
+    let mut token_refs = Vec::new();
+    for entry in &checked.parsed.agents {
+        if entry.token.is_some() {
+            token_refs.push(entry.name.trim().to_owned());
+        }
+        let draft = entry.draft();
+        let known = existing
+            .iter()
+            .find(|a| a.name.trim().eq_ignore_ascii_case(entry.name.trim()));
+        let id = match known {
+            Some(agent)
+                if agent.name == draft.name.trim()
+                    && agent.base_url == draft.normalised_base_url()
+                    && agent.poll_interval_ms == draft.poll_interval_ms
+                    && agent.timeout_ms == draft.timeout_ms =>
+            {
+                unchanged += 1;
+                agent.id
+            }
+            Some(agent) => {
+                updated += 1;
+                store.update_agent(agent.id, &draft)?.id
+            }
+            None => {
+                added += 1;
+                store.add_agent(&draft)?.id
+            }
+        };
+        if let Some(declares) = &entry.declares {
+            store.set_manifest(id, ManifestSource::User, &declares.manifest(&draft.name))?;
+        }
+    }
+    println!("{added} agents added, {updated} updated, {unchanged} unchanged");
+    println!(
+        "{} rules added, {} updated, {} removed, {} unchanged",
+        summary.added.len(),
+        summary.updated.len(),
+        summary.removed.len(),
+        summary.unchanged
+    );
+    if !token_refs.is_empty() {
+        eprintln!(
+            "note: token references are not imported ({}); the app keeps tokens in the OS keyring, `baton watch --config` reads them from the file",
+            token_refs.join(", ")
+        );
+    }
+    Ok(())
 }
 
 fn open_store(db: Option<PathBuf>) -> Result<Store, CliError> {

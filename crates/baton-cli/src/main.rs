@@ -5,9 +5,13 @@
 //! * `baton sim [--agents 5] [--port 7700]` runs a simulated fleet on 127.0.0.1.
 //! * `baton check baton.toml [--manifest agent.toml]` lints ownership rules (exit 0 clean, 1 with
 //!   overlaps or conflicts, 2 for a malformed file or a bad pattern).
+//! * `baton export [--out FILE]` writes the store's agents (no tokens) and rules as a baton.toml.
+//! * `baton import FILE [--who NAME]` checks a baton.toml, then makes the store's rules exactly
+//!   its rules (audited) and adds or updates its agents by name.
 
 mod commands;
 mod config;
+mod export;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -55,6 +59,25 @@ enum Command {
         /// A new agent's manifest: `name = "..."` and `triggers` / `reads` / `writes` / `outputs`.
         #[arg(long, value_name = "FILE")]
         manifest: Option<PathBuf>,
+    },
+    /// Write the store's agents (never their tokens) and rules as a baton.toml, in a stable
+    /// order (agents by name; rules by kind, pattern, owner) so that diffs are readable.
+    Export {
+        /// Write here instead of stdout.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// Load a baton.toml into the store: its rules replace the stored ones (each change goes to
+    /// the decision log), its agents are added or updated by name (none is deleted).
+    ///
+    /// The file is checked first like `baton check`: a malformed file or a bad pattern exits 2
+    /// and changes nothing. Overlaps are printed as warnings and do not block the import.
+    Import {
+        /// The file to load.
+        file: PathBuf,
+        /// Who the decision log records (default: $USER, else "cli").
+        #[arg(long, value_name = "NAME")]
+        who: Option<String>,
     },
     /// Run simulated agents speaking baton/1 on 127.0.0.1.
     Sim {
@@ -104,6 +127,8 @@ fn main() -> ExitCode {
         match cli.command {
             Command::Watch { config, duration } => commands::watch(db, config, duration).await,
             Command::Status { json } => commands::status(db, json),
+            Command::Export { out } => commands::export(db, out.as_deref()),
+            Command::Import { file, who } => commands::import(db, &file, who),
             Command::Sim {
                 agents,
                 port,

@@ -10,6 +10,8 @@ use serde_json::Value;
 use ts_rs::TS;
 
 use crate::error::ProtocolError;
+use crate::rules::manifest::AgentManifest;
+use crate::rules::pattern::ResourcePattern;
 use crate::task::TaskState;
 
 /// The protocol name every status document must carry.
@@ -50,6 +52,51 @@ pub struct AgentInfo {
     pub state: Option<AgentState>,
     #[serde(default)]
     pub detail: Option<String>,
+    /// What the agent declares it triggers on, reads, writes and outputs to; Baton keeps it as
+    /// the agent's manifest for the pre-deploy overlap check and the ownership map.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub declares: Option<Declares>,
+}
+
+/// An agent's own declaration (`agent.declares`): resource patterns in the rules pattern
+/// language (`docs/rules.md`, [`ResourcePattern`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Declares {
+    /// What it acts on (competes under rule kind `trigger`).
+    #[serde(default)]
+    pub triggers: Vec<String>,
+    /// What it reads (never a conflict on its own).
+    #[serde(default)]
+    pub reads: Vec<String>,
+    /// What it writes (competes under rule kind `data`).
+    #[serde(default)]
+    pub writes: Vec<String>,
+    /// Where it writes its results (competes under rule kind `output`).
+    #[serde(default)]
+    pub outputs: Vec<String>,
+}
+
+impl Declares {
+    /// The four lists with their names, in the order `triggers`, `reads`, `writes`, `outputs`.
+    pub fn lists(&self) -> [(&'static str, &[String]); 4] {
+        [
+            ("triggers", &self.triggers),
+            ("reads", &self.reads),
+            ("writes", &self.writes),
+            ("outputs", &self.outputs),
+        ]
+    }
+
+    /// The declaration as a manifest for the agent named `agent` in Baton.
+    pub fn to_manifest(&self, agent: impl Into<String>) -> AgentManifest {
+        AgentManifest {
+            agent: agent.into(),
+            triggers: self.triggers.clone(),
+            reads: self.reads.clone(),
+            writes: self.writes.clone(),
+            outputs: self.outputs.clone(),
+        }
+    }
 }
 
 /// The agent's own overall state.
@@ -294,6 +341,17 @@ pub fn validate(doc: &StatusDocument) -> Result<(), ProtocolError> {
         });
     }
     check_id("agent.id", &doc.agent.id)?;
+    if let Some(declares) = &doc.agent.declares {
+        for (list, patterns) in declares.lists() {
+            for (i, pattern) in patterns.iter().enumerate() {
+                if let Err(err) = ResourcePattern::parse(pattern) {
+                    return Err(invalid(format!(
+                        "agent.declares.{list}[{i}]: bad pattern \"{pattern}\": {err}"
+                    )));
+                }
+            }
+        }
+    }
     let mut task_ids = HashSet::new();
     for (i, task) in doc.tasks.iter().enumerate() {
         check_id(&format!("tasks[{i}].id"), &task.id)?;

@@ -4,6 +4,7 @@
 //! roles keep touching the same `file:///drafts/brief-N.md` or `crm://contacts/N#status`, which is
 //! what makes overlaps (write collisions, reads during writes, divergent claims) show up.
 
+use baton_core::protocol::Declares;
 use rand::rngs::StdRng;
 use rand::Rng;
 use serde_json::Value;
@@ -116,6 +117,59 @@ pub struct Plan {
     pub claim: Option<(String, Value)>,
     /// The question asked when the task needs a human.
     pub question: String,
+}
+
+/// What agents of `role` declare in their status document (`agent.declares`): patterns covering
+/// every resource [`plan`] gives the role's tasks, list by list. A task's trigger is a trigger,
+/// its reads are reads, its writes are writes and its output is an output (the output is also
+/// written, so it is under `writes` too). API calls are quota, not ownership: not declared.
+///
+/// The roles overlap on purpose, as real fleets do: writers and editors both write the drafts,
+/// analysts and support agents both read contact statuses (support also writes them).
+pub fn declares(role: &Role) -> Declares {
+    let list = |patterns: &[&str]| patterns.iter().map(|p| (*p).to_owned()).collect();
+    match role.key {
+        "researcher" => Declares {
+            triggers: list(&["slack://research-requests"]),
+            reads: list(&["api://search", "crm://contacts/*#industry"]),
+            writes: list(&["file:///research/**"]),
+            outputs: list(&["file:///research/**"]),
+        },
+        "writer" => Declares {
+            triggers: list(&[]),
+            reads: list(&["file:///research/**"]),
+            writes: list(&["file:///drafts/**"]),
+            outputs: list(&["file:///drafts/**"]),
+        },
+        "editor" => Declares {
+            triggers: list(&[]),
+            reads: list(&["file:///drafts/**"]),
+            writes: list(&["file:///drafts/**"]),
+            outputs: list(&["file:///drafts/**"]),
+        },
+        "publisher" => Declares {
+            triggers: list(&[]),
+            reads: list(&["file:///drafts/**"]),
+            writes: list(&["cms://posts/*", "slack://marketing"]),
+            outputs: list(&["cms://posts/*"]),
+        },
+        "analyst" => Declares {
+            triggers: list(&["cron://hourly"]),
+            reads: list(&["crm://contacts/*#status"]),
+            writes: list(&["crm://contacts/*#score"]),
+            outputs: list(&["crm://contacts/*#score"]),
+        },
+        _ => Declares {
+            triggers: list(&["mail://inbox/support/*"]),
+            reads: list(&["crm://contacts/*#status"]),
+            writes: list(&[
+                "crm://contacts/*#status",
+                "slack://billing",
+                "mail://outbox/support/*",
+            ]),
+            outputs: list(&["mail://outbox/support/*"]),
+        },
+    }
 }
 
 const TIERS: [&str; 3] = ["gold", "silver", "bronze"];
@@ -232,6 +286,43 @@ mod tests {
         assert_eq!(handoff_target(6, 7).as_deref(), Some("writer-1"));
         assert_eq!(handoff_target(6, 8).as_deref(), Some("writer-2"));
         assert_eq!(handoff_target(3, 5), None, "publishers hand off to no one");
+    }
+
+    #[test]
+    fn every_role_declares_what_its_tasks_touch() {
+        use baton_core::rules::manifest::validate_manifest;
+        use baton_core::rules::ResourcePattern;
+        let covered = |patterns: &[String], uri: &str| {
+            patterns
+                .iter()
+                .any(|p| ResourcePattern::parse(p).unwrap().matches(uri))
+        };
+        let mut rng = StdRng::seed_from_u64(7);
+        for role in &ROLES {
+            let declared = declares(role);
+            validate_manifest(&declared.to_manifest(role.label)).unwrap();
+            for _ in 0..200 {
+                let plan = plan(role, &mut rng);
+                let key = role.key;
+                if let Some(trigger) = &plan.trigger {
+                    assert!(covered(&declared.triggers, trigger), "{key}: {trigger}");
+                }
+                for uri in &plan.reads {
+                    assert!(covered(&declared.reads, uri), "{key} reads {uri}");
+                }
+                for uri in plan.writes.iter().chain([&plan.output]) {
+                    assert!(covered(&declared.writes, uri), "{key} writes {uri}");
+                }
+                assert!(
+                    covered(&declared.outputs, &plan.output),
+                    "{key}: {}",
+                    plan.output
+                );
+            }
+            if plan(role, &mut rng).trigger.is_none() {
+                assert!(declared.triggers.is_empty(), "{key}", key = role.key);
+            }
+        }
     }
 
     #[test]

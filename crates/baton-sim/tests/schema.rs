@@ -4,6 +4,7 @@
 mod common;
 
 use baton_core::protocol::parse_status;
+use baton_core::rules::ResourcePattern;
 use common::*;
 use serde_json::{json, Value};
 
@@ -43,6 +44,24 @@ const KIND_FIELDS: [(&str, &[&str]); 8] = [
     ("claim", &["key", "value"]),
     ("api_call", &["api"]),
     ("needs_approval", &["message"]),
+];
+
+/// The refused patterns of docs/rules.md, and a few more.
+const REFUSED_PATTERNS: [&str; 14] = [
+    "",
+    "crm:/contacts",
+    "://contacts",
+    "c*m://x",
+    "é://x",
+    "crm://con*/x",
+    "crm://a//b",
+    "crm://a/",
+    "crm://a/***",
+    "crm://a/x**",
+    "crm://a/**.md",
+    "crm://a/b#",
+    "crm://a/b#st*",
+    "file:///drafts/**#",
 ];
 
 fn cases() -> Vec<(String, Value, bool)> {
@@ -120,6 +139,46 @@ fn cases() -> Vec<(String, Value, bool)> {
         doc_with("agent", json!({"id": 7})),
         false,
     );
+    let declares = |declares: Value| doc_with("agent", json!({"id": "a", "declares": declares}));
+    case(
+        "agent declares all lists",
+        declares(json!({
+            "triggers": ["slack://research-requests", "mail://inbox/support/*"],
+            "reads": ["api://search", "crm://contacts/*#industry"],
+            "writes": ["file:///research/**", "crm://contacts/*#*"],
+            "outputs": ["cms://posts/brief-*"]
+        })),
+        true,
+    );
+    case("agent declares nothing", declares(json!({})), true);
+    case("agent declares null", declares(Value::Null), true);
+    case(
+        "agent declares unknown list",
+        declares(json!({"owns": [1]})),
+        true,
+    );
+    case(
+        "agent declares a list null",
+        declares(json!({"writes": null})),
+        false,
+    );
+    case(
+        "agent declares a string",
+        declares(json!({"writes": "file:///x"})),
+        false,
+    );
+    case(
+        "agent declares numbers",
+        declares(json!({"reads": [1]})),
+        false,
+    );
+    for bad in REFUSED_PATTERNS {
+        case(
+            &format!("agent declares {bad:?}"),
+            declares(json!({"outputs": ["x://ok", bad]})),
+            false,
+        );
+    }
     case("tasks null", doc_with("tasks", Value::Null), false);
     case("events null", doc_with("events", Value::Null), false);
     case(
@@ -351,4 +410,47 @@ fn uniqueness_is_the_parsers_job_alone() {
         assert!(validator.is_valid(&doc), "a schema cannot see this");
         assert!(parse_status(&serde_json::to_vec(&doc).unwrap()).is_err());
     }
+}
+
+/// `$defs/resource_pattern` accepts exactly what `ResourcePattern::parse` accepts: every string
+/// of up to 7 characters over the characters that matter to the grammar, bare and after a scheme.
+#[test]
+fn the_pattern_regex_and_the_pattern_parser_agree() {
+    let validator = def_validator("resource_pattern");
+    let alphabet = ['a', '*', '/', '#', ':'];
+    let mut disagreements = Vec::new();
+    let mut checked = 0;
+    let mut accepted = 0;
+    let mut check = |text: &str| {
+        let parsed = ResourcePattern::parse(text).is_ok();
+        let valid = validator.is_valid(&json!(text));
+        if parsed != valid {
+            disagreements.push(format!("{text:?}: parser ok={parsed}, schema ok={valid}"));
+        }
+        checked += 1;
+        accepted += usize::from(parsed);
+    };
+    let mut current = vec![String::new()];
+    for _ in 0..=7 {
+        let mut next = Vec::new();
+        for text in &current {
+            check(text);
+            if text.len() <= 5 {
+                check(&format!("s://{text}"));
+                check(&format!("file://{text}"));
+            }
+            for c in alphabet {
+                next.push(format!("{text}{c}"));
+            }
+        }
+        current = next;
+    }
+    for text in REFUSED_PATTERNS {
+        check(text);
+    }
+    assert!(disagreements.is_empty(), "{disagreements:#?}");
+    assert!(
+        accepted > 1000 && checked > 100_000,
+        "{accepted} of {checked}"
+    );
 }

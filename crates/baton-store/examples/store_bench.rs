@@ -19,6 +19,7 @@ fn document(tasks: usize, first_seq: u64, events: usize, state: TaskState) -> St
             version: None,
             state: None,
             detail: None,
+            declares: None,
         },
         tasks: (0..tasks)
             .map(|i| Task {

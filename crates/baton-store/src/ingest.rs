@@ -1,5 +1,6 @@
 //! One poll's status document into the store, in ONE transaction: the cursor, the agent's
-//! self-description, tasks, events and usage commit together or not at all.
+//! self-description (and its declared manifest), tasks, events and usage commit together or not
+//! at all.
 
 use std::collections::BTreeMap;
 
@@ -11,6 +12,7 @@ use rusqlite::{params, OptionalExtension, TransactionBehavior};
 use crate::codec::{agent_state_str, ts};
 use crate::error::{Result, StoreError};
 use crate::events::insert_event;
+use crate::manifests::store_agent_declares;
 use crate::tasks::{sort_cards, upsert_task};
 use crate::usage::upsert_usage;
 use crate::Store;
@@ -27,12 +29,18 @@ pub struct IngestSummary {
     pub duplicate_events: u32,
     /// Usage windows inserted or whose numbers changed.
     pub new_usage: u32,
+    /// The document's `agent.declares` differed from the agent's stored manifest (source
+    /// `agent`) and replaced it.
+    pub manifest_changed: bool,
 }
 
 impl IngestSummary {
-    /// True when the ingest changed no task, event or usage row.
+    /// True when the ingest changed no task, event, usage row or manifest.
     pub fn is_empty(&self) -> bool {
-        self.changed_tasks.is_empty() && self.new_events == 0 && self.new_usage == 0
+        self.changed_tasks.is_empty()
+            && self.new_events == 0
+            && self.new_usage == 0
+            && !self.manifest_changed
     }
 }
 
@@ -112,6 +120,10 @@ impl Store {
                 summary.new_usage += 1;
             }
         }
+        // An absent `declares` says nothing: a manifest declared earlier stays.
+        if let Some(declares) = &doc.agent.declares {
+            summary.manifest_changed = store_agent_declares(&tx, agent_id, declares, seen_at)?;
+        }
 
         #[cfg(test)]
         crate::tests::support::maybe_fail_before_commit()?;
@@ -125,6 +137,7 @@ impl Store {
             new_events = summary.new_events,
             duplicate_events = summary.duplicate_events,
             new_usage = summary.new_usage,
+            manifest_changed = summary.manifest_changed,
             "ingested"
         );
         Ok(summary)

@@ -6,9 +6,10 @@
 //! `validate_manifest`). The manifest's `agent` name is not stored: on reading, it is the agent's
 //! current name in Baton.
 
+use baton_core::protocol::Declares;
 use baton_core::rules::manifest::AgentManifest;
 use chrono::{DateTime, Utc};
-use rusqlite::{params, OptionalExtension};
+use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
 use crate::codec::{corrupt, parse_ts, ts};
@@ -50,13 +51,64 @@ pub struct StoredManifest {
     pub updated_at: DateTime<Utc>,
 }
 
-/// The stored JSON: the four lists, without the agent's name.
-#[derive(Serialize, Deserialize)]
-struct Declares {
-    triggers: Vec<String>,
-    reads: Vec<String>,
-    writes: Vec<String>,
-    outputs: Vec<String>,
+/// The four lists of a manifest (what is stored as JSON, without the agent's name).
+fn lists_of(manifest: &AgentManifest) -> Declares {
+    Declares {
+        triggers: manifest.triggers.clone(),
+        reads: manifest.reads.clone(),
+        writes: manifest.writes.clone(),
+        outputs: manifest.outputs.clone(),
+    }
+}
+
+fn encode(declares: &Declares) -> String {
+    serde_json::to_string(declares).expect("lists of strings always serialise")
+}
+
+fn decode_lists(declares: &str) -> Result<Declares> {
+    serde_json::from_str(declares)
+        .map_err(|err| StoreError::Corrupt(format!("bad manifest {declares:?}: {err}")))
+}
+
+fn upsert(
+    conn: &Connection,
+    agent_id: i64,
+    source: ManifestSource,
+    declares: &Declares,
+    at: DateTime<Utc>,
+) -> Result<()> {
+    conn.execute(
+        "INSERT INTO manifests (agent_id, source, declares, updated_at)
+         VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (agent_id, source)
+         DO UPDATE SET declares = excluded.declares, updated_at = excluded.updated_at",
+        params![agent_id, source.as_str(), encode(declares), ts(at)],
+    )?;
+    Ok(())
+}
+
+/// Stores what the agent declares in its status document (`agent.declares`) as its manifest of
+/// source `agent`, inside the caller's transaction, unless the stored one already says the same.
+/// Returns whether the stored manifest changed (`updated_at` moves only then).
+pub(crate) fn store_agent_declares(
+    conn: &Connection,
+    agent_id: i64,
+    declares: &Declares,
+    at: DateTime<Utc>,
+) -> Result<bool> {
+    let stored: Option<String> = conn
+        .query_row(
+            "SELECT declares FROM manifests WHERE agent_id = ?1 AND source = ?2",
+            params![agent_id, ManifestSource::Agent.as_str()],
+            |row| row.get(0),
+        )
+        .optional()?;
+    // A stored row that no longer decodes is replaced rather than failing the whole poll.
+    if stored.is_some_and(|stored| decode_lists(&stored).is_ok_and(|lists| lists == *declares)) {
+        return Ok(false);
+    }
+    upsert(conn, agent_id, ManifestSource::Agent, declares, at)?;
+    Ok(true)
 }
 
 impl Store {
@@ -69,21 +121,13 @@ impl Store {
         manifest: &AgentManifest,
     ) -> Result<()> {
         self.require_agent(agent_id)?;
-        let declares = serde_json::to_string(&Declares {
-            triggers: manifest.triggers.clone(),
-            reads: manifest.reads.clone(),
-            writes: manifest.writes.clone(),
-            outputs: manifest.outputs.clone(),
-        })
-        .expect("lists of strings always serialise");
-        self.conn.execute(
-            "INSERT INTO manifests (agent_id, source, declares, updated_at)
-             VALUES (?1, ?2, ?3, ?4)
-             ON CONFLICT (agent_id, source)
-             DO UPDATE SET declares = excluded.declares, updated_at = excluded.updated_at",
-            params![agent_id, source.as_str(), declares, ts(Utc::now())],
-        )?;
-        Ok(())
+        upsert(
+            &self.conn,
+            agent_id,
+            source,
+            &lists_of(manifest),
+            Utc::now(),
+        )
     }
 
     /// Forgets one manifest. Returns whether there was one.
@@ -142,8 +186,7 @@ fn read_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<RawRow> {
 }
 
 fn decode((agent_id, source, name, declares, updated_at): RawRow) -> Result<StoredManifest> {
-    let declares: Declares = serde_json::from_str(&declares)
-        .map_err(|err| StoreError::Corrupt(format!("bad manifest {declares:?}: {err}")))?;
+    let declares = decode_lists(&declares)?;
     Ok(StoredManifest {
         agent_id,
         source: ManifestSource::parse(&source)

@@ -170,3 +170,95 @@ proptest::proptest! {
         }
     }
 }
+
+const DECLARING: &str = r#"{
+  "protocol": "baton/1",
+  "agent": {"id": "researcher-1", "declares": {
+    "triggers": ["slack://research-requests"],
+    "reads": ["api://search", "crm://contacts/*#industry"],
+    "writes": ["file:///research/**"],
+    "outputs": ["file:///research/**"]
+  }},
+  "cursor": "0"
+}"#;
+
+#[test]
+fn agent_declares_is_parsed() {
+    let doc = parse_status(DECLARING.as_bytes()).unwrap();
+    let declares = doc.agent.declares.clone().unwrap();
+    assert_eq!(declares.triggers, ["slack://research-requests"]);
+    assert_eq!(
+        declares.reads,
+        ["api://search", "crm://contacts/*#industry"]
+    );
+    assert_eq!(declares.writes, ["file:///research/**"]);
+    assert_eq!(declares.outputs, ["file:///research/**"]);
+    let manifest = declares.to_manifest("Researcher 1");
+    assert_eq!(manifest.agent, "Researcher 1");
+    assert_eq!(manifest.writes, declares.writes);
+    assert!(crate::rules::manifest::validate_manifest(&manifest).is_ok());
+    let again = parse_status(serde_json::to_vec(&doc).unwrap().as_slice()).unwrap();
+    assert_eq!(doc, again);
+}
+
+#[test]
+fn agent_declares_is_optional_and_its_lists_default_to_empty() {
+    let doc = parse_status(br#"{"protocol":"baton/1","agent":{"id":"a"},"cursor":""}"#).unwrap();
+    assert_eq!(doc.agent.declares, None);
+    let json = serde_json::to_string(&doc).unwrap();
+    assert!(!json.contains("declares"), "{json}");
+
+    let doc = parse_status(
+        br#"{"protocol":"baton/1","agent":{"id":"a","declares":{"writes":["crm://contacts/*#score"]}},"cursor":""}"#,
+    )
+    .unwrap();
+    let declares = doc.agent.declares.unwrap();
+    assert!(declares.triggers.is_empty() && declares.reads.is_empty());
+    assert!(declares.outputs.is_empty());
+    assert_eq!(declares.writes, ["crm://contacts/*#score"]);
+
+    let doc =
+        parse_status(br#"{"protocol":"baton/1","agent":{"id":"a","declares":{}},"cursor":""}"#)
+            .unwrap();
+    assert_eq!(doc.agent.declares, Some(Declares::default()));
+}
+
+#[test]
+fn a_declared_pattern_that_does_not_parse_is_named() {
+    let cases = [
+        (
+            r#"{"writes":["file:///drafts/**","drafts/**"]}"#,
+            "agent.declares.writes[1]: bad pattern \"drafts/**\": column 7: expected `scheme://` (no `://` found)",
+        ),
+        (
+            r#"{"triggers":[""]}"#,
+            "agent.declares.triggers[0]: bad pattern \"\": the pattern is empty",
+        ),
+        (
+            r#"{"reads":["api://search","crm://contacts/***"]}"#,
+            "agent.declares.reads[1]: bad pattern \"crm://contacts/***\": column 16: `***` is not a wildcard; use `*` (one segment) or `**` (any number of segments)",
+        ),
+        (
+            r#"{"outputs":["cms://posts#"]}"#,
+            "agent.declares.outputs[0]: bad pattern \"cms://posts#\": column 12: the fragment after `#` is empty",
+        ),
+    ];
+    for (declares, expected) in cases {
+        let body = format!(
+            r#"{{"protocol":"baton/1","agent":{{"id":"a","declares":{declares}}},"cursor":"1"}}"#
+        );
+        let err = parse_status(body.as_bytes()).unwrap_err();
+        assert!(matches!(err, ProtocolError::Invalid { .. }), "{err:?}");
+        assert_eq!(err.to_string(), format!("invalid document: {expected}"));
+    }
+}
+
+#[test]
+fn agent_declares_of_the_wrong_shape_is_refused() {
+    let body = br#"{"protocol":"baton/1","agent":{"id":"a","declares":{"writes":"file:///x"}},"cursor":"1"}"#;
+    let text = parse_status(body).unwrap_err().to_string();
+    assert!(
+        text.starts_with("wrong shape: invalid type: string"),
+        "{text}"
+    );
+}

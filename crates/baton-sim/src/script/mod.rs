@@ -272,6 +272,7 @@ impl AgentScript {
             detail: Some(format!(
                 "{working} working, {waiting} waiting, {queued} queued"
             )),
+            declares: Some(roles::declares(self.role)),
         }
     }
 

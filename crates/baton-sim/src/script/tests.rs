@@ -242,3 +242,56 @@ fn a_decision_for_a_task_not_waiting_is_recorded_only() {
     assert_eq!(script.last_seq(), seq);
     assert_eq!(script.decisions().len(), 1);
 }
+
+#[test]
+fn every_agent_declares_what_it_really_does() {
+    use baton_core::rules::ResourcePattern;
+    let covered = |patterns: &[String], uri: &str| {
+        patterns
+            .iter()
+            .any(|p| ResourcePattern::parse(p).unwrap().matches(uri))
+    };
+    for index in 0..roles::ROLES.len() {
+        let mut script = AgentScript::new(index, roles::ROLES.len(), 42);
+        let mut cursor = String::new();
+        let mut checked = 0;
+        for _ in 0..200 {
+            run(&mut script, 1);
+            let doc = script.poll(Some(&cursor), 500);
+            let body = serde_json::to_vec(&doc).unwrap();
+            let doc = baton_core::protocol::parse_status(&body).unwrap();
+            let declared = doc.agent.declares.clone().expect("every agent declares");
+            let id = &doc.agent.id;
+            for event in &doc.events {
+                let Some(uri) = event.resource.as_deref() else {
+                    continue;
+                };
+                let list = match event.kind {
+                    EventKind::Trigger => &declared.triggers,
+                    EventKind::Read => &declared.reads,
+                    EventKind::Write => &declared.writes,
+                    EventKind::Handoff => &declared.outputs,
+                    _ => continue,
+                };
+                assert!(covered(list, uri), "{id}: {:?} {uri}", event.kind);
+                checked += 1;
+            }
+            for task in &doc.tasks {
+                for uri in task.trigger.iter() {
+                    assert!(covered(&declared.triggers, uri), "{id}: {uri}");
+                }
+                for uri in &task.reads {
+                    assert!(covered(&declared.reads, uri), "{id}: {uri}");
+                }
+                for uri in &task.writes {
+                    assert!(covered(&declared.writes, uri), "{id}: {uri}");
+                }
+                for uri in task.output.iter() {
+                    assert!(covered(&declared.outputs, uri), "{id}: {uri}");
+                }
+            }
+            cursor = doc.cursor;
+        }
+        assert!(checked > 50, "agent {index}: only {checked} resources seen");
+    }
+}

@@ -1,4 +1,4 @@
-use baton_core::protocol::{Event, EventKind};
+use baton_core::protocol::{Declares, Event, EventKind};
 use baton_core::task::{BoardColumn, TaskState};
 
 use super::support::*;
@@ -253,7 +253,7 @@ fn usage_windows_are_upserted_and_the_latest_numbers_win() {
 
 /// Everything an ingest can leave behind, to compare before and after a failed one.
 fn snapshot(store: &Store, id: i64) -> (Vec<i64>, Option<String>, usize, u64, String) {
-    let counts = ["tasks", "events", "usage_samples"]
+    let counts = ["tasks", "events", "usage_samples", "manifests"]
         .iter()
         .map(|t| rows(store, t))
         .collect();
@@ -263,7 +263,12 @@ fn snapshot(store: &Store, id: i64) -> (Vec<i64>, Option<String>, usize, u64, St
         store.cursor(id).unwrap(),
         store.task_cards(None).unwrap().len(),
         store.event_count(id).unwrap(),
-        format!("{:?}{:?}", row.remote_id, store.task_cards(None).unwrap()),
+        format!(
+            "{:?}{:?}{:?}",
+            row.remote_id,
+            store.task_cards(None).unwrap(),
+            store.manifests().unwrap()
+        ),
     )
 }
 
@@ -277,7 +282,8 @@ fn earlier_data(store: &mut Store, id: i64) {
     store.ingest(id, &d, t(0)).unwrap();
 }
 
-/// A document that changes every table: t1 moves, t2 is new, 3 new events, usage moves.
+/// A document that changes every table: t1 moves, t2 is new, 3 new events, usage moves, a
+/// manifest is declared.
 fn next_doc() -> baton_core::protocol::StatusDocument {
     let mut d = doc(
         vec![
@@ -292,6 +298,10 @@ fn next_doc() -> baton_core::protocol::StatusDocument {
         "c4",
     );
     d.agent.id = "someone-else".into();
+    d.agent.declares = Some(Declares {
+        writes: vec!["file:///research/**".into()],
+        ..Declares::default()
+    });
     d.usage = vec![usage("openai", 0, 9), usage("anthropic", 0, 1)];
     d
 }
@@ -313,6 +323,7 @@ fn a_failure_just_before_commit_leaves_nothing_of_that_ingest() {
         (s.changed_tasks.len(), s.new_events, s.new_usage),
         (2, 2, 2)
     );
+    assert!(s.manifest_changed);
     assert_ne!(snapshot(&store, id), before);
 }
 

@@ -101,6 +101,7 @@ pub(crate) fn doc(tasks: Vec<Task>, events: Vec<Event>, cursor: &str) -> StatusD
             version: Some("0.3.1".into()),
             state: Some(baton_core::protocol::AgentState::Working),
             detail: None,
+            declares: None,
         },
         tasks,
         events,

@@ -1,0 +1,416 @@
+//! `baton export` and `baton import`, the real binary with a data directory of its own:
+//!
+//! * export of a clean store passes `baton check`; export → import → export is byte-identical;
+//! * import reports added / updated / removed / unchanged and audits each change;
+//! * a malformed file or a bad pattern exits 2 with line and column and changes nothing;
+//! * overlaps are warnings, agents are never deleted, tokens are never exported.
+
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+
+use baton_core::rules::RuleKind;
+use baton_store::{DecisionEntry, DecisionFilter, ManifestSource, Store};
+use tempfile::TempDir;
+
+struct Run {
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+}
+
+impl Run {
+    fn all(&self) -> String {
+        format!("--- stdout\n{}--- stderr\n{}", self.stdout, self.stderr)
+    }
+
+    fn expect_code(&self, code: i32) -> &Run {
+        assert_eq!(self.code, Some(code), "exit code\n{}", self.all());
+        self
+    }
+}
+
+struct Sandbox {
+    dir: TempDir,
+}
+
+impl Sandbox {
+    fn new() -> Sandbox {
+        Sandbox {
+            dir: tempfile::tempdir().expect("temp dir"),
+        }
+    }
+
+    fn data_dir(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    fn write(&self, name: &str, text: &str) -> PathBuf {
+        let path = self.path(name);
+        std::fs::write(&path, text).expect("write file");
+        path
+    }
+
+    /// `baton --data-dir <data> <args>` with `USER` set to `user` (or unset).
+    fn run_as(&self, user: Option<&str>, args: &[&str]) -> Run {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_baton"));
+        cmd.current_dir(self.dir.path())
+            .arg("--data-dir")
+            .arg(self.data_dir())
+            .args(args)
+            .env_remove("BATON_DATA_DIR")
+            .env_remove("BATON_LOG")
+            .env_remove("USER")
+            .env(
+                "DBUS_SESSION_BUS_ADDRESS",
+                "unix:path=/nonexistent/baton-test-bus",
+            )
+            .stdin(Stdio::null());
+        if let Some(user) = user {
+            cmd.env("USER", user);
+        }
+        let out = cmd.output().expect("run baton");
+        Run {
+            code: out.status.code(),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    fn run(&self, args: &[&str]) -> Run {
+        self.run_as(Some("tester"), args)
+    }
+
+    fn store(&self) -> Store {
+        Store::open(&self.data_dir().join("baton.sqlite3")).expect("open store")
+    }
+
+    fn rule_entries(&self) -> Vec<DecisionEntry> {
+        self.store()
+            .decisions(&DecisionFilter {
+                subject_prefix: Some("rule:".into()),
+                ..DecisionFilter::default()
+            })
+            .expect("decisions")
+    }
+
+    fn export(&self) -> String {
+        let run = self.run(&["export"]);
+        run.expect_code(0);
+        run.stdout.clone()
+    }
+}
+
+/// Rules and agents in no particular order, with every optional field used once.
+const FLEET: &str = r#"
+[[agents]]
+name = "Writer"
+url = "http://127.0.0.1:7701/"
+token = { env = "BATON_TEST_WRITER_TOKEN_NAME" }
+declares = { reads = ["crm://contacts/*#status"], outputs = ["file:///drafts/**"] }
+
+[[agents]]
+name = "Researcher"
+url = "http://127.0.0.1:7700"
+poll_interval_ms = 5000
+timeout_ms = 3000
+
+[[rules]]
+kind = "exception"
+pattern = "crm://contacts/**"
+owner = "Dana"
+sla_seconds = 3600
+note = "Dana answers \"within the hour\""
+
+[[rules]]
+kind = "output"
+pattern = "file:///drafts/**"
+owner = "Writer"
+
+[[rules]]
+kind = "data"
+pattern = "crm://contacts/*#status"
+owner = "Researcher"
+readers = ["Writer"]
+
+[[rules]]
+kind = "trigger"
+pattern = "slack://billing"
+owner = "Triage"
+"#;
+
+#[test]
+fn an_empty_store_exports_a_file_that_checks_clean() {
+    let sandbox = Sandbox::new();
+    let text = sandbox.export();
+    assert!(text.contains("# Tokens are not exported."), "{text}");
+    sandbox.write("baton.toml", &text);
+    let run = sandbox.run(&["check", "baton.toml"]);
+    run.expect_code(0);
+    assert_eq!(run.stdout, "ok: 0 rules, 0 agents, no overlaps\n");
+}
+
+#[test]
+fn import_then_export_round_trips_byte_for_byte_and_audits_each_rule() {
+    let sandbox = Sandbox::new();
+    sandbox.write("fleet.toml", FLEET);
+    let run = sandbox.run(&["import", "fleet.toml"]);
+    run.expect_code(0);
+    assert_eq!(
+        run.stdout,
+        "2 agents added, 0 updated, 0 unchanged\n4 rules added, 0 updated, 0 removed, 0 unchanged\n",
+        "{}",
+        run.all()
+    );
+    assert!(
+        run.stderr
+            .contains("token references are not imported (Writer)"),
+        "{}",
+        run.all()
+    );
+    assert!(!run.stderr.contains("warning"), "{}", run.all());
+
+    let entries = sandbox.rule_entries();
+    assert_eq!(entries.len(), 4);
+    assert!(entries
+        .iter()
+        .all(|e| e.action == "rule.add" && e.who == "tester"));
+    let store = sandbox.store();
+    let agents = store.agents().unwrap();
+    assert_eq!(agents.len(), 2);
+    let writer = agents.iter().find(|a| a.name == "Writer").unwrap();
+    assert_eq!(writer.base_url, "http://127.0.0.1:7701");
+    assert!(!writer.has_token);
+    let declared = store
+        .manifest(writer.id, ManifestSource::User)
+        .unwrap()
+        .expect("the declaration is stored as the user's");
+    assert_eq!(declared.manifest.outputs, ["file:///drafts/**"]);
+    drop(store);
+
+    let first = sandbox.export();
+    // Stable order: agents by name, rules by kind then pattern; no token, not even the reference.
+    let names: Vec<&str> = first.lines().filter(|l| l.starts_with("name = ")).collect();
+    assert_eq!(names, ["name = \"Researcher\"", "name = \"Writer\""]);
+    let kinds: Vec<&str> = first.lines().filter(|l| l.starts_with("kind = ")).collect();
+    assert_eq!(
+        kinds,
+        [
+            "kind = \"trigger\"",
+            "kind = \"data\"",
+            "kind = \"output\"",
+            "kind = \"exception\""
+        ]
+    );
+    assert!(!first.contains("BATON_TEST_WRITER_TOKEN_NAME"), "{first}");
+    assert!(!first.contains("\ntoken"), "{first}");
+    assert!(
+        first.contains("\n[[agents]]\nname = \"Researcher\"\nurl = \"http://127.0.0.1:7700\"\npoll_interval_ms = 5000\ntimeout_ms = 3000\n\n"),
+        "{first}"
+    );
+    assert!(
+        first.contains("note = \"Dana answers \\\"within the hour\\\"\"\n"),
+        "{first}"
+    );
+
+    // The export checks clean.
+    sandbox.write("exported.toml", &first);
+    sandbox.run(&["check", "exported.toml"]).expect_code(0);
+
+    // Importing it again changes nothing and writes no entry; exporting again gives the same bytes.
+    let run = sandbox.run(&["import", "exported.toml"]);
+    run.expect_code(0);
+    assert_eq!(
+        run.stdout,
+        "0 agents added, 0 updated, 2 unchanged\n0 rules added, 0 updated, 0 removed, 4 unchanged\n",
+        "{}",
+        run.all()
+    );
+    assert_eq!(sandbox.rule_entries().len(), 4);
+    assert_eq!(sandbox.export(), first);
+
+    // --out writes the same text to a file and nothing to stdout.
+    let run = sandbox.run(&["export", "--out", "out.toml"]);
+    run.expect_code(0);
+    assert_eq!(run.stdout, "");
+    assert!(
+        run.stderr.contains("wrote 2 agent(s) and 4 rule(s)"),
+        "{}",
+        run.all()
+    );
+    assert_eq!(
+        std::fs::read_to_string(sandbox.path("out.toml")).unwrap(),
+        first
+    );
+}
+
+#[test]
+fn a_changed_file_updates_removes_and_adds_with_one_entry_each() {
+    let sandbox = Sandbox::new();
+    sandbox.write("fleet.toml", FLEET);
+    sandbox.run(&["import", "fleet.toml"]).expect_code(0);
+    let before = sandbox.store().rules().unwrap();
+    let status = before
+        .iter()
+        .find(|r| r.rule.kind == RuleKind::Data)
+        .unwrap()
+        .clone();
+
+    // The data rule changes owner, the trigger rule goes, an output rule arrives; the
+    // Researcher agent is not in the file and stays.
+    let changed = r#"
+[[agents]]
+name = "writer"
+url = "http://127.0.0.1:7702"
+
+[[rules]]
+kind = "exception"
+pattern = "crm://contacts/**"
+owner = "Dana"
+sla_seconds = 3600
+note = "Dana answers \"within the hour\""
+
+[[rules]]
+kind = "output"
+pattern = "file:///drafts/**"
+owner = "Writer"
+
+[[rules]]
+kind = "data"
+pattern = "crm://contacts/*#status"
+owner = "Writer"
+
+[[rules]]
+kind = "output"
+pattern = "slack://general"
+owner = "Researcher"
+"#;
+    sandbox.write("changed.toml", changed);
+    let run = sandbox.run(&["import", "changed.toml", "--who", "Robin"]);
+    run.expect_code(0);
+    assert_eq!(
+        run.stdout,
+        "0 agents added, 1 updated, 0 unchanged\n1 rules added, 1 updated, 1 removed, 2 unchanged\n",
+        "{}",
+        run.all()
+    );
+
+    let entries = sandbox.rule_entries();
+    assert_eq!(entries.len(), 4 + 3);
+    let new: Vec<&DecisionEntry> = entries.iter().filter(|e| e.who == "Robin").collect();
+    let mut actions: Vec<&str> = new.iter().map(|e| e.action.as_str()).collect();
+    actions.sort_unstable();
+    assert_eq!(actions, ["rule.add", "rule.remove", "rule.update"]);
+    let update = new.iter().find(|e| e.action == "rule.update").unwrap();
+    assert_eq!(update.subject, format!("rule:{}", status.id));
+    let detail = update.detail.as_ref().unwrap();
+    assert_eq!(detail["before"]["owner"], "Researcher");
+    assert_eq!(detail["after"]["owner"], "Writer");
+
+    let store = sandbox.store();
+    let agents = store.agents().unwrap();
+    assert_eq!(agents.len(), 2, "import never deletes agents");
+    let writer = agents.iter().find(|a| a.name == "writer").unwrap();
+    assert_eq!(writer.base_url, "http://127.0.0.1:7702");
+    assert_eq!(store.rules().unwrap().len(), 4);
+}
+
+#[test]
+fn bad_files_exit_2_with_line_and_column_and_change_nothing() {
+    let sandbox = Sandbox::new();
+    sandbox.write("fleet.toml", FLEET);
+    sandbox.run(&["import", "fleet.toml"]).expect_code(0);
+    let rules = sandbox.store().rules().unwrap();
+    let exported = sandbox.export();
+
+    let bad_pattern = "[[agents]]\nname = \"New\"\nurl = \"http://127.0.0.1:7800\"\n\n[[rules]]\nkind = \"data\"\npattern = \"crm://contacts/***\"\nowner = \"New\"\n";
+    sandbox.write("bad.toml", bad_pattern);
+    let run = sandbox.run(&["import", "bad.toml"]);
+    run.expect_code(2);
+    assert!(
+        run.stderr
+            .contains("bad.toml: line 7, column 27: rule 0 (data) \"crm://contacts/***\""),
+        "{}",
+        run.all()
+    );
+    assert_eq!(run.stdout, "");
+
+    sandbox.write(
+        "broken.toml",
+        "[[rules]]\nkind = \"data\"\npattern = \"crm://a\nowner = \"A\"\n",
+    );
+    let run = sandbox.run(&["import", "broken.toml"]);
+    run.expect_code(2);
+    assert!(
+        run.stderr
+            .contains("broken.toml: TOML parse error at line 3, column"),
+        "{}",
+        run.all()
+    );
+
+    assert_eq!(sandbox.store().rules().unwrap(), rules);
+    assert_eq!(sandbox.rule_entries().len(), 4);
+    assert_eq!(sandbox.store().agents().unwrap().len(), 2);
+    assert_eq!(sandbox.export(), exported);
+}
+
+#[test]
+fn overlaps_are_warnings_and_who_defaults_to_user_then_cli() {
+    let sandbox = Sandbox::new();
+    let overlapping = r#"
+[[rules]]
+kind = "data"
+pattern = "crm://contacts/*#status"
+owner = "Researcher"
+
+[[rules]]
+kind = "data"
+pattern = "crm://contacts/42#*"
+owner = "Writer"
+"#;
+    sandbox.write("overlap.toml", overlapping);
+    let run = sandbox.run_as(Some("alex"), &["import", "overlap.toml"]);
+    run.expect_code(0);
+    assert!(
+        run.stdout
+            .contains("2 rules added, 0 updated, 0 removed, 0 unchanged"),
+        "{}",
+        run.all()
+    );
+    assert!(
+        run.stderr.contains("warning: overlap.toml: 1 overlap(s)"),
+        "{}",
+        run.all()
+    );
+    assert!(
+        run.stderr
+            .contains("example resource: crm://contacts/42#status"),
+        "{}",
+        run.all()
+    );
+    assert!(sandbox.rule_entries().iter().all(|e| e.who == "alex"));
+
+    // The export of a store with an overlap fails the check, as the file did.
+    sandbox.write("exported.toml", &sandbox.export());
+    sandbox.run(&["check", "exported.toml"]).expect_code(1);
+
+    sandbox.write("empty.toml", "");
+    let run = sandbox.run_as(None, &["import", "empty.toml"]);
+    run.expect_code(0);
+    assert!(
+        run.stdout
+            .contains("0 rules added, 0 updated, 2 removed, 0 unchanged"),
+        "{}",
+        run.all()
+    );
+    let removed: Vec<DecisionEntry> = sandbox
+        .rule_entries()
+        .into_iter()
+        .filter(|e| e.action == "rule.remove")
+        .collect();
+    assert_eq!(removed.len(), 2);
+    assert!(removed.iter().all(|e| e.who == "cli"));
+}
