@@ -1,0 +1,56 @@
+//! `baton export`: the store's agents and rules as a `baton.toml`.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use baton_store::ManifestSource;
+
+use super::{open_store, CliError};
+use crate::export::{render, ExportAgent};
+
+/// `baton export`: the store's agents (never their tokens) and rules as a `baton.toml`, to `out`
+/// or stdout.
+pub fn export(db: Option<PathBuf>, out: Option<&Path>) -> Result<(), CliError> {
+    let store = open_store(db)?;
+    let mut agents = Vec::new();
+    for agent in store.agents()? {
+        let declares = store
+            .manifest(agent.id, ManifestSource::User)?
+            .map(|stored| stored.manifest);
+        agents.push(ExportAgent {
+            name: agent.name,
+            url: agent.base_url,
+            poll_interval_ms: agent.poll_interval_ms,
+            timeout_ms: agent.timeout_ms,
+            declares,
+        });
+    }
+    let rules: Vec<baton_core::rules::Rule> = store
+        .rules()?
+        .into_iter()
+        .map(|stored| stored.rule)
+        .collect();
+    let text = render(&agents, &rules);
+    match out {
+        Some(path) => {
+            std::fs::write(path, &text).map_err(|err| {
+                std::io::Error::new(
+                    err.kind(),
+                    format!("cannot write {}: {err}", path.display()),
+                )
+            })?;
+            eprintln!(
+                "baton: wrote {} agent(s) and {} rule(s) to {}",
+                agents.len(),
+                rules.len(),
+                path.display()
+            );
+        }
+        None => {
+            let mut stdout = std::io::stdout().lock();
+            stdout.write_all(text.as_bytes())?;
+            stdout.flush()?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,87 @@
+//! `baton import`: load a `baton.toml` into the store.
+
+use std::path::{Path, PathBuf};
+
+use baton_store::ManifestSource;
+
+use super::checked::{findings, load_checked};
+use super::{open_store, CliError};
+
+/// Who an import is recorded as: `--who`, else `$USER`, else `cli`.
+pub fn import_who(who: Option<String>) -> String {
+    who.filter(|w| !w.trim().is_empty())
+        .or_else(|| std::env::var("USER").ok().filter(|u| !u.trim().is_empty()))
+        .map(|w| w.trim().to_owned())
+        .unwrap_or_else(|| "cli".to_owned())
+}
+
+/// `baton import`: checks the file like `baton check` (nothing changes when it is malformed or a
+/// pattern is bad), warns about overlaps and conflicts without refusing them, then makes the
+/// store's rules exactly the file's (one audit entry per change) and adds or updates the file's
+/// agents by name (never deleting any; their tokens are left as they are).
+pub fn import(db: Option<PathBuf>, file: &Path, who: Option<String>) -> Result<(), CliError> {
+    let checked = load_checked(file)?;
+    let who = import_who(who);
+    let found = findings(&checked, None);
+    if !found.report.is_empty() {
+        eprintln!(
+            "warning: {}: {} overlap(s) between rules, {} conflict(s) with declarations; importing anyway (the ownership map shows them)\n",
+            checked.shown, found.overlaps, found.conflicts
+        );
+        for block in &found.report {
+            eprintln!("warning: {block}\n");
+        }
+    }
+    let mut store = open_store(db)?;
+    // Rules first, in one transaction: if the store refuses them, nothing has changed.
+    let summary = store.replace_rules(&checked.rules, &who)?;
+    let existing = store.agents()?;
+    let (mut added, mut updated, mut unchanged) = (0, 0, 0);
+    let mut token_refs = Vec::new();
+    for entry in &checked.parsed.agents {
+        if entry.token.is_some() {
+            token_refs.push(entry.name.trim().to_owned());
+        }
+        let draft = entry.draft();
+        let known = existing
+            .iter()
+            .find(|a| a.name.trim().eq_ignore_ascii_case(entry.name.trim()));
+        let id = match known {
+            Some(agent)
+                if agent.name == draft.name.trim()
+                    && agent.base_url == draft.normalised_base_url()
+                    && agent.poll_interval_ms == draft.poll_interval_ms
+                    && agent.timeout_ms == draft.timeout_ms =>
+            {
+                unchanged += 1;
+                agent.id
+            }
+            Some(agent) => {
+                updated += 1;
+                store.update_agent(agent.id, &draft)?.id
+            }
+            None => {
+                added += 1;
+                store.add_agent(&draft)?.id
+            }
+        };
+        if let Some(declares) = &entry.declares {
+            store.set_manifest(id, ManifestSource::User, &declares.manifest(&draft.name))?;
+        }
+    }
+    println!("{added} agents added, {updated} updated, {unchanged} unchanged");
+    println!(
+        "{} rules added, {} updated, {} removed, {} unchanged",
+        summary.added.len(),
+        summary.updated.len(),
+        summary.removed.len(),
+        summary.unchanged
+    );
+    if !token_refs.is_empty() {
+        eprintln!(
+            "note: token references are not imported ({}); the app keeps tokens in the OS keyring, `baton watch --config` reads them from the file",
+            token_refs.join(", ")
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,63 @@
+//! What each subcommand does: one module per subcommand, and what they share (the error type,
+//! opening the store).
+
+use std::path::PathBuf;
+
+use baton_core::agent::Reachability;
+use baton_engine::EngineError;
+use baton_store::{Store, StoreError};
+
+use crate::config::ConfigFileError;
+
+mod check;
+mod checked;
+mod export;
+mod import;
+mod sim;
+mod status;
+mod watch;
+
+pub use check::check;
+pub use export::export;
+pub use import::import;
+pub use sim::sim;
+pub use status::status;
+pub use watch::watch;
+
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error(transparent)]
+    Config(#[from] ConfigFileError),
+    #[error("store: {0}")]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Engine(#[from] EngineError),
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+}
+
+impl CliError {
+    /// 2 for problems in what the user gave us, 1 for everything else.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            CliError::Config(_) => 2,
+            _ => 1,
+        }
+    }
+}
+
+fn open_store(db: Option<PathBuf>) -> Result<Store, CliError> {
+    let path = match db {
+        Some(path) => path,
+        None => Store::default_path()?,
+    };
+    Ok(Store::open(&path)?)
+}
+
+fn reachability_word(r: Reachability) -> &'static str {
+    match r {
+        Reachability::Unknown => "not polled yet",
+        Reachability::Up => "up",
+        Reachability::Down => "down",
+    }
+}

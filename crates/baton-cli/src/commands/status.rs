@@ -1,0 +1,238 @@
+//! `baton status`: agents, their health and task counts, as a table or JSON.
+
+use std::path::PathBuf;
+
+use baton_core::agent::{human_duration_ms, Reachability};
+use baton_core::views::AgentRow;
+
+use super::{open_store, reachability_word, CliError};
+
+pub fn status(db: Option<PathBuf>, json: bool) -> Result<(), CliError> {
+    let store = open_store(db)?;
+    let rows = store.agent_rows()?;
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&rows).map_err(|e| CliError::Io(e.into()))?
+        );
+    } else {
+        print!("{}", render_status(&rows, chrono::Utc::now()));
+    }
+    Ok(())
+}
+
+/// The table `baton status` prints.
+pub fn render_status(rows: &[AgentRow], now: chrono::DateTime<chrono::Utc>) -> String {
+    if rows.is_empty() {
+        return "No agents. Add some in the app, or run `baton watch --config baton.toml`.\n"
+            .into();
+    }
+    let mut out = format!(
+        "{:<24} {:<14} {:>8} {:>10} {:>5}  {:<28} {}\n",
+        "AGENT", "HEALTH", "LATENCY", "LAST OK", "FAILS", "TASKS q/w/h/b/d/f", "LAST ERROR"
+    );
+    for row in rows {
+        let h = &row.health;
+        let latency = h
+            .latency_ms
+            .map(|ms| format!("{ms} ms"))
+            .unwrap_or_else(|| "-".into());
+        let last_ok = h
+            .last_success_at
+            .map(|at| {
+                let ms = (now - at).num_milliseconds().max(0) as u64;
+                format!("{} ago", human_duration_ms(ms))
+            })
+            .unwrap_or_else(|| "never".into());
+        let c = &row.task_counts;
+        let counts = format!(
+            "{}/{}/{}/{}/{}/{} ({})",
+            c.queued,
+            c.working,
+            c.needs_human,
+            c.blocked,
+            c.done,
+            c.failed,
+            c.total()
+        );
+        let error = match h.reachability {
+            Reachability::Down => h.last_error.clone().unwrap_or_default(),
+            _ => String::new(),
+        };
+        out.push_str(&format!(
+            "{:<24} {:<14} {:>8} {:>10} {:>5}  {:<28} {}\n",
+            truncate(&row.config.name, 24),
+            reachability_word(h.reachability),
+            latency,
+            last_ok,
+            h.consecutive_failures,
+            counts,
+            error
+        ));
+    }
+    out
+}
+
+fn truncate(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        text.to_owned()
+    } else {
+        let mut cut: String = text.chars().take(max - 1).collect();
+        cut.push('…');
+        cut
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use baton_core::agent::{AdapterKind, AgentConfig, AgentHealth};
+    use baton_core::views::ColumnCounts;
+    use chrono::{TimeZone, Utc};
+
+    fn row(id: i64, name: &str, health: AgentHealth, counts: ColumnCounts) -> AgentRow {
+        AgentRow {
+            config: AgentConfig {
+                id,
+                name: name.into(),
+                base_url: format!("http://127.0.0.1:{}", 7700 + id),
+                poll_interval_ms: 2000,
+                timeout_ms: 1500,
+                adapter: AdapterKind::Baton,
+                has_token: false,
+            },
+            health,
+            remote_id: None,
+            remote_name: None,
+            remote_version: None,
+            remote_state: None,
+            remote_detail: None,
+            task_counts: counts,
+        }
+    }
+
+    /// Where `needle` starts in `line`, in characters (what a terminal shows).
+    fn column(line: &str, needle: &str) -> usize {
+        let at = line
+            .find(needle)
+            .unwrap_or_else(|| panic!("{needle:?} not in {line:?}"));
+        line[..at].chars().count()
+    }
+
+    #[test]
+    fn render_status_shows_an_up_row_and_a_down_row_with_its_error() {
+        let now = Utc.with_ymd_and_hms(2026, 11, 21, 10, 0, 0).unwrap();
+        let earlier = now - chrono::Duration::milliseconds(3_500);
+        // Up again after a failure: the old error is not shown on an up row.
+        let up = AgentHealth::default()
+            .failed(earlier, "HTTP 503")
+            .succeeded(earlier, 12);
+        let down = AgentHealth::default()
+            .failed(now, "timed out after 1.5 s")
+            .failed(now, "connection refused");
+        let counts = ColumnCounts {
+            queued: 1,
+            working: 2,
+            needs_human: 0,
+            blocked: 0,
+            done: 3,
+            failed: 1,
+        };
+        let text = render_status(
+            &[
+                row(1, "Researcher", up, counts),
+                row(2, "Writer", down, ColumnCounts::default()),
+            ],
+            now,
+        );
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 3, "{text}");
+        let header: Vec<&str> = lines[0].split_whitespace().collect();
+        assert_eq!(
+            header,
+            [
+                "AGENT",
+                "HEALTH",
+                "LATENCY",
+                "LAST",
+                "OK",
+                "FAILS",
+                "TASKS",
+                "q/w/h/b/d/f",
+                "LAST",
+                "ERROR"
+            ]
+        );
+        assert_eq!(
+            lines[1].split_whitespace().collect::<Vec<_>>(),
+            [
+                "Researcher",
+                "up",
+                "12",
+                "ms",
+                "3.5",
+                "s",
+                "ago",
+                "0",
+                "1/2/0/0/3/1",
+                "(7)"
+            ],
+            "{text}"
+        );
+        assert!(
+            !lines[1].contains("503"),
+            "an up row shows no old error: {text}"
+        );
+        assert_eq!(
+            lines[2].split_whitespace().collect::<Vec<_>>(),
+            [
+                "Writer",
+                "down",
+                "-",
+                "never",
+                "2",
+                "0/0/0/0/0/0",
+                "(0)",
+                "connection",
+                "refused"
+            ],
+            "{text}"
+        );
+        assert!(lines[2].ends_with("connection refused"), "{text}");
+        // Columns line up: the health column starts at the same place on every line.
+        let health_at = column(lines[0], "HEALTH");
+        assert_eq!(column(lines[1], "up "), health_at, "{text}");
+        assert_eq!(column(lines[2], "down "), health_at, "{text}");
+        let tasks_at = column(lines[0], "TASKS");
+        assert_eq!(column(lines[1], "1/2/0"), tasks_at, "{text}");
+        assert_eq!(column(lines[2], "0/0/0"), tasks_at, "{text}");
+    }
+
+    #[test]
+    fn render_status_handles_no_agents_unpolled_agents_and_long_names() {
+        let now = Utc::now();
+        assert!(render_status(&[], now).starts_with("No agents."));
+        let long = "An agent with a very long name indeed";
+        let text = render_status(
+            &[row(
+                1,
+                long,
+                AgentHealth::default(),
+                ColumnCounts::default(),
+            )],
+            now,
+        );
+        let line = text.lines().nth(1).unwrap();
+        assert!(line.starts_with("An agent with a very lo… "), "{text}");
+        assert!(line.contains(" not polled yet "), "{text}");
+        assert!(line.contains(" never "), "{text}");
+        // The longest health word still leaves the columns after it in place.
+        let header = text.lines().next().unwrap();
+        assert_eq!(
+            column(line, "not polled yet"),
+            column(header, "HEALTH"),
+            "{text}"
+        );
+        assert_eq!(column(line, "0/0/0"), column(header, "TASKS"), "{text}");
+    }
+}

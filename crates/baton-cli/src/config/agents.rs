@@ -1,0 +1,115 @@
+//! `[[agents]]` entries, and the references to where their tokens are kept (an environment
+//! variable or an OS keyring entry; never the token itself).
+
+use baton_core::agent::{
+    human_duration_ms, AgentDraft, DEFAULT_POLL_INTERVAL_MS, DEFAULT_TIMEOUT_MS,
+};
+use baton_engine::secrets::CALL_TIMEOUT;
+use serde::Deserialize;
+
+use super::rules::Declares;
+use super::ConfigFileError;
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AgentEntry {
+    pub name: String,
+    pub url: String,
+    #[serde(default = "default_interval")]
+    pub poll_interval_ms: u64,
+    #[serde(default = "default_timeout")]
+    pub timeout_ms: u64,
+    #[serde(default)]
+    pub token: Option<TokenRef>,
+    /// The agent's declared triggers / reads / writes / outputs (`baton check` only).
+    #[serde(default)]
+    pub declares: Option<Declares>,
+}
+
+fn default_interval() -> u64 {
+    DEFAULT_POLL_INTERVAL_MS
+}
+
+fn default_timeout() -> u64 {
+    DEFAULT_TIMEOUT_MS
+}
+
+/// Where a bearer token comes from. Exactly one of `env` / `keyring`: a table with both, or with
+/// anything else, is refused rather than read as whichever variant matches first.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(untagged, deny_unknown_fields)]
+pub enum TokenRef {
+    Env {
+        env: String,
+    },
+    Keyring {
+        keyring: String,
+    },
+    /// A literal token: always rejected with an explanation.
+    Inline(String),
+}
+
+impl AgentEntry {
+    pub fn draft(&self) -> AgentDraft {
+        AgentDraft {
+            poll_interval_ms: self.poll_interval_ms,
+            timeout_ms: self.timeout_ms,
+            ..AgentDraft::new(self.name.clone(), self.url.clone())
+        }
+    }
+
+    /// Looks the token up where the reference points.
+    pub fn resolve_token(&self) -> Result<Option<String>, ConfigFileError> {
+        match &self.token {
+            None => Ok(None),
+            Some(TokenRef::Env { env }) => match std::env::var(env) {
+                Ok(value) if !value.is_empty() => Ok(Some(value)),
+                _ => Err(ConfigFileError::MissingEnv {
+                    agent: self.name.clone(),
+                    var: env.clone(),
+                }),
+            },
+            Some(TokenRef::Keyring { keyring }) => {
+                let (service, user) = split_keyring_ref(keyring).unwrap_or_default();
+                let fail = |message: String| ConfigFileError::Keyring {
+                    agent: self.name.clone(),
+                    service: service.to_owned(),
+                    user: user.to_owned(),
+                    message,
+                };
+                read_keyring(service, user).map(Some).map_err(fail)
+            }
+            Some(TokenRef::Inline(_)) => unreachable!("rejected by parse"),
+        }
+    }
+}
+
+pub(super) fn split_keyring_ref(reference: &str) -> Option<(&str, &str)> {
+    let (service, user) = reference.split_once('/')?;
+    (!service.is_empty() && !user.is_empty()).then_some((service, user))
+}
+
+/// Reads a keyring entry on a thread of its own, given up after [`CALL_TIMEOUT`]: the keyring
+/// crate's Linux backend blocks on a tokio runtime of its own, which panics when called from
+/// inside `baton`'s runtime, and a locked or missing Secret Service can keep a call waiting.
+fn read_keyring(service: &str, user: &str) -> Result<String, String> {
+    let (service, user) = (service.to_owned(), user.to_owned());
+    let (tx, rx) = std::sync::mpsc::sync_channel(1);
+    std::thread::Builder::new()
+        .name("baton-keyring".into())
+        .spawn(move || {
+            let read = keyring::Entry::new(&service, &user).and_then(|entry| entry.get_password());
+            let _ = tx.send(read.map_err(|err| err.to_string()));
+        })
+        .map_err(|err| format!("cannot start a thread: {err}"))?;
+    match rx.recv_timeout(CALL_TIMEOUT) {
+        Ok(read) => read,
+        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => Err(format!(
+            "the OS keyring did not answer within {}",
+            human_duration_ms(u64::try_from(CALL_TIMEOUT.as_millis()).unwrap_or(u64::MAX))
+        )),
+        Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+            Err("the keyring call failed unexpectedly".into())
+        }
+    }
+}

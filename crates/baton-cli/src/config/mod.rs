@@ -1,0 +1,83 @@
+//! `baton.toml`: the agents `baton watch` polls. Secrets are only ever references (an environment
+//! variable or a keyring entry), never written inline.
+//!
+//! ```toml
+//! [[agents]]
+//! name = "Researcher"
+//! url = "http://127.0.0.1:7700"
+//! poll_interval_ms = 2000          # optional, default 2000
+//! timeout_ms = 1500                # optional, default 1500, must be below the interval
+//! token = { env = "RESEARCHER_TOKEN" }            # optional
+//! # token = { keyring = "my-service/researcher" } # service/user in the OS keyring
+//! # What the agent says it will do (optional; checked by `baton check`):
+//! declares = { triggers = ["slack://billing"], reads = ["crm://contacts/**"], writes = [], outputs = [] }
+//!
+//! [[rules]]                        # ownership rules (`baton watch` ignores them)
+//! kind = "data"                    # trigger | data | output | exception
+//! pattern = "crm://contacts/*#status"
+//! owner = "Researcher"
+//! readers = ["Writer"]             # data only
+//! # sla_seconds = 3600             # exception only (default 24 h)
+//! note = "status is the researcher's call"
+//! ```
+//!
+//! The format is described in `docs/rules.md`.
+
+use serde::Deserialize;
+
+mod agents;
+mod load;
+mod rules;
+#[cfg(test)]
+mod tests;
+
+pub use agents::AgentEntry;
+pub use load::{line_column, load, parse, read};
+pub use rules::{parse_manifest, validate_rules};
+
+use rules::RuleEntry;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigFileError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("{path}: {message}")]
+    Parse { path: String, message: String },
+    #[error("{path}: line {line}, column {column}: {what}: {message}")]
+    Rule {
+        path: String,
+        line: usize,
+        column: usize,
+        /// `rule 3 (data)`, `agent "Writer" writes[0]`.
+        what: String,
+        message: String,
+    },
+    #[error("{path}: agent \"{agent}\": {message}")]
+    Agent {
+        path: String,
+        agent: String,
+        message: String,
+    },
+    #[error("agent \"{agent}\": environment variable {var} is not set")]
+    MissingEnv { agent: String, var: String },
+    #[error("agent \"{agent}\": keyring entry {service}/{user}: {message}")]
+    Keyring {
+        agent: String,
+        service: String,
+        user: String,
+        message: String,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigFile {
+    #[serde(default)]
+    pub agents: Vec<AgentEntry>,
+    /// Ownership rules; `baton watch` ignores them, `baton check` lints them.
+    #[serde(default)]
+    pub rules: Vec<RuleEntry>,
+}
