@@ -90,7 +90,7 @@ pub fn render(agents: &[ExportAgent], rules: &[Rule]) -> String {
         let _ = writeln!(out, "url = {}", quote(&agent.url));
         let _ = writeln!(out, "poll_interval_ms = {}", agent.poll_interval_ms);
         let _ = writeln!(out, "timeout_ms = {}", agent.timeout_ms);
-        if let Some(d) = &agent.declares {
+        if let Some(d) = agent.declares.as_ref().map(|m| &m.declares) {
             let _ = writeln!(
                 out,
                 "declares = {{ triggers = {}, reads = {}, writes = {}, outputs = {} }}",
@@ -122,7 +122,7 @@ pub fn render(agents: &[ExportAgent], rules: &[Rule]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use baton_core::rules::RuleKind;
+    use baton_core::rules::{Declares, RuleKind};
 
     fn rule(kind: RuleKind, pattern: &str, owner: &str) -> Rule {
         Rule {
@@ -214,13 +214,15 @@ mod tests {
     fn an_empty_store_exports_only_the_header_and_declares_keep_their_lists() {
         assert_eq!(render(&[], &[]), HEADER);
         let mut a = agent("A");
-        a.declares = Some(AgentManifest {
-            agent: "A".into(),
-            triggers: vec!["slack://a".into()],
-            reads: vec![],
-            writes: vec!["crm://x/*#y".into(), "crm://z".into()],
-            outputs: vec![],
-        });
+        a.declares = Some(
+            Declares {
+                triggers: vec!["slack://a".into()],
+                reads: vec![],
+                writes: vec!["crm://x/*#y".into(), "crm://z".into()],
+                outputs: vec![],
+            }
+            .to_manifest("A"),
+        );
         let text = render(&[a], &[]);
         assert!(text.ends_with(
             "timeout_ms = 1500\ndeclares = { triggers = [\"slack://a\"], reads = [], writes = [\"crm://x/*#y\", \"crm://z\"], outputs = [] }\n"

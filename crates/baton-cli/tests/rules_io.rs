@@ -188,7 +188,7 @@ fn import_then_export_round_trips_byte_for_byte_and_audits_each_rule() {
         .manifest(writer.id, ManifestSource::User)
         .unwrap()
         .expect("the declaration is stored as the user's");
-    assert_eq!(declared.manifest.outputs, ["file:///drafts/**"]);
+    assert_eq!(declared.manifest.declares.outputs, ["file:///drafts/**"]);
     drop(store);
 
     let first = sandbox.export();

@@ -11,7 +11,7 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use baton_core::rules::{lint, predeploy_check, AgentManifest, Rule, RuleKind};
+use baton_core::rules::{lint, predeploy_check, AgentManifest, Declares, Rule, RuleKind};
 
 const AGENTS: usize = 50;
 const RULES: usize = 500;
@@ -131,13 +131,13 @@ fn manifest(rng: &mut Rng, i: usize) -> AgentManifest {
             .map(|j| pattern(rng, kind, i * 7 + j).0)
             .collect::<Vec<_>>()
     };
-    AgentManifest {
-        agent: agent(i),
+    Declares {
         triggers: list(RuleKind::Trigger, 2),
         reads: list(RuleKind::Data, 4),
         writes: list(RuleKind::Data, 4),
         outputs: list(RuleKind::Output, 2),
     }
+    .to_manifest(agent(i))
 }
 
 /// Runs `f` `runs` times; returns (best, mean).
@@ -186,7 +186,7 @@ fn main() {
         "{AGENTS} agents, {RULES} rules ({}); {} overlaps between rules; the new agent's manifest has {} declarations and {} conflicts",
         per_kind.join(", "),
         overlaps.len(),
-        new.triggers.len() + new.reads.len() + new.writes.len() + new.outputs.len(),
+        new.declares.lists().iter().map(|(_, l)| l.len()).sum::<usize>(),
         conflicts.len()
     );
 

@@ -10,9 +10,10 @@ use serde_json::Value;
 use ts_rs::TS;
 
 use crate::error::ProtocolError;
-use crate::rules::manifest::AgentManifest;
 use crate::rules::pattern::ResourcePattern;
 use crate::task::TaskState;
+
+pub use crate::rules::manifest::Declares;
 
 /// The protocol name every status document must carry.
 pub const PROTOCOL: &str = "baton/1";
@@ -56,47 +57,6 @@ pub struct AgentInfo {
     /// the agent's manifest for the pre-deploy overlap check and the ownership map.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub declares: Option<Declares>,
-}
-
-/// An agent's own declaration (`agent.declares`): resource patterns in the rules pattern
-/// language (`docs/rules.md`, [`ResourcePattern`]).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Declares {
-    /// What it acts on (competes under rule kind `trigger`).
-    #[serde(default)]
-    pub triggers: Vec<String>,
-    /// What it reads (never a conflict on its own).
-    #[serde(default)]
-    pub reads: Vec<String>,
-    /// What it writes (competes under rule kind `data`).
-    #[serde(default)]
-    pub writes: Vec<String>,
-    /// Where it writes its results (competes under rule kind `output`).
-    #[serde(default)]
-    pub outputs: Vec<String>,
-}
-
-impl Declares {
-    /// The four lists with their names, in the order `triggers`, `reads`, `writes`, `outputs`.
-    pub fn lists(&self) -> [(&'static str, &[String]); 4] {
-        [
-            ("triggers", &self.triggers),
-            ("reads", &self.reads),
-            ("writes", &self.writes),
-            ("outputs", &self.outputs),
-        ]
-    }
-
-    /// The declaration as a manifest for the agent named `agent` in Baton.
-    pub fn to_manifest(&self, agent: impl Into<String>) -> AgentManifest {
-        AgentManifest {
-            agent: agent.into(),
-            triggers: self.triggers.clone(),
-            reads: self.reads.clone(),
-            writes: self.writes.clone(),
-            outputs: self.outputs.clone(),
-        }
-    }
 }
 
 /// The agent's own overall state.

@@ -51,16 +51,7 @@ pub struct StoredManifest {
     pub updated_at: DateTime<Utc>,
 }
 
-/// The four lists of a manifest (what is stored as JSON, without the agent's name).
-fn lists_of(manifest: &AgentManifest) -> Declares {
-    Declares {
-        triggers: manifest.triggers.clone(),
-        reads: manifest.reads.clone(),
-        writes: manifest.writes.clone(),
-        outputs: manifest.outputs.clone(),
-    }
-}
-
+/// The four lists of a manifest, stored as JSON without the agent's name.
 fn encode(declares: &Declares) -> String {
     serde_json::to_string(declares).expect("lists of strings always serialise")
 }
@@ -121,13 +112,7 @@ impl Store {
         manifest: &AgentManifest,
     ) -> Result<()> {
         self.require_agent(agent_id)?;
-        upsert(
-            &self.conn,
-            agent_id,
-            source,
-            &lists_of(manifest),
-            Utc::now(),
-        )
+        upsert(&self.conn, agent_id, source, &manifest.declares, Utc::now())
     }
 
     /// Forgets one manifest. Returns whether there was one.
@@ -193,10 +178,7 @@ fn decode((agent_id, source, name, declares, updated_at): RawRow) -> Result<Stor
             .ok_or_else(|| corrupt("manifest source", &source))?,
         manifest: AgentManifest {
             agent: name,
-            triggers: declares.triggers,
-            reads: declares.reads,
-            writes: declares.writes,
-            outputs: declares.outputs,
+            declares,
         },
         updated_at: parse_ts(&updated_at)?,
     })

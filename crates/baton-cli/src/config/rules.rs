@@ -69,13 +69,13 @@ impl Declares {
                 .map(|p| p.get_ref().clone())
                 .collect()
         };
-        AgentManifest {
-            agent: agent.to_owned(),
+        baton_core::rules::Declares {
             triggers: plain(ManifestList::Triggers),
             reads: plain(ManifestList::Reads),
             writes: plain(ManifestList::Writes),
             outputs: plain(ManifestList::Outputs),
         }
+        .to_manifest(agent)
     }
 }
 

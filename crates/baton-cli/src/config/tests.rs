@@ -60,7 +60,10 @@ fn rules_and_declarations_parse_and_agents_stay_the_same() {
         .as_ref()
         .unwrap()
         .manifest("Researcher");
-    assert_eq!(manifest.writes, vec!["crm://contacts/*#status".to_owned()]);
+    assert_eq!(
+        manifest.declares.writes,
+        vec!["crm://contacts/*#status".to_owned()]
+    );
     assert_eq!(line_column(text, file.rules[0].pattern.span().start).0, 9);
 }
 

@@ -195,7 +195,7 @@ fn agent_declares_is_parsed() {
     assert_eq!(declares.outputs, ["file:///research/**"]);
     let manifest = declares.to_manifest("Researcher 1");
     assert_eq!(manifest.agent, "Researcher 1");
-    assert_eq!(manifest.writes, declares.writes);
+    assert_eq!(manifest.declares.writes, declares.writes);
     assert!(crate::rules::manifest::validate_manifest(&manifest).is_ok());
     let again = parse_status(serde_json::to_vec(&doc).unwrap().as_slice()).unwrap();
     assert_eq!(doc, again);

@@ -8,23 +8,34 @@ use super::lint::same_owner;
 use super::pattern::{PatternError, ResourcePattern};
 use super::{Rule, RuleKind};
 
-/// What an agent declares, as resource patterns (see [`ResourcePattern`]).
+/// What an agent declares it triggers on, reads, writes and outputs to: resource patterns in
+/// the rules pattern language (`docs/rules.md`, [`ResourcePattern`]). It is both the agent's own
+/// declaration in its status document (`agent.declares`) and the body of an [`AgentManifest`].
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
-pub struct AgentManifest {
-    /// The agent's name in Baton.
-    pub agent: String,
-    /// What it acts on (kind `trigger`).
+pub struct Declares {
+    /// What it acts on (competes under rule kind `trigger`).
     #[serde(default)]
     pub triggers: Vec<String>,
     /// What it reads (never a conflict on its own).
     #[serde(default)]
     pub reads: Vec<String>,
-    /// What it writes (kind `data`).
+    /// What it writes (competes under rule kind `data`).
     #[serde(default)]
     pub writes: Vec<String>,
-    /// Where it writes its results (kind `output`).
+    /// Where it writes its results (competes under rule kind `output`).
     #[serde(default)]
     pub outputs: Vec<String>,
+}
+
+/// What an agent declares, as resource patterns (see [`ResourcePattern`]), under the agent's
+/// name in Baton. Serialised flat: `agent` next to the four lists of [`Declares`].
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct AgentManifest {
+    /// The agent's name in Baton.
+    pub agent: String,
+    /// The four lists.
+    #[serde(flatten)]
+    pub declares: Declares,
 }
 
 /// Which list of a manifest a pattern came from.
@@ -65,7 +76,7 @@ impl ManifestList {
     }
 }
 
-impl AgentManifest {
+impl Declares {
     /// The patterns of one list.
     pub fn list(&self, list: ManifestList) -> &[String] {
         match list {
@@ -73,6 +84,19 @@ impl AgentManifest {
             ManifestList::Reads => &self.reads,
             ManifestList::Writes => &self.writes,
             ManifestList::Outputs => &self.outputs,
+        }
+    }
+
+    /// The four lists with their names, in the order `triggers`, `reads`, `writes`, `outputs`.
+    pub fn lists(&self) -> [(&'static str, &[String]); 4] {
+        ManifestList::ALL.map(|list| (list.as_str(), self.list(list)))
+    }
+
+    /// The declaration as a manifest for the agent named `agent` in Baton.
+    pub fn to_manifest(&self, agent: impl Into<String>) -> AgentManifest {
+        AgentManifest {
+            agent: agent.into(),
+            declares: self.clone(),
         }
     }
 
@@ -107,7 +131,7 @@ pub fn validate_manifest(manifest: &AgentManifest) -> Result<(), ManifestError> 
         return Err(ManifestError::EmptyAgent);
     }
     for list in ManifestList::ALL {
-        for (index, pattern) in manifest.list(list).iter().enumerate() {
+        for (index, pattern) in manifest.declares.list(list).iter().enumerate() {
             ResourcePattern::parse(pattern).map_err(|error| ManifestError::Pattern {
                 list: list.as_str(),
                 index,
@@ -163,7 +187,7 @@ pub fn predeploy_check(
         .iter()
         .filter(|other| !same_owner(&other.agent, &new.agent))
         .flat_map(|other| {
-            other.claims().filter_map(move |(kind, pattern)| {
+            other.declares.claims().filter_map(move |(kind, pattern)| {
                 ResourcePattern::parse(pattern)
                     .ok()
                     .map(|parsed| (other, kind, pattern, parsed))
@@ -171,7 +195,7 @@ pub fn predeploy_check(
         })
         .collect();
     let mut conflicts = Vec::new();
-    for (kind, pattern) in new.claims() {
+    for (kind, pattern) in new.declares.claims() {
         let Ok(mine) = ResourcePattern::parse(pattern) else {
             continue;
         };
@@ -271,13 +295,13 @@ mod tests {
         outputs: &[&str],
     ) -> AgentManifest {
         let own = |l: &[&str]| l.iter().map(|s| s.to_string()).collect();
-        AgentManifest {
-            agent: agent.into(),
+        Declares {
             triggers: own(triggers),
             reads: own(reads),
             writes: own(writes),
             outputs: own(outputs),
         }
+        .to_manifest(agent)
     }
 
     #[test]

@@ -86,7 +86,7 @@ pub mod pattern;
 
 pub use lint::{check, lint, validate_rule, InvalidRule, Overlap, RuleError};
 pub use manifest::{
-    predeploy_check, validate_manifest, AgentManifest, ConflictSide, ManifestError, ManifestList,
-    PredeployConflict,
+    predeploy_check, validate_manifest, AgentManifest, ConflictSide, Declares, ManifestError,
+    ManifestList, PredeployConflict,
 };
 pub use pattern::{PatternError, ResourcePattern};

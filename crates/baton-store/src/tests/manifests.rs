@@ -5,13 +5,13 @@ use super::support::*;
 use crate::{ManifestSource, StoreError};
 
 fn manifest(writes: &[&str]) -> AgentManifest {
-    AgentManifest {
-        agent: "ignored".into(),
+    Declares {
         triggers: vec!["mail://inbox".into()],
         reads: vec!["crm://contacts/*".into()],
         writes: writes.iter().map(|w| w.to_string()).collect(),
         outputs: vec![],
     }
+    .to_manifest("ignored")
 }
 
 #[test]
@@ -55,7 +55,7 @@ fn one_manifest_per_agent_and_source_the_latest_wins() {
     let all = store.manifests().unwrap();
     let keys: Vec<(i64, ManifestSource, Vec<String>)> = all
         .into_iter()
-        .map(|m| (m.agent_id, m.source, m.manifest.writes))
+        .map(|m| (m.agent_id, m.source, m.manifest.declares.writes))
         .collect();
     assert_eq!(
         keys,
@@ -168,7 +168,7 @@ fn a_changed_declaration_replaces_the_stored_one() {
         .unwrap();
     assert!(s.manifest_changed);
     let stored = store.manifest(id, ManifestSource::Agent).unwrap().unwrap();
-    assert_eq!(stored.manifest.writes, ["file:///b/**"]);
+    assert_eq!(stored.manifest.declares.writes, ["file:///b/**"]);
     assert_eq!(stored.updated_at, t(9));
 
     // Order matters: it is what the agent said, kept as given.
@@ -225,7 +225,7 @@ fn agent_declares_never_touch_the_users_manifest() {
         .unwrap();
     assert!(s.manifest_changed);
     let user = store.manifest(id, ManifestSource::User).unwrap().unwrap();
-    assert_eq!(user.manifest.writes, typed.writes);
+    assert_eq!(user.manifest.declares.writes, typed.declares.writes);
     assert_eq!(rows(&store, "manifests"), 2);
 }
 
@@ -240,7 +240,7 @@ fn a_failed_ingest_keeps_no_declared_manifest() {
         .ingest(id, &declaring(Some(declares(&["file:///b/**"])), "1"), t(9))
         .unwrap_err();
     let stored = store.manifest(id, ManifestSource::Agent).unwrap().unwrap();
-    assert_eq!(stored.manifest.writes, ["file:///a/**"]);
+    assert_eq!(stored.manifest.declares.writes, ["file:///a/**"]);
     assert_eq!(stored.updated_at, t(5));
 }
 
