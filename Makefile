@@ -4,7 +4,7 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-.PHONY: help setup setup-test ui run dev test test-rust test-ui lint bindings icons bench
+.PHONY: help setup setup-test ui run dev test bindings icons bench
 
 help:
 	@echo "make run     install prerequisites, build and open Baton"
