@@ -15,7 +15,7 @@ impl Xvfb {
         let xvfb =
             crate::find_program("Xvfb").ok_or("Xvfb is not installed (make test installs it)")?;
         for number in 90..140 {
-            if Path::new(&format!("/tmp/.X{number}-lock")).exists() {
+            if display_in_use(number) {
                 continue;
             }
             let child = Command::new(&xvfb)
@@ -46,10 +46,60 @@ impl Xvfb {
     }
 }
 
+impl Xvfb {
+    /// Saves a PNG of the whole display with ImageMagick's `import` (an X-level capture).
+    /// WebKitWebDriver's own screenshot sometimes never answers on a page that is not
+    /// repainting, so the tests capture the display instead.
+    pub fn screenshot(&self, path: &Path) -> Result<(), String> {
+        let status = Command::new("import")
+            .args(["-display", &self.display, "-window", "root"])
+            .arg(path)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .map_err(|e| format!("cannot run import (package imagemagick): {e}"))?;
+        if status.success() {
+            Ok(())
+        } else {
+            Err(format!("import failed for {}: {status}", path.display()))
+        }
+    }
+}
+
+/// A display is in use when its lock file names a running process. A lock left by a server
+/// that died (or was killed) is stale: Xvfb replaces it when started on that number.
+fn display_in_use(number: u32) -> bool {
+    match std::fs::read_to_string(format!("/tmp/.X{number}-lock")) {
+        Err(_) => false,
+        Ok(text) => match text.trim().parse::<u32>() {
+            Ok(pid) => Path::new(&format!("/proc/{pid}")).exists(),
+            Err(_) => true,
+        },
+    }
+}
+
+/// Asks a child to stop with SIGTERM (so it cleans up after itself), then kills it if it has
+/// not stopped within `grace`.
+fn terminate(child: &mut Child, grace: Duration) {
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .stderr(Stdio::null())
+        .status();
+    let deadline = Instant::now() + grace;
+    while Instant::now() < deadline {
+        if let Ok(Some(_)) = child.try_wait() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
 impl Drop for Xvfb {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        // SIGTERM lets Xvfb remove its lock file and socket.
+        terminate(&mut self.child, Duration::from_secs(3));
     }
 }
 
@@ -103,17 +153,6 @@ impl TauriDriver {
 impl Drop for TauriDriver {
     fn drop(&mut self) {
         // SIGTERM lets tauri-driver stop WebKitWebDriver; SIGKILL would orphan it.
-        let _ = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status();
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        terminate(&mut self.child, Duration::from_secs(5));
     }
 }

@@ -4,7 +4,6 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use base64::Engine as _;
 use serde_json::{json, Value};
 
 /// Keys of an element reference in JSON: the legacy one, and the W3C one.
@@ -228,26 +227,6 @@ impl Session {
         )
         .await
         .map(drop)
-    }
-
-    /// Saves a PNG screenshot of the window.
-    ///
-    /// WebKitWebDriver takes the screenshot on the page's next rendering update, which never
-    /// comes while the page is static under Xvfb; so first nudge a 1-pixel overlay to need a paint.
-    pub async fn screenshot(&self, path: &Path) -> Result<()> {
-        self.execute(
-            "let el = document.getElementById('wd-repaint');\
-             if (!el) { el = document.createElement('div'); el.id = 'wd-repaint'; document.body.appendChild(el); }\
-             el.style.cssText = 'position:fixed;left:0;top:0;width:1px;height:1px;pointer-events:none;background:#000;opacity:'\
-               + (el.style.opacity === '0.01' ? '0.02' : '0.01');",
-            vec![],
-        )
-        .await?;
-        let data = self.call(reqwest::Method::GET, "/screenshot", None).await?;
-        let bytes = base64::engine::general_purpose::STANDARD
-            .decode(data.as_str().unwrap_or_default())
-            .map_err(|e| format!("screenshot: {e}"))?;
-        std::fs::write(path, bytes).map_err(|e| format!("screenshot {}: {e}", path.display()))
     }
 
     /// Ends the session (and with it the app). Always call before stopping the driver.

@@ -56,7 +56,7 @@ async fn card_columns(session: &Session) -> HashMap<String, String> {
 struct RunningApp {
     session: Option<Session>,
     _driver: TauriDriver,
-    _xvfb: Xvfb,
+    xvfb: Xvfb,
     _data: tempfile::TempDir,
 }
 
@@ -90,7 +90,7 @@ impl RunningApp {
         RunningApp {
             session: Some(session),
             _driver: driver,
-            _xvfb: xvfb,
+            xvfb,
             _data: data,
         }
     }
@@ -99,12 +99,16 @@ impl RunningApp {
         self.session.as_ref().expect("session open")
     }
 
+    /// Saves a screenshot of the display to target/e2e-screenshots/NAME.png.
+    fn screenshot(&self, name: &str) -> Result<(), String> {
+        self.xvfb
+            .screenshot(&screenshot_dir().join(format!("{name}.png")))
+    }
+
     /// Saves a screenshot and what the page holds, to explain a failure.
     async fn capture_failure(&self, name: &str) -> String {
         let session = self.session();
-        let _ = session
-            .screenshot(&screenshot_dir().join(format!("failure-{name}.png")))
-            .await;
+        let _ = self.screenshot(&format!("failure-{name}"));
         let page = session
             .execute(
                 "return document.location.href + ' :: ' + document.body.innerText.slice(0, 500);",
@@ -124,12 +128,12 @@ impl RunningApp {
         }
         let RunningApp {
             _driver,
-            _xvfb,
+            xvfb,
             _data,
             ..
         } = self;
         drop(_driver);
-        drop(_xvfb);
+        drop(xvfb);
         _data
     }
 }
@@ -151,7 +155,7 @@ async fn added_agent_tasks_appear_and_move_on_the_board() {
     .await
     .expect("simulated agent");
     let app = RunningApp::launch().await;
-    let mut result = drive(app.session(), &fleet).await;
+    let mut result = drive(&app, &fleet).await;
     if let Err(err) = &result {
         result = Err(format!("{err}; {}", app.capture_failure("add-agent").await));
     }
@@ -167,7 +171,7 @@ async fn added_agent_tasks_appear_and_move_on_the_board() {
 async fn start_demo_fleet_fills_the_board() {
     let _one_app_at_a_time = ONE_APP.lock().await;
     let app = RunningApp::launch().await;
-    let mut result = demo_fleet_fills_the_board(app.session()).await;
+    let mut result = demo_fleet_fills_the_board(&app).await;
     if let Err(err) = &result {
         result = Err(format!("{err}; {}", app.capture_failure("demo").await));
     }
@@ -219,12 +223,12 @@ async fn demo_fleet_resumes(session: &Session) -> Result<(), String> {
     Ok(())
 }
 
-async fn demo_fleet_fills_the_board(session: &Session) -> Result<(), String> {
+async fn demo_fleet_fills_the_board(app: &RunningApp) -> Result<(), String> {
+    let session = app.session();
     let start = session
         .wait_for("[data-testid=start-demo]", Duration::from_secs(20))
         .await?;
-    // No screenshot here: WebKitWebDriver's screenshot of the page as first shown never
-    // returns under Xvfb (seen every time; later screenshots work).
+    app.screenshot("first-run")?;
     let clicked = Instant::now();
     session.click(&start).await?;
     session
@@ -250,14 +254,12 @@ async fn demo_fleet_fills_the_board(session: &Session) -> Result<(), String> {
             "expected cards from most of the 5 demo agents, got {agents:?}"
         ));
     }
-    session
-        .screenshot(&screenshot_dir().join("demo-board.png"))
-        .await?;
+    app.screenshot("demo-board")?;
     Ok(())
 }
 
-async fn drive(session: &Session, fleet: &SimFleet) -> Result<(), String> {
-    let shots = screenshot_dir();
+async fn drive(app: &RunningApp, fleet: &SimFleet) -> Result<(), String> {
+    let session = app.session();
     let long = Duration::from_secs(20);
     let agent_url = fleet.agents()[0].base_url.clone();
     const HEALTH: &str =
@@ -289,13 +291,13 @@ async fn drive(session: &Session, fleet: &SimFleet) -> Result<(), String> {
     if !report.contains("researcher-1") {
         return Err(format!("the test report names the agent: {report:?}"));
     }
-    session.screenshot(&shots.join("agent-form.png")).await?;
+    app.screenshot("agent-form")?;
     let save = session.wait_for("[data-testid=agent-save]", long).await?;
     session.click(&save).await?;
 
     // The agent's row turns "up" once the first poll lands.
     session.wait_for_text(HEALTH, "up", long).await?;
-    session.screenshot(&shots.join("agents.png")).await?;
+    app.screenshot("agents")?;
 
     // Board: cards appear, then at least one moves to another column.
     let board = session.wait_for("[data-testid=nav-board]", long).await?;
@@ -322,12 +324,12 @@ async fn drive(session: &Session, fleet: &SimFleet) -> Result<(), String> {
         }
     };
     eprintln!("cards moved: {moved:?}");
-    session.screenshot(&shots.join("board.png")).await?;
+    app.screenshot("board")?;
 
     // The detail drawer opens on a card and lists its events.
     session.click_first("[data-testid=task-card]", long).await?;
     session.wait_for("[data-testid=task-drawer]", long).await?;
-    session.screenshot(&shots.join("board-drawer.png")).await?;
+    app.screenshot("board-drawer")?;
 
     // Health is live: stop the agent and its row says why; start it and it is up again.
     session.keys("\u{E00C}").await?; // Escape closes the drawer
@@ -337,7 +339,7 @@ async fn drive(session: &Session, fleet: &SimFleet) -> Result<(), String> {
     session
         .wait_for_text(HEALTH, "connection refused", long)
         .await?;
-    session.screenshot(&shots.join("agents-down.png")).await?;
+    app.screenshot("agents-down")?;
     fleet
         .restart_agent(0)
         .await
