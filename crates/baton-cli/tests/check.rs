@@ -1,40 +1,20 @@
 //! `baton check`, the real binary: clean files exit 0, overlaps and manifest conflicts exit 1 with
 //! the example resource in the report, malformed TOML and bad patterns exit 2 with line and column.
 
+mod common;
+
 use std::path::Path;
-use std::process::Command;
 
+use common::Run;
 use tempfile::TempDir;
-
-struct Run {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    fn all(&self) -> String {
-        format!("--- stdout\n{}--- stderr\n{}", self.stdout, self.stderr)
-    }
-}
 
 fn check(dir: &Path, files: &[(&str, &str)], args: &[&str]) -> Run {
     for (name, text) in files {
         std::fs::write(dir.join(name), text).expect("write file");
     }
-    let out = Command::new(env!("CARGO_BIN_EXE_baton"))
-        .current_dir(dir)
-        .arg("check")
-        .args(args)
-        .env_remove("BATON_DATA_DIR")
-        .env_remove("BATON_LOG")
-        .output()
-        .expect("run baton");
-    Run {
-        code: out.status.code(),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    let mut cmd = common::baton_command();
+    cmd.current_dir(dir).arg("check").args(args);
+    common::run(cmd)
 }
 
 fn checked(text: &str) -> Run {

@@ -6,9 +6,10 @@
 //! * config files: inline tokens, malformed TOML, bad agents, env and keyring token references;
 //! * a second `watch` updates an agent by name instead of adding it twice.
 
+mod common;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
-use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
@@ -17,78 +18,9 @@ use baton_core::agent::{AgentDraft, Reachability};
 use baton_core::protocol::parse_status;
 use baton_core::views::AgentRow;
 use baton_sim::{SimConfig, SimFleet};
-use tempfile::TempDir;
-
-/// Longest any one `baton` run may take before the test gives up on it.
-const RUN_LIMIT: Duration = Duration::from_secs(60);
-
-/// What one finished run of `baton` left behind.
-#[derive(Debug)]
-struct Run {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    /// Both streams, for assertion messages and for "never printed" checks.
-    fn all(&self) -> String {
-        format!("--- stdout\n{}--- stderr\n{}", self.stdout, self.stderr)
-    }
-
-    fn expect_code(&self, code: i32) -> &Run {
-        assert_eq!(self.code, Some(code), "exit code\n{}", self.all());
-        self
-    }
-}
-
-/// A test's own directory: `data/` for the store, config files next to it.
-struct Sandbox {
-    dir: TempDir,
-}
+use common::{run, Run, Sandbox};
 
 impl Sandbox {
-    fn new() -> Sandbox {
-        Sandbox {
-            dir: tempfile::tempdir().expect("temp dir"),
-        }
-    }
-
-    fn data_dir(&self) -> PathBuf {
-        self.dir.path().join("data")
-    }
-
-    fn db_path(&self) -> PathBuf {
-        self.data_dir().join("baton.sqlite3")
-    }
-
-    fn write(&self, name: &str, text: &str) -> PathBuf {
-        let path = self.dir.path().join(name);
-        std::fs::write(&path, text).expect("write config");
-        path
-    }
-
-    /// `baton --data-dir <data> <args>`, with nothing inherited that could point elsewhere.
-    fn baton(&self, args: &[&str]) -> Command {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_baton"));
-        cmd.arg("--data-dir")
-            .arg(self.data_dir())
-            .args(args)
-            .env_remove("BATON_DATA_DIR")
-            .env_remove("BATON_LOG")
-            // No Secret Service can answer: keyring behaviour is the same on every machine.
-            .env(
-                "DBUS_SESSION_BUS_ADDRESS",
-                "unix:path=/nonexistent/baton-test-bus",
-            )
-            .stdin(Stdio::null());
-        cmd
-    }
-
-    fn run(&self, args: &[&str]) -> Run {
-        run(self.baton(args))
-    }
-
     /// `baton status --json`, parsed.
     fn rows(&self) -> Vec<AgentRow> {
         let run = self.run(&["status", "--json"]);
@@ -100,49 +32,6 @@ impl Sandbox {
             )
         })
     }
-}
-
-/// Reads a pipe to its end on a thread of its own (so a full pipe never blocks the child).
-fn drain(pipe: impl Read + Send + 'static) -> std::thread::JoinHandle<String> {
-    std::thread::spawn(move || {
-        let mut text = String::new();
-        let _ = BufReader::new(pipe).read_to_string(&mut text);
-        text
-    })
-}
-
-/// Runs the command to its end, killing it (and failing) if it takes longer than [`RUN_LIMIT`].
-fn run(mut cmd: Command) -> Run {
-    let mut child = cmd
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start baton");
-    let stdout = drain(child.stdout.take().expect("stdout"));
-    let stderr = drain(child.stderr.take().expect("stderr"));
-    let deadline = Instant::now() + RUN_LIMIT;
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("wait for baton") {
-            break Some(status);
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            break None;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    let run = Run {
-        code: status.and_then(|s| s.code()),
-        stdout: stdout.join().unwrap_or_default(),
-        stderr: stderr.join().unwrap_or_default(),
-    };
-    assert!(
-        status.is_some(),
-        "baton ran longer than {RUN_LIMIT:?}\n{}",
-        run.all()
-    );
-    run
 }
 
 /// Runs `baton` off the async runtime, so a fleet served by the runtime keeps answering.

@@ -5,87 +5,16 @@
 //! * a malformed file or a bad pattern exits 2 with line and column and changes nothing;
 //! * overlaps are warnings, agents are never deleted, tokens are never exported.
 
-use std::path::PathBuf;
-use std::process::{Command, Stdio};
+mod common;
 
 use baton_core::rules::RuleKind;
 use baton_store::{DecisionEntry, DecisionFilter, ManifestSource, Store};
-use tempfile::TempDir;
 
-struct Run {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    fn all(&self) -> String {
-        format!("--- stdout\n{}--- stderr\n{}", self.stdout, self.stderr)
-    }
-
-    fn expect_code(&self, code: i32) -> &Run {
-        assert_eq!(self.code, Some(code), "exit code\n{}", self.all());
-        self
-    }
-}
-
-struct Sandbox {
-    dir: TempDir,
-}
+use common::Sandbox;
 
 impl Sandbox {
-    fn new() -> Sandbox {
-        Sandbox {
-            dir: tempfile::tempdir().expect("temp dir"),
-        }
-    }
-
-    fn data_dir(&self) -> PathBuf {
-        self.dir.path().join("data")
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-
-    fn write(&self, name: &str, text: &str) -> PathBuf {
-        let path = self.path(name);
-        std::fs::write(&path, text).expect("write file");
-        path
-    }
-
-    /// `baton --data-dir <data> <args>` with `USER` set to `user` (or unset).
-    fn run_as(&self, user: Option<&str>, args: &[&str]) -> Run {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_baton"));
-        cmd.current_dir(self.dir.path())
-            .arg("--data-dir")
-            .arg(self.data_dir())
-            .args(args)
-            .env_remove("BATON_DATA_DIR")
-            .env_remove("BATON_LOG")
-            .env_remove("USER")
-            .env(
-                "DBUS_SESSION_BUS_ADDRESS",
-                "unix:path=/nonexistent/baton-test-bus",
-            )
-            .stdin(Stdio::null());
-        if let Some(user) = user {
-            cmd.env("USER", user);
-        }
-        let out = cmd.output().expect("run baton");
-        Run {
-            code: out.status.code(),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        }
-    }
-
-    fn run(&self, args: &[&str]) -> Run {
-        self.run_as(Some("tester"), args)
-    }
-
     fn store(&self) -> Store {
-        Store::open(&self.data_dir().join("baton.sqlite3")).expect("open store")
+        Store::open(&self.db_path()).expect("open store")
     }
 
     fn rule_entries(&self) -> Vec<DecisionEntry> {
