@@ -3,9 +3,9 @@
 //!
 //! * agents by name (case-insensitively, then byte order), keys `name`, `url`,
 //!   `poll_interval_ms`, `timeout_ms`, then `declares` when the user typed a manifest in;
-//! * rules by kind (`trigger`, `data`, `output`, `exception`), pattern, owner (then readers, SLA
-//!   and note), keys `kind`, `pattern`, `owner`, `readers`, `sla_seconds`, `note`, the last three
-//!   only when set.
+//! * rules by kind (`trigger`, `data`, `output`, `exception`), pattern, owner (then readers,
+//!   sequence, SLA and note), keys `kind`, `pattern`, `owner`, `readers`, `sequence`,
+//!   `sla_seconds`, `note`, the last four only when set.
 //!
 //! Tokens are never written, not even a reference: one comment line says so.
 
@@ -46,6 +46,7 @@ fn rule_order(a: &Rule, b: &Rule) -> Ordering {
         .then_with(|| a.pattern.cmp(&b.pattern))
         .then_with(|| a.owner.cmp(&b.owner))
         .then_with(|| a.readers.cmp(&b.readers))
+        .then_with(|| a.sequence.cmp(&b.sequence))
         .then_with(|| a.sla_seconds.cmp(&b.sla_seconds))
         .then_with(|| a.note.cmp(&b.note))
 }
@@ -109,6 +110,9 @@ pub fn render(agents: &[ExportAgent], rules: &[Rule]) -> String {
         if !rule.readers.is_empty() {
             let _ = writeln!(out, "readers = {}", list(&rule.readers));
         }
+        if !rule.sequence.is_empty() {
+            let _ = writeln!(out, "sequence = {}", list(&rule.sequence));
+        }
         if let Some(sla) = rule.sla_seconds {
             let _ = writeln!(out, "sla_seconds = {sla}");
         }
@@ -125,14 +129,7 @@ mod tests {
     use baton_core::rules::{Declares, RuleKind};
 
     fn rule(kind: RuleKind, pattern: &str, owner: &str) -> Rule {
-        Rule {
-            kind,
-            pattern: pattern.into(),
-            owner: owner.into(),
-            readers: Vec::new(),
-            sla_seconds: None,
-            note: None,
-        }
+        Rule::new(kind, pattern, owner)
     }
 
     fn agent(name: &str) -> ExportAgent {

@@ -114,12 +114,9 @@ fn rules(rng: &mut Rng) -> Vec<Rule> {
                 Vec::new()
             };
             Rule {
-                kind,
-                pattern,
-                owner,
                 readers,
                 sla_seconds: (kind == RuleKind::Exception).then_some(3600),
-                note: None,
+                ..Rule::new(kind, pattern, owner)
             }
         })
         .collect()

@@ -9,6 +9,7 @@
 
 pub mod agent;
 pub mod backoff;
+pub mod decisions;
 pub mod error;
 pub mod protocol;
 pub mod rules;

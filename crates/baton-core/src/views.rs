@@ -100,6 +100,9 @@ pub enum ChangeEvent {
     Health { agent_id: i64, health: AgentHealth },
     /// Agents were added, edited or removed.
     AgentsChanged,
+    /// What an agent declares about itself changed (its status document's `agent.declares`):
+    /// the ownership map and its conflicts may have changed.
+    DeclarationsChanged { agent_id: i64 },
 }
 
 /// The error shape every desktop command returns.

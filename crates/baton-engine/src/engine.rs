@@ -320,7 +320,7 @@ impl Engine {
         tracing::info!(pollers = count, "engine shut down");
     }
 
-    fn shared(&self) -> &Arc<Shared> {
+    pub(crate) fn shared(&self) -> &Arc<Shared> {
         &self.inner.shared
     }
 

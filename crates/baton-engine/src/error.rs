@@ -1,6 +1,7 @@
 //! The engine's one error type, for the commands it offers (add, update, remove, poll now…).
 //! A failed *poll* is not an error of the engine: it is recorded on the agent's health.
 
+use baton_core::rules::{ManifestError, ResolveError, RuleError};
 use baton_core::views::ErrorPayload;
 use baton_core::ConfigError;
 use baton_store::StoreError;
@@ -24,6 +25,15 @@ pub enum EngineError {
     /// `poll_once` reached the agent but the poll failed; the reason is also on its health.
     #[error("poll failed: {0}")]
     PollFailed(String),
+    /// A rule was refused before anything was stored.
+    #[error("invalid rule: {0}")]
+    InvalidRule(#[from] RuleError),
+    /// A declaration was refused before anything was stored.
+    #[error("invalid declaration: {0}")]
+    InvalidDeclaration(#[from] ManifestError),
+    /// A conflict's resolution does not fit the conflict (or the rules moved on).
+    #[error("{0}")]
+    Resolve(#[from] ResolveError),
     /// The engine was shut down.
     #[error("the engine is shut down")]
     ShutDown,
@@ -42,6 +52,10 @@ impl EngineError {
             EngineError::Store(err) => err.code(),
             EngineError::Secret(err) => err.code(),
             EngineError::PollFailed(_) => "poll_failed",
+            EngineError::InvalidRule(_) => "invalid_rule",
+            EngineError::InvalidDeclaration(_) => "invalid_declaration",
+            EngineError::Resolve(ResolveError::Stale) => "stale",
+            EngineError::Resolve(_) => "invalid_resolution",
             EngineError::ShutDown => "shut_down",
             EngineError::Internal(_) => "internal",
         }
@@ -52,6 +66,8 @@ impl EngineError {
         match self {
             EngineError::InvalidConfig(err) => Some(err.field()),
             EngineError::Store(err) => err.field(),
+            EngineError::InvalidRule(err) => Some(err.field()),
+            EngineError::InvalidDeclaration(err) => Some(err.field()),
             _ => None,
         }
     }

@@ -18,6 +18,7 @@ mod config;
 pub mod engine;
 pub mod error;
 pub mod fetch;
+pub mod ownership;
 mod poller;
 pub mod secrets;
 

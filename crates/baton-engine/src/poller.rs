@@ -201,6 +201,11 @@ pub(crate) async fn poll(
             ),
         }
         if let Some(summary) = summary {
+            if summary.manifest_changed {
+                shared
+                    .bus
+                    .publish(ChangeEvent::DeclarationsChanged { agent_id: id });
+            }
             if !summary.changed_tasks.is_empty() || summary.new_events > 0 || summary.new_usage > 0
             {
                 shared.bus.publish(ChangeEvent::Ingested {

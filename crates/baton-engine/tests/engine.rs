@@ -160,3 +160,39 @@ async fn first_poll_waits_for_the_agents_start_offset() {
     );
     engine.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_changed_declaration_is_published_once() {
+    let with_declares = |writes: &str| {
+        let mut doc: serde_json::Value = serde_json::from_slice(&doc("fx", &[], 0)).unwrap();
+        doc["agent"]["declares"] = serde_json::json!({ "writes": [writes] });
+        serde_json::to_vec(&doc).unwrap()
+    };
+    let fixture = Fixture::start(Mode::Body(with_declares("crm://contacts/*#status"))).await;
+    let (engine, _) = engine_and_tokens(test_config());
+    let mut rx = engine.subscribe();
+    let agent = engine
+        .add_agent(draft("fx", &fixture.base_url, 250, 200), None)
+        .await
+        .unwrap();
+    let declared = |e: &ChangeEvent| match e {
+        ChangeEvent::DeclarationsChanged { agent_id } => Some(*agent_id),
+        _ => None,
+    };
+    assert_eq!(
+        next_event(&mut rx, Duration::from_secs(5), declared).await,
+        agent.id
+    );
+    // Unchanged on the next polls: no event until the declaration changes.
+    let count = fixture.hit_count();
+    assert!(eventually(Duration::from_secs(3), || fixture.hit_count() >= count + 2).await);
+    while let Ok(event) = rx.try_recv() {
+        assert!(declared(&event).is_none(), "published again: {event:?}");
+    }
+    fixture.set(Mode::Body(with_declares("crm://contacts/*#owner")));
+    assert_eq!(
+        next_event(&mut rx, Duration::from_secs(5), declared).await,
+        agent.id
+    );
+    engine.shutdown().await;
+}

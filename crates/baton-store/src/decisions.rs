@@ -16,9 +16,9 @@
 
 use std::io::Write;
 
+pub use baton_core::decisions::{ChainCheck, DecisionEntry, LogTime};
 use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension, Row, Transaction, TransactionBehavior};
-use serde::{Serialize, Serializer};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
@@ -30,34 +30,6 @@ use crate::Store;
 pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
 const COLS: &str = "seq, at, who, action, subject, reason, escalation_id, detail, prev_hash, hash";
-
-/// One entry of the decision log.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct DecisionEntry {
-    pub seq: i64,
-    #[serde(serialize_with = "serialize_ts")]
-    pub at: DateTime<Utc>,
-    /// The person (or `rule:<id>` for an automatic decision).
-    pub who: String,
-    /// `approve`, `reject`, `rule.add`, `rule.update`, `rule.remove`, …
-    pub action: String,
-    /// What was decided about, e.g. `escalation:7` or `rule:3`.
-    pub subject: String,
-    pub reason: Option<String>,
-    pub escalation_id: Option<i64>,
-    /// What changed, e.g. `{"before": …, "after": …}` for a rule.
-    pub detail: Option<Value>,
-    pub prev_hash: String,
-    pub hash: String,
-}
-
-/// `at` as stored, so the exported text is exactly what was hashed.
-fn serialize_ts<S: Serializer>(
-    at: &DateTime<Utc>,
-    serializer: S,
-) -> std::result::Result<S::Ok, S::Error> {
-    serializer.serialize_str(&ts(*at))
-}
 
 /// A decision to append; the log gives it its `seq` and hashes.
 #[derive(Debug, Clone, PartialEq)]
@@ -117,17 +89,6 @@ pub struct DecisionFilter {
     pub who: Option<String>,
     /// At most this many: the newest ones.
     pub limit: Option<usize>,
-}
-
-/// The outcome of [`Store::verify_decisions`].
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "status", rename_all = "snake_case")]
-pub enum ChainCheck {
-    /// Every entry fits the chain.
-    Ok { entries: u64 },
-    /// `seq` is the first entry that does not fit (or, for missing entries at the end, the
-    /// first missing one).
-    Broken { seq: i64, reason: String },
 }
 
 /// An entry's columns as stored, before any parsing: what the hash is computed over.
@@ -190,7 +151,7 @@ impl StoredEntry {
             .map_err(|err| StoreError::Corrupt(format!("bad decision detail: {err}")))?;
         Ok(DecisionEntry {
             seq: self.seq,
-            at: parse_ts(&self.at)?,
+            at: LogTime(parse_ts(&self.at)?),
             who: self.who,
             action: self.action,
             subject: self.subject,

@@ -36,6 +36,11 @@ pub enum StoreError {
         field: &'static str,
         message: String,
     },
+    #[error("no agent named \"{0}\"")]
+    AgentNameNotFound(String),
+    /// A change was prepared against rules that have changed since.
+    #[error("{0}")]
+    Stale(String),
     /// Writing an export failed.
     #[error("cannot write the export: {0}")]
     Io(#[from] std::io::Error),
@@ -47,7 +52,10 @@ impl StoreError {
         match self {
             StoreError::Sqlite(_) | StoreError::Migration(_) => "store",
             StoreError::InvalidConfig(_) => "invalid_config",
-            StoreError::AgentNotFound(_) | StoreError::RuleNotFound(_) => "not_found",
+            StoreError::AgentNotFound(_)
+            | StoreError::RuleNotFound(_)
+            | StoreError::AgentNameNotFound(_) => "not_found",
+            StoreError::Stale(_) => "stale",
             StoreError::DuplicateAgentName(_) => "duplicate_name",
             StoreError::DataDir(_) => "data_dir",
             StoreError::Corrupt(_) => "corrupt",

@@ -25,6 +25,7 @@ pub mod events;
 pub mod ingest;
 pub mod manifests;
 mod migrations;
+pub mod ownership;
 pub mod paths;
 pub mod rules;
 pub mod tasks;

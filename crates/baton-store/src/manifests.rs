@@ -8,38 +8,14 @@
 
 use baton_core::protocol::Declares;
 use baton_core::rules::manifest::AgentManifest;
+pub use baton_core::rules::manifest::ManifestSource;
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::codec::{corrupt, parse_ts, ts};
 use crate::error::{Result, StoreError};
 use crate::Store;
-
-/// Who declared a manifest.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ManifestSource {
-    /// The agent, in its status document.
-    Agent,
-    /// The user, in Baton.
-    User,
-}
-
-impl ManifestSource {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ManifestSource::Agent => "agent",
-            ManifestSource::User => "user",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<ManifestSource> {
-        [ManifestSource::Agent, ManifestSource::User]
-            .into_iter()
-            .find(|source| source.as_str() == text)
-    }
-}
 
 /// A manifest as stored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -56,12 +32,12 @@ fn encode(declares: &Declares) -> String {
     serde_json::to_string(declares).expect("lists of strings always serialise")
 }
 
-fn decode_lists(declares: &str) -> Result<Declares> {
+pub(crate) fn decode_lists(declares: &str) -> Result<Declares> {
     serde_json::from_str(declares)
         .map_err(|err| StoreError::Corrupt(format!("bad manifest {declares:?}: {err}")))
 }
 
-fn upsert(
+pub(crate) fn upsert(
     conn: &Connection,
     agent_id: i64,
     source: ManifestSource,

@@ -6,6 +6,7 @@ use rusqlite_migration::{Migrations, M};
 const MIGRATION_SLICE: &[M<'static>] = &[
     M::up(include_str!("../migrations/0001_initial.sql")).foreign_key_check(),
     M::up(include_str!("../migrations/0002_rules_audit_manifests.sql")).foreign_key_check(),
+    M::up(include_str!("../migrations/0003_rule_sequence.sql")),
 ];
 
 /// Every migration, oldest first. Append only: never edit one that has shipped.
@@ -83,7 +84,7 @@ mod tests {
     }
 
     #[test]
-    fn version_one_with_data_migrates_to_version_two_keeping_it() {
+    fn version_one_with_data_migrates_to_the_latest_keeping_it() {
         let mut conn = rusqlite::Connection::open_in_memory().unwrap();
         conn.pragma_update(None, "foreign_keys", true).unwrap();
         MIGRATIONS.to_version(&mut conn, 1).unwrap();
@@ -107,7 +108,7 @@ mod tests {
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .unwrap();
         assert_eq!(version, LATEST_VERSION);
-        assert_eq!(LATEST_VERSION, 2);
+        assert_eq!(LATEST_VERSION, 3);
         let count = |sql: &str| -> i64 { conn.query_row(sql, [], |r| r.get(0)).unwrap() };
         assert_eq!(
             count("SELECT count(*) FROM agents WHERE name = 'Researcher'"),
@@ -137,6 +138,11 @@ mod tests {
         .unwrap();
         conn.execute("DELETE FROM agents WHERE id = 1", []).unwrap();
         assert_eq!(count("SELECT count(*) FROM manifests"), 0);
+        // Rules from before 0003 have an empty sequence, and it checks its JSON too.
+        assert_eq!(count("SELECT count(*) FROM rules WHERE sequence = '[]'"), 1);
+        assert!(conn
+            .execute("UPDATE rules SET sequence = 'nope'", [])
+            .is_err());
         // Still append-only after the migration.
         assert!(conn.execute("DELETE FROM decisions", []).is_err());
     }

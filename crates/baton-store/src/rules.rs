@@ -18,7 +18,8 @@ use crate::decisions::{append_decision_in, NewDecision};
 use crate::error::{Result, StoreError};
 use crate::Store;
 
-const COLS: &str = "id, kind, pattern, owner, readers, sla_seconds, note, created_at, updated_at";
+const COLS: &str =
+    "id, kind, pattern, owner, readers, sla_seconds, note, created_at, updated_at, sequence";
 
 /// Kinds in `RuleKind` order, then pattern, owner and id: the order of `baton.toml`.
 const ORDER: &str = "ORDER BY CASE kind WHEN 'trigger' THEN 0 WHEN 'data' THEN 1 \
@@ -43,7 +44,7 @@ fn invalid(field: &'static str, message: &str) -> StoreError {
 }
 
 /// The minimal shape the store needs (see the module docs: pattern syntax is checked upstream).
-fn validate(rule: &Rule) -> Result<()> {
+pub(crate) fn validate(rule: &Rule) -> Result<()> {
     if rule.pattern.trim().is_empty() {
         return Err(invalid("pattern", "the pattern must not be empty"));
     }
@@ -52,6 +53,12 @@ fn validate(rule: &Rule) -> Result<()> {
     }
     if rule.readers.iter().any(|reader| reader.trim().is_empty()) {
         return Err(invalid("readers", "a reader must not be empty"));
+    }
+    if rule.sequence.iter().any(|agent| agent.trim().is_empty()) {
+        return Err(invalid(
+            "sequence",
+            "an agent in the sequence must not be empty",
+        ));
     }
     if let Some(sla) = rule.sla_seconds {
         if sla == 0 || i64::try_from(sla).is_err() {
@@ -73,6 +80,7 @@ fn read_rule(row: &Row<'_>) -> Result<StoredRule> {
             pattern: row.get(2)?,
             owner: row.get(3)?,
             readers: parse_json_list(&row.get::<_, String>(4)?)?,
+            sequence: parse_json_list(&row.get::<_, String>(9)?)?,
             sla_seconds: row
                 .get::<_, Option<i64>>(5)?
                 .map(|sla| from_sql_int(sla, "sla_seconds"))
@@ -84,13 +92,13 @@ fn read_rule(row: &Row<'_>) -> Result<StoredRule> {
     })
 }
 
-fn rule_in(conn: &Connection, id: i64) -> Result<StoredRule> {
+pub(crate) fn rule_in(conn: &Connection, id: i64) -> Result<StoredRule> {
     let mut stmt = conn.prepare_cached(&format!("SELECT {COLS} FROM rules WHERE id = ?1"))?;
     let found = stmt.query_row([id], |row| Ok(read_rule(row))).optional()?;
     found.ok_or(StoreError::RuleNotFound(id))?
 }
 
-fn rules_in(conn: &Connection) -> Result<Vec<StoredRule>> {
+pub(crate) fn rules_in(conn: &Connection) -> Result<Vec<StoredRule>> {
     let mut stmt = conn.prepare(&format!("SELECT {COLS} FROM rules {ORDER}"))?;
     let mut rows = stmt.query([])?;
     let mut rules = Vec::new();
@@ -105,11 +113,11 @@ fn sla(rule: &Rule) -> Option<i64> {
     rule.sla_seconds.and_then(|sla| i64::try_from(sla).ok())
 }
 
-fn insert_in(tx: &Transaction<'_>, rule: &Rule, now: DateTime<Utc>) -> Result<i64> {
+pub(crate) fn insert_in(tx: &Transaction<'_>, rule: &Rule, now: DateTime<Utc>) -> Result<i64> {
     tx.execute(
         "INSERT INTO rules (kind, pattern, owner, readers, sla_seconds, note, created_at,
-                            updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
+                            updated_at, sequence)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8)",
         params![
             rule.kind.as_str(),
             rule.pattern,
@@ -118,15 +126,21 @@ fn insert_in(tx: &Transaction<'_>, rule: &Rule, now: DateTime<Utc>) -> Result<i6
             sla(rule),
             rule.note,
             ts(now),
+            json_list(&rule.sequence),
         ],
     )?;
     Ok(tx.last_insert_rowid())
 }
 
-fn update_in(tx: &Transaction<'_>, id: i64, rule: &Rule, now: DateTime<Utc>) -> Result<()> {
+pub(crate) fn update_in(
+    tx: &Transaction<'_>,
+    id: i64,
+    rule: &Rule,
+    now: DateTime<Utc>,
+) -> Result<()> {
     tx.execute(
         "UPDATE rules SET kind = ?2, pattern = ?3, owner = ?4, readers = ?5, sla_seconds = ?6,
-                          note = ?7, updated_at = ?8
+                          note = ?7, updated_at = ?8, sequence = ?9
          WHERE id = ?1",
         params![
             id,
@@ -137,13 +151,14 @@ fn update_in(tx: &Transaction<'_>, id: i64, rule: &Rule, now: DateTime<Utc>) -> 
             sla(rule),
             rule.note,
             ts(now),
+            json_list(&rule.sequence),
         ],
     )?;
     Ok(())
 }
 
 /// The audit entry of one change, in the change's transaction.
-fn audit_in(
+pub(crate) fn audit_in(
     tx: &Transaction<'_>,
     who: &str,
     action: &str,
@@ -158,7 +173,7 @@ fn audit_in(
     Ok(())
 }
 
-fn check_who(who: &str) -> Result<()> {
+pub(crate) fn check_who(who: &str) -> Result<()> {
     if who.trim().is_empty() {
         return Err(invalid("who", "who made the change must be named"));
     }

@@ -53,11 +53,13 @@ pub fn findings(
         |index: usize| config::line_column(text, parsed.rules[index].pattern.span().start).0;
     let describe_rule = |index: usize| {
         let rule = &rules[index];
-        let readers = if rule.readers.is_empty() {
-            String::new()
-        } else {
-            format!(" (readers: {})", rule.readers.join(", "))
-        };
+        let mut readers = String::new();
+        if !rule.readers.is_empty() {
+            readers.push_str(&format!(" (readers: {})", rule.readers.join(", ")));
+        }
+        if !rule.sequence.is_empty() {
+            readers.push_str(&format!(" (then: {})", rule.sequence.join(", ")));
+        }
         format!(
             "rule {index} at line {}: {} {} → {}{readers}",
             rule_line(index),

@@ -140,6 +140,9 @@ pub async fn watch(
                         }
                     }
                 }
+                Ok(ChangeEvent::DeclarationsChanged { agent_id }) => {
+                    println!("agent {agent_id}: its declaration changed; run `baton check` on an export");
+                }
                 Ok(ChangeEvent::AgentsChanged) => {}
                 Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
                 Err(tokio::sync::broadcast::error::RecvError::Closed) => break,

@@ -20,6 +20,8 @@ pub struct RuleEntry {
     #[serde(default)]
     pub readers: Vec<String>,
     #[serde(default)]
+    pub sequence: Vec<String>,
+    #[serde(default)]
     pub sla_seconds: Option<u64>,
     #[serde(default)]
     pub note: Option<String>,
@@ -32,6 +34,7 @@ impl RuleEntry {
             pattern: self.pattern.get_ref().clone(),
             owner: self.owner.clone(),
             readers: self.readers.clone(),
+            sequence: self.sequence.clone(),
             sla_seconds: self.sla_seconds,
             note: self.note.clone(),
         }

@@ -39,6 +39,23 @@ pub enum RuleError {
     ReadersOnNonData(&'static str),
     #[error("only exception rules have an SLA (this is a {0} rule)")]
     SlaOnNonException(&'static str),
+    #[error("an agent name in the sequence is empty")]
+    EmptySequenceAgent,
+    #[error("exception rules name a person, not a sequence of agents")]
+    SequenceOnException,
+}
+
+impl RuleError {
+    /// The rule field the error is about (`pattern`, `owner`, `readers`, `sequence`, `sla_seconds`).
+    pub fn field(&self) -> &'static str {
+        match self {
+            RuleError::Pattern(_) => "pattern",
+            RuleError::EmptyOwner => "owner",
+            RuleError::EmptyReader | RuleError::ReadersOnNonData(_) => "readers",
+            RuleError::SlaOnNonException(_) => "sla_seconds",
+            RuleError::EmptySequenceAgent | RuleError::SequenceOnException => "sequence",
+        }
+    }
 }
 
 /// A rule that failed [`validate_rule`], with its index.
@@ -63,6 +80,12 @@ pub fn validate_rule(rule: &Rule) -> Result<ResourcePattern, RuleError> {
     }
     if rule.sla_seconds.is_some() && rule.kind != RuleKind::Exception {
         return Err(RuleError::SlaOnNonException(rule.kind.as_str()));
+    }
+    if !rule.sequence.is_empty() && rule.kind == RuleKind::Exception {
+        return Err(RuleError::SequenceOnException);
+    }
+    if rule.sequence.iter().any(|a| a.trim().is_empty()) {
+        return Err(RuleError::EmptySequenceAgent);
     }
     Ok(pattern)
 }
@@ -135,14 +158,7 @@ mod tests {
     use super::*;
 
     fn rule(kind: RuleKind, pattern: &str, owner: &str) -> Rule {
-        Rule {
-            kind,
-            pattern: pattern.into(),
-            owner: owner.into(),
-            readers: Vec::new(),
-            sla_seconds: None,
-            note: None,
-        }
+        Rule::new(kind, pattern, owner)
     }
 
     #[test]

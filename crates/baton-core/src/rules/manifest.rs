@@ -38,6 +38,31 @@ pub struct AgentManifest {
     pub declares: Declares,
 }
 
+/// Who declared a manifest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum ManifestSource {
+    /// The agent, in its status document.
+    Agent,
+    /// The user, in Baton.
+    User,
+}
+
+impl ManifestSource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ManifestSource::Agent => "agent",
+            ManifestSource::User => "user",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<ManifestSource> {
+        [ManifestSource::Agent, ManifestSource::User]
+            .into_iter()
+            .find(|source| source.as_str() == text)
+    }
+}
+
 /// Which list of a manifest a pattern came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
@@ -125,6 +150,17 @@ pub enum ManifestError {
     },
 }
 
+impl ManifestError {
+    /// The field the error is about: `agent`, or the list (`triggers`, `reads`, `writes`,
+    /// `outputs`).
+    pub fn field(&self) -> &'static str {
+        match self {
+            ManifestError::EmptyAgent => "agent",
+            ManifestError::Pattern { list, .. } => list,
+        }
+    }
+}
+
 /// Checks the agent name and every pattern of a manifest.
 pub fn validate_manifest(manifest: &AgentManifest) -> Result<(), ManifestError> {
     if manifest.agent.trim().is_empty() {
@@ -144,7 +180,7 @@ pub fn validate_manifest(manifest: &AgentManifest) -> Result<(), ManifestError> 
 }
 
 /// The other side of a pre-deploy conflict.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(tag = "side", rename_all = "snake_case")]
 pub enum ConflictSide {
     /// An existing rule owned by someone else (index into the rules given).
@@ -169,11 +205,13 @@ pub struct PredeployConflict {
     pub message: String,
 }
 
-/// Every trigger / write / output of `new` that overlaps (a) a rule of the matching kind owned by
-/// someone else (for `data`, being listed as a reader does not allow writing), or (b) another
-/// agent's declaration of the same kind. Reads never conflict. Manifests with the same agent name
-/// as `new` (its previous declaration) are ignored. Patterns that do not parse are skipped: run
-/// [`validate_manifest`] and [`super::lint::check`] first to report them.
+/// Every trigger / write / output of `new` that overlaps (a) a rule of the matching kind that does
+/// not allow `new` (it is neither the owner nor in the rule's sequence; for `data`, being listed
+/// as a reader does not allow writing), or (b) another agent's declaration of the same kind where
+/// no rule of that kind covers the shared example resource (where one does, the rule decides and
+/// whoever it does not allow gets a conflict of kind (a)). Reads never conflict. Manifests with
+/// the same agent name as `new` (its previous declaration) are ignored. Patterns that do not parse
+/// are skipped: run [`validate_manifest`] and [`super::lint::check`] first to report them.
 pub fn predeploy_check(
     new: &AgentManifest,
     rules: &[Rule],
@@ -200,7 +238,7 @@ pub fn predeploy_check(
             continue;
         };
         for (index, rule) in rules.iter().enumerate() {
-            if rule.kind != kind || same_owner(&rule.owner, &new.agent) {
+            if rule.kind != kind || rule.allows(&new.agent) {
                 continue;
             }
             let Some(theirs) = &rule_patterns[index] else {
@@ -240,7 +278,13 @@ pub fn predeploy_check(
             if *other_kind != kind {
                 continue;
             }
-            if let Some(example) = mine.example_overlap(theirs) {
+            let Some(example) = mine.example_overlap(theirs) else {
+                continue;
+            };
+            let decided = rules.iter().zip(&rule_patterns).any(|(rule, parsed)| {
+                rule.kind == kind && parsed.as_ref().is_some_and(|p| p.matches(&example))
+            });
+            if !decided {
                 let message = format!(
                     "{} and {} both declare {} {example} ({pattern} and {other_pattern})",
                     new.agent,
@@ -273,152 +317,4 @@ fn verb(kind: RuleKind) -> &'static str {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn rule(kind: RuleKind, pattern: &str, owner: &str, readers: &[&str]) -> Rule {
-        Rule {
-            kind,
-            pattern: pattern.into(),
-            owner: owner.into(),
-            readers: readers.iter().map(|r| r.to_string()).collect(),
-            sla_seconds: None,
-            note: None,
-        }
-    }
-
-    fn manifest(
-        agent: &str,
-        triggers: &[&str],
-        reads: &[&str],
-        writes: &[&str],
-        outputs: &[&str],
-    ) -> AgentManifest {
-        let own = |l: &[&str]| l.iter().map(|s| s.to_string()).collect();
-        Declares {
-            triggers: own(triggers),
-            reads: own(reads),
-            writes: own(writes),
-            outputs: own(outputs),
-        }
-        .to_manifest(agent)
-    }
-
-    #[test]
-    fn declarations_against_rules_owned_by_others_conflict() {
-        let rules = vec![
-            rule(RuleKind::Trigger, "slack://billing", "Triage", &[]),
-            rule(
-                RuleKind::Data,
-                "crm://contacts/*#status",
-                "Researcher",
-                &["Writer"],
-            ),
-            rule(RuleKind::Output, "file:///drafts/**", "writer", &[]),
-            rule(RuleKind::Data, "crm://deals/**", "Writer", &[]),
-        ];
-        let new = manifest(
-            "Writer",
-            &["slack://billing"],
-            &["crm://contacts/**"],
-            &["crm://contacts/42#*", "crm://deals/7"],
-            &["file:///drafts/a.md"],
-        );
-        let conflicts = predeploy_check(&new, &rules, &[]);
-        assert_eq!(conflicts.len(), 2, "{conflicts:#?}");
-        assert_eq!(conflicts[0].kind, RuleKind::Trigger);
-        assert_eq!(conflicts[0].example, "slack://billing");
-        assert_eq!(
-            conflicts[0].other,
-            ConflictSide::Rule {
-                index: 0,
-                pattern: "slack://billing".into(),
-                owner: "Triage".into()
-            }
-        );
-        assert_eq!(conflicts[1].kind, RuleKind::Data);
-        assert_eq!(conflicts[1].pattern, "crm://contacts/42#*");
-        assert_eq!(conflicts[1].example, "crm://contacts/42#status");
-        assert_eq!(
-            conflicts[1].message,
-            "Writer declares writes to crm://contacts/42#*, but data rule 1 (crm://contacts/*#status → Researcher) gives crm://contacts/42#status to Researcher (Writer may only read it)"
-        );
-    }
-
-    #[test]
-    fn reads_never_conflict() {
-        let rules = vec![rule(
-            RuleKind::Data,
-            "crm://contacts/*#status",
-            "Researcher",
-            &[],
-        )];
-        let new = manifest("Writer", &[], &["crm://contacts/**"], &[], &[]);
-        assert!(predeploy_check(&new, &rules, &[]).is_empty());
-    }
-
-    #[test]
-    fn declarations_against_other_agents_conflict() {
-        let others = vec![
-            manifest(
-                "Researcher",
-                &["slack://billing"],
-                &[],
-                &["crm://contacts/*#status"],
-                &["file:///out/*.md"],
-            ),
-            manifest("Analyst", &[], &["crm://contacts/**"], &[], &[]),
-            // The new agent's own previous declaration is not a rival.
-            manifest("writer", &["slack://billing"], &[], &[], &[]),
-        ];
-        let new = manifest(
-            "Writer",
-            &["slack://billing"],
-            &["crm://contacts/**"],
-            &["crm://contacts/**"],
-            &["file:///out/report.md"],
-        );
-        let conflicts = predeploy_check(&new, &[], &others);
-        let summary: Vec<_> = conflicts
-            .iter()
-            .map(|c| (c.kind, c.example.as_str()))
-            .collect();
-        assert_eq!(
-            summary,
-            vec![
-                (RuleKind::Trigger, "slack://billing"),
-                (RuleKind::Data, "crm://contacts/x#status"),
-                (RuleKind::Output, "file:///out/report.md"),
-            ]
-        );
-        assert_eq!(
-            conflicts[0].message,
-            "Writer and Researcher both declare the trigger slack://billing (slack://billing and slack://billing)"
-        );
-        assert!(
-            matches!(&conflicts[1].other, ConflictSide::Agent { name, .. } if name == "Researcher")
-        );
-    }
-
-    #[test]
-    fn manifests_are_validated() {
-        assert_eq!(
-            validate_manifest(&manifest(" ", &[], &[], &[], &[])),
-            Err(ManifestError::EmptyAgent)
-        );
-        let err =
-            validate_manifest(&manifest("A", &[], &[], &["crm://a", "crm//b"], &[])).unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "writes[1] \"crm//b\": column 4: expected `scheme://` (no `://` found)"
-        );
-        assert!(validate_manifest(&manifest(
-            "A",
-            &["x://y"],
-            &["x://y/**"],
-            &[],
-            &["f:///a/b*"]
-        ))
-        .is_ok());
-    }
-}
+mod tests;

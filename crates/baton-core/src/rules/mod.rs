@@ -55,6 +55,10 @@ pub struct Rule {
     /// `data` only: agents that may read what the owner writes.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub readers: Vec<String>,
+    /// `trigger`, `data`, `output`: agents that may also act here after the owner, in this
+    /// order. An overlap accepted on purpose (e.g. a writer then an editor on one draft).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sequence: Vec<String>,
     /// `exception` only: how long the person has (default 24 h).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sla_seconds: Option<u64>,
@@ -63,6 +67,26 @@ pub struct Rule {
 }
 
 impl Rule {
+    /// A rule with no readers, sequence, SLA or note.
+    pub fn new(kind: RuleKind, pattern: impl Into<String>, owner: impl Into<String>) -> Rule {
+        Rule {
+            kind,
+            pattern: pattern.into(),
+            owner: owner.into(),
+            readers: Vec::new(),
+            sequence: Vec::new(),
+            sla_seconds: None,
+            note: None,
+        }
+    }
+
+    /// Whether `agent` may act on what this rule covers: the owner, or an agent in its sequence.
+    /// (Readers of a `data` rule may read, not write.)
+    pub fn allows(&self, agent: &str) -> bool {
+        lint::same_owner(&self.owner, agent)
+            || self.sequence.iter().any(|a| lint::same_owner(a, agent))
+    }
+
     /// The SLA that applies to an `exception` rule.
     pub fn effective_sla_seconds(&self) -> Option<u64> {
         (self.kind == RuleKind::Exception)
@@ -80,13 +104,21 @@ pub struct StoredRule {
     pub updated_at: chrono::DateTime<chrono::Utc>,
 }
 
+pub mod draft;
 pub mod lint;
 pub mod manifest;
+pub mod map;
 pub mod pattern;
+pub mod resolve;
 
+pub use draft::{check_draft, DraftCheck, DraftOverlap, RuleProblem};
 pub use lint::{check, lint, validate_rule, InvalidRule, Overlap, RuleError};
 pub use manifest::{
     predeploy_check, validate_manifest, AgentManifest, ConflictSide, Declares, ManifestError,
-    ManifestList, PredeployConflict,
+    ManifestList, ManifestSource, PredeployConflict,
 };
+pub use map::{map_conflicts, DeclaredClaim, MapAgent, MapConflict, OwnershipMap};
 pub use pattern::{PatternError, ResourcePattern};
+pub use resolve::{
+    plan_resolution, Dispute, Resolution, ResolutionPlan, ResolveError, Resolved, RuleChange,
+};

@@ -6,6 +6,7 @@ mod decisions;
 mod ingest;
 mod manifests;
 mod open;
+mod ownership;
 mod rules;
 mod scale;
 pub(crate) mod support;

@@ -5,14 +5,7 @@ use super::support::*;
 use crate::{ChainCheck, DecisionEntry, DecisionFilter, ReplaceSummary, Store, StoreError};
 
 fn rule(kind: RuleKind, pattern: &str, owner: &str) -> Rule {
-    Rule {
-        kind,
-        pattern: pattern.into(),
-        owner: owner.into(),
-        readers: vec![],
-        sla_seconds: None,
-        note: None,
-    }
+    Rule::new(kind, pattern, owner)
 }
 
 fn audit(store: &Store) -> Vec<DecisionEntry> {
@@ -55,11 +48,18 @@ fn add_rule_stores_it_and_audits_it() {
     let second = store.add_rule(&exception, "ann").unwrap();
     assert_eq!(second.rule.sla_seconds, Some(3600));
 
+    let mut output = rule(RuleKind::Output, "file:///drafts/**", "Writer");
+    output.sequence = vec!["Editor".into(), "Publisher".into()];
+    let third = store.add_rule(&output, "ann").unwrap();
+    assert_eq!(store.rule(third.id).unwrap().rule.sequence, output.sequence);
+    output.sequence = vec!["  ".into()];
+    assert!(store.add_rule(&output, "ann").is_err());
+
     let log = audit(&store);
-    assert_eq!(log.len(), 2);
+    assert_eq!(log.len(), 3);
     let subject = format!("rule:{}", stored.id);
     assert_eq!(summary_of(&log[0]), ("ann", "rule.add", subject.as_str()));
-    assert_eq!(log[0].at, stored.created_at);
+    assert_eq!(log[0].at.0, stored.created_at);
     let detail = log[0].detail.as_ref().unwrap();
     assert_eq!(detail["before"], Value::Null);
     assert_eq!(detail["after"], serde_json::to_value(&data).unwrap());

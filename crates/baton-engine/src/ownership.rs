@@ -1,0 +1,133 @@
+//! The ownership map's commands: read the map, edit rules and declarations, check a draft
+//! rule, run the pre-deploy check of an agent, and resolve a conflict. Each validates with
+//! baton-core first, then changes the store (audited there, in the change's transaction), and
+//! answers with the new map so the view and its lint stay in step.
+
+use crate::engine::Engine;
+use crate::error::EngineError;
+use baton_core::rules::map::manifests_of;
+use baton_core::rules::{
+    check_draft, plan_resolution, predeploy_check, validate_manifest, validate_rule, Declares,
+    Dispute, DraftCheck, OwnershipMap, PredeployConflict, Resolution, Resolved, Rule,
+};
+
+fn plain(map: &OwnershipMap) -> Vec<Rule> {
+    map.rules.iter().map(|stored| stored.rule.clone()).collect()
+}
+
+impl Engine {
+    /// Every agent with its declaration, every rule, and their conflicts.
+    pub async fn ownership_map(&self) -> Result<OwnershipMap, EngineError> {
+        self.shared()
+            .with_store(|store| store.ownership_map())
+            .await
+    }
+
+    /// Adds a rule (validated first) recorded as `who`'s change.
+    pub async fn add_rule(&self, rule: Rule, who: String) -> Result<OwnershipMap, EngineError> {
+        validate_rule(&rule)?;
+        self.shared()
+            .with_store(move |store| {
+                store.add_rule(&rule, &who)?;
+                store.ownership_map()
+            })
+            .await
+    }
+
+    pub async fn update_rule(
+        &self,
+        id: i64,
+        rule: Rule,
+        who: String,
+    ) -> Result<OwnershipMap, EngineError> {
+        validate_rule(&rule)?;
+        self.shared()
+            .with_store(move |store| {
+                store.update_rule(id, &rule, &who)?;
+                store.ownership_map()
+            })
+            .await
+    }
+
+    pub async fn remove_rule(&self, id: i64, who: String) -> Result<OwnershipMap, EngineError> {
+        self.shared()
+            .with_store(move |store| {
+                store.remove_rule(id, &who)?;
+                store.ownership_map()
+            })
+            .await
+    }
+
+    /// Checks a rule being edited against the stored ones (`editing`: its id, if stored).
+    pub async fn check_rule(
+        &self,
+        rule: Rule,
+        editing: Option<i64>,
+    ) -> Result<DraftCheck, EngineError> {
+        let stored = self.shared().with_store(|store| store.rules()).await?;
+        let skip = editing.and_then(|id| stored.iter().position(|r| r.id == id));
+        let others: Vec<Rule> = stored.into_iter().map(|r| r.rule).collect();
+        Ok(check_draft(&rule, &others, skip))
+    }
+
+    /// What the user declares for an agent (`None`: back to the agent's own declaration).
+    pub async fn set_declaration(
+        &self,
+        agent_id: i64,
+        declares: Option<Declares>,
+        who: String,
+    ) -> Result<OwnershipMap, EngineError> {
+        if let Some(declares) = &declares {
+            validate_manifest(&declares.to_manifest("agent"))?;
+        }
+        self.shared()
+            .with_store(move |store| {
+                store.set_declaration(agent_id, declares.as_ref(), &who)?;
+                store.ownership_map()
+            })
+            .await
+    }
+
+    /// The pre-deploy check of an agent named `agent` declaring `declares`, against the stored
+    /// rules and every other agent's declaration (its own stored one is ignored).
+    pub async fn predeploy_check(
+        &self,
+        agent: String,
+        declares: Declares,
+    ) -> Result<Vec<PredeployConflict>, EngineError> {
+        let manifest = declares.to_manifest(agent);
+        validate_manifest(&manifest)?;
+        let map = self.ownership_map().await?;
+        Ok(predeploy_check(
+            &manifest,
+            &plain(&map),
+            &manifests_of(&map.agents),
+        ))
+    }
+
+    /// Settles one conflict: plans it against the current map, then applies the plan in one
+    /// transaction (refused as stale if the rule it changes moved meanwhile).
+    pub async fn resolve_conflict(
+        &self,
+        dispute: Dispute,
+        resolution: Resolution,
+        who: String,
+    ) -> Result<Resolved, EngineError> {
+        let map = self.ownership_map().await?;
+        let plan = plan_resolution(
+            &dispute,
+            &resolution,
+            &plain(&map),
+            &manifests_of(&map.agents),
+        )?;
+        let summary = plan.summary.clone();
+        let map = self
+            .shared()
+            .with_store(move |store| {
+                store.apply_resolution(&plan, &map.rules, &who)?;
+                store.ownership_map()
+            })
+            .await?;
+        Ok(Resolved { summary, map })
+    }
+}
