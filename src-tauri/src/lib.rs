@@ -6,6 +6,7 @@ mod command_names;
 mod commands;
 mod demo;
 mod error;
+mod ownership;
 
 use std::sync::{Arc, Mutex};
 
@@ -63,6 +64,16 @@ pub fn run() {
             commands::task_events,
             commands::start_demo_fleet,
             commands::secrets_status,
+            ownership::ownership_map,
+            ownership::add_rule,
+            ownership::update_rule,
+            ownership::remove_rule,
+            ownership::check_rule,
+            ownership::set_declaration,
+            ownership::predeploy_check,
+            ownership::resolve_conflict,
+            ownership::decision_log,
+            ownership::verify_decisions,
         ])
         .build(tauri::generate_context!())
         .expect("Baton could not start its window");

@@ -1,6 +1,7 @@
 //! Helpers for Baton's end-to-end tests: a headless X display, tauri-driver, and a small W3C
 //! WebDriver client (enough to click, type, read and take screenshots of the real app).
 
+pub mod app;
 pub mod display;
 pub mod webdriver;
 

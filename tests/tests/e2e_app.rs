@@ -3,31 +3,11 @@
 //! move between columns. Saves screenshots of both views to target/e2e-screenshots/.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use baton_sim::{SimConfig, SimFleet};
-use baton_tests::display::{TauriDriver, Xvfb};
+use baton_tests::app::{RunningApp, ONE_APP};
 use baton_tests::webdriver::Session;
-use baton_tests::{screenshot_dir, target_dir, workspace_root};
-
-fn app_binary() -> PathBuf {
-    if let Some(path) = std::env::var_os("BATON_APP_BIN") {
-        return PathBuf::from(path);
-    }
-    let path = target_dir().join("debug/baton-app");
-    if !path.exists() {
-        // A plain `cargo test` does not build other packages' binaries: build the app once.
-        let status = Command::new(env!("CARGO"))
-            .args(["build", "-p", "baton-app"])
-            .current_dir(workspace_root())
-            .status()
-            .expect("run cargo build");
-        assert!(status.success(), "cargo build -p baton-app failed");
-    }
-    path
-}
 
 /// Task id → column, for every card on the board.
 async fn card_columns(session: &Session) -> HashMap<String, String> {
@@ -51,95 +31,6 @@ async fn card_columns(session: &Session) -> HashMap<String, String> {
         })
         .collect()
 }
-
-/// One app under its own display, driver and data dir; torn down in order when dropped.
-struct RunningApp {
-    session: Option<Session>,
-    _driver: TauriDriver,
-    xvfb: Xvfb,
-    _data: tempfile::TempDir,
-}
-
-impl RunningApp {
-    async fn launch() -> RunningApp {
-        RunningApp::launch_in(tempfile::tempdir().unwrap()).await
-    }
-
-    /// Launches the app on an existing data dir (to see what survives a restart).
-    async fn launch_in(data: tempfile::TempDir) -> RunningApp {
-        let app = app_binary();
-        assert!(
-            workspace_root().join("ui/dist/index.html").exists(),
-            "ui/dist is missing: run `npm --prefix ui run build` (make test does)"
-        );
-        let data_dir = data.path().to_str().unwrap().to_owned();
-        let xvfb = Xvfb::start().expect("Xvfb");
-        let driver = TauriDriver::start(&[
-            ("DISPLAY", xvfb.display.as_str()),
-            ("BATON_DATA_DIR", data_dir.as_str()),
-            // Keep window state and WebKit caches out of the user's home.
-            ("XDG_CONFIG_HOME", data_dir.as_str()),
-            ("XDG_DATA_HOME", data_dir.as_str()),
-            ("XDG_CACHE_HOME", data_dir.as_str()),
-            ("WEBKIT_DISABLE_DMABUF_RENDERER", "1"),
-        ])
-        .expect("tauri-driver");
-        let session = Session::start(&driver.url(), &app)
-            .await
-            .expect("WebDriver session");
-        RunningApp {
-            session: Some(session),
-            _driver: driver,
-            xvfb,
-            _data: data,
-        }
-    }
-
-    fn session(&self) -> &Session {
-        self.session.as_ref().expect("session open")
-    }
-
-    /// Saves a screenshot of the display to target/e2e-screenshots/NAME.png.
-    fn screenshot(&self, name: &str) -> Result<(), String> {
-        self.xvfb
-            .screenshot(&screenshot_dir().join(format!("{name}.png")))
-    }
-
-    /// Saves a screenshot and what the page holds, to explain a failure.
-    async fn capture_failure(&self, name: &str) -> String {
-        let session = self.session();
-        let _ = self.screenshot(&format!("failure-{name}"));
-        let page = session
-            .execute(
-                "return document.location.href + ' :: ' + document.body.innerText.slice(0, 500);",
-                vec![],
-            )
-            .await
-            .map(|v| v.to_string())
-            .unwrap_or_else(|e| e);
-        format!("page: {page}; screenshot target/e2e-screenshots/failure-{name}.png")
-    }
-
-    /// Ends the WebDriver session (which closes the app) before the driver stops; hands back
-    /// the data dir.
-    async fn close(mut self) -> tempfile::TempDir {
-        if let Some(session) = self.session.take() {
-            let _ = session.end().await;
-        }
-        let RunningApp {
-            _driver,
-            xvfb,
-            _data,
-            ..
-        } = self;
-        drop(_driver);
-        drop(xvfb);
-        _data
-    }
-}
-
-/// The tests of this file launch one app at a time.
-static ONE_APP: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 /// Add a simulated agent through the Agents view; its cards appear and move columns.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,13 +1,18 @@
-import { useCallback, useEffect, useState } from "react";
+import { lazy, Suspense, useCallback, useEffect, useState } from "react";
 
 import { AgentForm, type AgentFormMode } from "./components/AgentForm";
 import { AgentsView } from "./components/AgentsView";
 import { BoardView } from "./components/BoardView";
+import { DecisionLogView } from "./components/DecisionLogView";
 import { FirstRun } from "./components/FirstRun";
-import { Nav, type View } from "./components/Nav";
+import { Nav, VIEWS, type Badge, type View } from "./components/Nav";
 import { ClockProvider } from "./lib/clock";
 import { totalCards } from "./lib/board";
 import { useBatonData } from "./lib/useBatonData";
+import { useOwnership } from "./lib/useOwnership";
+
+// The map (and its graph library) loads when first opened.
+const OwnershipView = lazy(() => import("./components/OwnershipView").then((m) => ({ default: m.OwnershipView })));
 
 function isTyping(target: EventTarget | null): boolean {
   if (!(target instanceof HTMLElement)) return false;
@@ -18,16 +23,17 @@ function isTyping(target: EventTarget | null): boolean {
 export function App() {
   const data = useBatonData();
   const { agents, board, secrets, loadError, refreshAgents, refreshTasks, retry, subscribe } = data;
+  const ownership = useOwnership(subscribe);
   const [view, setView] = useState<View>("board");
   const [form, setForm] = useState<AgentFormMode | null>(null);
 
-  // Keyboard shortcuts: 1 = Board, 2 = Agents (not while typing or while a dialog is open).
+  // Keyboard shortcuts: 1–4 switch views (not while typing or while a dialog is open).
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       if (e.defaultPrevented || e.altKey || e.ctrlKey || e.metaKey || isTyping(e.target)) return;
       if (document.querySelector('[aria-modal="true"]')) return;
-      if (e.key === "1") setView("board");
-      else if (e.key === "2") setView("agents");
+      const target = VIEWS.find((v) => v.key === e.key);
+      if (target) setView(target.view);
     };
     window.addEventListener("keydown", onKey);
     return () => window.removeEventListener("keydown", onKey);
@@ -48,6 +54,16 @@ export function App() {
     void refreshTasks();
   }, [refreshAgents, refreshTasks]);
 
+  const conflicts = ownership.map?.conflicts.length ?? 0;
+  const badges: Partial<Record<View, Badge>> = {
+    board: { text: totalCards(board.columns).toLocaleString() },
+    agents: { text: agents ? String(agents.length) : "–" },
+    ownership:
+      conflicts > 0
+        ? { text: String(conflicts), alert: true, title: `${conflicts} ownership conflict${conflicts === 1 ? "" : "s"}` }
+        : { text: ownership.map ? String(ownership.map.rules.length) : "–", title: "rules" },
+  };
+
   let main;
   if (agents === null) {
     main = loadError ? (
@@ -66,6 +82,20 @@ export function App() {
     main = <FirstRun onDemoStarted={afterDemo} onAddAgent={openAdd} />;
   } else if (view === "board") {
     main = <BoardView board={board} agents={agents} subscribe={subscribe} />;
+  } else if (view === "ownership") {
+    main = (
+      <Suspense
+        fallback={
+          <div className="view center-note" role="status">
+            <p className="muted">Loading the map…</p>
+          </div>
+        }
+      >
+        <OwnershipView ownership={ownership} />
+      </Suspense>
+    );
+  } else if (view === "decisions") {
+    main = <DecisionLogView subscribe={subscribe} />;
   } else {
     main = (
       <AgentsView
@@ -81,7 +111,7 @@ export function App() {
   return (
     <ClockProvider>
       <div className="app">
-        <Nav view={view} onNavigate={setView} agents={agents} taskCount={totalCards(board.columns)} />
+        <Nav view={view} onNavigate={setView} agents={agents} badges={badges} />
         <main className="main">
           {loadError && agents !== null ? (
             <div className="banner banner--error" role="alert">
@@ -95,10 +125,12 @@ export function App() {
         <AgentForm
           key={form.mode === "edit" ? `edit-${form.agent.id}` : "add"}
           {...form}
+          declared={form.mode === "edit" ? (ownership.map?.agents.find((a) => a.id === form.agent.id) ?? null) : null}
           onClose={() => setForm(null)}
           onSaved={() => {
             setForm(null);
             void refreshAgents();
+            void ownership.refresh();
           }}
         />
       ) : null}

@@ -8,6 +8,8 @@ import "./styles/layout.css";
 import "./styles/board.css";
 import "./styles/agents.css";
 import "./styles/forms.css";
+import "./styles/decisions.css";
+import "./styles/ownership.css";
 
 /**
  * Outside Tauri there is no backend. In development (or with `?fake` in the URL) the UI runs

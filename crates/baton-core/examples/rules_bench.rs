@@ -6,12 +6,16 @@
 //! * lint all 500 rules (what the map does when it opens);
 //! * re-lint after changing one rule's owner (what the map does on each edit: the whole lint
 //!   runs again on the edited list);
-//! * pre-deploy check of one new agent's manifest against the 500 rules and 49 manifests.
+//! * pre-deploy check of one new agent's manifest against the 500 rules and 49 manifests;
+//! * every conflict on the map (rule overlaps plus each of the 50 agents' pre-deploy check):
+//!   what the app computes after every edit of the ownership map, before answering the UI.
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use baton_core::rules::{lint, predeploy_check, AgentManifest, Declares, Rule, RuleKind};
+use baton_core::rules::{
+    lint, map_conflicts, predeploy_check, AgentManifest, Declares, Rule, RuleKind,
+};
 
 const AGENTS: usize = 50;
 const RULES: usize = 500;
@@ -210,5 +214,20 @@ fn main() {
         "pre-deploy check: 1 manifest vs 500 rules + 49 manifests",
         CHECKS,
         time(CHECKS, || predeploy_check(new, &rules, others)),
+    );
+
+    println!(
+        "the whole map: {} conflicts",
+        map_conflicts(&rules, &manifests).len()
+    );
+    report(
+        "whole map after an edit: map_conflicts(500 rules, 50 agents)",
+        RUNS,
+        time(RUNS, || {
+            let k = (edit * 41) % RULES;
+            edit += 1;
+            edited[k].owner = agent(edit % AGENTS);
+            map_conflicts(&edited, &manifests)
+        }),
     );
 }

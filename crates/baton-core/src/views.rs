@@ -161,6 +161,8 @@ pub struct ConnectionReport {
     pub remote_id: Option<String>,
     pub remote_name: Option<String>,
     pub task_count: Option<u32>,
+    /// What the agent declares about itself (`agent.declares`), if it does.
+    pub declares: Option<crate::rules::Declares>,
 }
 
 /// Where bearer tokens are kept.

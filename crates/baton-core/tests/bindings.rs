@@ -6,7 +6,11 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use baton_core::agent::{AgentConfig, AgentDraft};
-use baton_core::rules::{AgentManifest, Overlap, PredeployConflict, Rule, StoredRule};
+use baton_core::decisions::{ChainCheck, DecisionEntry};
+use baton_core::rules::{
+    AgentManifest, Declares, Dispute, DraftCheck, Overlap, OwnershipMap, PredeployConflict,
+    Resolution, Resolved, Rule, StoredRule,
+};
 use baton_core::views::{
     AgentRow, ChangeEvent, ConnectionReport, ErrorPayload, EventRow, SecretsStatus, TaskCard,
 };
@@ -32,6 +36,14 @@ fn export_into(dir: &Path) {
     Overlap::export_all(&cfg).unwrap();
     AgentManifest::export_all(&cfg).unwrap();
     PredeployConflict::export_all(&cfg).unwrap();
+    Declares::export_all(&cfg).unwrap();
+    OwnershipMap::export_all(&cfg).unwrap();
+    DraftCheck::export_all(&cfg).unwrap();
+    Dispute::export_all(&cfg).unwrap();
+    Resolution::export_all(&cfg).unwrap();
+    Resolved::export_all(&cfg).unwrap();
+    DecisionEntry::export_all(&cfg).unwrap();
+    ChainCheck::export_all(&cfg).unwrap();
 }
 
 /// Every `.ts` file under `dir`, by path relative to it (ts-rs nests some, e.g. `serde_json/`).

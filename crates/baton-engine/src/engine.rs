@@ -233,6 +233,7 @@ impl Engine {
             remote_id: None,
             remote_name: None,
             task_count: None,
+            declares: None,
         };
         if let Err(err) = draft.validate() {
             return failed(err.to_string());
@@ -270,6 +271,7 @@ impl Engine {
                     remote_id: Some(doc.agent.id),
                     remote_name: doc.agent.name,
                     task_count: Some(u32::try_from(tasks).unwrap_or(u32::MAX)),
+                    declares: doc.agent.declares,
                 }
             }
             Err(err) => failed(err.to_string()),

@@ -19,6 +19,11 @@ owner: string,
  */
 readers?: Array<string>, 
 /**
+ * `trigger`, `data`, `output`: agents that may also act here after the owner, in this
+ * order. An overlap accepted on purpose (e.g. a writer then an editor on one draft).
+ */
+sequence?: Array<string>, 
+/**
  * `exception` only: how long the person has (default 24 h).
  */
 sla_seconds?: number | null, note?: string | null, };

@@ -1,22 +1,31 @@
 import type { AgentRow } from "../bindings/AgentRow";
 
-export type View = "board" | "agents";
+export type View = "board" | "agents" | "ownership" | "decisions";
 
-const ITEMS: { view: View; label: string; key: string; testId: string }[] = [
+export const VIEWS: { view: View; label: string; key: string; testId: string }[] = [
   { view: "board", label: "Board", key: "1", testId: "nav-board" },
   { view: "agents", label: "Agents", key: "2", testId: "nav-agents" },
+  { view: "ownership", label: "Ownership", key: "3", testId: "nav-ownership" },
+  { view: "decisions", label: "Decisions", key: "4", testId: "nav-decisions" },
 ];
+
+/** What a nav item's badge shows; `alert` draws it in the conflict colour. */
+export interface Badge {
+  text: string;
+  alert?: boolean;
+  title?: string;
+}
 
 export function Nav({
   view,
   onNavigate,
   agents,
-  taskCount,
+  badges,
 }: {
   view: View;
   onNavigate: (view: View) => void;
   agents: AgentRow[] | null;
-  taskCount: number;
+  badges: Partial<Record<View, Badge>>;
 }) {
   const up = agents?.filter((a) => a.health.reachability === "up").length ?? 0;
   const down = agents?.filter((a) => a.health.reachability === "down").length ?? 0;
@@ -27,7 +36,7 @@ export function Nav({
         <span>Baton</span>
       </div>
       <ul className="nav-list">
-        {ITEMS.map((item) => (
+        {VIEWS.map((item) => (
           <li key={item.view}>
             <button
               type="button"
@@ -38,8 +47,12 @@ export function Nav({
               aria-keyshortcuts={item.key}
             >
               <span className="nav-label">{item.label}</span>
-              <span className="nav-badge">
-                {item.view === "board" ? taskCount.toLocaleString() : (agents?.length ?? "–")}
+              <span
+                className={`nav-badge${badges[item.view]?.alert ? " nav-badge--alert" : ""}`}
+                title={badges[item.view]?.title}
+                data-testid={`${item.testId}-badge`}
+              >
+                {badges[item.view]?.text ?? ""}
               </span>
               <kbd className="nav-kbd" aria-hidden="true">
                 {item.key}

@@ -10,9 +10,19 @@ import { listen as tauriListen } from "@tauri-apps/api/event";
 import type { AgentConfig } from "../bindings/AgentConfig";
 import type { AgentDraft } from "../bindings/AgentDraft";
 import type { AgentRow } from "../bindings/AgentRow";
+import type { ChainCheck } from "../bindings/ChainCheck";
 import type { ChangeEvent } from "../bindings/ChangeEvent";
 import type { ConnectionReport } from "../bindings/ConnectionReport";
+import type { DecisionEntry } from "../bindings/DecisionEntry";
+import type { Declares } from "../bindings/Declares";
+import type { Dispute } from "../bindings/Dispute";
+import type { DraftCheck } from "../bindings/DraftCheck";
 import type { EventRow } from "../bindings/EventRow";
+import type { OwnershipMap } from "../bindings/OwnershipMap";
+import type { PredeployConflict } from "../bindings/PredeployConflict";
+import type { Resolution } from "../bindings/Resolution";
+import type { Resolved } from "../bindings/Resolved";
+import type { Rule } from "../bindings/Rule";
 import type { SecretsStatus } from "../bindings/SecretsStatus";
 import type { TaskCard } from "../bindings/TaskCard";
 
@@ -137,6 +147,54 @@ export function startDemoFleet(): Promise<AgentConfig[]> {
 
 export function secretsStatus(): Promise<SecretsStatus> {
   return call<SecretsStatus>("secrets_status");
+}
+
+// Ownership map. Every edit answers with the whole new map (rules, declarations, conflicts).
+
+export function ownershipMap(): Promise<OwnershipMap> {
+  return call<OwnershipMap>("ownership_map");
+}
+
+export function addRule(rule: Rule): Promise<OwnershipMap> {
+  return call<OwnershipMap>("add_rule", { rule });
+}
+
+export function updateRule(id: number, rule: Rule): Promise<OwnershipMap> {
+  return call<OwnershipMap>("update_rule", { id, rule });
+}
+
+export function removeRule(id: number): Promise<OwnershipMap> {
+  return call<OwnershipMap>("remove_rule", { id });
+}
+
+/** Validates a rule being edited and lists the stored rules it would overlap (`editing`: its own id). */
+export function checkRule(rule: Rule, editing: number | null): Promise<DraftCheck> {
+  return call<DraftCheck>("check_rule", { rule, editing });
+}
+
+/** What the user declares for an agent; `null` goes back to the agent's own declaration. */
+export function setDeclaration(agentId: number, declares: Declares | null): Promise<OwnershipMap> {
+  return call<OwnershipMap>("set_declaration", { agentId, declares });
+}
+
+/** The overlaps an agent named `agent` declaring `declares` would have with the rules and other agents. */
+export function predeployCheck(agent: string, declares: Declares): Promise<PredeployConflict[]> {
+  return call<PredeployConflict[]>("predeploy_check", { agent, declares });
+}
+
+export function resolveConflict(dispute: Dispute, resolution: Resolution): Promise<Resolved> {
+  return call<Resolved>("resolve_conflict", { dispute, resolution });
+}
+
+// Decision log.
+
+/** The newest entries (up to 2,000), oldest first; `subjectPrefix` filters (`rule:`, `agent:3`). */
+export function decisionLog(subjectPrefix: string | null): Promise<DecisionEntry[]> {
+  return call<DecisionEntry[]>("decision_log", { subjectPrefix });
+}
+
+export function verifyDecisions(): Promise<ChainCheck> {
+  return call<ChainCheck>("verify_decisions");
 }
 
 /** Subscribes to store changes. Resolves to a function that unsubscribes. */

@@ -16,6 +16,7 @@ import type { EventRow } from "../bindings/EventRow";
 import type { TaskCard } from "../bindings/TaskCard";
 import type { TaskState } from "../bindings/TaskState";
 import { CHANGE_EVENT, type InvokeArgs, type Transport } from "./backend";
+import { createFakeOwnership } from "./fakeOwnership";
 import { validateAgentForm } from "./validation";
 
 export interface FakeOptions {
@@ -453,7 +454,7 @@ export function createFakeTransport(options: FakeOptions = {}): Transport & {
       const draft = args.draft as AgentDraft;
       checkDraft(draft, (args.token as string | null) ?? null, null, false);
       const report: ConnectionReport = draft.base_url.includes("7804")
-        ? { ok: false, message: `timed out after ${draft.timeout_ms / 1000} s`, latency_ms: null, remote_id: null, remote_name: null, task_count: null }
+        ? { ok: false, message: `timed out after ${draft.timeout_ms / 1000} s`, latency_ms: null, remote_id: null, remote_name: null, task_count: null, declares: null }
         : {
             ok: true,
             message: `baton/1 agent "${draft.name.trim() || "agent"}" answered in 14 ms with 3 tasks`,
@@ -461,6 +462,7 @@ export function createFakeTransport(options: FakeOptions = {}): Transport & {
             remote_id: `${draft.name.trim()}-1`,
             remote_name: draft.name.trim(),
             task_count: 3,
+            declares: draft.name.trim() === "editor" ? { triggers: [], reads: [], writes: ["crm://contacts/*#status"], outputs: [] } : null,
           };
       return report;
     },
@@ -475,6 +477,7 @@ export function createFakeTransport(options: FakeOptions = {}): Transport & {
       setTimeout(() => emit({ type: "agents_changed" }), 0);
       return [...agents.values()].map((a) => ({ ...a.config }));
     },
+    ...createFakeOwnership(() => [...agents.values()].map((a) => ({ id: a.config.id, name: a.config.name }))),
   };
 
   return {

@@ -13,3 +13,11 @@ Object.defineProperty(HTMLElement.prototype, "clientWidth", {
     return 320;
   },
 });
+
+// jsdom lacks ResizeObserver and DOMMatrix, which the ownership graph (@xyflow/react) uses.
+class NoResizeObserver {
+  observe() {}
+  unobserve() {}
+  disconnect() {}
+}
+globalThis.ResizeObserver ??= NoResizeObserver as unknown as typeof ResizeObserver;

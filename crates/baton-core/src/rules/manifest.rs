@@ -4,9 +4,9 @@
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use super::lint::same_owner;
 use super::pattern::{PatternError, ResourcePattern};
-use super::{Rule, RuleKind};
+pub use super::predeploy::{predeploy_check, ConflictSide, PredeployConflict};
+use super::RuleKind;
 
 /// What an agent declares it triggers on, reads, writes and outputs to: resource patterns in
 /// the rules pattern language (`docs/rules.md`, [`ResourcePattern`]). It is both the agent's own
@@ -126,7 +126,7 @@ impl Declares {
     }
 
     /// The declarations that can conflict: (kind, pattern) for triggers, writes and outputs.
-    fn claims(&self) -> impl Iterator<Item = (RuleKind, &String)> {
+    pub(crate) fn claims(&self) -> impl Iterator<Item = (RuleKind, &String)> {
         ManifestList::ALL.into_iter().flat_map(move |list| {
             let kind = list.kind();
             self.list(list)
@@ -177,143 +177,6 @@ pub fn validate_manifest(manifest: &AgentManifest) -> Result<(), ManifestError> 
         }
     }
     Ok(())
-}
-
-/// The other side of a pre-deploy conflict.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[serde(tag = "side", rename_all = "snake_case")]
-pub enum ConflictSide {
-    /// An existing rule owned by someone else (index into the rules given).
-    Rule {
-        index: usize,
-        pattern: String,
-        owner: String,
-    },
-    /// Another agent's declaration of the same kind.
-    Agent { name: String, pattern: String },
-}
-
-/// One declaration of the new agent that collides with a rule or another agent.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
-pub struct PredeployConflict {
-    pub kind: RuleKind,
-    /// The new agent's pattern.
-    pub pattern: String,
-    pub other: ConflictSide,
-    /// A resource both sides match.
-    pub example: String,
-    pub message: String,
-}
-
-/// Every trigger / write / output of `new` that overlaps (a) a rule of the matching kind that does
-/// not allow `new` (it is neither the owner nor in the rule's sequence; for `data`, being listed
-/// as a reader does not allow writing), or (b) another agent's declaration of the same kind where
-/// no rule of that kind covers the shared example resource (where one does, the rule decides and
-/// whoever it does not allow gets a conflict of kind (a)). Reads never conflict. Manifests with
-/// the same agent name as `new` (its previous declaration) are ignored. Patterns that do not parse
-/// are skipped: run [`validate_manifest`] and [`super::lint::check`] first to report them.
-pub fn predeploy_check(
-    new: &AgentManifest,
-    rules: &[Rule],
-    others: &[AgentManifest],
-) -> Vec<PredeployConflict> {
-    let rule_patterns: Vec<Option<ResourcePattern>> = rules
-        .iter()
-        .map(|rule| ResourcePattern::parse(&rule.pattern).ok())
-        .collect();
-    let other_claims: Vec<(&AgentManifest, RuleKind, &String, ResourcePattern)> = others
-        .iter()
-        .filter(|other| !same_owner(&other.agent, &new.agent))
-        .flat_map(|other| {
-            other.declares.claims().filter_map(move |(kind, pattern)| {
-                ResourcePattern::parse(pattern)
-                    .ok()
-                    .map(|parsed| (other, kind, pattern, parsed))
-            })
-        })
-        .collect();
-    let mut conflicts = Vec::new();
-    for (kind, pattern) in new.declares.claims() {
-        let Ok(mine) = ResourcePattern::parse(pattern) else {
-            continue;
-        };
-        for (index, rule) in rules.iter().enumerate() {
-            if rule.kind != kind || rule.allows(&new.agent) {
-                continue;
-            }
-            let Some(theirs) = &rule_patterns[index] else {
-                continue;
-            };
-            if let Some(example) = mine.example_overlap(theirs) {
-                let reader = kind == RuleKind::Data
-                    && rule.readers.iter().any(|r| same_owner(r, &new.agent));
-                let message = format!(
-                    "{} declares {} {pattern}, but {} rule {index} ({} → {}) gives {example} to {}{}",
-                    new.agent,
-                    verb(kind),
-                    kind.as_str(),
-                    rule.pattern,
-                    rule.owner,
-                    rule.owner,
-                    if reader {
-                        format!(" ({} may only read it)", new.agent)
-                    } else {
-                        String::new()
-                    },
-                );
-                conflicts.push(PredeployConflict {
-                    kind,
-                    pattern: pattern.clone(),
-                    other: ConflictSide::Rule {
-                        index,
-                        pattern: rule.pattern.clone(),
-                        owner: rule.owner.clone(),
-                    },
-                    example,
-                    message,
-                });
-            }
-        }
-        for (other, other_kind, other_pattern, theirs) in &other_claims {
-            if *other_kind != kind {
-                continue;
-            }
-            let Some(example) = mine.example_overlap(theirs) else {
-                continue;
-            };
-            let decided = rules.iter().zip(&rule_patterns).any(|(rule, parsed)| {
-                rule.kind == kind && parsed.as_ref().is_some_and(|p| p.matches(&example))
-            });
-            if !decided {
-                let message = format!(
-                    "{} and {} both declare {} {example} ({pattern} and {other_pattern})",
-                    new.agent,
-                    other.agent,
-                    verb(kind),
-                );
-                conflicts.push(PredeployConflict {
-                    kind,
-                    pattern: pattern.clone(),
-                    other: ConflictSide::Agent {
-                        name: other.agent.clone(),
-                        pattern: (*other_pattern).clone(),
-                    },
-                    example,
-                    message,
-                });
-            }
-        }
-    }
-    conflicts
-}
-
-fn verb(kind: RuleKind) -> &'static str {
-    match kind {
-        RuleKind::Trigger => "the trigger",
-        RuleKind::Data => "writes to",
-        RuleKind::Output => "output to",
-        RuleKind::Exception => "exceptions on",
-    }
 }
 
 #[cfg(test)]

@@ -5,7 +5,8 @@ use serde::Serialize;
 use ts_rs::TS;
 
 use super::lint::{lint, same_owner};
-use super::manifest::{predeploy_check, AgentManifest, ConflictSide, Declares, ManifestSource};
+use super::manifest::{AgentManifest, Declares, ManifestSource};
+use super::predeploy::{ConflictSide, Prepared};
 use super::{Rule, RuleKind, StoredRule};
 
 /// Everything the ownership map view shows.
@@ -100,9 +101,12 @@ pub fn map_conflicts(rules: &[Rule], manifests: &[AgentManifest]) -> Vec<MapConf
             message: overlap.message,
         })
         .collect();
+    let prepared = Prepared::new(rules, manifests);
     for manifest in manifests {
         let mine = manifest.agent.to_lowercase();
-        for conflict in predeploy_check(manifest, rules, manifests) {
+        // A collision between two declarations is reported once, under the first name.
+        let later = |other: &str| other.to_lowercase() > mine;
+        for conflict in prepared.check(manifest, later) {
             let claim = DeclaredClaim {
                 agent: manifest.agent.clone(),
                 kind: conflict.kind,
@@ -111,9 +115,6 @@ pub fn map_conflicts(rules: &[Rule], manifests: &[AgentManifest]) -> Vec<MapConf
             let (rules, claims) = match conflict.other {
                 ConflictSide::Rule { index, .. } => (vec![index], vec![claim]),
                 ConflictSide::Agent { name, pattern } => {
-                    if name.to_lowercase() < mine {
-                        continue;
-                    }
                     let theirs = DeclaredClaim {
                         agent: name,
                         kind: conflict.kind,

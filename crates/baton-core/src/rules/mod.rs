@@ -109,6 +109,7 @@ pub mod lint;
 pub mod manifest;
 pub mod map;
 pub mod pattern;
+pub mod predeploy;
 pub mod resolve;
 
 pub use draft::{check_draft, DraftCheck, DraftOverlap, RuleProblem};

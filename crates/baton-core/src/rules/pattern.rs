@@ -233,6 +233,11 @@ impl ResourcePattern {
         })
     }
 
+    /// Its scheme and authority: literal, so two patterns can only overlap when these are equal.
+    pub fn scope(&self) -> (&str, &str) {
+        (&self.scheme, &self.authority)
+    }
+
     /// The pattern as written.
     pub fn as_str(&self) -> &str {
         &self.source

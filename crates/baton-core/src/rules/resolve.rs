@@ -93,11 +93,20 @@ impl<'a> Sides<'a> {
                 pattern,
                 owner,
             } => {
-                let rule = rules.get(*index).ok_or(ResolveError::Stale)?;
-                if rule.kind != dispute.kind || rule.pattern != *pattern || rule.owner != *owner {
-                    return Err(ResolveError::Stale);
-                }
-                (owner.as_str(), pattern.as_str(), Some((*index, rule)))
+                // The index is where the rule was when the conflict was found; other changes
+                // since may have moved it, so fall back to finding the same rule by content.
+                let same = |rule: &Rule| {
+                    rule.kind == dispute.kind && rule.pattern == *pattern && rule.owner == *owner
+                };
+                let index = match rules.get(*index) {
+                    Some(rule) if same(rule) => *index,
+                    _ => rules.iter().position(same).ok_or(ResolveError::Stale)?,
+                };
+                (
+                    owner.as_str(),
+                    pattern.as_str(),
+                    Some((index, &rules[index])),
+                )
             }
             ConflictSide::Agent { name, pattern } => (name.as_str(), pattern.as_str(), None),
         };

@@ -1,4 +1,5 @@
 use super::*;
+use crate::rules::Rule;
 
 fn rule(kind: RuleKind, pattern: &str, owner: &str, readers: &[&str]) -> Rule {
     Rule {
@@ -113,7 +114,7 @@ fn declarations_against_other_agents_conflict() {
     );
     assert_eq!(
         conflicts[0].message,
-        "Writer and Researcher both declare the trigger slack://billing (slack://billing and slack://billing)"
+        "Writer and Researcher both declare the trigger slack://billing"
     );
     assert!(
         matches!(&conflicts[1].other, ConflictSide::Agent { name, .. } if name == "Researcher")

@@ -142,6 +142,24 @@ fn against_a_rule_the_new_agent_can_take_it_over() {
             owner: "Researcher".into(),
         },
     };
+    // A rule added before it (in the store's order) moves it; it is found by content.
+    let moved = [
+        Rule::new(RuleKind::Data, "a://first", "Editor"),
+        rules[0].clone(),
+    ];
+    let plan = plan_resolution(
+        &dispute,
+        &Resolution::GiveOwnership {
+            owner: "Writer".into(),
+        },
+        &moved,
+        &manifests,
+    )
+    .unwrap();
+    assert!(matches!(
+        plan.rule,
+        Some(RuleChange::Update { index: 1, .. })
+    ));
     let plan = plan_resolution(
         &dispute,
         &Resolution::GiveOwnership {

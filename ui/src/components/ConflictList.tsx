@@ -1,0 +1,83 @@
+// Every conflict on the ownership map, each with a way to settle it: declaration conflicts get
+// the resolutions (who owns it, who only reads it, both in a sequence); two overlapping rules
+// open in the side panel.
+
+import type { MapConflict } from "../bindings/MapConflict";
+import type { Dispute } from "../bindings/Dispute";
+import type { Resolution } from "../bindings/Resolution";
+import type { StoredRule } from "../bindings/StoredRule";
+import { choicesFor, disputeOf } from "../lib/resolutions";
+
+export function ConflictList({
+  conflicts,
+  rules,
+  busy,
+  onResolve,
+  onOpenRule,
+}: {
+  conflicts: MapConflict[];
+  rules: StoredRule[];
+  busy: boolean;
+  onResolve(dispute: Dispute, resolution: Resolution): void;
+  onOpenRule(id: number): void;
+}) {
+  if (conflicts.length === 0) {
+    return (
+      <section className="conflicts conflicts--clear" data-testid="map-conflicts" aria-label="Conflicts">
+        <h3>No conflicts</h3>
+        <p className="muted">Every trigger, data field and output has one owner or an accepted sequence.</p>
+      </section>
+    );
+  }
+  return (
+    <section className="conflicts" data-testid="map-conflicts" aria-label="Conflicts">
+      <h3>
+        {conflicts.length} conflict{conflicts.length === 1 ? "" : "s"}
+      </h3>
+      <ul>
+        {conflicts.map((conflict, i) => {
+          const dispute = disputeOf(conflict, rules);
+          return (
+            <li key={`${i}:${conflict.message}`} className="conflict" data-testid="map-conflict" data-kind={conflict.kind}>
+              <p className="conflict-message">{conflict.message}</p>
+              <p className="muted">
+                e.g. <code>{conflict.example}</code>
+              </p>
+              <div className="conflict-actions">
+                {dispute
+                  ? choicesFor(dispute).map((choice) => (
+                      <button
+                        key={choice.id}
+                        type="button"
+                        className="chip-button"
+                        data-testid="conflict-resolve"
+                        data-choice={choice.id}
+                        disabled={busy}
+                        onClick={() => onResolve(dispute, choice.resolution)}
+                      >
+                        {choice.label}
+                      </button>
+                    ))
+                  : conflict.rules.map((index) => {
+                      const rule = rules[index];
+                      if (!rule) return null;
+                      return (
+                        <button
+                          key={index}
+                          type="button"
+                          className="chip-button"
+                          data-testid="conflict-open-rule"
+                          onClick={() => onOpenRule(rule.id)}
+                        >
+                          Edit {rule.pattern} → {rule.owner}
+                        </button>
+                      );
+                    })}
+              </div>
+            </li>
+          );
+        })}
+      </ul>
+    </section>
+  );
+}

@@ -1,0 +1,245 @@
+// The ownership map as a graph (@xyflow/react): actors on the left, resources on the right,
+// an edge per rule owner, reader, follower and declaration, coloured by kind; conflicts in red
+// with their reasons on hover. Drag a resource onto an agent to make it the owner.
+
+import {
+  Background,
+  Controls,
+  getBezierPath,
+  Handle,
+  Position,
+  ReactFlow,
+  ReactFlowProvider,
+  useNodesState,
+  useReactFlow,
+  type Edge,
+  type EdgeProps,
+  type Node,
+  type NodeProps,
+} from "@xyflow/react";
+import "@xyflow/react/dist/style.css";
+import { memo, useCallback, useEffect, useMemo, useState } from "react";
+
+import { layoutOwnership } from "../lib/ownershipLayout";
+import type { Actor, MapEdge, OwnershipModel, Resource } from "../lib/ownershipModel";
+
+export type GraphSelection = { edge: string } | { resource: string } | null;
+
+type ActorNode = Node<{ actor: Actor; target: boolean }, "actor">;
+type ResourceNode = Node<{ resource: Resource }, "resource">;
+type GroupNode = Node<{ label: string }, "scope">;
+type AnyNode = ActorNode | ResourceNode | GroupNode;
+type OwnershipEdge = Edge<{ edge: MapEdge }, "ownership">;
+
+const ActorView = memo(function ActorView({ data, selected }: NodeProps<ActorNode>) {
+  const { actor, target } = data;
+  return (
+    <div
+      className={`map-actor map-actor--${actor.kind}${target ? " map-actor--target" : ""}${selected ? " is-selected" : ""}`}
+      data-testid="map-actor"
+      data-name={actor.name}
+      title={
+        actor.kind === "person"
+          ? `${actor.name}: a person named by an exception rule`
+          : actor.kind === "unknown"
+            ? `${actor.name}: named by a rule, but no agent in Baton has this name`
+            : actor.name
+      }
+    >
+      <span className="map-actor-name">{actor.name}</span>
+      {actor.kind !== "agent" ? <span className="map-actor-kind">{actor.kind}</span> : null}
+      {actor.conflicts > 0 ? (
+        <span className="map-count" aria-label={`${actor.conflicts} conflicts`}>
+          {actor.conflicts}
+        </span>
+      ) : null}
+      <Handle type="source" position={Position.Right} isConnectable={false} />
+    </div>
+  );
+});
+
+const ResourceView = memo(function ResourceView({ data, selected }: NodeProps<ResourceNode>) {
+  const { resource } = data;
+  const conflicted = resource.conflicts.length > 0;
+  return (
+    <div
+      className={`map-resource${conflicted ? " map-resource--conflict" : ""}${selected ? " is-selected" : ""}`}
+      data-testid="map-resource"
+      data-pattern={resource.pattern}
+      title={conflicted ? resource.conflicts.join("\n") : `${resource.pattern}\nDrag onto an agent to make it the owner`}
+    >
+      <Handle type="target" position={Position.Left} isConnectable={false} />
+      <span className="map-resource-pattern">{resource.pattern}</span>
+    </div>
+  );
+});
+
+function GroupView({ data }: NodeProps<GroupNode>) {
+  return <div className="map-group">{data.label}</div>;
+}
+
+function OwnershipEdgeView(props: EdgeProps<OwnershipEdge>) {
+  const { sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition, data, selected } = props;
+  const [path] = getBezierPath({ sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition });
+  const edge = data!.edge;
+  const conflict = edge.conflicts.length > 0;
+  const what =
+    edge.origin === "declared"
+      ? `${edge.actor} declares ${edge.role} ${edge.pattern}`
+      : edge.origin === "reader"
+        ? `${edge.actor} reads ${edge.pattern} (data rule)`
+        : edge.origin === "sequence"
+          ? `${edge.actor} follows the owner on ${edge.pattern} (${edge.role} rule)`
+          : `${edge.actor} owns ${edge.pattern} (${edge.role} rule)`;
+  const classes = [
+    "map-edge",
+    `map-edge--${edge.role}`,
+    `map-edge--${edge.origin}`,
+    conflict ? "map-edge--conflict" : "",
+    selected ? "is-selected" : "",
+  ].join(" ");
+  return (
+    <g className={classes} data-testid="map-edge" data-conflict={conflict ? "true" : "false"}>
+      <title>{conflict ? `Conflict: ${edge.conflicts.join("\n")}` : what}</title>
+      <path d={path} className="map-edge-hit" />
+      <path d={path} className="map-edge-line" />
+    </g>
+  );
+}
+
+const NODE_TYPES = { actor: ActorView, resource: ResourceView, scope: GroupView };
+const EDGE_TYPES = { ownership: OwnershipEdgeView };
+
+function toNodes(model: OwnershipModel, target: string | null, selection: GraphSelection): AnyNode[] {
+  const layout = layoutOwnership(model);
+  const selectedResource = selection && "resource" in selection ? selection.resource : null;
+  return [
+    ...layout.groups.map(
+      (g): GroupNode => ({
+        id: g.id,
+        type: "scope",
+        position: { x: g.x, y: g.y },
+        data: { label: g.item },
+        draggable: false,
+        selectable: false,
+        focusable: false,
+      }),
+    ),
+    ...layout.actors.map(
+      (a): ActorNode => ({
+        id: a.id,
+        type: "actor",
+        position: { x: a.x, y: a.y },
+        data: { actor: a.item, target: a.id === target },
+        draggable: false,
+      }),
+    ),
+    ...layout.resources.map(
+      (r): ResourceNode => ({
+        id: r.id,
+        type: "resource",
+        position: { x: r.x, y: r.y },
+        data: { resource: r.item },
+        selected: r.id === selectedResource,
+      }),
+    ),
+  ];
+}
+
+interface GraphProps {
+  model: OwnershipModel;
+  selection: GraphSelection;
+  onSelect(selection: GraphSelection): void;
+  /** A resource was dropped onto an actor. */
+  onDropOnActor(pattern: string, actor: Actor): void;
+}
+
+function Graph({ model, selection, onSelect, onDropOnActor }: GraphProps) {
+  const flow = useReactFlow<AnyNode, OwnershipEdge>();
+  const [target, setTarget] = useState<string | null>(null);
+  const initial = useMemo(() => toNodes(model, null, selection), [model, selection]);
+  const [nodes, setNodes, onNodesChange] = useNodesState<AnyNode>(initial);
+  useEffect(() => setNodes(initial), [initial, setNodes]);
+  useEffect(
+    () =>
+      setNodes((current) =>
+        current.map((n) =>
+          n.type === "actor" && n.data.target !== (n.id === target)
+            ? ({ ...n, data: { ...n.data, target: n.id === target } } as ActorNode)
+            : n,
+        ),
+      ),
+    [target, setNodes],
+  );
+
+  const selectedEdge = selection && "edge" in selection ? selection.edge : null;
+  const edges = useMemo(
+    () =>
+      model.edges.map(
+        (e): OwnershipEdge => ({
+          id: e.id,
+          source: e.source,
+          target: e.target,
+          type: "ownership",
+          data: { edge: e },
+          selected: e.id === selectedEdge,
+          zIndex: e.conflicts.length > 0 ? 2 : e.origin === "declared" ? 0 : 1,
+        }),
+      ),
+    [model, selectedEdge],
+  );
+
+  const actorUnder = useCallback(
+    (node: AnyNode): ActorNode | null => {
+      const hits = flow.getIntersectingNodes(node).filter((n): n is ActorNode => n.type === "actor");
+      return hits[0] ?? null;
+    },
+    [flow],
+  );
+
+  return (
+    <ReactFlow<AnyNode, OwnershipEdge>
+      nodes={nodes}
+      edges={edges}
+      nodeTypes={NODE_TYPES}
+      edgeTypes={EDGE_TYPES}
+      onNodesChange={onNodesChange}
+      onNodeDrag={(_, node) => setTarget(actorUnder(node)?.id ?? null)}
+      onNodeDragStop={(_, node) => {
+        const actor = actorUnder(node);
+        setTarget(null);
+        setNodes(initial);
+        if (actor && node.type === "resource") onDropOnActor(node.data.resource.pattern, actor.data.actor);
+      }}
+      onNodeClick={(_, node) => {
+        if (node.type === "resource") onSelect({ resource: node.data.resource.pattern });
+      }}
+      onEdgeClick={(_, edge) => onSelect({ edge: edge.id })}
+      onPaneClick={() => onSelect(null)}
+      nodesConnectable={false}
+      edgesFocusable
+      elementsSelectable
+      onlyRenderVisibleElements
+      fitView
+      fitViewOptions={{ padding: 0.08 }}
+      minZoom={0.05}
+      maxZoom={2}
+      colorMode="dark"
+      proOptions={{ hideAttribution: true }}
+      deleteKeyCode={null}
+    >
+      <Background gap={24} size={1} />
+      <Controls showInteractive={false} />
+    </ReactFlow>
+  );
+}
+
+export function OwnershipGraph(props: GraphProps) {
+  return (
+    <div className="map-graph" data-testid="ownership-graph">
+      <ReactFlowProvider>
+        <Graph {...props} />
+      </ReactFlowProvider>
+    </div>
+  );
+}

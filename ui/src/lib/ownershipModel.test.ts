@@ -1,0 +1,91 @@
+import { describe, expect, it } from "vitest";
+
+import type { OwnershipMap } from "../bindings/OwnershipMap";
+import { buildOwnershipModel, groupOf, ruleForDrop } from "./ownershipModel";
+
+const none = { triggers: [], reads: [], writes: [], outputs: [] };
+const stored = (id: number, rule: Omit<OwnershipMap["rules"][number], "id" | "created_at" | "updated_at">) => ({
+  id,
+  created_at: "2026-11-21T00:00:00Z",
+  updated_at: "2026-11-21T00:00:00Z",
+  ...rule,
+});
+
+const MAP: OwnershipMap = {
+  agents: [
+    { id: 1, name: "Writer", declares: { ...none, writes: ["crm://contacts/*#status"] }, source: "user", agent_declares: null },
+    { id: 2, name: "Researcher", declares: { ...none, writes: ["crm://contacts/*#status"], reads: ["crm://contacts/**"] }, source: "agent", agent_declares: null },
+    { id: 3, name: "Idle", declares: none, source: null, agent_declares: null },
+  ],
+  rules: [
+    stored(10, { kind: "output", pattern: "file:///drafts/**", owner: "Writer", sequence: ["Editor"] }),
+    stored(11, { kind: "data", pattern: "crm://deals/*#stage", owner: "Researcher", readers: ["Writer"] }),
+    stored(12, { kind: "exception", pattern: "crm://contacts/**", owner: "Ana (ops)", sla_seconds: 3600 }),
+  ],
+  conflicts: [
+    {
+      kind: "data",
+      rules: [],
+      claims: [
+        { agent: "Researcher", kind: "data", pattern: "crm://contacts/*#status" },
+        { agent: "Writer", kind: "data", pattern: "crm://contacts/*#status" },
+      ],
+      example: "crm://contacts/x#status",
+      message: "Researcher and Writer both declare writes to crm://contacts/x#status",
+    },
+  ],
+};
+
+describe("ownership model", () => {
+  it("groups resources by scheme and authority", () => {
+    expect(groupOf("crm://contacts/*#status")).toBe("crm://contacts");
+    expect(groupOf("file:///drafts/a.md")).toBe("file://");
+    expect(groupOf("slack://billing#x")).toBe("slack://billing");
+    expect(groupOf("junk")).toBe("junk");
+  });
+
+  it("draws rules, readers, sequences and declarations, with conflicts on the right edges", () => {
+    const model = buildOwnershipModel(MAP);
+    expect(model.actors.map((a) => `${a.name}:${a.kind}`)).toEqual([
+      "Idle:agent",
+      "Researcher:agent",
+      "Writer:agent",
+      "Editor:unknown",
+      "Ana (ops):person",
+    ]);
+    expect(model.groups.map((g) => g.group)).toEqual(["crm://contacts", "crm://deals", "file://"]);
+    const roles = model.edges.map((e) => `${e.actor} ${e.origin} ${e.role} ${e.pattern}`).sort();
+    expect(roles).toEqual([
+      "Ana (ops) owner exception crm://contacts/**",
+      "Editor sequence output file:///drafts/**",
+      "Researcher declared read crm://contacts/**",
+      "Researcher declared write crm://contacts/*#status",
+      "Researcher owner write crm://deals/*#stage",
+      "Writer declared write crm://contacts/*#status",
+      "Writer owner output file:///drafts/**",
+      "Writer reader read crm://deals/*#stage",
+    ]);
+    const red = model.edges.filter((e) => e.conflicts.length > 0).map((e) => e.actor).sort();
+    expect(red).toEqual(["Researcher", "Writer"]);
+    const field = model.resources.find((r) => r.pattern === "crm://contacts/*#status")!;
+    expect(field.conflicts).toHaveLength(2);
+    expect(model.actors.find((a) => a.name === "Writer")!.conflicts).toBe(1);
+  });
+
+  it("turns a drop into the rule to change or create", () => {
+    expect(ruleForDrop(MAP, "crm://deals/*#stage", "Writer")).toEqual({
+      id: 11,
+      rule: { kind: "data", pattern: "crm://deals/*#stage", owner: "Writer", readers: [], sequence: [] },
+    });
+    expect(ruleForDrop(MAP, "crm://deals/*#stage", "researcher")).toBeNull();
+    expect(ruleForDrop(MAP, "crm://contacts/*#status", "Writer")).toEqual({
+      id: null,
+      rule: { kind: "data", pattern: "crm://contacts/*#status", owner: "Writer" },
+    });
+    const twice: OwnershipMap = {
+      ...MAP,
+      rules: [...MAP.rules, stored(13, { kind: "trigger", pattern: "crm://deals/*#stage", owner: "Idle" })],
+    };
+    expect(ruleForDrop(twice, "crm://deals/*#stage", "Writer")).toEqual({ ambiguous: [11, 13] });
+  });
+});
