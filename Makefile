@@ -12,7 +12,7 @@ help:
 	@echo "make dev     UI hot reload (vite) + app"
 	@echo "make bindings  regenerate ui/src/bindings from the Rust types"
 	@echo "make icons   regenerate icons/ from icons/icon.svg"
-	@echo "make bench   store, rules and board benchmarks (figures for docs/performance.md)"
+	@echo "make bench   store, rules, board and ownership-map benchmarks (figures for docs/performance.md)"
 
 setup:
 	@scripts/setup.sh
@@ -40,8 +40,11 @@ bindings:
 icons:
 	scripts/icons.sh
 
-# Figures for docs/performance.md (release build; not part of `make test`).
-bench: setup
+# Figures for docs/performance.md (release builds, and the debug app for the map; not part of `make test`).
+bench: setup-test
 	cargo run --release --locked -p baton-store --example store_bench
 	cargo run --release --locked -p baton-core --example rules_bench
 	npm --prefix ui run -s bench
+	npm --prefix ui run -s build
+	cargo build -p baton-app
+	cargo test -p baton-tests --test map_bench -- --ignored --nocapture

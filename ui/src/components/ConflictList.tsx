@@ -2,11 +2,16 @@
 // the resolutions (who owns it, who only reads it, both in a sequence); two overlapping rules
 // open in the side panel.
 
+import { useState } from "react";
+
 import type { MapConflict } from "../bindings/MapConflict";
 import type { Dispute } from "../bindings/Dispute";
 import type { Resolution } from "../bindings/Resolution";
 import type { StoredRule } from "../bindings/StoredRule";
 import { choicesFor, disputeOf } from "../lib/resolutions";
+
+/** Conflicts shown at first, and added per "Show more". */
+export const CONFLICT_PAGE = 50;
 
 export function ConflictList({
   conflicts,
@@ -21,6 +26,7 @@ export function ConflictList({
   onResolve(dispute: Dispute, resolution: Resolution): void;
   onOpenRule(id: number): void;
 }) {
+  const [shown, setShown] = useState(CONFLICT_PAGE);
   if (conflicts.length === 0) {
     return (
       <section className="conflicts conflicts--clear" data-testid="map-conflicts" aria-label="Conflicts">
@@ -35,7 +41,7 @@ export function ConflictList({
         {conflicts.length} conflict{conflicts.length === 1 ? "" : "s"}
       </h3>
       <ul>
-        {conflicts.map((conflict, i) => {
+        {conflicts.slice(0, shown).map((conflict, i) => {
           const dispute = disputeOf(conflict, rules);
           return (
             <li key={`${i}:${conflict.message}`} className="conflict" data-testid="map-conflict" data-kind={conflict.kind}>
@@ -78,6 +84,16 @@ export function ConflictList({
           );
         })}
       </ul>
+      {conflicts.length > shown ? (
+        <button
+          type="button"
+          className="button"
+          data-testid="conflicts-more"
+          onClick={() => setShown((n) => n + CONFLICT_PAGE)}
+        >
+          Show {Math.min(CONFLICT_PAGE, conflicts.length - shown)} more of {conflicts.length - shown}
+        </button>
+      ) : null}
     </section>
   );
 }

@@ -18,7 +18,7 @@ import {
   type NodeProps,
 } from "@xyflow/react";
 import "@xyflow/react/dist/style.css";
-import { memo, useCallback, useEffect, useMemo, useState } from "react";
+import { memo, useCallback, useEffect, useMemo, useRef, useState } from "react";
 
 import { layoutOwnership } from "../lib/ownershipLayout";
 import type { Actor, MapEdge, OwnershipModel, Resource } from "../lib/ownershipModel";
@@ -78,7 +78,7 @@ function GroupView({ data }: NodeProps<GroupNode>) {
   return <div className="map-group">{data.label}</div>;
 }
 
-function OwnershipEdgeView(props: EdgeProps<OwnershipEdge>) {
+const OwnershipEdgeView = memo(function OwnershipEdgeView(props: EdgeProps<OwnershipEdge>) {
   const { sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition, data, selected } = props;
   const [path] = getBezierPath({ sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition });
   const edge = data!.edge;
@@ -105,17 +105,35 @@ function OwnershipEdgeView(props: EdgeProps<OwnershipEdge>) {
       <path d={path} className="map-edge-line" />
     </g>
   );
-}
+});
 
 const NODE_TYPES = { actor: ActorView, resource: ResourceView, scope: GroupView };
+
+/**
+ * Keeps the previous object for an id while its key (what it shows) is unchanged, so an edit
+ * re-renders only the nodes and edges it touched: React Flow skips elements whose object is the
+ * same as before.
+ */
+function useStable<T>(): (id: string, key: string, make: () => T) => T {
+  const cache = useRef(new Map<string, { key: string; value: T }>());
+  return useCallback((id: string, key: string, make: () => T) => {
+    const found = cache.current.get(id);
+    if (found && found.key === key) return found.value;
+    const value = make();
+    cache.current.set(id, { key, value });
+    return value;
+  }, []);
+}
 const EDGE_TYPES = { ownership: OwnershipEdgeView };
 
-function toNodes(model: OwnershipModel, target: string | null, selection: GraphSelection): AnyNode[] {
+type Stable = (id: string, key: string, make: () => AnyNode) => AnyNode;
+
+function toNodes(model: OwnershipModel, selection: GraphSelection, stable: Stable): AnyNode[] {
   const layout = layoutOwnership(model);
   const selectedResource = selection && "resource" in selection ? selection.resource : null;
   return [
-    ...layout.groups.map(
-      (g): GroupNode => ({
+    ...layout.groups.map((g) =>
+      stable(g.id, `${g.x},${g.y}`, (): GroupNode => ({
         id: g.id,
         type: "scope",
         position: { x: g.x, y: g.y },
@@ -123,26 +141,28 @@ function toNodes(model: OwnershipModel, target: string | null, selection: GraphS
         draggable: false,
         selectable: false,
         focusable: false,
-      }),
+      })),
     ),
-    ...layout.actors.map(
-      (a): ActorNode => ({
+    ...layout.actors.map((a) =>
+      stable(a.id, `${a.x},${a.y}|${a.item.kind}|${a.item.name}|${a.item.conflicts}`, (): ActorNode => ({
         id: a.id,
         type: "actor",
         position: { x: a.x, y: a.y },
-        data: { actor: a.item, target: a.id === target },
+        data: { actor: a.item, target: false },
         draggable: false,
-      }),
+      })),
     ),
-    ...layout.resources.map(
-      (r): ResourceNode => ({
+    ...layout.resources.map((r) => {
+      const selected = r.id === selectedResource;
+      const key = `${r.x},${r.y}|${selected}|${r.item.conflicts.join("\n")}`;
+      return stable(r.id, key, (): ResourceNode => ({
         id: r.id,
         type: "resource",
         position: { x: r.x, y: r.y },
         data: { resource: r.item },
-        selected: r.id === selectedResource,
-      }),
-    ),
+        selected,
+      }));
+    }),
   ];
 }
 
@@ -157,7 +177,9 @@ interface GraphProps {
 function Graph({ model, selection, onSelect, onDropOnActor }: GraphProps) {
   const flow = useReactFlow<AnyNode, OwnershipEdge>();
   const [target, setTarget] = useState<string | null>(null);
-  const initial = useMemo(() => toNodes(model, null, selection), [model, selection]);
+  const stableNode = useStable<AnyNode>();
+  const stableEdge = useStable<OwnershipEdge>();
+  const initial = useMemo(() => toNodes(model, selection, stableNode), [model, selection, stableNode]);
   const [nodes, setNodes, onNodesChange] = useNodesState<AnyNode>(initial);
   useEffect(() => setNodes(initial), [initial, setNodes]);
   useEffect(
@@ -175,18 +197,19 @@ function Graph({ model, selection, onSelect, onDropOnActor }: GraphProps) {
   const selectedEdge = selection && "edge" in selection ? selection.edge : null;
   const edges = useMemo(
     () =>
-      model.edges.map(
-        (e): OwnershipEdge => ({
+      model.edges.map((e) => {
+        const selected = e.id === selectedEdge;
+        return stableEdge(e.id, `${selected}|${e.ruleId}|${e.conflicts.join("\n")}`, () => ({
           id: e.id,
           source: e.source,
           target: e.target,
           type: "ownership",
           data: { edge: e },
-          selected: e.id === selectedEdge,
+          selected,
           zIndex: e.conflicts.length > 0 ? 2 : e.origin === "declared" ? 0 : 1,
-        }),
-      ),
-    [model, selectedEdge],
+        }));
+      }),
+    [model, selectedEdge, stableEdge],
   );
 
   const actorUnder = useCallback(

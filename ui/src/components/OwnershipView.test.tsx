@@ -42,8 +42,11 @@ function settled(): OwnershipMap {
   };
 }
 
+/** Stable, as the app's `subscribe` is (an unstable one would reload the map on every render). */
+const noEvents = () => () => {};
+
 function Harness() {
-  const ownership = useOwnership(() => () => {});
+  const ownership = useOwnership(noEvents);
   return <OwnershipView ownership={ownership} />;
 }
 

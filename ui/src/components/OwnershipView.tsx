@@ -38,7 +38,7 @@ export function OwnershipView({ ownership }: { ownership: Ownership }) {
       setSelection(next);
       if (next && "edge" in next && model && map) {
         const edge = model.edges.find((e) => e.id === next.edge);
-        const rule = edge?.ruleIndex != null ? map.rules[edge.ruleIndex] : undefined;
+        const rule = edge?.ruleId != null ? map.rules.find((r) => r.id === edge.ruleId) : undefined;
         setPanel(rule ? { type: "rule", id: rule.id } : null);
       } else {
         setPanel(null);
@@ -106,7 +106,7 @@ export function OwnershipView({ ownership }: { ownership: Ownership }) {
   const actorNames = model.actors.map((a) => a.name);
 
   return (
-    <div className="view ownership" data-testid="ownership-view">
+    <div className="view ownership" data-testid="ownership-view" data-rules={map.rules.length}>
       <header className="view-header ownership-head">
         <h1>Ownership</h1>
         <span className="view-sub">

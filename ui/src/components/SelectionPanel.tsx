@@ -59,8 +59,8 @@ export function SelectionPanel({
       <h4>Rules</h4>
       {resource.rules.length === 0 ? <p className="muted">None: nobody has been given it.</p> : null}
       <ul className="plain-list">
-        {resource.rules.map((index) => {
-          const rule = map.rules[index];
+        {resource.rules.map((id) => {
+          const rule = map.rules.find((r) => r.id === id);
           if (!rule) return null;
           return (
             <li key={rule.id}>

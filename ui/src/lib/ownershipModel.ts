@@ -31,7 +31,7 @@ export interface Resource {
   pattern: string;
   /** `scheme://authority`, the group it is drawn in. */
   group: string;
-  /** Indexes into the map's rules. */
+  /** Ids of the rules about it. */
   rules: number[];
   conflicts: string[];
 }
@@ -44,8 +44,8 @@ export interface MapEdge {
   pattern: string;
   role: Role;
   origin: Origin;
-  /** The rule the edge comes from (not for declarations). */
-  ruleIndex: number | null;
+  /** The id of the rule the edge comes from (not for declarations). */
+  ruleId: number | null;
   /** The reasons of every conflict the edge takes part in (empty: none). */
   conflicts: string[];
 }
@@ -115,7 +115,7 @@ export function buildOwnershipModel(map: OwnershipMap): OwnershipModel {
     }
     return found;
   };
-  const edge = (name: string, pattern: string, role: Role, origin: Origin, ruleIndex: number | null) => {
+  const edge = (name: string, pattern: string, role: Role, origin: Origin, ruleId: number | null) => {
     const key = edgeKey(name, pattern, role, origin);
     if (edges.has(key)) return;
     const kind: ActorKind = role === "exception" ? "person" : "unknown";
@@ -127,18 +127,18 @@ export function buildOwnershipModel(map: OwnershipMap): OwnershipModel {
       pattern,
       role,
       origin,
-      ruleIndex,
+      ruleId,
       conflicts: [],
     });
   };
 
-  map.rules.forEach((rule, index) => {
+  for (const rule of map.rules) {
     const role = ROLE_OF_KIND[rule.kind];
-    resource(rule.pattern).rules.push(index);
-    edge(rule.owner, rule.pattern, role, "owner", index);
-    for (const reader of rule.readers ?? []) edge(reader, rule.pattern, "read", "reader", index);
-    for (const next of rule.sequence ?? []) edge(next, rule.pattern, role, "sequence", index);
-  });
+    resource(rule.pattern).rules.push(rule.id);
+    edge(rule.owner, rule.pattern, role, "owner", rule.id);
+    for (const reader of rule.readers ?? []) edge(reader, rule.pattern, "read", "reader", rule.id);
+    for (const next of rule.sequence ?? []) edge(next, rule.pattern, role, "sequence", rule.id);
+  }
   for (const agent of map.agents) {
     if (!agent.source) continue;
     for (const [list, role] of DECLARED_ROLES) {
