@@ -153,10 +153,17 @@ fn a_manifest_overlapping_an_existing_rule_exits_1() {
         "{}",
         run.all()
     );
-    // Two writers of one field: the rule's owner and the declaration of another agent.
+    // Two writers of one field: the rule gives it to its owner, so the manifest conflicts with
+    // the rule. (That the owner also declares writing it is no second conflict: the rule decides.)
     assert!(run.stdout.contains("conflict (data)"), "{}", run.all());
     assert!(
         run.stdout
+            .contains("against:  rule 0 at line 14: data crm://contacts/*#status → Researcher"),
+        "{}",
+        run.all()
+    );
+    assert!(
+        !run.stdout
             .contains("against:  agent \"Researcher\" declares crm://contacts/*#status"),
         "{}",
         run.all()

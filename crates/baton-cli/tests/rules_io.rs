@@ -58,6 +58,7 @@ note = "Dana answers \"within the hour\""
 kind = "output"
 pattern = "file:///drafts/**"
 owner = "Writer"
+sequence = ["Editor", "Publisher"]
 
 [[rules]]
 kind = "data"
@@ -144,6 +145,10 @@ fn import_then_export_round_trips_byte_for_byte_and_audits_each_rule() {
         first.contains("note = \"Dana answers \\\"within the hour\\\"\"\n"),
         "{first}"
     );
+    assert!(
+        first.contains("owner = \"Writer\"\nsequence = [\"Editor\", \"Publisher\"]\n"),
+        "an accepted sequence survives the round trip: {first}"
+    );
 
     // The export checks clean.
     sandbox.write("exported.toml", &first);
@@ -206,6 +211,7 @@ note = "Dana answers \"within the hour\""
 kind = "output"
 pattern = "file:///drafts/**"
 owner = "Writer"
+sequence = ["Editor", "Publisher"]
 
 [[rules]]
 kind = "data"

@@ -8,7 +8,7 @@ import type { MapConflict } from "../bindings/MapConflict";
 import type { Dispute } from "../bindings/Dispute";
 import type { Resolution } from "../bindings/Resolution";
 import type { StoredRule } from "../bindings/StoredRule";
-import { choicesFor, disputeOf } from "../lib/resolutions";
+import { disputeOf, mapChoicesFor } from "../lib/resolutions";
 
 /** Conflicts shown at first, and added per "Show more". */
 export const CONFLICT_PAGE = 50;
@@ -51,7 +51,7 @@ export function ConflictList({
               </p>
               <div className="conflict-actions">
                 {dispute
-                  ? choicesFor(dispute).map((choice) => (
+                  ? mapChoicesFor(dispute).map((choice) => (
                       <button
                         key={choice.id}
                         type="button"

@@ -11,7 +11,7 @@ import {
   toDispute,
   toResolution,
   type Choice,
-} from "../lib/declares";
+} from "../lib/resolutions";
 import { Modal } from "./Modal";
 
 /** What saving the agent did: it throws when the agent itself was not saved. */

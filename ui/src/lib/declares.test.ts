@@ -1,9 +1,8 @@
 import { describe, expect, it } from "vitest";
 
 import type { PredeployConflict } from "../bindings/PredeployConflict";
+import { choiceLabel, choicesFor, toDispute, toResolution } from "./resolutions";
 import {
-  choiceLabel,
-  choicesFor,
   declarationChange,
   declaresText,
   describeDeclares,
@@ -12,8 +11,6 @@ import {
   isDeclaresList,
   parseDeclares,
   parsePatterns,
-  toDispute,
-  toResolution,
 } from "./declares";
 
 const d = (over: Partial<ReturnType<typeof emptyDeclares>>) => ({ ...emptyDeclares(), ...over });

@@ -1,12 +1,8 @@
-// What an agent declares (triggers, reads, writes, outputs), as the agent form edits it, and the
-// choices the pre-deploy dialog offers for each overlap. Pure functions; the backend has the last
-// word on what a pattern means (docs/rules.md).
+// What an agent declares (triggers, reads, writes, outputs), as the agent form edits it. Pure
+// functions; the backend has the last word on what a pattern means (docs/rules.md). The choices
+// for settling an overlap are in ./resolutions.
 
-import type { ConflictSide } from "../bindings/ConflictSide";
 import type { Declares } from "../bindings/Declares";
-import type { Dispute } from "../bindings/Dispute";
-import type { PredeployConflict } from "../bindings/PredeployConflict";
-import type { Resolution } from "../bindings/Resolution";
 
 export type DeclaresList = keyof Declares;
 
@@ -110,65 +106,4 @@ export function declarationChange(
   }
   if (sameDeclares(declares, stored)) return { kind: "none" };
   return { kind: "set", declares, check: hasClaims(declares) && !sameDeclares(declares, stored, CLAIM_LISTS) };
-}
-
-// Pre-deploy choices.
-
-export type Choice = "give_new" | "keep_other" | "new_reads" | "other_reads" | "sequence" | "later";
-
-export const DEFAULT_CHOICE: Choice = "later";
-
-/** The other side's name: the rule's owner or the other agent. */
-export function otherName(other: ConflictSide): string {
-  return other.side === "rule" ? other.owner : other.name;
-}
-
-/** The choices that make sense for a conflict, in the order the dialog lists them. */
-export function choicesFor(conflict: Pick<PredeployConflict, "kind" | "other">): Choice[] {
-  const data = conflict.kind === "data";
-  const out: Choice[] = ["give_new", "keep_other"];
-  if (data) out.push("new_reads");
-  if (data && conflict.other.side === "agent") out.push("other_reads");
-  out.push("sequence", "later");
-  return out;
-}
-
-export function choiceLabel(choice: Choice, newName: string, other: string): string {
-  switch (choice) {
-    case "give_new":
-      return `Give it to ${newName}`;
-    case "keep_other":
-      return `Keep it with ${other}`;
-    case "new_reads":
-      return `${newName} only reads it`;
-    case "other_reads":
-      return `${other} only reads it`;
-    case "sequence":
-      return `Both: ${other} first, then ${newName}`;
-    case "later":
-      return "Decide later on the Ownership map";
-  }
-}
-
-/** The resolution a choice stands for; null for "decide later". */
-export function toResolution(choice: Choice, newName: string, other: ConflictSide): Resolution | null {
-  const o = otherName(other);
-  switch (choice) {
-    case "give_new":
-      return { action: "give_ownership", owner: newName };
-    case "keep_other":
-      return { action: "give_ownership", owner: o };
-    case "new_reads":
-      return { action: "make_reader", reader: newName };
-    case "other_reads":
-      return { action: "make_reader", reader: o };
-    case "sequence":
-      return { action: "accept_sequence", order: [o, newName] };
-    case "later":
-      return null;
-  }
-}
-
-export function toDispute(agent: string, conflict: PredeployConflict): Dispute {
-  return { agent, kind: conflict.kind, pattern: conflict.pattern, other: conflict.other };
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 
 import type { MapConflict } from "../bindings/MapConflict";
 import type { StoredRule } from "../bindings/StoredRule";
-import { choicesFor, disputeOf } from "./resolutions";
+import { disputeOf, mapChoicesFor as choicesFor } from "./resolutions";
 
 const rule: StoredRule = {
   id: 5,
