@@ -92,6 +92,17 @@ fn start_engine() -> Result<Engine, Box<dyn std::error::Error>> {
     let path = Store::default_path()?;
     tracing::info!(path = %path.display(), "opening store");
     let store = Store::open(&path)?;
+    // The decision log is hash-chained: check it once at start (the Decisions view checks again
+    // on demand).
+    match store.verify_decisions() {
+        Ok(baton_store::ChainCheck::Ok { entries }) => {
+            tracing::info!(entries, "decision log verified");
+        }
+        Ok(baton_store::ChainCheck::Broken { seq, reason }) => {
+            tracing::error!(seq, %reason, "the decision log's hash chain is broken");
+        }
+        Err(err) => tracing::error!(%err, "could not verify the decision log"),
+    }
     let engine = Engine::new(
         Arc::new(Mutex::new(store)),
         open_token_store(),
