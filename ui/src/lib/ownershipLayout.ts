@@ -1,5 +1,5 @@
 // Where the ownership graph draws things: actors in a column on the left, resources on the
-// right under a label per group (scheme and authority). Pure, so it is tested and benchmarked
+// right under a label per group (scheme and authority), both from the top. Pure, so it is tested and benchmarked
 // without a browser.
 
 import type { Actor, MapEdge, OwnershipModel, Resource } from "./ownershipModel";
@@ -42,13 +42,8 @@ export function layoutOwnership(model: OwnershipModel): Layout {
     }
     y += GROUP_GAP;
   }
+  // Both columns start at the top, so adding or removing a resource moves only the resources
+  // below it (never the agents): an edit redraws few nodes and edges.
   const height = Math.max(y, actors.length * ROW);
-  // Centre the shorter column against the taller one.
-  const shift = (list: Placed<unknown>[], own: number) => {
-    const offset = Math.max(0, (height - own) / 2);
-    for (const p of list) p.y += offset;
-  };
-  shift(actors, actors.length * ROW);
-  shift([...groups, ...resources] as Placed<unknown>[], y);
   return { actors, resources, groups, edges: model.edges, height };
 }

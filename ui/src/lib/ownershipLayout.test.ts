@@ -1,0 +1,43 @@
+import { describe, expect, it } from "vitest";
+
+import type { OwnershipMap } from "../bindings/OwnershipMap";
+import { GROUP_LABEL, layoutOwnership, RESOURCE_X, ROW } from "./ownershipLayout";
+import { buildOwnershipModel } from "./ownershipModel";
+
+const rule = (id: number, pattern: string, owner: string) => ({
+  id,
+  kind: "data" as const,
+  pattern,
+  owner,
+  created_at: "t",
+  updated_at: "t",
+});
+const map = (rules: OwnershipMap["rules"]): OwnershipMap => ({ agents: [], rules, conflicts: [] });
+
+describe("ownership layout", () => {
+  it("stacks resources under their group labels, agents beside them, both from the top", () => {
+    const layout = layoutOwnership(
+      buildOwnershipModel(map([rule(1, "crm://a/1", "A"), rule(2, "crm://a/2", "B"), rule(3, "x://y/1", "A")])),
+    );
+    expect(layout.actors.map((a) => [a.item.name, a.y])).toEqual([
+      ["A", 0],
+      ["B", ROW],
+    ]);
+    expect(layout.groups.map((g) => [g.item, g.y])).toEqual([
+      ["crm://a", 0],
+      ["x://y", GROUP_LABEL + 2 * ROW + 22],
+    ]);
+    expect(layout.resources.every((r) => r.x === RESOURCE_X)).toBe(true);
+  });
+
+  it("moves only what is below an added resource", () => {
+    const before = layoutOwnership(buildOwnershipModel(map([rule(1, "crm://a/1", "A"), rule(3, "crm://a/3", "B")])));
+    const after = layoutOwnership(
+      buildOwnershipModel(map([rule(1, "crm://a/1", "A"), rule(2, "crm://a/2", "A"), rule(3, "crm://a/3", "B")])),
+    );
+    const y = (l: typeof before, pattern: string) => l.resources.find((r) => r.item.pattern === pattern)!.y;
+    expect(y(after, "crm://a/1")).toBe(y(before, "crm://a/1"));
+    expect(y(after, "crm://a/3")).toBe(y(before, "crm://a/3") + ROW);
+    expect(after.actors.map((a) => a.y)).toEqual(before.actors.map((a) => a.y));
+  });
+});
