@@ -10,6 +10,7 @@
 pub mod agent;
 pub mod backoff;
 pub mod decisions;
+pub mod detect;
 pub mod error;
 pub mod protocol;
 pub mod rules;

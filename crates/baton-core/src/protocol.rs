@@ -185,6 +185,29 @@ pub struct Event {
     pub message: Option<String>,
 }
 
+impl Event {
+    /// An event with only its seq, time and kind; set the other fields as needed.
+    pub fn new(seq: u64, at: DateTime<Utc>, kind: EventKind) -> Event {
+        Event {
+            seq,
+            at,
+            kind,
+            task_id: None,
+            resource: None,
+            state: None,
+            to: None,
+            key: None,
+            value: None,
+            api: None,
+            status: None,
+            headers: None,
+            tokens: None,
+            payload: None,
+            message: None,
+        }
+    }
+}
+
 /// Aggregated API usage the agent reports for one window.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UsageReport {

@@ -40,21 +40,9 @@ fn document(tasks: usize, first_seq: u64, events: usize, state: TaskState) -> St
             .collect(),
         events: (0..events as u64)
             .map(|i| Event {
-                seq: first_seq + i,
-                at: now,
-                kind: EventKind::Write,
                 task_id: Some(format!("t-{}", i as usize % tasks.max(1))),
                 resource: Some(format!("file:///drafts/{i}.md")),
-                state: None,
-                to: None,
-                key: None,
-                value: None,
-                api: None,
-                status: None,
-                headers: None,
-                tokens: None,
-                payload: None,
-                message: None,
+                ..Event::new(first_seq + i, now, EventKind::Write)
             })
             .collect(),
         usage: vec![],

@@ -59,21 +59,8 @@ pub struct AgentScript {
 
 fn blank_event(kind: EventKind, at: DateTime<Utc>, task_id: &str) -> Event {
     Event {
-        seq: 0,
-        at,
-        kind,
         task_id: Some(task_id.to_owned()),
-        resource: None,
-        state: None,
-        to: None,
-        key: None,
-        value: None,
-        api: None,
-        status: None,
-        headers: None,
-        tokens: None,
-        payload: None,
-        message: None,
+        ..Event::new(0, at, kind)
     }
 }
 

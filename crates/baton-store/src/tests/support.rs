@@ -62,21 +62,9 @@ pub(crate) fn task(id: &str, state: TaskState) -> Task {
 /// A `write` event on `crm://contacts/{seq}` by task `task_id`, at t(seq).
 pub(crate) fn write_event(seq: u64, task_id: &str) -> Event {
     Event {
-        seq,
-        at: t(seq as i64),
-        kind: EventKind::Write,
         task_id: Some(task_id.into()),
         resource: Some(format!("crm://contacts/{seq}")),
-        state: None,
-        to: None,
-        key: None,
-        value: None,
-        api: None,
-        status: None,
-        headers: None,
-        tokens: None,
-        payload: None,
-        message: None,
+        ..Event::new(seq, t(seq as i64), EventKind::Write)
     }
 }
 

@@ -1,0 +1,129 @@
+//! Findings about agents: unreachable endpoints, agents that state different values for one key,
+//! and an agent's own request for approval.
+
+use std::collections::BTreeMap;
+
+use super::{evidence_of, finding, DetectInput, Finding, FindingKind, ObservedEvent, Severity};
+use crate::protocol::EventKind;
+
+pub fn unreachable(input: &DetectInput<'_>) -> Vec<Finding> {
+    input
+        .agents
+        .iter()
+        .filter(|a| a.consecutive_failures >= input.config.for_agent(a.id).unreachable_polls)
+        .map(|a| {
+            finding(
+                FindingKind::Unreachable,
+                Severity::Warning,
+                vec![a.id],
+                None,
+                format!(
+                    "{} failed {} polls in a row{}",
+                    a.name,
+                    a.consecutive_failures,
+                    a.last_error
+                        .as_deref()
+                        .map(|e| format!(": {e}"))
+                        .unwrap_or_default()
+                ),
+                Vec::new(),
+                &a.id.to_string(),
+            )
+        })
+        .collect()
+}
+
+/// Two agents whose latest claims for one key (within the recent events) state different values.
+/// Only keys with a new claim are looked at.
+pub fn divergent_claims(input: &DetectInput<'_>) -> Vec<Finding> {
+    let keys: Vec<&str> = input
+        .new_events
+        .iter()
+        .filter(|e| e.event.kind == EventKind::Claim)
+        .filter_map(|e| e.event.key.as_deref())
+        .collect();
+    let mut found = Vec::new();
+    for key in keys
+        .iter()
+        .copied()
+        .collect::<std::collections::BTreeSet<_>>()
+    {
+        // The latest claim of each agent for this key.
+        let mut latest: BTreeMap<i64, &ObservedEvent> = BTreeMap::new();
+        for e in input
+            .recent
+            .iter()
+            .filter(|e| e.event.kind == EventKind::Claim && e.event.key.as_deref() == Some(key))
+        {
+            let slot = latest.entry(e.agent_id).or_insert(e);
+            if e.event.at >= slot.event.at {
+                *slot = e;
+            }
+        }
+        let values: std::collections::BTreeSet<String> = latest
+            .values()
+            .map(|e| {
+                e.event
+                    .value
+                    .as_ref()
+                    .map(|v| v.to_string())
+                    .unwrap_or_default()
+            })
+            .collect();
+        if latest.len() < 2 || values.len() < 2 {
+            continue;
+        }
+        let stated: Vec<String> = latest
+            .iter()
+            .map(|(id, e)| {
+                format!(
+                    "{} says {}",
+                    input.name(*id),
+                    e.event
+                        .value
+                        .as_ref()
+                        .map(|v| v.to_string())
+                        .unwrap_or_else(|| "nothing".into())
+                )
+            })
+            .collect();
+        found.push(finding(
+            FindingKind::DivergentClaims,
+            Severity::Warning,
+            latest.keys().copied().collect(),
+            Some(key.to_owned()),
+            format!("Agents disagree on {key}: {}", stated.join("; ")),
+            latest.values().map(|e| evidence_of(e)).collect(),
+            key,
+        ));
+    }
+    found
+}
+
+/// The agent asks a person (`needs_approval`): one finding per task (or per event without one).
+pub fn needs_approval(input: &DetectInput<'_>) -> Vec<Finding> {
+    input
+        .new_events
+        .iter()
+        .filter(|e| e.event.kind == EventKind::NeedsApproval)
+        .map(|e| {
+            let cause = match e.event.task_id.as_deref() {
+                Some(task) => format!("{}:{task}", e.agent_id),
+                None => format!("{}:seq-{}", e.agent_id, e.event.seq),
+            };
+            finding(
+                FindingKind::NeedsApproval,
+                Severity::Critical,
+                vec![e.agent_id],
+                e.event.resource.clone(),
+                format!(
+                    "{} asks: {}",
+                    input.name(e.agent_id),
+                    e.event.message.as_deref().unwrap_or("approval needed")
+                ),
+                vec![evidence_of(e)],
+                &cause,
+            )
+        })
+        .collect()
+}

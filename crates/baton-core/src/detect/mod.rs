@@ -1,0 +1,273 @@
+//! Coordination detectors: pure functions over what the agents reported (new events, the events
+//! of a recent window, current tasks), the ownership rules, the agents' health and the clock.
+//! Each produces [`Finding`]s with the evidence events and a `dedupe_key` naming the cause, so
+//! that a finding already open for the same cause is updated rather than duplicated.
+//!
+//! Not here yet: invalid handoffs (JSON Schema per handoff type) and rate-limit pressure.
+
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::protocol::{Event, Task};
+use crate::rules::Rule;
+
+mod agents;
+mod collisions;
+mod ownership;
+mod tasks;
+
+#[cfg(test)]
+mod tests;
+
+/// What a detector saw.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum FindingKind {
+    OwnershipViolation,
+    WriteCollision,
+    ReadDuringWrite,
+    Sequencing,
+    SilentCompletion,
+    Stall,
+    Timeout,
+    TriggerCollision,
+    Unreachable,
+    DivergentClaims,
+    NeedsApproval,
+}
+
+impl FindingKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FindingKind::OwnershipViolation => "ownership_violation",
+            FindingKind::WriteCollision => "write_collision",
+            FindingKind::ReadDuringWrite => "read_during_write",
+            FindingKind::Sequencing => "sequencing",
+            FindingKind::SilentCompletion => "silent_completion",
+            FindingKind::Stall => "stall",
+            FindingKind::Timeout => "timeout",
+            FindingKind::TriggerCollision => "trigger_collision",
+            FindingKind::Unreachable => "unreachable",
+            FindingKind::DivergentClaims => "divergent_claims",
+            FindingKind::NeedsApproval => "needs_approval",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    Info,
+    Warning,
+    Critical,
+}
+
+/// One event that is evidence of a finding: the agent (Baton's id) and the event's `seq`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, TS)]
+pub struct EvidenceRef {
+    pub agent_id: i64,
+    pub seq: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct Finding {
+    pub kind: FindingKind,
+    pub severity: Severity,
+    /// Baton's ids of the agents involved, sorted.
+    pub agents: Vec<i64>,
+    pub resource: Option<String>,
+    /// A sentence for a person.
+    pub summary: String,
+    pub evidence: Vec<EvidenceRef>,
+    /// The cause: the same key means the same finding (updated, not duplicated).
+    pub dedupe_key: String,
+}
+
+/// An event as Baton stored it: which agent reported it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ObservedEvent {
+    pub agent_id: i64,
+    pub event: Event,
+}
+
+/// A task as Baton holds it now.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ObservedTask {
+    pub agent_id: i64,
+    pub task: Task,
+    /// When Baton last saw this task change (or its first sighting).
+    pub updated_at: DateTime<Utc>,
+}
+
+/// An agent as the detectors need it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AgentStatus {
+    pub id: i64,
+    /// Its name in Baton (what rules name).
+    pub name: String,
+    /// The id it reports for itself (`agent.id`; what `handoff.to` and `next_stage` name).
+    pub remote_id: Option<String>,
+    pub consecutive_failures: u32,
+    pub last_error: Option<String>,
+}
+
+/// Windows and budgets. The defaults suit agents that work in minutes; each can be set per agent
+/// (see [`DetectConfig::for_agent`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Windows {
+    /// Two writers of one resource within this long collide.
+    pub write_collision: Duration,
+    /// Two agents acting on one trigger within this long collide.
+    pub trigger_collision: Duration,
+    /// A next stage that shows nothing for this long after a completion is silent.
+    pub silent_completion: Duration,
+    /// A working task without progress for this long has stalled.
+    pub stall: Duration,
+    /// A task working longer than this has run past its budget.
+    pub time_budget: Duration,
+    /// This many failed polls in a row make an agent unreachable.
+    pub unreachable_polls: u32,
+}
+
+impl Default for Windows {
+    fn default() -> Windows {
+        Windows {
+            write_collision: Duration::seconds(60),
+            trigger_collision: Duration::seconds(60),
+            silent_completion: Duration::minutes(10),
+            stall: Duration::minutes(15),
+            time_budget: Duration::hours(2),
+            unreachable_polls: 5,
+        }
+    }
+}
+
+/// The windows in force: the defaults, and any set for one agent.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DetectConfig {
+    pub defaults: Windows,
+    pub per_agent: Vec<(i64, Windows)>,
+}
+
+impl DetectConfig {
+    pub fn for_agent(&self, agent_id: i64) -> &Windows {
+        self.per_agent
+            .iter()
+            .find(|(id, _)| *id == agent_id)
+            .map_or(&self.defaults, |(_, windows)| windows)
+    }
+}
+
+/// Everything the detectors look at.
+#[derive(Debug, Clone, Copy)]
+pub struct DetectInput<'a> {
+    pub now: DateTime<Utc>,
+    /// Events stored by the ingest that runs the detectors.
+    pub new_events: &'a [ObservedEvent],
+    /// Events of the recent past (at least the longest window), the new ones included, oldest
+    /// first.
+    pub recent: &'a [ObservedEvent],
+    pub tasks: &'a [ObservedTask],
+    pub rules: &'a [Rule],
+    pub agents: &'a [AgentStatus],
+    pub config: &'a DetectConfig,
+}
+
+impl<'a> DetectInput<'a> {
+    fn agent(&self, id: i64) -> Option<&'a AgentStatus> {
+        self.agents.iter().find(|a| a.id == id)
+    }
+
+    fn name(&self, id: i64) -> String {
+        self.agent(id)
+            .map_or_else(|| format!("agent {id}"), |a| a.name.clone())
+    }
+
+    /// The agent that reports `remote` as its own id (or, failing that, is named so in Baton).
+    fn by_remote_id(&self, remote: &str) -> Option<&'a AgentStatus> {
+        self.agents
+            .iter()
+            .find(|a| a.remote_id.as_deref() == Some(remote))
+            .or_else(|| {
+                self.agents
+                    .iter()
+                    .find(|a| crate::rules::lint::same_owner(&a.name, remote))
+            })
+    }
+}
+
+/// Every detector, in a stable order. Findings with the same `dedupe_key` are merged (evidence
+/// and agents united), so one cause is one finding.
+pub fn detect_all(input: &DetectInput<'_>) -> Vec<Finding> {
+    let mut found = Vec::new();
+    found.extend(ownership::violations(input));
+    found.extend(collisions::write_collisions(input));
+    found.extend(collisions::trigger_collisions(input));
+    found.extend(collisions::reads_during_writes(input));
+    found.extend(tasks::sequencing(input));
+    found.extend(tasks::silent_completions(input));
+    found.extend(tasks::stalls_and_timeouts(input));
+    found.extend(agents::unreachable(input));
+    found.extend(agents::divergent_claims(input));
+    found.extend(agents::needs_approval(input));
+    merge(found)
+}
+
+fn merge(found: Vec<Finding>) -> Vec<Finding> {
+    let mut merged: Vec<Finding> = Vec::with_capacity(found.len());
+    for finding in found {
+        match merged
+            .iter_mut()
+            .find(|f| f.dedupe_key == finding.dedupe_key)
+        {
+            Some(existing) => {
+                existing.agents.extend(finding.agents);
+                existing.agents.sort_unstable();
+                existing.agents.dedup();
+                existing.evidence.extend(finding.evidence);
+                existing.evidence.sort_unstable();
+                existing.evidence.dedup();
+            }
+            None => merged.push(finding),
+        }
+    }
+    merged
+}
+
+/// A finding with sorted, deduplicated agents and evidence.
+fn finding(
+    kind: FindingKind,
+    severity: Severity,
+    mut agents: Vec<i64>,
+    resource: Option<String>,
+    summary: String,
+    mut evidence: Vec<EvidenceRef>,
+    cause: &str,
+) -> Finding {
+    agents.sort_unstable();
+    agents.dedup();
+    evidence.sort_unstable();
+    evidence.dedup();
+    Finding {
+        kind,
+        severity,
+        agents,
+        resource,
+        summary,
+        evidence,
+        dedupe_key: format!("{}:{cause}", kind.as_str()),
+    }
+}
+
+fn evidence_of(event: &ObservedEvent) -> EvidenceRef {
+    EvidenceRef {
+        agent_id: event.agent_id,
+        seq: event.event.seq,
+    }
+}
+
+/// "1 min 30 s" for a window in a sentence.
+fn human(duration: Duration) -> String {
+    crate::agent::human_duration_ms(duration.num_milliseconds().max(0) as u64)
+}

@@ -1,0 +1,177 @@
+//! Findings about tasks: started before their inputs were ready, completed with nobody picking
+//! up, stalled, or running past their budget.
+
+use super::{evidence_of, finding, human, DetectInput, Finding, FindingKind, Severity};
+use crate::protocol::EventKind;
+use crate::task::TaskState;
+
+/// A task that has started (not queued, not abandoned) while a task it depends on (of the same
+/// agent) is known and not completed.
+pub fn sequencing(input: &DetectInput<'_>) -> Vec<Finding> {
+    let mut found = Vec::new();
+    for t in input.tasks {
+        let started = !matches!(
+            t.task.state,
+            TaskState::Submitted | TaskState::Canceled | TaskState::Rejected
+        );
+        if !started {
+            continue;
+        }
+        let pending: Vec<String> = t
+            .task
+            .depends_on
+            .iter()
+            .filter(|dep| {
+                input.tasks.iter().any(|d| {
+                    d.agent_id == t.agent_id
+                        && &d.task.id == *dep
+                        && d.task.state != TaskState::Completed
+                })
+            })
+            .cloned()
+            .collect();
+        if pending.is_empty() {
+            continue;
+        }
+        let evidence = input
+            .recent
+            .iter()
+            .filter(|e| {
+                e.agent_id == t.agent_id
+                    && e.event.kind == EventKind::State
+                    && e.event.task_id.as_deref() == Some(&t.task.id)
+            })
+            .map(evidence_of)
+            .collect();
+        found.push(finding(
+            FindingKind::Sequencing,
+            Severity::Warning,
+            vec![t.agent_id],
+            t.task.output.clone(),
+            format!(
+                "{}'s task {} is {} while {} it depends on {} not completed",
+                input.name(t.agent_id),
+                t.task.id,
+                t.task.state.as_str(),
+                pending.join(", "),
+                if pending.len() == 1 { "is" } else { "are" }
+            ),
+            evidence,
+            &format!("{}:{}", t.agent_id, t.task.id),
+        ));
+    }
+    found
+}
+
+/// A completed task that names a next stage, and that stage has shown nothing since, for
+/// longer than the window.
+pub fn silent_completions(input: &DetectInput<'_>) -> Vec<Finding> {
+    let oldest = input.recent.first().map(|e| e.event.at);
+    let mut found = Vec::new();
+    for t in input.tasks {
+        let Some(stage) = t.task.next_stage.as_deref() else {
+            continue;
+        };
+        if t.task.state != TaskState::Completed {
+            continue;
+        }
+        let completed_at = t.task.state_since.unwrap_or(t.updated_at);
+        let window = input.config.for_agent(t.agent_id).silent_completion;
+        // Older than what the detectors can see: nothing can be said about it.
+        if input.now - completed_at <= window || oldest.is_none_or(|o| completed_at < o) {
+            continue;
+        }
+        let next = input.by_remote_id(stage);
+        let picked_up = next.is_some_and(|next| {
+            input
+                .recent
+                .iter()
+                .any(|e| e.agent_id == next.id && e.event.at > completed_at)
+        });
+        if picked_up {
+            continue;
+        }
+        let who = match next {
+            Some(next) => format!("{} has shown nothing since", next.name),
+            None => format!("no agent in Baton reports the id {stage}"),
+        };
+        found.push(finding(
+            FindingKind::SilentCompletion,
+            Severity::Warning,
+            std::iter::once(t.agent_id)
+                .chain(next.map(|n| n.id))
+                .collect(),
+            t.task.output.clone(),
+            format!(
+                "{} completed {} {} ago for {stage}, and {who}",
+                input.name(t.agent_id),
+                t.task.id,
+                human(input.now - completed_at),
+            ),
+            Vec::new(),
+            &format!("{}:{}", t.agent_id, t.task.id),
+        ));
+    }
+    found
+}
+
+/// A working task without progress for its stall window, or working past its time budget.
+pub fn stalls_and_timeouts(input: &DetectInput<'_>) -> Vec<Finding> {
+    let mut found = Vec::new();
+    for t in input
+        .tasks
+        .iter()
+        .filter(|t| t.task.state == TaskState::Working)
+    {
+        let windows = input.config.for_agent(t.agent_id);
+        let last_event = input
+            .recent
+            .iter()
+            .filter(|e| e.agent_id == t.agent_id && e.event.task_id.as_deref() == Some(&t.task.id))
+            .map(|e| e.event.at)
+            .max();
+        let progress = [Some(t.updated_at), t.task.updated_at, last_event]
+            .into_iter()
+            .flatten()
+            .max()
+            .unwrap_or(t.updated_at);
+        let agent = input.name(t.agent_id);
+        if input.now - progress > windows.stall {
+            found.push(finding(
+                FindingKind::Stall,
+                Severity::Warning,
+                vec![t.agent_id],
+                t.task.output.clone(),
+                format!(
+                    "{agent}'s task {} has made no progress for {}",
+                    t.task.id,
+                    human(input.now - progress)
+                ),
+                Vec::new(),
+                &format!("{}:{}", t.agent_id, t.task.id),
+            ));
+        }
+        let started = t
+            .task
+            .state_since
+            .or(t.task.created_at)
+            .unwrap_or(t.updated_at);
+        if input.now - started > windows.time_budget {
+            found.push(finding(
+                FindingKind::Timeout,
+                Severity::Warning,
+                vec![t.agent_id],
+                t.task.output.clone(),
+                format!(
+                    "{agent}'s task {} has been working for {}, past its budget of {}",
+                    t.task.id,
+                    human(input.now - started),
+                    human(windows.time_budget)
+                ),
+                Vec::new(),
+                &format!("{}:{}", t.agent_id, t.task.id),
+            ));
+        }
+    }
+    found
+}
