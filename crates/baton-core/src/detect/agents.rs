@@ -3,7 +3,9 @@
 
 use std::collections::BTreeMap;
 
-use super::{evidence_of, finding, DetectInput, Finding, FindingKind, ObservedEvent, Severity};
+use super::{
+    evidence_of, finding, stamp, DetectInput, Finding, FindingKind, ObservedEvent, Severity,
+};
 use crate::protocol::EventKind;
 
 pub fn unreachable(input: &DetectInput<'_>) -> Vec<Finding> {
@@ -27,7 +29,12 @@ pub fn unreachable(input: &DetectInput<'_>) -> Vec<Finding> {
                         .unwrap_or_default()
                 ),
                 Vec::new(),
-                &a.id.to_string(),
+                &format!(
+                    "{}:{}",
+                    a.id,
+                    a.last_success
+                        .map_or_else(|| "never".to_owned(), |at| stamp(at).to_string())
+                ),
             )
         })
         .collect()

@@ -1,7 +1,10 @@
 //! Coordination detectors: pure functions over what the agents reported (new events, the events
 //! of a recent window, current tasks), the ownership rules, the agents' health and the clock.
 //! Each produces [`Finding`]s with the evidence events and a `dedupe_key` naming the cause, so
-//! that a finding already open for the same cause is updated rather than duplicated.
+//! that a finding already open for the same cause is updated rather than duplicated. Findings
+//! about a lasting condition (a stall, an unreachable agent, a silent next stage) name the
+//! episode in their key (since when), so a closed one is not reopened while the same episode
+//! lasts, and a later episode is a new finding.
 //!
 //! Not here yet: invalid handoffs (JSON Schema per handoff type) and rate-limit pressure.
 
@@ -110,6 +113,8 @@ pub struct AgentStatus {
     pub remote_id: Option<String>,
     pub consecutive_failures: u32,
     pub last_error: Option<String>,
+    /// The last successful poll (None: never), which dates an unreachable episode.
+    pub last_success: Option<DateTime<Utc>>,
 }
 
 /// Windows and budgets. The defaults suit agents that work in minutes; each can be set per agent
@@ -270,4 +275,9 @@ fn evidence_of(event: &ObservedEvent) -> EvidenceRef {
 /// "1 min 30 s" for a window in a sentence.
 fn human(duration: Duration) -> String {
     crate::agent::human_duration_ms(duration.num_milliseconds().max(0) as u64)
+}
+
+/// An instant in a dedupe key (seconds since the epoch).
+fn stamp(at: DateTime<Utc>) -> i64 {
+    at.timestamp()
 }

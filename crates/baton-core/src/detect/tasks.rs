@@ -1,7 +1,7 @@
 //! Findings about tasks: started before their inputs were ready, completed with nobody picking
 //! up, stalled, or running past their budget.
 
-use super::{evidence_of, finding, human, DetectInput, Finding, FindingKind, Severity};
+use super::{evidence_of, finding, human, stamp, DetectInput, Finding, FindingKind, Severity};
 use crate::protocol::EventKind;
 use crate::task::TaskState;
 
@@ -109,7 +109,7 @@ pub fn silent_completions(input: &DetectInput<'_>) -> Vec<Finding> {
                 human(input.now - completed_at),
             ),
             Vec::new(),
-            &format!("{}:{}", t.agent_id, t.task.id),
+            &format!("{}:{}:{}", t.agent_id, t.task.id, stamp(completed_at)),
         ));
     }
     found
@@ -148,7 +148,7 @@ pub fn stalls_and_timeouts(input: &DetectInput<'_>) -> Vec<Finding> {
                     human(input.now - progress)
                 ),
                 Vec::new(),
-                &format!("{}:{}", t.agent_id, t.task.id),
+                &format!("{}:{}:{}", t.agent_id, t.task.id, stamp(progress)),
             ));
         }
         let started = t
@@ -169,7 +169,7 @@ pub fn stalls_and_timeouts(input: &DetectInput<'_>) -> Vec<Finding> {
                     human(windows.time_budget)
                 ),
                 Vec::new(),
-                &format!("{}:{}", t.agent_id, t.task.id),
+                &format!("{}:{}:{}", t.agent_id, t.task.id, stamp(started)),
             ));
         }
     }

@@ -31,6 +31,7 @@ fn agents() -> Vec<AgentStatus> {
         remote_id: Some(remote.into()),
         consecutive_failures: 0,
         last_error: None,
+        last_success: None,
     })
     .collect()
 }
@@ -278,6 +279,11 @@ fn stalled_and_over_budget_tasks() {
     let mut w = World::at(60 * 20);
     w.tasks = vec![task(WRITER, "draft-1", TaskState::Working, 0)];
     assert_eq!(w.kinds(), [FindingKind::Stall]);
+    // The key names the episode: no progress since t(0).
+    assert_eq!(
+        w.run()[0].dedupe_key,
+        format!("stall:{WRITER}:draft-1:{}", t(0).timestamp())
+    );
     // Progress (an event of the task) resets the stall.
     w.old_events = vec![in_task(ev(WRITER, 3, 60 * 19, EventKind::Write), "draft-1")];
     assert!(w.kinds().is_empty());
@@ -312,7 +318,13 @@ fn an_agent_failing_polls_in_a_row_is_unreachable() {
         found[0].summary,
         "Editor failed 5 polls in a row: connection refused"
     );
-    assert_eq!(found[0].dedupe_key, format!("unreachable:{EDITOR}"));
+    assert_eq!(found[0].dedupe_key, format!("unreachable:{EDITOR}:never"));
+    // A later episode (after a successful poll) is another cause.
+    w.agents[1].last_success = Some(t(0));
+    assert_eq!(
+        w.run()[0].dedupe_key,
+        format!("unreachable:{EDITOR}:{}", t(0).timestamp())
+    );
 }
 
 #[test]
