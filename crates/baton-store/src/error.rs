@@ -36,6 +36,8 @@ pub enum StoreError {
         field: &'static str,
         message: String,
     },
+    #[error("no finding with id {0}")]
+    FindingNotFound(i64),
     #[error("no agent named \"{0}\"")]
     AgentNameNotFound(String),
     /// A change was prepared against rules that have changed since.
@@ -54,7 +56,8 @@ impl StoreError {
             StoreError::InvalidConfig(_) => "invalid_config",
             StoreError::AgentNotFound(_)
             | StoreError::RuleNotFound(_)
-            | StoreError::AgentNameNotFound(_) => "not_found",
+            | StoreError::AgentNameNotFound(_)
+            | StoreError::FindingNotFound(_) => "not_found",
             StoreError::Stale(_) => "stale",
             StoreError::DuplicateAgentName(_) => "duplicate_name",
             StoreError::DataDir(_) => "data_dir",

@@ -22,6 +22,7 @@ mod codec;
 pub mod decisions;
 pub mod error;
 pub mod events;
+pub mod findings;
 pub mod ingest;
 pub mod manifests;
 mod migrations;

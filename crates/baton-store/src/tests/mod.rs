@@ -3,6 +3,7 @@
 mod agents;
 mod board;
 mod decisions;
+mod findings;
 mod ingest;
 mod manifests;
 mod open;

@@ -1,0 +1,143 @@
+//! Findings: one open row per cause, updated not duplicated; a closed cause reopens only with new
+//! evidence; and the detectors' snapshot read back from what was ingested.
+
+use baton_core::detect::{
+    detect_all, DetectConfig, DetectInput, EvidenceRef, Finding, FindingKind, Severity,
+};
+use baton_core::protocol::EventKind;
+use baton_core::rules::{Rule, RuleKind};
+use baton_core::task::TaskState;
+
+use super::support::*;
+use crate::{Store, StoreError};
+
+fn collision(evidence: &[(i64, u64)], summary: &str) -> Finding {
+    Finding {
+        kind: FindingKind::WriteCollision,
+        severity: Severity::Critical,
+        agents: vec![1, 2],
+        resource: Some("crm://contacts/1".into()),
+        summary: summary.into(),
+        evidence: evidence
+            .iter()
+            .map(|&(agent_id, seq)| EvidenceRef { agent_id, seq })
+            .collect(),
+        dedupe_key: "write_collision:crm://contacts/1:1,2".into(),
+    }
+}
+
+#[test]
+fn one_open_finding_per_cause_and_closed_causes_reopen_only_with_new_evidence() {
+    let (mut store, _) = store_with_agent();
+    let first = store
+        .record_findings(&[collision(&[(1, 1), (2, 1)], "two writers")], t(0))
+        .unwrap();
+    assert_eq!(first.opened.len(), 1);
+    let id = first.opened[0];
+    // The same finding again: nothing to do.
+    assert!(store
+        .record_findings(&[collision(&[(1, 1), (2, 1)], "two writers")], t(1))
+        .unwrap()
+        .is_empty());
+    // More evidence for the open cause: the same row, evidence united.
+    let more = store
+        .record_findings(&[collision(&[(2, 5)], "two writers again")], t(2))
+        .unwrap();
+    assert_eq!(more.updated, [id]);
+    let open = store.open_findings().unwrap();
+    assert_eq!(open.len(), 1);
+    assert_eq!(open[0].evidence.len(), 3);
+    assert_eq!(open[0].summary, "two writers again");
+    assert_eq!((open[0].opened_at, open[0].updated_at), (t(0), t(2)));
+
+    store.close_finding(id, t(3)).unwrap();
+    assert!(store.open_findings().unwrap().is_empty());
+    // Re-detecting what was closed opens nothing; a new write opens a new finding.
+    assert!(store
+        .record_findings(&[collision(&[(2, 5)], "two writers")], t(4))
+        .unwrap()
+        .is_empty());
+    let again = store
+        .record_findings(&[collision(&[(2, 5), (1, 9)], "two writers")], t(5))
+        .unwrap();
+    assert_eq!(again.opened.len(), 1);
+    assert_ne!(again.opened[0], id);
+    let open = store.open_findings().unwrap();
+    assert_eq!(open[0].dedupe_key, "write_collision:crm://contacts/1:1,2");
+    assert!(matches!(
+        store.close_finding(999, t(6)),
+        Err(StoreError::FindingNotFound(999))
+    ));
+}
+
+#[test]
+fn the_snapshot_feeds_the_detectors_with_what_was_ingested() {
+    let mut store = Store::open_in_memory().unwrap();
+    let a = store.add_agent(&draft("Researcher")).unwrap().id;
+    let b = store.add_agent(&draft("Writer")).unwrap().id;
+    store
+        .add_rule(
+            &Rule::new(RuleKind::Data, "crm://contacts/*", "Researcher"),
+            "ana",
+        )
+        .unwrap();
+    // Both agents write contacts/1 within a minute; the writer has no right to.
+    store
+        .ingest(
+            a,
+            &doc(
+                vec![task("r-1", TaskState::Working)],
+                vec![write_event(1, "r-1")],
+                "1",
+            ),
+            t(1),
+        )
+        .unwrap();
+    let mut writes = write_event(1, "w-1");
+    writes.at = t(30);
+    store
+        .ingest(
+            b,
+            &doc(
+                vec![task("w-1", TaskState::Working)],
+                vec![writes.clone()],
+                "1",
+            ),
+            t(31),
+        )
+        .unwrap();
+
+    let snapshot = store.detect_snapshot(t(0)).unwrap();
+    assert_eq!(snapshot.recent.len(), 2);
+    assert_eq!(snapshot.recent[1].event.kind, EventKind::Write);
+    assert_eq!(snapshot.tasks.len(), 2);
+    assert_eq!(snapshot.agents.len(), 2);
+    assert_eq!(
+        snapshot.agents[0].remote_id.as_deref(),
+        Some("researcher-1")
+    );
+    assert_eq!(snapshot.rules.len(), 1);
+    assert!(store.detect_snapshot(t(40)).unwrap().recent.is_empty());
+
+    let config = DetectConfig::default();
+    let new_events = vec![baton_core::detect::ObservedEvent {
+        agent_id: b,
+        event: writes,
+    }];
+    let found = detect_all(&DetectInput {
+        now: t(31),
+        new_events: &new_events,
+        recent: &snapshot.recent,
+        tasks: &snapshot.tasks,
+        rules: &snapshot.rules,
+        agents: &snapshot.agents,
+        config: &config,
+    });
+    let kinds: Vec<FindingKind> = found.iter().map(|f| f.kind).collect();
+    assert_eq!(
+        kinds,
+        [FindingKind::OwnershipViolation, FindingKind::WriteCollision]
+    );
+    let recorded = store.record_findings(&found, t(31)).unwrap();
+    assert_eq!(recorded.opened.len(), 2);
+}
