@@ -103,6 +103,8 @@ pub enum ChangeEvent {
     /// What an agent declares about itself changed (its status document's `agent.declares`):
     /// the ownership map and its conflicts may have changed.
     DeclarationsChanged { agent_id: i64 },
+    /// The detectors opened new findings or updated open ones (ids).
+    Findings { opened: Vec<i64>, updated: Vec<i64> },
 }
 
 /// The error shape every desktop command returns.

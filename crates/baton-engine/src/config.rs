@@ -22,6 +22,10 @@ pub struct EngineConfig {
     /// Delay each agent's first poll by its stable `start_offset_ms()` so a fleet's polls spread
     /// over the interval. Tests turn it off to poll at once.
     pub spread_start: bool,
+    /// How often the coordination detectors run (0: never).
+    pub detect_every_ms: u64,
+    /// The detectors' windows and budgets.
+    pub detect: baton_core::detect::DetectConfig,
 }
 
 impl Default for EngineConfig {
@@ -31,6 +35,8 @@ impl Default for EngineConfig {
             backoff: Backoff::default(),
             max_redirects: DEFAULT_MAX_REDIRECTS,
             spread_start: true,
+            detect_every_ms: 1_000,
+            detect: baton_core::detect::DetectConfig::default(),
         }
     }
 }

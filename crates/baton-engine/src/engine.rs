@@ -11,6 +11,7 @@ use tokio::sync::broadcast;
 
 use crate::bus::Bus;
 pub use crate::config::{EngineConfig, SharedStore, TokenUpdate, DEFAULT_MAX_REDIRECTS};
+use crate::detector::{detect_once, Detector};
 use crate::error::EngineError;
 use crate::fetch::Fetcher;
 use crate::poller::{poll, AgentRuntime, PollOutcome, Poller, Shared, StopSignal};
@@ -29,6 +30,8 @@ struct Inner {
     stopped: AtomicBool,
     /// Serialises the commands that change agents and pollers.
     admin: tokio::sync::Mutex<()>,
+    /// The detectors' loop, while polling runs.
+    detector: Mutex<Option<Detector>>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -56,6 +59,7 @@ impl Engine {
                 pollers: Mutex::new(HashMap::new()),
                 stopped: AtomicBool::new(false),
                 admin: tokio::sync::Mutex::new(()),
+                detector: Mutex::new(None),
             }),
         }
     }
@@ -95,6 +99,16 @@ impl Engine {
                 self.spawn_poller(agent, token).await;
             }
         }
+        let every = self.shared().config.detect_every_ms;
+        let mut detector = self.detector_slot();
+        if every > 0 && detector.is_none() {
+            *detector = Some(Detector::spawn(
+                Arc::clone(self.shared()),
+                std::time::Duration::from_millis(every),
+                chrono::Utc::now(),
+            ));
+        }
+        drop(detector);
         tracing::info!(agents = count, "polling started");
         Ok(count)
     }
@@ -319,7 +333,28 @@ impl Engine {
         let pollers: Vec<Poller> = self.pollers().drain().map(|(_, p)| p).collect();
         let count = pollers.len();
         futures_util::future::join_all(pollers.into_iter().map(Poller::stop)).await;
+        let detector = self.detector_slot().take();
+        if let Some(detector) = detector {
+            detector.stop().await;
+        }
         tracing::info!(pollers = count, "engine shut down");
+    }
+
+    /// Runs the detectors once at `now` over the events received after `received_after`
+    /// (what the loop does every `detect_every_ms`); returns the findings opened and updated.
+    pub async fn detect_once(
+        &self,
+        now: chrono::DateTime<chrono::Utc>,
+        received_after: chrono::DateTime<chrono::Utc>,
+    ) -> Result<baton_store::findings::RecordedFindings, EngineError> {
+        Ok(detect_once(self.shared(), now, received_after).await?.0)
+    }
+
+    fn detector_slot(&self) -> std::sync::MutexGuard<'_, Option<Detector>> {
+        self.inner
+            .detector
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     pub(crate) fn shared(&self) -> &Arc<Shared> {

@@ -15,6 +15,7 @@
 
 mod bus;
 mod config;
+pub mod detector;
 pub mod engine;
 pub mod error;
 pub mod fetch;

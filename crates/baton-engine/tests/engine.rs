@@ -196,3 +196,42 @@ async fn a_changed_declaration_is_published_once() {
     );
     engine.shutdown().await;
 }
+
+#[tokio::test]
+async fn two_agents_writing_one_record_become_a_finding() {
+    // Both documents carry a `write` of crm://contacts/1 (seq 1) at the same instant.
+    let first = Fixture::start(Mode::Body(doc("fx-a", &[("t", "working")], 1))).await;
+    let second = Fixture::start(Mode::Body(doc("fx-b", &[("t", "working")], 1))).await;
+    let (engine, _) = engine_and_tokens(EngineConfig {
+        detect_every_ms: 100,
+        ..test_config()
+    });
+    let mut rx = engine.subscribe();
+    engine.start_all().await.unwrap();
+    let a = engine
+        .add_agent(draft("A", &first.base_url, 250, 200), None)
+        .await
+        .unwrap();
+    let b = engine
+        .add_agent(draft("B", &second.base_url, 250, 200), None)
+        .await
+        .unwrap();
+    let opened = next_event(&mut rx, Duration::from_secs(10), |e| match e {
+        ChangeEvent::Findings { opened, .. } if !opened.is_empty() => Some(opened.clone()),
+        _ => None,
+    })
+    .await;
+    let findings = engine.store().lock().unwrap().open_findings().unwrap();
+    let collision = findings
+        .iter()
+        .find(|f| opened.contains(&f.id))
+        .expect("the opened finding is stored");
+    assert_eq!(collision.kind.as_str(), "write_collision");
+    assert_eq!(collision.agents, [a.id, b.id]);
+    assert_eq!(collision.resource.as_deref(), Some("crm://contacts/1"));
+    // Later polls re-deliver nothing new: no second finding for the same cause.
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    let again = engine.store().lock().unwrap().open_findings().unwrap();
+    assert_eq!(again.len(), findings.len());
+    engine.shutdown().await;
+}

@@ -54,6 +54,11 @@ impl RecordedFindings {
 pub struct DetectSnapshot {
     /// Events at or after the `since` given, oldest first.
     pub recent: Vec<ObservedEvent>,
+    /// Events Baton received after the `received_after` given (whatever their `at`), oldest
+    /// first: what the detectors have not looked at yet.
+    pub new_events: Vec<ObservedEvent>,
+    /// When Baton received the newest of them (the next `received_after`).
+    pub received_up_to: Option<DateTime<Utc>>,
     pub tasks: Vec<ObservedTask>,
     pub agents: Vec<AgentStatus>,
     pub rules: Vec<Rule>,
@@ -207,8 +212,30 @@ impl Store {
         Ok(())
     }
 
-    /// What the detectors read: events since `since`, every task, every agent's health, every rule.
-    pub fn detect_snapshot(&self, since: DateTime<Utc>) -> Result<DetectSnapshot> {
+    /// What the detectors read: events since `since`, the events received after
+    /// `received_after`, every task, every agent's health, every rule.
+    pub fn detect_snapshot(
+        &self,
+        since: DateTime<Utc>,
+        received_after: DateTime<Utc>,
+    ) -> Result<DetectSnapshot> {
+        let mut new_events = Vec::new();
+        let mut received_up_to = None;
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT agent_id, seq, raw, received_at FROM events WHERE received_at > ?1
+             ORDER BY received_at, agent_id, seq",
+        )?;
+        let mut rows = stmt.query([ts(received_after)])?;
+        while let Some(row) = rows.next()? {
+            received_up_to = Some(parse_ts(&row.get::<_, String>(3)?)?);
+            if let Ok(event) = serde_json::from_str::<Event>(&row.get::<_, String>(2)?) {
+                new_events.push(ObservedEvent {
+                    agent_id: row.get(0)?,
+                    event,
+                });
+            }
+        }
+
         let mut recent = Vec::new();
         let mut stmt = self.conn.prepare_cached(
             "SELECT agent_id, seq, raw FROM events WHERE at >= ?1 ORDER BY at, agent_id, seq",
@@ -274,6 +301,8 @@ impl Store {
         let rules = self.rules()?.into_iter().map(|r| r.rule).collect();
         Ok(DetectSnapshot {
             recent,
+            new_events,
+            received_up_to,
             tasks,
             agents,
             rules,

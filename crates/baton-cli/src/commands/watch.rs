@@ -143,6 +143,23 @@ pub async fn watch(
                 Ok(ChangeEvent::DeclarationsChanged { agent_id }) => {
                     println!("agent {agent_id}: its declaration changed; run `baton check` on an export");
                 }
+                Ok(ChangeEvent::Findings { opened, .. }) => {
+                    let open = engine.store().lock().map_err(|_| "the store lock is poisoned".to_owned())
+                        .and_then(|store| store.open_findings().map_err(|e| e.to_string()));
+                    match open {
+                        Ok(open) => {
+                            for finding in open.iter().filter(|f| opened.contains(&f.id)) {
+                                println!(
+                                    "{} {}: {}",
+                                    finding.severity.as_str(),
+                                    finding.kind.as_str(),
+                                    finding.summary
+                                );
+                            }
+                        }
+                        Err(err) => eprintln!("baton: cannot read the findings: {err}"),
+                    }
+                }
                 Ok(ChangeEvent::AgentsChanged) => {}
                 Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
                 Err(tokio::sync::broadcast::error::RecvError::Closed) => break,

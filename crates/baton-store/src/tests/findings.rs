@@ -107,7 +107,17 @@ fn the_snapshot_feeds_the_detectors_with_what_was_ingested() {
         )
         .unwrap();
 
-    let snapshot = store.detect_snapshot(t(0)).unwrap();
+    let snapshot = store.detect_snapshot(t(0), t(0)).unwrap();
+    // Received after t(1): only the writer's event is new.
+    let later = store.detect_snapshot(t(0), t(1)).unwrap();
+    assert_eq!(later.new_events.len(), 1);
+    assert_eq!(later.new_events[0].agent_id, b);
+    assert_eq!(later.received_up_to, Some(t(31)));
+    assert!(store
+        .detect_snapshot(t(0), t(31))
+        .unwrap()
+        .new_events
+        .is_empty());
     assert_eq!(snapshot.recent.len(), 2);
     assert_eq!(snapshot.recent[1].event.kind, EventKind::Write);
     assert_eq!(snapshot.tasks.len(), 2);
@@ -117,16 +127,17 @@ fn the_snapshot_feeds_the_detectors_with_what_was_ingested() {
         Some("researcher-1")
     );
     assert_eq!(snapshot.rules.len(), 1);
-    assert!(store.detect_snapshot(t(40)).unwrap().recent.is_empty());
+    assert!(store
+        .detect_snapshot(t(40), t(40))
+        .unwrap()
+        .recent
+        .is_empty());
 
     let config = DetectConfig::default();
-    let new_events = vec![baton_core::detect::ObservedEvent {
-        agent_id: b,
-        event: writes,
-    }];
+    assert_eq!(later.new_events[0].event, writes);
     let found = detect_all(&DetectInput {
         now: t(31),
-        new_events: &new_events,
+        new_events: &later.new_events,
         recent: &snapshot.recent,
         tasks: &snapshot.tasks,
         rules: &snapshot.rules,

@@ -1,0 +1,109 @@
+//! Runs the coordination detectors on their own interval: each run reads what the store holds
+//! (the events received since the last run, the recent window, tasks, agents, rules), records
+//! the findings (one open finding per cause) and publishes what opened or changed.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use baton_core::detect::{detect_all, DetectInput};
+use baton_core::views::ChangeEvent;
+use baton_store::findings::RecordedFindings;
+use chrono::{DateTime, Utc};
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::error::EngineError;
+use crate::poller::Shared;
+
+/// How far back the detectors look: enough for the longest default window (a stall of 15 min,
+/// a silent next stage of 10 min) with room to spare.
+pub const LOOKBACK: chrono::Duration = chrono::Duration::minutes(30);
+
+/// One run at `now` over the events received after `received_after`. Returns what was recorded
+/// and the mark for the next run.
+pub(crate) async fn detect_once(
+    shared: &Shared,
+    now: DateTime<Utc>,
+    received_after: DateTime<Utc>,
+) -> Result<(RecordedFindings, DateTime<Utc>), EngineError> {
+    let config = shared.config.detect.clone();
+    let (recorded, mark) = shared
+        .with_store(move |store| {
+            let lookback = [
+                LOOKBACK,
+                config.defaults.stall,
+                config.defaults.silent_completion,
+            ]
+            .into_iter()
+            .max()
+            .unwrap_or(LOOKBACK);
+            let snapshot = store.detect_snapshot(now - lookback, received_after)?;
+            // New events count as recent whatever the agent's clock said.
+            let mut recent = snapshot.recent.clone();
+            for event in &snapshot.new_events {
+                let known = recent
+                    .iter()
+                    .any(|e| e.agent_id == event.agent_id && e.event.seq == event.event.seq);
+                if !known {
+                    recent.push(event.clone());
+                }
+            }
+            recent.sort_by_key(|e| e.event.at);
+            let found = detect_all(&DetectInput {
+                now,
+                new_events: &snapshot.new_events,
+                recent: &recent,
+                tasks: &snapshot.tasks,
+                rules: &snapshot.rules,
+                agents: &snapshot.agents,
+                config: &config,
+            });
+            let recorded = store.record_findings(&found, now)?;
+            Ok((recorded, snapshot.received_up_to.unwrap_or(received_after)))
+        })
+        .await?;
+    if !recorded.is_empty() {
+        tracing::info!(
+            opened = recorded.opened.len(),
+            updated = recorded.updated.len(),
+            "findings"
+        );
+        shared.bus.publish(ChangeEvent::Findings {
+            opened: recorded.opened.clone(),
+            updated: recorded.updated.clone(),
+        });
+    }
+    Ok((recorded, mark))
+}
+
+/// The running detector loop; stopping it waits for the current run.
+pub(crate) struct Detector {
+    stop: watch::Sender<bool>,
+    task: JoinHandle<()>,
+}
+
+impl Detector {
+    /// Starts the loop; events received before `start` are history, not news.
+    pub fn spawn(shared: Arc<Shared>, every: Duration, start: DateTime<Utc>) -> Detector {
+        let (stop, mut stopped) = watch::channel(false);
+        let task = tokio::spawn(async move {
+            let mut mark = start;
+            loop {
+                tokio::select! {
+                    () = tokio::time::sleep(every) => {}
+                    _ = stopped.wait_for(|s| *s) => break,
+                }
+                match detect_once(&shared, Utc::now(), mark).await {
+                    Ok((_, next)) => mark = next,
+                    Err(err) => tracing::warn!(error = %err, "the detectors could not run"),
+                }
+            }
+        });
+        Detector { stop, task }
+    }
+
+    pub async fn stop(self) {
+        let _ = self.stop.send(true);
+        let _ = self.task.await;
+    }
+}
