@@ -18,6 +18,9 @@ impl Xvfb {
             if display_in_use(number) {
                 continue;
             }
+            // A socket left by a server that was killed would look ready before ours is.
+            let socket = format!("/tmp/.X11-unix/X{number}");
+            let _ = std::fs::remove_file(&socket);
             let child = Command::new(&xvfb)
                 .arg(format!(":{number}"))
                 .args(["-screen", "0", "1280x800x24", "-nolisten", "tcp"])
@@ -29,10 +32,10 @@ impl Xvfb {
                 child,
                 display: format!(":{number}"),
             };
-            let socket = format!("/tmp/.X11-unix/X{number}");
             let deadline = Instant::now() + Duration::from_secs(10);
             while Instant::now() < deadline {
-                if Path::new(&socket).exists() {
+                // Ready when the display's lock names our server and its socket is there.
+                if lock_pid(number) == Some(xvfb.child.id()) && Path::new(&socket).exists() {
                     return Ok(xvfb);
                 }
                 if let Ok(Some(_)) = xvfb.child.try_wait() {
@@ -76,6 +79,15 @@ fn display_in_use(number: u32) -> bool {
             Err(_) => true,
         },
     }
+}
+
+/// The process id written in a display's lock file, if there is one.
+fn lock_pid(number: u32) -> Option<u32> {
+    std::fs::read_to_string(format!("/tmp/.X{number}-lock"))
+        .ok()?
+        .trim()
+        .parse()
+        .ok()
 }
 
 /// Asks a child to stop with SIGTERM (so it cleans up after itself), then kills it if it has
