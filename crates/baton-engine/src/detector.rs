@@ -39,7 +39,7 @@ pub(crate) async fn detect_once(
             .unwrap_or(LOOKBACK);
             let snapshot = store.detect_snapshot(now - lookback, received_after)?;
             // New events count as recent whatever the agent's clock said.
-            let mut recent = snapshot.recent.clone();
+            let mut recent = snapshot.recent;
             for event in &snapshot.new_events {
                 let known = recent
                     .iter()
