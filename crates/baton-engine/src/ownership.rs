@@ -5,17 +5,21 @@
 
 use crate::engine::Engine;
 use crate::error::EngineError;
-use baton_core::rules::map::manifests_of;
+use baton_core::rules::map::{manifests_of, MapAgent};
 use baton_core::rules::{
     check_draft, plan_resolution, predeploy_check, validate_manifest, validate_rule, Declares,
-    Dispute, DraftCheck, OwnershipMap, PredeployConflict, Resolution, Resolved, Rule,
+    Dispute, DraftCheck, OwnershipMap, PredeployConflict, Resolution, Resolved, Rule, StoredRule,
 };
 
-fn plain(map: &OwnershipMap) -> Vec<Rule> {
-    map.rules.iter().map(|stored| stored.rule.clone()).collect()
-}
-
 impl Engine {
+    /// The stored rules and the agents' declarations in force, without linting them (what a
+    /// pre-deploy check or a resolution plan needs; the map's own conflicts are not).
+    async fn rules_and_agents(&self) -> Result<(Vec<StoredRule>, Vec<MapAgent>), EngineError> {
+        self.shared()
+            .with_store(|store| Ok((store.rules()?, store.map_agents()?)))
+            .await
+    }
+
     /// Every agent with its declaration, every rule, and their conflicts.
     pub async fn ownership_map(&self) -> Result<OwnershipMap, EngineError> {
         self.shared()
@@ -97,12 +101,9 @@ impl Engine {
     ) -> Result<Vec<PredeployConflict>, EngineError> {
         let manifest = declares.to_manifest(agent);
         validate_manifest(&manifest)?;
-        let map = self.ownership_map().await?;
-        Ok(predeploy_check(
-            &manifest,
-            &plain(&map),
-            &manifests_of(&map.agents),
-        ))
+        let (rules, agents) = self.rules_and_agents().await?;
+        let rules: Vec<Rule> = rules.into_iter().map(|r| r.rule).collect();
+        Ok(predeploy_check(&manifest, &rules, &manifests_of(&agents)))
     }
 
     /// Settles one conflict: plans it against the current map, then applies the plan in one
@@ -113,18 +114,14 @@ impl Engine {
         resolution: Resolution,
         who: String,
     ) -> Result<Resolved, EngineError> {
-        let map = self.ownership_map().await?;
-        let plan = plan_resolution(
-            &dispute,
-            &resolution,
-            &plain(&map),
-            &manifests_of(&map.agents),
-        )?;
+        let (seen, agents) = self.rules_and_agents().await?;
+        let rules: Vec<Rule> = seen.iter().map(|r| r.rule.clone()).collect();
+        let plan = plan_resolution(&dispute, &resolution, &rules, &manifests_of(&agents))?;
         let summary = plan.summary.clone();
         let map = self
             .shared()
             .with_store(move |store| {
-                store.apply_resolution(&plan, &map.rules, &who)?;
+                store.apply_resolution(&plan, &seen, &who)?;
                 store.ownership_map()
             })
             .await?;

@@ -117,6 +117,11 @@ fn set_declaration_in(
 }
 
 impl Store {
+    /// Every agent with the declaration in force (the user's, else the agent's own), by name.
+    pub fn map_agents(&self) -> Result<Vec<MapAgent>> {
+        agents_in(&self.conn)
+    }
+
     /// Every agent with its declaration, every rule, and their conflicts.
     pub fn ownership_map(&self) -> Result<OwnershipMap> {
         Ok(OwnershipMap::new(
