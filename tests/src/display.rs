@@ -129,7 +129,12 @@ impl TauriDriver {
             return Err("WebKitWebDriver is not installed (package webkit2gtk-driver)".into());
         }
         let port = crate::free_port();
-        let native_port = crate::free_port();
+        let native_port = loop {
+            let other = crate::free_port();
+            if other != port {
+                break other;
+            }
+        };
         let mut command = Command::new(driver);
         command
             .args([

@@ -36,12 +36,26 @@ impl Session {
                 }
             }
         });
-        let answer: Value = http
-            .post(format!("{driver_url}/session"))
-            .json(&capabilities)
-            .send()
-            .await
-            .map_err(|e| format!("new session: {e}"))?
+        // tauri-driver starts WebKitWebDriver on the first request; on a busy machine it can
+        // drop that request while the native driver is still coming up. Try again a few times.
+        let mut attempt = 0;
+        let response = loop {
+            attempt += 1;
+            match http
+                .post(format!("{driver_url}/session"))
+                .json(&capabilities)
+                .send()
+                .await
+            {
+                Ok(response) => break response,
+                Err(err) if attempt < 5 && (err.is_connect() || err.is_request()) => {
+                    eprintln!("new session, attempt {attempt}: {err}; retrying");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
+                Err(err) => return Err(format!("new session: {err}")),
+            }
+        };
+        let answer: Value = response
             .json()
             .await
             .map_err(|e| format!("new session answer: {e}"))?;

@@ -168,6 +168,7 @@ async fn drive(app: &RunningApp, fleet: &SimFleet) -> Result<(), String> {
     session
         .wait_for_text("[data-testid=rule-check]", "column 17", LONG)
         .await?;
+    app.screenshot("ownership-rule-panel")?;
     fill(session, &[("rule-pattern", "file:///drafts/**")]).await?;
     session
         .wait_for_text("[data-testid=rule-check]", "No overlap", LONG)
