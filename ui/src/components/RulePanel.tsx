@@ -162,7 +162,10 @@ export function RulePanel({
             {" ".repeat(Math.max(0, problem.column - 1))}^
           </code>
         ) : null}
-        <small className="muted">`*` one segment · `**` any segments · `#field` or `#*` a fragment</small>
+        <small className="muted">
+          <code>*</code> one segment · <code>**</code> any segments · <code>#field</code> or <code>#*</code> a
+          fragment
+        </small>
       </label>
       <label className="field">
         <span>{fields.kind === "exception" ? "Person" : "Owner"}</span>
