@@ -5,6 +5,7 @@
 //! * [`task`]: task states and the board columns they land in.
 //! * [`backoff`]: the retry schedule used while an endpoint fails.
 //! * [`rules`]: ownership rules over resource patterns.
+//! * [`detect`]: the coordination detectors; [`escalations`]: what needs a human, and its SLA.
 //! * [`views`]: the read models the UI shows (exported to TypeScript with ts-rs).
 
 pub mod agent;
@@ -12,6 +13,7 @@ pub mod backoff;
 pub mod decisions;
 pub mod detect;
 pub mod error;
+pub mod escalations;
 pub mod protocol;
 pub mod rules;
 pub mod task;

@@ -105,6 +105,8 @@ pub enum ChangeEvent {
     DeclarationsChanged { agent_id: i64 },
     /// The detectors opened new findings or updated open ones (ids).
     Findings { opened: Vec<i64>, updated: Vec<i64> },
+    /// Escalations opened (ids), or changed: decided, expired, a delivery moved on.
+    Escalations { opened: Vec<i64>, changed: Vec<i64> },
 }
 
 /// The error shape every desktop command returns.

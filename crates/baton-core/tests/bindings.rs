@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use baton_core::agent::{AgentConfig, AgentDraft};
 use baton_core::decisions::{ChainCheck, DecisionEntry};
+use baton_core::escalations::{Escalation, EscalationAction, EscalationTimeline};
 use baton_core::rules::{
     AgentManifest, Declares, Dispute, DraftCheck, Overlap, OwnershipMap, PredeployConflict,
     Resolution, Resolved, Rule, StoredRule,
@@ -44,6 +45,9 @@ fn export_into(dir: &Path) {
     Resolved::export_all(&cfg).unwrap();
     DecisionEntry::export_all(&cfg).unwrap();
     ChainCheck::export_all(&cfg).unwrap();
+    Escalation::export_all(&cfg).unwrap();
+    EscalationAction::export_all(&cfg).unwrap();
+    EscalationTimeline::export_all(&cfg).unwrap();
 }
 
 /// Every `.ts` file under `dir`, by path relative to it (ts-rs nests some, e.g. `serde_json/`).

@@ -43,6 +43,17 @@ pub enum StoreError {
     /// A change was prepared against rules that have changed since.
     #[error("{0}")]
     Stale(String),
+    #[error("no escalation with id {0}")]
+    EscalationNotFound(i64),
+    /// The escalation was already resolved or expired.
+    #[error("escalation {id} is already {state}")]
+    EscalationClosed { id: i64, state: &'static str },
+    /// Its SLA lapsed before the decision: it is expired now and takes no action.
+    #[error("escalation {0} is past its SLA and has expired; it takes no decision")]
+    EscalationExpired(i64),
+    /// A decision that cannot be taken as given (a dismissal without reason, …).
+    #[error("{0}")]
+    InvalidDecision(String),
     /// Writing an export failed.
     #[error("cannot write the export: {0}")]
     Io(#[from] std::io::Error),
@@ -57,7 +68,11 @@ impl StoreError {
             StoreError::AgentNotFound(_)
             | StoreError::RuleNotFound(_)
             | StoreError::AgentNameNotFound(_)
-            | StoreError::FindingNotFound(_) => "not_found",
+            | StoreError::FindingNotFound(_)
+            | StoreError::EscalationNotFound(_) => "not_found",
+            StoreError::EscalationClosed { .. } => "escalation_closed",
+            StoreError::EscalationExpired(_) => "expired",
+            StoreError::InvalidDecision(_) => "invalid_decision",
             StoreError::Stale(_) => "stale",
             StoreError::DuplicateAgentName(_) => "duplicate_name",
             StoreError::DataDir(_) => "data_dir",

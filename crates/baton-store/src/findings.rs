@@ -18,6 +18,7 @@ use serde::Serialize;
 
 use crate::codec::{corrupt, parse_json_list, parse_opt_ts, parse_task_state, parse_ts, ts};
 use crate::error::{Result, StoreError};
+use crate::escalations::open_for_findings;
 use crate::Store;
 
 /// A finding as stored.
@@ -41,6 +42,8 @@ pub struct StoredFinding {
 pub struct RecordedFindings {
     pub opened: Vec<i64>,
     pub updated: Vec<i64>,
+    /// The escalations opened for the new findings (one each).
+    pub escalations: Vec<i64>,
 }
 
 impl RecordedFindings {
@@ -71,16 +74,16 @@ fn json<T: Serialize>(value: &T) -> String {
     serde_json::to_string(value).expect("ids and evidence always serialise")
 }
 
-fn parse_json<T: serde::de::DeserializeOwned>(text: &str, what: &str) -> Result<T> {
+pub(crate) fn parse_json<T: serde::de::DeserializeOwned>(text: &str, what: &str) -> Result<T> {
     serde_json::from_str(text).map_err(|_| corrupt(what, text))
 }
 
-fn parse_kind(text: &str) -> Result<FindingKind> {
+pub(crate) fn parse_kind(text: &str) -> Result<FindingKind> {
     serde_json::from_value(serde_json::Value::String(text.to_owned()))
         .map_err(|_| corrupt("finding kind", text))
 }
 
-fn parse_severity(text: &str) -> Result<Severity> {
+pub(crate) fn parse_severity(text: &str) -> Result<Severity> {
     serde_json::from_value(serde_json::Value::String(text.to_owned()))
         .map_err(|_| corrupt("finding severity", text))
 }
@@ -182,6 +185,7 @@ impl Store {
             )?;
             recorded.opened.push(tx.last_insert_rowid());
         }
+        recorded.escalations = open_for_findings(&tx, &recorded.opened, now)?;
         tx.commit()?;
         Ok(recorded)
     }

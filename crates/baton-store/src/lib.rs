@@ -8,6 +8,8 @@
 //! * Board reads ([`tasks`], [`events`]): task cards, column counts, a task's events.
 //! * Decision log ([`decisions`]): append-only, hash-chained, verified on demand, JSON Lines.
 //! * Rules ([`rules`]): CRUD and whole-file import, each change audited in its transaction.
+//! * Escalations ([`escalations`], [`decide`], [`outbox`]): the queue, a human's decision with
+//!   its log entry and outbox rows in one transaction, and the delivery outcomes.
 //! * Manifests ([`manifests`]): what each agent declares, from itself or from the user.
 //!
 //! Timestamps are stored as fixed-width RFC 3339 text (see `migrations/0001_initial.sql`).
@@ -19,13 +21,16 @@ use rusqlite::Connection;
 
 pub mod agents;
 mod codec;
+pub mod decide;
 pub mod decisions;
 pub mod error;
+pub mod escalations;
 pub mod events;
 pub mod findings;
 pub mod ingest;
 pub mod manifests;
 mod migrations;
+pub mod outbox;
 pub mod ownership;
 pub mod paths;
 pub mod rules;

@@ -7,6 +7,7 @@ const MIGRATION_SLICE: &[M<'static>] = &[
     M::up(include_str!("../migrations/0001_initial.sql")).foreign_key_check(),
     M::up(include_str!("../migrations/0002_rules_audit_manifests.sql")).foreign_key_check(),
     M::up(include_str!("../migrations/0003_rule_sequence.sql")),
+    M::up(include_str!("../migrations/0004_escalation_queue.sql")).foreign_key_check(),
 ];
 
 /// Every migration, oldest first. Append only: never edit one that has shipped.
@@ -48,6 +49,8 @@ mod tests {
             "decisions",
             "outbox",
             "manifests",
+            "handoff_schemas",
+            "dead_letters",
         ] {
             assert!(
                 names.contains(&expected),
@@ -108,7 +111,7 @@ mod tests {
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .unwrap();
         assert_eq!(version, LATEST_VERSION);
-        assert_eq!(LATEST_VERSION, 3);
+        assert_eq!(LATEST_VERSION, 4);
         let count = |sql: &str| -> i64 { conn.query_row(sql, [], |r| r.get(0)).unwrap() };
         assert_eq!(
             count("SELECT count(*) FROM agents WHERE name = 'Researcher'"),

@@ -3,6 +3,7 @@
 mod agents;
 mod board;
 mod decisions;
+mod escalations;
 mod findings;
 mod ingest;
 mod manifests;

@@ -1,0 +1,243 @@
+//! A human's decision on an escalation, in ONE transaction: the decision-log entry, the
+//! escalation's new state, the finding closed, a rule change when ownership is given, and one
+//! outbox row per agent concerned (what the relay delivers). Either all of it is stored or none.
+//!
+//! An escalation past its SLA takes no decision: deciding on it expires it (logged) and answers
+//! [`StoreError::EscalationExpired`].
+
+use baton_core::decisions::DecisionEntry;
+use baton_core::detect::{EvidenceRef, FindingKind};
+use baton_core::escalations::{Escalation, EscalationAction, EscalationState};
+use baton_core::protocol::DecisionDelivery;
+use baton_core::rules::lint::same_owner;
+use baton_core::rules::{validate_rule, ResourcePattern, Rule, RuleKind};
+use chrono::{DateTime, Duration, Utc};
+use rusqlite::{params, OptionalExtension, Transaction, TransactionBehavior};
+use serde_json::json;
+
+use crate::codec::ts;
+use crate::decisions::{append_decision_in, NewDecision};
+use crate::error::{Result, StoreError};
+use crate::escalations::{escalation_in, expire_in, task_of};
+use crate::findings::parse_json;
+use crate::rules::{audit_in, check_who, insert_in, rules_in, update_in, validate};
+use crate::Store;
+
+/// What [`Store::decide_escalation`] stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Decided {
+    /// The escalation as it is now.
+    pub escalation: Escalation,
+    pub decision: DecisionEntry,
+    /// The outbox rows written (one per agent the decision goes to).
+    pub outbox: Vec<i64>,
+    /// True when a rule was added or changed (ownership given).
+    pub rules_changed: bool,
+}
+
+/// The idempotency key of a decision for one agent: unique per decision (its hash makes it
+/// unique across databases too) and per agent.
+pub fn idempotency_key(decision: &DecisionEntry, agent_id: i64) -> String {
+    let short = decision.hash.get(..12).unwrap_or(&decision.hash);
+    format!("dec-{}-{short}-a{agent_id}", decision.seq)
+}
+
+fn invalid(message: impl Into<String>) -> StoreError {
+    StoreError::InvalidDecision(message.into())
+}
+
+fn agent_name(tx: &Transaction<'_>, id: i64) -> Result<String> {
+    tx.query_row("SELECT name FROM agents WHERE id = ?1", [id], |row| {
+        row.get(0)
+    })
+    .optional()?
+    .ok_or(StoreError::AgentNotFound(id))
+}
+
+/// Makes `agent_id` the owner of the escalation's resource: the most specific rule (not an
+/// exception) covering it changes owner; without one, a rule for exactly that resource is added.
+/// Audited like any rule change. Returns a sentence for the decision's note.
+fn give_ownership_in(
+    tx: &Transaction<'_>,
+    escalation: &Escalation,
+    agent_id: i64,
+    who: &str,
+    now: DateTime<Utc>,
+) -> Result<String> {
+    let resource = escalation
+        .resource
+        .as_deref()
+        .ok_or_else(|| invalid("this escalation names no resource to give"))?;
+    let name = agent_name(tx, agent_id)?;
+    let covering = rules_in(tx)?
+        .into_iter()
+        .filter(|r| r.rule.kind != RuleKind::Exception)
+        .filter(|r| ResourcePattern::parse(&r.rule.pattern).is_ok_and(|p| p.matches(resource)))
+        .max_by_key(|r| r.rule.pattern.len());
+    match covering {
+        Some(stored) => {
+            let mut rule = stored.rule.clone();
+            rule.owner = name.clone();
+            rule.readers.retain(|r| !same_owner(r, &name));
+            rule.sequence.retain(|a| !same_owner(a, &name));
+            if rule != stored.rule {
+                validate(&rule)?;
+                update_in(tx, stored.id, &rule, now)?;
+                audit_in(
+                    tx,
+                    who,
+                    "rule.update",
+                    stored.id,
+                    (Some(&stored.rule), Some(&rule)),
+                    now,
+                )?;
+            }
+        }
+        None => {
+            let kind = if escalation.kind == FindingKind::TriggerCollision {
+                RuleKind::Trigger
+            } else {
+                RuleKind::Data
+            };
+            let rule = Rule {
+                note: Some(format!("given to {name} on escalation {}", escalation.id)),
+                ..Rule::new(kind, resource, name.clone())
+            };
+            validate_rule(&rule)
+                .map_err(|err| invalid(format!("cannot make a rule for {resource}: {err}")))?;
+            validate(&rule)?;
+            let id = insert_in(tx, &rule, now)?;
+            audit_in(tx, who, "rule.add", id, (None, Some(&rule)), now)?;
+        }
+    }
+    Ok(format!("{name} owns {resource}"))
+}
+
+impl Store {
+    /// Records `who`'s decision on escalation `id` (see the module docs).
+    pub fn decide_escalation(
+        &mut self,
+        id: i64,
+        action: &EscalationAction,
+        note: Option<&str>,
+        who: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Decided> {
+        check_who(who)?;
+        let note = action
+            .check(note)
+            .map_err(|err| StoreError::InvalidDecision(err.to_string()))?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let escalation = escalation_in(&tx, id)?;
+        if escalation.state != EscalationState::Open {
+            return Err(StoreError::EscalationClosed {
+                id,
+                state: escalation.state.as_str(),
+            });
+        }
+        if escalation.due_at <= now {
+            expire_in(&tx, &escalation, now)?;
+            tx.commit()?;
+            return Err(StoreError::EscalationExpired(id));
+        }
+
+        let mut rules_changed = false;
+        let mut wire_note = note.clone();
+        let mut detail = json!({ "action": action });
+        if let EscalationAction::GiveOwnership { agent_id } = action {
+            let sentence = give_ownership_in(&tx, &escalation, *agent_id, who, now)?;
+            rules_changed = true;
+            wire_note = Some(match note.as_deref() {
+                Some(note) => format!("{sentence}. {note}"),
+                None => sentence,
+            });
+        }
+        let snoozed_until = match action {
+            EscalationAction::Snooze { minutes } => {
+                let until = now + Duration::minutes(i64::from(*minutes));
+                detail["snoozed_until"] = json!(ts(until));
+                Some(until)
+            }
+            _ => None,
+        };
+        let mut draft = NewDecision::new(who, action.log_action(), &format!("escalation:{id}"))
+            .at(now)
+            .escalation(id)
+            .detail(detail);
+        if let Some(note) = &note {
+            draft = draft.reason(note);
+        }
+        let decision = append_decision_in(&tx, draft)?;
+
+        if action.resolves() {
+            tx.execute(
+                "UPDATE escalations SET state = 'resolved', resolved_at = ?2, decision_id = ?3,
+                        snoozed_until = NULL
+                 WHERE id = ?1",
+                params![id, ts(now), decision.seq],
+            )?;
+            tx.execute(
+                "UPDATE findings SET closed_at = ?2 WHERE id = ?1 AND closed_at IS NULL",
+                params![escalation.finding_id, ts(now)],
+            )?;
+        } else {
+            tx.execute(
+                "UPDATE escalations SET snoozed_until = ?2, decision_id = ?3 WHERE id = ?1",
+                params![id, snoozed_until.map(ts), decision.seq],
+            )?;
+        }
+
+        let mut outbox = Vec::new();
+        if let Some(wire_action) = action.wire_action() {
+            let evidence_text: String = tx.query_row(
+                "SELECT evidence FROM findings WHERE id = ?1",
+                [escalation.finding_id],
+                |row| row.get(0),
+            )?;
+            let evidence: Vec<EvidenceRef> = parse_json(&evidence_text, "finding evidence")?;
+            let events = crate::escalations::evidence_events(&tx, &evidence)?;
+            for &agent_id in &escalation.agents {
+                let exists: bool = tx.query_row(
+                    "SELECT EXISTS (SELECT 1 FROM agents WHERE id = ?1)",
+                    [agent_id],
+                    |row| row.get(0),
+                )?;
+                if !exists {
+                    continue;
+                }
+                let key = idempotency_key(&decision, agent_id);
+                let task_id = if escalation.agent_id == Some(agent_id) {
+                    escalation.task_id.clone()
+                } else {
+                    task_of(&events, agent_id)
+                };
+                let body = DecisionDelivery {
+                    decision_id: key.clone(),
+                    escalation_id: Some(format!("esc-{id}")),
+                    task_id,
+                    action: wire_action.to_owned(),
+                    note: wire_note.clone(),
+                    decided_by: who.to_owned(),
+                    decided_at: now,
+                };
+                let body = serde_json::to_string(&body).expect("a decision always serialises");
+                tx.execute(
+                    "INSERT INTO outbox (decision_id, agent_id, idempotency_key, body,
+                                         next_attempt_at, created_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
+                    params![decision.seq, agent_id, key, body, ts(now)],
+                )?;
+                outbox.push(tx.last_insert_rowid());
+            }
+        }
+        tx.commit()?;
+        Ok(Decided {
+            escalation: escalation_in(&self.conn, id)?,
+            decision,
+            outbox,
+            rules_changed,
+        })
+    }
+}

@@ -1,0 +1,374 @@
+//! The escalation queue: one escalation per finding, opened in the transaction that records the
+//! finding, with its SLA from the matching `exception` rule (default 24 h). An escalation is
+//! open until a human decides (see `decide.rs`) or its SLA lapses: then it is **expired**, and
+//! the expiry is logged (`expire`, by `baton`). Reads give the queue, one escalation, and the
+//! involved agents' events around it on one time axis.
+
+use baton_core::detect::EvidenceRef;
+use baton_core::escalations::{
+    sla_for, Delivery, DeliveryState, Escalation, EscalationDecision, EscalationState,
+    EscalationTimeline, TimelineEvent,
+};
+use baton_core::protocol::Event;
+use baton_core::views::summarize_event;
+use chrono::{DateTime, Duration, Utc};
+use rusqlite::{params, Connection, OptionalExtension, Row, Transaction, TransactionBehavior};
+
+use crate::codec::{corrupt, from_sql_int, parse_opt_ts, parse_ts, to_sql_int, ts};
+use crate::decisions::{append_decision_in, NewDecision};
+use crate::error::{Result, StoreError};
+use crate::findings::{parse_json, parse_kind, parse_severity};
+use crate::rules::rules_in;
+use crate::Store;
+
+/// Who the log names for what Baton decides itself (an expiry).
+pub const BATON: &str = "baton";
+
+/// How far the time axis reaches before the first and after the last evidence event.
+pub const TIMELINE_MARGIN: Duration = Duration::minutes(2);
+/// Most events on one time axis (the evidence always included).
+pub const TIMELINE_LIMIT: usize = 200;
+
+const COLS: &str = "e.id, e.finding_id, f.kind, f.severity, f.agents, f.resource, e.title, \
+     e.agent_id, e.task_id, e.state, e.opened_at, e.due_at, e.assignee, e.snoozed_until, \
+     e.resolved_at, d.seq, d.action, d.who, d.reason, d.at";
+
+const FROM: &str = "escalations e JOIN findings f ON f.id = e.finding_id \
+     LEFT JOIN decisions d ON d.seq = e.decision_id";
+
+/// Which escalations [`Store::escalations`] returns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EscalationFilter {
+    /// Every open one (snoozed included) …
+    pub open: bool,
+    /// … and at most this many closed ones (resolved or expired), the latest closed first.
+    pub closed: usize,
+}
+
+impl Default for EscalationFilter {
+    fn default() -> Self {
+        EscalationFilter {
+            open: true,
+            closed: 100,
+        }
+    }
+}
+
+fn read_escalation(row: &Row<'_>) -> Result<Escalation> {
+    let state_text: String = row.get(9)?;
+    let decision = match row.get::<_, Option<i64>>(15)? {
+        Some(seq) => Some(EscalationDecision {
+            seq,
+            action: row.get(16)?,
+            who: row.get(17)?,
+            reason: row.get(18)?,
+            at: parse_ts(&row.get::<_, String>(19)?)?,
+        }),
+        None => None,
+    };
+    Ok(Escalation {
+        id: row.get(0)?,
+        finding_id: row.get(1)?,
+        kind: parse_kind(&row.get::<_, String>(2)?)?,
+        severity: parse_severity(&row.get::<_, String>(3)?)?,
+        agents: parse_json(&row.get::<_, String>(4)?, "escalation agents")?,
+        resource: row.get(5)?,
+        title: row.get(6)?,
+        agent_id: row.get(7)?,
+        task_id: row.get(8)?,
+        state: EscalationState::parse(&state_text)
+            .ok_or_else(|| corrupt("escalation state", &state_text))?,
+        opened_at: parse_ts(&row.get::<_, String>(10)?)?,
+        due_at: parse_ts(&row.get::<_, String>(11)?)?,
+        assignee: row.get(12)?,
+        snoozed_until: parse_opt_ts(row.get(13)?)?,
+        closed_at: parse_opt_ts(row.get(14)?)?,
+        decision,
+        deliveries: Vec::new(),
+    })
+}
+
+fn deliveries_in(conn: &Connection, decision_seq: i64) -> Result<Vec<Delivery>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT agent_id, attempts, last_error, next_attempt_at, delivered_at, accepted
+         FROM outbox WHERE decision_id = ?1 ORDER BY agent_id",
+    )?;
+    let mut rows = stmt.query([decision_seq])?;
+    let mut deliveries = Vec::new();
+    while let Some(row) = rows.next()? {
+        let attempts: i64 = row.get(1)?;
+        let delivered_at = parse_opt_ts(row.get(4)?)?;
+        let accepted: Option<i64> = row.get(5)?;
+        let state = match (delivered_at, accepted, attempts) {
+            (Some(_), Some(0), _) => DeliveryState::Declined,
+            (Some(_), _, _) => DeliveryState::Delivered,
+            (None, _, 0) => DeliveryState::Pending,
+            (None, _, _) => DeliveryState::Retrying,
+        };
+        deliveries.push(Delivery {
+            agent_id: row.get(0)?,
+            state,
+            attempts: u32::try_from(attempts).unwrap_or(u32::MAX),
+            last_error: row.get(2)?,
+            next_attempt_at: parse_ts(&row.get::<_, String>(3)?)?,
+            delivered_at,
+        });
+    }
+    Ok(deliveries)
+}
+
+pub(crate) fn escalation_in(conn: &Connection, id: i64) -> Result<Escalation> {
+    let found = conn
+        .query_row(
+            &format!("SELECT {COLS} FROM {FROM} WHERE e.id = ?1"),
+            [id],
+            |row| Ok(read_escalation(row)),
+        )
+        .optional()?
+        .transpose()?;
+    let mut escalation = found.ok_or(StoreError::EscalationNotFound(id))?;
+    if let Some(decision) = &escalation.decision {
+        escalation.deliveries = deliveries_in(conn, decision.seq)?;
+    }
+    Ok(escalation)
+}
+
+/// The stored events an evidence list names (those still stored), oldest first.
+pub(crate) fn evidence_events(
+    conn: &Connection,
+    evidence: &[EvidenceRef],
+) -> Result<Vec<(i64, Event)>> {
+    let mut stmt =
+        conn.prepare_cached("SELECT raw FROM events WHERE agent_id = ?1 AND seq = ?2")?;
+    let mut events = Vec::with_capacity(evidence.len());
+    for e in evidence {
+        let raw: Option<String> = stmt
+            .query_row(params![e.agent_id, to_sql_int(e.seq, "seq")?], |row| {
+                row.get(0)
+            })
+            .optional()?;
+        if let Some(event) = raw.and_then(|raw| serde_json::from_str::<Event>(&raw).ok()) {
+            events.push((e.agent_id, event));
+        }
+    }
+    events.sort_by_key(|(_, e)| e.at);
+    Ok(events)
+}
+
+/// The task an agent's evidence names first, if any.
+pub(crate) fn task_of(evidence: &[(i64, Event)], agent_id: i64) -> Option<String> {
+    evidence
+        .iter()
+        .filter(|(agent, _)| *agent == agent_id)
+        .find_map(|(_, e)| e.task_id.clone())
+}
+
+/// Opens one escalation for each finding in `finding_ids` (inside the findings' transaction).
+pub(crate) fn open_for_findings(
+    tx: &Transaction<'_>,
+    finding_ids: &[i64],
+    now: DateTime<Utc>,
+) -> Result<Vec<i64>> {
+    if finding_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rules: Vec<_> = rules_in(tx)?.into_iter().map(|r| r.rule).collect();
+    let mut opened = Vec::with_capacity(finding_ids.len());
+    for &finding_id in finding_ids {
+        let (agents, resource, summary, evidence): (String, Option<String>, String, String) = tx
+            .query_row(
+                "SELECT agents, resource, summary, evidence FROM findings WHERE id = ?1",
+                [finding_id],
+                |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
+            )?;
+        let agents: Vec<i64> = parse_json(&agents, "finding agents")?;
+        let evidence: Vec<EvidenceRef> = parse_json(&evidence, "finding evidence")?;
+        let (sla, assignee) = sla_for(resource.as_deref(), &rules);
+        let (agent_id, task_id) = match agents.as_slice() {
+            [only] => {
+                let events = evidence_events(tx, &evidence)?;
+                (Some(*only), task_of(&events, *only))
+            }
+            _ => (None, None),
+        };
+        tx.execute(
+            "INSERT INTO escalations (finding_id, agent_id, task_id, title, opened_at, due_at,
+                                      assignee)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![
+                finding_id,
+                agent_id,
+                task_id,
+                summary,
+                ts(now),
+                ts(now + sla),
+                assignee
+            ],
+        )?;
+        opened.push(tx.last_insert_rowid());
+    }
+    Ok(opened)
+}
+
+/// Marks `id` expired at `now` and logs it, inside the caller's transaction.
+pub(crate) fn expire_in(
+    tx: &Transaction<'_>,
+    escalation: &Escalation,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let entry = append_decision_in(
+        tx,
+        NewDecision::new(BATON, "expire", &format!("escalation:{}", escalation.id))
+            .at(now)
+            .escalation(escalation.id)
+            .reason(&format!(
+                "no decision before its SLA lapsed at {}",
+                escalation.due_at.format("%Y-%m-%d %H:%M UTC")
+            )),
+    )?;
+    tx.execute(
+        "UPDATE escalations SET state = 'expired', resolved_at = ?2, decision_id = ?3
+         WHERE id = ?1",
+        params![escalation.id, ts(now), entry.seq],
+    )?;
+    Ok(())
+}
+
+impl Store {
+    /// The queue: open escalations by due time (soonest first), then the latest closed ones.
+    pub fn escalations(&self, filter: EscalationFilter) -> Result<Vec<Escalation>> {
+        let mut found = Vec::new();
+        if filter.open {
+            let mut stmt = self.conn.prepare_cached(&format!(
+                "SELECT {COLS} FROM {FROM} WHERE e.state = 'open' ORDER BY e.due_at, e.id"
+            ))?;
+            let mut rows = stmt.query([])?;
+            while let Some(row) = rows.next()? {
+                found.push(read_escalation(row)?);
+            }
+        }
+        if filter.closed > 0 {
+            let mut stmt = self.conn.prepare_cached(&format!(
+                "SELECT {COLS} FROM {FROM} WHERE e.state != 'open'
+                 ORDER BY e.resolved_at DESC, e.id DESC LIMIT ?1"
+            ))?;
+            let mut rows = stmt.query([i64::try_from(filter.closed).unwrap_or(i64::MAX)])?;
+            while let Some(row) = rows.next()? {
+                found.push(read_escalation(row)?);
+            }
+        }
+        for escalation in &mut found {
+            if let Some(decision) = &escalation.decision {
+                escalation.deliveries = deliveries_in(&self.conn, decision.seq)?;
+            }
+        }
+        Ok(found)
+    }
+
+    pub fn escalation(&self, id: i64) -> Result<Escalation> {
+        escalation_in(&self.conn, id)
+    }
+
+    /// How many escalations are open (snoozed ones included).
+    pub fn open_escalation_count(&self) -> Result<u64> {
+        let n: i64 = self.conn.query_row(
+            "SELECT count(*) FROM escalations WHERE state = 'open'",
+            [],
+            |row| row.get(0),
+        )?;
+        from_sql_int(n, "count")
+    }
+
+    /// Expires every open escalation whose SLA has lapsed at `now`, each logged; returns their
+    /// ids. One transaction.
+    pub fn expire_escalations(&mut self, now: DateTime<Utc>) -> Result<Vec<i64>> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let ids: Vec<i64> = {
+            let mut stmt = tx.prepare_cached(
+                "SELECT id FROM escalations WHERE state = 'open' AND due_at <= ?1 ORDER BY id",
+            )?;
+            let rows = stmt.query_map([ts(now)], |row| row.get(0))?;
+            rows.collect::<rusqlite::Result<_>>()?
+        };
+        for &id in &ids {
+            let escalation = escalation_in(&tx, id)?;
+            expire_in(&tx, &escalation, now)?;
+        }
+        tx.commit()?;
+        Ok(ids)
+    }
+
+    /// The involved agents' events around the escalation's evidence, on one time axis: from
+    /// [`TIMELINE_MARGIN`] before the first evidence event to as long after the last, at most
+    /// [`TIMELINE_LIMIT`] events (the evidence always kept), oldest first.
+    pub fn escalation_timeline(&self, id: i64) -> Result<EscalationTimeline> {
+        let escalation = escalation_in(&self.conn, id)?;
+        let evidence_text: String = self.conn.query_row(
+            "SELECT f.evidence FROM escalations e JOIN findings f ON f.id = e.finding_id
+             WHERE e.id = ?1",
+            [id],
+            |row| row.get(0),
+        )?;
+        let evidence: Vec<EvidenceRef> = parse_json(&evidence_text, "finding evidence")?;
+        let named = evidence_events(&self.conn, &evidence)?;
+        let mut events: Vec<TimelineEvent> = Vec::new();
+        if let (Some(first), Some(last)) = (named.first(), named.last()) {
+            let (from, to) = (first.1.at - TIMELINE_MARGIN, last.1.at + TIMELINE_MARGIN);
+            let mut stmt = self.conn.prepare_cached(
+                "SELECT raw FROM events WHERE agent_id = ?1 AND at >= ?2 AND at <= ?3
+                 ORDER BY at LIMIT ?4",
+            )?;
+            for &agent_id in &escalation.agents {
+                let limit = i64::try_from(TIMELINE_LIMIT).unwrap_or(i64::MAX);
+                let mut rows = stmt.query(params![agent_id, ts(from), ts(to), limit])?;
+                while let Some(row) = rows.next()? {
+                    let raw: String = row.get(0)?;
+                    if let Ok(event) = serde_json::from_str::<Event>(&raw) {
+                        events.push(timeline_event(agent_id, &event, &evidence));
+                    }
+                }
+            }
+            for (agent_id, event) in &named {
+                let listed = events
+                    .iter()
+                    .any(|t| t.agent_id == *agent_id && t.seq == event.seq);
+                if !listed {
+                    events.push(timeline_event(*agent_id, event, &evidence));
+                }
+            }
+        }
+        events.sort_by_key(|e| (e.at, e.agent_id, e.seq));
+        while events.len() > TIMELINE_LIMIT {
+            // Drop context furthest from the evidence first: the oldest non-evidence event.
+            match events.iter().position(|e| !e.evidence) {
+                Some(i) => {
+                    events.remove(i);
+                }
+                None => break,
+            }
+        }
+        Ok(EscalationTimeline {
+            escalation_id: id,
+            agents: escalation.agents,
+            events,
+        })
+    }
+}
+
+fn timeline_event(agent_id: i64, event: &Event, evidence: &[EvidenceRef]) -> TimelineEvent {
+    TimelineEvent {
+        agent_id,
+        seq: event.seq,
+        at: event.at,
+        kind: event.kind.as_str().to_owned(),
+        task_id: event.task_id.clone(),
+        resource: event.resource.clone(),
+        text: summarize_event(event),
+        evidence: evidence.contains(&EvidenceRef {
+            agent_id,
+            seq: event.seq,
+        }),
+    }
+}

@@ -1,0 +1,145 @@
+//! The outbox: decisions waiting to be delivered to an agent. A row is written with its decision
+//! (`decide.rs`, same transaction); the engine's relay takes the due rows, POSTs each with its
+//! `Idempotency-Key`, and records the outcome here: acknowledged (delivered, accepted or not) or
+//! failed (tried again at the time the relay chose). Rows outlive restarts of Baton: a row is
+//! pending until an acknowledgement is recorded.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{params, OptionalExtension};
+
+use crate::codec::{parse_opt_ts, parse_ts, ts};
+use crate::error::Result;
+use crate::Store;
+
+/// A delivery to make.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxItem {
+    pub id: i64,
+    pub agent_id: i64,
+    pub idempotency_key: String,
+    /// The `DecisionDelivery` JSON, as it is sent.
+    pub body: String,
+    /// Attempts made so far.
+    pub attempts: u32,
+    /// The escalation the decision answers, if any.
+    pub escalation_id: Option<i64>,
+}
+
+/// How one attempt ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DeliveryOutcome {
+    /// The agent answered 2xx. `accepted: false` means it will not act on it (not retried).
+    Acknowledged {
+        accepted: bool,
+        note: Option<String>,
+    },
+    /// No acknowledgement (refused, timed out, non-2xx, …): try again at `retry_at`.
+    Failed {
+        error: String,
+        retry_at: DateTime<Utc>,
+    },
+}
+
+/// A pending row as stored (for tests and diagnostics).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxRow {
+    pub item: OutboxItem,
+    pub next_attempt_at: DateTime<Utc>,
+    pub delivered_at: Option<DateTime<Utc>>,
+    pub accepted: Option<bool>,
+    pub last_error: Option<String>,
+}
+
+const COLS: &str = "o.id, o.agent_id, o.idempotency_key, o.body, o.attempts, d.escalation_id, \
+     o.next_attempt_at, o.delivered_at, o.accepted, o.last_error";
+
+fn read_row(row: &rusqlite::Row<'_>) -> Result<OutboxRow> {
+    Ok(OutboxRow {
+        item: OutboxItem {
+            id: row.get(0)?,
+            agent_id: row.get(1)?,
+            idempotency_key: row.get(2)?,
+            body: row.get(3)?,
+            attempts: u32::try_from(row.get::<_, i64>(4)?).unwrap_or(u32::MAX),
+            escalation_id: row.get(5)?,
+        },
+        next_attempt_at: parse_ts(&row.get::<_, String>(6)?)?,
+        delivered_at: parse_opt_ts(row.get(7)?)?,
+        accepted: row.get::<_, Option<i64>>(8)?.map(|a| a == 1),
+        last_error: row.get(9)?,
+    })
+}
+
+impl Store {
+    /// Undelivered rows due at `now`, the longest waiting first; at most `limit`.
+    pub fn due_deliveries(&self, now: DateTime<Utc>, limit: usize) -> Result<Vec<OutboxItem>> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {COLS} FROM outbox o JOIN decisions d ON d.seq = o.decision_id
+             WHERE o.delivered_at IS NULL AND o.next_attempt_at <= ?1
+             ORDER BY o.next_attempt_at, o.id LIMIT ?2"
+        ))?;
+        let mut rows = stmt.query(params![ts(now), i64::try_from(limit).unwrap_or(i64::MAX)])?;
+        let mut due = Vec::new();
+        while let Some(row) = rows.next()? {
+            due.push(read_row(row)?.item);
+        }
+        Ok(due)
+    }
+
+    /// When the next undelivered row is due (None: nothing to deliver).
+    pub fn next_delivery_at(&self) -> Result<Option<DateTime<Utc>>> {
+        let next: Option<String> = self.conn.query_row(
+            "SELECT min(next_attempt_at) FROM outbox WHERE delivered_at IS NULL",
+            [],
+            |row| row.get(0),
+        )?;
+        next.as_deref().map(parse_ts).transpose()
+    }
+
+    /// Records how an attempt at row `id` ended; returns the escalation it concerns. A row
+    /// already acknowledged stays as it is (a late outcome changes nothing).
+    pub fn record_delivery(
+        &mut self,
+        id: i64,
+        outcome: &DeliveryOutcome,
+        now: DateTime<Utc>,
+    ) -> Result<Option<i64>> {
+        match outcome {
+            DeliveryOutcome::Acknowledged { accepted, note } => self.conn.execute(
+                "UPDATE outbox SET attempts = attempts + 1, delivered_at = ?2, accepted = ?3,
+                        last_error = ?4
+                 WHERE id = ?1 AND delivered_at IS NULL",
+                params![id, ts(now), i64::from(*accepted), note],
+            )?,
+            DeliveryOutcome::Failed { error, retry_at } => self.conn.execute(
+                "UPDATE outbox SET attempts = attempts + 1, last_error = ?2, next_attempt_at = ?3
+                 WHERE id = ?1 AND delivered_at IS NULL",
+                params![id, error, ts(*retry_at)],
+            )?,
+        };
+        let escalation = self
+            .conn
+            .query_row(
+                "SELECT d.escalation_id FROM outbox o JOIN decisions d ON d.seq = o.decision_id
+                 WHERE o.id = ?1",
+                [id],
+                |row| row.get::<_, Option<i64>>(0),
+            )
+            .optional()?
+            .flatten();
+        Ok(escalation)
+    }
+
+    /// Every outbox row, oldest first (for tests and diagnostics).
+    pub fn outbox_rows(&self) -> Result<Vec<OutboxRow>> {
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT {COLS} FROM outbox o JOIN decisions d ON d.seq = o.decision_id ORDER BY o.id"
+        ))?;
+        let mut rows = stmt.query([])?;
+        let mut all = Vec::new();
+        while let Some(row) = rows.next()? {
+            all.push(read_row(row)?);
+        }
+        Ok(all)
+    }
+}
