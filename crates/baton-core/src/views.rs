@@ -105,8 +105,13 @@ pub enum ChangeEvent {
     DeclarationsChanged { agent_id: i64 },
     /// The detectors opened new findings or updated open ones (ids).
     Findings { opened: Vec<i64>, updated: Vec<i64> },
-    /// Escalations opened (ids), or changed: decided, expired, a delivery moved on.
-    Escalations { opened: Vec<i64>, changed: Vec<i64> },
+    /// Escalations opened (ids), changed (decided, expired, a delivery moved on), or whose SLA
+    /// is about to lapse (within `escalations::LAPSE_WARNING`; each told once per run of Baton).
+    Escalations {
+        opened: Vec<i64>,
+        changed: Vec<i64>,
+        lapsing: Vec<i64>,
+    },
 }
 
 /// The error shape every desktop command returns.

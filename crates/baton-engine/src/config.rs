@@ -26,7 +26,17 @@ pub struct EngineConfig {
     pub detect_every_ms: u64,
     /// The detectors' windows and budgets.
     pub detect: baton_core::detect::DetectConfig,
+    /// Retry spacing of a decision the agent has not acknowledged (1 s doubling to 5 min).
+    pub delivery_backoff: Backoff,
+    /// Deliver decisions from the outbox (tests of the store alone turn it off).
+    pub relay: bool,
 }
+
+/// The default retry spacing of decision deliveries.
+pub const DELIVERY_BACKOFF: Backoff = Backoff {
+    base_ms: 1_000,
+    cap_ms: 300_000,
+};
 
 impl Default for EngineConfig {
     fn default() -> Self {
@@ -37,6 +47,8 @@ impl Default for EngineConfig {
             spread_start: true,
             detect_every_ms: 1_000,
             detect: baton_core::detect::DetectConfig::default(),
+            delivery_backoff: DELIVERY_BACKOFF,
+            relay: true,
         }
     }
 }

@@ -2,8 +2,11 @@
 //! (the events received since the last run, the recent window, tasks, agents, rules), records
 //! the findings (one open finding per cause) and publishes what opened or changed.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
+
+use baton_core::escalations::LAPSE_WARNING;
 
 use baton_core::detect::{detect_all, DetectInput};
 use baton_core::views::ChangeEvent;
@@ -19,15 +22,27 @@ use crate::poller::Shared;
 /// a silent next stage of 10 min) with room to spare.
 pub const LOOKBACK: chrono::Duration = chrono::Duration::minutes(30);
 
+/// What one run changed in the escalation queue.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Sweep {
+    /// Escalations opened for new findings.
+    pub opened: Vec<i64>,
+    /// Escalations whose SLA lapsed: now expired (and logged).
+    pub expired: Vec<i64>,
+    /// Open escalations due within `LAPSE_WARNING` not told before.
+    pub lapsing: Vec<i64>,
+}
+
 /// One run at `now` over the events received after `received_after`. Returns what was recorded
 /// and the mark for the next run.
 pub(crate) async fn detect_once(
     shared: &Shared,
     now: DateTime<Utc>,
     received_after: DateTime<Utc>,
-) -> Result<(RecordedFindings, DateTime<Utc>), EngineError> {
+    warned: &std::sync::Mutex<HashSet<i64>>,
+) -> Result<(RecordedFindings, Sweep, DateTime<Utc>), EngineError> {
     let config = shared.config.detect.clone();
-    let (recorded, mark) = shared
+    let (recorded, mark, expired, lapsing) = shared
         .with_store(move |store| {
             let lookback = [
                 LOOKBACK,
@@ -59,7 +74,14 @@ pub(crate) async fn detect_once(
                 config: &config,
             });
             let recorded = store.record_findings(&found, now)?;
-            Ok((recorded, snapshot.received_up_to.unwrap_or(received_after)))
+            let expired = store.expire_escalations(now)?;
+            let lapsing = store.escalations_due_before(now + LAPSE_WARNING)?;
+            Ok((
+                recorded,
+                snapshot.received_up_to.unwrap_or(received_after),
+                expired,
+                lapsing,
+            ))
         })
         .await?;
     if !recorded.is_empty() {
@@ -73,7 +95,25 @@ pub(crate) async fn detect_once(
             updated: recorded.updated.clone(),
         });
     }
-    Ok((recorded, mark))
+    let mut warned = warned.lock().unwrap_or_else(|p| p.into_inner());
+    let lapsing: Vec<i64> = lapsing
+        .into_iter()
+        .filter(|id| warned.insert(*id))
+        .collect();
+    drop(warned);
+    if !recorded.escalations.is_empty() || !expired.is_empty() || !lapsing.is_empty() {
+        shared.bus.publish(ChangeEvent::Escalations {
+            opened: recorded.escalations.clone(),
+            changed: expired.clone(),
+            lapsing: lapsing.clone(),
+        });
+    }
+    let sweep = Sweep {
+        opened: recorded.escalations.clone(),
+        expired,
+        lapsing,
+    };
+    Ok((recorded, sweep, mark))
 }
 
 /// The running detector loop; stopping it waits for the current run.
@@ -88,13 +128,14 @@ impl Detector {
         let (stop, mut stopped) = watch::channel(false);
         let task = tokio::spawn(async move {
             let mut mark = start;
+            let warned = std::sync::Mutex::new(HashSet::new());
             loop {
                 tokio::select! {
                     () = tokio::time::sleep(every) => {}
                     _ = stopped.wait_for(|s| *s) => break,
                 }
-                match detect_once(&shared, Utc::now(), mark).await {
-                    Ok((_, next)) => mark = next,
+                match detect_once(&shared, Utc::now(), mark, &warned).await {
+                    Ok((_, _, next)) => mark = next,
                     Err(err) => tracing::warn!(error = %err, "the detectors could not run"),
                 }
             }

@@ -15,6 +15,7 @@ use crate::detector::{detect_once, Detector};
 use crate::error::EngineError;
 use crate::fetch::Fetcher;
 use crate::poller::{poll, AgentRuntime, PollOutcome, Poller, Shared, StopSignal};
+use crate::relay::Relay;
 use crate::secrets::TokenStore;
 
 /// The running engine. Cheap to clone; every clone drives the same pollers.
@@ -32,6 +33,8 @@ struct Inner {
     admin: tokio::sync::Mutex<()>,
     /// The detectors' loop, while polling runs.
     detector: Mutex<Option<Detector>>,
+    /// The outbox relay, while polling runs.
+    relay: Mutex<Option<Relay>>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -60,6 +63,7 @@ impl Engine {
                 stopped: AtomicBool::new(false),
                 admin: tokio::sync::Mutex::new(()),
                 detector: Mutex::new(None),
+                relay: Mutex::new(None),
             }),
         }
     }
@@ -109,6 +113,11 @@ impl Engine {
             ));
         }
         drop(detector);
+        let mut relay = self.relay_slot();
+        if self.shared().config.relay && relay.is_none() {
+            *relay = Some(Relay::spawn(Arc::clone(self.shared())));
+        }
+        drop(relay);
         tracing::info!(agents = count, "polling started");
         Ok(count)
     }
@@ -337,6 +346,10 @@ impl Engine {
         if let Some(detector) = detector {
             detector.stop().await;
         }
+        let relay = self.relay_slot().take();
+        if let Some(relay) = relay {
+            relay.stop().await;
+        }
         tracing::info!(pollers = count, "engine shut down");
     }
 
@@ -346,8 +359,36 @@ impl Engine {
         &self,
         now: chrono::DateTime<chrono::Utc>,
         received_after: chrono::DateTime<chrono::Utc>,
-    ) -> Result<baton_store::findings::RecordedFindings, EngineError> {
-        Ok(detect_once(self.shared(), now, received_after).await?.0)
+    ) -> Result<
+        (
+            baton_store::findings::RecordedFindings,
+            crate::detector::Sweep,
+        ),
+        EngineError,
+    > {
+        let warned = std::sync::Mutex::new(std::collections::HashSet::new());
+        let (recorded, sweep, _) = detect_once(self.shared(), now, received_after, &warned).await?;
+        Ok((recorded, sweep))
+    }
+
+    /// Delivers every decision due now, once (what the relay does on its own while polling
+    /// runs); returns the escalations whose delivery moved on.
+    pub async fn deliver_due(&self) -> Result<Vec<i64>, EngineError> {
+        crate::relay::deliver_due(self.shared(), chrono::Utc::now()).await
+    }
+
+    /// Tells the relay a decision was stored.
+    pub(crate) fn wake_relay(&self) {
+        if let Some(relay) = self.relay_slot().as_ref() {
+            relay.wake();
+        }
+    }
+
+    fn relay_slot(&self) -> std::sync::MutexGuard<'_, Option<Relay>> {
+        self.inner
+            .relay
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     fn detector_slot(&self) -> std::sync::MutexGuard<'_, Option<Detector>> {

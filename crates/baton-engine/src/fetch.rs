@@ -57,7 +57,7 @@ pub struct Fetched {
 /// The HTTP side of polling. One per engine: it holds the connection pool.
 #[derive(Debug, Clone)]
 pub struct Fetcher {
-    client: reqwest::Client,
+    pub(crate) client: reqwest::Client,
     body_cap_bytes: u64,
     max_redirects: usize,
 }
@@ -157,7 +157,7 @@ impl Fetcher {
     }
 
     /// Turns a reqwest error into words.
-    fn explain(
+    pub(crate) fn explain(
         &self,
         err: &reqwest::Error,
         url: &str,

@@ -4,6 +4,8 @@
 //!
 //! * [`Engine`] ([`engine`]): the supervisor and the one way to add, edit, remove and poll agents.
 //! * [`fetch`]: one GET of a status endpoint, failures in words ("timed out after 1.5 s").
+//! * Escalations: the queue, decisions (`Engine::decide_escalation`), and the outbox
+//!   [`relay`] that delivers them to the agents until acknowledged.
 //! * [`secrets`]: [`TokenStore`], [`KeyringTokens`], [`MemoryTokens`], [`open_token_store`].
 //! * [`EngineError`] ([`error`]): what a command can fail with, with a stable `code()`.
 //!
@@ -18,12 +20,15 @@ mod config;
 pub mod detector;
 pub mod engine;
 pub mod error;
+mod escalations;
 pub mod fetch;
 pub mod ownership;
 mod poller;
+pub mod relay;
 pub mod secrets;
 
 pub use bus::BUS_CAPACITY;
+pub use config::DELIVERY_BACKOFF;
 pub use engine::{Engine, EngineConfig, SharedStore, TokenUpdate, DEFAULT_MAX_REDIRECTS};
 pub use error::EngineError;
 pub use fetch::{FetchError, Fetched, Fetcher};

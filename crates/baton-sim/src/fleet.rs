@@ -11,6 +11,7 @@ use serde::Serialize;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
+use crate::faults::{DecisionFaults, DecisionStats, FaultPlan};
 use crate::script::AgentScript;
 use crate::server::{self, AgentShared, Running};
 
@@ -191,6 +192,18 @@ impl SimFleet {
     /// With `Some(token)`, requests without `Authorization: Bearer <token>` are answered 401.
     pub fn set_token(&self, index: usize, token: Option<String>) {
         self.slot(index).shared.set_token(token);
+    }
+
+    /// Puts faults on the agent's decisions endpoint (`None`: answer every request normally).
+    pub fn set_decision_faults(&self, index: usize, faults: Option<DecisionFaults>) {
+        self.slot(index)
+            .shared
+            .set_faults(faults.map(FaultPlan::new));
+    }
+
+    /// What the agent's decisions endpoint saw.
+    pub fn decision_stats(&self, index: usize) -> DecisionStats {
+        self.slot(index).shared.decision_stats()
     }
 
     /// Status requests the agent received (answered or refused with 401).

@@ -5,6 +5,7 @@
 //!   and the tasks and resources each one invents.
 //! * `server`: the HTTP endpoints of one agent (axum).
 //! * [`SimFleet`]: starts the listeners, ticks the scripts on a timer, stops and restarts agents.
+//! * [`faults`]: faults on the decisions endpoint (500s, held answers), for delivery tests.
 //! * `examples` (Unix): the example agents of `docs/examples/` as child processes, for tests.
 //!
 //! ```no_run
@@ -17,6 +18,7 @@
 
 #[cfg(unix)]
 pub mod examples;
+pub mod faults;
 mod fleet;
 pub mod roles;
 pub mod script;

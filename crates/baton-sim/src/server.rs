@@ -18,6 +18,7 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+use crate::faults::{DecisionStats, Fault, FaultPlan};
 use crate::script::AgentScript;
 
 /// What one agent's server and the fleet handle share.
@@ -27,6 +28,8 @@ pub(crate) struct AgentShared {
     token: Mutex<Option<String>>,
     polls: AtomicU64,
     max_events: usize,
+    faults: Mutex<Option<FaultPlan>>,
+    stats: Mutex<DecisionStats>,
 }
 
 /// Locks a mutex, carrying on with the data if a panicking holder poisoned it.
@@ -43,6 +46,8 @@ impl AgentShared {
             token: Mutex::new(None),
             polls: AtomicU64::new(0),
             max_events,
+            faults: Mutex::new(None),
+            stats: Mutex::new(DecisionStats::default()),
         }
     }
 
@@ -52,6 +57,14 @@ impl AgentShared {
 
     pub(crate) fn set_token(&self, token: Option<String>) {
         *lock(&self.token) = token;
+    }
+
+    pub(crate) fn set_faults(&self, plan: Option<FaultPlan>) {
+        *lock(&self.faults) = plan;
+    }
+
+    pub(crate) fn decision_stats(&self) -> DecisionStats {
+        *lock(&self.stats)
     }
 
     pub(crate) fn poll_count(&self) -> u64 {
@@ -126,7 +139,29 @@ async fn decisions(
             )
         }
     };
+    let fault = lock(&shared.faults)
+        .as_mut()
+        .map_or(Fault::None, FaultPlan::draw);
+    {
+        let mut stats = lock(&shared.stats);
+        stats.requests += 1;
+        stats.faults += u64::from(fault != Fault::None);
+    }
+    if fault == Fault::Refuse {
+        return error(StatusCode::INTERNAL_SERVER_ERROR, "injected fault: refused");
+    }
     let duplicate = shared.script().apply_decision(key, decision, Utc::now());
+    lock(&shared.stats).duplicates += u64::from(duplicate);
+    match fault {
+        Fault::ApplyThenFail => {
+            return error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "injected fault: applied, then failed",
+            )
+        }
+        Fault::ApplyThenHold(hold) => tokio::time::sleep(hold).await,
+        Fault::None | Fault::Refuse => {}
+    }
     Json(DecisionAck {
         accepted: true,
         duplicate,

@@ -279,6 +279,15 @@ impl Store {
         from_sql_int(n, "count")
     }
 
+    /// Open escalations whose SLA lapses before `until`, soonest first.
+    pub fn escalations_due_before(&self, until: DateTime<Utc>) -> Result<Vec<i64>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id FROM escalations WHERE state = 'open' AND due_at < ?1 ORDER BY due_at, id",
+        )?;
+        let rows = stmt.query_map([ts(until)], |row| row.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
     /// Expires every open escalation whose SLA has lapsed at `now`, each logged; returns their
     /// ids. One transaction.
     pub fn expire_escalations(&mut self, now: DateTime<Utc>) -> Result<Vec<i64>> {

@@ -1,0 +1,80 @@
+//! The escalation queue as the app uses it: read the queue and an escalation's evidence, and take
+//! a decision (stored with its outbox rows in one transaction, then handed to the relay at once).
+
+use baton_core::escalations::{Escalation, EscalationAction, EscalationTimeline};
+use baton_core::views::ChangeEvent;
+use baton_store::escalations::EscalationFilter;
+use baton_store::StoreError;
+use chrono::Utc;
+
+use crate::engine::Engine;
+use crate::error::EngineError;
+
+impl Engine {
+    /// Every open escalation by due time, then the latest 100 closed ones.
+    pub async fn escalations(&self) -> Result<Vec<Escalation>, EngineError> {
+        self.shared()
+            .with_store(|s| s.escalations(EscalationFilter::default()))
+            .await
+    }
+
+    pub async fn escalation(&self, id: i64) -> Result<Escalation, EngineError> {
+        self.shared().with_store(move |s| s.escalation(id)).await
+    }
+
+    /// The involved agents' events around the escalation's evidence, on one time axis.
+    pub async fn escalation_timeline(&self, id: i64) -> Result<EscalationTimeline, EngineError> {
+        self.shared()
+            .with_store(move |s| s.escalation_timeline(id))
+            .await
+    }
+
+    /// How many escalations are open.
+    pub async fn open_escalation_count(&self) -> Result<u64, EngineError> {
+        self.shared()
+            .with_store(|s| s.open_escalation_count())
+            .await
+    }
+
+    /// Records `who`'s decision on escalation `id` and starts delivering it. An escalation past
+    /// its SLA expires instead (`code: expired`); the queue is told either way.
+    pub async fn decide_escalation(
+        &self,
+        id: i64,
+        action: EscalationAction,
+        note: Option<String>,
+        who: String,
+    ) -> Result<Escalation, EngineError> {
+        let now = Utc::now();
+        let result = self
+            .shared()
+            .with_store(move |s| s.decide_escalation(id, &action, note.as_deref(), &who, now))
+            .await;
+        let changed = ChangeEvent::Escalations {
+            opened: vec![],
+            changed: vec![id],
+            lapsing: vec![],
+        };
+        match result {
+            Ok(decided) => {
+                tracing::info!(
+                    escalation = id,
+                    action = %decided.decision.action,
+                    deliveries = decided.outbox.len(),
+                    "decision recorded"
+                );
+                self.shared().bus.publish(changed);
+                if decided.rules_changed {
+                    self.shared().bus.publish(ChangeEvent::AgentsChanged);
+                }
+                self.wake_relay();
+                Ok(decided.escalation)
+            }
+            Err(EngineError::Store(err @ StoreError::EscalationExpired(_))) => {
+                self.shared().bus.publish(changed);
+                Err(EngineError::Store(err))
+            }
+            Err(err) => Err(err),
+        }
+    }
+}

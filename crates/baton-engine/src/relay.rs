@@ -1,0 +1,223 @@
+//! The outbox relay: delivers each stored decision to its agent
+//! (`POST {base}/baton/v1/decisions` with its `Idempotency-Key`), retrying with growing,
+//! jittered delays until the agent acknowledges it. The outbox row is only marked delivered
+//! after a 2xx, so a decision whose answer was lost (timeout, dropped connection, Baton killed
+//! between send and acknowledgement) is sent again with the same key, and the agent, idempotent
+//! by key, applies it once. Rows live in the store: pending deliveries resume after a restart.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use baton_core::agent::AgentConfig;
+use baton_core::protocol::DecisionAck;
+use baton_core::views::ChangeEvent;
+use baton_store::outbox::{DeliveryOutcome, OutboxItem};
+use chrono::{DateTime, Utc};
+use futures_util::StreamExt;
+use rand::Rng;
+use tokio::sync::{watch, Notify};
+use tokio::task::JoinHandle;
+
+use crate::error::EngineError;
+use crate::fetch::FetchError;
+use crate::poller::Shared;
+
+/// Rows taken per round.
+const BATCH: usize = 32;
+/// Deliveries in flight at once.
+const IN_FLIGHT: usize = 8;
+/// Longest sleep between rounds when nothing is due (a row written by another process, or a
+/// clock jump, is picked up within this).
+const IDLE: Duration = Duration::from_secs(30);
+/// Shortest wait before a retry, whatever the jitter drew.
+const MIN_RETRY_MS: u64 = 100;
+/// Largest acknowledgement read.
+const ACK_CAP_BYTES: usize = 64 * 1024;
+
+/// Why one delivery attempt failed, in words for the escalation's delivery line.
+fn describe(err: &FetchError) -> String {
+    err.to_string()
+}
+
+/// POSTs one decision; `Ok` is the agent's acknowledgement.
+async fn post(
+    shared: &Shared,
+    agent: &AgentConfig,
+    token: Option<&str>,
+    item: &OutboxItem,
+) -> Result<DeliveryOutcome, String> {
+    let url = agent.decisions_url();
+    let mut request = shared
+        .fetcher
+        .client
+        .post(&url)
+        .timeout(Duration::from_millis(agent.timeout_ms))
+        .header(reqwest::header::CONTENT_TYPE, "application/json")
+        .header(reqwest::header::ACCEPT, "application/json")
+        .header("Idempotency-Key", &item.idempotency_key)
+        .body(item.body.clone());
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    let explain =
+        |err: &reqwest::Error| describe(&shared.fetcher.explain(err, &url, agent.timeout_ms, 0));
+    let response = request.send().await.map_err(|err| explain(&err))?;
+    let status = response.status();
+    if status == reqwest::StatusCode::UNAUTHORIZED {
+        return Err(describe(&FetchError::Unauthorized));
+    }
+    if !status.is_success() {
+        return Err(describe(&FetchError::Status {
+            status: status.as_u16(),
+            reason: status.canonical_reason().map(str::to_owned),
+        }));
+    }
+    // Read what the agent says; any 2xx is an acknowledgement even if the body is not.
+    let body = response.bytes().await;
+    let ack = body
+        .ok()
+        .filter(|b| b.len() <= ACK_CAP_BYTES)
+        .and_then(|b| serde_json::from_slice::<DecisionAck>(&b).ok());
+    Ok(match ack {
+        Some(ack) => DeliveryOutcome::Acknowledged {
+            accepted: ack.accepted,
+            note: ack
+                .duplicate
+                .then(|| "already applied (duplicate)".to_owned()),
+        },
+        None => DeliveryOutcome::Acknowledged {
+            accepted: true,
+            note: Some(format!(
+                "HTTP {} without a readable acknowledgement",
+                status.as_u16()
+            )),
+        },
+    })
+}
+
+/// One attempt at one row, start to recorded outcome. Returns the escalation it concerns.
+async fn attempt(shared: &Shared, item: OutboxItem) -> Result<Option<i64>, EngineError> {
+    let agent_id = item.agent_id;
+    let agent = shared.with_store(move |s| s.agent(agent_id)).await;
+    let outcome = match agent {
+        Ok(agent) => {
+            let token = if agent.has_token {
+                shared
+                    .with_tokens(move |t| t.get(agent_id))
+                    .await
+                    .map_err(|err| format!("cannot read the agent's token: {err}"))
+            } else {
+                Ok(None)
+            };
+            match token {
+                Ok(token) => post(shared, &agent, token.as_deref(), &item).await,
+                Err(err) => Err(err),
+            }
+        }
+        Err(err) => Err(err.to_string()),
+    };
+    let now = Utc::now();
+    let outcome = outcome.unwrap_or_else(|error| {
+        let failures = item.attempts.saturating_add(1);
+        let unit: f64 = rand::rng().random();
+        let delay = shared
+            .config
+            .delivery_backoff
+            .delay_ms(failures, unit)
+            .max(MIN_RETRY_MS);
+        tracing::info!(agent_id, attempts = failures, %error, "decision not delivered yet");
+        DeliveryOutcome::Failed {
+            error,
+            retry_at: now
+                + chrono::Duration::milliseconds(i64::try_from(delay).unwrap_or(i64::MAX)),
+        }
+    });
+    if let DeliveryOutcome::Acknowledged { accepted, .. } = &outcome {
+        tracing::info!(agent_id, accepted, key = %item.idempotency_key, "decision delivered");
+    }
+    let id = item.id;
+    shared
+        .with_store(move |s| s.record_delivery(id, &outcome, now))
+        .await
+}
+
+/// Delivers every row due at `now`; returns the escalations whose delivery moved on.
+pub(crate) async fn deliver_due(
+    shared: &Shared,
+    now: DateTime<Utc>,
+) -> Result<Vec<i64>, EngineError> {
+    let due = shared
+        .with_store(move |s| s.due_deliveries(now, BATCH))
+        .await?;
+    let results: Vec<_> = futures_util::stream::iter(due)
+        .map(|item| attempt(shared, item))
+        .buffer_unordered(IN_FLIGHT)
+        .collect()
+        .await;
+    let mut changed = Vec::new();
+    for result in results {
+        if let Some(id) = result? {
+            if !changed.contains(&id) {
+                changed.push(id);
+            }
+        }
+    }
+    Ok(changed)
+}
+
+/// The running relay; stopping it abandons attempts in flight (their rows stay pending).
+pub(crate) struct Relay {
+    stop: watch::Sender<bool>,
+    wake: Arc<Notify>,
+    task: JoinHandle<()>,
+}
+
+impl Relay {
+    pub fn spawn(shared: Arc<Shared>) -> Relay {
+        let (stop, mut stopped) = watch::channel(false);
+        let wake = Arc::new(Notify::new());
+        let woken = Arc::clone(&wake);
+        let task = tokio::spawn(async move {
+            loop {
+                let round = async {
+                    let changed = deliver_due(&shared, Utc::now()).await?;
+                    if !changed.is_empty() {
+                        shared.bus.publish(ChangeEvent::Escalations {
+                            opened: vec![],
+                            changed,
+                            lapsing: vec![],
+                        });
+                    }
+                    shared.with_store(|s| s.next_delivery_at()).await
+                };
+                let wait = tokio::select! {
+                    result = round => match result {
+                        Ok(Some(next)) => (next - Utc::now()).to_std().unwrap_or(Duration::ZERO).min(IDLE),
+                        Ok(None) => IDLE,
+                        Err(err) => {
+                            tracing::warn!(error = %err, "the outbox relay could not run");
+                            Duration::from_secs(1)
+                        }
+                    },
+                    _ = stopped.wait_for(|s| *s) => break,
+                };
+                tokio::select! {
+                    () = tokio::time::sleep(wait) => {}
+                    () = woken.notified() => {}
+                    _ = stopped.wait_for(|s| *s) => break,
+                }
+            }
+        });
+        Relay { stop, wake, task }
+    }
+
+    /// Looks at the outbox now (a decision was just stored).
+    pub fn wake(&self) {
+        self.wake.notify_one();
+    }
+
+    pub async fn stop(self) {
+        let _ = self.stop.send(true);
+        let _ = self.task.await;
+    }
+}
