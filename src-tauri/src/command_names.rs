@@ -19,4 +19,11 @@ pub const COMMANDS: &[&str] = &[
     "resolve_conflict",
     "decision_log",
     "verify_decisions",
+    "escalations",
+    "escalation_timeline",
+    "decide_escalation",
+    "dead_letters",
+    "handoff_schemas",
+    "set_handoff_schema",
+    "remove_handoff_schema",
 ];

@@ -1,11 +1,13 @@
 //! Baton's desktop shell: opens the store, starts the engine, forwards change events to the UI
 //! and exposes thin commands. Domain logic lives in the `baton-*` crates.
 
+mod attention;
 #[cfg(test)]
 mod command_names;
 mod commands;
 mod demo;
 mod error;
+mod escalations;
 mod ownership;
 
 use std::sync::{Arc, Mutex};
@@ -45,6 +47,8 @@ pub fn run() {
             let engine = start_engine()?;
             forward_changes(app.handle().clone(), &engine);
             app.manage(engine.clone());
+            attention::setup_tray(app.handle(), &engine);
+            attention::follow(app.handle().clone(), engine.clone());
             let handle = app.handle().clone();
             tauri::async_runtime::spawn(async move {
                 let demo = handle.state::<demo::DemoFleet>();
@@ -74,6 +78,13 @@ pub fn run() {
             ownership::resolve_conflict,
             ownership::decision_log,
             ownership::verify_decisions,
+            escalations::escalations,
+            escalations::escalation_timeline,
+            escalations::decide_escalation,
+            escalations::dead_letters,
+            escalations::handoff_schemas,
+            escalations::set_handoff_schema,
+            escalations::remove_handoff_schema,
         ])
         .build(tauri::generate_context!())
         .expect("Baton could not start its window");

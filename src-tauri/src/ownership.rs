@@ -15,7 +15,7 @@ use crate::error::CommandResult;
 const DECISION_LIMIT: usize = 2_000;
 
 /// Who changes made in the app are recorded as: the OS user, else "desktop user".
-fn who() -> String {
+pub(crate) fn who() -> String {
     ["USER", "USERNAME"]
         .iter()
         .filter_map(|key| std::env::var(key).ok())

@@ -4,11 +4,15 @@ import { AgentForm, type AgentFormMode } from "./components/AgentForm";
 import { AgentsView } from "./components/AgentsView";
 import { BoardView } from "./components/BoardView";
 import { DecisionLogView } from "./components/DecisionLogView";
+import { EscalationQueue } from "./components/EscalationQueue";
 import { FirstRun } from "./components/FirstRun";
 import { Nav, VIEWS, type Badge, type View } from "./components/Nav";
+import { onOpenEscalation, toBackendError } from "./lib/backend";
 import { ClockProvider } from "./lib/clock";
 import { totalCards } from "./lib/board";
+import { queueBadge } from "./lib/escalations";
 import { useBatonData } from "./lib/useBatonData";
+import { useEscalations } from "./lib/useEscalations";
 import { useOwnership } from "./lib/useOwnership";
 
 // The map (and its graph library) loads when first opened.
@@ -24,10 +28,38 @@ export function App() {
   const data = useBatonData();
   const { agents, board, secrets, loadError, refreshAgents, refreshTasks, retry, subscribe } = data;
   const ownership = useOwnership(subscribe);
+  const escalations = useEscalations(subscribe);
+  const { refresh: refreshEscalations } = escalations;
   const [view, setView] = useState<View>("board");
   const [form, setForm] = useState<AgentFormMode | null>(null);
+  const [selectedEscalation, setSelectedEscalation] = useState<number | null>(null);
 
-  // Keyboard shortcuts: 1–4 switch views (not while typing or while a dialog is open).
+  // The shell asks to open an escalation (its notification or the tray item was clicked).
+  useEffect(() => {
+    let active = true;
+    let off: (() => void) | null = null;
+    onOpenEscalation(({ id }) => {
+      if (!active) return;
+      setView("escalations");
+      if (id !== null) setSelectedEscalation(id);
+      void refreshEscalations();
+    }).then(
+      (unlisten) => {
+        if (active) off = unlisten;
+        else unlisten();
+      },
+      (err: unknown) => {
+        // Not fatal: the queue still works, only the notifications' links do not.
+        console.error(`Baton: cannot listen to "open escalation" requests: ${toBackendError(err).message}`);
+      },
+    );
+    return () => {
+      active = false;
+      off?.();
+    };
+  }, [refreshEscalations]);
+
+  // Keyboard shortcuts: 1–5 switch views (not while typing or while a dialog is open).
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       if (e.defaultPrevented || e.altKey || e.ctrlKey || e.metaKey || isTyping(e.target)) return;
@@ -62,6 +94,9 @@ export function App() {
       conflicts > 0
         ? { text: String(conflicts), alert: true, title: `${conflicts} ownership conflict${conflicts === 1 ? "" : "s"}` }
         : { text: ownership.map ? String(ownership.map.rules.length) : "–", title: "rules" },
+    escalations: escalations.list
+      ? queueBadge(escalations.list, escalations.dueClock)
+      : { text: "–", title: escalations.error ? `Could not load the escalations: ${escalations.error}` : "loading" },
   };
 
   let main;
@@ -96,6 +131,16 @@ export function App() {
     );
   } else if (view === "decisions") {
     main = <DecisionLogView subscribe={subscribe} />;
+  } else if (view === "escalations") {
+    main = (
+      <EscalationQueue
+        escalations={escalations}
+        agents={agents}
+        selected={selectedEscalation}
+        onSelect={setSelectedEscalation}
+        subscribe={subscribe}
+      />
+    );
   } else {
     main = (
       <AgentsView

@@ -253,6 +253,58 @@ pub struct EscalationTimeline {
     pub events: Vec<TimelineEvent>,
 }
 
+/// A desktop notification to show for an escalation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Alert {
+    pub escalation_id: i64,
+    pub summary: String,
+    pub body: String,
+}
+
+fn kind_label(kind: FindingKind) -> String {
+    let text = kind.as_str().replace('_', " ");
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
+/// What to tell the person: each newly opened **critical** escalation, and each open one whose
+/// SLA is about to lapse (`lapsing`), in that order; one alert per escalation. Snoozed ones stay
+/// quiet until their snooze ends, except when their SLA is about to lapse.
+pub fn alerts(
+    escalations: &[Escalation],
+    opened: &[i64],
+    lapsing: &[i64],
+    now: DateTime<Utc>,
+) -> Vec<Alert> {
+    let mut told = Vec::new();
+    let mut alerts = Vec::new();
+    for e in escalations.iter().filter(|e| opened.contains(&e.id)) {
+        if e.severity == Severity::Critical && e.is_awake(now) && !told.contains(&e.id) {
+            told.push(e.id);
+            alerts.push(Alert {
+                escalation_id: e.id,
+                summary: format!("{}: needs you", kind_label(e.kind)),
+                body: e.title.clone(),
+            });
+        }
+    }
+    for e in escalations.iter().filter(|e| lapsing.contains(&e.id)) {
+        if e.state == EscalationState::Open && !told.contains(&e.id) {
+            told.push(e.id);
+            let minutes = (e.due_at - now).num_minutes().max(0);
+            alerts.push(Alert {
+                escalation_id: e.id,
+                summary: format!("SLA lapses in {minutes} min"),
+                body: e.title.clone(),
+            });
+        }
+    }
+    alerts
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -323,6 +375,54 @@ mod tests {
         let give = EscalationAction::GiveOwnership { agent_id: 3 };
         assert_eq!(give.wire_action(), Some("reassign"));
         assert!(give.resolves());
+    }
+
+    fn escalation(id: i64, severity: Severity, due_in_min: i64) -> Escalation {
+        let now = chrono::TimeZone::with_ymd_and_hms(&Utc, 2026, 5, 1, 12, 0, 0).unwrap();
+        Escalation {
+            id,
+            finding_id: Some(id),
+            kind: FindingKind::WriteCollision,
+            severity,
+            agents: vec![1, 2],
+            resource: None,
+            title: format!("escalation {id}"),
+            agent_id: None,
+            task_id: None,
+            state: EscalationState::Open,
+            opened_at: now,
+            due_at: now + Duration::minutes(due_in_min),
+            assignee: None,
+            snoozed_until: None,
+            closed_at: None,
+            decision: None,
+            deliveries: vec![],
+        }
+    }
+
+    #[test]
+    fn new_critical_escalations_and_lapsing_slas_alert_once_each() {
+        let now = chrono::TimeZone::with_ymd_and_hms(&Utc, 2026, 5, 1, 12, 0, 0).unwrap();
+        let mut snoozed = escalation(4, Severity::Critical, 600);
+        snoozed.snoozed_until = Some(now + Duration::minutes(5));
+        let all = [
+            escalation(1, Severity::Critical, 600),
+            escalation(2, Severity::Warning, 600),
+            escalation(3, Severity::Critical, 10),
+            snoozed,
+        ];
+        let told = alerts(&all, &[1, 2, 3, 4], &[3], now);
+        let ids: Vec<i64> = told.iter().map(|a| a.escalation_id).collect();
+        assert_eq!(
+            ids,
+            [1, 3],
+            "warnings and snoozed ones stay quiet; 3 is told once"
+        );
+        assert_eq!(told[0].summary, "Write collision: needs you");
+        assert_eq!(told[0].body, "escalation 1");
+        let lapsing = alerts(&all, &[], &[2, 4], now);
+        assert_eq!(lapsing.len(), 2);
+        assert_eq!(lapsing[0].summary, "SLA lapses in 600 min");
     }
 
     #[test]

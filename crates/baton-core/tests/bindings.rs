@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use baton_core::agent::{AgentConfig, AgentDraft};
 use baton_core::decisions::{ChainCheck, DecisionEntry};
+use baton_core::detect::handoff::{DeadLetter, HandoffSchema};
 use baton_core::escalations::{Escalation, EscalationAction, EscalationTimeline};
 use baton_core::rules::{
     AgentManifest, Declares, Dispute, DraftCheck, Overlap, OwnershipMap, PredeployConflict,
@@ -48,6 +49,8 @@ fn export_into(dir: &Path) {
     Escalation::export_all(&cfg).unwrap();
     EscalationAction::export_all(&cfg).unwrap();
     EscalationTimeline::export_all(&cfg).unwrap();
+    DeadLetter::export_all(&cfg).unwrap();
+    HandoffSchema::export_all(&cfg).unwrap();
 }
 
 /// Every `.ts` file under `dir`, by path relative to it (ts-rs nests some, e.g. `serde_json/`).

@@ -8,7 +8,8 @@ use std::time::Duration;
 
 use baton_core::escalations::LAPSE_WARNING;
 
-use baton_core::detect::{detect_all, DetectInput};
+use baton_core::detect::handoff::HandoffSchemas;
+use baton_core::detect::{detect, DetectInput};
 use baton_core::views::ChangeEvent;
 use baton_store::findings::RecordedFindings;
 use chrono::{DateTime, Utc};
@@ -33,15 +34,48 @@ pub struct Sweep {
     pub lapsing: Vec<i64>,
 }
 
+/// The handoff schemas compiled from what the store held at the last run (recompiled only when
+/// that changes).
+#[derive(Default)]
+pub(crate) struct SchemaCache {
+    source: Vec<(String, serde_json::Value)>,
+    compiled: Arc<HandoffSchemas>,
+}
+
+impl SchemaCache {
+    fn update(&mut self, source: Vec<(String, serde_json::Value)>) -> Arc<HandoffSchemas> {
+        if source != self.source {
+            let mut compiled = HandoffSchemas::default();
+            for (kind, schema) in &source {
+                if let Err(err) = compiled.add(kind, schema) {
+                    tracing::warn!(handoff_type = %kind, %err, "a stored handoff schema does not compile");
+                }
+            }
+            self.compiled = Arc::new(compiled);
+            self.source = source;
+        }
+        Arc::clone(&self.compiled)
+    }
+}
+
+/// State the loop keeps between runs.
+#[derive(Default)]
+pub(crate) struct LoopState {
+    /// Escalations already told as about to lapse.
+    warned: HashSet<i64>,
+    schemas: SchemaCache,
+}
+
 /// One run at `now` over the events received after `received_after`. Returns what was recorded
 /// and the mark for the next run.
 pub(crate) async fn detect_once(
     shared: &Shared,
     now: DateTime<Utc>,
     received_after: DateTime<Utc>,
-    warned: &std::sync::Mutex<HashSet<i64>>,
+    state: &Arc<std::sync::Mutex<LoopState>>,
 ) -> Result<(RecordedFindings, Sweep, DateTime<Utc>), EngineError> {
     let config = shared.config.detect.clone();
+    let loop_state = Arc::clone(state);
     let (recorded, mark, expired, lapsing) = shared
         .with_store(move |store| {
             let lookback = [
@@ -64,7 +98,12 @@ pub(crate) async fn detect_once(
                 }
             }
             recent.sort_by_key(|e| e.event.at);
-            let found = detect_all(&DetectInput {
+            let schemas = loop_state
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .schemas
+                .update(snapshot.handoff_schemas);
+            let found = detect(&DetectInput {
                 now,
                 new_events: &snapshot.new_events,
                 recent: &recent,
@@ -72,8 +111,10 @@ pub(crate) async fn detect_once(
                 rules: &snapshot.rules,
                 agents: &snapshot.agents,
                 config: &config,
+                handoff_schemas: &schemas,
             });
-            let recorded = store.record_findings(&found, now)?;
+            store.record_dead_letters(&found.dead_letters, now)?;
+            let recorded = store.record_findings(&found.findings, now)?;
             let expired = store.expire_escalations(now)?;
             let lapsing = store.escalations_due_before(now + LAPSE_WARNING)?;
             Ok((
@@ -95,12 +136,12 @@ pub(crate) async fn detect_once(
             updated: recorded.updated.clone(),
         });
     }
-    let mut warned = warned.lock().unwrap_or_else(|p| p.into_inner());
+    let mut state = state.lock().unwrap_or_else(|p| p.into_inner());
     let lapsing: Vec<i64> = lapsing
         .into_iter()
-        .filter(|id| warned.insert(*id))
+        .filter(|id| state.warned.insert(*id))
         .collect();
-    drop(warned);
+    drop(state);
     if !recorded.escalations.is_empty() || !expired.is_empty() || !lapsing.is_empty() {
         shared.bus.publish(ChangeEvent::Escalations {
             opened: recorded.escalations.clone(),
@@ -128,13 +169,13 @@ impl Detector {
         let (stop, mut stopped) = watch::channel(false);
         let task = tokio::spawn(async move {
             let mut mark = start;
-            let warned = std::sync::Mutex::new(HashSet::new());
+            let state = Arc::new(std::sync::Mutex::new(LoopState::default()));
             loop {
                 tokio::select! {
                     () = tokio::time::sleep(every) => {}
                     _ = stopped.wait_for(|s| *s) => break,
                 }
-                match detect_once(&shared, Utc::now(), mark, &warned).await {
+                match detect_once(&shared, Utc::now(), mark, &state).await {
                     Ok((_, _, next)) => mark = next,
                     Err(err) => tracing::warn!(error = %err, "the detectors could not run"),
                 }

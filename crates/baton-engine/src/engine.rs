@@ -366,8 +366,8 @@ impl Engine {
         ),
         EngineError,
     > {
-        let warned = std::sync::Mutex::new(std::collections::HashSet::new());
-        let (recorded, sweep, _) = detect_once(self.shared(), now, received_after, &warned).await?;
+        let state = Arc::new(std::sync::Mutex::new(crate::detector::LoopState::default()));
+        let (recorded, sweep, _) = detect_once(self.shared(), now, received_after, &state).await?;
         Ok((recorded, sweep))
     }
 

@@ -1,6 +1,7 @@
 //! The escalation queue as the app uses it: read the queue and an escalation's evidence, and take
 //! a decision (stored with its outbox rows in one transaction, then handed to the relay at once).
 
+use baton_core::detect::handoff::DeadLetter;
 use baton_core::escalations::{Escalation, EscalationAction, EscalationTimeline};
 use baton_core::views::ChangeEvent;
 use baton_store::escalations::EscalationFilter;
@@ -76,5 +77,40 @@ impl Engine {
             }
             Err(err) => Err(err),
         }
+    }
+}
+
+impl Engine {
+    /// Sets the JSON Schema the payload of `handoff_type` handoffs must satisfy (it must
+    /// compile); the detectors use it from their next run.
+    pub async fn set_handoff_schema(
+        &self,
+        handoff_type: String,
+        schema: serde_json::Value,
+        who: String,
+    ) -> Result<(), EngineError> {
+        self.shared()
+            .with_store(move |s| s.set_handoff_schema(&handoff_type, &schema, &who, Utc::now()))
+            .await
+    }
+
+    pub async fn remove_handoff_schema(
+        &self,
+        handoff_type: String,
+        who: String,
+    ) -> Result<(), EngineError> {
+        self.shared()
+            .with_store(move |s| s.remove_handoff_schema(&handoff_type, &who, Utc::now()))
+            .await
+    }
+
+    /// Every handoff schema, by type.
+    pub async fn handoff_schemas(&self) -> Result<Vec<(String, serde_json::Value)>, EngineError> {
+        self.shared().with_store(|s| s.handoff_schemas()).await
+    }
+
+    /// Handoffs that failed their schema, newest first, payloads whole.
+    pub async fn dead_letters(&self) -> Result<Vec<DeadLetter>, EngineError> {
+        self.shared().with_store(|s| s.dead_letters()).await
     }
 }

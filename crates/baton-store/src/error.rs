@@ -54,6 +54,11 @@ pub enum StoreError {
     /// A decision that cannot be taken as given (a dismissal without reason, …).
     #[error("{0}")]
     InvalidDecision(String),
+    /// A handoff schema that does not compile (or a bad handoff type).
+    #[error("{0}")]
+    InvalidSchema(String),
+    #[error("no schema for handoff type \"{0}\"")]
+    HandoffSchemaNotFound(String),
     /// Writing an export failed.
     #[error("cannot write the export: {0}")]
     Io(#[from] std::io::Error),
@@ -69,7 +74,9 @@ impl StoreError {
             | StoreError::RuleNotFound(_)
             | StoreError::AgentNameNotFound(_)
             | StoreError::FindingNotFound(_)
-            | StoreError::EscalationNotFound(_) => "not_found",
+            | StoreError::EscalationNotFound(_)
+            | StoreError::HandoffSchemaNotFound(_) => "not_found",
+            StoreError::InvalidSchema(_) => "invalid_schema",
             StoreError::EscalationClosed { .. } => "escalation_closed",
             StoreError::EscalationExpired(_) => "expired",
             StoreError::InvalidDecision(_) => "invalid_decision",

@@ -65,6 +65,8 @@ pub struct DetectSnapshot {
     pub tasks: Vec<ObservedTask>,
     pub agents: Vec<AgentStatus>,
     pub rules: Vec<Rule>,
+    /// The JSON Schema of each handoff type.
+    pub handoff_schemas: Vec<(String, serde_json::Value)>,
 }
 
 const COLS: &str = "id, kind, severity, agents, resource, summary, evidence, opened_at, \
@@ -303,7 +305,9 @@ impl Store {
         }
 
         let rules = self.rules()?.into_iter().map(|r| r.rule).collect();
+        let handoff_schemas = self.handoff_schemas()?;
         Ok(DetectSnapshot {
+            handoff_schemas,
             recent,
             new_events,
             received_up_to,

@@ -10,6 +10,7 @@
 //! * Rules ([`rules`]): CRUD and whole-file import, each change audited in its transaction.
 //! * Escalations ([`escalations`], [`decide`], [`outbox`]): the queue, a human's decision with
 //!   its log entry and outbox rows in one transaction, and the delivery outcomes.
+//! * Handoffs ([`handoffs`]): the JSON Schema of each handoff type, and the dead-letter list.
 //! * Manifests ([`manifests`]): what each agent declares, from itself or from the user.
 //!
 //! Timestamps are stored as fixed-width RFC 3339 text (see `migrations/0001_initial.sql`).
@@ -27,6 +28,7 @@ pub mod error;
 pub mod escalations;
 pub mod events;
 pub mod findings;
+pub mod handoffs;
 pub mod ingest;
 pub mod manifests;
 mod migrations;

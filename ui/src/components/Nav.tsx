@@ -1,12 +1,13 @@
 import type { AgentRow } from "../bindings/AgentRow";
 
-export type View = "board" | "agents" | "ownership" | "decisions";
+export type View = "board" | "agents" | "ownership" | "decisions" | "escalations";
 
 export const VIEWS: { view: View; label: string; key: string; testId: string }[] = [
   { view: "board", label: "Board", key: "1", testId: "nav-board" },
   { view: "agents", label: "Agents", key: "2", testId: "nav-agents" },
   { view: "ownership", label: "Ownership", key: "3", testId: "nav-ownership" },
   { view: "decisions", label: "Decisions", key: "4", testId: "nav-decisions" },
+  { view: "escalations", label: "Escalations", key: "5", testId: "nav-escalations" },
 ];
 
 /** What a nav item's badge shows; `alert` draws it in the conflict colour. */

@@ -17,6 +17,9 @@ import type { DecisionEntry } from "../bindings/DecisionEntry";
 import type { Declares } from "../bindings/Declares";
 import type { Dispute } from "../bindings/Dispute";
 import type { DraftCheck } from "../bindings/DraftCheck";
+import type { Escalation } from "../bindings/Escalation";
+import type { EscalationAction } from "../bindings/EscalationAction";
+import type { EscalationTimeline } from "../bindings/EscalationTimeline";
 import type { EventRow } from "../bindings/EventRow";
 import type { OwnershipMap } from "../bindings/OwnershipMap";
 import type { PredeployConflict } from "../bindings/PredeployConflict";
@@ -28,6 +31,13 @@ import type { TaskCard } from "../bindings/TaskCard";
 
 /** The event the shell emits for every store change. */
 export const CHANGE_EVENT = "baton://change";
+/** The event the shell emits when the user clicks an escalation's notification or tray item. */
+export const OPEN_ESCALATION_EVENT = "baton://open-escalation";
+
+/** The payload of OPEN_ESCALATION_EVENT: the escalation to show, or null for the queue itself. */
+export interface OpenEscalation {
+  id: number | null;
+}
 
 export type InvokeArgs = Record<string, unknown>;
 
@@ -195,6 +205,44 @@ export function decisionLog(subjectPrefix: string | null): Promise<DecisionEntry
 
 export function verifyDecisions(): Promise<ChainCheck> {
   return call<ChainCheck>("verify_decisions");
+}
+
+// Escalation queue.
+
+/** Every open escalation (soonest due first), then up to 100 closed ones (latest first). */
+export function listEscalations(): Promise<Escalation[]> {
+  return call<Escalation[]>("escalations");
+}
+
+/** The involved agents' events around an escalation's evidence, oldest first. */
+export function escalationTimeline(id: number): Promise<EscalationTimeline> {
+  return call<EscalationTimeline>("escalation_timeline", { id });
+}
+
+/**
+ * Takes a decision on an open escalation; answers with the escalation as it is now. Error codes:
+ * `expired` (past its SLA: it is now expired), `escalation_closed`, `invalid_decision` (e.g. a
+ * dismissal without a reason), `not_found`.
+ */
+export function decideEscalation(id: number, action: EscalationAction, note: string | null): Promise<Escalation> {
+  return call<Escalation>("decide_escalation", { id, action, note });
+}
+
+/**
+ * Subscribes to the shell's "open this escalation" requests (a notification or the tray item was
+ * clicked): `{ id }`, or `{ id: null }` for the queue itself. Malformed payloads are ignored.
+ * Resolves to a function that unsubscribes.
+ */
+export async function onOpenEscalation(handler: (e: OpenEscalation) => void): Promise<() => void> {
+  try {
+    return await transport.listen<unknown>(OPEN_ESCALATION_EVENT, (payload) => {
+      if (!isRecord(payload)) return;
+      if (typeof payload.id === "number" && Number.isFinite(payload.id)) handler({ id: payload.id });
+      else if (payload.id === null || payload.id === undefined) handler({ id: null });
+    });
+  } catch (thrown) {
+    throw toBackendError(thrown);
+  }
 }
 
 /** Subscribes to store changes. Resolves to a function that unsubscribes. */

@@ -16,6 +16,7 @@ import type { EventRow } from "../bindings/EventRow";
 import type { TaskCard } from "../bindings/TaskCard";
 import type { TaskState } from "../bindings/TaskState";
 import { CHANGE_EVENT, type InvokeArgs, type Transport } from "./backend";
+import { createFakeEscalations } from "./fakeEscalations";
 import { createFakeOwnership } from "./fakeOwnership";
 import { validateAgentForm } from "./validation";
 
@@ -118,6 +119,28 @@ const FLEET: { name: string; port: number; version: string; titles: string[] }[]
       "Classify inbound sales emails",
       "Close duplicates of #1203",
       "Summarise overnight alerts",
+    ],
+  },
+  {
+    name: "editor",
+    port: 7806,
+    version: "0.2.0",
+    titles: [
+      "Copy-edit the launch post",
+      "Fact-check pricing claims",
+      "Tighten the FAQ answers",
+      "Style pass on release notes",
+    ],
+  },
+  {
+    name: "publisher",
+    port: 7807,
+    version: "0.5.3",
+    titles: [
+      "Publish the launch post",
+      "Schedule the newsletter",
+      "Push docs to the CMS",
+      "Update the changelog page",
     ],
   },
 ];
@@ -478,6 +501,7 @@ export function createFakeTransport(options: FakeOptions = {}): Transport & {
       return [...agents.values()].map((a) => ({ ...a.config }));
     },
     ...createFakeOwnership(() => [...agents.values()].map((a) => ({ id: a.config.id, name: a.config.name }))),
+    ...createFakeEscalations(() => [...agents.values()].map((a) => ({ id: a.config.id, name: a.config.name })), emit),
   };
 
   return {

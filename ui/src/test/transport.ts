@@ -1,20 +1,27 @@
 // A scriptable transport for tests: answers commands from a handler table, records every call,
-// and lets the test emit change events.
+// and lets the test emit change events (and the shell's other events).
 
 import type { ChangeEvent } from "../bindings/ChangeEvent";
-import { CHANGE_EVENT, type InvokeArgs, type Transport } from "../lib/backend";
+import { CHANGE_EVENT, OPEN_ESCALATION_EVENT, type InvokeArgs, type Transport } from "../lib/backend";
 
 export type Handler = (args: InvokeArgs) => unknown;
+
+/** The events a test may listen to and emit. */
+const KNOWN_EVENTS = [CHANGE_EVENT, OPEN_ESCALATION_EVENT];
 
 export interface TestTransport extends Transport {
   calls: { command: string; args: InvokeArgs | undefined }[];
   handlers: Record<string, Handler>;
+  /** Emits a change event (CHANGE_EVENT). */
   emit(e: ChangeEvent): void;
-  listenerCount(): number;
+  /** Emits any other event the shell sends, e.g. OPEN_ESCALATION_EVENT. */
+  emitEvent(event: string, payload: unknown): void;
+  /** How many listen to change events. */
+  listenerCount(event?: string): number;
 }
 
 export function createTestTransport(handlers: Record<string, Handler> = {}): TestTransport {
-  const listeners = new Set<(p: unknown) => void>();
+  const listeners = new Map<string, Set<(p: unknown) => void>>(KNOWN_EVENTS.map((e) => [e, new Set()]));
   const t: TestTransport = {
     calls: [],
     handlers,
@@ -25,17 +32,21 @@ export function createTestTransport(handlers: Record<string, Handler> = {}): Tes
       return (await h(args ?? {})) as T;
     },
     async listen<T>(event: string, handler: (payload: T) => void) {
-      if (event !== CHANGE_EVENT) throw new Error(`unexpected event ${event}`);
+      const set = listeners.get(event);
+      if (!set) throw new Error(`unexpected event ${event}`);
       const l = (p: unknown) => handler(p as T);
-      listeners.add(l);
+      set.add(l);
       return () => {
-        listeners.delete(l);
+        set.delete(l);
       };
     },
     emit(e) {
-      for (const l of listeners) l(e);
+      t.emitEvent(CHANGE_EVENT, e);
     },
-    listenerCount: () => listeners.size,
+    emitEvent(event, payload) {
+      for (const l of listeners.get(event) ?? []) l(payload);
+    },
+    listenerCount: (event = CHANGE_EVENT) => listeners.get(event)?.size ?? 0,
   };
   return t;
 }

@@ -160,6 +160,17 @@ pub async fn watch(
                         Err(err) => eprintln!("baton: cannot read the findings: {err}"),
                     }
                 }
+                Ok(ChangeEvent::Escalations { opened, changed, lapsing }) => {
+                    for id in opened {
+                        println!("escalation {id}: opened");
+                    }
+                    for id in lapsing {
+                        println!("escalation {id}: its SLA lapses within 15 min");
+                    }
+                    for id in changed {
+                        println!("escalation {id}: changed");
+                    }
+                }
                 Ok(ChangeEvent::AgentsChanged) => {}
                 Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
                 Err(tokio::sync::broadcast::error::RecvError::Closed) => break,

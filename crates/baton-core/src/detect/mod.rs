@@ -6,7 +6,7 @@
 //! episode in their key (since when), so a closed one is not reopened while the same episode
 //! lasts, and a later episode is a new finding.
 //!
-//! Not here yet: invalid handoffs (JSON Schema per handoff type) and rate-limit pressure.
+//! Not here yet: rate-limit pressure.
 
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
@@ -17,6 +17,7 @@ use crate::rules::Rule;
 
 mod agents;
 mod collisions;
+pub mod handoff;
 mod ownership;
 mod tasks;
 
@@ -38,6 +39,7 @@ pub enum FindingKind {
     Unreachable,
     DivergentClaims,
     NeedsApproval,
+    InvalidHandoff,
 }
 
 impl FindingKind {
@@ -54,6 +56,7 @@ impl FindingKind {
             FindingKind::Unreachable => "unreachable",
             FindingKind::DivergentClaims => "divergent_claims",
             FindingKind::NeedsApproval => "needs_approval",
+            FindingKind::InvalidHandoff => "invalid_handoff",
         }
     }
 }
@@ -187,6 +190,8 @@ pub struct DetectInput<'a> {
     pub rules: &'a [Rule],
     pub agents: &'a [AgentStatus],
     pub config: &'a DetectConfig,
+    /// The JSON Schema of each handoff type.
+    pub handoff_schemas: &'a handoff::HandoffSchemas,
 }
 
 impl<'a> DetectInput<'a> {
@@ -212,8 +217,27 @@ impl<'a> DetectInput<'a> {
     }
 }
 
+/// What one run of the detectors found.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Detected {
+    pub findings: Vec<Finding>,
+    /// Handoffs that failed their schema, kept whole.
+    pub dead_letters: Vec<handoff::DeadLetter>,
+}
+
 /// Every detector, in a stable order. Findings with the same `dedupe_key` are merged (evidence
 /// and agents united), so one cause is one finding.
+pub fn detect(input: &DetectInput<'_>) -> Detected {
+    let (invalid, dead_letters) = handoff::invalid_handoffs(input);
+    let mut findings = detect_all(input);
+    findings.extend(invalid);
+    Detected {
+        findings: merge(findings),
+        dead_letters,
+    }
+}
+
+/// Every detector but the invalid handoffs (see [`detect`]), merged by `dedupe_key`.
 pub fn detect_all(input: &DetectInput<'_>) -> Vec<Finding> {
     let mut found = Vec::new();
     found.extend(ownership::violations(input));

@@ -83,6 +83,7 @@ struct World {
     rules: Vec<Rule>,
     agents: Vec<AgentStatus>,
     config: DetectConfig,
+    schemas: handoff::HandoffSchemas,
 }
 
 impl World {
@@ -95,6 +96,7 @@ impl World {
             rules: vec![],
             agents: agents(),
             config: DetectConfig::default(),
+            schemas: handoff::HandoffSchemas::default(),
         }
     }
 
@@ -102,7 +104,7 @@ impl World {
         let mut recent = self.old_events.clone();
         recent.extend(self.new_events.iter().cloned());
         recent.sort_by_key(|e| e.event.at);
-        detect_all(&DetectInput {
+        detect(&DetectInput {
             now: self.now,
             new_events: &self.new_events,
             recent: &recent,
@@ -110,7 +112,23 @@ impl World {
             rules: &self.rules,
             agents: &self.agents,
             config: &self.config,
+            handoff_schemas: &self.schemas,
         })
+        .findings
+    }
+
+    fn dead_letters(&self) -> Vec<handoff::DeadLetter> {
+        detect(&DetectInput {
+            now: self.now,
+            new_events: &self.new_events,
+            recent: &self.new_events,
+            tasks: &self.tasks,
+            rules: &self.rules,
+            agents: &self.agents,
+            config: &self.config,
+            handoff_schemas: &self.schemas,
+        })
+        .dead_letters
     }
 
     fn kinds(&self) -> Vec<FindingKind> {
@@ -366,4 +384,88 @@ fn an_agent_asking_for_approval() {
         found[0].dedupe_key,
         format!("needs_approval:{PUBLISHER}:post-7")
     );
+}
+
+fn brief_schema() -> serde_json::Value {
+    json!({
+        "type": "object",
+        "required": ["type", "title", "summary"],
+        "properties": {
+            "type": {"const": "brief"},
+            "title": {"type": "string"},
+            "summary": {"type": "string"}
+        }
+    })
+}
+
+fn handoff(seq: u64, payload: serde_json::Value) -> ObservedEvent {
+    let mut e = on(ev(WRITER, seq, 10, EventKind::Handoff), DRAFT);
+    e.event.to = Some("editor-1".into());
+    e.event.payload = Some(payload);
+    e
+}
+
+#[test]
+fn invalid_handoff_fires_on_a_payload_that_fails_its_schema_and_keeps_it_whole() {
+    let mut w = World::at(20);
+    w.schemas.add("brief", &brief_schema()).unwrap();
+    let bad = json!({"type": "brief", "title": 123});
+    w.new_events = vec![handoff(4, bad.clone())];
+    let found = w.run();
+    assert_eq!(found.len(), 1);
+    let f = &found[0];
+    assert_eq!(f.kind, FindingKind::InvalidHandoff);
+    assert_eq!(f.agents, [WRITER, EDITOR], "sender and receiver");
+    assert_eq!(f.resource.as_deref(), Some(DRAFT));
+    assert_eq!(f.dedupe_key, "invalid_handoff:1:4");
+    assert!(
+        f.summary
+            .contains("brief handoff to editor-1 fails its schema"),
+        "{}",
+        f.summary
+    );
+    let letters = w.dead_letters();
+    assert_eq!(letters.len(), 1);
+    assert_eq!(letters[0].payload.as_ref(), Some(&bad));
+    let paths: Vec<&str> = letters[0]
+        .violations
+        .iter()
+        .map(|v| v.path.as_str())
+        .collect();
+    assert!(
+        paths.contains(&"/title") && paths.contains(&""),
+        "{paths:?}"
+    );
+    // The same event seen again names the same cause.
+    assert_eq!(w.run()[0].dedupe_key, f.dedupe_key);
+}
+
+#[test]
+fn invalid_handoff_stays_quiet_on_valid_unchecked_or_untyped_payloads() {
+    let mut w = World::at(20);
+    w.new_events = vec![handoff(1, json!({"type": "brief", "title": 1}))];
+    assert!(w.run().is_empty(), "no schema registered: not checked");
+    w.schemas.add("brief", &brief_schema()).unwrap();
+    w.new_events = vec![
+        handoff(2, json!({"type": "brief", "title": "Q3", "summary": "ok"})),
+        handoff(3, json!({"type": "invoice", "total": "x"})),
+        handoff(4, json!({"title": 5})),
+        handoff(5, json!("not an object")),
+    ];
+    assert!(w.run().is_empty());
+    assert!(w.dead_letters().is_empty());
+}
+
+#[test]
+fn schemas_are_checked_when_registered() {
+    let mut schemas = handoff::HandoffSchemas::default();
+    assert!(matches!(
+        schemas.add(" ", &brief_schema()),
+        Err(handoff::SchemaError::BadType)
+    ));
+    assert!(matches!(
+        schemas.add("brief", &json!({"type": "no-such-type"})),
+        Err(handoff::SchemaError::Invalid(_))
+    ));
+    assert!(schemas.is_empty());
 }

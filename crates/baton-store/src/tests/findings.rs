@@ -143,6 +143,7 @@ fn the_snapshot_feeds_the_detectors_with_what_was_ingested() {
         rules: &snapshot.rules,
         agents: &snapshot.agents,
         config: &config,
+        handoff_schemas: &Default::default(),
     });
     let kinds: Vec<FindingKind> = found.iter().map(|f| f.kind).collect();
     assert_eq!(

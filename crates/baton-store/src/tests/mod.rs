@@ -5,6 +5,7 @@ mod board;
 mod decisions;
 mod escalations;
 mod findings;
+mod handoffs;
 mod ingest;
 mod manifests;
 mod open;

@@ -1,0 +1,170 @@
+//! Handoff schemas (the JSON Schema a handoff's payload must satisfy, by handoff type) and the
+//! dead-letter list (handoffs that failed theirs, kept whole). Schema changes are audited in the
+//! decision log (`handoff_schema.set` / `handoff_schema.remove`, subject `handoff:<type>`).
+
+use baton_core::detect::handoff::{compile_schema, DeadLetter, SchemaViolation};
+use chrono::{DateTime, Utc};
+use rusqlite::{params, OptionalExtension, TransactionBehavior};
+use serde_json::{json, Value};
+
+use crate::codec::{from_sql_int, parse_ts, to_sql_int, ts};
+use crate::decisions::{append_decision_in, NewDecision};
+use crate::error::{Result, StoreError};
+use crate::findings::parse_json;
+use crate::rules::check_who;
+use crate::Store;
+
+/// Most dead letters one read returns (the newest).
+pub const DEAD_LETTER_LIMIT: usize = 1_000;
+
+impl Store {
+    /// Sets the schema of `handoff_type` (checked: it must compile), audited.
+    pub fn set_handoff_schema(
+        &mut self,
+        handoff_type: &str,
+        schema: &Value,
+        who: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        check_who(who)?;
+        compile_schema(handoff_type, schema)
+            .map_err(|err| StoreError::InvalidSchema(err.to_string()))?;
+        let name = handoff_type.trim();
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let before: Option<String> = tx
+            .query_row(
+                "SELECT schema FROM handoff_schemas WHERE handoff_type = ?1",
+                [name],
+                |row| row.get(0),
+            )
+            .optional()?;
+        let text = serde_json::to_string(schema).expect("a JSON value always serialises");
+        tx.execute(
+            "INSERT INTO handoff_schemas (handoff_type, schema, updated_at) VALUES (?1, ?2, ?3)
+             ON CONFLICT (handoff_type) DO UPDATE SET schema = ?2, updated_at = ?3",
+            params![name, text, ts(now)],
+        )?;
+        let before: Option<Value> = before
+            .as_deref()
+            .map(|t| parse_json(t, "handoff schema"))
+            .transpose()?;
+        append_decision_in(
+            &tx,
+            NewDecision::new(who, "handoff_schema.set", &format!("handoff:{name}"))
+                .at(now)
+                .detail(json!({ "before": before, "after": schema })),
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Removes the schema of `handoff_type` (its handoffs are no longer checked), audited.
+    pub fn remove_handoff_schema(
+        &mut self,
+        handoff_type: &str,
+        who: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        check_who(who)?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let removed = tx.execute(
+            "DELETE FROM handoff_schemas WHERE handoff_type = ?1",
+            [handoff_type.trim()],
+        )?;
+        if removed == 0 {
+            return Err(StoreError::HandoffSchemaNotFound(
+                handoff_type.trim().to_owned(),
+            ));
+        }
+        append_decision_in(
+            &tx,
+            NewDecision::new(
+                who,
+                "handoff_schema.remove",
+                &format!("handoff:{}", handoff_type.trim()),
+            )
+            .at(now),
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Every schema, by handoff type.
+    pub fn handoff_schemas(&self) -> Result<Vec<(String, Value)>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT handoff_type, schema FROM handoff_schemas ORDER BY handoff_type",
+        )?;
+        let mut rows = stmt.query([])?;
+        let mut all = Vec::new();
+        while let Some(row) = rows.next()? {
+            let text: String = row.get(1)?;
+            all.push((row.get(0)?, parse_json(&text, "handoff schema")?));
+        }
+        Ok(all)
+    }
+
+    /// Keeps the dead letters (a handoff already kept is not kept twice); returns how many are new.
+    pub fn record_dead_letters(
+        &mut self,
+        letters: &[DeadLetter],
+        now: DateTime<Utc>,
+    ) -> Result<usize> {
+        if letters.is_empty() {
+            return Ok(0);
+        }
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut added = 0;
+        for l in letters {
+            added += tx.execute(
+                "INSERT OR IGNORE INTO dead_letters (agent_id, seq, at, handoff_type, receiver,
+                                                     payload, errors, recorded_at)
+                 SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8 WHERE EXISTS (SELECT 1 FROM agents WHERE id = ?1)",
+                params![
+                    l.agent_id,
+                    to_sql_int(l.seq, "seq")?,
+                    ts(l.at),
+                    l.handoff_type,
+                    l.receiver,
+                    l.payload.as_ref().map(|p| serde_json::to_string(p).expect("a JSON value always serialises")),
+                    serde_json::to_string(&l.violations).expect("violations always serialise"),
+                    ts(now),
+                ],
+            )?;
+        }
+        tx.commit()?;
+        Ok(added)
+    }
+
+    /// The dead-letter list, newest first (at most [`DEAD_LETTER_LIMIT`]).
+    pub fn dead_letters(&self) -> Result<Vec<DeadLetter>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT agent_id, seq, at, handoff_type, receiver, payload, errors FROM dead_letters
+             ORDER BY id DESC LIMIT ?1",
+        )?;
+        let mut rows = stmt.query([i64::try_from(DEAD_LETTER_LIMIT).unwrap_or(i64::MAX)])?;
+        let mut all = Vec::new();
+        while let Some(row) = rows.next()? {
+            let payload: Option<String> = row.get(5)?;
+            let errors: String = row.get(6)?;
+            all.push(DeadLetter {
+                agent_id: row.get(0)?,
+                seq: from_sql_int(row.get(1)?, "seq")?,
+                at: parse_ts(&row.get::<_, String>(2)?)?,
+                handoff_type: row.get(3)?,
+                receiver: row.get(4)?,
+                payload: payload
+                    .as_deref()
+                    .map(|p| parse_json(p, "dead letter payload"))
+                    .transpose()?,
+                violations: parse_json::<Vec<SchemaViolation>>(&errors, "dead letter errors")?,
+            });
+        }
+        Ok(all)
+    }
+}

@@ -1,0 +1,201 @@
+//! Attention: the tray icon shows how many escalations are open, and a desktop notification
+//! tells of each new critical escalation and of each SLA about to lapse. Clicking the tray's
+//! "Open escalations" item or a notification brings the window up on that escalation (the UI
+//! listens to [`OPEN_ESCALATION_EVENT`]). What deserves an alert is decided by
+//! `baton_core::escalations::alerts`; this module only shows it.
+
+use baton_core::escalations::{alerts, Alert};
+use baton_core::views::ChangeEvent;
+use baton_engine::Engine;
+use serde::Serialize;
+use tauri::menu::{Menu, MenuItem};
+use tauri::tray::{MouseButton, MouseButtonState, TrayIcon, TrayIconBuilder, TrayIconEvent};
+use tauri::{AppHandle, Emitter, Manager};
+
+/// The event the UI listens to (`ui/src/lib/backend.ts`): `{ "id": <escalation id> }`.
+pub const OPEN_ESCALATION_EVENT: &str = "baton://open-escalation";
+
+const TRAY_ID: &str = "baton";
+const MENU_OPEN: &str = "open-escalations";
+const MENU_QUIT: &str = "quit";
+
+#[derive(Debug, Clone, Copy, Serialize)]
+struct OpenEscalation {
+    id: Option<i64>,
+}
+
+/// Shows the window and asks the UI to open escalation `id` (the queue when None).
+fn open_escalation(app: &AppHandle, id: Option<i64>) {
+    if let Some(window) = app.get_webview_window("main") {
+        let _ = window.unminimize();
+        let _ = window.show();
+        let _ = window.set_focus();
+    }
+    if let Err(err) = app.emit(OPEN_ESCALATION_EVENT, OpenEscalation { id }) {
+        tracing::warn!(%err, "could not ask the UI to open an escalation");
+    }
+}
+
+/// The most urgent open escalation (soonest due), if any.
+async fn most_urgent(engine: &Engine) -> Option<i64> {
+    let queue = engine.escalations().await.ok()?;
+    queue
+        .iter()
+        .find(|e| e.state == baton_core::escalations::EscalationState::Open)
+        .map(|e| e.id)
+}
+
+fn tray_text(open: u64) -> String {
+    match open {
+        0 => "Baton: no open escalations".to_owned(),
+        1 => "Baton: 1 open escalation".to_owned(),
+        n => format!("Baton: {n} open escalations"),
+    }
+}
+
+/// Builds the tray icon. A desktop without a tray (or without its library) is logged, not fatal.
+pub fn setup_tray(app: &AppHandle, engine: &Engine) -> Option<TrayIcon> {
+    let build = || -> tauri::Result<TrayIcon> {
+        let open = MenuItem::with_id(app, MENU_OPEN, "Open escalations", true, None::<&str>)?;
+        let quit = MenuItem::with_id(app, MENU_QUIT, "Quit Baton", true, None::<&str>)?;
+        let menu = Menu::with_items(app, &[&open, &quit])?;
+        let mut builder = TrayIconBuilder::with_id(TRAY_ID)
+            .tooltip(tray_text(0))
+            .menu(&menu)
+            .show_menu_on_left_click(false);
+        if let Some(icon) = app.default_window_icon() {
+            builder = builder.icon(icon.clone());
+        }
+        let on_menu = engine.clone();
+        let on_click = engine.clone();
+        builder
+            .on_menu_event(move |app, event| match event.id().as_ref() {
+                MENU_OPEN => {
+                    let (app, engine) = (app.clone(), on_menu.clone());
+                    tauri::async_runtime::spawn(async move {
+                        open_escalation(&app, most_urgent(&engine).await);
+                    });
+                }
+                MENU_QUIT => app.exit(0),
+                _ => {}
+            })
+            .on_tray_icon_event(move |tray, event| {
+                if let TrayIconEvent::Click {
+                    button: MouseButton::Left,
+                    button_state: MouseButtonState::Up,
+                    ..
+                } = event
+                {
+                    let (app, engine) = (tray.app_handle().clone(), on_click.clone());
+                    tauri::async_runtime::spawn(async move {
+                        open_escalation(&app, most_urgent(&engine).await);
+                    });
+                }
+            })
+            .build(app)
+    };
+    // The Linux tray loads libayatana-appindicator at run time and panics without it.
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(build)) {
+        Ok(Ok(tray)) => Some(tray),
+        Ok(Err(err)) => {
+            tracing::warn!(%err, "no tray icon");
+            None
+        }
+        Err(_) => {
+            tracing::warn!("no tray icon: the desktop's tray library could not be loaded");
+            None
+        }
+    }
+}
+
+/// Shows the number of open escalations on the tray (tooltip everywhere, title where the
+/// desktop shows one).
+async fn refresh_tray(app: &AppHandle, engine: &Engine) {
+    let Some(tray) = app.tray_by_id(TRAY_ID) else {
+        return;
+    };
+    match engine.open_escalation_count().await {
+        Ok(open) => {
+            let _ = tray.set_tooltip(Some(tray_text(open)));
+            let _ = tray.set_title((open > 0).then(|| open.to_string()));
+        }
+        Err(err) => tracing::warn!(%err, "could not count open escalations"),
+    }
+}
+
+/// Shows one desktop notification; on Linux a click on it opens the escalation. Runs on its own
+/// thread (waiting for the click blocks).
+fn notify(app: &AppHandle, alert: Alert) {
+    let app = app.clone();
+    let spawned = std::thread::Builder::new()
+        .name("baton-notification".into())
+        .spawn(move || {
+            let mut notification = notify_rust::Notification::new();
+            notification
+                .appname("Baton")
+                .summary(&alert.summary)
+                .body(&alert.body)
+                .action("default", "Open");
+            match notification.show() {
+                #[cfg(all(unix, not(target_os = "macos")))]
+                Ok(handle) => handle.wait_for_action(|action| {
+                    if action == "default" {
+                        open_escalation(&app, Some(alert.escalation_id));
+                    }
+                }),
+                #[cfg(not(all(unix, not(target_os = "macos"))))]
+                Ok(_) => {
+                    let _ = &app;
+                }
+                Err(err) => tracing::warn!(%err, "could not show a desktop notification"),
+            }
+        });
+    if let Err(err) = spawned {
+        tracing::warn!(%err, "could not start a notification thread");
+    }
+}
+
+/// Follows the engine's escalation changes: tray count, and alerts.
+pub fn follow(app: AppHandle, engine: Engine) {
+    let mut changes = engine.subscribe();
+    tauri::async_runtime::spawn(async move {
+        use tokio::sync::broadcast::error::RecvError;
+        refresh_tray(&app, &engine).await;
+        loop {
+            match changes.recv().await {
+                Ok(ChangeEvent::Escalations {
+                    opened, lapsing, ..
+                }) => {
+                    refresh_tray(&app, &engine).await;
+                    if opened.is_empty() && lapsing.is_empty() {
+                        continue;
+                    }
+                    let Ok(queue) = engine.escalations().await else {
+                        continue;
+                    };
+                    for alert in alerts(&queue, &opened, &lapsing, chrono::Utc::now()) {
+                        tracing::info!(escalation = alert.escalation_id, summary = %alert.summary, "alert");
+                        notify(&app, alert);
+                    }
+                }
+                Ok(ChangeEvent::AgentsChanged) | Err(RecvError::Lagged(_)) => {
+                    refresh_tray(&app, &engine).await;
+                }
+                Ok(_) => {}
+                Err(RecvError::Closed) => break,
+            }
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_tray_counts_in_words() {
+        assert_eq!(tray_text(0), "Baton: no open escalations");
+        assert_eq!(tray_text(1), "Baton: 1 open escalation");
+        assert_eq!(tray_text(12), "Baton: 12 open escalations");
+    }
+}
