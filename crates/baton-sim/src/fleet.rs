@@ -145,7 +145,9 @@ impl SimFleet {
 
     /// Serves the agents of one scripted scenario on 127.0.0.1 (agent `i` on `base_port + i`,
     /// or on any free port when `base_port` is 0), ticking every `tick_ms` (0: only
-    /// [`SimFleet::step`] advances the timeline). Tick 1 happens `tick_ms` after start.
+    /// [`SimFleet::step`] advances the timeline). The timeline waits for its audience: tick 1
+    /// is the first timer tick after every agent has received a status request, so a poller
+    /// that starts late still sees the whole story unfold in order.
     pub async fn start_scenario(
         scenario: Scenario,
         base_port: u16,
@@ -275,6 +277,7 @@ async fn launch(
         });
     }
     let slots = Arc::new(slots);
+    let wait_for_polls = scenario.is_some();
     let timer = (tick_ms > 0).then(|| {
         let slots = Arc::clone(&slots);
         let period = Duration::from_millis(tick_ms);
@@ -282,9 +285,13 @@ async fn launch(
             let mut interval =
                 tokio::time::interval_at(tokio::time::Instant::now() + period, period);
             interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            let mut started = !wait_for_polls;
             loop {
                 interval.tick().await;
-                step_all(&slots);
+                started = started || slots.iter().all(|s| s.shared.poll_count() > 0);
+                if started {
+                    step_all(&slots);
+                }
             }
         })
     });
