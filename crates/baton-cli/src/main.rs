@@ -2,7 +2,9 @@
 //!
 //! * `baton watch [--config baton.toml]` polls agents headless into the same store as the app.
 //! * `baton status [--json]` prints agents, health and task counts from the store.
-//! * `baton sim [--agents 5] [--port 7700]` runs a simulated fleet on 127.0.0.1.
+//! * `baton sim [--agents 5] [--port 7700]` runs a simulated fleet on 127.0.0.1;
+//!   `baton sim --scenario NAME` runs one scripted scenario per detector instead (the agents,
+//!   what to watch for, and a baton.toml to load them are printed), `--list-scenarios` lists them.
 //! * `baton check baton.toml [--manifest agent.toml]` lints ownership rules (exit 0 clean, 1 with
 //!   overlaps or conflicts, 2 for a malformed file or a bad pattern).
 //! * `baton export [--out FILE]` writes the store's agents (no tokens) and rules as a baton.toml.
@@ -16,7 +18,17 @@ mod export;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use baton_sim::scenario::Scenario;
+use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Parser, Subcommand};
+
+/// A scenario name; an unknown one is refused with the list of valid names.
+fn scenario_parser() -> impl TypedValueParser<Value = Scenario> {
+    PossibleValuesParser::new(Scenario::ALL.map(Scenario::name)).map(|name| {
+        name.parse::<Scenario>()
+            .expect("every possible value names a scenario")
+    })
+}
 
 #[derive(Debug, Parser)]
 #[command(
@@ -79,20 +91,30 @@ enum Command {
         #[arg(long, value_name = "NAME")]
         who: Option<String>,
     },
-    /// Run simulated agents speaking baton/1 on 127.0.0.1.
+    /// Run simulated agents speaking baton/1 on 127.0.0.1: a busy fleet of random work, or
+    /// with --scenario one scripted scenario that makes one detector fire.
+    ///
+    /// A scenario prints its agents (name, id, URL), the finding to watch for, and a baton.toml
+    /// with its agents and ownership rules to load with `baton import`.
     Sim {
-        /// How many agents.
-        #[arg(long, default_value_t = 5)]
+        /// How many agents (the random fleet only).
+        #[arg(long, default_value_t = 5, conflicts_with = "scenario")]
         agents: usize,
         /// Port of the first agent; the others take the next ones (0: any free ports).
         #[arg(long, default_value_t = 7700)]
         port: u16,
-        /// Seed of the scenario script.
-        #[arg(long, default_value_t = 42)]
+        /// Seed of the random fleet's script.
+        #[arg(long, default_value_t = 42, conflicts_with = "scenario")]
         seed: u64,
-        /// Milliseconds between script steps.
+        /// Milliseconds between script steps (a scenario's ticks).
         #[arg(long, default_value_t = 1000)]
         tick_ms: u64,
+        /// Run this scripted scenario instead of the random fleet (see --list-scenarios).
+        #[arg(long, value_name = "NAME", value_parser = scenario_parser())]
+        scenario: Option<Scenario>,
+        /// List the scenarios, one per detector, and exit.
+        #[arg(long, conflicts_with = "scenario")]
+        list_scenarios: bool,
     },
 }
 
@@ -130,10 +152,24 @@ fn main() -> ExitCode {
             Command::Export { out } => commands::export(db, out.as_deref()),
             Command::Import { file, who } => commands::import(db, &file, who),
             Command::Sim {
+                list_scenarios: true,
+                ..
+            } => {
+                print!("{}", commands::list_scenarios());
+                Ok(())
+            }
+            Command::Sim {
+                scenario: Some(scenario),
+                port,
+                tick_ms,
+                ..
+            } => commands::sim_scenario(scenario, port, tick_ms).await,
+            Command::Sim {
                 agents,
                 port,
                 seed,
                 tick_ms,
+                ..
             } => commands::sim(agents, port, seed, tick_ms).await,
             Command::Check { .. } => unreachable!("handled before the runtime starts"),
         }

@@ -20,7 +20,7 @@ mod watch;
 pub use check::check;
 pub use export::export;
 pub use import::import;
-pub use sim::sim;
+pub use sim::{list_scenarios, sim, sim_scenario};
 pub use status::status;
 pub use watch::watch;
 

@@ -159,7 +159,7 @@ impl Scenario {
                 "ownership_violation",
                 &["support", "billing"],
                 Some(INVOICE_STATUS),
-                "once Support's write is polled (tick 4); add the rule before adding the agents",
+                "once Support's write is polled (tick 4), if the rule was there before",
             ),
             Scenario::ReadDuringWrite => (
                 "read_during_write",
