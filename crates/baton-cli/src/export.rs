@@ -79,12 +79,17 @@ fn list(items: &[String]) -> String {
 
 /// The whole file.
 pub fn render(agents: &[ExportAgent], rules: &[Rule]) -> String {
+    render_with_header(HEADER, agents, rules)
+}
+
+/// The whole file under other first lines (comments, each line starting with `#`).
+pub fn render_with_header(header: &str, agents: &[ExportAgent], rules: &[Rule]) -> String {
     let mut agents: Vec<&ExportAgent> = agents.iter().collect();
     agents.sort_by(|a, b| agent_order(a, b));
     let mut rules: Vec<&Rule> = rules.iter().collect();
     rules.sort_by(|a, b| rule_order(a, b));
 
-    let mut out = String::from(HEADER);
+    let mut out = String::from(header);
     for agent in agents {
         out.push_str("\n[[agents]]\n");
         let _ = writeln!(out, "name = {}", quote(&agent.name));

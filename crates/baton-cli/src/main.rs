@@ -2,12 +2,16 @@
 //!
 //! * `baton watch [--config baton.toml]` polls agents headless into the same store as the app.
 //! * `baton status [--json]` prints agents, health and task counts from the store.
-//! * `baton sim [--agents 5] [--port 7700]` runs a simulated fleet on 127.0.0.1.
+//! * `baton sim [--agents 5] [--port 7700]` runs a simulated fleet on 127.0.0.1;
+//!   `baton sim --scenario NAME` runs one scripted scenario per detector instead (the agents,
+//!   what to watch for, and a baton.toml to load them are printed), `--list-scenarios` lists them.
 //! * `baton check baton.toml [--manifest agent.toml]` lints ownership rules (exit 0 clean, 1 with
 //!   overlaps or conflicts, 2 for a malformed file or a bad pattern).
 //! * `baton export [--out FILE]` writes the store's agents (no tokens) and rules as a baton.toml.
 //! * `baton import FILE [--who NAME]` checks a baton.toml, then makes the store's rules exactly
 //!   its rules (audited) and adds or updates its agents by name.
+//! * `baton schema set TYPE FILE.json | list | remove TYPE` manages the JSON Schema each handoff
+//!   type's payload must satisfy; `baton dead-letters` prints the handoffs that failed theirs.
 
 mod commands;
 mod config;
@@ -16,7 +20,17 @@ mod export;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use baton_sim::scenario::Scenario;
+use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Parser, Subcommand};
+
+/// A scenario name; an unknown one is refused with the list of valid names.
+fn scenario_parser() -> impl TypedValueParser<Value = Scenario> {
+    PossibleValuesParser::new(Scenario::ALL.map(Scenario::name)).map(|name| {
+        name.parse::<Scenario>()
+            .expect("every possible value names a scenario")
+    })
+}
 
 #[derive(Debug, Parser)]
 #[command(
@@ -79,20 +93,57 @@ enum Command {
         #[arg(long, value_name = "NAME")]
         who: Option<String>,
     },
-    /// Run simulated agents speaking baton/1 on 127.0.0.1.
+    /// The JSON Schema each handoff type's payload must satisfy (the invalid-handoff detector).
+    Schema {
+        #[command(subcommand)]
+        action: SchemaAction,
+    },
+    /// Print the handoffs that failed their schema (newest first), one JSON object per line.
+    DeadLetters,
+    /// Run simulated agents speaking baton/1 on 127.0.0.1: a busy fleet of random work, or
+    /// with --scenario one scripted scenario that makes one detector fire.
+    ///
+    /// A scenario prints its agents (name, id, URL), the finding to watch for, and a baton.toml
+    /// with its agents and ownership rules to load with `baton import`.
     Sim {
-        /// How many agents.
-        #[arg(long, default_value_t = 5)]
+        /// How many agents (the random fleet only).
+        #[arg(long, default_value_t = 5, conflicts_with = "scenario")]
         agents: usize,
         /// Port of the first agent; the others take the next ones (0: any free ports).
         #[arg(long, default_value_t = 7700)]
         port: u16,
-        /// Seed of the scenario script.
-        #[arg(long, default_value_t = 42)]
+        /// Seed of the random fleet's script.
+        #[arg(long, default_value_t = 42, conflicts_with = "scenario")]
         seed: u64,
-        /// Milliseconds between script steps.
+        /// Milliseconds between script steps (a scenario's ticks).
         #[arg(long, default_value_t = 1000)]
         tick_ms: u64,
+        /// Run this scripted scenario instead of the random fleet (see --list-scenarios).
+        #[arg(long, value_name = "NAME", value_parser = scenario_parser())]
+        scenario: Option<Scenario>,
+        /// List the scenarios, one per detector, and exit.
+        #[arg(long, conflicts_with = "scenario")]
+        list_scenarios: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum SchemaAction {
+    /// Set the schema of a handoff type (the payload's `type`) from a JSON file.
+    Set {
+        handoff_type: String,
+        file: PathBuf,
+        /// Who the decision log records (default: $USER, else "cli").
+        #[arg(long, value_name = "NAME")]
+        who: Option<String>,
+    },
+    /// Print every handoff type and its schema.
+    List,
+    /// Stop checking a handoff type.
+    Remove {
+        handoff_type: String,
+        #[arg(long, value_name = "NAME")]
+        who: Option<String>,
     },
 }
 
@@ -129,11 +180,37 @@ fn main() -> ExitCode {
             Command::Status { json } => commands::status(db, json),
             Command::Export { out } => commands::export(db, out.as_deref()),
             Command::Import { file, who } => commands::import(db, &file, who),
+            Command::Schema { action } => match action {
+                SchemaAction::Set {
+                    handoff_type,
+                    file,
+                    who,
+                } => commands::schema_set(db, &handoff_type, &file, who),
+                SchemaAction::List => commands::schema_list(db),
+                SchemaAction::Remove { handoff_type, who } => {
+                    commands::schema_remove(db, &handoff_type, who)
+                }
+            },
+            Command::DeadLetters => commands::dead_letters(db),
+            Command::Sim {
+                list_scenarios: true,
+                ..
+            } => {
+                print!("{}", commands::list_scenarios());
+                Ok(())
+            }
+            Command::Sim {
+                scenario: Some(scenario),
+                port,
+                tick_ms,
+                ..
+            } => commands::sim_scenario(scenario, port, tick_ms).await,
             Command::Sim {
                 agents,
                 port,
                 seed,
                 tick_ms,
+                ..
             } => commands::sim(agents, port, seed, tick_ms).await,
             Command::Check { .. } => unreachable!("handled before the runtime starts"),
         }

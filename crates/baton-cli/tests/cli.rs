@@ -1,7 +1,8 @@
 //! The real `baton` binary, run as a child process, each test with a data directory of its own.
 //!
 //! * `status` on an empty store, as a table and as JSON;
-//! * `sim` on ephemeral ports answers baton/1;
+//! * `sim` on ephemeral ports answers baton/1; `sim --scenario` prints its agents and rules,
+//!   `--list-scenarios` lists them, an unknown name is refused with the valid ones;
 //! * `watch` polls a simulated fleet (started here) into the store that `status` then reads;
 //! * config files: inline tokens, malformed TOML, bad agents, env and keyring token references;
 //! * a second `watch` updates an agent by name instead of adding it twice.
@@ -17,7 +18,7 @@ use std::time::{Duration, Instant};
 use baton_core::agent::{AgentDraft, Reachability};
 use baton_core::protocol::parse_status;
 use baton_core::views::AgentRow;
-use baton_sim::{SimConfig, SimFleet};
+use baton_sim::{Scenario, SimConfig, SimFleet};
 use common::{run, Run, Sandbox};
 
 impl Sandbox {
@@ -224,6 +225,109 @@ fn sim_on_port_zero_serves_baton_1_on_ephemeral_ports() {
             "{url} still answers after the child was killed"
         );
     }
+}
+
+#[test]
+fn sim_lists_the_scenarios_and_refuses_an_unknown_one_naming_the_valid_ones() {
+    let sandbox = Sandbox::new();
+    let list = sandbox.run(&["sim", "--list-scenarios"]);
+    list.expect_code(0);
+    for scenario in Scenario::ALL {
+        let line = format!("  {:<20} {}", scenario.name(), scenario.description());
+        assert!(list.stdout.contains(&line), "{}", list.all());
+    }
+    let bad = sandbox.run(&["sim", "--scenario", "write-colision"]);
+    bad.expect_code(2);
+    assert!(
+        bad.stderr
+            .contains("invalid value 'write-colision' for '--scenario <NAME>'"),
+        "{}",
+        bad.all()
+    );
+    for scenario in Scenario::ALL {
+        assert!(bad.stderr.contains(scenario.name()), "{}", bad.all());
+    }
+    let mixed = sandbox.run(&["sim", "--scenario", "stall", "--agents", "3"]);
+    mixed.expect_code(2);
+}
+
+#[test]
+fn sim_runs_a_scenario_and_prints_its_agents_and_its_rules() {
+    let sandbox = Sandbox::new();
+    let args = [
+        "sim",
+        "--scenario",
+        "ownership-violation",
+        "--port",
+        "0",
+        "--tick-ms",
+        "100",
+    ];
+    let mut child = sandbox
+        .baton(&args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start baton sim --scenario");
+    let stdout = child.stdout.take().expect("stdout");
+    let child = KillOnDrop(child);
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut seen: Vec<String> = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    // The rule's note is the last line printed.
+    while !seen.last().is_some_and(|l| l.starts_with("note = ")) {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let line = rx
+            .recv_timeout(left)
+            .unwrap_or_else(|e| panic!("baton sim --scenario stopped short ({e}): {seen:#?}"));
+        seen.push(line);
+    }
+    assert!(
+        seen[0].starts_with("baton sim: scenario ownership-violation, 2 agent(s)"),
+        "{seen:#?}"
+    );
+    let agents: Vec<(String, String)> = seen
+        .iter()
+        .filter_map(
+            |line| match line.split_whitespace().collect::<Vec<_>>()[..] {
+                [_, id, url] if url.starts_with("http://") => Some((id.to_owned(), url.to_owned())),
+                _ => None,
+            },
+        )
+        .collect();
+    assert_eq!(
+        agents.iter().map(|(id, _)| id.as_str()).collect::<Vec<_>>(),
+        ["billing", "support"],
+        "{seen:#?}"
+    );
+    let text = seen.join("\n");
+    assert!(
+        text.contains("Watch for: an ownership_violation finding naming Support and Billing"),
+        "{text}"
+    );
+    for line in [
+        "[[rules]]",
+        "kind = \"data\"",
+        "pattern = \"crm://invoices/*#status\"",
+        "owner = \"Billing\"",
+        &format!("url = \"{}\"", agents[0].1),
+    ] {
+        assert!(seen.iter().any(|l| l == line), "no {line:?} in {text}");
+    }
+    for (id, url) in &agents {
+        let (code, body) = http_get(&format!("{url}/baton/v1/status"));
+        assert_eq!(code, 200, "{}", String::from_utf8_lossy(&body));
+        let doc = parse_status(&body).expect("baton/1");
+        assert_eq!(&doc.agent.id, id);
+    }
+    drop(child);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
-//! The fleet handle: starts one listener per simulated agent, drives the scripts on a timer,
-//! and lets tests stop, restart, step and inspect agents.
+//! The fleet handle: starts one listener per simulated agent (of the role-based fleet, or of a
+//! scripted scenario), drives the scripts on a timer, and lets tests stop, restart, step and
+//! inspect agents.
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
@@ -11,7 +12,9 @@ use serde::Serialize;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
+use crate::agent::SimAgent;
 use crate::faults::{DecisionFaults, DecisionStats, FaultPlan};
+use crate::scenario::Scenario;
 use crate::script::AgentScript;
 use crate::server::{self, AgentShared, Running};
 
@@ -65,12 +68,29 @@ struct Slot {
     server: tokio::sync::Mutex<Option<Running>>,
 }
 
+impl Slot {
+    /// One tick of the agent at `now`. When its script goes dark, the listener is closed:
+    /// dropping the server handle starts its shutdown, and new connections are refused.
+    fn tick(&self, now: chrono::DateTime<Utc>) {
+        let mut agent = self.shared.agent();
+        agent.tick(now);
+        if agent.dark_pending() {
+            // Busy only while a test stops or restarts the agent: the next tick tries again.
+            if let Ok(mut server) = self.server.try_lock() {
+                server.take();
+                agent.went_dark();
+            }
+        }
+    }
+}
+
 /// A running simulated fleet. Dropping it stops the timer and closes every listener;
 /// [`SimFleet::shutdown`] does the same and waits until they are closed.
 #[derive(Debug)]
 pub struct SimFleet {
-    slots: Vec<Slot>,
+    slots: Arc<Vec<Slot>>,
     timer: Option<JoinHandle<()>>,
+    scenario: Option<Scenario>,
 }
 
 async fn bind(port: u16) -> std::io::Result<TcpListener> {
@@ -78,66 +98,74 @@ async fn bind(port: u16) -> std::io::Result<TcpListener> {
 }
 
 /// One tick for every agent, all at the same moment.
-fn step_all<'a>(agents: impl IntoIterator<Item = &'a Arc<AgentShared>>) {
+fn step_all(slots: &[Slot]) {
     let now = Utc::now();
-    for shared in agents {
-        shared.script().tick(now);
+    for slot in slots {
+        slot.tick(now);
     }
+}
+
+/// The port of agent `index`: `base_port + index`, or 0 (any free port) when `base_port` is 0.
+fn port_of(base_port: u16, index: usize) -> std::io::Result<u16> {
+    if base_port == 0 {
+        return Ok(0);
+    }
+    u16::try_from(index)
+        .ok()
+        .and_then(|i| base_port.checked_add(i))
+        .ok_or_else(|| {
+            std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                format!("port {base_port} + {index} is beyond 65535"),
+            )
+        })
 }
 
 impl SimFleet {
     /// Binds every agent's listener on 127.0.0.1 and starts serving (and ticking, if `tick_ms > 0`).
     /// The first automatic tick happens `tick_ms` after start, so a fresh fleet has no tasks yet.
     pub async fn start(config: SimConfig) -> std::io::Result<SimFleet> {
-        let mut slots = Vec::with_capacity(config.agents);
-        for index in 0..config.agents {
-            let port = if config.base_port == 0 {
-                0
-            } else {
-                u16::try_from(index)
-                    .ok()
-                    .and_then(|i| config.base_port.checked_add(i))
-                    .ok_or_else(|| {
-                        std::io::Error::new(
-                            std::io::ErrorKind::InvalidInput,
-                            format!("port {} + {index} is beyond 65535", config.base_port),
-                        )
-                    })?
-            };
-            let listener = bind(port).await.map_err(|err| {
-                std::io::Error::new(err.kind(), format!("127.0.0.1:{port}: {err}"))
-            })?;
-            let port = listener.local_addr()?.port();
-            let script = AgentScript::new(index, config.agents, config.seed);
-            let info = SimAgentInfo {
-                index,
-                id: script.id().to_owned(),
-                name: script.name().to_owned(),
-                base_url: format!("http://127.0.0.1:{port}"),
-                port,
-            };
-            let shared = Arc::new(AgentShared::new(script, config.max_events_per_poll));
-            let running = server::serve(listener, shared.clone());
-            slots.push(Slot {
-                info,
-                shared,
-                server: tokio::sync::Mutex::new(Some(running)),
-            });
-        }
-        let timer = (config.tick_ms > 0).then(|| {
-            let shared: Vec<_> = slots.iter().map(|s| s.shared.clone()).collect();
-            let period = Duration::from_millis(config.tick_ms);
-            tokio::spawn(async move {
-                let mut interval =
-                    tokio::time::interval_at(tokio::time::Instant::now() + period, period);
-                interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-                loop {
-                    interval.tick().await;
-                    step_all(&shared);
-                }
+        let agents = (0..config.agents)
+            .map(|index| {
+                SimAgent::Roles(Box::new(AgentScript::new(
+                    index,
+                    config.agents,
+                    config.seed,
+                )))
             })
-        });
-        Ok(SimFleet { slots, timer })
+            .collect();
+        launch(
+            agents,
+            config.base_port,
+            config.tick_ms,
+            config.max_events_per_poll,
+            None,
+        )
+        .await
+    }
+
+    /// Serves the agents of one scripted scenario on 127.0.0.1 (agent `i` on `base_port + i`,
+    /// or on any free port when `base_port` is 0), ticking every `tick_ms` (0: only
+    /// [`SimFleet::step`] advances the timeline). The timeline waits for its audience: tick 1
+    /// is the first timer tick after every agent has received a status request, so a poller
+    /// that starts late still sees the whole story unfold in order.
+    pub async fn start_scenario(
+        scenario: Scenario,
+        base_port: u16,
+        tick_ms: u64,
+    ) -> std::io::Result<SimFleet> {
+        let agents = scenario
+            .agents()
+            .into_iter()
+            .map(|agent| SimAgent::Scenario(Box::new(agent)))
+            .collect();
+        let max_events = SimConfig::default().max_events_per_poll;
+        launch(agents, base_port, tick_ms, max_events, Some(scenario)).await
+    }
+
+    /// The scenario this fleet plays, if it was started with [`SimFleet::start_scenario`].
+    pub fn scenario(&self) -> Option<Scenario> {
+        self.scenario
     }
 
     fn slot(&self, index: usize) -> &Slot {
@@ -156,12 +184,12 @@ impl SimFleet {
 
     /// Advances every agent's script by one tick (what the timer does).
     pub fn step(&self) {
-        step_all(self.slots.iter().map(|s| &s.shared));
+        step_all(&self.slots);
     }
 
     /// Advances one agent's script by one tick. Panics if `index` is out of range.
     pub fn step_agent(&self, index: usize) {
-        self.slot(index).shared.script().tick(Utc::now());
+        self.slot(index).tick(Utc::now());
     }
 
     /// Closes the agent's listener (connections are refused) and ends its open connections.
@@ -186,7 +214,7 @@ impl SimFleet {
 
     /// The decisions the agent applied, in arrival order (each idempotency key once).
     pub fn decisions(&self, index: usize) -> Vec<DecisionDelivery> {
-        self.slot(index).shared.script().decisions().to_vec()
+        self.slot(index).shared.agent().decisions().to_vec()
     }
 
     /// With `Some(token)`, requests without `Authorization: Bearer <token>` are answered 401.
@@ -229,4 +257,60 @@ impl Drop for SimFleet {
         }
         // Each `Running` dropped with its slot starts its server's graceful shutdown.
     }
+}
+
+/// Binds a listener per agent, serves each, and starts the timer.
+async fn launch(
+    agents: Vec<SimAgent>,
+    base_port: u16,
+    tick_ms: u64,
+    max_events: usize,
+    scenario: Option<Scenario>,
+) -> std::io::Result<SimFleet> {
+    let mut slots = Vec::with_capacity(agents.len());
+    for (index, agent) in agents.into_iter().enumerate() {
+        let port = port_of(base_port, index)?;
+        let listener = bind(port)
+            .await
+            .map_err(|err| std::io::Error::new(err.kind(), format!("127.0.0.1:{port}: {err}")))?;
+        let port = listener.local_addr()?.port();
+        let info = SimAgentInfo {
+            index,
+            id: agent.id().to_owned(),
+            name: agent.name().to_owned(),
+            base_url: format!("http://127.0.0.1:{port}"),
+            port,
+        };
+        let shared = Arc::new(AgentShared::new(agent, max_events));
+        let running = server::serve(listener, shared.clone());
+        slots.push(Slot {
+            info,
+            shared,
+            server: tokio::sync::Mutex::new(Some(running)),
+        });
+    }
+    let slots = Arc::new(slots);
+    let wait_for_polls = scenario.is_some();
+    let timer = (tick_ms > 0).then(|| {
+        let slots = Arc::clone(&slots);
+        let period = Duration::from_millis(tick_ms);
+        tokio::spawn(async move {
+            let mut interval =
+                tokio::time::interval_at(tokio::time::Instant::now() + period, period);
+            interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            let mut started = !wait_for_polls;
+            loop {
+                interval.tick().await;
+                started = started || slots.iter().all(|s| s.shared.poll_count() > 0);
+                if started {
+                    step_all(&slots);
+                }
+            }
+        })
+    });
+    Ok(SimFleet {
+        slots,
+        timer,
+        scenario,
+    })
 }

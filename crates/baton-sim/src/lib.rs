@@ -3,7 +3,10 @@
 //! * [`script`]: one agent as a pure, seedable state machine (tasks, events, usage, decisions).
 //! * [`roles`]: the roles agents play (researcher, writer, editor, publisher, analyst, support)
 //!   and the tasks and resources each one invents.
-//! * `server`: the HTTP endpoints of one agent (axum).
+//! * [`scenario`]: scripted scenarios, one per coordination detector: a few agents with fixed
+//!   ids whose timeline makes that detector fire ([`SimFleet::start_scenario`]).
+//! * `held`: the events and decisions every agent keeps for its poller.
+//! * `server`: the HTTP endpoints of one agent (axum), driving a role script or a scenario agent.
 //! * [`SimFleet`]: starts the listeners, ticks the scripts on a timer, stops and restarts agents.
 //! * [`faults`]: faults on the decisions endpoint (500s, held answers), for delivery tests.
 //! * `examples` (Unix): the example agents of `docs/examples/` as child processes, for tests.
@@ -16,12 +19,16 @@
 //! # let _ = url; fleet.shutdown().await; Ok(()) }
 //! ```
 
+mod agent;
 #[cfg(unix)]
 pub mod examples;
 pub mod faults;
 mod fleet;
+mod held;
 pub mod roles;
+pub mod scenario;
 pub mod script;
 mod server;
 
 pub use fleet::{SimAgentInfo, SimConfig, SimFleet, DEFAULT_BASE_PORT};
+pub use scenario::Scenario;

@@ -18,13 +18,13 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+use crate::agent::SimAgent;
 use crate::faults::{DecisionStats, Fault, FaultPlan};
-use crate::script::AgentScript;
 
 /// What one agent's server and the fleet handle share.
 #[derive(Debug)]
 pub(crate) struct AgentShared {
-    script: Mutex<AgentScript>,
+    agent: Mutex<SimAgent>,
     token: Mutex<Option<String>>,
     polls: AtomicU64,
     max_events: usize,
@@ -40,9 +40,9 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl AgentShared {
-    pub(crate) fn new(script: AgentScript, max_events: usize) -> AgentShared {
+    pub(crate) fn new(agent: SimAgent, max_events: usize) -> AgentShared {
         AgentShared {
-            script: Mutex::new(script),
+            agent: Mutex::new(agent),
             token: Mutex::new(None),
             polls: AtomicU64::new(0),
             max_events,
@@ -51,8 +51,8 @@ impl AgentShared {
         }
     }
 
-    pub(crate) fn script(&self) -> MutexGuard<'_, AgentScript> {
-        lock(&self.script)
+    pub(crate) fn agent(&self) -> MutexGuard<'_, SimAgent> {
+        lock(&self.agent)
     }
 
     pub(crate) fn set_token(&self, token: Option<String>) {
@@ -110,7 +110,7 @@ async fn status(
         .into_iter()
         .find(|(k, _)| k == "since")
         .map(|(_, v)| v);
-    let doc = shared.script().poll(since.as_deref(), shared.max_events);
+    let doc = shared.agent().poll(since.as_deref(), shared.max_events);
     Json(doc).into_response()
 }
 
@@ -150,7 +150,7 @@ async fn decisions(
     if fault == Fault::Refuse {
         return error(StatusCode::INTERNAL_SERVER_ERROR, "injected fault: refused");
     }
-    let duplicate = shared.script().apply_decision(key, decision, Utc::now());
+    let duplicate = shared.agent().apply_decision(key, decision, Utc::now());
     lock(&shared.stats).duplicates += u64::from(duplicate);
     match fault {
         Fault::ApplyThenFail => {

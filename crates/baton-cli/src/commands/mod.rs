@@ -13,6 +13,7 @@ mod check;
 mod checked;
 mod export;
 mod import;
+mod schema;
 mod sim;
 mod status;
 mod watch;
@@ -20,7 +21,8 @@ mod watch;
 pub use check::check;
 pub use export::export;
 pub use import::import;
-pub use sim::sim;
+pub use schema::{dead_letters, schema_list, schema_remove, schema_set};
+pub use sim::{list_scenarios, sim, sim_scenario};
 pub use status::status;
 pub use watch::watch;
 

@@ -6,8 +6,6 @@
 //! Everything random comes from one `StdRng` seeded from the fleet seed and the agent's index, so
 //! the same seed and the same number of ticks give the same documents, wall-clock times aside.
 
-use std::collections::{HashSet, VecDeque};
-
 use baton_core::protocol::{
     AgentInfo, AgentState, DecisionDelivery, Event, EventKind, StatusDocument, Task, UsageReport,
     PROTOCOL,
@@ -17,13 +15,12 @@ use chrono::{DateTime, Utc};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
+pub use crate::held::MAX_HELD_EVENTS;
+use crate::held::{DecisionLog, HeldEvents};
 use crate::roles::{self, Plan, Role};
 
 /// Tasks an agent keeps; beyond this the oldest finished ones are dropped.
 pub const MAX_TASKS: usize = 200;
-/// Events an agent holds for a poller; beyond this the oldest are dropped (a poller that stays
-/// away this long sees a gap in `seq`).
-pub const MAX_HELD_EVENTS: usize = 20_000;
 /// Usage windows kept per API.
 pub const USAGE_WINDOWS_KEPT: usize = 5;
 /// An agent takes on new work only while it has fewer unfinished tasks than this.
@@ -50,11 +47,9 @@ pub struct AgentScript {
     ticks: u64,
     created: u64,
     tasks: Vec<SimTask>,
-    events: VecDeque<Event>,
-    next_seq: u64,
+    events: HeldEvents,
     usage: Vec<UsageReport>,
-    decision_keys: HashSet<String>,
-    decisions: Vec<DecisionDelivery>,
+    decisions: DecisionLog,
 }
 
 fn blank_event(kind: EventKind, at: DateTime<Utc>, task_id: &str) -> Event {
@@ -85,11 +80,9 @@ impl AgentScript {
             ticks: 0,
             created: 0,
             tasks: Vec::new(),
-            events: VecDeque::new(),
-            next_seq: 1,
+            events: HeldEvents::default(),
             usage: Vec::new(),
-            decision_keys: HashSet::new(),
-            decisions: Vec::new(),
+            decisions: DecisionLog::default(),
         }
     }
 
@@ -118,12 +111,12 @@ impl AgentScript {
 
     /// The last `seq` issued, 0 before the first event.
     pub fn last_seq(&self) -> u64 {
-        self.next_seq - 1
+        self.events.last_seq()
     }
 
     /// Decisions applied, in the order they arrived (each idempotency key once).
     pub fn decisions(&self) -> &[DecisionDelivery] {
-        &self.decisions
+        self.decisions.all()
     }
 
     /// Advances the script by one tick happening at `now`.
@@ -156,33 +149,14 @@ impl AgentScript {
     /// from the oldest event still held. At most `max_events` events (at least 1) are returned;
     /// `cursor` is the last one's seq, or the position the poller is already at.
     pub fn poll(&mut self, since: Option<&str>, max_events: usize) -> StatusDocument {
-        let last = self.last_seq();
-        let since = since
-            .and_then(|s| s.trim().parse::<u64>().ok())
-            .filter(|&s| s <= last);
-        if let Some(since) = since {
-            while self.events.front().is_some_and(|e| e.seq <= since) {
-                self.events.pop_front();
-            }
-        }
-        let events: Vec<Event> = self
-            .events
-            .iter()
-            .take(max_events.max(1))
-            .cloned()
-            .collect();
-        let cursor = match (events.last(), since) {
-            (Some(e), _) => e.seq,
-            (None, Some(since)) => since,
-            (None, None) => last,
-        };
+        let (events, cursor) = self.events.page(since, max_events);
         StatusDocument {
             protocol: PROTOCOL.to_owned(),
             agent: self.agent_info(),
             tasks: self.tasks(),
             events,
             usage: self.usage.clone(),
-            cursor: cursor.to_string(),
+            cursor,
         }
     }
 
@@ -194,7 +168,7 @@ impl AgentScript {
         decision: DecisionDelivery,
         now: DateTime<Utc>,
     ) -> bool {
-        if !self.decision_keys.insert(key.to_owned()) {
+        if !self.decisions.first_time(key) {
             return true;
         }
         let waiting = decision.task_id.as_deref().and_then(|id| {
@@ -263,13 +237,8 @@ impl AgentScript {
         }
     }
 
-    fn push(&mut self, mut event: Event) {
-        event.seq = self.next_seq;
-        self.next_seq += 1;
-        self.events.push_back(event);
-        if self.events.len() > MAX_HELD_EVENTS {
-            self.events.pop_front();
-        }
+    fn push(&mut self, event: Event) {
+        self.events.push(event);
     }
 
     fn set_state(

@@ -1,3 +1,5 @@
+use std::collections::HashSet;
+
 use super::*;
 use chrono::TimeZone;
 
@@ -156,7 +158,9 @@ fn a_long_run_reaches_every_state_and_keeps_at_most_max_tasks() {
         for _ in 0..1_500 {
             run(&mut script, 1);
             seen.extend(script.tasks.iter().map(|t| t.task.state));
-            kinds.extend(script.events.drain(..).map(|e| e.kind));
+            kinds.extend(script.held_events().map(|e| e.kind));
+            let last = script.last_seq().to_string();
+            script.poll(Some(&last), 1);
         }
         assert!(script.tasks().len() <= MAX_TASKS);
         assert!(script.usage.len() <= 2 * USAGE_WINDOWS_KEPT);

@@ -1,0 +1,285 @@
+//! One scripted scenario per detector (baton-sim), polled by a real engine over HTTP on
+//! 127.0.0.1: each test waits until the queue holds an open escalation of the scenario's kind
+//! and checks whom and what it names. The windows are shortened so that every test takes seconds.
+
+mod support;
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use baton_core::backoff::Backoff;
+use baton_core::detect::{DetectConfig, Windows};
+use baton_core::escalations::{Escalation, EscalationState};
+use baton_engine::{Engine, EngineConfig};
+use baton_sim::{Scenario, SimFleet};
+use baton_store::escalations::EscalationFilter;
+use support::*;
+
+/// Scenario ticks: far enough apart that one agent's beat is polled before the next agent's.
+const TICK_MS: u64 = 300;
+/// The shortest poll interval Baton accepts.
+const POLL_MS: u64 = 250;
+const TIMEOUT_MS: u64 = 200;
+/// How long a test waits for its finding.
+const WITHIN: Duration = Duration::from_secs(15);
+
+fn config() -> EngineConfig {
+    EngineConfig {
+        detect_every_ms: 200,
+        backoff: Backoff {
+            base_ms: 50,
+            cap_ms: 200,
+        },
+        detect: DetectConfig {
+            defaults: Windows {
+                stall: chrono::Duration::seconds(2),
+                silent_completion: chrono::Duration::seconds(2),
+                time_budget: chrono::Duration::seconds(3),
+                unreachable_polls: 3,
+                ..Windows::default()
+            },
+            per_agent: Vec::new(),
+        },
+        ..test_config()
+    }
+}
+
+/// A scenario being played and the engine polling it.
+struct Played {
+    scenario: Scenario,
+    fleet: SimFleet,
+    engine: Engine,
+    /// Baton's id of each agent, by the id the agent reports.
+    ids: HashMap<String, i64>,
+}
+
+/// Starts the scenario's agents and an engine that polls them, with the scenario's rules added
+/// before any agent (so that the first violating write already meets its rule).
+async fn play(scenario: Scenario) -> Played {
+    let fleet = SimFleet::start_scenario(scenario, 0, TICK_MS)
+        .await
+        .unwrap();
+    let engine = engine_with(config());
+    engine.start_all().await.unwrap();
+    for rule in scenario.rules() {
+        engine.add_rule(rule, "test".into()).await.unwrap();
+    }
+    for (kind, schema) in scenario.handoff_schemas() {
+        engine
+            .set_handoff_schema(kind, schema, "test".into())
+            .await
+            .unwrap();
+    }
+    let mut ids = HashMap::new();
+    for agent in fleet.agents() {
+        let added = engine
+            .add_agent(
+                draft(&agent.name, &agent.base_url, POLL_MS, TIMEOUT_MS),
+                None,
+            )
+            .await
+            .unwrap();
+        ids.insert(agent.id, added.id);
+    }
+    Played {
+        scenario,
+        fleet,
+        engine,
+        ids,
+    }
+}
+
+impl Played {
+    fn open_escalations(&self) -> Vec<Escalation> {
+        let filter = EscalationFilter {
+            open: true,
+            closed: 0,
+        };
+        self.engine
+            .store()
+            .lock()
+            .unwrap()
+            .escalations(filter)
+            .unwrap()
+    }
+
+    /// Waits until an open escalation of `kind` is stored and returns it; panics with what is
+    /// stored after `WITHIN`.
+    async fn finding(&self, kind: &str) -> Escalation {
+        let found = eventually(WITHIN, || {
+            self.open_escalations()
+                .iter()
+                .any(|f| f.kind.as_str() == kind)
+        })
+        .await;
+        let findings = self.open_escalations();
+        assert!(
+            found,
+            "{}: no open {kind} escalation within {WITHIN:?}; open: {findings:#?}",
+            self.scenario
+        );
+        findings
+            .into_iter()
+            .find(|f| f.kind.as_str() == kind)
+            .unwrap()
+    }
+
+    /// Baton's ids of these agents (by the ids they report), sorted as findings list them.
+    fn baton_ids(&self, agents: &[&str]) -> Vec<i64> {
+        let mut ids: Vec<i64> = agents.iter().map(|a| self.ids[*a]).collect();
+        ids.sort_unstable();
+        ids
+    }
+
+    /// The finding of `kind` names `agents` and `resource`.
+    async fn expect(self, kind: &str, agents: &[&str], resource: Option<&str>) {
+        let finding = self.finding(kind).await;
+        assert_eq!(finding.state, EscalationState::Open);
+        assert_eq!(
+            finding.agents,
+            self.baton_ids(agents),
+            "{}: {}",
+            self.scenario,
+            finding.title
+        );
+        assert_eq!(
+            finding.resource.as_deref(),
+            resource,
+            "{}: {}",
+            self.scenario,
+            finding.title
+        );
+        let expected = self.scenario.expected();
+        assert_eq!(
+            (expected.kind, expected.agents, expected.resource),
+            (kind, agents, resource),
+            "the scenario's own description of its finding agrees"
+        );
+        self.engine.shutdown().await;
+        self.fleet.shutdown().await;
+    }
+}
+
+#[tokio::test]
+async fn write_collision_editor_and_publisher_write_the_launch_draft() {
+    play(Scenario::WriteCollision)
+        .await
+        .expect(
+            "write_collision",
+            &["editor", "publisher"],
+            Some("file:///drafts/launch.md"),
+        )
+        .await;
+}
+
+#[tokio::test]
+async fn ownership_violation_support_writes_an_invoice_status_billing_owns() {
+    play(Scenario::OwnershipViolation)
+        .await
+        .expect(
+            "ownership_violation",
+            &["support", "billing"],
+            Some("crm://invoices/311#status"),
+        )
+        .await;
+}
+
+#[tokio::test]
+async fn read_during_write_the_editor_reads_the_draft_the_writer_still_writes() {
+    play(Scenario::ReadDuringWrite)
+        .await
+        .expect(
+            "read_during_write",
+            &["writer", "editor"],
+            Some("file:///drafts/q3-report.md"),
+        )
+        .await;
+}
+
+#[tokio::test]
+async fn sequencing_publishing_starts_before_the_images_are_done() {
+    play(Scenario::Sequencing)
+        .await
+        .expect("sequencing", &["publisher"], Some("cms://posts/launch"))
+        .await;
+}
+
+#[tokio::test]
+async fn silent_completion_the_writer_never_picks_up_the_research() {
+    play(Scenario::SilentCompletion)
+        .await
+        .expect(
+            "silent_completion",
+            &["researcher", "writer"],
+            Some("file:///research/pricing.md"),
+        )
+        .await;
+}
+
+#[tokio::test]
+async fn stall_the_analysts_task_stops_making_progress() {
+    play(Scenario::Stall)
+        .await
+        .expect("stall", &["analyst"], Some("crm://segments/churn-risk"))
+        .await;
+}
+
+#[tokio::test]
+async fn timeout_the_reindex_runs_past_its_budget() {
+    play(Scenario::Timeout)
+        .await
+        .expect("timeout", &["indexer"], Some("kb://index"))
+        .await;
+}
+
+#[tokio::test]
+async fn trigger_collision_billing_and_support_both_answer_the_invoice_mail() {
+    play(Scenario::TriggerCollision)
+        .await
+        .expect(
+            "trigger_collision",
+            &["billing", "support"],
+            Some("mail://inbox/invoice-311"),
+        )
+        .await;
+}
+
+#[tokio::test]
+async fn unreachable_the_scrapers_endpoint_stops_answering() {
+    play(Scenario::Unreachable)
+        .await
+        .expect("unreachable", &["scraper"], None)
+        .await;
+}
+
+#[tokio::test]
+async fn divergent_claims_analyst_and_support_disagree_on_a_tier() {
+    play(Scenario::DivergentClaims)
+        .await
+        .expect(
+            "divergent_claims",
+            &["analyst", "support"],
+            Some("contacts/42/tier"),
+        )
+        .await;
+}
+
+#[tokio::test]
+async fn needs_approval_the_publisher_asks_before_publishing() {
+    play(Scenario::NeedsApproval)
+        .await
+        .expect("needs_approval", &["publisher"], Some("cms://posts/launch"))
+        .await;
+}
+
+#[tokio::test]
+async fn invalid_handoff_the_brief_lacks_a_summary_and_its_title_is_a_number() {
+    play(Scenario::InvalidHandoff)
+        .await
+        .expect(
+            "invalid_handoff",
+            &["researcher", "writer"],
+            Some("file:///research/launch-brief.md"),
+        )
+        .await;
+}

@@ -1,0 +1,79 @@
+//! What a simulated agent's server drives: the role-based random script of the demo fleet, or one
+//! agent of a scripted scenario. Both answer polls and decisions the same way.
+
+use baton_core::protocol::{DecisionDelivery, StatusDocument};
+use chrono::{DateTime, Utc};
+
+use crate::scenario::ScenarioAgent;
+use crate::script::AgentScript;
+
+#[derive(Debug, Clone)]
+pub enum SimAgent {
+    /// A role of the random, seedable fleet (`SimFleet::start`).
+    Roles(Box<AgentScript>),
+    /// One agent of a scenario (`SimFleet::start_scenario`).
+    Scenario(Box<ScenarioAgent>),
+}
+
+impl SimAgent {
+    pub fn id(&self) -> &str {
+        match self {
+            SimAgent::Roles(script) => script.id(),
+            SimAgent::Scenario(agent) => agent.id(),
+        }
+    }
+
+    pub fn name(&self) -> &str {
+        match self {
+            SimAgent::Roles(script) => script.name(),
+            SimAgent::Scenario(agent) => agent.name(),
+        }
+    }
+
+    /// One step of the agent's life at `now`.
+    pub fn tick(&mut self, now: DateTime<Utc>) {
+        match self {
+            SimAgent::Roles(script) => script.tick(now),
+            SimAgent::Scenario(agent) => agent.tick(now),
+        }
+    }
+
+    pub fn poll(&mut self, since: Option<&str>, max_events: usize) -> StatusDocument {
+        match self {
+            SimAgent::Roles(script) => script.poll(since, max_events),
+            SimAgent::Scenario(agent) => agent.poll(since, max_events),
+        }
+    }
+
+    /// Applies a decision once per idempotency key; true when the key was seen before.
+    pub fn apply_decision(
+        &mut self,
+        key: &str,
+        decision: DecisionDelivery,
+        now: DateTime<Utc>,
+    ) -> bool {
+        match self {
+            SimAgent::Roles(script) => script.apply_decision(key, decision, now),
+            SimAgent::Scenario(agent) => agent.apply_decision(key, decision, now),
+        }
+    }
+
+    pub fn decisions(&self) -> &[DecisionDelivery] {
+        match self {
+            SimAgent::Roles(script) => script.decisions(),
+            SimAgent::Scenario(agent) => agent.decisions(),
+        }
+    }
+
+    /// True when the script wants its endpoint closed (a scenario's `GoDark` beat played).
+    pub fn dark_pending(&self) -> bool {
+        matches!(self, SimAgent::Scenario(agent) if agent.dark_pending())
+    }
+
+    /// The endpoint was closed.
+    pub fn went_dark(&mut self) {
+        if let SimAgent::Scenario(agent) = self {
+            agent.went_dark();
+        }
+    }
+}
