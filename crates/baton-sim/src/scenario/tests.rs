@@ -1,6 +1,6 @@
+use baton_core::detect::handoff::HandoffSchemas;
 use baton_core::detect::{
-    detect_all, AgentStatus, DetectConfig, DetectInput, Finding, ObservedEvent, ObservedTask,
-    Windows,
+    detect, AgentStatus, DetectConfig, DetectInput, Finding, ObservedEvent, ObservedTask, Windows,
 };
 use baton_core::protocol::{parse_status, DecisionDelivery, EventKind};
 use baton_core::task::TaskState;
@@ -109,7 +109,11 @@ impl Run {
             .collect();
         let rules = self.scenario.rules();
         let config = config();
-        detect_all(&DetectInput {
+        let mut schemas = HandoffSchemas::default();
+        for (kind, schema) in self.scenario.handoff_schemas() {
+            schemas.add(&kind, &schema).unwrap();
+        }
+        detect(&DetectInput {
             now: at(tick),
             new_events: new,
             recent: &recent,
@@ -117,7 +121,9 @@ impl Run {
             rules: &rules,
             agents: &agents,
             config: &config,
+            handoff_schemas: &schemas,
         })
+        .findings
     }
 
     /// Baton's id (index + 1) of the agent reporting `id`.
@@ -213,12 +219,9 @@ fn each_detector_fires_on_its_scenario_at_the_scripted_tick() {
         (Scenario::Unreachable, 3),
         (Scenario::DivergentClaims, 3),
         (Scenario::NeedsApproval, 3),
+        (Scenario::InvalidHandoff, 3),
     ];
-    assert_eq!(
-        cases.len(),
-        Scenario::ALL.len() - 1,
-        "all but invalid-handoff"
-    );
+    assert_eq!(cases.len(), Scenario::ALL.len());
     for (scenario, tick) in cases {
         let (fired, finding) =
             first_firing(scenario).unwrap_or_else(|| panic!("{scenario}: nothing fired"));
