@@ -163,17 +163,42 @@ pub(crate) struct Detector {
     task: JoinHandle<()>,
 }
 
+/// After an ingest with new events, wait this long for other agents' polls landing at the same
+/// moment, then run (one run for a burst).
+const SETTLE: Duration = Duration::from_millis(20);
+
+/// Resolves when an ingest stored new events (or the bus dropped some: maybe one did).
+async fn new_events(changes: &mut tokio::sync::broadcast::Receiver<ChangeEvent>) {
+    use tokio::sync::broadcast::error::RecvError;
+    loop {
+        match changes.recv().await {
+            Ok(ChangeEvent::Ingested { new_events, .. }) if new_events > 0 => return,
+            Ok(_) => {}
+            Err(RecvError::Lagged(_)) => return,
+            Err(RecvError::Closed) => std::future::pending::<()>().await,
+        }
+    }
+}
+
 impl Detector {
-    /// Starts the loop; events received before `start` are history, not news.
+    /// Starts the loop: a run every `every` (for the clock-driven detectors: stalls, silent
+    /// next stages, SLAs) and one right after each ingest that stored new events, so a
+    /// collision is an escalation as soon as its second event is stored. Events received
+    /// before `start` are history, not news.
     pub fn spawn(shared: Arc<Shared>, every: Duration, start: DateTime<Utc>) -> Detector {
         let (stop, mut stopped) = watch::channel(false);
+        let mut changes = shared.bus.subscribe();
         let task = tokio::spawn(async move {
             let mut mark = start;
             let state = Arc::new(std::sync::Mutex::new(LoopState::default()));
             loop {
-                tokio::select! {
-                    () = tokio::time::sleep(every) => {}
+                let settle = tokio::select! {
+                    () = tokio::time::sleep(every) => false,
+                    () = new_events(&mut changes) => true,
                     _ = stopped.wait_for(|s| *s) => break,
+                };
+                if settle {
+                    tokio::time::sleep(SETTLE).await;
                 }
                 match detect_once(&shared, Utc::now(), mark, &state).await {
                     Ok((_, _, next)) => mark = next,
