@@ -100,7 +100,7 @@ describe("DecisionLogView", () => {
     ]);
     const descriptions = rows().map((r) => within(r).getByTestId("decision-description").textContent);
     expect(descriptions).toEqual([
-      "approve escalation:7 — looks right",
+      "Approved escalation 7 — looks right",
       "Writer declares writes crm://a, reads crm://b",
       "data rule crm://contacts/*#status → Writer",
     ]);

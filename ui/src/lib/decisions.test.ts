@@ -184,9 +184,9 @@ describe("describeDecision: declarations", () => {
 
 describe("describeDecision: other actions", () => {
   it("unknown actions read action and subject, plus the reason", () => {
-    expect(describeDecision(entry("approve", "escalation:7", null))).toBe("approve escalation:7");
-    expect(describeDecision(entry("reject", "escalation:8", { anything: 1 }, { reason: "wrong customer" }))).toBe(
-      "reject escalation:8 — wrong customer",
+    expect(describeDecision(entry("approve", "task:7", null))).toBe("approve task:7");
+    expect(describeDecision(entry("reject", "task:8", { anything: 1 }, { reason: "wrong customer" }))).toBe(
+      "reject task:8 — wrong customer",
     );
     expect(describeDecision(entry("future.thing", "x:1", [1, 2, 3], { reason: "   " }))).toBe("future.thing x:1");
   });
@@ -311,5 +311,25 @@ describe("helpers", () => {
   it("shortHash", () => {
     expect(shortHash("0123456789abcdef")).toBe("01234567");
     expect(shortHash("abc")).toBe("abc");
+  });
+});
+
+describe("escalation and handoff schema entries", () => {
+  const entry = (action: string, subject: string, detail: unknown = null, reason: string | null = null) =>
+    describeDecision({ action, subject, detail, reason } as never);
+
+  it("reads as what the person did", () => {
+    expect(entry("approve", "escalation:7")).toBe("Approved escalation 7");
+    expect(entry("dismiss", "escalation:3", null, "test data")).toBe("Dismissed escalation 3 — test data");
+    expect(entry("snooze", "escalation:2", { snoozed_until: "2026-11-22T14:30:00.000000000Z" })).toBe(
+      "Snoozed escalation 2 until 14:30 UTC",
+    );
+    expect(entry("expire", "escalation:9")).toBe("Expired (its SLA lapsed): escalation 9");
+    expect(entry("handoff_schema.set", "handoff:brief")).toBe("Schema of brief handoffs set");
+  });
+
+  it("falls back to action and subject for anything else", () => {
+    expect(entry("approve", "task:1/t-2")).toBe("approve task:1/t-2");
+    expect(entry("teleport", "escalation:1")).toBe("teleport escalation:1");
   });
 });

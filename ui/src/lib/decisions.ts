@@ -197,6 +197,32 @@ function describeDeclares(action: string, subject: string, detail: Json | null):
   return full ? `${agent} declares ${full}` : `${agent} declares nothing`;
 }
 
+const ESCALATION_VERBS: Record<string, string> = {
+  approve: "Approved",
+  reject: "Rejected",
+  retry: "Asked for a retry on",
+  dismiss: "Dismissed",
+  give_ownership: "Gave ownership on",
+  snooze: "Snoozed",
+  expire: "Expired (its SLA lapsed):",
+};
+
+function describeEscalation(action: string, subject: string, detail: Json | null): string | null {
+  const verb = ESCALATION_VERBS[action];
+  const id = subject.startsWith("escalation:") ? subject.slice("escalation:".length) : null;
+  if (!verb || !id) return null;
+  const until = detail ? text(detail.snoozed_until) : null;
+  return `${verb} escalation ${id}${until ? ` until ${until.slice(11, 16)} UTC` : ""}`;
+}
+
+function describeHandoffSchema(action: string, subject: string): string | null {
+  const kind = subject.startsWith("handoff:") ? subject.slice("handoff:".length) : null;
+  if (!kind) return null;
+  if (action === "handoff_schema.set") return `Schema of ${kind} handoffs set`;
+  if (action === "handoff_schema.remove") return `Schema of ${kind} handoffs removed`;
+  return null;
+}
+
 /**
  * One readable sentence for a decision-log entry, e.g. "data rule crm://contacts/*#status → Writer"
  * or "Writer no longer writes crm://x; now reads crm://x". Unknown actions (and details that are
@@ -206,10 +232,12 @@ export function describeDecision(entry: DecisionLike): string {
   const action = str(entry.action);
   const subject = str(entry.subject);
   const detail = record(entry.detail);
-  let sentence: string | null = null;
+  let sentence: string | null;
   try {
     if (action.startsWith("rule.")) sentence = describeRule(action, detail);
     else if (action.startsWith("declares.")) sentence = describeDeclares(action, subject, detail);
+    else if (action.startsWith("handoff_schema.")) sentence = describeHandoffSchema(action, subject);
+    else sentence = describeEscalation(action, subject, detail);
   } catch {
     // A detail getter that throws (not JSON from the store, but never worth a crash).
     sentence = null;
