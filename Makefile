@@ -44,6 +44,7 @@ icons:
 bench: setup-test
 	cargo run --release --locked -p baton-store --example store_bench
 	cargo run --release --locked -p baton-core --example rules_bench
+	cargo run --release --locked -p baton-engine --example detection_latency
 	npm --prefix ui run -s bench
 	npm --prefix ui run -s build
 	cargo build -p baton-app

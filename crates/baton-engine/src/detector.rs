@@ -9,7 +9,7 @@ use std::time::Duration;
 use baton_core::escalations::LAPSE_WARNING;
 
 use baton_core::detect::handoff::HandoffSchemas;
-use baton_core::detect::{detect, DetectInput};
+use baton_core::detect::{detect, DetectInput, ObservedEvent};
 use baton_core::views::ChangeEvent;
 use baton_store::findings::RecordedFindings;
 use chrono::{DateTime, Utc};
@@ -64,6 +64,38 @@ pub(crate) struct LoopState {
     /// Escalations already told as about to lapse.
     warned: HashSet<i64>,
     schemas: SchemaCache,
+    /// The recent window as of the last run (None: read it whole from the store). Each run adds
+    /// the events received since and drops those past the lookback, instead of reading and
+    /// parsing the whole window again.
+    recent: Option<Vec<ObservedEvent>>,
+}
+
+/// The recent window at `now`: the cached one (or the store's) without events older than
+/// `since` or of agents that are gone, plus the new events (which count as recent whatever the
+/// agent's clock said), oldest first.
+fn window(
+    cached: Option<Vec<ObservedEvent>>,
+    stored: Vec<ObservedEvent>,
+    new_events: &[ObservedEvent],
+    since: DateTime<Utc>,
+    agents: &HashSet<i64>,
+) -> Vec<ObservedEvent> {
+    let mut recent = match cached {
+        Some(mut cached) => {
+            cached.retain(|e| e.event.at >= since && agents.contains(&e.agent_id));
+            cached
+        }
+        None => stored,
+    };
+    let known: HashSet<(i64, u64)> = recent.iter().map(|e| (e.agent_id, e.event.seq)).collect();
+    recent.extend(
+        new_events
+            .iter()
+            .filter(|e| !known.contains(&(e.agent_id, e.event.seq)))
+            .cloned(),
+    );
+    recent.sort_by_key(|e| e.event.at);
+    recent
 }
 
 /// One run at `now` over the events received after `received_after`. Returns what was recorded
@@ -86,18 +118,22 @@ pub(crate) async fn detect_once(
             .into_iter()
             .max()
             .unwrap_or(LOOKBACK);
-            let snapshot = store.detect_snapshot(now - lookback, received_after)?;
-            // New events count as recent whatever the agent's clock said.
-            let mut recent = snapshot.recent;
-            for event in &snapshot.new_events {
-                let known = recent
-                    .iter()
-                    .any(|e| e.agent_id == event.agent_id && e.event.seq == event.event.seq);
-                if !known {
-                    recent.push(event.clone());
-                }
-            }
-            recent.sort_by_key(|e| e.event.at);
+            let cached = loop_state
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .recent
+                .take();
+            let since = now - lookback;
+            let snapshot =
+                store.detect_snapshot(cached.is_none().then_some(since), received_after)?;
+            let agents: HashSet<i64> = snapshot.agents.iter().map(|a| a.id).collect();
+            let recent = window(
+                cached,
+                snapshot.recent,
+                &snapshot.new_events,
+                since,
+                &agents,
+            );
             let schemas = loop_state
                 .lock()
                 .unwrap_or_else(|p| p.into_inner())
@@ -113,6 +149,7 @@ pub(crate) async fn detect_once(
                 config: &config,
                 handoff_schemas: &schemas,
             });
+            loop_state.lock().unwrap_or_else(|p| p.into_inner()).recent = Some(recent);
             store.record_dead_letters(&found.dead_letters, now)?;
             let recorded = store.record_findings(&found.findings, now)?;
             let expired = store.expire_escalations(now)?;
@@ -185,12 +222,16 @@ impl Detector {
     /// next stages, SLAs) and one right after each ingest that stored new events, so a
     /// collision is an escalation as soon as its second event is stored. Events received
     /// before `start` are history, not news.
-    pub fn spawn(shared: Arc<Shared>, every: Duration, start: DateTime<Utc>) -> Detector {
+    pub fn spawn(
+        shared: Arc<Shared>,
+        every: Duration,
+        start: DateTime<Utc>,
+        state: Arc<std::sync::Mutex<LoopState>>,
+    ) -> Detector {
         let (stop, mut stopped) = watch::channel(false);
         let mut changes = shared.bus.subscribe();
         let task = tokio::spawn(async move {
             let mut mark = start;
-            let state = Arc::new(std::sync::Mutex::new(LoopState::default()));
             loop {
                 let settle = tokio::select! {
                     () = tokio::time::sleep(every) => false,
@@ -212,5 +253,41 @@ impl Detector {
     pub async fn stop(self) {
         let _ = self.stop.send(true);
         let _ = self.task.await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use baton_core::protocol::{Event, EventKind};
+    use chrono::TimeZone;
+
+    use super::*;
+
+    fn at(secs: i64) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 5, 1, 12, 0, 0).unwrap() + chrono::Duration::seconds(secs)
+    }
+
+    fn ev(agent_id: i64, seq: u64, secs: i64) -> ObservedEvent {
+        ObservedEvent {
+            agent_id,
+            event: Event::new(seq, at(secs), EventKind::Write),
+        }
+    }
+
+    fn keys(events: &[ObservedEvent]) -> Vec<(i64, u64)> {
+        events.iter().map(|e| (e.agent_id, e.event.seq)).collect()
+    }
+
+    #[test]
+    fn the_kept_window_drops_old_events_and_gone_agents_and_takes_the_new_ones_in_order() {
+        let agents: HashSet<i64> = [1, 2].into();
+        let cached = vec![ev(1, 1, 0), ev(3, 1, 20), ev(1, 2, 30), ev(2, 1, 40)];
+        // A new event with an old `at` still counts; a repeat of a kept one is not doubled.
+        let new = [ev(2, 2, 5), ev(1, 2, 30)];
+        let recent = window(Some(cached), vec![ev(9, 9, 50)], &new, at(10), &agents);
+        assert_eq!(keys(&recent), [(2, 2), (1, 2), (2, 1)]);
+        // Without a kept window, the store's is used.
+        let fresh = window(None, vec![ev(1, 1, 0)], &[ev(1, 2, 1)], at(0), &agents);
+        assert_eq!(keys(&fresh), [(1, 1), (1, 2)]);
     }
 }

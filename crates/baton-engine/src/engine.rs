@@ -35,6 +35,9 @@ struct Inner {
     detector: Mutex<Option<Detector>>,
     /// The outbox relay, while polling runs.
     relay: Mutex<Option<Relay>>,
+    /// What the detectors keep between runs (their window of recent events, compiled schemas,
+    /// SLA warnings given), shared by the loop and `detect_once`.
+    detect_state: Arc<Mutex<crate::detector::LoopState>>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -64,6 +67,7 @@ impl Engine {
                 admin: tokio::sync::Mutex::new(()),
                 detector: Mutex::new(None),
                 relay: Mutex::new(None),
+                detect_state: Arc::default(),
             }),
         }
     }
@@ -110,6 +114,7 @@ impl Engine {
                 Arc::clone(self.shared()),
                 std::time::Duration::from_millis(every),
                 chrono::Utc::now(),
+                Arc::clone(&self.inner.detect_state),
             ));
         }
         drop(detector);
@@ -366,7 +371,7 @@ impl Engine {
         ),
         EngineError,
     > {
-        let state = Arc::new(std::sync::Mutex::new(crate::detector::LoopState::default()));
+        let state = Arc::clone(&self.inner.detect_state);
         let (recorded, sweep, _) = detect_once(self.shared(), now, received_after, &state).await?;
         Ok((recorded, sweep))
     }

@@ -45,6 +45,13 @@ impl SimAgent {
         }
     }
 
+    /// Holds an extra event for the next poll (a role agent only; a scenario keeps its script).
+    pub fn inject(&mut self, event: baton_core::protocol::Event) {
+        if let SimAgent::Roles(script) = self {
+            script.inject(event);
+        }
+    }
+
     /// Applies a decision once per idempotency key; true when the key was seen before.
     pub fn apply_decision(
         &mut self,

@@ -222,6 +222,11 @@ impl SimFleet {
         self.slot(index).shared.set_token(token);
     }
 
+    /// Makes agent `index` (of a role fleet) report one extra event, given its next `seq`.
+    pub fn inject_event(&self, index: usize, event: baton_core::protocol::Event) {
+        self.slot(index).shared.agent().inject(event);
+    }
+
     /// Puts faults on the agent's decisions endpoint (`None`: answer every request normally).
     pub fn set_decision_faults(&self, index: usize, faults: Option<DecisionFaults>) {
         self.slot(index)

@@ -218,11 +218,12 @@ impl Store {
         Ok(())
     }
 
-    /// What the detectors read: events since `since`, the events received after
-    /// `received_after`, every task, every agent's health, every rule.
+    /// What the detectors read: events since `since` (none when `since` is None: the caller
+    /// keeps its own window), the events received after `received_after`, every task, every
+    /// agent's health, every rule, every handoff schema.
     pub fn detect_snapshot(
         &self,
-        since: DateTime<Utc>,
+        since: Option<DateTime<Utc>>,
         received_after: DateTime<Utc>,
     ) -> Result<DetectSnapshot> {
         let mut new_events = Vec::new();
@@ -246,7 +247,9 @@ impl Store {
         let mut stmt = self.conn.prepare_cached(
             "SELECT agent_id, seq, raw FROM events WHERE at >= ?1 ORDER BY at, agent_id, seq",
         )?;
-        let mut rows = stmt.query([ts(since)])?;
+        // Far in the future: no rows.
+        let from = since.map_or_else(|| "9999".to_owned(), ts);
+        let mut rows = stmt.query([from])?;
         while let Some(row) = rows.next()? {
             let raw: String = row.get(2)?;
             // An event stored by an older Baton that no longer parses is left out, not fatal.

@@ -241,6 +241,12 @@ impl AgentScript {
         self.events.push(event);
     }
 
+    /// Holds an extra event (given the next `seq`), as if the agent had done it: for benchmarks
+    /// and tests that need one event at a known moment among the script's own.
+    pub fn inject(&mut self, event: Event) {
+        self.push(event);
+    }
+
     fn set_state(
         &mut self,
         i: usize,

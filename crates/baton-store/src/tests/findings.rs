@@ -107,14 +107,14 @@ fn the_snapshot_feeds_the_detectors_with_what_was_ingested() {
         )
         .unwrap();
 
-    let snapshot = store.detect_snapshot(t(0), t(0)).unwrap();
+    let snapshot = store.detect_snapshot(Some(t(0)), t(0)).unwrap();
     // Received after t(1): only the writer's event is new.
-    let later = store.detect_snapshot(t(0), t(1)).unwrap();
+    let later = store.detect_snapshot(Some(t(0)), t(1)).unwrap();
     assert_eq!(later.new_events.len(), 1);
     assert_eq!(later.new_events[0].agent_id, b);
     assert_eq!(later.received_up_to, Some(t(31)));
     assert!(store
-        .detect_snapshot(t(0), t(31))
+        .detect_snapshot(Some(t(0)), t(31))
         .unwrap()
         .new_events
         .is_empty());
@@ -127,8 +127,12 @@ fn the_snapshot_feeds_the_detectors_with_what_was_ingested() {
         Some("researcher-1")
     );
     assert_eq!(snapshot.rules.len(), 1);
+    // Without `since`, no window is read (the detector loop keeps its own).
+    let windowless = store.detect_snapshot(None, t(0)).unwrap();
+    assert!(windowless.recent.is_empty());
+    assert_eq!(windowless.new_events.len(), 2);
     assert!(store
-        .detect_snapshot(t(40), t(40))
+        .detect_snapshot(Some(t(40)), t(40))
         .unwrap()
         .recent
         .is_empty());
