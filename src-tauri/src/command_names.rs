@@ -8,6 +8,8 @@ pub const COMMANDS: &[&str] = &[
     "list_tasks",
     "task_events",
     "start_demo_fleet",
+    "scenarios",
+    "start_scenario",
     "secrets_status",
     "ownership_map",
     "add_rule",

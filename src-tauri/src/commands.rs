@@ -107,6 +107,23 @@ pub async fn start_demo_fleet(
     demo.start(&engine).await
 }
 
+/// Every scripted scenario (one per detector) the app can run.
+#[tauri::command]
+pub fn scenarios() -> Vec<baton_core::views::ScenarioInfo> {
+    crate::demo::scenarios()
+}
+
+/// Runs one scenario on loopback and adds its agents (with its rules and handoff schemas).
+#[tauri::command]
+pub async fn start_scenario(
+    engine: State<'_, Engine>,
+    demo: State<'_, DemoFleet>,
+    name: String,
+) -> CommandResult<Vec<AgentConfig>> {
+    demo.start_scenario(&engine, &name, crate::ownership::who())
+        .await
+}
+
 #[tauri::command]
 pub fn secrets_status(engine: State<'_, Engine>) -> SecretsStatus {
     engine.secrets_status()

@@ -1,8 +1,11 @@
-//! "Start demo fleet": runs `baton-sim` in-process on loopback and registers its agents.
+//! "Start demo fleet": runs `baton-sim` in-process on loopback and registers its agents; and
+//! "Run a scenario": one detector's scripted scenario, its agents, rules and handoff schemas.
 
 use baton_core::agent::{AgentConfig, AgentDraft};
+use baton_core::rules::Rule;
+use baton_core::views::ScenarioInfo;
 use baton_engine::Engine;
-use baton_sim::{SimConfig, SimFleet};
+use baton_sim::{Scenario, SimConfig, SimFleet};
 use tokio::sync::Mutex;
 
 use crate::commands::read_store;
@@ -20,6 +23,32 @@ const DEMO_TIMEOUT_MS: u64 = 800;
 #[derive(Default)]
 pub struct DemoFleet {
     fleet: Mutex<Option<SimFleet>>,
+    /// Scenarios started from the app, each running until the app exits.
+    scenarios: Mutex<Vec<SimFleet>>,
+}
+
+/// Every scenario, one per detector.
+pub fn scenarios() -> Vec<ScenarioInfo> {
+    Scenario::ALL
+        .iter()
+        .map(|s| ScenarioInfo {
+            name: s.name().to_owned(),
+            description: s.description().to_owned(),
+        })
+        .collect()
+}
+
+/// A rule of a scenario, with its agents' names as the demo registers them.
+fn demo_rule(mut rule: Rule, names: &[String]) -> Rule {
+    let rename = |name: &mut String| {
+        if names.iter().any(|n| n == name) {
+            name.push_str(DEMO_SUFFIX);
+        }
+    };
+    rename(&mut rule.owner);
+    rule.readers.iter_mut().for_each(rename);
+    rule.sequence.iter_mut().for_each(rename);
+    rule
 }
 
 impl DemoFleet {
@@ -59,6 +88,48 @@ impl DemoFleet {
         Ok(added)
     }
 
+    /// Runs `name`'s scenario on loopback: its rules and handoff schemas first, then its agents
+    /// (named "<name> (demo)", so a restart clears them like the demo fleet's).
+    pub async fn start_scenario(
+        &self,
+        engine: &Engine,
+        name: &str,
+        who: String,
+    ) -> CommandResult<Vec<AgentConfig>> {
+        let scenario: Scenario =
+            name.parse()
+                .map_err(|err: baton_sim::scenario::UnknownScenario| {
+                    CommandError::Demo(err.to_string())
+                })?;
+        let fleet = SimFleet::start_scenario(scenario, 0, 1_000)
+            .await
+            .map_err(|err| CommandError::Demo(err.to_string()))?;
+        let names: Vec<String> = fleet.agents().into_iter().map(|a| a.name).collect();
+        for rule in scenario.rules() {
+            engine
+                .add_rule(demo_rule(rule, &names), who.clone())
+                .await?;
+        }
+        for (kind, schema) in scenario.handoff_schemas() {
+            engine.set_handoff_schema(kind, schema, who.clone()).await?;
+        }
+        let mut added = Vec::new();
+        for sim_agent in fleet.agents() {
+            let draft = AgentDraft {
+                poll_interval_ms: DEMO_POLL_INTERVAL_MS,
+                timeout_ms: DEMO_TIMEOUT_MS,
+                ..AgentDraft::new(
+                    format!("{}{DEMO_SUFFIX}", sim_agent.name),
+                    sim_agent.base_url,
+                )
+            };
+            added.push(engine.add_agent(draft, None).await?);
+        }
+        tracing::info!(scenario = name, agents = added.len(), "scenario started");
+        self.scenarios.lock().await.push(fleet);
+        Ok(added)
+    }
+
     /// At start-up: demo agents registered by an earlier run point at simulated agents that no
     /// longer exist (and whose event numbering restarts at 1). Their data is synthetic, so they
     /// are replaced by a fresh demo fleet instead of showing as down forever.
@@ -88,4 +159,21 @@ async fn stored_agents(engine: &Engine) -> CommandResult<Vec<AgentConfig>> {
 
 fn is_demo_agent(agent: &AgentConfig) -> bool {
     agent.name.ends_with(DEMO_SUFFIX) && agent.base_url.starts_with("http://127.0.0.1:")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_scenario_rule_names_the_agents_as_the_demo_registers_them() {
+        let rule = Rule {
+            readers: vec!["Support".into(), "Someone else".into()],
+            ..Rule::new(baton_core::rules::RuleKind::Data, "crm://x/*", "Billing")
+        };
+        let renamed = demo_rule(rule, &["Billing".into(), "Support".into()]);
+        assert_eq!(renamed.owner, "Billing (demo)");
+        assert_eq!(renamed.readers, ["Support (demo)", "Someone else"]);
+        assert_eq!(scenarios().len(), Scenario::ALL.len());
+    }
 }

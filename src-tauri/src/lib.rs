@@ -67,6 +67,8 @@ pub fn run() {
             commands::list_tasks,
             commands::task_events,
             commands::start_demo_fleet,
+            commands::scenarios,
+            commands::start_scenario,
             commands::secrets_status,
             ownership::ownership_map,
             ownership::add_rule,

@@ -114,6 +114,15 @@ pub enum ChangeEvent {
     },
 }
 
+/// A scripted scenario the app can run next to the fleet (one per detector).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct ScenarioInfo {
+    /// Its name, e.g. `write-collision`.
+    pub name: String,
+    /// One sentence: what happens.
+    pub description: String,
+}
+
 /// The error shape every desktop command returns.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct ErrorPayload {

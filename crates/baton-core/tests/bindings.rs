@@ -14,7 +14,8 @@ use baton_core::rules::{
     Resolution, Resolved, Rule, StoredRule,
 };
 use baton_core::views::{
-    AgentRow, ChangeEvent, ConnectionReport, ErrorPayload, EventRow, SecretsStatus, TaskCard,
+    AgentRow, ChangeEvent, ConnectionReport, ErrorPayload, EventRow, ScenarioInfo, SecretsStatus,
+    TaskCard,
 };
 use ts_rs::{Config, TS};
 
@@ -51,6 +52,7 @@ fn export_into(dir: &Path) {
     EscalationTimeline::export_all(&cfg).unwrap();
     DeadLetter::export_all(&cfg).unwrap();
     HandoffSchema::export_all(&cfg).unwrap();
+    ScenarioInfo::export_all(&cfg).unwrap();
 }
 
 /// Every `.ts` file under `dir`, by path relative to it (ts-rs nests some, e.g. `serde_json/`).

@@ -27,6 +27,7 @@ import type { ChangeListener } from "../lib/useBatonData";
 import "../styles/escalations.css";
 import { EscalationDetail } from "./EscalationDetail";
 import { EscalationList } from "./EscalationList";
+import { ScenarioPicker } from "./ScenarioPicker";
 
 export const EXPIRED_MESSAGE =
   "Too late: this escalation passed its SLA before the decision arrived. It is now expired and takes no decision.";
@@ -232,6 +233,7 @@ export function EscalationQueue({
           {sub}
         </span>
         <span className="spacer" />
+        <ScenarioPicker />
         <span className="esc-keys muted small" aria-hidden="true">
           <kbd>j</kbd>/<kbd>k</kbd> next/previous · <kbd>a</kbd> approve · <kbd>r</kbd> reject · <kbd>Enter</kbd> actions
         </span>

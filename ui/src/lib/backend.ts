@@ -26,6 +26,7 @@ import type { PredeployConflict } from "../bindings/PredeployConflict";
 import type { Resolution } from "../bindings/Resolution";
 import type { Resolved } from "../bindings/Resolved";
 import type { Rule } from "../bindings/Rule";
+import type { ScenarioInfo } from "../bindings/ScenarioInfo";
 import type { SecretsStatus } from "../bindings/SecretsStatus";
 import type { TaskCard } from "../bindings/TaskCard";
 
@@ -153,6 +154,16 @@ export function taskEvents(agentId: number, taskId: string): Promise<EventRow[]>
 
 export function startDemoFleet(): Promise<AgentConfig[]> {
   return call<AgentConfig[]>("start_demo_fleet");
+}
+
+/** The scripted scenarios (one per detector) the app can run next to the fleet. */
+export function listScenarios(): Promise<ScenarioInfo[]> {
+  return call<ScenarioInfo[]>("scenarios");
+}
+
+/** Runs one scenario on loopback: its rules and schemas, then its agents (returned). */
+export function startScenario(name: string): Promise<AgentConfig[]> {
+  return call<AgentConfig[]>("start_scenario", { name });
 }
 
 export function secretsStatus(): Promise<SecretsStatus> {

@@ -494,6 +494,11 @@ export function createFakeTransport(options: FakeOptions = {}): Transport & {
       return [...tasks.values()].filter((t) => id === null || t.agent_id === id);
     },
     task_events: (args) => events.get(key(args.agentId as number, args.taskId as string)) ?? [],
+    scenarios: () => [
+      { name: "write-collision", description: "An editor and a publisher write the same launch draft two seconds apart." },
+      { name: "needs-approval", description: "A publisher asks for approval before publishing the launch post." },
+    ],
+    start_scenario: () => [],
     start_demo_fleet: () => {
       if (agents.size === 0) seedFleet();
       startTicking();
