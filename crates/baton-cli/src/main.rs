@@ -10,6 +10,8 @@
 //! * `baton export [--out FILE]` writes the store's agents (no tokens) and rules as a baton.toml.
 //! * `baton import FILE [--who NAME]` checks a baton.toml, then makes the store's rules exactly
 //!   its rules (audited) and adds or updates its agents by name.
+//! * `baton decisions export [--out FILE]` writes the decision log as JSON Lines;
+//!   `baton decisions verify` checks its hash chain (exit 1 naming the first bad entry).
 //! * `baton schema set TYPE FILE.json | list | remove TYPE` manages the JSON Schema each handoff
 //!   type's payload must satisfy; `baton dead-letters` prints the handoffs that failed theirs.
 
@@ -93,6 +95,11 @@ enum Command {
         #[arg(long, value_name = "NAME")]
         who: Option<String>,
     },
+    /// The decision log: export it as JSON Lines, or verify its hash chain.
+    Decisions {
+        #[command(subcommand)]
+        action: DecisionsAction,
+    },
     /// The JSON Schema each handoff type's payload must satisfy (the invalid-handoff detector).
     Schema {
         #[command(subcommand)]
@@ -125,6 +132,19 @@ enum Command {
         #[arg(long, conflicts_with = "scenario")]
         list_scenarios: bool,
     },
+}
+
+#[derive(Debug, Subcommand)]
+enum DecisionsAction {
+    /// Every entry, oldest first, one JSON object per line, with every hashed field (so the
+    /// chain can be checked outside Baton).
+    Export {
+        /// Write here instead of stdout.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// Recompute the hash chain: exit 0 when intact, 1 naming the first entry that does not fit.
+    Verify,
 }
 
 #[derive(Debug, Subcommand)]
@@ -166,6 +186,20 @@ fn main() -> ExitCode {
             }
         };
     }
+    if let Command::Decisions {
+        action: DecisionsAction::Verify,
+    } = &cli.command
+    {
+        let db = cli.data_dir.as_ref().map(|dir| dir.join("baton.sqlite3"));
+        return match commands::decisions_verify(db) {
+            Ok(true) => ExitCode::SUCCESS,
+            Ok(false) => ExitCode::from(1),
+            Err(err) => {
+                eprintln!("baton: {err}");
+                ExitCode::from(err.exit_code().max(1))
+            }
+        };
+    }
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
         Err(err) => {
@@ -192,6 +226,12 @@ fn main() -> ExitCode {
                 }
             },
             Command::DeadLetters => commands::dead_letters(db),
+            Command::Decisions {
+                action: DecisionsAction::Export { out },
+            } => commands::decisions_export(db, out.as_deref()),
+            Command::Decisions {
+                action: DecisionsAction::Verify,
+            } => unreachable!("handled before the runtime starts"),
             Command::Sim {
                 list_scenarios: true,
                 ..

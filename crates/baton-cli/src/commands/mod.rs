@@ -11,6 +11,7 @@ use crate::config::ConfigFileError;
 
 mod check;
 mod checked;
+mod decisions;
 mod export;
 mod import;
 mod schema;
@@ -19,6 +20,7 @@ mod status;
 mod watch;
 
 pub use check::check;
+pub use decisions::{decisions_export, decisions_verify};
 pub use export::export;
 pub use import::import;
 pub use schema::{dead_letters, schema_list, schema_remove, schema_set};

@@ -1,5 +1,6 @@
-//! `baton schema` and `baton dead-letters`, the real binary: a schema must be JSON and compile,
-//! changes are logged under the caller's name, and the dead-letter list prints as JSON Lines.
+//! `baton schema`, `baton dead-letters` and `baton decisions`, the real binary: a schema must be
+//! JSON and compile, changes are logged under the caller's name, the dead-letter list and the
+//! decision log print as JSON Lines, and verifying the log names a tampered entry.
 
 mod common;
 
@@ -74,4 +75,53 @@ fn schemas_are_set_listed_and_removed_and_bad_ones_refused() {
     let letters = sandbox.run(&["dead-letters"]);
     letters.expect_code(0);
     assert_eq!(letters.stdout, "");
+}
+
+#[test]
+fn the_decision_log_exports_as_json_lines_and_verify_names_a_tampered_entry() {
+    let sandbox = Sandbox::new();
+    let brief = sandbox.write("brief.json", r#"{"type": "object"}"#);
+    for _ in 0..3 {
+        sandbox
+            .run(&["schema", "set", "brief", brief.to_str().unwrap()])
+            .expect_code(0);
+    }
+    let export = sandbox.run(&["decisions", "export"]);
+    export.expect_code(0);
+    let lines: Vec<serde_json::Value> = export
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 3);
+    assert_eq!(lines[1]["seq"], 2);
+    assert_eq!(lines[2]["prev_hash"], lines[1]["hash"]);
+    let out = sandbox.path("log.jsonl");
+    sandbox
+        .run(&["decisions", "export", "--out", out.to_str().unwrap()])
+        .expect_code(0);
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), export.stdout);
+
+    let verify = sandbox.run(&["decisions", "verify"]);
+    verify.expect_code(0);
+    assert!(
+        verify.stdout.contains("intact: 3 entries"),
+        "{}",
+        verify.all()
+    );
+    // Tamper with entry 2 behind Baton's back (dropping the append-only trigger first).
+    let conn = rusqlite::Connection::open(sandbox.db_path()).unwrap();
+    conn.execute_batch(
+        "DROP TRIGGER decisions_are_append_only_update;
+         UPDATE decisions SET who = 'mallory' WHERE seq = 2;",
+    )
+    .unwrap();
+    drop(conn);
+    let broken = sandbox.run(&["decisions", "verify"]);
+    broken.expect_code(1);
+    assert!(
+        broken.stdout.contains("broken at entry 2"),
+        "{}",
+        broken.all()
+    );
 }
