@@ -28,4 +28,6 @@ pub const COMMANDS: &[&str] = &[
     "handoff_schemas",
     "set_handoff_schema",
     "remove_handoff_schema",
+    "detect_windows",
+    "set_detect_windows",
 ];

@@ -1,6 +1,7 @@
-//! Escalation queue, handoff schema and dead-letter commands: unpack, call the engine, return.
+//! Escalation queue, handoff schema, dead-letter and detector-window commands: unpack, call the engine, return.
 
 use baton_core::detect::handoff::{DeadLetter, HandoffSchema};
+use baton_core::detect::windows::WindowOverrides;
 use baton_core::escalations::{Escalation, EscalationAction, EscalationTimeline};
 use baton_engine::Engine;
 use tauri::State;
@@ -66,4 +67,22 @@ pub async fn remove_handoff_schema(
     handoff_type: String,
 ) -> CommandResult<()> {
     Ok(engine.remove_handoff_schema(handoff_type, who()).await?)
+}
+
+/// The agent's overrides of the detectors' windows (`{}`: the defaults).
+#[tauri::command]
+pub async fn detect_windows(
+    engine: State<'_, Engine>,
+    agent_id: i64,
+) -> CommandResult<WindowOverrides> {
+    Ok(engine.detect_windows(agent_id).await?)
+}
+
+#[tauri::command]
+pub async fn set_detect_windows(
+    engine: State<'_, Engine>,
+    agent_id: i64,
+    windows: Option<WindowOverrides>,
+) -> CommandResult<WindowOverrides> {
+    Ok(engine.set_detect_windows(agent_id, windows, who()).await?)
 }

@@ -87,6 +87,8 @@ pub fn run() {
             escalations::handoff_schemas,
             escalations::set_handoff_schema,
             escalations::remove_handoff_schema,
+            escalations::detect_windows,
+            escalations::set_detect_windows,
         ])
         .build(tauri::generate_context!())
         .expect("Baton could not start its window");

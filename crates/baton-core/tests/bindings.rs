@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use baton_core::agent::{AgentConfig, AgentDraft};
 use baton_core::decisions::{ChainCheck, DecisionEntry};
 use baton_core::detect::handoff::{DeadLetter, HandoffSchema};
+use baton_core::detect::windows::WindowOverrides;
 use baton_core::escalations::{Escalation, EscalationAction, EscalationTimeline};
 use baton_core::rules::{
     AgentManifest, Declares, Dispute, DraftCheck, Overlap, OwnershipMap, PredeployConflict,
@@ -53,6 +54,7 @@ fn export_into(dir: &Path) {
     DeadLetter::export_all(&cfg).unwrap();
     HandoffSchema::export_all(&cfg).unwrap();
     ScenarioInfo::export_all(&cfg).unwrap();
+    WindowOverrides::export_all(&cfg).unwrap();
 }
 
 /// Every `.ts` file under `dir`, by path relative to it (ts-rs nests some, e.g. `serde_json/`).

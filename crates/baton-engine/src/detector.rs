@@ -9,7 +9,8 @@ use std::time::Duration;
 use baton_core::escalations::LAPSE_WARNING;
 
 use baton_core::detect::handoff::HandoffSchemas;
-use baton_core::detect::{detect, DetectInput, ObservedEvent};
+use baton_core::detect::windows::WindowOverrides;
+use baton_core::detect::{detect, DetectConfig, DetectInput, ObservedEvent};
 use baton_core::views::ChangeEvent;
 use baton_store::findings::RecordedFindings;
 use chrono::{DateTime, Utc};
@@ -70,6 +71,17 @@ pub(crate) struct LoopState {
     recent: Option<Vec<ObservedEvent>>,
 }
 
+/// The engine's windows with the agents' stored overrides applied (on top of any the engine
+/// itself sets for that agent).
+fn with_overrides(mut config: DetectConfig, stored: Vec<(i64, WindowOverrides)>) -> DetectConfig {
+    for (agent_id, overrides) in stored {
+        let windows = overrides.apply(config.for_agent(agent_id));
+        config.per_agent.retain(|(id, _)| *id != agent_id);
+        config.per_agent.push((agent_id, windows));
+    }
+    config
+}
+
 /// The recent window at `now`: the cached one (or the store's) without events older than
 /// `since` or of agents that are gone, plus the new events (which count as recent whatever the
 /// agent's clock said), oldest first.
@@ -110,14 +122,13 @@ pub(crate) async fn detect_once(
     let loop_state = Arc::clone(state);
     let (recorded, mark, expired, lapsing) = shared
         .with_store(move |store| {
-            let lookback = [
-                LOOKBACK,
-                config.defaults.stall,
-                config.defaults.silent_completion,
-            ]
-            .into_iter()
-            .max()
-            .unwrap_or(LOOKBACK);
+            let config = with_overrides(config, store.all_detect_windows()?);
+            let lookback = std::iter::once(&config.defaults)
+                .chain(config.per_agent.iter().map(|(_, w)| w))
+                .flat_map(|w| [w.stall, w.silent_completion])
+                .chain([LOOKBACK])
+                .max()
+                .unwrap_or(LOOKBACK);
             let cached = loop_state
                 .lock()
                 .unwrap_or_else(|p| p.into_inner())
@@ -276,6 +287,31 @@ mod tests {
 
     fn keys(events: &[ObservedEvent]) -> Vec<(i64, u64)> {
         events.iter().map(|e| (e.agent_id, e.event.seq)).collect()
+    }
+
+    #[test]
+    fn stored_overrides_apply_per_agent_on_top_of_the_engines_windows() {
+        let mut config = DetectConfig::default();
+        config.per_agent.push((
+            1,
+            baton_core::detect::Windows {
+                unreachable_polls: 2,
+                ..Default::default()
+            },
+        ));
+        let stall = WindowOverrides {
+            stall_seconds: Some(3600),
+            ..WindowOverrides::default()
+        };
+        let config = with_overrides(config, vec![(1, stall.clone()), (2, stall)]);
+        assert_eq!(config.for_agent(1).stall, chrono::Duration::hours(1));
+        assert_eq!(
+            config.for_agent(1).unreachable_polls,
+            2,
+            "the engine's own kept"
+        );
+        assert_eq!(config.for_agent(2).stall, chrono::Duration::hours(1));
+        assert_eq!(config.for_agent(3), &config.defaults);
     }
 
     #[test]

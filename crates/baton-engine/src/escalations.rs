@@ -2,6 +2,7 @@
 //! a decision (stored with its outbox rows in one transaction, then handed to the relay at once).
 
 use baton_core::detect::handoff::DeadLetter;
+use baton_core::detect::windows::WindowOverrides;
 use baton_core::escalations::{Escalation, EscalationAction, EscalationTimeline};
 use baton_core::views::ChangeEvent;
 use baton_store::escalations::EscalationFilter;
@@ -112,5 +113,28 @@ impl Engine {
     /// Handoffs that failed their schema, newest first, payloads whole.
     pub async fn dead_letters(&self) -> Result<Vec<DeadLetter>, EngineError> {
         self.shared().with_store(|s| s.dead_letters()).await
+    }
+}
+
+impl Engine {
+    /// The agent's overrides of the detectors' windows (empty: the defaults).
+    pub async fn detect_windows(&self, agent_id: i64) -> Result<WindowOverrides, EngineError> {
+        self.shared()
+            .with_store(move |s| s.detect_windows(agent_id))
+            .await
+    }
+
+    /// Sets (or with `None` clears) the agent's overrides; the detectors use them from their
+    /// next run.
+    pub async fn set_detect_windows(
+        &self,
+        agent_id: i64,
+        windows: Option<WindowOverrides>,
+        who: String,
+    ) -> Result<WindowOverrides, EngineError> {
+        let windows = windows.unwrap_or_default();
+        self.shared()
+            .with_store(move |s| s.set_detect_windows(agent_id, &windows, &who, Utc::now()))
+            .await
     }
 }

@@ -56,10 +56,14 @@ struct Played {
 /// Starts the scenario's agents and an engine that polls them, with the scenario's rules added
 /// before any agent (so that the first violating write already meets its rule).
 async fn play(scenario: Scenario) -> Played {
+    play_with(scenario, config()).await
+}
+
+async fn play_with(scenario: Scenario, config: EngineConfig) -> Played {
     let fleet = SimFleet::start_scenario(scenario, 0, TICK_MS)
         .await
         .unwrap();
-    let engine = engine_with(config());
+    let engine = engine_with(config);
     engine.start_all().await.unwrap();
     for rule in scenario.rules() {
         engine.add_rule(rule, "test".into()).await.unwrap();
@@ -193,6 +197,33 @@ async fn read_during_write_the_editor_reads_the_draft_the_writer_still_writes() 
             &["writer", "editor"],
             Some("file:///drafts/q3-report.md"),
         )
+        .await;
+}
+
+/// With the default 15 min stall window, the analyst's own 2 s window (stored as its override,
+/// as the agent form sets it) is what makes the stall show.
+#[tokio::test]
+async fn stall_fires_on_the_agents_own_window() {
+    let defaults = EngineConfig {
+        detect: DetectConfig::default(),
+        ..config()
+    };
+    let played = play_with(Scenario::Stall, defaults).await;
+    let analyst = played.ids["analyst"];
+    played
+        .engine
+        .set_detect_windows(
+            analyst,
+            Some(baton_core::detect::windows::WindowOverrides {
+                stall_seconds: Some(2),
+                ..Default::default()
+            }),
+            "test".into(),
+        )
+        .await
+        .unwrap();
+    played
+        .expect("stall", &["analyst"], Some("crm://segments/churn-risk"))
         .await;
 }
 

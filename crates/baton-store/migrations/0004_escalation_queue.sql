@@ -1,5 +1,11 @@
--- Baton schema, version 4: the escalation queue, delivery acknowledgements, handoff schemas
--- and the dead-letter list. Forward-only: earlier versions are never edited.
+-- Baton schema, version 4: the escalation queue, delivery acknowledgements, handoff schemas,
+-- the dead-letter list, and per-agent detector windows. Forward-only: earlier versions are
+-- never edited.
+
+-- An agent's overrides of the detectors' default windows, as JSON (`WindowOverrides`); NULL:
+-- the defaults.
+ALTER TABLE agents ADD COLUMN detect_windows TEXT
+    CHECK (detect_windows IS NULL OR json_valid(detect_windows));
 
 -- Who handles an escalation (the matching `exception` rule's owner, when one matches) and how
 -- long it is out of the way. `decision_id` (version 1) names the last decision taken on it: a

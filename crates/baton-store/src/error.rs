@@ -59,6 +59,12 @@ pub enum StoreError {
     InvalidSchema(String),
     #[error("no schema for handoff type \"{0}\"")]
     HandoffSchemaNotFound(String),
+    /// A detector window out of range.
+    #[error("{message}")]
+    InvalidWindows {
+        field: &'static str,
+        message: String,
+    },
     /// Writing an export failed.
     #[error("cannot write the export: {0}")]
     Io(#[from] std::io::Error),
@@ -77,6 +83,7 @@ impl StoreError {
             | StoreError::EscalationNotFound(_)
             | StoreError::HandoffSchemaNotFound(_) => "not_found",
             StoreError::InvalidSchema(_) => "invalid_schema",
+            StoreError::InvalidWindows { .. } => "invalid_windows",
             StoreError::EscalationClosed { .. } => "escalation_closed",
             StoreError::EscalationExpired(_) => "expired",
             StoreError::InvalidDecision(_) => "invalid_decision",
@@ -96,7 +103,9 @@ impl StoreError {
         match self {
             StoreError::InvalidConfig(err) => Some(err.field()),
             StoreError::DuplicateAgentName(_) => Some("name"),
-            StoreError::InvalidRule { field, .. } => Some(field),
+            StoreError::InvalidRule { field, .. } | StoreError::InvalidWindows { field, .. } => {
+                Some(field)
+            }
             _ => None,
         }
     }

@@ -38,6 +38,7 @@ pub mod paths;
 pub mod rules;
 pub mod tasks;
 pub mod usage;
+pub mod windows;
 
 pub use decisions::{ChainCheck, DecisionEntry, DecisionFilter, NewDecision};
 pub use error::{Result, StoreError};

@@ -20,6 +20,7 @@ mod collisions;
 pub mod handoff;
 mod ownership;
 mod tasks;
+pub mod windows;
 
 #[cfg(test)]
 mod tests;

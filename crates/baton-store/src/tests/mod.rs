@@ -3,9 +3,9 @@
 mod agents;
 mod board;
 mod decisions;
+mod detector_settings;
 mod escalations;
 mod findings;
-mod handoffs;
 mod ingest;
 mod manifests;
 mod open;

@@ -1,4 +1,5 @@
-//! Handoff schemas (checked, audited) and the dead-letter list (kept whole, once per handoff).
+//! Handoff schemas (checked, audited), the dead-letter list (kept whole, once per handoff), and
+//! per-agent detector windows (checked, audited).
 
 use baton_core::detect::handoff::{DeadLetter, SchemaViolation};
 use serde_json::json;
@@ -88,4 +89,44 @@ fn dead_letters_keep_the_whole_payload_once() {
     assert_eq!(letters[0], letter(id, 5), "newest first, payload whole");
     store.remove_agent(id).unwrap();
     assert!(store.dead_letters().unwrap().is_empty());
+}
+
+#[test]
+fn detector_windows_are_checked_kept_per_agent_and_logged() {
+    use baton_core::detect::windows::WindowOverrides;
+    let (mut store, id) = store_with_agent();
+    assert!(store.detect_windows(id).unwrap().is_empty());
+    let stall = WindowOverrides {
+        stall_seconds: Some(3600),
+        ..WindowOverrides::default()
+    };
+    store.set_detect_windows(id, &stall, "ana", t(0)).unwrap();
+    assert_eq!(store.detect_windows(id).unwrap(), stall);
+    assert_eq!(store.all_detect_windows().unwrap(), [(id, stall.clone())]);
+    // The same again changes nothing and logs nothing.
+    store.set_detect_windows(id, &stall, "ana", t(1)).unwrap();
+    let bad = WindowOverrides {
+        unreachable_polls: Some(0),
+        ..WindowOverrides::default()
+    };
+    assert!(matches!(
+        store.set_detect_windows(id, &bad, "ana", t(2)),
+        Err(StoreError::InvalidWindows {
+            field: "unreachable_polls",
+            ..
+        })
+    ));
+    assert!(matches!(
+        store.set_detect_windows(99, &stall, "ana", t(2)),
+        Err(StoreError::AgentNotFound(99))
+    ));
+    // Empty clears them.
+    store
+        .set_detect_windows(id, &WindowOverrides::default(), "ana", t(3))
+        .unwrap();
+    assert!(store.all_detect_windows().unwrap().is_empty());
+    let log = store.decisions(&DecisionFilter::default()).unwrap();
+    let actions: Vec<&str> = log.iter().map(|d| d.action.as_str()).collect();
+    assert_eq!(actions, ["windows.set", "windows.set"]);
+    assert_eq!(log[1].subject, format!("agent:{id}"));
 }
