@@ -9,13 +9,12 @@ use baton_core::agent::{human_duration_ms, AgentConfig, AgentDraft};
 use baton_core::views::{ChangeEvent, ConnectionReport, SecretsStatus};
 use tokio::sync::broadcast;
 
+use crate::background::Background;
 use crate::bus::Bus;
 pub use crate::config::{EngineConfig, SharedStore, TokenUpdate, DEFAULT_MAX_REDIRECTS};
-use crate::detector::{detect_once, Detector};
 use crate::error::EngineError;
 use crate::fetch::Fetcher;
 use crate::poller::{poll, AgentRuntime, PollOutcome, Poller, Shared, StopSignal};
-use crate::relay::Relay;
 use crate::secrets::TokenStore;
 
 /// The running engine. Cheap to clone; every clone drives the same pollers.
@@ -31,13 +30,8 @@ struct Inner {
     stopped: AtomicBool,
     /// Serialises the commands that change agents and pollers.
     admin: tokio::sync::Mutex<()>,
-    /// The detectors' loop, while polling runs.
-    detector: Mutex<Option<Detector>>,
-    /// The outbox relay, while polling runs.
-    relay: Mutex<Option<Relay>>,
-    /// What the detectors keep between runs (their window of recent events, compiled schemas,
-    /// SLA warnings given), shared by the loop and `detect_once`.
-    detect_state: Arc<Mutex<crate::detector::LoopState>>,
+    /// The detectors and the outbox relay, while polling runs.
+    background: Background,
 }
 
 impl std::fmt::Debug for Engine {
@@ -65,9 +59,7 @@ impl Engine {
                 pollers: Mutex::new(HashMap::new()),
                 stopped: AtomicBool::new(false),
                 admin: tokio::sync::Mutex::new(()),
-                detector: Mutex::new(None),
-                relay: Mutex::new(None),
-                detect_state: Arc::default(),
+                background: Background::default(),
             }),
         }
     }
@@ -107,22 +99,7 @@ impl Engine {
                 self.spawn_poller(agent, token).await;
             }
         }
-        let every = self.shared().config.detect_every_ms;
-        let mut detector = self.detector_slot();
-        if every > 0 && detector.is_none() {
-            *detector = Some(Detector::spawn(
-                Arc::clone(self.shared()),
-                std::time::Duration::from_millis(every),
-                chrono::Utc::now(),
-                Arc::clone(&self.inner.detect_state),
-            ));
-        }
-        drop(detector);
-        let mut relay = self.relay_slot();
-        if self.shared().config.relay && relay.is_none() {
-            *relay = Some(Relay::spawn(Arc::clone(self.shared())));
-        }
-        drop(relay);
+        self.inner.background.start(self.shared());
         tracing::info!(agents = count, "polling started");
         Ok(count)
     }
@@ -347,14 +324,7 @@ impl Engine {
         let pollers: Vec<Poller> = self.pollers().drain().map(|(_, p)| p).collect();
         let count = pollers.len();
         futures_util::future::join_all(pollers.into_iter().map(Poller::stop)).await;
-        let detector = self.detector_slot().take();
-        if let Some(detector) = detector {
-            detector.stop().await;
-        }
-        let relay = self.relay_slot().take();
-        if let Some(relay) = relay {
-            relay.stop().await;
-        }
+        self.inner.background.stop().await;
         tracing::info!(pollers = count, "engine shut down");
     }
 
@@ -371,9 +341,10 @@ impl Engine {
         ),
         EngineError,
     > {
-        let state = Arc::clone(&self.inner.detect_state);
-        let (recorded, sweep, _) = detect_once(self.shared(), now, received_after, &state).await?;
-        Ok((recorded, sweep))
+        self.inner
+            .background
+            .detect_once(self.shared(), now, received_after)
+            .await
     }
 
     /// Delivers every decision due now, once (what the relay does on its own while polling
@@ -384,23 +355,7 @@ impl Engine {
 
     /// Tells the relay a decision was stored.
     pub(crate) fn wake_relay(&self) {
-        if let Some(relay) = self.relay_slot().as_ref() {
-            relay.wake();
-        }
-    }
-
-    fn relay_slot(&self) -> std::sync::MutexGuard<'_, Option<Relay>> {
-        self.inner
-            .relay
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-
-    fn detector_slot(&self) -> std::sync::MutexGuard<'_, Option<Detector>> {
-        self.inner
-            .detector
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.inner.background.wake_relay();
     }
 
     pub(crate) fn shared(&self) -> &Arc<Shared> {

@@ -15,6 +15,7 @@
 //!
 //! [`ChangeEvent`]: baton_core::views::ChangeEvent
 
+mod background;
 mod bus;
 mod config;
 pub mod detector;

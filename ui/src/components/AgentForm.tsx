@@ -30,6 +30,7 @@ import {
   type FieldErrors,
 } from "../lib/validation";
 import { DeclaresFields, DeclaresOffer, useDeclares } from "./DeclaresFields";
+import { DetectWindowsFields, useDetectWindows } from "./DetectWindowsFields";
 import { Modal } from "./Modal";
 import { PredeployDialog, type SaveOutcome } from "./PredeployDialog";
 
@@ -103,6 +104,7 @@ export function AgentForm({
   const formRef = useRef<HTMLFormElement>(null);
   const ids = useId();
   const decl = useDeclares(declared);
+  const windows = useDetectWindows(editing?.id ?? null);
   const [pending, setPending] = useState<Pending | null>(null);
   // A new agent saved whose declaration was not: saving again updates it instead of adding twice.
   const created = useRef<AgentConfig | null>(null);
@@ -138,7 +140,7 @@ export function AgentForm({
       focusFirstError(errors);
     } else if (isDeclaresList(err.field)) {
       decl.fail(err.field, err.message);
-    } else {
+    } else if (!windows.fail(err)) {
       setFormError(err.message);
     }
   };
@@ -155,6 +157,7 @@ export function AgentForm({
         ? await updateAgent(id, draft, token, editing ? clearToken : false)
         : await addAgent(draft, token);
     if (!editing) created.current = saved;
+    await windows.save(); // Edit only; before the declaration, so a failure here leaves it to the retry.
     let declarationError: string | null = null;
     try {
       if (change.kind === "set") await setDeclaration(saved.id, change.declares);
@@ -170,10 +173,12 @@ export function AgentForm({
     if (saving || pending) return;
     touchAll();
     setFormError(null);
+    const windowsOk = windows.validate(!hasErrors(problems));
     if (hasErrors(problems)) {
       focusFirstError(problems);
       return;
     }
+    if (!windowsOk) return;
     const draft = toDraft(values);
     const token = clearToken ? null : tokenValue(values);
     const change = decl.change();
@@ -332,6 +337,7 @@ export function AgentForm({
           ) : null}
 
           <DeclaresFields {...decl.fields} />
+          {editing ? <DetectWindowsFields {...windows.fields} /> : null}
 
           <TestResult test={test} />
           {offer ? <DeclaresOffer declares={offer} onUse={() => decl.fill(offer)} /> : null}

@@ -5,8 +5,10 @@ import {
   addAgent,
   BackendError,
   CHANGE_EVENT,
+  detectWindows,
   listTasks,
   onChange,
+  setDetectWindows,
   setTransport,
   taskEvents,
   tauriTransport,
@@ -59,6 +61,8 @@ describe("commands", () => {
       test_connection: () => ({ ok: true }),
       list_tasks: () => [],
       task_events: () => [],
+      detect_windows: () => ({}),
+      set_detect_windows: () => ({}),
     });
     setTransport(t);
     await addAgent(draft, "tok");
@@ -66,12 +70,18 @@ describe("commands", () => {
     await testConnection(draft, null, 3);
     await listTasks(null);
     await taskEvents(2, "t-1");
+    await detectWindows(4);
+    await setDetectWindows(4, { stall_seconds: 90 });
+    await setDetectWindows(4, null);
     expect(t.calls).toEqual([
       { command: "add_agent", args: { draft, token: "tok" } },
       { command: "update_agent", args: { id: 3, draft, token: null, clearToken: true } },
       { command: "test_connection", args: { draft, token: null, agentId: 3 } },
       { command: "list_tasks", args: { agentId: null } },
       { command: "task_events", args: { agentId: 2, taskId: "t-1" } },
+      { command: "detect_windows", args: { agentId: 4 } },
+      { command: "set_detect_windows", args: { agentId: 4, windows: { stall_seconds: 90 } } },
+      { command: "set_detect_windows", args: { agentId: 4, windows: null } },
     ]);
   });
 

@@ -29,6 +29,7 @@ import type { Rule } from "../bindings/Rule";
 import type { ScenarioInfo } from "../bindings/ScenarioInfo";
 import type { SecretsStatus } from "../bindings/SecretsStatus";
 import type { TaskCard } from "../bindings/TaskCard";
+import type { WindowOverrides } from "../bindings/WindowOverrides";
 
 /** The event the shell emits for every store change. */
 export const CHANGE_EVENT = "baton://change";
@@ -66,7 +67,10 @@ export function setTransport(next: Transport): Transport {
 /** An error from a backend command, normalised from whatever was thrown. */
 export class BackendError extends Error {
   readonly code: string;
-  /** The form field the error is about (`name`, `base_url`, `poll_interval_ms`, `timeout_ms`, `token`). */
+  /**
+   * The form field the error is about (`name`, `base_url`, `poll_interval_ms`, `timeout_ms`,
+   * `token`, a declares list, a detector window such as `stall_seconds`).
+   */
   readonly field: string | null;
 
   constructor(code: string, message: string, field: string | null = null) {
@@ -205,6 +209,22 @@ export function predeployCheck(agent: string, declares: Declares): Promise<Prede
 
 export function resolveConflict(dispute: Dispute, resolution: Resolution): Promise<Resolved> {
   return call<Resolved>("resolve_conflict", { dispute, resolution });
+}
+
+// Detector windows, per agent.
+
+/** The agent's overrides of the detectors' windows; `{}` when it has none. Error: `not_found`. */
+export function detectWindows(agentId: number): Promise<WindowOverrides> {
+  return call<WindowOverrides>("detect_windows", { agentId });
+}
+
+/**
+ * Stores the agent's overrides (`null` clears them all: every window back to its default) and
+ * answers with them as saved. Errors: `invalid_windows` (field: the window, e.g. `stall_seconds`),
+ * `not_found`.
+ */
+export function setDetectWindows(agentId: number, windows: WindowOverrides | null): Promise<WindowOverrides> {
+  return call<WindowOverrides>("set_detect_windows", { agentId, windows });
 }
 
 // Decision log.

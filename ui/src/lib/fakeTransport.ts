@@ -18,6 +18,7 @@ import type { TaskState } from "../bindings/TaskState";
 import { CHANGE_EVENT, type InvokeArgs, type Transport } from "./backend";
 import { createFakeEscalations } from "./fakeEscalations";
 import { createFakeOwnership } from "./fakeOwnership";
+import { createFakeWindows } from "./fakeWindows";
 import { validateAgentForm } from "./validation";
 
 export interface FakeOptions {
@@ -506,6 +507,7 @@ export function createFakeTransport(options: FakeOptions = {}): Transport & {
       return [...agents.values()].map((a) => ({ ...a.config }));
     },
     ...createFakeOwnership(() => [...agents.values()].map((a) => ({ id: a.config.id, name: a.config.name }))),
+    ...createFakeWindows(() => [...agents.values()].map((a) => ({ id: a.config.id, name: a.config.name }))),
     ...createFakeEscalations(() => [...agents.values()].map((a) => ({ id: a.config.id, name: a.config.name })), emit),
   };
 

@@ -1,0 +1,80 @@
+//! The engine's two loops besides the pollers: the detectors and the outbox relay. Both run
+//! while polling runs (`Engine::start_all` … `Engine::shutdown`).
+
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use baton_store::findings::RecordedFindings;
+use chrono::{DateTime, Utc};
+
+use crate::detector::{detect_once, Detector, LoopState, Sweep};
+use crate::error::EngineError;
+use crate::poller::Shared;
+use crate::relay::Relay;
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+#[derive(Default)]
+pub(crate) struct Background {
+    detector: Mutex<Option<Detector>>,
+    relay: Mutex<Option<Relay>>,
+    /// What the detectors keep between runs (their window of recent events, compiled schemas,
+    /// SLA warnings given), shared by the loop and `detect_once`.
+    detect_state: Arc<Mutex<LoopState>>,
+}
+
+impl Background {
+    /// Starts the loops that are not running (the detectors only when `detect_every_ms > 0`,
+    /// the relay only when enabled).
+    pub fn start(&self, shared: &Arc<Shared>) {
+        let every = shared.config.detect_every_ms;
+        let mut detector = lock(&self.detector);
+        if every > 0 && detector.is_none() {
+            *detector = Some(Detector::spawn(
+                Arc::clone(shared),
+                std::time::Duration::from_millis(every),
+                Utc::now(),
+                Arc::clone(&self.detect_state),
+            ));
+        }
+        drop(detector);
+        let mut relay = lock(&self.relay);
+        if shared.config.relay && relay.is_none() {
+            *relay = Some(Relay::spawn(Arc::clone(shared)));
+        }
+    }
+
+    /// Stops both loops and waits for them.
+    pub async fn stop(&self) {
+        let detector = lock(&self.detector).take();
+        if let Some(detector) = detector {
+            detector.stop().await;
+        }
+        let relay = lock(&self.relay).take();
+        if let Some(relay) = relay {
+            relay.stop().await;
+        }
+    }
+
+    /// One detector run, with the loop's state.
+    pub async fn detect_once(
+        &self,
+        shared: &Shared,
+        now: DateTime<Utc>,
+        received_after: DateTime<Utc>,
+    ) -> Result<(RecordedFindings, Sweep), EngineError> {
+        let (recorded, sweep, _) =
+            detect_once(shared, now, received_after, &self.detect_state).await?;
+        Ok((recorded, sweep))
+    }
+
+    /// Tells the relay a decision was stored.
+    pub fn wake_relay(&self) {
+        if let Some(relay) = lock(&self.relay).as_ref() {
+            relay.wake();
+        }
+    }
+}
