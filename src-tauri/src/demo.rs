@@ -38,11 +38,25 @@ pub fn scenarios() -> Vec<ScenarioInfo> {
         .collect()
 }
 
+/// How the demo registers a simulated agent: "<name><suffix>", polled every second.
+fn demo_draft(sim_agent: baton_sim::SimAgentInfo, suffix: &str) -> AgentDraft {
+    AgentDraft {
+        poll_interval_ms: DEMO_POLL_INTERVAL_MS,
+        timeout_ms: DEMO_TIMEOUT_MS,
+        ..AgentDraft::new(format!("{}{suffix}", sim_agent.name), sim_agent.base_url)
+    }
+}
+
+/// The suffix of a scenario's agents: " (write-collision)".
+fn scenario_suffix(scenario: Scenario) -> String {
+    format!(" ({scenario})")
+}
+
 /// A rule of a scenario, with its agents' names as the demo registers them.
-fn demo_rule(mut rule: Rule, names: &[String]) -> Rule {
+fn demo_rule(mut rule: Rule, names: &[String], suffix: &str) -> Rule {
     let rename = |name: &mut String| {
         if names.iter().any(|n| n == name) {
-            name.push_str(DEMO_SUFFIX);
+            name.push_str(suffix);
         }
     };
     rename(&mut rule.owner);
@@ -75,21 +89,17 @@ impl DemoFleet {
                 added.push(config.clone());
                 continue;
             }
-            let draft = AgentDraft {
-                poll_interval_ms: DEMO_POLL_INTERVAL_MS,
-                timeout_ms: DEMO_TIMEOUT_MS,
-                ..AgentDraft::new(
-                    format!("{}{DEMO_SUFFIX}", sim_agent.name),
-                    sim_agent.base_url,
-                )
-            };
-            added.push(engine.add_agent(draft, None).await?);
+            added.push(
+                engine
+                    .add_agent(demo_draft(sim_agent, DEMO_SUFFIX), None)
+                    .await?,
+            );
         }
         Ok(added)
     }
 
     /// Runs `name`'s scenario on loopback: its rules and handoff schemas first, then its agents
-    /// (named "<name> (demo)", so a restart clears them like the demo fleet's).
+    /// (named "<name> (<scenario>)", so a restart clears them like the demo fleet's).
     pub async fn start_scenario(
         &self,
         engine: &Engine,
@@ -105,9 +115,20 @@ impl DemoFleet {
             .await
             .map_err(|err| CommandError::Demo(err.to_string()))?;
         let names: Vec<String> = fleet.agents().into_iter().map(|a| a.name).collect();
+        let suffix = scenario_suffix(scenario);
+        let known = stored_agents(engine).await?;
+        if let Some(taken) = names.iter().find(|n| {
+            known
+                .iter()
+                .any(|a| a.name.eq_ignore_ascii_case(&format!("{n}{suffix}")))
+        }) {
+            return Err(CommandError::Demo(format!(
+                "{scenario} is already running: its agents ({taken}{suffix}, …) are on the Agents view"
+            )));
+        }
         for rule in scenario.rules() {
             engine
-                .add_rule(demo_rule(rule, &names), who.clone())
+                .add_rule(demo_rule(rule, &names, &suffix), who.clone())
                 .await?;
         }
         for (kind, schema) in scenario.handoff_schemas() {
@@ -115,15 +136,11 @@ impl DemoFleet {
         }
         let mut added = Vec::new();
         for sim_agent in fleet.agents() {
-            let draft = AgentDraft {
-                poll_interval_ms: DEMO_POLL_INTERVAL_MS,
-                timeout_ms: DEMO_TIMEOUT_MS,
-                ..AgentDraft::new(
-                    format!("{}{DEMO_SUFFIX}", sim_agent.name),
-                    sim_agent.base_url,
-                )
-            };
-            added.push(engine.add_agent(draft, None).await?);
+            added.push(
+                engine
+                    .add_agent(demo_draft(sim_agent, &suffix), None)
+                    .await?,
+            );
         }
         tracing::info!(scenario = name, agents = added.len(), "scenario started");
         self.scenarios.lock().await.push(fleet);
@@ -157,8 +174,13 @@ async fn stored_agents(engine: &Engine) -> CommandResult<Vec<AgentConfig>> {
     read_store(engine, |store| store.agents()).await
 }
 
+/// A demo fleet's or a scenario's agent (their simulated agents live only as long as the app).
 fn is_demo_agent(agent: &AgentConfig) -> bool {
-    agent.name.ends_with(DEMO_SUFFIX) && agent.base_url.starts_with("http://127.0.0.1:")
+    let simulated = agent.name.ends_with(DEMO_SUFFIX)
+        || Scenario::ALL
+            .iter()
+            .any(|s| agent.name.ends_with(&scenario_suffix(*s)));
+    simulated && agent.base_url.starts_with("http://127.0.0.1:")
 }
 
 #[cfg(test)]
@@ -171,9 +193,13 @@ mod tests {
             readers: vec!["Support".into(), "Someone else".into()],
             ..Rule::new(baton_core::rules::RuleKind::Data, "crm://x/*", "Billing")
         };
-        let renamed = demo_rule(rule, &["Billing".into(), "Support".into()]);
-        assert_eq!(renamed.owner, "Billing (demo)");
-        assert_eq!(renamed.readers, ["Support (demo)", "Someone else"]);
+        let suffix = scenario_suffix(Scenario::OwnershipViolation);
+        let renamed = demo_rule(rule, &["Billing".into(), "Support".into()], &suffix);
+        assert_eq!(renamed.owner, "Billing (ownership-violation)");
+        assert_eq!(
+            renamed.readers,
+            ["Support (ownership-violation)", "Someone else"]
+        );
         assert_eq!(scenarios().len(), Scenario::ALL.len());
     }
 }
