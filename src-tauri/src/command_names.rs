@@ -30,4 +30,10 @@ pub const COMMANDS: &[&str] = &[
     "remove_handoff_schema",
     "detect_windows",
     "set_detect_windows",
+    "rate_limits",
+    "usage_series",
+    "usage_heatmap",
+    "set_quota",
+    "remove_quota",
+    "set_pressure_limits",
 ];

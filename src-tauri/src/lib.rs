@@ -9,6 +9,7 @@ mod demo;
 mod error;
 mod escalations;
 mod ownership;
+mod ratelimits;
 
 use std::sync::{Arc, Mutex};
 
@@ -89,6 +90,12 @@ pub fn run() {
             escalations::remove_handoff_schema,
             escalations::detect_windows,
             escalations::set_detect_windows,
+            ratelimits::rate_limits,
+            ratelimits::usage_series,
+            ratelimits::usage_heatmap,
+            ratelimits::set_quota,
+            ratelimits::remove_quota,
+            ratelimits::set_pressure_limits,
         ])
         .build(tauri::generate_context!())
         .expect("Baton could not start its window");

@@ -6,6 +6,7 @@
 //! * [`backoff`]: the retry schedule used while an endpoint fails.
 //! * [`rules`]: ownership rules over resource patterns.
 //! * [`detect`]: the coordination detectors; [`escalations`]: what needs a human, and its SLA.
+//! * [`ratelimit`]: rate-limit headers, forecasts and the pressure detector.
 //! * [`views`]: the read models the UI shows (exported to TypeScript with ts-rs).
 
 pub mod agent;
@@ -15,6 +16,7 @@ pub mod detect;
 pub mod error;
 pub mod escalations;
 pub mod protocol;
+pub mod ratelimit;
 pub mod rules;
 pub mod task;
 pub mod views;

@@ -239,6 +239,31 @@ pub struct DecisionDelivery {
     pub note: Option<String>,
     pub decided_by: String,
     pub decided_at: DateTime<Utc>,
+    /// With `action: "budget"`: this agent's share of a shared API's quotas.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub budget: Option<BudgetGrant>,
+}
+
+/// An agent's budget of a shared API, decided by a human on a rate-limit pressure escalation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BudgetGrant {
+    pub api: String,
+    #[serde(default)]
+    pub key: Option<String>,
+    /// The agent's share of each quota, 0–100.
+    pub share_percent: u32,
+    /// What that share allows, per quota.
+    #[serde(default)]
+    pub allowances: Vec<Allowance>,
+}
+
+/// So many requests or tokens per window.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Allowance {
+    /// `requests`, `tokens`, `input_tokens` or `output_tokens`.
+    pub metric: String,
+    pub limit: u64,
+    pub window_seconds: u32,
 }
 
 /// What an agent answers to a decision POST.

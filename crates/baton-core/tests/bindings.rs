@@ -10,6 +10,7 @@ use baton_core::decisions::{ChainCheck, DecisionEntry};
 use baton_core::detect::handoff::{DeadLetter, HandoffSchema};
 use baton_core::detect::windows::WindowOverrides;
 use baton_core::escalations::{Escalation, EscalationAction, EscalationTimeline};
+use baton_core::ratelimit::view::{ApiLedger, PressureLimits, UsageHeatmap, UsageSeries};
 use baton_core::rules::{
     AgentManifest, Declares, Dispute, DraftCheck, Overlap, OwnershipMap, PredeployConflict,
     Resolution, Resolved, Rule, StoredRule,
@@ -55,6 +56,10 @@ fn export_into(dir: &Path) {
     HandoffSchema::export_all(&cfg).unwrap();
     ScenarioInfo::export_all(&cfg).unwrap();
     WindowOverrides::export_all(&cfg).unwrap();
+    ApiLedger::export_all(&cfg).unwrap();
+    UsageSeries::export_all(&cfg).unwrap();
+    UsageHeatmap::export_all(&cfg).unwrap();
+    PressureLimits::export_all(&cfg).unwrap();
 }
 
 /// Every `.ts` file under `dir`, by path relative to it (ts-rs nests some, e.g. `serde_json/`).

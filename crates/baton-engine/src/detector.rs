@@ -1,6 +1,7 @@
 //! Runs the coordination detectors on their own interval: each run reads what the store holds
 //! (the events received since the last run, the recent window, tasks, agents, rules), records
-//! the findings (one open finding per cause) and publishes what opened or changed.
+//! the findings (one open finding per cause) and publishes what opened or changed. Rate-limit
+//! pressure reads the usage ledger instead of events (see `ratelimits.rs`).
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -11,6 +12,7 @@ use baton_core::escalations::LAPSE_WARNING;
 use baton_core::detect::handoff::HandoffSchemas;
 use baton_core::detect::windows::WindowOverrides;
 use baton_core::detect::{detect, DetectConfig, DetectInput, ObservedEvent};
+use baton_core::protocol::EventKind;
 use baton_core::views::ChangeEvent;
 use baton_store::findings::RecordedFindings;
 use chrono::{DateTime, Utc};
@@ -19,6 +21,7 @@ use tokio::task::JoinHandle;
 
 use crate::error::EngineError;
 use crate::poller::Shared;
+use crate::ratelimits::{pressure_findings, ProfileCache, PRESSURE_EVERY};
 
 /// How far back the detectors look: enough for the longest default window (a stall of 15 min,
 /// a silent next stage of 10 min) with room to spare.
@@ -69,6 +72,10 @@ pub(crate) struct LoopState {
     /// the events received since and drops those past the lookback, instead of reading and
     /// parsing the whole window again.
     recent: Option<Vec<ObservedEvent>>,
+    /// Time-of-day profiles for the rate-limit forecasts.
+    profiles: ProfileCache,
+    /// When the rate-limit pressure detector last ran.
+    pressure_at: Option<DateTime<Utc>>,
 }
 
 /// The engine's windows with the agents' stored overrides applied (on top of any the engine
@@ -160,9 +167,24 @@ pub(crate) async fn detect_once(
                 config: &config,
                 handoff_schemas: &schemas,
             });
-            loop_state.lock().unwrap_or_else(|p| p.into_inner()).recent = Some(recent);
+            let mut findings = found.findings;
+            let mut kept = loop_state.lock().unwrap_or_else(|p| p.into_inner());
+            kept.recent = Some(recent);
+            // Rate-limit pressure reads the ledger: at once when calls came in, else every 5 s.
+            let api_calls = snapshot
+                .new_events
+                .iter()
+                .any(|e| e.event.kind == EventKind::ApiCall);
+            let due = kept
+                .pressure_at
+                .is_none_or(|at| now - at >= PRESSURE_EVERY || at > now);
+            if api_calls || due {
+                findings.extend(pressure_findings(store, now, &mut kept.profiles)?);
+                kept.pressure_at = Some(now);
+            }
+            drop(kept);
             store.record_dead_letters(&found.dead_letters, now)?;
-            let recorded = store.record_findings(&found.findings, now)?;
+            let recorded = store.record_findings(&findings, now)?;
             let expired = store.expire_escalations(now)?;
             let lapsing = store.escalations_due_before(now + LAPSE_WARNING)?;
             Ok((

@@ -6,6 +6,8 @@
 //! * [`fetch`]: one GET of a status endpoint, failures in words ("timed out after 1.5 s").
 //! * Escalations: the queue, decisions (`Engine::decide_escalation`), and the outbox
 //!   [`relay`] that delivers them to the agents until acknowledged.
+//! * Rate limits: the ledger's view (`Engine::rate_limits`, `usage_series`, `usage_heatmap`),
+//!   quotas and pressure settings; the pressure detector runs in the detector loop.
 //! * [`secrets`]: [`TokenStore`], [`KeyringTokens`], [`MemoryTokens`], [`open_token_store`].
 //! * [`EngineError`] ([`error`]): what a command can fail with, with a stable `code()`.
 //!
@@ -25,6 +27,7 @@ mod escalations;
 pub mod fetch;
 pub mod ownership;
 mod poller;
+mod ratelimits;
 pub mod relay;
 pub mod secrets;
 

@@ -314,3 +314,44 @@ async fn invalid_handoff_the_brief_lacks_a_summary_and_its_title_is_a_number() {
         )
         .await;
 }
+
+#[tokio::test]
+async fn rate_limit_pressure_writer_and_editor_share_one_openai_quota() {
+    let played = play(Scenario::RateLimitPressure).await;
+    let both = played.baton_ids(&["writer", "editor"]);
+    // Both bursts in one minute make 90 % at tick 2; should the ticks straddle a minute, the
+    // 429s of tick 3 (both agents calling) name both. Wait for the escalation naming both.
+    let named = eventually(WITHIN, || {
+        played
+            .open_escalations()
+            .iter()
+            .any(|e| e.kind.as_str() == "rate_limit_pressure" && e.agents == both)
+    })
+    .await;
+    assert!(named, "open: {:#?}", played.open_escalations());
+    // The ledger counts every call (103 by tick 3), the 429s among them, and the limit the
+    // headers gave.
+    let store = played.engine.store();
+    let counted = || {
+        let minutes = store
+            .lock()
+            .unwrap()
+            .api_minutes("openai", None, 0, i64::MAX)
+            .unwrap();
+        let calls: u64 = minutes.iter().map(|m| m.requests).sum();
+        let limited: u64 = minutes.iter().map(|m| m.rate_limited).sum();
+        (calls, limited)
+    };
+    eventually(WITHIN, || counted() == (103, 3)).await;
+    assert_eq!(counted(), (103, 3));
+    let quotas = store.lock().unwrap().quotas("openai", None).unwrap();
+    assert_eq!((quotas[0].limit, quotas[0].window_seconds), (100, 60));
+    assert_eq!(quotas[0].remaining, Some(0));
+    played
+        .expect(
+            "rate_limit_pressure",
+            &["writer", "editor"],
+            Some("api:openai"),
+        )
+        .await;
+}

@@ -16,6 +16,7 @@ fn decision(id: &str, task: &str, action: &str) -> DecisionDelivery {
         note: Some("ok".into()),
         decided_by: "ana@example.com".into(),
         decided_at: Utc::now(),
+        budget: None,
     }
 }
 

@@ -1,14 +1,15 @@
 //! A human's decision on an escalation, in ONE transaction: the decision-log entry, the
-//! escalation's new state, the finding closed, a rule change when ownership is given, and one
-//! outbox row per agent concerned (what the relay delivers). Either all of it is stored or none.
+//! escalation's new state, the finding closed, a rule change when ownership is given, a budget
+//! split when one is decided, and one outbox row per agent concerned (what the relay delivers). Either all of it is stored or none.
 //!
 //! An escalation past its SLA takes no decision: deciding on it expires it (logged) and answers
 //! [`StoreError::EscalationExpired`].
 
 use baton_core::decisions::DecisionEntry;
 use baton_core::detect::{EvidenceRef, FindingKind};
+use baton_core::escalations::BudgetShare;
 use baton_core::escalations::{Escalation, EscalationAction, EscalationState};
-use baton_core::protocol::DecisionDelivery;
+use baton_core::protocol::{Allowance, BudgetGrant, DecisionDelivery};
 use baton_core::rules::lint::same_owner;
 use baton_core::rules::{validate_rule, ResourcePattern, Rule, RuleKind};
 use chrono::{DateTime, Duration, Utc};
@@ -113,6 +114,51 @@ fn give_ownership_in(
     Ok(format!("{name} owns {resource}"))
 }
 
+/// The grants of a budget split on a rate-limit pressure escalation (resource `api:<api>` or
+/// `api:<api>/<key>`): each agent's share of each quota the API has now.
+fn split_budget_in(
+    tx: &Transaction<'_>,
+    escalation: &Escalation,
+    shares: &[BudgetShare],
+) -> Result<Vec<(i64, BudgetGrant)>> {
+    if escalation.kind != FindingKind::RateLimitPressure {
+        return Err(invalid(
+            "a budget split answers a rate-limit pressure escalation",
+        ));
+    }
+    let resource = escalation.resource.as_deref().unwrap_or_default();
+    let Some(named) = resource.strip_prefix("api:") else {
+        return Err(invalid(format!("{resource:?} names no API")));
+    };
+    let (api, key) = match named.split_once('/') {
+        Some((api, key)) => (api, Some(key)),
+        None => (named, None),
+    };
+    let quotas = crate::ratelimits::quotas_in(tx, api, key)?;
+    let mut grants = Vec::new();
+    for share in shares {
+        agent_name(tx, share.agent_id)?;
+        let allowances = quotas
+            .iter()
+            .map(|q| Allowance {
+                metric: q.metric.as_str().to_owned(),
+                limit: q.limit * u64::from(share.percent) / 100,
+                window_seconds: q.window_seconds,
+            })
+            .collect();
+        grants.push((
+            share.agent_id,
+            BudgetGrant {
+                api: api.to_owned(),
+                key: key.map(str::to_owned),
+                share_percent: share.percent,
+                allowances,
+            },
+        ));
+    }
+    Ok(grants)
+}
+
 impl Store {
     /// Records `who`'s decision on escalation `id` (see the module docs).
     pub fn decide_escalation(
@@ -154,6 +200,11 @@ impl Store {
                 None => sentence,
             });
         }
+        // A budget split: the API's quotas shared out, stored, and each agent told its part.
+        let mut grants: Vec<(i64, BudgetGrant)> = Vec::new();
+        if let EscalationAction::SplitBudget { shares } = action {
+            grants = split_budget_in(&tx, &escalation, shares)?;
+        }
         let snoozed_until = match action {
             EscalationAction::Snooze { minutes } => {
                 let until = now + Duration::minutes(i64::from(*minutes));
@@ -170,6 +221,22 @@ impl Store {
             draft = draft.reason(note);
         }
         let decision = append_decision_in(&tx, draft)?;
+        for (agent_id, grant) in &grants {
+            tx.execute(
+                "INSERT INTO api_budgets (api, key, agent_id, percent, decision_id, decided_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                 ON CONFLICT (api, key, agent_id) DO UPDATE SET percent = excluded.percent,
+                    decision_id = excluded.decision_id, decided_at = excluded.decided_at",
+                params![
+                    grant.api,
+                    grant.key.as_deref().unwrap_or(""),
+                    agent_id,
+                    grant.share_percent,
+                    decision.seq,
+                    ts(now)
+                ],
+            )?;
+        }
 
         if action.resolves() {
             tx.execute(
@@ -198,7 +265,13 @@ impl Store {
             )?;
             let evidence: Vec<EvidenceRef> = parse_json(&evidence_text, "finding evidence")?;
             let events = crate::escalations::evidence_events(&tx, &evidence)?;
-            for &agent_id in &escalation.agents {
+            let mut recipients = escalation.agents.clone();
+            for (agent_id, _) in &grants {
+                if !recipients.contains(agent_id) {
+                    recipients.push(*agent_id);
+                }
+            }
+            for &agent_id in &recipients {
                 let exists: bool = tx.query_row(
                     "SELECT EXISTS (SELECT 1 FROM agents WHERE id = ?1)",
                     [agent_id],
@@ -221,6 +294,10 @@ impl Store {
                     note: wire_note.clone(),
                     decided_by: who.to_owned(),
                     decided_at: now,
+                    budget: grants
+                        .iter()
+                        .find(|(id, _)| *id == agent_id)
+                        .map(|(_, grant)| grant.clone()),
                 };
                 let body = serde_json::to_string(&body).expect("a decision always serialises");
                 tx.execute(

@@ -59,6 +59,9 @@ pub enum StoreError {
     InvalidSchema(String),
     #[error("no schema for handoff type \"{0}\"")]
     HandoffSchemaNotFound(String),
+    /// A quota or pressure setting out of range.
+    #[error("{0}")]
+    InvalidRateLimit(String),
     /// A detector window out of range.
     #[error("{message}")]
     InvalidWindows {
@@ -84,6 +87,7 @@ impl StoreError {
             | StoreError::HandoffSchemaNotFound(_) => "not_found",
             StoreError::InvalidSchema(_) => "invalid_schema",
             StoreError::InvalidWindows { .. } => "invalid_windows",
+            StoreError::InvalidRateLimit(_) => "invalid_rate_limit",
             StoreError::EscalationClosed { .. } => "escalation_closed",
             StoreError::EscalationExpired(_) => "expired",
             StoreError::InvalidDecision(_) => "invalid_decision",

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use baton_core::protocol::StatusDocument;
+use baton_core::protocol::{EventKind, StatusDocument};
 use baton_core::views::TaskCard;
 use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension, TransactionBehavior};
@@ -12,6 +12,7 @@ use rusqlite::{params, OptionalExtension, TransactionBehavior};
 use crate::codec::{agent_state_str, ts};
 use crate::error::{Result, StoreError};
 use crate::events::insert_event;
+use crate::ledger::{record_api_call, spread_report};
 use crate::manifests::store_agent_declares;
 use crate::tasks::{sort_cards, upsert_task};
 use crate::usage::upsert_usage;
@@ -29,6 +30,8 @@ pub struct IngestSummary {
     pub duplicate_events: u32,
     /// Usage windows inserted or whose numbers changed.
     pub new_usage: u32,
+    /// New `api_call` events (counted in the rate-limit ledger).
+    pub new_api_calls: u32,
     /// The document's `agent.declares` differed from the agent's stored manifest (source
     /// `agent`) and replaced it.
     pub manifest_changed: bool,
@@ -111,12 +114,17 @@ impl Store {
         for event in &doc.events {
             if insert_event(&tx, agent_id, event, seen_at)? {
                 summary.new_events += 1;
+                if event.kind == EventKind::ApiCall {
+                    record_api_call(&tx, agent_id, event)?;
+                    summary.new_api_calls += 1;
+                }
             } else {
                 summary.duplicate_events += 1;
             }
         }
         for report in &doc.usage {
             if upsert_usage(&tx, agent_id, report, seen_at)? {
+                spread_report(&tx, agent_id, report)?;
                 summary.new_usage += 1;
             }
         }

@@ -11,6 +11,9 @@
 //! * Escalations ([`escalations`], [`decide`], [`outbox`]): the queue, a human's decision with
 //!   its log entry and outbox rows in one transaction, and the delivery outcomes.
 //! * Handoffs ([`handoffs`]): the JSON Schema of each handoff type, and the dead-letter list.
+//! * Rate limits ([`ratelimits`]): the ledger per API, key, agent and minute (written at ingest
+//!   from `api_call` events and usage reports), the limits the headers reported, quotas and
+//!   pressure settings the user set, budget splits.
 //! * Manifests ([`manifests`]): what each agent declares, from itself or from the user.
 //!
 //! Timestamps are stored as fixed-width RFC 3339 text (see `migrations/0001_initial.sql`).
@@ -30,11 +33,13 @@ pub mod events;
 pub mod findings;
 pub mod handoffs;
 pub mod ingest;
+mod ledger;
 pub mod manifests;
 mod migrations;
 pub mod outbox;
 pub mod ownership;
 pub mod paths;
+pub mod ratelimits;
 pub mod rules;
 pub mod tasks;
 pub mod usage;

@@ -8,6 +8,7 @@ const MIGRATION_SLICE: &[M<'static>] = &[
     M::up(include_str!("../migrations/0002_rules_audit_manifests.sql")).foreign_key_check(),
     M::up(include_str!("../migrations/0003_rule_sequence.sql")),
     M::up(include_str!("../migrations/0004_escalation_queue.sql")).foreign_key_check(),
+    M::up(include_str!("../migrations/0005_rate_limit_ledger.sql")).foreign_key_check(),
 ];
 
 /// Every migration, oldest first. Append only: never edit one that has shipped.
@@ -51,6 +52,12 @@ mod tests {
             "manifests",
             "handoff_schemas",
             "dead_letters",
+            "api_minutes",
+            "api_limits",
+            "api_quotas",
+            "api_settings",
+            "header_issues",
+            "api_budgets",
         ] {
             assert!(
                 names.contains(&expected),

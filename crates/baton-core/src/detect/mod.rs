@@ -6,7 +6,7 @@
 //! episode in their key (since when), so a closed one is not reopened while the same episode
 //! lasts, and a later episode is a new finding.
 //!
-//! Not here yet: rate-limit pressure.
+//! Rate-limit pressure reads the usage ledger rather than events: see [`crate::ratelimit`].
 
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
@@ -41,6 +41,7 @@ pub enum FindingKind {
     DivergentClaims,
     NeedsApproval,
     InvalidHandoff,
+    RateLimitPressure,
 }
 
 impl FindingKind {
@@ -58,6 +59,7 @@ impl FindingKind {
             FindingKind::DivergentClaims => "divergent_claims",
             FindingKind::NeedsApproval => "needs_approval",
             FindingKind::InvalidHandoff => "invalid_handoff",
+            FindingKind::RateLimitPressure => "rate_limit_pressure",
         }
     }
 }

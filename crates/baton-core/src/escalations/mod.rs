@@ -7,6 +7,8 @@ use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+pub use crate::ratelimit::view::BudgetShare;
+
 use crate::detect::{FindingKind, Severity};
 use crate::rules::{ResourcePattern, Rule, RuleKind, DEFAULT_EXCEPTION_SLA_SECONDS};
 
@@ -63,6 +65,10 @@ pub enum EscalationAction {
     Snooze {
         minutes: u32,
     },
+    /// For rate-limit pressure: each agent's share of the API's quotas (delivered to each).
+    SplitBudget {
+        shares: Vec<BudgetShare>,
+    },
 }
 
 impl EscalationAction {
@@ -75,6 +81,7 @@ impl EscalationAction {
             EscalationAction::Retry => "retry",
             EscalationAction::Dismiss => "dismiss",
             EscalationAction::Snooze { .. } => "snooze",
+            EscalationAction::SplitBudget { .. } => "split_budget",
         }
     }
 
@@ -88,6 +95,7 @@ impl EscalationAction {
             EscalationAction::Retry => Some("retry"),
             EscalationAction::Dismiss => Some("dismiss"),
             EscalationAction::Snooze { .. } => None,
+            EscalationAction::SplitBudget { .. } => Some("budget"),
         }
     }
 
@@ -111,6 +119,19 @@ impl EscalationAction {
             {
                 Err(DecideError::SnoozeOutOfRange)
             }
+            EscalationAction::SplitBudget { shares } => {
+                let mut agents: Vec<i64> = shares.iter().map(|s| s.agent_id).collect();
+                agents.sort_unstable();
+                agents.dedup();
+                let total: u32 = shares.iter().map(|s| s.percent.min(101)).sum();
+                if shares.is_empty() || agents.len() != shares.len() {
+                    Err(DecideError::BudgetAgents)
+                } else if shares.iter().any(|s| s.percent > 100) || total > 100 {
+                    Err(DecideError::BudgetOver)
+                } else {
+                    Ok(note.map(str::to_owned))
+                }
+            }
             _ => Ok(note.map(str::to_owned)),
         }
     }
@@ -125,6 +146,10 @@ pub enum DecideError {
     NoteTooLong,
     #[error("a snooze lasts from 1 minute to 7 days")]
     SnoozeOutOfRange,
+    #[error("a budget split names each agent once, and at least one")]
+    BudgetAgents,
+    #[error("a budget split's shares add up to at most 100%")]
+    BudgetOver,
 }
 
 /// Which SLA applies to an escalation about `resource`, and who handles it: the `exception` rule

@@ -222,6 +222,34 @@ impl ScenarioAgent {
                 e.tokens = Some(800);
                 self.events.push(e);
             }
+            Action::ApiBurst {
+                task,
+                api,
+                limit,
+                remaining,
+                calls,
+            } => {
+                for i in 0..calls {
+                    let mut e = event(EventKind::ApiCall, now, task);
+                    e.resource = Some(format!("api://{api}"));
+                    e.api = Some(api.to_owned());
+                    e.tokens = Some(400);
+                    let left = remaining.checked_sub(i + 1);
+                    e.status = Some(if left.is_some() { 200 } else { 429 });
+                    let mut headers = std::collections::BTreeMap::new();
+                    headers.insert("x-ratelimit-limit-requests".to_owned(), limit.to_string());
+                    headers.insert(
+                        "x-ratelimit-remaining-requests".to_owned(),
+                        left.unwrap_or(0).to_string(),
+                    );
+                    headers.insert("x-ratelimit-reset-requests".to_owned(), "30s".to_owned());
+                    if left.is_none() {
+                        headers.insert("retry-after-ms".to_owned(), "30000".to_owned());
+                    }
+                    e.headers = Some(headers);
+                    self.events.push(e);
+                }
+            }
             Action::Claim { task, key, value } => {
                 let mut e = event(EventKind::Claim, now, task);
                 e.key = Some(key.to_owned());

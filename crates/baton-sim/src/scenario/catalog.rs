@@ -6,7 +6,9 @@ use baton_core::task::TaskState;
 use chrono::Duration;
 use serde_json::json;
 
-use super::timeline::{api_call, at, claim, read, start, state, task, write, Action, Beat, Cast};
+use super::timeline::{
+    api_burst, api_call, at, claim, read, start, state, task, write, Action, Beat, Cast,
+};
 use super::Scenario;
 
 const EDITOR: Cast = Cast {
@@ -49,6 +51,8 @@ pub const KB_INDEX: &str = "kb://index";
 pub const INVOICE_MAIL: &str = "mail://inbox/invoice-311";
 pub const TIER_KEY: &str = "contacts/42/tier";
 pub const LAUNCH_BRIEF: &str = "file:///research/launch-brief.md";
+/// The resource a rate-limit pressure finding names.
+pub const OPENAI_API: &str = "api:openai";
 
 /// How long the timeout scenario's task had been running when the scenario began: just under
 /// the default 2 h budget, so it runs past it about two minutes in.
@@ -71,6 +75,7 @@ pub fn script(scenario: Scenario) -> (Vec<Cast>, Vec<Beat>) {
         Scenario::DivergentClaims => divergent_claims(),
         Scenario::NeedsApproval => needs_approval(),
         Scenario::InvalidHandoff => invalid_handoff(),
+        Scenario::RateLimitPressure => rate_limit_pressure(),
     }
 }
 
@@ -353,4 +358,34 @@ fn invalid_handoff() -> (Vec<Cast>, Vec<Beat>) {
         at(4, writer, read("draft-launch", LAUNCH_BRIEF)),
     ];
     (vec![RESEARCHER, WRITER], beats)
+}
+
+/// The writer and the editor share one OpenAI quota of 100 requests a minute. The writer bursts
+/// 45 calls, the editor 45 more a tick later (90 %), then both call again and the editor's last
+/// calls come back 429.
+fn rate_limit_pressure() -> (Vec<Cast>, Vec<Beat>) {
+    let (writer, editor) = (0, 1);
+    let draft = task("draft-newsletter", "Draft the weekly newsletter").output(LAUNCH_DRAFT);
+    let edit = task("edit-newsletter", "Edit the weekly newsletter").reads(LAUNCH_DRAFT);
+    let beats = vec![
+        at(1, writer, start(draft)),
+        at(
+            1,
+            writer,
+            api_burst("draft-newsletter", "openai", 100, 100, 45),
+        ),
+        at(2, editor, start(edit)),
+        at(
+            2,
+            editor,
+            api_burst("edit-newsletter", "openai", 100, 55, 45),
+        ),
+        at(
+            3,
+            writer,
+            api_burst("draft-newsletter", "openai", 100, 10, 5),
+        ),
+        at(3, editor, api_burst("edit-newsletter", "openai", 100, 5, 8)),
+    ];
+    (vec![WRITER, EDITOR], beats)
 }

@@ -42,6 +42,7 @@ pub enum Scenario {
     DivergentClaims,
     NeedsApproval,
     InvalidHandoff,
+    RateLimitPressure,
 }
 
 /// The finding a scenario produces: what to watch for.
@@ -58,7 +59,7 @@ pub struct Expected {
 }
 
 impl Scenario {
-    pub const ALL: [Scenario; 12] = [
+    pub const ALL: [Scenario; 13] = [
         Scenario::WriteCollision,
         Scenario::OwnershipViolation,
         Scenario::ReadDuringWrite,
@@ -71,6 +72,7 @@ impl Scenario {
         Scenario::DivergentClaims,
         Scenario::NeedsApproval,
         Scenario::InvalidHandoff,
+        Scenario::RateLimitPressure,
     ];
 
     /// The kebab-case name, e.g. `write-collision`.
@@ -88,6 +90,7 @@ impl Scenario {
             Scenario::DivergentClaims => "divergent-claims",
             Scenario::NeedsApproval => "needs-approval",
             Scenario::InvalidHandoff => "invalid-handoff",
+            Scenario::RateLimitPressure => "rate-limit-pressure",
         }
     }
 
@@ -125,6 +128,9 @@ impl Scenario {
             }
             Scenario::InvalidHandoff => {
                 "A researcher hands the writer a brief whose title is a number and whose summary is missing."
+            }
+            Scenario::RateLimitPressure => {
+                "A writer and an editor burst against the same OpenAI quota (100 requests/min) until 429s come back."
             }
         }
     }
@@ -239,7 +245,13 @@ impl Scenario {
                 "invalid_handoff",
                 &["researcher", "writer"],
                 Some(LAUNCH_BRIEF),
-                "not yet: the invalid-handoff detector has not landed (the handoff is at tick 3)",
+                "once the handoff is polled (tick 3)",
+            ),
+            Scenario::RateLimitPressure => (
+                "rate_limit_pressure",
+                &["writer", "editor"],
+                Some(OPENAI_API),
+                "once both bursts are polled (tick 2: 90 of 100 requests in a minute); 429s at tick 3",
             ),
         };
         Expected {

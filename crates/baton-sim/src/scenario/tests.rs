@@ -3,6 +3,10 @@ use baton_core::detect::{
     detect, AgentStatus, DetectConfig, DetectInput, Finding, ObservedEvent, ObservedTask, Windows,
 };
 use baton_core::protocol::{parse_status, DecisionDelivery, EventKind};
+use baton_core::ratelimit::{
+    minute_of, rate_limit_pressure, read_rate_limit_headers, ApiUsage, MinuteUsage,
+    PressureSettings, Quota, QuotaSource, TimeOfDayProfile,
+};
 use baton_core::task::TaskState;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 
@@ -113,7 +117,7 @@ impl Run {
         for (kind, schema) in self.scenario.handoff_schemas() {
             schemas.add(&kind, &schema).unwrap();
         }
-        detect(&DetectInput {
+        let mut findings = detect(&DetectInput {
             now: at(tick),
             new_events: new,
             recent: &recent,
@@ -123,7 +127,72 @@ impl Run {
             config: &config,
             handoff_schemas: &schemas,
         })
-        .findings
+        .findings;
+        findings.extend(self.rate_limit_pressure(tick));
+        findings
+    }
+
+    /// The rate-limit pressure detector over the `api_call` events seen, as the store's ledger
+    /// would count them (per agent and minute, the last limit the headers reported).
+    fn rate_limit_pressure(&self, tick: u64) -> Option<Finding> {
+        let mut minutes: Vec<MinuteUsage> = Vec::new();
+        let mut quotas: Vec<Quota> = Vec::new();
+        for seen in self
+            .seen
+            .iter()
+            .filter(|e| e.event.kind == EventKind::ApiCall)
+        {
+            let e = &seen.event;
+            let minute = minute_of(e.at);
+            let at = match minutes
+                .iter()
+                .position(|m| m.minute == minute && m.agent_id == seen.agent_id)
+            {
+                Some(at) => at,
+                None => {
+                    minutes.push(MinuteUsage {
+                        minute,
+                        agent_id: seen.agent_id,
+                        requests: 0,
+                        tokens: 0,
+                        rate_limited: 0,
+                        first_seq: Some(e.seq),
+                        first_429_seq: None,
+                    });
+                    minutes.len() - 1
+                }
+            };
+            let m = &mut minutes[at];
+            m.requests += 1;
+            if e.status == Some(429) {
+                m.rate_limited += 1;
+                m.first_429_seq.get_or_insert(e.seq);
+            }
+            let Some(headers) = &e.headers else { continue };
+            for l in read_rate_limit_headers(headers, e.at).limits {
+                if let Some(limit) = l.limit {
+                    quotas = vec![Quota {
+                        metric: l.metric,
+                        policy: None,
+                        limit,
+                        window_seconds: l.window_seconds.unwrap_or(60),
+                        source: QuotaSource::Headers,
+                        remaining: l.remaining,
+                        reset_at: l.reset_at,
+                        seen_at: Some(e.at),
+                    }];
+                }
+            }
+        }
+        let profile = TimeOfDayProfile::default();
+        let usage = ApiUsage {
+            api: "openai",
+            key: None,
+            quotas: &quotas,
+            minutes: &minutes,
+            profile: &profile,
+        };
+        rate_limit_pressure(&usage, &PressureSettings::default(), at(tick)).1
     }
 
     /// Baton's id (index + 1) of the agent reporting `id`.
@@ -156,7 +225,7 @@ fn first_firing(scenario: Scenario) -> Option<(u64, Finding)> {
 
 #[test]
 fn names_round_trip_and_an_unknown_name_lists_the_valid_ones() {
-    assert_eq!(Scenario::ALL.len(), 12);
+    assert_eq!(Scenario::ALL.len(), 13);
     for scenario in Scenario::ALL {
         assert_eq!(scenario.name().parse::<Scenario>(), Ok(scenario));
         assert_eq!(scenario.to_string(), scenario.name());
@@ -220,6 +289,7 @@ fn each_detector_fires_on_its_scenario_at_the_scripted_tick() {
         (Scenario::DivergentClaims, 3),
         (Scenario::NeedsApproval, 3),
         (Scenario::InvalidHandoff, 3),
+        (Scenario::RateLimitPressure, 2),
     ];
     assert_eq!(cases.len(), Scenario::ALL.len());
     for (scenario, tick) in cases {
@@ -316,6 +386,7 @@ fn decision(id: &str, action: &str) -> DecisionDelivery {
         note: None,
         decided_by: "ana".into(),
         decided_at: t0(),
+        budget: None,
     }
 }
 

@@ -118,6 +118,16 @@ pub enum Action {
         task: &'static str,
         api: &'static str,
     },
+    /// `calls` `api_call` events against a quota of `limit` requests a minute with `remaining`
+    /// left before the first: each reports OpenAI-style rate-limit headers, and the calls past
+    /// the remaining ones get a 429 with `retry-after-ms`.
+    ApiBurst {
+        task: &'static str,
+        api: &'static str,
+        limit: u32,
+        remaining: u32,
+        calls: u32,
+    },
     Claim {
         task: &'static str,
         key: &'static str,
@@ -180,6 +190,22 @@ pub fn read(task: &'static str, resource: &'static str) -> Action {
 
 pub fn api_call(task: &'static str, api: &'static str) -> Action {
     Action::ApiCall { task, api }
+}
+
+pub fn api_burst(
+    task: &'static str,
+    api: &'static str,
+    limit: u32,
+    remaining: u32,
+    calls: u32,
+) -> Action {
+    Action::ApiBurst {
+        task,
+        api,
+        limit,
+        remaining,
+        calls,
+    }
 }
 
 pub fn claim(task: &'static str, key: &'static str, value: Value) -> Action {

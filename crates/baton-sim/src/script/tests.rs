@@ -27,6 +27,7 @@ fn decision(id: &str, task: &str, action: &str) -> DecisionDelivery {
         note: None,
         decided_by: "ana".into(),
         decided_at: t0(),
+        budget: None,
     }
 }
 

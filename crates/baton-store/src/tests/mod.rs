@@ -10,6 +10,7 @@ mod ingest;
 mod manifests;
 mod open;
 mod ownership;
+mod ratelimits;
 mod rules;
 mod scale;
 pub(crate) mod support;

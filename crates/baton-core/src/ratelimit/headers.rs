@@ -1,0 +1,447 @@
+//! Reading the rate-limit headers an agent got back, whatever the provider's dialect:
+//!
+//! | family | headers |
+//! |---|---|
+//! | OpenAI | `x-ratelimit-{limit,remaining,reset}-{requests,tokens}` (resets as Go durations) |
+//! | Anthropic | `anthropic-ratelimit-{requests,tokens,input-tokens,output-tokens}-{limit,remaining,reset}` (RFC 3339 resets) |
+//! | GitHub | `x-ratelimit-{limit,remaining,used,reset,resource}` (reset in epoch seconds) |
+//! | IETF | `RateLimit-Policy` + `RateLimit` structured fields (draft -07 on) |
+//! | IETF, older | `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset` (delta seconds) |
+//!
+//! plus `Retry-After` (seconds or an HTTP-date) and `retry-after-ms`. A header that looks like a
+//! rate limit but is unknown or malformed is ignored with a reason; nothing here fails.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+use sfv::{BareItem, ListEntry, Parser};
+use ts_rs::TS;
+
+use super::{parse_go_duration, Metric};
+
+/// Which dialect a reading came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum HeaderFamily {
+    OpenAi,
+    Anthropic,
+    GitHub,
+    Ietf,
+    IetfLegacy,
+}
+
+/// What the headers said about one limit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LimitReading {
+    pub family: HeaderFamily,
+    pub metric: Metric,
+    /// The provider's name for the quota: a GitHub resource or an IETF policy.
+    pub policy: Option<String>,
+    pub limit: Option<u64>,
+    pub remaining: Option<u64>,
+    /// GitHub's `used`.
+    pub used: Option<u64>,
+    pub reset_at: Option<DateTime<Utc>>,
+    /// The window the limit applies to, where the headers say or the provider documents it.
+    pub window_seconds: Option<u32>,
+}
+
+/// A header that looked like a rate limit but could not be used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IgnoredHeader {
+    pub name: String,
+    /// Why, in a few words (what the ledger counts by).
+    pub reason: String,
+    /// The value, quoted and clipped to 80 characters (empty when the reason says it all).
+    pub value: String,
+}
+
+/// Everything read from one response's headers.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HeaderReading {
+    pub limits: Vec<LimitReading>,
+    /// When the provider said to retry (`Retry-After`, `retry-after-ms`).
+    pub retry_at: Option<DateTime<Utc>>,
+    pub ignored: Vec<IgnoredHeader>,
+}
+
+/// OpenAI and Anthropic document per-minute limits; GitHub's are per hour.
+const PER_MINUTE: u32 = 60;
+const PER_HOUR: u32 = 3600;
+/// An `x-ratelimit-reset` below this is a delta in seconds, not an epoch time (some APIs send
+/// deltas under GitHub's names).
+const EPOCH_THRESHOLD: u64 = 1_000_000_000;
+
+/// Reads the rate-limit headers of one response received at `received_at`. Header names are
+/// matched case-insensitively.
+pub fn read_rate_limit_headers(
+    headers: &BTreeMap<String, String>,
+    received_at: DateTime<Utc>,
+) -> HeaderReading {
+    let headers: BTreeMap<String, &str> = headers
+        .iter()
+        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.as_str()))
+        .collect();
+    let mut reader = Reader {
+        headers: &headers,
+        received_at,
+        used: Vec::new(),
+        out: HeaderReading::default(),
+    };
+    reader.openai();
+    reader.anthropic();
+    reader.github();
+    reader.ietf();
+    reader.ietf_legacy();
+    reader.retry_after();
+    for name in headers.keys() {
+        let looks_like_one = name.contains("ratelimit") || name.contains("rate-limit");
+        if looks_like_one && !reader.used.iter().any(|u| u == name) {
+            reader.ignore(name, "not a rate-limit header Baton knows", "");
+        }
+    }
+    reader.out
+}
+
+struct Reader<'a> {
+    headers: &'a BTreeMap<String, &'a str>,
+    received_at: DateTime<Utc>,
+    /// Headers consumed (read, or ignored with a reason).
+    used: Vec<String>,
+    out: HeaderReading,
+}
+
+impl<'a> Reader<'a> {
+    fn get(&mut self, name: &str) -> Option<&'a str> {
+        let value = self.headers.get(name).copied()?;
+        self.used.push(name.to_owned());
+        Some(value)
+    }
+
+    fn ignore(&mut self, name: &str, reason: &str, value: &str) {
+        self.out.ignored.push(IgnoredHeader {
+            name: name.to_owned(),
+            reason: reason.to_owned(),
+            value: if value.is_empty() {
+                String::new()
+            } else {
+                clip(value)
+            },
+        });
+    }
+
+    fn count(&mut self, name: &str) -> Option<u64> {
+        let value = self.get(name)?;
+        match parse_count(value) {
+            Some(n) => Some(n),
+            None => {
+                self.ignore(name, "not a count", value);
+                None
+            }
+        }
+    }
+
+    fn push(&mut self, reading: LimitReading) {
+        if reading.limit.is_some() || reading.remaining.is_some() || reading.reset_at.is_some() {
+            self.out.limits.push(reading);
+        }
+    }
+
+    fn openai(&mut self) {
+        for metric in [Metric::Requests, Metric::Tokens] {
+            let m = metric.as_str();
+            let limit = self.count(&format!("x-ratelimit-limit-{m}"));
+            let remaining = self.count(&format!("x-ratelimit-remaining-{m}"));
+            let reset_name = format!("x-ratelimit-reset-{m}");
+            let reset_at = match self.get(&reset_name) {
+                None => None,
+                Some(value) => match parse_go_duration(value) {
+                    Some(d) => Some(self.received_at + d),
+                    None => {
+                        self.ignore(&reset_name, "not a Go duration", value);
+                        None
+                    }
+                },
+            };
+            self.push(LimitReading {
+                family: HeaderFamily::OpenAi,
+                metric,
+                policy: None,
+                limit,
+                remaining,
+                used: None,
+                reset_at,
+                window_seconds: Some(PER_MINUTE),
+            });
+        }
+    }
+
+    fn anthropic(&mut self) {
+        for (metric, m) in [
+            (Metric::Requests, "requests"),
+            (Metric::Tokens, "tokens"),
+            (Metric::InputTokens, "input-tokens"),
+            (Metric::OutputTokens, "output-tokens"),
+        ] {
+            let limit = self.count(&format!("anthropic-ratelimit-{m}-limit"));
+            let remaining = self.count(&format!("anthropic-ratelimit-{m}-remaining"));
+            let reset_name = format!("anthropic-ratelimit-{m}-reset");
+            let reset_at = match self.get(&reset_name) {
+                None => None,
+                Some(value) => match DateTime::parse_from_rfc3339(value.trim()) {
+                    Ok(at) => Some(at.with_timezone(&Utc)),
+                    Err(_) => {
+                        self.ignore(&reset_name, "not an RFC 3339 time", value);
+                        None
+                    }
+                },
+            };
+            self.push(LimitReading {
+                family: HeaderFamily::Anthropic,
+                metric,
+                policy: None,
+                limit,
+                remaining,
+                used: None,
+                reset_at,
+                window_seconds: Some(PER_MINUTE),
+            });
+        }
+    }
+
+    fn github(&mut self) {
+        let limit = self.count("x-ratelimit-limit");
+        let remaining = self.count("x-ratelimit-remaining");
+        let used = self.count("x-ratelimit-used");
+        let reset_at = self.count("x-ratelimit-reset").and_then(|n| {
+            if n >= EPOCH_THRESHOLD {
+                i64::try_from(n)
+                    .ok()
+                    .and_then(|s| DateTime::from_timestamp(s, 0))
+            } else {
+                Some(self.received_at + Duration::seconds(n as i64))
+            }
+        });
+        let policy = self
+            .get("x-ratelimit-resource")
+            .map(|r| r.trim().to_owned())
+            .filter(|r| !r.is_empty());
+        self.push(LimitReading {
+            family: HeaderFamily::GitHub,
+            metric: Metric::Requests,
+            policy,
+            limit,
+            remaining,
+            used,
+            reset_at,
+            window_seconds: Some(PER_HOUR),
+        });
+    }
+
+    /// `RateLimit-Policy: "permin";q=50;w=60` and `RateLimit: "permin";r=3;t=30`.
+    fn ietf(&mut self) {
+        let policies = self.structured_list("ratelimit-policy");
+        let current = self.structured_list("ratelimit");
+        let mut readings: Vec<LimitReading> = Vec::new();
+        for (name, params) in &policies {
+            let unit = param_text(params, "qu").unwrap_or_else(|| "requests".to_owned());
+            let Some(metric) = quota_unit(&unit) else {
+                self.ignore("ratelimit-policy", "quota unit not tracked", &unit);
+                continue;
+            };
+            readings.push(LimitReading {
+                family: HeaderFamily::Ietf,
+                metric,
+                policy: Some(name.clone()),
+                limit: param_count(params, "q"),
+                remaining: None,
+                used: None,
+                reset_at: None,
+                window_seconds: param_count(params, "w").and_then(|w| u32::try_from(w).ok()),
+            });
+        }
+        for (name, params) in &current {
+            let remaining = param_count(params, "r");
+            let reset_at = param_count(params, "t")
+                .and_then(|t| i64::try_from(t).ok())
+                .map(|t| self.received_at + Duration::seconds(t));
+            // A `RateLimit` names its policy; a lone policy matches whatever name it has.
+            let at = readings
+                .iter()
+                .position(|r| r.policy.as_deref() == Some(name));
+            let at = at.or((readings.len() == 1).then_some(0));
+            match at {
+                Some(i) => {
+                    readings[i].remaining = remaining;
+                    readings[i].reset_at = reset_at;
+                }
+                None => readings.push(LimitReading {
+                    family: HeaderFamily::Ietf,
+                    metric: Metric::Requests,
+                    policy: Some(name.clone()),
+                    limit: None,
+                    remaining,
+                    used: None,
+                    reset_at,
+                    window_seconds: None,
+                }),
+            }
+        }
+        for reading in readings {
+            self.push(reading);
+        }
+    }
+
+    /// The members of a structured-field list: each item's name (string or token) and params.
+    fn structured_list(&mut self, name: &str) -> Vec<(String, Vec<(String, BareItem)>)> {
+        let Some(value) = self.get(name) else {
+            return Vec::new();
+        };
+        let parsed = Parser::new(value).parse::<sfv::List>();
+        let list = match parsed {
+            Ok(list) => list,
+            Err(_) => {
+                self.ignore(name, "not a structured list", value);
+                return Vec::new();
+            }
+        };
+        let mut out = Vec::new();
+        for entry in list {
+            let ListEntry::Item(item) = entry else {
+                self.ignore(name, "an inner list where a policy was expected", "");
+                continue;
+            };
+            let label = match &item.bare_item {
+                BareItem::String(s) => s.as_str().to_owned(),
+                BareItem::Token(t) => t.as_str().to_owned(),
+                _ => {
+                    self.ignore(name, "a member that is not a string or token", "");
+                    continue;
+                }
+            };
+            let params = item
+                .params
+                .iter()
+                .map(|(k, v)| (k.as_str().to_owned(), v.clone()))
+                .collect();
+            out.push((label, params));
+        }
+        out
+    }
+
+    /// Drafts up to -06: `RateLimit-Limit: 100` (or `100, 100;w=60`), `RateLimit-Remaining`,
+    /// `RateLimit-Reset` in delta seconds.
+    fn ietf_legacy(&mut self) {
+        let mut window_seconds = None;
+        let limit = match self.get("ratelimit-limit") {
+            None => None,
+            Some(value) => {
+                let (first, policy) = value.split_once(',').unwrap_or((value, ""));
+                window_seconds = policy
+                    .split([';', ','])
+                    .filter_map(|p| p.trim().strip_prefix("w="))
+                    .find_map(|w| w.trim().parse::<u32>().ok());
+                match parse_count(first) {
+                    Some(n) => Some(n),
+                    None => {
+                        self.ignore("ratelimit-limit", "not a count", value);
+                        None
+                    }
+                }
+            }
+        };
+        let remaining = self.count("ratelimit-remaining");
+        let reset_at = self
+            .count("ratelimit-reset")
+            .and_then(|n| i64::try_from(n).ok())
+            .map(|n| self.received_at + Duration::seconds(n));
+        self.push(LimitReading {
+            family: HeaderFamily::IetfLegacy,
+            metric: Metric::Requests,
+            policy: None,
+            limit,
+            remaining,
+            used: None,
+            reset_at,
+            window_seconds,
+        });
+    }
+
+    fn retry_after(&mut self) {
+        if let Some(value) = self.get("retry-after-ms") {
+            match value.trim().parse::<f64>() {
+                Ok(ms) if ms.is_finite() && (0.0..=1e11).contains(&ms) => {
+                    self.out.retry_at =
+                        Some(self.received_at + Duration::milliseconds(ms.round() as i64));
+                }
+                _ => self.ignore("retry-after-ms", "not milliseconds", value),
+            }
+        }
+        if let Some(value) = self.get("retry-after") {
+            let value = value.trim();
+            let at = if let Some(seconds) = parse_count(value) {
+                i64::try_from(seconds)
+                    .ok()
+                    .filter(|s| *s <= 10 * 365 * 24 * 3600)
+                    .map(|s| self.received_at + Duration::seconds(s))
+            } else {
+                httpdate::parse_http_date(value)
+                    .ok()
+                    .map(DateTime::<Utc>::from)
+            };
+            match at {
+                // `retry-after-ms` is the more precise of the two.
+                Some(at) => {
+                    self.out.retry_at.get_or_insert(at);
+                }
+                None => self.ignore("retry-after", "neither seconds nor an HTTP-date", value),
+            }
+        }
+    }
+}
+
+/// A non-negative integer, allowing surrounding spaces.
+fn parse_count(text: &str) -> Option<u64> {
+    let t = text.trim();
+    if t.is_empty() || !t.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    t.parse().ok()
+}
+
+fn param<'a>(params: &'a [(String, BareItem)], key: &str) -> Option<&'a BareItem> {
+    params.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+}
+
+fn param_count(params: &[(String, BareItem)], key: &str) -> Option<u64> {
+    param(params, key)?
+        .as_integer()
+        .and_then(|n| u64::try_from(i64::from(n)).ok())
+}
+
+fn param_text(params: &[(String, BareItem)], key: &str) -> Option<String> {
+    match param(params, key)? {
+        BareItem::String(s) => Some(s.as_str().to_owned()),
+        BareItem::Token(t) => Some(t.as_str().to_owned()),
+        _ => None,
+    }
+}
+
+/// The IETF draft's quota units Baton tracks.
+fn quota_unit(unit: &str) -> Option<Metric> {
+    match unit {
+        "requests" => Some(Metric::Requests),
+        "tokens" => Some(Metric::Tokens),
+        _ => None,
+    }
+}
+
+/// A header value as quoted in a reason: at most 80 characters.
+fn clip(value: &str) -> String {
+    let trimmed = value.trim();
+    match trimmed.char_indices().nth(80) {
+        Some((cut, _)) => format!("{:?}…", &trimmed[..cut]),
+        None => format!("{trimmed:?}"),
+    }
+}

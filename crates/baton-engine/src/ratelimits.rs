@@ -1,0 +1,247 @@
+//! The rate-limit ledger as the app uses it (the Rate limits view, quotas and settings), and the
+//! rate-limit pressure detector's run inside the detector loop.
+
+use std::collections::HashMap;
+
+use baton_core::detect::Finding;
+use baton_core::ratelimit::view::{
+    agent_shares, usage_series, ApiLedger, PressureLimits, UsageHeatmap, UsageSeries,
+};
+use baton_core::ratelimit::{minute_of, rate_limit_pressure, ApiUsage, Metric, TimeOfDayProfile};
+use baton_store::ratelimits::ApiKey;
+use baton_store::Store;
+use chrono::{DateTime, Duration, Utc};
+
+use crate::engine::Engine;
+use crate::error::EngineError;
+
+/// How much of the recent past the pressure detector and the view read: the longest usual
+/// window (an hour) with room for an episode that began before it.
+const RECENT: i64 = 3 * 3600;
+/// How often the pressure detector runs without new `api_call` events.
+pub(crate) const PRESSURE_EVERY: Duration = Duration::seconds(5);
+/// Profiles change slowly: recomputed at most this often.
+const PROFILE_TTL: Duration = Duration::minutes(10);
+/// Ledger minutes kept.
+const KEEP_DAYS: i64 = 35;
+
+/// Time-of-day profiles per API and key, recomputed every ten minutes.
+#[derive(Default)]
+pub(crate) struct ProfileCache {
+    profiles: HashMap<ApiKey, (DateTime<Utc>, TimeOfDayProfile)>,
+    pruned_at: Option<DateTime<Utc>>,
+}
+
+impl ProfileCache {
+    fn get(
+        &mut self,
+        store: &Store,
+        api: &ApiKey,
+        now: DateTime<Utc>,
+    ) -> baton_store::Result<TimeOfDayProfile> {
+        if let Some((at, profile)) = self.profiles.get(api) {
+            if now - *at < PROFILE_TTL && *at <= now {
+                return Ok(profile.clone());
+            }
+        }
+        let profile = profile(store, api, now)?;
+        self.profiles.insert(api.clone(), (now, profile.clone()));
+        Ok(profile)
+    }
+}
+
+/// The profile from the whole days before the last hour.
+fn profile(
+    store: &Store,
+    api: &ApiKey,
+    now: DateTime<Utc>,
+) -> baton_store::Result<TimeOfDayProfile> {
+    let (totals, days) = store.slot_totals(&api.api, api.key.as_deref(), minute_of(now) - 3600)?;
+    Ok(TimeOfDayProfile::from_slot_totals(&totals, days))
+}
+
+/// The pressure findings at `now` (one per API under pressure). Prunes old ledger minutes once a
+/// day.
+pub(crate) fn pressure_findings(
+    store: &mut Store,
+    now: DateTime<Utc>,
+    cache: &mut ProfileCache,
+) -> baton_store::Result<Vec<Finding>> {
+    if cache
+        .pruned_at
+        .is_none_or(|at| now - at > Duration::days(1) || at > now)
+    {
+        let pruned = store.prune_api_minutes(minute_of(now) - KEEP_DAYS * 86_400)?;
+        if pruned > 0 {
+            tracing::info!(pruned, "old rate-limit ledger minutes dropped");
+        }
+        cache.pruned_at = Some(now);
+    }
+    let now_minute = minute_of(now);
+    let mut findings = Vec::new();
+    for api in store.rate_limited_apis()? {
+        let key = api.key.as_deref();
+        let quotas = store.quotas(&api.api, key)?;
+        let minutes = store.api_minutes(&api.api, key, now_minute - RECENT, now_minute + 60)?;
+        let profile = cache.get(store, &api, now)?;
+        let limits = store.pressure_limits(&api.api)?;
+        let usage = ApiUsage {
+            api: &api.api,
+            key,
+            quotas: &quotas,
+            minutes: &minutes,
+            profile: &profile,
+        };
+        if let (_, Some(finding)) = rate_limit_pressure(&usage, &limits.settings(), now) {
+            findings.push(finding);
+        }
+    }
+    Ok(findings)
+}
+
+/// One API's part of the Rate limits view at `now`.
+fn api_ledger(store: &Store, api: &ApiKey, now: DateTime<Utc>) -> baton_store::Result<ApiLedger> {
+    let key = api.key.as_deref();
+    let now_minute = minute_of(now);
+    let quotas = store.quotas(&api.api, key)?;
+    let minutes = store.api_minutes(&api.api, key, now_minute - RECENT, now_minute + 60)?;
+    let profile = profile(store, api, now)?;
+    let limits = store.pressure_limits(&api.api)?;
+    let budgets = store.budgets(&api.api, key)?;
+    let usage = ApiUsage {
+        api: &api.api,
+        key,
+        quotas: &quotas,
+        minutes: &minutes,
+        profile: &profile,
+    };
+    let (forecasts, _) = rate_limit_pressure(&usage, &limits.settings(), now);
+    let (shares, combined_share) = agent_shares(quotas.first(), &minutes, &budgets, now);
+    let rate_limited_last_hour = minutes
+        .iter()
+        .filter(|m| m.minute > now_minute - 3600)
+        .map(|m| m.rate_limited)
+        .sum();
+    Ok(ApiLedger {
+        api: api.api.clone(),
+        key: api.key.clone(),
+        quotas,
+        forecasts,
+        shares,
+        combined_share,
+        rate_limited_last_hour,
+        limits,
+        header_issues: store.header_issues(&api.api)?,
+    })
+}
+
+impl Engine {
+    /// Every API the agents use: quotas, forecasts, each agent's share, 429s, header issues.
+    pub async fn rate_limits(&self) -> Result<Vec<ApiLedger>, EngineError> {
+        let now = Utc::now();
+        self.shared()
+            .with_store(move |store| {
+                store
+                    .rate_limited_apis()?
+                    .iter()
+                    .map(|api| api_ledger(store, api, now))
+                    .collect()
+            })
+            .await
+    }
+
+    /// Each agent's use of one API per minute over the last `hours` (1 hour to 7 days).
+    pub async fn usage_series(
+        &self,
+        api: String,
+        key: Option<String>,
+        metric: Metric,
+        hours: u32,
+    ) -> Result<UsageSeries, EngineError> {
+        let hours = hours.clamp(1, 7 * 24);
+        let now = Utc::now();
+        self.shared()
+            .with_store(move |store| {
+                let minutes = hours * 60;
+                let end = minute_of(now) + 60;
+                let start = end - i64::from(minutes) * 60;
+                let rows = store.api_minutes(&api, key.as_deref(), start, end)?;
+                let quotas = store.quotas(&api, key.as_deref())?;
+                let quota = quotas.iter().find(|q| q.metric == metric);
+                Ok(usage_series(
+                    &api,
+                    key.as_deref(),
+                    metric,
+                    start,
+                    minutes,
+                    &rows,
+                    quota,
+                ))
+            })
+            .await
+    }
+
+    /// When each agent usually uses one API, by quarter hour of the day.
+    pub async fn usage_heatmap(
+        &self,
+        api: String,
+        key: Option<String>,
+        metric: Metric,
+    ) -> Result<UsageHeatmap, EngineError> {
+        let now = Utc::now();
+        self.shared()
+            .with_store(move |store| {
+                // Today counts too: the heat map shows the usual day, including this one.
+                let (totals, days) =
+                    store.slot_totals(&api, key.as_deref(), minute_of(now) + 86_400 - 60)?;
+                let profile = TimeOfDayProfile::from_slot_totals(&totals, days.max(1));
+                Ok(UsageHeatmap::from_profile(
+                    &api,
+                    key.as_deref(),
+                    metric,
+                    &profile,
+                ))
+            })
+            .await
+    }
+
+    /// Sets the user's quota for one API (and key) and metric; it wins over the headers.
+    pub async fn set_quota(
+        &self,
+        api: String,
+        key: Option<String>,
+        metric: Metric,
+        limit: u64,
+        window_seconds: u32,
+    ) -> Result<(), EngineError> {
+        let now = Utc::now();
+        self.shared()
+            .with_store(move |s| {
+                s.set_quota(&api, key.as_deref(), metric, limit, window_seconds, now)
+            })
+            .await
+    }
+
+    pub async fn remove_quota(
+        &self,
+        api: String,
+        key: Option<String>,
+        metric: Metric,
+    ) -> Result<bool, EngineError> {
+        self.shared()
+            .with_store(move |s| s.remove_quota(&api, key.as_deref(), metric))
+            .await
+    }
+
+    /// When one API's use is pressure.
+    pub async fn set_pressure_limits(
+        &self,
+        api: String,
+        limits: PressureLimits,
+    ) -> Result<(), EngineError> {
+        let now = Utc::now();
+        self.shared()
+            .with_store(move |s| s.set_pressure_limits(&api, limits, now))
+            .await
+    }
+}

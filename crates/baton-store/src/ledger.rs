@@ -1,0 +1,211 @@
+//! Writing the rate-limit ledger, inside the ingest transaction: each new `api_call` event counts
+//! in its agent's minute and its rate-limit headers update the limits last seen; each changed
+//! usage report is spread over the minutes of its window.
+//!
+//! Nothing here fails an ingest over what an agent reported: malformed headers are counted in
+//! `header_issues`, absurd token counts are clamped, reports over a day long stay in
+//! `usage_samples` without being spread.
+
+use std::collections::BTreeMap;
+
+use baton_core::protocol::{Event, UsageReport};
+use baton_core::ratelimit::{minute_of, read_rate_limit_headers};
+use chrono::{DateTime, Duration, Utc};
+use rusqlite::{params, Connection};
+
+use crate::codec::{from_sql_int, parse_ts, to_sql_int, ts};
+use crate::error::Result;
+
+/// Tokens one call can count for (more is junk, and would overflow the sums).
+const MAX_TOKENS_PER_CALL: u64 = 1_000_000_000;
+/// A report whose window is longer is not spread over minutes.
+const MAX_SPREAD_SECONDS: u32 = 86_400;
+/// Used for limits whose window the headers do not give.
+const DEFAULT_WINDOW_SECONDS: u32 = 60;
+
+/// Counts one newly stored `api_call` event (the caller makes sure it is new).
+pub(crate) fn record_api_call(conn: &Connection, agent_id: i64, event: &Event) -> Result<()> {
+    let Some(api) = event
+        .api
+        .as_deref()
+        .map(str::trim)
+        .filter(|a| !a.is_empty())
+    else {
+        return Ok(());
+    };
+    let key = event.key.as_deref().unwrap_or("");
+    let seq = to_sql_int(event.seq, "event seq")?;
+    let limited = event.status == Some(429);
+    let tokens = event.tokens.unwrap_or(0).min(MAX_TOKENS_PER_CALL);
+    conn.prepare_cached(
+        "INSERT INTO api_minutes (api, key, minute, agent_id, ev_requests, ev_tokens, ev_429,
+                                  first_seq, first_429_seq)
+         VALUES (?1, ?2, ?3, ?4, 1, ?5, ?6, ?7, ?8)
+         ON CONFLICT (api, key, minute, agent_id) DO UPDATE SET
+            ev_requests = ev_requests + 1,
+            ev_tokens = ev_tokens + excluded.ev_tokens,
+            ev_429 = ev_429 + excluded.ev_429,
+            first_seq = min(coalesce(first_seq, excluded.first_seq), excluded.first_seq),
+            first_429_seq = CASE WHEN excluded.first_429_seq IS NULL THEN first_429_seq
+                                 ELSE min(coalesce(first_429_seq, excluded.first_429_seq),
+                                          excluded.first_429_seq) END",
+    )?
+    .execute(params![
+        api,
+        key,
+        minute_of(event.at),
+        agent_id,
+        to_sql_int(tokens, "tokens")?,
+        i64::from(limited),
+        seq,
+        limited.then_some(seq),
+    ])?;
+
+    let Some(headers) = &event.headers else {
+        return Ok(());
+    };
+    let reading = read_rate_limit_headers(headers, event.at);
+    for limit in &reading.limits {
+        if limit.limit.is_none() && limit.remaining.is_none() {
+            continue;
+        }
+        conn.prepare_cached(
+            "INSERT INTO api_limits (api, key, metric, policy, family, limit_value, remaining,
+                                     reset_at, window_seconds, agent_id, seen_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+             ON CONFLICT (api, key, metric, policy) DO UPDATE SET
+                family = excluded.family,
+                limit_value = coalesce(excluded.limit_value, limit_value),
+                remaining = excluded.remaining,
+                reset_at = excluded.reset_at,
+                window_seconds = excluded.window_seconds,
+                agent_id = excluded.agent_id,
+                seen_at = excluded.seen_at
+             WHERE excluded.seen_at >= api_limits.seen_at",
+        )?
+        .execute(params![
+            api,
+            key,
+            limit.metric.as_str(),
+            limit.policy.as_deref().unwrap_or(""),
+            serde_json::to_value(limit.family)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default(),
+            limit.limit.map(|n| to_sql_int(n, "limit")).transpose()?,
+            limit
+                .remaining
+                .map(|n| to_sql_int(n, "remaining"))
+                .transpose()?,
+            limit.reset_at.map(ts),
+            i64::from(
+                limit
+                    .window_seconds
+                    .unwrap_or(DEFAULT_WINDOW_SECONDS)
+                    .max(1)
+            ),
+            agent_id,
+            ts(event.at),
+        ])?;
+    }
+    for ignored in &reading.ignored {
+        conn.prepare_cached(
+            "INSERT INTO header_issues (api, header, reason, count, last_value, last_seen)
+             VALUES (?1, ?2, ?3, 1, ?4, ?5)
+             ON CONFLICT (api, header, reason) DO UPDATE SET
+                count = count + 1, last_value = excluded.last_value,
+                last_seen = max(last_seen, excluded.last_seen)",
+        )?
+        .execute(params![
+            api,
+            clip_name(&ignored.name),
+            ignored.reason,
+            ignored.value,
+            ts(event.at),
+        ])?;
+    }
+    Ok(())
+}
+
+/// Header names are the agent's: keep the stored one short.
+fn clip_name(name: &str) -> String {
+    name.chars().take(100).collect()
+}
+
+/// The minutes a report counts in: from the minute of its start, one per started minute of its
+/// window (a report shorter than a minute counts in the minute it starts in).
+fn report_minutes(start: DateTime<Utc>, window_seconds: u32) -> (i64, i64) {
+    let first = minute_of(start);
+    let n = i64::from(window_seconds.max(1)).div_euclid(60).max(1)
+        + i64::from(window_seconds % 60 != 0 && window_seconds > 60);
+    (first, n)
+}
+
+/// Re-spreads the reports of (agent, api, key) over the minutes `report` covers, after `report`
+/// was stored or changed.
+pub(crate) fn spread_report(conn: &Connection, agent_id: i64, report: &UsageReport) -> Result<()> {
+    if report.window_seconds > MAX_SPREAD_SECONDS {
+        return Ok(());
+    }
+    let key = report.key.as_deref().unwrap_or("");
+    let (first, n) = report_minutes(report.window_start, report.window_seconds);
+    let last = first + 60 * (n - 1);
+    // Every report that may reach into those minutes: none is longer than a day.
+    let since = DateTime::from_timestamp(first, 0).unwrap_or(report.window_start)
+        - Duration::seconds(i64::from(MAX_SPREAD_SECONDS));
+    let until = DateTime::from_timestamp(last + 60, 0).unwrap_or(report.window_start);
+    let mut stmt = conn.prepare_cached(
+        "SELECT window_start, window_seconds, requests, tokens, rate_limited
+           FROM usage_samples
+          WHERE agent_id = ?1 AND api = ?2 AND key = ?3
+            AND window_start >= ?4 AND window_start < ?5",
+    )?;
+    let mut rows = stmt.query(params![agent_id, report.api, key, ts(since), ts(until)])?;
+    let mut per_minute: BTreeMap<i64, [u64; 3]> =
+        (0..n).map(|i| (first + 60 * i, [0; 3])).collect();
+    while let Some(row) = rows.next()? {
+        let start = parse_ts(&row.get::<_, String>(0)?)?;
+        let window: i64 = row.get(1)?;
+        let Ok(window) = u32::try_from(window) else {
+            continue;
+        };
+        if window > MAX_SPREAD_SECONDS {
+            continue;
+        }
+        let values = [
+            from_sql_int(row.get(2)?, "requests")?,
+            from_sql_int(row.get(3)?, "tokens")?,
+            from_sql_int(row.get(4)?, "rate_limited")?,
+        ];
+        let (s_first, s_n) = report_minutes(start, window);
+        for i in 0..s_n {
+            let Some(slot) = per_minute.get_mut(&(s_first + 60 * i)) else {
+                continue;
+            };
+            let count = s_n as u64;
+            for (k, v) in values.iter().enumerate() {
+                // An even share, the remainder going to the first minutes.
+                slot[k] += v / count + u64::from((i as u64) < v % count);
+            }
+        }
+    }
+    for (minute, [requests, tokens, limited]) in per_minute {
+        conn.prepare_cached(
+            "INSERT INTO api_minutes (api, key, minute, agent_id, rp_requests, rp_tokens, rp_429)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+             ON CONFLICT (api, key, minute, agent_id) DO UPDATE SET
+                rp_requests = excluded.rp_requests, rp_tokens = excluded.rp_tokens,
+                rp_429 = excluded.rp_429",
+        )?
+        .execute(params![
+            report.api,
+            key,
+            minute,
+            agent_id,
+            to_sql_int(requests, "requests")?,
+            to_sql_int(tokens, "tokens")?,
+            to_sql_int(limited, "rate_limited")?,
+        ])?;
+    }
+    Ok(())
+}
