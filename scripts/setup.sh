@@ -20,6 +20,8 @@ apt_packages=(
 if $want_test; then
   # headless window, WebDriver for the real webview, screenshots
   apt_packages+=(xvfb xauth webkit2gtk-driver imagemagick)
+  # the real third-party peers (PyPI) run in their own virtualenv
+  apt_packages+=(python3 python3-venv)
 fi
 
 missing=()
@@ -65,6 +67,28 @@ if $want_test; then
     cargo install tauri-driver --locked --version '^2' --quiet
   else
     say "tauri-driver present"
+  fi
+fi
+# --- Real peers from PyPI (test only), in .venv-peers/ ---------------------------------------
+if $want_test; then
+  venv=.venv-peers
+  # module to import : requirement to install
+  peers=("mocklimit:mocklimit==0.6.*")
+  if [ ! -x "$venv/bin/python" ]; then
+    say "creating the peers' virtualenv ($venv)"
+    python3 -m venv "$venv"
+  fi
+  missing_peers=()
+  for peer in "${peers[@]}"; do
+    if ! "$venv/bin/python" -c "import ${peer%%:*}" 2>/dev/null; then
+      missing_peers+=("${peer#*:}")
+    fi
+  done
+  if [ ${#missing_peers[@]} -gt 0 ]; then
+    say "installing PyPI peers: ${missing_peers[*]}"
+    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "${missing_peers[@]}"
+  else
+    say "PyPI peers present"
   fi
 fi
 say "ready"

@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod display;
+pub mod peers;
 pub mod webdriver;
 
 use std::path::{Path, PathBuf};

@@ -8,6 +8,7 @@
 //! * `held`: the events and decisions every agent keeps for its poller.
 //! * `server`: the HTTP endpoints of one agent (axum), driving a role script or a scenario agent.
 //! * [`SimFleet`]: starts the listeners, ticks the scripts on a timer, stops and restarts agents.
+//! * [`caller`]: agents that call a real API and report each response as an `api_call` event.
 //! * [`faults`]: faults on the decisions endpoint (500s, held answers), for delivery tests.
 //! * `examples` (Unix): the example agents of `docs/examples/` as child processes, for tests.
 //!
@@ -20,6 +21,7 @@
 //! ```
 
 mod agent;
+pub mod caller;
 #[cfg(unix)]
 pub mod examples;
 pub mod faults;
