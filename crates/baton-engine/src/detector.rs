@@ -21,7 +21,7 @@ use tokio::task::JoinHandle;
 
 use crate::error::EngineError;
 use crate::poller::Shared;
-use crate::ratelimits::{pressure_findings, ProfileCache, PRESSURE_EVERY};
+use crate::ratelimits::{pressure_findings, PRESSURE_EVERY};
 
 /// How far back the detectors look: enough for the longest default window (a stall of 15 min,
 /// a silent next stage of 10 min) with room to spare.
@@ -72,8 +72,6 @@ pub(crate) struct LoopState {
     /// the events received since and drops those past the lookback, instead of reading and
     /// parsing the whole window again.
     recent: Option<Vec<ObservedEvent>>,
-    /// Time-of-day profiles for the rate-limit forecasts.
-    profiles: ProfileCache,
     /// When the rate-limit pressure detector last ran.
     pressure_at: Option<DateTime<Utc>>,
 }
@@ -127,6 +125,7 @@ pub(crate) async fn detect_once(
 ) -> Result<(RecordedFindings, Sweep, DateTime<Utc>), EngineError> {
     let config = shared.config.detect.clone();
     let loop_state = Arc::clone(state);
+    let profiles = Arc::clone(&shared.profiles);
     let (recorded, mark, expired, lapsing) = shared
         .with_store(move |store| {
             let config = with_overrides(config, store.all_detect_windows()?);
@@ -179,7 +178,8 @@ pub(crate) async fn detect_once(
                 .pressure_at
                 .is_none_or(|at| now - at >= PRESSURE_EVERY || at > now);
             if api_calls || due {
-                findings.extend(pressure_findings(store, now, &mut kept.profiles)?);
+                let mut profiles = profiles.lock().unwrap_or_else(|p| p.into_inner());
+                findings.extend(pressure_findings(store, now, &mut profiles)?);
                 kept.pressure_at = Some(now);
             }
             drop(kept);

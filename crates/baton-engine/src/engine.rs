@@ -55,6 +55,7 @@ impl Engine {
                     config,
                     fetcher,
                     bus: Bus::new(),
+                    profiles: Default::default(),
                 }),
                 pollers: Mutex::new(HashMap::new()),
                 stopped: AtomicBool::new(false),

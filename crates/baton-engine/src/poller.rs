@@ -16,6 +16,7 @@ use crate::bus::Bus;
 use crate::config::{EngineConfig, SharedStore};
 use crate::error::EngineError;
 use crate::fetch::Fetcher;
+use crate::ratelimits::ProfileCache;
 use crate::secrets::{SecretError, TokenStore};
 
 /// What every poll needs; one per engine, shared by all pollers.
@@ -25,6 +26,8 @@ pub(crate) struct Shared {
     pub config: EngineConfig,
     pub fetcher: Fetcher,
     pub bus: Bus,
+    /// Time-of-day profiles of the APIs, shared by the pressure detector and the view.
+    pub profiles: Arc<std::sync::Mutex<ProfileCache>>,
 }
 
 impl Shared {

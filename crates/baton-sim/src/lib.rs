@@ -9,6 +9,7 @@
 //! * `server`: the HTTP endpoints of one agent (axum), driving a role script or a scenario agent.
 //! * [`SimFleet`]: starts the listeners, ticks the scripts on a timer, stops and restarts agents.
 //! * [`caller`]: agents that call a real API and report each response as an `api_call` event.
+//! * [`history`]: made-up API usage history (a working day per agent) for demos and benches.
 //! * [`faults`]: faults on the decisions endpoint (500s, held answers), for delivery tests.
 //! * `examples` (Unix): the example agents of `docs/examples/` as child processes, for tests.
 //!
@@ -27,6 +28,7 @@ pub mod examples;
 pub mod faults;
 mod fleet;
 mod held;
+pub mod history;
 pub mod roles;
 pub mod scenario;
 pub mod script;

@@ -12,7 +12,7 @@ use rusqlite::{params, OptionalExtension, TransactionBehavior};
 use crate::codec::{agent_state_str, ts};
 use crate::error::{Result, StoreError};
 use crate::events::insert_event;
-use crate::ledger::{record_api_call, spread_report};
+use crate::ledger::{record_api_call, spread_report, stored_report};
 use crate::manifests::store_agent_declares;
 use crate::tasks::{sort_cards, upsert_task};
 use crate::usage::upsert_usage;
@@ -123,8 +123,9 @@ impl Store {
             }
         }
         for report in &doc.usage {
+            let previous = stored_report(&tx, agent_id, report)?;
             if upsert_usage(&tx, agent_id, report, seen_at)? {
-                spread_report(&tx, agent_id, report)?;
+                spread_report(&tx, agent_id, previous.as_ref(), report)?;
                 summary.new_usage += 1;
             }
         }

@@ -10,10 +10,10 @@ use std::collections::BTreeMap;
 
 use baton_core::protocol::{Event, UsageReport};
 use baton_core::ratelimit::{minute_of, read_rate_limit_headers};
-use chrono::{DateTime, Duration, Utc};
-use rusqlite::{params, Connection};
+use chrono::{DateTime, Utc};
+use rusqlite::{params, Connection, OptionalExtension};
 
-use crate::codec::{from_sql_int, parse_ts, to_sql_int, ts};
+use crate::codec::{from_sql_int, to_sql_int, ts};
 use crate::error::Result;
 
 /// Tokens one call can count for (more is junk, and would overflow the sums).
@@ -141,70 +141,97 @@ fn report_minutes(start: DateTime<Utc>, window_seconds: u32) -> (i64, i64) {
     (first, n)
 }
 
-/// Re-spreads the reports of (agent, api, key) over the minutes `report` covers, after `report`
-/// was stored or changed.
-pub(crate) fn spread_report(conn: &Connection, agent_id: i64, report: &UsageReport) -> Result<()> {
+/// The report stored for the same (agent, api, key, window start) before this ingest, if any.
+pub(crate) fn stored_report(
+    conn: &Connection,
+    agent_id: i64,
+    report: &UsageReport,
+) -> Result<Option<UsageReport>> {
+    let found = conn
+        .prepare_cached(
+            "SELECT window_seconds, requests, tokens, rate_limited FROM usage_samples
+              WHERE agent_id = ?1 AND api = ?2 AND key = ?3 AND window_start = ?4",
+        )?
+        .query_row(
+            params![
+                agent_id,
+                report.api,
+                report.key.as_deref().unwrap_or(""),
+                ts(report.window_start)
+            ],
+            |row| {
+                Ok((
+                    row.get::<_, i64>(0)?,
+                    row.get::<_, i64>(1)?,
+                    row.get::<_, i64>(2)?,
+                    row.get::<_, i64>(3)?,
+                ))
+            },
+        )
+        .optional()?;
+    let Some((window, requests, tokens, limited)) = found else {
+        return Ok(None);
+    };
+    Ok(Some(UsageReport {
+        window_seconds: u32::try_from(window).unwrap_or(u32::MAX),
+        requests: from_sql_int(requests, "requests")?,
+        tokens: from_sql_int(tokens, "tokens")?,
+        rate_limited: from_sql_int(limited, "rate_limited")?,
+        ..report.clone()
+    }))
+}
+
+/// Each minute's even share of a report: (minute, [requests, tokens, 429s]), the remainder going
+/// to the first minutes. Empty for a report too long to spread.
+fn shares(report: &UsageReport) -> Vec<(i64, [i64; 3])> {
     if report.window_seconds > MAX_SPREAD_SECONDS {
-        return Ok(());
+        return Vec::new();
+    }
+    let (first, n) = report_minutes(report.window_start, report.window_seconds);
+    let values = [report.requests, report.tokens, report.rate_limited];
+    (0..n)
+        .map(|i| {
+            let count = n as u64;
+            let share = values.map(|v| {
+                let part = v / count + u64::from((i as u64) < v % count);
+                i64::try_from(part).unwrap_or(i64::MAX / 4)
+            });
+            (first + 60 * i, share)
+        })
+        .collect()
+}
+
+/// Moves the ledger's report counts from what `previous` spread (if anything) to what `report`
+/// spreads: each minute of either window gets the difference.
+pub(crate) fn spread_report(
+    conn: &Connection,
+    agent_id: i64,
+    previous: Option<&UsageReport>,
+    report: &UsageReport,
+) -> Result<()> {
+    let mut delta: BTreeMap<i64, [i64; 3]> = BTreeMap::new();
+    for (minute, share) in previous.map(shares).unwrap_or_default() {
+        let d = delta.entry(minute).or_default();
+        (0..3).for_each(|k| d[k] -= share[k]);
+    }
+    for (minute, share) in shares(report) {
+        let d = delta.entry(minute).or_default();
+        (0..3).for_each(|k| d[k] += share[k]);
     }
     let key = report.key.as_deref().unwrap_or("");
-    let (first, n) = report_minutes(report.window_start, report.window_seconds);
-    let last = first + 60 * (n - 1);
-    // Every report that may reach into those minutes: none is longer than a day.
-    let since = DateTime::from_timestamp(first, 0).unwrap_or(report.window_start)
-        - Duration::seconds(i64::from(MAX_SPREAD_SECONDS));
-    let until = DateTime::from_timestamp(last + 60, 0).unwrap_or(report.window_start);
-    let mut stmt = conn.prepare_cached(
-        "SELECT window_start, window_seconds, requests, tokens, rate_limited
-           FROM usage_samples
-          WHERE agent_id = ?1 AND api = ?2 AND key = ?3
-            AND window_start >= ?4 AND window_start < ?5",
-    )?;
-    let mut rows = stmt.query(params![agent_id, report.api, key, ts(since), ts(until)])?;
-    let mut per_minute: BTreeMap<i64, [u64; 3]> =
-        (0..n).map(|i| (first + 60 * i, [0; 3])).collect();
-    while let Some(row) = rows.next()? {
-        let start = parse_ts(&row.get::<_, String>(0)?)?;
-        let window: i64 = row.get(1)?;
-        let Ok(window) = u32::try_from(window) else {
-            continue;
-        };
-        if window > MAX_SPREAD_SECONDS {
+    for (minute, [requests, tokens, limited]) in delta {
+        if requests == 0 && tokens == 0 && limited == 0 {
             continue;
         }
-        let values = [
-            from_sql_int(row.get(2)?, "requests")?,
-            from_sql_int(row.get(3)?, "tokens")?,
-            from_sql_int(row.get(4)?, "rate_limited")?,
-        ];
-        let (s_first, s_n) = report_minutes(start, window);
-        for i in 0..s_n {
-            let Some(slot) = per_minute.get_mut(&(s_first + 60 * i)) else {
-                continue;
-            };
-            let count = s_n as u64;
-            for (k, v) in values.iter().enumerate() {
-                // An even share, the remainder going to the first minutes.
-                slot[k] += v / count + u64::from((i as u64) < v % count);
-            }
-        }
-    }
-    for (minute, [requests, tokens, limited]) in per_minute {
         conn.prepare_cached(
             "INSERT INTO api_minutes (api, key, minute, agent_id, rp_requests, rp_tokens, rp_429)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+             VALUES (?1, ?2, ?3, ?4, max(0, ?5), max(0, ?6), max(0, ?7))
              ON CONFLICT (api, key, minute, agent_id) DO UPDATE SET
-                rp_requests = excluded.rp_requests, rp_tokens = excluded.rp_tokens,
-                rp_429 = excluded.rp_429",
+                rp_requests = max(0, rp_requests + ?5), rp_tokens = max(0, rp_tokens + ?6),
+                rp_429 = max(0, rp_429 + ?7)",
         )?
         .execute(params![
-            report.api,
-            key,
-            minute,
-            agent_id,
-            to_sql_int(requests, "requests")?,
-            to_sql_int(tokens, "tokens")?,
-            to_sql_int(limited, "rate_limited")?,
+            report.api, key, minute, agent_id, requests, tokens, limited
         ])?;
     }
     Ok(())

@@ -416,3 +416,28 @@ fn a_budget_split_answers_only_rate_limit_pressure() {
         .unwrap_err();
     assert!(err.to_string().contains("rate-limit pressure"), "{err}");
 }
+
+#[test]
+fn a_report_resent_with_another_window_moves_its_counts() {
+    let (mut store, a) = store_with_agent();
+    let mut d = doc(vec![], vec![], "1");
+    let mut two_minutes = usage("openai", 0, 10);
+    two_minutes.window_seconds = 120;
+    d.usage = vec![two_minutes, usage("openai", 600, 7)];
+    store.ingest(a, &d, t(1)).unwrap();
+    let counts = |store: &Store| -> Vec<(i64, u64)> {
+        store
+            .api_minutes("openai", None, 0, i64::MAX)
+            .unwrap()
+            .iter()
+            .filter(|m| m.requests > 0)
+            .map(|m| ((m.minute - minute_of(t(0))) / 60, m.requests))
+            .collect()
+    };
+    assert_eq!(counts(&store), vec![(0, 5), (1, 5), (10, 7)]);
+    // The same window start, now one minute long and bigger.
+    let mut d = doc(vec![], vec![], "2");
+    d.usage = vec![usage("openai", 0, 12)];
+    store.ingest(a, &d, t(2)).unwrap();
+    assert_eq!(counts(&store), vec![(0, 12), (10, 7)]);
+}
