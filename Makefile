@@ -12,7 +12,7 @@ help:
 	@echo "make dev     UI hot reload (vite) + app"
 	@echo "make bindings  regenerate ui/src/bindings from the Rust types"
 	@echo "make icons   regenerate icons/ from icons/icon.svg"
-	@echo "make bench   store, rules, board and ownership-map benchmarks (figures for docs/performance.md)"
+	@echo "make bench   store, rules, board, ownership-map and rate-limit benchmarks (figures for docs/performance.md)"
 
 setup:
 	@scripts/setup.sh
@@ -45,7 +45,9 @@ bench: setup-test
 	cargo run --release --locked -p baton-store --example store_bench
 	cargo run --release --locked -p baton-core --example rules_bench
 	cargo run --release --locked -p baton-engine --example detection_latency
+	cargo run --release --locked -p baton-engine --example rate_limit_bench target/rate-limit-bench
 	npm --prefix ui run -s bench
 	npm --prefix ui run -s build
 	cargo build -p baton-app
 	cargo test -p baton-tests --test map_bench -- --ignored --nocapture
+	cargo test -p baton-tests --test ratelimit_bench -- --ignored --nocapture

@@ -1,4 +1,4 @@
-import { lazy, Suspense, useCallback, useEffect, useState } from "react";
+import { lazy, Suspense, useCallback, useEffect, useMemo, useState } from "react";
 
 import { AgentForm, type AgentFormMode } from "./components/AgentForm";
 import { AgentsView } from "./components/AgentsView";
@@ -7,13 +7,16 @@ import { DecisionLogView } from "./components/DecisionLogView";
 import { EscalationQueue } from "./components/EscalationQueue";
 import { FirstRun } from "./components/FirstRun";
 import { Nav, VIEWS, type Badge, type View } from "./components/Nav";
+import { RateLimitsView } from "./components/RateLimitsView";
 import { onOpenEscalation, toBackendError } from "./lib/backend";
 import { ClockProvider } from "./lib/clock";
 import { totalCards } from "./lib/board";
-import { queueBadge } from "./lib/escalations";
+import { agentNames, queueBadge } from "./lib/escalations";
+import { rateLimitBadge } from "./lib/rateLimits";
 import { useBatonData } from "./lib/useBatonData";
 import { useEscalations } from "./lib/useEscalations";
 import { useOwnership } from "./lib/useOwnership";
+import { useRateLimits } from "./lib/useRateLimits";
 
 // The map (and its graph library) loads when first opened.
 const OwnershipView = lazy(() => import("./components/OwnershipView").then((m) => ({ default: m.OwnershipView })));
@@ -31,6 +34,7 @@ export function App() {
   const escalations = useEscalations(subscribe);
   const { refresh: refreshEscalations } = escalations;
   const [view, setView] = useState<View>("board");
+  const rateLimits = useRateLimits(subscribe, view === "ratelimits");
   const [form, setForm] = useState<AgentFormMode | null>(null);
   const [selectedEscalation, setSelectedEscalation] = useState<number | null>(null);
 
@@ -59,7 +63,7 @@ export function App() {
     };
   }, [refreshEscalations]);
 
-  // Keyboard shortcuts: 1–5 switch views (not while typing or while a dialog is open).
+  // Keyboard shortcuts: 1–6 switch views (not while typing or while a dialog is open).
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       if (e.defaultPrevented || e.altKey || e.ctrlKey || e.metaKey || isTyping(e.target)) return;
@@ -86,7 +90,18 @@ export function App() {
     void refreshTasks();
   }, [refreshAgents, refreshTasks]);
 
+  // The decision log names the agents and APIs of budget splits (their detail only has ids).
+  const escalationList = escalations.list;
+  const decisionContext = useMemo(
+    () => ({
+      names: agentNames(agents),
+      resourceOf: (id: number) => escalationList?.find((e) => e.id === id)?.resource ?? null,
+    }),
+    [agents, escalationList],
+  );
+
   const conflicts = ownership.map?.conflicts.length ?? 0;
+  const limited = rateLimitBadge(rateLimits.list);
   const badges: Partial<Record<View, Badge>> = {
     board: { text: totalCards(board.columns).toLocaleString() },
     agents: { text: agents ? String(agents.length) : "–" },
@@ -97,6 +112,7 @@ export function App() {
     escalations: escalations.list
       ? queueBadge(escalations.list, escalations.dueClock)
       : { text: "–", title: escalations.error ? `Could not load the escalations: ${escalations.error}` : "loading" },
+    ...(limited ? { ratelimits: limited } : {}),
   };
 
   let main;
@@ -130,7 +146,7 @@ export function App() {
       </Suspense>
     );
   } else if (view === "decisions") {
-    main = <DecisionLogView subscribe={subscribe} />;
+    main = <DecisionLogView subscribe={subscribe} context={decisionContext} />;
   } else if (view === "escalations") {
     main = (
       <EscalationQueue
@@ -141,6 +157,8 @@ export function App() {
         subscribe={subscribe}
       />
     );
+  } else if (view === "ratelimits") {
+    main = <RateLimitsView rateLimits={rateLimits} agents={agents} />;
   } else {
     main = (
       <AgentsView

@@ -10,6 +10,9 @@ import "./styles/agents.css";
 import "./styles/forms.css";
 import "./styles/decisions.css";
 import "./styles/ownership.css";
+import "./styles/ratelimits.css";
+import "./styles/usage.css";
+import "./styles/ratelimits-forms.css";
 
 /**
  * Outside Tauri there is no backend. In development (or with `?fake` in the URL) the UI runs

@@ -1,6 +1,6 @@
 //! Made-up API usage history, for the demo, the end-to-end test and the benchmarks: each agent's
-//! use of each API per window over a span of time, following a working day (busy from its start
-//! hour to 17:00 UTC, everyone bursting at 9:00), with deterministic noise.
+//! use of each API per window over a span of time, following a working day (busy for some hours
+//! from its start hour, bursting in the first half of a set hour), with deterministic noise.
 
 use baton_core::protocol::UsageReport;
 use chrono::{DateTime, Timelike, Utc};
@@ -12,16 +12,24 @@ pub struct UsagePattern {
     pub busy_per_minute: u64,
     /// The hour (UTC) the agent starts its day.
     pub start_hour: u32,
+    /// How many hours its day lasts (it may run past midnight).
+    pub busy_hours: u32,
+    /// The hour (UTC) whose first half everyone bursts in (twice the busy rate).
+    pub burst_hour: u32,
     /// Tokens per request.
     pub tokens_per_request: u64,
 }
 
 impl UsagePattern {
-    /// Agent `i` of a fleet: starting at 8, 9 or 10, using 10–25 requests a minute.
+    /// Agent `i` of a fleet: starting at 8, 9 or 10 until 17:00, bursting at 9:00, using 10–25
+    /// requests a minute.
     pub fn for_agent(i: usize) -> UsagePattern {
+        let start_hour = 8 + (i % 3) as u32;
         UsagePattern {
             busy_per_minute: 10 + (i as u64 * 7) % 16,
-            start_hour: 8 + (i % 3) as u32,
+            start_hour,
+            busy_hours: 17 - start_hour,
+            burst_hour: 9,
             tokens_per_request: 300 + (i as u64 * 113) % 500,
         }
     }
@@ -33,10 +41,11 @@ impl UsagePattern {
         };
         let hour = at.hour();
         let noise = splitmix(minute as u64 ^ salt.wrapping_mul(0x9e37_79b9_7f4a_7c15)) % 100;
-        let base = if hour == 9 && at.minute() < 30 {
-            // Everyone's morning run.
+        let into_day = (hour + 24 - self.start_hour % 24) % 24;
+        let base = if hour == self.burst_hour % 24 && at.minute() < 30 {
+            // Everyone's run.
             self.busy_per_minute * 2
-        } else if (self.start_hour..17).contains(&hour) {
+        } else if into_day < self.busy_hours {
             self.busy_per_minute
         } else {
             self.busy_per_minute / 10

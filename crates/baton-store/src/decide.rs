@@ -204,6 +204,10 @@ impl Store {
         let mut grants: Vec<(i64, BudgetGrant)> = Vec::new();
         if let EscalationAction::SplitBudget { shares } = action {
             grants = split_budget_in(&tx, &escalation, shares)?;
+            if let Some((_, grant)) = grants.first() {
+                detail["api"] = json!(grant.api);
+                detail["key"] = json!(grant.key);
+            }
         }
         let snoozed_until = match action {
             EscalationAction::Snooze { minutes } => {

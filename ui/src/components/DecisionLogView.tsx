@@ -3,7 +3,7 @@ import { useVirtualizer } from "@tanstack/react-virtual";
 
 import type { DecisionEntry } from "../bindings/DecisionEntry";
 import { decisionLog, toBackendError, verifyDecisions } from "../lib/backend";
-import { actionFamily, describeDecision, matchesFilter, shortHash } from "../lib/decisions";
+import { actionFamily, describeDecision, matchesFilter, shortHash, type DescribeContext } from "../lib/decisions";
 import type { ChangeListener } from "../lib/useBatonData";
 import { clockTime, dateTime } from "../lib/time";
 
@@ -30,8 +30,17 @@ function isTyping(target: EventTarget | null): boolean {
   return tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT" || target.isContentEditable;
 }
 
-/** The decision log: newest first, filterable, with the hash chain's verification. */
-export function DecisionLogView({ subscribe }: { subscribe: (listener: ChangeListener) => () => void }) {
+/**
+ * The decision log: newest first, filterable, with the hash chain's verification. `context`
+ * names the agents and APIs a budget split's detail only has ids of.
+ */
+export function DecisionLogView({
+  subscribe,
+  context,
+}: {
+  subscribe: (listener: ChangeListener) => () => void;
+  context?: DescribeContext;
+}) {
   const [log, setLog] = useState<DecisionEntry[] | null>(null);
   const [loadError, setLoadError] = useState<string | null>(null);
   const [chain, setChain] = useState<Chain>({ state: "verifying" });
@@ -113,10 +122,10 @@ export function DecisionLogView({ subscribe }: { subscribe: (listener: ChangeLis
     const out: Row[] = [];
     for (let i = log.length - 1; i >= 0; i--) {
       const entry = log[i]!;
-      out.push({ entry, description: describeDecision(entry) });
+      out.push({ entry, description: describeDecision(entry, context) });
     }
     return out;
-  }, [log]);
+  }, [log, context]);
 
   const visible = useMemo(
     () => (filter.trim() === "" ? rows : rows.filter((r) => matchesFilter(r.entry, filter, r.description))),

@@ -1,14 +1,23 @@
 // What the human can decide on an escalation: approve, reject (both with an optional note), give
-// ownership of its resource to one of the agents, retry, dismiss (a reason is required) or snooze.
+// ownership of its resource to one of the agents, split an API's budget between the agents (a
+// rate-limit pressure escalation; key b), retry, dismiss (a reason is required) or snooze.
 // Everything is disabled, with the reason in its title, once no decision can be taken.
 
-import { useRef, type KeyboardEvent } from "react";
+import { useEffect, useRef, useState, type KeyboardEvent } from "react";
 
 import type { Escalation } from "../bindings/Escalation";
 import type { EscalationAction } from "../bindings/EscalationAction";
 import { blockedReason, nameOf, primaryAction, SNOOZE_CHOICES, type ActionName } from "../lib/escalations";
+import { parseApiResource } from "../lib/rateLimits";
+import { SplitBudgetForm } from "./SplitBudgetForm";
 
 export const DISMISS_NEEDS_REASON = "Dismissing needs a reason: say why this is not a real problem.";
+
+function isTyping(target: EventTarget | null): boolean {
+  if (!(target instanceof HTMLElement)) return false;
+  const tag = target.tagName;
+  return tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT" || target.isContentEditable;
+}
 
 export function EscalationActions({
   escalation: e,
@@ -41,6 +50,8 @@ export function EscalationActions({
   onBack(): void;
 }) {
   const reasonRef = useRef<HTMLInputElement>(null);
+  const splitRef = useRef<HTMLButtonElement>(null);
+  const [splitting, setSplitting] = useState(false);
   const blocked = blockedReason(e, now);
   const disabled = blocked !== null || busy;
   const primary = primaryAction(e);
@@ -81,6 +92,31 @@ export function EscalationActions({
     }
   };
 
+  const canSplit = e.kind === "rate_limit_pressure";
+  const splitApi = parseApiResource(e.resource);
+  const closeSplit = () => {
+    setSplitting(false);
+    requestAnimationFrame(() => splitRef.current?.focus());
+  };
+
+  // b opens the split form (not while typing or while a dialog is open).
+  const splitKey = useRef({ canSplit, disabled });
+  useEffect(() => {
+    splitKey.current = { canSplit, disabled };
+  });
+  useEffect(() => {
+    const onKey = (ev: globalThis.KeyboardEvent) => {
+      if (ev.key !== "b" || ev.defaultPrevented || ev.altKey || ev.ctrlKey || ev.metaKey || isTyping(ev.target)) return;
+      if (document.querySelector('[aria-modal="true"]')) return;
+      const k = splitKey.current;
+      if (!k.canSplit || k.disabled) return;
+      ev.preventDefault();
+      setSplitting(true);
+    };
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, []);
+
   const agentsToOwn = e.resource ? e.agents : [];
   return (
     <div className="esc-actions" role="group" aria-label="Decision" data-testid="escalation-actions">
@@ -116,6 +152,17 @@ export function EscalationActions({
           {...button("retry", "Retry", "Ask the agents to run the task again")}
           onClick={() => onDecide({ action: "retry" }, noteOrNull)}
         />
+        {canSplit ? (
+          <button
+            ref={splitRef}
+            {...button("split_budget", "Split budget", "Share the API's quota out between the agents and tell each its part", {
+              "aria-keyshortcuts": "b",
+              "aria-expanded": String(splitting && !disabled),
+            })}
+            disabled={disabled || e.agents.length === 0}
+            onClick={() => setSplitting((v) => !v)}
+          />
+        ) : null}
         {agentsToOwn.map((agentId) => {
           const name = nameOf(names, agentId);
           return (
@@ -132,6 +179,16 @@ export function EscalationActions({
           );
         })}
       </div>
+      {canSplit && splitting && !disabled ? (
+        <SplitBudgetForm
+          agents={e.agents}
+          names={names}
+          api={splitApi ? splitApi.api : null}
+          disabled={disabled}
+          onSubmit={(shares) => onDecide({ action: "split_budget", shares }, noteOrNull)}
+          onClose={closeSplit}
+        />
+      ) : null}
       <div className="esc-action-row esc-dismiss">
         <input
           ref={reasonRef}

@@ -1,5 +1,6 @@
 // The selected escalation: what it is, who handles it, when it opened and falls due, the decision
-// taken and its delivery to each agent, the actions, and the evidence on one time axis.
+// taken and its delivery to each agent, the actions, and the evidence on one time axis (for a
+// rate-limit pressure escalation, the API's use per minute over the last hour first).
 
 import type { ReactNode, Ref } from "react";
 
@@ -13,10 +14,12 @@ import {
   slaCountdown,
   whenText,
 } from "../lib/escalations";
+import { parseApiResource } from "../lib/rateLimits";
 import { agoText, dateTime } from "../lib/time";
 import type { ChangeListener } from "../lib/useBatonData";
 import { EscalationActions } from "./EscalationActions";
 import { EvidenceTimeline } from "./EvidenceTimeline";
+import { UsageEvidence } from "./UsageEvidence";
 
 export interface DetailDecisionProps {
   busy: boolean;
@@ -67,6 +70,7 @@ export function EscalationDetail({
   const agents = e.agents.map((id) => nameOf(names, id));
   const snoozed = isSnoozed(e, now);
   const titleId = `escalation-title-${e.id}`;
+  const limitedApi = e.kind === "rate_limit_pressure" ? parseApiResource(e.resource) : null;
   return (
     <section
       ref={containerRef}
@@ -173,6 +177,18 @@ export function EscalationDetail({
       ) : null}
 
       <EscalationActions key={`actions-${e.id}`} escalation={e} names={names} now={now} {...decision} />
+
+      {limitedApi ? (
+        <UsageEvidence
+          key={`usage-${e.id}`}
+          api={limitedApi.api}
+          apiKey={limitedApi.key}
+          escalationId={e.id}
+          findingId={e.finding_id}
+          names={names}
+          subscribe={subscribe}
+        />
+      ) : null}
 
       <EvidenceTimeline key={`timeline-${e.id}`} escalation={e} names={names} subscribe={subscribe} />
     </section>

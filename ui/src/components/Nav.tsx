@@ -1,6 +1,6 @@
 import type { AgentRow } from "../bindings/AgentRow";
 
-export type View = "board" | "agents" | "ownership" | "decisions" | "escalations";
+export type View = "board" | "agents" | "ownership" | "decisions" | "escalations" | "ratelimits";
 
 export const VIEWS: { view: View; label: string; key: string; testId: string }[] = [
   { view: "board", label: "Board", key: "1", testId: "nav-board" },
@@ -8,6 +8,7 @@ export const VIEWS: { view: View; label: string; key: string; testId: string }[]
   { view: "ownership", label: "Ownership", key: "3", testId: "nav-ownership" },
   { view: "decisions", label: "Decisions", key: "4", testId: "nav-decisions" },
   { view: "escalations", label: "Escalations", key: "5", testId: "nav-escalations" },
+  { view: "ratelimits", label: "Rate limits", key: "6", testId: "nav-ratelimits" },
 ];
 
 /** What a nav item's badge shows; `alert` draws it in the conflict colour. */

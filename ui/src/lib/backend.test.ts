@@ -8,13 +8,19 @@ import {
   detectWindows,
   listTasks,
   onChange,
+  rateLimits,
+  removeQuota,
   setDetectWindows,
+  setPressureLimits,
+  setQuota,
   setTransport,
   taskEvents,
   tauriTransport,
   testConnection,
   toBackendError,
   updateAgent,
+  usageHeatmap,
+  usageSeries,
 } from "./backend";
 
 afterEach(() => {
@@ -82,6 +88,32 @@ describe("commands", () => {
       { command: "detect_windows", args: { agentId: 4 } },
       { command: "set_detect_windows", args: { agentId: 4, windows: { stall_seconds: 90 } } },
       { command: "set_detect_windows", args: { agentId: 4, windows: null } },
+    ]);
+  });
+
+  it("rate-limit commands send camelCase argument names", async () => {
+    const t = createTestTransport({
+      rate_limits: () => [],
+      usage_series: () => ({}),
+      usage_heatmap: () => ({}),
+      set_quota: () => null,
+      remove_quota: () => true,
+      set_pressure_limits: () => null,
+    });
+    setTransport(t);
+    await rateLimits();
+    await usageSeries("openai", null, "requests", 6);
+    await usageHeatmap("github", "ci-bot", "tokens");
+    await setQuota("openai", null, "requests", 500, 60);
+    expect(await removeQuota("openai", "k", "tokens")).toBe(true);
+    await setPressureLimits("openai", { share_percent: 70, horizon_minutes: 15 });
+    expect(t.calls).toEqual([
+      { command: "rate_limits", args: undefined },
+      { command: "usage_series", args: { api: "openai", key: null, metric: "requests", hours: 6 } },
+      { command: "usage_heatmap", args: { api: "github", key: "ci-bot", metric: "tokens" } },
+      { command: "set_quota", args: { api: "openai", key: null, metric: "requests", limit: 500, windowSeconds: 60 } },
+      { command: "remove_quota", args: { api: "openai", key: "k", metric: "tokens" } },
+      { command: "set_pressure_limits", args: { api: "openai", limits: { share_percent: 70, horizon_minutes: 15 } } },
     ]);
   });
 

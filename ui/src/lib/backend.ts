@@ -10,6 +10,7 @@ import { listen as tauriListen } from "@tauri-apps/api/event";
 import type { AgentConfig } from "../bindings/AgentConfig";
 import type { AgentDraft } from "../bindings/AgentDraft";
 import type { AgentRow } from "../bindings/AgentRow";
+import type { ApiLedger } from "../bindings/ApiLedger";
 import type { ChainCheck } from "../bindings/ChainCheck";
 import type { ChangeEvent } from "../bindings/ChangeEvent";
 import type { ConnectionReport } from "../bindings/ConnectionReport";
@@ -21,14 +22,18 @@ import type { Escalation } from "../bindings/Escalation";
 import type { EscalationAction } from "../bindings/EscalationAction";
 import type { EscalationTimeline } from "../bindings/EscalationTimeline";
 import type { EventRow } from "../bindings/EventRow";
+import type { Metric } from "../bindings/Metric";
 import type { OwnershipMap } from "../bindings/OwnershipMap";
 import type { PredeployConflict } from "../bindings/PredeployConflict";
+import type { PressureLimits } from "../bindings/PressureLimits";
 import type { Resolution } from "../bindings/Resolution";
 import type { Resolved } from "../bindings/Resolved";
 import type { Rule } from "../bindings/Rule";
 import type { ScenarioInfo } from "../bindings/ScenarioInfo";
 import type { SecretsStatus } from "../bindings/SecretsStatus";
 import type { TaskCard } from "../bindings/TaskCard";
+import type { UsageHeatmap } from "../bindings/UsageHeatmap";
+import type { UsageSeries } from "../bindings/UsageSeries";
 import type { WindowOverrides } from "../bindings/WindowOverrides";
 
 /** The event the shell emits for every store change. */
@@ -253,10 +258,45 @@ export function escalationTimeline(id: number): Promise<EscalationTimeline> {
 /**
  * Takes a decision on an open escalation; answers with the escalation as it is now. Error codes:
  * `expired` (past its SLA: it is now expired), `escalation_closed`, `invalid_decision` (e.g. a
- * dismissal without a reason), `not_found`.
+ * dismissal without a reason, a budget split over 100% or naming an agent twice), `not_found`.
  */
 export function decideEscalation(id: number, action: EscalationAction, note: string | null): Promise<Escalation> {
   return call<Escalation>("decide_escalation", { id, action, note });
+}
+
+// Rate limits. `key` is the API key's name as the agents report it (null: the API's only key).
+
+/** Every API the agents use: quotas, forecasts, shares of the current window, 429s, header issues. */
+export function rateLimits(): Promise<ApiLedger[]> {
+  return call<ApiLedger[]>("rate_limits");
+}
+
+/** Each agent's use of one API per minute over the last `hours` (1 to 168). */
+export function usageSeries(api: string, key: string | null, metric: Metric, hours: number): Promise<UsageSeries> {
+  return call<UsageSeries>("usage_series", { api, key, metric, hours });
+}
+
+/** When each agent usually uses one API: mean use per minute per quarter hour of the day (UTC). */
+export function usageHeatmap(api: string, key: string | null, metric: Metric): Promise<UsageHeatmap> {
+  return call<UsageHeatmap>("usage_heatmap", { api, key, metric });
+}
+
+/**
+ * Sets the user's quota for one API (and key) and metric; it wins over the headers. Error:
+ * `invalid_rate_limit` (a limit of 0, a window outside 1 s to 31 days).
+ */
+export function setQuota(api: string, key: string | null, metric: Metric, limit: number, windowSeconds: number): Promise<null> {
+  return call<null>("set_quota", { api, key, metric, limit, windowSeconds });
+}
+
+/** Removes the user's quota (the headers' applies again); false when there was none. */
+export function removeQuota(api: string, key: string | null, metric: Metric): Promise<boolean> {
+  return call<boolean>("remove_quota", { api, key, metric });
+}
+
+/** When one API's use is pressure. Error: `invalid_rate_limit` (share 1–100, horizon 1–1440). */
+export function setPressureLimits(api: string, limits: PressureLimits): Promise<null> {
+  return call<null>("set_pressure_limits", { api, limits });
 }
 
 /**

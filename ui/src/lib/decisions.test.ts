@@ -333,3 +333,54 @@ describe("escalation and handoff schema entries", () => {
     expect(entry("teleport", "escalation:1")).toBe("teleport escalation:1");
   });
 });
+
+describe("budget splits", () => {
+  const split = {
+    action: {
+      action: "split_budget",
+      shares: [
+        { agent_id: 1, percent: 60 },
+        { agent_id: 2, percent: 40 },
+      ],
+    },
+  };
+  const names = new Map([
+    [1, "Writer"],
+    [2, "Editor"],
+  ]);
+  const resourceOf = (id: number) => (id === 7 ? "api:openai" : id === 8 ? "api:github/ci-bot" : null);
+
+  it("names the API and each agent's share", () => {
+    const e = entry("split_budget", "escalation:7", split, { escalation_id: 7 });
+    expect(describeDecision(e, { names, resourceOf })).toBe("split the openai budget: Writer 60%, Editor 40%");
+    expect(describeDecision({ ...e, subject: "escalation:8", escalation_id: 8 }, { names, resourceOf })).toBe(
+      "split the github/ci-bot budget: Writer 60%, Editor 40%",
+    );
+  });
+
+  it("takes the API the log entry names over the queue's", () => {
+    const logged = { ...split, api: "anthropic", key: null };
+    expect(describeDecision(entry("split_budget", "escalation:9", logged), { names })).toBe(
+      "split the anthropic budget: Writer 60%, Editor 40%",
+    );
+    const keyed = { ...split, api: "github", key: "ci-bot" };
+    expect(describeDecision(entry("split_budget", "escalation:7", keyed), { names, resourceOf })).toBe(
+      "split the github/ci-bot budget: Writer 60%, Editor 40%",
+    );
+  });
+
+  it("falls back to ids and the escalation without names or resource, and keeps the note", () => {
+    expect(describeDecision(entry("split_budget", "escalation:9", split, { reason: "writer ships first" }))).toBe(
+      "split the budget of escalation 9: agent #1 60%, agent #2 40% — writer ships first",
+    );
+    expect(describeDecision(entry("split_budget", "escalation:9", { action: { shares: [{ agent_id: "x" }] } }))).toBe(
+      "split the budget of escalation 9",
+    );
+    expect(describeDecision(entry("split_budget", "", "junk"))).toBe("split the budget");
+  });
+
+  it("is found by the filter", () => {
+    const e = entry("split_budget", "escalation:7", split, { escalation_id: 7 });
+    expect(matchesFilter(e, "openai writer", describeDecision(e, { names, resourceOf }))).toBe(true);
+  });
+});

@@ -6,7 +6,15 @@ import type { DecisionEntry } from "../bindings/DecisionEntry";
 import { formatDuration } from "./time";
 
 /** What the log view needs of an entry (tests and junk-tolerant callers may pass less). */
-export type DecisionLike = Pick<DecisionEntry, "who" | "action" | "subject" | "reason" | "detail">;
+export type DecisionLike = Pick<DecisionEntry, "who" | "action" | "subject" | "reason" | "detail"> &
+  Partial<Pick<DecisionEntry, "escalation_id">>;
+
+/** What the log knows besides the entry: agent names, and the resource of an escalation. */
+export interface DescribeContext {
+  names?: ReadonlyMap<number, string>;
+  /** The resource of escalation `id` (`api:openai` for a rate-limit one), if known. */
+  resourceOf?: (id: number) => string | null | undefined;
+}
 
 type Json = Record<string, unknown>;
 
@@ -207,6 +215,28 @@ const ESCALATION_VERBS: Record<string, string> = {
   expire: "Expired (its SLA lapsed):",
 };
 
+/** "split the openai budget: Writer 60%, Editor 40%". */
+function describeSplit(subject: string, escalationId: unknown, detail: Json | null, context: DescribeContext): string | null {
+  const act = record(detail?.action);
+  const shares = Array.isArray(act?.shares) ? act.shares.map(record).filter((s): s is Json => s !== null) : [];
+  const parts = shares.flatMap((s) => {
+    const id = s.agent_id;
+    const percent = s.percent;
+    if (typeof id !== "number" || typeof percent !== "number") return [];
+    return [`${context.names?.get(id) ?? `agent #${id}`} ${percent}%`];
+  });
+  const fromSubject = subject.startsWith("escalation:") ? Number(subject.slice("escalation:".length)) : NaN;
+  const id = typeof escalationId === "number" ? escalationId : fromSubject;
+  // The log entry names the API (since the ledger landed); older entries go through the queue.
+  const logged = text(detail?.api);
+  const loggedKey = text(detail?.key);
+  const resource = Number.isFinite(id) ? (context.resourceOf?.(id) ?? null) : null;
+  const fromQueue = resource?.startsWith("api:") ? resource.slice("api:".length) : null;
+  const api = logged ? (loggedKey ? `${logged}/${loggedKey}` : logged) : fromQueue;
+  const what = api ? `split the ${api} budget` : Number.isFinite(id) ? `split the budget of escalation ${id}` : "split the budget";
+  return parts.length > 0 ? `${what}: ${parts.join(", ")}` : what;
+}
+
 function describeEscalation(action: string, subject: string, detail: Json | null): string | null {
   const verb = ESCALATION_VERBS[action];
   const id = subject.startsWith("escalation:") ? subject.slice("escalation:".length) : null;
@@ -225,10 +255,11 @@ function describeHandoffSchema(action: string, subject: string): string | null {
 
 /**
  * One readable sentence for a decision-log entry, e.g. "data rule crm://contacts/*#status → Writer"
- * or "Writer no longer writes crm://x; now reads crm://x". Unknown actions (and details that are
+ * or "Writer no longer writes crm://x; now reads crm://x"; `context` names agents and APIs where
+ * the detail only has ids (a budget split). Unknown actions (and details that are
  * not what the action promises) read "<action> <subject>". A reason is appended after " — ".
  */
-export function describeDecision(entry: DecisionLike): string {
+export function describeDecision(entry: DecisionLike, context: DescribeContext = {}): string {
   const action = str(entry.action);
   const subject = str(entry.subject);
   const detail = record(entry.detail);
@@ -237,6 +268,7 @@ export function describeDecision(entry: DecisionLike): string {
     if (action.startsWith("rule.")) sentence = describeRule(action, detail);
     else if (action.startsWith("declares.")) sentence = describeDeclares(action, subject, detail);
     else if (action.startsWith("handoff_schema.")) sentence = describeHandoffSchema(action, subject);
+    else if (action === "split_budget") sentence = describeSplit(subject, entry.escalation_id, detail, context);
     else sentence = describeEscalation(action, subject, detail);
   } catch {
     // A detail getter that throws (not JSON from the store, but never worth a crash).

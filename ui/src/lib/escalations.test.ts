@@ -46,6 +46,7 @@ describe("labels", () => {
     expect(kindLabel("write_collision")).toBe("Write collision");
     expect(kindLabel("needs_approval")).toBe("Needs approval");
     expect(kindLabel("stall")).toBe("Stall");
+    expect(kindLabel("rate_limit_pressure")).toBe("Rate-limit pressure");
     expect(kindLabel("brand_new_kind")).toBe("Brand new kind");
     expect(kindLabel("")).toBe("Escalation");
   });
@@ -55,6 +56,7 @@ describe("labels", () => {
     expect(primaryAction({ kind: "write_collision", resource: "file:///a" })).toBe("give_ownership");
     expect(primaryAction({ kind: "write_collision", resource: null })).toBe("retry");
     expect(primaryAction({ kind: "stall", resource: null })).toBe("retry");
+    expect(primaryAction({ kind: "rate_limit_pressure", resource: "api:openai" })).toBe("split_budget");
   });
 
   it("names agents, and those Baton no longer knows", () => {

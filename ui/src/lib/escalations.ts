@@ -36,6 +36,7 @@ export const KIND_LABEL: Record<FindingKind, string> = {
   divergent_claims: "Divergent claims",
   needs_approval: "Needs approval",
   invalid_handoff: "Invalid handoff",
+  rate_limit_pressure: "Rate-limit pressure",
 };
 
 /** "Write collision"; a kind this build does not know reads "Some new kind". */
@@ -57,6 +58,7 @@ const DONE: Record<string, string> = {
   dismiss: "Dismissed",
   snooze: "Snoozed",
   expire: "Expired",
+  split_budget: "Budget split",
 };
 
 export function decisionLabel(action: string): string {
@@ -85,6 +87,8 @@ export function primaryAction(e: Pick<Escalation, "kind" | "resource">): ActionN
     case "read_during_write":
     case "divergent_claims":
       return e.resource ? "give_ownership" : "retry";
+    case "rate_limit_pressure":
+      return "split_budget";
     default:
       return "retry";
   }

@@ -1,7 +1,9 @@
 // The escalation queue of the in-memory fake backend (browser preview only): a few realistic
 // escalations, decisions with the real command's errors, and deliveries that settle a moment
-// later (to billing-bot, which is down, they keep retrying).
+// later (to billing-bot, which is down, they keep retrying). A budget split on the rate-limit
+// escalation goes to the fake ledger (`onBudget`).
 
+import type { BudgetShare } from "../bindings/BudgetShare";
 import type { ChangeEvent } from "../bindings/ChangeEvent";
 import type { Delivery } from "../bindings/Delivery";
 import type { ErrorPayload } from "../bindings/ErrorPayload";
@@ -26,7 +28,23 @@ function fail(code: string, message: string): ErrorPayload {
   return { code, message, field: null };
 }
 
-export function createFakeEscalations(agentList: () => Named[], emit: (e: ChangeEvent) => void) {
+/** Why the backend refuses a budget split (EscalationAction::check), or null. */
+function splitProblem(e: Escalation, shares: readonly BudgetShare[]): string | null {
+  if (e.kind !== "rate_limit_pressure") return "a budget split answers a rate-limit pressure escalation";
+  if (shares.length === 0 || new Set(shares.map((s) => s.agent_id)).size !== shares.length) {
+    return "a budget split names each agent once, and at least one";
+  }
+  if (shares.some((s) => s.percent > 100) || shares.reduce((t, s) => t + s.percent, 0) > 100) {
+    return "a budget split's shares add up to at most 100%";
+  }
+  return null;
+}
+
+export function createFakeEscalations(
+  agentList: () => Named[],
+  emit: (e: ChangeEvent) => void,
+  onBudget: (resource: string, shares: readonly BudgetShare[]) => void = () => {},
+) {
   const stored = new Map<number, Stored>();
   let seeded = false;
   let seq = 5_000;
@@ -126,6 +144,25 @@ export function createFakeEscalations(agentList: () => Named[], emit: (e: Change
           evidence: true,
         }),
         event(writer, t2, "state", "state → input_required", { task_id: "wri-1005" }),
+      ],
+    );
+
+    // 2b. Writer and editor are about to exhaust openai's requests per minute.
+    const t7 = now - 6 * MIN;
+    put(
+      base(7, {
+        kind: "rate_limit_pressure",
+        severity: "warning",
+        agents: [editor, writer],
+        resource: "api:openai",
+        title: "openai: 1 × 429 in the last hour; combined use at 94% of 500 requests / min",
+        opened_at: iso(t7),
+        due_at: iso(t7 + 2 * HOUR),
+      }),
+      [
+        event(writer, t7 - 17 * MIN, "api_call", "called openai → 429 (retry after 2 s)", { resource: "api://openai", evidence: true }),
+        event(editor, t7 - 4 * MIN, "api_call", "called openai → 200 (remaining 31)", { resource: "api://openai", evidence: true }),
+        event(writer, t7 - MIN, "api_call", "called openai → 200 (remaining 12)", { resource: "api://openai" }),
       ],
     );
 
@@ -292,6 +329,11 @@ export function createFakeEscalations(agentList: () => Named[], emit: (e: Change
       if (e.state !== "open") throw fail("escalation_closed", `escalation ${id} is already ${e.state}`);
       if (action.action === "dismiss" && note === null) {
         throw fail("invalid_decision", "dismissing needs a reason: say why this is not a real problem");
+      }
+      if (action.action === "split_budget") {
+        const problem = splitProblem(e, action.shares);
+        if (problem) throw fail("invalid_decision", problem);
+        onBudget(e.resource ?? "", action.shares);
       }
       const now = Date.now();
       const decision = { seq: ++decisionSeq, action: action.action, who: "you", reason: note, at: iso(now) };

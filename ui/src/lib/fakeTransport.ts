@@ -18,6 +18,7 @@ import type { TaskState } from "../bindings/TaskState";
 import { CHANGE_EVENT, type InvokeArgs, type Transport } from "./backend";
 import { createFakeEscalations } from "./fakeEscalations";
 import { createFakeOwnership } from "./fakeOwnership";
+import { createFakeRateLimits } from "./fakeRateLimits";
 import { createFakeWindows } from "./fakeWindows";
 import { validateAgentForm } from "./validation";
 
@@ -431,6 +432,9 @@ export function createFakeTransport(options: FakeOptions = {}): Transport & {
     startTicking();
   }
 
+  const named = () => [...agents.values()].map((a) => ({ id: a.config.id, name: a.config.name }));
+  const rateLimits = createFakeRateLimits(named);
+
   const handlers: Record<string, (args: InvokeArgs) => unknown> = {
     list_agents: () => [...agents.values()].map(row),
     secrets_status: () =>
@@ -506,9 +510,10 @@ export function createFakeTransport(options: FakeOptions = {}): Transport & {
       setTimeout(() => emit({ type: "agents_changed" }), 0);
       return [...agents.values()].map((a) => ({ ...a.config }));
     },
-    ...createFakeOwnership(() => [...agents.values()].map((a) => ({ id: a.config.id, name: a.config.name }))),
-    ...createFakeWindows(() => [...agents.values()].map((a) => ({ id: a.config.id, name: a.config.name }))),
-    ...createFakeEscalations(() => [...agents.values()].map((a) => ({ id: a.config.id, name: a.config.name })), emit),
+    ...createFakeOwnership(named),
+    ...createFakeWindows(named),
+    ...createFakeEscalations(named, emit, rateLimits.setBudget),
+    ...rateLimits.handlers,
   };
 
   return {

@@ -21,3 +21,7 @@ class NoResizeObserver {
   disconnect() {}
 }
 globalThis.ResizeObserver ??= NoResizeObserver as unknown as typeof ResizeObserver;
+
+// jsdom has no canvas: answer null quietly (instead of its "not implemented" error), as a page
+// without canvas support would. The usage chart then skips uPlot and renders its legend only.
+HTMLCanvasElement.prototype.getContext = (() => null) as unknown as HTMLCanvasElement["getContext"];

@@ -1,0 +1,204 @@
+import { render, screen, waitFor, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { useState } from "react";
+import { afterEach, describe, expect, it, vi } from "vitest";
+
+import type { Escalation } from "../bindings/Escalation";
+import type { EscalationAction } from "../bindings/EscalationAction";
+import { setTransport, tauriTransport } from "../lib/backend";
+import { escalation, timeline } from "../test/escalations";
+import { agentSeries, series } from "../test/rateLimits";
+import { createTestTransport } from "../test/transport";
+import { EscalationActions } from "./EscalationActions";
+import { EscalationDetail } from "./EscalationDetail";
+
+afterEach(() => {
+  setTransport(tauriTransport);
+});
+
+const MIN = 60_000;
+const NAMES = new Map([
+  [1, "Writer"],
+  [2, "Editor"],
+  [3, "Publisher"],
+]);
+
+function pressure(now: number, extra: Partial<Escalation> = {}): Escalation {
+  return escalation(7, now, 2 * 60 * MIN, {
+    kind: "rate_limit_pressure",
+    resource: "api:openai",
+    agents: [1, 2],
+    title: "openai: combined use at 94% of 500 requests / min",
+    ...extra,
+  });
+}
+
+/** EscalationActions with its note and reason held like the queue holds them. */
+function Harness({ e, onDecide }: { e: Escalation; onDecide: (a: EscalationAction, note: string | null) => void }) {
+  const [note, setNote] = useState("");
+  const [reason, setReason] = useState("");
+  const [error, setError] = useState<string | null>(null);
+  const [now] = useState(() => Date.now());
+  return (
+    <EscalationActions
+      escalation={e}
+      names={NAMES}
+      now={now}
+      busy={false}
+      error={error}
+      note={note}
+      onNote={setNote}
+      reason={reason}
+      onReason={setReason}
+      onDecide={onDecide}
+      onRefuse={setError}
+      onBack={() => {}}
+    />
+  );
+}
+
+const splitButton = () => screen.getAllByTestId("escalation-action").find((b) => b.dataset.action === "split_budget");
+const inputs = () => screen.getAllByTestId("split-percent") as HTMLInputElement[];
+
+describe("Split budget", () => {
+  it("is offered on rate-limit pressure escalations only, as the primary action, on key b", async () => {
+    const user = userEvent.setup();
+    const onDecide = vi.fn();
+    const { unmount } = render(<Harness e={escalation(1, Date.now(), 60 * MIN)} onDecide={onDecide} />);
+    expect(splitButton()).toBeUndefined();
+    await user.keyboard("b");
+    expect(screen.queryByTestId("split-budget-form")).not.toBeInTheDocument();
+    unmount();
+
+    render(<Harness e={pressure(Date.now())} onDecide={onDecide} />);
+    expect(splitButton()).toHaveAttribute("data-primary", "true");
+    expect(splitButton()).toHaveAttribute("aria-keyshortcuts", "b");
+    await user.keyboard("b");
+    expect(screen.getByTestId("split-budget-form")).toBeInTheDocument();
+    expect(screen.getByTestId("split-budget-form")).toHaveTextContent("openai");
+  });
+
+  it("starts from an even split in whole percents, with the running total", async () => {
+    const user = userEvent.setup();
+    render(<Harness e={pressure(Date.now(), { agents: [1, 2, 3] })} onDecide={vi.fn()} />);
+    await user.click(splitButton()!);
+    expect(inputs().map((i) => [i.dataset.agent, i.value])).toEqual([
+      ["Writer", "34"],
+      ["Editor", "33"],
+      ["Publisher", "33"],
+    ]);
+    expect(inputs()[0]).toHaveFocus();
+    expect(screen.getByTestId("split-total")).toHaveTextContent("Total 100%");
+    await user.clear(inputs()[2]!);
+    await user.type(inputs()[2]!, "13");
+    expect(screen.getByTestId("split-total")).toHaveTextContent("Total 80% (20% unassigned)");
+  });
+
+  it("refuses shares over 100% (or not whole percents) before sending", async () => {
+    const user = userEvent.setup();
+    const onDecide = vi.fn();
+    render(<Harness e={pressure(Date.now())} onDecide={onDecide} />);
+    await user.click(splitButton()!);
+    await user.clear(inputs()[0]!);
+    await user.type(inputs()[0]!, "70");
+    expect(screen.getByTestId("split-total")).toHaveTextContent("Total 120% — over 100%");
+    expect(screen.getByTestId("split-total")).toHaveAttribute("data-total", "120");
+    expect(screen.getByTestId("split-error")).toHaveTextContent("The shares add up to 120%: at most 100%");
+    expect(inputs()[0]).toHaveAttribute("aria-invalid", "true");
+    await user.click(screen.getByTestId("split-submit"));
+    await user.keyboard("{Enter}");
+    expect(onDecide).not.toHaveBeenCalled();
+
+    await user.clear(inputs()[1]!);
+    await user.type(inputs()[1]!, "x");
+    await user.clear(inputs()[0]!);
+    await user.type(inputs()[0]!, "50{Enter}");
+    expect(onDecide).not.toHaveBeenCalled();
+    expect(screen.getByText("A whole percentage from 0 to 100")).toBeInTheDocument();
+  });
+
+  it("submits the split with the note", async () => {
+    const user = userEvent.setup();
+    const onDecide = vi.fn();
+    render(<Harness e={pressure(Date.now())} onDecide={onDecide} />);
+    await user.type(screen.getByTestId("escalation-note"), "writer ships today");
+    await user.click(splitButton()!);
+    expect(inputs().map((i) => i.value)).toEqual(["50", "50"]);
+    await user.clear(inputs()[0]!);
+    await user.type(inputs()[0]!, "60");
+    await user.clear(inputs()[1]!);
+    await user.type(inputs()[1]!, "40{Enter}");
+    expect(onDecide).toHaveBeenCalledTimes(1);
+    expect(onDecide).toHaveBeenCalledWith(
+      {
+        action: "split_budget",
+        shares: [
+          { agent_id: 1, percent: 60 },
+          { agent_id: 2, percent: 40 },
+        ],
+      },
+      "writer ships today",
+    );
+  });
+
+  it("closes on Escape and on Cancel", async () => {
+    const user = userEvent.setup();
+    render(<Harness e={pressure(Date.now())} onDecide={vi.fn()} />);
+    await user.click(splitButton()!);
+    await user.keyboard("{Escape}");
+    expect(screen.queryByTestId("split-budget-form")).not.toBeInTheDocument();
+    await waitFor(() => expect(splitButton()).toHaveFocus());
+    await user.keyboard("b");
+    await user.click(screen.getByTestId("split-cancel"));
+    expect(screen.queryByTestId("split-budget-form")).not.toBeInTheDocument();
+  });
+
+  it("is disabled, like the other actions, once the escalation is closed or expired", async () => {
+    const user = userEvent.setup();
+    const now = Date.now();
+    const { unmount } = render(
+      <Harness e={pressure(now, { state: "resolved", closed_at: new Date(now).toISOString() })} onDecide={vi.fn()} />,
+    );
+    expect(splitButton()).toBeDisabled();
+    await user.keyboard("b");
+    expect(screen.queryByTestId("split-budget-form")).not.toBeInTheDocument();
+    unmount();
+    render(<Harness e={pressure(now, { state: "expired", closed_at: new Date(now).toISOString() })} onDecide={vi.fn()} />);
+    expect(splitButton()).toBeDisabled();
+    expect(splitButton()).toHaveAttribute("title", expect.stringMatching(/^Expired/));
+  });
+});
+
+describe("Rate-limit evidence", () => {
+  it("shows the API's last hour of use per minute in the escalation's detail", async () => {
+    const t = createTestTransport({
+      escalation_timeline: (args) => timeline(args.id as number, [1, 2], []),
+      usage_series: (args) =>
+        series([agentSeries(1, [300, 310, 320], [0, 1, 0]), agentSeries(2, [180, 185, 190])], {
+          api: args.api as string,
+          metric: args.metric as "requests",
+        }),
+    });
+    setTransport(t);
+    const decision = {
+      busy: false,
+      error: null,
+      note: "",
+      onNote: () => {},
+      reason: "",
+      onReason: () => {},
+      onDecide: () => {},
+      onRefuse: () => {},
+      onBack: () => {},
+    };
+    render(<EscalationDetail escalation={pressure(Date.now())} names={NAMES} now={Date.now()} subscribe={() => () => {}} decision={decision} />);
+    const usage = await screen.findByTestId("escalation-usage");
+    expect(usage).toHaveTextContent("Use of openai");
+    const chart = within(usage).getByTestId("usage-chart");
+    await waitFor(() => expect(chart).toHaveAttribute("data-points", "6"));
+    expect(chart).toHaveAttribute("data-limit", "500");
+    expect(chart).toHaveAttribute("data-rate-limited", "1");
+    expect(t.calls.find((c) => c.command === "usage_series")?.args).toEqual({ api: "openai", key: null, metric: "requests", hours: 1 });
+    expect(screen.getByText("Rate-limit pressure")).toBeInTheDocument();
+  });
+});
