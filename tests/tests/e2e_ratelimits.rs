@@ -4,7 +4,9 @@
 //! in the first half of the coming hour, so the forecast sees the next collision). The app polls
 //! them; the view must show the stacked chart with the limit line the
 //! headers announced and the 429s, each agent's share, the forecast and the time-of-day heat map.
-//! Screenshot: target/e2e-screenshots/rate-limits.png (docs/screenshots/ keeps a copy).
+//! Then the pressure escalation shows the chart as evidence, its budget is split from the queue
+//! and both agents receive their share. Screenshots: target/e2e-screenshots/rate-limits*.png and
+//! escalation-rate-limit.png (docs/screenshots/ keeps copies).
 
 use std::time::Duration;
 
@@ -180,5 +182,59 @@ async fn drive(app: &RunningApp, fleet: &SimFleet, server: &Mocklimit) -> Result
         .await?;
     tokio::time::sleep(Duration::from_millis(300)).await;
     app.screenshot("rate-limits-heatmap")?;
+
+    // The pressure escalation carries the chart as evidence; split the budget from the queue
+    // (the form opens with an even split) and the agents receive their share.
+    session.keys("5").await?;
+    session
+        .click_first(
+            "[data-testid=escalation-row][data-kind=rate_limit_pressure][data-state=open]",
+            LONG,
+        )
+        .await?;
+    session
+        .wait_for(
+            "[data-testid=escalation-usage] [data-testid=usage-chart] canvas",
+            LONG,
+        )
+        .await?;
+    session
+        .click_first(
+            "[data-testid=escalation-action][data-action=split_budget]",
+            LONG,
+        )
+        .await?;
+    session
+        .wait_for("[data-testid=split-budget-form]", LONG)
+        .await?;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    app.screenshot("escalation-rate-limit")?;
+    session
+        .click_first("[data-testid=split-submit]", LONG)
+        .await?;
+    let deadline = std::time::Instant::now() + LONG;
+    loop {
+        let told: Vec<u32> = (0..2)
+            .filter_map(|i| {
+                fleet
+                    .decisions(i)
+                    .into_iter()
+                    .find(|d| d.action == "budget")
+                    .and_then(|d| d.budget)
+                    .map(|b| b.share_percent)
+            })
+            .collect();
+        if told.len() == 2 {
+            if told.iter().sum::<u32>() > 100 || told.contains(&0) {
+                return Err(format!("the agents were told shares {told:?}"));
+            }
+            eprintln!("budget split delivered: {told:?}");
+            break;
+        }
+        if std::time::Instant::now() > deadline {
+            return Err(format!("the agents were not told their budget: {told:?}"));
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     Ok(())
 }

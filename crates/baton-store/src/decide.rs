@@ -65,6 +65,11 @@ fn give_ownership_in(
     who: &str,
     now: DateTime<Utc>,
 ) -> Result<String> {
+    if escalation.kind == FindingKind::RateLimitPressure {
+        return Err(invalid(
+            "an API is shared, not owned: split its budget instead",
+        ));
+    }
     let resource = escalation
         .resource
         .as_deref()

@@ -136,8 +136,7 @@ fn clip_name(name: &str) -> String {
 /// window (a report shorter than a minute counts in the minute it starts in).
 fn report_minutes(start: DateTime<Utc>, window_seconds: u32) -> (i64, i64) {
     let first = minute_of(start);
-    let n = i64::from(window_seconds.max(1)).div_euclid(60).max(1)
-        + i64::from(window_seconds % 60 != 0 && window_seconds > 60);
+    let n = (i64::from(window_seconds.max(1)) + 59) / 60;
     (first, n)
 }
 

@@ -71,6 +71,8 @@ describe("Split budget", () => {
     unmount();
 
     render(<Harness e={pressure(Date.now())} onDecide={onDecide} />);
+    // An API is shared by budget, not owned.
+    expect(document.querySelector("[data-action=give_ownership]")).toBeNull();
     expect(splitButton()).toHaveAttribute("data-primary", "true");
     expect(splitButton()).toHaveAttribute("aria-keyshortcuts", "b");
     await user.keyboard("b");

@@ -117,7 +117,8 @@ export function EscalationActions({
     return () => window.removeEventListener("keydown", onKey);
   }, []);
 
-  const agentsToOwn = e.resource ? e.agents : [];
+  // An API is shared by budget, not owned: a pressure escalation offers a split instead.
+  const agentsToOwn = e.resource && !canSplit ? e.agents : [];
   return (
     <div className="esc-actions" role="group" aria-label="Decision" data-testid="escalation-actions">
       {blocked ? (
