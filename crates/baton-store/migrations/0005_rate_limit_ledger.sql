@@ -80,3 +80,46 @@ CREATE TABLE api_budgets (
     decided_at  TEXT    NOT NULL,
     PRIMARY KEY (api, key, agent_id)
 ) STRICT, WITHOUT ROWID;
+
+-- What was stored before the ledger existed counts in it: `api_call` events by minute, and usage
+-- reports of up to a day spread evenly over their minutes (the remainder to the first ones).
+-- The limits come with the next call's headers.
+INSERT INTO api_minutes (api, key, minute, agent_id, ev_requests, ev_tokens, ev_429, first_seq,
+                         first_429_seq)
+SELECT json_extract(raw, '$.api'),
+       coalesce(json_extract(raw, '$.key'), ''),
+       CAST(strftime('%s', at) AS INTEGER) / 60 * 60,
+       agent_id,
+       count(*),
+       sum(min(max(coalesce(json_extract(raw, '$.tokens'), 0), 0), 1000000000)),
+       sum(coalesce(json_extract(raw, '$.status'), 0) = 429),
+       min(seq),
+       min(CASE WHEN json_extract(raw, '$.status') = 429 THEN seq END)
+  FROM events
+ WHERE kind = 'api_call' AND length(json_extract(raw, '$.api')) > 0
+       AND strftime('%s', at) IS NOT NULL
+ GROUP BY 1, 2, 3, 4;
+
+WITH RECURSIVE
+  report (agent_id, api, key, first, n, requests, tokens, rate_limited) AS (
+    SELECT agent_id, api, key, CAST(strftime('%s', window_start) AS INTEGER) / 60 * 60,
+           (window_seconds + 59) / 60, requests, tokens, rate_limited
+      FROM usage_samples
+     WHERE window_seconds <= 86400 AND strftime('%s', window_start) IS NOT NULL
+  ),
+  spread (agent_id, api, key, first, n, i, requests, tokens, rate_limited) AS (
+    SELECT agent_id, api, key, first, n, 0, requests, tokens, rate_limited FROM report
+    UNION ALL
+    SELECT agent_id, api, key, first, n, i + 1, requests, tokens, rate_limited
+      FROM spread WHERE i + 1 < n
+  )
+INSERT INTO api_minutes (api, key, minute, agent_id, rp_requests, rp_tokens, rp_429)
+SELECT api, key, first + 60 * i, agent_id,
+       sum(requests / n + (i < requests % n)),
+       sum(tokens / n + (i < tokens % n)),
+       sum(rate_limited / n + (i < rate_limited % n))
+  FROM spread
+ GROUP BY 1, 2, 3, 4
+ ON CONFLICT (api, key, minute, agent_id) DO UPDATE SET
+    rp_requests = excluded.rp_requests, rp_tokens = excluded.rp_tokens,
+    rp_429 = excluded.rp_429;

@@ -110,7 +110,17 @@ mod tests {
              VALUES ('data', 'crm://contacts/*#status', 'Researcher', 'x', 'x');
              INSERT INTO decisions (at, who, action, subject, prev_hash, hash)
              VALUES ('2026-05-01T12:00:00.000000000Z', 'ann', 'approve', 'escalation:1', '',
-                     'h1');",
+                     'h1');
+             INSERT INTO usage_samples (agent_id, api, key, window_start, window_seconds,
+                                        requests, tokens, rate_limited, reported_at)
+             VALUES (1, 'openai', '', '2026-05-01T12:00:00.000000000Z', 120, 5, 100, 1, 'x');
+             INSERT INTO events (agent_id, seq, at, kind, raw, received_at)
+             VALUES (1, 7, '2026-05-01T12:00:30.250000000Z', 'api_call',
+                     '{\"seq\":7,\"at\":\"2026-05-01T12:00:30.25Z\",\"kind\":\"api_call\",\"api\":\"openai\",\"status\":429,\"tokens\":40}',
+                     'x'),
+                    (1, 8, '2026-05-01T12:03:00.000000000Z', 'write',
+                     '{\"seq\":8,\"at\":\"2026-05-01T12:03:00Z\",\"kind\":\"write\",\"resource\":\"a://b\"}',
+                     'x');",
         )
         .unwrap();
         MIGRATIONS.to_latest(&mut conn).unwrap();
@@ -118,7 +128,7 @@ mod tests {
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .unwrap();
         assert_eq!(version, LATEST_VERSION);
-        assert_eq!(LATEST_VERSION, 4);
+        assert_eq!(LATEST_VERSION, 5);
         let count = |sql: &str| -> i64 { conn.query_row(sql, [], |r| r.get(0)).unwrap() };
         assert_eq!(
             count("SELECT count(*) FROM agents WHERE name = 'Researcher'"),
@@ -133,6 +143,22 @@ mod tests {
             count("SELECT count(*) FROM decisions WHERE who = 'ann' AND detail IS NULL"),
             1
         );
+        // The ledger starts from what was stored: the report spread over its two minutes (3 + 2
+        // requests), the event counted in its minute; the larger of the two per minute.
+        let minute = |m: i64, col: &str| -> i64 {
+            count(&format!(
+                "SELECT max(ev_{col}, rp_{col}) FROM api_minutes
+                  WHERE api = 'openai' AND minute = {} + 60 * {m}",
+                1_777_636_800
+            ))
+        };
+        assert_eq!((minute(0, "requests"), minute(1, "requests")), (3, 2));
+        assert_eq!((minute(0, "tokens"), minute(0, "429")), (50, 1));
+        assert_eq!(
+            count("SELECT first_429_seq FROM api_minutes WHERE minute = 1777636800"),
+            7
+        );
+        assert_eq!(count("SELECT count(*) FROM api_minutes"), 2);
         // The new column checks its JSON; the new table cascades with its agent.
         let bad = conn.execute(
             "INSERT INTO decisions (at, who, action, subject, prev_hash, hash, detail)

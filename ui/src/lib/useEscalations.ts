@@ -9,6 +9,7 @@ import type { Escalation } from "../bindings/Escalation";
 import { listEscalations, toBackendError } from "./backend";
 import { markExpired as expire, msUntilNextDue, replaceEscalation } from "./escalations";
 import type { ChangeListener } from "./useBatonData";
+import { useCoalescedRefresh } from "./useCoalescedRefresh";
 
 /** setTimeout's longest delay; a due time further away is checked again then. */
 const MAX_TIMER_MS = 2_147_483_647;
@@ -33,8 +34,6 @@ export function useEscalations(subscribe: (listener: ChangeListener) => () => vo
   const alive = useRef(true);
   // Answers can arrive out of order (a reload racing a decision): keep the newest request's.
   const generation = useRef(0);
-  const running = useRef<Promise<void> | null>(null);
-  const again = useRef(false);
 
   const loadOnce = useCallback(async () => {
     const mine = ++generation.current;
@@ -50,24 +49,7 @@ export function useEscalations(subscribe: (listener: ChangeListener) => () => vo
     }
   }, []);
 
-  const refresh = useCallback(() => {
-    if (running.current) {
-      again.current = true;
-      return running.current;
-    }
-    const run = (async () => {
-      try {
-        do {
-          again.current = false;
-          await loadOnce();
-        } while (again.current && alive.current);
-      } finally {
-        running.current = null;
-      }
-    })();
-    running.current = run;
-    return run;
-  }, [loadOnce]);
+  const refresh = useCoalescedRefresh(loadOnce, alive);
 
   const replace = useCallback((next: Escalation) => {
     generation.current++;

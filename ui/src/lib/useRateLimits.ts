@@ -8,6 +8,7 @@ import { useCallback, useEffect, useRef, useState } from "react";
 import type { ApiLedger } from "../bindings/ApiLedger";
 import { rateLimits, toBackendError } from "./backend";
 import type { ChangeListener } from "./useBatonData";
+import { useCoalescedRefresh } from "./useCoalescedRefresh";
 
 export const INGESTED_THROTTLE_MS = 2_000;
 export const BACKGROUND_THROTTLE_MS = 30_000;
@@ -31,8 +32,6 @@ export function useRateLimits(subscribe: (listener: ChangeListener) => () => voi
   const [version, setVersion] = useState(0);
   const [loadedAt, setLoadedAt] = useState(0);
   const alive = useRef(true);
-  const running = useRef<Promise<void> | null>(null);
-  const again = useRef(false);
   const lastStart = useRef(0);
   const timer = useRef<number | null>(null);
   const activeRef = useRef(active);
@@ -54,25 +53,7 @@ export function useRateLimits(subscribe: (listener: ChangeListener) => () => voi
     }
   }, []);
 
-  // A call while a load is in flight schedules exactly one more after it.
-  const refresh = useCallback(() => {
-    if (running.current) {
-      again.current = true;
-      return running.current;
-    }
-    const run = (async () => {
-      try {
-        do {
-          again.current = false;
-          await loadOnce();
-        } while (again.current && alive.current);
-      } finally {
-        running.current = null;
-      }
-    })();
-    running.current = run;
-    return run;
-  }, [loadOnce]);
+  const refresh = useCoalescedRefresh(loadOnce, alive);
 
   useEffect(() => {
     alive.current = true;
