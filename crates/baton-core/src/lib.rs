@@ -1,6 +1,7 @@
 //! Baton's domain model. Pure code: no async runtime, no database, no UI toolkit.
 //!
 //! * [`protocol`]: the `baton/1` status document an agent serves, and its parser.
+//! * [`a2a`]: agent cards and tasks of agents speaking A2A (1.0 and 0.3), read leniently.
 //! * [`agent`]: how Baton reaches an agent (endpoint config) and how that agent is doing (health).
 //! * [`task`]: task states and the board columns they land in.
 //! * [`backoff`]: the retry schedule used while an endpoint fails.
@@ -9,6 +10,7 @@
 //! * [`ratelimit`]: rate-limit headers, forecasts and the pressure detector.
 //! * [`views`]: the read models the UI shows (exported to TypeScript with ts-rs).
 
+pub mod a2a;
 pub mod agent;
 pub mod backoff;
 pub mod decisions;
