@@ -346,7 +346,13 @@ async fn rate_limit_pressure_writer_and_editor_share_one_openai_quota() {
     assert_eq!(counted(), (103, 3));
     let quotas = store.lock().unwrap().quotas("openai", None).unwrap();
     assert_eq!((quotas[0].limit, quotas[0].window_seconds), (100, 60));
-    assert_eq!(quotas[0].remaining, Some(0));
+    // The last reading wins: at tick 3 the writer's burst ends at 5 remaining and the editor's
+    // at 0, a moment apart in either order.
+    assert!(
+        matches!(quotas[0].remaining, Some(0 | 5)),
+        "{:?}",
+        quotas[0].remaining
+    );
     played
         .expect(
             "rate_limit_pressure",
