@@ -105,6 +105,7 @@ async fn every_decision_is_applied_exactly_once_through_faults_and_kills() {
                     seq: i as u64 + 1,
                 }],
                 dedupe_key: format!("needs_approval:{i}"),
+                continues: None,
             })
             .collect();
         let recorded = store.record_findings(&findings, Utc::now()).unwrap();

@@ -13,7 +13,7 @@ use baton_core::detect::{
 use baton_core::protocol::{Event, Task};
 use baton_core::rules::Rule;
 use chrono::{DateTime, Utc};
-use rusqlite::{params, OptionalExtension, Row, TransactionBehavior};
+use rusqlite::{params, OptionalExtension, Row, Transaction, TransactionBehavior};
 use serde::Serialize;
 
 use crate::codec::{corrupt, parse_json_list, parse_opt_ts, parse_task_state, parse_ts, ts};
@@ -106,6 +106,40 @@ fn read_finding(row: &Row<'_>) -> Result<StoredFinding> {
     })
 }
 
+/// The open finding `f` carries on (the newest whose key starts with `prefix`), re-keyed as `f`;
+/// its escalation takes `f`'s words and, when `f` names several agents, no longer one agent's.
+fn carry_on(tx: &Transaction<'_>, prefix: &str, f: &Finding) -> Result<Option<StoredFinding>> {
+    let earlier = tx
+        .query_row(
+            &format!(
+                "SELECT {COLS} FROM findings
+                 WHERE closed_at IS NULL AND substr(dedupe_key, 1, ?2) = ?1
+                 ORDER BY id DESC LIMIT 1"
+            ),
+            params![prefix, prefix.chars().count() as i64],
+            |row| Ok(read_finding(row)),
+        )
+        .optional()?
+        .transpose()?;
+    let Some(mut earlier) = earlier else {
+        return Ok(None);
+    };
+    tx.execute(
+        "UPDATE findings SET dedupe_key = ?2 WHERE id = ?1",
+        params![earlier.id, f.dedupe_key],
+    )?;
+    let several = union(&earlier.agents, &f.agents).len() > 1;
+    tx.execute(
+        "UPDATE escalations SET title = ?2,
+                agent_id = CASE WHEN ?3 THEN NULL ELSE agent_id END,
+                task_id = CASE WHEN ?3 THEN NULL ELSE task_id END
+         WHERE finding_id = ?1 AND state = 'open'",
+        params![earlier.id, f.summary, several],
+    )?;
+    earlier.dedupe_key = f.dedupe_key.clone();
+    Ok(Some(earlier))
+}
+
 fn union<T: Ord + Clone>(a: &[T], b: &[T]) -> Vec<T> {
     let mut all: Vec<T> = a.iter().chain(b).cloned().collect();
     all.sort_unstable();
@@ -133,6 +167,10 @@ impl Store {
                 )
                 .optional()?
                 .transpose()?;
+            let existing = match (existing, &f.continues) {
+                (None, Some(prefix)) => carry_on(&tx, prefix, f)?,
+                (existing, _) => existing,
+            };
             match existing {
                 Some(open) if open.closed_at.is_none() => {
                     let agents = union(&open.agents, &f.agents);

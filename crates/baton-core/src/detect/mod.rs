@@ -101,6 +101,12 @@ pub struct Finding {
     pub evidence: Vec<EvidenceRef>,
     /// The cause: the same key means the same finding (updated, not duplicated).
     pub dedupe_key: String,
+    /// The key prefix of an earlier finding this one carries on (a forecast of pressure that
+    /// came true, or moved to another hour): an open finding whose key starts with it is
+    /// updated and takes this finding's key, rather than a second one opening.
+    #[serde(skip)]
+    #[ts(skip)]
+    pub continues: Option<String>,
 }
 
 /// An event as Baton stored it: which agent reported it.
@@ -299,6 +305,7 @@ fn finding(
         summary,
         evidence,
         dedupe_key: format!("{}:{cause}", kind.as_str()),
+        continues: None,
     }
 }
 

@@ -5,7 +5,8 @@
 //! current run of pressured minutes (gaps of up to five minutes allowed), so the finding is updated
 //! while the run lasts and a dismissed one stays closed; its evidence is each agent's first call
 //! (and first 429) of the episode. A forecast alone names the hour it expects the limit in, and
-//! carries no events (the chart is its evidence).
+//! carries no events (the chart is its evidence); an open forecast finding is carried on by the
+//! pressure it foresaw (or a forecast for another hour) rather than a second finding opening.
 
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
 
@@ -151,6 +152,9 @@ pub fn rate_limit_pressure(
         resource: Some(resource.clone()),
         evidence,
         dedupe_key: format!("rate_limit_pressure:{resource}:{episode}"),
+        // Pressure that was forecast and then came (or was forecast for another hour) is the
+        // same escalation.
+        continues: Some(format!("rate_limit_pressure:{resource}:forecast@")),
     };
     (forecasts, Some(finding))
 }

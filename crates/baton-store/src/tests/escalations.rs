@@ -46,6 +46,7 @@ fn store_with_collision() -> (Store, i64, i64, i64) {
             },
         ],
         dedupe_key: "write_collision:crm://contacts/1".into(),
+        continues: None,
     };
     let recorded = store.record_findings(&[finding], t(2)).unwrap();
     assert_eq!(recorded.escalations.len(), 1);
@@ -69,6 +70,7 @@ fn a_finding_opens_one_escalation_due_by_the_matching_exception_rule() {
         summary: "stalled".into(),
         evidence: vec![],
         dedupe_key: key.into(),
+        continues: None,
     };
     let recorded = store
         .record_findings(

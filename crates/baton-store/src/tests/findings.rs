@@ -23,6 +23,7 @@ fn collision(evidence: &[(i64, u64)], summary: &str) -> Finding {
             .map(|&(agent_id, seq)| EvidenceRef { agent_id, seq })
             .collect(),
         dedupe_key: "write_collision:crm://contacts/1:1,2".into(),
+        continues: None,
     }
 }
 

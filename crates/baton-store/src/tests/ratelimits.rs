@@ -303,6 +303,7 @@ fn a_budget_split_is_stored_and_each_agent_is_told_its_allowance() {
             },
         ],
         dedupe_key: "rate_limit_pressure:api:openai:2026-05-01T12:00:00Z".into(),
+        continues: None,
     };
     let escalation = store.record_findings(&[finding], t(2)).unwrap().escalations[0];
 
@@ -403,6 +404,7 @@ fn a_budget_split_answers_only_rate_limit_pressure() {
         summary: "x".into(),
         evidence: vec![],
         dedupe_key: "k".into(),
+        continues: None,
     };
     let escalation = store.record_findings(&[finding], t(2)).unwrap().escalations[0];
     let split = EscalationAction::SplitBudget {
@@ -440,4 +442,73 @@ fn a_report_resent_with_another_window_moves_its_counts() {
     d.usage = vec![usage("openai", 0, 12)];
     store.ingest(a, &d, t(2)).unwrap();
     assert_eq!(counts(&store), vec![(0, 12), (10, 7)]);
+}
+
+#[test]
+fn pressure_that_was_forecast_carries_on_the_forecast_escalation() {
+    use crate::escalations::EscalationFilter;
+    use baton_core::detect::{EvidenceRef, Finding, FindingKind, Severity};
+
+    let mut store = Store::open_in_memory().unwrap();
+    let a = store.add_agent(&draft("Writer")).unwrap().id;
+    let b = store.add_agent(&draft("Editor")).unwrap().id;
+    let prefix = "rate_limit_pressure:api:openai:forecast@";
+    let pressure = |agents: Vec<i64>, key: &str, summary: &str| Finding {
+        kind: FindingKind::RateLimitPressure,
+        severity: Severity::Warning,
+        evidence: agents
+            .iter()
+            .map(|&agent_id| EvidenceRef { agent_id, seq: 1 })
+            .collect(),
+        agents,
+        resource: Some("api:openai".into()),
+        summary: summary.into(),
+        dedupe_key: key.into(),
+        continues: Some(prefix.into()),
+    };
+    let open = |store: &Store| {
+        store
+            .escalations(EscalationFilter {
+                open: true,
+                closed: 0,
+            })
+            .unwrap()
+    };
+    let forecast = pressure(vec![a], &format!("{prefix}2026-05-01T12"), "forecast");
+    let first = store.record_findings(&[forecast], t(1)).unwrap();
+    assert_eq!(first.escalations.len(), 1);
+    assert_eq!(open(&store)[0].agent_id, Some(a));
+
+    // The forecast moves an hour on, then comes true with the editor calling too: still one
+    // escalation, now naming both, in the realised pressure's words.
+    let later = pressure(
+        vec![a],
+        &format!("{prefix}2026-05-01T13"),
+        "forecast, later",
+    );
+    let moved = store.record_findings(&[later], t(2)).unwrap();
+    assert!(moved.opened.is_empty(), "{moved:?}");
+    let realised = pressure(vec![a, b], "rate_limit_pressure:api:openai:t0", "3 × 429");
+    let came = store.record_findings(&[realised.clone()], t(3)).unwrap();
+    assert!(came.opened.is_empty(), "{came:?}");
+    let escalations = open(&store);
+    assert_eq!(escalations.len(), 1, "{escalations:#?}");
+    let one = &escalations[0];
+    assert_eq!((one.id, one.agent_id), (first.escalations[0], None));
+    assert_eq!(
+        (one.agents.clone(), one.title.as_str()),
+        (vec![a, b], "3 × 429")
+    );
+
+    // Dismissed, it stays closed; and a forecast seen after that is a new escalation, since
+    // nothing open is left to carry on.
+    let finding = store.open_findings().unwrap()[0].id;
+    store.close_finding(finding, t(4)).unwrap();
+    let again = store.record_findings(&[realised], t(5)).unwrap();
+    assert!(again.opened.is_empty(), "{again:?}");
+    let next = pressure(vec![b], &format!("{prefix}2026-05-01T15"), "forecast");
+    assert_eq!(
+        store.record_findings(&[next], t(6)).unwrap().opened.len(),
+        1
+    );
 }
