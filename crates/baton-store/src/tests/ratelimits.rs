@@ -489,7 +489,9 @@ fn pressure_that_was_forecast_carries_on_the_forecast_escalation() {
     let moved = store.record_findings(&[later], t(2)).unwrap();
     assert!(moved.opened.is_empty(), "{moved:?}");
     let realised = pressure(vec![a, b], "rate_limit_pressure:api:openai:t0", "3 × 429");
-    let came = store.record_findings(&[realised.clone()], t(3)).unwrap();
+    let came = store
+        .record_findings(std::slice::from_ref(&realised), t(3))
+        .unwrap();
     assert!(came.opened.is_empty(), "{came:?}");
     let escalations = open(&store);
     assert_eq!(escalations.len(), 1, "{escalations:#?}");
