@@ -1,0 +1,188 @@
+//! What one poll of an A2A agent adds up to, in Baton's own terms: a `baton/1` status document
+//! built from the agent card and the tasks read, so the A2A adapter shares ingest, the board
+//! and the detectors with native agents.
+//!
+//! A2A has no event feed, so the adapter makes the events from what changed since the last
+//! poll: a `state` event when a task is new or its state moved, and a `needs_approval` event
+//! (carrying the agent's status message) when a task enters `input-required` or
+//! `auth-required`. Their `seq` numbers, and the newest status time seen (the next
+//! `statusTimestampAfter`), live in the cursor Baton stores with the poll.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::{A2aTask, AgentCard};
+use crate::protocol::{
+    AgentInfo, AgentState, Event, EventKind, StatusDocument, Task, MAX_ID_LEN, PROTOCOL,
+};
+use crate::task::TaskState;
+
+/// Longest task title made from the request's text.
+const TITLE_CHARS: usize = 80;
+
+/// Where the last poll of an A2A agent ended, as Baton stores it (JSON in the agent's cursor).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct A2aCursor {
+    /// The newest status time seen: the next poll lists tasks changed at or after it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<DateTime<Utc>>,
+    /// The `seq` the next made-up event gets.
+    #[serde(default = "first_seq")]
+    pub next_seq: u64,
+}
+
+fn first_seq() -> u64 {
+    1
+}
+
+impl A2aCursor {
+    /// The stored cursor; anything unreadable (none yet, or a `baton/1` cursor from before
+    /// the agent was switched to A2A) starts afresh.
+    pub fn read(stored: Option<&str>) -> A2aCursor {
+        stored
+            .and_then(|text| serde_json::from_str(text).ok())
+            .unwrap_or(A2aCursor {
+                after: None,
+                next_seq: first_seq(),
+            })
+    }
+
+    /// `statusTimestampAfter` for the next `ListTasks`.
+    pub fn after_param(&self) -> Option<String> {
+        self.after
+            .map(|at| at.to_rfc3339_opts(SecondsFormat::Micros, true))
+    }
+
+    fn encode(&self) -> String {
+        serde_json::to_string(self).expect("a cursor always serialises")
+    }
+}
+
+/// Interrupted states: the agent waits for a person.
+pub fn is_interrupted(state: TaskState) -> bool {
+    matches!(state, TaskState::InputRequired | TaskState::AuthRequired)
+}
+
+/// The document for one poll. `known` holds the state Baton has stored for each task of this
+/// agent; tasks whose id Baton cannot keep are left out.
+pub fn observe(
+    card: &AgentCard,
+    tasks: &[A2aTask],
+    known: &HashMap<String, TaskState>,
+    cursor: &A2aCursor,
+    now: DateTime<Utc>,
+) -> StatusDocument {
+    let mut next = cursor.clone();
+    let mut events = Vec::new();
+    let mut seen: HashMap<&str, usize> = HashMap::new();
+    let mut out: Vec<Task> = Vec::new();
+    for t in tasks {
+        if t.id.len() > MAX_ID_LEN {
+            continue;
+        }
+        if let Some(at) = t.timestamp {
+            next.after = Some(next.after.map_or(at, |after| after.max(at)));
+        }
+        let task = task_of(t);
+        // A task listed twice (two pages that overlap while it changed): the later one wins.
+        match seen.get(t.id.as_str()) {
+            Some(&i) => out[i] = task,
+            None => {
+                seen.insert(&t.id, out.len());
+                out.push(task);
+            }
+        }
+    }
+    for task in &out {
+        if known.get(&task.id) == Some(&task.state) {
+            continue;
+        }
+        let at = task.state_since.unwrap_or(now);
+        let message = tasks
+            .iter()
+            .rev()
+            .find(|t| t.id == task.id)
+            .and_then(|t| t.message.clone());
+        let mut state = Event::new(next.next_seq, at, EventKind::State);
+        state.task_id = Some(task.id.clone());
+        state.state = Some(task.state);
+        state.message = message.clone();
+        events.push(state);
+        next.next_seq += 1;
+        if is_interrupted(task.state) {
+            let mut ask = Event::new(next.next_seq, at, EventKind::NeedsApproval);
+            ask.task_id = Some(task.id.clone());
+            ask.message = Some(message.unwrap_or_else(|| match task.state {
+                TaskState::AuthRequired => "the agent needs authorization".to_owned(),
+                _ => "the agent needs input".to_owned(),
+            }));
+            events.push(ask);
+            next.next_seq += 1;
+        }
+    }
+    let waiting = out.iter().any(|t| is_interrupted(t.state));
+    let working = out
+        .iter()
+        .any(|t| matches!(t.state, TaskState::Working | TaskState::Submitted));
+    StatusDocument {
+        protocol: PROTOCOL.to_owned(),
+        agent: AgentInfo {
+            id: card.name.chars().take(MAX_ID_LEN).collect(),
+            name: Some(card.name.clone()),
+            version: card.version.clone(),
+            state: Some(if waiting {
+                AgentState::Blocked
+            } else if working {
+                AgentState::Working
+            } else {
+                AgentState::Idle
+            }),
+            detail: card.description.clone(),
+            declares: None,
+        },
+        tasks: out,
+        events,
+        usage: Vec::new(),
+        cursor: next.encode(),
+    }
+}
+
+/// One A2A task as a board task: titled by what was asked, its artifacts as its output.
+fn task_of(t: &A2aTask) -> Task {
+    let title = match t.request.as_deref().map(str::trim) {
+        Some(request) if !request.is_empty() => clip(request),
+        _ => format!("A2A task {}", clip(&t.id)),
+    };
+    let detail = match (&t.message, t.artifacts.is_empty()) {
+        (Some(message), _) => Some(message.clone()),
+        (None, false) => Some(format!("artifacts: {}", t.artifacts.join(", "))),
+        (None, true) => None,
+    };
+    Task {
+        id: t.id.clone(),
+        title,
+        state: t.state,
+        created_at: None,
+        updated_at: t.timestamp,
+        state_since: t.timestamp,
+        depends_on: Vec::new(),
+        trigger: None,
+        reads: Vec::new(),
+        writes: Vec::new(),
+        output: (!t.artifacts.is_empty()).then(|| t.artifacts.join(", ")),
+        next_stage: None,
+        detail,
+    }
+}
+
+fn clip(text: &str) -> String {
+    let one_line = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if one_line.chars().count() <= TITLE_CHARS {
+        return one_line;
+    }
+    let mut clipped: String = one_line.chars().take(TITLE_CHARS - 1).collect();
+    clipped.push('…');
+    clipped
+}
