@@ -23,7 +23,7 @@ use crate::task::TaskState;
 const TITLE_CHARS: usize = 80;
 
 /// Where the last poll of an A2A agent ended, as Baton stores it (JSON in the agent's cursor).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct A2aCursor {
     /// The newest status time seen: the next poll lists tasks changed at or after it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -37,16 +37,23 @@ fn first_seq() -> u64 {
     1
 }
 
+impl Default for A2aCursor {
+    fn default() -> A2aCursor {
+        A2aCursor {
+            after: None,
+            next_seq: first_seq(),
+        }
+    }
+}
+
 impl A2aCursor {
     /// The stored cursor; anything unreadable (none yet, or a `baton/1` cursor from before
     /// the agent was switched to A2A) starts afresh.
     pub fn read(stored: Option<&str>) -> A2aCursor {
         stored
             .and_then(|text| serde_json::from_str(text).ok())
-            .unwrap_or(A2aCursor {
-                after: None,
-                next_seq: first_seq(),
-            })
+            .filter(|c: &A2aCursor| c.next_seq >= first_seq())
+            .unwrap_or_default()
     }
 
     /// `statusTimestampAfter` for the next `ListTasks`.

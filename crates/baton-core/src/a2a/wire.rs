@@ -90,7 +90,9 @@ pub fn request(interface: &Interface, call: &Call<'_>, rpc_id: u64) -> Result<Re
             Ok(Request {
                 method: Method::Post,
                 url: interface.url.clone(),
-                body: Some(json!({"jsonrpc": "2.0", "id": rpc_id, "method": method, "params": params})),
+                body: Some(
+                    json!({"jsonrpc": "2.0", "id": rpc_id, "method": method, "params": params}),
+                ),
                 version,
             })
         }
@@ -224,7 +226,10 @@ pub fn read_answer(interface: &Interface, status: u16, body: &[u8]) -> Result<Va
                 .as_ref()
                 .and_then(|e| e.get("details"))
                 .and_then(Value::as_array)
-                .and_then(|d| d.iter().find_map(|x| x.get("reason").and_then(Value::as_str)))
+                .and_then(|d| {
+                    d.iter()
+                        .find_map(|x| x.get("reason").and_then(Value::as_str))
+                })
                 .map(str::to_owned);
             let message = error
                 .as_ref()

@@ -28,7 +28,11 @@ const SEND: Call<'static> = Call::SendMessage {
 
 #[test]
 fn json_rpc_calls_name_the_method_of_each_version() {
-    let v1 = iface(Binding::JsonRpc, ProtocolVersion::V1, "http://h/a2a/jsonrpc");
+    let v1 = iface(
+        Binding::JsonRpc,
+        ProtocolVersion::V1,
+        "http://h/a2a/jsonrpc",
+    );
     let list = request(
         &v1,
         &Call::ListTasks {
@@ -42,7 +46,10 @@ fn json_rpc_calls_name_the_method_of_each_version() {
     let body = list.body.unwrap();
     assert_eq!(body["method"], "ListTasks");
     assert_eq!(body["id"], 3);
-    assert_eq!(body["params"]["statusTimestampAfter"], "2026-11-22T07:13:45.395714Z");
+    assert_eq!(
+        body["params"]["statusTimestampAfter"],
+        "2026-11-22T07:13:45.395714Z"
+    );
     assert_eq!(body["params"]["pageToken"], "abc");
     assert_eq!(body["params"]["includeArtifacts"], true);
 
@@ -54,23 +61,41 @@ fn json_rpc_calls_name_the_method_of_each_version() {
                "taskId": "t-1", "contextId": "c-1"})
     );
 
-    let v03 = iface(Binding::JsonRpc, ProtocolVersion::V03, "http://h/a2a/jsonrpc");
+    let v03 = iface(
+        Binding::JsonRpc,
+        ProtocolVersion::V03,
+        "http://h/a2a/jsonrpc",
+    );
     let get = request(&v03, &Call::GetTask { id: "t-1" }, 5).unwrap();
-    assert_eq!(get.version, None, "0.3 servers read a missing header as 0.3");
+    assert_eq!(
+        get.version, None,
+        "0.3 servers read a missing header as 0.3"
+    );
     assert_eq!(get.body.unwrap()["method"], "tasks/get");
     let send = request(&v03, &SEND, 6).unwrap().body.unwrap();
     assert_eq!(send["method"], "message/send");
     assert_eq!(send["params"]["message"]["role"], "user");
     assert_eq!(send["params"]["message"]["parts"][0]["kind"], "text");
     assert!(matches!(
-        request(&v03, &Call::ListTasks { after: None, page_token: None }, 7),
+        request(
+            &v03,
+            &Call::ListTasks {
+                after: None,
+                page_token: None
+            },
+            7
+        ),
         Err(A2aError::Unsupported(_))
     ));
 }
 
 #[test]
 fn rest_calls_are_paths_under_the_interface_url() {
-    let v1 = iface(Binding::HttpJson, ProtocolVersion::V1, "http://h:9/a2a/rest/");
+    let v1 = iface(
+        Binding::HttpJson,
+        ProtocolVersion::V1,
+        "http://h:9/a2a/rest/",
+    );
     let list = request(
         &v1,
         &Call::ListTasks {
@@ -94,7 +119,11 @@ fn rest_calls_are_paths_under_the_interface_url() {
     );
     assert_eq!(send.body.unwrap()["message"]["parts"][0]["text"], "red");
 
-    let v03 = iface(Binding::HttpJson, ProtocolVersion::V03, "http://h:9/a2a/rest");
+    let v03 = iface(
+        Binding::HttpJson,
+        ProtocolVersion::V03,
+        "http://h:9/a2a/rest",
+    );
     assert_eq!(
         request(&v03, &Call::GetTask { id: "t-1" }, 1).unwrap().url,
         "http://h:9/a2a/rest/v1/tasks/t-1"
@@ -116,16 +145,29 @@ fn answers_and_errors_as_a2a_sdk_gives_them() {
         read_answer(&rpc, 200, unsupported),
         Err(A2aError::Unsupported(m)) if m.contains("ListTasks")
     ));
-    let no_method = br#"{"error":{"code":-32601,"message":"Method not found"},"id":5,"jsonrpc":"2.0"}"#;
-    assert!(matches!(read_answer(&rpc, 200, no_method), Err(A2aError::Unsupported(_))));
+    let no_method =
+        br#"{"error":{"code":-32601,"message":"Method not found"},"id":5,"jsonrpc":"2.0"}"#;
+    assert!(matches!(
+        read_answer(&rpc, 200, no_method),
+        Err(A2aError::Unsupported(_))
+    ));
     let not_found = br#"{"jsonrpc":"2.0","id":7,"error":{"code":-32001,"data":null,"message":"Task not found"}}"#;
-    assert!(matches!(read_answer(&rpc, 200, not_found), Err(A2aError::TaskNotFound(_))));
+    assert!(matches!(
+        read_answer(&rpc, 200, not_found),
+        Err(A2aError::TaskNotFound(_))
+    ));
     let version = br#"{"error":{"code":-32009,"message":"A2A version '0.3' is not supported by this handler. Expected version '1.0'."},"id":1,"jsonrpc":"2.0"}"#;
     assert_eq!(
         read_answer(&rpc, 200, version).unwrap_err().to_string(),
         "JSON-RPC error -32009: A2A version '0.3' is not supported by this handler. Expected version '1.0'."
     );
-    for junk in [&b"<html>"[..], b"", b"[]", br#"{"id":1}"#, br#"{"result":null}"#] {
+    for junk in [
+        &b"<html>"[..],
+        b"",
+        b"[]",
+        br#"{"id":1}"#,
+        br#"{"result":null}"#,
+    ] {
         assert!(read_answer(&rpc, 200, junk).is_err(), "{junk:?}");
     }
     assert!(matches!(
@@ -135,14 +177,29 @@ fn answers_and_errors_as_a2a_sdk_gives_them() {
 
     let rest = iface(Binding::HttpJson, ProtocolVersion::V1, "http://h/");
     let unsupported = br#"{"error":{"code":400,"status":"FAILED_PRECONDITION","message":"ListTasks is not supported by this agent","details":[{"@type":"type.googleapis.com/google.rpc.ErrorInfo","reason":"UNSUPPORTED_OPERATION","domain":"a2a-protocol.org","metadata":{}}]}}"#;
-    assert!(matches!(read_answer(&rest, 400, unsupported), Err(A2aError::Unsupported(_))));
-    assert!(matches!(read_answer(&rest, 404, b"Not Found"), Err(A2aError::Unsupported(_))));
+    assert!(matches!(
+        read_answer(&rest, 400, unsupported),
+        Err(A2aError::Unsupported(_))
+    ));
+    assert!(matches!(
+        read_answer(&rest, 404, b"Not Found"),
+        Err(A2aError::Unsupported(_))
+    ));
     let gone = br#"{"error":{"code":404,"status":"NOT_FOUND","message":"Task not found","details":[{"reason":"TASK_NOT_FOUND"}]}}"#;
-    assert!(matches!(read_answer(&rest, 404, gone), Err(A2aError::TaskNotFound(_))));
-    assert!(matches!(read_answer(&rest, 200, b"{"), Err(A2aError::NotJson(_))));
+    assert!(matches!(
+        read_answer(&rest, 404, gone),
+        Err(A2aError::TaskNotFound(_))
+    ));
+    assert!(matches!(
+        read_answer(&rest, 200, b"{"),
+        Err(A2aError::NotJson(_))
+    ));
     let huge_error = format!(r#"{{"error":{{"message":"{}"}}}}"#, "x".repeat(10_000));
     match read_answer(&rest, 500, huge_error.as_bytes()) {
-        Err(A2aError::Http { status: 500, message }) => assert_eq!(message.len(), 200),
+        Err(A2aError::Http {
+            status: 500,
+            message,
+        }) => assert_eq!(message.len(), 200),
         other => panic!("{other:?}"),
     }
 }
@@ -174,7 +231,12 @@ fn a_poll_makes_state_events_for_what_changed_and_asks_for_input_required() {
     let now = Utc.timestamp_opt(1_800_000_100, 0).unwrap();
     let tasks = vec![
         a2a_task("t-1", TaskState::Completed, 5, None),
-        a2a_task("t-2", TaskState::InputRequired, 9, Some("What is your favourite colour?")),
+        a2a_task(
+            "t-2",
+            TaskState::InputRequired,
+            9,
+            Some("What is your favourite colour?"),
+        ),
         a2a_task("t-3", TaskState::Working, 7, None),
     ];
     let known = HashMap::from([("t-1".to_owned(), TaskState::Completed)]);
@@ -206,7 +268,10 @@ fn a_poll_makes_state_events_for_what_changed_and_asks_for_input_required() {
     // The next poll starts after the newest status and numbers on; nothing new, no events.
     let next = A2aCursor::read(Some(&doc.cursor));
     assert_eq!(next.next_seq, 4);
-    assert_eq!(next.after_param().as_deref(), Some("2027-01-15T08:00:09.000000Z"));
+    assert_eq!(
+        next.after_param().as_deref(),
+        Some("2027-01-15T08:00:09.000000Z")
+    );
     let known: HashMap<_, _> = doc.tasks.iter().map(|t| (t.id.clone(), t.state)).collect();
     let again = observe(&card(), &tasks, &known, &next, now);
     assert!(again.events.is_empty());
@@ -225,14 +290,30 @@ fn a_cursor_from_elsewhere_starts_afresh_and_odd_tasks_are_kept_in_bounds() {
     untitled.artifacts = vec!["answer".into(), "log".into()];
     let mut twice = untitled.clone();
     twice.state = TaskState::Completed;
-    let doc = observe(&card(), &[long, untitled, twice], &HashMap::new(), &A2aCursor::default(), now);
+    let doc = observe(
+        &card(),
+        &[long, untitled, twice],
+        &HashMap::new(),
+        &A2aCursor::default(),
+        now,
+    );
     assert_eq!(doc.tasks.len(), 1, "the over-long id is left out, t-9 once");
-    assert_eq!(doc.tasks[0].state, TaskState::Completed, "the later listing wins");
+    assert_eq!(
+        doc.tasks[0].state,
+        TaskState::Completed,
+        "the later listing wins"
+    );
     assert_eq!(doc.tasks[0].title.chars().count(), 80);
     assert_eq!(doc.tasks[0].output.as_deref(), Some("answer, log"));
     crate::protocol::validate(&doc).unwrap();
     let auth = a2a_task("t-4", TaskState::AuthRequired, 2, None);
-    let doc = observe(&card(), &[auth], &HashMap::new(), &A2aCursor::default(), now);
+    let doc = observe(
+        &card(),
+        &[auth],
+        &HashMap::new(),
+        &A2aCursor::default(),
+        now,
+    );
     assert_eq!(
         doc.events[1].message.as_deref(),
         Some("the agent needs authorization")
