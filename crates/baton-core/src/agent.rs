@@ -22,6 +22,8 @@ pub enum AdapterKind {
     /// The native `baton/1` protocol.
     #[default]
     Baton,
+    /// Google's Agent2Agent protocol (1.0, or 0.3): read from the agent card and its tasks.
+    A2a,
 }
 
 /// What the user types in to add or edit an agent. Tokens are never part of it: they live in

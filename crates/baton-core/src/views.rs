@@ -181,6 +181,10 @@ pub struct ConnectionReport {
     pub task_count: Option<u32>,
     /// What the agent declares about itself (`agent.declares`), if it does.
     pub declares: Option<crate::rules::Declares>,
+    /// The protocol the agent answered in (detected: `baton/1` is tried, then A2A's card).
+    pub adapter: Option<crate::agent::AdapterKind>,
+    /// An A2A agent's card: name, skills, and the interface Baton will use (first).
+    pub card: Option<crate::a2a::AgentCard>,
 }
 
 /// Where bearer tokens are kept.

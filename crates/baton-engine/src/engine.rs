@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
-use baton_core::agent::{human_duration_ms, AgentConfig, AgentDraft};
+use baton_core::agent::{human_duration_ms, AdapterKind, AgentConfig, AgentDraft};
 use baton_core::views::{ChangeEvent, ConnectionReport, SecretsStatus};
 use tokio::sync::broadcast;
 
@@ -240,6 +240,8 @@ impl Engine {
             remote_name: None,
             task_count: None,
             declares: None,
+            adapter: None,
+            card: None,
         };
         if let Err(err) = draft.validate() {
             return failed(err.to_string());
@@ -278,6 +280,8 @@ impl Engine {
                     remote_name: doc.agent.name,
                     task_count: Some(u32::try_from(tasks).unwrap_or(u32::MAX)),
                     declares: doc.agent.declares,
+                    adapter: Some(AdapterKind::Baton),
+                    card: None,
                 }
             }
             Err(err) => failed(err.to_string()),

@@ -62,12 +62,14 @@ pub(crate) fn parse_event_kind(text: &str) -> Result<EventKind> {
 pub(crate) fn adapter_str(adapter: AdapterKind) -> &'static str {
     match adapter {
         AdapterKind::Baton => "baton",
+        AdapterKind::A2a => "a2a",
     }
 }
 
 pub(crate) fn parse_adapter(text: &str) -> Result<AdapterKind> {
     match text {
         "baton" => Ok(AdapterKind::Baton),
+        "a2a" => Ok(AdapterKind::A2a),
         _ => Err(corrupt("adapter", text)),
     }
 }
@@ -147,7 +149,8 @@ mod tests {
         let json = serde_json::to_value(AdapterKind::Baton).unwrap();
         assert_eq!(json.as_str(), Some(adapter_str(AdapterKind::Baton)));
         assert_eq!(parse_adapter("baton").unwrap(), AdapterKind::Baton);
-        assert!(parse_adapter("a2a").is_err());
+        assert_eq!(parse_adapter("a2a").unwrap(), AdapterKind::A2a);
+        assert!(parse_adapter("grpc").is_err());
     }
 
     #[test]

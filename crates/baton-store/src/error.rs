@@ -68,6 +68,9 @@ pub enum StoreError {
         field: &'static str,
         message: String,
     },
+    /// A task id Baton cannot follow (empty, or longer than the protocol allows).
+    #[error("invalid task id {0:?}")]
+    InvalidTaskId(String),
     /// Writing an export failed.
     #[error("cannot write the export: {0}")]
     Io(#[from] std::io::Error),
@@ -98,6 +101,7 @@ impl StoreError {
             StoreError::SchemaTooNew { .. } => "schema_too_new",
             StoreError::InvalidDocument(_) => "invalid_document",
             StoreError::InvalidRule { .. } => "invalid_rule",
+            StoreError::InvalidTaskId(_) => "invalid_task_id",
             StoreError::Io(_) => "io",
         }
     }

@@ -9,6 +9,7 @@ use baton_core::views::TaskCard;
 use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension, TransactionBehavior};
 
+use crate::a2a::settle_requests_in;
 use crate::codec::{agent_state_str, ts};
 use crate::error::{Result, StoreError};
 use crate::events::insert_event;
@@ -17,6 +18,7 @@ use crate::manifests::store_agent_declares;
 use crate::tasks::{sort_cards, upsert_task};
 use crate::usage::upsert_usage;
 use crate::Store;
+use baton_core::a2a::is_interrupted;
 
 /// What one ingest changed.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -35,6 +37,9 @@ pub struct IngestSummary {
     /// The document's `agent.declares` differed from the agent's stored manifest (source
     /// `agent`) and replaced it.
     pub manifest_changed: bool,
+    /// Needs-approval escalations settled because their task left `input_required` or
+    /// `auth_required` (the agent got its answer elsewhere, or moved on).
+    pub settled_requests: Vec<i64>,
 }
 
 impl IngestSummary {
@@ -104,13 +109,24 @@ impl Store {
         // Keyed by task id: a document naming a task twice (parse_status refuses that) would
         // otherwise report it twice; the last one wins, as in the table.
         let mut changed: BTreeMap<&str, TaskCard> = BTreeMap::new();
+        let mut summary = IngestSummary::default();
         for task in &doc.tasks {
-            if let Some(card) = upsert_task(&tx, agent_id, &agent_name, task, seen_at)? {
+            if let Some((card, was)) = upsert_task(&tx, agent_id, &agent_name, task, seen_at)? {
                 changed.insert(task.id.as_str(), card);
+                // The agent stopped waiting for a person: its request for input is settled.
+                if was.is_some_and(is_interrupted) && !is_interrupted(task.state) {
+                    summary.settled_requests.extend(settle_requests_in(
+                        &tx,
+                        agent_id,
+                        &agent_name,
+                        &task.id,
+                        task.state,
+                        seen_at,
+                    )?);
+                }
             }
         }
 
-        let mut summary = IngestSummary::default();
         for event in &doc.events {
             if insert_event(&tx, agent_id, event, seen_at)? {
                 summary.new_events += 1;

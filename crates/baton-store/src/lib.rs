@@ -23,6 +23,7 @@ use std::time::Duration;
 
 use rusqlite::Connection;
 
+pub mod a2a;
 pub mod agents;
 mod codec;
 pub mod decide;

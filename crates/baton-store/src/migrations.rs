@@ -9,6 +9,7 @@ const MIGRATION_SLICE: &[M<'static>] = &[
     M::up(include_str!("../migrations/0003_rule_sequence.sql")),
     M::up(include_str!("../migrations/0004_escalation_queue.sql")).foreign_key_check(),
     M::up(include_str!("../migrations/0005_rate_limit_ledger.sql")).foreign_key_check(),
+    M::up(include_str!("../migrations/0006_a2a_agents.sql")).foreign_key_check(),
 ];
 
 /// Every migration, oldest first. Append only: never edit one that has shipped.
@@ -58,6 +59,7 @@ mod tests {
             "api_settings",
             "header_issues",
             "api_budgets",
+            "a2a_cards",
         ] {
             assert!(
                 names.contains(&expected),
@@ -128,12 +130,16 @@ mod tests {
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .unwrap();
         assert_eq!(version, LATEST_VERSION);
-        assert_eq!(LATEST_VERSION, 5);
+        assert_eq!(LATEST_VERSION, 6);
         let count = |sql: &str| -> i64 { conn.query_row(sql, [], |r| r.get(0)).unwrap() };
         assert_eq!(
-            count("SELECT count(*) FROM agents WHERE name = 'Researcher'"),
+            count("SELECT count(*) FROM agents WHERE name = 'Researcher' AND adapter = 'baton'"),
             1
         );
+        // 0006 widened the adapter's CHECK, and it still checks.
+        assert!(conn
+            .execute("UPDATE agents SET adapter = 'grpc'", [])
+            .is_err());
         assert_eq!(count("SELECT count(*) FROM tasks WHERE task_id = 't-1'"), 1);
         assert_eq!(
             count("SELECT count(*) FROM rules WHERE owner = 'Researcher'"),

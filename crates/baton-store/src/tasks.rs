@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 
 use baton_core::protocol::Task;
+use baton_core::task::TaskState;
 use baton_core::views::{ColumnCounts, TaskCard};
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Row};
@@ -79,7 +80,7 @@ pub(crate) fn upsert_task(
     agent_name: &str,
     task: &Task,
     seen_at: DateTime<Utc>,
-) -> Result<Option<TaskCard>> {
+) -> Result<Option<(TaskCard, Option<TaskState>)>> {
     let previous = conn
         .prepare_cached(
             "SELECT title, state, state_since, created_at, remote_updated_at, depends_on,
@@ -142,18 +143,25 @@ pub(crate) fn upsert_task(
         next.detail,
         seen,
     ])?;
-    Ok(Some(TaskCard {
-        agent_id,
-        agent_name: agent_name.to_owned(),
-        task_id: task.id.clone(),
-        title: task.title.clone(),
-        state: task.state,
-        column: task.state.column(),
-        state_since: parse_ts(&next.state_since)?,
-        updated_at: seen_at,
-        depends_on: task.depends_on.clone(),
-        detail: task.detail.clone(),
-    }))
+    let was = previous
+        .as_ref()
+        .map(|p| parse_task_state(&p.state))
+        .transpose()?;
+    Ok(Some((
+        TaskCard {
+            agent_id,
+            agent_name: agent_name.to_owned(),
+            task_id: task.id.clone(),
+            title: task.title.clone(),
+            state: task.state,
+            column: task.state.column(),
+            state_since: parse_ts(&next.state_since)?,
+            updated_at: seen_at,
+            depends_on: task.depends_on.clone(),
+            detail: task.detail.clone(),
+        },
+        was,
+    )))
 }
 
 /// Sorts cards the way [`Store::task_cards`] returns them.

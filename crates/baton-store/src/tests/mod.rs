@@ -1,5 +1,6 @@
 //! Tests of the store as a whole, on in-memory or temporary-file databases.
 
+mod a2a;
 mod agents;
 mod board;
 mod decisions;

@@ -1,0 +1,185 @@
+//! What Baton keeps about A2A agents beyond their tasks: the card last read (with its ETag, so
+//! the next read can be a 304) and whether the agent lists its tasks; and the requests for
+//! input that settle themselves when the agent's task moves on.
+
+use std::collections::HashMap;
+
+use baton_core::a2a::AgentCard;
+use baton_core::task::TaskState;
+use chrono::{DateTime, Utc};
+use rusqlite::{params, OptionalExtension, Transaction};
+use serde_json::json;
+
+use crate::codec::{parse_task_state, ts};
+use crate::decisions::{append_decision_in, NewDecision};
+use crate::error::{Result, StoreError};
+use crate::findings::parse_json;
+use crate::Store;
+
+/// An A2A agent's card as last read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredCard {
+    pub card: AgentCard,
+    pub etag: Option<String>,
+    pub fetched_at: DateTime<Utc>,
+    /// None until Baton has tried; false when the agent cannot list its tasks.
+    pub lists_tasks: Option<bool>,
+}
+
+impl Store {
+    pub fn a2a_card(&self, agent_id: i64) -> Result<Option<StoredCard>> {
+        let row: Option<(String, Option<String>, String, Option<bool>)> = self
+            .conn
+            .query_row(
+                "SELECT card, etag, fetched_at, lists_tasks FROM a2a_cards WHERE agent_id = ?1",
+                [agent_id],
+                |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
+            )
+            .optional()?;
+        row.map(|(card, etag, fetched_at, lists_tasks)| {
+            Ok(StoredCard {
+                card: parse_json(&card, "agent card")?,
+                etag,
+                fetched_at: crate::codec::parse_ts(&fetched_at)?,
+                lists_tasks,
+            })
+        })
+        .transpose()
+    }
+
+    /// Keeps a card just read (its ETag too); what is known about listing stays unless the
+    /// card's preferred interface changed.
+    pub fn set_a2a_card(
+        &mut self,
+        agent_id: i64,
+        card: &AgentCard,
+        etag: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        self.agent_exists(agent_id)?;
+        let before = self.a2a_card(agent_id)?;
+        let same_interface = before
+            .as_ref()
+            .is_some_and(|b| b.card.preferred() == card.preferred());
+        let text = serde_json::to_string(card).expect("a card always serialises");
+        self.conn.execute(
+            "INSERT INTO a2a_cards (agent_id, card, etag, fetched_at, lists_tasks)
+                 VALUES (?1, ?2, ?3, ?4, NULL)
+                 ON CONFLICT (agent_id) DO UPDATE SET card = excluded.card, etag = excluded.etag,
+                    fetched_at = excluded.fetched_at,
+                    lists_tasks = CASE WHEN ?5 THEN lists_tasks ELSE NULL END",
+            params![agent_id, text, etag, ts(now), same_interface],
+        )?;
+        Ok(())
+    }
+
+    /// Notes whether the agent lists its tasks (`ListTasks`).
+    pub fn set_a2a_lists_tasks(&mut self, agent_id: i64, lists: bool) -> Result<()> {
+        self.conn.execute(
+            "UPDATE a2a_cards SET lists_tasks = ?2 WHERE agent_id = ?1",
+            params![agent_id, lists],
+        )?;
+        Ok(())
+    }
+
+    fn agent_exists(&self, agent_id: i64) -> Result<()> {
+        let exists: bool = self.conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM agents WHERE id = ?1)",
+            [agent_id],
+            |row| row.get(0),
+        )?;
+        if exists {
+            Ok(())
+        } else {
+            Err(StoreError::AgentNotFound(agent_id))
+        }
+    }
+
+    /// The state Baton holds for each of the agent's tasks.
+    pub fn task_states(&self, agent_id: i64) -> Result<HashMap<String, TaskState>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT task_id, state FROM tasks WHERE agent_id = ?1")?;
+        let mut rows = stmt.query([agent_id])?;
+        let mut out = HashMap::new();
+        while let Some(row) = rows.next()? {
+            out.insert(
+                row.get::<_, String>(0)?,
+                parse_task_state(&row.get::<_, String>(1)?)?,
+            );
+        }
+        Ok(out)
+    }
+
+    /// Follows a task Baton was not shown (an agent that cannot list its tasks): stored as
+    /// submitted until the next poll reads it. A task already known is left as it is.
+    pub fn follow_task(
+        &mut self,
+        agent_id: i64,
+        task_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        let task_id = task_id.trim();
+        if task_id.is_empty() || task_id.len() > baton_core::protocol::MAX_ID_LEN {
+            return Err(StoreError::InvalidTaskId(
+                task_id.chars().take(60).collect(),
+            ));
+        }
+        self.agent_exists(agent_id)?;
+        let added = self.conn.execute(
+            "INSERT INTO tasks (agent_id, task_id, title, state, state_since, first_seen_at,
+                                    updated_at)
+                 VALUES (?1, ?2, ?3, 'submitted', ?4, ?4, ?4)
+                 ON CONFLICT (agent_id, task_id) DO NOTHING",
+            params![agent_id, task_id, format!("A2A task {task_id}"), ts(now)],
+        )?;
+        Ok(added > 0)
+    }
+}
+
+/// The agent's task `task_id` left an interrupted state for `now_state`: its open request for
+/// input (a needs-approval escalation) is settled, as the agent's doing, in the decision log.
+/// Returns the escalations settled.
+pub(crate) fn settle_requests_in(
+    tx: &Transaction<'_>,
+    agent_id: i64,
+    agent_name: &str,
+    task_id: &str,
+    now_state: TaskState,
+    now: DateTime<Utc>,
+) -> Result<Vec<i64>> {
+    let open: Vec<(i64, i64)> = {
+        let mut stmt = tx.prepare_cached(
+            "SELECT e.id, e.finding_id FROM escalations e JOIN findings f ON f.id = e.finding_id
+              WHERE e.state = 'open' AND f.kind = 'needs_approval' AND e.agent_id = ?1
+                AND e.task_id = ?2",
+        )?;
+        let rows = stmt.query_map(params![agent_id, task_id], |row| {
+            Ok((row.get(0)?, row.get(1)?))
+        })?;
+        rows.collect::<rusqlite::Result<_>>()?
+    };
+    let mut settled = Vec::new();
+    for (id, finding_id) in open {
+        let decision = append_decision_in(
+            tx,
+            NewDecision::new(agent_name, "settled", &format!("escalation:{id}"))
+                .at(now)
+                .escalation(id)
+                .reason(&format!("the task moved on to {}", now_state.as_str()))
+                .detail(json!({ "task_id": task_id, "state": now_state.as_str() })),
+        )?;
+        tx.execute(
+            "UPDATE escalations SET state = 'resolved', resolved_at = ?2, decision_id = ?3,
+                    snoozed_until = NULL
+             WHERE id = ?1",
+            params![id, ts(now), decision.seq],
+        )?;
+        tx.execute(
+            "UPDATE findings SET closed_at = ?2 WHERE id = ?1 AND closed_at IS NULL",
+            params![finding_id, ts(now)],
+        )?;
+        settled.push(id);
+    }
+    Ok(settled)
+}

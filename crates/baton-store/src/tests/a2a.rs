@@ -1,0 +1,216 @@
+//! A2A agents: the card kept with its ETag, whether the agent lists its tasks, tasks followed
+//! by id, and requests for input that settle when the task moves on.
+
+use baton_core::a2a::{AgentCard, Binding, Interface, ProtocolVersion};
+use baton_core::agent::AdapterKind;
+use baton_core::detect::{EvidenceRef, Finding, FindingKind, Severity};
+use baton_core::escalations::EscalationState;
+use baton_core::protocol::{Event, EventKind};
+use baton_core::task::TaskState;
+
+use super::support::{doc, draft, store_with_agent, t, task};
+use crate::decisions::DecisionFilter;
+use crate::escalations::EscalationFilter;
+use crate::{Store, StoreError};
+
+fn card(version: ProtocolVersion) -> AgentCard {
+    AgentCard {
+        name: "Echo".into(),
+        description: None,
+        version: Some("0.1.0".into()),
+        skills: vec![],
+        interfaces: vec![Interface {
+            url: "http://127.0.0.1:9/a2a/jsonrpc".into(),
+            binding: Binding::JsonRpc,
+            version,
+        }],
+    }
+}
+
+#[test]
+fn an_a2a_agent_is_stored_with_its_card_and_what_it_lists() {
+    let mut store = Store::open_in_memory().unwrap();
+    let mut echo = draft("Echo");
+    echo.adapter = AdapterKind::A2a;
+    let id = store.add_agent(&echo).unwrap().id;
+    assert_eq!(store.agent(id).unwrap().adapter, AdapterKind::A2a);
+    assert_eq!(store.a2a_card(id).unwrap(), None);
+
+    store
+        .set_a2a_card(id, &card(ProtocolVersion::V1), Some("W/\"abc\""), t(1))
+        .unwrap();
+    store.set_a2a_lists_tasks(id, false).unwrap();
+    let kept = store.a2a_card(id).unwrap().unwrap();
+    assert_eq!(
+        (kept.etag.as_deref(), kept.lists_tasks, kept.fetched_at),
+        (Some("W/\"abc\""), Some(false), t(1))
+    );
+    // The same card again keeps what Baton learnt; another interface forgets it.
+    store
+        .set_a2a_card(id, &card(ProtocolVersion::V1), None, t(2))
+        .unwrap();
+    assert_eq!(
+        store.a2a_card(id).unwrap().unwrap().lists_tasks,
+        Some(false)
+    );
+    store
+        .set_a2a_card(id, &card(ProtocolVersion::V03), None, t(3))
+        .unwrap();
+    assert_eq!(store.a2a_card(id).unwrap().unwrap().lists_tasks, None);
+
+    assert!(matches!(
+        store.set_a2a_card(999, &card(ProtocolVersion::V1), None, t(1)),
+        Err(StoreError::AgentNotFound(999))
+    ));
+    store.remove_agent(id).unwrap();
+    assert_eq!(store.a2a_card(id).unwrap(), None, "gone with the agent");
+}
+
+#[test]
+fn a_followed_task_waits_as_submitted_until_the_agent_says_more() {
+    let (mut store, a) = store_with_agent();
+    assert!(store.follow_task(a, " t-1 ", t(1)).unwrap());
+    assert!(
+        !store.follow_task(a, "t-1", t(2)).unwrap(),
+        "already followed"
+    );
+    assert_eq!(
+        store.task_states(a).unwrap().get("t-1"),
+        Some(&TaskState::Submitted)
+    );
+    for bad in ["", "   ", &"x".repeat(300)] {
+        let err = store.follow_task(a, bad, t(3)).unwrap_err();
+        assert_eq!(err.code(), "invalid_task_id", "{bad:?}");
+    }
+    assert!(matches!(
+        store.follow_task(999, "t-1", t(1)),
+        Err(StoreError::AgentNotFound(999))
+    ));
+}
+
+#[test]
+fn a_request_for_input_settles_when_its_task_moves_on() {
+    let (mut store, a) = store_with_agent();
+    let ask = Event {
+        task_id: Some("t-1".into()),
+        message: Some("What is your favourite colour?".into()),
+        ..Event::new(1, t(1), EventKind::NeedsApproval)
+    };
+    store
+        .ingest(
+            a,
+            &doc(vec![task("t-1", TaskState::InputRequired)], vec![ask], "1"),
+            t(1),
+        )
+        .unwrap();
+    let finding = Finding {
+        kind: FindingKind::NeedsApproval,
+        severity: Severity::Critical,
+        agents: vec![a],
+        resource: None,
+        summary: "Researcher asks: What is your favourite colour?".into(),
+        evidence: vec![EvidenceRef {
+            agent_id: a,
+            seq: 1,
+        }],
+        dedupe_key: format!("needs_approval:{a}:t-1"),
+        continues: None,
+    };
+    let escalation = store.record_findings(&[finding], t(2)).unwrap().escalations[0];
+    assert_eq!(
+        store.escalation(escalation).unwrap().task_id.as_deref(),
+        Some("t-1")
+    );
+
+    // Still waiting, or another task moving: nothing settles.
+    let still = store
+        .ingest(
+            a,
+            &doc(
+                vec![
+                    task("t-1", TaskState::InputRequired),
+                    task("t-2", TaskState::Working),
+                ],
+                vec![],
+                "2",
+            ),
+            t(3),
+        )
+        .unwrap();
+    assert!(still.settled_requests.is_empty());
+
+    let moved = store
+        .ingest(
+            a,
+            &doc(vec![task("t-1", TaskState::Working)], vec![], "3"),
+            t(4),
+        )
+        .unwrap();
+    assert_eq!(moved.settled_requests, vec![escalation]);
+    let settled = store.escalation(escalation).unwrap();
+    assert_eq!(settled.state, EscalationState::Resolved);
+    let log = store.decisions(&DecisionFilter::default()).unwrap();
+    let entry = log.iter().find(|d| d.action == "settled").unwrap();
+    assert_eq!(
+        (
+            entry.who.as_str(),
+            entry.reason.as_deref(),
+            entry.escalation_id
+        ),
+        (
+            "Researcher",
+            Some("the task moved on to working"),
+            Some(escalation)
+        )
+    );
+    assert!(matches!(
+        store.verify_decisions().unwrap(),
+        baton_core::decisions::ChainCheck::Ok { .. }
+    ));
+    let open = store
+        .escalations(EscalationFilter {
+            open: true,
+            closed: 0,
+        })
+        .unwrap();
+    assert!(open.is_empty());
+}
+
+#[test]
+fn agents_stored_before_a2a_keep_their_adapter() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("baton.sqlite3");
+    {
+        let mut conn = rusqlite::Connection::open(&path).unwrap();
+        crate::migrations::MIGRATIONS
+            .to_version(&mut conn, 5)
+            .unwrap();
+        conn.execute(
+            "INSERT INTO agents (name, name_key, base_url, poll_interval_ms, timeout_ms, adapter,
+                                 created_at, cursor)
+             VALUES ('Old', 'old', 'http://127.0.0.1:1/', 2000, 1500, 'baton',
+                     '2026-05-01T12:00:00.000000000Z', 'c-9')",
+            [],
+        )
+        .unwrap();
+        conn.execute(
+            "INSERT INTO tasks (agent_id, task_id, title, state, state_since, first_seen_at,
+                                updated_at)
+             VALUES (1, 't-1', 'kept', 'working', '2026-05-01T12:00:00.000000000Z',
+                     '2026-05-01T12:00:00.000000000Z', '2026-05-01T12:00:00.000000000Z')",
+            [],
+        )
+        .unwrap();
+    }
+    let mut store = Store::open(&path).unwrap();
+    let old = store.agent(1).unwrap();
+    assert_eq!(
+        (old.name.as_str(), old.adapter),
+        ("Old", AdapterKind::Baton)
+    );
+    assert_eq!(store.cursor(1).unwrap().as_deref(), Some("c-9"));
+    assert_eq!(store.task_states(1).unwrap().len(), 1, "its tasks stay");
+    let mut echo = draft("Echo");
+    echo.adapter = AdapterKind::A2a;
+    store.add_agent(&echo).unwrap();
+}
