@@ -5,8 +5,8 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
-use baton_core::agent::{human_duration_ms, AdapterKind, AgentConfig, AgentDraft};
-use baton_core::views::{ChangeEvent, ConnectionReport, SecretsStatus};
+use baton_core::agent::{AgentConfig, AgentDraft};
+use baton_core::views::{ChangeEvent, SecretsStatus};
 use tokio::sync::broadcast;
 
 use crate::background::Background;
@@ -226,68 +226,6 @@ impl Engine {
         Ok(())
     }
 
-    /// One fetch and parse of a draft's endpoint; nothing is stored.
-    pub async fn test_connection(
-        &self,
-        draft: &AgentDraft,
-        token: Option<String>,
-    ) -> ConnectionReport {
-        let failed = |message: String| ConnectionReport {
-            ok: false,
-            message,
-            latency_ms: None,
-            remote_id: None,
-            remote_name: None,
-            task_count: None,
-            declares: None,
-            adapter: None,
-            card: None,
-        };
-        if let Err(err) = draft.validate() {
-            return failed(err.to_string());
-        }
-        let token = clean_token(token);
-        let config = AgentConfig {
-            id: 0,
-            name: draft.name.trim().to_owned(),
-            base_url: draft.normalised_base_url(),
-            poll_interval_ms: draft.poll_interval_ms,
-            timeout_ms: draft.timeout_ms,
-            adapter: draft.adapter,
-            has_token: token.is_some(),
-        };
-        let fetched = self
-            .shared()
-            .fetcher
-            .fetch_status(&config, None, token.as_deref())
-            .await;
-        match fetched {
-            Ok(fetched) => {
-                let doc = fetched.doc;
-                let tasks = doc.tasks.len();
-                ConnectionReport {
-                    ok: true,
-                    message: format!(
-                        "{} agent \"{}\" answered in {} with {} task{}",
-                        doc.protocol,
-                        doc.agent.id,
-                        human_duration_ms(fetched.latency_ms),
-                        tasks,
-                        if tasks == 1 { "" } else { "s" }
-                    ),
-                    latency_ms: Some(fetched.latency_ms),
-                    remote_id: Some(doc.agent.id),
-                    remote_name: doc.agent.name,
-                    task_count: Some(u32::try_from(tasks).unwrap_or(u32::MAX)),
-                    declares: doc.agent.declares,
-                    adapter: Some(AdapterKind::Baton),
-                    card: None,
-                }
-            }
-            Err(err) => failed(err.to_string()),
-        }
-    }
-
     /// The stored token of an agent, for "Test connection" while the agent is being edited
     /// (the form shows no token). `None` when the agent has none. Never log it.
     pub async fn stored_token(&self, id: i64) -> Result<Option<String>, EngineError> {
@@ -403,7 +341,7 @@ impl Engine {
 }
 
 /// A token of only whitespace means none; pasted tokens lose surrounding whitespace.
-fn clean_token(token: Option<String>) -> Option<String> {
+pub(crate) fn clean_token(token: Option<String>) -> Option<String> {
     token.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty())
 }
 

@@ -36,6 +36,9 @@ pub enum FetchError {
     /// The body arrived but is not a usable `baton/1` document ("not JSON at line 1 col 1", …).
     #[error(transparent)]
     Protocol(#[from] ProtocolError),
+    /// An A2A agent's answer Baton cannot use ("A2A: unknown task state …").
+    #[error("A2A: {0}")]
+    A2a(#[from] baton_core::a2a::A2aError),
     /// The server closed the connection before its answer's headers were complete.
     #[error("connection closed before an answer arrived")]
     ClosedEarly,
@@ -49,9 +52,21 @@ pub enum FetchError {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Fetched {
     pub doc: StatusDocument,
+    /// Something the poll could not read, though the rest was usable (an A2A task with an
+    /// unknown state): shown on the agent's row while the poll counts as a success.
+    pub warning: Option<String>,
     /// From sending the request to the last byte of the body.
     pub latency_ms: u64,
     pub body_bytes: u64,
+}
+
+/// An answer read whatever its status.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Exchanged {
+    pub status: u16,
+    pub etag: Option<String>,
+    pub body: Vec<u8>,
+    pub latency_ms: u64,
 }
 
 /// The HTTP side of polling. One per engine: it holds the connection pool.
@@ -100,6 +115,7 @@ impl Fetcher {
         let doc = parse_body(&body)?;
         Ok(Fetched {
             doc,
+            warning: None,
             latency_ms,
             body_bytes: body.len() as u64,
         })
@@ -154,6 +170,61 @@ impl Fetcher {
             body.extend_from_slice(&chunk);
         }
         Ok(body)
+    }
+
+    /// Sends `request` and reads the answer's status, ETag and body (capped while streaming)
+    /// whatever the status, so a caller can read an error body; only a 401 is an error here.
+    /// Bounded by `timeout_ms` as a whole.
+    pub(crate) async fn exchange(
+        &self,
+        request: reqwest::RequestBuilder,
+        url: &str,
+        timeout_ms: u64,
+    ) -> Result<Exchanged, FetchError> {
+        let started = Instant::now();
+        let read = async {
+            let mut response = request
+                .timeout(Duration::from_millis(timeout_ms))
+                .send()
+                .await
+                .map_err(|err| self.explain(&err, url, timeout_ms, 0))?;
+            let status = response.status();
+            if status == reqwest::StatusCode::UNAUTHORIZED {
+                return Err(FetchError::Unauthorized);
+            }
+            let etag = response
+                .headers()
+                .get(reqwest::header::ETAG)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned);
+            let cap = self.body_cap_bytes;
+            if response.content_length().is_some_and(|len| len > cap) {
+                return Err(FetchError::BodyTooLarge { cap_bytes: cap });
+            }
+            let mut body = Vec::new();
+            while let Some(chunk) = response
+                .chunk()
+                .await
+                .map_err(|err| self.explain(&err, url, timeout_ms, body.len() as u64))?
+            {
+                if body.len() as u64 + chunk.len() as u64 > cap {
+                    return Err(FetchError::BodyTooLarge { cap_bytes: cap });
+                }
+                body.extend_from_slice(&chunk);
+            }
+            Ok((status.as_u16(), etag, body))
+        };
+        let (status, etag, body) = tokio::time::timeout(Duration::from_millis(timeout_ms), read)
+            .await
+            .map_err(|_| FetchError::TimedOut {
+                after_ms: timeout_ms,
+            })??;
+        Ok(Exchanged {
+            status,
+            etag,
+            body,
+            latency_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+        })
     }
 
     /// Turns a reqwest error into words.

@@ -4,6 +4,7 @@
 //!
 //! * [`Engine`] ([`engine`]): the supervisor and the one way to add, edit, remove and poll agents.
 //! * [`fetch`]: one GET of a status endpoint, failures in words ("timed out after 1.5 s").
+//! * `a2a`: the A2A adapter (agent card, `ListTasks` or `GetTask`, answers as `SendMessage`).
 //! * Escalations: the queue, decisions (`Engine::decide_escalation`), and the outbox
 //!   [`relay`] that delivers them to the agents until acknowledged.
 //! * Rate limits: the ledger's view (`Engine::rate_limits`, `usage_series`, `usage_heatmap`),
@@ -17,9 +18,11 @@
 //!
 //! [`ChangeEvent`]: baton_core::views::ChangeEvent
 
+mod a2a;
 mod background;
 mod bus;
 mod config;
+mod connection;
 pub mod detector;
 pub mod engine;
 pub mod error;

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use baton_core::agent::{AgentConfig, AgentHealth};
+use baton_core::agent::{AdapterKind, AgentConfig, AgentHealth};
 use baton_core::views::ChangeEvent;
 use baton_store::Store;
 use chrono::Utc;
@@ -158,18 +158,36 @@ pub(crate) async fn poll(
         };
         let fetched = match &agent.token_error {
             Some(err) => Err(format!("cannot read the agent's token: {err}")),
-            None => tokio::select! {
-                result = shared.fetcher.fetch_status(&agent.config, cursor.as_deref(), agent.token()) =>
-                    result.map_err(|err| err.to_string()),
-                () = stop.stopped() => return None,
-            },
+            None => {
+                let fetch = async {
+                    match agent.config.adapter {
+                        AdapterKind::Baton => {
+                            shared
+                                .fetcher
+                                .fetch_status(&agent.config, cursor.as_deref(), agent.token())
+                                .await
+                        }
+                        AdapterKind::A2a => {
+                            crate::a2a::poll(shared, &agent.config, cursor, agent.token()).await
+                        }
+                    }
+                };
+                tokio::select! {
+                    result = fetch => result.map_err(|err| err.to_string()),
+                    () = stop.stopped() => return None,
+                }
+            }
         };
         let now = Utc::now();
         let written = shared
             .with_store(move |s| match fetched {
                 Ok(fetched) => match s.ingest(id, &fetched.doc, now) {
                     Ok(summary) => {
-                        let health = health.succeeded(now, fetched.latency_ms);
+                        let mut health = health.succeeded(now, fetched.latency_ms);
+                        if let Some(warning) = fetched.warning {
+                            health.last_error = Some(warning);
+                            health.last_error_at = Some(now);
+                        }
                         s.record_health(id, &health)?;
                         Ok((Some(summary), health, None))
                     }
@@ -204,6 +222,13 @@ pub(crate) async fn poll(
             ),
         }
         if let Some(summary) = summary {
+            if !summary.settled_requests.is_empty() {
+                shared.bus.publish(ChangeEvent::Escalations {
+                    opened: vec![],
+                    changed: summary.settled_requests.clone(),
+                    lapsing: vec![],
+                });
+            }
             if summary.manifest_changed {
                 shared
                     .bus

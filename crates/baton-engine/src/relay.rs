@@ -1,5 +1,6 @@
 //! The outbox relay: delivers each stored decision to its agent
-//! (`POST {base}/baton/v1/decisions` with its `Idempotency-Key`), retrying with growing,
+//! (`POST {base}/baton/v1/decisions` with its `Idempotency-Key`; to an A2A agent, a message on
+//! the task that waits, see [`crate::a2a::deliver`]), retrying with growing,
 //! jittered delays until the agent acknowledges it. The outbox row is only marked delivered
 //! after a 2xx, so a decision whose answer was lost (timeout, dropped connection, Baton killed
 //! between send and acknowledgement) is sent again with the same key, and the agent, idempotent
@@ -8,7 +9,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use baton_core::agent::AgentConfig;
+use baton_core::agent::{AdapterKind, AgentConfig};
 use baton_core::protocol::DecisionAck;
 use baton_core::views::ChangeEvent;
 use baton_store::outbox::{DeliveryOutcome, OutboxItem};
@@ -110,7 +111,19 @@ async fn attempt(shared: &Shared, item: OutboxItem) -> Result<Option<i64>, Engin
                 Ok(None)
             };
             match token {
-                Ok(token) => post(shared, &agent, token.as_deref(), &item).await,
+                Ok(token) => match agent.adapter {
+                    AdapterKind::Baton => post(shared, &agent, token.as_deref(), &item).await,
+                    AdapterKind::A2a => {
+                        crate::a2a::deliver(
+                            shared,
+                            &agent,
+                            token.as_deref(),
+                            &item.idempotency_key,
+                            &item.body,
+                        )
+                        .await
+                    }
+                },
                 Err(err) => Err(err),
             }
         }

@@ -31,13 +31,20 @@ async fn test_connection_reports_success_and_failure_and_stores_nothing() {
     assert_eq!(report.remote_id.as_deref(), Some("researcher-1"));
     assert_eq!(report.remote_name.as_deref(), Some("Fixture agent"));
     assert_eq!(report.task_count, Some(3));
+    assert_eq!(report.adapter, Some(baton_core::agent::AdapterKind::Baton));
 
     fixture.set(Mode::Status(503, Vec::new()));
     let report = engine
         .test_connection(&draft("r", &fixture.base_url, 2_000, 1_500), None)
         .await;
     assert!(!report.ok);
-    assert!(report.message.starts_with("HTTP 503"), "{}", report.message);
+    // Neither protocol answers: both say why.
+    assert!(
+        report.message.starts_with("baton/1: HTTP 503") && report.message.contains("; A2A: "),
+        "{}",
+        report.message
+    );
+    assert_eq!(report.adapter, None);
     assert_eq!(report.latency_ms, None);
 
     fixture.set(Mode::NeedsToken(

@@ -21,6 +21,9 @@ pub struct A2aTask {
     pub request: Option<String>,
     /// Artifact names (or ids), in order.
     pub artifacts: Vec<String>,
+    /// The `messageId`s of the task's history (and status message): how a sender sees that a
+    /// message it sent before has arrived.
+    pub message_ids: Vec<String>,
 }
 
 /// One page of `ListTasks`.
@@ -121,8 +124,18 @@ pub fn parse_task(value: &Value) -> Result<A2aTask, A2aError> {
                 .map(str::to_owned)
         })
         .collect();
+    let message_ids = v
+        .get("history")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .chain(status.get("message"))
+        .filter_map(|m| m.get("messageId").and_then(Value::as_str))
+        .map(str::to_owned)
+        .collect();
     Ok(A2aTask {
         id,
+        message_ids,
         context_id: v
             .get("contextId")
             .and_then(Value::as_str)

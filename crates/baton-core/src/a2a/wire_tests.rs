@@ -213,6 +213,7 @@ fn a2a_task(id: &str, state: TaskState, secs: i64, message: Option<&str>) -> A2a
         timestamp: Some(Utc.timestamp_opt(1_800_000_000 + secs, 0).unwrap()),
         request: Some(format!("ask   about\n{id}")),
         artifacts: vec![],
+        message_ids: vec![],
     }
 }
 
