@@ -73,7 +73,9 @@ fi
 if $want_test; then
   venv=.venv-peers
   # module to import : requirement to install
-  peers=("mocklimit:mocklimit==0.6.*")
+  peers=("mocklimit:mocklimit==0.6.*"
+         "a2a.server.routes:a2a-sdk[http-server]==1.3.0"
+         "uvicorn:uvicorn==0.54.*")
   if [ ! -x "$venv/bin/python" ]; then
     say "creating the peers' virtualenv ($venv)"
     python3 -m venv "$venv"

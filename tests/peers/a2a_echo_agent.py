@@ -20,6 +20,8 @@ Usage:
                       JSON-RPC; /v1/... paths on REST) and advertise 0.3
                       interfaces in the card (adds url/preferredTransport/...)
   --no-list-tasks   : ListTasks answers UnsupportedOperation (-32004 / HTTP 400)
+  --only03          : like --compat03, but the card advertises only the 0.3
+                      interfaces (a client must speak 0.3: no ListTasks)
   --port 0          : pick a free port; the real one is printed in the READY line.
 
 Readiness: once uvicorn is accepting connections the process prints exactly one
@@ -112,14 +114,14 @@ class NoListTaskStore(InMemoryTaskStore):
         raise UnsupportedOperationError(message='ListTasks is not supported by this agent')
 
 
-def build_card(base: str, binding: str, compat03: bool) -> AgentCard:
+def build_card(base: str, binding: str, compat03: bool, only03: bool = False) -> AgentCard:
     if binding == 'both':
         ifaces = [('JSONRPC', f'{base}/a2a/jsonrpc'), ('HTTP+JSON', f'{base}/a2a/rest')]
     elif binding == 'jsonrpc':
         ifaces = [('JSONRPC', f'{base}/')]
     else:
         ifaces = [('HTTP+JSON', base)]
-    versions = ['1.0'] + (['0.3'] if compat03 else [])
+    versions = ['0.3'] if only03 else ['1.0'] + (['0.3'] if compat03 else [])
     return AgentCard(
         name='Baton Echo Agent',
         description='Echoes text; "ask..." asks a question first; "slow..." takes a while.',
@@ -177,7 +179,9 @@ async def serve(args: argparse.Namespace) -> None:
         sys.exit(2)
     port = sock.getsockname()[1]
     base = f'http://{args.host}:{port}'
-    app = build_app(build_card(base, args.binding, args.compat03), args.binding, args.compat03, args.slow_seconds, args.no_list_tasks)
+    compat03 = args.compat03 or args.only03
+    card = build_card(base, args.binding, compat03, args.only03)
+    app = build_app(card, args.binding, compat03, args.slow_seconds, args.no_list_tasks)
     server = uvicorn.Server(uvicorn.Config(app, log_level=args.log_level, lifespan='on'))
 
     async def announce() -> None:
@@ -196,6 +200,7 @@ def main() -> None:
     p.add_argument('--port', type=int, default=18200)
     p.add_argument('--binding', choices=['jsonrpc', 'rest', 'both'], default='both')
     p.add_argument('--compat03', action='store_true')
+    p.add_argument('--only03', action='store_true', help='advertise only the 0.3 interfaces')
     p.add_argument('--slow-seconds', type=float, default=5.0)
     p.add_argument('--no-list-tasks', action='store_true', help='make ListTasks fail with UnsupportedOperation')
     p.add_argument('--log-level', default='warning')

@@ -236,6 +236,18 @@ impl Engine {
         self.shared().with_tokens(move |t| t.get(id)).await
     }
 
+    /// Follows a task of an agent that cannot list its tasks (A2A 0.3, or no `ListTasks`):
+    /// Baton stores it as submitted and reads it on every poll from now on. True when it was
+    /// not followed before.
+    pub async fn follow_task(&self, id: i64, task_id: String) -> Result<bool, EngineError> {
+        let added = self
+            .shared()
+            .with_store(move |s| s.follow_task(id, &task_id, chrono::Utc::now()))
+            .await?;
+        self.shared().bus.publish(ChangeEvent::AgentsChanged);
+        Ok(added)
+    }
+
     /// Polls one agent now, whether or not its poller runs. The poll is recorded like any other;
     /// a failed poll returns [`EngineError::PollFailed`] with the reason shown on the agent's row.
     pub async fn poll_once(&self, id: i64) -> Result<(), EngineError> {
