@@ -482,7 +482,7 @@ export function createFakeTransport(options: FakeOptions = {}): Transport & {
       const draft = args.draft as AgentDraft;
       checkDraft(draft, (args.token as string | null) ?? null, null, false);
       const report: ConnectionReport = draft.base_url.includes("7804")
-        ? { ok: false, message: `timed out after ${draft.timeout_ms / 1000} s`, latency_ms: null, remote_id: null, remote_name: null, task_count: null, declares: null }
+        ? { ok: false, message: `timed out after ${draft.timeout_ms / 1000} s`, latency_ms: null, remote_id: null, remote_name: null, task_count: null, declares: null, adapter: null, card: null }
         : {
             ok: true,
             message: `baton/1 agent "${draft.name.trim() || "agent"}" answered in 14 ms with 3 tasks`,
@@ -491,6 +491,8 @@ export function createFakeTransport(options: FakeOptions = {}): Transport & {
             remote_name: draft.name.trim(),
             task_count: 3,
             declares: draft.name.trim() === "editor" ? { triggers: [], reads: [], writes: ["crm://contacts/*#status"], outputs: [] } : null,
+            adapter: "baton",
+            card: null,
           };
       return report;
     },
