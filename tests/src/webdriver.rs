@@ -91,13 +91,25 @@ impl Session {
     }
 
     pub async fn find_all(&self, css: &str) -> Result<Vec<Element>> {
-        let found = self
-            .call(
-                reqwest::Method::POST,
-                "/elements",
-                Some(json!({"using": "css selector", "value": css})),
-            )
-            .await?;
+        // WebKitWebDriver answers a lookup with "stale element reference" when a matched node
+        // is re-rendered while it builds the handles; a lookup can always be made again.
+        let mut tries = 0;
+        let found = loop {
+            let answer = self
+                .call(
+                    reqwest::Method::POST,
+                    "/elements",
+                    Some(json!({"using": "css selector", "value": css})),
+                )
+                .await;
+            match answer {
+                Err(err) if err.contains("stale element reference") && tries < 5 => {
+                    tries += 1;
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+                other => break other?,
+            }
+        };
         if std::env::var_os("BATON_E2E_DEBUG").is_some() {
             eprintln!("find_all {css}: {found}");
         }
