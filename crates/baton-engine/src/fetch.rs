@@ -135,7 +135,7 @@ impl Fetcher {
         if let Some(token) = token {
             request = request.bearer_auth(token);
         }
-        let mut response = request
+        let response = request
             .send()
             .await
             .map_err(|err| self.explain(&err, url, timeout_ms, 0))?;
@@ -152,6 +152,17 @@ impl Fetcher {
                     .map(str::to_owned),
             });
         }
+        self.read_body(response, url, timeout_ms).await
+    }
+
+    /// Reads a response's body, refusing it as soon as it is over the cap (announced or
+    /// streamed).
+    async fn read_body(
+        &self,
+        mut response: reqwest::Response,
+        url: &str,
+        timeout_ms: u64,
+    ) -> Result<Vec<u8>, FetchError> {
         let cap = self.body_cap_bytes;
         let announced = response.content_length();
         if announced.is_some_and(|len| len > cap) {
@@ -183,7 +194,7 @@ impl Fetcher {
     ) -> Result<Exchanged, FetchError> {
         let started = Instant::now();
         let read = async {
-            let mut response = request
+            let response = request
                 .timeout(Duration::from_millis(timeout_ms))
                 .send()
                 .await
@@ -197,21 +208,7 @@ impl Fetcher {
                 .get(reqwest::header::ETAG)
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_owned);
-            let cap = self.body_cap_bytes;
-            if response.content_length().is_some_and(|len| len > cap) {
-                return Err(FetchError::BodyTooLarge { cap_bytes: cap });
-            }
-            let mut body = Vec::new();
-            while let Some(chunk) = response
-                .chunk()
-                .await
-                .map_err(|err| self.explain(&err, url, timeout_ms, body.len() as u64))?
-            {
-                if body.len() as u64 + chunk.len() as u64 > cap {
-                    return Err(FetchError::BodyTooLarge { cap_bytes: cap });
-                }
-                body.extend_from_slice(&chunk);
-            }
+            let body = self.read_body(response, url, timeout_ms).await?;
             Ok((status.as_u16(), etag, body))
         };
         let (status, etag, body) = tokio::time::timeout(Duration::from_millis(timeout_ms), read)

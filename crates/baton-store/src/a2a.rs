@@ -11,6 +11,7 @@ use rusqlite::{params, OptionalExtension, Transaction};
 use serde_json::json;
 
 use crate::codec::{parse_task_state, ts};
+use crate::decide::resolve_in;
 use crate::decisions::{append_decision_in, NewDecision};
 use crate::error::{Result, StoreError};
 use crate::findings::parse_json;
@@ -169,16 +170,7 @@ pub(crate) fn settle_requests_in(
                 .reason(&format!("the task moved on to {}", now_state.as_str()))
                 .detail(json!({ "task_id": task_id, "state": now_state.as_str() })),
         )?;
-        tx.execute(
-            "UPDATE escalations SET state = 'resolved', resolved_at = ?2, decision_id = ?3,
-                    snoozed_until = NULL
-             WHERE id = ?1",
-            params![id, ts(now), decision.seq],
-        )?;
-        tx.execute(
-            "UPDATE findings SET closed_at = ?2 WHERE id = ?1 AND closed_at IS NULL",
-            params![finding_id, ts(now)],
-        )?;
+        resolve_in(tx, id, Some(finding_id), decision.seq, now)?;
         settled.push(id);
     }
     Ok(settled)

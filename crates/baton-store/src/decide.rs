@@ -248,16 +248,7 @@ impl Store {
         }
 
         if action.resolves() {
-            tx.execute(
-                "UPDATE escalations SET state = 'resolved', resolved_at = ?2, decision_id = ?3,
-                        snoozed_until = NULL
-                 WHERE id = ?1",
-                params![id, ts(now), decision.seq],
-            )?;
-            tx.execute(
-                "UPDATE findings SET closed_at = ?2 WHERE id = ?1 AND closed_at IS NULL",
-                params![escalation.finding_id, ts(now)],
-            )?;
+            resolve_in(&tx, id, escalation.finding_id, decision.seq, now)?;
         } else {
             tx.execute(
                 "UPDATE escalations SET snoozed_until = ?2, decision_id = ?3 WHERE id = ?1",
@@ -326,4 +317,25 @@ impl Store {
             rules_changed,
         })
     }
+}
+
+/// Marks escalation `id` resolved by decision `decision_seq` and closes its finding.
+pub(crate) fn resolve_in(
+    tx: &Transaction<'_>,
+    id: i64,
+    finding_id: Option<i64>,
+    decision_seq: i64,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    tx.execute(
+        "UPDATE escalations SET state = 'resolved', resolved_at = ?2, decision_id = ?3,
+                snoozed_until = NULL
+         WHERE id = ?1",
+        params![id, ts(now), decision_seq],
+    )?;
+    tx.execute(
+        "UPDATE findings SET closed_at = ?2 WHERE id = ?1 AND closed_at IS NULL",
+        params![finding_id, ts(now)],
+    )?;
+    Ok(())
 }
