@@ -48,18 +48,21 @@ pub(crate) async fn read_card(
     let answer = fetcher.exchange(request, &url, agent.timeout_ms).await?;
     match answer.status {
         304 if etag.is_some() => Ok(None),
-        200..=299 => Ok(Some((parse_card(&answer.body)?, answer.etag))),
-        404 => Err(FetchError::A2a(A2aError::InvalidCard(format!(
-            "is not at {url} (HTTP 404)"
-        )))),
-        status => Err(FetchError::Status {
-            status,
-            reason: None,
-        }),
+        200..=299 => match parse_card(&answer.body) {
+            Ok(card) => Ok(Some((card, answer.etag))),
+            Err(A2aError::NotJson(why)) => {
+                Err(A2aError::InvalidCard(format!("at {url} is not JSON: {why}")).into())
+            }
+            Err(err) => Err(err.into()),
+        },
+        404 => Err(A2aError::InvalidCard(format!("is not at {url} (HTTP 404)")).into()),
+        401 => Err(FetchError::Unauthorized),
+        status => Err(A2aError::InvalidCard(format!("at {url} answered HTTP {status}")).into()),
     }
 }
 
-/// One call on the agent's interface; the JSON-RPC `result` or the HTTP+JSON body.
+/// One call on the agent's interface; the JSON-RPC `result` or the HTTP+JSON body. A failure
+/// names the call and its URL, except "unsupported" and "task not found", which callers act on.
 pub(crate) async fn call(
     fetcher: &Fetcher,
     interface: &Interface,
@@ -84,8 +87,21 @@ pub(crate) async fn call(
     if let Some(token) = token {
         builder = builder.bearer_auth(token);
     }
-    let answer = fetcher.exchange(builder, &request.url, timeout_ms).await?;
-    Ok(wire::read_answer(interface, answer.status, &answer.body)?)
+    let answered = match fetcher.exchange(builder, &request.url, timeout_ms).await {
+        Ok(answer) => {
+            wire::read_answer(interface, answer.status, &answer.body).map_err(FetchError::A2a)
+        }
+        Err(err) => Err(err),
+    };
+    answered.map_err(|error| match error {
+        // Answers that mean something to the caller, kept as they are.
+        FetchError::A2a(A2aError::Unsupported(_) | A2aError::TaskNotFound(_)) => error,
+        error => FetchError::A2aCall {
+            call: call.name(),
+            url: request.url.clone(),
+            error: Box::new(error),
+        },
+    })
 }
 
 /// Every task that changed since `after`, page by page. A token seen twice, or more pages than
@@ -106,7 +122,12 @@ async fn list_changed(
             after,
             page_token: page_token.as_deref(),
         };
-        let page = parse_task_list(&call(fetcher, interface, &list, token, timeout_ms).await?)?;
+        let answer = call(fetcher, interface, &list, token, timeout_ms).await?;
+        let page = parse_task_list(&answer).map_err(|err| FetchError::A2aCall {
+            call: list.name(),
+            url: interface.url.clone(),
+            error: Box::new(err.into()),
+        })?;
         tasks.extend(page.tasks);
         skipped.extend(page.skipped);
         match page.next_page_token {

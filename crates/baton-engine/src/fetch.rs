@@ -39,6 +39,14 @@ pub enum FetchError {
     /// An A2A agent's answer Baton cannot use ("A2A: unknown task state …").
     #[error("A2A: {0}")]
     A2a(#[from] baton_core::a2a::A2aError),
+    /// A call on the interface an A2A agent's card names failed: says which call and where,
+    /// since that URL need not be the one the person typed ("ListTasks at http://…: HTTP 404").
+    #[error("A2A {call} at {url}: {}", without_a2a_prefix(error))]
+    A2aCall {
+        call: &'static str,
+        url: String,
+        error: Box<FetchError>,
+    },
     /// The server closed the connection before its answer's headers were complete.
     #[error("connection closed before an answer arrived")]
     ClosedEarly,
@@ -46,6 +54,13 @@ pub enum FetchError {
     Connect { detail: String },
     #[error("request failed: {detail}")]
     Request { detail: String },
+}
+
+fn without_a2a_prefix(error: &FetchError) -> String {
+    match error {
+        FetchError::A2a(inner) => inner.to_string(),
+        other => other.to_string(),
+    }
 }
 
 /// A status document fetched and parsed.

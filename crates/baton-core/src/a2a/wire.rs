@@ -41,6 +41,17 @@ pub enum Call<'a> {
     },
 }
 
+impl Call<'_> {
+    /// The call's 1.0 name, for messages ("ListTasks at http://…: HTTP 404").
+    pub fn name(&self) -> &'static str {
+        match self {
+            Call::ListTasks { .. } => "ListTasks",
+            Call::GetTask { .. } => "GetTask",
+            Call::SendMessage { .. } => "SendMessage",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Method {
     Get,
@@ -210,6 +221,13 @@ pub fn read_answer(interface: &Interface, status: u16, body: &[u8]) -> Result<Va
                     _ => A2aError::Rpc { code, message },
                 });
             }
+            if !(200..300).contains(&status) {
+                // JSON, but not a JSON-RPC answer: whatever answers there is not the agent.
+                return Err(A2aError::Http {
+                    status,
+                    message: clipped(&String::from_utf8_lossy(body)),
+                });
+            }
             match value.get("result") {
                 Some(result) if !result.is_null() => Ok(result.clone()),
                 _ => Err(A2aError::InvalidAnswer(
@@ -240,8 +258,8 @@ pub fn read_answer(interface: &Interface, status: u16, body: &[u8]) -> Result<Va
             Err(match (status, reason.as_deref()) {
                 (_, Some("UNSUPPORTED_OPERATION")) => A2aError::Unsupported(message),
                 (404, Some("TASK_NOT_FOUND")) => A2aError::TaskNotFound(message),
-                // A plain 404: the server has no such route.
-                (404, None) => A2aError::Unsupported(format!("HTTP 404 {message}")),
+                // A plain 404 is not an A2A answer: nothing serves A2A at that URL (a card that
+                // names the wrong one). An agent that cannot list says UNSUPPORTED_OPERATION.
                 _ => A2aError::Http { status, message },
             })
         }

@@ -170,6 +170,13 @@ fn answers_and_errors_as_a2a_sdk_gives_them() {
     ] {
         assert!(read_answer(&rpc, 200, junk).is_err(), "{junk:?}");
     }
+    assert_eq!(
+        read_answer(&rpc, 404, br#"{"detail":"Not Found"}"#),
+        Err(A2aError::Http {
+            status: 404,
+            message: r#"{"detail":"Not Found"}"#.into()
+        })
+    );
     assert!(matches!(
         read_answer(&rpc, 502, b"Bad Gateway"),
         Err(A2aError::Http { status: 502, .. })
@@ -181,10 +188,13 @@ fn answers_and_errors_as_a2a_sdk_gives_them() {
         read_answer(&rest, 400, unsupported),
         Err(A2aError::Unsupported(_))
     ));
-    assert!(matches!(
-        read_answer(&rest, 404, b"Not Found"),
-        Err(A2aError::Unsupported(_))
-    ));
+    assert_eq!(
+        read_answer(&rest, 404, br#"{"detail":"Not Found"}"#),
+        Err(A2aError::Http {
+            status: 404,
+            message: r#"{"detail":"Not Found"}"#.into()
+        })
+    );
     let gone = br#"{"error":{"code":404,"status":"NOT_FOUND","message":"Task not found","details":[{"reason":"TASK_NOT_FOUND"}]}}"#;
     assert!(matches!(
         read_answer(&rest, 404, gone),
