@@ -57,20 +57,17 @@ describe("AgentForm", () => {
     await user.type(screen.getByTestId("agent-token"), "s3cret{Enter}");
 
     await waitFor(() => expect(onSaved).toHaveBeenCalledWith(saved));
+    const draft = {
+      name: "researcher",
+      base_url: "http://127.0.0.1:7801",
+      poll_interval_ms: 3000,
+      timeout_ms: 1500,
+      adapter: "baton",
+    };
+    // Never tested: the protocol is detected first (this transport cannot, so it stays baton/1).
     expect(t.calls).toEqual([
-      {
-        command: "add_agent",
-        args: {
-          draft: {
-            name: "researcher",
-            base_url: "http://127.0.0.1:7801",
-            poll_interval_ms: 3000,
-            timeout_ms: 1500,
-            adapter: "baton",
-          },
-          token: "s3cret",
-        },
-      },
+      { command: "test_connection", args: { draft, token: "s3cret", agentId: null } },
+      { command: "add_agent", args: { draft, token: "s3cret" } },
     ]);
   });
 
@@ -116,6 +113,9 @@ describe("AgentForm", () => {
         remote_id: "r",
         remote_name: "researcher",
         task_count: 3,
+        declares: null,
+        adapter: "baton",
+        card: null,
       }),
       update_agent: () => saved,
     });
@@ -204,9 +204,9 @@ describe("AgentForm declarations", () => {
       writes: ["crm://contacts/*#status", "file:///drafts/**"],
       outputs: [],
     };
-    expect(commands(t)).toEqual(["predeploy_check", "add_agent", "set_declaration"]);
-    expect(t.calls[0]!.args).toEqual({ agent: "editor", declares });
-    expect(t.calls[2]!.args).toEqual({ agentId: 9, declares });
+    expect(commands(t)).toEqual(["test_connection", "predeploy_check", "add_agent", "set_declaration"]);
+    expect(t.calls[1]!.args).toEqual({ agent: "editor", declares });
+    expect(t.calls[3]!.args).toEqual({ agentId: 9, declares });
   });
 
   it("reads alone are stored without a pre-deploy check", async () => {
@@ -219,7 +219,7 @@ describe("AgentForm declarations", () => {
     await user.type(screen.getByTestId("agent-declares-reads"), "crm://contacts/**");
     await user.click(screen.getByTestId("agent-save"));
     await waitFor(() => expect(onSaved).toHaveBeenCalled());
-    expect(commands(t)).toEqual(["add_agent", "set_declaration"]);
+    expect(commands(t)).toEqual(["test_connection", "add_agent", "set_declaration"]);
   });
 
   it("conflicts open the dialog before anything is saved; give_new adds, declares, then resolves", async () => {
@@ -237,7 +237,7 @@ describe("AgentForm declarations", () => {
     await user.click(screen.getByTestId("agent-save"));
 
     const dialog = await screen.findByTestId("predeploy-dialog");
-    expect(commands(t)).toEqual(["predeploy_check"]);
+    expect(commands(t)).toEqual(["test_connection", "predeploy_check"]);
     expect(within(dialog).getByText("Before editor goes live: 2 overlaps")).toBeInTheDocument();
     const rows = within(dialog).getAllByTestId("predeploy-conflict");
     expect(rows).toHaveLength(2);
@@ -258,12 +258,12 @@ describe("AgentForm declarations", () => {
     await user.click(within(dialog).getByTestId("predeploy-apply"));
 
     await waitFor(() => expect(onSaved).toHaveBeenCalledWith(editor));
-    expect(commands(t)).toEqual(["predeploy_check", "add_agent", "set_declaration", "resolve_conflict"]);
-    expect(t.calls[2]!.args).toEqual({
+    expect(commands(t)).toEqual(["test_connection", "predeploy_check", "add_agent", "set_declaration", "resolve_conflict"]);
+    expect(t.calls[3]!.args).toEqual({
       agentId: 9,
       declares: { triggers: ["mail://inbox/billing"], reads: [], writes: ["crm://contacts/*#status"], outputs: [] },
     });
-    expect(t.calls[3]!.args).toEqual({
+    expect(t.calls[4]!.args).toEqual({
       dispute: {
         agent: "editor",
         kind: "data",
@@ -293,7 +293,7 @@ describe("AgentForm declarations", () => {
     expect(screen.getByTestId("predeploy-apply")).toHaveAttribute("aria-disabled", "true");
     finishAdd(editor);
     await waitFor(() => expect(onSaved).toHaveBeenCalledWith(editor));
-    expect(commands(t)).toEqual(["predeploy_check", "add_agent", "set_declaration"]);
+    expect(commands(t)).toEqual(["test_connection", "predeploy_check", "add_agent", "set_declaration"]);
   });
 
   it("Back to the form (or Escape) keeps everything and saves nothing", async () => {
@@ -314,7 +314,7 @@ describe("AgentForm declarations", () => {
     await user.click(await screen.findByTestId("predeploy-back"));
     expect(screen.queryByTestId("predeploy-dialog")).not.toBeInTheDocument();
     expect(screen.getByTestId("agent-name")).toHaveValue("editor");
-    expect(commands(t)).toEqual(["predeploy_check", "predeploy_check"]);
+    expect(commands(t)).toEqual(["test_connection", "predeploy_check", "test_connection", "predeploy_check"]);
   });
 
   it("a bad pattern shows under its textarea and nothing is saved", async () => {
@@ -339,7 +339,7 @@ describe("AgentForm declarations", () => {
     expect(screen.getByText("Writes: crm//contacts: column 4: expected `scheme://`")).toBeInTheDocument();
     expect(screen.getByTestId("agent-declares-triggers")).not.toHaveAttribute("aria-invalid");
     expect(writes).toHaveFocus();
-    expect(commands(t)).toEqual(["predeploy_check"]);
+    expect(commands(t)).toEqual(["test_connection", "predeploy_check"]);
     expect(onSaved).not.toHaveBeenCalled();
     expect(screen.getByTestId("agent-save")).toBeEnabled();
 
@@ -364,7 +364,7 @@ describe("AgentForm declarations", () => {
     expect(await screen.findByText("Writer already polls this URL")).toBeInTheDocument();
     expect(screen.queryByTestId("predeploy-dialog")).not.toBeInTheDocument();
     expect(screen.getByTestId("agent-declares-writes")).toHaveValue("crm://contacts/*#status");
-    expect(commands(t)).toEqual(["predeploy_check", "add_agent"]);
+    expect(commands(t)).toEqual(["test_connection", "predeploy_check", "add_agent"]);
   });
 
   it("reports a resolution that fails after the agent was added; Close finishes", async () => {
@@ -417,6 +417,8 @@ describe("AgentForm declarations", () => {
         remote_name: "editor",
         task_count: 0,
         declares: { triggers: [], reads: ["crm://contacts/**"], writes: ["crm://contacts/*#status"], outputs: [] },
+        adapter: "baton",
+        card: null,
       }),
     });
     setTransport(t);

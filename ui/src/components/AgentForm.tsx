@@ -2,17 +2,10 @@ import { useId, useRef, useState, type FormEvent, type InputHTMLAttributes } fro
 
 import type { AgentConfig } from "../bindings/AgentConfig";
 import type { AgentDraft } from "../bindings/AgentDraft";
-import type { ConnectionReport } from "../bindings/ConnectionReport";
 import type { MapAgent } from "../bindings/MapAgent";
 import type { PredeployConflict } from "../bindings/PredeployConflict";
-import {
-  addAgent,
-  predeployCheck,
-  setDeclaration,
-  testConnection,
-  toBackendError,
-  updateAgent,
-} from "../lib/backend";
+import { reportName, UNNAMED } from "../lib/adapters";
+import { addAgent, predeployCheck, setDeclaration, toBackendError, updateAgent } from "../lib/backend";
 import { isDeclaresList, type DeclarationChange } from "../lib/declares";
 import { humanMs } from "../lib/time";
 import {
@@ -21,7 +14,7 @@ import {
   DEFAULT_TIMEOUT_MS,
   hasErrors,
   isAgentField,
-  sentence,
+  MAX_NAME_LEN,
   toDraft,
   tokenValue,
   validateAgentForm,
@@ -29,10 +22,12 @@ import {
   type AgentFormValues,
   type FieldErrors,
 } from "../lib/validation";
+import { ProtocolField, TestResult, useConnectionTest } from "./AgentProtocol";
 import { DeclaresFields, DeclaresOffer, useDeclares } from "./DeclaresFields";
 import { DetectWindowsFields, useDetectWindows } from "./DetectWindowsFields";
 import { Modal } from "./Modal";
 import { PredeployDialog, type SaveOutcome } from "./PredeployDialog";
+import { TextField } from "./TextField";
 
 export type AgentFormMode = { mode: "add" } | { mode: "edit"; agent: AgentConfig };
 
@@ -64,12 +59,6 @@ const TEST_IDS: Record<AgentField, string> = {
   token: "agent-token",
 };
 
-type TestState =
-  | { state: "idle" }
-  | { state: "running" }
-  | { state: "done"; report: ConnectionReport }
-  | { state: "error"; message: string };
-
 /** Overlaps found by the pre-deploy check, waiting for the user in the dialog. */
 interface Pending {
   agent: string;
@@ -80,7 +69,8 @@ interface Pending {
 /**
  * Add or edit an agent, in a modal. Enter submits, Escape closes. When what the agent declares
  * (typed here) claims anything new, the pre-deploy check runs first and its overlaps open the
- * PredeployDialog before anything is saved.
+ * PredeployDialog before anything is saved. A new agent whose protocol is not known yet (no
+ * successful test of its URL, none chosen by hand) is tested before all that, to detect it.
  */
 export function AgentForm({
   onClose,
@@ -99,8 +89,11 @@ export function AgentForm({
   const [serverErrors, setServerErrors] = useState<FieldErrors>({});
   const [formError, setFormError] = useState<string | null>(null);
   const [clearToken, setClearToken] = useState(false);
-  const [saving, setSaving] = useState<false | "checking" | "saving">(false);
-  const [test, setTest] = useState<TestState>({ state: "idle" });
+  const [saving, setSaving] = useState<false | "detecting" | "checking" | "saving">(false);
+  const conn = useConnectionTest(() =>
+    editing ? { adapter: editing.adapter, source: "saved" } : { adapter: "baton", source: "default" },
+  );
+  const { test } = conn;
   const formRef = useRef<HTMLFormElement>(null);
   const ids = useId();
   const decl = useDeclares(declared);
@@ -179,9 +172,15 @@ export function AgentForm({
       return;
     }
     if (!windowsOk) return;
-    const draft = toDraft(values);
+    let draft = toDraft(values, conn.choice.adapter);
     const token = clearToken ? null : tokenValue(values);
     const change = decl.change();
+    if (!editing && !created.current && !conn.settled(draft.base_url)) {
+      setSaving("detecting");
+      const report = await conn.run(draft, token, null, true);
+      // Not detected: saved all the same with the protocol chosen; the test result says why.
+      if (report?.ok && report.adapter) draft = { ...draft, adapter: report.adapter };
+    }
     if (change.kind === "set" && change.check) {
       setSaving("checking");
       let conflicts: PredeployConflict[];
@@ -215,21 +214,23 @@ export function AgentForm({
   };
 
   const onTest = async () => {
-    touchAll();
-    if (hasErrors(problems)) {
-      focusFirstError(problems);
+    // A blank name is fine for a test: the agent's own name fills it.
+    const unnamed = values.name.trim() === "";
+    const needed = { ...problems };
+    if (unnamed) delete needed.name;
+    const shown = AGENT_FIELDS.filter((f) => !(unnamed && f === "name"));
+    setTouched((t) => ({ ...t, ...Object.fromEntries(shown.map((f) => [f, true])) }));
+    if (hasErrors(needed)) {
+      focusFirstError(needed);
       return;
     }
-    setTest({ state: "running" });
-    try {
-      const token = clearToken ? null : tokenValue(values);
-      // With no new token typed, the backend uses the stored one (unless it is being removed).
-      const storedFor = editing && token === null && !clearToken ? editing.id : null;
-      const report = await testConnection(toDraft(values), token, storedFor);
-      setTest({ state: "done", report });
-    } catch (thrown) {
-      setTest({ state: "error", message: toBackendError(thrown).message });
-    }
+    const token = clearToken ? null : tokenValue(values);
+    // With no new token typed, the backend uses the stored one (unless it is being removed).
+    const storedFor = editing && token === null && !clearToken ? editing.id : null;
+    const draft = toDraft(values, conn.choice.adapter);
+    const report = await conn.run(unnamed ? { ...draft, name: UNNAMED } : draft, token, storedFor, false);
+    const name = report ? reportName(report) : null;
+    if (name) setValues((v) => (v.name.trim() === "" ? { ...v, name: name.slice(0, MAX_NAME_LEN) } : v));
   };
 
   const field = (
@@ -237,39 +238,20 @@ export function AgentForm({
     label: string,
     input: InputHTMLAttributes<HTMLInputElement>,
     hint?: string,
-  ) => {
-    const error = errorFor(name);
-    const inputId = `${ids}-${name}`;
-    const hintId = hint ? `${inputId}-hint` : undefined;
-    const errorId = error ? `${inputId}-error` : undefined;
-    return (
-      <div className={`field ${error ? "field--invalid" : ""}`}>
-        <label htmlFor={inputId}>{label}</label>
-        <input
-          id={inputId}
-          name={name}
-          data-testid={TEST_IDS[name]}
-          value={values[name]}
-          onChange={(e) => set(name, e.target.value)}
-          onBlur={() => setTouched((t) => ({ ...t, [name]: true }))}
-          aria-invalid={error ? true : undefined}
-          aria-describedby={[errorId, hintId].filter(Boolean).join(" ") || undefined}
-          spellCheck={false}
-          autoComplete="off"
-          {...input}
-        />
-        {error ? (
-          <p className="field-error" id={errorId} role="alert">
-            {sentence(error)}
-          </p>
-        ) : hint ? (
-          <p className="field-hint" id={hintId}>
-            {hint}
-          </p>
-        ) : null}
-      </div>
-    );
-  };
+  ) => (
+    <TextField
+      id={`${ids}-${name}`}
+      name={name}
+      label={label}
+      testId={TEST_IDS[name]}
+      value={values[name]}
+      error={errorFor(name)}
+      hint={hint}
+      onChange={(value) => set(name, value)}
+      onBlur={() => setTouched((t) => ({ ...t, [name]: true }))}
+      input={input}
+    />
+  );
 
   const interval = Number(values.poll_interval_ms);
   const timeout = Number(values.timeout_ms);
@@ -292,8 +274,18 @@ export function AgentForm({
             "base_url",
             "Base URL",
             { placeholder: "http://127.0.0.1:7801", inputMode: "url", className: "mono" },
-            "Baton polls {base URL}/baton/v1/status.",
+            conn.choice.adapter === "a2a"
+              ? "Baton reads {base URL}/.well-known/agent-card.json."
+              : "Baton polls {base URL}/baton/v1/status.",
           )}
+          <ProtocolField
+            id={`${ids}-protocol`}
+            choice={conn.choice}
+            url={values.base_url}
+            adding={!editing}
+            disabled={saving === "detecting"}
+            onChoose={conn.choose}
+          />
           <div className="field-row">
             {field(
               "poll_interval_ms",
@@ -367,15 +359,17 @@ export function AgentForm({
               data-testid="agent-save"
               disabled={saving === "saving"}
               // Stays focusable while checking, so focus comes back here from the dialog.
-              aria-disabled={saving === "checking" || undefined}
+              aria-disabled={saving === "checking" || saving === "detecting" || undefined}
             >
-              {saving === "checking"
-                ? "Checking…"
-                : saving === "saving"
-                  ? "Saving…"
-                  : editing
-                    ? "Save changes"
-                    : "Add agent"}
+              {saving === "detecting"
+                ? "Detecting protocol…"
+                : saving === "checking"
+                  ? "Checking…"
+                  : saving === "saving"
+                    ? "Saving…"
+                    : editing
+                      ? "Save changes"
+                      : "Add agent"}
             </button>
           </footer>
         </form>
@@ -395,33 +389,5 @@ export function AgentForm({
         />
       ) : null}
     </>
-  );
-}
-
-function TestResult({ test }: { test: TestState }) {
-  if (test.state === "idle") return null;
-  if (test.state === "running") {
-    return (
-      <div className="test-result test-result--running" role="status" data-testid="agent-test-result">
-        Polling the endpoint once…
-      </div>
-    );
-  }
-  if (test.state === "error") {
-    return (
-      <div className="test-result test-result--fail" role="status" data-testid="agent-test-result">
-        <strong>Failed</strong> {test.message}
-      </div>
-    );
-  }
-  const { report } = test;
-  return (
-    <div
-      className={`test-result ${report.ok ? "test-result--ok" : "test-result--fail"}`}
-      role="status"
-      data-testid="agent-test-result"
-    >
-      <strong>{report.ok ? "Connected" : "Failed"}</strong> {report.message}
-    </div>
   );
 }

@@ -1,8 +1,10 @@
 import { useState } from "react";
 
+import type { AdapterKind } from "../bindings/AdapterKind";
 import type { AgentConfig } from "../bindings/AgentConfig";
 import type { AgentRow } from "../bindings/AgentRow";
 import type { SecretsStatus } from "../bindings/SecretsStatus";
+import { ADAPTER_LABEL } from "../lib/adapters";
 import { countsText, sortAgents, totalTasks } from "../lib/agents";
 import { removeAgent, toBackendError } from "../lib/backend";
 import { useNow } from "../lib/clock";
@@ -131,6 +133,7 @@ function AgentTableRow({
             <span className="agent-name">{config.name}</span>
             <span className="agent-remote muted">
               {remote || "no status yet"}
+              <ProtocolBadge adapter={config.adapter} />
               {config.has_token ? <span className="tag">token</span> : null}
             </span>
           </div>
@@ -176,6 +179,16 @@ function AgentTableRow({
         </button>
       </td>
     </tr>
+  );
+}
+
+/** The protocol an agent speaks, when it is not Baton's own (baton/1 goes without saying). */
+function ProtocolBadge({ adapter }: { adapter: AdapterKind }) {
+  if (adapter === "baton") return null;
+  return (
+    <span className="tag" data-testid="agent-protocol-badge" title={`Speaks ${ADAPTER_LABEL[adapter]}`}>
+      {ADAPTER_LABEL[adapter]}
+    </span>
   );
 }
 

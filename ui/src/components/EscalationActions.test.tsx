@@ -60,6 +60,31 @@ function Harness({ e, onDecide }: { e: Escalation; onDecide: (a: EscalationActio
 const splitButton = () => screen.getAllByTestId("escalation-action").find((b) => b.dataset.action === "split_budget");
 const inputs = () => screen.getAllByTestId("split-percent") as HTMLInputElement[];
 
+describe("The note", () => {
+  it("is the Answer of an agent asking: Send answer when there is one, else Approve", async () => {
+    const user = userEvent.setup();
+    const onDecide = vi.fn();
+    const asks = escalation(2, Date.now(), 30 * MIN, { kind: "needs_approval", agents: [1], resource: null });
+    render(<Harness e={asks} onDecide={onDecide} />);
+    const answer = screen.getByLabelText("Answer");
+    expect(answer).toHaveAttribute("placeholder", "Your answer, sent to the agent");
+    expect(screen.getByRole("button", { name: "Approve" })).toBeInTheDocument();
+    await user.type(answer, "  ");
+    expect(screen.getByRole("button", { name: "Approve" })).toBeInTheDocument();
+    await user.type(answer, "Blue ");
+    await user.click(screen.getByRole("button", { name: "Send answer" }));
+    expect(onDecide).toHaveBeenCalledWith({ action: "approve" }, "Blue");
+  });
+
+  it("stays an optional note on other kinds", async () => {
+    const user = userEvent.setup();
+    render(<Harness e={escalation(3, Date.now(), 30 * MIN)} onDecide={vi.fn()} />);
+    await user.type(screen.getByLabelText("Note (optional)"), "go");
+    expect(screen.getByRole("button", { name: "Approve" })).toBeInTheDocument();
+    expect(screen.queryByRole("button", { name: "Send answer" })).not.toBeInTheDocument();
+  });
+});
+
 describe("Split budget", () => {
   it("is offered on rate-limit pressure escalations only, as the primary action, on key b", async () => {
     const user = userEvent.setup();

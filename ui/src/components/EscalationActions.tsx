@@ -1,6 +1,7 @@
 // What the human can decide on an escalation: approve, reject (both with an optional note), give
 // ownership of its resource to one of the agents, split an API's budget between the agents (a
 // rate-limit pressure escalation; key b), retry, dismiss (a reason is required) or snooze.
+// When an agent asks a person (needs_approval), the note is the answer: approving sends it.
 // Everything is disabled, with the reason in its title, once no decision can be taken.
 
 import { useEffect, useRef, useState, type KeyboardEvent } from "react";
@@ -56,6 +57,9 @@ export function EscalationActions({
   const disabled = blocked !== null || busy;
   const primary = primaryAction(e);
   const noteOrNull = note.trim() === "" ? null : note.trim();
+  // An agent asking a person: the note is the answer, and approving sends it.
+  const asks = e.kind === "needs_approval";
+  const answering = asks && noteOrNull !== null;
   const errorId = `escalation-error-${e.id}`;
 
   const titleFor = (description: string) => blocked ?? (busy ? "Deciding…" : description);
@@ -127,13 +131,13 @@ export function EscalationActions({
         </p>
       ) : null}
       <label className="esc-field">
-        <span>Note (optional)</span>
+        <span>{asks ? "Answer" : "Note (optional)"}</span>
         <input
           type="text"
           data-testid="escalation-note"
           value={note}
           disabled={disabled}
-          placeholder="Sent to the agents with approve, reject, retry or ownership"
+          placeholder={asks ? "Your answer, sent to the agent" : "Sent to the agents with approve, reject, retry or ownership"}
           maxLength={2000}
           spellCheck
           onChange={(ev) => onNote(ev.target.value)}
@@ -142,7 +146,12 @@ export function EscalationActions({
       </label>
       <div className="esc-action-row">
         <button
-          {...button("approve", "Approve", "Tell the agents to go ahead", { "aria-keyshortcuts": "a" })}
+          {...button(
+            "approve",
+            answering ? "Send answer" : "Approve",
+            answering ? "Send your answer to the agent" : "Tell the agents to go ahead",
+            { "aria-keyshortcuts": "a" },
+          )}
           onClick={() => onDecide({ action: "approve" }, noteOrNull)}
         />
         <button

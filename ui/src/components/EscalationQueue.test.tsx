@@ -229,8 +229,27 @@ describe("EscalationQueue", () => {
     expect(selectedId()).toBe("1");
     expect(decisions(t)).toHaveLength(0);
 
-    await user.click(screen.getByRole("button", { name: "Approve" }));
+    // Escalation 1 is an agent asking (needs_approval): the note is its answer.
+    await user.click(screen.getByRole("button", { name: "Send answer" }));
     await waitFor(() => expect(decisions(t)).toEqual([{ id: 1, action: { action: "approve" }, note: "ja kr" }]));
+  });
+
+  it("needs_approval: the note is the Answer, and a sends it", async () => {
+    const user = userEvent.setup();
+    const t = setup({ decide_escalation: (args) => ({ ...queue()[0]!, state: "resolved", id: args.id as number }) });
+    render(<Harness />);
+    await loaded();
+    expect(selectedId()).toBe("1");
+    const answer = screen.getByRole("textbox", { name: "Answer" });
+    expect(answer).toHaveAttribute("placeholder", "Your answer, sent to the agent");
+    expect(screen.getByRole("button", { name: "Approve" })).toHaveAttribute("aria-keyshortcuts", "a");
+    await user.type(answer, "blue");
+    const send = screen.getByRole("button", { name: "Send answer" });
+    expect(send).toHaveAttribute("aria-keyshortcuts", "a");
+    expect(screen.queryByRole("button", { name: "Approve" })).not.toBeInTheDocument();
+    await user.tab(); // out of the field, so the key is a shortcut again
+    await user.keyboard("a");
+    await waitFor(() => expect(decisions(t)).toEqual([{ id: 1, action: { action: "approve" }, note: "blue" }]));
   });
 
   it("dismiss requires a reason: refused when empty, sent with it", async () => {

@@ -9,13 +9,13 @@ import type { AgentRow } from "../bindings/AgentRow";
 import type { BoardColumn } from "../bindings/BoardColumn";
 import type { ChangeEvent } from "../bindings/ChangeEvent";
 import type { ColumnCounts } from "../bindings/ColumnCounts";
-import type { ConnectionReport } from "../bindings/ConnectionReport";
 import type { ErrorPayload } from "../bindings/ErrorPayload";
 import type { EventKind } from "../bindings/EventKind";
 import type { EventRow } from "../bindings/EventRow";
 import type { TaskCard } from "../bindings/TaskCard";
 import type { TaskState } from "../bindings/TaskState";
 import { CHANGE_EVENT, type InvokeArgs, type Transport } from "./backend";
+import { fakeConnectionReport } from "./fakeConnection";
 import { createFakeEscalations } from "./fakeEscalations";
 import { createFakeOwnership } from "./fakeOwnership";
 import { createFakeRateLimits } from "./fakeRateLimits";
@@ -282,7 +282,7 @@ export function createFakeTransport(options: FakeOptions = {}): Transport & {
         base_url: draft.base_url.trim().replace(/\/+$/, ""),
         poll_interval_ms: draft.poll_interval_ms,
         timeout_ms: draft.timeout_ms,
-        adapter: "baton",
+        adapter: draft.adapter ?? "baton",
         has_token: token !== null,
       },
       health: health ?? {
@@ -464,6 +464,7 @@ export function createFakeTransport(options: FakeOptions = {}): Transport & {
         base_url: draft.base_url.trim().replace(/\/+$/, ""),
         poll_interval_ms: draft.poll_interval_ms,
         timeout_ms: draft.timeout_ms,
+        adapter: draft.adapter ?? agent.config.adapter,
         has_token: args.clearToken ? false : token !== null || agent.config.has_token,
       };
       if (args.clearToken) agent.token = null;
@@ -481,20 +482,7 @@ export function createFakeTransport(options: FakeOptions = {}): Transport & {
     test_connection: (args) => {
       const draft = args.draft as AgentDraft;
       checkDraft(draft, (args.token as string | null) ?? null, null, false);
-      const report: ConnectionReport = draft.base_url.includes("7804")
-        ? { ok: false, message: `timed out after ${draft.timeout_ms / 1000} s`, latency_ms: null, remote_id: null, remote_name: null, task_count: null, declares: null, adapter: null, card: null }
-        : {
-            ok: true,
-            message: `baton/1 agent "${draft.name.trim() || "agent"}" answered in 14 ms with 3 tasks`,
-            latency_ms: 14,
-            remote_id: `${draft.name.trim()}-1`,
-            remote_name: draft.name.trim(),
-            task_count: 3,
-            declares: draft.name.trim() === "editor" ? { triggers: [], reads: [], writes: ["crm://contacts/*#status"], outputs: [] } : null,
-            adapter: "baton",
-            card: null,
-          };
-      return report;
+      return fakeConnectionReport(draft);
     },
     list_tasks: (args) => {
       const id = (args.agentId as number | null) ?? null;

@@ -1,6 +1,7 @@
 // Agent form validation, mirroring AgentDraft::problems in crates/baton-core/src/agent.rs so the
 // form can flag problems before the round trip. The backend checks again and has the last word.
 
+import type { AdapterKind } from "../bindings/AdapterKind";
 import type { AgentDraft } from "../bindings/AgentDraft";
 
 export const MAX_NAME_LEN = 80;
@@ -108,14 +109,14 @@ export function hasErrors(errors: FieldErrors): boolean {
   return Object.keys(errors).length > 0;
 }
 
-/** The draft to send, from values that passed validation. */
-export function toDraft(values: AgentFormValues): AgentDraft {
+/** The draft to send, from values that passed validation, speaking `adapter`. */
+export function toDraft(values: AgentFormValues, adapter: AdapterKind = "baton"): AgentDraft {
   return {
     name: values.name.trim(),
     base_url: values.base_url.trim(),
     poll_interval_ms: parseMs(values.poll_interval_ms) ?? DEFAULT_POLL_INTERVAL_MS,
     timeout_ms: parseMs(values.timeout_ms) ?? DEFAULT_TIMEOUT_MS,
-    adapter: "baton",
+    adapter,
   };
 }
 
