@@ -5,6 +5,7 @@ pub const COMMANDS: &[&str] = &[
     "update_agent",
     "remove_agent",
     "test_connection",
+    "follow_task",
     "list_tasks",
     "task_events",
     "start_demo_fleet",

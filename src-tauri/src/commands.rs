@@ -79,6 +79,17 @@ pub async fn test_connection(
     Ok(engine.test_connection(&draft, token).await)
 }
 
+/// Follows a task of an A2A agent that cannot list its tasks: Baton reads it on every poll.
+/// False when it was followed already.
+#[tauri::command]
+pub async fn follow_task(
+    engine: State<'_, Engine>,
+    agent_id: i64,
+    task_id: String,
+) -> CommandResult<bool> {
+    Ok(engine.follow_task(agent_id, task_id).await?)
+}
+
 #[tauri::command]
 pub async fn list_tasks(
     engine: State<'_, Engine>,

@@ -65,6 +65,7 @@ pub fn run() {
             commands::update_agent,
             commands::remove_agent,
             commands::test_connection,
+            commands::follow_task,
             commands::list_tasks,
             commands::task_events,
             commands::start_demo_fleet,

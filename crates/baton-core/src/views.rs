@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+use crate::a2a::AgentCard;
 use crate::agent::{AgentConfig, AgentHealth};
 use crate::protocol::{AgentState, EventKind};
 use crate::task::{BoardColumn, TaskState};
@@ -50,6 +51,18 @@ pub struct AgentRow {
     pub remote_state: Option<AgentState>,
     pub remote_detail: Option<String>,
     pub task_counts: ColumnCounts,
+    /// For an agent that speaks A2A: its card as last read.
+    pub a2a: Option<A2aSummary>,
+}
+
+/// What Baton knows of an A2A agent: its card, and whether it can list its tasks.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct A2aSummary {
+    pub card: AgentCard,
+    pub card_read_at: DateTime<Utc>,
+    /// None until Baton has tried; false when the agent cannot list its tasks (A2A 0.3, or no
+    /// `ListTasks`), so Baton follows only the tasks it is given by id.
+    pub lists_tasks: Option<bool>,
 }
 
 /// One card on the board.

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
-use baton_core::agent::{AgentConfig, AgentDraft};
+use baton_core::agent::{AdapterKind, AgentConfig, AgentDraft};
 use baton_core::views::{ChangeEvent, SecretsStatus};
 use tokio::sync::broadcast;
 
@@ -240,6 +240,10 @@ impl Engine {
     /// Baton stores it as submitted and reads it on every poll from now on. True when it was
     /// not followed before.
     pub async fn follow_task(&self, id: i64, task_id: String) -> Result<bool, EngineError> {
+        let config = self.shared().with_store(move |s| s.agent(id)).await?;
+        if config.adapter != AdapterKind::A2a {
+            return Err(EngineError::NotA2a(config.name));
+        }
         let added = self
             .shared()
             .with_store(move |s| s.follow_task(id, &task_id, chrono::Utc::now()))

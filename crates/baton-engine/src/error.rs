@@ -34,6 +34,10 @@ pub enum EngineError {
     /// A conflict's resolution does not fit the conflict (or the rules moved on).
     #[error("{0}")]
     Resolve(#[from] ResolveError),
+    /// A task to follow was given for an agent that does not speak A2A (a `baton/1` agent
+    /// lists every task itself).
+    #[error("{0} does not speak A2A: Baton follows tasks by id only for A2A agents")]
+    NotA2a(String),
     /// The engine was shut down.
     #[error("the engine is shut down")]
     ShutDown,
@@ -56,6 +60,7 @@ impl EngineError {
             EngineError::InvalidDeclaration(_) => "invalid_declaration",
             EngineError::Resolve(ResolveError::Stale) => "stale",
             EngineError::Resolve(_) => "invalid_resolution",
+            EngineError::NotA2a(_) => "not_a2a",
             EngineError::ShutDown => "shut_down",
             EngineError::Internal(_) => "internal",
         }

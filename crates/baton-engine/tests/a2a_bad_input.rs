@@ -378,3 +378,32 @@ async fn a_followed_task_the_agent_answers_badly_for_is_named_and_the_others_kep
     let warning = health(&engine, id).last_error.expect("named on the row");
     assert_says(&warning, &["2 tasks were not read"]);
 }
+
+#[tokio::test]
+async fn following_a_task_is_refused_for_a_baton_agent_a_junk_id_or_no_agent() {
+    let engine = engine();
+    let baton = store_agent(
+        &engine,
+        &draft("native", "http://127.0.0.1:9", 5_000, 1_000),
+    );
+    let err = engine
+        .follow_task(baton.id, "t-1".into())
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "not_a2a");
+    assert_eq!(
+        err.to_string(),
+        "native does not speak A2A: Baton follows tasks by id only for A2A agents"
+    );
+
+    let agent = ScriptedAgent::start(|_, _, _| (500, String::new())).await;
+    let (engine, id) = a2a_agent(&agent).await;
+    for junk in ["", "   ", &"x".repeat(10_000)] {
+        let err = engine.follow_task(id, junk.into()).await.unwrap_err();
+        assert_eq!(err.code(), "invalid_task_id", "{junk:.20}");
+    }
+    assert!(engine.follow_task(id, " t-1 ".into()).await.unwrap());
+    assert!(!engine.follow_task(id, "t-1".into()).await.unwrap(), "once");
+    let err = engine.follow_task(999, "t-1".into()).await.unwrap_err();
+    assert_eq!(err.code(), "not_found");
+}

@@ -5,7 +5,9 @@
 use std::collections::HashMap;
 
 use baton_core::a2a::AgentCard;
+use baton_core::agent::{AdapterKind, AgentConfig};
 use baton_core::task::TaskState;
+use baton_core::views::A2aSummary;
 use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension, Transaction};
 use serde_json::json;
@@ -28,6 +30,18 @@ pub struct StoredCard {
 }
 
 impl Store {
+    /// The A2A part of an agent's row: its card as last read, for an agent that speaks A2A.
+    pub(crate) fn a2a_summary(&self, agent: &AgentConfig) -> Result<Option<A2aSummary>> {
+        if agent.adapter != AdapterKind::A2a {
+            return Ok(None);
+        }
+        Ok(self.a2a_card(agent.id)?.map(|stored| A2aSummary {
+            card: stored.card,
+            card_read_at: stored.fetched_at,
+            lists_tasks: stored.lists_tasks,
+        }))
+    }
+
     pub fn a2a_card(&self, agent_id: i64) -> Result<Option<StoredCard>> {
         let row: Option<(String, Option<String>, String, Option<bool>)> = self
             .conn

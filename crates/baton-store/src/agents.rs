@@ -65,6 +65,7 @@ fn read_row(row: &Row<'_>) -> Result<AgentRow> {
             .transpose()?,
         remote_detail: row.get(18)?,
         task_counts: Default::default(),
+        a2a: None,
     })
 }
 
@@ -232,6 +233,7 @@ impl Store {
         while let Some(row) = rows.next()? {
             let mut agent = read_row(row)?;
             agent.task_counts = counts.remove(&agent.config.id).unwrap_or_default();
+            agent.a2a = self.a2a_summary(&agent.config)?;
             out.push(agent);
         }
         Ok(out)
@@ -248,6 +250,7 @@ impl Store {
             None => return Err(StoreError::AgentNotFound(id)),
         };
         agent.task_counts = self.column_counts(Some(id))?;
+        agent.a2a = self.a2a_summary(&agent.config)?;
         Ok(agent)
     }
 

@@ -379,6 +379,7 @@ export function createFakeTransport(options: FakeOptions = {}): Transport & {
     remote_state: a.remote ? "working" : null,
     remote_detail: null,
     task_counts: counts(a.config.id),
+    a2a: null,
   });
 
   const checkDraft = (draft: AgentDraft, token: string | null, exceptId: number | null = null, duplicates = true) => {

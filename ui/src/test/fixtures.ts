@@ -68,6 +68,7 @@ export function agentRow(id: number, name: string, extra: Partial<AgentRow> = {}
     remote_version: "1.0.0",
     remote_state: "working",
     remote_detail: null,
+    a2a: null,
     task_counts: { queued: 0, working: 0, needs_human: 0, blocked: 0, done: 0, failed: 0 },
     ...extra,
   };

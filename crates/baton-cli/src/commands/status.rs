@@ -108,6 +108,7 @@ mod tests {
             remote_state: None,
             remote_detail: None,
             task_counts: counts,
+            a2a: None,
         }
     }
 

@@ -40,6 +40,18 @@ fn an_a2a_agent_is_stored_with_its_card_and_what_it_lists() {
         .set_a2a_card(id, &card(ProtocolVersion::V1), Some("W/\"abc\""), t(1))
         .unwrap();
     store.set_a2a_lists_tasks(id, false).unwrap();
+    // The agent's row carries the card and what Baton learnt about listing.
+    let row = store.agent_row(id).unwrap();
+    let summary = row.a2a.expect("an A2A agent's row has its card");
+    assert_eq!(
+        (
+            summary.card.name.as_str(),
+            summary.lists_tasks,
+            summary.card_read_at
+        ),
+        ("Echo", Some(false), t(1))
+    );
+    assert_eq!(store.agent_rows().unwrap()[0].a2a, Some(summary));
     let kept = store.a2a_card(id).unwrap().unwrap();
     assert_eq!(
         (kept.etag.as_deref(), kept.lists_tasks, kept.fetched_at),
