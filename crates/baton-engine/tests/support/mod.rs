@@ -19,6 +19,8 @@ use baton_store::Store;
 use futures_util::stream::{self, StreamExt};
 use tokio::sync::broadcast;
 
+pub mod scripted_a2a;
+
 pub const MIB: u64 = 1024 * 1024;
 
 /// What the fixture answers on every path.
