@@ -157,7 +157,7 @@ pub(crate) async fn poll(
     let (stored, known) = shared
         .with_store(move |s| Ok((s.a2a_card(id)?, s.task_states(id)?)))
         .await
-        .map_err(|err| FetchError::Request {
+        .map_err(|err| FetchError::Store {
             detail: err.to_string(),
         })?;
     let etag = stored
@@ -174,7 +174,7 @@ pub(crate) async fn poll(
             shared
                 .with_store(move |s| s.set_a2a_card(id, &keep, etag.as_deref(), Utc::now()))
                 .await
-                .map_err(|err| FetchError::Request {
+                .map_err(|err| FetchError::Store {
                     detail: err.to_string(),
                 })?;
             let lists = if same {
