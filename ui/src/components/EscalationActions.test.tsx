@@ -180,19 +180,20 @@ describe("Split budget", () => {
     expect(screen.queryByTestId("split-budget-form")).not.toBeInTheDocument();
   });
 
-  it("is disabled, like the other actions, once the escalation is closed or expired", async () => {
+  it("is not offered once the escalation is closed or expired, which says why", async () => {
     const user = userEvent.setup();
     const now = Date.now();
     const { unmount } = render(
       <Harness e={pressure(now, { state: "resolved", closed_at: new Date(now).toISOString() })} onDecide={vi.fn()} />,
     );
-    expect(splitButton()).toBeDisabled();
+    expect(screen.queryAllByTestId("escalation-action")).toHaveLength(0);
+    expect(screen.getByTestId("escalation-blocked")).toHaveTextContent(/^Already resolved/);
     await user.keyboard("b");
     expect(screen.queryByTestId("split-budget-form")).not.toBeInTheDocument();
     unmount();
     render(<Harness e={pressure(now, { state: "expired", closed_at: new Date(now).toISOString() })} onDecide={vi.fn()} />);
-    expect(splitButton()).toBeDisabled();
-    expect(splitButton()).toHaveAttribute("title", expect.stringMatching(/^Expired/));
+    expect(screen.queryAllByTestId("escalation-action")).toHaveLength(0);
+    expect(screen.getByTestId("escalation-blocked")).toHaveTextContent(/^Expired/);
   });
 });
 

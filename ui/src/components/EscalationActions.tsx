@@ -2,7 +2,8 @@
 // ownership of its resource to one of the agents, split an API's budget between the agents (a
 // rate-limit pressure escalation; key b), retry, dismiss (a reason is required) or snooze.
 // When an agent asks a person (needs_approval), the note is the answer: approving sends it.
-// Everything is disabled, with the reason in its title, once no decision can be taken.
+// A closed escalation shows only why; an open one past its SLA has everything disabled, with
+// the reason in each title.
 
 import { useEffect, useRef, useState, type KeyboardEvent } from "react";
 
@@ -121,6 +122,21 @@ export function EscalationActions({
     return () => window.removeEventListener("keydown", onKey);
   }, []);
 
+  // Closed (resolved or expired): nothing is left to decide, so only why is shown.
+  if (e.state !== "open") {
+    return (
+      <div className="esc-actions esc-actions--closed" data-testid="escalation-actions">
+        <p className={`esc-blocked esc-blocked--${e.state}`} data-testid="escalation-blocked">
+          {blocked}
+        </p>
+        {error ? (
+          <p className="esc-error" role="alert" id={errorId} data-testid="escalation-error">
+            {error}
+          </p>
+        ) : null}
+      </div>
+    );
+  }
   // An API is shared by budget, not owned: a pressure escalation offers a split instead.
   const agentsToOwn = e.resource && !canSplit ? e.agents : [];
   return (

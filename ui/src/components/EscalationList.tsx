@@ -228,7 +228,7 @@ const EscalationRow = memo(function EscalationRow({
       ) : null}
       {e.state !== "open" ? (
         <div className="esc-row-note">
-          {e.state === "expired" ? "expired" : e.decision ? decisionLabel(e.decision.action) : "resolved"}
+          {e.state === "expired" ? "expired" : e.decision ? decisionLabel(e.decision.action, e.kind) : "resolved"}
           {e.closed_at ? ` ${whenText(e.closed_at, now)}` : ""}
           {e.state === "resolved" && e.decision ? ` by ${e.decision.who}` : ""}
         </div>

@@ -277,7 +277,7 @@ describe("EscalationQueue", () => {
     await waitFor(() => expect(screen.queryByTestId("escalation-error")).not.toBeInTheDocument());
   });
 
-  it("expired escalations take no action: every button disabled with the reason, and keys do nothing", async () => {
+  it("expired escalations take no action: no buttons, the reason instead, and keys do nothing", async () => {
     const user = userEvent.setup();
     const t = setup({ decide_escalation: () => queue()[4]! });
     render(<Harness />);
@@ -286,14 +286,9 @@ describe("EscalationQueue", () => {
     const detail = screen.getByTestId("escalation-detail");
     expect(detail).toHaveAttribute("data-state", "expired");
     expect(within(detail).getByTestId("escalation-blocked")).toHaveTextContent(/^Expired at .*no decision came before its SLA lapsed/);
-    const buttons = within(detail).getAllByTestId("escalation-action");
-    expect(buttons.length).toBeGreaterThanOrEqual(9);
-    for (const b of buttons) {
-      expect(b).toBeDisabled();
-      expect(b.getAttribute("title")).toMatch(/^Expired at /);
-    }
-    expect(screen.getByTestId("escalation-note")).toBeDisabled();
-    expect(screen.getByTestId("escalation-dismiss-reason")).toBeDisabled();
+    expect(within(detail).queryAllByTestId("escalation-action")).toHaveLength(0);
+    expect(screen.queryByTestId("escalation-note")).not.toBeInTheDocument();
+    expect(screen.queryByTestId("escalation-dismiss-reason")).not.toBeInTheDocument();
     await user.keyboard("a");
     await user.keyboard("r");
     expect(decisions(t)).toHaveLength(0);
@@ -320,9 +315,9 @@ describe("EscalationQueue", () => {
     expect(screen.getByTestId("escalation-error")).toHaveTextContent(EXPIRED_MESSAGE);
     expect(within(row(2)).getByTestId("sla")).toHaveTextContent("expired");
     expect(idsIn("closed")).toContain(2);
-    // It stays selected, with every action disabled.
+    // It stays selected, offering no action any more.
     expect(selectedId()).toBe("2");
-    for (const b of screen.getAllByTestId("escalation-action")) expect(b).toBeDisabled();
+    expect(screen.queryAllByTestId("escalation-action")).toHaveLength(0);
     await waitFor(() => expect(count(t, "escalations")).toBeGreaterThan(before));
   });
 
@@ -391,10 +386,8 @@ describe("EscalationQueue", () => {
     expect(states[0]).toHaveTextContent(/editordelivered/);
     expect(states[1]).toHaveTextContent("retrying (3 attempts, last error: HTTP 503 from publisher)");
     expect(states[2]).toHaveTextContent("declined");
-    for (const b of screen.getAllByTestId("escalation-action")) {
-      expect(b).toBeDisabled();
-      expect(b).toHaveAttribute("title", "Already resolved (ownership given by ana)");
-    }
+    expect(screen.queryAllByTestId("escalation-action")).toHaveLength(0);
+    expect(screen.getByTestId("escalation-blocked")).toHaveTextContent("Already resolved (ownership given by ana)");
   });
 
   it("draws the evidence: one lane per agent on one time axis, evidence marked", async () => {

@@ -43,7 +43,7 @@ function doneText(action: EscalationAction, e: Escalation): string {
     const choice = SNOOZE_CHOICES.find((c) => c.minutes === action.minutes);
     return `Snoozed for ${choice?.long ?? `${action.minutes} min`}: ${e.title}`;
   }
-  return `${decisionLabel(action.action)}: ${e.title}`;
+  return `${decisionLabel(action.action, e.kind)}: ${e.title}`;
 }
 
 export function EscalationQueue({

@@ -16,6 +16,7 @@ import { delivery, escalation, timeline, timelineEvent } from "../test/escalatio
 import {
   axisX,
   blockedReason,
+  decisionLabel,
   deliveryText,
   displayOrder,
   eventsInTimeOrder,
@@ -49,6 +50,14 @@ describe("labels", () => {
     expect(kindLabel("rate_limit_pressure")).toBe("Rate-limit pressure");
     expect(kindLabel("brand_new_kind")).toBe("Brand new kind");
     expect(kindLabel("")).toBe("Escalation");
+  });
+
+  it("says what was decided, and that approving an agent's own question answered it", () => {
+    expect(decisionLabel("approve")).toBe("Approved");
+    expect(decisionLabel("approve", "write_collision")).toBe("Approved");
+    expect(decisionLabel("approve", "needs_approval")).toBe("Answered");
+    expect(decisionLabel("reject", "needs_approval")).toBe("Rejected");
+    expect(decisionLabel("settled", "needs_approval")).toBe("Settled");
   });
 
   it("picks the primary action by kind", () => {

@@ -61,7 +61,9 @@ const DONE: Record<string, string> = {
   split_budget: "Budget split",
 };
 
-export function decisionLabel(action: string): string {
+/** An approval of an agent's own question sends the person's answer: it reads "Answered". */
+export function decisionLabel(action: string, kind?: string): string {
+  if (action === "approve" && kind === "needs_approval") return "Answered";
   return DONE[action] ?? kindLabel(action);
 }
 
@@ -157,7 +159,7 @@ export function blockedReason(e: Escalation, now: number): string | null {
     return `Expired${e.closed_at ? ` at ${whenText(e.closed_at, now)}` : ""}: no decision came before its SLA lapsed, so it takes none now`;
   }
   if (e.state === "resolved") {
-    const how = e.decision ? ` (${decisionLabel(e.decision.action).toLowerCase()} by ${e.decision.who})` : "";
+    const how = e.decision ? ` (${decisionLabel(e.decision.action, e.kind).toLowerCase()} by ${e.decision.who})` : "";
     return `Already resolved${how}`;
   }
   if (isOverdue(e, now)) return `Past its SLA (due ${whenText(e.due_at, now)}): it is expiring and takes no decision`;
