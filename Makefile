@@ -51,3 +51,4 @@ bench: setup-test
 	cargo build -p baton-app
 	cargo test -p baton-tests --test map_bench -- --ignored --nocapture
 	cargo test -p baton-tests --test ratelimit_bench -- --ignored --nocapture
+	cargo test -p baton-tests --test a2a_bench -- --ignored --nocapture
