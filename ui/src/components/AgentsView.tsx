@@ -10,6 +10,7 @@ import { removeAgent, toBackendError } from "../lib/backend";
 import { useNow } from "../lib/clock";
 import { healthText, lastErrorText, lastSuccessText } from "../lib/health";
 import { humanMs } from "../lib/time";
+import { A2aDetails } from "./FollowTask";
 import { Modal } from "./Modal";
 
 export function AgentsView({
@@ -136,6 +137,7 @@ function AgentTableRow({
               <ProtocolBadge adapter={config.adapter} />
               {config.has_token ? <span className="tag">token</span> : null}
             </span>
+            {row.a2a ? <A2aDetails agentId={config.id} agentName={config.name} a2a={row.a2a} /> : null}
           </div>
         </div>
       </td>

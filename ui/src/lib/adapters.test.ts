@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 
 import type { AgentCard } from "../bindings/AgentCard";
 import type { ConnectionReport } from "../bindings/ConnectionReport";
-import { choiceHint, detectedText, reportName, urlKey } from "./adapters";
+import { choiceHint, detectedText, interfaceText, reportName, skillsText, skillsTitle, urlKey, usedInterface } from "./adapters";
+import { fakeA2aReport, fakeA2aSummary } from "./fakeA2a";
 import { fakeConnectionReport } from "./fakeConnection";
 
 const card: AgentCard = {
@@ -56,6 +57,33 @@ describe("detectedText", () => {
   });
 });
 
+describe("an A2A agent's row", () => {
+  const skills = ["Echo", "Translate", "Slow", "Fail", "Wait"].map((name) => ({
+    id: name.toLowerCase(),
+    name,
+    description: name === "Echo" ? " Replies with the message it was sent. " : null,
+  }));
+
+  it("names the interface Baton uses: the card's first", () => {
+    expect(interfaceText(usedInterface(card))).toBe("A2A 0.3 · HTTP+JSON");
+    expect(interfaceText(card.interfaces[1])).toBe("A2A 1.0 · JSON-RPC");
+    expect(interfaceText(usedInterface({ ...card, interfaces: [] }))).toBe("A2A");
+  });
+
+  it("lists up to three skills by name (the id when a name is blank), then +N", () => {
+    expect(skillsText(skills.slice(0, 2))).toBe("Skills: Echo, Translate");
+    expect(skillsText(skills.slice(0, 3))).toBe("Skills: Echo, Translate, Slow");
+    expect(skillsText(skills)).toBe("Skills: Echo, Translate, Slow +2");
+    expect(skillsText([{ id: "ask", name: " ", description: null }])).toBe("Skills: ask");
+    expect(skillsText([])).toBeNull();
+  });
+
+  it("titles every skill, one a line, with its description when it has one", () => {
+    expect(skillsTitle(skills)).toBe("Echo — Replies with the message it was sent.\nTranslate\nSlow\nFail\nWait");
+    expect(skillsTitle([])).toBe("The agent's card lists no skills.");
+  });
+});
+
 describe("reportName", () => {
   it("takes the card's name, else the status document's", () => {
     expect(reportName(report({ adapter: "a2a", card, remote_name: "other" }))).toBe("Baton Echo Agent");
@@ -85,5 +113,20 @@ describe("the fake backend's Test connection", () => {
     expect(a2a.card?.skills).toHaveLength(1);
     expect(fakeConnectionReport({ ...draft, base_url: "http://127.0.0.1:7804" })).toMatchObject({ ok: false, adapter: null, card: null });
     expect(fakeConnectionReport({ ...draft, base_url: "http://127.0.0.1:7801" })).toMatchObject({ ok: true, adapter: "baton", card: null });
+  });
+
+  it("answers A2A 0.3 for an a2a URL that says v0.3; such an agent's row cannot list its tasks", () => {
+    const old = fakeA2aReport({ ...draft, base_url: "http://127.0.0.1:7811/a2a/v0.3/" });
+    expect(old).toMatchObject({ ok: true, adapter: "a2a", task_count: null });
+    expect(old.card?.interfaces).toEqual([{ url: "http://127.0.0.1:7811/a2a/v0.3", binding: "json_rpc", version: "0.3" }]);
+    expect(fakeA2aReport({ ...draft, base_url: "http://10.0.3.1/a2a" }).card?.interfaces[0]?.version).toBe("1.0");
+
+    const config = { id: 3, name: "echo", base_url: "http://h/a2a/v0.3", poll_interval_ms: 2000, timeout_ms: 1500, has_token: false };
+    const read = "2026-11-21T12:00:00.000Z";
+    expect(fakeA2aSummary({ ...config, adapter: "a2a" }, read)).toMatchObject({ card_read_at: read, lists_tasks: false });
+    expect(fakeA2aSummary({ ...config, adapter: "a2a", base_url: "http://h/a2a" }, read)).toMatchObject({ lists_tasks: true });
+    expect(fakeA2aSummary({ ...config, adapter: "baton" }, read)).toBeNull();
+    // Chosen by hand for a URL that serves no card: nothing read.
+    expect(fakeA2aSummary({ ...config, adapter: "a2a", base_url: "http://h:7801" }, read)).toBeNull();
   });
 });

@@ -4,6 +4,8 @@ import type { AdapterKind } from "../bindings/AdapterKind";
 import type { AgentCard } from "../bindings/AgentCard";
 import type { Binding } from "../bindings/Binding";
 import type { ConnectionReport } from "../bindings/ConnectionReport";
+import type { Interface } from "../bindings/Interface";
+import type { Skill } from "../bindings/Skill";
 
 export const ADAPTERS: readonly AdapterKind[] = ["baton", "a2a"];
 
@@ -21,19 +23,49 @@ export function isAdapter(value: string): value is AdapterKind {
  */
 export const UNNAMED = "unnamed";
 
-/** Skills listed by name before "+N more". */
+/** Skills listed by name before "+N" (the Test connection result says "+N more"). */
 const MAX_SKILLS = 3;
+
+/** "A2A 1.0 · JSON-RPC": an interface in words ("A2A" when the card has none). */
+export function interfaceText(iface: Interface | undefined): string {
+  return iface ? `A2A ${iface.version} · ${BINDING_LABEL[iface.binding]}` : "A2A";
+}
+
+/** The interface Baton uses: the card's first. */
+export function usedInterface(card: AgentCard): Interface | undefined {
+  return card.interfaces[0];
+}
+
+const skillName = (s: Skill) => s.name.trim() || s.id;
 
 /** "A2A 1.0 · JSON-RPC — Echo Agent · skills: Echo, Ask": the card and the interface Baton uses. */
 export function cardText(card: AgentCard): string {
-  const iface = card.interfaces[0];
-  const protocol = iface ? `A2A ${iface.version} · ${BINDING_LABEL[iface.binding]}` : "A2A";
-  const names = card.skills.map((s) => s.name.trim() || s.id);
+  const protocol = interfaceText(usedInterface(card));
+  const names = card.skills.map(skillName);
   const skills =
     names.length === 0
       ? ""
       : ` · skills: ${names.slice(0, MAX_SKILLS).join(", ")}${names.length > MAX_SKILLS ? ` +${names.length - MAX_SKILLS} more` : ""}`;
   return `${protocol} — ${card.name}${skills}`;
+}
+
+/** "Skills: Echo, Ask, Slow +2" on an A2A agent's row; null when the card lists none. */
+export function skillsText(skills: readonly Skill[]): string | null {
+  if (skills.length === 0) return null;
+  const names = skills.map(skillName);
+  const more = names.length > MAX_SKILLS ? ` +${names.length - MAX_SKILLS}` : "";
+  return `Skills: ${names.slice(0, MAX_SKILLS).join(", ")}${more}`;
+}
+
+/** Every skill, one a line, with its description when it has one: "Echo — Replies with …". */
+export function skillsTitle(skills: readonly Skill[]): string {
+  if (skills.length === 0) return "The agent's card lists no skills.";
+  return skills
+    .map((s) => {
+      const description = s.description?.trim();
+      return description ? `${skillName(s)} — ${description}` : skillName(s);
+    })
+    .join("\n");
 }
 
 /** "Detected: A2A 1.0 · JSON-RPC — Echo Agent · skills: Echo", "Detected: baton/1", or null. */

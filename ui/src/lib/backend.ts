@@ -161,6 +161,15 @@ export function taskEvents(agentId: number, taskId: string): Promise<EventRow[]>
   return call<EventRow[]>("task_events", { agentId, taskId });
 }
 
+/**
+ * Follows a task of an A2A agent that cannot list its tasks: Baton reads it on every poll from
+ * now on. False when it was followed already. Errors: `not_a2a`, `invalid_task_id` (empty, or
+ * longer than the protocol allows), `not_found`.
+ */
+export function followTask(agentId: number, taskId: string): Promise<boolean> {
+  return call<boolean>("follow_task", { agentId, taskId });
+}
+
 export function startDemoFleet(): Promise<AgentConfig[]> {
   return call<AgentConfig[]>("start_demo_fleet");
 }

@@ -15,7 +15,7 @@ import type { EventRow } from "../bindings/EventRow";
 import type { TaskCard } from "../bindings/TaskCard";
 import type { TaskState } from "../bindings/TaskState";
 import { CHANGE_EVENT, type InvokeArgs, type Transport } from "./backend";
-import { fakeConnectionReport } from "./fakeConnection";
+import { fakeA2aReport, fakeA2aSummary, fakeFollowCard } from "./fakeA2a";
 import { createFakeEscalations } from "./fakeEscalations";
 import { createFakeOwnership } from "./fakeOwnership";
 import { createFakeRateLimits } from "./fakeRateLimits";
@@ -379,7 +379,7 @@ export function createFakeTransport(options: FakeOptions = {}): Transport & {
     remote_state: a.remote ? "working" : null,
     remote_detail: null,
     task_counts: counts(a.config.id),
-    a2a: null,
+    a2a: fakeA2aSummary(a.config, a.health.last_success_at ?? a.health.last_attempt_at ?? iso(Date.now())),
   });
 
   const checkDraft = (draft: AgentDraft, token: string | null, exceptId: number | null = null, duplicates = true) => {
@@ -483,11 +483,19 @@ export function createFakeTransport(options: FakeOptions = {}): Transport & {
     test_connection: (args) => {
       const draft = args.draft as AgentDraft;
       checkDraft(draft, (args.token as string | null) ?? null, null, false);
-      return fakeConnectionReport(draft);
+      return fakeA2aReport(draft);
     },
     list_tasks: (args) => {
       const id = (args.agentId as number | null) ?? null;
       return [...tasks.values()].filter((t) => id === null || t.agent_id === id);
+    },
+    follow_task: (args) => {
+      const card = fakeFollowCard(agents.get(args.agentId as number)?.config, args, Date.now());
+      const k = key(card.agent_id, card.task_id);
+      if (tasks.has(k)) return false;
+      tasks.set(k, card);
+      setTimeout(() => emit({ type: "agents_changed" }), 0);
+      return true;
     },
     task_events: (args) => events.get(key(args.agentId as number, args.taskId as string)) ?? [],
     scenarios: () => [
