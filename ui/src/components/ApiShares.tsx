@@ -3,7 +3,7 @@
 // each quota in words.
 
 import type { ApiLedger } from "../bindings/ApiLedger";
-import { nameOf } from "../lib/escalations";
+import { nameOf } from "../lib/agents";
 import {
   countText,
   forecastWords,

@@ -9,7 +9,8 @@ import { useEffect, useRef, useState, type KeyboardEvent } from "react";
 
 import type { Escalation } from "../bindings/Escalation";
 import type { EscalationAction } from "../bindings/EscalationAction";
-import { blockedReason, nameOf, primaryAction, SNOOZE_CHOICES, type ActionName } from "../lib/escalations";
+import { nameOf } from "../lib/agents";
+import { blockedReason, primaryAction, SNOOZE_CHOICES, type ActionName } from "../lib/escalations";
 import { parseApiResource } from "../lib/rateLimits";
 import { SplitBudgetForm } from "./SplitBudgetForm";
 

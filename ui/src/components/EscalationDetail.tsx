@@ -5,12 +5,12 @@
 import type { ReactNode, Ref } from "react";
 
 import type { Escalation } from "../bindings/Escalation";
+import { nameOf } from "../lib/agents";
 import {
   decisionLabel,
   deliveryText,
   isSnoozed,
   kindLabel,
-  nameOf,
   slaCountdown,
   whenText,
 } from "../lib/escalations";

@@ -5,12 +5,12 @@
 import { memo, useEffect, useRef, useState, type KeyboardEvent } from "react";
 
 import type { Escalation } from "../bindings/Escalation";
+import { nameOf } from "../lib/agents";
 import {
   decisionLabel,
   displayOrder,
   isOverdue,
   kindLabel,
-  nameOf,
   slaCountdown,
   stepSelection,
   whenText,

@@ -11,8 +11,8 @@ import type { Escalation } from "../bindings/Escalation";
 import type { EscalationAction } from "../bindings/EscalationAction";
 import { decideEscalation, toBackendError } from "../lib/backend";
 import { useNow } from "../lib/clock";
+import { agentNames } from "../lib/agents";
 import {
-  agentNames,
   blockedReason,
   decisionLabel,
   groupEscalations,

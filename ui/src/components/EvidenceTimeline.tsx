@@ -8,7 +8,8 @@ import type { Escalation } from "../bindings/Escalation";
 import type { EscalationTimeline } from "../bindings/EscalationTimeline";
 import type { TimelineEvent } from "../bindings/TimelineEvent";
 import { escalationTimeline, toBackendError } from "../lib/backend";
-import { axisX, eventKey, eventsInTimeOrder, layoutTimeline, nameOf } from "../lib/escalations";
+import { nameOf } from "../lib/agents";
+import { axisX, eventKey, eventsInTimeOrder, layoutTimeline } from "../lib/timeline";
 import { clockTime, dateTime, parseTime } from "../lib/time";
 import type { ChangeListener } from "../lib/useBatonData";
 

@@ -8,7 +8,7 @@ import { useCallback, useEffect, useMemo, useRef, useState, type KeyboardEvent }
 import type { AgentRow } from "../bindings/AgentRow";
 import type { ApiLedger } from "../bindings/ApiLedger";
 import { useNow } from "../lib/clock";
-import { agentNames } from "../lib/escalations";
+import { agentNames } from "../lib/agents";
 import {
   apiId,
   apiLabel,

@@ -5,7 +5,7 @@
 import { useEffect, useId, useRef, useState, type FormEvent, type KeyboardEvent } from "react";
 
 import type { BudgetShare } from "../bindings/BudgetShare";
-import { nameOf } from "../lib/escalations";
+import { nameOf } from "../lib/agents";
 import { evenSplit, parseWhole, validateSplit } from "../lib/rateLimitForms";
 import { sentence } from "../lib/validation";
 

@@ -10,7 +10,7 @@ import type uPlot from "uplot";
 import "uplot/dist/uPlot.min.css";
 
 import type { UsageSeries } from "../bindings/UsageSeries";
-import { nameOf } from "../lib/escalations";
+import { nameOf } from "../lib/agents";
 import { countText, metricLabel, rateLimitedText } from "../lib/rateLimits";
 import {
   agentColor,

@@ -5,7 +5,7 @@
 import { memo, useMemo } from "react";
 
 import type { UsageHeatmap as HeatmapData } from "../bindings/UsageHeatmap";
-import { nameOf } from "../lib/escalations";
+import { nameOf } from "../lib/agents";
 import { countText, metricLabel } from "../lib/rateLimits";
 import { agentColor } from "../lib/usageChart";
 import { overlapSummary, prepareHeatmap, slotRange } from "../lib/usageHeatmap";

@@ -61,3 +61,13 @@ export function sortAgents(rows: readonly AgentRow[]): AgentRow[] {
         a.config.id - b.config.id,
     );
 }
+
+/** Agent ids to names, from the app's agent rows. */
+export function agentNames(agents: readonly { config: { id: number; name: string } }[] | null): Map<number, string> {
+  return new Map((agents ?? []).map((a) => [a.config.id, a.config.name]));
+}
+
+/** An agent's name, or "agent #7" for one Baton no longer knows. */
+export function nameOf(names: ReadonlyMap<number, string>, id: number): string {
+  return names.get(id) ?? `agent #${id}`;
+}

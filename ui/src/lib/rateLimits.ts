@@ -9,7 +9,8 @@ import type { ForecastBasis } from "../bindings/ForecastBasis";
 import type { Metric } from "../bindings/Metric";
 import type { PressureLimits } from "../bindings/PressureLimits";
 import type { Quota } from "../bindings/Quota";
-import { nameOf, remainingText, whenText } from "./escalations";
+import { nameOf } from "./agents";
+import { remainingText, whenText } from "./escalations";
 import { parseTime } from "./time";
 
 const SECOND = 1000;
