@@ -1,4 +1,7 @@
+use std::collections::HashSet;
+
 use super::*;
+use crate::error::ProtocolError;
 
 const FULL: &str = r#"{
   "protocol": "baton/1",
