@@ -1,0 +1,231 @@
+//! The real `baton` binary, run as a child process, each test with a data directory of its own.
+//!
+//! * `status` on an empty store, as a table and as JSON;
+//! * `sim` on ephemeral ports answers baton/1; `sim --scenario` prints its agents and rules,
+//!   `--list-scenarios` lists them, an unknown name is refused with the valid ones;
+//! * `watch` polls a simulated fleet (started here) into the store that `status` then reads;
+//! * config files: inline tokens, malformed TOML, bad agents, env and keyring token references;
+//! * a second `watch` updates an agent by name instead of adding it twice.
+
+#[path = "../common/mod.rs"]
+mod common;
+mod config_files;
+mod sim;
+
+use std::process::Command;
+
+use baton_core::agent::Reachability;
+use baton_core::views::AgentRow;
+use baton_sim::{SimConfig, SimFleet};
+use common::{run, Run, Sandbox};
+
+impl Sandbox {
+    /// `baton status --json`, parsed.
+    fn rows(&self) -> Vec<AgentRow> {
+        let run = self.run(&["status", "--json"]);
+        run.expect_code(0);
+        serde_json::from_str(&run.stdout).unwrap_or_else(|e| {
+            panic!(
+                "status --json is not a list of agent rows: {e}\n{}",
+                run.all()
+            )
+        })
+    }
+}
+
+/// Runs `baton` off the async runtime, so a fleet served by the runtime keeps answering.
+async fn run_async(cmd: Command) -> Run {
+    tokio::task::spawn_blocking(move || run(cmd))
+        .await
+        .expect("run baton")
+}
+
+/// One `[[agents]]` table.
+fn agent_toml(name: &str, url: &str, interval_ms: u64, timeout_ms: u64, extra: &str) -> String {
+    format!(
+        "[[agents]]\nname = \"{name}\"\nurl = \"{url}\"\npoll_interval_ms = {interval_ms}\n\
+         timeout_ms = {timeout_ms}\n{extra}\n"
+    )
+}
+
+/// A URL where nothing listens (the port was free a moment ago).
+fn closed_url() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    drop(listener);
+    format!("http://127.0.0.1:{port}")
+}
+
+/// A simulated fleet on ephemeral ports.
+async fn sim_fleet(agents: usize) -> SimFleet {
+    SimFleet::start(SimConfig {
+        agents,
+        base_port: 0,
+        tick_ms: 300,
+        ..SimConfig::default()
+    })
+    .await
+    .expect("start the simulated fleet")
+}
+
+fn row<'a>(rows: &'a [AgentRow], name: &str) -> &'a AgentRow {
+    rows.iter()
+        .find(|r| r.config.name == name)
+        .unwrap_or_else(|| panic!("no agent named {name:?} in {rows:#?}"))
+}
+
+// ---------------------------------------------------------------------------------------------
+// status
+
+#[test]
+fn status_on_an_empty_store_says_there_are_no_agents() {
+    let sandbox = Sandbox::new();
+    let run = sandbox.run(&["status"]);
+    run.expect_code(0);
+    assert!(
+        run.stdout.starts_with("No agents."),
+        "the empty-store line\n{}",
+        run.all()
+    );
+    assert!(run.stdout.contains("baton watch --config"), "{}", run.all());
+    let json = sandbox.run(&["status", "--json"]);
+    json.expect_code(0);
+    assert_eq!(json.stdout.trim(), "[]", "{}", json.all());
+    assert_eq!(sandbox.rows(), vec![]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// watch
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn watch_polls_a_sim_fleet_into_the_store_that_status_reads() {
+    let sandbox = Sandbox::new();
+    let fleet = sim_fleet(2).await;
+    let infos = fleet.agents();
+    let config: String = infos
+        .iter()
+        .map(|a| agent_toml(&a.name, &a.base_url, 500, 400, ""))
+        .collect();
+    let config = sandbox.write("baton.toml", &config);
+    let config = config.to_str().expect("utf-8 path");
+
+    let watch = run_async(sandbox.baton(&["watch", "--config", config, "--duration", "4"])).await;
+    watch.expect_code(0);
+    assert!(
+        watch.stdout.contains("watching 2 agent(s)"),
+        "{}",
+        watch.all()
+    );
+    assert!(watch.stdout.contains("new event(s)"), "{}", watch.all());
+    for index in 0..infos.len() {
+        assert!(fleet.poll_count(index) >= 2, "agent {index} was polled");
+    }
+
+    let rows = sandbox.rows();
+    assert_eq!(rows.len(), 2, "{rows:#?}");
+    for info in &infos {
+        let row = row(&rows, &info.name);
+        assert_eq!(row.config.base_url, info.base_url);
+        assert_eq!(row.config.poll_interval_ms, 500);
+        assert_eq!(row.config.timeout_ms, 400);
+        assert!(!row.config.has_token);
+        assert_eq!(row.health.reachability, Reachability::Up, "{row:#?}");
+        assert_eq!(row.health.consecutive_failures, 0, "{row:#?}");
+        assert!(row.health.last_success_at.is_some());
+        assert_eq!(row.remote_id.as_deref(), Some(info.id.as_str()));
+        assert!(row.task_counts.total() > 0, "tasks were stored: {row:#?}");
+    }
+
+    let table = sandbox.run(&["status"]);
+    table.expect_code(0);
+    assert!(table.stdout.starts_with("AGENT "), "{}", table.all());
+    for info in &infos {
+        let line = table
+            .stdout
+            .lines()
+            .find(|l| l.starts_with(&info.name))
+            .unwrap_or_else(|| panic!("no row for {}\n{}", info.name, table.all()));
+        let health = line[info.name.len()..].split_whitespace().next();
+        assert_eq!(health, Some("up"), "{line}");
+        assert!(line.contains(" ms "), "a latency: {line}");
+        assert!(line.contains(" ago "), "a last success: {line}");
+    }
+    fleet.shutdown().await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// watch twice
+
+#[test]
+fn a_second_watch_updates_the_agent_by_name() {
+    let sandbox = Sandbox::new();
+    let url = closed_url();
+    let first = sandbox.write("first.toml", &agent_toml("Repeat", &url, 1000, 500, ""));
+    sandbox
+        .run(&[
+            "watch",
+            "--config",
+            first.to_str().unwrap(),
+            "--duration",
+            "1",
+        ])
+        .expect_code(0);
+    let rows = sandbox.rows();
+    assert_eq!(rows.len(), 1, "{rows:#?}");
+    let id = rows[0].config.id;
+    assert_eq!(rows[0].config.poll_interval_ms, 1000);
+
+    let second = sandbox.write(
+        "second.toml",
+        &agent_toml("Repeat", &format!("{url}/"), 2500, 800, ""),
+    );
+    sandbox
+        .run(&[
+            "watch",
+            "--config",
+            second.to_str().unwrap(),
+            "--duration",
+            "1",
+        ])
+        .expect_code(0);
+    let rows = sandbox.rows();
+    assert_eq!(rows.len(), 1, "updated, not added twice: {rows:#?}");
+    let row = &rows[0];
+    assert_eq!(row.config.id, id, "the same agent");
+    assert_eq!(row.config.name, "Repeat");
+    assert_eq!(row.config.poll_interval_ms, 2500);
+    assert_eq!(row.config.timeout_ms, 800);
+    assert_eq!(
+        row.config.base_url, url,
+        "stored without the trailing slash"
+    );
+
+    // The same agent in other letter case is still the same agent.
+    let third = sandbox.write("third.toml", &agent_toml(" repeat ", &url, 3000, 800, ""));
+    sandbox
+        .run(&[
+            "watch",
+            "--config",
+            third.to_str().unwrap(),
+            "--duration",
+            "1",
+        ])
+        .expect_code(0);
+    let rows = sandbox.rows();
+    assert_eq!(rows.len(), 1, "{rows:#?}");
+    assert_eq!(rows[0].config.id, id);
+    assert_eq!(rows[0].config.poll_interval_ms, 3000);
+}
+
+#[test]
+fn the_binary_has_help_for_every_subcommand() {
+    let sandbox = Sandbox::new();
+    for sub in ["watch", "status", "sim"] {
+        let run = sandbox.run(&[sub, "--help"]);
+        run.expect_code(0);
+        assert!(run.stdout.contains("Usage: baton"), "{}", run.all());
+    }
+    let bad = sandbox.run(&["watch", "--duration", "soon"]);
+    bad.expect_code(2);
+    assert!(bad.stderr.contains("--duration"), "{}", bad.all());
+}
