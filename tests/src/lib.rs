@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod display;
+pub mod engine;
 pub mod peers;
 pub mod webdriver;
 

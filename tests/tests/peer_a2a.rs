@@ -7,27 +7,21 @@
 //! `cargo test -p baton-tests --test peer_a2a`; needs `scripts/setup.sh --test` (the venv).
 
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use baton_core::agent::{AdapterKind, AgentDraft};
 use baton_core::escalations::{DeliveryState, Escalation, EscalationAction, EscalationState};
 use baton_core::task::TaskState;
-use baton_engine::{Engine, EngineConfig, MemoryTokens};
+use baton_engine::Engine;
 use baton_store::escalations::EscalationFilter;
 use baton_store::Store;
+use baton_tests::engine::{self, EngineUnderTest};
 use baton_tests::peers::{A2aEcho, EchoOptions};
 
 const WITHIN: Duration = Duration::from_secs(20);
 
-async fn wait_for<T>(what: &str, mut found: impl FnMut() -> Option<T>) -> T {
-    let deadline = Instant::now() + WITHIN;
-    loop {
-        if let Some(value) = found() {
-            return value;
-        }
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+async fn wait_for<T>(what: &str, found: impl FnMut() -> Option<T>) -> T {
+    engine::wait_for(what, WITHIN, found).await
 }
 
 struct Rig {
@@ -42,17 +36,7 @@ impl Rig {
     /// detected it as A2A.
     async fn start(options: EchoOptions) -> Rig {
         let echo = A2aEcho::start(options);
-        let store = Arc::new(Mutex::new(Store::open_in_memory().expect("store")));
-        let engine = Engine::new(
-            Arc::clone(&store),
-            Arc::new(MemoryTokens::new(None)),
-            EngineConfig {
-                spread_start: false,
-                detect_every_ms: 200,
-                ..EngineConfig::default()
-            },
-        );
-        engine.start_all().await.expect("engine");
+        let EngineUnderTest { engine, store } = EngineUnderTest::start().await;
         let mut draft = AgentDraft {
             poll_interval_ms: 500,
             timeout_ms: 450,

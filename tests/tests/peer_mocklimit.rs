@@ -8,15 +8,16 @@
 //! `cargo test -p baton-tests --test peer_mocklimit`; needs `scripts/setup.sh --test` (the venv).
 
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use baton_core::agent::AgentDraft;
 use baton_core::ratelimit::{Metric, QuotaSource};
-use baton_engine::{Engine, EngineConfig, MemoryTokens};
+use baton_engine::Engine;
 use baton_sim::caller::ApiCaller;
 use baton_sim::{SimConfig, SimFleet};
 use baton_store::escalations::EscalationFilter;
 use baton_store::Store;
+use baton_tests::engine::{self, EngineUnderTest};
 use baton_tests::peers::{LimitStyle, Mocklimit};
 use serde_json::json;
 
@@ -25,12 +26,8 @@ const TEAM_KEY: &str = "sk-team-shared";
 /// Calls per agent: 2 × 15 = 30 against a quota of 20 requests.
 const CALLS_EACH: usize = 15;
 
-async fn wait_for(what: &str, within: Duration, mut done: impl FnMut() -> bool) {
-    let deadline = Instant::now() + within;
-    while !done() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+async fn wait_until(what: &str, within: Duration, mut done: impl FnMut() -> bool) {
+    engine::wait_for(what, within, || done().then_some(())).await;
 }
 
 /// Waits out the end of a clock minute: mocklimit's fixed windows reset on the minute, and the
@@ -59,17 +56,7 @@ async fn rig() -> Rig {
     })
     .await
     .expect("sim fleet");
-    let store = Arc::new(Mutex::new(Store::open_in_memory().expect("store")));
-    let engine = Engine::new(
-        Arc::clone(&store),
-        Arc::new(MemoryTokens::new(None)),
-        EngineConfig {
-            spread_start: false,
-            detect_every_ms: 200,
-            ..EngineConfig::default()
-        },
-    );
-    engine.start_all().await.expect("engine");
+    let EngineUnderTest { engine, store } = EngineUnderTest::start().await;
     let mut ids = [0; 2];
     for (i, agent) in fleet.agents().iter().enumerate() {
         let draft = AgentDraft {
@@ -138,7 +125,7 @@ async fn pressure_names_both(rig: &Rig, api: &str) {
                 e.kind.as_str() == "rate_limit_pressure" && e.resource.as_deref() == Some(&resource)
             })
     };
-    wait_for(
+    wait_until(
         "a pressure escalation naming both agents",
         Duration::from_secs(15),
         || found(rig).is_some_and(|e| e.agents == both),
@@ -158,7 +145,7 @@ async fn openai_style_limits_and_429s_land_in_the_ledger() {
     assert_eq!(requests, 2 * CALLS_EACH as u64);
     assert!(limited > 0, "mocklimit answered no 429");
 
-    wait_for(
+    wait_until(
         "the ledger to count every call",
         Duration::from_secs(15),
         || ledger(&rig.store, "openai") == (requests, limited),
@@ -193,7 +180,7 @@ async fn anthropic_style_limits_and_429s_land_in_the_ledger() {
     assert_eq!(requests, 2 * CALLS_EACH as u64);
     assert!(limited > 0, "mocklimit answered no 429");
 
-    wait_for(
+    wait_until(
         "the ledger to count every call",
         Duration::from_secs(15),
         || ledger(&rig.store, "anthropic") == (requests, limited),
