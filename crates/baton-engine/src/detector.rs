@@ -212,10 +212,16 @@ pub(crate) async fn detect_once(
         .filter(|id| state.warned.insert(*id))
         .collect();
     drop(state);
-    if !recorded.escalations.is_empty() || !expired.is_empty() || !lapsing.is_empty() {
+    if !recorded.escalations.is_empty()
+        || !recorded.retitled.is_empty()
+        || !expired.is_empty()
+        || !lapsing.is_empty()
+    {
+        let mut changed = expired.clone();
+        changed.extend(&recorded.retitled);
         shared.bus.publish(ChangeEvent::Escalations {
             opened: recorded.escalations.clone(),
-            changed: expired.clone(),
+            changed,
             lapsing: lapsing.clone(),
         });
     }

@@ -44,6 +44,9 @@ pub struct RecordedFindings {
     pub updated: Vec<i64>,
     /// The escalations opened for the new findings (one each).
     pub escalations: Vec<i64>,
+    /// Open escalations whose title followed their finding's new summary (e.g. "combined use
+    /// at 90 %" became "3 × 429 in the last 5 min; …").
+    pub retitled: Vec<i64>,
 }
 
 impl RecordedFindings {
@@ -128,16 +131,33 @@ fn carry_on(tx: &Transaction<'_>, prefix: &str, f: &Finding) -> Result<Option<St
         "UPDATE findings SET dedupe_key = ?2 WHERE id = ?1",
         params![earlier.id, f.dedupe_key],
     )?;
+    // Its title follows with the update (`retitle_open_escalations`).
     let several = union(&earlier.agents, &f.agents).len() > 1;
     tx.execute(
-        "UPDATE escalations SET title = ?2,
-                agent_id = CASE WHEN ?3 THEN NULL ELSE agent_id END,
-                task_id = CASE WHEN ?3 THEN NULL ELSE task_id END
+        "UPDATE escalations SET
+                agent_id = CASE WHEN ?2 THEN NULL ELSE agent_id END,
+                task_id = CASE WHEN ?2 THEN NULL ELSE task_id END
          WHERE finding_id = ?1 AND state = 'open'",
-        params![earlier.id, f.summary, several],
+        params![earlier.id, several],
     )?;
     earlier.dedupe_key = f.dedupe_key.clone();
     Ok(Some(earlier))
+}
+
+/// An open escalation says what its finding says now; a closed one keeps the words it was
+/// decided on.
+fn retitle_open_escalations(
+    tx: &Transaction<'_>,
+    finding_id: i64,
+    title: &str,
+) -> Result<Vec<i64>> {
+    let mut stmt = tx.prepare(
+        "UPDATE escalations SET title = ?2 WHERE finding_id = ?1 AND state = 'open' RETURNING id",
+    )?;
+    let ids = stmt
+        .query_map(params![finding_id, title], |row| row.get(0))?
+        .collect::<rusqlite::Result<Vec<i64>>>()?;
+    Ok(ids)
 }
 
 fn union<T: Ord + Clone>(a: &[T], b: &[T]) -> Vec<T> {
@@ -195,6 +215,11 @@ impl Store {
                         ],
                     )?;
                     recorded.updated.push(open.id);
+                    if open.summary != f.summary {
+                        recorded
+                            .retitled
+                            .extend(retitle_open_escalations(&tx, open.id, &f.summary)?);
+                    }
                     continue;
                 }
                 Some(closed) => {

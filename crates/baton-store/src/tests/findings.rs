@@ -158,3 +158,41 @@ fn the_snapshot_feeds_the_detectors_with_what_was_ingested() {
     let recorded = store.record_findings(&found, t(31)).unwrap();
     assert_eq!(recorded.opened.len(), 2);
 }
+
+#[test]
+fn an_open_escalation_takes_its_findings_new_summary_and_an_expired_one_keeps_its_words() {
+    let (mut store, _) = store_with_agent();
+    let first = store
+        .record_findings(&[collision(&[(1, 1)], "combined use at 90%")], t(0))
+        .unwrap();
+    let escalation = first.escalations[0];
+    // New words: the open escalation follows.
+    let reworded = store
+        .record_findings(&[collision(&[(1, 1)], "3 × 429 in the last 5 min")], t(1))
+        .unwrap();
+    assert_eq!(reworded.retitled, [escalation]);
+    assert_eq!(
+        store.escalation(escalation).unwrap().title,
+        "3 × 429 in the last 5 min"
+    );
+    // More evidence, same words: nothing to retitle.
+    let more = store
+        .record_findings(
+            &[collision(&[(1, 1), (2, 1)], "3 × 429 in the last 5 min")],
+            t(2),
+        )
+        .unwrap();
+    assert_eq!(more.updated.len(), 1);
+    assert!(more.retitled.is_empty());
+    // Once expired, the escalation keeps what it said when it lapsed.
+    let expired = store.expire_escalations(t(1_000_000)).unwrap();
+    assert_eq!(expired, [escalation]);
+    let later = store
+        .record_findings(&[collision(&[(1, 1), (2, 1)], "7 × 429")], t(1_000_001))
+        .unwrap();
+    assert!(later.retitled.is_empty());
+    assert_eq!(
+        store.escalation(escalation).unwrap().title,
+        "3 × 429 in the last 5 min"
+    );
+}
