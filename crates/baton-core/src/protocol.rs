@@ -227,7 +227,7 @@ pub struct UsageReport {
 }
 
 /// The body Baton POSTs to `{base}/baton/v1/decisions`, with header `Idempotency-Key: {decision_id}`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DecisionDelivery {
     pub decision_id: String,
     #[serde(default)]
@@ -243,7 +243,24 @@ pub struct DecisionDelivery {
     /// With `action: "budget"`: this agent's share of a shared API's quotas.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub budget: Option<BudgetGrant>,
+    /// What the decision covers when it settles several findings of one cause: the rule
+    /// pattern, or the pattern of their resources' common prefix (`file:///drafts/*`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+    /// The resources the decision covers (at most [`MAX_DECISION_RESOURCES`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub resources: Vec<String>,
+    /// Every task of this agent the decision concerns (`task_id` is the first of them).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tasks: Vec<String>,
+    /// With `action: "reassign"`: the agent that owns the resources now, by the id it reports
+    /// for itself (`agent.id`), or by its name in Baton when it has reported none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
 }
+
+/// Most resources (and most tasks) one decision names.
+pub const MAX_DECISION_RESOURCES: usize = 50;
 
 /// An agent's budget of a shared API, decided by a human on a rate-limit pressure escalation.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

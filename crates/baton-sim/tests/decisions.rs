@@ -17,6 +17,7 @@ fn decision(id: &str, task: &str, action: &str) -> DecisionDelivery {
         decided_by: "ana@example.com".into(),
         decided_at: Utc::now(),
         budget: None,
+        ..Default::default()
     }
 }
 

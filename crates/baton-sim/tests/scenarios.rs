@@ -142,6 +142,7 @@ async fn an_approval_posted_to_the_publisher_lets_the_post_go_out() {
         decided_by: "ana".into(),
         decided_at: Utc::now(),
         budget: None,
+        ..Default::default()
     };
     let response = http
         .post(format!("{}/baton/v1/decisions", publisher.base_url))

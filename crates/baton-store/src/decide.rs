@@ -298,6 +298,7 @@ impl Store {
                         .iter()
                         .find(|(id, _)| *id == agent_id)
                         .map(|(_, grant)| grant.clone()),
+                    ..Default::default()
                 };
                 let body = serde_json::to_string(&body).expect("a decision always serialises");
                 tx.execute(

@@ -387,6 +387,7 @@ fn decision(id: &str, action: &str) -> DecisionDelivery {
         decided_by: "ana".into(),
         decided_at: t0(),
         budget: None,
+        ..Default::default()
     }
 }
 

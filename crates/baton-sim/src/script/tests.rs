@@ -28,6 +28,7 @@ fn decision(id: &str, task: &str, action: &str) -> DecisionDelivery {
         decided_by: "ana".into(),
         decided_at: t0(),
         budget: None,
+        ..Default::default()
     }
 }
 
