@@ -99,6 +99,27 @@ pub struct Task {
     pub detail: Option<String>,
 }
 
+impl Task {
+    /// A task with only an id, a title and a state.
+    pub fn new(id: impl Into<String>, title: impl Into<String>, state: TaskState) -> Task {
+        Task {
+            id: id.into(),
+            title: title.into(),
+            state,
+            created_at: None,
+            updated_at: None,
+            state_since: None,
+            depends_on: Vec::new(),
+            trigger: None,
+            reads: Vec::new(),
+            writes: Vec::new(),
+            output: None,
+            next_stage: None,
+            detail: None,
+        }
+    }
+}
+
 /// What kind of thing an event records.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]

@@ -11,7 +11,7 @@ use baton_core::escalations::LAPSE_WARNING;
 
 use baton_core::detect::handoff::HandoffSchemas;
 use baton_core::detect::windows::WindowOverrides;
-use baton_core::detect::{detect, DetectConfig, DetectInput, ObservedEvent};
+use baton_core::detect::{detect, DetectConfig, ObservedEvent};
 use baton_core::protocol::EventKind;
 use baton_core::views::ChangeEvent;
 use baton_store::findings::RecordedFindings;
@@ -156,16 +156,13 @@ pub(crate) async fn detect_once(
                 .unwrap_or_else(|p| p.into_inner())
                 .schemas
                 .update(snapshot.handoff_schemas);
-            let found = detect(&DetectInput {
-                now,
-                new_events: &snapshot.new_events,
-                recent: &recent,
-                tasks: &snapshot.tasks,
-                rules: &snapshot.rules,
-                agents: &snapshot.agents,
-                config: &config,
-                handoff_schemas: &schemas,
-            });
+            let state = baton_core::detect::DetectState::from_slices(
+                &recent,
+                &snapshot.tasks,
+                &snapshot.rules,
+                &snapshot.agents,
+            );
+            let found = detect(&state.input(now, &snapshot.new_events, &config, &schemas));
             let mut findings = found.findings;
             let mut kept = loop_state.lock().unwrap_or_else(|p| p.into_inner());
             kept.recent = Some(recent);

@@ -1,10 +1,8 @@
 //! Findings about agents: unreachable endpoints, agents that state different values for one key,
 //! and an agent's own request for approval.
 
-use std::collections::BTreeMap;
-
 use super::{
-    evidence_of, finding, stamp, DetectInput, Finding, FindingKind, ObservedEvent, Severity,
+    evidence_in, evidence_of, finding, stamp, DetectInput, Finding, FindingKind, Severity,
 };
 use crate::protocol::EventKind;
 
@@ -56,51 +54,31 @@ pub fn divergent_claims(input: &DetectInput<'_>) -> Vec<Finding> {
         .collect::<std::collections::BTreeSet<_>>()
     {
         // The latest claim of each agent for this key.
-        let mut latest: BTreeMap<i64, &ObservedEvent> = BTreeMap::new();
-        for e in input
-            .recent
+        let latest = input.recent.latest_claims(key);
+        let values: std::collections::BTreeSet<&str> = latest
             .iter()
-            .filter(|e| e.event.kind == EventKind::Claim && e.event.key.as_deref() == Some(key))
-        {
-            let slot = latest.entry(e.agent_id).or_insert(e);
-            if e.event.at >= slot.event.at {
-                *slot = e;
-            }
-        }
-        let values: std::collections::BTreeSet<String> = latest
-            .values()
-            .map(|e| {
-                e.event
-                    .value
-                    .as_ref()
-                    .map(|v| v.to_string())
-                    .unwrap_or_default()
-            })
+            .map(|e| e.value.as_deref().unwrap_or_default())
             .collect();
         if latest.len() < 2 || values.len() < 2 {
             continue;
         }
         let stated: Vec<String> = latest
             .iter()
-            .map(|(id, e)| {
+            .map(|e| {
                 format!(
                     "{} says {}",
-                    input.name(*id),
-                    e.event
-                        .value
-                        .as_ref()
-                        .map(|v| v.to_string())
-                        .unwrap_or_else(|| "nothing".into())
+                    input.name(e.agent_id),
+                    e.value.as_deref().unwrap_or("nothing")
                 )
             })
             .collect();
         found.push(finding(
             FindingKind::DivergentClaims,
             Severity::Warning,
-            latest.keys().copied().collect(),
+            latest.iter().map(|e| e.agent_id).collect(),
             Some(key.to_owned()),
             format!("Agents disagree on {key}: {}", stated.join("; ")),
-            latest.values().map(|e| evidence_of(e)).collect(),
+            latest.iter().map(|e| evidence_in(e)).collect(),
             key,
         ));
     }

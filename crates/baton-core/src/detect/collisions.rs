@@ -1,72 +1,65 @@
 //! Two agents on one resource: writers within a window, two agents acting on one trigger, and a
 //! read of a resource another agent is still writing.
+//!
+//! Each new event looks only at the events on its own resource, and of each other agent only at
+//! the two nearest in time: if the nearest earlier event of an agent is excused by a handoff
+//! (the earlier writer handed the resource off before the later write), every earlier one is
+//! too, and likewise for the nearest later one. So a run costs O(new events × agents on the same
+//! resource × log n), whatever the window holds.
 
 use chrono::Duration;
 
 use super::{
-    evidence_of, finding, human, DetectInput, Finding, FindingKind, ObservedEvent, Severity,
+    evidence_in, evidence_of, finding, human, DetectInput, Finding, FindingKind, ObservedEvent,
+    Severity, WindowEvent,
 };
 use crate::protocol::EventKind;
-use crate::rules::{ResourcePattern, RuleKind};
+use crate::rules::RuleKind;
 
-/// Whether a handoff of `resource` from `from` happened between `earlier` and `later`.
-fn handed_off(input: &DetectInput<'_>, earlier: &ObservedEvent, later: &ObservedEvent) -> bool {
-    input.recent.iter().any(|e| {
-        e.event.kind == EventKind::Handoff
-            && e.agent_id == earlier.agent_id
-            && e.event.resource == earlier.event.resource
-            && e.event.at >= earlier.event.at
-            && e.event.at <= later.event.at
-    })
-}
+/// Most earlier writes of one agent a read looks through for one still being written.
+const READ_LOOKS_BACK: usize = 16;
 
 /// Whether one rule of `kinds` covering `resource` lets both agents act (owner and sequence):
 /// an overlap accepted on purpose.
 fn accepted(input: &DetectInput<'_>, kinds: &[RuleKind], resource: &str, a: i64, b: i64) -> bool {
     let (a, b) = (input.name(a), input.name(b));
-    input.rules.iter().any(|rule| {
-        kinds.contains(&rule.kind)
-            && rule.allows(&a)
-            && rule.allows(&b)
-            && ResourcePattern::parse(&rule.pattern).is_ok_and(|p| p.matches(resource))
-    })
+    input
+        .rules
+        .covering(kinds, resource)
+        .any(|rule| rule.allows(&a) && rule.allows(&b))
 }
 
-type Pair<'a> = (&'a ObservedEvent, Vec<&'a ObservedEvent>);
-
-fn pairs<'a>(
+/// Another agent's event of `kind` on the same resource within `window` of `mine` and not
+/// excused by a handoff between the two, one per other agent (the nearest).
+fn colliding<'a>(
     input: &DetectInput<'a>,
+    mine: &ObservedEvent,
+    resource: &str,
     kind: EventKind,
-    window: impl Fn(i64) -> Duration,
-) -> Vec<Pair<'a>> {
-    input
-        .new_events
-        .iter()
-        .filter(|e| e.event.kind == kind && e.event.resource.is_some())
-        .map(|mine| {
-            let window = window(mine.agent_id);
-            let others: Vec<&ObservedEvent> = input
-                .recent
-                .iter()
-                .filter(|other| {
-                    other.event.kind == kind
-                        && other.agent_id != mine.agent_id
-                        && other.event.resource == mine.event.resource
-                        && (other.event.at - mine.event.at).abs() <= window
-                })
-                .filter(|other| {
-                    let (first, second) = if other.event.at <= mine.event.at {
-                        (*other, mine)
-                    } else {
-                        (mine, *other)
-                    };
-                    !handed_off(input, first, second)
-                })
-                .collect();
-            (mine, others)
-        })
-        .filter(|(_, others)| !others.is_empty())
-        .collect()
+    window: Duration,
+) -> Vec<&'a WindowEvent> {
+    let at = mine.event.at;
+    let mut found = Vec::new();
+    for (agent, _) in input.recent.on_resource(kind, resource) {
+        if agent == mine.agent_id {
+            continue;
+        }
+        let (before, after) = input.recent.around(kind, resource, agent, at);
+        // The other wrote first: excused when it handed the resource off before mine.
+        let earlier = before.filter(|o| {
+            at - o.at <= window && !input.recent.handed_off(o.agent_id, resource, o.at, at)
+        });
+        // Mine came first: excused when this agent handed it off before the other's.
+        let later = || {
+            after.filter(|o| {
+                o.at - at <= window && !input.recent.handed_off(mine.agent_id, resource, at, o.at)
+            })
+        };
+        if let Some(other) = earlier.or_else(later) {
+            found.push(other);
+        }
+    }
+    found
 }
 
 fn collisions(
@@ -74,15 +67,18 @@ fn collisions(
     kind: EventKind,
     finding_kind: FindingKind,
     rule_kinds: &[RuleKind],
-    window: impl Fn(i64) -> Duration + Copy,
+    window: impl Fn(i64) -> Duration,
     verb: &str,
 ) -> Vec<Finding> {
     let mut found = Vec::new();
-    for (mine, others) in pairs(input, kind, window) {
-        let resource = mine.event.resource.clone().unwrap_or_default();
-        let others: Vec<&ObservedEvent> = others
+    for mine in input.new_events.iter().filter(|e| e.event.kind == kind) {
+        let Some(resource) = mine.event.resource.as_deref() else {
+            continue;
+        };
+        let window = window(mine.agent_id);
+        let others: Vec<&WindowEvent> = colliding(input, mine, resource, kind, window)
             .into_iter()
-            .filter(|o| !accepted(input, rule_kinds, &resource, mine.agent_id, o.agent_id))
+            .filter(|o| !accepted(input, rule_kinds, resource, mine.agent_id, o.agent_id))
             .collect();
         if others.is_empty() {
             continue;
@@ -93,19 +89,19 @@ fn collisions(
         agents.dedup();
         let names: Vec<String> = agents.iter().map(|&id| input.name(id)).collect();
         let evidence = std::iter::once(evidence_of(mine))
-            .chain(others.iter().map(|o| evidence_of(o)))
+            .chain(others.iter().map(|o| evidence_in(o)))
             .collect();
         let ids: Vec<String> = agents.iter().map(|id| id.to_string()).collect();
         found.push(finding(
             finding_kind,
             Severity::Critical,
             agents,
-            Some(resource.clone()),
+            Some(resource.to_owned()),
             format!(
                 "{} {} {verb} {resource} within {}",
                 names.join(" and "),
                 if names.len() == 2 { "both" } else { "all" },
-                human(window(mine.agent_id))
+                human(window)
             ),
             evidence,
             &format!("{resource}:{}", ids.join(",")),
@@ -148,33 +144,38 @@ pub fn reads_during_writes(input: &DetectInput<'_>) -> Vec<Finding> {
         let Some(resource) = read.event.resource.as_deref() else {
             continue;
         };
-        for write in input.recent.iter().filter(|w| {
-            w.event.kind == EventKind::Write
-                && w.agent_id != read.agent_id
-                && w.event.resource.as_deref() == Some(resource)
-                && w.event.at <= read.event.at
-        }) {
-            let Some(task_id) = write.event.task_id.as_deref() else {
-                continue;
-            };
-            let still_writing = input.tasks.iter().any(|t| {
-                t.agent_id == write.agent_id && t.task.id == task_id && !t.task.state.is_terminal()
-            });
-            if !still_writing || handed_off(input, write, read) {
+        for (writer, _) in input.recent.on_resource(EventKind::Write, resource) {
+            if writer == read.agent_id {
                 continue;
             }
+            let still_writing = input
+                .recent
+                .latest_until(EventKind::Write, resource, writer, read.event.at)
+                .take(READ_LOOKS_BACK)
+                .find(|write| {
+                    write.task_id.as_deref().is_some_and(|task| {
+                        input.tasks.is_open(writer, task)
+                            && !input
+                                .recent
+                                .handed_off(writer, resource, write.at, read.event.at)
+                    })
+                });
+            let Some(write) = still_writing else {
+                continue;
+            };
+            let task_id = write.task_id.as_deref().unwrap_or_default();
             found.push(finding(
                 FindingKind::ReadDuringWrite,
                 Severity::Warning,
-                vec![read.agent_id, write.agent_id],
+                vec![read.agent_id, writer],
                 Some(resource.to_owned()),
                 format!(
                     "{} read {resource} while {} is still writing it (task {task_id})",
                     input.name(read.agent_id),
-                    input.name(write.agent_id)
+                    input.name(writer)
                 ),
-                vec![evidence_of(read), evidence_of(write)],
-                &format!("{resource}:{}:{}", read.agent_id, write.agent_id),
+                vec![evidence_of(read), evidence_in(write)],
+                &format!("{resource}:{}:{}", read.agent_id, writer),
             ));
         }
     }

@@ -148,7 +148,10 @@ pub fn invalid_handoffs(input: &DetectInput<'_>) -> (Vec<Finding>, Vec<DeadLette
         let kind = handoff_type(e);
         let receiver = e.event.to.clone();
         let mut agents = vec![e.agent_id];
-        if let Some(to) = receiver.as_deref().and_then(|to| input.by_remote_id(to)) {
+        if let Some(to) = receiver
+            .as_deref()
+            .and_then(|to| input.agents.by_remote_id(to))
+        {
             agents.push(to.id);
         }
         let first = &violations[0];

@@ -1,5 +1,10 @@
-//! Coordination detectors: pure functions over what the agents reported (new events, the events
-//! of a recent window, current tasks), the ownership rules, the agents' health and the clock.
+//! Coordination detectors: pure functions over what the agents reported (the events not looked
+//! at yet, and the recent events indexed by resource, agent, claim key and task:
+//! [`RecentEvents`]), the tasks that can still matter ([`TaskBook`]), the ownership rules
+//! (compiled once per change), the agents' health and the clock. What they keep between runs is
+//! a [`DetectState`]: a run takes in what is new, detects, and settles, so it costs what is new
+//! and not what is kept.
+//!
 //! Each produces [`Finding`]s with the evidence events and a `dedupe_key` naming the cause, so
 //! that a finding already open for the same cause is updated rather than duplicated. Findings
 //! about a lasting condition (a stall, an unreachable agent, a silent next stage) name the
@@ -13,14 +18,21 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use crate::protocol::{Event, Task};
-use crate::rules::Rule;
+use crate::rules::CompiledRules;
 
 mod agents;
+pub mod book;
 mod collisions;
 pub mod handoff;
 mod ownership;
+pub mod recent;
+mod state;
 mod tasks;
 pub mod windows;
+
+pub use book::{Agents, TaskBook};
+pub use recent::{RecentEvents, WindowEvent};
+pub use state::DetectState;
 
 #[cfg(test)]
 mod tests;
@@ -186,43 +198,26 @@ impl DetectConfig {
     }
 }
 
-/// Everything the detectors look at.
+/// Everything the detectors look at: the clock, the events not looked at yet, and what the
+/// detectors keep between runs ([`DetectState`]).
 #[derive(Debug, Clone, Copy)]
 pub struct DetectInput<'a> {
     pub now: DateTime<Utc>,
-    /// Events stored by the ingest that runs the detectors.
+    /// Events stored since the last run (already taken into `recent`).
     pub new_events: &'a [ObservedEvent],
-    /// Events of the recent past (at least the longest window), the new ones included, oldest
-    /// first.
-    pub recent: &'a [ObservedEvent],
-    pub tasks: &'a [ObservedTask],
-    pub rules: &'a [Rule],
-    pub agents: &'a [AgentStatus],
+    /// The recent events, indexed (the new ones included).
+    pub recent: &'a RecentEvents,
+    pub tasks: &'a TaskBook,
+    pub rules: &'a CompiledRules,
+    pub agents: &'a Agents,
     pub config: &'a DetectConfig,
     /// The JSON Schema of each handoff type.
     pub handoff_schemas: &'a handoff::HandoffSchemas,
 }
 
 impl<'a> DetectInput<'a> {
-    fn agent(&self, id: i64) -> Option<&'a AgentStatus> {
-        self.agents.iter().find(|a| a.id == id)
-    }
-
     fn name(&self, id: i64) -> String {
-        self.agent(id)
-            .map_or_else(|| format!("agent {id}"), |a| a.name.clone())
-    }
-
-    /// The agent that reports `remote` as its own id (or, failing that, is named so in Baton).
-    fn by_remote_id(&self, remote: &str) -> Option<&'a AgentStatus> {
-        self.agents
-            .iter()
-            .find(|a| a.remote_id.as_deref() == Some(remote))
-            .or_else(|| {
-                self.agents
-                    .iter()
-                    .find(|a| crate::rules::lint::same_owner(&a.name, remote))
-            })
+        self.agents.name(id)
     }
 }
 
@@ -264,23 +259,40 @@ pub fn detect_all(input: &DetectInput<'_>) -> Vec<Finding> {
 
 fn merge(found: Vec<Finding>) -> Vec<Finding> {
     let mut merged: Vec<Finding> = Vec::with_capacity(found.len());
+    let mut by_key: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     for finding in found {
-        match merged
-            .iter_mut()
-            .find(|f| f.dedupe_key == finding.dedupe_key)
-        {
-            Some(existing) => {
+        match by_key.get(&finding.dedupe_key) {
+            Some(&i) => {
+                let existing = &mut merged[i];
                 existing.agents.extend(finding.agents);
                 existing.agents.sort_unstable();
                 existing.agents.dedup();
                 existing.evidence.extend(finding.evidence);
-                existing.evidence.sort_unstable();
-                existing.evidence.dedup();
+                existing.evidence = cap_evidence(std::mem::take(&mut existing.evidence));
             }
-            None => merged.push(finding),
+            None => {
+                by_key.insert(finding.dedupe_key.clone(), merged.len());
+                merged.push(finding);
+            }
         }
     }
     merged
+}
+
+/// Most evidence events a finding keeps per agent: the latest ones.
+pub const MAX_EVIDENCE_PER_AGENT: usize = 20;
+
+/// Evidence sorted, without repeats, and at most [`MAX_EVIDENCE_PER_AGENT`] (the latest) of each
+/// agent: a cause that fires ten thousand times is not ten thousand rows of evidence.
+pub fn cap_evidence(mut evidence: Vec<EvidenceRef>) -> Vec<EvidenceRef> {
+    evidence.sort_unstable();
+    evidence.dedup();
+    let mut kept = Vec::with_capacity(evidence.len());
+    for same_agent in evidence.chunk_by(|a, b| a.agent_id == b.agent_id) {
+        let from = same_agent.len().saturating_sub(MAX_EVIDENCE_PER_AGENT);
+        kept.extend_from_slice(&same_agent[from..]);
+    }
+    kept
 }
 
 /// A finding with sorted, deduplicated agents and evidence.
@@ -290,13 +302,12 @@ fn finding(
     mut agents: Vec<i64>,
     resource: Option<String>,
     summary: String,
-    mut evidence: Vec<EvidenceRef>,
+    evidence: Vec<EvidenceRef>,
     cause: &str,
 ) -> Finding {
     agents.sort_unstable();
     agents.dedup();
-    evidence.sort_unstable();
-    evidence.dedup();
+    let evidence = cap_evidence(evidence);
     Finding {
         kind,
         severity,
@@ -313,6 +324,13 @@ fn evidence_of(event: &ObservedEvent) -> EvidenceRef {
     EvidenceRef {
         agent_id: event.agent_id,
         seq: event.event.seq,
+    }
+}
+
+fn evidence_in(event: &WindowEvent) -> EvidenceRef {
+    EvidenceRef {
+        agent_id: event.agent_id,
+        seq: event.seq,
     }
 }
 

@@ -3,54 +3,45 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{evidence_of, finding, DetectInput, Finding, FindingKind, ObservedEvent, Severity};
+use super::{
+    evidence_in, evidence_of, finding, DetectInput, Finding, FindingKind, Severity, WindowEvent,
+};
 use crate::protocol::EventKind;
-use crate::rules::{ResourcePattern, RuleKind};
-use crate::task::TaskState;
+use crate::rules::RuleKind;
 
 /// A handoff's lease: `holder` may write `resource` from `since` until it completes a task.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Lease<'a> {
-    pub resource: &'a str,
     pub from: i64,
     pub holder: i64,
     pub since: DateTime<Utc>,
     pub until: Option<DateTime<Utc>>,
-    pub handoff: &'a ObservedEvent,
+    pub handoff: &'a WindowEvent,
 }
 
-/// The leases the recent handoffs grant: a `handoff` of a resource to an agent makes it the only
-/// writer of that resource until the receiver reports a completed task.
-pub fn leases<'a>(input: &DetectInput<'a>) -> Vec<Lease<'a>> {
+/// The lease on `resource` in force at `at`: of the handoffs of that resource up to `at`, the
+/// latest whose receiver is known and had not completed a task since, by `at`.
+pub fn lease_at<'a>(
+    input: &DetectInput<'a>,
+    resource: &str,
+    at: DateTime<Utc>,
+) -> Option<Lease<'a>> {
     input
         .recent
-        .iter()
-        .filter(|e| e.event.kind == EventKind::Handoff)
-        .filter_map(|handoff| {
-            let resource = handoff.event.resource.as_deref()?;
-            let holder = input.by_remote_id(handoff.event.to.as_deref()?)?.id;
-            let since = handoff.event.at;
-            let until = input
-                .recent
-                .iter()
-                .filter(|e| {
-                    e.agent_id == holder
-                        && e.event.kind == EventKind::State
-                        && e.event.state == Some(TaskState::Completed)
-                        && e.event.at > since
-                })
-                .map(|e| e.event.at)
-                .min();
-            Some(Lease {
-                resource,
+        .handoffs_of(resource)
+        .into_iter()
+        .filter(|h| h.at <= at)
+        .find_map(|handoff| {
+            let holder = input.agents.by_remote_id(handoff.to.as_deref()?)?.id;
+            let until = input.recent.completed_after(holder, handoff.at);
+            until.is_none_or(|until| at <= until).then_some(Lease {
                 from: handoff.agent_id,
                 holder,
-                since,
+                since: handoff.at,
                 until,
                 handoff,
             })
         })
-        .collect()
 }
 
 fn rule_kinds(kind: EventKind) -> &'static [RuleKind] {
@@ -62,12 +53,6 @@ fn rule_kinds(kind: EventKind) -> &'static [RuleKind] {
 }
 
 pub fn violations(input: &DetectInput<'_>) -> Vec<Finding> {
-    let leases = leases(input);
-    let patterns: Vec<Option<ResourcePattern>> = input
-        .rules
-        .iter()
-        .map(|r| ResourcePattern::parse(&r.pattern).ok())
-        .collect();
     let mut found = Vec::new();
     for event in input.new_events {
         let kinds = rule_kinds(event.event.kind);
@@ -79,10 +64,7 @@ pub fn violations(input: &DetectInput<'_>) -> Vec<Finding> {
         }
         let at = event.event.at;
         let agent = input.name(event.agent_id);
-        let lease = leases.iter().rev().find(|l| {
-            l.resource == resource && l.since <= at && l.until.is_none_or(|until| at <= until)
-        });
-        if let Some(lease) = lease {
+        if let Some(lease) = lease_at(input, resource, at) {
             if lease.holder != event.agent_id && event.event.kind == EventKind::Write {
                 found.push(finding(
                     FindingKind::OwnershipViolation,
@@ -94,31 +76,20 @@ pub fn violations(input: &DetectInput<'_>) -> Vec<Finding> {
                         input.name(lease.holder),
                         input.name(lease.from)
                     ),
-                    vec![evidence_of(event), evidence_of(lease.handoff)],
+                    vec![evidence_of(event), evidence_in(lease.handoff)],
                     &format!("{}:{resource}", event.agent_id),
                 ));
             }
             continue;
         }
-        let governing: Vec<usize> = input
-            .rules
-            .iter()
-            .enumerate()
-            .filter(|(i, rule)| {
-                kinds.contains(&rule.kind)
-                    && patterns[*i].as_ref().is_some_and(|p| p.matches(resource))
-            })
-            .map(|(i, _)| i)
-            .collect();
-        if governing.is_empty() || governing.iter().any(|&i| input.rules[i].allows(&agent)) {
+        let mut governing = input.rules.covering(kinds, resource).peekable();
+        let Some(&rule) = governing.peek() else {
+            continue;
+        };
+        if governing.any(|r| r.allows(&agent)) {
             continue;
         }
-        let rule = &input.rules[governing[0]];
-        let owner = input
-            .agents
-            .iter()
-            .find(|a| crate::rules::lint::same_owner(&a.name, &rule.owner))
-            .map(|a| a.id);
+        let owner = input.agents.by_name(&rule.owner).map(|a| a.id);
         let verb = if event.event.kind == EventKind::Trigger {
             "acted on"
         } else {

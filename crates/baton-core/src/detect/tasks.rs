@@ -1,15 +1,15 @@
 //! Findings about tasks: started before their inputs were ready, completed with nobody picking
 //! up, stalled, or running past their budget.
 
-use super::{evidence_of, finding, human, stamp, DetectInput, Finding, FindingKind, Severity};
-use crate::protocol::EventKind;
+use super::book::state_since;
+use super::{evidence_in, finding, human, stamp, DetectInput, Finding, FindingKind, Severity};
 use crate::task::TaskState;
 
 /// A task that has started (not queued, not abandoned) while a task it depends on (of the same
 /// agent) is known and not completed.
 pub fn sequencing(input: &DetectInput<'_>) -> Vec<Finding> {
     let mut found = Vec::new();
-    for t in input.tasks {
+    for t in input.tasks.live().filter(|t| !t.task.depends_on.is_empty()) {
         let started = !matches!(
             t.task.state,
             TaskState::Submitted | TaskState::Canceled | TaskState::Rejected
@@ -22,11 +22,10 @@ pub fn sequencing(input: &DetectInput<'_>) -> Vec<Finding> {
             .depends_on
             .iter()
             .filter(|dep| {
-                input.tasks.iter().any(|d| {
-                    d.agent_id == t.agent_id
-                        && &d.task.id == *dep
-                        && d.task.state != TaskState::Completed
-                })
+                input
+                    .tasks
+                    .state(t.agent_id, dep)
+                    .is_some_and(|state| state != TaskState::Completed)
             })
             .cloned()
             .collect();
@@ -35,13 +34,9 @@ pub fn sequencing(input: &DetectInput<'_>) -> Vec<Finding> {
         }
         let evidence = input
             .recent
-            .iter()
-            .filter(|e| {
-                e.agent_id == t.agent_id
-                    && e.event.kind == EventKind::State
-                    && e.event.task_id.as_deref() == Some(&t.task.id)
-            })
-            .map(evidence_of)
+            .task_states(t.agent_id, &t.task.id)
+            .into_iter()
+            .map(evidence_in)
             .collect();
         found.push(finding(
             FindingKind::Sequencing,
@@ -66,27 +61,27 @@ pub fn sequencing(input: &DetectInput<'_>) -> Vec<Finding> {
 /// A completed task that names a next stage, and that stage has shown nothing since, for
 /// longer than the window.
 pub fn silent_completions(input: &DetectInput<'_>) -> Vec<Finding> {
-    let oldest = input.recent.first().map(|e| e.event.at);
+    let oldest = input.recent.covers_from();
     let mut found = Vec::new();
-    for t in input.tasks {
+    for t in input.tasks.live() {
         let Some(stage) = t.task.next_stage.as_deref() else {
             continue;
         };
         if t.task.state != TaskState::Completed {
             continue;
         }
-        let completed_at = t.task.state_since.unwrap_or(t.updated_at);
+        let completed_at = state_since(t);
         let window = input.config.for_agent(t.agent_id).silent_completion;
         // Older than what the detectors can see: nothing can be said about it.
         if input.now - completed_at <= window || oldest.is_none_or(|o| completed_at < o) {
             continue;
         }
-        let next = input.by_remote_id(stage);
+        let next = input.agents.by_remote_id(stage);
         let picked_up = next.is_some_and(|next| {
             input
                 .recent
-                .iter()
-                .any(|e| e.agent_id == next.id && e.event.at > completed_at)
+                .last_activity(next.id)
+                .is_some_and(|last| last > completed_at)
         });
         if picked_up {
             continue;
@@ -120,16 +115,11 @@ pub fn stalls_and_timeouts(input: &DetectInput<'_>) -> Vec<Finding> {
     let mut found = Vec::new();
     for t in input
         .tasks
-        .iter()
+        .live()
         .filter(|t| t.task.state == TaskState::Working)
     {
         let windows = input.config.for_agent(t.agent_id);
-        let last_event = input
-            .recent
-            .iter()
-            .filter(|e| e.agent_id == t.agent_id && e.event.task_id.as_deref() == Some(&t.task.id))
-            .map(|e| e.event.at)
-            .max();
+        let last_event = input.recent.last_task_activity(t.agent_id, &t.task.id);
         let progress = [Some(t.updated_at), t.task.updated_at, last_event]
             .into_iter()
             .flatten()

@@ -279,7 +279,9 @@ pub struct EscalationTimeline {
 }
 
 mod alerts;
+pub mod group;
 pub use alerts::{alerts, Alert};
+pub use group::{group_of, group_title, scope_of, Group, GROUP_WINDOW, MAX_GROUP_RESOURCES};
 
 #[cfg(test)]
 mod tests;

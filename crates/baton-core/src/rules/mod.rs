@@ -104,6 +104,7 @@ pub struct StoredRule {
     pub updated_at: chrono::DateTime<chrono::Utc>,
 }
 
+pub mod compiled;
 pub mod draft;
 pub mod lint;
 pub mod manifest;
@@ -112,6 +113,7 @@ pub mod pattern;
 pub mod predeploy;
 pub mod resolve;
 
+pub use compiled::CompiledRules;
 pub use draft::{check_draft, DraftCheck, DraftOverlap, RuleProblem};
 pub use lint::{check, lint, validate_rule, InvalidRule, Overlap, RuleError};
 pub use manifest::{

@@ -1,6 +1,6 @@
 use baton_core::detect::handoff::HandoffSchemas;
 use baton_core::detect::{
-    detect, AgentStatus, DetectConfig, DetectInput, Finding, ObservedEvent, ObservedTask, Windows,
+    detect, AgentStatus, DetectConfig, DetectState, Finding, ObservedEvent, ObservedTask, Windows,
 };
 use baton_core::protocol::{parse_status, DecisionDelivery, EventKind};
 use baton_core::ratelimit::{
@@ -117,17 +117,8 @@ impl Run {
         for (kind, schema) in self.scenario.handoff_schemas() {
             schemas.add(&kind, &schema).unwrap();
         }
-        let mut findings = detect(&DetectInput {
-            now: at(tick),
-            new_events: new,
-            recent: &recent,
-            tasks: &tasks,
-            rules: &rules,
-            agents: &agents,
-            config: &config,
-            handoff_schemas: &schemas,
-        })
-        .findings;
+        let state = DetectState::from_slices(&recent, &tasks, &rules, &agents);
+        let mut findings = detect(&state.input(at(tick), new, &config, &schemas)).findings;
         findings.extend(self.rate_limit_pressure(tick));
         findings
     }

@@ -2,7 +2,7 @@
 //! evidence; and the detectors' snapshot read back from what was ingested.
 
 use baton_core::detect::{
-    detect_all, DetectConfig, DetectInput, EvidenceRef, Finding, FindingKind, Severity,
+    detect_all, DetectConfig, DetectState, EvidenceRef, Finding, FindingKind, Severity,
 };
 use baton_core::protocol::EventKind;
 use baton_core::rules::{Rule, RuleKind};
@@ -140,16 +140,14 @@ fn the_snapshot_feeds_the_detectors_with_what_was_ingested() {
 
     let config = DetectConfig::default();
     assert_eq!(later.new_events[0].event, writes);
-    let found = detect_all(&DetectInput {
-        now: t(31),
-        new_events: &later.new_events,
-        recent: &snapshot.recent,
-        tasks: &snapshot.tasks,
-        rules: &snapshot.rules,
-        agents: &snapshot.agents,
-        config: &config,
-        handoff_schemas: &Default::default(),
-    });
+    let state = DetectState::from_slices(
+        &snapshot.recent,
+        &snapshot.tasks,
+        &snapshot.rules,
+        &snapshot.agents,
+    );
+    let schemas = Default::default();
+    let found = detect_all(&state.input(t(31), &later.new_events, &config, &schemas));
     let kinds: Vec<FindingKind> = found.iter().map(|f| f.kind).collect();
     assert_eq!(
         kinds,
