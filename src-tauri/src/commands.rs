@@ -7,30 +7,14 @@ use baton_engine::{Engine, TokenUpdate};
 use tauri::State;
 
 use crate::demo::DemoFleet;
-use crate::error::{CommandError, CommandResult};
+use crate::error::CommandResult;
 
 /// Most events a task drawer shows.
 const DRAWER_EVENT_LIMIT: u32 = 500;
 
-/// Runs a read against the store off the async runtime.
-pub(crate) async fn read_store<T: Send + 'static>(
-    engine: &Engine,
-    read: impl FnOnce(&baton_store::Store) -> baton_store::Result<T> + Send + 'static,
-) -> CommandResult<T> {
-    let store = engine.store();
-    let result = tokio::task::spawn_blocking(move || {
-        let guard = store
-            .lock()
-            .map_err(|_| CommandError::Internal("the store lock is poisoned".into()))?;
-        read(&guard).map_err(CommandError::from)
-    })
-    .await??;
-    Ok(result)
-}
-
 #[tauri::command]
 pub async fn list_agents(engine: State<'_, Engine>) -> CommandResult<Vec<AgentRow>> {
-    read_store(&engine, |store| store.agent_rows()).await
+    Ok(engine.read(|store| store.agent_rows()).await?)
 }
 
 #[tauri::command]
@@ -95,7 +79,7 @@ pub async fn list_tasks(
     engine: State<'_, Engine>,
     agent_id: Option<i64>,
 ) -> CommandResult<Vec<TaskCard>> {
-    read_store(&engine, move |store| store.task_cards(agent_id)).await
+    Ok(engine.read(move |store| store.task_cards(agent_id)).await?)
 }
 
 #[tauri::command]
@@ -104,10 +88,9 @@ pub async fn task_events(
     agent_id: i64,
     task_id: String,
 ) -> CommandResult<Vec<EventRow>> {
-    read_store(&engine, move |store| {
-        store.task_events(agent_id, &task_id, DRAWER_EVENT_LIMIT)
-    })
-    .await
+    Ok(engine
+        .read(move |store| store.task_events(agent_id, &task_id, DRAWER_EVENT_LIMIT))
+        .await?)
 }
 
 #[tauri::command]

@@ -8,7 +8,6 @@ use baton_engine::Engine;
 use baton_sim::{Scenario, SimConfig, SimFleet};
 use tokio::sync::Mutex;
 
-use crate::commands::read_store;
 use crate::error::{CommandError, CommandResult};
 
 /// Agents in the demo fleet.
@@ -171,7 +170,7 @@ impl DemoFleet {
 }
 
 async fn stored_agents(engine: &Engine) -> CommandResult<Vec<AgentConfig>> {
-    read_store(engine, |store| store.agents()).await
+    Ok(engine.read(|store| store.agents()).await?)
 }
 
 /// A demo fleet's or a scenario's agent (their simulated agents live only as long as the app).

@@ -11,10 +11,8 @@ mod escalations;
 mod ownership;
 mod ratelimits;
 
-use std::sync::{Arc, Mutex};
-
 use baton_engine::{open_token_store, Engine, EngineConfig};
-use baton_store::Store;
+use baton_store::{Store, StoreHandle};
 use tauri::{Emitter, Manager};
 
 /// The event name the UI listens to (`ui/src/lib/backend.ts`).
@@ -114,10 +112,10 @@ pub fn run() {
 fn start_engine() -> Result<Engine, Box<dyn std::error::Error>> {
     let path = Store::default_path()?;
     tracing::info!(path = %path.display(), "opening store");
-    let store = Store::open(&path)?;
+    let store = StoreHandle::open(&path, baton_store::handle::DEFAULT_READERS)?;
     // The decision log is hash-chained: check it once at start (the Decisions view checks again
     // on demand).
-    match store.verify_decisions() {
+    match store.read_blocking(|s| s.verify_decisions()) {
         Ok(baton_store::ChainCheck::Ok { entries }) => {
             tracing::info!(entries, "decision log verified");
         }
@@ -126,11 +124,7 @@ fn start_engine() -> Result<Engine, Box<dyn std::error::Error>> {
         }
         Err(err) => tracing::error!(%err, "could not verify the decision log"),
     }
-    let engine = Engine::new(
-        Arc::new(Mutex::new(store)),
-        open_token_store(),
-        EngineConfig::default(),
-    );
+    let engine = Engine::new(store, open_token_store(), EngineConfig::default());
     let started = tauri::async_runtime::block_on(engine.start_all())?;
     tracing::info!(agents = started, "engine started");
     Ok(engine)

@@ -8,7 +8,6 @@ use baton_engine::Engine;
 use baton_store::DecisionFilter;
 use tauri::State;
 
-use crate::commands::read_store;
 use crate::error::CommandResult;
 
 /// Most decision-log entries one call returns (the newest).
@@ -93,10 +92,10 @@ pub async fn decision_log(
         limit: Some(DECISION_LIMIT),
         ..DecisionFilter::default()
     };
-    read_store(&engine, move |store| store.decisions(&filter)).await
+    Ok(engine.read(move |store| store.decisions(&filter)).await?)
 }
 
 #[tauri::command]
 pub async fn verify_decisions(engine: State<'_, Engine>) -> CommandResult<ChainCheck> {
-    read_store(&engine, |store| store.verify_decisions()).await
+    Ok(engine.read(|store| store.verify_decisions()).await?)
 }

@@ -1,23 +1,22 @@
 //! A real engine over an in-memory store, as the peer tests run it: started, polling at once
 //! (no spread start), detectors every 200 ms, tokens in memory. And a wait for what it stores.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use baton_engine::{Engine, EngineConfig, MemoryTokens};
-use baton_store::Store;
+use baton_engine::{Engine, EngineConfig, MemoryTokens, StoreHandle};
 
 /// A started engine and the store it writes.
 pub struct EngineUnderTest {
     pub engine: Engine,
-    pub store: Arc<Mutex<Store>>,
+    pub store: StoreHandle,
 }
 
 impl EngineUnderTest {
     pub async fn start() -> EngineUnderTest {
-        let store = Arc::new(Mutex::new(Store::open_in_memory().expect("store")));
+        let store = StoreHandle::in_memory().expect("store");
         let engine = Engine::new(
-            Arc::clone(&store),
+            store.clone(),
             Arc::new(MemoryTokens::new(None)),
             EngineConfig {
                 spread_start: false,

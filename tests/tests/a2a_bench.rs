@@ -4,12 +4,12 @@
 //! answered 200 or 304, one `ListTasks` with `statusTimestampAfter`), and a poll after 10 new
 //! tasks. Printed; nothing is asserted about the times.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Instant;
 
 use baton_core::agent::{AdapterKind, AgentDraft};
 use baton_engine::{Engine, EngineConfig, MemoryTokens};
-use baton_store::Store;
+use baton_store::StoreHandle;
 use baton_tests::peers::{A2aEcho, EchoOptions};
 
 const TASKS: usize = 1_000;
@@ -41,9 +41,9 @@ async fn a2a_poll_cost() {
         "seeded {TASKS} tasks in {:.1} s",
         started.elapsed().as_secs_f64()
     );
-    let store = Arc::new(Mutex::new(Store::open_in_memory().expect("store")));
+    let store = StoreHandle::in_memory().expect("store");
     let engine = Engine::new(
-        Arc::clone(&store),
+        store.clone(),
         Arc::new(MemoryTokens::new(None)),
         EngineConfig::default(),
     );
@@ -61,7 +61,10 @@ async fn a2a_poll_cost() {
         .expect("add")
         .id;
     let first = timed_poll(&engine, id).await;
-    let stored = store.lock().unwrap().task_cards(Some(id)).unwrap().len();
+    let stored = store
+        .read_blocking(move |s| s.task_cards(Some(id)))
+        .unwrap()
+        .len();
     assert_eq!(stored, TASKS);
     let mut quiet = Vec::new();
     for _ in 0..QUIET_POLLS {
@@ -72,7 +75,10 @@ async fn a2a_poll_cost() {
     }
     let after_new = timed_poll(&engine, id).await;
     assert_eq!(
-        store.lock().unwrap().task_cards(Some(id)).unwrap().len(),
+        store
+            .read_blocking(move |s| s.task_cards(Some(id)))
+            .unwrap()
+            .len(),
         TASKS + 10
     );
     println!("A2A poll, a2a-sdk echo agent over JSON-RPC, {TASKS} tasks:");

@@ -7,7 +7,7 @@
 //! (`npm ci` in ui/, which `make test` runs).
 
 use std::collections::{BTreeMap, HashSet};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use baton_core::agent::{AgentDraft, Reachability};
@@ -16,7 +16,7 @@ use baton_core::task::TaskState;
 use baton_core::views::EventRow;
 use baton_engine::{Engine, EngineConfig, MemoryTokens};
 use baton_sim::examples::{ExampleAgent, ExampleLanguage};
-use baton_store::Store;
+use baton_store::{Store, StoreHandle};
 use baton_tests::free_port;
 
 /// Poll interval and timeout of the example agents.
@@ -77,8 +77,13 @@ struct Stored {
     events: BTreeMap<String, Vec<EventRow>>,
 }
 
-fn stored(store: &Mutex<Store>, agent_id: i64) -> Stored {
-    let store = store.lock().unwrap_or_else(|p| p.into_inner());
+fn stored(store: &StoreHandle, agent_id: i64) -> Stored {
+    store
+        .read_blocking(move |store| Ok(stored_in(store, agent_id)))
+        .expect("read the store")
+}
+
+fn stored_in(store: &Store, agent_id: i64) -> Stored {
     let row = store.agent_row(agent_id).expect("agent row");
     let tasks: BTreeMap<_, _> = store
         .task_cards(Some(agent_id))
@@ -154,11 +159,9 @@ async fn polled_by_the_engine(mut example: ExampleAgent, remote_id: &str) {
         .unwrap_or_else(|e| panic!("{e}"));
 
     let db = tempfile::tempdir().expect("temp dir");
-    let store = Arc::new(Mutex::new(
-        Store::open(&db.path().join("baton.sqlite3")).expect("open the store"),
-    ));
+    let store = StoreHandle::open(&db.path().join("baton.sqlite3"), 2).expect("open the store");
     let engine = Engine::new(
-        Arc::clone(&store),
+        store.clone(),
         Arc::new(MemoryTokens::new(None)),
         EngineConfig {
             spread_start: false,

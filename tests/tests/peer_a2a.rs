@@ -6,7 +6,6 @@
 //!
 //! `cargo test -p baton-tests --test peer_a2a`; needs `scripts/setup.sh --test` (the venv).
 
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use baton_core::agent::{AdapterKind, AgentDraft};
@@ -14,7 +13,7 @@ use baton_core::escalations::{DeliveryState, Escalation, EscalationAction, Escal
 use baton_core::task::TaskState;
 use baton_engine::Engine;
 use baton_store::escalations::EscalationFilter;
-use baton_store::Store;
+use baton_store::StoreHandle;
 use baton_tests::engine::{self, EngineUnderTest};
 use baton_tests::peers::{A2aEcho, EchoOptions};
 
@@ -27,7 +26,7 @@ async fn wait_for<T>(what: &str, found: impl FnMut() -> Option<T>) -> T {
 struct Rig {
     echo: A2aEcho,
     engine: Engine,
-    store: Arc<Mutex<Store>>,
+    store: StoreHandle,
     agent: i64,
 }
 
@@ -58,10 +57,9 @@ impl Rig {
     }
 
     fn state(&self, task_id: &str) -> Option<TaskState> {
+        let agent = self.agent;
         self.store
-            .lock()
-            .unwrap()
-            .task_states(self.agent)
+            .read_blocking(move |s| s.task_states(agent))
             .unwrap()
             .get(task_id)
             .copied()
@@ -76,11 +74,11 @@ impl Rig {
 
     fn escalations(&self, open: bool) -> Vec<Escalation> {
         self.store
-            .lock()
-            .unwrap()
-            .escalations(EscalationFilter {
-                open,
-                closed: if open { 0 } else { 50 },
+            .read_blocking(move |s| {
+                s.escalations(EscalationFilter {
+                    open,
+                    closed: if open { 0 } else { 50 },
+                })
             })
             .unwrap()
     }
@@ -118,9 +116,7 @@ impl Rig {
         let delivered = wait_for("the delivery to be acknowledged", || {
             let e = self
                 .store
-                .lock()
-                .unwrap()
-                .escalation(escalation.id)
+                .read_blocking(move |s| s.escalation(escalation.id))
                 .unwrap();
             (!e.deliveries.is_empty()
                 && e.deliveries
@@ -148,7 +144,11 @@ async fn full_round(options: EchoOptions) {
     rig.reaches(&ask, TaskState::InputRequired).await;
     rig.ask_and_answer(&ask).await;
     rig.reaches(&slow, TaskState::Completed).await;
-    let echo = rig.store.lock().unwrap().agent_row(rig.agent).unwrap();
+    let agent = rig.agent;
+    let echo = rig
+        .store
+        .read_blocking(move |s| s.agent_row(agent))
+        .unwrap();
     assert_eq!(echo.remote_name.as_deref(), Some("Baton Echo Agent"));
     assert_eq!(echo.health.consecutive_failures, 0, "{:?}", echo.health);
 }
@@ -186,9 +186,7 @@ async fn a2a_1_0_without_list_tasks_follows_the_tasks_it_is_given() {
     rig.reaches(&ask, TaskState::InputRequired).await;
     let card = rig
         .store
-        .lock()
-        .unwrap()
-        .a2a_card(rig.agent)
+        .read_blocking(move |s| s.a2a_card(rig.agent))
         .unwrap()
         .unwrap();
     assert_eq!(card.lists_tasks, Some(false));
@@ -227,7 +225,10 @@ async fn an_answer_given_elsewhere_settles_the_escalation() {
     // Someone answers on the agent directly (not through Baton).
     rig.echo.answer_directly(&ask, "blue").await;
     rig.reaches(&ask, TaskState::Completed).await;
-    let settled = rig.store.lock().unwrap().escalation(escalation.id).unwrap();
+    let settled = rig
+        .store
+        .read_blocking(move |s| s.escalation(escalation.id))
+        .unwrap();
     assert_eq!(settled.state, EscalationState::Resolved);
     assert!(rig.escalations(true).is_empty());
 }

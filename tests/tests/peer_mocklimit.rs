@@ -7,7 +7,6 @@
 //!
 //! `cargo test -p baton-tests --test peer_mocklimit`; needs `scripts/setup.sh --test` (the venv).
 
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use baton_core::agent::AgentDraft;
@@ -16,7 +15,7 @@ use baton_engine::Engine;
 use baton_sim::caller::ApiCaller;
 use baton_sim::{SimConfig, SimFleet};
 use baton_store::escalations::EscalationFilter;
-use baton_store::Store;
+use baton_store::StoreHandle;
 use baton_tests::engine::{self, EngineUnderTest};
 use baton_tests::peers::{LimitStyle, Mocklimit};
 use serde_json::json;
@@ -42,7 +41,7 @@ async fn away_from_a_minute_boundary() {
 struct Rig {
     fleet: SimFleet,
     engine: Engine,
-    store: Arc<Mutex<Store>>,
+    store: StoreHandle,
     /// Baton's ids of the two agents.
     ids: [i64; 2],
 }
@@ -94,11 +93,10 @@ async fn call_in_turns(rig: &Rig, server: &Mocklimit, api: &str) {
 }
 
 /// What the ledger holds for `api`: (requests, 429s) over all agents and minutes.
-fn ledger(store: &Mutex<Store>, api: &str) -> (u64, u64) {
+fn ledger(store: &StoreHandle, api: &str) -> (u64, u64) {
+    let api = api.to_owned();
     let minutes = store
-        .lock()
-        .unwrap()
-        .api_minutes(api, None, 0, i64::MAX)
+        .read_blocking(move |s| s.api_minutes(&api, None, 0, i64::MAX))
         .unwrap();
     (
         minutes.iter().map(|m| m.requests).sum(),
@@ -114,11 +112,11 @@ async fn pressure_names_both(rig: &Rig, api: &str) {
     both.sort_unstable();
     let found = |rig: &Rig| {
         rig.store
-            .lock()
-            .unwrap()
-            .escalations(EscalationFilter {
-                open: true,
-                closed: 0,
+            .read_blocking(move |s| {
+                s.escalations(EscalationFilter {
+                    open: true,
+                    closed: 0,
+                })
             })
             .unwrap()
             .into_iter()
@@ -150,7 +148,10 @@ async fn openai_style_limits_and_429s_land_in_the_ledger() {
         || ledger(&rig.store, "openai") == (requests, limited),
     )
     .await;
-    let quotas = rig.store.lock().unwrap().quotas("openai", None).unwrap();
+    let quotas = rig
+        .store
+        .read_blocking(move |s| s.quotas("openai", None))
+        .unwrap();
     let by_metric = |m: Metric| quotas.iter().find(|q| q.metric == m).expect("a quota");
     let req = by_metric(Metric::Requests);
     assert_eq!(
@@ -162,7 +163,9 @@ async fn openai_style_limits_and_429s_land_in_the_ledger() {
     assert_eq!(by_metric(Metric::Tokens).limit, 20_000);
     // Nothing mocklimit sent was beyond Baton's reading.
     assert_eq!(
-        rig.store.lock().unwrap().header_issues("openai").unwrap(),
+        rig.store
+            .read_blocking(move |s| s.header_issues("openai"))
+            .unwrap(),
         vec![]
     );
     pressure_names_both(&rig, "openai").await;
@@ -185,7 +188,10 @@ async fn anthropic_style_limits_and_429s_land_in_the_ledger() {
         || ledger(&rig.store, "anthropic") == (requests, limited),
     )
     .await;
-    let quotas = rig.store.lock().unwrap().quotas("anthropic", None).unwrap();
+    let quotas = rig
+        .store
+        .read_blocking(move |s| s.quotas("anthropic", None))
+        .unwrap();
     let limit = |m: Metric| quotas.iter().find(|q| q.metric == m).map(|q| q.limit);
     assert_eq!(limit(Metric::Requests), Some(20));
     assert_eq!(limit(Metric::InputTokens), Some(40_000));
@@ -200,9 +206,7 @@ async fn anthropic_style_limits_and_429s_land_in_the_ledger() {
         .is_some_and(|at| at > chrono::Utc::now() - chrono::Duration::minutes(1)));
     assert_eq!(
         rig.store
-            .lock()
-            .unwrap()
-            .header_issues("anthropic")
+            .read_blocking(move |s| s.header_issues("anthropic"))
             .unwrap(),
         vec![]
     );

@@ -58,6 +58,10 @@ enum Command {
         /// Stop after this many seconds (default: run until Ctrl-C).
         #[arg(long, value_name = "SECONDS")]
         duration: Option<u64>,
+        /// On exit, print the engine's own figures (detector run times, store writes) as one
+        /// `stats: {…}` JSON line.
+        #[arg(long)]
+        stats: bool,
     },
     /// Print agents, their health and task counts.
     Status {
@@ -200,7 +204,13 @@ fn main() -> ExitCode {
             }
         };
     }
-    let runtime = match tokio::runtime::Runtime::new() {
+    // Blocking threads are for store reads (a few at a time) and keyring calls: a handful, not
+    // one per agent.
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .max_blocking_threads(16)
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(err) => {
             eprintln!("baton: cannot start the async runtime: {err}");
@@ -210,7 +220,11 @@ fn main() -> ExitCode {
     let db = cli.data_dir.map(|dir| dir.join("baton.sqlite3"));
     let result = runtime.block_on(async move {
         match cli.command {
-            Command::Watch { config, duration } => commands::watch(db, config, duration).await,
+            Command::Watch {
+                config,
+                duration,
+                stats,
+            } => commands::watch(db, config, duration, stats).await,
             Command::Status { json } => commands::status(db, json),
             Command::Export { out } => commands::export(db, out.as_deref()),
             Command::Import { file, who } => commands::import(db, &file, who),

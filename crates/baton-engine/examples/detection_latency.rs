@@ -7,7 +7,7 @@
 //! (`opened_at`). The agents keep doing their scripted work meanwhile, so the detectors run on a
 //! real load. `cargo run --release -p baton-engine --example detection_latency [AGENTS] [ROUNDS]`
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use baton_core::agent::AgentDraft;
@@ -15,7 +15,7 @@ use baton_core::protocol::{Event, EventKind};
 use baton_core::views::ChangeEvent;
 use baton_engine::{Engine, EngineConfig, MemoryTokens};
 use baton_sim::{SimConfig, SimFleet};
-use baton_store::Store;
+use baton_store::StoreHandle;
 use chrono::Utc;
 use tokio::sync::broadcast::error::RecvError;
 
@@ -48,12 +48,11 @@ async fn main() {
     .await
     .expect("simulated fleet");
     let dir = tempfile::tempdir().expect("temp dir");
-    let store = Store::open(&dir.path().join("baton.sqlite3")).expect("store");
-    let store = Arc::new(Mutex::new(store));
+    let store = StoreHandle::open(&dir.path().join("baton.sqlite3"), 3).expect("store");
     // The app's settings: polls spread over the interval, detectors every second and after
     // each ingest with new events.
     let engine = Engine::new(
-        Arc::clone(&store),
+        store.clone(),
         Arc::new(MemoryTokens::new(None)),
         EngineConfig::default(),
     );
@@ -84,17 +83,18 @@ async fn main() {
         let second = write(&resource, "bench-b");
         let second_at = second.at;
         fleet.inject_event(b, second);
-        // Wait for the escalation to be announced (reading the whole queue every few ms would
-        // load the store lock the engine needs).
+        // Wait for the escalation to be announced: opened, or (when the same two agents
+        // collided before) the earlier item of their cause taking this resource in.
         let opened = tokio::time::timeout(Duration::from_secs(10), async {
             loop {
                 match changes.recv().await {
-                    Ok(ChangeEvent::Escalations { opened, .. }) => {
-                        let store = store.lock().unwrap();
-                        for id in opened {
-                            let e = store.escalation(id).unwrap();
-                            if e.resource.as_deref() == Some(resource.as_str()) {
-                                return Some(e.opened_at);
+                    Ok(ChangeEvent::Escalations {
+                        opened, changed, ..
+                    }) => {
+                        for id in opened.into_iter().chain(changed) {
+                            let e = engine.escalation(id).await.unwrap();
+                            if e.resources.contains(&resource) {
+                                return Some(e.last_seen_at);
                             }
                         }
                     }
@@ -111,12 +111,15 @@ async fn main() {
             None => missed += 1,
         }
     }
-    let (events, escalations) = {
-        let store = store.lock().unwrap();
-        let events: u64 = ids.iter().map(|id| store.event_count(*id).unwrap()).sum();
-        let open = store.open_escalation_count().unwrap();
-        (events, open)
-    };
+    let (events, escalations) = store
+        .read_blocking(move |store| {
+            let mut events = 0;
+            for id in &ids {
+                events += store.event_count(*id)?;
+            }
+            Ok((events, store.open_escalation_count()?))
+        })
+        .expect("read the store");
     latencies.sort_unstable();
     if latencies.is_empty() {
         println!("no escalation within 10 s in any round");

@@ -7,7 +7,7 @@
 //! app (`cargo test -p baton-tests --test ratelimit_bench -- --ignored`).
 
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Instant;
 
 use baton_core::agent::AgentDraft;
@@ -15,7 +15,7 @@ use baton_core::protocol::{AgentInfo, StatusDocument, PROTOCOL};
 use baton_core::ratelimit::{minute_of, Metric};
 use baton_engine::{Engine, EngineConfig, MemoryTokens};
 use baton_sim::history::{usage_reports, UsagePattern};
-use baton_store::Store;
+use baton_store::{Store, StoreHandle};
 use chrono::Utc;
 
 pub const AGENTS: usize = 20;
@@ -82,7 +82,7 @@ async fn main() {
     drop(store);
     let size_mb = std::fs::metadata(&path).map_or(0.0, |m| m.len() as f64 / 1e6);
 
-    let store = Arc::new(Mutex::new(Store::open(&path).expect("reopen")));
+    let store = StoreHandle::open(&path, 3).expect("reopen");
     let engine = Engine::new(
         store,
         Arc::new(MemoryTokens::new(None)),

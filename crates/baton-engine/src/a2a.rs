@@ -155,7 +155,7 @@ pub(crate) async fn poll(
     let started = std::time::Instant::now();
     let id = agent.id;
     let (stored, known) = shared
-        .with_store(move |s| Ok((s.a2a_card(id)?, s.task_states(id)?)))
+        .read(move |s| Ok((s.a2a_card(id)?, s.task_states(id)?)))
         .await
         .map_err(|err| FetchError::Store {
             detail: err.to_string(),
@@ -172,7 +172,7 @@ pub(crate) async fn poll(
                 .as_ref()
                 .is_some_and(|s| s.card.preferred() == card.preferred());
             shared
-                .with_store(move |s| s.set_a2a_card(id, &keep, etag.as_deref(), Utc::now()))
+                .write(move |s| s.set_a2a_card(id, &keep, etag.as_deref(), Utc::now()))
                 .await
                 .map_err(|err| FetchError::Store {
                     detail: err.to_string(),
@@ -255,7 +255,7 @@ pub(crate) async fn poll(
 
 async fn remember_lists(shared: &Shared, id: i64, lists: bool) {
     if let Err(err) = shared
-        .with_store(move |s| s.set_a2a_lists_tasks(id, lists))
+        .write(move |s| s.set_a2a_lists_tasks(id, lists))
         .await
     {
         tracing::warn!(agent_id = id, error = %err, "cannot note whether the agent lists its tasks");
@@ -312,7 +312,7 @@ pub(crate) async fn deliver(
     };
     let id = agent.id;
     let card = shared
-        .with_store(move |s| s.a2a_card(id))
+        .read(move |s| s.a2a_card(id))
         .await
         .map_err(|err| err.to_string())?
         .ok_or("the agent card has not been read yet")?

@@ -62,13 +62,16 @@ impl Background {
     /// One detector run, with the loop's state.
     pub async fn detect_once(
         &self,
-        shared: &Shared,
+        shared: &Arc<Shared>,
         now: DateTime<Utc>,
         received_after: DateTime<Utc>,
     ) -> Result<(RecordedFindings, Sweep), EngineError> {
-        let (recorded, sweep, _) =
-            detect_once(shared, now, received_after, &self.detect_state).await?;
-        Ok((recorded, sweep))
+        detect_once(shared, now, received_after, &self.detect_state).await
+    }
+
+    /// How the detector runs went so far.
+    pub fn detector_stats(&self) -> crate::stats::DetectorStats {
+        lock(&self.detect_state).times.summary()
     }
 
     /// Tells the relay a decision was stored.

@@ -1,12 +1,7 @@
-//! The engine's settings, the shared store handle, and token edits.
-
-use std::sync::{Arc, Mutex};
+//! The engine's settings and token edits.
 
 use baton_core::agent::DEFAULT_BODY_CAP_BYTES;
 use baton_core::backoff::Backoff;
-
-/// The store, shared by the engine and the app; engine calls run in `spawn_blocking`.
-pub type SharedStore = Arc<Mutex<baton_store::Store>>;
 
 /// Default limit on redirects followed in one poll.
 pub const DEFAULT_MAX_REDIRECTS: usize = 5;
@@ -26,6 +21,8 @@ pub struct EngineConfig {
     pub detect_every_ms: u64,
     /// The detectors' windows and budgets.
     pub detect: baton_core::detect::DetectConfig,
+    /// Most events the detectors keep in memory (the oldest go first past it).
+    pub detect_window_events: usize,
     /// Retry spacing of a decision the agent has not acknowledged (1 s doubling to 5 min).
     pub delivery_backoff: Backoff,
     /// Deliver decisions from the outbox (tests of the store alone turn it off).
@@ -47,6 +44,7 @@ impl Default for EngineConfig {
             spread_start: true,
             detect_every_ms: 1_000,
             detect: baton_core::detect::DetectConfig::default(),
+            detect_window_events: baton_core::detect::recent::DEFAULT_CAPACITY,
             delivery_backoff: DELIVERY_BACKOFF,
             relay: true,
         }

@@ -1,19 +1,20 @@
-//! Runs the coordination detectors on their own interval: each run reads what the store holds
-//! (the events received since the last run, the recent window, tasks, agents, rules), records
-//! the findings (one open finding per cause) and publishes what opened or changed. Rate-limit
-//! pressure reads the usage ledger instead of events (see `ratelimits.rs`).
+//! Runs the coordination detectors on their own interval and after each ingest. A run reads
+//! what changed since the last one from a reader connection (new events, changed tasks, and the
+//! small tables), takes it into the [`DetectState`] it keeps in memory, detects there (the store
+//! is not held while detecting), and records the findings, dead letters and SLA expiries in one
+//! write. Rate-limit pressure reads the usage ledger instead of events (see `ratelimits.rs`).
 
 use std::collections::HashSet;
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
 
-use baton_core::escalations::LAPSE_WARNING;
-
-use baton_core::detect::handoff::HandoffSchemas;
+use baton_core::detect::handoff::{DeadLetter, HandoffSchemas};
 use baton_core::detect::windows::WindowOverrides;
-use baton_core::detect::{detect, DetectConfig, ObservedEvent};
+use baton_core::detect::{detect, DetectConfig, DetectState, Finding, ObservedEvent, RecentEvents};
+use baton_core::escalations::LAPSE_WARNING;
 use baton_core::protocol::EventKind;
 use baton_core::views::ChangeEvent;
+use baton_store::detect_reads::{DetectMarks, DetectRead};
 use baton_store::findings::RecordedFindings;
 use chrono::{DateTime, Utc};
 use tokio::sync::watch;
@@ -21,7 +22,8 @@ use tokio::task::JoinHandle;
 
 use crate::error::EngineError;
 use crate::poller::Shared;
-use crate::ratelimits::{pressure_findings, PRESSURE_EVERY};
+use crate::ratelimits::{pressure_findings, prune_due, prune_ledger, ProfileCache, PRESSURE_EVERY};
+use crate::stats::RunTimes;
 
 /// How far back the detectors look: enough for the longest default window (a stall of 15 min,
 /// a silent next stage of 10 min) with room to spare.
@@ -68,12 +70,18 @@ pub(crate) struct LoopState {
     /// Escalations already told as about to lapse.
     warned: HashSet<i64>,
     schemas: SchemaCache,
-    /// The recent window as of the last run (None: read it whole from the store). Each run adds
-    /// the events received since and drops those past the lookback, instead of reading and
-    /// parsing the whole window again.
-    recent: Option<Vec<ObservedEvent>>,
+    /// What the detectors keep (None: load the window from the store at the next run).
+    detect: Option<DetectState>,
+    /// Where the next read of changes starts (None: from the mark the run is given).
+    marks: Option<DetectMarks>,
     /// When the rate-limit pressure detector last ran.
     pressure_at: Option<DateTime<Utc>>,
+    /// How long runs took.
+    pub(crate) times: RunTimes,
+}
+
+fn lock(state: &Mutex<LoopState>) -> MutexGuard<'_, LoopState> {
+    state.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 /// The engine's windows with the agents' stored overrides applied (on top of any the engine
@@ -87,111 +95,183 @@ fn with_overrides(mut config: DetectConfig, stored: Vec<(i64, WindowOverrides)>)
     config
 }
 
-/// The recent window at `now`: the cached one (or the store's) without events older than
-/// `since` or of agents that are gone, plus the new events (which count as recent whatever the
-/// agent's clock said), oldest first.
-fn window(
-    cached: Option<Vec<ObservedEvent>>,
-    stored: Vec<ObservedEvent>,
-    new_events: &[ObservedEvent],
-    since: DateTime<Utc>,
-    agents: &HashSet<i64>,
-) -> Vec<ObservedEvent> {
-    let mut recent = match cached {
-        Some(mut cached) => {
-            cached.retain(|e| e.event.at >= since && agents.contains(&e.agent_id));
-            cached
-        }
-        None => stored,
-    };
-    let known: HashSet<(i64, u64)> = recent.iter().map(|e| (e.agent_id, e.event.seq)).collect();
-    recent.extend(
-        new_events
-            .iter()
-            .filter(|e| !known.contains(&(e.agent_id, e.event.seq)))
-            .cloned(),
-    );
-    recent.sort_by_key(|e| e.event.at);
-    recent
+/// How far back the detectors must see with these windows.
+fn lookback(config: &DetectConfig) -> chrono::Duration {
+    std::iter::once(&config.defaults)
+        .chain(config.per_agent.iter().map(|(_, w)| w))
+        .flat_map(|w| [w.stall, w.silent_completion])
+        .chain([LOOKBACK])
+        .max()
+        .unwrap_or(LOOKBACK)
 }
 
-/// One run at `now` over the events received after `received_after`. Returns what was recorded
-/// and the mark for the next run.
-pub(crate) async fn detect_once(
+/// What a run read from the store.
+struct Reading {
+    window: Option<DetectRead>,
+    changes: DetectRead,
+    marks: DetectMarks,
+    pressure: Vec<Finding>,
+}
+
+/// What a run found, to be written.
+struct Found {
+    findings: Vec<Finding>,
+    dead_letters: Vec<DeadLetter>,
+    marks: DetectMarks,
+    prune_ledger: bool,
+}
+
+/// Reads what changed (and, on the first run, the window) and runs the pressure detector when
+/// it is due; then detects on the kept state. Runs on a blocking thread.
+fn read_and_detect(
     shared: &Shared,
+    state: &Mutex<LoopState>,
+    profiles: &Arc<Mutex<ProfileCache>>,
     now: DateTime<Utc>,
-    received_after: DateTime<Utc>,
-    state: &Arc<std::sync::Mutex<LoopState>>,
-) -> Result<(RecordedFindings, Sweep, DateTime<Utc>), EngineError> {
+    from: DateTime<Utc>,
+) -> Result<Found, EngineError> {
+    let mut kept = lock(state);
+    let started = Instant::now();
     let config = shared.config.detect.clone();
-    let loop_state = Arc::clone(state);
-    let profiles = Arc::clone(&shared.profiles);
-    let (recorded, mark, expired, lapsing) = shared
-        .with_store(move |store| {
-            let config = with_overrides(config, store.all_detect_windows()?);
-            let lookback = std::iter::once(&config.defaults)
-                .chain(config.per_agent.iter().map(|(_, w)| w))
-                .flat_map(|w| [w.stall, w.silent_completion])
-                .chain([LOOKBACK])
-                .max()
-                .unwrap_or(LOOKBACK);
-            let cached = loop_state
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .recent
-                .take();
-            let since = now - lookback;
-            let snapshot =
-                store.detect_snapshot(cached.is_none().then_some(since), received_after)?;
-            let agents: HashSet<i64> = snapshot.agents.iter().map(|a| a.id).collect();
-            let recent = window(
-                cached,
-                snapshot.recent,
-                &snapshot.new_events,
-                since,
-                &agents,
-            );
-            let schemas = loop_state
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .schemas
-                .update(snapshot.handoff_schemas);
-            let state = baton_core::detect::DetectState::from_slices(
-                &recent,
-                &snapshot.tasks,
-                &snapshot.rules,
-                &snapshot.agents,
-            );
-            let found = detect(&state.input(now, &snapshot.new_events, &config, &schemas));
-            let mut findings = found.findings;
-            let mut kept = loop_state.lock().unwrap_or_else(|p| p.into_inner());
-            kept.recent = Some(recent);
-            // Rate-limit pressure reads the ledger: at once when calls came in, else every 5 s.
-            let api_calls = snapshot
-                .new_events
+    let first = kept.detect.is_none();
+    let marks = kept.marks.unwrap_or(DetectMarks::from(from));
+    let since = now - lookback(&config);
+    let capacity = shared.config.detect_window_events;
+    let pressure_due = kept
+        .pressure_at
+        .is_none_or(|at| now - at >= PRESSURE_EVERY || at > now);
+    let reading_profiles = Arc::clone(profiles);
+    let reading = shared
+        .store
+        .read_blocking(move |s| {
+            let window = first
+                .then(|| s.detect_window(since, capacity))
+                .transpose()?;
+            let (changes, marks) = s.detect_changes(marks)?;
+            let calls = changes
+                .events
                 .iter()
                 .any(|e| e.event.kind == EventKind::ApiCall);
-            let due = kept
-                .pressure_at
-                .is_none_or(|at| now - at >= PRESSURE_EVERY || at > now);
-            if api_calls || due {
-                let mut profiles = profiles.lock().unwrap_or_else(|p| p.into_inner());
-                findings.extend(pressure_findings(store, now, &mut profiles)?);
-                kept.pressure_at = Some(now);
-            }
-            drop(kept);
-            store.record_dead_letters(&found.dead_letters, now)?;
+            let pressure = if calls || pressure_due {
+                let mut profiles = reading_profiles.lock().unwrap_or_else(|p| p.into_inner());
+                pressure_findings(s, now, &mut profiles)?
+            } else {
+                Vec::new()
+            };
+            Ok(Reading {
+                window,
+                changes,
+                marks,
+                pressure,
+            })
+        })
+        .map_err(EngineError::from_store)?;
+    if reading.window.is_some() || !reading.pressure.is_empty() || pressure_due {
+        kept.pressure_at = Some(now);
+    }
+    let config = with_overrides(config, reading.changes.windows.clone());
+    let since = now - lookback(&config);
+    let mut detect_state = kept.detect.take().unwrap_or_else(|| DetectState {
+        recent: RecentEvents::with_capacity(capacity),
+        ..DetectState::default()
+    });
+    if let Some(window) = reading.window {
+        detect_state.take_events(&window.events);
+        detect_state.recent.set_covers_from(since);
+        detect_state.take_tasks(window.tasks);
+    }
+    let changes = reading.changes;
+    detect_state.set_agents(changes.agents);
+    detect_state.set_rules(changes.rules);
+    // Events already taken in (read again at the mark's boundary) are not news, except on the
+    // first run, whose window holds the new ones too.
+    let new_events: Vec<ObservedEvent> = changes
+        .events
+        .into_iter()
+        .filter(|e| detect_state.recent.insert(e) || first)
+        .collect();
+    detect_state.take_tasks(changes.tasks);
+    let schemas = kept.schemas.update(changes.handoff_schemas);
+    let found = detect(&detect_state.input(now, &new_events, &config, &schemas));
+    detect_state.settle(since);
+    let mut findings = found.findings;
+    findings.extend(reading.pressure);
+    let window_events = detect_state.recent.len();
+    let tasks_kept = detect_state.tasks.len();
+    kept.detect = Some(detect_state);
+    kept.times
+        .record(started.elapsed(), window_events, tasks_kept);
+    let prune_ledger = prune_due(&mut profiles.lock().unwrap_or_else(|p| p.into_inner()), now);
+    Ok(Found {
+        findings,
+        dead_letters: found.dead_letters,
+        marks: reading.marks,
+        prune_ledger,
+    })
+}
+
+/// One run at `now`. Events received from `from` on are news on the first run (later runs go
+/// on from where the last one stopped).
+pub(crate) async fn detect_once(
+    shared: &Arc<Shared>,
+    now: DateTime<Utc>,
+    from: DateTime<Utc>,
+    state: &Arc<Mutex<LoopState>>,
+) -> Result<(RecordedFindings, Sweep), EngineError> {
+    let found = {
+        let _permit = shared
+            .reads
+            .acquire()
+            .await
+            .map_err(|_| EngineError::ShutDown)?;
+        let (run_shared, run_state) = (Arc::clone(shared), Arc::clone(state));
+        let profiles = Arc::clone(&shared.profiles);
+        tokio::task::spawn_blocking(move || {
+            read_and_detect(&run_shared, &run_state, &profiles, now, from)
+        })
+        .await??
+    };
+    let Found {
+        findings,
+        dead_letters,
+        marks,
+        prune_ledger: prune,
+    } = found;
+    let written = shared
+        .write(move |store| {
+            store.record_dead_letters(&dead_letters, now)?;
             let recorded = store.record_findings(&findings, now)?;
             let expired = store.expire_escalations(now)?;
             let lapsing = store.escalations_due_before(now + LAPSE_WARNING)?;
-            Ok((
-                recorded,
-                snapshot.received_up_to.unwrap_or(received_after),
-                expired,
-                lapsing,
-            ))
+            if prune {
+                prune_ledger(store, now)?;
+            }
+            Ok((recorded, expired, lapsing))
         })
-        .await?;
+        .await;
+    let (recorded, expired, lapsing) = match written {
+        Ok(written) => {
+            lock(state).marks = Some(marks);
+            written
+        }
+        Err(err) => {
+            // Nothing of this run is stored: start again from the store at the next run, from
+            // the same marks, so its findings are found again.
+            lock(state).detect = None;
+            return Err(err);
+        }
+    };
+    publish(shared, &recorded, &expired, lapsing, state)
+}
+
+/// Tells the bus what the run changed in the queue.
+fn publish(
+    shared: &Shared,
+    recorded: &RecordedFindings,
+    expired: &[i64],
+    lapsing: Vec<i64>,
+    state: &Mutex<LoopState>,
+) -> Result<(RecordedFindings, Sweep), EngineError> {
     if !recorded.is_empty() {
         tracing::info!(
             opened = recorded.opened.len(),
@@ -203,19 +283,16 @@ pub(crate) async fn detect_once(
             updated: recorded.updated.clone(),
         });
     }
-    let mut state = state.lock().unwrap_or_else(|p| p.into_inner());
-    let lapsing: Vec<i64> = lapsing
-        .into_iter()
-        .filter(|id| state.warned.insert(*id))
-        .collect();
-    drop(state);
-    if !recorded.escalations.is_empty()
-        || !recorded.retitled.is_empty()
-        || !expired.is_empty()
-        || !lapsing.is_empty()
-    {
-        let mut changed = expired.clone();
-        changed.extend(&recorded.retitled);
+    let lapsing: Vec<i64> = {
+        let mut kept = lock(state);
+        lapsing
+            .into_iter()
+            .filter(|id| kept.warned.insert(*id))
+            .collect()
+    };
+    let mut changed = expired.to_vec();
+    changed.extend(recorded.changed_escalations());
+    if !recorded.escalations.is_empty() || !changed.is_empty() || !lapsing.is_empty() {
         shared.bus.publish(ChangeEvent::Escalations {
             opened: recorded.escalations.clone(),
             changed,
@@ -224,10 +301,10 @@ pub(crate) async fn detect_once(
     }
     let sweep = Sweep {
         opened: recorded.escalations.clone(),
-        expired,
+        expired: expired.to_vec(),
         lapsing,
     };
-    Ok((recorded, sweep, mark))
+    Ok((recorded.clone(), sweep))
 }
 
 /// The running detector loop; stopping it waits for the current run.
@@ -262,12 +339,11 @@ impl Detector {
         shared: Arc<Shared>,
         every: Duration,
         start: DateTime<Utc>,
-        state: Arc<std::sync::Mutex<LoopState>>,
+        state: Arc<Mutex<LoopState>>,
     ) -> Detector {
         let (stop, mut stopped) = watch::channel(false);
         let mut changes = shared.bus.subscribe();
         let task = tokio::spawn(async move {
-            let mut mark = start;
             loop {
                 let settle = tokio::select! {
                     () = tokio::time::sleep(every) => false,
@@ -277,9 +353,8 @@ impl Detector {
                 if settle {
                     tokio::time::sleep(SETTLE).await;
                 }
-                match detect_once(&shared, Utc::now(), mark, &state).await {
-                    Ok((_, _, next)) => mark = next,
-                    Err(err) => tracing::warn!(error = %err, "the detectors could not run"),
+                if let Err(err) = detect_once(&shared, Utc::now(), start, &state).await {
+                    tracing::warn!(error = %err, "the detectors could not run");
                 }
             }
         });
@@ -294,25 +369,7 @@ impl Detector {
 
 #[cfg(test)]
 mod tests {
-    use baton_core::protocol::{Event, EventKind};
-    use chrono::TimeZone;
-
     use super::*;
-
-    fn at(secs: i64) -> DateTime<Utc> {
-        Utc.with_ymd_and_hms(2026, 5, 1, 12, 0, 0).unwrap() + chrono::Duration::seconds(secs)
-    }
-
-    fn ev(agent_id: i64, seq: u64, secs: i64) -> ObservedEvent {
-        ObservedEvent {
-            agent_id,
-            event: Event::new(seq, at(secs), EventKind::Write),
-        }
-    }
-
-    fn keys(events: &[ObservedEvent]) -> Vec<(i64, u64)> {
-        events.iter().map(|e| (e.agent_id, e.event.seq)).collect()
-    }
 
     #[test]
     fn stored_overrides_apply_per_agent_on_top_of_the_engines_windows() {
@@ -337,18 +394,6 @@ mod tests {
         );
         assert_eq!(config.for_agent(2).stall, chrono::Duration::hours(1));
         assert_eq!(config.for_agent(3), &config.defaults);
-    }
-
-    #[test]
-    fn the_kept_window_drops_old_events_and_gone_agents_and_takes_the_new_ones_in_order() {
-        let agents: HashSet<i64> = [1, 2].into();
-        let cached = vec![ev(1, 1, 0), ev(3, 1, 20), ev(1, 2, 30), ev(2, 1, 40)];
-        // A new event with an old `at` still counts; a repeat of a kept one is not doubled.
-        let new = [ev(2, 2, 5), ev(1, 2, 30)];
-        let recent = window(Some(cached), vec![ev(9, 9, 50)], &new, at(10), &agents);
-        assert_eq!(keys(&recent), [(2, 2), (1, 2), (2, 1)]);
-        // Without a kept window, the store's is used.
-        let fresh = window(None, vec![ev(1, 1, 0)], &[ev(1, 2, 1)], at(0), &agents);
-        assert_eq!(keys(&fresh), [(1, 1), (1, 2)]);
+        assert_eq!(lookback(&config), chrono::Duration::hours(1));
     }
 }

@@ -7,11 +7,12 @@ use std::sync::{Arc, Mutex};
 
 use baton_core::agent::{AdapterKind, AgentConfig, AgentDraft};
 use baton_core::views::{ChangeEvent, SecretsStatus};
+use baton_store::StoreHandle;
 use tokio::sync::broadcast;
 
 use crate::background::Background;
 use crate::bus::Bus;
-pub use crate::config::{EngineConfig, SharedStore, TokenUpdate, DEFAULT_MAX_REDIRECTS};
+pub use crate::config::{EngineConfig, TokenUpdate, DEFAULT_MAX_REDIRECTS};
 use crate::error::EngineError;
 use crate::fetch::Fetcher;
 use crate::poller::{poll, AgentRuntime, PollOutcome, Poller, Shared, StopSignal};
@@ -45,11 +46,12 @@ impl std::fmt::Debug for Engine {
 
 impl Engine {
     /// Builds the engine; nothing polls until [`Engine::start_all`] or [`Engine::add_agent`].
-    pub fn new(store: SharedStore, tokens: Arc<dyn TokenStore>, config: EngineConfig) -> Engine {
+    pub fn new(store: StoreHandle, tokens: Arc<dyn TokenStore>, config: EngineConfig) -> Engine {
         let fetcher = Fetcher::new(config.body_cap_bytes, config.max_redirects);
         Engine {
             inner: Arc::new(Inner {
                 shared: Arc::new(Shared {
+                    reads: tokio::sync::Semaphore::new(store.reader_count()),
                     store,
                     tokens,
                     config,
@@ -69,8 +71,25 @@ impl Engine {
         self.inner.shared.bus.subscribe()
     }
 
-    pub fn store(&self) -> SharedStore {
-        Arc::clone(&self.inner.shared.store)
+    /// The store the engine writes to (reads and writes of its own go through it too).
+    pub fn store(&self) -> StoreHandle {
+        self.inner.shared.store.clone()
+    }
+
+    /// Runs a read of the store on a reader connection (for the app's and the CLI's views).
+    pub async fn read<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&baton_store::Store) -> baton_store::Result<T> + Send + 'static,
+    ) -> Result<T, EngineError> {
+        self.shared().read(f).await
+    }
+
+    /// Runs a write in the store's writer (for the app's and the CLI's own changes).
+    pub async fn write<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut baton_store::Store) -> baton_store::Result<T> + Send + 'static,
+    ) -> Result<T, EngineError> {
+        self.shared().write(f).await
     }
 
     pub fn config(&self) -> &EngineConfig {
@@ -92,7 +111,7 @@ impl Engine {
     pub async fn start_all(&self) -> Result<usize, EngineError> {
         let _admin = self.inner.admin.lock().await;
         self.inner.stopped.store(false, Ordering::SeqCst);
-        let agents = self.shared().with_store(|s| s.agents()).await?;
+        let agents = self.shared().read(|s| s.agents()).await?;
         let count = agents.len();
         for agent in agents {
             if !self.pollers().contains_key(&agent.id) {
@@ -115,17 +134,17 @@ impl Engine {
         let token = clean_token(token);
         let _admin = self.inner.admin.lock().await;
         let shared = self.shared();
-        let mut config = shared.with_store(move |s| s.add_agent(&draft)).await?;
+        let mut config = shared.write(move |s| s.add_agent(&draft)).await?;
         let id = config.id;
         if let Some(token) = token.clone() {
             let saved = match shared.with_tokens(move |t| t.set(id, &token)).await {
-                Ok(()) => shared.with_store(move |s| s.set_has_token(id, true)).await,
+                Ok(()) => shared.write(move |s| s.set_has_token(id, true)).await,
                 Err(err) => Err(err),
             };
             if let Err(err) = saved {
                 // Leave nothing half-added behind.
                 let _ = shared.with_tokens(move |t| t.delete(id)).await;
-                let _ = shared.with_store(move |s| s.remove_agent(id)).await;
+                let _ = shared.write(move |s| s.remove_agent(id)).await;
                 return Err(err);
             }
             config.has_token = true;
@@ -146,13 +165,11 @@ impl Engine {
         draft.validate()?;
         let _admin = self.inner.admin.lock().await;
         let shared = self.shared();
-        shared
-            .with_store(move |s| s.update_agent(id, &draft))
-            .await?;
+        shared.write(move |s| s.update_agent(id, &draft)).await?;
         // The settings are stored: whatever happens to the token, the poller restarts with them.
         let applied = self.apply_token(id, token).await;
         let new_token = applied.as_ref().ok().cloned().flatten();
-        let config = shared.with_store(move |s| s.agent(id)).await?;
+        let config = shared.read(move |s| s.agent(id)).await?;
         tracing::info!(agent_id = id, "agent updated");
         shared.bus.publish(ChangeEvent::AgentsChanged);
         let old = self.pollers().remove(&id);
@@ -192,18 +209,14 @@ impl Engine {
                 Some(token) => {
                     let saved = token.clone();
                     shared.with_tokens(move |t| t.set(id, &saved)).await?;
-                    shared
-                        .with_store(move |s| s.set_has_token(id, true))
-                        .await?;
+                    shared.write(move |s| s.set_has_token(id, true)).await?;
                     Ok(Some(Some(token)))
                 }
                 None => Ok(None),
             },
             TokenUpdate::Clear => {
                 shared.with_tokens(move |t| t.delete(id)).await?;
-                shared
-                    .with_store(move |s| s.set_has_token(id, false))
-                    .await?;
+                shared.write(move |s| s.set_has_token(id, false)).await?;
                 Ok(Some(None))
             }
         }
@@ -217,7 +230,7 @@ impl Engine {
         if let Some(old) = old {
             old.stop().await;
         }
-        shared.with_store(move |s| s.remove_agent(id)).await?;
+        shared.write(move |s| s.remove_agent(id)).await?;
         if let Err(err) = shared.with_tokens(move |t| t.delete(id)).await {
             tracing::warn!(agent_id = id, error = %err, "agent removed but its token could not be deleted");
         }
@@ -229,7 +242,7 @@ impl Engine {
     /// The stored token of an agent, for "Test connection" while the agent is being edited
     /// (the form shows no token). `None` when the agent has none. Never log it.
     pub async fn stored_token(&self, id: i64) -> Result<Option<String>, EngineError> {
-        let config = self.shared().with_store(move |s| s.agent(id)).await?;
+        let config = self.shared().read(move |s| s.agent(id)).await?;
         if !config.has_token {
             return Ok(None);
         }
@@ -240,13 +253,13 @@ impl Engine {
     /// Baton stores it as submitted and reads it on every poll from now on. True when it was
     /// not followed before.
     pub async fn follow_task(&self, id: i64, task_id: String) -> Result<bool, EngineError> {
-        let config = self.shared().with_store(move |s| s.agent(id)).await?;
+        let config = self.shared().read(move |s| s.agent(id)).await?;
         if config.adapter != AdapterKind::A2a {
             return Err(EngineError::NotA2a(config.name));
         }
         let added = self
             .shared()
-            .with_store(move |s| s.follow_task(id, &task_id, chrono::Utc::now()))
+            .write(move |s| s.follow_task(id, &task_id, chrono::Utc::now()))
             .await?;
         self.shared().bus.publish(ChangeEvent::AgentsChanged);
         Ok(added)
@@ -259,7 +272,7 @@ impl Engine {
         let runtime = match running {
             Some(runtime) => runtime,
             None => {
-                let config = self.shared().with_store(move |s| s.agent(id)).await?;
+                let config = self.shared().read(move |s| s.agent(id)).await?;
                 let token = self.read_token(&config).await;
                 Arc::new(AgentRuntime::new(config, token))
             }
@@ -287,8 +300,9 @@ impl Engine {
         tracing::info!(pollers = count, "engine shut down");
     }
 
-    /// Runs the detectors once at `now` over the events received after `received_after`
-    /// (what the loop does every `detect_every_ms`); returns the findings opened and updated.
+    /// Runs the detectors once at `now` (what the loop does every `detect_every_ms`): over the
+    /// events received from `received_after` on when they have not run yet, else over what was
+    /// received since their last run. Returns the findings opened and updated.
     pub async fn detect_once(
         &self,
         now: chrono::DateTime<chrono::Utc>,
@@ -304,6 +318,14 @@ impl Engine {
             .background
             .detect_once(self.shared(), now, received_after)
             .await
+    }
+
+    /// The engine's own figures: detector runs, the store's writer.
+    pub fn stats(&self) -> crate::stats::EngineStats {
+        crate::stats::EngineStats::new(
+            self.inner.background.detector_stats(),
+            self.inner.shared.store.writer_stats(),
+        )
     }
 
     /// Delivers every decision due now, once (what the relay does on its own while polling

@@ -16,26 +16,22 @@ impl Engine {
     /// Every open escalation by due time, then the latest 100 closed ones.
     pub async fn escalations(&self) -> Result<Vec<Escalation>, EngineError> {
         self.shared()
-            .with_store(|s| s.escalations(EscalationFilter::default()))
+            .read(|s| s.escalations(EscalationFilter::default()))
             .await
     }
 
     pub async fn escalation(&self, id: i64) -> Result<Escalation, EngineError> {
-        self.shared().with_store(move |s| s.escalation(id)).await
+        self.shared().read(move |s| s.escalation(id)).await
     }
 
     /// The involved agents' events around the escalation's evidence, on one time axis.
     pub async fn escalation_timeline(&self, id: i64) -> Result<EscalationTimeline, EngineError> {
-        self.shared()
-            .with_store(move |s| s.escalation_timeline(id))
-            .await
+        self.shared().read(move |s| s.escalation_timeline(id)).await
     }
 
     /// How many escalations are open.
     pub async fn open_escalation_count(&self) -> Result<u64, EngineError> {
-        self.shared()
-            .with_store(|s| s.open_escalation_count())
-            .await
+        self.shared().read(|s| s.open_escalation_count()).await
     }
 
     /// Records `who`'s decision on escalation `id` and starts delivering it. An escalation past
@@ -50,7 +46,7 @@ impl Engine {
         let now = Utc::now();
         let result = self
             .shared()
-            .with_store(move |s| s.decide_escalation(id, &action, note.as_deref(), &who, now))
+            .write(move |s| s.decide_escalation(id, &action, note.as_deref(), &who, now))
             .await;
         let changed = ChangeEvent::Escalations {
             opened: vec![],
@@ -91,7 +87,7 @@ impl Engine {
         who: String,
     ) -> Result<(), EngineError> {
         self.shared()
-            .with_store(move |s| s.set_handoff_schema(&handoff_type, &schema, &who, Utc::now()))
+            .write(move |s| s.set_handoff_schema(&handoff_type, &schema, &who, Utc::now()))
             .await
     }
 
@@ -101,18 +97,18 @@ impl Engine {
         who: String,
     ) -> Result<(), EngineError> {
         self.shared()
-            .with_store(move |s| s.remove_handoff_schema(&handoff_type, &who, Utc::now()))
+            .write(move |s| s.remove_handoff_schema(&handoff_type, &who, Utc::now()))
             .await
     }
 
     /// Every handoff schema, by type.
     pub async fn handoff_schemas(&self) -> Result<Vec<(String, serde_json::Value)>, EngineError> {
-        self.shared().with_store(|s| s.handoff_schemas()).await
+        self.shared().read(|s| s.handoff_schemas()).await
     }
 
     /// Handoffs that failed their schema, newest first, payloads whole.
     pub async fn dead_letters(&self) -> Result<Vec<DeadLetter>, EngineError> {
-        self.shared().with_store(|s| s.dead_letters()).await
+        self.shared().read(|s| s.dead_letters()).await
     }
 }
 
@@ -120,7 +116,7 @@ impl Engine {
     /// The agent's overrides of the detectors' windows (empty: the defaults).
     pub async fn detect_windows(&self, agent_id: i64) -> Result<WindowOverrides, EngineError> {
         self.shared()
-            .with_store(move |s| s.detect_windows(agent_id))
+            .read(move |s| s.detect_windows(agent_id))
             .await
     }
 
@@ -134,7 +130,7 @@ impl Engine {
     ) -> Result<WindowOverrides, EngineError> {
         let windows = windows.unwrap_or_default();
         self.shared()
-            .with_store(move |s| s.set_detect_windows(agent_id, &windows, &who, Utc::now()))
+            .write(move |s| s.set_detect_windows(agent_id, &windows, &who, Utc::now()))
             .await
     }
 }

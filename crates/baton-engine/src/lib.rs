@@ -33,12 +33,15 @@ mod poller;
 mod ratelimits;
 pub mod relay;
 pub mod secrets;
+pub mod stats;
 
+pub use baton_store::StoreHandle;
 pub use bus::BUS_CAPACITY;
 pub use config::DELIVERY_BACKOFF;
-pub use engine::{Engine, EngineConfig, SharedStore, TokenUpdate, DEFAULT_MAX_REDIRECTS};
+pub use engine::{Engine, EngineConfig, TokenUpdate, DEFAULT_MAX_REDIRECTS};
 pub use error::EngineError;
 pub use fetch::{FetchError, Fetched, Fetcher};
 pub use secrets::{
     open_token_store, KeyringTokens, MemoryTokens, SecretError, TokenStore, NO_KEYRING_WARNING,
 };
+pub use stats::{DetectorStats, EngineStats};

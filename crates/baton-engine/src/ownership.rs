@@ -16,26 +16,22 @@ impl Engine {
     /// pre-deploy check or a resolution plan needs; the map's own conflicts are not).
     async fn rules_and_agents(&self) -> Result<(Vec<StoredRule>, Vec<MapAgent>), EngineError> {
         self.shared()
-            .with_store(|store| Ok((store.rules()?, store.map_agents()?)))
+            .read(|store| Ok((store.rules()?, store.map_agents()?)))
             .await
     }
 
     /// Every agent with its declaration, every rule, and their conflicts.
     pub async fn ownership_map(&self) -> Result<OwnershipMap, EngineError> {
-        self.shared()
-            .with_store(|store| store.ownership_map())
-            .await
+        self.shared().read(|store| store.ownership_map()).await
     }
 
     /// Adds a rule (validated first) recorded as `who`'s change.
     pub async fn add_rule(&self, rule: Rule, who: String) -> Result<OwnershipMap, EngineError> {
         validate_rule(&rule)?;
         self.shared()
-            .with_store(move |store| {
-                store.add_rule(&rule, &who)?;
-                store.ownership_map()
-            })
-            .await
+            .write(move |store| store.add_rule(&rule, &who))
+            .await?;
+        self.ownership_map().await
     }
 
     pub async fn update_rule(
@@ -46,20 +42,16 @@ impl Engine {
     ) -> Result<OwnershipMap, EngineError> {
         validate_rule(&rule)?;
         self.shared()
-            .with_store(move |store| {
-                store.update_rule(id, &rule, &who)?;
-                store.ownership_map()
-            })
-            .await
+            .write(move |store| store.update_rule(id, &rule, &who))
+            .await?;
+        self.ownership_map().await
     }
 
     pub async fn remove_rule(&self, id: i64, who: String) -> Result<OwnershipMap, EngineError> {
         self.shared()
-            .with_store(move |store| {
-                store.remove_rule(id, &who)?;
-                store.ownership_map()
-            })
-            .await
+            .write(move |store| store.remove_rule(id, &who))
+            .await?;
+        self.ownership_map().await
     }
 
     /// Checks a rule being edited against the stored ones (`editing`: its id, if stored).
@@ -68,7 +60,7 @@ impl Engine {
         rule: Rule,
         editing: Option<i64>,
     ) -> Result<DraftCheck, EngineError> {
-        let stored = self.shared().with_store(|store| store.rules()).await?;
+        let stored = self.shared().read(|store| store.rules()).await?;
         let skip = editing.and_then(|id| stored.iter().position(|r| r.id == id));
         let others: Vec<Rule> = stored.into_iter().map(|r| r.rule).collect();
         Ok(check_draft(&rule, &others, skip))
@@ -85,11 +77,9 @@ impl Engine {
             validate_manifest(&declares.to_manifest("agent"))?;
         }
         self.shared()
-            .with_store(move |store| {
-                store.set_declaration(agent_id, declares.as_ref(), &who)?;
-                store.ownership_map()
-            })
-            .await
+            .write(move |store| store.set_declaration(agent_id, declares.as_ref(), &who))
+            .await?;
+        self.ownership_map().await
     }
 
     /// The pre-deploy check of an agent named `agent` declaring `declares`, against the stored
@@ -118,13 +108,10 @@ impl Engine {
         let rules: Vec<Rule> = seen.iter().map(|r| r.rule.clone()).collect();
         let plan = plan_resolution(&dispute, &resolution, &rules, &manifests_of(&agents))?;
         let summary = plan.summary.clone();
-        let map = self
-            .shared()
-            .with_store(move |store| {
-                store.apply_resolution(&plan, &seen, &who)?;
-                store.ownership_map()
-            })
+        self.shared()
+            .write(move |store| store.apply_resolution(&plan, &seen, &who))
             .await?;
+        let map = self.ownership_map().await?;
         Ok(Resolved { summary, map })
     }
 }

@@ -6,14 +6,14 @@ use std::time::Duration;
 
 use baton_core::agent::{AdapterKind, AgentConfig, AgentHealth};
 use baton_core::views::ChangeEvent;
-use baton_store::Store;
+use baton_store::{Store, StoreHandle};
 use chrono::Utc;
-use tokio::sync::watch;
+use tokio::sync::{watch, Semaphore};
 use tokio::task::JoinHandle;
 use tracing::Instrument;
 
 use crate::bus::Bus;
-use crate::config::{EngineConfig, SharedStore};
+use crate::config::EngineConfig;
 use crate::error::EngineError;
 use crate::fetch::Fetcher;
 use crate::ratelimits::ProfileCache;
@@ -21,7 +21,11 @@ use crate::secrets::{SecretError, TokenStore};
 
 /// What every poll needs; one per engine, shared by all pollers.
 pub(crate) struct Shared {
-    pub store: SharedStore,
+    /// One writer thread, a few reader connections.
+    pub store: StoreHandle,
+    /// Reads running at once: each holds a reader connection and a blocking thread, so the
+    /// number of threads stays bounded however many agents are polled.
+    pub reads: Semaphore,
     pub tokens: Arc<dyn TokenStore>,
     pub config: EngineConfig,
     pub fetcher: Fetcher,
@@ -31,20 +35,29 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
-    /// Runs a store call on the blocking pool, holding the store's lock for just that call.
-    pub async fn with_store<T: Send + 'static>(
+    /// Runs a read on a reader connection, on a blocking thread (at most as many at once as
+    /// there are reader connections).
+    pub async fn read<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Store) -> baton_store::Result<T> + Send + 'static,
+    ) -> Result<T, EngineError> {
+        let _permit = self
+            .reads
+            .acquire()
+            .await
+            .map_err(|_| EngineError::ShutDown)?;
+        let store = self.store.clone();
+        tokio::task::spawn_blocking(move || store.read_blocking(f))
+            .await?
+            .map_err(EngineError::from_store)
+    }
+
+    /// Runs a write in the writer's next batch and waits for its commit (no thread waits).
+    pub async fn write<T: Send + 'static>(
         &self,
         f: impl FnOnce(&mut Store) -> baton_store::Result<T> + Send + 'static,
     ) -> Result<T, EngineError> {
-        let store = Arc::clone(&self.store);
-        tokio::task::spawn_blocking(move || {
-            let mut guard = store
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner());
-            f(&mut guard)
-        })
-        .await?
-        .map_err(EngineError::from_store)
+        self.store.write(f).await.map_err(EngineError::from_store)
     }
 
     /// Runs a token call on the blocking pool (a keyring is an IPC away).
@@ -66,6 +79,9 @@ pub(crate) struct AgentRuntime {
     token_error: Option<String>,
     /// Polls of one agent never overlap (the poller's own, and `poll_once`).
     poll_lock: tokio::sync::Mutex<()>,
+    /// The cursor and health the last poll stored (None: read them from the store first), so
+    /// a poll costs one write and no read.
+    last: std::sync::Mutex<Option<(Option<String>, AgentHealth)>>,
 }
 
 impl AgentRuntime {
@@ -79,6 +95,7 @@ impl AgentRuntime {
             token,
             token_error,
             poll_lock: tokio::sync::Mutex::new(()),
+            last: std::sync::Mutex::new(None),
         }
     }
 
@@ -145,9 +162,15 @@ pub(crate) async fn poll(
     let id = agent.config.id;
     let span = tracing::info_span!("poll", agent_id = id);
     async move {
-        let before = shared
-            .with_store(move |s| Ok((s.cursor(id)?, s.health(id)?)))
-            .await;
+        let kept = agent.last.lock().unwrap_or_else(|p| p.into_inner()).take();
+        let before = match kept {
+            Some(kept) => Ok(kept),
+            None => {
+                shared
+                    .read(move |s| Ok((s.cursor(id)?, s.health(id)?)))
+                    .await
+            }
+        };
         let (cursor, health) = match before {
             Ok(found) => found,
             Err(EngineError::AgentNotFound(_)) => return Some(PollOutcome::Gone),
@@ -168,7 +191,8 @@ pub(crate) async fn poll(
                                 .await
                         }
                         AdapterKind::A2a => {
-                            crate::a2a::poll(shared, &agent.config, cursor, agent.token()).await
+                            crate::a2a::poll(shared, &agent.config, cursor.clone(), agent.token())
+                                .await
                         }
                     }
                 };
@@ -178,35 +202,45 @@ pub(crate) async fn poll(
                 }
             }
         };
-        let now = Utc::now();
+        // Stamped in the writer: what it stores is received in commit order (the detectors
+        // read what arrived since their last read by that time).
+        let previous_cursor = cursor;
         let written = shared
-            .with_store(move |s| match fetched {
-                Ok(fetched) => match s.ingest(id, &fetched.doc, now) {
-                    Ok(summary) => {
-                        let mut health = health.succeeded(now, fetched.latency_ms);
-                        if let Some(warning) = fetched.warning {
-                            health.last_error = Some(warning);
-                            health.last_error_at = Some(now);
+            .write(move |s| {
+                let now = Utc::now();
+                match fetched {
+                    Ok(fetched) => match s.ingest(id, &fetched.doc, now) {
+                        Ok(summary) => {
+                            let mut health = health.succeeded(now, fetched.latency_ms);
+                            if let Some(warning) = fetched.warning {
+                                health.last_error = Some(warning);
+                                health.last_error_at = Some(now);
+                            }
+                            s.record_health(id, &health)?;
+                            Ok((Some(summary), Some(fetched.doc.cursor), health, None))
                         }
-                        s.record_health(id, &health)?;
-                        Ok((Some(summary), health, None))
-                    }
-                    Err(err) => {
-                        let message = err.to_string();
+                        Err(err) => {
+                            let message = err.to_string();
+                            let health = health.failed(now, message.clone());
+                            s.record_health(id, &health)?;
+                            Ok((None, None, health, Some(message)))
+                        }
+                    },
+                    Err(message) => {
                         let health = health.failed(now, message.clone());
                         s.record_health(id, &health)?;
-                        Ok((None, health, Some(message)))
+                        Ok((None, None, health, Some(message)))
                     }
-                },
-                Err(message) => {
-                    let health = health.failed(now, message.clone());
-                    s.record_health(id, &health)?;
-                    Ok((None, health, Some(message)))
                 }
             })
             .await;
         let (summary, health, error) = match written {
-            Ok(written) => written,
+            Ok((summary, stored_cursor, health, error)) => {
+                let cursor = stored_cursor.or(previous_cursor);
+                *agent.last.lock().unwrap_or_else(|p| p.into_inner()) =
+                    Some((cursor, health.clone()));
+                (summary, health, error)
+            }
             Err(EngineError::AgentNotFound(_)) => return Some(PollOutcome::Gone),
             Err(err) => {
                 tracing::warn!(error = %err, "cannot store the poll");

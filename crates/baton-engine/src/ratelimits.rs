@@ -61,23 +61,32 @@ fn profile(
     Ok(TimeOfDayProfile::from_slot_totals(&totals, days))
 }
 
-/// The pressure findings at `now` (one per API under pressure). Prunes old ledger minutes once a
-/// day.
+/// Whether the ledger's old minutes are due to be dropped (once a day); marks them as dropped.
+pub(crate) fn prune_due(cache: &mut ProfileCache, now: DateTime<Utc>) -> bool {
+    let due = cache
+        .pruned_at
+        .is_none_or(|at| now - at > Duration::days(1) || at > now);
+    if due {
+        cache.pruned_at = Some(now);
+    }
+    due
+}
+
+/// Drops ledger minutes older than the days the profiles look back over.
+pub(crate) fn prune_ledger(store: &mut Store, now: DateTime<Utc>) -> baton_store::Result<()> {
+    let pruned = store.prune_api_minutes(minute_of(now) - KEEP_DAYS * 86_400)?;
+    if pruned > 0 {
+        tracing::info!(pruned, "old rate-limit ledger minutes dropped");
+    }
+    Ok(())
+}
+
+/// The pressure findings at `now` (one per API under pressure).
 pub(crate) fn pressure_findings(
-    store: &mut Store,
+    store: &Store,
     now: DateTime<Utc>,
     cache: &mut ProfileCache,
 ) -> baton_store::Result<Vec<Finding>> {
-    if cache
-        .pruned_at
-        .is_none_or(|at| now - at > Duration::days(1) || at > now)
-    {
-        let pruned = store.prune_api_minutes(minute_of(now) - KEEP_DAYS * 86_400)?;
-        if pruned > 0 {
-            tracing::info!(pruned, "old rate-limit ledger minutes dropped");
-        }
-        cache.pruned_at = Some(now);
-    }
     let now_minute = minute_of(now);
     let mut findings = Vec::new();
     for api in store.rate_limited_apis()? {
@@ -147,7 +156,7 @@ impl Engine {
         let now = Utc::now();
         let profiles = std::sync::Arc::clone(&self.shared().profiles);
         self.shared()
-            .with_store(move |store| {
+            .read(move |store| {
                 let mut profiles = profiles.lock().unwrap_or_else(|p| p.into_inner());
                 store
                     .rate_limited_apis()?
@@ -169,7 +178,7 @@ impl Engine {
         let hours = hours.clamp(1, 7 * 24);
         let now = Utc::now();
         self.shared()
-            .with_store(move |store| {
+            .read(move |store| {
                 let minutes = hours * 60;
                 let end = minute_of(now) + 60;
                 let start = end - i64::from(minutes) * 60;
@@ -198,7 +207,7 @@ impl Engine {
     ) -> Result<UsageHeatmap, EngineError> {
         let now = Utc::now();
         self.shared()
-            .with_store(move |store| {
+            .read(move |store| {
                 // Today counts too: the heat map shows the usual day, including this one.
                 let (totals, days) =
                     store.slot_totals(&api, key.as_deref(), minute_of(now) + 86_400 - 60)?;
@@ -224,9 +233,7 @@ impl Engine {
     ) -> Result<(), EngineError> {
         let now = Utc::now();
         self.shared()
-            .with_store(move |s| {
-                s.set_quota(&api, key.as_deref(), metric, limit, window_seconds, now)
-            })
+            .write(move |s| s.set_quota(&api, key.as_deref(), metric, limit, window_seconds, now))
             .await
     }
 
@@ -237,7 +244,7 @@ impl Engine {
         metric: Metric,
     ) -> Result<bool, EngineError> {
         self.shared()
-            .with_store(move |s| s.remove_quota(&api, key.as_deref(), metric))
+            .write(move |s| s.remove_quota(&api, key.as_deref(), metric))
             .await
     }
 
@@ -249,7 +256,7 @@ impl Engine {
     ) -> Result<(), EngineError> {
         let now = Utc::now();
         self.shared()
-            .with_store(move |s| s.set_pressure_limits(&api, limits, now))
+            .write(move |s| s.set_pressure_limits(&api, limits, now))
             .await
     }
 }

@@ -99,7 +99,7 @@ async fn post(
 /// One attempt at one row, start to recorded outcome. Returns the escalation it concerns.
 async fn attempt(shared: &Shared, item: OutboxItem) -> Result<Option<i64>, EngineError> {
     let agent_id = item.agent_id;
-    let agent = shared.with_store(move |s| s.agent(agent_id)).await;
+    let agent = shared.read(move |s| s.agent(agent_id)).await;
     let outcome = match agent {
         Ok(agent) => {
             let token = if agent.has_token {
@@ -150,7 +150,7 @@ async fn attempt(shared: &Shared, item: OutboxItem) -> Result<Option<i64>, Engin
     }
     let id = item.id;
     shared
-        .with_store(move |s| s.record_delivery(id, &outcome, now))
+        .write(move |s| s.record_delivery(id, &outcome, now))
         .await
 }
 
@@ -159,9 +159,7 @@ pub(crate) async fn deliver_due(
     shared: &Shared,
     now: DateTime<Utc>,
 ) -> Result<Vec<i64>, EngineError> {
-    let due = shared
-        .with_store(move |s| s.due_deliveries(now, BATCH))
-        .await?;
+    let due = shared.read(move |s| s.due_deliveries(now, BATCH)).await?;
     let results: Vec<_> = futures_util::stream::iter(due)
         .map(|item| attempt(shared, item))
         .buffer_unordered(IN_FLIGHT)
@@ -201,7 +199,7 @@ impl Relay {
                             lapsing: vec![],
                         });
                     }
-                    shared.with_store(|s| s.next_delivery_at()).await
+                    shared.read(|s| s.next_delivery_at()).await
                 };
                 let wait = tokio::select! {
                     result = round => match result {

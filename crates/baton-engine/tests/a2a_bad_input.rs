@@ -149,9 +149,7 @@ async fn pagination_that_never_ends_is_cut_off_with_a_reason() {
     assert_eq!(agent.request_count(), 100);
     let store = engine.store();
     assert!(store
-        .lock()
-        .unwrap()
-        .task_cards(Some(id))
+        .read_blocking(move |s| s.task_cards(Some(id)))
         .unwrap()
         .is_empty());
 }
@@ -179,7 +177,10 @@ async fn tasks_with_wrong_states_or_missing_fields_are_skipped_and_named_on_the_
         .poll_once(id)
         .await
         .expect("the readable task is kept");
-    let cards = engine.store().lock().unwrap().task_cards(Some(id)).unwrap();
+    let cards = engine
+        .store()
+        .read_blocking(move |s| s.task_cards(Some(id)))
+        .unwrap();
     assert_eq!(cards.len(), 1);
     assert_eq!(cards[0].task_id, "good");
     let health = health(&engine, id);
@@ -265,7 +266,10 @@ async fn a_followed_task_the_agent_answers_badly_for_is_named_and_the_others_kep
         .poll_once(id)
         .await
         .expect("the readable task is kept");
-    let cards = engine.store().lock().unwrap().task_cards(Some(id)).unwrap();
+    let cards = engine
+        .store()
+        .read_blocking(move |s| s.task_cards(Some(id)))
+        .unwrap();
     let fine = cards.iter().find(|c| c.task_id == "fine").unwrap();
     assert_eq!(fine.state, baton_core::task::TaskState::Completed);
     let warning = health(&engine, id).last_error.expect("named on the row");

@@ -73,9 +73,7 @@ async fn an_answer_whose_acknowledgement_was_lost_is_not_sent_twice() {
     let store = engine.store();
     let open = || {
         store
-            .lock()
-            .unwrap()
-            .escalations(EscalationFilter::default())
+            .read_blocking(|s| s.escalations(EscalationFilter::default()))
             .unwrap()
             .into_iter()
             .find(|e| e.kind.as_str() == "needs_approval")
@@ -97,7 +95,8 @@ async fn an_answer_whose_acknowledgement_was_lost_is_not_sent_twice() {
         .unwrap();
 
     let delivered = || {
-        let e = store.lock().unwrap().escalation(escalation.id).unwrap();
+        let id = escalation.id;
+        let e = store.read_blocking(move |s| s.escalation(id)).unwrap();
         e.deliveries
             .first()
             .filter(|d| d.state == DeliveryState::Delivered)
@@ -106,12 +105,13 @@ async fn an_answer_whose_acknowledgement_was_lost_is_not_sent_twice() {
     assert!(
         eventually(Duration::from_secs(15), || delivered().is_some()).await,
         "delivered once the history shows the message: {:?}",
-        store
-            .lock()
-            .unwrap()
-            .escalation(escalation.id)
-            .unwrap()
-            .deliveries
+        {
+            let id = escalation.id;
+            store
+                .read_blocking(move |s| s.escalation(id))
+                .unwrap()
+                .deliveries
+        }
     );
     assert!(delivered().unwrap() >= 2, "a second attempt found it");
     assert_eq!(sends.load(Ordering::SeqCst), 1, "sent once, never again");

@@ -17,13 +17,16 @@ struct Stored {
 }
 
 fn stored(engine: &baton_engine::Engine, id: i64) -> Stored {
-    let store = engine.store();
-    let store = store.lock().unwrap();
-    Stored {
-        cards: store.task_cards(Some(id)).unwrap(),
-        events: store.event_count(id).unwrap(),
-        cursor: store.cursor(id).unwrap(),
-    }
+    engine
+        .store()
+        .read_blocking(move |store| {
+            Ok(Stored {
+                cards: store.task_cards(Some(id))?,
+                events: store.event_count(id)?,
+                cursor: store.cursor(id)?,
+            })
+        })
+        .unwrap()
 }
 
 /// Polls a good document, switches the fixture to `bad`, polls again; checks the failure is
@@ -254,10 +257,9 @@ async fn refused_connection() {
         assert_eq!(health.consecutive_failures, failures);
         assert_eq!(health.last_error.as_deref(), Some("connection refused"));
     }
-    let store = engine.store();
-    let store = store.lock().unwrap();
-    assert_eq!(store.task_cards(Some(agent.id)).unwrap().len(), 1);
-    assert_eq!(store.event_count(agent.id).unwrap(), 1);
+    let kept = stored(&engine, agent.id);
+    assert_eq!(kept.cards.len(), 1);
+    assert_eq!(kept.events, 1);
 }
 
 #[tokio::test]

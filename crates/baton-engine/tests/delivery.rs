@@ -8,7 +8,7 @@ mod support;
 
 use std::collections::HashMap;
 use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use baton_core::backoff::Backoff;
@@ -17,7 +17,7 @@ use baton_core::escalations::{DeliveryState, EscalationAction};
 use baton_engine::{Engine, EngineConfig, MemoryTokens};
 use baton_sim::faults::DecisionFaults;
 use baton_sim::{SimConfig, SimFleet};
-use baton_store::Store;
+use baton_store::{Store, StoreHandle};
 use chrono::Utc;
 use support::draft;
 
@@ -43,7 +43,7 @@ async fn launch(path: &Path) -> tokio::runtime::Runtime {
         .enable_all()
         .build()
         .unwrap();
-    let store = Arc::new(Mutex::new(Store::open(path).unwrap()));
+    let store = StoreHandle::open(path, 1).unwrap();
     let engine = Engine::new(store, Arc::new(MemoryTokens::new(None)), config());
     runtime.spawn(async move {
         engine.start_all().await.unwrap();

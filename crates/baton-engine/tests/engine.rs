@@ -77,7 +77,12 @@ async fn a_poller_sends_the_token_and_the_cursor_and_publishes_changes() {
         .all(|h| h.authorization.as_deref() == Some("Bearer s3cret")));
     assert_eq!(hits[0].path, "/baton/v1/status");
     let store = engine.store();
-    assert_eq!(store.lock().unwrap().event_count(agent.id).unwrap(), 3);
+    assert_eq!(
+        store
+            .read_blocking(move |s| s.event_count(agent.id))
+            .unwrap(),
+        3
+    );
 }
 
 /// An endpoint that always fails is retried with full jitter: each gap between attempts (seen
@@ -227,7 +232,10 @@ async fn two_agents_writing_one_record_become_a_finding() {
         _ => None,
     })
     .await;
-    let findings = engine.store().lock().unwrap().open_findings().unwrap();
+    let findings = engine
+        .store()
+        .read_blocking(move |s| s.open_findings())
+        .unwrap();
     let collision = findings
         .iter()
         .find(|f| opened.contains(&f.id))
@@ -237,7 +245,10 @@ async fn two_agents_writing_one_record_become_a_finding() {
     assert_eq!(collision.resource.as_deref(), Some("crm://contacts/1"));
     // Later polls re-deliver nothing new: no second finding for the same cause.
     tokio::time::sleep(Duration::from_millis(800)).await;
-    let again = engine.store().lock().unwrap().open_findings().unwrap();
+    let again = engine
+        .store()
+        .read_blocking(move |s| s.open_findings())
+        .unwrap();
     assert_eq!(again.len(), findings.len());
     engine.shutdown().await;
 }

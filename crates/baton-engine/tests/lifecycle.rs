@@ -72,7 +72,11 @@ async fn test_connection_reports_success_and_failure_and_stores_nothing() {
         .await;
     assert_eq!(invalid.message, "base URL must use http or https, not ftp");
 
-    assert!(engine.store().lock().unwrap().agents().unwrap().is_empty());
+    assert!(engine
+        .store()
+        .read_blocking(move |s| s.agents())
+        .unwrap()
+        .is_empty());
     assert!(engine.polling().is_empty());
 }
 
@@ -85,7 +89,11 @@ async fn invalid_drafts_are_rejected_before_anything_is_stored() {
         .unwrap_err();
     assert_eq!(err.code(), "invalid_config");
     assert_eq!(err.field(), Some("timeout_ms"));
-    assert!(engine.store().lock().unwrap().agents().unwrap().is_empty());
+    assert!(engine
+        .store()
+        .read_blocking(move |s| s.agents())
+        .unwrap()
+        .is_empty());
     assert!(matches!(
         engine.poll_once(42).await,
         Err(EngineError::AgentNotFound(42))
@@ -216,12 +224,12 @@ async fn remove_agent_stops_polling_and_forgets_everything() {
     assert_eq!(fixture.hit_count(), count, "no poll after removal");
     assert!(engine.polling().is_empty());
     assert_eq!(tokens.get(agent.id).unwrap(), None, "token deleted");
-    let store = engine.store();
-    {
-        let store = store.lock().unwrap();
-        assert!(store.agents().unwrap().is_empty());
-        assert!(store.task_cards(None).unwrap().is_empty());
-    }
+    let (agents, cards) = engine
+        .store()
+        .read_blocking(|store| Ok((store.agents()?, store.task_cards(None)?)))
+        .unwrap();
+    assert!(agents.is_empty());
+    assert!(cards.is_empty());
     assert!(matches!(
         engine.poll_once(agent.id).await,
         Err(EngineError::AgentNotFound(_))

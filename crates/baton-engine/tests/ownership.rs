@@ -103,9 +103,7 @@ async fn two_writers_are_caught_before_deploy_and_settled_in_one_step() {
 
     let store = engine.store();
     let actions: Vec<String> = store
-        .lock()
-        .unwrap()
-        .decisions(&DecisionFilter::default())
+        .read_blocking(|s| s.decisions(&DecisionFilter::default()))
         .unwrap()
         .into_iter()
         .map(|entry| format!("{} {} {}", entry.who, entry.action, entry.subject))

@@ -101,9 +101,7 @@ impl Played {
         };
         self.engine
             .store()
-            .lock()
-            .unwrap()
-            .escalations(filter)
+            .read_blocking(move |s| s.escalations(filter))
             .unwrap()
     }
 
@@ -334,9 +332,7 @@ async fn rate_limit_pressure_writer_and_editor_share_one_openai_quota() {
     let store = played.engine.store();
     let counted = || {
         let minutes = store
-            .lock()
-            .unwrap()
-            .api_minutes("openai", None, 0, i64::MAX)
+            .read_blocking(move |s| s.api_minutes("openai", None, 0, i64::MAX))
             .unwrap();
         let calls: u64 = minutes.iter().map(|m| m.requests).sum();
         let limited: u64 = minutes.iter().map(|m| m.rate_limited).sum();
@@ -344,7 +340,9 @@ async fn rate_limit_pressure_writer_and_editor_share_one_openai_quota() {
     };
     eventually(WITHIN, || counted() == (103, 3)).await;
     assert_eq!(counted(), (103, 3));
-    let quotas = store.lock().unwrap().quotas("openai", None).unwrap();
+    let quotas = store
+        .read_blocking(move |s| s.quotas("openai", None))
+        .unwrap();
     assert_eq!((quotas[0].limit, quotas[0].window_seconds), (100, 60));
     // The last reading wins: at tick 3 the writer's burst ends at 5 remaining and the editor's
     // at 0, a moment apart in either order.

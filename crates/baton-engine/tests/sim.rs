@@ -56,8 +56,13 @@ async fn tasks_arrive_the_cursor_advances_and_events_are_not_duplicated() {
     for _ in 0..12 {
         fleet.step();
     }
-    let cursor = |id| engine.store().lock().unwrap().cursor(id).unwrap();
-    let events = |id| engine.store().lock().unwrap().event_count(id).unwrap();
+    let cursor = |id| engine.store().read_blocking(move |s| s.cursor(id)).unwrap();
+    let events = |id| {
+        engine
+            .store()
+            .read_blocking(move |s| s.event_count(id))
+            .unwrap()
+    };
     let mut cursors = vec![None];
     // At most 5 events per answer: it takes several polls, each from the last cursor.
     for _ in 0..200 {
@@ -91,12 +96,12 @@ async fn tasks_arrive_the_cursor_advances_and_events_are_not_duplicated() {
 
     engine.poll_once(ids[1]).await.unwrap();
     {
-        let store = engine.store();
-        let store = store.lock().unwrap();
-        let cards = store.task_cards(None).unwrap();
+        let (cards, rows) = engine
+            .store()
+            .read_blocking(|store| Ok((store.task_cards(None)?, store.agent_rows()?)))
+            .unwrap();
         assert!(!cards.is_empty(), "tasks arrived");
         assert!(cards.iter().all(|c| ids.contains(&c.agent_id)));
-        let rows = store.agent_rows().unwrap();
         let row = rows.iter().find(|r| r.config.id == ids[0]).unwrap();
         assert_eq!(row.remote_id.as_deref(), Some(sims[0].id.as_str()));
         assert_eq!(row.health.reachability, Reachability::Up);

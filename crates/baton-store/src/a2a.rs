@@ -9,14 +9,14 @@ use baton_core::agent::{AdapterKind, AgentConfig};
 use baton_core::task::TaskState;
 use baton_core::views::A2aSummary;
 use chrono::{DateTime, Utc};
-use rusqlite::{params, OptionalExtension, Transaction};
+use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::json;
 
+use crate::codec::parse_json;
 use crate::codec::{parse_task_state, ts};
 use crate::decide::resolve_in;
 use crate::decisions::{append_decision_in, NewDecision};
 use crate::error::{Result, StoreError};
-use crate::findings::parse_json;
 use crate::Store;
 
 /// An A2A agent's card as last read.
@@ -156,7 +156,7 @@ impl Store {
 /// input (a needs-approval escalation) is settled, as the agent's doing, in the decision log.
 /// Returns the escalations settled.
 pub(crate) fn settle_requests_in(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     agent_id: i64,
     agent_name: &str,
     task_id: &str,

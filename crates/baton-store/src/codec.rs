@@ -1,6 +1,7 @@
 //! How domain values are spelled in the database: timestamps, enums, JSON lists, integers.
 
 use baton_core::agent::{AdapterKind, Reachability};
+use baton_core::detect::{FindingKind, Severity};
 use baton_core::protocol::{AgentState, EventKind};
 use baton_core::task::TaskState;
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -34,6 +35,25 @@ pub(crate) fn json_list(items: &[String]) -> String {
 pub(crate) fn parse_json_list(text: &str) -> Result<Vec<String>> {
     serde_json::from_str(text)
         .map_err(|err| StoreError::Corrupt(format!("bad JSON list {text:?}: {err}")))
+}
+
+/// A value as stored JSON text.
+pub(crate) fn json<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_string(value).expect("ids, lists and evidence always serialise")
+}
+
+pub(crate) fn parse_json<T: serde::de::DeserializeOwned>(text: &str, what: &str) -> Result<T> {
+    serde_json::from_str(text).map_err(|_| corrupt(what, text))
+}
+
+pub(crate) fn parse_kind(text: &str) -> Result<FindingKind> {
+    serde_json::from_value(serde_json::Value::String(text.to_owned()))
+        .map_err(|_| corrupt("finding kind", text))
+}
+
+pub(crate) fn parse_severity(text: &str) -> Result<Severity> {
+    serde_json::from_value(serde_json::Value::String(text.to_owned()))
+        .map_err(|_| corrupt("finding severity", text))
 }
 
 /// An unsigned number from the outside world, as SQLite's signed 64-bit INTEGER.

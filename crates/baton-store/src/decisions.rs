@@ -18,7 +18,7 @@ use std::io::Write;
 
 pub use baton_core::decisions::{ChainCheck, DecisionEntry, LogTime};
 use chrono::{DateTime, Utc};
-use rusqlite::{params, OptionalExtension, Row, Transaction, TransactionBehavior};
+use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
@@ -203,10 +203,7 @@ fn write_canonical(value: &Value, out: &mut String) {
 
 /// Appends `draft` inside the caller's transaction, so a change and its log entry commit (or
 /// roll back) together. The transaction should be IMMEDIATE (one writer appends at a time).
-pub(crate) fn append_decision_in(
-    tx: &Transaction<'_>,
-    draft: NewDecision,
-) -> Result<DecisionEntry> {
+pub(crate) fn append_decision_in(tx: &Connection, draft: NewDecision) -> Result<DecisionEntry> {
     let last: Option<(i64, String)> = tx
         .query_row(
             "SELECT seq, hash FROM decisions ORDER BY seq DESC LIMIT 1",
@@ -255,9 +252,7 @@ pub(crate) fn append_decision_in(
 impl Store {
     /// Appends one decision to the log, in its own transaction.
     pub fn append_decision(&mut self, draft: NewDecision) -> Result<DecisionEntry> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self.write_tx()?;
         let entry = append_decision_in(&tx, draft)?;
         tx.commit()?;
         Ok(entry)

@@ -71,6 +71,9 @@ pub enum StoreError {
     /// A task id Baton cannot follow (empty, or longer than the protocol allows).
     #[error("invalid task id {0:?}")]
     InvalidTaskId(String),
+    /// The writer thread could not run a write, or its batch failed as a whole.
+    #[error("the database writer failed: {0}")]
+    Writer(String),
     /// Writing an export failed.
     #[error("cannot write the export: {0}")]
     Io(#[from] std::io::Error),
@@ -80,7 +83,7 @@ impl StoreError {
     /// Stable machine-readable code.
     pub fn code(&self) -> &'static str {
         match self {
-            StoreError::Sqlite(_) | StoreError::Migration(_) => "store",
+            StoreError::Sqlite(_) | StoreError::Migration(_) | StoreError::Writer(_) => "store",
             StoreError::InvalidConfig(_) => "invalid_config",
             StoreError::AgentNotFound(_)
             | StoreError::RuleNotFound(_)

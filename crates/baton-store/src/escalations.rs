@@ -6,19 +6,18 @@
 
 use baton_core::detect::EvidenceRef;
 use baton_core::escalations::{
-    sla_for, Delivery, DeliveryState, Escalation, EscalationDecision, EscalationState,
-    EscalationTimeline, TimelineEvent,
+    Delivery, DeliveryState, Escalation, EscalationDecision, EscalationState, EscalationTimeline,
+    TimelineEvent,
 };
 use baton_core::protocol::Event;
 use baton_core::views::summarize_event;
 use chrono::{DateTime, Duration, Utc};
-use rusqlite::{params, Connection, OptionalExtension, Row, Transaction, TransactionBehavior};
+use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use crate::codec::{corrupt, from_sql_int, parse_opt_ts, parse_ts, to_sql_int, ts};
+use crate::codec::{parse_json, parse_kind, parse_severity};
 use crate::decisions::{append_decision_in, NewDecision};
 use crate::error::{Result, StoreError};
-use crate::findings::{parse_json, parse_kind, parse_severity};
-use crate::rules::rules_in;
 use crate::Store;
 
 /// Who the log names for what Baton decides itself (an expiry).
@@ -31,7 +30,8 @@ pub const TIMELINE_LIMIT: usize = 200;
 
 const COLS: &str = "e.id, e.finding_id, f.kind, f.severity, f.agents, f.resource, e.title, \
      e.agent_id, e.task_id, e.state, e.opened_at, e.due_at, e.assignee, e.snoozed_until, \
-     e.resolved_at, d.seq, d.action, d.who, d.reason, d.at";
+     e.resolved_at, d.seq, d.action, d.who, d.reason, d.at, e.occurrences, e.since_decision, \
+     e.scope, e.resources, e.resource_count, e.last_seen_at";
 
 const FROM: &str = "escalations e JOIN findings f ON f.id = e.finding_id \
      LEFT JOIN decisions d ON d.seq = e.decision_id";
@@ -83,6 +83,15 @@ fn read_escalation(row: &Row<'_>) -> Result<Escalation> {
         assignee: row.get(12)?,
         snoozed_until: parse_opt_ts(row.get(13)?)?,
         closed_at: parse_opt_ts(row.get(14)?)?,
+        occurrences: u32::try_from(row.get::<_, i64>(20)?).unwrap_or(u32::MAX),
+        since_decision: u32::try_from(row.get::<_, i64>(21)?).unwrap_or(u32::MAX),
+        scope: row.get(22)?,
+        resources: parse_json(&row.get::<_, String>(23)?, "escalation resources")?,
+        resource_count: u32::try_from(row.get::<_, i64>(24)?).unwrap_or(u32::MAX),
+        last_seen_at: match row.get::<_, Option<String>>(25)? {
+            Some(at) => parse_ts(&at)?,
+            None => parse_ts(&row.get::<_, String>(10)?)?,
+        },
         decision,
         deliveries: Vec::new(),
     })
@@ -163,56 +172,9 @@ pub(crate) fn task_of(evidence: &[(i64, Event)], agent_id: i64) -> Option<String
         .find_map(|(_, e)| e.task_id.clone())
 }
 
-/// Opens one escalation for each finding in `finding_ids` (inside the findings' transaction).
-pub(crate) fn open_for_findings(
-    tx: &Transaction<'_>,
-    finding_ids: &[i64],
-    now: DateTime<Utc>,
-) -> Result<Vec<i64>> {
-    if finding_ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let rules: Vec<_> = rules_in(tx)?.into_iter().map(|r| r.rule).collect();
-    let mut opened = Vec::with_capacity(finding_ids.len());
-    for &finding_id in finding_ids {
-        let (agents, resource, summary, evidence): (String, Option<String>, String, String) = tx
-            .query_row(
-                "SELECT agents, resource, summary, evidence FROM findings WHERE id = ?1",
-                [finding_id],
-                |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
-            )?;
-        let agents: Vec<i64> = parse_json(&agents, "finding agents")?;
-        let evidence: Vec<EvidenceRef> = parse_json(&evidence, "finding evidence")?;
-        let (sla, assignee) = sla_for(resource.as_deref(), &rules);
-        let (agent_id, task_id) = match agents.as_slice() {
-            [only] => {
-                let events = evidence_events(tx, &evidence)?;
-                (Some(*only), task_of(&events, *only))
-            }
-            _ => (None, None),
-        };
-        tx.execute(
-            "INSERT INTO escalations (finding_id, agent_id, task_id, title, opened_at, due_at,
-                                      assignee)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            params![
-                finding_id,
-                agent_id,
-                task_id,
-                summary,
-                ts(now),
-                ts(now + sla),
-                assignee
-            ],
-        )?;
-        opened.push(tx.last_insert_rowid());
-    }
-    Ok(opened)
-}
-
 /// Marks `id` expired at `now` and logs it, inside the caller's transaction.
 pub(crate) fn expire_in(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     escalation: &Escalation,
     now: DateTime<Utc>,
 ) -> Result<()> {
@@ -291,9 +253,7 @@ impl Store {
     /// Expires every open escalation whose SLA has lapsed at `now`, each logged; returns their
     /// ids. One transaction.
     pub fn expire_escalations(&mut self, now: DateTime<Utc>) -> Result<Vec<i64>> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self.write_tx()?;
         let ids: Vec<i64> = {
             let mut stmt = tx.prepare_cached(
                 "SELECT id FROM escalations WHERE state = 'open' AND due_at <= ?1 ORDER BY id",
@@ -314,13 +274,7 @@ impl Store {
     /// [`TIMELINE_LIMIT`] events (the evidence always kept), oldest first.
     pub fn escalation_timeline(&self, id: i64) -> Result<EscalationTimeline> {
         let escalation = escalation_in(&self.conn, id)?;
-        let evidence_text: String = self.conn.query_row(
-            "SELECT f.evidence FROM escalations e JOIN findings f ON f.id = e.finding_id
-             WHERE e.id = ?1",
-            [id],
-            |row| row.get(0),
-        )?;
-        let evidence: Vec<EvidenceRef> = parse_json(&evidence_text, "finding evidence")?;
+        let evidence = crate::groups::item_evidence(&self.conn, id)?;
         let named = evidence_events(&self.conn, &evidence)?;
         let mut events: Vec<TimelineEvent> = Vec::new();
         if let (Some(first), Some(last)) = (named.first(), named.last()) {

@@ -1,4 +1,4 @@
-//! What the detectors read (recent events, tasks, agents, rules) and what they found.
+//! What the detectors found (what they read is in [`crate::detect_reads`]).
 //!
 //! One row per cause may be open: recording a finding whose `dedupe_key` is open updates that
 //! row (agents and evidence united). A closed row for the same key blocks nothing new: when the
@@ -7,18 +7,14 @@
 //! about lasting conditions carry their episode in the key (see `baton_core::detect`), so a
 //! closed one stays closed while the episode lasts.
 
-use baton_core::detect::{
-    AgentStatus, EvidenceRef, Finding, FindingKind, ObservedEvent, ObservedTask, Severity,
-};
-use baton_core::protocol::{Event, Task};
-use baton_core::rules::Rule;
+use baton_core::detect::{cap_evidence, EvidenceRef, Finding, FindingKind, Severity};
 use chrono::{DateTime, Utc};
-use rusqlite::{params, OptionalExtension, Row, Transaction, TransactionBehavior};
+use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde::Serialize;
 
-use crate::codec::{corrupt, parse_json_list, parse_opt_ts, parse_task_state, parse_ts, ts};
+use crate::codec::{json, parse_json, parse_kind, parse_opt_ts, parse_severity, parse_ts, ts};
 use crate::error::{Result, StoreError};
-use crate::escalations::open_for_findings;
+use crate::groups::{file_findings, retitle};
 use crate::Store;
 
 /// A finding as stored.
@@ -42,8 +38,12 @@ pub struct StoredFinding {
 pub struct RecordedFindings {
     pub opened: Vec<i64>,
     pub updated: Vec<i64>,
-    /// The escalations opened for the new findings (one each).
+    /// The escalations opened for new findings (the first of each group, or one of its own).
     pub escalations: Vec<i64>,
+    /// Open escalations that took new findings of their cause (count, resources, title).
+    pub grown: Vec<i64>,
+    /// Decided escalations whose cause fired again: updated (`since_decision`), not reopened.
+    pub recurred: Vec<i64>,
     /// Open escalations whose title followed their finding's new summary (e.g. "combined use
     /// at 90 %" became "3 × 429 in the last 5 min; …").
     pub retitled: Vec<i64>,
@@ -53,45 +53,26 @@ impl RecordedFindings {
     pub fn is_empty(&self) -> bool {
         self.opened.is_empty() && self.updated.is_empty()
     }
-}
 
-/// Everything but the clock and the windows that `baton_core::detect::DetectInput` needs.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct DetectSnapshot {
-    /// Events at or after the `since` given, oldest first.
-    pub recent: Vec<ObservedEvent>,
-    /// Events Baton received after the `received_after` given (whatever their `at`), oldest
-    /// first: what the detectors have not looked at yet.
-    pub new_events: Vec<ObservedEvent>,
-    /// When Baton received the newest of them (the next `received_after`).
-    pub received_up_to: Option<DateTime<Utc>>,
-    pub tasks: Vec<ObservedTask>,
-    pub agents: Vec<AgentStatus>,
-    pub rules: Vec<Rule>,
-    /// The JSON Schema of each handoff type.
-    pub handoff_schemas: Vec<(String, serde_json::Value)>,
+    /// Escalations that changed without opening: grown, recurred or retitled, each once.
+    pub fn changed_escalations(&self) -> Vec<i64> {
+        let mut changed: Vec<i64> = Vec::new();
+        for &id in self
+            .grown
+            .iter()
+            .chain(&self.recurred)
+            .chain(&self.retitled)
+        {
+            if !changed.contains(&id) && !self.escalations.contains(&id) {
+                changed.push(id);
+            }
+        }
+        changed
+    }
 }
 
 const COLS: &str = "id, kind, severity, agents, resource, summary, evidence, opened_at, \
      updated_at, closed_at, dedupe_key";
-
-fn json<T: Serialize>(value: &T) -> String {
-    serde_json::to_string(value).expect("ids and evidence always serialise")
-}
-
-pub(crate) fn parse_json<T: serde::de::DeserializeOwned>(text: &str, what: &str) -> Result<T> {
-    serde_json::from_str(text).map_err(|_| corrupt(what, text))
-}
-
-pub(crate) fn parse_kind(text: &str) -> Result<FindingKind> {
-    serde_json::from_value(serde_json::Value::String(text.to_owned()))
-        .map_err(|_| corrupt("finding kind", text))
-}
-
-pub(crate) fn parse_severity(text: &str) -> Result<Severity> {
-    serde_json::from_value(serde_json::Value::String(text.to_owned()))
-        .map_err(|_| corrupt("finding severity", text))
-}
 
 fn read_finding(row: &Row<'_>) -> Result<StoredFinding> {
     Ok(StoredFinding {
@@ -111,7 +92,7 @@ fn read_finding(row: &Row<'_>) -> Result<StoredFinding> {
 
 /// The open finding `f` carries on (the newest whose key starts with `prefix`), re-keyed as `f`;
 /// its escalation takes `f`'s words and, when `f` names several agents, no longer one agent's.
-fn carry_on(tx: &Transaction<'_>, prefix: &str, f: &Finding) -> Result<Option<StoredFinding>> {
+fn carry_on(tx: &Connection, prefix: &str, f: &Finding) -> Result<Option<StoredFinding>> {
     let earlier = tx
         .query_row(
             &format!(
@@ -131,7 +112,7 @@ fn carry_on(tx: &Transaction<'_>, prefix: &str, f: &Finding) -> Result<Option<St
         "UPDATE findings SET dedupe_key = ?2 WHERE id = ?1",
         params![earlier.id, f.dedupe_key],
     )?;
-    // Its title follows with the update (`retitle_open_escalations`).
+    // Its title follows with the update (`groups::retitle`).
     let several = union(&earlier.agents, &f.agents).len() > 1;
     tx.execute(
         "UPDATE escalations SET
@@ -142,22 +123,6 @@ fn carry_on(tx: &Transaction<'_>, prefix: &str, f: &Finding) -> Result<Option<St
     )?;
     earlier.dedupe_key = f.dedupe_key.clone();
     Ok(Some(earlier))
-}
-
-/// An open escalation says what its finding says now; a closed one keeps the words it was
-/// decided on.
-fn retitle_open_escalations(
-    tx: &Transaction<'_>,
-    finding_id: i64,
-    title: &str,
-) -> Result<Vec<i64>> {
-    let mut stmt = tx.prepare(
-        "UPDATE escalations SET title = ?2 WHERE finding_id = ?1 AND state = 'open' RETURNING id",
-    )?;
-    let ids = stmt
-        .query_map(params![finding_id, title], |row| row.get(0))?
-        .collect::<rusqlite::Result<Vec<i64>>>()?;
-    Ok(ids)
 }
 
 fn union<T: Ord + Clone>(a: &[T], b: &[T]) -> Vec<T> {
@@ -174,9 +139,7 @@ impl Store {
         findings: &[Finding],
         now: DateTime<Utc>,
     ) -> Result<RecordedFindings> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self.write_tx()?;
         let mut recorded = RecordedFindings::default();
         for f in findings {
             let existing = tx
@@ -194,7 +157,7 @@ impl Store {
             match existing {
                 Some(open) if open.closed_at.is_none() => {
                     let agents = union(&open.agents, &f.agents);
-                    let evidence = union(&open.evidence, &f.evidence);
+                    let evidence = cap_evidence(union(&open.evidence, &f.evidence));
                     if agents == open.agents
                         && evidence == open.evidence
                         && open.summary == f.summary
@@ -216,9 +179,7 @@ impl Store {
                     )?;
                     recorded.updated.push(open.id);
                     if open.summary != f.summary {
-                        recorded
-                            .retitled
-                            .extend(retitle_open_escalations(&tx, open.id, &f.summary)?);
+                        recorded.retitled.extend(retitle(&tx, open.id, &f.summary)?);
                     }
                     continue;
                 }
@@ -250,7 +211,10 @@ impl Store {
             )?;
             recorded.opened.push(tx.last_insert_rowid());
         }
-        recorded.escalations = open_for_findings(&tx, &recorded.opened, now)?;
+        let filed = file_findings(&tx, &recorded.opened, now)?;
+        recorded.escalations = filed.opened;
+        recorded.grown = filed.grown;
+        recorded.recurred = filed.recurred;
         tx.commit()?;
         Ok(recorded)
     }
@@ -279,107 +243,5 @@ impl Store {
             return Err(StoreError::FindingNotFound(id));
         }
         Ok(())
-    }
-
-    /// What the detectors read: events since `since` (none when `since` is None: the caller
-    /// keeps its own window), the events received after `received_after`, every task, every
-    /// agent's health, every rule, every handoff schema.
-    pub fn detect_snapshot(
-        &self,
-        since: Option<DateTime<Utc>>,
-        received_after: DateTime<Utc>,
-    ) -> Result<DetectSnapshot> {
-        let mut new_events = Vec::new();
-        let mut received_up_to = None;
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT agent_id, seq, raw, received_at FROM events WHERE received_at > ?1
-             ORDER BY received_at, agent_id, seq",
-        )?;
-        let mut rows = stmt.query([ts(received_after)])?;
-        while let Some(row) = rows.next()? {
-            received_up_to = Some(parse_ts(&row.get::<_, String>(3)?)?);
-            if let Ok(event) = serde_json::from_str::<Event>(&row.get::<_, String>(2)?) {
-                new_events.push(ObservedEvent {
-                    agent_id: row.get(0)?,
-                    event,
-                });
-            }
-        }
-
-        let mut recent = Vec::new();
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT agent_id, seq, raw FROM events WHERE at >= ?1 ORDER BY at, agent_id, seq",
-        )?;
-        // Far in the future: no rows.
-        let from = since.map_or_else(|| "9999".to_owned(), ts);
-        let mut rows = stmt.query([from])?;
-        while let Some(row) = rows.next()? {
-            let raw: String = row.get(2)?;
-            // An event stored by an older Baton that no longer parses is left out, not fatal.
-            if let Ok(event) = serde_json::from_str::<Event>(&raw) {
-                recent.push(ObservedEvent {
-                    agent_id: row.get(0)?,
-                    event,
-                });
-            }
-        }
-
-        let mut tasks = Vec::new();
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT agent_id, task_id, title, state, state_since, created_at, remote_updated_at,
-                    depends_on, trigger, reads, writes, output, next_stage, detail, updated_at
-             FROM tasks",
-        )?;
-        let mut rows = stmt.query([])?;
-        while let Some(row) = rows.next()? {
-            tasks.push(ObservedTask {
-                agent_id: row.get(0)?,
-                task: Task {
-                    id: row.get(1)?,
-                    title: row.get(2)?,
-                    state: parse_task_state(&row.get::<_, String>(3)?)?,
-                    state_since: Some(parse_ts(&row.get::<_, String>(4)?)?),
-                    created_at: parse_opt_ts(row.get(5)?)?,
-                    updated_at: parse_opt_ts(row.get(6)?)?,
-                    depends_on: parse_json_list(&row.get::<_, String>(7)?)?,
-                    trigger: row.get(8)?,
-                    reads: parse_json_list(&row.get::<_, String>(9)?)?,
-                    writes: parse_json_list(&row.get::<_, String>(10)?)?,
-                    output: row.get(11)?,
-                    next_stage: row.get(12)?,
-                    detail: row.get(13)?,
-                },
-                updated_at: parse_ts(&row.get::<_, String>(14)?)?,
-            });
-        }
-
-        let mut agents = Vec::new();
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT id, name, remote_id, consecutive_failures, last_error, last_success_at
-             FROM agents ORDER BY id",
-        )?;
-        let mut rows = stmt.query([])?;
-        while let Some(row) = rows.next()? {
-            agents.push(AgentStatus {
-                id: row.get(0)?,
-                name: row.get(1)?,
-                remote_id: row.get(2)?,
-                consecutive_failures: u32::try_from(row.get::<_, i64>(3)?).unwrap_or(u32::MAX),
-                last_error: row.get(4)?,
-                last_success: parse_opt_ts(row.get(5)?)?,
-            });
-        }
-
-        let rules = self.rules()?.into_iter().map(|r| r.rule).collect();
-        let handoff_schemas = self.handoff_schemas()?;
-        Ok(DetectSnapshot {
-            handoff_schemas,
-            recent,
-            new_events,
-            received_up_to,
-            tasks,
-            agents,
-            rules,
-        })
     }
 }

@@ -4,13 +4,13 @@
 
 use baton_core::detect::handoff::{compile_schema, DeadLetter, SchemaViolation};
 use chrono::{DateTime, Utc};
-use rusqlite::{params, OptionalExtension, TransactionBehavior};
+use rusqlite::{params, OptionalExtension};
 use serde_json::{json, Value};
 
+use crate::codec::parse_json;
 use crate::codec::{from_sql_int, parse_ts, to_sql_int, ts};
 use crate::decisions::{append_decision_in, NewDecision};
 use crate::error::{Result, StoreError};
-use crate::findings::parse_json;
 use crate::rules::check_who;
 use crate::Store;
 
@@ -30,9 +30,7 @@ impl Store {
         compile_schema(handoff_type, schema)
             .map_err(|err| StoreError::InvalidSchema(err.to_string()))?;
         let name = handoff_type.trim();
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self.write_tx()?;
         let before: Option<String> = tx
             .query_row(
                 "SELECT schema FROM handoff_schemas WHERE handoff_type = ?1",
@@ -68,9 +66,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<()> {
         check_who(who)?;
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self.write_tx()?;
         let removed = tx.execute(
             "DELETE FROM handoff_schemas WHERE handoff_type = ?1",
             [handoff_type.trim()],
@@ -116,9 +112,7 @@ impl Store {
         if letters.is_empty() {
             return Ok(0);
         }
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self.write_tx()?;
         let mut added = 0;
         for l in letters {
             added += tx.execute(

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use baton_core::protocol::{EventKind, StatusDocument};
 use baton_core::views::TaskCard;
 use chrono::{DateTime, Utc};
-use rusqlite::{params, OptionalExtension, TransactionBehavior};
+use rusqlite::{params, OptionalExtension};
 
 use crate::a2a::settle_requests_in;
 use crate::codec::{agent_state_str, ts};
@@ -64,9 +64,7 @@ impl Store {
         doc: &StatusDocument,
         seen_at: DateTime<Utc>,
     ) -> Result<IngestSummary> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self.write_tx()?;
         let found: Option<(String, Option<String>)> = tx
             .query_row(
                 "SELECT name, remote_id FROM agents WHERE id = ?1",

@@ -1,5 +1,7 @@
 //! Baton's persistence: one SQLite file, written by one connection.
 //!
+//! * [`StoreHandle`] ([`handle`], [`writer`]): how a process shares it: one writer thread that
+//!   commits what is waiting in one transaction (group commit), and reader connections.
 //! * [`Store::open`] sets the pragmas (WAL, `synchronous=NORMAL`, foreign keys, busy timeout)
 //!   and runs the embedded migrations (`migrations/*.sql`, version in `user_version`).
 //! * Agents ([`agents`]): Baton's configured endpoints, their health and cursor.
@@ -21,17 +23,20 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use rusqlite::Connection;
+use rusqlite::{Connection, Savepoint, Transaction, TransactionBehavior};
 
 pub mod a2a;
 pub mod agents;
 mod codec;
 pub mod decide;
 pub mod decisions;
+pub mod detect_reads;
 pub mod error;
 pub mod escalations;
 pub mod events;
 pub mod findings;
+mod groups;
+pub mod handle;
 pub mod handoffs;
 pub mod ingest;
 mod ledger;
@@ -45,14 +50,17 @@ pub mod rules;
 pub mod tasks;
 pub mod usage;
 pub mod windows;
+pub mod writer;
 
 pub use decisions::{ChainCheck, DecisionEntry, DecisionFilter, NewDecision};
 pub use error::{Result, StoreError};
+pub use handle::StoreHandle;
 pub use ingest::IngestSummary;
 pub use manifests::{ManifestSource, StoredManifest};
 pub use migrations::LATEST_VERSION;
 pub use rules::ReplaceSummary;
 pub use usage::UsageSample;
+pub use writer::{Writer, WriterStats};
 
 /// How long a statement waits for a lock held by another connection before failing.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -119,6 +127,20 @@ impl Store {
         Ok(Store { conn })
     }
 
+    /// Where one write happens: a transaction of its own (`BEGIN IMMEDIATE`, so it waits for
+    /// another process's writer rather than failing half-way), or, when the connection is
+    /// already inside a transaction (the writer's batch, see [`writer`]), a savepoint in it:
+    /// a write that fails rolls back alone, and the batch commits the others together.
+    pub(crate) fn write_tx(&mut self) -> Result<WriteTx<'_>> {
+        if self.conn.is_autocommit() {
+            Ok(WriteTx::Own(self.conn.transaction_with_behavior(
+                TransactionBehavior::Immediate,
+            )?))
+        } else {
+            Ok(WriteTx::Nested(self.conn.savepoint()?))
+        }
+    }
+
     /// The schema version (SQLite's `user_version`).
     pub fn schema_version(&self) -> Result<i64> {
         Ok(self
@@ -129,3 +151,30 @@ impl Store {
 
 #[cfg(test)]
 mod tests;
+
+/// One write's transaction: its own, or a savepoint in the writer's batch.
+pub(crate) enum WriteTx<'c> {
+    Own(Transaction<'c>),
+    Nested(Savepoint<'c>),
+}
+
+impl WriteTx<'_> {
+    /// Commits (or releases the savepoint, to be committed with its batch).
+    pub(crate) fn commit(self) -> rusqlite::Result<()> {
+        match self {
+            WriteTx::Own(tx) => tx.commit(),
+            WriteTx::Nested(sp) => sp.commit(),
+        }
+    }
+}
+
+impl std::ops::Deref for WriteTx<'_> {
+    type Target = Connection;
+
+    fn deref(&self) -> &Connection {
+        match self {
+            WriteTx::Own(tx) => tx,
+            WriteTx::Nested(sp) => sp,
+        }
+    }
+}

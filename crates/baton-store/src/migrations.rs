@@ -10,6 +10,10 @@ const MIGRATION_SLICE: &[M<'static>] = &[
     M::up(include_str!("../migrations/0004_escalation_queue.sql")).foreign_key_check(),
     M::up(include_str!("../migrations/0005_rate_limit_ledger.sql")).foreign_key_check(),
     M::up(include_str!("../migrations/0006_a2a_agents.sql")).foreign_key_check(),
+    M::up(include_str!(
+        "../migrations/0007_groups_and_incremental_reads.sql"
+    ))
+    .foreign_key_check(),
 ];
 
 /// Every migration, oldest first. Append only: never edit one that has shipped.
@@ -130,7 +134,7 @@ mod tests {
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .unwrap();
         assert_eq!(version, LATEST_VERSION);
-        assert_eq!(LATEST_VERSION, 6);
+        assert_eq!(LATEST_VERSION, 7);
         let count = |sql: &str| -> i64 { conn.query_row(sql, [], |r| r.get(0)).unwrap() };
         assert_eq!(
             count("SELECT count(*) FROM agents WHERE name = 'Researcher' AND adapter = 'baton'"),

@@ -6,7 +6,7 @@
 use baton_core::rules::map::{MapAgent, OwnershipMap};
 use baton_core::rules::{Declares, ManifestSource, ResolutionPlan, RuleChange, StoredRule};
 use chrono::{DateTime, Utc};
-use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
+use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::json;
 
 use crate::decisions::{append_decision_in, NewDecision};
@@ -80,7 +80,7 @@ fn agent_id_named(conn: &Connection, name: &str) -> Result<i64> {
 /// Stores (or with `None` clears) what the user declares for `agent_id`, with its entry.
 /// Nothing is written when it would not change.
 fn set_declaration_in(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     agent_id: i64,
     declares: Option<&Declares>,
     who: &str,
@@ -140,9 +140,7 @@ impl Store {
         who: &str,
     ) -> Result<bool> {
         check_who(who)?;
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self.write_tx()?;
         let changed = set_declaration_in(&tx, agent_id, declares, who, Utc::now())?;
         tx.commit()?;
         Ok(changed)
@@ -159,9 +157,7 @@ impl Store {
     ) -> Result<()> {
         check_who(who)?;
         let now = Utc::now();
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self.write_tx()?;
         match &plan.rule {
             Some(RuleChange::Add(rule)) => {
                 validate(rule)?;

@@ -9,7 +9,7 @@
 
 use baton_core::rules::{Rule, RuleKind, StoredRule};
 use chrono::{DateTime, Utc};
-use rusqlite::{params, Connection, OptionalExtension, Row, Transaction, TransactionBehavior};
+use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde::Serialize;
 use serde_json::json;
 
@@ -113,7 +113,7 @@ fn sla(rule: &Rule) -> Option<i64> {
     rule.sla_seconds.and_then(|sla| i64::try_from(sla).ok())
 }
 
-pub(crate) fn insert_in(tx: &Transaction<'_>, rule: &Rule, now: DateTime<Utc>) -> Result<i64> {
+pub(crate) fn insert_in(tx: &Connection, rule: &Rule, now: DateTime<Utc>) -> Result<i64> {
     tx.execute(
         "INSERT INTO rules (kind, pattern, owner, readers, sla_seconds, note, created_at,
                             updated_at, sequence)
@@ -132,12 +132,7 @@ pub(crate) fn insert_in(tx: &Transaction<'_>, rule: &Rule, now: DateTime<Utc>) -
     Ok(tx.last_insert_rowid())
 }
 
-pub(crate) fn update_in(
-    tx: &Transaction<'_>,
-    id: i64,
-    rule: &Rule,
-    now: DateTime<Utc>,
-) -> Result<()> {
+pub(crate) fn update_in(tx: &Connection, id: i64, rule: &Rule, now: DateTime<Utc>) -> Result<()> {
     tx.execute(
         "UPDATE rules SET kind = ?2, pattern = ?3, owner = ?4, readers = ?5, sla_seconds = ?6,
                           note = ?7, updated_at = ?8, sequence = ?9
@@ -159,7 +154,7 @@ pub(crate) fn update_in(
 
 /// The audit entry of one change, in the change's transaction.
 pub(crate) fn audit_in(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     who: &str,
     action: &str,
     id: i64,
@@ -196,9 +191,7 @@ impl Store {
         validate(rule)?;
         check_who(who)?;
         let now = Utc::now();
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self.write_tx()?;
         let id = insert_in(&tx, rule, now)?;
         audit_in(&tx, who, "rule.add", id, (None, Some(rule)), now)?;
         let stored = rule_in(&tx, id)?;
@@ -213,9 +206,7 @@ impl Store {
         validate(rule)?;
         check_who(who)?;
         let now = Utc::now();
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self.write_tx()?;
         let before = rule_in(&tx, id)?;
         if before.rule == *rule {
             return Ok(before);
@@ -239,9 +230,7 @@ impl Store {
     pub fn remove_rule(&mut self, id: i64, who: &str) -> Result<()> {
         check_who(who)?;
         let now = Utc::now();
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self.write_tx()?;
         let before = rule_in(&tx, id)?;
         tx.execute("DELETE FROM rules WHERE id = ?1", [id])?;
         audit_in(&tx, who, "rule.remove", id, (Some(&before.rule), None), now)?;
@@ -261,9 +250,7 @@ impl Store {
         }
         check_who(who)?;
         let now = Utc::now();
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self.write_tx()?;
         let mut old: Vec<Option<StoredRule>> = rules_in(&tx)?.into_iter().map(Some).collect();
         let mut summary = ReplaceSummary::default();
         // Take the first still-unmatched stored rule that satisfies `fits`.

@@ -3,12 +3,12 @@
 
 use baton_core::detect::windows::WindowOverrides;
 use chrono::{DateTime, Utc};
-use rusqlite::{params, OptionalExtension, TransactionBehavior};
+use rusqlite::{params, OptionalExtension};
 use serde_json::json;
 
+use crate::codec::parse_json;
 use crate::decisions::{append_decision_in, NewDecision};
 use crate::error::{Result, StoreError};
-use crate::findings::parse_json;
 use crate::rules::check_who;
 use crate::Store;
 
@@ -59,9 +59,7 @@ impl Store {
             field: err.field,
             message: err.message,
         })?;
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self.write_tx()?;
         let before: Option<Option<String>> = tx
             .query_row(
                 "SELECT detect_windows FROM agents WHERE id = ?1",

@@ -50,12 +50,16 @@ impl CliError {
     }
 }
 
+/// The database file: the one given, else the app's.
+fn store_path(db: Option<PathBuf>) -> Result<PathBuf, CliError> {
+    match db {
+        Some(path) => Ok(path),
+        None => Ok(Store::default_path()?),
+    }
+}
+
 fn open_store(db: Option<PathBuf>) -> Result<Store, CliError> {
-    let path = match db {
-        Some(path) => path,
-        None => Store::default_path()?,
-    };
-    Ok(Store::open(&path)?)
+    Ok(Store::open(&store_path(db)?)?)
 }
 
 fn reachability_word(r: Reachability) -> &'static str {

@@ -2,15 +2,16 @@
 //! app's keyring.
 
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use baton_core::agent::Reachability;
 use baton_core::views::{ChangeEvent, SecretsStatus};
 use baton_engine::{Engine, EngineConfig, KeyringTokens, MemoryTokens, SecretError, TokenStore};
-use baton_store::Store;
+use baton_store::handle::DEFAULT_READERS;
+use baton_store::{Store, StoreHandle};
 
-use super::{open_store, reachability_word, CliError};
+use super::{reachability_word, store_path, CliError};
 use crate::config;
 
 /// Looks up every token the file references, before anything is stored: one reference that
@@ -92,10 +93,12 @@ pub async fn watch(
     db: Option<PathBuf>,
     config_path: Option<PathBuf>,
     duration: Option<u64>,
+    stats: bool,
 ) -> Result<(), CliError> {
     let file = config_path.as_deref().map(config::load).transpose()?;
     let agents = file.as_ref().map(resolve_tokens).transpose()?;
-    let mut store = open_store(db)?;
+    let path = store_path(db)?;
+    let mut store = Store::open(&path)?;
     let tokens = WatchTokens::new();
     if let Some(agents) = agents {
         for (agent_id, token) in sync_agents(&mut store, agents)? {
@@ -104,8 +107,9 @@ pub async fn watch(
                 .map_err(|err| CliError::Io(std::io::Error::other(err.to_string())))?;
         }
     }
+    drop(store);
     let engine = Engine::new(
-        Arc::new(Mutex::new(store)),
+        StoreHandle::open(&path, DEFAULT_READERS)?,
         Arc::new(tokens),
         EngineConfig::default(),
     );
@@ -144,9 +148,7 @@ pub async fn watch(
                     println!("agent {agent_id}: its declaration changed; run `baton check` on an export");
                 }
                 Ok(ChangeEvent::Findings { opened, .. }) => {
-                    let open = engine.store().lock().map_err(|_| "the store lock is poisoned".to_owned())
-                        .and_then(|store| store.open_findings().map_err(|e| e.to_string()));
-                    match open {
+                    match engine.read(|store| store.open_findings()).await {
                         Ok(open) => {
                             for finding in open.iter().filter(|f| opened.contains(&f.id)) {
                                 println!(
@@ -178,5 +180,10 @@ pub async fn watch(
         }
     }
     engine.shutdown().await;
+    if stats {
+        // One line a benchmark (or a person) can read: the engine's own figures.
+        let figures = serde_json::to_string(&engine.stats()).unwrap_or_default();
+        println!("stats: {figures}");
+    }
     Ok(())
 }

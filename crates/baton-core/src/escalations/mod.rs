@@ -240,6 +240,20 @@ pub struct Escalation {
     /// When it was resolved or expired.
     #[ts(type = "string | null")]
     pub closed_at: Option<DateTime<Utc>>,
+    /// How many findings it stands for: 1, or more when findings of one cause were grouped.
+    pub occurrences: u32,
+    /// Findings of the same cause that came after it was decided: the item was updated
+    /// rather than a new one opened (the agent may not have done what it was told).
+    pub since_decision: u32,
+    /// What a group covers: the rule pattern, or the pattern of its resources' common prefix.
+    pub scope: Option<String>,
+    /// The resources its findings name (at most [`MAX_GROUP_RESOURCES`]) …
+    pub resources: Vec<String>,
+    /// … and how many there are in all.
+    pub resource_count: u32,
+    /// When a finding last joined it.
+    #[ts(type = "string")]
+    pub last_seen_at: DateTime<Utc>,
     /// The last decision taken on it (a snooze, or what resolved it).
     pub decision: Option<EscalationDecision>,
     /// The decision's delivery to each agent concerned.

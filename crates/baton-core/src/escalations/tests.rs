@@ -88,6 +88,12 @@ fn escalation(id: i64, severity: Severity, due_in_min: i64) -> Escalation {
         assignee: None,
         snoozed_until: None,
         closed_at: None,
+        occurrences: 1,
+        since_decision: 0,
+        scope: None,
+        resources: vec![],
+        resource_count: 0,
+        last_seen_at: now,
         decision: None,
         deliveries: vec![],
     }

@@ -14,8 +14,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Router;
 use baton_core::agent::{AgentConfig, AgentDraft, AgentHealth};
 use baton_core::views::ChangeEvent;
-use baton_engine::{Engine, EngineConfig, MemoryTokens, SharedStore};
-use baton_store::Store;
+use baton_engine::{Engine, EngineConfig, MemoryTokens, StoreHandle};
 use futures_util::stream::{self, StreamExt};
 use tokio::sync::broadcast;
 
@@ -247,7 +246,7 @@ pub fn test_config() -> EngineConfig {
 }
 
 pub fn engine_with(config: EngineConfig) -> Engine {
-    let store: SharedStore = Arc::new(Mutex::new(Store::open_in_memory().unwrap()));
+    let store = StoreHandle::in_memory().unwrap();
     Engine::new(store, Arc::new(MemoryTokens::new(None)), config)
 }
 
@@ -265,11 +264,15 @@ pub fn draft(name: &str, base_url: &str, interval_ms: u64, timeout_ms: u64) -> A
 
 /// Stores an agent without starting a poller, so the test drives polls with `poll_once`.
 pub fn store_agent(engine: &Engine, draft: &AgentDraft) -> AgentConfig {
-    engine.store().lock().unwrap().add_agent(draft).unwrap()
+    let draft = draft.clone();
+    engine
+        .store()
+        .write_blocking(move |s| s.add_agent(&draft))
+        .unwrap()
 }
 
 pub fn health(engine: &Engine, id: i64) -> AgentHealth {
-    engine.store().lock().unwrap().health(id).unwrap()
+    engine.store().read_blocking(move |s| s.health(id)).unwrap()
 }
 
 /// Waits (up to `within`) until `check` holds, polling every 10 ms.
@@ -290,7 +293,7 @@ pub fn engine_and_tokens(config: EngineConfig) -> (Engine, Arc<MemoryTokens>) {
     let tokens = Arc::new(MemoryTokens::new(Some(
         "kept in memory for this test".into(),
     )));
-    let store = Arc::new(Mutex::new(Store::open_in_memory().unwrap()));
+    let store = StoreHandle::in_memory().unwrap();
     let engine = Engine::new(store, tokens.clone(), config);
     (engine, tokens)
 }

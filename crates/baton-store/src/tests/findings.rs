@@ -1,5 +1,5 @@
 //! Findings: one open row per cause, updated not duplicated; a closed cause reopens only with new
-//! evidence; and the detectors' snapshot read back from what was ingested.
+//! evidence; and what the detectors read back from what was ingested.
 
 use baton_core::detect::{
     detect_all, DetectConfig, DetectState, EvidenceRef, Finding, FindingKind, Severity,
@@ -9,6 +9,7 @@ use baton_core::rules::{Rule, RuleKind};
 use baton_core::task::TaskState;
 
 use super::support::*;
+use crate::detect_reads::DetectMarks;
 use crate::{Store, StoreError};
 
 fn collision(evidence: &[(i64, u64)], summary: &str) -> Finding {
@@ -72,7 +73,7 @@ fn one_open_finding_per_cause_and_closed_causes_reopen_only_with_new_evidence() 
 }
 
 #[test]
-fn the_snapshot_feeds_the_detectors_with_what_was_ingested() {
+fn what_the_detectors_read_is_what_was_ingested_and_only_what_changed() {
     let mut store = Store::open_in_memory().unwrap();
     let a = store.add_agent(&draft("Researcher")).unwrap().id;
     let b = store.add_agent(&draft("Writer")).unwrap().id;
@@ -108,46 +109,34 @@ fn the_snapshot_feeds_the_detectors_with_what_was_ingested() {
         )
         .unwrap();
 
-    let snapshot = store.detect_snapshot(Some(t(0)), t(0)).unwrap();
-    // Received after t(1): only the writer's event is new.
-    let later = store.detect_snapshot(Some(t(0)), t(1)).unwrap();
-    assert_eq!(later.new_events.len(), 1);
-    assert_eq!(later.new_events[0].agent_id, b);
-    assert_eq!(later.received_up_to, Some(t(31)));
-    assert!(store
-        .detect_snapshot(Some(t(0)), t(31))
-        .unwrap()
-        .new_events
-        .is_empty());
-    assert_eq!(snapshot.recent.len(), 2);
-    assert_eq!(snapshot.recent[1].event.kind, EventKind::Write);
-    assert_eq!(snapshot.tasks.len(), 2);
-    assert_eq!(snapshot.agents.len(), 2);
-    assert_eq!(
-        snapshot.agents[0].remote_id.as_deref(),
-        Some("researcher-1")
-    );
-    assert_eq!(snapshot.rules.len(), 1);
-    // Without `since`, no window is read (the detector loop keeps its own).
-    let windowless = store.detect_snapshot(None, t(0)).unwrap();
-    assert!(windowless.recent.is_empty());
-    assert_eq!(windowless.new_events.len(), 2);
-    assert!(store
-        .detect_snapshot(Some(t(40)), t(40))
-        .unwrap()
-        .recent
-        .is_empty());
+    let window = store.detect_window(t(0), 100).unwrap();
+    // Received from t(2) on: only the writer's event is new; the next read starts at its time.
+    let (later, marks) = store.detect_changes(DetectMarks::from(t(2))).unwrap();
+    assert_eq!(later.events.len(), 1);
+    assert_eq!(later.events[0].agent_id, b);
+    assert_eq!(later.tasks.len(), 1, "the writer's task changed at t(31)");
+    assert_eq!(marks, DetectMarks::from(t(31)));
+    let (nothing, same) = store.detect_changes(DetectMarks::from(t(32))).unwrap();
+    assert!(nothing.events.is_empty() && nothing.tasks.is_empty());
+    assert_eq!(same, DetectMarks::from(t(32)));
+    assert_eq!(window.events.len(), 2);
+    assert_eq!(window.events[1].event.kind, EventKind::Write);
+    assert_eq!(window.tasks.len(), 2);
+    assert_eq!(window.agents.len(), 2);
+    assert_eq!(window.agents[0].remote_id.as_deref(), Some("researcher-1"));
+    assert_eq!(window.rules.len(), 1);
+    // At most `cap` events, the newest; none dated before `since`.
+    let newest = store.detect_window(t(0), 1).unwrap();
+    assert_eq!(newest.events.len(), 1);
+    assert_eq!(newest.events[0].agent_id, b);
+    assert!(store.detect_window(t(40), 100).unwrap().events.is_empty());
 
     let config = DetectConfig::default();
-    assert_eq!(later.new_events[0].event, writes);
-    let state = DetectState::from_slices(
-        &snapshot.recent,
-        &snapshot.tasks,
-        &snapshot.rules,
-        &snapshot.agents,
-    );
+    assert_eq!(later.events[0].event, writes);
+    let state =
+        DetectState::from_slices(&window.events, &window.tasks, &window.rules, &window.agents);
     let schemas = Default::default();
-    let found = detect_all(&state.input(t(31), &later.new_events, &config, &schemas));
+    let found = detect_all(&state.input(t(31), &later.events, &config, &schemas));
     let kinds: Vec<FindingKind> = found.iter().map(|f| f.kind).collect();
     assert_eq!(
         kinds,

@@ -1,0 +1,114 @@
+//! What the engine measures about itself: how long detector runs take, how big their window
+//! is, and what the store's writer did. `baton watch --stats` prints it; benchmarks read it.
+
+use std::collections::VecDeque;
+use std::time::Duration;
+
+use baton_store::WriterStats;
+use serde::Serialize;
+
+/// Runs whose durations are kept for the percentiles.
+const KEPT_RUNS: usize = 4_096;
+
+/// The durations of the latest detector runs.
+#[derive(Debug, Default)]
+pub(crate) struct RunTimes {
+    runs: u64,
+    latest: VecDeque<Duration>,
+    max: Duration,
+    window_events: usize,
+    tasks_kept: usize,
+}
+
+impl RunTimes {
+    pub(crate) fn record(&mut self, took: Duration, window_events: usize, tasks_kept: usize) {
+        self.runs += 1;
+        if self.latest.len() == KEPT_RUNS {
+            self.latest.pop_front();
+        }
+        self.latest.push_back(took);
+        self.max = self.max.max(took);
+        self.window_events = window_events;
+        self.tasks_kept = tasks_kept;
+    }
+
+    pub(crate) fn summary(&self) -> DetectorStats {
+        let mut sorted: Vec<Duration> = self.latest.iter().copied().collect();
+        sorted.sort_unstable();
+        let at = |q: f64| -> f64 {
+            if sorted.is_empty() {
+                return 0.0;
+            }
+            let i = ((sorted.len() - 1) as f64 * q).round() as usize;
+            ms(sorted[i])
+        };
+        DetectorStats {
+            runs: self.runs,
+            p50_ms: at(0.50),
+            p99_ms: at(0.99),
+            max_ms: ms(self.max),
+            window_events: self.window_events,
+            tasks_kept: self.tasks_kept,
+        }
+    }
+}
+
+fn ms(d: Duration) -> f64 {
+    (d.as_secs_f64() * 1e6).round() / 1e3
+}
+
+/// The detector runs so far (percentiles over the latest 4,096).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct DetectorStats {
+    pub runs: u64,
+    pub p50_ms: f64,
+    pub p99_ms: f64,
+    pub max_ms: f64,
+    /// Events in the detectors' window after the latest run.
+    pub window_events: usize,
+    /// Tasks the detectors keep after the latest run.
+    pub tasks_kept: usize,
+}
+
+/// The engine's own figures.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct EngineStats {
+    pub detector: DetectorStats,
+    /// Write batches committed, writes, the largest batch, time busy.
+    pub writer_batches: u64,
+    pub writer_writes: u64,
+    pub writer_largest_batch: u64,
+    pub writer_busy_ms: u64,
+}
+
+impl EngineStats {
+    pub(crate) fn new(detector: DetectorStats, writer: WriterStats) -> EngineStats {
+        EngineStats {
+            detector,
+            writer_batches: writer.batches,
+            writer_writes: writer.writes,
+            writer_largest_batch: writer.largest_batch,
+            writer_busy_ms: writer.busy_us / 1_000,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentiles_over_the_latest_runs() {
+        let mut times = RunTimes::default();
+        assert_eq!(times.summary().p99_ms, 0.0);
+        for ms in 1..=100u64 {
+            times.record(Duration::from_millis(ms), 10, 2);
+        }
+        let s = times.summary();
+        assert_eq!(s.runs, 100);
+        assert_eq!(s.p50_ms, 51.0);
+        assert_eq!(s.p99_ms, 99.0);
+        assert_eq!(s.max_ms, 100.0);
+        assert_eq!((s.window_events, s.tasks_kept), (10, 2));
+    }
+}

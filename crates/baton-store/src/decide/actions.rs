@@ -1,0 +1,140 @@
+//! What a decision changes besides the queue: an ownership rule, a budget split.
+
+use baton_core::detect::FindingKind;
+use baton_core::escalations::{BudgetShare, Escalation};
+use baton_core::protocol::{Allowance, BudgetGrant};
+use baton_core::rules::lint::same_owner;
+use baton_core::rules::{validate_rule, ResourcePattern, Rule, RuleKind};
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, OptionalExtension};
+
+use crate::error::{Result, StoreError};
+use crate::rules::{audit_in, insert_in, rules_in, update_in, validate};
+
+fn invalid(message: impl Into<String>) -> StoreError {
+    StoreError::InvalidDecision(message.into())
+}
+
+pub(super) fn agent_name(tx: &Connection, id: i64) -> Result<String> {
+    tx.query_row("SELECT name FROM agents WHERE id = ?1", [id], |row| {
+        row.get(0)
+    })
+    .optional()?
+    .ok_or(StoreError::AgentNotFound(id))
+}
+
+/// Makes `agent_id` the owner of the escalation's resource: the most specific rule (not an
+/// exception) covering it changes owner; without one, a rule is added for exactly that resource
+/// or, when the escalation stands for a group of resources, for the group's scope
+/// (`file:///drafts/*`). Audited like any rule change. Returns a sentence for the decision's
+/// note.
+pub(super) fn give_ownership_in(
+    tx: &Connection,
+    escalation: &Escalation,
+    agent_id: i64,
+    who: &str,
+    now: DateTime<Utc>,
+) -> Result<String> {
+    if escalation.kind == FindingKind::RateLimitPressure {
+        return Err(invalid(
+            "an API is shared, not owned: split its budget instead",
+        ));
+    }
+    let resource = escalation
+        .resource
+        .as_deref()
+        .ok_or_else(|| invalid("this escalation names no resource to give"))?;
+    let name = agent_name(tx, agent_id)?;
+    let covering = rules_in(tx)?
+        .into_iter()
+        .filter(|r| r.rule.kind != RuleKind::Exception)
+        .filter(|r| ResourcePattern::parse(&r.rule.pattern).is_ok_and(|p| p.matches(resource)))
+        .max_by_key(|r| r.rule.pattern.len());
+    match covering {
+        Some(stored) => {
+            let mut rule = stored.rule.clone();
+            rule.owner = name.clone();
+            rule.readers.retain(|r| !same_owner(r, &name));
+            rule.sequence.retain(|a| !same_owner(a, &name));
+            if rule != stored.rule {
+                validate(&rule)?;
+                update_in(tx, stored.id, &rule, now)?;
+                audit_in(
+                    tx,
+                    who,
+                    "rule.update",
+                    stored.id,
+                    (Some(&stored.rule), Some(&rule)),
+                    now,
+                )?;
+            }
+        }
+        None => {
+            let kind = if escalation.kind == FindingKind::TriggerCollision {
+                RuleKind::Trigger
+            } else {
+                RuleKind::Data
+            };
+            let pattern = match escalation.scope.as_deref() {
+                Some(scope) if escalation.resource_count > 1 => scope,
+                _ => resource,
+            };
+            let rule = Rule {
+                note: Some(format!("given to {name} on escalation {}", escalation.id)),
+                ..Rule::new(kind, pattern, name.clone())
+            };
+            validate_rule(&rule)
+                .map_err(|err| invalid(format!("cannot make a rule for {pattern}: {err}")))?;
+            validate(&rule)?;
+            let id = insert_in(tx, &rule, now)?;
+            audit_in(tx, who, "rule.add", id, (None, Some(&rule)), now)?;
+            return Ok(format!("{name} owns {pattern}"));
+        }
+    }
+    Ok(format!("{name} owns {resource}"))
+}
+
+/// The grants of a budget split on a rate-limit pressure escalation (resource `api:<api>` or
+/// `api:<api>/<key>`): each agent's share of each quota the API has now.
+pub(super) fn split_budget_in(
+    tx: &Connection,
+    escalation: &Escalation,
+    shares: &[BudgetShare],
+) -> Result<Vec<(i64, BudgetGrant)>> {
+    if escalation.kind != FindingKind::RateLimitPressure {
+        return Err(invalid(
+            "a budget split answers a rate-limit pressure escalation",
+        ));
+    }
+    let resource = escalation.resource.as_deref().unwrap_or_default();
+    let Some(named) = resource.strip_prefix("api:") else {
+        return Err(invalid(format!("{resource:?} names no API")));
+    };
+    let (api, key) = match named.split_once('/') {
+        Some((api, key)) => (api, Some(key)),
+        None => (named, None),
+    };
+    let quotas = crate::ratelimits::quotas_in(tx, api, key)?;
+    let mut grants = Vec::new();
+    for share in shares {
+        agent_name(tx, share.agent_id)?;
+        let allowances = quotas
+            .iter()
+            .map(|q| Allowance {
+                metric: q.metric.as_str().to_owned(),
+                limit: q.limit * u64::from(share.percent) / 100,
+                window_seconds: q.window_seconds,
+            })
+            .collect();
+        grants.push((
+            share.agent_id,
+            BudgetGrant {
+                api: api.to_owned(),
+                key: key.map(str::to_owned),
+                share_percent: share.percent,
+                allowances,
+            },
+        ));
+    }
+    Ok(grants)
+}

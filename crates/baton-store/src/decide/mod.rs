@@ -1,0 +1,188 @@
+//! A human's decision on an escalation, in ONE transaction: the decision-log entry, the
+//! escalation's new state, its findings closed (every one of its group), a rule change when ownership is given, a budget
+//! split when one is decided, and one outbox row per agent concerned (what the relay delivers).
+//! Either all of it is stored or none.
+//!
+//! An escalation past its SLA takes no decision: deciding on it expires it (logged) and answers
+//! [`StoreError::EscalationExpired`].
+
+use baton_core::decisions::DecisionEntry;
+use baton_core::escalations::{Escalation, EscalationAction, EscalationState};
+use baton_core::protocol::BudgetGrant;
+use chrono::{DateTime, Duration, Utc};
+use rusqlite::{params, Connection};
+use serde_json::json;
+
+use crate::codec::ts;
+use crate::decisions::{append_decision_in, NewDecision};
+use crate::error::{Result, StoreError};
+use crate::escalations::{escalation_in, expire_in};
+use crate::rules::check_who;
+use crate::Store;
+
+/// What [`Store::decide_escalation`] stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Decided {
+    /// The escalation as it is now.
+    pub escalation: Escalation,
+    pub decision: DecisionEntry,
+    /// The outbox rows written (one per agent the decision goes to).
+    pub outbox: Vec<i64>,
+    /// True when a rule was added or changed (ownership given).
+    pub rules_changed: bool,
+}
+
+/// The idempotency key of a decision for one agent: unique per decision (its hash makes it
+/// unique across databases too) and per agent.
+pub fn idempotency_key(decision: &DecisionEntry, agent_id: i64) -> String {
+    let short = decision.hash.get(..12).unwrap_or(&decision.hash);
+    format!("dec-{}-{short}-a{agent_id}", decision.seq)
+}
+
+mod actions;
+mod deliver;
+
+use actions::{give_ownership_in, split_budget_in};
+impl Store {
+    /// Records `who`'s decision on escalation `id` (see the module docs).
+    pub fn decide_escalation(
+        &mut self,
+        id: i64,
+        action: &EscalationAction,
+        note: Option<&str>,
+        who: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Decided> {
+        check_who(who)?;
+        let note = action
+            .check(note)
+            .map_err(|err| StoreError::InvalidDecision(err.to_string()))?;
+        let tx = self.write_tx()?;
+        let escalation = escalation_in(&tx, id)?;
+        if escalation.state != EscalationState::Open {
+            return Err(StoreError::EscalationClosed {
+                id,
+                state: escalation.state.as_str(),
+            });
+        }
+        if escalation.due_at <= now {
+            expire_in(&tx, &escalation, now)?;
+            tx.commit()?;
+            return Err(StoreError::EscalationExpired(id));
+        }
+
+        let mut rules_changed = false;
+        let mut wire_note = note.clone();
+        let mut detail = json!({ "action": action });
+        if let EscalationAction::GiveOwnership { agent_id } = action {
+            let sentence = give_ownership_in(&tx, &escalation, *agent_id, who, now)?;
+            rules_changed = true;
+            wire_note = Some(match note.as_deref() {
+                Some(note) => format!("{sentence}. {note}"),
+                None => sentence,
+            });
+        }
+        // A budget split: the API's quotas shared out, stored, and each agent told its part.
+        let mut grants: Vec<(i64, BudgetGrant)> = Vec::new();
+        if let EscalationAction::SplitBudget { shares } = action {
+            grants = split_budget_in(&tx, &escalation, shares)?;
+            if let Some((_, grant)) = grants.first() {
+                detail["api"] = json!(grant.api);
+                detail["key"] = json!(grant.key);
+            }
+        }
+        let snoozed_until = match action {
+            EscalationAction::Snooze { minutes } => {
+                let until = now + Duration::minutes(i64::from(*minutes));
+                detail["snoozed_until"] = json!(ts(until));
+                Some(until)
+            }
+            _ => None,
+        };
+        let mut draft = NewDecision::new(who, action.log_action(), &format!("escalation:{id}"))
+            .at(now)
+            .escalation(id)
+            .detail(detail);
+        if let Some(note) = &note {
+            draft = draft.reason(note);
+        }
+        let decision = append_decision_in(&tx, draft)?;
+        for (agent_id, grant) in &grants {
+            tx.execute(
+                "INSERT INTO api_budgets (api, key, agent_id, percent, decision_id, decided_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                 ON CONFLICT (api, key, agent_id) DO UPDATE SET percent = excluded.percent,
+                    decision_id = excluded.decision_id, decided_at = excluded.decided_at",
+                params![
+                    grant.api,
+                    grant.key.as_deref().unwrap_or(""),
+                    agent_id,
+                    grant.share_percent,
+                    decision.seq,
+                    ts(now)
+                ],
+            )?;
+        }
+
+        if action.resolves() {
+            resolve_in(&tx, id, escalation.finding_id, decision.seq, now)?;
+        } else {
+            tx.execute(
+                "UPDATE escalations SET snoozed_until = ?2, decision_id = ?3 WHERE id = ?1",
+                params![id, snoozed_until.map(ts), decision.seq],
+            )?;
+        }
+
+        let outbox = match action.wire_action() {
+            Some(wire_action) => {
+                let owner = match action {
+                    EscalationAction::GiveOwnership { agent_id } => {
+                        Some(deliver::owner_name(&tx, *agent_id)?)
+                    }
+                    _ => None,
+                };
+                let message = deliver::Message {
+                    decision: &decision,
+                    action: wire_action,
+                    note: wire_note.as_deref(),
+                    who,
+                    owner: owner.as_deref(),
+                    grants: &grants,
+                    now,
+                };
+                deliver::queue(&tx, &escalation, &message)?
+            }
+            None => Vec::new(),
+        };
+        tx.commit()?;
+        Ok(Decided {
+            escalation: escalation_in(&self.conn, id)?,
+            decision,
+            outbox,
+            rules_changed,
+        })
+    }
+}
+
+/// Marks escalation `id` resolved by decision `decision_seq` and closes its findings (every
+/// finding of its group).
+pub(crate) fn resolve_in(
+    tx: &Connection,
+    id: i64,
+    finding_id: Option<i64>,
+    decision_seq: i64,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    tx.execute(
+        "UPDATE escalations SET state = 'resolved', resolved_at = ?2, decision_id = ?3,
+                snoozed_until = NULL
+         WHERE id = ?1",
+        params![id, ts(now), decision_seq],
+    )?;
+    tx.execute(
+        "UPDATE findings SET closed_at = ?2
+          WHERE (id = ?1 OR escalation_id = ?3) AND closed_at IS NULL",
+        params![finding_id, ts(now), id],
+    )?;
+    Ok(())
+}

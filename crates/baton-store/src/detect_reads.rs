@@ -1,0 +1,171 @@
+//! What the detectors read, so that a run reads what changed and not what is kept: once at
+//! start the recent window (at most so many events, the newest) and the tasks that can still
+//! matter; then at each run the events and tasks that changed since the last read (by when Baton
+//! received them: `received_at` and `updated_at` are stamped by the one writer, so they grow in
+//! commit order), and the small tables whole (agents' health, rules, handoff schemas, windows).
+
+use baton_core::detect::windows::WindowOverrides;
+use baton_core::detect::{AgentStatus, ObservedEvent, ObservedTask};
+use baton_core::protocol::{Event, Task};
+use baton_core::rules::Rule;
+use chrono::{DateTime, Utc};
+use rusqlite::{params, Row};
+
+use crate::codec::{parse_json_list, parse_opt_ts, parse_task_state, parse_ts, ts};
+use crate::error::Result;
+use crate::Store;
+
+/// Most new events one read returns; a bigger backlog is read over the next runs.
+pub const MAX_NEW_EVENTS: usize = 50_000;
+
+/// Where the next read of changes starts: events received and tasks changed at or after these.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DetectMarks {
+    pub events: DateTime<Utc>,
+    pub tasks: DateTime<Utc>,
+}
+
+impl DetectMarks {
+    /// Everything received or changed from `at` on.
+    pub fn from(at: DateTime<Utc>) -> DetectMarks {
+        DetectMarks {
+            events: at,
+            tasks: at,
+        }
+    }
+}
+
+/// One read for the detectors.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DetectRead {
+    /// The window's events ([`Store::detect_window`]) or the new ones
+    /// ([`Store::detect_changes`]), oldest first.
+    pub events: Vec<ObservedEvent>,
+    /// Tasks that can still matter (window) or that changed (changes).
+    pub tasks: Vec<ObservedTask>,
+    pub agents: Vec<AgentStatus>,
+    pub rules: Vec<Rule>,
+    /// The JSON Schema of each handoff type.
+    pub handoff_schemas: Vec<(String, serde_json::Value)>,
+    /// Each agent's overrides of the detectors' windows.
+    pub windows: Vec<(i64, WindowOverrides)>,
+}
+
+const TASK_COLS: &str = "agent_id, task_id, title, state, state_since, created_at,
+    remote_updated_at, depends_on, trigger, reads, writes, output, next_stage, detail, updated_at";
+
+fn read_task(row: &Row<'_>) -> Result<ObservedTask> {
+    Ok(ObservedTask {
+        agent_id: row.get(0)?,
+        task: Task {
+            id: row.get(1)?,
+            title: row.get(2)?,
+            state: parse_task_state(&row.get::<_, String>(3)?)?,
+            state_since: Some(parse_ts(&row.get::<_, String>(4)?)?),
+            created_at: parse_opt_ts(row.get(5)?)?,
+            updated_at: parse_opt_ts(row.get(6)?)?,
+            depends_on: parse_json_list(&row.get::<_, String>(7)?)?,
+            trigger: row.get(8)?,
+            reads: parse_json_list(&row.get::<_, String>(9)?)?,
+            writes: parse_json_list(&row.get::<_, String>(10)?)?,
+            output: row.get(11)?,
+            next_stage: row.get(12)?,
+            detail: row.get(13)?,
+        },
+        updated_at: parse_ts(&row.get::<_, String>(14)?)?,
+    })
+}
+
+/// An event stored by an older Baton that no longer parses is left out, not fatal.
+fn read_event(agent_id: i64, raw: &str) -> Option<ObservedEvent> {
+    serde_json::from_str::<Event>(raw)
+        .ok()
+        .map(|event| ObservedEvent { agent_id, event })
+}
+
+impl Store {
+    /// The window at start: the newest `cap` events dated `since` or later, the tasks that can
+    /// still matter (unfinished, or in their state since `since`), and the small tables.
+    pub fn detect_window(&self, since: DateTime<Utc>, cap: usize) -> Result<DetectRead> {
+        let mut events = Vec::new();
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT agent_id, raw FROM events WHERE at >= ?1 ORDER BY at DESC LIMIT ?2",
+        )?;
+        let limit = i64::try_from(cap).unwrap_or(i64::MAX);
+        let mut rows = stmt.query(params![ts(since), limit])?;
+        while let Some(row) = rows.next()? {
+            events.extend(read_event(row.get(0)?, &row.get::<_, String>(1)?));
+        }
+        events.reverse();
+        let mut tasks = Vec::new();
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {TASK_COLS} FROM tasks
+              WHERE state NOT IN ('completed', 'failed', 'canceled', 'rejected')
+                 OR state_since >= ?1"
+        ))?;
+        let mut rows = stmt.query([ts(since)])?;
+        while let Some(row) = rows.next()? {
+            tasks.push(read_task(row)?);
+        }
+        self.with_small_tables(DetectRead {
+            events,
+            tasks,
+            ..DetectRead::default()
+        })
+    }
+
+    /// What changed from `marks` on (events received, tasks changed), with the small tables;
+    /// and the marks for the next read.
+    pub fn detect_changes(&self, marks: DetectMarks) -> Result<(DetectRead, DetectMarks)> {
+        let mut next = marks;
+        let mut events = Vec::new();
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT agent_id, raw, received_at FROM events WHERE received_at >= ?1
+              ORDER BY received_at, agent_id, seq LIMIT ?2",
+        )?;
+        let limit = i64::try_from(MAX_NEW_EVENTS).unwrap_or(i64::MAX);
+        let mut rows = stmt.query(params![ts(marks.events), limit])?;
+        while let Some(row) = rows.next()? {
+            next.events = parse_ts(&row.get::<_, String>(2)?)?;
+            events.extend(read_event(row.get(0)?, &row.get::<_, String>(1)?));
+        }
+        let mut tasks = Vec::new();
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {TASK_COLS} FROM tasks WHERE updated_at >= ?1 ORDER BY updated_at"
+        ))?;
+        let mut rows = stmt.query([ts(marks.tasks)])?;
+        while let Some(row) = rows.next()? {
+            let task = read_task(row)?;
+            next.tasks = task.updated_at;
+            tasks.push(task);
+        }
+        let read = self.with_small_tables(DetectRead {
+            events,
+            tasks,
+            ..DetectRead::default()
+        })?;
+        Ok((read, next))
+    }
+
+    fn with_small_tables(&self, mut read: DetectRead) -> Result<DetectRead> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, name, remote_id, consecutive_failures, last_error, last_success_at
+             FROM agents ORDER BY id",
+        )?;
+        let mut rows = stmt.query([])?;
+        while let Some(row) = rows.next()? {
+            read.agents.push(AgentStatus {
+                id: row.get(0)?,
+                name: row.get(1)?,
+                remote_id: row.get(2)?,
+                consecutive_failures: u32::try_from(row.get::<_, i64>(3)?).unwrap_or(u32::MAX),
+                last_error: row.get(4)?,
+                last_success: parse_opt_ts(row.get(5)?)?,
+            });
+        }
+        read.rules = self.rules()?.into_iter().map(|r| r.rule).collect();
+        read.handoff_schemas = self.handoff_schemas()?;
+        read.windows = self.all_detect_windows()?;
+        Ok(read)
+    }
+}

@@ -1,0 +1,275 @@
+//! Findings into queue items: each new finding joins the escalation of its group (same kind,
+//! same agents, resources under one scope: `baton_core::escalations::group`) when that item took
+//! a finding within the last `GROUP_WINDOW` and has not expired, or opens one. An open item
+//! grows (count, resources, title); a decided one counts the finding as `since_decision` and the
+//! finding is closed at once, settled by the decision already taken: the cause keeps firing,
+//! the queue does not fill. A finding that is never grouped (an agent's own question, pressure
+//! on one API) opens an item of its own, as does the first of a group.
+//!
+//! The SLA of a new item comes from the `exception` rule matching its resource (default 24 h).
+
+use baton_core::detect::{EvidenceRef, FindingKind};
+use baton_core::escalations::{
+    group_of, group_title, sla_for, Group, GROUP_WINDOW, MAX_GROUP_RESOURCES,
+};
+use baton_core::rules::CompiledRules;
+use chrono::{DateTime, Utc};
+use rusqlite::{params, Connection, OptionalExtension};
+
+use crate::codec::{json, parse_json, parse_kind, ts};
+use crate::error::Result;
+use crate::escalations::{evidence_events, task_of};
+use crate::rules::rules_in;
+
+/// What filing new findings did to the queue, by escalation id.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Filed {
+    /// Items opened.
+    pub opened: Vec<i64>,
+    /// Open items that took a finding (their count and title changed).
+    pub grown: Vec<i64>,
+    /// Decided items whose cause fired again (updated, not reopened).
+    pub recurred: Vec<i64>,
+}
+
+struct NewFinding {
+    kind: FindingKind,
+    agents: Vec<i64>,
+    resource: Option<String>,
+    summary: String,
+    evidence: Vec<EvidenceRef>,
+}
+
+fn read_new(tx: &Connection, finding_id: i64) -> Result<NewFinding> {
+    let (kind, agents, resource, summary, evidence): (
+        String,
+        String,
+        Option<String>,
+        String,
+        String,
+    ) = tx.query_row(
+        "SELECT kind, agents, resource, summary, evidence FROM findings WHERE id = ?1",
+        [finding_id],
+        |row| {
+            Ok((
+                row.get(0)?,
+                row.get(1)?,
+                row.get(2)?,
+                row.get(3)?,
+                row.get(4)?,
+            ))
+        },
+    )?;
+    Ok(NewFinding {
+        kind: parse_kind(&kind)?,
+        agents: parse_json(&agents, "finding agents")?,
+        resource,
+        summary,
+        evidence: parse_json(&evidence, "finding evidence")?,
+    })
+}
+
+/// Files each of `finding_ids` (just recorded, inside the caller's transaction).
+pub(crate) fn file_findings(
+    tx: &Connection,
+    finding_ids: &[i64],
+    now: DateTime<Utc>,
+) -> Result<Filed> {
+    let mut filed = Filed::default();
+    if finding_ids.is_empty() {
+        return Ok(filed);
+    }
+    let rules: Vec<_> = rules_in(tx)?.into_iter().map(|r| r.rule).collect();
+    let compiled = CompiledRules::new(rules.clone());
+    for &finding_id in finding_ids {
+        let f = read_new(tx, finding_id)?;
+        let group = group_of(f.kind, &f.agents, f.resource.as_deref(), &compiled);
+        if let Some(group) = &group {
+            if let Some((item, open)) = taking(tx, &group.key, now)? {
+                join(tx, item, open, finding_id, &f, now)?;
+                if open {
+                    push_once(&mut filed.grown, item);
+                } else {
+                    push_once(&mut filed.recurred, item);
+                }
+                continue;
+            }
+        }
+        filed
+            .opened
+            .push(open_item(tx, finding_id, &f, group.as_ref(), &rules, now)?);
+    }
+    // An item opened and grown in the same run is simply opened.
+    filed.grown.retain(|id| !filed.opened.contains(id));
+    Ok(filed)
+}
+
+fn push_once(ids: &mut Vec<i64>, id: i64) {
+    if !ids.contains(&id) {
+        ids.push(id);
+    }
+}
+
+/// The item of group `key` that still takes findings: the newest one that took a finding within
+/// the window and has not expired; and whether it is open.
+fn taking(tx: &Connection, key: &str, now: DateTime<Utc>) -> Result<Option<(i64, bool)>> {
+    Ok(tx
+        .query_row(
+            "SELECT id, state = 'open' FROM escalations
+              WHERE group_key = ?1 AND last_seen_at >= ?2 AND state != 'expired'
+              ORDER BY id DESC LIMIT 1",
+            params![key, ts(now - GROUP_WINDOW)],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .optional()?)
+}
+
+/// Adds a finding to an item: its count, resources and (while open) title.
+fn join(
+    tx: &Connection,
+    item: i64,
+    open: bool,
+    finding_id: i64,
+    f: &NewFinding,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    tx.execute(
+        "UPDATE findings SET escalation_id = ?2,
+                closed_at = CASE WHEN ?3 THEN closed_at ELSE ?4 END
+          WHERE id = ?1",
+        params![finding_id, item, open, ts(now)],
+    )?;
+    let (occurrences, scope, resources_text): (i64, Option<String>, String) = tx.query_row(
+        "SELECT occurrences, scope, resources FROM escalations WHERE id = ?1",
+        [item],
+        |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+    )?;
+    let mut resources: Vec<String> = parse_json(&resources_text, "escalation resources")?;
+    let new_resource = match &f.resource {
+        Some(resource) => !tx.query_row(
+            "SELECT EXISTS (SELECT 1 FROM findings
+                             WHERE escalation_id = ?1 AND resource = ?2 AND id != ?3)",
+            params![item, resource, finding_id],
+            |row| row.get::<_, bool>(0),
+        )?,
+        None => false,
+    };
+    if new_resource && resources.len() < MAX_GROUP_RESOURCES {
+        resources.extend(f.resource.clone());
+    }
+    let occurrences = occurrences + 1;
+    let count = u32::try_from(occurrences).unwrap_or(u32::MAX);
+    tx.execute(
+        "UPDATE escalations SET occurrences = ?2, last_seen_at = ?3, resources = ?4,
+                resource_count = resource_count + ?5,
+                since_decision = since_decision + ?6,
+                title = CASE WHEN state = 'open' THEN ?7 ELSE title END
+          WHERE id = ?1",
+        params![
+            item,
+            occurrences,
+            ts(now),
+            json(&resources),
+            i64::from(new_resource),
+            i64::from(!open),
+            group_title(&f.summary, count, scope.as_deref()),
+        ],
+    )?;
+    Ok(())
+}
+
+/// Opens an item for a finding (the first of its group, or one never grouped).
+fn open_item(
+    tx: &Connection,
+    finding_id: i64,
+    f: &NewFinding,
+    group: Option<&Group>,
+    rules: &[baton_core::rules::Rule],
+    now: DateTime<Utc>,
+) -> Result<i64> {
+    let (sla, assignee) = sla_for(f.resource.as_deref(), rules);
+    let (agent_id, task_id) = match f.agents.as_slice() {
+        [only] => {
+            let events = evidence_events(tx, &f.evidence)?;
+            (Some(*only), task_of(&events, *only))
+        }
+        _ => (None, None),
+    };
+    let resources: Vec<&String> = f.resource.iter().collect();
+    tx.execute(
+        "INSERT INTO escalations (finding_id, agent_id, task_id, title, opened_at, due_at,
+                                  assignee, group_key, scope, resources, resource_count,
+                                  last_seen_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?5)",
+        params![
+            finding_id,
+            agent_id,
+            task_id,
+            f.summary,
+            ts(now),
+            ts(now + sla),
+            assignee,
+            group.map(|g| g.key.as_str()),
+            group.and_then(|g| g.scope.as_deref()),
+            json(&resources),
+            resources.len() as i64,
+        ],
+    )?;
+    let item = tx.last_insert_rowid();
+    tx.execute(
+        "UPDATE findings SET escalation_id = ?2 WHERE id = ?1",
+        params![finding_id, item],
+    )?;
+    Ok(item)
+}
+
+/// A finding's words changed: its open item says so (as the group's title when grouped).
+pub(crate) fn retitle(tx: &Connection, finding_id: i64, summary: &str) -> Result<Vec<i64>> {
+    let item: Option<(i64, i64, Option<String>)> = tx
+        .query_row(
+            "SELECT e.id, e.occurrences, e.scope FROM escalations e
+               JOIN findings f ON f.escalation_id = e.id OR e.finding_id = f.id
+              WHERE f.id = ?1 AND e.state = 'open'
+              ORDER BY e.id DESC LIMIT 1",
+            [finding_id],
+            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+        )
+        .optional()?;
+    let Some((id, occurrences, scope)) = item else {
+        return Ok(Vec::new());
+    };
+    let count = u32::try_from(occurrences).unwrap_or(u32::MAX);
+    let title = group_title(summary, count, scope.as_deref());
+    let changed = tx.execute(
+        "UPDATE escalations SET title = ?2 WHERE id = ?1 AND title != ?2",
+        params![id, title],
+    )?;
+    Ok(if changed > 0 { vec![id] } else { Vec::new() })
+}
+
+/// Most findings of one item whose evidence is read (the lead's, then the newest).
+const EVIDENCE_FINDINGS: i64 = 100;
+
+/// The evidence of an item's findings: its lead's first, then the newest findings'.
+pub(crate) fn item_evidence(tx: &Connection, item: i64) -> Result<Vec<EvidenceRef>> {
+    let mut stmt = tx.prepare_cached(
+        "SELECT f.evidence FROM findings f JOIN escalations e ON e.id = ?1
+          WHERE f.id = e.finding_id OR f.escalation_id = ?1
+          ORDER BY f.id = e.finding_id DESC, f.id DESC LIMIT ?2",
+    )?;
+    let texts = stmt
+        .query_map(params![item, EVIDENCE_FINDINGS], |row| {
+            row.get::<_, String>(0)
+        })?
+        .collect::<rusqlite::Result<Vec<String>>>()?;
+    let mut all = Vec::new();
+    for text in texts {
+        let evidence: Vec<EvidenceRef> = parse_json(&text, "finding evidence")?;
+        for e in evidence {
+            if !all.contains(&e) {
+                all.push(e);
+            }
+        }
+    }
+    Ok(all)
+}

@@ -1,0 +1,159 @@
+//! The store as a process shares it: one [`Writer`] thread that commits every write in batches,
+//! and a few reader connections (WAL lets them read while the writer writes) that any thread
+//! borrows for one read. A private in-memory database has no second connection: its reads go
+//! through the writer.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Condvar, Mutex};
+
+use rusqlite::Connection;
+
+use crate::error::{Result, StoreError};
+use crate::writer::{Writer, WriterStats};
+use crate::{Store, BUSY_TIMEOUT, LATEST_VERSION};
+
+/// Reader connections opened by default.
+pub const DEFAULT_READERS: usize = 3;
+
+/// The store of a process (see the module docs). Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct StoreHandle {
+    writer: Writer,
+    readers: Option<Arc<Readers>>,
+    path: Option<PathBuf>,
+}
+
+#[derive(Debug)]
+struct Readers {
+    idle: Mutex<Vec<Store>>,
+    returned: Condvar,
+    count: usize,
+}
+
+impl Store {
+    /// A connection that only reads, to a database another connection has brought up to date.
+    pub fn open_reader(path: &Path) -> Result<Store> {
+        let context = path.display().to_string();
+        let conn = Connection::open(path).map_err(|err| StoreError::classify(err, &context))?;
+        let classify = |err| StoreError::classify(err, &context);
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(classify)?;
+        conn.execute_batch("PRAGMA query_only = ON; PRAGMA foreign_keys = ON;")
+            .map_err(classify)?;
+        let found: i64 = conn
+            .query_row("PRAGMA user_version", [], |row| row.get(0))
+            .map_err(classify)?;
+        if found > LATEST_VERSION {
+            return Err(StoreError::SchemaTooNew {
+                found,
+                supported: LATEST_VERSION,
+            });
+        }
+        Ok(Store { conn })
+    }
+}
+
+impl StoreHandle {
+    /// Opens the database at `path` (creating and migrating it as [`Store::open`] does) for the
+    /// writer, and `readers` reader connections (at least one).
+    pub fn open(path: &Path, readers: usize) -> Result<StoreHandle> {
+        let writer = Writer::start(Store::open(path)?)?;
+        let idle = (0..readers.max(1))
+            .map(|_| Store::open_reader(path))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(StoreHandle {
+            writer,
+            readers: Some(Arc::new(Readers {
+                count: idle.len(),
+                idle: Mutex::new(idle),
+                returned: Condvar::new(),
+            })),
+            path: Some(path.to_owned()),
+        })
+    }
+
+    /// A private database in memory: tests and previews. Reads go through the writer.
+    pub fn in_memory() -> Result<StoreHandle> {
+        Ok(StoreHandle {
+            writer: Writer::start(Store::open_in_memory()?)?,
+            readers: None,
+            path: None,
+        })
+    }
+
+    /// Wraps a store that is already open: it becomes the writer (reads go through it too).
+    pub fn from_store(store: Store) -> Result<StoreHandle> {
+        Ok(StoreHandle {
+            writer: Writer::start(store)?,
+            readers: None,
+            path: None,
+        })
+    }
+
+    /// The database file (None in memory).
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+
+    pub fn writer(&self) -> &Writer {
+        &self.writer
+    }
+
+    /// Runs a write in the writer's next batch and waits for its commit.
+    pub async fn write<T, F>(&self, work: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Store) -> Result<T> + Send + 'static,
+    {
+        self.writer.write(work).await
+    }
+
+    /// [`StoreHandle::write`] from a thread that is not async.
+    pub fn write_blocking<T, F>(&self, work: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Store) -> Result<T> + Send + 'static,
+    {
+        self.writer.write_blocking(work)
+    }
+
+    /// Runs a read on a reader connection, waiting for one to be free. Blocks: call it from a
+    /// blocking thread (the engine bounds how many).
+    pub fn read_blocking<T, F>(&self, work: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Store) -> Result<T> + Send + 'static,
+    {
+        let Some(readers) = &self.readers else {
+            return self.writer.write_blocking(move |store| work(store));
+        };
+        let store = {
+            let mut idle = readers.idle.lock().unwrap_or_else(|p| p.into_inner());
+            loop {
+                if let Some(store) = idle.pop() {
+                    break store;
+                }
+                idle = readers
+                    .returned
+                    .wait(idle)
+                    .unwrap_or_else(|p| p.into_inner());
+            }
+        };
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(&store)));
+        readers
+            .idle
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(store);
+        readers.returned.notify_one();
+        outcome.unwrap_or_else(|_| Err(StoreError::Writer("a read panicked".into())))
+    }
+
+    /// How many reads can run at once.
+    pub fn reader_count(&self) -> usize {
+        self.readers.as_ref().map_or(1, |r| r.count)
+    }
+
+    pub fn writer_stats(&self) -> WriterStats {
+        self.writer.stats()
+    }
+}

@@ -1,0 +1,121 @@
+//! The writer thread and the readers: group commit, a failed write rolling back alone, and
+//! reads seeing what has been committed.
+
+use std::sync::mpsc;
+
+use super::support::{doc, draft, t, task, write_event};
+use crate::{StoreError, StoreHandle};
+use baton_core::task::TaskState;
+
+fn handle() -> (tempfile::TempDir, StoreHandle) {
+    let dir = tempfile::tempdir().unwrap();
+    let handle = StoreHandle::open(&dir.path().join("baton.sqlite3"), 2).unwrap();
+    (dir, handle)
+}
+
+#[test]
+fn writes_waiting_together_commit_in_one_batch() {
+    let (_dir, store) = handle();
+    let id = store
+        .write_blocking(|s| Ok(s.add_agent(&draft("Researcher"))?.id))
+        .unwrap();
+    // Hold the writer busy while 200 polls queue up behind it.
+    let (release, held) = mpsc::channel::<()>();
+    let (running, started) = mpsc::channel::<()>();
+    let blocker = store.writer().submit(move |_| {
+        running.send(()).ok();
+        held.recv().ok();
+        Ok(())
+    });
+    started.recv().unwrap();
+    let before = store.writer_stats();
+    let waiting: Vec<_> = (1..=200u64)
+        .map(|seq| {
+            let doc = doc(
+                vec![task("t1", TaskState::Working)],
+                vec![write_event(seq, "t1")],
+                &seq.to_string(),
+            );
+            store
+                .writer()
+                .submit(move |s| s.ingest(id, &doc, t(seq as i64)))
+        })
+        .collect();
+    release.send(()).unwrap();
+    blocker.blocking_recv().unwrap().unwrap();
+    for reply in waiting {
+        reply.blocking_recv().unwrap().unwrap();
+    }
+    let after = store.writer_stats();
+    assert_eq!(after.writes - before.writes, 201);
+    assert_eq!(
+        after.batches - before.batches,
+        2,
+        "the blocker, then the 200 together"
+    );
+    assert_eq!(after.largest_batch, 200);
+    let count = store.read_blocking(move |s| s.event_count(id)).unwrap();
+    assert_eq!(count, 200, "a reader sees every committed write");
+}
+
+#[test]
+fn a_failed_or_panicking_write_rolls_back_alone() {
+    let (_dir, store) = handle();
+    let (release, held) = mpsc::channel::<()>();
+    let (running, started) = mpsc::channel::<()>();
+    let blocker = store.writer().submit(move |_| {
+        running.send(()).ok();
+        held.recv().ok();
+        Ok(())
+    });
+    started.recv().unwrap();
+    let failing = store.writer().submit(|s| {
+        s.add_agent(&draft("Half done"))?;
+        Err::<(), _>(StoreError::InvalidDocument("refused after writing".into()))
+    });
+    let panicking = store.writer().submit(|s| {
+        s.add_agent(&draft("Panicky"))?;
+        if s.agents()?.len() < 100 {
+            panic!("boom");
+        }
+        Ok(())
+    });
+    let fine = store
+        .writer()
+        .submit(|s| Ok(s.add_agent(&draft("Whole"))?.id));
+    release.send(()).unwrap();
+    blocker.blocking_recv().unwrap().unwrap();
+    assert!(matches!(
+        failing.blocking_recv().unwrap(),
+        Err(StoreError::InvalidDocument(_))
+    ));
+    assert!(matches!(
+        panicking.blocking_recv().unwrap(),
+        Err(StoreError::Writer(_))
+    ));
+    fine.blocking_recv().unwrap().unwrap();
+    let names: Vec<String> = store
+        .read_blocking(|s| Ok(s.agents()?.into_iter().map(|a| a.name).collect()))
+        .unwrap();
+    assert_eq!(names, ["Whole"]);
+}
+
+#[test]
+fn in_memory_reads_go_through_the_writer_and_a_panicking_read_returns_its_connection() {
+    let memory = StoreHandle::in_memory().unwrap();
+    memory
+        .write_blocking(|s| Ok(s.add_agent(&draft("Solo"))?.id))
+        .unwrap();
+    assert_eq!(memory.read_blocking(|s| Ok(s.agents()?.len())).unwrap(), 1);
+
+    let (_dir, store) = handle();
+    assert_eq!(store.reader_count(), 2);
+    for _ in 0..3 {
+        let outcome = store.read_blocking(|_| -> crate::Result<()> { panic!("bad read") });
+        assert!(matches!(outcome, Err(StoreError::Writer(_))));
+    }
+    // Both connections are still there to lend.
+    assert_eq!(store.read_blocking(|s| Ok(s.agents()?.len())).unwrap(), 0);
+    let readonly = store.read_blocking(|s| Ok(s.conn.execute_batch("DELETE FROM agents").is_err()));
+    assert!(readonly.unwrap(), "reader connections cannot write");
+}

@@ -1,0 +1,246 @@
+//! The one writer of a process: a thread that owns the writing connection and runs every write
+//! (ingest, health, findings, decisions, outbox) in batches. What is waiting when the thread is
+//! free goes into one transaction (group commit): each write in its own savepoint, so a write
+//! that fails rolls back alone, and the callers hear back only once the batch has committed.
+//! If the commit itself fails, every write of the batch is told so.
+//!
+//! Callers never hold a lock or a thread while they wait: [`Writer::submit`] hands the write
+//! over and returns a receiver (awaitable, or blockable from a non-async thread).
+
+use std::panic::AssertUnwindSafe;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc;
+use std::sync::Arc;
+use std::time::Instant;
+
+use tokio::sync::oneshot;
+
+use crate::error::{Result, StoreError};
+use crate::Store;
+
+/// Most writes committed together.
+pub const MAX_BATCH: usize = 512;
+
+/// One write, type-erased for the queue.
+trait Job: Send {
+    /// Runs it in the batch's transaction. True when it succeeded (its savepoint is kept).
+    fn run(&mut self, store: &mut Store) -> bool;
+    /// Tells the caller: its own outcome, or the batch's failure.
+    fn finish(self: Box<Self>, batch_failed: Option<&str>);
+}
+
+/// Where a write's outcome goes: an async caller, or a thread that blocks (which may be a
+/// thread of an async runtime, where tokio's blocking receive would panic).
+enum Reply<T> {
+    Async(oneshot::Sender<Result<T>>),
+    Blocking(mpsc::SyncSender<Result<T>>),
+}
+
+struct Write<T, F> {
+    work: Option<F>,
+    outcome: Option<Result<T>>,
+    reply: Reply<T>,
+}
+
+impl<T, F> Job for Write<T, F>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut Store) -> Result<T> + Send + 'static,
+{
+    fn run(&mut self, store: &mut Store) -> bool {
+        let Some(work) = self.work.take() else {
+            return false;
+        };
+        let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| work(store)))
+            .unwrap_or_else(|_| Err(StoreError::Writer("a write panicked".into())));
+        let ok = outcome.is_ok();
+        self.outcome = Some(outcome);
+        ok
+    }
+
+    fn finish(self: Box<Self>, batch_failed: Option<&str>) {
+        let outcome = match (self.outcome, batch_failed) {
+            (Some(Ok(_)), Some(why)) => Err(StoreError::Writer(why.to_owned())),
+            (Some(outcome), _) => outcome,
+            (None, why) => Err(StoreError::Writer(
+                why.unwrap_or("the write did not run").to_owned(),
+            )),
+        };
+        match self.reply {
+            Reply::Async(reply) => {
+                let _ = reply.send(outcome);
+            }
+            Reply::Blocking(reply) => {
+                let _ = reply.send(outcome);
+            }
+        }
+    }
+}
+
+/// What the writer has done since it started.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct WriterStats {
+    /// Transactions committed (or failed).
+    pub batches: u64,
+    /// Writes run.
+    pub writes: u64,
+    /// The most writes one batch held.
+    pub largest_batch: u64,
+    /// Time spent running batches, in microseconds.
+    pub busy_us: u64,
+}
+
+#[derive(Default)]
+struct Counters {
+    batches: AtomicU64,
+    writes: AtomicU64,
+    largest_batch: AtomicU64,
+    busy_us: AtomicU64,
+}
+
+/// The handle to the writer thread; cheap to clone. The thread ends when the last handle is
+/// dropped, after the writes already queued.
+#[derive(Clone)]
+pub struct Writer {
+    queue: mpsc::Sender<Box<dyn Job>>,
+    counters: Arc<Counters>,
+}
+
+impl std::fmt::Debug for Writer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Writer")
+            .field("stats", &self.stats())
+            .finish()
+    }
+}
+
+impl Writer {
+    /// Starts the thread that owns `store`.
+    pub fn start(store: Store) -> Result<Writer> {
+        let (queue, jobs) = mpsc::channel::<Box<dyn Job>>();
+        let counters = Arc::new(Counters::default());
+        let kept = Arc::clone(&counters);
+        std::thread::Builder::new()
+            .name("baton-store-writer".into())
+            .spawn(move || run(store, jobs, &kept))
+            .map_err(|err| StoreError::Writer(format!("cannot start the writer thread: {err}")))?;
+        Ok(Writer { queue, counters })
+    }
+
+    fn queue<T, F>(&self, work: F, reply: Reply<T>)
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Store) -> Result<T> + Send + 'static,
+    {
+        let job = Box::new(Write {
+            work: Some(work),
+            outcome: None,
+            reply,
+        });
+        if let Err(mpsc::SendError(job)) = self.queue.send(job) {
+            job.finish(Some("the database writer has stopped"));
+        }
+    }
+
+    /// Queues `work`; the receiver gets its outcome once its batch has committed.
+    pub fn submit<T, F>(&self, work: F) -> oneshot::Receiver<Result<T>>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Store) -> Result<T> + Send + 'static,
+    {
+        let (reply, outcome) = oneshot::channel();
+        self.queue(work, Reply::Async(reply));
+        outcome
+    }
+
+    /// Runs `work` and waits for its commit, blocking this thread (any thread: the writer
+    /// needs nothing from it meanwhile).
+    pub fn write_blocking<T, F>(&self, work: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Store) -> Result<T> + Send + 'static,
+    {
+        let (reply, outcome) = mpsc::sync_channel(1);
+        self.queue(work, Reply::Blocking(reply));
+        outcome
+            .recv()
+            .unwrap_or_else(|_| Err(StoreError::Writer("the database writer stopped".into())))
+    }
+
+    /// Runs `work` and waits for it.
+    pub async fn write<T, F>(&self, work: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Store) -> Result<T> + Send + 'static,
+    {
+        self.submit(work)
+            .await
+            .unwrap_or_else(|_| Err(StoreError::Writer("the database writer stopped".into())))
+    }
+
+    pub fn stats(&self) -> WriterStats {
+        let c = &self.counters;
+        WriterStats {
+            batches: c.batches.load(Ordering::Relaxed),
+            writes: c.writes.load(Ordering::Relaxed),
+            largest_batch: c.largest_batch.load(Ordering::Relaxed),
+            busy_us: c.busy_us.load(Ordering::Relaxed),
+        }
+    }
+}
+
+fn run(mut store: Store, jobs: mpsc::Receiver<Box<dyn Job>>, counters: &Counters) {
+    while let Ok(first) = jobs.recv() {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match jobs.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        let started = Instant::now();
+        let failed = run_batch(&mut store, &mut batch);
+        if let Some(why) = &failed {
+            tracing::error!(writes = batch.len(), error = %why, "a batch of writes failed");
+        }
+        let size = batch.len() as u64;
+        counters.batches.fetch_add(1, Ordering::Relaxed);
+        counters.writes.fetch_add(size, Ordering::Relaxed);
+        counters.largest_batch.fetch_max(size, Ordering::Relaxed);
+        let busy = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
+        counters.busy_us.fetch_add(busy, Ordering::Relaxed);
+        for job in batch {
+            job.finish(failed.as_deref());
+        }
+    }
+}
+
+/// Runs the batch in one transaction; the reason when the transaction as a whole failed.
+fn run_batch(store: &mut Store, batch: &mut [Box<dyn Job>]) -> Option<String> {
+    let conn = &store.conn;
+    if let Err(err) = conn.execute_batch("BEGIN IMMEDIATE") {
+        return Some(format!("cannot begin a transaction: {err}"));
+    }
+    for job in batch.iter_mut() {
+        if let Err(err) = store.conn.execute_batch("SAVEPOINT baton_write") {
+            let _ = store.conn.execute_batch("ROLLBACK");
+            return Some(format!("cannot start a write: {err}"));
+        }
+        let end = if job.run(store) {
+            "RELEASE baton_write"
+        } else {
+            "ROLLBACK TO baton_write; RELEASE baton_write"
+        };
+        if let Err(err) = store.conn.execute_batch(end) {
+            let _ = store.conn.execute_batch("ROLLBACK");
+            return Some(format!("cannot end a write: {err}"));
+        }
+    }
+    match store.conn.execute_batch("COMMIT") {
+        Ok(()) => None,
+        Err(err) => {
+            let _ = store.conn.execute_batch("ROLLBACK");
+            Some(format!("cannot commit: {err}"))
+        }
+    }
+}
