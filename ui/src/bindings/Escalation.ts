@@ -34,6 +34,31 @@ assignee: string | null, snoozed_until: string | null,
  */
 closed_at: string | null, 
 /**
+ * How many findings it stands for: 1, or more when findings of one cause were grouped.
+ */
+occurrences: number, 
+/**
+ * Findings of the same cause that came after it was decided: the item was updated
+ * rather than a new one opened (the agent may not have done what it was told).
+ */
+since_decision: number, 
+/**
+ * What a group covers: the rule pattern, or the pattern of its resources' common prefix.
+ */
+scope: string | null, 
+/**
+ * The resources its findings name (at most [`MAX_GROUP_RESOURCES`]) …
+ */
+resources: Array<string>, 
+/**
+ * … and how many there are in all.
+ */
+resource_count: number, 
+/**
+ * When a finding last joined it.
+ */
+last_seen_at: string, 
+/**
  * The last decision taken on it (a snooze, or what resolved it).
  */
 decision: EscalationDecision | null, 
