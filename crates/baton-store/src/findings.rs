@@ -12,9 +12,10 @@ use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde::Serialize;
 
+use crate::codec::Cached;
 use crate::codec::{json, parse_json, parse_kind, parse_opt_ts, parse_severity, parse_ts, ts};
 use crate::error::{Result, StoreError};
-use crate::groups::{file_findings, retitle};
+use crate::groups::{file_findings, recur, retitle};
 use crate::Store;
 
 /// A finding as stored.
@@ -94,7 +95,7 @@ fn read_finding(row: &Row<'_>) -> Result<StoredFinding> {
 /// its escalation takes `f`'s words and, when `f` names several agents, no longer one agent's.
 fn carry_on(tx: &Connection, prefix: &str, f: &Finding) -> Result<Option<StoredFinding>> {
     let earlier = tx
-        .query_row(
+        .row(
             &format!(
                 "SELECT {COLS} FROM findings
                  WHERE closed_at IS NULL AND substr(dedupe_key, 1, ?2) = ?1
@@ -108,13 +109,13 @@ fn carry_on(tx: &Connection, prefix: &str, f: &Finding) -> Result<Option<StoredF
     let Some(mut earlier) = earlier else {
         return Ok(None);
     };
-    tx.execute(
+    tx.exec(
         "UPDATE findings SET dedupe_key = ?2 WHERE id = ?1",
         params![earlier.id, f.dedupe_key],
     )?;
     // Its title follows with the update (`groups::retitle`).
     let several = union(&earlier.agents, &f.agents).len() > 1;
-    tx.execute(
+    tx.exec(
         "UPDATE escalations SET
                 agent_id = CASE WHEN ?2 THEN NULL ELSE agent_id END,
                 task_id = CASE WHEN ?2 THEN NULL ELSE task_id END
@@ -143,7 +144,7 @@ impl Store {
         let mut recorded = RecordedFindings::default();
         for f in findings {
             let existing = tx
-                .query_row(
+                .row(
                     &format!("SELECT {COLS} FROM findings WHERE dedupe_key = ?1"),
                     [&f.dedupe_key],
                     |row| Ok(read_finding(row)),
@@ -165,7 +166,7 @@ impl Store {
                     {
                         continue;
                     }
-                    tx.execute(
+                    tx.exec(
                         "UPDATE findings SET severity = ?2, agents = ?3, summary = ?4,
                                 evidence = ?5, updated_at = ?6 WHERE id = ?1",
                         params![
@@ -187,14 +188,21 @@ impl Store {
                     if f.evidence.iter().all(|e| closed.evidence.contains(e)) {
                         continue;
                     }
-                    tx.execute(
+                    // Decided a moment ago and firing again: the decided item counts it.
+                    if let Some(item) = recur(&tx, closed.id, f, now)? {
+                        if !recorded.recurred.contains(&item) {
+                            recorded.recurred.push(item);
+                        }
+                        continue;
+                    }
+                    tx.exec(
                         "UPDATE findings SET dedupe_key = dedupe_key || '@' || id WHERE id = ?1",
                         [closed.id],
                     )?;
                 }
                 None => {}
             }
-            tx.execute(
+            tx.exec(
                 "INSERT INTO findings (kind, severity, agents, resource, summary, evidence,
                                        opened_at, updated_at, dedupe_key)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8)",
@@ -214,7 +222,11 @@ impl Store {
         let filed = file_findings(&tx, &recorded.opened, now)?;
         recorded.escalations = filed.opened;
         recorded.grown = filed.grown;
-        recorded.recurred = filed.recurred;
+        for item in filed.recurred {
+            if !recorded.recurred.contains(&item) {
+                recorded.recurred.push(item);
+            }
+        }
         tx.commit()?;
         Ok(recorded)
     }

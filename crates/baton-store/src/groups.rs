@@ -4,18 +4,21 @@
 //! grows (count, resources, title); a decided one counts the finding as `since_decision` and the
 //! finding is closed at once, settled by the decision already taken: the cause keeps firing,
 //! the queue does not fill. A finding that is never grouped (an agent's own question, pressure
-//! on one API) opens an item of its own, as does the first of a group.
+//! on one API) opens an item of its own, as does the first of a group — unless
+//! `MAX_OPEN_PER_SCOPE` items of its kind under its scope are open already (other pairs of
+//! agents): then it joins the newest of them, whose agents grow.
 //!
 //! The SLA of a new item comes from the `exception` rule matching its resource (default 24 h).
 
-use baton_core::detect::{EvidenceRef, FindingKind};
+use baton_core::detect::{cap_evidence, EvidenceRef, FindingKind};
 use baton_core::escalations::{
-    group_of, group_title, sla_for, Group, GROUP_WINDOW, MAX_GROUP_RESOURCES,
+    group_of, group_title, sla_for, Group, GROUP_WINDOW, MAX_GROUP_RESOURCES, MAX_OPEN_PER_SCOPE,
 };
 use baton_core::rules::CompiledRules;
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
 
+use crate::codec::Cached;
 use crate::codec::{json, parse_json, parse_kind, ts};
 use crate::error::Result;
 use crate::escalations::{evidence_events, task_of};
@@ -47,7 +50,7 @@ fn read_new(tx: &Connection, finding_id: i64) -> Result<NewFinding> {
         Option<String>,
         String,
         String,
-    ) = tx.query_row(
+    ) = tx.row(
         "SELECT kind, agents, resource, summary, evidence FROM findings WHERE id = ?1",
         [finding_id],
         |row| {
@@ -85,7 +88,11 @@ pub(crate) fn file_findings(
         let f = read_new(tx, finding_id)?;
         let group = group_of(f.kind, &f.agents, f.resource.as_deref(), &compiled);
         if let Some(group) = &group {
-            if let Some((item, open)) = taking(tx, &group.key, now)? {
+            let item = match taking(tx, &group.key, now)? {
+                Some(item) => Some(item),
+                None => crowded(tx, f.kind, group.scope.as_deref(), now)?.map(|item| (item, true)),
+            };
+            if let Some((item, open)) = item {
                 join(tx, item, open, finding_id, &f, now)?;
                 if open {
                     push_once(&mut filed.grown, item);
@@ -114,7 +121,7 @@ fn push_once(ids: &mut Vec<i64>, id: i64) {
 /// the window and has not expired; and whether it is open.
 fn taking(tx: &Connection, key: &str, now: DateTime<Utc>) -> Result<Option<(i64, bool)>> {
     Ok(tx
-        .query_row(
+        .row(
             "SELECT id, state = 'open' FROM escalations
               WHERE group_key = ?1 AND last_seen_at >= ?2 AND state != 'expired'
               ORDER BY id DESC LIMIT 1",
@@ -122,6 +129,36 @@ fn taking(tx: &Connection, key: &str, now: DateTime<Utc>) -> Result<Option<(i64,
             |row| Ok((row.get(0)?, row.get(1)?)),
         )
         .optional()?)
+}
+
+/// When `MAX_OPEN_PER_SCOPE` items of `kind` under `scope` are already open (other pairs of
+/// agents), the newest of them: a storm across many agents is a few items, not hundreds.
+fn crowded(
+    tx: &Connection,
+    kind: FindingKind,
+    scope: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<Option<i64>> {
+    let mut stmt = tx.prepare_cached(
+        "SELECT e.id FROM escalations e JOIN findings f ON f.id = e.finding_id
+          WHERE e.state = 'open' AND e.group_key IS NOT NULL AND f.kind = ?1
+            AND e.scope IS ?2 AND e.last_seen_at >= ?3
+          ORDER BY e.id DESC LIMIT ?4",
+    )?;
+    let open = stmt
+        .query_map(
+            params![
+                kind.as_str(),
+                scope,
+                ts(now - GROUP_WINDOW),
+                MAX_OPEN_PER_SCOPE as i64
+            ],
+            |row| row.get::<_, i64>(0),
+        )?
+        .collect::<rusqlite::Result<Vec<i64>>>()?;
+    Ok((open.len() >= MAX_OPEN_PER_SCOPE)
+        .then(|| open.first().copied())
+        .flatten())
 }
 
 /// Adds a finding to an item: its count, resources and (while open) title.
@@ -133,20 +170,36 @@ fn join(
     f: &NewFinding,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    tx.execute(
+    tx.exec(
         "UPDATE findings SET escalation_id = ?2,
                 closed_at = CASE WHEN ?3 THEN closed_at ELSE ?4 END
           WHERE id = ?1",
         params![finding_id, item, open, ts(now)],
     )?;
-    let (occurrences, scope, resources_text): (i64, Option<String>, String) = tx.query_row(
+    count_in(tx, item, open, finding_id, f, now)
+}
+
+/// Counts one more occurrence on an item: its count, resources, `since_decision` when decided,
+/// and (while open) its title and agents.
+fn count_in(
+    tx: &Connection,
+    item: i64,
+    open: bool,
+    finding_id: i64,
+    f: &NewFinding,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let (occurrences, scope, resources_text): (i64, Option<String>, String) = tx.row(
         "SELECT occurrences, scope, resources FROM escalations WHERE id = ?1",
         [item],
         |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
     )?;
     let mut resources: Vec<String> = parse_json(&resources_text, "escalation resources")?;
+    if open {
+        join_agents(tx, item, &f.agents)?;
+    }
     let new_resource = match &f.resource {
-        Some(resource) => !tx.query_row(
+        Some(resource) => !tx.row(
             "SELECT EXISTS (SELECT 1 FROM findings
                              WHERE escalation_id = ?1 AND resource = ?2 AND id != ?3)",
             params![item, resource, finding_id],
@@ -159,7 +212,7 @@ fn join(
     }
     let occurrences = occurrences + 1;
     let count = u32::try_from(occurrences).unwrap_or(u32::MAX);
-    tx.execute(
+    tx.exec(
         "UPDATE escalations SET occurrences = ?2, last_seen_at = ?3, resources = ?4,
                 resource_count = resource_count + ?5,
                 since_decision = since_decision + ?6,
@@ -174,6 +227,34 @@ fn join(
             i64::from(!open),
             group_title(&f.summary, count, scope.as_deref()),
         ],
+    )?;
+    Ok(())
+}
+
+/// The item's agents (its lead finding's) take in `agents`; an item of several agents is no
+/// longer about one agent's task.
+fn join_agents(tx: &Connection, item: i64, agents: &[i64]) -> Result<()> {
+    let (lead, text): (i64, String) = tx.row(
+        "SELECT f.id, f.agents FROM escalations e JOIN findings f ON f.id = e.finding_id
+          WHERE e.id = ?1",
+        [item],
+        |row| Ok((row.get(0)?, row.get(1)?)),
+    )?;
+    let mut all: Vec<i64> = parse_json(&text, "finding agents")?;
+    let before = all.len();
+    all.extend_from_slice(agents);
+    all.sort_unstable();
+    all.dedup();
+    if all.len() == before {
+        return Ok(());
+    }
+    tx.exec(
+        "UPDATE findings SET agents = ?2 WHERE id = ?1",
+        params![lead, json(&all)],
+    )?;
+    tx.exec(
+        "UPDATE escalations SET agent_id = NULL, task_id = NULL WHERE id = ?1",
+        [item],
     )?;
     Ok(())
 }
@@ -196,7 +277,7 @@ fn open_item(
         _ => (None, None),
     };
     let resources: Vec<&String> = f.resource.iter().collect();
-    tx.execute(
+    tx.exec(
         "INSERT INTO escalations (finding_id, agent_id, task_id, title, opened_at, due_at,
                                   assignee, group_key, scope, resources, resource_count,
                                   last_seen_at)
@@ -216,17 +297,64 @@ fn open_item(
         ],
     )?;
     let item = tx.last_insert_rowid();
-    tx.execute(
+    tx.exec(
         "UPDATE findings SET escalation_id = ?2 WHERE id = ?1",
         params![finding_id, item],
     )?;
     Ok(item)
 }
 
+/// A closed finding's cause fired again with new evidence. When its item is a group that was
+/// decided (not expired) within the window, the item counts it (`since_decision`, resources)
+/// and the finding takes the evidence, still closed: no new row, no new item. Returns the item.
+pub(crate) fn recur(
+    tx: &Connection,
+    closed_finding: i64,
+    f: &baton_core::detect::Finding,
+    now: DateTime<Utc>,
+) -> Result<Option<i64>> {
+    let item: Option<i64> = tx
+        .row(
+            "SELECT e.id FROM escalations e JOIN findings f
+                 ON f.escalation_id = e.id OR e.finding_id = f.id
+              WHERE f.id = ?1 AND e.state = 'resolved' AND e.group_key IS NOT NULL
+                AND e.last_seen_at >= ?2
+              ORDER BY e.id DESC LIMIT 1",
+            params![closed_finding, ts(now - GROUP_WINDOW)],
+            |row| row.get(0),
+        )
+        .optional()?;
+    let Some(item) = item else {
+        return Ok(None);
+    };
+    let evidence_text: String = tx.row(
+        "SELECT evidence FROM findings WHERE id = ?1",
+        [closed_finding],
+        |row| row.get(0),
+    )?;
+    let mut evidence: Vec<EvidenceRef> = parse_json(&evidence_text, "finding evidence")?;
+    evidence.extend_from_slice(&f.evidence);
+    tx.exec(
+        "UPDATE findings SET evidence = ?2, updated_at = ?3 WHERE id = ?1",
+        params![closed_finding, json(&cap_evidence(evidence)), ts(now)],
+    )?;
+    let new = NewFinding {
+        kind: f.kind,
+        agents: f.agents.clone(),
+        resource: f.resource.clone(),
+        summary: f.summary.clone(),
+        evidence: f.evidence.clone(),
+    };
+    // The finding is a member already: its resource is counted (no finding is left out of
+    // the "already there" check).
+    count_in(tx, item, false, 0, &new, now)?;
+    Ok(Some(item))
+}
+
 /// A finding's words changed: its open item says so (as the group's title when grouped).
 pub(crate) fn retitle(tx: &Connection, finding_id: i64, summary: &str) -> Result<Vec<i64>> {
     let item: Option<(i64, i64, Option<String>)> = tx
-        .query_row(
+        .row(
             "SELECT e.id, e.occurrences, e.scope FROM escalations e
                JOIN findings f ON f.escalation_id = e.id OR e.finding_id = f.id
               WHERE f.id = ?1 AND e.state = 'open'
@@ -240,7 +368,7 @@ pub(crate) fn retitle(tx: &Connection, finding_id: i64, summary: &str) -> Result
     };
     let count = u32::try_from(occurrences).unwrap_or(u32::MAX);
     let title = group_title(summary, count, scope.as_deref());
-    let changed = tx.execute(
+    let changed = tx.exec(
         "UPDATE escalations SET title = ?2 WHERE id = ?1 AND title != ?2",
         params![id, title],
     )?;

@@ -91,7 +91,6 @@ fn collisions(
         let evidence = std::iter::once(evidence_of(mine))
             .chain(others.iter().map(|o| evidence_in(o)))
             .collect();
-        let ids: Vec<String> = agents.iter().map(|id| id.to_string()).collect();
         found.push(finding(
             finding_kind,
             Severity::Critical,
@@ -104,7 +103,9 @@ fn collisions(
                 human(window)
             ),
             evidence,
-            &format!("{resource}:{}", ids.join(",")),
+            // One cause per resource: more writers on it join the finding (its agents grow)
+            // rather than each new pair opening another.
+            resource,
         ));
     }
     found
@@ -175,7 +176,8 @@ pub fn reads_during_writes(input: &DetectInput<'_>) -> Vec<Finding> {
                     input.name(writer)
                 ),
                 vec![evidence_of(read), evidence_in(write)],
-                &format!("{resource}:{}:{}", read.agent_id, writer),
+                // One cause per resource (readers and writers join it).
+                resource,
             ));
         }
     }

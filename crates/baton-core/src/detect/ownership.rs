@@ -77,7 +77,7 @@ pub fn violations(input: &DetectInput<'_>) -> Vec<Finding> {
                         input.name(lease.from)
                     ),
                     vec![evidence_of(event), evidence_in(lease.handoff)],
-                    &format!("{}:{resource}", event.agent_id),
+                    resource,
                 ));
             }
             continue;
@@ -107,7 +107,8 @@ pub fn violations(input: &DetectInput<'_>) -> Vec<Finding> {
                 rule.owner
             ),
             vec![evidence_of(event)],
-            &format!("{}:{resource}", event.agent_id),
+            // One cause per resource: more agents writing it join the finding.
+            resource,
         ));
     }
     found

@@ -20,6 +20,10 @@ use crate::rules::{CompiledRules, ResourcePattern, RuleKind};
 /// How long after its last finding a group still takes in new ones (open or decided).
 pub const GROUP_WINDOW: Duration = Duration::hours(1);
 
+/// Most items of one kind under one scope open at once (for different agents); past it, new
+/// findings of that kind and scope join the newest of them.
+pub const MAX_OPEN_PER_SCOPE: usize = 3;
+
 /// Most resources a group lists (the count goes on).
 pub const MAX_GROUP_RESOURCES: usize = 50;
 

@@ -295,7 +295,9 @@ pub struct EscalationTimeline {
 mod alerts;
 pub mod group;
 pub use alerts::{alerts, Alert};
-pub use group::{group_of, group_title, scope_of, Group, GROUP_WINDOW, MAX_GROUP_RESOURCES};
+pub use group::{
+    group_of, group_title, scope_of, Group, GROUP_WINDOW, MAX_GROUP_RESOURCES, MAX_OPEN_PER_SCOPE,
+};
 
 #[cfg(test)]
 mod tests;

@@ -220,6 +220,23 @@ fn one_decision_settles_the_group_and_a_cause_that_fires_again_updates_it() {
         store.open_findings().unwrap().is_empty(),
         "settled by the decision"
     );
+
+    // brief-1 written again (new evidence for a settled cause): counted, no new row.
+    let findings_before = rows(&store, "findings");
+    let again = Finding {
+        evidence: vec![EvidenceRef {
+            agent_id: publisher,
+            seq: 99,
+        }],
+        ..violation(editor, publisher, 1)
+    };
+    let recorded = store.record_findings(&[again], t(40)).unwrap();
+    assert_eq!(recorded.recurred, [item.id]);
+    assert!(recorded.opened.is_empty() && recorded.escalations.is_empty());
+    assert_eq!(rows(&store, "findings"), findings_before);
+    let item = store.escalation(item.id).unwrap();
+    assert_eq!((item.occurrences, item.since_decision), (5, 2));
+    assert_eq!(item.resource_count, 4, "brief-1 was counted already");
 }
 
 #[test]
@@ -254,4 +271,30 @@ fn escalations_from_before_groups_stand_for_their_own_finding() {
         })
         .unwrap();
     assert_eq!(member, Some(1));
+}
+
+#[test]
+fn many_pairs_of_agents_on_one_scope_share_a_few_items() {
+    let (mut store, editor, _) = two_writers(1);
+    let others: Vec<i64> = (0..10)
+        .map(|i| store.add_agent(&draft(&format!("Writer {i}"))).unwrap().id)
+        .collect();
+    let findings: Vec<Finding> = others
+        .iter()
+        .enumerate()
+        .map(|(i, &other)| Finding {
+            agents: vec![editor, other],
+            dedupe_key: format!("ownership_violation:{other}"),
+            ..violation(editor, other, i as u64 + 1)
+        })
+        .collect();
+    let recorded = store.record_findings(&findings, t(10)).unwrap();
+    let limit = baton_core::escalations::MAX_OPEN_PER_SCOPE;
+    assert_eq!(recorded.escalations.len(), limit);
+    let items = open_items(&store);
+    assert_eq!(items.len(), limit);
+    let newest = items.iter().max_by_key(|e| e.id).unwrap();
+    assert_eq!(newest.occurrences as usize, 10 - limit + 1);
+    assert_eq!(newest.agents.len(), 10 - limit + 2, "its agents grew");
+    assert_eq!(newest.agent_id, None);
 }
