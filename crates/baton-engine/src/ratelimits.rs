@@ -7,7 +7,9 @@ use baton_core::detect::Finding;
 use baton_core::ratelimit::view::{
     agent_shares, usage_series, ApiLedger, PressureLimits, UsageHeatmap, UsageSeries,
 };
-use baton_core::ratelimit::{minute_of, rate_limit_pressure, ApiUsage, Metric, TimeOfDayProfile};
+use baton_core::ratelimit::{
+    minute_of, pressure_finding, rate_limit_pressure, ApiUsage, Metric, TimeOfDayProfile,
+};
 use baton_store::ratelimits::ApiKey;
 use baton_store::Store;
 use chrono::{DateTime, Duration, Utc};
@@ -102,7 +104,7 @@ pub(crate) fn pressure_findings(
             minutes: &minutes,
             profile: &profile,
         };
-        if let (_, Some(finding)) = rate_limit_pressure(&usage, &limits.settings(), now) {
+        if let Some(finding) = pressure_finding(&usage, &limits.settings(), now) {
             findings.push(finding);
         }
     }

@@ -60,18 +60,16 @@ impl TimeOfDayProfile {
             return TimeOfDayProfile::default();
         }
         let per_minute = f64::from(days) * f64::from(PROFILE_SLOT_MINUTES);
+        let mut index: std::collections::HashMap<i64, usize> = std::collections::HashMap::new();
         for t in totals.iter().filter(|t| t.slot < PROFILE_SLOTS) {
-            let at = match agents.iter().position(|a| a.agent_id == t.agent_id) {
-                Some(at) => at,
-                None => {
-                    agents.push(AgentProfile {
-                        agent_id: t.agent_id,
-                        requests: vec![0.0; PROFILE_SLOTS],
-                        tokens: vec![0.0; PROFILE_SLOTS],
-                    });
-                    agents.len() - 1
-                }
-            };
+            let at = *index.entry(t.agent_id).or_insert_with(|| {
+                agents.push(AgentProfile {
+                    agent_id: t.agent_id,
+                    requests: vec![0.0; PROFILE_SLOTS],
+                    tokens: vec![0.0; PROFILE_SLOTS],
+                });
+                agents.len() - 1
+            });
             agents[at].requests[t.slot] += t.requests as f64 / per_minute;
             agents[at].tokens[t.slot] += t.tokens as f64 / per_minute;
         }
@@ -79,19 +77,22 @@ impl TimeOfDayProfile {
         TimeOfDayProfile { days, agents }
     }
 
-    fn rate(&self, agent_id: i64, metric: Metric, slot: usize) -> Option<f64> {
+    /// The agent's usual use per minute of `metric` in each slot; None without a profile (and
+    /// all zeros for an agent the profile has not seen).
+    fn series(&self, agent_id: i64, metric: Metric) -> Option<&[f64]> {
         if self.days == 0 {
             return None;
         }
-        let Some(agent) = self.agents.iter().find(|a| a.agent_id == agent_id) else {
-            return Some(0.0);
+        const NEVER: [f64; PROFILE_SLOTS] = [0.0; PROFILE_SLOTS];
+        let Ok(at) = self.agents.binary_search_by_key(&agent_id, |a| a.agent_id) else {
+            return Some(&NEVER);
         };
-        let series = if metric.counts_tokens() {
+        let agent = &self.agents[at];
+        Some(if metric.counts_tokens() {
             &agent.tokens
         } else {
             &agent.requests
-        };
-        series.get(slot).copied()
+        })
     }
 }
 
@@ -206,20 +207,28 @@ pub fn forecast(
     let limit = limit_per_window(quota);
     let used_now = ledger.window_total(now_minute, w);
 
-    // Each agent's pace per minute over the last ten minutes, or since it started within them.
-    let pace: Vec<f64> = agents
+    // Where each agent is in the ledger and in the profile, looked up once.
+    let in_ledger: Vec<Option<usize>> = agents
         .iter()
-        .map(|id| {
-            let Some(i) = ledger.agents.iter().position(|a| a == id) else {
-                return 0.0;
-            };
+        .map(|id| ledger.agents.binary_search(id).ok())
+        .collect();
+    let usual: Vec<Option<&[f64]>> = agents
+        .iter()
+        .map(|id| profile.series(*id, metric))
+        .collect();
+    let counted =
+        |a: usize, minute: i64| -> u64 { in_ledger[a].map_or(0, |i| ledger.get(minute, i)) };
+
+    // Each agent's pace per minute over the last ten minutes, or since it started within them.
+    let elapsed = (f64::from(now.second()) / 60.0).max(1.0 / 60.0);
+    let pace: Vec<f64> = (0..agents.len())
+        .map(|a| {
             let counts: Vec<u64> = (1..=PACE_MINUTES)
-                .map(|k| ledger.get(now_minute - 60 * k, i))
+                .map(|k| counted(a, now_minute - 60 * k))
                 .collect();
             let active = counts.iter().rposition(|c| *c > 0).map_or(0, |p| p + 1);
             let total: u64 = counts.iter().sum();
-            let current = ledger.get(now_minute, i) as f64;
-            let elapsed = (f64::from(now.second()) / 60.0).max(1.0 / 60.0);
+            let current = counted(a, now_minute) as f64;
             if active == 0 {
                 // Only this minute so far: its rate, scaled to a whole minute once it is well
                 // under way (a fresh minute's first call is not a rate).
@@ -239,56 +248,48 @@ pub fn forecast(
         ForecastBasis::Pace
     };
 
-    // Per-agent projected use of each minute from the current one on, then rolling windows.
+    // Per agent, its use of every minute a window can need: the `w - 1` minutes already past
+    // (actual), then the current one and the ones ahead (projected), as running sums so that
+    // any window's use is one subtraction.
     let steps = (look_ahead.num_minutes().max(1)) + 1;
-    let projected = |agent: usize, k: i64| -> f64 {
-        let minute = now_minute + 60 * k;
-        let id = agents[agent];
-        let actual = ledger
-            .agents
-            .iter()
-            .position(|a| *a == id)
-            .map_or(0, |i| ledger.get(minute, i)) as f64;
-        let usual = profile.rate(id, metric, slot_of(minute));
-        let usual_now = profile.rate(id, metric, slot_of(now_minute)).unwrap_or(0.0);
-        let estimate = match usual {
-            // The usual use then, plus today's departure from the usual, fading.
-            Some(usual) => {
-                let weight = (-(k as f64) / PACE_DECAY_MINUTES).exp();
-                (usual + weight * (pace[agent] - usual_now)).max(0.0)
-            }
-            None => pace[agent],
-        };
-        if k == 0 {
-            actual.max(estimate)
-        } else {
-            estimate
-        }
-    };
-    // The part of each window already past (before the current minute), per agent.
-    let past = |agent: usize, minute: i64| -> f64 {
-        let id = agents[agent];
-        ledger
-            .agents
-            .iter()
-            .position(|a| *a == id)
-            .map_or(0.0, |i| ledger.get(minute, i) as f64)
-    };
-    let mut per_minute: Vec<Vec<f64>> = Vec::with_capacity(agents.len());
-    for a in 0..agents.len() {
-        per_minute.push((0..steps).map(|k| projected(a, k)).collect());
-    }
-    let window_use = |a: usize, k: i64| -> f64 {
-        (0..w)
-            .map(|back| k - back)
-            .map(|j| {
-                if j >= 0 {
-                    per_minute[a][j as usize]
+    let span = (w - 1 + steps) as usize;
+    let running: Vec<Vec<f64>> = (0..agents.len())
+        .map(|a| {
+            let usual_now =
+                usual[a].map_or(0.0, |s| s.get(slot_of(now_minute)).copied().unwrap_or(0.0));
+            let mut sums = Vec::with_capacity(span + 1);
+            sums.push(0.0);
+            for i in 0..span {
+                let k = i as i64 - (w - 1);
+                let minute = now_minute + 60 * k;
+                let value = if k < 0 {
+                    counted(a, minute) as f64
                 } else {
-                    past(a, now_minute + 60 * j)
-                }
-            })
-            .sum()
+                    let actual = counted(a, minute) as f64;
+                    let estimate = match usual[a].and_then(|s| s.get(slot_of(minute)).copied()) {
+                        // The usual use then, plus today's departure from the usual, fading.
+                        Some(usual) => {
+                            let weight = (-(k as f64) / PACE_DECAY_MINUTES).exp();
+                            (usual + weight * (pace[a] - usual_now)).max(0.0)
+                        }
+                        None => pace[a],
+                    };
+                    if k == 0 {
+                        actual.max(estimate)
+                    } else {
+                        estimate
+                    }
+                };
+                let last = sums[sums.len() - 1];
+                sums.push(last + value);
+            }
+            sums
+        })
+        .collect();
+    // The use of the window ending with minute `k` (0: the current one).
+    let window_use = |a: usize, k: i64| -> f64 {
+        let end = (k + w) as usize;
+        running[a][end] - running[a][end - w as usize]
     };
     let mut reaches = None;
     let mut peak = (0.0f64, 0i64);

@@ -26,7 +26,9 @@ pub use forecast::{
 pub use headers::{
     read_rate_limit_headers, HeaderFamily, HeaderReading, IgnoredHeader, LimitReading,
 };
-pub use pressure::{rate_limit_pressure, ApiUsage, PressureSettings, FORECAST_LOOK_AHEAD};
+pub use pressure::{
+    pressure_finding, rate_limit_pressure, ApiUsage, PressureSettings, FORECAST_LOOK_AHEAD,
+};
 
 /// What a quota counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, TS)]

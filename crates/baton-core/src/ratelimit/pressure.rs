@@ -66,10 +66,29 @@ pub fn rate_limit_pressure(
     settings: &PressureSettings,
     now: DateTime<Utc>,
 ) -> (Vec<Forecast>, Option<Finding>) {
+    assess(usage, settings, now, FORECAST_LOOK_AHEAD)
+}
+
+/// The finding alone, as [`rate_limit_pressure`] gives it, with forecasts that look only as far
+/// ahead as the horizon (all the finding needs; the detector runs it often, over many agents).
+pub fn pressure_finding(
+    usage: &ApiUsage<'_>,
+    settings: &PressureSettings,
+    now: DateTime<Utc>,
+) -> Option<Finding> {
+    assess(usage, settings, now, settings.horizon).1
+}
+
+fn assess(
+    usage: &ApiUsage<'_>,
+    settings: &PressureSettings,
+    now: DateTime<Utc>,
+    look_ahead: Duration,
+) -> (Vec<Forecast>, Option<Finding>) {
     let forecasts: Vec<Forecast> = usage
         .quotas
         .iter()
-        .map(|q| forecast(q, usage.minutes, usage.profile, now, FORECAST_LOOK_AHEAD))
+        .map(|q| forecast(q, usage.minutes, usage.profile, now, look_ahead))
         .collect();
     let now_minute = minute_of(now);
     let recent_429: u64 = usage

@@ -232,6 +232,23 @@ fn the_profile_forecasts_the_nine_oclock_collision_before_it_happens() {
     // 9:00 is within 30 minutes of 8:40 only if the limit is reached by 9:10.
     let within = reaches <= now + Duration::minutes(30);
     assert_eq!(finding.is_some(), within);
+    // The detector's own call (forecasts only as far as the horizon) finds the same.
+    assert_eq!(
+        pressure_finding(
+            &usage(&quotas, &[], &profile),
+            &PressureSettings::default(),
+            now
+        ),
+        finding
+    );
+    assert_eq!(
+        pressure_finding(
+            &usage(&quotas, &[], &profile),
+            &PressureSettings::default(),
+            at(7, 40, 0)
+        ),
+        None
+    );
     if let Some(finding) = finding {
         assert_eq!(finding.agents, vec![1, 2]);
         assert!(finding.dedupe_key.ends_with("forecast@2026-11-21T09"));
