@@ -5,6 +5,7 @@ use baton_core::views::AgentRow;
 use chrono::Utc;
 use rusqlite::{params, OptionalExtension, Row};
 
+use crate::codec::Cached;
 use crate::codec::{
     adapter_str, from_sql_int, opt_ts, parse_adapter, parse_agent_state, parse_opt_ts,
     parse_reachability, reachability_str, ts,
@@ -256,7 +257,7 @@ impl Store {
 
     /// Stores the poller's view of an agent's health.
     pub fn record_health(&mut self, id: i64, health: &AgentHealth) -> Result<()> {
-        let n = self.conn.execute(
+        let n = self.conn.exec(
             "UPDATE agents
                 SET reachability = ?2, last_success_at = ?3, last_attempt_at = ?4,
                     latency_ms = ?5, consecutive_failures = ?6, last_error = ?7,

@@ -10,6 +10,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension};
 
 use crate::a2a::settle_requests_in;
+use crate::codec::Cached;
 use crate::codec::{agent_state_str, ts};
 use crate::error::{Result, StoreError};
 use crate::events::insert_event;
@@ -66,7 +67,7 @@ impl Store {
     ) -> Result<IngestSummary> {
         let tx = self.write_tx()?;
         let found: Option<(String, Option<String>)> = tx
-            .query_row(
+            .row(
                 "SELECT name, remote_id FROM agents WHERE id = ?1",
                 [agent_id],
                 |row| Ok((row.get(0)?, row.get(1)?)),
@@ -87,7 +88,7 @@ impl Store {
             );
         }
         let seen = ts(seen_at);
-        tx.execute(
+        tx.exec(
             "UPDATE agents
                 SET cursor = ?2, remote_id = ?3, remote_name = ?4, remote_version = ?5,
                     remote_state = ?6, remote_detail = ?7, last_ingest_at = ?8

@@ -23,7 +23,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use rusqlite::{Connection, Savepoint, Transaction, TransactionBehavior};
+use rusqlite::{Connection, Transaction, TransactionBehavior};
 
 pub mod a2a;
 pub mod agents;
@@ -103,8 +103,13 @@ impl Store {
         let _mode: String = conn
             .query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))
             .map_err(classify)?;
-        conn.execute_batch("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")
-            .map_err(classify)?;
+        // Savepoints journal the pages they touch: in memory, not in a temporary file. A
+        // cache of 32 MiB keeps a batch of writes from spilling pages to the WAL half-way.
+        conn.execute_batch(
+            "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;
+             PRAGMA cache_size = -32768;",
+        )
+        .map_err(classify)?;
         let found: i64 = conn
             .query_row("PRAGMA user_version", [], |row| row.get(0))
             .map_err(classify)?;
@@ -137,7 +142,7 @@ impl Store {
                 TransactionBehavior::Immediate,
             )?))
         } else {
-            Ok(WriteTx::Nested(self.conn.savepoint()?))
+            Ok(WriteTx::Nested(Nested::begin(&self.conn)?))
         }
     }
 
@@ -155,7 +160,35 @@ mod tests;
 /// One write's transaction: its own, or a savepoint in the writer's batch.
 pub(crate) enum WriteTx<'c> {
     Own(Transaction<'c>),
-    Nested(Savepoint<'c>),
+    Nested(Nested<'c>),
+}
+
+/// A savepoint inside the writer's batch (its statements prepared once per connection): rolled
+/// back when dropped without [`WriteTx::commit`].
+pub(crate) struct Nested<'c> {
+    conn: &'c Connection,
+    done: bool,
+}
+
+fn run_cached(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
+    conn.prepare_cached(sql)?.execute([])?;
+    Ok(())
+}
+
+impl<'c> Nested<'c> {
+    fn begin(conn: &'c Connection) -> rusqlite::Result<Nested<'c>> {
+        run_cached(conn, "SAVEPOINT baton_store")?;
+        Ok(Nested { conn, done: false })
+    }
+}
+
+impl Drop for Nested<'_> {
+    fn drop(&mut self) {
+        if !self.done {
+            let _ = run_cached(self.conn, "ROLLBACK TO baton_store");
+            let _ = run_cached(self.conn, "RELEASE baton_store");
+        }
+    }
 }
 
 impl WriteTx<'_> {
@@ -163,7 +196,10 @@ impl WriteTx<'_> {
     pub(crate) fn commit(self) -> rusqlite::Result<()> {
         match self {
             WriteTx::Own(tx) => tx.commit(),
-            WriteTx::Nested(sp) => sp.commit(),
+            WriteTx::Nested(mut sp) => {
+                sp.done = true;
+                run_cached(sp.conn, "RELEASE baton_store")
+            }
         }
     }
 }
@@ -174,7 +210,7 @@ impl std::ops::Deref for WriteTx<'_> {
     fn deref(&self) -> &Connection {
         match self {
             WriteTx::Own(tx) => tx,
-            WriteTx::Nested(sp) => sp,
+            WriteTx::Nested(sp) => sp.conn,
         }
     }
 }

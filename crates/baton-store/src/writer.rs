@@ -1,8 +1,8 @@
 //! The one writer of a process: a thread that owns the writing connection and runs every write
-//! (ingest, health, findings, decisions, outbox) in batches. What is waiting when the thread is
-//! free goes into one transaction (group commit): each write in its own savepoint, so a write
-//! that fails rolls back alone, and the callers hear back only once the batch has committed.
-//! If the commit itself fails, every write of the batch is told so.
+//! (ingest, health, findings, decisions, outbox) in batches. What is waiting goes into one
+//! transaction (group commit), for up to [`BATCH_BUDGET`]: each write in its own savepoint, so
+//! a write that fails rolls back alone, and the callers hear back only once the batch has
+//! committed. If the commit itself fails, every write of the batch is told so.
 //!
 //! Callers never hold a lock or a thread while they wait: [`Writer::submit`] hands the write
 //! over and returns a receiver (awaitable, or blockable from a non-async thread).
@@ -20,6 +20,9 @@ use crate::Store;
 
 /// Most writes committed together.
 pub const MAX_BATCH: usize = 512;
+/// A batch takes in the writes waiting until it has run this long; then it commits, so one
+/// transaction never holds the database (or the callers) for long, however much is waiting.
+pub const BATCH_BUDGET: std::time::Duration = std::time::Duration::from_millis(50);
 
 /// One write, type-erased for the queue.
 trait Job: Send {
@@ -191,15 +194,9 @@ impl Writer {
 
 fn run(mut store: Store, jobs: mpsc::Receiver<Box<dyn Job>>, counters: &Counters) {
     while let Ok(first) = jobs.recv() {
-        let mut batch = vec![first];
-        while batch.len() < MAX_BATCH {
-            match jobs.try_recv() {
-                Ok(job) => batch.push(job),
-                Err(_) => break,
-            }
-        }
         let started = Instant::now();
-        let failed = run_batch(&mut store, &mut batch);
+        let mut batch = vec![first];
+        let failed = run_batch(&mut store, &mut batch, &jobs, started);
         if let Some(why) = &failed {
             tracing::error!(writes = batch.len(), error = %why, "a batch of writes failed");
         }
@@ -215,31 +212,53 @@ fn run(mut store: Store, jobs: mpsc::Receiver<Box<dyn Job>>, counters: &Counters
     }
 }
 
-/// Runs the batch in one transaction; the reason when the transaction as a whole failed.
-fn run_batch(store: &mut Store, batch: &mut [Box<dyn Job>]) -> Option<String> {
-    let conn = &store.conn;
-    if let Err(err) = conn.execute_batch("BEGIN IMMEDIATE") {
+/// Runs `batch` (its first write) and the writes that arrive meanwhile, within
+/// [`BATCH_BUDGET`] and [`MAX_BATCH`], in one transaction; the reason when the transaction as a
+/// whole failed. Every write taken is in `batch` when it returns.
+fn run_batch(
+    store: &mut Store,
+    batch: &mut Vec<Box<dyn Job>>,
+    queue: &mpsc::Receiver<Box<dyn Job>>,
+    started: Instant,
+) -> Option<String> {
+    let exec = |store: &Store, sql: &str| -> rusqlite::Result<()> {
+        store.conn.prepare_cached(sql)?.execute([])?;
+        Ok(())
+    };
+    if let Err(err) = exec(store, "BEGIN IMMEDIATE") {
         return Some(format!("cannot begin a transaction: {err}"));
     }
-    for job in batch.iter_mut() {
-        if let Err(err) = store.conn.execute_batch("SAVEPOINT baton_write") {
-            let _ = store.conn.execute_batch("ROLLBACK");
+    let mut next = 0;
+    loop {
+        if next == batch.len() {
+            if batch.len() >= MAX_BATCH || started.elapsed() >= BATCH_BUDGET {
+                break;
+            }
+            match queue.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        let job = &mut batch[next];
+        next += 1;
+        if let Err(err) = exec(store, "SAVEPOINT baton_write") {
+            let _ = exec(store, "ROLLBACK");
             return Some(format!("cannot start a write: {err}"));
         }
-        let end = if job.run(store) {
-            "RELEASE baton_write"
+        let ended = if job.run(store) {
+            exec(store, "RELEASE baton_write")
         } else {
-            "ROLLBACK TO baton_write; RELEASE baton_write"
+            exec(store, "ROLLBACK TO baton_write").and_then(|()| exec(store, "RELEASE baton_write"))
         };
-        if let Err(err) = store.conn.execute_batch(end) {
-            let _ = store.conn.execute_batch("ROLLBACK");
+        if let Err(err) = ended {
+            let _ = exec(store, "ROLLBACK");
             return Some(format!("cannot end a write: {err}"));
         }
     }
-    match store.conn.execute_batch("COMMIT") {
+    match exec(store, "COMMIT") {
         Ok(()) => None,
         Err(err) => {
-            let _ = store.conn.execute_batch("ROLLBACK");
+            let _ = exec(store, "ROLLBACK");
             Some(format!("cannot commit: {err}"))
         }
     }

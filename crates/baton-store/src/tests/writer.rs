@@ -14,7 +14,7 @@ fn handle() -> (tempfile::TempDir, StoreHandle) {
 }
 
 #[test]
-fn writes_waiting_together_commit_in_one_batch() {
+fn writes_waiting_together_commit_together() {
     let (_dir, store) = handle();
     let id = store
         .write_blocking(|s| Ok(s.add_agent(&draft("Researcher"))?.id))
@@ -48,14 +48,35 @@ fn writes_waiting_together_commit_in_one_batch() {
     }
     let after = store.writer_stats();
     assert_eq!(after.writes - before.writes, 201);
-    assert_eq!(
-        after.batches - before.batches,
-        2,
-        "the blocker, then the 200 together"
-    );
-    assert_eq!(after.largest_batch, 200);
+    // Not a transaction per write: the 200 share a few (each batch runs for at most its
+    // time budget, so how many depends on the machine's speed).
+    assert!(after.batches - before.batches <= 20, "{after:?}");
+    assert!(after.largest_batch >= 10, "{after:?}");
     let count = store.read_blocking(move |s| s.event_count(id)).unwrap();
     assert_eq!(count, 200, "a reader sees every committed write");
+}
+
+#[test]
+fn a_batch_commits_once_it_has_run_its_time_budget() {
+    let (_dir, store) = handle();
+    let slow = crate::writer::BATCH_BUDGET / 2 + std::time::Duration::from_millis(5);
+    let before = store.writer_stats();
+    let replies: Vec<_> = (0..6)
+        .map(|_| {
+            store.writer().submit(move |_| {
+                std::thread::sleep(slow);
+                Ok(())
+            })
+        })
+        .collect();
+    for reply in replies {
+        reply.blocking_recv().unwrap().unwrap();
+    }
+    let batches = store.writer_stats().batches - before.batches;
+    assert!(
+        batches >= 3,
+        "at most two slow writes per batch: {batches} batches"
+    );
 }
 
 #[test]
