@@ -33,6 +33,7 @@ mod poller;
 mod ratelimits;
 pub mod relay;
 pub mod secrets;
+mod seen;
 pub mod stats;
 
 pub use baton_store::StoreHandle;

@@ -18,6 +18,7 @@ use crate::error::EngineError;
 use crate::fetch::Fetcher;
 use crate::ratelimits::ProfileCache;
 use crate::secrets::{SecretError, TokenStore};
+use crate::seen::SeenTasks;
 
 /// What every poll needs; one per engine, shared by all pollers.
 pub(crate) struct Shared {
@@ -82,6 +83,8 @@ pub(crate) struct AgentRuntime {
     /// The cursor and health the last poll stored (None: read them from the store first), so
     /// a poll costs one write and no read.
     last: std::sync::Mutex<Option<(Option<String>, AgentHealth)>>,
+    /// The tasks the last stored poll held, so a poll stores only what changed.
+    seen: std::sync::Mutex<SeenTasks>,
 }
 
 impl AgentRuntime {
@@ -96,6 +99,7 @@ impl AgentRuntime {
             token_error,
             poll_lock: tokio::sync::Mutex::new(()),
             last: std::sync::Mutex::new(None),
+            seen: std::sync::Mutex::new(SeenTasks::default()),
         }
     }
 
@@ -202,6 +206,17 @@ pub(crate) async fn poll(
                 }
             }
         };
+        // Only tasks that changed since the last stored poll go to the store.
+        let (fetched, digests) = match fetched {
+            Ok(mut fetched) => {
+                let tasks = std::mem::take(&mut fetched.doc.tasks);
+                let seen = agent.seen.lock().unwrap_or_else(|p| p.into_inner());
+                let (changed, digests) = seen.changed(tasks);
+                fetched.doc.tasks = changed;
+                (Ok(fetched), Some(digests))
+            }
+            Err(message) => (Err(message), None),
+        };
         // Stamped in the writer: what it stores is received in commit order (the detectors
         // read what arrived since their last read by that time).
         let previous_cursor = cursor;
@@ -236,6 +251,13 @@ pub(crate) async fn poll(
             .await;
         let (summary, health, error) = match written {
             Ok((summary, stored_cursor, health, error)) => {
+                let mut seen = agent.seen.lock().unwrap_or_else(|p| p.into_inner());
+                match (&summary, digests) {
+                    (Some(_), Some(digests)) => seen.remember(digests),
+                    (None, _) => seen.forget(),
+                    _ => {}
+                }
+                drop(seen);
                 let cursor = stored_cursor.or(previous_cursor);
                 *agent.last.lock().unwrap_or_else(|p| p.into_inner()) =
                     Some((cursor, health.clone()));

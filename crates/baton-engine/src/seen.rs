@@ -1,0 +1,81 @@
+//! What an agent's last stored poll held, as a digest per task, so that a poll sends the store
+//! only the tasks that changed. An agent that reports its 200 recent tasks on every poll costs
+//! the store its few changed tasks, not 200 comparisons.
+
+use std::collections::HashMap;
+use std::hash::{DefaultHasher, Hash, Hasher};
+
+use baton_core::protocol::Task;
+
+/// Task id digest → task digest, as of the last poll that was stored.
+#[derive(Debug, Default)]
+pub(crate) struct SeenTasks {
+    digests: HashMap<u64, u64>,
+}
+
+fn digest(bytes: &[u8]) -> u64 {
+    let mut hasher = DefaultHasher::new();
+    bytes.hash(&mut hasher);
+    hasher.finish()
+}
+
+/// The digests of one poll's tasks, to remember once the poll is stored.
+#[derive(Debug, Default)]
+pub(crate) struct Digests(HashMap<u64, u64>);
+
+impl SeenTasks {
+    /// The tasks that are new or differ from the last stored poll (in their order), and the
+    /// digests of all of them.
+    pub fn changed(&self, tasks: Vec<Task>) -> (Vec<Task>, Digests) {
+        let mut all = HashMap::with_capacity(tasks.len());
+        let mut changed = Vec::new();
+        for task in tasks {
+            let id = digest(task.id.as_bytes());
+            let whole = serde_json::to_vec(&task).map_or(0, |bytes| digest(&bytes));
+            all.insert(id, whole);
+            if self.digests.get(&id) != Some(&whole) {
+                changed.push(task);
+            }
+        }
+        (changed, Digests(all))
+    }
+
+    /// The poll these digests came from is stored.
+    pub fn remember(&mut self, digests: Digests) {
+        self.digests = digests.0;
+    }
+
+    /// Forget everything (the store may differ from what was seen).
+    pub fn forget(&mut self) {
+        self.digests.clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use baton_core::task::TaskState;
+
+    #[test]
+    fn only_new_or_changed_tasks_go_to_the_store_once_a_poll_is_stored() {
+        let mut seen = SeenTasks::default();
+        let tasks = vec![
+            Task::new("a", "A", TaskState::Working),
+            Task::new("b", "B", TaskState::Submitted),
+        ];
+        let (changed, digests) = seen.changed(tasks.clone());
+        assert_eq!(changed.len(), 2, "nothing stored yet");
+        // Not remembered (the store failed): still all of them.
+        assert_eq!(seen.changed(tasks.clone()).0.len(), 2);
+        seen.remember(digests);
+        let mut next = tasks.clone();
+        next[1].state = TaskState::Working;
+        next.push(Task::new("c", "C", TaskState::Submitted));
+        let (changed, digests) = seen.changed(next);
+        let ids: Vec<&str> = changed.iter().map(|t| t.id.as_str()).collect();
+        assert_eq!(ids, ["b", "c"]);
+        seen.remember(digests);
+        seen.forget();
+        assert_eq!(seen.changed(tasks).0.len(), 2);
+    }
+}
