@@ -4,7 +4,7 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-.PHONY: help setup setup-test ui run dev test bindings icons bench
+.PHONY: help setup setup-test setup-bench ui run dev test bindings icons bench
 
 help:
 	@echo "make run     install prerequisites, build and open Baton"
@@ -19,6 +19,10 @@ setup:
 
 setup-test:
 	@scripts/setup.sh --test
+
+# setup-test's prerequisites plus nginx-light and prometheus (no system service started).
+setup-bench:
+	@scripts/setup.sh --bench
 
 ui:
 	npm --prefix ui run build
@@ -41,7 +45,7 @@ icons:
 	scripts/icons.sh
 
 # Figures for docs/performance.md (release builds, and the debug app for the map; not part of `make test`).
-bench: setup-test
+bench: setup-bench
 	cargo run --release --locked -p baton-store --example store_bench
 	cargo run --release --locked -p baton-core --example rules_bench
 	cargo run --release --locked -p baton-engine --example detection_latency
