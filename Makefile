@@ -12,7 +12,7 @@ help:
 	@echo "make dev     UI hot reload (vite) + app"
 	@echo "make bindings  regenerate ui/src/bindings from the Rust types"
 	@echo "make icons   regenerate icons/ from icons/icon.svg"
-	@echo "make bench   store, rules, board, ownership-map, rate-limit and fleet-load benchmarks (figures for docs/performance.md)"
+	@echo "make bench   store, rules, board, ownership-map, rate-limit, fleet-load and vs-Prometheus benchmarks (figures for docs/performance.md)"
 
 setup:
 	@scripts/setup.sh
@@ -45,7 +45,7 @@ icons:
 	scripts/icons.sh
 
 # Figures for docs/performance.md (release builds, and the debug app for the map; not part of `make test`).
-# fleet_load runs `baton watch` as a user does: it spawns target/release/baton.
+# fleet_load and vs_prometheus run `baton watch` as a user does: they spawn target/release/baton.
 bench: setup-bench
 	cargo run --release --locked -p baton-store --example store_bench
 	cargo run --release --locked -p baton-core --example rules_bench
@@ -59,3 +59,4 @@ bench: setup-bench
 	cargo test -p baton-tests --test a2a_bench -- --ignored --nocapture
 	cargo build --release --locked -p baton-cli
 	cargo run --release --locked -p baton-cli --example fleet_load -- --agents 1000 --seconds 600
+	cargo run --release --locked -p baton-cli --example vs_prometheus -- --targets 1000 --seconds 300 --warmup 30
