@@ -4,7 +4,7 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-.PHONY: help setup setup-test ui run dev test bindings icons bench
+.PHONY: help setup setup-test setup-bench ui run dev test bindings icons bench
 
 help:
 	@echo "make run     install prerequisites, build and open Baton"
@@ -12,13 +12,17 @@ help:
 	@echo "make dev     UI hot reload (vite) + app"
 	@echo "make bindings  regenerate ui/src/bindings from the Rust types"
 	@echo "make icons   regenerate icons/ from icons/icon.svg"
-	@echo "make bench   store, rules, board, ownership-map and rate-limit benchmarks (figures for docs/performance.md)"
+	@echo "make bench   store, rules, board, ownership-map, rate-limit, fleet-load and vs-Prometheus benchmarks (figures for docs/performance.md)"
 
 setup:
 	@scripts/setup.sh
 
 setup-test:
 	@scripts/setup.sh --test
+
+# setup-test's prerequisites plus nginx-light and prometheus (no system service started).
+setup-bench:
+	@scripts/setup.sh --bench
 
 ui:
 	npm --prefix ui run build
@@ -41,7 +45,8 @@ icons:
 	scripts/icons.sh
 
 # Figures for docs/performance.md (release builds, and the debug app for the map; not part of `make test`).
-bench: setup-test
+# fleet_load and vs_prometheus run `baton watch` as a user does: they spawn target/release/baton.
+bench: setup-bench
 	cargo run --release --locked -p baton-store --example store_bench
 	cargo run --release --locked -p baton-core --example rules_bench
 	cargo run --release --locked -p baton-engine --example detection_latency
@@ -52,3 +57,6 @@ bench: setup-test
 	cargo test -p baton-tests --test map_bench -- --ignored --nocapture
 	cargo test -p baton-tests --test ratelimit_bench -- --ignored --nocapture
 	cargo test -p baton-tests --test a2a_bench -- --ignored --nocapture
+	cargo build --release --locked -p baton-cli
+	cargo run --release --locked -p baton-cli --example fleet_load -- --agents 1000 --seconds 600
+	cargo run --release --locked -p baton-cli --example vs_prometheus -- --targets 1000 --seconds 300 --warmup 30

@@ -3,11 +3,16 @@
 # Idempotent; safe to run on every `make run` / `make test`.
 #   scripts/setup.sh            build + run prerequisites
 #   scripts/setup.sh --test     also the test prerequisites (Xvfb, WebKitWebDriver, tauri-driver, …)
+#   scripts/setup.sh --bench    also what `make bench` needs: the test prerequisites, nginx-light and
+#                               prometheus (the benchmarks run their own instances; no system
+#                               service is started or left enabled)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 want_test=false
+want_bench=false
 [ "${1:-}" = "--test" ] && want_test=true
+[ "${1:-}" = "--bench" ] && want_test=true && want_bench=true
 
 say() { printf '\033[1;34m[setup]\033[0m %s\n' "$*"; }
 
@@ -22,6 +27,12 @@ if $want_test; then
   apt_packages+=(xvfb xauth webkit2gtk-driver imagemagick)
   # the real third-party peers (PyPI) run in their own virtualenv
   apt_packages+=(python3 python3-venv)
+fi
+# Packages that come with a system service (nginx on :80, prometheus on :9090).
+daemon_packages=(nginx-light prometheus)
+if $want_bench; then
+  # vs_prometheus: static targets served by nginx, scraped by Prometheus and polled by Baton
+  apt_packages+=("${daemon_packages[@]}")
 fi
 
 missing=()
@@ -38,8 +49,34 @@ if [ ${#missing[@]} -gt 0 ]; then
   sudo=""
   if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
   say "installing ${#missing[@]} apt packages: ${missing[*]}"
+  # Their maintainer scripts would start nginx and prometheus as system services. A policy-rc.d
+  # that answers 101 ("action forbidden") stops invoke-rc.d and deb-systemd-invoke from starting
+  # them; it is only added (and removed again) when the machine has none (Docker images ship one).
+  daemons=()
+  for pkg in "${missing[@]}"; do
+    for daemon in "${daemon_packages[@]}"; do
+      [ "$pkg" = "$daemon" ] && daemons+=("${pkg%-light}")
+    done
+  done
+  policy=/usr/sbin/policy-rc.d
+  if [ ${#daemons[@]} -gt 0 ] && [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\n# added by Baton scripts/setup.sh while installing: start no service\nexit 101\n' \
+      | $sudo tee "$policy" >/dev/null
+    $sudo chmod 755 "$policy"
+    trap '$sudo rm -f "$policy"' EXIT
+  fi
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  # Whatever a policy allowed: stop the services just installed, and on systemd keep them from
+  # starting at boot (Baton's benchmarks start their own nginx and prometheus).
+  for daemon in "${daemons[@]}"; do
+    if [ -d /run/systemd/system ]; then
+      $sudo systemctl disable --now --quiet "$daemon" 2>/dev/null || true
+    elif [ -x "/etc/init.d/$daemon" ]; then
+      $sudo "/etc/init.d/$daemon" stop >/dev/null 2>&1 || true
+    fi
+    say "installed $daemon without starting its system service"
+  done
 else
   say "apt packages present"
 fi

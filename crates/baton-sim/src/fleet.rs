@@ -244,6 +244,12 @@ impl SimFleet {
         self.slot(index).shared.poll_count()
     }
 
+    /// When the agent's status requests arrived (answered or refused), oldest first, to the
+    /// millisecond; the latest 8,192 to 16,384 are kept. Benchmarks read poll lateness from it.
+    pub fn poll_arrivals(&self, index: usize) -> Vec<std::time::Instant> {
+        self.slot(index).shared.poll_arrivals()
+    }
+
     /// Stops the timer and closes every listener, waiting until they are closed.
     pub async fn shutdown(mut self) {
         if let Some(timer) = self.timer.take() {

@@ -3,7 +3,7 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
 use axum::extract::{Query, State};
@@ -30,7 +30,13 @@ pub(crate) struct AgentShared {
     max_events: usize,
     faults: Mutex<Option<FaultPlan>>,
     stats: Mutex<DecisionStats>,
+    /// When status requests arrived, in ms since `created` (for benchmarks: poll lateness).
+    arrivals: Mutex<Vec<u32>>,
+    created: Instant,
 }
+
+/// Arrival times kept per agent; past it the older half is dropped (about 4.5 h at 1 poll/s).
+const KEPT_ARRIVALS: usize = 16_384;
 
 /// Locks a mutex, carrying on with the data if a panicking holder poisoned it.
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -48,7 +54,27 @@ impl AgentShared {
             max_events,
             faults: Mutex::new(None),
             stats: Mutex::new(DecisionStats::default()),
+            arrivals: Mutex::new(Vec::new()),
+            created: Instant::now(),
         }
+    }
+
+    /// Notes that a status request arrived now.
+    fn record_arrival(&self) {
+        let ms = u32::try_from(self.created.elapsed().as_millis()).unwrap_or(u32::MAX);
+        let mut arrivals = lock(&self.arrivals);
+        if arrivals.len() >= KEPT_ARRIVALS {
+            arrivals.drain(..KEPT_ARRIVALS / 2);
+        }
+        arrivals.push(ms);
+    }
+
+    /// When the kept status requests arrived, oldest first.
+    pub(crate) fn poll_arrivals(&self) -> Vec<Instant> {
+        lock(&self.arrivals)
+            .iter()
+            .map(|&ms| self.created + Duration::from_millis(u64::from(ms)))
+            .collect()
     }
 
     pub(crate) fn agent(&self) -> MutexGuard<'_, SimAgent> {
@@ -103,6 +129,7 @@ async fn status(
     Query(query): Query<Vec<(String, String)>>,
 ) -> Response {
     shared.polls.fetch_add(1, Ordering::Relaxed);
+    shared.record_arrival();
     if !shared.authorized(&headers) {
         return unauthorized();
     }

@@ -299,3 +299,26 @@ async fn unknown_paths_answer_404() {
     assert_eq!(response.status(), 404);
     fleet.shutdown().await;
 }
+
+#[tokio::test]
+async fn each_status_request_is_timed_on_arrival() {
+    let fleet = manual_fleet(2, 42).await;
+    let http = client();
+    let base = fleet.agents()[0].base_url.clone();
+    let before = std::time::Instant::now();
+    for _ in 0..3 {
+        poll(&http, &base, None).await;
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let after = std::time::Instant::now();
+    let arrivals = fleet.poll_arrivals(0);
+    assert_eq!(arrivals.len(), 3);
+    assert!(arrivals
+        .windows(2)
+        .all(|w| w[1] >= w[0] + Duration::from_millis(19)));
+    // Kept to the millisecond.
+    assert!(arrivals[0] + Duration::from_millis(1) >= before);
+    assert!(arrivals[2] <= after);
+    assert!(fleet.poll_arrivals(1).is_empty(), "agent 1 was never asked");
+    fleet.shutdown().await;
+}

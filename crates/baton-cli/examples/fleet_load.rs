@@ -1,0 +1,526 @@
+//! Fleet load: the release `baton watch` polling N simulated agents, as a user runs it.
+//!
+//! ```text
+//! cargo build --release --locked -p baton-cli
+//! cargo run --release --locked -p baton-cli --example fleet_load -- \
+//!     [--agents 1000] [--seconds 600] [--interval-ms 1000] [--baton PATH] [--keep]
+//! ```
+//!
+//! Starts the simulated fleet (`baton-sim`, one listener per agent on 127.0.0.1) in this process
+//! on a tokio runtime of its own, writes a baton.toml listing every agent, and runs
+//! `baton --data-dir <tmp> watch --config <file> --duration <seconds>` with its output in files.
+//! Every second it reads the watch process from /proc (CPU, VmRSS, Pss, threads). The agents
+//! time each poll they receive: lateness is the gap between two polls minus the interval. The
+//! first 10 s (pollers start spread over the interval) are left out of the lateness figures.
+//!
+//! It prints figures and asserts none: exit 0 whatever they are, 2 when the harness itself fails
+//! (no baton binary, cannot start the fleet, …). A watch that overruns its duration by more than
+//! 60 s is stopped (SIGTERM, then SIGKILL) and the report says so.
+
+mod support;
+
+use std::path::PathBuf;
+use std::process::{Command, ExitCode};
+use std::time::{Duration, Instant};
+
+use baton_sim::{SimConfig, SimFleet};
+use support::*;
+
+const USAGE: &str = "\
+fleet_load: baton watch polling N simulated agents; prints CPU, memory, threads and poll lateness.
+
+    cargo run --release -p baton-cli --example fleet_load -- [options]
+
+    --agents N         simulated agents (default 1000)
+    --seconds S        how long baton watch runs (default 600)
+    --interval-ms MS   poll interval of every agent (default 1000)
+    --baton PATH       the baton binary (default: target/release/baton, next to this example;
+                       build it with `cargo build --release --locked -p baton-cli`)
+    --keep             keep the temp dir (store, baton.toml, watch output) and print its path";
+
+/// The first seconds left out of the lateness figures (start-up spread).
+const SETTLE: Duration = Duration::from_secs(10);
+/// How long past its duration the watch may run before it is stopped.
+const OVERRUN: Duration = Duration::from_secs(60);
+
+struct Options {
+    agents: usize,
+    seconds: u64,
+    interval_ms: u64,
+    baton: PathBuf,
+    keep: bool,
+}
+
+fn options() -> Fallible<Option<Options>> {
+    let mut flags = Flags::from_env();
+    if flags.help_asked() {
+        println!("{USAGE}");
+        return Ok(None);
+    }
+    let agents = flags.number("--agents", 1000)? as usize;
+    let seconds = flags.number("--seconds", 600)?;
+    let interval_ms = flags.number("--interval-ms", 1000)?;
+    let baton = flags.path("--baton")?;
+    let keep = flags.switch("--keep");
+    flags.finish()?;
+    if agents == 0 || seconds == 0 {
+        return Err("--agents and --seconds must be at least 1".into());
+    }
+    if !(250..=3_600_000).contains(&interval_ms) {
+        return Err("--interval-ms must be 250 to 3600000 (what baton accepts)".into());
+    }
+    Ok(Some(Options {
+        agents,
+        seconds,
+        interval_ms,
+        baton: find_baton(baton)?,
+        keep,
+    }))
+}
+
+fn main() -> ExitCode {
+    match options().and_then(|o| o.map(run).transpose()) {
+        Ok(_) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("fleet_load: error: {err}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Poll timing at the agents, over [settled, end].
+struct Lateness {
+    polls: usize,
+    expected: f64,
+    gaps: usize,
+    p50: Option<u32>,
+    p99: Option<u32>,
+    max: Option<u32>,
+    /// The largest gap of any agent (the open gap up to the end included), ms.
+    largest_gap: u32,
+    /// Agents whose largest gap exceeded 3 intervals.
+    starved: usize,
+    never_polled: usize,
+}
+
+fn lateness(
+    arrivals: &[Vec<Instant>],
+    settled: Instant,
+    end: Instant,
+    interval_ms: u64,
+) -> Lateness {
+    let ms = |d: Duration| u32::try_from(d.as_millis()).unwrap_or(u32::MAX);
+    let interval = u32::try_from(interval_ms).unwrap_or(u32::MAX);
+    let mut late = Vec::new();
+    let mut out = Lateness {
+        polls: 0,
+        expected: arrivals.len() as f64
+            * end.saturating_duration_since(settled).as_secs_f64()
+            * 1000.0
+            / interval_ms as f64,
+        gaps: 0,
+        p50: None,
+        p99: None,
+        max: None,
+        largest_gap: 0,
+        starved: 0,
+        never_polled: 0,
+    };
+    for agent in arrivals {
+        if agent.is_empty() {
+            out.never_polled += 1;
+            // Never polled at all: its gap is the whole window.
+            out.starved += 1;
+            out.largest_gap = out
+                .largest_gap
+                .max(ms(end.saturating_duration_since(settled)));
+            continue;
+        }
+        // The last poll before the window opens, then every poll inside it.
+        let first = agent.partition_point(|&t| t < settled).saturating_sub(1);
+        let points: Vec<Instant> = agent[first..]
+            .iter()
+            .copied()
+            .filter(|&t| t <= end)
+            .collect();
+        out.polls += points.iter().filter(|&&t| t >= settled).count();
+        let mut largest = 0;
+        for pair in points.windows(2) {
+            let gap = ms(pair[1] - pair[0]);
+            largest = largest.max(gap);
+            late.push(gap.saturating_sub(interval));
+        }
+        // The open gap: from the last poll to the end of the run.
+        if let Some(&last) = points.last() {
+            largest = largest.max(ms(end.saturating_duration_since(last.max(settled))));
+        }
+        out.largest_gap = out.largest_gap.max(largest);
+        if u64::from(largest) > 3 * interval_ms {
+            out.starved += 1;
+        }
+    }
+    late.sort_unstable();
+    out.gaps = late.len();
+    out.p50 = percentile(&late, 0.50);
+    out.p99 = percentile(&late, 0.99);
+    out.max = late.last().copied();
+    out
+}
+
+/// From the watch output: how many agents it reported down at least once, and the most common
+/// reasons (read line by line: the file can be large).
+fn down_reports(stdout: &std::path::Path) -> (usize, usize, Vec<(String, usize)>) {
+    use std::io::BufRead;
+    let Ok(file) = std::fs::File::open(stdout) else {
+        return (0, 0, Vec::new());
+    };
+    let mut lines = 0;
+    let mut agents = std::collections::HashSet::new();
+    let mut reasons = std::collections::BTreeMap::<String, usize>::new();
+    for line in std::io::BufReader::new(file).lines().map_while(Result::ok) {
+        lines += 1;
+        let Some(rest) = line.strip_prefix("agent ") else {
+            continue;
+        };
+        let Some((id, what)) = rest.split_once(": down (") else {
+            continue;
+        };
+        agents.insert(id.to_owned());
+        let reason = what.strip_suffix(')').unwrap_or(what);
+        *reasons.entry(reason.to_owned()).or_default() += 1;
+    }
+    let mut reasons: Vec<_> = reasons.into_iter().collect();
+    reasons.sort_by_key(|r| std::cmp::Reverse(r.1));
+    (lines, agents.len(), reasons)
+}
+
+fn run(o: Options) -> Fallible<()> {
+    catch_interrupts();
+    let open_files = raise_open_files();
+    let machine = machine();
+    let date = now_utc();
+    let tmp = tempfile::Builder::new()
+        .prefix("fleet_load-")
+        .tempdir()
+        .map_err(|e| format!("cannot make a temp dir: {e}"))?;
+    let dir = tmp.path().to_owned();
+    let data = dir.join("data");
+    std::fs::create_dir(&data).map_err(|e| format!("{}: {e}", data.display()))?;
+    let stats_flag = watch_takes_stats(&o.baton, &dir);
+
+    // The fleet, on a runtime of its own (the agents' servers and their tick timer).
+    let fleet_rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("sim-fleet")
+        .build()
+        .map_err(|e| format!("cannot start the fleet's runtime: {e}"))?;
+    let fleet_started = Instant::now();
+    let fleet = fleet_rt
+        .block_on(SimFleet::start(SimConfig {
+            agents: o.agents,
+            base_port: 0,
+            tick_ms: 1000,
+            ..SimConfig::default()
+        }))
+        .map_err(|e| format!("cannot start {} simulated agents: {e}", o.agents))?;
+    let fleet_start_s = fleet_started.elapsed().as_secs_f64();
+
+    // baton.toml: one entry per agent.
+    let timeout_ms = 800.min(o.interval_ms * 4 / 5);
+    let mut toml = String::from("# fleet_load: every simulated agent\n\n");
+    let mut names = std::collections::HashSet::new();
+    for agent in fleet.agents() {
+        let name = if names.insert(agent.name.clone()) {
+            agent.name.clone()
+        } else {
+            format!("{} #{}", agent.name, agent.index)
+        };
+        toml.push_str(&agent_entry(
+            &name,
+            &agent.base_url,
+            o.interval_ms,
+            timeout_ms,
+        ));
+    }
+    let config = dir.join("baton.toml");
+    std::fs::write(&config, toml).map_err(|e| format!("{}: {e}", config.display()))?;
+
+    // baton watch.
+    let stdout = dir.join("watch.out");
+    let stderr = dir.join("watch.err");
+    let mut command = Command::new(&o.baton);
+    command
+        .arg("--data-dir")
+        .arg(&data)
+        .arg("watch")
+        .arg("--config")
+        .arg(&config)
+        .arg("--duration")
+        .arg(o.seconds.to_string());
+    if stats_flag {
+        command.arg("--stats");
+    }
+    eprintln!(
+        "fleet_load: {} agents up in {fleet_start_s:.1} s; baton watch for {} s (output in {})",
+        o.agents,
+        o.seconds,
+        dir.display()
+    );
+    let mut watch = Proc::spawn("baton watch", &mut command, &stdout, &stderr)?;
+    let t0 = watch.started;
+    let mut sampler = Sampler::new(watch.pid(), false);
+    let mut myself = Sampler::new(std::process::id(), false);
+    sampler.baseline();
+    myself.baseline();
+    let mut steady = Sampler::new(watch.pid(), false);
+    let deadline = t0 + Duration::from_secs(o.seconds) + OVERRUN;
+    let mut tick = t0;
+    let mut overran = None;
+    let mut interrupted_at = None;
+    // When the watch last printed something (it prints a line per change while it polls).
+    let (mut output_len, mut last_output) = (0u64, None::<Instant>);
+    let exit = loop {
+        tick += Duration::from_secs(1);
+        if !sleep_until(tick) {
+            interrupted_at = Some(Instant::now());
+            break watch.stop(Duration::from_secs(10));
+        }
+        if let Some((status, at)) = watch.poll_exit() {
+            break Ended {
+                status: Some(status),
+                at,
+                killed: false,
+            };
+        }
+        sampler.sample();
+        myself.sample();
+        let written = std::fs::metadata(&stdout).map_or(0, |m| m.len());
+        if written > output_len {
+            output_len = written;
+            last_output = Some(Instant::now());
+        }
+        // The same readings from the settled part only, for the steady CPU mean.
+        if tick >= t0 + SETTLE {
+            if steady.has_baseline() {
+                steady.sample();
+            } else {
+                steady.baseline();
+            }
+        }
+        if Instant::now() >= deadline {
+            overran = Some(Instant::now());
+            break watch.stop(Duration::from_secs(10));
+        }
+    };
+    let ran = exit.at - t0;
+    let end = exit.at.min(t0 + Duration::from_secs(o.seconds));
+    let arrivals: Vec<Vec<Instant>> = (0..o.agents).map(|i| fleet.poll_arrivals(i)).collect();
+    let late = lateness(&arrivals, t0 + SETTLE, end, o.interval_ms);
+    let health = baton_health(
+        &o.baton,
+        &data,
+        &dir,
+        end,
+        Duration::from_millis(3 * o.interval_ms),
+    );
+    let (output_lines, down_agents, down_reasons) = down_reports(&stdout);
+    let stats = watch_stats(&stdout);
+    let errors = tail(&stderr, 5);
+    let stopped = fleet_rt.block_on(async {
+        tokio::time::timeout(Duration::from_secs(30), fleet.shutdown())
+            .await
+            .is_ok()
+    });
+    fleet_rt.shutdown_timeout(Duration::from_secs(5));
+
+    // --- the report -----------------------------------------------------------------------
+    let w = sampler.summary();
+    let s = steady.summary();
+    let me = myself.summary();
+    println!();
+    println!(
+        "## fleet_load: {} simulated agents, poll every {} ms (timeout {timeout_ms} ms), {} s",
+        o.agents, o.interval_ms, o.seconds
+    );
+    println!();
+    println!("- machine: {machine}; open files limit {open_files}");
+    println!("- date: {date}; baton: {}", o.baton.display());
+    let how = match (&interrupted_at, &overran, exit.status) {
+        (Some(_), _, _) => "INTERRUPTED (Ctrl-C); stopped".to_owned(),
+        (_, Some(_), _) => format!(
+            "OVERRAN its duration by more than {} s: stopped{}",
+            OVERRUN.as_secs(),
+            if exit.killed {
+                " with SIGKILL (ignored SIGTERM)"
+            } else {
+                " with SIGTERM"
+            }
+        ),
+        (_, _, Some(status)) if status.success() => "exited by itself (code 0)".to_owned(),
+        (_, _, Some(status)) => format!("exited by itself with {status}"),
+        (_, _, None) => "ended, status unknown".to_owned(),
+    };
+    println!("- baton watch: {how} after {:.1} s", ran.as_secs_f64());
+    println!();
+    let cpu = |x: f64| format!("{x:.1} %");
+    println!(
+        "{}",
+        table(
+            &["baton watch (from /proc, every 1 s)", "mean", "max", "end"],
+            &[
+                vec![
+                    "CPU, % of one core (whole run)".into(),
+                    cpu(w.cpu_mean),
+                    cpu(w.cpu_max),
+                    String::new()
+                ],
+                vec![
+                    format!(
+                        "CPU, % of one core (after the first {} s)",
+                        SETTLE.as_secs()
+                    ),
+                    cpu(s.cpu_mean),
+                    cpu(s.cpu_max),
+                    String::new()
+                ],
+                vec![
+                    "RSS".into(),
+                    mib(w.rss_mean),
+                    mib(w.rss_max),
+                    mib(w.rss_end)
+                ],
+                vec![
+                    "PSS".into(),
+                    mib(w.pss_mean),
+                    mib(w.pss_max),
+                    mib(w.pss_end)
+                ],
+                vec![
+                    "threads".into(),
+                    String::new(),
+                    w.threads_max.to_string(),
+                    w.threads_end.to_string()
+                ],
+            ]
+        )
+    );
+    let ms = |v: Option<u32>| v.map_or("n/a".into(), |v| format!("{v} ms"));
+    let interval = o.interval_ms;
+    println!(
+        "{}",
+        table(
+            &[
+                &format!(
+                    "polls, timed at the agents (after the first {} s)",
+                    SETTLE.as_secs()
+                ),
+                "",
+            ],
+            &[
+                vec![
+                    "polls received / expected".into(),
+                    format!(
+                        "{} / {:.0} ({:.1} %)",
+                        late.polls,
+                        late.expected,
+                        if late.expected > 0.0 {
+                            late.polls as f64 / late.expected * 100.0
+                        } else {
+                            0.0
+                        }
+                    )
+                ],
+                vec![
+                    "lateness (gap − interval) p50 / p99 / max".into(),
+                    format!(
+                        "{} / {} / {} (over {} gaps)",
+                        ms(late.p50),
+                        ms(late.p99),
+                        ms(late.max),
+                        late.gaps
+                    )
+                ],
+                vec![
+                    "largest gap of any agent (incl. up to the end)".into(),
+                    format!("{} ms", late.largest_gap)
+                ],
+                vec![
+                    format!("agents with a gap > 3 intervals ({} ms)", 3 * interval),
+                    format!("{} of {}", late.starved, o.agents)
+                ],
+                vec!["agents never polled".into(), late.never_polled.to_string()],
+            ]
+        )
+    );
+    let mut rows = vec![
+        vec![
+            "baton status at the end".into(),
+            match &health {
+                Ok(h) => h.summary(),
+                Err(e) => format!("n/a ({e})"),
+            },
+        ],
+        vec![
+            "watch output".into(),
+            match last_output {
+                Some(at) => format!(
+                    "{output_lines} lines, the last one written {:.0} s after start",
+                    (at - t0).as_secs_f64()
+                ),
+                None => format!("{output_lines} lines"),
+            },
+        ],
+        vec![
+            "agents reported down by watch".into(),
+            if down_agents == 0 {
+                "0".into()
+            } else {
+                let top: Vec<String> = down_reasons
+                    .iter()
+                    .take(3)
+                    .map(|(r, n)| format!("{n}× \"{r}\""))
+                    .collect();
+                format!("{down_agents} (reports: {})", top.join(", "))
+            },
+        ],
+    ];
+    match &stats {
+        Some(fields) => {
+            for (name, value) in fields {
+                rows.push(vec![format!("stats: {name}"), value.clone()]);
+            }
+        }
+        None => rows.push(vec![
+            "detector run p99".into(),
+            "n/a (this baton prints no stats)".into(),
+        ]),
+    }
+    rows.push(vec![
+        "simulated fleet (this process) CPU".into(),
+        format!(
+            "mean {:.1} %, max {:.1} % of one core",
+            me.cpu_mean, me.cpu_max
+        ),
+    ]);
+    if !stopped {
+        rows.push(vec![
+            "fleet shutdown".into(),
+            "did not finish within 30 s".into(),
+        ]);
+    }
+    println!("{}", table(&["baton's own view", ""], &rows));
+    if !errors.trim().is_empty() {
+        println!(
+            "baton watch stderr (last lines):\n```\n{}\n```",
+            errors.trim()
+        );
+    }
+    if o.keep {
+        let kept = tmp.keep();
+        println!("kept: {}", kept.display());
+    }
+    if interrupted_at.is_some() {
+        return Err("interrupted".into());
+    }
+    Ok(())
+}
