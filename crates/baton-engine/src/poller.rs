@@ -18,7 +18,7 @@ use crate::error::EngineError;
 use crate::fetch::Fetcher;
 use crate::ratelimits::ProfileCache;
 use crate::secrets::{SecretError, TokenStore};
-use crate::seen::SeenTasks;
+use crate::seen::SeenPoll;
 
 /// What every poll needs; one per engine, shared by all pollers.
 pub(crate) struct Shared {
@@ -84,7 +84,7 @@ pub(crate) struct AgentRuntime {
     /// a poll costs one write and no read.
     last: std::sync::Mutex<Option<(Option<String>, AgentHealth)>>,
     /// The tasks the last stored poll held, so a poll stores only what changed.
-    seen: std::sync::Mutex<SeenTasks>,
+    seen: std::sync::Mutex<SeenPoll>,
 }
 
 impl AgentRuntime {
@@ -99,7 +99,7 @@ impl AgentRuntime {
             token_error,
             poll_lock: tokio::sync::Mutex::new(()),
             last: std::sync::Mutex::new(None),
-            seen: std::sync::Mutex::new(SeenTasks::default()),
+            seen: std::sync::Mutex::new(SeenPoll::default()),
         }
     }
 
@@ -206,13 +206,15 @@ pub(crate) async fn poll(
                 }
             }
         };
-        // Only tasks that changed since the last stored poll go to the store.
+        // Only tasks and usage windows that changed since the last stored poll go to the store.
         let (fetched, digests) = match fetched {
             Ok(mut fetched) => {
                 let tasks = std::mem::take(&mut fetched.doc.tasks);
+                let usage = std::mem::take(&mut fetched.doc.usage);
                 let seen = agent.seen.lock().unwrap_or_else(|p| p.into_inner());
-                let (changed, digests) = seen.changed(tasks);
+                let (changed, mut digests) = seen.changed(tasks);
                 fetched.doc.tasks = changed;
+                fetched.doc.usage = seen.changed_usage(usage, &mut digests);
                 (Ok(fetched), Some(digests))
             }
             Err(message) => (Err(message), None),
@@ -348,7 +350,7 @@ impl Poller {
 
 async fn run(shared: Arc<Shared>, agent: Arc<AgentRuntime>, mut stop: StopSignal) {
     let interval = agent.config.poll_interval_ms;
-    let mut delay = if shared.config.spread_start {
+    let first = if shared.config.spread_start {
         agent.config.start_offset_ms()
     } else {
         0
@@ -356,14 +358,18 @@ async fn run(shared: Arc<Shared>, agent: Arc<AgentRuntime>, mut stop: StopSignal
     let mut failures: u32 = 0;
     tracing::debug!(
         interval_ms = interval,
-        first_in_ms = delay,
+        first_in_ms = first,
         "poller started"
     );
+    // Polls start on a fixed schedule (the interval counts from the last poll's start, not its
+    // end), so the time a poll takes does not push every later poll back.
+    let mut next = tokio::time::Instant::now() + Duration::from_millis(first);
     loop {
         tokio::select! {
-            () = tokio::time::sleep(Duration::from_millis(delay)) => {}
+            () = tokio::time::sleep_until(next) => {}
             () = stop.stopped() => break,
         }
+        let started = tokio::time::Instant::now();
         match poll(&shared, &agent, &mut stop).await {
             None => break,
             Some(PollOutcome::Gone) => {
@@ -373,10 +379,12 @@ async fn run(shared: Arc<Shared>, agent: Arc<AgentRuntime>, mut stop: StopSignal
             Some(PollOutcome::Done { health, .. }) => failures = health.consecutive_failures,
             Some(PollOutcome::StoreFailed(_)) => failures = failures.saturating_add(1),
         }
-        delay = shared
+        let delay = shared
             .config
             .backoff
             .next_poll_ms(interval, failures, rand::random::<f64>());
+        // A poll that took longer than its interval is followed at once, not in a burst.
+        next = (started + Duration::from_millis(delay)).max(tokio::time::Instant::now());
     }
     tracing::debug!("poller stopped");
 }

@@ -1,16 +1,18 @@
-//! What an agent's last stored poll held, as a digest per task, so that a poll sends the store
-//! only the tasks that changed. An agent that reports its 200 recent tasks on every poll costs
-//! the store its few changed tasks, not 200 comparisons.
+//! What an agent's last stored poll held, as a digest per task and per usage window, so that a
+//! poll sends the store only what changed. An agent that reports its 200 recent tasks and its
+//! usage windows on every poll costs the store its few changed tasks, not 200 comparisons.
 
 use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
 
-use baton_core::protocol::Task;
+use baton_core::protocol::{Task, UsageReport};
 
-/// Task id digest → task digest, as of the last poll that was stored.
+/// Task id digest → task digest (and usage window → report digest), as of the last poll that
+/// was stored.
 #[derive(Debug, Default)]
-pub(crate) struct SeenTasks {
+pub(crate) struct SeenPoll {
     digests: HashMap<u64, u64>,
+    usage: HashMap<u64, u64>,
 }
 
 fn digest(bytes: &[u8]) -> u64 {
@@ -19,11 +21,11 @@ fn digest(bytes: &[u8]) -> u64 {
     hasher.finish()
 }
 
-/// The digests of one poll's tasks, to remember once the poll is stored.
+/// The digests of one poll's tasks (and usage), to remember once the poll is stored.
 #[derive(Debug, Default)]
-pub(crate) struct Digests(HashMap<u64, u64>);
+pub(crate) struct Digests(HashMap<u64, u64>, HashMap<u64, u64>);
 
-impl SeenTasks {
+impl SeenPoll {
     /// The tasks that are new or differ from the last stored poll (in their order), and the
     /// digests of all of them.
     pub fn changed(&self, tasks: Vec<Task>) -> (Vec<Task>, Digests) {
@@ -37,17 +39,44 @@ impl SeenTasks {
                 changed.push(task);
             }
         }
-        (changed, Digests(all))
+        (changed, Digests(all, HashMap::new()))
+    }
+
+    /// The usage reports that are new or differ from the last stored poll; their digests go
+    /// into `digests`.
+    pub fn changed_usage(
+        &self,
+        reports: Vec<UsageReport>,
+        digests: &mut Digests,
+    ) -> Vec<UsageReport> {
+        let mut changed = Vec::new();
+        for report in reports {
+            let window = format!(
+                "{}\u{0}{}\u{0}{}",
+                report.api,
+                report.key.as_deref().unwrap_or_default(),
+                report.window_start.timestamp_millis()
+            );
+            let id = digest(window.as_bytes());
+            let whole = serde_json::to_vec(&report).map_or(0, |bytes| digest(&bytes));
+            digests.1.insert(id, whole);
+            if self.usage.get(&id) != Some(&whole) {
+                changed.push(report);
+            }
+        }
+        changed
     }
 
     /// The poll these digests came from is stored.
     pub fn remember(&mut self, digests: Digests) {
         self.digests = digests.0;
+        self.usage = digests.1;
     }
 
     /// Forget everything (the store may differ from what was seen).
     pub fn forget(&mut self) {
         self.digests.clear();
+        self.usage.clear();
     }
 }
 
@@ -58,7 +87,7 @@ mod tests {
 
     #[test]
     fn only_new_or_changed_tasks_go_to_the_store_once_a_poll_is_stored() {
-        let mut seen = SeenTasks::default();
+        let mut seen = SeenPoll::default();
         let tasks = vec![
             Task::new("a", "A", TaskState::Working),
             Task::new("b", "B", TaskState::Submitted),
@@ -77,5 +106,26 @@ mod tests {
         seen.remember(digests);
         seen.forget();
         assert_eq!(seen.changed(tasks).0.len(), 2);
+    }
+
+    #[test]
+    fn only_new_or_changed_usage_windows_go_to_the_store() {
+        let at = chrono::DateTime::from_timestamp(1_800_000_000, 0).unwrap();
+        let report = |requests| UsageReport {
+            api: "openai".into(),
+            key: None,
+            window_start: at,
+            window_seconds: 60,
+            requests,
+            tokens: 0,
+            rate_limited: 0,
+        };
+        let mut seen = SeenPoll::default();
+        let (_, mut digests) = seen.changed(vec![]);
+        assert_eq!(seen.changed_usage(vec![report(3)], &mut digests).len(), 1);
+        seen.remember(digests);
+        let (_, mut digests) = seen.changed(vec![]);
+        assert!(seen.changed_usage(vec![report(3)], &mut digests).is_empty());
+        assert_eq!(seen.changed_usage(vec![report(4)], &mut digests).len(), 1);
     }
 }
