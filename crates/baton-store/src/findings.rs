@@ -244,6 +244,21 @@ impl Store {
         Ok(found)
     }
 
+    /// The findings with these ids (those that exist), in the order given.
+    pub fn findings(&self, ids: &[i64]) -> Result<Vec<StoredFinding>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!("SELECT {COLS} FROM findings WHERE id = ?1"))?;
+        let mut found = Vec::with_capacity(ids.len());
+        for &id in ids {
+            let mut rows = stmt.query([id])?;
+            if let Some(row) = rows.next()? {
+                found.push(read_finding(row)?);
+            }
+        }
+        Ok(found)
+    }
+
     /// Closes a finding (its escalation was settled). Closing a closed one changes nothing.
     pub fn close_finding(&mut self, id: i64, now: DateTime<Utc>) -> Result<()> {
         let changed = self.conn.execute(

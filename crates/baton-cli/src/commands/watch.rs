@@ -148,9 +148,9 @@ pub async fn watch(
                     println!("agent {agent_id}: its declaration changed; run `baton check` on an export");
                 }
                 Ok(ChangeEvent::Findings { opened, .. }) => {
-                    match engine.read(|store| store.open_findings()).await {
-                        Ok(open) => {
-                            for finding in open.iter().filter(|f| opened.contains(&f.id)) {
+                    match engine.read(move |store| store.findings(&opened)).await {
+                        Ok(found) => {
+                            for finding in &found {
                                 println!(
                                     "{} {}: {}",
                                     finding.severity.as_str(),

@@ -36,6 +36,9 @@ fn one_open_finding_per_cause_and_closed_causes_reopen_only_with_new_evidence() 
         .unwrap();
     assert_eq!(first.opened.len(), 1);
     let id = first.opened[0];
+    let by_id = store.findings(&[id, id + 100]).unwrap();
+    assert_eq!(by_id.len(), 1, "an unknown id is left out");
+    assert_eq!(by_id[0].summary, "two writers");
     // The same finding again: nothing to do.
     assert!(store
         .record_findings(&[collision(&[(1, 1), (2, 1)], "two writers")], t(1))
