@@ -1,5 +1,5 @@
 // What the human can decide on an escalation: approve, reject (both with an optional note), give
-// ownership of its resource to one of the agents, split an API's budget between the agents (a
+// ownership of its resource (a group's whole scope) to one of the agents, split an API's budget between the agents (a
 // rate-limit pressure escalation; key b), retry, dismiss (a reason is required) or snooze.
 // When an agent asks a person (needs_approval), the note is the answer: approving sends it.
 // A closed escalation shows only why; an open one past its SLA has everything disabled, with
@@ -11,6 +11,7 @@ import type { Escalation } from "../bindings/Escalation";
 import type { EscalationAction } from "../bindings/EscalationAction";
 import { nameOf } from "../lib/agents";
 import { blockedReason, primaryAction, SNOOZE_CHOICES, type ActionName } from "../lib/escalations";
+import { giveLabel, ownershipScope } from "../lib/escalationGroups";
 import { parseApiResource } from "../lib/rateLimits";
 import { SplitBudgetForm } from "./SplitBudgetForm";
 
@@ -140,6 +141,8 @@ export function EscalationActions({
   }
   // An API is shared by budget, not owned: a pressure escalation offers a split instead.
   const agentsToOwn = e.resource && !canSplit ? e.agents : [];
+  // A group covering several resources gives its whole scope (a rule for the pattern).
+  const givenScope = ownershipScope(e);
   return (
     <div className="esc-actions" role="group" aria-label="Decision" data-testid="escalation-actions">
       {blocked ? (
@@ -197,8 +200,10 @@ export function EscalationActions({
               key={agentId}
               {...button(
                 "give_ownership",
-                `Give ownership to ${name}`,
-                `Make ${name} the owner of ${e.resource} (the rule changes) and tell the agents`,
+                giveLabel(e, name),
+                givenScope
+                  ? `Make ${name} the owner of everything under ${givenScope} (a rule for the whole group) and tell the agents`
+                  : `Make ${name} the owner of ${e.resource} (the rule changes) and tell the agents`,
                 { "data-agent": name, "data-agent-id": String(agentId) },
               )}
               onClick={() => onDecide({ action: "give_ownership", agent_id: agentId }, noteOrNull)}

@@ -1,6 +1,7 @@
 // The selected escalation: what it is, who handles it, when it opened and falls due, the decision
-// taken and its delivery to each agent, the actions, and the evidence on one time axis (for a
-// rate-limit pressure escalation, the API's use per minute over the last hour first).
+// taken and its delivery to each agent, for a group what one decision settles and its resources,
+// the actions, and the evidence on one time axis (for a rate-limit pressure escalation, the API's
+// use per minute over the last hour first). A decided item whose cause fired again says so first.
 
 import type { ReactNode, Ref } from "react";
 
@@ -14,10 +15,12 @@ import {
   slaCountdown,
   whenText,
 } from "../lib/escalations";
+import { isGroup } from "../lib/escalationGroups";
 import { parseApiResource } from "../lib/rateLimits";
 import { agoText, dateTime } from "../lib/time";
 import type { ChangeListener } from "../lib/useBatonData";
 import { EscalationActions } from "./EscalationActions";
+import { GroupResources, RecurringNotice } from "./EscalationGroup";
 import { EvidenceTimeline } from "./EvidenceTimeline";
 import { UsageEvidence } from "./UsageEvidence";
 
@@ -71,6 +74,7 @@ export function EscalationDetail({
   const snoozed = isSnoozed(e, now);
   const titleId = `escalation-title-${e.id}`;
   const limitedApi = e.kind === "rate_limit_pressure" ? parseApiResource(e.resource) : null;
+  const group = isGroup(e);
   return (
     <section
       ref={containerRef}
@@ -101,9 +105,18 @@ export function EscalationDetail({
         </h2>
       </header>
 
+      <RecurringNotice escalation={e} names={names} now={now} />
+
       <dl className="esc-facts">
         <Fact label={agents.length === 1 ? "Agent" : "Agents"}>{agents.length > 0 ? agents.join(", ") : "none"}</Fact>
-        {e.resource ? (
+        {group && e.scope ? (
+          <Fact label="Scope">
+            <code className="mono" data-testid="escalation-scope">
+              {e.scope}
+            </code>
+          </Fact>
+        ) : null}
+        {e.resource && e.resource_count <= 1 ? (
           <Fact label="Resource">
             <code className="mono">{e.resource}</code>
           </Fact>
@@ -122,6 +135,18 @@ export function EscalationDetail({
         <Fact label="Opened">
           <Time at={e.opened_at} now={now} />
         </Fact>
+        {group || e.since_decision > 0 ? (
+          <Fact label="Findings">
+            <span data-testid="escalation-occurrences">{e.occurrences}</span>
+            {e.since_decision > 0 ? <span className="esc-after"> ({e.since_decision} after the decision)</span> : null}
+            <span className="muted">
+              {" · last seen "}
+              <time dateTime={e.last_seen_at} title={e.last_seen_at} data-testid="escalation-last-seen">
+                {agoText(e.last_seen_at, now)}
+              </time>
+            </span>
+          </Fact>
+        ) : null}
         <Fact label="Due">
           <Time at={e.due_at} now={now} suffix={sla.text} />
         </Fact>
@@ -175,6 +200,8 @@ export function EscalationDetail({
           ) : null}
         </div>
       ) : null}
+
+      <GroupResources key={`group-${e.id}`} escalation={e} agentCount={e.agents.length} />
 
       <EscalationActions key={`actions-${e.id}`} escalation={e} names={names} now={now} {...decision} />
 

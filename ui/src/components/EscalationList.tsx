@@ -1,11 +1,14 @@
-// The queue's left side: Open (soonest due first), Snoozed (dimmed) and Closed, each a listbox
-// paged 50 at a time. One selection across the three; ↑/↓, Home/End and PageUp/PageDown move it
-// through every row, Enter goes to the selected escalation's actions (j/k/a/r are the view's).
+// The queue's left side: Open (soonest due first), Recurring after a decision (resolved, but the
+// cause fired again), Snoozed (dimmed) and Closed, each a listbox paged 50 at a time. One
+// selection across them; ↑/↓, Home/End and PageUp/PageDown move it through every row, Enter
+// goes to the selected escalation's actions (j/k/a/r are the view's). A group of findings
+// shows its count (×7) and its scope.
 
 import { memo, useEffect, useRef, useState, type KeyboardEvent } from "react";
 
 import type { Escalation } from "../bindings/Escalation";
 import { nameOf } from "../lib/agents";
+import { agoText } from "../lib/time";
 import {
   decisionLabel,
   displayOrder,
@@ -16,6 +19,7 @@ import {
   whenText,
   type EscalationGroups,
 } from "../lib/escalations";
+import { findingsText, isGroup, sinceDecisionText } from "../lib/escalationGroups";
 
 /** Rows shown at first in each group, and added per "Show more". */
 export const ESCALATION_PAGE = 50;
@@ -25,6 +29,7 @@ type GroupKey = keyof EscalationGroups;
 
 const SECTIONS: { key: GroupKey; label: string }[] = [
   { key: "open", label: "Open" },
+  { key: "recurring", label: "Recurring after a decision" },
   { key: "snoozed", label: "Snoozed" },
   { key: "closed", label: "Closed" },
 ];
@@ -54,6 +59,7 @@ export function EscalationList({
 }) {
   const [pages, setPages] = useState<Record<GroupKey, number>>({
     open: ESCALATION_PAGE,
+    recurring: ESCALATION_PAGE,
     snoozed: ESCALATION_PAGE,
     closed: ESCALATION_PAGE,
   });
@@ -158,6 +164,7 @@ export function EscalationList({
                     names={names}
                     now={now}
                     snoozed={key === "snoozed"}
+                    recurring={key === "recurring"}
                     selected={esc.id === selected}
                     onSelect={onSelect}
                   />
@@ -187,6 +194,7 @@ const EscalationRow = memo(function EscalationRow({
   names,
   now,
   snoozed,
+  recurring,
   selected,
   onSelect,
 }: {
@@ -194,35 +202,52 @@ const EscalationRow = memo(function EscalationRow({
   names: ReadonlyMap<number, string>;
   now: number;
   snoozed: boolean;
+  recurring: boolean;
   selected: boolean;
   onSelect(id: number): void;
 }) {
   const sla = slaCountdown(e, now);
   const agents = e.agents.map((id) => nameOf(names, id));
+  const group = isGroup(e);
   return (
     <div
       id={rowId(e.id)}
       role="option"
       aria-selected={selected}
-      className={`esc-row esc-row--${e.state}${snoozed ? " esc-row--snoozed" : ""}${selected ? " esc-row--selected" : ""}`}
+      className={`esc-row esc-row--${e.state}${snoozed ? " esc-row--snoozed" : ""}${recurring ? " esc-row--recurring" : ""}${selected ? " esc-row--selected" : ""}`}
       data-testid="escalation-row"
       data-id={e.id}
       data-kind={e.kind}
       data-state={e.state}
       data-severity={e.severity}
       data-overdue={isOverdue(e, now) ? "true" : undefined}
+      data-occurrences={e.occurrences}
+      data-since-decision={e.since_decision > 0 ? e.since_decision : undefined}
       title={e.title}
       onClick={() => onSelect(e.id)}
     >
       <div className="esc-row-top">
         <span className={`sev sev--${e.severity}`}>{e.severity}</span>
         <span className="esc-kind">{kindLabel(e.kind)}</span>
+        {group ? (
+          <span className="esc-count" data-testid="occurrences" title={findingsText(e.occurrences)}>
+            <span aria-hidden="true">×{e.occurrences}</span>
+            <span className="visually-hidden">{findingsText(e.occurrences)}</span>
+          </span>
+        ) : null}
         <span className={`esc-sla esc-sla--${sla.urgency}`} data-testid="sla" data-urgency={sla.urgency}>
           {sla.text}
         </span>
       </div>
       <div className="esc-row-agents">{agents.length > 0 ? agents.join(" · ") : "no agent"}</div>
-      {e.resource ? <div className="esc-row-resource mono">{e.resource}</div> : null}
+      {group && e.scope ? (
+        <div className="esc-row-resource" data-testid="row-scope">
+          <span className="mono">{e.scope}</span>
+          {e.resource_count > 1 ? <span className="esc-row-resource-count"> · {e.resource_count} resources</span> : null}
+        </div>
+      ) : e.resource ? (
+        <div className="esc-row-resource mono">{e.resource}</div>
+      ) : null}
       {snoozed && e.snoozed_until ? (
         <div className="esc-row-note">snoozed until {whenText(e.snoozed_until, now)}</div>
       ) : null}
@@ -231,6 +256,12 @@ const EscalationRow = memo(function EscalationRow({
           {e.state === "expired" ? "expired" : e.decision ? decisionLabel(e.decision.action, e.kind) : "resolved"}
           {e.closed_at ? ` ${whenText(e.closed_at, now)}` : ""}
           {e.state === "resolved" && e.decision ? ` by ${e.decision.who}` : ""}
+        </div>
+      ) : null}
+      {e.state !== "open" && e.since_decision > 0 ? (
+        <div className={`esc-row-recur${recurring ? "" : " esc-row-recur--quiet"}`} data-testid="since-decision">
+          {sinceDecisionText(e.since_decision)}
+          {recurring ? <span className="muted"> · last {agoText(e.last_seen_at, now)}</span> : null}
         </div>
       ) : null}
     </div>

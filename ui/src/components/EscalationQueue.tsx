@@ -1,6 +1,7 @@
 // The escalation queue: coordination failures a person settles in one click. Open ones by due
-// time with a ticking SLA, snoozed ones dimmed, closed ones below; the selected one's detail,
-// actions and evidence on the right. Keys (not while typing): j/k next/previous open
+// time with a ticking SLA, decided ones whose cause fired again next, snoozed ones dimmed, closed
+// ones below; the selected one's detail, actions and evidence on the right. The header counts
+// the new ones of the last 10 minutes and says so when they arrive fast. Keys (not while typing): j/k next/previous open
 // escalation, a approve, r reject; in the list ↑/↓ every row and Enter to its actions; Escape
 // from the detail back to the list.
 
@@ -22,6 +23,7 @@ import {
   SNOOZE_CHOICES,
   stepSelection,
 } from "../lib/escalations";
+import { arrivals, fastArrivalText } from "../lib/escalationGroups";
 import type { Escalations } from "../lib/useEscalations";
 import type { ChangeListener } from "../lib/useBatonData";
 import "../styles/escalations.css";
@@ -181,10 +183,15 @@ export function EscalationQueue({
   }, []);
 
   const openCount = groups.open.length + groups.snoozed.length;
+  const closedCount = groups.closed.length + groups.recurring.length;
   const sub =
     list === null
       ? ""
-      : `${openCount} open${groups.snoozed.length > 0 ? ` (${groups.snoozed.length} snoozed)` : ""} · ${groups.closed.length} closed`;
+      : `${openCount} open${groups.snoozed.length > 0 ? ` (${groups.snoozed.length} snoozed)` : ""} · ${closedCount} closed${
+          groups.recurring.length > 0 ? ` (${groups.recurring.length} recurring)` : ""
+        }`;
+  const rate = useMemo(() => (list === null ? null : arrivals(list, now)), [list, now]);
+  const fast = useMemo(() => (list === null ? null : fastArrivalText(list, now)), [list, now]);
 
   let detail;
   if (escalation) {
@@ -232,6 +239,16 @@ export function EscalationQueue({
         <span className="view-sub" data-testid="escalation-count">
           {sub}
         </span>
+        {rate ? (
+          <span
+            className={`view-sub esc-rate${rate.fast ? " esc-rate--fast" : ""}`}
+            data-testid="escalation-rate"
+            data-count={rate.count}
+            title="Escalations opened in the last 10 minutes (a group taking in more findings is not a new one)"
+          >
+            {rate.text}
+          </span>
+        ) : null}
         <span className="spacer" />
         <ScenarioPicker />
         <span className="esc-keys muted small" aria-hidden="true">
@@ -247,6 +264,13 @@ export function EscalationQueue({
           </button>
         </div>
       ) : null}
+      <div role="status">
+        {fast ? (
+          <p className="banner banner--warning esc-fast" data-testid="escalation-fast">
+            {fast}
+          </p>
+        ) : null}
+      </div>
       <p className={status ? "esc-status" : "visually-hidden"} role="status" data-testid="escalation-status">
         {status ?? ""}
       </p>

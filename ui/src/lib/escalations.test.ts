@@ -20,6 +20,7 @@ import {
   displayOrder,
   groupEscalations,
   isActionable,
+  isRecurring,
   kindLabel,
   markExpired,
   msUntilNextDue,
@@ -141,6 +142,32 @@ describe("grouping and order", () => {
     expect(groups.snoozed.map((e) => e.id)).toEqual([5, 4]);
     expect(groups.closed.map((e) => e.id)).toEqual([8, 7, 9]);
     expect(displayOrder(groups).map((e) => e.id)).toEqual([3, 2, 1, 6, 5, 4, 8, 7, 9]);
+  });
+
+  it("resolved ones whose cause fired again after the decision go first among the closed, latest seen first", () => {
+    const decided = (id: number, since: number, seenAgo: number, action = "give_ownership") =>
+      escalation(id, now, HOUR, {
+        state: "resolved",
+        closed_at: iso(now - 30 * MIN - id),
+        since_decision: since,
+        last_seen_at: iso(now - seenAgo),
+        decision: { seq: id, action, who: "you", reason: "because", at: iso(now - 30 * MIN) },
+      });
+    const recurring = [
+      decided(10, 2, 5 * MIN),
+      decided(11, 7, MIN),
+      decided(12, 1, MIN),
+      // Dismissed ("not a real problem"): its cause firing again is expected.
+      decided(13, 4, 30_000, "dismiss"),
+      // Expired items are not decided: the backend never counts on them, and neither do we.
+      escalation(14, now, -HOUR, { state: "expired", closed_at: iso(now - HOUR), since_decision: 2 }),
+      decided(15, 0, 10_000),
+    ];
+    expect(recurring.map(isRecurring)).toEqual([true, true, true, false, false, false]);
+    const groups = groupEscalations([...list, ...recurring], now);
+    expect(groups.recurring.map((e) => e.id)).toEqual([11, 12, 10]);
+    expect(groups.closed.map((e) => e.id)).toEqual([8, 13, 15, 14, 7, 9]);
+    expect(displayOrder(groups).map((e) => e.id)).toEqual([3, 2, 1, 6, 11, 12, 10, 5, 4, 8, 13, 15, 14, 7, 9]);
   });
 
   it("a snooze that ran out puts the escalation back in the open group", () => {

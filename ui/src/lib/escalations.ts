@@ -1,6 +1,7 @@
 // The escalation queue's pure logic (no React): labels, grouping and order, the SLA countdown
 // and its urgency, what a decision and its deliveries read like, and the nav badge. The
-// evidence timeline's layout is in timeline.ts.
+// evidence timeline's layout is in timeline.ts; what a group of findings and the arrival rate
+// read like is in escalationGroups.ts.
 
 import type { Delivery } from "../bindings/Delivery";
 import type { Escalation } from "../bindings/Escalation";
@@ -194,10 +195,20 @@ export function slaCountdown(e: Escalation, now: number): Countdown {
 export interface EscalationGroups {
   /** Open and awake: soonest due first (then the most severe, then the oldest). */
   open: Escalation[];
+  /** Resolved, but its cause fired again after the decision (see `isRecurring`): latest seen first. */
+  recurring: Escalation[];
   /** Open but snoozed: the first to wake first. */
   snoozed: Escalation[];
   /** Expired and resolved: latest closed first. */
   closed: Escalation[];
+}
+
+/**
+ * Resolved, yet its cause fired again after the decision: an agent may be ignoring what it was
+ * told. A dismissal said "not a real problem", so its cause firing again is expected: not this.
+ */
+export function isRecurring(e: Escalation): boolean {
+  return e.state === "resolved" && e.since_decision > 0 && e.decision?.action !== "dismiss";
 }
 
 const time = (at: string | null | undefined) => {
@@ -215,22 +226,25 @@ function byDue(a: Escalation, b: Escalation): number {
 
 export function groupEscalations(list: readonly Escalation[], now: number): EscalationGroups {
   const open: Escalation[] = [];
+  const recurring: Escalation[] = [];
   const snoozed: Escalation[] = [];
   const closed: Escalation[] = [];
   for (const e of list) {
-    if (e.state !== "open") closed.push(e);
+    if (isRecurring(e)) recurring.push(e);
+    else if (e.state !== "open") closed.push(e);
     else if (isSnoozed(e, now)) snoozed.push(e);
     else open.push(e);
   }
   open.sort(byDue);
+  recurring.sort((a, b) => time(b.last_seen_at) - time(a.last_seen_at) || b.since_decision - a.since_decision || b.id - a.id);
   snoozed.sort((a, b) => time(a.snoozed_until) - time(b.snoozed_until) || byDue(a, b));
   closed.sort((a, b) => time(b.closed_at ?? b.opened_at) - time(a.closed_at ?? a.opened_at) || b.id - a.id);
-  return { open, snoozed, closed };
+  return { open, recurring, snoozed, closed };
 }
 
-/** Every row in display order: open, snoozed, closed. */
+/** Every row in display order: open, recurring after a decision, snoozed, closed. */
 export function displayOrder(groups: EscalationGroups): Escalation[] {
-  return [...groups.open, ...groups.snoozed, ...groups.closed];
+  return [...groups.open, ...groups.recurring, ...groups.snoozed, ...groups.closed];
 }
 
 /**
