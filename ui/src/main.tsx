@@ -35,6 +35,7 @@ async function boot() {
         secretsWarning: params.has("nokeyring"),
         live: !params.has("still"),
         tasksPerAgent: Number(params.get("tasks")) || undefined,
+        escalationBurst: params.has("burst"),
       }),
     );
   } else if (!window.__TAURI_INTERNALS__) {

@@ -34,6 +34,8 @@ export interface FakeOptions {
   tasksPerAgent?: number;
   /** Latency of every command in ms (default: 80). */
   latencyMs?: number;
+  /** Seed a dozen escalations opened in the last minutes (the queue's "arriving fast" notice). */
+  escalationBurst?: boolean;
 }
 
 const COLUMN_OF: Record<TaskState, BoardColumn> = {
@@ -362,7 +364,7 @@ export function createFakeTransport(options: FakeOptions = {}): Transport & {
     },
     ...createFakeOwnership(named),
     ...createFakeWindows(named),
-    ...createFakeEscalations(named, emit, rateLimits.setBudget),
+    ...createFakeEscalations(named, emit, rateLimits.setBudget, { burst: options.escalationBurst }),
     ...rateLimits.handlers,
   };
 
