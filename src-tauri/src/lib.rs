@@ -19,6 +19,13 @@ use tauri::{Emitter, Manager};
 pub const CHANGE_EVENT: &str = "baton://change";
 
 pub fn run() {
+    // WebKitGTK's DMA-BUF renderer costs the web process about 60 MB more, which a dashboard
+    // gains nothing from (and it draws blank windows on some GPUs). Set before any thread or
+    // the toolkit starts; a user who wants the renderer sets the variable to 0.
+    #[cfg(target_os = "linux")]
+    if std::env::var_os("WEBKIT_DISABLE_DMABUF_RENDERER").is_none() {
+        std::env::set_var("WEBKIT_DISABLE_DMABUF_RENDERER", "1");
+    }
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("BATON_LOG")
