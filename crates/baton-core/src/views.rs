@@ -65,6 +65,11 @@ pub struct A2aSummary {
     pub lists_tasks: Option<bool>,
 }
 
+/// Most cards of each finished column (Done, Failed) the board holds: the latest ones. Unfinished
+/// tasks are always all there. (The UI keeps the same number: `FINISHED_KEPT` in
+/// `ui/src/lib/board.ts`.)
+pub const FINISHED_CARDS_KEPT: usize = 500;
+
 /// One card on the board.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct TaskCard {

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use baton_core::protocol::Task;
 use baton_core::task::TaskState;
-use baton_core::views::{ColumnCounts, TaskCard};
+use baton_core::views::{ColumnCounts, TaskCard, FINISHED_CARDS_KEPT};
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
@@ -174,17 +174,29 @@ pub(crate) fn sort_cards(cards: &mut [TaskCard]) {
 impl Store {
     /// The board's cards (one agent's, or everyone's), ordered by `state_since`, oldest first.
     pub fn task_cards(&self, agent: Option<i64>) -> Result<Vec<TaskCard>> {
+        // Every unfinished task, and the latest of each finished column.
+        let sql = |filter: &str| {
+            format!(
+                "SELECT * FROM (SELECT * FROM ({CARD_SELECT}
+                     WHERE t.state NOT IN ('completed', 'failed', 'canceled', 'rejected') {filter}))
+                 UNION ALL
+                 SELECT * FROM ({CARD_SELECT} WHERE t.state = 'completed' {filter}
+                     ORDER BY t.state_since DESC LIMIT ?1)
+                 UNION ALL
+                 SELECT * FROM ({CARD_SELECT}
+                     WHERE t.state IN ('failed', 'canceled', 'rejected') {filter}
+                     ORDER BY t.state_since DESC LIMIT ?1)
+                 ORDER BY 6, 1, 3"
+            )
+        };
+        let kept = i64::try_from(FINISHED_CARDS_KEPT).unwrap_or(i64::MAX);
         let mut stmt = match agent {
-            Some(_) => self
-                .conn
-                .prepare_cached(&format!("{CARD_SELECT} WHERE t.agent_id = ?1 {CARD_ORDER}"))?,
-            None => self
-                .conn
-                .prepare_cached(&format!("{CARD_SELECT} {CARD_ORDER}"))?,
+            Some(_) => self.conn.prepare_cached(&sql("AND t.agent_id = ?2"))?,
+            None => self.conn.prepare_cached(&sql(""))?,
         };
         let mut rows = match agent {
-            Some(id) => stmt.query([id])?,
-            None => stmt.query([])?,
+            Some(id) => stmt.query(params![kept, id])?,
+            None => stmt.query([kept])?,
         };
         let mut out = Vec::new();
         while let Some(row) = rows.next()? {

@@ -11,6 +11,7 @@ import {
   COLUMNS,
   filterColumns,
   findCard,
+  FINISHED_KEPT,
   totalCards,
   type BoardState,
 } from "../lib/board";
@@ -172,7 +173,16 @@ const ColumnView = memo(function ColumnView({
       <header className="column-header">
         <span className={`status-dot status-dot--${column}`} aria-hidden="true" />
         <h2 id={labelId}>{COLUMN_LABEL[column]}</h2>
-        <span className="count" data-testid="column-count">
+        <span
+          className="count"
+          data-testid="column-count"
+          title={
+            (column === "done" || column === "failed") && cards.length >= FINISHED_KEPT
+              ? `The latest ${FINISHED_KEPT.toLocaleString()} finished tasks are shown; older ones stay in the store.`
+              : undefined
+          }
+        >
+          {(column === "done" || column === "failed") && cards.length >= FINISHED_KEPT ? "latest " : ""}
           {cards.length.toLocaleString()}
         </span>
       </header>

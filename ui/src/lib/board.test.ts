@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import type { ChangeEvent } from "../bindings/ChangeEvent";
 import type { TaskCard } from "../bindings/TaskCard";
 import { at, card } from "../test/fixtures";
-import { boardReducer, cardKey, COLUMNS, emptyBoard, filterColumns, findCard, totalCards, type BoardState } from "./board";
+import { boardReducer, cardKey, COLUMNS, emptyBoard, filterColumns, findCard, FINISHED_KEPT, totalCards, type BoardState } from "./board";
 
 const ids = (list: readonly TaskCard[]) => list.map((c) => `${c.agent_id}:${c.task_id}`);
 
@@ -83,14 +83,16 @@ describe("boardReducer", () => {
   });
 
   it("keeps thousands of cards sorted through many moves", () => {
+    // Unfinished columns only: those keep every card (the finished ones keep the latest).
+    const open = COLUMNS.slice(0, 4);
     const cards: TaskCard[] = [];
-    for (let i = 0; i < 10_000; i += 1) cards.push(card(1 + (i % 5), `t${i}`, COLUMNS[i % 6]!, -((i * 7919) % 100_000)));
+    for (let i = 0; i < 10_000; i += 1) cards.push(card(1 + (i % 5), `t${i}`, open[i % 4]!, -((i * 7919) % 100_000)));
     let s = loaded(cards);
     for (let i = 0; i < 500; i += 1) {
       const t = cards[(i * 31) % cards.length]!;
       s = boardReducer(s, {
         type: "change",
-        event: ingested(t.agent_id, [{ ...t, column: COLUMNS[(i + 2) % 6]!, state_since: at(i), updated_at: at(100_000 + i) }]),
+        event: ingested(t.agent_id, [{ ...t, column: open[(i + 2) % 4]!, state_since: at(i), updated_at: at(100_000 + i) }]),
       });
     }
     expect(totalCards(s.columns)).toBe(10_000);
@@ -104,6 +106,26 @@ describe("boardReducer", () => {
       });
     }
     expect(problems).toEqual([]);
+  });
+});
+
+describe("finished columns", () => {
+  it("hold the latest FINISHED_KEPT cards, on load and as tasks finish, and drop the rest", () => {
+    const done = Array.from({ length: FINISHED_KEPT + 20 }, (_, i) => card(1, `d${i}`, "done", i * 1_000));
+    let s = loaded([...done, card(1, "w", "working", -99_000)]);
+    expect(s.columns.done.length).toBe(FINISHED_KEPT);
+    expect(s.columns.done[0]!.task_id).toBe("d20");
+    expect(findCard(s, cardKey(done[0]!))).toBeUndefined();
+    expect(s.size).toBe(FINISHED_KEPT + 1);
+    // The working task finishes (the newest done): the oldest done card goes.
+    const finished = { ...card(1, "w", "done", 10_000_000), updated_at: at(20_000_000) };
+    s = boardReducer(s, { type: "change", event: ingested(1, [finished]) });
+    expect(s.columns.done.length).toBe(FINISHED_KEPT);
+    expect(s.columns.done[0]!.task_id).toBe("d21");
+    expect(s.columns.done[FINISHED_KEPT - 1]!.task_id).toBe("w");
+    expect(s.columns.working).toEqual([]);
+    expect(s.size).toBe(FINISHED_KEPT);
+    expect(findCard(s, cardKey(done[20]!))).toBeUndefined();
   });
 });
 

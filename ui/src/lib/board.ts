@@ -28,6 +28,14 @@ export const COLUMN_LABEL: Record<BoardColumn, string> = {
 export type Columns = Readonly<Record<BoardColumn, readonly TaskCard[]>>;
 
 /**
+ * Most cards each finished column (Done, Failed) holds: the latest ones, as the backend sends
+ * them (`FINISHED_CARDS_KEPT` in baton-core's views.rs). Unfinished tasks are always all kept.
+ * A board left open for days does not grow without end.
+ */
+export const FINISHED_KEPT = 500;
+const FINISHED: readonly BoardColumn[] = ["done", "failed"];
+
+/**
  * Cards by cardKey, spread over fixed buckets so an update copies one small bucket instead of a
  * map of every card (states are never mutated; React may run a reducer twice).
  */
@@ -126,6 +134,27 @@ function newer(incoming: TaskCard, existing: TaskCard): boolean {
   return a >= b;
 }
 
+/**
+ * Drops the oldest cards of the finished columns past FINISHED_KEPT (from `columns`, sorted
+ * oldest first, and from their buckets). Returns how many were dropped.
+ */
+function trimFinished(
+  columns: Partial<Record<BoardColumn, TaskCard[]>>,
+  bucketFor: (b: number) => Map<string, TaskCard>,
+): number {
+  let dropped = 0;
+  for (const column of FINISHED) {
+    const list = columns[column];
+    if (!list || list.length <= FINISHED_KEPT) continue;
+    for (const card of list.splice(0, list.length - FINISHED_KEPT)) {
+      const key = cardKey(card);
+      bucketFor(bucketOf(key)).delete(key);
+      dropped += 1;
+    }
+  }
+  return dropped;
+}
+
 function load(cards: readonly TaskCard[]): BoardState {
   const buckets = emptyBuckets();
   let size = 0;
@@ -139,6 +168,7 @@ function load(cards: readonly TaskCard[]): BoardState {
   const columns = emptyColumns();
   for (const bucket of buckets) for (const card of bucket.values()) columns[card.column].push(card);
   for (const column of COLUMNS) columns[column].sort(compareCards);
+  size -= trimFinished(columns, (b) => buckets[b]!);
   return { buckets, size, columns, loaded: true };
 }
 
@@ -179,6 +209,14 @@ export function upsertCards(state: BoardState, cards: readonly TaskCard[]): Boar
     if (!existing) size += 1;
   }
   if (!buckets) return state;
+  const held = buckets;
+  size -= trimFinished(columns, (b) => {
+    if (!copied.has(b)) {
+      held[b] = new Map(held[b]!);
+      copied.add(b);
+    }
+    return held[b] as Map<string, TaskCard>;
+  });
   return { buckets, size, columns: { ...state.columns, ...columns }, loaded: state.loaded };
 }
 

@@ -107,3 +107,43 @@ proptest! {
         prop_assert_eq!(stored, seen.into_iter().collect::<Vec<_>>());
     }
 }
+
+#[test]
+fn the_board_holds_every_unfinished_task_and_the_latest_finished_ones() {
+    let (mut store, id) = store_with_agent();
+    let kept = baton_core::views::FINISHED_CARDS_KEPT;
+    let mut tasks = Vec::new();
+    for i in 0..(kept as i64 + 100) {
+        for (prefix, state) in [("done", TaskState::Completed), ("lost", TaskState::Failed)] {
+            let mut x = task(&format!("{prefix}-{i}"), state);
+            x.state_since = Some(t(i));
+            tasks.push(x);
+        }
+    }
+    let mut old_and_working = task("working", TaskState::Working);
+    old_and_working.state_since = Some(t(-1_000));
+    tasks.push(old_and_working);
+    store
+        .ingest(id, &doc(tasks, vec![], "c"), t(10_000))
+        .unwrap();
+    for agent in [None, Some(id)] {
+        let cards = store.task_cards(agent).unwrap();
+        assert_eq!(cards.len(), 2 * kept + 1, "{agent:?}");
+        assert_eq!(cards[0].task_id, "working", "unfinished, however old");
+        let done: Vec<&str> = cards
+            .iter()
+            .filter(|c| c.state == TaskState::Completed)
+            .map(|c| c.task_id.as_str())
+            .collect();
+        assert_eq!(
+            done.first(),
+            Some(&"done-100"),
+            "the oldest 100 are left out"
+        );
+        assert_eq!(
+            done.last().map(|d| d.to_string()),
+            Some(format!("done-{}", kept + 99))
+        );
+    }
+    assert!(store.task_cards(Some(id + 1)).unwrap().is_empty());
+}
