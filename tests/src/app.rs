@@ -84,6 +84,11 @@ impl RunningApp {
         self.session.as_ref().expect("session open")
     }
 
+    /// The app's data directory (its store; `BATON_DATA_DIR`).
+    pub fn data_dir(&self) -> &std::path::Path {
+        self._data.path()
+    }
+
     /// Saves a screenshot of the display to target/e2e-screenshots/NAME.png.
     pub fn screenshot(&self, name: &str) -> Result<(), String> {
         self.xvfb

@@ -15,7 +15,6 @@ use crate::Store;
 const CARD_SELECT: &str = "SELECT t.agent_id, a.name, t.task_id, t.title, t.state, t.state_since,
         t.updated_at, t.depends_on, t.detail
    FROM tasks t JOIN agents a ON a.id = t.agent_id";
-const CARD_ORDER: &str = "ORDER BY t.state_since, t.agent_id, t.task_id";
 
 fn read_card(row: &Row<'_>) -> Result<TaskCard> {
     let state = parse_task_state(&row.get::<_, String>(4)?)?;
