@@ -281,17 +281,24 @@ fn merge(found: Vec<Finding>) -> Vec<Finding> {
 
 /// Most evidence events a finding keeps per agent: the latest ones.
 pub const MAX_EVIDENCE_PER_AGENT: usize = 20;
+/// Most evidence events a finding keeps in all.
+pub const MAX_EVIDENCE: usize = 100;
 
-/// Evidence sorted, without repeats, and at most [`MAX_EVIDENCE_PER_AGENT`] (the latest) of each
-/// agent: a cause that fires ten thousand times is not ten thousand rows of evidence.
+/// Evidence sorted, without repeats, and bounded: at most [`MAX_EVIDENCE_PER_AGENT`] (the
+/// latest) of each agent and [`MAX_EVIDENCE`] in all, fewer per agent when many agents take
+/// part. A cause that fires ten thousand times among hundreds of agents is not ten thousand
+/// rows of evidence.
 pub fn cap_evidence(mut evidence: Vec<EvidenceRef>) -> Vec<EvidenceRef> {
     evidence.sort_unstable();
     evidence.dedup();
-    let mut kept = Vec::with_capacity(evidence.len());
+    let agents = evidence.chunk_by(|a, b| a.agent_id == b.agent_id).count();
+    let per_agent = MAX_EVIDENCE_PER_AGENT.min((MAX_EVIDENCE / agents.max(1)).max(1));
+    let mut kept = Vec::with_capacity(evidence.len().min(MAX_EVIDENCE));
     for same_agent in evidence.chunk_by(|a, b| a.agent_id == b.agent_id) {
-        let from = same_agent.len().saturating_sub(MAX_EVIDENCE_PER_AGENT);
+        let from = same_agent.len().saturating_sub(per_agent);
         kept.extend_from_slice(&same_agent[from..]);
     }
+    kept.truncate(MAX_EVIDENCE);
     kept
 }
 

@@ -107,3 +107,25 @@ fn a_storm_of_one_cause_is_one_finding_with_bounded_evidence() {
     assert_eq!(per_agent(EDITOR), MAX_EVIDENCE_PER_AGENT);
     assert_eq!(per_agent(PUBLISHER), MAX_EVIDENCE_PER_AGENT);
 }
+
+#[test]
+fn evidence_is_bounded_however_many_agents_take_part() {
+    let many: Vec<EvidenceRef> = (1..=300)
+        .flat_map(|agent_id| (1..=5).map(move |seq| EvidenceRef { agent_id, seq }))
+        .collect();
+    let kept = cap_evidence(many);
+    assert_eq!(kept.len(), MAX_EVIDENCE);
+    assert!(kept.iter().all(|e| e.seq == 5), "each agent's latest");
+    let few: Vec<EvidenceRef> = (1..=3)
+        .flat_map(|agent_id| (1..=50).map(move |seq| EvidenceRef { agent_id, seq }))
+        .collect();
+    let kept = cap_evidence(few);
+    assert_eq!(kept.len(), 3 * MAX_EVIDENCE_PER_AGENT);
+    assert_eq!(
+        kept.first(),
+        Some(&EvidenceRef {
+            agent_id: 1,
+            seq: 31
+        })
+    );
+}
