@@ -71,7 +71,7 @@ pub enum AgentState {
 }
 
 /// One unit of an agent's work, as the agent currently sees it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Task {
     pub id: String,
     pub title: String,
@@ -231,7 +231,7 @@ impl Event {
 }
 
 /// Aggregated API usage the agent reports for one window.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct UsageReport {
     pub api: String,
     #[serde(default)]

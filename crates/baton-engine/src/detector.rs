@@ -22,7 +22,7 @@ use tokio::task::JoinHandle;
 
 use crate::error::EngineError;
 use crate::poller::Shared;
-use crate::ratelimits::{pressure_findings, prune_due, prune_ledger, ProfileCache, PRESSURE_EVERY};
+use crate::ratelimits::{pressure_findings, prune_due, prune_ledger, LedgerCache, PRESSURE_EVERY};
 use crate::stats::RunTimes;
 
 /// How far back the detectors look: enough for the longest default window (a stall of 15 min,
@@ -126,7 +126,7 @@ struct Found {
 fn read_and_detect(
     shared: &Shared,
     state: &Mutex<LoopState>,
-    profiles: &Arc<Mutex<ProfileCache>>,
+    profiles: &Arc<Mutex<LedgerCache>>,
     now: DateTime<Utc>,
     from: DateTime<Utc>,
 ) -> Result<Found, EngineError> {
@@ -175,22 +175,26 @@ fn read_and_detect(
         recent: RecentEvents::with_capacity(capacity),
         ..DetectState::default()
     });
+    // Tasks first: a task's events count as its progress once the task is held.
     if let Some(window) = reading.window {
+        detect_state.take_tasks(window.tasks);
         detect_state.take_events(&window.events);
         detect_state.recent.set_covers_from(since);
-        detect_state.take_tasks(window.tasks);
     }
     let changes = reading.changes;
     detect_state.set_agents(changes.agents);
     detect_state.set_rules(changes.rules);
+    detect_state.take_tasks(changes.tasks);
     // Events already taken in (read again at the mark's boundary) are not news, except on the
     // first run, whose window holds the new ones too.
+    let fresh = detect_state.take_events(&changes.events);
     let new_events: Vec<ObservedEvent> = changes
         .events
         .into_iter()
-        .filter(|e| detect_state.recent.insert(e) || first)
+        .zip(fresh)
+        .filter(|(_, fresh)| *fresh || first)
+        .map(|(e, _)| e)
         .collect();
-    detect_state.take_tasks(changes.tasks);
     let schemas = kept.schemas.update(changes.handoff_schemas);
     let found = detect(&detect_state.input(now, &new_events, &config, &schemas));
     detect_state.settle(since);

@@ -28,6 +28,7 @@ pub mod engine;
 pub mod error;
 mod escalations;
 pub mod fetch;
+mod ledger_cache;
 pub mod ownership;
 mod poller;
 mod ratelimits;

@@ -16,7 +16,7 @@ use crate::bus::Bus;
 use crate::config::EngineConfig;
 use crate::error::EngineError;
 use crate::fetch::Fetcher;
-use crate::ratelimits::ProfileCache;
+use crate::ratelimits::LedgerCache;
 use crate::secrets::{SecretError, TokenStore};
 use crate::seen::SeenPoll;
 
@@ -32,7 +32,7 @@ pub(crate) struct Shared {
     pub fetcher: Fetcher,
     pub bus: Bus,
     /// Time-of-day profiles of the APIs, shared by the pressure detector and the view.
-    pub profiles: Arc<std::sync::Mutex<ProfileCache>>,
+    pub profiles: Arc<std::sync::Mutex<LedgerCache>>,
 }
 
 impl Shared {

@@ -1,8 +1,6 @@
 //! The rate-limit ledger as the app uses it (the Rate limits view, quotas and settings), and the
 //! rate-limit pressure detector's run inside the detector loop.
 
-use std::collections::HashMap;
-
 use baton_core::detect::Finding;
 use baton_core::ratelimit::view::{
     agent_shares, usage_series, ApiLedger, PressureLimits, UsageHeatmap, UsageSeries,
@@ -16,55 +14,18 @@ use chrono::{DateTime, Duration, Utc};
 
 use crate::engine::Engine;
 use crate::error::EngineError;
+pub(crate) use crate::ledger_cache::LedgerCache;
 
 /// How much of the recent past the pressure detector and the view read: the longest usual
 /// window (an hour) with room for an episode that began before it.
 const RECENT: i64 = 3 * 3600;
 /// How often the pressure detector runs without new `api_call` events.
 pub(crate) const PRESSURE_EVERY: Duration = Duration::seconds(5);
-/// Profiles change slowly: recomputed at most this often.
-const PROFILE_TTL: Duration = Duration::minutes(10);
 /// Ledger minutes kept.
 const KEEP_DAYS: i64 = 35;
 
-/// Time-of-day profiles per API and key, recomputed every ten minutes (reading a week of minutes
-/// takes ~0.1 s per API at 20 agents).
-#[derive(Default)]
-pub(crate) struct ProfileCache {
-    profiles: HashMap<ApiKey, (DateTime<Utc>, TimeOfDayProfile)>,
-    pruned_at: Option<DateTime<Utc>>,
-}
-
-impl ProfileCache {
-    fn get(
-        &mut self,
-        store: &Store,
-        api: &ApiKey,
-        now: DateTime<Utc>,
-    ) -> baton_store::Result<TimeOfDayProfile> {
-        if let Some((at, profile)) = self.profiles.get(api) {
-            if now - *at < PROFILE_TTL && *at <= now {
-                return Ok(profile.clone());
-            }
-        }
-        let profile = profile(store, api, now)?;
-        self.profiles.insert(api.clone(), (now, profile.clone()));
-        Ok(profile)
-    }
-}
-
-/// The profile from the whole days before the last hour.
-fn profile(
-    store: &Store,
-    api: &ApiKey,
-    now: DateTime<Utc>,
-) -> baton_store::Result<TimeOfDayProfile> {
-    let (totals, days) = store.slot_totals(&api.api, api.key.as_deref(), minute_of(now) - 3600)?;
-    Ok(TimeOfDayProfile::from_slot_totals(&totals, days))
-}
-
 /// Whether the ledger's old minutes are due to be dropped (once a day); marks them as dropped.
-pub(crate) fn prune_due(cache: &mut ProfileCache, now: DateTime<Utc>) -> bool {
+pub(crate) fn prune_due(cache: &mut LedgerCache, now: DateTime<Utc>) -> bool {
     let due = cache
         .pruned_at
         .is_none_or(|at| now - at > Duration::days(1) || at > now);
@@ -87,22 +48,20 @@ pub(crate) fn prune_ledger(store: &mut Store, now: DateTime<Utc>) -> baton_store
 pub(crate) fn pressure_findings(
     store: &Store,
     now: DateTime<Utc>,
-    cache: &mut ProfileCache,
+    cache: &mut LedgerCache,
 ) -> baton_store::Result<Vec<Finding>> {
-    let now_minute = minute_of(now);
     let mut findings = Vec::new();
     for api in store.rate_limited_apis()? {
         let key = api.key.as_deref();
         let quotas = store.quotas(&api.api, key)?;
-        let minutes = store.api_minutes(&api.api, key, now_minute - RECENT, now_minute + 60)?;
-        let profile = cache.get(store, &api, now)?;
         let limits = store.pressure_limits(&api.api)?;
+        let (profile, minutes) = cache.profile_and_minutes(store, &api, now, RECENT)?;
         let usage = ApiUsage {
             api: &api.api,
             key,
             quotas: &quotas,
-            minutes: &minutes,
-            profile: &profile,
+            minutes,
+            profile,
         };
         if let Some(finding) = pressure_finding(&usage, &limits.settings(), now) {
             findings.push(finding);
@@ -116,13 +75,13 @@ fn api_ledger(
     store: &Store,
     api: &ApiKey,
     now: DateTime<Utc>,
-    profiles: &mut ProfileCache,
+    profiles: &mut LedgerCache,
 ) -> baton_store::Result<ApiLedger> {
     let key = api.key.as_deref();
     let now_minute = minute_of(now);
     let quotas = store.quotas(&api.api, key)?;
     let minutes = store.api_minutes(&api.api, key, now_minute - RECENT, now_minute + 60)?;
-    let profile = profiles.get(store, api, now)?;
+    let profile = profiles.profile(store, api, now)?;
     let limits = store.pressure_limits(&api.api)?;
     let budgets = store.budgets(&api.api, key)?;
     let usage = ApiUsage {
@@ -130,7 +89,7 @@ fn api_ledger(
         key,
         quotas: &quotas,
         minutes: &minutes,
-        profile: &profile,
+        profile,
     };
     let (forecasts, _) = rate_limit_pressure(&usage, &limits.settings(), now);
     let (shares, combined_share) = agent_shares(quotas.first(), &minutes, &budgets, now);

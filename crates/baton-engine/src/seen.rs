@@ -15,9 +15,9 @@ pub(crate) struct SeenPoll {
     usage: HashMap<u64, u64>,
 }
 
-fn digest(bytes: &[u8]) -> u64 {
+fn digest(value: &impl Hash) -> u64 {
     let mut hasher = DefaultHasher::new();
-    bytes.hash(&mut hasher);
+    value.hash(&mut hasher);
     hasher.finish()
 }
 
@@ -32,8 +32,8 @@ impl SeenPoll {
         let mut all = HashMap::with_capacity(tasks.len());
         let mut changed = Vec::new();
         for task in tasks {
-            let id = digest(task.id.as_bytes());
-            let whole = serde_json::to_vec(&task).map_or(0, |bytes| digest(&bytes));
+            let id = digest(&task.id);
+            let whole = digest(&task);
             all.insert(id, whole);
             if self.digests.get(&id) != Some(&whole) {
                 changed.push(task);
@@ -51,14 +51,8 @@ impl SeenPoll {
     ) -> Vec<UsageReport> {
         let mut changed = Vec::new();
         for report in reports {
-            let window = format!(
-                "{}\u{0}{}\u{0}{}",
-                report.api,
-                report.key.as_deref().unwrap_or_default(),
-                report.window_start.timestamp_millis()
-            );
-            let id = digest(window.as_bytes());
-            let whole = serde_json::to_vec(&report).map_or(0, |bytes| digest(&bytes));
+            let id = digest(&(&report.api, &report.key, report.window_start));
+            let whole = digest(&report);
             digests.1.insert(id, whole);
             if self.usage.get(&id) != Some(&whole) {
                 changed.push(report);

@@ -26,6 +26,8 @@ struct Ended {
 pub struct TaskBook {
     live: HashMap<i64, HashMap<String, ObservedTask>>,
     ended: HashMap<i64, HashMap<String, Ended>>,
+    /// The latest event of each live task (any kind): its progress, for the stall detector.
+    activity: HashMap<i64, HashMap<String, DateTime<Utc>>>,
 }
 
 /// When a task entered its current state, as Baton knows it.
@@ -51,6 +53,26 @@ impl TaskBook {
             .entry(t.agent_id)
             .or_default()
             .insert(t.task.id.clone(), t);
+    }
+
+    /// An event of task `task_id` happened at `at` (kept while the task is live: events of
+    /// tasks not taken in yet, or finished, are not progress of anything that can stall).
+    pub fn touch(&mut self, agent_id: i64, task_id: &str, at: DateTime<Utc>) {
+        if self.get(agent_id, task_id).is_none() {
+            return;
+        }
+        let tasks = self.activity.entry(agent_id).or_default();
+        match tasks.get_mut(task_id) {
+            Some(last) => *last = (*last).max(at),
+            None => {
+                tasks.insert(task_id.to_owned(), at);
+            }
+        }
+    }
+
+    /// When a live task last showed activity (any event of it), if it did since it was taken in.
+    pub fn last_activity(&self, agent_id: i64, task_id: &str) -> Option<DateTime<Utc>> {
+        self.activity.get(&agent_id)?.get(task_id).copied()
     }
 
     /// The tasks kept whole: unfinished ones, and completed ones awaiting their next stage.
@@ -116,6 +138,14 @@ impl TaskBook {
             });
         }
         self.live.retain(|_, tasks| !tasks.is_empty());
+        let live = &self.live;
+        self.activity.retain(|agent_id, tasks| {
+            let Some(kept) = live.get(agent_id) else {
+                return false;
+            };
+            tasks.retain(|id, at| kept.contains_key(id) && *at >= since);
+            !tasks.is_empty()
+        });
         self.ended.retain(|_, tasks| {
             tasks.retain(|_, e| e.since >= since);
             !tasks.is_empty()
@@ -126,6 +156,7 @@ impl TaskBook {
     pub fn retain_agents(&mut self, keep: impl Fn(i64) -> bool) {
         self.live.retain(|id, _| keep(*id));
         self.ended.retain(|id, _| keep(*id));
+        self.activity.retain(|id, _| keep(*id));
     }
 }
 

@@ -1,7 +1,8 @@
 //! The recent events, indexed the ways the detectors ask, so that a run costs what is new and
 //! not what is kept: writes, reads, triggers and handoffs by (resource, agent), claims by key,
-//! completions by agent, state changes by task; and the latest activity of every agent and
-//! every task (any event, `api_call`s included).
+//! completions by agent, state changes by task; and the latest activity of every agent (any
+//! event, `api_call`s included). A task's latest activity is kept with the task
+//! ([`super::TaskBook`]), for as long as the task can stall.
 //!
 //! The window keeps a slim copy of each event (no payloads, headers or messages), is bounded by
 //! time ([`RecentEvents::forget_before`]) and by count ([`RecentEvents::with_capacity`]): past the
@@ -92,7 +93,6 @@ pub struct RecentEvents {
     completions: ByAgent,
     task_states: HashMap<i64, HashMap<Arc<str>, BTreeSet<Stamp>>>,
     agent_activity: HashMap<i64, DateTime<Utc>>,
-    task_activity: HashMap<i64, HashMap<Arc<str>, DateTime<Utc>>>,
     strings: HashSet<Arc<str>>,
     covers_from: Option<DateTime<Utc>>,
     evicted: u64,
@@ -116,7 +116,6 @@ impl RecentEvents {
             completions: HashMap::new(),
             task_states: HashMap::new(),
             agent_activity: HashMap::new(),
-            task_activity: HashMap::new(),
             strings: HashSet::new(),
             covers_from: None,
             evicted: 0,
@@ -178,18 +177,8 @@ impl RecentEvents {
             return false;
         }
         let at = e.event.at;
-        let task = self.intern_opt(e.event.task_id.as_deref());
         let activity = self.agent_activity.entry(e.agent_id).or_insert(at);
         *activity = (*activity).max(at);
-        if let Some(task) = &task {
-            let activity = self
-                .task_activity
-                .entry(e.agent_id)
-                .or_default()
-                .entry(Arc::clone(task))
-                .or_insert(at);
-            *activity = (*activity).max(at);
-        }
         if !kept(e.event.kind) {
             return true;
         }
@@ -198,7 +187,7 @@ impl RecentEvents {
             seq: e.event.seq,
             at,
             kind: e.event.kind,
-            task_id: task,
+            task_id: self.intern_opt(e.event.task_id.as_deref()),
             resource: self.intern_opt(e.event.resource.as_deref()),
             to: self.intern_opt(e.event.to.as_deref()),
             key: self.intern_opt(e.event.key.as_deref()),
@@ -293,10 +282,6 @@ impl RecentEvents {
             self.remove(agent, seq);
         }
         self.agent_activity.retain(|_, at| *at >= since);
-        self.task_activity.retain(|_, tasks| {
-            tasks.retain(|_, at| *at >= since);
-            !tasks.is_empty()
-        });
         self.strings.retain(|s| Arc::strong_count(s) > 1);
         self.covers_from = Some(self.covers_from.map_or(since, |from| from.max(since)));
     }
@@ -313,7 +298,6 @@ impl RecentEvents {
             self.remove(agent, seq);
         }
         self.agent_activity.retain(|id, _| keep.contains(id));
-        self.task_activity.retain(|id, _| keep.contains(id));
     }
 
     /// The kept event of `agent_id` numbered `seq`.
@@ -442,14 +426,6 @@ impl RecentEvents {
     /// The time of the agent's latest event, of any kind.
     pub fn last_activity(&self, agent_id: i64) -> Option<DateTime<Utc>> {
         self.agent_activity.get(&agent_id).copied()
-    }
-
-    /// The time of the latest event of one task, of any kind.
-    pub fn last_task_activity(&self, agent_id: i64, task_id: &str) -> Option<DateTime<Utc>> {
-        self.task_activity
-            .get(&agent_id)
-            .and_then(|tasks| tasks.get(task_id))
-            .copied()
     }
 }
 

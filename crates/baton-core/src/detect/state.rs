@@ -27,19 +27,32 @@ impl DetectState {
         rules: &[Rule],
         agents: &[AgentStatus],
     ) -> DetectState {
-        DetectState {
-            recent: RecentEvents::from_events(recent),
+        let mut state = DetectState {
+            recent: RecentEvents::default(),
             tasks: TaskBook::from_tasks(tasks),
             agents: Agents::new(agents.to_vec()),
             rules: CompiledRules::new(rules.to_vec()),
+        };
+        state.take_events(recent);
+        if let Some(oldest) = recent.iter().map(|e| e.event.at).min() {
+            state.recent.set_covers_from(oldest);
         }
+        state
     }
 
-    /// Takes in the events stored since the last run (those already held are skipped).
-    pub fn take_events(&mut self, events: &[ObservedEvent]) {
-        for e in events {
-            self.recent.insert(e);
-        }
+    /// Takes in events (those already held are skipped); true for each that was new, in order.
+    /// A task's events count as its progress when the task is held: take tasks in first.
+    pub fn take_events(&mut self, events: &[ObservedEvent]) -> Vec<bool> {
+        events
+            .iter()
+            .map(|e| {
+                let new = self.recent.insert(e);
+                if let Some(task) = e.event.task_id.as_deref() {
+                    self.tasks.touch(e.agent_id, task, e.event.at);
+                }
+                new
+            })
+            .collect()
     }
 
     /// Takes in tasks that are new or changed.

@@ -119,7 +119,7 @@ pub fn stalls_and_timeouts(input: &DetectInput<'_>) -> Vec<Finding> {
         .filter(|t| t.task.state == TaskState::Working)
     {
         let windows = input.config.for_agent(t.agent_id);
-        let last_event = input.recent.last_task_activity(t.agent_id, &t.task.id);
+        let last_event = input.tasks.last_activity(t.agent_id, &t.task.id);
         let progress = [Some(t.updated_at), t.task.updated_at, last_event]
             .into_iter()
             .flatten()

@@ -27,7 +27,6 @@ fn finds_the_neighbours_of_a_moment_and_forgets_what_grew_old() {
     assert_eq!(before.map(|e| e.seq), Some(2));
     assert_eq!(after.map(|e| e.seq), Some(3));
     assert_eq!(w.last_activity(1), Some(t(30)));
-    assert_eq!(w.last_task_activity(1, "task-1"), Some(t(30)));
     w.forget_before(t(25));
     assert_eq!(w.len(), 1);
     assert_eq!(w.around(EventKind::Write, "file:///a", 1, t(20)).0, None);
@@ -65,7 +64,7 @@ fn activity_counts_every_kind_but_only_some_kinds_are_kept() {
         event: call,
     });
     assert!(w.is_empty());
-    assert_eq!(w.last_task_activity(7, "t"), Some(t(5)));
+    assert_eq!(w.last_activity(7), Some(t(5)));
     let mut handoff = Event::new(2, t(6), EventKind::Handoff);
     handoff.resource = Some("file:///a".into());
     w.insert(&ObservedEvent {
