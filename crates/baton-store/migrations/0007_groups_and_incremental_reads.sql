@@ -1,8 +1,14 @@
 -- Baton schema, version 7: what the detectors read since their last run, and escalations that
 -- stand for a group of findings of one cause. Forward-only: earlier versions are never edited.
 
--- The detectors read the events and tasks that changed since their last run.
+-- The detectors read the events and tasks that changed since their last run, and their window
+-- by the time Baton received the events; an escalation's timeline reads one agent's events by
+-- time. Nothing reads events by resource, or every agent's by time: those indexes only cost
+-- each insert.
 CREATE INDEX events_by_received ON events (received_at);
+CREATE INDEX events_by_agent_at ON events (agent_id, at);
+DROP INDEX events_by_resource;
+DROP INDEX events_by_at;
 CREATE INDEX tasks_by_updated ON tasks (updated_at);
 
 -- The escalation (queue item) a finding belongs to. Before version 7 each escalation stood for

@@ -84,12 +84,13 @@ fn read_event(agent_id: i64, raw: &str) -> Option<ObservedEvent> {
 }
 
 impl Store {
-    /// The window at start: the newest `cap` events dated `since` or later, the tasks that can
-    /// still matter (unfinished, or in their state since `since`), and the small tables.
+    /// The window at start: the newest `cap` events received `since` or later, the tasks that
+    /// can still matter (unfinished, or in their state since `since`), and the small tables.
     pub fn detect_window(&self, since: DateTime<Utc>, cap: usize) -> Result<DetectRead> {
         let mut events = Vec::new();
         let mut stmt = self.conn.prepare_cached(
-            "SELECT agent_id, raw FROM events WHERE at >= ?1 ORDER BY at DESC LIMIT ?2",
+            "SELECT agent_id, raw FROM events WHERE received_at >= ?1
+              ORDER BY received_at DESC LIMIT ?2",
         )?;
         let limit = i64::try_from(cap).unwrap_or(i64::MAX);
         let mut rows = stmt.query(params![ts(since), limit])?;
