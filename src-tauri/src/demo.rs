@@ -1,17 +1,19 @@
-//! "Start demo fleet": runs `baton-sim` in-process on loopback and registers its agents; and
-//! "Run a scenario": one detector's scripted scenario, its agents, rules and handoff schemas.
+//! "Start demo fleet": plays `baton-sim`'s story in-process on loopback (five agents that work
+//! calmly and hit one coordination failure a minute) and registers its agents, rule, handoff
+//! schema and windows; and "Run a scenario": one detector's scripted scenario, its agents,
+//! rules and handoff schemas.
 
 use baton_core::agent::{AgentConfig, AgentDraft};
 use baton_core::rules::Rule;
 use baton_core::views::ScenarioInfo;
 use baton_engine::Engine;
-use baton_sim::{Scenario, SimConfig, SimFleet};
+use baton_sim::{story, Scenario, SimFleet};
 use tokio::sync::Mutex;
 
 use crate::error::{CommandError, CommandResult};
 
-/// Agents in the demo fleet.
-const DEMO_AGENTS: usize = 5;
+/// A tick of the story: one incident a minute.
+const DEMO_TICK_MS: u64 = 1_000;
 /// Demo agents are named "<sim name> (demo)", which is how a restart recognises them.
 const DEMO_SUFFIX: &str = " (demo)";
 /// The demo polls a little faster than the default so the board fills quickly.
@@ -65,34 +67,35 @@ fn demo_rule(mut rule: Rule, names: &[String], suffix: &str) -> Rule {
 }
 
 impl DemoFleet {
-    /// Starts the simulated agents (once) and adds each as an agent. Idempotent: a second call
-    /// returns the agents already registered.
+    /// Starts the story's agents (once) and adds each as an agent, with the story's windows;
+    /// the rule and handoff schema it relies on are added first when missing. Idempotent: a
+    /// second call returns the agents already registered.
     pub async fn start(&self, engine: &Engine) -> CommandResult<Vec<AgentConfig>> {
         let mut slot = self.fleet.lock().await;
         if slot.is_none() {
-            let config = SimConfig {
-                agents: DEMO_AGENTS,
-                base_port: 0,
-                ..SimConfig::default()
-            };
-            let fleet = SimFleet::start(config)
+            let fleet = SimFleet::start_story(0, DEMO_TICK_MS)
                 .await
                 .map_err(|err| CommandError::Demo(err.to_string()))?;
             *slot = Some(fleet);
         }
         let fleet = slot.as_ref().expect("started above");
+        let names: Vec<String> = fleet.agents().into_iter().map(|a| a.name).collect();
+        add_story_rules(engine, &names).await?;
         let known = stored_agents(engine).await?;
+        let windows = story::windows(std::time::Duration::from_millis(DEMO_TICK_MS));
         let mut added = Vec::new();
         for sim_agent in fleet.agents() {
             if let Some(config) = known.iter().find(|a| a.base_url == sim_agent.base_url) {
                 added.push(config.clone());
                 continue;
             }
-            added.push(
-                engine
-                    .add_agent(demo_draft(sim_agent, DEMO_SUFFIX), None)
-                    .await?,
-            );
+            let config = engine
+                .add_agent(demo_draft(sim_agent, DEMO_SUFFIX), None)
+                .await?;
+            engine
+                .set_detect_windows(config.id, Some(windows.clone()), DEMO_WHO.into())
+                .await?;
+            added.push(config);
         }
         Ok(added)
     }
@@ -167,6 +170,30 @@ impl DemoFleet {
         );
         self.start(engine).await.map(drop)
     }
+}
+
+/// Who the demo's own changes are logged as.
+const DEMO_WHO: &str = "demo fleet";
+
+/// The story's rule (named for the demo's agents) unless an equal one is there (a restart, or a
+/// rule the user already set), and its handoff schema.
+async fn add_story_rules(engine: &Engine, names: &[String]) -> CommandResult<()> {
+    let stored = engine.read(|store| store.rules()).await?;
+    for rule in story::rules() {
+        let rule = demo_rule(rule, names, DEMO_SUFFIX);
+        let present = stored
+            .iter()
+            .any(|s| s.rule.kind == rule.kind && s.rule.pattern == rule.pattern);
+        if !present {
+            engine.add_rule(rule, DEMO_WHO.into()).await?;
+        }
+    }
+    for (kind, schema) in story::handoff_schemas() {
+        engine
+            .set_handoff_schema(kind, schema, DEMO_WHO.into())
+            .await?;
+    }
+    Ok(())
 }
 
 async fn stored_agents(engine: &Engine) -> CommandResult<Vec<AgentConfig>> {

@@ -4,7 +4,8 @@
 //! * `baton status [--json]` prints agents, health and task counts from the store.
 //! * `baton sim [--agents 5] [--port 7700]` runs a simulated fleet on 127.0.0.1;
 //!   `baton sim --scenario NAME` runs one scripted scenario per detector instead (the agents,
-//!   what to watch for, and a baton.toml to load them are printed), `--list-scenarios` lists them.
+//!   what to watch for, and a baton.toml to load them are printed), `--list-scenarios` lists them;
+//!   `--story` plays the demo's story.
 //! * `baton check baton.toml [--manifest agent.toml]` lints ownership rules (exit 0 clean, 1 with
 //!   overlaps or conflicts, 2 for a malformed file or a bad pattern).
 //! * `baton export [--out FILE]` writes the store's agents (no tokens) and rules as a baton.toml.
@@ -135,6 +136,10 @@ enum Command {
         /// List the scenarios, one per detector, and exit.
         #[arg(long, conflicts_with = "scenario")]
         list_scenarios: bool,
+        /// Play the demo's story instead: five agents that work calmly and hit one scripted
+        /// coordination failure a minute, and obey decisions (what "Start demo fleet" runs).
+        #[arg(long, conflicts_with_all = ["scenario", "list_scenarios"])]
+        story: bool,
     },
 }
 
@@ -253,6 +258,12 @@ fn main() -> ExitCode {
                 print!("{}", commands::list_scenarios());
                 Ok(())
             }
+            Command::Sim {
+                story: true,
+                port,
+                tick_ms,
+                ..
+            } => commands::sim_story(port, tick_ms).await,
             Command::Sim {
                 scenario: Some(scenario),
                 port,

@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 
 use crate::scenario::ScenarioAgent;
 use crate::script::AgentScript;
+use crate::story::StoryAgent;
 
 #[derive(Debug, Clone)]
 pub enum SimAgent {
@@ -13,6 +14,8 @@ pub enum SimAgent {
     Roles(Box<AgentScript>),
     /// One agent of a scenario (`SimFleet::start_scenario`).
     Scenario(Box<ScenarioAgent>),
+    /// One agent of the demo's story (`SimFleet::start_story`).
+    Story(Box<StoryAgent>),
 }
 
 impl SimAgent {
@@ -20,6 +23,7 @@ impl SimAgent {
         match self {
             SimAgent::Roles(script) => script.id(),
             SimAgent::Scenario(agent) => agent.id(),
+            SimAgent::Story(story) => story.agent().id(),
         }
     }
 
@@ -27,6 +31,7 @@ impl SimAgent {
         match self {
             SimAgent::Roles(script) => script.name(),
             SimAgent::Scenario(agent) => agent.name(),
+            SimAgent::Story(story) => story.agent().name(),
         }
     }
 
@@ -35,6 +40,7 @@ impl SimAgent {
         match self {
             SimAgent::Roles(script) => script.tick(now),
             SimAgent::Scenario(agent) => agent.tick(now),
+            SimAgent::Story(story) => story.tick(now),
         }
     }
 
@@ -42,6 +48,7 @@ impl SimAgent {
         match self {
             SimAgent::Roles(script) => script.poll(since, max_events),
             SimAgent::Scenario(agent) => agent.poll(since, max_events),
+            SimAgent::Story(story) => story.poll(since, max_events),
         }
     }
 
@@ -62,6 +69,7 @@ impl SimAgent {
         match self {
             SimAgent::Roles(script) => script.apply_decision(key, decision, now),
             SimAgent::Scenario(agent) => agent.apply_decision(key, decision, now),
+            SimAgent::Story(story) => story.apply_decision(key, decision, now),
         }
     }
 
@@ -69,18 +77,48 @@ impl SimAgent {
         match self {
             SimAgent::Roles(script) => script.decisions(),
             SimAgent::Scenario(agent) => agent.decisions(),
+            SimAgent::Story(story) => story.agent().decisions(),
         }
     }
 
-    /// True when the script wants its endpoint closed (a scenario's `GoDark` beat played).
+    /// The scripted agent inside, if this is one (of a scenario or of the story).
+    pub fn scripted(&self) -> Option<&ScenarioAgent> {
+        match self {
+            SimAgent::Roles(_) => None,
+            SimAgent::Scenario(agent) => Some(agent),
+            SimAgent::Story(story) => Some(story.agent()),
+        }
+    }
+
+    fn scripted_mut(&mut self) -> Option<&mut ScenarioAgent> {
+        match self {
+            SimAgent::Roles(_) => None,
+            SimAgent::Scenario(agent) => Some(agent),
+            SimAgent::Story(story) => Some(story.agent_mut()),
+        }
+    }
+
+    /// True when the script wants its endpoint closed (a `GoDark` beat played).
     pub fn dark_pending(&self) -> bool {
-        matches!(self, SimAgent::Scenario(agent) if agent.dark_pending())
+        self.scripted().is_some_and(ScenarioAgent::dark_pending)
     }
 
     /// The endpoint was closed.
     pub fn went_dark(&mut self) {
-        if let SimAgent::Scenario(agent) = self {
+        if let Some(agent) = self.scripted_mut() {
             agent.went_dark();
+        }
+    }
+
+    /// True when the script wants its endpoint open again (a `Relight` beat played).
+    pub fn relight_pending(&self) -> bool {
+        self.scripted().is_some_and(ScenarioAgent::relight_pending)
+    }
+
+    /// The endpoint was opened again.
+    pub fn relit(&mut self) {
+        if let Some(agent) = self.scripted_mut() {
+            agent.relit();
         }
     }
 }

@@ -17,6 +17,7 @@ use crate::faults::{DecisionFaults, DecisionStats, FaultPlan};
 use crate::scenario::Scenario;
 use crate::script::AgentScript;
 use crate::server::{self, AgentShared, Running};
+use crate::story::StoryAgent;
 
 /// How to run a simulated fleet.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -70,7 +71,8 @@ struct Slot {
 
 impl Slot {
     /// One tick of the agent at `now`. When its script goes dark, the listener is closed:
-    /// dropping the server handle starts its shutdown, and new connections are refused.
+    /// dropping the server handle starts its shutdown, and new connections are refused. When
+    /// it relights, the same port listens again (on a runtime's thread, as the timer is).
     fn tick(&self, now: chrono::DateTime<Utc>) {
         let mut agent = self.shared.agent();
         agent.tick(now);
@@ -79,6 +81,20 @@ impl Slot {
             if let Ok(mut server) = self.server.try_lock() {
                 server.take();
                 agent.went_dark();
+            }
+        }
+        if agent.relight_pending() {
+            if let Ok(mut server) = self.server.try_lock() {
+                if server.is_none() {
+                    match bind_now(self.info.port) {
+                        Ok(listener) => {
+                            *server = Some(server::serve(listener, self.shared.clone()))
+                        }
+                        // The port was taken meanwhile: the next tick tries again.
+                        Err(_) => return,
+                    }
+                }
+                agent.relit();
             }
         }
     }
@@ -95,6 +111,13 @@ pub struct SimFleet {
 
 async fn bind(port: u16) -> std::io::Result<TcpListener> {
     TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, port))).await
+}
+
+/// Binds without waiting, from a synchronous tick inside the runtime.
+fn bind_now(port: u16) -> std::io::Result<TcpListener> {
+    let listener = std::net::TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, port)))?;
+    listener.set_nonblocking(true)?;
+    TcpListener::from_std(listener)
 }
 
 /// One tick for every agent, all at the same moment.
@@ -139,7 +162,7 @@ impl SimFleet {
             config.base_port,
             config.tick_ms,
             config.max_events_per_poll,
-            None,
+            Start::Now,
         )
         .await
     }
@@ -160,7 +183,26 @@ impl SimFleet {
             .map(|agent| SimAgent::Scenario(Box::new(agent)))
             .collect();
         let max_events = SimConfig::default().max_events_per_poll;
-        launch(agents, base_port, tick_ms, max_events, Some(scenario)).await
+        launch(
+            agents,
+            base_port,
+            tick_ms,
+            max_events,
+            Start::Scenario(scenario),
+        )
+        .await
+    }
+
+    /// Serves the demo's story (see [`crate::story`]) on 127.0.0.1, one tick every `tick_ms`
+    /// (0: only [`SimFleet::step`] advances it). Like a scenario, it waits for its audience:
+    /// tick 1 comes after every agent has been polled once.
+    pub async fn start_story(base_port: u16, tick_ms: u64) -> std::io::Result<SimFleet> {
+        let agents = StoryAgent::cast(Duration::from_millis(tick_ms.max(1)))
+            .into_iter()
+            .map(|agent| SimAgent::Story(Box::new(agent)))
+            .collect();
+        let max_events = SimConfig::default().max_events_per_poll;
+        launch(agents, base_port, tick_ms, max_events, Start::WhenPolled).await
     }
 
     /// The scenario this fleet plays, if it was started with [`SimFleet::start_scenario`].
@@ -217,6 +259,24 @@ impl SimFleet {
         self.slot(index).shared.agent().decisions().to_vec()
     }
 
+    /// What a scripted agent (of a scenario or the story) held back because of decisions.
+    pub fn obeyed(&self, index: usize) -> Vec<String> {
+        let agent = self.slot(index).shared.agent();
+        agent
+            .scripted()
+            .map(|a| a.obeyed().to_vec())
+            .unwrap_or_default()
+    }
+
+    /// The tasks a scripted agent reports now (empty for a role agent).
+    pub fn tasks(&self, index: usize) -> Vec<baton_core::protocol::Task> {
+        let agent = self.slot(index).shared.agent();
+        agent
+            .scripted()
+            .map(|a| a.tasks().to_vec())
+            .unwrap_or_default()
+    }
+
     /// With `Some(token)`, requests without `Authorization: Bearer <token>` are answered 401.
     pub fn set_token(&self, index: usize, token: Option<String>) {
         self.slot(index).shared.set_token(token);
@@ -270,14 +330,28 @@ impl Drop for SimFleet {
     }
 }
 
+/// When the timer starts ticking.
+enum Start {
+    Now,
+    /// After every agent was polled once (a scenario's timeline waits for its audience).
+    Scenario(Scenario),
+    /// Like a scenario, for the story.
+    WhenPolled,
+}
+
 /// Binds a listener per agent, serves each, and starts the timer.
 async fn launch(
     agents: Vec<SimAgent>,
     base_port: u16,
     tick_ms: u64,
     max_events: usize,
-    scenario: Option<Scenario>,
+    start: Start,
 ) -> std::io::Result<SimFleet> {
+    let (scenario, wait_for_polls) = match start {
+        Start::Now => (None, false),
+        Start::Scenario(scenario) => (Some(scenario), true),
+        Start::WhenPolled => (None, true),
+    };
     let mut slots = Vec::with_capacity(agents.len());
     for (index, agent) in agents.into_iter().enumerate() {
         let port = port_of(base_port, index)?;
@@ -301,7 +375,6 @@ async fn launch(
         });
     }
     let slots = Arc::new(slots);
-    let wait_for_polls = scenario.is_some();
     let timer = (tick_ms > 0).then(|| {
         let slots = Arc::clone(&slots);
         let period = Duration::from_millis(tick_ms);

@@ -5,6 +5,8 @@
 //!   and the tasks and resources each one invents.
 //! * [`scenario`]: scripted scenarios, one per coordination detector: a few agents with fixed
 //!   ids whose timeline makes that detector fire ([`SimFleet::start_scenario`]).
+//! * [`story`]: the demo's story: five agents that work calmly and hit one scripted
+//!   coordination failure a minute, and obey decisions ([`SimFleet::start_story`]).
 //! * `held`: the events and decisions every agent keeps for its poller.
 //! * `server`: the HTTP endpoints of one agent (axum), driving a role script or a scenario agent.
 //! * [`SimFleet`]: starts the listeners, ticks the scripts on a timer, stops and restarts agents.
@@ -33,6 +35,7 @@ pub mod roles;
 pub mod scenario;
 pub mod script;
 mod server;
+pub mod story;
 
 pub use fleet::{SimAgentInfo, SimConfig, SimFleet, DEFAULT_BASE_PORT};
 pub use scenario::Scenario;

@@ -24,7 +24,7 @@ pub use decisions::{decisions_export, decisions_verify};
 pub use export::export;
 pub use import::import;
 pub use schema::{dead_letters, schema_list, schema_remove, schema_set};
-pub use sim::{list_scenarios, sim, sim_scenario};
+pub use sim::{list_scenarios, sim, sim_scenario, sim_story};
 pub use status::status;
 pub use watch::watch;
 

@@ -4,7 +4,7 @@
 use std::fmt::Write;
 
 use baton_sim::scenario::Scenario;
-use baton_sim::{SimAgentInfo, SimConfig, SimFleet};
+use baton_sim::{story, SimAgentInfo, SimConfig, SimFleet};
 
 use super::CliError;
 use crate::export::{render_with_header, ExportAgent};
@@ -49,6 +49,66 @@ pub async fn sim_scenario(scenario: Scenario, port: u16, tick_ms: u64) -> Result
     let _ = tokio::signal::ctrl_c().await;
     fleet.shutdown().await;
     Ok(())
+}
+
+/// `baton sim --story`: the demo's story, until Ctrl-C.
+pub async fn sim_story(port: u16, tick_ms: u64) -> Result<(), CliError> {
+    let fleet = SimFleet::start_story(port, tick_ms).await?;
+    print!("{}", story_intro(&fleet.agents(), tick_ms));
+    let _ = tokio::signal::ctrl_c().await;
+    fleet.shutdown().await;
+    Ok(())
+}
+
+/// What `baton sim --story` prints: the agents, the incidents in order, and a baton.toml with
+/// the agents and the story's rule.
+pub fn story_intro(agents: &[SimAgentInfo], tick_ms: u64) -> String {
+    let mut out = format!(
+        "baton sim: the demo's story, {} agent(s) speaking baton/1; Ctrl-C to stop
+",
+        agents.len()
+    );
+    for agent in agents {
+        let _ = writeln!(
+            out,
+            "  {:<20} {:<20} {}",
+            agent.name, agent.id, agent.base_url
+        );
+    }
+    let _ = writeln!(
+        out,
+        "Calm work, and one incident every {} ticks of {tick_ms} ms (the first {} ticks in), in \
+         this order:",
+        story::CYCLE_TICKS,
+        story::INCIDENT_OFFSET
+    );
+    for incident in story::Incident::ALL {
+        let _ = writeln!(out, "  {:<20} {}", incident.kind(), incident.description());
+    }
+    let windows = story::windows(std::time::Duration::from_millis(tick_ms.max(1)));
+    let _ = writeln!(
+        out,
+        "The app sets each agent's windows to the story's (stall {} s, silent completion {} s, \
+         unreachable after {} polls); a baton.toml cannot say windows yet, so under `baton \
+         watch` those two show after Baton's default windows.\n",
+        windows.stall_seconds.unwrap_or_default(),
+        windows.silent_completion_seconds.unwrap_or_default(),
+        windows.unreachable_polls.unwrap_or_default(),
+    );
+    let export: Vec<ExportAgent> = agents
+        .iter()
+        .map(|a| ExportAgent {
+            name: a.name.clone(),
+            url: a.base_url.clone(),
+            poll_interval_ms: SCENARIO_POLL_INTERVAL_MS,
+            timeout_ms: SCENARIO_TIMEOUT_MS,
+            declares: None,
+        })
+        .collect();
+    let header = "# Baton: the agents and rule of the demo's story, written by `baton sim --story`.\n\
+                  # Load it with `baton import FILE` into a data dir of its own, then run `baton watch`.\n";
+    out.push_str(&render_with_header(header, &export, &story::rules()));
+    out
 }
 
 /// "Editor and Publisher" for a list of names.
@@ -189,6 +249,22 @@ mod tests {
         );
         assert!(alone.contains("one tick every 500 ms"), "{alone}");
         assert!(!alone.contains("[[rules]]") && !alone.contains("add them before"));
+    }
+
+    #[test]
+    fn the_story_intro_lists_the_incidents_and_a_loadable_file() {
+        let agents = [
+            info(0, "researcher", "Researcher"),
+            info(1, "writer", "Writer"),
+        ];
+        let text = story_intro(&agents, 1000);
+        assert!(text.contains("write_collision"), "{text}");
+        assert!(text.contains("stall 45 s"), "{text}");
+        let toml = &text[text.find("# Baton: the agents").unwrap()..];
+        let file = crate::config::parse("story.toml", toml).unwrap();
+        assert_eq!(file.agents.len(), 2);
+        let rules = crate::config::validate_rules("story.toml", toml, &file).unwrap();
+        assert_eq!(rules, story::rules());
     }
 
     #[test]

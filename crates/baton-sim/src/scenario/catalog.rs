@@ -7,7 +7,8 @@ use chrono::Duration;
 use serde_json::json;
 
 use super::timeline::{
-    api_burst, api_call, at, claim, read, start, state, task, write, Action, Beat, Cast,
+    api_burst, api_call, ask, at, claim, handoff, read, start, state, task, write, Action, Beat,
+    Cast,
 };
 use super::Scenario;
 
@@ -318,12 +319,11 @@ fn needs_approval() -> (Vec<Cast>, Vec<Beat>) {
         at(
             3,
             publisher,
-            Action::Ask {
-                task: "publish-launch",
-                resource: LAUNCH_POST,
-                question:
-                    "Publish the launch post now? It quotes a price that is not announced yet.",
-            },
+            ask(
+                "publish-launch",
+                LAUNCH_POST,
+                "Publish the launch post now? It quotes a price that is not announced yet.",
+            ),
         ),
     ];
     (vec![PUBLISHER, EDITOR], beats)
@@ -339,12 +339,12 @@ fn invalid_handoff() -> (Vec<Cast>, Vec<Beat>) {
     let draft = task("draft-launch", "Draft the launch post from the brief")
         .reads(LAUNCH_BRIEF)
         .output(LAUNCH_DRAFT);
-    let handoff = Action::Handoff {
-        task: "research-launch",
-        to: WRITER.id,
-        resource: LAUNCH_BRIEF,
-        payload: json!({ "type": "brief", "title": 123 }),
-    };
+    let handoff = handoff(
+        "research-launch",
+        WRITER.id,
+        LAUNCH_BRIEF,
+        json!({ "type": "brief", "title": 123 }),
+    );
     let beats = vec![
         at(1, researcher, start(research)),
         at(2, researcher, write("research-launch", LAUNCH_BRIEF)),

@@ -15,28 +15,28 @@ pub struct Cast {
 /// A task as a scenario starts it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TaskSpec {
-    pub id: &'static str,
-    pub title: &'static str,
+    pub id: String,
+    pub title: String,
     /// `working` unless set (e.g. `submitted`).
     pub state: TaskState,
-    pub depends_on: Vec<&'static str>,
+    pub depends_on: Vec<String>,
     /// Starting a task with a trigger also reports a `trigger` event on it.
-    pub trigger: Option<&'static str>,
-    pub reads: Vec<&'static str>,
-    pub writes: Vec<&'static str>,
-    pub output: Option<&'static str>,
+    pub trigger: Option<String>,
+    pub reads: Vec<String>,
+    pub writes: Vec<String>,
+    pub output: Option<String>,
     /// The id of the agent expected to pick up the output.
-    pub next_stage: Option<&'static str>,
+    pub next_stage: Option<String>,
     /// The task was already running this long when the scenario began (by the agent's clock):
     /// it is reported with `created_at` and `state_since` that far back, and no `state` event.
     pub head_start: Option<Duration>,
 }
 
 /// A working task with only an id and a title; the builder methods add the rest.
-pub fn task(id: &'static str, title: &'static str) -> TaskSpec {
+pub fn task(id: impl Into<String>, title: impl Into<String>) -> TaskSpec {
     TaskSpec {
-        id,
-        title,
+        id: id.into(),
+        title: title.into(),
         state: TaskState::Working,
         depends_on: Vec::new(),
         trigger: None,
@@ -54,37 +54,38 @@ impl TaskSpec {
         self
     }
 
-    pub fn depends_on(mut self, task: &'static str) -> TaskSpec {
-        self.depends_on.push(task);
+    pub fn depends_on(mut self, task: impl Into<String>) -> TaskSpec {
+        self.depends_on.push(task.into());
         self
     }
 
-    pub fn trigger(mut self, resource: &'static str) -> TaskSpec {
-        self.trigger = Some(resource);
+    pub fn trigger(mut self, resource: impl Into<String>) -> TaskSpec {
+        self.trigger = Some(resource.into());
         self
     }
 
-    pub fn reads(mut self, resource: &'static str) -> TaskSpec {
-        self.reads.push(resource);
+    pub fn reads(mut self, resource: impl Into<String>) -> TaskSpec {
+        self.reads.push(resource.into());
         self
     }
 
-    pub fn writes(mut self, resource: &'static str) -> TaskSpec {
-        self.writes.push(resource);
+    pub fn writes(mut self, resource: impl Into<String>) -> TaskSpec {
+        self.writes.push(resource.into());
         self
     }
 
     /// The task's output; it is written too.
-    pub fn output(mut self, resource: &'static str) -> TaskSpec {
-        self.output = Some(resource);
+    pub fn output(mut self, resource: impl Into<String>) -> TaskSpec {
+        let resource = resource.into();
         if !self.writes.contains(&resource) {
-            self.writes.push(resource);
+            self.writes.push(resource.clone());
         }
+        self.output = Some(resource);
         self
     }
 
-    pub fn next_stage(mut self, agent_id: &'static str) -> TaskSpec {
-        self.next_stage = Some(agent_id);
+    pub fn next_stage(mut self, agent_id: impl Into<String>) -> TaskSpec {
+        self.next_stage = Some(agent_id.into());
         self
     }
 
@@ -94,61 +95,65 @@ impl TaskSpec {
     }
 }
 
-/// One thing an agent does at a tick. Every action but [`Action::GoDark`] reports events.
+/// One thing an agent does at a tick. Every action but [`Action::GoDark`] and
+/// [`Action::Relight`] reports events.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Action {
     /// A new task, with its `state` event (and a `trigger` event when it has a trigger).
     Start(TaskSpec),
     /// The task moves to `state` (a `state` event).
     State {
-        task: &'static str,
+        task: String,
         state: TaskState,
-        detail: Option<&'static str>,
+        detail: Option<String>,
     },
     Write {
-        task: &'static str,
-        resource: &'static str,
+        task: String,
+        resource: String,
     },
     Read {
-        task: &'static str,
-        resource: &'static str,
+        task: String,
+        resource: String,
     },
     /// An `api_call` event: progress without touching a shared resource.
     ApiCall {
-        task: &'static str,
-        api: &'static str,
+        task: String,
+        api: String,
     },
     /// `calls` `api_call` events against a quota of `limit` requests a minute with `remaining`
     /// left before the first: each reports OpenAI-style rate-limit headers, and the calls past
     /// the remaining ones get a 429 with `retry-after-ms`.
     ApiBurst {
-        task: &'static str,
-        api: &'static str,
+        task: String,
+        api: String,
         limit: u32,
         remaining: u32,
         calls: u32,
     },
     Claim {
-        task: &'static str,
-        key: &'static str,
+        task: String,
+        key: String,
         value: Value,
     },
     /// The task waits for a person: it turns `input_required` and a `needs_approval` event
     /// offers approve / reject. An approval resumes it (the next tick writes `resource` and
     /// completes it); a rejection cancels it.
     Ask {
-        task: &'static str,
-        resource: &'static str,
-        question: &'static str,
+        task: String,
+        resource: String,
+        question: String,
     },
     Handoff {
-        task: &'static str,
-        to: &'static str,
-        resource: &'static str,
+        task: String,
+        to: String,
+        resource: String,
         payload: Value,
     },
     /// The agent's endpoint stops answering: the fleet closes its listener.
     GoDark,
+    /// The agent's endpoint answers again, on the same port, with everything that happened
+    /// while it was dark.
+    Relight,
 }
 
 /// At tick `tick` (the first is 1), agent `agent` (an index into the cast) does `action`.
@@ -172,42 +177,81 @@ pub fn start(spec: TaskSpec) -> Action {
     Action::Start(spec)
 }
 
-pub fn state(task: &'static str, state: TaskState) -> Action {
+pub fn state(task: impl Into<String>, state: TaskState) -> Action {
     Action::State {
-        task,
+        task: task.into(),
         state,
         detail: None,
     }
 }
 
-pub fn write(task: &'static str, resource: &'static str) -> Action {
-    Action::Write { task, resource }
+pub fn write(task: impl Into<String>, resource: impl Into<String>) -> Action {
+    Action::Write {
+        task: task.into(),
+        resource: resource.into(),
+    }
 }
 
-pub fn read(task: &'static str, resource: &'static str) -> Action {
-    Action::Read { task, resource }
+pub fn read(task: impl Into<String>, resource: impl Into<String>) -> Action {
+    Action::Read {
+        task: task.into(),
+        resource: resource.into(),
+    }
 }
 
-pub fn api_call(task: &'static str, api: &'static str) -> Action {
-    Action::ApiCall { task, api }
+pub fn api_call(task: impl Into<String>, api: impl Into<String>) -> Action {
+    Action::ApiCall {
+        task: task.into(),
+        api: api.into(),
+    }
 }
 
 pub fn api_burst(
-    task: &'static str,
-    api: &'static str,
+    task: impl Into<String>,
+    api: impl Into<String>,
     limit: u32,
     remaining: u32,
     calls: u32,
 ) -> Action {
     Action::ApiBurst {
-        task,
-        api,
+        task: task.into(),
+        api: api.into(),
         limit,
         remaining,
         calls,
     }
 }
 
-pub fn claim(task: &'static str, key: &'static str, value: Value) -> Action {
-    Action::Claim { task, key, value }
+pub fn claim(task: impl Into<String>, key: impl Into<String>, value: Value) -> Action {
+    Action::Claim {
+        task: task.into(),
+        key: key.into(),
+        value,
+    }
+}
+
+pub fn ask(
+    task: impl Into<String>,
+    resource: impl Into<String>,
+    question: impl Into<String>,
+) -> Action {
+    Action::Ask {
+        task: task.into(),
+        resource: resource.into(),
+        question: question.into(),
+    }
+}
+
+pub fn handoff(
+    task: impl Into<String>,
+    to: impl Into<String>,
+    resource: impl Into<String>,
+    payload: Value,
+) -> Action {
+    Action::Handoff {
+        task: task.into(),
+        to: to.into(),
+        resource: resource.into(),
+        payload,
+    }
 }

@@ -1,6 +1,6 @@
-//! One agent of a scenario as a pure state machine: each tick plays the beats scripted for it,
-//! polls page its events like any `baton/1` agent, and a decision on the task it asked about
-//! resumes or cancels it. No clock, no I/O: the caller passes the time in.
+//! One agent of a scenario (or of the demo's story) as a pure state machine: each tick plays
+//! the beats scripted for it, polls page its events like any `baton/1` agent, and it obeys the
+//! decisions it receives (see `obey`). No clock, no I/O: the caller passes the time in.
 
 use baton_core::protocol::{
     AgentInfo, AgentState, DecisionDelivery, Declares, Event, EventKind, StatusDocument, Task,
@@ -10,8 +10,15 @@ use baton_core::task::TaskState;
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
+use baton_core::rules::ResourcePattern;
+
 use super::timeline::{Action, Cast, TaskSpec};
 use crate::held::{DecisionLog, HeldEvents};
+
+mod obey;
+
+/// What the agent held back because of a decision, the latest first out (at most this many).
+const OBEYED_KEPT: usize = 64;
 
 /// One agent of a running scenario.
 #[derive(Debug, Clone)]
@@ -26,10 +33,18 @@ pub struct ScenarioAgent {
     decisions: DecisionLog,
     /// Tasks waiting on a person: (task, the resource the approval lets it write).
     asked: Vec<(String, String)>,
-    /// Approved tasks that finish on the next tick.
-    approved: Vec<(String, String)>,
+    /// Approved (or retried) tasks that finish on the next tick, writing the resource if any.
+    approved: Vec<(String, Option<String>)>,
+    /// What decisions gave to other agents: the agent no longer writes it.
+    forbidden: Vec<ResourcePattern>,
+    /// APIs on which a person set this agent a budget: its bursts stop short of a 429.
+    budgets: Vec<String>,
+    /// What it held back because of a decision, in words, oldest first.
+    obeyed: Vec<String>,
     /// Set by a `GoDark` beat until the fleet closes the listener.
     dark_pending: bool,
+    /// Set by a `Relight` beat until the fleet opens the listener again.
+    relight_pending: bool,
 }
 
 fn event(kind: EventKind, at: DateTime<Utc>, task: &str) -> Event {
@@ -51,14 +66,14 @@ fn declares_of(beats: &[(u64, Action)]) -> Declares {
     for (_, action) in beats {
         match action {
             Action::Start(spec) => {
-                if let Some(trigger) = spec.trigger {
+                if let Some(trigger) = &spec.trigger {
                     push_unique(&mut d.triggers, trigger);
                 }
                 spec.reads.iter().for_each(|r| push_unique(&mut d.reads, r));
                 spec.writes
                     .iter()
                     .for_each(|w| push_unique(&mut d.writes, w));
-                if let Some(output) = spec.output {
+                if let Some(output) = &spec.output {
                     push_unique(&mut d.outputs, output);
                 }
             }
@@ -84,8 +99,18 @@ impl ScenarioAgent {
             decisions: DecisionLog::default(),
             asked: Vec::new(),
             approved: Vec::new(),
+            forbidden: Vec::new(),
+            budgets: Vec::new(),
+            obeyed: Vec::new(),
             dark_pending: false,
+            relight_pending: false,
         }
+    }
+
+    /// Replaces what the agent declares (by default, everything its beats touch).
+    pub fn with_declares(mut self, declares: Declares) -> ScenarioAgent {
+        self.declares = declares;
+        self
     }
 
     pub fn id(&self) -> &str {
@@ -132,11 +157,33 @@ impl ScenarioAgent {
         self.dark_pending = false;
     }
 
+    /// True once a `Relight` beat has played and the fleet has not yet reopened the listener.
+    pub fn relight_pending(&self) -> bool {
+        self.relight_pending
+    }
+
+    /// The fleet opened the listener again.
+    pub fn relit(&mut self) {
+        self.relight_pending = false;
+    }
+
+    /// What the agent held back because of decisions, in words, oldest first (the latest 64).
+    pub fn obeyed(&self) -> &[String] {
+        &self.obeyed
+    }
+
     /// Plays the next tick at `now`: approved tasks finish, then this tick's beats play.
     pub fn tick(&mut self, now: DateTime<Utc>) {
+        self.tick_with(now, Vec::new());
+    }
+
+    /// [`ScenarioAgent::tick`], then `extra` actions (what a story decides tick by tick).
+    pub fn tick_with(&mut self, now: DateTime<Utc>, extra: Vec<Action>) {
         self.ticks += 1;
         for (task, resource) in std::mem::take(&mut self.approved) {
-            self.write(&task, &resource, now);
+            if let Some(resource) = resource {
+                self.write(&task, &resource, now);
+            }
             self.set_state(&task, TaskState::Completed, None, now);
         }
         let due: Vec<Action> = self
@@ -144,10 +191,20 @@ impl ScenarioAgent {
             .iter()
             .filter(|(tick, _)| *tick == self.ticks)
             .map(|(_, action)| action.clone())
+            .chain(extra)
             .collect();
         for action in due {
-            self.play(action, now);
+            if self.may_play(&action) {
+                self.play(action, now);
+            }
         }
+    }
+
+    /// Forgets the tasks that ended before `before`, so a story that runs for days answers
+    /// polls with its recent work, not all of it.
+    pub fn forget_finished(&mut self, before: DateTime<Utc>) {
+        self.tasks
+            .retain(|t| !t.state.is_terminal() || t.state_since.is_none_or(|at| at >= before));
     }
 
     /// Answers a status poll (see [`HeldEvents::page`]).
@@ -163,9 +220,8 @@ impl ScenarioAgent {
         }
     }
 
-    /// Applies a decision once per `key`; returns true when the key was seen before.
-    /// `approve` resumes the task that asked (it writes and completes on the next tick);
-    /// `reject` cancels it.
+    /// Applies a decision once per `key`; returns true when the key was seen before. What
+    /// each action makes the agent do is in `obey`.
     pub fn apply_decision(
         &mut self,
         key: &str,
@@ -175,27 +231,7 @@ impl ScenarioAgent {
         if !self.decisions.first_time(key) {
             return true;
         }
-        let asked = decision
-            .task_id
-            .as_deref()
-            .and_then(|id| self.asked.iter().position(|(task, _)| task == id));
-        if let Some(i) = asked {
-            let by = decision.decided_by.clone();
-            match decision.action.as_str() {
-                "approve" => {
-                    let (task, resource) = self.asked.remove(i);
-                    let detail = format!("approved by {by}");
-                    self.set_state(&task, TaskState::Working, Some(detail), now);
-                    self.approved.push((task, resource));
-                }
-                "reject" => {
-                    let (task, _) = self.asked.remove(i);
-                    let detail = format!("rejected by {by}");
-                    self.set_state(&task, TaskState::Canceled, Some(detail), now);
-                }
-                _ => {}
-            }
-        }
+        self.obey(&decision, now);
         self.decisions.push(decision);
         false
     }
@@ -207,17 +243,17 @@ impl ScenarioAgent {
                 task,
                 state,
                 detail,
-            } => self.set_state(task, state, detail.map(str::to_owned), now),
-            Action::Write { task, resource } => self.write(task, resource, now),
+            } => self.set_state(&task, state, detail, now),
+            Action::Write { task, resource } => self.write(&task, &resource, now),
             Action::Read { task, resource } => {
-                let mut e = event(EventKind::Read, now, task);
-                e.resource = Some(resource.to_owned());
+                let mut e = event(EventKind::Read, now, &task);
+                e.resource = Some(resource);
                 self.events.push(e);
             }
             Action::ApiCall { task, api } => {
-                let mut e = event(EventKind::ApiCall, now, task);
+                let mut e = event(EventKind::ApiCall, now, &task);
                 e.resource = Some(format!("api://{api}"));
-                e.api = Some(api.to_owned());
+                e.api = Some(api);
                 e.status = Some(200);
                 e.tokens = Some(800);
                 self.events.push(e);
@@ -229,10 +265,16 @@ impl ScenarioAgent {
                 remaining,
                 calls,
             } => {
+                // With a budget, the agent stops at what the quota has left.
+                let calls = if self.budgets.contains(&api) {
+                    calls.min(remaining)
+                } else {
+                    calls
+                };
                 for i in 0..calls {
-                    let mut e = event(EventKind::ApiCall, now, task);
+                    let mut e = event(EventKind::ApiCall, now, &task);
                     e.resource = Some(format!("api://{api}"));
-                    e.api = Some(api.to_owned());
+                    e.api = Some(api.clone());
                     e.tokens = Some(400);
                     let left = remaining.checked_sub(i + 1);
                     e.status = Some(if left.is_some() { 200 } else { 429 });
@@ -251,8 +293,8 @@ impl ScenarioAgent {
                 }
             }
             Action::Claim { task, key, value } => {
-                let mut e = event(EventKind::Claim, now, task);
-                e.key = Some(key.to_owned());
+                let mut e = event(EventKind::Claim, now, &task);
+                e.key = Some(key);
                 e.value = Some(value);
                 self.events.push(e);
             }
@@ -261,18 +303,13 @@ impl ScenarioAgent {
                 resource,
                 question,
             } => {
-                self.set_state(
-                    task,
-                    TaskState::InputRequired,
-                    Some(question.to_owned()),
-                    now,
-                );
-                let mut e = event(EventKind::NeedsApproval, now, task);
-                e.resource = Some(resource.to_owned());
-                e.message = Some(question.to_owned());
+                self.set_state(&task, TaskState::InputRequired, Some(question.clone()), now);
+                let mut e = event(EventKind::NeedsApproval, now, &task);
+                e.resource = Some(resource.clone());
+                e.message = Some(question);
                 e.payload = Some(json!({ "options": ["approve", "reject"] }));
                 self.events.push(e);
-                self.asked.push((task.to_owned(), resource.to_owned()));
+                self.asked.push((task, resource));
             }
             Action::Handoff {
                 task,
@@ -280,44 +317,44 @@ impl ScenarioAgent {
                 resource,
                 payload,
             } => {
-                let mut e = event(EventKind::Handoff, now, task);
-                e.resource = Some(resource.to_owned());
-                e.to = Some(to.to_owned());
+                let mut e = event(EventKind::Handoff, now, &task);
+                e.resource = Some(resource);
+                e.to = Some(to);
                 e.payload = Some(payload);
                 self.events.push(e);
             }
             Action::GoDark => self.dark_pending = true,
+            Action::Relight => self.relight_pending = true,
         }
     }
 
     fn start(&mut self, spec: TaskSpec, now: DateTime<Utc>) {
         let since = spec.head_start.map_or(now, |running| now - running);
-        let list = |items: &[&str]| items.iter().map(|s| (*s).to_owned()).collect();
+        if let Some(trigger) = &spec.trigger {
+            let mut e = event(EventKind::Trigger, now, &spec.id);
+            e.resource = Some(trigger.clone());
+            self.events.push(e);
+        }
+        if spec.head_start.is_none() {
+            let mut e = event(EventKind::State, now, &spec.id);
+            e.state = Some(spec.state);
+            self.events.push(e);
+        }
         self.tasks.push(Task {
-            id: spec.id.to_owned(),
-            title: spec.title.to_owned(),
+            id: spec.id,
+            title: spec.title,
             state: spec.state,
             created_at: Some(since),
             updated_at: Some(now),
             state_since: Some(since),
-            depends_on: list(&spec.depends_on),
-            trigger: spec.trigger.map(str::to_owned),
-            reads: list(&spec.reads),
-            writes: list(&spec.writes),
-            output: spec.output.map(str::to_owned),
-            next_stage: spec.next_stage.map(str::to_owned),
+            depends_on: spec.depends_on,
+            trigger: spec.trigger,
+            reads: spec.reads,
+            writes: spec.writes,
+            output: spec.output,
+            next_stage: spec.next_stage,
             detail: None,
         });
-        if let Some(trigger) = spec.trigger {
-            let mut e = event(EventKind::Trigger, now, spec.id);
-            e.resource = Some(trigger.to_owned());
-            self.events.push(e);
-        }
-        if spec.head_start.is_none() {
-            let mut e = event(EventKind::State, now, spec.id);
-            e.state = Some(spec.state);
-            self.events.push(e);
-        }
     }
 
     fn write(&mut self, task: &str, resource: &str, now: DateTime<Utc>) {
