@@ -4,7 +4,7 @@
 //! is not held while detecting), and records the findings, dead letters and SLA expiries in one
 //! write. Rate-limit pressure reads the usage ledger instead of events (see `ratelimits.rs`).
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -64,6 +64,19 @@ impl SchemaCache {
     }
 }
 
+/// How often a finding whose only change is its summary (a duration in it ticks) is written.
+const RETITLE_EVERY: chrono::Duration = chrono::Duration::seconds(60);
+
+/// True when `a` and `b` differ at most in their summary.
+fn same_but_summary(a: &Finding, b: &Finding) -> bool {
+    a.kind == b.kind
+        && a.severity == b.severity
+        && a.agents == b.agents
+        && a.resource == b.resource
+        && a.evidence == b.evidence
+        && a.continues == b.continues
+}
+
 /// State the loop keeps between runs.
 #[derive(Default)]
 pub(crate) struct LoopState {
@@ -76,6 +89,10 @@ pub(crate) struct LoopState {
     marks: Option<DetectMarks>,
     /// When the rate-limit pressure detector last ran.
     pressure_at: Option<DateTime<Utc>>,
+    /// The findings as last written, by dedupe key, and when: a finding found again unchanged
+    /// is not written again (the store would read it only to leave it as it is), nor one whose
+    /// only change is its summary (a duration in it ticks) within [`RETITLE_EVERY`].
+    written: HashMap<String, (Finding, DateTime<Utc>)>,
     /// How long runs took.
     pub(crate) times: RunTimes,
 }
@@ -115,7 +132,10 @@ struct Reading {
 
 /// What a run found, to be written.
 struct Found {
+    /// The findings that are new or changed since the last written run.
     findings: Vec<Finding>,
+    /// Every finding of this run as written (or as written before), to remember once written.
+    current: HashMap<String, (Finding, DateTime<Utc>)>,
     dead_letters: Vec<DeadLetter>,
     marks: DetectMarks,
     prune_ledger: bool,
@@ -198,16 +218,33 @@ fn read_and_detect(
     let schemas = kept.schemas.update(changes.handoff_schemas);
     let found = detect(&detect_state.input(now, &new_events, &config, &schemas));
     detect_state.settle(since);
-    let mut findings = found.findings;
-    findings.extend(reading.pressure);
+    let mut current = HashMap::with_capacity(kept.written.len());
+    let mut findings = Vec::new();
+    for f in found.findings.into_iter().chain(reading.pressure) {
+        let key = f.dedupe_key.clone();
+        match kept.written.get(&key) {
+            Some((old, at)) if *old == f => {
+                current.insert(key, (f, *at));
+            }
+            Some((old, at)) if now - *at < RETITLE_EVERY && same_but_summary(old, &f) => {
+                current.insert(key, (old.clone(), *at));
+            }
+            _ => {
+                findings.push(f.clone());
+                current.insert(key, (f, now));
+            }
+        }
+    }
     let window_events = detect_state.recent.len();
     let tasks_kept = detect_state.tasks.len();
     kept.detect = Some(detect_state);
     kept.times
         .record(started.elapsed(), window_events, tasks_kept);
+    kept.times.record_findings(current.len(), findings.len());
     let prune_ledger = prune_due(&mut profiles.lock().unwrap_or_else(|p| p.into_inner()), now);
     Ok(Found {
         findings,
+        current,
         dead_letters: found.dead_letters,
         marks: reading.marks,
         prune_ledger,
@@ -237,6 +274,7 @@ pub(crate) async fn detect_once(
     };
     let Found {
         findings,
+        current,
         dead_letters,
         marks,
         prune_ledger: prune,
@@ -255,7 +293,9 @@ pub(crate) async fn detect_once(
         .await;
     let (recorded, expired, lapsing) = match written {
         Ok(written) => {
-            lock(state).marks = Some(marks);
+            let mut kept = lock(state);
+            kept.marks = Some(marks);
+            kept.written = current;
             written
         }
         Err(err) => {

@@ -18,9 +18,17 @@ pub(crate) struct RunTimes {
     max: Duration,
     window_events: usize,
     tasks_kept: usize,
+    findings: u64,
+    findings_written: u64,
 }
 
 impl RunTimes {
+    /// A run found `found` findings, of which `written` were new or changed.
+    pub(crate) fn record_findings(&mut self, found: usize, written: usize) {
+        self.findings += found as u64;
+        self.findings_written += written as u64;
+    }
+
     pub(crate) fn record(&mut self, took: Duration, window_events: usize, tasks_kept: usize) {
         self.runs += 1;
         if self.latest.len() == KEPT_RUNS {
@@ -49,6 +57,8 @@ impl RunTimes {
             max_ms: ms(self.max),
             window_events: self.window_events,
             tasks_kept: self.tasks_kept,
+            findings: self.findings,
+            findings_written: self.findings_written,
         }
     }
 }
@@ -68,6 +78,10 @@ pub struct DetectorStats {
     pub window_events: usize,
     /// Tasks the detectors keep after the latest run.
     pub tasks_kept: usize,
+    /// Findings of all runs, and those of them written to the store (new or changed; a
+    /// finding found again unchanged is not written again).
+    pub findings: u64,
+    pub findings_written: u64,
 }
 
 /// The engine's own figures.

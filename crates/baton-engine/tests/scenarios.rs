@@ -302,6 +302,53 @@ async fn needs_approval_the_publisher_asks_before_publishing() {
 }
 
 #[tokio::test]
+async fn a_question_found_again_run_after_run_is_written_once() {
+    let played = play(Scenario::NeedsApproval).await;
+    played.finding("needs_approval").await;
+    let at_first = played.engine.stats().detector;
+    // Ten more runs (one every 200 ms) find the same open question again.
+    let runs = eventually(Duration::from_secs(10), || {
+        played.engine.stats().detector.runs >= at_first.runs + 10
+    })
+    .await;
+    assert!(runs, "{:?}", played.engine.stats().detector);
+    let later = played.engine.stats().detector;
+    assert!(
+        later.findings >= at_first.findings + 10,
+        "found again each run: {later:?}"
+    );
+    assert_eq!(
+        later.findings_written, at_first.findings_written,
+        "nothing new was written: {later:?}"
+    );
+    played.engine.shutdown().await;
+    played.fleet.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_stall_whose_title_ticks_is_written_again_at_most_once_a_minute() {
+    // The budget of 2 h: the stalled task does not also run out of time in the meantime.
+    let mut config = config();
+    config.detect.defaults.time_budget = chrono::Duration::hours(2);
+    let played = play_with(Scenario::Stall, config).await;
+    played.finding("stall").await;
+    let at_first = played.engine.stats().detector;
+    // "no progress for 2s", "… 3s", …: the title changes with every run for the next 2 s.
+    let runs = eventually(Duration::from_secs(10), || {
+        played.engine.stats().detector.runs >= at_first.runs + 10
+    })
+    .await;
+    assert!(runs, "{:?}", played.engine.stats().detector);
+    let later = played.engine.stats().detector;
+    assert_eq!(
+        later.findings_written, at_first.findings_written,
+        "a ticking title alone is not written within the minute: {later:?}"
+    );
+    played.engine.shutdown().await;
+    played.fleet.shutdown().await;
+}
+
+#[tokio::test]
 async fn invalid_handoff_the_brief_lacks_a_summary_and_its_title_is_a_number() {
     play(Scenario::InvalidHandoff)
         .await
