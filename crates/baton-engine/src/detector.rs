@@ -361,16 +361,11 @@ pub(crate) struct Detector {
 /// moment, then run (one run for a burst).
 const SETTLE: Duration = Duration::from_millis(20);
 
-/// Resolves when an ingest stored new events (or the bus dropped some: maybe one did).
-async fn new_events(changes: &mut tokio::sync::broadcast::Receiver<ChangeEvent>) {
-    use tokio::sync::broadcast::error::RecvError;
-    loop {
-        match changes.recv().await {
-            Ok(ChangeEvent::Ingested { new_events, .. }) if new_events > 0 => return,
-            Ok(_) => {}
-            Err(RecvError::Lagged(_)) => return,
-            Err(RecvError::Closed) => std::future::pending::<()>().await,
-        }
+/// Resolves when an ingest stored new events (counted on `Shared::new_events`, apart from
+/// the bus, whose thousand health updates a second must not wake the detectors).
+async fn new_events(ingests: &mut watch::Receiver<u64>) {
+    if ingests.changed().await.is_err() {
+        std::future::pending::<()>().await;
     }
 }
 
@@ -386,12 +381,12 @@ impl Detector {
         state: Arc<Mutex<LoopState>>,
     ) -> Detector {
         let (stop, mut stopped) = watch::channel(false);
-        let mut changes = shared.bus.subscribe();
+        let mut ingests = shared.new_events.subscribe();
         let task = tokio::spawn(async move {
             loop {
                 let settle = tokio::select! {
                     () = tokio::time::sleep(every) => false,
-                    () = new_events(&mut changes) => true,
+                    () = new_events(&mut ingests) => true,
                     _ = stopped.wait_for(|s| *s) => break,
                 };
                 if settle {

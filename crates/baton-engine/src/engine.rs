@@ -58,6 +58,8 @@ impl Engine {
                     fetcher,
                     bus: Bus::new(),
                     profiles: Default::default(),
+                    quiet: Default::default(),
+                    new_events: tokio::sync::watch::Sender::new(0),
                 }),
                 pollers: Mutex::new(HashMap::new()),
                 stopped: AtomicBool::new(false),
@@ -296,6 +298,10 @@ impl Engine {
         let pollers: Vec<Poller> = self.pollers().drain().map(|(_, p)| p).collect();
         let count = pollers.len();
         futures_util::future::join_all(pollers.into_iter().map(Poller::stop)).await;
+        let healths = self.shared().quiet.take_all();
+        if let Err(err) = self.shared().write_healths(healths).await {
+            tracing::warn!(error = %err, "cannot store the agents' health at shutdown");
+        }
         self.inner.background.stop().await;
         tracing::info!(pollers = count, "engine shut down");
     }

@@ -31,6 +31,7 @@ pub mod fetch;
 mod ledger_cache;
 pub mod ownership;
 mod poller;
+mod quiet;
 mod ratelimits;
 pub mod relay;
 pub mod secrets;

@@ -16,6 +16,7 @@ use crate::bus::Bus;
 use crate::config::EngineConfig;
 use crate::error::EngineError;
 use crate::fetch::Fetcher;
+use crate::quiet::{was_steady, QuietHealth};
 use crate::ratelimits::LedgerCache;
 use crate::secrets::{SecretError, TokenStore};
 use crate::seen::SeenPoll;
@@ -33,6 +34,10 @@ pub(crate) struct Shared {
     pub bus: Bus,
     /// Time-of-day profiles of the APIs, shared by the pressure detector and the view.
     pub profiles: Arc<std::sync::Mutex<LedgerCache>>,
+    /// The healths of quiet polls, written together every few seconds.
+    pub quiet: QuietHealth,
+    /// Counts ingests that stored new events: the detector runs right after one.
+    pub new_events: watch::Sender<u64>,
 }
 
 impl Shared {
@@ -54,6 +59,21 @@ impl Shared {
     }
 
     /// Runs a write in the writer's next batch and waits for its commit (no thread waits).
+    /// Writes the healths of quiet polls in one job (an agent removed meanwhile is skipped; a
+    /// health older than the stored one is not written over it).
+    pub async fn write_healths(&self, healths: Vec<(i64, AgentHealth)>) -> Result<(), EngineError> {
+        if healths.is_empty() {
+            return Ok(());
+        }
+        self.write(move |s| {
+            for (id, health) in &healths {
+                s.record_health_if_newer(*id, health)?;
+            }
+            Ok(())
+        })
+        .await
+    }
+
     pub async fn write<T: Send + 'static>(
         &self,
         f: impl FnOnce(&mut Store) -> baton_store::Result<T> + Send + 'static,
@@ -207,7 +227,7 @@ pub(crate) async fn poll(
             }
         };
         // Only tasks and usage windows that changed since the last stored poll go to the store.
-        let (fetched, digests) = match fetched {
+        let (fetched, digests, repeats) = match fetched {
             Ok(mut fetched) => {
                 let tasks = std::mem::take(&mut fetched.doc.tasks);
                 let usage = std::mem::take(&mut fetched.doc.usage);
@@ -215,10 +235,39 @@ pub(crate) async fn poll(
                 let (changed, mut digests) = seen.changed(tasks);
                 fetched.doc.tasks = changed;
                 fetched.doc.usage = seen.changed_usage(usage, &mut digests);
-                (Ok(fetched), Some(digests))
+                let repeats = seen.repeats(&fetched.doc.agent, &fetched.doc.events, &mut digests);
+                (Ok(fetched), Some(digests), repeats)
             }
-            Err(message) => (Err(message), None),
+            Err(message) => (Err(message), None, false),
         };
+        // A quiet poll: nothing to store but the health, which waits for the next flush.
+        if let Ok(quiet) = &fetched {
+            let nothing_new = repeats
+                && quiet.warning.is_none()
+                && quiet.doc.tasks.is_empty()
+                && quiet.doc.usage.is_empty()
+                && cursor.as_deref() == Some(quiet.doc.cursor.as_str());
+            if nothing_new && was_steady(&health) {
+                let health = health.succeeded(Utc::now(), quiet.latency_ms);
+                if let Some(due) = shared.quiet.keep(id, health.clone()) {
+                    if let Err(err) = shared.write_healths(due).await {
+                        tracing::warn!(error = %err, "cannot store the agents' health");
+                    }
+                }
+                *agent.last.lock().unwrap_or_else(|p| p.into_inner()) =
+                    Some((cursor, health.clone()));
+                tracing::debug!(latency_ms = health.latency_ms, "poll ok, nothing new");
+                shared.bus.publish(ChangeEvent::Health {
+                    agent_id: id,
+                    health: health.clone(),
+                });
+                return Some(PollOutcome::Done {
+                    health,
+                    error: None,
+                });
+            }
+        }
+        shared.quiet.forget(id);
         // Stamped in the writer: what it stores is received in commit order (the detectors
         // read what arrived since their last read by that time).
         let previous_cursor = cursor;
@@ -291,6 +340,9 @@ pub(crate) async fn poll(
                 shared
                     .bus
                     .publish(ChangeEvent::DeclarationsChanged { agent_id: id });
+            }
+            if summary.new_events > 0 {
+                shared.new_events.send_modify(|n| *n = n.wrapping_add(1));
             }
             if !summary.changed_tasks.is_empty() || summary.new_events > 0 || summary.new_usage > 0
             {

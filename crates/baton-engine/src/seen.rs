@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
 
-use baton_core::protocol::{Task, UsageReport};
+use baton_core::protocol::{AgentInfo, Event, Task, UsageReport};
 
 /// Task id digest → task digest (and usage window → report digest), as of the last poll that
 /// was stored.
@@ -13,6 +13,11 @@ use baton_core::protocol::{Task, UsageReport};
 pub(crate) struct SeenPoll {
     digests: HashMap<u64, u64>,
     usage: HashMap<u64, u64>,
+    /// What the agent said of itself, and the digest of the events it sent, in the last
+    /// stored poll; with the highest seq among them.
+    agent: Option<AgentInfo>,
+    events: Option<u64>,
+    max_seq: Option<u64>,
 }
 
 fn digest(value: &impl Hash) -> u64 {
@@ -21,9 +26,21 @@ fn digest(value: &impl Hash) -> u64 {
     hasher.finish()
 }
 
-/// The digests of one poll's tasks (and usage), to remember once the poll is stored.
+/// The digests of one poll's tasks (and usage, self-description and events), to remember once
+/// the poll is stored.
 #[derive(Debug, Default)]
-pub(crate) struct Digests(HashMap<u64, u64>, HashMap<u64, u64>);
+pub(crate) struct Digests {
+    tasks: HashMap<u64, u64>,
+    usage: HashMap<u64, u64>,
+    agent: Option<AgentInfo>,
+    events: Option<u64>,
+    max_seq: Option<u64>,
+}
+
+/// The digest of a list of events (their JSON: events carry free-form payloads).
+fn events_digest(events: &[Event]) -> u64 {
+    digest(&serde_json::to_vec(events).unwrap_or_default())
+}
 
 impl SeenPoll {
     /// The tasks that are new or differ from the last stored poll (in their order), and the
@@ -39,7 +56,33 @@ impl SeenPoll {
                 changed.push(task);
             }
         }
-        (changed, Digests(all, HashMap::new()))
+        (
+            changed,
+            Digests {
+                tasks: all,
+                ..Digests::default()
+            },
+        )
+    }
+
+    /// True when the agent describes itself as in the last stored poll and sends no event
+    /// that poll did not (none, or the same ones again: a server that ignores `since`).
+    pub fn repeats(&self, agent: &AgentInfo, events: &[Event], digests: &mut Digests) -> bool {
+        digests.agent = Some(agent.clone());
+        let max_seq = events.iter().map(|e| e.seq).max();
+        digests.max_seq = max_seq.max(self.max_seq);
+        let same_agent = self.agent.as_ref() == Some(agent);
+        let Some(first) = events.first() else {
+            digests.events = self.events;
+            return same_agent;
+        };
+        // New events (the usual case) are told apart without hashing them.
+        if self.max_seq.is_none_or(|seen| first.seq > seen) {
+            return false;
+        }
+        let whole = events_digest(events);
+        digests.events = Some(whole);
+        same_agent && self.events == Some(whole)
     }
 
     /// The usage reports that are new or differ from the last stored poll; their digests go
@@ -53,7 +96,7 @@ impl SeenPoll {
         for report in reports {
             let id = digest(&(&report.api, &report.key, report.window_start));
             let whole = digest(&report);
-            digests.1.insert(id, whole);
+            digests.usage.insert(id, whole);
             if self.usage.get(&id) != Some(&whole) {
                 changed.push(report);
             }
@@ -63,14 +106,16 @@ impl SeenPoll {
 
     /// The poll these digests came from is stored.
     pub fn remember(&mut self, digests: Digests) {
-        self.digests = digests.0;
-        self.usage = digests.1;
+        self.digests = digests.tasks;
+        self.usage = digests.usage;
+        self.agent = digests.agent;
+        self.events = digests.events;
+        self.max_seq = digests.max_seq;
     }
 
     /// Forget everything (the store may differ from what was seen).
     pub fn forget(&mut self) {
-        self.digests.clear();
-        self.usage.clear();
+        *self = SeenPoll::default();
     }
 }
 

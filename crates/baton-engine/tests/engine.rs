@@ -85,6 +85,77 @@ async fn a_poller_sends_the_token_and_the_cursor_and_publishes_changes() {
     );
 }
 
+/// An agent that answers the same document every time (a server that ignores `since`) costs
+/// the store one write per flush for its health, not one per poll; its health on the bus is
+/// live, and the store's catches up at the flush or at shutdown.
+#[tokio::test]
+async fn quiet_polls_write_their_health_together_not_one_by_one() {
+    let body = doc("static", &[("t1", "working")], 3);
+    let fixture = Fixture::start(Mode::Body(body)).await;
+    let engine = engine_with(test_config());
+    let mut rx = engine.subscribe();
+    let agent = engine
+        .add_agent(draft("static", &fixture.base_url, 250, 200), None)
+        .await
+        .unwrap();
+    // The first poll stores the tasks and events; the next ones repeat them.
+    assert!(eventually(Duration::from_secs(5), || fixture.hit_count() >= 2).await);
+    let writes_before = engine.stats().writer_writes;
+    let hits_before = fixture.hit_count();
+    assert!(
+        eventually(Duration::from_secs(10), || fixture.hit_count()
+            >= hits_before + 8)
+        .await
+    );
+    let polls = (fixture.hit_count() - hits_before) as u64;
+    let writes = engine.stats().writer_writes - writes_before;
+    assert!(
+        writes * 2 < polls,
+        "{writes} writes for {polls} quiet polls"
+    );
+    // Every poll still says it succeeded, on the bus.
+    let health = next_event(&mut rx, Duration::from_secs(5), |e| match e {
+        ChangeEvent::Health { agent_id, health } if *agent_id == agent.id => Some(health.clone()),
+        _ => None,
+    })
+    .await;
+    assert_eq!(health.reachability, Reachability::Up);
+    engine.shutdown().await;
+    let stored = support::health(&engine, agent.id);
+    let latest = rx_latest_health(&mut rx, agent.id).unwrap_or(health);
+    assert_eq!(
+        stored.last_success_at, latest.last_success_at,
+        "flushed at shutdown"
+    );
+    assert_eq!(
+        engine
+            .store()
+            .read_blocking(move |s| s.event_count(agent.id))
+            .unwrap(),
+        3
+    );
+}
+
+/// The last health the bus still holds for `agent_id`.
+fn rx_latest_health(
+    rx: &mut tokio::sync::broadcast::Receiver<ChangeEvent>,
+    agent_id: i64,
+) -> Option<baton_core::agent::AgentHealth> {
+    let mut latest = None;
+    while let Ok(event) = rx.try_recv() {
+        if let ChangeEvent::Health {
+            agent_id: id,
+            health,
+        } = event
+        {
+            if id == agent_id {
+                latest = Some(health);
+            }
+        }
+    }
+    latest
+}
+
 /// An endpoint that always fails is retried with full jitter: each gap between attempts (seen
 /// by the server) lies in [interval, max(interval, min(cap, base·2^(n-1)))] plus slack.
 #[tokio::test]
@@ -116,8 +187,10 @@ async fn failing_endpoint_backs_off_with_full_jitter() {
     for n in 1..ATTEMPTS {
         let gap = hits[n].at - hits[n - 1].at;
         let ceiling = Duration::from_millis(interval.max(backoff.ceiling_ms(n as u32)));
+        // Polls start at a fixed rate; the server sees each one a connection set-up later,
+        // which varies by a few milliseconds (more on a loaded machine).
         assert!(
-            gap + Duration::from_millis(2) >= Duration::from_millis(interval),
+            gap + Duration::from_millis(25) >= Duration::from_millis(interval),
             "gap {n} is {gap:?}, shorter than the interval"
         );
         assert!(

@@ -256,6 +256,31 @@ impl Store {
     }
 
     /// Stores the poller's view of an agent's health.
+    /// [`Store::record_health`] unless the stored health is from a later attempt, or the
+    /// agent is gone (a health kept in memory a moment ago may arrive after both).
+    pub fn record_health_if_newer(&mut self, id: i64, health: &AgentHealth) -> Result<bool> {
+        let n = self.conn.exec(
+            "UPDATE agents
+                SET reachability = ?2, last_success_at = ?3, last_attempt_at = ?4,
+                    latency_ms = ?5, consecutive_failures = ?6, last_error = ?7,
+                    last_error_at = ?8
+              WHERE id = ?1 AND (last_attempt_at IS NULL OR last_attempt_at <= ?4)",
+            params![
+                id,
+                reachability_str(health.reachability),
+                opt_ts(health.last_success_at),
+                opt_ts(health.last_attempt_at),
+                health
+                    .latency_ms
+                    .map(|ms| i64::try_from(ms).unwrap_or(i64::MAX)),
+                i64::from(health.consecutive_failures),
+                health.last_error,
+                opt_ts(health.last_error_at),
+            ],
+        )?;
+        Ok(n > 0)
+    }
+
     pub fn record_health(&mut self, id: i64, health: &AgentHealth) -> Result<()> {
         let n = self.conn.exec(
             "UPDATE agents
