@@ -57,7 +57,8 @@ async fn added_agent_tasks_appear_and_move_on_the_board() {
     }
 }
 
-/// First run: "Start demo fleet" fills the board within 5 s.
+/// First run: "Start demo fleet" fills the board within 5 s, and the story's first incident is
+/// one queue item, settled by giving the files to Editor.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn start_demo_fleet_fills_the_board() {
     let _one_app_at_a_time = ONE_APP.lock().await;
@@ -146,6 +147,45 @@ async fn demo_fleet_fills_the_board(app: &RunningApp) -> Result<(), String> {
         ));
     }
     app.screenshot("demo-board")?;
+
+    // The story's first incident, 20 ticks in: Editor and Publisher both write the launch FAQ
+    // and pricing copy. One item for both files, settled with one click.
+    session.keys("5").await?;
+    let row = "[data-testid=escalation-row][data-kind=write_collision][data-state=open]";
+    session.wait_for(row, Duration::from_secs(60)).await?;
+    let open = session
+        .find_all("[data-testid=escalation-row][data-state=open]")
+        .await?
+        .len();
+    if open != 1 {
+        return Err(format!(
+            "expected one open item after the first incident, found {open}"
+        ));
+    }
+    session
+        .wait_for(
+            &format!("{row}[aria-selected=true]"),
+            Duration::from_secs(10),
+        )
+        .await?;
+    // Both files, in one item.
+    session
+        .wait_for_text(row, "×2", Duration::from_secs(10))
+        .await?;
+    app.screenshot("demo-first-escalation")?;
+    session
+        .click_first(
+            "[data-testid=escalation-action][data-action=give_ownership][data-agent=\"Editor (demo)\"]",
+            Duration::from_secs(10),
+        )
+        .await?;
+    session
+        .wait_for(
+            "[data-testid=escalation-row][data-kind=write_collision][data-state=resolved]",
+            Duration::from_secs(10),
+        )
+        .await?;
+    app.screenshot("demo-settled")?;
     Ok(())
 }
 

@@ -224,14 +224,20 @@ fn declares(index: usize) -> Declares {
         ),
         plan::PUBLISHER => (
             &[],
-            &["file:///edits/*", "file:///site/*"],
+            &["file:///edits/*", "file:///site/*", "cms://analytics/*"],
             &[
                 "cms://posts/*",
                 "cms://pages/*",
                 "file:///site/*",
                 "file:///assets/*",
+                "file:///reports/*",
             ],
-            &["cms://posts/*", "cms://pages/*", ANNOUNCEMENTS],
+            &[
+                "cms://posts/*",
+                "cms://pages/*",
+                ANNOUNCEMENTS,
+                "file:///reports/*",
+            ],
         ),
         _ => (
             &["mail://inbox/*"],

@@ -1,5 +1,6 @@
 //! What the story's agents do in one cycle of [`CYCLE_TICKS`] ticks: the calm pipeline for post
-//! `k` (research → brief → draft → edit → publish, and two support tickets), and the cycle's
+//! `k` (research → brief → draft → edit → publish, two support tickets, and chores for the
+//! stages that wait), and the cycle's
 //! incident at offset [`INCIDENT_OFFSET`]. Resources carry the cycle number, so one cycle's work
 //! never meets another's. Offsets run past the cycle where an incident needs more time
 //! (a publisher that comes back to its page 65 ticks later).
@@ -133,7 +134,41 @@ fn calm(k: u64) -> Vec<Beat> {
     for (offset, letter) in [(3, 'a'), (35, 'b')] {
         beats.extend(ticket(k, offset, letter));
     }
+    beats.extend(chores(k));
     beats
+}
+
+/// What Editor and Publisher do while the pipeline has nothing for them yet, so that every
+/// agent is busy from the first seconds: a style pass and a traffic report, on files of their
+/// own.
+fn chores(k: u64) -> Vec<Beat> {
+    let (style, report) = (format!("style-{k}"), format!("traffic-{k}"));
+    let guide = format!("file:///edits/style-{k}.md");
+    let traffic = format!("file:///reports/traffic-{k}.md");
+    let analytics = format!("cms://analytics/daily-{k}");
+    vec![
+        at(
+            2,
+            EDITOR,
+            start(task(&style, "Tidy the style guide").output(&guide)),
+        ),
+        at(6, EDITOR, api_call(&style, "anthropic")),
+        at(10, EDITOR, write(&style, &guide)),
+        at(12, EDITOR, done(&style)),
+        at(
+            3,
+            PUBLISHER,
+            start(
+                task(&report, "Report yesterday's traffic")
+                    .reads(&analytics)
+                    .output(&traffic),
+            ),
+        ),
+        at(4, PUBLISHER, read(&report, &analytics)),
+        at(9, PUBLISHER, api_call(&report, "openai")),
+        at(13, PUBLISHER, write(&report, &traffic)),
+        at(14, PUBLISHER, done(&report)),
+    ]
 }
 
 /// A support ticket from the inbox, answered in eight ticks.
@@ -189,7 +224,7 @@ pub fn launch_files(k: u64) -> [String; 2] {
 }
 
 /// Editor writes the launch FAQ and pricing copy; Publisher rewrites both two ticks later, and
-/// again 65 ticks later (after the collision window) unless a decision told it to stop.
+/// again 66 ticks later (after the collision window) unless a decision told it to stop.
 fn write_collision(k: u64) -> Vec<Beat> {
     let [faq, pricing] = launch_files(k);
     let copy = format!("copy-launch-{k}");
@@ -214,10 +249,12 @@ fn write_collision(k: u64) -> Vec<Beat> {
                     .output(format!("cms://pages/launch-{k}")),
             ),
         ),
+        // Both files in one tick each: they reach Baton in one poll, and the queue shows one
+        // item for both at once.
         at(20, EDITOR, write(&copy, &faq)),
-        at(21, EDITOR, write(&copy, &pricing)),
+        at(20, EDITOR, write(&copy, &pricing)),
         at(22, PUBLISHER, write(&page, &faq)),
-        at(23, PUBLISHER, write(&page, &pricing)),
+        at(22, PUBLISHER, write(&page, &pricing)),
         at(24, EDITOR, done(&copy)),
         at(86, PUBLISHER, write(&page, &faq)),
         at(87, PUBLISHER, write(&page, &pricing)),
