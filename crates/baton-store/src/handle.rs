@@ -8,6 +8,7 @@ use std::sync::{Arc, Condvar, Mutex};
 
 use rusqlite::Connection;
 
+use crate::checkpoint::Checkpointer;
 use crate::error::{Result, StoreError};
 use crate::writer::{Writer, WriterStats};
 use crate::{Store, BUSY_TIMEOUT, LATEST_VERSION};
@@ -21,6 +22,9 @@ pub struct StoreHandle {
     writer: Writer,
     readers: Option<Arc<Readers>>,
     path: Option<PathBuf>,
+    /// Checkpoints the WAL off the writer's thread (a database file only; stops with the
+    /// last clone).
+    _checkpointer: Option<Arc<Checkpointer>>,
 }
 
 #[derive(Debug)]
@@ -56,7 +60,14 @@ impl StoreHandle {
     /// Opens the database at `path` (creating and migrating it as [`Store::open`] does) for the
     /// writer, and `readers` reader connections (at least one).
     pub fn open(path: &Path, readers: usize) -> Result<StoreHandle> {
-        let writer = Writer::start(Store::open(path)?)?;
+        let store = Store::open(path)?;
+        // The checkpointer's thread copies the WAL back, not the writer's commits.
+        store
+            .conn
+            .execute_batch("PRAGMA wal_autocheckpoint = 0")
+            .map_err(|err| StoreError::classify(err, &path.display().to_string()))?;
+        let checkpointer = Checkpointer::start(path)?;
+        let writer = Writer::start(store)?;
         let idle = (0..readers.max(1))
             .map(|_| Store::open_reader(path))
             .collect::<Result<Vec<_>>>()?;
@@ -68,6 +79,7 @@ impl StoreHandle {
                 returned: Condvar::new(),
             })),
             path: Some(path.to_owned()),
+            _checkpointer: Some(Arc::new(checkpointer)),
         })
     }
 
@@ -77,6 +89,7 @@ impl StoreHandle {
             writer: Writer::start(Store::open_in_memory()?)?,
             readers: None,
             path: None,
+            _checkpointer: None,
         })
     }
 
@@ -86,6 +99,7 @@ impl StoreHandle {
             writer: Writer::start(store)?,
             readers: None,
             path: None,
+            _checkpointer: None,
         })
     }
 

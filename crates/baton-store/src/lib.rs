@@ -27,6 +27,7 @@ use rusqlite::{Connection, Transaction, TransactionBehavior};
 
 pub mod a2a;
 pub mod agents;
+mod checkpoint;
 mod codec;
 pub mod decide;
 pub mod decisions;

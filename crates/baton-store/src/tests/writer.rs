@@ -140,3 +140,40 @@ fn in_memory_reads_go_through_the_writer_and_a_panicking_read_returns_its_connec
     let readonly = store.read_blocking(|s| Ok(s.conn.execute_batch("DELETE FROM agents").is_err()));
     assert!(readonly.unwrap(), "reader connections cannot write");
 }
+
+/// The writer never checkpoints; the checkpointer's thread does, every second, so the WAL
+/// starts over instead of growing with every write.
+#[test]
+fn the_wal_is_checkpointed_off_the_writer_and_starts_over() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("baton.sqlite3");
+    let handle = StoreHandle::open(&path, 1).unwrap();
+    handle
+        .write_blocking(|s| {
+            s.conn
+                .execute_batch("CREATE TABLE scratch (x BLOB NOT NULL)")
+                .map_err(Into::into)
+        })
+        .unwrap();
+    let wal = path.with_extension("sqlite3-wal");
+    let mut largest = 0;
+    // Four rounds of ~2 MiB, a checkpoint's time apart: without checkpoints, 8 MiB of WAL.
+    for _ in 0..4 {
+        for _ in 0..32 {
+            handle
+                .write_blocking(|s| {
+                    s.conn
+                        .execute("INSERT INTO scratch VALUES (zeroblob(65536))", [])
+                        .map(drop)
+                        .map_err(Into::into)
+                })
+                .unwrap();
+        }
+        largest = largest.max(std::fs::metadata(&wal).unwrap().len());
+        std::thread::sleep(std::time::Duration::from_millis(1_300));
+    }
+    assert!(
+        largest < 5 * 1024 * 1024,
+        "the WAL reached {largest} bytes: nothing checkpointed it"
+    );
+}
