@@ -3,20 +3,59 @@
 //! write waits behind it (a seventh of the writer's time under a busy fleet). A
 //! [`StoreHandle`](crate::handle::StoreHandle) on a file turns that off for its writer and runs
 //! a passive checkpoint from a connection of its own every second instead: it copies what no
-//! reader still needs, never waits for the writer, and the writer starts the WAL over once
-//! everything was copied.
+//! reader still needs and never waits for the writer.
+//!
+//! A checkpoint from another connection alone does not keep the WAL small: the writer starts
+//! the WAL over only when it begins a write with everything copied, and a busy fleet (a commit
+//! every few milliseconds) never leaves such a moment. The WAL then grew by the whole of what was
+//! written (70 MB a second at 1,000 busy agents: 30 GB in seven minutes, past what the page
+//! cache holds, and every read slower as it searched a longer WAL index). So past
+//! [`RESTART_AT_FRAMES`] the checkpointer asks the writer ([`WalTooLong`]) to checkpoint the
+//! rest itself between two batches, when no write can come in between; its next write then
+//! starts the WAL over (unless a reader is still in the WAL: then at a later round), and
+//! `journal_size_limit` gives the file's excess back to the disk. Nobody waits: a `RESTART`
+//! checkpoint from here would hold every write back while readers finish.
 
 use std::path::Path;
+use std::sync::atomic::Ordering;
 use std::sync::mpsc::{self, RecvTimeoutError, Sender};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
 use rusqlite::Connection;
 
-use crate::{Result, StoreError, BUSY_TIMEOUT};
+use crate::writer::WalTooLong;
+use crate::{Result, StoreError};
 
 /// How often the checkpointer runs.
 const EVERY: Duration = Duration::from_secs(1);
+
+/// WAL frames (pages, 4 KiB each) past which the writer is asked to finish a checkpoint, so
+/// that the WAL starts over: 64 MiB.
+pub(crate) const RESTART_AT_FRAMES: i64 = 16_384;
+
+/// A passive checkpoint (copies what no reader still needs, waits for nobody): the frames in
+/// the WAL, and those copied back.
+pub(crate) fn passive_checkpoint(conn: &Connection) -> rusqlite::Result<(i64, i64)> {
+    conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |row| {
+        Ok((row.get(1)?, row.get(2)?))
+    })
+}
+
+/// One round: a passive checkpoint, and the writer asked to finish it when the WAL has grown
+/// too long.
+fn round(conn: &Connection, restart_at_frames: i64, too_long: &WalTooLong) -> rusqlite::Result<()> {
+    let (frames, copied) = passive_checkpoint(conn)?;
+    if frames > restart_at_frames {
+        tracing::debug!(
+            frames,
+            copied,
+            "the WAL is long: the writer finishes the checkpoint"
+        );
+        too_long.store(true, Ordering::Relaxed);
+    }
+    Ok(())
+}
 
 /// The checkpointing thread; dropping it stops the thread and waits for it.
 #[derive(Debug)]
@@ -26,20 +65,21 @@ pub(crate) struct Checkpointer {
 }
 
 impl Checkpointer {
-    pub(crate) fn start(path: &Path) -> Result<Checkpointer> {
+    /// Starts checkpointing the database at `path` (in WAL mode), setting `too_long` past
+    /// `restart_at_frames` frames ([`RESTART_AT_FRAMES`] but in tests).
+    pub(crate) fn start(
+        path: &Path,
+        restart_at_frames: i64,
+        too_long: WalTooLong,
+    ) -> Result<Checkpointer> {
         let context = path.display().to_string();
         let conn = Connection::open(path).map_err(|err| StoreError::classify(err, &context))?;
-        conn.busy_timeout(BUSY_TIMEOUT)
-            .map_err(|err| StoreError::classify(err, &context))?;
         let (stop, stopped) = mpsc::channel::<()>();
         let thread = std::thread::Builder::new()
             .name("baton-store-ckpt".into())
             .spawn(move || {
                 while let Err(RecvTimeoutError::Timeout) = stopped.recv_timeout(EVERY) {
-                    let done = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |row| {
-                        row.get::<_, i64>(0)
-                    });
-                    if let Err(err) = done {
+                    if let Err(err) = round(&conn, restart_at_frames, &too_long) {
                         tracing::warn!(error = %err, "WAL checkpoint failed");
                     }
                 }

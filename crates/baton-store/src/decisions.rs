@@ -22,6 +22,7 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
+use crate::codec::Cached;
 use crate::codec::{parse_ts, ts};
 use crate::error::{Result, StoreError};
 use crate::Store;
@@ -205,7 +206,7 @@ fn write_canonical(value: &Value, out: &mut String) {
 /// roll back) together. The transaction should be IMMEDIATE (one writer appends at a time).
 pub(crate) fn append_decision_in(tx: &Connection, draft: NewDecision) -> Result<DecisionEntry> {
     let last: Option<(i64, String)> = tx
-        .query_row(
+        .row(
             "SELECT seq, hash FROM decisions ORDER BY seq DESC LIMIT 1",
             [],
             |row| Ok((row.get(0)?, row.get(1)?)),
@@ -228,7 +229,7 @@ pub(crate) fn append_decision_in(tx: &Connection, draft: NewDecision) -> Result<
         hash: String::new(),
     };
     stored.hash = stored.computed_hash();
-    tx.execute(
+    tx.exec(
         &format!("INSERT INTO decisions ({COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"),
         params![
             stored.seq,

@@ -10,7 +10,7 @@ use rusqlite::Connection;
 
 use crate::checkpoint::Checkpointer;
 use crate::error::{Result, StoreError};
-use crate::writer::{Writer, WriterStats};
+use crate::writer::{WalTooLong, Writer, WriterStats};
 use crate::{Store, BUSY_TIMEOUT, LATEST_VERSION};
 
 /// Reader connections opened by default.
@@ -66,8 +66,13 @@ impl StoreHandle {
             .conn
             .execute_batch("PRAGMA wal_autocheckpoint = 0")
             .map_err(|err| StoreError::classify(err, &path.display().to_string()))?;
-        let checkpointer = Checkpointer::start(path)?;
-        let writer = Writer::start(store)?;
+        let too_long = WalTooLong::default();
+        let checkpointer = Checkpointer::start(
+            path,
+            crate::checkpoint::RESTART_AT_FRAMES,
+            WalTooLong::clone(&too_long),
+        )?;
+        let writer = Writer::start_with(store, Some(too_long))?;
         let idle = (0..readers.max(1))
             .map(|_| Store::open_reader(path))
             .collect::<Result<Vec<_>>>()?;

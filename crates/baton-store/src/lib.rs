@@ -107,10 +107,12 @@ impl Store {
         // Savepoints journal the pages they touch: in memory, not in a temporary file. A
         // cache of 32 MiB keeps a batch of writes from spilling pages to the WAL half-way.
         // Checkpoints every ~32 MiB of WAL rather than every 4 MiB: a page written again and
-        // again between two checkpoints is copied once.
+        // again between two checkpoints is copied once. A WAL started over is cut back to
+        // 64 MiB (it keeps what it grew to otherwise).
         conn.execute_batch(
             "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;
-             PRAGMA cache_size = -32768; PRAGMA wal_autocheckpoint = 8000;",
+             PRAGMA cache_size = -32768; PRAGMA wal_autocheckpoint = 8000;
+             PRAGMA journal_size_limit = 67108864;",
         )
         .map_err(classify)?;
         let found: i64 = conn

@@ -13,6 +13,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 
+use crate::codec::Cached;
 use crate::codec::{corrupt, parse_ts, ts};
 use crate::error::{Result, StoreError};
 use crate::Store;
@@ -44,7 +45,7 @@ pub(crate) fn upsert(
     declares: &Declares,
     at: DateTime<Utc>,
 ) -> Result<()> {
-    conn.execute(
+    conn.exec(
         "INSERT INTO manifests (agent_id, source, declares, updated_at)
          VALUES (?1, ?2, ?3, ?4)
          ON CONFLICT (agent_id, source)
@@ -64,7 +65,7 @@ pub(crate) fn store_agent_declares(
     at: DateTime<Utc>,
 ) -> Result<bool> {
     let stored: Option<String> = conn
-        .query_row(
+        .row(
             "SELECT declares FROM manifests WHERE agent_id = ?1 AND source = ?2",
             params![agent_id, ManifestSource::Agent.as_str()],
             |row| row.get(0),

@@ -8,7 +8,7 @@
 //! over and returns a receiver (awaitable, or blockable from a non-async thread).
 
 use std::panic::AssertUnwindSafe;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::sync::Arc;
 use std::time::Instant;
@@ -117,15 +117,25 @@ impl std::fmt::Debug for Writer {
     }
 }
 
+/// Set (by the checkpointer) when the WAL has grown too long: after its next batch, the writer
+/// checkpoints what is left from its own connection, with no write under way, so that its next
+/// write can start the WAL over (`crate::checkpoint`).
+pub(crate) type WalTooLong = Arc<AtomicBool>;
+
 impl Writer {
     /// Starts the thread that owns `store`.
     pub fn start(store: Store) -> Result<Writer> {
+        Writer::start_with(store, None)
+    }
+
+    /// Starts the thread that owns `store`, checkpointing when `wal_too_long` is set.
+    pub(crate) fn start_with(store: Store, wal_too_long: Option<WalTooLong>) -> Result<Writer> {
         let (queue, jobs) = mpsc::channel::<Box<dyn Job>>();
         let counters = Arc::new(Counters::default());
         let kept = Arc::clone(&counters);
         std::thread::Builder::new()
             .name("baton-store-writer".into())
-            .spawn(move || run(store, jobs, &kept))
+            .spawn(move || run(store, jobs, &kept, wal_too_long))
             .map_err(|err| StoreError::Writer(format!("cannot start the writer thread: {err}")))?;
         Ok(Writer { queue, counters })
     }
@@ -192,7 +202,12 @@ impl Writer {
     }
 }
 
-fn run(mut store: Store, jobs: mpsc::Receiver<Box<dyn Job>>, counters: &Counters) {
+fn run(
+    mut store: Store,
+    jobs: mpsc::Receiver<Box<dyn Job>>,
+    counters: &Counters,
+    wal_too_long: Option<WalTooLong>,
+) {
     while let Ok(first) = jobs.recv() {
         let started = Instant::now();
         let mut batch = vec![first];
@@ -208,6 +223,16 @@ fn run(mut store: Store, jobs: mpsc::Receiver<Box<dyn Job>>, counters: &Counters
         counters.busy_us.fetch_add(busy, Ordering::Relaxed);
         for job in batch {
             job.finish(failed.as_deref());
+        }
+        if wal_too_long
+            .as_ref()
+            .is_some_and(|flag| flag.swap(false, Ordering::Relaxed))
+        {
+            // The checkpointer copied most of it already; no write comes in meanwhile.
+            match crate::checkpoint::passive_checkpoint(&store.conn) {
+                Ok((frames, copied)) => tracing::debug!(frames, copied, "WAL checkpoint"),
+                Err(err) => tracing::warn!(error = %err, "WAL checkpoint failed"),
+            }
         }
     }
 }

@@ -14,6 +14,7 @@ use rusqlite::{params, Connection};
 use serde_json::json;
 
 use crate::codec::ts;
+use crate::codec::Cached;
 use crate::decisions::{append_decision_in, NewDecision};
 use crate::error::{Result, StoreError};
 use crate::escalations::{escalation_in, expire_in};
@@ -173,13 +174,13 @@ pub(crate) fn resolve_in(
     decision_seq: i64,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    tx.execute(
+    tx.exec(
         "UPDATE escalations SET state = 'resolved', resolved_at = ?2, decision_id = ?3,
                 snoozed_until = NULL
          WHERE id = ?1",
         params![id, ts(now), decision_seq],
     )?;
-    tx.execute(
+    tx.exec(
         "UPDATE findings SET closed_at = ?2
           WHERE (id = ?1 OR escalation_id = ?3) AND closed_at IS NULL",
         params![finding_id, ts(now), id],

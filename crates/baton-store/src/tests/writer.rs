@@ -177,3 +177,77 @@ fn the_wal_is_checkpointed_off_the_writer_and_starts_over() {
         "the WAL reached {largest} bytes: nothing checkpointed it"
     );
 }
+
+/// Writes through a writer for `run` while another connection reads without pause, with the
+/// writer asked to finish a checkpoint past `restart_at_frames`: (bytes written, the WAL's
+/// largest size).
+fn busy_wal(restart_at_frames: i64, run: std::time::Duration) -> (u64, u64) {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+    use std::time::{Duration, Instant};
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("baton.sqlite3");
+    let store = crate::Store::open(&path).unwrap();
+    store
+        .conn
+        .execute_batch(
+            "PRAGMA wal_autocheckpoint = 0; PRAGMA journal_size_limit = 1048576;
+             CREATE TABLE scratch (id INTEGER PRIMARY KEY, x BLOB NOT NULL);",
+        )
+        .unwrap();
+    let too_long = crate::writer::WalTooLong::default();
+    let _checkpointer =
+        crate::checkpoint::Checkpointer::start(&path, restart_at_frames, Arc::clone(&too_long))
+            .unwrap();
+    let writer = crate::writer::Writer::start_with(store, Some(too_long)).unwrap();
+    let reading = Arc::new(AtomicBool::new(true));
+    let reader = {
+        let (reading, path) = (Arc::clone(&reading), path.clone());
+        std::thread::spawn(move || {
+            let reader = crate::Store::open_reader(&path).unwrap();
+            while reading.load(Ordering::Relaxed) {
+                let _: i64 = reader
+                    .conn
+                    .query_row("SELECT count(*) FROM scratch", [], |row| row.get(0))
+                    .unwrap();
+            }
+        })
+    };
+    let wal = path.with_extension("sqlite3-wal");
+    let (mut written, mut largest) = (0, 0);
+    let until = Instant::now() + run;
+    while Instant::now() < until {
+        // One row rewritten: the database stays small, the WAL takes every commit.
+        writer
+            .write_blocking(|s| {
+                s.conn
+                    .execute(
+                        "INSERT OR REPLACE INTO scratch (id, x) VALUES (1, zeroblob(16384))",
+                        [],
+                    )
+                    .map(drop)
+                    .map_err(Into::into)
+            })
+            .unwrap();
+        written += 16_384;
+        largest = largest.max(std::fs::metadata(&wal).map_or(0, |m| m.len()));
+        std::thread::sleep(Duration::from_micros(500));
+    }
+    reading.store(false, Ordering::Relaxed);
+    reader.join().unwrap();
+    (written, largest)
+}
+
+#[test]
+fn a_busy_wal_starts_over_though_commits_and_reads_never_pause() {
+    let run = std::time::Duration::from_millis(3_000);
+    // The writer never asked to finish a checkpoint: the WAL takes every commit.
+    let (_, passive_only) = busy_wal(i64::MAX, run);
+    // Asked past 1 MiB (and cut back to 1 MiB): about a second of writes at most.
+    let (written, largest) = busy_wal(256, run);
+    assert!(
+        largest < passive_only / 2,
+        "the WAL reached {largest} bytes ({written} written; {passive_only} without restarts)"
+    );
+}
