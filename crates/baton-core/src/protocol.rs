@@ -12,8 +12,10 @@ use ts_rs::TS;
 use crate::task::TaskState;
 
 pub use crate::rules::manifest::Declares;
+pub use known::{parse_status_after, KnownTasks};
 pub use parse::{parse_status, validate};
 
+mod known;
 mod parse;
 
 /// The protocol name every status document must carry.

@@ -18,7 +18,7 @@ use chrono::Utc;
 use serde_json::Value;
 
 use crate::fetch::{FetchError, Fetched, Fetcher};
-use crate::poller::Shared;
+use crate::shared::Shared;
 
 /// Where the card is, under the agent's base URL.
 pub const CARD_PATH: &str = ".well-known/agent-card.json";
@@ -250,6 +250,7 @@ pub(crate) async fn poll(
         warning,
         latency_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
         body_bytes: 0,
+        known: None,
     })
 }
 

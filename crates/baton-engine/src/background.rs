@@ -8,8 +8,8 @@ use chrono::{DateTime, Utc};
 
 use crate::detector::{detect_once, Detector, LoopState, Sweep};
 use crate::error::EngineError;
-use crate::poller::Shared;
 use crate::relay::Relay;
+use crate::shared::Shared;
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex

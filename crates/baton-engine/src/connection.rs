@@ -88,7 +88,7 @@ impl Engine {
         let fetcher = &self.shared().fetcher;
         match adapter {
             AdapterKind::Baton => {
-                let fetched = fetcher.fetch_status(config, None, token).await?;
+                let fetched = fetcher.fetch_status(config, None, token, None).await?;
                 let doc = fetched.doc;
                 let tasks = doc.tasks.len();
                 Ok(ConnectionReport {

@@ -15,8 +15,9 @@ use crate::bus::Bus;
 pub use crate::config::{EngineConfig, TokenUpdate, DEFAULT_MAX_REDIRECTS};
 use crate::error::EngineError;
 use crate::fetch::Fetcher;
-use crate::poller::{poll, AgentRuntime, PollOutcome, Poller, Shared, StopSignal};
+use crate::poller::{poll, AgentRuntime, PollOutcome, Poller, StopSignal};
 use crate::secrets::TokenStore;
+use crate::shared::Shared;
 
 /// The running engine. Cheap to clone; every clone drives the same pollers.
 #[derive(Clone)]

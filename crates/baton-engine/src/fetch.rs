@@ -6,7 +6,7 @@ use std::error::Error as StdError;
 use std::time::{Duration, Instant};
 
 use baton_core::agent::{human_bytes, human_duration_ms, AgentConfig};
-use baton_core::protocol::{parse_status, StatusDocument};
+use baton_core::protocol::{parse_status, parse_status_after, KnownTasks, StatusDocument};
 use baton_core::ProtocolError;
 use thiserror::Error;
 
@@ -77,6 +77,10 @@ pub struct Fetched {
     /// From sending the request to the last byte of the body.
     pub latency_ms: u64,
     pub body_bytes: u64,
+    /// Set when the answer was read against the tasks of the agent's last stored answer
+    /// (`fetch_status` with `known`): `doc.tasks` then holds only the new or changed tasks,
+    /// and this every task of the answer, to remember once it is stored.
+    pub known: Option<KnownTasks>,
 }
 
 /// An answer read whatever its status.
@@ -116,11 +120,14 @@ impl Fetcher {
 
     /// GETs `agent.status_url(cursor)` (with `Authorization: Bearer` when `token` is given) and
     /// parses the answer. The agent's `timeout_ms` bounds the whole request, body included.
+    /// With `known` (the tasks of the agent's last stored answer), tasks whose text is
+    /// unchanged are not parsed again (see [`Fetched::known`]).
     pub async fn fetch_status(
         &self,
         agent: &AgentConfig,
         cursor: Option<&str>,
         token: Option<&str>,
+        known: Option<&KnownTasks>,
     ) -> Result<Fetched, FetchError> {
         let url = agent.status_url(cursor);
         let timeout = Duration::from_millis(agent.timeout_ms);
@@ -131,12 +138,19 @@ impl Fetcher {
                 after_ms: agent.timeout_ms,
             })??;
         let latency_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
-        let doc = parse_body(&body)?;
+        let (doc, known) = match known {
+            None => (parse_body(&body)?, None),
+            Some(known) => {
+                let (doc, all) = parse_body_after(&body, known)?;
+                (doc, Some(all))
+            }
+        };
         Ok(Fetched {
             doc,
             warning: None,
             latency_ms,
             body_bytes: body.len() as u64,
+            known,
         })
     }
 
@@ -297,15 +311,28 @@ impl Fetcher {
     }
 }
 
+/// The body without a leading byte-order mark, once it is known to be UTF-8.
+fn utf8_body(body: &[u8]) -> Result<&[u8], FetchError> {
+    let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
+    match std::str::from_utf8(body) {
+        Ok(_) => Ok(body),
+        Err(err) => Err(FetchError::NotUtf8 {
+            at: err.valid_up_to(),
+        }),
+    }
+}
+
 /// Checks the body is UTF-8 (a leading byte-order mark is allowed) and parses it.
 pub fn parse_body(body: &[u8]) -> Result<StatusDocument, FetchError> {
-    let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
-    if let Err(err) = std::str::from_utf8(body) {
-        return Err(FetchError::NotUtf8 {
-            at: err.valid_up_to(),
-        });
-    }
-    Ok(parse_status(body)?)
+    Ok(parse_status(utf8_body(body)?)?)
+}
+
+/// [`parse_body`], parsing only the tasks not in `known` (see `parse_status_after`).
+pub fn parse_body_after(
+    body: &[u8],
+    known: &KnownTasks,
+) -> Result<(StatusDocument, KnownTasks), FetchError> {
+    Ok(parse_status_after(utf8_body(body)?, known)?)
 }
 
 fn chain<'a>(

@@ -29,6 +29,7 @@ pub mod error;
 mod escalations;
 pub mod fetch;
 mod ledger_cache;
+mod low_priority;
 pub mod ownership;
 mod poller;
 mod quiet;
@@ -36,6 +37,7 @@ mod ratelimits;
 pub mod relay;
 pub mod secrets;
 mod seen;
+mod shared;
 pub mod stats;
 
 pub use baton_store::StoreHandle;

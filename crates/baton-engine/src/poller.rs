@@ -6,90 +6,15 @@ use std::time::Duration;
 
 use baton_core::agent::{AdapterKind, AgentConfig, AgentHealth};
 use baton_core::views::ChangeEvent;
-use baton_store::{Store, StoreHandle};
 use chrono::Utc;
-use tokio::sync::{watch, Semaphore};
+use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tracing::Instrument;
 
-use crate::bus::Bus;
-use crate::config::EngineConfig;
 use crate::error::EngineError;
-use crate::fetch::Fetcher;
-use crate::quiet::{was_steady, QuietHealth};
-use crate::ratelimits::LedgerCache;
-use crate::secrets::{SecretError, TokenStore};
+use crate::quiet::was_steady;
 use crate::seen::SeenPoll;
-
-/// What every poll needs; one per engine, shared by all pollers.
-pub(crate) struct Shared {
-    /// One writer thread, a few reader connections.
-    pub store: StoreHandle,
-    /// Reads running at once: each holds a reader connection and a blocking thread, so the
-    /// number of threads stays bounded however many agents are polled.
-    pub reads: Semaphore,
-    pub tokens: Arc<dyn TokenStore>,
-    pub config: EngineConfig,
-    pub fetcher: Fetcher,
-    pub bus: Bus,
-    /// Time-of-day profiles of the APIs, shared by the pressure detector and the view.
-    pub profiles: Arc<std::sync::Mutex<LedgerCache>>,
-    /// The healths of quiet polls, written together every few seconds.
-    pub quiet: QuietHealth,
-    /// Counts ingests that stored new events: the detector runs right after one.
-    pub new_events: watch::Sender<u64>,
-}
-
-impl Shared {
-    /// Runs a read on a reader connection, on a blocking thread (at most as many at once as
-    /// there are reader connections).
-    pub async fn read<T: Send + 'static>(
-        &self,
-        f: impl FnOnce(&Store) -> baton_store::Result<T> + Send + 'static,
-    ) -> Result<T, EngineError> {
-        let _permit = self
-            .reads
-            .acquire()
-            .await
-            .map_err(|_| EngineError::ShutDown)?;
-        let store = self.store.clone();
-        tokio::task::spawn_blocking(move || store.read_blocking(f))
-            .await?
-            .map_err(EngineError::from_store)
-    }
-
-    /// Runs a write in the writer's next batch and waits for its commit (no thread waits).
-    /// Writes the healths of quiet polls in one job (an agent removed meanwhile is skipped; a
-    /// health older than the stored one is not written over it).
-    pub async fn write_healths(&self, healths: Vec<(i64, AgentHealth)>) -> Result<(), EngineError> {
-        if healths.is_empty() {
-            return Ok(());
-        }
-        self.write(move |s| {
-            for (id, health) in &healths {
-                s.record_health_if_newer(*id, health)?;
-            }
-            Ok(())
-        })
-        .await
-    }
-
-    pub async fn write<T: Send + 'static>(
-        &self,
-        f: impl FnOnce(&mut Store) -> baton_store::Result<T> + Send + 'static,
-    ) -> Result<T, EngineError> {
-        self.store.write(f).await.map_err(EngineError::from_store)
-    }
-
-    /// Runs a token call on the blocking pool (a keyring is an IPC away).
-    pub async fn with_tokens<T: Send + 'static>(
-        &self,
-        f: impl FnOnce(&dyn TokenStore) -> Result<T, SecretError> + Send + 'static,
-    ) -> Result<T, EngineError> {
-        let tokens = Arc::clone(&self.tokens);
-        Ok(tokio::task::spawn_blocking(move || f(tokens.as_ref())).await??)
-    }
-}
+use crate::shared::Shared;
 
 /// An agent as its poller sees it: the configuration it was started with and its token.
 pub(crate) struct AgentRuntime {
@@ -133,6 +58,14 @@ impl AgentRuntime {
             Some(err) => Err(err.clone()),
             None => Ok(self.token.clone()),
         }
+    }
+
+    /// The tasks of the agent's last stored answer.
+    fn known_tasks(&self) -> Arc<baton_core::protocol::KnownTasks> {
+        self.seen
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .known_tasks()
     }
 
     /// Waits until no poll of this agent is running.
@@ -209,9 +142,15 @@ pub(crate) async fn poll(
                 let fetch = async {
                     match agent.config.adapter {
                         AdapterKind::Baton => {
+                            let known = agent.known_tasks();
                             shared
                                 .fetcher
-                                .fetch_status(&agent.config, cursor.as_deref(), agent.token())
+                                .fetch_status(
+                                    &agent.config,
+                                    cursor.as_deref(),
+                                    agent.token(),
+                                    Some(&known),
+                                )
                                 .await
                         }
                         AdapterKind::A2a => {
@@ -231,8 +170,9 @@ pub(crate) async fn poll(
             Ok(mut fetched) => {
                 let tasks = std::mem::take(&mut fetched.doc.tasks);
                 let usage = std::mem::take(&mut fetched.doc.usage);
+                let known = fetched.known.take();
                 let seen = agent.seen.lock().unwrap_or_else(|p| p.into_inner());
-                let (changed, mut digests) = seen.changed(tasks);
+                let (changed, mut digests) = seen.changed(tasks, known);
                 fetched.doc.tasks = changed;
                 fetched.doc.usage = seen.changed_usage(usage, &mut digests);
                 let repeats = seen.repeats(&fetched.doc.agent, &fetched.doc.events, &mut digests);

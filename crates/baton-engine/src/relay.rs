@@ -21,7 +21,7 @@ use tokio::task::JoinHandle;
 
 use crate::error::EngineError;
 use crate::fetch::FetchError;
-use crate::poller::Shared;
+use crate::shared::Shared;
 
 /// Rows taken per round.
 const BATCH: usize = 32;

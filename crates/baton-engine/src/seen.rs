@@ -1,17 +1,20 @@
-//! What an agent's last stored poll held, as a digest per task and per usage window, so that a
-//! poll sends the store only what changed. An agent that reports its 200 recent tasks and its
-//! usage windows on every poll costs the store its few changed tasks, not 200 comparisons.
+//! What an agent's last stored poll held: its tasks (by the digest of their JSON text), a digest
+//! per usage window, its self-description and events, so that a poll sends the store only what
+//! changed. An agent that reports its 200 recent tasks and its usage windows on every poll costs
+//! the store its few changed tasks, not 200 comparisons; and for a `baton/1` agent the
+//! unchanged tasks are not even parsed (`baton_core::protocol::parse_status_after`).
 
 use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
+use std::sync::Arc;
 
-use baton_core::protocol::{AgentInfo, Event, Task, UsageReport};
+use baton_core::protocol::{AgentInfo, Event, KnownTasks, Task, UsageReport};
 
-/// Task id digest → task digest (and usage window → report digest), as of the last poll that
-/// was stored.
+/// Usage window → report digest (and the tasks, self-description and events), as of the last
+/// poll that was stored.
 #[derive(Debug, Default)]
 pub(crate) struct SeenPoll {
-    digests: HashMap<u64, u64>,
+    tasks: Arc<KnownTasks>,
     usage: HashMap<u64, u64>,
     /// What the agent said of itself, and the digest of the events it sent, in the last
     /// stored poll; with the highest seq among them.
@@ -30,7 +33,7 @@ fn digest(value: &impl Hash) -> u64 {
 /// the poll is stored.
 #[derive(Debug, Default)]
 pub(crate) struct Digests {
-    tasks: HashMap<u64, u64>,
+    tasks: KnownTasks,
     usage: HashMap<u64, u64>,
     agent: Option<AgentInfo>,
     events: Option<u64>,
@@ -43,19 +46,20 @@ fn events_digest(events: &[Event]) -> u64 {
 }
 
 impl SeenPoll {
-    /// The tasks that are new or differ from the last stored poll (in their order), and the
-    /// digests of all of them.
-    pub fn changed(&self, tasks: Vec<Task>) -> (Vec<Task>, Digests) {
-        let mut all = HashMap::with_capacity(tasks.len());
-        let mut changed = Vec::new();
-        for task in tasks {
-            let id = digest(&task.id);
-            let whole = digest(&task);
-            all.insert(id, whole);
-            if self.digests.get(&id) != Some(&whole) {
-                changed.push(task);
-            }
-        }
+    /// The tasks of the last stored poll, to read the next answer against.
+    pub fn known_tasks(&self) -> Arc<KnownTasks> {
+        Arc::clone(&self.tasks)
+    }
+
+    /// The tasks of an answer that are new or differ from the last stored poll (in their
+    /// order), and the digests to remember. `known` is every task of the answer when reading it
+    /// already left out the unchanged ones (`tasks` are then the changed ones); without it
+    /// `tasks` are all of them (an A2A agent's, converted).
+    pub fn changed(&self, tasks: Vec<Task>, known: Option<KnownTasks>) -> (Vec<Task>, Digests) {
+        let (changed, all) = match known {
+            Some(all) => (tasks, all),
+            None => self.tasks.split(tasks),
+        };
         (
             changed,
             Digests {
@@ -106,7 +110,7 @@ impl SeenPoll {
 
     /// The poll these digests came from is stored.
     pub fn remember(&mut self, digests: Digests) {
-        self.digests = digests.tasks;
+        self.tasks = Arc::new(digests.tasks);
         self.usage = digests.usage;
         self.agent = digests.agent;
         self.events = digests.events;
@@ -131,20 +135,20 @@ mod tests {
             Task::new("a", "A", TaskState::Working),
             Task::new("b", "B", TaskState::Submitted),
         ];
-        let (changed, digests) = seen.changed(tasks.clone());
+        let (changed, digests) = seen.changed(tasks.clone(), None);
         assert_eq!(changed.len(), 2, "nothing stored yet");
         // Not remembered (the store failed): still all of them.
-        assert_eq!(seen.changed(tasks.clone()).0.len(), 2);
+        assert_eq!(seen.changed(tasks.clone(), None).0.len(), 2);
         seen.remember(digests);
         let mut next = tasks.clone();
         next[1].state = TaskState::Working;
         next.push(Task::new("c", "C", TaskState::Submitted));
-        let (changed, digests) = seen.changed(next);
+        let (changed, digests) = seen.changed(next, None);
         let ids: Vec<&str> = changed.iter().map(|t| t.id.as_str()).collect();
         assert_eq!(ids, ["b", "c"]);
         seen.remember(digests);
         seen.forget();
-        assert_eq!(seen.changed(tasks).0.len(), 2);
+        assert_eq!(seen.changed(tasks, None).0.len(), 2);
     }
 
     #[test]
@@ -160,10 +164,10 @@ mod tests {
             rate_limited: 0,
         };
         let mut seen = SeenPoll::default();
-        let (_, mut digests) = seen.changed(vec![]);
+        let (_, mut digests) = seen.changed(vec![], None);
         assert_eq!(seen.changed_usage(vec![report(3)], &mut digests).len(), 1);
         seen.remember(digests);
-        let (_, mut digests) = seen.changed(vec![]);
+        let (_, mut digests) = seen.changed(vec![], None);
         assert!(seen.changed_usage(vec![report(3)], &mut digests).is_empty());
         assert_eq!(seen.changed_usage(vec![report(4)], &mut digests).len(), 1);
     }

@@ -4,7 +4,7 @@
 //! is not held while detecting), and records the findings, dead letters and SLA expiries in one
 //! write. Rate-limit pressure reads the usage ledger instead of events (see `ratelimits.rs`).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -21,9 +21,12 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::error::EngineError;
-use crate::poller::Shared;
 use crate::ratelimits::{pressure_findings, prune_due, prune_ledger, LedgerCache, PRESSURE_EVERY};
+use crate::shared::Shared;
 use crate::stats::RunTimes;
+use written::WrittenFindings;
+
+mod written;
 
 /// How far back the detectors look: enough for the longest default window (a stall of 15 min,
 /// a silent next stage of 10 min) with room to spare.
@@ -64,18 +67,8 @@ impl SchemaCache {
     }
 }
 
-/// How often a finding whose only change is its summary (a duration in it ticks) is written.
-const RETITLE_EVERY: chrono::Duration = chrono::Duration::seconds(60);
-
-/// True when `a` and `b` differ at most in their summary.
-fn same_but_summary(a: &Finding, b: &Finding) -> bool {
-    a.kind == b.kind
-        && a.severity == b.severity
-        && a.agents == b.agents
-        && a.resource == b.resource
-        && a.evidence == b.evidence
-        && a.continues == b.continues
-}
+/// How soon after its last run new API calls have the pressure detector run again.
+const PRESSURE_AFTER_CALLS: chrono::Duration = chrono::Duration::seconds(1);
 
 /// State the loop keeps between runs.
 #[derive(Default)]
@@ -87,12 +80,11 @@ pub(crate) struct LoopState {
     detect: Option<DetectState>,
     /// Where the next read of changes starts (None: from the mark the run is given).
     marks: Option<DetectMarks>,
-    /// When the rate-limit pressure detector last ran.
+    /// When the rate-limit pressure detector last ran, and whether API calls arrived since.
     pressure_at: Option<DateTime<Utc>>,
-    /// The findings as last written, by dedupe key, and when: a finding found again unchanged
-    /// is not written again (the store would read it only to leave it as it is), nor one whose
-    /// only change is its summary (a duration in it ticks) within [`RETITLE_EVERY`].
-    written: HashMap<String, (Finding, DateTime<Utc>)>,
+    calls_since_pressure: bool,
+    /// The findings as last written: only news is written again.
+    written: WrittenFindings,
     /// How long runs took.
     pub(crate) times: RunTimes,
 }
@@ -127,7 +119,10 @@ struct Reading {
     window: Option<DetectRead>,
     changes: DetectRead,
     marks: DetectMarks,
-    pressure: Vec<Finding>,
+    /// API calls arrived that pressure was not assessed for yet.
+    calls_waiting: bool,
+    /// The pressure findings, when pressure was assessed.
+    pressure: Option<Vec<Finding>>,
 }
 
 /// What a run found, to be written.
@@ -135,14 +130,15 @@ struct Found {
     /// The findings that are new or changed since the last written run.
     findings: Vec<Finding>,
     /// Every finding of this run as written (or as written before), to remember once written.
-    current: HashMap<String, (Finding, DateTime<Utc>)>,
+    current: WrittenFindings,
     dead_letters: Vec<DeadLetter>,
     marks: DetectMarks,
     prune_ledger: bool,
 }
 
 /// Reads what changed (and, on the first run, the window) and runs the pressure detector when
-/// it is due; then detects on the kept state. Runs on a blocking thread.
+/// it is due; then detects on the kept state. Runs on the detectors' own thread, at a lower
+/// priority (`low_priority.rs`).
 fn read_and_detect(
     shared: &Shared,
     state: &Mutex<LoopState>,
@@ -157,9 +153,13 @@ fn read_and_detect(
     let marks = kept.marks.unwrap_or(DetectMarks::from(from));
     let since = now - lookback(&config);
     let capacity = shared.config.detect_window_events;
-    let pressure_due = kept
-        .pressure_at
-        .is_none_or(|at| now - at >= PRESSURE_EVERY || at > now);
+    // Pressure is assessed every PRESSURE_EVERY, and sooner after new API calls, but not more
+    // than once a second however many runs they arrive in (calls meanwhile wait their turn).
+    let since_pressure = kept.pressure_at.map(|at| now - at);
+    let pressure_due =
+        since_pressure.is_none_or(|d| d >= PRESSURE_EVERY || d < chrono::Duration::zero());
+    let calls_may_run = since_pressure.is_none_or(|d| d >= PRESSURE_AFTER_CALLS);
+    let calls_waiting = kept.calls_since_pressure;
     let reading_profiles = Arc::clone(profiles);
     let reading = shared
         .store
@@ -168,25 +168,29 @@ fn read_and_detect(
                 .then(|| s.detect_window(since, capacity))
                 .transpose()?;
             let (changes, marks) = s.detect_changes(marks)?;
-            let calls = changes
-                .events
-                .iter()
-                .any(|e| e.event.kind == EventKind::ApiCall);
-            let pressure = if calls || pressure_due {
+            let calls = calls_waiting
+                || changes
+                    .events
+                    .iter()
+                    .any(|e| e.event.kind == EventKind::ApiCall);
+            let assess = pressure_due || (calls && calls_may_run);
+            let pressure = if assess {
                 let mut profiles = reading_profiles.lock().unwrap_or_else(|p| p.into_inner());
-                pressure_findings(s, now, &mut profiles)?
+                Some(pressure_findings(s, now, &mut profiles)?)
             } else {
-                Vec::new()
+                None
             };
             Ok(Reading {
                 window,
                 changes,
                 marks,
+                calls_waiting: calls && !assess,
                 pressure,
             })
         })
         .map_err(EngineError::from_store)?;
-    if reading.window.is_some() || !reading.pressure.is_empty() || pressure_due {
+    kept.calls_since_pressure = reading.calls_waiting;
+    if reading.pressure.is_some() {
         kept.pressure_at = Some(now);
     }
     let config = with_overrides(config, reading.changes.windows.clone());
@@ -218,29 +222,19 @@ fn read_and_detect(
     let schemas = kept.schemas.update(changes.handoff_schemas);
     let found = detect(&detect_state.input(now, &new_events, &config, &schemas));
     detect_state.settle(since);
-    let mut current = HashMap::with_capacity(kept.written.len());
-    let mut findings = Vec::new();
-    for f in found.findings.into_iter().chain(reading.pressure) {
-        let key = f.dedupe_key.clone();
-        match kept.written.get(&key) {
-            Some((old, at)) if *old == f => {
-                current.insert(key, (f, *at));
-            }
-            Some((old, at)) if now - *at < RETITLE_EVERY && same_but_summary(old, &f) => {
-                current.insert(key, (old.clone(), *at));
-            }
-            _ => {
-                findings.push(f.clone());
-                current.insert(key, (f, now));
-            }
-        }
-    }
+    let run: Vec<Finding> = found
+        .findings
+        .into_iter()
+        .chain(reading.pressure.into_iter().flatten())
+        .collect();
+    let found_now = run.len();
+    let (findings, current) = kept.written.news(run, now);
     let window_events = detect_state.recent.len();
     let tasks_kept = detect_state.tasks.len();
     kept.detect = Some(detect_state);
     kept.times
         .record(started.elapsed(), window_events, tasks_kept);
-    kept.times.record_findings(current.len(), findings.len());
+    kept.times.record_findings(found_now, findings.len());
     let prune_ledger = prune_due(&mut profiles.lock().unwrap_or_else(|p| p.into_inner()), now);
     Ok(Found {
         findings,
@@ -267,7 +261,7 @@ pub(crate) async fn detect_once(
             .map_err(|_| EngineError::ShutDown)?;
         let (run_shared, run_state) = (Arc::clone(shared), Arc::clone(state));
         let profiles = Arc::clone(&shared.profiles);
-        tokio::task::spawn_blocking(move || {
+        crate::low_priority::run("baton-detector", move || {
             read_and_detect(&run_shared, &run_state, &profiles, now, from)
         })
         .await??

@@ -1,0 +1,86 @@
+//! What the engine's tasks share: the store (one writer, a few readers), the HTTP fetcher, the
+//! bus, the tokens, and the counters and caches that pollers and the detector hand each other.
+
+use std::sync::Arc;
+
+use baton_core::agent::AgentHealth;
+use baton_store::{Store, StoreHandle};
+use tokio::sync::{watch, Semaphore};
+
+use crate::bus::Bus;
+use crate::config::EngineConfig;
+use crate::error::EngineError;
+use crate::fetch::Fetcher;
+use crate::quiet::QuietHealth;
+use crate::ratelimits::LedgerCache;
+use crate::secrets::{SecretError, TokenStore};
+
+/// What every poll needs; one per engine, shared by all pollers.
+pub(crate) struct Shared {
+    /// One writer thread, a few reader connections.
+    pub store: StoreHandle,
+    /// Reads running at once: each holds a reader connection and a blocking thread, so the
+    /// number of threads stays bounded however many agents are polled.
+    pub reads: Semaphore,
+    pub tokens: Arc<dyn TokenStore>,
+    pub config: EngineConfig,
+    pub fetcher: Fetcher,
+    pub bus: Bus,
+    /// Time-of-day profiles of the APIs, shared by the pressure detector and the view.
+    pub profiles: Arc<std::sync::Mutex<LedgerCache>>,
+    /// The healths of quiet polls, written together every few seconds.
+    pub quiet: QuietHealth,
+    /// Counts ingests that stored new events: the detector runs right after one.
+    pub new_events: watch::Sender<u64>,
+}
+
+impl Shared {
+    /// Runs a read on a reader connection, on a blocking thread (at most as many at once as
+    /// there are reader connections).
+    pub async fn read<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Store) -> baton_store::Result<T> + Send + 'static,
+    ) -> Result<T, EngineError> {
+        let _permit = self
+            .reads
+            .acquire()
+            .await
+            .map_err(|_| EngineError::ShutDown)?;
+        let store = self.store.clone();
+        tokio::task::spawn_blocking(move || store.read_blocking(f))
+            .await?
+            .map_err(EngineError::from_store)
+    }
+
+    /// Writes the healths of quiet polls in one job (an agent removed meanwhile is skipped; a
+    /// health older than the stored one is not written over it).
+    pub async fn write_healths(&self, healths: Vec<(i64, AgentHealth)>) -> Result<(), EngineError> {
+        if healths.is_empty() {
+            return Ok(());
+        }
+        self.write(move |s| {
+            for (id, health) in &healths {
+                s.record_health_if_newer(*id, health)?;
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    /// Runs a write in the writer's next batch and waits for its commit (no thread waits).
+    pub async fn write<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Store) -> baton_store::Result<T> + Send + 'static,
+    ) -> Result<T, EngineError> {
+        self.store.write(f).await.map_err(EngineError::from_store)
+    }
+
+    /// Runs a token call on the blocking pool (a keyring is an IPC away).
+    pub async fn with_tokens<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&dyn TokenStore) -> Result<T, SecretError> + Send + 'static,
+    ) -> Result<T, EngineError> {
+        let tokens = Arc::clone(&self.tokens);
+        Ok(tokio::task::spawn_blocking(move || f(tokens.as_ref())).await??)
+    }
+}
