@@ -26,11 +26,13 @@ use serde_json::Value;
 use crate::scenario::timeline::{Action, Cast};
 use crate::scenario::ScenarioAgent;
 
+mod incidents;
 mod plan;
 #[cfg(test)]
 mod tests;
 
-pub use plan::{launch_files, price_key, ANNOUNCEMENTS};
+pub use incidents::{launch_files, price_key};
+pub use plan::ANNOUNCEMENTS;
 
 /// Ticks (seconds in the demo) from one incident to the next.
 pub const CYCLE_TICKS: u64 = 60;
