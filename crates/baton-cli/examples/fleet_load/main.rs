@@ -17,6 +17,8 @@
 //! (no baton binary, cannot start the fleet, …). A watch that overruns its duration by more than
 //! 60 s is stopped (SIGTERM, then SIGKILL) and the report says so.
 
+mod lateness;
+#[path = "../support/mod.rs"]
 mod support;
 
 use std::path::PathBuf;
@@ -24,6 +26,7 @@ use std::process::{Command, ExitCode};
 use std::time::{Duration, Instant};
 
 use baton_sim::{SimConfig, SimFleet};
+use lateness::{by_minute, lateness};
 use support::*;
 
 const USAGE: &str = "\
@@ -86,85 +89,6 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
-}
-
-/// Poll timing at the agents, over [settled, end].
-struct Lateness {
-    polls: usize,
-    expected: f64,
-    gaps: usize,
-    p50: Option<u32>,
-    p99: Option<u32>,
-    max: Option<u32>,
-    /// The largest gap of any agent (the open gap up to the end included), ms.
-    largest_gap: u32,
-    /// Agents whose largest gap exceeded 3 intervals.
-    starved: usize,
-    never_polled: usize,
-}
-
-fn lateness(
-    arrivals: &[Vec<Instant>],
-    settled: Instant,
-    end: Instant,
-    interval_ms: u64,
-) -> Lateness {
-    let ms = |d: Duration| u32::try_from(d.as_millis()).unwrap_or(u32::MAX);
-    let interval = u32::try_from(interval_ms).unwrap_or(u32::MAX);
-    let mut late = Vec::new();
-    let mut out = Lateness {
-        polls: 0,
-        expected: arrivals.len() as f64
-            * end.saturating_duration_since(settled).as_secs_f64()
-            * 1000.0
-            / interval_ms as f64,
-        gaps: 0,
-        p50: None,
-        p99: None,
-        max: None,
-        largest_gap: 0,
-        starved: 0,
-        never_polled: 0,
-    };
-    for agent in arrivals {
-        if agent.is_empty() {
-            out.never_polled += 1;
-            // Never polled at all: its gap is the whole window.
-            out.starved += 1;
-            out.largest_gap = out
-                .largest_gap
-                .max(ms(end.saturating_duration_since(settled)));
-            continue;
-        }
-        // The last poll before the window opens, then every poll inside it.
-        let first = agent.partition_point(|&t| t < settled).saturating_sub(1);
-        let points: Vec<Instant> = agent[first..]
-            .iter()
-            .copied()
-            .filter(|&t| t <= end)
-            .collect();
-        out.polls += points.iter().filter(|&&t| t >= settled).count();
-        let mut largest = 0;
-        for pair in points.windows(2) {
-            let gap = ms(pair[1] - pair[0]);
-            largest = largest.max(gap);
-            late.push(gap.saturating_sub(interval));
-        }
-        // The open gap: from the last poll to the end of the run.
-        if let Some(&last) = points.last() {
-            largest = largest.max(ms(end.saturating_duration_since(last.max(settled))));
-        }
-        out.largest_gap = out.largest_gap.max(largest);
-        if u64::from(largest) > 3 * interval_ms {
-            out.starved += 1;
-        }
-    }
-    late.sort_unstable();
-    out.gaps = late.len();
-    out.p50 = percentile(&late, 0.50);
-    out.p99 = percentile(&late, 0.99);
-    out.max = late.last().copied();
-    out
 }
 
 /// From the watch output: how many agents it reported down at least once, and the most common
@@ -316,6 +240,7 @@ fn run(o: Options) -> Fallible<()> {
     let end = exit.at.min(t0 + Duration::from_secs(o.seconds));
     let arrivals: Vec<Vec<Instant>> = (0..o.agents).map(|i| fleet.poll_arrivals(i)).collect();
     let late = lateness(&arrivals, t0 + SETTLE, end, o.interval_ms);
+    let minutes = by_minute(&arrivals, t0 + SETTLE, end, o.interval_ms);
     let health = baton_health(
         &o.baton,
         &data,
@@ -450,6 +375,34 @@ fn run(o: Options) -> Fallible<()> {
                 ],
                 vec!["agents never polled".into(), late.never_polled.to_string()],
             ]
+        )
+    );
+    let minute_rows: Vec<Vec<String>> = minutes
+        .iter()
+        .enumerate()
+        .map(|(i, m)| {
+            vec![
+                format!(
+                    "{}–{} s",
+                    SETTLE.as_secs() + 60 * i as u64,
+                    SETTLE.as_secs() + 60 * (i as u64 + 1)
+                ),
+                m.polls.to_string(),
+                ms(m.p99),
+                m.long_gaps.to_string(),
+            ]
+        })
+        .collect();
+    println!(
+        "{}",
+        table(
+            &[
+                "minute",
+                "polls",
+                "lateness p99",
+                &format!("gaps > {} ms", 3 * interval)
+            ],
+            &minute_rows
         )
     );
     let mut rows = vec![

@@ -1,0 +1,135 @@
+//! Poll timing at the agents: lateness is the gap between two polls an agent received minus the
+//! interval; over the whole run, and minute by minute (where a run goes wrong shows when).
+
+use std::time::{Duration, Instant};
+
+use crate::support::percentile;
+
+/// Poll timing at the agents, over [settled, end].
+pub struct Lateness {
+    pub polls: usize,
+    pub expected: f64,
+    pub gaps: usize,
+    pub p50: Option<u32>,
+    pub p99: Option<u32>,
+    pub max: Option<u32>,
+    /// The largest gap of any agent (the open gap up to the end included), ms.
+    pub largest_gap: u32,
+    /// Agents whose largest gap exceeded 3 intervals.
+    pub starved: usize,
+    pub never_polled: usize,
+}
+
+pub fn lateness(
+    arrivals: &[Vec<Instant>],
+    settled: Instant,
+    end: Instant,
+    interval_ms: u64,
+) -> Lateness {
+    let ms = |d: Duration| u32::try_from(d.as_millis()).unwrap_or(u32::MAX);
+    let interval = u32::try_from(interval_ms).unwrap_or(u32::MAX);
+    let mut late = Vec::new();
+    let mut out = Lateness {
+        polls: 0,
+        expected: arrivals.len() as f64
+            * end.saturating_duration_since(settled).as_secs_f64()
+            * 1000.0
+            / interval_ms as f64,
+        gaps: 0,
+        p50: None,
+        p99: None,
+        max: None,
+        largest_gap: 0,
+        starved: 0,
+        never_polled: 0,
+    };
+    for agent in arrivals {
+        if agent.is_empty() {
+            out.never_polled += 1;
+            // Never polled at all: its gap is the whole window.
+            out.starved += 1;
+            out.largest_gap = out
+                .largest_gap
+                .max(ms(end.saturating_duration_since(settled)));
+            continue;
+        }
+        // The last poll before the window opens, then every poll inside it.
+        let first = agent.partition_point(|&t| t < settled).saturating_sub(1);
+        let points: Vec<Instant> = agent[first..]
+            .iter()
+            .copied()
+            .filter(|&t| t <= end)
+            .collect();
+        out.polls += points.iter().filter(|&&t| t >= settled).count();
+        let mut largest = 0;
+        for pair in points.windows(2) {
+            let gap = ms(pair[1] - pair[0]);
+            largest = largest.max(gap);
+            late.push(gap.saturating_sub(interval));
+        }
+        // The open gap: from the last poll to the end of the run.
+        if let Some(&last) = points.last() {
+            largest = largest.max(ms(end.saturating_duration_since(last.max(settled))));
+        }
+        out.largest_gap = out.largest_gap.max(largest);
+        if u64::from(largest) > 3 * interval_ms {
+            out.starved += 1;
+        }
+    }
+    late.sort_unstable();
+    out.gaps = late.len();
+    out.p50 = percentile(&late, 0.50);
+    out.p99 = percentile(&late, 0.99);
+    out.max = late.last().copied();
+    out
+}
+
+/// One minute of the run: the gaps that ended in it.
+pub struct Minute {
+    pub polls: usize,
+    pub p99: Option<u32>,
+    /// Gaps longer than 3 intervals.
+    pub long_gaps: usize,
+}
+
+/// Lateness minute by minute over [settled, end] (gaps counted in the minute they end).
+pub fn by_minute(
+    arrivals: &[Vec<Instant>],
+    settled: Instant,
+    end: Instant,
+    interval_ms: u64,
+) -> Vec<Minute> {
+    let minutes = end
+        .saturating_duration_since(settled)
+        .as_secs()
+        .div_ceil(60) as usize;
+    let mut late: Vec<Vec<u32>> = vec![Vec::new(); minutes];
+    let mut long_gaps = vec![0; minutes];
+    for agent in arrivals {
+        for pair in agent.windows(2) {
+            if pair[1] < settled || pair[1] > end {
+                continue;
+            }
+            let minute = (pair[1] - settled).as_secs() as usize / 60;
+            let Some(slot) = late.get_mut(minute) else {
+                continue;
+            };
+            let gap = u32::try_from((pair[1] - pair[0]).as_millis()).unwrap_or(u32::MAX);
+            slot.push(gap.saturating_sub(interval_ms as u32));
+            if Duration::from_millis(u64::from(gap)) > Duration::from_millis(3 * interval_ms) {
+                long_gaps[minute] += 1;
+            }
+        }
+    }
+    late.into_iter()
+        .zip(long_gaps)
+        .map(|(mut gaps, long_gaps)| {
+            gaps.sort_unstable();
+            Minute {
+                polls: gaps.len(),
+                p99: percentile(&gaps, 0.99),
+                long_gaps,
+            }
+        })
+        .collect()
+}
