@@ -25,7 +25,7 @@ use std::time::Duration;
 use rusqlite::Connection;
 
 use crate::writer::WalTooLong;
-use crate::{Result, StoreError};
+use crate::{Result, StoreError, BUSY_TIMEOUT};
 
 /// How often the checkpointer runs.
 const EVERY: Duration = Duration::from_secs(1);
@@ -74,6 +74,9 @@ impl Checkpointer {
     ) -> Result<Checkpointer> {
         let context = path.display().to_string();
         let conn = Connection::open(path).map_err(|err| StoreError::classify(err, &context))?;
+        // A passive checkpoint waits for nobody; this covers the connection's own first reads.
+        conn.busy_timeout(BUSY_TIMEOUT)
+            .map_err(|err| StoreError::classify(err, &context))?;
         let (stop, stopped) = mpsc::channel::<()>();
         let thread = std::thread::Builder::new()
             .name("baton-store-ckpt".into())
