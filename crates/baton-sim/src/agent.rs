@@ -4,6 +4,7 @@
 use baton_core::protocol::{DecisionDelivery, StatusDocument};
 use chrono::{DateTime, Utc};
 
+use crate::answer::TaskTexts;
 use crate::scenario::ScenarioAgent;
 use crate::script::AgentScript;
 use crate::story::StoryAgent;
@@ -49,6 +50,22 @@ impl SimAgent {
             SimAgent::Roles(script) => script.poll(since, max_events),
             SimAgent::Scenario(agent) => agent.poll(since, max_events),
             SimAgent::Story(story) => story.poll(since, max_events),
+        }
+    }
+
+    /// Writes the answer to a status poll into `out`: [`SimAgent::poll`] as JSON. A role agent's
+    /// unchanged tasks are written from `texts` (a scenario or the story may repeat a task id on
+    /// purpose, and answers a few polls a second: they are serialised whole).
+    pub(crate) fn write_answer(
+        &mut self,
+        since: Option<&str>,
+        max_events: usize,
+        texts: &mut TaskTexts,
+        out: &mut Vec<u8>,
+    ) -> serde_json::Result<()> {
+        match self {
+            SimAgent::Roles(script) => texts.write(&script.poll_parts(since, max_events), out),
+            _ => serde_json::to_writer(out, &self.poll(since, max_events)),
         }
     }
 

@@ -8,6 +8,7 @@
 //! * [`story`]: the demo's story: five agents that work calmly and hit one scripted
 //!   coordination failure a minute, and obey decisions ([`SimFleet::start_story`]).
 //! * `held`: the events and decisions every agent keeps for its poller.
+//! * `answer`: status answers written with the JSON of unchanged tasks reused.
 //! * `server`: the HTTP endpoints of one agent (axum), driving a role script or a scenario agent.
 //! * [`SimFleet`]: starts the listeners, ticks the scripts on a timer, stops and restarts agents.
 //! * [`caller`]: agents that call a real API and report each response as an `api_call` event.
@@ -24,6 +25,7 @@
 //! ```
 
 mod agent;
+mod answer;
 pub mod caller;
 #[cfg(unix)]
 pub mod examples;

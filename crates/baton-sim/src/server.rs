@@ -19,6 +19,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use crate::agent::SimAgent;
+use crate::answer::TaskTexts;
 use crate::faults::{DecisionStats, Fault, FaultPlan};
 
 /// What one agent's server and the fleet handle share.
@@ -36,6 +37,8 @@ pub(crate) struct AgentShared {
     /// The size of the last status answer: the next one is written into a buffer that large
     /// (a busy agent's answer of 200 tasks otherwise grows its buffer a dozen times).
     last_answer_bytes: AtomicU64,
+    /// The JSON of each task as last answered (locked only while `agent` is).
+    task_texts: Mutex<TaskTexts>,
 }
 
 /// Arrival times kept per agent; past it the older half is dropped (about 4.5 h at 1 poll/s).
@@ -60,6 +63,7 @@ impl AgentShared {
             arrivals: Mutex::new(Vec::new()),
             created: Instant::now(),
             last_answer_bytes: AtomicU64::new(0),
+            task_texts: Mutex::new(TaskTexts::default()),
         }
     }
 
@@ -141,10 +145,15 @@ async fn status(
         .into_iter()
         .find(|(k, _)| k == "since")
         .map(|(_, v)| v);
-    let doc = shared.agent().poll(since.as_deref(), shared.max_events);
     let hint = shared.last_answer_bytes.load(Ordering::Relaxed) as usize;
     let mut body = Vec::with_capacity(hint + hint / 8 + 256);
-    if let Err(err) = serde_json::to_writer(&mut body, &doc) {
+    let written = shared.agent().write_answer(
+        since.as_deref(),
+        shared.max_events,
+        &mut lock(&shared.task_texts),
+        &mut body,
+    );
+    if let Err(err) = written {
         return error(StatusCode::INTERNAL_SERVER_ERROR, err.to_string());
     }
     shared

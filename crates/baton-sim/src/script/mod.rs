@@ -15,6 +15,7 @@ use chrono::{DateTime, Utc};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
+use crate::answer::AnswerParts;
 pub use crate::held::MAX_HELD_EVENTS;
 use crate::held::{DecisionLog, HeldEvents};
 use crate::roles::{self, Plan, Role};
@@ -156,6 +157,18 @@ impl AgentScript {
             tasks: self.tasks(),
             events,
             usage: self.usage.clone(),
+            cursor,
+        }
+    }
+
+    /// [`AgentScript::poll`] with the tasks borrowed, for an answer written from cached texts.
+    pub(crate) fn poll_parts(&mut self, since: Option<&str>, max_events: usize) -> AnswerParts<'_> {
+        let (events, cursor) = self.events.page(since, max_events);
+        AnswerParts {
+            agent: self.agent_info(),
+            tasks: self.tasks.iter().map(|t| &t.task).collect(),
+            events,
+            usage: &self.usage,
             cursor,
         }
     }
