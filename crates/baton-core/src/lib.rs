@@ -7,6 +7,7 @@
 //! * [`backoff`]: the retry schedule used while an endpoint fails.
 //! * [`rules`]: ownership rules over resource patterns.
 //! * [`detect`]: the coordination detectors; [`escalations`]: what needs a human, and its SLA.
+//! * [`hooks`]: coding-agent sessions heard through their hooks: payloads, file effects, permits.
 //! * [`ratelimit`]: rate-limit headers, forecasts and the pressure detector.
 //! * [`views`]: the read models the UI shows (exported to TypeScript with ts-rs).
 
@@ -17,6 +18,7 @@ pub mod decisions;
 pub mod detect;
 pub mod error;
 pub mod escalations;
+pub mod hooks;
 pub mod protocol;
 pub mod ratelimit;
 pub mod rules;

@@ -1,0 +1,23 @@
+//! Coding-agent sessions heard through their hooks (Claude Code, Codex, Copilot CLI): the
+//! payloads they send, what a tool call does to files, the permit asked before a write, and the
+//! reply in each client's format. Pure; `baton hook` (the CLI) reads stdin, asks the store and
+//! prints the reply.
+
+mod effect;
+mod payload;
+mod permit;
+mod reply;
+
+pub use effect::{absolute, file_resource, patch_paths, tool_effect, ToolEffect};
+pub use payload::{
+    parse_hook_payload, HookCall, HookClient, HookEvent, HookPayloadError, ToolCall,
+    MAX_PAYLOAD_BYTES,
+};
+pub use permit::{
+    deny_reason, permit, Lease, Permit, PermitConflict, PermitMode, PermitVerdict,
+    DEFAULT_LEASE_SECONDS,
+};
+pub use reply::{hook_reply, HookAnswer, HookReply};
+
+#[cfg(test)]
+mod tests;

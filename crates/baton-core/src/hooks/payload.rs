@@ -1,0 +1,259 @@
+//! What a coding agent's hook sends on stdin, read into one shape for the three families.
+//!
+//! Claude Code and Codex send snake_case objects (`session_id`, `cwd`, `hook_event_name`,
+//! `tool_name`, `tool_input`, …); Copilot CLI sends camelCase ones (`sessionId`, `toolName`,
+//! `toolArgs`, the latter an object or a JSON text) and names its events in camelCase
+//! (`preToolUse`). Both spellings are read for every client: what matters is what the payload
+//! says. Fields Baton does not use are ignored; a field it uses with the wrong type is an error
+//! naming the field.
+
+use serde_json::{Map, Value};
+use thiserror::Error;
+
+/// The largest payload a hook reads. A `Write` of a large file carries the whole content.
+pub const MAX_PAYLOAD_BYTES: usize = 16 * 1024 * 1024;
+
+/// Which coding agent calls the hook.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum HookClient {
+    ClaudeCode,
+    Codex,
+    Copilot,
+}
+
+impl HookClient {
+    pub const ALL: [HookClient; 3] = [
+        HookClient::ClaudeCode,
+        HookClient::Codex,
+        HookClient::Copilot,
+    ];
+
+    /// The word on the command line (`baton hook claude-code`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HookClient::ClaudeCode => "claude-code",
+            HookClient::Codex => "codex",
+            HookClient::Copilot => "copilot",
+        }
+    }
+
+    pub fn parse(word: &str) -> Option<HookClient> {
+        HookClient::ALL.into_iter().find(|c| c.as_str() == word)
+    }
+
+    /// The product's name, for people.
+    pub fn label(self) -> &'static str {
+        match self {
+            HookClient::ClaudeCode => "Claude Code",
+            HookClient::Codex => "Codex",
+            HookClient::Copilot => "Copilot CLI",
+        }
+    }
+}
+
+/// One tool call as the client describes it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ToolCall {
+    /// The client's own name for the tool (`Write`, `apply_patch`, `bash`, …).
+    pub name: String,
+    /// The tool's arguments (an empty object when the payload has none).
+    pub input: Value,
+}
+
+/// What happened in the session.
+#[derive(Debug, Clone, PartialEq)]
+pub enum HookEvent {
+    SessionStart,
+    /// The person sent a prompt: a new turn (task) begins.
+    UserPromptSubmit {
+        prompt: String,
+    },
+    /// A tool is about to run: the moment a permit is asked for.
+    PreToolUse(ToolCall),
+    PostToolUse(ToolCall),
+    /// The client is about to ask the person for permission.
+    PermissionRequest(ToolCall),
+    /// `permission_prompt`, `idle_prompt`, … and the message shown.
+    Notification {
+        kind: Option<String>,
+        message: Option<String>,
+    },
+    /// The turn ended (Copilot: `agentStop`).
+    Stop,
+    SessionEnd,
+    /// An event Baton records by name only (SubagentStart, PreCompact, …).
+    Other(String),
+}
+
+impl HookEvent {
+    /// The event's name in Claude Code's spelling.
+    pub fn name(&self) -> &str {
+        match self {
+            HookEvent::SessionStart => "SessionStart",
+            HookEvent::UserPromptSubmit { .. } => "UserPromptSubmit",
+            HookEvent::PreToolUse(_) => "PreToolUse",
+            HookEvent::PostToolUse(_) => "PostToolUse",
+            HookEvent::PermissionRequest(_) => "PermissionRequest",
+            HookEvent::Notification { .. } => "Notification",
+            HookEvent::Stop => "Stop",
+            HookEvent::SessionEnd => "SessionEnd",
+            HookEvent::Other(name) => name,
+        }
+    }
+}
+
+/// One hook call: who (client and session), where (working directory), what.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HookCall {
+    pub client: HookClient,
+    /// The client's session id; Copilot CLI may send none (the caller then names the session).
+    pub session_id: Option<String>,
+    /// The session's working directory (absolute, as the client sends it).
+    pub cwd: Option<String>,
+    pub event: HookEvent,
+}
+
+/// Why a payload could not be read. Messages go to the hook's stderr, for the person.
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+pub enum HookPayloadError {
+    #[error("the hook payload is empty (expected one JSON object on stdin)")]
+    Empty,
+    #[error("the hook payload is larger than {limit} bytes")]
+    TooLarge { limit: usize },
+    #[error("the hook payload is not JSON: {detail}")]
+    NotJson { detail: String },
+    #[error("the hook payload is not a JSON object")]
+    NotAnObject,
+    #[error("the hook payload names no event (hook_event_name)")]
+    NoEvent,
+    #[error("the hook payload's `{field}` should be {expected}")]
+    WrongType {
+        field: &'static str,
+        expected: &'static str,
+    },
+}
+
+/// Reads one payload. `event_hint` is the event the hook was installed for, for clients that
+/// do not name the event in the payload (Copilot CLI calls one command per event).
+pub fn parse_hook_payload(
+    client: HookClient,
+    bytes: &[u8],
+    event_hint: Option<&str>,
+) -> Result<HookCall, HookPayloadError> {
+    if bytes.len() > MAX_PAYLOAD_BYTES {
+        return Err(HookPayloadError::TooLarge {
+            limit: MAX_PAYLOAD_BYTES,
+        });
+    }
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(HookPayloadError::Empty);
+    }
+    let value: Value = serde_json::from_slice(bytes).map_err(|err| HookPayloadError::NotJson {
+        detail: err.to_string(),
+    })?;
+    let Value::Object(object) = value else {
+        return Err(HookPayloadError::NotAnObject);
+    };
+    let fields = Fields(&object);
+    let session_id = fields.text(&["session_id", "sessionId"], "session_id")?;
+    let cwd = fields.text(&["cwd"], "cwd")?;
+    let name = match fields.text(&["hook_event_name", "hookEventName"], "hook_event_name")? {
+        Some(name) => name,
+        None => event_hint
+            .map(str::to_owned)
+            .ok_or(HookPayloadError::NoEvent)?,
+    };
+    let event = match canonical_event(&name) {
+        "SessionStart" => HookEvent::SessionStart,
+        "UserPromptSubmit" => HookEvent::UserPromptSubmit {
+            prompt: fields
+                .text(&["prompt", "userPrompt"], "prompt")?
+                .unwrap_or_default(),
+        },
+        "PreToolUse" => HookEvent::PreToolUse(fields.tool()?),
+        "PostToolUse" => HookEvent::PostToolUse(fields.tool()?),
+        "PermissionRequest" => HookEvent::PermissionRequest(fields.tool()?),
+        "Notification" => HookEvent::Notification {
+            kind: fields.text(
+                &["notification_type", "notificationType", "type"],
+                "notification_type",
+            )?,
+            message: fields.text(&["message"], "message")?,
+        },
+        "Stop" => HookEvent::Stop,
+        "SessionEnd" => HookEvent::SessionEnd,
+        _ => HookEvent::Other(name.clone()),
+    };
+    Ok(HookCall {
+        client,
+        session_id: session_id.filter(|id| !id.trim().is_empty()),
+        cwd: cwd.filter(|cwd| !cwd.is_empty()),
+        event,
+    })
+}
+
+/// Copilot CLI's camelCase names (and Codex's, which are Claude Code's) in Claude Code's
+/// spelling; anything else as given.
+fn canonical_event(name: &str) -> &str {
+    match name {
+        "sessionStart" => "SessionStart",
+        "userPromptSubmitted" | "userPromptSubmit" => "UserPromptSubmit",
+        "preToolUse" => "PreToolUse",
+        "postToolUse" => "PostToolUse",
+        "permissionRequest" => "PermissionRequest",
+        "notification" => "Notification",
+        "agentStop" | "stop" => "Stop",
+        "sessionEnd" => "SessionEnd",
+        other => other,
+    }
+}
+
+struct Fields<'a>(&'a Map<String, Value>);
+
+impl Fields<'_> {
+    /// The first of `names` present, as text; null counts as absent.
+    fn text(
+        &self,
+        names: &[&str],
+        field: &'static str,
+    ) -> Result<Option<String>, HookPayloadError> {
+        match names.iter().find_map(|name| self.0.get(*name)) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(text)) => Ok(Some(text.clone())),
+            Some(_) => Err(HookPayloadError::WrongType {
+                field,
+                expected: "text",
+            }),
+        }
+    }
+
+    fn tool(&self) -> Result<ToolCall, HookPayloadError> {
+        let name = self
+            .text(&["tool_name", "toolName"], "tool_name")?
+            .unwrap_or_default();
+        let input = match ["tool_input", "toolArgs", "toolInput"]
+            .iter()
+            .find_map(|key| self.0.get(*key))
+        {
+            None | Some(Value::Null) => Value::Object(Map::new()),
+            Some(Value::Object(map)) => Value::Object(map.clone()),
+            // Copilot CLI sends its arguments as a JSON text.
+            Some(Value::String(text)) => match serde_json::from_str::<Value>(text) {
+                Ok(Value::Object(map)) => Value::Object(map),
+                _ => {
+                    return Err(HookPayloadError::WrongType {
+                        field: "tool_input",
+                        expected: "an object (or the JSON text of one)",
+                    })
+                }
+            },
+            Some(_) => {
+                return Err(HookPayloadError::WrongType {
+                    field: "tool_input",
+                    expected: "an object",
+                })
+            }
+        };
+        Ok(ToolCall { name, input })
+    }
+}

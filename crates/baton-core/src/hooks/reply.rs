@@ -1,0 +1,94 @@
+//! What the hook answers its client, in the client's own format: an exit code, and JSON on
+//! stdout or a reason on stderr.
+//!
+//! - Claude Code and Codex: exit 0 with nothing printed lets the call go on through the
+//!   client's own permission flow (Baton never answers "allow", which would skip the person's
+//!   own prompts); exit 2 with the reason on stderr refuses it and the model reads the reason
+//!   (measured with Claude Code 2.1.328); "ask" is JSON `hookSpecificOutput` with
+//!   `permissionDecision`. Any other exit code is a non-blocking error.
+//! - Copilot CLI: JSON `{"permissionDecision", "permissionDecisionReason"}` on stdout, exit 0.
+//!
+//! Nothing else is ever printed on stdout, where the clients parse JSON.
+
+use serde_json::json;
+
+use super::HookClient;
+
+/// Baton's answer to one hook call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HookAnswer {
+    /// Nothing to object to: the call goes on as the client would have it.
+    GoOn,
+    /// Refuse the tool call; the reason is for the model and the person.
+    Deny(String),
+    /// Let the person decide in the client's own dialog.
+    Ask(String),
+    /// The hook could not do its work (unreadable payload, store unreachable): the client goes
+    /// on, and the message says what happened.
+    Failed(String),
+}
+
+/// Exit code, stdout and stderr for the client.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HookReply {
+    pub exit_code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl HookReply {
+    fn quiet() -> HookReply {
+        HookReply {
+            exit_code: 0,
+            stdout: String::new(),
+            stderr: String::new(),
+        }
+    }
+}
+
+/// The reply of `client` to a `event_name` call answered with `answer`.
+pub fn hook_reply(client: HookClient, event_name: &str, answer: &HookAnswer) -> HookReply {
+    match (client, answer) {
+        (_, HookAnswer::GoOn) => HookReply::quiet(),
+        (HookClient::Copilot, HookAnswer::Failed(message)) => HookReply {
+            stderr: format!("baton: {message}\n"),
+            ..HookReply::quiet()
+        },
+        (_, HookAnswer::Failed(message)) => HookReply {
+            exit_code: 1,
+            stdout: String::new(),
+            stderr: format!("baton: {message}\n"),
+        },
+        (HookClient::Copilot, HookAnswer::Deny(reason) | HookAnswer::Ask(reason)) => {
+            let decision = if matches!(answer, HookAnswer::Deny(_)) {
+                "deny"
+            } else {
+                "ask"
+            };
+            HookReply {
+                stdout: json!({
+                    "permissionDecision": decision,
+                    "permissionDecisionReason": reason,
+                })
+                .to_string(),
+                ..HookReply::quiet()
+            }
+        }
+        (_, HookAnswer::Deny(reason)) => HookReply {
+            exit_code: 2,
+            stdout: String::new(),
+            stderr: format!("{reason}\n"),
+        },
+        (_, HookAnswer::Ask(reason)) => HookReply {
+            stdout: json!({
+                "hookSpecificOutput": {
+                    "hookEventName": event_name,
+                    "permissionDecision": "ask",
+                    "permissionDecisionReason": reason,
+                }
+            })
+            .to_string(),
+            ..HookReply::quiet()
+        },
+    }
+}

@@ -1,0 +1,240 @@
+//! Permits, the reason a refused session reads, and replies in each client's format.
+
+use chrono::{Duration, TimeZone, Utc};
+use serde_json::{json, Value};
+
+use crate::hooks::*;
+use crate::rules::{CompiledRules, Rule, RuleKind};
+
+fn at(minute: u32) -> chrono::DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 23, 9, minute, 0).unwrap()
+}
+
+fn lease(holder: &str, since: u32, last: u32) -> Lease {
+    Lease {
+        resource: "file:///repo/src/app.rs".into(),
+        holder: holder.into(),
+        since: at(since),
+        last_write_at: at(last),
+    }
+}
+
+#[test]
+fn a_live_lease_of_another_session_stands_in_the_way_as_the_mode_says() {
+    let file = "file:///repo/src/app.rs";
+    let none = CompiledRules::default();
+    let ten = Duration::seconds(DEFAULT_LEASE_SECONDS);
+    let leases = [lease("repo·a1", 1, 4)];
+    let ask = |who: &str, mode, now| permit(who, file, &none, &leases, mode, ten, now);
+    let held = Some(PermitConflict::Lease {
+        holder: "repo·a1".into(),
+        since: at(1),
+    });
+    assert_eq!(
+        ask("repo·b2", PermitMode::Enforce, at(5)),
+        Permit {
+            verdict: PermitVerdict::Deny,
+            conflict: held.clone()
+        }
+    );
+    assert_eq!(
+        ask("repo·b2", PermitMode::Warn, at(5)).verdict,
+        PermitVerdict::AllowAndEscalate
+    );
+    assert_eq!(
+        ask("repo·b2", PermitMode::Observe, at(5)),
+        Permit {
+            verdict: PermitVerdict::Allow,
+            conflict: held
+        }
+    );
+    // The holder itself, a lease past its time, another file: nothing in the way.
+    assert_eq!(ask("REPO·A1", PermitMode::Enforce, at(5)).conflict, None);
+    assert_eq!(
+        ask("repo·b2", PermitMode::Enforce, at(14)).verdict,
+        PermitVerdict::Allow
+    );
+    assert_eq!(
+        permit(
+            "repo·b2",
+            "file:///repo/other.rs",
+            &none,
+            &leases,
+            PermitMode::Enforce,
+            ten,
+            at(5)
+        )
+        .verdict,
+        PermitVerdict::Allow
+    );
+}
+
+#[test]
+fn an_ownership_rule_comes_first_and_a_granted_lease_lets_another_session_through() {
+    let file = "file:///repo/src/app.rs";
+    let mut rule = Rule::new(RuleKind::Data, "file:///repo/src/**", "repo·a1");
+    rule.sequence = vec!["Reviewer".into()];
+    let rules = CompiledRules::new(vec![rule]);
+    let ten = Duration::seconds(DEFAULT_LEASE_SECONDS);
+    let enforce = |who: &str, leases: &[Lease]| {
+        permit(who, file, &rules, leases, PermitMode::Enforce, ten, at(5))
+    };
+    // The owner writes whatever the leases say; so does an agent of the rule's sequence.
+    assert_eq!(
+        enforce("repo·a1", &[lease("repo·b2", 1, 4)]).verdict,
+        PermitVerdict::Allow
+    );
+    assert_eq!(enforce("reviewer", &[]).verdict, PermitVerdict::Allow);
+    // Anyone else is refused, naming the owner and the rule...
+    assert_eq!(
+        enforce("repo·b2", &[]).conflict,
+        Some(PermitConflict::Owner {
+            owner: "repo·a1".into(),
+            pattern: "file:///repo/src/**".into()
+        })
+    );
+    // ...unless the person granted it a lease.
+    assert_eq!(
+        enforce("repo·b2", &[lease("repo·b2", 4, 4)]).verdict,
+        PermitVerdict::Allow
+    );
+}
+
+#[test]
+fn the_reason_names_the_file_the_holder_since_when_and_both_ways_on() {
+    let reason = deny_reason(
+        "/repo/src/app.rs",
+        &PermitConflict::Lease {
+            holder: "repo·a1".into(),
+            since: at(1),
+        },
+        Duration::seconds(DEFAULT_LEASE_SECONDS),
+        at(5),
+    );
+    for words in [
+        "/repo/src/app.rs",
+        "\"repo·a1\"",
+        "09:01 UTC",
+        "4 min ago",
+        "10 min without",
+        "wait for it",
+        "ask in Baton",
+    ] {
+        assert!(reason.contains(words), "{words:?} in {reason}");
+    }
+    let owned = deny_reason(
+        "/repo/x",
+        &PermitConflict::Owner {
+            owner: "Editor".into(),
+            pattern: "file:///repo/**".into(),
+        },
+        Duration::seconds(60),
+        at(5),
+    );
+    assert!(
+        owned.contains("belongs to the agent \"Editor\"") && owned.contains("data file:///repo/**"),
+        "{owned}"
+    );
+}
+
+#[test]
+fn replies_are_in_each_clients_format_and_stdout_is_json_or_nothing() {
+    let reason = "Baton refused this write: …".to_string();
+    for client in HookClient::ALL {
+        let go_on = hook_reply(client, "PreToolUse", &HookAnswer::GoOn);
+        assert_eq!(
+            go_on,
+            HookReply {
+                exit_code: 0,
+                stdout: String::new(),
+                stderr: String::new()
+            }
+        );
+        for answer in [
+            HookAnswer::Deny(reason.clone()),
+            HookAnswer::Ask(reason.clone()),
+            HookAnswer::Failed("store busy".into()),
+        ] {
+            let reply = hook_reply(client, "PreToolUse", &answer);
+            assert!(
+                reply.stdout.is_empty() || serde_json::from_str::<Value>(&reply.stdout).is_ok(),
+                "{reply:?}"
+            );
+            let refused = matches!(answer, HookAnswer::Deny(_)) && client != HookClient::Copilot;
+            assert_eq!(
+                reply.exit_code == 2,
+                refused,
+                "{client:?} {answer:?}: only a refusal exits 2"
+            );
+        }
+    }
+    let claude = hook_reply(
+        HookClient::ClaudeCode,
+        "PreToolUse",
+        &HookAnswer::Deny(reason.clone()),
+    );
+    assert_eq!(
+        (
+            claude.exit_code,
+            claude.stdout.as_str(),
+            claude.stderr.trim()
+        ),
+        (2, "", reason.as_str())
+    );
+    let ask: Value = serde_json::from_str(
+        &hook_reply(
+            HookClient::Codex,
+            "PreToolUse",
+            &HookAnswer::Ask(reason.clone()),
+        )
+        .stdout,
+    )
+    .unwrap();
+    assert_eq!(ask["hookSpecificOutput"]["permissionDecision"], "ask");
+    assert_eq!(ask["hookSpecificOutput"]["hookEventName"], "PreToolUse");
+    let copilot: Value = serde_json::from_str(
+        &hook_reply(
+            HookClient::Copilot,
+            "preToolUse",
+            &HookAnswer::Deny(reason.clone()),
+        )
+        .stdout,
+    )
+    .unwrap();
+    assert_eq!(
+        copilot,
+        json!({"permissionDecision": "deny", "permissionDecisionReason": reason})
+    );
+    // A failure lets the client go on: exit 1 (non-blocking) for Claude Code and Codex, 0 for
+    // Copilot CLI, the message on stderr.
+    assert_eq!(
+        hook_reply(
+            HookClient::ClaudeCode,
+            "Stop",
+            &HookAnswer::Failed("x".into())
+        )
+        .exit_code,
+        1
+    );
+    assert_eq!(
+        hook_reply(
+            HookClient::Copilot,
+            "agentStop",
+            &HookAnswer::Failed("x".into())
+        )
+        .exit_code,
+        0
+    );
+}
+
+#[test]
+fn clients_and_modes_read_back_what_they_print() {
+    for client in HookClient::ALL {
+        assert_eq!(HookClient::parse(client.as_str()), Some(client));
+    }
+    assert_eq!(HookClient::parse("gemini"), None);
+    for mode in [PermitMode::Observe, PermitMode::Warn, PermitMode::Enforce] {
+        assert_eq!(PermitMode::parse(mode.as_str()), Some(mode));
+    }
+    assert_eq!(PermitMode::default(), PermitMode::Warn);
+}
