@@ -13,6 +13,8 @@
 //!   its rules (audited) and adds or updates its agents by name.
 //! * `baton decisions export [--out FILE]` writes the decision log as JSON Lines;
 //!   `baton decisions verify` checks its hash chain (exit 1 naming the first bad entry).
+//! * `baton hook claude-code|codex|copilot` is what coding agents' hooks call (one payload on
+//!   stdin, the reply in the client's format).
 //! * `baton schema set TYPE FILE.json | list | remove TYPE` manages the JSON Schema each handoff
 //!   type's payload must satisfy; `baton dead-letters` prints the handoffs that failed theirs.
 
@@ -23,6 +25,7 @@ mod export;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use baton_core::hooks::{HookClient, PermitMode};
 use baton_sim::scenario::Scenario;
 use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Parser, Subcommand};
@@ -112,6 +115,28 @@ enum Command {
     },
     /// Print the handoffs that failed their schema (newest first), one JSON object per line.
     DeadLetters,
+    /// What a coding agent's hooks call: reads one hook payload on stdin, records it (the
+    /// session, its turn, its reads and writes, its file leases) and answers in the client's
+    /// format; a write another session holds is refused in `enforce` mode.
+    ///
+    /// Exit 0 lets the call go on, 2 refuses it (Claude Code, Codex; Copilot CLI reads JSON on
+    /// stdout). An unreadable payload, or a store that does not answer within 500 ms, lets the
+    /// call go on and says why on stderr.
+    Hook {
+        #[arg(value_parser = PossibleValuesParser::new(HookClient::ALL.map(HookClient::as_str))
+            .map(|word| HookClient::parse(&word).expect("a possible value")))]
+        client: HookClient,
+        /// The event the hook is installed for, when the payload does not name it.
+        #[arg(long, value_name = "NAME")]
+        event: Option<String>,
+        /// observe: record only; warn: allow and escalate; enforce: refuse and escalate.
+        #[arg(long, default_value = "warn", value_parser = PossibleValuesParser::new(["observe", "warn", "enforce"])
+            .map(|word| PermitMode::parse(&word).expect("a possible value")))]
+        mode: PermitMode,
+        /// How long a session keeps a file it stopped writing.
+        #[arg(long, value_name = "MINUTES", default_value_t = 10)]
+        lease_minutes: u32,
+    },
     /// Run simulated agents speaking baton/1 on 127.0.0.1: a busy fleet of random work, or
     /// with --scenario one scripted scenario that makes one detector fire.
     ///
@@ -195,6 +220,15 @@ fn main() -> ExitCode {
             }
         };
     }
+    if let Command::Hook {
+        client,
+        event,
+        mode,
+        lease_minutes,
+    } = &cli.command
+    {
+        return run_hook(cli.data_dir.as_deref(), client, event, mode, lease_minutes);
+    }
     if let Command::Decisions {
         action: DecisionsAction::Verify,
     } = &cli.command
@@ -277,7 +311,9 @@ fn main() -> ExitCode {
                 tick_ms,
                 ..
             } => commands::sim(agents, port, seed, tick_ms).await,
-            Command::Check { .. } => unreachable!("handled before the runtime starts"),
+            Command::Check { .. } | Command::Hook { .. } => {
+                unreachable!("handled before the runtime starts")
+            }
         }
     });
     match result {
@@ -287,4 +323,37 @@ fn main() -> ExitCode {
             ExitCode::from(err.exit_code())
         }
     }
+}
+
+/// `baton hook`: no async runtime, nothing on stdout but the client's reply.
+fn run_hook(
+    data_dir: Option<&std::path::Path>,
+    client: &HookClient,
+    event: &Option<String>,
+    mode: &PermitMode,
+    lease_minutes: &u32,
+) -> ExitCode {
+    let db = match data_dir {
+        Some(dir) => Ok(dir.join("baton.sqlite3")),
+        None => baton_store::Store::default_path(),
+    };
+    let options = commands::HookOptions {
+        client: *client,
+        event: event.clone(),
+        mode: *mode,
+        lease_minutes: *lease_minutes,
+        name: std::env::var("BATON_AGENT_NAME").ok(),
+    };
+    let reply = match db {
+        Ok(db) => commands::hook(db, &options, &mut std::io::stdin().lock()),
+        Err(err) => baton_core::hooks::hook_reply(
+            *client,
+            "",
+            &baton_core::hooks::HookAnswer::Failed(format!("no store: {err}")),
+        ),
+    };
+    use std::io::Write;
+    let _ = std::io::stdout().write_all(reply.stdout.as_bytes());
+    let _ = std::io::stderr().write_all(reply.stderr.as_bytes());
+    ExitCode::from(u8::try_from(reply.exit_code).unwrap_or(1))
 }

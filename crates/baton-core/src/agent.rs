@@ -24,6 +24,16 @@ pub enum AdapterKind {
     Baton,
     /// Google's Agent2Agent protocol (1.0, or 0.3): read from the agent card and its tasks.
     A2a,
+    /// A coding-agent session (Claude Code, Codex, Copilot CLI) heard through its hooks
+    /// (`baton hook`): never polled, added by its first hook call, not by hand.
+    Session,
+}
+
+impl AdapterKind {
+    /// True for agents Baton polls (and delivers decisions to over HTTP).
+    pub fn is_polled(self) -> bool {
+        self != AdapterKind::Session
+    }
 }
 
 /// What the user types in to add or edit an agent. Tokens are never part of it: they live in
@@ -73,6 +83,9 @@ impl AgentDraft {
                 })
             }
             Ok(_) => {}
+        }
+        if self.adapter == AdapterKind::Session {
+            problems.push(ConfigError::SessionByHand);
         }
         if !(MIN_POLL_INTERVAL_MS..=MAX_POLL_INTERVAL_MS).contains(&self.poll_interval_ms) {
             problems.push(ConfigError::IntervalOutOfRange {

@@ -35,6 +35,8 @@ pub enum ConfigError {
     TimeoutTooShort { min_ms: u64 },
     #[error("timeout ({timeout_ms} ms) must be below the poll interval ({interval_ms} ms)")]
     TimeoutNotBelowInterval { timeout_ms: u64, interval_ms: u64 },
+    #[error("coding sessions join by themselves through their hooks (`baton hook`); they cannot be added by hand")]
+    SessionByHand,
 }
 
 impl ConfigError {
@@ -47,6 +49,7 @@ impl ConfigError {
             ConfigError::TimeoutTooShort { .. } | ConfigError::TimeoutNotBelowInterval { .. } => {
                 "timeout_ms"
             }
+            ConfigError::SessionByHand => "adapter",
         }
     }
 }

@@ -6,6 +6,7 @@ use baton_core::a2a::wire::Call;
 use baton_core::a2a::{parse_task_list, AgentCard, Binding, ProtocolVersion};
 use baton_core::agent::{human_duration_ms, AdapterKind, AgentConfig, AgentDraft};
 use baton_core::views::ConnectionReport;
+use baton_core::ConfigError;
 
 use crate::engine::{clean_token, Engine};
 use crate::fetch::FetchError;
@@ -52,6 +53,8 @@ impl Engine {
         let (first, second) = match draft.adapter {
             AdapterKind::Baton => (AdapterKind::Baton, AdapterKind::A2a),
             AdapterKind::A2a => (AdapterKind::A2a, AdapterKind::Baton),
+            // validate() refuses sessions above.
+            AdapterKind::Session => return failed(ConfigError::SessionByHand.to_string()),
         };
         let tried = self.try_protocol(&config, first, token).await;
         let first_error = match tried {
@@ -87,6 +90,7 @@ impl Engine {
     ) -> Result<ConnectionReport, FetchError> {
         let fetcher = &self.shared().fetcher;
         match adapter {
+            AdapterKind::Session => Err(FetchError::NotPolled),
             AdapterKind::Baton => {
                 let fetched = fetcher.fetch_status(config, None, token, None).await?;
                 let doc = fetched.doc;
@@ -163,6 +167,7 @@ fn protocol_name(adapter: AdapterKind) -> &'static str {
     match adapter {
         AdapterKind::Baton => "baton/1:",
         AdapterKind::A2a => "A2A:",
+        AdapterKind::Session => "session:",
     }
 }
 

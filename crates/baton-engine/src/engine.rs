@@ -115,6 +115,10 @@ impl Engine {
         let _admin = self.inner.admin.lock().await;
         self.inner.stopped.store(false, Ordering::SeqCst);
         let agents = self.shared().read(|s| s.agents()).await?;
+        let agents: Vec<AgentConfig> = agents
+            .into_iter()
+            .filter(|agent| agent.adapter.is_polled())
+            .collect();
         let count = agents.len();
         for agent in agents {
             if !self.pollers().contains_key(&agent.id) {
@@ -372,7 +376,7 @@ impl Engine {
     /// Starts a poller for the agent (replacing one already running) unless shut down.
     /// Callers hold the admin lock.
     async fn spawn_poller(&self, config: AgentConfig, token: Result<Option<String>, String>) {
-        if self.inner.stopped.load(Ordering::SeqCst) {
+        if self.inner.stopped.load(Ordering::SeqCst) || !config.adapter.is_polled() {
             return;
         }
         let id = config.id;

@@ -24,6 +24,9 @@ pub enum FetchError {
     Status { status: u16, reason: Option<String> },
     #[error("connection refused")]
     ConnectionRefused,
+    /// A coding session reports through its hooks; nothing polls it.
+    #[error("a coding session is not polled: it reports through its hooks (`baton hook`)")]
+    NotPolled,
     #[error("could not resolve host {host}")]
     UnresolvedHost { host: String },
     #[error("too many redirects (over {max})")]

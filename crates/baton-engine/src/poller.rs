@@ -157,6 +157,8 @@ pub(crate) async fn poll(
                             crate::a2a::poll(shared, &agent.config, cursor.clone(), agent.token())
                                 .await
                         }
+                        // The engine starts no poller for a session (spawn_poller).
+                        AdapterKind::Session => Err(crate::fetch::FetchError::NotPolled),
                     }
                 };
                 tokio::select! {

@@ -123,6 +123,12 @@ async fn attempt(shared: &Shared, item: OutboxItem) -> Result<Option<i64>, Engin
                         )
                         .await
                     }
+                    // A session has no endpoint: its next hook call reads the decision from the
+                    // store (a lease granted, or not).
+                    AdapterKind::Session => Ok(DeliveryOutcome::Acknowledged {
+                        accepted: true,
+                        note: Some("kept for the session's next hook call".to_owned()),
+                    }),
                 },
                 Err(err) => Err(err),
             }

@@ -19,7 +19,7 @@ const ROW_COLS: &str = "id, name, base_url, poll_interval_ms, timeout_ms, adapte
      last_error, last_error_at, remote_id, remote_name, remote_version, remote_state, remote_detail";
 
 /// The key names are unique under: trimmed, lower-cased.
-fn name_key(name: &str) -> String {
+pub(crate) fn name_key(name: &str) -> String {
     name.trim().to_lowercase()
 }
 

@@ -83,6 +83,7 @@ pub(crate) fn adapter_str(adapter: AdapterKind) -> &'static str {
     match adapter {
         AdapterKind::Baton => "baton",
         AdapterKind::A2a => "a2a",
+        AdapterKind::Session => "session",
     }
 }
 
@@ -90,6 +91,7 @@ pub(crate) fn parse_adapter(text: &str) -> Result<AdapterKind> {
     match text {
         "baton" => Ok(AdapterKind::Baton),
         "a2a" => Ok(AdapterKind::A2a),
+        "session" => Ok(AdapterKind::Session),
         _ => Err(corrupt("adapter", text)),
     }
 }
@@ -194,6 +196,11 @@ mod tests {
         assert_eq!(json.as_str(), Some(adapter_str(AdapterKind::Baton)));
         assert_eq!(parse_adapter("baton").unwrap(), AdapterKind::Baton);
         assert_eq!(parse_adapter("a2a").unwrap(), AdapterKind::A2a);
+        for adapter in [AdapterKind::Baton, AdapterKind::A2a, AdapterKind::Session] {
+            assert_eq!(parse_adapter(adapter_str(adapter)).unwrap(), adapter);
+            let json = serde_json::to_value(adapter).unwrap();
+            assert_eq!(json.as_str(), Some(adapter_str(adapter)));
+        }
         assert!(parse_adapter("grpc").is_err());
     }
 

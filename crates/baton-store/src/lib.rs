@@ -17,6 +17,8 @@
 //!   from `api_call` events and usage reports), the limits the headers reported, quotas and
 //!   pressure settings the user set, budget splits.
 //! * Manifests ([`manifests`]): what each agent declares, from itself or from the user.
+//! * Sessions ([`sessions`]): coding-agent sessions heard through their hooks: one hook call
+//!   (turn, events, file leases, the permit before a write) in one transaction.
 //!
 //! Timestamps are stored as fixed-width RFC 3339 text (see `migrations/0001_initial.sql`).
 
@@ -48,6 +50,7 @@ pub mod ownership;
 pub mod paths;
 pub mod ratelimits;
 pub mod rules;
+pub mod sessions;
 pub mod tasks;
 pub mod usage;
 pub mod windows;
@@ -124,16 +127,14 @@ impl Store {
                 supported: LATEST_VERSION,
             });
         }
-        migrations::MIGRATIONS
-            .to_latest(&mut conn)
-            .map_err(|err| match &err {
-                rusqlite_migration::Error::RusqliteError { err: inner, .. }
-                    if error::is_corruption(inner) =>
-                {
-                    StoreError::Corrupt(format!("{context}: {inner}"))
-                }
-                _ => StoreError::Migration(err),
-            })?;
+        migrations::migrate(&mut conn).map_err(|err| match &err {
+            rusqlite_migration::Error::RusqliteError { err: inner, .. }
+                if error::is_corruption(inner) =>
+            {
+                StoreError::Corrupt(format!("{context}: {inner}"))
+            }
+            _ => StoreError::Migration(err),
+        })?;
         Ok(Store { conn })
     }
 

@@ -14,6 +14,7 @@ const MIGRATION_SLICE: &[M<'static>] = &[
         "../migrations/0007_groups_and_incremental_reads.sql"
     ))
     .foreign_key_check(),
+    M::up(include_str!("../migrations/0008_sessions_and_leases.sql")).foreign_key_check(),
 ];
 
 /// Every migration, oldest first. Append only: never edit one that has shipped.
@@ -21,6 +22,40 @@ pub(crate) const MIGRATIONS: Migrations<'static> = Migrations::from_slice(MIGRAT
 
 /// The schema version a fully migrated database has.
 pub const LATEST_VERSION: i64 = MIGRATION_SLICE.len() as i64;
+
+/// How many times a migration beaten by another process is tried again.
+const RACED_ATTEMPTS: usize = 64;
+
+/// Brings the schema to the latest version. Several processes may open a new store at once
+/// (coding agents' hooks each run `baton hook`): a migration fails when another process applied
+/// it first (each runs in its own transaction, so nothing is half done), and is then tried
+/// again from the version that process reached. A failure with no progress by anyone is an error.
+pub(crate) fn migrate(conn: &mut rusqlite::Connection) -> Result<(), rusqlite_migration::Error> {
+    let version = |conn: &rusqlite::Connection| -> i64 {
+        conn.query_row("PRAGMA user_version", [], |row| row.get(0))
+            .unwrap_or(-1)
+    };
+    let mut attempt = 0;
+    loop {
+        let before = version(conn);
+        match MIGRATIONS.to_latest(conn) {
+            Ok(()) => return Ok(()),
+            Err(err) => {
+                attempt += 1;
+                let after = version(conn);
+                let someone_else = after > before || (before >= 0 && after == LATEST_VERSION);
+                if !someone_else || attempt >= RACED_ATTEMPTS {
+                    return Err(err);
+                }
+                tracing::debug!(
+                    before,
+                    after,
+                    "another process migrated the store; trying again"
+                );
+            }
+        }
+    }
+}
 
 #[cfg(test)]
 mod tests {
@@ -134,16 +169,20 @@ mod tests {
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .unwrap();
         assert_eq!(version, LATEST_VERSION);
-        assert_eq!(LATEST_VERSION, 7);
+        assert_eq!(LATEST_VERSION, 8);
         let count = |sql: &str| -> i64 { conn.query_row(sql, [], |r| r.get(0)).unwrap() };
         assert_eq!(
             count("SELECT count(*) FROM agents WHERE name = 'Researcher' AND adapter = 'baton'"),
             1
         );
-        // 0006 widened the adapter's CHECK, and it still checks.
+        // 0006 and 0008 widened the adapter's CHECK, and it still checks.
         assert!(conn
             .execute("UPDATE agents SET adapter = 'grpc'", [])
             .is_err());
+        conn.execute("UPDATE agents SET adapter = 'session'", [])
+            .unwrap();
+        conn.execute("UPDATE agents SET adapter = 'baton'", [])
+            .unwrap();
         assert_eq!(count("SELECT count(*) FROM tasks WHERE task_id = 't-1'"), 1);
         assert_eq!(
             count("SELECT count(*) FROM rules WHERE owner = 'Researcher'"),

@@ -13,7 +13,12 @@ use crate::export::{render, ExportAgent};
 pub fn export(db: Option<PathBuf>, out: Option<&Path>) -> Result<(), CliError> {
     let store = open_store(db)?;
     let mut agents = Vec::new();
-    for agent in store.agents()? {
+    // Coding sessions join by themselves through their hooks: they are not configuration.
+    for agent in store
+        .agents()?
+        .into_iter()
+        .filter(|a| a.adapter.is_polled())
+    {
         let declares = store
             .manifest(agent.id, ManifestSource::User)?
             .map(|stored| stored.manifest);

@@ -10,6 +10,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 mod config_files;
+mod hooks;
 mod sim;
 
 use std::process::Command;

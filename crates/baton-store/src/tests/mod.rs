@@ -15,5 +15,6 @@ mod ownership;
 mod ratelimits;
 mod rules;
 mod scale;
+mod sessions;
 pub(crate) mod support;
 mod writer;

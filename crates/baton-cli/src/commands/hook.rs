@@ -1,0 +1,263 @@
+//! `baton hook <client>`: the command a coding agent's hooks call. One payload on stdin, one
+//! short transaction in the store, one reply in the client's format; stdout carries nothing but
+//! that reply.
+//!
+//! Fail-open: when the payload cannot be read, or the store does not answer within
+//! [`STORE_BUDGET`] (500 ms), the client goes on (the reply says why on stderr) and nothing is refused.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+use std::time::Duration as StdDuration;
+
+use baton_core::hooks::{
+    hook_reply, parse_hook_payload, HookAnswer, HookClient, HookReply, PermitMode,
+    MAX_PAYLOAD_BYTES,
+};
+use baton_store::sessions::{PermitSettings, SessionRef};
+use baton_store::Store;
+use chrono::{Duration, Utc};
+
+/// How long the hook waits for the store before letting the client go on unchecked
+/// (`BATON_HOOK_BUDGET_MS` sets another).
+pub const STORE_BUDGET: StdDuration = StdDuration::from_millis(500);
+
+/// The budget in force: [`STORE_BUDGET`] unless `BATON_HOOK_BUDGET_MS` names another.
+pub fn store_budget() -> StdDuration {
+    std::env::var("BATON_HOOK_BUDGET_MS")
+        .ok()
+        .and_then(|ms| ms.trim().parse::<u64>().ok())
+        .map_or(STORE_BUDGET, StdDuration::from_millis)
+}
+
+/// What `baton hook` was told on its command line.
+#[derive(Debug, Clone)]
+pub struct HookOptions {
+    pub client: HookClient,
+    /// The event the hook was installed for, when the payload does not name it (Copilot CLI).
+    pub event: Option<String>,
+    pub mode: PermitMode,
+    pub lease_minutes: u32,
+    /// The session's name (`BATON_AGENT_NAME`), else `<repository>·<short id>`.
+    pub name: Option<String>,
+}
+
+/// Reads the payload from `input`, records it in the store at `db`, and returns the reply.
+pub fn hook(db: PathBuf, options: &HookOptions, input: &mut dyn Read) -> HookReply {
+    let client = options.client;
+    let mut bytes = Vec::new();
+    let limit = u64::try_from(MAX_PAYLOAD_BYTES).unwrap_or(u64::MAX) + 1;
+    if let Err(err) = input.take(limit).read_to_end(&mut bytes) {
+        let failed = HookAnswer::Failed(format!("cannot read the hook payload: {err}"));
+        return hook_reply(client, "", &failed);
+    }
+    let call = match parse_hook_payload(client, &bytes, options.event.as_deref()) {
+        Ok(call) => call,
+        Err(err) => {
+            let failed = HookAnswer::Failed(format!("{err}; nothing was recorded"));
+            return hook_reply(client, options.event.as_deref().unwrap_or(""), &failed);
+        }
+    };
+    let event_name = call.event.name().to_owned();
+    let session_id = call
+        .session_id
+        .clone()
+        .unwrap_or_else(|| format!("{}-{}", client.as_str(), parent_process_id()));
+    let (repo_root, branch) = call
+        .cwd
+        .as_deref()
+        .map(|cwd| git_place(Path::new(cwd)))
+        .unwrap_or_default();
+    let session = SessionRef {
+        client,
+        session_id,
+        cwd: call.cwd.clone(),
+        repo_root,
+        branch,
+        name: options.name.clone(),
+    };
+    let settings = PermitSettings {
+        mode: options.mode,
+        lease_time: Duration::minutes(i64::from(options.lease_minutes.max(1))),
+    };
+    // The store works on a thread of its own: past the budget the client goes on, and the
+    // process' exit rolls back whatever the thread had not committed.
+    let (done, result) = mpsc::channel();
+    std::thread::spawn(move || {
+        let outcome = Store::open(&db)
+            .and_then(|mut store| store.record_hook(&session, &call, settings, Utc::now()));
+        let _ = done.send(outcome);
+    });
+    let budget = store_budget();
+    let answer = match result.recv_timeout(budget) {
+        Ok(Ok(record)) => record.answer,
+        Ok(Err(err)) => HookAnswer::Failed(format!(
+            "could not check this call with the store ({err}); it goes ahead unchecked"
+        )),
+        Err(_) => HookAnswer::Failed(format!(
+            "the store did not answer within {} ms; this call goes ahead unchecked",
+            budget.as_millis()
+        )),
+    };
+    hook_reply(client, &event_name, &answer)
+}
+
+#[cfg(unix)]
+fn parent_process_id() -> u32 {
+    std::os::unix::process::parent_id()
+}
+
+#[cfg(not(unix))]
+fn parent_process_id() -> u32 {
+    0
+}
+
+/// The repository holding `cwd` (the nearest folder with a `.git`) and its checked-out branch,
+/// read from the files (no `git` process).
+fn git_place(cwd: &Path) -> (Option<String>, Option<String>) {
+    let Some(root) = cwd.ancestors().find(|dir| dir.join(".git").exists()) else {
+        return (None, None);
+    };
+    let dot_git = root.join(".git");
+    // A worktree's `.git` is a file naming its git directory.
+    let git_dir = match std::fs::read_to_string(&dot_git) {
+        Ok(text) => text
+            .strip_prefix("gitdir:")
+            .map(|dir| root.join(dir.trim()))
+            .unwrap_or(dot_git),
+        Err(_) => dot_git,
+    };
+    let branch = std::fs::read_to_string(git_dir.join("HEAD"))
+        .ok()
+        .and_then(|head| {
+            head.trim()
+                .strip_prefix("ref: refs/heads/")
+                .map(str::to_owned)
+        });
+    (Some(root.to_string_lossy().into_owned()), branch)
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn options(client: HookClient, mode: PermitMode) -> HookOptions {
+        HookOptions {
+            client,
+            event: None,
+            mode,
+            lease_minutes: 10,
+            name: None,
+        }
+    }
+
+    #[test]
+    fn a_refused_write_exits_2_with_the_reason_and_junk_lets_the_client_go_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = dir.path().join("repo");
+        std::fs::create_dir_all(repo.join(".git")).unwrap();
+        std::fs::write(repo.join(".git/HEAD"), "ref: refs/heads/feature/x\n").unwrap();
+        let db = dir.path().join("baton.sqlite3");
+        let cwd = repo.join("src");
+        let write = |session: &str| {
+            json!({
+                "session_id": session, "cwd": cwd, "hook_event_name": "PreToolUse",
+                "tool_name": "Write", "tool_input": {"file_path": "app.rs", "content": "x"}
+            })
+            .to_string()
+        };
+        let enforce = options(HookClient::ClaudeCode, PermitMode::Enforce);
+        let first = hook(db.clone(), &enforce, &mut write("aaaa1111").as_bytes());
+        assert_eq!(
+            (first.exit_code, first.stdout.as_str()),
+            (0, ""),
+            "{first:?}"
+        );
+        let second = hook(db.clone(), &enforce, &mut write("bbbb2222").as_bytes());
+        assert_eq!(second.exit_code, 2, "{second:?}");
+        assert!(second.stdout.is_empty());
+        assert!(
+            second.stderr.contains("\"repo·aaaa1111\""),
+            "{}",
+            second.stderr
+        );
+        // The session knows its repository and branch.
+        assert_eq!(
+            git_place(&cwd),
+            (
+                Some(repo.to_string_lossy().into_owned()),
+                Some("feature/x".to_owned())
+            )
+        );
+        // Junk, an empty payload and a huge one: the client goes on, stderr says why.
+        for junk in [
+            b"{not json".to_vec(),
+            Vec::new(),
+            vec![b' '; MAX_PAYLOAD_BYTES + 10],
+        ] {
+            let reply = hook(db.clone(), &enforce, &mut junk.as_slice());
+            assert_eq!(reply.exit_code, 1, "{reply:?}");
+            assert!(reply.stdout.is_empty());
+            assert!(
+                reply.stderr.starts_with("baton: the hook payload"),
+                "{}",
+                reply.stderr
+            );
+        }
+        // Copilot CLI: JSON on stdout, exit 0, the event named by the installed hook.
+        let copilot = HookOptions {
+            event: Some("preToolUse".into()),
+            ..options(HookClient::Copilot, PermitMode::Enforce)
+        };
+        let payload = json!({"cwd": cwd, "toolName": "edit", "toolArgs": "{\"path\": \"app.rs\"}"});
+        let reply = hook(db.clone(), &copilot, &mut payload.to_string().as_bytes());
+        assert_eq!(reply.exit_code, 0);
+        let answer: serde_json::Value = serde_json::from_str(&reply.stdout).unwrap();
+        assert_eq!(answer["permissionDecision"], "deny");
+    }
+
+    #[test]
+    fn a_store_busy_past_the_budget_lets_the_write_go_ahead_unchecked() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("baton.sqlite3");
+        drop(Store::open(&db).unwrap());
+        // Another process holds the write lock for longer than the budget.
+        let holder = rusqlite::Connection::open(&db).unwrap();
+        holder.execute_batch("BEGIN IMMEDIATE").unwrap();
+        let payload = json!({"session_id": "s", "hook_event_name": "PreToolUse", "tool_name": "Write", "tool_input": {"file_path": "/x"}});
+        let reply = hook(
+            db,
+            &options(HookClient::ClaudeCode, PermitMode::Enforce),
+            &mut payload.to_string().as_bytes(),
+        );
+        assert_eq!(reply.exit_code, 1, "{reply:?}");
+        assert!(
+            reply.stderr.contains("did not answer within 500 ms"),
+            "{}",
+            reply.stderr
+        );
+        holder.execute_batch("ROLLBACK").unwrap();
+    }
+
+    #[test]
+    fn a_store_that_cannot_open_lets_the_write_go_ahead_unchecked() {
+        let dir = tempfile::tempdir().unwrap();
+        // A directory where the database file should be.
+        let db = dir.path().join("baton.sqlite3");
+        std::fs::create_dir_all(&db).unwrap();
+        let payload = json!({"session_id": "s", "hook_event_name": "PreToolUse", "tool_name": "Write", "tool_input": {"file_path": "/x"}});
+        let reply = hook(
+            db,
+            &options(HookClient::ClaudeCode, PermitMode::Enforce),
+            &mut payload.to_string().as_bytes(),
+        );
+        assert_eq!(reply.exit_code, 1, "{reply:?}");
+        assert!(
+            reply.stderr.contains("goes ahead unchecked"),
+            "{}",
+            reply.stderr
+        );
+    }
+}

@@ -1,0 +1,193 @@
+//! Coding-agent sessions heard through their hooks: one hook call into the store in ONE short
+//! transaction: the session (an agent of adapter `session`, added by its first call), its turn
+//! (a task per prompt), the `write` / `read` events of its tool calls, its file leases, and the
+//! permit a write asks for before it happens.
+//!
+//! `baton hook` calls [`Store::record_hook`] from its own process, whether or not the app or
+//! `baton watch` runs; they pick the events up and run the detectors.
+
+mod permits;
+mod turns;
+
+use baton_core::detect::Finding;
+use baton_core::hooks::{
+    file_resource, tool_effect, HookAnswer, HookCall, HookClient, HookEvent, PermitConflict,
+    PermitMode, PermitVerdict, ToolEffect,
+};
+use baton_core::protocol::EventKind;
+use baton_core::task::TaskState;
+use chrono::{DateTime, Duration, Utc};
+use rusqlite::params;
+
+use crate::codec::{ts, Cached};
+use crate::error::Result;
+use crate::Store;
+use permits::{ask_permit, clash_finding, release_leases};
+use turns::{end_turn, note_tool, push_event, session_row, set_turn_state, turn_title};
+
+/// Characters of a prompt's first line kept as its turn's title.
+pub(crate) const TITLE_CHARS: usize = 200;
+
+/// Which session calls, and where it works (read by `baton hook` from the payload and `.git`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionRef {
+    pub client: HookClient,
+    pub session_id: String,
+    pub cwd: Option<String>,
+    pub repo_root: Option<String>,
+    pub branch: Option<String>,
+    /// The agent's name when the person chose one (`BATON_AGENT_NAME`); else
+    /// `<repository>·<short id>`.
+    pub name: Option<String>,
+}
+
+/// How permits are kept for this call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PermitSettings {
+    pub mode: PermitMode,
+    pub lease_time: Duration,
+}
+
+/// A write that met another agent's claim: for the queue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PermitClash {
+    pub path: String,
+    pub resource: String,
+    pub conflict: PermitConflict,
+    /// Baton's id of the holder (the owner named by a rule may be no agent Baton knows).
+    pub holder_id: Option<i64>,
+    /// The holder's last stored write of the file (the finding's evidence).
+    pub holder_seq: Option<u64>,
+    pub verdict: PermitVerdict,
+}
+
+/// What one hook call did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HookRecord {
+    pub agent_id: i64,
+    pub agent_name: String,
+    /// What the client is told.
+    pub answer: HookAnswer,
+    /// Writes that met another agent's claim (empty unless a write was asked for).
+    pub clashes: Vec<PermitClash>,
+    pub new_events: u32,
+}
+
+pub(crate) struct SessionRow {
+    agent_id: i64,
+    name: String,
+    turns: i64,
+    turn_open: bool,
+}
+
+impl Store {
+    /// Records one hook call of `session` at `now` and answers it.
+    pub fn record_hook(
+        &mut self,
+        session: &SessionRef,
+        call: &HookCall,
+        settings: PermitSettings,
+        now: DateTime<Utc>,
+    ) -> Result<HookRecord> {
+        let tx = self.write_tx()?;
+        let mut row = session_row(&tx, session, now)?;
+        let mut record = HookRecord {
+            agent_id: row.agent_id,
+            agent_name: row.name.clone(),
+            answer: HookAnswer::GoOn,
+            clashes: Vec::new(),
+            new_events: 0,
+        };
+        let cwd = session.cwd.as_deref();
+        match &call.event {
+            HookEvent::UserPromptSubmit { prompt } => {
+                if row.turn_open {
+                    end_turn(&tx, &row, TaskState::Completed, now, &mut record)?;
+                }
+                row.turns += 1;
+                row.turn_open = true;
+                let title = turn_title(prompt);
+                tx.exec(
+                    "UPDATE sessions SET turns = ?2, turn_open = 1, prompt = ?3 WHERE agent_id = ?1",
+                    params![row.agent_id, row.turns, title],
+                )?;
+                set_turn_state(&tx, &row, TaskState::Working, None, now, &mut record)?;
+            }
+            HookEvent::PreToolUse(tool) => {
+                note_tool(&tx, row.agent_id, tool, cwd)?;
+                if let ToolEffect::Writes(paths) = tool_effect(tool, cwd) {
+                    ask_permit(&tx, &row, &paths, settings, now, &mut record)?;
+                }
+            }
+            HookEvent::PostToolUse(tool) => {
+                note_tool(&tx, row.agent_id, tool, cwd)?;
+                let (kind, paths) = match tool_effect(tool, cwd) {
+                    ToolEffect::Writes(paths) => (EventKind::Write, paths),
+                    ToolEffect::Reads(paths) => (EventKind::Read, paths),
+                    _ => (EventKind::Read, Vec::new()),
+                };
+                for path in paths {
+                    let resource = file_resource(&path);
+                    push_event(
+                        &tx,
+                        &row,
+                        kind,
+                        Some(resource.clone()),
+                        None,
+                        now,
+                        &mut record,
+                    )?;
+                    if kind == EventKind::Write {
+                        tx.exec(
+                            "UPDATE leases SET last_write_at = ?3 WHERE resource = ?1 AND holder = ?2",
+                            params![resource, row.agent_id, ts(now)],
+                        )?;
+                    }
+                }
+            }
+            HookEvent::PermissionRequest(tool) => note_tool(&tx, row.agent_id, tool, cwd)?,
+            HookEvent::Notification { kind, message } => {
+                let waits = matches!(kind.as_deref(), Some("permission_prompt" | "idle_prompt"));
+                if waits && row.turn_open {
+                    let detail = message.clone().or_else(|| kind.clone());
+                    set_turn_state(
+                        &tx,
+                        &row,
+                        TaskState::InputRequired,
+                        detail,
+                        now,
+                        &mut record,
+                    )?;
+                }
+            }
+            HookEvent::Stop => {
+                if row.turn_open {
+                    end_turn(&tx, &row, TaskState::Completed, now, &mut record)?;
+                }
+                release_leases(&tx, row.agent_id)?;
+            }
+            HookEvent::SessionEnd => {
+                if row.turn_open {
+                    end_turn(&tx, &row, TaskState::Completed, now, &mut record)?;
+                }
+                release_leases(&tx, row.agent_id)?;
+                tx.exec(
+                    "UPDATE sessions SET ended_at = ?2 WHERE agent_id = ?1",
+                    params![row.agent_id, ts(now)],
+                )?;
+            }
+            HookEvent::SessionStart | HookEvent::Other(_) => {}
+        }
+        tx.commit()?;
+        let findings: Vec<Finding> = record
+            .clashes
+            .iter()
+            .filter(|clash| clash.verdict != PermitVerdict::Allow)
+            .map(|clash| clash_finding(&record, clash))
+            .collect();
+        if !findings.is_empty() {
+            self.record_findings(&findings, now)?;
+        }
+        Ok(record)
+    }
+}

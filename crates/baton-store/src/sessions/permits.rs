@@ -1,0 +1,205 @@
+//! File leases and the permit a write asks for before it happens, and the queue item for a
+//! write that met another agent's claim.
+
+use baton_core::detect::{EvidenceRef, Finding, FindingKind, Severity};
+use baton_core::hooks::{
+    deny_reason, file_resource, permit, HookAnswer, Lease, Permit, PermitConflict, PermitVerdict,
+};
+use baton_core::rules::CompiledRules;
+use chrono::{DateTime, Duration, Utc};
+use rusqlite::{params, Connection, OptionalExtension};
+
+use super::{HookRecord, PermitClash, PermitSettings, SessionRow};
+use crate::agents::name_key;
+use crate::codec::{parse_ts, ts, Cached};
+use crate::error::Result;
+use crate::rules::rules_in;
+use crate::Store;
+
+impl Store {
+    /// Live leases (at `now`, for `lease_time`), oldest first.
+    pub fn leases(&self, now: DateTime<Utc>, lease_time: Duration) -> Result<Vec<Lease>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT l.resource, a.name, l.since, l.last_write_at
+               FROM leases l JOIN agents a ON a.id = l.holder
+              WHERE l.last_write_at > ?1 ORDER BY l.since, l.resource",
+        )?;
+        let mut rows = stmt.query([ts(now - lease_time)])?;
+        let mut out = Vec::new();
+        while let Some(row) = rows.next()? {
+            out.push(Lease {
+                resource: row.get(0)?,
+                holder: row.get(1)?,
+                since: parse_ts(&row.get::<_, String>(2)?)?,
+                last_write_at: parse_ts(&row.get::<_, String>(3)?)?,
+            });
+        }
+        Ok(out)
+    }
+}
+
+pub(super) fn release_leases(tx: &Connection, agent_id: i64) -> Result<()> {
+    tx.exec("DELETE FROM leases WHERE holder = ?1", [agent_id])?;
+    Ok(())
+}
+
+/// The permit for writing `paths`: every path is checked; the session takes (or keeps) the
+/// lease of each path nobody else has a claim on.
+pub(super) fn ask_permit(
+    tx: &Connection,
+    row: &SessionRow,
+    paths: &[String],
+    settings: PermitSettings,
+    now: DateTime<Utc>,
+    record: &mut HookRecord,
+) -> Result<()> {
+    let rules = CompiledRules::new(rules_in(tx)?.into_iter().map(|r| r.rule).collect());
+    for path in paths {
+        let resource = file_resource(path);
+        let leases = leases_on(tx, &resource)?;
+        let Permit { verdict, conflict } = permit(
+            &row.name,
+            &resource,
+            &rules,
+            &leases,
+            settings.mode,
+            settings.lease_time,
+            now,
+        );
+        match conflict {
+            None => take_lease(tx, &resource, row.agent_id, now)?,
+            Some(conflict) => {
+                let holder_id = agent_id_named(tx, conflict.holder())?;
+                let holder_seq = match holder_id {
+                    Some(id) => last_write(tx, id, &resource)?,
+                    None => None,
+                };
+                if verdict == PermitVerdict::Deny && record.answer == HookAnswer::GoOn {
+                    record.answer =
+                        HookAnswer::Deny(deny_reason(path, &conflict, settings.lease_time, now));
+                }
+                record.clashes.push(PermitClash {
+                    path: path.clone(),
+                    resource,
+                    conflict,
+                    holder_id,
+                    holder_seq,
+                    verdict,
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+fn leases_on(tx: &Connection, resource: &str) -> Result<Vec<Lease>> {
+    let found = tx
+        .row(
+            "SELECT a.name, l.since, l.last_write_at
+               FROM leases l JOIN agents a ON a.id = l.holder WHERE l.resource = ?1",
+            [resource],
+            |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                ))
+            },
+        )
+        .optional()?;
+    match found {
+        None => Ok(Vec::new()),
+        Some((holder, since, last)) => Ok(vec![Lease {
+            resource: resource.to_owned(),
+            holder,
+            since: parse_ts(&since)?,
+            last_write_at: parse_ts(&last)?,
+        }]),
+    }
+}
+
+/// Takes the file's lease (or refreshes one already held); a lease past its time held by
+/// another session is taken over.
+fn take_lease(tx: &Connection, resource: &str, agent_id: i64, now: DateTime<Utc>) -> Result<()> {
+    tx.exec(
+        "INSERT INTO leases (resource, holder, since, last_write_at) VALUES (?1, ?2, ?3, ?3)
+         ON CONFLICT (resource) DO UPDATE SET
+            since = CASE WHEN holder = excluded.holder THEN since ELSE excluded.since END,
+            holder = excluded.holder, last_write_at = excluded.last_write_at",
+        params![resource, agent_id, ts(now)],
+    )?;
+    Ok(())
+}
+
+fn agent_id_named(tx: &Connection, name: &str) -> Result<Option<i64>> {
+    Ok(tx
+        .row(
+            "SELECT id FROM agents WHERE name_key = ?1",
+            [name_key(name)],
+            |r| r.get(0),
+        )
+        .optional()?)
+}
+
+fn last_write(tx: &Connection, agent_id: i64, resource: &str) -> Result<Option<u64>> {
+    let seq: Option<i64> = tx
+        .row(
+            "SELECT max(seq) FROM events WHERE agent_id = ?1 AND kind = 'write' AND resource = ?2",
+            params![agent_id, resource],
+            |r| r.get(0),
+        )
+        .optional()?
+        .flatten();
+    Ok(seq.and_then(|s| u64::try_from(s).ok()))
+}
+
+/// The queue's view of a write that met another's claim. Its key is the one the write-collision
+/// (or ownership) detector gives the same resource, so the detector's later finding on the same
+/// writes joins this one: one cause, one queue item.
+pub(super) fn clash_finding(record: &HookRecord, clash: &PermitClash) -> Finding {
+    let me = &record.agent_name;
+    let refused = clash.verdict == PermitVerdict::Deny;
+    let outcome = if refused { "refused" } else { "allowed (warn)" };
+    let (kind, summary) = match &clash.conflict {
+        PermitConflict::Lease { holder, since } => (
+            FindingKind::WriteCollision,
+            format!(
+                "{me} tried to write {} while {holder} holds it (since {} UTC): {outcome}",
+                clash.path,
+                since.format("%H:%M")
+            ),
+        ),
+        PermitConflict::Owner { owner, pattern } => (
+            FindingKind::OwnershipViolation,
+            format!(
+                "{me} tried to write {}, which the data rule {pattern} gives to {owner}: {outcome}",
+                clash.path
+            ),
+        ),
+    };
+    let mut agents: Vec<i64> = clash
+        .holder_id
+        .into_iter()
+        .chain([record.agent_id])
+        .collect();
+    agents.sort_unstable();
+    agents.dedup();
+    let evidence = match (clash.holder_id, clash.holder_seq) {
+        (Some(agent_id), Some(seq)) => vec![EvidenceRef { agent_id, seq }],
+        _ => Vec::new(),
+    };
+    Finding {
+        kind,
+        severity: if refused {
+            Severity::Critical
+        } else {
+            Severity::Warning
+        },
+        agents,
+        resource: Some(clash.resource.clone()),
+        summary,
+        evidence,
+        dedupe_key: format!("{}:{}", kind.as_str(), clash.resource),
+        continues: None,
+    }
+}

@@ -1,0 +1,230 @@
+//! A session's agent row and its turns: the task each prompt starts, and the events of its
+//! tool calls.
+
+use baton_core::hooks::{tool_effect, ToolCall, ToolEffect};
+use baton_core::protocol::{Event, EventKind, Task};
+use baton_core::task::TaskState;
+use chrono::{DateTime, Utc};
+use rusqlite::{params, Connection, OptionalExtension};
+
+use super::{HookRecord, SessionRef, SessionRow, TITLE_CHARS};
+use crate::agents::name_key;
+use crate::codec::{ts, Cached};
+use crate::error::Result;
+use crate::events::insert_event;
+use crate::tasks::upsert_task;
+
+/// The session's agent and turn, added on its first call; its whereabouts refreshed.
+pub(super) fn session_row(
+    tx: &Connection,
+    session: &SessionRef,
+    now: DateTime<Utc>,
+) -> Result<SessionRow> {
+    let found = tx
+        .row(
+            "SELECT s.agent_id, a.name, s.turns, s.turn_open
+               FROM sessions s JOIN agents a ON a.id = s.agent_id
+              WHERE s.client = ?1 AND s.session_id = ?2",
+            params![session.client.as_str(), session.session_id],
+            |row| {
+                Ok(SessionRow {
+                    agent_id: row.get(0)?,
+                    name: row.get(1)?,
+                    turns: row.get(2)?,
+                    turn_open: row.get(3)?,
+                })
+            },
+        )
+        .optional()?;
+    let row = match found {
+        Some(row) => row,
+        None => add_session(tx, session, now)?,
+    };
+    tx.exec(
+        "UPDATE sessions
+            SET cwd = coalesce(?2, cwd), repo_root = coalesce(?3, repo_root),
+                branch = coalesce(?4, branch), last_seen_at = ?5
+          WHERE agent_id = ?1",
+        params![
+            row.agent_id,
+            session.cwd,
+            session.repo_root,
+            session.branch,
+            ts(now)
+        ],
+    )?;
+    Ok(row)
+}
+
+pub(super) fn add_session(
+    tx: &Connection,
+    session: &SessionRef,
+    now: DateTime<Utc>,
+) -> Result<SessionRow> {
+    let base = session
+        .name
+        .as_deref()
+        .map(str::trim)
+        .filter(|name| !name.is_empty())
+        .map(str::to_owned)
+        .unwrap_or_else(|| default_name(session));
+    // A name another agent has gets a number: "repo·4f1c2a9e·2".
+    let mut name = base.clone();
+    let mut n = 1;
+    while tx
+        .row(
+            "SELECT 1 FROM agents WHERE name_key = ?1",
+            [name_key(&name)],
+            |_| Ok(()),
+        )
+        .optional()?
+        .is_some()
+    {
+        n += 1;
+        name = format!("{base}·{n}");
+    }
+    tx.exec(
+        "INSERT INTO agents (name, name_key, base_url, poll_interval_ms, timeout_ms, adapter,
+                             created_at, reachability, last_success_at)
+         VALUES (?1, ?2, ?3, 1000, 500, 'session', ?4, 'up', ?4)",
+        params![
+            name,
+            name_key(&name),
+            format!(
+                "session://{}/{}",
+                session.client.as_str(),
+                session.session_id
+            ),
+            ts(now)
+        ],
+    )?;
+    let agent_id = tx.last_insert_rowid();
+    tx.exec(
+        "INSERT INTO sessions (agent_id, client, session_id, started_at, last_seen_at)
+         VALUES (?1, ?2, ?3, ?4, ?4)",
+        params![
+            agent_id,
+            session.client.as_str(),
+            session.session_id,
+            ts(now)
+        ],
+    )?;
+    tracing::debug!(agent_id, name, "session joined");
+    Ok(SessionRow {
+        agent_id,
+        name,
+        turns: 0,
+        turn_open: false,
+    })
+}
+
+/// `<repository>·<short id>`: the repository's (or working directory's) last path segment and
+/// the session id's first 8 characters.
+pub(super) fn default_name(session: &SessionRef) -> String {
+    let place = session
+        .repo_root
+        .as_deref()
+        .or(session.cwd.as_deref())
+        .and_then(|path| path.trim_end_matches('/').rsplit('/').next())
+        .filter(|segment| !segment.is_empty())
+        .unwrap_or(session.client.as_str());
+    let short: String = session.session_id.chars().take(8).collect();
+    format!("{place}·{short}")
+}
+
+pub(super) fn turn_title(prompt: &str) -> String {
+    let line = prompt.lines().map(str::trim).find(|l| !l.is_empty());
+    let title: String = line
+        .unwrap_or("(no prompt)")
+        .chars()
+        .take(TITLE_CHARS)
+        .collect();
+    title
+}
+
+pub(super) fn turn_id(row: &SessionRow) -> String {
+    format!("turn-{}", row.turns)
+}
+
+pub(super) fn note_tool(
+    tx: &Connection,
+    agent_id: i64,
+    tool: &ToolCall,
+    cwd: Option<&str>,
+) -> Result<()> {
+    let what = match tool_effect(tool, cwd) {
+        ToolEffect::Writes(paths) | ToolEffect::Reads(paths) if !paths.is_empty() => {
+            format!("{} {}", tool.name, paths.join(", "))
+        }
+        ToolEffect::Shell(command) if !command.is_empty() => {
+            format!("{} {command}", tool.name)
+        }
+        _ => tool.name.clone(),
+    };
+    let what: String = what.chars().take(TITLE_CHARS).collect();
+    tx.exec(
+        "UPDATE sessions SET last_tool = ?2 WHERE agent_id = ?1",
+        params![agent_id, what],
+    )?;
+    Ok(())
+}
+
+pub(super) fn push_event(
+    tx: &Connection,
+    row: &SessionRow,
+    kind: EventKind,
+    resource: Option<String>,
+    state: Option<TaskState>,
+    now: DateTime<Utc>,
+    record: &mut HookRecord,
+) -> Result<()> {
+    let seq: i64 = tx.row(
+        "SELECT coalesce(max(seq), 0) + 1 FROM events WHERE agent_id = ?1",
+        [row.agent_id],
+        |r| r.get(0),
+    )?;
+    let mut event = Event::new(u64::try_from(seq).unwrap_or(1), now, kind);
+    event.task_id = (row.turns > 0).then(|| turn_id(row));
+    event.resource = resource;
+    event.state = state;
+    if insert_event(tx, row.agent_id, &event, now)? {
+        record.new_events += 1;
+    }
+    Ok(())
+}
+
+pub(super) fn set_turn_state(
+    tx: &Connection,
+    row: &SessionRow,
+    state: TaskState,
+    detail: Option<String>,
+    now: DateTime<Utc>,
+    record: &mut HookRecord,
+) -> Result<()> {
+    let prompt: Option<String> = tx.row(
+        "SELECT prompt FROM sessions WHERE agent_id = ?1",
+        [row.agent_id],
+        |r| r.get(0),
+    )?;
+    let mut task = Task::new(turn_id(row), prompt.unwrap_or_default(), state);
+    task.updated_at = Some(now);
+    task.state_since = Some(now);
+    task.detail = detail;
+    upsert_task(tx, row.agent_id, &row.name, &task, now)?;
+    push_event(tx, row, EventKind::State, None, Some(state), now, record)
+}
+
+pub(super) fn end_turn(
+    tx: &Connection,
+    row: &SessionRow,
+    state: TaskState,
+    now: DateTime<Utc>,
+    record: &mut HookRecord,
+) -> Result<()> {
+    set_turn_state(tx, row, state, None, now, record)?;
+    tx.exec(
+        "UPDATE sessions SET turn_open = 0 WHERE agent_id = ?1",
+        [row.agent_id],
+    )?;
+    Ok(())
+}

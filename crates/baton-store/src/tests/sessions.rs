@@ -1,0 +1,356 @@
+//! Coding sessions heard through their hooks: sessions as agents, turns, events, leases and
+//! the permit before a write.
+
+use baton_core::agent::AdapterKind;
+use baton_core::detect::FindingKind;
+use baton_core::hooks::{
+    parse_hook_payload, HookAnswer, HookCall, HookClient, PermitConflict, PermitMode,
+    PermitVerdict, DEFAULT_LEASE_SECONDS,
+};
+use baton_core::rules::{Rule, RuleKind};
+use baton_core::task::TaskState;
+use chrono::Duration;
+use serde_json::{json, Value};
+
+use super::support::t;
+use crate::escalations::EscalationFilter;
+use crate::sessions::{HookRecord, PermitSettings, SessionRef};
+use crate::Store;
+
+const APP: &str = "/work/repo/src/app.rs";
+
+fn session(id: &str) -> SessionRef {
+    SessionRef {
+        client: HookClient::ClaudeCode,
+        session_id: id.into(),
+        cwd: Some("/work/repo".into()),
+        repo_root: Some("/work/repo".into()),
+        branch: Some("main".into()),
+        name: None,
+    }
+}
+
+fn call(payload: Value) -> HookCall {
+    parse_hook_payload(HookClient::ClaudeCode, payload.to_string().as_bytes(), None).unwrap()
+}
+
+fn settings(mode: PermitMode) -> PermitSettings {
+    PermitSettings {
+        mode,
+        lease_time: Duration::seconds(DEFAULT_LEASE_SECONDS),
+    }
+}
+
+fn hook(store: &mut Store, who: &str, mode: PermitMode, at: i64, payload: Value) -> HookRecord {
+    store
+        .record_hook(&session(who), &call(payload), settings(mode), t(at))
+        .unwrap()
+}
+
+fn prompt(text: &str) -> Value {
+    json!({"hook_event_name": "UserPromptSubmit", "prompt": text})
+}
+
+fn write(event: &str, path: &str) -> Value {
+    json!({"hook_event_name": event, "tool_name": "Write", "tool_input": {"file_path": path, "content": "x"}})
+}
+
+fn open_items(store: &Store) -> Vec<(FindingKind, String)> {
+    store
+        .escalations(EscalationFilter {
+            open: true,
+            closed: 0,
+        })
+        .unwrap()
+        .into_iter()
+        .map(|e| (e.kind, e.title))
+        .collect()
+}
+
+#[test]
+fn a_session_joins_as_an_agent_on_its_first_call_and_its_turn_is_a_task() {
+    let mut store = Store::open_in_memory().unwrap();
+    let warn = PermitMode::Warn;
+    let first = hook(
+        &mut store,
+        "4f1c2a9e-0b7d",
+        warn,
+        0,
+        json!({"hook_event_name": "SessionStart"}),
+    );
+    assert_eq!(first.agent_name, "repo·4f1c2a9e");
+    let agent = store.agent(first.agent_id).unwrap();
+    assert_eq!(agent.adapter, AdapterKind::Session);
+    // The same session is the same agent; another is another.
+    let again = hook(
+        &mut store,
+        "4f1c2a9e-0b7d",
+        warn,
+        1,
+        prompt("Fix the login\nthen run the tests"),
+    );
+    assert_eq!(again.agent_id, first.agent_id);
+    let other = hook(
+        &mut store,
+        "77aa0000-1111",
+        warn,
+        1,
+        json!({"hook_event_name": "SessionStart"}),
+    );
+    assert_ne!(other.agent_id, first.agent_id);
+
+    let card = |store: &Store| {
+        let cards = store.task_cards(Some(first.agent_id)).unwrap();
+        assert_eq!(cards.len(), 1, "{cards:?}");
+        (
+            cards[0].task_id.clone(),
+            cards[0].title.clone(),
+            cards[0].state,
+        )
+    };
+    assert_eq!(
+        card(&store),
+        ("turn-1".into(), "Fix the login".into(), TaskState::Working)
+    );
+    hook(
+        &mut store,
+        "4f1c2a9e-0b7d",
+        warn,
+        2,
+        json!({"hook_event_name": "Notification", "notification_type": "permission_prompt", "message": "Claude needs your permission to use Bash"}),
+    );
+    assert_eq!(card(&store).2, TaskState::InputRequired);
+    hook(
+        &mut store,
+        "4f1c2a9e-0b7d",
+        warn,
+        3,
+        json!({"hook_event_name": "Stop"}),
+    );
+    assert_eq!(card(&store).2, TaskState::Completed);
+    // The next prompt is the next turn.
+    hook(
+        &mut store,
+        "4f1c2a9e-0b7d",
+        warn,
+        4,
+        prompt("   \n  Now the docs"),
+    );
+    let cards = store.task_cards(Some(first.agent_id)).unwrap();
+    assert!(
+        cards
+            .iter()
+            .any(|c| c.task_id == "turn-2" && c.title == "Now the docs"),
+        "{cards:?}"
+    );
+}
+
+#[test]
+fn tool_calls_become_write_and_read_events_of_the_turn() {
+    let mut store = Store::open_in_memory().unwrap();
+    let warn = PermitMode::Warn;
+    hook(&mut store, "a1", warn, 0, prompt("edit"));
+    let written = hook(
+        &mut store,
+        "a1",
+        warn,
+        1,
+        write("PostToolUse", "src/../src/app.rs"),
+    );
+    assert_eq!(written.new_events, 1);
+    hook(
+        &mut store,
+        "a1",
+        warn,
+        2,
+        json!({"hook_event_name": "PostToolUse", "tool_name": "Read", "tool_input": {"file_path": "/work/repo/README.md"}}),
+    );
+    hook(
+        &mut store,
+        "a1",
+        warn,
+        3,
+        json!({"hook_event_name": "PostToolUse", "tool_name": "Bash", "tool_input": {"command": "cargo test"}}),
+    );
+    let events = store.task_events(written.agent_id, "turn-1", 50).unwrap();
+    let seen: Vec<(String, Option<String>)> = events
+        .iter()
+        .map(|e| (e.kind.as_str().to_owned(), e.resource.clone()))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("state".to_owned(), None),
+            ("write".to_owned(), Some(format!("file://{APP}"))),
+            (
+                "read".to_owned(),
+                Some("file:///work/repo/README.md".to_owned())
+            ),
+        ]
+    );
+}
+
+#[test]
+fn a_second_session_is_refused_a_file_the_first_holds_until_its_turn_ends() {
+    let mut store = Store::open_in_memory().unwrap();
+    let enforce = PermitMode::Enforce;
+    hook(&mut store, "a1", enforce, 0, prompt("one"));
+    let a = hook(&mut store, "a1", enforce, 60, write("PreToolUse", APP));
+    assert_eq!(a.answer, HookAnswer::GoOn);
+    assert!(a.clashes.is_empty());
+    hook(&mut store, "a1", enforce, 61, write("PostToolUse", APP));
+    let leases = store
+        .leases(t(62), Duration::seconds(DEFAULT_LEASE_SECONDS))
+        .unwrap();
+    assert_eq!(leases.len(), 1);
+    assert_eq!(
+        (leases[0].holder.as_str(), leases[0].since),
+        ("repo·a1", t(60))
+    );
+
+    hook(&mut store, "b2", enforce, 120, prompt("two"));
+    let b = hook(&mut store, "b2", enforce, 180, write("PreToolUse", APP));
+    let HookAnswer::Deny(reason) = &b.answer else {
+        panic!("{b:?}")
+    };
+    assert!(
+        reason.contains(APP) && reason.contains("\"repo·a1\"") && reason.contains("12:01 UTC"),
+        "{reason}"
+    );
+    assert_eq!(b.clashes.len(), 1);
+    assert_eq!(b.clashes[0].holder_id, Some(a.agent_id));
+    assert_eq!(b.clashes[0].verdict, PermitVerdict::Deny);
+    assert!(matches!(
+        b.clashes[0].conflict,
+        PermitConflict::Lease { .. }
+    ));
+    // One queue item, whose evidence is the holder's write; asking again does not add one.
+    hook(&mut store, "b2", enforce, 181, write("PreToolUse", APP));
+    let items = open_items(&store);
+    assert_eq!(items.len(), 1, "{items:?}");
+    assert_eq!(items[0].0, FindingKind::WriteCollision);
+    // The holder's turn ends: its leases go, and the second session's retry passes.
+    hook(
+        &mut store,
+        "a1",
+        enforce,
+        200,
+        json!({"hook_event_name": "Stop"}),
+    );
+    let retry = hook(&mut store, "b2", enforce, 201, write("PreToolUse", APP));
+    assert_eq!(retry.answer, HookAnswer::GoOn);
+    let leases = store
+        .leases(t(202), Duration::seconds(DEFAULT_LEASE_SECONDS))
+        .unwrap();
+    assert_eq!(leases[0].holder, "repo·b2");
+}
+
+#[test]
+fn warn_allows_and_escalates_observe_only_records_and_a_lease_lapses() {
+    let mut store = Store::open_in_memory().unwrap();
+    hook(
+        &mut store,
+        "a1",
+        PermitMode::Warn,
+        0,
+        write("PreToolUse", APP),
+    );
+    let observed = hook(
+        &mut store,
+        "b2",
+        PermitMode::Observe,
+        10,
+        write("PreToolUse", APP),
+    );
+    assert_eq!(observed.answer, HookAnswer::GoOn);
+    assert_eq!(observed.clashes[0].verdict, PermitVerdict::Allow);
+    assert!(open_items(&store).is_empty(), "observe opens nothing");
+    let warned = hook(
+        &mut store,
+        "b2",
+        PermitMode::Warn,
+        20,
+        write("PreToolUse", APP),
+    );
+    assert_eq!(warned.answer, HookAnswer::GoOn);
+    assert_eq!(open_items(&store).len(), 1);
+    // Ten minutes after the holder's last write, the file is free.
+    let later = hook(
+        &mut store,
+        "b2",
+        PermitMode::Enforce,
+        DEFAULT_LEASE_SECONDS + 1,
+        write("PreToolUse", APP),
+    );
+    assert_eq!(later.answer, HookAnswer::GoOn);
+    assert!(later.clashes.is_empty());
+}
+
+#[test]
+fn an_ownership_rule_on_files_refuses_everyone_but_its_owner() {
+    let mut store = Store::open_in_memory().unwrap();
+    store
+        .add_rule(
+            &Rule::new(RuleKind::Data, "file:///work/repo/src/**", "repo·a1"),
+            "test",
+        )
+        .unwrap();
+    let owner = hook(
+        &mut store,
+        "a1",
+        PermitMode::Enforce,
+        0,
+        write("PreToolUse", APP),
+    );
+    assert_eq!(owner.answer, HookAnswer::GoOn);
+    hook(
+        &mut store,
+        "a1",
+        PermitMode::Enforce,
+        1,
+        json!({"hook_event_name": "Stop"}),
+    );
+    let other = hook(
+        &mut store,
+        "b2",
+        PermitMode::Enforce,
+        2,
+        write("PreToolUse", APP),
+    );
+    let HookAnswer::Deny(reason) = &other.answer else {
+        panic!("{other:?}")
+    };
+    assert!(
+        reason.contains("belongs to the agent \"repo·a1\""),
+        "{reason}"
+    );
+    assert_eq!(open_items(&store)[0].0, FindingKind::OwnershipViolation);
+    // A file outside the rule is free.
+    let free = hook(
+        &mut store,
+        "b2",
+        PermitMode::Enforce,
+        3,
+        write("PreToolUse", "/work/repo/docs/x.md"),
+    );
+    assert_eq!(free.answer, HookAnswer::GoOn);
+}
+
+#[test]
+fn a_named_session_keeps_its_name_and_a_taken_name_gets_a_number() {
+    let mut store = Store::open_in_memory().unwrap();
+    store
+        .add_agent(&super::support::draft("Refactorer"))
+        .unwrap();
+    let mut named = session("c3");
+    named.name = Some("Refactorer".into());
+    let record = store
+        .record_hook(
+            &named,
+            &call(json!({"hook_event_name": "SessionStart"})),
+            settings(PermitMode::Warn),
+            t(0),
+        )
+        .unwrap();
+    assert_eq!(record.agent_name, "Refactorer·2");
+}
