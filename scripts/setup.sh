@@ -130,4 +130,15 @@ if $want_test; then
     say "PyPI peers present"
   fi
 fi
+# --- Coding-agent CLIs from npm (test only), in .peers-node/ ----------------------------------
+# The real Claude Code CLI, driven offline by a scripted stand-in for its model API.
+if $want_test; then
+  claude_code="@anthropic-ai/claude-code@2.1.328"
+  if [ ! -x .peers-node/node_modules/.bin/claude ]; then
+    say "installing $claude_code into .peers-node/"
+    npm install --prefix .peers-node --no-audit --no-fund --loglevel=error "$claude_code"
+  else
+    say "Claude Code present"
+  fi
+fi
 say "ready"

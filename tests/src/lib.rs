@@ -4,6 +4,7 @@
 pub mod app;
 pub mod display;
 pub mod engine;
+pub mod model_standin;
 pub mod peers;
 pub mod webdriver;
 

@@ -13,7 +13,9 @@
 //!   its rules (audited) and adds or updates its agents by name.
 //! * `baton decisions export [--out FILE]` writes the decision log as JSON Lines;
 //!   `baton decisions verify` checks its hash chain (exit 1 naming the first bad entry).
-//! * `baton hook claude-code|codex|copilot` is what coding agents' hooks call (one payload on
+//! * `baton hooks install|uninstall|status claude-code|copilot --project DIR|--user` puts
+//!   Baton's hooks in a coding agent's settings;
+//!   `baton hook claude-code|codex|copilot` is what coding agents' hooks call (one payload on
 //!   stdin, the reply in the client's format).
 //! * `baton schema set TYPE FILE.json | list | remove TYPE` manages the JSON Schema each handoff
 //!   type's payload must satisfy; `baton dead-letters` prints the handoffs that failed theirs.
@@ -137,6 +139,12 @@ enum Command {
         #[arg(long, value_name = "MINUTES", default_value_t = 10)]
         lease_minutes: u32,
     },
+    /// Baton's hooks in a coding agent's settings: install (merged with the person's own hooks,
+    /// idempotent, the file backed up first), uninstall, status.
+    Hooks {
+        #[command(subcommand)]
+        action: HooksAction,
+    },
     /// Run simulated agents speaking baton/1 on 127.0.0.1: a busy fleet of random work, or
     /// with --scenario one scripted scenario that makes one detector fire.
     ///
@@ -165,6 +173,48 @@ enum Command {
         /// coordination failure a minute, and obey decisions (what "Start demo fleet" runs).
         #[arg(long, conflicts_with_all = ["scenario", "list_scenarios"])]
         story: bool,
+    },
+}
+
+/// Which client's settings, and where.
+#[derive(Debug, clap::Args)]
+struct HooksWhere {
+    /// claude-code or copilot (Codex: not yet, see docs/coding-agents.md).
+    #[arg(value_parser = PossibleValuesParser::new(HookClient::ALL.map(HookClient::as_str)))]
+    client: String,
+    /// The repository whose settings get the hooks (`.claude/settings.json`,
+    /// `.github/hooks/baton.json`).
+    #[arg(
+        long,
+        value_name = "DIR",
+        conflicts_with = "user",
+        required_unless_present = "user"
+    )]
+    project: Option<PathBuf>,
+    /// The user's own settings (`~/.claude/settings.json`), for every repository.
+    #[arg(long)]
+    user: bool,
+}
+
+#[derive(Debug, Subcommand)]
+enum HooksAction {
+    /// Add Baton's hooks (again: replaces Baton's entries, never the person's).
+    Install {
+        #[command(flatten)]
+        place: HooksWhere,
+        /// observe: record only; warn: allow and escalate; enforce: refuse and escalate.
+        #[arg(long, default_value = "warn", value_parser = PossibleValuesParser::new(["observe", "warn", "enforce"]))]
+        mode: String,
+    },
+    /// Remove Baton's hooks, and only those.
+    Uninstall {
+        #[command(flatten)]
+        place: HooksWhere,
+    },
+    /// Which events have Baton's hooks.
+    Status {
+        #[command(flatten)]
+        place: HooksWhere,
     },
 }
 
@@ -256,6 +306,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let data_dir = cli.data_dir.clone();
     let db = cli.data_dir.map(|dir| dir.join("baton.sqlite3"));
     let result = runtime.block_on(async move {
         match cli.command {
@@ -279,6 +330,7 @@ fn main() -> ExitCode {
                 }
             },
             Command::DeadLetters => commands::dead_letters(db),
+            Command::Hooks { action } => run_hooks(data_dir.as_deref(), action),
             Command::Decisions {
                 action: DecisionsAction::Export { out },
             } => commands::decisions_export(db, out.as_deref()),
@@ -356,4 +408,50 @@ fn run_hook(
     let _ = std::io::stdout().write_all(reply.stdout.as_bytes());
     let _ = std::io::stderr().write_all(reply.stderr.as_bytes());
     ExitCode::from(u8::try_from(reply.exit_code).unwrap_or(1))
+}
+
+/// `baton hooks install|uninstall|status`.
+fn run_hooks(
+    data_dir: Option<&std::path::Path>,
+    action: HooksAction,
+) -> Result<(), commands::CliError> {
+    let target =
+        |place: HooksWhere, mode: &str| -> Result<commands::HooksTarget, commands::CliError> {
+            Ok(commands::HooksTarget {
+                client: place.client,
+                scope: match place.project {
+                    Some(dir) => commands::HooksScope::Project(dir),
+                    None => commands::HooksScope::User,
+                },
+                command: commands::hook_command(data_dir)?,
+                mode: mode.to_owned(),
+            })
+        };
+    match action {
+        HooksAction::Install { place, mode } => {
+            let (path, changed) = commands::hooks_install(&target(place, &mode)?)?;
+            if changed {
+                println!("installed Baton's hooks ({mode}) in {}", path.display());
+            } else {
+                println!("Baton's hooks ({mode}) were already in {}", path.display());
+            }
+        }
+        HooksAction::Uninstall { place } => {
+            let (path, changed) = commands::hooks_uninstall(&target(place, "warn")?)?;
+            if changed {
+                println!("removed Baton's hooks from {}", path.display());
+            } else {
+                println!("no Baton hooks in {}", path.display());
+            }
+        }
+        HooksAction::Status { place } => {
+            let (path, events) = commands::hooks_status(&target(place, "warn")?)?;
+            if events.is_empty() {
+                println!("{}: no Baton hooks", path.display());
+            } else {
+                println!("{}: Baton's hooks on {}", path.display(), events.join(", "));
+            }
+        }
+    }
+    Ok(())
 }

@@ -14,6 +14,7 @@ mod checked;
 mod decisions;
 mod export;
 mod hook;
+mod hooks_install;
 mod import;
 mod schema;
 mod sim;
@@ -24,6 +25,9 @@ pub use check::check;
 pub use decisions::{decisions_export, decisions_verify};
 pub use export::export;
 pub use hook::{hook, HookOptions};
+pub use hooks_install::{
+    hook_command, hooks_install, hooks_status, hooks_uninstall, HooksScope, HooksTarget,
+};
 pub use import::import;
 pub use schema::{dead_letters, schema_list, schema_remove, schema_set};
 pub use sim::{list_scenarios, sim, sim_scenario, sim_story};
@@ -40,13 +44,16 @@ pub enum CliError {
     Engine(#[from] EngineError),
     #[error("{0}")]
     Io(#[from] std::io::Error),
+    /// A hooks settings file Baton cannot merge into, or a client or scope it cannot install.
+    #[error("{0}")]
+    Hooks(String),
 }
 
 impl CliError {
     /// 2 for problems in what the user gave us, 1 for everything else.
     pub fn exit_code(&self) -> u8 {
         match self {
-            CliError::Config(_) => 2,
+            CliError::Config(_) | CliError::Hooks(_) => 2,
             _ => 1,
         }
     }

@@ -1,0 +1,155 @@
+//! The real Claude Code CLI (`@anthropic-ai/claude-code`, installed by `scripts/setup.sh --test`
+//! into `.peers-node/`), offline against a scripted stand-in for the Messages API, with Baton's
+//! hooks installed by `baton hooks install claude-code --project`.
+//!
+//! Two sessions in one repository: session one writes `src/app.rs` and its turn stays open (the
+//! stand-in holds its last answer); session two tries to write the same file and is refused by
+//! the hook: the file keeps session one's content, the model read Baton's reason, and the queue
+//! has the item. When session one's turn ends, its lease goes.
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::Duration;
+
+use baton_core::detect::FindingKind;
+use baton_store::escalations::EscalationFilter;
+use baton_store::Store;
+use baton_tests::model_standin::ModelStandIn;
+use baton_tests::{target_dir, workspace_root};
+use tokio::process::Command;
+
+const RUN_LIMIT: Duration = Duration::from_secs(120);
+
+fn claude() -> PathBuf {
+    let path = std::env::var_os("BATON_CLAUDE_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join(".peers-node/node_modules/.bin/claude"));
+    assert!(
+        path.exists(),
+        "{} is missing: run `scripts/setup.sh --test` (it installs @anthropic-ai/claude-code)",
+        path.display()
+    );
+    path
+}
+
+fn baton() -> PathBuf {
+    let path = target_dir().join("debug").join("baton");
+    assert!(
+        path.exists(),
+        "{} is missing: `cargo build -p baton-cli`",
+        path.display()
+    );
+    path
+}
+
+/// `claude -p "[session NAME] …"` in `repo`, isolated (its own HOME), against the stand-in.
+fn session(repo: &Path, home: &Path, model: &ModelStandIn, name: &str) -> Command {
+    let mut cmd = Command::new(claude());
+    cmd.current_dir(repo)
+        .env("HOME", home)
+        .env("ANTHROPIC_BASE_URL", &model.base_url)
+        .env("ANTHROPIC_API_KEY", "sk-test")
+        .env("DISABLE_AUTOUPDATER", "1")
+        .env("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", "1")
+        .args([
+            "-p",
+            &format!("[session {name}] Write src/app.rs for the {name} feature."),
+            "--permission-mode",
+            "acceptEdits",
+            "--output-format",
+            "json",
+        ])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true);
+    cmd
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_claude_code_session_is_refused_the_file_the_first_is_writing() {
+    let dir = tempfile::tempdir().unwrap();
+    let (repo, home, data) = (
+        dir.path().join("repo"),
+        dir.path().join("home"),
+        dir.path().join("data"),
+    );
+    for d in [&repo.join("src"), &repo.join(".git"), &home] {
+        std::fs::create_dir_all(d).unwrap();
+    }
+    std::fs::write(repo.join(".git/HEAD"), "ref: refs/heads/main\n").unwrap();
+    let file = repo.join("src/app.rs");
+    let install = std::process::Command::new(baton())
+        .arg("--data-dir")
+        .arg(&data)
+        .args([
+            "hooks",
+            "install",
+            "claude-code",
+            "--mode",
+            "enforce",
+            "--project",
+        ])
+        .arg(&repo)
+        .output()
+        .unwrap();
+    assert!(install.status.success(), "{install:?}");
+
+    let model = ModelStandIn::start(&file.to_string_lossy()).await;
+    model.hold("one");
+    let one = session(&repo, &home, &model, "one").spawn().unwrap();
+    tokio::time::timeout(RUN_LIMIT, model.wait_for_tool_result("one"))
+        .await
+        .expect("session one wrote the file");
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "one");
+
+    let two = tokio::time::timeout(RUN_LIMIT, session(&repo, &home, &model, "two").output())
+        .await
+        .expect("session two ends")
+        .unwrap();
+    assert!(two.status.success(), "{two:?}");
+    assert_eq!(
+        std::fs::read_to_string(&file).unwrap(),
+        "one",
+        "the file keeps session one's content"
+    );
+    let told = model.seen("two").tool_results;
+    assert_eq!(told.len(), 1, "{told:?}");
+    assert!(told[0].1, "the write failed for the model: {told:?}");
+    assert!(
+        told[0].0.contains("Baton refused this write") && told[0].0.contains("·"),
+        "the model read Baton's reason: {told:?}"
+    );
+
+    model.release("one");
+    let one = tokio::time::timeout(RUN_LIMIT, one.wait_with_output())
+        .await
+        .expect("session one ends")
+        .unwrap();
+    assert!(one.status.success(), "{one:?}");
+
+    let store = Store::open(&data.join("baton.sqlite3")).unwrap();
+    let agents = store.agents().unwrap();
+    assert_eq!(agents.len(), 2, "two sessions: {agents:?}");
+    assert!(
+        agents.iter().all(|a| a.name.starts_with("repo·")),
+        "{agents:?}"
+    );
+    let items = store
+        .escalations(EscalationFilter {
+            open: true,
+            closed: 0,
+        })
+        .unwrap();
+    assert_eq!(items.len(), 1, "{items:?}");
+    assert_eq!(items[0].kind, FindingKind::WriteCollision);
+    assert_eq!(
+        items[0].resource.as_deref(),
+        Some(format!("file://{}", file.display()).as_str())
+    );
+    // Session one's turn ended: its lease went with it.
+    assert!(store
+        .leases(chrono::Utc::now(), chrono::Duration::minutes(10))
+        .unwrap()
+        .is_empty());
+}
