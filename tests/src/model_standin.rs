@@ -201,9 +201,14 @@ impl ModelStandIn {
 
     /// Waits until `session` has sent a tool result.
     pub async fn wait_for_tool_result(&self, session: &str) {
+        self.wait_for_tool_results(session, 1).await;
+    }
+
+    /// Waits until `session` has sent `count` tool results in all.
+    pub async fn wait_for_tool_results(&self, session: &str, count: usize) {
         loop {
             let notified = self.script.results.notified();
-            if !self.seen(session).tool_results.is_empty() {
+            if self.seen(session).tool_results.len() >= count {
                 return;
             }
             notified.await;

@@ -5,13 +5,16 @@
 //! Two sessions in one repository: session one writes `src/app.rs` and its turn stays open (the
 //! stand-in holds its last answer); session two tries to write the same file and is refused by
 //! the hook: the file keeps session one's content, the model read Baton's reason, and the queue
-//! has the item. When session one's turn ends, its lease goes.
+//! has the item. When session one's turn ends, its lease goes. Then, with session one holding
+//! the file again, the person grants it to session two from the queue (the store's decision, as
+//! the app makes it), and session two, resumed, writes it.
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
 
 use baton_core::detect::FindingKind;
+use baton_core::escalations::EscalationAction;
 use baton_store::escalations::EscalationFilter;
 use baton_store::Store;
 use baton_tests::model_standin::ModelStandIn;
@@ -152,4 +155,51 @@ async fn a_second_claude_code_session_is_refused_the_file_the_first_is_writing()
         .leases(chrono::Utc::now(), chrono::Duration::minutes(10))
         .unwrap()
         .is_empty());
+
+    // Session one holds the file again (a new session of it, whose turn stays open).
+    drop(store);
+    model.hold("one");
+    let one = session(&repo, &home, &model, "one").spawn().unwrap();
+    tokio::time::timeout(RUN_LIMIT, model.wait_for_tool_results("one", 2))
+        .await
+        .expect("session one wrote the file again");
+    // The person grants the file to session two from the queue; session two, resumed, writes it.
+    let mut store = Store::open(&data.join("baton.sqlite3")).unwrap();
+    let two_out: serde_json::Value = serde_json::from_slice(&two.stdout).unwrap();
+    let two_id = two_out["session_id"]
+        .as_str()
+        .expect("session two's id")
+        .to_owned();
+    let two_agent = store
+        .agents()
+        .unwrap()
+        .into_iter()
+        .find(|a| a.name == format!("repo·{}", &two_id[..8]))
+        .expect("session two's agent");
+    let items = store
+        .escalations(EscalationFilter {
+            open: true,
+            closed: 0,
+        })
+        .unwrap();
+    let grant = EscalationAction::GrantLease {
+        agent_id: two_agent.id,
+    };
+    store
+        .decide_escalation(items[0].id, &grant, None, "ana", chrono::Utc::now())
+        .unwrap();
+    let mut again = session(&repo, &home, &model, "two");
+    again.args(["--resume", &two_id]);
+    let again = tokio::time::timeout(RUN_LIMIT, again.output())
+        .await
+        .expect("session two ends again")
+        .unwrap();
+    assert!(again.status.success(), "{again:?}");
+    assert_eq!(
+        std::fs::read_to_string(&file).unwrap(),
+        "two",
+        "the granted write went through"
+    );
+    model.release("one");
+    let _ = tokio::time::timeout(RUN_LIMIT, one.wait_with_output()).await;
 }

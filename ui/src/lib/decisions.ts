@@ -211,6 +211,7 @@ const ESCALATION_VERBS: Record<string, string> = {
   retry: "Asked for a retry on",
   dismiss: "Dismissed",
   give_ownership: "Gave ownership on",
+  grant_lease: "Granted the file of",
   snooze: "Snoozed",
   expire: "Expired (its SLA lapsed):",
 };

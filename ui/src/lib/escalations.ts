@@ -58,6 +58,7 @@ const DONE: Record<string, string> = {
   snooze: "Snoozed",
   expire: "Expired",
   split_budget: "Budget split",
+  grant_lease: "File granted",
 };
 
 /** An approval of an agent's own question sends the person's answer: it reads "Answered". */

@@ -69,6 +69,11 @@ pub enum EscalationAction {
     SplitBudget {
         shares: Vec<BudgetShare>,
     },
+    /// For a coding session refused a file another session holds: the file's lease moves to
+    /// this session, whose next try passes (read by its next hook call; nothing is sent).
+    GrantLease {
+        agent_id: i64,
+    },
 }
 
 impl EscalationAction {
@@ -82,6 +87,7 @@ impl EscalationAction {
             EscalationAction::Dismiss => "dismiss",
             EscalationAction::Snooze { .. } => "snooze",
             EscalationAction::SplitBudget { .. } => "split_budget",
+            EscalationAction::GrantLease { .. } => "grant_lease",
         }
     }
 
@@ -96,6 +102,7 @@ impl EscalationAction {
             EscalationAction::Dismiss => Some("dismiss"),
             EscalationAction::Snooze { .. } => None,
             EscalationAction::SplitBudget { .. } => Some("budget"),
+            EscalationAction::GrantLease { .. } => None,
         }
     }
 

@@ -1,4 +1,4 @@
-//! What a decision changes besides the queue: an ownership rule, a budget split.
+//! What a decision changes besides the queue: an ownership rule, a budget split, a file lease.
 
 use baton_core::detect::FindingKind;
 use baton_core::escalations::{BudgetShare, Escalation};
@@ -137,4 +137,38 @@ pub(super) fn split_budget_in(
         ));
     }
     Ok(grants)
+}
+
+/// Moves the lease of the escalation's file to coding session `agent_id` (its next write of the
+/// file passes). Returns a sentence for the decision's detail.
+pub(super) fn grant_lease_in(
+    tx: &Connection,
+    escalation: &Escalation,
+    agent_id: i64,
+    now: DateTime<Utc>,
+) -> Result<String> {
+    let resource = escalation
+        .resource
+        .as_deref()
+        .filter(|r| r.starts_with("file://"))
+        .ok_or_else(|| invalid("only a file's lease can be granted"))?;
+    let name = agent_name(tx, agent_id)?;
+    let adapter: String = tx.query_row(
+        "SELECT adapter FROM agents WHERE id = ?1",
+        [agent_id],
+        |row| row.get(0),
+    )?;
+    if adapter != "session" {
+        return Err(invalid(format!(
+            "{name} is not a coding session: give it ownership instead"
+        )));
+    }
+    let at = crate::codec::ts(now);
+    tx.execute(
+        "INSERT INTO leases (resource, holder, since, last_write_at) VALUES (?1, ?2, ?3, ?3)
+         ON CONFLICT (resource) DO UPDATE SET holder = excluded.holder, since = excluded.since,
+            last_write_at = excluded.last_write_at",
+        rusqlite::params![resource, agent_id, at],
+    )?;
+    Ok(format!("{name} holds {resource}"))
 }

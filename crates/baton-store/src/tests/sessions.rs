@@ -3,6 +3,7 @@
 
 use baton_core::agent::AdapterKind;
 use baton_core::detect::FindingKind;
+use baton_core::escalations::EscalationAction;
 use baton_core::hooks::{
     parse_hook_payload, HookAnswer, HookCall, HookClient, PermitConflict, PermitMode,
     PermitVerdict, DEFAULT_LEASE_SECONDS,
@@ -353,4 +354,56 @@ fn a_named_session_keeps_its_name_and_a_taken_name_gets_a_number() {
         )
         .unwrap();
     assert_eq!(record.agent_name, "Refactorer·2");
+}
+
+#[test]
+fn granting_the_file_to_the_refused_session_moves_the_lease_and_its_retry_passes() {
+    let mut store = Store::open_in_memory().unwrap();
+    let enforce = PermitMode::Enforce;
+    hook(&mut store, "a1", enforce, 0, write("PreToolUse", APP));
+    let refused = hook(&mut store, "b2", enforce, 10, write("PreToolUse", APP));
+    assert!(matches!(refused.answer, HookAnswer::Deny(_)));
+    let item = store
+        .escalations(EscalationFilter {
+            open: true,
+            closed: 0,
+        })
+        .unwrap()
+        .remove(0);
+    // Only a coding session can be granted a file.
+    let polled = store
+        .add_agent(&super::support::draft("Publisher"))
+        .unwrap()
+        .id;
+    let err = store
+        .decide_escalation(
+            item.id,
+            &EscalationAction::GrantLease { agent_id: polled },
+            None,
+            "ana",
+            t(20),
+        )
+        .unwrap_err();
+    assert!(err.to_string().contains("not a coding session"), "{err}");
+    let decided = store
+        .decide_escalation(
+            item.id,
+            &EscalationAction::GrantLease {
+                agent_id: refused.agent_id,
+            },
+            None,
+            "ana",
+            t(20),
+        )
+        .unwrap();
+    assert!(
+        decided.outbox.is_empty(),
+        "a session reads its decision from the store"
+    );
+    assert_eq!(decided.decision.action, "grant_lease");
+    let retry = hook(&mut store, "b2", enforce, 30, write("PreToolUse", APP));
+    assert_eq!(retry.answer, HookAnswer::GoOn);
+    // And now the first session is the one refused.
+    let first = hook(&mut store, "a1", enforce, 40, write("PreToolUse", APP));
+    assert!(matches!(first.answer, HookAnswer::Deny(_)), "{first:?}");
 }
