@@ -34,7 +34,15 @@ function pressure(now: number, extra: Partial<Escalation> = {}): Escalation {
 }
 
 /** EscalationActions with its note and reason held like the queue holds them. */
-function Harness({ e, onDecide }: { e: Escalation; onDecide: (a: EscalationAction, note: string | null) => void }) {
+function Harness({
+  e,
+  onDecide,
+  sessions,
+}: {
+  e: Escalation;
+  onDecide: (a: EscalationAction, note: string | null) => void;
+  sessions?: ReadonlySet<number>;
+}) {
   const [note, setNote] = useState("");
   const [reason, setReason] = useState("");
   const [error, setError] = useState<string | null>(null);
@@ -43,6 +51,7 @@ function Harness({ e, onDecide }: { e: Escalation; onDecide: (a: EscalationActio
     <EscalationActions
       escalation={e}
       names={NAMES}
+      sessions={sessions}
       now={now}
       busy={false}
       error={error}
@@ -82,6 +91,35 @@ describe("The note", () => {
     await user.type(screen.getByLabelText("Note (optional)"), "go");
     expect(screen.getByRole("button", { name: "Approve" })).toBeInTheDocument();
     expect(screen.queryByRole("button", { name: "Send answer" })).not.toBeInTheDocument();
+  });
+});
+
+describe("Grant to a coding session", () => {
+  it("offers the sessions of a file collision the file, and the other agents its ownership", async () => {
+    const user = userEvent.setup();
+    const onDecide = vi.fn();
+    const collision = escalation(4, Date.now(), 30 * MIN, {
+      kind: "write_collision",
+      resource: "file:///repo/src/app.rs",
+      agents: [1, 2, 3],
+    });
+    render(<Harness e={collision} onDecide={onDecide} sessions={new Set([1, 2])} />);
+    const grants = screen.getAllByTestId("escalation-action").filter((b) => b.dataset.action === "grant_lease");
+    expect(grants.map((b) => b.textContent)).toEqual(["Grant to Writer", "Grant to Editor"]);
+    const gives = screen.getAllByTestId("escalation-action").filter((b) => b.dataset.action === "give_ownership");
+    expect(gives.map((b) => b.dataset.agent)).toEqual(["Publisher"]);
+    await user.click(grants[1]!);
+    expect(onDecide).toHaveBeenCalledWith({ action: "grant_lease", agent_id: 2 }, null);
+  });
+
+  it("is not offered for resources other than files, nor without sessions", () => {
+    const record = escalation(5, Date.now(), 30 * MIN, { kind: "write_collision", resource: "crm://contacts/7", agents: [1, 2] });
+    const { unmount } = render(<Harness e={record} onDecide={vi.fn()} sessions={new Set([1, 2])} />);
+    expect(document.querySelector("[data-action=grant_lease]")).toBeNull();
+    unmount();
+    const file = escalation(6, Date.now(), 30 * MIN, { kind: "write_collision", resource: "file:///a", agents: [1, 2] });
+    render(<Harness e={file} onDecide={vi.fn()} />);
+    expect(document.querySelector("[data-action=grant_lease]")).toBeNull();
   });
 });
 

@@ -1,5 +1,6 @@
 // What the human can decide on an escalation: approve, reject (both with an optional note), give
-// ownership of its resource (a group's whole scope) to one of the agents, split an API's budget between the agents (a
+// ownership of its resource (a group's whole scope) to one of the agents, grant a file to a coding
+// session that was refused it, split an API's budget between the agents (a
 // rate-limit pressure escalation; key b), retry, dismiss (a reason is required) or snooze.
 // When an agent asks a person (needs_approval), the note is the answer: approving sends it.
 // A closed escalation shows only why; an open one past its SLA has everything disabled, with
@@ -15,6 +16,8 @@ import { giveLabel, ownershipScope } from "../lib/escalationGroups";
 import { parseApiResource } from "../lib/rateLimits";
 import { SplitBudgetForm } from "./SplitBudgetForm";
 
+const NO_SESSIONS: ReadonlySet<number> = new Set();
+
 export const DISMISS_NEEDS_REASON = "Dismissing needs a reason: say why this is not a real problem.";
 
 function isTyping(target: EventTarget | null): boolean {
@@ -26,6 +29,7 @@ function isTyping(target: EventTarget | null): boolean {
 export function EscalationActions({
   escalation: e,
   names,
+  sessions = NO_SESSIONS,
   now,
   busy,
   error,
@@ -39,6 +43,8 @@ export function EscalationActions({
 }: {
   escalation: Escalation;
   names: ReadonlyMap<number, string>;
+  /** The agents that are coding sessions (heard through their hooks). */
+  sessions?: ReadonlySet<number>;
   now: number;
   /** A decision on this escalation is on its way. */
   busy: boolean;
@@ -139,8 +145,10 @@ export function EscalationActions({
       </div>
     );
   }
-  // An API is shared by budget, not owned: a pressure escalation offers a split instead.
-  const agentsToOwn = e.resource && !canSplit ? e.agents : [];
+  // An API is shared by budget, not owned: a pressure escalation offers a split instead. A
+  // coding session is granted a file (its lease), not made its owner.
+  const agentsToOwn = e.resource && !canSplit ? e.agents.filter((id) => !sessions.has(id)) : [];
+  const sessionsToGrant = e.resource?.startsWith("file://") ? e.agents.filter((id) => sessions.has(id)) : [];
   // A group covering several resources gives its whole scope (a rule for the pattern).
   const givenScope = ownershipScope(e);
   return (
@@ -207,6 +215,19 @@ export function EscalationActions({
                 { "data-agent": name, "data-agent-id": String(agentId) },
               )}
               onClick={() => onDecide({ action: "give_ownership", agent_id: agentId }, noteOrNull)}
+            />
+          );
+        })}
+        {sessionsToGrant.map((agentId) => {
+          const name = nameOf(names, agentId);
+          return (
+            <button
+              key={`grant-${agentId}`}
+              {...button("grant_lease", `Grant to ${name}`, `Let the session ${name} write ${e.resource}: its next try passes`, {
+                "data-agent": name,
+                "data-agent-id": String(agentId),
+              })}
+              onClick={() => onDecide({ action: "grant_lease", agent_id: agentId }, noteOrNull)}
             />
           );
         })}

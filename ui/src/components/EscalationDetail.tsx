@@ -57,6 +57,7 @@ function Time({ at, now, suffix }: { at: string; now: number; suffix?: string })
 export function EscalationDetail({
   escalation: e,
   names,
+  sessions,
   now,
   subscribe,
   decision,
@@ -64,6 +65,8 @@ export function EscalationDetail({
 }: {
   escalation: Escalation;
   names: ReadonlyMap<number, string>;
+  /** The agents that are coding sessions. */
+  sessions?: ReadonlySet<number>;
   now: number;
   subscribe(listener: ChangeListener): () => void;
   decision: DetailDecisionProps;
@@ -203,7 +206,7 @@ export function EscalationDetail({
 
       <GroupResources key={`group-${e.id}`} escalation={e} agentCount={e.agents.length} />
 
-      <EscalationActions key={`actions-${e.id}`} escalation={e} names={names} now={now} {...decision} />
+      <EscalationActions key={`actions-${e.id}`} escalation={e} names={names} sessions={sessions} now={now} {...decision} />
 
       {limitedApi ? (
         <UsageEvidence

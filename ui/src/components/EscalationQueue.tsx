@@ -66,6 +66,10 @@ export function EscalationQueue({
   const { list, error: loadError, refresh, replace, markExpired } = escalations;
   const groups = useMemo(() => groupEscalations(list ?? [], now), [list, now]);
   const names = useMemo(() => agentNames(agents), [agents]);
+  const sessions = useMemo(
+    () => new Set((agents ?? []).filter((a) => a.config.adapter === "session").map((a) => a.config.id)),
+    [agents],
+  );
   const current = selected ?? groups.open[0]?.id ?? null;
   const escalation = current === null ? null : (list?.find((e) => e.id === current) ?? null);
 
@@ -200,6 +204,7 @@ export function EscalationQueue({
       <EscalationDetail
         escalation={escalation}
         names={names}
+        sessions={sessions}
         now={now}
         subscribe={subscribe}
         containerRef={detailRef}
