@@ -218,6 +218,16 @@ mod tests {
         assert_eq!(answer["permissionDecision"], "deny");
     }
 
+    /// One enforced `Write` of /x by session "s" against the store at `db`: the reply.
+    fn unchecked_write(db: PathBuf) -> HookReply {
+        let payload = json!({"session_id": "s", "hook_event_name": "PreToolUse", "tool_name": "Write", "tool_input": {"file_path": "/x"}});
+        hook(
+            db,
+            &options(HookClient::ClaudeCode, PermitMode::Enforce),
+            &mut payload.to_string().as_bytes(),
+        )
+    }
+
     #[test]
     fn a_store_busy_past_the_budget_lets_the_write_go_ahead_unchecked() {
         let dir = tempfile::tempdir().unwrap();
@@ -226,12 +236,7 @@ mod tests {
         // Another process holds the write lock for longer than the budget.
         let holder = rusqlite::Connection::open(&db).unwrap();
         holder.execute_batch("BEGIN IMMEDIATE").unwrap();
-        let payload = json!({"session_id": "s", "hook_event_name": "PreToolUse", "tool_name": "Write", "tool_input": {"file_path": "/x"}});
-        let reply = hook(
-            db,
-            &options(HookClient::ClaudeCode, PermitMode::Enforce),
-            &mut payload.to_string().as_bytes(),
-        );
+        let reply = unchecked_write(db);
         assert_eq!(reply.exit_code, 1, "{reply:?}");
         assert!(
             reply.stderr.contains("did not answer within 500 ms"),
@@ -247,12 +252,7 @@ mod tests {
         // A directory where the database file should be.
         let db = dir.path().join("baton.sqlite3");
         std::fs::create_dir_all(&db).unwrap();
-        let payload = json!({"session_id": "s", "hook_event_name": "PreToolUse", "tool_name": "Write", "tool_input": {"file_path": "/x"}});
-        let reply = hook(
-            db,
-            &options(HookClient::ClaudeCode, PermitMode::Enforce),
-            &mut payload.to_string().as_bytes(),
-        );
+        let reply = unchecked_write(db);
         assert_eq!(reply.exit_code, 1, "{reply:?}");
         assert!(
             reply.stderr.contains("goes ahead unchecked"),
