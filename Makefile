@@ -12,7 +12,7 @@ help:
 	@echo "make dev     UI hot reload (vite) + app"
 	@echo "make bindings  regenerate ui/src/bindings from the Rust types"
 	@echo "make icons   regenerate icons/ from icons/icon.svg"
-	@echo "make bench   store, rules, board, ownership-map, rate-limit, fleet-load, vs-Prometheus and app-soak benchmarks (figures for docs/performance.md)"
+	@echo "make bench   store, rules, board, ownership-map, rate-limit, fleet-load, vs-Prometheus, hook and app-soak benchmarks (figures for docs/performance.md)"
 
 setup:
 	@scripts/setup.sh
@@ -60,5 +60,6 @@ bench: setup-bench
 	cargo build --release --locked -p baton-cli
 	cargo run --release --locked -p baton-cli --example fleet_load -- --agents 1000 --seconds 600
 	cargo run --release --locked -p baton-cli --example vs_prometheus -- --targets 1000 --seconds 300 --warmup 30
+	cargo run --release --locked -p baton-cli --example hook_bench -- --events 100000 --leases 1000 --processes 10 --calls 100
 	cargo build --release --locked -p baton-app
 	BATON_APP_BIN=$(CURDIR)/target/release/baton-app cargo test --release --locked -p baton-tests --test soak_bench -- --ignored --nocapture

@@ -100,6 +100,23 @@ impl Store {
         paths::path_from(std::env::var_os(paths::DATA_DIR_ENV))
     }
 
+    /// For a short-lived process that writes once (`baton hook`): a store busy with another
+    /// writer is tried again every millisecond, up to the usual busy timeout, rather than with
+    /// SQLite's own backoff, which sleeps up to 100 ms at a time and made a few of many
+    /// simultaneous hook calls wait that long for transactions of a millisecond.
+    pub fn retry_busy_every_millisecond(&self) -> Result<()> {
+        fn retry(attempt: i32) -> bool {
+            let attempt = u128::try_from(attempt).unwrap_or(0);
+            if attempt >= BUSY_TIMEOUT.as_millis() {
+                return false;
+            }
+            std::thread::sleep(Duration::from_millis(1));
+            true
+        }
+        self.conn.busy_handler(Some(retry))?;
+        Ok(())
+    }
+
     fn init(mut conn: Connection, context: &str) -> Result<Store> {
         let classify = |err| StoreError::classify(err, context);
         conn.busy_timeout(BUSY_TIMEOUT).map_err(classify)?;

@@ -84,8 +84,10 @@ pub fn hook(db: PathBuf, options: &HookOptions, input: &mut dyn Read) -> HookRep
     // process' exit rolls back whatever the thread had not committed.
     let (done, result) = mpsc::channel();
     std::thread::spawn(move || {
-        let outcome = Store::open(&db)
-            .and_then(|mut store| store.record_hook(&session, &call, settings, Utc::now()));
+        let outcome = Store::open(&db).and_then(|mut store| {
+            store.retry_busy_every_millisecond()?;
+            store.record_hook(&session, &call, settings, Utc::now())
+        });
         let _ = done.send(outcome);
     });
     let budget = store_budget();

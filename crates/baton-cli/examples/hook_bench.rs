@@ -1,0 +1,277 @@
+//! `baton hook` as coding agents call it: a process per call, several sessions at once, on a
+//! store that already holds a busy history.
+//!
+//! ```text
+//! cargo build --release --locked -p baton-cli
+//! cargo run --release --locked -p baton-cli --example hook_bench -- \
+//!     [--events 100000] [--leases 1000] [--processes 10] [--calls 100] [--baton PATH]
+//! ```
+//!
+//! The store gets `--events` events (ten polled agents writing file resources) and `--leases`
+//! live file leases (a hundred sessions holding ten files each). Then `--processes` threads each
+//! run `--calls` `baton hook claude-code --mode enforce` processes one after another, as one
+//! session: a PreToolUse write (half of them on a file another session holds: refused, and the
+//! queue item updated; half on a free file: the lease taken) and, when allowed, its PostToolUse.
+//! Each call is timed from spawn to exit, as the client waits for it. Prints figures, asserts
+//! none; exit 2 on a harness failure.
+
+mod support;
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, ExitCode, Stdio};
+use std::time::Instant;
+
+use baton_core::agent::AgentDraft;
+use baton_core::hooks::{parse_hook_payload, HookClient, PermitMode};
+use baton_core::protocol::{AgentInfo, Event, EventKind, StatusDocument, PROTOCOL};
+use baton_store::sessions::{PermitSettings, SessionRef};
+use baton_store::Store;
+use chrono::{Duration, Utc};
+use serde_json::json;
+use support::*;
+
+const USAGE: &str = "\
+hook_bench: `baton hook` processes from several sessions at once on a store with a history;
+prints the time each call takes (spawn to exit).
+
+    cargo run --release -p baton-cli --example hook_bench -- [options]
+
+    --events N      events already stored (default 100000)
+    --leases N      live file leases already held (default 1000)
+    --processes N   sessions calling at once (default 10)
+    --calls N       hook calls per session (default 100)
+    --baton PATH    the baton binary (default: target/release/baton)";
+
+struct Options {
+    events: usize,
+    leases: usize,
+    processes: usize,
+    calls: usize,
+    baton: Option<std::path::PathBuf>,
+}
+
+fn options() -> Fallible<Options> {
+    let mut o = Options {
+        events: 100_000,
+        leases: 1_000,
+        processes: 10,
+        calls: 100,
+        baton: None,
+    };
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        let mut value = || args.next().ok_or_else(|| format!("{arg} needs a value"));
+        match arg.as_str() {
+            "--events" => o.events = value()?.parse().map_err(|e| format!("--events: {e}"))?,
+            "--leases" => o.leases = value()?.parse().map_err(|e| format!("--leases: {e}"))?,
+            "--processes" => {
+                o.processes = value()?.parse().map_err(|e| format!("--processes: {e}"))?
+            }
+            "--calls" => o.calls = value()?.parse().map_err(|e| format!("--calls: {e}"))?,
+            "--baton" => o.baton = Some(value()?.into()),
+            "-h" | "--help" => {
+                println!("{USAGE}");
+                std::process::exit(0);
+            }
+            other => return Err(format!("unknown option {other}\n\n{USAGE}")),
+        }
+    }
+    Ok(o)
+}
+
+/// Ten polled agents' worth of `events` write events, and `leases` leases held by sessions.
+fn fill(db: &Path, events: usize, leases: usize) -> Fallible<()> {
+    let mut store = Store::open(db).map_err(|e| e.to_string())?;
+    let per_agent = events.div_ceil(10).max(1);
+    for a in 0..10 {
+        let name = format!("Writer {a}");
+        let draft = AgentDraft::new(&name, &format!("http://127.0.0.1:{}", 7700 + a));
+        let id = store.add_agent(&draft).map_err(|e| e.to_string())?.id;
+        let now = Utc::now() - Duration::hours(2);
+        let mut batch = Vec::new();
+        for seq in 1..=per_agent as u64 {
+            let mut event = Event::new(
+                seq,
+                now + Duration::milliseconds(seq as i64),
+                EventKind::Write,
+            );
+            event.resource = Some(format!("file:///history/{a}/{}.md", seq % 500));
+            batch.push(event);
+        }
+        let doc = StatusDocument {
+            protocol: PROTOCOL.into(),
+            agent: AgentInfo {
+                id: format!("writer-{a}"),
+                name: Some(name),
+                version: None,
+                state: None,
+                detail: None,
+                declares: None,
+            },
+            tasks: Vec::new(),
+            events: batch,
+            usage: Vec::new(),
+            cursor: per_agent.to_string(),
+        };
+        store
+            .ingest(id, &doc, Utc::now())
+            .map_err(|e| e.to_string())?;
+    }
+    let settings = PermitSettings {
+        mode: PermitMode::Enforce,
+        lease_time: Duration::minutes(60),
+    };
+    for l in 0..leases {
+        let session = SessionRef {
+            client: HookClient::ClaudeCode,
+            session_id: format!("holder{:04}", l / 10),
+            cwd: Some("/repo".into()),
+            repo_root: Some("/repo".into()),
+            branch: None,
+            name: None,
+        };
+        let payload = json!({"hook_event_name": "PreToolUse", "tool_name": "Write",
+                             "tool_input": {"file_path": format!("/repo/held/{l}.rs")}});
+        let call = parse_hook_payload(HookClient::ClaudeCode, payload.to_string().as_bytes(), None)
+            .map_err(|e| e.to_string())?;
+        store
+            .record_hook(&session, &call, settings, Utc::now())
+            .map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}
+
+/// One `baton hook` process: (milliseconds, exit code, stderr).
+fn call(baton: &Path, data: &Path, payload: &serde_json::Value) -> Fallible<(u32, i32, String)> {
+    let started = Instant::now();
+    let mut child = Command::new(baton)
+        .arg("--data-dir")
+        .arg(data)
+        .args([
+            "hook",
+            "claude-code",
+            "--mode",
+            "enforce",
+            "--lease-minutes",
+            "60",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("{}: {e}", baton.display()))?;
+    child
+        .stdin
+        .take()
+        .ok_or("no stdin")?
+        .write_all(payload.to_string().as_bytes())
+        .map_err(|e| e.to_string())?;
+    let out = child.wait_with_output().map_err(|e| e.to_string())?;
+    let ms = u32::try_from(started.elapsed().as_millis()).unwrap_or(u32::MAX);
+    Ok((
+        ms,
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    ))
+}
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("hook_bench: {err}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run() -> Fallible<()> {
+    let o = options()?;
+    let baton = find_baton(o.baton.clone())?;
+    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let data = dir.path().join("data");
+    std::fs::create_dir_all(&data).map_err(|e| e.to_string())?;
+    let filled = Instant::now();
+    fill(&data.join("baton.sqlite3"), o.events, o.leases)?;
+    eprintln!(
+        "hook_bench: {} events and {} leases stored in {:.1} s; {} sessions × {} calls",
+        o.events,
+        o.leases,
+        filled.elapsed().as_secs_f64(),
+        o.processes,
+        o.calls
+    );
+    let started = Instant::now();
+    let workers: Vec<_> = (0..o.processes)
+        .map(|p| {
+            let (baton, data, calls, leases) =
+                (baton.clone(), data.clone(), o.calls, o.leases.max(1));
+            std::thread::spawn(move || -> Fallible<Vec<(u32, i32, String)>> {
+                let session = format!("bench{p:02}");
+                let mut out = Vec::new();
+                let mut k = 0;
+                while out.len() < calls {
+                    // Even calls: a file another session holds; odd: one of this session's own.
+                    let file = if k % 2 == 0 {
+                        format!("/repo/held/{}.rs", (p * 97 + k * 31) % leases)
+                    } else {
+                        format!("/repo/bench/{p}/{}.rs", k % 20)
+                    };
+                    k += 1;
+                    let write = |event: &str| {
+                        json!({"session_id": session, "cwd": "/repo", "hook_event_name": event,
+                               "tool_name": "Edit", "tool_input": {"file_path": file}})
+                    };
+                    let pre = call(&baton, &data, &write("PreToolUse"))?;
+                    let allowed = pre.1 == 0;
+                    out.push(pre);
+                    if allowed && out.len() < calls {
+                        out.push(call(&baton, &data, &write("PostToolUse"))?);
+                    }
+                }
+                Ok(out)
+            })
+        })
+        .collect();
+    let mut all = Vec::new();
+    for worker in workers {
+        all.extend(worker.join().map_err(|_| "a session thread panicked")??);
+    }
+    let wall = started.elapsed().as_secs_f64();
+    let refused = all.iter().filter(|c| c.1 == 2).count();
+    let unchecked = all.iter().filter(|c| c.2.contains("unchecked")).count();
+    let failed = all.iter().filter(|c| c.1 != 0 && c.1 != 2).count();
+    let mut ms: Vec<u32> = all.iter().map(|c| c.0).collect();
+    ms.sort_unstable();
+    let q = |p: f64| percentile(&ms, p).map_or("-".to_owned(), |v| format!("{v} ms"));
+    println!(
+        "## hook_bench: `baton hook` from {} sessions at once\n",
+        o.processes
+    );
+    println!("- machine: {}", machine());
+    println!("- date: {}; baton: {}", now_utc(), baton.display());
+    println!(
+        "- store: {} events, {} live leases before the run\n",
+        o.events, o.leases
+    );
+    let rows = vec![
+        row(&["calls", &all.len().to_string()]),
+        row(&[
+            "wall time",
+            &format!("{wall:.1} s ({:.0} calls/s)", all.len() as f64 / wall),
+        ]),
+        row(&[
+            "per call p50 / p99 / max",
+            &format!("{} / {} / {}", q(0.5), q(0.99), q(1.0)),
+        ]),
+        row(&["refused (exit 2)", &refused.to_string()]),
+        row(&[
+            "went ahead unchecked (store over 500 ms)",
+            &unchecked.to_string(),
+        ]),
+        row(&["other failures", &failed.to_string()]),
+    ];
+    println!("{}", table(&["spawn to exit", ""], &rows));
+    Ok(())
+}
