@@ -25,6 +25,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use rusqlite::config::DbConfig;
 use rusqlite::{Connection, Transaction, TransactionBehavior};
 
 pub mod a2a;
@@ -100,11 +101,17 @@ impl Store {
         paths::path_from(std::env::var_os(paths::DATA_DIR_ENV))
     }
 
-    /// For a short-lived process that writes once (`baton hook`): a store busy with another
-    /// writer is tried again every millisecond, up to the usual busy timeout, rather than with
-    /// SQLite's own backoff, which sleeps up to 100 ms at a time and made a few of many
-    /// simultaneous hook calls wait that long for transactions of a millisecond.
-    pub fn retry_busy_every_millisecond(&self) -> Result<()> {
+    /// For a short-lived process that writes once (`baton hook`, one process per call):
+    ///
+    /// - a store busy with another writer is tried again every millisecond, up to the usual
+    ///   busy timeout, rather than with SQLite's own backoff, which sleeps up to 100 ms at a time
+    ///   and made a few of many simultaneous hook calls wait that long for transactions of a
+    ///   millisecond;
+    /// - closing does not checkpoint: the last connection to close otherwise copies the WAL
+    ///   into the database and deletes it (four fsyncs, and the WAL and shared-memory files
+    ///   made again by the next call). The WAL is checkpointed by the app's or `baton watch`'s
+    ///   checkpointer, or by a commit that finds it past the autocheckpoint size.
+    pub fn for_short_process(&self) -> Result<()> {
         fn retry(attempt: i32) -> bool {
             let attempt = u128::try_from(attempt).unwrap_or(0);
             if attempt >= BUSY_TIMEOUT.as_millis() {
@@ -114,6 +121,8 @@ impl Store {
             true
         }
         self.conn.busy_handler(Some(retry))?;
+        self.conn
+            .set_db_config(DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, true)?;
         Ok(())
     }
 

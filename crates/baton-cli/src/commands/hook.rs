@@ -85,7 +85,7 @@ pub fn hook(db: PathBuf, options: &HookOptions, input: &mut dyn Read) -> HookRep
     let (done, result) = mpsc::channel();
     std::thread::spawn(move || {
         let outcome = Store::open(&db).and_then(|mut store| {
-            store.retry_busy_every_millisecond()?;
+            store.for_short_process()?;
             store.record_hook(&session, &call, settings, Utc::now())
         });
         let _ = done.send(outcome);
