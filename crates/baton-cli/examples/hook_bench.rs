@@ -86,7 +86,7 @@ fn fill(db: &Path, events: usize, leases: usize) -> Fallible<()> {
     let per_agent = events.div_ceil(10).max(1);
     for a in 0..10 {
         let name = format!("Writer {a}");
-        let draft = AgentDraft::new(&name, &format!("http://127.0.0.1:{}", 7700 + a));
+        let draft = AgentDraft::new(&name, format!("http://127.0.0.1:{}", 7700 + a));
         let id = store.add_agent(&draft).map_err(|e| e.to_string())?.id;
         let now = Utc::now() - Duration::hours(2);
         let mut batch = Vec::new();
