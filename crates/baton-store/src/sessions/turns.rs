@@ -53,6 +53,12 @@ pub(super) fn session_row(
             ts(now)
         ],
     )?;
+    // A session is "up" while it calls: its last call is its last success.
+    tx.exec(
+        "UPDATE agents SET reachability = 'up', last_success_at = ?2, last_attempt_at = ?2
+          WHERE id = ?1",
+        params![row.agent_id, ts(now)],
+    )?;
     Ok(row)
 }
 

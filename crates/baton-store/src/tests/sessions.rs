@@ -129,6 +129,9 @@ fn a_session_joins_as_an_agent_on_its_first_call_and_its_turn_is_a_task() {
         json!({"hook_event_name": "Stop"}),
     );
     assert_eq!(card(&store).2, TaskState::Completed);
+    // Its health says when it last called.
+    let health = store.health(first.agent_id).unwrap();
+    assert_eq!(health.last_success_at, Some(t(3)));
     // The next prompt is the next turn.
     hook(
         &mut store,
