@@ -39,3 +39,11 @@ CREATE TABLE leases (
     last_write_at TEXT    NOT NULL
 ) STRICT, WITHOUT ROWID;
 CREATE INDEX leases_by_holder ON leases (holder);
+
+-- "Allow both once": a session that may write a file once more although another holds it.
+CREATE TABLE lease_exemptions (
+    resource   TEXT    NOT NULL,
+    agent_id   INTEGER NOT NULL REFERENCES agents (id) ON DELETE CASCADE,
+    granted_at TEXT    NOT NULL,
+    PRIMARY KEY (resource, agent_id)
+) STRICT, WITHOUT ROWID;

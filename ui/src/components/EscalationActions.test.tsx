@@ -110,6 +110,10 @@ describe("Grant to a coding session", () => {
     expect(gives.map((b) => b.dataset.agent)).toEqual(["Publisher"]);
     await user.click(grants[1]!);
     expect(onDecide).toHaveBeenCalledWith({ action: "grant_lease", agent_id: 2 }, null);
+    const by = (action: string) => screen.getAllByTestId("escalation-action").find((b) => b.dataset.action === action)!;
+    expect(by("keep_lease")).toHaveTextContent("Keep the holder");
+    await user.click(by("allow_both_once"));
+    expect(onDecide).toHaveBeenLastCalledWith({ action: "allow_both_once" }, null);
   });
 
   it("is not offered for resources other than files, nor without sessions", () => {
@@ -120,6 +124,7 @@ describe("Grant to a coding session", () => {
     const file = escalation(6, Date.now(), 30 * MIN, { kind: "write_collision", resource: "file:///a", agents: [1, 2] });
     render(<Harness e={file} onDecide={vi.fn()} />);
     expect(document.querySelector("[data-action=grant_lease]")).toBeNull();
+    expect(document.querySelector("[data-action=allow_both_once]")).toBeNull();
   });
 });
 

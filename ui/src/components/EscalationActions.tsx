@@ -231,6 +231,18 @@ export function EscalationActions({
             />
           );
         })}
+        {sessionsToGrant.length > 0 ? (
+          <>
+            <button
+              {...button("keep_lease", "Keep the holder", `The session working on ${e.resource} keeps it; the others wait`)}
+              onClick={() => onDecide({ action: "keep_lease" }, noteOrNull)}
+            />
+            <button
+              {...button("allow_both_once", "Allow both once", `The refused sessions may write ${e.resource} once more; the holder keeps it`)}
+              onClick={() => onDecide({ action: "allow_both_once" }, noteOrNull)}
+            />
+          </>
+        ) : null}
       </div>
       {canSplit && splitting && !disabled ? (
         <SplitBudgetForm

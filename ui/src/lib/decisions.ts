@@ -212,6 +212,8 @@ const ESCALATION_VERBS: Record<string, string> = {
   dismiss: "Dismissed",
   give_ownership: "Gave ownership on",
   grant_lease: "Granted the file of",
+  keep_lease: "Kept the file's holder on",
+  allow_both_once: "Allowed both once on",
   snooze: "Snoozed",
   expire: "Expired (its SLA lapsed):",
 };

@@ -59,6 +59,8 @@ const DONE: Record<string, string> = {
   expire: "Expired",
   split_budget: "Budget split",
   grant_lease: "File granted",
+  keep_lease: "Holder kept",
+  allow_both_once: "Both allowed once",
 };
 
 /** An approval of an agent's own question sends the person's answer: it reads "Answered". */

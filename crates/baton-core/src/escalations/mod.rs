@@ -74,6 +74,12 @@ pub enum EscalationAction {
     GrantLease {
         agent_id: i64,
     },
+    /// For a coding session refused a file: the session holding it keeps it (nothing changes;
+    /// no reason needed, unlike a dismissal).
+    KeepLease,
+    /// For a coding session refused a file: every refused session of the item may write it once
+    /// more while the holder keeps it.
+    AllowBothOnce,
 }
 
 impl EscalationAction {
@@ -88,6 +94,8 @@ impl EscalationAction {
             EscalationAction::Snooze { .. } => "snooze",
             EscalationAction::SplitBudget { .. } => "split_budget",
             EscalationAction::GrantLease { .. } => "grant_lease",
+            EscalationAction::KeepLease => "keep_lease",
+            EscalationAction::AllowBothOnce => "allow_both_once",
         }
     }
 
@@ -102,7 +110,9 @@ impl EscalationAction {
             EscalationAction::Dismiss => Some("dismiss"),
             EscalationAction::Snooze { .. } => None,
             EscalationAction::SplitBudget { .. } => Some("budget"),
-            EscalationAction::GrantLease { .. } => None,
+            EscalationAction::GrantLease { .. }
+            | EscalationAction::KeepLease
+            | EscalationAction::AllowBothOnce => None,
         }
     }
 

@@ -147,11 +147,7 @@ pub(super) fn grant_lease_in(
     agent_id: i64,
     now: DateTime<Utc>,
 ) -> Result<String> {
-    let resource = escalation
-        .resource
-        .as_deref()
-        .filter(|r| r.starts_with("file://"))
-        .ok_or_else(|| invalid("only a file's lease can be granted"))?;
+    let resource = file_of(escalation)?;
     let name = agent_name(tx, agent_id)?;
     let adapter: String = tx.query_row(
         "SELECT adapter FROM agents WHERE id = ?1",
@@ -171,4 +167,55 @@ pub(super) fn grant_lease_in(
         rusqlite::params![resource, agent_id, at],
     )?;
     Ok(format!("{name} holds {resource}"))
+}
+
+/// The file (`file://…`) an escalation about a lease is about.
+pub(super) fn file_of(escalation: &Escalation) -> Result<&str> {
+    escalation
+        .resource
+        .as_deref()
+        .filter(|r| r.starts_with("file://"))
+        .ok_or_else(|| {
+            invalid("this decision is about a file's lease, and this item names no file")
+        })
+}
+
+/// Lets every coding session of the escalation that does not hold its file's lease write it
+/// once more. Returns their names.
+pub(super) fn allow_once_in(
+    tx: &Connection,
+    escalation: &Escalation,
+    now: DateTime<Utc>,
+) -> Result<Vec<String>> {
+    let resource = file_of(escalation)?;
+    let holder: Option<i64> = tx
+        .query_row(
+            "SELECT holder FROM leases WHERE resource = ?1",
+            [resource],
+            |row| row.get(0),
+        )
+        .optional()?;
+    let mut allowed = Vec::new();
+    for &agent_id in &escalation.agents {
+        let adapter: Option<String> = tx
+            .query_row(
+                "SELECT adapter FROM agents WHERE id = ?1",
+                [agent_id],
+                |row| row.get(0),
+            )
+            .optional()?;
+        if adapter.as_deref() != Some("session") || Some(agent_id) == holder {
+            continue;
+        }
+        tx.execute(
+            "INSERT OR REPLACE INTO lease_exemptions (resource, agent_id, granted_at)
+             VALUES (?1, ?2, ?3)",
+            rusqlite::params![resource, agent_id, crate::codec::ts(now)],
+        )?;
+        allowed.push(agent_name(tx, agent_id)?);
+    }
+    if allowed.is_empty() {
+        return Err(invalid("no refused coding session to allow"));
+    }
+    Ok(allowed)
 }

@@ -43,7 +43,7 @@ pub fn idempotency_key(decision: &DecisionEntry, agent_id: i64) -> String {
 mod actions;
 mod deliver;
 
-use actions::{give_ownership_in, grant_lease_in, split_budget_in};
+use actions::{allow_once_in, file_of, give_ownership_in, grant_lease_in, split_budget_in};
 impl Store {
     /// Records `who`'s decision on escalation `id` (see the module docs).
     pub fn decide_escalation(
@@ -86,6 +86,13 @@ impl Store {
         if let EscalationAction::GrantLease { agent_id } = action {
             let sentence = grant_lease_in(&tx, &escalation, *agent_id, now)?;
             detail["lease"] = json!(sentence);
+        }
+        if matches!(action, EscalationAction::KeepLease) {
+            file_of(&escalation)?;
+        }
+        if matches!(action, EscalationAction::AllowBothOnce) {
+            let allowed = allow_once_in(&tx, &escalation, now)?;
+            detail["allowed_once"] = json!(allowed);
         }
         // A budget split: the API's quotas shared out, stored, and each agent told its part.
         let mut grants: Vec<(i64, BudgetGrant)> = Vec::new();

@@ -68,6 +68,8 @@ pub(super) fn ask_permit(
         );
         match conflict {
             None => take_lease(tx, &resource, row.agent_id, now)?,
+            // The person allowed this session one more write while the holder keeps the file.
+            Some(_) if use_exemption(tx, &resource, row.agent_id)? => {}
             Some(conflict) => {
                 let holder_id = agent_id_named(tx, conflict.holder())?;
                 let holder_seq = match holder_id {
@@ -202,4 +204,13 @@ pub(super) fn clash_finding(record: &HookRecord, clash: &PermitClash) -> Finding
         dedupe_key: format!("{}:{}", kind.as_str(), clash.resource),
         continues: None,
     }
+}
+
+/// Spends the session's "allowed once" for the file, if it has one.
+fn use_exemption(tx: &Connection, resource: &str, agent_id: i64) -> Result<bool> {
+    let used = tx.exec(
+        "DELETE FROM lease_exemptions WHERE resource = ?1 AND agent_id = ?2",
+        params![resource, agent_id],
+    )?;
+    Ok(used > 0)
 }

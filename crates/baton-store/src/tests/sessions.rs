@@ -410,3 +410,87 @@ fn granting_the_file_to_the_refused_session_moves_the_lease_and_its_retry_passes
     let first = hook(&mut store, "a1", enforce, 40, write("PreToolUse", APP));
     assert!(matches!(first.answer, HookAnswer::Deny(_)), "{first:?}");
 }
+
+#[test]
+fn keeping_the_holder_changes_nothing_and_allowing_both_once_lets_one_more_write_through() {
+    let mut store = Store::open_in_memory().unwrap();
+    let enforce = PermitMode::Enforce;
+    let open_item = |store: &Store| {
+        store
+            .escalations(EscalationFilter {
+                open: true,
+                closed: 0,
+            })
+            .unwrap()
+            .remove(0)
+            .id
+    };
+    hook(&mut store, "a1", enforce, 0, write("PreToolUse", APP));
+    hook(&mut store, "b2", enforce, 10, write("PreToolUse", APP));
+    // Keep: no reason needed; the holder keeps the file and the other is still refused.
+    let kept = store
+        .decide_escalation(
+            open_item(&store),
+            &EscalationAction::KeepLease,
+            None,
+            "ana",
+            t(20),
+        )
+        .unwrap();
+    assert_eq!(kept.decision.action, "keep_lease");
+    let still = hook(&mut store, "b2", enforce, 30, write("PreToolUse", APP));
+    assert!(matches!(still.answer, HookAnswer::Deny(_)), "{still:?}");
+    // The decided item is not opened again by the refused retry: one cause, one item.
+    assert!(open_items(&store).is_empty());
+    // Allow both once (on a new conflict): one more write passes, the holder keeps the lease,
+    // the next is refused.
+    let mut store = Store::open_in_memory().unwrap();
+    hook(&mut store, "a1", enforce, 0, write("PreToolUse", APP));
+    hook(&mut store, "b2", enforce, 10, write("PreToolUse", APP));
+    store
+        .decide_escalation(
+            open_item(&store),
+            &EscalationAction::AllowBothOnce,
+            None,
+            "ana",
+            t(40),
+        )
+        .unwrap();
+    assert_eq!(
+        hook(&mut store, "b2", enforce, 50, write("PreToolUse", APP)).answer,
+        HookAnswer::GoOn
+    );
+    let leases = store
+        .leases(t(51), Duration::seconds(DEFAULT_LEASE_SECONDS))
+        .unwrap();
+    assert_eq!(leases[0].holder, "repo·a1");
+    let again = hook(&mut store, "b2", enforce, 60, write("PreToolUse", APP));
+    assert!(matches!(again.answer, HookAnswer::Deny(_)), "{again:?}");
+    // Neither makes sense for an item that names no file.
+    let mut other = Store::open_in_memory().unwrap();
+    let id = other
+        .add_agent(&super::support::draft("Writer"))
+        .unwrap()
+        .id;
+    let finding = baton_core::detect::Finding {
+        kind: FindingKind::WriteCollision,
+        severity: baton_core::detect::Severity::Warning,
+        agents: vec![id],
+        resource: Some("crm://contacts/7".into()),
+        summary: "x".into(),
+        evidence: Vec::new(),
+        dedupe_key: "write_collision:crm://contacts/7".into(),
+        continues: None,
+    };
+    other.record_findings(&[finding], t(0)).unwrap();
+    let err = other
+        .decide_escalation(
+            open_item(&other),
+            &EscalationAction::KeepLease,
+            None,
+            "ana",
+            t(1),
+        )
+        .unwrap_err();
+    assert!(err.to_string().contains("names no file"), "{err}");
+}
