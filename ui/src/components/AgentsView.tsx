@@ -120,6 +120,8 @@ function AgentTableRow({
     .filter(Boolean)
     .join(" · ");
   const total = totalTasks(row.task_counts);
+  // A coding session is heard through its hooks: no endpoint, interval or form to edit.
+  const session = config.adapter === "session";
   return (
     <tr data-testid="agent-row" data-agent-name={config.name} data-agent-id={config.id}>
       <td>
@@ -133,7 +135,7 @@ function AgentTableRow({
           <div className="agent-cell-text">
             <span className="agent-name">{config.name}</span>
             <span className="agent-remote muted">
-              {remote || "no status yet"}
+              {session ? "coding session" : remote || "no status yet"}
               <ProtocolBadge adapter={config.adapter} />
               {config.has_token ? <span className="tag">token</span> : null}
             </span>
@@ -146,15 +148,19 @@ function AgentTableRow({
           {config.base_url}
         </div>
         <div className="muted small">
-          every {humanMs(config.poll_interval_ms)} · timeout {humanMs(config.timeout_ms)}
+          {session
+            ? "heard through its hooks (baton hook)"
+            : `every ${humanMs(config.poll_interval_ms)} · timeout ${humanMs(config.timeout_ms)}`}
         </div>
       </td>
       <td>
         <div className={`health health--${health.reachability}`} data-testid="agent-health">
-          {healthText(health, now)}
+          {session ? "session" : healthText(health, now)}
         </div>
         <div className="muted small nowrap" data-testid="agent-last-success">
-          {health.last_success_at ? `last success ${lastSuccessText(health, now)}` : "no successful poll yet"}
+          {health.last_success_at
+            ? `${session ? "last call" : "last success"} ${lastSuccessText(health, now)}`
+            : "no successful poll yet"}
         </div>
       </td>
       <td className={`num ${health.consecutive_failures > 0 ? "text-bad" : "muted"}`}>
@@ -167,9 +173,11 @@ function AgentTableRow({
         {total}
       </td>
       <td className="actions">
-        <button type="button" className="button button--small" onClick={onEdit} aria-label={`Edit ${config.name}`}>
-          Edit
-        </button>
+        {session ? null : (
+          <button type="button" className="button button--small" onClick={onEdit} aria-label={`Edit ${config.name}`}>
+            Edit
+          </button>
+        )}
         <button
           type="button"
           className="button button--small button--danger-ghost"

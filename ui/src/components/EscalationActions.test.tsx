@@ -111,9 +111,22 @@ describe("Grant to a coding session", () => {
     await user.click(grants[1]!);
     expect(onDecide).toHaveBeenCalledWith({ action: "grant_lease", agent_id: 2 }, null);
     const by = (action: string) => screen.getAllByTestId("escalation-action").find((b) => b.dataset.action === action)!;
+    // A non-session agent is in this item: approve and the others stay.
+    expect(by("approve")).toBeDefined();
     expect(by("keep_lease")).toHaveTextContent("Keep the holder");
     await user.click(by("allow_both_once"));
     expect(onDecide).toHaveBeenLastCalledWith({ action: "allow_both_once" }, null);
+  });
+
+  it("leaves out approve, reject and retry when every agent of the item is a session", () => {
+    const both = escalation(8, Date.now(), 30 * MIN, { kind: "write_collision", resource: "file:///repo/a.rs", agents: [1, 2] });
+    render(<Harness e={both} onDecide={vi.fn()} sessions={new Set([1, 2])} />);
+    const actions = screen.getAllByTestId("escalation-action").map((b) => b.dataset.action);
+    expect(actions).not.toContain("approve");
+    expect(actions).not.toContain("reject");
+    expect(actions).not.toContain("retry");
+    expect(actions).toContain("grant_lease");
+    expect(actions).toContain("dismiss");
   });
 
   it("is not offered for resources other than files, nor without sessions", () => {

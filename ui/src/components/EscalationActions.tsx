@@ -149,6 +149,8 @@ export function EscalationActions({
   // coding session is granted a file (its lease), not made its owner.
   const agentsToOwn = e.resource && !canSplit ? e.agents.filter((id) => !sessions.has(id)) : [];
   const sessionsToGrant = e.resource?.startsWith("file://") ? e.agents.filter((id) => sessions.has(id)) : [];
+  // Coding sessions alone: nothing is sent to them, so approve, reject and retry mean nothing.
+  const onlySessions = e.agents.length > 0 && e.agents.every((id) => sessions.has(id));
   // A group covering several resources gives its whole scope (a rule for the pattern).
   const givenScope = ownershipScope(e);
   return (
@@ -173,23 +175,27 @@ export function EscalationActions({
         />
       </label>
       <div className="esc-action-row">
-        <button
-          {...button(
-            "approve",
-            answering ? "Send answer" : "Approve",
-            answering ? "Send your answer to the agent" : "Tell the agents to go ahead",
-            { "aria-keyshortcuts": "a" },
-          )}
-          onClick={() => onDecide({ action: "approve" }, noteOrNull)}
-        />
-        <button
-          {...button("reject", "Reject", "Tell the agents not to go ahead", { "aria-keyshortcuts": "r" })}
-          onClick={() => onDecide({ action: "reject" }, noteOrNull)}
-        />
-        <button
-          {...button("retry", "Retry", "Ask the agents to run the task again")}
-          onClick={() => onDecide({ action: "retry" }, noteOrNull)}
-        />
+        {onlySessions ? null : (
+          <>
+            <button
+              {...button(
+                "approve",
+                answering ? "Send answer" : "Approve",
+                answering ? "Send your answer to the agent" : "Tell the agents to go ahead",
+                { "aria-keyshortcuts": "a" },
+              )}
+              onClick={() => onDecide({ action: "approve" }, noteOrNull)}
+            />
+            <button
+              {...button("reject", "Reject", "Tell the agents not to go ahead", { "aria-keyshortcuts": "r" })}
+              onClick={() => onDecide({ action: "reject" }, noteOrNull)}
+            />
+            <button
+              {...button("retry", "Retry", "Ask the agents to run the task again")}
+              onClick={() => onDecide({ action: "retry" }, noteOrNull)}
+            />
+          </>
+        )}
         {canSplit ? (
           <button
             ref={splitRef}

@@ -1,0 +1,126 @@
+//! Coding sessions in the real app under Xvfb: two Claude Code sessions heard through their hooks
+//! (recorded in the store as `baton hook` records them), the second refused the file the first
+//! holds. The Agents view lists both sessions; the queue shows the refused write with "Grant to",
+//! "Keep the holder" and "Allow both once"; granting moves the lease. Screenshots go to
+//! target/e2e-screenshots/ (sessions-agents, sessions-queue).
+
+use std::time::Duration;
+
+use baton_core::hooks::{parse_hook_payload, HookAnswer, HookClient, PermitMode};
+use baton_store::sessions::{PermitSettings, SessionRef};
+use baton_store::Store;
+use baton_tests::app::{RunningApp, ONE_APP};
+use chrono::Utc;
+use serde_json::json;
+
+const LONG: Duration = Duration::from_secs(30);
+const FILE: &str = "/home/me/shop/src/cart.rs";
+
+fn hook(store: &mut Store, session: &str, payload: serde_json::Value) -> HookAnswer {
+    let who = SessionRef {
+        client: HookClient::ClaudeCode,
+        session_id: session.into(),
+        cwd: Some("/home/me/shop".into()),
+        repo_root: Some("/home/me/shop".into()),
+        branch: Some("main".into()),
+        name: None,
+    };
+    let call =
+        parse_hook_payload(HookClient::ClaudeCode, payload.to_string().as_bytes(), None).unwrap();
+    let settings = PermitSettings {
+        mode: PermitMode::Enforce,
+        lease_time: chrono::Duration::minutes(10),
+    };
+    store
+        .record_hook(&who, &call, settings, Utc::now())
+        .unwrap()
+        .answer
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_sessions_show_as_agents_and_the_refused_write_is_granted_from_the_queue() {
+    let _one_app_at_a_time = ONE_APP.lock().await;
+    let data = tempfile::tempdir().unwrap();
+    let db = data.path().join("baton.sqlite3");
+    {
+        let mut store = Store::open(&db).unwrap();
+        let write = json!({"hook_event_name": "PreToolUse", "tool_name": "Edit", "tool_input": {"file_path": FILE}});
+        hook(
+            &mut store,
+            "4f1c2a9e-aaaa",
+            json!({"hook_event_name": "UserPromptSubmit", "prompt": "Add a discount field to the cart"}),
+        );
+        assert_eq!(
+            hook(&mut store, "4f1c2a9e-aaaa", write.clone()),
+            HookAnswer::GoOn
+        );
+        hook(
+            &mut store,
+            "77b03c11-bbbb",
+            json!({"hook_event_name": "UserPromptSubmit", "prompt": "Fix the cart total rounding"}),
+        );
+        assert!(matches!(
+            hook(&mut store, "77b03c11-bbbb", write),
+            HookAnswer::Deny(_)
+        ));
+    }
+    let app = RunningApp::launch_in(data).await;
+    let result = drive(&app, &db).await;
+    let result = match result {
+        Ok(()) => Ok(()),
+        Err(err) => Err(format!("{err}; {}", app.capture_failure("sessions").await)),
+    };
+    app.close().await;
+    if let Err(err) = result {
+        panic!("sessions: {err}");
+    }
+}
+
+async fn drive(app: &RunningApp, db: &std::path::Path) -> Result<(), String> {
+    let session = app.session();
+    session
+        .wait_for("[data-testid=nav-escalations]", LONG)
+        .await?;
+    session.keys("2").await?;
+    session
+        .wait_for(
+            "[data-testid=agent-row][data-agent-name='shop·4f1c2a9e']",
+            LONG,
+        )
+        .await?;
+    session
+        .wait_for(
+            "[data-testid=agent-row][data-agent-name='shop·77b03c11']",
+            LONG,
+        )
+        .await?;
+    app.screenshot("sessions-agents")?;
+
+    session.keys("5").await?;
+    let row = "[data-testid=escalation-row][data-kind=write_collision][data-state=open]";
+    session.wait_for(row, LONG).await?;
+    session.click_first(row, LONG).await?;
+    let grant =
+        "[data-testid=escalation-action][data-action=grant_lease][data-agent='shop·77b03c11']";
+    session.wait_for(grant, LONG).await?;
+    session.wait_for("[data-action=keep_lease]", LONG).await?;
+    session
+        .wait_for("[data-action=allow_both_once]", LONG)
+        .await?;
+    app.screenshot("sessions-queue")?;
+    session.click_first(grant, LONG).await?;
+    session
+        .wait_for(
+            "[data-testid=escalation-row][data-kind=write_collision][data-state=resolved]",
+            LONG,
+        )
+        .await?;
+    let store = Store::open(db).map_err(|e| e.to_string())?;
+    let leases = store
+        .leases(Utc::now(), chrono::Duration::minutes(10))
+        .map_err(|e| e.to_string())?;
+    match leases.as_slice() {
+        [lease] if lease.holder == "shop·77b03c11" => Ok(()),
+        other => Err(format!("the lease did not move: {other:?}")),
+    }
+}
