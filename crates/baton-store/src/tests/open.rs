@@ -122,3 +122,31 @@ fn default_path_ends_in_the_database_file() {
         assert_eq!(path.file_name().unwrap(), crate::paths::DB_FILE_NAME);
     }
 }
+
+#[test]
+fn a_short_process_leaves_the_wal_for_the_next_one_instead_of_checkpointing_on_close() {
+    // What one `baton hook` call does: open, write once, close. The last connection to close
+    // normally copies the WAL back and deletes it (fsyncs on every call); a short process must not.
+    let wal_after_one_write = |short: bool| {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("baton.sqlite3");
+        drop(Store::open(&path).unwrap());
+        let mut store = Store::open(&path).unwrap();
+        if short {
+            store.for_short_process().unwrap();
+        }
+        store.add_agent(&draft("Researcher")).unwrap();
+        drop(store);
+        let wal = dir.path().join("baton.sqlite3-wal");
+        let kept = wal.exists() && std::fs::metadata(&wal).unwrap().len() > 0;
+        // Nothing is lost either way: the write is there for the next opener.
+        let reopened = Store::open(&path).unwrap();
+        assert_eq!(reopened.agents().unwrap().len(), 1);
+        kept
+    };
+    assert!(
+        !wal_after_one_write(false),
+        "control: closing checkpointed and removed the WAL"
+    );
+    assert!(wal_after_one_write(true));
+}
