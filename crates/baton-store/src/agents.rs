@@ -23,6 +23,17 @@ pub(crate) fn name_key(name: &str) -> String {
     name.trim().to_lowercase()
 }
 
+/// The id of the agent named `name` (ignoring case and surrounding spaces, as names are unique).
+pub(crate) fn agent_id_by_name(conn: &rusqlite::Connection, name: &str) -> Result<Option<i64>> {
+    Ok(conn
+        .query_row(
+            "SELECT id FROM agents WHERE name_key = ?1",
+            [name_key(name)],
+            |row| row.get(0),
+        )
+        .optional()?)
+}
+
 fn read_config(row: &Row<'_>) -> Result<AgentConfig> {
     Ok(AgentConfig {
         id: row.get(0)?,

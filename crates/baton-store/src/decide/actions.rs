@@ -10,6 +10,7 @@ use rusqlite::{Connection, OptionalExtension};
 
 use crate::error::{Result, StoreError};
 use crate::rules::{audit_in, insert_in, rules_in, update_in, validate};
+use crate::sessions::permits::{is_session, lease_holder, take_lease};
 
 fn invalid(message: impl Into<String>) -> StoreError {
     StoreError::InvalidDecision(message.into())
@@ -149,23 +150,12 @@ pub(super) fn grant_lease_in(
 ) -> Result<String> {
     let resource = file_of(escalation)?;
     let name = agent_name(tx, agent_id)?;
-    let adapter: String = tx.query_row(
-        "SELECT adapter FROM agents WHERE id = ?1",
-        [agent_id],
-        |row| row.get(0),
-    )?;
-    if adapter != "session" {
+    if !is_session(tx, agent_id)? {
         return Err(invalid(format!(
             "{name} is not a coding session: give it ownership instead"
         )));
     }
-    let at = crate::codec::ts(now);
-    tx.execute(
-        "INSERT INTO leases (resource, holder, since, last_write_at) VALUES (?1, ?2, ?3, ?3)
-         ON CONFLICT (resource) DO UPDATE SET holder = excluded.holder, since = excluded.since,
-            last_write_at = excluded.last_write_at",
-        rusqlite::params![resource, agent_id, at],
-    )?;
+    take_lease(tx, resource, agent_id, now)?;
     Ok(format!("{name} holds {resource}"))
 }
 
@@ -188,23 +178,10 @@ pub(super) fn allow_once_in(
     now: DateTime<Utc>,
 ) -> Result<Vec<String>> {
     let resource = file_of(escalation)?;
-    let holder: Option<i64> = tx
-        .query_row(
-            "SELECT holder FROM leases WHERE resource = ?1",
-            [resource],
-            |row| row.get(0),
-        )
-        .optional()?;
+    let holder = lease_holder(tx, resource)?;
     let mut allowed = Vec::new();
     for &agent_id in &escalation.agents {
-        let adapter: Option<String> = tx
-            .query_row(
-                "SELECT adapter FROM agents WHERE id = ?1",
-                [agent_id],
-                |row| row.get(0),
-            )
-            .optional()?;
-        if adapter.as_deref() != Some("session") || Some(agent_id) == holder {
+        if Some(agent_id) == holder || !is_session(tx, agent_id)? {
             continue;
         }
         tx.execute(

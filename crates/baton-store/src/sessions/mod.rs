@@ -6,7 +6,7 @@
 //! `baton hook` calls [`Store::record_hook`] from its own process, whether or not the app or
 //! `baton watch` runs; they pick the events up and run the detectors.
 
-mod permits;
+pub(crate) mod permits;
 mod turns;
 
 use baton_core::detect::Finding;

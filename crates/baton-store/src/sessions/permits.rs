@@ -1,6 +1,7 @@
 //! File leases and the permit a write asks for before it happens, and the queue item for a
 //! write that met another agent's claim.
 
+use baton_core::agent::AdapterKind;
 use baton_core::detect::{EvidenceRef, Finding, FindingKind, Severity};
 use baton_core::hooks::{
     deny_reason, file_resource, permit, HookAnswer, Lease, Permit, PermitConflict, PermitVerdict,
@@ -10,8 +11,8 @@ use chrono::{DateTime, Duration, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
 
 use super::{HookRecord, PermitClash, PermitSettings, SessionRow};
-use crate::agents::name_key;
-use crate::codec::{parse_ts, ts, Cached};
+use crate::agents::agent_id_by_name;
+use crate::codec::{parse_adapter, parse_ts, ts, Cached};
 use crate::error::Result;
 use crate::rules::rules_in;
 use crate::Store;
@@ -71,7 +72,7 @@ pub(super) fn ask_permit(
             // The person allowed this session one more write while the holder keeps the file.
             Some(_) if use_exemption(tx, &resource, row.agent_id)? => {}
             Some(conflict) => {
-                let holder_id = agent_id_named(tx, conflict.holder())?;
+                let holder_id = agent_id_by_name(tx, conflict.holder())?;
                 let holder_seq = match holder_id {
                     Some(id) => last_write(tx, id, &resource)?,
                     None => None,
@@ -120,9 +121,40 @@ fn leases_on(tx: &Connection, resource: &str) -> Result<Vec<Lease>> {
     }
 }
 
-/// Takes the file's lease (or refreshes one already held); a lease past its time held by
-/// another session is taken over.
-fn take_lease(tx: &Connection, resource: &str, agent_id: i64, now: DateTime<Utc>) -> Result<()> {
+/// Whether agent `agent_id` is a coding session (false for an agent Baton does not know).
+pub(crate) fn is_session(tx: &Connection, agent_id: i64) -> Result<bool> {
+    let adapter: Option<String> = tx
+        .row(
+            "SELECT adapter FROM agents WHERE id = ?1",
+            [agent_id],
+            |row| row.get(0),
+        )
+        .optional()?;
+    Ok(match adapter {
+        Some(adapter) => parse_adapter(&adapter)? == AdapterKind::Session,
+        None => false,
+    })
+}
+
+/// The agent holding the file's lease, live or not.
+pub(crate) fn lease_holder(tx: &Connection, resource: &str) -> Result<Option<i64>> {
+    Ok(tx
+        .row(
+            "SELECT holder FROM leases WHERE resource = ?1",
+            [resource],
+            |row| row.get(0),
+        )
+        .optional()?)
+}
+
+/// Takes the file's lease for `agent_id` (or refreshes one it holds, keeping since when); a
+/// lease another session holds, lapsed or granted away from it, moves.
+pub(crate) fn take_lease(
+    tx: &Connection,
+    resource: &str,
+    agent_id: i64,
+    now: DateTime<Utc>,
+) -> Result<()> {
     tx.exec(
         "INSERT INTO leases (resource, holder, since, last_write_at) VALUES (?1, ?2, ?3, ?3)
          ON CONFLICT (resource) DO UPDATE SET
@@ -131,16 +163,6 @@ fn take_lease(tx: &Connection, resource: &str, agent_id: i64, now: DateTime<Utc>
         params![resource, agent_id, ts(now)],
     )?;
     Ok(())
-}
-
-fn agent_id_named(tx: &Connection, name: &str) -> Result<Option<i64>> {
-    Ok(tx
-        .row(
-            "SELECT id FROM agents WHERE name_key = ?1",
-            [name_key(name)],
-            |r| r.get(0),
-        )
-        .optional()?)
 }
 
 fn last_write(tx: &Connection, agent_id: i64, resource: &str) -> Result<Option<u64>> {

@@ -1,6 +1,7 @@
 //! A session's agent row and its turns: the task each prompt starts, and the events of its
 //! tool calls.
 
+use baton_core::agent::AdapterKind;
 use baton_core::hooks::{tool_effect, ToolCall, ToolEffect};
 use baton_core::protocol::{Event, EventKind, Task};
 use baton_core::task::TaskState;
@@ -8,8 +9,8 @@ use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
 
 use super::{HookRecord, SessionRef, SessionRow, TITLE_CHARS};
-use crate::agents::name_key;
-use crate::codec::{ts, Cached};
+use crate::agents::{agent_id_by_name, name_key};
+use crate::codec::{adapter_str, ts, Cached};
 use crate::error::Result;
 use crate::events::insert_event;
 use crate::tasks::upsert_task;
@@ -77,22 +78,14 @@ pub(super) fn add_session(
     // A name another agent has gets a number: "repo·4f1c2a9e·2".
     let mut name = base.clone();
     let mut n = 1;
-    while tx
-        .row(
-            "SELECT 1 FROM agents WHERE name_key = ?1",
-            [name_key(&name)],
-            |_| Ok(()),
-        )
-        .optional()?
-        .is_some()
-    {
+    while agent_id_by_name(tx, &name)?.is_some() {
         n += 1;
         name = format!("{base}·{n}");
     }
     tx.exec(
         "INSERT INTO agents (name, name_key, base_url, poll_interval_ms, timeout_ms, adapter,
                              created_at, reachability, last_success_at)
-         VALUES (?1, ?2, ?3, 1000, 500, 'session', ?4, 'up', ?4)",
+         VALUES (?1, ?2, ?3, 1000, 500, ?5, ?4, 'up', ?4)",
         params![
             name,
             name_key(&name),
@@ -101,7 +94,8 @@ pub(super) fn add_session(
                 session.client.as_str(),
                 session.session_id
             ),
-            ts(now)
+            ts(now),
+            adapter_str(AdapterKind::Session)
         ],
     )?;
     let agent_id = tx.last_insert_rowid();
