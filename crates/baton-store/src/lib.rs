@@ -70,6 +70,9 @@ pub use writer::{Writer, WriterStats};
 /// How long a statement waits for a lock held by another connection before failing.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// WAL length past which a short process that closes the store last checkpoints it (1 MiB).
+const SHORT_PROCESS_WAL_BYTES: u64 = 1 << 20;
+
 /// The database. Holds one connection: `Send`, not `Sync`; give it to one writer thread.
 #[derive(Debug)]
 pub struct Store {
@@ -110,7 +113,8 @@ impl Store {
     /// - closing does not checkpoint: the last connection to close otherwise copies the WAL
     ///   into the database and deletes it (four fsyncs, and the WAL and shared-memory files
     ///   made again by the next call). The WAL is checkpointed by the app's or `baton watch`'s
-    ///   checkpointer, or by a commit that finds it past the autocheckpoint size.
+    ///   checkpointer, or by a commit that finds it past the autocheckpoint size, or by
+    ///   [`Store::close_short_process`] when no app runs.
     pub fn for_short_process(&self) -> Result<()> {
         fn retry(attempt: i32) -> bool {
             let attempt = u128::try_from(attempt).unwrap_or(0);
@@ -123,6 +127,26 @@ impl Store {
         self.conn.busy_handler(Some(retry))?;
         self.conn
             .set_db_config(DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, true)?;
+        Ok(())
+    }
+
+    /// Closes a store opened [`Store::for_short_process`]. The first connection to open a store
+    /// that nobody else has open rebuilds the WAL's index by reading every frame in it, so with
+    /// no app running each hook call would pay for the whole WAL, and it only grows: once it is
+    /// past 1 MiB, closing checkpoints it and removes it, which SQLite does only when this is the
+    /// last connection (the app's own checkpointer looks after the WAL while it runs).
+    pub fn close_short_process(self) -> Result<()> {
+        let wal_bytes = self
+            .conn
+            .path()
+            .filter(|path| !path.is_empty())
+            .and_then(|path| std::fs::metadata(format!("{path}-wal")).ok())
+            .map_or(0, |meta| meta.len());
+        if wal_bytes > SHORT_PROCESS_WAL_BYTES {
+            self.conn
+                .set_db_config(DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, false)?;
+        }
+        self.conn.close().map_err(|(_, err)| err)?;
         Ok(())
     }
 

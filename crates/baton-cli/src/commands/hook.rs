@@ -86,7 +86,10 @@ pub fn hook(db: PathBuf, options: &HookOptions, input: &mut dyn Read) -> HookRep
     std::thread::spawn(move || {
         let outcome = Store::open(&db).and_then(|mut store| {
             store.for_short_process()?;
-            store.record_hook(&session, &call, settings, Utc::now())
+            let record = store.record_hook(&session, &call, settings, Utc::now())?;
+            // The call is recorded; a failure to close changes nothing the client is told.
+            let _ = store.close_short_process();
+            Ok(record)
         });
         let _ = done.send(outcome);
     });

@@ -150,3 +150,47 @@ fn a_short_process_leaves_the_wal_for_the_next_one_instead_of_checkpointing_on_c
     );
     assert!(wal_after_one_write(true));
 }
+
+#[test]
+fn short_processes_keep_the_wal_short_for_the_next_one_to_read() {
+    // Each `baton hook` process that opens the store with nobody else in it reads the whole WAL
+    // to rebuild its index: many short processes in a row must not let it grow to the app's
+    // checkpoint size (32 MiB).
+    let wal_after_many_writes = |close_short: bool| {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("baton.sqlite3");
+        drop(Store::open(&path).unwrap());
+        for n in 0..400 {
+            let store = Store::open(&path).unwrap();
+            store.for_short_process().unwrap();
+            // A few pages per process, as a hook call writes.
+            store
+                .conn
+                .execute_batch("CREATE TABLE IF NOT EXISTS pad (bytes BLOB)")
+                .unwrap();
+            store
+                .conn
+                .execute("INSERT INTO pad VALUES (zeroblob(12000 + ?1))", [n])
+                .unwrap();
+            if close_short {
+                store.close_short_process().unwrap();
+            }
+        }
+        let wal = std::fs::metadata(dir.path().join("baton.sqlite3-wal")).map_or(0, |m| m.len());
+        // Nothing is lost.
+        let count: i64 = Store::open(&path)
+            .unwrap()
+            .conn
+            .query_row("SELECT count(*) FROM pad", [], |row| row.get(0))
+            .unwrap();
+        assert_eq!(count, 400);
+        wal
+    };
+    let short = wal_after_many_writes(true);
+    let long = wal_after_many_writes(false);
+    assert!(
+        short < 2 << 20,
+        "short processes left a WAL of {short} bytes"
+    );
+    assert!(long > 4 << 20, "control: the WAL grew to {long} bytes");
+}
