@@ -131,7 +131,7 @@ if $want_test; then
   fi
 fi
 # --- Coding-agent CLIs from npm (test only), in .peers-node/ ----------------------------------
-# The real Claude Code CLI, driven offline by a scripted stand-in for its model API.
+# The real Claude Code and Codex CLIs, driven offline by scripted stand-ins for their model APIs.
 if $want_test; then
   claude_code="@anthropic-ai/claude-code@2.1.328"
   if [ ! -x .peers-node/node_modules/.bin/claude ]; then
@@ -139,6 +139,13 @@ if $want_test; then
     npm install --prefix .peers-node --no-audit --no-fund --loglevel=error "$claude_code"
   else
     say "Claude Code present"
+  fi
+  codex="@openai/codex@0.169.0"
+  if [ ! -x .peers-node/node_modules/.bin/codex ]; then
+    say "installing $codex into .peers-node/"
+    npm install --prefix .peers-node --no-audit --no-fund --loglevel=error "$codex"
+  else
+    say "Codex present"
   fi
 fi
 say "ready"

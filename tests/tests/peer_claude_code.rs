@@ -15,6 +15,7 @@ use std::time::Duration;
 
 use baton_core::detect::FindingKind;
 use baton_core::escalations::EscalationAction;
+use baton_core::hooks::short_session_id;
 use baton_store::escalations::EscalationFilter;
 use baton_store::Store;
 use baton_tests::model_standin::ModelStandIn;
@@ -174,7 +175,7 @@ async fn a_second_claude_code_session_is_refused_the_file_the_first_is_writing()
         .agents()
         .unwrap()
         .into_iter()
-        .find(|a| a.name == format!("repo·{}", &two_id[..8]))
+        .find(|a| a.name == format!("repo·{}", short_session_id(&two_id)))
         .expect("session two's agent");
     let items = store
         .escalations(EscalationFilter {

@@ -179,11 +179,11 @@ enum Command {
 /// Which client's settings, and where.
 #[derive(Debug, clap::Args)]
 struct HooksWhere {
-    /// claude-code or copilot (Codex: not yet, see docs/coding-agents.md).
+    /// claude-code, codex or copilot.
     #[arg(value_parser = PossibleValuesParser::new(HookClient::ALL.map(HookClient::as_str)))]
     client: String,
     /// The repository whose settings get the hooks (`.claude/settings.json`,
-    /// `.github/hooks/baton.json`).
+    /// `.codex/hooks.json`, `.github/hooks/baton.json`).
     #[arg(
         long,
         value_name = "DIR",
@@ -191,7 +191,8 @@ struct HooksWhere {
         required_unless_present = "user"
     )]
     project: Option<PathBuf>,
-    /// The user's own settings (`~/.claude/settings.json`), for every repository.
+    /// The user's own settings (`~/.claude/settings.json`, `$CODEX_HOME/hooks.json`), for every
+    /// repository.
     #[arg(long)]
     user: bool,
 }
@@ -427,29 +428,35 @@ fn run_hooks(
                 mode: mode.to_owned(),
             })
         };
+    let print = |report: &commands::HooksReport, done: &str, same: &str| {
+        let what = if report.changed { done } else { same };
+        println!("{what} {}", report.file.display());
+        for note in &report.notes {
+            println!("  {note}");
+        }
+    };
     match action {
         HooksAction::Install { place, mode } => {
-            let (path, changed) = commands::hooks_install(&target(place, &mode)?)?;
-            if changed {
-                println!("installed Baton's hooks ({mode}) in {}", path.display());
-            } else {
-                println!("Baton's hooks ({mode}) were already in {}", path.display());
-            }
+            let report = commands::hooks_install(&target(place, &mode)?)?;
+            print(
+                &report,
+                &format!("installed Baton's hooks ({mode}) in"),
+                &format!("Baton's hooks ({mode}) were already in"),
+            );
         }
         HooksAction::Uninstall { place } => {
-            let (path, changed) = commands::hooks_uninstall(&target(place, "warn")?)?;
-            if changed {
-                println!("removed Baton's hooks from {}", path.display());
-            } else {
-                println!("no Baton hooks in {}", path.display());
-            }
+            let report = commands::hooks_uninstall(&target(place, "warn")?)?;
+            print(&report, "removed Baton's hooks from", "no Baton hooks in");
         }
         HooksAction::Status { place } => {
-            let (path, events) = commands::hooks_status(&target(place, "warn")?)?;
+            let (path, events, notes) = commands::hooks_status(&target(place, "warn")?)?;
             if events.is_empty() {
                 println!("{}: no Baton hooks", path.display());
             } else {
                 println!("{}: Baton's hooks on {}", path.display(), events.join(", "));
+            }
+            for note in notes {
+                println!("  {note}");
             }
         }
     }

@@ -1,15 +1,9 @@
-//! A scripted stand-in for Anthropic's Messages API, so that the real Claude Code CLI runs here
-//! offline (`ANTHROPIC_BASE_URL`). Every conversation asks for one `Write` of a file, then, once
-//! the tool's result comes back, ends its turn with a line of text. The answer is streamed as
-//! Claude Code asks for it (server-sent events: message_start, a content block, message_delta,
-//! message_stop); see ../shared/notes/coding-agents-hooks.md.
-//!
-//! A conversation is told apart by a marker in its prompt (`[session NAME]`); the stand-in
-//! writes `NAME` as the file's content, keeps every tool result it was sent, and can hold a
-//! session's last answer until the test lets it go (so that session's turn stays open).
+//! Anthropic's Messages API as Claude Code calls it (`ANTHROPIC_BASE_URL`, `POST
+//! /v1/messages`, always streamed as server-sent events: message_start, a content block,
+//! message_delta, message_stop). A conversation writes with the `Write` tool.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::ops::Deref;
+use std::sync::Arc;
 
 use axum::extract::State;
 use axum::http::header;
@@ -18,39 +12,27 @@ use axum::routing::post;
 use axum::{Json, Router};
 use serde_json::{json, Value};
 use tokio::net::TcpListener;
-use tokio::sync::Notify;
 
-/// What the stand-in was sent, per session.
-#[derive(Debug, Default, Clone)]
-pub struct Seen {
-    /// The text of every `tool_result` block, and whether it was an error.
-    pub tool_results: Vec<(String, bool)>,
-    pub requests: usize,
-}
+use super::{session_of, Conversations};
 
-#[derive(Default)]
 struct Script {
     file: String,
-    seen: Mutex<HashMap<String, Seen>>,
-    /// Sessions whose final answer waits for [`ModelStandIn::release`].
-    held: Mutex<HashMap<String, Arc<Notify>>>,
-    /// Notified each time a tool result arrives.
-    results: Notify,
+    conversations: Conversations,
 }
 
-/// A running stand-in; stops with the runtime.
+/// A running stand-in; stops with the runtime. Holds, releases and what was seen are its
+/// [`Conversations`]'.
 pub struct ModelStandIn {
     pub base_url: String,
     script: Arc<Script>,
 }
 
-fn session_of(body: &Value) -> String {
-    let text = body.to_string();
-    text.split("[session ")
-        .nth(1)
-        .and_then(|rest| rest.split(']').next())
-        .unwrap_or("unknown")
-        .to_owned()
+impl Deref for ModelStandIn {
+    type Target = Conversations;
+
+    fn deref(&self) -> &Conversations {
+        &self.script.conversations
+    }
 }
 
 /// The `tool_result` blocks of the last user message: (text, is_error).
@@ -130,13 +112,7 @@ fn write_answer(n: usize, file: &str, content: &str) -> Response {
 async fn messages(State(script): State<Arc<Script>>, Json(body): Json<Value>) -> Response {
     let session = session_of(&body);
     let results = tool_results(&body);
-    let n = {
-        let mut seen = script.seen.lock().unwrap();
-        let entry = seen.entry(session.clone()).or_default();
-        entry.requests += 1;
-        entry.tool_results.extend(results.iter().cloned());
-        entry.requests
-    };
+    let n = script.conversations.request(&session, &results);
     let offers_write = body["tools"]
         .as_array()
         .is_some_and(|tools| tools.iter().any(|t| t["name"] == "Write"));
@@ -147,11 +123,7 @@ async fn messages(State(script): State<Arc<Script>>, Json(body): Json<Value>) ->
     if results.is_empty() {
         return write_answer(n, &script.file, &session);
     }
-    script.results.notify_waiters();
-    let hold = script.held.lock().unwrap().get(&session).cloned();
-    if let Some(hold) = hold {
-        hold.notified().await;
-    }
+    script.conversations.wait_if_held(&session).await;
     text_answer(n, "done")
 }
 
@@ -160,7 +132,7 @@ impl ModelStandIn {
     pub async fn start(file: &str) -> ModelStandIn {
         let script = Arc::new(Script {
             file: file.to_owned(),
-            ..Script::default()
+            conversations: Conversations::default(),
         });
         let app = Router::new()
             .route("/v1/messages", post(messages))
@@ -171,47 +143,5 @@ impl ModelStandIn {
             let _ = axum::serve(listener, app).await;
         });
         ModelStandIn { base_url, script }
-    }
-
-    /// Holds `session`'s final answer (its turn stays open) until [`ModelStandIn::release`].
-    pub fn hold(&self, session: &str) {
-        self.script
-            .held
-            .lock()
-            .unwrap()
-            .insert(session.to_owned(), Arc::new(Notify::new()));
-    }
-
-    pub fn release(&self, session: &str) {
-        if let Some(hold) = self.script.held.lock().unwrap().remove(session) {
-            hold.notify_one();
-        }
-    }
-
-    /// What `session` sent so far.
-    pub fn seen(&self, session: &str) -> Seen {
-        self.script
-            .seen
-            .lock()
-            .unwrap()
-            .get(session)
-            .cloned()
-            .unwrap_or_default()
-    }
-
-    /// Waits until `session` has sent a tool result.
-    pub async fn wait_for_tool_result(&self, session: &str) {
-        self.wait_for_tool_results(session, 1).await;
-    }
-
-    /// Waits until `session` has sent `count` tool results in all.
-    pub async fn wait_for_tool_results(&self, session: &str, count: usize) {
-        loop {
-            let notified = self.script.results.notified();
-            if self.seen(session).tool_results.len() >= count {
-                return;
-            }
-            notified.await;
-        }
     }
 }

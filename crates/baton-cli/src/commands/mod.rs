@@ -26,7 +26,8 @@ pub use decisions::{decisions_export, decisions_verify};
 pub use export::export;
 pub use hook::{hook, HookOptions};
 pub use hooks_install::{
-    hook_command, hooks_install, hooks_status, hooks_uninstall, HooksScope, HooksTarget,
+    hook_command, hooks_install, hooks_status, hooks_uninstall, HooksReport, HooksScope,
+    HooksTarget,
 };
 pub use import::import;
 pub use schema::{dead_letters, schema_list, schema_remove, schema_set};

@@ -108,3 +108,73 @@ fn a_thousand_hook_calls_from_ten_sessions_at_once_lose_nothing_and_never_find_t
         "one write event per write that went ahead"
     );
 }
+
+#[test]
+fn codex_hooks_are_installed_trusted_and_removed_leaving_the_persons_own() {
+    let sandbox = Sandbox::new();
+    let codex_home = sandbox.path("codex-home");
+    let repo = sandbox.path("repo");
+    std::fs::create_dir_all(repo.join(".codex")).unwrap();
+    std::fs::create_dir_all(&codex_home).unwrap();
+    // The person's own hook and config come first and stay.
+    let mine =
+        json!({"hooks": {"Stop": [{"hooks": [{"type": "command", "command": "./notify.sh"}]}]}});
+    std::fs::write(repo.join(".codex/hooks.json"), mine.to_string()).unwrap();
+    std::fs::write(codex_home.join("config.toml"), "model = \"o4\" # mine\n").unwrap();
+    let hooks = |args: &[&str]| {
+        let mut cmd = sandbox.baton(args);
+        cmd.env("CODEX_HOME", &codex_home);
+        crate::common::run(cmd)
+    };
+    let repo_arg = repo.to_str().unwrap();
+    let install = hooks(&["hooks", "install", "codex", "--project", repo_arg]);
+    install.expect_code(0);
+    assert!(install.stdout.contains("marked"), "{}", install.all());
+    let config = std::fs::read_to_string(codex_home.join("config.toml")).unwrap();
+    assert!(config.starts_with("model = \"o4\" # mine\n"), "{config}");
+    let real_repo = std::fs::canonicalize(&repo).unwrap();
+    assert!(
+        config.contains(&format!(
+            "[projects.\"{}\"]\ntrust_level = \"trusted\"",
+            real_repo.display()
+        )),
+        "{config}"
+    );
+    // One trust record per handler of Baton's (five events); the person's hook is not trusted
+    // by Baton on their behalf.
+    assert_eq!(config.matches("trusted_hash").count(), 5, "{config}");
+    assert!(!config.contains(":stop:0:0\""), "{config}");
+    let status = hooks(&["hooks", "status", "codex", "--project", repo_arg]);
+    assert!(
+        status.stdout.contains("Baton's hooks on") && !status.stdout.contains("skips"),
+        "{}",
+        status.all()
+    );
+    // Installing again changes nothing.
+    let again = hooks(&["hooks", "install", "codex", "--project", repo_arg]);
+    assert!(again.stdout.contains("were already in"), "{}", again.all());
+    // A hooks file changed behind Baton's back is reported as untrusted.
+    let file = repo.join(".codex/hooks.json");
+    let text = std::fs::read_to_string(&file).unwrap();
+    std::fs::write(&file, text.replace("\"timeout\": 10", "\"timeout\": 11")).unwrap();
+    let status = hooks(&["hooks", "status", "codex", "--project", repo_arg]);
+    assert!(status.stdout.contains("Codex skips"), "{}", status.all());
+    // Uninstall gives the person's hooks back and drops Baton's trust records.
+    hooks(&["hooks", "uninstall", "codex", "--project", repo_arg]).expect_code(0);
+    let left: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    assert_eq!(left, mine);
+    let config = std::fs::read_to_string(codex_home.join("config.toml")).unwrap();
+    assert_eq!(config.matches("trusted_hash").count(), 0, "{config}");
+    assert!(config.contains("trust_level = \"trusted\""), "{config}");
+    // A config.toml that is not TOML is reported and left alone.
+    std::fs::write(codex_home.join("config.toml"), "model = [").unwrap();
+    let broken = hooks(&["hooks", "install", "codex", "--user"]);
+    broken.expect_code(2);
+    assert!(
+        broken.stderr.contains("is not valid TOML"),
+        "{}",
+        broken.all()
+    );
+    assert!(!codex_home.join("hooks.json").exists());
+}

@@ -10,8 +10,8 @@ mod reply;
 
 pub use effect::{absolute, file_resource, patch_paths, tool_effect, ToolEffect};
 pub use payload::{
-    parse_hook_payload, HookCall, HookClient, HookEvent, HookPayloadError, ToolCall,
-    MAX_PAYLOAD_BYTES,
+    parse_hook_payload, short_session_id, HookCall, HookClient, HookEvent, HookPayloadError,
+    ToolCall, MAX_PAYLOAD_BYTES,
 };
 pub use permit::{
     deny_reason, permit, Lease, Permit, PermitConflict, PermitMode, PermitVerdict,

@@ -257,3 +257,25 @@ impl Fields<'_> {
         Ok(ToolCall { name, input })
     }
 }
+
+/// The part of a session id a person tells sessions apart by: the last 8 characters of a UUID
+/// (Codex's are UUIDv7, whose first characters are the time, shared by sessions started
+/// together; Claude Code's are random throughout); anything else whole up to 12 characters,
+/// else its first 8.
+pub fn short_session_id(session_id: &str) -> String {
+    let uuid_shaped = session_id.len() == 36
+        && session_id.char_indices().all(|(i, c)| {
+            if matches!(i, 8 | 13 | 18 | 23) {
+                c == '-'
+            } else {
+                c.is_ascii_hexdigit()
+            }
+        });
+    if uuid_shaped {
+        session_id[28..].to_owned()
+    } else if session_id.chars().count() <= 12 {
+        session_id.to_owned()
+    } else {
+        session_id.chars().take(8).collect()
+    }
+}

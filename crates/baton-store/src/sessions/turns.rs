@@ -2,7 +2,7 @@
 //! tool calls.
 
 use baton_core::agent::AdapterKind;
-use baton_core::hooks::{tool_effect, ToolCall, ToolEffect};
+use baton_core::hooks::{short_session_id, tool_effect, ToolCall, ToolEffect};
 use baton_core::protocol::{Event, EventKind, Task};
 use baton_core::task::TaskState;
 use chrono::{DateTime, Utc};
@@ -119,7 +119,7 @@ pub(super) fn add_session(
 }
 
 /// `<repository>·<short id>`: the repository's (or working directory's) last path segment and
-/// the session id's first 8 characters.
+/// the session id's short form ([`short_session_id`]).
 pub(super) fn default_name(session: &SessionRef) -> String {
     let place = session
         .repo_root
@@ -128,8 +128,7 @@ pub(super) fn default_name(session: &SessionRef) -> String {
         .and_then(|path| path.trim_end_matches('/').rsplit('/').next())
         .filter(|segment| !segment.is_empty())
         .unwrap_or(session.client.as_str());
-    let short: String = session.session_id.chars().take(8).collect();
-    format!("{place}·{short}")
+    format!("{place}·{}", short_session_id(&session.session_id))
 }
 
 pub(super) fn turn_title(prompt: &str) -> String {

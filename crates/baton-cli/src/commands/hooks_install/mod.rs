@@ -1,21 +1,27 @@
 //! `baton hooks install|uninstall|status`: Baton's entries in a coding agent's hook settings,
-//! merged without touching the person's other hooks, idempotent, with a backup of the file
+//! merged without touching the person's other hooks, idempotent, with a backup of each file
 //! before it changes.
 //!
 //! - Claude Code: `.claude/settings.json` in the project (`--project DIR`) or `~/.claude/
-//!   settings.json` (`--user`); Baton's entries are the command hooks whose command runs
-//!   `… hook claude-code`.
+//!   settings.json` (`--user`).
+//! - Codex: `.codex/hooks.json` in the project or `$CODEX_HOME/hooks.json` (`~/.codex`), in
+//!   Claude Code's shape; Codex runs them only when `$CODEX_HOME/config.toml` trusts each one,
+//!   and a project's only when the project is trusted: install writes both ([`codex_trust`]).
 //! - Copilot CLI: `.github/hooks/baton.json` in the project, a file of Baton's own.
-//! - Codex is not installed yet: its hooks need a trust step that has not been tried here.
+
+mod codex_trust;
+mod settings;
 
 use std::path::{Path, PathBuf};
 
 use serde_json::{json, Map, Value};
+use toml_edit::DocumentMut;
 
 use super::CliError;
+use settings::{events_with_ours, with_hooks, without_hooks, EventSpec, HOOK_TIMEOUT_SECONDS};
 
 /// Claude Code's events Baton listens to, with the tools each matches (None: every call).
-const CLAUDE_EVENTS: [(&str, Option<&str>); 7] = [
+const CLAUDE_EVENTS: [EventSpec; 7] = [
     ("SessionStart", None),
     ("UserPromptSubmit", None),
     ("PreToolUse", Some("Write|Edit|MultiEdit|NotebookEdit")),
@@ -28,6 +34,16 @@ const CLAUDE_EVENTS: [(&str, Option<&str>); 7] = [
     ("SessionEnd", None),
 ];
 
+/// Codex's events (it has no SessionEnd). Every tool: Codex edits files with `apply_patch`, as
+/// a tool of its own or inside a shell command.
+const CODEX_EVENTS: [EventSpec; 5] = [
+    ("SessionStart", None),
+    ("UserPromptSubmit", None),
+    ("PreToolUse", Some("*")),
+    ("PostToolUse", Some("*")),
+    ("Stop", None),
+];
+
 /// Copilot CLI's events (camelCase; one command per event).
 const COPILOT_EVENTS: [&str; 6] = [
     "sessionStart",
@@ -37,10 +53,6 @@ const COPILOT_EVENTS: [&str; 6] = [
     "agentStop",
     "sessionEnd",
 ];
-
-/// Seconds a client waits for Baton's hook (it answers in milliseconds, or lets the call go on
-/// after 500 ms).
-const HOOK_TIMEOUT_SECONDS: u64 = 10;
 
 /// Where the hooks go.
 #[derive(Debug, Clone)]
@@ -59,6 +71,15 @@ pub struct HooksTarget {
     pub mode: String,
 }
 
+/// What install or uninstall did: the hooks file, whether it changed, and what else was done
+/// or is worth knowing (one line each).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HooksReport {
+    pub file: PathBuf,
+    pub changed: bool,
+    pub notes: Vec<String>,
+}
+
 fn quote(text: &str) -> String {
     format!("'{}'", text.replace('\'', "'\\''"))
 }
@@ -75,96 +96,37 @@ pub fn hook_command(data_dir: Option<&Path>) -> Result<String, CliError> {
     Ok(command)
 }
 
+fn home() -> Result<PathBuf, CliError> {
+    std::env::var_os("HOME")
+        .filter(|home| !home.is_empty())
+        .map(PathBuf::from)
+        .ok_or_else(|| CliError::Hooks("HOME is not set: cannot find the user's settings".into()))
+}
+
+/// Codex's own folder: `$CODEX_HOME`, else `~/.codex`.
+fn codex_home() -> Result<PathBuf, CliError> {
+    match std::env::var_os("CODEX_HOME").filter(|dir| !dir.is_empty()) {
+        Some(dir) => Ok(PathBuf::from(dir)),
+        None => Ok(home()?.join(".codex")),
+    }
+}
+
 fn settings_file(target: &HooksTarget) -> Result<PathBuf, CliError> {
-    let root = match &target.scope {
-        HooksScope::Project(dir) => dir.clone(),
-        HooksScope::User => std::env::var_os("HOME").map(PathBuf::from).ok_or_else(|| {
-            CliError::Hooks("HOME is not set: cannot find the user's settings".into())
-        })?,
-    };
-    match target.client.as_str() {
-        "claude-code" => Ok(root.join(".claude").join("settings.json")),
-        "copilot" => match &target.scope {
-            HooksScope::Project(_) => Ok(root.join(".github").join("hooks").join("baton.json")),
-            HooksScope::User => Err(CliError::Hooks(
-                "Copilot CLI reads hooks per repository: use --project DIR".into(),
-            )),
-        },
-        "codex" => Err(CliError::Hooks(
-            "Codex hooks are not installed by Baton yet (Codex skips hooks it has not trusted, \
-             and that step is not automated); see docs/coding-agents.md"
-                .into(),
+    match (target.client.as_str(), &target.scope) {
+        ("claude-code", HooksScope::Project(dir)) => Ok(dir.join(".claude").join("settings.json")),
+        ("claude-code", HooksScope::User) => Ok(home()?.join(".claude").join("settings.json")),
+        ("codex", HooksScope::Project(dir)) => Ok(dir.join(".codex").join("hooks.json")),
+        ("codex", HooksScope::User) => Ok(codex_home()?.join("hooks.json")),
+        ("copilot", HooksScope::Project(dir)) => {
+            Ok(dir.join(".github").join("hooks").join("baton.json"))
+        }
+        ("copilot", HooksScope::User) => Err(CliError::Hooks(
+            "Copilot CLI reads hooks per repository: use --project DIR".into(),
         )),
-        other => Err(CliError::Hooks(format!("unknown client {other}"))),
+        (other, _) => Err(CliError::Hooks(format!(
+            "unknown client {other} (claude-code, codex or copilot)"
+        ))),
     }
-}
-
-fn is_ours(hook: &Value, client: &str) -> bool {
-    ["command", "bash"].iter().any(|key| {
-        hook.get(*key)
-            .and_then(Value::as_str)
-            .is_some_and(|command| command.contains(&format!(" hook {client}")))
-    })
-}
-
-/// Claude Code settings without Baton's hooks (the person's own kept as they were).
-pub fn without_claude_hooks(mut settings: Value) -> Value {
-    if let Some(Value::Object(events)) = settings.get_mut("hooks") {
-        for groups in events.values_mut() {
-            if let Value::Array(list) = groups {
-                for group in list.iter_mut() {
-                    if let Some(Value::Array(hooks)) = group.get_mut("hooks") {
-                        hooks.retain(|hook| !is_ours(hook, "claude-code"));
-                    }
-                }
-                list.retain(|group| {
-                    group
-                        .get("hooks")
-                        .and_then(Value::as_array)
-                        .is_none_or(|hooks| !hooks.is_empty())
-                });
-            }
-        }
-        events.retain(|_, groups| groups.as_array().is_none_or(|list| !list.is_empty()));
-    }
-    if settings
-        .get("hooks")
-        .and_then(Value::as_object)
-        .is_some_and(Map::is_empty)
-    {
-        if let Value::Object(map) = &mut settings {
-            map.remove("hooks");
-        }
-    }
-    settings
-}
-
-/// Claude Code settings with Baton's hooks (once, whatever was there before).
-pub fn with_claude_hooks(settings: Value, command: &str) -> Result<Value, String> {
-    let mut settings = without_claude_hooks(settings);
-    let Value::Object(map) = &mut settings else {
-        return Err("the settings file is not a JSON object".into());
-    };
-    let hooks = map
-        .entry("hooks")
-        .or_insert_with(|| Value::Object(Map::new()));
-    let Value::Object(events) = hooks else {
-        return Err("the settings' \"hooks\" is not a JSON object".into());
-    };
-    for (event, matcher) in CLAUDE_EVENTS {
-        let mut group = json!({"hooks": [{"type": "command", "command": command, "timeout": HOOK_TIMEOUT_SECONDS}]});
-        if let Some(matcher) = matcher {
-            group["matcher"] = json!(matcher);
-        }
-        let list = events
-            .entry(event)
-            .or_insert_with(|| Value::Array(Vec::new()));
-        let Value::Array(list) = list else {
-            return Err(format!("the settings' hooks.{event} is not a list"));
-        };
-        list.push(group);
-    }
-    Ok(settings)
 }
 
 fn copilot_file(command: &str) -> Value {
@@ -192,8 +154,8 @@ fn read_json(path: &Path) -> Result<Option<Value>, CliError> {
     }
 }
 
-/// Writes `value` to `path`, keeping a copy of what was there (`<file>.baton-backup`).
-fn write_with_backup(path: &Path, value: &Value) -> Result<(), CliError> {
+/// Writes `text` to `path`, keeping a copy of what was there (`<file>.baton-backup`).
+fn write_with_backup(path: &Path, text: &str) -> Result<(), CliError> {
     if path.exists() {
         let mut backup = path.as_os_str().to_owned();
         backup.push(".baton-backup");
@@ -202,115 +164,193 @@ fn write_with_backup(path: &Path, value: &Value) -> Result<(), CliError> {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)?;
     }
-    let mut text = serde_json::to_string_pretty(value).map_err(std::io::Error::other)?;
-    text.push('\n');
     std::fs::write(path, text)?;
     Ok(())
 }
 
-/// Installs Baton's hooks; returns the file written and whether it changed.
-pub fn hooks_install(target: &HooksTarget) -> Result<(PathBuf, bool), CliError> {
+fn json_text(value: &Value) -> Result<String, CliError> {
+    let mut text = serde_json::to_string_pretty(value).map_err(std::io::Error::other)?;
+    text.push('\n');
+    Ok(text)
+}
+
+/// Codex's config.toml, and its text as read ("" when there is none).
+fn read_codex_config() -> Result<(PathBuf, DocumentMut, String), CliError> {
+    let path = codex_home()?.join("config.toml");
+    let text = match std::fs::read_to_string(&path) {
+        Ok(text) => text,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => String::new(),
+        Err(err) => return Err(err.into()),
+    };
+    let config = text.parse::<DocumentMut>().map_err(|err| {
+        CliError::Hooks(format!(
+            "{} is not valid TOML ({}); nothing was changed",
+            path.display(),
+            err.message()
+        ))
+    })?;
+    Ok((path, config, text))
+}
+
+/// How Codex names a file or folder in its config: the real path (links resolved).
+fn codex_key(path: &Path) -> String {
+    std::fs::canonicalize(path)
+        .unwrap_or_else(|_| path.to_owned())
+        .to_string_lossy()
+        .into_owned()
+}
+
+/// Writes Codex's hooks file and brings config.toml's trust records up to date with it.
+fn write_codex(
+    target: &HooksTarget,
+    file: &Path,
+    after: &Value,
+    installing: bool,
+) -> Result<Vec<String>, CliError> {
+    let (config_path, mut config, config_before) = read_codex_config()?;
+    let hooks_text = json_text(after)?;
+    if std::fs::read_to_string(file).ok().as_deref() != Some(hooks_text.as_str()) {
+        write_with_backup(file, &hooks_text)?;
+    }
+    let problem = |err: String| CliError::Hooks(format!("{}: {err}", config_path.display()));
+    codex_trust::retrust(&mut config, &codex_key(file), after, "codex").map_err(problem)?;
+    let mut notes = Vec::new();
+    if let (true, HooksScope::Project(dir)) = (installing, &target.scope) {
+        if codex_trust::trust_project(&mut config, &codex_key(dir)).map_err(problem)? {
+            notes.push(format!(
+                "marked {} trusted in {} (Codex reads a project's hooks only when it trusts the project)",
+                dir.display(),
+                config_path.display()
+            ));
+        }
+    }
+    let config_after = config.to_string();
+    if config_after != config_before {
+        write_with_backup(&config_path, &config_after)?;
+        notes.push(format!(
+            "trust records of Baton's hooks updated in {}",
+            config_path.display()
+        ));
+    }
+    Ok(notes)
+}
+
+/// Installs Baton's hooks.
+pub fn hooks_install(target: &HooksTarget) -> Result<HooksReport, CliError> {
     let path = settings_file(target)?;
     let command = format!(
         "{} {} --mode {}",
         target.command, target.client, target.mode
     );
     let before = read_json(&path)?;
-    let after = match target.client.as_str() {
-        "claude-code" => with_claude_hooks(before.clone().unwrap_or_else(|| json!({})), &command)
-            .map_err(|err| CliError::Hooks(format!("{}: {err}", path.display())))?,
-        _ => copilot_file(&command),
+    let events: &[EventSpec] = match target.client.as_str() {
+        "claude-code" => &CLAUDE_EVENTS,
+        "codex" => &CODEX_EVENTS,
+        _ => &[],
     };
-    if before.as_ref() == Some(&after) {
-        return Ok((path, false));
+    let after = if events.is_empty() {
+        copilot_file(&command)
+    } else {
+        let current = before.clone().unwrap_or_else(|| json!({}));
+        with_hooks(current, &target.client, events, &command)
+            .map_err(|err| CliError::Hooks(format!("{}: {err}", path.display())))?
+    };
+    let changed = before.as_ref() != Some(&after);
+    if target.client == "codex" {
+        let notes = write_codex(target, &path, &after, true)?;
+        return Ok(HooksReport {
+            file: path,
+            changed: changed || !notes.is_empty(),
+            notes,
+        });
     }
-    write_with_backup(&path, &after)?;
-    Ok((path, true))
+    if changed {
+        write_with_backup(&path, &json_text(&after)?)?;
+    }
+    Ok(HooksReport {
+        file: path,
+        changed,
+        notes: Vec::new(),
+    })
 }
 
-/// Removes Baton's hooks; returns the file and whether it changed.
-pub fn hooks_uninstall(target: &HooksTarget) -> Result<(PathBuf, bool), CliError> {
+/// Removes Baton's hooks.
+pub fn hooks_uninstall(target: &HooksTarget) -> Result<HooksReport, CliError> {
     let path = settings_file(target)?;
+    let unchanged = |path: PathBuf| HooksReport {
+        file: path,
+        changed: false,
+        notes: Vec::new(),
+    };
     let Some(before) = read_json(&path)? else {
-        return Ok((path, false));
+        return Ok(unchanged(path));
     };
     if target.client == "copilot" {
         std::fs::remove_file(&path)?;
-        return Ok((path, true));
+        return Ok(HooksReport {
+            changed: true,
+            ..unchanged(path)
+        });
     }
-    let after = without_claude_hooks(before.clone());
+    let after = without_hooks(before.clone(), &target.client);
     if after == before {
-        return Ok((path, false));
+        return Ok(unchanged(path));
     }
-    write_with_backup(&path, &after)?;
-    Ok((path, true))
+    let mut notes = Vec::new();
+    if target.client == "codex" {
+        notes = write_codex(target, &path, &after, false)?;
+        if let HooksScope::Project(dir) = &target.scope {
+            notes.push(format!(
+                "{} stays trusted in Codex's config (Baton does not know who trusted it)",
+                dir.display()
+            ));
+        }
+    } else {
+        write_with_backup(&path, &json_text(&after)?)?;
+    }
+    Ok(HooksReport {
+        file: path,
+        changed: true,
+        notes,
+    })
 }
 
-/// Whether Baton's hooks are in the target's file: the events that have them.
-pub fn hooks_status(target: &HooksTarget) -> Result<(PathBuf, Vec<String>), CliError> {
+/// Whether Baton's hooks are in the target's file: the file, the events that have them, and
+/// what would keep the client from running them.
+pub fn hooks_status(target: &HooksTarget) -> Result<(PathBuf, Vec<String>, Vec<String>), CliError> {
     let path = settings_file(target)?;
     let Some(settings) = read_json(&path)? else {
-        return Ok((path, Vec::new()));
+        return Ok((path, Vec::new(), Vec::new()));
     };
-    let mut events = Vec::new();
-    if let Some(Value::Object(map)) = settings.get("hooks") {
-        for (event, groups) in map {
-            let ours = groups.as_array().into_iter().flatten().any(|group| {
-                is_ours(group, &target.client)
-                    || group
-                        .get("hooks")
-                        .and_then(Value::as_array)
-                        .into_iter()
-                        .flatten()
-                        .any(|hook| is_ours(hook, &target.client))
-            });
-            if ours {
-                events.push(event.clone());
+    let events = events_with_ours(&settings, &target.client);
+    let mut notes = Vec::new();
+    if target.client == "codex" && !events.is_empty() {
+        let (config_path, config, _) = read_codex_config()?;
+        let untrusted =
+            codex_trust::untrusted_events(&config, &codex_key(&path), &settings, "codex");
+        if !untrusted.is_empty() {
+            notes.push(format!(
+                "Codex skips Baton's hooks on {} (not trusted in {}): run `baton hooks install codex` again",
+                untrusted.join(", "),
+                config_path.display()
+            ));
+        }
+        if let HooksScope::Project(dir) = &target.scope {
+            if !codex_trust::project_is_trusted(&config, &codex_key(dir)) {
+                notes.push(format!(
+                    "Codex does not trust {}, so it reads none of its hooks: run `baton hooks install codex --project {}` again",
+                    dir.display(),
+                    dir.display()
+                ));
             }
         }
     }
-    Ok((path, events))
+    Ok((path, events, notes))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    const CMD: &str = "'/usr/bin/baton' hook claude-code --mode warn";
-
-    #[test]
-    fn installing_twice_adds_baton_once_and_keeps_the_persons_own_hooks() {
-        let mine = json!({
-            "model": "opus",
-            "hooks": {"PreToolUse": [{"matcher": "Bash", "hooks": [{"type": "command", "command": "./check.sh"}]}]}
-        });
-        let once = with_claude_hooks(mine.clone(), CMD).unwrap();
-        let twice = with_claude_hooks(once.clone(), CMD).unwrap();
-        assert_eq!(once, twice);
-        assert_eq!(once["model"], "opus");
-        let pre = once["hooks"]["PreToolUse"].as_array().unwrap();
-        assert_eq!(pre.len(), 2);
-        assert_eq!(pre[0]["hooks"][0]["command"], "./check.sh");
-        assert_eq!(pre[1]["matcher"], "Write|Edit|MultiEdit|NotebookEdit");
-        assert_eq!(once["hooks"]["Stop"][0]["hooks"][0]["command"], CMD);
-        // A new mode replaces the old entries rather than adding to them.
-        let enforce =
-            with_claude_hooks(once, "'/usr/bin/baton' hook claude-code --mode enforce").unwrap();
-        assert_eq!(enforce["hooks"]["PreToolUse"].as_array().unwrap().len(), 2);
-        // Uninstalling gives back exactly what the person had.
-        assert_eq!(without_claude_hooks(enforce), mine);
-        assert_eq!(
-            without_claude_hooks(with_claude_hooks(json!({}), CMD).unwrap()),
-            json!({})
-        );
-    }
-
-    #[test]
-    fn settings_that_are_not_what_claude_code_reads_are_refused() {
-        assert!(with_claude_hooks(json!([1]), CMD).is_err());
-        assert!(with_claude_hooks(json!({"hooks": 3}), CMD).is_err());
-        assert!(with_claude_hooks(json!({"hooks": {"Stop": {}}}), CMD).is_err());
-    }
 
     #[test]
     fn install_writes_a_backup_and_status_and_uninstall_find_the_entries() {
@@ -324,14 +364,15 @@ mod tests {
         let file = dir.path().join(".claude/settings.json");
         std::fs::create_dir_all(file.parent().unwrap()).unwrap();
         std::fs::write(&file, "{\"model\": \"opus\"}").unwrap();
-        assert_eq!(hooks_install(&target).unwrap(), (file.clone(), true));
-        assert_eq!(hooks_install(&target).unwrap(), (file.clone(), false));
+        assert!(hooks_install(&target).unwrap().changed);
+        assert!(!hooks_install(&target).unwrap().changed);
         let backup =
             std::fs::read_to_string(dir.path().join(".claude/settings.json.baton-backup")).unwrap();
         assert_eq!(backup, "{\"model\": \"opus\"}");
-        let (_, events) = hooks_status(&target).unwrap();
+        let (_, events, notes) = hooks_status(&target).unwrap();
         assert_eq!(events.len(), CLAUDE_EVENTS.len());
-        assert_eq!(hooks_uninstall(&target).unwrap(), (file.clone(), true));
+        assert!(notes.is_empty());
+        assert_eq!(hooks_uninstall(&target).unwrap().file, file);
         assert!(hooks_status(&target).unwrap().1.is_empty());
         // Broken JSON is reported and left alone.
         std::fs::write(&file, "{broken").unwrap();
@@ -346,7 +387,7 @@ mod tests {
             client: "copilot".into(),
             ..target.clone()
         };
-        let (path, _) = hooks_install(&copilot).unwrap();
+        let path = hooks_install(&copilot).unwrap().file;
         let written: Value =
             serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
         assert_eq!(
@@ -357,13 +398,13 @@ mod tests {
             hooks_status(&copilot).unwrap().1.len(),
             COPILOT_EVENTS.len()
         );
-        let codex = HooksTarget {
-            client: "codex".into(),
+        let unknown = HooksTarget {
+            client: "gemini".into(),
             ..target
         };
-        assert!(hooks_install(&codex)
+        assert!(hooks_install(&unknown)
             .unwrap_err()
             .to_string()
-            .contains("not installed by Baton yet"));
+            .contains("unknown client gemini"));
     }
 }

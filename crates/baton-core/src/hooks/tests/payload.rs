@@ -295,3 +295,86 @@ fn tool_calls_name_the_files_they_write_and_read_and_shell_writes_are_not_seen()
     assert_eq!(absolute("rel/x", None), "rel/x");
     assert_eq!(file_resource("/repo/src/app.rs"), "file:///repo/src/app.rs");
 }
+
+/// Payloads Codex 0.169.0 sent on this machine (recorded verbatim, against a stand-in model).
+fn codex_recorded(name: &str) -> HookCall {
+    let path = format!(
+        "{}/src/hooks/tests/codex-0.169.0/{name}.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let bytes = std::fs::read(&path).unwrap();
+    parse_hook_payload(HookClient::Codex, &bytes, None).unwrap()
+}
+
+#[test]
+fn codex_payloads_as_recorded_are_read_whole() {
+    let app = vec!["/tmp/codex-probe/repo/src/app.rs".to_owned()];
+    let start = codex_recorded("SessionStart");
+    assert!(matches!(start.event, HookEvent::SessionStart), "{start:?}");
+    assert_eq!(
+        start.session_id.as_deref(),
+        Some("01a208f4-7088-79b3-b07e-abe6d18f2b47")
+    );
+    assert_eq!(start.cwd.as_deref(), Some("/tmp/codex-probe/repo"));
+    let prompt = codex_recorded("UserPromptSubmit");
+    assert!(
+        matches!(&prompt.event, HookEvent::UserPromptSubmit { prompt } if prompt == "create src/app.rs"),
+        "{prompt:?}"
+    );
+    assert!(matches!(codex_recorded("Stop").event, HookEvent::Stop));
+    // Its own apply_patch tool (catalog models), before and after; and the same patch inside
+    // a shell command (other models).
+    for (name, pre) in [
+        ("PreToolUse", true),
+        ("PostToolUse", false),
+        ("PreToolUse.bash-heredoc-apply_patch", true),
+    ] {
+        let call = codex_recorded(name);
+        let tool = match &call.event {
+            HookEvent::PreToolUse(tool) if pre => tool,
+            HookEvent::PostToolUse(tool) if !pre => tool,
+            other => panic!("{name}: {other:?}"),
+        };
+        assert_eq!(
+            tool_effect(tool, call.cwd.as_deref()),
+            ToolEffect::Writes(app.clone()),
+            "{name}"
+        );
+    }
+    // A plain shell command writes nothing Baton can see.
+    for name in ["PreToolUse.bash", "PostToolUse.bash"] {
+        let call = codex_recorded(name);
+        let (HookEvent::PreToolUse(tool) | HookEvent::PostToolUse(tool)) = &call.event else {
+            panic!("{name}: {call:?}")
+        };
+        assert_eq!(tool.name, "Bash");
+        assert!(
+            !matches!(
+                tool_effect(tool, call.cwd.as_deref()),
+                ToolEffect::Writes(_)
+            ),
+            "{name}"
+        );
+    }
+    let asks = codex_recorded("PermissionRequest");
+    assert!(
+        matches!(&asks.event, HookEvent::PermissionRequest(tool) if tool.name == "Bash"),
+        "{asks:?}"
+    );
+}
+
+#[test]
+fn a_short_session_id_is_the_random_part_of_a_uuid() {
+    // Two Codex sessions started in the same second (UUIDv7: the time comes first).
+    assert_eq!(
+        short_session_id("01a208f4-7088-79b3-b07e-abe6d18f2b47"),
+        "d18f2b47"
+    );
+    assert_eq!(
+        short_session_id("01a208f4-7273-79d1-9530-569b5d95b72a"),
+        "5d95b72a"
+    );
+    assert_eq!(short_session_id("4f1c2a9e-0b7d-4c55"), "4f1c2a9e");
+    assert_eq!(short_session_id("copilot-4242"), "copilot-4242");
+    assert_eq!(short_session_id("é"), "é");
+}

@@ -1,0 +1,132 @@
+//! OpenAI's Responses API as Codex calls it (a `model_providers` entry whose `base_url` names
+//! this server, `wire_api = "responses"`: `POST /v1/responses`, streamed as server-sent events:
+//! response.created, output_item added / done, response.completed). A conversation writes with
+//! Codex's own `apply_patch` tool (offered to catalog models such as `gpt-5.5`), so the hooks
+//! see `tool_name: "apply_patch"` with the patch as `tool_input.command`.
+
+use std::ops::Deref;
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use axum::{Json, Router};
+use serde_json::{json, Value};
+use tokio::net::TcpListener;
+
+use super::{session_of, Conversations};
+
+/// The model to run Codex with (`-m`): one whose catalog entry offers the `apply_patch` tool.
+pub const CODEX_MODEL: &str = "gpt-5.5";
+
+struct Script {
+    /// The file every session writes, as the patch names it (relative to the session's folder).
+    file: String,
+    conversations: Conversations,
+}
+
+/// A running stand-in; stops with the runtime.
+pub struct ResponsesStandIn {
+    /// The `base_url` of Codex's provider (ends in `/v1`).
+    pub base_url: String,
+    script: Arc<Script>,
+}
+
+impl Deref for ResponsesStandIn {
+    type Target = Conversations;
+
+    fn deref(&self) -> &Conversations {
+        &self.script.conversations
+    }
+}
+
+/// The outputs of tool calls since the last message of the user's (a resumed session sends its
+/// whole history: only what follows the new prompt is new).
+fn tool_results(body: &Value) -> Vec<(String, bool)> {
+    let Some(items) = body["input"].as_array() else {
+        return Vec::new();
+    };
+    let after_prompt = items
+        .iter()
+        .rposition(|item| item["type"] == "message" && item["role"] == "user")
+        .map_or(0, |at| at + 1);
+    items[after_prompt..]
+        .iter()
+        .filter(|item| {
+            matches!(
+                item["type"].as_str(),
+                Some("custom_tool_call_output" | "function_call_output")
+            )
+        })
+        .map(|item| {
+            let text = match &item["output"] {
+                Value::String(text) => text.clone(),
+                other => other.to_string(),
+            };
+            (text, false)
+        })
+        .collect()
+}
+
+fn stream(n: usize, item: Value) -> Response {
+    let id = format!("resp_standin_{n}");
+    let events = [
+        json!({"type": "response.created", "response": {"id": id}}),
+        json!({"type": "response.output_item.added", "output_index": 0, "item": item}),
+        json!({"type": "response.output_item.done", "output_index": 0, "item": item}),
+        json!({"type": "response.completed", "response": {"id": id, "usage": {
+            "input_tokens": 10, "input_tokens_details": null, "output_tokens": 5,
+            "output_tokens_details": null, "total_tokens": 15}}}),
+    ];
+    let mut body = String::new();
+    for event in events {
+        let name = event["type"].as_str().unwrap_or("message");
+        body.push_str(&format!("event: {name}\ndata: {event}\n\n"));
+    }
+    ([(header::CONTENT_TYPE, "text/event-stream")], body).into_response()
+}
+
+async fn responses(State(script): State<Arc<Script>>, Json(body): Json<Value>) -> Response {
+    let session = session_of(&body);
+    let results = tool_results(&body);
+    let n = script.conversations.request(&session, &results);
+    if results.is_empty() {
+        let patch = format!(
+            "*** Begin Patch\n*** Add File: {}\n+{session}\n*** End Patch\n",
+            script.file
+        );
+        let call = json!({"type": "custom_tool_call", "id": format!("ctc_standin_{n}"),
+            "call_id": format!("call_standin_{n}"), "name": "apply_patch", "input": patch});
+        return stream(n, call);
+    }
+    script.conversations.wait_if_held(&session).await;
+    let message = json!({"type": "message", "role": "assistant", "id": format!("msg_standin_{n}"),
+        "content": [{"type": "output_text", "text": "done", "annotations": []}]});
+    stream(n, message)
+}
+
+/// Whatever else Codex asks for (its model list): nothing.
+async fn anything_else() -> Response {
+    Json(json!({"data": [], "models": []})).into_response()
+}
+
+impl ResponsesStandIn {
+    /// Starts on a free port of 127.0.0.1; every session writes `file` (relative to its folder).
+    pub async fn start(file: &str) -> ResponsesStandIn {
+        let script = Arc::new(Script {
+            file: file.to_owned(),
+            conversations: Conversations::default(),
+        });
+        let app = Router::new()
+            .route("/v1/responses", post(responses))
+            .fallback(anything_else)
+            .with_state(Arc::clone(&script));
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("a free port");
+        let base_url = format!("http://{}/v1", listener.local_addr().expect("bound"));
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        ResponsesStandIn { base_url, script }
+    }
+}

@@ -1,0 +1,220 @@
+//! The real Codex CLI (`@openai/codex`, installed by `scripts/setup.sh --test` into
+//! `.peers-node/`), offline against a scripted stand-in for the Responses API, with Baton's hooks
+//! installed (and trusted in Codex's config) by `baton hooks install codex --project`.
+//!
+//! Two sessions in one repository: session one adds `src/app.rs` with `apply_patch` and its turn
+//! stays open (the stand-in holds its last answer); session two's patch of the same file is
+//! refused by the hook: the file keeps session one's content, the model read Baton's reason, and
+//! the queue has the item. The person grants the file to session two from the queue (the
+//! store's decision, as the app makes it) and session two, resumed, writes it.
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::Duration;
+
+use baton_core::detect::FindingKind;
+use baton_core::escalations::EscalationAction;
+use baton_core::hooks::short_session_id;
+use baton_store::escalations::EscalationFilter;
+use baton_store::Store;
+use baton_tests::model_standin::{ResponsesStandIn, CODEX_MODEL};
+use baton_tests::{target_dir, workspace_root};
+use tokio::process::Command;
+
+const RUN_LIMIT: Duration = Duration::from_secs(120);
+
+fn codex() -> PathBuf {
+    let path = std::env::var_os("BATON_CODEX_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join(".peers-node/node_modules/.bin/codex"));
+    assert!(
+        path.exists(),
+        "{} is missing: run `scripts/setup.sh --test` (it installs @openai/codex)",
+        path.display()
+    );
+    path
+}
+
+fn baton() -> PathBuf {
+    let path = target_dir().join("debug").join("baton");
+    assert!(
+        path.exists(),
+        "{} is missing: `cargo build -p baton-cli`",
+        path.display()
+    );
+    path
+}
+
+struct Place {
+    repo: PathBuf,
+    home: PathBuf,
+    codex_home: PathBuf,
+}
+
+/// `codex exec [resume ID] "[session NAME] …"` in the repository, isolated (its own HOME and
+/// CODEX_HOME), against the stand-in; `--json` prints the thread's id.
+fn session(place: &Place, name: &str, resume: Option<&str>) -> Command {
+    let mut cmd = Command::new(codex());
+    cmd.current_dir(&place.repo)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", &place.home)
+        .env("CODEX_HOME", &place.codex_home)
+        .env("STANDIN_KEY", "sk-test")
+        .arg("exec");
+    if let Some(id) = resume {
+        cmd.args(["resume", id]);
+    }
+    cmd.args([
+        "--skip-git-repo-check",
+        "--dangerously-bypass-approvals-and-sandbox",
+        "--json",
+        "-m",
+        CODEX_MODEL,
+        &format!("[session {name}] Write src/app.rs for the {name} feature."),
+    ])
+    .stdin(Stdio::null())
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    .kill_on_drop(true);
+    cmd
+}
+
+/// The thread id in `codex exec --json`'s output.
+fn thread_id(stdout: &[u8]) -> String {
+    String::from_utf8_lossy(stdout)
+        .lines()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .find_map(|event| event["thread_id"].as_str().map(str::to_owned))
+        .unwrap_or_else(|| panic!("no thread id in {}", String::from_utf8_lossy(stdout)))
+}
+
+fn write_provider(codex_home: &Path, base_url: &str) {
+    std::fs::create_dir_all(codex_home).unwrap();
+    std::fs::write(
+        codex_home.join("config.toml"),
+        format!(
+            "model_provider = \"standin\"\n\n[model_providers.standin]\nname = \"standin\"\n\
+             base_url = \"{base_url}\"\nwire_api = \"responses\"\nenv_key = \"STANDIN_KEY\"\n\
+             request_max_retries = 0\nstream_max_retries = 0\n"
+        ),
+    )
+    .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_codex_session_is_refused_the_file_the_first_is_writing() {
+    let dir = tempfile::tempdir().unwrap();
+    let place = Place {
+        repo: dir.path().join("repo"),
+        home: dir.path().join("home"),
+        codex_home: dir.path().join("codex-home"),
+    };
+    let data = dir.path().join("data");
+    for d in [
+        &place.repo.join("src"),
+        &place.repo.join(".git"),
+        &place.home,
+    ] {
+        std::fs::create_dir_all(d).unwrap();
+    }
+    std::fs::write(place.repo.join(".git/HEAD"), "ref: refs/heads/main\n").unwrap();
+    let file = place.repo.join("src/app.rs");
+    let model = ResponsesStandIn::start("src/app.rs").await;
+    write_provider(&place.codex_home, &model.base_url);
+    let install = std::process::Command::new(baton())
+        .env("CODEX_HOME", &place.codex_home)
+        .arg("--data-dir")
+        .arg(&data)
+        .args([
+            "hooks",
+            "install",
+            "codex",
+            "--mode",
+            "enforce",
+            "--project",
+        ])
+        .arg(&place.repo)
+        .output()
+        .unwrap();
+    assert!(install.status.success(), "{install:?}");
+
+    model.hold("one");
+    let one = session(&place, "one", None).spawn().unwrap();
+    tokio::time::timeout(RUN_LIMIT, model.wait_for_tool_result("one"))
+        .await
+        .expect("session one wrote the file");
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "one\n");
+
+    let two = tokio::time::timeout(RUN_LIMIT, session(&place, "two", None).output())
+        .await
+        .expect("session two ends")
+        .unwrap();
+    assert!(two.status.success(), "{two:?}");
+    assert_eq!(
+        std::fs::read_to_string(&file).unwrap(),
+        "one\n",
+        "the file keeps session one's content"
+    );
+    let told = model.seen("two").tool_results;
+    assert_eq!(told.len(), 1, "{told:?}");
+    assert!(
+        told[0].0.contains("Baton refused this write") && told[0].0.contains("repo·"),
+        "the model read Baton's reason: {told:?}"
+    );
+
+    let mut store = Store::open(&data.join("baton.sqlite3")).unwrap();
+    let agents = store.agents().unwrap();
+    assert_eq!(agents.len(), 2, "two sessions: {agents:?}");
+    let items = store
+        .escalations(EscalationFilter {
+            open: true,
+            closed: 0,
+        })
+        .unwrap();
+    assert_eq!(items.len(), 1, "{items:?}");
+    assert_eq!(items[0].kind, FindingKind::WriteCollision);
+    let real_file = std::fs::canonicalize(&file).unwrap();
+    assert_eq!(
+        items[0].resource.as_deref(),
+        Some(format!("file://{}", real_file.display()).as_str())
+    );
+
+    // The person grants the file to session two from the queue; session two, resumed, writes it.
+    let two_id = thread_id(&two.stdout);
+    let two_agent = agents
+        .iter()
+        .find(|a| a.name == format!("repo·{}", short_session_id(&two_id)))
+        .unwrap_or_else(|| panic!("session two's agent among {agents:?}"));
+    let grant = EscalationAction::GrantLease {
+        agent_id: two_agent.id,
+    };
+    store
+        .decide_escalation(items[0].id, &grant, None, "ana", chrono::Utc::now())
+        .unwrap();
+    drop(store);
+    let again = tokio::time::timeout(RUN_LIMIT, session(&place, "two", Some(&two_id)).output())
+        .await
+        .expect("session two ends again")
+        .unwrap();
+    assert!(again.status.success(), "{again:?}");
+    assert_eq!(
+        std::fs::read_to_string(&file).unwrap(),
+        "two\n",
+        "the granted write went through: {:?}",
+        model.seen("two")
+    );
+
+    model.release("one");
+    let one = tokio::time::timeout(RUN_LIMIT, one.wait_with_output())
+        .await
+        .expect("session one ends")
+        .unwrap();
+    assert!(one.status.success(), "{one:?}");
+    // Both turns ended (Stop): no lease is left.
+    let store = Store::open(&data.join("baton.sqlite3")).unwrap();
+    assert!(store
+        .leases(chrono::Utc::now(), chrono::Duration::minutes(10))
+        .unwrap()
+        .is_empty());
+}
