@@ -1,4 +1,5 @@
-//! Attention: the tray icon shows how many escalations are open, and a desktop notification
+//! Attention: the tray icon shows how many escalations are open (and how many coding sessions
+//! wait for a person), and a desktop notification
 //! tells of each new critical escalation and of each SLA about to lapse. Clicking the tray's
 //! "Open escalations" item or a notification brings the window up on that escalation (the UI
 //! listens to [`OPEN_ESCALATION_EVENT`]). What deserves an alert is decided by
@@ -45,11 +46,25 @@ async fn most_urgent(engine: &Engine) -> Option<i64> {
         .map(|e| e.id)
 }
 
-fn tray_text(open: u64) -> String {
-    match open {
+fn tray_text(open: u64, sessions_waiting: u32) -> String {
+    let escalations = match open {
         0 => "Baton: no open escalations".to_owned(),
         1 => "Baton: 1 open escalation".to_owned(),
         n => format!("Baton: {n} open escalations"),
+    };
+    match sessions_waiting {
+        0 => escalations,
+        1 => format!("{escalations}; 1 coding session waits for you"),
+        n => format!("{escalations}; {n} coding sessions wait for you"),
+    }
+}
+
+/// The tray's title: open escalations, and coding sessions waiting ("3 · 1"), or nothing.
+fn tray_title(open: u64, sessions_waiting: u32) -> Option<String> {
+    match (open, sessions_waiting) {
+        (0, 0) => None,
+        (open, 0) => Some(open.to_string()),
+        (open, waiting) => Some(format!("{open} · {waiting}")),
     }
 }
 
@@ -60,7 +75,7 @@ pub fn setup_tray(app: &AppHandle, engine: &Engine) -> Option<TrayIcon> {
         let quit = MenuItem::with_id(app, MENU_QUIT, "Quit Baton", true, None::<&str>)?;
         let menu = Menu::with_items(app, &[&open, &quit])?;
         let mut builder = TrayIconBuilder::with_id(TRAY_ID)
-            .tooltip(tray_text(0))
+            .tooltip(tray_text(0, 0))
             .menu(&menu)
             .show_menu_on_left_click(false);
         if let Some(icon) = app.default_window_icon() {
@@ -108,16 +123,16 @@ pub fn setup_tray(app: &AppHandle, engine: &Engine) -> Option<TrayIcon> {
     }
 }
 
-/// Shows the number of open escalations on the tray (tooltip everywhere, title where the
-/// desktop shows one).
-async fn refresh_tray(app: &AppHandle, engine: &Engine) {
+/// Shows the number of open escalations, and of coding sessions waiting for a person, on the
+/// tray (tooltip everywhere, title where the desktop shows one).
+async fn refresh_tray(app: &AppHandle, engine: &Engine, sessions_waiting: u32) {
     let Some(tray) = app.tray_by_id(TRAY_ID) else {
         return;
     };
     match engine.open_escalation_count().await {
         Ok(open) => {
-            let _ = tray.set_tooltip(Some(tray_text(open)));
-            let _ = tray.set_title((open > 0).then(|| open.to_string()));
+            let _ = tray.set_tooltip(Some(tray_text(open, sessions_waiting)));
+            let _ = tray.set_title(tray_title(open, sessions_waiting));
         }
         Err(err) => tracing::warn!(%err, "could not count open escalations"),
     }
@@ -160,13 +175,14 @@ pub fn follow(app: AppHandle, engine: Engine) {
     let mut changes = engine.subscribe();
     tauri::async_runtime::spawn(async move {
         use tokio::sync::broadcast::error::RecvError;
-        refresh_tray(&app, &engine).await;
+        let mut sessions_waiting = 0;
+        refresh_tray(&app, &engine, sessions_waiting).await;
         loop {
             match changes.recv().await {
                 Ok(ChangeEvent::Escalations {
                     opened, lapsing, ..
                 }) => {
-                    refresh_tray(&app, &engine).await;
+                    refresh_tray(&app, &engine, sessions_waiting).await;
                     if opened.is_empty() && lapsing.is_empty() {
                         continue;
                     }
@@ -178,8 +194,14 @@ pub fn follow(app: AppHandle, engine: Engine) {
                         notify(&app, alert);
                     }
                 }
+                Ok(ChangeEvent::SessionsHeard { waiting, .. }) => {
+                    if waiting != sessions_waiting {
+                        sessions_waiting = waiting;
+                        refresh_tray(&app, &engine, sessions_waiting).await;
+                    }
+                }
                 Ok(ChangeEvent::AgentsChanged) | Err(RecvError::Lagged(_)) => {
-                    refresh_tray(&app, &engine).await;
+                    refresh_tray(&app, &engine, sessions_waiting).await;
                 }
                 Ok(_) => {}
                 Err(RecvError::Closed) => break,
@@ -194,8 +216,15 @@ mod tests {
 
     #[test]
     fn the_tray_counts_in_words() {
-        assert_eq!(tray_text(0), "Baton: no open escalations");
-        assert_eq!(tray_text(1), "Baton: 1 open escalation");
-        assert_eq!(tray_text(12), "Baton: 12 open escalations");
+        assert_eq!(tray_text(0, 0), "Baton: no open escalations");
+        assert_eq!(tray_text(1, 0), "Baton: 1 open escalation");
+        assert_eq!(tray_text(12, 0), "Baton: 12 open escalations");
+        assert_eq!(
+            tray_text(0, 2),
+            "Baton: no open escalations; 2 coding sessions wait for you"
+        );
+        assert_eq!(tray_title(0, 0), None);
+        assert_eq!(tray_title(3, 0).as_deref(), Some("3"));
+        assert_eq!(tray_title(3, 1).as_deref(), Some("3 · 1"));
     }
 }

@@ -82,15 +82,16 @@ async fn drive(app: &RunningApp, db: &std::path::Path) -> Result<(), String> {
         .wait_for("[data-testid=nav-escalations]", LONG)
         .await?;
     session.keys("2").await?;
+    // Both sessions in their own group; the first holds the file it wrote.
     session
         .wait_for(
-            "[data-testid=agent-row][data-agent-name='shop·4f1c2a9e']",
+            "[data-testid=session-row][data-agent-name='shop·4f1c2a9e'] [data-testid=session-lease]",
             LONG,
         )
         .await?;
     session
         .wait_for(
-            "[data-testid=agent-row][data-agent-name='shop·77b03c11']",
+            "[data-testid=session-row][data-agent-name='shop·77b03c11']",
             LONG,
         )
         .await?;

@@ -53,6 +53,39 @@ pub struct AgentRow {
     pub task_counts: ColumnCounts,
     /// For an agent that speaks A2A: its card as last read.
     pub a2a: Option<A2aSummary>,
+    /// For a coding session: where it works, what it was asked, the files it holds.
+    pub session: Option<SessionSummary>,
+}
+
+/// A coding session heard through its hooks, as the Agents view shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct SessionSummary {
+    /// `claude-code`, `codex` or `copilot`.
+    pub client: String,
+    pub session_id: String,
+    pub repo_root: Option<String>,
+    pub branch: Option<String>,
+    /// The first line of the current (or last) turn's prompt.
+    pub prompt: Option<String>,
+    /// The last tool it called, as "Write /repo/src/app.rs".
+    pub last_tool: Option<String>,
+    /// Whether a turn is under way (between a prompt and its Stop).
+    pub turn_open: bool,
+    pub started_at: DateTime<Utc>,
+    pub last_seen_at: DateTime<Utc>,
+    /// When the client said the session ended (SessionEnd); None while it may go on.
+    pub ended_at: Option<DateTime<Utc>>,
+    /// The files it holds, oldest first (lapsed ones included: see `last_write_at`).
+    pub leases: Vec<SessionLease>,
+}
+
+/// A file a session holds: since when, and its last write of it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct SessionLease {
+    /// `file:///…`
+    pub resource: String,
+    pub since: DateTime<Utc>,
+    pub last_write_at: DateTime<Utc>,
 }
 
 /// What Baton knows of an A2A agent: its card, and whether it can list its tasks.
@@ -130,6 +163,9 @@ pub enum ChangeEvent {
         changed: Vec<i64>,
         lapsing: Vec<i64>,
     },
+    /// Coding sessions called Baton's hooks (from their own processes): the sessions that did
+    /// (their cards come as `Ingested`), and how many wait for a person.
+    SessionsHeard { agents: Vec<i64>, waiting: u32 },
 }
 
 /// A scripted scenario the app can run next to the fleet (one per detector).

@@ -1,5 +1,5 @@
-//! The engine's two loops besides the pollers: the detectors and the outbox relay. Both run
-//! while polling runs (`Engine::start_all` … `Engine::shutdown`).
+//! The engine's loops besides the pollers: the detectors, the outbox relay and the watch for
+//! coding sessions. They run while polling runs (`Engine::start_all` … `Engine::shutdown`).
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -9,6 +9,7 @@ use chrono::{DateTime, Utc};
 use crate::detector::{detect_once, Detector, LoopState, Sweep};
 use crate::error::EngineError;
 use crate::relay::Relay;
+use crate::sessions::SessionWatch;
 use crate::shared::Shared;
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -21,6 +22,7 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 pub(crate) struct Background {
     detector: Mutex<Option<Detector>>,
     relay: Mutex<Option<Relay>>,
+    sessions: Mutex<Option<SessionWatch>>,
     /// What the detectors keep between runs (their window of recent events, compiled schemas,
     /// SLA warnings given), shared by the loop and `detect_once`.
     detect_state: Arc<Mutex<LoopState>>,
@@ -45,6 +47,11 @@ impl Background {
         if shared.config.relay && relay.is_none() {
             *relay = Some(Relay::spawn(Arc::clone(shared)));
         }
+        drop(relay);
+        let mut sessions = lock(&self.sessions);
+        if sessions.is_none() {
+            *sessions = Some(SessionWatch::spawn(Arc::clone(shared)));
+        }
     }
 
     /// Stops both loops and waits for them.
@@ -56,6 +63,10 @@ impl Background {
         let relay = lock(&self.relay).take();
         if let Some(relay) = relay {
             relay.stop().await;
+        }
+        let sessions = lock(&self.sessions).take();
+        if let Some(sessions) = sessions {
+            sessions.stop().await;
         }
     }
 

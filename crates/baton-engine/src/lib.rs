@@ -37,6 +37,7 @@ mod ratelimits;
 pub mod relay;
 pub mod secrets;
 mod seen;
+pub mod sessions;
 mod shared;
 pub mod stats;
 

@@ -78,6 +78,7 @@ fn read_row(row: &Row<'_>) -> Result<AgentRow> {
         remote_detail: row.get(18)?,
         task_counts: Default::default(),
         a2a: None,
+        session: None,
     })
 }
 
@@ -246,6 +247,7 @@ impl Store {
             let mut agent = read_row(row)?;
             agent.task_counts = counts.remove(&agent.config.id).unwrap_or_default();
             agent.a2a = self.a2a_summary(&agent.config)?;
+            agent.session = self.session_summary(&agent.config)?;
             out.push(agent);
         }
         Ok(out)
@@ -263,6 +265,7 @@ impl Store {
         };
         agent.task_counts = self.column_counts(Some(id))?;
         agent.a2a = self.a2a_summary(&agent.config)?;
+        agent.session = self.session_summary(&agent.config)?;
         Ok(agent)
     }
 

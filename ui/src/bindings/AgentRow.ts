@@ -4,6 +4,7 @@ import type { AgentConfig } from "./AgentConfig";
 import type { AgentHealth } from "./AgentHealth";
 import type { AgentState } from "./AgentState";
 import type { ColumnCounts } from "./ColumnCounts";
+import type { SessionSummary } from "./SessionSummary";
 
 /**
  * One row of the Agents view: configuration, what the agent says about itself, and health.
@@ -16,4 +17,8 @@ remote_id: string | null, remote_name: string | null, remote_version: string | n
 /**
  * For an agent that speaks A2A: its card as last read.
  */
-a2a: A2aSummary | null, };
+a2a: A2aSummary | null, 
+/**
+ * For a coding session: where it works, what it was asked, the files it holds.
+ */
+session: SessionSummary | null, };

@@ -5,4 +5,4 @@ import type { TaskCard } from "./TaskCard";
 /**
  * What changed in the store; published on the engine's bus and forwarded to the UI.
  */
-export type ChangeEvent = { "type": "ingested", agent_id: number, tasks: Array<TaskCard>, new_events: number, new_usage: number, } | { "type": "health", agent_id: number, health: AgentHealth, } | { "type": "agents_changed" } | { "type": "declarations_changed", agent_id: number, } | { "type": "findings", opened: Array<number>, updated: Array<number>, } | { "type": "escalations", opened: Array<number>, changed: Array<number>, lapsing: Array<number>, };
+export type ChangeEvent = { "type": "ingested", agent_id: number, tasks: Array<TaskCard>, new_events: number, new_usage: number, } | { "type": "health", agent_id: number, health: AgentHealth, } | { "type": "agents_changed" } | { "type": "declarations_changed", agent_id: number, } | { "type": "findings", opened: Array<number>, updated: Array<number>, } | { "type": "escalations", opened: Array<number>, changed: Array<number>, lapsing: Array<number>, } | { "type": "sessions_heard", agents: Array<number>, waiting: number, };

@@ -9,9 +9,11 @@ import { countsText, sortAgents, totalTasks } from "../lib/agents";
 import { removeAgent, toBackendError } from "../lib/backend";
 import { useNow } from "../lib/clock";
 import { healthText, lastErrorText, lastSuccessText } from "../lib/health";
+import { splitAgentRows } from "../lib/sessions";
 import { humanMs } from "../lib/time";
 import { A2aDetails } from "./FollowTask";
 import { Modal } from "./Modal";
+import { SessionsTable } from "./SessionsTable";
 
 export function AgentsView({
   agents,
@@ -27,16 +29,26 @@ export function AgentsView({
   onRemoved: () => void;
 }) {
   const [removing, setRemoving] = useState<AgentConfig | null>(null);
-  const rows = sortAgents(agents);
-  const up = agents.filter((a) => a.health.reachability === "up").length;
-  const down = agents.filter((a) => a.health.reachability === "down").length;
+  const now = useNow();
+  const { polled, sessions, archived } = splitAgentRows(agents, now);
+  const rows = sortAgents(polled);
+  const up = polled.filter((a) => a.health.reachability === "up").length;
+  const down = polled.filter((a) => a.health.reachability === "down").length;
+  const sessionCount = sessions.length + archived.length;
 
   return (
     <section className="view agents-view" aria-labelledby="agents-title">
       <header className="view-header">
         <h1 id="agents-title">Agents</h1>
         <span className="view-sub">
-          {agents.length} configured · {up} up{down > 0 ? ` · ${down} down` : ""}
+          {[
+            polled.length > 0 || sessionCount === 0
+              ? `${polled.length} configured · ${up} up${down > 0 ? ` · ${down} down` : ""}`
+              : null,
+            sessionCount > 0 ? `${sessionCount} coding session${sessionCount === 1 ? "" : "s"}` : null,
+          ]
+            .filter(Boolean)
+            .join(" · ")}
         </span>
         <span className="spacer" />
         <button type="button" className="button button--primary" data-testid="add-agent" onClick={onAdd}>
@@ -50,14 +62,14 @@ export function AgentsView({
         </div>
       ) : null}
 
-      {rows.length === 0 ? (
+      {rows.length === 0 && sessionCount === 0 ? (
         <div className="empty-state">
           <p>No agents yet. Add one with its base URL; Baton starts polling it right away.</p>
           <button type="button" className="button button--primary" onClick={onAdd}>
             Add an agent
           </button>
         </div>
-      ) : (
+      ) : rows.length === 0 ? null : (
         <div className="table-wrap">
           <table className="agents-table">
             <thead>
@@ -91,6 +103,8 @@ export function AgentsView({
         </div>
       )}
 
+      {sessionCount > 0 ? <SessionsTable sessions={sessions} archived={archived} onRemove={setRemoving} /> : null}
+
       {removing ? (
         <ConfirmRemove
           agent={removing}
@@ -120,8 +134,6 @@ function AgentTableRow({
     .filter(Boolean)
     .join(" · ");
   const total = totalTasks(row.task_counts);
-  // A coding session is heard through its hooks: no endpoint, interval or form to edit.
-  const session = config.adapter === "session";
   return (
     <tr data-testid="agent-row" data-agent-name={config.name} data-agent-id={config.id}>
       <td>
@@ -135,7 +147,7 @@ function AgentTableRow({
           <div className="agent-cell-text">
             <span className="agent-name">{config.name}</span>
             <span className="agent-remote muted">
-              {session ? "coding session" : remote || "no status yet"}
+              {remote || "no status yet"}
               <ProtocolBadge adapter={config.adapter} />
               {config.has_token ? <span className="tag">token</span> : null}
             </span>
@@ -148,18 +160,16 @@ function AgentTableRow({
           {config.base_url}
         </div>
         <div className="muted small">
-          {session
-            ? "heard through its hooks (baton hook)"
-            : `every ${humanMs(config.poll_interval_ms)} · timeout ${humanMs(config.timeout_ms)}`}
+          every {humanMs(config.poll_interval_ms)} · timeout {humanMs(config.timeout_ms)}
         </div>
       </td>
       <td>
         <div className={`health health--${health.reachability}`} data-testid="agent-health">
-          {session ? "session" : healthText(health, now)}
+          {healthText(health, now)}
         </div>
         <div className="muted small nowrap" data-testid="agent-last-success">
           {health.last_success_at
-            ? `${session ? "last call" : "last success"} ${lastSuccessText(health, now)}`
+            ? `last success ${lastSuccessText(health, now)}`
             : "no successful poll yet"}
         </div>
       </td>
@@ -173,11 +183,9 @@ function AgentTableRow({
         {total}
       </td>
       <td className="actions">
-        {session ? null : (
-          <button type="button" className="button button--small" onClick={onEdit} aria-label={`Edit ${config.name}`}>
-            Edit
-          </button>
-        )}
+        <button type="button" className="button button--small" onClick={onEdit} aria-label={`Edit ${config.name}`}>
+          Edit
+        </button>
         <button
           type="button"
           className="button button--small button--danger-ghost"
@@ -227,10 +235,17 @@ function ConfirmRemove({
   return (
     <Modal title={`Remove ${agent.name}?`} onClose={onCancel} initialFocus="[data-autofocus]" testId="confirm-remove">
       <div className="modal-body">
-        <p>
-          Baton stops polling <span className="mono">{agent.base_url}</span>
-          {agent.has_token ? " and deletes its stored token" : ""}. The agent itself is not touched.
-        </p>
+        {agent.adapter === "session" ? (
+          <p>
+            Baton forgets this coding session, its turns and the files it holds. The session itself is not touched;
+            if it calls Baton&apos;s hooks again, it comes back as a new agent.
+          </p>
+        ) : (
+          <p>
+            Baton stops polling <span className="mono">{agent.base_url}</span>
+            {agent.has_token ? " and deletes its stored token" : ""}. The agent itself is not touched.
+          </p>
+        )}
         {error ? (
           <p className="form-error" role="alert">
             {error}

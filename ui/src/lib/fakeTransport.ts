@@ -233,6 +233,7 @@ export function createFakeTransport(options: FakeOptions = {}): Transport & {
     remote_detail: null,
     task_counts: counts(a.config.id),
     a2a: fakeA2aSummary(a.config, a.health.last_success_at ?? a.health.last_attempt_at ?? iso(Date.now())),
+    session: null,
   });
 
   const checkDraft = (draft: AgentDraft, token: string | null, exceptId: number | null = null, duplicates = true) => {

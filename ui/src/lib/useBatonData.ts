@@ -141,6 +141,10 @@ export function useBatonData(): BatonData {
           void refreshAgents();
           void refreshTasks();
           break;
+        case "sessions_heard":
+          // Their cards came as "ingested"; their rows (prompt, last tool, leases) follow.
+          scheduleAgentsRefresh();
+          break;
       }
       for (const listener of listeners.current) listener(e);
     };

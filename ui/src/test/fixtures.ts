@@ -69,6 +69,7 @@ export function agentRow(id: number, name: string, extra: Partial<AgentRow> = {}
     remote_state: "working",
     remote_detail: null,
     a2a: null,
+    session: null,
     task_counts: { queued: 0, working: 0, needs_human: 0, blocked: 0, done: 0, failed: 0 },
     ...extra,
   };

@@ -109,6 +109,7 @@ mod tests {
             remote_detail: None,
             task_counts: counts,
             a2a: None,
+            session: None,
         }
     }
 

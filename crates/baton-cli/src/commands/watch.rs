@@ -126,6 +126,7 @@ pub async fn watch(
     };
     tokio::pin!(stop);
     let mut last_reachability = std::collections::HashMap::new();
+    let mut sessions_waiting = 0;
     loop {
         tokio::select! {
             _ = &mut stop => break,
@@ -171,6 +172,12 @@ pub async fn watch(
                     }
                     for id in changed {
                         println!("escalation {id}: changed");
+                    }
+                }
+                Ok(ChangeEvent::SessionsHeard { waiting, .. }) => {
+                    if waiting != sessions_waiting {
+                        sessions_waiting = waiting;
+                        println!("coding sessions: {waiting} waiting for a person");
                     }
                 }
                 Ok(ChangeEvent::AgentsChanged) => {}

@@ -7,7 +7,10 @@
 //! `baton watch` runs; they pick the events up and run the detectors.
 
 pub(crate) mod permits;
+mod summary;
 mod turns;
+
+pub use summary::SessionsHeard;
 
 use baton_core::detect::Finding;
 use baton_core::hooks::{

@@ -15,6 +15,7 @@ mod ownership;
 mod ratelimits;
 mod rules;
 mod scale;
+mod session_views;
 mod sessions;
 pub(crate) mod support;
 mod writer;

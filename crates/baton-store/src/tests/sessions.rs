@@ -18,7 +18,7 @@ use crate::escalations::EscalationFilter;
 use crate::sessions::{HookRecord, PermitSettings, SessionRef};
 use crate::Store;
 
-const APP: &str = "/work/repo/src/app.rs";
+pub(super) const APP: &str = "/work/repo/src/app.rs";
 
 fn session(id: &str) -> SessionRef {
     SessionRef {
@@ -42,17 +42,23 @@ fn settings(mode: PermitMode) -> PermitSettings {
     }
 }
 
-fn hook(store: &mut Store, who: &str, mode: PermitMode, at: i64, payload: Value) -> HookRecord {
+pub(super) fn hook(
+    store: &mut Store,
+    who: &str,
+    mode: PermitMode,
+    at: i64,
+    payload: Value,
+) -> HookRecord {
     store
         .record_hook(&session(who), &call(payload), settings(mode), t(at))
         .unwrap()
 }
 
-fn prompt(text: &str) -> Value {
+pub(super) fn prompt(text: &str) -> Value {
     json!({"hook_event_name": "UserPromptSubmit", "prompt": text})
 }
 
-fn write(event: &str, path: &str) -> Value {
+pub(super) fn write(event: &str, path: &str) -> Value {
     json!({"hook_event_name": event, "tool_name": "Write", "tool_input": {"file_path": path, "content": "x"}})
 }
 

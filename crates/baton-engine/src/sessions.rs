@@ -1,0 +1,76 @@
+//! Coding sessions write to the store from their own processes (`baton hook`), so nothing in
+//! this one tells the engine they did. This loop looks every second for sessions that called
+//! since it last looked, and publishes their cards (as `Ingested`, the board's own path) and a
+//! `SessionsHeard` with how many wait for a person (the tray counts them).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use baton_core::views::ChangeEvent;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::shared::Shared;
+
+/// How often the loop looks.
+pub const SESSIONS_EVERY: Duration = Duration::from_secs(1);
+
+pub(crate) struct SessionWatch {
+    stop: watch::Sender<bool>,
+    task: JoinHandle<()>,
+}
+
+/// One look: publishes what the sessions did after `mark`; returns the next mark.
+pub(crate) async fn look(shared: &Shared, mark: Option<String>) -> Option<String> {
+    let since = mark.clone();
+    let heard = match shared
+        .read(move |store| store.sessions_heard_since(since.as_deref()))
+        .await
+    {
+        Ok(heard) => heard,
+        Err(err) => {
+            tracing::warn!(error = %err, "could not look for coding sessions");
+            return mark;
+        }
+    };
+    if heard.agents.is_empty() && mark.is_some() {
+        return heard.mark;
+    }
+    let mut agents = Vec::with_capacity(heard.agents.len());
+    for (agent_id, tasks) in heard.agents {
+        agents.push(agent_id);
+        shared.bus.publish(ChangeEvent::Ingested {
+            agent_id,
+            tasks,
+            new_events: 0,
+            new_usage: 0,
+        });
+    }
+    shared.bus.publish(ChangeEvent::SessionsHeard {
+        agents,
+        waiting: heard.waiting,
+    });
+    heard.mark
+}
+
+impl SessionWatch {
+    pub fn spawn(shared: Arc<Shared>) -> SessionWatch {
+        let (stop, mut stopped) = watch::channel(false);
+        let task = tokio::spawn(async move {
+            let mut mark = None;
+            loop {
+                mark = look(&shared, mark).await;
+                tokio::select! {
+                    () = tokio::time::sleep(SESSIONS_EVERY) => {}
+                    _ = stopped.wait_for(|s| *s) => break,
+                }
+            }
+        });
+        SessionWatch { stop, task }
+    }
+
+    pub async fn stop(self) {
+        let _ = self.stop.send(true);
+        let _ = self.task.await;
+    }
+}

@@ -1,0 +1,85 @@
+//! Coding sessions write to the store from their own processes (`baton hook`); the engine hears
+//! them within a second or two and publishes their cards and how many wait for a person.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use baton_core::hooks::{parse_hook_payload, HookClient, PermitMode};
+use baton_core::task::TaskState;
+use baton_core::views::ChangeEvent;
+use baton_engine::{Engine, EngineConfig, MemoryTokens};
+use baton_store::sessions::{PermitSettings, SessionRef};
+use baton_store::{Store, StoreHandle};
+use chrono::Utc;
+use serde_json::json;
+
+/// One hook call of session "aaaa1111", from a connection of its own (as another process).
+fn hook_call(path: &std::path::Path, payload: serde_json::Value) {
+    let mut store = Store::open(path).unwrap();
+    let session = SessionRef {
+        client: HookClient::ClaudeCode,
+        session_id: "aaaa1111".into(),
+        cwd: Some("/work/shop".into()),
+        repo_root: Some("/work/shop".into()),
+        branch: None,
+        name: None,
+    };
+    let call =
+        parse_hook_payload(HookClient::ClaudeCode, payload.to_string().as_bytes(), None).unwrap();
+    let settings = PermitSettings {
+        mode: PermitMode::Warn,
+        lease_time: chrono::Duration::minutes(10),
+    };
+    store
+        .record_hook(&session, &call, settings, Utc::now())
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sessions_calls_from_another_process_reach_the_board_and_the_waiting_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("baton.sqlite3");
+    let engine = Engine::new(
+        StoreHandle::open(&path, 1).unwrap(),
+        Arc::new(MemoryTokens::new(None)),
+        EngineConfig {
+            detect_every_ms: 0,
+            ..EngineConfig::default()
+        },
+    );
+    let mut changes = engine.subscribe();
+    engine.start_all().await.unwrap();
+
+    hook_call(
+        &path,
+        json!({"hook_event_name": "UserPromptSubmit", "prompt": "Fix the cart"}),
+    );
+    hook_call(
+        &path,
+        json!({"hook_event_name": "Notification", "notification_type": "permission_prompt", "message": "Claude needs your permission to use Bash"}),
+    );
+    let heard = tokio::time::timeout(Duration::from_secs(10), async {
+        let mut card = None;
+        loop {
+            match changes.recv().await.unwrap() {
+                ChangeEvent::Ingested { tasks, .. } => card = tasks.into_iter().next(),
+                // The first look tells the count even when no session called, and a look may
+                // fall between the two calls.
+                ChangeEvent::SessionsHeard { agents, waiting } if waiting > 0 => {
+                    return (agents, waiting, card.take())
+                }
+                _ => {}
+            }
+        }
+    })
+    .await
+    .expect("the engine heard the session within 10 s");
+    let (agents, waiting, card) = heard;
+    assert_eq!((agents.len(), waiting), (1, 1));
+    let card = card.expect("the session's turn, for the board");
+    assert_eq!(
+        (card.task_id.as_str(), card.title.as_str(), card.state),
+        ("turn-1", "Fix the cart", TaskState::InputRequired)
+    );
+    engine.shutdown().await;
+}

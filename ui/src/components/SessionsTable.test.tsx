@@ -1,0 +1,83 @@
+import { render, screen, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { describe, expect, it } from "vitest";
+
+import type { SessionSummary } from "../bindings/SessionSummary";
+import { SESSION_ARCHIVE_MS } from "../lib/sessions";
+import { agentRow } from "../test/fixtures";
+import { AgentsView } from "./AgentsView";
+
+const now = Date.now();
+const iso = (ago: number) => new Date(now - ago).toISOString();
+
+function session(extra: Partial<SessionSummary> = {}): SessionSummary {
+  return {
+    client: "claude-code",
+    session_id: "4f1c2a9e-0b7d",
+    repo_root: "/home/ana/shop",
+    branch: "feature/login",
+    prompt: "Fix the login form",
+    last_tool: "Write /home/ana/shop/src/app.rs",
+    turn_open: true,
+    started_at: iso(3_600_000),
+    last_seen_at: iso(4_000),
+    ended_at: null,
+    leases: [],
+    ...extra,
+  };
+}
+
+const rows = [
+  agentRow(1, "researcher"),
+  agentRow(2, "shop·4f1c2a9e", {
+    config: { ...agentRow(2, "x").config, name: "shop·4f1c2a9e", adapter: "session", base_url: "session://x" },
+    task_counts: { queued: 0, working: 0, needs_human: 1, blocked: 0, done: 2, failed: 0 },
+    session: session({
+      leases: [{ resource: "file:///home/ana/shop/src/app.rs", since: iso(300_000), last_write_at: iso(60_000) }],
+    }),
+  }),
+  agentRow(3, "shop·77b03c11", {
+    config: { ...agentRow(3, "x").config, name: "shop·77b03c11", adapter: "session", base_url: "session://y" },
+    session: session({ client: "codex", ended_at: iso(120_000), last_seen_at: iso(120_000), turn_open: false }),
+  }),
+  agentRow(4, "shop·0a0a0a0a", {
+    config: { ...agentRow(4, "x").config, name: "shop·0a0a0a0a", adapter: "session", base_url: "session://z" },
+    session: session({ last_seen_at: iso(SESSION_ARCHIVE_MS + 60_000) }),
+  }),
+];
+
+describe("coding sessions on the Agents view", () => {
+  it("have a group of their own with prompt, last tool and the files they hold; old ones are archived", async () => {
+    render(<AgentsView agents={rows} secrets={null} onAdd={() => {}} onEdit={() => {}} onRemoved={() => {}} />);
+    expect(screen.getAllByTestId("agent-row").map((r) => r.dataset.agentName)).toEqual(["researcher"]);
+    expect(screen.getByText(/1 configured · 1 up · 3 coding sessions/)).toBeTruthy();
+    const group = screen.getByTestId("sessions-group");
+    const sessionRows = within(group).getAllByTestId("session-row");
+    expect(sessionRows.map((r) => [r.dataset.agentName, r.dataset.phase])).toEqual([
+      ["shop·4f1c2a9e", "live"],
+      ["shop·77b03c11", "ended"],
+    ]);
+    const live = sessionRows[0]!;
+    expect(live.textContent).toContain("Claude Code");
+    expect(live.textContent).toContain("shop · feature/login");
+    expect(live.textContent).toContain("Fix the login form");
+    expect(live.textContent).toContain("Write /home/ana/shop/src/app.rs");
+    expect(within(live).getByTestId("session-waiting").textContent).toBe("waiting for you");
+    expect(within(live).getByTestId("session-lease").textContent).toMatch(/^src\/app\.rs held 5m0\ds · last write 1m0\ds ago$/);
+    // No endpoint and nothing to edit: a session is heard, not configured.
+    expect(within(live).queryByRole("button", { name: /Edit/ })).toBeNull();
+    expect(within(sessionRows[1]!).getByTestId("session-phase").textContent).toMatch(/^ended 2m0\ds ago$/);
+    expect(sessionRows[1]!.className).toContain("session-row--quiet");
+
+    await userEvent.click(screen.getByTestId("sessions-archived-toggle"));
+    expect(within(group).getAllByTestId("session-row")).toHaveLength(3);
+    expect(screen.getByTestId("sessions-archived-toggle").textContent).toBe("Hide archived sessions");
+  });
+
+  it("removing one says the session itself is not touched", async () => {
+    render(<AgentsView agents={rows} secrets={null} onAdd={() => {}} onEdit={() => {}} onRemoved={() => {}} />);
+    const live = screen.getAllByTestId("session-row")[0]!;
+    await userEvent.click(within(live).getByTestId("agent-remove"));
+    expect(screen.getByTestId("confirm-remove").textContent).toContain("Baton forgets this coding session");
+  });
+});

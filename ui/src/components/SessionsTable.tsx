@@ -1,0 +1,161 @@
+import { useState } from "react";
+
+import type { AgentConfig } from "../bindings/AgentConfig";
+import type { AgentRow } from "../bindings/AgentRow";
+import type { SessionSummary } from "../bindings/SessionSummary";
+import { countsText, totalTasks } from "../lib/agents";
+import { useNow } from "../lib/clock";
+import { CLIENT_LABEL, leasePath, leaseText, sessionPhase, sessionPhaseText } from "../lib/sessions";
+import { agoText } from "../lib/time";
+
+/** The Agents view's coding sessions: heard through their hooks, grouped apart from the agents Baton polls. */
+export function SessionsTable({
+  sessions,
+  archived,
+  onRemove,
+}: {
+  sessions: AgentRow[];
+  archived: AgentRow[];
+  onRemove: (agent: AgentConfig) => void;
+}) {
+  const [showArchived, setShowArchived] = useState(false);
+  const rows = showArchived ? [...sessions, ...archived] : sessions;
+  return (
+    <section className="sessions-group" aria-labelledby="sessions-title" data-testid="sessions-group">
+      <header className="group-header">
+        <h2 id="sessions-title">Coding sessions</h2>
+        <span className="muted small">
+          Claude Code, Codex and Copilot CLI sessions, heard through their hooks (
+          <span className="mono">baton hooks install</span>)
+        </span>
+        <span className="spacer" />
+        {archived.length > 0 ? (
+          <button
+            type="button"
+            className="button button--small button--ghost"
+            aria-pressed={showArchived}
+            onClick={() => setShowArchived((shown) => !shown)}
+            data-testid="sessions-archived-toggle"
+          >
+            {showArchived ? "Hide archived sessions" : `Show ${archived.length} archived`}
+          </button>
+        ) : null}
+      </header>
+      {rows.length === 0 ? (
+        <p className="muted">No session has called in the last day.</p>
+      ) : (
+        <div className="table-wrap">
+          <table className="agents-table sessions-table">
+            <thead>
+              <tr>
+                <th scope="col">Session</th>
+                <th scope="col">Turn</th>
+                <th scope="col">Files held</th>
+                <th scope="col">Last call</th>
+                <th scope="col" className="num">
+                  Turns
+                </th>
+                <th scope="col">
+                  <span className="visually-hidden">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {rows.map((row) =>
+                row.session ? (
+                  <SessionRow
+                    key={row.config.id}
+                    row={row}
+                    session={row.session}
+                    onRemove={() => onRemove(row.config)}
+                  />
+                ) : null,
+              )}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
+  );
+}
+
+function SessionRow({ row, session, onRemove }: { row: AgentRow; session: SessionSummary; onRemove: () => void }) {
+  const now = useNow();
+  const phase = sessionPhase(session, now);
+  const waiting = row.task_counts.needs_human > 0;
+  const place = [session.repo_root?.split("/").filter(Boolean).pop(), session.branch].filter(Boolean).join(" · ");
+  return (
+    <tr
+      data-testid="session-row"
+      data-agent-name={row.config.name}
+      data-agent-id={row.config.id}
+      data-phase={phase}
+      className={phase === "live" ? undefined : "session-row--quiet"}
+    >
+      <td>
+        <div className="agent-cell">
+          <span
+            className={`dot dot--${phase === "live" ? "up" : "unknown"}`}
+            role="img"
+            aria-label={phase}
+            title={phase}
+          />
+          <div className="agent-cell-text">
+            <span className="agent-name">{row.config.name}</span>
+            <span className="agent-remote muted">
+              {place ? <span title={session.repo_root ?? undefined}>{place}</span> : null}
+              <span className="tag">{CLIENT_LABEL[session.client] ?? session.client}</span>
+            </span>
+          </div>
+        </div>
+      </td>
+      <td className="session-turn">
+        <div className="session-prompt" title={session.prompt ?? undefined}>
+          {waiting ? (
+            <span className="tag tag--warn" data-testid="session-waiting">
+              waiting for you
+            </span>
+          ) : null}
+          {session.prompt ?? <span className="muted">no prompt yet</span>}
+        </div>
+        <div className="muted small mono session-tool" title={session.last_tool ?? undefined}>
+          {session.last_tool ?? "no tool called"}
+        </div>
+      </td>
+      <td>
+        {session.leases.length === 0 ? (
+          <span className="muted">none</span>
+        ) : (
+          <ul className="session-leases">
+            {session.leases.map((lease) => (
+              <li key={lease.resource} data-testid="session-lease" title={lease.resource}>
+                <span className="mono">{leasePath(lease, session.repo_root)}</span>
+                <span className="muted small"> {leaseText(lease, now)}</span>
+              </li>
+            ))}
+          </ul>
+        )}
+      </td>
+      <td>
+        <div className="nowrap">{agoText(session.last_seen_at, now)}</div>
+        <div className="muted small nowrap" data-testid="session-phase">
+          {sessionPhaseText(session, now)}
+        </div>
+      </td>
+      <td className="num" title={countsText(row.task_counts)}>
+        {totalTasks(row.task_counts)}
+      </td>
+      <td className="actions">
+        <button
+          type="button"
+          className="button button--small button--danger-ghost"
+          onClick={onRemove}
+          aria-label={`Remove ${row.config.name}`}
+          data-testid="agent-remove"
+        >
+          Remove
+        </button>
+      </td>
+    </tr>
+  );
+}

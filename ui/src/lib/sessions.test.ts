@@ -1,0 +1,76 @@
+import { describe, expect, it } from "vitest";
+
+import type { SessionSummary } from "../bindings/SessionSummary";
+import { agentRow } from "../test/fixtures";
+import {
+  leasePath,
+  leaseText,
+  sessionPhase,
+  sessionPhaseText,
+  SESSION_ARCHIVE_MS,
+  SESSION_IDLE_MS,
+  splitAgentRows,
+} from "./sessions";
+
+const NOW = Date.parse("2026-11-23T12:00:00Z");
+const iso = (ago: number) => new Date(NOW - ago).toISOString();
+
+function session(extra: Partial<SessionSummary> = {}): SessionSummary {
+  return {
+    client: "claude-code",
+    session_id: "4f1c2a9e-0b7d",
+    repo_root: "/home/ana/shop",
+    branch: "main",
+    prompt: "Fix the login",
+    last_tool: "Write /home/ana/shop/src/app.rs",
+    turn_open: true,
+    started_at: iso(3_600_000),
+    last_seen_at: iso(5_000),
+    ended_at: null,
+    leases: [],
+    ...extra,
+  };
+}
+
+describe("sessions", () => {
+  it("are live while they call, greyed when ended or idle, archived after a day", () => {
+    expect(sessionPhase(session(), NOW)).toBe("live");
+    expect(sessionPhase(session({ ended_at: iso(60_000) }), NOW)).toBe("ended");
+    expect(sessionPhase(session({ last_seen_at: iso(SESSION_IDLE_MS) }), NOW)).toBe("idle");
+    expect(sessionPhase(session({ last_seen_at: iso(SESSION_ARCHIVE_MS), ended_at: iso(1) }), NOW)).toBe(
+      "archived",
+    );
+    expect(sessionPhaseText(session({ ended_at: iso(240_000) }), NOW)).toBe("ended 4m00s ago");
+    expect(sessionPhaseText(session({ last_seen_at: iso(SESSION_IDLE_MS + 60_000) }), NOW)).toBe(
+      "no call for 31m00s",
+    );
+    expect(sessionPhaseText(session({ turn_open: false }), NOW)).toBe("between turns");
+  });
+
+  it("split from polled agents, live ones first, the archived apart", () => {
+    const rows = [
+      agentRow(1, "researcher"),
+      agentRow(2, "shop·old", { session: session({ ended_at: iso(120_000), last_seen_at: iso(120_000) }) }),
+      agentRow(3, "shop·live", { session: session() }),
+      agentRow(4, "shop·gone", { session: session({ last_seen_at: iso(SESSION_ARCHIVE_MS + 1) }) }),
+    ];
+    const { polled, sessions, archived } = splitAgentRows(rows, NOW);
+    expect(polled.map((r) => r.config.name)).toEqual(["researcher"]);
+    expect(sessions.map((r) => r.config.name)).toEqual(["shop·live", "shop·old"]);
+    expect(archived.map((r) => r.config.name)).toEqual(["shop·gone"]);
+  });
+
+  it("name a lease's file inside the repository and say when it lapsed", () => {
+    const lease = {
+      resource: "file:///home/ana/shop/src/app v2.rs",
+      since: iso(12 * 60_000),
+      last_write_at: iso(62_000),
+    };
+    expect(leasePath(lease, "/home/ana/shop/")).toBe("src/app v2.rs");
+    expect(leasePath(lease, "/elsewhere")).toBe("/home/ana/shop/src/app v2.rs");
+    expect(leaseText(lease, NOW)).toBe("held 12m00s · last write 1m02s ago");
+    expect(leaseText({ ...lease, last_write_at: iso(11 * 60_000) }, NOW)).toBe(
+      "held 12m00s · lapsed (no write for 11m00s)",
+    );
+  });
+});
