@@ -30,6 +30,7 @@ fn hook(store: &mut Store, session: &str, payload: serde_json::Value) -> HookAns
     let settings = PermitSettings {
         mode: PermitMode::Enforce,
         lease_time: chrono::Duration::minutes(10),
+        ask_person: false,
     };
     store
         .record_hook(&who, &call, settings, Utc::now())

@@ -121,6 +121,7 @@ fn fill(db: &Path, events: usize, leases: usize) -> Fallible<()> {
     let settings = PermitSettings {
         mode: PermitMode::Enforce,
         lease_time: Duration::minutes(60),
+        ask_person: false,
     };
     for l in 0..leases {
         let session = SessionRef {

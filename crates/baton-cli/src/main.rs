@@ -138,6 +138,10 @@ enum Command {
         /// How long a session keeps a file it stopped writing.
         #[arg(long, value_name = "MINUTES", default_value_t = 10)]
         lease_minutes: u32,
+        /// How long a permission request waits for an answer in Baton's queue (asked only
+        /// while the app or `baton watch` runs; 0: never); then the client asks in its dialog.
+        #[arg(long, value_name = "SECONDS", default_value_t = commands::ASK_SECONDS)]
+        ask_seconds: u32,
     },
     /// Baton's hooks in a coding agent's settings: install (merged with the person's own hooks,
     /// idempotent, the file backed up first), uninstall, status.
@@ -276,9 +280,18 @@ fn main() -> ExitCode {
         event,
         mode,
         lease_minutes,
+        ask_seconds,
     } = &cli.command
     {
-        return run_hook(cli.data_dir.as_deref(), client, event, mode, lease_minutes);
+        let options = commands::HookOptions {
+            client: *client,
+            event: event.clone(),
+            mode: *mode,
+            lease_minutes: *lease_minutes,
+            ask_seconds: *ask_seconds,
+            name: std::env::var("BATON_AGENT_NAME").ok(),
+        };
+        return run_hook(cli.data_dir.as_deref(), &options);
     }
     if let Command::Decisions {
         action: DecisionsAction::Verify,
@@ -379,28 +392,15 @@ fn main() -> ExitCode {
 }
 
 /// `baton hook`: no async runtime, nothing on stdout but the client's reply.
-fn run_hook(
-    data_dir: Option<&std::path::Path>,
-    client: &HookClient,
-    event: &Option<String>,
-    mode: &PermitMode,
-    lease_minutes: &u32,
-) -> ExitCode {
+fn run_hook(data_dir: Option<&std::path::Path>, options: &commands::HookOptions) -> ExitCode {
     let db = match data_dir {
         Some(dir) => Ok(dir.join("baton.sqlite3")),
         None => baton_store::Store::default_path(),
     };
-    let options = commands::HookOptions {
-        client: *client,
-        event: event.clone(),
-        mode: *mode,
-        lease_minutes: *lease_minutes,
-        name: std::env::var("BATON_AGENT_NAME").ok(),
-    };
     let reply = match db {
-        Ok(db) => commands::hook(db, &options, &mut std::io::stdin().lock()),
+        Ok(db) => commands::hook(db, options, &mut std::io::stdin().lock()),
         Err(err) => baton_core::hooks::hook_reply(
-            *client,
+            options.client,
             "",
             &baton_core::hooks::HookAnswer::Failed(format!("no store: {err}")),
         ),

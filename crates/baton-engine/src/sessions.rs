@@ -1,7 +1,9 @@
 //! Coding sessions write to the store from their own processes (`baton hook`), so nothing in
 //! this one tells the engine they did. This loop looks every second for sessions that called
 //! since it last looked, and publishes their cards (as `Ingested`, the board's own path) and a
-//! `SessionsHeard` with how many wait for a person (the tray counts them).
+//! `SessionsHeard` with how many wait for a person (the tray counts them). It also notes, every
+//! few seconds, that an engine watches the store: a session's permission request is asked in
+//! the queue only then.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -14,6 +16,9 @@ use crate::shared::Shared;
 
 /// How often the loop looks.
 pub const SESSIONS_EVERY: Duration = Duration::from_secs(1);
+
+/// Every how many looks the engine notes that it watches (well within the hooks' 15 s).
+const NOTE_EVERY_LOOKS: u32 = 5;
 
 pub(crate) struct SessionWatch {
     stop: watch::Sender<bool>,
@@ -58,7 +63,17 @@ impl SessionWatch {
         let (stop, mut stopped) = watch::channel(false);
         let task = tokio::spawn(async move {
             let mut mark = None;
+            let mut looks: u32 = 0;
             loop {
+                if looks.is_multiple_of(NOTE_EVERY_LOOKS) {
+                    let noted = shared
+                        .write(|store| store.note_watcher("engine", chrono::Utc::now()))
+                        .await;
+                    if let Err(err) = noted {
+                        tracing::warn!(error = %err, "could not note that the engine watches");
+                    }
+                }
+                looks = looks.wrapping_add(1);
                 mark = look(&shared, mark).await;
                 tokio::select! {
                     () = tokio::time::sleep(SESSIONS_EVERY) => {}

@@ -29,6 +29,7 @@ fn hook_call(path: &std::path::Path, payload: serde_json::Value) {
     let settings = PermitSettings {
         mode: PermitMode::Warn,
         lease_time: chrono::Duration::minutes(10),
+        ask_person: false,
     };
     store
         .record_hook(&session, &call, settings, Utc::now())

@@ -15,6 +15,7 @@ const MIGRATION_SLICE: &[M<'static>] = &[
     ))
     .foreign_key_check(),
     M::up(include_str!("../migrations/0008_sessions_and_leases.sql")).foreign_key_check(),
+    M::up(include_str!("../migrations/0009_watchers.sql")),
 ];
 
 /// Every migration, oldest first. Append only: never edit one that has shipped.
@@ -169,7 +170,7 @@ mod tests {
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .unwrap();
         assert_eq!(version, LATEST_VERSION);
-        assert_eq!(LATEST_VERSION, 8);
+        assert_eq!(LATEST_VERSION, 9);
         let count = |sql: &str| -> i64 { conn.query_row(sql, [], |r| r.get(0)).unwrap() };
         assert_eq!(
             count("SELECT count(*) FROM agents WHERE name = 'Researcher' AND adapter = 'baton'"),
@@ -183,6 +184,21 @@ mod tests {
             .unwrap();
         conn.execute("UPDATE agents SET adapter = 'baton'", [])
             .unwrap();
+        // 0009: one row per kind of watcher, named.
+        conn.execute(
+            "INSERT INTO watchers (kind, seen_at) VALUES ('engine', 'x')",
+            [],
+        )
+        .unwrap();
+        assert!(conn
+            .execute(
+                "INSERT INTO watchers (kind, seen_at) VALUES ('engine', 'y')",
+                []
+            )
+            .is_err());
+        assert!(conn
+            .execute("INSERT INTO watchers (kind, seen_at) VALUES ('', 'y')", [])
+            .is_err());
         assert_eq!(count("SELECT count(*) FROM tasks WHERE task_id = 't-1'"), 1);
         assert_eq!(
             count("SELECT count(*) FROM rules WHERE owner = 'Researcher'"),

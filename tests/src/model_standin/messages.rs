@@ -1,6 +1,7 @@
 //! Anthropic's Messages API as Claude Code calls it (`ANTHROPIC_BASE_URL`, `POST
 //! /v1/messages`, always streamed as server-sent events: message_start, a content block,
-//! message_delta, message_stop). A conversation writes with the `Write` tool.
+//! message_delta, message_stop). A conversation writes with the `Write` tool, or runs one
+//! command with `Bash` ([`ModelStandIn::start_bash`]).
 
 use std::ops::Deref;
 use std::sync::Arc;
@@ -15,8 +16,16 @@ use tokio::net::TcpListener;
 
 use super::{session_of, Conversations};
 
+/// The one tool call each conversation makes.
+enum Action {
+    /// `Write` of this file, its content the session's name.
+    Write(String),
+    /// `Bash` with this command.
+    Bash(String),
+}
+
 struct Script {
-    file: String,
+    action: Action,
     conversations: Conversations,
 }
 
@@ -97,12 +106,11 @@ fn text_answer(n: usize, text: &str) -> Response {
     sse(&events)
 }
 
-fn write_answer(n: usize, file: &str, content: &str) -> Response {
-    let input = json!({"file_path": file, "content": content}).to_string();
+fn tool_answer(n: usize, tool: &str, input: &Value) -> Response {
     let mut events = vec![
         message_start(n),
-        json!({"type": "content_block_start", "index": 0, "content_block": {"type": "tool_use", "id": format!("toolu_standin_{n}"), "name": "Write", "input": {}}}),
-        json!({"type": "content_block_delta", "index": 0, "delta": {"type": "input_json_delta", "partial_json": input}}),
+        json!({"type": "content_block_start", "index": 0, "content_block": {"type": "tool_use", "id": format!("toolu_standin_{n}"), "name": tool, "input": {}}}),
+        json!({"type": "content_block_delta", "index": 0, "delta": {"type": "input_json_delta", "partial_json": input.to_string()}}),
         json!({"type": "content_block_stop", "index": 0}),
     ];
     events.extend(ending("tool_use"));
@@ -121,7 +129,16 @@ async fn messages(State(script): State<Arc<Script>>, Json(body): Json<Value>) ->
         return text_answer(n, "ok");
     }
     if results.is_empty() {
-        return write_answer(n, &script.file, &session);
+        return match &script.action {
+            Action::Write(file) => {
+                tool_answer(n, "Write", &json!({"file_path": file, "content": session}))
+            }
+            Action::Bash(command) => tool_answer(
+                n,
+                "Bash",
+                &json!({"command": command, "description": "run the step"}),
+            ),
+        };
     }
     script.conversations.wait_if_held(&session).await;
     text_answer(n, "done")
@@ -130,8 +147,17 @@ async fn messages(State(script): State<Arc<Script>>, Json(body): Json<Value>) ->
 impl ModelStandIn {
     /// Starts on a free port of 127.0.0.1; every session writes `file` (an absolute path).
     pub async fn start(file: &str) -> ModelStandIn {
+        ModelStandIn::serve(Action::Write(file.to_owned())).await
+    }
+
+    /// Starts on a free port of 127.0.0.1; every session runs `command` with `Bash`.
+    pub async fn start_bash(command: &str) -> ModelStandIn {
+        ModelStandIn::serve(Action::Bash(command.to_owned())).await
+    }
+
+    async fn serve(action: Action) -> ModelStandIn {
         let script = Arc::new(Script {
-            file: file.to_owned(),
+            action,
             conversations: Conversations::default(),
         });
         let app = Router::new()

@@ -129,6 +129,20 @@ describe("Grant to a coding session", () => {
     expect(actions).toContain("dismiss");
   });
 
+  it("answers a session's own permission request with allow or refuse, and no retry", async () => {
+    const user = userEvent.setup();
+    const onDecide = vi.fn();
+    const asks = escalation(9, Date.now(), 30 * MIN, { kind: "needs_approval", resource: null, agents: [1] });
+    render(<Harness e={asks} onDecide={onDecide} sessions={new Set([1])} />);
+    const by = (action: string) => screen.getAllByTestId("escalation-action").find((b) => b.dataset.action === action);
+    expect(by("retry")).toBeUndefined();
+    expect(by("approve")).toHaveTextContent("Allow");
+    await user.type(screen.getByTestId("escalation-note"), "use the test database");
+    expect(by("approve")).toHaveTextContent("Allow");
+    await user.click(by("reject")!);
+    expect(onDecide).toHaveBeenCalledWith({ action: "reject" }, "use the test database");
+  });
+
   it("is not offered for resources other than files, nor without sessions", () => {
     const record = escalation(5, Date.now(), 30 * MIN, { kind: "write_collision", resource: "crm://contacts/7", agents: [1, 2] });
     const { unmount } = render(<Harness e={record} onDecide={vi.fn()} sessions={new Set([1, 2])} />);

@@ -149,8 +149,11 @@ export function EscalationActions({
   // coding session is granted a file (its lease), not made its owner.
   const agentsToOwn = e.resource && !canSplit ? e.agents.filter((id) => !sessions.has(id)) : [];
   const sessionsToGrant = e.resource?.startsWith("file://") ? e.agents.filter((id) => sessions.has(id)) : [];
-  // Coding sessions alone: nothing is sent to them, so approve, reject and retry mean nothing.
+  // Coding sessions alone: nothing is sent to them, so approve, reject and retry mean nothing,
+  // except to a session's own permission request (its hook waits for the answer: approve or
+  // reject, no retry).
   const onlySessions = e.agents.length > 0 && e.agents.every((id) => sessions.has(id));
+  const sessionAsks = onlySessions && e.kind === "needs_approval";
   // A group covering several resources gives its whole scope (a rule for the pattern).
   const givenScope = ownershipScope(e);
   return (
@@ -167,7 +170,13 @@ export function EscalationActions({
           data-testid="escalation-note"
           value={note}
           disabled={disabled}
-          placeholder={asks ? "Your answer, sent to the agent" : "Sent to the agents with approve, reject, retry or ownership"}
+          placeholder={
+            sessionAsks
+              ? "Why, told to the session's model when you refuse"
+              : asks
+                ? "Your answer, sent to the agent"
+                : "Sent to the agents with approve, reject, retry or ownership"
+          }
           maxLength={2000}
           spellCheck
           onChange={(ev) => onNote(ev.target.value)}
@@ -175,25 +184,36 @@ export function EscalationActions({
         />
       </label>
       <div className="esc-action-row">
-        {onlySessions ? null : (
+        {onlySessions && !sessionAsks ? null : (
           <>
             <button
               {...button(
                 "approve",
-                answering ? "Send answer" : "Approve",
-                answering ? "Send your answer to the agent" : "Tell the agents to go ahead",
+                sessionAsks ? "Allow" : answering ? "Send answer" : "Approve",
+                sessionAsks
+                  ? "Let the session run it (its hook is waiting)"
+                  : answering
+                    ? "Send your answer to the agent"
+                    : "Tell the agents to go ahead",
                 { "aria-keyshortcuts": "a" },
               )}
               onClick={() => onDecide({ action: "approve" }, noteOrNull)}
             />
             <button
-              {...button("reject", "Reject", "Tell the agents not to go ahead", { "aria-keyshortcuts": "r" })}
+              {...button(
+                "reject",
+                sessionAsks ? "Refuse" : "Reject",
+                sessionAsks ? "The session may not run it; your note tells its model why" : "Tell the agents not to go ahead",
+                { "aria-keyshortcuts": "r" },
+              )}
               onClick={() => onDecide({ action: "reject" }, noteOrNull)}
             />
-            <button
-              {...button("retry", "Retry", "Ask the agents to run the task again")}
-              onClick={() => onDecide({ action: "retry" }, noteOrNull)}
-            />
+            {sessionAsks ? null : (
+              <button
+                {...button("retry", "Retry", "Ask the agents to run the task again")}
+                onClick={() => onDecide({ action: "retry" }, noteOrNull)}
+              />
+            )}
           </>
         )}
         {canSplit ? (

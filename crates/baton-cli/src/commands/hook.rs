@@ -14,7 +14,7 @@ use baton_core::hooks::{
     hook_reply, parse_hook_payload, HookAnswer, HookClient, HookReply, PermitMode,
     MAX_PAYLOAD_BYTES,
 };
-use baton_store::sessions::{PermitSettings, SessionRef};
+use baton_store::sessions::{PermissionDecided, PermitSettings, SessionRef};
 use baton_store::Store;
 use chrono::{Duration, Utc};
 
@@ -30,6 +30,9 @@ pub fn store_budget() -> StdDuration {
         .map_or(STORE_BUDGET, StdDuration::from_millis)
 }
 
+/// How long a permission request waits for the person's answer in Baton's queue, by default.
+pub const ASK_SECONDS: u32 = 60;
+
 /// What `baton hook` was told on its command line.
 #[derive(Debug, Clone)]
 pub struct HookOptions {
@@ -38,6 +41,9 @@ pub struct HookOptions {
     pub event: Option<String>,
     pub mode: PermitMode,
     pub lease_minutes: u32,
+    /// How long a permission request waits for the person's answer in Baton's queue (0: not
+    /// asked there); past it, the client asks in its own dialog.
+    pub ask_seconds: u32,
     /// The session's name (`BATON_AGENT_NAME`), else `<repository>·<short id>`.
     pub name: Option<String>,
 }
@@ -79,10 +85,12 @@ pub fn hook(db: PathBuf, options: &HookOptions, input: &mut dyn Read) -> HookRep
     let settings = PermitSettings {
         mode: options.mode,
         lease_time: Duration::minutes(i64::from(options.lease_minutes.max(1))),
+        ask_person: options.ask_seconds > 0,
     };
     // The store works on a thread of its own: past the budget the client goes on, and the
     // process' exit rolls back whatever the thread had not committed.
     let (done, result) = mpsc::channel();
+    let store_path = db.clone();
     std::thread::spawn(move || {
         let outcome = Store::open(&db).and_then(|mut store| {
             store.for_short_process()?;
@@ -95,7 +103,13 @@ pub fn hook(db: PathBuf, options: &HookOptions, input: &mut dyn Read) -> HookRep
     });
     let budget = store_budget();
     let answer = match result.recv_timeout(budget) {
-        Ok(Ok(record)) => record.answer,
+        Ok(Ok(record)) => match record.asked {
+            Some(escalation) => {
+                let wait = StdDuration::from_secs(u64::from(options.ask_seconds));
+                await_person(&store_path, escalation, record.agent_id, wait)
+            }
+            None => record.answer,
+        },
         Ok(Err(err)) => HookAnswer::Failed(format!(
             "could not check this call with the store ({err}); it goes ahead unchecked"
         )),
@@ -105,6 +119,42 @@ pub fn hook(db: PathBuf, options: &HookOptions, input: &mut dyn Read) -> HookRep
         )),
     };
     hook_reply(client, &event_name, &answer)
+}
+
+/// How often a waiting permission request looks for the person's answer.
+const ASK_POLL: StdDuration = StdDuration::from_millis(250);
+
+/// Waits for the person's answer to the permission request `escalation`, up to `wait`; then
+/// lets the client ask in its own dialog (and takes the item off the queue).
+fn await_person(db: &Path, escalation: i64, agent_id: i64, wait: StdDuration) -> HookAnswer {
+    let started = std::time::Instant::now();
+    let Ok(mut store) = Store::open(db) else {
+        return HookAnswer::GoOn;
+    };
+    let _ = store.for_short_process();
+    let answer = loop {
+        match store.permission_decided(escalation) {
+            Ok(Some(PermissionDecided::Allowed)) => break HookAnswer::Permission(Ok(())),
+            Ok(Some(PermissionDecided::Refused(note))) => {
+                break HookAnswer::Permission(Err(match note {
+                    Some(note) => format!("The person refused this in Baton: {note}"),
+                    None => "The person refused this in Baton.".to_owned(),
+                }))
+            }
+            Ok(Some(PermissionDecided::Closed)) => break HookAnswer::GoOn,
+            // Open, or the store busy for a moment: look again.
+            Ok(None) | Err(_) => {}
+        }
+        if started.elapsed() >= wait {
+            let waited = Duration::from_std(started.elapsed()).unwrap_or_default();
+            let _ = store.stop_asking(escalation, waited, Utc::now());
+            break HookAnswer::GoOn;
+        }
+        std::thread::sleep(ASK_POLL);
+    };
+    let _ = store.resume_turn(agent_id, Utc::now());
+    let _ = store.close_short_process();
+    answer
 }
 
 #[cfg(unix)]
@@ -154,6 +204,7 @@ mod tests {
             event: None,
             mode,
             lease_minutes: 10,
+            ask_seconds: 0,
             name: None,
         }
     }

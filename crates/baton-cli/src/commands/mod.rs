@@ -24,7 +24,7 @@ mod watch;
 pub use check::check;
 pub use decisions::{decisions_export, decisions_verify};
 pub use export::export;
-pub use hook::{hook, HookOptions};
+pub use hook::{hook, HookOptions, ASK_SECONDS};
 pub use hooks_install::{
     hook_command, hooks_install, hooks_status, hooks_uninstall, HooksReport, HooksScope,
     HooksTarget,

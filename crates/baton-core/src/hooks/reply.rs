@@ -8,6 +8,12 @@
 //!   `permissionDecision`. Any other exit code is a non-blocking error.
 //! - Copilot CLI: JSON `{"permissionDecision", "permissionDecisionReason"}` on stdout, exit 0.
 //!
+//! A PermissionRequest (Claude Code, Codex) is answered by the person in Baton's queue:
+//! `{"hookSpecificOutput": {"hookEventName": "PermissionRequest", "decision": {"behavior":
+//! "allow" | "deny", "message"}}}` on stdout, exit 0 (measured with Claude Code 2.1.328: the deny
+//! message reaches the model as the tool's error; exit 2 is not read there). No answer lets the
+//! client ask in its own dialog.
+//!
 //! Nothing else is ever printed on stdout, where the clients parse JSON.
 
 use serde_json::json;
@@ -23,6 +29,9 @@ pub enum HookAnswer {
     Deny(String),
     /// Let the person decide in the client's own dialog.
     Ask(String),
+    /// The person answered a permission request in Baton's queue: allowed, or refused with a
+    /// message for the model.
+    Permission(Result<(), String>),
     /// The hook could not do its work (unreadable payload, store unreachable): the client goes
     /// on, and the message says what happened.
     Failed(String),
@@ -50,6 +59,29 @@ impl HookReply {
 pub fn hook_reply(client: HookClient, event_name: &str, answer: &HookAnswer) -> HookReply {
     match (client, answer) {
         (_, HookAnswer::GoOn) => HookReply::quiet(),
+        (HookClient::Copilot, HookAnswer::Permission(decided)) => HookReply {
+            stdout: match decided {
+                Ok(()) => json!({"permissionDecision": "allow"}),
+                Err(message) => {
+                    json!({"permissionDecision": "deny", "permissionDecisionReason": message})
+                }
+            }
+            .to_string(),
+            ..HookReply::quiet()
+        },
+        (_, HookAnswer::Permission(decided)) => HookReply {
+            stdout: json!({
+                "hookSpecificOutput": {
+                    "hookEventName": event_name,
+                    "decision": match decided {
+                        Ok(()) => json!({"behavior": "allow"}),
+                        Err(message) => json!({"behavior": "deny", "message": message}),
+                    },
+                }
+            })
+            .to_string(),
+            ..HookReply::quiet()
+        },
         (HookClient::Copilot, HookAnswer::Failed(message)) => HookReply {
             stderr: format!("baton: {message}\n"),
             ..HookReply::quiet()

@@ -6,10 +6,12 @@
 //! `baton hook` calls [`Store::record_hook`] from its own process, whether or not the app or
 //! `baton watch` runs; they pick the events up and run the detectors.
 
+mod asks;
 pub(crate) mod permits;
 mod summary;
 mod turns;
 
+pub use asks::{PermissionDecided, WATCHER_FRESH};
 pub use summary::SessionsHeard;
 
 use baton_core::detect::Finding;
@@ -25,6 +27,7 @@ use rusqlite::params;
 use crate::codec::{ts, Cached};
 use crate::error::Result;
 use crate::Store;
+use asks::{ask_finding, record_ask, someone_watches};
 use permits::{ask_permit, clash_finding, release_leases};
 use turns::{end_turn, note_tool, push_event, session_row, set_turn_state, turn_title};
 
@@ -49,6 +52,8 @@ pub struct SessionRef {
 pub struct PermitSettings {
     pub mode: PermitMode,
     pub lease_time: Duration,
+    /// Whether a permission request goes to Baton's queue (when the app or `watch` runs).
+    pub ask_person: bool,
 }
 
 /// A write that met another agent's claim: for the queue.
@@ -74,6 +79,21 @@ pub struct HookRecord {
     /// Writes that met another agent's claim (empty unless a write was asked for).
     pub clashes: Vec<PermitClash>,
     pub new_events: u32,
+    /// The queue item of a permission request asked in Baton's queue: the hook waits for it.
+    pub asked: Option<i64>,
+}
+
+impl HookRecord {
+    fn for_row(row: &SessionRow) -> HookRecord {
+        HookRecord {
+            agent_id: row.agent_id,
+            agent_name: row.name.clone(),
+            answer: HookAnswer::GoOn,
+            clashes: Vec::new(),
+            new_events: 0,
+            asked: None,
+        }
+    }
 }
 
 pub(crate) struct SessionRow {
@@ -94,13 +114,8 @@ impl Store {
     ) -> Result<HookRecord> {
         let tx = self.write_tx()?;
         let mut row = session_row(&tx, session, now)?;
-        let mut record = HookRecord {
-            agent_id: row.agent_id,
-            agent_name: row.name.clone(),
-            answer: HookAnswer::GoOn,
-            clashes: Vec::new(),
-            new_events: 0,
-        };
+        let mut record = HookRecord::for_row(&row);
+        let mut ask: Option<(String, u64)> = None;
         let cwd = session.cwd.as_deref();
         match &call.event {
             HookEvent::UserPromptSubmit { prompt } => {
@@ -148,7 +163,13 @@ impl Store {
                     }
                 }
             }
-            HookEvent::PermissionRequest(tool) => note_tool(&tx, row.agent_id, tool, cwd)?,
+            HookEvent::PermissionRequest(tool) => {
+                let what = note_tool(&tx, row.agent_id, tool, cwd)?;
+                if settings.ask_person && someone_watches(&tx, now)? {
+                    let seq = record_ask(&tx, &row, &what, now, &mut record)?;
+                    ask = Some((what, seq));
+                }
+            }
             HookEvent::Notification { kind, message } => {
                 let waits = matches!(kind.as_deref(), Some("permission_prompt" | "idle_prompt"));
                 if waits && row.turn_open {
@@ -188,6 +209,11 @@ impl Store {
             .filter(|clash| clash.verdict != PermitVerdict::Allow)
             .map(|clash| clash_finding(&record, clash))
             .collect();
+        if let Some((what, seq)) = ask {
+            let finding = ask_finding(&record, &what, seq);
+            self.record_findings(std::slice::from_ref(&finding), now)?;
+            record.asked = self.escalation_of(&finding.dedupe_key)?;
+        }
         if !findings.is_empty() {
             self.record_findings(&findings, now)?;
         }

@@ -145,12 +145,13 @@ pub(super) fn turn_id(row: &SessionRow) -> String {
     format!("turn-{}", row.turns)
 }
 
+/// Notes the tool a session called; returns how it reads ("Write /repo/src/app.rs").
 pub(super) fn note_tool(
     tx: &Connection,
     agent_id: i64,
     tool: &ToolCall,
     cwd: Option<&str>,
-) -> Result<()> {
+) -> Result<String> {
     let what = match tool_effect(tool, cwd) {
         ToolEffect::Writes(paths) | ToolEffect::Reads(paths) if !paths.is_empty() => {
             format!("{} {}", tool.name, paths.join(", "))
@@ -165,7 +166,7 @@ pub(super) fn note_tool(
         "UPDATE sessions SET last_tool = ?2 WHERE agent_id = ?1",
         params![agent_id, what],
     )?;
-    Ok(())
+    Ok(what)
 }
 
 pub(super) fn push_event(

@@ -84,3 +84,98 @@ fn the_agents_view_sees_a_sessions_prompt_last_tool_and_leases_and_the_app_hears
         .unwrap();
     assert!(store.agent_row(polled.id).unwrap().session.is_none());
 }
+
+fn asks_to_run(command: &str) -> serde_json::Value {
+    json!({"hook_event_name": "PermissionRequest", "tool_name": "Bash", "tool_input": {"command": command}})
+}
+
+#[test]
+fn a_permission_request_is_asked_in_the_queue_only_while_an_engine_watches_and_gets_the_persons_answer(
+) {
+    use crate::sessions::PermissionDecided;
+    use baton_core::detect::FindingKind;
+    use baton_core::escalations::{EscalationAction, EscalationState};
+    use baton_core::task::TaskState;
+
+    let mut store = Store::open_in_memory().unwrap();
+    let warn = PermitMode::Warn;
+    let me = hook(&mut store, "aaaa1111", warn, 0, prompt("Clean the build"));
+    // Nobody watches: the client asks in its own dialog at once.
+    let alone = hook(
+        &mut store,
+        "aaaa1111",
+        warn,
+        1,
+        asks_to_run("rm -rf target"),
+    );
+    assert_eq!(alone.asked, None);
+    store.note_watcher("engine", t(10)).unwrap();
+    let asked = hook(
+        &mut store,
+        "aaaa1111",
+        warn,
+        12,
+        asks_to_run("rm -rf target"),
+    );
+    let first = asked.asked.expect("asked in the queue");
+    let item = store.escalation(first).unwrap();
+    assert_eq!(item.kind, FindingKind::NeedsApproval);
+    assert!(
+        item.title.contains("may it run Bash rm -rf target?"),
+        "{}",
+        item.title
+    );
+    let turn = &store.task_cards(Some(me.agent_id)).unwrap()[0];
+    assert_eq!(turn.state, TaskState::InputRequired);
+    assert_eq!(store.sessions_heard_since(None).unwrap().waiting, 1);
+    assert_eq!(store.permission_decided(first).unwrap(), None);
+    store
+        .decide_escalation(first, &EscalationAction::Approve, None, "ana", t(20))
+        .unwrap();
+    assert_eq!(
+        store.permission_decided(first).unwrap(),
+        Some(PermissionDecided::Allowed)
+    );
+    store.resume_turn(me.agent_id, t(21)).unwrap();
+    let turn = &store.task_cards(Some(me.agent_id)).unwrap()[0];
+    assert_eq!(turn.state, TaskState::Working);
+
+    // The next request of the same turn is an item of its own; refused with a note.
+    let second = hook(&mut store, "aaaa1111", warn, 22, asks_to_run("git push -f"))
+        .asked
+        .unwrap();
+    assert_ne!(second, first);
+    store
+        .decide_escalation(
+            second,
+            &EscalationAction::Reject,
+            Some("not on main"),
+            "ana",
+            t(23),
+        )
+        .unwrap();
+    assert_eq!(
+        store.permission_decided(second).unwrap(),
+        Some(PermissionDecided::Refused(Some("not on main".into())))
+    );
+    // One the session stopped waiting for leaves the queue, logged.
+    let third = hook(&mut store, "aaaa1111", warn, 24, asks_to_run("make deploy"))
+        .asked
+        .unwrap();
+    store
+        .stop_asking(third, chrono::Duration::seconds(60), t(84))
+        .unwrap();
+    assert_eq!(
+        store.escalation(third).unwrap().state,
+        EscalationState::Expired
+    );
+    assert_eq!(
+        store.permission_decided(third).unwrap(),
+        Some(PermissionDecided::Closed)
+    );
+    // An engine last seen over 15 s ago does not watch any more.
+    assert_eq!(
+        hook(&mut store, "aaaa1111", warn, 100, asks_to_run("ls")).asked,
+        None
+    );
+}

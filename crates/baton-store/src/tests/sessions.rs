@@ -39,6 +39,7 @@ fn settings(mode: PermitMode) -> PermitSettings {
     PermitSettings {
         mode,
         lease_time: Duration::seconds(DEFAULT_LEASE_SECONDS),
+        ask_person: true,
     }
 }
 

@@ -20,28 +20,41 @@ use toml_edit::DocumentMut;
 use super::CliError;
 use settings::{events_with_ours, with_hooks, without_hooks, EventSpec, HOOK_TIMEOUT_SECONDS};
 
+/// Seconds the client waits for a permission request's hook: the hook's own wait for the
+/// person (`--ask-seconds`), and room to answer.
+const ASK_TIMEOUT_SECONDS: u64 = super::hook::ASK_SECONDS as u64 + 15;
+
+const QUICK: u64 = HOOK_TIMEOUT_SECONDS;
+
 /// Claude Code's events Baton listens to, with the tools each matches (None: every call).
-const CLAUDE_EVENTS: [EventSpec; 7] = [
-    ("SessionStart", None),
-    ("UserPromptSubmit", None),
-    ("PreToolUse", Some("Write|Edit|MultiEdit|NotebookEdit")),
+const CLAUDE_EVENTS: [EventSpec; 8] = [
+    ("SessionStart", None, QUICK),
+    ("UserPromptSubmit", None, QUICK),
+    (
+        "PreToolUse",
+        Some("Write|Edit|MultiEdit|NotebookEdit"),
+        QUICK,
+    ),
+    ("PermissionRequest", Some("*"), ASK_TIMEOUT_SECONDS),
     (
         "PostToolUse",
         Some("Write|Edit|MultiEdit|NotebookEdit|Read"),
+        QUICK,
     ),
-    ("Notification", None),
-    ("Stop", None),
-    ("SessionEnd", None),
+    ("Notification", None, QUICK),
+    ("Stop", None, QUICK),
+    ("SessionEnd", None, QUICK),
 ];
 
 /// Codex's events (it has no SessionEnd). Every tool: Codex edits files with `apply_patch`, as
 /// a tool of its own or inside a shell command.
-const CODEX_EVENTS: [EventSpec; 5] = [
-    ("SessionStart", None),
-    ("UserPromptSubmit", None),
-    ("PreToolUse", Some("*")),
-    ("PostToolUse", Some("*")),
-    ("Stop", None),
+const CODEX_EVENTS: [EventSpec; 6] = [
+    ("SessionStart", None, QUICK),
+    ("UserPromptSubmit", None, QUICK),
+    ("PreToolUse", Some("*"), QUICK),
+    ("PermissionRequest", Some("*"), ASK_TIMEOUT_SECONDS),
+    ("PostToolUse", Some("*"), QUICK),
+    ("Stop", None, QUICK),
 ];
 
 /// Copilot CLI's events (camelCase; one command per event).

@@ -7,8 +7,9 @@
 
 use serde_json::{json, Map, Value};
 
-/// One event Baton listens to, with the tools its group matches (None: every call).
-pub type EventSpec = (&'static str, Option<&'static str>);
+/// One event Baton listens to, the tools its group matches (None: every call), and how many
+/// seconds the client waits for the hook.
+pub type EventSpec = (&'static str, Option<&'static str>, u64);
 
 /// Seconds a client waits for Baton's hook (it answers in milliseconds, or lets the call go on
 /// after 500 ms).
@@ -90,8 +91,9 @@ pub fn with_hooks(
     let Value::Object(lists) = hooks else {
         return Err("the settings' \"hooks\" is not a JSON object".into());
     };
-    for (event, matcher) in events {
-        let mut group = json!({"hooks": [{"type": "command", "command": command, "timeout": HOOK_TIMEOUT_SECONDS}]});
+    for (event, matcher, timeout) in events {
+        let mut group =
+            json!({"hooks": [{"type": "command", "command": command, "timeout": timeout}]});
         if let Some(matcher) = matcher {
             group["matcher"] = json!(matcher);
         }
@@ -132,7 +134,10 @@ mod tests {
     use super::*;
 
     const CMD: &str = "'/usr/bin/baton' hook claude-code --mode warn";
-    const EVENTS: [EventSpec; 2] = [("PreToolUse", Some("Write|Edit")), ("Stop", None)];
+    const EVENTS: [EventSpec; 2] = [
+        ("PreToolUse", Some("Write|Edit"), HOOK_TIMEOUT_SECONDS),
+        ("Stop", None, HOOK_TIMEOUT_SECONDS),
+    ];
 
     #[test]
     fn installing_twice_adds_baton_once_and_keeps_the_persons_own_hooks() {

@@ -154,6 +154,8 @@ fn replies_are_in_each_clients_format_and_stdout_is_json_or_nothing() {
             HookAnswer::Deny(reason.clone()),
             HookAnswer::Ask(reason.clone()),
             HookAnswer::Failed("store busy".into()),
+            HookAnswer::Permission(Ok(())),
+            HookAnswer::Permission(Err("not now".into())),
         ] {
             let reply = hook_reply(client, "PreToolUse", &answer);
             assert!(
@@ -237,4 +239,32 @@ fn clients_and_modes_read_back_what_they_print() {
         assert_eq!(PermitMode::parse(mode.as_str()), Some(mode));
     }
     assert_eq!(PermitMode::default(), PermitMode::Warn);
+}
+
+#[test]
+fn a_permission_request_is_answered_with_the_persons_decision_as_json() {
+    let allow: Value = serde_json::from_str(
+        &hook_reply(
+            HookClient::ClaudeCode,
+            "PermissionRequest",
+            &HookAnswer::Permission(Ok(())),
+        )
+        .stdout,
+    )
+    .unwrap();
+    assert_eq!(
+        allow,
+        serde_json::json!({"hookSpecificOutput": {"hookEventName": "PermissionRequest", "decision": {"behavior": "allow"}}})
+    );
+    let deny = hook_reply(
+        HookClient::Codex,
+        "PermissionRequest",
+        &HookAnswer::Permission(Err("Ana said no: use the test database".into())),
+    );
+    assert_eq!(deny.exit_code, 0);
+    let deny: Value = serde_json::from_str(&deny.stdout).unwrap();
+    assert_eq!(
+        deny["hookSpecificOutput"]["decision"],
+        serde_json::json!({"behavior": "deny", "message": "Ana said no: use the test database"})
+    );
 }
