@@ -1,8 +1,9 @@
 //! Coding sessions in the real app under Xvfb: two Claude Code sessions heard through their hooks
 //! (recorded in the store as `baton hook` records them), the second refused the file the first
-//! holds. The Agents view lists both sessions; the queue shows the refused write with "Grant to",
+//! holds. The Agents view lists both sessions, the ownership map shows the lease (the holder's
+//! edge to the file, with its age); the queue shows the refused write with "Grant to",
 //! "Keep the holder" and "Allow both once"; granting moves the lease. Screenshots go to
-//! target/e2e-screenshots/ (sessions-agents, sessions-queue).
+//! target/e2e-screenshots/ (sessions-agents, sessions-map, sessions-queue).
 
 use std::time::Duration;
 
@@ -97,6 +98,13 @@ async fn drive(app: &RunningApp, db: &std::path::Path) -> Result<(), String> {
         )
         .await?;
     app.screenshot("sessions-agents")?;
+
+    // The lease on the ownership map: the holder's edge to the file, with its age.
+    session.keys("3").await?;
+    session
+        .wait_for("[data-testid=map-lease-age]", LONG)
+        .await?;
+    app.screenshot("sessions-map")?;
 
     session.keys("5").await?;
     let row = "[data-testid=escalation-row][data-kind=write_collision][data-state=open]";

@@ -124,10 +124,9 @@ impl Store {
 
     /// Every agent with its declaration, every rule, and their conflicts.
     pub fn ownership_map(&self) -> Result<OwnershipMap> {
-        Ok(OwnershipMap::new(
-            agents_in(&self.conn)?,
-            rules_in(&self.conn)?,
-        ))
+        let mut map = OwnershipMap::new(agents_in(&self.conn)?, rules_in(&self.conn)?);
+        map.leases = crate::sessions::permits::map_leases(&self.conn)?;
+        Ok(map)
     }
 
     /// What the user declares for an agent, replacing what the agent says about itself (`None`

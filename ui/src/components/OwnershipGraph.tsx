@@ -1,5 +1,6 @@
 // The ownership map as a graph (@xyflow/react): actors on the left, resources on the right,
-// an edge per rule owner, reader, follower and declaration, coloured by kind; conflicts in red
+// an edge per rule owner, reader, follower, declaration and coding session's lease (with its
+// age), coloured by kind; conflicts in red
 // with their reasons on hover. Drag a resource onto an agent to make it the owner.
 
 import {
@@ -20,8 +21,11 @@ import {
 import "@xyflow/react/dist/style.css";
 import { memo, useCallback, useEffect, useMemo, useRef, useState } from "react";
 
+import { useNow } from "../lib/clock";
 import { layoutOwnership } from "../lib/ownershipLayout";
 import type { Actor, MapEdge, OwnershipModel, Resource } from "../lib/ownershipModel";
+import { leaseText } from "../lib/sessions";
+import { clockTime } from "../lib/time";
 
 export type GraphSelection = { edge: string } | { resource: string } | null;
 
@@ -80,11 +84,13 @@ function GroupView({ data }: NodeProps<GroupNode>) {
 
 const OwnershipEdgeView = memo(function OwnershipEdgeView(props: EdgeProps<OwnershipEdge>) {
   const { sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition, data, selected } = props;
-  const [path] = getBezierPath({ sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition });
+  const [path, labelX, labelY] = getBezierPath({ sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition });
   const edge = data!.edge;
   const conflict = edge.conflicts.length > 0;
   const what =
-    edge.origin === "declared"
+    edge.origin === "lease"
+      ? `${edge.actor} holds ${edge.pattern} (a coding session's lease, since ${edge.lease ? clockTime(edge.lease.since) : "?"})`
+      : edge.origin === "declared"
       ? `${edge.actor} declares ${edge.role} ${edge.pattern}`
       : edge.origin === "reader"
         ? `${edge.actor} reads ${edge.pattern} (data rule)`
@@ -103,9 +109,20 @@ const OwnershipEdgeView = memo(function OwnershipEdgeView(props: EdgeProps<Owner
       <title>{conflict ? `Conflict: ${edge.conflicts.join("\n")}` : what}</title>
       <path d={path} className="map-edge-hit" />
       <path d={path} className="map-edge-line" />
+      {edge.lease ? <LeaseAge x={labelX} y={labelY - 4} pattern={edge.pattern} lease={edge.lease} /> : null}
     </g>
   );
 });
+
+/** A lease's age on its edge; only these re-render with the clock. */
+function LeaseAge({ x, y, pattern, lease }: { x: number; y: number; pattern: string; lease: NonNullable<MapEdge["lease"]> }) {
+  const now = useNow();
+  return (
+    <text x={x} y={y} className="map-edge-label" textAnchor="middle" data-testid="map-lease-age">
+      {leaseText({ resource: pattern, since: lease.since, last_write_at: lease.lastWrite }, now)}
+    </text>
+  );
+}
 
 const NODE_TYPES = { actor: ActorView, resource: ResourceView, scope: GroupView };
 

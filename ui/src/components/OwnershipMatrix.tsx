@@ -10,13 +10,17 @@ import type { Actor, MapEdge, OwnershipModel, Role } from "../lib/ownershipModel
 const LETTER: Record<Role, string> = { trigger: "T", write: "W", read: "R", output: "O", exception: "E" };
 const ROW_HEIGHT = 30;
 
-/** A cell's label: owned roles in capitals, followers with →, declarations in lower case. */
+/**
+ * A cell's label: owned roles in capitals, followers with →, declarations in lower case, a
+ * coding session's lease as L.
+ */
 export function cellLabel(edges: MapEdge[]): string {
   return edges
     .map((e) => {
       const letter = LETTER[e.role];
       if (e.origin === "declared") return letter.toLowerCase();
       if (e.origin === "sequence") return `→${letter}`;
+      if (e.origin === "lease") return "L";
       return letter;
     })
     .join(" ");
@@ -83,7 +87,7 @@ export function OwnershipMatrix({
     <div className="matrix" data-testid="ownership-matrix">
       <p className="matrix-legend muted">
         T trigger · W write · R read · O output · E exception · capitals: rule · lower case: declared · → follows in a
-        sequence
+        sequence · L a coding session&apos;s lease
       </p>
       <div className="matrix-scroll" ref={scroller}>
         <table className="matrix-table">

@@ -141,6 +141,9 @@ export function OwnershipView({ ownership }: { ownership: Ownership }) {
         <li className="legend legend--output">output</li>
         <li className="legend legend--exception">exception</li>
         <li className="legend legend--declared">declared</li>
+        <li className="legend legend--lease" title="A coding session holds the file it is writing">
+          lease
+        </li>
         <li className="legend legend--conflict">conflict</li>
       </ul>
       {edits.error ? (

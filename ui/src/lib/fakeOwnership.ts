@@ -106,7 +106,7 @@ export function createFakeOwnership(agentNames: () => { id: number; name: string
         });
       }
     }
-    return { agents, rules, conflicts };
+    return { agents, rules, conflicts, leases: [] };
   };
 
   const drop = (agent: string, kind: RuleKind, pattern: string, toReads: boolean) => {

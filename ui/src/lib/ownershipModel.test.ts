@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 
 import type { OwnershipMap } from "../bindings/OwnershipMap";
+import { cellLabel } from "../components/OwnershipMatrix";
 import { buildOwnershipModel, groupOf, ruleForDrop } from "./ownershipModel";
 
 const none = { triggers: [], reads: [], writes: [], outputs: [] };
@@ -12,6 +13,7 @@ const stored = (id: number, rule: Omit<OwnershipMap["rules"][number], "id" | "cr
 });
 
 const MAP: OwnershipMap = {
+  leases: [],
   agents: [
     { id: 1, name: "Writer", declares: { ...none, writes: ["crm://contacts/*#status"] }, source: "user", agent_declares: null },
     { id: 2, name: "Researcher", declares: { ...none, writes: ["crm://contacts/*#status"], reads: ["crm://contacts/**"] }, source: "agent", agent_declares: null },
@@ -70,6 +72,31 @@ describe("ownership model", () => {
     const field = model.resources.find((r) => r.pattern === "crm://contacts/*#status")!;
     expect(field.conflicts).toHaveLength(2);
     expect(model.actors.find((a) => a.name === "Writer")!.conflicts).toBe(1);
+  });
+
+  it("draws a coding session's lease as its edge to the file, with the lease's times", () => {
+    const model = buildOwnershipModel({
+      ...MAP,
+      leases: [
+        {
+          holder_id: 7,
+          holder: "shop·4f1c2a9e",
+          resource: "file:///home/ana/shop/src/app.rs",
+          since: "2026-11-23T12:00:00Z",
+          last_write_at: "2026-11-23T12:04:00Z",
+        },
+      ],
+    });
+    const held = model.edges.filter((e) => e.origin === "lease");
+    expect(held).toHaveLength(1);
+    expect(held[0]).toMatchObject({
+      actor: "shop·4f1c2a9e",
+      pattern: "file:///home/ana/shop/src/app.rs",
+      role: "write",
+      lease: { since: "2026-11-23T12:00:00Z", lastWrite: "2026-11-23T12:04:00Z" },
+    });
+    expect(model.resources.find((r) => r.pattern === "file:///home/ana/shop/src/app.rs")?.group).toBe("file://");
+    expect(cellLabel(held)).toBe("L");
   });
 
   it("turns a drop into the rule to change or create", () => {

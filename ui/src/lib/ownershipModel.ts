@@ -11,8 +11,11 @@ import type { RuleKind } from "../bindings/RuleKind";
 /** What an edge means: the kind of rule (or declaration) it comes from. */
 export type Role = "trigger" | "write" | "read" | "output" | "exception";
 
-/** Where an edge comes from: a rule's owner, a rule's reader or follower, or a declaration. */
-export type Origin = "owner" | "reader" | "sequence" | "declared";
+/**
+ * Where an edge comes from: a rule's owner, a rule's reader or follower, a declaration, or a
+ * coding session's lease on a file it is writing.
+ */
+export type Origin = "owner" | "reader" | "sequence" | "declared" | "lease";
 
 export type ActorKind = "agent" | "person" | "unknown";
 
@@ -48,6 +51,8 @@ export interface MapEdge {
   ruleId: number | null;
   /** The reasons of every conflict the edge takes part in (empty: none). */
   conflicts: string[];
+  /** A lease's times (RFC 3339): since when it is held, and the holder's last write. */
+  lease?: { since: string; lastWrite: string };
 }
 
 export interface OwnershipModel {
@@ -138,6 +143,11 @@ export function buildOwnershipModel(map: OwnershipMap): OwnershipModel {
     edge(rule.owner, rule.pattern, role, "owner", rule.id);
     for (const reader of rule.readers ?? []) edge(reader, rule.pattern, "read", "reader", rule.id);
     for (const next of rule.sequence ?? []) edge(next, rule.pattern, role, "sequence", rule.id);
+  }
+  for (const lease of map.leases) {
+    edge(lease.holder, lease.resource, "write", "lease", null);
+    const held = edges.get(edgeKey(lease.holder, lease.resource, "write", "lease"));
+    if (held) held.lease = { since: lease.since, lastWrite: lease.last_write_at };
   }
   for (const agent of map.agents) {
     if (!agent.source) continue;

@@ -54,7 +54,8 @@ export function useOwnership(subscribe: (listener: ChangeListener) => () => void
       },
     );
     const off = subscribe((e) => {
-      if (e.type === "agents_changed" || e.type === "declarations_changed") void refresh();
+      // A coding session's call may have taken or freed a lease.
+      if (e.type === "agents_changed" || e.type === "declarations_changed" || e.type === "sessions_heard") void refresh();
     });
     return () => {
       alive.current = false;

@@ -19,6 +19,19 @@ pub struct OwnershipMap {
     /// [`map_conflicts`] of those rules and the agents' declarations; rule indexes point into
     /// `rules`.
     pub conflicts: Vec<MapConflict>,
+    /// Files coding sessions hold (leases taken by their writes), oldest first.
+    pub leases: Vec<MapLease>,
+}
+
+/// A file a coding session holds, on the map: the holder's edge to the file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct MapLease {
+    pub holder_id: i64,
+    pub holder: String,
+    /// `file:///…`
+    pub resource: String,
+    pub since: chrono::DateTime<chrono::Utc>,
+    pub last_write_at: chrono::DateTime<chrono::Utc>,
 }
 
 /// An agent on the map, with what it declares (empty when it declares nothing).
@@ -42,6 +55,7 @@ impl OwnershipMap {
             agents,
             rules,
             conflicts,
+            leases: Vec::new(),
         }
     }
 }

@@ -120,7 +120,7 @@ pub use manifest::{
     predeploy_check, validate_manifest, AgentManifest, ConflictSide, Declares, ManifestError,
     ManifestList, ManifestSource, PredeployConflict,
 };
-pub use map::{map_conflicts, DeclaredClaim, MapAgent, MapConflict, OwnershipMap};
+pub use map::{map_conflicts, DeclaredClaim, MapAgent, MapConflict, MapLease, OwnershipMap};
 pub use pattern::{PatternError, ResourcePattern};
 pub use resolve::{
     plan_resolution, Dispute, Resolution, ResolutionPlan, ResolveError, Resolved, RuleChange,

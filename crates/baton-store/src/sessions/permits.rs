@@ -6,7 +6,7 @@ use baton_core::detect::{EvidenceRef, Finding, FindingKind, Severity};
 use baton_core::hooks::{
     deny_reason, file_resource, permit, HookAnswer, Lease, Permit, PermitConflict, PermitVerdict,
 };
-use baton_core::rules::CompiledRules;
+use baton_core::rules::{CompiledRules, MapLease};
 use chrono::{DateTime, Duration, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
 
@@ -37,6 +37,26 @@ impl Store {
         }
         Ok(out)
     }
+}
+
+/// Every lease, lapsed or not (the map shows its age), oldest first.
+pub(crate) fn map_leases(conn: &Connection) -> Result<Vec<MapLease>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT l.holder, a.name, l.resource, l.since, l.last_write_at
+           FROM leases l JOIN agents a ON a.id = l.holder ORDER BY l.since, l.resource",
+    )?;
+    let mut rows = stmt.query([])?;
+    let mut out = Vec::new();
+    while let Some(row) = rows.next()? {
+        out.push(MapLease {
+            holder_id: row.get(0)?,
+            holder: row.get(1)?,
+            resource: row.get(2)?,
+            since: parse_ts(&row.get::<_, String>(3)?)?,
+            last_write_at: parse_ts(&row.get::<_, String>(4)?)?,
+        });
+    }
+    Ok(out)
 }
 
 pub(super) fn release_leases(tx: &Connection, agent_id: i64) -> Result<()> {
