@@ -32,6 +32,7 @@ fn hook(store: &mut Store, session: &str, payload: serde_json::Value) -> HookAns
         mode: PermitMode::Enforce,
         lease_time: chrono::Duration::minutes(10),
         ask_person: false,
+        path_modes: Vec::new(),
     };
     store
         .record_hook(&who, &call, settings, Utc::now())

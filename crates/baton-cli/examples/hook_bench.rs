@@ -122,6 +122,7 @@ fn fill(db: &Path, events: usize, leases: usize) -> Fallible<()> {
         mode: PermitMode::Enforce,
         lease_time: Duration::minutes(60),
         ask_person: false,
+        path_modes: Vec::new(),
     };
     for l in 0..leases {
         let session = SessionRef {
@@ -137,7 +138,7 @@ fn fill(db: &Path, events: usize, leases: usize) -> Fallible<()> {
         let call = parse_hook_payload(HookClient::ClaudeCode, payload.to_string().as_bytes(), None)
             .map_err(|e| e.to_string())?;
         store
-            .record_hook(&session, &call, settings, Utc::now())
+            .record_hook(&session, &call, settings.clone(), Utc::now())
             .map_err(|e| e.to_string())?;
     }
     Ok(())

@@ -30,6 +30,7 @@ fn hook_call(path: &std::path::Path, payload: serde_json::Value) {
         mode: PermitMode::Warn,
         lease_time: chrono::Duration::minutes(10),
         ask_person: false,
+        path_modes: Vec::new(),
     };
     store
         .record_hook(&session, &call, settings, Utc::now())

@@ -11,12 +11,14 @@ use std::sync::mpsc;
 use std::time::Duration as StdDuration;
 
 use baton_core::hooks::{
-    hook_reply, parse_hook_payload, HookAnswer, HookClient, HookReply, PermitMode,
-    MAX_PAYLOAD_BYTES,
+    hook_reply, parse_hook_payload, tool_effect, HookAnswer, HookClient, HookEvent, HookReply,
+    PermitMode, ToolEffect, MAX_PAYLOAD_BYTES,
 };
 use baton_store::sessions::{PermissionDecided, PermitSettings, SessionRef};
 use baton_store::Store;
 use chrono::{Duration, Utc};
+
+use super::hook_project::{read_project_hooks, ProjectHooks, PROJECT_FILE};
 
 /// How long the hook waits for the store before letting the client go on unchecked
 /// (`BATON_HOOK_BUDGET_MS` sets another).
@@ -74,6 +76,27 @@ pub fn hook(db: PathBuf, options: &HookOptions, input: &mut dyn Read) -> HookRep
         .as_deref()
         .map(|cwd| git_place(Path::new(cwd)))
         .unwrap_or_default();
+    // The repository's own settings win over the installed ones; a broken file is said, and
+    // the installed settings apply.
+    let mut notes = String::new();
+    let project = match repo_root
+        .as_deref()
+        .map(|root| read_project_hooks(Path::new(root)))
+    {
+        Some(Ok(found)) => found.unwrap_or_default(),
+        Some(Err(err)) => {
+            notes.push_str(&format!("baton: {err}; the installed settings apply\n"));
+            ProjectHooks::default()
+        }
+        None => ProjectHooks::default(),
+    };
+    let options = &project.apply(options);
+    let writes = match &call.event {
+        HookEvent::PreToolUse(tool) => {
+            matches!(tool_effect(tool, call.cwd.as_deref()), ToolEffect::Writes(paths) if !paths.is_empty())
+        }
+        _ => false,
+    };
     let session = SessionRef {
         client,
         session_id,
@@ -86,6 +109,7 @@ pub fn hook(db: PathBuf, options: &HookOptions, input: &mut dyn Read) -> HookRep
         mode: options.mode,
         lease_time: Duration::minutes(i64::from(options.lease_minutes.max(1))),
         ask_person: options.ask_seconds > 0,
+        path_modes: project.paths.clone(),
     };
     // The store works on a thread of its own: past the budget the client goes on, and the
     // process' exit rolls back whatever the thread had not committed.
@@ -110,15 +134,32 @@ pub fn hook(db: PathBuf, options: &HookOptions, input: &mut dyn Read) -> HookRep
             }
             None => record.answer,
         },
-        Ok(Err(err)) => HookAnswer::Failed(format!(
-            "could not check this call with the store ({err}); it goes ahead unchecked"
-        )),
-        Err(_) => HookAnswer::Failed(format!(
-            "the store did not answer within {} ms; this call goes ahead unchecked",
-            budget.as_millis()
-        )),
+        Ok(Err(err)) => unchecked(
+            format!("could not check this call with the store ({err})"),
+            writes && project.refuse_unchecked,
+        ),
+        Err(_) => unchecked(
+            format!("the store did not answer within {} ms", budget.as_millis()),
+            writes && project.refuse_unchecked,
+        ),
     };
-    hook_reply(client, &event_name, &answer)
+    let mut reply = hook_reply(client, &event_name, &answer);
+    reply.stderr.insert_str(0, &notes);
+    reply
+}
+
+/// The answer to a call Baton could not check: it goes ahead (fail-open), unless it is a write
+/// in a repository that refuses unchecked writes (fail-closed).
+fn unchecked(why: String, refuse: bool) -> HookAnswer {
+    if refuse {
+        HookAnswer::Deny(format!(
+            "Baton refused this write because it could not check it: {why}, and this repository \
+             refuses writes Baton cannot check ({PROJECT_FILE}: unchecked = \"refuse\"). Try again \
+             in a moment; if it keeps happening, ask the person to look at Baton."
+        ))
+    } else {
+        HookAnswer::Failed(format!("{why}; this call goes ahead unchecked"))
+    }
 }
 
 /// How often a waiting permission request looks for the person's answer.
@@ -314,6 +355,83 @@ mod tests {
             reply.stderr.contains("goes ahead unchecked"),
             "{}",
             reply.stderr
+        );
+    }
+
+    #[test]
+    fn the_repositorys_own_settings_win_per_path_and_can_refuse_unchecked_writes() {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = dir.path().join("repo");
+        std::fs::create_dir_all(repo.join(".git")).unwrap();
+        std::fs::create_dir_all(repo.join(".baton")).unwrap();
+        std::fs::write(
+            repo.join(".baton/hooks.toml"),
+            "mode = \"enforce\"\nunchecked = \"refuse\"\n\n[[paths]]\npattern = \"gen/**\"\nmode = \"observe\"\n",
+        )
+        .unwrap();
+        let db = dir.path().join("baton.sqlite3");
+        let write = |session: &str, file: &str| {
+            json!({
+                "session_id": session, "cwd": repo, "hook_event_name": "PreToolUse",
+                "tool_name": "Write", "tool_input": {"file_path": file, "content": "x"}
+            })
+            .to_string()
+        };
+        // Installed in warn mode; the repository says enforce.
+        let warn = options(HookClient::ClaudeCode, PermitMode::Warn);
+        for file in ["app.rs", "gen/api.rs"] {
+            let first = hook(db.clone(), &warn, &mut write("aaaa1111", file).as_bytes());
+            assert_eq!(first.exit_code, 0, "{first:?}");
+        }
+        let refused = hook(
+            db.clone(),
+            &warn,
+            &mut write("bbbb2222", "app.rs").as_bytes(),
+        );
+        assert_eq!(refused.exit_code, 2, "{refused:?}");
+        // Generated files are only watched.
+        let watched = hook(
+            db.clone(),
+            &warn,
+            &mut write("bbbb2222", "gen/api.rs").as_bytes(),
+        );
+        assert_eq!(watched.exit_code, 0, "{watched:?}");
+
+        // The store busy past the budget: a write is refused, anything else goes ahead.
+        let holder = rusqlite::Connection::open(&db).unwrap();
+        holder.execute_batch("BEGIN IMMEDIATE").unwrap();
+        let busy = hook(
+            db.clone(),
+            &warn,
+            &mut write("cccc3333", "other.rs").as_bytes(),
+        );
+        assert_eq!(busy.exit_code, 2, "{busy:?}");
+        assert!(
+            busy.stderr.contains("could not check it")
+                && busy.stderr.contains("unchecked = \"refuse\""),
+            "{}",
+            busy.stderr
+        );
+        let stop = json!({"session_id": "cccc3333", "cwd": repo, "hook_event_name": "Stop"});
+        let stop = hook(db.clone(), &warn, &mut stop.to_string().as_bytes());
+        assert_eq!(stop.exit_code, 1, "{stop:?}");
+        holder.execute_batch("ROLLBACK").unwrap();
+
+        // A broken file is said, and the installed settings apply (warn: allowed).
+        std::fs::write(repo.join(".baton/hooks.toml"), "mode = \"strict\"").unwrap();
+        let broken = hook(
+            db.clone(),
+            &warn,
+            &mut write("bbbb2222", "app.rs").as_bytes(),
+        );
+        assert_eq!(broken.exit_code, 0, "{broken:?}");
+        assert!(
+            broken
+                .stderr
+                .contains(".baton/hooks.toml: mode: \"strict\" is not a mode")
+                && broken.stderr.contains("the installed settings apply"),
+            "{}",
+            broken.stderr
         );
     }
 }

@@ -14,6 +14,7 @@ mod checked;
 mod decisions;
 mod export;
 mod hook;
+mod hook_project;
 mod hooks_install;
 mod import;
 mod schema;

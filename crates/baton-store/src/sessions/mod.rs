@@ -20,6 +20,7 @@ use baton_core::hooks::{
     PermitMode, PermitVerdict, ToolEffect,
 };
 use baton_core::protocol::EventKind;
+use baton_core::rules::ResourcePattern;
 use baton_core::task::TaskState;
 use chrono::{DateTime, Duration, Utc};
 use rusqlite::params;
@@ -48,12 +49,25 @@ pub struct SessionRef {
 }
 
 /// How permits are kept for this call.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PermitSettings {
     pub mode: PermitMode,
     pub lease_time: Duration,
     /// Whether a permission request goes to Baton's queue (when the app or `watch` runs).
     pub ask_person: bool,
+    /// Modes for the files under a pattern (the repository's `.baton/hooks.toml`), first
+    /// match wins over `mode`.
+    pub path_modes: Vec<(ResourcePattern, PermitMode)>,
+}
+
+impl PermitSettings {
+    /// The mode for writing `resource`.
+    pub fn mode_for(&self, resource: &str) -> PermitMode {
+        self.path_modes
+            .iter()
+            .find(|(pattern, _)| pattern.matches(resource))
+            .map_or(self.mode, |(_, mode)| *mode)
+    }
 }
 
 /// A write that met another agent's claim: for the queue.
@@ -134,7 +148,7 @@ impl Store {
             HookEvent::PreToolUse(tool) => {
                 note_tool(&tx, row.agent_id, tool, cwd)?;
                 if let ToolEffect::Writes(paths) = tool_effect(tool, cwd) {
-                    ask_permit(&tx, &row, &paths, settings, now, &mut record)?;
+                    ask_permit(&tx, &row, &paths, &settings, now, &mut record)?;
                 }
             }
             HookEvent::PostToolUse(tool) => {

@@ -70,7 +70,7 @@ pub(super) fn ask_permit(
     tx: &Connection,
     row: &SessionRow,
     paths: &[String],
-    settings: PermitSettings,
+    settings: &PermitSettings,
     now: DateTime<Utc>,
     record: &mut HookRecord,
 ) -> Result<()> {
@@ -83,7 +83,7 @@ pub(super) fn ask_permit(
             &resource,
             &rules,
             &leases,
-            settings.mode,
+            settings.mode_for(&resource),
             settings.lease_time,
             now,
         );

@@ -40,6 +40,7 @@ fn settings(mode: PermitMode) -> PermitSettings {
         mode,
         lease_time: Duration::seconds(DEFAULT_LEASE_SECONDS),
         ask_person: true,
+        path_modes: Vec::new(),
     }
 }
 
