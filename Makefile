@@ -27,7 +27,9 @@ setup-bench:
 ui:
 	npm --prefix ui run build
 
+# The app installs coding agents' hooks that run baton-hook, built beside it (and `baton`).
 run: setup ui
+	cargo build -p baton-cli -p baton-hooks
 	cargo run -p baton-app
 
 # Hot reload: the app loads the Vite dev server, whose live-reload socket the CSP must allow.
@@ -57,9 +59,10 @@ bench: setup-bench
 	cargo test -p baton-tests --test map_bench -- --ignored --nocapture
 	cargo test -p baton-tests --test ratelimit_bench -- --ignored --nocapture
 	cargo test -p baton-tests --test a2a_bench -- --ignored --nocapture
-	cargo build --release --locked -p baton-cli
+	cargo build --release --locked -p baton-cli -p baton-hooks
 	cargo run --release --locked -p baton-cli --example fleet_load -- --agents 1000 --seconds 600
 	cargo run --release --locked -p baton-cli --example vs_prometheus -- --targets 1000 --seconds 300 --warmup 30
 	cargo run --release --locked -p baton-cli --example hook_bench -- --events 100000 --leases 1000 --processes 10 --calls 100
+	cargo run --release --locked -p baton-cli --example hook_bench -- --events 100000 --leases 1000 --processes 10 --calls 100 --cli
 	cargo build --release --locked -p baton-app
 	BATON_APP_BIN=$(CURDIR)/target/release/baton-app cargo test --release --locked -p baton-tests --test soak_bench -- --ignored --nocapture

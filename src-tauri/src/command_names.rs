@@ -12,6 +12,7 @@ pub const COMMANDS: &[&str] = &[
     "scenarios",
     "start_scenario",
     "secrets_status",
+    "install_hooks",
     "ownership_map",
     "add_rule",
     "update_rule",

@@ -14,6 +14,12 @@ pub enum CommandError {
     Store(#[from] StoreError),
     #[error("the demo fleet could not start: {0}")]
     Demo(String),
+    /// What the person asked for cannot be done as asked; the message says what to do.
+    #[error("{message}")]
+    Invalid {
+        message: String,
+        field: Option<&'static str>,
+    },
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -24,6 +30,7 @@ impl CommandError {
             CommandError::Engine(err) => (err.code(), err.field()),
             CommandError::Store(err) => (err.code(), store_field(err)),
             CommandError::Demo(_) => ("demo", None),
+            CommandError::Invalid { field, .. } => ("invalid", *field),
             CommandError::Internal(_) => ("internal", None),
         };
         ErrorPayload {

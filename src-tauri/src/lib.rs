@@ -8,6 +8,7 @@ mod commands;
 mod demo;
 mod error;
 mod escalations;
+mod hooks;
 mod ownership;
 mod ratelimits;
 
@@ -77,6 +78,7 @@ pub fn run() {
             commands::scenarios,
             commands::start_scenario,
             commands::secrets_status,
+            hooks::install_hooks,
             ownership::ownership_map,
             ownership::add_rule,
             ownership::update_rule,

@@ -3,7 +3,8 @@
 //! holds. The Agents view lists both sessions, the ownership map shows the lease (the holder's
 //! edge to the file, with its age); the queue shows the refused write with "Grant to",
 //! "Keep the holder" and "Allow both once"; granting moves the lease. Screenshots go to
-//! target/e2e-screenshots/ (sessions-agents, sessions-map, sessions-queue).
+//! target/e2e-screenshots/ (sessions-agents, sessions-watch, sessions-map, sessions-queue).
+//! "Watch coding sessions in a repository…" installs the hooks into a folder from the app.
 
 use std::time::Duration;
 
@@ -100,8 +101,50 @@ async fn drive(app: &RunningApp, db: &std::path::Path) -> Result<(), String> {
         .await?;
     app.screenshot("sessions-agents")?;
 
+    // "Watch coding sessions in a repository…": the app installs the hooks there.
+    let repo = db.parent().expect("the data dir").join("watched-repo");
+    std::fs::create_dir_all(&repo).map_err(|e| e.to_string())?;
+    session
+        .click_first("[data-testid=watch-sessions]", LONG)
+        .await?;
+    let folder = session
+        .wait_for("[data-testid=watch-project]", LONG)
+        .await?;
+    session.type_into(&folder, &repo.to_string_lossy()).await?;
+    session
+        .click_first("[data-testid=watch-install]", LONG)
+        .await?;
+    session.wait_for("[data-testid=watch-done]", LONG).await?;
+    app.screenshot("sessions-watch")?;
+    let settings = std::fs::read_to_string(repo.join(".claude/settings.json"))
+        .map_err(|e| format!("the app wrote no settings: {e}"))?;
+    if !settings.contains("baton-hook") || !settings.contains("PreToolUse") {
+        return Err(format!("the app's hooks are not Baton's: {settings}"));
+    }
+    session
+        .click_first("[data-testid=watch-close]", LONG)
+        .await?;
+    let closed = async {
+        while session
+            .execute(
+                "return document.querySelector('[aria-modal=\"true\"]') !== null",
+                vec![],
+            )
+            .await?
+            == serde_json::Value::Bool(true)
+        {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        Ok::<(), String>(())
+    };
+    tokio::time::timeout(LONG, closed)
+        .await
+        .map_err(|_| "the dialog did not close".to_owned())??;
+
     // The lease on the ownership map: the holder's edge to the file, with its age.
-    session.keys("3").await?;
+    session
+        .click_first("[data-testid=nav-ownership]", LONG)
+        .await?;
     session
         .wait_for("[data-testid=map-lease-age]", LONG)
         .await?;

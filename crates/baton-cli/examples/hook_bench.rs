@@ -1,10 +1,11 @@
-//! `baton hook` as coding agents call it: a process per call, several sessions at once, on a
-//! store that already holds a busy history.
+//! Hook calls as coding agents make them (`baton-hook`, the small binary `baton hooks install`
+//! puts in the clients' settings; `--cli`: `baton hook`): a process per call, several sessions
+//! at once, on a store that already holds a busy history.
 //!
 //! ```text
-//! cargo build --release --locked -p baton-cli
+//! cargo build --release --locked -p baton-cli -p baton-hooks
 //! cargo run --release --locked -p baton-cli --example hook_bench -- \
-//!     [--events 100000] [--leases 1000] [--processes 10] [--calls 100] [--baton PATH]
+//!     [--events 100000] [--leases 1000] [--processes 10] [--calls 100] [--cli] [--baton PATH]
 //! ```
 //!
 //! The store gets `--events` events (ten polled agents writing file resources) and `--leases`
@@ -41,7 +42,8 @@ prints the time each call takes (spawn to exit).
     --leases N      live file leases already held (default 1000)
     --processes N   sessions calling at once (default 10)
     --calls N       hook calls per session (default 100)
-    --baton PATH    the baton binary (default: target/release/baton)";
+    --cli           call `baton hook` rather than the small `baton-hook` binary
+    --baton PATH    the binary to call (default: target/release/baton-hook, or baton with --cli)";
 
 struct Options {
     events: usize,
@@ -49,6 +51,7 @@ struct Options {
     processes: usize,
     calls: usize,
     baton: Option<std::path::PathBuf>,
+    cli: bool,
 }
 
 fn options() -> Fallible<Options> {
@@ -58,6 +61,7 @@ fn options() -> Fallible<Options> {
         processes: 10,
         calls: 100,
         baton: None,
+        cli: false,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -70,6 +74,7 @@ fn options() -> Fallible<Options> {
             }
             "--calls" => o.calls = value()?.parse().map_err(|e| format!("--calls: {e}"))?,
             "--baton" => o.baton = Some(value()?.into()),
+            "--cli" => o.cli = true,
             "-h" | "--help" => {
                 println!("{USAGE}");
                 std::process::exit(0);
@@ -144,20 +149,15 @@ fn fill(db: &Path, events: usize, leases: usize) -> Fallible<()> {
     Ok(())
 }
 
-/// One `baton hook` process: (milliseconds, exit code, stderr).
+/// One hook process (`baton-hook …`, or `baton hook …`): (milliseconds, exit code, stderr).
 fn call(baton: &Path, data: &Path, payload: &serde_json::Value) -> Fallible<(u32, i32, String)> {
     let started = Instant::now();
+    let small = baton.file_stem().is_some_and(|stem| stem == "baton-hook");
     let mut child = Command::new(baton)
         .arg("--data-dir")
         .arg(data)
-        .args([
-            "hook",
-            "claude-code",
-            "--mode",
-            "enforce",
-            "--lease-minutes",
-            "60",
-        ])
+        .args(if small { None } else { Some("hook") })
+        .args(["claude-code", "--mode", "enforce", "--lease-minutes", "60"])
         .stdin(Stdio::piped())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -190,7 +190,21 @@ fn main() -> ExitCode {
 
 fn run() -> Fallible<()> {
     let o = options()?;
-    let baton = find_baton(o.baton.clone())?;
+    let baton = match (&o.baton, o.cli) {
+        (Some(path), _) => find_baton(Some(path.clone()))?,
+        (None, true) => find_baton(None)?,
+        (None, false) => {
+            let cli = find_baton(None)?;
+            let small = cli.with_file_name("baton-hook");
+            if !small.is_file() {
+                return Err(format!(
+                    "no baton-hook binary at {}: build it with\n    cargo build --release --locked -p baton-hooks\n(or pass --cli)",
+                    small.display()
+                ));
+            }
+            small
+        }
+    };
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
     let data = dir.path().join("data");
     std::fs::create_dir_all(&data).map_err(|e| e.to_string())?;
@@ -248,7 +262,7 @@ fn run() -> Fallible<()> {
     ms.sort_unstable();
     let q = |p: f64| percentile(&ms, p).map_or("-".to_owned(), |v| format!("{v} ms"));
     println!(
-        "## hook_bench: `baton hook` from {} sessions at once\n",
+        "## hook_bench: hook calls from {} sessions at once\n",
         o.processes
     );
     println!("- machine: {}", machine());

@@ -27,7 +27,7 @@ mod export;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use baton_core::hooks::{HookClient, PermitMode};
+use baton_core::hooks::HookClient;
 use baton_sim::scenario::Scenario;
 use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Parser, Subcommand};
@@ -124,25 +124,7 @@ enum Command {
     /// Exit 0 lets the call go on, 2 refuses it (Claude Code, Codex; Copilot CLI reads JSON on
     /// stdout). An unreadable payload, or a store that does not answer within 500 ms, lets the
     /// call go on and says why on stderr.
-    Hook {
-        #[arg(value_parser = PossibleValuesParser::new(HookClient::ALL.map(HookClient::as_str))
-            .map(|word| HookClient::parse(&word).expect("a possible value")))]
-        client: HookClient,
-        /// The event the hook is installed for, when the payload does not name it.
-        #[arg(long, value_name = "NAME")]
-        event: Option<String>,
-        /// observe: record only; warn: allow and escalate; enforce: refuse and escalate.
-        #[arg(long, default_value = "warn", value_parser = PossibleValuesParser::new(["observe", "warn", "enforce"])
-            .map(|word| PermitMode::parse(&word).expect("a possible value")))]
-        mode: PermitMode,
-        /// How long a session keeps a file it stopped writing.
-        #[arg(long, value_name = "MINUTES", default_value_t = 10)]
-        lease_minutes: u32,
-        /// How long a permission request waits for an answer in Baton's queue (asked only
-        /// while the app or `baton watch` runs; 0: never); then the client asks in its dialog.
-        #[arg(long, value_name = "SECONDS", default_value_t = commands::ASK_SECONDS)]
-        ask_seconds: u32,
-    },
+    Hook(baton_hooks::args::HookArgs),
     /// Baton's hooks in a coding agent's settings: install (merged with the person's own hooks,
     /// idempotent, the file backed up first), uninstall, status.
     Hooks {
@@ -275,23 +257,8 @@ fn main() -> ExitCode {
             }
         };
     }
-    if let Command::Hook {
-        client,
-        event,
-        mode,
-        lease_minutes,
-        ask_seconds,
-    } = &cli.command
-    {
-        let options = commands::HookOptions {
-            client: *client,
-            event: event.clone(),
-            mode: *mode,
-            lease_minutes: *lease_minutes,
-            ask_seconds: *ask_seconds,
-            name: std::env::var("BATON_AGENT_NAME").ok(),
-        };
-        return run_hook(cli.data_dir.as_deref(), &options);
+    if let Command::Hook(args) = &cli.command {
+        return baton_hooks::args::run_hook(cli.data_dir.as_deref(), args);
     }
     if let Command::Decisions {
         action: DecisionsAction::Verify,
@@ -377,7 +344,7 @@ fn main() -> ExitCode {
                 tick_ms,
                 ..
             } => commands::sim(agents, port, seed, tick_ms).await,
-            Command::Check { .. } | Command::Hook { .. } => {
+            Command::Check { .. } | Command::Hook(_) => {
                 unreachable!("handled before the runtime starts")
             }
         }
@@ -391,44 +358,25 @@ fn main() -> ExitCode {
     }
 }
 
-/// `baton hook`: no async runtime, nothing on stdout but the client's reply.
-fn run_hook(data_dir: Option<&std::path::Path>, options: &commands::HookOptions) -> ExitCode {
-    let db = match data_dir {
-        Some(dir) => Ok(dir.join("baton.sqlite3")),
-        None => baton_store::Store::default_path(),
-    };
-    let reply = match db {
-        Ok(db) => commands::hook(db, options, &mut std::io::stdin().lock()),
-        Err(err) => baton_core::hooks::hook_reply(
-            options.client,
-            "",
-            &baton_core::hooks::HookAnswer::Failed(format!("no store: {err}")),
-        ),
-    };
-    use std::io::Write;
-    let _ = std::io::stdout().write_all(reply.stdout.as_bytes());
-    let _ = std::io::stderr().write_all(reply.stderr.as_bytes());
-    ExitCode::from(u8::try_from(reply.exit_code).unwrap_or(1))
-}
-
 /// `baton hooks install|uninstall|status`.
 fn run_hooks(
     data_dir: Option<&std::path::Path>,
     action: HooksAction,
 ) -> Result<(), commands::CliError> {
     let target =
-        |place: HooksWhere, mode: &str| -> Result<commands::HooksTarget, commands::CliError> {
-            Ok(commands::HooksTarget {
+        |place: HooksWhere, mode: &str| -> Result<baton_hooks::HooksTarget, commands::CliError> {
+            let exe = std::env::current_exe()?;
+            Ok(baton_hooks::HooksTarget {
                 client: place.client,
                 scope: match place.project {
-                    Some(dir) => commands::HooksScope::Project(dir),
-                    None => commands::HooksScope::User,
+                    Some(dir) => baton_hooks::HooksScope::Project(dir),
+                    None => baton_hooks::HooksScope::User,
                 },
-                command: commands::hook_command(data_dir)?,
+                command: baton_hooks::hook_command(&exe, data_dir)?,
                 mode: mode.to_owned(),
             })
         };
-    let print = |report: &commands::HooksReport, done: &str, same: &str| {
+    let print = |report: &baton_hooks::HooksReport, done: &str, same: &str| {
         let what = if report.changed { done } else { same };
         println!("{what} {}", report.file.display());
         for note in &report.notes {
@@ -437,7 +385,7 @@ fn run_hooks(
     };
     match action {
         HooksAction::Install { place, mode } => {
-            let report = commands::hooks_install(&target(place, &mode)?)?;
+            let report = baton_hooks::hooks_install(&target(place, &mode)?)?;
             print(
                 &report,
                 &format!("installed Baton's hooks ({mode}) in"),
@@ -445,11 +393,11 @@ fn run_hooks(
             );
         }
         HooksAction::Uninstall { place } => {
-            let report = commands::hooks_uninstall(&target(place, "warn")?)?;
+            let report = baton_hooks::hooks_uninstall(&target(place, "warn")?)?;
             print(&report, "removed Baton's hooks from", "no Baton hooks in");
         }
         HooksAction::Status { place } => {
-            let (path, events, notes) = commands::hooks_status(&target(place, "warn")?)?;
+            let (path, events, notes) = baton_hooks::hooks_status(&target(place, "warn")?)?;
             if events.is_empty() {
                 println!("{}: no Baton hooks", path.display());
             } else {

@@ -79,6 +79,18 @@ pub struct SessionSummary {
     pub leases: Vec<SessionLease>,
 }
 
+/// What installing Baton's hooks for a coding agent did (the app's "Watch coding sessions in a
+/// repository…").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct HooksInstalled {
+    /// The settings file the hooks are in.
+    pub file: String,
+    /// False when they were there already.
+    pub changed: bool,
+    /// What else was done or is worth knowing (Codex's trust records, …), a sentence each.
+    pub notes: Vec<String>,
+}
+
 /// A file a session holds: since when, and its last write of it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct SessionLease {

@@ -16,8 +16,8 @@ use baton_core::rules::{
     Resolution, Resolved, Rule, StoredRule,
 };
 use baton_core::views::{
-    AgentRow, ChangeEvent, ConnectionReport, ErrorPayload, EventRow, ScenarioInfo, SecretsStatus,
-    TaskCard,
+    AgentRow, ChangeEvent, ConnectionReport, ErrorPayload, EventRow, HooksInstalled, ScenarioInfo,
+    SecretsStatus, TaskCard,
 };
 use ts_rs::{Config, TS};
 
@@ -43,6 +43,7 @@ fn export_into(dir: &Path) {
     PredeployConflict::export_all(&cfg).unwrap();
     Declares::export_all(&cfg).unwrap();
     OwnershipMap::export_all(&cfg).unwrap();
+    HooksInstalled::export_all(&cfg).unwrap();
     DraftCheck::export_all(&cfg).unwrap();
     Dispute::export_all(&cfg).unwrap();
     Resolution::export_all(&cfg).unwrap();

@@ -14,6 +14,7 @@ import { humanMs } from "../lib/time";
 import { A2aDetails } from "./FollowTask";
 import { Modal } from "./Modal";
 import { SessionsTable } from "./SessionsTable";
+import { WatchSessionsDialog } from "./WatchSessionsDialog";
 
 export function AgentsView({
   agents,
@@ -29,6 +30,7 @@ export function AgentsView({
   onRemoved: () => void;
 }) {
   const [removing, setRemoving] = useState<AgentConfig | null>(null);
+  const [watching, setWatching] = useState(false);
   const now = useNow();
   const { polled, sessions, archived } = splitAgentRows(agents, now);
   const rows = sortAgents(polled);
@@ -51,6 +53,9 @@ export function AgentsView({
             .join(" · ")}
         </span>
         <span className="spacer" />
+        <button type="button" className="button" data-testid="watch-sessions" onClick={() => setWatching(true)}>
+          Watch coding sessions…
+        </button>
         <button type="button" className="button button--primary" data-testid="add-agent" onClick={onAdd}>
           Add agent
         </button>
@@ -104,6 +109,8 @@ export function AgentsView({
       )}
 
       {sessionCount > 0 ? <SessionsTable sessions={sessions} archived={archived} onRemove={setRemoving} /> : null}
+
+      {watching ? <WatchSessionsDialog onClose={() => setWatching(false)} /> : null}
 
       {removing ? (
         <ConfirmRemove

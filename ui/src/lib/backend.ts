@@ -30,6 +30,7 @@ import type { Resolution } from "../bindings/Resolution";
 import type { Resolved } from "../bindings/Resolved";
 import type { Rule } from "../bindings/Rule";
 import type { ScenarioInfo } from "../bindings/ScenarioInfo";
+import type { HooksInstalled } from "../bindings/HooksInstalled";
 import type { SecretsStatus } from "../bindings/SecretsStatus";
 import type { TaskCard } from "../bindings/TaskCard";
 import type { UsageHeatmap } from "../bindings/UsageHeatmap";
@@ -187,6 +188,16 @@ export function startScenario(name: string): Promise<AgentConfig[]> {
 export function secretsStatus(): Promise<SecretsStatus> {
   return call<SecretsStatus>("secrets_status");
 }
+
+/** A coding agent's client whose hooks Baton installs. */
+export type HooksClient = "claude-code" | "codex" | "copilot";
+
+/** Installs Baton's hooks for `client` in the repository at `project` (its full path). */
+export function installHooks(client: HooksClient, project: string, mode: PermitModeName): Promise<HooksInstalled> {
+  return call<HooksInstalled>("install_hooks", { client, project, mode });
+}
+
+export type PermitModeName = "observe" | "warn" | "enforce";
 
 // Ownership map. Every edit answers with the whole new map (rules, declarations, conflicts).
 

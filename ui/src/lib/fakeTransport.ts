@@ -299,6 +299,21 @@ export function createFakeTransport(options: FakeOptions = {}): Transport & {
             warning: "No OS keyring is available, so tokens are kept in memory only and are lost when Baton quits.",
           }
         : { backend: "os_keyring", warning: null },
+    install_hooks: (args) => {
+      const project = String(args.project ?? "").trim();
+      if (!project.startsWith("/")) {
+        throw invalid(`${project || "(nothing)"} is not a folder: give the repository's full path`, "project");
+      }
+      const file =
+        args.client === "codex"
+          ? `${project}/.codex/hooks.json`
+          : args.client === "copilot"
+            ? `${project}/.github/hooks/baton.json`
+            : `${project}/.claude/settings.json`;
+      const notes =
+        args.client === "codex" ? [`marked ${project} trusted in ~/.codex/config.toml (Codex reads a project's hooks only when it trusts the project)`] : [];
+      return { file, changed: true, notes };
+    },
     add_agent: (args) => {
       const draft = args.draft as AgentDraft;
       const token = (args.token as string | null) ?? null;

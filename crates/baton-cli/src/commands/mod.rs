@@ -13,9 +13,6 @@ mod check;
 mod checked;
 mod decisions;
 mod export;
-mod hook;
-mod hook_project;
-mod hooks_install;
 mod import;
 mod schema;
 mod sim;
@@ -25,11 +22,6 @@ mod watch;
 pub use check::check;
 pub use decisions::{decisions_export, decisions_verify};
 pub use export::export;
-pub use hook::{hook, HookOptions, ASK_SECONDS};
-pub use hooks_install::{
-    hook_command, hooks_install, hooks_status, hooks_uninstall, HooksReport, HooksScope,
-    HooksTarget,
-};
 pub use import::import;
 pub use schema::{dead_letters, schema_list, schema_remove, schema_set};
 pub use sim::{list_scenarios, sim, sim_scenario, sim_story};
@@ -49,6 +41,15 @@ pub enum CliError {
     /// A hooks settings file Baton cannot merge into, or a client or scope it cannot install.
     #[error("{0}")]
     Hooks(String),
+}
+
+impl From<baton_hooks::HooksError> for CliError {
+    fn from(err: baton_hooks::HooksError) -> CliError {
+        match err {
+            baton_hooks::HooksError::Settings(message) => CliError::Hooks(message),
+            baton_hooks::HooksError::Io(err) => CliError::Io(err),
+        }
+    }
 }
 
 impl CliError {

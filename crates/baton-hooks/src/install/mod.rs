@@ -17,12 +17,12 @@ use std::path::{Path, PathBuf};
 use serde_json::{json, Map, Value};
 use toml_edit::DocumentMut;
 
-use super::CliError;
+use crate::HooksError;
 use settings::{events_with_ours, with_hooks, without_hooks, EventSpec, HOOK_TIMEOUT_SECONDS};
 
 /// Seconds the client waits for a permission request's hook: the hook's own wait for the
 /// person (`--ask-seconds`), and room to answer.
-const ASK_TIMEOUT_SECONDS: u64 = super::hook::ASK_SECONDS as u64 + 15;
+const ASK_TIMEOUT_SECONDS: u64 = crate::call::ASK_SECONDS as u64 + 15;
 
 const QUICK: u64 = HOOK_TIMEOUT_SECONDS;
 
@@ -97,34 +97,44 @@ fn quote(text: &str) -> String {
     format!("'{}'", text.replace('\'', "'\\''"))
 }
 
-/// The command prefix Baton's hooks run: this very binary, and the store it was told to use.
-pub fn hook_command(data_dir: Option<&Path>) -> Result<String, CliError> {
-    let exe = std::env::current_exe()?;
-    let mut command = quote(&exe.to_string_lossy());
+/// The command prefix Baton's hooks run, up to the client's name: the small `baton-hook`
+/// binary when it sits next to `exe` (the clients wait for every call, and it starts several
+/// times faster), else `exe hook` (`exe` is the `baton` CLI); with the store it was told to use.
+pub fn hook_command(exe: &Path, data_dir: Option<&Path>) -> Result<String, HooksError> {
+    let small = exe.with_file_name(format!("baton-hook{}", std::env::consts::EXE_SUFFIX));
+    let is_small = exe.file_stem().is_some_and(|stem| stem == "baton-hook");
+    let (program, subcommand) = if is_small || small.exists() {
+        (if is_small { exe.to_owned() } else { small }, "")
+    } else {
+        (exe.to_owned(), " hook")
+    };
+    let mut command = quote(&program.to_string_lossy());
     if let Some(dir) = data_dir {
         let dir = std::path::absolute(dir)?;
         command.push_str(&format!(" --data-dir {}", quote(&dir.to_string_lossy())));
     }
-    command.push_str(" hook");
+    command.push_str(subcommand);
     Ok(command)
 }
 
-fn home() -> Result<PathBuf, CliError> {
+fn home() -> Result<PathBuf, HooksError> {
     std::env::var_os("HOME")
         .filter(|home| !home.is_empty())
         .map(PathBuf::from)
-        .ok_or_else(|| CliError::Hooks("HOME is not set: cannot find the user's settings".into()))
+        .ok_or_else(|| {
+            HooksError::Settings("HOME is not set: cannot find the user's settings".into())
+        })
 }
 
 /// Codex's own folder: `$CODEX_HOME`, else `~/.codex`.
-fn codex_home() -> Result<PathBuf, CliError> {
+fn codex_home() -> Result<PathBuf, HooksError> {
     match std::env::var_os("CODEX_HOME").filter(|dir| !dir.is_empty()) {
         Some(dir) => Ok(PathBuf::from(dir)),
         None => Ok(home()?.join(".codex")),
     }
 }
 
-fn settings_file(target: &HooksTarget) -> Result<PathBuf, CliError> {
+fn settings_file(target: &HooksTarget) -> Result<PathBuf, HooksError> {
     match (target.client.as_str(), &target.scope) {
         ("claude-code", HooksScope::Project(dir)) => Ok(dir.join(".claude").join("settings.json")),
         ("claude-code", HooksScope::User) => Ok(home()?.join(".claude").join("settings.json")),
@@ -133,10 +143,10 @@ fn settings_file(target: &HooksTarget) -> Result<PathBuf, CliError> {
         ("copilot", HooksScope::Project(dir)) => {
             Ok(dir.join(".github").join("hooks").join("baton.json"))
         }
-        ("copilot", HooksScope::User) => Err(CliError::Hooks(
+        ("copilot", HooksScope::User) => Err(HooksError::Settings(
             "Copilot CLI reads hooks per repository: use --project DIR".into(),
         )),
-        (other, _) => Err(CliError::Hooks(format!(
+        (other, _) => Err(HooksError::Settings(format!(
             "unknown client {other} (claude-code, codex or copilot)"
         ))),
     }
@@ -153,11 +163,11 @@ fn copilot_file(command: &str) -> Value {
     json!({"version": 1, "hooks": events})
 }
 
-fn read_json(path: &Path) -> Result<Option<Value>, CliError> {
+fn read_json(path: &Path) -> Result<Option<Value>, HooksError> {
     match std::fs::read_to_string(path) {
         Ok(text) if text.trim().is_empty() => Ok(Some(json!({}))),
         Ok(text) => serde_json::from_str(&text).map(Some).map_err(|err| {
-            CliError::Hooks(format!(
+            HooksError::Settings(format!(
                 "{} is not valid JSON ({err}); nothing was changed",
                 path.display()
             ))
@@ -168,7 +178,7 @@ fn read_json(path: &Path) -> Result<Option<Value>, CliError> {
 }
 
 /// Writes `text` to `path`, keeping a copy of what was there (`<file>.baton-backup`).
-fn write_with_backup(path: &Path, text: &str) -> Result<(), CliError> {
+fn write_with_backup(path: &Path, text: &str) -> Result<(), HooksError> {
     if path.exists() {
         let mut backup = path.as_os_str().to_owned();
         backup.push(".baton-backup");
@@ -181,14 +191,14 @@ fn write_with_backup(path: &Path, text: &str) -> Result<(), CliError> {
     Ok(())
 }
 
-fn json_text(value: &Value) -> Result<String, CliError> {
+fn json_text(value: &Value) -> Result<String, HooksError> {
     let mut text = serde_json::to_string_pretty(value).map_err(std::io::Error::other)?;
     text.push('\n');
     Ok(text)
 }
 
 /// Codex's config.toml, and its text as read ("" when there is none).
-fn read_codex_config() -> Result<(PathBuf, DocumentMut, String), CliError> {
+fn read_codex_config() -> Result<(PathBuf, DocumentMut, String), HooksError> {
     let path = codex_home()?.join("config.toml");
     let text = match std::fs::read_to_string(&path) {
         Ok(text) => text,
@@ -196,7 +206,7 @@ fn read_codex_config() -> Result<(PathBuf, DocumentMut, String), CliError> {
         Err(err) => return Err(err.into()),
     };
     let config = text.parse::<DocumentMut>().map_err(|err| {
-        CliError::Hooks(format!(
+        HooksError::Settings(format!(
             "{} is not valid TOML ({}); nothing was changed",
             path.display(),
             err.message()
@@ -219,13 +229,13 @@ fn write_codex(
     file: &Path,
     after: &Value,
     installing: bool,
-) -> Result<Vec<String>, CliError> {
+) -> Result<Vec<String>, HooksError> {
     let (config_path, mut config, config_before) = read_codex_config()?;
     let hooks_text = json_text(after)?;
     if std::fs::read_to_string(file).ok().as_deref() != Some(hooks_text.as_str()) {
         write_with_backup(file, &hooks_text)?;
     }
-    let problem = |err: String| CliError::Hooks(format!("{}: {err}", config_path.display()));
+    let problem = |err: String| HooksError::Settings(format!("{}: {err}", config_path.display()));
     codex_trust::retrust(&mut config, &codex_key(file), after, "codex").map_err(problem)?;
     let mut notes = Vec::new();
     if let (true, HooksScope::Project(dir)) = (installing, &target.scope) {
@@ -249,7 +259,7 @@ fn write_codex(
 }
 
 /// Installs Baton's hooks.
-pub fn hooks_install(target: &HooksTarget) -> Result<HooksReport, CliError> {
+pub fn hooks_install(target: &HooksTarget) -> Result<HooksReport, HooksError> {
     let path = settings_file(target)?;
     let command = format!(
         "{} {} --mode {}",
@@ -266,7 +276,7 @@ pub fn hooks_install(target: &HooksTarget) -> Result<HooksReport, CliError> {
     } else {
         let current = before.clone().unwrap_or_else(|| json!({}));
         with_hooks(current, &target.client, events, &command)
-            .map_err(|err| CliError::Hooks(format!("{}: {err}", path.display())))?
+            .map_err(|err| HooksError::Settings(format!("{}: {err}", path.display())))?
     };
     let changed = before.as_ref() != Some(&after);
     if target.client == "codex" {
@@ -288,7 +298,7 @@ pub fn hooks_install(target: &HooksTarget) -> Result<HooksReport, CliError> {
 }
 
 /// Removes Baton's hooks.
-pub fn hooks_uninstall(target: &HooksTarget) -> Result<HooksReport, CliError> {
+pub fn hooks_uninstall(target: &HooksTarget) -> Result<HooksReport, HooksError> {
     let path = settings_file(target)?;
     let unchanged = |path: PathBuf| HooksReport {
         file: path,
@@ -330,7 +340,9 @@ pub fn hooks_uninstall(target: &HooksTarget) -> Result<HooksReport, CliError> {
 
 /// Whether Baton's hooks are in the target's file: the file, the events that have them, and
 /// what would keep the client from running them.
-pub fn hooks_status(target: &HooksTarget) -> Result<(PathBuf, Vec<String>, Vec<String>), CliError> {
+pub fn hooks_status(
+    target: &HooksTarget,
+) -> Result<(PathBuf, Vec<String>, Vec<String>), HooksError> {
     let path = settings_file(target)?;
     let Some(settings) = read_json(&path)? else {
         return Ok((path, Vec::new(), Vec::new()));

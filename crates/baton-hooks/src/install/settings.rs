@@ -15,12 +15,17 @@ pub type EventSpec = (&'static str, Option<&'static str>, u64);
 /// after 500 ms).
 pub const HOOK_TIMEOUT_SECONDS: u64 = 10;
 
-/// Whether `hook` (a handler object) is Baton's, for `client`.
+/// Whether `hook` (a handler object) is Baton's, for `client`: its command runs `… hook
+/// <client>` (the CLI) or `…baton-hook … <client> --mode` (the small binary).
 pub fn is_ours(hook: &Value, client: &str) -> bool {
     ["command", "bash"].iter().any(|key| {
         hook.get(*key)
             .and_then(Value::as_str)
-            .is_some_and(|command| command.contains(&format!(" hook {client}")))
+            .is_some_and(|command| {
+                command.contains(&format!(" hook {client}"))
+                    || (command.contains("baton-hook")
+                        && command.contains(&format!(" {client} --mode")))
+            })
     })
 }
 
@@ -191,6 +196,21 @@ mod tests {
             Vec::<String>::new()
         );
         assert_eq!(events_with_ours(&again, "codex"), ["PreToolUse", "Stop"]);
+    }
+
+    #[test]
+    fn the_small_binarys_entries_are_batons_too() {
+        let small = "'/opt/baton/baton-hook' --data-dir '/d' codex --mode warn";
+        let installed = with_hooks(json!({}), "codex", &EVENTS, small).unwrap();
+        assert_eq!(
+            events_with_ours(&installed, "codex"),
+            ["PreToolUse", "Stop"]
+        );
+        assert!(events_with_ours(&installed, "claude-code").is_empty());
+        // Replacing the CLI's entries with the small binary's keeps one of each.
+        let cli = with_hooks(json!({}), "codex", &EVENTS, "'/b' hook codex --mode warn").unwrap();
+        let moved = with_hooks(cli, "codex", &EVENTS, small).unwrap();
+        assert_eq!(moved, installed);
     }
 
     #[test]

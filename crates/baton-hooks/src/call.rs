@@ -1,4 +1,4 @@
-//! `baton hook <client>`: the command a coding agent's hooks call. One payload on stdin, one
+//! One hook call (`baton-hook <client>`, `baton hook <client>`): what a coding agent's hooks run. One payload on stdin, one
 //! short transaction in the store, one reply in the client's format; stdout carries nothing but
 //! that reply.
 //!
@@ -18,7 +18,7 @@ use baton_store::sessions::{PermissionDecided, PermitSettings, SessionRef};
 use baton_store::Store;
 use chrono::{Duration, Utc};
 
-use super::hook_project::{read_project_hooks, ProjectHooks, PROJECT_FILE};
+use crate::project::{read_project_hooks, ProjectHooks, PROJECT_FILE};
 
 /// How long the hook waits for the store before letting the client go on unchecked
 /// (`BATON_HOOK_BUDGET_MS` sets another).

@@ -19,7 +19,7 @@ use baton_core::hooks::PermitMode;
 use baton_core::rules::ResourcePattern;
 use serde::Deserialize;
 
-use super::hook::HookOptions;
+use crate::call::HookOptions;
 
 /// Where the settings live in a repository.
 pub const PROJECT_FILE: &str = ".baton/hooks.toml";

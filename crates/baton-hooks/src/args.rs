@@ -1,0 +1,68 @@
+//! The hook call's command line, shared by `baton hook` and `baton-hook`, and running it: the
+//! payload from stdin, the reply on stdout / stderr and as the exit code.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use baton_core::hooks::{hook_reply, HookAnswer, HookClient, PermitMode};
+use clap::builder::{PossibleValuesParser, TypedValueParser};
+
+use crate::call::{hook, HookOptions, ASK_SECONDS};
+
+/// What a hook call is told on its command line.
+#[derive(Debug, Clone, clap::Args)]
+pub struct HookArgs {
+    /// claude-code, codex or copilot.
+    #[arg(value_parser = PossibleValuesParser::new(HookClient::ALL.map(HookClient::as_str))
+        .map(|word| HookClient::parse(&word).expect("a possible value")))]
+    pub client: HookClient,
+    /// The event the hook is installed for, when the payload does not name it.
+    #[arg(long, value_name = "NAME")]
+    pub event: Option<String>,
+    /// observe: record only; warn: allow and escalate; enforce: refuse and escalate.
+    #[arg(long, default_value = "warn", value_parser = PossibleValuesParser::new(["observe", "warn", "enforce"])
+        .map(|word| PermitMode::parse(&word).expect("a possible value")))]
+    pub mode: PermitMode,
+    /// How long a session keeps a file it stopped writing.
+    #[arg(long, value_name = "MINUTES", default_value_t = 10)]
+    pub lease_minutes: u32,
+    /// How long a permission request waits for an answer in Baton's queue (asked only while
+    /// the app or `baton watch` runs; 0: never); then the client asks in its dialog.
+    #[arg(long, value_name = "SECONDS", default_value_t = ASK_SECONDS)]
+    pub ask_seconds: u32,
+}
+
+impl HookArgs {
+    pub fn options(&self) -> HookOptions {
+        HookOptions {
+            client: self.client,
+            event: self.event.clone(),
+            mode: self.mode,
+            lease_minutes: self.lease_minutes,
+            ask_seconds: self.ask_seconds,
+            name: std::env::var("BATON_AGENT_NAME").ok(),
+        }
+    }
+}
+
+/// One hook call on the store in `data_dir` (else the app's): reads stdin, prints the reply.
+/// Nothing else is printed on stdout, where the clients parse JSON.
+pub fn run_hook(data_dir: Option<&Path>, args: &HookArgs) -> ExitCode {
+    let options = args.options();
+    let db = match data_dir {
+        Some(dir) => Ok(dir.join("baton.sqlite3")),
+        None => baton_store::Store::default_path(),
+    };
+    let reply = match db {
+        Ok(db) => hook(db, &options, &mut std::io::stdin().lock()),
+        Err(err) => hook_reply(
+            options.client,
+            "",
+            &HookAnswer::Failed(format!("no store: {err}")),
+        ),
+    };
+    use std::io::Write;
+    let _ = std::io::stdout().write_all(reply.stdout.as_bytes());
+    let _ = std::io::stderr().write_all(reply.stderr.as_bytes());
+    ExitCode::from(u8::try_from(reply.exit_code).unwrap_or(1))
+}

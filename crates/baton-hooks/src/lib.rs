@@ -1,0 +1,29 @@
+//! Coding agents' hooks (Claude Code, Codex, Copilot CLI): what one hook call does — read the
+//! payload, record it in the store and decide the permit in one short transaction, answer in
+//! the client's format ([`call`]) with a repository's own settings ([`project`]) — and putting
+//! Baton's hooks into the clients' settings files ([`install`]).
+//!
+//! Used by `baton hook` / `baton hooks` (the CLI), by the small `baton-hook` binary the
+//! installed hooks run (this crate's; it starts in a fraction of the CLI's time), and by the
+//! app. No tokio, no tauri.
+
+pub mod args;
+pub mod call;
+pub mod install;
+pub mod project;
+
+pub use call::{hook, HookOptions, ASK_SECONDS};
+pub use install::{
+    hook_command, hooks_install, hooks_status, hooks_uninstall, HooksReport, HooksScope,
+    HooksTarget,
+};
+
+/// Why hooks could not be installed, removed or read.
+#[derive(Debug, thiserror::Error)]
+pub enum HooksError {
+    /// A settings file Baton cannot merge into, or a client or scope it cannot install.
+    #[error("{0}")]
+    Settings(String),
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+}
