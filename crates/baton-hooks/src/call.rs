@@ -1,6 +1,6 @@
-//! One hook call (`baton-hook <client>`, `baton hook <client>`): what a coding agent's hooks run. One payload on stdin, one
-//! short transaction in the store, one reply in the client's format; stdout carries nothing but
-//! that reply.
+//! One hook call (`baton-hook <client>`, `baton hook <client>`), what a coding agent's hooks
+//! run: one payload on stdin, one short transaction in the store, one reply in the client's
+//! format; stdout carries nothing but that reply.
 //!
 //! Fail-open: when the payload cannot be read, or the store does not answer within
 //! [`STORE_BUDGET`] (500 ms), the client goes on (the reply says why on stderr) and nothing is refused.
@@ -14,11 +14,13 @@ use baton_core::hooks::{
     hook_reply, parse_hook_payload, tool_effect, HookAnswer, HookClient, HookEvent, HookReply,
     PermitMode, ToolEffect, MAX_PAYLOAD_BYTES,
 };
-use baton_store::sessions::{PermissionDecided, PermitSettings, SessionRef};
+use baton_store::sessions::{PermitSettings, SessionRef};
 use baton_store::Store;
 use chrono::{Duration, Utc};
 
+use crate::place::{git_place, parent_process_id};
 use crate::project::{read_project_hooks, ProjectHooks, PROJECT_FILE};
+use crate::wait::await_person;
 
 /// How long the hook waits for the store before letting the client go on unchecked
 /// (`BATON_HOOK_BUDGET_MS` sets another).
@@ -160,77 +162,6 @@ fn unchecked(why: String, refuse: bool) -> HookAnswer {
     } else {
         HookAnswer::Failed(format!("{why}; this call goes ahead unchecked"))
     }
-}
-
-/// How often a waiting permission request looks for the person's answer.
-const ASK_POLL: StdDuration = StdDuration::from_millis(250);
-
-/// Waits for the person's answer to the permission request `escalation`, up to `wait`; then
-/// lets the client ask in its own dialog (and takes the item off the queue).
-fn await_person(db: &Path, escalation: i64, agent_id: i64, wait: StdDuration) -> HookAnswer {
-    let started = std::time::Instant::now();
-    let Ok(mut store) = Store::open(db) else {
-        return HookAnswer::GoOn;
-    };
-    let _ = store.for_short_process();
-    let answer = loop {
-        match store.permission_decided(escalation) {
-            Ok(Some(PermissionDecided::Allowed)) => break HookAnswer::Permission(Ok(())),
-            Ok(Some(PermissionDecided::Refused(note))) => {
-                break HookAnswer::Permission(Err(match note {
-                    Some(note) => format!("The person refused this in Baton: {note}"),
-                    None => "The person refused this in Baton.".to_owned(),
-                }))
-            }
-            Ok(Some(PermissionDecided::Closed)) => break HookAnswer::GoOn,
-            // Open, or the store busy for a moment: look again.
-            Ok(None) | Err(_) => {}
-        }
-        if started.elapsed() >= wait {
-            let waited = Duration::from_std(started.elapsed()).unwrap_or_default();
-            let _ = store.stop_asking(escalation, waited, Utc::now());
-            break HookAnswer::GoOn;
-        }
-        std::thread::sleep(ASK_POLL);
-    };
-    let _ = store.resume_turn(agent_id, Utc::now());
-    let _ = store.close_short_process();
-    answer
-}
-
-#[cfg(unix)]
-fn parent_process_id() -> u32 {
-    std::os::unix::process::parent_id()
-}
-
-#[cfg(not(unix))]
-fn parent_process_id() -> u32 {
-    0
-}
-
-/// The repository holding `cwd` (the nearest folder with a `.git`) and its checked-out branch,
-/// read from the files (no `git` process).
-fn git_place(cwd: &Path) -> (Option<String>, Option<String>) {
-    let Some(root) = cwd.ancestors().find(|dir| dir.join(".git").exists()) else {
-        return (None, None);
-    };
-    let dot_git = root.join(".git");
-    // A worktree's `.git` is a file naming its git directory.
-    let git_dir = match std::fs::read_to_string(&dot_git) {
-        Ok(text) => text
-            .strip_prefix("gitdir:")
-            .map(|dir| root.join(dir.trim()))
-            .unwrap_or(dot_git),
-        Err(_) => dot_git,
-    };
-    let branch = std::fs::read_to_string(git_dir.join("HEAD"))
-        .ok()
-        .and_then(|head| {
-            head.trim()
-                .strip_prefix("ref: refs/heads/")
-                .map(str::to_owned)
-        });
-    (Some(root.to_string_lossy().into_owned()), branch)
 }
 
 #[cfg(test)]

@@ -10,7 +10,9 @@
 pub mod args;
 pub mod call;
 pub mod install;
+mod place;
 pub mod project;
+mod wait;
 
 pub use call::{hook, HookOptions, ASK_SECONDS};
 pub use install::{

@@ -9,15 +9,16 @@
 //!   and a project's only when the project is trusted: install writes both ([`codex_trust`]).
 //! - Copilot CLI: `.github/hooks/baton.json` in the project, a file of Baton's own.
 
+mod codex_files;
 mod codex_trust;
 mod settings;
 
 use std::path::{Path, PathBuf};
 
 use serde_json::{json, Map, Value};
-use toml_edit::DocumentMut;
 
 use crate::HooksError;
+use codex_files::{codex_home, codex_key, read_codex_config, write_codex};
 use settings::{events_with_ours, with_hooks, without_hooks, EventSpec, HOOK_TIMEOUT_SECONDS};
 
 /// Seconds the client waits for a permission request's hook: the hook's own wait for the
@@ -117,21 +118,13 @@ pub fn hook_command(exe: &Path, data_dir: Option<&Path>) -> Result<String, Hooks
     Ok(command)
 }
 
-fn home() -> Result<PathBuf, HooksError> {
+pub(super) fn home() -> Result<PathBuf, HooksError> {
     std::env::var_os("HOME")
         .filter(|home| !home.is_empty())
         .map(PathBuf::from)
         .ok_or_else(|| {
             HooksError::Settings("HOME is not set: cannot find the user's settings".into())
         })
-}
-
-/// Codex's own folder: `$CODEX_HOME`, else `~/.codex`.
-fn codex_home() -> Result<PathBuf, HooksError> {
-    match std::env::var_os("CODEX_HOME").filter(|dir| !dir.is_empty()) {
-        Some(dir) => Ok(PathBuf::from(dir)),
-        None => Ok(home()?.join(".codex")),
-    }
 }
 
 fn settings_file(target: &HooksTarget) -> Result<PathBuf, HooksError> {
@@ -178,7 +171,7 @@ fn read_json(path: &Path) -> Result<Option<Value>, HooksError> {
 }
 
 /// Writes `text` to `path`, keeping a copy of what was there (`<file>.baton-backup`).
-fn write_with_backup(path: &Path, text: &str) -> Result<(), HooksError> {
+pub(super) fn write_with_backup(path: &Path, text: &str) -> Result<(), HooksError> {
     if path.exists() {
         let mut backup = path.as_os_str().to_owned();
         backup.push(".baton-backup");
@@ -191,71 +184,10 @@ fn write_with_backup(path: &Path, text: &str) -> Result<(), HooksError> {
     Ok(())
 }
 
-fn json_text(value: &Value) -> Result<String, HooksError> {
+pub(super) fn json_text(value: &Value) -> Result<String, HooksError> {
     let mut text = serde_json::to_string_pretty(value).map_err(std::io::Error::other)?;
     text.push('\n');
     Ok(text)
-}
-
-/// Codex's config.toml, and its text as read ("" when there is none).
-fn read_codex_config() -> Result<(PathBuf, DocumentMut, String), HooksError> {
-    let path = codex_home()?.join("config.toml");
-    let text = match std::fs::read_to_string(&path) {
-        Ok(text) => text,
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => String::new(),
-        Err(err) => return Err(err.into()),
-    };
-    let config = text.parse::<DocumentMut>().map_err(|err| {
-        HooksError::Settings(format!(
-            "{} is not valid TOML ({}); nothing was changed",
-            path.display(),
-            err.message()
-        ))
-    })?;
-    Ok((path, config, text))
-}
-
-/// How Codex names a file or folder in its config: the real path (links resolved).
-fn codex_key(path: &Path) -> String {
-    std::fs::canonicalize(path)
-        .unwrap_or_else(|_| path.to_owned())
-        .to_string_lossy()
-        .into_owned()
-}
-
-/// Writes Codex's hooks file and brings config.toml's trust records up to date with it.
-fn write_codex(
-    target: &HooksTarget,
-    file: &Path,
-    after: &Value,
-    installing: bool,
-) -> Result<Vec<String>, HooksError> {
-    let (config_path, mut config, config_before) = read_codex_config()?;
-    let hooks_text = json_text(after)?;
-    if std::fs::read_to_string(file).ok().as_deref() != Some(hooks_text.as_str()) {
-        write_with_backup(file, &hooks_text)?;
-    }
-    let problem = |err: String| HooksError::Settings(format!("{}: {err}", config_path.display()));
-    codex_trust::retrust(&mut config, &codex_key(file), after, "codex").map_err(problem)?;
-    let mut notes = Vec::new();
-    if let (true, HooksScope::Project(dir)) = (installing, &target.scope) {
-        if codex_trust::trust_project(&mut config, &codex_key(dir)).map_err(problem)? {
-            notes.push(format!(
-                "marked {} trusted in {} (Codex reads a project's hooks only when it trusts the project)",
-                dir.display(),
-                config_path.display()
-            ));
-        }
-    }
-    let config_after = config.to_string();
-    if config_after != config_before {
-        write_with_backup(&config_path, &config_after)?;
-        notes.push(format!(
-            "trust records of Baton's hooks updated in {}",
-            config_path.display()
-        ));
-    }
-    Ok(notes)
 }
 
 /// Installs Baton's hooks.

@@ -1,0 +1,50 @@
+//! A permission request asked in Baton's queue: the hook waits for the person's answer.
+
+use std::path::Path;
+use std::time::Duration as StdDuration;
+
+use baton_core::hooks::HookAnswer;
+use baton_store::sessions::PermissionDecided;
+use baton_store::Store;
+use chrono::{Duration, Utc};
+
+/// How often a waiting permission request looks for the person's answer.
+const ASK_POLL: StdDuration = StdDuration::from_millis(250);
+
+/// Waits for the person's answer to the permission request `escalation`, up to `wait`; then
+/// lets the client ask in its own dialog (and takes the item off the queue).
+pub(crate) fn await_person(
+    db: &Path,
+    escalation: i64,
+    agent_id: i64,
+    wait: StdDuration,
+) -> HookAnswer {
+    let started = std::time::Instant::now();
+    let Ok(mut store) = Store::open(db) else {
+        return HookAnswer::GoOn;
+    };
+    let _ = store.for_short_process();
+    let answer = loop {
+        match store.permission_decided(escalation) {
+            Ok(Some(PermissionDecided::Allowed)) => break HookAnswer::Permission(Ok(())),
+            Ok(Some(PermissionDecided::Refused(note))) => {
+                break HookAnswer::Permission(Err(match note {
+                    Some(note) => format!("The person refused this in Baton: {note}"),
+                    None => "The person refused this in Baton.".to_owned(),
+                }))
+            }
+            Ok(Some(PermissionDecided::Closed)) => break HookAnswer::GoOn,
+            // Open, or the store busy for a moment: look again.
+            Ok(None) | Err(_) => {}
+        }
+        if started.elapsed() >= wait {
+            let waited = Duration::from_std(started.elapsed()).unwrap_or_default();
+            let _ = store.stop_asking(escalation, waited, Utc::now());
+            break HookAnswer::GoOn;
+        }
+        std::thread::sleep(ASK_POLL);
+    };
+    let _ = store.resume_turn(agent_id, Utc::now());
+    let _ = store.close_short_process();
+    answer
+}
