@@ -1,5 +1,6 @@
-//! Real third-party servers the tests run against, installed from PyPI into `.venv-peers/` by
-//! `scripts/setup.sh --test` (or wherever `BATON_PEERS_VENV` points).
+//! Real third-party servers and clients the tests run against, installed from PyPI into
+//! `.venv-peers/` (or wherever `BATON_PEERS_VENV` points) and from npm into `.peers-node/` by
+//! `scripts/setup.sh --test`.
 
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -22,6 +23,34 @@ pub fn peer_program(name: &str) -> PathBuf {
         "{} is missing: run `scripts/setup.sh --test` (it installs the PyPI peers into {})",
         path.display(),
         peers_venv().display()
+    );
+    path
+}
+
+/// A coding-agent CLI installed from npm into `.peers-node/` by `scripts/setup.sh --test`
+/// (`bin`: its command, e.g. `claude`), or where the environment variable `env` points;
+/// panics with how to install it when it is missing.
+pub fn node_peer(bin: &str, env: &str, package: &str) -> PathBuf {
+    let path = std::env::var_os(env).map(PathBuf::from).unwrap_or_else(|| {
+        workspace_root()
+            .join(".peers-node/node_modules/.bin")
+            .join(bin)
+    });
+    assert!(
+        path.exists(),
+        "{} is missing: run `scripts/setup.sh --test` (it installs {package})",
+        path.display()
+    );
+    path
+}
+
+/// The debug `baton` binary (`cargo build -p baton-cli`).
+pub fn debug_baton() -> PathBuf {
+    let path = crate::target_dir().join("debug").join("baton");
+    assert!(
+        path.exists(),
+        "{} is missing: `cargo build -p baton-cli`",
+        path.display()
     );
     path
 }

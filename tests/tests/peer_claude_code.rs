@@ -9,7 +9,7 @@
 //! the file again, the person grants it to session two from the queue (the store's decision, as
 //! the app makes it), and session two, resumed, writes it.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Stdio;
 use std::time::Duration;
 
@@ -19,36 +19,18 @@ use baton_core::hooks::short_session_id;
 use baton_store::escalations::EscalationFilter;
 use baton_store::Store;
 use baton_tests::model_standin::ModelStandIn;
-use baton_tests::{target_dir, workspace_root};
+use baton_tests::peers::{debug_baton, node_peer};
 use tokio::process::Command;
 
 const RUN_LIMIT: Duration = Duration::from_secs(120);
 
-fn claude() -> PathBuf {
-    let path = std::env::var_os("BATON_CLAUDE_BIN")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| workspace_root().join(".peers-node/node_modules/.bin/claude"));
-    assert!(
-        path.exists(),
-        "{} is missing: run `scripts/setup.sh --test` (it installs @anthropic-ai/claude-code)",
-        path.display()
-    );
-    path
-}
-
-fn baton() -> PathBuf {
-    let path = target_dir().join("debug").join("baton");
-    assert!(
-        path.exists(),
-        "{} is missing: `cargo build -p baton-cli`",
-        path.display()
-    );
-    path
-}
-
 /// `claude -p "[session NAME] …"` in `repo`, isolated (its own HOME), against the stand-in.
 fn session(repo: &Path, home: &Path, model: &ModelStandIn, name: &str) -> Command {
-    let mut cmd = Command::new(claude());
+    let mut cmd = Command::new(node_peer(
+        "claude",
+        "BATON_CLAUDE_BIN",
+        "@anthropic-ai/claude-code",
+    ));
     cmd.current_dir(repo)
         .env("HOME", home)
         .env("ANTHROPIC_BASE_URL", &model.base_url)
@@ -83,7 +65,7 @@ async fn a_second_claude_code_session_is_refused_the_file_the_first_is_writing()
     }
     std::fs::write(repo.join(".git/HEAD"), "ref: refs/heads/main\n").unwrap();
     let file = repo.join("src/app.rs");
-    let install = std::process::Command::new(baton())
+    let install = std::process::Command::new(debug_baton())
         .arg("--data-dir")
         .arg(&data)
         .args([

@@ -4,7 +4,7 @@
 //! person's decision (the store's, as the app makes it) goes back to the session: "allow" runs
 //! the command, "refuse" with a note stops it and the model reads the note.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Stdio;
 use std::time::Duration;
 
@@ -13,26 +13,18 @@ use baton_core::escalations::EscalationAction;
 use baton_store::escalations::EscalationFilter;
 use baton_store::Store;
 use baton_tests::model_standin::ModelStandIn;
-use baton_tests::{target_dir, workspace_root};
+use baton_tests::peers::{debug_baton, node_peer};
 use tokio::process::Command;
 
 const RUN_LIMIT: Duration = Duration::from_secs(120);
 
-fn claude() -> PathBuf {
-    let path = std::env::var_os("BATON_CLAUDE_BIN")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| workspace_root().join(".peers-node/node_modules/.bin/claude"));
-    assert!(
-        path.exists(),
-        "{} is missing: run `scripts/setup.sh --test` (it installs @anthropic-ai/claude-code)",
-        path.display()
-    );
-    path
-}
-
 /// `claude -p "[session NAME] …"` in `repo`, in the default permission mode.
 fn session(repo: &Path, home: &Path, model: &ModelStandIn, name: &str) -> Command {
-    let mut cmd = Command::new(claude());
+    let mut cmd = Command::new(node_peer(
+        "claude",
+        "BATON_CLAUDE_BIN",
+        "@anthropic-ai/claude-code",
+    ));
     cmd.current_dir(repo)
         .env("HOME", home)
         .env("ANTHROPIC_BASE_URL", &model.base_url)
@@ -117,7 +109,7 @@ async fn a_sessions_permission_request_is_answered_from_batons_queue() {
         std::fs::create_dir_all(d).unwrap();
     }
     std::fs::write(repo.join(".git/HEAD"), "ref: refs/heads/main\n").unwrap();
-    let install = std::process::Command::new(target_dir().join("debug").join("baton"))
+    let install = std::process::Command::new(debug_baton())
         .arg("--data-dir")
         .arg(dir.path().join("data"))
         .args(["hooks", "install", "claude-code", "--project"])

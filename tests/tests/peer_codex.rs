@@ -18,32 +18,10 @@ use baton_core::hooks::short_session_id;
 use baton_store::escalations::EscalationFilter;
 use baton_store::Store;
 use baton_tests::model_standin::{ResponsesStandIn, CODEX_MODEL};
-use baton_tests::{target_dir, workspace_root};
+use baton_tests::peers::{debug_baton, node_peer};
 use tokio::process::Command;
 
 const RUN_LIMIT: Duration = Duration::from_secs(120);
-
-fn codex() -> PathBuf {
-    let path = std::env::var_os("BATON_CODEX_BIN")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| workspace_root().join(".peers-node/node_modules/.bin/codex"));
-    assert!(
-        path.exists(),
-        "{} is missing: run `scripts/setup.sh --test` (it installs @openai/codex)",
-        path.display()
-    );
-    path
-}
-
-fn baton() -> PathBuf {
-    let path = target_dir().join("debug").join("baton");
-    assert!(
-        path.exists(),
-        "{} is missing: `cargo build -p baton-cli`",
-        path.display()
-    );
-    path
-}
 
 struct Place {
     repo: PathBuf,
@@ -54,7 +32,7 @@ struct Place {
 /// `codex exec [resume ID] "[session NAME] …"` in the repository, isolated (its own HOME and
 /// CODEX_HOME), against the stand-in; `--json` prints the thread's id.
 fn session(place: &Place, name: &str, resume: Option<&str>) -> Command {
-    let mut cmd = Command::new(codex());
+    let mut cmd = Command::new(node_peer("codex", "BATON_CODEX_BIN", "@openai/codex"));
     cmd.current_dir(&place.repo)
         .env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
@@ -122,7 +100,7 @@ async fn a_second_codex_session_is_refused_the_file_the_first_is_writing() {
     let file = place.repo.join("src/app.rs");
     let model = ResponsesStandIn::start("src/app.rs").await;
     write_provider(&place.codex_home, &model.base_url);
-    let install = std::process::Command::new(baton())
+    let install = std::process::Command::new(debug_baton())
         .env("CODEX_HOME", &place.codex_home)
         .arg("--data-dir")
         .arg(&data)

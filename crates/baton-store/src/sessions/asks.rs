@@ -9,7 +9,7 @@ use baton_core::task::TaskState;
 use chrono::{DateTime, Duration, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
 
-use super::turns::set_turn_state;
+use super::turns::{find_session, set_turn_state};
 use super::{HookRecord, SessionRow};
 use crate::codec::{parse_ts, ts, Cached};
 use crate::decisions::{append_decision_in, NewDecision};
@@ -191,22 +191,7 @@ impl Store {
     /// The session's turn goes on after its ask was settled (it waited for a person).
     pub fn resume_turn(&mut self, agent_id: i64, now: DateTime<Utc>) -> Result<()> {
         let tx = self.write_tx()?;
-        let row = tx
-            .row(
-                "SELECT s.agent_id, a.name, s.turns, s.turn_open
-                   FROM sessions s JOIN agents a ON a.id = s.agent_id
-                  WHERE s.agent_id = ?1",
-                [agent_id],
-                |row| {
-                    Ok(SessionRow {
-                        agent_id: row.get(0)?,
-                        name: row.get(1)?,
-                        turns: row.get(2)?,
-                        turn_open: row.get(3)?,
-                    })
-                },
-            )
-            .optional()?;
+        let row = find_session(&tx, "s.agent_id = ?1", [agent_id])?;
         if let Some(row) = row.filter(|row| row.turn_open) {
             let waiting: bool = tx
                 .row(

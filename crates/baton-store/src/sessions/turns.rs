@@ -15,18 +15,19 @@ use crate::error::Result;
 use crate::events::insert_event;
 use crate::tasks::upsert_task;
 
-/// The session's agent and turn, added on its first call; its whereabouts refreshed.
-pub(super) fn session_row(
+/// The session whose row meets `condition` (over `sessions s`), with its agent's name.
+pub(super) fn find_session(
     tx: &Connection,
-    session: &SessionRef,
-    now: DateTime<Utc>,
-) -> Result<SessionRow> {
-    let found = tx
+    condition: &str,
+    values: impl rusqlite::Params,
+) -> Result<Option<SessionRow>> {
+    Ok(tx
         .row(
-            "SELECT s.agent_id, a.name, s.turns, s.turn_open
-               FROM sessions s JOIN agents a ON a.id = s.agent_id
-              WHERE s.client = ?1 AND s.session_id = ?2",
-            params![session.client.as_str(), session.session_id],
+            &format!(
+                "SELECT s.agent_id, a.name, s.turns, s.turn_open
+                   FROM sessions s JOIN agents a ON a.id = s.agent_id WHERE {condition}"
+            ),
+            values,
             |row| {
                 Ok(SessionRow {
                     agent_id: row.get(0)?,
@@ -36,7 +37,20 @@ pub(super) fn session_row(
                 })
             },
         )
-        .optional()?;
+        .optional()?)
+}
+
+/// The session's agent and turn, added on its first call; its whereabouts refreshed.
+pub(super) fn session_row(
+    tx: &Connection,
+    session: &SessionRef,
+    now: DateTime<Utc>,
+) -> Result<SessionRow> {
+    let found = find_session(
+        tx,
+        "s.client = ?1 AND s.session_id = ?2",
+        params![session.client.as_str(), session.session_id],
+    )?;
     let row = match found {
         Some(row) => row,
         None => add_session(tx, session, now)?,
