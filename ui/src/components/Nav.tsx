@@ -29,8 +29,11 @@ export function Nav({
   agents: AgentRow[] | null;
   badges: Partial<Record<View, Badge>>;
 }) {
-  const up = agents?.filter((a) => a.health.reachability === "up").length ?? 0;
-  const down = agents?.filter((a) => a.health.reachability === "down").length ?? 0;
+  // Coding sessions are heard, not polled: counted apart from the agents' health.
+  const polled = agents?.filter((a) => !a.session) ?? [];
+  const sessions = (agents?.length ?? 0) - polled.length;
+  const up = polled.filter((a) => a.health.reachability === "up").length;
+  const down = polled.filter((a) => a.health.reachability === "down").length;
   return (
     <nav className="nav" aria-label="Main">
       <div className="brand">
@@ -66,12 +69,19 @@ export function Nav({
       <div className="nav-foot">
         {agents && agents.length > 0 ? (
           <div className="fleet" aria-label="Fleet health">
-            <span className="fleet-item">
-              <span className="dot dot--up" aria-hidden="true" /> {up} up
-            </span>
+            {polled.length > 0 ? (
+              <span className="fleet-item">
+                <span className="dot dot--up" aria-hidden="true" /> {up} up
+              </span>
+            ) : null}
             {down > 0 ? (
               <span className="fleet-item">
                 <span className="dot dot--down" aria-hidden="true" /> {down} down
+              </span>
+            ) : null}
+            {sessions > 0 ? (
+              <span className="fleet-item" data-testid="fleet-sessions">
+                {sessions} coding session{sessions === 1 ? "" : "s"}
               </span>
             ) : null}
           </div>

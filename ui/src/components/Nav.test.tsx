@@ -1,0 +1,34 @@
+import { render, screen } from "@testing-library/react";
+import { describe, expect, it } from "vitest";
+
+import { agentRow, health } from "../test/fixtures";
+import { Nav } from "./Nav";
+
+describe("the nav's fleet line", () => {
+  it("counts coding sessions apart from the polled agents' health", () => {
+    const session = {
+      client: "claude-code",
+      session_id: "4f1c2a9e-0b7d",
+      repo_root: "/r",
+      branch: null,
+      prompt: null,
+      last_tool: null,
+      turn_open: false,
+      started_at: "2026-11-23T12:00:00Z",
+      last_seen_at: "2026-11-23T12:00:00Z",
+      ended_at: null,
+      leases: [],
+    };
+    const agents = [
+      agentRow(1, "researcher"),
+      agentRow(2, "writer", { health: health({ reachability: "down" }) }),
+      agentRow(3, "shop·1", { session }),
+      agentRow(4, "shop·2", { session }),
+    ];
+    render(<Nav view="agents" onNavigate={() => {}} agents={agents} badges={{}} />);
+    const fleet = screen.getByLabelText("Fleet health").textContent ?? "";
+    expect(fleet).toContain("1 up");
+    expect(fleet).toContain("1 down");
+    expect(screen.getByTestId("fleet-sessions").textContent).toBe("2 coding sessions");
+  });
+});
