@@ -44,6 +44,41 @@ pub fn node_peer(bin: &str, env: &str, package: &str) -> PathBuf {
     path
 }
 
+/// `claude -p PROMPT` (the real Claude Code, `--output-format json`) in `repo`, isolated (its
+/// own HOME), against the model stand-in at `base_url`, in `permission_mode`.
+pub fn claude_print(
+    repo: &std::path::Path,
+    home: &std::path::Path,
+    base_url: &str,
+    prompt: &str,
+    permission_mode: &str,
+) -> tokio::process::Command {
+    let mut cmd = tokio::process::Command::new(node_peer(
+        "claude",
+        "BATON_CLAUDE_BIN",
+        "@anthropic-ai/claude-code",
+    ));
+    cmd.current_dir(repo)
+        .env("HOME", home)
+        .env("ANTHROPIC_BASE_URL", base_url)
+        .env("ANTHROPIC_API_KEY", "sk-test")
+        .env("DISABLE_AUTOUPDATER", "1")
+        .env("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", "1")
+        .args([
+            "-p",
+            prompt,
+            "--permission-mode",
+            permission_mode,
+            "--output-format",
+            "json",
+        ])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true);
+    cmd
+}
+
 /// The debug `baton` binary (`cargo build -p baton-cli`).
 pub fn debug_baton() -> PathBuf {
     let path = crate::target_dir().join("debug").join("baton");

@@ -10,7 +10,6 @@
 //! the app makes it), and session two, resumed, writes it.
 
 use std::path::Path;
-use std::process::Stdio;
 use std::time::Duration;
 
 use baton_core::detect::FindingKind;
@@ -19,37 +18,20 @@ use baton_core::hooks::short_session_id;
 use baton_store::escalations::EscalationFilter;
 use baton_store::Store;
 use baton_tests::model_standin::ModelStandIn;
-use baton_tests::peers::{debug_baton, node_peer};
+use baton_tests::peers::{claude_print, debug_baton};
 use tokio::process::Command;
 
 const RUN_LIMIT: Duration = Duration::from_secs(120);
 
 /// `claude -p "[session NAME] …"` in `repo`, isolated (its own HOME), against the stand-in.
 fn session(repo: &Path, home: &Path, model: &ModelStandIn, name: &str) -> Command {
-    let mut cmd = Command::new(node_peer(
-        "claude",
-        "BATON_CLAUDE_BIN",
-        "@anthropic-ai/claude-code",
-    ));
-    cmd.current_dir(repo)
-        .env("HOME", home)
-        .env("ANTHROPIC_BASE_URL", &model.base_url)
-        .env("ANTHROPIC_API_KEY", "sk-test")
-        .env("DISABLE_AUTOUPDATER", "1")
-        .env("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", "1")
-        .args([
-            "-p",
-            &format!("[session {name}] Write src/app.rs for the {name} feature."),
-            "--permission-mode",
-            "acceptEdits",
-            "--output-format",
-            "json",
-        ])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true);
-    cmd
+    claude_print(
+        repo,
+        home,
+        &model.base_url,
+        &format!("[session {name}] Write src/app.rs for the {name} feature."),
+        "acceptEdits",
+    )
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -5,7 +5,6 @@
 //! the command, "refuse" with a note stops it and the model reads the note.
 
 use std::path::Path;
-use std::process::Stdio;
 use std::time::Duration;
 
 use baton_core::detect::FindingKind;
@@ -13,37 +12,20 @@ use baton_core::escalations::EscalationAction;
 use baton_store::escalations::EscalationFilter;
 use baton_store::Store;
 use baton_tests::model_standin::ModelStandIn;
-use baton_tests::peers::{debug_baton, node_peer};
+use baton_tests::peers::{claude_print, debug_baton};
 use tokio::process::Command;
 
 const RUN_LIMIT: Duration = Duration::from_secs(120);
 
 /// `claude -p "[session NAME] …"` in `repo`, in the default permission mode.
 fn session(repo: &Path, home: &Path, model: &ModelStandIn, name: &str) -> Command {
-    let mut cmd = Command::new(node_peer(
-        "claude",
-        "BATON_CLAUDE_BIN",
-        "@anthropic-ai/claude-code",
-    ));
-    cmd.current_dir(repo)
-        .env("HOME", home)
-        .env("ANTHROPIC_BASE_URL", &model.base_url)
-        .env("ANTHROPIC_API_KEY", "sk-test")
-        .env("DISABLE_AUTOUPDATER", "1")
-        .env("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", "1")
-        .args([
-            "-p",
-            &format!("[session {name}] Run the step."),
-            "--permission-mode",
-            "default",
-            "--output-format",
-            "json",
-        ])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true);
-    cmd
+    claude_print(
+        repo,
+        home,
+        &model.base_url,
+        &format!("[session {name}] Run the step."),
+        "default",
+    )
 }
 
 /// Waits for the open permission request in the queue; returns its id.
