@@ -16,6 +16,25 @@ pub fn hook_program(app: &Path) -> Option<PathBuf> {
     program.is_file().then_some(program)
 }
 
+/// The repository folder the person typed: a full path to a folder that exists.
+fn project_dir(typed: &str) -> CommandResult<PathBuf> {
+    let project = PathBuf::from(typed.trim());
+    if project.is_absolute() && project.is_dir() {
+        return Ok(project);
+    }
+    Err(CommandError::Invalid {
+        message: format!(
+            "{} is not a folder: give the repository's full path",
+            if typed.trim().is_empty() {
+                "(nothing)".into()
+            } else {
+                project.display().to_string()
+            }
+        ),
+        field: Some("project"),
+    })
+}
+
 fn refused(message: String) -> CommandError {
     CommandError::Invalid {
         message,
@@ -29,16 +48,7 @@ pub async fn install_hooks(
     project: String,
     mode: String,
 ) -> CommandResult<HooksInstalled> {
-    let project = PathBuf::from(project.trim());
-    if !project.is_absolute() || !project.is_dir() {
-        return Err(CommandError::Invalid {
-            message: format!(
-                "{} is not a folder: give the repository's full path",
-                project.display()
-            ),
-            field: Some("project"),
-        });
-    }
+    let project = project_dir(&project)?;
     let app = std::env::current_exe().map_err(|err| CommandError::Internal(err.to_string()))?;
     let program = hook_program(&app).ok_or_else(|| {
         refused(format!(
@@ -78,6 +88,32 @@ fn hooks_error(err: HooksError) -> CommandError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_repository_must_be_a_folder_given_by_its_full_path() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("notes.txt");
+        std::fs::write(&file, b"").unwrap();
+        let folder = dir.path().to_string_lossy().into_owned();
+        assert_eq!(project_dir(&format!("  {folder} ")).unwrap(), dir.path());
+        for bad in [
+            String::new(),
+            "shop".to_owned(),
+            file.to_string_lossy().into_owned(),
+            dir.path().join("missing").to_string_lossy().into_owned(),
+        ] {
+            let err = project_dir(&bad).unwrap_err().payload();
+            assert_eq!(
+                (err.code.as_str(), err.field.as_deref()),
+                ("invalid", Some("project"))
+            );
+            assert!(
+                err.message.contains("give the repository's full path"),
+                "{}",
+                err.message
+            );
+        }
+    }
 
     #[test]
     fn the_hook_program_is_the_one_beside_the_app() {
