@@ -176,8 +176,13 @@ pub enum ChangeEvent {
         lapsing: Vec<i64>,
     },
     /// Coding sessions called Baton's hooks (from their own processes): the sessions that did
-    /// (their cards come as `Ingested`), and how many wait for a person.
-    SessionsHeard { agents: Vec<i64>, waiting: u32 },
+    /// (their cards come as `Ingested`), how many wait for a person, and whether a file lease
+    /// was taken, moved, written or freed (the ownership map shows them).
+    SessionsHeard {
+        agents: Vec<i64>,
+        waiting: u32,
+        leases_changed: bool,
+    },
 }
 
 /// A scripted scenario the app can run next to the fleet (one per detector).

@@ -1,7 +1,8 @@
 //! Coding sessions write to the store from their own processes (`baton hook`), so nothing in
 //! this one tells the engine they did. This loop looks every second for sessions that called
 //! since it last looked, and publishes their cards (as `Ingested`, the board's own path) and a
-//! `SessionsHeard` with how many wait for a person (the tray counts them). It also notes, every
+//! `SessionsHeard` with how many wait for a person (the tray counts them) and whether the file
+//! leases changed (the ownership map shows them). It also notes, every
 //! few seconds, that an engine watches the store: a session's permission request is asked in
 //! the queue only then.
 
@@ -25,8 +26,16 @@ pub(crate) struct SessionWatch {
     task: JoinHandle<()>,
 }
 
-/// One look: publishes what the sessions did after `mark`; returns the next mark.
-pub(crate) async fn look(shared: &Shared, mark: Option<String>) -> Option<String> {
+/// Where the last look left off: the latest call seen, and the leases' digest.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Looked {
+    mark: Option<String>,
+    leases: Option<String>,
+}
+
+/// One look: publishes what the sessions did after the last one; returns where it left off.
+pub(crate) async fn look(shared: &Shared, last: Looked) -> Looked {
+    let Looked { mark, leases } = last;
     let since = mark.clone();
     let heard = match shared
         .read(move |store| store.sessions_heard_since(since.as_deref()))
@@ -35,11 +44,17 @@ pub(crate) async fn look(shared: &Shared, mark: Option<String>) -> Option<String
         Ok(heard) => heard,
         Err(err) => {
             tracing::warn!(error = %err, "could not look for coding sessions");
-            return mark;
+            return Looked { mark, leases };
         }
     };
-    if heard.agents.is_empty() && mark.is_some() {
-        return heard.mark;
+    // The first look has nothing to compare with (the views load the map themselves).
+    let leases_changed = leases.is_some_and(|before| before != heard.leases);
+    let next = Looked {
+        mark: heard.mark,
+        leases: Some(heard.leases),
+    };
+    if heard.agents.is_empty() && mark.is_some() && !leases_changed {
+        return next;
     }
     let mut agents = Vec::with_capacity(heard.agents.len());
     for (agent_id, tasks) in heard.agents {
@@ -54,15 +69,16 @@ pub(crate) async fn look(shared: &Shared, mark: Option<String>) -> Option<String
     shared.bus.publish(ChangeEvent::SessionsHeard {
         agents,
         waiting: heard.waiting,
+        leases_changed,
     });
-    heard.mark
+    next
 }
 
 impl SessionWatch {
     pub fn spawn(shared: Arc<Shared>) -> SessionWatch {
         let (stop, mut stopped) = watch::channel(false);
         let task = tokio::spawn(async move {
-            let mut mark = None;
+            let mut looked = Looked::default();
             let mut looks: u32 = 0;
             loop {
                 if looks.is_multiple_of(NOTE_EVERY_LOOKS) {
@@ -74,7 +90,7 @@ impl SessionWatch {
                     }
                 }
                 looks = looks.wrapping_add(1);
-                mark = look(&shared, mark).await;
+                looked = look(&shared, looked).await;
                 tokio::select! {
                     () = tokio::time::sleep(SESSIONS_EVERY) => {}
                     _ = stopped.wait_for(|s| *s) => break,

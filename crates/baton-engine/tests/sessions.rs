@@ -67,21 +67,42 @@ async fn a_sessions_calls_from_another_process_reach_the_board_and_the_waiting_c
                 ChangeEvent::Ingested { tasks, .. } => card = tasks.into_iter().next(),
                 // The first look tells the count even when no session called, and a look may
                 // fall between the two calls.
-                ChangeEvent::SessionsHeard { agents, waiting } if waiting > 0 => {
-                    return (agents, waiting, card.take())
-                }
+                ChangeEvent::SessionsHeard {
+                    agents,
+                    waiting,
+                    leases_changed,
+                } if waiting > 0 => return (agents, waiting, leases_changed, card.take()),
                 _ => {}
             }
         }
     })
     .await
     .expect("the engine heard the session within 10 s");
-    let (agents, waiting, card) = heard;
+    let (agents, waiting, leases_changed, card) = heard;
     assert_eq!((agents.len(), waiting), (1, 1));
+    // These calls took no lease.
+    assert!(!leases_changed);
     let card = card.expect("the session's turn, for the board");
     assert_eq!(
         (card.task_id.as_str(), card.title.as_str(), card.state),
         ("turn-1", "Fix the cart", TaskState::InputRequired)
     );
+
+    // A write takes a lease: the ownership map is told to look again.
+    hook_call(
+        &path,
+        json!({"hook_event_name": "PreToolUse", "tool_name": "Write", "tool_input": {"file_path": "/work/shop/src/cart.rs"}}),
+    );
+    let changed = tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            if let ChangeEvent::SessionsHeard { leases_changed, .. } = changes.recv().await.unwrap()
+            {
+                return leases_changed;
+            }
+        }
+    })
+    .await
+    .expect("the engine heard the write within 10 s");
+    assert!(changed, "the lease taken was not told");
     engine.shutdown().await;
 }

@@ -54,8 +54,9 @@ export function useOwnership(subscribe: (listener: ChangeListener) => () => void
       },
     );
     const off = subscribe((e) => {
-      // A coding session's call may have taken or freed a lease.
-      if (e.type === "agents_changed" || e.type === "declarations_changed" || e.type === "sessions_heard") void refresh();
+      // A coding session's call took, moved, wrote or freed a lease.
+      const leases = e.type === "sessions_heard" && e.leases_changed;
+      if (e.type === "agents_changed" || e.type === "declarations_changed" || leases) void refresh();
     });
     return () => {
       alive.current = false;

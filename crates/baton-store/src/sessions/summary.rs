@@ -65,6 +65,9 @@ pub struct SessionsHeard {
     pub mark: Option<String>,
     /// Sessions whose turn waits for a person (a permission or an idle prompt).
     pub waiting: u32,
+    /// A digest of the leases (count, holders, latest take and write): it changes when a lease
+    /// is taken, moved, written or freed.
+    pub leases: String,
 }
 
 impl Store {
@@ -94,6 +97,13 @@ impl Store {
             "SELECT count(DISTINCT s.agent_id) FROM sessions s
                JOIN tasks t ON t.agent_id = s.agent_id
               WHERE s.ended_at IS NULL AND t.state = 'input_required'",
+            [],
+            |row| row.get(0),
+        )?;
+        heard.leases = self.conn.query_row(
+            "SELECT count(*) || ':' || total(holder) || ':' || coalesce(max(since), '') || ':'
+                    || coalesce(max(last_write_at), '')
+               FROM leases",
             [],
             |row| row.get(0),
         )?;
