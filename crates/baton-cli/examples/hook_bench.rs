@@ -5,7 +5,8 @@
 //! ```text
 //! cargo build --release --locked -p baton-cli -p baton-hooks
 //! cargo run --release --locked -p baton-cli --example hook_bench -- \
-//!     [--events 100000] [--leases 1000] [--processes 10] [--calls 100] [--cli] [--baton PATH]
+//!     [--events 100000] [--leases 1000] [--processes 10] [--calls 100] [--burst] [--cli] \
+//!     [--baton PATH] [--keep DIR]
 //! ```
 //!
 //! The store gets `--events` events (ten polled agents writing file resources) and `--leases`
@@ -13,8 +14,11 @@
 //! run `--calls` `baton hook claude-code --mode enforce` processes one after another, as one
 //! session: a PreToolUse write (half of them on a file another session holds: refused, and the
 //! queue item updated; half on a free file: the lease taken) and, when allowed, its PostToolUse.
-//! Each call is timed from spawn to exit, as the client waits for it. Prints figures, asserts
-//! none; exit 2 on a harness failure.
+//! With `--burst` the sessions call in rounds: every session's next call starts at the same
+//! moment (ten hook processes at once), and the next round waits for the last of them; without
+//! it each session calls again as soon as its last call returned, which keeps both cores busy
+//! for the whole run. Each call is timed from spawn to exit, as the client waits for it. Prints
+//! figures, asserts none; exit 2 on a harness failure.
 
 mod support;
 
@@ -43,7 +47,10 @@ prints the time each call takes (spawn to exit).
     --processes N   sessions calling at once (default 10)
     --calls N       hook calls per session (default 100)
     --cli           call `baton hook` rather than the small `baton-hook` binary
-    --baton PATH    the binary to call (default: target/release/baton-hook, or baton with --cli)";
+    --baton PATH    the binary to call (default: target/release/baton-hook, or baton with --cli)
+    --keep DIR      fill and keep the store in DIR (to profile single calls on it afterwards)
+    --burst         the sessions call in rounds: each round starts one call of every session at
+                    the same moment and waits for the last (default: back to back, no pause)";
 
 struct Options {
     events: usize,
@@ -52,6 +59,8 @@ struct Options {
     calls: usize,
     baton: Option<std::path::PathBuf>,
     cli: bool,
+    keep: Option<std::path::PathBuf>,
+    burst: bool,
 }
 
 fn options() -> Fallible<Options> {
@@ -62,6 +71,8 @@ fn options() -> Fallible<Options> {
         calls: 100,
         baton: None,
         cli: false,
+        keep: None,
+        burst: false,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -75,6 +86,8 @@ fn options() -> Fallible<Options> {
             "--calls" => o.calls = value()?.parse().map_err(|e| format!("--calls: {e}"))?,
             "--baton" => o.baton = Some(value()?.into()),
             "--cli" => o.cli = true,
+            "--burst" => o.burst = true,
+            "--keep" => o.keep = Some(value()?.into()),
             "-h" | "--help" => {
                 println!("{USAGE}");
                 std::process::exit(0);
@@ -206,7 +219,10 @@ fn run() -> Fallible<()> {
         }
     };
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
-    let data = dir.path().join("data");
+    let data = o.keep.clone().unwrap_or_else(|| dir.path().join("data"));
+    if data.join("baton.sqlite3").exists() {
+        return Err(format!("{} already holds a store", data.display()));
+    }
     std::fs::create_dir_all(&data).map_err(|e| e.to_string())?;
     let filled = Instant::now();
     fill(&data.join("baton.sqlite3"), o.events, o.leases)?;
@@ -219,10 +235,25 @@ fn run() -> Fallible<()> {
         o.calls
     );
     let started = Instant::now();
+    // In rounds (--burst), every session's next call waits for all of them to be ready.
+    let round = std::sync::Arc::new(std::sync::Barrier::new(if o.burst {
+        o.processes
+    } else {
+        1
+    }));
     let workers: Vec<_> = (0..o.processes)
         .map(|p| {
             let (baton, data, calls, leases) =
                 (baton.clone(), data.clone(), o.calls, o.leases.max(1));
+            let round = std::sync::Arc::clone(&round);
+            // A session that fails leaves the others waiting for it in a round: exit instead.
+            let call = move |baton: &Path, data: &Path, payload: &serde_json::Value| {
+                round.wait();
+                call(baton, data, payload).unwrap_or_else(|err| {
+                    eprintln!("hook_bench: {err}");
+                    std::process::exit(2)
+                })
+            };
             std::thread::spawn(move || -> Fallible<Vec<(u32, i32, String)>> {
                 let session = format!("bench{p:02}");
                 let mut out = Vec::new();
@@ -239,11 +270,11 @@ fn run() -> Fallible<()> {
                         json!({"session_id": session, "cwd": "/repo", "hook_event_name": event,
                                "tool_name": "Edit", "tool_input": {"file_path": file}})
                     };
-                    let pre = call(&baton, &data, &write("PreToolUse"))?;
+                    let pre = call(&baton, &data, &write("PreToolUse"));
                     let allowed = pre.1 == 0;
                     out.push(pre);
                     if allowed && out.len() < calls {
-                        out.push(call(&baton, &data, &write("PostToolUse"))?);
+                        out.push(call(&baton, &data, &write("PostToolUse")));
                     }
                 }
                 Ok(out)
@@ -262,8 +293,13 @@ fn run() -> Fallible<()> {
     ms.sort_unstable();
     let q = |p: f64| percentile(&ms, p).map_or("-".to_owned(), |v| format!("{v} ms"));
     println!(
-        "## hook_bench: hook calls from {} sessions at once\n",
-        o.processes
+        "## hook_bench: hook calls from {} sessions at once{}\n",
+        o.processes,
+        if o.burst {
+            ", in rounds (--burst)"
+        } else {
+            ", back to back"
+        }
     );
     println!("- machine: {}", machine());
     println!("- date: {}; baton: {}", now_utc(), baton.display());

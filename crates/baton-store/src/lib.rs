@@ -70,8 +70,11 @@ pub use writer::{Writer, WriterStats};
 /// How long a statement waits for a lock held by another connection before failing.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// WAL length past which a short process that closes the store last checkpoints it (1 MiB).
-const SHORT_PROCESS_WAL_BYTES: u64 = 1 << 20;
+/// WAL length past which a short process checkpoints (1 MiB; see [`Store::for_short_process`]).
+const SHORT_PROCESS_WAL_BYTES: i64 = 1 << 20;
+
+/// The store's page size (SQLite's default), to count WAL frames in bytes.
+const WAL_PAGE_BYTES: i64 = 4096;
 
 /// The database. Holds one connection: `Send`, not `Sync`; give it to one writer thread.
 #[derive(Debug)]
@@ -112,9 +115,12 @@ impl Store {
     ///   millisecond;
     /// - closing does not checkpoint: the last connection to close otherwise copies the WAL
     ///   into the database and deletes it (four fsyncs, and the WAL and shared-memory files
-    ///   made again by the next call). The WAL is checkpointed by the app's or `baton watch`'s
-    ///   checkpointer, or by a commit that finds it past the autocheckpoint size, or by
-    ///   [`Store::close_short_process`] when no app runs.
+    ///   made again by the next call), see [`Store::close_short_process`] for when it does;
+    /// - a commit that leaves more than [`SHORT_PROCESS_WAL_BYTES`] in the WAL checkpoints it
+    ///   passively, beside the other sessions' reads and writes, and the next writer starts the
+    ///   WAL over and cuts it back to that size. Without this, many sessions at once kept the
+    ///   store open between them, nobody checkpointed, and whoever closed it last had to copy
+    ///   a WAL of several MiB while every other session waited for it (50–100 ms).
     pub fn for_short_process(&self) -> Result<()> {
         fn retry(attempt: i32) -> bool {
             let attempt = u128::try_from(attempt).unwrap_or(0);
@@ -127,14 +133,22 @@ impl Store {
         self.conn.busy_handler(Some(retry))?;
         self.conn
             .set_db_config(DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, true)?;
+        self.conn.pragma_update(
+            None,
+            "wal_autocheckpoint",
+            SHORT_PROCESS_WAL_BYTES / WAL_PAGE_BYTES,
+        )?;
+        self.conn
+            .pragma_update(None, "journal_size_limit", SHORT_PROCESS_WAL_BYTES)?;
         Ok(())
     }
 
     /// Closes a store opened [`Store::for_short_process`]. The first connection to open a store
-    /// that nobody else has open rebuilds the WAL's index by reading every frame in it, so with
-    /// no app running each hook call would pay for the whole WAL, and it only grows: once it is
-    /// past 1 MiB, closing checkpoints it and removes it, which SQLite does only when this is the
-    /// last connection (the app's own checkpointer looks after the WAL while it runs).
+    /// that nobody else has open rebuilds the WAL's index by reading every frame in it, and
+    /// forgets what was checkpointed: with no app running each hook call would pay for the whole
+    /// WAL, and it only grows. Once it is past [`SHORT_PROCESS_WAL_BYTES`], closing checkpoints
+    /// and removes it, which SQLite does only when this is the last connection (the app's own
+    /// checkpointer looks after the WAL while it runs).
     pub fn close_short_process(self) -> Result<()> {
         let wal_bytes = self
             .conn
@@ -142,7 +156,7 @@ impl Store {
             .filter(|path| !path.is_empty())
             .and_then(|path| std::fs::metadata(format!("{path}-wal")).ok())
             .map_or(0, |meta| meta.len());
-        if wal_bytes > SHORT_PROCESS_WAL_BYTES {
+        if wal_bytes > SHORT_PROCESS_WAL_BYTES.unsigned_abs() {
             self.conn
                 .set_db_config(DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, false)?;
         }
