@@ -17,226 +17,25 @@
 //!   Baton's hooks in a coding agent's settings;
 //!   `baton hook claude-code|codex|copilot` is what coding agents' hooks call (one payload on
 //!   stdin, the reply in the client's format).
+//! * `baton escalations [--all] [--json]`, `baton escalation show ID` and
+//!   `baton decide ID ACTION …` are the escalation queue (decided and delivered as in the app);
+//!   `baton follow|unfollow AGENT TASK_ID` follows an A2A agent's task by id.
 //! * `baton schema set TYPE FILE.json | list | remove TYPE` manages the JSON Schema each handoff
 //!   type's payload must satisfy; `baton dead-letters` prints the handoffs that failed theirs.
 
+mod args;
 mod commands;
 mod config;
 mod export;
 
-use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
-use baton_core::hooks::HookClient;
-use baton_sim::scenario::Scenario;
-use clap::builder::{PossibleValuesParser, TypedValueParser};
-use clap::{Parser, Subcommand};
+use clap::Parser;
 
-/// A scenario name; an unknown one is refused with the list of valid names.
-fn scenario_parser() -> impl TypedValueParser<Value = Scenario> {
-    PossibleValuesParser::new(Scenario::ALL.map(Scenario::name)).map(|name| {
-        name.parse::<Scenario>()
-            .expect("every possible value names a scenario")
-    })
-}
-
-#[derive(Debug, Parser)]
-#[command(
-    name = "baton",
-    version,
-    about = "Mission control for a fleet of AI agents, headless."
-)]
-struct Cli {
-    /// Directory holding baton.sqlite3 (default: the OS app-data dir, as the desktop app uses).
-    #[arg(long, global = true, env = "BATON_DATA_DIR", value_name = "DIR")]
-    data_dir: Option<PathBuf>,
-    #[command(subcommand)]
-    command: Command,
-}
-
-#[derive(Debug, Subcommand)]
-enum Command {
-    /// Poll agents into the store until interrupted.
-    Watch {
-        /// Agents to poll (added to the store, or updated by name). Without it, the store's agents.
-        #[arg(long, value_name = "FILE")]
-        config: Option<PathBuf>,
-        /// Stop after this many seconds (default: run until Ctrl-C).
-        #[arg(long, value_name = "SECONDS")]
-        duration: Option<u64>,
-        /// On exit, print the engine's own figures (detector run times, store writes) as one
-        /// `stats: {…}` JSON line.
-        #[arg(long)]
-        stats: bool,
-    },
-    /// Print agents, their health and task counts.
-    Status {
-        /// Machine-readable output.
-        #[arg(long)]
-        json: bool,
-    },
-    /// Lint the ownership rules of a baton.toml, and a new agent's manifest against them.
-    ///
-    /// Exit 0 when clean, 1 with a report of every overlap and conflict, 2 when a file is
-    /// malformed or a pattern is bad (with its line and column).
-    Check {
-        /// The rules file (`[[rules]]`, and `[[agents]]` with optional `declares`).
-        file: PathBuf,
-        /// A new agent's manifest: `name = "..."` and `triggers` / `reads` / `writes` / `outputs`.
-        #[arg(long, value_name = "FILE")]
-        manifest: Option<PathBuf>,
-    },
-    /// Write the store's agents (never their tokens) and rules as a baton.toml, in a stable
-    /// order (agents by name; rules by kind, pattern, owner) so that diffs are readable.
-    Export {
-        /// Write here instead of stdout.
-        #[arg(long, value_name = "FILE")]
-        out: Option<PathBuf>,
-    },
-    /// Load a baton.toml into the store: its rules replace the stored ones (each change goes to
-    /// the decision log), its agents are added or updated by name (none is deleted).
-    ///
-    /// The file is checked first like `baton check`: a malformed file or a bad pattern exits 2
-    /// and changes nothing. Overlaps are printed as warnings and do not block the import.
-    Import {
-        /// The file to load.
-        file: PathBuf,
-        /// Who the decision log records (default: $USER, else "cli").
-        #[arg(long, value_name = "NAME")]
-        who: Option<String>,
-    },
-    /// The decision log: export it as JSON Lines, or verify its hash chain.
-    Decisions {
-        #[command(subcommand)]
-        action: DecisionsAction,
-    },
-    /// The JSON Schema each handoff type's payload must satisfy (the invalid-handoff detector).
-    Schema {
-        #[command(subcommand)]
-        action: SchemaAction,
-    },
-    /// Print the handoffs that failed their schema (newest first), one JSON object per line.
-    DeadLetters,
-    /// What a coding agent's hooks call: reads one hook payload on stdin, records it (the
-    /// session, its turn, its reads and writes, its file leases) and answers in the client's
-    /// format; a write another session holds is refused in `enforce` mode.
-    ///
-    /// Exit 0 lets the call go on, 2 refuses it (Claude Code, Codex; Copilot CLI reads JSON on
-    /// stdout). An unreadable payload, or a store that does not answer within 500 ms, lets the
-    /// call go on and says why on stderr.
-    Hook(baton_hooks::args::HookArgs),
-    /// Baton's hooks in a coding agent's settings: install (merged with the person's own hooks,
-    /// idempotent, the file backed up first), uninstall, status.
-    Hooks {
-        #[command(subcommand)]
-        action: HooksAction,
-    },
-    /// Run simulated agents speaking baton/1 on 127.0.0.1: a busy fleet of random work, or
-    /// with --scenario one scripted scenario that makes one detector fire.
-    ///
-    /// A scenario prints its agents (name, id, URL), the finding to watch for, and a baton.toml
-    /// with its agents and ownership rules to load with `baton import`.
-    Sim {
-        /// How many agents (the random fleet only).
-        #[arg(long, default_value_t = 5, conflicts_with = "scenario")]
-        agents: usize,
-        /// Port of the first agent; the others take the next ones (0: any free ports).
-        #[arg(long, default_value_t = 7700)]
-        port: u16,
-        /// Seed of the random fleet's script.
-        #[arg(long, default_value_t = 42, conflicts_with = "scenario")]
-        seed: u64,
-        /// Milliseconds between script steps (a scenario's ticks).
-        #[arg(long, default_value_t = 1000)]
-        tick_ms: u64,
-        /// Run this scripted scenario instead of the random fleet (see --list-scenarios).
-        #[arg(long, value_name = "NAME", value_parser = scenario_parser())]
-        scenario: Option<Scenario>,
-        /// List the scenarios, one per detector, and exit.
-        #[arg(long, conflicts_with = "scenario")]
-        list_scenarios: bool,
-        /// Play the demo's story instead: five agents that work calmly and hit one scripted
-        /// coordination failure a minute, and obey decisions (what "Start demo fleet" runs).
-        #[arg(long, conflicts_with_all = ["scenario", "list_scenarios"])]
-        story: bool,
-    },
-}
-
-/// Which client's settings, and where.
-#[derive(Debug, clap::Args)]
-struct HooksWhere {
-    /// claude-code, codex or copilot.
-    #[arg(value_parser = PossibleValuesParser::new(HookClient::ALL.map(HookClient::as_str)))]
-    client: String,
-    /// The repository whose settings get the hooks (`.claude/settings.json`,
-    /// `.codex/hooks.json`, `.github/hooks/baton.json`).
-    #[arg(
-        long,
-        value_name = "DIR",
-        conflicts_with = "user",
-        required_unless_present = "user"
-    )]
-    project: Option<PathBuf>,
-    /// The user's own settings (`~/.claude/settings.json`, `$CODEX_HOME/hooks.json`), for every
-    /// repository.
-    #[arg(long)]
-    user: bool,
-}
-
-#[derive(Debug, Subcommand)]
-enum HooksAction {
-    /// Add Baton's hooks (again: replaces Baton's entries, never the person's).
-    Install {
-        #[command(flatten)]
-        place: HooksWhere,
-        /// observe: record only; warn: allow and escalate; enforce: refuse and escalate.
-        #[arg(long, default_value = "warn", value_parser = PossibleValuesParser::new(["observe", "warn", "enforce"]))]
-        mode: String,
-    },
-    /// Remove Baton's hooks, and only those.
-    Uninstall {
-        #[command(flatten)]
-        place: HooksWhere,
-    },
-    /// Which events have Baton's hooks.
-    Status {
-        #[command(flatten)]
-        place: HooksWhere,
-    },
-}
-
-#[derive(Debug, Subcommand)]
-enum DecisionsAction {
-    /// Every entry, oldest first, one JSON object per line, with every hashed field (so the
-    /// chain can be checked outside Baton).
-    Export {
-        /// Write here instead of stdout.
-        #[arg(long, value_name = "FILE")]
-        out: Option<PathBuf>,
-    },
-    /// Recompute the hash chain: exit 0 when intact, 1 naming the first entry that does not fit.
-    Verify,
-}
-
-#[derive(Debug, Subcommand)]
-enum SchemaAction {
-    /// Set the schema of a handoff type (the payload's `type`) from a JSON file.
-    Set {
-        handoff_type: String,
-        file: PathBuf,
-        /// Who the decision log records (default: $USER, else "cli").
-        #[arg(long, value_name = "NAME")]
-        who: Option<String>,
-    },
-    /// Print every handoff type and its schema.
-    List,
-    /// Stop checking a handoff type.
-    Remove {
-        handoff_type: String,
-        #[arg(long, value_name = "NAME")]
-        who: Option<String>,
-    },
-}
+use args::{
+    Cli, Command, DecisionsAction, EscalationCommand, HooksAction, HooksWhere, SchemaAction,
+};
 
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
@@ -311,6 +110,21 @@ fn main() -> ExitCode {
                 }
             },
             Command::DeadLetters => commands::dead_letters(db),
+            Command::Escalations { open: _, all, json } => commands::escalations(db, all, json),
+            Command::Escalation {
+                action: EscalationCommand::Show { id, json },
+            } => commands::escalation_show(db, id, json),
+            Command::Decide {
+                id,
+                action,
+                note,
+                who,
+                wait,
+            } => commands::decide(db, id, action, note, who, Duration::from_secs(wait)).await,
+            Command::Follow { agent, task_id } => commands::follow(db, &agent, task_id, true).await,
+            Command::Unfollow { agent, task_id } => {
+                commands::follow(db, &agent, task_id, false).await
+            }
             Command::Hooks { action } => run_hooks(data_dir.as_deref(), action),
             Command::Decisions {
                 action: DecisionsAction::Export { out },

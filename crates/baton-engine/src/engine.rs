@@ -272,6 +272,21 @@ impl Engine {
         Ok(added)
     }
 
+    /// Stops following a task of an A2A agent (one its server forgot, say): Baton forgets the
+    /// task (its events stay in the history). False when Baton did not know it.
+    pub async fn unfollow_task(&self, id: i64, task_id: String) -> Result<bool, EngineError> {
+        let config = self.shared().read(move |s| s.agent(id)).await?;
+        if config.adapter != AdapterKind::A2a {
+            return Err(EngineError::NotA2a(config.name));
+        }
+        let removed = self
+            .shared()
+            .write(move |s| s.unfollow_task(id, &task_id))
+            .await?;
+        self.shared().bus.publish(ChangeEvent::AgentsChanged);
+        Ok(removed)
+    }
+
     /// Polls one agent now, whether or not its poller runs. The poll is recorded like any other;
     /// a failed poll returns [`EngineError::PollFailed`] with the reason shown on the agent's row.
     pub async fn poll_once(&self, id: i64) -> Result<(), EngineError> {

@@ -3,11 +3,12 @@
 
 use baton_core::detect::handoff::DeadLetter;
 use baton_core::detect::windows::WindowOverrides;
-use baton_core::escalations::{Escalation, EscalationAction, EscalationTimeline};
+use baton_core::escalations::{DeliveryState, Escalation, EscalationAction, EscalationTimeline};
 use baton_core::views::ChangeEvent;
 use baton_store::escalations::EscalationFilter;
 use baton_store::StoreError;
 use chrono::Utc;
+use std::time::Duration;
 
 use crate::engine::Engine;
 use crate::error::EngineError;
@@ -73,6 +74,38 @@ impl Engine {
                 Err(EngineError::Store(err))
             }
             Err(err) => Err(err),
+        }
+    }
+}
+
+impl Engine {
+    /// Delivers the decision on escalation `id` now, each failed attempt tried again when the
+    /// relay would, until every agent concerned has answered or `wait` has passed; returns the
+    /// escalation with its deliveries. For a process that decides and exits (`baton decide`):
+    /// the app's relay does this by itself. Other deliveries that are due go out too.
+    pub async fn deliver_decision(
+        &self,
+        id: i64,
+        wait: Duration,
+    ) -> Result<Escalation, EngineError> {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            crate::relay::deliver_due(self.shared(), Utc::now()).await?;
+            let escalation = self.escalation(id).await?;
+            let next = escalation
+                .deliveries
+                .iter()
+                .filter(|d| matches!(d.state, DeliveryState::Pending | DeliveryState::Retrying))
+                .map(|d| d.next_attempt_at)
+                .min();
+            let Some(next) = next else {
+                return Ok(escalation);
+            };
+            let pause = (next - Utc::now()).to_std().unwrap_or(Duration::ZERO);
+            if tokio::time::Instant::now() + pause >= deadline {
+                return Ok(escalation);
+            }
+            tokio::time::sleep(pause).await;
         }
     }
 }

@@ -150,6 +150,17 @@ impl Store {
         )?;
         Ok(added > 0)
     }
+
+    /// Forgets a task of the agent (one it followed and its server no longer knows): its row
+    /// goes, its events stay. False when there was none.
+    pub fn unfollow_task(&mut self, agent_id: i64, task_id: &str) -> Result<bool> {
+        self.agent_exists(agent_id)?;
+        let removed = self.conn.execute(
+            "DELETE FROM tasks WHERE agent_id = ?1 AND task_id = ?2",
+            params![agent_id, task_id.trim()],
+        )?;
+        Ok(removed > 0)
+    }
 }
 
 /// The agent's task `task_id` left an interrupted state for `now_state`: its open request for

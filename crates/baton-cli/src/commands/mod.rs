@@ -11,18 +11,23 @@ use crate::config::ConfigFileError;
 
 mod check;
 mod checked;
+mod decide;
 mod decisions;
 mod export;
 mod import;
+mod queue;
 mod schema;
 mod sim;
 mod status;
+mod text;
 mod watch;
 
 pub use check::check;
+pub use decide::{decide, follow};
 pub use decisions::{decisions_export, decisions_verify};
 pub use export::export;
 pub use import::import;
+pub use queue::{escalation_show, escalations};
 pub use schema::{dead_letters, schema_list, schema_remove, schema_set};
 pub use sim::{list_scenarios, sim, sim_scenario, sim_story};
 pub use status::status;
@@ -41,6 +46,9 @@ pub enum CliError {
     /// A hooks settings file Baton cannot merge into, or a client or scope it cannot install.
     #[error("{0}")]
     Hooks(String),
+    /// An argument that names nothing, or cannot be read (an agent, a duration, shares).
+    #[error("{0}")]
+    Invalid(String),
 }
 
 impl From<baton_hooks::HooksError> for CliError {
@@ -56,10 +64,31 @@ impl CliError {
     /// 2 for problems in what the user gave us, 1 for everything else.
     pub fn exit_code(&self) -> u8 {
         match self {
-            CliError::Config(_) | CliError::Hooks(_) => 2,
+            CliError::Config(_) | CliError::Hooks(_) | CliError::Invalid(_) => 2,
+            CliError::Store(err) | CliError::Engine(EngineError::Store(err))
+                if given_wrong(err) =>
+            {
+                2
+            }
+            CliError::Engine(EngineError::NotA2a(_) | EngineError::AgentNotFound(_)) => 2,
             _ => 1,
         }
     }
+}
+
+/// A store error that says the command named something that is not there or not allowed (an
+/// escalation, an agent, a decision the escalation does not take), rather than a failure.
+fn given_wrong(err: &StoreError) -> bool {
+    matches!(
+        err,
+        StoreError::EscalationNotFound(_)
+            | StoreError::EscalationClosed { .. }
+            | StoreError::EscalationExpired(_)
+            | StoreError::InvalidDecision(_)
+            | StoreError::AgentNotFound(_)
+            | StoreError::AgentNameNotFound(_)
+            | StoreError::InvalidTaskId(_)
+    )
 }
 
 /// The database file: the one given, else the app's.

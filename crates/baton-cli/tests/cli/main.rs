@@ -5,12 +5,14 @@
 //!   `--list-scenarios` lists them, an unknown name is refused with the valid ones;
 //! * `watch` polls a simulated fleet (started here) into the store that `status` then reads;
 //! * config files: inline tokens, malformed TOML, bad agents, env and keyring token references;
-//! * a second `watch` updates an agent by name instead of adding it twice.
+//! * a second `watch` updates an agent by name instead of adding it twice;
+//! * the escalation queue: listed, shown, decided and delivered from the terminal.
 
 #[path = "../common/mod.rs"]
 mod common;
 mod config_files;
 mod hooks;
+mod queue;
 mod sim;
 
 use std::process::Command;

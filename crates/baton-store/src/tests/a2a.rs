@@ -98,6 +98,14 @@ fn a_followed_task_waits_as_submitted_until_the_agent_says_more() {
         store.follow_task(999, "t-1", t(1)),
         Err(StoreError::AgentNotFound(999))
     ));
+    // Unfollowed (a task the server forgot): gone from the board, once.
+    assert!(store.unfollow_task(a, " t-1 ").unwrap());
+    assert_eq!(store.task_states(a).unwrap().get("t-1"), None);
+    assert!(!store.unfollow_task(a, "t-1").unwrap());
+    assert!(matches!(
+        store.unfollow_task(999, "t-1"),
+        Err(StoreError::AgentNotFound(999))
+    ));
 }
 
 #[test]

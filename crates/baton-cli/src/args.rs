@@ -1,0 +1,319 @@
+//! The command line: every subcommand and its options (clap), apart from what they do
+//! (`commands`).
+
+use std::path::PathBuf;
+
+use baton_core::hooks::HookClient;
+use baton_sim::scenario::Scenario;
+use clap::builder::{PossibleValuesParser, TypedValueParser};
+use clap::{Parser, Subcommand};
+
+/// A scenario name; an unknown one is refused with the list of valid names.
+fn scenario_parser() -> impl TypedValueParser<Value = Scenario> {
+    PossibleValuesParser::new(Scenario::ALL.map(Scenario::name)).map(|name| {
+        name.parse::<Scenario>()
+            .expect("every possible value names a scenario")
+    })
+}
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "baton",
+    version,
+    about = "Mission control for a fleet of AI agents, headless."
+)]
+pub struct Cli {
+    /// Directory holding baton.sqlite3 (default: the OS app-data dir, as the desktop app uses).
+    #[arg(long, global = true, env = "BATON_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Poll agents into the store until interrupted.
+    Watch {
+        /// Agents to poll (added to the store, or updated by name). Without it, the store's agents.
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+        /// Stop after this many seconds (default: run until Ctrl-C).
+        #[arg(long, value_name = "SECONDS")]
+        duration: Option<u64>,
+        /// On exit, print the engine's own figures (detector run times, store writes) as one
+        /// `stats: {…}` JSON line.
+        #[arg(long)]
+        stats: bool,
+    },
+    /// Print agents, their health and task counts.
+    Status {
+        /// Machine-readable output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Lint the ownership rules of a baton.toml, and a new agent's manifest against them.
+    ///
+    /// Exit 0 when clean, 1 with a report of every overlap and conflict, 2 when a file is
+    /// malformed or a pattern is bad (with its line and column).
+    Check {
+        /// The rules file (`[[rules]]`, and `[[agents]]` with optional `declares`).
+        file: PathBuf,
+        /// A new agent's manifest: `name = "..."` and `triggers` / `reads` / `writes` / `outputs`.
+        #[arg(long, value_name = "FILE")]
+        manifest: Option<PathBuf>,
+    },
+    /// Write the store's agents (never their tokens) and rules as a baton.toml, in a stable
+    /// order (agents by name; rules by kind, pattern, owner) so that diffs are readable.
+    Export {
+        /// Write here instead of stdout.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// Load a baton.toml into the store: its rules replace the stored ones (each change goes to
+    /// the decision log), its agents are added or updated by name (none is deleted).
+    ///
+    /// The file is checked first like `baton check`: a malformed file or a bad pattern exits 2
+    /// and changes nothing. Overlaps are printed as warnings and do not block the import.
+    Import {
+        /// The file to load.
+        file: PathBuf,
+        /// Who the decision log records (default: $USER, else "cli").
+        #[arg(long, value_name = "NAME")]
+        who: Option<String>,
+    },
+    /// The decision log: export it as JSON Lines, or verify its hash chain.
+    Decisions {
+        #[command(subcommand)]
+        action: DecisionsAction,
+    },
+    /// The JSON Schema each handoff type's payload must satisfy (the invalid-handoff detector).
+    Schema {
+        #[command(subcommand)]
+        action: SchemaAction,
+    },
+    /// Print the handoffs that failed their schema (newest first), one JSON object per line.
+    DeadLetters,
+    /// The escalation queue: the open items by due time (default), or with --all the latest
+    /// 100 closed ones too.
+    Escalations {
+        /// Open items only (the default).
+        #[arg(long, conflicts_with = "all")]
+        open: bool,
+        /// Open items and the latest 100 resolved or expired ones.
+        #[arg(long)]
+        all: bool,
+        /// One JSON array of the escalations, as the app reads them.
+        #[arg(long)]
+        json: bool,
+    },
+    /// One escalation.
+    Escalation {
+        #[command(subcommand)]
+        action: EscalationCommand,
+    },
+    /// Decide an escalation, as its buttons in the app do: the same checks, the same entry in
+    /// the decision log, and the decision delivered to the agents at once (again by the app or
+    /// `baton watch` while an agent does not take it).
+    ///
+    /// Exit 0 when decided (the delivery is printed), 2 when the escalation, an agent or an
+    /// argument is not right (nothing is decided), 1 when the store fails.
+    Decide {
+        /// The escalation's number (`baton escalations`).
+        id: i64,
+        #[command(subcommand)]
+        action: DecideAction,
+        /// A note kept with the decision in the log, and sent to the agents.
+        #[arg(long, global = true, value_name = "TEXT")]
+        note: Option<String>,
+        /// Who the decision log records (default: $USER, else "cli").
+        #[arg(long, global = true, value_name = "NAME")]
+        who: Option<String>,
+        /// How long to keep trying to deliver before leaving it to the app or `baton watch`.
+        #[arg(long, global = true, value_name = "SECONDS", default_value_t = 10)]
+        wait: u64,
+    },
+    /// Follow a task of an A2A agent that cannot list its tasks: Baton reads it on every poll.
+    Follow {
+        /// The agent's name (as `baton status` prints it) or number.
+        agent: String,
+        task_id: String,
+    },
+    /// Stop following a task (one the server forgot, say): Baton forgets it too.
+    Unfollow { agent: String, task_id: String },
+    /// What a coding agent's hooks call: reads one hook payload on stdin, records it (the
+    /// session, its turn, its reads and writes, its file leases) and answers in the client's
+    /// format; a write another session holds is refused in `enforce` mode.
+    ///
+    /// Exit 0 lets the call go on, 2 refuses it (Claude Code, Codex; Copilot CLI reads JSON on
+    /// stdout). An unreadable payload, or a store that does not answer within 500 ms, lets the
+    /// call go on and says why on stderr.
+    Hook(baton_hooks::args::HookArgs),
+    /// Baton's hooks in a coding agent's settings: install (merged with the person's own hooks,
+    /// idempotent, the file backed up first), uninstall, status.
+    Hooks {
+        #[command(subcommand)]
+        action: HooksAction,
+    },
+    /// Run simulated agents speaking baton/1 on 127.0.0.1: a busy fleet of random work, or
+    /// with --scenario one scripted scenario that makes one detector fire.
+    ///
+    /// A scenario prints its agents (name, id, URL), the finding to watch for, and a baton.toml
+    /// with its agents and ownership rules to load with `baton import`.
+    Sim {
+        /// How many agents (the random fleet only).
+        #[arg(long, default_value_t = 5, conflicts_with = "scenario")]
+        agents: usize,
+        /// Port of the first agent; the others take the next ones (0: any free ports).
+        #[arg(long, default_value_t = 7700)]
+        port: u16,
+        /// Seed of the random fleet's script.
+        #[arg(long, default_value_t = 42, conflicts_with = "scenario")]
+        seed: u64,
+        /// Milliseconds between script steps (a scenario's ticks).
+        #[arg(long, default_value_t = 1000)]
+        tick_ms: u64,
+        /// Run this scripted scenario instead of the random fleet (see --list-scenarios).
+        #[arg(long, value_name = "NAME", value_parser = scenario_parser())]
+        scenario: Option<Scenario>,
+        /// List the scenarios, one per detector, and exit.
+        #[arg(long, conflicts_with = "scenario")]
+        list_scenarios: bool,
+        /// Play the demo's story instead: five agents that work calmly and hit one scripted
+        /// coordination failure a minute, and obey decisions (what "Start demo fleet" runs).
+        #[arg(long, conflicts_with_all = ["scenario", "list_scenarios"])]
+        story: bool,
+    },
+}
+
+/// Which client's settings, and where.
+#[derive(Debug, clap::Args)]
+pub struct HooksWhere {
+    /// claude-code, codex or copilot.
+    #[arg(value_parser = PossibleValuesParser::new(HookClient::ALL.map(HookClient::as_str)))]
+    pub client: String,
+    /// The repository whose settings get the hooks (`.claude/settings.json`,
+    /// `.codex/hooks.json`, `.github/hooks/baton.json`).
+    #[arg(
+        long,
+        value_name = "DIR",
+        conflicts_with = "user",
+        required_unless_present = "user"
+    )]
+    pub project: Option<PathBuf>,
+    /// The user's own settings (`~/.claude/settings.json`, `$CODEX_HOME/hooks.json`), for every
+    /// repository.
+    #[arg(long)]
+    pub user: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum HooksAction {
+    /// Add Baton's hooks (again: replaces Baton's entries, never the person's).
+    Install {
+        #[command(flatten)]
+        place: HooksWhere,
+        /// observe: record only; warn: allow and escalate; enforce: refuse and escalate.
+        #[arg(long, default_value = "warn", value_parser = PossibleValuesParser::new(["observe", "warn", "enforce"]))]
+        mode: String,
+    },
+    /// Remove Baton's hooks, and only those.
+    Uninstall {
+        #[command(flatten)]
+        place: HooksWhere,
+    },
+    /// Which events have Baton's hooks.
+    Status {
+        #[command(flatten)]
+        place: HooksWhere,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DecisionsAction {
+    /// Every entry, oldest first, one JSON object per line, with every hashed field (so the
+    /// chain can be checked outside Baton).
+    Export {
+        /// Write here instead of stdout.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// Recompute the hash chain: exit 0 when intact, 1 naming the first entry that does not fit.
+    Verify,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SchemaAction {
+    /// Set the schema of a handoff type (the payload's `type`) from a JSON file.
+    Set {
+        handoff_type: String,
+        file: PathBuf,
+        /// Who the decision log records (default: $USER, else "cli").
+        #[arg(long, value_name = "NAME")]
+        who: Option<String>,
+    },
+    /// Print every handoff type and its schema.
+    List,
+    /// Stop checking a handoff type.
+    Remove {
+        handoff_type: String,
+        #[arg(long, value_name = "NAME")]
+        who: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EscalationCommand {
+    /// Everything about it: what, who, since when, its evidence on one time axis, the decision
+    /// and its delivery.
+    Show {
+        id: i64,
+        /// The escalation and its evidence as one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// What a person can decide on an escalation (which ones apply depends on its kind; the store
+/// refuses the others, saying why).
+#[derive(Debug, Subcommand)]
+pub enum DecideAction {
+    /// Let the agent go ahead (an agent's request for approval; a session's permission request).
+    Approve,
+    /// Tell the agent no (a session's permission request: refused, with --note as the reason).
+    Reject,
+    /// The agents run the task again.
+    Retry,
+    /// Make AGENT the owner of the escalation's resource (the ownership rule is added or
+    /// changed, in the log).
+    Give {
+        /// The new owner's name or number.
+        agent: String,
+    },
+    /// Not a real problem; the reason is required and kept in the log.
+    Dismiss {
+        #[arg(long, value_name = "TEXT")]
+        reason: String,
+    },
+    /// Out of the way for a while (the SLA keeps running): 30m, 2h, 1d, at most 7d.
+    Snooze {
+        #[arg(value_name = "DURATION")]
+        duration: String,
+    },
+    /// Answer an agent's question: the text goes to the agent with the approval.
+    Answer { text: String },
+    /// Share out a rate-limited API's quota: NAME=PERCENT,NAME=PERCENT (at most 100 in all).
+    Split {
+        #[arg(value_name = "SHARES")]
+        shares: String,
+    },
+    /// A coding session refused a file another holds: the lease moves to SESSION, whose next
+    /// try passes.
+    Grant {
+        /// The session's name or number.
+        session: String,
+    },
+    /// A coding session refused a file: the session holding it keeps it.
+    Keep,
+    /// A coding session refused a file: each refused session may write it once more.
+    AllowBothOnce,
+}

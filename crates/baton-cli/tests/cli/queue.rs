@@ -1,0 +1,268 @@
+//! The escalation queue from the terminal: `baton escalations`, `baton escalation show` and
+//! `baton decide` against a scripted baton-sim agent over HTTP.
+
+use baton_sim::{Scenario, SimFleet};
+
+use crate::common::Sandbox;
+use crate::{agent_toml, run_async};
+
+/// Polls the fleet with `baton watch` until an escalation is open; its JSON.
+async fn first_open_escalation(sandbox: &Sandbox, config: &str) -> serde_json::Value {
+    for _ in 0..6 {
+        run_async(sandbox.baton(&["watch", "--config", config, "--duration", "2"]))
+            .await
+            .expect_code(0);
+        let listed = sandbox.run(&["escalations", "--json"]);
+        listed.expect_code(0);
+        let items: Vec<serde_json::Value> = serde_json::from_str(&listed.stdout)
+            .unwrap_or_else(|e| panic!("escalations --json: {e}\n{}", listed.all()));
+        if let Some(first) = items.into_iter().next() {
+            return first;
+        }
+    }
+    panic!("no escalation opened in 12 s of watching");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_question_is_listed_shown_answered_and_delivered_from_the_terminal() {
+    let sandbox = Sandbox::new();
+    let fleet = SimFleet::start_scenario(Scenario::NeedsApproval, 0, 100)
+        .await
+        .expect("start the scenario");
+    let agents = fleet.agents();
+    let config: String = agents
+        .iter()
+        .map(|a| agent_toml(&a.name, &a.base_url, 500, 400, ""))
+        .collect();
+    let config = sandbox.write("baton.toml", &config);
+    let config = config.to_str().expect("utf-8 path");
+
+    let item = first_open_escalation(&sandbox, config).await;
+    assert_eq!(item["kind"], "needs_approval", "{item:#}");
+    let id = item["id"].as_i64().expect("an id").to_string();
+
+    let table = sandbox.run(&["escalations"]);
+    table.expect_code(0);
+    let line = table
+        .stdout
+        .lines()
+        .find(|l| l.trim_start().starts_with(&format!("{id} ")))
+        .unwrap_or_else(|| panic!("no row for escalation {id}\n{}", table.all()));
+    for word in [
+        "open",
+        "critical",
+        "Publisher",
+        "Publisher asks: Publish the launch post",
+    ] {
+        assert!(line.contains(word), "{word:?} in {line}");
+    }
+
+    let shown = sandbox.run(&["escalation", "show", &id]);
+    shown.expect_code(0);
+    for text in [
+        "· open · critical · needs_approval",
+        "task: publish-launch of Publisher",
+        "resource: cms://posts/launch",
+        "Evidence",
+        "asks for approval: Publish the launch post now?",
+        &format!("baton decide {id} <action>"),
+    ] {
+        assert!(shown.stdout.contains(text), "{text:?}\n{}", shown.all());
+    }
+
+    // What is not right is refused with exit 2, and nothing is decided.
+    for (args, says) in [
+        (vec!["decide", "9999", "approve"], "9999"),
+        (vec!["decide", &id, "snooze", "9d"], "7 days"),
+        (
+            vec!["decide", &id, "give", "Nobody"],
+            "no agent named Nobody",
+        ),
+        (
+            vec!["decide", &id, "answer", "x", "--note", "y"],
+            "leave out --note",
+        ),
+        (vec!["decide", &id, "dismiss"], "--reason"),
+    ] {
+        let run = sandbox.run(&args);
+        run.expect_code(2);
+        assert!(
+            run.stderr.contains(says),
+            "{args:?}: {says:?}\n{}",
+            run.all()
+        );
+    }
+    assert_eq!(
+        fleet.decisions(1).len() + fleet.decisions(0).len(),
+        0,
+        "nothing was sent"
+    );
+
+    let answer = "Yes, publish it; the price is announced at 9.";
+    let decided =
+        run_async(sandbox.baton(&["decide", &id, "answer", answer, "--who", "alice"])).await;
+    decided.expect_code(0);
+    assert!(
+        decided
+            .stdout
+            .contains(&format!("escalation {id}: approve by alice (resolved)")),
+        "{}",
+        decided.all()
+    );
+    assert!(
+        decided.stdout.contains("delivered to Publisher"),
+        "{}",
+        decided.all()
+    );
+    let publisher = agents
+        .iter()
+        .position(|a| a.name == "Publisher")
+        .expect("a Publisher");
+    let received = fleet.decisions(publisher);
+    assert_eq!(received.len(), 1, "{received:#?}");
+    assert_eq!(received[0].action, "approve");
+    assert_eq!(received[0].note.as_deref(), Some(answer));
+    assert_eq!(received[0].decided_by, "alice");
+    assert_eq!(received[0].escalation_id, Some(format!("esc-{id}")));
+
+    // Decided once: a second decision is refused, and the queue says so.
+    let again = sandbox.run(&["decide", &id, "approve"]);
+    again.expect_code(2);
+    assert!(again.stderr.contains("already resolved"), "{}", again.all());
+    let open = sandbox.run(&["escalations"]);
+    open.expect_code(0);
+    assert_eq!(open.stdout, "No open escalations.\n", "{}", open.all());
+    let all = sandbox.run(&["escalations", "--all"]);
+    all.expect_code(0);
+    assert!(all.stdout.contains("resolved"), "{}", all.all());
+
+    // The decision log has it, as the app's would.
+    let log = sandbox.run(&["decisions", "export"]);
+    log.expect_code(0);
+    let entry = log
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("JSON line"))
+        .find(|e| e["action"] == "approve")
+        .unwrap_or_else(|| panic!("no approve entry\n{}", log.all()));
+    assert_eq!(entry["who"], "alice", "{entry:#}");
+    assert_eq!(entry["reason"], answer, "{entry:#}");
+    assert_eq!(entry["subject"], format!("escalation:{id}"), "{entry:#}");
+    fleet.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_decision_the_agent_cannot_take_yet_is_left_to_watch_which_delivers_it() {
+    let sandbox = Sandbox::new();
+    let fleet = SimFleet::start_scenario(Scenario::NeedsApproval, 0, 100)
+        .await
+        .expect("start the scenario");
+    let agents = fleet.agents();
+    let config: String = agents
+        .iter()
+        .map(|a| agent_toml(&a.name, &a.base_url, 500, 400, ""))
+        .collect();
+    let config = sandbox.write("baton.toml", &config);
+    let config = config.to_str().expect("utf-8 path");
+    let id = first_open_escalation(&sandbox, config).await["id"]
+        .as_i64()
+        .expect("an id")
+        .to_string();
+    let publisher = agents
+        .iter()
+        .position(|a| a.name == "Publisher")
+        .expect("a Publisher");
+
+    fleet.stop_agent(publisher).await;
+    let decided = run_async(sandbox.baton(&["decide", &id, "approve", "--wait", "1"])).await;
+    decided.expect_code(0);
+    assert!(
+        decided.stdout.contains("not delivered to Publisher after"),
+        "{}",
+        decided.all()
+    );
+    assert!(decided.stdout.contains("keeps trying"), "{}", decided.all());
+    let shown = sandbox.run(&["escalation", "show", &id]);
+    assert!(
+        shown.stdout.contains("not delivered to Publisher"),
+        "{}",
+        shown.all()
+    );
+
+    fleet.restart_agent(publisher).await.expect("restart");
+    run_async(sandbox.baton(&["watch", "--duration", "3"]))
+        .await
+        .expect_code(0);
+    let received = fleet.decisions(publisher);
+    assert_eq!(
+        received.len(),
+        1,
+        "delivered once by watch's relay: {received:#?}"
+    );
+    assert_eq!(received[0].action, "approve");
+    let shown = sandbox.run(&["escalation", "show", &id]);
+    assert!(
+        shown.stdout.contains("delivered to Publisher"),
+        "{}",
+        shown.all()
+    );
+    fleet.shutdown().await;
+}
+
+#[test]
+fn tasks_of_an_a2a_agent_are_followed_and_unfollowed_by_name() {
+    let sandbox = Sandbox::new();
+    {
+        let mut store = baton_store::Store::open(&sandbox.db_path()).expect("store");
+        let mut a2a = baton_core::agent::AgentDraft::new("Planner", "http://127.0.0.1:9");
+        a2a.adapter = baton_core::agent::AdapterKind::A2a;
+        store.add_agent(&a2a).expect("an A2A agent");
+        let plain = baton_core::agent::AgentDraft::new("Writer", "http://127.0.0.1:10");
+        store.add_agent(&plain).expect("a baton/1 agent");
+    }
+    let follow = sandbox.run(&["follow", "planner", "task-42"]);
+    follow.expect_code(0);
+    assert_eq!(
+        follow.stdout,
+        "Planner: following task task-42; it shows from the next poll\n",
+        "{}",
+        follow.all()
+    );
+    let again = sandbox.run(&["follow", "Planner", "task-42"]);
+    again.expect_code(0);
+    assert!(again.stdout.contains("already known"), "{}", again.all());
+    let counted = |sandbox: &Sandbox| {
+        let rows = sandbox.rows();
+        rows.iter()
+            .find(|r| r.config.name == "Planner")
+            .map(|r| r.task_counts.total())
+    };
+    assert_eq!(counted(&sandbox), Some(1));
+
+    let unfollow = sandbox.run(&["unfollow", "Planner", "task-42"]);
+    unfollow.expect_code(0);
+    assert!(unfollow.stdout.contains("forgotten"), "{}", unfollow.all());
+    assert_eq!(counted(&sandbox), Some(0));
+    let gone = sandbox.run(&["unfollow", "Planner", "task-42"]);
+    gone.expect_code(2);
+    assert!(
+        gone.stderr.contains("has no task task-42"),
+        "{}",
+        gone.all()
+    );
+
+    let not_a2a = sandbox.run(&["follow", "Writer", "t-1"]);
+    not_a2a.expect_code(2);
+    assert!(
+        not_a2a.stderr.contains("does not speak A2A"),
+        "{}",
+        not_a2a.all()
+    );
+    let nobody = sandbox.run(&["follow", "Nobody", "t-1"]);
+    nobody.expect_code(2);
+    assert!(
+        nobody.stderr.contains("no agent named Nobody"),
+        "{}",
+        nobody.all()
+    );
+}
