@@ -178,3 +178,74 @@ fn codex_hooks_are_installed_trusted_and_removed_leaving_the_persons_own() {
     );
     assert!(!codex_home.join("hooks.json").exists());
 }
+
+#[test]
+fn copilot_hooks_are_installed_with_the_folder_trusted_and_removed() {
+    let sandbox = Sandbox::new();
+    let copilot_home = sandbox.path("copilot-home");
+    let repo = sandbox.path("repo");
+    std::fs::create_dir_all(&repo).unwrap();
+    std::fs::create_dir_all(&copilot_home).unwrap();
+    // The person's own config comes first and stays.
+    std::fs::write(
+        copilot_home.join("config.json"),
+        json!({"firstLaunchAt": "2026-11-01", "trustedFolders": ["/work/other"]}).to_string(),
+    )
+    .unwrap();
+    let hooks = |args: &[&str]| {
+        let mut cmd = sandbox.baton(args);
+        cmd.env("COPILOT_HOME", &copilot_home);
+        crate::common::run(cmd)
+    };
+    let repo_arg = repo.to_str().unwrap();
+    let install = hooks(&["hooks", "install", "copilot", "--project", repo_arg]);
+    install.expect_code(0);
+    assert!(install.stdout.contains("trusted"), "{}", install.all());
+    let written: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(repo.join(".github/hooks/baton.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(written["version"], 1);
+    let pre = written["hooks"]["preToolUse"][0]["bash"].as_str().unwrap();
+    assert!(
+        pre.ends_with("copilot --mode warn --event preToolUse"),
+        "{pre}"
+    );
+    // The permission request waits for the person in Baton's queue.
+    assert_eq!(written["hooks"]["permissionRequest"][0]["timeoutSec"], 75);
+    let config: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(copilot_home.join("config.json")).unwrap())
+            .unwrap();
+    let real_repo = std::fs::canonicalize(&repo).unwrap();
+    assert_eq!(
+        config["trustedFolders"],
+        json!(["/work/other", real_repo.to_str().unwrap()])
+    );
+    assert_eq!(config["firstLaunchAt"], "2026-11-01");
+    let status = hooks(&["hooks", "status", "copilot", "--project", repo_arg]);
+    assert!(
+        status.stdout.contains("Baton's hooks on") && !status.stdout.contains("does not trust"),
+        "{}",
+        status.all()
+    );
+    let again = hooks(&["hooks", "install", "copilot", "--project", repo_arg]);
+    assert!(again.stdout.contains("were already in"), "{}", again.all());
+    // A folder trusted no more is reported.
+    std::fs::write(copilot_home.join("config.json"), "{}").unwrap();
+    let status = hooks(&["hooks", "status", "copilot", "--project", repo_arg]);
+    assert!(status.stdout.contains("does not trust"), "{}", status.all());
+    hooks(&["hooks", "uninstall", "copilot", "--project", repo_arg]).expect_code(0);
+    assert!(!repo.join(".github/hooks/baton.json").exists());
+    // The user's own hooks folder, read in every repository without trust.
+    hooks(&["hooks", "install", "copilot", "--user"]).expect_code(0);
+    assert!(copilot_home.join("hooks/baton.json").exists());
+    // A config.json that is not JSON is reported and left alone.
+    std::fs::write(copilot_home.join("config.json"), "{trusted").unwrap();
+    let broken = hooks(&["hooks", "install", "copilot", "--project", repo_arg]);
+    broken.expect_code(2);
+    assert!(
+        broken.stderr.contains("is not valid JSON"),
+        "{}",
+        broken.all()
+    );
+}

@@ -7,7 +7,7 @@
 //! says. Fields Baton does not use are ignored; a field it uses with the wrong type is an error
 //! naming the field.
 
-use serde_json::{Map, Value};
+use serde_json::{json, Map, Value};
 use thiserror::Error;
 
 /// The largest payload a hook reads. A `Write` of a large file carries the whole content.
@@ -157,7 +157,10 @@ pub fn parse_hook_payload(
     let fields = Fields(&object);
     let session_id = fields.text(&["session_id", "sessionId"], "session_id")?;
     let cwd = fields.text(&["cwd"], "cwd")?;
-    let name = match fields.text(&["hook_event_name", "hookEventName"], "hook_event_name")? {
+    let name = match fields.text(
+        &["hook_event_name", "hookEventName", "hookName"],
+        "hook_event_name",
+    )? {
         Some(name) => name,
         None => event_hint
             .map(str::to_owned)
@@ -237,15 +240,11 @@ impl Fields<'_> {
         {
             None | Some(Value::Null) => Value::Object(Map::new()),
             Some(Value::Object(map)) => Value::Object(map.clone()),
-            // Copilot CLI sends its arguments as a JSON text.
+            // Copilot CLI's arguments may come as the JSON text of an object, and a freeform
+            // tool's as its raw input (1.0.102's `apply_patch` for gpt-5 models: the patch).
             Some(Value::String(text)) => match serde_json::from_str::<Value>(text) {
                 Ok(Value::Object(map)) => Value::Object(map),
-                _ => {
-                    return Err(HookPayloadError::WrongType {
-                        field: "tool_input",
-                        expected: "an object (or the JSON text of one)",
-                    })
-                }
+                _ => json!({ "input": text }),
             },
             Some(_) => {
                 return Err(HookPayloadError::WrongType {

@@ -6,7 +6,10 @@
 //!   own prompts); exit 2 with the reason on stderr refuses it and the model reads the reason
 //!   (measured with Claude Code 2.1.328); "ask" is JSON `hookSpecificOutput` with
 //!   `permissionDecision`. Any other exit code is a non-blocking error.
-//! - Copilot CLI: JSON `{"permissionDecision", "permissionDecisionReason"}` on stdout, exit 0.
+//! - Copilot CLI: JSON `{"permissionDecision", "permissionDecisionReason"}` on stdout, exit 0
+//!   (measured with 1.0.102: the model reads "Denied by preToolUse hook: <reason>"; exit 1 would
+//!   refuse the call too, so a failed hook exits 0); a permission request's answer is
+//!   `{"behavior": "allow" | "deny", "message"}`.
 //!
 //! A PermissionRequest (Claude Code, Codex) is answered by the person in Baton's queue:
 //! `{"hookSpecificOutput": {"hookEventName": "PermissionRequest", "decision": {"behavior":
@@ -59,12 +62,12 @@ impl HookReply {
 pub fn hook_reply(client: HookClient, event_name: &str, answer: &HookAnswer) -> HookReply {
     match (client, answer) {
         (_, HookAnswer::GoOn) => HookReply::quiet(),
+        // Copilot CLI 1.0.102 reads a permission request's answer as `behavior` at the top
+        // level (a `permissionDecision` there is ignored).
         (HookClient::Copilot, HookAnswer::Permission(decided)) => HookReply {
             stdout: match decided {
-                Ok(()) => json!({"permissionDecision": "allow"}),
-                Err(message) => {
-                    json!({"permissionDecision": "deny", "permissionDecisionReason": message})
-                }
+                Ok(()) => json!({"behavior": "allow"}),
+                Err(message) => json!({"behavior": "deny", "message": message}),
             }
             .to_string(),
             ..HookReply::quiet()

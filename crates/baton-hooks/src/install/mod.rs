@@ -7,25 +7,28 @@
 //! - Codex: `.codex/hooks.json` in the project or `$CODEX_HOME/hooks.json` (`~/.codex`), in
 //!   Claude Code's shape; Codex runs them only when `$CODEX_HOME/config.toml` trusts each one,
 //!   and a project's only when the project is trusted: install writes both ([`codex_trust`]).
-//! - Copilot CLI: `.github/hooks/baton.json` in the project, a file of Baton's own.
+//! - Copilot CLI: `.github/hooks/baton.json` in the project (which install also trusts:
+//!   [`copilot`]) or `$COPILOT_HOME/hooks/baton.json` (`~/.copilot`), a file of Baton's own.
 
 mod codex_files;
 mod codex_trust;
+mod copilot;
 mod settings;
 
 use std::path::{Path, PathBuf};
 
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
 use crate::HooksError;
 use codex_files::{codex_home, codex_key, read_codex_config, write_codex};
+use copilot::{copilot_file, copilot_home};
 use settings::{events_with_ours, with_hooks, without_hooks, EventSpec, HOOK_TIMEOUT_SECONDS};
 
 /// Seconds the client waits for a permission request's hook: the hook's own wait for the
 /// person (`--ask-seconds`), and room to answer.
-const ASK_TIMEOUT_SECONDS: u64 = crate::call::ASK_SECONDS as u64 + 15;
+pub(super) const ASK_TIMEOUT_SECONDS: u64 = crate::call::ASK_SECONDS as u64 + 15;
 
-const QUICK: u64 = HOOK_TIMEOUT_SECONDS;
+pub(super) const QUICK: u64 = HOOK_TIMEOUT_SECONDS;
 
 /// Claude Code's events Baton listens to, with the tools each matches (None: every call).
 const CLAUDE_EVENTS: [EventSpec; 8] = [
@@ -56,16 +59,6 @@ const CODEX_EVENTS: [EventSpec; 6] = [
     ("PermissionRequest", Some("*"), ASK_TIMEOUT_SECONDS),
     ("PostToolUse", Some("*"), QUICK),
     ("Stop", None, QUICK),
-];
-
-/// Copilot CLI's events (camelCase; one command per event).
-const COPILOT_EVENTS: [&str; 6] = [
-    "sessionStart",
-    "userPromptSubmitted",
-    "preToolUse",
-    "postToolUse",
-    "agentStop",
-    "sessionEnd",
 ];
 
 /// Where the hooks go.
@@ -136,27 +129,14 @@ fn settings_file(target: &HooksTarget) -> Result<PathBuf, HooksError> {
         ("copilot", HooksScope::Project(dir)) => {
             Ok(dir.join(".github").join("hooks").join("baton.json"))
         }
-        ("copilot", HooksScope::User) => Err(HooksError::Settings(
-            "Copilot CLI reads hooks per repository: use --project DIR".into(),
-        )),
+        ("copilot", HooksScope::User) => Ok(copilot_home()?.join("hooks").join("baton.json")),
         (other, _) => Err(HooksError::Settings(format!(
             "unknown client {other} (claude-code, codex or copilot)"
         ))),
     }
 }
 
-fn copilot_file(command: &str) -> Value {
-    let mut events = Map::new();
-    for event in COPILOT_EVENTS {
-        events.insert(
-            event.to_owned(),
-            json!([{"type": "command", "bash": format!("{command} --event {event}"), "timeoutSec": HOOK_TIMEOUT_SECONDS}]),
-        );
-    }
-    json!({"version": 1, "hooks": events})
-}
-
-fn read_json(path: &Path) -> Result<Option<Value>, HooksError> {
+pub(super) fn read_json(path: &Path) -> Result<Option<Value>, HooksError> {
     match std::fs::read_to_string(path) {
         Ok(text) if text.trim().is_empty() => Ok(Some(json!({}))),
         Ok(text) => serde_json::from_str(&text).map(Some).map_err(|err| {
@@ -222,10 +202,14 @@ pub fn hooks_install(target: &HooksTarget) -> Result<HooksReport, HooksError> {
     if changed {
         write_with_backup(&path, &json_text(&after)?)?;
     }
+    let mut notes = Vec::new();
+    if let ("copilot", HooksScope::Project(dir)) = (target.client.as_str(), &target.scope) {
+        notes.extend(copilot::trust_folder(dir)?);
+    }
     Ok(HooksReport {
         file: path,
-        changed,
-        notes: Vec::new(),
+        changed: changed || !notes.is_empty(),
+        notes,
     })
 }
 
@@ -242,8 +226,16 @@ pub fn hooks_uninstall(target: &HooksTarget) -> Result<HooksReport, HooksError> 
     };
     if target.client == "copilot" {
         std::fs::remove_file(&path)?;
+        let mut notes = Vec::new();
+        if let HooksScope::Project(dir) = &target.scope {
+            notes.push(format!(
+                "{} stays trusted in Copilot CLI's config (Baton does not know who trusted it)",
+                dir.display()
+            ));
+        }
         return Ok(HooksReport {
             changed: true,
+            notes,
             ..unchanged(path)
         });
     }
@@ -281,6 +273,11 @@ pub fn hooks_status(
     };
     let events = events_with_ours(&settings, &target.client);
     let mut notes = Vec::new();
+    if let ("copilot", HooksScope::Project(dir)) = (target.client.as_str(), &target.scope) {
+        if !events.is_empty() {
+            notes.extend(copilot::untrusted_note(dir)?);
+        }
+    }
     if target.client == "codex" && !events.is_empty() {
         let (config_path, config, _) = read_codex_config()?;
         let untrusted =
@@ -340,21 +337,8 @@ mod tests {
         );
         assert_eq!(std::fs::read_to_string(&file).unwrap(), "{broken");
 
-        let copilot = HooksTarget {
-            client: "copilot".into(),
-            ..target.clone()
-        };
-        let path = hooks_install(&copilot).unwrap().file;
-        let written: Value =
-            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-        assert_eq!(
-            written["hooks"]["preToolUse"][0]["bash"],
-            "'/usr/bin/baton' hook copilot --mode warn --event preToolUse"
-        );
-        assert_eq!(
-            hooks_status(&copilot).unwrap().1.len(),
-            COPILOT_EVENTS.len()
-        );
+        // Copilot CLI (which also trusts the folder in the person's Copilot config):
+        // crates/baton-cli/tests/cli/hooks.rs, with a Copilot home of its own.
         let unknown = HooksTarget {
             client: "gemini".into(),
             ..target

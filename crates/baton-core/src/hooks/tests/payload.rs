@@ -195,11 +195,18 @@ fn junk_truncated_huge_and_wrongly_typed_payloads_are_refused_with_what_is_wrong
         "the hook payload's `session_id` should be text"
     );
     assert_eq!(
-        wrong(
-            json!({"hook_event_name": "PreToolUse", "tool_name": "Write", "tool_input": "not json"})
-        ),
-        "the hook payload's `tool_input` should be an object (or the JSON text of one)"
+        wrong(json!({"hook_event_name": "PreToolUse", "tool_name": "Write", "tool_input": 7})),
+        "the hook payload's `tool_input` should be an object"
     );
+    // Text that is not JSON is a freeform tool's input (Copilot's apply_patch): kept, and a
+    // Write with no path in it names no file.
+    let text =
+        json!({"hook_event_name": "PreToolUse", "tool_name": "Write", "tool_input": "not json"});
+    let call = parse_hook_payload(claude, text.to_string().as_bytes(), None).unwrap();
+    let HookEvent::PreToolUse(tool) = &call.event else {
+        panic!("{call:?}")
+    };
+    assert_eq!(tool_effect(tool, None), ToolEffect::Writes(Vec::new()));
     // A large but allowed Write (8 MiB of content) is read.
     let content = "x".repeat(8 * 1024 * 1024);
     let big = json!({"hook_event_name": "PreToolUse", "tool_name": "Write", "tool_input": {"file_path": "/r/big.txt", "content": content}});
@@ -361,6 +368,111 @@ fn codex_payloads_as_recorded_are_read_whole() {
         matches!(&asks.event, HookEvent::PermissionRequest(tool) if tool.name == "Bash"),
         "{asks:?}"
     );
+}
+
+/// Payloads Copilot CLI 1.0.102 sent on this machine (recorded verbatim against a stand-in
+/// model; its payloads do not name the event: the installed command does, with --event).
+fn copilot_recorded(name: &str) -> HookCall {
+    let path = format!(
+        "{}/src/hooks/tests/copilot-1.0.102/{name}.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let bytes = std::fs::read(&path).unwrap();
+    let event = name.split('.').next().unwrap();
+    parse_hook_payload(HookClient::Copilot, &bytes, Some(event)).unwrap()
+}
+
+#[test]
+fn copilot_payloads_as_recorded_are_read_whole() {
+    let ws = "/tmp/copilot-probe/ws1";
+    let start = copilot_recorded("sessionStart");
+    assert!(matches!(start.event, HookEvent::SessionStart), "{start:?}");
+    assert_eq!(
+        start.session_id.as_deref(),
+        Some("75dd4c9e-1ce2-40f1-867c-4034687eaffb")
+    );
+    assert_eq!(start.cwd.as_deref(), Some(ws));
+    assert!(matches!(
+        &copilot_recorded("userPromptSubmitted").event,
+        HookEvent::UserPromptSubmit { prompt } if prompt == "create hello.txt"
+    ));
+    assert!(matches!(
+        copilot_recorded("agentStop").event,
+        HookEvent::Stop
+    ));
+    assert!(matches!(
+        copilot_recorded("sessionEnd").event,
+        HookEvent::SessionEnd
+    ));
+    assert!(matches!(
+        &copilot_recorded("notification").event,
+        HookEvent::Notification { kind: Some(kind), .. } if kind == "permission_prompt"
+    ));
+    // Its tools: create, edit (arguments as an object), view, bash, and for gpt-5 models
+    // apply_patch, whose arguments are the patch itself, not JSON.
+    let effect = |name: &str| {
+        let call = copilot_recorded(name);
+        let (HookEvent::PreToolUse(tool)
+        | HookEvent::PostToolUse(tool)
+        | HookEvent::PermissionRequest(tool)) = &call.event
+        else {
+            panic!("{name}: {call:?}")
+        };
+        tool_effect(tool, call.cwd.as_deref())
+    };
+    for (name, file) in [
+        ("preToolUse", "hello.txt"),
+        ("postToolUse", "hello.txt"),
+        ("permissionRequest", "hello.txt"),
+        ("preToolUse.edit", "existing.txt"),
+        ("postToolUse.edit", "existing.txt"),
+        ("permissionRequest.edit", "existing.txt"),
+        ("preToolUse.apply_patch", "patched.txt"),
+        ("postToolUse.apply_patch", "patched.txt"),
+        ("permissionRequest.apply_patch", "patched.txt"),
+    ] {
+        assert_eq!(
+            effect(name),
+            ToolEffect::Writes(vec![format!("{ws}/{file}")]),
+            "{name}"
+        );
+    }
+    assert!(matches!(effect("preToolUse.view"), ToolEffect::Reads(files) if files.len() == 1));
+    assert!(
+        matches!(effect("preToolUse.bash"), ToolEffect::Shell(command) if command.contains("echo hi"))
+    );
+}
+
+#[test]
+fn a_tool_input_in_plain_text_is_kept_as_text() {
+    // Neither an object nor the JSON text of one: a freeform tool's raw input.
+    let payload = json!({"sessionId": "s", "toolName": "apply_patch", "toolArgs": "*** Begin Patch\n*** Update File: a.rs\n@@\n-x\n+y\n*** End Patch"});
+    let call = parse_hook_payload(
+        HookClient::Copilot,
+        payload.to_string().as_bytes(),
+        Some("preToolUse"),
+    )
+    .unwrap();
+    let HookEvent::PreToolUse(tool) = &call.event else {
+        panic!("{call:?}")
+    };
+    assert_eq!(
+        tool_effect(tool, Some("/repo")),
+        ToolEffect::Writes(vec!["/repo/a.rs".to_owned()])
+    );
+    // A number is still the wrong type.
+    let payload = json!({"sessionId": "s", "toolName": "edit", "toolArgs": 42});
+    assert!(matches!(
+        parse_hook_payload(
+            HookClient::Copilot,
+            payload.to_string().as_bytes(),
+            Some("preToolUse")
+        ),
+        Err(HookPayloadError::WrongType {
+            field: "tool_input",
+            ..
+        })
+    ));
 }
 
 #[test]

@@ -207,8 +207,27 @@ fn replies_are_in_each_clients_format_and_stdout_is_json_or_nothing() {
         copilot,
         json!({"permissionDecision": "deny", "permissionDecisionReason": reason})
     );
+    // Copilot CLI 1.0.102 reads a permission request's answer as `behavior` (measured).
+    for (decided, expected) in [
+        (Ok(()), json!({"behavior": "allow"})),
+        (
+            Err("Keep out of src/".to_owned()),
+            json!({"behavior": "deny", "message": "Keep out of src/"}),
+        ),
+    ] {
+        let reply = hook_reply(
+            HookClient::Copilot,
+            "permissionRequest",
+            &HookAnswer::Permission(decided),
+        );
+        assert_eq!(reply.exit_code, 0);
+        assert_eq!(
+            serde_json::from_str::<Value>(&reply.stdout).unwrap(),
+            expected
+        );
+    }
     // A failure lets the client go on: exit 1 (non-blocking) for Claude Code and Codex, 0 for
-    // Copilot CLI, the message on stderr.
+    // Copilot CLI (where exit 1 would refuse the call), the message on stderr.
     assert_eq!(
         hook_reply(
             HookClient::ClaudeCode,
