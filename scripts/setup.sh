@@ -131,21 +131,20 @@ if $want_test; then
   fi
 fi
 # --- Coding-agent CLIs from npm (test only), in .peers-node/ ----------------------------------
-# The real Claude Code and Codex CLIs, driven offline by scripted stand-ins for their model APIs.
+# The real Claude Code, Codex and Copilot CLIs, driven offline by scripted stand-ins for their
+# model APIs. Each line: the command it installs, the pinned package.
 if $want_test; then
-  claude_code="@anthropic-ai/claude-code@2.1.328"
-  if [ ! -x .peers-node/node_modules/.bin/claude ]; then
-    say "installing $claude_code into .peers-node/"
-    npm install --prefix .peers-node --no-audit --no-fund --loglevel=error "$claude_code"
-  else
-    say "Claude Code present"
-  fi
-  codex="@openai/codex@0.169.0"
-  if [ ! -x .peers-node/node_modules/.bin/codex ]; then
-    say "installing $codex into .peers-node/"
-    npm install --prefix .peers-node --no-audit --no-fund --loglevel=error "$codex"
-  else
-    say "Codex present"
-  fi
+  while read -r bin package; do
+    if [ ! -x ".peers-node/node_modules/.bin/$bin" ]; then
+      say "installing $package into .peers-node/"
+      npm install --prefix .peers-node --no-audit --no-fund --loglevel=error "$package"
+    else
+      say "$package present"
+    fi
+  done <<'PEERS'
+claude @anthropic-ai/claude-code@2.1.328
+codex @openai/codex@0.169.0
+copilot @github/copilot@1.0.102
+PEERS
 fi
 say "ready"

@@ -44,6 +44,34 @@ pub fn node_peer(bin: &str, env: &str, package: &str) -> PathBuf {
     path
 }
 
+/// `copilot -p PROMPT` (the real Copilot CLI, tools allowed as `--allow-all-tools` does) in
+/// `repo`, isolated (its own HOME, so its config and trusted folders are the test's), offline
+/// against the Chat Completions stand-in at `base_url` (its BYOK mode: no GitHub login).
+pub fn copilot_print(
+    repo: &std::path::Path,
+    home: &std::path::Path,
+    base_url: &str,
+    prompt: &str,
+) -> tokio::process::Command {
+    let mut cmd =
+        tokio::process::Command::new(node_peer("copilot", "BATON_COPILOT_BIN", "@github/copilot"));
+    cmd.current_dir(repo)
+        .env("HOME", home)
+        .env_remove("COPILOT_HOME")
+        .env_remove("GH_TOKEN")
+        .env_remove("GITHUB_TOKEN")
+        .env_remove("COPILOT_GITHUB_TOKEN")
+        .env("COPILOT_OFFLINE", "true")
+        .env("COPILOT_PROVIDER_BASE_URL", base_url)
+        .env("COPILOT_MODEL", crate::model_standin::COPILOT_MODEL)
+        .args(["-p", prompt, "--allow-all-tools"])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true);
+    cmd
+}
+
 /// `claude -p PROMPT` (the real Claude Code, `--output-format json`) in `repo`, isolated (its
 /// own HOME), against the model stand-in at `base_url`, in `permission_mode`.
 pub fn claude_print(

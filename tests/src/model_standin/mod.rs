@@ -1,6 +1,7 @@
 //! Scripted stand-ins for the model APIs of the coding-agent CLIs, so that the real clients run
-//! here offline: Anthropic's Messages API for Claude Code ([`ModelStandIn`]) and OpenAI's
-//! Responses API for Codex ([`ResponsesStandIn`]). See ../shared/notes/coding-agents-hooks.md.
+//! here offline: Anthropic's Messages API for Claude Code ([`ModelStandIn`]), OpenAI's
+//! Responses API for Codex ([`ResponsesStandIn`]) and its Chat Completions API for Copilot CLI
+//! ([`ChatStandIn`]). See ../shared/notes/coding-agents-hooks.md.
 //!
 //! Every conversation asks for one write of a file, then, once the tool's result comes back,
 //! ends its turn with a line of text. A conversation is told apart by a marker in its prompt
@@ -8,6 +9,7 @@
 //! it was sent, and can hold a session's last answer until the test lets it go (so that
 //! session's turn stays open).
 
+mod chat;
 mod messages;
 mod responses;
 
@@ -17,6 +19,7 @@ use std::sync::{Arc, Mutex};
 use serde_json::Value;
 use tokio::sync::Notify;
 
+pub use chat::{ChatStandIn, COPILOT_MODEL};
 pub use messages::ModelStandIn;
 pub use responses::{ResponsesStandIn, CODEX_MODEL};
 

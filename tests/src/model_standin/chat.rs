@@ -1,0 +1,134 @@
+//! OpenAI's Chat Completions API as Copilot CLI 1.0.102 calls it in its offline BYOK mode
+//! (`COPILOT_OFFLINE=true`, `COPILOT_PROVIDER_BASE_URL` naming this server, `COPILOT_MODEL`):
+//! `POST /v1/chat/completions`, always streamed as `data:` chunks ending with `data: [DONE]`.
+//! A conversation writes with Copilot's `create` tool (`{path, file_text}`), or, when the file
+//! is there already, its `edit` tool (`{path, old_str, new_str}`, the whole text replaced:
+//! `create` refuses a file that exists).
+
+use std::ops::Deref;
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use axum::{Json, Router};
+use serde_json::{json, Value};
+use tokio::net::TcpListener;
+
+use super::{session_of, Conversations};
+
+/// The model Copilot CLI is run with: one it offers `create` and `edit` to (a gpt-5 id gets
+/// `apply_patch` instead).
+pub const COPILOT_MODEL: &str = "gpt-4.1";
+
+struct Script {
+    /// The file every session writes (absolute, as Copilot's tools want it).
+    file: String,
+    conversations: Conversations,
+}
+
+/// A running stand-in; stops with the runtime.
+pub struct ChatStandIn {
+    /// `COPILOT_PROVIDER_BASE_URL` (ends in `/v1`).
+    pub base_url: String,
+    script: Arc<Script>,
+}
+
+impl Deref for ChatStandIn {
+    type Target = Conversations;
+
+    fn deref(&self) -> &Conversations {
+        &self.script.conversations
+    }
+}
+
+/// The tool messages since the last message of the user's.
+fn tool_results(body: &Value) -> Vec<(String, bool)> {
+    let Some(messages) = body["messages"].as_array() else {
+        return Vec::new();
+    };
+    let after_prompt = messages
+        .iter()
+        .rposition(|m| m["role"] == "user")
+        .map_or(0, |at| at + 1);
+    messages[after_prompt..]
+        .iter()
+        .filter(|m| m["role"] == "tool")
+        .map(|m| {
+            let text = match &m["content"] {
+                Value::String(text) => text.clone(),
+                other => other.to_string(),
+            };
+            (text, false)
+        })
+        .collect()
+}
+
+/// One streamed answer: its deltas as chunks, then the finish, the usage and `[DONE]`.
+fn stream(n: usize, deltas: Vec<Value>, finish: &str) -> Response {
+    let chunk = |delta: Value, finish: Option<&str>| {
+        json!({"id": format!("chatcmpl-standin-{n}"), "object": "chat.completion.chunk",
+               "created": 0, "model": COPILOT_MODEL,
+               "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]})
+    };
+    let mut body = String::new();
+    let mut push = |value: Value| body.push_str(&format!("data: {value}\n\n"));
+    push(chunk(json!({"role": "assistant", "content": ""}), None));
+    for delta in deltas {
+        push(chunk(delta, None));
+    }
+    push(chunk(json!({}), Some(finish)));
+    push(
+        json!({"id": format!("chatcmpl-standin-{n}"), "object": "chat.completion.chunk",
+                "created": 0, "model": COPILOT_MODEL, "choices": [],
+                "usage": {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15}}),
+    );
+    body.push_str("data: [DONE]\n\n");
+    ([(header::CONTENT_TYPE, "text/event-stream")], body).into_response()
+}
+
+async fn completions(State(script): State<Arc<Script>>, Json(body): Json<Value>) -> Response {
+    let session = session_of(&body);
+    let results = tool_results(&body);
+    let n = script.conversations.request(&session, &results);
+    if results.is_empty() {
+        let (name, arguments) = match std::fs::read_to_string(&script.file) {
+            Ok(old) => (
+                "edit",
+                json!({"path": script.file, "old_str": old, "new_str": session}),
+            ),
+            Err(_) => ("create", json!({"path": script.file, "file_text": session})),
+        };
+        let call = json!({"tool_calls": [{"index": 0, "id": format!("call_standin_{n}"),
+            "type": "function", "function": {"name": name, "arguments": arguments.to_string()}}]});
+        return stream(n, vec![call], "tool_calls");
+    }
+    script.conversations.wait_if_held(&session).await;
+    stream(n, vec![json!({"content": "done"})], "stop")
+}
+
+/// Whatever else Copilot asks for: nothing.
+async fn anything_else() -> Response {
+    Json(json!({"data": []})).into_response()
+}
+
+impl ChatStandIn {
+    /// Starts on a free port of 127.0.0.1; every session writes `file` (an absolute path).
+    pub async fn start(file: &str) -> ChatStandIn {
+        let script = Arc::new(Script {
+            file: file.to_owned(),
+            conversations: Conversations::default(),
+        });
+        let app = Router::new()
+            .route("/v1/chat/completions", post(completions))
+            .fallback(anything_else)
+            .with_state(Arc::clone(&script));
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("a free port");
+        let base_url = format!("http://{}/v1", listener.local_addr().expect("bound"));
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        ChatStandIn { base_url, script }
+    }
+}
