@@ -153,6 +153,7 @@ fn a_short_process_leaves_the_wal_for_the_next_one_instead_of_checkpointing_on_c
 
 #[test]
 fn short_processes_keep_the_wal_short_for_the_next_one_to_read() {
+    let _alone = super::support::wal_timed();
     // Each `baton hook` process that opens the store with nobody else in it reads the whole WAL
     // to rebuild its index: many short processes in a row must not let it grow to the app's
     // checkpoint size (32 MiB).

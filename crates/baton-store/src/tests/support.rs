@@ -107,3 +107,12 @@ pub(crate) fn rows(store: &Store, table: &str) -> i64 {
         })
         .unwrap()
 }
+
+/// Held by the tests that measure the WAL's size over seconds of busy writing: the checkpoints
+/// they time (and their fsyncs) are not to compete with each other's on two cores.
+pub(crate) fn wal_timed() -> std::sync::MutexGuard<'static, ()> {
+    static WAL_TIMED: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    WAL_TIMED
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}

