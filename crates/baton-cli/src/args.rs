@@ -32,7 +32,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Poll agents into the store until interrupted.
+    /// Poll agents into the store until interrupted, printing one line per change: its time
+    /// (RFC 3339, UTC), the agent's name, what changed.
     Watch {
         /// Agents to poll (added to the store, or updated by name). Without it, the store's agents.
         #[arg(long, value_name = "FILE")]
@@ -44,6 +45,13 @@ pub enum Command {
         /// `stats: {…}` JSON line.
         #[arg(long)]
         stats: bool,
+        /// One JSON object per line (`at`, `kind`, `message`, and `agent`, `agent_id`,
+        /// `escalation` when they apply), for piping.
+        #[arg(long)]
+        json: bool,
+        /// Also a line each time a grouped escalation's title or count is updated.
+        #[arg(short, long)]
+        verbose: bool,
     },
     /// Print agents, their health and task counts.
     Status {

@@ -94,7 +94,12 @@ fn main() -> ExitCode {
                 config,
                 duration,
                 stats,
-            } => commands::watch(db, config, duration, stats).await,
+                json,
+                verbose,
+            } => {
+                let output = commands::WatchOutput { json, verbose };
+                commands::watch(db, config, duration, stats, output).await
+            }
             Command::Status { json } => commands::status(db, json),
             Command::Export { out } => commands::export(db, out.as_deref()),
             Command::Import { file, who } => commands::import(db, &file, who),

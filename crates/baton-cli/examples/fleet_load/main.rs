@@ -103,15 +103,26 @@ fn down_reports(stdout: &std::path::Path) -> (usize, usize, Vec<(String, usize)>
     let mut reasons = std::collections::BTreeMap::<String, usize>::new();
     for line in std::io::BufReader::new(file).lines().map_while(Result::ok) {
         lines += 1;
-        let Some(rest) = line.strip_prefix("agent ") else {
+        // `TIME NAME down: REASON` (and, from a `baton` before the log format, `agent N: down
+        // (REASON)`).
+        let (agent, reason) = if let Some((head, reason)) = line.split_once(" down: ") {
+            match head.split_once(' ') {
+                Some((_time, name)) => (name.to_owned(), reason.to_owned()),
+                None => continue,
+            }
+        } else if let Some((id, what)) = line
+            .strip_prefix("agent ")
+            .and_then(|rest| rest.split_once(": down ("))
+        {
+            (
+                id.to_owned(),
+                what.strip_suffix(')').unwrap_or(what).to_owned(),
+            )
+        } else {
             continue;
         };
-        let Some((id, what)) = rest.split_once(": down (") else {
-            continue;
-        };
-        agents.insert(id.to_owned());
-        let reason = what.strip_suffix(')').unwrap_or(what);
-        *reasons.entry(reason.to_owned()).or_default() += 1;
+        agents.insert(agent);
+        *reasons.entry(reason).or_default() += 1;
     }
     let mut reasons: Vec<_> = reasons.into_iter().collect();
     reasons.sort_by_key(|r| std::cmp::Reverse(r.1));

@@ -21,6 +21,7 @@ mod sim;
 mod status;
 mod text;
 mod watch;
+mod watch_log;
 
 pub use check::check;
 pub use decide::{decide, follow};
@@ -31,7 +32,7 @@ pub use queue::{escalation_show, escalations};
 pub use schema::{dead_letters, schema_list, schema_remove, schema_set};
 pub use sim::{list_scenarios, sim, sim_scenario, sim_story};
 pub use status::status;
-pub use watch::watch;
+pub use watch::{watch, WatchOutput};
 
 #[derive(Debug, thiserror::Error)]
 pub enum CliError {

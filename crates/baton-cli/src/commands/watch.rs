@@ -5,13 +5,14 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use baton_core::agent::Reachability;
 use baton_core::views::{ChangeEvent, SecretsStatus};
 use baton_engine::{Engine, EngineConfig, KeyringTokens, MemoryTokens, SecretError, TokenStore};
 use baton_store::handle::DEFAULT_READERS;
 use baton_store::{Store, StoreHandle};
+use chrono::Utc;
 
-use super::{reachability_word, store_path, CliError};
+use super::watch_log::{Line, WatchLog};
+use super::{store_path, CliError};
 use crate::config;
 
 /// Looks up every token the file references, before anything is stored: one reference that
@@ -89,11 +90,35 @@ impl TokenStore for WatchTokens {
     }
 }
 
+/// How `baton watch` prints: text lines or JSON Lines, and whether escalation updates count.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct WatchOutput {
+    pub json: bool,
+    pub verbose: bool,
+}
+
+fn emit(line: &Line, output: WatchOutput) {
+    if output.json {
+        println!("{}", line.json());
+    } else {
+        println!("{}", line.text());
+    }
+}
+
+/// Names every agent in the store for the log.
+async fn name_agents(engine: &Engine, log: &mut WatchLog) {
+    match engine.read(|s| s.agents()).await {
+        Ok(agents) => log.set_names(agents.into_iter().map(|a| (a.id, a.name))),
+        Err(err) => eprintln!("baton: cannot read the agents' names: {err}"),
+    }
+}
+
 pub async fn watch(
     db: Option<PathBuf>,
     config_path: Option<PathBuf>,
     duration: Option<u64>,
     stats: bool,
+    output: WatchOutput,
 ) -> Result<(), CliError> {
     let file = config_path.as_deref().map(config::load).transpose()?;
     let agents = file.as_ref().map(resolve_tokens).transpose()?;
@@ -114,8 +139,20 @@ pub async fn watch(
         EngineConfig::default(),
     );
     let mut changes = engine.subscribe();
+    let mut log = WatchLog::new(output.verbose);
+    name_agents(&engine, &mut log).await;
     let started = engine.start_all().await?;
-    println!("baton: watching {started} agent(s); Ctrl-C to stop");
+    let mut banner = Line {
+        at: Utc::now(),
+        kind: "watching",
+        agent: None,
+        escalation: None,
+        message: format!("baton: watching {started} agent(s); Ctrl-C to stop"),
+    };
+    if output.json {
+        banner.message = format!("watching {started} agent(s)");
+    }
+    emit(&banner, output);
     let stop = async {
         match duration {
             Some(seconds) => tokio::time::sleep(Duration::from_secs(seconds)).await,
@@ -125,72 +162,94 @@ pub async fn watch(
         }
     };
     tokio::pin!(stop);
-    let mut last_reachability = std::collections::HashMap::new();
-    let mut sessions_waiting = 0;
     loop {
-        tokio::select! {
+        let change = tokio::select! {
             _ = &mut stop => break,
-            change = changes.recv() => match change {
-                Ok(ChangeEvent::Ingested { agent_id, tasks, new_events, .. }) => {
-                    println!("agent {agent_id}: {} task(s) changed, {new_events} new event(s)", tasks.len());
+            change = changes.recv() => change,
+        };
+        let now = Utc::now();
+        let lines = match change {
+            Ok(ChangeEvent::Ingested {
+                agent_id,
+                tasks,
+                new_events,
+                ..
+            }) => {
+                if !log.knows(agent_id) {
+                    name_agents(&engine, &mut log).await;
                 }
-                Ok(ChangeEvent::Health { agent_id, health }) => {
-                    if last_reachability.insert(agent_id, health.reachability) != Some(health.reachability) {
-                        match health.reachability {
-                            Reachability::Down => println!(
-                                "agent {agent_id}: down ({})",
-                                health.last_error.as_deref().unwrap_or("unknown error")
-                            ),
-                            other => println!("agent {agent_id}: {}", reachability_word(other)),
-                        }
-                    }
-                }
-                Ok(ChangeEvent::DeclarationsChanged { agent_id }) => {
-                    println!("agent {agent_id}: its declaration changed; run `baton check` on an export");
-                }
-                Ok(ChangeEvent::Findings { opened, .. }) => {
-                    match engine.read(move |store| store.findings(&opened)).await {
-                        Ok(found) => {
-                            for finding in &found {
-                                println!(
-                                    "{} {}: {}",
-                                    finding.severity.as_str(),
-                                    finding.kind.as_str(),
-                                    finding.summary
-                                );
-                            }
-                        }
-                        Err(err) => eprintln!("baton: cannot read the findings: {err}"),
-                    }
-                }
-                Ok(ChangeEvent::Escalations { opened, changed, lapsing }) => {
-                    for id in opened {
-                        println!("escalation {id}: opened");
-                    }
-                    for id in lapsing {
-                        println!("escalation {id}: its SLA lapses within 15 min");
-                    }
-                    for id in changed {
-                        println!("escalation {id}: changed");
-                    }
-                }
-                Ok(ChangeEvent::SessionsHeard { waiting, .. }) => {
-                    if waiting != sessions_waiting {
-                        sessions_waiting = waiting;
-                        println!("coding sessions: {waiting} waiting for a person");
-                    }
-                }
-                Ok(ChangeEvent::AgentsChanged) => {}
-                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
-                Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
+                vec![log.ingested(now, agent_id, tasks.len(), new_events)]
             }
+            Ok(ChangeEvent::Health { agent_id, health }) => {
+                if !log.knows(agent_id) {
+                    name_agents(&engine, &mut log).await;
+                }
+                log.health(now, agent_id, &health).into_iter().collect()
+            }
+            Ok(ChangeEvent::DeclarationsChanged { agent_id }) => {
+                vec![log.declarations(now, agent_id)]
+            }
+            Ok(ChangeEvent::Findings { opened, .. }) => {
+                match engine.read(move |store| store.findings(&opened)).await {
+                    Ok(found) => found
+                        .iter()
+                        .map(|f| {
+                            log.finding(
+                                now,
+                                &f.agents,
+                                f.severity.as_str(),
+                                f.kind.as_str(),
+                                &f.summary,
+                            )
+                        })
+                        .collect(),
+                    Err(err) => {
+                        eprintln!("baton: cannot read the findings: {err}");
+                        Vec::new()
+                    }
+                }
+            }
+            Ok(ChangeEvent::Escalations {
+                opened,
+                changed,
+                lapsing,
+            }) => {
+                let mut lines = Vec::new();
+                for id in opened.into_iter().chain(changed) {
+                    match engine.escalation(id).await {
+                        Ok(escalation) => lines.extend(log.escalation(now, &escalation)),
+                        Err(err) => eprintln!("baton: cannot read escalation {id}: {err}"),
+                    }
+                }
+                lines.extend(lapsing.into_iter().map(|id| log.lapsing(now, id)));
+                lines
+            }
+            Ok(ChangeEvent::SessionsHeard { waiting, .. }) => {
+                log.sessions_waiting(now, waiting).into_iter().collect()
+            }
+            Ok(ChangeEvent::AgentsChanged) => {
+                name_agents(&engine, &mut log).await;
+                Vec::new()
+            }
+            Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => Vec::new(),
+            Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
+        };
+        for line in &lines {
+            emit(line, output);
         }
     }
     engine.shutdown().await;
     if stats {
         // One line a benchmark (or a person) can read: the engine's own figures.
-        let figures = serde_json::to_string(&engine.stats()).unwrap_or_default();
-        println!("stats: {figures}");
+        let figures = serde_json::to_value(engine.stats()).unwrap_or_default();
+        if output.json {
+            println!(
+                "{}",
+                serde_json::json!({"at": Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true), "kind": "stats", "stats": figures})
+            );
+        } else {
+            println!("stats: {figures}");
+        }
     }
     Ok(())
 }

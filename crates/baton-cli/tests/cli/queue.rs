@@ -266,3 +266,74 @@ fn tasks_of_an_a2a_agent_are_followed_and_unfollowed_by_name() {
         nobody.all()
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn watch_prints_a_log_of_real_changes_as_text_or_json_lines() {
+    let sandbox = Sandbox::new();
+    let fleet = SimFleet::start_scenario(Scenario::NeedsApproval, 0, 100)
+        .await
+        .expect("start the scenario");
+    let config: String = fleet
+        .agents()
+        .iter()
+        .map(|a| agent_toml(&a.name, &a.base_url, 500, 400, ""))
+        .collect();
+    let config = sandbox.write("baton.toml", &config);
+    let config = config.to_str().expect("utf-8 path");
+
+    let json =
+        run_async(sandbox.baton(&["watch", "--config", config, "--duration", "4", "--json"])).await;
+    json.expect_code(0);
+    let lines: Vec<serde_json::Value> = json
+        .stdout
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}")))
+        .collect();
+    for line in &lines {
+        let at = line["at"].as_str().expect("a time");
+        assert!(
+            chrono::DateTime::parse_from_rfc3339(at).is_ok(),
+            "RFC 3339: {line}"
+        );
+        assert!(
+            line["kind"].is_string() && line["message"].is_string(),
+            "{line}"
+        );
+    }
+    let kinds: Vec<&str> = lines.iter().filter_map(|l| l["kind"].as_str()).collect();
+    assert_eq!(kinds.first(), Some(&"watching"), "{kinds:?}");
+    assert!(
+        lines
+            .iter()
+            .any(|l| l["kind"] == "agent_up" && l["agent"] == "Publisher"),
+        "{}",
+        json.all()
+    );
+    assert!(kinds.contains(&"finding"), "{kinds:?}");
+    assert_eq!(
+        kinds.iter().filter(|k| **k == "escalation_opened").count(),
+        1,
+        "one line for the question, however often it is polled: {kinds:?}"
+    );
+
+    // Text: the time first, then the agent's name (not its number).
+    let text = run_async(sandbox.baton(&["watch", "--duration", "2"])).await;
+    text.expect_code(0);
+    for line in text.stdout.lines() {
+        let (time, _) = line.split_once(' ').unwrap_or((line, ""));
+        assert!(
+            chrono::DateTime::parse_from_rfc3339(time).is_ok(),
+            "a time first: {line}"
+        );
+        assert!(
+            !line.contains("agent 1:") && !line.contains("agent 2:"),
+            "{line}"
+        );
+    }
+    assert!(
+        text.stdout.lines().any(|l| l.ends_with(" Publisher up")),
+        "{}",
+        text.all()
+    );
+    fleet.shutdown().await;
+}
