@@ -195,3 +195,46 @@ fn short_processes_keep_the_wal_short_for_the_next_one_to_read() {
     );
     assert!(long > 4 << 20, "control: the WAL grew to {long} bytes");
 }
+
+#[test]
+fn short_processes_keep_the_wal_short_while_others_hold_the_store_open() {
+    // Ten coding sessions at once: there is always another connection, so none of them closes
+    // last and checkpoints. Without checkpoints of their own the WAL grew until one happened to
+    // close last and copied megabytes back while every other session waited.
+    let _alone = super::support::wal_timed();
+    let wal_after_many_writes = |short: bool| {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("baton.sqlite3");
+        let other_session = Store::open(&path).unwrap();
+        other_session
+            .conn
+            .execute_batch("CREATE TABLE pad (bytes BLOB)")
+            .unwrap();
+        for n in 0..400 {
+            let store = Store::open(&path).unwrap();
+            store.for_short_process().unwrap();
+            if !short {
+                // The control: the checkpoint size before short processes had their own.
+                store
+                    .conn
+                    .execute_batch("PRAGMA wal_autocheckpoint = 8000")
+                    .unwrap();
+            }
+            store
+                .conn
+                .execute("INSERT INTO pad VALUES (zeroblob(12000 + ?1))", [n])
+                .unwrap();
+            store.close_short_process().unwrap();
+        }
+        let count: i64 = other_session
+            .conn
+            .query_row("SELECT count(*) FROM pad", [], |row| row.get(0))
+            .unwrap();
+        assert_eq!(count, 400, "nothing is lost");
+        std::fs::metadata(dir.path().join("baton.sqlite3-wal")).map_or(0, |m| m.len())
+    };
+    let short = wal_after_many_writes(true);
+    let long = wal_after_many_writes(false);
+    assert!(short < 2 << 20, "the WAL grew to {short} bytes");
+    assert!(long > 4 << 20, "control: the WAL grew to {long} bytes");
+}
