@@ -2,7 +2,8 @@
 //! that two exports diff line by line:
 //!
 //! * agents by name (case-insensitively, then byte order), keys `name`, `url`,
-//!   `poll_interval_ms`, `timeout_ms`, then `declares` when the user typed a manifest in;
+//!   `poll_interval_ms`, `timeout_ms`, `protocol`, then `windows` when the detectors' windows
+//!   were changed for it and `declares` when the user typed a manifest in;
 //! * rules by kind (`trigger`, `data`, `output`, `exception`), pattern, owner (then readers,
 //!   sequence, SLA and note), keys `kind`, `pattern`, `owner`, `readers`, `sequence`,
 //!   `sla_seconds`, `note`, the last four only when set.
@@ -12,7 +13,11 @@
 use std::cmp::Ordering;
 use std::fmt::Write;
 
+use baton_core::agent::AdapterKind;
+use baton_core::detect::windows::WindowOverrides;
 use baton_core::rules::{AgentManifest, Rule};
+
+use crate::config::Protocol;
 
 /// One agent as exported.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,6 +26,9 @@ pub struct ExportAgent {
     pub url: String,
     pub poll_interval_ms: u64,
     pub timeout_ms: u64,
+    pub adapter: AdapterKind,
+    /// The detectors' windows set for it (empty: the defaults).
+    pub windows: WindowOverrides,
     /// What the user declared for it in Baton (not what the agent declares itself).
     pub declares: Option<AgentManifest>,
 }
@@ -77,6 +85,18 @@ fn list(items: &[String]) -> String {
     format!("[{}]", quoted.join(", "))
 }
 
+/// `{ stall_seconds = 600, unreachable_polls = 5 }`: the fields set, by name.
+fn windows_table(windows: &WindowOverrides) -> String {
+    let fields = serde_json::to_value(windows).unwrap_or_default();
+    let set: Vec<String> = fields
+        .as_object()
+        .into_iter()
+        .flatten()
+        .map(|(key, value)| format!("{key} = {value}"))
+        .collect();
+    format!("{{ {} }}", set.join(", "))
+}
+
 /// The whole file.
 pub fn render(agents: &[ExportAgent], rules: &[Rule]) -> String {
     render_with_header(HEADER, agents, rules)
@@ -96,6 +116,10 @@ pub fn render_with_header(header: &str, agents: &[ExportAgent], rules: &[Rule]) 
         let _ = writeln!(out, "url = {}", quote(&agent.url));
         let _ = writeln!(out, "poll_interval_ms = {}", agent.poll_interval_ms);
         let _ = writeln!(out, "timeout_ms = {}", agent.timeout_ms);
+        let _ = writeln!(out, "protocol = {}", quote(Protocol::word(agent.adapter)));
+        if !agent.windows.is_empty() {
+            let _ = writeln!(out, "windows = {}", windows_table(&agent.windows));
+        }
         if let Some(d) = agent.declares.as_ref().map(|m| &m.declares) {
             let _ = writeln!(
                 out,
@@ -143,6 +167,8 @@ mod tests {
             url: format!("http://127.0.0.1/{name}"),
             poll_interval_ms: 2000,
             timeout_ms: 1500,
+            adapter: AdapterKind::Baton,
+            windows: WindowOverrides::default(),
             declares: None,
         }
     }
@@ -227,7 +253,7 @@ mod tests {
         );
         let text = render(&[a], &[]);
         assert!(text.ends_with(
-            "timeout_ms = 1500\ndeclares = { triggers = [\"slack://a\"], reads = [], writes = [\"crm://x/*#y\", \"crm://z\"], outputs = [] }\n"
+            "timeout_ms = 1500\nprotocol = \"baton\"\ndeclares = { triggers = [\"slack://a\"], reads = [], writes = [\"crm://x/*#y\", \"crm://z\"], outputs = [] }\n"
         ), "{text}");
         assert!(!text.contains("\ntoken"), "{text}");
     }

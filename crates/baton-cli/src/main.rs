@@ -102,7 +102,7 @@ fn main() -> ExitCode {
             }
             Command::Status { json } => commands::status(db, json),
             Command::Export { out } => commands::export(db, out.as_deref()),
-            Command::Import { file, who } => commands::import(db, &file, who),
+            Command::Import { file, who } => commands::import(db, &file, who).await,
             Command::Schema { action } => match action {
                 SchemaAction::Set {
                     handoff_type,

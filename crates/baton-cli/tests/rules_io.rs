@@ -38,6 +38,7 @@ const FLEET: &str = r#"
 [[agents]]
 name = "Writer"
 url = "http://127.0.0.1:7701/"
+protocol = "a2a"
 token = { env = "BATON_TEST_WRITER_TOKEN_NAME" }
 declares = { reads = ["crm://contacts/*#status"], outputs = ["file:///drafts/**"] }
 
@@ -46,6 +47,8 @@ name = "Researcher"
 url = "http://127.0.0.1:7700"
 poll_interval_ms = 5000
 timeout_ms = 3000
+protocol = "baton"
+windows = { unreachable_polls = 5, stall_seconds = 1200 }
 
 [[rules]]
 kind = "exception"
@@ -138,9 +141,10 @@ fn import_then_export_round_trips_byte_for_byte_and_audits_each_rule() {
     assert!(!first.contains("BATON_TEST_WRITER_TOKEN_NAME"), "{first}");
     assert!(!first.contains("\ntoken"), "{first}");
     assert!(
-        first.contains("\n[[agents]]\nname = \"Researcher\"\nurl = \"http://127.0.0.1:7700\"\npoll_interval_ms = 5000\ntimeout_ms = 3000\n\n"),
+        first.contains("\n[[agents]]\nname = \"Researcher\"\nurl = \"http://127.0.0.1:7700\"\npoll_interval_ms = 5000\ntimeout_ms = 3000\nprotocol = \"baton\"\nwindows = { stall_seconds = 1200, unreachable_polls = 5 }\n\n"),
         "{first}"
     );
+    assert!(first.contains("protocol = \"a2a\"\ndeclares = "), "{first}");
     assert!(
         first.contains("note = \"Dana answers \\\"within the hour\\\"\"\n"),
         "{first}"
@@ -165,6 +169,23 @@ fn import_then_export_round_trips_byte_for_byte_and_audits_each_rule() {
     );
     assert_eq!(sandbox.rule_entries().len(), 4);
     assert_eq!(sandbox.export(), first);
+
+    // Imported into a store of its own, the export makes the same store: the same export.
+    let elsewhere = Sandbox::new();
+    elsewhere.write("fleet.toml", &first);
+    elsewhere.run(&["import", "fleet.toml"]).expect_code(0);
+    assert_eq!(elsewhere.export(), first);
+    let store = elsewhere.store();
+    let agents = store.agents().unwrap();
+    let writer = agents.iter().find(|a| a.name == "Writer").unwrap();
+    assert_eq!(writer.adapter, baton_core::agent::AdapterKind::A2a);
+    let researcher = agents.iter().find(|a| a.name == "Researcher").unwrap();
+    let windows = store.detect_windows(researcher.id).unwrap();
+    assert_eq!(
+        (windows.stall_seconds, windows.unreachable_polls),
+        (Some(1200), Some(5))
+    );
+    drop(store);
 
     // --out writes the same text to a file and nothing to stdout.
     let run = sandbox.run(&["export", "--out", "out.toml"]);
@@ -348,4 +369,65 @@ owner = "Writer"
         .collect();
     assert_eq!(removed.len(), 2);
     assert!(removed.iter().all(|e| e.who == "cli"));
+}
+
+#[test]
+fn a_file_changes_only_what_it_says_of_an_agent_baton_knows() {
+    let sandbox = Sandbox::new();
+    sandbox.write("fleet.toml", FLEET);
+    sandbox.run(&["import", "fleet.toml"]).expect_code(0);
+    // Only the name and the address: the protocol, the times and the windows stay.
+    sandbox.write(
+        "short.toml",
+        "[[agents]]\nname = \"Writer\"\nurl = \"http://127.0.0.1:7701\"\n\n[[agents]]\nname = \"Researcher\"\nurl = \"http://127.0.0.1:7700\"\n",
+    );
+    let before = sandbox.export();
+    let run = sandbox.run(&["import", "short.toml"]);
+    run.expect_code(0);
+    assert!(
+        run.stdout
+            .starts_with("0 agents added, 0 updated, 2 unchanged\n"),
+        "{}",
+        run.all()
+    );
+    let after = sandbox.export();
+    let agents_part = |text: &str| {
+        text.split("[[rules]]")
+            .next()
+            .unwrap()
+            .trim_end()
+            .to_owned()
+    };
+    assert_eq!(agents_part(&after), agents_part(&before));
+    // What it does say changes, and windows = {} puts the defaults back.
+    sandbox.write(
+        "windows.toml",
+        "[[agents]]\nname = \"Researcher\"\nurl = \"http://127.0.0.1:7700\"\npoll_interval_ms = 9000\nwindows = {}\n",
+    );
+    sandbox.run(&["import", "windows.toml"]).expect_code(0);
+    let text = sandbox.export();
+    assert!(
+        text.contains("poll_interval_ms = 9000\ntimeout_ms = 3000\nprotocol = \"baton\"\n\n"),
+        "{text}"
+    );
+    // A window out of range is refused with the agent's name, and nothing changes.
+    sandbox.write(
+        "bad.toml",
+        "[[agents]]\nname = \"Researcher\"\nurl = \"http://127.0.0.1:7700\"\nwindows = { stall_seconds = 0 }\n",
+    );
+    let bad = sandbox.run(&["import", "bad.toml"]);
+    bad.expect_code(2);
+    assert!(
+        bad.stderr
+            .contains("agent \"Researcher\": windows: stall_seconds"),
+        "{}",
+        bad.all()
+    );
+    let protocol = sandbox.write(
+        "protocol.toml",
+        "[[agents]]\nname = \"R\"\nurl = \"http://127.0.0.1:7700\"\nprotocol = \"grpc\"\n",
+    );
+    let bad = sandbox.run(&["import", protocol.to_str().unwrap()]);
+    bad.expect_code(2);
+    assert!(bad.stderr.contains("protocol"), "{}", bad.all());
 }

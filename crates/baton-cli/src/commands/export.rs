@@ -22,11 +22,14 @@ pub fn export(db: Option<PathBuf>, out: Option<&Path>) -> Result<(), CliError> {
         let declares = store
             .manifest(agent.id, ManifestSource::User)?
             .map(|stored| stored.manifest);
+        let windows = store.detect_windows(agent.id)?;
         agents.push(ExportAgent {
             name: agent.name,
             url: agent.base_url,
             poll_interval_ms: agent.poll_interval_ms,
             timeout_ms: agent.timeout_ms,
+            adapter: agent.adapter,
+            windows,
             declares,
         });
     }

@@ -2,9 +2,8 @@
 
 use std::path::{Path, PathBuf};
 
-use baton_store::ManifestSource;
-
 use super::checked::{findings, load_checked};
+use super::sync::sync_agents;
 use super::{open_store, CliError};
 
 /// Who an import is recorded as: `--who`, else `$USER`, else `cli`.
@@ -19,7 +18,7 @@ pub fn import_who(who: Option<String>) -> String {
 /// pattern is bad), warns about overlaps and conflicts without refusing them, then makes the
 /// store's rules exactly the file's (one audit entry per change) and adds or updates the file's
 /// agents by name (never deleting any; their tokens are left as they are).
-pub fn import(db: Option<PathBuf>, file: &Path, who: Option<String>) -> Result<(), CliError> {
+pub async fn import(db: Option<PathBuf>, file: &Path, who: Option<String>) -> Result<(), CliError> {
     let checked = load_checked(file)?;
     let who = import_who(who);
     let found = findings(&checked, None);
@@ -35,40 +34,24 @@ pub fn import(db: Option<PathBuf>, file: &Path, who: Option<String>) -> Result<(
     let mut store = open_store(db)?;
     // Rules first, in one transaction: if the store refuses them, nothing has changed.
     let summary = store.replace_rules(&checked.rules, &who)?;
-    let existing = store.agents()?;
-    let (mut added, mut updated, mut unchanged) = (0, 0, 0);
-    let mut token_refs = Vec::new();
-    for entry in &checked.parsed.agents {
-        if entry.token.is_some() {
-            token_refs.push(entry.name.trim().to_owned());
-        }
-        let draft = entry.draft();
-        let known = existing
-            .iter()
-            .find(|a| a.name.trim().eq_ignore_ascii_case(entry.name.trim()));
-        let id = match known {
-            Some(agent)
-                if agent.name == draft.name.trim()
-                    && agent.base_url == draft.normalised_base_url()
-                    && agent.poll_interval_ms == draft.poll_interval_ms
-                    && agent.timeout_ms == draft.timeout_ms =>
-            {
-                unchanged += 1;
-                agent.id
-            }
-            Some(agent) => {
-                updated += 1;
-                store.update_agent(agent.id, &draft)?.id
-            }
-            None => {
-                added += 1;
-                store.add_agent(&draft)?.id
-            }
-        };
-        if let Some(declares) = &entry.declares {
-            store.set_manifest(id, ManifestSource::User, &declares.manifest(&draft.name))?;
-        }
+    let token_refs: Vec<String> = checked
+        .parsed
+        .agents
+        .iter()
+        .filter(|entry| entry.token.is_some())
+        .map(|entry| entry.name.trim().to_owned())
+        .collect();
+    let agents = checked
+        .parsed
+        .agents
+        .iter()
+        .map(|entry| (entry, None))
+        .collect();
+    let synced = sync_agents(&mut store, agents, false, &who).await?;
+    for note in &synced.notes {
+        eprintln!("note: {note}");
     }
+    let (added, updated, unchanged) = (synced.added, synced.updated, synced.unchanged);
     println!("{added} agents added, {updated} updated, {unchanged} unchanged");
     println!(
         "{} rules added, {} updated, {} removed, {} unchanged",

@@ -19,6 +19,7 @@ mod queue;
 mod schema;
 mod sim;
 mod status;
+mod sync;
 mod text;
 mod watch;
 mod watch_log;

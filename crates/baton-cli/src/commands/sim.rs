@@ -102,6 +102,8 @@ pub fn story_intro(agents: &[SimAgentInfo], tick_ms: u64) -> String {
             url: a.base_url.clone(),
             poll_interval_ms: SCENARIO_POLL_INTERVAL_MS,
             timeout_ms: SCENARIO_TIMEOUT_MS,
+            adapter: baton_core::agent::AdapterKind::Baton,
+            windows: Default::default(),
             declares: None,
         })
         .collect();
@@ -196,6 +198,8 @@ pub fn scenario_intro(scenario: Scenario, agents: &[SimAgentInfo], tick_ms: u64)
             url: a.base_url.clone(),
             poll_interval_ms: SCENARIO_POLL_INTERVAL_MS,
             timeout_ms: SCENARIO_TIMEOUT_MS,
+            adapter: baton_core::agent::AdapterKind::Baton,
+            windows: Default::default(),
             declares: None,
         })
         .collect();
@@ -238,7 +242,7 @@ mod tests {
         let file = crate::config::parse("scenario.toml", toml).unwrap();
         assert_eq!(file.agents.len(), 2);
         assert_eq!(file.agents[0].url, "http://127.0.0.1:7700");
-        assert_eq!(file.agents[0].poll_interval_ms, 1000);
+        assert_eq!(file.agents[0].poll_interval_ms, Some(1000));
         let rules = crate::config::validate_rules("scenario.toml", toml, &file).unwrap();
         assert_eq!(rules, Scenario::OwnershipViolation.rules());
 

@@ -11,6 +11,8 @@ use baton_store::handle::DEFAULT_READERS;
 use baton_store::{Store, StoreHandle};
 use chrono::Utc;
 
+use super::import::import_who as who_from;
+use super::sync::sync_agents;
 use super::watch_log::{Line, WatchLog};
 use super::{store_path, CliError};
 use crate::config;
@@ -24,31 +26,6 @@ fn resolve_tokens(
         .iter()
         .map(|entry| Ok((entry, entry.resolve_token()?)))
         .collect()
-}
-
-/// Adds the file's agents to the store, or updates those with the same name; returns
-/// (agent id, token) for every agent that has one.
-fn sync_agents(
-    store: &mut Store,
-    agents: Vec<(&config::AgentEntry, Option<String>)>,
-) -> Result<Vec<(i64, String)>, CliError> {
-    let existing = store.agents()?;
-    let mut tokens = Vec::new();
-    for (entry, token) in agents {
-        let draft = entry.draft();
-        let known = existing
-            .iter()
-            .find(|a| a.name.trim().eq_ignore_ascii_case(entry.name.trim()));
-        let agent = match known {
-            Some(agent) => store.update_agent(agent.id, &draft)?,
-            None => store.add_agent(&draft)?,
-        };
-        store.set_has_token(agent.id, token.is_some())?;
-        if let Some(token) = token {
-            tokens.push((agent.id, token));
-        }
-    }
-    Ok(tokens)
 }
 
 /// The tokens `baton watch` polls with: those the config file references (kept in memory), and
@@ -97,6 +74,11 @@ pub struct WatchOutput {
     pub verbose: bool,
 }
 
+/// Who the decision log records for a window set by `watch --config`: `$USER`, else `cli`.
+fn who() -> String {
+    who_from(None)
+}
+
 fn emit(line: &Line, output: WatchOutput) {
     if output.json {
         println!("{}", line.json());
@@ -126,7 +108,11 @@ pub async fn watch(
     let mut store = Store::open(&path)?;
     let tokens = WatchTokens::new();
     if let Some(agents) = agents {
-        for (agent_id, token) in sync_agents(&mut store, agents)? {
+        let synced = sync_agents(&mut store, agents, true, &who()).await?;
+        for note in &synced.notes {
+            eprintln!("baton: {note}");
+        }
+        for (agent_id, token) in synced.tokens {
             tokens
                 .set(agent_id, &token)
                 .map_err(|err| CliError::Io(std::io::Error::other(err.to_string())))?;

@@ -2,36 +2,67 @@
 //! variable or an OS keyring entry; never the token itself).
 
 use baton_core::agent::{
-    human_duration_ms, AgentDraft, DEFAULT_POLL_INTERVAL_MS, DEFAULT_TIMEOUT_MS,
+    human_duration_ms, AdapterKind, AgentConfig, AgentDraft, DEFAULT_POLL_INTERVAL_MS,
+    DEFAULT_TIMEOUT_MS,
 };
+use baton_core::detect::windows::WindowOverrides;
 use baton_engine::secrets::CALL_TIMEOUT;
 use serde::Deserialize;
 
 use super::rules::Declares;
 use super::ConfigFileError;
 
+/// The protocol an agent speaks: `baton/1`, A2A, or found out by asking the agent (`auto`: as
+/// the app's "Test connection" does, `baton/1` first, then A2A's card).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Protocol {
+    Baton,
+    A2a,
+    Auto,
+}
+
+impl Protocol {
+    /// The adapter it names; `None` for `auto`.
+    pub fn adapter(self) -> Option<AdapterKind> {
+        match self {
+            Protocol::Baton => Some(AdapterKind::Baton),
+            Protocol::A2a => Some(AdapterKind::A2a),
+            Protocol::Auto => None,
+        }
+    }
+
+    /// How a file says an adapter.
+    pub fn word(adapter: AdapterKind) -> &'static str {
+        match adapter {
+            AdapterKind::A2a => "a2a",
+            AdapterKind::Baton | AdapterKind::Session => "baton",
+        }
+    }
+}
+
+/// One `[[agents]]` table. What it leaves out, Baton leaves as it is for an agent it knows
+/// (and takes the default for a new one): a file never changes what it does not say.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AgentEntry {
     pub name: String,
     pub url: String,
-    #[serde(default = "default_interval")]
-    pub poll_interval_ms: u64,
-    #[serde(default = "default_timeout")]
-    pub timeout_ms: u64,
+    #[serde(default)]
+    pub poll_interval_ms: Option<u64>,
+    #[serde(default)]
+    pub timeout_ms: Option<u64>,
+    /// `baton`, `a2a` or `auto`; left out: `auto` for a new agent, as it is for a known one.
+    #[serde(default)]
+    pub protocol: Option<Protocol>,
+    /// The detectors' windows for this agent (left out: as they are; `{}`: the defaults).
+    #[serde(default)]
+    pub windows: Option<WindowOverrides>,
     #[serde(default)]
     pub token: Option<TokenRef>,
     /// The agent's declared triggers / reads / writes / outputs (`baton check` only).
     #[serde(default)]
     pub declares: Option<Declares>,
-}
-
-fn default_interval() -> u64 {
-    DEFAULT_POLL_INTERVAL_MS
-}
-
-fn default_timeout() -> u64 {
-    DEFAULT_TIMEOUT_MS
 }
 
 /// Where a bearer token comes from. Exactly one of `env` / `keyring`: a table with both, or with
@@ -50,11 +81,41 @@ pub enum TokenRef {
 }
 
 impl AgentEntry {
-    pub fn draft(&self) -> AgentDraft {
+    /// The agent as the file says it, over what Baton has for it (`known`), else over the
+    /// defaults. The adapter is `known`'s, else `baton/1`, unless the file names one: `auto`
+    /// is settled by [`AgentEntry::needs_detection`] and the caller.
+    pub fn draft_over(&self, known: Option<&AgentConfig>) -> AgentDraft {
+        let adapter = self
+            .protocol
+            .and_then(Protocol::adapter)
+            .or(known.map(|k| k.adapter))
+            .unwrap_or(AdapterKind::Baton);
         AgentDraft {
-            poll_interval_ms: self.poll_interval_ms,
-            timeout_ms: self.timeout_ms,
+            poll_interval_ms: self
+                .poll_interval_ms
+                .or(known.map(|k| k.poll_interval_ms))
+                .unwrap_or(DEFAULT_POLL_INTERVAL_MS),
+            timeout_ms: self
+                .timeout_ms
+                .or(known.map(|k| k.timeout_ms))
+                .unwrap_or(DEFAULT_TIMEOUT_MS),
+            adapter,
             ..AgentDraft::new(self.name.clone(), self.url.clone())
+        }
+    }
+
+    /// The agent as the file says it, for a new agent.
+    pub fn draft(&self) -> AgentDraft {
+        self.draft_over(None)
+    }
+
+    /// True when the protocol is to be found out by asking the agent: the file says `auto`,
+    /// or says nothing of an agent Baton does not know yet.
+    pub fn needs_detection(&self, known: Option<&AgentConfig>) -> bool {
+        match self.protocol {
+            Some(Protocol::Auto) => true,
+            Some(_) => false,
+            None => known.is_none(),
         }
     }
 

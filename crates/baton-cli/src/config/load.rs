@@ -82,6 +82,9 @@ pub fn parse(path: &str, text: &str) -> Result<ConfigFile, ConfigFileError> {
         if let Err(err) = agent.draft().validate() {
             return Err(problem(err.to_string()));
         }
+        if let Some(Err(err)) = agent.windows.as_ref().map(|w| w.check()) {
+            return Err(problem(format!("windows: {err}")));
+        }
         if !names.insert(agent.name.trim().to_lowercase()) {
             return Err(problem("the name is used twice".into()));
         }

@@ -5,8 +5,11 @@
 //! [[agents]]
 //! name = "Researcher"
 //! url = "http://127.0.0.1:7700"
-//! poll_interval_ms = 2000          # optional, default 2000
+//! poll_interval_ms = 2000          # optional, default 2000 (left out: as it is)
 //! timeout_ms = 1500                # optional, default 1500, must be below the interval
+//! protocol = "auto"                # baton | a2a | auto (asked of the agent; left out: as it
+//!                                  # is for a known agent, auto for a new one)
+//! windows = { stall_seconds = 600 } # the detectors' windows for it (left out: as they are)
 //! token = { env = "RESEARCHER_TOKEN" }            # optional
 //! # token = { keyring = "my-service/researcher" } # service/user in the OS keyring
 //! # What the agent says it will do (optional; checked by `baton check`):
@@ -31,7 +34,7 @@ mod rules;
 #[cfg(test)]
 mod tests;
 
-pub use agents::AgentEntry;
+pub use agents::{AgentEntry, Protocol};
 pub use load::{line_column, load, parse, read};
 pub use rules::{parse_manifest, validate_rules};
 

@@ -23,8 +23,10 @@ fn parses_agents_with_defaults_and_token_references() {
     )
     .unwrap();
     assert_eq!(file.agents.len(), 2);
-    assert_eq!(file.agents[0].poll_interval_ms, 2000);
-    assert_eq!(file.agents[0].timeout_ms, 1500);
+    // Left out: the defaults for a new agent (a known one keeps its own).
+    assert_eq!(file.agents[0].poll_interval_ms, None);
+    assert_eq!(file.agents[0].draft().poll_interval_ms, 2000);
+    assert_eq!(file.agents[0].draft().timeout_ms, 1500);
     assert_eq!(
         file.agents[0].token,
         Some(TokenRef::Env {
@@ -158,8 +160,10 @@ fn env_tokens_resolve_or_say_what_is_missing() {
     let entry = AgentEntry {
         name: "a".into(),
         url: "http://x".into(),
-        poll_interval_ms: 2000,
-        timeout_ms: 1500,
+        poll_interval_ms: None,
+        timeout_ms: None,
+        protocol: None,
+        windows: None,
         token: Some(TokenRef::Env {
             env: "BATON_TEST_TOKEN_THAT_IS_NOT_SET".into(),
         }),

@@ -120,6 +120,16 @@ async fn watch_polls_a_sim_fleet_into_the_store_that_status_reads() {
         watch.all()
     );
     assert!(watch.stdout.contains("new event(s)"), "{}", watch.all());
+    // No protocol in the file: asked of each new agent, as "Test connection" does.
+    for info in &infos {
+        assert!(
+            watch
+                .stderr
+                .contains(&format!("baton: {}: answered in baton/1", info.name)),
+            "{}",
+            watch.all()
+        );
+    }
     for index in 0..infos.len() {
         assert!(fleet.poll_count(index) >= 2, "agent {index} was polled");
     }
@@ -164,15 +174,23 @@ fn a_second_watch_updates_the_agent_by_name() {
     let sandbox = Sandbox::new();
     let url = closed_url();
     let first = sandbox.write("first.toml", &agent_toml("Repeat", &url, 1000, 500, ""));
-    sandbox
-        .run(&[
-            "watch",
-            "--config",
-            first.to_str().unwrap(),
-            "--duration",
-            "1",
-        ])
-        .expect_code(0);
+    let watch = sandbox.run(&[
+        "watch",
+        "--config",
+        first.to_str().unwrap(),
+        "--duration",
+        "1",
+    ]);
+    watch.expect_code(0);
+    // Nobody answers to say which protocol: baton/1, and the line says how to choose.
+    assert!(
+        watch.stderr.contains("Repeat: protocol not found out (")
+            && watch
+                .stderr
+                .contains("polled as baton/1 (say protocol = \"baton\" or \"a2a\" in the file)"),
+        "{}",
+        watch.all()
+    );
     let rows = sandbox.rows();
     assert_eq!(rows.len(), 1, "{rows:#?}");
     let id = rows[0].config.id;

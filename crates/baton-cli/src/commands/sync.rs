@@ -1,0 +1,135 @@
+//! A file's `[[agents]]` into the store, for `baton watch --config` and `baton import`: each
+//! added, or updated by name (ignoring case), and only in what the file says. A protocol left
+//! to `auto` is found out first by asking the agent, as the app's "Test connection" does.
+
+use std::sync::Arc;
+
+use baton_core::agent::{AdapterKind, AgentConfig};
+use baton_engine::{Engine, EngineConfig, MemoryTokens};
+use baton_store::{ManifestSource, Store, StoreHandle};
+use chrono::Utc;
+
+use super::text::plain;
+use super::CliError;
+use crate::config::AgentEntry;
+
+/// What a sync did.
+#[derive(Debug, Default)]
+pub struct Synced {
+    pub added: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+    /// (agent id, token) for each agent whose entry references one.
+    pub tokens: Vec<(i64, String)>,
+    /// Protocols found out, or not: one line each, for the person.
+    pub notes: Vec<String>,
+}
+
+fn known<'a>(existing: &'a [AgentConfig], entry: &AgentEntry) -> Option<&'a AgentConfig> {
+    existing
+        .iter()
+        .find(|a| a.name.trim().to_lowercase() == entry.name.trim().to_lowercase())
+}
+
+/// The protocol of each entry that leaves it to `auto`, asked of the agent (nothing is stored):
+/// `None` where there is nothing to find out, else the protocol or why it is not known.
+async fn detect(
+    agents: &[(&AgentEntry, Option<String>)],
+    existing: &[AgentConfig],
+) -> Result<Vec<Option<Result<AdapterKind, String>>>, CliError> {
+    let mut found = Vec::with_capacity(agents.len());
+    let mut engine: Option<Engine> = None;
+    for (entry, token) in agents {
+        let was = known(existing, entry);
+        if !entry.needs_detection(was) {
+            found.push(None);
+            continue;
+        }
+        let engine = match &mut engine {
+            Some(engine) => engine,
+            None => engine.insert(Engine::new(
+                StoreHandle::in_memory()?,
+                Arc::new(MemoryTokens::new(None)),
+                EngineConfig::default(),
+            )),
+        };
+        let report = engine
+            .test_connection(&entry.draft_over(was), token.clone())
+            .await;
+        found.push(Some(match report.adapter {
+            Some(adapter) if report.ok => Ok(adapter),
+            _ => Err(report.message),
+        }));
+    }
+    Ok(found)
+}
+
+/// Adds the file's agents to the store, or updates those it names, in what it says. With
+/// `tokens_read` (`watch`: the file's token references were looked up), an agent whose entry
+/// names a token is marked as having one; `import` leaves tokens to the app.
+pub async fn sync_agents(
+    store: &mut Store,
+    agents: Vec<(&AgentEntry, Option<String>)>,
+    tokens_read: bool,
+    who: &str,
+) -> Result<Synced, CliError> {
+    let existing = store.agents()?;
+    let detected = detect(&agents, &existing).await?;
+    let mut synced = Synced::default();
+    for ((entry, token), detected) in agents.into_iter().zip(detected) {
+        let was = known(&existing, entry);
+        let mut draft = entry.draft_over(was);
+        if entry.needs_detection(was) {
+            match detected {
+                Some(Ok(adapter)) => {
+                    draft.adapter = adapter;
+                    synced.notes.push(format!(
+                        "{}: answered in {}",
+                        plain(entry.name.trim()),
+                        if adapter == AdapterKind::A2a { "A2A" } else { "baton/1" }
+                    ));
+                }
+                Some(Err(why)) => synced.notes.push(format!(
+                    "{}: protocol not found out ({}); polled as {} (say protocol = \"baton\" or \"a2a\" in the file)",
+                    plain(entry.name.trim()),
+                    plain(&why),
+                    if draft.adapter == AdapterKind::A2a { "A2A" } else { "baton/1" }
+                )),
+                None => {}
+            }
+        }
+        let id = match was {
+            Some(agent)
+                if agent.name == draft.name.trim()
+                    && agent.base_url == draft.normalised_base_url()
+                    && agent.poll_interval_ms == draft.poll_interval_ms
+                    && agent.timeout_ms == draft.timeout_ms
+                    && agent.adapter == draft.adapter =>
+            {
+                synced.unchanged += 1;
+                agent.id
+            }
+            Some(agent) => {
+                synced.updated += 1;
+                store.update_agent(agent.id, &draft)?.id
+            }
+            None => {
+                synced.added += 1;
+                store.add_agent(&draft)?.id
+            }
+        };
+        if let Some(windows) = &entry.windows {
+            store.set_detect_windows(id, windows, who, Utc::now())?;
+        }
+        if let Some(declares) = &entry.declares {
+            store.set_manifest(id, ManifestSource::User, &declares.manifest(&draft.name))?;
+        }
+        if tokens_read && entry.token.is_some() {
+            store.set_has_token(id, token.is_some())?;
+        }
+        if let Some(token) = token {
+            synced.tokens.push((id, token));
+        }
+    }
+    Ok(synced)
+}
