@@ -8,6 +8,7 @@ use baton_core::agent::{AdapterKind, AgentConfig};
 use baton_engine::{Engine, EngineConfig, MemoryTokens};
 use baton_store::{ManifestSource, Store, StoreHandle};
 use chrono::Utc;
+use futures_util::StreamExt;
 
 use super::text::plain;
 use super::CliError;
@@ -31,37 +32,45 @@ fn known<'a>(existing: &'a [AgentConfig], entry: &AgentEntry) -> Option<&'a Agen
         .find(|a| a.name.trim().to_lowercase() == entry.name.trim().to_lowercase())
 }
 
-/// The protocol of each entry that leaves it to `auto`, asked of the agent (nothing is stored):
-/// `None` where there is nothing to find out, else the protocol or why it is not known.
+/// How many agents are asked their protocol at once.
+const DETECT_AT_ONCE: usize = 32;
+
+/// The protocol of each entry that leaves it to `auto`, asked of the agents (a few at once;
+/// nothing is stored): `None` where there is nothing to find out, else the protocol or why it
+/// is not known.
 async fn detect(
     agents: &[(&AgentEntry, Option<String>)],
     existing: &[AgentConfig],
 ) -> Result<Vec<Option<Result<AdapterKind, String>>>, CliError> {
-    let mut found = Vec::with_capacity(agents.len());
-    let mut engine: Option<Engine> = None;
-    for (entry, token) in agents {
-        let was = known(existing, entry);
-        if !entry.needs_detection(was) {
-            found.push(None);
-            continue;
-        }
-        let engine = match &mut engine {
-            Some(engine) => engine,
-            None => engine.insert(Engine::new(
-                StoreHandle::in_memory()?,
-                Arc::new(MemoryTokens::new(None)),
-                EngineConfig::default(),
-            )),
-        };
-        let report = engine
-            .test_connection(&entry.draft_over(was), token.clone())
-            .await;
-        found.push(Some(match report.adapter {
-            Some(adapter) if report.ok => Ok(adapter),
-            _ => Err(report.message),
-        }));
+    if !agents
+        .iter()
+        .any(|(entry, _)| entry.needs_detection(known(existing, entry)))
+    {
+        return Ok(vec![None; agents.len()]);
     }
-    Ok(found)
+    let engine = Engine::new(
+        StoreHandle::in_memory()?,
+        Arc::new(MemoryTokens::new(None)),
+        EngineConfig::default(),
+    );
+    let asks = agents.iter().map(|(entry, token)| {
+        let engine = engine.clone();
+        let was = known(existing, entry);
+        let ask = entry.needs_detection(was).then(|| entry.draft_over(was));
+        let token = token.clone();
+        async move {
+            let draft = ask?;
+            let report = engine.test_connection(&draft, token).await;
+            Some(match report.adapter {
+                Some(adapter) if report.ok => Ok(adapter),
+                _ => Err(report.message),
+            })
+        }
+    });
+    Ok(futures_util::stream::iter(asks)
+        .buffered(DETECT_AT_ONCE)
+        .collect()
+        .await)
 }
 
 /// Adds the file's agents to the store, or updates those it names, in what it says. With
