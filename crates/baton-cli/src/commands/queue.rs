@@ -9,7 +9,7 @@ use baton_core::escalations::{DeliveryState, Escalation, EscalationState, Escala
 use baton_store::escalations::EscalationFilter;
 use chrono::{DateTime, Utc};
 
-use super::text::{plain, span};
+use super::text::{clip, plain, span};
 use super::{open_store, CliError};
 
 /// `baton escalations [--all] [--json]`.
@@ -124,16 +124,6 @@ pub fn render_queue(
         ));
     }
     out
-}
-
-/// At most `width` characters, the last one an ellipsis when cut.
-fn clip(text: &str, width: usize) -> String {
-    if text.chars().count() <= width {
-        return text.to_owned();
-    }
-    let mut cut: String = text.chars().take(width.saturating_sub(1)).collect();
-    cut.push('…');
-    cut
 }
 
 /// What `baton escalation show` prints: the item, its evidence, its decision and delivery.

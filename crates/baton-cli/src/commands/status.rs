@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use baton_core::agent::{human_duration_ms, Reachability};
 use baton_core::views::AgentRow;
 
+use super::text::{clip, plain};
 use super::{open_store, reachability_word, CliError};
 
 pub fn status(db: Option<PathBuf>, json: bool) -> Result<(), CliError> {
@@ -61,26 +62,16 @@ pub fn render_status(rows: &[AgentRow], now: chrono::DateTime<chrono::Utc>) -> S
         };
         out.push_str(&format!(
             "{:<24} {:<14} {:>8} {:>10} {:>5}  {:<28} {}\n",
-            truncate(&row.config.name, 24),
+            clip(&plain(&row.config.name), 24),
             reachability_word(h.reachability),
             latency,
             last_ok,
             h.consecutive_failures,
             counts,
-            error
+            plain(&error)
         ));
     }
     out
-}
-
-fn truncate(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        text.to_owned()
-    } else {
-        let mut cut: String = text.chars().take(max - 1).collect();
-        cut.push('…');
-        cut
-    }
 }
 
 #[cfg(test)]
@@ -236,5 +227,33 @@ mod tests {
             "{text}"
         );
         assert_eq!(column(line, "0/0/0"), column(header, "TASKS"), "{text}");
+    }
+
+    #[test]
+    fn what_agents_wrote_cannot_clear_the_screen_or_forge_a_row() {
+        let now = Utc::now();
+        let down = AgentHealth {
+            reachability: Reachability::Down,
+            last_error: Some("HTTP 500\n\u{1b}[2JWriter up\r".into()),
+            ..AgentHealth::default()
+        };
+        let text = render_status(
+            &[row(
+                1,
+                "Re\u{1b}]0;pwned\u{7}searcher",
+                down,
+                ColumnCounts::default(),
+            )],
+            now,
+        );
+        assert_eq!(text.lines().count(), 2, "one header, one row: {text:?}");
+        assert!(
+            !text.chars().any(|c| c.is_control() && c != '\n'),
+            "{text:?}"
+        );
+        assert!(
+            text.contains("HTTP 500\\u{a}\\u{1b}[2JWriter up\\u{d}"),
+            "{text}"
+        );
     }
 }

@@ -16,6 +16,16 @@ pub fn plain(text: &str) -> String {
     out
 }
 
+/// At most `width` characters, the last one an ellipsis when cut.
+pub fn clip(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        return text.to_owned();
+    }
+    let mut cut: String = text.chars().take(width.saturating_sub(1)).collect();
+    cut.push('…');
+    cut
+}
+
 /// A span for a person: "45s", "14m", "2h05m", "3d04h".
 pub fn span(duration: chrono::Duration) -> String {
     let secs = duration.num_seconds().unsigned_abs();
@@ -29,8 +39,14 @@ pub fn span(duration: chrono::Duration) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{plain, span};
+    use super::{clip, plain, span};
     use chrono::Duration;
+
+    #[test]
+    fn clipped_text_keeps_its_width_in_characters() {
+        assert_eq!(clip("Writer", 24), "Writer");
+        assert_eq!(clip("Émile the researcher", 6), "Émile…");
+    }
 
     #[test]
     fn spans_read_at_a_glance() {
