@@ -2,7 +2,7 @@
 //! `.venv-peers/` (or wherever `BATON_PEERS_VENV` points) and from npm into `.peers-node/` by
 //! `scripts/setup.sh --test`.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -418,5 +418,61 @@ impl Drop for A2aEcho {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+/// Where a real coding-agent client's test runs: in a temporary folder, a git repository
+/// (`repo/`, with `src/` and `.git/HEAD` on `main`), the client's HOME (`home/`) and Baton's
+/// store (`data/`). Gone with the value.
+pub struct SessionPlace {
+    _dir: tempfile::TempDir,
+    pub root: PathBuf,
+    pub repo: PathBuf,
+    pub home: PathBuf,
+    pub data: PathBuf,
+}
+
+impl Default for SessionPlace {
+    fn default() -> SessionPlace {
+        SessionPlace::new()
+    }
+}
+
+impl SessionPlace {
+    pub fn new() -> SessionPlace {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let root = dir.path().to_owned();
+        let (repo, home, data) = (root.join("repo"), root.join("home"), root.join("data"));
+        for d in [&repo.join("src"), &repo.join(".git"), &home] {
+            std::fs::create_dir_all(d).expect("the place's folders");
+        }
+        std::fs::write(repo.join(".git/HEAD"), "ref: refs/heads/main\n").expect(".git/HEAD");
+        SessionPlace {
+            _dir: dir,
+            root,
+            repo,
+            home,
+            data,
+        }
+    }
+
+    /// `baton hooks install CLIENT --mode MODE --project REPO` on this place's store, with HOME
+    /// (and `env`) the place's own; panics unless it succeeds. Its stdout.
+    pub fn install_hooks(&self, client: &str, mode: &str, env: &[(&str, &Path)]) -> String {
+        let mut install = Command::new(debug_baton());
+        install
+            .arg("--data-dir")
+            .arg(&self.data)
+            .args(["hooks", "install", client, "--mode", mode, "--project"])
+            .arg(&self.repo)
+            .env("HOME", &self.home)
+            .env_remove("CODEX_HOME")
+            .env_remove("COPILOT_HOME");
+        for (name, value) in env {
+            install.env(name, value);
+        }
+        let out = install.output().expect("run baton hooks install");
+        assert!(out.status.success(), "{out:?}");
+        String::from_utf8_lossy(&out.stdout).into_owned()
     }
 }

@@ -18,7 +18,7 @@ use baton_core::hooks::short_session_id;
 use baton_store::escalations::EscalationFilter;
 use baton_store::Store;
 use baton_tests::model_standin::ModelStandIn;
-use baton_tests::peers::{claude_print, debug_baton};
+use baton_tests::peers::{claude_print, SessionPlace};
 use tokio::process::Command;
 
 const RUN_LIMIT: Duration = Duration::from_secs(120);
@@ -36,32 +36,10 @@ fn session(repo: &Path, home: &Path, model: &ModelStandIn, name: &str) -> Comman
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_second_claude_code_session_is_refused_the_file_the_first_is_writing() {
-    let dir = tempfile::tempdir().unwrap();
-    let (repo, home, data) = (
-        dir.path().join("repo"),
-        dir.path().join("home"),
-        dir.path().join("data"),
-    );
-    for d in [&repo.join("src"), &repo.join(".git"), &home] {
-        std::fs::create_dir_all(d).unwrap();
-    }
-    std::fs::write(repo.join(".git/HEAD"), "ref: refs/heads/main\n").unwrap();
+    let place = SessionPlace::new();
+    let (repo, home, data) = (place.repo.clone(), place.home.clone(), place.data.clone());
     let file = repo.join("src/app.rs");
-    let install = std::process::Command::new(debug_baton())
-        .arg("--data-dir")
-        .arg(&data)
-        .args([
-            "hooks",
-            "install",
-            "claude-code",
-            "--mode",
-            "enforce",
-            "--project",
-        ])
-        .arg(&repo)
-        .output()
-        .unwrap();
-    assert!(install.status.success(), "{install:?}");
+    place.install_hooks("claude-code", "enforce", &[]);
 
     let model = ModelStandIn::start(&file.to_string_lossy()).await;
     model.hold("one");

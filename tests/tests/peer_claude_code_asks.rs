@@ -12,7 +12,7 @@ use baton_core::escalations::EscalationAction;
 use baton_store::escalations::EscalationFilter;
 use baton_store::Store;
 use baton_tests::model_standin::ModelStandIn;
-use baton_tests::peers::{claude_print, debug_baton};
+use baton_tests::peers::{claude_print, SessionPlace};
 use tokio::process::Command;
 
 const RUN_LIMIT: Duration = Duration::from_secs(120);
@@ -85,24 +85,13 @@ async fn ask_and_decide(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_sessions_permission_request_is_answered_from_batons_queue() {
-    let dir = tempfile::tempdir().unwrap();
-    let repo = dir.path().join("repo");
-    for d in [&repo.join(".git"), &dir.path().join("home")] {
-        std::fs::create_dir_all(d).unwrap();
-    }
-    std::fs::write(repo.join(".git/HEAD"), "ref: refs/heads/main\n").unwrap();
-    let install = std::process::Command::new(debug_baton())
-        .arg("--data-dir")
-        .arg(dir.path().join("data"))
-        .args(["hooks", "install", "claude-code", "--project"])
-        .arg(&repo)
-        .output()
-        .unwrap();
-    assert!(install.status.success(), "{install:?}");
+    let place = SessionPlace::new();
+    // The default mode (warn): permission requests are asked in Baton's queue all the same.
+    place.install_hooks("claude-code", "warn", &[]);
 
     // Allowed in Baton: the command runs.
     let told = ask_and_decide(
-        dir.path(),
+        &place.root,
         "allowed",
         "echo allowed > allowed.txt",
         EscalationAction::Approve,
@@ -110,7 +99,7 @@ async fn a_sessions_permission_request_is_answered_from_batons_queue() {
     )
     .await;
     assert_eq!(
-        std::fs::read_to_string(repo.join("allowed.txt"))
+        std::fs::read_to_string(place.repo.join("allowed.txt"))
             .ok()
             .as_deref(),
         Some("allowed\n"),
@@ -120,14 +109,14 @@ async fn a_sessions_permission_request_is_answered_from_batons_queue() {
 
     // Refused in Baton with a note: the command does not run and the model reads why.
     let told = ask_and_decide(
-        dir.path(),
+        &place.root,
         "refused",
         "echo refused > refused.txt",
         EscalationAction::Reject,
         Some("use the staging database"),
     )
     .await;
-    assert!(!repo.join("refused.txt").exists(), "{told:?}");
+    assert!(!place.repo.join("refused.txt").exists(), "{told:?}");
     assert!(
         told.iter()
             .any(|(text, error)| *error && text.contains("use the staging database")),

@@ -18,7 +18,7 @@ use baton_core::hooks::short_session_id;
 use baton_store::escalations::EscalationFilter;
 use baton_store::Store;
 use baton_tests::model_standin::{ResponsesStandIn, CODEX_MODEL};
-use baton_tests::peers::{debug_baton, node_peer};
+use baton_tests::peers::{node_peer, SessionPlace};
 use tokio::process::Command;
 
 const RUN_LIMIT: Duration = Duration::from_secs(120);
@@ -82,40 +82,17 @@ fn write_provider(codex_home: &Path, base_url: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_second_codex_session_is_refused_the_file_the_first_is_writing() {
-    let dir = tempfile::tempdir().unwrap();
+    let dirs = SessionPlace::new();
     let place = Place {
-        repo: dir.path().join("repo"),
-        home: dir.path().join("home"),
-        codex_home: dir.path().join("codex-home"),
+        repo: dirs.repo.clone(),
+        home: dirs.home.clone(),
+        codex_home: dirs.root.join("codex-home"),
     };
-    let data = dir.path().join("data");
-    for d in [
-        &place.repo.join("src"),
-        &place.repo.join(".git"),
-        &place.home,
-    ] {
-        std::fs::create_dir_all(d).unwrap();
-    }
-    std::fs::write(place.repo.join(".git/HEAD"), "ref: refs/heads/main\n").unwrap();
+    let data = dirs.data.clone();
     let file = place.repo.join("src/app.rs");
     let model = ResponsesStandIn::start("src/app.rs").await;
     write_provider(&place.codex_home, &model.base_url);
-    let install = std::process::Command::new(debug_baton())
-        .env("CODEX_HOME", &place.codex_home)
-        .arg("--data-dir")
-        .arg(&data)
-        .args([
-            "hooks",
-            "install",
-            "codex",
-            "--mode",
-            "enforce",
-            "--project",
-        ])
-        .arg(&place.repo)
-        .output()
-        .unwrap();
-    assert!(install.status.success(), "{install:?}");
+    dirs.install_hooks("codex", "enforce", &[("CODEX_HOME", &place.codex_home)]);
 
     model.hold("one");
     let one = session(&place, "one", None).spawn().unwrap();

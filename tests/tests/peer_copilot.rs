@@ -17,7 +17,7 @@ use baton_core::escalations::EscalationAction;
 use baton_store::escalations::EscalationFilter;
 use baton_store::Store;
 use baton_tests::model_standin::ChatStandIn;
-use baton_tests::peers::{copilot_print, debug_baton};
+use baton_tests::peers::{copilot_print, SessionPlace};
 
 const RUN_LIMIT: Duration = Duration::from_secs(120);
 
@@ -47,38 +47,11 @@ fn copilot_session_id(home: &Path, name: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_second_copilot_session_is_refused_the_file_the_first_is_writing() {
-    let dir = tempfile::tempdir().unwrap();
-    let (repo, home, data) = (
-        dir.path().join("repo"),
-        dir.path().join("home"),
-        dir.path().join("data"),
-    );
-    for d in [&repo.join("src"), &repo.join(".git"), &home] {
-        std::fs::create_dir_all(d).unwrap();
-    }
-    std::fs::write(repo.join(".git/HEAD"), "ref: refs/heads/main\n").unwrap();
+    let place = SessionPlace::new();
+    let (repo, home, data) = (place.repo.clone(), place.home.clone(), place.data.clone());
     let file = std::fs::canonicalize(&repo).unwrap().join("src/app.rs");
-    let install = std::process::Command::new(debug_baton())
-        .arg("--data-dir")
-        .arg(&data)
-        .args([
-            "hooks",
-            "install",
-            "copilot",
-            "--mode",
-            "enforce",
-            "--project",
-        ])
-        .arg(&repo)
-        .env("HOME", &home)
-        .env_remove("COPILOT_HOME")
-        .output()
-        .unwrap();
-    assert!(install.status.success(), "{install:?}");
-    assert!(
-        String::from_utf8_lossy(&install.stdout).contains("trusted"),
-        "{install:?}"
-    );
+    let installed = place.install_hooks("copilot", "enforce", &[]);
+    assert!(installed.contains("trusted"), "{installed}");
 
     let model = ChatStandIn::start(&file.to_string_lossy()).await;
     model.hold("one");
