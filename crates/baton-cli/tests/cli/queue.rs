@@ -6,6 +6,23 @@ use baton_sim::{Scenario, SimFleet};
 use crate::common::Sandbox;
 use crate::{agent_toml, run_async};
 
+/// The needs-approval scenario (a Publisher that asks a person) on ephemeral ports, and a
+/// sandbox with a baton.toml naming its agents: (sandbox, fleet, the file's path).
+async fn asking_publisher() -> (Sandbox, SimFleet, String) {
+    let sandbox = Sandbox::new();
+    let fleet = SimFleet::start_scenario(Scenario::NeedsApproval, 0, 100)
+        .await
+        .expect("start the scenario");
+    let config: String = fleet
+        .agents()
+        .iter()
+        .map(|a| agent_toml(&a.name, &a.base_url, 500, 400, ""))
+        .collect();
+    let config = sandbox.write("baton.toml", &config);
+    let config = config.to_str().expect("utf-8 path").to_owned();
+    (sandbox, fleet, config)
+}
+
 /// Polls the fleet with `baton watch` until an escalation is open; its JSON.
 async fn first_open_escalation(sandbox: &Sandbox, config: &str) -> serde_json::Value {
     for _ in 0..6 {
@@ -25,17 +42,9 @@ async fn first_open_escalation(sandbox: &Sandbox, config: &str) -> serde_json::V
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_question_is_listed_shown_answered_and_delivered_from_the_terminal() {
-    let sandbox = Sandbox::new();
-    let fleet = SimFleet::start_scenario(Scenario::NeedsApproval, 0, 100)
-        .await
-        .expect("start the scenario");
+    let (sandbox, fleet, config) = asking_publisher().await;
     let agents = fleet.agents();
-    let config: String = agents
-        .iter()
-        .map(|a| agent_toml(&a.name, &a.base_url, 500, 400, ""))
-        .collect();
-    let config = sandbox.write("baton.toml", &config);
-    let config = config.to_str().expect("utf-8 path");
+    let config = config.as_str();
 
     let item = first_open_escalation(&sandbox, config).await;
     assert_eq!(item["kind"], "needs_approval", "{item:#}");
@@ -153,17 +162,9 @@ async fn a_question_is_listed_shown_answered_and_delivered_from_the_terminal() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_decision_the_agent_cannot_take_yet_is_left_to_watch_which_delivers_it() {
-    let sandbox = Sandbox::new();
-    let fleet = SimFleet::start_scenario(Scenario::NeedsApproval, 0, 100)
-        .await
-        .expect("start the scenario");
+    let (sandbox, fleet, config) = asking_publisher().await;
     let agents = fleet.agents();
-    let config: String = agents
-        .iter()
-        .map(|a| agent_toml(&a.name, &a.base_url, 500, 400, ""))
-        .collect();
-    let config = sandbox.write("baton.toml", &config);
-    let config = config.to_str().expect("utf-8 path");
+    let config = config.as_str();
     let id = first_open_escalation(&sandbox, config).await["id"]
         .as_i64()
         .expect("an id")
@@ -269,17 +270,8 @@ fn tasks_of_an_a2a_agent_are_followed_and_unfollowed_by_name() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn watch_prints_a_log_of_real_changes_as_text_or_json_lines() {
-    let sandbox = Sandbox::new();
-    let fleet = SimFleet::start_scenario(Scenario::NeedsApproval, 0, 100)
-        .await
-        .expect("start the scenario");
-    let config: String = fleet
-        .agents()
-        .iter()
-        .map(|a| agent_toml(&a.name, &a.base_url, 500, 400, ""))
-        .collect();
-    let config = sandbox.write("baton.toml", &config);
-    let config = config.to_str().expect("utf-8 path");
+    let (sandbox, fleet, config) = asking_publisher().await;
+    let config = config.as_str();
 
     let json =
         run_async(sandbox.baton(&["watch", "--config", config, "--duration", "4", "--json"])).await;
