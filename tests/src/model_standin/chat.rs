@@ -14,7 +14,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Json, Router};
 use serde_json::{json, Value};
-use tokio::net::TcpListener;
 
 use super::{session_of, Conversations};
 
@@ -124,11 +123,7 @@ impl ChatStandIn {
             .route("/v1/chat/completions", post(completions))
             .fallback(anything_else)
             .with_state(Arc::clone(&script));
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("a free port");
-        let base_url = format!("http://{}/v1", listener.local_addr().expect("bound"));
-        tokio::spawn(async move {
-            let _ = axum::serve(listener, app).await;
-        });
+        let base_url = format!("{}/v1", super::serve(app).await);
         ChatStandIn { base_url, script }
     }
 }

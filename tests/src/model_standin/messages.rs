@@ -12,7 +12,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Json, Router};
 use serde_json::{json, Value};
-use tokio::net::TcpListener;
 
 use super::{session_of, Conversations};
 
@@ -163,11 +162,7 @@ impl ModelStandIn {
         let app = Router::new()
             .route("/v1/messages", post(messages))
             .with_state(Arc::clone(&script));
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("a free port");
-        let base_url = format!("http://{}", listener.local_addr().expect("bound"));
-        tokio::spawn(async move {
-            let _ = axum::serve(listener, app).await;
-        });
+        let base_url = super::serve(app).await;
         ModelStandIn { base_url, script }
     }
 }

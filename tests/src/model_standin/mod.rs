@@ -23,6 +23,18 @@ pub use chat::{ChatStandIn, COPILOT_MODEL};
 pub use messages::ModelStandIn;
 pub use responses::{ResponsesStandIn, CODEX_MODEL};
 
+/// Serves `app` on a free port of 127.0.0.1 until the runtime stops; its `http://host:port`.
+async fn serve(app: axum::Router) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("a free port");
+    let origin = format!("http://{}", listener.local_addr().expect("bound"));
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    origin
+}
+
 /// What the stand-in was sent, per session.
 #[derive(Debug, Default, Clone)]
 pub struct Seen {

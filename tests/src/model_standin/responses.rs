@@ -13,7 +13,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Json, Router};
 use serde_json::{json, Value};
-use tokio::net::TcpListener;
 
 use super::{session_of, Conversations};
 
@@ -122,11 +121,7 @@ impl ResponsesStandIn {
             .route("/v1/responses", post(responses))
             .fallback(anything_else)
             .with_state(Arc::clone(&script));
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("a free port");
-        let base_url = format!("http://{}/v1", listener.local_addr().expect("bound"));
-        tokio::spawn(async move {
-            let _ = axum::serve(listener, app).await;
-        });
+        let base_url = format!("{}/v1", super::serve(app).await);
         ResponsesStandIn { base_url, script }
     }
 }
