@@ -20,6 +20,8 @@ mod schema;
 mod sim;
 mod status;
 mod sync;
+#[cfg(test)]
+mod test_support;
 mod text;
 mod watch;
 mod watch_log;

@@ -254,35 +254,18 @@ pub fn render_deliveries(e: &Escalation, names: &HashMap<i64, String>) -> String
 #[cfg(test)]
 mod tests {
     use super::*;
-    use baton_core::detect::{FindingKind, Severity};
+    use crate::commands::test_support::write_collision;
     use baton_core::escalations::TimelineEvent;
     use chrono::TimeZone;
 
     fn item(now: DateTime<Utc>) -> Escalation {
         Escalation {
-            id: 7,
-            finding_id: Some(3),
-            kind: FindingKind::WriteCollision,
-            severity: Severity::Warning,
-            agents: vec![1, 2],
             resource: Some("crm://contacts/42".into()),
             title: "Two writers on crm://contacts/42\u{1b}]0;owned\u{7}".into(),
-            agent_id: None,
-            task_id: None,
-            state: EscalationState::Open,
-            opened_at: now - chrono::Duration::minutes(5),
             due_at: now + chrono::Duration::minutes(10),
-            assignee: None,
-            snoozed_until: None,
-            closed_at: None,
             occurrences: 3,
-            since_decision: 0,
-            scope: None,
-            resources: vec![],
-            resource_count: 1,
             last_seen_at: now,
-            decision: None,
-            deliveries: vec![],
+            ..write_collision(7, now - chrono::Duration::minutes(5))
         }
     }
 

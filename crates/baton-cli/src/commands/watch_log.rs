@@ -290,7 +290,7 @@ impl WatchLog {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use baton_core::detect::{FindingKind, Severity};
+    use crate::commands::test_support::write_collision;
     use baton_core::escalations::{Delivery, EscalationDecision};
     use chrono::TimeZone;
 
@@ -299,31 +299,7 @@ mod tests {
     }
 
     fn item() -> Escalation {
-        Escalation {
-            id: 12,
-            finding_id: Some(3),
-            kind: FindingKind::WriteCollision,
-            severity: Severity::Warning,
-            agents: vec![1, 2],
-            resource: None,
-            title: "Two writers on crm://contacts/42".into(),
-            agent_id: None,
-            task_id: None,
-            state: EscalationState::Open,
-            opened_at: at(),
-            due_at: at() + chrono::Duration::hours(1),
-            assignee: None,
-            snoozed_until: None,
-            closed_at: None,
-            occurrences: 1,
-            since_decision: 0,
-            scope: None,
-            resources: vec![],
-            resource_count: 1,
-            last_seen_at: at(),
-            decision: None,
-            deliveries: vec![],
-        }
+        write_collision(12, at())
     }
 
     fn log(verbose: bool) -> WatchLog {
