@@ -114,11 +114,29 @@ impl AgentDraft {
         }
     }
 
-    /// The base URL trimmed and without a trailing slash, the form stored.
+    /// The base URL trimmed and without a trailing slash, the form stored. A pasted URL of the
+    /// agent card or the status endpoint itself stands for the agent's base URL.
     pub fn normalised_base_url(&self) -> String {
-        self.base_url.trim().trim_end_matches('/').to_owned()
+        let mut url = self.base_url.trim().trim_end_matches('/');
+        for endpoint in ENDPOINT_PATHS {
+            if let Some(base) = url.strip_suffix(endpoint) {
+                if base.ends_with('/') {
+                    url = base.trim_end_matches('/');
+                    break;
+                }
+            }
+        }
+        url.to_owned()
     }
 }
+
+/// Paths under an agent's base URL that people paste in its place: the A2A agent card (and its
+/// pre-0.3 name) and the `baton/1` status endpoint.
+const ENDPOINT_PATHS: [&str; 3] = [
+    ".well-known/agent-card.json",
+    ".well-known/agent.json",
+    crate::protocol::STATUS_PATH,
+];
 
 /// An agent Baton knows: the stored configuration plus its id.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]

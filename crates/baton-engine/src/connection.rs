@@ -9,7 +9,7 @@ use baton_core::views::ConnectionReport;
 use baton_core::ConfigError;
 
 use crate::engine::{clean_token, Engine};
-use crate::fetch::FetchError;
+use crate::fetch::{without_a2a_prefix, FetchError};
 
 fn failed(message: String) -> ConnectionReport {
     ConnectionReport {
@@ -75,9 +75,11 @@ impl Engine {
         match self.try_protocol(&config, second, token).await {
             Ok(report) => report,
             Err(second_error) => failed(format!(
-                "{} {first_error}; {} {second_error}",
+                "{} {}; {} {}",
                 protocol_name(first),
-                protocol_name(second)
+                without_a2a_prefix(&first_error),
+                protocol_name(second),
+                without_a2a_prefix(&second_error)
             )),
         }
     }
@@ -117,9 +119,11 @@ impl Engine {
                 let started = std::time::Instant::now();
                 let (card, _etag) = crate::a2a::read_card(fetcher, config, None, token)
                     .await?
+                    .fresh
                     .expect("a card read without an ETag is never 304");
                 let interface = card.preferred().cloned();
                 let mut tasks = None;
+                let mut task_count = None;
                 let mut note = String::new();
                 if let Some(interface) = &interface {
                     let list = Call::ListTasks {
@@ -130,7 +134,17 @@ impl Engine {
                         .await
                     {
                         Ok(page) => {
-                            tasks = Some(parse_task_list(&page)?.tasks.len());
+                            let page = parse_task_list(&page)?;
+                            let read = page.tasks.len() + page.skipped.len();
+                            tasks = Some(match (page.total_size, &page.next_page_token) {
+                                (Some(total), _) => plural(usize::try_from(total).unwrap_or(usize::MAX), "task"),
+                                (None, Some(_)) => format!("more than {}", plural(read, "task")),
+                                (None, None) => plural(read, "task"),
+                            });
+                            task_count = page
+                                .total_size
+                                .and_then(|n| u32::try_from(n).ok())
+                                .or_else(|| u32::try_from(read).ok());
                         }
                         Err(FetchError::A2a(baton_core::a2a::A2aError::Unsupported(_))) => {
                             note = "; it cannot list its tasks, so Baton follows the ones you add by id".into();
@@ -139,9 +153,7 @@ impl Engine {
                     }
                 }
                 let latency_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
-                let with_tasks = tasks
-                    .map(|n| format!(" with {}", plural(n, "task")))
-                    .unwrap_or_default();
+                let with_tasks = tasks.map(|n| format!(" with {n}")).unwrap_or_default();
                 Ok(ConnectionReport {
                     ok: true,
                     message: format!(
@@ -153,7 +165,7 @@ impl Engine {
                     latency_ms: Some(latency_ms),
                     remote_id: Some(card.name.clone()),
                     remote_name: Some(card.name.clone()),
-                    task_count: tasks.map(|n| u32::try_from(n).unwrap_or(u32::MAX)),
+                    task_count,
                     declares: None,
                     adapter: Some(AdapterKind::A2a),
                     card: Some(card),

@@ -63,7 +63,9 @@ pub enum FetchError {
     Store { detail: String },
 }
 
-fn without_a2a_prefix(error: &FetchError) -> String {
+/// An error's words without the "A2A: " its message starts with, where the protocol is named
+/// before it already ("A2A: A2A: …" otherwise).
+pub(crate) fn without_a2a_prefix(error: &FetchError) -> String {
     match error {
         FetchError::A2a(inner) => inner.to_string(),
         other => other.to_string(),
@@ -91,6 +93,8 @@ pub struct Fetched {
 pub(crate) struct Exchanged {
     pub status: u16,
     pub etag: Option<String>,
+    /// The server's clock, from its `Date` header.
+    pub date: Option<chrono::DateTime<chrono::Utc>>,
     pub body: Vec<u8>,
     pub latency_ms: u64,
 }
@@ -244,10 +248,16 @@ impl Fetcher {
                 .get(reqwest::header::ETAG)
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_owned);
+            let date = response
+                .headers()
+                .get(reqwest::header::DATE)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| chrono::DateTime::parse_from_rfc2822(v).ok())
+                .map(|at| at.with_timezone(&chrono::Utc));
             let body = self.read_body(response, url, timeout_ms).await?;
-            Ok((status.as_u16(), etag, body))
+            Ok((status.as_u16(), etag, date, body))
         };
-        let (status, etag, body) = tokio::time::timeout(Duration::from_millis(timeout_ms), read)
+        let (status, etag, date, body) = tokio::time::timeout(Duration::from_millis(timeout_ms), read)
             .await
             .map_err(|_| FetchError::TimedOut {
                 after_ms: timeout_ms,
@@ -255,6 +265,7 @@ impl Fetcher {
         Ok(Exchanged {
             status,
             etag,
+            date,
             body,
             latency_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
         })

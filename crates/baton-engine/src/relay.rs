@@ -114,14 +114,7 @@ async fn attempt(shared: &Shared, item: OutboxItem) -> Result<Option<i64>, Engin
                 Ok(token) => match agent.adapter {
                     AdapterKind::Baton => post(shared, &agent, token.as_deref(), &item).await,
                     AdapterKind::A2a => {
-                        crate::a2a::deliver(
-                            shared,
-                            &agent,
-                            token.as_deref(),
-                            &item.idempotency_key,
-                            &item.body,
-                        )
-                        .await
+                        crate::a2a::deliver(shared, &agent, token.as_deref(), &item).await
                     }
                     // A session has no endpoint: its next hook call reads the decision from the
                     // store (a lease granted, or not).
@@ -151,8 +144,14 @@ async fn attempt(shared: &Shared, item: OutboxItem) -> Result<Option<i64>, Engin
                 + chrono::Duration::milliseconds(i64::try_from(delay).unwrap_or(i64::MAX)),
         }
     });
-    if let DeliveryOutcome::Acknowledged { accepted, .. } = &outcome {
-        tracing::info!(agent_id, accepted, key = %item.idempotency_key, "decision delivered");
+    match &outcome {
+        DeliveryOutcome::Acknowledged { accepted, .. } => {
+            tracing::info!(agent_id, accepted, key = %item.idempotency_key, "decision delivered");
+        }
+        DeliveryOutcome::NotTaken { note } => {
+            tracing::info!(agent_id, %note, key = %item.idempotency_key, "decision not taken");
+        }
+        DeliveryOutcome::Failed { .. } => {}
     }
     let id = item.id;
     shared

@@ -273,7 +273,13 @@ async fn a_followed_task_the_agent_answers_badly_for_is_named_and_the_others_kep
     let fine = cards.iter().find(|c| c.task_id == "fine").unwrap();
     assert_eq!(fine.state, baton_core::task::TaskState::Completed);
     let warning = health(&engine, id).last_error.expect("named on the row");
-    assert_says(&warning, &["2 tasks were not read"]);
+    assert_says(
+        &warning,
+        &[
+            "a task was not read",
+            "no longer knows task gone; Baton stopped following it",
+        ],
+    );
 }
 
 #[tokio::test]

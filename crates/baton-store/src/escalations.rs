@@ -196,6 +196,48 @@ pub(crate) fn expire_in(
     Ok(())
 }
 
+/// Opens escalation `id` again: the decision that resolved it reached agent `agent_id` but
+/// was not taken (`why`, an A2A server that started a new task instead of continuing the one
+/// that waits). The person's decision stays on it; its findings open again; an SLA that has
+/// passed meanwhile starts over. The agent's word goes to the decision log. Only a resolved
+/// escalation opens again.
+pub(crate) fn reopen_in(
+    tx: &Connection,
+    id: i64,
+    agent_id: i64,
+    why: &str,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let escalation = escalation_in(tx, id)?;
+    if escalation.state != EscalationState::Resolved {
+        return Ok(());
+    }
+    let agent_name: String = tx
+        .query_row("SELECT name FROM agents WHERE id = ?1", [agent_id], |row| {
+            row.get(0)
+        })
+        .optional()?
+        .unwrap_or_else(|| format!("agent {agent_id}"));
+    append_decision_in(
+        tx,
+        NewDecision::new(&agent_name, "reopen", &format!("escalation:{id}"))
+            .at(now)
+            .escalation(id)
+            .reason(why),
+    )?;
+    let sla = (escalation.due_at - escalation.opened_at).max(Duration::minutes(1));
+    let due_at = escalation.due_at.max(now + sla);
+    tx.execute(
+        "UPDATE escalations SET state = 'open', resolved_at = NULL, due_at = ?2 WHERE id = ?1",
+        params![id, ts(due_at)],
+    )?;
+    tx.execute(
+        "UPDATE findings SET closed_at = NULL WHERE id = ?1 OR escalation_id = ?2",
+        params![escalation.finding_id, id],
+    )?;
+    Ok(())
+}
+
 impl Store {
     /// The queue: open escalations by due time (soonest first), then the latest closed ones.
     pub fn escalations(&self, filter: EscalationFilter) -> Result<Vec<Escalation>> {

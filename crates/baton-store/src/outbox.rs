@@ -9,6 +9,7 @@ use rusqlite::{params, OptionalExtension};
 
 use crate::codec::{parse_opt_ts, parse_ts, ts};
 use crate::error::Result;
+use crate::escalations::reopen_in;
 use crate::Store;
 
 /// A delivery to make.
@@ -33,6 +34,11 @@ pub enum DeliveryOutcome {
         accepted: bool,
         note: Option<String>,
     },
+    /// The agent answered, but not as the decision asked: an A2A server that started a new task
+    /// instead of continuing the one that waits, or whose task still waits for input. Not
+    /// retried; the escalation the decision answered opens again, with `note` in the decision
+    /// log and on the delivery.
+    NotTaken { note: String },
     /// No acknowledgement (refused, timed out, non-2xx, …): try again at `retry_at`.
     Failed {
         error: String,
@@ -104,29 +110,42 @@ impl Store {
         outcome: &DeliveryOutcome,
         now: DateTime<Utc>,
     ) -> Result<Option<i64>> {
-        match outcome {
-            DeliveryOutcome::Acknowledged { accepted, note } => self.conn.execute(
+        let tx = self.write_tx()?;
+        let recorded = match outcome {
+            DeliveryOutcome::Acknowledged { accepted, note } => tx.execute(
                 "UPDATE outbox SET attempts = attempts + 1, delivered_at = ?2, accepted = ?3,
                         last_error = ?4
                  WHERE id = ?1 AND delivered_at IS NULL",
                 params![id, ts(now), i64::from(*accepted), note],
             )?,
-            DeliveryOutcome::Failed { error, retry_at } => self.conn.execute(
+            DeliveryOutcome::NotTaken { note } => tx.execute(
+                "UPDATE outbox SET attempts = attempts + 1, delivered_at = ?2, accepted = 0,
+                        last_error = ?3
+                 WHERE id = ?1 AND delivered_at IS NULL",
+                params![id, ts(now), note],
+            )?,
+            DeliveryOutcome::Failed { error, retry_at } => tx.execute(
                 "UPDATE outbox SET attempts = attempts + 1, last_error = ?2, next_attempt_at = ?3
                  WHERE id = ?1 AND delivered_at IS NULL",
                 params![id, error, ts(*retry_at)],
             )?,
         };
-        let escalation = self
-            .conn
+        let row: Option<(Option<i64>, i64)> = tx
             .query_row(
-                "SELECT d.escalation_id FROM outbox o JOIN decisions d ON d.seq = o.decision_id
+                "SELECT d.escalation_id, o.agent_id FROM outbox o
+                   JOIN decisions d ON d.seq = o.decision_id
                  WHERE o.id = ?1",
                 [id],
-                |row| row.get::<_, Option<i64>>(0),
+                |row| Ok((row.get(0)?, row.get(1)?)),
             )
-            .optional()?
-            .flatten();
+            .optional()?;
+        let escalation = row.and_then(|(escalation, _)| escalation);
+        if let (DeliveryOutcome::NotTaken { note }, Some((Some(escalation), agent_id)), 1) =
+            (outcome, row, recorded)
+        {
+            reopen_in(&tx, escalation, agent_id, note, now)?;
+        }
+        tx.commit()?;
         Ok(escalation)
     }
 

@@ -56,6 +56,7 @@ describe("labels", () => {
     expect(decisionLabel("approve", "needs_approval")).toBe("Answered");
     expect(decisionLabel("reject", "needs_approval")).toBe("Rejected");
     expect(decisionLabel("settled", "needs_approval")).toBe("Settled");
+    expect(decisionLabel("reopen", "needs_approval")).toBe("Reopened");
   });
 
   it("picks the primary action by kind", () => {
@@ -267,6 +268,9 @@ describe("deliveries", () => {
     expect(deliveryText(delivery(1, "retrying", { attempts: 1 }), T0)).toBe("retrying (1 attempt)");
     expect(deliveryText(delivery(1, "delivered"), T0)).toMatch(/^delivered (\S+ )?\d\d:\d\d$/);
     expect(deliveryText(delivery(1, "declined", { delivered_at: null }), T0)).toBe("declined");
+    expect(deliveryText(delivery(1, "declined", { delivered_at: null, last_error: "the agent started a new task (t-2)" }), T0)).toBe(
+      "declined: the agent started a new task (t-2)",
+    );
   });
 });
 

@@ -61,6 +61,8 @@ const DONE: Record<string, string> = {
   grant_lease: "File granted",
   keep_lease: "Holder kept",
   allow_both_once: "Both allowed once",
+  settled: "Settled",
+  reopen: "Reopened",
 };
 
 /** An approval of an agent's own question sends the person's answer: it reads "Answered". */
@@ -331,8 +333,11 @@ export function deliveryText(d: Delivery, now: number): string {
     }
     case "delivered":
       return d.delivered_at ? `delivered ${whenText(d.delivered_at, now)}` : "delivered";
-    case "declined":
-      return d.delivered_at ? `declined ${whenText(d.delivered_at, now)}` : "declined";
+    case "declined": {
+      // Why the agent did not take it (an A2A server that started a new task instead).
+      const why = d.last_error ? `: ${d.last_error}` : "";
+      return `${d.delivered_at ? `declined ${whenText(d.delivered_at, now)}` : "declined"}${why}`;
+    }
     default:
       return String(d.state);
   }

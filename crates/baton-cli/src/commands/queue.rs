@@ -236,7 +236,10 @@ pub fn render_deliveries(e: &Escalation, names: &HashMap<i64, String>) -> String
         let who = name_of(names, d.agent_id);
         let line = match d.state {
             DeliveryState::Delivered => format!("delivered to {who}"),
-            DeliveryState::Declined => format!("{who} declined it"),
+            DeliveryState::Declined => match d.last_error.as_deref() {
+                Some(why) => format!("{who} declined it: {}", plain(why)),
+                None => format!("{who} declined it"),
+            },
             DeliveryState::Pending => format!("not sent to {who} yet"),
             DeliveryState::Retrying => format!(
                 "not delivered to {who} after {} attempt(s): {}; tried again {}",

@@ -266,7 +266,13 @@ impl WatchLog {
                 DeliveryState::Delivered => {
                     push("decision_delivered", format!("delivered to {name}"))
                 }
-                DeliveryState::Declined => push("decision_declined", format!("{name} declined it")),
+                DeliveryState::Declined => push(
+                    "decision_declined",
+                    match d.last_error.as_deref() {
+                        Some(why) => format!("{name} declined it: {}", plain(why)),
+                        None => format!("{name} declined it"),
+                    },
+                ),
                 DeliveryState::Retrying if was != Some(DeliveryState::Retrying) => push(
                     "decision_not_delivered",
                     format!(

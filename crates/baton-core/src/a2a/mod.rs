@@ -9,6 +9,7 @@
 use thiserror::Error;
 
 pub mod card;
+pub mod clock;
 pub mod observe;
 pub mod task;
 pub mod wire;
@@ -18,6 +19,7 @@ mod tests;
 #[cfg(test)]
 mod wire_tests;
 
+pub use clock::{describe_offset, learn_zone_offset};
 pub use card::{parse_card, AgentCard, Binding, Interface, ProtocolVersion, Skill};
 pub use observe::{is_interrupted, observe, A2aCursor};
 pub use task::{parse_task, parse_task_list, parse_task_state, A2aTask, TaskPage};

@@ -31,6 +31,10 @@ pub struct A2aCursor {
     /// The `seq` the next made-up event gets.
     #[serde(default = "first_seq")]
     pub next_seq: u64,
+    /// The server's offset from UTC in minutes, learned from its `Date` header, for timestamps
+    /// it writes without a zone ([`super::clock`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub zone_minutes: Option<i32>,
 }
 
 fn first_seq() -> u64 {
@@ -42,6 +46,7 @@ impl Default for A2aCursor {
         A2aCursor {
             after: None,
             next_seq: first_seq(),
+            zone_minutes: None,
         }
     }
 }

@@ -13,10 +13,14 @@ pub struct A2aTask {
     pub id: String,
     pub context_id: Option<String>,
     pub state: TaskState,
-    /// The text of the status message (for `input-required`: the agent's question).
+    /// The text of the status message; for a task that waits for a person and whose status
+    /// carries no message, the text of the last agent message of its history (the question).
     pub message: Option<String>,
     /// When the status was set.
     pub timestamp: Option<DateTime<Utc>>,
+    /// True when the server wrote `timestamp` without a zone (read as UTC until the server's
+    /// offset is known: [`A2aTask::shift_zoneless`]).
+    pub zoneless: bool,
     /// The first user message's text (what the task is about), if the history has it.
     pub request: Option<String>,
     /// Artifact names (or ids), in order.
@@ -34,6 +38,8 @@ pub struct TaskPage {
     pub next_page_token: Option<String>,
     /// Tasks of the page that could not be read, with why.
     pub skipped: Vec<A2aError>,
+    /// How many tasks the server has in all (`totalSize`), when it says.
+    pub total_size: Option<u64>,
 }
 
 /// A task state in either spelling: `TASK_STATE_INPUT_REQUIRED` (1.0) or `input-required`
@@ -56,13 +62,29 @@ pub fn parse_task_state(text: &str) -> Result<TaskState, A2aError> {
 
 /// RFC 3339 with `Z` or an offset, or no zone at all (read as UTC).
 pub fn parse_timestamp(text: &str) -> Option<DateTime<Utc>> {
+    read_timestamp(text).map(|(at, _)| at)
+}
+
+/// A timestamp and whether it had no zone (then read as UTC).
+fn read_timestamp(text: &str) -> Option<(DateTime<Utc>, bool)> {
     let t = text.trim();
     if let Ok(at) = DateTime::parse_from_rfc3339(t) {
-        return Some(at.with_timezone(&Utc));
+        return Some((at.with_timezone(&Utc), false));
     }
     NaiveDateTime::parse_from_str(t, "%Y-%m-%dT%H:%M:%S%.f")
         .ok()
-        .map(|n| n.and_utc())
+        .map(|n| (n.and_utc(), true))
+}
+
+impl A2aTask {
+    /// Reads a zone-less timestamp as the server's local time, `offset_minutes` east of UTC.
+    pub fn shift_zoneless(&mut self, offset_minutes: i32) {
+        if self.zoneless {
+            self.timestamp = self
+                .timestamp
+                .map(|at| at - chrono::Duration::minutes(i64::from(offset_minutes)));
+        }
+    }
 }
 
 fn text_of(message: &Value) -> Option<String> {
@@ -79,10 +101,17 @@ fn text_of(message: &Value) -> Option<String> {
 }
 
 fn is_user(message: &Value) -> bool {
-    message
-        .get("role")
-        .and_then(Value::as_str)
-        .is_some_and(|r| r.eq_ignore_ascii_case("user") || r.eq_ignore_ascii_case("ROLE_USER"))
+    has_role(message, "user")
+}
+
+/// `role` is `user` or `agent`: 0.3 writes it so, 1.0 `ROLE_USER` / `ROLE_AGENT`.
+fn has_role(message: &Value, role: &str) -> bool {
+    let Some(text) = message.get("role").and_then(Value::as_str) else {
+        return false;
+    };
+    let upper = text.to_ascii_uppercase();
+    let bare = upper.strip_prefix("ROLE_").unwrap_or(&upper);
+    bare.eq_ignore_ascii_case(role)
 }
 
 /// Reads one task: a Task object, or a `SendMessage` result wrapping one (`{"task": …}`).
@@ -133,6 +162,19 @@ pub fn parse_task(value: &Value) -> Result<A2aTask, A2aError> {
         .filter_map(|m| m.get("messageId").and_then(Value::as_str))
         .map(str::to_owned)
         .collect();
+    let timestamp = status
+        .get("timestamp")
+        .and_then(Value::as_str)
+        .and_then(read_timestamp);
+    // A server that asks in a message of the history rather than in the status (LangGraph,
+    // fasta2a): the last agent message is the question.
+    let message = status.get("message").and_then(text_of).or_else(|| {
+        crate::a2a::is_interrupted(state)
+            .then(|| v.get("history").and_then(Value::as_array))
+            .flatten()
+            .and_then(|h| h.iter().rev().find(|m| has_role(m, "agent")))
+            .and_then(text_of)
+    });
     Ok(A2aTask {
         id,
         message_ids,
@@ -141,11 +183,9 @@ pub fn parse_task(value: &Value) -> Result<A2aTask, A2aError> {
             .and_then(Value::as_str)
             .map(str::to_owned),
         state,
-        message: status.get("message").and_then(text_of),
-        timestamp: status
-            .get("timestamp")
-            .and_then(Value::as_str)
-            .and_then(parse_timestamp),
+        message,
+        timestamp: timestamp.map(|(at, _)| at),
+        zoneless: timestamp.is_some_and(|(_, zoneless)| zoneless),
         request,
         artifacts,
     })
@@ -166,6 +206,7 @@ pub fn parse_task_list(value: &Value) -> Result<TaskPage, A2aError> {
             .filter(|t| !t.is_empty())
             .map(str::to_owned),
         skipped: Vec::new(),
+        total_size: value.get("totalSize").and_then(Value::as_u64),
     };
     for t in tasks {
         match parse_task(t) {

@@ -221,6 +221,7 @@ fn a2a_task(id: &str, state: TaskState, secs: i64, message: Option<&str>) -> A2a
         state,
         message: message.map(str::to_owned),
         timestamp: Some(Utc.timestamp_opt(1_800_000_000 + secs, 0).unwrap()),
+        zoneless: false,
         request: Some(format!("ask   about\n{id}")),
         artifacts: vec![],
         message_ids: vec![],

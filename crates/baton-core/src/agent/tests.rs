@@ -145,3 +145,23 @@ fn durations_and_sizes_read_naturally() {
     assert_eq!(human_bytes(512 * 1024), "512 KiB");
     assert_eq!(human_bytes(900), "900 bytes");
 }
+
+#[test]
+fn a_pasted_card_or_status_url_stands_for_the_agents_base_url() {
+    for pasted in [
+        "http://127.0.0.1:7700/.well-known/agent-card.json",
+        " http://127.0.0.1:7700/.well-known/agent.json/ ",
+        "http://127.0.0.1:7700/baton/v1/status",
+    ] {
+        let d = AgentDraft::new("A", pasted);
+        assert_eq!(d.normalised_base_url(), "http://127.0.0.1:7700", "{pasted}");
+    }
+    let under = AgentDraft::new("A", "http://h/a2a/.well-known/agent-card.json");
+    assert_eq!(under.normalised_base_url(), "http://h/a2a");
+    // Only a whole path segment is the card's.
+    let lookalike = AgentDraft::new("A", "http://h/my.well-known/agent-card.json");
+    assert_eq!(
+        lookalike.normalised_base_url(),
+        "http://h/my.well-known/agent-card.json"
+    );
+}

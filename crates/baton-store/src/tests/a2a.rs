@@ -108,8 +108,8 @@ fn a_followed_task_waits_as_submitted_until_the_agent_says_more() {
     ));
 }
 
-#[test]
-fn a_request_for_input_settles_when_its_task_moves_on() {
+/// A needs-approval escalation on task t-1 of a fresh agent, opened at t(2).
+fn asking_store() -> (Store, i64, i64) {
     let (mut store, a) = store_with_agent();
     let ask = Event {
         task_id: Some("t-1".into()),
@@ -137,6 +137,12 @@ fn a_request_for_input_settles_when_its_task_moves_on() {
         continues: None,
     };
     let escalation = store.record_findings(&[finding], t(2)).unwrap().escalations[0];
+    (store, a, escalation)
+}
+
+#[test]
+fn a_request_for_input_settles_when_its_task_moves_on() {
+    let (mut store, a, escalation) = asking_store();
     assert_eq!(
         store.escalation(escalation).unwrap().task_id.as_deref(),
         Some("t-1")
@@ -194,6 +200,74 @@ fn a_request_for_input_settles_when_its_task_moves_on() {
         })
         .unwrap();
     assert!(open.is_empty());
+}
+
+#[test]
+fn an_answer_the_agent_did_not_take_opens_the_escalation_again() {
+    use crate::outbox::DeliveryOutcome;
+    use baton_core::escalations::{DeliveryState, EscalationAction};
+    let (mut store, _, escalation) = asking_store();
+    store
+        .decide_escalation(escalation, &EscalationAction::Approve, Some("blue"), "ana", t(3))
+        .unwrap();
+    let row = store.due_deliveries(t(3), 10).unwrap()[0].id;
+    let note = "the agent started a new task (t-9) with the answer instead of continuing task t-1";
+    let changed = store
+        .record_delivery(row, &DeliveryOutcome::NotTaken { note: note.into() }, t(4))
+        .unwrap();
+    assert_eq!(changed, Some(escalation));
+    let reopened = store.escalation(escalation).unwrap();
+    assert_eq!(reopened.state, EscalationState::Open);
+    assert_eq!(reopened.closed_at, None);
+    // The person's answer stays on it, and the delivery says why it did not count.
+    assert_eq!(reopened.decision.as_ref().unwrap().action, "approve");
+    assert_eq!(reopened.deliveries[0].state, DeliveryState::Declined);
+    assert_eq!(reopened.deliveries[0].last_error.as_deref(), Some(note));
+    assert_eq!(store.open_findings().unwrap().len(), 1);
+    let log = store.decisions(&DecisionFilter::default()).unwrap();
+    let entry = log.iter().find(|d| d.action == "reopen").unwrap();
+    assert_eq!(
+        (entry.who.as_str(), entry.reason.as_deref()),
+        ("Researcher", Some(note))
+    );
+    // A second report of the same row changes nothing; it can be decided again.
+    store
+        .record_delivery(row, &DeliveryOutcome::NotTaken { note: "again".into() }, t(5))
+        .unwrap();
+    assert_eq!(
+        store
+            .decisions(&DecisionFilter::default())
+            .unwrap()
+            .iter()
+            .filter(|d| d.action == "reopen")
+            .count(),
+        1
+    );
+    store
+        .decide_escalation(escalation, &EscalationAction::Dismiss, Some("gave up"), "ana", t(6))
+        .unwrap();
+    assert!(matches!(
+        store.verify_decisions().unwrap(),
+        baton_core::decisions::ChainCheck::Ok { .. }
+    ));
+}
+
+#[test]
+fn a_reopened_escalation_whose_sla_passed_gets_its_time_again() {
+    use crate::outbox::DeliveryOutcome;
+    use baton_core::escalations::EscalationAction;
+    let (mut store, _, escalation) = asking_store();
+    let opened = store.escalation(escalation).unwrap();
+    let sla = opened.due_at - opened.opened_at;
+    store
+        .decide_escalation(escalation, &EscalationAction::Approve, None, "ana", t(3))
+        .unwrap();
+    let row = store.due_deliveries(t(3), 10).unwrap()[0].id;
+    let late = opened.due_at + chrono::Duration::hours(1);
+    store
+        .record_delivery(row, &DeliveryOutcome::NotTaken { note: "no".into() }, late)
+        .unwrap();
+    assert_eq!(store.escalation(escalation).unwrap().due_at, late + sla);
 }
 
 #[test]
