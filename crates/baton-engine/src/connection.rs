@@ -137,7 +137,9 @@ impl Engine {
                             let page = parse_task_list(&page)?;
                             let read = page.tasks.len() + page.skipped.len();
                             tasks = Some(match (page.total_size, &page.next_page_token) {
-                                (Some(total), _) => plural(usize::try_from(total).unwrap_or(usize::MAX), "task"),
+                                (Some(total), _) => {
+                                    plural(usize::try_from(total).unwrap_or(usize::MAX), "task")
+                                }
                                 (None, Some(_)) => format!("more than {}", plural(read, "task")),
                                 (None, None) => plural(read, "task"),
                             });

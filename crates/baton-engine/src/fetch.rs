@@ -257,11 +257,12 @@ impl Fetcher {
             let body = self.read_body(response, url, timeout_ms).await?;
             Ok((status.as_u16(), etag, date, body))
         };
-        let (status, etag, date, body) = tokio::time::timeout(Duration::from_millis(timeout_ms), read)
-            .await
-            .map_err(|_| FetchError::TimedOut {
-                after_ms: timeout_ms,
-            })??;
+        let (status, etag, date, body) =
+            tokio::time::timeout(Duration::from_millis(timeout_ms), read)
+                .await
+                .map_err(|_| FetchError::TimedOut {
+                    after_ms: timeout_ms,
+                })??;
         Ok(Exchanged {
             status,
             etag,

@@ -47,7 +47,10 @@ fn waiting(id: &str, at: &str) -> Value {
 
 async fn poll_and_detect(engine: &Engine, id: i64) {
     let before = Utc::now() - chrono::Duration::minutes(1);
-    engine.poll_once(id).await.expect("the poll reads the agent");
+    engine
+        .poll_once(id)
+        .await
+        .expect("the poll reads the agent");
     engine.detect_once(Utc::now(), before).await.unwrap();
 }
 
@@ -73,7 +76,8 @@ fn task_state(engine: &Engine, agent: i64, task: &str) -> Option<TaskState> {
 }
 
 fn rpc_error(request: &Value, code: i64, message: &str) -> Answer {
-    let body = json!({"jsonrpc": "2.0", "id": request["id"], "error": {"code": code, "message": message}});
+    let body =
+        json!({"jsonrpc": "2.0", "id": request["id"], "error": {"code": code, "message": message}});
     (200, body.to_string())
 }
 
@@ -124,7 +128,11 @@ async fn an_answer_that_starts_a_new_task_keeps_the_escalation_open_and_says_so(
         .deliver_decision(asked[0].id, Duration::from_secs(5))
         .await
         .unwrap();
-    assert_eq!(after.state, EscalationState::Open, "the answer did not count");
+    assert_eq!(
+        after.state,
+        EscalationState::Open,
+        "the answer did not count"
+    );
     let delivery = &after.deliveries[0];
     assert_eq!(delivery.state, DeliveryState::Declined);
     let said = delivery.last_error.as_deref().unwrap_or_default();
@@ -136,7 +144,10 @@ async fn an_answer_that_starts_a_new_task_keeps_the_escalation_open_and_says_so(
     // The waiting task still waits; nothing new opened beside the escalation.
     poll_and_detect(&engine, id).await;
     assert_eq!(open_requests(&engine).len(), 1);
-    assert_eq!(task_state(&engine, id, "t-1"), Some(TaskState::InputRequired));
+    assert_eq!(
+        task_state(&engine, id, "t-1"),
+        Some(TaskState::InputRequired)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -211,8 +222,8 @@ async fn times_without_a_zone_are_read_in_the_servers_zone_from_its_date_header(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_0_3_server_is_known_not_to_list_so_its_tasks_can_be_followed() {
-    let agent = ScriptedAgent::start(|_, _, request| rpc_error(request, -32601, "Method not found"))
-        .await;
+    let agent =
+        ScriptedAgent::start(|_, _, request| rpc_error(request, -32601, "Method not found")).await;
     agent.set_card(200, card_0_3(&format!("{}/rpc", agent.base_url)));
     let (engine, id) = a2a_agent(&agent);
     engine.poll_once(id).await.unwrap();
@@ -221,7 +232,11 @@ async fn a_0_3_server_is_known_not_to_list_so_its_tasks_can_be_followed() {
         .read_blocking(move |s| s.a2a_card(id))
         .unwrap()
         .unwrap();
-    assert_eq!(stored.lists_tasks, Some(false), "the app offers Follow a task…");
+    assert_eq!(
+        stored.lists_tasks,
+        Some(false),
+        "the app offers Follow a task…"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -244,4 +259,46 @@ async fn a_followed_task_the_server_forgot_is_no_longer_polled() {
     let asked = agent.request_count();
     engine.poll_once(id).await.unwrap();
     assert_eq!(agent.request_count(), asked, "not asked for again");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_connection_counts_every_task_and_names_the_protocol_once() {
+    // 122 tasks: the first page holds 100 and says how many there are.
+    let agent = ScriptedAgent::start(|_, _, request| match request["method"].as_str() {
+        Some("ListTasks") => {
+            let tasks = (0..100)
+                .map(|i| task(&format!("t-{i}"), "TASK_STATE_COMPLETED"))
+                .collect();
+            let mut first = page(tasks, "next");
+            first["totalSize"] = json!(122);
+            rpc_result(request, first)
+        }
+        _ => rpc_error(request, -32601, "Method not found"),
+    })
+    .await;
+    let engine = engine();
+    let pasted = format!("{}/.well-known/agent-card.json", agent.base_url);
+    let draft = AgentDraft {
+        adapter: AdapterKind::A2a,
+        ..draft("server", &pasted, 5_000, 1_000)
+    };
+    let report = engine.test_connection(&draft, None).await;
+    assert!(report.ok, "{}", report.message);
+    assert!(
+        report.message.contains("with 122 tasks"),
+        "{}",
+        report.message
+    );
+    assert_eq!(report.task_count, Some(122));
+
+    // A card that is not there: each protocol named once, before its own reason.
+    agent.set_card(404, "{}".into());
+    let report = engine.test_connection(&draft, None).await;
+    assert!(!report.ok);
+    assert!(
+        report.message.starts_with("A2A: the agent card is not at")
+            && !report.message.contains("A2A: A2A"),
+        "{}",
+        report.message
+    );
 }

@@ -19,8 +19,8 @@ mod tests;
 #[cfg(test)]
 mod wire_tests;
 
-pub use clock::{describe_offset, learn_zone_offset};
 pub use card::{parse_card, AgentCard, Binding, Interface, ProtocolVersion, Skill};
+pub use clock::{describe_offset, learn_zone_offset};
 pub use observe::{is_interrupted, observe, A2aCursor};
 pub use task::{parse_task, parse_task_list, parse_task_state, A2aTask, TaskPage};
 

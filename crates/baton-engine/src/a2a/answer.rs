@@ -189,7 +189,10 @@ mod tests {
         else {
             panic!("a new task is not the answer taken");
         };
-        assert!(note.contains("new task (t2)") && note.contains("task t1"), "{note}");
+        assert!(
+            note.contains("new task (t2)") && note.contains("task t1"),
+            "{note}"
+        );
         let DeliveryOutcome::NotTaken { note } = judge(
             "t1",
             &task("t1", TaskState::InputRequired, Some("Which colour?")),

@@ -153,4 +153,3 @@ pub(crate) async fn list_changed(
     }
     Err(A2aError::EndlessPages(format!("still more after {MAX_PAGES} pages")).into())
 }
-

@@ -208,7 +208,13 @@ fn an_answer_the_agent_did_not_take_opens_the_escalation_again() {
     use baton_core::escalations::{DeliveryState, EscalationAction};
     let (mut store, _, escalation) = asking_store();
     store
-        .decide_escalation(escalation, &EscalationAction::Approve, Some("blue"), "ana", t(3))
+        .decide_escalation(
+            escalation,
+            &EscalationAction::Approve,
+            Some("blue"),
+            "ana",
+            t(3),
+        )
         .unwrap();
     let row = store.due_deliveries(t(3), 10).unwrap()[0].id;
     let note = "the agent started a new task (t-9) with the answer instead of continuing task t-1";
@@ -232,7 +238,13 @@ fn an_answer_the_agent_did_not_take_opens_the_escalation_again() {
     );
     // A second report of the same row changes nothing; it can be decided again.
     store
-        .record_delivery(row, &DeliveryOutcome::NotTaken { note: "again".into() }, t(5))
+        .record_delivery(
+            row,
+            &DeliveryOutcome::NotTaken {
+                note: "again".into(),
+            },
+            t(5),
+        )
         .unwrap();
     assert_eq!(
         store
@@ -244,7 +256,13 @@ fn an_answer_the_agent_did_not_take_opens_the_escalation_again() {
         1
     );
     store
-        .decide_escalation(escalation, &EscalationAction::Dismiss, Some("gave up"), "ana", t(6))
+        .decide_escalation(
+            escalation,
+            &EscalationAction::Dismiss,
+            Some("gave up"),
+            "ana",
+            t(6),
+        )
         .unwrap();
     assert!(matches!(
         store.verify_decisions().unwrap(),
