@@ -80,8 +80,12 @@ fn schemas_are_set_listed_and_removed_and_bad_ones_refused() {
 #[test]
 fn the_decision_log_exports_as_json_lines_and_verify_names_a_tampered_entry() {
     let sandbox = Sandbox::new();
-    let brief = sandbox.write("brief.json", r#"{"type": "object"}"#);
-    for _ in 0..3 {
+    // Three changes (setting the schema it already has changes nothing, and logs nothing).
+    for max in [1, 2, 3, 3] {
+        let brief = sandbox.write(
+            "brief.json",
+            &format!(r#"{{"type": "object", "maxProperties": {max}}}"#),
+        );
         sandbox
             .run(&["schema", "set", "brief", brief.to_str().unwrap()])
             .expect_code(0);

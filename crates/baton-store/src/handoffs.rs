@@ -4,7 +4,7 @@
 
 use baton_core::detect::handoff::{compile_schema, DeadLetter, SchemaViolation};
 use chrono::{DateTime, Utc};
-use rusqlite::{params, OptionalExtension};
+use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::{json, Value};
 
 use crate::codec::parse_json;
@@ -27,33 +27,8 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<()> {
         check_who(who)?;
-        compile_schema(handoff_type, schema)
-            .map_err(|err| StoreError::InvalidSchema(err.to_string()))?;
-        let name = handoff_type.trim();
         let tx = self.write_tx()?;
-        let before: Option<String> = tx
-            .query_row(
-                "SELECT schema FROM handoff_schemas WHERE handoff_type = ?1",
-                [name],
-                |row| row.get(0),
-            )
-            .optional()?;
-        let text = serde_json::to_string(schema).expect("a JSON value always serialises");
-        tx.execute(
-            "INSERT INTO handoff_schemas (handoff_type, schema, updated_at) VALUES (?1, ?2, ?3)
-             ON CONFLICT (handoff_type) DO UPDATE SET schema = ?2, updated_at = ?3",
-            params![name, text, ts(now)],
-        )?;
-        let before: Option<Value> = before
-            .as_deref()
-            .map(|t| parse_json(t, "handoff schema"))
-            .transpose()?;
-        append_decision_in(
-            &tx,
-            NewDecision::new(who, "handoff_schema.set", &format!("handoff:{name}"))
-                .at(now)
-                .detail(json!({ "before": before, "after": schema })),
-        )?;
+        set_handoff_schema_in(&tx, handoff_type, schema, who, now)?;
         tx.commit()?;
         Ok(())
     }
@@ -67,24 +42,11 @@ impl Store {
     ) -> Result<()> {
         check_who(who)?;
         let tx = self.write_tx()?;
-        let removed = tx.execute(
-            "DELETE FROM handoff_schemas WHERE handoff_type = ?1",
-            [handoff_type.trim()],
-        )?;
-        if removed == 0 {
+        if !remove_handoff_schema_in(&tx, handoff_type, who, now)? {
             return Err(StoreError::HandoffSchemaNotFound(
                 handoff_type.trim().to_owned(),
             ));
         }
-        append_decision_in(
-            &tx,
-            NewDecision::new(
-                who,
-                "handoff_schema.remove",
-                &format!("handoff:{}", handoff_type.trim()),
-            )
-            .at(now),
-        )?;
         tx.commit()?;
         Ok(())
     }
@@ -161,4 +123,67 @@ impl Store {
         }
         Ok(all)
     }
+}
+
+/// Sets `handoff_type`'s schema in `tx` (it must compile) with its audit entry; nothing when it
+/// is already that schema. True when it changed.
+pub(crate) fn set_handoff_schema_in(
+    tx: &Connection,
+    handoff_type: &str,
+    schema: &Value,
+    who: &str,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    compile_schema(handoff_type, schema)
+        .map_err(|err| StoreError::InvalidSchema(err.to_string()))?;
+    let name = handoff_type.trim();
+    let before: Option<String> = tx
+        .query_row(
+            "SELECT schema FROM handoff_schemas WHERE handoff_type = ?1",
+            [name],
+            |row| row.get(0),
+        )
+        .optional()?;
+    let before: Option<Value> = before
+        .as_deref()
+        .map(|t| parse_json(t, "handoff schema"))
+        .transpose()?;
+    if before.as_ref() == Some(schema) {
+        return Ok(false);
+    }
+    let text = serde_json::to_string(schema).expect("a JSON value always serialises");
+    tx.execute(
+        "INSERT INTO handoff_schemas (handoff_type, schema, updated_at) VALUES (?1, ?2, ?3)
+         ON CONFLICT (handoff_type) DO UPDATE SET schema = ?2, updated_at = ?3",
+        params![name, text, ts(now)],
+    )?;
+    append_decision_in(
+        tx,
+        NewDecision::new(who, "handoff_schema.set", &format!("handoff:{name}"))
+            .at(now)
+            .detail(json!({ "before": before, "after": schema })),
+    )?;
+    Ok(true)
+}
+
+/// Removes `handoff_type`'s schema in `tx` with its audit entry. False when there was none.
+pub(crate) fn remove_handoff_schema_in(
+    tx: &Connection,
+    handoff_type: &str,
+    who: &str,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    let name = handoff_type.trim();
+    let removed = tx.execute(
+        "DELETE FROM handoff_schemas WHERE handoff_type = ?1",
+        [name],
+    )?;
+    if removed == 0 {
+        return Ok(false);
+    }
+    append_decision_in(
+        tx,
+        NewDecision::new(who, "handoff_schema.remove", &format!("handoff:{name}")).at(now),
+    )?;
+    Ok(true)
 }

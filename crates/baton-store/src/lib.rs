@@ -52,6 +52,7 @@ pub mod paths;
 pub mod ratelimits;
 pub mod rules;
 pub mod sessions;
+pub mod settings;
 pub mod tasks;
 pub mod usage;
 pub mod windows;

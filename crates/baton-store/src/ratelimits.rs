@@ -107,15 +107,15 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<()> {
         let api = api.trim();
-        if api.is_empty() {
-            return Err(invalid("name the API"));
+        crate::settings::UserQuota {
+            api: api.to_owned(),
+            key: key.map(str::to_owned),
+            metric,
+            limit,
+            window_seconds,
         }
-        if limit == 0 {
-            return Err(invalid("a quota's limit is 1 or more"));
-        }
-        if window_seconds == 0 || window_seconds > 31 * 86_400 {
-            return Err(invalid("a quota's window is from 1 second to 31 days"));
-        }
+        .check()
+        .map_err(invalid)?;
         self.conn.execute(
             "INSERT INTO api_quotas (api, key, metric, limit_value, window_seconds, updated_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)

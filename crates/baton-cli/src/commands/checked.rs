@@ -13,6 +13,8 @@ pub struct Checked {
     text: String,
     pub parsed: config::ConfigFile,
     pub rules: Vec<baton_core::rules::Rule>,
+    /// Quotas, pressure settings and handoff schemas (schema files read and compiled).
+    pub settings: baton_store::settings::FleetSettings,
 }
 
 /// Reads, parses and validates a rules file: what `baton check` and `baton import` both require
@@ -21,11 +23,13 @@ pub fn load_checked(file: &Path) -> Result<Checked, CliError> {
     let (shown, text) = config::read(file)?;
     let parsed = config::parse(&shown, &text)?;
     let rules = config::validate_rules(&shown, &text, &parsed)?;
+    let settings = config::read_settings(&shown, file, &parsed)?;
     Ok(Checked {
         shown,
         text,
         parsed,
         rules,
+        settings,
     })
 }
 

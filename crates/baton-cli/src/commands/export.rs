@@ -1,4 +1,5 @@
-//! `baton export`: the store's agents and rules as a `baton.toml`.
+//! `baton export`: the store's agents, rules and settings as a `baton.toml` (handoff schemas in
+//! files beside it, or inline when it goes to stdout).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -6,7 +7,7 @@ use std::path::{Path, PathBuf};
 use baton_store::ManifestSource;
 
 use super::{open_store, CliError};
-use crate::export::{render, ExportAgent};
+use crate::export::{render, render_settings, ExportAgent, SchemaPlace};
 
 /// `baton export`: the store's agents (never their tokens) and rules as a `baton.toml`, to `out`
 /// or stdout.
@@ -38,19 +39,39 @@ pub fn export(db: Option<PathBuf>, out: Option<&Path>) -> Result<(), CliError> {
         .into_iter()
         .map(|stored| stored.rule)
         .collect();
-    let text = render(&agents, &rules);
+    let mut text = render(&agents, &rules);
+    let settings = store.fleet_settings()?;
+    let place = match out {
+        Some(_) => SchemaPlace::Files,
+        None => SchemaPlace::Inline,
+    };
+    let (settings_text, schema_files) = render_settings(&settings, place);
+    text.push_str(&settings_text);
+    let cannot_write = |path: &Path, err: std::io::Error| {
+        std::io::Error::new(
+            err.kind(),
+            format!("cannot write {}: {err}", path.display()),
+        )
+    };
     match out {
         Some(path) => {
-            std::fs::write(path, &text).map_err(|err| {
-                std::io::Error::new(
-                    err.kind(),
-                    format!("cannot write {}: {err}", path.display()),
-                )
-            })?;
+            // Schema files first: a file naming a schema that is not there would not import.
+            let dir = path.parent().unwrap_or(Path::new(""));
+            for file in &schema_files {
+                let at = dir.join(&file.path);
+                if let Some(parent) = at.parent() {
+                    std::fs::create_dir_all(parent).map_err(|err| cannot_write(parent, err))?;
+                }
+                std::fs::write(&at, &file.text).map_err(|err| cannot_write(&at, err))?;
+            }
+            std::fs::write(path, &text).map_err(|err| cannot_write(path, err))?;
+            let quotas = settings.quotas.as_ref().map_or(0, Vec::len);
+            let pressure = settings.pressure.as_ref().map_or(0, |p| p.len());
             eprintln!(
-                "baton: wrote {} agent(s) and {} rule(s) to {}",
+                "baton: wrote {} agent(s), {} rule(s), {quotas} quota(s), {pressure} pressure setting(s) and {} handoff schema(s) to {}",
                 agents.len(),
                 rules.len(),
+                schema_files.len(),
                 path.display()
             );
         }

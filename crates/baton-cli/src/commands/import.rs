@@ -16,8 +16,10 @@ pub fn import_who(who: Option<String>) -> String {
 
 /// `baton import`: checks the file like `baton check` (nothing changes when it is malformed or a
 /// pattern is bad), warns about overlaps and conflicts without refusing them, then makes the
-/// store's rules exactly the file's (one audit entry per change) and adds or updates the file's
-/// agents by name (never deleting any; their tokens are left as they are).
+/// store's rules exactly the file's (one audit entry per change), makes each of the quotas,
+/// pressure settings and handoff schemas the file has exactly the file's (a part it leaves out
+/// stays as it is), and adds or updates the file's agents by name (never deleting any; their
+/// tokens are left as they are).
 pub async fn import(db: Option<PathBuf>, file: &Path, who: Option<String>) -> Result<(), CliError> {
     let checked = load_checked(file)?;
     let who = import_who(who);
@@ -34,6 +36,9 @@ pub async fn import(db: Option<PathBuf>, file: &Path, who: Option<String>) -> Re
     let mut store = open_store(db)?;
     // Rules first, in one transaction: if the store refuses them, nothing has changed.
     let summary = store.replace_rules(&checked.rules, &who)?;
+    // Then the settings the file has (all checked already, schema files read and compiled).
+    let settings = &checked.settings;
+    let changed = store.replace_fleet_settings(settings, &who, chrono::Utc::now())?;
     let token_refs: Vec<String> = checked
         .parsed
         .agents
@@ -60,6 +65,19 @@ pub async fn import(db: Option<PathBuf>, file: &Path, who: Option<String>) -> Re
         summary.removed.len(),
         summary.unchanged
     );
+    let mut parts = Vec::new();
+    if settings.quotas.is_some() {
+        parts.push(format!("{} quota(s)", changed.quotas));
+    }
+    if settings.pressure.is_some() {
+        parts.push(format!("{} pressure setting(s)", changed.pressure));
+    }
+    if settings.handoff_schemas.is_some() {
+        parts.push(format!("{} handoff schema(s)", changed.handoff_schemas));
+    }
+    if !parts.is_empty() {
+        println!("{} changed", parts.join(", "));
+    }
     if !token_refs.is_empty() {
         eprintln!(
             "note: token references are not imported ({}); the app keeps tokens in the OS keyring, `baton watch --config` reads them from the file",

@@ -1,4 +1,4 @@
-//! `baton.toml`: the agents `baton watch` polls. Secrets are only ever references (an environment
+//! `baton.toml`: the agents `baton watch` polls, the ownership rules, and the fleet's settings. Secrets are only ever references (an environment
 //! variable or a keyring entry), never written inline.
 //!
 //! ```toml
@@ -24,21 +24,25 @@
 //! note = "status is the researcher's call"
 //! ```
 //!
-//! The format is described in `docs/rules.md`.
+//! Quotas, pressure settings and handoff schemas: see [`settings`]. The format is described in
+//! `docs/rules.md`.
 
 use serde::Deserialize;
 
 mod agents;
 mod load;
 mod rules;
+mod settings;
 #[cfg(test)]
 mod tests;
 
 pub use agents::{AgentEntry, Protocol};
 pub use load::{line_column, load, parse, read};
 pub use rules::{parse_manifest, validate_rules};
+pub use settings::read_settings;
 
 use rules::RuleEntry;
+use settings::{HandoffEntry, PressureEntry, QuotaEntry};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigFileError {
@@ -64,6 +68,13 @@ pub enum ConfigFileError {
         agent: String,
         message: String,
     },
+    #[error("{path}: {what}: {message}")]
+    Setting {
+        path: String,
+        /// `quotas[0] (openai)`, `handoffs[1] (brief)`.
+        what: String,
+        message: String,
+    },
     #[error("agent \"{agent}\": environment variable {var} is not set")]
     MissingEnv { agent: String, var: String },
     #[error("agent \"{agent}\": keyring entry {service}/{user}: {message}")]
@@ -83,4 +94,13 @@ pub struct ConfigFile {
     /// Ownership rules; `baton watch` ignores them, `baton check` lints them.
     #[serde(default)]
     pub rules: Vec<RuleEntry>,
+    /// The user's quotas; left out: as they are in Baton.
+    #[serde(default)]
+    pub quotas: Option<Vec<QuotaEntry>>,
+    /// When each API's use is pressure; left out: as it is.
+    #[serde(default)]
+    pub pressure: Option<Vec<PressureEntry>>,
+    /// Handoff schemas by type; left out: as they are.
+    #[serde(default)]
+    pub handoffs: Option<Vec<HandoffEntry>>,
 }

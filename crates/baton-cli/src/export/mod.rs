@@ -8,6 +8,8 @@
 //!   sequence, SLA and note), keys `kind`, `pattern`, `owner`, `readers`, `sequence`,
 //!   `sla_seconds`, `note`, the last four only when set.
 //!
+//! * then the fleet's settings ([`settings`]): quotas, pressure settings, handoff schemas.
+//!
 //! Tokens are never written, not even a reference: one comment line says so.
 
 use std::cmp::Ordering;
@@ -18,6 +20,10 @@ use baton_core::detect::windows::WindowOverrides;
 use baton_core::rules::{AgentManifest, Rule};
 
 use crate::config::Protocol;
+
+mod settings;
+
+pub use settings::{render_settings, SchemaPlace};
 
 /// One agent as exported.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,7 +41,7 @@ pub struct ExportAgent {
 
 /// The first lines of every export.
 pub const HEADER: &str = "\
-# Baton: agents and ownership rules, written by `baton export`.
+# Baton: agents, ownership rules and settings, written by `baton export`.
 # Check it with `baton check FILE`, load it into Baton with `baton import FILE`.
 # Tokens are not exported. For `baton watch`, give an agent token = { env = \"VAR\" } or
 # token = { keyring = \"service/user\" }; the app keeps its tokens in the OS keyring.
@@ -60,7 +66,7 @@ fn rule_order(a: &Rule, b: &Rule) -> Ordering {
 }
 
 /// A TOML basic string: quotes, backslashes and control characters escaped.
-fn quote(text: &str) -> String {
+pub(crate) fn quote(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 2);
     out.push('"');
     for c in text.chars() {

@@ -1,0 +1,195 @@
+//! The fleet's settings in `baton.toml`: `[[quotas]]` (the user's own limits, which win over the
+//! rate-limit headers), `[[pressure]]` (when an API's combined use is pressure) and
+//! `[[handoffs]]` (the JSON Schema each handoff type's payload must satisfy, in a file beside
+//! `baton.toml` or inline). A part the file leaves out stays as it is in Baton; a part it has is
+//! made exactly that by `baton import` (an empty list clears it).
+//!
+//! ```toml
+//! [[quotas]]
+//! api = "openai"
+//! key = "team-a"            # optional: the API key's label, as agents report it
+//! metric = "tokens"         # requests | tokens | input_tokens | output_tokens
+//! limit = 90000
+//! window_seconds = 60
+//!
+//! [[pressure]]
+//! api = "openai"
+//! share_percent = 80        # combined use over this share of a limit is pressure (1–100)
+//! horizon_minutes = 30      # a forecast of the limit within this is pressure (1–1440)
+//!
+//! [[handoffs]]
+//! type = "research_brief"
+//! schema = "schemas/research_brief.json"   # relative to baton.toml
+//! # schema_json = '{"type": "object"}'     # or inline
+//! ```
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use baton_core::detect::handoff::compile_schema;
+use baton_core::ratelimit::view::PressureLimits;
+use baton_core::ratelimit::Metric;
+use baton_store::settings::{FleetSettings, UserQuota};
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::{ConfigFile, ConfigFileError};
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QuotaEntry {
+    pub api: String,
+    #[serde(default)]
+    pub key: Option<String>,
+    pub metric: Metric,
+    pub limit: u64,
+    pub window_seconds: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PressureEntry {
+    pub api: String,
+    pub share_percent: u32,
+    pub horizon_minutes: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HandoffEntry {
+    #[serde(rename = "type")]
+    pub handoff_type: String,
+    /// A file holding the schema, relative to the config file.
+    #[serde(default)]
+    pub schema: Option<String>,
+    /// The schema itself, as JSON text.
+    #[serde(default)]
+    pub schema_json: Option<String>,
+}
+
+fn problem(path: &str, what: String, message: impl Into<String>) -> ConfigFileError {
+    ConfigFileError::Setting {
+        path: path.to_owned(),
+        what,
+        message: message.into(),
+    }
+}
+
+/// The settings a parsed file says, checked; schema files are read relative to `config_path`'s
+/// directory. `shown` names the file in messages.
+pub fn read_settings(
+    shown: &str,
+    config_path: &Path,
+    file: &ConfigFile,
+) -> Result<FleetSettings, ConfigFileError> {
+    let quotas = match &file.quotas {
+        None => None,
+        Some(entries) => {
+            let mut quotas: Vec<UserQuota> = Vec::new();
+            for (i, q) in entries.iter().enumerate() {
+                let what = format!("quotas[{i}] ({})", q.api.trim());
+                let quota = UserQuota {
+                    api: q.api.trim().to_owned(),
+                    key: q
+                        .key
+                        .as_deref()
+                        .map(str::trim)
+                        .filter(|k| !k.is_empty())
+                        .map(str::to_owned),
+                    metric: q.metric,
+                    limit: q.limit,
+                    window_seconds: q.window_seconds,
+                };
+                quota.check().map_err(|m| problem(shown, what.clone(), m))?;
+                if quotas
+                    .iter()
+                    .any(|o| (&o.api, &o.key, o.metric) == (&quota.api, &quota.key, quota.metric))
+                {
+                    return Err(problem(
+                        shown,
+                        what,
+                        format!(
+                            "a second {} quota for this API and key",
+                            quota.metric.as_str()
+                        ),
+                    ));
+                }
+                quotas.push(quota);
+            }
+            Some(quotas)
+        }
+    };
+    let pressure = match &file.pressure {
+        None => None,
+        Some(entries) => {
+            let mut pressure = BTreeMap::new();
+            for (i, p) in entries.iter().enumerate() {
+                let what = format!("pressure[{i}] ({})", p.api.trim());
+                if p.api.trim().is_empty() {
+                    return Err(problem(shown, what, "name the API"));
+                }
+                let limits = PressureLimits {
+                    share_percent: p.share_percent,
+                    horizon_minutes: p.horizon_minutes,
+                };
+                limits
+                    .check()
+                    .map_err(|m| problem(shown, what.clone(), m))?;
+                if pressure.insert(p.api.trim().to_owned(), limits).is_some() {
+                    return Err(problem(shown, what, "this API is named twice"));
+                }
+            }
+            Some(pressure)
+        }
+    };
+    let handoff_schemas = match &file.handoffs {
+        None => None,
+        Some(entries) => {
+            let dir = config_path.parent().unwrap_or(Path::new(""));
+            let mut schemas = BTreeMap::new();
+            for (i, h) in entries.iter().enumerate() {
+                let name = h.handoff_type.trim();
+                let what = format!("handoffs[{i}] ({name})");
+                if name.is_empty() {
+                    return Err(problem(shown, what, "name the handoff type"));
+                }
+                let text = match (&h.schema, &h.schema_json) {
+                    (Some(file), None) => {
+                        let at = dir.join(file);
+                        std::fs::read_to_string(&at).map_err(|err| {
+                            problem(
+                                shown,
+                                what.clone(),
+                                format!("cannot read the schema file {}: {err}", at.display()),
+                            )
+                        })?
+                    }
+                    (None, Some(inline)) => inline.clone(),
+                    _ => return Err(problem(
+                        shown,
+                        what,
+                        "give the schema as schema = \"FILE\" or schema_json = '…' (exactly one)",
+                    )),
+                };
+                let schema: Value = serde_json::from_str(&text).map_err(|err| {
+                    problem(
+                        shown,
+                        what.clone(),
+                        format!("the schema is not JSON: {err}"),
+                    )
+                })?;
+                compile_schema(name, &schema)
+                    .map_err(|err| problem(shown, what.clone(), err.to_string()))?;
+                if schemas.insert(name.to_owned(), schema).is_some() {
+                    return Err(problem(shown, what, "this handoff type is named twice"));
+                }
+            }
+            Some(schemas)
+        }
+    };
+    Ok(FleetSettings {
+        quotas,
+        pressure,
+        handoff_schemas,
+    })
+}

@@ -1,0 +1,169 @@
+//! The fleet's settings written into an export: `[[quotas]]` by API, key and metric,
+//! `[[pressure]]` by API, `[[handoffs]]` by type. A schema goes into a file of its own beside the
+//! export (`schemas/<type>.json`, referenced by path) when the export is a file, else inline as
+//! `schema_json`. Only parts that hold something are written: a part left out of a file leaves
+//! that part of the importing store as it is.
+
+use std::collections::HashSet;
+use std::fmt::Write;
+
+use baton_store::settings::FleetSettings;
+
+use super::quote;
+
+/// Where schemas go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SchemaPlace {
+    /// `schema_json = "…"` in the file.
+    Inline,
+    /// Files under `schemas/` beside the export.
+    Files,
+}
+
+/// A schema file to write beside the export: its path relative to the export, and its text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SchemaFile {
+    pub path: String,
+    pub text: String,
+}
+
+/// The directory schema files go to, beside the export.
+pub const SCHEMA_DIR: &str = "schemas";
+
+/// A file name for a handoff type: its letters, digits, `.`, `-` and `_`, others as `_`.
+fn file_name(handoff_type: &str, taken: &mut HashSet<String>) -> String {
+    let base: String = handoff_type
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let base = base.trim_start_matches('.').to_owned();
+    let base = if base.is_empty() {
+        "schema".into()
+    } else {
+        base
+    };
+    let mut name = format!("{base}.json");
+    let mut n = 2;
+    while !taken.insert(name.to_lowercase()) {
+        name = format!("{base}-{n}.json");
+        n += 1;
+    }
+    name
+}
+
+/// The settings' part of the file, and the schema files to write with it.
+pub fn render_settings(settings: &FleetSettings, place: SchemaPlace) -> (String, Vec<SchemaFile>) {
+    let mut out = String::new();
+    let mut files = Vec::new();
+    for q in settings.quotas.iter().flatten() {
+        out.push_str("\n[[quotas]]\n");
+        let _ = writeln!(out, "api = {}", quote(&q.api));
+        if let Some(key) = &q.key {
+            let _ = writeln!(out, "key = {}", quote(key));
+        }
+        let _ = writeln!(out, "metric = {}", quote(q.metric.as_str()));
+        let _ = writeln!(out, "limit = {}", q.limit);
+        let _ = writeln!(out, "window_seconds = {}", q.window_seconds);
+    }
+    for (api, limits) in settings.pressure.iter().flatten() {
+        out.push_str("\n[[pressure]]\n");
+        let _ = writeln!(out, "api = {}", quote(api));
+        let _ = writeln!(out, "share_percent = {}", limits.share_percent);
+        let _ = writeln!(out, "horizon_minutes = {}", limits.horizon_minutes);
+    }
+    let mut taken = HashSet::new();
+    for (handoff_type, schema) in settings.handoff_schemas.iter().flatten() {
+        out.push_str("\n[[handoffs]]\n");
+        let _ = writeln!(out, "type = {}", quote(handoff_type));
+        match place {
+            SchemaPlace::Inline => {
+                let _ = writeln!(out, "schema_json = {}", quote(&schema.to_string()));
+            }
+            SchemaPlace::Files => {
+                let path = format!("{SCHEMA_DIR}/{}", file_name(handoff_type, &mut taken));
+                let _ = writeln!(out, "schema = {}", quote(&path));
+                let mut text =
+                    serde_json::to_string_pretty(schema).expect("a JSON value always serialises");
+                text.push('\n');
+                files.push(SchemaFile { path, text });
+            }
+        }
+    }
+    (out, files)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use baton_core::ratelimit::view::PressureLimits;
+    use baton_core::ratelimit::Metric;
+    use baton_store::settings::UserQuota;
+    use serde_json::json;
+    use std::collections::BTreeMap;
+
+    fn settings() -> FleetSettings {
+        FleetSettings {
+            quotas: Some(vec![UserQuota {
+                api: "openai".into(),
+                key: Some("team".into()),
+                metric: Metric::InputTokens,
+                limit: 9,
+                window_seconds: 60,
+            }]),
+            pressure: Some(BTreeMap::from([(
+                "openai".into(),
+                PressureLimits {
+                    share_percent: 70,
+                    horizon_minutes: 15,
+                },
+            )])),
+            handoff_schemas: Some(BTreeMap::from([
+                ("a/b".into(), json!({"type": "object"})),
+                ("a_b".into(), json!({"type": "string"})),
+            ])),
+        }
+    }
+
+    #[test]
+    fn schemas_go_to_files_with_safe_distinct_names_or_inline() {
+        let (text, files) = render_settings(&settings(), SchemaPlace::Files);
+        let paths: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
+        assert_eq!(paths, ["schemas/a_b.json", "schemas/a_b-2.json"]);
+        assert!(
+            text.contains("type = \"a/b\"\nschema = \"schemas/a_b.json\"\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("key = \"team\"\nmetric = \"input_tokens\"\n"),
+            "{text}"
+        );
+        let (inline, none) = render_settings(&settings(), SchemaPlace::Inline);
+        assert!(none.is_empty());
+        assert!(
+            inline.contains("schema_json = \"{\\\"type\\\":\\\"object\\\"}\"\n"),
+            "{inline}"
+        );
+        let parsed: toml::Table = toml::from_str(&inline).unwrap();
+        assert_eq!(parsed["handoffs"].as_array().unwrap().len(), 2);
+    }
+
+    #[test]
+    fn empty_parts_are_not_written() {
+        assert_eq!(
+            render_settings(&FleetSettings::default(), SchemaPlace::Files),
+            (String::new(), vec![])
+        );
+        let empty = FleetSettings {
+            quotas: Some(vec![]),
+            pressure: Some(BTreeMap::new()),
+            handoff_schemas: Some(BTreeMap::new()),
+        };
+        assert_eq!(render_settings(&empty, SchemaPlace::Inline).0, "");
+    }
+}
