@@ -67,11 +67,23 @@ pub fn export(db: Option<PathBuf>, out: Option<&Path>) -> Result<(), CliError> {
             std::fs::write(path, &text).map_err(|err| cannot_write(path, err))?;
             let quotas = settings.quotas.as_ref().map_or(0, Vec::len);
             let pressure = settings.pressure.as_ref().map_or(0, |p| p.len());
+            let mut wrote = vec![
+                format!("{} agent(s)", agents.len()),
+                format!("{} rule(s)", rules.len()),
+            ];
+            for (n, what) in [
+                (quotas, "quota(s)"),
+                (pressure, "pressure setting(s)"),
+                (schema_files.len(), "handoff schema(s)"),
+            ] {
+                if n > 0 {
+                    wrote.push(format!("{n} {what}"));
+                }
+            }
+            let last = wrote.pop().expect("agents and rules are always named");
             eprintln!(
-                "baton: wrote {} agent(s), {} rule(s), {quotas} quota(s), {pressure} pressure setting(s) and {} handoff schema(s) to {}",
-                agents.len(),
-                rules.len(),
-                schema_files.len(),
+                "baton: wrote {} and {last} to {}",
+                wrote.join(", "),
                 path.display()
             );
         }
