@@ -199,11 +199,22 @@ impl Fetcher {
     /// streamed).
     async fn read_body(
         &self,
-        mut response: reqwest::Response,
+        response: reqwest::Response,
         url: &str,
         timeout_ms: u64,
     ) -> Result<Vec<u8>, FetchError> {
-        let cap = self.body_cap_bytes;
+        self.read_body_capped(response, url, timeout_ms, self.body_cap_bytes)
+            .await
+    }
+
+    /// Reads a body of at most `cap` bytes, stopping (and failing) as soon as it is over.
+    pub(crate) async fn read_body_capped(
+        &self,
+        mut response: reqwest::Response,
+        url: &str,
+        timeout_ms: u64,
+        cap: u64,
+    ) -> Result<Vec<u8>, FetchError> {
         let announced = response.content_length();
         if announced.is_some_and(|len| len > cap) {
             return Err(FetchError::BodyTooLarge { cap_bytes: cap });

@@ -33,7 +33,7 @@ const IDLE: Duration = Duration::from_secs(30);
 /// Shortest wait before a retry, whatever the jitter drew.
 const MIN_RETRY_MS: u64 = 100;
 /// Largest acknowledgement read.
-const ACK_CAP_BYTES: usize = 64 * 1024;
+const ACK_CAP_BYTES: u64 = 64 * 1024;
 
 /// Why one delivery attempt failed, in words for the escalation's delivery line.
 fn describe(err: &FetchError) -> String {
@@ -73,11 +73,24 @@ async fn post(
             reason: status.canonical_reason().map(str::to_owned),
         }));
     }
-    // Read what the agent says; any 2xx is an acknowledgement even if the body is not.
-    let body = response.bytes().await;
+    // Read what the agent says, never more than the cap (the read stops there); any 2xx is an
+    // acknowledgement even if the body is not.
+    let body = shared
+        .fetcher
+        .read_body_capped(response, &url, agent.timeout_ms, ACK_CAP_BYTES)
+        .await;
+    if let Err(FetchError::BodyTooLarge { cap_bytes }) = &body {
+        return Ok(DeliveryOutcome::Acknowledged {
+            accepted: true,
+            note: Some(format!(
+                "HTTP {} with an acknowledgement over {} KiB, not read",
+                status.as_u16(),
+                cap_bytes / 1024
+            )),
+        });
+    }
     let ack = body
         .ok()
-        .filter(|b| b.len() <= ACK_CAP_BYTES)
         .and_then(|b| serde_json::from_slice::<DecisionAck>(&b).ok());
     Ok(match ack {
         Some(ack) => DeliveryOutcome::Acknowledged {
