@@ -112,7 +112,14 @@ if $want_test; then
   # module to import : requirement to install
   peers=("mocklimit:mocklimit==0.6.*"
          "a2a.server.routes:a2a-sdk[http-server]==1.3.0"
-         "uvicorn:uvicorn==0.54.*")
+         "uvicorn:uvicorn==0.54.*"
+         # fasta2a (pydantic-ai's A2A server) and the LangGraph dev server: tests/peers/*-notes.md
+         "fasta2a:fasta2a==2.1.1"
+         "pydantic_ai:pydantic-ai-slim==2.68.0"
+         "langgraph:langgraph==1.2.22"
+         "langgraph_api:langgraph-api==0.16.7"
+         "langgraph_runtime_inmem:langgraph-runtime-inmem==0.36.7"
+         "langgraph_cli:langgraph-cli[inmem]==0.4.40")
   if [ ! -x "$venv/bin/python" ]; then
     say "creating the peers' virtualenv ($venv)"
     python3 -m venv "$venv"

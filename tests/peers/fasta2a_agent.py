@@ -19,6 +19,9 @@ So this script subclasses that worker to add a question/answer path:
                             answer.  With --close-original it also marks the
                             original task `completed` (history += answer).
   * text starting "slow" -> sleeps --slow-seconds, then runs the agent.
+                            fasta2a has ONE worker loop and an unbuffered
+                            broker queue: while this sleeps, every other
+                            message/send blocks (HTTP reply delayed) until it ends.
   * anything else        -> a real pydantic-ai run with TestModel (no LLM):
                             completes with an artifact named "result".
 

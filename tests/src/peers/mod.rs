@@ -9,8 +9,10 @@ use std::time::{Duration, Instant};
 use crate::{free_port, workspace_root};
 
 mod a2a_echo;
+mod a2a_servers;
 
 pub use a2a_echo::{A2aEcho, EchoOptions};
+pub use a2a_servers::{Fasta2a, LangGraphDev};
 
 /// The Python virtualenv holding the peers.
 pub fn peers_venv() -> PathBuf {

@@ -1,8 +1,9 @@
 //! Servers that write task timestamps without a zone, in their own local time (fasta2a writes
 //! `datetime.now().isoformat()`): read as UTC, a task of a server in UTC−8 looks eight hours
 //! old the moment it starts. The server's `Date` header (UTC) tells its offset: no status time
-//! it wrote can be later than its own "now", so `local − Date` is a lower bound of the offset,
-//! tight for a task that just changed. Baton keeps the largest bound seen, on the 15-minute grid
+//! it wrote can be later than its own "now", so `local − Date` (less a minute: the header has
+//! whole seconds, and the task may change between the two) is a lower bound of the offset,
+//! tight for a task that changed within the last quarter of an hour. Baton keeps the largest bound seen, on the 15-minute grid
 //! every zone sits on. A bound from older tasks only is too small, which reads their times as
 //! newer than they are: never a false stall, never a time in the future.
 
@@ -15,6 +16,9 @@ const EARLIEST: i32 = -12 * 60;
 const LATEST: i32 = 14 * 60;
 /// Zone offsets are whole quarters of an hour.
 const GRID: i32 = 15;
+/// How far a status time may seem to run ahead of the `Date` sent with it: the header has whole
+/// seconds, and the task may change between the two being taken.
+const SLACK_SECONDS: i64 = 60;
 
 /// The offset (minutes east of UTC) to read zone-less timestamps with, from the tasks just read
 /// (their timestamps still read as UTC), the server's `Date`, and what was learned before.
@@ -31,7 +35,8 @@ pub fn learn_zone_offset(
         .max();
     let bound = match (newest, server_now) {
         (Some(local), Some(now)) => {
-            let minutes = (local - now).num_seconds() as f64 / 60.0;
+            let ahead = (local - now).num_milliseconds() - SLACK_SECONDS * 1000;
+            let minutes = ahead as f64 / 60_000.0;
             let quarters = (minutes / f64::from(GRID)).ceil();
             // A bound outside every zone is a server clock that is off, not a zone.
             let offset = (quarters as i32).saturating_mul(GRID);
@@ -92,6 +97,12 @@ mod tests {
         assert_eq!(
             learn_zone_offset(&[task(local, true)], Some(now()), None),
             Some(330)
+        );
+        // Stamped after the Date header's whole second was taken: seemingly in the future.
+        let local = now() - Duration::hours(8) + Duration::milliseconds(700);
+        assert_eq!(
+            learn_zone_offset(&[task(local, true)], Some(now()), None),
+            Some(-480)
         );
         // UTC written without a zone.
         let local = now() - Duration::seconds(3);
