@@ -147,7 +147,9 @@ pub(crate) async fn poll(
     }
     cursor.zone_minutes = zone;
     let mut doc = observe(&card, &tasks, &known, &cursor, Utc::now());
-    if let Some(offset) = zone.filter(|_| tasks.iter().any(|t| t.zoneless)) {
+    // Said on every poll once learnt (the offset is only ever learnt from zone-less times), so
+    // the row does not flip with each poll's tasks.
+    if let Some(offset) = zone {
         let note = format!(
             "Task times without a zone are read as {} (the server's clock, from its Date header).",
             describe_offset(offset)
