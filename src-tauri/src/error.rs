@@ -28,7 +28,7 @@ impl CommandError {
     pub fn payload(&self) -> ErrorPayload {
         let (code, field) = match self {
             CommandError::Engine(err) => (err.code(), err.field()),
-            CommandError::Store(err) => (err.code(), store_field(err)),
+            CommandError::Store(err) => (err.code(), err.field()),
             CommandError::Demo(_) => ("demo", None),
             CommandError::Invalid { field, .. } => ("invalid", *field),
             CommandError::Internal(_) => ("internal", None),
@@ -38,14 +38,6 @@ impl CommandError {
             message: self.to_string(),
             field: field.map(str::to_owned),
         }
-    }
-}
-
-fn store_field(err: &StoreError) -> Option<&'static str> {
-    match err {
-        StoreError::InvalidConfig(config) => Some(config.field()),
-        StoreError::DuplicateAgentName(_) => Some("name"),
-        _ => None,
     }
 }
 

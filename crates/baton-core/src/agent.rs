@@ -77,10 +77,20 @@ impl AgentDraft {
                     scheme: url.scheme().to_owned(),
                 })
             }
-            Ok(url) if url.host_str().is_none_or(str::is_empty) => {
+            // `http:///x` parses with host `x`: the text itself has no host.
+            Ok(url)
+                if url.host_str().is_none_or(str::is_empty)
+                    || self.base_url.trim()[url.scheme().len()..].starts_with(":///") =>
+            {
                 problems.push(ConfigError::BadUrl {
                     reason: "no host".into(),
                 })
+            }
+            Ok(url) if !url.username().is_empty() || url.password().is_some() => {
+                problems.push(ConfigError::UserInfoInUrl)
+            }
+            Ok(url) if url.query().is_some() || url.fragment().is_some() => {
+                problems.push(ConfigError::QueryInUrl)
             }
             Ok(_) => {}
         }

@@ -29,6 +29,12 @@ pub enum ConfigError {
     BadUrl { reason: String },
     #[error("base URL must use http or https, not {scheme}")]
     BadScheme { scheme: String },
+    /// `http://user:pass@host`: the password would be stored, shown and exported in plain text.
+    #[error("base URL must not hold a user name or password: give the agent a token instead (kept in the OS keyring; in baton.toml, token = {{ env = \"VAR\" }} or {{ keyring = \"service/user\" }})")]
+    UserInfoInUrl,
+    /// Baton adds its paths after the base URL, so a query or fragment would swallow them.
+    #[error("base URL must not have a query (?…) or fragment (#…): Baton adds its paths after it")]
+    QueryInUrl,
     #[error("poll interval must be between {min_ms} ms and {max_ms} ms")]
     IntervalOutOfRange { min_ms: u64, max_ms: u64 },
     #[error("timeout must be at least {min_ms} ms")]
@@ -44,7 +50,10 @@ impl ConfigError {
     pub fn field(&self) -> &'static str {
         match self {
             ConfigError::EmptyName | ConfigError::NameTooLong { .. } => "name",
-            ConfigError::BadUrl { .. } | ConfigError::BadScheme { .. } => "base_url",
+            ConfigError::BadUrl { .. }
+            | ConfigError::BadScheme { .. }
+            | ConfigError::UserInfoInUrl
+            | ConfigError::QueryInUrl => "base_url",
             ConfigError::IntervalOutOfRange { .. } => "poll_interval_ms",
             ConfigError::TimeoutTooShort { .. } | ConfigError::TimeoutNotBelowInterval { .. } => {
                 "timeout_ms"

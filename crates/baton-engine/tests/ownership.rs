@@ -44,8 +44,10 @@ async fn two_writers_are_caught_before_deploy_and_settled_in_one_step() {
         ("invalid_declaration", Some("writes"))
     );
 
+    // Another path on the same fixture: one URL is one agent.
+    let researcher_url = format!("{}/researcher", fixture.base_url);
     let researcher = engine
-        .add_agent(draft("Researcher", &fixture.base_url, 1000, 500), None)
+        .add_agent(draft("Researcher", &researcher_url, 1000, 500), None)
         .await
         .unwrap();
     let map = engine

@@ -107,6 +107,25 @@ impl Store {
         }
     }
 
+    /// Refuses a URL another agent (other than `except`) is polled at.
+    fn check_url_free(&self, url: &str, except: Option<i64>) -> Result<()> {
+        let taken: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT name FROM agents WHERE base_url = ?1 AND id IS NOT ?2",
+                params![url, except],
+                |row| row.get(0),
+            )
+            .optional()?;
+        match taken {
+            Some(name) => Err(StoreError::DuplicateAgentUrl {
+                name,
+                url: url.to_owned(),
+            }),
+            None => Ok(()),
+        }
+    }
+
     /// Fails with [`StoreError::AgentNotFound`] unless the agent exists.
     pub(crate) fn require_agent(&self, id: i64) -> Result<()> {
         let found: Option<i64> = self
@@ -123,6 +142,7 @@ impl Store {
         draft.validate()?;
         let name = draft.name.trim();
         self.check_name_free(name, None)?;
+        self.check_url_free(&draft.normalised_base_url(), None)?;
         self.conn
             .execute(
                 "INSERT INTO agents (name, name_key, base_url, poll_interval_ms, timeout_ms,
@@ -159,6 +179,7 @@ impl Store {
         self.require_agent(id)?;
         let name = draft.name.trim();
         self.check_name_free(name, Some(id))?;
+        self.check_url_free(&draft.normalised_base_url(), Some(id))?;
         self.conn
             .execute(
                 "UPDATE agents

@@ -16,6 +16,9 @@ pub enum StoreError {
     AgentNotFound(i64),
     #[error("an agent named \"{0}\" already exists")]
     DuplicateAgentName(String),
+    /// Two agents at one URL would be polled twice, each poll's events stored twice.
+    #[error("agent \"{name}\" already has the URL {url}")]
+    DuplicateAgentUrl { name: String, url: String },
     #[error("cannot use the data directory: {0}")]
     DataDir(String),
     #[error("the database is damaged or not a Baton database: {0}")]
@@ -99,6 +102,7 @@ impl StoreError {
             StoreError::InvalidDecision(_) => "invalid_decision",
             StoreError::Stale(_) => "stale",
             StoreError::DuplicateAgentName(_) => "duplicate_name",
+            StoreError::DuplicateAgentUrl { .. } => "duplicate_url",
             StoreError::DataDir(_) => "data_dir",
             StoreError::Corrupt(_) => "corrupt",
             StoreError::SchemaTooNew { .. } => "schema_too_new",
@@ -114,6 +118,7 @@ impl StoreError {
         match self {
             StoreError::InvalidConfig(err) => Some(err.field()),
             StoreError::DuplicateAgentName(_) => Some("name"),
+            StoreError::DuplicateAgentUrl { .. } => Some("base_url"),
             StoreError::InvalidRule { field, .. } | StoreError::InvalidWindows { field, .. } => {
                 Some(field)
             }

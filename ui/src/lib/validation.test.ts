@@ -35,6 +35,13 @@ describe("validateAgentForm", () => {
     expect(errs({ base_url: "http://[::1]:7801" }).base_url).toBeUndefined();
   });
 
+  it("base URL: no credentials, query or fragment, and a host of its own", () => {
+    expect(errs({ base_url: "http://user:pw@127.0.0.1:7700" }).base_url).toMatch(/^base URL must not hold a user name or password/);
+    expect(errs({ base_url: "http://127.0.0.1:7700/?x=1" }).base_url).toMatch(/^base URL must not have a query/);
+    expect(errs({ base_url: "http://127.0.0.1:7700/#top" }).base_url).toMatch(/^base URL must not have a query/);
+    expect(errs({ base_url: "http:///x" }).base_url).toBe("base URL is not a valid URL: no host");
+  });
+
   it("poll interval: 250 to 3,600,000 ms, whole numbers", () => {
     expect(errs({ poll_interval_ms: "249", timeout_ms: "100" }).poll_interval_ms).toBe(
       "poll interval must be between 250 ms and 3600000 ms",

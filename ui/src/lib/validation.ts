@@ -63,7 +63,14 @@ function urlProblem(raw: string): string | null {
   if (protocol !== "http" && protocol !== "https") {
     return `base URL must use http or https, not ${protocol}`;
   }
-  if (url.hostname === "") return "base URL is not a valid URL: no host";
+  // `http:///x` parses with host `x`: the text itself has no host.
+  if (url.hostname === "" || text.slice(name.length).startsWith(":///")) return "base URL is not a valid URL: no host";
+  if (url.username !== "" || url.password !== "") {
+    return 'base URL must not hold a user name or password: give the agent a token instead (kept in the OS keyring; in baton.toml, token = { env = "VAR" } or { keyring = "service/user" })';
+  }
+  if (url.search !== "" || url.hash !== "" || /[?#]/.test(text)) {
+    return "base URL must not have a query (?…) or fragment (#…): Baton adds its paths after it";
+  }
   return null;
 }
 

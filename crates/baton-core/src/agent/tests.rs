@@ -165,3 +165,29 @@ fn a_pasted_card_or_status_url_stands_for_the_agents_base_url() {
         "http://h/my.well-known/agent-card.json"
     );
 }
+
+#[test]
+fn urls_with_credentials_a_query_or_no_host_are_refused_with_the_way_on() {
+    for (url, wanted) in [
+        (
+            "http://user:secret@127.0.0.1:7700",
+            ConfigError::UserInfoInUrl,
+        ),
+        ("http://user@127.0.0.1:7700", ConfigError::UserInfoInUrl),
+        ("http://127.0.0.1:7700/?x=1", ConfigError::QueryInUrl),
+        ("http://127.0.0.1:7700/#frag", ConfigError::QueryInUrl),
+        (
+            "http:///x",
+            ConfigError::BadUrl {
+                reason: "no host".into(),
+            },
+        ),
+    ] {
+        let d = AgentDraft::new("A", url);
+        assert_eq!(d.validate(), Err(wanted), "{url}");
+    }
+    let said = ConfigError::UserInfoInUrl.to_string();
+    assert!(said.contains("token = { env = \"VAR\" }"), "{said}");
+    assert_eq!(ConfigError::QueryInUrl.field(), "base_url");
+    assert_eq!(AgentDraft::new("A", "https://h:1/a2a/x").validate(), Ok(()));
+}

@@ -1,4 +1,4 @@
-use baton_core::agent::{AdapterKind, AgentHealth, Reachability};
+use baton_core::agent::{AdapterKind, AgentDraft, AgentHealth, Reachability};
 use baton_core::task::TaskState;
 use baton_core::ConfigError;
 
@@ -243,4 +243,46 @@ fn agent_rows_carry_remote_info_and_counts_per_column() {
     assert_eq!(all.total(), 11);
     assert_eq!(all.working, 3);
     assert_eq!(store.column_counts(Some(idle)).unwrap().total(), 0);
+}
+
+#[test]
+fn one_url_is_one_agent() {
+    let mut store = Store::open_in_memory().unwrap();
+    let first = store
+        .add_agent(&AgentDraft::new("Researcher", "http://127.0.0.1:7700/"))
+        .unwrap();
+    // The same URL as stored (trailing slash, pasted card path): refused, naming who has it.
+    for url in [
+        "http://127.0.0.1:7700",
+        "http://127.0.0.1:7700/.well-known/agent-card.json",
+    ] {
+        let err = store
+            .add_agent(&AgentDraft::new("Writer", url))
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "agent \"Researcher\" already has the URL http://127.0.0.1:7700"
+        );
+        assert_eq!(
+            (err.code(), err.field()),
+            ("duplicate_url", Some("base_url"))
+        );
+    }
+    let writer = store
+        .add_agent(&AgentDraft::new("Writer", "http://127.0.0.1:7701"))
+        .unwrap();
+    assert!(matches!(
+        store.update_agent(
+            writer.id,
+            &AgentDraft::new("Writer", "http://127.0.0.1:7700")
+        ),
+        Err(StoreError::DuplicateAgentUrl { .. })
+    ));
+    // An agent keeps its own URL.
+    store
+        .update_agent(
+            first.id,
+            &AgentDraft::new("Researcher", "http://127.0.0.1:7700/"),
+        )
+        .unwrap();
 }

@@ -30,8 +30,15 @@ pub(crate) fn t(secs: i64) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 5, 1, 12, 0, 0).unwrap() + Duration::seconds(secs)
 }
 
+/// A draft at a URL of its own (one URL is one agent): `http://127.0.0.1:7700/<name>`.
 pub(crate) fn draft(name: &str) -> AgentDraft {
-    AgentDraft::new(name, "http://127.0.0.1:7700/")
+    let path: String = name
+        .trim()
+        .to_lowercase()
+        .chars()
+        .map(|c| if c.is_alphanumeric() { c } else { '-' })
+        .collect();
+    AgentDraft::new(name, format!("http://127.0.0.1:7700/{path}"))
 }
 
 /// An in-memory store with one agent, "Researcher".
