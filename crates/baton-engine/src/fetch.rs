@@ -31,6 +31,10 @@ pub enum FetchError {
     UnresolvedHost { host: String },
     #[error("too many redirects (over {max})")]
     TooManyRedirects { max: usize },
+    /// A redirect to another scheme, host or port: not followed (that origin's answer is not
+    /// the agent's, and it would receive the agent's token).
+    #[error("redirected to another origin ({to}): Baton follows redirects only on the agent's own scheme, host and port")]
+    RedirectedElsewhere { to: String },
     #[error("body is not UTF-8 (byte {at})")]
     NotUtf8 { at: usize },
     /// The connection ended before the body the server announced was complete.
@@ -99,6 +103,16 @@ pub(crate) struct Exchanged {
     pub latency_ms: u64,
 }
 
+/// Why the redirect policy stopped: another origin (its serialisation).
+#[derive(Debug, thiserror::Error)]
+#[error("redirect to another origin {0}")]
+struct OtherOrigin(String);
+
+/// Why the redirect policy stopped: one redirect too many.
+#[derive(Debug, thiserror::Error)]
+#[error("too many redirects")]
+struct TooMany;
+
 /// The HTTP side of polling. One per engine: it holds the connection pool.
 #[derive(Debug, Clone)]
 pub struct Fetcher {
@@ -109,8 +123,20 @@ pub struct Fetcher {
 
 impl Fetcher {
     pub fn new(body_cap_bytes: u64, max_redirects: usize) -> Fetcher {
+        let policy = reqwest::redirect::Policy::custom(move |attempt| {
+            let origin = attempt.url().origin();
+            let first = attempt.previous().first().map(reqwest::Url::origin);
+            if first.is_some_and(|first| first != origin) {
+                let to = origin.ascii_serialization();
+                attempt.error(OtherOrigin(to))
+            } else if attempt.previous().len() > max_redirects {
+                attempt.error(TooMany)
+            } else {
+                attempt.follow()
+            }
+        });
         let client = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::limited(max_redirects))
+            .redirect(policy)
             .user_agent(concat!("baton/", env!("CARGO_PKG_VERSION")))
             .build()
             .expect("the HTTP client's TLS backend (rustls, bundled roots) always initialises");
@@ -297,6 +323,10 @@ impl Fetcher {
             };
         }
         if err.is_redirect() {
+            if let Some(OtherOrigin(to)) = chain(err).find_map(|e| e.downcast_ref::<OtherOrigin>())
+            {
+                return FetchError::RedirectedElsewhere { to: to.clone() };
+            }
             return FetchError::TooManyRedirects {
                 max: self.max_redirects,
             };

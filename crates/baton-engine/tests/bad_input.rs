@@ -242,6 +242,24 @@ async fn redirect_loop_gives_up() {
 }
 
 #[tokio::test]
+async fn a_redirect_to_another_origin_is_not_followed() {
+    let elsewhere = Fixture::start(Mode::Body(doc("other", &[("x", "working")], 9))).await;
+    let target = format!("{}/baton/v1/status", elsewhere.base_url);
+    let port = elsewhere.base_url.rsplit(':').next().unwrap().to_owned();
+    let (_, fixture) = bad_poll(
+        Mode::RedirectTo(target),
+        1_500,
+        &format!(
+            "redirected to another origin (http://127.0.0.1:{port}): Baton follows redirects only on the agent's own scheme, host and port"
+        ),
+        true,
+    )
+    .await;
+    assert_eq!(fixture.hit_count(), 2, "the good poll, then the redirect");
+    assert_eq!(elsewhere.hit_count(), 0, "nothing sent to the other origin");
+}
+
+#[tokio::test]
 async fn refused_connection() {
     let good = doc("fx-1", &[("t1", "working")], 1);
     let fixture = Fixture::start(Mode::Body(good)).await;

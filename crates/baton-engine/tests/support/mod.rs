@@ -40,6 +40,8 @@ pub enum Mode {
     CutOff(Vec<u8>),
     /// 302 to another path, which redirects back, forever.
     RedirectLoop,
+    /// 302 to this URL.
+    RedirectTo(String),
     /// 401 unless `Authorization: Bearer {0}`, then the document.
     NeedsToken(String, Vec<u8>),
 }
@@ -160,6 +162,7 @@ fn respond(state: &Arc<State>, mode: Mode, uri: &Uri, authorization: Option<Stri
                 StatusCode::UNAUTHORIZED.into_response()
             }
         }
+        Mode::RedirectTo(url) => (StatusCode::FOUND, [(header::LOCATION, url)]).into_response(),
         Mode::RedirectLoop => {
             let next = if uri.path() == "/elsewhere" {
                 "/baton/v1/status"
