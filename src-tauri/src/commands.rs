@@ -55,12 +55,11 @@ pub async fn test_connection(
     token: Option<String>,
     agent_id: Option<i64>,
 ) -> CommandResult<ConnectionReport> {
-    let token = match (token.filter(|t| !t.trim().is_empty()), agent_id) {
-        (Some(token), _) => Some(token),
-        (None, Some(id)) => engine.stored_token(id).await?,
-        (None, None) => None,
-    };
-    Ok(engine.test_connection(&draft, token).await)
+    // A stored token goes only to its agent's stored URL (the engine sees to it).
+    Ok(match agent_id {
+        Some(id) => engine.test_connection_of(id, &draft, token).await?,
+        None => engine.test_connection(&draft, token).await,
+    })
 }
 
 /// Follows a task of an A2A agent that cannot list its tasks: Baton reads it on every poll.

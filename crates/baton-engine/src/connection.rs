@@ -84,6 +84,32 @@ impl Engine {
         }
     }
 
+    /// Test connection from a stored agent's form: a token typed in goes with the draft; else
+    /// the agent's stored token, but only to the agent's stored URL, never to another URL the
+    /// page names (then the report says it was not sent).
+    pub async fn test_connection_of(
+        &self,
+        agent_id: i64,
+        draft: &AgentDraft,
+        typed_token: Option<String>,
+    ) -> Result<ConnectionReport, crate::EngineError> {
+        if let Some(token) = clean_token(typed_token) {
+            return Ok(self.test_connection(draft, Some(token)).await);
+        }
+        let stored = self.shared().read(move |s| s.agent(agent_id)).await?;
+        if stored.base_url == draft.normalised_base_url() {
+            let token = self.stored_token(agent_id).await?;
+            return Ok(self.test_connection(draft, token).await);
+        }
+        let mut report = self.test_connection(draft, None).await;
+        if stored.has_token {
+            report.message.push_str(
+                " (the stored token was not sent to this new URL: type the token in to test with it)",
+            );
+        }
+        Ok(report)
+    }
+
     async fn try_protocol(
         &self,
         config: &AgentConfig,

@@ -265,3 +265,49 @@ async fn start_all_polls_every_stored_agent_and_shutdown_stops_them() {
     assert_eq!(a.hit_count(), count_a + 1);
     assert_eq!(health(&engine, second.id).reachability, Reachability::Up);
 }
+
+#[tokio::test]
+async fn a_stored_token_is_tested_only_against_its_agents_own_url() {
+    let doc_body = doc("fx", &[("t", "working")], 0);
+    let own = Fixture::start(Mode::NeedsToken("s3cret".into(), doc_body.clone())).await;
+    let other = Fixture::start(Mode::NeedsToken("s3cret".into(), doc_body)).await;
+    let (engine, _) = engine_and_tokens(test_config());
+    let agent = engine
+        .add_agent(
+            draft("fx", &own.base_url, 2_000, 1_500),
+            Some("s3cret".into()),
+        )
+        .await
+        .unwrap();
+    // Its own URL: the stored token goes with it.
+    let report = engine
+        .test_connection_of(agent.id, &draft("fx", &own.base_url, 2_000, 1_500), None)
+        .await
+        .unwrap();
+    assert!(report.ok, "{}", report.message);
+    // Another URL named by the page: nothing of the token reaches it, and the report says why.
+    let report = engine
+        .test_connection_of(agent.id, &draft("fx", &other.base_url, 2_000, 1_500), None)
+        .await
+        .unwrap();
+    assert!(!report.ok);
+    assert!(
+        report
+            .message
+            .contains("the stored token was not sent to this new URL"),
+        "{}",
+        report.message
+    );
+    assert!(other.hits().iter().all(|h| h.authorization.is_none()));
+    // A token typed in goes with the new URL.
+    let report = engine
+        .test_connection_of(
+            agent.id,
+            &draft("fx", &other.base_url, 2_000, 1_500),
+            Some("s3cret".into()),
+        )
+        .await
+        .unwrap();
+    assert!(report.ok, "{}", report.message);
+    engine.shutdown().await;
+}
