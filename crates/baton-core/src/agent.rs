@@ -80,7 +80,11 @@ impl AgentDraft {
             // `http:///x` parses with host `x`: the text itself has no host.
             Ok(url)
                 if url.host_str().is_none_or(str::is_empty)
-                    || self.base_url.trim()[url.scheme().len()..].starts_with(":///") =>
+                    || self
+                        .base_url
+                        .trim()
+                        .get(url.scheme().len()..)
+                        .is_some_and(|rest| rest.starts_with(":///")) =>
             {
                 problems.push(ConfigError::BadUrl {
                     reason: "no host".into(),
