@@ -28,7 +28,7 @@ fn opt_key(key: String) -> Option<String> {
     (!key.is_empty()).then_some(key)
 }
 
-fn parse_metric(text: &str) -> Result<Metric> {
+pub(crate) fn parse_metric(text: &str) -> Result<Metric> {
     Metric::parse(text).ok_or_else(|| StoreError::Corrupt(format!("rate-limit metric {text:?}")))
 }
 

@@ -15,6 +15,7 @@ use serde_json::Value;
 use crate::codec::{from_sql_int, to_sql_int, ts};
 use crate::error::{Result, StoreError};
 use crate::handoffs::{remove_handoff_schema_in, set_handoff_schema_in};
+use crate::ratelimits::parse_metric;
 use crate::rules::check_who;
 use crate::Store;
 
@@ -76,8 +77,7 @@ impl Store {
             quotas.push(UserQuota {
                 api: row.get(0)?,
                 key: (!key.is_empty()).then_some(key),
-                metric: Metric::parse(&metric)
-                    .ok_or_else(|| StoreError::Corrupt(format!("rate-limit metric {metric:?}")))?,
+                metric: parse_metric(&metric)?,
                 limit: from_sql_int(row.get(3)?, "limit")?,
                 window_seconds: u32::try_from(row.get::<_, i64>(4)?)
                     .map_err(|_| StoreError::Corrupt("quota window".into()))?,

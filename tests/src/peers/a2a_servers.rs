@@ -30,6 +30,23 @@ async fn rpc(url: &str, method: &str, params: Value, timeout: Duration) -> Value
     }
 }
 
+/// Sends `text` as a new task over `message/send`; its id.
+async fn submit_to(url: &str, text: &str, timeout: Duration) -> String {
+    let params = json!({"message": user_message(text)});
+    let task = rpc(url, "message/send", params, timeout).await;
+    task["id"].as_str().expect("a task id").to_owned()
+}
+
+/// The task's state on the server (`input-required`, …), over `tasks/get`.
+async fn state_at(url: &str, task_id: &str) -> String {
+    let params = json!({"id": task_id});
+    let task = rpc(url, "tasks/get", params, Duration::from_secs(10)).await;
+    task["status"]["state"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
 fn user_message(text: &str) -> Value {
     json!({"kind": "message", "role": "user", "messageId": format!("test-{}", rand_suffix()),
            "parts": [{"kind": "text", "text": text}]})
@@ -60,30 +77,12 @@ impl Fasta2a {
 
     /// Sends `text` as a new task; its id.
     pub async fn submit(&self, text: &str) -> String {
-        let params = json!({"message": user_message(text)});
-        let task = rpc(
-            &self.rpc_url(),
-            "message/send",
-            params,
-            Duration::from_secs(30),
-        )
-        .await;
-        task["id"].as_str().expect("a task id").to_owned()
+        submit_to(&self.rpc_url(), text, Duration::from_secs(30)).await
     }
 
     /// The task's state on the server (`input-required`, …).
     pub async fn state_of(&self, task_id: &str) -> String {
-        let task = rpc(
-            &self.rpc_url(),
-            "tasks/get",
-            json!({"id": task_id}),
-            Duration::from_secs(10),
-        )
-        .await;
-        task["status"]["state"]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned()
+        state_at(&self.rpc_url(), task_id).await
     }
 }
 
@@ -163,23 +162,11 @@ impl LangGraphDev {
     /// Sends `text` as a new task; its id (`<thread>:<run>`) once the run has stopped (an
     /// "ask" at its question).
     pub async fn submit(&self, text: &str) -> String {
-        let params = json!({"message": user_message(text)});
-        let task = rpc(&self.url, "message/send", params, Duration::from_secs(60)).await;
-        task["id"].as_str().expect("a task id").to_owned()
+        submit_to(&self.url, text, Duration::from_secs(60)).await
     }
 
     pub async fn state_of(&self, task_id: &str) -> String {
-        let task = rpc(
-            &self.url,
-            "tasks/get",
-            json!({"id": task_id}),
-            Duration::from_secs(10),
-        )
-        .await;
-        task["status"]["state"]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned()
+        state_at(&self.url, task_id).await
     }
 
     /// Answers the question through LangGraph's own API, as its Studio does (not A2A).
