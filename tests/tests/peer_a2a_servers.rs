@@ -20,13 +20,14 @@ use baton_core::escalations::{DeliveryState, Escalation, EscalationState};
 use baton_core::task::TaskState;
 use baton_store::escalations::EscalationFilter;
 use baton_store::Store;
-use baton_tests::engine::wait_for;
 use baton_tests::peers::{debug_baton, Fasta2a, LangGraphDev};
 use chrono::Utc;
 
 const WITHIN: Duration = Duration::from_secs(40);
 
-/// A data directory, a `baton.toml` naming one agent, and `baton watch --config` on it.
+/// A data directory, a `baton.toml` naming one agent, and `baton watch --config` on it. The
+/// timeout leaves room for the LangGraph dev server, which answers an A2A call in 100–400 ms
+/// (each looks up the assistant and its schemas) and more on a busy machine.
 struct Headless {
     dir: tempfile::TempDir,
     watch: Child,
@@ -38,7 +39,7 @@ impl Headless {
         std::fs::write(
             dir.path().join("baton.toml"),
             format!(
-                "[[agents]]\nname = \"{name}\"\nurl = \"{url}\"\nprotocol = \"auto\"\npoll_interval_ms = 500\ntimeout_ms = 400\n"
+                "[[agents]]\nname = \"{name}\"\nurl = \"{url}\"\nprotocol = \"auto\"\npoll_interval_ms = 1000\ntimeout_ms = 900\n"
             ),
         )
         .expect("write baton.toml");
@@ -109,15 +110,39 @@ impl Headless {
             .find(|e| e.kind.as_str() == "needs_approval" && e.task_id.as_deref() == Some(task))
     }
 
+    /// Waits for `found`; past [`WITHIN`], fails with what `baton watch` and `baton status` said.
+    async fn wait<T>(&self, what: &str, mut found: impl FnMut() -> Option<T>) -> T {
+        let deadline = std::time::Instant::now() + WITHIN;
+        loop {
+            if let Some(value) = found() {
+                return value;
+            }
+            if std::time::Instant::now() > deadline {
+                let status = Command::new(debug_baton())
+                    .arg("--data-dir")
+                    .arg(self.data())
+                    .arg("status")
+                    .output()
+                    .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+                    .unwrap_or_default();
+                panic!(
+                    "timed out waiting for {what}\nstatus:\n{status}\nwatch:\n{}",
+                    self.watch_log()
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     async fn reaches(&self, task: &str, state: TaskState) {
-        wait_for(&format!("task {task} {state:?} in Baton"), WITHIN, || {
+        self.wait(&format!("task {task} {state:?} in Baton"), || {
             (self.task_state(task) == Some(state)).then_some(())
         })
         .await;
     }
 
     async fn asked(&self, task: &str) -> Escalation {
-        wait_for(&format!("an escalation for {task}"), WITHIN, || {
+        self.wait(&format!("an escalation for {task}"), || {
             self.request_for(task)
                 .filter(|e| e.state == EscalationState::Open)
         })
@@ -139,15 +164,16 @@ async fn fasta2a_local_times_and_an_answer_it_takes_as_a_new_task() {
     let task = server.submit("ask me where to go").await;
     assert_eq!(server.state_of(&task).await, "input-required");
     // fasta2a cannot list its tasks: Baton follows the one it is given.
-    wait_for("the agent detected as A2A", WITHIN, || {
-        baton
-            .store()?
-            .agent_rows()
-            .ok()?
-            .into_iter()
-            .find(|r| r.a2a.as_ref().is_some_and(|a| a.lists_tasks == Some(false)))
-    })
-    .await;
+    baton
+        .wait("the agent detected as A2A", || {
+            baton
+                .store()?
+                .agent_rows()
+                .ok()?
+                .into_iter()
+                .find(|r| r.a2a.as_ref().is_some_and(|a| a.lists_tasks == Some(false)))
+        })
+        .await;
     baton.baton(&["follow", "Planner", &task]);
     baton.reaches(&task, TaskState::InputRequired).await;
 
@@ -182,15 +208,16 @@ async fn fasta2a_local_times_and_an_answer_it_takes_as_a_new_task() {
     let said = baton.baton(&["decide", &id, "answer", "Lisbon", "--wait", "20"]);
     eprintln!("decide said: {said}");
     // fasta2a ran the answer as a new task; the one that asked still waits.
-    let reopened = wait_for("the escalation open again", WITHIN, || {
-        baton.request_for(&task).filter(|e| {
-            e.state == EscalationState::Open
-                && e.deliveries
-                    .first()
-                    .is_some_and(|d| d.state == DeliveryState::Declined)
+    let reopened = baton
+        .wait("the escalation open again", || {
+            baton.request_for(&task).filter(|e| {
+                e.state == EscalationState::Open
+                    && e.deliveries
+                        .first()
+                        .is_some_and(|d| d.state == DeliveryState::Declined)
+            })
         })
-    })
-    .await;
+        .await;
     let why = reopened.deliveries[0]
         .last_error
         .clone()
@@ -225,14 +252,15 @@ async fn langgraph_slow_resume_is_delivered_and_an_answer_outside_a2a_settles() 
         "30",
     ]);
     eprintln!("decide said: {said}");
-    let delivered = wait_for("the answer delivered", WITHIN, || {
-        baton.request_for(&task).filter(|e| {
-            e.deliveries
-                .first()
-                .is_some_and(|d| d.state == DeliveryState::Delivered)
+    let delivered = baton
+        .wait("the answer delivered", || {
+            baton.request_for(&task).filter(|e| {
+                e.deliveries
+                    .first()
+                    .is_some_and(|d| d.state == DeliveryState::Delivered)
+            })
         })
-    })
-    .await;
+        .await;
     assert_eq!(delivered.state, EscalationState::Resolved);
     let note = delivered.deliveries[0]
         .last_error
@@ -248,12 +276,13 @@ async fn langgraph_slow_resume_is_delivered_and_an_answer_outside_a2a_settles() 
     let open = baton.asked(&other).await;
     server.resume_directly(&other, "green").await;
     baton.reaches(&other, TaskState::Completed).await;
-    let settled = wait_for("the escalation settled", WITHIN, || {
-        baton
-            .request_for(&other)
-            .filter(|e| e.state == EscalationState::Resolved)
-    })
-    .await;
+    let settled = baton
+        .wait("the escalation settled", || {
+            baton
+                .request_for(&other)
+                .filter(|e| e.state == EscalationState::Resolved)
+        })
+        .await;
     assert_eq!(settled.id, open.id);
     assert_eq!(settled.decision.unwrap().action, "settled");
 }

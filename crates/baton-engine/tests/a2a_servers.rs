@@ -302,3 +302,44 @@ async fn test_connection_counts_every_task_and_names_the_protocol_once() {
         report.message
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_task_reported_completed_for_a_moment_then_waiting_is_seen_waiting() {
+    // LangGraph under load: an interrupted run reads `completed` once, then `input-required`
+    // under the same status time, which a list of tasks changed after that time leaves out.
+    let at = Utc::now().to_rfc3339();
+    let flipped = Arc::new(Mutex::new(false));
+    let seen = Arc::clone(&flipped);
+    let agent = ScriptedAgent::start(move |_, _, request| {
+        let mut after_flip = seen.lock().unwrap();
+        let mut current = task("t-1", "TASK_STATE_COMPLETED");
+        current["status"]["timestamp"] = json!(at);
+        if *after_flip {
+            current = waiting("t-1", &at);
+        }
+        match request["method"].as_str() {
+            // Strictly after: a task at the cursor's own time is not listed again.
+            Some("ListTasks") if request["params"]["statusTimestampAfter"].is_string() => {
+                rpc_result(request, page(vec![], ""))
+            }
+            Some("ListTasks") => {
+                let listed = rpc_result(request, page(vec![current], ""));
+                *after_flip = true;
+                listed
+            }
+            Some("GetTask") => rpc_result(request, current),
+            _ => rpc_error(request, -32601, "Method not found"),
+        }
+    })
+    .await;
+    let (engine, id) = a2a_agent(&agent);
+    poll_and_detect(&engine, id).await;
+    assert_eq!(task_state(&engine, id, "t-1"), Some(TaskState::Completed));
+    poll_and_detect(&engine, id).await;
+    assert_eq!(
+        task_state(&engine, id, "t-1"),
+        Some(TaskState::InputRequired),
+        "read again once it ended"
+    );
+    assert_eq!(open_requests(&engine).len(), 1, "its question is escalated");
+}

@@ -34,6 +34,10 @@ fn known<'a>(existing: &'a [AgentConfig], entry: &AgentEntry) -> Option<&'a Agen
 
 /// How many agents are asked their protocol at once.
 const DETECT_AT_ONCE: usize = 32;
+/// The shortest wait for an agent asked its protocol: asked once, it may take longer than a
+/// poll (the LangGraph dev server looks up its assistant for every A2A call), and an answer
+/// missed here leaves a new agent polled as `baton/1`.
+const DETECT_TIMEOUT_MS: u64 = 5_000;
 
 /// The protocol of each entry that leaves it to `auto`, asked of the agents (a few at once;
 /// nothing is stored): `None` where there is nothing to find out, else the protocol or why it
@@ -56,7 +60,12 @@ async fn detect(
     let asks = agents.iter().map(|(entry, token)| {
         let engine = engine.clone();
         let was = known(existing, entry);
-        let ask = entry.needs_detection(was).then(|| entry.draft_over(was));
+        let ask = entry.needs_detection(was).then(|| {
+            let mut draft = entry.draft_over(was);
+            draft.timeout_ms = draft.timeout_ms.max(DETECT_TIMEOUT_MS);
+            draft.poll_interval_ms = draft.poll_interval_ms.max(draft.timeout_ms + 1);
+            draft
+        });
         let token = token.clone();
         async move {
             let draft = ask?;

@@ -8,7 +8,7 @@
 //! `auth-required`. Their `seq` numbers, and the newest status time seen (the next
 //! `statusTimestampAfter`), live in the cursor Baton stores with the poll.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
@@ -35,6 +35,11 @@ pub struct A2aCursor {
     /// it writes without a zone ([`super::clock`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub zone_minutes: Option<i32>,
+    /// Tasks Baton saw end lately, and when: read once more with `GetTask` on the next polls.
+    /// The LangGraph dev server reports an interrupted run as completed for a moment, then as
+    /// input-required under the same status time, which a list by time never shows again.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub recheck: BTreeMap<String, DateTime<Utc>>,
 }
 
 fn first_seq() -> u64 {
@@ -47,6 +52,7 @@ impl Default for A2aCursor {
             after: None,
             next_seq: first_seq(),
             zone_minutes: None,
+            recheck: BTreeMap::new(),
         }
     }
 }

@@ -6,7 +6,7 @@
 //! Zone-less timestamps are read in the server's zone, learned from its `Date` header
 //! (`baton_core::a2a::clock`). The result is a `baton/1` document for ingest.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use baton_core::a2a::wire::Call;
 use baton_core::a2a::{
@@ -15,7 +15,8 @@ use baton_core::a2a::{
 };
 use baton_core::agent::AgentConfig;
 use baton_core::protocol::validate;
-use chrono::Utc;
+use baton_core::task::TaskState;
+use chrono::{DateTime, Utc};
 
 use super::{call, list_changed, read_card};
 use crate::fetch::{FetchError, Fetched, Fetcher};
@@ -23,6 +24,10 @@ use crate::shared::Shared;
 
 /// Most tasks read one by one per poll (followed tasks, or waiting ones the list left out).
 const MAX_FOLLOWED: usize = 200;
+/// How long a task Baton saw end is read again on each poll (at least once whatever the
+/// interval), and how many such tasks at most.
+const RECHECK_SECONDS: i64 = 10;
+const MAX_RECHECK: usize = 50;
 
 fn store_failed(err: impl std::fmt::Display) -> FetchError {
     FetchError::Store {
@@ -117,16 +122,17 @@ pub(crate) async fn poll(
         }
     }
     // Tasks read one by one: every open one where the agent cannot list, else the waiting
-    // ones the list left out.
+    // ones the list left out; and the ones that ended lately (see `A2aCursor::recheck`).
     let listed: HashSet<&str> = tasks.iter().map(|t| t.id.as_str()).collect();
     let one_by_one: Vec<&String> = {
         let mut ids: Vec<&String> = known
             .iter()
             .filter(|(task, state)| {
+                let again = cursor.recheck.contains_key(task.as_str());
                 if lists == Some(false) {
-                    !state.is_terminal()
+                    !state.is_terminal() || again
                 } else {
-                    is_interrupted(**state) && !listed.contains(task.as_str())
+                    (is_interrupted(**state) || again) && !listed.contains(task.as_str())
                 }
             })
             .map(|(task, _)| task)
@@ -146,7 +152,9 @@ pub(crate) async fn poll(
         }
     }
     cursor.zone_minutes = zone;
-    let mut doc = observe(&card, &tasks, &known, &cursor, Utc::now());
+    let now = Utc::now();
+    remember_ended(&mut cursor, &tasks, &known, now);
+    let mut doc = observe(&card, &tasks, &known, &cursor, now);
     // Said on every poll once learnt (the offset is only ever learnt from zone-less times), so
     // the row does not flip with each poll's tasks.
     if let Some(offset) = zone {
@@ -180,6 +188,43 @@ pub(crate) async fn poll(
         body_bytes: 0,
         known: None,
     })
+}
+
+/// Notes the tasks that ended in this poll, to read them once more (`A2aCursor::recheck`), and
+/// forgets the ones read again long enough.
+fn remember_ended(
+    cursor: &mut A2aCursor,
+    tasks: &[A2aTask],
+    known: &HashMap<String, TaskState>,
+    now: DateTime<Utc>,
+) {
+    cursor
+        .recheck
+        .retain(|_, ended| now - *ended <= chrono::Duration::seconds(RECHECK_SECONDS));
+    for task in tasks {
+        // Ended since the last poll: open before, or new and changed just now (not the
+        // history a first poll reads).
+        let just_ended = match known.get(&task.id) {
+            Some(state) => !state.is_terminal(),
+            None => task
+                .timestamp
+                .is_some_and(|at| now - at <= chrono::Duration::minutes(1)),
+        };
+        if task.state.is_terminal() && just_ended {
+            cursor.recheck.entry(task.id.clone()).or_insert(now);
+        }
+    }
+    while cursor.recheck.len() > MAX_RECHECK {
+        let oldest = cursor
+            .recheck
+            .iter()
+            .min_by_key(|(_, at)| **at)
+            .map(|(id, _)| id.clone());
+        match oldest {
+            Some(id) => cursor.recheck.remove(&id),
+            None => break,
+        };
+    }
 }
 
 async fn remember_lists(shared: &Shared, id: i64, lists: bool) {
