@@ -5,10 +5,44 @@
 use std::path::{Path, PathBuf};
 
 use baton_core::views::HooksInstalled;
-use baton_hooks::{hook_command, hooks_install, HooksError, HooksScope, HooksTarget};
+use baton_hooks::{hook_command, hooks_install, HookServer, HooksError, HooksScope, HooksTarget};
 use baton_store::Store;
 
 use crate::error::{CommandError, CommandResult};
+
+/// The coding sessions' hook calls, answered by the app while it runs (over the store's socket:
+/// a hook then skips opening the store itself). Empty when another process answers them, or
+/// when the socket cannot be made (the hooks then record their calls themselves).
+pub struct ServedHookCalls(std::sync::Mutex<Option<HookServer>>);
+
+impl ServedHookCalls {
+    /// Stops answering (the app exits): the socket goes, and the hooks work on their own.
+    pub fn stop(&self) {
+        let server = self.0.lock().map(|mut held| held.take());
+        drop(server);
+    }
+}
+
+/// Starts answering the hook calls on the app's store.
+pub fn serve_hook_calls() -> ServedHookCalls {
+    let server = Store::default_path()
+        .map_err(|err| err.to_string())
+        .and_then(|path| HookServer::start(&path).map_err(|err| err.to_string()));
+    match server {
+        Ok(Some(server)) => {
+            tracing::info!(socket = %server.path().display(), "answering hook calls");
+            ServedHookCalls(std::sync::Mutex::new(Some(server)))
+        }
+        Ok(None) => {
+            tracing::info!("another process answers the hook calls on this store");
+            ServedHookCalls(std::sync::Mutex::new(None))
+        }
+        Err(err) => {
+            tracing::warn!(%err, "the hooks record their calls in the store themselves");
+            ServedHookCalls(std::sync::Mutex::new(None))
+        }
+    }
+}
 
 /// The `baton-hook` binary beside `app` (the app's executable), if it is there.
 pub fn hook_program(app: &Path) -> Option<PathBuf> {

@@ -52,6 +52,7 @@ pub fn run() {
         .manage(demo::DemoFleet::default())
         .setup(|app| {
             let engine = start_engine()?;
+            app.manage(hooks::serve_hook_calls());
             forward_changes(app.handle().clone(), &engine);
             app.manage(engine.clone());
             attention::setup_tray(app.handle(), &engine);
@@ -110,6 +111,9 @@ pub fn run() {
 
     app.run(|handle, event| {
         if let tauri::RunEvent::Exit = event {
+            if let Some(served) = handle.try_state::<hooks::ServedHookCalls>() {
+                served.stop();
+            }
             if let Some(engine) = handle.try_state::<Engine>() {
                 tauri::async_runtime::block_on(engine.shutdown());
             }

@@ -174,7 +174,50 @@ async fn drive(app: &RunningApp, db: &std::path::Path) -> Result<(), String> {
         .leases(Utc::now(), chrono::Duration::minutes(10))
         .map_err(|e| e.to_string())?;
     match leases.as_slice() {
-        [lease] if lease.holder == "shop·77b03c11" => Ok(()),
-        other => Err(format!("the lease did not move: {other:?}")),
+        [lease] if lease.holder == "shop·77b03c11" => {}
+        other => return Err(format!("the lease did not move: {other:?}")),
     }
+    drop(store);
+
+    // A session in the watched repository runs the hook the app installed; the running app
+    // answers it (over the store's socket), and the session shows on the Agents view.
+    if !baton_hooks::served::app_answers(db) {
+        return Err("the running app does not answer hook calls".into());
+    }
+    let installed: serde_json::Value =
+        serde_json::from_str(&settings).map_err(|e| e.to_string())?;
+    let command = installed["hooks"]["PreToolUse"][0]["hooks"][0]["command"]
+        .as_str()
+        .ok_or_else(|| format!("no PreToolUse command in {settings}"))?;
+    let payload = json!({
+        "session_id": "c0ffee00-cccc", "cwd": repo, "hook_event_name": "PreToolUse",
+        "tool_name": "Write", "tool_input": {"file_path": "notes.md", "content": "x"}
+    });
+    let mut child = std::process::Command::new("sh")
+        .args(["-c", command])
+        .current_dir(&repo)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("{command}: {e}"))?;
+    use std::io::Write as _;
+    child
+        .stdin
+        .take()
+        .ok_or("no stdin")?
+        .write_all(payload.to_string().as_bytes())
+        .map_err(|e| e.to_string())?;
+    let out = child.wait_with_output().map_err(|e| e.to_string())?;
+    if !out.status.success() || !out.stdout.is_empty() || !out.stderr.is_empty() {
+        return Err(format!("the installed hook answered {out:?}"));
+    }
+    session.keys("2").await?;
+    session
+        .wait_for(
+            "[data-testid=session-row][data-agent-name='watched-repo·c0ffee00']",
+            LONG,
+        )
+        .await?;
+    Ok(())
 }

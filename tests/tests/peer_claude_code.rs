@@ -131,6 +131,11 @@ async fn a_second_claude_code_session_is_refused_the_file_the_first_is_writing()
     store
         .decide_escalation(items[0].id, &grant, None, "ana", chrono::Utc::now())
         .unwrap();
+    drop(store);
+    // The app runs now: it answers the hook calls over the store's socket.
+    let app = baton_hooks::HookServer::start(&data.join("baton.sqlite3"))
+        .unwrap()
+        .expect("nobody else answers the hook calls");
     let mut again = session(&repo, &home, &model, "two");
     again.args(["--resume", &two_id]);
     let again = tokio::time::timeout(RUN_LIMIT, again.output())
@@ -142,6 +147,10 @@ async fn a_second_claude_code_session_is_refused_the_file_the_first_is_writing()
         std::fs::read_to_string(&file).unwrap(),
         "two",
         "the granted write went through"
+    );
+    assert!(
+        app.recorded() > 0,
+        "session two's calls went through the app"
     );
     model.release("one");
     let _ = tokio::time::timeout(RUN_LIMIT, one.wait_with_output()).await;

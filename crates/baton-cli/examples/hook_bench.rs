@@ -6,7 +6,7 @@
 //! cargo build --release --locked -p baton-cli -p baton-hooks
 //! cargo run --release --locked -p baton-cli --example hook_bench -- \
 //!     [--events 100000] [--leases 1000] [--processes 10] [--calls 100] [--burst] [--cli] \
-//!     [--baton PATH] [--keep DIR]
+//!     [--served] [--baton PATH] [--keep DIR]
 //! ```
 //!
 //! The store gets `--events` events (ten polled agents writing file resources) and `--leases`
@@ -17,7 +17,9 @@
 //! With `--burst` the sessions call in rounds: every session's next call starts at the same
 //! moment (ten hook processes at once), and the next round waits for the last of them; without
 //! it each session calls again as soon as its last call returned, which keeps both cores busy
-//! for the whole run. Each call is timed from spawn to exit, as the client waits for it. Prints
+//! for the whole run. With `--served` the calls are answered as while the app runs: this process
+//! serves them over the store's socket (`baton_hooks::HookServer`, what the app and `baton watch`
+//! start); without it each hook process works on the store itself. Each call is timed from spawn to exit, as the client waits for it. Prints
 //! figures, asserts none; exit 2 on a harness failure.
 
 mod support;
@@ -49,6 +51,8 @@ prints the time each call takes (spawn to exit).
     --cli           call `baton hook` rather than the small `baton-hook` binary
     --baton PATH    the binary to call (default: target/release/baton-hook, or baton with --cli)
     --keep DIR      fill and keep the store in DIR (to profile single calls on it afterwards)
+    --served        serve the calls as the running app does (over the store's socket);
+                    default: no app, each hook process works on the store itself
     --burst         the sessions call in rounds: each round starts one call of every session at
                     the same moment and waits for the last (default: back to back, no pause)";
 
@@ -61,6 +65,7 @@ struct Options {
     cli: bool,
     keep: Option<std::path::PathBuf>,
     burst: bool,
+    served: bool,
 }
 
 fn options() -> Fallible<Options> {
@@ -73,6 +78,7 @@ fn options() -> Fallible<Options> {
         cli: false,
         keep: None,
         burst: false,
+        served: false,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -87,6 +93,7 @@ fn options() -> Fallible<Options> {
             "--baton" => o.baton = Some(value()?.into()),
             "--cli" => o.cli = true,
             "--burst" => o.burst = true,
+            "--served" => o.served = true,
             "--keep" => o.keep = Some(value()?.into()),
             "-h" | "--help" => {
                 println!("{USAGE}");
@@ -234,6 +241,14 @@ fn run() -> Fallible<()> {
         o.processes,
         o.calls
     );
+    let server = if o.served {
+        let server = baton_hooks::HookServer::start(&data.join("baton.sqlite3"))
+            .map_err(|e| e.to_string())?
+            .ok_or("another process serves this store's hook calls")?;
+        Some(server)
+    } else {
+        None
+    };
     let started = Instant::now();
     // In rounds (--burst), every session's next call waits for all of them to be ready.
     let round = std::sync::Arc::new(std::sync::Barrier::new(if o.burst {
@@ -286,6 +301,8 @@ fn run() -> Fallible<()> {
         all.extend(worker.join().map_err(|_| "a session thread panicked")??);
     }
     let wall = started.elapsed().as_secs_f64();
+    let served = server.as_ref().map_or(0, |server| server.recorded());
+    drop(server);
     let refused = all.iter().filter(|c| c.1 == 2).count();
     let unchecked = all.iter().filter(|c| c.2.contains("unchecked")).count();
     let failed = all.iter().filter(|c| c.1 != 0 && c.1 != 2).count();
@@ -304,8 +321,14 @@ fn run() -> Fallible<()> {
     println!("- machine: {}", machine());
     println!("- date: {}; baton: {}", now_utc(), baton.display());
     println!(
-        "- store: {} events, {} live leases before the run\n",
-        o.events, o.leases
+        "- store: {} events, {} live leases before the run; {}\n",
+        o.events,
+        o.leases,
+        if o.served {
+            "the calls answered by a running app (--served)"
+        } else {
+            "no app running: each call works on the store itself"
+        }
     );
     let rows = vec![
         row(&["calls", &all.len().to_string()]),
@@ -323,6 +346,7 @@ fn run() -> Fallible<()> {
             &unchecked.to_string(),
         ]),
         row(&["other failures", &failed.to_string()]),
+        row(&["recorded by the app (--served)", &served.to_string()]),
     ];
     println!("{}", table(&["spawn to exit", ""], &rows));
     Ok(())

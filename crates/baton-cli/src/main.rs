@@ -225,6 +225,18 @@ fn run_hooks(
             for note in notes {
                 println!("  {note}");
             }
+            let db = match data_dir {
+                Some(dir) => dir.join("baton.sqlite3"),
+                None => baton_store::Store::default_path()?,
+            };
+            if baton_hooks::served::app_answers(&db) {
+                println!("  the calls are answered by a running Baton (the app or `baton watch`)");
+            } else {
+                println!(
+                    "  no Baton app or `baton watch` runs on {}: each call records itself in the store",
+                    db.display()
+                );
+            }
         }
     }
     Ok(())

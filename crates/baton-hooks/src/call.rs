@@ -11,8 +11,8 @@ use std::sync::mpsc;
 use std::time::Duration as StdDuration;
 
 use baton_core::hooks::{
-    hook_reply, parse_hook_payload, tool_effect, HookAnswer, HookClient, HookEvent, HookReply,
-    PermitMode, ToolEffect, MAX_PAYLOAD_BYTES,
+    hook_reply, parse_hook_payload, tool_effect, HookAnswer, HookCall, HookClient, HookEvent,
+    HookReply, PermitMode, ToolEffect, MAX_PAYLOAD_BYTES,
 };
 use baton_store::sessions::{PermitSettings, SessionRef};
 use baton_store::Store;
@@ -20,6 +20,7 @@ use chrono::{Duration, Utc};
 
 use crate::place::{git_place, parent_process_id};
 use crate::project::{read_project_hooks, ProjectHooks, PROJECT_FILE};
+use crate::served::{check_with_app, Checked};
 use crate::wait::await_person;
 
 /// How long the hook waits for the store before letting the client go on unchecked
@@ -114,20 +115,24 @@ pub fn hook(db: PathBuf, options: &HookOptions, input: &mut dyn Read) -> HookRep
         path_modes: project.paths.clone(),
     };
     // The store works on a thread of its own: past the budget the client goes on, and the
-    // process' exit rolls back whatever the thread had not committed.
+    // process' exit rolls back whatever the thread had not committed. The running app records
+    // the call when it listens; else the hook does it itself.
+    let budget = store_budget();
     let (done, result) = mpsc::channel();
     let store_path = db.clone();
+    let installed_event = options.event.clone();
     std::thread::spawn(move || {
-        let outcome = Store::open(&db).and_then(|mut store| {
-            store.for_short_process()?;
-            let record = store.record_hook(&session, &call, settings, Utc::now())?;
-            // The call is recorded; a failure to close changes nothing the client is told.
-            let _ = store.close_short_process();
-            Ok(record)
-        });
+        let outcome = check_with_app(
+            &db,
+            installed_event.as_deref(),
+            &bytes,
+            &session,
+            &settings,
+            budget,
+        )
+        .unwrap_or_else(|| check_in_store(&db, &session, &call, settings));
         let _ = done.send(outcome);
     });
-    let budget = store_budget();
     let answer = match result.recv_timeout(budget) {
         Ok(Ok(record)) => match record.asked {
             Some(escalation) => {
@@ -136,10 +141,7 @@ pub fn hook(db: PathBuf, options: &HookOptions, input: &mut dyn Read) -> HookRep
             }
             None => record.answer,
         },
-        Ok(Err(err)) => unchecked(
-            format!("could not check this call with the store ({err})"),
-            writes && project.refuse_unchecked,
-        ),
+        Ok(Err(why)) => unchecked(why, writes && project.refuse_unchecked),
         Err(_) => unchecked(
             format!("the store did not answer within {} ms", budget.as_millis()),
             writes && project.refuse_unchecked,
@@ -148,6 +150,29 @@ pub fn hook(db: PathBuf, options: &HookOptions, input: &mut dyn Read) -> HookRep
     let mut reply = hook_reply(client, &event_name, &answer);
     reply.stderr.insert_str(0, &notes);
     reply
+}
+
+/// Records and decides the call on the store at `db` from this process.
+fn check_in_store(
+    db: &Path,
+    session: &SessionRef,
+    call: &HookCall,
+    settings: PermitSettings,
+) -> Result<Checked, String> {
+    let record = Store::open(db)
+        .and_then(|mut store| {
+            store.for_short_process()?;
+            let record = store.record_hook(session, call, settings, Utc::now())?;
+            // The call is recorded; a failure to close changes nothing the client is told.
+            let _ = store.close_short_process();
+            Ok(record)
+        })
+        .map_err(|err| format!("could not check this call with the store ({err})"))?;
+    Ok(Checked {
+        agent_id: record.agent_id,
+        answer: record.answer,
+        asked: record.asked,
+    })
 }
 
 /// The answer to a call Baton could not check: it goes ahead (fail-open), unless it is a write

@@ -12,6 +12,7 @@ pub mod call;
 pub mod install;
 mod place;
 pub mod project;
+pub mod served;
 mod wait;
 
 pub use call::{hook, HookOptions, ASK_SECONDS};
@@ -19,6 +20,7 @@ pub use install::{
     hook_command, hooks_install, hooks_status, hooks_uninstall, HooksReport, HooksScope,
     HooksTarget,
 };
+pub use served::{HookServer, ServeError};
 
 /// Why hooks could not be installed, removed or read.
 #[derive(Debug, thiserror::Error)]

@@ -124,6 +124,7 @@ pub async fn watch(
         Arc::new(tokens),
         EngineConfig::default(),
     );
+    let _hook_calls = serve_hook_calls(&path);
     let mut changes = engine.subscribe();
     let mut log = WatchLog::new(output.verbose);
     name_agents(&engine, &mut log).await;
@@ -238,4 +239,14 @@ pub async fn watch(
         }
     }
     Ok(())
+}
+
+/// Answers the coding sessions' hook calls on the store at `path` while `watch` runs (each
+/// hook then skips opening the store itself); `None` when another process already does, or
+/// when it cannot (said once: the hooks then record their calls themselves).
+fn serve_hook_calls(path: &std::path::Path) -> Option<baton_hooks::HookServer> {
+    baton_hooks::HookServer::start(path).unwrap_or_else(|err| {
+        eprintln!("baton: {err}; the hooks record their calls in the store themselves");
+        None
+    })
 }

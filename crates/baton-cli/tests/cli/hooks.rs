@@ -42,9 +42,30 @@ fn call(sandbox: &Sandbox, payload: &serde_json::Value) -> (i32, String) {
 #[test]
 fn a_thousand_hook_calls_from_ten_sessions_at_once_lose_nothing_and_never_find_the_store_locked() {
     let sandbox = Arc::new(Sandbox::new());
+    ten_sessions_at_once(&sandbox);
+}
+
+#[test]
+fn a_thousand_hook_calls_answered_by_a_running_app_lose_nothing_and_keep_the_same_leases() {
+    let sandbox = Arc::new(Sandbox::new());
+    // What the app and `baton watch` start: the calls go through its socket.
+    let server = baton_hooks::HookServer::start(&sandbox.db_path())
+        .unwrap()
+        .expect("nobody else serves this store");
+    let calls = ten_sessions_at_once(&sandbox);
+    assert_eq!(
+        server.recorded(),
+        calls as u64,
+        "every call went through the app"
+    );
+}
+
+/// Ten sessions make a hundred calls each at once (writes of twenty shared files, refused
+/// while another session holds them): checks what was refused and stored; the number of calls.
+fn ten_sessions_at_once(sandbox: &Arc<Sandbox>) -> usize {
     let workers: Vec<_> = (0..SESSIONS)
         .map(|s| {
-            let sandbox = Arc::clone(&sandbox);
+            let sandbox = Arc::clone(sandbox);
             std::thread::spawn(move || {
                 let session = format!("session{s:02}");
                 let (mut written, mut denied) = (0usize, Vec::new());
@@ -107,6 +128,8 @@ fn a_thousand_hook_calls_from_ten_sessions_at_once_lose_nothing_and_never_find_t
         events, written as u64,
         "one write event per write that went ahead"
     );
+    // A call per step (a Stop or a write's PreToolUse), and a PostToolUse per write done.
+    SESSIONS * CALLS_PER_SESSION + written
 }
 
 #[test]
@@ -146,10 +169,25 @@ fn codex_hooks_are_installed_trusted_and_removed_leaving_the_persons_own() {
     assert!(!config.contains(":stop:0:0\""), "{config}");
     let status = hooks(&["hooks", "status", "codex", "--project", repo_arg]);
     assert!(
-        status.stdout.contains("Baton's hooks on") && !status.stdout.contains("skips"),
+        status.stdout.contains("Baton's hooks on")
+            && !status.stdout.contains("skips")
+            && status
+                .stdout
+                .contains("no Baton app or `baton watch` runs on"),
         "{}",
         status.all()
     );
+    // While an app runs on the store, status says it answers the calls.
+    let app = baton_hooks::HookServer::start(&sandbox.db_path())
+        .unwrap()
+        .unwrap();
+    let status = hooks(&["hooks", "status", "codex", "--project", repo_arg]);
+    assert!(
+        status.stdout.contains("answered by a running Baton"),
+        "{}",
+        status.all()
+    );
+    drop(app);
     // Installing again changes nothing.
     let again = hooks(&["hooks", "install", "codex", "--project", repo_arg]);
     assert!(again.stdout.contains("were already in"), "{}", again.all());

@@ -1,0 +1,175 @@
+//! The app's side: one thread, one store connection, the calls recorded one after another.
+
+use std::io::{Read, Write};
+use std::os::unix::fs::PermissionsExt;
+use std::os::unix::net::{UnixListener, UnixStream};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use baton_core::hooks::parse_hook_payload;
+use baton_store::Store;
+use chrono::Utc;
+
+use super::wire::{HookRequest, HookResponse};
+use super::{socket_path, MAX_MESSAGE_BYTES};
+
+/// Why hook calls cannot be served (the hooks then work on the store themselves).
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error("cannot serve hook calls at {}: {source}", path.display())]
+    Socket {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot serve hook calls: {0}")]
+    Store(#[from] baton_store::StoreError),
+}
+
+/// How long the server waits for one hook to send its call (a hook sends it at once; one that
+/// does not must not hold up the others).
+const READ_TIMEOUT: Duration = Duration::from_millis(500);
+
+/// Hook calls answered from a connection kept open: started by the app and `baton watch`,
+/// stopped (and its socket removed) when dropped.
+pub struct HookServer {
+    path: PathBuf,
+    stop: Arc<AtomicBool>,
+    recorded: Arc<AtomicU64>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl HookServer {
+    /// Serves the hook calls for the store at `db`. `Ok(None)` when another process already
+    /// does (a second app or `watch` on the same store).
+    pub fn start(db: &Path) -> Result<Option<HookServer>, ServeError> {
+        let path = socket_path(db);
+        if UnixStream::connect(&path).is_ok() {
+            return Ok(None);
+        }
+        // Nobody answers on it: a socket left by a process that did not stop cleanly.
+        match std::fs::remove_file(&path) {
+            Ok(()) => {}
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
+            Err(err) => return Err(cannot(&path, err)),
+        }
+        let mut store = Store::open(db)?;
+        let listener = UnixListener::bind(&path).map_err(|err| cannot(&path, err))?;
+        // Only this user's processes may record calls (as with the store file itself).
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))
+            .map_err(|err| cannot(&path, err))?;
+        let stop = Arc::new(AtomicBool::new(false));
+        let recorded = Arc::new(AtomicU64::new(0));
+        let thread = {
+            let (stop, recorded) = (stop.clone(), recorded.clone());
+            std::thread::Builder::new()
+                .name("baton-hooks".into())
+                .spawn(move || {
+                    for stream in listener.incoming() {
+                        if stop.load(Ordering::Acquire) {
+                            break;
+                        }
+                        if let Ok(stream) = stream {
+                            if answer(&mut store, stream) {
+                                recorded.fetch_add(1, Ordering::Relaxed);
+                            }
+                        }
+                    }
+                })
+                .map_err(|err| cannot(&path, err))?
+        };
+        Ok(Some(HookServer {
+            path,
+            stop,
+            recorded,
+            thread: Some(thread),
+        }))
+    }
+
+    /// Where the hooks find it.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// How many hook calls it has recorded.
+    pub fn recorded(&self) -> u64 {
+        self.recorded.load(Ordering::Relaxed)
+    }
+}
+
+impl Drop for HookServer {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Release);
+        // Wakes the thread waiting for the next call.
+        let _ = UnixStream::connect(&self.path);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+fn cannot(path: &Path, source: std::io::Error) -> ServeError {
+    ServeError::Socket {
+        path: path.to_owned(),
+        source,
+    }
+}
+
+/// Reads one call from `stream`, records it and answers. A connection that sends nothing
+/// readable gets an answer saying so; nothing of it is recorded. Whether the call was recorded.
+fn answer(store: &mut Store, mut stream: UnixStream) -> bool {
+    let _ = stream.set_read_timeout(Some(READ_TIMEOUT));
+    let _ = stream.set_write_timeout(Some(READ_TIMEOUT));
+    let mut body = Vec::new();
+    let limit = u64::try_from(MAX_MESSAGE_BYTES).unwrap_or(u64::MAX) + 1;
+    let response = match (&mut stream).take(limit).read_to_end(&mut body) {
+        Err(err) => HookResponse::Unreadable {
+            message: format!("the call was not received: {err}"),
+        },
+        Ok(_) if body.len() > MAX_MESSAGE_BYTES => HookResponse::Unreadable {
+            message: format!("the call is larger than {MAX_MESSAGE_BYTES} bytes"),
+        },
+        Ok(_) => match serde_json::from_slice::<HookRequest>(&body) {
+            Err(err) => HookResponse::Unreadable {
+                message: format!("the call cannot be read: {err}"),
+            },
+            Ok(request) => record(store, &request),
+        },
+    };
+    if let Ok(body) = serde_json::to_vec(&response) {
+        let _ = stream.write_all(&body);
+    }
+    matches!(response, HookResponse::Checked { .. })
+}
+
+fn record(store: &mut Store, request: &HookRequest) -> HookResponse {
+    let (session, settings) = match request.session() {
+        Ok(read) => read,
+        Err(message) => return HookResponse::Unreadable { message },
+    };
+    let call = match parse_hook_payload(
+        session.client,
+        request.payload.as_bytes(),
+        request.event.as_deref(),
+    ) {
+        Ok(call) => call,
+        Err(err) => {
+            return HookResponse::Unreadable {
+                message: err.to_string(),
+            }
+        }
+    };
+    match store.record_hook(&session, &call, settings, Utc::now()) {
+        Ok(record) => HookResponse::Checked {
+            agent_id: record.agent_id,
+            answer: (&record.answer).into(),
+            asked: record.asked,
+        },
+        Err(err) => HookResponse::Failed {
+            message: format!("could not check this call with the store ({err})"),
+        },
+    }
+}
