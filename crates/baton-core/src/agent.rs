@@ -294,6 +294,34 @@ pub fn human_duration_ms(ms: u64) -> String {
     }
 }
 
+/// Formats a longer span for a sentence: "40 s", "12 min", "3 h 05 min", "2 days 4 h",
+/// "27,000 days" (sign dropped).
+pub fn human_span(span: chrono::Duration) -> String {
+    let secs = span.num_seconds().unsigned_abs();
+    let days = secs / 86_400;
+    match secs {
+        0..60 => format!("{secs} s"),
+        60..3600 => format!("{} min", secs / 60),
+        3600..86_400 => format!("{} h {:02} min", secs / 3600, secs % 3600 / 60),
+        86_400..172_800 => format!("1 day {} h", secs % 86_400 / 3600),
+        _ if days < 100 => format!("{days} days {} h", secs % 86_400 / 3600),
+        _ => format!("{} days", thousands(days)),
+    }
+}
+
+/// 27000 → "27,000".
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// Formats a byte count: "4 MiB", "512 KiB", "900 bytes".
 pub fn human_bytes(bytes: u64) -> String {
     const KIB: u64 = 1024;

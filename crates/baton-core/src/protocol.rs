@@ -207,9 +207,50 @@ pub struct Event {
     /// A human-readable line (the question, for `needs_approval`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+    /// Set by Baton, never read from an agent: the time the agent gave when it was more than
+    /// [`FUTURE_SKEW`] after the moment Baton received the event; `at` is then that moment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub claimed_at: Option<DateTime<Utc>>,
 }
 
+/// How far an event's time may be ahead of the moment Baton receives it. Past it the agent's
+/// clock is wrong: the event is kept at the moment received (windows, stalls and eviction
+/// go by that), with the agent's time beside it ([`Event::claimed_at`]).
+pub const FUTURE_SKEW: chrono::Duration = chrono::Duration::minutes(5);
+
 impl Event {
+    /// The event as Baton keeps it when received at `received`: a time more than
+    /// [`FUTURE_SKEW`] ahead becomes `received` (the agent's own in `claimed_at`), and how far
+    /// ahead the agent's clock was. Borrowed when nothing changes.
+    pub fn received_at(
+        &self,
+        received: DateTime<Utc>,
+    ) -> (std::borrow::Cow<'_, Event>, Option<chrono::Duration>) {
+        use std::borrow::Cow;
+        let ahead = self.at - received;
+        if ahead > FUTURE_SKEW {
+            let mut kept = self.clone();
+            kept.claimed_at = Some(self.at);
+            kept.at = received;
+            return (Cow::Owned(kept), Some(ahead));
+        }
+        if self.claimed_at.is_some() {
+            // Not the agent's to say.
+            let mut kept = self.clone();
+            kept.claimed_at = None;
+            return (Cow::Owned(kept), None);
+        }
+        (Cow::Borrowed(self), None)
+    }
+
+    /// The event as the agent sent it (undoing [`Event::received_at`]).
+    pub fn as_sent(&self) -> Event {
+        let mut sent = self.clone();
+        if let Some(claimed) = sent.claimed_at.take() {
+            sent.at = claimed;
+        }
+        sent
+    }
     /// An event with only its seq, time and kind; set the other fields as needed.
     pub fn new(seq: u64, at: DateTime<Utc>, kind: EventKind) -> Event {
         Event {
@@ -228,6 +269,7 @@ impl Event {
             tokens: None,
             payload: None,
             message: None,
+            claimed_at: None,
         }
     }
 }

@@ -220,7 +220,11 @@ pub(crate) async fn poll(
                     Ok(fetched) => match s.ingest(id, &fetched.doc, now) {
                         Ok(summary) => {
                             let mut health = health.succeeded(now, fetched.latency_ms);
-                            if let Some(warning) = fetched.warning {
+                            let warning = match (fetched.warning, summary.warning()) {
+                                (Some(fetch), Some(events)) => Some(format!("{fetch}; {events}")),
+                                (fetch, events) => fetch.or(events),
+                            };
+                            if let Some(warning) = warning {
                                 health.last_error = Some(warning);
                                 health.last_error_at = Some(now);
                             }

@@ -19,9 +19,10 @@ pub(crate) fn insert_event(
     agent_id: i64,
     event: &Event,
     seen_at: DateTime<Utc>,
-) -> Result<bool> {
+) -> Result<Inserted> {
     let seq = to_sql_int(event.seq, "event seq")?;
-    let raw = serde_json::to_string(event)
+    let (kept, ahead) = event.received_at(seen_at);
+    let raw = serde_json::to_string(kept.as_ref())
         .map_err(|err| StoreError::InvalidDocument(format!("event seq {seq}: {err}")))?;
     let inserted = conn
         .prepare_cached(
@@ -32,14 +33,46 @@ pub(crate) fn insert_event(
         .execute(params![
             agent_id,
             seq,
-            ts(event.at),
-            event.kind.as_str(),
-            event.task_id,
-            event.resource,
+            ts(kept.at),
+            kept.kind.as_str(),
+            kept.task_id,
+            kept.resource,
             raw,
             ts(seen_at),
         ])?;
-    Ok(inserted == 1)
+    if inserted == 1 {
+        return Ok(Inserted::New { ahead });
+    }
+    // Stored before: the same event delivered again (the protocol's way), or another one
+    // under a number already used (an agent that started its count over).
+    let stored: String = conn
+        .prepare_cached("SELECT raw FROM events WHERE agent_id = ?1 AND seq = ?2")?
+        .query_row(params![agent_id, seq], |row| row.get(0))?;
+    let same = serde_json::from_str::<Event>(&stored)
+        .is_ok_and(|stored| stored.as_sent() == kept.as_sent());
+    Ok(if same {
+        Inserted::Again
+    } else {
+        Inserted::Reused
+    })
+}
+
+/// What [`insert_event`] did with one event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Inserted {
+    /// Stored; `ahead` says how far ahead of Baton's the agent's clock was when it was more
+    /// than the allowed skew (the event is then kept at the time received).
+    New { ahead: Option<chrono::Duration> },
+    /// Stored before, the same: delivered again.
+    Again,
+    /// Another event stored before under this `seq`: not stored.
+    Reused,
+}
+
+impl Inserted {
+    pub(crate) fn is_new(self) -> bool {
+        matches!(self, Inserted::New { .. })
+    }
 }
 
 fn read_event_row(row: &rusqlite::Row<'_>) -> Result<EventRow> {

@@ -13,7 +13,7 @@ use crate::a2a::settle_requests_in;
 use crate::codec::Cached;
 use crate::codec::{agent_state_str, ts};
 use crate::error::{Result, StoreError};
-use crate::events::insert_event;
+use crate::events::{insert_event, Inserted};
 use crate::ledger::{record_api_call, spread_report, stored_report};
 use crate::manifests::store_agent_declares;
 use crate::tasks::{sort_cards, upsert_task};
@@ -41,9 +41,42 @@ pub struct IngestSummary {
     /// Needs-approval escalations settled because their task left `input_required` or
     /// `auth_required` (the agent got its answer elsewhere, or moved on).
     pub settled_requests: Vec<i64>,
+    /// How far ahead of Baton's the agent's clock was, when some event's time was more than
+    /// [`baton_core::protocol::FUTURE_SKEW`] ahead (the most of them); those events are kept at the time received.
+    pub clock_ahead: Option<chrono::Duration>,
+    /// Events under a `seq` stored before with other content: not stored.
+    pub reused_seqs: u32,
+    /// New events whose `seq` is below the highest one stored before this poll.
+    pub backward_seqs: u32,
 }
 
 impl IngestSummary {
+    /// What a person should know about this poll's events, in words for the agent's row: a
+    /// clock ahead, numbers used again or going back (an agent that started its count over).
+    pub fn warning(&self) -> Option<String> {
+        let mut said = Vec::new();
+        if let Some(ahead) = self.clock_ahead {
+            said.push(format!(
+                "the agent's clock is {} ahead: its event times are read as the time Baton received them",
+                baton_core::agent::human_span(ahead)
+            ));
+        }
+        if self.reused_seqs > 0 {
+            said.push(format!(
+                "{} event(s) came with a seq already used for another event and were not stored: \
+                 did the agent restart without its counter?",
+                self.reused_seqs
+            ));
+        }
+        if self.backward_seqs > 0 {
+            said.push(format!(
+                "{} event(s) came with a seq below one already stored (seq must only grow)",
+                self.backward_seqs
+            ));
+        }
+        (!said.is_empty()).then(|| said.join("; "))
+    }
+
     /// True when the ingest changed no task, event, usage row or manifest.
     pub fn is_empty(&self) -> bool {
         self.changed_tasks.is_empty()
@@ -126,15 +159,36 @@ impl Store {
             }
         }
 
+        let highest_before: Option<i64> = if doc.events.is_empty() {
+            None
+        } else {
+            tx.row(
+                "SELECT MAX(seq) FROM events WHERE agent_id = ?1",
+                [agent_id],
+                |row| row.get(0),
+            )?
+        };
         for event in &doc.events {
-            if insert_event(&tx, agent_id, event, seen_at)? {
-                summary.new_events += 1;
-                if event.kind == EventKind::ApiCall {
-                    record_api_call(&tx, agent_id, event)?;
-                    summary.new_api_calls += 1;
+            match insert_event(&tx, agent_id, event, seen_at)? {
+                Inserted::New { ahead } => {
+                    summary.new_events += 1;
+                    if let Some(ahead) = ahead {
+                        summary.clock_ahead = summary.clock_ahead.max(Some(ahead));
+                    }
+                    if highest_before.is_some_and(|h| i64::try_from(event.seq).is_ok_and(|s| s < h))
+                    {
+                        summary.backward_seqs += 1;
+                    }
+                    if event.kind == EventKind::ApiCall {
+                        record_api_call(&tx, agent_id, event)?;
+                        summary.new_api_calls += 1;
+                    }
                 }
-            } else {
-                summary.duplicate_events += 1;
+                Inserted::Again => summary.duplicate_events += 1,
+                Inserted::Reused => {
+                    summary.duplicate_events += 1;
+                    summary.reused_seqs += 1;
+                }
             }
         }
         for report in &doc.usage {

@@ -144,6 +144,13 @@ fn durations_and_sizes_read_naturally() {
     assert_eq!(human_bytes(4 * 1024 * 1024), "4 MiB");
     assert_eq!(human_bytes(512 * 1024), "512 KiB");
     assert_eq!(human_bytes(900), "900 bytes");
+    let span = |secs: i64| human_span(chrono::Duration::seconds(secs));
+    assert_eq!(span(40), "40 s");
+    assert_eq!(span(-720), "12 min");
+    assert_eq!(span(3 * 3600 + 300), "3 h 05 min");
+    assert_eq!(span(86_400 + 3 * 3600), "1 day 3 h");
+    assert_eq!(span(50 * 86_400), "50 days 0 h");
+    assert_eq!(span(27_000 * 86_400 + 5), "27,000 days");
 }
 
 #[test]

@@ -60,7 +60,7 @@ pub(super) fn record_ask(
     let seq = u64::try_from(seq).unwrap_or(1);
     let mut event = Event::new(seq, now, EventKind::NeedsApproval);
     event.message = Some(format!("asks to run {what}"));
-    if insert_event(tx, row.agent_id, &event, now)? {
+    if insert_event(tx, row.agent_id, &event, now)?.is_new() {
         record.new_events += 1;
     }
     if row.turn_open {

@@ -201,7 +201,7 @@ pub(super) fn push_event(
     event.task_id = (row.turns > 0).then(|| turn_id(row));
     event.resource = resource;
     event.state = state;
-    if insert_event(tx, row.agent_id, &event, now)? {
+    if insert_event(tx, row.agent_id, &event, now)?.is_new() {
         record.new_events += 1;
     }
     Ok(())

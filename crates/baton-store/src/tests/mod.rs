@@ -9,6 +9,7 @@ mod escalations;
 mod findings;
 mod groups;
 mod ingest;
+mod ingest_checks;
 mod manifests;
 mod open;
 mod ownership;

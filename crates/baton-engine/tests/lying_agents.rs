@@ -1,0 +1,87 @@
+//! Agents that break the protocol's promises about time and numbering, over real HTTP: each
+//! poll still stores what it can, the agent's row says what is wrong, and the detectors' window
+//! stays bounded.
+
+mod support;
+
+use baton_core::agent::Reachability;
+use chrono::Utc;
+use support::*;
+
+/// A `baton/1` document with `count` write events from `first` on, all dated `at`.
+fn events_at(first: u64, count: u64, at: &str) -> Vec<u8> {
+    let events: Vec<_> = (first..first + count)
+        .map(|seq| {
+            serde_json::json!({"seq": seq, "at": at, "kind": "write",
+                "resource": format!("crm://contacts/{seq}")})
+        })
+        .collect();
+    serde_json::to_vec(&serde_json::json!({
+        "protocol": "baton/1",
+        "agent": {"id": "liar", "name": "Liar"},
+        "tasks": [],
+        "events": events,
+        "usage": [],
+        "cursor": format!("c{}", first + count - 1),
+    }))
+    .unwrap()
+}
+
+#[tokio::test]
+async fn events_dated_decades_ahead_leave_the_window_like_any_others_and_the_row_says_why() {
+    let fixture = Fixture::start(Mode::Body(events_at(1, 500, "2099-01-01T00:00:00Z"))).await;
+    let engine = engine();
+    let agent = store_agent(&engine, &draft("liar", &fixture.base_url, 60_000, 2_000));
+    let before = Utc::now() - chrono::Duration::seconds(1);
+    for poll in 0..4u64 {
+        fixture.set(Mode::Body(events_at(
+            1 + poll * 500,
+            500,
+            "2099-01-01T00:00:00Z",
+        )));
+        engine
+            .poll_once(agent.id)
+            .await
+            .expect("the poll is stored");
+    }
+    let health = health(&engine, agent.id);
+    assert_eq!(health.reachability, Reachability::Up);
+    let warning = health.last_error.expect("the row says what is wrong");
+    assert!(
+        warning.starts_with("the agent's clock is ") && warning.contains("days ahead"),
+        "{warning}"
+    );
+    // Now: all 2,000 events are in the window, at the time they were received.
+    engine.detect_once(Utc::now(), before).await.unwrap();
+    assert_eq!(engine.stats().detector.window_events, 2_000);
+    // A day later the window has let them go, as it would events dated honestly (before, the
+    // events of 2099 stayed until the cap, and came back on every start).
+    engine
+        .detect_once(Utc::now() + chrono::Duration::days(1), before)
+        .await
+        .unwrap();
+    assert_eq!(engine.stats().detector.window_events, 0);
+}
+
+#[tokio::test]
+async fn a_counter_started_over_is_said_on_the_row_and_the_first_events_stay() {
+    let fixture = Fixture::start(Mode::Body(doc("fx-1", &[], 5))).await;
+    let engine = engine();
+    let agent = store_agent(&engine, &draft("fx", &fixture.base_url, 60_000, 2_000));
+    engine.poll_once(agent.id).await.unwrap();
+    assert_eq!(health(&engine, agent.id).last_error, None);
+    // Restarted without its counter: seq 1..3 again, other events.
+    fixture.set(Mode::Body(events_at(1, 3, "2026-01-01T00:01:00Z")));
+    engine.poll_once(agent.id).await.unwrap();
+    let warning = health(&engine, agent.id).last_error.unwrap();
+    assert!(
+        warning.contains("3 event(s) came with a seq already used for another event")
+            && warning.contains("restart without its counter"),
+        "{warning}"
+    );
+    let count = engine
+        .store()
+        .read_blocking(move |s| s.event_count(agent.id))
+        .unwrap();
+    assert_eq!(count, 5, "nothing stored over the first events");
+}

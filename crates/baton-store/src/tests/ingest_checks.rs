@@ -1,0 +1,109 @@
+//! Events from an agent that breaks the protocol's promises: a clock far ahead, a `seq` used
+//! again for another event, a `seq` going back. Each is stored the safe way and said.
+
+use baton_core::protocol::{Event, FUTURE_SKEW};
+use chrono::Duration;
+
+use super::support::*;
+
+fn write_at(seq: u64, at: chrono::DateTime<chrono::Utc>) -> Event {
+    Event {
+        at,
+        ..write_event(seq, "t1")
+    }
+}
+
+#[test]
+fn events_dated_past_the_skew_are_kept_at_the_time_received_with_the_agents_time_beside() {
+    let (mut store, id) = store_with_agent();
+    let received = t(100);
+    let far = chrono::DateTime::parse_from_rfc3339("2099-01-01T00:00:00Z")
+        .unwrap()
+        .to_utc();
+    let events = vec![
+        write_at(1, far),
+        // Within the skew: the agent's time stands.
+        write_at(2, received + FUTURE_SKEW - Duration::seconds(1)),
+        write_at(3, received - Duration::hours(1)),
+    ];
+    let summary = store
+        .ingest(id, &doc(vec![], events.clone(), "c3"), received)
+        .unwrap();
+    assert_eq!(summary.new_events, 3);
+    assert_eq!(summary.clock_ahead, Some(far - received));
+    let warning = summary.warning().expect("the row says so");
+    assert!(
+        warning.starts_with("the agent's clock is ") && warning.contains(" days ahead"),
+        "{warning}"
+    );
+    // What the detectors read (now and after a restart) is at the time received.
+    let window = store.detect_window(t(0), 100).unwrap();
+    let times: Vec<_> = window.events.iter().map(|e| e.event.at).collect();
+    assert!(times.contains(&received), "{times:?}");
+    assert!(
+        times.iter().all(|at| *at <= received + FUTURE_SKEW),
+        "{times:?}"
+    );
+    let kept = window.events.iter().find(|e| e.event.seq == 1).unwrap();
+    assert_eq!(kept.event.claimed_at, Some(far));
+    assert_eq!(kept.event.as_sent(), events[0]);
+    let near = window.events.iter().find(|e| e.event.seq == 2).unwrap();
+    assert_eq!(near.event, events[1]);
+
+    // Delivered again later (a missed poll): the same events, nothing said about them.
+    let again = store
+        .ingest(id, &doc(vec![], events, "c3"), t(200))
+        .unwrap();
+    assert_eq!((again.new_events, again.duplicate_events), (0, 3));
+    assert_eq!(again.reused_seqs, 0);
+    assert_eq!(again.warning(), None);
+}
+
+#[test]
+fn an_agent_may_not_set_the_time_baton_keeps_for_it() {
+    let (mut store, id) = store_with_agent();
+    let mut event = write_event(1, "t1");
+    event.claimed_at = Some(t(-5000));
+    store
+        .ingest(id, &doc(vec![], vec![event.clone()], "c1"), t(10))
+        .unwrap();
+    let window = store.detect_window(t(-10_000), 10).unwrap();
+    assert_eq!(window.events[0].event.claimed_at, None);
+    assert_eq!(window.events[0].event.at, event.at);
+}
+
+#[test]
+fn a_seq_used_again_for_another_event_or_going_back_is_said_and_not_stored_over() {
+    let (mut store, id) = store_with_agent();
+    let first = vec![write_event(5, "t1"), write_event(6, "t1")];
+    store
+        .ingest(id, &doc(vec![], first.clone(), "c6"), t(10))
+        .unwrap();
+    // The agent restarted without its counter: 5 and 6 again, other events; and 3, new.
+    let restarted = vec![
+        Event {
+            resource: Some("crm://contacts/other".into()),
+            ..write_event(5, "t9")
+        },
+        first[1].clone(),
+        write_event(3, "t9"),
+    ];
+    let summary = store
+        .ingest(id, &doc(vec![], restarted, "c3"), t(20))
+        .unwrap();
+    assert_eq!(summary.new_events, 1, "only 3 is new");
+    assert_eq!(summary.duplicate_events, 2);
+    assert_eq!(summary.reused_seqs, 1, "5 came with other content");
+    assert_eq!(summary.backward_seqs, 1, "3 is below 6");
+    let warning = summary.warning().unwrap();
+    assert!(
+        warning.contains("1 event(s) came with a seq already used for another event")
+            && warning.contains("restart without its counter")
+            && warning.contains("1 event(s) came with a seq below one already stored"),
+        "{warning}"
+    );
+    // The first event 5 stays as it was.
+    let window = store.detect_window(t(0), 10).unwrap();
+    let five = window.events.iter().find(|e| e.event.seq == 5).unwrap();
+    assert_eq!(five.event, first[0]);
+}
