@@ -20,8 +20,16 @@ pub enum FetchError {
     BodyTooLarge { cap_bytes: u64 },
     #[error("HTTP 401: check the agent's token")]
     Unauthorized,
-    #[error("HTTP {status}{}", reason.as_deref().map(|r| format!(" {r}")).unwrap_or_default())]
-    Status { status: u16, reason: Option<String> },
+    /// Another status than 2xx; `retry_after_ms` is the pause the agent asked for with
+    /// `Retry-After` (at most [`RETRY_AFTER_CAP_MS`]).
+    #[error("HTTP {status}{}{}",
+        reason.as_deref().map(|r| format!(" {r}")).unwrap_or_default(),
+        retry_after_ms.map(|ms| format!(" (asks to wait {}: Retry-After)", human_duration_ms(ms))).unwrap_or_default())]
+    Status {
+        status: u16,
+        reason: Option<String>,
+        retry_after_ms: Option<u64>,
+    },
     #[error("connection refused")]
     ConnectionRefused,
     /// A coding session reports through its hooks; nothing polls it.
@@ -65,6 +73,45 @@ pub enum FetchError {
     /// (not the agent's fault; said as such on its row).
     #[error("Baton's database: {detail}")]
     Store { detail: String },
+}
+
+/// The longest pause an agent's `Retry-After` gets: past it Baton polls anyway (the row says
+/// the agent is down, and a person would rather know sooner).
+pub const RETRY_AFTER_CAP_MS: u64 = 5 * 60 * 1_000;
+
+impl FetchError {
+    /// The error for a response with another status than 2xx, with its `Retry-After`.
+    pub(crate) fn of_status(response: &reqwest::Response) -> FetchError {
+        let status = response.status();
+        let now = chrono::Utc::now();
+        let retry_after_ms = response
+            .headers()
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| baton_core::ratelimit::parse_retry_after(value, now))
+            .map(|at| {
+                u64::try_from((at - now).num_milliseconds())
+                    .unwrap_or(0)
+                    .min(RETRY_AFTER_CAP_MS)
+            });
+        FetchError::Status {
+            status: status.as_u16(),
+            reason: status
+                .canonical_reason()
+                .filter(|r| r.len() <= 32)
+                .map(str::to_owned),
+            retry_after_ms,
+        }
+    }
+
+    /// The pause the agent asked for, if it did (`Retry-After` on an error status).
+    pub fn retry_after_ms(&self) -> Option<u64> {
+        match self {
+            FetchError::Status { retry_after_ms, .. } => *retry_after_ms,
+            FetchError::A2aCall { error, .. } => error.retry_after_ms(),
+            _ => None,
+        }
+    }
 }
 
 /// An error's words without the "A2A: " its message starts with, where the protocol is named
@@ -210,13 +257,7 @@ impl Fetcher {
             return Err(FetchError::Unauthorized);
         }
         if !status.is_success() {
-            return Err(FetchError::Status {
-                status: status.as_u16(),
-                reason: status
-                    .canonical_reason()
-                    .filter(|r| r.len() <= 32)
-                    .map(str::to_owned),
-            });
+            return Err(FetchError::of_status(&response));
         }
         self.read_body(response, url, timeout_ms).await
     }
@@ -410,6 +451,41 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_pause_asked_with_retry_after_is_read_and_capped() {
+        let pause = |value: &str| {
+            let answer = axum::http::Response::builder()
+                .status(503)
+                .header("retry-after", value)
+                .body("")
+                .unwrap();
+            FetchError::of_status(&reqwest::Response::from(answer)).retry_after_ms()
+        };
+        assert_eq!(pause("120"), Some(120_000));
+        assert_eq!(
+            pause("86400"),
+            Some(RETRY_AFTER_CAP_MS),
+            "five minutes at most"
+        );
+        assert_eq!(
+            pause("Wed, 21 Oct 2015 07:28:00 GMT"),
+            Some(0),
+            "a date past"
+        );
+        assert_eq!(pause("soon"), None);
+        assert_eq!(pause("-5"), None);
+        let wrapped = FetchError::A2aCall {
+            call: "ListTasks",
+            url: "http://127.0.0.1:1/".into(),
+            error: Box::new(FetchError::Status {
+                status: 429,
+                reason: None,
+                retry_after_ms: Some(9),
+            }),
+        };
+        assert_eq!(wrapped.retry_after_ms(), Some(9));
+    }
+
+    #[test]
     fn messages_read_as_the_agent_row_shows_them() {
         let cases = [
             (
@@ -430,13 +506,23 @@ mod tests {
                 FetchError::Status {
                     status: 503,
                     reason: Some("Service Unavailable".into()),
+                    retry_after_ms: None,
                 },
                 "HTTP 503 Service Unavailable",
             ),
             (
                 FetchError::Status {
+                    status: 429,
+                    reason: Some("Too Many Requests".into()),
+                    retry_after_ms: Some(30_000),
+                },
+                "HTTP 429 Too Many Requests (asks to wait 30 s: Retry-After)",
+            ),
+            (
+                FetchError::Status {
                     status: 599,
                     reason: None,
+                    retry_after_ms: None,
                 },
                 "HTTP 599",
             ),

@@ -77,10 +77,12 @@ impl AgentRuntime {
 /// How a poll ended (when it was not cancelled).
 #[derive(Debug)]
 pub(crate) enum PollOutcome {
-    /// The poll ran and its health is stored; `error` is the failure, if it failed.
+    /// The poll ran and its health is stored; `error` is the failure, if it failed, and
+    /// `pause_ms` the pause the agent asked for with it (`Retry-After`, capped).
     Done {
         health: AgentHealth,
         error: Option<String>,
+        pause_ms: Option<u64>,
     },
     /// The agent no longer exists in the store.
     Gone,
@@ -136,6 +138,8 @@ pub(crate) async fn poll(
                 return Some(PollOutcome::StoreFailed(err));
             }
         };
+        // The pause the agent asked for (`Retry-After` on an error answer).
+        let mut asked_pause_ms = None;
         let fetched = match &agent.token_error {
             Some(err) => Err(format!("cannot read the agent's token: {err}")),
             None => {
@@ -162,7 +166,10 @@ pub(crate) async fn poll(
                     }
                 };
                 tokio::select! {
-                    result = fetch => result.map_err(|err| err.to_string()),
+                    result = fetch => result.map_err(|err| {
+                        asked_pause_ms = err.retry_after_ms();
+                        err.to_string()
+                    }),
                     () = stop.stopped() => return None,
                 }
             }
@@ -206,6 +213,7 @@ pub(crate) async fn poll(
                 return Some(PollOutcome::Done {
                     health,
                     error: None,
+                    pause_ms: None,
                 });
             }
         }
@@ -304,7 +312,11 @@ pub(crate) async fn poll(
             agent_id: id,
             health: health.clone(),
         });
-        Some(PollOutcome::Done { health, error })
+        Some(PollOutcome::Done {
+            health,
+            error,
+            pause_ms: asked_pause_ms,
+        })
     }
     .instrument(span)
     .await
@@ -368,19 +380,27 @@ async fn run(shared: Arc<Shared>, agent: Arc<AgentRuntime>, mut stop: StopSignal
             () = stop.stopped() => break,
         }
         let started = tokio::time::Instant::now();
+        let mut asked_pause_ms = None;
         match poll(&shared, &agent, &mut stop).await {
             None => break,
             Some(PollOutcome::Gone) => {
                 tracing::info!("agent no longer stored; poller stops");
                 break;
             }
-            Some(PollOutcome::Done { health, .. }) => failures = health.consecutive_failures,
+            Some(PollOutcome::Done {
+                health, pause_ms, ..
+            }) => {
+                failures = health.consecutive_failures;
+                asked_pause_ms = pause_ms;
+            }
             Some(PollOutcome::StoreFailed(_)) => failures = failures.saturating_add(1),
         }
+        // An agent that asked for a pause (429 or 503 with `Retry-After`) gets it, up to the cap.
         let delay = shared
             .config
             .backoff
-            .next_poll_ms(interval, failures, rand::random::<f64>());
+            .next_poll_ms(interval, failures, rand::random::<f64>())
+            .max(asked_pause_ms.unwrap_or(0));
         // A poll that took longer than its interval is followed at once, not in a burst.
         next = (started + Duration::from_millis(delay)).max(tokio::time::Instant::now());
     }

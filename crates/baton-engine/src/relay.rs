@@ -68,10 +68,7 @@ async fn post(
         return Err(describe(&FetchError::Unauthorized));
     }
     if !status.is_success() {
-        return Err(describe(&FetchError::Status {
-            status: status.as_u16(),
-            reason: status.canonical_reason().map(str::to_owned),
-        }));
+        return Err(describe(&FetchError::of_status(&response)));
     }
     // Read what the agent says, never more than the cap (the read stops there); any 2xx is an
     // acknowledgement even if the body is not.

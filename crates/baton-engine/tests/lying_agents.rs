@@ -85,3 +85,36 @@ async fn a_counter_started_over_is_said_on_the_row_and_the_first_events_stay() {
         .unwrap();
     assert_eq!(count, 5, "nothing stored over the first events");
 }
+
+#[tokio::test]
+async fn an_agent_that_asks_for_a_pause_gets_it_and_the_row_says_so() {
+    let fixture = Fixture::start(Mode::RetryAfter(429, "3".into())).await;
+    let engine = engine();
+    let agent = store_agent(&engine, &draft("busy", &fixture.base_url, 250, 200));
+    engine.start_all().await.unwrap();
+    let asked = || {
+        health(&engine, agent.id)
+            .last_error
+            .is_some_and(|e| e == "HTTP 429 Too Many Requests (asks to wait 3 s: Retry-After)")
+    };
+    assert!(
+        eventually(std::time::Duration::from_secs(10), asked).await,
+        "{:?}",
+        health(&engine, agent.id)
+    );
+    let first = fixture.hits()[0].at;
+    // Polled every 250 ms otherwise; the pause holds (a slower machine only polls later).
+    assert!(
+        eventually(std::time::Duration::from_secs(15), || fixture.hits().len()
+            >= 2)
+        .await,
+        "polled again after the pause"
+    );
+    let hits = fixture.hits();
+    assert!(
+        hits[1].at - first >= std::time::Duration::from_millis(2_900),
+        "the second poll came {:?} after the first",
+        hits[1].at - first
+    );
+    engine.shutdown().await;
+}

@@ -252,17 +252,7 @@ impl<'a> Reader<'a> {
         }
         if let Some(value) = self.get("retry-after") {
             let value = value.trim();
-            let at = if let Some(seconds) = parse_count(value) {
-                i64::try_from(seconds)
-                    .ok()
-                    .filter(|s| *s <= 10 * 365 * 24 * 3600)
-                    .map(|s| self.received_at + Duration::seconds(s))
-            } else {
-                httpdate::parse_http_date(value)
-                    .ok()
-                    .map(DateTime::<Utc>::from)
-            };
-            match at {
+            match parse_retry_after(value, self.received_at) {
                 // `retry-after-ms` is the more precise of the two.
                 Some(at) => {
                     self.out.retry_at.get_or_insert(at);
@@ -274,6 +264,21 @@ impl<'a> Reader<'a> {
 }
 
 /// A non-negative integer, allowing surrounding spaces.
+/// When a `Retry-After` value received at `received_at` says to try again: seconds, or an
+/// HTTP-date; `None` for anything else (or more than ten years ahead).
+pub fn parse_retry_after(value: &str, received_at: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    let value = value.trim();
+    if let Some(seconds) = parse_count(value) {
+        return i64::try_from(seconds)
+            .ok()
+            .filter(|s| *s <= 10 * 365 * 24 * 3600)
+            .map(|s| received_at + Duration::seconds(s));
+    }
+    httpdate::parse_http_date(value)
+        .ok()
+        .map(DateTime::<Utc>::from)
+}
+
 pub(super) fn parse_count(text: &str) -> Option<u64> {
     let t = text.trim();
     if t.is_empty() || !t.bytes().all(|b| b.is_ascii_digit()) {

@@ -24,7 +24,8 @@ pub use forecast::{
     PROFILE_SLOT_MINUTES,
 };
 pub use headers::{
-    read_rate_limit_headers, HeaderFamily, HeaderReading, IgnoredHeader, LimitReading,
+    parse_retry_after, read_rate_limit_headers, HeaderFamily, HeaderReading, IgnoredHeader,
+    LimitReading,
 };
 pub use pressure::{
     pressure_finding, rate_limit_pressure, ApiUsage, PressureSettings, FORECAST_LOOK_AHEAD,

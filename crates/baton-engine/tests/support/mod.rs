@@ -42,6 +42,8 @@ pub enum Mode {
     RedirectLoop,
     /// 302 to this URL.
     RedirectTo(String),
+    /// This status with this `Retry-After` value.
+    RetryAfter(u16, String),
     /// 401 unless `Authorization: Bearer {0}`, then the document.
     NeedsToken(String, Vec<u8>),
 }
@@ -163,6 +165,11 @@ fn respond(state: &Arc<State>, mode: Mode, uri: &Uri, authorization: Option<Stri
             }
         }
         Mode::RedirectTo(url) => (StatusCode::FOUND, [(header::LOCATION, url)]).into_response(),
+        Mode::RetryAfter(code, value) => (
+            StatusCode::from_u16(code).unwrap(),
+            [(header::RETRY_AFTER, value)],
+        )
+            .into_response(),
         Mode::RedirectLoop => {
             let next = if uri.path() == "/elsewhere" {
                 "/baton/v1/status"
