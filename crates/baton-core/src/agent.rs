@@ -278,6 +278,13 @@ impl AgentHealth {
     }
 }
 
+/// The key agent names are compared and kept unique under, everywhere (the store, the
+/// detectors, rules' owners, `baton.toml`): trimmed and lower-cased by Unicode's rules, so
+/// "Émile" and "émile " are one agent.
+pub fn name_key(name: &str) -> String {
+    name.trim().to_lowercase()
+}
+
 /// Formats a duration the way Baton's messages do: "1.5 s", "2 s", "250 ms".
 pub fn human_duration_ms(ms: u64) -> String {
     if ms < 1_000 {

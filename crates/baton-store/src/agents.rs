@@ -18,10 +18,7 @@ const ROW_COLS: &str = "id, name, base_url, poll_interval_ms, timeout_ms, adapte
      reachability, last_success_at, last_attempt_at, latency_ms, consecutive_failures, \
      last_error, last_error_at, remote_id, remote_name, remote_version, remote_state, remote_detail";
 
-/// The key names are unique under: trimmed, lower-cased.
-pub(crate) fn name_key(name: &str) -> String {
-    name.trim().to_lowercase()
-}
+pub(crate) use baton_core::agent::name_key;
 
 /// The id of the agent named `name` (ignoring case and surrounding spaces, as names are unique).
 pub(crate) fn agent_id_by_name(conn: &rusqlite::Connection, name: &str) -> Result<Option<i64>> {

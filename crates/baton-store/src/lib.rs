@@ -203,6 +203,37 @@ impl Store {
         Ok(Store { conn })
     }
 
+    /// Runs `apply` as one transaction: every write it makes through the store commits
+    /// together when it returns `Ok`, and none of them when it returns an error.
+    /// For a whole file applied at once (`baton import`, `watch --config`). Inside another
+    /// transaction it is a savepoint of that one.
+    pub fn all_or_nothing<T, E: From<StoreError>>(
+        &mut self,
+        apply: impl FnOnce(&mut Store) -> std::result::Result<T, E>,
+    ) -> std::result::Result<T, E> {
+        let own = self.conn.is_autocommit();
+        let (begin, commit, rollback) = if own {
+            ("BEGIN IMMEDIATE", "COMMIT", "ROLLBACK")
+        } else {
+            (
+                "SAVEPOINT all_or_nothing",
+                "RELEASE all_or_nothing",
+                "ROLLBACK TO all_or_nothing; RELEASE all_or_nothing",
+            )
+        };
+        self.conn.execute_batch(begin).map_err(StoreError::from)?;
+        let outcome = apply(self);
+        let done = match &outcome {
+            Ok(_) => self.conn.execute_batch(commit),
+            Err(_) => self.conn.execute_batch(rollback),
+        };
+        if let Err(err) = done {
+            let _ = self.conn.execute_batch(rollback);
+            return Err(StoreError::from(err).into());
+        }
+        outcome
+    }
+
     /// Where one write happens: a transaction of its own (`BEGIN IMMEDIATE`, so it waits for
     /// another process's writer rather than failing half-way), or, when the connection is
     /// already inside a transaction (the writer's batch, see [`writer`]), a savepoint in it:

@@ -69,8 +69,8 @@ fn agents_in(conn: &Connection) -> Result<Vec<MapAgent>> {
 
 fn agent_id_named(conn: &Connection, name: &str) -> Result<i64> {
     conn.query_row(
-        "SELECT id FROM agents WHERE name = ?1 COLLATE NOCASE",
-        [name.trim()],
+        "SELECT id FROM agents WHERE name_key = ?1",
+        [crate::agents::name_key(name)],
         |row| row.get(0),
     )
     .optional()?

@@ -40,7 +40,7 @@ fn find_agent<'a>(agents: &'a [AgentConfig], who: &str) -> Result<&'a AgentConfi
         .or_else(|| {
             agents
                 .iter()
-                .find(|a| a.name.trim().to_lowercase() == who.to_lowercase())
+                .find(|a| baton_core::agent::name_key(&a.name) == baton_core::agent::name_key(who))
         })
         .ok_or_else(|| {
             CliError::Invalid(format!(

@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use super::checked::{findings, load_checked};
-use super::sync::sync_agents;
+use super::sync::{apply_sync, plan_sync};
 use super::{open_store, CliError};
 
 /// Who an import is recorded as: `--who`, else `$USER`, else `cli`.
@@ -34,11 +34,6 @@ pub async fn import(db: Option<PathBuf>, file: &Path, who: Option<String>) -> Re
         }
     }
     let mut store = open_store(db)?;
-    // Rules first, in one transaction: if the store refuses them, nothing has changed.
-    let summary = store.replace_rules(&checked.rules, &who)?;
-    // Then the settings the file has (all checked already, schema files read and compiled).
-    let settings = &checked.settings;
-    let changed = store.replace_fleet_settings(settings, &who, chrono::Utc::now())?;
     let token_refs: Vec<String> = checked
         .parsed
         .agents
@@ -52,7 +47,17 @@ pub async fn import(db: Option<PathBuf>, file: &Path, who: Option<String>) -> Re
         .iter()
         .map(|entry| (entry, None))
         .collect();
-    let synced = sync_agents(&mut store, agents, false, &who).await?;
+    // Agents that leave their protocol to `auto` are asked first; then the whole file (rules,
+    // settings, agents) goes in as one transaction: if the store refuses any of it, nothing
+    // has changed.
+    let plan = plan_sync(&store, agents).await?;
+    let settings = &checked.settings;
+    let (summary, changed, synced) = store.all_or_nothing(|store| {
+        let summary = store.replace_rules(&checked.rules, &who)?;
+        let changed = store.replace_fleet_settings(settings, &who, chrono::Utc::now())?;
+        let synced = apply_sync(store, plan, false, &who)?;
+        Ok::<_, CliError>((summary, changed, synced))
+    })?;
     for note in &synced.notes {
         eprintln!("note: {note}");
     }

@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use baton_core::agent::{AdapterKind, AgentConfig};
+use baton_core::agent::{name_key, AdapterKind, AgentConfig};
 use baton_engine::{Engine, EngineConfig, MemoryTokens};
 use baton_store::{ManifestSource, Store, StoreHandle};
 use chrono::Utc;
@@ -29,7 +29,7 @@ pub struct Synced {
 fn known<'a>(existing: &'a [AgentConfig], entry: &AgentEntry) -> Option<&'a AgentConfig> {
     existing
         .iter()
-        .find(|a| a.name.trim().to_lowercase() == entry.name.trim().to_lowercase())
+        .find(|a| name_key(&a.name) == name_key(&entry.name))
 }
 
 /// How many agents are asked their protocol at once.
@@ -82,19 +82,47 @@ async fn detect(
         .await)
 }
 
-/// Adds the file's agents to the store, or updates those it names, in what it says. With
-/// `tokens_read` (`watch`: the file's token references were looked up), an agent whose entry
-/// names a token is marked as having one; `import` leaves tokens to the app.
+/// The file's agents, with the protocols found out for those that leave it to `auto`: what
+/// [`apply_sync`] writes. Made before any write, so that no transaction waits for an agent.
+pub struct SyncPlan<'a> {
+    agents: Vec<(&'a AgentEntry, Option<String>)>,
+    detected: Vec<Option<Result<AdapterKind, String>>>,
+}
+
+/// Asks the agents that leave their protocol to `auto` (nothing is written).
+pub async fn plan_sync<'a>(
+    store: &Store,
+    agents: Vec<(&'a AgentEntry, Option<String>)>,
+) -> Result<SyncPlan<'a>, CliError> {
+    let existing = store.agents()?;
+    let detected = detect(&agents, &existing).await?;
+    Ok(SyncPlan { agents, detected })
+}
+
+/// Adds the file's agents to the store, or updates those it names, in what it says, in one
+/// transaction: a file that fails half-way leaves the store as it was. With `tokens_read`
+/// (`watch`: the file's token references were looked up), an agent whose entry names a token
+/// is marked as having one; `import` leaves tokens to the app.
 pub async fn sync_agents(
     store: &mut Store,
     agents: Vec<(&AgentEntry, Option<String>)>,
     tokens_read: bool,
     who: &str,
 ) -> Result<Synced, CliError> {
+    let plan = plan_sync(store, agents).await?;
+    store.all_or_nothing(|store| apply_sync(store, plan, tokens_read, who))
+}
+
+/// Writes a [`SyncPlan`]; the caller holds the transaction.
+pub fn apply_sync(
+    store: &mut Store,
+    plan: SyncPlan<'_>,
+    tokens_read: bool,
+    who: &str,
+) -> Result<Synced, CliError> {
     let existing = store.agents()?;
-    let detected = detect(&agents, &existing).await?;
     let mut synced = Synced::default();
-    for ((entry, token), detected) in agents.into_iter().zip(detected) {
+    for ((entry, token), detected) in plan.agents.into_iter().zip(plan.detected) {
         let was = known(&existing, entry);
         let mut draft = entry.draft_over(was);
         if entry.needs_detection(was) {

@@ -85,7 +85,7 @@ pub fn parse(path: &str, text: &str) -> Result<ConfigFile, ConfigFileError> {
         if let Some(Err(err)) = agent.windows.as_ref().map(|w| w.check()) {
             return Err(problem(format!("windows: {err}")));
         }
-        if !names.insert(agent.name.trim().to_lowercase()) {
+        if !names.insert(baton_core::agent::name_key(&agent.name)) {
             return Err(problem("the name is used twice".into()));
         }
     }

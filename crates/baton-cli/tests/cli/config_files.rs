@@ -288,3 +288,67 @@ async fn store_agents_with_a_keyring_token_are_not_polled_without_it() {
     );
     fleet.shutdown().await;
 }
+
+#[test]
+fn a_file_the_store_refuses_half_way_changes_nothing_and_names_match_by_unicode_case() {
+    let sandbox = Sandbox::new();
+    let (a, b, c) = (closed_url(), closed_url(), closed_url());
+    let baton = "protocol = \"baton\"";
+    let first = sandbox.write(
+        "first.toml",
+        &format!(
+            "{}{}",
+            agent_toml("Émile", &a, 2_000, 1_000, baton),
+            agent_toml("Other", &c, 2_000, 1_000, baton)
+        ),
+    );
+    sandbox
+        .run(&["import", first.to_str().unwrap()])
+        .expect_code(0);
+    // "émile" is Émile; the third agent's URL is Other's, which the store refuses, after
+    // "New one" would have been added.
+    let second = sandbox.write(
+        "second.toml",
+        &format!(
+            "{}{}{}",
+            agent_toml("émile", &a, 3_000, 1_000, baton),
+            agent_toml("New one", &b, 2_000, 1_000, baton),
+            agent_toml("Clash", &c, 2_000, 1_000, baton)
+        ),
+    );
+    for command in ["import", "watch"] {
+        let run = if command == "import" {
+            sandbox.run(&["import", second.to_str().unwrap()])
+        } else {
+            sandbox.run(&[
+                "watch",
+                "--config",
+                second.to_str().unwrap(),
+                "--duration",
+                "1",
+            ])
+        };
+        assert_ne!(run.code, Some(0), "{}", run.all());
+        assert!(run.stderr.contains("Other"), "names the agent with that URL: {}", run.all());
+        let rows = sandbox.rows();
+        let mut names: Vec<_> = rows.iter().map(|r| r.config.name.as_str()).collect();
+        names.sort_unstable();
+        assert_eq!(names, ["Other", "Émile"], "{command}: nothing of the file stayed");
+        assert_eq!(row(&rows, "Émile").config.poll_interval_ms, 2_000);
+    }
+    // Without the clash the file goes in whole, "émile" updating Émile rather than adding one.
+    let third = sandbox.write(
+        "third.toml",
+        &format!(
+            "{}{}",
+            agent_toml("émile", &a, 3_000, 1_000, baton),
+            agent_toml("New one", &b, 2_000, 1_000, baton)
+        ),
+    );
+    sandbox
+        .run(&["import", third.to_str().unwrap()])
+        .expect_code(0);
+    let rows = sandbox.rows();
+    assert_eq!(rows.len(), 3, "{rows:#?}");
+    assert_eq!(row(&rows, "émile").config.poll_interval_ms, 3_000);
+}

@@ -11,6 +11,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 
 use super::{AgentStatus, ObservedTask};
+use crate::agent::name_key;
 use crate::rules::lint::same_owner;
 use crate::task::TaskState;
 
@@ -167,10 +168,6 @@ pub struct Agents {
     by_id: HashMap<i64, usize>,
     by_remote: HashMap<String, usize>,
     by_name: HashMap<String, usize>,
-}
-
-fn name_key(name: &str) -> String {
-    name.trim().to_lowercase()
 }
 
 impl Agents {

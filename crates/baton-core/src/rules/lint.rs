@@ -92,7 +92,7 @@ pub fn validate_rule(rule: &Rule) -> Result<ResourcePattern, RuleError> {
 
 /// Whether two owner names are the same person or agent (trimmed, case-insensitive).
 pub fn same_owner(a: &str, b: &str) -> bool {
-    a.trim().to_lowercase() == b.trim().to_lowercase()
+    crate::agent::name_key(a) == crate::agent::name_key(b)
 }
 
 /// Validates every rule (the first invalid one is returned), then lints them.
