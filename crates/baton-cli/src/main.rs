@@ -51,7 +51,7 @@ fn main() -> ExitCode {
             Ok(true) => ExitCode::SUCCESS,
             Ok(false) => ExitCode::from(1),
             Err(err) => {
-                eprintln!("baton: {err}");
+                eprintln!("baton: {}", commands::plain_lines(&err.to_string()));
                 ExitCode::from(if err.exit_code() == 2 { 2 } else { 1 })
             }
         };
@@ -68,7 +68,7 @@ fn main() -> ExitCode {
             Ok(true) => ExitCode::SUCCESS,
             Ok(false) => ExitCode::from(1),
             Err(err) => {
-                eprintln!("baton: {err}");
+                eprintln!("baton: {}", commands::plain_lines(&err.to_string()));
                 ExitCode::from(err.exit_code().max(1))
             }
         };
@@ -171,7 +171,7 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("baton: {err}");
+            eprintln!("baton: {}", commands::plain_lines(&err.to_string()));
             ExitCode::from(err.exit_code())
         }
     }

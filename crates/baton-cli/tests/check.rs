@@ -275,3 +275,31 @@ fn a_bad_pattern_exits_2_with_line_and_column() {
         run.all()
     );
 }
+
+#[test]
+fn escape_sequences_in_names_are_shown_not_obeyed_in_reports_and_errors() {
+    // An owner whose name clears the screen and sets the terminal's title.
+    let hostile = "Writer\\u001b[2J\\u001b]0;pwned\\u0007";
+    let run = checked(&format!(
+        "[[rules]]\nkind = \"data\"\npattern = \"crm://contacts/*\"\nowner = \"Researcher\"\n\n\
+         [[rules]]\nkind = \"data\"\npattern = \"crm://contacts/42\"\nowner = \"{hostile}\"\n"
+    ));
+    assert_eq!(run.code, Some(1), "{}", run.all());
+    assert!(
+        !run.all().contains('\u{1b}') && !run.all().contains('\u{7}'),
+        "{:?}",
+        run.all()
+    );
+    assert!(run.stdout.contains("Writer\\u{1b}[2J"), "{}", run.all());
+    // The same name in an error.
+    let run = checked(&format!(
+        "[[agents]]\nname = \"{hostile}\"\nurl = \"http://127.0.0.1:9\"\npoll_interval_ms = 1000\ntimeout_ms = 5000\n"
+    ));
+    assert_eq!(run.code, Some(2), "{}", run.all());
+    assert!(!run.all().contains('\u{1b}'), "{:?}", run.all());
+    assert!(
+        run.stderr.contains("\\u{1b}]0;pwned\\u{7}"),
+        "{}",
+        run.all()
+    );
+}

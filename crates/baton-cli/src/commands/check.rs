@@ -3,6 +3,7 @@
 use std::path::Path;
 
 use super::checked::{findings, load_checked};
+use super::text::{plain, plain_lines};
 use super::CliError;
 use crate::config;
 
@@ -33,11 +34,11 @@ pub fn check(file: &Path, manifest: Option<&Path>) -> Result<bool, CliError> {
     }
     println!(
         "{}: {} overlap(s) between rules, {} conflict(s) with declarations ({} rules, {agents} agents)\n",
-        checked.shown,
+        plain(&checked.shown),
         found.overlaps,
         found.conflicts,
         checked.rules.len(),
     );
-    println!("{}", found.report.join("\n\n"));
+    println!("{}", plain_lines(&found.report.join("\n\n")));
     Ok(false)
 }

@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 
 use super::checked::{findings, load_checked};
 use super::sync::{apply_sync, plan_sync};
+use super::text::plain_lines;
 use super::{open_store, CliError};
 
 /// Who an import is recorded as: `--who`, else `$USER`, else `cli`.
@@ -30,7 +31,7 @@ pub async fn import(db: Option<PathBuf>, file: &Path, who: Option<String>) -> Re
             checked.shown, found.overlaps, found.conflicts
         );
         for block in &found.report {
-            eprintln!("warning: {block}\n");
+            eprintln!("warning: {}\n", plain_lines(block));
         }
     }
     let mut store = open_store(db)?;
@@ -59,7 +60,7 @@ pub async fn import(db: Option<PathBuf>, file: &Path, who: Option<String>) -> Re
         Ok::<_, CliError>((summary, changed, synced))
     })?;
     for note in &synced.notes {
-        eprintln!("note: {note}");
+        eprintln!("note: {}", plain_lines(note));
     }
     let (added, updated, unchanged) = (synced.added, synced.updated, synced.unchanged);
     println!("{added} agents added, {updated} updated, {unchanged} unchanged");

@@ -35,6 +35,7 @@ pub use queue::{escalation_show, escalations};
 pub use schema::{dead_letters, schema_list, schema_remove, schema_set};
 pub use sim::{list_scenarios, sim, sim_scenario, sim_story};
 pub use status::status;
+pub use text::plain_lines;
 pub use watch::{watch, WatchOutput};
 
 #[derive(Debug, thiserror::Error)]

@@ -16,6 +16,12 @@ pub fn plain(text: &str) -> String {
     out
 }
 
+/// [`plain`] for text of several lines that Baton writes itself around agents' words (errors,
+/// reports): its line breaks stay, every other control character is shown escaped.
+pub fn plain_lines(text: &str) -> String {
+    text.split('\n').map(plain).collect::<Vec<_>>().join("\n")
+}
+
 /// At most `width` characters, the last one an ellipsis when cut.
 pub fn clip(text: &str, width: usize) -> String {
     if text.chars().count() <= width {
@@ -39,7 +45,7 @@ pub fn span(duration: chrono::Duration) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{clip, plain, span};
+    use super::{clip, plain, plain_lines, span};
     use chrono::Duration;
 
     #[test]
@@ -63,5 +69,9 @@ mod tests {
         assert_eq!(plain("a\u{1b}[2Jb"), "a\\u{1b}[2Jb");
         assert_eq!(plain("x\ragent 1: up\n"), "x\\u{d}agent 1: up\\u{a}");
         assert_eq!(plain("\u{7}\u{7f}\u{9b}"), "\\u{7}\\u{7f}\\u{9b}");
+        assert_eq!(
+            plain_lines("rule 1\n  owner \u{1b}]0;pwned\u{7}\r\n"),
+            "rule 1\n  owner \\u{1b}]0;pwned\\u{7}\\u{d}\n"
+        );
     }
 }

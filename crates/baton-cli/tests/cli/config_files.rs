@@ -329,11 +329,19 @@ fn a_file_the_store_refuses_half_way_changes_nothing_and_names_match_by_unicode_
             ])
         };
         assert_ne!(run.code, Some(0), "{}", run.all());
-        assert!(run.stderr.contains("Other"), "names the agent with that URL: {}", run.all());
+        assert!(
+            run.stderr.contains("Other"),
+            "names the agent with that URL: {}",
+            run.all()
+        );
         let rows = sandbox.rows();
         let mut names: Vec<_> = rows.iter().map(|r| r.config.name.as_str()).collect();
         names.sort_unstable();
-        assert_eq!(names, ["Other", "Émile"], "{command}: nothing of the file stayed");
+        assert_eq!(
+            names,
+            ["Other", "Émile"],
+            "{command}: nothing of the file stayed"
+        );
         assert_eq!(row(&rows, "Émile").config.poll_interval_ms, 2_000);
     }
     // Without the clash the file goes in whole, "émile" updating Émile rather than adding one.
