@@ -30,6 +30,8 @@
 use serde::Deserialize;
 
 mod agents;
+#[cfg(test)]
+mod fuzz;
 mod load;
 mod rules;
 mod settings;
