@@ -13,9 +13,11 @@ use crate::task::TaskState;
 
 pub use crate::rules::manifest::Declares;
 pub use known::{parse_status_after, KnownTasks};
+pub use limits::cut_long_values;
 pub use parse::{parse_status, validate};
 
 mod known;
+pub mod limits;
 mod parse;
 
 /// The protocol name every status document must carry.
@@ -26,7 +28,7 @@ pub const STATUS_PATH: &str = "baton/v1/status";
 pub const DECISIONS_PATH: &str = "baton/v1/decisions";
 /// Longest id (agent, task) Baton accepts, in bytes.
 pub const MAX_ID_LEN: usize = 256;
-/// Longest title Baton accepts, in bytes.
+/// Longest title Baton keeps, in bytes (a longer one is cut: [`limits`]).
 pub const MAX_TITLE_LEN: usize = 2000;
 
 /// One answer of an agent's status endpoint.

@@ -177,6 +177,17 @@ pub(crate) async fn poll(
         // Only tasks and usage windows that changed since the last stored poll go to the store.
         let (fetched, digests, repeats) = match fetched {
             Ok(mut fetched) => {
+                // Free text over Baton's limits is cut before anything compares or stores it.
+                let cut = baton_core::protocol::cut_long_values(&mut fetched.doc);
+                if cut > 0 {
+                    let note = format!(
+                        "{cut} value(s) longer than Baton keeps were cut (docs/protocol.md, Limits)"
+                    );
+                    fetched.warning = Some(match fetched.warning.take() {
+                        Some(before) => format!("{before}; {note}"),
+                        None => note,
+                    });
+                }
                 let tasks = std::mem::take(&mut fetched.doc.tasks);
                 let usage = std::mem::take(&mut fetched.doc.usage);
                 let known = fetched.known.take();

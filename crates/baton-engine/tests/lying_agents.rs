@@ -118,3 +118,44 @@ async fn an_agent_that_asks_for_a_pause_gets_it_and_the_row_says_so() {
     );
     engine.shutdown().await;
 }
+
+#[tokio::test]
+async fn megabytes_of_text_are_kept_to_the_limits_and_the_row_says_they_were_cut() {
+    let huge = "\u{1b}[2J".repeat(60_000); // 240 KB of screen clearing, four times
+    let body = serde_json::to_vec(&serde_json::json!({
+        "protocol": "baton/1",
+        "agent": {"id": "talker", "name": "Talker", "detail": huge},
+        "tasks": [{"id": "t1", "title": huge, "state": "working", "detail": huge}],
+        "events": [{"seq": 1, "at": "2026-01-01T00:00:00Z", "kind": "needs_approval",
+                    "task_id": "t1", "message": huge}],
+        "cursor": "1",
+    }))
+    .unwrap();
+    let fixture = Fixture::start(Mode::Body(body)).await;
+    let engine = engine();
+    let agent = store_agent(&engine, &draft("talker", &fixture.base_url, 60_000, 5_000));
+    engine
+        .poll_once(agent.id)
+        .await
+        .expect("the poll is stored");
+    let warning = health(&engine, agent.id).last_error.unwrap();
+    assert_eq!(
+        warning,
+        "4 value(s) longer than Baton keeps were cut (docs/protocol.md, Limits)"
+    );
+    let (row, cards, events) = engine
+        .store()
+        .read_blocking(move |s| {
+            Ok((
+                s.agent_row(agent.id)?,
+                s.task_cards(Some(agent.id))?,
+                s.task_events(agent.id, "t1", 10)?,
+            ))
+        })
+        .unwrap();
+    let detail = row.remote_detail.unwrap();
+    assert!(detail.len() <= 4096 && detail.ends_with("240000 bytes in all]"));
+    assert!(cards[0].title.len() <= 2000);
+    assert!(cards[0].detail.as_deref().unwrap().len() <= 4096);
+    assert!(events[0].raw["message"].as_str().unwrap().len() <= 4096);
+}

@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::{EventKind, StatusDocument, MAX_ID_LEN, MAX_TITLE_LEN, PROTOCOL};
+use super::{EventKind, StatusDocument, MAX_ID_LEN, PROTOCOL};
 use crate::error::ProtocolError;
 use crate::rules::pattern::ResourcePattern;
 
@@ -98,11 +98,6 @@ pub fn validate(doc: &StatusDocument) -> Result<(), ProtocolError> {
     let mut task_ids = HashSet::new();
     for (i, task) in doc.tasks.iter().enumerate() {
         check_id(&format!("tasks[{i}].id"), &task.id)?;
-        if task.title.len() > MAX_TITLE_LEN {
-            return Err(invalid(format!(
-                "tasks[{i}].title is longer than {MAX_TITLE_LEN} bytes"
-            )));
-        }
         if !task_ids.insert(task.id.as_str()) {
             return Err(invalid(format!("task id \"{}\" appears twice", task.id)));
         }
