@@ -67,6 +67,8 @@ impl AgentDraft {
             problems.push(ConfigError::EmptyName);
         } else if name.chars().count() > MAX_NAME_LEN {
             problems.push(ConfigError::NameTooLong { max: MAX_NAME_LEN });
+        } else if name.chars().any(char::is_control) {
+            problems.push(ConfigError::NameControlChars);
         }
         match url::Url::parse(self.base_url.trim()) {
             Err(err) => problems.push(ConfigError::BadUrl {

@@ -25,6 +25,10 @@ pub enum ConfigError {
     EmptyName,
     #[error("name is longer than {max} characters")]
     NameTooLong { max: usize },
+    /// A tab, a line break or an escape sequence: it would break every list and terminal it
+    /// is printed in.
+    #[error("name must not hold control characters (tabs, line breaks, escapes)")]
+    NameControlChars,
     #[error("base URL is not a valid URL: {reason}")]
     BadUrl { reason: String },
     #[error("base URL must use http or https, not {scheme}")]
@@ -49,7 +53,9 @@ impl ConfigError {
     /// The form field the error belongs to, so the UI can show it next to that field.
     pub fn field(&self) -> &'static str {
         match self {
-            ConfigError::EmptyName | ConfigError::NameTooLong { .. } => "name",
+            ConfigError::EmptyName
+            | ConfigError::NameTooLong { .. }
+            | ConfigError::NameControlChars => "name",
             ConfigError::BadUrl { .. }
             | ConfigError::BadScheme { .. }
             | ConfigError::UserInfoInUrl

@@ -136,7 +136,8 @@ describe("EscalationQueue", () => {
     expect(sla(3)).toHaveAttribute("data-urgency", "ok");
     expect(sla(5)).toHaveTextContent("expired");
     expect(row(4)).toHaveClass("esc-row--snoozed");
-    expect(row(4)).toHaveTextContent(/snoozed until \d\d:\d\d/);
+    // Fifty minutes on may be tomorrow (a run late in the evening).
+    expect(row(4)).toHaveTextContent(/snoozed until (tomorrow )?\d\d:\d\d/);
     expect(row(5)).toHaveAttribute("data-state", "expired");
     expect(row(6)).toHaveAttribute("data-state", "resolved");
 
@@ -562,5 +563,20 @@ describe("App and the queue", () => {
     await act(async () => t.emitEvent(OPEN_ESCALATION_EVENT, { id: "x" }));
     await act(async () => t.emitEvent(OPEN_ESCALATION_EVENT, { id: null }));
     expect(selectedId()).toBe("3");
+  });
+});
+
+describe("agents' words in the queue", () => {
+  it("are shown as text: markup and escape sequences are not obeyed", async () => {
+    const hostile = "<img src=x onerror=\"window.pwned=1\">\u001b[2J\u001b]0;title\u0007";
+    const now = Date.now();
+    setup({}, () => [escalation(1, now, 9 * MIN, { kind: "needs_approval", agents: [1], resource: null, title: hostile })]);
+    const { container } = render(<Harness initial={1} />);
+    await waitFor(() => expect(rows()).toHaveLength(1));
+    const detail = await screen.findByTestId("escalation-detail");
+    await waitFor(() => expect(detail.textContent).toContain("<img src=x onerror="));
+    expect(detail.textContent).toContain("\u001b[2J\u001b]0;title\u0007");
+    expect(container.querySelector("img")).toBeNull();
+    expect((window as unknown as { pwned?: number }).pwned).toBeUndefined();
   });
 });

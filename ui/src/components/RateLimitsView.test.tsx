@@ -85,7 +85,7 @@ describe("RateLimitsView", () => {
     const forecasts = within(screen.getByTestId("forecast")).getAllByTestId("forecast-item");
     expect(forecasts.map((f) => f.dataset.metric)).toEqual(["requests", "tokens"]);
     expect(within(forecasts[0]!).getByTestId("forecast-text").textContent).toMatch(
-      /^At this pace, combined use reaches 500 requests\/min at \d\d:\d\d \(in \d+ min\)\. In that window: Writer \d+%, Editor \d+%\.$/,
+      /^At this pace, combined use reaches 500 requests\/min at (tomorrow )?\d\d:\d\d \(in \d+ min\)\. In that window: Writer \d+%, Editor \d+%\.$/,
     );
     expect(within(forecasts[0]!).getByTestId("forecast-basis")).toHaveTextContent("the usual use at this time of day");
 

@@ -20,6 +20,9 @@ describe("validateAgentForm", () => {
 
   it("name: 1 to 80 characters after trimming", () => {
     expect(errs({ name: "   " }).name).toBe("name must not be empty");
+    expect(errs({ name: "Writer\u001b[2J" }).name).toBe("name must not hold control characters (tabs, line breaks, escapes)");
+    expect(errs({ name: "a\tb" }).name).toBe("name must not hold control characters (tabs, line breaks, escapes)");
+    expect(errs({ name: "Émile · 2" }).name).toBeUndefined();
     expect(errs({ name: "x".repeat(80) }).name).toBeUndefined();
     expect(errs({ name: "x".repeat(81) }).name).toBe("name is longer than 80 characters");
     // Characters, not UTF-16 units.

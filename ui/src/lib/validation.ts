@@ -82,6 +82,8 @@ export function validateAgentForm(values: AgentFormValues): FieldErrors {
     errors.name = "name must not be empty";
   } else if ([...name].length > MAX_NAME_LEN) {
     errors.name = `name is longer than ${MAX_NAME_LEN} characters`;
+  } else if (/\p{Cc}/u.test(name)) {
+    errors.name = "name must not hold control characters (tabs, line breaks, escapes)";
   }
 
   const url = urlProblem(values.base_url);
