@@ -38,6 +38,8 @@ crashtest: kill the poller at random moments during busy ingest; check the store
     --kills N     kills (default 1000)
     --batch N     new events per poll (default 2000)
     --max-ms N    longest run before the kill, in ms (default 600)
+    --per-store N kills on one store before starting a new one (default 100; keeps the
+                  store, and each check of it, small)
     --seed N      the kill times' seed (default: the time)
     --baton PATH  the binary to run (default: target/<profile>/baton)";
 
@@ -45,16 +47,32 @@ const TASKS: u64 = 200;
 
 /// The busy agent: answers every `GET …/status?since=N` with `batch` events after N, and keeps
 /// the highest `since` it was sent (what Baton has acknowledged).
-fn serve_agent(listener: TcpListener, batch: u64, acked: Arc<AtomicU64>) {
+fn serve_agent(listener: TcpListener, batch: u64, agent: Arc<Agent>) {
     for stream in listener.incoming().flatten() {
-        let acked = Arc::clone(&acked);
+        let agent = Arc::clone(&agent);
         std::thread::spawn(move || {
-            let _ = answer(stream, batch, &acked);
+            let _ = answer(stream, batch, &agent);
         });
     }
 }
 
-fn answer(mut stream: TcpStream, batch: u64, acked: &AtomicU64) -> std::io::Result<()> {
+/// What the agent knows: the store it serves now (its number is in the URL Baton is given:
+/// `/store/N`), and the highest `since` that store's poller sent.
+#[derive(Default)]
+struct Agent {
+    store: AtomicU64,
+    acked: AtomicU64,
+}
+
+impl Agent {
+    /// A new store starts: nothing of it acknowledged yet. Returns what the last one had.
+    fn next_store(&self, store: u64) -> u64 {
+        self.store.store(store, Ordering::SeqCst);
+        self.acked.swap(0, Ordering::SeqCst)
+    }
+}
+
+fn answer(mut stream: TcpStream, batch: u64, agent: &Agent) -> std::io::Result<()> {
     stream.set_read_timeout(Some(Duration::from_secs(5)))?;
     let mut request = Vec::new();
     let mut chunk = [0u8; 4096];
@@ -75,7 +93,13 @@ fn answer(mut stream: TcpStream, batch: u64, acked: &AtomicU64) -> std::io::Resu
                 .ok()
         })
         .unwrap_or(0);
-    acked.fetch_max(since, Ordering::SeqCst);
+    // A request a killed poller of an earlier store sent acknowledges nothing of this one.
+    let store = head
+        .split_once("/store/")
+        .and_then(|(_, rest)| rest.split('/').next()?.parse::<u64>().ok());
+    if store == Some(agent.store.load(Ordering::SeqCst)) {
+        agent.acked.fetch_max(since, Ordering::SeqCst);
+    }
     let body = document(since, batch);
     write!(
         stream,
@@ -202,6 +226,7 @@ fn run() -> Fallible<bool> {
     let kills = flags.number("--kills", 1000)?;
     let batch = flags.number("--batch", 2000)?.max(1);
     let max_ms = flags.number("--max-ms", 600)?.max(1);
+    let per_store = flags.number("--per-store", 100)?.max(1);
     let seed = flags.number(
         "--seed",
         chrono::Utc::now()
@@ -217,30 +242,36 @@ fn run() -> Fallible<bool> {
         "http://{}",
         listener.local_addr().map_err(|e| e.to_string())?
     );
-    let acked = Arc::new(AtomicU64::new(0));
+    let agent = Arc::new(Agent::default());
     {
-        let acked = Arc::clone(&acked);
-        std::thread::spawn(move || serve_agent(listener, batch, acked));
+        let agent = Arc::clone(&agent);
+        std::thread::spawn(move || serve_agent(listener, batch, agent));
     }
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
-    let data = dir.path().join("data");
-    std::fs::create_dir_all(&data).map_err(|e| e.to_string())?;
     let config = dir.path().join("baton.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "[[agents]]\nname = \"Busy\"\nurl = \"{url}\"\nprotocol = \"baton\"\npoll_interval_ms = 250\ntimeout_ms = 240\n"
-        ),
-    )
-    .map_err(|e| e.to_string())?;
-
     let mut rng = XorShift(seed | 1);
     let (mut failures, mut integrity_failures, mut lost, mut duplicates, mut gaps) =
         (0u64, 0u64, 0u64, 0u64, 0u64);
     let mut behind = 0u64;
-    let mut stored = 0;
+    let (mut stored, mut acked_total) = (0, 0);
     let started = Instant::now();
+    let mut data = dir.path().join("store-0");
     for kill in 1..=kills {
+        if (kill - 1) % per_store == 0 {
+            // A new store, and the agent starts over with it (nothing acknowledged yet).
+            let _ = std::fs::remove_dir_all(&data);
+            data = dir.path().join(format!("store-{kill}"));
+            std::fs::create_dir_all(&data).map_err(|e| e.to_string())?;
+            acked_total += agent.next_store(kill);
+            std::fs::write(
+                &config,
+                format!(
+                    "[[agents]]\nname = \"Busy\"\nurl = \"{url}/store/{kill}\"\nprotocol = \"baton\"\n\
+                     poll_interval_ms = 250\ntimeout_ms = 240\n"
+                ),
+            )
+            .map_err(|e| e.to_string())?;
+        }
         let mut watch = Command::new(&baton);
         watch
             .arg("--data-dir")
@@ -262,7 +293,7 @@ fn run() -> Fallible<bool> {
                 return Err(format!("baton watch ended by itself: {}", err.trim()));
             }
         }
-        let acked_now = acked.load(Ordering::SeqCst);
+        let acked_now = agent.acked.load(Ordering::SeqCst);
         let found = check(&data.join("baton.sqlite3"), acked_now).or_else(|err| {
             // The kill came before the store was made: nothing to check yet.
             if data.join("baton.sqlite3").exists() {
@@ -285,8 +316,12 @@ fn run() -> Fallible<bool> {
         duplicates += found.duplicates;
         gaps += found.gaps;
         behind += u64::from(found.cursor_behind);
-        stored = found.stored;
+        if kill % per_store == 0 || kill == kills {
+            // What this store ended with.
+            stored += found.stored;
+        }
     }
+    acked_total += agent.acked.load(Ordering::SeqCst);
     let wall = started.elapsed().as_secs_f64();
     println!("## crashtest: SIGKILL of `baton watch` during busy ingest\n");
     println!("- machine: {}", machine());
@@ -298,10 +333,11 @@ fn run() -> Fallible<bool> {
         row(&["kills", &kills.to_string()]),
         row(&["time", &format!("{wall:.0} s")]),
         row(&[
-            "events acknowledged by the end",
-            &acked.load(Ordering::SeqCst).to_string(),
+            "stores (a new one every --per-store kills)",
+            &kills.div_ceil(per_store).to_string(),
         ]),
-        row(&["events stored by the end", &stored.to_string()]),
+        row(&["events acknowledged, all stores", &acked_total.to_string()]),
+        row(&["events stored, all stores", &stored.to_string()]),
         row(&["kills after which a check failed", &failures.to_string()]),
         row(&["integrity_check not ok", &integrity_failures.to_string()]),
         row(&["acknowledged events lost", &lost.to_string()]),
@@ -313,7 +349,7 @@ fn run() -> Fallible<bool> {
         ]),
     ];
     println!("{}", table(&["after each kill", ""], &rows));
-    if acked.load(Ordering::SeqCst) == 0 && kills >= 5 {
+    if acked_total == 0 && kills >= 5 {
         return Err("no poll was ever acknowledged: is the poller polling?".into());
     }
     Ok(failures == 0)

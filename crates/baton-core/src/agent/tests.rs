@@ -201,9 +201,19 @@ fn urls_with_credentials_a_query_or_no_host_are_refused_with_the_way_on() {
 
 #[test]
 fn a_name_with_control_characters_is_refused() {
-    for name in ["Writer\u{1b}[2J", "a\tb", "two\nlines", "bell\u{7}", "c1\u{9b}"] {
+    for name in [
+        "Writer\u{1b}[2J",
+        "a\tb",
+        "two\nlines",
+        "bell\u{7}",
+        "c1\u{9b}",
+    ] {
         let draft = AgentDraft::new(name, "http://127.0.0.1:7700");
-        assert_eq!(draft.validate(), Err(ConfigError::NameControlChars), "{name:?}");
+        assert_eq!(
+            draft.validate(),
+            Err(ConfigError::NameControlChars),
+            "{name:?}"
+        );
     }
     assert_eq!(
         AgentDraft::new(" Émile · 2 ", "http://127.0.0.1:7700").validate(),
