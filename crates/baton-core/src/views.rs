@@ -217,7 +217,7 @@ pub fn summarize_event(event: &crate::protocol::Event) -> String {
         K::Handoff => format!("handed off {res} to {}", event.to.as_deref().unwrap_or("?")),
         K::NeedsApproval => format!(
             "asks for approval: {}",
-            event.message.as_deref().unwrap_or("")
+            crate::protocol::limits::headline(event.message.as_deref().unwrap_or(""))
         ),
         K::Claim => format!(
             "claims {} = {}",

@@ -159,3 +159,66 @@ async fn megabytes_of_text_are_kept_to_the_limits_and_the_row_says_they_were_cut
     assert!(cards[0].detail.as_deref().unwrap().len() <= 4096);
     assert!(events[0].raw["message"].as_str().unwrap().len() <= 4096);
 }
+
+#[tokio::test]
+async fn a_long_request_repeated_by_task_and_events_is_stored_once_and_quoted_in_the_queue() {
+    let request = format!(
+        "MARK-LONG-REQUEST: refund order 7731?\n{} MARK-BODY",
+        "The customer wrote three times; details follow. ".repeat(60)
+    );
+    let body = |first: u64| {
+        serde_json::to_vec(&serde_json::json!({
+            "protocol": "baton/1",
+            "agent": {"id": "refunds", "name": "Refunds"},
+            "tasks": [{"id": "t1", "title": "Refund 7731", "state": "input_required",
+                       "detail": request}],
+            "events": [
+                {"seq": first, "at": Utc::now(), "kind": "needs_approval", "task_id": "t1",
+                 "message": request},
+                {"seq": first + 1, "at": Utc::now(), "kind": "needs_approval", "task_id": "t1",
+                 "message": request},
+            ],
+            "cursor": (first + 1).to_string(),
+        }))
+        .unwrap()
+    };
+    let fixture = Fixture::start(Mode::Body(body(1))).await;
+    let engine = engine();
+    let agent = store_agent(&engine, &draft("refunds", &fixture.base_url, 60_000, 5_000));
+    let before = Utc::now() - chrono::Duration::seconds(1);
+    engine.poll_once(agent.id).await.expect("stored");
+    fixture.set(Mode::Body(body(3)));
+    engine.poll_once(agent.id).await.expect("stored");
+    let (recorded, _) = engine.detect_once(Utc::now(), before).await.unwrap();
+    assert_eq!(recorded.opened.len(), 1, "{recorded:?}");
+
+    let (holding, queue, events) = engine
+        .store()
+        .read_blocking(move |s| {
+            Ok((
+                (
+                    s.rows_holding("MARK-LONG-REQUEST")?,
+                    s.rows_holding("MARK-BODY")?,
+                ),
+                s.escalations(baton_store::escalations::EscalationFilter {
+                    open: true,
+                    closed: 0,
+                })?,
+                s.task_events(agent.id, "t1", 10)?,
+            ))
+        })
+        .unwrap();
+    // One task, four events, a finding and its escalation: the request is stored once; the
+    // finding and the queue item quote its first line only.
+    assert_eq!(
+        holding.0,
+        ["escalations.title", "findings.summary", "texts.body"]
+    );
+    assert_eq!(holding.1, ["texts.body"]);
+    assert_eq!(
+        queue[0].title,
+        "refunds asks: MARK-LONG-REQUEST: refund order 7731?…"
+    );
+    assert_eq!(events.len(), 4);
+    assert!(events.iter().all(|e| e.raw["message"] == request.as_str()));
+}

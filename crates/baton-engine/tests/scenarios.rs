@@ -282,6 +282,37 @@ async fn unreachable_the_scrapers_endpoint_stops_answering() {
 }
 
 #[tokio::test]
+async fn counter_restart_the_importer_numbers_its_events_from_one_again() {
+    let played = play(Scenario::CounterRestart).await;
+    let finding = played.finding("counter_restart").await;
+    assert!(
+        finding
+            .title
+            .starts_with("Importer restarted without its event counter: ")
+            && finding.title.contains("were not stored"),
+        "{}",
+        finding.title
+    );
+    // The row says it too, and the polls after it add to the one queue item.
+    let importer = played.ids["importer"];
+    let row = health(&played.engine, importer)
+        .last_error
+        .unwrap_or_default();
+    assert!(
+        row.contains("did the agent restart without its counter?"),
+        "{row}"
+    );
+    tokio::time::sleep(Duration::from_millis(4 * POLL_MS)).await;
+    let open: Vec<_> = played
+        .open_escalations()
+        .into_iter()
+        .filter(|e| e.kind.as_str() == "counter_restart")
+        .collect();
+    assert_eq!(open.len(), 1, "{open:#?}");
+    played.expect("counter_restart", &["importer"], None).await;
+}
+
+#[tokio::test]
 async fn divergent_claims_analyst_and_support_disagree_on_a_tier() {
     play(Scenario::DivergentClaims)
         .await

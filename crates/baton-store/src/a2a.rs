@@ -159,6 +159,7 @@ impl Store {
             "DELETE FROM tasks WHERE agent_id = ?1 AND task_id = ?2",
             params![agent_id, task_id.trim()],
         )?;
+        crate::texts::forget_unused(&self.conn)?;
         Ok(removed > 0)
     }
 }

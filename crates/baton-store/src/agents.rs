@@ -212,6 +212,8 @@ impl Store {
         if removed == 0 {
             return Err(StoreError::AgentNotFound(id));
         }
+        // Its long texts went with its rows, unless another agent sent the same.
+        crate::texts::forget_unused(&self.conn)?;
         tracing::debug!(id, "agent removed");
         Ok(())
     }

@@ -5,7 +5,7 @@
 //! commit order), and the small tables whole (agents' health, rules, handoff schemas, windows).
 
 use baton_core::detect::windows::WindowOverrides;
-use baton_core::detect::{AgentStatus, ObservedEvent, ObservedTask};
+use baton_core::detect::{AgentStatus, CounterRestart, ObservedEvent, ObservedTask};
 use baton_core::protocol::{Event, Task};
 use baton_core::rules::Rule;
 use chrono::{DateTime, Utc};
@@ -13,6 +13,7 @@ use rusqlite::{params, Row};
 
 use crate::codec::{parse_json_list, parse_opt_ts, parse_task_state, parse_ts, ts};
 use crate::error::Result;
+use crate::tasks::task_detail;
 use crate::Store;
 
 /// Most new events one read returns; a bigger backlog is read over the next runs.
@@ -51,8 +52,12 @@ pub struct DetectRead {
     pub windows: Vec<(i64, WindowOverrides)>,
 }
 
-const TASK_COLS: &str = "agent_id, task_id, title, state, state_since, created_at,
-    remote_updated_at, depends_on, trigger, reads, writes, output, next_stage, detail, updated_at";
+const TASK_COLS: &str = concat!(
+    "agent_id, task_id, title, state, state_since, created_at, remote_updated_at, depends_on,
+     trigger, reads, writes, output, next_stage, ",
+    task_detail!(),
+    ", updated_at"
+);
 
 fn read_task(row: &Row<'_>) -> Result<ObservedTask> {
     Ok(ObservedTask {
@@ -83,13 +88,30 @@ fn read_event(agent_id: i64, raw: &str) -> Option<ObservedEvent> {
         .map(|event| ObservedEvent { agent_id, event })
 }
 
+/// The agent's latest counter episode (columns 6 to 10 of the agents query).
+fn read_counter(row: &Row<'_>) -> Result<Option<CounterRestart>> {
+    let (Some(since), Some(last_at)) = (parse_opt_ts(row.get(6)?)?, parse_opt_ts(row.get(7)?)?)
+    else {
+        return Ok(None);
+    };
+    let count =
+        |i: usize| -> Result<u32> { Ok(u32::try_from(row.get::<_, i64>(i)?).unwrap_or(u32::MAX)) };
+    Ok(Some(CounterRestart {
+        since,
+        last_at,
+        reused: count(8)?,
+        backward: count(9)?,
+        over: row.get::<_, i64>(10)? != 0,
+    }))
+}
+
 impl Store {
     /// The window at start: the newest `cap` events received `since` or later, the tasks that
     /// can still matter (unfinished, or in their state since `since`), and the small tables.
     pub fn detect_window(&self, since: DateTime<Utc>, cap: usize) -> Result<DetectRead> {
         let mut events = Vec::new();
         let mut stmt = self.conn.prepare_cached(
-            "SELECT agent_id, raw FROM events WHERE received_at >= ?1
+            "SELECT agent_id, raw FROM events_as_sent WHERE received_at >= ?1
               ORDER BY received_at DESC LIMIT ?2",
         )?;
         let limit = i64::try_from(cap).unwrap_or(i64::MAX);
@@ -121,7 +143,7 @@ impl Store {
         let mut next = marks;
         let mut events = Vec::new();
         let mut stmt = self.conn.prepare_cached(
-            "SELECT agent_id, raw, received_at FROM events WHERE received_at >= ?1
+            "SELECT agent_id, raw, received_at FROM events_as_sent WHERE received_at >= ?1
               ORDER BY received_at, agent_id, seq LIMIT ?2",
         )?;
         let limit = i64::try_from(MAX_NEW_EVENTS).unwrap_or(i64::MAX);
@@ -150,7 +172,8 @@ impl Store {
 
     fn with_small_tables(&self, mut read: DetectRead) -> Result<DetectRead> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT id, name, remote_id, consecutive_failures, last_error, last_success_at
+            "SELECT id, name, remote_id, consecutive_failures, last_error, last_success_at,
+                    counter_since, counter_last_at, counter_reused, counter_backward, counter_over
              FROM agents ORDER BY id",
         )?;
         let mut rows = stmt.query([])?;
@@ -162,6 +185,7 @@ impl Store {
                 consecutive_failures: u32::try_from(row.get::<_, i64>(3)?).unwrap_or(u32::MAX),
                 last_error: row.get(4)?,
                 last_success: parse_opt_ts(row.get(5)?)?,
+                counter: read_counter(row)?,
             });
         }
         read.rules = self.rules()?.into_iter().map(|r| r.rule).collect();

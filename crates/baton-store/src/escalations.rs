@@ -148,7 +148,7 @@ pub(crate) fn evidence_events(
     evidence: &[EvidenceRef],
 ) -> Result<Vec<(i64, Event)>> {
     let mut stmt =
-        conn.prepare_cached("SELECT raw FROM events WHERE agent_id = ?1 AND seq = ?2")?;
+        conn.prepare_cached("SELECT raw FROM events_as_sent WHERE agent_id = ?1 AND seq = ?2")?;
     let mut events = Vec::with_capacity(evidence.len());
     for e in evidence {
         let raw: Option<String> = stmt
@@ -322,7 +322,7 @@ impl Store {
         if let (Some(first), Some(last)) = (named.first(), named.last()) {
             let (from, to) = (first.1.at - TIMELINE_MARGIN, last.1.at + TIMELINE_MARGIN);
             let mut stmt = self.conn.prepare_cached(
-                "SELECT raw FROM events WHERE agent_id = ?1 AND at >= ?2 AND at <= ?3
+                "SELECT raw FROM events_as_sent WHERE agent_id = ?1 AND at >= ?2 AND at <= ?3
                  ORDER BY at LIMIT ?4",
             )?;
             for &agent_id in &escalation.agents {

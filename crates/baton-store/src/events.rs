@@ -7,7 +7,7 @@ use rusqlite::{params, Connection};
 
 use crate::codec::{from_sql_int, parse_event_kind, parse_ts, to_sql_int, ts};
 use crate::error::{Result, StoreError};
-use crate::Store;
+use crate::{texts, Store};
 
 /// Stores one event inside the ingest transaction. Returns `false` when the agent already
 /// delivered an event with this `seq` (the stored one is kept).
@@ -22,12 +22,26 @@ pub(crate) fn insert_event(
 ) -> Result<Inserted> {
     let seq = to_sql_int(event.seq, "event seq")?;
     let (kept, ahead) = event.received_at(seen_at);
-    let raw = serde_json::to_string(kept.as_ref())
-        .map_err(|err| StoreError::InvalidDocument(format!("event seq {seq}: {err}")))?;
+    let to_json = |event: &Event| {
+        serde_json::to_string(event)
+            .map_err(|err| StoreError::InvalidDocument(format!("event seq {seq}: {err}")))
+    };
+    // A long message is kept once (`texts`), out of the row's JSON.
+    let (raw, message_text) = match kept.message.as_deref() {
+        Some(message) if texts::kept_once(message) => {
+            let without = Event {
+                message: None,
+                ..kept.as_ref().clone()
+            };
+            (to_json(&without)?, Some(texts::keep(conn, message)?))
+        }
+        _ => (to_json(kept.as_ref())?, None),
+    };
     let inserted = conn
         .prepare_cached(
-            "INSERT INTO events (agent_id, seq, at, kind, task_id, resource, raw, received_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+            "INSERT INTO events (agent_id, seq, at, kind, task_id, resource, raw, received_at,
+                                 message_text)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
              ON CONFLICT (agent_id, seq) DO NOTHING",
         )?
         .execute(params![
@@ -39,14 +53,19 @@ pub(crate) fn insert_event(
             kept.resource,
             raw,
             ts(seen_at),
+            message_text,
         ])?;
     if inserted == 1 {
         return Ok(Inserted::New { ahead });
     }
+    if let Some(id) = message_text {
+        // Kept for this event, which was not stored: nothing else may refer to it.
+        texts::forget_if_unused(conn, id)?;
+    }
     // Stored before: the same event delivered again (the protocol's way), or another one
     // under a number already used (an agent that started its count over).
     let stored: String = conn
-        .prepare_cached("SELECT raw FROM events WHERE agent_id = ?1 AND seq = ?2")?
+        .prepare_cached("SELECT raw FROM events_as_sent WHERE agent_id = ?1 AND seq = ?2")?
         .query_row(params![agent_id, seq], |row| row.get(0))?;
     let same = serde_json::from_str::<Event>(&stored)
         .is_ok_and(|stored| stored.as_sent() == kept.as_sent());
@@ -101,7 +120,7 @@ impl Store {
     /// The latest `limit` events of one task, oldest first (newest last).
     pub fn task_events(&self, agent_id: i64, task_id: &str, limit: u32) -> Result<Vec<EventRow>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT agent_id, seq, at, kind, task_id, resource, raw FROM events
+            "SELECT agent_id, seq, at, kind, task_id, resource, raw FROM events_as_sent
               WHERE agent_id = ?1 AND task_id = ?2
               ORDER BY seq DESC LIMIT ?3",
         )?;

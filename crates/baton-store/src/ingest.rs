@@ -191,6 +191,7 @@ impl Store {
                 }
             }
         }
+        note_counter(&tx, agent_id, &summary, seen_at)?;
         for report in &doc.usage {
             let previous = stored_report(&tx, agent_id, report)?;
             if upsert_usage(&tx, agent_id, report, seen_at)? {
@@ -220,4 +221,41 @@ impl Store {
         );
         Ok(summary)
     }
+}
+
+/// Keeps the agent's counter episode (schema version 11): events out of order start one or add to
+/// it; a poll whose new events were all in order ends it. The detectors read it.
+fn note_counter(
+    conn: &rusqlite::Connection,
+    agent_id: i64,
+    summary: &IngestSummary,
+    seen_at: DateTime<Utc>,
+) -> Result<()> {
+    if summary.reused_seqs > 0 || summary.backward_seqs > 0 {
+        // SET reads the row as it was: a new episode when there was none or it was over.
+        conn.prepare_cached(
+            "UPDATE agents SET
+                counter_since = CASE WHEN counter_since IS NULL OR counter_over = 1
+                                     THEN ?2 ELSE counter_since END,
+                counter_reused = CASE WHEN counter_since IS NULL OR counter_over = 1
+                                      THEN ?3 ELSE counter_reused + ?3 END,
+                counter_backward = CASE WHEN counter_since IS NULL OR counter_over = 1
+                                        THEN ?4 ELSE counter_backward + ?4 END,
+                counter_last_at = ?2, counter_over = 0
+              WHERE id = ?1",
+        )?
+        .execute(rusqlite::params![
+            agent_id,
+            ts(seen_at),
+            summary.reused_seqs,
+            summary.backward_seqs
+        ])?;
+    } else if summary.new_events > 0 {
+        conn.prepare_cached(
+            "UPDATE agents SET counter_over = 1
+              WHERE id = ?1 AND counter_since IS NOT NULL AND counter_over = 0",
+        )?
+        .execute([agent_id])?;
+    }
+    Ok(())
 }

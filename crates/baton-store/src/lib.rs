@@ -54,6 +54,7 @@ pub mod rules;
 pub mod sessions;
 pub mod settings;
 pub mod tasks;
+pub mod texts;
 pub mod usage;
 pub mod windows;
 pub mod writer;

@@ -16,6 +16,8 @@ const MIGRATION_SLICE: &[M<'static>] = &[
     .foreign_key_check(),
     M::up(include_str!("../migrations/0008_sessions_and_leases.sql")).foreign_key_check(),
     M::up(include_str!("../migrations/0009_watchers.sql")),
+    M::up(include_str!("../migrations/0010_texts_kept_once.sql")).foreign_key_check(),
+    M::up(include_str!("../migrations/0011_counter_restarts.sql")),
 ];
 
 /// Every migration, oldest first. Append only: never edit one that has shipped.
@@ -72,7 +74,7 @@ mod tests {
         let mut conn = rusqlite::Connection::open_in_memory().unwrap();
         MIGRATIONS.to_latest(&mut conn).unwrap();
         let mut stmt = conn
-            .prepare("SELECT name, strict FROM pragma_table_list WHERE schema = 'main' AND name NOT LIKE 'sqlite_%'")
+            .prepare("SELECT name, strict FROM pragma_table_list WHERE schema = 'main' AND type = 'table' AND name NOT LIKE 'sqlite_%'")
             .unwrap();
         let tables: Vec<(String, i64)> = stmt
             .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
@@ -100,6 +102,7 @@ mod tests {
             "header_issues",
             "api_budgets",
             "a2a_cards",
+            "texts",
         ] {
             assert!(
                 names.contains(&expected),
@@ -170,7 +173,7 @@ mod tests {
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .unwrap();
         assert_eq!(version, LATEST_VERSION);
-        assert_eq!(LATEST_VERSION, 9);
+        assert_eq!(LATEST_VERSION, 11);
         let count = |sql: &str| -> i64 { conn.query_row(sql, [], |r| r.get(0)).unwrap() };
         assert_eq!(
             count("SELECT count(*) FROM agents WHERE name = 'Researcher' AND adapter = 'baton'"),
@@ -198,6 +201,21 @@ mod tests {
             .is_err());
         assert!(conn
             .execute("INSERT INTO watchers (kind, seen_at) VALUES ('', 'y')", [])
+            .is_err());
+        // 0010: events from before read back through the view as they were; a text's hash is
+        // a SHA-256.
+        assert_eq!(
+            count(
+                "SELECT count(*) FROM events_as_sent e JOIN events USING (agent_id, seq)
+                    WHERE e.raw = events.raw"
+            ),
+            count("SELECT count(*) FROM events")
+        );
+        assert!(conn
+            .execute(
+                "INSERT INTO texts (hash, body) VALUES (x'00', 'short hash')",
+                []
+            )
             .is_err());
         assert_eq!(count("SELECT count(*) FROM tasks WHERE task_id = 't-1'"), 1);
         assert_eq!(

@@ -10,11 +10,23 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use crate::codec::{json_list, opt_ts, parse_json_list, parse_task_state, parse_ts, ts};
 use crate::error::Result;
-use crate::Store;
+use crate::{texts, Store};
 
-const CARD_SELECT: &str = "SELECT t.agent_id, a.name, t.task_id, t.title, t.state, t.state_since,
-        t.updated_at, t.depends_on, t.detail
-   FROM tasks t JOIN agents a ON a.id = t.agent_id";
+/// A task's detail, where it is kept: in the row, or once in `texts` when long (a macro, so
+/// that queries can `concat!` it).
+macro_rules! task_detail {
+    () => {
+        "coalesce(detail, (SELECT body FROM texts WHERE texts.id = detail_text))"
+    };
+}
+pub(crate) use task_detail;
+
+const CARD_SELECT: &str = concat!(
+    "SELECT t.agent_id, a.name, t.task_id, t.title, t.state, t.state_since, t.updated_at,
+            t.depends_on, ",
+    task_detail!(),
+    " FROM tasks t JOIN agents a ON a.id = t.agent_id"
+);
 
 fn read_card(row: &Row<'_>) -> Result<TaskCard> {
     let state = parse_task_state(&row.get::<_, String>(4)?)?;
@@ -33,7 +45,7 @@ fn read_card(row: &Row<'_>) -> Result<TaskCard> {
 }
 
 /// A task's stored fields, in their stored spelling, to tell whether anything changed.
-#[derive(Debug, PartialEq)]
+#[derive(Debug)]
 struct StoredTask {
     title: String,
     state: String,
@@ -47,6 +59,40 @@ struct StoredTask {
     output: Option<String>,
     next_stage: Option<String>,
     detail: Option<String>,
+    /// Where a long detail is kept (`texts`), not compared.
+    detail_text: Option<i64>,
+}
+
+impl PartialEq for StoredTask {
+    fn eq(&self, other: &StoredTask) -> bool {
+        (
+            &self.title,
+            &self.state,
+            &self.state_since,
+            &self.created_at,
+            &self.remote_updated_at,
+            &self.depends_on,
+            &self.trigger,
+            &self.reads,
+            &self.writes,
+            &self.output,
+            &self.next_stage,
+            &self.detail,
+        ) == (
+            &other.title,
+            &other.state,
+            &other.state_since,
+            &other.created_at,
+            &other.remote_updated_at,
+            &other.depends_on,
+            &other.trigger,
+            &other.reads,
+            &other.writes,
+            &other.output,
+            &other.next_stage,
+            &other.detail,
+        )
+    }
 }
 
 impl StoredTask {
@@ -64,6 +110,7 @@ impl StoredTask {
             output: row.get(9)?,
             next_stage: row.get(10)?,
             detail: row.get(11)?,
+            detail_text: row.get(12)?,
         })
     }
 }
@@ -81,11 +128,12 @@ pub(crate) fn upsert_task(
     seen_at: DateTime<Utc>,
 ) -> Result<Option<(TaskCard, Option<TaskState>)>> {
     let previous = conn
-        .prepare_cached(
+        .prepare_cached(concat!(
             "SELECT title, state, state_since, created_at, remote_updated_at, depends_on,
-                    trigger, reads, writes, output, next_stage, detail
-               FROM tasks WHERE agent_id = ?1 AND task_id = ?2",
-        )?
+                        trigger, reads, writes, output, next_stage, ",
+            task_detail!(),
+            ", detail_text FROM tasks WHERE agent_id = ?1 AND task_id = ?2"
+        ))?
         .query_row(params![agent_id, task.id], StoredTask::read)
         .optional()?;
     let state = task.state.as_str();
@@ -107,23 +155,29 @@ pub(crate) fn upsert_task(
         output: task.output.clone(),
         next_stage: task.next_stage.clone(),
         detail: task.detail.clone(),
+        detail_text: None,
     };
     if previous.as_ref() == Some(&next) {
         return Ok(None);
     }
+    // A long detail is kept once (`texts`); the one it replaces goes when nothing else uses it.
+    let (detail, detail_text) = match next.detail.as_deref() {
+        Some(detail) if texts::kept_once(detail) => (None, Some(texts::keep(conn, detail)?)),
+        _ => (next.detail.as_deref(), None),
+    };
     let seen = ts(seen_at);
     conn.prepare_cached(
         "INSERT INTO tasks (agent_id, task_id, title, state, state_since, created_at,
                             remote_updated_at, depends_on, trigger, reads, writes, output,
-                            next_stage, detail, first_seen_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?15)
+                            next_stage, detail, detail_text, first_seen_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?16, ?15, ?15)
          ON CONFLICT (agent_id, task_id) DO UPDATE SET
             title = excluded.title, state = excluded.state, state_since = excluded.state_since,
             created_at = excluded.created_at, remote_updated_at = excluded.remote_updated_at,
             depends_on = excluded.depends_on, trigger = excluded.trigger,
             reads = excluded.reads, writes = excluded.writes, output = excluded.output,
             next_stage = excluded.next_stage, detail = excluded.detail,
-            updated_at = excluded.updated_at",
+            detail_text = excluded.detail_text, updated_at = excluded.updated_at",
     )?
     .execute(params![
         agent_id,
@@ -139,9 +193,15 @@ pub(crate) fn upsert_task(
         next.writes,
         next.output,
         next.next_stage,
-        next.detail,
+        detail,
         seen,
+        detail_text,
     ])?;
+    if let Some(old) = previous.as_ref().and_then(|p| p.detail_text) {
+        if Some(old) != detail_text {
+            texts::forget_if_unused(conn, old)?;
+        }
+    }
     let was = previous
         .as_ref()
         .map(|p| parse_task_state(&p.state))

@@ -36,6 +36,7 @@ export const KIND_LABEL: Record<FindingKind, string> = {
   needs_approval: "Needs approval",
   invalid_handoff: "Invalid handoff",
   rate_limit_pressure: "Rate-limit pressure",
+  counter_restart: "Counter restarted",
 };
 
 /** "Write collision"; a kind this build does not know reads "Some new kind". */

@@ -1,9 +1,10 @@
-//! Findings about agents: unreachable endpoints, agents that state different values for one key,
-//! and an agent's own request for approval.
+//! Findings about agents: unreachable endpoints, counters started over, agents that state
+//! different values for one key, and an agent's own request for approval.
 
 use super::{
     evidence_in, evidence_of, finding, stamp, DetectInput, Finding, FindingKind, Severity,
 };
+use crate::protocol::limits::headline;
 use crate::protocol::EventKind;
 
 pub fn unreachable(input: &DetectInput<'_>) -> Vec<Finding> {
@@ -33,6 +34,50 @@ pub fn unreachable(input: &DetectInput<'_>) -> Vec<Finding> {
                     a.last_success
                         .map_or_else(|| "never".to_owned(), |at| stamp(at).to_string())
                 ),
+            )
+        })
+        .collect()
+}
+
+/// How long after its last poll an episode that is over is still told (a detector run may come
+/// after the poll that ended it).
+const COUNTER_TOLD_FOR: chrono::Duration = chrono::Duration::hours(1);
+
+/// An agent that numbered events again from a lower `seq` (restarted without its counter): one
+/// warning per episode, named by its first poll, counting what was not stored.
+pub fn counter_restart(input: &DetectInput<'_>) -> Vec<Finding> {
+    input
+        .agents
+        .iter()
+        .filter_map(|a| a.counter.map(|c| (a, c)))
+        .filter(|(_, c)| !c.over || input.now - c.last_at < COUNTER_TOLD_FOR)
+        .map(|(a, c)| {
+            let mut said = Vec::new();
+            if c.reused > 0 {
+                said.push(format!(
+                    "{} event(s) came with a seq it had used for another event and were not stored",
+                    c.reused
+                ));
+            }
+            if c.backward > 0 {
+                said.push(format!(
+                    "{} event(s) came numbered below ones stored before",
+                    c.backward
+                ));
+            }
+            finding(
+                FindingKind::CounterRestart,
+                Severity::Warning,
+                vec![a.id],
+                None,
+                format!(
+                    "{} restarted without its event counter: {}. Its seq must keep growing \
+                     across restarts (docs/protocol.md), or its events are lost",
+                    a.name,
+                    said.join("; ")
+                ),
+                Vec::new(),
+                &format!("{}:{}", a.id, stamp(c.since)),
             )
         })
         .collect()
@@ -68,7 +113,7 @@ pub fn divergent_claims(input: &DetectInput<'_>) -> Vec<Finding> {
                 format!(
                     "{} says {}",
                     input.name(e.agent_id),
-                    e.value.as_deref().unwrap_or("nothing")
+                    e.value.as_deref().map_or("nothing".into(), headline)
                 )
             })
             .collect();
@@ -104,7 +149,10 @@ pub fn needs_approval(input: &DetectInput<'_>) -> Vec<Finding> {
                 format!(
                     "{} asks: {}",
                     input.name(e.agent_id),
-                    e.event.message.as_deref().unwrap_or("approval needed")
+                    e.event
+                        .message
+                        .as_deref()
+                        .map_or("approval needed".into(), headline)
                 ),
                 vec![evidence_of(e)],
                 &cause,

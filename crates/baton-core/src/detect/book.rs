@@ -288,6 +288,7 @@ mod tests {
             consecutive_failures: 0,
             last_error: None,
             last_success: None,
+            counter: None,
         }]);
         assert_eq!(agents.by_remote_id("editor-1").map(|a| a.id), Some(4));
         assert_eq!(agents.by_remote_id(" editor ").map(|a| a.id), Some(4));

@@ -54,6 +54,7 @@ pub enum FindingKind {
     NeedsApproval,
     InvalidHandoff,
     RateLimitPressure,
+    CounterRestart,
 }
 
 impl FindingKind {
@@ -72,6 +73,7 @@ impl FindingKind {
             FindingKind::NeedsApproval => "needs_approval",
             FindingKind::InvalidHandoff => "invalid_handoff",
             FindingKind::RateLimitPressure => "rate_limit_pressure",
+            FindingKind::CounterRestart => "counter_restart",
         }
     }
 }
@@ -149,6 +151,25 @@ pub struct AgentStatus {
     pub last_error: Option<String>,
     /// The last successful poll (None: never), which dates an unreachable episode.
     pub last_success: Option<DateTime<Utc>>,
+    /// Its latest run of events numbered against the protocol (a counter started over).
+    pub counter: Option<CounterRestart>,
+}
+
+/// An agent's events came with a `seq` used before for another event (not stored), or below
+/// one stored: it restarted without its counter. One episode lasts from the first poll that
+/// had them until a poll whose new events were all in order (`over`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CounterRestart {
+    /// The first poll of the episode (names the finding).
+    pub since: DateTime<Utc>,
+    /// Its latest poll with such events.
+    pub last_at: DateTime<Utc>,
+    /// Events not stored because their `seq` was used before for another event.
+    pub reused: u32,
+    /// Events stored whose `seq` was below one stored before.
+    pub backward: u32,
+    /// A later poll brought new events in order.
+    pub over: bool,
 }
 
 /// Windows and budgets. The defaults suit agents that work in minutes; each can be set per agent
@@ -252,6 +273,7 @@ pub fn detect_all(input: &DetectInput<'_>) -> Vec<Finding> {
     found.extend(tasks::silent_completions(input));
     found.extend(tasks::stalls_and_timeouts(input));
     found.extend(agents::unreachable(input));
+    found.extend(agents::counter_restart(input));
     found.extend(agents::divergent_claims(input));
     found.extend(agents::needs_approval(input));
     merge(found)

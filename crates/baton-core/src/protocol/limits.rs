@@ -16,6 +16,30 @@ pub const MAX_TEXT_BYTES: usize = 4 * 1024;
 /// A JSON value an event carries (`payload`, a claim's `value`), as JSON text.
 pub const MAX_VALUE_BYTES: usize = 64 * 1024;
 
+/// Agent text quoted in a sentence of Baton's (a finding's summary, an escalation's title, an
+/// event's one-line summary): the whole text stays with the event it came from.
+pub const MAX_HEADLINE_BYTES: usize = 200;
+
+/// The first line of `text`, at most [`MAX_HEADLINE_BYTES`], ending with `…` when it was cut:
+/// how a sentence of Baton's quotes an agent's words without copying them whole.
+pub fn headline(text: &str) -> std::borrow::Cow<'_, str> {
+    let first = text
+        .trim_start()
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .trim_end();
+    let more = first.len() < text.trim().len();
+    if first.len() <= MAX_HEADLINE_BYTES && !more {
+        return std::borrow::Cow::Borrowed(first);
+    }
+    let mut end = first.len().min(MAX_HEADLINE_BYTES - '…'.len_utf8());
+    while !first.is_char_boundary(end) {
+        end -= 1;
+    }
+    std::borrow::Cow::Owned(format!("{}…", first[..end].trim_end()))
+}
+
 /// Cuts every value of `doc` over its limit; returns how many were cut.
 pub fn cut_long_values(doc: &mut StatusDocument) -> u32 {
     let mut cut = 0;
@@ -74,6 +98,23 @@ fn cut_value(value: &mut Option<Value>) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_headline_is_the_first_line_at_most_200_bytes() {
+        assert_eq!(headline("Refund $420?"), "Refund $420?");
+        assert_eq!(
+            headline("  Refund $420?\nCustomer 42 asked twice."),
+            "Refund $420?…"
+        );
+        assert_eq!(headline(""), "");
+        let long = "é".repeat(500);
+        let cut = headline(&long);
+        assert!(
+            cut.len() <= MAX_HEADLINE_BYTES && cut.ends_with('…'),
+            "{cut}"
+        );
+        assert!(cut.starts_with("éé"));
+    }
 
     #[test]
     fn long_text_is_cut_at_a_character_boundary_with_its_length_said() {

@@ -76,6 +76,7 @@ pub fn script(scenario: Scenario) -> (Vec<Cast>, Vec<Beat>) {
         Scenario::DivergentClaims => divergent_claims(),
         Scenario::NeedsApproval => needs_approval(),
         Scenario::InvalidHandoff => invalid_handoff(),
+        Scenario::CounterRestart => counter_restart(),
         Scenario::RateLimitPressure => rate_limit_pressure(),
     }
 }
@@ -253,6 +254,32 @@ fn trigger_collision() -> (Vec<Cast>, Vec<Beat>) {
         at(4, support, state("ticket-311", TaskState::Completed)),
     ];
     (vec![BILLING, SUPPORT], beats)
+}
+
+/// The importer writes contacts, restarts at tick 3 without its counter and goes on numbering
+/// from 1: its events there reuse numbers Baton stored for others. The analyst carries on.
+fn counter_restart() -> (Vec<Cast>, Vec<Beat>) {
+    const IMPORTER: Cast = Cast {
+        id: "importer",
+        name: "Importer",
+    };
+    let (importer, analyst) = (0, 1);
+    let import =
+        task("import-contacts", "Import the contacts export").output("crm://contacts/import");
+    let score =
+        task("score-segments", "Score the customer segments").output("crm://segments/scores");
+    let beats = vec![
+        at(1, importer, start(import)),
+        at(1, analyst, start(score)),
+        at(2, analyst, write("score-segments", "crm://segments/scores")),
+        at(2, importer, write("import-contacts", "crm://contacts/41")),
+        at(2, importer, write("import-contacts", "crm://contacts/42")),
+        at(3, importer, Action::ForgetCounter),
+        at(3, importer, write("import-contacts", "crm://contacts/43")),
+        at(3, importer, write("import-contacts", "crm://contacts/44")),
+        at(3, analyst, state("score-segments", TaskState::Completed)),
+    ];
+    (vec![IMPORTER, ANALYST], beats)
 }
 
 /// The scraper's endpoint stops answering at tick 3; the analyst carries on.

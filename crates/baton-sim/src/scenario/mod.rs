@@ -43,6 +43,7 @@ pub enum Scenario {
     NeedsApproval,
     InvalidHandoff,
     RateLimitPressure,
+    CounterRestart,
 }
 
 /// The finding a scenario produces: what to watch for.
@@ -59,7 +60,7 @@ pub struct Expected {
 }
 
 impl Scenario {
-    pub const ALL: [Scenario; 13] = [
+    pub const ALL: [Scenario; 14] = [
         Scenario::WriteCollision,
         Scenario::OwnershipViolation,
         Scenario::ReadDuringWrite,
@@ -73,6 +74,7 @@ impl Scenario {
         Scenario::NeedsApproval,
         Scenario::InvalidHandoff,
         Scenario::RateLimitPressure,
+        Scenario::CounterRestart,
     ];
 
     /// The kebab-case name, e.g. `write-collision`.
@@ -91,6 +93,7 @@ impl Scenario {
             Scenario::NeedsApproval => "needs-approval",
             Scenario::InvalidHandoff => "invalid-handoff",
             Scenario::RateLimitPressure => "rate-limit-pressure",
+            Scenario::CounterRestart => "counter-restart",
         }
     }
 
@@ -131,6 +134,9 @@ impl Scenario {
             }
             Scenario::RateLimitPressure => {
                 "A writer and an editor burst against the same OpenAI quota (100 requests/min) until 429s come back."
+            }
+            Scenario::CounterRestart => {
+                "An importer restarts without its event counter and numbers its events from 1 again."
             }
         }
     }
@@ -252,6 +258,12 @@ impl Scenario {
                 &["writer", "editor"],
                 Some(OPENAI_API),
                 "once both bursts are polled (tick 2: 90 of 100 requests in a minute); 429s at tick 3",
+            ),
+            Scenario::CounterRestart => (
+                "counter_restart",
+                &["importer"],
+                None,
+                "once the events after the restart are polled (tick 3)",
             ),
         };
         Expected {

@@ -1,6 +1,7 @@
 use baton_core::detect::handoff::HandoffSchemas;
 use baton_core::detect::{
-    detect, AgentStatus, DetectConfig, DetectState, Finding, ObservedEvent, ObservedTask, Windows,
+    detect, AgentStatus, CounterRestart, DetectConfig, DetectState, Finding, ObservedEvent,
+    ObservedTask, Windows,
 };
 use baton_core::protocol::{parse_status, DecisionDelivery, EventKind};
 use baton_core::ratelimit::{
@@ -43,6 +44,11 @@ struct Run {
     seen: Vec<ObservedEvent>,
     /// Agents whose endpoint has closed (Baton would count failed polls from then on).
     dark: Vec<bool>,
+    /// What Baton stored of each agent's events, by seq (an event under a seq stored for
+    /// another is not stored, as the store does).
+    stored: Vec<std::collections::HashMap<u64, baton_core::protocol::Event>>,
+    /// Each agent's counter episode, as the store keeps it.
+    counters: Vec<Option<CounterRestart>>,
 }
 
 impl Run {
@@ -55,6 +61,8 @@ impl Run {
             cursors: vec![None; n],
             seen: Vec::new(),
             dark: vec![false; n],
+            stored: vec![Default::default(); n],
+            counters: vec![None; n],
         }
     }
 
@@ -73,10 +81,30 @@ impl Run {
                 panic!("{}: {} at tick {tick}: {e}", self.scenario, agent.id())
             });
             self.cursors[i] = Some(doc.cursor);
-            new.extend(doc.events.into_iter().map(|event| ObservedEvent {
-                agent_id: i as i64 + 1,
-                event,
-            }));
+            let mut reused = 0;
+            for event in doc.events {
+                match self.stored[i].get(&event.seq) {
+                    Some(stored) if *stored != event => reused += 1,
+                    Some(_) => {}
+                    None => {
+                        self.stored[i].insert(event.seq, event.clone());
+                        new.push(ObservedEvent {
+                            agent_id: i as i64 + 1,
+                            event,
+                        });
+                    }
+                }
+            }
+            if reused > 0 {
+                let since = self.counters[i].map_or(at(tick), |c| c.since);
+                self.counters[i] = Some(CounterRestart {
+                    since,
+                    last_at: at(tick),
+                    reused: self.counters[i].map_or(0, |c| c.reused) + reused,
+                    backward: 0,
+                    over: false,
+                });
+            }
         }
         self.seen.extend(new.iter().cloned());
         new
@@ -109,6 +137,7 @@ impl Run {
                 consecutive_failures: if self.dark[i] { 3 } else { 0 },
                 last_error: None,
                 last_success: Some(t0()),
+                counter: self.counters[i],
             })
             .collect();
         let rules = self.scenario.rules();
@@ -216,7 +245,7 @@ fn first_firing(scenario: Scenario) -> Option<(u64, Finding)> {
 
 #[test]
 fn names_round_trip_and_an_unknown_name_lists_the_valid_ones() {
-    assert_eq!(Scenario::ALL.len(), 13);
+    assert_eq!(Scenario::ALL.len(), 14);
     for scenario in Scenario::ALL {
         assert_eq!(scenario.name().parse::<Scenario>(), Ok(scenario));
         assert_eq!(scenario.to_string(), scenario.name());
@@ -281,6 +310,7 @@ fn each_detector_fires_on_its_scenario_at_the_scripted_tick() {
         (Scenario::NeedsApproval, 3),
         (Scenario::InvalidHandoff, 3),
         (Scenario::RateLimitPressure, 2),
+        (Scenario::CounterRestart, 3),
     ];
     assert_eq!(cases.len(), Scenario::ALL.len());
     for (scenario, tick) in cases {

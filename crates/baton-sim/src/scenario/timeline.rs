@@ -154,6 +154,9 @@ pub enum Action {
     /// The agent's endpoint answers again, on the same port, with everything that happened
     /// while it was dark.
     Relight,
+    /// The agent restarts without its event counter: the events it held are gone and its next
+    /// event is `seq` 1 again (against the protocol).
+    ForgetCounter,
 }
 
 /// At tick `tick` (the first is 1), agent `agent` (an index into the cast) does `action`.

@@ -55,6 +55,7 @@ impl Harness {
                 consecutive_failures: 0,
                 last_error: None,
                 last_success: None,
+                counter: None,
             })
             .collect();
         let mut schemas = HandoffSchemas::default();

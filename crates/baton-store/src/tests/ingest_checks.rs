@@ -5,6 +5,7 @@ use baton_core::protocol::{Event, FUTURE_SKEW};
 use chrono::Duration;
 
 use super::support::*;
+use crate::Store;
 
 fn write_at(seq: u64, at: chrono::DateTime<chrono::Utc>) -> Event {
     Event {
@@ -106,4 +107,68 @@ fn a_seq_used_again_for_another_event_or_going_back_is_said_and_not_stored_over(
     let window = store.detect_window(t(0), 10).unwrap();
     let five = window.events.iter().find(|e| e.event.seq == 5).unwrap();
     assert_eq!(five.event, first[0]);
+}
+
+#[test]
+fn the_detectors_read_one_counter_episode_until_events_come_in_order_again() {
+    let (mut store, id) = store_with_agent();
+    let counter = |store: &Store| {
+        let read = store.detect_window(t(0), 10).unwrap();
+        read.agents.iter().find(|a| a.id == id).unwrap().counter
+    };
+    store
+        .ingest(
+            id,
+            &doc(
+                vec![],
+                vec![write_event(5, "t1"), write_event(6, "t1")],
+                "c6",
+            ),
+            t(10),
+        )
+        .unwrap();
+    assert_eq!(counter(&store), None, "in order: nothing to say");
+    let other = |seq| Event {
+        resource: Some("crm://contacts/other".into()),
+        ..write_event(seq, "t9")
+    };
+    // Restarted: 5 again (other content), then 6 again and 2 (below) in the next poll.
+    store
+        .ingest(id, &doc(vec![], vec![other(5)], "c5"), t(20))
+        .unwrap();
+    store
+        .ingest(
+            id,
+            &doc(vec![], vec![other(6), write_event(2, "t9")], "c6"),
+            t(30),
+        )
+        .unwrap();
+    let episode = counter(&store).expect("an episode");
+    assert_eq!(
+        (
+            episode.since,
+            episode.last_at,
+            episode.reused,
+            episode.backward,
+            episode.over
+        ),
+        (t(20), t(30), 2, 1, false)
+    );
+    // A poll with nothing new says nothing either way; new events in order end the episode.
+    store.ingest(id, &doc(vec![], vec![], "c6"), t(40)).unwrap();
+    assert!(!counter(&store).unwrap().over);
+    store
+        .ingest(id, &doc(vec![], vec![write_event(7, "t9")], "c7"), t(50))
+        .unwrap();
+    let ended = counter(&store).unwrap();
+    assert!(ended.over && ended.since == t(20) && ended.reused == 2);
+    // The next restart is another episode, counted from nothing.
+    store
+        .ingest(id, &doc(vec![], vec![other(7)], "c7"), t(60))
+        .unwrap();
+    let next = counter(&store).unwrap();
+    assert_eq!(
+        (next.since, next.reused, next.backward, next.over),
+        (t(60), 1, 0, false)
+    );
 }

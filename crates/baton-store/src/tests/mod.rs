@@ -19,4 +19,5 @@ mod scale;
 mod session_views;
 mod sessions;
 pub(crate) mod support;
+mod texts;
 mod writer;

@@ -26,6 +26,42 @@ fn an_agent_failing_polls_in_a_row_is_unreachable() {
 }
 
 #[test]
+fn an_agent_that_numbers_its_events_again_is_one_warning_per_episode() {
+    let mut w = World::at(5000);
+    let episode = CounterRestart {
+        since: t(100),
+        last_at: t(4000),
+        reused: 3,
+        backward: 1,
+        over: false,
+    };
+    w.agents[1].counter = Some(episode);
+    let found = w.run();
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].kind, FindingKind::CounterRestart);
+    assert_eq!(found[0].severity, Severity::Warning);
+    assert_eq!(found[0].agents, [EDITOR]);
+    assert_eq!(
+        found[0].summary,
+        "Editor restarted without its event counter: 3 event(s) came with a seq it had used for \
+         another event and were not stored; 1 event(s) came numbered below ones stored before. \
+         Its seq must keep growing across restarts (docs/protocol.md), or its events are lost"
+    );
+    assert_eq!(
+        found[0].dedupe_key,
+        format!("counter_restart:{EDITOR}:{}", t(100).timestamp())
+    );
+    // Over, and its last poll more than an hour ago: nothing more to tell.
+    w.agents[1].counter = Some(CounterRestart {
+        over: true,
+        ..episode
+    });
+    assert_eq!(w.kinds(), [FindingKind::CounterRestart], "over, 1000 s ago");
+    w.now = t(4000) + Duration::hours(1);
+    assert!(w.kinds().is_empty());
+}
+
+#[test]
 fn agents_stating_different_values_for_one_key() {
     let mut w = World::at(100);
     let claim = |agent, seq, at, value: serde_json::Value| {

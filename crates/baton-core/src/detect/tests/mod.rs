@@ -31,6 +31,7 @@ pub(super) fn agents() -> Vec<AgentStatus> {
         consecutive_failures: 0,
         last_error: None,
         last_success: None,
+        counter: None,
     })
     .collect()
 }

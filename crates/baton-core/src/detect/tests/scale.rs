@@ -28,6 +28,7 @@ fn crowd() -> Vec<AgentStatus> {
         consecutive_failures: 0,
         last_error: None,
         last_success: None,
+        counter: None,
     }));
     all
 }

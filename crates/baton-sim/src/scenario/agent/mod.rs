@@ -325,6 +325,7 @@ impl ScenarioAgent {
             }
             Action::GoDark => self.dark_pending = true,
             Action::Relight => self.relight_pending = true,
+            Action::ForgetCounter => self.events = HeldEvents::default(),
         }
     }
 

@@ -15,10 +15,10 @@ use chrono::{DateTime, Utc};
 use super::{ScenarioAgent, OBEYED_KEPT};
 use crate::scenario::timeline::Action;
 
-/// The task an action is about (none for `GoDark` and `Relight`).
+/// The task an action is about (none for `GoDark`, `Relight` and `ForgetCounter`).
 fn task_of(action: &Action) -> Option<&str> {
     match action {
-        Action::Start(_) | Action::GoDark | Action::Relight => None,
+        Action::Start(_) | Action::GoDark | Action::Relight | Action::ForgetCounter => None,
         Action::State { task, .. }
         | Action::Write { task, .. }
         | Action::Read { task, .. }
