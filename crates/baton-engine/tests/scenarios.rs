@@ -313,6 +313,44 @@ async fn counter_restart_the_importer_numbers_its_events_from_one_again() {
 }
 
 #[tokio::test]
+async fn cross_agent_sequencing_the_writer_starts_before_the_researchers_brief() {
+    let played = play(Scenario::CrossAgentSequencing).await;
+    let finding = played.finding("sequencing").await;
+    assert_eq!(
+        finding.title,
+        "Writer's task write-launch-post is working while researcher/research-launch it \
+         depends on is not completed"
+    );
+    played
+        .expect(
+            "sequencing",
+            &["writer", "researcher"],
+            Some("cms://posts/launch"),
+        )
+        .await;
+}
+
+#[tokio::test]
+async fn deadlock_the_draft_and_the_style_guide_wait_on_each_other() {
+    let played = play(Scenario::Deadlock).await;
+    let finding = played.finding("deadlock").await;
+    assert_eq!(
+        finding.title,
+        "Deadlock: Writer's draft-guide waits for Editor's style-guide, which waits for \
+         Writer's draft-guide"
+    );
+    // Blocked on each other for a while: still the one item, no sequencing item per task.
+    tokio::time::sleep(Duration::from_millis(4 * TICK_MS)).await;
+    let open: Vec<String> = played
+        .open_escalations()
+        .iter()
+        .map(|e| e.kind.as_str().to_owned())
+        .collect();
+    assert_eq!(open, ["deadlock"]);
+    played.expect("deadlock", &["writer", "editor"], None).await;
+}
+
+#[tokio::test]
 async fn divergent_claims_analyst_and_support_disagree_on_a_tier() {
     play(Scenario::DivergentClaims)
         .await

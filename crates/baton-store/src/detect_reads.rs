@@ -8,8 +8,9 @@ use baton_core::detect::windows::WindowOverrides;
 use baton_core::detect::{AgentStatus, CounterRestart, ObservedEvent, ObservedTask};
 use baton_core::protocol::{Event, Task};
 use baton_core::rules::Rule;
+use baton_core::task::TaskState;
 use chrono::{DateTime, Utc};
-use rusqlite::{params, Row};
+use rusqlite::{params, OptionalExtension, Row};
 
 use crate::codec::{parse_json_list, parse_opt_ts, parse_task_state, parse_ts, ts};
 use crate::error::Result;
@@ -106,6 +107,23 @@ fn read_counter(row: &Row<'_>) -> Result<Option<CounterRestart>> {
 }
 
 impl Store {
+    /// The stored state of each task (`None`: never stored), for dependencies the detectors do
+    /// not hold (finished before their window, or not seen).
+    pub fn states_of_tasks(&self, tasks: &[(i64, String)]) -> Result<Vec<Option<TaskState>>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT state FROM tasks WHERE agent_id = ?1 AND task_id = ?2")?;
+        tasks
+            .iter()
+            .map(|(agent, task)| {
+                stmt.query_row(params![agent, task], |row| row.get::<_, String>(0))
+                    .optional()?
+                    .map(|state| parse_task_state(&state))
+                    .transpose()
+            })
+            .collect()
+    }
+
     /// The window at start: the newest `cap` events received `since` or later, the tasks that
     /// can still matter (unfinished, or in their state since `since`), and the small tables.
     pub fn detect_window(&self, since: DateTime<Utc>, cap: usize) -> Result<DetectRead> {

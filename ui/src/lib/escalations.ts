@@ -37,6 +37,7 @@ export const KIND_LABEL: Record<FindingKind, string> = {
   invalid_handoff: "Invalid handoff",
   rate_limit_pressure: "Rate-limit pressure",
   counter_restart: "Counter restarted",
+  deadlock: "Deadlock",
 };
 
 /** "Write collision"; a kind this build does not know reads "Some new kind". */

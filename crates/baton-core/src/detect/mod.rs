@@ -23,6 +23,8 @@ use crate::rules::CompiledRules;
 mod agents;
 pub mod book;
 mod collisions;
+mod deadlock;
+pub mod dependencies;
 pub mod handoff;
 mod ownership;
 pub mod recent;
@@ -55,6 +57,7 @@ pub enum FindingKind {
     InvalidHandoff,
     RateLimitPressure,
     CounterRestart,
+    Deadlock,
 }
 
 impl FindingKind {
@@ -74,6 +77,7 @@ impl FindingKind {
             FindingKind::InvalidHandoff => "invalid_handoff",
             FindingKind::RateLimitPressure => "rate_limit_pressure",
             FindingKind::CounterRestart => "counter_restart",
+            FindingKind::Deadlock => "deadlock",
         }
     }
 }
@@ -234,6 +238,8 @@ pub struct DetectInput<'a> {
     pub config: &'a DetectConfig,
     /// The JSON Schema of each handoff type.
     pub handoff_schemas: &'a handoff::HandoffSchemas,
+    /// Stored states of dependencies the task book does not hold.
+    pub stored: &'a dependencies::StoredStates,
 }
 
 impl<'a> DetectInput<'a> {
@@ -269,7 +275,20 @@ pub fn detect_all(input: &DetectInput<'_>) -> Vec<Finding> {
     found.extend(collisions::write_collisions(input));
     found.extend(collisions::trigger_collisions(input));
     found.extend(collisions::reads_during_writes(input));
-    found.extend(tasks::sequencing(input));
+    // Tasks waiting on each other around a cycle: one deadlock, not a sequencing finding each.
+    let (deadlocks, knotted): (Vec<Finding>, Vec<_>) =
+        deadlock::deadlocks(input).into_iter().unzip();
+    let knotted: std::collections::HashSet<String> = knotted
+        .into_iter()
+        .flatten()
+        .map(|(agent, task)| format!("{}:{agent}:{task}", FindingKind::Sequencing.as_str()))
+        .collect();
+    found.extend(
+        tasks::sequencing(input)
+            .into_iter()
+            .filter(|f| !knotted.contains(&f.dedupe_key)),
+    );
+    found.extend(deadlocks);
     found.extend(tasks::silent_completions(input));
     found.extend(tasks::stalls_and_timeouts(input));
     found.extend(agents::unreachable(input));

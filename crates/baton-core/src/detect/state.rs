@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, Utc};
 
+use super::dependencies::StoredStates;
 use super::{
     book, handoff, AgentStatus, Agents, DetectConfig, DetectInput, ObservedEvent, ObservedTask,
     RecentEvents, TaskBook,
@@ -17,6 +18,8 @@ pub struct DetectState {
     pub tasks: TaskBook,
     pub agents: Agents,
     pub rules: CompiledRules,
+    /// Stored states of dependencies the book does not hold (see [`super::dependencies`]).
+    pub stored: StoredStates,
 }
 
 impl DetectState {
@@ -32,6 +35,7 @@ impl DetectState {
             tasks: TaskBook::from_tasks(tasks),
             agents: Agents::new(agents.to_vec()),
             rules: CompiledRules::new(rules.to_vec()),
+            stored: StoredStates::default(),
         };
         state.take_events(recent);
         if let Some(oldest) = recent.iter().map(|e| e.event.at).min() {
@@ -102,12 +106,14 @@ impl DetectState {
             agents: &self.agents,
             config,
             handoff_schemas,
+            stored: &self.stored,
         }
     }
 
     /// After a run: forgets events older than `since` and tasks that can no longer matter.
     pub fn settle(&mut self, since: DateTime<Utc>) {
         self.recent.forget_before(since);
+        self.settle_stored();
         let (recent, agents) = (&self.recent, &self.agents);
         self.tasks.settle(since, |t| {
             let completed = book::state_since(t);

@@ -2,11 +2,15 @@
 //! up, stalled, or running past their budget.
 
 use super::book::state_since;
+use super::dependencies::{dependencies, Known};
 use super::{evidence_in, finding, human, stamp, DetectInput, Finding, FindingKind, Severity};
 use crate::task::TaskState;
 
-/// A task that has started (not queued, not abandoned) while a task it depends on (of the same
-/// agent) is known and not completed.
+/// A task that has started (not queued, not abandoned) while a task it depends on, of the same
+/// agent or another (`agent-id/task-id`), is not completed: still open, or ended otherwise
+/// (failed, canceled, rejected: the finding says which). A dependency Baton has never seen is
+/// unknown, not a violation, until the task has been started for the silent-completion window
+/// (its agent may not have been polled yet); past it, it counts as not completed.
 pub fn sequencing(input: &DetectInput<'_>) -> Vec<Finding> {
     let mut found = Vec::new();
     for t in input.tasks.live().filter(|t| !t.task.depends_on.is_empty()) {
@@ -17,18 +21,24 @@ pub fn sequencing(input: &DetectInput<'_>) -> Vec<Finding> {
         if !started {
             continue;
         }
-        let pending: Vec<String> = t
-            .task
-            .depends_on
-            .iter()
-            .filter(|dep| {
-                input
-                    .tasks
-                    .state(t.agent_id, dep)
-                    .is_some_and(|state| state != TaskState::Completed)
-            })
-            .cloned()
-            .collect();
+        let waited =
+            input.now - state_since(t) >= input.config.for_agent(t.agent_id).silent_completion;
+        let mut agents = vec![t.agent_id];
+        let mut pending = Vec::new();
+        for dep in dependencies(input, t.agent_id, &t.task.depends_on) {
+            let why = match dep.known {
+                Known::State(TaskState::Completed) | Known::Unknown => continue,
+                Known::NeverSeen if !waited => continue,
+                Known::NeverSeen => Some("never seen by Baton"),
+                Known::State(state) if state.is_terminal() => Some(state.as_str()),
+                Known::State(_) => None,
+            };
+            agents.push(dep.agent_id);
+            pending.push(match why {
+                Some(why) => format!("{} ({why})", dep.reference),
+                None => dep.reference.to_owned(),
+            });
+        }
         if pending.is_empty() {
             continue;
         }
@@ -41,7 +51,7 @@ pub fn sequencing(input: &DetectInput<'_>) -> Vec<Finding> {
         found.push(finding(
             FindingKind::Sequencing,
             Severity::Warning,
-            vec![t.agent_id],
+            agents,
             t.task.output.clone(),
             format!(
                 "{}'s task {} is {} while {} it depends on {} not completed",

@@ -219,6 +219,21 @@ fn read_and_detect(
         .filter(|(_, fresh)| *fresh || first)
         .map(|(e, _)| e)
         .collect();
+    // Dependencies the book does not hold (finished before the window, or never seen): the
+    // store says what they are.
+    let missing = detect_state.missing_dependencies();
+    if !missing.is_empty() {
+        let states = shared
+            .store
+            .read_blocking({
+                let missing = missing.clone();
+                move |s| s.states_of_tasks(&missing)
+            })
+            .map_err(EngineError::from_store)?;
+        for ((agent, task), state) in missing.iter().zip(states) {
+            detect_state.stored.insert(*agent, task, state);
+        }
+    }
     let schemas = kept.schemas.update(changes.handoff_schemas);
     let found = detect(&detect_state.input(now, &new_events, &config, &schemas));
     detect_state.settle(since);

@@ -77,6 +77,8 @@ pub fn script(scenario: Scenario) -> (Vec<Cast>, Vec<Beat>) {
         Scenario::NeedsApproval => needs_approval(),
         Scenario::InvalidHandoff => invalid_handoff(),
         Scenario::CounterRestart => counter_restart(),
+        Scenario::CrossAgentSequencing => cross_agent_sequencing(),
+        Scenario::Deadlock => deadlock(),
         Scenario::RateLimitPressure => rate_limit_pressure(),
     }
 }
@@ -163,6 +165,46 @@ fn sequencing() -> (Vec<Cast>, Vec<Beat>) {
         at(3, publisher, state("publish-launch", TaskState::Working)),
     ];
     (vec![PUBLISHER, EDITOR], beats)
+}
+
+/// The writer starts the launch post at tick 3, which depends on the researcher's brief
+/// (`researcher/research-launch`), still being researched.
+fn cross_agent_sequencing() -> (Vec<Cast>, Vec<Beat>) {
+    let (writer, researcher) = (0, 1);
+    let research = task("research-launch", "Research the launch brief").output(LAUNCH_BRIEF);
+    let post = task("write-launch-post", "Write the launch post")
+        .state(TaskState::Submitted)
+        .depends_on(format!("{}/research-launch", RESEARCHER.id))
+        .reads(LAUNCH_BRIEF)
+        .output(LAUNCH_POST);
+    let beats = vec![
+        at(1, researcher, start(research)),
+        at(1, writer, start(post)),
+        at(2, researcher, api_call("research-launch", "search")),
+        at(3, writer, state("write-launch-post", TaskState::Working)),
+    ];
+    (vec![WRITER, RESEARCHER], beats)
+}
+
+/// The writer's draft waits for the editor's style guide, which waits for the writer's draft:
+/// both start at tick 2 and neither can finish.
+fn deadlock() -> (Vec<Cast>, Vec<Beat>) {
+    let (writer, editor) = (0, 1);
+    let draft = task("draft-guide", "Draft the launch guide")
+        .state(TaskState::Submitted)
+        .depends_on(format!("{}/style-guide", EDITOR.id))
+        .output("file:///drafts/guide.md");
+    let style = task("style-guide", "Write the style guide from the first draft")
+        .state(TaskState::Submitted)
+        .depends_on(format!("{}/draft-guide", WRITER.id))
+        .output("file:///drafts/style.md");
+    let beats = vec![
+        at(1, writer, start(draft)),
+        at(1, editor, start(style)),
+        at(2, writer, state("draft-guide", TaskState::Blocked)),
+        at(2, editor, state("style-guide", TaskState::Blocked)),
+    ];
+    (vec![WRITER, EDITOR], beats)
 }
 
 /// The researcher completes its notes for the writer, who shows nothing afterwards.

@@ -44,6 +44,8 @@ pub enum Scenario {
     InvalidHandoff,
     RateLimitPressure,
     CounterRestart,
+    CrossAgentSequencing,
+    Deadlock,
 }
 
 /// The finding a scenario produces: what to watch for.
@@ -60,7 +62,7 @@ pub struct Expected {
 }
 
 impl Scenario {
-    pub const ALL: [Scenario; 14] = [
+    pub const ALL: [Scenario; 16] = [
         Scenario::WriteCollision,
         Scenario::OwnershipViolation,
         Scenario::ReadDuringWrite,
@@ -75,6 +77,8 @@ impl Scenario {
         Scenario::InvalidHandoff,
         Scenario::RateLimitPressure,
         Scenario::CounterRestart,
+        Scenario::CrossAgentSequencing,
+        Scenario::Deadlock,
     ];
 
     /// The kebab-case name, e.g. `write-collision`.
@@ -94,6 +98,8 @@ impl Scenario {
             Scenario::InvalidHandoff => "invalid-handoff",
             Scenario::RateLimitPressure => "rate-limit-pressure",
             Scenario::CounterRestart => "counter-restart",
+            Scenario::CrossAgentSequencing => "cross-agent-sequencing",
+            Scenario::Deadlock => "deadlock",
         }
     }
 
@@ -137,6 +143,12 @@ impl Scenario {
             }
             Scenario::CounterRestart => {
                 "An importer restarts without its event counter and numbers its events from 1 again."
+            }
+            Scenario::CrossAgentSequencing => {
+                "A writer starts the launch post before the researcher's brief it depends on is done."
+            }
+            Scenario::Deadlock => {
+                "A writer's draft waits for an editor's style guide, which waits for the draft."
             }
         }
     }
@@ -264,6 +276,18 @@ impl Scenario {
                 &["importer"],
                 None,
                 "once the events after the restart are polled (tick 3)",
+            ),
+            Scenario::CrossAgentSequencing => (
+                "sequencing",
+                &["writer", "researcher"],
+                Some(LAUNCH_POST),
+                "once the writer's post is working (tick 3)",
+            ),
+            Scenario::Deadlock => (
+                "deadlock",
+                &["writer", "editor"],
+                None,
+                "as soon as both tasks are polled (tick 1: each depends on the other)",
             ),
         };
         Expected {

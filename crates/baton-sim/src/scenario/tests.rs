@@ -245,7 +245,7 @@ fn first_firing(scenario: Scenario) -> Option<(u64, Finding)> {
 
 #[test]
 fn names_round_trip_and_an_unknown_name_lists_the_valid_ones() {
-    assert_eq!(Scenario::ALL.len(), 14);
+    assert_eq!(Scenario::ALL.len(), 16);
     for scenario in Scenario::ALL {
         assert_eq!(scenario.name().parse::<Scenario>(), Ok(scenario));
         assert_eq!(scenario.to_string(), scenario.name());
@@ -311,6 +311,8 @@ fn each_detector_fires_on_its_scenario_at_the_scripted_tick() {
         (Scenario::InvalidHandoff, 3),
         (Scenario::RateLimitPressure, 2),
         (Scenario::CounterRestart, 3),
+        (Scenario::CrossAgentSequencing, 3),
+        (Scenario::Deadlock, 1),
     ];
     assert_eq!(cases.len(), Scenario::ALL.len());
     for (scenario, tick) in cases {

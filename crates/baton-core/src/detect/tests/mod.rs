@@ -84,6 +84,8 @@ pub(super) struct World {
     pub(super) agents: Vec<AgentStatus>,
     pub(super) config: DetectConfig,
     pub(super) schemas: handoff::HandoffSchemas,
+    /// What the store would say of dependencies the book does not hold.
+    pub(super) stored: dependencies::StoredStates,
 }
 
 impl World {
@@ -97,11 +99,14 @@ impl World {
             agents: agents(),
             config: DetectConfig::default(),
             schemas: handoff::HandoffSchemas::default(),
+            stored: dependencies::StoredStates::default(),
         }
     }
 
     fn state(&self, recent: &[ObservedEvent]) -> DetectState {
-        DetectState::from_slices(recent, &self.tasks, &self.rules, &self.agents)
+        let mut state = DetectState::from_slices(recent, &self.tasks, &self.rules, &self.agents);
+        state.stored = self.stored.clone();
+        state
     }
 
     pub(super) fn run(&self) -> Vec<Finding> {
@@ -123,6 +128,7 @@ impl World {
 }
 
 mod agents;
+mod pipelines;
 mod resources;
 mod scale;
 mod tasks;
