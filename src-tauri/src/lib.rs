@@ -10,6 +10,7 @@ mod error;
 mod escalations;
 mod hooks;
 mod ownership;
+mod pipelines;
 mod ratelimits;
 
 use baton_engine::{open_token_store, Engine, EngineConfig};
@@ -105,6 +106,18 @@ pub fn run() {
             ratelimits::set_quota,
             ratelimits::remove_quota,
             ratelimits::set_pressure_limits,
+            pipelines::fleet_timeline,
+            pipelines::replay_at,
+            pipelines::readiness,
+            pipelines::set_readiness_thresholds,
+            pipelines::agent_costs,
+            pipelines::task_cost,
+            pipelines::prices,
+            pipelines::set_price,
+            pipelines::remove_price,
+            pipelines::set_daily_budget,
+            pipelines::retention_days,
+            pipelines::set_retention_days,
         ])
         .build(tauri::generate_context!())
         .expect("Baton could not start its window");

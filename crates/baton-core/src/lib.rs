@@ -9,11 +9,15 @@
 //! * [`detect`]: the coordination detectors; [`escalations`]: what needs a human, and its SLA.
 //! * [`hooks`]: coding-agent sessions heard through their hooks: payloads, file effects, permits.
 //! * [`ratelimit`]: rate-limit headers, forecasts and the pressure detector.
+//! * [`cost`]: prices per API and model, what the agents' calls cost, daily budgets.
+//! * [`readiness`]: whether an agent has run stably long enough for a second one to join it.
+//! * [`timeline`]: the fleet on one time axis, and the replay of a past moment.
 //! * [`views`]: the read models the UI shows (exported to TypeScript with ts-rs).
 
 pub mod a2a;
 pub mod agent;
 pub mod backoff;
+pub mod cost;
 pub mod decisions;
 pub mod detect;
 pub mod error;
@@ -21,8 +25,10 @@ pub mod escalations;
 pub mod hooks;
 pub mod protocol;
 pub mod ratelimit;
+pub mod readiness;
 pub mod rules;
 pub mod task;
+pub mod timeline;
 pub mod views;
 
 pub use error::{ConfigError, ProtocolError};

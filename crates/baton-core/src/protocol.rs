@@ -125,7 +125,7 @@ impl Task {
 }
 
 /// What kind of thing an event records.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum EventKind {
     State,
@@ -200,9 +200,18 @@ pub struct Event {
     /// `api_call`: the response headers the agent received (rate-limit headers at least).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub headers: Option<BTreeMap<String, String>>,
-    /// `api_call`: tokens used by the call.
+    /// `api_call`: tokens used by the call (in all; see `input_tokens` / `output_tokens`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tokens: Option<u64>,
+    /// `api_call`: the model called, e.g. `gpt-4o` (what the call is priced by).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    /// `api_call`: of the tokens, those read (prompt) …
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub input_tokens: Option<u64>,
+    /// … and those written (completion).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output_tokens: Option<u64>,
     /// `handoff`: the handed-off payload; `needs_approval`: options offered.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payload: Option<Value>,
@@ -269,6 +278,9 @@ impl Event {
             status: None,
             headers: None,
             tokens: None,
+            model: None,
+            input_tokens: None,
+            output_tokens: None,
             payload: None,
             message: None,
             claimed_at: None,
@@ -291,6 +303,15 @@ pub struct UsageReport {
     /// Responses with HTTP 429 in the window.
     #[serde(default)]
     pub rate_limited: u64,
+    /// The model the window's calls went to, when they all went to one (what they are priced by).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    /// Of the tokens, those read (prompt) …
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub input_tokens: Option<u64>,
+    /// … and those written (completion).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output_tokens: Option<u64>,
 }
 
 /// The body Baton POSTs to `{base}/baton/v1/decisions`, with header `Idempotency-Key: {decision_id}`.

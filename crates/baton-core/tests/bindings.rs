@@ -6,15 +6,18 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use baton_core::agent::{AgentConfig, AgentDraft};
+use baton_core::cost::{AgentCost, Price, TaskCost};
 use baton_core::decisions::{ChainCheck, DecisionEntry};
 use baton_core::detect::handoff::{DeadLetter, HandoffSchema};
 use baton_core::detect::windows::WindowOverrides;
 use baton_core::escalations::{Escalation, EscalationAction, EscalationTimeline};
 use baton_core::ratelimit::view::{ApiLedger, PressureLimits, UsageHeatmap, UsageSeries};
+use baton_core::readiness::Readiness;
 use baton_core::rules::{
     AgentManifest, Declares, Dispute, DraftCheck, Overlap, OwnershipMap, PredeployConflict,
     Resolution, Resolved, Rule, StoredRule,
 };
+use baton_core::timeline::{FleetTimeline, ReplayFrame};
 use baton_core::views::{
     AgentRow, ChangeEvent, ConnectionReport, ErrorPayload, EventRow, HooksInstalled, ScenarioInfo,
     SecretsStatus, TaskCard,
@@ -61,6 +64,12 @@ fn export_into(dir: &Path) {
     UsageSeries::export_all(&cfg).unwrap();
     UsageHeatmap::export_all(&cfg).unwrap();
     PressureLimits::export_all(&cfg).unwrap();
+    Price::export_all(&cfg).unwrap();
+    AgentCost::export_all(&cfg).unwrap();
+    TaskCost::export_all(&cfg).unwrap();
+    Readiness::export_all(&cfg).unwrap();
+    FleetTimeline::export_all(&cfg).unwrap();
+    ReplayFrame::export_all(&cfg).unwrap();
 }
 
 /// Every `.ts` file under `dir`, by path relative to it (ts-rs nests some, e.g. `serde_json/`).

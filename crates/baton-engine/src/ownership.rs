@@ -7,8 +7,9 @@ use crate::engine::Engine;
 use crate::error::EngineError;
 use baton_core::rules::map::{manifests_of, MapAgent};
 use baton_core::rules::{
-    check_draft, plan_resolution, predeploy_check, validate_manifest, validate_rule, Declares,
-    Dispute, DraftCheck, OwnershipMap, PredeployConflict, Resolution, Resolved, Rule, StoredRule,
+    check_draft, plan_resolution, predeploy_check, validate_manifest, validate_rule, ConflictSide,
+    Declares, Dispute, DraftCheck, OwnershipMap, PredeployConflict, Resolution, Resolved, Rule,
+    StoredRule,
 };
 
 impl Engine {
@@ -93,7 +94,34 @@ impl Engine {
         validate_manifest(&manifest)?;
         let (rules, agents) = self.rules_and_agents().await?;
         let rules: Vec<Rule> = rules.into_iter().map(|r| r.rule).collect();
-        Ok(predeploy_check(&manifest, &rules, &manifests_of(&agents)))
+        let mut conflicts = predeploy_check(&manifest, &rules, &manifests_of(&agents));
+        if conflicts.is_empty() {
+            return Ok(conflicts);
+        }
+        // An agent it overlaps with that is not ready for a second agent beside it: said.
+        let now = chrono::Utc::now();
+        let (readiness, rows) = self
+            .read(move |s| Ok((s.readiness(now)?, s.agent_rows()?)))
+            .await?;
+        let not_ready: std::collections::HashMap<String, String> = readiness
+            .into_iter()
+            .filter(|r| !r.ready)
+            .filter_map(|r| {
+                let row = rows.iter().find(|a| a.config.id == r.agent_id)?;
+                Some((
+                    baton_core::agent::name_key(&row.config.name),
+                    format!("{} is not ready: {}", row.config.name, r.summary),
+                ))
+            })
+            .collect();
+        for conflict in &mut conflicts {
+            let other = match &conflict.other {
+                ConflictSide::Rule { owner, .. } => owner,
+                ConflictSide::Agent { name, .. } => name,
+            };
+            conflict.other_not_ready = not_ready.get(&baton_core::agent::name_key(other)).cloned();
+        }
+        Ok(conflicts)
     }
 
     /// Settles one conflict: plans it against the current map, then applies the plan in one

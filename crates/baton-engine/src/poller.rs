@@ -228,7 +228,7 @@ pub(crate) async fn poll(
                 });
             }
         }
-        shared.quiet.forget(id);
+        let quiet_polls = shared.quiet.forget(id);
         // Stamped in the writer: what it stores is received in commit order (the detectors
         // read what arrived since their last read by that time).
         let previous_cursor = cursor;
@@ -248,18 +248,21 @@ pub(crate) async fn poll(
                                 health.last_error_at = Some(now);
                             }
                             s.record_health(id, &health)?;
+                            s.count_polls(id, now, quiet_polls + 1, 0)?;
                             Ok((Some(summary), Some(fetched.doc.cursor), health, None))
                         }
                         Err(err) => {
                             let message = err.to_string();
                             let health = health.failed(now, message.clone());
                             s.record_health(id, &health)?;
+                            s.count_polls(id, now, quiet_polls, 1)?;
                             Ok((None, None, health, Some(message)))
                         }
                     },
                     Err(message) => {
                         let health = health.failed(now, message.clone());
                         s.record_health(id, &health)?;
+                        s.count_polls(id, now, quiet_polls, 1)?;
                         Ok((None, None, health, Some(message)))
                     }
                 }

@@ -24,9 +24,13 @@ pub(crate) struct QuietHealth {
 
 #[derive(Debug)]
 struct Kept {
-    pending: HashMap<i64, AgentHealth>,
+    /// Each agent's latest health, and how many quiet polls it answered since the last flush.
+    pending: HashMap<i64, (AgentHealth, u32)>,
     flushed_at: Instant,
 }
+
+/// What a flush writes for one agent: its latest health and its quiet polls since the last one.
+pub(crate) type QuietPolls = (i64, AgentHealth, u32);
 
 impl Default for QuietHealth {
     fn default() -> Self {
@@ -37,6 +41,13 @@ impl Default for QuietHealth {
             }),
         }
     }
+}
+
+fn drain(kept: &mut Kept) -> Vec<QuietPolls> {
+    kept.pending
+        .drain()
+        .map(|(id, (health, polls))| (id, health, polls))
+        .collect()
 }
 
 /// True when a poll that succeeded after `before` may be kept rather than written: the agent
@@ -51,28 +62,34 @@ impl QuietHealth {
         self.inner.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Keeps `health` for agent `id`; when the last flush is [`FLUSH_EVERY`] old, returns
-    /// everything kept, to write now.
-    pub fn keep(&self, id: i64, health: AgentHealth) -> Option<Vec<(i64, AgentHealth)>> {
+    /// Keeps `health` for agent `id` (one more quiet poll); when the last flush is
+    /// [`FLUSH_EVERY`] old, returns everything kept, to write now.
+    pub fn keep(&self, id: i64, health: AgentHealth) -> Option<Vec<QuietPolls>> {
         let mut kept = self.kept();
-        kept.pending.insert(id, health);
+        let slot = kept.pending.entry(id).or_insert((health.clone(), 0));
+        slot.0 = health;
+        slot.1 += 1;
         if kept.flushed_at.elapsed() < FLUSH_EVERY {
             return None;
         }
         kept.flushed_at = Instant::now();
-        Some(kept.pending.drain().collect())
+        Some(drain(&mut kept))
     }
 
-    /// The agent's poll writes its health itself: what was kept for it is older.
-    pub fn forget(&self, id: i64) {
-        self.kept().pending.remove(&id);
+    /// The agent's poll writes its health itself: what was kept for it is older. Returns how
+    /// many quiet polls were kept for it (still to be counted).
+    pub fn forget(&self, id: i64) -> u32 {
+        self.kept()
+            .pending
+            .remove(&id)
+            .map_or(0, |(_, polls)| polls)
     }
 
     /// Everything kept (at shutdown).
-    pub fn take_all(&self) -> Vec<(i64, AgentHealth)> {
+    pub fn take_all(&self) -> Vec<QuietPolls> {
         let mut kept = self.kept();
         kept.flushed_at = Instant::now();
-        kept.pending.drain().collect()
+        drain(&mut kept)
     }
 }
 
@@ -94,10 +111,11 @@ mod tests {
         assert!(quiet.keep(2, up()).is_none());
         quiet.forget(2);
         quiet.kept().flushed_at = Instant::now() - FLUSH_EVERY;
+        assert!(quiet.keep(1, up()).is_none());
         let mut batch = quiet.keep(3, up()).expect("due");
-        batch.sort_by_key(|(id, _)| *id);
-        let ids: Vec<i64> = batch.iter().map(|(id, _)| *id).collect();
-        assert_eq!(ids, [1, 3]);
+        batch.sort_by_key(|(id, _, _)| *id);
+        let ids: Vec<(i64, u32)> = batch.iter().map(|(id, _, polls)| (*id, *polls)).collect();
+        assert_eq!(ids, [(1, 2), (3, 1)], "agent 1 answered twice");
         assert!(quiet.take_all().is_empty());
         assert!(was_steady(&up()));
         let failing = AgentHealth {

@@ -162,6 +162,9 @@ mod tests {
             requests,
             tokens: 0,
             rate_limited: 0,
+            model: None,
+            input_tokens: None,
+            output_tokens: None,
         };
         let mut seen = SeenPoll::default();
         let (_, mut digests) = seen.changed(vec![], None);

@@ -3,7 +3,6 @@
 
 use std::sync::Arc;
 
-use baton_core::agent::AgentHealth;
 use baton_store::{Store, StoreHandle};
 use tokio::sync::{watch, Semaphore};
 
@@ -52,15 +51,20 @@ impl Shared {
             .map_err(EngineError::from_store)
     }
 
-    /// Writes the healths of quiet polls in one job (an agent removed meanwhile is skipped; a
-    /// health older than the stored one is not written over it).
-    pub async fn write_healths(&self, healths: Vec<(i64, AgentHealth)>) -> Result<(), EngineError> {
+    /// Writes the healths of quiet polls in one job, and counts the polls (an agent removed
+    /// meanwhile is skipped; a health older than the stored one is not written over it).
+    pub async fn write_healths(
+        &self,
+        healths: Vec<crate::quiet::QuietPolls>,
+    ) -> Result<(), EngineError> {
         if healths.is_empty() {
             return Ok(());
         }
         self.write(move |s| {
-            for (id, health) in &healths {
+            for (id, health, polls) in &healths {
                 s.record_health_if_newer(*id, health)?;
+                let at = health.last_success_at.unwrap_or_else(chrono::Utc::now);
+                s.count_polls(*id, at, *polls, 0)?;
             }
             Ok(())
         })

@@ -81,6 +81,9 @@ pub fn usage_reports(
                 requests,
                 tokens: requests * pattern.tokens_per_request,
                 rate_limited: 0,
+                model: None,
+                input_tokens: None,
+                output_tokens: None,
             });
         }
         start += step;

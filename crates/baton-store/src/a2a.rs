@@ -155,6 +155,14 @@ impl Store {
     /// goes, its events stay. False when there was none.
     pub fn unfollow_task(&mut self, agent_id: i64, task_id: &str) -> Result<bool> {
         self.agent_exists(agent_id)?;
+        // The replay shows the task gone from this moment on.
+        self.conn.execute(
+            "INSERT INTO task_history (agent_id, task_id, recorded_at, title, state, state_since,
+                                       depends_on, gone)
+             SELECT agent_id, task_id, ?3, title, state, state_since, depends_on, 1
+               FROM tasks WHERE agent_id = ?1 AND task_id = ?2",
+            params![agent_id, task_id.trim(), ts(Utc::now())],
+        )?;
         let removed = self.conn.execute(
             "DELETE FROM tasks WHERE agent_id = ?1 AND task_id = ?2",
             params![agent_id, task_id.trim()],

@@ -80,6 +80,12 @@ pub enum StoreError {
     /// Writing an export failed.
     #[error("cannot write the export: {0}")]
     Io(#[from] std::io::Error),
+    /// A setting out of range (retention, readiness thresholds, a price, a budget).
+    #[error("{message}")]
+    InvalidSetting {
+        field: &'static str,
+        message: String,
+    },
 }
 
 impl StoreError {
@@ -110,6 +116,7 @@ impl StoreError {
             StoreError::InvalidRule { .. } => "invalid_rule",
             StoreError::InvalidTaskId(_) => "invalid_task_id",
             StoreError::Io(_) => "io",
+            StoreError::InvalidSetting { .. } => "invalid_setting",
         }
     }
 
@@ -119,9 +126,9 @@ impl StoreError {
             StoreError::InvalidConfig(err) => Some(err.field()),
             StoreError::DuplicateAgentName(_) => Some("name"),
             StoreError::DuplicateAgentUrl { .. } => Some("base_url"),
-            StoreError::InvalidRule { field, .. } | StoreError::InvalidWindows { field, .. } => {
-                Some(field)
-            }
+            StoreError::InvalidRule { field, .. }
+            | StoreError::InvalidWindows { field, .. }
+            | StoreError::InvalidSetting { field, .. } => Some(field),
             _ => None,
         }
     }

@@ -4,10 +4,10 @@
 //! the expiry is logged (`expire`, by `baton`). Reads give the queue, one escalation, and the
 //! involved agents' events around it on one time axis.
 
-use baton_core::detect::EvidenceRef;
+use baton_core::detect::{EvidenceRef, FindingKind};
 use baton_core::escalations::{
     Delivery, DeliveryState, Escalation, EscalationDecision, EscalationState, EscalationTimeline,
-    TimelineEvent,
+    Knot, TimelineEvent,
 };
 use baton_core::protocol::Event;
 use baton_core::views::summarize_event;
@@ -31,7 +31,7 @@ pub const TIMELINE_LIMIT: usize = 200;
 const COLS: &str = "e.id, e.finding_id, f.kind, f.severity, f.agents, f.resource, e.title, \
      e.agent_id, e.task_id, e.state, e.opened_at, e.due_at, e.assignee, e.snoozed_until, \
      e.resolved_at, d.seq, d.action, d.who, d.reason, d.at, e.occurrences, e.since_decision, \
-     e.scope, e.resources, e.resource_count, e.last_seen_at";
+     e.scope, e.resources, e.resource_count, e.last_seen_at, f.dedupe_key";
 
 const FROM: &str = "escalations e JOIN findings f ON f.id = e.finding_id \
      LEFT JOIN decisions d ON d.seq = e.decision_id";
@@ -66,10 +66,15 @@ fn read_escalation(row: &Row<'_>) -> Result<Escalation> {
         }),
         None => None,
     };
+    let kind = parse_kind(&row.get::<_, String>(2)?)?;
+    let knot = match kind {
+        FindingKind::Deadlock => Knot::of_key(&row.get::<_, String>(26)?),
+        _ => None,
+    };
     Ok(Escalation {
         id: row.get(0)?,
         finding_id: row.get(1)?,
-        kind: parse_kind(&row.get::<_, String>(2)?)?,
+        kind,
         severity: parse_severity(&row.get::<_, String>(3)?)?,
         agents: parse_json(&row.get::<_, String>(4)?, "escalation agents")?,
         resource: row.get(5)?,
@@ -94,6 +99,7 @@ fn read_escalation(row: &Row<'_>) -> Result<Escalation> {
         },
         decision,
         deliveries: Vec::new(),
+        knot,
     })
 }
 

@@ -12,6 +12,7 @@ use rusqlite::{params, OptionalExtension};
 use crate::a2a::settle_requests_in;
 use crate::codec::Cached;
 use crate::codec::{agent_state_str, ts};
+use crate::costs::{record_call_cost, record_report_cost};
 use crate::error::{Result, StoreError};
 use crate::events::{insert_event, Inserted};
 use crate::ledger::{record_api_call, spread_report, stored_report};
@@ -181,6 +182,7 @@ impl Store {
                     }
                     if event.kind == EventKind::ApiCall {
                         record_api_call(&tx, agent_id, event)?;
+                        record_call_cost(&tx, agent_id, event)?;
                         summary.new_api_calls += 1;
                     }
                 }
@@ -196,6 +198,7 @@ impl Store {
             let previous = stored_report(&tx, agent_id, report)?;
             if upsert_usage(&tx, agent_id, report, seen_at)? {
                 spread_report(&tx, agent_id, previous.as_ref(), report)?;
+                record_report_cost(&tx, agent_id, previous.as_ref(), report)?;
                 summary.new_usage += 1;
             }
         }

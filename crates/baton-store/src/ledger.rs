@@ -17,7 +17,7 @@ use crate::codec::{from_sql_int, to_sql_int, ts};
 use crate::error::Result;
 
 /// Tokens one call can count for (more is junk, and would overflow the sums).
-const MAX_TOKENS_PER_CALL: u64 = 1_000_000_000;
+pub(crate) const MAX_TOKENS_PER_CALL: u64 = 1_000_000_000;
 /// A report whose window is longer is not spread over minutes.
 const MAX_SPREAD_SECONDS: u32 = 86_400;
 /// Used for limits whose window the headers do not give.
@@ -148,7 +148,8 @@ pub(crate) fn stored_report(
 ) -> Result<Option<UsageReport>> {
     let found = conn
         .prepare_cached(
-            "SELECT window_seconds, requests, tokens, rate_limited FROM usage_samples
+            "SELECT window_seconds, requests, tokens, rate_limited, model, input_tokens,
+                    output_tokens FROM usage_samples
               WHERE agent_id = ?1 AND api = ?2 AND key = ?3 AND window_start = ?4",
         )?
         .query_row(
@@ -160,15 +161,22 @@ pub(crate) fn stored_report(
             ],
             |row| {
                 Ok((
-                    row.get::<_, i64>(0)?,
-                    row.get::<_, i64>(1)?,
-                    row.get::<_, i64>(2)?,
-                    row.get::<_, i64>(3)?,
+                    (
+                        row.get::<_, i64>(0)?,
+                        row.get::<_, i64>(1)?,
+                        row.get::<_, i64>(2)?,
+                        row.get::<_, i64>(3)?,
+                    ),
+                    (
+                        row.get::<_, Option<String>>(4)?,
+                        row.get::<_, Option<i64>>(5)?,
+                        row.get::<_, Option<i64>>(6)?,
+                    ),
                 ))
             },
         )
         .optional()?;
-    let Some((window, requests, tokens, limited)) = found else {
+    let Some(((window, requests, tokens, limited), (model, input, output))) = found else {
         return Ok(None);
     };
     Ok(Some(UsageReport {
@@ -176,6 +184,11 @@ pub(crate) fn stored_report(
         requests: from_sql_int(requests, "requests")?,
         tokens: from_sql_int(tokens, "tokens")?,
         rate_limited: from_sql_int(limited, "rate_limited")?,
+        model,
+        input_tokens: input.map(|t| from_sql_int(t, "input_tokens")).transpose()?,
+        output_tokens: output
+            .map(|t| from_sql_int(t, "output_tokens"))
+            .transpose()?,
         ..report.clone()
     }))
 }

@@ -18,6 +18,10 @@ const MIGRATION_SLICE: &[M<'static>] = &[
     M::up(include_str!("../migrations/0009_watchers.sql")),
     M::up(include_str!("../migrations/0010_texts_kept_once.sql")).foreign_key_check(),
     M::up(include_str!("../migrations/0011_counter_restarts.sql")),
+    M::up(include_str!(
+        "../migrations/0012_history_costs_readiness.sql"
+    ))
+    .foreign_key_check(),
 ];
 
 /// Every migration, oldest first. Append only: never edit one that has shipped.
@@ -173,7 +177,7 @@ mod tests {
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .unwrap();
         assert_eq!(version, LATEST_VERSION);
-        assert_eq!(LATEST_VERSION, 11);
+        assert_eq!(LATEST_VERSION, 12);
         let count = |sql: &str| -> i64 { conn.query_row(sql, [], |r| r.get(0)).unwrap() };
         assert_eq!(
             count("SELECT count(*) FROM agents WHERE name = 'Researcher' AND adapter = 'baton'"),

@@ -32,12 +32,13 @@ pub(crate) fn keep(conn: &Connection, body: &str) -> Result<i64> {
     Ok(conn.last_insert_rowid())
 }
 
-/// Forgets text `id` when no event or task refers to it any more.
+/// Forgets text `id` when no event, task or task version refers to it any more.
 pub(crate) fn forget_if_unused(conn: &Connection, id: i64) -> Result<()> {
     conn.prepare_cached(
         "DELETE FROM texts WHERE id = ?1
             AND NOT EXISTS (SELECT 1 FROM events WHERE message_text = ?1)
-            AND NOT EXISTS (SELECT 1 FROM tasks WHERE detail_text = ?1)",
+            AND NOT EXISTS (SELECT 1 FROM tasks WHERE detail_text = ?1)
+            AND NOT EXISTS (SELECT 1 FROM task_history WHERE detail_text = ?1)",
     )?
     .execute([id])?;
     Ok(())
@@ -49,7 +50,8 @@ pub(crate) fn forget_unused(conn: &Connection) -> Result<usize> {
     Ok(conn.execute(
         "DELETE FROM texts
           WHERE NOT EXISTS (SELECT 1 FROM events WHERE message_text = texts.id)
-            AND NOT EXISTS (SELECT 1 FROM tasks WHERE detail_text = texts.id)",
+            AND NOT EXISTS (SELECT 1 FROM tasks WHERE detail_text = texts.id)
+            AND NOT EXISTS (SELECT 1 FROM task_history WHERE detail_text = texts.id)",
         [],
     )?)
 }

@@ -34,15 +34,19 @@ pub(crate) fn upsert_usage(
     let n = conn
         .prepare_cached(
             "INSERT INTO usage_samples (agent_id, api, key, window_start, window_seconds,
-                                        requests, tokens, rate_limited, reported_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+                                        requests, tokens, rate_limited, reported_at, model,
+                                        input_tokens, output_tokens)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
              ON CONFLICT (agent_id, api, key, window_start) DO UPDATE SET
                 window_seconds = excluded.window_seconds, requests = excluded.requests,
                 tokens = excluded.tokens, rate_limited = excluded.rate_limited,
-                reported_at = excluded.reported_at
-             WHERE (window_seconds, requests, tokens, rate_limited)
+                reported_at = excluded.reported_at, model = excluded.model,
+                input_tokens = excluded.input_tokens, output_tokens = excluded.output_tokens
+             WHERE (window_seconds, requests, tokens, rate_limited, model, input_tokens,
+                    output_tokens)
                    IS NOT (excluded.window_seconds, excluded.requests, excluded.tokens,
-                           excluded.rate_limited)",
+                           excluded.rate_limited, excluded.model, excluded.input_tokens,
+                           excluded.output_tokens)",
         )?
         .execute(params![
             agent_id,
@@ -54,6 +58,15 @@ pub(crate) fn upsert_usage(
             to_sql_int(report.tokens, "usage tokens")?,
             to_sql_int(report.rate_limited, "usage rate_limited")?,
             ts(seen_at),
+            report.model,
+            report
+                .input_tokens
+                .map(|t| to_sql_int(t, "usage input_tokens"))
+                .transpose()?,
+            report
+                .output_tokens
+                .map(|t| to_sql_int(t, "usage output_tokens"))
+                .transpose()?,
         ])?;
     Ok(n > 0)
 }

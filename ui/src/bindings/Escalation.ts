@@ -3,6 +3,7 @@ import type { Delivery } from "./Delivery";
 import type { EscalationDecision } from "./EscalationDecision";
 import type { EscalationState } from "./EscalationState";
 import type { FindingKind } from "./FindingKind";
+import type { Knot } from "./Knot";
 import type { Severity } from "./Severity";
 
 /**
@@ -65,4 +66,8 @@ decision: EscalationDecision | null,
 /**
  * The decision's delivery to each agent concerned.
  */
-deliveries: Array<Delivery>, };
+deliveries: Array<Delivery>, 
+/**
+ * For a deadlock: the tasks and leases of the knot (what may be cancelled or given).
+ */
+knot: Knot | null, };

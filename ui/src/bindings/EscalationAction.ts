@@ -4,4 +4,4 @@ import type { BudgetShare } from "./BudgetShare";
 /**
  * What the human chose for an escalation.
  */
-export type EscalationAction = { "action": "approve" } | { "action": "reject" } | { "action": "give_ownership", agent_id: number, } | { "action": "retry" } | { "action": "dismiss" } | { "action": "snooze", minutes: number, } | { "action": "split_budget", shares: Array<BudgetShare>, } | { "action": "grant_lease", agent_id: number, } | { "action": "keep_lease" } | { "action": "allow_both_once" };
+export type EscalationAction = { "action": "approve" } | { "action": "reject" } | { "action": "give_ownership", agent_id: number, } | { "action": "retry" } | { "action": "dismiss" } | { "action": "snooze", minutes: number, } | { "action": "split_budget", shares: Array<BudgetShare>, } | { "action": "grant_lease", agent_id: number, } | { "action": "keep_lease" } | { "action": "allow_both_once" } | { "action": "cancel_task", agent_id: number, task_id: string, } | { "action": "give_lease", agent_id: number, resource: string, };

@@ -8,6 +8,7 @@ import { invoke as tauriInvoke } from "@tauri-apps/api/core";
 import { listen as tauriListen } from "@tauri-apps/api/event";
 
 import type { AgentConfig } from "../bindings/AgentConfig";
+import type { AgentCost } from "../bindings/AgentCost";
 import type { AgentDraft } from "../bindings/AgentDraft";
 import type { AgentRow } from "../bindings/AgentRow";
 import type { ApiLedger } from "../bindings/ApiLedger";
@@ -22,10 +23,15 @@ import type { Escalation } from "../bindings/Escalation";
 import type { EscalationAction } from "../bindings/EscalationAction";
 import type { EscalationTimeline } from "../bindings/EscalationTimeline";
 import type { EventRow } from "../bindings/EventRow";
+import type { FleetTimeline } from "../bindings/FleetTimeline";
 import type { Metric } from "../bindings/Metric";
 import type { OwnershipMap } from "../bindings/OwnershipMap";
 import type { PredeployConflict } from "../bindings/PredeployConflict";
 import type { PressureLimits } from "../bindings/PressureLimits";
+import type { Price } from "../bindings/Price";
+import type { Readiness } from "../bindings/Readiness";
+import type { ReadinessThresholds } from "../bindings/ReadinessThresholds";
+import type { ReplayFrame } from "../bindings/ReplayFrame";
 import type { Resolution } from "../bindings/Resolution";
 import type { Resolved } from "../bindings/Resolved";
 import type { Rule } from "../bindings/Rule";
@@ -33,6 +39,7 @@ import type { ScenarioInfo } from "../bindings/ScenarioInfo";
 import type { HooksInstalled } from "../bindings/HooksInstalled";
 import type { SecretsStatus } from "../bindings/SecretsStatus";
 import type { TaskCard } from "../bindings/TaskCard";
+import type { TaskCost } from "../bindings/TaskCost";
 import type { UsageHeatmap } from "../bindings/UsageHeatmap";
 import type { UsageSeries } from "../bindings/UsageSeries";
 import type { WindowOverrides } from "../bindings/WindowOverrides";
@@ -317,6 +324,76 @@ export function removeQuota(api: string, key: string | null, metric: Metric): Pr
 /** When one API's use is pressure. Error: `invalid_rate_limit` (share 1–100, horizon 1–1440). */
 export function setPressureLimits(api: string, limits: PressureLimits): Promise<null> {
   return call<null>("set_pressure_limits", { api, limits });
+}
+
+// The fleet over time. Times are RFC 3339 strings.
+
+/**
+ * The lanes of `agentIds` (at most 200; the ones on screen) from `from` to `to`, cut into
+ * `buckets` buckets (the range is kept between a minute and a week), with the range's
+ * escalations and decisions. A lane lists its events one by one when it has at most 400.
+ */
+export function fleetTimeline(from: string, to: string, buckets: number, agentIds: number[]): Promise<FleetTimeline> {
+  return call<FleetTimeline>("fleet_timeline", { from, to, buckets, agentIds });
+}
+
+/** The board, the agents and the open escalations as they were at `at`. */
+export function replayAt(at: string): Promise<ReplayFrame> {
+  return call<ReplayFrame>("replay_at", { at });
+}
+
+/** Days events are kept before they are compacted into task state changes. */
+export function retentionDays(): Promise<number> {
+  return call<number>("retention_days");
+}
+
+/** Error: `invalid_setting` (field `retention_days`: 1 to 3660). */
+export function setRetentionDays(days: number): Promise<number> {
+  return call<number>("set_retention_days", { days });
+}
+
+// Readiness: may a second agent join this one?
+
+/** Each polled agent's readiness (coding sessions have none). */
+export function readiness(): Promise<Readiness[]> {
+  return call<Readiness[]>("readiness");
+}
+
+/** Error: `invalid_setting` (field: the threshold). Answers with everyone's readiness under the new thresholds. */
+export function setReadinessThresholds(thresholds: ReadinessThresholds): Promise<Readiness[]> {
+  return call<Readiness[]>("set_readiness_thresholds", { thresholds });
+}
+
+// Cost. Dollars; prices per 1,000 tokens.
+
+/** What each agent's calls cost today and on each of the last 7 days (UTC), with its budget. */
+export function agentCosts(): Promise<AgentCost[]> {
+  return call<AgentCost[]>("agent_costs");
+}
+
+/** What one task's calls cost. */
+export function taskCost(agentId: number, taskId: string): Promise<TaskCost> {
+  return call<TaskCost>("task_cost", { agentId, taskId });
+}
+
+/** The prices in force: the user's, and Baton's defaults (`default: true`) where the user has none. */
+export function prices(): Promise<Price[]> {
+  return call<Price[]>("prices");
+}
+
+/** Sets the user's price (it replaces a default for the same API and model). Error: `invalid_setting` (field `price`). */
+export function setPrice(price: Price): Promise<Price[]> {
+  return call<Price[]>("set_price", { price });
+}
+
+/** Removes the user's price for an API and model (`model` null: the API's price for every model). */
+export function removePrice(api: string, model: string | null): Promise<Price[]> {
+  return call<Price[]>("remove_price", { api, model });
+}
+
+/** Sets an agent's daily budget in dollars (null removes it). Error: `invalid_setting` (field `daily_budget_usd`), `not_found`. */
+export function setDailyBudget(agentId: number, usd: number | null): Promise<AgentCost[]> {
+  return call<AgentCost[]>("set_daily_budget", { agentId, usd });
 }
 
 /**

@@ -38,6 +38,7 @@ export const KIND_LABEL: Record<FindingKind, string> = {
   rate_limit_pressure: "Rate-limit pressure",
   counter_restart: "Counter restarted",
   deadlock: "Deadlock",
+  over_budget: "Over budget",
 };
 
 /** "Write collision"; a kind this build does not know reads "Some new kind". */

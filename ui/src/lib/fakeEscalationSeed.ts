@@ -57,6 +57,7 @@ const base = (id: number, fields: Partial<Escalation> & Pick<Escalation, "kind" 
   last_seen_at: fields.opened_at,
   decision: null,
   deliveries: [],
+  knot: null,
   ...fields,
   agents: [...fields.agents].sort((a, b) => a - b),
 });

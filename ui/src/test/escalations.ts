@@ -33,6 +33,7 @@ export function escalation(id: number, now: number, dueInMs: number, extra: Part
     last_seen_at: new Date(now - 10 * MIN).toISOString(),
     decision: null,
     deliveries: [],
+    knot: null,
     ...extra,
   };
 }

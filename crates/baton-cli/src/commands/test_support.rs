@@ -30,5 +30,6 @@ pub fn write_collision(id: i64, opened: DateTime<Utc>) -> Escalation {
         last_seen_at: opened,
         decision: None,
         deliveries: vec![],
+        knot: None,
     }
 }

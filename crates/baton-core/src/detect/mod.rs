@@ -23,7 +23,7 @@ use crate::rules::CompiledRules;
 mod agents;
 pub mod book;
 mod collisions;
-mod deadlock;
+pub mod deadlock;
 pub mod dependencies;
 pub mod handoff;
 mod ownership;
@@ -58,6 +58,7 @@ pub enum FindingKind {
     RateLimitPressure,
     CounterRestart,
     Deadlock,
+    OverBudget,
 }
 
 impl FindingKind {
@@ -78,6 +79,7 @@ impl FindingKind {
             FindingKind::RateLimitPressure => "rate_limit_pressure",
             FindingKind::CounterRestart => "counter_restart",
             FindingKind::Deadlock => "deadlock",
+            FindingKind::OverBudget => "over_budget",
         }
     }
 }
@@ -240,6 +242,8 @@ pub struct DetectInput<'a> {
     pub handoff_schemas: &'a handoff::HandoffSchemas,
     /// Stored states of dependencies the task book does not hold.
     pub stored: &'a dependencies::StoredStates,
+    /// Sessions refused a file another holds, still waiting for it (from the store).
+    pub lease_waits: &'a [deadlock::LeaseWait],
 }
 
 impl<'a> DetectInput<'a> {

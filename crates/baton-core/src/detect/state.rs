@@ -20,6 +20,8 @@ pub struct DetectState {
     pub rules: CompiledRules,
     /// Stored states of dependencies the book does not hold (see [`super::dependencies`]).
     pub stored: StoredStates,
+    /// Sessions waiting for a file another session holds (read from the store before a run).
+    pub lease_waits: Vec<super::deadlock::LeaseWait>,
 }
 
 impl DetectState {
@@ -36,6 +38,7 @@ impl DetectState {
             agents: Agents::new(agents.to_vec()),
             rules: CompiledRules::new(rules.to_vec()),
             stored: StoredStates::default(),
+            lease_waits: Vec::new(),
         };
         state.take_events(recent);
         if let Some(oldest) = recent.iter().map(|e| e.event.at).min() {
@@ -107,6 +110,7 @@ impl DetectState {
             config,
             handoff_schemas,
             stored: &self.stored,
+            lease_waits: &self.lease_waits,
         }
     }
 

@@ -80,6 +80,18 @@ pub enum EscalationAction {
     /// For a coding session refused a file: every refused session of the item may write it once
     /// more while the holder keeps it.
     AllowBothOnce,
+    /// For a deadlock: one task of the knot is cancelled; a `reject` of that task goes to its
+    /// agent alone, and the others can go on once it is out of the way.
+    CancelTask {
+        agent_id: i64,
+        task_id: String,
+    },
+    /// For a deadlock over files: the lease of `resource` moves to `agent_id`, a session of the
+    /// knot waiting for it, whose next try passes (read by its next hook call).
+    GiveLease {
+        agent_id: i64,
+        resource: String,
+    },
 }
 
 impl EscalationAction {
@@ -96,6 +108,8 @@ impl EscalationAction {
             EscalationAction::GrantLease { .. } => "grant_lease",
             EscalationAction::KeepLease => "keep_lease",
             EscalationAction::AllowBothOnce => "allow_both_once",
+            EscalationAction::CancelTask { .. } => "cancel_task",
+            EscalationAction::GiveLease { .. } => "give_lease",
         }
     }
 
@@ -110,9 +124,11 @@ impl EscalationAction {
             EscalationAction::Dismiss => Some("dismiss"),
             EscalationAction::Snooze { .. } => None,
             EscalationAction::SplitBudget { .. } => Some("budget"),
+            EscalationAction::CancelTask { .. } => Some("reject"),
             EscalationAction::GrantLease { .. }
             | EscalationAction::KeepLease
-            | EscalationAction::AllowBothOnce => None,
+            | EscalationAction::AllowBothOnce
+            | EscalationAction::GiveLease { .. } => None,
         }
     }
 
@@ -275,6 +291,48 @@ pub struct Escalation {
     pub decision: Option<EscalationDecision>,
     /// The decision's delivery to each agent concerned.
     pub deliveries: Vec<Delivery>,
+    /// For a deadlock: the tasks and leases of the knot (what may be cancelled or given).
+    pub knot: Option<Knot>,
+}
+
+/// A deadlock's tasks waiting on each other, and the leases waited for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct Knot {
+    pub tasks: Vec<KnotTask>,
+    pub leases: Vec<KnotLease>,
+}
+
+/// A task of a knot (`task_id` empty: a session between turns, waiting as itself).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct KnotTask {
+    pub agent_id: i64,
+    pub task_id: String,
+}
+
+/// A file of a knot: who holds it is asked to give it to `waiter`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct KnotLease {
+    pub resource: String,
+    pub waiter: i64,
+}
+
+impl Knot {
+    /// The knot a deadlock finding's key names.
+    pub fn of_key(dedupe_key: &str) -> Option<Knot> {
+        let key = crate::detect::deadlock::DeadlockKey::parse(dedupe_key)?;
+        Some(Knot {
+            tasks: key
+                .tasks
+                .into_iter()
+                .map(|(agent_id, task_id)| KnotTask { agent_id, task_id })
+                .collect(),
+            leases: key
+                .leases
+                .into_iter()
+                .map(|(resource, waiter)| KnotLease { resource, waiter })
+                .collect(),
+        })
+    }
 }
 
 impl Escalation {

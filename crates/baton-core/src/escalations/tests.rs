@@ -96,6 +96,7 @@ fn escalation(id: i64, severity: Severity, due_in_min: i64) -> Escalation {
         last_seen_at: now,
         decision: None,
         deliveries: vec![],
+        knot: None,
     }
 }
 

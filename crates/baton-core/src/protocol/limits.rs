@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use super::StatusDocument;
 
-/// Names and versions (`agent.name`, `agent.version`).
+/// Names and versions (`agent.name`, `agent.version`, an API call's `model`).
 pub const MAX_NAME_BYTES: usize = 256;
 /// A task's title.
 pub const MAX_TITLE_BYTES: usize = super::MAX_TITLE_LEN;
@@ -53,8 +53,12 @@ pub fn cut_long_values(doc: &mut StatusDocument) -> u32 {
     }
     for event in &mut doc.events {
         cut += cut_opt(&mut event.message, MAX_TEXT_BYTES);
+        cut += cut_opt(&mut event.model, MAX_NAME_BYTES);
         cut += cut_value(&mut event.payload);
         cut += cut_value(&mut event.value);
+    }
+    for report in &mut doc.usage {
+        cut += cut_opt(&mut report.model, MAX_NAME_BYTES);
     }
     cut
 }

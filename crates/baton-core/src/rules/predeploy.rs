@@ -37,6 +37,9 @@ pub struct PredeployConflict {
     /// A resource both sides match.
     pub example: String,
     pub message: String,
+    /// The other side's agent is not ready for a second agent beside it (readiness): what it
+    /// lacks, e.g. "Writer is not ready: 19 of 28 days; approval 81 %". Set by the engine.
+    pub other_not_ready: Option<String>,
 }
 
 type Bucket = (RuleKind, String, String);
@@ -127,6 +130,7 @@ impl<'a> Prepared<'a> {
                     continue;
                 }
                 conflicts.push(PredeployConflict {
+                    other_not_ready: None,
                     kind,
                     pattern: pattern.clone(),
                     message: if pattern == *other_pattern {
@@ -187,6 +191,7 @@ fn against_rule(
         },
         example,
         message,
+        other_not_ready: None,
     }
 }
 

@@ -85,6 +85,9 @@ pub(crate) struct LoopState {
     calls_since_pressure: bool,
     /// The findings as last written: only news is written again.
     written: WrittenFindings,
+    /// When the retention last compacted the store, and whether it left more to do.
+    compacted_at: Option<DateTime<Utc>>,
+    compact_more: bool,
     /// How long runs took.
     pub(crate) times: RunTimes,
 }
@@ -121,8 +124,10 @@ struct Reading {
     marks: DetectMarks,
     /// API calls arrived that pressure was not assessed for yet.
     calls_waiting: bool,
-    /// The pressure findings, when pressure was assessed.
+    /// The pressure and budget findings, when they were assessed.
     pressure: Option<Vec<Finding>>,
+    /// Sessions waiting for each other's files.
+    lease_waits: Vec<baton_core::detect::deadlock::LeaseWait>,
 }
 
 /// What a run found, to be written.
@@ -134,6 +139,8 @@ struct Found {
     dead_letters: Vec<DeadLetter>,
     marks: DetectMarks,
     prune_ledger: bool,
+    /// The retention is due to compact the store.
+    compact: bool,
 }
 
 /// Reads what changed (and, on the first run, the window) and runs the pressure detector when
@@ -176,7 +183,9 @@ fn read_and_detect(
             let assess = pressure_due || (calls && calls_may_run);
             let pressure = if assess {
                 let mut profiles = reading_profiles.lock().unwrap_or_else(|p| p.into_inner());
-                Some(pressure_findings(s, now, &mut profiles)?)
+                let mut found = pressure_findings(s, now, &mut profiles)?;
+                found.extend(budget_findings(s, now)?);
+                Some(found)
             } else {
                 None
             };
@@ -186,6 +195,7 @@ fn read_and_detect(
                 marks,
                 calls_waiting: calls && !assess,
                 pressure,
+                lease_waits: s.lease_waits()?,
             })
         })
         .map_err(EngineError::from_store)?;
@@ -234,6 +244,7 @@ fn read_and_detect(
             detect_state.stored.insert(*agent, task, state);
         }
     }
+    detect_state.lease_waits = reading.lease_waits;
     let schemas = kept.schemas.update(changes.handoff_schemas);
     let found = detect(&detect_state.input(now, &new_events, &config, &schemas));
     detect_state.settle(since);
@@ -251,13 +262,53 @@ fn read_and_detect(
         .record(started.elapsed(), window_events, tasks_kept);
     kept.times.record_findings(found_now, findings.len());
     let prune_ledger = prune_due(&mut profiles.lock().unwrap_or_else(|p| p.into_inner()), now);
+    let compact = kept.compact_more
+        || kept
+            .compacted_at
+            .is_none_or(|at| now - at >= COMPACT_EVERY || at > now);
+    if compact {
+        kept.compacted_at = Some(now);
+    }
     Ok(Found {
         findings,
         current,
         dead_letters: found.dead_letters,
         marks: reading.marks,
         prune_ledger,
+        compact,
     })
+}
+
+/// How often the retention compacts the store (and again at once while it has more to do).
+const COMPACT_EVERY: chrono::Duration = chrono::Duration::hours(1);
+
+/// One batch of the retention's compaction; true when more is left.
+fn compact_store(store: &mut baton_store::Store, now: DateTime<Utc>) -> baton_store::Result<bool> {
+    let done = store.compact(now)?;
+    if done.events > 0 || done.task_versions > 0 {
+        tracing::info!(
+            events = done.events,
+            task_versions = done.task_versions,
+            more = done.more,
+            "compacted the store past its retention"
+        );
+    }
+    Ok(done.more)
+}
+
+/// Agents past their daily budget today: one warning finding each (see
+/// [`baton_core::cost::over_budget`]).
+fn budget_findings(
+    store: &baton_store::Store,
+    now: DateTime<Utc>,
+) -> baton_store::Result<Vec<Finding>> {
+    Ok(store
+        .spending_against_budgets(now)?
+        .into_iter()
+        .filter_map(|(id, name, spent, budget)| {
+            baton_core::cost::over_budget(id, &name, spent, budget, now)
+        })
+        .collect())
 }
 
 /// One run at `now`. Events received from `from` on are news on the first run (later runs go
@@ -287,6 +338,7 @@ pub(crate) async fn detect_once(
         dead_letters,
         marks,
         prune_ledger: prune,
+        compact,
     } = found;
     let written = shared
         .write(move |store| {
@@ -297,15 +349,17 @@ pub(crate) async fn detect_once(
             if prune {
                 prune_ledger(store, now)?;
             }
-            Ok((recorded, expired, lapsing))
+            let more = compact && compact_store(store, now)?;
+            Ok((recorded, expired, lapsing, more))
         })
         .await;
     let (recorded, expired, lapsing) = match written {
-        Ok(written) => {
+        Ok((recorded, expired, lapsing, more)) => {
             let mut kept = lock(state);
             kept.marks = Some(marks);
             kept.written = current;
-            written
+            kept.compact_more = more;
+            (recorded, expired, lapsing)
         }
         Err(err) => {
             // Nothing of this run is stored: start again from the store at the next run, from

@@ -38,6 +38,9 @@ impl AgentScript {
                     requests: 0,
                     tokens: 0,
                     rate_limited: 0,
+                    model: None,
+                    input_tokens: None,
+                    output_tokens: None,
                 });
                 self.usage.len() - 1
             }

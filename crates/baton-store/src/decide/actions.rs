@@ -1,7 +1,7 @@
 //! What a decision changes besides the queue: an ownership rule, a budget split, a file lease.
 
 use baton_core::detect::FindingKind;
-use baton_core::escalations::{BudgetShare, Escalation};
+use baton_core::escalations::{BudgetShare, Escalation, Knot};
 use baton_core::protocol::{Allowance, BudgetGrant};
 use baton_core::rules::lint::same_owner;
 use baton_core::rules::{validate_rule, ResourcePattern, Rule, RuleKind};
@@ -195,4 +195,68 @@ pub(super) fn allow_once_in(
         return Err(invalid("no refused coding session to allow"));
     }
     Ok(allowed)
+}
+
+/// The knot of a deadlock escalation, or why the action does not apply.
+fn knot_of<'a>(escalation: &'a Escalation, action: &str) -> Result<&'a Knot> {
+    if escalation.kind != FindingKind::Deadlock {
+        return Err(invalid(format!("{action} answers a deadlock")));
+    }
+    escalation
+        .knot
+        .as_ref()
+        .ok_or_else(|| invalid("this deadlock names no tasks: dismiss it, or retry"))
+}
+
+/// Checks that `task_id` of `agent_id` is a task of the deadlock that can be told to stop (a
+/// polled agent's task: a coding session is given a file instead). Returns a sentence.
+pub(super) fn cancel_task_in(
+    tx: &Connection,
+    escalation: &Escalation,
+    agent_id: i64,
+    task_id: &str,
+) -> Result<String> {
+    let knot = knot_of(escalation, "cancelling a task")?;
+    let name = agent_name(tx, agent_id)?;
+    if task_id.is_empty()
+        || !knot
+            .tasks
+            .iter()
+            .any(|t| t.agent_id == agent_id && t.task_id == task_id)
+    {
+        return Err(invalid(format!(
+            "{name}'s task {task_id:?} is not one of this deadlock's"
+        )));
+    }
+    if is_session(tx, agent_id)? {
+        return Err(invalid(format!(
+            "{name} is a coding session, which Baton cannot tell to stop: give a file it waits for instead"
+        )));
+    }
+    Ok(format!(
+        "{name}'s task {task_id} is cancelled to break the deadlock"
+    ))
+}
+
+/// Moves the lease of `resource` to `agent_id`, a session of the deadlock waiting for it.
+pub(super) fn give_lease_in(
+    tx: &Connection,
+    escalation: &Escalation,
+    agent_id: i64,
+    resource: &str,
+    now: DateTime<Utc>,
+) -> Result<String> {
+    let knot = knot_of(escalation, "giving a file away")?;
+    let name = agent_name(tx, agent_id)?;
+    if !knot
+        .leases
+        .iter()
+        .any(|l| l.waiter == agent_id && l.resource == resource)
+    {
+        return Err(invalid(format!(
+            "{name} does not wait for {resource} in this deadlock"
+        )));
+    }
+    take_lease(tx, resource, agent_id, now)?;
+    Ok(format!("{name} holds {resource}"))
 }

@@ -23,6 +23,8 @@ pub(super) struct Message<'a> {
     /// With a reassign: the new owner as agents know it.
     pub owner: Option<&'a str>,
     pub grants: &'a [(i64, BudgetGrant)],
+    /// The decision goes to this agent alone, about this task (a cancelled task of a deadlock).
+    pub only: Option<(i64, &'a str)>,
     pub now: DateTime<Utc>,
 }
 
@@ -44,7 +46,10 @@ pub(super) fn owner_name(tx: &Connection, agent_id: i64) -> Result<String> {
 pub(super) fn queue(tx: &Connection, escalation: &Escalation, m: &Message<'_>) -> Result<Vec<i64>> {
     let evidence = item_evidence(tx, escalation.id)?;
     let events = evidence_events(tx, &evidence)?;
-    let mut recipients = escalation.agents.clone();
+    let mut recipients = match m.only {
+        Some((agent_id, _)) => vec![agent_id],
+        None => escalation.agents.clone(),
+    };
     for (agent_id, _) in m.grants {
         if !recipients.contains(agent_id) {
             recipients.push(*agent_id);
@@ -62,13 +67,18 @@ pub(super) fn queue(tx: &Connection, escalation: &Escalation, m: &Message<'_>) -
             continue;
         }
         let key = idempotency_key(m.decision, agent_id);
-        let task_id = if escalation.agent_id == Some(agent_id) {
+        let task_id = if let Some((_, task)) = m.only {
+            Some(task.to_owned())
+        } else if escalation.agent_id == Some(agent_id) {
             escalation.task_id.clone()
         } else {
             task_of(&events, agent_id)
         };
         let mut tasks: Vec<String> = task_id.iter().cloned().collect();
-        for (_, event) in events.iter().filter(|(agent, _)| *agent == agent_id) {
+        let evidence_tasks = events
+            .iter()
+            .filter(|(agent, _)| *agent == agent_id && m.only.is_none());
+        for (_, event) in evidence_tasks {
             if let Some(task) = &event.task_id {
                 if !tasks.contains(task) && tasks.len() < MAX_DECISION_RESOURCES {
                     tasks.push(task.clone());

@@ -43,7 +43,10 @@ pub fn idempotency_key(decision: &DecisionEntry, agent_id: i64) -> String {
 mod actions;
 mod deliver;
 
-use actions::{allow_once_in, file_of, give_ownership_in, grant_lease_in, split_budget_in};
+use actions::{
+    allow_once_in, cancel_task_in, file_of, give_lease_in, give_ownership_in, grant_lease_in,
+    split_budget_in,
+};
 impl Store {
     /// Records `who`'s decision on escalation `id` (see the module docs).
     pub fn decide_escalation(
@@ -89,6 +92,21 @@ impl Store {
         }
         if matches!(action, EscalationAction::KeepLease) {
             file_of(&escalation)?;
+        }
+        // Only the agent of the cancelled task is told (a reject of that task).
+        let mut only = None;
+        if let EscalationAction::CancelTask { agent_id, task_id } = action {
+            let sentence = cancel_task_in(&tx, &escalation, *agent_id, task_id)?;
+            detail["task"] = json!({ "agent_id": agent_id, "task_id": task_id });
+            wire_note = Some(match note.as_deref() {
+                Some(note) => format!("{sentence}. {note}"),
+                None => sentence,
+            });
+            only = Some((*agent_id, task_id.as_str()));
+        }
+        if let EscalationAction::GiveLease { agent_id, resource } = action {
+            let sentence = give_lease_in(&tx, &escalation, *agent_id, resource, now)?;
+            detail["lease"] = json!(sentence);
         }
         if matches!(action, EscalationAction::AllowBothOnce) {
             let allowed = allow_once_in(&tx, &escalation, now)?;
@@ -160,6 +178,7 @@ impl Store {
                     who,
                     owner: owner.as_deref(),
                     grants: &grants,
+                    only,
                     now,
                 };
                 deliver::queue(&tx, &escalation, &message)?

@@ -197,13 +197,16 @@ fn last_write(tx: &Connection, agent_id: i64, resource: &str) -> Result<Option<u
     Ok(seq.and_then(|s| u64::try_from(s).ok()))
 }
 
+/// How a refused write's finding ends (read back by [`crate::Store::lease_waits`]).
+const REFUSED: &str = "refused";
+
 /// The queue's view of a write that met another's claim. Its key is the one the write-collision
 /// (or ownership) detector gives the same resource, so the detector's later finding on the same
 /// writes joins this one: one cause, one queue item.
 pub(super) fn clash_finding(record: &HookRecord, clash: &PermitClash) -> Finding {
     let me = &record.agent_name;
     let refused = clash.verdict == PermitVerdict::Deny;
-    let outcome = if refused { "refused" } else { "allowed (warn)" };
+    let outcome = if refused { REFUSED } else { "allowed (warn)" };
     let (kind, summary) = match &clash.conflict {
         PermitConflict::Lease { holder, since } => (
             FindingKind::WriteCollision,
@@ -255,4 +258,35 @@ fn use_exemption(tx: &Connection, resource: &str, agent_id: i64) -> Result<bool>
         params![resource, agent_id],
     )?;
     Ok(used > 0)
+}
+
+impl crate::Store {
+    /// Sessions refused a file another session holds whose refusal is still undecided: they
+    /// wait for it (the deadlock detector's lease edges).
+    pub fn lease_waits(&self) -> Result<Vec<baton_core::detect::deadlock::LeaseWait>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT f.resource, l.holder, f.agents FROM findings f
+               JOIN leases l ON l.resource = f.resource
+              WHERE f.kind = 'write_collision' AND f.closed_at IS NULL
+                AND f.summary LIKE '%: ' || ?1",
+        )?;
+        let mut rows = stmt.query([REFUSED])?;
+        let mut waits = Vec::new();
+        while let Some(row) = rows.next()? {
+            let resource: String = row.get(0)?;
+            let holder: i64 = row.get(1)?;
+            let agents: Vec<i64> =
+                crate::codec::parse_json(&row.get::<_, String>(2)?, "finding agents")?;
+            for waiter in agents.into_iter().filter(|a| *a != holder) {
+                waits.push(baton_core::detect::deadlock::LeaseWait {
+                    waiter,
+                    holder,
+                    resource: resource.clone(),
+                });
+            }
+        }
+        waits.sort_unstable();
+        waits.dedup();
+        Ok(waits)
+    }
 }

@@ -84,6 +84,9 @@ pub(crate) fn usage(api: &str, window_secs: i64, requests: u64) -> UsageReport {
         requests,
         tokens: requests * 100,
         rate_limited: 0,
+        model: None,
+        input_tokens: None,
+        output_tokens: None,
     }
 }
 

@@ -86,6 +86,8 @@ pub(super) struct World {
     pub(super) schemas: handoff::HandoffSchemas,
     /// What the store would say of dependencies the book does not hold.
     pub(super) stored: dependencies::StoredStates,
+    /// Sessions waiting for each other's files.
+    pub(super) lease_waits: Vec<deadlock::LeaseWait>,
 }
 
 impl World {
@@ -100,12 +102,14 @@ impl World {
             config: DetectConfig::default(),
             schemas: handoff::HandoffSchemas::default(),
             stored: dependencies::StoredStates::default(),
+            lease_waits: Vec::new(),
         }
     }
 
     fn state(&self, recent: &[ObservedEvent]) -> DetectState {
         let mut state = DetectState::from_slices(recent, &self.tasks, &self.rules, &self.agents);
         state.stored = self.stored.clone();
+        state.lease_waits = self.lease_waits.clone();
         state
     }
 

@@ -7,6 +7,7 @@ use chrono::Duration;
 use proptest::prelude::*;
 
 use super::*;
+use crate::detect::deadlock::{DeadlockKey, LeaseWait};
 
 fn depending(agent: i64, id: &str, on: &[&str]) -> ObservedTask {
     let mut t = task(agent, id, TaskState::Working, 50);
@@ -109,8 +110,11 @@ fn two_agents_waiting_on_each_other_are_a_deadlock() {
         "Deadlock: Writer's draft-1 waits for Editor's review-1, which waits for Writer's draft-1"
     );
     assert_eq!(
-        dead[0].dedupe_key,
-        format!("deadlock:{WRITER}/draft-1,{EDITOR}/review-1")
+        DeadlockKey::parse(&dead[0].dedupe_key).unwrap().tasks,
+        [
+            (WRITER, "draft-1".to_owned()),
+            (EDITOR, "review-1".to_owned())
+        ]
     );
     // One of them ends: no cycle any more.
     w.tasks[1].task.state = TaskState::Canceled;
@@ -137,6 +141,51 @@ fn three_agents_in_a_ring_are_one_deadlock_and_a_chain_is_none() {
     // The publisher waits on nothing: a chain, however long, is no deadlock.
     w.tasks[2].task.depends_on.clear();
     assert!(of_kind(&w.run(), FindingKind::Deadlock).is_empty());
+}
+
+#[test]
+fn two_sessions_each_refused_the_file_the_other_holds_are_a_deadlock() {
+    let mut w = World::at(100);
+    w.tasks = vec![
+        task(WRITER, "turn-3", TaskState::Working, 50),
+        task(EDITOR, "turn-1", TaskState::Working, 50),
+    ];
+    let wait = |waiter, holder, file: &str| LeaseWait {
+        waiter,
+        holder,
+        resource: file.to_owned(),
+    };
+    w.lease_waits = vec![wait(WRITER, EDITOR, "file:///repo/b.rs")];
+    assert!(
+        of_kind(&w.run(), FindingKind::Deadlock).is_empty(),
+        "one waits: no cycle"
+    );
+    w.lease_waits
+        .push(wait(EDITOR, WRITER, "file:///repo/a.rs"));
+    let found = w.run();
+    let dead = of_kind(&found, FindingKind::Deadlock);
+    assert_eq!(dead.len(), 1, "{found:#?}");
+    assert_eq!(
+        dead[0].summary,
+        "Deadlock: Writer's turn-3 waits for Editor's turn-1 (its lease on file:///repo/b.rs), \
+         which waits for Writer's turn-3 (its lease on file:///repo/a.rs)"
+    );
+    let key = DeadlockKey::parse(&dead[0].dedupe_key).unwrap();
+    assert_eq!(
+        key.leases,
+        [
+            ("file:///repo/a.rs".to_owned(), EDITOR),
+            ("file:///repo/b.rs".to_owned(), WRITER)
+        ]
+    );
+    // A session between turns waits as itself.
+    w.tasks.remove(1);
+    let found = w.run();
+    assert_eq!(
+        of_kind(&found, FindingKind::Deadlock)[0].summary,
+        "Deadlock: Writer's turn-3 waits for Editor (its lease on file:///repo/b.rs), which \
+         waits for Writer's turn-3 (its lease on file:///repo/a.rs)"
+    );
 }
 
 /// Tasks `0..n` (agent `i % 3`), each working and depending on the tasks `edges` names.
@@ -195,9 +244,8 @@ proptest! {
         let found = w.run();
         let mut named = BTreeSet::new();
         for f in of_kind(&found, FindingKind::Deadlock) {
-            let members = f.dedupe_key.trim_start_matches("deadlock:");
-            for member in members.split(',') {
-                let task = member.split_once('/').unwrap().1;
+            let key = DeadlockKey::parse(&f.dedupe_key).expect("a deadlock's key");
+            for (_, task) in key.tasks {
                 prop_assert!(named.insert(task[1..].parse::<usize>().unwrap()), "{} twice", task);
             }
         }

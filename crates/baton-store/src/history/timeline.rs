@@ -1,0 +1,258 @@
+//! The fleet timeline: some agents' lanes over one range, each event counted in its bucket (one
+//! read of the range by time for every lane asked), each event listed when a lane has few, the
+//! task state changes, and the escalations and decisions of the range.
+
+use std::collections::{BTreeMap, HashMap};
+
+use baton_core::timeline::{
+    fit_range, FleetTimeline, LaneBucket, LaneEvent, LaneState, TimelineDecision, TimelineLane,
+    MAX_LANES, MAX_LANE_EVENTS, MAX_MARKS,
+};
+use chrono::{DateTime, Utc};
+use rusqlite::params_from_iter;
+use rusqlite::types::Value;
+
+use super::escalations_between;
+use crate::codec::{from_sql_int, parse_event_kind, parse_task_state, parse_ts, ts};
+use crate::error::Result;
+use crate::Store;
+
+/// Most state changes one lane lists in a range (the newest).
+const MAX_LANE_STATES: usize = 500;
+
+/// `?1, ?2, …` for `n` values from `first`.
+fn placeholders(first: usize, n: usize) -> String {
+    (first..first + n)
+        .map(|i| format!("?{i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+impl Store {
+    /// The lanes of `agents` (at most [`MAX_LANES`]; unknown ids are left out) from `from` to
+    /// `to` in `buckets` buckets (see [`fit_range`]), with the range's escalations and decisions.
+    pub fn fleet_timeline(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        buckets: u32,
+        agents: &[i64],
+    ) -> Result<FleetTimeline> {
+        let (from, to, bucket_ms, buckets) = fit_range(from, to, buckets);
+        let mut ids: Vec<i64> = agents.to_vec();
+        ids.sort_unstable();
+        ids.dedup();
+        ids.truncate(MAX_LANES);
+        let names = self.lane_names(&ids)?;
+        let ids: Vec<i64> = ids
+            .into_iter()
+            .filter(|id| names.contains_key(id))
+            .collect();
+        let mut lanes: Vec<TimelineLane> = ids
+            .iter()
+            .map(|&id| TimelineLane {
+                agent_id: id,
+                name: names[&id].clone(),
+                total: 0,
+                buckets: Vec::new(),
+                events: None,
+                states: Vec::new(),
+            })
+            .collect();
+        if !ids.is_empty() {
+            self.count_lanes(&mut lanes, from, to, bucket_ms)?;
+            self.list_small_lanes(&mut lanes, from, to)?;
+            self.lane_states(&mut lanes, from, to)?;
+        }
+        Ok(FleetTimeline {
+            from,
+            to,
+            bucket_ms,
+            buckets,
+            lanes,
+            escalations: escalations_between(&self.conn, from, to, MAX_MARKS)?,
+            decisions: self.decisions_between(from, to)?,
+            compacted_before: self.compacted_before()?,
+        })
+    }
+
+    fn lane_names(&self, ids: &[i64]) -> Result<HashMap<i64, String>> {
+        if ids.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let sql = format!(
+            "SELECT id, name FROM agents WHERE id IN ({})",
+            placeholders(1, ids.len())
+        );
+        let mut stmt = self.conn.prepare(&sql)?;
+        let rows = stmt.query_map(params_from_iter(ids), |row| Ok((row.get(0)?, row.get(1)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Events per lane, bucket and kind: one read of the range by time.
+    fn count_lanes(
+        &self,
+        lanes: &mut [TimelineLane],
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        bucket_ms: u64,
+    ) -> Result<()> {
+        let sql = format!(
+            "SELECT agent_id, CAST((julianday(at) - julianday(?1)) * 86400000.0 AS INTEGER) / ?3
+                        AS bucket, kind, count(*)
+               FROM events
+              WHERE at >= ?1 AND at < ?2 AND agent_id IN ({})
+              GROUP BY agent_id, bucket, kind",
+            placeholders(4, lanes.len())
+        );
+        let mut values: Vec<Value> = vec![
+            Value::Text(ts(from)),
+            Value::Text(ts(to)),
+            Value::Integer(i64::try_from(bucket_ms).unwrap_or(i64::MAX)),
+        ];
+        values.extend(lanes.iter().map(|l| Value::Integer(l.agent_id)));
+        let mut stmt = self.conn.prepare(&sql)?;
+        let mut rows = stmt.query(params_from_iter(values))?;
+        let index: HashMap<i64, usize> = lanes
+            .iter()
+            .enumerate()
+            .map(|(i, l)| (l.agent_id, i))
+            .collect();
+        let mut buckets: Vec<BTreeMap<u32, LaneBucket>> = vec![BTreeMap::new(); lanes.len()];
+        while let Some(row) = rows.next()? {
+            let Some(&lane) = index.get(&row.get::<_, i64>(0)?) else {
+                continue;
+            };
+            let bucket = u32::try_from(row.get::<_, i64>(1)?.max(0)).unwrap_or(u32::MAX);
+            let kind = parse_event_kind(&row.get::<_, String>(2)?)?;
+            let n = u32::try_from(row.get::<_, i64>(3)?).unwrap_or(u32::MAX);
+            let slot = buckets[lane].entry(bucket).or_insert_with(|| LaneBucket {
+                index: bucket,
+                total: 0,
+                counts: BTreeMap::new(),
+            });
+            slot.total = slot.total.saturating_add(n);
+            *slot.counts.entry(kind).or_default() += n;
+            lanes[lane].total = lanes[lane].total.saturating_add(n);
+        }
+        for (lane, kept) in lanes.iter_mut().zip(buckets) {
+            lane.buckets = kept.into_values().collect();
+        }
+        Ok(())
+    }
+
+    /// Each event of the lanes that have at most [`MAX_LANE_EVENTS`] in the range.
+    fn list_small_lanes(
+        &self,
+        lanes: &mut [TimelineLane],
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<()> {
+        let small: Vec<i64> = lanes
+            .iter()
+            .filter(|l| l.total <= MAX_LANE_EVENTS)
+            .map(|l| l.agent_id)
+            .collect();
+        if small.is_empty() {
+            return Ok(());
+        }
+        let sql = format!(
+            "SELECT agent_id, seq, at, kind, task_id, resource FROM events
+              WHERE at >= ?1 AND at < ?2 AND agent_id IN ({})
+              ORDER BY at, agent_id, seq",
+            placeholders(3, small.len())
+        );
+        let mut values: Vec<Value> = vec![Value::Text(ts(from)), Value::Text(ts(to))];
+        values.extend(small.iter().map(|&id| Value::Integer(id)));
+        let mut stmt = self.conn.prepare(&sql)?;
+        let mut rows = stmt.query(params_from_iter(values))?;
+        let mut listed: HashMap<i64, Vec<LaneEvent>> =
+            small.iter().map(|&id| (id, Vec::new())).collect();
+        while let Some(row) = rows.next()? {
+            let Some(events) = listed.get_mut(&row.get::<_, i64>(0)?) else {
+                continue;
+            };
+            events.push(LaneEvent {
+                seq: from_sql_int(row.get(1)?, "event seq")?,
+                at: parse_ts(&row.get::<_, String>(2)?)?,
+                kind: parse_event_kind(&row.get::<_, String>(3)?)?,
+                task_id: row.get(4)?,
+                resource: row.get(5)?,
+            });
+        }
+        for lane in lanes.iter_mut() {
+            lane.events = listed.remove(&lane.agent_id);
+        }
+        Ok(())
+    }
+
+    /// The lanes' task state changes in the range: versions whose state differs from the
+    /// version before (or that are a task's first).
+    fn lane_states(
+        &self,
+        lanes: &mut [TimelineLane],
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<()> {
+        let sql = format!(
+            "SELECT agent_id, task_id, state, recorded_at FROM (
+                 SELECT agent_id, task_id, state, recorded_at, gone,
+                        lag(state) OVER (PARTITION BY agent_id, task_id ORDER BY version) AS before
+                   FROM task_history
+                  WHERE agent_id IN ({}) AND recorded_at < ?2)
+              WHERE recorded_at >= ?1 AND gone = 0 AND (before IS NULL OR before <> state)
+              ORDER BY recorded_at",
+            placeholders(3, lanes.len())
+        );
+        let mut values: Vec<Value> = vec![Value::Text(ts(from)), Value::Text(ts(to))];
+        values.extend(lanes.iter().map(|l| Value::Integer(l.agent_id)));
+        let mut stmt = self.conn.prepare(&sql)?;
+        let mut rows = stmt.query(params_from_iter(values))?;
+        let index: HashMap<i64, usize> = lanes
+            .iter()
+            .enumerate()
+            .map(|(i, l)| (l.agent_id, i))
+            .collect();
+        while let Some(row) = rows.next()? {
+            let Some(&lane) = index.get(&row.get::<_, i64>(0)?) else {
+                continue;
+            };
+            lanes[lane].states.push(LaneState {
+                task_id: row.get(1)?,
+                state: parse_task_state(&row.get::<_, String>(2)?)?,
+                at: parse_ts(&row.get::<_, String>(3)?)?,
+            });
+        }
+        for lane in lanes.iter_mut() {
+            let extra = lane.states.len().saturating_sub(MAX_LANE_STATES);
+            lane.states.drain(..extra);
+        }
+        Ok(())
+    }
+
+    /// The decisions taken in the range (at most [`MAX_MARKS`], the newest), oldest first.
+    fn decisions_between(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<TimelineDecision>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT * FROM (SELECT seq, at, action, who, escalation_id FROM decisions
+                             WHERE at >= ?1 AND at < ?2 ORDER BY seq DESC LIMIT ?3)
+              ORDER BY seq",
+        )?;
+        let limit = i64::try_from(MAX_MARKS).unwrap_or(i64::MAX);
+        let mut rows = stmt.query(rusqlite::params![ts(from), ts(to), limit])?;
+        let mut out = Vec::new();
+        while let Some(row) = rows.next()? {
+            out.push(TimelineDecision {
+                seq: row.get(0)?,
+                at: parse_ts(&row.get::<_, String>(1)?)?,
+                action: row.get(2)?,
+                who: row.get(3)?,
+                escalation_id: row.get(4)?,
+            });
+        }
+        Ok(out)
+    }
+}

@@ -1,0 +1,45 @@
+//! Baton's own settings kept by name as JSON (`baton_settings`): how long events are kept, the
+//! readiness thresholds, and what the retention has compacted so far.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{params, Connection, OptionalExtension};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use crate::codec::{json, parse_json, ts};
+use crate::error::Result;
+
+/// Days events are kept before they are compacted.
+pub(crate) const RETENTION_DAYS: &str = "retention_days";
+/// Events before this moment are compacted away.
+pub(crate) const COMPACTED_BEFORE: &str = "compacted_before";
+/// The readiness thresholds.
+pub(crate) const READINESS: &str = "readiness";
+
+/// The setting `name`, None when it was never set.
+pub(crate) fn get<T: DeserializeOwned>(conn: &Connection, name: &str) -> Result<Option<T>> {
+    let text: Option<String> = conn
+        .prepare_cached("SELECT value FROM baton_settings WHERE name = ?1")?
+        .query_row([name], |row| row.get(0))
+        .optional()?;
+    text.map(|text| parse_json(&text, name)).transpose()
+}
+
+/// Sets `name` to `value`; true when it changed.
+pub(crate) fn set<T: Serialize>(
+    conn: &Connection,
+    name: &str,
+    value: &T,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    let text = json(value);
+    let changed = conn
+        .prepare_cached(
+            "INSERT INTO baton_settings (name, value, updated_at) VALUES (?1, ?2, ?3)
+             ON CONFLICT (name) DO UPDATE SET value = excluded.value,
+                 updated_at = excluded.updated_at
+              WHERE baton_settings.value IS NOT excluded.value",
+        )?
+        .execute(params![name, text, ts(now)])?;
+    Ok(changed > 0)
+}

@@ -1,0 +1,256 @@
+//! The store's memory of the past: the board replayed at a moment is the board shown then; the
+//! agents as they were; the fleet timeline; the retention.
+
+use baton_core::agent::{AgentHealth, Reachability};
+use baton_core::protocol::{Event, EventKind};
+use baton_core::task::TaskState;
+use chrono::Duration;
+
+use super::support::*;
+use crate::Store;
+
+/// A poll at t(secs) with these tasks (state_since: when Baton saw them).
+fn poll(store: &mut Store, id: i64, secs: i64, tasks: Vec<baton_core::protocol::Task>) {
+    store
+        .ingest(id, &doc(tasks, vec![], &format!("c{secs}")), t(secs))
+        .unwrap();
+}
+
+fn titled(id: &str, state: TaskState, title: &str) -> baton_core::protocol::Task {
+    baton_core::protocol::Task {
+        title: title.into(),
+        ..task(id, state)
+    }
+}
+
+#[test]
+fn the_board_replayed_at_a_moment_is_the_board_shown_then() {
+    let (mut store, a) = store_with_agent();
+    let b = store.add_agent(&draft("Writer")).unwrap().id;
+    let mut shown = Vec::new();
+    poll(&mut store, a, 10, vec![task("t1", TaskState::Working)]);
+    shown.push((t(15), store.task_cards(None).unwrap()));
+    poll(&mut store, b, 20, vec![task("w1", TaskState::Submitted)]);
+    poll(
+        &mut store,
+        a,
+        30,
+        vec![titled("t1", TaskState::Blocked, "Waiting for input")],
+    );
+    shown.push((t(35), store.task_cards(None).unwrap()));
+    poll(&mut store, a, 40, vec![task("t1", TaskState::Completed)]);
+    poll(&mut store, b, 40, vec![task("w1", TaskState::Working)]);
+    // Many finished tasks: the board keeps the latest of each finished column, and so does the replay.
+    let done: Vec<_> = (0..60)
+        .map(|i| task(&format!("d{i:02}"), TaskState::Completed))
+        .collect();
+    poll(&mut store, b, 50, done);
+    shown.push((t(55), store.task_cards(None).unwrap()));
+    poll(&mut store, b, 60, vec![task("w1", TaskState::Failed)]);
+    shown.push((t(60), store.task_cards(None).unwrap()));
+
+    for (at, board) in &shown {
+        assert_eq!(&store.task_cards_at(*at).unwrap(), board, "at {at}");
+    }
+    // Before anything was seen: an empty board.
+    assert!(store.task_cards_at(t(5)).unwrap().is_empty());
+    // The title as it was then.
+    let then = store.task_cards_at(t(35)).unwrap();
+    assert_eq!(
+        then.iter().find(|c| c.task_id == "t1").unwrap().title,
+        "Waiting for input"
+    );
+}
+
+#[test]
+fn the_agents_are_replayed_as_they_were_with_their_tasks_counted() {
+    let (mut store, a) = store_with_agent();
+    poll(
+        &mut store,
+        a,
+        10,
+        vec![
+            task("t1", TaskState::Working),
+            task("t2", TaskState::Blocked),
+        ],
+    );
+    let mut health = AgentHealth {
+        reachability: Reachability::Up,
+        last_attempt_at: Some(t(10)),
+        ..AgentHealth::default()
+    };
+    store.record_health(a, &health).unwrap();
+    health.reachability = Reachability::Down;
+    health.last_attempt_at = Some(t(100));
+    health.last_error = Some("connection refused".into());
+    store.record_health(a, &health).unwrap();
+
+    let then = store.agents_at(t(50)).unwrap();
+    assert_eq!(then.len(), 1);
+    assert_eq!(then[0].reachability, Reachability::Up);
+    assert_eq!(then[0].last_error, None);
+    assert_eq!(
+        (then[0].task_counts.working, then[0].task_counts.blocked),
+        (1, 1)
+    );
+    let later = store.agents_at(t(150)).unwrap();
+    assert_eq!(later[0].reachability, Reachability::Down);
+    assert_eq!(later[0].last_error.as_deref(), Some("connection refused"));
+    // The replay frame puts them together.
+    let frame = store.replay_at(t(50)).unwrap();
+    assert_eq!(frame.board.len(), 2);
+    assert!(!frame.compacted);
+}
+
+fn event(seq: u64, secs: i64, kind: EventKind, task: &str) -> Event {
+    Event {
+        task_id: Some(task.into()),
+        resource: Some(format!("crm://contacts/{seq}")),
+        state: (kind == EventKind::State).then_some(TaskState::Working),
+        ..Event::new(seq, t(secs), kind)
+    }
+}
+
+#[test]
+fn the_timeline_counts_each_lanes_events_per_bucket_and_lists_them_when_few() {
+    let (mut store, a) = store_with_agent();
+    let b = store.add_agent(&draft("Writer")).unwrap().id;
+    let events: Vec<Event> = (1..=10)
+        .map(|i| {
+            event(
+                i,
+                i as i64 * 6,
+                if i % 2 == 0 {
+                    EventKind::Write
+                } else {
+                    EventKind::Read
+                },
+                "t1",
+            )
+        })
+        .collect();
+    store
+        .ingest(
+            a,
+            &doc(vec![task("t1", TaskState::Working)], events, "c"),
+            t(59),
+        )
+        .unwrap();
+    // Writer: more events than a lane lists.
+    let many: Vec<Event> = (1..=500u64)
+        .map(|i| event(i, 1 + (i as i64 % 59), EventKind::Write, "w"))
+        .collect();
+    store.ingest(b, &doc(vec![], many, "c"), t(61)).unwrap();
+
+    let tl = store.fleet_timeline(t(0), t(60), 6, &[b, a, 999]).unwrap();
+    assert_eq!((tl.bucket_ms, tl.buckets), (10_000, 6));
+    assert_eq!(
+        tl.lanes.iter().map(|l| l.agent_id).collect::<Vec<_>>(),
+        [a, b]
+    );
+    let lane = &tl.lanes[0];
+    // t(6) .. t(54): 9 events before t(60); the one at t(60) is past the range's end.
+    assert_eq!(lane.total, 9);
+    assert_eq!(lane.events.as_ref().unwrap().len(), 9);
+    let first = &lane.buckets[0];
+    assert_eq!(first.index, 0);
+    assert_eq!(first.total, 1, "t(6)");
+    assert_eq!(lane.buckets.iter().map(|b| b.total).sum::<u32>(), 9);
+    assert_eq!(lane.states.len(), 1, "t1 arrived working");
+    let writer = &tl.lanes[1];
+    assert_eq!(writer.total, 500);
+    assert!(writer.events.is_none(), "only counted");
+    assert_eq!(
+        writer
+            .buckets
+            .iter()
+            .map(|b| b.counts[&EventKind::Write])
+            .sum::<u32>(),
+        500
+    );
+    // A range of a month is a week; nothing there.
+    let far = store
+        .fleet_timeline(
+            t(0) - Duration::days(60),
+            t(0) - Duration::days(30),
+            100,
+            &[a],
+        )
+        .unwrap();
+    assert_eq!(far.to - far.from, Duration::days(7));
+    assert_eq!(far.lanes[0].total, 0);
+}
+
+#[test]
+fn retention_compacts_old_events_into_state_changes_and_the_replay_still_holds() {
+    let (mut store, a) = store_with_agent();
+    poll(
+        &mut store,
+        a,
+        10,
+        vec![titled("t1", TaskState::Working, "v1")],
+    );
+    poll(
+        &mut store,
+        a,
+        20,
+        vec![titled("t1", TaskState::Working, "v2")],
+    );
+    poll(
+        &mut store,
+        a,
+        30,
+        vec![titled("t1", TaskState::Completed, "v2")],
+    );
+    let events: Vec<Event> = (1..=5)
+        .map(|i| event(i, i as i64, EventKind::Write, "t1"))
+        .collect();
+    store.ingest(a, &doc(vec![], events, "c"), t(31)).unwrap();
+    assert_eq!(store.retention_days().unwrap(), 30);
+    assert_eq!(store.compacted_before().unwrap(), None);
+    let before = store.task_cards_at(t(25)).unwrap();
+    assert_eq!(before[0].title, "v2");
+
+    // Nothing is old yet.
+    let nothing = store.compact(t(40)).unwrap();
+    assert_eq!((nothing.events, nothing.task_versions), (0, 0));
+    assert_eq!(store.compacted_before().unwrap(), None);
+
+    let now = t(40) + Duration::days(31);
+    let compacted = store.compact(now).unwrap();
+    assert_eq!(compacted.events, 4, "the agent's newest event stays");
+    assert_eq!(compacted.task_versions, 1, "v2 working changed no state");
+    assert!(!compacted.more);
+    assert_eq!(store.event_count(a).unwrap(), 1);
+    assert_eq!(
+        store.compacted_before().unwrap(),
+        Some(now - Duration::days(30))
+    );
+    // The replay shows the task in the state it was: working, then completed.
+    assert_eq!(
+        store.task_cards_at(t(25)).unwrap()[0].state,
+        TaskState::Working
+    );
+    assert_eq!(
+        store.task_cards_at(t(35)).unwrap()[0].state,
+        TaskState::Completed
+    );
+    assert!(store.replay_at(t(25)).unwrap().compacted);
+
+    store.set_retention_days(90, now).unwrap();
+    assert_eq!(store.retention_days().unwrap(), 90);
+    let err = store.set_retention_days(0, now).unwrap_err();
+    assert_eq!(err.code(), "invalid_setting");
+}
+
+#[test]
+fn a_task_forgotten_is_gone_from_the_replay_from_then_on() {
+    let (mut store, a) = store_with_agent();
+    poll(&mut store, a, 10, vec![task("t1", TaskState::Working)]);
+    store.unfollow_task(a, "t1").unwrap();
+    assert_eq!(store.task_cards_at(t(20)).unwrap().len(), 1);
+    assert!(store
+        .task_cards_at(chrono::Utc::now() + Duration::seconds(1))
+        .unwrap()
+        .is_empty());
+}
