@@ -101,7 +101,8 @@ impl DemoFleet {
     }
 
     /// Runs `name`'s scenario on loopback: its rules and handoff schemas first, then its agents
-    /// (named "<name> (<scenario>)", so a restart clears them like the demo fleet's).
+    /// (named "<name> (<scenario>)", so a restart clears them like the demo fleet's) with the
+    /// daily budgets it sets.
     pub async fn start_scenario(
         &self,
         engine: &Engine,
@@ -138,11 +139,21 @@ impl DemoFleet {
         }
         let mut added = Vec::new();
         for sim_agent in fleet.agents() {
-            added.push(
+            let budget = scenario
+                .budgets()
+                .into_iter()
+                .find(|(id, _)| *id == sim_agent.id)
+                .map(|(_, usd)| usd);
+            let agent = engine
+                .add_agent(demo_draft(sim_agent, &suffix), None)
+                .await?;
+            if let Some(usd) = budget {
+                let id = agent.id;
                 engine
-                    .add_agent(demo_draft(sim_agent, &suffix), None)
-                    .await?,
-            );
+                    .write(move |s| s.set_daily_budget(id, Some(usd), chrono::Utc::now()))
+                    .await?;
+            }
+            added.push(agent);
         }
         tracing::info!(scenario = name, agents = added.len(), "scenario started");
         self.scenarios.lock().await.push(fleet);

@@ -295,11 +295,14 @@ fn run() -> Fallible<bool> {
         }
         let acked_now = agent.acked.load(Ordering::SeqCst);
         let found = check(&data.join("baton.sqlite3"), acked_now).or_else(|err| {
-            // The kill came before the store was made: nothing to check yet.
-            if data.join("baton.sqlite3").exists() {
-                Err(err)
-            } else {
+            // The kill came before the store was made, or before its first migration committed
+            // (the file is there, its tables not yet): nothing could be acknowledged, nothing
+            // to check yet.
+            let unmade = !data.join("baton.sqlite3").exists() || err.contains("no such table");
+            if unmade && acked_now == 0 {
                 Ok(Check::default())
+            } else {
+                Err(err)
             }
         })?;
         let bad = found.integrity.is_some()

@@ -59,6 +59,21 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Whether each polled agent is ready for a second agent beside it: days of stable
+    /// running, open conflicts, requests approved as asked, failed tasks ([readiness] in
+    /// baton.toml sets the bar).
+    Readiness {
+        /// Machine-readable output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// What each agent's API calls cost today and over the last 7 days (UTC), against its
+    /// daily budget ([[prices]] and daily_budget_usd in baton.toml).
+    Costs {
+        /// Machine-readable output.
+        #[arg(long)]
+        json: bool,
+    },
     /// Lint the ownership rules of a baton.toml, and a new agent's manifest against them.
     ///
     /// Exit 0 when clean, 1 with a report of every overlap and conflict, 2 when a file is

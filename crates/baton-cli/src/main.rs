@@ -101,6 +101,8 @@ fn main() -> ExitCode {
                 commands::watch(db, config, duration, stats, output).await
             }
             Command::Status { json } => commands::status(db, json),
+            Command::Readiness { json } => commands::readiness(db, json),
+            Command::Costs { json } => commands::costs(db, json),
             Command::Export { out } => commands::export(db, out.as_deref()),
             Command::Import { file, who } => commands::import(db, &file, who).await,
             Command::Schema { action } => match action {

@@ -37,6 +37,29 @@ schema = "schemas/brief.json"
 [[handoffs]]
 type = "summary"
 schema_json = '{"type": "string", "maxLength": 280}'
+
+[[prices]]
+api = "openai"
+model = "gpt-4o*"
+input_per_1k = 0.003
+output_per_1k = 0.012
+
+[[prices]]
+api = "local"
+input_per_1k = 0.0
+output_per_1k = 0.0
+
+[readiness]
+days = 14
+approval_percent = 80
+
+[retention]
+days = 90
+
+[[agents]]
+name = "Researcher"
+url = "http://127.0.0.1:9/researcher"
+daily_budget_usd = 2.5
 "#;
 
 const BRIEF: &str =
@@ -57,8 +80,15 @@ fn imported() -> Sandbox {
     let run = sandbox.run(&["import", "baton.toml"]);
     run.expect_code(0);
     assert!(
-        run.stdout
-            .contains("2 quota(s), 1 pressure setting(s), 2 handoff schema(s) changed"),
+        run.stdout.contains(
+            "2 quota(s), 1 pressure setting(s), 2 handoff schema(s), 2 price(s), readiness \
+             (new), retention (new) changed"
+        ),
+        "{}",
+        run.all()
+    );
+    assert!(
+        run.stdout.contains("1 daily budget(s) set"),
         "{}",
         run.all()
     );
@@ -83,6 +113,22 @@ fn settings_imported_are_stored_as_the_file_says() {
         serde_json::json!(["topic"])
     );
     assert_eq!(schemas["summary"]["maxLength"], 280);
+    let prices = stored.prices.unwrap();
+    assert_eq!(prices.len(), 2);
+    assert!(prices.iter().any(|p| p.model.as_deref() == Some("gpt-4o*")));
+    let readiness = stored.readiness.unwrap();
+    assert_eq!(
+        (
+            readiness.days,
+            readiness.approval_percent,
+            readiness.poll_health_percent
+        ),
+        (14, 80, 95)
+    );
+    assert_eq!(stored.retention_days, Some(90));
+    let store = Store::open(&sandbox.db_path()).unwrap();
+    let researcher = store.agents().unwrap()[0].id;
+    assert_eq!(store.daily_budget(researcher).unwrap(), Some(2.5));
     // Audited like a schema set in the app.
     let audited = Store::open(&sandbox.db_path())
         .unwrap()
@@ -98,9 +144,10 @@ fn settings_imported_are_stored_as_the_file_says() {
     // Again: nothing changes.
     let again = sandbox.run(&["import", "baton.toml"]);
     assert!(
-        again
-            .stdout
-            .contains("0 quota(s), 0 pressure setting(s), 0 handoff schema(s) changed"),
+        again.stdout.contains(
+            "0 quota(s), 0 pressure setting(s), 0 handoff schema(s), 0 price(s), readiness (as \
+             it was), retention (as it was) changed"
+        ),
         "{}",
         again.all()
     );
@@ -182,6 +229,23 @@ fn a_bad_setting_exits_2_naming_it_and_changes_nothing() {
             "handoffs[0] (x): the schema is not JSON",
         ),
         ("[[handoffs]]\ntype = \"x\"\n", "exactly one"),
+        (
+            "[[prices]]\napi = \"openai\"\ninput_per_1k = -1.0\noutput_per_1k = 0.0\n",
+            "prices[0] (openai every model): the input price is a number of dollars, 0 or more",
+        ),
+        (
+            "[readiness]\napproval_percent = 120\n",
+            "readiness: approval_percent is a percentage: 0 to 100",
+        ),
+        ("[readiness]\nweeks = 4\n", "unknown field `weeks`"),
+        (
+            "[retention]\ndays = 0\n",
+            "retention: days: events are kept from 1 to 3660 days",
+        ),
+        (
+            "[[agents]]\nname = \"R\"\nurl = \"http://127.0.0.1:9/r\"\ndaily_budget_usd = -5.0\n",
+            "daily_budget_usd: dollars from 0 (no budget)",
+        ),
     ] {
         sandbox.write("bad.toml", file);
         let run = sandbox.run(&["import", "bad.toml"]);

@@ -109,9 +109,13 @@ mod tests {
         let quiet = QuietHealth::default();
         assert!(quiet.keep(1, up()).is_none(), "flushed a moment ago");
         assert!(quiet.keep(2, up()).is_none());
-        quiet.forget(2);
-        quiet.kept().flushed_at = Instant::now() - FLUSH_EVERY;
+        assert_eq!(
+            quiet.forget(2),
+            1,
+            "its one quiet poll, to count with its own"
+        );
         assert!(quiet.keep(1, up()).is_none());
+        quiet.kept().flushed_at = Instant::now() - FLUSH_EVERY;
         let mut batch = quiet.keep(3, up()).expect("due");
         batch.sort_by_key(|(id, _, _)| *id);
         let ids: Vec<(i64, u32)> = batch.iter().map(|(id, _, polls)| (*id, *polls)).collect();

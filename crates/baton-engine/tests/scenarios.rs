@@ -9,7 +9,8 @@ use std::time::Duration;
 
 use baton_core::backoff::Backoff;
 use baton_core::detect::{DetectConfig, Windows};
-use baton_core::escalations::{Escalation, EscalationState};
+use baton_core::escalations::{Escalation, EscalationAction, EscalationState};
+use baton_core::task::TaskState;
 use baton_engine::{Engine, EngineConfig};
 use baton_sim::{Scenario, SimFleet};
 use baton_store::escalations::EscalationFilter;
@@ -84,6 +85,13 @@ async fn play_with(scenario: Scenario, config: EngineConfig) -> Played {
             .await
             .unwrap();
         ids.insert(agent.id, added.id);
+    }
+    for (remote, usd) in scenario.budgets() {
+        let id = ids[remote];
+        engine
+            .write(move |s| s.set_daily_budget(id, Some(usd), chrono::Utc::now()))
+            .await
+            .unwrap();
     }
     Played {
         scenario,
@@ -348,6 +356,111 @@ async fn deadlock_the_draft_and_the_style_guide_wait_on_each_other() {
         .collect();
     assert_eq!(open, ["deadlock"]);
     played.expect("deadlock", &["writer", "editor"], None).await;
+}
+
+#[tokio::test]
+async fn a_deadlock_is_broken_by_cancelling_one_task_which_only_its_agent_is_told() {
+    let played = play(Scenario::Deadlock).await;
+    let found = played.finding("deadlock").await;
+    let (writer, editor) = (played.ids["writer"], played.ids["editor"]);
+    let knot = found.knot.clone().expect("a deadlock names its knot");
+    assert_eq!(knot.tasks.len(), 2);
+    assert!(knot.leases.is_empty());
+    // Not a task of the knot: refused, nothing stored.
+    let wrong = played
+        .engine
+        .decide_escalation(
+            found.id,
+            EscalationAction::CancelTask {
+                agent_id: editor,
+                task_id: "draft-guide".into(),
+            },
+            None,
+            "ana".into(),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        wrong.to_string().contains("is not one of this deadlock's"),
+        "{wrong}"
+    );
+    let decided = played
+        .engine
+        .decide_escalation(
+            found.id,
+            EscalationAction::CancelTask {
+                agent_id: writer,
+                task_id: "draft-guide".into(),
+            },
+            None,
+            "ana".into(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(decided.state, EscalationState::Resolved);
+    assert_eq!(
+        decided
+            .deliveries
+            .iter()
+            .map(|d| d.agent_id)
+            .collect::<Vec<_>>(),
+        [writer],
+        "only the writer is told"
+    );
+    // The writer takes the reject: its draft is cancelled, and the knot is undone.
+    let cancelled = || {
+        played
+            .engine
+            .store()
+            .read_blocking(move |s| s.task_cards(Some(writer)))
+            .unwrap()
+            .iter()
+            .any(|c| c.task_id == "draft-guide" && c.state == TaskState::Canceled)
+    };
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while !cancelled() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the draft was never cancelled"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    played.engine.shutdown().await;
+    played.fleet.shutdown().await;
+}
+
+#[tokio::test]
+async fn over_budget_the_researchers_calls_pass_its_daily_budget() {
+    let played = play(Scenario::OverBudget).await;
+    let finding = played.finding("over_budget").await;
+    assert!(
+        finding
+            .title
+            .starts_with("Researcher has spent $1.60 today")
+            && finding.title.ends_with("past its daily budget of $1.00"),
+        "{}",
+        finding.title
+    );
+    // The writer spent more with no budget: nothing about it.
+    let open: Vec<String> = played
+        .open_escalations()
+        .iter()
+        .map(|e| e.kind.as_str().to_owned())
+        .collect();
+    assert_eq!(open, ["over_budget"]);
+    // The costs as the Agents view reads them: $1.60 and $2.00 today.
+    let costs = played
+        .engine
+        .read(|s| s.agent_costs(chrono::Utc::now()))
+        .await
+        .unwrap();
+    let mut today: Vec<String> = costs
+        .iter()
+        .map(|c| baton_core::cost::dollars(c.today.usd))
+        .collect();
+    today.sort();
+    assert_eq!(today, ["$1.60", "$2.00"]);
+    played.expect("over_budget", &["researcher"], None).await;
 }
 
 #[tokio::test]

@@ -62,10 +62,9 @@ CREATE TABLE agent_history (
 ) STRICT;
 CREATE INDEX agent_history_by_agent ON agent_history (agent_id, recorded_at);
 
+-- Agents known before this version: as they are now, from when they were added.
 INSERT INTO agent_history (agent_id, recorded_at, reachability, remote_state, last_error)
-SELECT id, coalesce(last_attempt_at, last_ingest_at, created_at), reachability, remote_state,
-       last_error
-  FROM agents;
+SELECT id, created_at, reachability, remote_state, last_error FROM agents;
 
 CREATE TRIGGER agent_history_insert AFTER INSERT ON agents
 BEGIN

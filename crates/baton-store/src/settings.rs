@@ -13,11 +13,16 @@ use rusqlite::params;
 use serde_json::Value;
 
 use crate::codec::{from_sql_int, to_sql_int, ts};
+use crate::costs::set_price_in;
 use crate::error::{Result, StoreError};
 use crate::handoffs::{remove_handoff_schema_in, set_handoff_schema_in};
+use crate::history::retention::check_retention;
+use crate::named_settings;
 use crate::ratelimits::parse_metric;
 use crate::rules::check_who;
 use crate::Store;
+use baton_core::cost::{check_price, Price};
+use baton_core::readiness::ReadinessThresholds;
 
 /// A quota the user set for one API (and key) and metric; it wins over the headers.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -53,6 +58,12 @@ pub struct FleetSettings {
     pub pressure: Option<BTreeMap<String, PressureLimits>>,
     /// By handoff type.
     pub handoff_schemas: Option<BTreeMap<String, Value>>,
+    /// The user's prices (Baton's defaults are not settings: they fill in where these say nothing).
+    pub prices: Option<Vec<Price>>,
+    /// When an agent is ready for a second one beside it.
+    pub readiness: Option<ReadinessThresholds>,
+    /// Days events are kept before they are compacted.
+    pub retention_days: Option<u32>,
 }
 
 /// What a replace changed: counts per part.
@@ -61,6 +72,11 @@ pub struct SettingsChanged {
     pub quotas: usize,
     pub pressure: usize,
     pub handoff_schemas: usize,
+    pub prices: usize,
+    /// 1 when the readiness thresholds changed.
+    pub readiness: usize,
+    /// 1 when the retention changed.
+    pub retention: usize,
 }
 
 impl Store {
@@ -100,6 +116,9 @@ impl Store {
             quotas: Some(quotas),
             pressure: Some(pressure),
             handoff_schemas: Some(self.handoff_schemas()?.into_iter().collect()),
+            prices: Some(self.user_prices()?),
+            readiness: Some(self.readiness_thresholds()?),
+            retention_days: Some(self.retention_days()?),
         })
     }
 
@@ -184,6 +203,39 @@ impl Store {
                 }
             }
         }
+        if let Some(prices) = &settings.prices {
+            let had = before.prices.unwrap_or_default();
+            for price in prices {
+                check_price(price).map_err(|message| StoreError::InvalidSetting {
+                    field: "price",
+                    message: format!(
+                        "{} {}: {message}",
+                        price.api,
+                        price.model.as_deref().unwrap_or("(every model)")
+                    ),
+                })?;
+            }
+            changed.prices = prices.iter().filter(|p| !had.contains(p)).count()
+                + had.iter().filter(|p| !prices.contains(p)).count();
+            tx.execute("DELETE FROM prices", [])?;
+            for price in prices {
+                set_price_in(&tx, price, now)?;
+            }
+        }
+        if let Some(readiness) = &settings.readiness {
+            readiness
+                .check()
+                .map_err(|(field, message)| StoreError::InvalidSetting { field, message })?;
+            if named_settings::set(&tx, named_settings::READINESS, readiness, now)? {
+                changed.readiness = 1;
+            }
+        }
+        if let Some(days) = settings.retention_days {
+            check_retention(days)?;
+            if named_settings::set(&tx, named_settings::RETENTION_DAYS, &days, now)? {
+                changed.retention = 1;
+            }
+        }
         tx.commit()?;
         Ok(changed)
     }
@@ -233,6 +285,18 @@ mod tests {
                 "brief".to_owned(),
                 json!({"type": "object", "required": ["topic"]}),
             )])),
+            prices: Some(vec![Price {
+                api: "openai".into(),
+                model: Some("gpt-4o".into()),
+                input_per_1k: 0.005,
+                output_per_1k: 0.02,
+                default: false,
+            }]),
+            readiness: Some(ReadinessThresholds {
+                days: 14,
+                ..ReadinessThresholds::default()
+            }),
+            retention_days: Some(90),
         }
     }
 
@@ -247,7 +311,10 @@ mod tests {
             SettingsChanged {
                 quotas: 2,
                 pressure: 1,
-                handoff_schemas: 1
+                handoff_schemas: 1,
+                prices: 1,
+                readiness: 1,
+                retention: 1,
             }
         );
         let mut wanted = settings();
@@ -281,10 +348,15 @@ mod tests {
         assert_eq!(now.quotas, only_quotas.quotas);
         assert_eq!(now.pressure, settings().pressure);
         assert_eq!(now.handoff_schemas, settings().handoff_schemas);
+        assert_eq!(now.prices, settings().prices);
+        assert_eq!(store.retention_days().unwrap(), 90);
         let none = FleetSettings {
             quotas: Some(vec![]),
             pressure: Some(BTreeMap::new()),
             handoff_schemas: Some(BTreeMap::new()),
+            prices: Some(vec![]),
+            readiness: Some(ReadinessThresholds::default()),
+            retention_days: Some(30),
         };
         store.replace_fleet_settings(&none, "ana", t()).unwrap();
         assert_eq!(store.fleet_settings().unwrap(), none);

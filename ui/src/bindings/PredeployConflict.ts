@@ -13,4 +13,9 @@ pattern: string, other: ConflictSide,
 /**
  * A resource both sides match.
  */
-example: string, message: string, };
+example: string, message: string, 
+/**
+ * The other side's agent is not ready for a second agent beside it (readiness): what it
+ * lacks, e.g. "Writer is not ready: 19 of 28 days; approval 81 %". Set by the engine.
+ */
+other_not_ready: string | null, };

@@ -32,6 +32,7 @@ pub fn export(db: Option<PathBuf>, out: Option<&Path>) -> Result<(), CliError> {
             adapter: agent.adapter,
             windows,
             declares,
+            daily_budget_usd: store.daily_budget(agent.id)?,
         });
     }
     let rules: Vec<baton_core::rules::Rule> = store
@@ -71,10 +72,12 @@ pub fn export(db: Option<PathBuf>, out: Option<&Path>) -> Result<(), CliError> {
                 format!("{} agent(s)", agents.len()),
                 format!("{} rule(s)", rules.len()),
             ];
+            let prices = settings.prices.as_ref().map_or(0, Vec::len);
             for (n, what) in [
                 (quotas, "quota(s)"),
                 (pressure, "pressure setting(s)"),
                 (schema_files.len(), "handoff schema(s)"),
+                (prices, "price(s)"),
             ] {
                 if n > 0 {
                     wrote.push(format!("{n} {what}"));

@@ -81,8 +81,20 @@ pub async fn import(db: Option<PathBuf>, file: &Path, who: Option<String>) -> Re
     if settings.handoff_schemas.is_some() {
         parts.push(format!("{} handoff schema(s)", changed.handoff_schemas));
     }
+    if settings.prices.is_some() {
+        parts.push(format!("{} price(s)", changed.prices));
+    }
+    if settings.readiness.is_some() {
+        parts.push(format!("readiness {}", changed_word(changed.readiness)));
+    }
+    if settings.retention_days.is_some() {
+        parts.push(format!("retention {}", changed_word(changed.retention)));
+    }
     if !parts.is_empty() {
         println!("{} changed", parts.join(", "));
+    }
+    if synced.budgets > 0 {
+        println!("{} daily budget(s) set", synced.budgets);
     }
     if !token_refs.is_empty() {
         eprintln!(
@@ -91,4 +103,13 @@ pub async fn import(db: Option<PathBuf>, file: &Path, who: Option<String>) -> Re
         );
     }
     Ok(())
+}
+
+/// "1 (changed)" / "0 (as it was)" read better as a word.
+fn changed_word(n: usize) -> &'static str {
+    if n > 0 {
+        "(new)"
+    } else {
+        "(as it was)"
+    }
 }

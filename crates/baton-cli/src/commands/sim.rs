@@ -88,9 +88,8 @@ pub fn story_intro(agents: &[SimAgentInfo], tick_ms: u64) -> String {
     let windows = story::windows(std::time::Duration::from_millis(tick_ms.max(1)));
     let _ = writeln!(
         out,
-        "The app sets each agent's windows to the story's (stall {} s, silent completion {} s, \
-         unreachable after {} polls); a baton.toml cannot say windows yet, so under `baton \
-         watch` those two show after Baton's default windows.\n",
+        "Each agent's windows are the story's (stall {} s, silent completion {} s, unreachable \
+         after {} polls), in the file below as in the app.\n",
         windows.stall_seconds.unwrap_or_default(),
         windows.silent_completion_seconds.unwrap_or_default(),
         windows.unreachable_polls.unwrap_or_default(),
@@ -103,8 +102,9 @@ pub fn story_intro(agents: &[SimAgentInfo], tick_ms: u64) -> String {
             poll_interval_ms: SCENARIO_POLL_INTERVAL_MS,
             timeout_ms: SCENARIO_TIMEOUT_MS,
             adapter: baton_core::agent::AdapterKind::Baton,
-            windows: Default::default(),
+            windows: windows.clone(),
             declares: None,
+            daily_budget_usd: None,
         })
         .collect();
     let header = "# Baton: the agents and rule of the demo's story, written by `baton sim --story`.\n\
@@ -201,6 +201,11 @@ pub fn scenario_intro(scenario: Scenario, agents: &[SimAgentInfo], tick_ms: u64)
             adapter: baton_core::agent::AdapterKind::Baton,
             windows: Default::default(),
             declares: None,
+            daily_budget_usd: scenario
+                .budgets()
+                .into_iter()
+                .find(|(id, _)| *id == a.id)
+                .map(|(_, usd)| usd),
         })
         .collect();
     let header = format!(

@@ -24,6 +24,8 @@ pub struct Synced {
     pub tokens: Vec<(i64, String)>,
     /// Protocols found out, or not: one line each, for the person.
     pub notes: Vec<String>,
+    /// Agents whose daily budget the file sets (or clears with 0).
+    pub budgets: usize,
 }
 
 fn known<'a>(existing: &'a [AgentConfig], entry: &AgentEntry) -> Option<&'a AgentConfig> {
@@ -166,6 +168,10 @@ pub fn apply_sync(
         };
         if let Some(windows) = &entry.windows {
             store.set_detect_windows(id, windows, who, Utc::now())?;
+        }
+        if let Some(usd) = entry.daily_budget_usd {
+            store.set_daily_budget(id, (usd > 0.0).then_some(usd), Utc::now())?;
+            synced.budgets += 1;
         }
         if let Some(declares) = &entry.declares {
             store.set_manifest(id, ManifestSource::User, &declares.manifest(&draft.name))?;

@@ -43,7 +43,7 @@ impl Protocol {
 
 /// One `[[agents]]` table. What it leaves out, Baton leaves as it is for an agent it knows
 /// (and takes the default for a new one): a file never changes what it does not say.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AgentEntry {
     pub name: String,
@@ -63,6 +63,10 @@ pub struct AgentEntry {
     /// The agent's declared triggers / reads / writes / outputs (`baton check` only).
     #[serde(default)]
     pub declares: Option<Declares>,
+    /// Dollars it may spend in a UTC day before a warning escalation opens (0: no budget; left
+    /// out: as it is).
+    #[serde(default)]
+    pub daily_budget_usd: Option<f64>,
 }
 
 /// Where a bearer token comes from. Exactly one of `env` / `keyring`: a table with both, or with

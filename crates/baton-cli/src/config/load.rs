@@ -85,6 +85,14 @@ pub fn parse(path: &str, text: &str) -> Result<ConfigFile, ConfigFileError> {
         if let Some(Err(err)) = agent.windows.as_ref().map(|w| w.check()) {
             return Err(problem(format!("windows: {err}")));
         }
+        if let Some(usd) = agent.daily_budget_usd {
+            if !usd.is_finite() || !(0.0..=baton_store::costs::MAX_DAILY_BUDGET).contains(&usd) {
+                return Err(problem(format!(
+                    "daily_budget_usd: dollars from 0 (no budget) to {}",
+                    baton_store::costs::MAX_DAILY_BUDGET
+                )));
+            }
+        }
         if !names.insert(baton_core::agent::name_key(&agent.name)) {
             return Err(problem("the name is used twice".into()));
         }

@@ -10,6 +10,8 @@
 //! protocol = "auto"                # baton | a2a | auto (asked of the agent; left out: as it
 //!                                  # is for a known agent, auto for a new one)
 //! windows = { stall_seconds = 600 } # the detectors' windows for it (left out: as they are)
+//! daily_budget_usd = 5.0           # optional: a warning escalation once it spends more in a
+//!                                  # UTC day (0: no budget; left out: as it is)
 //! token = { env = "RESEARCHER_TOKEN" }            # optional
 //! # token = { keyring = "my-service/researcher" } # service/user in the OS keyring
 //! # What the agent says it will do (optional; checked by `baton check`):
@@ -24,7 +26,7 @@
 //! note = "status is the researcher's call"
 //! ```
 //!
-//! Quotas, pressure settings and handoff schemas: see [`settings`]. The format is described in
+//! Quotas, pressure settings, handoff schemas, prices, readiness and retention: see [`settings`]. The format is described in
 //! `docs/rules.md`.
 
 use serde::Deserialize;
@@ -44,7 +46,7 @@ pub use rules::{parse_manifest, validate_rules};
 pub use settings::read_settings;
 
 use rules::RuleEntry;
-use settings::{HandoffEntry, PressureEntry, QuotaEntry};
+use settings::{HandoffEntry, PressureEntry, PriceEntry, QuotaEntry, RetentionEntry};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigFileError {
@@ -88,7 +90,7 @@ pub enum ConfigFileError {
     },
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ConfigFile {
     #[serde(default)]
@@ -105,4 +107,13 @@ pub struct ConfigFile {
     /// Handoff schemas by type; left out: as they are.
     #[serde(default)]
     pub handoffs: Option<Vec<HandoffEntry>>,
+    /// The user's prices per API and model; left out: as they are.
+    #[serde(default)]
+    pub prices: Option<Vec<PriceEntry>>,
+    /// When an agent is ready for a second one beside it; left out: as it is.
+    #[serde(default)]
+    pub readiness: Option<baton_core::readiness::ReadinessThresholds>,
+    /// How long events are kept; left out: as it is.
+    #[serde(default)]
+    pub retention: Option<RetentionEntry>,
 }

@@ -21,14 +21,32 @@
 //! type = "research_brief"
 //! schema = "schemas/research_brief.json"   # relative to baton.toml
 //! # schema_json = '{"type": "object"}'     # or inline
+//!
+//! [[prices]]                # dollars per 1,000 tokens; Baton's defaults fill in the rest
+//! api = "openai"
+//! model = "gpt-4o"          # optional: a model, or a prefix ending in * ("gpt-4o*");
+//!                           # left out: every model of the API without a price of its own
+//! input_per_1k = 0.0025
+//! output_per_1k = 0.01
+//!
+//! [readiness]               # when an agent is ready for a second agent beside it
+//! days = 28                 # consecutive days of stable polling
+//! approval_percent = 85     # its requests approved as asked, at least
+//! max_failure_percent = 10  # its tasks failed, at most
+//! poll_health_percent = 95  # a day's polls answered, for the day to count as stable
+//!
+//! [retention]
+//! days = 30                 # events older than this are compacted into task state changes
 //! ```
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use baton_core::cost::{check_price, Price};
 use baton_core::detect::handoff::compile_schema;
 use baton_core::ratelimit::view::PressureLimits;
 use baton_core::ratelimit::Metric;
+use baton_store::history::retention::MAX_RETENTION_DAYS;
 use baton_store::settings::{FleetSettings, UserQuota};
 use serde::Deserialize;
 use serde_json::Value;
@@ -52,6 +70,22 @@ pub struct PressureEntry {
     pub api: String,
     pub share_percent: u32,
     pub horizon_minutes: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PriceEntry {
+    pub api: String,
+    #[serde(default)]
+    pub model: Option<String>,
+    pub input_per_1k: f64,
+    pub output_per_1k: f64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RetentionEntry {
+    pub days: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -187,9 +221,64 @@ pub fn read_settings(
             Some(schemas)
         }
     };
+    let prices = match &file.prices {
+        None => None,
+        Some(entries) => {
+            let mut prices: Vec<Price> = Vec::new();
+            for (i, p) in entries.iter().enumerate() {
+                let price = Price {
+                    api: p.api.trim().to_owned(),
+                    model: p
+                        .model
+                        .as_deref()
+                        .map(str::trim)
+                        .filter(|m| !m.is_empty())
+                        .map(str::to_owned),
+                    input_per_1k: p.input_per_1k,
+                    output_per_1k: p.output_per_1k,
+                    default: false,
+                };
+                let what = format!(
+                    "prices[{i}] ({} {})",
+                    price.api,
+                    price.model.as_deref().unwrap_or("every model")
+                );
+                check_price(&price).map_err(|m| problem(shown, what.clone(), m))?;
+                if prices
+                    .iter()
+                    .any(|o| o.api == price.api && o.model == price.model)
+                {
+                    return Err(problem(
+                        shown,
+                        what,
+                        "a second price for this API and model",
+                    ));
+                }
+                prices.push(price);
+            }
+            Some(prices)
+        }
+    };
+    if let Some(readiness) = &file.readiness {
+        readiness
+            .check()
+            .map_err(|(_, m)| problem(shown, "readiness".into(), m))?;
+    }
+    if let Some(retention) = &file.retention {
+        if retention.days == 0 || retention.days > MAX_RETENTION_DAYS {
+            return Err(problem(
+                shown,
+                "retention".into(),
+                format!("days: events are kept from 1 to {MAX_RETENTION_DAYS} days"),
+            ));
+        }
+    }
     Ok(FleetSettings {
         quotas,
         pressure,
         handoff_schemas,
+        prices,
+        readiness: file.readiness,
+        retention_days: file.retention.map(|r| r.days),
     })
 }

@@ -168,6 +168,7 @@ fn env_tokens_resolve_or_say_what_is_missing() {
             env: "BATON_TEST_TOKEN_THAT_IS_NOT_SET".into(),
         }),
         declares: None,
+        daily_budget_usd: None,
     };
     let err = entry.resolve_token().unwrap_err();
     assert_eq!(

@@ -26,7 +26,7 @@ mod settings;
 pub use settings::{render_settings, SchemaPlace};
 
 /// One agent as exported.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ExportAgent {
     pub name: String,
     pub url: String,
@@ -37,6 +37,8 @@ pub struct ExportAgent {
     pub windows: WindowOverrides,
     /// What the user declared for it in Baton (not what the agent declares itself).
     pub declares: Option<AgentManifest>,
+    /// Its daily budget, in dollars.
+    pub daily_budget_usd: Option<f64>,
 }
 
 /// The first lines of every export.
@@ -91,6 +93,16 @@ fn list(items: &[String]) -> String {
     format!("[{}]", quoted.join(", "))
 }
 
+/// A float as TOML reads it back exactly (`5.0`, `0.0025`).
+pub(crate) fn toml_float(value: f64) -> String {
+    let text = format!("{value:?}");
+    if text.contains(['.', 'e', 'E']) {
+        text
+    } else {
+        format!("{text}.0")
+    }
+}
+
 /// `{ stall_seconds = 600, unreachable_polls = 5 }`: the fields set, by name.
 fn windows_table(windows: &WindowOverrides) -> String {
     let fields = serde_json::to_value(windows).unwrap_or_default();
@@ -125,6 +137,9 @@ pub fn render_with_header(header: &str, agents: &[ExportAgent], rules: &[Rule]) 
         let _ = writeln!(out, "protocol = {}", quote(Protocol::word(agent.adapter)));
         if !agent.windows.is_empty() {
             let _ = writeln!(out, "windows = {}", windows_table(&agent.windows));
+        }
+        if let Some(usd) = agent.daily_budget_usd {
+            let _ = writeln!(out, "daily_budget_usd = {}", toml_float(usd));
         }
         if let Some(d) = agent.declares.as_ref().map(|m| &m.declares) {
             let _ = writeln!(
@@ -176,6 +191,7 @@ mod tests {
             adapter: AdapterKind::Baton,
             windows: WindowOverrides::default(),
             declares: None,
+            daily_budget_usd: None,
         }
     }
 

@@ -1,5 +1,6 @@
 //! The fleet's settings written into an export: `[[quotas]]` by API, key and metric,
-//! `[[pressure]]` by API, `[[handoffs]]` by type. A schema goes into a file of its own beside the
+//! `[[pressure]]` by API, `[[handoffs]]` by type, `[[prices]]` by API and model, and
+//! `[readiness]` and `[retention]` when they are not the defaults. A schema goes into a file of its own beside the
 //! export (`schemas/<type>.json`, referenced by path) when the export is a file, else inline as
 //! `schema_json`. Only parts that hold something are written: a part left out of a file leaves
 //! that part of the importing store as it is.
@@ -7,9 +8,11 @@
 use std::collections::HashSet;
 use std::fmt::Write;
 
+use baton_core::readiness::ReadinessThresholds;
+use baton_store::history::retention::DEFAULT_RETENTION_DAYS;
 use baton_store::settings::FleetSettings;
 
-use super::quote;
+use super::{quote, toml_float};
 
 /// Where schemas go.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -95,6 +98,32 @@ pub fn render_settings(settings: &FleetSettings, place: SchemaPlace) -> (String,
             }
         }
     }
+    for price in settings.prices.iter().flatten() {
+        out.push_str("\n[[prices]]\n");
+        let _ = writeln!(out, "api = {}", quote(&price.api));
+        if let Some(model) = &price.model {
+            let _ = writeln!(out, "model = {}", quote(model));
+        }
+        let _ = writeln!(out, "input_per_1k = {}", toml_float(price.input_per_1k));
+        let _ = writeln!(out, "output_per_1k = {}", toml_float(price.output_per_1k));
+    }
+    // Readiness and retention always have a value: written when they are not the defaults.
+    if let Some(r) = settings
+        .readiness
+        .filter(|r| *r != ReadinessThresholds::default())
+    {
+        out.push_str("\n[readiness]\n");
+        let _ = writeln!(out, "days = {}", r.days);
+        let _ = writeln!(out, "approval_percent = {}", r.approval_percent);
+        let _ = writeln!(out, "max_failure_percent = {}", r.max_failure_percent);
+        let _ = writeln!(out, "poll_health_percent = {}", r.poll_health_percent);
+    }
+    if let Some(days) = settings
+        .retention_days
+        .filter(|d| *d != DEFAULT_RETENTION_DAYS)
+    {
+        let _ = write!(out, "\n[retention]\ndays = {days}\n");
+    }
     (out, files)
 }
 
@@ -127,7 +156,37 @@ mod tests {
                 ("a/b".into(), json!({"type": "object"})),
                 ("a_b".into(), json!({"type": "string"})),
             ])),
+            prices: Some(vec![baton_core::cost::Price {
+                api: "openai".into(),
+                model: Some("gpt-4o*".into()),
+                input_per_1k: 0.0025,
+                output_per_1k: 0.01,
+                default: false,
+            }]),
+            readiness: Some(ReadinessThresholds {
+                days: 14,
+                ..ReadinessThresholds::default()
+            }),
+            retention_days: Some(DEFAULT_RETENTION_DAYS),
         }
+    }
+
+    #[test]
+    fn prices_readiness_and_a_retention_not_the_default_are_written() {
+        let (text, _) = render_settings(&settings(), SchemaPlace::Inline);
+        assert!(
+            text.contains(
+                "[[prices]]\napi = \"openai\"\nmodel = \"gpt-4o*\"\ninput_per_1k = 0.0025\n\
+                 output_per_1k = 0.01\n"
+            ),
+            "{text}"
+        );
+        assert!(text.contains("[readiness]\ndays = 14\n"), "{text}");
+        assert!(!text.contains("[retention]"), "the default is not written");
+        let mut longer = settings();
+        longer.retention_days = Some(90);
+        let (text, _) = render_settings(&longer, SchemaPlace::Inline);
+        assert!(text.ends_with("[retention]\ndays = 90\n"), "{text}");
     }
 
     #[test]
@@ -163,6 +222,9 @@ mod tests {
             quotas: Some(vec![]),
             pressure: Some(BTreeMap::new()),
             handoff_schemas: Some(BTreeMap::new()),
+            prices: Some(vec![]),
+            readiness: Some(ReadinessThresholds::default()),
+            retention_days: Some(DEFAULT_RETENTION_DAYS),
         };
         assert_eq!(render_settings(&empty, SchemaPlace::Inline).0, "");
     }

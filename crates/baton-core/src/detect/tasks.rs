@@ -86,19 +86,41 @@ pub fn silent_completions(input: &DetectInput<'_>) -> Vec<Finding> {
         if input.now - completed_at <= window || oldest.is_none_or(|o| completed_at < o) {
             continue;
         }
-        let next = input.agents.by_remote_id(stage);
+        // `agent-id/task-id` names the task expected to pick the output up; a bare id, the agent.
+        let (next, task) = match stage.split_once('/') {
+            Some((agent, task)) if !task.is_empty() => match input.agents.by_remote_id(agent) {
+                Some(next) => (Some(next), Some(task)),
+                None => (input.agents.by_remote_id(stage), None),
+            },
+            _ => (input.agents.by_remote_id(stage), None),
+        };
         let picked_up = next.is_some_and(|next| {
-            input
-                .recent
-                .last_activity(next.id)
-                .is_some_and(|last| last > completed_at)
+            let last = match task {
+                Some(task) => input
+                    .tasks
+                    .last_activity(next.id, task)
+                    .into_iter()
+                    .chain(
+                        input
+                            .tasks
+                            .get(next.id, task)
+                            .filter(|t| t.task.state != TaskState::Submitted)
+                            .map(state_since),
+                    )
+                    .max(),
+                None => input.recent.last_activity(next.id),
+            };
+            last.is_some_and(|last| last > completed_at)
         });
         if picked_up {
             continue;
         }
-        let who = match next {
-            Some(next) => format!("{} has shown nothing since", next.name),
-            None => format!("no agent in Baton reports the id {stage}"),
+        let who = match (next, task) {
+            (Some(next), Some(task)) => {
+                format!("{}'s task {task} has not started since", next.name)
+            }
+            (Some(next), None) => format!("{} has shown nothing since", next.name),
+            (None, _) => format!("no agent in Baton reports the id {stage}"),
         };
         found.push(finding(
             FindingKind::SilentCompletion,

@@ -7,8 +7,8 @@ use chrono::Duration;
 use serde_json::json;
 
 use super::timeline::{
-    api_burst, api_call, ask, at, claim, handoff, read, start, state, task, write, Action, Beat,
-    Cast,
+    api_burst, api_call, ask, at, claim, handoff, read, spend, start, state, task, write, Action,
+    Beat, Cast,
 };
 use super::Scenario;
 
@@ -79,6 +79,7 @@ pub fn script(scenario: Scenario) -> (Vec<Cast>, Vec<Beat>) {
         Scenario::CounterRestart => counter_restart(),
         Scenario::CrossAgentSequencing => cross_agent_sequencing(),
         Scenario::Deadlock => deadlock(),
+        Scenario::OverBudget => over_budget(),
         Scenario::RateLimitPressure => rate_limit_pressure(),
     }
 }
@@ -205,6 +206,36 @@ fn deadlock() -> (Vec<Cast>, Vec<Beat>) {
         at(2, editor, state("style-guide", TaskState::Blocked)),
     ];
     (vec![WRITER, EDITOR], beats)
+}
+
+/// The researcher's calls to gpt-4o (20,000 tokens in, 5,000 out: $0.10 each at Baton's
+/// default price) pass its daily budget of $1 at tick 3; the writer, with no budget, spends
+/// more and is not flagged.
+fn over_budget() -> (Vec<Cast>, Vec<Beat>) {
+    let (researcher, writer) = (0, 1);
+    let research = task("research-market", "Research the market for the launch");
+    let draft = task("draft-launch", "Draft the launch post").output(LAUNCH_POST);
+    let call = (20_000, 5_000);
+    let beats = vec![
+        at(1, researcher, start(research)),
+        at(1, writer, start(draft)),
+        at(
+            2,
+            researcher,
+            spend("research-market", "openai", "gpt-4o", call, 8),
+        ),
+        at(
+            2,
+            writer,
+            spend("draft-launch", "openai", "gpt-4o", call, 20),
+        ),
+        at(
+            3,
+            researcher,
+            spend("research-market", "openai", "gpt-4o", call, 8),
+        ),
+    ];
+    (vec![RESEARCHER, WRITER], beats)
 }
 
 /// The researcher completes its notes for the writer, who shows nothing afterwards.

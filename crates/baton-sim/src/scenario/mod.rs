@@ -46,6 +46,7 @@ pub enum Scenario {
     CounterRestart,
     CrossAgentSequencing,
     Deadlock,
+    OverBudget,
 }
 
 /// The finding a scenario produces: what to watch for.
@@ -62,7 +63,7 @@ pub struct Expected {
 }
 
 impl Scenario {
-    pub const ALL: [Scenario; 16] = [
+    pub const ALL: [Scenario; 17] = [
         Scenario::WriteCollision,
         Scenario::OwnershipViolation,
         Scenario::ReadDuringWrite,
@@ -79,6 +80,7 @@ impl Scenario {
         Scenario::CounterRestart,
         Scenario::CrossAgentSequencing,
         Scenario::Deadlock,
+        Scenario::OverBudget,
     ];
 
     /// The kebab-case name, e.g. `write-collision`.
@@ -100,6 +102,7 @@ impl Scenario {
             Scenario::CounterRestart => "counter-restart",
             Scenario::CrossAgentSequencing => "cross-agent-sequencing",
             Scenario::Deadlock => "deadlock",
+            Scenario::OverBudget => "over-budget",
         }
     }
 
@@ -150,6 +153,9 @@ impl Scenario {
             Scenario::Deadlock => {
                 "A writer's draft waits for an editor's style guide, which waits for the draft."
             }
+            Scenario::OverBudget => {
+                "A researcher's calls to gpt-4o pass its daily budget of $1."
+            }
         }
     }
 
@@ -165,6 +171,14 @@ impl Scenario {
                 note: Some("Invoice status is Billing's call".into()),
                 ..Rule::new(RuleKind::Data, catalog::INVOICE_STATUS_RULE, "Billing")
             }],
+            _ => Vec::new(),
+        }
+    }
+
+    /// The daily budgets (in dollars) the scenario sets, by the id the agent reports.
+    pub fn budgets(self) -> Vec<(&'static str, f64)> {
+        match self {
+            Scenario::OverBudget => vec![("researcher", 1.0)],
             _ => Vec::new(),
         }
     }
@@ -288,6 +302,12 @@ impl Scenario {
                 &["writer", "editor"],
                 None,
                 "as soon as both tasks are polled (tick 1: each depends on the other)",
+            ),
+            Scenario::OverBudget => (
+                "over_budget",
+                &["researcher"],
+                None,
+                "once $1.60 of calls are polled (tick 3)",
             ),
         };
         Expected {

@@ -149,7 +149,42 @@ impl Run {
         let state = DetectState::from_slices(&recent, &tasks, &rules, &agents);
         let mut findings = detect(&state.input(at(tick), new, &config, &schemas)).findings;
         findings.extend(self.rate_limit_pressure(tick));
+        findings.extend(self.over_budget(tick));
         findings
+    }
+
+    /// Each agent's spending at Baton's default prices against the scenario's budgets, as the
+    /// store's cost table would price the `api_call` events seen.
+    fn over_budget(&self, tick: u64) -> Vec<Finding> {
+        let table = baton_core::cost::price_table(&[]);
+        self.scenario
+            .budgets()
+            .into_iter()
+            .filter_map(|(remote, budget)| {
+                let id = self.baton_id(remote);
+                let spent: f64 = self
+                    .seen
+                    .iter()
+                    .filter(|s| s.agent_id == id && s.event.kind == EventKind::ApiCall)
+                    .filter_map(|s| {
+                        let e = &s.event;
+                        let price = baton_core::cost::price_for(
+                            &table,
+                            e.api.as_deref()?,
+                            e.model.as_deref(),
+                        )?;
+                        let tokens = baton_core::cost::TokenCount::of_call(
+                            e.tokens,
+                            e.input_tokens,
+                            e.output_tokens,
+                        );
+                        Some(tokens.cost(price))
+                    })
+                    .sum();
+                let name = self.agents[id as usize - 1].name().to_owned();
+                baton_core::cost::over_budget(id, &name, spent, budget, at(tick))
+            })
+            .collect()
     }
 
     /// The rate-limit pressure detector over the `api_call` events seen, as the store's ledger
@@ -245,7 +280,7 @@ fn first_firing(scenario: Scenario) -> Option<(u64, Finding)> {
 
 #[test]
 fn names_round_trip_and_an_unknown_name_lists_the_valid_ones() {
-    assert_eq!(Scenario::ALL.len(), 16);
+    assert_eq!(Scenario::ALL.len(), 17);
     for scenario in Scenario::ALL {
         assert_eq!(scenario.name().parse::<Scenario>(), Ok(scenario));
         assert_eq!(scenario.to_string(), scenario.name());
@@ -313,6 +348,7 @@ fn each_detector_fires_on_its_scenario_at_the_scripted_tick() {
         (Scenario::CounterRestart, 3),
         (Scenario::CrossAgentSequencing, 3),
         (Scenario::Deadlock, 1),
+        (Scenario::OverBudget, 3),
     ];
     assert_eq!(cases.len(), Scenario::ALL.len());
     for (scenario, tick) in cases {

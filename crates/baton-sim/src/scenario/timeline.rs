@@ -130,6 +130,16 @@ pub enum Action {
         remaining: u32,
         calls: u32,
     },
+    /// `calls` `api_call` events to one model, each reading `input` and writing `output`
+    /// tokens (what the calls cost, at Baton's prices).
+    Spend {
+        task: String,
+        api: String,
+        model: String,
+        input: u64,
+        output: u64,
+        calls: u32,
+    },
     Claim {
         task: String,
         key: String,
@@ -221,6 +231,23 @@ pub fn api_burst(
         api: api.into(),
         limit,
         remaining,
+        calls,
+    }
+}
+
+pub fn spend(
+    task: impl Into<String>,
+    api: impl Into<String>,
+    model: impl Into<String>,
+    (input, output): (u64, u64),
+    calls: u32,
+) -> Action {
+    Action::Spend {
+        task: task.into(),
+        api: api.into(),
+        model: model.into(),
+        input,
+        output,
         calls,
     }
 }

@@ -185,6 +185,13 @@ impl Store {
         Ok(out)
     }
 
+    /// How many task versions are kept (for benchmarks and the retention's report).
+    pub fn history_rows(&self) -> Result<i64> {
+        Ok(self
+            .conn
+            .query_row("SELECT count(*) FROM task_history", [], |row| row.get(0))?)
+    }
+
     /// The board, the agents and the open escalations as they were at `at`.
     pub fn replay_at(&self, at: DateTime<Utc>) -> Result<ReplayFrame> {
         Ok(ReplayFrame {

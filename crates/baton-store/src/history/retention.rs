@@ -19,6 +19,17 @@ pub const MAX_RETENTION_DAYS: u32 = 3660;
 /// Rows deleted per statement, so the writer is never held long (the next batch follows).
 const BATCH: i64 = 20_000;
 
+/// Why a retention is refused.
+pub(crate) fn check_retention(days: u32) -> Result<()> {
+    if days == 0 || days > MAX_RETENTION_DAYS {
+        return Err(StoreError::InvalidSetting {
+            field: "retention_days",
+            message: format!("events are kept from 1 to {MAX_RETENTION_DAYS} days"),
+        });
+    }
+    Ok(())
+}
+
 /// What one compaction removed.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Compacted {
@@ -36,12 +47,7 @@ impl Store {
 
     /// Sets how many days events are kept (1 to [`MAX_RETENTION_DAYS`]); true when it changed.
     pub fn set_retention_days(&mut self, days: u32, now: DateTime<Utc>) -> Result<bool> {
-        if days == 0 || days > MAX_RETENTION_DAYS {
-            return Err(StoreError::InvalidSetting {
-                field: "retention_days",
-                message: format!("events are kept from 1 to {MAX_RETENTION_DAYS} days"),
-            });
-        }
+        check_retention(days)?;
         named_settings::set(&self.conn, RETENTION_DAYS, &days, now)
     }
 

@@ -55,7 +55,7 @@ fn readiness_is_computed_from_thirty_days_of_history() {
         let recorded = store
             .record_findings(&[f], now - Duration::days(3))
             .unwrap();
-        ids.extend(recorded.opened);
+        ids.extend(recorded.escalations);
     }
     assert_eq!(ids.len(), 10);
     let decide_at = now - Duration::days(3) + Duration::hours(1);

@@ -502,3 +502,116 @@ fn keeping_the_holder_changes_nothing_and_allowing_both_once_lets_one_more_write
         .unwrap_err();
     assert!(err.to_string().contains("names no file"), "{err}");
 }
+
+#[test]
+fn two_sessions_refused_each_others_file_are_a_deadlock_and_giving_one_file_breaks_it() {
+    use baton_core::detect::{detect, DetectConfig, DetectState};
+    const LIB: &str = "/work/repo/src/lib.rs";
+    let mut store = Store::open_in_memory().unwrap();
+    let enforce = PermitMode::Enforce;
+    hook(
+        &mut store,
+        "aaaa1111",
+        enforce,
+        1,
+        prompt("Refactor the app"),
+    );
+    hook(
+        &mut store,
+        "bbbb2222",
+        enforce,
+        2,
+        prompt("Refactor the library"),
+    );
+    hook(&mut store, "aaaa1111", enforce, 3, write("PreToolUse", APP));
+    hook(
+        &mut store,
+        "aaaa1111",
+        enforce,
+        3,
+        write("PostToolUse", APP),
+    );
+    hook(&mut store, "bbbb2222", enforce, 4, write("PreToolUse", LIB));
+    hook(
+        &mut store,
+        "bbbb2222",
+        enforce,
+        4,
+        write("PostToolUse", LIB),
+    );
+    assert!(
+        store.lease_waits().unwrap().is_empty(),
+        "nobody refused yet"
+    );
+    let refused = hook(&mut store, "aaaa1111", enforce, 5, write("PreToolUse", LIB));
+    assert!(matches!(refused.answer, HookAnswer::Deny(_)));
+    assert_eq!(store.lease_waits().unwrap().len(), 1);
+    hook(&mut store, "bbbb2222", enforce, 6, write("PreToolUse", APP));
+    let waits = store.lease_waits().unwrap();
+    assert_eq!(waits.len(), 2, "{waits:?}");
+
+    // The detectors over what the store holds: one deadlock naming both files.
+    let read = store.detect_window(t(0), 1000).unwrap();
+    let mut state = DetectState::from_slices(&read.events, &read.tasks, &read.rules, &read.agents);
+    state.lease_waits = waits;
+    let config = DetectConfig::default();
+    let schemas = Default::default();
+    let found = detect(&state.input(t(7), &[], &config, &schemas)).findings;
+    let deadlock: Vec<_> = found
+        .into_iter()
+        .filter(|f| f.kind == FindingKind::Deadlock)
+        .collect();
+    assert_eq!(deadlock.len(), 1);
+    assert!(deadlock[0]
+        .summary
+        .contains("(its lease on file:///work/repo/src/lib.rs)"));
+    let id = store.record_findings(&deadlock, t(7)).unwrap().escalations[0];
+    let item = store.escalation(id).unwrap();
+    let knot = item.knot.clone().unwrap();
+    assert_eq!(knot.leases.len(), 2);
+    let a = knot
+        .leases
+        .iter()
+        .find(|l| l.resource.ends_with("lib.rs"))
+        .unwrap()
+        .waiter;
+
+    // A session's task cannot be cancelled from Baton: give a file instead.
+    let refused = store
+        .decide_escalation(
+            id,
+            &EscalationAction::CancelTask {
+                agent_id: a,
+                task_id: "turn-1".into(),
+            },
+            None,
+            "ana",
+            t(8),
+        )
+        .unwrap_err();
+    assert!(
+        refused
+            .to_string()
+            .contains("give a file it waits for instead"),
+        "{refused}"
+    );
+    let given = store
+        .decide_escalation(
+            id,
+            &EscalationAction::GiveLease {
+                agent_id: a,
+                resource: "file:///work/repo/src/lib.rs".into(),
+            },
+            None,
+            "ana",
+            t(8),
+        )
+        .unwrap();
+    assert!(
+        given.outbox.is_empty(),
+        "a session reads it at its next call"
+    );
+    // Its retry passes now.
+    let retried = hook(&mut store, "aaaa1111", enforce, 9, write("PreToolUse", LIB));
+    assert_eq!(retried.answer, HookAnswer::GoOn);
+}

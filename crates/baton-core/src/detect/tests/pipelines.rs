@@ -252,3 +252,34 @@ proptest! {
         prop_assert_eq!(named, on_cycles(n, &edges));
     }
 }
+
+#[test]
+fn a_next_stage_naming_another_agents_task_waits_for_that_task() {
+    let mut w = World::at(60 * 30);
+    let mut done = task(WRITER, "draft-1", TaskState::Completed, 60);
+    done.task.next_stage = Some("editor-1/review-1".into());
+    // The editor is busy with something else: that is not the review starting.
+    w.tasks = vec![
+        done,
+        task(EDITOR, "review-1", TaskState::Submitted, 30),
+        task(EDITOR, "other", TaskState::Working, 120),
+    ];
+    w.old_events = vec![
+        ev(WRITER, 1, 30, EventKind::State),
+        in_task(ev(EDITOR, 1, 130, EventKind::Write), "other"),
+    ];
+    let found = w.run();
+    let silent = of_kind(&found, FindingKind::SilentCompletion);
+    assert_eq!(silent.len(), 1, "{found:#?}");
+    assert_eq!(silent[0].agents, [WRITER, EDITOR]);
+    assert!(
+        silent[0]
+            .summary
+            .ends_with("for editor-1/review-1, and Editor's task review-1 has not started since"),
+        "{}",
+        silent[0].summary
+    );
+    // The review starts after the draft completed: picked up.
+    w.tasks[1] = task(EDITOR, "review-1", TaskState::Working, 200);
+    assert!(of_kind(&w.run(), FindingKind::SilentCompletion).is_empty());
+}

@@ -292,6 +292,26 @@ impl ScenarioAgent {
                     self.events.push(e);
                 }
             }
+            Action::Spend {
+                task,
+                api,
+                model,
+                input,
+                output,
+                calls,
+            } => {
+                for _ in 0..calls {
+                    let mut e = event(EventKind::ApiCall, now, &task);
+                    e.resource = Some(format!("api://{api}"));
+                    e.api = Some(api.clone());
+                    e.model = Some(model.clone());
+                    e.status = Some(200);
+                    e.input_tokens = Some(input);
+                    e.output_tokens = Some(output);
+                    e.tokens = Some(input + output);
+                    self.events.push(e);
+                }
+            }
             Action::Claim { task, key, value } => {
                 let mut e = event(EventKind::Claim, now, &task);
                 e.key = Some(key);

@@ -24,6 +24,7 @@ fn task_of(action: &Action) -> Option<&str> {
         | Action::Read { task, .. }
         | Action::ApiCall { task, .. }
         | Action::ApiBurst { task, .. }
+        | Action::Spend { task, .. }
         | Action::Claim { task, .. }
         | Action::Ask { task, .. }
         | Action::Handoff { task, .. } => Some(task),
