@@ -1,4 +1,7 @@
 fn main() {
+    // The window's files are embedded at compile time (`generate_context!`): a new UI build must
+    // rebuild the app, or a warm tree runs yesterday's UI.
+    println!("cargo:rerun-if-changed=../ui/dist");
     // Declaring the app's commands makes Tauri generate an `allow-<command>` permission for each;
     // capabilities/default.json then grants exactly these to the main window, nothing else.
     tauri_build::try_build(

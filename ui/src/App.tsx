@@ -8,6 +8,7 @@ import { EscalationQueue } from "./components/EscalationQueue";
 import { FirstRun } from "./components/FirstRun";
 import { Nav, VIEWS, type Badge, type View } from "./components/Nav";
 import { RateLimitsView } from "./components/RateLimitsView";
+import { TimelineView } from "./components/TimelineView";
 import { onOpenEscalation, toBackendError } from "./lib/backend";
 import { ClockProvider } from "./lib/clock";
 import { totalCards } from "./lib/board";
@@ -64,7 +65,13 @@ export function App() {
     };
   }, [refreshEscalations]);
 
-  // Keyboard shortcuts: 1–6 switch views (not while typing or while a dialog is open).
+  // The timeline opens an escalation in the queue.
+  const openEscalation = useCallback((id: number) => {
+    setView("escalations");
+    setSelectedEscalation(id);
+  }, []);
+
+  // Keyboard shortcuts: 1–7 switch views (not while typing or while a dialog is open).
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       if (e.defaultPrevented || e.altKey || e.ctrlKey || e.metaKey || isTyping(e.target)) return;
@@ -160,6 +167,8 @@ export function App() {
     );
   } else if (view === "ratelimits") {
     main = <RateLimitsView rateLimits={rateLimits} agents={agents} />;
+  } else if (view === "timeline") {
+    main = <TimelineView agents={agents} subscribe={subscribe} onOpenEscalation={openEscalation} />;
   } else {
     main = (
       <AgentsView

@@ -12,7 +12,9 @@ import "./styles/decisions.css";
 import "./styles/ownership.css";
 import "./styles/ratelimits.css";
 import "./styles/usage.css";
+import "./styles/timeline.css";
 import "./styles/ratelimits-forms.css";
+import "./styles/pipelines.css";
 
 /**
  * Outside Tauri there is no backend. In development (or with `?fake` in the URL) the UI runs

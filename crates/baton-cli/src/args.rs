@@ -339,4 +339,18 @@ pub enum DecideAction {
     Keep,
     /// A coding session refused a file: each refused session may write it once more.
     AllowBothOnce,
+    /// A deadlock: cancel AGENT's task TASK (a reject of that task goes to that agent alone).
+    Cancel {
+        /// The agent's name or number.
+        agent: String,
+        /// The task's id, as the agent reports it.
+        task: String,
+    },
+    /// A deadlock between coding sessions: FILE's lease moves to SESSION, which waits for it.
+    GiveFile {
+        /// The session's name or number.
+        session: String,
+        /// The file, as a path or a file:// URI.
+        file: String,
+    },
 }

@@ -235,7 +235,7 @@ fn a_bad_setting_exits_2_naming_it_and_changes_nothing() {
         ),
         (
             "[readiness]\napproval_percent = 120\n",
-            "readiness: approval_percent is a percentage: 0 to 100",
+            "readiness: the approval share is a percentage: 0 to 100",
         ),
         ("[readiness]\nweeks = 4\n", "unknown field `weeks`"),
         (

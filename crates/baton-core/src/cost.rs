@@ -84,47 +84,53 @@ pub fn price_table(user: &[Price]) -> Vec<Price> {
     table
 }
 
-/// Why a price is refused.
-pub fn check_price(price: &Price) -> Result<(), String> {
+/// Why a price is refused: the field (`api`, `model`, `input_per_1k`, `output_per_1k`) and a
+/// sentence.
+pub fn check_price(price: &Price) -> Result<(), (&'static str, String)> {
     if price.api.trim().is_empty() {
-        return Err("name the API the price is for".into());
+        return Err(("api", "name the API the price is for".into()));
     }
-    if price.api.len() > MAX_PRICE_NAME
-        || price
-            .model
-            .as_ref()
-            .is_some_and(|m| m.len() > MAX_PRICE_NAME)
-    {
-        return Err(format!(
-            "an API or model name is at most {MAX_PRICE_NAME} bytes"
+    if price.api.len() > MAX_PRICE_NAME {
+        return Err((
+            "api",
+            format!("an API's name is at most {MAX_PRICE_NAME} bytes"),
         ));
     }
-    if price
-        .model
-        .as_deref()
-        .is_some_and(|m| m.trim().is_empty() || m == "*")
-    {
-        return Err("leave the model out for every model of the API".into());
+    if let Some(model) = price.model.as_deref() {
+        if model.len() > MAX_PRICE_NAME {
+            return Err((
+                "model",
+                format!("a model's name is at most {MAX_PRICE_NAME} bytes"),
+            ));
+        }
+        let stem = model.trim().trim_end_matches('*');
+        if stem.trim().is_empty() {
+            return Err((
+                "model",
+                "leave the model out for every model of the API".into(),
+            ));
+        }
+        if stem.contains('*') {
+            return Err((
+                "model",
+                "a model may end in * (a prefix of names), but holds no other *".into(),
+            ));
+        }
     }
-    if price
-        .model
-        .as_deref()
-        .is_some_and(|m| m.trim_end_matches('*').contains('*'))
-    {
-        return Err("a model may end in * (a prefix of names), but holds no other *".into());
-    }
-    for (what, value) in [
-        ("input", price.input_per_1k),
-        ("output", price.output_per_1k),
+    for (field, what, value) in [
+        ("input_per_1k", "input", price.input_per_1k),
+        ("output_per_1k", "output", price.output_per_1k),
     ] {
         if !value.is_finite() || value < 0.0 {
-            return Err(format!(
-                "the {what} price is a number of dollars, 0 or more"
+            return Err((
+                field,
+                format!("the {what} price is a number of dollars, 0 or more"),
             ));
         }
         if value > MAX_PRICE_PER_1K {
-            return Err(format!(
-                "the {what} price is per 1,000 tokens: at most {MAX_PRICE_PER_1K} dollars"
+            return Err((
+                field,
+                format!("the {what} price is per 1,000 tokens: at most {MAX_PRICE_PER_1K} dollars"),
             ));
         }
     }

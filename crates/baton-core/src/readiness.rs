@@ -34,7 +34,7 @@ impl Default for ReadinessThresholds {
     }
 }
 
-/// Most days the rule may ask for: a year.
+/// Most days the rule may ask for: a year (and a day).
 pub const MAX_READINESS_DAYS: u32 = 366;
 
 impl ReadinessThresholds {
@@ -46,13 +46,25 @@ impl ReadinessThresholds {
                 format!("days of stable running: 1 to {MAX_READINESS_DAYS}"),
             ));
         }
-        for (field, value) in [
-            ("approval_percent", self.approval_percent),
-            ("max_failure_percent", self.max_failure_percent),
-            ("poll_health_percent", self.poll_health_percent),
+        for (field, what, value) in [
+            (
+                "approval_percent",
+                "the approval share",
+                self.approval_percent,
+            ),
+            (
+                "max_failure_percent",
+                "the failure share",
+                self.max_failure_percent,
+            ),
+            (
+                "poll_health_percent",
+                "the poll health",
+                self.poll_health_percent,
+            ),
         ] {
             if value > 100 {
-                return Err((field, format!("{field} is a percentage: 0 to 100")));
+                return Err((field, format!("{what} is a percentage: 0 to 100")));
             }
         }
         Ok(())
@@ -89,7 +101,8 @@ pub struct ReadinessFacts {
 pub struct Readiness {
     pub agent_id: i64,
     pub ready: bool,
-    /// Consecutive stable days up to today (today counts once it has a poll).
+    /// Consecutive stable days up to today (today counts once it has a poll), counted up to
+    /// the days needed.
     pub stable_days: u32,
     pub days_needed: u32,
     /// None: nothing decided in the period.
@@ -142,7 +155,7 @@ pub fn evaluate(
             Some(polls) if stable(polls) => stable_days += 1,
             _ => break,
         }
-        if stable_days >= MAX_READINESS_DAYS {
+        if stable_days >= thresholds.days {
             break;
         }
         day = d.pred_opt();

@@ -368,7 +368,7 @@ fn invalid(field: &'static str, message: impl Into<String>) -> StoreError {
 }
 
 pub(crate) fn set_price_in(conn: &Connection, price: &Price, now: DateTime<Utc>) -> Result<()> {
-    check_price(price).map_err(|message| invalid("price", message))?;
+    check_price(price).map_err(|(field, message)| invalid(field, message))?;
     conn.prepare_cached(
         "INSERT INTO prices (api, model, input_per_1k, output_per_1k, updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5)

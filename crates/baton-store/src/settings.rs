@@ -206,8 +206,8 @@ impl Store {
         if let Some(prices) = &settings.prices {
             let had = before.prices.unwrap_or_default();
             for price in prices {
-                check_price(price).map_err(|message| StoreError::InvalidSetting {
-                    field: "price",
+                check_price(price).map_err(|(field, message)| StoreError::InvalidSetting {
+                    field,
                     message: format!(
                         "{} {}: {message}",
                         price.api,

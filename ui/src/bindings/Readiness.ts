@@ -6,7 +6,8 @@ import type { ReadinessThresholds } from "./ReadinessThresholds";
  */
 export type Readiness = { agent_id: number, ready: boolean, 
 /**
- * Consecutive stable days up to today (today counts once it has a poll).
+ * Consecutive stable days up to today (today counts once it has a poll), counted up to
+ * the days needed.
  */
 stable_days: number, days_needed: number, 
 /**

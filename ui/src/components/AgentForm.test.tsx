@@ -158,6 +158,7 @@ const statusConflict: PredeployConflict = {
   other: { side: "agent", name: "writer", pattern: "crm://contacts/*#status" },
   example: "crm://contacts/42#status",
   message: "editor and writer both write crm://contacts/*#status",
+  other_not_ready: null,
 };
 
 const triggerConflict: PredeployConflict = {
@@ -166,6 +167,7 @@ const triggerConflict: PredeployConflict = {
   other: { side: "rule", index: 0, pattern: "mail://inbox/billing", owner: "billing-bot" },
   example: "mail://inbox/billing",
   message: "editor declares mail://inbox/billing, but a trigger rule gives it to billing-bot",
+  other_not_ready: null,
 };
 
 const emptyMap = { agents: [], rules: [], conflicts: [] };

@@ -2,17 +2,24 @@ import { useState } from "react";
 
 import type { AdapterKind } from "../bindings/AdapterKind";
 import type { AgentConfig } from "../bindings/AgentConfig";
+import type { AgentCost } from "../bindings/AgentCost";
 import type { AgentRow } from "../bindings/AgentRow";
+import type { Readiness } from "../bindings/Readiness";
 import type { SecretsStatus } from "../bindings/SecretsStatus";
 import { ADAPTER_LABEL } from "../lib/adapters";
-import { countsText, sortAgents, totalTasks } from "../lib/agents";
+import { agentNames, countsText, sortAgents, totalTasks } from "../lib/agents";
 import { removeAgent, toBackendError } from "../lib/backend";
 import { useNow } from "../lib/clock";
 import { healthText, lastErrorText, lastSuccessText } from "../lib/health";
 import { splitAgentRows } from "../lib/sessions";
+import { readinessByAgent } from "../lib/readiness";
 import { humanMs } from "../lib/time";
+import { usePipelineData } from "../lib/usePipelineData";
+import { ReadinessCell, TodayCostCell } from "./AgentPipelineCells";
+import { CostsSection } from "./CostsSection";
 import { A2aDetails } from "./FollowTask";
 import { Modal } from "./Modal";
+import { ReadinessCards } from "./ReadinessCards";
 import { SessionsTable } from "./SessionsTable";
 import { WatchSessionsDialog } from "./WatchSessionsDialog";
 
@@ -37,6 +44,13 @@ export function AgentsView({
   const up = polled.filter((a) => a.health.reachability === "up").length;
   const down = polled.filter((a) => a.health.reachability === "down").length;
   const sessionCount = sessions.length + archived.length;
+  // Readiness (polled agents) and costs (everyone), reloaded as the rows change.
+  const pipeline = usePipelineData(agents, agents.length > 0);
+  const names = agentNames(agents);
+  const readinessOf = readinessByAgent(pipeline.readiness.value);
+  const costOf = new Map((pipeline.costs.value ?? []).map((c) => [c.agent_id, c]));
+  const costsLoading = pipeline.costs.value === null && pipeline.costs.error === null;
+  const polledIds = rows.map((r) => r.config.id);
 
   return (
     <section className="view agents-view" aria-labelledby="agents-title">
@@ -89,6 +103,10 @@ export function AgentsView({
                 <th scope="col" className="num">
                   Tasks
                 </th>
+                <th scope="col">Readiness</th>
+                <th scope="col" className="num">
+                  Today
+                </th>
                 <th scope="col">
                   <span className="visually-hidden">Actions</span>
                 </th>
@@ -99,6 +117,9 @@ export function AgentsView({
                 <AgentTableRow
                   key={row.config.id}
                   row={row}
+                  readiness={readinessOf.get(row.config.id)}
+                  cost={costOf.get(row.config.id)}
+                  costsLoading={costsLoading}
                   onEdit={() => onEdit(row.config)}
                   onRemove={() => setRemoving(row.config)}
                 />
@@ -108,7 +129,40 @@ export function AgentsView({
         </div>
       )}
 
-      {sessionCount > 0 ? <SessionsTable sessions={sessions} archived={archived} onRemove={setRemoving} /> : null}
+      {sessionCount > 0 ? (
+        <SessionsTable
+          sessions={sessions}
+          archived={archived}
+          onRemove={setRemoving}
+          costs={costOf}
+          costsLoading={costsLoading}
+        />
+      ) : null}
+
+      {rows.length > 0 ? (
+        <ReadinessCards
+          readiness={pipeline.readiness}
+          order={polledIds}
+          names={names}
+          onSaved={pipeline.setReadiness}
+          onRetry={() => void pipeline.refresh()}
+        />
+      ) : null}
+      {rows.length > 0 || sessionCount > 0 ? (
+        <CostsSection
+          costs={pipeline.costs}
+          prices={pipeline.prices}
+          order={[...polledIds, ...sessions.map((r) => r.config.id), ...archived.map((r) => r.config.id)]}
+          names={names}
+          quiet={new Set(archived.map((r) => r.config.id))}
+          onCostsSaved={pipeline.setCosts}
+          onPricesSaved={pipeline.setPrices}
+          onRetry={() => {
+            void pipeline.refresh();
+            void pipeline.reloadPrices();
+          }}
+        />
+      ) : null}
 
       {watching ? <WatchSessionsDialog onClose={() => setWatching(false)} /> : null}
 
@@ -128,10 +182,16 @@ export function AgentsView({
 
 function AgentTableRow({
   row,
+  readiness,
+  cost,
+  costsLoading,
   onEdit,
   onRemove,
 }: {
   row: AgentRow;
+  readiness: Readiness | undefined;
+  cost: AgentCost | undefined;
+  costsLoading: boolean;
   onEdit: () => void;
   onRemove: () => void;
 }) {
@@ -189,6 +249,8 @@ function AgentTableRow({
       <td className="num" title={countsText(row.task_counts)}>
         {total}
       </td>
+      <ReadinessCell readiness={readiness} />
+      <TodayCostCell cost={cost} loading={costsLoading} />
       <td className="actions">
         <button type="button" className="button button--small" onClick={onEdit} aria-label={`Edit ${config.name}`}>
           Edit

@@ -3,6 +3,8 @@
 // session that was refused it, split an API's budget between the agents (a
 // rate-limit pressure escalation; key b), retry, dismiss (a reason is required) or snooze.
 // When an agent asks a person (needs_approval), the note is the answer: approving sends it.
+// A deadlock with its knot offers instead to cancel one of its tasks or give one of its files to
+// the one waiting for it (then dismiss and snooze, as always).
 // A closed escalation shows only why; an open one past its SLA has everything disabled, with
 // the reason in each title.
 
@@ -11,6 +13,7 @@ import { useEffect, useRef, useState, type KeyboardEvent } from "react";
 import type { Escalation } from "../bindings/Escalation";
 import type { EscalationAction } from "../bindings/EscalationAction";
 import { nameOf } from "../lib/agents";
+import { knotChoices } from "../lib/deadlocks";
 import { blockedReason, primaryAction, SNOOZE_CHOICES, type ActionName } from "../lib/escalations";
 import { giveLabel, ownershipScope } from "../lib/escalationGroups";
 import { parseApiResource } from "../lib/rateLimits";
@@ -156,6 +159,9 @@ export function EscalationActions({
   const sessionAsks = onlySessions && e.kind === "needs_approval";
   // A group covering several resources gives its whole scope (a rule for the pattern).
   const givenScope = ownershipScope(e);
+  // A deadlock is broken by cancelling one of its tasks or giving one of its files away.
+  const knot = e.kind === "deadlock" && e.knot ? knotChoices(e.knot, names) : [];
+  const deadlocked = knot.length > 0;
   return (
     <div className="esc-actions" role="group" aria-label="Decision" data-testid="escalation-actions">
       {blocked ? (
@@ -173,7 +179,9 @@ export function EscalationActions({
           placeholder={
             sessionAsks
               ? "Why, told to the session's model when you refuse"
-              : asks
+              : deadlocked
+                ? "Kept in the log; sent to the agent whose task you cancel"
+                : asks
                 ? "Your answer, sent to the agent"
                 : "Sent to the agents with approve, reject, retry or ownership"
           }
@@ -184,7 +192,19 @@ export function EscalationActions({
         />
       </label>
       <div className="esc-action-row">
-        {onlySessions && !sessionAsks ? null : (
+        {knot.map((choice) => (
+          <button
+            key={choice.key}
+            {...button(choice.action.action, choice.label, choice.description, {
+              "data-agent-id": String(choice.agentId),
+              ...(choice.action.action === "cancel_task"
+                ? { "data-task-id": choice.action.task_id }
+                : { "data-resource": choice.action.resource }),
+            })}
+            onClick={() => onDecide(choice.action, noteOrNull)}
+          />
+        ))}
+        {deadlocked || (onlySessions && !sessionAsks) ? null : (
           <>
             <button
               {...button(
@@ -227,7 +247,7 @@ export function EscalationActions({
             onClick={() => setSplitting((v) => !v)}
           />
         ) : null}
-        {agentsToOwn.map((agentId) => {
+        {(deadlocked ? [] : agentsToOwn).map((agentId) => {
           const name = nameOf(names, agentId);
           return (
             <button
@@ -244,7 +264,7 @@ export function EscalationActions({
             />
           );
         })}
-        {sessionsToGrant.map((agentId) => {
+        {(deadlocked ? [] : sessionsToGrant).map((agentId) => {
           const name = nameOf(names, agentId);
           return (
             <button
@@ -257,7 +277,7 @@ export function EscalationActions({
             />
           );
         })}
-        {sessionsToGrant.length > 0 ? (
+        {sessionsToGrant.length > 0 && !deadlocked ? (
           <>
             <button
               {...button("keep_lease", "Keep the holder", `The session working on ${e.resource} keeps it; the others wait`)}

@@ -1,6 +1,6 @@
 import type { AgentRow } from "../bindings/AgentRow";
 
-export type View = "board" | "agents" | "ownership" | "decisions" | "escalations" | "ratelimits";
+export type View = "board" | "agents" | "ownership" | "decisions" | "escalations" | "ratelimits" | "timeline";
 
 export const VIEWS: { view: View; label: string; key: string; testId: string }[] = [
   { view: "board", label: "Board", key: "1", testId: "nav-board" },
@@ -9,6 +9,7 @@ export const VIEWS: { view: View; label: string; key: string; testId: string }[]
   { view: "decisions", label: "Decisions", key: "4", testId: "nav-decisions" },
   { view: "escalations", label: "Escalations", key: "5", testId: "nav-escalations" },
   { view: "ratelimits", label: "Rate limits", key: "6", testId: "nav-ratelimits" },
+  { view: "timeline", label: "Timeline", key: "7", testId: "nav-timeline" },
 ];
 
 /** What a nav item's badge shows; `alert` draws it in the conflict colour. */

@@ -29,6 +29,7 @@ const conflicts: PredeployConflict[] = [
     other: { side: "agent", name: "billing-bot", pattern: "slack://channels/*" },
     example: "slack://channels/billing",
     message: "editor and billing-bot both output to slack://channels/billing",
+    other_not_ready: null,
   },
   {
     kind: "data",
@@ -36,6 +37,7 @@ const conflicts: PredeployConflict[] = [
     other: { side: "rule", index: 1, pattern: "crm://contacts/*#owner", owner: "crm-sync" },
     example: "crm://contacts/7#owner",
     message: "editor declares crm://contacts/*#owner, but a data rule gives it to crm-sync",
+    other_not_ready: null,
   },
 ];
 
@@ -137,5 +139,42 @@ describe("PredeployDialog", () => {
     expect(screen.getByText("Before editor goes live: 1 overlap")).toBeInTheDocument();
     await user.keyboard("{Escape}");
     expect(onBack).toHaveBeenCalled();
+  });
+
+  it("warns when an agent it overlaps is not ready for a second agent beside it", () => {
+    const notReady = "billing-bot is not ready: 19 of 28 days; approval 81 %";
+    render(
+      <PredeployDialog
+        agent="editor"
+        conflicts={[{ ...conflicts[0]!, other_not_ready: notReady }, conflicts[1]!]}
+        editing={false}
+        save={() => Promise.reject(new Error("not expected"))}
+        onBack={noop}
+        onSaveFailed={noop}
+        onDone={noop}
+      />,
+    );
+    expect(screen.getByTestId("predeploy-not-ready-summary")).toHaveTextContent(
+      "⚠ billing-bot is not ready for a second agent beside it yet (rollout readiness): see below.",
+    );
+    const rows = screen.getAllByTestId("predeploy-conflict");
+    expect(within(rows[0]!).getByTestId("predeploy-not-ready")).toHaveTextContent(`⚠ ${notReady}`);
+    expect(within(rows[1]!).queryByTestId("predeploy-not-ready")).not.toBeInTheDocument();
+  });
+
+  it("says nothing of readiness when every agent it overlaps is ready", () => {
+    render(
+      <PredeployDialog
+        agent="editor"
+        conflicts={conflicts}
+        editing={false}
+        save={() => Promise.reject(new Error("not expected"))}
+        onBack={noop}
+        onSaveFailed={noop}
+        onDone={noop}
+      />,
+    );
+    expect(screen.queryByTestId("predeploy-not-ready-summary")).not.toBeInTheDocument();
+    expect(screen.queryAllByTestId("predeploy-not-ready")).toHaveLength(0);
   });
 });

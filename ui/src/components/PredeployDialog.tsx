@@ -3,6 +3,7 @@ import { useEffect, useId, useRef, useState } from "react";
 import type { AgentConfig } from "../bindings/AgentConfig";
 import type { PredeployConflict } from "../bindings/PredeployConflict";
 import { resolveConflict, toBackendError } from "../lib/backend";
+import { notReadyHeadline } from "../lib/readiness";
 import {
   choiceLabel,
   choicesFor,
@@ -66,6 +67,8 @@ export function PredeployDialog({
   const closeRef = useRef<HTMLButtonElement>(null);
   const n = conflicts.length;
   const verb = editing ? "saved" : "added";
+  // Overlapped agents that are not ready for a second agent beside them (readiness).
+  const notReady = notReadyHeadline(conflicts.filter((c) => c.other_not_ready).map((c) => otherName(c.other)));
 
   const apply = async () => {
     if (running.current) return;
@@ -148,6 +151,12 @@ export function PredeployDialog({
               What {agent} declares overlaps with what is already decided. Choose how to settle each
               one; nothing is saved until you {editing ? "save" : "add the agent"}.
             </p>
+            {notReady ? (
+              <p className="predeploy-not-ready predeploy-not-ready--summary" data-testid="predeploy-not-ready-summary">
+                <span aria-hidden="true">⚠ </span>
+                {notReady}
+              </p>
+            ) : null}
             <ol className="predeploy-list">
               {conflicts.map((conflict, i) => {
                 const other = otherName(conflict.other);
@@ -157,6 +166,12 @@ export function PredeployDialog({
                     <p className="predeploy-example">
                       e.g. <code>{conflict.example}</code>
                     </p>
+                    {conflict.other_not_ready ? (
+                      <p className="predeploy-not-ready" data-testid="predeploy-not-ready">
+                        <span aria-hidden="true">⚠ </span>
+                        {conflict.other_not_ready}
+                      </p>
+                    ) : null}
                     <fieldset className="predeploy-choices" disabled={busy}>
                       <legend className="visually-hidden">How to settle {conflict.pattern}</legend>
                       {choicesFor(conflict).map((choice) => (

@@ -1,22 +1,31 @@
 import { useState } from "react";
 
 import type { AgentConfig } from "../bindings/AgentConfig";
+import type { AgentCost } from "../bindings/AgentCost";
 import type { AgentRow } from "../bindings/AgentRow";
 import type { SessionSummary } from "../bindings/SessionSummary";
 import { countsText, totalTasks } from "../lib/agents";
 import { useNow } from "../lib/clock";
 import { CLIENT_LABEL, leasePath, leaseText, sessionPhase, sessionPhaseText } from "../lib/sessions";
 import { agoText } from "../lib/time";
+import { TodayCostCell } from "./AgentPipelineCells";
+
+const NO_COSTS: ReadonlyMap<number, AgentCost> = new Map();
 
 /** The Agents view's coding sessions: heard through their hooks, grouped apart from the agents Baton polls. */
 export function SessionsTable({
   sessions,
   archived,
   onRemove,
+  costs = NO_COSTS,
+  costsLoading = false,
 }: {
   sessions: AgentRow[];
   archived: AgentRow[];
   onRemove: (agent: AgentConfig) => void;
+  /** What each session's calls cost today, by agent id. */
+  costs?: ReadonlyMap<number, AgentCost>;
+  costsLoading?: boolean;
 }) {
   const [showArchived, setShowArchived] = useState(false);
   const rows = showArchived ? [...sessions, ...archived] : sessions;
@@ -55,6 +64,9 @@ export function SessionsTable({
                 <th scope="col" className="num">
                   Turns
                 </th>
+                <th scope="col" className="num">
+                  Today
+                </th>
                 <th scope="col">
                   <span className="visually-hidden">Actions</span>
                 </th>
@@ -67,6 +79,8 @@ export function SessionsTable({
                     key={row.config.id}
                     row={row}
                     session={row.session}
+                    cost={costs.get(row.config.id)}
+                    costsLoading={costsLoading}
                     onRemove={() => onRemove(row.config)}
                   />
                 ) : null,
@@ -79,7 +93,19 @@ export function SessionsTable({
   );
 }
 
-function SessionRow({ row, session, onRemove }: { row: AgentRow; session: SessionSummary; onRemove: () => void }) {
+function SessionRow({
+  row,
+  session,
+  cost,
+  costsLoading,
+  onRemove,
+}: {
+  row: AgentRow;
+  session: SessionSummary;
+  cost: AgentCost | undefined;
+  costsLoading: boolean;
+  onRemove: () => void;
+}) {
   const now = useNow();
   const phase = sessionPhase(session, now);
   const waiting = row.task_counts.needs_human > 0;
@@ -145,6 +171,7 @@ function SessionRow({ row, session, onRemove }: { row: AgentRow; session: Sessio
       <td className="num" title={countsText(row.task_counts)}>
         {totalTasks(row.task_counts)}
       </td>
+      <TodayCostCell cost={cost} loading={costsLoading} />
       <td className="actions">
         <button
           type="button"

@@ -3,11 +3,12 @@ import { useVirtualizer } from "@tanstack/react-virtual";
 
 import type { EventRow } from "../bindings/EventRow";
 import type { TaskCard } from "../bindings/TaskCard";
-import { taskEvents, toBackendError } from "../lib/backend";
+import { taskCost, taskEvents, toBackendError } from "../lib/backend";
 import { COLUMN_LABEL } from "../lib/board";
 import { useNow } from "../lib/clock";
 import type { ChangeListener } from "../lib/useBatonData";
 import { ageText, clockTime, dateTime } from "../lib/time";
+import { TaskCostValue, type TaskCostState } from "./TaskCostField";
 
 const EVENT_ROW = 30;
 
@@ -28,11 +29,23 @@ export function TaskDrawer({
 }) {
   const now = useNow();
   const [events, setEvents] = useState<Events>({ state: "loading" });
+  const [cost, setCost] = useState<TaskCostState>({ state: "loading" });
   const ref = useRef<HTMLElement>(null);
   const { agent_id: agentId, task_id: taskId } = card;
 
   const load = useCallback(
     (isCurrent: () => boolean) => {
+      // Its cost comes from its api_call events: reloaded with the events (a failed reload keeps the last one).
+      taskCost(agentId, taskId).then(
+        (value) => {
+          if (isCurrent()) setCost({ state: "ready", cost: value });
+        },
+        (err: unknown) => {
+          if (isCurrent()) {
+            setCost((c) => (c.state === "ready" ? c : { state: "error", message: toBackendError(err).message }));
+          }
+        },
+      );
       taskEvents(agentId, taskId).then(
         (rows) => {
           if (isCurrent()) setEvents({ state: "ready", rows });
@@ -106,6 +119,8 @@ export function TaskDrawer({
         <dd>{dateTime(card.state_since)}</dd>
         <dt>Updated</dt>
         <dd>{dateTime(card.updated_at)}</dd>
+        <dt>Cost</dt>
+        <TaskCostValue cost={cost} />
         <dt>Depends on</dt>
         <dd>
           {card.depends_on.length === 0 ? (

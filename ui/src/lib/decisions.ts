@@ -214,6 +214,8 @@ const ESCALATION_VERBS: Record<string, string> = {
   grant_lease: "Granted the file of",
   keep_lease: "Kept the file's holder on",
   allow_both_once: "Allowed both once on",
+  cancel_task: "Cancelled a deadlocked task of",
+  give_lease: "Gave a deadlocked file on",
   snooze: "Snoozed",
   expire: "Expired (its SLA lapsed):",
 };

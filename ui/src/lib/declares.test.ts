@@ -124,6 +124,7 @@ describe("choices", () => {
       other: agentSide,
       example: "crm://contacts/42#status",
       message: "editor and writer both write crm://contacts/*#status",
+      other_not_ready: null,
     };
     expect(toDispute("editor", conflict)).toEqual({
       agent: "editor",

@@ -7,6 +7,8 @@ import type { Delivery } from "../bindings/Delivery";
 import type { Escalation } from "../bindings/Escalation";
 import type { EscalationAction } from "../bindings/EscalationAction";
 import type { FindingKind } from "../bindings/FindingKind";
+import type { Knot } from "../bindings/Knot";
+import { knotChoices } from "./deadlocks";
 import type { Severity } from "../bindings/Severity";
 import { parseTime } from "./time";
 
@@ -64,6 +66,8 @@ const DONE: Record<string, string> = {
   grant_lease: "File granted",
   keep_lease: "Holder kept",
   allow_both_once: "Both allowed once",
+  cancel_task: "Task cancelled",
+  give_lease: "File given",
   settled: "Settled",
   reopen: "Reopened",
 };
@@ -85,8 +89,13 @@ export const SNOOZE_CHOICES: { minutes: number; label: string; long: string }[] 
 ];
 
 /** The action most likely to settle an escalation of this kind (drawn as the primary button). */
-export function primaryAction(e: Pick<Escalation, "kind" | "resource">): ActionName {
+export function primaryAction(e: Pick<Escalation, "kind" | "resource"> & { knot?: Knot | null }): ActionName {
   switch (e.kind) {
+    case "deadlock": {
+      // Giving a file away loses no work; cancelling a task does.
+      const choices = e.knot ? knotChoices(e.knot, new Map()) : [];
+      return choices.find((c) => c.action.action === "give_lease")?.action.action ?? choices[0]?.action.action ?? "retry";
+    }
     case "needs_approval":
     case "sequencing":
       return "approve";

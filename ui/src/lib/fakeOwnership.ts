@@ -64,14 +64,14 @@ export function createFakeOwnership(agentNames: () => { id: number; name: string
       rules.forEach((r, index) => {
         const allowed = r.owner === agent || (r.sequence ?? []).includes(agent);
         if (r.kind === kind && r.pattern === pattern && !allowed) {
-          out.push({ kind, pattern, other: { side: "rule", index, pattern: r.pattern, owner: r.owner }, example: pattern, message: `${agent} declares ${pattern}, but a ${kind} rule gives it to ${r.owner}` });
+          out.push({ kind, pattern, other: { side: "rule", index, pattern: r.pattern, owner: r.owner }, example: pattern, message: `${agent} declares ${pattern}, but a ${kind} rule gives it to ${r.owner}`, other_not_ready: null });
         }
       });
       const decided = rules.some((r) => r.kind === kind && r.pattern === pattern);
       for (const other of others) {
         if (other.name === agent || decided) continue;
         if (claims(other.declares).some((c) => c.kind === kind && c.pattern === pattern)) {
-          out.push({ kind, pattern, other: { side: "agent", name: other.name, pattern }, example: pattern, message: `${agent} and ${other.name} both declare ${kind} ${pattern}` });
+          out.push({ kind, pattern, other: { side: "agent", name: other.name, pattern }, example: pattern, message: `${agent} and ${other.name} both declare ${kind} ${pattern}`, other_not_ready: null });
         }
       }
     }

@@ -155,6 +155,24 @@ fn action_of(
         ),
         DecideAction::Keep => (EscalationAction::KeepLease, note),
         DecideAction::AllowBothOnce => (EscalationAction::AllowBothOnce, note),
+        DecideAction::Cancel { agent, task } => (
+            EscalationAction::CancelTask {
+                agent_id: find_agent(agents, &agent)?.id,
+                task_id: task,
+            },
+            note,
+        ),
+        DecideAction::GiveFile { session, file } => (
+            EscalationAction::GiveLease {
+                agent_id: find_agent(agents, &session)?.id,
+                resource: if file.starts_with("file://") {
+                    file
+                } else {
+                    baton_core::hooks::file_resource(&file)
+                },
+            },
+            note,
+        ),
     })
 }
 

@@ -243,7 +243,7 @@ pub fn read_settings(
                     price.api,
                     price.model.as_deref().unwrap_or("every model")
                 );
-                check_price(&price).map_err(|m| problem(shown, what.clone(), m))?;
+                check_price(&price).map_err(|(_, m)| problem(shown, what.clone(), m))?;
                 if prices
                     .iter()
                     .any(|o| o.api == price.api && o.model == price.model)

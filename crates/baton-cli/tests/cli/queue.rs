@@ -329,3 +329,59 @@ async fn watch_prints_a_log_of_real_changes_as_text_or_json_lines() {
     );
     fleet.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deadlock_is_broken_from_the_terminal_by_cancelling_one_task() {
+    let sandbox = Sandbox::new();
+    let fleet = SimFleet::start_scenario(Scenario::Deadlock, 0, 100)
+        .await
+        .expect("start the scenario");
+    let config: String = fleet
+        .agents()
+        .iter()
+        .map(|a| agent_toml(&a.name, &a.base_url, 500, 400, ""))
+        .collect();
+    let config = sandbox.write("baton.toml", &config);
+    let config = config.to_str().expect("utf-8 path").to_owned();
+    let item = first_open_escalation(&sandbox, &config).await;
+    assert_eq!(item["kind"], "deadlock", "{item}");
+    let id = item["id"].as_i64().expect("an id").to_string();
+    // A task that is not in the knot is refused, naming why.
+    let wrong = sandbox.run(&["decide", &id, "cancel", "Editor", "draft-guide"]);
+    wrong.expect_code(2);
+    assert!(
+        wrong.stderr.contains("is not one of this deadlock's"),
+        "{}",
+        wrong.all()
+    );
+    let decided = run_async(sandbox.baton(&[
+        "decide",
+        &id,
+        "cancel",
+        "Writer",
+        "draft-guide",
+        "--wait",
+        "5",
+    ]))
+    .await;
+    decided.expect_code(0);
+    assert!(
+        decided.stdout.contains("delivered to Writer"),
+        "{}",
+        decided.all()
+    );
+    let writer = fleet
+        .agents()
+        .iter()
+        .position(|a| a.name == "Writer")
+        .expect("a Writer");
+    let received = fleet.decisions(writer);
+    assert_eq!(received.len(), 1, "{received:#?}");
+    assert_eq!(
+        (received[0].action.as_str(), received[0].task_id.as_deref()),
+        ("reject", Some("draft-guide"))
+    );
+    let editor = 1 - writer;
+    assert!(fleet.decisions(editor).is_empty(), "the editor is not told");
+    fleet.shutdown().await;
+}

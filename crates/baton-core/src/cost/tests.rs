@@ -109,12 +109,14 @@ fn events_and_reports_of_the_same_calls_count_once_and_unpriced_tokens_are_said(
 
 #[test]
 fn prices_are_checked() {
-    assert!(check_price(&price("", None, 1.0, 1.0)).is_err());
-    assert!(check_price(&price("a", Some("*"), 1.0, 1.0)).is_err());
-    assert!(check_price(&price("a", Some("gp*t*"), 1.0, 1.0)).is_err());
-    assert!(check_price(&price("a", None, -1.0, 1.0)).is_err());
-    assert!(check_price(&price("a", None, f64::NAN, 1.0)).is_err());
-    assert!(check_price(&price("a", None, 1.0, 5000.0)).is_err());
+    let field = |p: Price| check_price(&p).unwrap_err().0;
+    assert_eq!(field(price("", None, 1.0, 1.0)), "api");
+    assert_eq!(field(price("a", Some("*"), 1.0, 1.0)), "model");
+    assert_eq!(field(price("a", Some("**"), 1.0, 1.0)), "model");
+    assert_eq!(field(price("a", Some("gp*t*"), 1.0, 1.0)), "model");
+    assert_eq!(field(price("a", None, -1.0, 1.0)), "input_per_1k");
+    assert_eq!(field(price("a", None, f64::NAN, 1.0)), "input_per_1k");
+    assert_eq!(field(price("a", None, 1.0, 5000.0)), "output_per_1k");
     assert!(check_price(&price("a", Some("gpt*"), 0.0, 0.0)).is_ok());
 }
 

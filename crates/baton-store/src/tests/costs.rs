@@ -73,10 +73,7 @@ fn calls_are_priced_per_model_and_task_and_a_new_price_reprices_the_past() {
     let err = store
         .set_price(&price("", None, 1.0, 1.0), t(7))
         .unwrap_err();
-    assert_eq!(
-        (err.code(), err.field()),
-        ("invalid_setting", Some("price"))
-    );
+    assert_eq!((err.code(), err.field()), ("invalid_setting", Some("api")));
 }
 
 #[test]
