@@ -12,7 +12,7 @@ help:
 	@echo "make dev     UI hot reload (vite) + app"
 	@echo "make bindings  regenerate ui/src/bindings from the Rust types"
 	@echo "make icons   regenerate icons/ from icons/icon.svg"
-	@echo "make bench   store, rules, board, ownership-map, rate-limit, fleet-load, vs-Prometheus, hook and app-soak benchmarks (figures for docs/performance.md)"
+	@echo "make bench   store, timeline, rules, board, ownership-map, rate-limit, fleet-load, vs-Prometheus, hook and app-soak benchmarks (figures for docs/performance.md)"
 
 setup:
 	@scripts/setup.sh
@@ -50,6 +50,8 @@ icons:
 # fleet_load and vs_prometheus run `baton watch` as a user does: they spawn target/release/baton.
 bench: setup-bench
 	cargo run --release --locked -p baton-store --example store_bench
+	cargo run --release --locked -p baton-store --example timeline_bench
+	cargo run --release --locked -p baton-store --example timeline_bench -- --agents 1000
 	cargo run --release --locked -p baton-core --example rules_bench
 	cargo run --release --locked -p baton-engine --example detection_latency
 	cargo run --release --locked -p baton-engine --example rate_limit_bench target/rate-limit-bench

@@ -28,7 +28,8 @@ const CARD_SELECT: &str = concat!(
     " FROM tasks t JOIN agents a ON a.id = t.agent_id"
 );
 
-fn read_card(row: &Row<'_>) -> Result<TaskCard> {
+/// A board card from a row of the board's columns (`CARD_SELECT`'s order).
+pub(crate) fn read_card(row: &Row<'_>) -> Result<TaskCard> {
     let state = parse_task_state(&row.get::<_, String>(4)?)?;
     Ok(TaskCard {
         agent_id: row.get(0)?,

@@ -9,8 +9,13 @@ use crate::{agent_toml, run_async};
 /// The needs-approval scenario (a Publisher that asks a person) on ephemeral ports, and a
 /// sandbox with a baton.toml naming its agents: (sandbox, fleet, the file's path).
 async fn asking_publisher() -> (Sandbox, SimFleet, String) {
+    played(Scenario::NeedsApproval).await
+}
+
+/// `scenario` on ephemeral ports, and a sandbox with a baton.toml naming its agents.
+async fn played(scenario: Scenario) -> (Sandbox, SimFleet, String) {
     let sandbox = Sandbox::new();
-    let fleet = SimFleet::start_scenario(Scenario::NeedsApproval, 0, 100)
+    let fleet = SimFleet::start_scenario(scenario, 0, 100)
         .await
         .expect("start the scenario");
     let config: String = fleet
@@ -332,17 +337,7 @@ async fn watch_prints_a_log_of_real_changes_as_text_or_json_lines() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_deadlock_is_broken_from_the_terminal_by_cancelling_one_task() {
-    let sandbox = Sandbox::new();
-    let fleet = SimFleet::start_scenario(Scenario::Deadlock, 0, 100)
-        .await
-        .expect("start the scenario");
-    let config: String = fleet
-        .agents()
-        .iter()
-        .map(|a| agent_toml(&a.name, &a.base_url, 500, 400, ""))
-        .collect();
-    let config = sandbox.write("baton.toml", &config);
-    let config = config.to_str().expect("utf-8 path").to_owned();
+    let (sandbox, fleet, config) = played(Scenario::Deadlock).await;
     let item = first_open_escalation(&sandbox, &config).await;
     assert_eq!(item["kind"], "deadlock", "{item}");
     let id = item["id"].as_i64().expect("an id").to_string();

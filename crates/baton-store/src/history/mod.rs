@@ -10,11 +10,13 @@ use baton_core::task::TaskState;
 use baton_core::timeline::{AgentAt, ReplayFrame, TimelineEscalation};
 use baton_core::views::{ColumnCounts, TaskCard, FINISHED_CARDS_KEPT};
 use chrono::{DateTime, Utc};
-use rusqlite::{params, Connection, Row};
+use rusqlite::{params, Connection};
+
+use crate::tasks::read_card;
 
 use crate::codec::{
-    corrupt, parse_agent_state, parse_json, parse_json_list, parse_kind, parse_opt_ts,
-    parse_reachability, parse_severity, parse_task_state, parse_ts, ts,
+    corrupt, parse_agent_state, parse_json, parse_kind, parse_opt_ts, parse_reachability,
+    parse_severity, parse_task_state, parse_ts, ts,
 };
 use crate::error::Result;
 use crate::Store;
@@ -38,7 +40,7 @@ const AS_OF: &str = "
     )";
 
 /// The board's query over the versions as of `?1` (`?2`: finished cards kept per column), as
-/// [`Store::task_cards`] asks it of `tasks`.
+/// [`Store::task_cards`] asks it of `tasks`, in the columns [`read_card`] reads.
 fn board_sql() -> String {
     let card = "SELECT t.agent_id, a.name, t.task_id, t.title, t.state, t.state_since, \
                 t.updated_at, t.depends_on, t.detail FROM asof t JOIN agents a ON a.id = t.agent_id";
@@ -53,22 +55,6 @@ fn board_sql() -> String {
               ORDER BY t.state_since DESC LIMIT ?2)
          ORDER BY 6, 1, 3"
     )
-}
-
-fn read_card(row: &Row<'_>) -> Result<TaskCard> {
-    let state = parse_task_state(&row.get::<_, String>(4)?)?;
-    Ok(TaskCard {
-        agent_id: row.get(0)?,
-        agent_name: row.get(1)?,
-        task_id: row.get(2)?,
-        title: row.get(3)?,
-        state,
-        column: state.column(),
-        state_since: parse_ts(&row.get::<_, String>(5)?)?,
-        updated_at: parse_ts(&row.get::<_, String>(6)?)?,
-        depends_on: parse_json_list(&row.get::<_, String>(7)?)?,
-        detail: row.get(8)?,
-    })
 }
 
 /// Escalations open at `at` (opened by then, closed after it or not at all), soonest opened first.

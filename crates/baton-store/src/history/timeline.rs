@@ -20,6 +20,15 @@ use crate::Store;
 /// Most state changes one lane lists in a range (the newest).
 const MAX_LANE_STATES: usize = 500;
 
+/// Each lane's place in `lanes`, by agent.
+fn lane_index(lanes: &[TimelineLane]) -> HashMap<i64, usize> {
+    lanes
+        .iter()
+        .enumerate()
+        .map(|(i, l)| (l.agent_id, i))
+        .collect()
+}
+
 /// `?1, ?2, …` for `n` values from `first`.
 fn placeholders(first: usize, n: usize) -> String {
     (first..first + n)
@@ -113,11 +122,7 @@ impl Store {
         values.extend(lanes.iter().map(|l| Value::Integer(l.agent_id)));
         let mut stmt = self.conn.prepare(&sql)?;
         let mut rows = stmt.query(params_from_iter(values))?;
-        let index: HashMap<i64, usize> = lanes
-            .iter()
-            .enumerate()
-            .map(|(i, l)| (l.agent_id, i))
-            .collect();
+        let index = lane_index(lanes);
         let mut buckets: Vec<BTreeMap<u32, LaneBucket>> = vec![BTreeMap::new(); lanes.len()];
         while let Some(row) = rows.next()? {
             let Some(&lane) = index.get(&row.get::<_, i64>(0)?) else {
@@ -208,11 +213,7 @@ impl Store {
         values.extend(lanes.iter().map(|l| Value::Integer(l.agent_id)));
         let mut stmt = self.conn.prepare(&sql)?;
         let mut rows = stmt.query(params_from_iter(values))?;
-        let index: HashMap<i64, usize> = lanes
-            .iter()
-            .enumerate()
-            .map(|(i, l)| (l.agent_id, i))
-            .collect();
+        let index = lane_index(lanes);
         while let Some(row) = rows.next()? {
             let Some(&lane) = index.get(&row.get::<_, i64>(0)?) else {
                 continue;
