@@ -35,6 +35,29 @@ async fn two_writers_are_caught_before_deploy_and_settled_in_one_step() {
         .unwrap();
     assert_eq!(conflicts.len(), 1, "{conflicts:#?}");
     assert_eq!(conflicts[0].example, "crm://contacts/42#status");
+    // The Writer it overlaps with has not run long enough for a second agent beside it.
+    // (Polled today at most: 0 or 1 of the 28 days.)
+    let not_ready = conflicts[0].other_not_ready.as_deref().unwrap_or_default();
+    assert!(
+        not_ready.starts_with("Writer is not ready: ") && not_ready.ends_with(" of 28 days"),
+        "{not_ready:?}"
+    );
+    let writer_id = writer.id;
+    engine
+        .write(move |s| {
+            for back in 0..28 {
+                let day = chrono::Utc::now() - chrono::Duration::days(back);
+                s.count_polls(writer_id, day, 100, 0)?;
+            }
+            Ok(())
+        })
+        .await
+        .unwrap();
+    let ready = engine
+        .predeploy_check("Researcher".into(), writes("crm://contacts/42#*"))
+        .await
+        .unwrap();
+    assert_eq!(ready[0].other_not_ready, None, "ready now");
     let bad = engine
         .predeploy_check("Researcher".into(), writes("crm://con*/x"))
         .await
