@@ -196,9 +196,16 @@ async fn a_decision_the_agent_cannot_take_yet_is_left_to_watch_which_delivers_it
     );
 
     fleet.restart_agent(publisher).await.expect("restart");
-    run_async(sandbox.baton(&["watch", "--duration", "3"]))
-        .await
-        .expect_code(0);
+    // The failed attempts spaced the next one out (full jitter from 1 s, doubling): watch until
+    // it comes, a few seconds at a time.
+    for _ in 0..6 {
+        run_async(sandbox.baton(&["watch", "--duration", "3"]))
+            .await
+            .expect_code(0);
+        if !fleet.decisions(publisher).is_empty() {
+            break;
+        }
+    }
     let received = fleet.decisions(publisher);
     assert_eq!(
         received.len(),
