@@ -72,9 +72,7 @@ impl HookServer {
                             break;
                         }
                         if let Ok(stream) = stream {
-                            if answer(&mut store, stream) {
-                                recorded.fetch_add(1, Ordering::Relaxed);
-                            }
+                            answer(&mut store, stream, &recorded);
                         }
                     }
                 })
@@ -95,7 +93,7 @@ impl HookServer {
 
     /// How many hook calls it has recorded.
     pub fn recorded(&self) -> u64 {
-        self.recorded.load(Ordering::Relaxed)
+        self.recorded.load(Ordering::Acquire)
     }
 }
 
@@ -118,9 +116,10 @@ fn cannot(path: &Path, source: std::io::Error) -> ServeError {
     }
 }
 
-/// Reads one call from `stream`, records it and answers. A connection that sends nothing
-/// readable gets an answer saying so; nothing of it is recorded. Whether the call was recorded.
-fn answer(store: &mut Store, mut stream: UnixStream) -> bool {
+/// Reads one call from `stream`, records it (counted in `recorded` before the hook hears the
+/// answer) and answers. A connection that sends nothing readable gets an answer saying so;
+/// nothing of it is recorded.
+fn answer(store: &mut Store, mut stream: UnixStream, recorded: &AtomicU64) {
     let _ = stream.set_read_timeout(Some(READ_TIMEOUT));
     let _ = stream.set_write_timeout(Some(READ_TIMEOUT));
     let mut body = Vec::new();
@@ -139,10 +138,12 @@ fn answer(store: &mut Store, mut stream: UnixStream) -> bool {
             Ok(request) => record(store, &request),
         },
     };
+    if matches!(response, HookResponse::Checked { .. }) {
+        recorded.fetch_add(1, Ordering::Release);
+    }
     if let Ok(body) = serde_json::to_vec(&response) {
         let _ = stream.write_all(&body);
     }
-    matches!(response, HookResponse::Checked { .. })
 }
 
 fn record(store: &mut Store, request: &HookRequest) -> HookResponse {
