@@ -16,7 +16,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 
 use crate::codec::{from_sql_int, to_sql_int, ts};
 use crate::error::{Result, StoreError};
-use crate::ledger::MAX_TOKENS_PER_CALL;
+use crate::ledger::{api_of, MAX_TOKENS_PER_CALL};
 use crate::Store;
 
 /// Most a daily budget may be: a million dollars (a typo guard).
@@ -74,12 +74,7 @@ fn signed(count: TokenCount, sign: i64) -> Result<[i64; 3]> {
 
 /// Counts the tokens of one newly stored `api_call` event (inside the ingest transaction).
 pub(crate) fn record_call_cost(conn: &Connection, agent_id: i64, event: &Event) -> Result<()> {
-    let Some(api) = event
-        .api
-        .as_deref()
-        .map(str::trim)
-        .filter(|a| !a.is_empty())
-    else {
+    let Some(api) = api_of(event) else {
         return Ok(());
     };
     let count = capped(TokenCount::of_call(

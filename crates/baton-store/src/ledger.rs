@@ -23,14 +23,18 @@ const MAX_SPREAD_SECONDS: u32 = 86_400;
 /// Used for limits whose window the headers do not give.
 const DEFAULT_WINDOW_SECONDS: u32 = 60;
 
-/// Counts one newly stored `api_call` event (the caller makes sure it is new).
-pub(crate) fn record_api_call(conn: &Connection, agent_id: i64, event: &Event) -> Result<()> {
-    let Some(api) = event
+/// The API an `api_call` event names, trimmed; None when it names none.
+pub(crate) fn api_of(event: &Event) -> Option<&str> {
+    event
         .api
         .as_deref()
         .map(str::trim)
         .filter(|a| !a.is_empty())
-    else {
+}
+
+/// Counts one newly stored `api_call` event (the caller makes sure it is new).
+pub(crate) fn record_api_call(conn: &Connection, agent_id: i64, event: &Event) -> Result<()> {
+    let Some(api) = api_of(event) else {
         return Ok(());
     };
     let key = event.key.as_deref().unwrap_or("");
