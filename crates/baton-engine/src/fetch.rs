@@ -69,10 +69,6 @@ pub enum FetchError {
     Connect { detail: String },
     #[error("request failed: {detail}")]
     Request { detail: String },
-    /// Baton's own database failed while reading or keeping what an A2A agent's card said
-    /// (not the agent's fault; said as such on its row).
-    #[error("Baton's database: {detail}")]
-    Store { detail: String },
 }
 
 /// The longest pause an agent's `Retry-After` gets: past it Baton polls anyway (the row says

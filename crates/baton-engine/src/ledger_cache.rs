@@ -10,6 +10,10 @@ use baton_store::ratelimits::ApiKey;
 use baton_store::Store;
 use chrono::{DateTime, Duration, Utc};
 
+/// How much of the recent past the pressure detector and the view read: the longest usual
+/// window (an hour) with room for an episode that began before it.
+pub(crate) const RECENT: i64 = 3 * 3600;
+
 /// Profiles change slowly: recomputed at most this often.
 const PROFILE_TTL: Duration = Duration::minutes(10);
 /// The recent minutes are read whole at least this often (a usage report may still change an

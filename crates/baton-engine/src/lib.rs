@@ -2,15 +2,23 @@
 //! a whole-request timeout and a streamed body cap, full-jitter backoff while an endpoint fails,
 //! bearer tokens in the OS keyring, and a broadcast bus of [`ChangeEvent`]s.
 //!
-//! * [`Engine`] ([`engine`]): the supervisor and the one way to add, edit, remove and poll agents.
-//! * [`fetch`]: one GET of a status endpoint, failures in words ("timed out after 1.5 s").
-//! * `a2a`: the A2A adapter (agent card, `ListTasks` or `GetTask`, answers as `SendMessage`).
-//! * Escalations: the queue, decisions (`Engine::decide_escalation`), and the outbox
-//!   [`relay`] that delivers them to the agents until acknowledged.
-//! * Rate limits: the ledger's view (`Engine::rate_limits`, `usage_series`, `usage_heatmap`),
-//!   quotas and pressure settings; the pressure detector runs in the detector loop.
-//! * [`secrets`]: [`TokenStore`], [`KeyringTokens`], [`MemoryTokens`], [`open_token_store`].
-//! * [`EngineError`] ([`error`]): what a command can fail with, with a stable `code()`.
+//! Its modules import downward only (`tests/tests/module_rings.rs` checks that no files import
+//! each other in a ring), from the engine down to the leaves:
+//!
+//! * [`Engine`] (`engine/`): the supervisor and the one way to add, edit, remove and poll
+//!   agents; its views of the queue, the ownership map, the rate limits and "Test connection"
+//!   are `impl Engine` blocks in `engine/*.rs`.
+//! * `background`: the loops besides the pollers: the [`detector`] loop (rate-limit pressure
+//!   included), the outbox [`relay`] that delivers decisions until acknowledged, and the watch
+//!   for coding [`sessions`].
+//! * `poller`: one agent's poll: it reads what the agent's adapter needs, lets the adapter
+//!   fetch, and keeps what it saw and the agent's health in one write.
+//! * `adapters`: one per protocol (`baton/1`, A2A, coding sessions): they fetch and deliver,
+//!   and never touch the store.
+//! * `shared`: what the tasks share (the store, the fetcher, the bus, the tokens).
+//! * Leaves: [`fetch`] (one HTTP exchange, failures in words), `bus`, `config`, [`secrets`]
+//!   ([`TokenStore`], [`KeyringTokens`], [`MemoryTokens`], [`open_token_store`]), [`stats`],
+//!   [`EngineError`] ([`error`]).
 //!
 //! A failed poll is not an [`EngineError`]: it is recorded on the agent's health
 //! (`AgentHealth::last_error`), published as `ChangeEvent::Health`, and never touches stored
@@ -18,22 +26,18 @@
 //!
 //! [`ChangeEvent`]: baton_core::views::ChangeEvent
 
-mod a2a;
+mod adapters;
 mod background;
 mod bus;
 mod config;
-mod connection;
 pub mod detector;
 pub mod engine;
 pub mod error;
-mod escalations;
 pub mod fetch;
 mod ledger_cache;
 mod low_priority;
-pub mod ownership;
 mod poller;
 mod quiet;
-mod ratelimits;
 pub mod relay;
 pub mod secrets;
 mod seen;

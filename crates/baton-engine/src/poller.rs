@@ -4,13 +4,14 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use baton_core::agent::{AdapterKind, AgentConfig, AgentHealth};
+use baton_core::agent::{AgentConfig, AgentHealth};
 use baton_core::views::ChangeEvent;
 use chrono::Utc;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tracing::Instrument;
 
+use crate::adapters::{self, Before, Kept, Needs};
 use crate::error::EngineError;
 use crate::quiet::was_steady;
 use crate::seen::SeenPoll;
@@ -108,10 +109,10 @@ impl StopSignal {
     }
 }
 
-/// One poll: read the cursor and health, fetch, then store the answer and the new health.
-/// Returns `None` when stopped during the fetch; the store phase is never cut short, so a
-/// stopped poller leaves no half-written poll behind. A failed fetch never touches stored
-/// tasks or events: only the health is written.
+/// One poll: read what the agent's adapter starts from, let it fetch, then keep what it saw and
+/// the new health in one write. Returns `None` when stopped during the fetch; the store phase is
+/// never cut short, so a stopped poller leaves no half-written poll behind. A failed fetch never
+/// touches stored tasks or events: only the health (and the adapter's notes) are written.
 pub(crate) async fn poll(
     shared: &Shared,
     agent: &AgentRuntime,
@@ -121,16 +122,26 @@ pub(crate) async fn poll(
     let id = agent.config.id;
     let span = tracing::info_span!("poll", agent_id = id);
     async move {
-        let kept = agent.last.lock().unwrap_or_else(|p| p.into_inner()).take();
-        let before = match kept {
-            Some(kept) => Ok(kept),
-            None => {
+        let adapter = adapters::adapter(agent.config.adapter);
+        let needs = adapter.needs();
+        // A poll whose adapter needs nothing stored, after one that kept its cursor and health,
+        // reads nothing.
+        let kept_last = agent.last.lock().unwrap_or_else(|p| p.into_inner()).take();
+        let before = match kept_last {
+            Some(last) if needs == Needs::default() => Ok((last, Kept::default())),
+            kept_last => {
                 shared
-                    .read(move |s| Ok((s.cursor(id)?, s.health(id)?)))
+                    .read(move |s| {
+                        let last = match kept_last {
+                            Some(last) => last,
+                            None => (s.cursor(id)?, s.health(id)?),
+                        };
+                        Ok((last, Kept::read(s, id, needs)?))
+                    })
                     .await
             }
         };
-        let (cursor, health) = match before {
+        let ((cursor, health), kept) = match before {
             Ok(found) => found,
             Err(EngineError::AgentNotFound(_)) => return Some(PollOutcome::Gone),
             Err(err) => {
@@ -140,38 +151,28 @@ pub(crate) async fn poll(
         };
         // The pause the agent asked for (`Retry-After` on an error answer).
         let mut asked_pause_ms = None;
-        let fetched = match &agent.token_error {
-            Some(err) => Err(format!("cannot read the agent's token: {err}")),
+        let (fetched, notes) = match &agent.token_error {
+            Some(err) => (
+                Err(format!("cannot read the agent's token: {err}")),
+                Vec::new(),
+            ),
             None => {
-                let fetch = async {
-                    match agent.config.adapter {
-                        AdapterKind::Baton => {
-                            let known = agent.known_tasks();
-                            shared
-                                .fetcher
-                                .fetch_status(
-                                    &agent.config,
-                                    cursor.as_deref(),
-                                    agent.token(),
-                                    Some(&known),
-                                )
-                                .await
-                        }
-                        AdapterKind::A2a => {
-                            crate::a2a::poll(shared, &agent.config, cursor.clone(), agent.token())
-                                .await
-                        }
-                        // The engine starts no poller for a session (spawn_poller).
-                        AdapterKind::Session => Err(crate::fetch::FetchError::NotPolled),
-                    }
+                let before = Before {
+                    agent: &agent.config,
+                    token: agent.token(),
+                    cursor: cursor.as_deref(),
+                    known: agent.known_tasks(),
+                    kept,
                 };
-                tokio::select! {
-                    result = fetch => result.map_err(|err| {
-                        asked_pause_ms = err.retry_after_ms();
-                        err.to_string()
-                    }),
+                let observed = tokio::select! {
+                    observed = adapter.poll(&shared.fetcher, before) => observed,
                     () = stop.stopped() => return None,
-                }
+                };
+                let fetched = observed.fetched.map_err(|err| {
+                    asked_pause_ms = err.retry_after_ms();
+                    err.to_string()
+                });
+                (fetched, observed.notes)
             }
         };
         // Only tasks and usage windows that changed since the last stored poll go to the store.
@@ -203,6 +204,7 @@ pub(crate) async fn poll(
         // A quiet poll: nothing to store but the health, which waits for the next flush.
         if let Ok(quiet) = &fetched {
             let nothing_new = repeats
+                && notes.is_empty()
                 && quiet.warning.is_none()
                 && quiet.doc.tasks.is_empty()
                 && quiet.doc.usage.is_empty()
@@ -235,6 +237,9 @@ pub(crate) async fn poll(
         let written = shared
             .write(move |s| {
                 let now = Utc::now();
+                for note in &notes {
+                    note.keep(s, id)?;
+                }
                 match fetched {
                     Ok(fetched) => match s.ingest(id, &fetched.doc, now) {
                         Ok(summary) => {

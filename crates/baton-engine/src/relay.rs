@@ -1,6 +1,6 @@
-//! The outbox relay: delivers each stored decision to its agent
-//! (`POST {base}/baton/v1/decisions` with its `Idempotency-Key`; to an A2A agent, a message on
-//! the task that waits, see [`crate::a2a::deliver`]), retrying with growing,
+//! The outbox relay: delivers each stored decision to its agent through the agent's protocol
+//! adapter (`crate::adapters`: a `baton/1` agent gets `POST {base}/baton/v1/decisions` with its
+//! `Idempotency-Key`, an A2A agent a message on the task that waits), retrying with growing,
 //! jittered delays until the agent acknowledges it. The outbox row is only marked delivered
 //! after a 2xx, so a decision whose answer was lost (timeout, dropped connection, Baton killed
 //! between send and acknowledgement) is sent again with the same key, and the agent, idempotent
@@ -9,8 +9,6 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use baton_core::agent::{AdapterKind, AgentConfig};
-use baton_core::protocol::DecisionAck;
 use baton_core::views::ChangeEvent;
 use baton_store::outbox::{DeliveryOutcome, OutboxItem};
 use chrono::{DateTime, Utc};
@@ -19,8 +17,8 @@ use rand::Rng;
 use tokio::sync::{watch, Notify};
 use tokio::task::JoinHandle;
 
+use crate::adapters::{adapter, Delivery, Kept};
 use crate::error::EngineError;
-use crate::fetch::FetchError;
 use crate::shared::Shared;
 
 /// Rows taken per round.
@@ -32,112 +30,42 @@ const IN_FLIGHT: usize = 8;
 const IDLE: Duration = Duration::from_secs(30);
 /// Shortest wait before a retry, whatever the jitter drew.
 const MIN_RETRY_MS: u64 = 100;
-/// Largest acknowledgement read.
-const ACK_CAP_BYTES: u64 = 64 * 1024;
 
-/// Why one delivery attempt failed, in words for the escalation's delivery line.
-fn describe(err: &FetchError) -> String {
-    err.to_string()
-}
-
-/// POSTs one decision; `Ok` is the agent's acknowledgement.
-async fn post(
-    shared: &Shared,
-    agent: &AgentConfig,
-    token: Option<&str>,
-    item: &OutboxItem,
-) -> Result<DeliveryOutcome, String> {
-    let url = agent.decisions_url();
-    let mut request = shared
-        .fetcher
-        .client
-        .post(&url)
-        .timeout(Duration::from_millis(agent.timeout_ms))
-        .header(reqwest::header::CONTENT_TYPE, "application/json")
-        .header(reqwest::header::ACCEPT, "application/json")
-        .header("Idempotency-Key", &item.idempotency_key)
-        .body(item.body.clone());
-    if let Some(token) = token {
-        request = request.bearer_auth(token);
-    }
-    let explain =
-        |err: &reqwest::Error| describe(&shared.fetcher.explain(err, &url, agent.timeout_ms, 0));
-    let response = request.send().await.map_err(|err| explain(&err))?;
-    let status = response.status();
-    if status == reqwest::StatusCode::UNAUTHORIZED {
-        return Err(describe(&FetchError::Unauthorized));
-    }
-    if !status.is_success() {
-        return Err(describe(&FetchError::of_status(&response)));
-    }
-    // Read what the agent says, never more than the cap (the read stops there); any 2xx is an
-    // acknowledgement even if the body is not.
-    let body = shared
-        .fetcher
-        .read_body_capped(response, &url, agent.timeout_ms, ACK_CAP_BYTES)
-        .await;
-    if let Err(FetchError::BodyTooLarge { cap_bytes }) = &body {
-        return Ok(DeliveryOutcome::Acknowledged {
-            accepted: true,
-            note: Some(format!(
-                "HTTP {} with an acknowledgement over {} KiB, not read",
-                status.as_u16(),
-                cap_bytes / 1024
-            )),
-        });
-    }
-    let ack = body
-        .ok()
-        .and_then(|b| serde_json::from_slice::<DecisionAck>(&b).ok());
-    Ok(match ack {
-        Some(ack) => DeliveryOutcome::Acknowledged {
-            accepted: ack.accepted,
-            note: ack
-                .duplicate
-                .then(|| "already applied (duplicate)".to_owned()),
-        },
-        None => DeliveryOutcome::Acknowledged {
-            accepted: true,
-            note: Some(format!(
-                "HTTP {} without a readable acknowledgement",
-                status.as_u16()
-            )),
-        },
-    })
+/// One delivery through the agent's adapter: the agent, what its adapter needs from the store
+/// and its token are read first.
+async fn deliver(shared: &Shared, item: &OutboxItem) -> Result<DeliveryOutcome, String> {
+    let agent_id = item.agent_id;
+    let (agent, kept) = shared
+        .read(move |s| {
+            let agent = s.agent(agent_id)?;
+            let kept = Kept::read(s, agent_id, adapter(agent.adapter).needs())?;
+            Ok((agent, kept))
+        })
+        .await
+        .map_err(|err| err.to_string())?;
+    let token = if agent.has_token {
+        shared
+            .with_tokens(move |t| t.get(agent_id))
+            .await
+            .map_err(|err| format!("cannot read the agent's token: {err}"))?
+    } else {
+        None
+    };
+    let delivery = Delivery {
+        agent: &agent,
+        token: token.as_deref(),
+        kept: &kept,
+        item,
+    };
+    adapter(agent.adapter)
+        .deliver(&shared.fetcher, delivery)
+        .await
 }
 
 /// One attempt at one row, start to recorded outcome. Returns the escalation it concerns.
 async fn attempt(shared: &Shared, item: OutboxItem) -> Result<Option<i64>, EngineError> {
     let agent_id = item.agent_id;
-    let agent = shared.read(move |s| s.agent(agent_id)).await;
-    let outcome = match agent {
-        Ok(agent) => {
-            let token = if agent.has_token {
-                shared
-                    .with_tokens(move |t| t.get(agent_id))
-                    .await
-                    .map_err(|err| format!("cannot read the agent's token: {err}"))
-            } else {
-                Ok(None)
-            };
-            match token {
-                Ok(token) => match agent.adapter {
-                    AdapterKind::Baton => post(shared, &agent, token.as_deref(), &item).await,
-                    AdapterKind::A2a => {
-                        crate::a2a::deliver(shared, &agent, token.as_deref(), &item).await
-                    }
-                    // A session has no endpoint: its next hook call reads the decision from the
-                    // store (a lease granted, or not).
-                    AdapterKind::Session => Ok(DeliveryOutcome::Acknowledged {
-                        accepted: true,
-                        note: Some("kept for the session's next hook call".to_owned()),
-                    }),
-                },
-                Err(err) => Err(err),
-            }
-        }
-        Err(err) => Err(err.to_string()),
-    };
+    let outcome = deliver(shared, &item).await;
     let now = Utc::now();
     let outcome = outcome.unwrap_or_else(|error| {
         let failures = item.attempts.saturating_add(1);

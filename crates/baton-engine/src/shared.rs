@@ -10,8 +10,8 @@ use crate::bus::Bus;
 use crate::config::EngineConfig;
 use crate::error::EngineError;
 use crate::fetch::Fetcher;
-use crate::quiet::QuietHealth;
-use crate::ratelimits::LedgerCache;
+use crate::ledger_cache::LedgerCache;
+use crate::quiet::{QuietHealth, QuietPolls};
 use crate::secrets::{SecretError, TokenStore};
 
 /// What every poll needs; one per engine, shared by all pollers.
@@ -53,10 +53,7 @@ impl Shared {
 
     /// Writes the healths of quiet polls in one job, and counts the polls (an agent removed
     /// meanwhile is skipped; a health older than the stored one is not written over it).
-    pub async fn write_healths(
-        &self,
-        healths: Vec<crate::quiet::QuietPolls>,
-    ) -> Result<(), EngineError> {
+    pub async fn write_healths(&self, healths: Vec<QuietPolls>) -> Result<(), EngineError> {
         if healths.is_empty() {
             return Ok(());
         }

@@ -2,7 +2,7 @@
 //! what changed since the last one from a reader connection (new events, changed tasks, and the
 //! small tables), takes it into the [`DetectState`] it keeps in memory, detects there (the store
 //! is not held while detecting), and records the findings, dead letters and SLA expiries in one
-//! write. Rate-limit pressure reads the usage ledger instead of events (see `ratelimits.rs`).
+//! write. Rate-limit pressure reads the usage ledger instead of events (see `pressure.rs`).
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -21,11 +21,13 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::error::EngineError;
-use crate::ratelimits::{pressure_findings, prune_due, prune_ledger, LedgerCache, PRESSURE_EVERY};
+use crate::ledger_cache::LedgerCache;
 use crate::shared::Shared;
 use crate::stats::RunTimes;
+use pressure::{pressure_findings, prune_due, prune_ledger, PRESSURE_EVERY};
 use written::WrittenFindings;
 
+mod pressure;
 mod written;
 
 /// How far back the detectors look: enough for the longest default window (a stall of 15 min,

@@ -1,74 +1,17 @@
-//! The rate-limit ledger as the app uses it (the Rate limits view, quotas and settings), and the
-//! rate-limit pressure detector's run inside the detector loop.
+//! The rate-limit ledger as the app uses it: the Rate limits view, quotas and settings. (The
+//! pressure detector's run is the detector loop's: `crate::detector::pressure`.)
 
-use baton_core::detect::Finding;
 use baton_core::ratelimit::view::{
     agent_shares, usage_series, ApiLedger, PressureLimits, UsageHeatmap, UsageSeries,
 };
-use baton_core::ratelimit::{
-    minute_of, pressure_finding, rate_limit_pressure, ApiUsage, Metric, TimeOfDayProfile,
-};
+use baton_core::ratelimit::{minute_of, rate_limit_pressure, ApiUsage, Metric, TimeOfDayProfile};
 use baton_store::ratelimits::ApiKey;
 use baton_store::Store;
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 
-use crate::engine::Engine;
+use super::Engine;
 use crate::error::EngineError;
-pub(crate) use crate::ledger_cache::LedgerCache;
-
-/// How much of the recent past the pressure detector and the view read: the longest usual
-/// window (an hour) with room for an episode that began before it.
-const RECENT: i64 = 3 * 3600;
-/// How often the pressure detector runs without new `api_call` events.
-pub(crate) const PRESSURE_EVERY: Duration = Duration::seconds(5);
-/// Ledger minutes kept.
-const KEEP_DAYS: i64 = 35;
-
-/// Whether the ledger's old minutes are due to be dropped (once a day); marks them as dropped.
-pub(crate) fn prune_due(cache: &mut LedgerCache, now: DateTime<Utc>) -> bool {
-    let due = cache
-        .pruned_at
-        .is_none_or(|at| now - at > Duration::days(1) || at > now);
-    if due {
-        cache.pruned_at = Some(now);
-    }
-    due
-}
-
-/// Drops ledger minutes older than the days the profiles look back over.
-pub(crate) fn prune_ledger(store: &mut Store, now: DateTime<Utc>) -> baton_store::Result<()> {
-    let pruned = store.prune_api_minutes(minute_of(now) - KEEP_DAYS * 86_400)?;
-    if pruned > 0 {
-        tracing::info!(pruned, "old rate-limit ledger minutes dropped");
-    }
-    Ok(())
-}
-
-/// The pressure findings at `now` (one per API under pressure).
-pub(crate) fn pressure_findings(
-    store: &Store,
-    now: DateTime<Utc>,
-    cache: &mut LedgerCache,
-) -> baton_store::Result<Vec<Finding>> {
-    let mut findings = Vec::new();
-    for api in store.rate_limited_apis()? {
-        let key = api.key.as_deref();
-        let quotas = store.quotas(&api.api, key)?;
-        let limits = store.pressure_limits(&api.api)?;
-        let (profile, minutes) = cache.profile_and_minutes(store, &api, now, RECENT)?;
-        let usage = ApiUsage {
-            api: &api.api,
-            key,
-            quotas: &quotas,
-            minutes,
-            profile,
-        };
-        if let Some(finding) = pressure_finding(&usage, &limits.settings(), now) {
-            findings.push(finding);
-        }
-    }
-    Ok(findings)
-}
+use crate::ledger_cache::{LedgerCache, RECENT};
 
 /// One API's part of the Rate limits view at `now`.
 fn api_ledger(

@@ -1,13 +1,5 @@
-//! The A2A adapter's HTTP side: the calls (here: the agent card with `If-None-Match`, one call
-//! on the card's interface, the tasks that changed page by page), one poll ([`poll`]) and the
-//! answer to a task that waits for input ([`answer`]). What the answers mean is baton-core's
-//! (`baton_core::a2a`).
-
-mod answer;
-mod poll;
-
-pub(crate) use answer::deliver;
-pub(crate) use poll::poll;
+//! The A2A calls Baton makes: the agent card (with `If-None-Match`), one call on the card's
+//! interface, and the tasks that changed, page by page.
 
 use std::collections::HashSet;
 
@@ -20,12 +12,12 @@ use serde_json::Value;
 use crate::fetch::{FetchError, Fetcher};
 
 /// Where the card is, under the agent's base URL.
-pub const CARD_PATH: &str = ".well-known/agent-card.json";
+const CARD_PATH: &str = ".well-known/agent-card.json";
 /// Most `ListTasks` pages read in one poll (100 tasks each).
 const MAX_PAGES: usize = 100;
 
 /// One read of the agent card.
-pub(crate) struct CardRead {
+pub(super) struct CardRead {
     /// The card and its ETag; None when the server says it has not changed (304).
     pub fresh: Option<(AgentCard, Option<String>)>,
     /// The server's clock (its `Date` header).
@@ -33,7 +25,7 @@ pub(crate) struct CardRead {
 }
 
 /// The card at `base_url`.
-pub(crate) async fn read_card(
+pub(super) async fn read_card(
     fetcher: &Fetcher,
     agent: &AgentConfig,
     etag: Option<&str>,
@@ -72,7 +64,7 @@ pub(crate) async fn read_card(
 
 /// One call on the agent's interface; the JSON-RPC `result` or the HTTP+JSON body. A failure
 /// names the call and its URL, except "unsupported" and "task not found", which callers act on.
-pub(crate) async fn call(
+pub(super) async fn call(
     fetcher: &Fetcher,
     interface: &Interface,
     call: &Call<'_>,
@@ -115,7 +107,7 @@ pub(crate) async fn call(
 
 /// Every task that changed since `after`, page by page. A token seen twice, or more pages than
 /// [`MAX_PAGES`], is an agent whose pagination never ends.
-pub(crate) async fn list_changed(
+pub(super) async fn list_changed(
     fetcher: &Fetcher,
     interface: &Interface,
     after: Option<&str>,

@@ -13,43 +13,45 @@
 
 use baton_core::a2a::wire::Call;
 use baton_core::a2a::{is_interrupted, parse_task, A2aError, A2aTask};
-use baton_core::agent::AgentConfig;
 use baton_core::protocol::DecisionDelivery;
-use baton_store::outbox::{DeliveryOutcome, OutboxItem};
+use baton_store::outbox::DeliveryOutcome;
 
-use super::call;
-use crate::shared::Shared;
+use super::calls::call;
+use crate::adapters::adapter::Delivery;
+use crate::fetch::Fetcher;
 
 /// Shortest wait for the answer to `SendMessage`: a server may answer only once the run the
 /// answer resumed has finished.
 const ANSWER_TIMEOUT_MS: u64 = 120_000;
 
-/// Delivers the decision in `item` to `agent`.
-pub(crate) async fn deliver(
-    shared: &Shared,
-    agent: &AgentConfig,
-    token: Option<&str>,
-    item: &OutboxItem,
+/// Delivers the decision in `delivery.item` to its agent, on the interface of the card Baton
+/// read last.
+pub(super) async fn deliver(
+    fetcher: &Fetcher,
+    delivery: Delivery<'_>,
 ) -> Result<DeliveryOutcome, String> {
-    let delivery: DecisionDelivery =
+    let Delivery {
+        agent,
+        token,
+        kept,
+        item,
+    } = delivery;
+    let decision: DecisionDelivery =
         serde_json::from_str(&item.body).map_err(|err| format!("unreadable decision: {err}"))?;
-    let Some(task_id) = delivery.task_id.as_deref() else {
+    let Some(task_id) = decision.task_id.as_deref() else {
         return Ok(DeliveryOutcome::Acknowledged {
             accepted: false,
             note: Some("no A2A task to answer".into()),
         });
     };
-    let id = agent.id;
-    let card = shared
-        .read(move |s| s.a2a_card(id))
-        .await
-        .map_err(|err| err.to_string())?
+    let card = &kept
+        .card
+        .as_ref()
         .ok_or("the agent card has not been read yet")?
         .card;
     let interface = card
         .preferred()
         .ok_or_else(|| A2aError::NoUsableInterface.to_string())?;
-    let fetcher = &shared.fetcher;
     let get = Call::GetTask { id: task_id };
     let task = call(fetcher, interface, &get, token, agent.timeout_ms)
         .await
@@ -81,7 +83,7 @@ pub(crate) async fn deliver(
             note: Some(note),
         });
     }
-    let text = answer_text(&delivery);
+    let text = answer_text(&decision);
     let send = Call::SendMessage {
         task_id,
         context_id: task.context_id.as_deref(),

@@ -4,7 +4,9 @@
 //! the task's status time as it was, so a list by time never shows it). An agent that cannot
 //! list (A2A 0.3, or `ListTasks` unsupported) has each task Baton follows read with `GetTask`.
 //! Zone-less timestamps are read in the server's zone, learned from its `Date` header
-//! (`baton_core::a2a::clock`). The result is a `baton/1` document for ingest.
+//! (`baton_core::a2a::clock`). The result is a `baton/1` document for ingest; what the poll
+//! learnt about the agent (its card, whether it lists tasks, tasks it forgot) goes back as
+//! [`Note`]s for the poller to keep.
 
 use std::collections::{HashMap, HashSet};
 
@@ -18,9 +20,9 @@ use baton_core::protocol::validate;
 use baton_core::task::TaskState;
 use chrono::{DateTime, Utc};
 
-use super::{call, list_changed, read_card};
+use super::calls::{call, list_changed, read_card};
+use crate::adapters::adapter::{Before, Note, Observed};
 use crate::fetch::{FetchError, Fetched, Fetcher};
-use crate::shared::Shared;
 
 /// Most tasks read one by one per poll (followed tasks, or waiting ones the list left out).
 const MAX_FOLLOWED: usize = 200;
@@ -29,42 +31,44 @@ const MAX_FOLLOWED: usize = 200;
 const RECHECK_SECONDS: i64 = 10;
 const MAX_RECHECK: usize = 50;
 
-fn store_failed(err: impl std::fmt::Display) -> FetchError {
-    FetchError::Store {
-        detail: err.to_string(),
-    }
+/// One poll of an A2A agent, as a `baton/1` document for ingest, and what to keep besides (the
+/// card when it changed, whether the agent lists its tasks, tasks it forgot).
+pub(super) async fn poll(fetcher: &Fetcher, before: Before<'_>) -> Observed {
+    let mut notes = Vec::new();
+    let fetched = read(fetcher, before, &mut notes).await;
+    Observed { fetched, notes }
 }
 
-/// One poll of an A2A agent, as a `baton/1` document for ingest.
-pub(crate) async fn poll(
-    shared: &Shared,
-    agent: &AgentConfig,
-    cursor: Option<String>,
-    token: Option<&str>,
+async fn read(
+    fetcher: &Fetcher,
+    before: Before<'_>,
+    notes: &mut Vec<Note>,
 ) -> Result<Fetched, FetchError> {
     let started = std::time::Instant::now();
-    let id = agent.id;
-    let (stored, known) = shared
-        .read(move |s| Ok((s.a2a_card(id)?, s.task_states(id)?)))
-        .await
-        .map_err(store_failed)?;
+    let Before {
+        agent,
+        token,
+        cursor,
+        kept,
+        ..
+    } = before;
+    let (stored, known) = (kept.card, kept.task_states);
     let etag = stored
         .as_ref()
         .and_then(|s| s.etag.as_deref())
         .map(str::to_owned);
-    let fetcher = &shared.fetcher;
     let read = read_card(fetcher, agent, etag.as_deref(), token).await?;
     let server_now = read.server_now;
     let (card, mut lists) = match read.fresh {
         Some((card, etag)) => {
-            let keep = card.clone();
             let same = stored
                 .as_ref()
                 .is_some_and(|s| s.card.preferred() == card.preferred());
-            shared
-                .write(move |s| s.set_a2a_card(id, &keep, etag.as_deref(), Utc::now()))
-                .await
-                .map_err(store_failed)?;
+            notes.push(Note::CardRead {
+                card: card.clone(),
+                etag,
+                at: Utc::now(),
+            });
             let lists = if same {
                 stored.and_then(|s| s.lists_tasks)
             } else {
@@ -88,10 +92,10 @@ pub(crate) async fn poll(
         .ok_or(A2aError::NoUsableInterface)?;
     // 0.3 has no list: said once, so the app offers to follow tasks by id.
     if interface.version == ProtocolVersion::V03 && lists != Some(false) {
-        remember_lists(shared, id, false).await;
+        notes.push(Note::ListsTasks(false));
         lists = Some(false);
     }
-    let mut cursor = A2aCursor::read(cursor.as_deref());
+    let mut cursor = A2aCursor::read(cursor);
     let after = cursor.after_param();
     let mut tasks = Vec::new();
     let mut skipped = Vec::new();
@@ -109,13 +113,13 @@ pub(crate) async fn poll(
                 tasks = listed;
                 skipped = unread;
                 if lists.is_none() {
-                    remember_lists(shared, id, true).await;
+                    notes.push(Note::ListsTasks(true));
                 }
                 lists = Some(true);
             }
             Err(FetchError::A2a(A2aError::Unsupported(why))) => {
-                tracing::info!(agent_id = id, %why, "the agent cannot list its tasks; following known ones");
-                remember_lists(shared, id, false).await;
+                tracing::info!(agent_id = agent.id, %why, "the agent cannot list its tasks; following known ones");
+                notes.push(Note::ListsTasks(false));
                 lists = Some(false);
             }
             Err(err) => return Err(err),
@@ -143,7 +147,10 @@ pub(crate) async fn poll(
     let read = read_each(fetcher, &interface, &one_by_one, token, agent).await?;
     tasks.extend(read.tasks);
     skipped.extend(read.skipped);
-    let forgotten = forget_gone(shared, id, read.gone).await;
+    let forgotten = read.gone;
+    if !forgotten.is_empty() {
+        notes.push(Note::Forgotten(forgotten.clone()));
+    }
 
     let zone = learn_zone_offset(&tasks, server_now, cursor.zone_minutes);
     if let Some(offset) = zone {
@@ -227,15 +234,6 @@ fn remember_ended(
     }
 }
 
-async fn remember_lists(shared: &Shared, id: i64, lists: bool) {
-    if let Err(err) = shared
-        .write(move |s| s.set_a2a_lists_tasks(id, lists))
-        .await
-    {
-        tracing::warn!(agent_id = id, error = %err, "cannot note whether the agent lists its tasks");
-    }
-}
-
 /// What [`read_each`] read.
 struct ReadEach {
     tasks: Vec<A2aTask>,
@@ -269,31 +267,4 @@ async fn read_each(
         }
     }
     Ok(read)
-}
-
-/// Stops following tasks the server no longer knows (it restarted, or forgot them): their
-/// rows go, their events stay. Returns the ids forgotten.
-async fn forget_gone(shared: &Shared, id: i64, gone: Vec<String>) -> Vec<String> {
-    if gone.is_empty() {
-        return gone;
-    }
-    let forget = gone.clone();
-    let forgotten = shared
-        .write(move |s| {
-            let mut done = Vec::new();
-            for task in &forget {
-                if s.unfollow_task(id, task)? {
-                    done.push(task.clone());
-                }
-            }
-            Ok(done)
-        })
-        .await;
-    match forgotten {
-        Ok(done) => done,
-        Err(err) => {
-            tracing::warn!(agent_id = id, error = %err, "cannot stop following tasks the agent forgot");
-            Vec::new()
-        }
-    }
 }

@@ -3,7 +3,7 @@
 //! baton-core first, then changes the store (audited there, in the change's transaction), and
 //! answers with the new map so the view and its lint stay in step.
 
-use crate::engine::Engine;
+use super::Engine;
 use crate::error::EngineError;
 use baton_core::rules::map::{manifests_of, MapAgent};
 use baton_core::rules::{

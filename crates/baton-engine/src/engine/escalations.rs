@@ -10,7 +10,7 @@ use baton_store::StoreError;
 use chrono::Utc;
 use std::time::Duration;
 
-use crate::engine::Engine;
+use super::Engine;
 use crate::error::EngineError;
 
 impl Engine {

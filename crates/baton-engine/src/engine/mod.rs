@@ -10,6 +10,11 @@ use baton_core::views::{ChangeEvent, SecretsStatus};
 use baton_store::StoreHandle;
 use tokio::sync::broadcast;
 
+mod connection;
+mod escalations;
+mod ownership;
+mod ratelimits;
+
 use crate::background::Background;
 use crate::bus::Bus;
 pub use crate::config::{EngineConfig, TokenUpdate, DEFAULT_MAX_REDIRECTS};
