@@ -5,6 +5,7 @@ pub mod app;
 pub mod display;
 pub mod engine;
 pub mod model_standin;
+pub mod module_graph;
 pub mod peers;
 pub mod webdriver;
 
