@@ -4,12 +4,12 @@
 
 use std::collections::HashMap;
 
+use crate::db::{params, Db};
 use baton_core::a2a::AgentCard;
 use baton_core::agent::{AdapterKind, AgentConfig};
 use baton_core::task::TaskState;
 use baton_core::views::A2aSummary;
 use chrono::{DateTime, Utc};
-use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::json;
 
 use crate::codec::parse_json;
@@ -43,14 +43,11 @@ impl Store {
     }
 
     pub fn a2a_card(&self, agent_id: i64) -> Result<Option<StoredCard>> {
-        let row: Option<(String, Option<String>, String, Option<bool>)> = self
-            .conn
-            .query_row(
-                "SELECT card, etag, fetched_at, lists_tasks FROM a2a_cards WHERE agent_id = ?1",
-                [agent_id],
-                |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
-            )
-            .optional()?;
+        let row: Option<(String, Option<String>, String, Option<bool>)> = self.db.query_opt(
+            "SELECT card, etag, fetched_at, lists_tasks FROM a2a_cards WHERE agent_id = ?1",
+            params![agent_id],
+            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
+        )?;
         row.map(|(card, etag, fetched_at, lists_tasks)| {
             Ok(StoredCard {
                 card: parse_json(&card, "agent card")?,
@@ -77,12 +74,12 @@ impl Store {
             .as_ref()
             .is_some_and(|b| b.card.preferred() == card.preferred());
         let text = serde_json::to_string(card).expect("a card always serialises");
-        self.conn.execute(
+        self.db.execute(
             "INSERT INTO a2a_cards (agent_id, card, etag, fetched_at, lists_tasks)
                  VALUES (?1, ?2, ?3, ?4, NULL)
                  ON CONFLICT (agent_id) DO UPDATE SET card = excluded.card, etag = excluded.etag,
                     fetched_at = excluded.fetched_at,
-                    lists_tasks = CASE WHEN ?5 THEN lists_tasks ELSE NULL END",
+                    lists_tasks = CASE WHEN ?5 = 1 THEN a2a_cards.lists_tasks ELSE NULL END",
             params![agent_id, text, etag, ts(now), same_interface],
         )?;
         Ok(())
@@ -90,7 +87,7 @@ impl Store {
 
     /// Notes whether the agent lists its tasks (`ListTasks`).
     pub fn set_a2a_lists_tasks(&mut self, agent_id: i64, lists: bool) -> Result<()> {
-        self.conn.execute(
+        self.db.execute(
             "UPDATE a2a_cards SET lists_tasks = ?2 WHERE agent_id = ?1",
             params![agent_id, lists],
         )?;
@@ -98,9 +95,9 @@ impl Store {
     }
 
     fn agent_exists(&self, agent_id: i64) -> Result<()> {
-        let exists: bool = self.conn.query_row(
+        let exists: bool = self.db.query_row(
             "SELECT EXISTS (SELECT 1 FROM agents WHERE id = ?1)",
-            [agent_id],
+            params![agent_id],
             |row| row.get(0),
         )?;
         if exists {
@@ -112,18 +109,17 @@ impl Store {
 
     /// The state Baton holds for each of the agent's tasks.
     pub fn task_states(&self, agent_id: i64) -> Result<HashMap<String, TaskState>> {
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT task_id, state FROM tasks WHERE agent_id = ?1")?;
-        let mut rows = stmt.query([agent_id])?;
-        let mut out = HashMap::new();
-        while let Some(row) = rows.next()? {
-            out.insert(
-                row.get::<_, String>(0)?,
-                parse_task_state(&row.get::<_, String>(1)?)?,
-            );
-        }
-        Ok(out)
+        let rows = self.db.query_map(
+            "SELECT task_id, state FROM tasks WHERE agent_id = ?1",
+            params![agent_id],
+            |row| {
+                Ok((
+                    row.get::<String>(0)?,
+                    parse_task_state(&row.get::<String>(1)?)?,
+                ))
+            },
+        )?;
+        Ok(rows.into_iter().collect())
     }
 
     /// Follows a task Baton was not shown (an agent that cannot list its tasks): stored as
@@ -141,7 +137,7 @@ impl Store {
             ));
         }
         self.agent_exists(agent_id)?;
-        let added = self.conn.execute(
+        let added = self.db.execute(
             "INSERT INTO tasks (agent_id, task_id, title, state, state_since, first_seen_at,
                                     updated_at)
                  VALUES (?1, ?2, ?3, 'submitted', ?4, ?4, ?4)
@@ -156,18 +152,18 @@ impl Store {
     pub fn unfollow_task(&mut self, agent_id: i64, task_id: &str) -> Result<bool> {
         self.agent_exists(agent_id)?;
         // The replay shows the task gone from this moment on.
-        self.conn.execute(
+        self.db.execute(
             "INSERT INTO task_history (agent_id, task_id, recorded_at, title, state, state_since,
                                        depends_on, gone)
              SELECT agent_id, task_id, ?3, title, state, state_since, depends_on, 1
                FROM tasks WHERE agent_id = ?1 AND task_id = ?2",
             params![agent_id, task_id.trim(), ts(Utc::now())],
         )?;
-        let removed = self.conn.execute(
+        let removed = self.db.execute(
             "DELETE FROM tasks WHERE agent_id = ?1 AND task_id = ?2",
             params![agent_id, task_id.trim()],
         )?;
-        crate::texts::forget_unused(&self.conn)?;
+        crate::texts::forget_unused(&self.db)?;
         Ok(removed > 0)
     }
 }
@@ -176,7 +172,7 @@ impl Store {
 /// input (a needs-approval escalation) is settled, as the agent's doing, in the decision log.
 /// Returns the escalations settled.
 pub(crate) fn settle_requests_in(
-    tx: &Connection,
+    tx: &Db,
     agent_id: i64,
     agent_name: &str,
     task_id: &str,
@@ -184,15 +180,14 @@ pub(crate) fn settle_requests_in(
     now: DateTime<Utc>,
 ) -> Result<Vec<i64>> {
     let open: Vec<(i64, i64)> = {
-        let mut stmt = tx.prepare_cached(
+        let stmt_sql =
             "SELECT e.id, e.finding_id FROM escalations e JOIN findings f ON f.id = e.finding_id
               WHERE e.state = 'open' AND f.kind = 'needs_approval' AND e.agent_id = ?1
-                AND e.task_id = ?2",
-        )?;
-        let rows = stmt.query_map(params![agent_id, task_id], |row| {
+                AND e.task_id = ?2";
+        let rows = tx.query_map(stmt_sql, params![agent_id, task_id], |row| {
             Ok((row.get(0)?, row.get(1)?))
         })?;
-        rows.collect::<rusqlite::Result<_>>()?
+        rows.into_iter().collect()
     };
     let mut settled = Vec::new();
     for (id, finding_id) in open {

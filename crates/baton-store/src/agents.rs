@@ -1,11 +1,10 @@
 //! Baton's configured agents: endpoint configuration, health, cursor, remote self-description.
 
+use crate::db::{params, Db, Row};
 use baton_core::agent::{AgentConfig, AgentDraft, AgentHealth};
 use baton_core::views::AgentRow;
 use chrono::Utc;
-use rusqlite::{params, OptionalExtension, Row};
 
-use crate::codec::Cached;
 use crate::codec::{
     adapter_str, from_sql_int, opt_ts, parse_adapter, parse_agent_state, parse_opt_ts,
     parse_reachability, reachability_str, ts,
@@ -21,14 +20,12 @@ const ROW_COLS: &str = "id, name, base_url, poll_interval_ms, timeout_ms, adapte
 pub(crate) use baton_core::agent::name_key;
 
 /// The id of the agent named `name` (ignoring case and surrounding spaces, as names are unique).
-pub(crate) fn agent_id_by_name(conn: &rusqlite::Connection, name: &str) -> Result<Option<i64>> {
-    Ok(conn
-        .query_row(
-            "SELECT id FROM agents WHERE name_key = ?1",
-            [name_key(name)],
-            |row| row.get(0),
-        )
-        .optional()?)
+pub(crate) fn agent_id_by_name(conn: &Db, name: &str) -> Result<Option<i64>> {
+    conn.query_opt(
+        "SELECT id FROM agents WHERE name_key = ?1",
+        params![name_key(name)],
+        |row| row.get(0),
+    )
 }
 
 fn read_config(row: &Row<'_>) -> Result<AgentConfig> {
@@ -38,7 +35,7 @@ fn read_config(row: &Row<'_>) -> Result<AgentConfig> {
         base_url: row.get(2)?,
         poll_interval_ms: from_sql_int(row.get(3)?, "poll_interval_ms")?,
         timeout_ms: from_sql_int(row.get(4)?, "timeout_ms")?,
-        adapter: parse_adapter(&row.get::<_, String>(5)?)?,
+        adapter: parse_adapter(&row.get::<String>(5)?)?,
         has_token: row.get(6)?,
     })
 }
@@ -47,11 +44,11 @@ fn read_config(row: &Row<'_>) -> Result<AgentConfig> {
 fn read_health(row: &Row<'_>, at: usize) -> Result<AgentHealth> {
     let failures: i64 = row.get(at + 4)?;
     Ok(AgentHealth {
-        reachability: parse_reachability(&row.get::<_, String>(at)?)?,
+        reachability: parse_reachability(&row.get::<String>(at)?)?,
         last_success_at: parse_opt_ts(row.get(at + 1)?)?,
         last_attempt_at: parse_opt_ts(row.get(at + 2)?)?,
         latency_ms: row
-            .get::<_, Option<i64>>(at + 3)?
+            .get::<Option<i64>>(at + 3)?
             .map(|ms| from_sql_int(ms, "latency_ms"))
             .transpose()?,
         consecutive_failures: u32::try_from(failures).unwrap_or(u32::MAX),
@@ -68,7 +65,7 @@ fn read_row(row: &Row<'_>) -> Result<AgentRow> {
         remote_name: row.get(15)?,
         remote_version: row.get(16)?,
         remote_state: row
-            .get::<_, Option<String>>(17)?
+            .get::<Option<String>>(17)?
             .as_deref()
             .map(parse_agent_state)
             .transpose()?,
@@ -79,25 +76,15 @@ fn read_row(row: &Row<'_>) -> Result<AgentRow> {
     })
 }
 
-fn is_unique_violation(err: &rusqlite::Error) -> bool {
-    matches!(
-        err.sqlite_error_code(),
-        Some(rusqlite::ErrorCode::ConstraintViolation)
-    ) && err.to_string().contains("UNIQUE")
-}
-
 impl Store {
     /// Fails with [`StoreError::DuplicateAgentName`] when another agent (not `except`) has the
     /// same name, ignoring case and surrounding spaces.
     fn check_name_free(&self, name: &str, except: Option<i64>) -> Result<()> {
-        let taken: Option<i64> = self
-            .conn
-            .query_row(
-                "SELECT id FROM agents WHERE name_key = ?1 AND id IS NOT ?2",
-                params![name_key(name), except],
-                |row| row.get(0),
-            )
-            .optional()?;
+        let taken: Option<i64> = self.db.query_opt(
+            "SELECT id FROM agents WHERE name_key = ?1 AND id IS DISTINCT FROM ?2",
+            params![name_key(name), except],
+            |row| row.get(0),
+        )?;
         match taken {
             Some(_) => Err(StoreError::DuplicateAgentName(name.trim().to_owned())),
             None => Ok(()),
@@ -106,14 +93,11 @@ impl Store {
 
     /// Refuses a URL another agent (other than `except`) is polled at.
     fn check_url_free(&self, url: &str, except: Option<i64>) -> Result<()> {
-        let taken: Option<String> = self
-            .conn
-            .query_row(
-                "SELECT name FROM agents WHERE base_url = ?1 AND id IS NOT ?2",
-                params![url, except],
-                |row| row.get(0),
-            )
-            .optional()?;
+        let taken: Option<String> = self.db.query_opt(
+            "SELECT name FROM agents WHERE base_url = ?1 AND id IS DISTINCT FROM ?2",
+            params![url, except],
+            |row| row.get(0),
+        )?;
         match taken {
             Some(name) => Err(StoreError::DuplicateAgentUrl {
                 name,
@@ -125,12 +109,11 @@ impl Store {
 
     /// Fails with [`StoreError::AgentNotFound`] unless the agent exists.
     pub(crate) fn require_agent(&self, id: i64) -> Result<()> {
-        let found: Option<i64> = self
-            .conn
-            .query_row("SELECT id FROM agents WHERE id = ?1", [id], |row| {
-                row.get(0)
-            })
-            .optional()?;
+        let found: Option<i64> =
+            self.db
+                .query_opt("SELECT id FROM agents WHERE id = ?1", params![id], |row| {
+                    row.get(0)
+                })?;
         found.map(|_| ()).ok_or(StoreError::AgentNotFound(id))
     }
 
@@ -140,11 +123,12 @@ impl Store {
         let name = draft.name.trim();
         self.check_name_free(name, None)?;
         self.check_url_free(&draft.normalised_base_url(), None)?;
-        self.conn
-            .execute(
+        let id: i64 = self
+            .db
+            .query_row(
                 "INSERT INTO agents (name, name_key, base_url, poll_interval_ms, timeout_ms,
                                      adapter, created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id",
                 params![
                     name,
                     name_key(name),
@@ -155,15 +139,15 @@ impl Store {
                     adapter_str(draft.adapter),
                     ts(Utc::now()),
                 ],
+                |row| row.get(0),
             )
             .map_err(|err| {
-                if is_unique_violation(&err) {
+                if err.is_unique_violation() {
                     StoreError::DuplicateAgentName(name.to_owned())
                 } else {
-                    StoreError::Sqlite(err)
+                    err
                 }
             })?;
-        let id = self.conn.last_insert_rowid();
         tracing::debug!(id, name, "agent added");
         self.agent(id)
     }
@@ -177,7 +161,7 @@ impl Store {
         let name = draft.name.trim();
         self.check_name_free(name, Some(id))?;
         self.check_url_free(&draft.normalised_base_url(), Some(id))?;
-        self.conn
+        self.db
             .execute(
                 "UPDATE agents
                     SET name = ?2, name_key = ?3,
@@ -195,10 +179,10 @@ impl Store {
                 ],
             )
             .map_err(|err| {
-                if is_unique_violation(&err) {
+                if err.is_unique_violation() {
                     StoreError::DuplicateAgentName(name.to_owned())
                 } else {
-                    StoreError::Sqlite(err)
+                    err
                 }
             })?;
         self.agent(id)
@@ -207,20 +191,20 @@ impl Store {
     /// Removes an agent and everything it reported (tasks, events, usage, pending deliveries).
     pub fn remove_agent(&mut self, id: i64) -> Result<()> {
         let removed = self
-            .conn
-            .execute("DELETE FROM agents WHERE id = ?1", [id])?;
+            .db
+            .execute("DELETE FROM agents WHERE id = ?1", params![id])?;
         if removed == 0 {
             return Err(StoreError::AgentNotFound(id));
         }
         // Its long texts went with its rows, unless another agent sent the same.
-        crate::texts::forget_unused(&self.conn)?;
+        crate::texts::forget_unused(&self.db)?;
         tracing::debug!(id, "agent removed");
         Ok(())
     }
 
     /// Records whether a token is stored in the keyring for this agent.
     pub fn set_has_token(&mut self, id: i64, has_token: bool) -> Result<()> {
-        let n = self.conn.execute(
+        let n = self.db.execute(
             "UPDATE agents SET has_token = ?2 WHERE id = ?1",
             params![id, has_token],
         )?;
@@ -232,57 +216,50 @@ impl Store {
 
     /// One agent's configuration.
     pub fn agent(&self, id: i64) -> Result<AgentConfig> {
-        let mut stmt = self
-            .conn
-            .prepare_cached(&format!("SELECT {CONFIG_COLS} FROM agents WHERE id = ?1"))?;
-        let mut rows = stmt.query([id])?;
-        match rows.next()? {
-            Some(row) => read_config(row),
-            None => Err(StoreError::AgentNotFound(id)),
-        }
+        self.db
+            .query_opt(
+                &format!("SELECT {CONFIG_COLS} FROM agents WHERE id = ?1"),
+                params![id],
+                read_config,
+            )?
+            .ok_or(StoreError::AgentNotFound(id))
     }
 
     /// Every agent, ordered by id.
     pub fn agents(&self) -> Result<Vec<AgentConfig>> {
-        let mut stmt = self
-            .conn
-            .prepare_cached(&format!("SELECT {CONFIG_COLS} FROM agents ORDER BY id"))?;
-        let mut rows = stmt.query([])?;
-        let mut out = Vec::new();
-        while let Some(row) = rows.next()? {
-            out.push(read_config(row)?);
-        }
-        Ok(out)
+        self.db.query_map(
+            &format!("SELECT {CONFIG_COLS} FROM agents ORDER BY id"),
+            params![],
+            read_config,
+        )
     }
 
     /// Every agent with its health, self-description and task counts, ordered by id.
     pub fn agent_rows(&self) -> Result<Vec<AgentRow>> {
         let mut counts = self.counts_by_agent(None)?;
-        let mut stmt = self
-            .conn
-            .prepare_cached(&format!("SELECT {ROW_COLS} FROM agents ORDER BY id"))?;
-        let mut rows = stmt.query([])?;
-        let mut out = Vec::new();
-        while let Some(row) = rows.next()? {
-            let mut agent = read_row(row)?;
+        let mut out = self.db.query_map(
+            &format!("SELECT {ROW_COLS} FROM agents ORDER BY id"),
+            params![],
+            read_row,
+        )?;
+        for agent in &mut out {
             agent.task_counts = counts.remove(&agent.config.id).unwrap_or_default();
             agent.a2a = self.a2a_summary(&agent.config)?;
             agent.session = self.session_summary(&agent.config)?;
-            out.push(agent);
         }
         Ok(out)
     }
 
     /// One agent's row of the Agents view.
     pub fn agent_row(&self, id: i64) -> Result<AgentRow> {
-        let mut stmt = self
-            .conn
-            .prepare_cached(&format!("SELECT {ROW_COLS} FROM agents WHERE id = ?1"))?;
-        let mut rows = stmt.query([id])?;
-        let mut agent = match rows.next()? {
-            Some(row) => read_row(row)?,
-            None => return Err(StoreError::AgentNotFound(id)),
-        };
+        let mut agent = self
+            .db
+            .query_opt(
+                &format!("SELECT {ROW_COLS} FROM agents WHERE id = ?1"),
+                params![id],
+                read_row,
+            )?
+            .ok_or(StoreError::AgentNotFound(id))?;
         agent.task_counts = self.column_counts(Some(id))?;
         agent.a2a = self.a2a_summary(&agent.config)?;
         agent.session = self.session_summary(&agent.config)?;
@@ -293,7 +270,7 @@ impl Store {
     /// [`Store::record_health`] unless the stored health is from a later attempt, or the
     /// agent is gone (a health kept in memory a moment ago may arrive after both).
     pub fn record_health_if_newer(&mut self, id: i64, health: &AgentHealth) -> Result<bool> {
-        let n = self.conn.exec(
+        let n = self.db.execute(
             "UPDATE agents
                 SET reachability = ?2, last_success_at = ?3, last_attempt_at = ?4,
                     latency_ms = ?5, consecutive_failures = ?6, last_error = ?7,
@@ -316,7 +293,7 @@ impl Store {
     }
 
     pub fn record_health(&mut self, id: i64, health: &AgentHealth) -> Result<()> {
-        let n = self.conn.exec(
+        let n = self.db.execute(
             "UPDATE agents
                 SET reachability = ?2, last_success_at = ?3, last_attempt_at = ?4,
                     latency_ms = ?5, consecutive_failures = ?6, last_error = ?7,
@@ -343,25 +320,22 @@ impl Store {
 
     /// An agent's health; [`AgentHealth::default`] until the first poll is recorded.
     pub fn health(&self, id: i64) -> Result<AgentHealth> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT reachability, last_success_at, last_attempt_at, latency_ms,
+        let stmt_sql = "SELECT reachability, last_success_at, last_attempt_at, latency_ms,
                     consecutive_failures, last_error, last_error_at
-               FROM agents WHERE id = ?1",
-        )?;
-        let mut rows = stmt.query([id])?;
-        match rows.next()? {
-            Some(row) => read_health(row, 0),
-            None => Err(StoreError::AgentNotFound(id)),
-        }
+               FROM agents WHERE id = ?1";
+        self.db
+            .query_opt(stmt_sql, params![id], |row| read_health(row, 0))?
+            .ok_or(StoreError::AgentNotFound(id))
     }
 
     /// The `cursor` of the last ingested document, to send back as `since`.
     pub fn cursor(&self, id: i64) -> Result<Option<String>> {
-        self.conn
-            .query_row("SELECT cursor FROM agents WHERE id = ?1", [id], |row| {
-                row.get(0)
-            })
-            .optional()?
+        self.db
+            .query_opt(
+                "SELECT cursor FROM agents WHERE id = ?1",
+                params![id],
+                |row| row.get(0),
+            )?
             .ok_or(StoreError::AgentNotFound(id))
     }
 }

@@ -11,8 +11,8 @@ use baton_core::cost::{
 use baton_core::protocol::{Event, UsageReport};
 use std::collections::HashMap;
 
+use crate::db::{params, Db, Row};
 use chrono::{DateTime, Utc};
-use rusqlite::{params, Connection, OptionalExtension};
 
 use crate::codec::{from_sql_int, to_sql_int, ts};
 use crate::error::{Result, StoreError};
@@ -33,7 +33,7 @@ fn capped(count: TokenCount) -> TokenCount {
 /// Adds `tokens` (negative to take away) to one row: `ev` from events, else from reports.
 #[allow(clippy::too_many_arguments)]
 fn add_tokens(
-    conn: &Connection,
+    conn: &Db,
     agent_id: i64,
     day: &str,
     api: &str,
@@ -46,21 +46,24 @@ fn add_tokens(
     let sql = if from_events {
         "INSERT INTO api_costs (agent_id, day, api, model, task_id, calls, ev_input, ev_output,
                                 ev_unsplit)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, max(0, ?7), max(0, ?8), max(0, ?9))
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, greatest(0, ?7), greatest(0, ?8), greatest(0, ?9))
          ON CONFLICT (agent_id, day, api, model, task_id) DO UPDATE SET
-            calls = calls + ?6, ev_input = max(0, ev_input + ?7),
-            ev_output = max(0, ev_output + ?8), ev_unsplit = max(0, ev_unsplit + ?9)"
+            calls = api_costs.calls + ?6, ev_input = greatest(0, api_costs.ev_input + ?7),
+            ev_output = greatest(0, api_costs.ev_output + ?8),
+            ev_unsplit = greatest(0, api_costs.ev_unsplit + ?9)"
     } else {
         "INSERT INTO api_costs (agent_id, day, api, model, task_id, calls, rp_input, rp_output,
                                 rp_unsplit)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, max(0, ?7), max(0, ?8), max(0, ?9))
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, greatest(0, ?7), greatest(0, ?8), greatest(0, ?9))
          ON CONFLICT (agent_id, day, api, model, task_id) DO UPDATE SET
-            rp_input = max(0, rp_input + ?7), rp_output = max(0, rp_output + ?8),
-            rp_unsplit = max(0, rp_unsplit + ?9)"
+            rp_input = greatest(0, api_costs.rp_input + ?7),
+            rp_output = greatest(0, api_costs.rp_output + ?8),
+            rp_unsplit = greatest(0, api_costs.rp_unsplit + ?9)"
     };
-    conn.prepare_cached(sql)?.execute(params![
-        agent_id, day, api, model, task_id, calls, input, output, unsplit
-    ])?;
+    conn.execute(
+        sql,
+        params![agent_id, day, api, model, task_id, calls, input, output, unsplit],
+    )?;
     Ok(())
 }
 
@@ -73,7 +76,7 @@ fn signed(count: TokenCount, sign: i64) -> Result<[i64; 3]> {
 }
 
 /// Counts the tokens of one newly stored `api_call` event (inside the ingest transaction).
-pub(crate) fn record_call_cost(conn: &Connection, agent_id: i64, event: &Event) -> Result<()> {
+pub(crate) fn record_call_cost(conn: &Db, agent_id: i64, event: &Event) -> Result<()> {
     let Some(api) = api_of(event) else {
         return Ok(());
     };
@@ -106,7 +109,7 @@ fn report_tokens(report: &UsageReport) -> TokenCount {
 /// Moves a report's tokens from what `previous` (the window as stored before) counted to what
 /// `report` counts (inside the ingest transaction).
 pub(crate) fn record_report_cost(
-    conn: &Connection,
+    conn: &Db,
     agent_id: i64,
     previous: Option<&UsageReport>,
     report: &UsageReport,
@@ -147,7 +150,7 @@ pub(crate) fn record_report_cost(
 }
 
 /// One `api_costs` row as usage.
-fn read_usage(row: &rusqlite::Row<'_>) -> Result<Usage> {
+fn read_usage(row: &Row<'_>) -> Result<Usage> {
     let model: String = row.get(1)?;
     let n = |i: usize, what: &str| -> Result<u64> { from_sql_int(row.get(i)?, what) };
     Ok(Usage {
@@ -173,10 +176,9 @@ const USAGE_COLS: &str = "api, model, sum(calls), sum(ev_input), sum(ev_output),
 impl Store {
     /// The user's prices, by API and model.
     pub fn user_prices(&self) -> Result<Vec<Price>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT api, model, input_per_1k, output_per_1k FROM prices ORDER BY api, model",
-        )?;
-        let rows = stmt.query_map([], |row| {
+        let stmt_sql =
+            "SELECT api, model, input_per_1k, output_per_1k FROM prices ORDER BY api, model";
+        let rows = self.db.query_map(stmt_sql, params![], |row| {
             let model: String = row.get(1)?;
             Ok(Price {
                 api: row.get(0)?,
@@ -186,7 +188,7 @@ impl Store {
                 default: false,
             })
         })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        Ok(rows.into_iter().collect())
     }
 
     /// The prices in force: the user's, and Baton's defaults where the user has none.
@@ -196,13 +198,13 @@ impl Store {
 
     /// Sets the user's price for an API and model (it replaces a default for the same ones).
     pub fn set_price(&mut self, price: &Price, now: DateTime<Utc>) -> Result<()> {
-        set_price_in(&self.conn, price, now)
+        set_price_in(&self.db, price, now)
     }
 
     /// Removes the user's price for an API and model (a default for them applies again); false
     /// when there was none.
     pub fn remove_price(&mut self, api: &str, model: Option<&str>) -> Result<bool> {
-        Ok(self.conn.execute(
+        Ok(self.db.execute(
             "DELETE FROM prices WHERE api = ?1 AND model = ?2",
             params![api.trim(), model.map(str::trim).unwrap_or("")],
         )? > 0)
@@ -212,7 +214,7 @@ impl Store {
     /// transaction; how many there are now.
     pub fn replace_prices(&mut self, prices: &[Price], now: DateTime<Utc>) -> Result<usize> {
         let tx = self.write_tx()?;
-        tx.execute("DELETE FROM prices", [])?;
+        tx.execute("DELETE FROM prices", params![])?;
         for price in prices {
             set_price_in(&tx, price, now)?;
         }
@@ -222,11 +224,11 @@ impl Store {
 
     /// The agent's daily budget, in dollars.
     pub fn daily_budget(&self, agent_id: i64) -> Result<Option<f64>> {
-        Ok(self
-            .conn
-            .prepare_cached("SELECT daily_usd FROM agent_budgets WHERE agent_id = ?1")?
-            .query_row([agent_id], |row| row.get(0))
-            .optional()?)
+        self.db.query_opt(
+            "SELECT daily_usd FROM agent_budgets WHERE agent_id = ?1",
+            params![agent_id],
+            |row| row.get(0),
+        )
     }
 
     /// Sets (or with None removes) the agent's daily budget.
@@ -236,29 +238,31 @@ impl Store {
         usd: Option<f64>,
         now: DateTime<Utc>,
     ) -> Result<()> {
-        set_budget_in(&self.conn, agent_id, usd, now)
+        set_budget_in(&self.db, agent_id, usd, now)
     }
 
     /// Every agent's daily budget: (agent id, dollars).
     pub fn daily_budgets(&self) -> Result<Vec<(i64, f64)>> {
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT agent_id, daily_usd FROM agent_budgets ORDER BY agent_id")?;
-        let rows = stmt.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        let rows = self.db.query_map(
+            "SELECT agent_id, daily_usd FROM agent_budgets ORDER BY agent_id",
+            params![],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )?;
+        Ok(rows.into_iter().collect())
     }
 
     /// The usage of one agent on one day (`day`: `YYYY-MM-DD`), per API and model.
     fn day_usage(&self, agent_id: i64, day: &str) -> Result<Vec<Usage>> {
-        let mut stmt = self.conn.prepare_cached(&format!(
+        let stmt_sql = &format!(
             "SELECT {USAGE_COLS} FROM api_costs WHERE agent_id = ?1 AND day = ?2
               GROUP BY api, model"
-        ))?;
-        let mut rows = stmt.query(params![agent_id, day])?;
+        );
         let mut out = Vec::new();
-        while let Some(row) = rows.next()? {
-            out.push(read_usage(row)?);
-        }
+        self.db
+            .query_each(stmt_sql, params![agent_id, day], |row| {
+                out.push(read_usage(row)?);
+                Ok(())
+            })?;
         Ok(out)
     }
 
@@ -269,22 +273,26 @@ impl Store {
         let budgets: HashMap<i64, f64> = self.daily_budgets()?.into_iter().collect();
         let days = last_days(now, COST_DAYS);
         let mut usage: HashMap<(i64, String), Vec<Usage>> = HashMap::new();
-        let mut stmt = self.conn.prepare_cached(&format!(
+        let stmt_sql = &format!(
             "SELECT {USAGE_COLS}, agent_id, day FROM api_costs WHERE day >= ?1
               GROUP BY agent_id, day, api, model"
-        ))?;
-        let mut rows = stmt.query([days.first().map(String::as_str).unwrap_or("")])?;
-        while let Some(row) = rows.next()? {
-            usage
-                .entry((row.get(9)?, row.get(10)?))
-                .or_default()
-                .push(read_usage(row)?);
-        }
-        let ids: Vec<i64> = self
-            .conn
-            .prepare_cached("SELECT id FROM agents ORDER BY id")?
-            .query_map([], |row| row.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
+        );
+        self.db.query_each(
+            stmt_sql,
+            params![days.first().map(String::as_str).unwrap_or("")],
+            |row| {
+                usage
+                    .entry((row.get(9)?, row.get(10)?))
+                    .or_default()
+                    .push(read_usage(row)?);
+                Ok(())
+            },
+        )?;
+        let ids: Vec<i64> =
+            self.db
+                .query_map("SELECT id FROM agents ORDER BY id", params![], |row| {
+                    row.get(0)
+                })?;
         let mut out = Vec::new();
         for id in ids {
             let mut spent = Vec::new();
@@ -313,15 +321,16 @@ impl Store {
 
     /// What one task's calls cost (every day of it).
     pub fn task_cost(&self, agent_id: i64, task_id: &str) -> Result<TaskCost> {
-        let mut stmt = self.conn.prepare_cached(&format!(
+        let stmt_sql = &format!(
             "SELECT {USAGE_COLS} FROM api_costs WHERE agent_id = ?1 AND task_id = ?2
               GROUP BY api, model"
-        ))?;
-        let mut rows = stmt.query(params![agent_id, task_id])?;
+        );
         let mut usage = Vec::new();
-        while let Some(row) = rows.next()? {
-            usage.push(read_usage(row)?);
-        }
+        self.db
+            .query_each(stmt_sql, params![agent_id, task_id], |row| {
+                usage.push(read_usage(row)?);
+                Ok(())
+            })?;
         Ok(TaskCost {
             agent_id,
             task_id: task_id.to_owned(),
@@ -343,11 +352,11 @@ impl Store {
         let day = day_of(now);
         let mut out = Vec::new();
         for (id, budget) in budgets {
-            let name: String =
-                self.conn
-                    .query_row("SELECT name FROM agents WHERE id = ?1", [id], |row| {
-                        row.get(0)
-                    })?;
+            let name: String = self.db.query_row(
+                "SELECT name FROM agents WHERE id = ?1",
+                params![id],
+                |row| row.get(0),
+            )?;
             let spent = price_usage(&self.day_usage(id, &day)?, &table).usd;
             out.push((id, name, spent, budget));
         }
@@ -362,33 +371,33 @@ fn invalid(field: &'static str, message: impl Into<String>) -> StoreError {
     }
 }
 
-pub(crate) fn set_price_in(conn: &Connection, price: &Price, now: DateTime<Utc>) -> Result<()> {
+pub(crate) fn set_price_in(conn: &Db, price: &Price, now: DateTime<Utc>) -> Result<()> {
     check_price(price).map_err(|(field, message)| invalid(field, message))?;
-    conn.prepare_cached(
+    conn.execute(
         "INSERT INTO prices (api, model, input_per_1k, output_per_1k, updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5)
          ON CONFLICT (api, model) DO UPDATE SET input_per_1k = excluded.input_per_1k,
             output_per_1k = excluded.output_per_1k, updated_at = excluded.updated_at",
-    )?
-    .execute(params![
-        price.api.trim(),
-        price.model.as_deref().map(str::trim).unwrap_or(""),
-        price.input_per_1k,
-        price.output_per_1k,
-        ts(now)
-    ])?;
+        params![
+            price.api.trim(),
+            price.model.as_deref().map(str::trim).unwrap_or(""),
+            price.input_per_1k,
+            price.output_per_1k,
+            ts(now)
+        ],
+    )?;
     Ok(())
 }
 
 pub(crate) fn set_budget_in(
-    conn: &Connection,
+    conn: &Db,
     agent_id: i64,
     usd: Option<f64>,
     now: DateTime<Utc>,
 ) -> Result<()> {
     let exists: bool = conn.query_row(
         "SELECT EXISTS (SELECT 1 FROM agents WHERE id = ?1)",
-        [agent_id],
+        params![agent_id],
         |row| row.get(0),
     )?;
     if !exists {
@@ -400,16 +409,19 @@ pub(crate) fn set_budget_in(
             format!("a daily budget is a number of dollars above 0, at most {MAX_DAILY_BUDGET}"),
         )),
         Some(usd) => {
-            conn.prepare_cached(
+            conn.execute(
                 "INSERT INTO agent_budgets (agent_id, daily_usd, updated_at) VALUES (?1, ?2, ?3)
                  ON CONFLICT (agent_id) DO UPDATE SET daily_usd = excluded.daily_usd,
                     updated_at = excluded.updated_at",
-            )?
-            .execute(params![agent_id, usd, ts(now)])?;
+                params![agent_id, usd, ts(now)],
+            )?;
             Ok(())
         }
         None => {
-            conn.execute("DELETE FROM agent_budgets WHERE agent_id = ?1", [agent_id])?;
+            conn.execute(
+                "DELETE FROM agent_budgets WHERE agent_id = ?1",
+                params![agent_id],
+            )?;
             Ok(())
         }
     }

@@ -16,13 +16,12 @@
 
 use std::io::Write;
 
+use crate::db::{params, Db, Dialect, Row};
 pub use baton_core::decisions::{ChainCheck, DecisionEntry, LogTime};
 use chrono::{DateTime, Utc};
-use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use crate::codec::Cached;
 use crate::codec::{parse_ts, ts};
 use crate::error::{Result, StoreError};
 use crate::Store;
@@ -106,7 +105,7 @@ struct StoredEntry {
     hash: String,
 }
 
-fn read_stored(row: &Row<'_>) -> rusqlite::Result<StoredEntry> {
+fn read_stored(row: &Row<'_>) -> Result<StoredEntry> {
     Ok(StoredEntry {
         seq: row.get(0)?,
         at: row.get(1)?,
@@ -204,14 +203,12 @@ fn write_canonical(value: &Value, out: &mut String) {
 
 /// Appends `draft` inside the caller's transaction, so a change and its log entry commit (or
 /// roll back) together. The transaction should be IMMEDIATE (one writer appends at a time).
-pub(crate) fn append_decision_in(tx: &Connection, draft: NewDecision) -> Result<DecisionEntry> {
-    let last: Option<(i64, String)> = tx
-        .row(
-            "SELECT seq, hash FROM decisions ORDER BY seq DESC LIMIT 1",
-            [],
-            |row| Ok((row.get(0)?, row.get(1)?)),
-        )
-        .optional()?;
+pub(crate) fn append_decision_in(tx: &Db, draft: NewDecision) -> Result<DecisionEntry> {
+    let last: Option<(i64, String)> = tx.query_opt(
+        "SELECT seq, hash FROM decisions ORDER BY seq DESC LIMIT 1",
+        params![],
+        |row| Ok((row.get(0)?, row.get(1)?)),
+    )?;
     let (seq, prev_hash) = match last {
         Some((seq, hash)) => (seq + 1, hash),
         None => (1, GENESIS_HASH.to_owned()),
@@ -229,7 +226,7 @@ pub(crate) fn append_decision_in(tx: &Connection, draft: NewDecision) -> Result<
         hash: String::new(),
     };
     stored.hash = stored.computed_hash();
-    tx.exec(
+    tx.execute(
         &format!("INSERT INTO decisions ({COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"),
         params![
             stored.seq,
@@ -263,23 +260,22 @@ impl Store {
     pub fn decisions(&self, filter: &DecisionFilter) -> Result<Vec<DecisionEntry>> {
         let limit = filter
             .limit
-            .map_or(-1, |n| i64::try_from(n).unwrap_or(i64::MAX));
-        let mut stmt = self.conn.prepare(&format!(
+            .map_or(i64::MAX, |n| i64::try_from(n).unwrap_or(i64::MAX));
+        let stmt_sql = &format!(
             "SELECT {COLS} FROM decisions
              WHERE (?1 IS NULL OR action = ?1)
                AND (?2 IS NULL OR substr(subject, 1, length(?2)) = ?2)
                AND (?3 IS NULL OR who = ?3)
              ORDER BY seq DESC LIMIT ?4"
-        ))?;
-        let rows = stmt.query_map(
+        );
+        let rows = self.db.query_map(
+            stmt_sql,
             params![filter.action, filter.subject_prefix, filter.who, limit],
             read_stored,
         )?;
         let mut entries = rows
-            .map(|row| {
-                row.map_err(StoreError::from)
-                    .and_then(StoredEntry::into_entry)
-            })
+            .into_iter()
+            .map(StoredEntry::into_entry)
             .collect::<Result<Vec<_>>>()?;
         entries.reverse();
         Ok(entries)
@@ -289,13 +285,13 @@ impl Store {
     /// a gap in `seq`, a `prev_hash` that is not the previous entry's hash, a `hash` that does
     /// not match the entry's contents, or entries missing at the end.
     pub fn verify_decisions(&self) -> Result<ChainCheck> {
-        let mut stmt = self
-            .conn
-            .prepare(&format!("SELECT {COLS} FROM decisions ORDER BY seq"))?;
-        let mut rows = stmt.query([])?;
+        let stored = self.db.query_map(
+            &format!("SELECT {COLS} FROM decisions ORDER BY seq"),
+            params![],
+            read_stored,
+        )?;
         let (mut last_seq, mut expected_prev, mut entries) = (0_i64, GENESIS_HASH.to_owned(), 0);
-        while let Some(row) = rows.next()? {
-            let entry = read_stored(row)?;
+        for entry in stored {
             let broken = |reason: String| ChainCheck::Broken {
                 seq: entry.seq,
                 reason,
@@ -316,15 +312,21 @@ impl Store {
             (last_seq, expected_prev) = (entry.seq, entry.hash);
             entries += 1;
         }
-        // AUTOINCREMENT remembers the highest seq ever used: rows cut from the end show there.
-        let highest: Option<i64> = self
-            .conn
-            .query_row(
+        // The highest seq ever used is kept (sqlite_sequence, decisions_head): rows cut from the end
+        // show against it.
+        let highest: Option<i64> = match self.db.dialect() {
+            Dialect::Sqlite => self.db.query_opt(
                 "SELECT seq FROM sqlite_sequence WHERE name = 'decisions'",
-                [],
+                params![],
                 |row| row.get(0),
-            )
-            .optional()?;
+            )?,
+            Dialect::Postgres => {
+                self.db
+                    .query_opt("SELECT seq FROM decisions_head", params![], |row| {
+                        row.get(0)
+                    })?
+            }
+        };
         if highest.is_some_and(|highest| highest > last_seq) {
             return Ok(ChainCheck::Broken {
                 seq: last_seq + 1,
@@ -336,17 +338,18 @@ impl Store {
 
     /// Writes every entry, oldest first, as JSON Lines (one object per line). Returns how many.
     pub fn export_decisions_jsonl(&self, out: &mut impl Write) -> Result<u64> {
-        let mut stmt = self
-            .conn
-            .prepare(&format!("SELECT {COLS} FROM decisions ORDER BY seq"))?;
-        let mut rows = stmt.query([])?;
         let mut written = 0;
-        while let Some(row) = rows.next()? {
-            let entry = read_stored(row)?.into_entry()?;
-            serde_json::to_writer(&mut *out, &entry).map_err(std::io::Error::from)?;
-            out.write_all(b"\n")?;
-            written += 1;
-        }
+        self.db.query_each(
+            &format!("SELECT {COLS} FROM decisions ORDER BY seq"),
+            params![],
+            |row| {
+                let entry = read_stored(row)?.into_entry()?;
+                serde_json::to_writer(&mut *out, &entry).map_err(std::io::Error::from)?;
+                out.write_all(b"\n")?;
+                written += 1;
+                Ok(())
+            },
+        )?;
         out.flush()?;
         Ok(written)
     }

@@ -4,13 +4,13 @@
 //! received them: `received_at` and `updated_at` are stamped by the one writer, so they grow in
 //! commit order), and the small tables whole (agents' health, rules, handoff schemas, windows).
 
+use crate::db::{params, Row};
 use baton_core::detect::windows::WindowOverrides;
 use baton_core::detect::{AgentStatus, CounterRestart, ObservedEvent, ObservedTask};
 use baton_core::protocol::{Event, Task};
 use baton_core::rules::Rule;
 use baton_core::task::TaskState;
 use chrono::{DateTime, Utc};
-use rusqlite::{params, OptionalExtension, Row};
 
 use crate::codec::{parse_json_list, parse_opt_ts, parse_task_state, parse_ts, ts};
 use crate::error::Result;
@@ -66,19 +66,19 @@ fn read_task(row: &Row<'_>) -> Result<ObservedTask> {
         task: Task {
             id: row.get(1)?,
             title: row.get(2)?,
-            state: parse_task_state(&row.get::<_, String>(3)?)?,
-            state_since: Some(parse_ts(&row.get::<_, String>(4)?)?),
+            state: parse_task_state(&row.get::<String>(3)?)?,
+            state_since: Some(parse_ts(&row.get::<String>(4)?)?),
             created_at: parse_opt_ts(row.get(5)?)?,
             updated_at: parse_opt_ts(row.get(6)?)?,
-            depends_on: parse_json_list(&row.get::<_, String>(7)?)?,
+            depends_on: parse_json_list(&row.get::<String>(7)?)?,
             trigger: row.get(8)?,
-            reads: parse_json_list(&row.get::<_, String>(9)?)?,
-            writes: parse_json_list(&row.get::<_, String>(10)?)?,
+            reads: parse_json_list(&row.get::<String>(9)?)?,
+            writes: parse_json_list(&row.get::<String>(10)?)?,
             output: row.get(11)?,
             next_stage: row.get(12)?,
             detail: row.get(13)?,
         },
-        updated_at: parse_ts(&row.get::<_, String>(14)?)?,
+        updated_at: parse_ts(&row.get::<String>(14)?)?,
     })
 }
 
@@ -96,13 +96,13 @@ fn read_counter(row: &Row<'_>) -> Result<Option<CounterRestart>> {
         return Ok(None);
     };
     let count =
-        |i: usize| -> Result<u32> { Ok(u32::try_from(row.get::<_, i64>(i)?).unwrap_or(u32::MAX)) };
+        |i: usize| -> Result<u32> { Ok(u32::try_from(row.get::<i64>(i)?).unwrap_or(u32::MAX)) };
     Ok(Some(CounterRestart {
         since,
         last_at,
         reused: count(8)?,
         backward: count(9)?,
-        over: row.get::<_, i64>(10)? != 0,
+        over: row.get::<i64>(10)? != 0,
     }))
 }
 
@@ -110,14 +110,15 @@ impl Store {
     /// The stored state of each task (`None`: never stored), for dependencies the detectors do
     /// not hold (finished before their window, or not seen).
     pub fn states_of_tasks(&self, tasks: &[(i64, String)]) -> Result<Vec<Option<TaskState>>> {
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT state FROM tasks WHERE agent_id = ?1 AND task_id = ?2")?;
         tasks
             .iter()
             .map(|(agent, task)| {
-                stmt.query_row(params![agent, task], |row| row.get::<_, String>(0))
-                    .optional()?
+                self.db
+                    .query_opt(
+                        "SELECT state FROM tasks WHERE agent_id = ?1 AND task_id = ?2",
+                        params![agent, task],
+                        |row| row.get::<String>(0),
+                    )?
                     .map(|state| parse_task_state(&state))
                     .transpose()
             })
@@ -128,26 +129,25 @@ impl Store {
     /// can still matter (unfinished, or in their state since `since`), and the small tables.
     pub fn detect_window(&self, since: DateTime<Utc>, cap: usize) -> Result<DetectRead> {
         let mut events = Vec::new();
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT agent_id, raw FROM events_as_sent WHERE received_at >= ?1
-              ORDER BY received_at DESC LIMIT ?2",
-        )?;
+        let stmt_sql = "SELECT agent_id, raw FROM events_as_sent WHERE received_at >= ?1
+              ORDER BY received_at DESC LIMIT ?2";
         let limit = i64::try_from(cap).unwrap_or(i64::MAX);
-        let mut rows = stmt.query(params![ts(since), limit])?;
-        while let Some(row) = rows.next()? {
-            events.extend(read_event(row.get(0)?, &row.get::<_, String>(1)?));
-        }
+        self.db
+            .query_each(stmt_sql, params![ts(since), limit], |row| {
+                events.extend(read_event(row.get(0)?, &row.get::<String>(1)?));
+                Ok(())
+            })?;
         events.reverse();
         let mut tasks = Vec::new();
-        let mut stmt = self.conn.prepare_cached(&format!(
+        let stmt_sql = &format!(
             "SELECT {TASK_COLS} FROM tasks
               WHERE state NOT IN ('completed', 'failed', 'canceled', 'rejected')
                  OR state_since >= ?1"
-        ))?;
-        let mut rows = stmt.query([ts(since)])?;
-        while let Some(row) = rows.next()? {
+        );
+        self.db.query_each(stmt_sql, params![ts(since)], |row| {
             tasks.push(read_task(row)?);
-        }
+            Ok(())
+        })?;
         self.with_small_tables(DetectRead {
             events,
             tasks,
@@ -160,26 +160,26 @@ impl Store {
     pub fn detect_changes(&self, marks: DetectMarks) -> Result<(DetectRead, DetectMarks)> {
         let mut next = marks;
         let mut events = Vec::new();
-        let mut stmt = self.conn.prepare_cached(
+        let stmt_sql =
             "SELECT agent_id, raw, received_at FROM events_as_sent WHERE received_at >= ?1
-              ORDER BY received_at, agent_id, seq LIMIT ?2",
-        )?;
+              ORDER BY received_at, agent_id, seq LIMIT ?2";
         let limit = i64::try_from(MAX_NEW_EVENTS).unwrap_or(i64::MAX);
-        let mut rows = stmt.query(params![ts(marks.events), limit])?;
-        while let Some(row) = rows.next()? {
-            next.events = parse_ts(&row.get::<_, String>(2)?)?;
-            events.extend(read_event(row.get(0)?, &row.get::<_, String>(1)?));
-        }
+        self.db
+            .query_each(stmt_sql, params![ts(marks.events), limit], |row| {
+                next.events = parse_ts(&row.get::<String>(2)?)?;
+                events.extend(read_event(row.get(0)?, &row.get::<String>(1)?));
+                Ok(())
+            })?;
         let mut tasks = Vec::new();
-        let mut stmt = self.conn.prepare_cached(&format!(
-            "SELECT {TASK_COLS} FROM tasks WHERE updated_at >= ?1 ORDER BY updated_at"
-        ))?;
-        let mut rows = stmt.query([ts(marks.tasks)])?;
-        while let Some(row) = rows.next()? {
-            let task = read_task(row)?;
-            next.tasks = task.updated_at;
-            tasks.push(task);
-        }
+        let stmt_sql =
+            &format!("SELECT {TASK_COLS} FROM tasks WHERE updated_at >= ?1 ORDER BY updated_at");
+        self.db
+            .query_each(stmt_sql, params![ts(marks.tasks)], |row| {
+                let task = read_task(row)?;
+                next.tasks = task.updated_at;
+                tasks.push(task);
+                Ok(())
+            })?;
         let read = self.with_small_tables(DetectRead {
             events,
             tasks,
@@ -189,23 +189,22 @@ impl Store {
     }
 
     fn with_small_tables(&self, mut read: DetectRead) -> Result<DetectRead> {
-        let mut stmt = self.conn.prepare_cached(
+        let stmt_sql =
             "SELECT id, name, remote_id, consecutive_failures, last_error, last_success_at,
                     counter_since, counter_last_at, counter_reused, counter_backward, counter_over
-             FROM agents ORDER BY id",
-        )?;
-        let mut rows = stmt.query([])?;
-        while let Some(row) = rows.next()? {
+             FROM agents ORDER BY id";
+        self.db.query_each(stmt_sql, params![], |row| {
             read.agents.push(AgentStatus {
                 id: row.get(0)?,
                 name: row.get(1)?,
                 remote_id: row.get(2)?,
-                consecutive_failures: u32::try_from(row.get::<_, i64>(3)?).unwrap_or(u32::MAX),
+                consecutive_failures: u32::try_from(row.get::<i64>(3)?).unwrap_or(u32::MAX),
                 last_error: row.get(4)?,
                 last_success: parse_opt_ts(row.get(5)?)?,
                 counter: read_counter(row)?,
             });
-        }
+            Ok(())
+        })?;
         read.rules = self.rules()?.into_iter().map(|r| r.rule).collect();
         read.handoff_schemas = self.handoff_schemas()?;
         read.windows = self.all_detect_windows()?;

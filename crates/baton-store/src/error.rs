@@ -10,6 +10,29 @@ pub enum StoreError {
     Sqlite(#[from] rusqlite::Error),
     #[error("database migration failed: {0}")]
     Migration(#[from] rusqlite_migration::Error),
+    /// PostgreSQL refused a statement.
+    #[error("database error: {}", postgres_words(.0))]
+    Postgres(#[from] tokio_postgres::Error),
+    /// PostgreSQL could not prepare a statement of Baton's (a bug of Baton's, or a schema that
+    /// is not Baton's): the statement's start is named.
+    #[error("database error: {} (in `{statement}`)", postgres_words(.error))]
+    Statement {
+        statement: String,
+        error: tokio_postgres::Error,
+    },
+    /// The PostgreSQL server does not answer (stopped, restarting, or the network is down).
+    #[error("store unreachable since {}: {store}: {detail}", .since.format("%Y-%m-%d %H:%M:%S UTC"))]
+    Unreachable {
+        store: String,
+        since: chrono::DateTime<chrono::Utc>,
+        detail: String,
+    },
+    /// A query that must find a row found none.
+    #[error("database error: the query returned no row")]
+    NoRow,
+    /// A `--store` value Baton cannot use.
+    #[error("{0}")]
+    InvalidLocation(String),
     #[error("invalid agent configuration: {0}")]
     InvalidConfig(#[from] baton_core::ConfigError),
     #[error("no agent with id {0}")]
@@ -92,7 +115,14 @@ impl StoreError {
     /// Stable machine-readable code.
     pub fn code(&self) -> &'static str {
         match self {
-            StoreError::Sqlite(_) | StoreError::Migration(_) | StoreError::Writer(_) => "store",
+            StoreError::Sqlite(_)
+            | StoreError::Migration(_)
+            | StoreError::Writer(_)
+            | StoreError::Postgres(_)
+            | StoreError::Statement { .. }
+            | StoreError::NoRow => "store",
+            StoreError::Unreachable { .. } => "store_unreachable",
+            StoreError::InvalidLocation(_) => "invalid_store",
             StoreError::InvalidConfig(_) => "invalid_config",
             StoreError::AgentNotFound(_)
             | StoreError::RuleNotFound(_)
@@ -142,6 +172,22 @@ impl StoreError {
         }
     }
 
+    /// True when a statement broke a UNIQUE constraint (on either engine).
+    pub(crate) fn is_unique_violation(&self) -> bool {
+        match self {
+            StoreError::Sqlite(err) => {
+                matches!(
+                    err.sqlite_error_code(),
+                    Some(rusqlite::ErrorCode::ConstraintViolation)
+                ) && err.to_string().contains("UNIQUE")
+            }
+            StoreError::Postgres(err) => {
+                err.code() == Some(&tokio_postgres::error::SqlState::UNIQUE_VIOLATION)
+            }
+            _ => false,
+        }
+    }
+
     /// Sorts a raw SQLite error: a file that is not a database, or a damaged one, becomes
     /// [`StoreError::Corrupt`]; anything else stays [`StoreError::Sqlite`].
     pub(crate) fn classify(err: rusqlite::Error, context: &str) -> StoreError {
@@ -155,11 +201,28 @@ impl StoreError {
 
 /// True for SQLite's "not a database" and "database disk image is malformed".
 pub(crate) fn is_corruption(err: &rusqlite::Error) -> bool {
-    use rusqlite::ErrorCode;
     matches!(
         err.sqlite_error_code(),
-        Some(ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt)
+        Some(rusqlite::ErrorCode::NotADatabase | rusqlite::ErrorCode::DatabaseCorrupt)
     )
+}
+
+/// A PostgreSQL error with the server's own words (its message, detail and hint), which
+/// tokio-postgres's `Display` leaves out.
+fn postgres_words(err: &tokio_postgres::Error) -> String {
+    match err.as_db_error() {
+        Some(db) => {
+            let mut text = db.message().to_owned();
+            if let Some(detail) = db.detail() {
+                text.push_str(&format!(" ({detail})"));
+            }
+            if let Some(hint) = db.hint() {
+                text.push_str(&format!("; {hint}"));
+            }
+            text
+        }
+        None => err.to_string(),
+    }
 }
 
 /// The store's result type.

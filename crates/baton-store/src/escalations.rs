@@ -4,6 +4,7 @@
 //! the expiry is logged (`expire`, by `baton`). Reads give the queue, one escalation, and the
 //! involved agents' events around it on one time axis.
 
+use crate::db::{params, Db, Row};
 use baton_core::detect::{EvidenceRef, FindingKind};
 use baton_core::escalations::{
     Delivery, DeliveryState, Escalation, EscalationDecision, EscalationState, EscalationTimeline,
@@ -12,7 +13,6 @@ use baton_core::escalations::{
 use baton_core::protocol::Event;
 use baton_core::views::summarize_event;
 use chrono::{DateTime, Duration, Utc};
-use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use crate::codec::{corrupt, from_sql_int, parse_opt_ts, parse_ts, to_sql_int, ts};
 use crate::codec::{parse_json, parse_kind, parse_severity};
@@ -56,46 +56,46 @@ impl Default for EscalationFilter {
 
 fn read_escalation(row: &Row<'_>) -> Result<Escalation> {
     let state_text: String = row.get(9)?;
-    let decision = match row.get::<_, Option<i64>>(15)? {
+    let decision = match row.get::<Option<i64>>(15)? {
         Some(seq) => Some(EscalationDecision {
             seq,
             action: row.get(16)?,
             who: row.get(17)?,
             reason: row.get(18)?,
-            at: parse_ts(&row.get::<_, String>(19)?)?,
+            at: parse_ts(&row.get::<String>(19)?)?,
         }),
         None => None,
     };
-    let kind = parse_kind(&row.get::<_, String>(2)?)?;
+    let kind = parse_kind(&row.get::<String>(2)?)?;
     let knot = match kind {
-        FindingKind::Deadlock => Knot::of_key(&row.get::<_, String>(26)?),
+        FindingKind::Deadlock => Knot::of_key(&row.get::<String>(26)?),
         _ => None,
     };
     Ok(Escalation {
         id: row.get(0)?,
         finding_id: row.get(1)?,
         kind,
-        severity: parse_severity(&row.get::<_, String>(3)?)?,
-        agents: parse_json(&row.get::<_, String>(4)?, "escalation agents")?,
+        severity: parse_severity(&row.get::<String>(3)?)?,
+        agents: parse_json(&row.get::<String>(4)?, "escalation agents")?,
         resource: row.get(5)?,
         title: row.get(6)?,
         agent_id: row.get(7)?,
         task_id: row.get(8)?,
         state: EscalationState::parse(&state_text)
             .ok_or_else(|| corrupt("escalation state", &state_text))?,
-        opened_at: parse_ts(&row.get::<_, String>(10)?)?,
-        due_at: parse_ts(&row.get::<_, String>(11)?)?,
+        opened_at: parse_ts(&row.get::<String>(10)?)?,
+        due_at: parse_ts(&row.get::<String>(11)?)?,
         assignee: row.get(12)?,
         snoozed_until: parse_opt_ts(row.get(13)?)?,
         closed_at: parse_opt_ts(row.get(14)?)?,
-        occurrences: u32::try_from(row.get::<_, i64>(20)?).unwrap_or(u32::MAX),
-        since_decision: u32::try_from(row.get::<_, i64>(21)?).unwrap_or(u32::MAX),
+        occurrences: u32::try_from(row.get::<i64>(20)?).unwrap_or(u32::MAX),
+        since_decision: u32::try_from(row.get::<i64>(21)?).unwrap_or(u32::MAX),
         scope: row.get(22)?,
-        resources: parse_json(&row.get::<_, String>(23)?, "escalation resources")?,
-        resource_count: u32::try_from(row.get::<_, i64>(24)?).unwrap_or(u32::MAX),
-        last_seen_at: match row.get::<_, Option<String>>(25)? {
+        resources: parse_json(&row.get::<String>(23)?, "escalation resources")?,
+        resource_count: u32::try_from(row.get::<i64>(24)?).unwrap_or(u32::MAX),
+        last_seen_at: match row.get::<Option<String>>(25)? {
             Some(at) => parse_ts(&at)?,
-            None => parse_ts(&row.get::<_, String>(10)?)?,
+            None => parse_ts(&row.get::<String>(10)?)?,
         },
         decision,
         deliveries: Vec::new(),
@@ -103,14 +103,11 @@ fn read_escalation(row: &Row<'_>) -> Result<Escalation> {
     })
 }
 
-fn deliveries_in(conn: &Connection, decision_seq: i64) -> Result<Vec<Delivery>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT agent_id, attempts, last_error, next_attempt_at, delivered_at, accepted
-         FROM outbox WHERE decision_id = ?1 ORDER BY agent_id",
-    )?;
-    let mut rows = stmt.query([decision_seq])?;
+fn deliveries_in(conn: &Db, decision_seq: i64) -> Result<Vec<Delivery>> {
+    let stmt_sql = "SELECT agent_id, attempts, last_error, next_attempt_at, delivered_at, accepted
+         FROM outbox WHERE decision_id = ?1 ORDER BY agent_id";
     let mut deliveries = Vec::new();
-    while let Some(row) = rows.next()? {
+    conn.query_each(stmt_sql, params![decision_seq], |row| {
         let attempts: i64 = row.get(1)?;
         let delivered_at = parse_opt_ts(row.get(4)?)?;
         let accepted: Option<i64> = row.get(5)?;
@@ -125,21 +122,21 @@ fn deliveries_in(conn: &Connection, decision_seq: i64) -> Result<Vec<Delivery>> 
             state,
             attempts: u32::try_from(attempts).unwrap_or(u32::MAX),
             last_error: row.get(2)?,
-            next_attempt_at: parse_ts(&row.get::<_, String>(3)?)?,
+            next_attempt_at: parse_ts(&row.get::<String>(3)?)?,
             delivered_at,
         });
-    }
+        Ok(())
+    })?;
     Ok(deliveries)
 }
 
-pub(crate) fn escalation_in(conn: &Connection, id: i64) -> Result<Escalation> {
+pub(crate) fn escalation_in(conn: &Db, id: i64) -> Result<Escalation> {
     let found = conn
-        .query_row(
+        .query_opt(
             &format!("SELECT {COLS} FROM {FROM} WHERE e.id = ?1"),
-            [id],
+            params![id],
             |row| Ok(read_escalation(row)),
-        )
-        .optional()?
+        )?
         .transpose()?;
     let mut escalation = found.ok_or(StoreError::EscalationNotFound(id))?;
     if let Some(decision) = &escalation.decision {
@@ -149,19 +146,14 @@ pub(crate) fn escalation_in(conn: &Connection, id: i64) -> Result<Escalation> {
 }
 
 /// The stored events an evidence list names (those still stored), oldest first.
-pub(crate) fn evidence_events(
-    conn: &Connection,
-    evidence: &[EvidenceRef],
-) -> Result<Vec<(i64, Event)>> {
-    let mut stmt =
-        conn.prepare_cached("SELECT raw FROM events_as_sent WHERE agent_id = ?1 AND seq = ?2")?;
+pub(crate) fn evidence_events(conn: &Db, evidence: &[EvidenceRef]) -> Result<Vec<(i64, Event)>> {
     let mut events = Vec::with_capacity(evidence.len());
     for e in evidence {
-        let raw: Option<String> = stmt
-            .query_row(params![e.agent_id, to_sql_int(e.seq, "seq")?], |row| {
-                row.get(0)
-            })
-            .optional()?;
+        let raw: Option<String> = conn.query_opt(
+            "SELECT raw FROM events_as_sent WHERE agent_id = ?1 AND seq = ?2",
+            params![e.agent_id, to_sql_int(e.seq, "seq")?],
+            |row| row.get(0),
+        )?;
         if let Some(event) = raw.and_then(|raw| serde_json::from_str::<Event>(&raw).ok()) {
             events.push((e.agent_id, event));
         }
@@ -179,11 +171,7 @@ pub(crate) fn task_of(evidence: &[(i64, Event)], agent_id: i64) -> Option<String
 }
 
 /// Marks `id` expired at `now` and logs it, inside the caller's transaction.
-pub(crate) fn expire_in(
-    tx: &Connection,
-    escalation: &Escalation,
-    now: DateTime<Utc>,
-) -> Result<()> {
+pub(crate) fn expire_in(tx: &Db, escalation: &Escalation, now: DateTime<Utc>) -> Result<()> {
     let entry = append_decision_in(
         tx,
         NewDecision::new(BATON, "expire", &format!("escalation:{}", escalation.id))
@@ -208,7 +196,7 @@ pub(crate) fn expire_in(
 /// passed meanwhile starts over. The agent's word goes to the decision log. Only a resolved
 /// escalation opens again.
 pub(crate) fn reopen_in(
-    tx: &Connection,
+    tx: &Db,
     id: i64,
     agent_id: i64,
     why: &str,
@@ -219,10 +207,11 @@ pub(crate) fn reopen_in(
         return Ok(());
     }
     let agent_name: String = tx
-        .query_row("SELECT name FROM agents WHERE id = ?1", [agent_id], |row| {
-            row.get(0)
-        })
-        .optional()?
+        .query_opt(
+            "SELECT name FROM agents WHERE id = ?1",
+            params![agent_id],
+            |row| row.get(0),
+        )?
         .unwrap_or_else(|| format!("agent {agent_id}"));
     append_decision_in(
         tx,
@@ -249,41 +238,45 @@ impl Store {
     pub fn escalations(&self, filter: EscalationFilter) -> Result<Vec<Escalation>> {
         let mut found = Vec::new();
         if filter.open {
-            let mut stmt = self.conn.prepare_cached(&format!(
+            let stmt_sql = &format!(
                 "SELECT {COLS} FROM {FROM} WHERE e.state = 'open' ORDER BY e.due_at, e.id"
-            ))?;
-            let mut rows = stmt.query([])?;
-            while let Some(row) = rows.next()? {
+            );
+            self.db.query_each(stmt_sql, params![], |row| {
                 found.push(read_escalation(row)?);
-            }
+                Ok(())
+            })?;
         }
         if filter.closed > 0 {
-            let mut stmt = self.conn.prepare_cached(&format!(
+            let stmt_sql = &format!(
                 "SELECT {COLS} FROM {FROM} WHERE e.state != 'open'
                  ORDER BY e.resolved_at DESC, e.id DESC LIMIT ?1"
-            ))?;
-            let mut rows = stmt.query([i64::try_from(filter.closed).unwrap_or(i64::MAX)])?;
-            while let Some(row) = rows.next()? {
-                found.push(read_escalation(row)?);
-            }
+            );
+            self.db.query_each(
+                stmt_sql,
+                params![i64::try_from(filter.closed).unwrap_or(i64::MAX)],
+                |row| {
+                    found.push(read_escalation(row)?);
+                    Ok(())
+                },
+            )?;
         }
         for escalation in &mut found {
             if let Some(decision) = &escalation.decision {
-                escalation.deliveries = deliveries_in(&self.conn, decision.seq)?;
+                escalation.deliveries = deliveries_in(&self.db, decision.seq)?;
             }
         }
         Ok(found)
     }
 
     pub fn escalation(&self, id: i64) -> Result<Escalation> {
-        escalation_in(&self.conn, id)
+        escalation_in(&self.db, id)
     }
 
     /// How many escalations are open (snoozed ones included).
     pub fn open_escalation_count(&self) -> Result<u64> {
-        let n: i64 = self.conn.query_row(
+        let n: i64 = self.db.query_row(
             "SELECT count(*) FROM escalations WHERE state = 'open'",
-            [],
+            params![],
             |row| row.get(0),
         )?;
         from_sql_int(n, "count")
@@ -291,11 +284,12 @@ impl Store {
 
     /// Open escalations whose SLA lapses before `until`, soonest first.
     pub fn escalations_due_before(&self, until: DateTime<Utc>) -> Result<Vec<i64>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT id FROM escalations WHERE state = 'open' AND due_at < ?1 ORDER BY due_at, id",
-        )?;
-        let rows = stmt.query_map([ts(until)], |row| row.get(0))?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        let stmt_sql =
+            "SELECT id FROM escalations WHERE state = 'open' AND due_at < ?1 ORDER BY due_at, id";
+        let rows = self
+            .db
+            .query_map(stmt_sql, params![ts(until)], |row| row.get(0))?;
+        Ok(rows.into_iter().collect())
     }
 
     /// Expires every open escalation whose SLA has lapsed at `now`, each logged; returns their
@@ -303,11 +297,10 @@ impl Store {
     pub fn expire_escalations(&mut self, now: DateTime<Utc>) -> Result<Vec<i64>> {
         let tx = self.write_tx()?;
         let ids: Vec<i64> = {
-            let mut stmt = tx.prepare_cached(
-                "SELECT id FROM escalations WHERE state = 'open' AND due_at <= ?1 ORDER BY id",
-            )?;
-            let rows = stmt.query_map([ts(now)], |row| row.get(0))?;
-            rows.collect::<rusqlite::Result<_>>()?
+            let stmt_sql =
+                "SELECT id FROM escalations WHERE state = 'open' AND due_at <= ?1 ORDER BY id";
+            let rows = tx.query_map(stmt_sql, params![ts(now)], |row| row.get(0))?;
+            rows.into_iter().collect()
         };
         for &id in &ids {
             let escalation = escalation_in(&tx, id)?;
@@ -321,25 +314,28 @@ impl Store {
     /// [`TIMELINE_MARGIN`] before the first evidence event to as long after the last, at most
     /// [`TIMELINE_LIMIT`] events (the evidence always kept), oldest first.
     pub fn escalation_timeline(&self, id: i64) -> Result<EscalationTimeline> {
-        let escalation = escalation_in(&self.conn, id)?;
-        let evidence = crate::groups::item_evidence(&self.conn, id)?;
-        let named = evidence_events(&self.conn, &evidence)?;
+        let escalation = escalation_in(&self.db, id)?;
+        let evidence = crate::groups::item_evidence(&self.db, id)?;
+        let named = evidence_events(&self.db, &evidence)?;
         let mut events: Vec<TimelineEvent> = Vec::new();
         if let (Some(first), Some(last)) = (named.first(), named.last()) {
             let (from, to) = (first.1.at - TIMELINE_MARGIN, last.1.at + TIMELINE_MARGIN);
-            let mut stmt = self.conn.prepare_cached(
+            let stmt_sql =
                 "SELECT raw FROM events_as_sent WHERE agent_id = ?1 AND at >= ?2 AND at <= ?3
-                 ORDER BY at LIMIT ?4",
-            )?;
+                 ORDER BY at LIMIT ?4";
             for &agent_id in &escalation.agents {
                 let limit = i64::try_from(TIMELINE_LIMIT).unwrap_or(i64::MAX);
-                let mut rows = stmt.query(params![agent_id, ts(from), ts(to), limit])?;
-                while let Some(row) = rows.next()? {
-                    let raw: String = row.get(0)?;
-                    if let Ok(event) = serde_json::from_str::<Event>(&raw) {
-                        events.push(timeline_event(agent_id, &event, &evidence));
-                    }
-                }
+                self.db.query_each(
+                    stmt_sql,
+                    params![agent_id, ts(from), ts(to), limit],
+                    |row| {
+                        let raw: String = row.get(0)?;
+                        if let Ok(event) = serde_json::from_str::<Event>(&raw) {
+                            events.push(timeline_event(agent_id, &event, &evidence));
+                        }
+                        Ok(())
+                    },
+                )?;
             }
             for (agent_id, event) in &named {
                 let listed = events

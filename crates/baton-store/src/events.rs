@@ -1,9 +1,9 @@
 //! Events: stored once per (agent, seq), read back for a task's detail drawer.
 
+use crate::db::{params, Db, Row};
 use baton_core::protocol::Event;
 use baton_core::views::{summarize_event, EventRow};
 use chrono::{DateTime, Utc};
-use rusqlite::{params, Connection};
 
 use crate::codec::{from_sql_int, parse_event_kind, parse_ts, to_sql_int, ts};
 use crate::error::{Result, StoreError};
@@ -15,7 +15,7 @@ use crate::{texts, Store};
 /// `ON CONFLICT DO NOTHING` rather than `INSERT OR IGNORE`: OR IGNORE would also silently skip a
 /// row that breaks a CHECK or NOT NULL constraint, and count it as a duplicate.
 pub(crate) fn insert_event(
-    conn: &Connection,
+    conn: &Db,
     agent_id: i64,
     event: &Event,
     seen_at: DateTime<Utc>,
@@ -37,14 +37,12 @@ pub(crate) fn insert_event(
         }
         _ => (to_json(kept.as_ref())?, None),
     };
-    let inserted = conn
-        .prepare_cached(
-            "INSERT INTO events (agent_id, seq, at, kind, task_id, resource, raw, received_at,
+    let inserted = conn.execute(
+        "INSERT INTO events (agent_id, seq, at, kind, task_id, resource, raw, received_at,
                                  message_text)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
              ON CONFLICT (agent_id, seq) DO NOTHING",
-        )?
-        .execute(params![
+        params![
             agent_id,
             seq,
             ts(kept.at),
@@ -54,7 +52,8 @@ pub(crate) fn insert_event(
             raw,
             ts(seen_at),
             message_text,
-        ])?;
+        ],
+    )?;
     if inserted == 1 {
         return Ok(Inserted::New { ahead });
     }
@@ -64,9 +63,11 @@ pub(crate) fn insert_event(
     }
     // Stored before: the same event delivered again (the protocol's way), or another one
     // under a number already used (an agent that started its count over).
-    let stored: String = conn
-        .prepare_cached("SELECT raw FROM events_as_sent WHERE agent_id = ?1 AND seq = ?2")?
-        .query_row(params![agent_id, seq], |row| row.get(0))?;
+    let stored: String = conn.query_row(
+        "SELECT raw FROM events_as_sent WHERE agent_id = ?1 AND seq = ?2",
+        params![agent_id, seq],
+        |row| row.get(0),
+    )?;
     let same = serde_json::from_str::<Event>(&stored)
         .is_ok_and(|stored| stored.as_sent() == kept.as_sent());
     Ok(if same {
@@ -94,7 +95,7 @@ impl Inserted {
     }
 }
 
-fn read_event_row(row: &rusqlite::Row<'_>) -> Result<EventRow> {
+fn read_event_row(row: &Row<'_>) -> Result<EventRow> {
     let seq = from_sql_int(row.get(1)?, "event seq")?;
     let raw_text: String = row.get(6)?;
     let raw: serde_json::Value = serde_json::from_str(&raw_text)
@@ -102,13 +103,13 @@ fn read_event_row(row: &rusqlite::Row<'_>) -> Result<EventRow> {
     // The summary is made on read, so better wording reaches old events too.
     let summary = match serde_json::from_value::<Event>(raw.clone()) {
         Ok(event) => summarize_event(&event),
-        Err(_) => format!("{} (unreadable event)", row.get::<_, String>(3)?),
+        Err(_) => format!("{} (unreadable event)", row.get::<String>(3)?),
     };
     Ok(EventRow {
         agent_id: row.get(0)?,
         seq,
-        at: parse_ts(&row.get::<_, String>(2)?)?,
-        kind: parse_event_kind(&row.get::<_, String>(3)?)?,
+        at: parse_ts(&row.get::<String>(2)?)?,
+        kind: parse_event_kind(&row.get::<String>(3)?)?,
         task_id: row.get(4)?,
         resource: row.get(5)?,
         summary,
@@ -119,25 +120,27 @@ fn read_event_row(row: &rusqlite::Row<'_>) -> Result<EventRow> {
 impl Store {
     /// The latest `limit` events of one task, oldest first (newest last).
     pub fn task_events(&self, agent_id: i64, task_id: &str, limit: u32) -> Result<Vec<EventRow>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT agent_id, seq, at, kind, task_id, resource, raw FROM events_as_sent
+        let stmt_sql = "SELECT agent_id, seq, at, kind, task_id, resource, raw FROM events_as_sent
               WHERE agent_id = ?1 AND task_id = ?2
-              ORDER BY seq DESC LIMIT ?3",
-        )?;
-        let mut rows = stmt.query(params![agent_id, task_id, i64::from(limit)])?;
+              ORDER BY seq DESC LIMIT ?3";
         let mut out = Vec::new();
-        while let Some(row) = rows.next()? {
-            out.push(read_event_row(row)?);
-        }
+        self.db.query_each(
+            stmt_sql,
+            params![agent_id, task_id, i64::from(limit)],
+            |row| {
+                out.push(read_event_row(row)?);
+                Ok(())
+            },
+        )?;
         out.reverse();
         Ok(out)
     }
 
     /// How many events are stored for an agent (0 for an unknown agent).
     pub fn event_count(&self, agent_id: i64) -> Result<u64> {
-        let n: i64 = self.conn.query_row(
+        let n: i64 = self.db.query_row(
             "SELECT count(*) FROM events WHERE agent_id = ?1",
-            [agent_id],
+            params![agent_id],
             |row| row.get(0),
         )?;
         from_sql_int(n, "event count")

@@ -7,12 +7,11 @@
 //! about lasting conditions carry their episode in the key (see `baton_core::detect`), so a
 //! closed one stays closed while the episode lasts.
 
+use crate::db::{params, Db, Row};
 use baton_core::detect::{cap_evidence, EvidenceRef, Finding, FindingKind, Severity};
 use chrono::{DateTime, Utc};
-use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde::Serialize;
 
-use crate::codec::Cached;
 use crate::codec::{json, parse_json, parse_kind, parse_opt_ts, parse_severity, parse_ts, ts};
 use crate::error::{Result, StoreError};
 use crate::groups::{file_findings, recur, retitle};
@@ -78,14 +77,14 @@ const COLS: &str = "id, kind, severity, agents, resource, summary, evidence, ope
 fn read_finding(row: &Row<'_>) -> Result<StoredFinding> {
     Ok(StoredFinding {
         id: row.get(0)?,
-        kind: parse_kind(&row.get::<_, String>(1)?)?,
-        severity: parse_severity(&row.get::<_, String>(2)?)?,
-        agents: parse_json(&row.get::<_, String>(3)?, "finding agents")?,
+        kind: parse_kind(&row.get::<String>(1)?)?,
+        severity: parse_severity(&row.get::<String>(2)?)?,
+        agents: parse_json(&row.get::<String>(3)?, "finding agents")?,
         resource: row.get(4)?,
         summary: row.get(5)?,
-        evidence: parse_json(&row.get::<_, String>(6)?, "finding evidence")?,
-        opened_at: parse_ts(&row.get::<_, String>(7)?)?,
-        updated_at: parse_ts(&row.get::<_, String>(8)?)?,
+        evidence: parse_json(&row.get::<String>(6)?, "finding evidence")?,
+        opened_at: parse_ts(&row.get::<String>(7)?)?,
+        updated_at: parse_ts(&row.get::<String>(8)?)?,
         closed_at: parse_opt_ts(row.get(9)?)?,
         dedupe_key: row.get(10)?,
     })
@@ -93,32 +92,31 @@ fn read_finding(row: &Row<'_>) -> Result<StoredFinding> {
 
 /// The open finding `f` carries on (the newest whose key starts with `prefix`), re-keyed as `f`;
 /// its escalation takes `f`'s words and, when `f` names several agents, no longer one agent's.
-fn carry_on(tx: &Connection, prefix: &str, f: &Finding) -> Result<Option<StoredFinding>> {
+fn carry_on(tx: &Db, prefix: &str, f: &Finding) -> Result<Option<StoredFinding>> {
     let earlier = tx
-        .row(
+        .query_opt(
             &format!(
                 "SELECT {COLS} FROM findings
-                 WHERE closed_at IS NULL AND substr(dedupe_key, 1, ?2) = ?1
+                 WHERE closed_at IS NULL AND substr(dedupe_key, 1, CAST(?2 AS INTEGER)) = ?1
                  ORDER BY id DESC LIMIT 1"
             ),
             params![prefix, prefix.chars().count() as i64],
             |row| Ok(read_finding(row)),
-        )
-        .optional()?
+        )?
         .transpose()?;
     let Some(mut earlier) = earlier else {
         return Ok(None);
     };
-    tx.exec(
+    tx.execute(
         "UPDATE findings SET dedupe_key = ?2 WHERE id = ?1",
         params![earlier.id, f.dedupe_key],
     )?;
     // Its title follows with the update (`groups::retitle`).
     let several = union(&earlier.agents, &f.agents).len() > 1;
-    tx.exec(
+    tx.execute(
         "UPDATE escalations SET
-                agent_id = CASE WHEN ?2 THEN NULL ELSE agent_id END,
-                task_id = CASE WHEN ?2 THEN NULL ELSE task_id END
+                agent_id = CASE WHEN ?2 = 1 THEN NULL ELSE agent_id END,
+                task_id = CASE WHEN ?2 = 1 THEN NULL ELSE task_id END
          WHERE finding_id = ?1 AND state = 'open'",
         params![earlier.id, several],
     )?;
@@ -144,12 +142,11 @@ impl Store {
         let mut recorded = RecordedFindings::default();
         for f in findings {
             let existing = tx
-                .row(
+                .query_opt(
                     &format!("SELECT {COLS} FROM findings WHERE dedupe_key = ?1"),
-                    [&f.dedupe_key],
+                    params![&f.dedupe_key],
                     |row| Ok(read_finding(row)),
-                )
-                .optional()?
+                )?
                 .transpose()?;
             let existing = match (existing, &f.continues) {
                 (None, Some(prefix)) => carry_on(&tx, prefix, f)?,
@@ -166,7 +163,7 @@ impl Store {
                     {
                         continue;
                     }
-                    tx.exec(
+                    tx.execute(
                         "UPDATE findings SET severity = ?2, agents = ?3, summary = ?4,
                                 evidence = ?5, updated_at = ?6 WHERE id = ?1",
                         params![
@@ -195,17 +192,17 @@ impl Store {
                         }
                         continue;
                     }
-                    tx.exec(
+                    tx.execute(
                         "UPDATE findings SET dedupe_key = dedupe_key || '@' || id WHERE id = ?1",
-                        [closed.id],
+                        params![closed.id],
                     )?;
                 }
                 None => {}
             }
-            tx.exec(
+            let id: i64 = tx.query_row(
                 "INSERT INTO findings (kind, severity, agents, resource, summary, evidence,
                                        opened_at, updated_at, dedupe_key)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8)",
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8) RETURNING id",
                 params![
                     f.kind.as_str(),
                     f.severity.as_str(),
@@ -216,8 +213,9 @@ impl Store {
                     ts(now),
                     f.dedupe_key
                 ],
+                |row| row.get(0),
             )?;
-            recorded.opened.push(tx.last_insert_rowid());
+            recorded.opened.push(id);
         }
         let filed = file_findings(&tx, &recorded.opened, now)?;
         recorded.escalations = filed.opened;
@@ -233,27 +231,24 @@ impl Store {
 
     /// Open findings, newest first.
     pub fn open_findings(&self) -> Result<Vec<StoredFinding>> {
-        let mut stmt = self.conn.prepare(&format!(
+        let stmt_sql = &format!(
             "SELECT {COLS} FROM findings WHERE closed_at IS NULL ORDER BY opened_at DESC, id DESC"
-        ))?;
-        let mut rows = stmt.query([])?;
+        );
         let mut found = Vec::new();
-        while let Some(row) = rows.next()? {
+        self.db.query_each(stmt_sql, params![], |row| {
             found.push(read_finding(row)?);
-        }
+            Ok(())
+        })?;
         Ok(found)
     }
 
     /// The findings with these ids (those that exist), in the order given.
     pub fn findings(&self, ids: &[i64]) -> Result<Vec<StoredFinding>> {
-        let mut stmt = self
-            .conn
-            .prepare_cached(&format!("SELECT {COLS} FROM findings WHERE id = ?1"))?;
+        let sql = format!("SELECT {COLS} FROM findings WHERE id = ?1");
         let mut found = Vec::with_capacity(ids.len());
         for &id in ids {
-            let mut rows = stmt.query([id])?;
-            if let Some(row) = rows.next()? {
-                found.push(read_finding(row)?);
+            if let Some(finding) = self.db.query_opt(&sql, params![id], read_finding)? {
+                found.push(finding);
             }
         }
         Ok(found)
@@ -261,7 +256,7 @@ impl Store {
 
     /// Closes a finding (its escalation was settled). Closing a closed one changes nothing.
     pub fn close_finding(&mut self, id: i64, now: DateTime<Utc>) -> Result<()> {
-        let changed = self.conn.execute(
+        let changed = self.db.execute(
             "UPDATE findings SET closed_at = coalesce(closed_at, ?2), updated_at = ?2
              WHERE id = ?1",
             params![id, ts(now)],

@@ -10,15 +10,14 @@
 //!
 //! The SLA of a new item comes from the `exception` rule matching its resource (default 24 h).
 
+use crate::db::{params, Db};
 use baton_core::detect::{cap_evidence, EvidenceRef, FindingKind};
 use baton_core::escalations::{
     group_of, group_title, sla_for, Group, GROUP_WINDOW, MAX_GROUP_RESOURCES, MAX_OPEN_PER_SCOPE,
 };
 use baton_core::rules::CompiledRules;
 use chrono::{DateTime, Utc};
-use rusqlite::{params, Connection, OptionalExtension};
 
-use crate::codec::Cached;
 use crate::codec::{json, parse_json, parse_kind, ts};
 use crate::error::Result;
 use crate::escalations::{evidence_events, task_of};
@@ -43,16 +42,16 @@ struct NewFinding {
     evidence: Vec<EvidenceRef>,
 }
 
-fn read_new(tx: &Connection, finding_id: i64) -> Result<NewFinding> {
+fn read_new(tx: &Db, finding_id: i64) -> Result<NewFinding> {
     let (kind, agents, resource, summary, evidence): (
         String,
         String,
         Option<String>,
         String,
         String,
-    ) = tx.row(
+    ) = tx.query_row(
         "SELECT kind, agents, resource, summary, evidence FROM findings WHERE id = ?1",
-        [finding_id],
+        params![finding_id],
         |row| {
             Ok((
                 row.get(0)?,
@@ -73,11 +72,7 @@ fn read_new(tx: &Connection, finding_id: i64) -> Result<NewFinding> {
 }
 
 /// Files each of `finding_ids` (just recorded, inside the caller's transaction).
-pub(crate) fn file_findings(
-    tx: &Connection,
-    finding_ids: &[i64],
-    now: DateTime<Utc>,
-) -> Result<Filed> {
+pub(crate) fn file_findings(tx: &Db, finding_ids: &[i64], now: DateTime<Utc>) -> Result<Filed> {
     let mut filed = Filed::default();
     if finding_ids.is_empty() {
         return Ok(filed);
@@ -119,43 +114,38 @@ fn push_once(ids: &mut Vec<i64>, id: i64) {
 
 /// The item of group `key` that still takes findings: the newest one that took a finding within
 /// the window and has not expired; and whether it is open.
-fn taking(tx: &Connection, key: &str, now: DateTime<Utc>) -> Result<Option<(i64, bool)>> {
-    Ok(tx
-        .row(
-            "SELECT id, state = 'open' FROM escalations
+fn taking(tx: &Db, key: &str, now: DateTime<Utc>) -> Result<Option<(i64, bool)>> {
+    tx.query_opt(
+        "SELECT id, state = 'open' FROM escalations
               WHERE group_key = ?1 AND last_seen_at >= ?2 AND state != 'expired'
               ORDER BY id DESC LIMIT 1",
-            params![key, ts(now - GROUP_WINDOW)],
-            |row| Ok((row.get(0)?, row.get(1)?)),
-        )
-        .optional()?)
+        params![key, ts(now - GROUP_WINDOW)],
+        |row| Ok((row.get(0)?, row.get(1)?)),
+    )
 }
 
 /// When `MAX_OPEN_PER_SCOPE` items of `kind` under `scope` are already open (other pairs of
 /// agents), the newest of them: a storm across many agents is a few items, not hundreds.
 fn crowded(
-    tx: &Connection,
+    tx: &Db,
     kind: FindingKind,
     scope: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<Option<i64>> {
-    let mut stmt = tx.prepare_cached(
-        "SELECT e.id FROM escalations e JOIN findings f ON f.id = e.finding_id
+    let stmt_sql = "SELECT e.id FROM escalations e JOIN findings f ON f.id = e.finding_id
           WHERE e.state = 'open' AND e.group_key IS NOT NULL AND f.kind = ?1
-            AND e.scope IS ?2 AND e.last_seen_at >= ?3
-          ORDER BY e.id DESC LIMIT ?4",
+            AND e.scope IS NOT DISTINCT FROM ?2 AND e.last_seen_at >= ?3
+          ORDER BY e.id DESC LIMIT ?4";
+    let open = tx.query_map(
+        stmt_sql,
+        params![
+            kind.as_str(),
+            scope,
+            ts(now - GROUP_WINDOW),
+            MAX_OPEN_PER_SCOPE as i64
+        ],
+        |row| row.get::<i64>(0),
     )?;
-    let open = stmt
-        .query_map(
-            params![
-                kind.as_str(),
-                scope,
-                ts(now - GROUP_WINDOW),
-                MAX_OPEN_PER_SCOPE as i64
-            ],
-            |row| row.get::<_, i64>(0),
-        )?
-        .collect::<rusqlite::Result<Vec<i64>>>()?;
     Ok((open.len() >= MAX_OPEN_PER_SCOPE)
         .then(|| open.first().copied())
         .flatten())
@@ -163,16 +153,16 @@ fn crowded(
 
 /// Adds a finding to an item: its count, resources and (while open) title.
 fn join(
-    tx: &Connection,
+    tx: &Db,
     item: i64,
     open: bool,
     finding_id: i64,
     f: &NewFinding,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    tx.exec(
+    tx.execute(
         "UPDATE findings SET escalation_id = ?2,
-                closed_at = CASE WHEN ?3 THEN closed_at ELSE ?4 END
+                closed_at = CASE WHEN ?3 = 1 THEN closed_at ELSE ?4 END
           WHERE id = ?1",
         params![finding_id, item, open, ts(now)],
     )?;
@@ -182,16 +172,16 @@ fn join(
 /// Counts one more occurrence on an item: its count, resources, `since_decision` when decided,
 /// and (while open) its title and agents.
 fn count_in(
-    tx: &Connection,
+    tx: &Db,
     item: i64,
     open: bool,
     finding_id: i64,
     f: &NewFinding,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    let (occurrences, scope, resources_text): (i64, Option<String>, String) = tx.row(
+    let (occurrences, scope, resources_text): (i64, Option<String>, String) = tx.query_row(
         "SELECT occurrences, scope, resources FROM escalations WHERE id = ?1",
-        [item],
+        params![item],
         |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
     )?;
     let mut resources: Vec<String> = parse_json(&resources_text, "escalation resources")?;
@@ -199,11 +189,11 @@ fn count_in(
         join_agents(tx, item, &f.agents)?;
     }
     let new_resource = match &f.resource {
-        Some(resource) => !tx.row(
+        Some(resource) => !tx.query_row(
             "SELECT EXISTS (SELECT 1 FROM findings
                              WHERE escalation_id = ?1 AND resource = ?2 AND id != ?3)",
             params![item, resource, finding_id],
-            |row| row.get::<_, bool>(0),
+            |row| row.get::<bool>(0),
         )?,
         None => false,
     };
@@ -212,7 +202,7 @@ fn count_in(
     }
     let occurrences = occurrences + 1;
     let count = u32::try_from(occurrences).unwrap_or(u32::MAX);
-    tx.exec(
+    tx.execute(
         "UPDATE escalations SET occurrences = ?2, last_seen_at = ?3, resources = ?4,
                 resource_count = resource_count + ?5,
                 since_decision = since_decision + ?6,
@@ -233,11 +223,11 @@ fn count_in(
 
 /// The item's agents (its lead finding's) take in `agents`; an item of several agents is no
 /// longer about one agent's task.
-fn join_agents(tx: &Connection, item: i64, agents: &[i64]) -> Result<()> {
-    let (lead, text): (i64, String) = tx.row(
+fn join_agents(tx: &Db, item: i64, agents: &[i64]) -> Result<()> {
+    let (lead, text): (i64, String) = tx.query_row(
         "SELECT f.id, f.agents FROM escalations e JOIN findings f ON f.id = e.finding_id
           WHERE e.id = ?1",
-        [item],
+        params![item],
         |row| Ok((row.get(0)?, row.get(1)?)),
     )?;
     let mut all: Vec<i64> = parse_json(&text, "finding agents")?;
@@ -248,20 +238,20 @@ fn join_agents(tx: &Connection, item: i64, agents: &[i64]) -> Result<()> {
     if all.len() == before {
         return Ok(());
     }
-    tx.exec(
+    tx.execute(
         "UPDATE findings SET agents = ?2 WHERE id = ?1",
         params![lead, json(&all)],
     )?;
-    tx.exec(
+    tx.execute(
         "UPDATE escalations SET agent_id = NULL, task_id = NULL WHERE id = ?1",
-        [item],
+        params![item],
     )?;
     Ok(())
 }
 
 /// Opens an item for a finding (the first of its group, or one never grouped).
 fn open_item(
-    tx: &Connection,
+    tx: &Db,
     finding_id: i64,
     f: &NewFinding,
     group: Option<&Group>,
@@ -277,11 +267,11 @@ fn open_item(
         _ => (None, None),
     };
     let resources: Vec<&String> = f.resource.iter().collect();
-    tx.exec(
+    let item: i64 = tx.query_row(
         "INSERT INTO escalations (finding_id, agent_id, task_id, title, opened_at, due_at,
                                   assignee, group_key, scope, resources, resource_count,
                                   last_seen_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?5)",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?5) RETURNING id",
         params![
             finding_id,
             agent_id,
@@ -295,9 +285,9 @@ fn open_item(
             json(&resources),
             resources.len() as i64,
         ],
+        |row| row.get(0),
     )?;
-    let item = tx.last_insert_rowid();
-    tx.exec(
+    tx.execute(
         "UPDATE findings SET escalation_id = ?2 WHERE id = ?1",
         params![finding_id, item],
     )?;
@@ -308,33 +298,31 @@ fn open_item(
 /// decided (not expired) within the window, the item counts it (`since_decision`, resources)
 /// and the finding takes the evidence, still closed: no new row, no new item. Returns the item.
 pub(crate) fn recur(
-    tx: &Connection,
+    tx: &Db,
     closed_finding: i64,
     f: &baton_core::detect::Finding,
     now: DateTime<Utc>,
 ) -> Result<Option<i64>> {
-    let item: Option<i64> = tx
-        .row(
-            "SELECT e.id FROM escalations e JOIN findings f
+    let item: Option<i64> = tx.query_opt(
+        "SELECT e.id FROM escalations e JOIN findings f
                  ON f.escalation_id = e.id OR e.finding_id = f.id
               WHERE f.id = ?1 AND e.state = 'resolved' AND e.group_key IS NOT NULL
                 AND e.last_seen_at >= ?2
               ORDER BY e.id DESC LIMIT 1",
-            params![closed_finding, ts(now - GROUP_WINDOW)],
-            |row| row.get(0),
-        )
-        .optional()?;
+        params![closed_finding, ts(now - GROUP_WINDOW)],
+        |row| row.get(0),
+    )?;
     let Some(item) = item else {
         return Ok(None);
     };
-    let evidence_text: String = tx.row(
+    let evidence_text: String = tx.query_row(
         "SELECT evidence FROM findings WHERE id = ?1",
-        [closed_finding],
+        params![closed_finding],
         |row| row.get(0),
     )?;
     let mut evidence: Vec<EvidenceRef> = parse_json(&evidence_text, "finding evidence")?;
     evidence.extend_from_slice(&f.evidence);
-    tx.exec(
+    tx.execute(
         "UPDATE findings SET evidence = ?2, updated_at = ?3 WHERE id = ?1",
         params![closed_finding, json(&cap_evidence(evidence)), ts(now)],
     )?;
@@ -352,23 +340,21 @@ pub(crate) fn recur(
 }
 
 /// A finding's words changed: its open item says so (as the group's title when grouped).
-pub(crate) fn retitle(tx: &Connection, finding_id: i64, summary: &str) -> Result<Vec<i64>> {
-    let item: Option<(i64, i64, Option<String>)> = tx
-        .row(
-            "SELECT e.id, e.occurrences, e.scope FROM escalations e
+pub(crate) fn retitle(tx: &Db, finding_id: i64, summary: &str) -> Result<Vec<i64>> {
+    let item: Option<(i64, i64, Option<String>)> = tx.query_opt(
+        "SELECT e.id, e.occurrences, e.scope FROM escalations e
                JOIN findings f ON f.escalation_id = e.id OR e.finding_id = f.id
               WHERE f.id = ?1 AND e.state = 'open'
               ORDER BY e.id DESC LIMIT 1",
-            [finding_id],
-            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
-        )
-        .optional()?;
+        params![finding_id],
+        |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+    )?;
     let Some((id, occurrences, scope)) = item else {
         return Ok(Vec::new());
     };
     let count = u32::try_from(occurrences).unwrap_or(u32::MAX);
     let title = group_title(summary, count, scope.as_deref());
-    let changed = tx.exec(
+    let changed = tx.execute(
         "UPDATE escalations SET title = ?2 WHERE id = ?1 AND title != ?2",
         params![id, title],
     )?;
@@ -379,17 +365,13 @@ pub(crate) fn retitle(tx: &Connection, finding_id: i64, summary: &str) -> Result
 const EVIDENCE_FINDINGS: i64 = 100;
 
 /// The evidence of an item's findings: its lead's first, then the newest findings'.
-pub(crate) fn item_evidence(tx: &Connection, item: i64) -> Result<Vec<EvidenceRef>> {
-    let mut stmt = tx.prepare_cached(
-        "SELECT f.evidence FROM findings f JOIN escalations e ON e.id = ?1
+pub(crate) fn item_evidence(tx: &Db, item: i64) -> Result<Vec<EvidenceRef>> {
+    let stmt_sql = "SELECT f.evidence FROM findings f JOIN escalations e ON e.id = ?1
           WHERE f.id = e.finding_id OR f.escalation_id = ?1
-          ORDER BY f.id = e.finding_id DESC, f.id DESC LIMIT ?2",
-    )?;
-    let texts = stmt
-        .query_map(params![item, EVIDENCE_FINDINGS], |row| {
-            row.get::<_, String>(0)
-        })?
-        .collect::<rusqlite::Result<Vec<String>>>()?;
+          ORDER BY f.id = e.finding_id DESC, f.id DESC LIMIT ?2";
+    let texts = tx.query_map(stmt_sql, params![item, EVIDENCE_FINDINGS], |row| {
+        row.get::<String>(0)
+    })?;
     let mut all = Vec::new();
     for text in texts {
         let evidence: Vec<EvidenceRef> = parse_json(&text, "finding evidence")?;

@@ -9,6 +9,7 @@ use std::sync::{Arc, Condvar, Mutex};
 use rusqlite::Connection;
 
 use crate::checkpoint::Checkpointer;
+use crate::db::{Db, PgConn, StoreLocation};
 use crate::error::{Result, StoreError};
 use crate::writer::{WalTooLong, Writer, WriterStats};
 use crate::{Store, BUSY_TIMEOUT, LATEST_VERSION};
@@ -22,6 +23,7 @@ pub struct StoreHandle {
     writer: Writer,
     readers: Option<Arc<Readers>>,
     path: Option<PathBuf>,
+    location: StoreLocation,
     /// Checkpoints the WAL off the writer's thread (a database file only; stops with the
     /// last clone).
     _checkpointer: Option<Arc<Checkpointer>>,
@@ -43,16 +45,32 @@ impl Store {
         conn.busy_timeout(BUSY_TIMEOUT).map_err(classify)?;
         conn.execute_batch("PRAGMA query_only = ON; PRAGMA foreign_keys = ON;")
             .map_err(classify)?;
-        let found: i64 = conn
-            .query_row("PRAGMA user_version", [], |row| row.get(0))
-            .map_err(classify)?;
+        crate::db::open_sqlite(&conn).map_err(classify)?;
+        let store = Store {
+            db: Db::sqlite(conn),
+        };
+        store.refuse_newer_schema()?;
+        Ok(store)
+    }
+
+    /// A reading connection to a PostgreSQL store another connection has brought up to date.
+    fn open_postgres_reader(target: &crate::db::PgTarget) -> Result<Store> {
+        let store = Store {
+            db: Db::postgres(PgConn::connect(target)?),
+        };
+        store.refuse_newer_schema()?;
+        Ok(store)
+    }
+
+    fn refuse_newer_schema(&self) -> Result<()> {
+        let found = self.schema_version()?;
         if found > LATEST_VERSION {
             return Err(StoreError::SchemaTooNew {
                 found,
                 supported: LATEST_VERSION,
             });
         }
-        Ok(Store { conn })
+        Ok(())
     }
 }
 
@@ -61,9 +79,12 @@ impl StoreHandle {
     /// writer, and `readers` reader connections (at least one).
     pub fn open(path: &Path, readers: usize) -> Result<StoreHandle> {
         let store = Store::open(path)?;
+        crate::paths::tighten_store(path)?;
         // The checkpointer's thread copies the WAL back, not the writer's commits.
         store
-            .conn
+            .db
+            .as_sqlite()
+            .expect("a file store is SQLite")
             .execute_batch("PRAGMA wal_autocheckpoint = 0")
             .map_err(|err| StoreError::classify(err, &path.display().to_string()))?;
         let too_long = WalTooLong::default();
@@ -84,8 +105,40 @@ impl StoreHandle {
                 returned: Condvar::new(),
             })),
             path: Some(path.to_owned()),
+            location: StoreLocation::Sqlite(path.to_owned()),
             _checkpointer: Some(Arc::new(checkpointer)),
         })
+    }
+
+    /// Opens the store at `location`: a SQLite file (as [`StoreHandle::open`]), memory, or a
+    /// PostgreSQL database (a writing connection, migrated, and `readers` reading ones).
+    pub fn open_at(location: &StoreLocation, readers: usize) -> Result<StoreHandle> {
+        match location {
+            StoreLocation::Sqlite(path) => StoreHandle::open(path, readers),
+            StoreLocation::Memory => StoreHandle::in_memory(),
+            StoreLocation::Postgres(target) => {
+                let writer = Writer::start(Store::open_at(location)?)?;
+                let idle = (0..readers.max(1))
+                    .map(|_| Store::open_postgres_reader(target))
+                    .collect::<Result<Vec<_>>>()?;
+                Ok(StoreHandle {
+                    writer,
+                    readers: Some(Arc::new(Readers {
+                        count: idle.len(),
+                        idle: Mutex::new(idle),
+                        returned: Condvar::new(),
+                    })),
+                    path: None,
+                    location: location.clone(),
+                    _checkpointer: None,
+                })
+            }
+        }
+    }
+
+    /// Where the store is.
+    pub fn location(&self) -> &StoreLocation {
+        &self.location
     }
 
     /// A private database in memory: tests and previews. Reads go through the writer.
@@ -94,6 +147,7 @@ impl StoreHandle {
             writer: Writer::start(Store::open_in_memory()?)?,
             readers: None,
             path: None,
+            location: StoreLocation::Memory,
             _checkpointer: None,
         })
     }
@@ -104,6 +158,7 @@ impl StoreHandle {
             writer: Writer::start(store)?,
             readers: None,
             path: None,
+            location: StoreLocation::Memory,
             _checkpointer: None,
         })
     }

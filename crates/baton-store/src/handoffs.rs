@@ -2,9 +2,9 @@
 //! dead-letter list (handoffs that failed theirs, kept whole). Schema changes are audited in the
 //! decision log (`handoff_schema.set` / `handoff_schema.remove`, subject `handoff:<type>`).
 
+use crate::db::{params, Db};
 use baton_core::detect::handoff::{compile_schema, DeadLetter, SchemaViolation};
 use chrono::{DateTime, Utc};
-use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::{json, Value};
 
 use crate::codec::parse_json;
@@ -53,15 +53,13 @@ impl Store {
 
     /// Every schema, by handoff type.
     pub fn handoff_schemas(&self) -> Result<Vec<(String, Value)>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT handoff_type, schema FROM handoff_schemas ORDER BY handoff_type",
-        )?;
-        let mut rows = stmt.query([])?;
+        let stmt_sql = "SELECT handoff_type, schema FROM handoff_schemas ORDER BY handoff_type";
         let mut all = Vec::new();
-        while let Some(row) = rows.next()? {
+        self.db.query_each(stmt_sql, params![], |row| {
             let text: String = row.get(1)?;
             all.push((row.get(0)?, parse_json(&text, "handoff schema")?));
-        }
+            Ok(())
+        })?;
         Ok(all)
     }
 
@@ -78,9 +76,10 @@ impl Store {
         let mut added = 0;
         for l in letters {
             added += tx.execute(
-                "INSERT OR IGNORE INTO dead_letters (agent_id, seq, at, handoff_type, receiver,
-                                                     payload, errors, recorded_at)
-                 SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8 WHERE EXISTS (SELECT 1 FROM agents WHERE id = ?1)",
+                "INSERT INTO dead_letters (agent_id, seq, at, handoff_type, receiver, payload,
+                                           errors, recorded_at)
+                 SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8 WHERE EXISTS (SELECT 1 FROM agents WHERE id = ?1)
+                 ON CONFLICT (agent_id, seq) DO NOTHING",
                 params![
                     l.agent_id,
                     to_sql_int(l.seq, "seq")?,
@@ -99,28 +98,31 @@ impl Store {
 
     /// The dead-letter list, newest first (at most [`DEAD_LETTER_LIMIT`]).
     pub fn dead_letters(&self) -> Result<Vec<DeadLetter>> {
-        let mut stmt = self.conn.prepare_cached(
+        let stmt_sql =
             "SELECT agent_id, seq, at, handoff_type, receiver, payload, errors FROM dead_letters
-             ORDER BY id DESC LIMIT ?1",
-        )?;
-        let mut rows = stmt.query([i64::try_from(DEAD_LETTER_LIMIT).unwrap_or(i64::MAX)])?;
+             ORDER BY id DESC LIMIT ?1";
         let mut all = Vec::new();
-        while let Some(row) = rows.next()? {
-            let payload: Option<String> = row.get(5)?;
-            let errors: String = row.get(6)?;
-            all.push(DeadLetter {
-                agent_id: row.get(0)?,
-                seq: from_sql_int(row.get(1)?, "seq")?,
-                at: parse_ts(&row.get::<_, String>(2)?)?,
-                handoff_type: row.get(3)?,
-                receiver: row.get(4)?,
-                payload: payload
-                    .as_deref()
-                    .map(|p| parse_json(p, "dead letter payload"))
-                    .transpose()?,
-                violations: parse_json::<Vec<SchemaViolation>>(&errors, "dead letter errors")?,
-            });
-        }
+        self.db.query_each(
+            stmt_sql,
+            params![i64::try_from(DEAD_LETTER_LIMIT).unwrap_or(i64::MAX)],
+            |row| {
+                let payload: Option<String> = row.get(5)?;
+                let errors: String = row.get(6)?;
+                all.push(DeadLetter {
+                    agent_id: row.get(0)?,
+                    seq: from_sql_int(row.get(1)?, "seq")?,
+                    at: parse_ts(&row.get::<String>(2)?)?,
+                    handoff_type: row.get(3)?,
+                    receiver: row.get(4)?,
+                    payload: payload
+                        .as_deref()
+                        .map(|p| parse_json(p, "dead letter payload"))
+                        .transpose()?,
+                    violations: parse_json::<Vec<SchemaViolation>>(&errors, "dead letter errors")?,
+                });
+                Ok(())
+            },
+        )?;
         Ok(all)
     }
 }
@@ -128,7 +130,7 @@ impl Store {
 /// Sets `handoff_type`'s schema in `tx` (it must compile) with its audit entry; nothing when it
 /// is already that schema. True when it changed.
 pub(crate) fn set_handoff_schema_in(
-    tx: &Connection,
+    tx: &Db,
     handoff_type: &str,
     schema: &Value,
     who: &str,
@@ -137,13 +139,11 @@ pub(crate) fn set_handoff_schema_in(
     compile_schema(handoff_type, schema)
         .map_err(|err| StoreError::InvalidSchema(err.to_string()))?;
     let name = handoff_type.trim();
-    let before: Option<String> = tx
-        .query_row(
-            "SELECT schema FROM handoff_schemas WHERE handoff_type = ?1",
-            [name],
-            |row| row.get(0),
-        )
-        .optional()?;
+    let before: Option<String> = tx.query_opt(
+        "SELECT schema FROM handoff_schemas WHERE handoff_type = ?1",
+        params![name],
+        |row| row.get(0),
+    )?;
     let before: Option<Value> = before
         .as_deref()
         .map(|t| parse_json(t, "handoff schema"))
@@ -168,7 +168,7 @@ pub(crate) fn set_handoff_schema_in(
 
 /// Removes `handoff_type`'s schema in `tx` with its audit entry. False when there was none.
 pub(crate) fn remove_handoff_schema_in(
-    tx: &Connection,
+    tx: &Db,
     handoff_type: &str,
     who: &str,
     now: DateTime<Utc>,
@@ -176,7 +176,7 @@ pub(crate) fn remove_handoff_schema_in(
     let name = handoff_type.trim();
     let removed = tx.execute(
         "DELETE FROM handoff_schemas WHERE handoff_type = ?1",
-        [name],
+        params![name],
     )?;
     if removed == 0 {
         return Ok(false);

@@ -4,13 +4,12 @@
 
 use std::collections::BTreeMap;
 
+use crate::db::{params, Db};
 use baton_core::protocol::{EventKind, StatusDocument};
 use baton_core::views::TaskCard;
 use chrono::{DateTime, Utc};
-use rusqlite::{params, OptionalExtension};
 
 use crate::a2a::settle_requests_in;
-use crate::codec::Cached;
 use crate::codec::{agent_state_str, ts};
 use crate::costs::{record_call_cost, record_report_cost};
 use crate::error::{Result, StoreError};
@@ -100,13 +99,11 @@ impl Store {
         seen_at: DateTime<Utc>,
     ) -> Result<IngestSummary> {
         let tx = self.write_tx()?;
-        let found: Option<(String, Option<String>)> = tx
-            .row(
-                "SELECT name, remote_id FROM agents WHERE id = ?1",
-                [agent_id],
-                |row| Ok((row.get(0)?, row.get(1)?)),
-            )
-            .optional()?;
+        let found: Option<(String, Option<String>)> = tx.query_opt(
+            "SELECT name, remote_id FROM agents WHERE id = ?1",
+            params![agent_id],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )?;
         let Some((agent_name, previous_remote_id)) = found else {
             return Err(StoreError::AgentNotFound(agent_id));
         };
@@ -122,7 +119,7 @@ impl Store {
             );
         }
         let seen = ts(seen_at);
-        tx.exec(
+        tx.execute(
             "UPDATE agents
                 SET cursor = ?2, remote_id = ?3, remote_name = ?4, remote_version = ?5,
                     remote_state = ?6, remote_detail = ?7, last_ingest_at = ?8
@@ -163,9 +160,9 @@ impl Store {
         let highest_before: Option<i64> = if doc.events.is_empty() {
             None
         } else {
-            tx.row(
+            tx.query_row(
                 "SELECT MAX(seq) FROM events WHERE agent_id = ?1",
-                [agent_id],
+                params![agent_id],
                 |row| row.get(0),
             )?
         };
@@ -229,14 +226,14 @@ impl Store {
 /// Keeps the agent's counter episode (schema version 11): events out of order start one or add to
 /// it; a poll whose new events were all in order ends it. The detectors read it.
 fn note_counter(
-    conn: &rusqlite::Connection,
+    conn: &Db,
     agent_id: i64,
     summary: &IngestSummary,
     seen_at: DateTime<Utc>,
 ) -> Result<()> {
     if summary.reused_seqs > 0 || summary.backward_seqs > 0 {
         // SET reads the row as it was: a new episode when there was none or it was over.
-        conn.prepare_cached(
+        conn.execute(
             "UPDATE agents SET
                 counter_since = CASE WHEN counter_since IS NULL OR counter_over = 1
                                      THEN ?2 ELSE counter_since END,
@@ -246,19 +243,19 @@ fn note_counter(
                                         THEN ?4 ELSE counter_backward + ?4 END,
                 counter_last_at = ?2, counter_over = 0
               WHERE id = ?1",
-        )?
-        .execute(rusqlite::params![
-            agent_id,
-            ts(seen_at),
-            summary.reused_seqs,
-            summary.backward_seqs
-        ])?;
+            params![
+                agent_id,
+                ts(seen_at),
+                summary.reused_seqs,
+                summary.backward_seqs
+            ],
+        )?;
     } else if summary.new_events > 0 {
-        conn.prepare_cached(
+        conn.execute(
             "UPDATE agents SET counter_over = 1
               WHERE id = ?1 AND counter_since IS NOT NULL AND counter_over = 0",
-        )?
-        .execute([agent_id])?;
+            params![agent_id],
+        )?;
     }
     Ok(())
 }

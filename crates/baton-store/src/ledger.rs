@@ -8,10 +8,10 @@
 
 use std::collections::BTreeMap;
 
+use crate::db::{params, Db};
 use baton_core::protocol::{Event, UsageReport};
 use baton_core::ratelimit::{minute_of, read_rate_limit_headers};
 use chrono::{DateTime, Utc};
-use rusqlite::{params, Connection, OptionalExtension};
 
 use crate::codec::{from_sql_int, to_sql_int, ts};
 use crate::error::Result;
@@ -33,7 +33,7 @@ pub(crate) fn api_of(event: &Event) -> Option<&str> {
 }
 
 /// Counts one newly stored `api_call` event (the caller makes sure it is new).
-pub(crate) fn record_api_call(conn: &Connection, agent_id: i64, event: &Event) -> Result<()> {
+pub(crate) fn record_api_call(conn: &Db, agent_id: i64, event: &Event) -> Result<()> {
     let Some(api) = api_of(event) else {
         return Ok(());
     };
@@ -41,29 +41,27 @@ pub(crate) fn record_api_call(conn: &Connection, agent_id: i64, event: &Event) -
     let seq = to_sql_int(event.seq, "event seq")?;
     let limited = event.status == Some(429);
     let tokens = event.tokens.unwrap_or(0).min(MAX_TOKENS_PER_CALL);
-    conn.prepare_cached(
+    conn.execute(
         "INSERT INTO api_minutes (api, key, minute, agent_id, ev_requests, ev_tokens, ev_429,
                                   first_seq, first_429_seq)
          VALUES (?1, ?2, ?3, ?4, 1, ?5, ?6, ?7, ?8)
          ON CONFLICT (api, key, minute, agent_id) DO UPDATE SET
-            ev_requests = ev_requests + 1,
-            ev_tokens = ev_tokens + excluded.ev_tokens,
-            ev_429 = ev_429 + excluded.ev_429,
-            first_seq = min(coalesce(first_seq, excluded.first_seq), excluded.first_seq),
-            first_429_seq = CASE WHEN excluded.first_429_seq IS NULL THEN first_429_seq
-                                 ELSE min(coalesce(first_429_seq, excluded.first_429_seq),
-                                          excluded.first_429_seq) END",
-    )?
-    .execute(params![
-        api,
-        key,
-        minute_of(event.at),
-        agent_id,
-        to_sql_int(tokens, "tokens")?,
-        i64::from(limited),
-        seq,
-        limited.then_some(seq),
-    ])?;
+            ev_requests = api_minutes.ev_requests + 1,
+            ev_tokens = api_minutes.ev_tokens + excluded.ev_tokens,
+            ev_429 = api_minutes.ev_429 + excluded.ev_429,
+            first_seq = least(api_minutes.first_seq, excluded.first_seq),
+            first_429_seq = least(api_minutes.first_429_seq, excluded.first_429_seq)",
+        params![
+            api,
+            key,
+            minute_of(event.at),
+            agent_id,
+            to_sql_int(tokens, "tokens")?,
+            i64::from(limited),
+            seq,
+            limited.then_some(seq),
+        ],
+    )?;
 
     let Some(headers) = &event.headers else {
         return Ok(());
@@ -73,60 +71,60 @@ pub(crate) fn record_api_call(conn: &Connection, agent_id: i64, event: &Event) -
         if limit.limit.is_none() && limit.remaining.is_none() {
             continue;
         }
-        conn.prepare_cached(
+        conn.execute(
             "INSERT INTO api_limits (api, key, metric, policy, family, limit_value, remaining,
                                      reset_at, window_seconds, agent_id, seen_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
              ON CONFLICT (api, key, metric, policy) DO UPDATE SET
                 family = excluded.family,
-                limit_value = coalesce(excluded.limit_value, limit_value),
+                limit_value = coalesce(excluded.limit_value, api_limits.limit_value),
                 remaining = excluded.remaining,
                 reset_at = excluded.reset_at,
                 window_seconds = excluded.window_seconds,
                 agent_id = excluded.agent_id,
                 seen_at = excluded.seen_at
              WHERE excluded.seen_at >= api_limits.seen_at",
-        )?
-        .execute(params![
-            api,
-            key,
-            limit.metric.as_str(),
-            limit.policy.as_deref().unwrap_or(""),
-            serde_json::to_value(limit.family)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_owned))
-                .unwrap_or_default(),
-            limit.limit.map(|n| to_sql_int(n, "limit")).transpose()?,
-            limit
-                .remaining
-                .map(|n| to_sql_int(n, "remaining"))
-                .transpose()?,
-            limit.reset_at.map(ts),
-            i64::from(
+            params![
+                api,
+                key,
+                limit.metric.as_str(),
+                limit.policy.as_deref().unwrap_or(""),
+                serde_json::to_value(limit.family)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default(),
+                limit.limit.map(|n| to_sql_int(n, "limit")).transpose()?,
                 limit
-                    .window_seconds
-                    .unwrap_or(DEFAULT_WINDOW_SECONDS)
-                    .max(1)
-            ),
-            agent_id,
-            ts(event.at),
-        ])?;
+                    .remaining
+                    .map(|n| to_sql_int(n, "remaining"))
+                    .transpose()?,
+                limit.reset_at.map(ts),
+                i64::from(
+                    limit
+                        .window_seconds
+                        .unwrap_or(DEFAULT_WINDOW_SECONDS)
+                        .max(1)
+                ),
+                agent_id,
+                ts(event.at),
+            ],
+        )?;
     }
     for ignored in &reading.ignored {
-        conn.prepare_cached(
+        conn.execute(
             "INSERT INTO header_issues (api, header, reason, count, last_value, last_seen)
              VALUES (?1, ?2, ?3, 1, ?4, ?5)
              ON CONFLICT (api, header, reason) DO UPDATE SET
-                count = count + 1, last_value = excluded.last_value,
-                last_seen = max(last_seen, excluded.last_seen)",
-        )?
-        .execute(params![
-            api,
-            clip_name(&ignored.name),
-            ignored.reason,
-            ignored.value,
-            ts(event.at),
-        ])?;
+                count = header_issues.count + 1, last_value = excluded.last_value,
+                last_seen = greatest(header_issues.last_seen, excluded.last_seen)",
+            params![
+                api,
+                clip_name(&ignored.name),
+                ignored.reason,
+                ignored.value,
+                ts(event.at),
+            ],
+        )?;
     }
     Ok(())
 }
@@ -146,40 +144,36 @@ fn report_minutes(start: DateTime<Utc>, window_seconds: u32) -> (i64, i64) {
 
 /// The report stored for the same (agent, api, key, window start) before this ingest, if any.
 pub(crate) fn stored_report(
-    conn: &Connection,
+    conn: &Db,
     agent_id: i64,
     report: &UsageReport,
 ) -> Result<Option<UsageReport>> {
-    let found = conn
-        .prepare_cached(
-            "SELECT window_seconds, requests, tokens, rate_limited, model, input_tokens,
+    let found = conn.query_opt(
+        "SELECT window_seconds, requests, tokens, rate_limited, model, input_tokens,
                     output_tokens FROM usage_samples
               WHERE agent_id = ?1 AND api = ?2 AND key = ?3 AND window_start = ?4",
-        )?
-        .query_row(
-            params![
-                agent_id,
-                report.api,
-                report.key.as_deref().unwrap_or(""),
-                ts(report.window_start)
-            ],
-            |row| {
-                Ok((
-                    (
-                        row.get::<_, i64>(0)?,
-                        row.get::<_, i64>(1)?,
-                        row.get::<_, i64>(2)?,
-                        row.get::<_, i64>(3)?,
-                    ),
-                    (
-                        row.get::<_, Option<String>>(4)?,
-                        row.get::<_, Option<i64>>(5)?,
-                        row.get::<_, Option<i64>>(6)?,
-                    ),
-                ))
-            },
-        )
-        .optional()?;
+        params![
+            agent_id,
+            report.api,
+            report.key.as_deref().unwrap_or(""),
+            ts(report.window_start)
+        ],
+        |row| {
+            Ok((
+                (
+                    row.get::<i64>(0)?,
+                    row.get::<i64>(1)?,
+                    row.get::<i64>(2)?,
+                    row.get::<i64>(3)?,
+                ),
+                (
+                    row.get::<Option<String>>(4)?,
+                    row.get::<Option<i64>>(5)?,
+                    row.get::<Option<i64>>(6)?,
+                ),
+            ))
+        },
+    )?;
     let Some(((window, requests, tokens, limited), (model, input, output))) = found else {
         return Ok(None);
     };
@@ -220,7 +214,7 @@ fn shares(report: &UsageReport) -> Vec<(i64, [i64; 3])> {
 /// Moves the ledger's report counts from what `previous` spread (if anything) to what `report`
 /// spreads: each minute of either window gets the difference.
 pub(crate) fn spread_report(
-    conn: &Connection,
+    conn: &Db,
     agent_id: i64,
     previous: Option<&UsageReport>,
     report: &UsageReport,
@@ -239,16 +233,15 @@ pub(crate) fn spread_report(
         if requests == 0 && tokens == 0 && limited == 0 {
             continue;
         }
-        conn.prepare_cached(
+        conn.execute(
             "INSERT INTO api_minutes (api, key, minute, agent_id, rp_requests, rp_tokens, rp_429)
-             VALUES (?1, ?2, ?3, ?4, max(0, ?5), max(0, ?6), max(0, ?7))
+             VALUES (?1, ?2, ?3, ?4, greatest(0, ?5), greatest(0, ?6), greatest(0, ?7))
              ON CONFLICT (api, key, minute, agent_id) DO UPDATE SET
-                rp_requests = max(0, rp_requests + ?5), rp_tokens = max(0, rp_tokens + ?6),
-                rp_429 = max(0, rp_429 + ?7)",
-        )?
-        .execute(params![
-            report.api, key, minute, agent_id, requests, tokens, limited
-        ])?;
+                rp_requests = greatest(0, api_minutes.rp_requests + ?5),
+                rp_tokens = greatest(0, api_minutes.rp_tokens + ?6),
+                rp_429 = greatest(0, api_minutes.rp_429 + ?7)",
+            params![report.api, key, minute, agent_id, requests, tokens, limited],
+        )?;
     }
     Ok(())
 }

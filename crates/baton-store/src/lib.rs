@@ -26,13 +26,14 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use rusqlite::config::DbConfig;
-use rusqlite::{Connection, Transaction, TransactionBehavior};
+use rusqlite::Connection;
 
 pub mod a2a;
 pub mod agents;
 mod checkpoint;
 mod codec;
 pub mod costs;
+pub mod db;
 pub mod decide;
 pub mod decisions;
 pub mod detect_reads;
@@ -63,6 +64,7 @@ pub mod usage;
 pub mod windows;
 pub mod writer;
 
+pub use db::{Db, Dialect, StoreLocation};
 pub use decisions::{ChainCheck, DecisionEntry, DecisionFilter, NewDecision};
 pub use error::{Result, StoreError};
 pub use handle::StoreHandle;
@@ -82,29 +84,43 @@ const SHORT_PROCESS_WAL_BYTES: i64 = 1 << 20;
 /// The store's page size (SQLite's default), to count WAL frames in bytes.
 const WAL_PAGE_BYTES: i64 = 4096;
 
-/// The database. Holds one connection: `Send`, not `Sync`; give it to one writer thread.
+/// The database. Holds one connection (to a SQLite file or a PostgreSQL server): `Send`, not
+/// `Sync`; give it to one writer thread.
 #[derive(Debug)]
 pub struct Store {
-    conn: Connection,
+    db: Db,
 }
 
 impl Store {
-    /// Opens (creating if needed, with its parent directories) the database at `path`, and
-    /// brings its schema up to date.
+    /// Opens (creating if needed, with its parent directories) the SQLite database at `path`,
+    /// and brings its schema up to date.
     pub fn open(path: &Path) -> Result<Store> {
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(parent).map_err(|err| {
-                StoreError::DataDir(format!("cannot create {}: {err}", parent.display()))
-            })?;
+            paths::private_dir(parent)?;
         }
+        paths::create_private_file(path)?;
         let context = path.display().to_string();
         let conn = Connection::open(path).map_err(|err| StoreError::classify(err, &context))?;
-        Store::init(conn, &context)
+        Store::init_sqlite(conn, &context)
     }
 
     /// A private database in memory (tests, "test connection", previews).
     pub fn open_in_memory() -> Result<Store> {
-        Store::init(Connection::open_in_memory()?, ":memory:")
+        Store::init_sqlite(Connection::open_in_memory()?, ":memory:")
+    }
+
+    /// Opens the store at `location` (a SQLite file, memory, or a PostgreSQL database) and
+    /// brings its schema up to date.
+    pub fn open_at(location: &StoreLocation) -> Result<Store> {
+        match location {
+            StoreLocation::Sqlite(path) => Store::open(path),
+            StoreLocation::Memory => Store::open_in_memory(),
+            StoreLocation::Postgres(target) => {
+                let db = Db::postgres(db::PgConn::connect(target)?);
+                migrations::migrate_postgres(&db)?;
+                Ok(Store { db })
+            }
+        }
     }
 
     /// Where Baton keeps its database: `$BATON_DATA_DIR/baton.sqlite3` when that variable is set
@@ -113,7 +129,18 @@ impl Store {
         paths::path_from(std::env::var_os(paths::DATA_DIR_ENV))
     }
 
-    /// For a short-lived process that writes once (`baton hook`, one process per call):
+    /// The connection, for the store's modules.
+    pub(crate) fn db(&self) -> &Db {
+        &self.db
+    }
+
+    /// Which engine the store is on.
+    pub fn dialect(&self) -> Dialect {
+        self.db.dialect()
+    }
+
+    /// For a short-lived process that writes once (`baton hook`, one process per call), on
+    /// SQLite (a PostgreSQL store needs none of this):
     ///
     /// - a store busy with another writer is tried again every millisecond, up to the usual
     ///   busy timeout, rather than with SQLite's own backoff, which sleeps up to 100 ms at a time
@@ -136,16 +163,17 @@ impl Store {
             std::thread::sleep(Duration::from_millis(1));
             true
         }
-        self.conn.busy_handler(Some(retry))?;
-        self.conn
-            .set_db_config(DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, true)?;
-        self.conn.pragma_update(
+        let Some(conn) = self.db.as_sqlite() else {
+            return Ok(());
+        };
+        conn.busy_handler(Some(retry))?;
+        conn.set_db_config(DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, true)?;
+        conn.pragma_update(
             None,
             "wal_autocheckpoint",
             SHORT_PROCESS_WAL_BYTES / WAL_PAGE_BYTES,
         )?;
-        self.conn
-            .pragma_update(None, "journal_size_limit", SHORT_PROCESS_WAL_BYTES)?;
+        conn.pragma_update(None, "journal_size_limit", SHORT_PROCESS_WAL_BYTES)?;
         Ok(())
     }
 
@@ -156,21 +184,22 @@ impl Store {
     /// and removes it, which SQLite does only when this is the last connection (the app's own
     /// checkpointer looks after the WAL while it runs).
     pub fn close_short_process(self) -> Result<()> {
-        let wal_bytes = self
-            .conn
+        let Some(conn) = self.db.into_sqlite() else {
+            return Ok(());
+        };
+        let wal_bytes = conn
             .path()
             .filter(|path| !path.is_empty())
             .and_then(|path| std::fs::metadata(format!("{path}-wal")).ok())
             .map_or(0, |meta| meta.len());
         if wal_bytes > SHORT_PROCESS_WAL_BYTES.unsigned_abs() {
-            self.conn
-                .set_db_config(DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, false)?;
+            conn.set_db_config(DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, false)?;
         }
-        self.conn.close().map_err(|(_, err)| err)?;
+        conn.close().map_err(|(_, err)| err)?;
         Ok(())
     }
 
-    fn init(mut conn: Connection, context: &str) -> Result<Store> {
+    fn init_sqlite(mut conn: Connection, context: &str) -> Result<Store> {
         let classify = |err| StoreError::classify(err, context);
         conn.busy_timeout(BUSY_TIMEOUT).map_err(classify)?;
         // journal_mode answers with the mode in effect ("memory" for in-memory databases).
@@ -188,6 +217,7 @@ impl Store {
              PRAGMA journal_size_limit = 67108864;",
         )
         .map_err(classify)?;
+        db::open_sqlite(&conn).map_err(classify)?;
         let found: i64 = conn
             .query_row("PRAGMA user_version", [], |row| row.get(0))
             .map_err(classify)?;
@@ -197,7 +227,7 @@ impl Store {
                 supported: LATEST_VERSION,
             });
         }
-        migrations::migrate(&mut conn).map_err(|err| match &err {
+        migrations::migrate_sqlite(&mut conn).map_err(|err| match &err {
             rusqlite_migration::Error::RusqliteError { err: inner, .. }
                 if error::is_corruption(inner) =>
             {
@@ -205,7 +235,9 @@ impl Store {
             }
             _ => StoreError::Migration(err),
         })?;
-        Ok(Store { conn })
+        Ok(Store {
+            db: Db::sqlite(conn),
+        })
     }
 
     /// Runs `apply` as one transaction: every write it makes through the store commits
@@ -216,108 +248,99 @@ impl Store {
         &mut self,
         apply: impl FnOnce(&mut Store) -> std::result::Result<T, E>,
     ) -> std::result::Result<T, E> {
-        let own = self.conn.is_autocommit();
-        let (begin, commit, rollback) = if own {
-            ("BEGIN IMMEDIATE", "COMMIT", "ROLLBACK")
+        let own = self.db.is_autocommit();
+        if own {
+            self.db.begin_write()?;
         } else {
-            (
-                "SAVEPOINT all_or_nothing",
-                "RELEASE all_or_nothing",
-                "ROLLBACK TO all_or_nothing; RELEASE all_or_nothing",
-            )
-        };
-        self.conn.execute_batch(begin).map_err(StoreError::from)?;
+            self.db.execute_batch("SAVEPOINT all_or_nothing")?;
+        }
         let outcome = apply(self);
-        let done = match &outcome {
-            Ok(_) => self.conn.execute_batch(commit),
-            Err(_) => self.conn.execute_batch(rollback),
+        let done = match (&outcome, own) {
+            (Ok(_), true) => self.db.commit(),
+            (Ok(_), false) => self.db.execute_batch("RELEASE all_or_nothing"),
+            (Err(_), true) => self.db.rollback(),
+            (Err(_), false) => self
+                .db
+                .execute_batch("ROLLBACK TO all_or_nothing; RELEASE all_or_nothing"),
         };
         if let Err(err) = done {
-            let _ = self.conn.execute_batch(rollback);
-            return Err(StoreError::from(err).into());
+            if own {
+                let _ = self.db.rollback();
+            }
+            return Err(err.into());
         }
         outcome
     }
 
-    /// Where one write happens: a transaction of its own (`BEGIN IMMEDIATE`, so it waits for
-    /// another process's writer rather than failing half-way), or, when the connection is
-    /// already inside a transaction (the writer's batch, see [`writer`]), a savepoint in it:
-    /// a write that fails rolls back alone, and the batch commits the others together.
+    /// Where one write happens: a transaction of its own (which waits for another process's
+    /// writer rather than failing half-way: [`Db::begin_write`]), or, when the connection is
+    /// already inside a transaction (the writer's batch, see [`writer`]), a savepoint in it: a
+    /// write that fails rolls back alone, and the batch commits the others together.
     pub(crate) fn write_tx(&mut self) -> Result<WriteTx<'_>> {
-        if self.conn.is_autocommit() {
-            Ok(WriteTx::Own(self.conn.transaction_with_behavior(
-                TransactionBehavior::Immediate,
-            )?))
+        if self.db.is_autocommit() {
+            self.db.begin_write()?;
+            Ok(WriteTx {
+                db: &self.db,
+                own: true,
+                done: false,
+            })
         } else {
-            Ok(WriteTx::Nested(Nested::begin(&self.conn)?))
+            self.db.execute_batch("SAVEPOINT baton_store")?;
+            Ok(WriteTx {
+                db: &self.db,
+                own: false,
+                done: false,
+            })
         }
     }
 
-    /// The schema version (SQLite's `user_version`).
+    /// The schema version (SQLite's `user_version`, PostgreSQL's `baton_schema`).
     pub fn schema_version(&self) -> Result<i64> {
-        Ok(self
-            .conn
-            .query_row("PRAGMA user_version", [], |row| row.get(0))?)
+        migrations::version(&self.db)
     }
 }
 
 #[cfg(test)]
 mod tests;
 
-/// One write's transaction: its own, or a savepoint in the writer's batch.
-pub(crate) enum WriteTx<'c> {
-    Own(Transaction<'c>),
-    Nested(Nested<'c>),
-}
-
-/// A savepoint inside the writer's batch (its statements prepared once per connection): rolled
-/// back when dropped without [`WriteTx::commit`].
-pub(crate) struct Nested<'c> {
-    conn: &'c Connection,
+/// One write's transaction: its own, or a savepoint in the writer's batch. Rolled back when
+/// dropped without [`WriteTx::commit`].
+pub(crate) struct WriteTx<'c> {
+    db: &'c Db,
+    own: bool,
     done: bool,
 }
 
-fn run_cached(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
-    conn.prepare_cached(sql)?.execute([])?;
-    Ok(())
-}
-
-impl<'c> Nested<'c> {
-    fn begin(conn: &'c Connection) -> rusqlite::Result<Nested<'c>> {
-        run_cached(conn, "SAVEPOINT baton_store")?;
-        Ok(Nested { conn, done: false })
-    }
-}
-
-impl Drop for Nested<'_> {
+impl Drop for WriteTx<'_> {
     fn drop(&mut self) {
         if !self.done {
-            let _ = run_cached(self.conn, "ROLLBACK TO baton_store");
-            let _ = run_cached(self.conn, "RELEASE baton_store");
+            if self.own {
+                let _ = self.db.rollback();
+            } else {
+                let _ = self
+                    .db
+                    .execute_batch("ROLLBACK TO baton_store; RELEASE baton_store");
+            }
         }
     }
 }
 
 impl WriteTx<'_> {
     /// Commits (or releases the savepoint, to be committed with its batch).
-    pub(crate) fn commit(self) -> rusqlite::Result<()> {
-        match self {
-            WriteTx::Own(tx) => tx.commit(),
-            WriteTx::Nested(mut sp) => {
-                sp.done = true;
-                run_cached(sp.conn, "RELEASE baton_store")
-            }
+    pub(crate) fn commit(mut self) -> Result<()> {
+        self.done = true;
+        if self.own {
+            self.db.commit()
+        } else {
+            self.db.execute_batch("RELEASE baton_store")
         }
     }
 }
 
 impl std::ops::Deref for WriteTx<'_> {
-    type Target = Connection;
+    type Target = Db;
 
-    fn deref(&self) -> &Connection {
-        match self {
-            WriteTx::Own(tx) => tx,
-            WriteTx::Nested(sp) => sp.conn,
-        }
+    fn deref(&self) -> &Db {
+        self.db
     }
 }

@@ -6,14 +6,13 @@
 //! `validate_manifest`). The manifest's `agent` name is not stored: on reading, it is the agent's
 //! current name in Baton.
 
+use crate::db::{params, Db, Row};
 use baton_core::protocol::Declares;
 use baton_core::rules::manifest::AgentManifest;
 pub use baton_core::rules::manifest::ManifestSource;
 use chrono::{DateTime, Utc};
-use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 
-use crate::codec::Cached;
 use crate::codec::{corrupt, parse_ts, ts};
 use crate::error::{Result, StoreError};
 use crate::Store;
@@ -39,13 +38,13 @@ pub(crate) fn decode_lists(declares: &str) -> Result<Declares> {
 }
 
 pub(crate) fn upsert(
-    conn: &Connection,
+    conn: &Db,
     agent_id: i64,
     source: ManifestSource,
     declares: &Declares,
     at: DateTime<Utc>,
 ) -> Result<()> {
-    conn.exec(
+    conn.execute(
         "INSERT INTO manifests (agent_id, source, declares, updated_at)
          VALUES (?1, ?2, ?3, ?4)
          ON CONFLICT (agent_id, source)
@@ -59,18 +58,16 @@ pub(crate) fn upsert(
 /// source `agent`, inside the caller's transaction, unless the stored one already says the same.
 /// Returns whether the stored manifest changed (`updated_at` moves only then).
 pub(crate) fn store_agent_declares(
-    conn: &Connection,
+    conn: &Db,
     agent_id: i64,
     declares: &Declares,
     at: DateTime<Utc>,
 ) -> Result<bool> {
-    let stored: Option<String> = conn
-        .row(
-            "SELECT declares FROM manifests WHERE agent_id = ?1 AND source = ?2",
-            params![agent_id, ManifestSource::Agent.as_str()],
-            |row| row.get(0),
-        )
-        .optional()?;
+    let stored: Option<String> = conn.query_opt(
+        "SELECT declares FROM manifests WHERE agent_id = ?1 AND source = ?2",
+        params![agent_id, ManifestSource::Agent.as_str()],
+        |row| row.get(0),
+    )?;
     // A stored row that no longer decodes is replaced rather than failing the whole poll.
     if stored.is_some_and(|stored| decode_lists(&stored).is_ok_and(|lists| lists == *declares)) {
         return Ok(false);
@@ -89,12 +86,12 @@ impl Store {
         manifest: &AgentManifest,
     ) -> Result<()> {
         self.require_agent(agent_id)?;
-        upsert(&self.conn, agent_id, source, &manifest.declares, Utc::now())
+        upsert(&self.db, agent_id, source, &manifest.declares, Utc::now())
     }
 
     /// Forgets one manifest. Returns whether there was one.
     pub fn remove_manifest(&mut self, agent_id: i64, source: ManifestSource) -> Result<bool> {
-        let removed = self.conn.execute(
+        let removed = self.db.execute(
             "DELETE FROM manifests WHERE agent_id = ?1 AND source = ?2",
             params![agent_id, source.as_str()],
         )?;
@@ -107,28 +104,22 @@ impl Store {
         agent_id: i64,
         source: ManifestSource,
     ) -> Result<Option<StoredManifest>> {
-        let found = self
-            .conn
-            .query_row(
-                &format!("{SELECT} WHERE m.agent_id = ?1 AND m.source = ?2"),
-                params![agent_id, source.as_str()],
-                read_row,
-            )
-            .optional()?;
+        let found = self.db.query_opt(
+            &format!("{SELECT} WHERE m.agent_id = ?1 AND m.source = ?2"),
+            params![agent_id, source.as_str()],
+            read_row,
+        )?;
         found.map(decode).transpose()
     }
 
     /// Every manifest, by agent id, then source (`agent` before `user`).
     pub fn manifests(&self) -> Result<Vec<StoredManifest>> {
-        let mut stmt = self
-            .conn
-            .prepare(&format!("{SELECT} ORDER BY m.agent_id, m.source"))?;
-        let rows = stmt.query_map([], read_row)?;
-        let mut manifests = Vec::new();
-        for row in rows {
-            manifests.push(decode(row?)?);
-        }
-        Ok(manifests)
+        let rows = self.db.query_map(
+            &format!("{SELECT} ORDER BY m.agent_id, m.source"),
+            params![],
+            read_row,
+        )?;
+        rows.into_iter().map(decode).collect()
     }
 }
 
@@ -137,7 +128,7 @@ const SELECT: &str = "SELECT m.agent_id, m.source, a.name, m.declares, m.updated
 
 type RawRow = (i64, String, String, String, String);
 
-fn read_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<RawRow> {
+fn read_row(row: &Row<'_>) -> Result<RawRow> {
     Ok((
         row.get(0)?,
         row.get(1)?,

@@ -1,43 +1,74 @@
-//! The schema, as forward-only migrations embedded in the binary. The version lives in SQLite's
-//! `user_version`; each migration runs in its own transaction.
+//! The schema, as forward-only migrations embedded in the binary, one folder per engine
+//! (`migrations/sqlite/`, `migrations/postgres/`) under one version number. SQLite's version
+//! lives in its `user_version` and each of its migrations runs in its own transaction
+//! (`rusqlite_migration`); a new PostgreSQL store starts from the whole schema of version 12
+//! (`0012_baseline.sql`), its version lives in `baton_schema`, and every later version has a
+//! file in each folder. Both refuse a store whose schema is newer than this build knows.
 
 use rusqlite_migration::{Migrations, M};
 
+use crate::db::{params, Db, Dialect};
+use crate::error::{Result, StoreError};
+
 const MIGRATION_SLICE: &[M<'static>] = &[
-    M::up(include_str!("../migrations/0001_initial.sql")).foreign_key_check(),
-    M::up(include_str!("../migrations/0002_rules_audit_manifests.sql")).foreign_key_check(),
-    M::up(include_str!("../migrations/0003_rule_sequence.sql")),
-    M::up(include_str!("../migrations/0004_escalation_queue.sql")).foreign_key_check(),
-    M::up(include_str!("../migrations/0005_rate_limit_ledger.sql")).foreign_key_check(),
-    M::up(include_str!("../migrations/0006_a2a_agents.sql")).foreign_key_check(),
+    M::up(include_str!("../migrations/sqlite/0001_initial.sql")).foreign_key_check(),
     M::up(include_str!(
-        "../migrations/0007_groups_and_incremental_reads.sql"
+        "../migrations/sqlite/0002_rules_audit_manifests.sql"
     ))
     .foreign_key_check(),
-    M::up(include_str!("../migrations/0008_sessions_and_leases.sql")).foreign_key_check(),
-    M::up(include_str!("../migrations/0009_watchers.sql")),
-    M::up(include_str!("../migrations/0010_texts_kept_once.sql")).foreign_key_check(),
-    M::up(include_str!("../migrations/0011_counter_restarts.sql")),
+    M::up(include_str!("../migrations/sqlite/0003_rule_sequence.sql")),
     M::up(include_str!(
-        "../migrations/0012_history_costs_readiness.sql"
+        "../migrations/sqlite/0004_escalation_queue.sql"
+    ))
+    .foreign_key_check(),
+    M::up(include_str!(
+        "../migrations/sqlite/0005_rate_limit_ledger.sql"
+    ))
+    .foreign_key_check(),
+    M::up(include_str!("../migrations/sqlite/0006_a2a_agents.sql")).foreign_key_check(),
+    M::up(include_str!(
+        "../migrations/sqlite/0007_groups_and_incremental_reads.sql"
+    ))
+    .foreign_key_check(),
+    M::up(include_str!(
+        "../migrations/sqlite/0008_sessions_and_leases.sql"
+    ))
+    .foreign_key_check(),
+    M::up(include_str!("../migrations/sqlite/0009_watchers.sql")),
+    M::up(include_str!(
+        "../migrations/sqlite/0010_texts_kept_once.sql"
+    ))
+    .foreign_key_check(),
+    M::up(include_str!(
+        "../migrations/sqlite/0011_counter_restarts.sql"
+    )),
+    M::up(include_str!(
+        "../migrations/sqlite/0012_history_costs_readiness.sql"
     ))
     .foreign_key_check(),
 ];
 
+/// PostgreSQL's migrations: (the version it brings the store to, its SQL). The first is the
+/// whole schema of its version.
+pub(crate) const POSTGRES_MIGRATIONS: &[(i64, &str)] =
+    &[(12, include_str!("../migrations/postgres/0012_baseline.sql"))];
+
 /// Every migration, oldest first. Append only: never edit one that has shipped.
 pub(crate) const MIGRATIONS: Migrations<'static> = Migrations::from_slice(MIGRATION_SLICE);
 
-/// The schema version a fully migrated database has.
+/// The schema version a fully migrated database has (on either engine).
 pub const LATEST_VERSION: i64 = MIGRATION_SLICE.len() as i64;
 
 /// How many times a migration beaten by another process is tried again.
 const RACED_ATTEMPTS: usize = 64;
 
-/// Brings the schema to the latest version. Several processes may open a new store at once
+/// Brings a SQLite schema to the latest version. Several processes may open a new store at once
 /// (coding agents' hooks each run `baton hook`): a migration fails when another process applied
 /// it first (each runs in its own transaction, so nothing is half done), and is then tried
 /// again from the version that process reached. A failure with no progress by anyone is an error.
-pub(crate) fn migrate(conn: &mut rusqlite::Connection) -> Result<(), rusqlite_migration::Error> {
+pub(crate) fn migrate_sqlite(
+    conn: &mut rusqlite::Connection,
+) -> std::result::Result<(), rusqlite_migration::Error> {
     let version = |conn: &rusqlite::Connection| -> i64 {
         conn.query_row("PRAGMA user_version", [], |row| row.get(0))
             .unwrap_or(-1)
@@ -64,6 +95,83 @@ pub(crate) fn migrate(conn: &mut rusqlite::Connection) -> Result<(), rusqlite_mi
     }
 }
 
+/// Brings a PostgreSQL schema to the latest version, in one transaction that holds the
+/// migration lock (another process migrating at the same moment waits, then finds it done).
+/// A database with tables of its own and no `baton_schema` is refused rather than mixed with.
+pub(crate) fn migrate_postgres(db: &Db) -> Result<()> {
+    let pg = db
+        .as_postgres()
+        .ok_or_else(|| StoreError::Writer("not a PostgreSQL store".into()))?;
+    pg.execute_batch("BEGIN")?;
+    let done = (|| -> Result<()> {
+        db.query_row(
+            "SELECT pg_advisory_xact_lock(?1)",
+            params![crate::db::postgres_migrate_lock()],
+            |_| Ok(()),
+        )?;
+        db.execute_batch("CREATE TABLE IF NOT EXISTS baton_schema (version BIGINT NOT NULL)")?;
+        let found: i64 = db.query_row(
+            "SELECT coalesce(max(version), 0) FROM baton_schema",
+            params![],
+            |r| r.get(0),
+        )?;
+        if found > LATEST_VERSION {
+            return Err(StoreError::SchemaTooNew {
+                found,
+                supported: LATEST_VERSION,
+            });
+        }
+        if found == 0 {
+            let tables: i64 = db.query_row(
+                "SELECT count(*) FROM pg_tables WHERE schemaname = current_schema()
+                    AND tablename <> 'baton_schema'",
+                params![],
+                |r| r.get(0),
+            )?;
+            if tables > 0 {
+                return Err(StoreError::Corrupt(format!(
+                    "the database already has {tables} table(s) that are not Baton's: give Baton a database of its own"
+                )));
+            }
+        }
+        for (version, sql) in POSTGRES_MIGRATIONS.iter().filter(|(v, _)| *v > found) {
+            db.execute_batch(sql).map_err(|err| match err {
+                StoreError::Postgres(err) => StoreError::Corrupt(format!(
+                    "the PostgreSQL migration to version {version} failed: {}",
+                    StoreError::Postgres(err)
+                )),
+                other => other,
+            })?;
+            tracing::info!(version, "migrated the PostgreSQL store");
+        }
+        db.execute("DELETE FROM baton_schema", params![])?;
+        db.execute(
+            "INSERT INTO baton_schema (version) VALUES (?1)",
+            params![LATEST_VERSION],
+        )?;
+        Ok(())
+    })();
+    match done {
+        Ok(()) => pg.end_transaction("COMMIT"),
+        Err(err) => {
+            let _ = pg.end_transaction("ROLLBACK");
+            Err(err)
+        }
+    }
+}
+
+/// The schema version of an open store.
+pub(crate) fn version(db: &Db) -> Result<i64> {
+    match db.dialect() {
+        Dialect::Sqlite => db.query_row("PRAGMA user_version", params![], |r| r.get(0)),
+        Dialect::Postgres => db.query_row(
+            "SELECT coalesce(max(version), 0) FROM baton_schema",
+            params![],
+            |r| r.get(0),
+        ),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -83,7 +191,7 @@ mod tests {
         let tables: Vec<(String, i64)> = stmt
             .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
             .unwrap()
-            .collect::<Result<_, _>>()
+            .collect::<std::result::Result<_, _>>()
             .unwrap();
         let names: Vec<&str> = tables.iter().map(|(n, _)| n.as_str()).collect();
         for expected in [

@@ -1,8 +1,8 @@
 //! Baton's own settings kept by name as JSON (`baton_settings`): how long events are kept, the
 //! readiness thresholds, and what the retention has compacted so far.
 
+use crate::db::{params, Db};
 use chrono::{DateTime, Utc};
-use rusqlite::{params, Connection, OptionalExtension};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
@@ -17,29 +17,29 @@ pub(crate) const COMPACTED_BEFORE: &str = "compacted_before";
 pub(crate) const READINESS: &str = "readiness";
 
 /// The setting `name`, None when it was never set.
-pub(crate) fn get<T: DeserializeOwned>(conn: &Connection, name: &str) -> Result<Option<T>> {
-    let text: Option<String> = conn
-        .prepare_cached("SELECT value FROM baton_settings WHERE name = ?1")?
-        .query_row([name], |row| row.get(0))
-        .optional()?;
+pub(crate) fn get<T: DeserializeOwned>(conn: &Db, name: &str) -> Result<Option<T>> {
+    let text: Option<String> = conn.query_opt(
+        "SELECT value FROM baton_settings WHERE name = ?1",
+        params![name],
+        |row| row.get(0),
+    )?;
     text.map(|text| parse_json(&text, name)).transpose()
 }
 
 /// Sets `name` to `value`; true when it changed.
 pub(crate) fn set<T: Serialize>(
-    conn: &Connection,
+    conn: &Db,
     name: &str,
     value: &T,
     now: DateTime<Utc>,
 ) -> Result<bool> {
     let text = json(value);
-    let changed = conn
-        .prepare_cached(
-            "INSERT INTO baton_settings (name, value, updated_at) VALUES (?1, ?2, ?3)
+    let changed = conn.execute(
+        "INSERT INTO baton_settings (name, value, updated_at) VALUES (?1, ?2, ?3)
              ON CONFLICT (name) DO UPDATE SET value = excluded.value,
                  updated_at = excluded.updated_at
-              WHERE baton_settings.value IS NOT excluded.value",
-        )?
-        .execute(params![name, text, ts(now)])?;
+              WHERE baton_settings.value IS DISTINCT FROM excluded.value",
+        params![name, text, ts(now)],
+    )?;
     Ok(changed > 0)
 }

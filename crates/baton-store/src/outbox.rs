@@ -4,8 +4,8 @@
 //! failed (tried again at the time the relay chose). Rows outlive restarts of Baton: a row is
 //! pending until an acknowledgement is recorded.
 
+use crate::db::{params, Row};
 use chrono::{DateTime, Utc};
-use rusqlite::{params, OptionalExtension};
 
 use crate::codec::{parse_opt_ts, parse_ts, ts};
 use crate::error::Result;
@@ -59,19 +59,19 @@ pub struct OutboxRow {
 const COLS: &str = "o.id, o.agent_id, o.idempotency_key, o.body, o.attempts, d.escalation_id, \
      o.next_attempt_at, o.delivered_at, o.accepted, o.last_error";
 
-fn read_row(row: &rusqlite::Row<'_>) -> Result<OutboxRow> {
+fn read_row(row: &Row<'_>) -> Result<OutboxRow> {
     Ok(OutboxRow {
         item: OutboxItem {
             id: row.get(0)?,
             agent_id: row.get(1)?,
             idempotency_key: row.get(2)?,
             body: row.get(3)?,
-            attempts: u32::try_from(row.get::<_, i64>(4)?).unwrap_or(u32::MAX),
+            attempts: u32::try_from(row.get::<i64>(4)?).unwrap_or(u32::MAX),
             escalation_id: row.get(5)?,
         },
-        next_attempt_at: parse_ts(&row.get::<_, String>(6)?)?,
+        next_attempt_at: parse_ts(&row.get::<String>(6)?)?,
         delivered_at: parse_opt_ts(row.get(7)?)?,
-        accepted: row.get::<_, Option<i64>>(8)?.map(|a| a == 1),
+        accepted: row.get::<Option<i64>>(8)?.map(|a| a == 1),
         last_error: row.get(9)?,
     })
 }
@@ -79,24 +79,28 @@ fn read_row(row: &rusqlite::Row<'_>) -> Result<OutboxRow> {
 impl Store {
     /// Undelivered rows due at `now`, the longest waiting first; at most `limit`.
     pub fn due_deliveries(&self, now: DateTime<Utc>, limit: usize) -> Result<Vec<OutboxItem>> {
-        let mut stmt = self.conn.prepare_cached(&format!(
+        let stmt_sql = &format!(
             "SELECT {COLS} FROM outbox o JOIN decisions d ON d.seq = o.decision_id
              WHERE o.delivered_at IS NULL AND o.next_attempt_at <= ?1
              ORDER BY o.next_attempt_at, o.id LIMIT ?2"
-        ))?;
-        let mut rows = stmt.query(params![ts(now), i64::try_from(limit).unwrap_or(i64::MAX)])?;
+        );
         let mut due = Vec::new();
-        while let Some(row) = rows.next()? {
-            due.push(read_row(row)?.item);
-        }
+        self.db.query_each(
+            stmt_sql,
+            params![ts(now), i64::try_from(limit).unwrap_or(i64::MAX)],
+            |row| {
+                due.push(read_row(row)?.item);
+                Ok(())
+            },
+        )?;
         Ok(due)
     }
 
     /// When the next undelivered row is due (None: nothing to deliver).
     pub fn next_delivery_at(&self) -> Result<Option<DateTime<Utc>>> {
-        let next: Option<String> = self.conn.query_row(
+        let next: Option<String> = self.db.query_row(
             "SELECT min(next_attempt_at) FROM outbox WHERE delivered_at IS NULL",
-            [],
+            params![],
             |row| row.get(0),
         )?;
         next.as_deref().map(parse_ts).transpose()
@@ -130,15 +134,13 @@ impl Store {
                 params![id, error, ts(*retry_at)],
             )?,
         };
-        let row: Option<(Option<i64>, i64)> = tx
-            .query_row(
-                "SELECT d.escalation_id, o.agent_id FROM outbox o
+        let row: Option<(Option<i64>, i64)> = tx.query_opt(
+            "SELECT d.escalation_id, o.agent_id FROM outbox o
                    JOIN decisions d ON d.seq = o.decision_id
                  WHERE o.id = ?1",
-                [id],
-                |row| Ok((row.get(0)?, row.get(1)?)),
-            )
-            .optional()?;
+            params![id],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )?;
         let escalation = row.and_then(|(escalation, _)| escalation);
         if let (DeliveryOutcome::NotTaken { note }, Some((Some(escalation), agent_id)), 1) =
             (outcome, row, recorded)
@@ -151,14 +153,14 @@ impl Store {
 
     /// Every outbox row, oldest first (for tests and diagnostics).
     pub fn outbox_rows(&self) -> Result<Vec<OutboxRow>> {
-        let mut stmt = self.conn.prepare(&format!(
+        let stmt_sql = &format!(
             "SELECT {COLS} FROM outbox o JOIN decisions d ON d.seq = o.decision_id ORDER BY o.id"
-        ))?;
-        let mut rows = stmt.query([])?;
+        );
         let mut all = Vec::new();
-        while let Some(row) = rows.next()? {
+        self.db.query_each(stmt_sql, params![], |row| {
             all.push(read_row(row)?);
-        }
+            Ok(())
+        })?;
         Ok(all)
     }
 }

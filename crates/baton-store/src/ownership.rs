@@ -3,10 +3,10 @@
 //! in the decision log in the same transaction: `declares.set` / `declares.clear` with subject
 //! `agent:<id>` and detail `{"agent", "before", "after"}`, and the rule entries of `rules.rs`.
 
+use crate::db::{params, Db};
 use baton_core::rules::map::{MapAgent, OwnershipMap};
 use baton_core::rules::{Declares, ManifestSource, ResolutionPlan, RuleChange, StoredRule};
 use chrono::{DateTime, Utc};
-use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::json;
 
 use crate::decisions::{append_decision_in, NewDecision};
@@ -15,26 +15,21 @@ use crate::manifests::{decode_lists, upsert};
 use crate::rules::{audit_in, check_who, insert_in, rule_in, rules_in, update_in, validate};
 use crate::Store;
 
-fn declares_in(
-    conn: &Connection,
-    agent_id: i64,
-    source: ManifestSource,
-) -> Result<Option<Declares>> {
-    let text: Option<String> = conn
-        .query_row(
-            "SELECT declares FROM manifests WHERE agent_id = ?1 AND source = ?2",
-            params![agent_id, source.as_str()],
-            |row| row.get(0),
-        )
-        .optional()?;
+fn declares_in(conn: &Db, agent_id: i64, source: ManifestSource) -> Result<Option<Declares>> {
+    let text: Option<String> = conn.query_opt(
+        "SELECT declares FROM manifests WHERE agent_id = ?1 AND source = ?2",
+        params![agent_id, source.as_str()],
+        |row| row.get(0),
+    )?;
     text.map(|text| decode_lists(&text)).transpose()
 }
 
-fn agents_in(conn: &Connection) -> Result<Vec<MapAgent>> {
-    let mut stmt = conn.prepare("SELECT id, name FROM agents ORDER BY name COLLATE NOCASE, id")?;
-    let named: Vec<(i64, String)> = stmt
-        .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
-        .collect::<rusqlite::Result<_>>()?;
+fn agents_in(conn: &Db) -> Result<Vec<MapAgent>> {
+    let named: Vec<(i64, String)> = conn.query_map(
+        "SELECT id, name FROM agents ORDER BY name_key, id",
+        params![],
+        |row| Ok((row.get(0)?, row.get(1)?)),
+    )?;
     let mut agents = Vec::with_capacity(named.len());
     for (id, name) in named {
         let user = declares_in(conn, id, ManifestSource::User)?;
@@ -67,30 +62,30 @@ fn agents_in(conn: &Connection) -> Result<Vec<MapAgent>> {
     Ok(agents)
 }
 
-fn agent_id_named(conn: &Connection, name: &str) -> Result<i64> {
-    conn.query_row(
+fn agent_id_named(conn: &Db, name: &str) -> Result<i64> {
+    conn.query_opt(
         "SELECT id FROM agents WHERE name_key = ?1",
-        [crate::agents::name_key(name)],
+        params![crate::agents::name_key(name)],
         |row| row.get(0),
-    )
-    .optional()?
+    )?
     .ok_or_else(|| StoreError::AgentNameNotFound(name.to_owned()))
 }
 
 /// Stores (or with `None` clears) what the user declares for `agent_id`, with its entry.
 /// Nothing is written when it would not change.
 fn set_declaration_in(
-    tx: &Connection,
+    tx: &Db,
     agent_id: i64,
     declares: Option<&Declares>,
     who: &str,
     at: DateTime<Utc>,
 ) -> Result<bool> {
     let name: String = tx
-        .query_row("SELECT name FROM agents WHERE id = ?1", [agent_id], |row| {
-            row.get(0)
-        })
-        .optional()?
+        .query_opt(
+            "SELECT name FROM agents WHERE id = ?1",
+            params![agent_id],
+            |row| row.get(0),
+        )?
         .ok_or(StoreError::AgentNotFound(agent_id))?;
     let before = declares_in(tx, agent_id, ManifestSource::User)?;
     if before.as_ref() == declares {
@@ -104,7 +99,7 @@ fn set_declaration_in(
         None => {
             tx.execute(
                 "DELETE FROM manifests WHERE agent_id = ?1 AND source = 'user'",
-                [agent_id],
+                params![agent_id],
             )?;
             "declares.clear"
         }
@@ -119,13 +114,13 @@ fn set_declaration_in(
 impl Store {
     /// Every agent with the declaration in force (the user's, else the agent's own), by name.
     pub fn map_agents(&self) -> Result<Vec<MapAgent>> {
-        agents_in(&self.conn)
+        agents_in(&self.db)
     }
 
     /// Every agent with its declaration, every rule, and their conflicts.
     pub fn ownership_map(&self) -> Result<OwnershipMap> {
-        let mut map = OwnershipMap::new(agents_in(&self.conn)?, rules_in(&self.conn)?);
-        map.leases = crate::sessions::permits::map_leases(&self.conn)?;
+        let mut map = OwnershipMap::new(agents_in(&self.db)?, rules_in(&self.db)?);
+        map.leases = crate::sessions::permits::map_leases(&self.db)?;
         Ok(map)
     }
 

@@ -1,7 +1,7 @@
 //! Where the database file lives.
 
 use std::ffi::OsString;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::error::{Result, StoreError};
 
@@ -25,9 +25,145 @@ pub(crate) fn path_from(data_dir_env: Option<OsString>) -> Result<PathBuf> {
     }
 }
 
+/// Creates the folder of a database (and its parents) readable by its owner only (0700).
+pub(crate) fn private_dir(dir: &Path) -> Result<()> {
+    let fail = |err: std::io::Error| {
+        StoreError::DataDir(format!("cannot create {}: {err}", dir.display()))
+    };
+    if !dir.exists() {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::DirBuilderExt;
+            std::fs::DirBuilder::new()
+                .recursive(true)
+                .mode(0o700)
+                .create(dir)
+                .map_err(fail)?;
+        }
+        #[cfg(not(unix))]
+        std::fs::create_dir_all(dir).map_err(fail)?;
+        return Ok(());
+    }
+    if !dir.is_dir() {
+        return Err(StoreError::DataDir(format!(
+            "cannot create {}: it exists and is not a folder",
+            dir.display()
+        )));
+    }
+    Ok(())
+}
+
+/// Creates an empty database file readable by its owner only (0600) when there is none, so that
+/// SQLite (which gives its WAL and shared-memory files the database file's permissions) never
+/// makes one that others can read.
+pub(crate) fn create_private_file(file: &Path) -> Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    match options.open(file) {
+        Ok(_) => Ok(()),
+        Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(err) => Err(StoreError::DataDir(format!(
+            "cannot create {}: {err}",
+            file.display()
+        ))),
+    }
+}
+
+/// What an app or `baton watch` does on start: the database file, its WAL and shared-memory
+/// files become readable by their owner only (0600), and their folder (when it holds Baton's
+/// data and is not a shared one such as `/tmp`) 0700, saying so in the log when they were open
+/// to others (prompts, paths and decisions are in them). Stores made by an older Baton were.
+pub(crate) fn tighten_store(file: &Path) -> Result<()> {
+    #[cfg(unix)]
+    if let Some(dir) = file
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty() && d.is_dir())
+    {
+        if dir.join(DB_FILE_NAME).exists() {
+            tighten(dir, 0o700, 0o1000)?;
+        }
+    }
+    #[cfg(unix)]
+    for suffix in ["", "-wal", "-shm"] {
+        let path = PathBuf::from(format!("{}{suffix}", file.display()));
+        if path.exists() {
+            tighten(&path, 0o600, 0)?;
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = file;
+    Ok(())
+}
+
+/// Takes group and other permissions off `path` unless a bit of `leave_if` is set.
+#[cfg(unix)]
+fn tighten(path: &Path, mode: u32, leave_if: u32) -> Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let meta = std::fs::metadata(path)
+        .map_err(|err| StoreError::DataDir(format!("cannot read {}: {err}", path.display())))?;
+    let current = meta.permissions().mode() & 0o7777;
+    if current & leave_if != 0 || current & 0o077 == 0 {
+        return Ok(());
+    }
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).map_err(|err| {
+        StoreError::DataDir(format!("cannot make {} private: {err}", path.display()))
+    })?;
+    tracing::warn!(
+        path = %path.display(),
+        was = format!("{current:o}"),
+        now = format!("{mode:o}"),
+        "Baton's data was readable by other users of this machine; it is now private to you"
+    );
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn a_new_store_is_private_and_an_open_one_is_tightened() {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("data").join("baton");
+        let file = dir.join(DB_FILE_NAME);
+        let mut store = crate::Store::open(&file).unwrap();
+        store
+            .append_decision(crate::NewDecision::new("ann", "approve", "x"))
+            .unwrap();
+        assert_eq!(mode(&dir), 0o700);
+        assert_eq!(mode(&tmp.path().join("data")), 0o700, "parents made too");
+        assert_eq!(mode(&file), 0o600);
+        let wal = PathBuf::from(format!("{}-wal", file.display()));
+        assert_eq!(
+            mode(&wal),
+            0o600,
+            "SQLite's own files follow the database's"
+        );
+        drop(store);
+        // As an older Baton left it: readable by everyone. A short process leaves it (its
+        // output is the hook's answer); an app or watcher starting tightens it.
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
+        crate::Store::open(&file).unwrap();
+        assert_eq!(mode(&file), 0o644);
+        crate::StoreHandle::open(&file, 1).unwrap();
+        assert_eq!(mode(&dir), 0o700);
+        assert_eq!(mode(&file), 0o600);
+        // A store put in a shared folder leaves the folder alone.
+        let shared = tmp.path().join("shared");
+        std::fs::create_dir(&shared).unwrap();
+        std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(0o1777)).unwrap();
+        crate::StoreHandle::open(&shared.join(DB_FILE_NAME), 1).unwrap();
+        assert_eq!(
+            std::fs::metadata(&shared).unwrap().permissions().mode() & 0o7777,
+            0o1777
+        );
+    }
 
     #[test]
     fn the_env_value_wins_when_set() {

@@ -1,10 +1,10 @@
 //! Reading the rate-limit ledger (written at ingest, see `ledger.rs`), and what the user sets:
 //! quotas per API, when use is pressure, budget splits.
 
+use crate::db::{params, Db};
 use baton_core::ratelimit::view::{BudgetShare, HeaderIssue, PressureLimits};
 use baton_core::ratelimit::{Metric, MinuteUsage, Quota, QuotaSource, SlotTotal};
 use chrono::{DateTime, Utc};
-use rusqlite::{params, OptionalExtension};
 
 use crate::codec::{from_sql_int, parse_opt_ts, parse_ts, to_sql_int, ts};
 use crate::error::{Result, StoreError};
@@ -39,16 +39,16 @@ fn invalid(message: impl Into<String>) -> StoreError {
 impl Store {
     /// Every API (and key) with usage, limits or a quota, by name.
     pub fn rate_limited_apis(&self) -> Result<Vec<ApiKey>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT api, key FROM api_minutes
+        let stmt_sql = "SELECT api, key FROM api_minutes
              UNION SELECT api, key FROM api_limits
              UNION SELECT api, key FROM api_quotas
-             ORDER BY 1, 2",
-        )?;
-        let rows = stmt.query_map([], |row| Ok((row.get::<_, String>(0)?, row.get(1)?)))?;
+             ORDER BY 1, 2";
+        let rows = self.db.query_map(stmt_sql, params![], |row| {
+            Ok((row.get::<String>(0)?, row.get(1)?))
+        })?;
         let mut out = Vec::new();
         for row in rows {
-            let (api, key) = row?;
+            let (api, key) = row;
             out.push(ApiKey {
                 api,
                 key: opt_key(key),
@@ -66,34 +66,33 @@ impl Store {
         from: i64,
         to: i64,
     ) -> Result<Vec<MinuteUsage>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT minute, agent_id, max(ev_requests, rp_requests), max(ev_tokens, rp_tokens),
-                    max(ev_429, rp_429), first_seq, first_429_seq
+        let stmt_sql = "SELECT minute, agent_id, greatest(ev_requests, rp_requests), greatest(ev_tokens, rp_tokens),
+                    greatest(ev_429, rp_429), first_seq, first_429_seq
                FROM api_minutes
               WHERE api = ?1 AND key = ?2 AND minute >= ?3 AND minute < ?4
-              ORDER BY minute, agent_id",
-        )?;
-        let mut rows = stmt.query(params![api, key_text(key), from, to])?;
+              ORDER BY minute, agent_id";
         let mut out = Vec::new();
-        while let Some(row) = rows.next()? {
-            let seq = |v: Option<i64>| v.map(|s| from_sql_int(s, "seq")).transpose();
-            out.push(MinuteUsage {
-                minute: row.get(0)?,
-                agent_id: row.get(1)?,
-                requests: from_sql_int(row.get(2)?, "requests")?,
-                tokens: from_sql_int(row.get(3)?, "tokens")?,
-                rate_limited: from_sql_int(row.get(4)?, "rate_limited")?,
-                first_seq: seq(row.get(5)?)?,
-                first_429_seq: seq(row.get(6)?)?,
-            });
-        }
+        self.db
+            .query_each(stmt_sql, params![api, key_text(key), from, to], |row| {
+                let seq = |v: Option<i64>| v.map(|s| from_sql_int(s, "seq")).transpose();
+                out.push(MinuteUsage {
+                    minute: row.get(0)?,
+                    agent_id: row.get(1)?,
+                    requests: from_sql_int(row.get(2)?, "requests")?,
+                    tokens: from_sql_int(row.get(3)?, "tokens")?,
+                    rate_limited: from_sql_int(row.get(4)?, "rate_limited")?,
+                    first_seq: seq(row.get(5)?)?,
+                    first_429_seq: seq(row.get(6)?)?,
+                });
+                Ok(())
+            })?;
         Ok(out)
     }
 
     /// The quotas of one API (and key): the ones the user set, then the ones the headers
     /// reported for other metrics (a user quota wins over the headers for its metric).
     pub fn quotas(&self, api: &str, key: Option<&str>) -> Result<Vec<Quota>> {
-        quotas_in(&self.conn, api, key)
+        quotas_in(&self.db, api, key)
     }
 
     /// Sets (or replaces) the user's quota for one API, key and metric.
@@ -116,7 +115,7 @@ impl Store {
         }
         .check()
         .map_err(invalid)?;
-        self.conn.execute(
+        self.db.execute(
             "INSERT INTO api_quotas (api, key, metric, limit_value, window_seconds, updated_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)
              ON CONFLICT (api, key, metric) DO UPDATE SET limit_value = excluded.limit_value,
@@ -136,7 +135,7 @@ impl Store {
     /// Removes the user's quota (the headers' limit, if any, applies again). False when there
     /// was none.
     pub fn remove_quota(&mut self, api: &str, key: Option<&str>, metric: Metric) -> Result<bool> {
-        let n = self.conn.execute(
+        let n = self.db.execute(
             "DELETE FROM api_quotas WHERE api = ?1 AND key = ?2 AND metric = ?3",
             params![api, key_text(key), metric.as_str()],
         )?;
@@ -145,15 +144,11 @@ impl Store {
 
     /// When one API's use is pressure (the defaults unless set).
     pub fn pressure_limits(&self, api: &str) -> Result<PressureLimits> {
-        let found = self
-            .conn
-            .prepare_cached(
-                "SELECT pressure_percent, horizon_minutes FROM api_settings WHERE api = ?1",
-            )?
-            .query_row([api], |row| {
-                Ok((row.get::<_, i64>(0)?, row.get::<_, i64>(1)?))
-            })
-            .optional()?;
+        let found = self.db.query_opt(
+            "SELECT pressure_percent, horizon_minutes FROM api_settings WHERE api = ?1",
+            params![api],
+            |row| Ok((row.get::<i64>(0)?, row.get::<i64>(1)?)),
+        )?;
         Ok(match found {
             Some((share, horizon)) => PressureLimits {
                 share_percent: u32::try_from(share).unwrap_or(80),
@@ -170,7 +165,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<()> {
         limits.check().map_err(invalid)?;
-        self.conn.execute(
+        self.db.execute(
             "INSERT INTO api_settings (api, pressure_percent, horizon_minutes, updated_at)
              VALUES (?1, ?2, ?3, ?4)
              ON CONFLICT (api) DO UPDATE SET pressure_percent = excluded.pressure_percent,
@@ -193,10 +188,11 @@ impl Store {
         key: Option<&str>,
         before: i64,
     ) -> Result<(Vec<SlotTotal>, u32)> {
-        let earliest: Option<i64> = self
-            .conn
-            .prepare_cached("SELECT min(minute) FROM api_minutes WHERE api = ?1 AND key = ?2")?
-            .query_row(params![api, key_text(key)], |row| row.get(0))?;
+        let earliest: Option<i64> = self.db.query_row(
+            "SELECT min(minute) FROM api_minutes WHERE api = ?1 AND key = ?2",
+            params![api, key_text(key)],
+            |row| row.get(0),
+        )?;
         let Some(earliest) = earliest else {
             return Ok((Vec::new(), 0));
         };
@@ -206,66 +202,60 @@ impl Store {
             return Ok((Vec::new(), 0));
         }
         let from = before - i64::from(days) * 86_400;
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT agent_id, (minute % 86400) / 900 AS slot,
-                    sum(max(ev_requests, rp_requests)), sum(max(ev_tokens, rp_tokens))
+        let stmt_sql = "SELECT agent_id, (minute % 86400) / 900 AS slot,
+                    sum(greatest(ev_requests, rp_requests)), sum(greatest(ev_tokens, rp_tokens))
                FROM api_minutes
               WHERE api = ?1 AND key = ?2 AND minute >= ?3 AND minute < ?4
-              GROUP BY agent_id, slot",
-        )?;
-        let mut rows = stmt.query(params![api, key_text(key), from, before])?;
+              GROUP BY agent_id, slot";
         let mut out = Vec::new();
-        while let Some(row) = rows.next()? {
-            out.push(SlotTotal {
-                agent_id: row.get(0)?,
-                slot: usize::try_from(row.get::<_, i64>(1)?).unwrap_or(usize::MAX),
-                requests: from_sql_int(row.get(2)?, "requests")?,
-                tokens: from_sql_int(row.get(3)?, "tokens")?,
-            });
-        }
+        self.db
+            .query_each(stmt_sql, params![api, key_text(key), from, before], |row| {
+                out.push(SlotTotal {
+                    agent_id: row.get(0)?,
+                    slot: usize::try_from(row.get::<i64>(1)?).unwrap_or(usize::MAX),
+                    requests: from_sql_int(row.get(2)?, "requests")?,
+                    tokens: from_sql_int(row.get(3)?, "tokens")?,
+                });
+                Ok(())
+            })?;
         Ok((out, days))
     }
 
     /// The headers of one API Baton could not use, most frequent first.
     pub fn header_issues(&self, api: &str) -> Result<Vec<HeaderIssue>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT header, reason, count, last_value, last_seen FROM header_issues
-              WHERE api = ?1 ORDER BY count DESC, header",
-        )?;
-        let mut rows = stmt.query([api])?;
+        let stmt_sql = "SELECT header, reason, count, last_value, last_seen FROM header_issues
+              WHERE api = ?1 ORDER BY count DESC, header";
         let mut out = Vec::new();
-        while let Some(row) = rows.next()? {
+        self.db.query_each(stmt_sql, params![api], |row| {
             out.push(HeaderIssue {
                 header: row.get(0)?,
                 reason: row.get(1)?,
                 count: from_sql_int(row.get(2)?, "count")?,
                 last_value: row.get(3)?,
-                last_seen: parse_ts(&row.get::<_, String>(4)?)?,
+                last_seen: parse_ts(&row.get::<String>(4)?)?,
             });
-        }
+            Ok(())
+        })?;
         Ok(out)
     }
 
     /// The budget split last decided for one API (and key).
     pub fn budgets(&self, api: &str, key: Option<&str>) -> Result<Vec<BudgetShare>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT agent_id, percent FROM api_budgets WHERE api = ?1 AND key = ?2
-              ORDER BY agent_id",
-        )?;
-        let rows = stmt.query_map(params![api, key_text(key)], |row| {
-            Ok(BudgetShare {
-                agent_id: row.get(0)?,
-                percent: row.get(1)?,
+        let stmt_sql = "SELECT agent_id, percent FROM api_budgets WHERE api = ?1 AND key = ?2
+              ORDER BY agent_id";
+        self.db
+            .query_map(stmt_sql, params![api, key_text(key)], |row| {
+                Ok(BudgetShare {
+                    agent_id: row.get(0)?,
+                    percent: row.get(1)?,
+                })
             })
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     /// Drops ledger minutes older than `before` (seconds since the epoch). Returns how many.
     pub fn prune_api_minutes(&mut self, before: i64) -> Result<usize> {
-        Ok(self
-            .conn
-            .execute("DELETE FROM api_minutes WHERE minute < ?1", [before])?)
+        self.db
+            .execute("DELETE FROM api_minutes WHERE minute < ?1", params![before])
     }
 }
 
@@ -277,20 +267,13 @@ fn window(seconds: i64) -> Result<u32> {
 }
 
 /// See [`Store::quotas`] (also read inside a decision's transaction).
-pub(crate) fn quotas_in(
-    conn: &rusqlite::Connection,
-    api: &str,
-    key: Option<&str>,
-) -> Result<Vec<Quota>> {
+pub(crate) fn quotas_in(conn: &Db, api: &str, key: Option<&str>) -> Result<Vec<Quota>> {
     let mut quotas: Vec<Quota> = Vec::new();
-    let mut stmt = conn.prepare_cached(
-        "SELECT metric, limit_value, window_seconds FROM api_quotas
-              WHERE api = ?1 AND key = ?2 ORDER BY metric",
-    )?;
-    let mut rows = stmt.query(params![api, key_text(key)])?;
-    while let Some(row) = rows.next()? {
+    let stmt_sql = "SELECT metric, limit_value, window_seconds FROM api_quotas
+              WHERE api = ?1 AND key = ?2 ORDER BY metric";
+    conn.query_each(stmt_sql, params![api, key_text(key)], |row| {
         quotas.push(Quota {
-            metric: parse_metric(&row.get::<_, String>(0)?)?,
+            metric: parse_metric(&row.get::<String>(0)?)?,
             policy: None,
             limit: from_sql_int(row.get(1)?, "limit")?,
             window_seconds: window(row.get(2)?)?,
@@ -299,16 +282,15 @@ pub(crate) fn quotas_in(
             reset_at: None,
             seen_at: None,
         });
-    }
-    let mut stmt = conn.prepare_cached(
+        Ok(())
+    })?;
+    let stmt_sql =
         "SELECT metric, policy, limit_value, remaining, reset_at, window_seconds, seen_at
                FROM api_limits
               WHERE api = ?1 AND key = ?2 AND limit_value IS NOT NULL
-              ORDER BY metric, window_seconds, policy",
-    )?;
-    let mut rows = stmt.query(params![api, key_text(key)])?;
-    while let Some(row) = rows.next()? {
-        let metric = parse_metric(&row.get::<_, String>(0)?)?;
+              ORDER BY metric, window_seconds, policy";
+    conn.query_each(stmt_sql, params![api, key_text(key)], |row| {
+        let metric = parse_metric(&row.get::<String>(0)?)?;
         let remaining: Option<i64> = row.get(3)?;
         let from_headers = Quota {
             metric,
@@ -320,7 +302,7 @@ pub(crate) fn quotas_in(
                 .map(|r| from_sql_int(r, "remaining"))
                 .transpose()?,
             reset_at: parse_opt_ts(row.get(4)?)?,
-            seen_at: Some(parse_ts(&row.get::<_, String>(6)?)?),
+            seen_at: Some(parse_ts(&row.get::<String>(6)?)?),
         };
         match quotas
             .iter_mut()
@@ -336,7 +318,8 @@ pub(crate) fn quotas_in(
             }
             None => quotas.push(from_headers),
         }
-    }
+        Ok(())
+    })?;
     // Requests first: the view's headline quota.
     quotas.sort_by_key(|q| (q.metric, q.window_seconds));
     Ok(quotas)

@@ -4,9 +4,9 @@
 
 use std::collections::HashMap;
 
+use crate::db::params;
 use baton_core::readiness::{evaluate, PollDay, Readiness, ReadinessFacts, ReadinessThresholds};
 use chrono::{DateTime, Days, NaiveDate, Utc};
-use rusqlite::params;
 
 use crate::codec::ts;
 use crate::error::{Result, StoreError};
@@ -38,21 +38,20 @@ impl Store {
             return Ok(());
         }
         // An agent removed meanwhile: nothing to count.
-        self.conn
-            .prepare_cached(
-                "INSERT INTO agent_days (agent_id, day, polls_ok, polls_failed)
+        self.db.execute(
+            "INSERT INTO agent_days (agent_id, day, polls_ok, polls_failed)
                  SELECT ?1, ?2, ?3, ?4 WHERE EXISTS (SELECT 1 FROM agents WHERE id = ?1)
                  ON CONFLICT (agent_id, day) DO UPDATE SET
-                    polls_ok = polls_ok + excluded.polls_ok,
-                    polls_failed = polls_failed + excluded.polls_failed",
-            )?
-            .execute(params![agent_id, day_text(at.date_naive()), ok, failed])?;
+                    polls_ok = agent_days.polls_ok + excluded.polls_ok,
+                    polls_failed = agent_days.polls_failed + excluded.polls_failed",
+            params![agent_id, day_text(at.date_naive()), ok, failed],
+        )?;
         Ok(())
     }
 
     /// The readiness thresholds (the defaults until the user sets them).
     pub fn readiness_thresholds(&self) -> Result<ReadinessThresholds> {
-        Ok(named_settings::get(&self.conn, READINESS)?.unwrap_or_default())
+        Ok(named_settings::get(&self.db, READINESS)?.unwrap_or_default())
     }
 
     /// Sets the readiness thresholds; true when they changed.
@@ -64,7 +63,7 @@ impl Store {
         thresholds
             .check()
             .map_err(|(field, message)| StoreError::InvalidSetting { field, message })?;
-        named_settings::set(&self.conn, READINESS, thresholds, now)
+        named_settings::set(&self.db, READINESS, thresholds, now)
     }
 
     /// The readiness of every polled agent (coding sessions come and go: they have none), by
@@ -72,11 +71,11 @@ impl Store {
     pub fn readiness(&self, now: DateTime<Utc>) -> Result<Vec<Readiness>> {
         let thresholds = self.readiness_thresholds()?;
         let mut facts = self.readiness_facts(&thresholds, now)?;
-        let ids: Vec<i64> = self
-            .conn
-            .prepare_cached("SELECT id FROM agents WHERE adapter <> 'session' ORDER BY id")?
-            .query_map([], |row| row.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
+        let ids: Vec<i64> = self.db.query_map(
+            "SELECT id FROM agents WHERE adapter <> 'session' ORDER BY id",
+            params![],
+            |row| row.get(0),
+        )?;
         Ok(ids
             .into_iter()
             .map(|id| evaluate(id, &facts.remove(&id).unwrap_or_default(), &thresholds, now))
@@ -96,38 +95,38 @@ impl Store {
         let start = first_day.and_hms_opt(0, 0, 0).map_or(now, |d| d.and_utc());
         let mut facts: HashMap<i64, ReadinessFacts> = HashMap::new();
 
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT agent_id, day, polls_ok, polls_failed FROM agent_days WHERE day >= ?1",
-        )?;
-        let mut rows = stmt.query([day_text(first_day)])?;
-        while let Some(row) = rows.next()? {
-            let day: String = row.get(1)?;
-            let Ok(day) = NaiveDate::parse_from_str(&day, "%Y-%m-%d") else {
-                continue;
-            };
-            facts.entry(row.get(0)?).or_default().days.push(PollDay {
-                day,
-                ok: u64::try_from(row.get::<_, i64>(2)?).unwrap_or(0),
-                failed: u64::try_from(row.get::<_, i64>(3)?).unwrap_or(0),
-            });
-        }
+        let stmt_sql =
+            "SELECT agent_id, day, polls_ok, polls_failed FROM agent_days WHERE day >= ?1";
+        self.db
+            .query_each(stmt_sql, params![day_text(first_day)], |row| {
+                let day: String = row.get(1)?;
+                let Ok(day) = NaiveDate::parse_from_str(&day, "%Y-%m-%d") else {
+                    return Ok(());
+                };
+                facts.entry(row.get(0)?).or_default().days.push(PollDay {
+                    day,
+                    ok: u64::try_from(row.get::<i64>(2)?).unwrap_or(0),
+                    failed: u64::try_from(row.get::<i64>(3)?).unwrap_or(0),
+                });
+                Ok(())
+            })?;
 
-        let mut stmt = self.conn.prepare_cached(&format!(
+        let stmt_sql = &format!(
             "SELECT f.agents FROM escalations e JOIN findings f ON f.id = e.finding_id
               WHERE e.state = 'open' AND f.kind IN ({CONFLICTS})"
-        ))?;
-        let mut rows = stmt.query([])?;
-        while let Some(row) = rows.next()? {
-            let agents: Vec<i64> =
-                serde_json::from_str(&row.get::<_, String>(0)?).unwrap_or_default();
+        );
+        self.db.query_each(stmt_sql, params![], |row| {
+            let agents: Vec<i64> = serde_json::from_str(&row.get::<String>(0)?).unwrap_or_default();
             for agent in agents {
                 facts.entry(agent).or_default().open_conflicts += 1;
             }
-        }
+            Ok(())
+        })?;
 
-        let mut stmt = self.conn.prepare_cached(&format!(
+        let stmt_sql = &format!(
             "SELECT e.agent_id, count(*),
-                    sum(d.action = 'approve' AND coalesce(trim(d.reason), '') = '')
+                    sum(CASE WHEN d.action = 'approve' AND coalesce(trim(d.reason), '') = ''
+                             THEN 1 ELSE 0 END)
                FROM escalations e
                LEFT JOIN findings f ON f.id = e.finding_id
                JOIN decisions d ON d.seq = e.decision_id
@@ -135,25 +134,24 @@ impl Store {
                 AND coalesce(f.kind, 'needs_approval') = 'needs_approval'
                 AND e.resolved_at >= ?1 AND d.action NOT IN ({NOT_A_DECISION})
               GROUP BY e.agent_id"
-        ))?;
-        let mut rows = stmt.query([ts(start)])?;
-        while let Some(row) = rows.next()? {
+        );
+        self.db.query_each(stmt_sql, params![ts(start)], |row| {
             let f = facts.entry(row.get(0)?).or_default();
-            f.decided = u32::try_from(row.get::<_, i64>(1)?).unwrap_or(u32::MAX);
-            f.approved_as_asked = u32::try_from(row.get::<_, i64>(2)?).unwrap_or(u32::MAX);
-        }
+            f.decided = u32::try_from(row.get::<i64>(1)?).unwrap_or(u32::MAX);
+            f.approved_as_asked = u32::try_from(row.get::<i64>(2)?).unwrap_or(u32::MAX);
+            Ok(())
+        })?;
 
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT agent_id, sum(state = 'completed'), sum(state = 'failed') FROM tasks
+        let stmt_sql = "SELECT agent_id, sum(CASE WHEN state = 'completed' THEN 1 ELSE 0 END),
+                    sum(CASE WHEN state = 'failed' THEN 1 ELSE 0 END) FROM tasks
               WHERE state IN ('completed', 'failed') AND state_since >= ?1
-              GROUP BY agent_id",
-        )?;
-        let mut rows = stmt.query([ts(start)])?;
-        while let Some(row) = rows.next()? {
+              GROUP BY agent_id";
+        self.db.query_each(stmt_sql, params![ts(start)], |row| {
             let f = facts.entry(row.get(0)?).or_default();
-            f.completed = u32::try_from(row.get::<_, i64>(1)?).unwrap_or(u32::MAX);
-            f.failed = u32::try_from(row.get::<_, i64>(2)?).unwrap_or(u32::MAX);
-        }
+            f.completed = u32::try_from(row.get::<i64>(1)?).unwrap_or(u32::MAX);
+            f.failed = u32::try_from(row.get::<i64>(2)?).unwrap_or(u32::MAX);
+            Ok(())
+        })?;
         Ok(facts)
     }
 }

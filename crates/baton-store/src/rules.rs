@@ -7,9 +7,9 @@
 //! first** (baton-core's rules module owns the pattern language); the store keeps what it is
 //! given.
 
+use crate::db::{params, Db, Row};
 use baton_core::rules::{Rule, RuleKind, StoredRule};
 use chrono::{DateTime, Utc};
-use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde::Serialize;
 use serde_json::json;
 
@@ -79,32 +79,32 @@ fn read_rule(row: &Row<'_>) -> Result<StoredRule> {
             kind: RuleKind::parse(&kind).ok_or_else(|| corrupt("rule kind", &kind))?,
             pattern: row.get(2)?,
             owner: row.get(3)?,
-            readers: parse_json_list(&row.get::<_, String>(4)?)?,
-            sequence: parse_json_list(&row.get::<_, String>(9)?)?,
+            readers: parse_json_list(&row.get::<String>(4)?)?,
+            sequence: parse_json_list(&row.get::<String>(9)?)?,
             sla_seconds: row
-                .get::<_, Option<i64>>(5)?
+                .get::<Option<i64>>(5)?
                 .map(|sla| from_sql_int(sla, "sla_seconds"))
                 .transpose()?,
             note: row.get(6)?,
         },
-        created_at: parse_ts(&row.get::<_, String>(7)?)?,
-        updated_at: parse_ts(&row.get::<_, String>(8)?)?,
+        created_at: parse_ts(&row.get::<String>(7)?)?,
+        updated_at: parse_ts(&row.get::<String>(8)?)?,
     })
 }
 
-pub(crate) fn rule_in(conn: &Connection, id: i64) -> Result<StoredRule> {
-    let mut stmt = conn.prepare_cached(&format!("SELECT {COLS} FROM rules WHERE id = ?1"))?;
-    let found = stmt.query_row([id], |row| Ok(read_rule(row))).optional()?;
+pub(crate) fn rule_in(conn: &Db, id: i64) -> Result<StoredRule> {
+    let stmt_sql = &format!("SELECT {COLS} FROM rules WHERE id = ?1");
+    let found = conn.query_opt(stmt_sql, params![id], |row| Ok(read_rule(row)))?;
     found.ok_or(StoreError::RuleNotFound(id))?
 }
 
-pub(crate) fn rules_in(conn: &Connection) -> Result<Vec<StoredRule>> {
-    let mut stmt = conn.prepare(&format!("SELECT {COLS} FROM rules {ORDER}"))?;
-    let mut rows = stmt.query([])?;
+pub(crate) fn rules_in(conn: &Db) -> Result<Vec<StoredRule>> {
+    let stmt_sql = &format!("SELECT {COLS} FROM rules {ORDER}");
     let mut rules = Vec::new();
-    while let Some(row) = rows.next()? {
+    conn.query_each(stmt_sql, params![], |row| {
         rules.push(read_rule(row)?);
-    }
+        Ok(())
+    })?;
     Ok(rules)
 }
 
@@ -113,11 +113,11 @@ fn sla(rule: &Rule) -> Option<i64> {
     rule.sla_seconds.and_then(|sla| i64::try_from(sla).ok())
 }
 
-pub(crate) fn insert_in(tx: &Connection, rule: &Rule, now: DateTime<Utc>) -> Result<i64> {
-    tx.execute(
+pub(crate) fn insert_in(tx: &Db, rule: &Rule, now: DateTime<Utc>) -> Result<i64> {
+    tx.query_row(
         "INSERT INTO rules (kind, pattern, owner, readers, sla_seconds, note, created_at,
                             updated_at, sequence)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8)",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8) RETURNING id",
         params![
             rule.kind.as_str(),
             rule.pattern,
@@ -128,11 +128,11 @@ pub(crate) fn insert_in(tx: &Connection, rule: &Rule, now: DateTime<Utc>) -> Res
             ts(now),
             json_list(&rule.sequence),
         ],
-    )?;
-    Ok(tx.last_insert_rowid())
+        |row| row.get(0),
+    )
 }
 
-pub(crate) fn update_in(tx: &Connection, id: i64, rule: &Rule, now: DateTime<Utc>) -> Result<()> {
+pub(crate) fn update_in(tx: &Db, id: i64, rule: &Rule, now: DateTime<Utc>) -> Result<()> {
     tx.execute(
         "UPDATE rules SET kind = ?2, pattern = ?3, owner = ?4, readers = ?5, sla_seconds = ?6,
                           note = ?7, updated_at = ?8, sequence = ?9
@@ -154,7 +154,7 @@ pub(crate) fn update_in(tx: &Connection, id: i64, rule: &Rule, now: DateTime<Utc
 
 /// The audit entry of one change, in the change's transaction.
 pub(crate) fn audit_in(
-    tx: &Connection,
+    tx: &Db,
     who: &str,
     action: &str,
     id: i64,
@@ -178,12 +178,12 @@ pub(crate) fn check_who(who: &str) -> Result<()> {
 impl Store {
     /// Every rule, in a stable order: kind (trigger, data, output, exception), pattern, owner, id.
     pub fn rules(&self) -> Result<Vec<StoredRule>> {
-        rules_in(&self.conn)
+        rules_in(&self.db)
     }
 
     /// One rule; [`StoreError::RuleNotFound`] when there is none with this id.
     pub fn rule(&self, id: i64) -> Result<StoredRule> {
-        rule_in(&self.conn, id)
+        rule_in(&self.db, id)
     }
 
     /// Adds a rule and its `rule.add` entry. The caller has validated the pattern syntax.
@@ -232,7 +232,7 @@ impl Store {
         let now = Utc::now();
         let tx = self.write_tx()?;
         let before = rule_in(&tx, id)?;
-        tx.execute("DELETE FROM rules WHERE id = ?1", [id])?;
+        tx.execute("DELETE FROM rules WHERE id = ?1", params![id])?;
         audit_in(&tx, who, "rule.remove", id, (Some(&before.rule), None), now)?;
         tx.commit()?;
         tracing::debug!(id, who, "rule removed");
@@ -280,7 +280,7 @@ impl Store {
             }
         }
         for before in old.into_iter().flatten() {
-            tx.execute("DELETE FROM rules WHERE id = ?1", [before.id])?;
+            tx.execute("DELETE FROM rules WHERE id = ?1", params![before.id])?;
             audit_in(
                 &tx,
                 who,

@@ -6,10 +6,10 @@
 
 use std::collections::BTreeMap;
 
+use crate::db::params;
 use baton_core::ratelimit::view::PressureLimits;
 use baton_core::ratelimit::Metric;
 use chrono::{DateTime, Utc};
-use rusqlite::params;
 use serde_json::Value;
 
 use crate::codec::{from_sql_int, to_sql_int, ts};
@@ -82,12 +82,9 @@ pub struct SettingsChanged {
 impl Store {
     /// The settings as stored (every part Some).
     pub fn fleet_settings(&self) -> Result<FleetSettings> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT api, key, metric, limit_value, window_seconds FROM api_quotas",
-        )?;
-        let mut rows = stmt.query([])?;
+        let stmt_sql = "SELECT api, key, metric, limit_value, window_seconds FROM api_quotas";
         let mut quotas = Vec::new();
-        while let Some(row) = rows.next()? {
+        self.db.query_each(stmt_sql, params![], |row| {
             let metric: String = row.get(2)?;
             let key: String = row.get(1)?;
             quotas.push(UserQuota {
@@ -95,23 +92,23 @@ impl Store {
                 key: (!key.is_empty()).then_some(key),
                 metric: parse_metric(&metric)?,
                 limit: from_sql_int(row.get(3)?, "limit")?,
-                window_seconds: u32::try_from(row.get::<_, i64>(4)?)
+                window_seconds: u32::try_from(row.get::<i64>(4)?)
                     .map_err(|_| StoreError::Corrupt("quota window".into()))?,
             });
-        }
+            Ok(())
+        })?;
         quotas.sort();
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT api, pressure_percent, horizon_minutes FROM api_settings ORDER BY api",
-        )?;
-        let mut rows = stmt.query([])?;
+        let stmt_sql =
+            "SELECT api, pressure_percent, horizon_minutes FROM api_settings ORDER BY api";
         let mut pressure = BTreeMap::new();
-        while let Some(row) = rows.next()? {
+        self.db.query_each(stmt_sql, params![], |row| {
             let limits = PressureLimits {
-                share_percent: u32::try_from(row.get::<_, i64>(1)?).unwrap_or(80),
-                horizon_minutes: u32::try_from(row.get::<_, i64>(2)?).unwrap_or(30),
+                share_percent: u32::try_from(row.get::<i64>(1)?).unwrap_or(80),
+                horizon_minutes: u32::try_from(row.get::<i64>(2)?).unwrap_or(30),
             };
             pressure.insert(row.get(0)?, limits);
-        }
+            Ok(())
+        })?;
         Ok(FleetSettings {
             quotas: Some(quotas),
             pressure: Some(pressure),
@@ -146,7 +143,7 @@ impl Store {
                     .iter()
                     .filter(|q| !wanted.iter().any(|w| same_quota(w, q)))
                     .count();
-            tx.execute("DELETE FROM api_quotas", [])?;
+            tx.execute("DELETE FROM api_quotas", params![])?;
             for q in &wanted {
                 tx.execute(
                     "INSERT INTO api_quotas (api, key, metric, limit_value, window_seconds, updated_at)
@@ -176,7 +173,7 @@ impl Store {
                 .keys()
                 .filter(|api| !pressure.contains_key(*api))
                 .count();
-            tx.execute("DELETE FROM api_settings", [])?;
+            tx.execute("DELETE FROM api_settings", params![])?;
             for (api, limits) in pressure {
                 tx.execute(
                     "INSERT INTO api_settings (api, pressure_percent, horizon_minutes, updated_at)
@@ -217,7 +214,7 @@ impl Store {
             }
             changed.prices = prices.iter().filter(|p| !had.contains(p)).count()
                 + had.iter().filter(|p| !prices.contains(p)).count();
-            tx.execute("DELETE FROM prices", [])?;
+            tx.execute("DELETE FROM prices", params![])?;
             for price in prices {
                 set_price_in(&tx, price, now)?;
             }

@@ -2,11 +2,11 @@
 
 use std::collections::HashMap;
 
+use crate::db::{as_params, params, Db, Row, Value};
 use baton_core::protocol::Task;
 use baton_core::task::TaskState;
 use baton_core::views::{ColumnCounts, TaskCard, FINISHED_CARDS_KEPT};
 use chrono::{DateTime, Utc};
-use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use crate::codec::{json_list, opt_ts, parse_json_list, parse_task_state, parse_ts, ts};
 use crate::error::Result;
@@ -30,7 +30,7 @@ const CARD_SELECT: &str = concat!(
 
 /// A board card from a row of the board's columns (`CARD_SELECT`'s order).
 pub(crate) fn read_card(row: &Row<'_>) -> Result<TaskCard> {
-    let state = parse_task_state(&row.get::<_, String>(4)?)?;
+    let state = parse_task_state(&row.get::<String>(4)?)?;
     Ok(TaskCard {
         agent_id: row.get(0)?,
         agent_name: row.get(1)?,
@@ -38,9 +38,9 @@ pub(crate) fn read_card(row: &Row<'_>) -> Result<TaskCard> {
         title: row.get(3)?,
         state,
         column: state.column(),
-        state_since: parse_ts(&row.get::<_, String>(5)?)?,
-        updated_at: parse_ts(&row.get::<_, String>(6)?)?,
-        depends_on: parse_json_list(&row.get::<_, String>(7)?)?,
+        state_since: parse_ts(&row.get::<String>(5)?)?,
+        updated_at: parse_ts(&row.get::<String>(6)?)?,
+        depends_on: parse_json_list(&row.get::<String>(7)?)?,
         detail: row.get(8)?,
     })
 }
@@ -97,7 +97,7 @@ impl PartialEq for StoredTask {
 }
 
 impl StoredTask {
-    fn read(row: &Row<'_>) -> rusqlite::Result<StoredTask> {
+    fn read(row: &Row<'_>) -> Result<StoredTask> {
         Ok(StoredTask {
             title: row.get(0)?,
             state: row.get(1)?,
@@ -122,21 +122,22 @@ impl StoredTask {
 /// `state_since` is the agent's when it gives one; otherwise `seen_at` when the task is new or
 /// its state changed; otherwise the stored value.
 pub(crate) fn upsert_task(
-    conn: &Connection,
+    conn: &Db,
     agent_id: i64,
     agent_name: &str,
     task: &Task,
     seen_at: DateTime<Utc>,
 ) -> Result<Option<(TaskCard, Option<TaskState>)>> {
-    let previous = conn
-        .prepare_cached(concat!(
+    let previous = conn.query_opt(
+        concat!(
             "SELECT title, state, state_since, created_at, remote_updated_at, depends_on,
                         trigger, reads, writes, output, next_stage, ",
             task_detail!(),
             ", detail_text FROM tasks WHERE agent_id = ?1 AND task_id = ?2"
-        ))?
-        .query_row(params![agent_id, task.id], StoredTask::read)
-        .optional()?;
+        ),
+        params![agent_id, task.id],
+        StoredTask::read,
+    )?;
     let state = task.state.as_str();
     let state_since = match (task.state_since, &previous) {
         (Some(given), _) => ts(given),
@@ -167,7 +168,7 @@ pub(crate) fn upsert_task(
         _ => (next.detail.as_deref(), None),
     };
     let seen = ts(seen_at);
-    conn.prepare_cached(
+    conn.execute(
         "INSERT INTO tasks (agent_id, task_id, title, state, state_since, created_at,
                             remote_updated_at, depends_on, trigger, reads, writes, output,
                             next_stage, detail, detail_text, first_seen_at, updated_at)
@@ -179,25 +180,25 @@ pub(crate) fn upsert_task(
             reads = excluded.reads, writes = excluded.writes, output = excluded.output,
             next_stage = excluded.next_stage, detail = excluded.detail,
             detail_text = excluded.detail_text, updated_at = excluded.updated_at",
-    )?
-    .execute(params![
-        agent_id,
-        task.id,
-        next.title,
-        next.state,
-        next.state_since,
-        next.created_at,
-        next.remote_updated_at,
-        next.depends_on,
-        next.trigger,
-        next.reads,
-        next.writes,
-        next.output,
-        next.next_stage,
-        detail,
-        seen,
-        detail_text,
-    ])?;
+        params![
+            agent_id,
+            task.id,
+            next.title,
+            next.state,
+            next.state_since,
+            next.created_at,
+            next.remote_updated_at,
+            next.depends_on,
+            next.trigger,
+            next.reads,
+            next.writes,
+            next.output,
+            next.next_stage,
+            detail,
+            seen,
+            detail_text,
+        ],
+    )?;
     if let Some(old) = previous.as_ref().and_then(|p| p.detail_text) {
         if Some(old) != detail_text {
             texts::forget_if_unused(conn, old)?;
@@ -238,31 +239,26 @@ impl Store {
         let sql = |filter: &str| {
             format!(
                 "SELECT * FROM (SELECT * FROM ({CARD_SELECT}
-                     WHERE t.state NOT IN ('completed', 'failed', 'canceled', 'rejected') {filter}))
+                     WHERE t.state NOT IN ('completed', 'failed', 'canceled', 'rejected') {filter})
+                         AS open_cards) AS unfinished
                  UNION ALL
                  SELECT * FROM ({CARD_SELECT} WHERE t.state = 'completed' {filter}
-                     ORDER BY t.state_since DESC LIMIT ?1)
+                     ORDER BY t.state_since DESC LIMIT ?1) AS done
                  UNION ALL
                  SELECT * FROM ({CARD_SELECT}
                      WHERE t.state IN ('failed', 'canceled', 'rejected') {filter}
-                     ORDER BY t.state_since DESC LIMIT ?1)
+                     ORDER BY t.state_since DESC LIMIT ?1) AS failed
                  ORDER BY 6, 1, 3"
             )
         };
         let kept = i64::try_from(FINISHED_CARDS_KEPT).unwrap_or(i64::MAX);
-        let mut stmt = match agent {
-            Some(_) => self.conn.prepare_cached(&sql("AND t.agent_id = ?2"))?,
-            None => self.conn.prepare_cached(&sql(""))?,
-        };
-        let mut rows = match agent {
-            Some(id) => stmt.query(params![kept, id])?,
-            None => stmt.query([kept])?,
-        };
-        let mut out = Vec::new();
-        while let Some(row) = rows.next()? {
-            out.push(read_card(row)?);
+        match agent {
+            Some(id) => {
+                self.db
+                    .query_map(&sql("AND t.agent_id = ?2"), params![kept, id], read_card)
+            }
+            None => self.db.query_map(&sql(""), params![kept], read_card),
         }
-        Ok(out)
     }
 
     /// Tasks per board column (one agent's, or everyone's).
@@ -293,20 +289,17 @@ impl Store {
             }
             None => "SELECT agent_id, state, count(*) FROM tasks GROUP BY agent_id, state",
         };
-        let mut stmt = self.conn.prepare_cached(sql)?;
-        let mut rows = match agent {
-            Some(id) => stmt.query([id])?,
-            None => stmt.query([])?,
-        };
+        let bound: Vec<Value> = agent.into_iter().map(Value::Int).collect();
         let mut out: HashMap<i64, ColumnCounts> = HashMap::new();
-        while let Some(row) = rows.next()? {
+        self.db.query_each(sql, &as_params(&bound), |row| {
             let agent_id: i64 = row.get(0)?;
-            let state = parse_task_state(&row.get::<_, String>(1)?)?;
+            let state = parse_task_state(&row.get::<String>(1)?)?;
             let n: i64 = row.get(2)?;
             out.entry(agent_id)
                 .or_default()
                 .add(state.column(), u32::try_from(n).unwrap_or(u32::MAX));
-        }
+            Ok(())
+        })?;
         Ok(out)
     }
 }

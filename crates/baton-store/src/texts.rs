@@ -3,7 +3,7 @@
 //! it. An agent repeating one text (as a task's detail, in the event that asks for approval, in
 //! every poll) takes its space once; a text nothing refers to any more is forgotten.
 
-use rusqlite::{params, Connection, OptionalExtension};
+use crate::db::{params, Db};
 use sha2::{Digest, Sha256};
 
 use crate::error::Result;
@@ -18,66 +18,59 @@ pub(crate) fn kept_once(text: &str) -> bool {
 }
 
 /// The id of `body` in `texts`, stored now if it was not there.
-pub(crate) fn keep(conn: &Connection, body: &str) -> Result<i64> {
+pub(crate) fn keep(conn: &Db, body: &str) -> Result<i64> {
     let hash = Sha256::digest(body.as_bytes()).to_vec();
-    let found = conn
-        .prepare_cached("SELECT id FROM texts WHERE hash = ?1")?
-        .query_row([&hash], |row| row.get(0))
-        .optional()?;
+    let found = conn.query_opt(
+        "SELECT id FROM texts WHERE hash = ?1",
+        params![&hash],
+        |row| row.get(0),
+    )?;
     if let Some(id) = found {
         return Ok(id);
     }
-    conn.prepare_cached("INSERT INTO texts (hash, body) VALUES (?1, ?2)")?
-        .execute(params![hash, body])?;
-    Ok(conn.last_insert_rowid())
+    conn.query_row(
+        "INSERT INTO texts (hash, body) VALUES (?1, ?2) RETURNING id",
+        params![hash, body],
+        |row| row.get(0),
+    )
 }
 
 /// Forgets text `id` when no event, task or task version refers to it any more.
-pub(crate) fn forget_if_unused(conn: &Connection, id: i64) -> Result<()> {
-    conn.prepare_cached(
+pub(crate) fn forget_if_unused(conn: &Db, id: i64) -> Result<()> {
+    conn.execute(
         "DELETE FROM texts WHERE id = ?1
             AND NOT EXISTS (SELECT 1 FROM events WHERE message_text = ?1)
             AND NOT EXISTS (SELECT 1 FROM tasks WHERE detail_text = ?1)
             AND NOT EXISTS (SELECT 1 FROM task_history WHERE detail_text = ?1)",
-    )?
-    .execute([id])?;
+        params![id],
+    )?;
     Ok(())
 }
 
 /// Forgets every text nothing refers to (after rows were deleted in bulk, e.g. an agent
 /// removed with its tasks and events). Returns how many.
-pub(crate) fn forget_unused(conn: &Connection) -> Result<usize> {
-    Ok(conn.execute(
+pub(crate) fn forget_unused(conn: &Db) -> Result<usize> {
+    conn.execute(
         "DELETE FROM texts
           WHERE NOT EXISTS (SELECT 1 FROM events WHERE message_text = texts.id)
             AND NOT EXISTS (SELECT 1 FROM tasks WHERE detail_text = texts.id)
             AND NOT EXISTS (SELECT 1 FROM task_history WHERE detail_text = texts.id)",
-        [],
-    )?)
+        params![],
+    )
 }
 
 impl crate::Store {
     /// Where `text` is stored: `table.column` once for every row that holds it (views left
     /// out). What the tests of "kept once" read; a full scan of every table.
     pub fn rows_holding(&self, text: &str) -> Result<Vec<String>> {
-        let tables: Vec<String> = self
-            .conn
-            .prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name")?
-            .query_map([], |row| row.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
         let mut found = Vec::new();
-        for table in tables {
-            let columns: Vec<String> = self
-                .conn
-                .prepare("SELECT name FROM pragma_table_info(?1)")?
-                .query_map([&table], |row| row.get(0))?
-                .collect::<rusqlite::Result<_>>()?;
+        for (table, columns) in self.db.tables()? {
             for column in columns {
-                let rows: i64 = self.conn.query_row(
+                let rows: i64 = self.db.query_row(
                     &format!(
-                        "SELECT count(*) FROM \"{table}\" WHERE instr(CAST(\"{column}\" AS TEXT), ?1) > 0"
+                        "SELECT count(*) FROM \"{table}\" WHERE strpos(CAST(\"{column}\" AS TEXT), ?1) > 0"
                     ),
-                    [text],
+                    params![text],
                     |row| row.get(0),
                 )?;
                 found.extend((0..rows).map(|_| format!("{table}.{column}")));

@@ -1,8 +1,8 @@
 //! API usage the agents report: one row per (agent, api, key, window), latest report wins.
 
+use crate::db::{as_params, params, Db, Value};
 use baton_core::protocol::UsageReport;
 use chrono::{DateTime, Utc};
-use rusqlite::{params, Connection};
 
 use crate::codec::{from_sql_int, parse_ts, to_sql_int, ts};
 use crate::error::{Result, StoreError};
@@ -26,14 +26,13 @@ pub struct UsageSample {
 /// Upserts one report inside the ingest transaction. Returns `true` when a row was inserted or
 /// its numbers changed, `false` when the report repeats what is stored.
 pub(crate) fn upsert_usage(
-    conn: &Connection,
+    conn: &Db,
     agent_id: i64,
     report: &UsageReport,
     seen_at: DateTime<Utc>,
 ) -> Result<bool> {
-    let n = conn
-        .prepare_cached(
-            "INSERT INTO usage_samples (agent_id, api, key, window_start, window_seconds,
+    let n = conn.execute(
+        "INSERT INTO usage_samples (agent_id, api, key, window_start, window_seconds,
                                         requests, tokens, rate_limited, reported_at, model,
                                         input_tokens, output_tokens)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
@@ -42,13 +41,13 @@ pub(crate) fn upsert_usage(
                 tokens = excluded.tokens, rate_limited = excluded.rate_limited,
                 reported_at = excluded.reported_at, model = excluded.model,
                 input_tokens = excluded.input_tokens, output_tokens = excluded.output_tokens
-             WHERE (window_seconds, requests, tokens, rate_limited, model, input_tokens,
-                    output_tokens)
-                   IS NOT (excluded.window_seconds, excluded.requests, excluded.tokens,
+             WHERE (usage_samples.window_seconds, usage_samples.requests, usage_samples.tokens,
+                    usage_samples.rate_limited, usage_samples.model, usage_samples.input_tokens,
+                    usage_samples.output_tokens)
+                   IS DISTINCT FROM (excluded.window_seconds, excluded.requests, excluded.tokens,
                            excluded.rate_limited, excluded.model, excluded.input_tokens,
                            excluded.output_tokens)",
-        )?
-        .execute(params![
+        params![
             agent_id,
             report.api,
             report.key.as_deref().unwrap_or(""),
@@ -67,7 +66,8 @@ pub(crate) fn upsert_usage(
                 .output_tokens
                 .map(|t| to_sql_int(t, "usage output_tokens"))
                 .transpose()?,
-        ])?;
+        ],
+    )?;
     Ok(n > 0)
 }
 
@@ -85,28 +85,25 @@ impl Store {
                 ""
             }
         );
-        let mut stmt = self.conn.prepare_cached(&sql)?;
-        let mut rows = match agent {
-            Some(id) => stmt.query([id])?,
-            None => stmt.query([])?,
-        };
+        let bound: Vec<Value> = agent.into_iter().map(Value::Int).collect();
         let mut out = Vec::new();
-        while let Some(row) = rows.next()? {
+        self.db.query_each(&sql, &as_params(&bound), |row| {
             let key: String = row.get(2)?;
             let window_seconds: i64 = row.get(4)?;
             out.push(UsageSample {
                 agent_id: row.get(0)?,
                 api: row.get(1)?,
                 key: (!key.is_empty()).then_some(key),
-                window_start: parse_ts(&row.get::<_, String>(3)?)?,
+                window_start: parse_ts(&row.get::<String>(3)?)?,
                 window_seconds: u32::try_from(window_seconds)
                     .map_err(|_| StoreError::Corrupt(format!("window_seconds {window_seconds}")))?,
                 requests: from_sql_int(row.get(5)?, "requests")?,
                 tokens: from_sql_int(row.get(6)?, "tokens")?,
                 rate_limited: from_sql_int(row.get(7)?, "rate_limited")?,
-                reported_at: parse_ts(&row.get::<_, String>(8)?)?,
+                reported_at: parse_ts(&row.get::<String>(8)?)?,
             });
-        }
+            Ok(())
+        })?;
         Ok(out)
     }
 }

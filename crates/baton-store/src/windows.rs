@@ -1,9 +1,9 @@
 //! Per-agent overrides of the detectors' windows (`agents.detect_windows`), audited in the
 //! decision log (`windows.set`, subject `agent:<id>`, detail `{"before", "after"}`).
 
+use crate::db::params;
 use baton_core::detect::windows::WindowOverrides;
 use chrono::{DateTime, Utc};
-use rusqlite::{params, OptionalExtension};
 use serde_json::json;
 
 use crate::codec::parse_json;
@@ -22,27 +22,23 @@ fn decode(text: Option<String>) -> Result<WindowOverrides> {
 impl Store {
     /// The agent's overrides (empty when it has none).
     pub fn detect_windows(&self, agent_id: i64) -> Result<WindowOverrides> {
-        let text: Option<Option<String>> = self
-            .conn
-            .query_row(
-                "SELECT detect_windows FROM agents WHERE id = ?1",
-                [agent_id],
-                |row| row.get(0),
-            )
-            .optional()?;
+        let text: Option<Option<String>> = self.db.query_opt(
+            "SELECT detect_windows FROM agents WHERE id = ?1",
+            params![agent_id],
+            |row| row.get(0),
+        )?;
         decode(text.ok_or(StoreError::AgentNotFound(agent_id))?)
     }
 
     /// Every agent's overrides, for the agents that have some.
     pub fn all_detect_windows(&self) -> Result<Vec<(i64, WindowOverrides)>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT id, detect_windows FROM agents WHERE detect_windows IS NOT NULL ORDER BY id",
-        )?;
-        let mut rows = stmt.query([])?;
+        let stmt_sql =
+            "SELECT id, detect_windows FROM agents WHERE detect_windows IS NOT NULL ORDER BY id";
         let mut all = Vec::new();
-        while let Some(row) = rows.next()? {
+        self.db.query_each(stmt_sql, params![], |row| {
             all.push((row.get(0)?, decode(row.get(1)?)?));
-        }
+            Ok(())
+        })?;
         Ok(all)
     }
 
@@ -60,13 +56,11 @@ impl Store {
             message: err.message,
         })?;
         let tx = self.write_tx()?;
-        let before: Option<Option<String>> = tx
-            .query_row(
-                "SELECT detect_windows FROM agents WHERE id = ?1",
-                [agent_id],
-                |row| row.get(0),
-            )
-            .optional()?;
+        let before: Option<Option<String>> = tx.query_opt(
+            "SELECT detect_windows FROM agents WHERE id = ?1",
+            params![agent_id],
+            |row| row.get(0),
+        )?;
         let before = decode(before.ok_or(StoreError::AgentNotFound(agent_id))?)?;
         if before == *windows {
             return Ok(before);

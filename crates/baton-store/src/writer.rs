@@ -229,7 +229,10 @@ fn run(
             .is_some_and(|flag| flag.swap(false, Ordering::Relaxed))
         {
             // The checkpointer copied most of it already; no write comes in meanwhile.
-            match crate::checkpoint::passive_checkpoint(&store.conn) {
+            let Some(conn) = store.db().as_sqlite() else {
+                continue;
+            };
+            match crate::checkpoint::passive_checkpoint(conn) {
                 Ok((frames, copied)) => tracing::debug!(frames, copied, "WAL checkpoint"),
                 Err(err) => tracing::warn!(error = %err, "WAL checkpoint failed"),
             }
@@ -246,11 +249,11 @@ fn run_batch(
     queue: &mpsc::Receiver<Box<dyn Job>>,
     started: Instant,
 ) -> Option<String> {
-    let exec = |store: &Store, sql: &str| -> rusqlite::Result<()> {
-        store.conn.prepare_cached(sql)?.execute([])?;
+    let exec = |store: &Store, sql: &str| -> Result<()> {
+        store.db().execute(sql, crate::db::params![])?;
         Ok(())
     };
-    if let Err(err) = exec(store, "BEGIN IMMEDIATE") {
+    if let Err(err) = store.db().begin_write() {
         return Some(format!("cannot begin a transaction: {err}"));
     }
     let mut next = 0;
@@ -267,7 +270,7 @@ fn run_batch(
         let job = &mut batch[next];
         next += 1;
         if let Err(err) = exec(store, "SAVEPOINT baton_write") {
-            let _ = exec(store, "ROLLBACK");
+            let _ = store.db().rollback();
             return Some(format!("cannot start a write: {err}"));
         }
         let ended = if job.run(store) {
@@ -276,14 +279,14 @@ fn run_batch(
             exec(store, "ROLLBACK TO baton_write").and_then(|()| exec(store, "RELEASE baton_write"))
         };
         if let Err(err) = ended {
-            let _ = exec(store, "ROLLBACK");
+            let _ = store.db().rollback();
             return Some(format!("cannot end a write: {err}"));
         }
     }
-    match exec(store, "COMMIT") {
+    match store.db().commit() {
         Ok(()) => None,
         Err(err) => {
-            let _ = exec(store, "ROLLBACK");
+            let _ = store.db().rollback();
             Some(format!("cannot commit: {err}"))
         }
     }

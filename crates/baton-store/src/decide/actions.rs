@@ -1,12 +1,12 @@
 //! What a decision changes besides the queue: an ownership rule, a budget split, a file lease.
 
+use crate::db::{params, Db};
 use baton_core::detect::FindingKind;
 use baton_core::escalations::{BudgetShare, Escalation, Knot};
 use baton_core::protocol::{Allowance, BudgetGrant};
 use baton_core::rules::lint::same_owner;
 use baton_core::rules::{validate_rule, ResourcePattern, Rule, RuleKind};
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, OptionalExtension};
 
 use crate::error::{Result, StoreError};
 use crate::rules::{audit_in, insert_in, rules_in, update_in, validate};
@@ -16,11 +16,12 @@ fn invalid(message: impl Into<String>) -> StoreError {
     StoreError::InvalidDecision(message.into())
 }
 
-pub(super) fn agent_name(tx: &Connection, id: i64) -> Result<String> {
-    tx.query_row("SELECT name FROM agents WHERE id = ?1", [id], |row| {
-        row.get(0)
-    })
-    .optional()?
+pub(super) fn agent_name(tx: &Db, id: i64) -> Result<String> {
+    tx.query_opt(
+        "SELECT name FROM agents WHERE id = ?1",
+        params![id],
+        |row| row.get(0),
+    )?
     .ok_or(StoreError::AgentNotFound(id))
 }
 
@@ -30,7 +31,7 @@ pub(super) fn agent_name(tx: &Connection, id: i64) -> Result<String> {
 /// (`file:///drafts/*`). Audited like any rule change. Returns a sentence for the decision's
 /// note.
 pub(super) fn give_ownership_in(
-    tx: &Connection,
+    tx: &Db,
     escalation: &Escalation,
     agent_id: i64,
     who: &str,
@@ -98,7 +99,7 @@ pub(super) fn give_ownership_in(
 /// The grants of a budget split on a rate-limit pressure escalation (resource `api:<api>` or
 /// `api:<api>/<key>`): each agent's share of each quota the API has now.
 pub(super) fn split_budget_in(
-    tx: &Connection,
+    tx: &Db,
     escalation: &Escalation,
     shares: &[BudgetShare],
 ) -> Result<Vec<(i64, BudgetGrant)>> {
@@ -143,7 +144,7 @@ pub(super) fn split_budget_in(
 /// Moves the lease of the escalation's file to coding session `agent_id` (its next write of the
 /// file passes). Returns a sentence for the decision's detail.
 pub(super) fn grant_lease_in(
-    tx: &Connection,
+    tx: &Db,
     escalation: &Escalation,
     agent_id: i64,
     now: DateTime<Utc>,
@@ -173,7 +174,7 @@ pub(super) fn file_of(escalation: &Escalation) -> Result<&str> {
 /// Lets every coding session of the escalation that does not hold its file's lease write it
 /// once more. Returns their names.
 pub(super) fn allow_once_in(
-    tx: &Connection,
+    tx: &Db,
     escalation: &Escalation,
     now: DateTime<Utc>,
 ) -> Result<Vec<String>> {
@@ -185,9 +186,10 @@ pub(super) fn allow_once_in(
             continue;
         }
         tx.execute(
-            "INSERT OR REPLACE INTO lease_exemptions (resource, agent_id, granted_at)
-             VALUES (?1, ?2, ?3)",
-            rusqlite::params![resource, agent_id, crate::codec::ts(now)],
+            "INSERT INTO lease_exemptions (resource, agent_id, granted_at)
+             VALUES (?1, ?2, ?3)
+             ON CONFLICT (resource, agent_id) DO UPDATE SET granted_at = excluded.granted_at",
+            params![resource, agent_id, crate::codec::ts(now)],
         )?;
         allowed.push(agent_name(tx, agent_id)?);
     }
@@ -211,7 +213,7 @@ fn knot_of<'a>(escalation: &'a Escalation, action: &str) -> Result<&'a Knot> {
 /// Checks that `task_id` of `agent_id` is a task of the deadlock that can be told to stop (a
 /// polled agent's task: a coding session is given a file instead). Returns a sentence.
 pub(super) fn cancel_task_in(
-    tx: &Connection,
+    tx: &Db,
     escalation: &Escalation,
     agent_id: i64,
     task_id: &str,
@@ -240,7 +242,7 @@ pub(super) fn cancel_task_in(
 
 /// Moves the lease of `resource` to `agent_id`, a session of the deadlock waiting for it.
 pub(super) fn give_lease_in(
-    tx: &Connection,
+    tx: &Db,
     escalation: &Escalation,
     agent_id: i64,
     resource: &str,

@@ -1,11 +1,11 @@
 //! The outbox rows of a decision: one per agent concerned, each with what the decision covers
 //! for that agent (its tasks, the group's scope and resources, the new owner).
 
+use crate::db::{params, Db};
 use baton_core::decisions::DecisionEntry;
 use baton_core::escalations::Escalation;
 use baton_core::protocol::{BudgetGrant, DecisionDelivery, MAX_DECISION_RESOURCES};
 use chrono::{DateTime, Utc};
-use rusqlite::{params, Connection, OptionalExtension};
 
 use super::idempotency_key;
 use crate::codec::ts;
@@ -29,21 +29,19 @@ pub(super) struct Message<'a> {
 }
 
 /// How agents know `agent_id`: the id it reports for itself, else its name in Baton.
-pub(super) fn owner_name(tx: &Connection, agent_id: i64) -> Result<String> {
-    let found: Option<(String, Option<String>)> = tx
-        .query_row(
-            "SELECT name, remote_id FROM agents WHERE id = ?1",
-            [agent_id],
-            |row| Ok((row.get(0)?, row.get(1)?)),
-        )
-        .optional()?;
+pub(super) fn owner_name(tx: &Db, agent_id: i64) -> Result<String> {
+    let found: Option<(String, Option<String>)> = tx.query_opt(
+        "SELECT name, remote_id FROM agents WHERE id = ?1",
+        params![agent_id],
+        |row| Ok((row.get(0)?, row.get(1)?)),
+    )?;
     let (name, remote) = found.ok_or(StoreError::AgentNotFound(agent_id))?;
     Ok(remote.unwrap_or(name))
 }
 
 /// Writes one outbox row per agent the decision goes to (the escalation's agents, and those a
 /// budget split names); returns their ids.
-pub(super) fn queue(tx: &Connection, escalation: &Escalation, m: &Message<'_>) -> Result<Vec<i64>> {
+pub(super) fn queue(tx: &Db, escalation: &Escalation, m: &Message<'_>) -> Result<Vec<i64>> {
     let evidence = item_evidence(tx, escalation.id)?;
     let events = evidence_events(tx, &evidence)?;
     let mut recipients = match m.only {
@@ -60,7 +58,7 @@ pub(super) fn queue(tx: &Connection, escalation: &Escalation, m: &Message<'_>) -
     for &agent_id in &recipients {
         let exists: bool = tx.query_row(
             "SELECT EXISTS (SELECT 1 FROM agents WHERE id = ?1)",
-            [agent_id],
+            params![agent_id],
             |row| row.get(0),
         )?;
         if !exists {
@@ -109,13 +107,13 @@ pub(super) fn queue(tx: &Connection, escalation: &Escalation, m: &Message<'_>) -
             owner: m.owner.map(str::to_owned),
         };
         let body = serde_json::to_string(&body).expect("a decision always serialises");
-        tx.execute(
+        outbox.push(tx.query_row(
             "INSERT INTO outbox (decision_id, agent_id, idempotency_key, body,
                                  next_attempt_at, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
+             VALUES (?1, ?2, ?3, ?4, ?5, ?5) RETURNING id",
             params![m.decision.seq, agent_id, key, body, ts(m.now)],
-        )?;
-        outbox.push(tx.last_insert_rowid());
+            |row| row.get(0),
+        )?);
     }
     Ok(outbox)
 }

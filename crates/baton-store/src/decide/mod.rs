@@ -6,15 +6,14 @@
 //! An escalation past its SLA takes no decision: deciding on it expires it (logged) and answers
 //! [`StoreError::EscalationExpired`].
 
+use crate::db::{params, Db};
 use baton_core::decisions::DecisionEntry;
 use baton_core::escalations::{Escalation, EscalationAction, EscalationState};
 use baton_core::protocol::BudgetGrant;
 use chrono::{DateTime, Duration, Utc};
-use rusqlite::{params, Connection};
 use serde_json::json;
 
 use crate::codec::ts;
-use crate::codec::Cached;
 use crate::decisions::{append_decision_in, NewDecision};
 use crate::error::{Result, StoreError};
 use crate::escalations::{escalation_in, expire_in};
@@ -187,7 +186,7 @@ impl Store {
         };
         tx.commit()?;
         Ok(Decided {
-            escalation: escalation_in(&self.conn, id)?,
+            escalation: escalation_in(&self.db, id)?,
             decision,
             outbox,
             rules_changed,
@@ -198,19 +197,19 @@ impl Store {
 /// Marks escalation `id` resolved by decision `decision_seq` and closes its findings (every
 /// finding of its group).
 pub(crate) fn resolve_in(
-    tx: &Connection,
+    tx: &Db,
     id: i64,
     finding_id: Option<i64>,
     decision_seq: i64,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    tx.exec(
+    tx.execute(
         "UPDATE escalations SET state = 'resolved', resolved_at = ?2, decision_id = ?3,
                 snoozed_until = NULL
          WHERE id = ?1",
         params![id, ts(now), decision_seq],
     )?;
-    tx.exec(
+    tx.execute(
         "UPDATE findings SET closed_at = ?2
           WHERE (id = ?1 OR escalation_id = ?3) AND closed_at IS NULL",
         params![finding_id, ts(now), id],

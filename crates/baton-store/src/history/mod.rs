@@ -5,12 +5,12 @@
 
 use std::collections::HashMap;
 
+use crate::db::{params, Db};
 use baton_core::escalations::EscalationState;
 use baton_core::task::TaskState;
 use baton_core::timeline::{AgentAt, ReplayFrame, TimelineEscalation};
 use baton_core::views::{ColumnCounts, TaskCard, FINISHED_CARDS_KEPT};
 use chrono::{DateTime, Utc};
-use rusqlite::{params, Connection};
 
 use crate::tasks::read_card;
 
@@ -47,44 +47,40 @@ fn board_sql() -> String {
     format!(
         "{AS_OF}
          SELECT * FROM (SELECT * FROM ({card}
-              WHERE t.state NOT IN ('completed', 'failed', 'canceled', 'rejected')))
+              WHERE t.state NOT IN ('completed', 'failed', 'canceled', 'rejected')) AS open_cards)
+              AS unfinished
          UNION ALL
          SELECT * FROM ({card} WHERE t.state = 'completed' ORDER BY t.state_since DESC LIMIT ?2)
+              AS done
          UNION ALL
          SELECT * FROM ({card} WHERE t.state IN ('failed', 'canceled', 'rejected')
-              ORDER BY t.state_since DESC LIMIT ?2)
+              ORDER BY t.state_since DESC LIMIT ?2) AS failed
          ORDER BY 6, 1, 3"
     )
 }
 
 /// Escalations open at `at` (opened by then, closed after it or not at all), soonest opened first.
-pub(crate) fn open_escalations_at(
-    conn: &Connection,
-    at: DateTime<Utc>,
-) -> Result<Vec<TimelineEscalation>> {
+pub(crate) fn open_escalations_at(conn: &Db, at: DateTime<Utc>) -> Result<Vec<TimelineEscalation>> {
     escalations_between(conn, at, at, usize::MAX)
 }
 
 /// Escalations open at some moment of `[from, to]`, at most `limit` (the newest), oldest first.
 pub(crate) fn escalations_between(
-    conn: &Connection,
+    conn: &Db,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
     limit: usize,
 ) -> Result<Vec<TimelineEscalation>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT * FROM (
+    let stmt_sql = "SELECT * FROM (
              SELECT e.id, f.kind, f.severity, f.agents, e.title, e.state, e.opened_at,
                     e.resolved_at
                FROM escalations e JOIN findings f ON f.id = e.finding_id
               WHERE e.opened_at <= ?2 AND (e.resolved_at IS NULL OR e.resolved_at >= ?1)
-              ORDER BY e.opened_at DESC LIMIT ?3)
-          ORDER BY opened_at, id",
-    )?;
+              ORDER BY e.opened_at DESC LIMIT ?3) AS newest
+          ORDER BY opened_at, id";
     let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-    let mut rows = stmt.query(params![ts(from), ts(to), limit])?;
     let mut out = Vec::new();
-    while let Some(row) = rows.next()? {
+    conn.query_each(stmt_sql, params![ts(from), ts(to), limit], |row| {
         let state: String = row.get(5)?;
         let closed_at = parse_opt_ts(row.get(7)?)?;
         // Open at `to` reads as open, whatever it became since.
@@ -96,15 +92,16 @@ pub(crate) fn escalations_between(
         };
         out.push(TimelineEscalation {
             id: row.get(0)?,
-            kind: parse_kind(&row.get::<_, String>(1)?)?,
-            severity: parse_severity(&row.get::<_, String>(2)?)?,
-            agents: parse_json(&row.get::<_, String>(3)?, "escalation agents")?,
+            kind: parse_kind(&row.get::<String>(1)?)?,
+            severity: parse_severity(&row.get::<String>(2)?)?,
+            agents: parse_json(&row.get::<String>(3)?, "escalation agents")?,
             title: row.get(4)?,
             state,
-            opened_at: parse_ts(&row.get::<_, String>(6)?)?,
+            opened_at: parse_ts(&row.get::<String>(6)?)?,
             closed_at: closed_at.filter(|closed| *closed <= to),
         });
-    }
+        Ok(())
+    })?;
     Ok(out)
 }
 
@@ -113,69 +110,67 @@ impl Store {
     /// [`Store::task_cards`] gave then (agents since removed are left out, with their past).
     pub fn task_cards_at(&self, at: DateTime<Utc>) -> Result<Vec<TaskCard>> {
         let kept = i64::try_from(FINISHED_CARDS_KEPT).unwrap_or(i64::MAX);
-        let mut stmt = self.conn.prepare_cached(&board_sql())?;
-        let mut rows = stmt.query(params![ts(at), kept])?;
+        let stmt_sql = &board_sql();
         let mut out = Vec::new();
-        while let Some(row) = rows.next()? {
+        self.db.query_each(stmt_sql, params![ts(at), kept], |row| {
             out.push(read_card(row)?);
-        }
+            Ok(())
+        })?;
         Ok(out)
     }
 
     /// Each agent's tasks per board column at `at`.
     fn counts_at(&self, at: DateTime<Utc>) -> Result<HashMap<i64, ColumnCounts>> {
-        let mut stmt = self.conn.prepare_cached(&format!(
-            "{AS_OF} SELECT agent_id, state, count(*) FROM asof GROUP BY agent_id, state"
-        ))?;
-        let mut rows = stmt.query(params![ts(at)])?;
+        let stmt_sql =
+            &format!("{AS_OF} SELECT agent_id, state, count(*) FROM asof GROUP BY agent_id, state");
         let mut counts: HashMap<i64, ColumnCounts> = HashMap::new();
-        while let Some(row) = rows.next()? {
-            let state: TaskState = parse_task_state(&row.get::<_, String>(1)?)?;
-            let n = u32::try_from(row.get::<_, i64>(2)?).unwrap_or(u32::MAX);
+        self.db.query_each(stmt_sql, params![ts(at)], |row| {
+            let state: TaskState = parse_task_state(&row.get::<String>(1)?)?;
+            let n = u32::try_from(row.get::<i64>(2)?).unwrap_or(u32::MAX);
             counts
                 .entry(row.get(0)?)
                 .or_default()
                 .add(state.column(), n);
-        }
+            Ok(())
+        })?;
         Ok(counts)
     }
 
     /// The agents that existed at `at` (and still do), as they were then, by name.
     pub fn agents_at(&self, at: DateTime<Utc>) -> Result<Vec<AgentAt>> {
         let mut counts = self.counts_at(at)?;
-        let mut stmt = self.conn.prepare_cached(
-            "WITH last AS (
+        let stmt_sql = "WITH last AS (
                  SELECT max(version) AS version FROM agent_history
                   WHERE recorded_at <= ?1 GROUP BY agent_id)
              SELECT a.id, a.name, h.reachability, h.remote_state, h.last_error
                FROM agent_history h JOIN last USING (version) JOIN agents a ON a.id = h.agent_id
-              ORDER BY a.name_key, a.id",
-        )?;
-        let mut rows = stmt.query(params![ts(at)])?;
+              ORDER BY a.name_key, a.id";
         let mut out = Vec::new();
-        while let Some(row) = rows.next()? {
+        self.db.query_each(stmt_sql, params![ts(at)], |row| {
             let id: i64 = row.get(0)?;
             out.push(AgentAt {
                 agent_id: id,
                 name: row.get(1)?,
-                reachability: parse_reachability(&row.get::<_, String>(2)?)?,
+                reachability: parse_reachability(&row.get::<String>(2)?)?,
                 remote_state: row
-                    .get::<_, Option<String>>(3)?
+                    .get::<Option<String>>(3)?
                     .as_deref()
                     .map(parse_agent_state)
                     .transpose()?,
                 last_error: row.get(4)?,
                 task_counts: counts.remove(&id).unwrap_or_default(),
             });
-        }
+            Ok(())
+        })?;
         Ok(out)
     }
 
     /// How many task versions are kept (for benchmarks and the retention's report).
     pub fn history_rows(&self) -> Result<i64> {
-        Ok(self
-            .conn
-            .query_row("SELECT count(*) FROM task_history", [], |row| row.get(0))?)
+        self.db
+            .query_row("SELECT count(*) FROM task_history", params![], |row| {
+                row.get(0)
+            })
     }
 
     /// The board, the agents and the open escalations as they were at `at`.
@@ -184,7 +179,7 @@ impl Store {
             at,
             board: self.task_cards_at(at)?,
             agents: self.agents_at(at)?,
-            open_escalations: open_escalations_at(&self.conn, at)?,
+            open_escalations: open_escalations_at(&self.db, at)?,
             compacted: self.compacted_before()?.is_some_and(|before| at < before),
         })
     }

@@ -4,8 +4,8 @@
 //! newest event stays whatever its age (the counter checks read it). Decisions, escalations,
 //! costs and poll counts stay.
 
+use crate::db::{params, Db};
 use chrono::{DateTime, Duration, Utc};
-use rusqlite::params;
 
 use crate::codec::{parse_opt_ts, ts};
 use crate::error::{Result, StoreError};
@@ -42,18 +42,18 @@ pub struct Compacted {
 impl Store {
     /// Days events are kept.
     pub fn retention_days(&self) -> Result<u32> {
-        Ok(named_settings::get(&self.conn, RETENTION_DAYS)?.unwrap_or(DEFAULT_RETENTION_DAYS))
+        Ok(named_settings::get(&self.db, RETENTION_DAYS)?.unwrap_or(DEFAULT_RETENTION_DAYS))
     }
 
     /// Sets how many days events are kept (1 to [`MAX_RETENTION_DAYS`]); true when it changed.
     pub fn set_retention_days(&mut self, days: u32, now: DateTime<Utc>) -> Result<bool> {
         check_retention(days)?;
-        named_settings::set(&self.conn, RETENTION_DAYS, &days, now)
+        named_settings::set(&self.db, RETENTION_DAYS, &days, now)
     }
 
     /// Before when events were compacted away; None when nothing was.
     pub fn compacted_before(&self) -> Result<Option<DateTime<Utc>>> {
-        parse_opt_ts(named_settings::get(&self.conn, COMPACTED_BEFORE)?)
+        parse_opt_ts(named_settings::get(&self.db, COMPACTED_BEFORE)?)
     }
 
     /// Deletes events received before `now − retention` and compacts older task versions, at
@@ -76,7 +76,7 @@ impl Store {
                      SELECT version, recorded_at, state,
                             lag(state) OVER w AS before, lead(version) OVER w AS next
                        FROM task_history
-                     WINDOW w AS (PARTITION BY agent_id, task_id ORDER BY version))
+                     WINDOW w AS (PARTITION BY agent_id, task_id ORDER BY version)) AS versions
                   WHERE recorded_at < ?1 AND before = state AND next IS NOT NULL
                   LIMIT ?2)",
             params![ts(before), BATCH],
@@ -99,11 +99,7 @@ impl Store {
 
 /// The new "compacted before" mark: `before`, once something was compacted and nothing older
 /// than it is left (never earlier than the mark before).
-fn compacted_mark(
-    tx: &rusqlite::Connection,
-    before: DateTime<Utc>,
-    removed: bool,
-) -> Result<Option<DateTime<Utc>>> {
+fn compacted_mark(tx: &Db, before: DateTime<Utc>, removed: bool) -> Result<Option<DateTime<Utc>>> {
     let previous = parse_opt_ts(named_settings::get(tx, COMPACTED_BEFORE)?)?;
     if !removed && previous.is_none() {
         return Ok(None);
@@ -111,7 +107,7 @@ fn compacted_mark(
     let older_left: bool = tx.query_row(
         "SELECT EXISTS (SELECT 1 FROM events e WHERE e.at < ?1
                            AND e.seq < (SELECT max(seq) FROM events n WHERE n.agent_id = e.agent_id))",
-        [ts(before)],
+        params![ts(before)],
         |row| row.get(0),
     )?;
     if older_left {

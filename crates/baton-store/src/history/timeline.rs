@@ -9,11 +9,10 @@ use baton_core::timeline::{
     MAX_LANES, MAX_LANE_EVENTS, MAX_MARKS,
 };
 use chrono::{DateTime, Utc};
-use rusqlite::params_from_iter;
-use rusqlite::types::Value;
 
 use super::escalations_between;
 use crate::codec::{from_sql_int, parse_event_kind, parse_task_state, parse_ts, ts};
+use crate::db::{as_params, params, Value};
 use crate::error::Result;
 use crate::Store;
 
@@ -79,7 +78,7 @@ impl Store {
             bucket_ms,
             buckets,
             lanes,
-            escalations: escalations_between(&self.conn, from, to, MAX_MARKS)?,
+            escalations: escalations_between(&self.db, from, to, MAX_MARKS)?,
             decisions: self.decisions_between(from, to)?,
             compacted_before: self.compacted_before()?,
         })
@@ -93,9 +92,11 @@ impl Store {
             "SELECT id, name FROM agents WHERE id IN ({})",
             placeholders(1, ids.len())
         );
-        let mut stmt = self.conn.prepare(&sql)?;
-        let rows = stmt.query_map(params_from_iter(ids), |row| Ok((row.get(0)?, row.get(1)?)))?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        let ids: Vec<Value> = ids.iter().map(|&id| Value::Int(id)).collect();
+        let rows = self
+            .db
+            .query_map(&sql, &as_params(&ids), |row| Ok((row.get(0)?, row.get(1)?)))?;
+        Ok(rows.into_iter().collect())
     }
 
     /// Events per lane, bucket and kind: one read of the range by time.
@@ -107,30 +108,28 @@ impl Store {
         bucket_ms: u64,
     ) -> Result<()> {
         let sql = format!(
-            "SELECT agent_id, CAST((julianday(at) - julianday(?1)) * 86400000.0 AS INTEGER) / ?3
-                        AS bucket, kind, count(*)
+            "SELECT agent_id, (epoch_ms(at) - epoch_ms(?1)) / ?3 AS bucket, kind, count(*)
                FROM events
               WHERE at >= ?1 AND at < ?2 AND agent_id IN ({})
               GROUP BY agent_id, bucket, kind",
             placeholders(4, lanes.len())
         );
+        let (from, to) = (ts(from), ts(to));
         let mut values: Vec<Value> = vec![
-            Value::Text(ts(from)),
-            Value::Text(ts(to)),
-            Value::Integer(i64::try_from(bucket_ms).unwrap_or(i64::MAX)),
+            Value::Text(&from),
+            Value::Text(&to),
+            Value::Int(i64::try_from(bucket_ms).unwrap_or(i64::MAX)),
         ];
-        values.extend(lanes.iter().map(|l| Value::Integer(l.agent_id)));
-        let mut stmt = self.conn.prepare(&sql)?;
-        let mut rows = stmt.query(params_from_iter(values))?;
+        values.extend(lanes.iter().map(|l| Value::Int(l.agent_id)));
         let index = lane_index(lanes);
         let mut buckets: Vec<BTreeMap<u32, LaneBucket>> = vec![BTreeMap::new(); lanes.len()];
-        while let Some(row) = rows.next()? {
-            let Some(&lane) = index.get(&row.get::<_, i64>(0)?) else {
-                continue;
+        self.db.query_each(&sql, &as_params(&values), |row| {
+            let Some(&lane) = index.get(&row.get::<i64>(0)?) else {
+                return Ok(());
             };
-            let bucket = u32::try_from(row.get::<_, i64>(1)?.max(0)).unwrap_or(u32::MAX);
-            let kind = parse_event_kind(&row.get::<_, String>(2)?)?;
-            let n = u32::try_from(row.get::<_, i64>(3)?).unwrap_or(u32::MAX);
+            let bucket = u32::try_from(row.get::<i64>(1)?.max(0)).unwrap_or(u32::MAX);
+            let kind = parse_event_kind(&row.get::<String>(2)?)?;
+            let n = u32::try_from(row.get::<i64>(3)?).unwrap_or(u32::MAX);
             let slot = buckets[lane].entry(bucket).or_insert_with(|| LaneBucket {
                 index: bucket,
                 total: 0,
@@ -139,7 +138,8 @@ impl Store {
             slot.total = slot.total.saturating_add(n);
             *slot.counts.entry(kind).or_default() += n;
             lanes[lane].total = lanes[lane].total.saturating_add(n);
-        }
+            Ok(())
+        })?;
         for (lane, kept) in lanes.iter_mut().zip(buckets) {
             lane.buckets = kept.into_values().collect();
         }
@@ -167,24 +167,24 @@ impl Store {
               ORDER BY at, agent_id, seq",
             placeholders(3, small.len())
         );
-        let mut values: Vec<Value> = vec![Value::Text(ts(from)), Value::Text(ts(to))];
-        values.extend(small.iter().map(|&id| Value::Integer(id)));
-        let mut stmt = self.conn.prepare(&sql)?;
-        let mut rows = stmt.query(params_from_iter(values))?;
+        let (from_text, to_text) = (ts(from), ts(to));
+        let mut values: Vec<Value> = vec![Value::Text(&from_text), Value::Text(&to_text)];
+        values.extend(small.iter().map(|&id| Value::Int(id)));
         let mut listed: HashMap<i64, Vec<LaneEvent>> =
             small.iter().map(|&id| (id, Vec::new())).collect();
-        while let Some(row) = rows.next()? {
-            let Some(events) = listed.get_mut(&row.get::<_, i64>(0)?) else {
-                continue;
+        self.db.query_each(&sql, &as_params(&values), |row| {
+            let Some(events) = listed.get_mut(&row.get::<i64>(0)?) else {
+                return Ok(());
             };
             events.push(LaneEvent {
                 seq: from_sql_int(row.get(1)?, "event seq")?,
-                at: parse_ts(&row.get::<_, String>(2)?)?,
-                kind: parse_event_kind(&row.get::<_, String>(3)?)?,
+                at: parse_ts(&row.get::<String>(2)?)?,
+                kind: parse_event_kind(&row.get::<String>(3)?)?,
                 task_id: row.get(4)?,
                 resource: row.get(5)?,
             });
-        }
+            Ok(())
+        })?;
         for lane in lanes.iter_mut() {
             lane.events = listed.remove(&lane.agent_id);
         }
@@ -204,26 +204,26 @@ impl Store {
                  SELECT agent_id, task_id, state, recorded_at, gone,
                         lag(state) OVER (PARTITION BY agent_id, task_id ORDER BY version) AS before
                    FROM task_history
-                  WHERE agent_id IN ({}) AND recorded_at < ?2)
+                  WHERE agent_id IN ({}) AND recorded_at < ?2) AS versions
               WHERE recorded_at >= ?1 AND gone = 0 AND (before IS NULL OR before <> state)
               ORDER BY recorded_at",
             placeholders(3, lanes.len())
         );
-        let mut values: Vec<Value> = vec![Value::Text(ts(from)), Value::Text(ts(to))];
-        values.extend(lanes.iter().map(|l| Value::Integer(l.agent_id)));
-        let mut stmt = self.conn.prepare(&sql)?;
-        let mut rows = stmt.query(params_from_iter(values))?;
+        let (from, to) = (ts(from), ts(to));
+        let mut values: Vec<Value> = vec![Value::Text(&from), Value::Text(&to)];
+        values.extend(lanes.iter().map(|l| Value::Int(l.agent_id)));
         let index = lane_index(lanes);
-        while let Some(row) = rows.next()? {
-            let Some(&lane) = index.get(&row.get::<_, i64>(0)?) else {
-                continue;
+        self.db.query_each(&sql, &as_params(&values), |row| {
+            let Some(&lane) = index.get(&row.get::<i64>(0)?) else {
+                return Ok(());
             };
             lanes[lane].states.push(LaneState {
                 task_id: row.get(1)?,
-                state: parse_task_state(&row.get::<_, String>(2)?)?,
-                at: parse_ts(&row.get::<_, String>(3)?)?,
+                state: parse_task_state(&row.get::<String>(2)?)?,
+                at: parse_ts(&row.get::<String>(3)?)?,
             });
-        }
+            Ok(())
+        })?;
         for lane in lanes.iter_mut() {
             let extra = lane.states.len().saturating_sub(MAX_LANE_STATES);
             lane.states.drain(..extra);
@@ -237,23 +237,22 @@ impl Store {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> Result<Vec<TimelineDecision>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT * FROM (SELECT seq, at, action, who, escalation_id FROM decisions
-                             WHERE at >= ?1 AND at < ?2 ORDER BY seq DESC LIMIT ?3)
-              ORDER BY seq",
-        )?;
+        let stmt_sql = "SELECT * FROM (SELECT seq, at, action, who, escalation_id FROM decisions
+                             WHERE at >= ?1 AND at < ?2 ORDER BY seq DESC LIMIT ?3) AS newest
+              ORDER BY seq";
         let limit = i64::try_from(MAX_MARKS).unwrap_or(i64::MAX);
-        let mut rows = stmt.query(rusqlite::params![ts(from), ts(to), limit])?;
         let mut out = Vec::new();
-        while let Some(row) = rows.next()? {
-            out.push(TimelineDecision {
-                seq: row.get(0)?,
-                at: parse_ts(&row.get::<_, String>(1)?)?,
-                action: row.get(2)?,
-                who: row.get(3)?,
-                escalation_id: row.get(4)?,
-            });
-        }
+        self.db
+            .query_each(stmt_sql, params![ts(from), ts(to), limit], |row| {
+                out.push(TimelineDecision {
+                    seq: row.get(0)?,
+                    at: parse_ts(&row.get::<String>(1)?)?,
+                    action: row.get(2)?,
+                    who: row.get(3)?,
+                    escalation_id: row.get(4)?,
+                });
+                Ok(())
+            })?;
         Ok(out)
     }
 }

@@ -3,15 +3,15 @@
 //! the person's decision, and gives up after its time (the client then asks in its own dialog).
 //! Asked only while the app or `baton watch` runs (see [`Store::note_watcher`]).
 
+use crate::db::{params, Db};
 use baton_core::detect::{EvidenceRef, Finding, FindingKind, Severity};
 use baton_core::protocol::{Event, EventKind};
 use baton_core::task::TaskState;
 use chrono::{DateTime, Duration, Utc};
-use rusqlite::{params, Connection, OptionalExtension};
 
 use super::turns::{find_session, set_turn_state};
 use super::{HookRecord, SessionRow};
-use crate::codec::{parse_ts, ts, Cached};
+use crate::codec::{parse_ts, ts};
 use crate::decisions::{append_decision_in, NewDecision};
 use crate::error::Result;
 use crate::escalations::BATON;
@@ -32,10 +32,11 @@ pub enum PermissionDecided {
 }
 
 /// Whether a watcher (the app, `baton watch`) was seen within [`WATCHER_FRESH`] of `now`.
-pub(super) fn someone_watches(tx: &Connection, now: DateTime<Utc>) -> Result<bool> {
+pub(super) fn someone_watches(tx: &Db, now: DateTime<Utc>) -> Result<bool> {
     let seen: Option<String> = tx
-        .row("SELECT max(seen_at) FROM watchers", [], |row| row.get(0))
-        .optional()?
+        .query_opt("SELECT max(seen_at) FROM watchers", params![], |row| {
+            row.get(0)
+        })?
         .flatten();
     Ok(match seen {
         Some(seen) => parse_ts(&seen)? > now - WATCHER_FRESH,
@@ -46,15 +47,15 @@ pub(super) fn someone_watches(tx: &Connection, now: DateTime<Utc>) -> Result<boo
 /// Records the ask: a `needs_approval` event (no task: each request is its own queue item) and
 /// the turn waiting for a person. Returns the event's seq.
 pub(super) fn record_ask(
-    tx: &Connection,
+    tx: &Db,
     row: &SessionRow,
     what: &str,
     now: DateTime<Utc>,
     record: &mut HookRecord,
 ) -> Result<u64> {
-    let seq: i64 = tx.row(
+    let seq: i64 = tx.query_row(
         "SELECT coalesce(max(seq), 0) + 1 FROM events WHERE agent_id = ?1",
-        [row.agent_id],
+        params![row.agent_id],
         |r| r.get(0),
     )?;
     let seq = u64::try_from(seq).unwrap_or(1);
@@ -95,7 +96,7 @@ pub(super) fn ask_finding(record: &HookRecord, what: &str, seq: u64) -> Finding 
 impl Store {
     /// Notes that a watcher of kind `kind` (`app`, `watch`) runs at `now`.
     pub fn note_watcher(&mut self, kind: &str, now: DateTime<Utc>) -> Result<()> {
-        self.conn.exec(
+        self.db.execute(
             "INSERT INTO watchers (kind, seen_at) VALUES (?1, ?2)
              ON CONFLICT (kind) DO UPDATE SET seen_at = excluded.seen_at",
             params![kind, ts(now)],
@@ -106,35 +107,31 @@ impl Store {
     /// The escalation of the finding with `dedupe_key`, if it has one.
     pub(super) fn escalation_of(&self, dedupe_key: &str) -> Result<Option<i64>> {
         Ok(self
-            .conn
-            .row(
+            .db
+            .query_opt(
                 "SELECT escalation_id FROM findings WHERE dedupe_key = ?1
                   ORDER BY id DESC LIMIT 1",
-                [dedupe_key],
+                params![dedupe_key],
                 |row| row.get(0),
-            )
-            .optional()?
+            )?
             .flatten())
     }
 
     /// What the person decided on the ask `escalation_id`; None while it is open.
     pub fn permission_decided(&self, escalation_id: i64) -> Result<Option<PermissionDecided>> {
-        let found = self
-            .conn
-            .row(
-                "SELECT e.state, d.action, d.reason FROM escalations e
+        let found = self.db.query_opt(
+            "SELECT e.state, d.action, d.reason FROM escalations e
                    LEFT JOIN decisions d ON d.seq = e.decision_id
                   WHERE e.id = ?1",
-                [escalation_id],
-                |row| {
-                    Ok((
-                        row.get::<_, String>(0)?,
-                        row.get::<_, Option<String>>(1)?,
-                        row.get::<_, Option<String>>(2)?,
-                    ))
-                },
-            )
-            .optional()?;
+            params![escalation_id],
+            |row| {
+                Ok((
+                    row.get::<String>(0)?,
+                    row.get::<Option<String>>(1)?,
+                    row.get::<Option<String>>(2)?,
+                ))
+            },
+        )?;
         Ok(match found {
             None => Some(PermissionDecided::Closed),
             Some((state, _, _)) if state == "open" => None,
@@ -156,12 +153,11 @@ impl Store {
     ) -> Result<()> {
         let tx = self.write_tx()?;
         let open: bool = tx
-            .row(
+            .query_opt(
                 "SELECT state = 'open' FROM escalations WHERE id = ?1",
-                [escalation_id],
+                params![escalation_id],
                 |row| row.get(0),
-            )
-            .optional()?
+            )?
             .unwrap_or(false);
         if open {
             let entry = append_decision_in(
@@ -174,12 +170,12 @@ impl Store {
                         waited.num_seconds()
                     )),
             )?;
-            tx.exec(
+            tx.execute(
                 "UPDATE escalations SET state = 'expired', resolved_at = ?2, decision_id = ?3
                   WHERE id = ?1",
                 params![escalation_id, ts(now), entry.seq],
             )?;
-            tx.exec(
+            tx.execute(
                 "UPDATE findings SET closed_at = ?2 WHERE escalation_id = ?1 AND closed_at IS NULL",
                 params![escalation_id, ts(now)],
             )?;
@@ -191,15 +187,14 @@ impl Store {
     /// The session's turn goes on after its ask was settled (it waited for a person).
     pub fn resume_turn(&mut self, agent_id: i64, now: DateTime<Utc>) -> Result<()> {
         let tx = self.write_tx()?;
-        let row = find_session(&tx, "s.agent_id = ?1", [agent_id])?;
+        let row = find_session(&tx, "s.agent_id = ?1", params![agent_id])?;
         if let Some(row) = row.filter(|row| row.turn_open) {
             let waiting: bool = tx
-                .row(
+                .query_opt(
                     "SELECT state = 'input_required' FROM tasks WHERE agent_id = ?1 AND task_id = ?2",
                     params![agent_id, format!("turn-{}", row.turns)],
                     |r| r.get(0),
-                )
-                .optional()?
+                )?
                 .unwrap_or(false);
             if waiting {
                 let mut record = HookRecord::for_row(&row);

@@ -14,6 +14,7 @@ mod turns;
 pub use asks::{PermissionDecided, WATCHER_FRESH};
 pub use summary::SessionsHeard;
 
+use crate::db::params;
 use baton_core::detect::Finding;
 use baton_core::hooks::{
     file_resource, tool_effect, HookAnswer, HookCall, HookClient, HookEvent, PermitConflict,
@@ -23,9 +24,8 @@ use baton_core::protocol::EventKind;
 use baton_core::rules::ResourcePattern;
 use baton_core::task::TaskState;
 use chrono::{DateTime, Duration, Utc};
-use rusqlite::params;
 
-use crate::codec::{ts, Cached};
+use crate::codec::ts;
 use crate::error::Result;
 use crate::Store;
 use asks::{ask_finding, record_ask, someone_watches};
@@ -139,7 +139,7 @@ impl Store {
                 row.turns += 1;
                 row.turn_open = true;
                 let title = turn_title(prompt);
-                tx.exec(
+                tx.execute(
                     "UPDATE sessions SET turns = ?2, turn_open = 1, prompt = ?3 WHERE agent_id = ?1",
                     params![row.agent_id, row.turns, title],
                 )?;
@@ -170,7 +170,7 @@ impl Store {
                         &mut record,
                     )?;
                     if kind == EventKind::Write {
-                        tx.exec(
+                        tx.execute(
                             "UPDATE leases SET last_write_at = ?3 WHERE resource = ?1 AND holder = ?2",
                             params![resource, row.agent_id, ts(now)],
                         )?;
@@ -209,7 +209,7 @@ impl Store {
                     end_turn(&tx, &row, TaskState::Completed, now, &mut record)?;
                 }
                 release_leases(&tx, row.agent_id)?;
-                tx.exec(
+                tx.execute(
                     "UPDATE sessions SET ended_at = ?2 WHERE agent_id = ?1",
                     params![row.agent_id, ts(now)],
                 )?;

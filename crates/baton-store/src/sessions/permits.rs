@@ -1,6 +1,7 @@
 //! File leases and the permit a write asks for before it happens, and the queue item for a
 //! write that met another agent's claim.
 
+use crate::db::{params, Db};
 use baton_core::agent::AdapterKind;
 use baton_core::detect::{EvidenceRef, Finding, FindingKind, Severity};
 use baton_core::hooks::{
@@ -8,11 +9,10 @@ use baton_core::hooks::{
 };
 use baton_core::rules::{CompiledRules, MapLease};
 use chrono::{DateTime, Duration, Utc};
-use rusqlite::{params, Connection, OptionalExtension};
 
 use super::{HookRecord, PermitClash, PermitSettings, SessionRow};
 use crate::agents::agent_id_by_name;
-use crate::codec::{parse_adapter, parse_ts, ts, Cached};
+use crate::codec::{parse_adapter, parse_ts, ts};
 use crate::error::Result;
 use crate::rules::rules_in;
 use crate::Store;
@@ -20,54 +20,51 @@ use crate::Store;
 impl Store {
     /// Live leases (at `now`, for `lease_time`), oldest first.
     pub fn leases(&self, now: DateTime<Utc>, lease_time: Duration) -> Result<Vec<Lease>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT l.resource, a.name, l.since, l.last_write_at
+        let stmt_sql = "SELECT l.resource, a.name, l.since, l.last_write_at
                FROM leases l JOIN agents a ON a.id = l.holder
-              WHERE l.last_write_at > ?1 ORDER BY l.since, l.resource",
-        )?;
-        let mut rows = stmt.query([ts(now - lease_time)])?;
+              WHERE l.last_write_at > ?1 ORDER BY l.since, l.resource";
         let mut out = Vec::new();
-        while let Some(row) = rows.next()? {
-            out.push(Lease {
-                resource: row.get(0)?,
-                holder: row.get(1)?,
-                since: parse_ts(&row.get::<_, String>(2)?)?,
-                last_write_at: parse_ts(&row.get::<_, String>(3)?)?,
-            });
-        }
+        self.db
+            .query_each(stmt_sql, params![ts(now - lease_time)], |row| {
+                out.push(Lease {
+                    resource: row.get(0)?,
+                    holder: row.get(1)?,
+                    since: parse_ts(&row.get::<String>(2)?)?,
+                    last_write_at: parse_ts(&row.get::<String>(3)?)?,
+                });
+                Ok(())
+            })?;
         Ok(out)
     }
 }
 
 /// Every lease, lapsed or not (the map shows its age), oldest first.
-pub(crate) fn map_leases(conn: &Connection) -> Result<Vec<MapLease>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT l.holder, a.name, l.resource, l.since, l.last_write_at
-           FROM leases l JOIN agents a ON a.id = l.holder ORDER BY l.since, l.resource",
-    )?;
-    let mut rows = stmt.query([])?;
+pub(crate) fn map_leases(conn: &Db) -> Result<Vec<MapLease>> {
+    let stmt_sql = "SELECT l.holder, a.name, l.resource, l.since, l.last_write_at
+           FROM leases l JOIN agents a ON a.id = l.holder ORDER BY l.since, l.resource";
     let mut out = Vec::new();
-    while let Some(row) = rows.next()? {
+    conn.query_each(stmt_sql, params![], |row| {
         out.push(MapLease {
             holder_id: row.get(0)?,
             holder: row.get(1)?,
             resource: row.get(2)?,
-            since: parse_ts(&row.get::<_, String>(3)?)?,
-            last_write_at: parse_ts(&row.get::<_, String>(4)?)?,
+            since: parse_ts(&row.get::<String>(3)?)?,
+            last_write_at: parse_ts(&row.get::<String>(4)?)?,
         });
-    }
+        Ok(())
+    })?;
     Ok(out)
 }
 
-pub(super) fn release_leases(tx: &Connection, agent_id: i64) -> Result<()> {
-    tx.exec("DELETE FROM leases WHERE holder = ?1", [agent_id])?;
+pub(super) fn release_leases(tx: &Db, agent_id: i64) -> Result<()> {
+    tx.execute("DELETE FROM leases WHERE holder = ?1", params![agent_id])?;
     Ok(())
 }
 
 /// The permit for writing `paths`: every path is checked; the session takes (or keeps) the
 /// lease of each path nobody else has a claim on.
 pub(super) fn ask_permit(
-    tx: &Connection,
+    tx: &Db,
     row: &SessionRow,
     paths: &[String],
     settings: &PermitSettings,
@@ -115,21 +112,19 @@ pub(super) fn ask_permit(
     Ok(())
 }
 
-fn leases_on(tx: &Connection, resource: &str) -> Result<Vec<Lease>> {
-    let found = tx
-        .row(
-            "SELECT a.name, l.since, l.last_write_at
+fn leases_on(tx: &Db, resource: &str) -> Result<Vec<Lease>> {
+    let found = tx.query_opt(
+        "SELECT a.name, l.since, l.last_write_at
                FROM leases l JOIN agents a ON a.id = l.holder WHERE l.resource = ?1",
-            [resource],
-            |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?,
-                ))
-            },
-        )
-        .optional()?;
+        params![resource],
+        |r| {
+            Ok((
+                r.get::<String>(0)?,
+                r.get::<String>(1)?,
+                r.get::<String>(2)?,
+            ))
+        },
+    )?;
     match found {
         None => Ok(Vec::new()),
         Some((holder, since, last)) => Ok(vec![Lease {
@@ -142,14 +137,12 @@ fn leases_on(tx: &Connection, resource: &str) -> Result<Vec<Lease>> {
 }
 
 /// Whether agent `agent_id` is a coding session (false for an agent Baton does not know).
-pub(crate) fn is_session(tx: &Connection, agent_id: i64) -> Result<bool> {
-    let adapter: Option<String> = tx
-        .row(
-            "SELECT adapter FROM agents WHERE id = ?1",
-            [agent_id],
-            |row| row.get(0),
-        )
-        .optional()?;
+pub(crate) fn is_session(tx: &Db, agent_id: i64) -> Result<bool> {
+    let adapter: Option<String> = tx.query_opt(
+        "SELECT adapter FROM agents WHERE id = ?1",
+        params![agent_id],
+        |row| row.get(0),
+    )?;
     Ok(match adapter {
         Some(adapter) => parse_adapter(&adapter)? == AdapterKind::Session,
         None => false,
@@ -157,42 +150,35 @@ pub(crate) fn is_session(tx: &Connection, agent_id: i64) -> Result<bool> {
 }
 
 /// The agent holding the file's lease, live or not.
-pub(crate) fn lease_holder(tx: &Connection, resource: &str) -> Result<Option<i64>> {
-    Ok(tx
-        .row(
-            "SELECT holder FROM leases WHERE resource = ?1",
-            [resource],
-            |row| row.get(0),
-        )
-        .optional()?)
+pub(crate) fn lease_holder(tx: &Db, resource: &str) -> Result<Option<i64>> {
+    tx.query_opt(
+        "SELECT holder FROM leases WHERE resource = ?1",
+        params![resource],
+        |row| row.get(0),
+    )
 }
 
 /// Takes the file's lease for `agent_id` (or refreshes one it holds, keeping since when); a
 /// lease another session holds, lapsed or granted away from it, moves.
-pub(crate) fn take_lease(
-    tx: &Connection,
-    resource: &str,
-    agent_id: i64,
-    now: DateTime<Utc>,
-) -> Result<()> {
-    tx.exec(
+pub(crate) fn take_lease(tx: &Db, resource: &str, agent_id: i64, now: DateTime<Utc>) -> Result<()> {
+    tx.execute(
         "INSERT INTO leases (resource, holder, since, last_write_at) VALUES (?1, ?2, ?3, ?3)
          ON CONFLICT (resource) DO UPDATE SET
-            since = CASE WHEN holder = excluded.holder THEN since ELSE excluded.since END,
+            since = CASE WHEN leases.holder = excluded.holder THEN leases.since
+                         ELSE excluded.since END,
             holder = excluded.holder, last_write_at = excluded.last_write_at",
         params![resource, agent_id, ts(now)],
     )?;
     Ok(())
 }
 
-fn last_write(tx: &Connection, agent_id: i64, resource: &str) -> Result<Option<u64>> {
+fn last_write(tx: &Db, agent_id: i64, resource: &str) -> Result<Option<u64>> {
     let seq: Option<i64> = tx
-        .row(
+        .query_opt(
             "SELECT max(seq) FROM events WHERE agent_id = ?1 AND kind = 'write' AND resource = ?2",
             params![agent_id, resource],
             |r| r.get(0),
-        )
-        .optional()?
+        )?
         .flatten();
     Ok(seq.and_then(|s| u64::try_from(s).ok()))
 }
@@ -252,8 +238,8 @@ pub(super) fn clash_finding(record: &HookRecord, clash: &PermitClash) -> Finding
 }
 
 /// Spends the session's "allowed once" for the file, if it has one.
-fn use_exemption(tx: &Connection, resource: &str, agent_id: i64) -> Result<bool> {
-    let used = tx.exec(
+fn use_exemption(tx: &Db, resource: &str, agent_id: i64) -> Result<bool> {
+    let used = tx.execute(
         "DELETE FROM lease_exemptions WHERE resource = ?1 AND agent_id = ?2",
         params![resource, agent_id],
     )?;
@@ -264,19 +250,16 @@ impl crate::Store {
     /// Sessions refused a file another session holds whose refusal is still undecided: they
     /// wait for it (the deadlock detector's lease edges).
     pub fn lease_waits(&self) -> Result<Vec<baton_core::detect::deadlock::LeaseWait>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT f.resource, l.holder, f.agents FROM findings f
+        let stmt_sql = "SELECT f.resource, l.holder, f.agents FROM findings f
                JOIN leases l ON l.resource = f.resource
               WHERE f.kind = 'write_collision' AND f.closed_at IS NULL
-                AND f.summary LIKE '%: ' || ?1",
-        )?;
-        let mut rows = stmt.query([REFUSED])?;
+                AND f.summary LIKE '%: ' || ?1";
         let mut waits = Vec::new();
-        while let Some(row) = rows.next()? {
+        self.db.query_each(stmt_sql, params![REFUSED], |row| {
             let resource: String = row.get(0)?;
             let holder: i64 = row.get(1)?;
             let agents: Vec<i64> =
-                crate::codec::parse_json(&row.get::<_, String>(2)?, "finding agents")?;
+                crate::codec::parse_json(&row.get::<String>(2)?, "finding agents")?;
             for waiter in agents.into_iter().filter(|a| *a != holder) {
                 waits.push(baton_core::detect::deadlock::LeaseWait {
                     waiter,
@@ -284,7 +267,8 @@ impl crate::Store {
                     resource: resource.clone(),
                 });
             }
-        }
+            Ok(())
+        })?;
         waits.sort_unstable();
         waits.dedup();
         Ok(waits)

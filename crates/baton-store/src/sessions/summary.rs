@@ -2,6 +2,7 @@
 //! whether it ended, and the files it holds.
 
 use crate::codec::{parse_opt_ts, parse_ts};
+use crate::db::params;
 use crate::error::Result;
 use crate::Store;
 use baton_core::agent::{AdapterKind, AgentConfig};
@@ -13,45 +14,41 @@ impl Store {
         if agent.adapter != AdapterKind::Session {
             return Ok(None);
         }
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT client, session_id, repo_root, branch, prompt, last_tool, turn_open,
+        let stmt_sql = "SELECT client, session_id, repo_root, branch, prompt, last_tool, turn_open,
                     started_at, last_seen_at, ended_at
-               FROM sessions WHERE agent_id = ?1",
-        )?;
-        let mut rows = stmt.query([agent.id])?;
-        let Some(row) = rows.next()? else {
+               FROM sessions WHERE agent_id = ?1";
+        let Some(mut summary) = self.db.query_opt(stmt_sql, params![agent.id], |row| {
+            Ok(SessionSummary {
+                client: row.get(0)?,
+                session_id: row.get(1)?,
+                repo_root: row.get(2)?,
+                branch: row.get(3)?,
+                prompt: row.get(4)?,
+                last_tool: row.get(5)?,
+                turn_open: row.get(6)?,
+                started_at: parse_ts(&row.get::<String>(7)?)?,
+                last_seen_at: parse_ts(&row.get::<String>(8)?)?,
+                ended_at: parse_opt_ts(row.get(9)?)?,
+                leases: Vec::new(),
+            })
+        })?
+        else {
             return Ok(None);
         };
-        Ok(Some(SessionSummary {
-            client: row.get(0)?,
-            session_id: row.get(1)?,
-            repo_root: row.get(2)?,
-            branch: row.get(3)?,
-            prompt: row.get(4)?,
-            last_tool: row.get(5)?,
-            turn_open: row.get(6)?,
-            started_at: parse_ts(&row.get::<_, String>(7)?)?,
-            last_seen_at: parse_ts(&row.get::<_, String>(8)?)?,
-            ended_at: parse_opt_ts(row.get(9)?)?,
-            leases: self.leases_of(agent.id)?,
-        }))
+        summary.leases = self.leases_of(agent.id)?;
+        Ok(Some(summary))
     }
 
     fn leases_of(&self, agent_id: i64) -> Result<Vec<SessionLease>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT resource, since, last_write_at FROM leases
-              WHERE holder = ?1 ORDER BY since, resource",
-        )?;
-        let mut rows = stmt.query([agent_id])?;
-        let mut out = Vec::new();
-        while let Some(row) = rows.next()? {
-            out.push(SessionLease {
+        let stmt_sql = "SELECT resource, since, last_write_at FROM leases
+              WHERE holder = ?1 ORDER BY since, resource";
+        self.db.query_map(stmt_sql, params![agent_id], |row| {
+            Ok(SessionLease {
                 resource: row.get(0)?,
-                since: parse_ts(&row.get::<_, String>(1)?)?,
-                last_write_at: parse_ts(&row.get::<_, String>(2)?)?,
-            });
-        }
-        Ok(out)
+                since: parse_ts(&row.get::<String>(1)?)?,
+                last_write_at: parse_ts(&row.get::<String>(2)?)?,
+            })
+        })
     }
 }
 
@@ -74,37 +71,33 @@ impl Store {
     /// The sessions that called after `mark` (an RFC 3339 time from an earlier answer; None for
     /// every session), their board cards, and how many wait for a person.
     pub fn sessions_heard_since(&self, mark: Option<&str>) -> Result<SessionsHeard> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT agent_id, last_seen_at FROM sessions
-              WHERE ?1 IS NULL OR last_seen_at > ?1 ORDER BY last_seen_at",
-        )?;
-        let mut rows = stmt.query([mark])?;
+        let stmt_sql = "SELECT agent_id, last_seen_at FROM sessions
+              WHERE ?1 IS NULL OR last_seen_at > ?1 ORDER BY last_seen_at";
         let mut heard = SessionsHeard {
             mark: mark.map(str::to_owned),
             ..SessionsHeard::default()
         };
         let mut ids = Vec::new();
-        while let Some(row) = rows.next()? {
-            ids.push(row.get::<_, i64>(0)?);
+        self.db.query_each(stmt_sql, params![mark], |row| {
+            ids.push(row.get::<i64>(0)?);
             heard.mark = Some(row.get(1)?);
-        }
-        drop(rows);
-        drop(stmt);
+            Ok(())
+        })?;
         for id in ids {
             heard.agents.push((id, self.task_cards(Some(id))?));
         }
-        heard.waiting = self.conn.query_row(
+        heard.waiting = self.db.query_row(
             "SELECT count(DISTINCT s.agent_id) FROM sessions s
                JOIN tasks t ON t.agent_id = s.agent_id
               WHERE s.ended_at IS NULL AND t.state = 'input_required'",
-            [],
+            params![],
             |row| row.get(0),
         )?;
-        heard.leases = self.conn.query_row(
-            "SELECT count(*) || ':' || total(holder) || ':' || coalesce(max(since), '') || ':'
+        heard.leases = self.db.query_row(
+            "SELECT count(*) || ':' || coalesce(sum(holder), 0) || ':' || coalesce(max(since), '') || ':'
                     || coalesce(max(last_write_at), '')
                FROM leases",
-            [],
+            params![],
             |row| row.get(0),
         )?;
         Ok(heard)

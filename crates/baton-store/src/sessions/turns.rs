@@ -1,51 +1,45 @@
 //! A session's agent row and its turns: the task each prompt starts, and the events of its
 //! tool calls.
 
+use crate::db::{params, Db, Param};
 use baton_core::agent::AdapterKind;
 use baton_core::hooks::{short_session_id, tool_effect, ToolCall, ToolEffect};
 use baton_core::protocol::{Event, EventKind, Task};
 use baton_core::task::TaskState;
 use chrono::{DateTime, Utc};
-use rusqlite::{params, Connection, OptionalExtension};
 
 use super::{HookRecord, SessionRef, SessionRow, TITLE_CHARS};
 use crate::agents::{agent_id_by_name, name_key};
-use crate::codec::{adapter_str, ts, Cached};
+use crate::codec::{adapter_str, ts};
 use crate::error::Result;
 use crate::events::insert_event;
 use crate::tasks::upsert_task;
 
 /// The session whose row meets `condition` (over `sessions s`), with its agent's name.
 pub(super) fn find_session(
-    tx: &Connection,
+    tx: &Db,
     condition: &str,
-    values: impl rusqlite::Params,
+    values: &[&dyn Param],
 ) -> Result<Option<SessionRow>> {
-    Ok(tx
-        .row(
-            &format!(
-                "SELECT s.agent_id, a.name, s.turns, s.turn_open
+    tx.query_opt(
+        &format!(
+            "SELECT s.agent_id, a.name, s.turns, s.turn_open
                    FROM sessions s JOIN agents a ON a.id = s.agent_id WHERE {condition}"
-            ),
-            values,
-            |row| {
-                Ok(SessionRow {
-                    agent_id: row.get(0)?,
-                    name: row.get(1)?,
-                    turns: row.get(2)?,
-                    turn_open: row.get(3)?,
-                })
-            },
-        )
-        .optional()?)
+        ),
+        values,
+        |row| {
+            Ok(SessionRow {
+                agent_id: row.get(0)?,
+                name: row.get(1)?,
+                turns: row.get(2)?,
+                turn_open: row.get(3)?,
+            })
+        },
+    )
 }
 
 /// The session's agent and turn, added on its first call; its whereabouts refreshed.
-pub(super) fn session_row(
-    tx: &Connection,
-    session: &SessionRef,
-    now: DateTime<Utc>,
-) -> Result<SessionRow> {
+pub(super) fn session_row(tx: &Db, session: &SessionRef, now: DateTime<Utc>) -> Result<SessionRow> {
     let found = find_session(
         tx,
         "s.client = ?1 AND s.session_id = ?2",
@@ -55,7 +49,7 @@ pub(super) fn session_row(
         Some(row) => row,
         None => add_session(tx, session, now)?,
     };
-    tx.exec(
+    tx.execute(
         "UPDATE sessions
             SET cwd = coalesce(?2, cwd), repo_root = coalesce(?3, repo_root),
                 branch = coalesce(?4, branch), last_seen_at = ?5
@@ -69,7 +63,7 @@ pub(super) fn session_row(
         ],
     )?;
     // A session is "up" while it calls: its last call is its last success.
-    tx.exec(
+    tx.execute(
         "UPDATE agents SET reachability = 'up', last_success_at = ?2, last_attempt_at = ?2
           WHERE id = ?1",
         params![row.agent_id, ts(now)],
@@ -77,11 +71,7 @@ pub(super) fn session_row(
     Ok(row)
 }
 
-pub(super) fn add_session(
-    tx: &Connection,
-    session: &SessionRef,
-    now: DateTime<Utc>,
-) -> Result<SessionRow> {
+pub(super) fn add_session(tx: &Db, session: &SessionRef, now: DateTime<Utc>) -> Result<SessionRow> {
     let base = session
         .name
         .as_deref()
@@ -96,10 +86,10 @@ pub(super) fn add_session(
         n += 1;
         name = format!("{base}·{n}");
     }
-    tx.exec(
+    let agent_id: i64 = tx.query_row(
         "INSERT INTO agents (name, name_key, base_url, poll_interval_ms, timeout_ms, adapter,
                              created_at, reachability, last_success_at)
-         VALUES (?1, ?2, ?3, 1000, 500, ?5, ?4, 'up', ?4)",
+         VALUES (?1, ?2, ?3, 1000, 500, ?5, ?4, 'up', ?4) RETURNING id",
         params![
             name,
             name_key(&name),
@@ -111,9 +101,9 @@ pub(super) fn add_session(
             ts(now),
             adapter_str(AdapterKind::Session)
         ],
+        |row| row.get(0),
     )?;
-    let agent_id = tx.last_insert_rowid();
-    tx.exec(
+    tx.execute(
         "INSERT INTO sessions (agent_id, client, session_id, started_at, last_seen_at)
          VALUES (?1, ?2, ?3, ?4, ?4)",
         params![
@@ -161,7 +151,7 @@ pub(super) fn turn_id(row: &SessionRow) -> String {
 
 /// Notes the tool a session called; returns how it reads ("Write /repo/src/app.rs").
 pub(super) fn note_tool(
-    tx: &Connection,
+    tx: &Db,
     agent_id: i64,
     tool: &ToolCall,
     cwd: Option<&str>,
@@ -176,7 +166,7 @@ pub(super) fn note_tool(
         _ => tool.name.clone(),
     };
     let what: String = what.chars().take(TITLE_CHARS).collect();
-    tx.exec(
+    tx.execute(
         "UPDATE sessions SET last_tool = ?2 WHERE agent_id = ?1",
         params![agent_id, what],
     )?;
@@ -184,7 +174,7 @@ pub(super) fn note_tool(
 }
 
 pub(super) fn push_event(
-    tx: &Connection,
+    tx: &Db,
     row: &SessionRow,
     kind: EventKind,
     resource: Option<String>,
@@ -192,9 +182,9 @@ pub(super) fn push_event(
     now: DateTime<Utc>,
     record: &mut HookRecord,
 ) -> Result<()> {
-    let seq: i64 = tx.row(
+    let seq: i64 = tx.query_row(
         "SELECT coalesce(max(seq), 0) + 1 FROM events WHERE agent_id = ?1",
-        [row.agent_id],
+        params![row.agent_id],
         |r| r.get(0),
     )?;
     let mut event = Event::new(u64::try_from(seq).unwrap_or(1), now, kind);
@@ -208,16 +198,16 @@ pub(super) fn push_event(
 }
 
 pub(super) fn set_turn_state(
-    tx: &Connection,
+    tx: &Db,
     row: &SessionRow,
     state: TaskState,
     detail: Option<String>,
     now: DateTime<Utc>,
     record: &mut HookRecord,
 ) -> Result<()> {
-    let prompt: Option<String> = tx.row(
+    let prompt: Option<String> = tx.query_row(
         "SELECT prompt FROM sessions WHERE agent_id = ?1",
-        [row.agent_id],
+        params![row.agent_id],
         |r| r.get(0),
     )?;
     let mut task = Task::new(turn_id(row), prompt.unwrap_or_default(), state);
@@ -229,16 +219,16 @@ pub(super) fn set_turn_state(
 }
 
 pub(super) fn end_turn(
-    tx: &Connection,
+    tx: &Db,
     row: &SessionRow,
     state: TaskState,
     now: DateTime<Utc>,
     record: &mut HookRecord,
 ) -> Result<()> {
     set_turn_state(tx, row, state, None, now, record)?;
-    tx.exec(
+    tx.execute(
         "UPDATE sessions SET turn_open = 0 WHERE agent_id = ?1",
-        [row.agent_id],
+        params![row.agent_id],
     )?;
     Ok(())
 }

@@ -8,7 +8,7 @@ use baton_core::escalations::EscalationState;
 use baton_core::protocol::{Event, EventKind};
 use baton_core::task::TaskState;
 
-use super::support::{doc, draft, store_with_agent, t, task};
+use super::support::{doc, draft, fresh_store, store_with_agent, t, task};
 use crate::decisions::DecisionFilter;
 use crate::escalations::EscalationFilter;
 use crate::{Store, StoreError};
@@ -29,7 +29,7 @@ fn card(version: ProtocolVersion) -> AgentCard {
 
 #[test]
 fn an_a2a_agent_is_stored_with_its_card_and_what_it_lists() {
-    let mut store = Store::open_in_memory().unwrap();
+    let mut store = fresh_store();
     let mut echo = draft("Echo");
     echo.adapter = AdapterKind::A2a;
     let id = store.add_agent(&echo).unwrap().id;

@@ -3,11 +3,11 @@ use baton_core::task::TaskState;
 use baton_core::ConfigError;
 
 use super::support::*;
-use crate::{Store, StoreError};
+use crate::StoreError;
 
 #[test]
 fn add_stores_trimmed_name_and_normalised_url() {
-    let mut store = Store::open_in_memory().unwrap();
+    let mut store = fresh_store();
     let mut d = draft("  Researcher  ");
     d.base_url = " http://127.0.0.1:7700/ ".into();
     let added = store.add_agent(&d).unwrap();
@@ -23,7 +23,7 @@ fn add_stores_trimmed_name_and_normalised_url() {
 
 #[test]
 fn validation_errors_come_through_as_invalid_config() {
-    let mut store = Store::open_in_memory().unwrap();
+    let mut store = fresh_store();
     let mut d = draft("Researcher");
     d.base_url = "ftp://x".into();
     let err = store.add_agent(&d).unwrap_err();
@@ -51,7 +51,7 @@ fn validation_errors_come_through_as_invalid_config() {
 
 #[test]
 fn names_are_unique_regardless_of_case_and_spaces() {
-    let mut store = Store::open_in_memory().unwrap();
+    let mut store = fresh_store();
     let first = store.add_agent(&draft("Researcher")).unwrap();
     for name in ["researcher", " RESEARCHER "] {
         let err = store.add_agent(&draft(name)).unwrap_err();
@@ -99,7 +99,7 @@ fn update_keeps_id_and_token_flag_and_clears_the_cursor_only_when_the_url_moves(
 
 #[test]
 fn unknown_ids_are_not_found() {
-    let mut store = Store::open_in_memory().unwrap();
+    let mut store = fresh_store();
     let checks: Vec<StoreError> = vec![
         store.agent(42).unwrap_err(),
         store.agent_row(42).unwrap_err(),
@@ -247,7 +247,7 @@ fn agent_rows_carry_remote_info_and_counts_per_column() {
 
 #[test]
 fn one_url_is_one_agent() {
-    let mut store = Store::open_in_memory().unwrap();
+    let mut store = fresh_store();
     let first = store
         .add_agent(&AgentDraft::new("Researcher", "http://127.0.0.1:7700/"))
         .unwrap();

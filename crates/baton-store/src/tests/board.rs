@@ -2,7 +2,6 @@ use baton_core::task::TaskState;
 use proptest::prelude::*;
 
 use super::support::*;
-use crate::Store;
 
 #[test]
 fn task_events_are_the_latest_ones_newest_last() {
@@ -86,7 +85,7 @@ proptest! {
     fn redelivery_never_duplicates(batches in prop::collection::vec(
         prop::collection::btree_set(1u64..60, 0..15), 1..8))
     {
-        let mut store = Store::open_in_memory().unwrap();
+        let mut store = fresh_store();
         let id = store.add_agent(&draft("Researcher")).unwrap().id;
         let mut seen = std::collections::BTreeSet::new();
         for (i, batch) in batches.iter().enumerate() {

@@ -2,12 +2,13 @@ use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
 use super::support::*;
+use crate::db::params;
 use crate::decisions::{append_decision_in, canonical_json, GENESIS_HASH};
 use crate::{ChainCheck, DecisionEntry, DecisionFilter, NewDecision, Store};
 
 /// A store whose log holds `n` entries (seq 1..=n), at t(1)..t(n).
 fn store_with_log(n: i64) -> (Store, Vec<DecisionEntry>) {
-    let mut store = Store::open_in_memory().unwrap();
+    let mut store = fresh_store();
     let entries = (1..=n)
         .map(|i| {
             let mut draft = NewDecision::new(
@@ -36,10 +37,17 @@ fn broken_at(store: &Store) -> i64 {
     }
 }
 
+/// What someone with the database's own rights could do: take the log's guard away.
 fn drop_trigger(store: &Store, which: &str) {
+    let on = match store.dialect() {
+        crate::Dialect::Sqlite => "",
+        crate::Dialect::Postgres => " ON decisions",
+    };
     store
-        .conn
-        .execute_batch(&format!("DROP TRIGGER decisions_are_append_only_{which}"))
+        .db()
+        .execute_batch(&format!(
+            "DROP TRIGGER decisions_are_append_only_{which}{on}"
+        ))
         .unwrap();
 }
 
@@ -59,7 +67,7 @@ fn expected_hash(prev: &str, line: &Value) -> String {
 
 #[test]
 fn an_empty_log_verifies() {
-    let store = Store::open_in_memory().unwrap();
+    let store = fresh_store();
     assert_eq!(
         store.verify_decisions().unwrap(),
         ChainCheck::Ok { entries: 0 }
@@ -96,10 +104,12 @@ fn a_chain_of_entries_verifies_and_links_each_to_the_previous() {
 fn detail_is_stored_canonically() {
     let (store, _) = store_with_log(2);
     let text: String = store
-        .conn
-        .query_row("SELECT detail FROM decisions WHERE seq = 2", [], |r| {
-            r.get(0)
-        })
+        .db()
+        .query_row(
+            "SELECT detail FROM decisions WHERE seq = 2",
+            params![],
+            |r| r.get(0),
+        )
         .unwrap();
     assert_eq!(text, r#"{"a":"x","z":[1,{"a":null,"b":true}]}"#);
 }
@@ -120,10 +130,10 @@ fn tampering_with_any_field_of_one_entry_names_that_entry() {
         let (store, _) = store_with_log(5);
         drop_trigger(&store, "update");
         store
-            .conn
+            .db()
             .execute(
                 &format!("UPDATE decisions SET {column} = {value} WHERE seq = 3"),
-                [],
+                params![],
             )
             .unwrap();
         assert_eq!(broken_at(&store), 3, "tampered {column}");
@@ -135,8 +145,11 @@ fn tampering_reports_a_reason() {
     let (store, _) = store_with_log(3);
     drop_trigger(&store, "update");
     store
-        .conn
-        .execute("UPDATE decisions SET reason = 'edited' WHERE seq = 1", [])
+        .db()
+        .execute(
+            "UPDATE decisions SET reason = 'edited' WHERE seq = 1",
+            params![],
+        )
         .unwrap();
     let check = store.verify_decisions().unwrap();
     assert!(
@@ -150,8 +163,8 @@ fn deleting_a_middle_entry_is_detected() {
     let (store, _) = store_with_log(4);
     drop_trigger(&store, "delete");
     store
-        .conn
-        .execute("DELETE FROM decisions WHERE seq = 2", [])
+        .db()
+        .execute("DELETE FROM decisions WHERE seq = 2", params![])
         .unwrap();
     assert_eq!(broken_at(&store), 3);
 }
@@ -161,8 +174,8 @@ fn deleting_the_last_entries_is_detected() {
     let (store, _) = store_with_log(4);
     drop_trigger(&store, "delete");
     store
-        .conn
-        .execute("DELETE FROM decisions WHERE seq >= 3", [])
+        .db()
+        .execute("DELETE FROM decisions WHERE seq >= 3", params![])
         .unwrap();
     assert_eq!(broken_at(&store), 3);
 }
@@ -174,7 +187,7 @@ fn the_log_stays_append_only_in_normal_use() {
         "UPDATE decisions SET reason = 'x' WHERE seq = 2",
         "DELETE FROM decisions WHERE seq = 3",
     ] {
-        let err = store.conn.execute(sql, []).unwrap_err();
+        let err = store.db().execute(sql, params![]).unwrap_err();
         assert!(err.to_string().contains("append-only"), "{err}");
     }
     let next = store
@@ -189,9 +202,9 @@ fn the_log_stays_append_only_in_normal_use() {
 
 #[test]
 fn an_entry_appended_in_a_rolled_back_transaction_leaves_no_trace() {
-    let mut store = Store::open_in_memory().unwrap();
+    let mut store = fresh_store();
     {
-        let tx = store.conn.transaction().unwrap();
+        let tx = store.write_tx().unwrap();
         let entry = append_decision_in(&tx, NewDecision::new("ann", "approve", "x")).unwrap();
         assert_eq!(entry.seq, 1);
         // dropped: rolled back

@@ -16,7 +16,7 @@ use crate::{Store, StoreError};
 
 /// Two agents, each with one write to crm://contacts/1 (seq 1), and a collision finding.
 fn store_with_collision() -> (Store, i64, i64, i64) {
-    let mut store = Store::open_in_memory().unwrap();
+    let mut store = fresh_store();
     let a = store.add_agent(&draft("Researcher")).unwrap().id;
     let b = store.add_agent(&draft("Writer")).unwrap().id;
     for (agent, task_id) in [(a, "r-1"), (b, "w-1")] {
@@ -55,7 +55,7 @@ fn store_with_collision() -> (Store, i64, i64, i64) {
 
 #[test]
 fn a_finding_opens_one_escalation_due_by_the_matching_exception_rule() {
-    let mut store = Store::open_in_memory().unwrap();
+    let mut store = fresh_store();
     store.add_agent(&draft("Researcher")).unwrap();
     let rule = Rule {
         sla_seconds: Some(600),

@@ -10,7 +10,7 @@ use baton_core::task::TaskState;
 
 use super::support::*;
 use crate::detect_reads::DetectMarks;
-use crate::{Store, StoreError};
+use crate::StoreError;
 
 fn collision(evidence: &[(i64, u64)], summary: &str) -> Finding {
     Finding {
@@ -77,7 +77,7 @@ fn one_open_finding_per_cause_and_closed_causes_reopen_only_with_new_evidence() 
 
 #[test]
 fn what_the_detectors_read_is_what_was_ingested_and_only_what_changed() {
-    let mut store = Store::open_in_memory().unwrap();
+    let mut store = fresh_store();
     let a = store.add_agent(&draft("Researcher")).unwrap().id;
     let b = store.add_agent(&draft("Writer")).unwrap().id;
     store

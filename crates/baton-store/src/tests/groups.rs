@@ -9,13 +9,14 @@ use baton_core::task::TaskState;
 use chrono::Duration;
 
 use super::support::*;
+use crate::db::params;
 use crate::escalations::EscalationFilter;
 use crate::Store;
 
 /// Editor and Publisher, each with writes 1..=n to `file:///drafts/brief-{seq}.md` (task
 /// `edit-1` / `publish-1`).
 fn two_writers(n: u64) -> (Store, i64, i64) {
-    let mut store = Store::open_in_memory().unwrap();
+    let mut store = fresh_store();
     let editor = store.add_agent(&draft("Editor")).unwrap().id;
     let publisher = store.add_agent(&draft("Publisher")).unwrap().id;
     for (agent, task_id, remote) in [
@@ -191,10 +192,10 @@ fn one_decision_settles_the_group_and_a_cause_that_fires_again_updates_it() {
     assert_eq!(rules[0].rule.pattern, "file:///drafts/*");
     assert_eq!(rules[0].rule.owner, "Editor");
     let body: String = store
-        .conn
+        .db()
         .query_row(
             "SELECT body FROM outbox WHERE agent_id = ?1",
-            [publisher],
+            params![publisher],
             |row| row.get(0),
         )
         .unwrap();
@@ -265,10 +266,12 @@ fn escalations_from_before_groups_stand_for_their_own_finding() {
     assert_eq!(old.resources, ["cms://posts/7"]);
     assert_eq!(old.last_seen_at, old.opened_at);
     let member: Option<i64> = store
-        .conn
-        .query_row("SELECT escalation_id FROM findings WHERE id = 1", [], |r| {
-            r.get(0)
-        })
+        .db()
+        .query_row(
+            "SELECT escalation_id FROM findings WHERE id = 1",
+            params![],
+            |r| r.get(0),
+        )
         .unwrap();
     assert_eq!(member, Some(1));
 }

@@ -2,6 +2,7 @@ use baton_core::protocol::{Declares, StatusDocument};
 use baton_core::rules::manifest::AgentManifest;
 
 use super::support::*;
+use crate::db::params;
 use crate::{ManifestSource, StoreError};
 
 fn manifest(writes: &[&str]) -> AgentManifest {
@@ -248,12 +249,12 @@ fn a_failed_ingest_keeps_no_declared_manifest() {
 fn an_undecodable_stored_manifest_is_replaced_by_the_declaration() {
     let (mut store, id) = store_with_agent();
     store
-        .conn
+        .db()
         .execute(
             r#"INSERT INTO manifests (agent_id, source, declares, updated_at)
                VALUES (?1, 'agent', '{"triggers":[1],"reads":[],"writes":[],"outputs":[]}',
                        '2026-05-01T12:00:00.000Z')"#,
-            [id],
+            params![id],
         )
         .unwrap();
     assert!(store.manifest(id, ManifestSource::Agent).is_err());

@@ -1,21 +1,22 @@
 use super::support::*;
+use crate::db::params;
 use crate::{Store, StoreError, LATEST_VERSION};
 
-fn pragma<T: rusqlite::types::FromSql>(store: &Store, name: &str) -> T {
+fn pragma<T: crate::db::FromColumn>(store: &Store, name: &str) -> T {
     store
-        .conn
-        .query_row(&format!("PRAGMA {name}"), [], |row| row.get(0))
+        .db()
+        .query_row(&format!("PRAGMA {name}"), params![], |row| row.get(0))
         .unwrap()
 }
 
 fn schema_sql(store: &Store) -> Vec<String> {
-    let mut stmt = store
-        .conn
-        .prepare("SELECT sql FROM sqlite_schema WHERE sql IS NOT NULL ORDER BY name")
-        .unwrap();
-    stmt.query_map([], |row| row.get(0))
-        .unwrap()
-        .collect::<Result<_, _>>()
+    store
+        .db()
+        .query_map(
+            "SELECT sql FROM sqlite_schema WHERE sql IS NOT NULL ORDER BY name",
+            params![],
+            |row| row.get(0),
+        )
         .unwrap()
 }
 
@@ -41,10 +42,10 @@ fn a_file_database_uses_wal_and_the_other_pragmas() {
 fn an_in_memory_database_enforces_foreign_keys() {
     let store = Store::open_in_memory().unwrap();
     assert_eq!(pragma::<i64>(&store, "foreign_keys"), 1);
-    let orphan = store.conn.execute(
+    let orphan = store.db().execute(
         "INSERT INTO tasks (agent_id, task_id, title, state, state_since, first_seen_at, updated_at)
          VALUES (99, 't', 't', 'working', 'x', 'x', 'x')",
-        [],
+        params![],
     );
     assert!(orphan.is_err(), "a task of no agent must be refused");
 }
@@ -166,12 +167,12 @@ fn short_processes_keep_the_wal_short_for_the_next_one_to_read() {
             store.for_short_process().unwrap();
             // A few pages per process, as a hook call writes.
             store
-                .conn
+                .db()
                 .execute_batch("CREATE TABLE IF NOT EXISTS pad (bytes BLOB)")
                 .unwrap();
             store
-                .conn
-                .execute("INSERT INTO pad VALUES (zeroblob(12000 + ?1))", [n])
+                .db()
+                .execute("INSERT INTO pad VALUES (zeroblob(12000 + ?1))", params![n])
                 .unwrap();
             if close_short {
                 store.close_short_process().unwrap();
@@ -181,8 +182,8 @@ fn short_processes_keep_the_wal_short_for_the_next_one_to_read() {
         // Nothing is lost.
         let count: i64 = Store::open(&path)
             .unwrap()
-            .conn
-            .query_row("SELECT count(*) FROM pad", [], |row| row.get(0))
+            .db()
+            .query_row("SELECT count(*) FROM pad", params![], |row| row.get(0))
             .unwrap();
         assert_eq!(count, 400);
         wal
@@ -207,7 +208,7 @@ fn short_processes_keep_the_wal_short_while_others_hold_the_store_open() {
         let path = dir.path().join("baton.sqlite3");
         let other_session = Store::open(&path).unwrap();
         other_session
-            .conn
+            .db()
             .execute_batch("CREATE TABLE pad (bytes BLOB)")
             .unwrap();
         for n in 0..400 {
@@ -216,19 +217,19 @@ fn short_processes_keep_the_wal_short_while_others_hold_the_store_open() {
             if !short {
                 // The control: the checkpoint size before short processes had their own.
                 store
-                    .conn
+                    .db()
                     .execute_batch("PRAGMA wal_autocheckpoint = 8000")
                     .unwrap();
             }
             store
-                .conn
-                .execute("INSERT INTO pad VALUES (zeroblob(12000 + ?1))", [n])
+                .db()
+                .execute("INSERT INTO pad VALUES (zeroblob(12000 + ?1))", params![n])
                 .unwrap();
             store.close_short_process().unwrap();
         }
         let count: i64 = other_session
-            .conn
-            .query_row("SELECT count(*) FROM pad", [], |row| row.get(0))
+            .db()
+            .query_row("SELECT count(*) FROM pad", params![], |row| row.get(0))
             .unwrap();
         assert_eq!(count, 400, "nothing is lost");
         std::fs::metadata(dir.path().join("baton.sqlite3-wal")).map_or(0, |m| m.len())

@@ -20,7 +20,7 @@ fn writes(patterns: &[&str]) -> Declares {
 
 #[test]
 fn the_map_uses_the_users_declaration_over_the_agents_own() {
-    let mut store = Store::open_in_memory().unwrap();
+    let mut store = fresh_store();
     let a = add(&mut store, "Writer");
     let b = add(&mut store, "Researcher");
     store
@@ -68,7 +68,7 @@ fn the_map_uses_the_users_declaration_over_the_agents_own() {
 
 #[test]
 fn a_resolution_lands_in_one_transaction_and_clears_the_conflict() {
-    let mut store = Store::open_in_memory().unwrap();
+    let mut store = fresh_store();
     let a = add(&mut store, "Writer");
     let b = add(&mut store, "Researcher");
     store
@@ -119,7 +119,7 @@ fn a_resolution_lands_in_one_transaction_and_clears_the_conflict() {
 
 #[test]
 fn a_plan_made_from_old_rules_is_refused_and_changes_nothing() {
-    let mut store = Store::open_in_memory().unwrap();
+    let mut store = fresh_store();
     add(&mut store, "Writer");
     let rule = Rule::new(RuleKind::Data, "crm://c/*#status", "Researcher");
     store.add_rule(&rule, "ana").unwrap();

@@ -7,7 +7,7 @@ use baton_core::protocol::{Event, EventKind};
 use baton_core::ratelimit::view::PressureLimits;
 use baton_core::ratelimit::{minute_of, Metric, QuotaSource};
 
-use super::support::{doc, draft, rows, store_with_agent, t, usage};
+use super::support::{doc, draft, fresh_store, rows, store_with_agent, t, usage};
 use crate::Store;
 
 fn api_call(seq: u64, at_secs: i64, api: &str, status: u16, headers: &[(&str, &str)]) -> Event {
@@ -92,7 +92,7 @@ fn api_calls_count_per_minute_with_429s_and_the_last_limits() {
 
 #[test]
 fn an_older_reading_does_not_replace_a_newer_one() {
-    let mut store = Store::open_in_memory().unwrap();
+    let mut store = fresh_store();
     let a = store.add_agent(&draft("A")).unwrap().id;
     let b = store.add_agent(&draft("B")).unwrap().id;
     let newer = openai_headers("10");
@@ -276,7 +276,7 @@ fn a_budget_split_is_stored_and_each_agent_is_told_its_allowance() {
     use baton_core::escalations::{BudgetShare, EscalationAction};
     use baton_core::protocol::DecisionDelivery;
 
-    let mut store = Store::open_in_memory().unwrap();
+    let mut store = fresh_store();
     let a = store.add_agent(&draft("Writer")).unwrap().id;
     let b = store.add_agent(&draft("Editor")).unwrap().id;
     let h = openai_headers("20");
@@ -449,7 +449,7 @@ fn pressure_that_was_forecast_carries_on_the_forecast_escalation() {
     use crate::escalations::EscalationFilter;
     use baton_core::detect::{EvidenceRef, Finding, FindingKind, Severity};
 
-    let mut store = Store::open_in_memory().unwrap();
+    let mut store = fresh_store();
     let a = store.add_agent(&draft("Writer")).unwrap().id;
     let b = store.add_agent(&draft("Editor")).unwrap().id;
     let prefix = "rate_limit_pressure:api:openai:forecast@";

@@ -23,18 +23,25 @@ fn summary_of(entry: &DecisionEntry) -> (&str, &str, &str) {
 
 /// Makes every append to the decision log fail (for this connection only).
 fn break_the_log(store: &Store) {
-    store
-        .conn
-        .execute_batch(
+    let sql = match store.dialect() {
+        crate::Dialect::Sqlite => {
             "CREATE TEMP TRIGGER no_log BEFORE INSERT ON decisions
-             BEGIN SELECT RAISE(ABORT, 'log unavailable'); END",
-        )
-        .unwrap();
+             BEGIN SELECT RAISE(ABORT, 'log unavailable'); END"
+        }
+        // The test's own database: the trigger goes with it.
+        crate::Dialect::Postgres => {
+            "CREATE FUNCTION no_log() RETURNS trigger LANGUAGE plpgsql AS $$
+             BEGIN RAISE EXCEPTION 'log unavailable'; END $$;
+             CREATE TRIGGER no_log BEFORE INSERT ON decisions
+                 FOR EACH ROW EXECUTE FUNCTION no_log();"
+        }
+    };
+    store.db().execute_batch(sql).unwrap();
 }
 
 #[test]
 fn add_rule_stores_it_and_audits_it() {
-    let mut store = Store::open_in_memory().unwrap();
+    let mut store = fresh_store();
     let mut data = rule(RuleKind::Data, "crm://contacts/*#status", "Researcher");
     data.readers = vec!["Writer".into(), "Editor".into()];
     data.note = Some("status is the researcher's".into());
@@ -68,7 +75,7 @@ fn add_rule_stores_it_and_audits_it() {
 
 #[test]
 fn update_rule_changes_it_and_audits_before_and_after() {
-    let mut store = Store::open_in_memory().unwrap();
+    let mut store = fresh_store();
     let before = rule(RuleKind::Output, "slack://#general", "Publisher");
     let id = store.add_rule(&before, "ann").unwrap().id;
     let mut after = before.clone();
@@ -97,7 +104,7 @@ fn update_rule_changes_it_and_audits_before_and_after() {
 
 #[test]
 fn remove_rule_deletes_it_and_audits_what_it_was() {
-    let mut store = Store::open_in_memory().unwrap();
+    let mut store = fresh_store();
     let trigger = rule(RuleKind::Trigger, "mail://inbox/invoices", "Accounts");
     let id = store.add_rule(&trigger, "ann").unwrap().id;
     store.remove_rule(id, "bob").unwrap();
@@ -116,7 +123,7 @@ fn remove_rule_deletes_it_and_audits_what_it_was() {
 
 #[test]
 fn an_unknown_rule_is_not_found_and_nothing_is_logged() {
-    let mut store = Store::open_in_memory().unwrap();
+    let mut store = fresh_store();
     let r = rule(RuleKind::Data, "a://b", "X");
     let errors = [
         store.rule(41).unwrap_err(),
@@ -135,7 +142,7 @@ fn an_unknown_rule_is_not_found_and_nothing_is_logged() {
 
 #[test]
 fn a_rule_without_its_minimal_shape_is_refused() {
-    let mut store = Store::open_in_memory().unwrap();
+    let mut store = fresh_store();
     let good = rule(RuleKind::Data, "a://b", "X");
     let id = store.add_rule(&good, "ann").unwrap().id;
     let mut cases = vec![];
@@ -176,7 +183,7 @@ fn a_rule_without_its_minimal_shape_is_refused() {
 
 #[test]
 fn rules_come_in_a_stable_order() {
-    let mut store = Store::open_in_memory().unwrap();
+    let mut store = fresh_store();
     let input = [
         rule(RuleKind::Exception, "**", "Ann"),
         rule(RuleKind::Data, "b://x", "A"),
@@ -198,7 +205,7 @@ fn rules_come_in_a_stable_order() {
 
 #[test]
 fn a_change_whose_audit_entry_fails_is_rolled_back() {
-    let mut store = Store::open_in_memory().unwrap();
+    let mut store = fresh_store();
     let r = rule(RuleKind::Data, "a://b", "X");
     let id = store.add_rule(&r, "ann").unwrap().id;
     break_the_log(&store);
@@ -218,7 +225,7 @@ fn a_change_whose_audit_entry_fails_is_rolled_back() {
 
 #[test]
 fn replace_rules_keeps_unchanged_ids_and_audits_each_change() {
-    let mut store = Store::open_in_memory().unwrap();
+    let mut store = fresh_store();
     let keep = rule(RuleKind::Trigger, "mail://inbox", "Accounts");
     let change = rule(RuleKind::Data, "crm://contacts/*#status", "Researcher");
     let drop = rule(RuleKind::Output, "slack://#general", "Publisher");
@@ -299,7 +306,7 @@ fn replace_rules_keeps_unchanged_ids_and_audits_each_change() {
 
 #[test]
 fn replace_rules_with_duplicates_and_an_empty_file() {
-    let mut store = Store::open_in_memory().unwrap();
+    let mut store = fresh_store();
     let r = rule(RuleKind::Data, "a://b", "X");
     let summary = store.replace_rules(&[r.clone(), r.clone()], "ci").unwrap();
     assert_eq!(summary.added.len(), 2);

@@ -5,12 +5,11 @@ use baton_core::hooks::PermitMode;
 use serde_json::json;
 
 use super::sessions::{hook, prompt, write, APP};
-use super::support::t;
-use crate::Store;
+use super::support::{fresh_store, t};
 
 #[test]
 fn the_agents_view_sees_a_sessions_prompt_last_tool_and_leases_and_the_app_hears_its_calls() {
-    let mut store = Store::open_in_memory().unwrap();
+    let mut store = fresh_store();
     let warn = PermitMode::Warn;
     // Nothing heard yet.
     let none = store.sessions_heard_since(None).unwrap();
@@ -97,7 +96,7 @@ fn a_permission_request_is_asked_in_the_queue_only_while_an_engine_watches_and_g
     use baton_core::escalations::{EscalationAction, EscalationState};
     use baton_core::task::TaskState;
 
-    let mut store = Store::open_in_memory().unwrap();
+    let mut store = fresh_store();
     let warn = PermitMode::Warn;
     let me = hook(&mut store, "aaaa1111", warn, 0, prompt("Clean the build"));
     // Nobody watches: the client asks in its own dialog at once.

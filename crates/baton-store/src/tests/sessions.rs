@@ -13,7 +13,7 @@ use baton_core::task::TaskState;
 use chrono::Duration;
 use serde_json::{json, Value};
 
-use super::support::t;
+use super::support::{fresh_store, t};
 use crate::escalations::EscalationFilter;
 use crate::sessions::{HookRecord, PermitSettings, SessionRef};
 use crate::Store;
@@ -78,7 +78,7 @@ fn open_items(store: &Store) -> Vec<(FindingKind, String)> {
 
 #[test]
 fn a_session_joins_as_an_agent_on_its_first_call_and_its_turn_is_a_task() {
-    let mut store = Store::open_in_memory().unwrap();
+    let mut store = fresh_store();
     let warn = PermitMode::Warn;
     let first = hook(
         &mut store,
@@ -159,7 +159,7 @@ fn a_session_joins_as_an_agent_on_its_first_call_and_its_turn_is_a_task() {
 
 #[test]
 fn tool_calls_become_write_and_read_events_of_the_turn() {
-    let mut store = Store::open_in_memory().unwrap();
+    let mut store = fresh_store();
     let warn = PermitMode::Warn;
     hook(&mut store, "a1", warn, 0, prompt("edit"));
     let written = hook(
@@ -204,7 +204,7 @@ fn tool_calls_become_write_and_read_events_of_the_turn() {
 
 #[test]
 fn a_second_session_is_refused_a_file_the_first_holds_until_its_turn_ends() {
-    let mut store = Store::open_in_memory().unwrap();
+    let mut store = fresh_store();
     let enforce = PermitMode::Enforce;
     hook(&mut store, "a1", enforce, 0, prompt("one"));
     let a = hook(&mut store, "a1", enforce, 60, write("PreToolUse", APP));
@@ -259,7 +259,7 @@ fn a_second_session_is_refused_a_file_the_first_holds_until_its_turn_ends() {
 
 #[test]
 fn warn_allows_and_escalates_observe_only_records_and_a_lease_lapses() {
-    let mut store = Store::open_in_memory().unwrap();
+    let mut store = fresh_store();
     hook(
         &mut store,
         "a1",
@@ -300,7 +300,7 @@ fn warn_allows_and_escalates_observe_only_records_and_a_lease_lapses() {
 
 #[test]
 fn an_ownership_rule_on_files_refuses_everyone_but_its_owner() {
-    let mut store = Store::open_in_memory().unwrap();
+    let mut store = fresh_store();
     store
         .add_rule(
             &Rule::new(RuleKind::Data, "file:///work/repo/src/**", "repo·a1"),
@@ -350,7 +350,7 @@ fn an_ownership_rule_on_files_refuses_everyone_but_its_owner() {
 
 #[test]
 fn a_named_session_keeps_its_name_and_a_taken_name_gets_a_number() {
-    let mut store = Store::open_in_memory().unwrap();
+    let mut store = fresh_store();
     store
         .add_agent(&super::support::draft("Refactorer"))
         .unwrap();
@@ -369,7 +369,7 @@ fn a_named_session_keeps_its_name_and_a_taken_name_gets_a_number() {
 
 #[test]
 fn granting_the_file_to_the_refused_session_moves_the_lease_and_its_retry_passes() {
-    let mut store = Store::open_in_memory().unwrap();
+    let mut store = fresh_store();
     let enforce = PermitMode::Enforce;
     hook(&mut store, "a1", enforce, 0, write("PreToolUse", APP));
     let refused = hook(&mut store, "b2", enforce, 10, write("PreToolUse", APP));
@@ -421,7 +421,7 @@ fn granting_the_file_to_the_refused_session_moves_the_lease_and_its_retry_passes
 
 #[test]
 fn keeping_the_holder_changes_nothing_and_allowing_both_once_lets_one_more_write_through() {
-    let mut store = Store::open_in_memory().unwrap();
+    let mut store = fresh_store();
     let enforce = PermitMode::Enforce;
     let open_item = |store: &Store| {
         store
@@ -452,7 +452,7 @@ fn keeping_the_holder_changes_nothing_and_allowing_both_once_lets_one_more_write
     assert!(open_items(&store).is_empty());
     // Allow both once (on a new conflict): one more write passes, the holder keeps the lease,
     // the next is refused.
-    let mut store = Store::open_in_memory().unwrap();
+    let mut store = fresh_store();
     hook(&mut store, "a1", enforce, 0, write("PreToolUse", APP));
     hook(&mut store, "b2", enforce, 10, write("PreToolUse", APP));
     store
@@ -475,7 +475,7 @@ fn keeping_the_holder_changes_nothing_and_allowing_both_once_lets_one_more_write
     let again = hook(&mut store, "b2", enforce, 60, write("PreToolUse", APP));
     assert!(matches!(again.answer, HookAnswer::Deny(_)), "{again:?}");
     // Neither makes sense for an item that names no file.
-    let mut other = Store::open_in_memory().unwrap();
+    let mut other = fresh_store();
     let id = other
         .add_agent(&super::support::draft("Writer"))
         .unwrap()
@@ -507,7 +507,7 @@ fn keeping_the_holder_changes_nothing_and_allowing_both_once_lets_one_more_write
 fn two_sessions_refused_each_others_file_are_a_deadlock_and_giving_one_file_breaks_it() {
     use baton_core::detect::{detect, DetectConfig, DetectState};
     const LIB: &str = "/work/repo/src/lib.rs";
-    let mut store = Store::open_in_memory().unwrap();
+    let mut store = fresh_store();
     let enforce = PermitMode::Enforce;
     hook(
         &mut store,

@@ -7,6 +7,7 @@ use baton_core::protocol::{AgentInfo, Event, EventKind, StatusDocument, Task, Us
 use baton_core::task::TaskState;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 
+use crate::db::params;
 use crate::{Result, Store, StoreError};
 
 thread_local! {
@@ -41,9 +42,16 @@ pub(crate) fn draft(name: &str) -> AgentDraft {
     AgentDraft::new(name, format!("http://127.0.0.1:7700/{path}"))
 }
 
-/// An in-memory store with one agent, "Researcher".
+/// A new, empty store on the engine the tests run on (`BATON_TEST_STORE`, see
+/// `baton-testdb`): SQLite in memory, or a fresh PostgreSQL database.
+pub(crate) fn fresh_store() -> Store {
+    let url = baton_testdb::store_url();
+    Store::open_at(&crate::StoreLocation::parse(&url).unwrap()).unwrap()
+}
+
+/// A new store with one agent, "Researcher".
 pub(crate) fn store_with_agent() -> (Store, i64) {
-    let mut store = Store::open_in_memory().unwrap();
+    let mut store = fresh_store();
     let id = store.add_agent(&draft("Researcher")).unwrap().id;
     (store, id)
 }
@@ -111,8 +119,8 @@ pub(crate) fn doc(tasks: Vec<Task>, events: Vec<Event>, cursor: &str) -> StatusD
 /// Rows in `table` (for checking what an ingest left behind).
 pub(crate) fn rows(store: &Store, table: &str) -> i64 {
     store
-        .conn
-        .query_row(&format!("SELECT count(*) FROM {table}"), [], |row| {
+        .db()
+        .query_row(&format!("SELECT count(*) FROM {table}"), params![], |row| {
             row.get(0)
         })
         .unwrap()

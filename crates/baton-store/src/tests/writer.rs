@@ -4,6 +4,7 @@
 use std::sync::mpsc;
 
 use super::support::{doc, draft, t, task, write_event};
+use crate::db::params;
 use crate::{StoreError, StoreHandle};
 use baton_core::task::TaskState;
 
@@ -137,7 +138,7 @@ fn in_memory_reads_go_through_the_writer_and_a_panicking_read_returns_its_connec
     }
     // Both connections are still there to lend.
     assert_eq!(store.read_blocking(|s| Ok(s.agents()?.len())).unwrap(), 0);
-    let readonly = store.read_blocking(|s| Ok(s.conn.execute_batch("DELETE FROM agents").is_err()));
+    let readonly = store.read_blocking(|s| Ok(s.db().execute_batch("DELETE FROM agents").is_err()));
     assert!(readonly.unwrap(), "reader connections cannot write");
 }
 
@@ -151,9 +152,8 @@ fn the_wal_is_checkpointed_off_the_writer_and_starts_over() {
     let handle = StoreHandle::open(&path, 1).unwrap();
     handle
         .write_blocking(|s| {
-            s.conn
+            s.db()
                 .execute_batch("CREATE TABLE scratch (x BLOB NOT NULL)")
-                .map_err(Into::into)
         })
         .unwrap();
     let wal = path.with_extension("sqlite3-wal");
@@ -163,10 +163,9 @@ fn the_wal_is_checkpointed_off_the_writer_and_starts_over() {
         for _ in 0..32 {
             handle
                 .write_blocking(|s| {
-                    s.conn
-                        .execute("INSERT INTO scratch VALUES (zeroblob(65536))", [])
+                    s.db()
+                        .execute("INSERT INTO scratch VALUES (zeroblob(65536))", params![])
                         .map(drop)
-                        .map_err(Into::into)
                 })
                 .unwrap();
         }
@@ -191,7 +190,7 @@ fn busy_wal(restart_at_frames: i64, run: std::time::Duration) -> (u64, u64) {
     let path = dir.path().join("baton.sqlite3");
     let store = crate::Store::open(&path).unwrap();
     store
-        .conn
+        .db()
         .execute_batch(
             "PRAGMA wal_autocheckpoint = 0; PRAGMA journal_size_limit = 1048576;
              CREATE TABLE scratch (id INTEGER PRIMARY KEY, x BLOB NOT NULL);",
@@ -209,8 +208,8 @@ fn busy_wal(restart_at_frames: i64, run: std::time::Duration) -> (u64, u64) {
             let reader = crate::Store::open_reader(&path).unwrap();
             while reading.load(Ordering::Relaxed) {
                 let _: i64 = reader
-                    .conn
-                    .query_row("SELECT count(*) FROM scratch", [], |row| row.get(0))
+                    .db()
+                    .query_row("SELECT count(*) FROM scratch", params![], |row| row.get(0))
                     .unwrap();
             }
         })
@@ -222,13 +221,12 @@ fn busy_wal(restart_at_frames: i64, run: std::time::Duration) -> (u64, u64) {
         // One row rewritten: the database stays small, the WAL takes every commit.
         writer
             .write_blocking(|s| {
-                s.conn
+                s.db()
                     .execute(
                         "INSERT OR REPLACE INTO scratch (id, x) VALUES (1, zeroblob(16384))",
-                        [],
+                        params![],
                     )
                     .map(drop)
-                    .map_err(Into::into)
             })
             .unwrap();
         written += 16_384;

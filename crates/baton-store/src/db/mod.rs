@@ -1,0 +1,254 @@
+//! The store's connection to its database, on either engine: SQLite (the default, one file) or
+//! PostgreSQL (a shared server). Every module of the store talks to [`Db`] only, in one SQL
+//! text for both engines: `?1`-style parameters, functions both engines have (PostgreSQL's
+//! `greatest`/`least` are given to SQLite, `epoch_ms` to both: see [`sqlite`] and the
+//! PostgreSQL baseline migration), `RETURNING` instead of `last_insert_rowid()`,
+//! `IS DISTINCT FROM` instead of SQLite's `IS NOT` between values, and explicit
+//! `NULLS FIRST`/`NULLS LAST` where the order of NULLs matters (the engines differ).
+//!
+//! * [`Db`]: `execute`, `query_row` / `query_opt` / `query_map`, `execute_batch`, and the
+//!   transaction steps the store's `WriteTx` is made of.
+//! * [`Param`] / [`params!`]: values bound to `?N`, typed even when NULL (PostgreSQL asks).
+//! * [`Row`] / [`FromColumn`]: reading a column as an `i64`, `f64`, `bool`, `String`, bytes or
+//!   an `Option` of one, whatever integer or numeric type the engine answered with.
+//! * [`location`]: which engine a `--store` value names, and PostgreSQL's URL, password and TLS.
+
+pub mod location;
+mod param;
+mod postgres;
+mod row;
+mod sqlite;
+mod translate;
+
+pub use location::{PgTarget, StoreLocation};
+pub use param::{Kind, Param, Typed, Value};
+pub(crate) use postgres::PgConn;
+
+/// The advisory lock PostgreSQL migrations hold.
+pub(crate) fn postgres_migrate_lock() -> i64 {
+    postgres::MIGRATE_LOCK
+}
+pub use row::{FromColumn, Row};
+pub(crate) use sqlite::open_sqlite;
+
+use crate::error::{Result, StoreError};
+
+/// `params![a, b]`: the values bound to `?1`, `?2`, … of a statement.
+#[macro_export]
+macro_rules! params {
+    () => {
+        &[] as &[&dyn $crate::db::Param]
+    };
+    ($($value:expr),+ $(,)?) => {
+        &[$(&$value as &dyn $crate::db::Param),+] as &[&dyn $crate::db::Param]
+    };
+}
+pub use params;
+
+/// A list of values built at run time (`IN (?3, ?4, …)`) as statement parameters.
+pub fn as_params<'a>(values: &'a [Value<'a>]) -> Vec<&'a dyn Param> {
+    values.iter().map(|v| v as &dyn Param).collect()
+}
+
+/// Which engine a connection talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    Sqlite,
+    Postgres,
+}
+
+/// One connection of the store.
+pub struct Db {
+    conn: Conn,
+}
+
+enum Conn {
+    Sqlite(rusqlite::Connection),
+    Postgres(Box<PgConn>),
+}
+
+impl std::fmt::Debug for Db {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Db")
+            .field("dialect", &self.dialect())
+            .finish()
+    }
+}
+
+impl Db {
+    pub(crate) fn sqlite(conn: rusqlite::Connection) -> Db {
+        Db {
+            conn: Conn::Sqlite(conn),
+        }
+    }
+
+    pub(crate) fn postgres(conn: PgConn) -> Db {
+        Db {
+            conn: Conn::Postgres(Box::new(conn)),
+        }
+    }
+
+    pub fn dialect(&self) -> Dialect {
+        match self.conn {
+            Conn::Sqlite(_) => Dialect::Sqlite,
+            Conn::Postgres(_) => Dialect::Postgres,
+        }
+    }
+
+    /// The SQLite connection, for what only SQLite has (pragmas, checkpoints, its file).
+    pub(crate) fn as_sqlite(&self) -> Option<&rusqlite::Connection> {
+        match &self.conn {
+            Conn::Sqlite(conn) => Some(conn),
+            Conn::Postgres(_) => None,
+        }
+    }
+
+    pub(crate) fn into_sqlite(self) -> Option<rusqlite::Connection> {
+        match self.conn {
+            Conn::Sqlite(conn) => Some(conn),
+            Conn::Postgres(_) => None,
+        }
+    }
+
+    pub(crate) fn as_postgres(&self) -> Option<&PgConn> {
+        match &self.conn {
+            Conn::Sqlite(_) => None,
+            Conn::Postgres(conn) => Some(conn),
+        }
+    }
+
+    /// Runs one statement; how many rows it changed.
+    pub fn execute(&self, sql: &str, params: &[&dyn Param]) -> Result<usize> {
+        match &self.conn {
+            Conn::Sqlite(conn) => sqlite::execute(conn, sql, params),
+            Conn::Postgres(conn) => conn.execute(sql, params),
+        }
+    }
+
+    /// The first row of a query, read by `read`; [`StoreError::NoRow`] when there is none.
+    pub fn query_row<T>(
+        &self,
+        sql: &str,
+        params: &[&dyn Param],
+        read: impl FnOnce(&Row<'_>) -> Result<T>,
+    ) -> Result<T> {
+        self.query_opt(sql, params, read)?.ok_or(StoreError::NoRow)
+    }
+
+    /// The first row of a query, read by `read`, if there is one.
+    pub fn query_opt<T>(
+        &self,
+        sql: &str,
+        params: &[&dyn Param],
+        read: impl FnOnce(&Row<'_>) -> Result<T>,
+    ) -> Result<Option<T>> {
+        match &self.conn {
+            Conn::Sqlite(conn) => sqlite::query_opt(conn, sql, params, read),
+            Conn::Postgres(conn) => conn.query_opt(sql, params, read),
+        }
+    }
+
+    /// Every row of a query, each read by `read`, in order. The rows are all fetched before
+    /// `read` sees the first (on PostgreSQL), so `read` may query the store again.
+    pub fn query_map<T>(
+        &self,
+        sql: &str,
+        params: &[&dyn Param],
+        read: impl FnMut(&Row<'_>) -> Result<T>,
+    ) -> Result<Vec<T>> {
+        match &self.conn {
+            Conn::Sqlite(conn) => sqlite::query_map(conn, sql, params, read),
+            Conn::Postgres(conn) => conn.query_map(sql, params, read),
+        }
+    }
+
+    /// Calls `each` with every row of a query, in order (the rows are all fetched first on
+    /// PostgreSQL, so `each` may query the store again).
+    pub fn query_each(
+        &self,
+        sql: &str,
+        params: &[&dyn Param],
+        mut each: impl FnMut(&Row<'_>) -> Result<()>,
+    ) -> Result<()> {
+        match &self.conn {
+            Conn::Sqlite(conn) => sqlite::query_each(conn, sql, params, each),
+            Conn::Postgres(conn) => {
+                conn.query_map(sql, params, |row| each(row))?;
+                Ok(())
+            }
+        }
+    }
+
+    /// Every table of the store (views and the engine's own left out) with its columns in
+    /// order, tables by name.
+    pub fn tables(&self) -> Result<Vec<(String, Vec<String>)>> {
+        let names: Vec<(String, String)> = match self.dialect() {
+            Dialect::Sqlite => self.query_map(
+                "SELECT m.name, c.name FROM sqlite_schema m, pragma_table_info(m.name) c
+                  WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%'
+                  ORDER BY m.name, c.cid",
+                params![],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )?,
+            Dialect::Postgres => self.query_map(
+                "SELECT c.table_name::text, c.column_name::text FROM information_schema.columns c
+                   JOIN information_schema.tables t
+                     ON t.table_schema = c.table_schema AND t.table_name = c.table_name
+                  WHERE c.table_schema = current_schema() AND t.table_type = 'BASE TABLE'
+                    AND c.table_name <> 'baton_schema'
+                  ORDER BY c.table_name COLLATE \"C\", c.ordinal_position",
+                params![],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )?,
+        };
+        let mut tables: Vec<(String, Vec<String>)> = Vec::new();
+        for (table, column) in names {
+            match tables.last_mut() {
+                Some((last, columns)) if *last == table => columns.push(column),
+                _ => tables.push((table, vec![column])),
+            }
+        }
+        Ok(tables)
+    }
+
+    /// Runs several statements without parameters (schema changes, transaction control).
+    pub fn execute_batch(&self, sql: &str) -> Result<()> {
+        match &self.conn {
+            Conn::Sqlite(conn) => Ok(conn.execute_batch(sql)?),
+            Conn::Postgres(conn) => conn.execute_batch(sql),
+        }
+    }
+
+    /// True when no transaction is open on this connection.
+    pub(crate) fn is_autocommit(&self) -> bool {
+        match &self.conn {
+            Conn::Sqlite(conn) => conn.is_autocommit(),
+            Conn::Postgres(conn) => !conn.in_transaction(),
+        }
+    }
+
+    /// Starts a write transaction that waits for any other writer of the store first, so
+    /// writes of all processes (hooks, watchers, apps) happen one after another, on both
+    /// engines: SQLite's `BEGIN IMMEDIATE`, PostgreSQL's `BEGIN` and the store's advisory
+    /// write lock (held until the transaction ends).
+    pub(crate) fn begin_write(&self) -> Result<()> {
+        match &self.conn {
+            Conn::Sqlite(conn) => Ok(conn.execute_batch("BEGIN IMMEDIATE")?),
+            Conn::Postgres(conn) => conn.begin_write(),
+        }
+    }
+
+    pub(crate) fn commit(&self) -> Result<()> {
+        match &self.conn {
+            Conn::Sqlite(conn) => Ok(conn.execute_batch("COMMIT")?),
+            Conn::Postgres(conn) => conn.end_transaction("COMMIT"),
+        }
+    }
+
+    pub(crate) fn rollback(&self) -> Result<()> {
+        match &self.conn {
+            Conn::Sqlite(conn) => Ok(conn.execute_batch("ROLLBACK")?),
+            Conn::Postgres(conn) => conn.end_transaction("ROLLBACK"),
+        }
+    }
+}

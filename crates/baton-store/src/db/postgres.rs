@@ -1,0 +1,380 @@
+//! The PostgreSQL side of [`super::Db`]: one `tokio-postgres` connection, driven by a small
+//! runtime thread of its own (so the store stays synchronous, callable from any thread,
+//! inside an async runtime or not), with its statements prepared once per connection and
+//! typed from the values bound (PostgreSQL types every parameter, a NULL too).
+//!
+//! A connection that breaks (the server restarted, the network went) is made again on the
+//! next call, at most once a second; meanwhile every call fails at once with
+//! [`StoreError::Unreachable`], which says since when.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use postgres_types::{IsNull, ToSql, Type};
+use tokio_postgres::{Client, Statement};
+
+use super::location::{PgTarget, Tls};
+use super::{translate, Kind, Param, Row, Value};
+use crate::error::{Result, StoreError};
+
+/// The advisory lock every write transaction takes first: the store's writes, from every
+/// process on every machine, happen one at a time, as SQLite's writer lock makes them.
+pub(crate) const WRITE_LOCK: i64 = 0x6261_746f_6e5f_7772;
+/// The advisory lock migrations take (so that several processes migrate once).
+pub(crate) const MIGRATE_LOCK: i64 = 0x6261_746f_6e5f_6d67;
+
+/// How long a broken connection waits before it is tried again.
+const RETRY_EVERY: Duration = Duration::from_secs(1);
+/// Prepared statements kept per connection before the cache starts over.
+const STATEMENT_CACHE: usize = 1024;
+
+/// The runtime thread that drives every PostgreSQL connection of the process.
+fn runtime() -> &'static tokio::runtime::Runtime {
+    static RUNTIME: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
+    RUNTIME.get_or_init(|| {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .thread_name("baton-postgres")
+            .enable_all()
+            .build()
+            .expect("the PostgreSQL runtime thread starts")
+    })
+}
+
+/// Waits for a future on this thread (the connection itself runs on the runtime's thread).
+fn wait<T>(future: impl std::future::Future<Output = T>) -> T {
+    futures_executor::block_on(future)
+}
+
+pub(crate) struct PgConn {
+    target: PgTarget,
+    state: RefCell<State>,
+}
+
+struct State {
+    client: Option<Arc<Client>>,
+    statements: HashMap<String, Vec<(Vec<Kind>, Statement)>>,
+    in_transaction: bool,
+    down_since: Option<DateTime<Utc>>,
+    retry_at: Option<Instant>,
+    last_error: String,
+}
+
+impl PgConn {
+    /// Connects, or fails saying why (unreachable, refused credentials, not PostgreSQL, a
+    /// certificate that does not check out).
+    pub(crate) fn connect(target: &PgTarget) -> Result<PgConn> {
+        let client = open(target).map_err(|why| StoreError::Unreachable {
+            store: target.display().to_owned(),
+            since: Utc::now(),
+            detail: why,
+        })?;
+        Ok(PgConn {
+            target: target.clone(),
+            state: RefCell::new(State {
+                client: Some(Arc::new(client)),
+                statements: HashMap::new(),
+                in_transaction: false,
+                down_since: None,
+                retry_at: None,
+                last_error: String::new(),
+            }),
+        })
+    }
+
+    pub(crate) fn in_transaction(&self) -> bool {
+        self.state.borrow().in_transaction
+    }
+
+    /// The client, connecting again when the last one broke.
+    fn client(&self) -> Result<Arc<Client>> {
+        let mut state = self.state.borrow_mut();
+        if let Some(client) = state.client.as_ref().filter(|c| !c.is_closed()) {
+            return Ok(Arc::clone(client));
+        }
+        let since = *state.down_since.get_or_insert_with(Utc::now);
+        state.client = None;
+        state.statements.clear();
+        state.in_transaction = false;
+        if state.retry_at.is_some_and(|at| Instant::now() < at) {
+            return Err(self.unreachable(since, state.last_error.clone()));
+        }
+        match open(&self.target) {
+            Ok(client) => {
+                tracing::info!(store = %self.target.display(), "connected to the store again");
+                let client = Arc::new(client);
+                state.client = Some(Arc::clone(&client));
+                state.down_since = None;
+                state.retry_at = None;
+                Ok(client)
+            }
+            Err(why) => {
+                state.retry_at = Some(Instant::now() + RETRY_EVERY);
+                state.last_error.clone_from(&why);
+                Err(self.unreachable(since, why))
+            }
+        }
+    }
+
+    fn unreachable(&self, since: DateTime<Utc>, detail: String) -> StoreError {
+        StoreError::Unreachable {
+            store: self.target.display().to_owned(),
+            since,
+            detail,
+        }
+    }
+
+    /// Sorts a failed call: a broken connection is the store being unreachable (and the
+    /// transaction, if any, lost); anything else is the statement's error.
+    fn failed(&self, client: &Client, err: tokio_postgres::Error) -> StoreError {
+        if client.is_closed() || err.is_closed() {
+            let mut state = self.state.borrow_mut();
+            let since = *state.down_since.get_or_insert_with(Utc::now);
+            state.client = None;
+            state.statements.clear();
+            state.in_transaction = false;
+            state.last_error = err.to_string();
+            tracing::warn!(store = %self.target.display(), error = %err, "lost the connection to the store");
+            return self.unreachable(since, err.to_string());
+        }
+        StoreError::Postgres(err)
+    }
+
+    fn statement(&self, client: &Client, sql: &str, kinds: &[Kind]) -> Result<Statement> {
+        if let Some(found) = self
+            .state
+            .borrow()
+            .statements
+            .get(sql)
+            .and_then(|list| list.iter().find(|(k, _)| k == kinds))
+        {
+            return Ok(found.1.clone());
+        }
+        let types: Vec<Type> = kinds.iter().map(|k| pg_type(*k)).collect();
+        let translated = translate::to_postgres(sql);
+        let statement =
+            wait(client.prepare_typed(&translated, &types)).map_err(|err| {
+                match self.failed(client, err) {
+                    StoreError::Postgres(error) => StoreError::Statement {
+                        statement: sql
+                            .split_whitespace()
+                            .collect::<Vec<_>>()
+                            .join(" ")
+                            .chars()
+                            .take(120)
+                            .collect(),
+                        error,
+                    },
+                    other => other,
+                }
+            })?;
+        let mut state = self.state.borrow_mut();
+        if state.statements.len() >= STATEMENT_CACHE {
+            state.statements.clear();
+        }
+        state
+            .statements
+            .entry(sql.to_owned())
+            .or_default()
+            .push((kinds.to_vec(), statement.clone()));
+        Ok(statement)
+    }
+
+    fn query(&self, sql: &str, params: &[&dyn Param]) -> Result<Vec<tokio_postgres::Row>> {
+        let client = self.client()?;
+        let values: Vec<PgValue<'_>> = params.iter().map(|p| PgValue(p.value())).collect();
+        let kinds: Vec<Kind> = values.iter().map(|v| v.0.kind()).collect();
+        let statement = self.statement(&client, sql, &kinds)?;
+        let refs: Vec<&(dyn ToSql + Sync)> =
+            values.iter().map(|v| v as &(dyn ToSql + Sync)).collect();
+        wait(client.query(&statement, &refs)).map_err(|err| self.failed(&client, err))
+    }
+
+    pub(crate) fn execute(&self, sql: &str, params: &[&dyn Param]) -> Result<usize> {
+        let client = self.client()?;
+        let values: Vec<PgValue<'_>> = params.iter().map(|p| PgValue(p.value())).collect();
+        let kinds: Vec<Kind> = values.iter().map(|v| v.0.kind()).collect();
+        let statement = self.statement(&client, sql, &kinds)?;
+        let refs: Vec<&(dyn ToSql + Sync)> =
+            values.iter().map(|v| v as &(dyn ToSql + Sync)).collect();
+        let n = wait(client.execute(&statement, &refs)).map_err(|err| self.failed(&client, err))?;
+        Ok(usize::try_from(n).unwrap_or(usize::MAX))
+    }
+
+    pub(crate) fn query_opt<T>(
+        &self,
+        sql: &str,
+        params: &[&dyn Param],
+        read: impl FnOnce(&Row<'_>) -> Result<T>,
+    ) -> Result<Option<T>> {
+        let rows = self.query(sql, params)?;
+        rows.first()
+            .map(|row| read(&Row::Postgres(row)))
+            .transpose()
+    }
+
+    pub(crate) fn query_map<T>(
+        &self,
+        sql: &str,
+        params: &[&dyn Param],
+        mut read: impl FnMut(&Row<'_>) -> Result<T>,
+    ) -> Result<Vec<T>> {
+        let rows = self.query(sql, params)?;
+        rows.iter().map(|row| read(&Row::Postgres(row))).collect()
+    }
+
+    pub(crate) fn execute_batch(&self, sql: &str) -> Result<()> {
+        let client = self.client()?;
+        wait(client.batch_execute(sql)).map_err(|err| self.failed(&client, err))
+    }
+
+    /// `BEGIN`, then the store's write lock (see [`WRITE_LOCK`]).
+    pub(crate) fn begin_write(&self) -> Result<()> {
+        self.execute_batch("BEGIN")?;
+        self.state.borrow_mut().in_transaction = true;
+        if let Err(err) = self.query("SELECT pg_advisory_xact_lock(?1)", &[&WRITE_LOCK]) {
+            let _ = self.end_transaction("ROLLBACK");
+            return Err(err);
+        }
+        Ok(())
+    }
+
+    /// `COMMIT` or `ROLLBACK`.
+    pub(crate) fn end_transaction(&self, how: &str) -> Result<()> {
+        let done = self.execute_batch(how);
+        self.state.borrow_mut().in_transaction = false;
+        done
+    }
+}
+
+fn pg_type(kind: Kind) -> Type {
+    match kind {
+        Kind::Int => Type::INT8,
+        Kind::Real => Type::FLOAT8,
+        Kind::Text => Type::TEXT,
+        Kind::Blob => Type::BYTEA,
+    }
+}
+
+/// A bound value as PostgreSQL reads it (its type was given when the statement was prepared).
+#[derive(Debug)]
+struct PgValue<'a>(Value<'a>);
+
+impl ToSql for PgValue<'_> {
+    fn to_sql(
+        &self,
+        ty: &Type,
+        out: &mut bytes::BytesMut,
+    ) -> std::result::Result<IsNull, Box<dyn std::error::Error + Sync + Send>> {
+        match self.0 {
+            Value::Null(_) => Ok(IsNull::Yes),
+            Value::Int(v) => v.to_sql(ty, out),
+            Value::Real(v) => v.to_sql(ty, out),
+            Value::Text(v) => v.to_sql(ty, out),
+            Value::Blob(v) => v.to_sql(ty, out),
+        }
+    }
+
+    fn accepts(_: &Type) -> bool {
+        true
+    }
+
+    postgres_types::to_sql_checked!();
+}
+
+/// One connection, with the session's settings: UTC, a statement timeout, Baton's name.
+fn open(target: &PgTarget) -> std::result::Result<Client, String> {
+    let mut config = target.config();
+    config
+        .application_name("baton")
+        .connect_timeout(Duration::from_secs(5))
+        .keepalives(true)
+        .keepalives_idle(Duration::from_secs(5))
+        .keepalives_interval(Duration::from_secs(1))
+        .keepalives_retries(3)
+        .tcp_user_timeout(Duration::from_secs(10));
+    let tls = match target.tls() {
+        Tls::Off => None,
+        Tls::Verify { roots } => Some(tls_connector(roots)?),
+    };
+    let connected = wait(runtime().spawn(async move {
+        let client = match tls {
+            None => {
+                let (client, connection) = config.connect(tokio_postgres::NoTls).await?;
+                tokio::spawn(drive(connection));
+                client
+            }
+            Some(tls) => {
+                let (client, connection) = config.connect(tls).await?;
+                tokio::spawn(drive(connection));
+                client
+            }
+        };
+        client
+            .batch_execute("SET TIME ZONE 'UTC'; SET statement_timeout = '300s'")
+            .await?;
+        Ok::<_, tokio_postgres::Error>(client)
+    }))
+    .map_err(|err| format!("the connection task failed: {err}"))?;
+    connected.map_err(|err| describe_connect_error(target, &err))
+}
+
+async fn drive<S, T>(connection: tokio_postgres::Connection<S, T>)
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+    T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
+    if let Err(err) = connection.await {
+        tracing::debug!(error = %err, "a PostgreSQL connection ended");
+    }
+}
+
+/// Why a connection could not be made, in words (with the whole chain of causes).
+fn describe_connect_error(target: &PgTarget, err: &tokio_postgres::Error) -> String {
+    let mut text = err.to_string();
+    let mut source = std::error::Error::source(err);
+    while let Some(cause) = source {
+        let said = cause.to_string();
+        if !text.contains(&said) {
+            text.push_str(": ");
+            text.push_str(&said);
+        }
+        source = cause.source();
+    }
+    if text.contains("unexpected message") || text.contains("invalid message") {
+        text = format!(
+            "{} does not answer as PostgreSQL does ({text})",
+            target.display()
+        );
+    }
+    text
+}
+
+/// rustls with the public roots and the files the URL names (`sslrootcert`).
+fn tls_connector(
+    roots: &[std::path::PathBuf],
+) -> std::result::Result<tokio_postgres_rustls::MakeRustlsConnect, String> {
+    use rustls_pki_types::pem::PemObject;
+    let mut store = rustls::RootCertStore::empty();
+    store.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    for path in roots {
+        let certs = rustls_pki_types::CertificateDer::pem_file_iter(path)
+            .map_err(|e| format!("cannot read sslrootcert {}: {e}", path.display()))?;
+        for cert in certs {
+            let cert = cert.map_err(|e| format!("sslrootcert {}: {e}", path.display()))?;
+            store
+                .add(cert)
+                .map_err(|e| format!("sslrootcert {}: {e}", path.display()))?;
+        }
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| e.to_string())?
+        .with_root_certificates(store)
+        .with_no_client_auth();
+    Ok(tokio_postgres_rustls::MakeRustlsConnect::new(config))
+}
