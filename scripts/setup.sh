@@ -27,9 +27,13 @@ if $want_test; then
   apt_packages+=(xvfb xauth webkit2gtk-driver imagemagick)
   # the real third-party peers (PyPI) run in their own virtualenv
   apt_packages+=(python3 python3-venv)
+  # the store's suites run on a real PostgreSQL too: the tests start their own server in a
+  # temporary folder (initdb + pg_ctl), none is started here
+  apt_packages+=(postgresql)
 fi
-# Packages that come with a system service (nginx on :80, prometheus on :9090).
-daemon_packages=(nginx-light prometheus)
+# Packages that come with a system service (nginx on :80, prometheus on :9090, PostgreSQL on
+# :5432); the tests and benchmarks start their own instances.
+daemon_packages=(nginx-light prometheus postgresql)
 if $want_bench; then
   # vs_prometheus: static targets served by nginx, scraped by Prometheus and polled by Baton
   apt_packages+=("${daemon_packages[@]}")

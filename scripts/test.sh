@@ -42,6 +42,10 @@ step "cargo clippy" cargo clippy --workspace --all-targets --locked -- -D warnin
 # one invocation unifies dependency features, so `cargo test` below compiles nothing again.
 step "build (app, tests, examples)" cargo build --workspace --all-targets --locked
 step "cargo test (unit, store, engine, sim, examples, end-to-end)" cargo test --workspace --locked
+# The store, the engine and the CLI once more on PostgreSQL (a server the tests start in a temp
+# folder): one suite, both engines (docs/testing.md).
+step "cargo test on PostgreSQL (store, engine, CLI)" env BATON_TEST_STORE=postgres \
+  cargo test --locked -p baton-store -p baton-engine -p baton-cli
 
 printf '\n\033[1;32mall checks passed in %ss\033[0m\n' $((SECONDS - start))
 # How much disk the build took: the figure to watch when CI machines are small.

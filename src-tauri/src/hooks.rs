@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use baton_core::views::HooksInstalled;
 use baton_hooks::{hook_command, hooks_install, HookServer, HooksError, HooksScope, HooksTarget};
-use baton_store::Store;
+use baton_store::{Store, StorePlace};
 
 use crate::error::{CommandError, CommandResult};
 
@@ -24,10 +24,8 @@ impl ServedHookCalls {
 }
 
 /// Starts answering the hook calls on the app's store.
-pub fn serve_hook_calls() -> ServedHookCalls {
-    let server = Store::default_path()
-        .map_err(|err| err.to_string())
-        .and_then(|path| HookServer::start(&path).map_err(|err| err.to_string()));
+pub fn serve_hook_calls(place: &StorePlace) -> ServedHookCalls {
+    let server = HookServer::start(place).map_err(|err| err.to_string());
     match server {
         Ok(Some(server)) => {
             tracing::info!(socket = %server.path().display(), "answering hook calls");

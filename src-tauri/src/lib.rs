@@ -14,7 +14,7 @@ mod pipelines;
 mod ratelimits;
 
 use baton_engine::{open_token_store, Engine, EngineConfig};
-use baton_store::{Store, StoreHandle};
+use baton_store::StorePlace;
 use tauri::{Emitter, Manager};
 
 /// The event name the UI listens to (`ui/src/lib/backend.ts`).
@@ -52,8 +52,9 @@ pub fn run() {
         .plugin(tauri_plugin_window_state::Builder::default().build())
         .manage(demo::DemoFleet::default())
         .setup(|app| {
-            let engine = start_engine()?;
-            app.manage(hooks::serve_hook_calls());
+            let place = store_place()?;
+            let engine = start_engine(&place)?;
+            app.manage(hooks::serve_hook_calls(&place));
             forward_changes(app.handle().clone(), &engine);
             app.manage(engine.clone());
             attention::setup_tray(app.handle(), &engine);
@@ -134,11 +135,23 @@ pub fn run() {
     });
 }
 
-/// Opens the store in the app-data dir (or `BATON_DATA_DIR`) and starts polling every agent.
-fn start_engine() -> Result<Engine, Box<dyn std::error::Error>> {
-    let path = Store::default_path()?;
-    tracing::info!(path = %path.display(), "opening store");
-    let store = StoreHandle::open(&path, baton_store::handle::DEFAULT_READERS)?;
+/// The app's store: `BATON_STORE`, else the one chosen for its data folder (`baton store use`),
+/// else `baton.sqlite3` in the app-data dir (or `BATON_DATA_DIR`); a PostgreSQL user's password
+/// from the OS keyring when nothing else gives it.
+fn store_place() -> Result<StorePlace, Box<dyn std::error::Error>> {
+    let mut place = StorePlace::resolve(None, None)?;
+    if let Some(key) = place.location.needs_password().map(str::to_owned) {
+        if let Ok(Some(password)) = baton_engine::KeyringTokens::new().store_password(&key) {
+            place.location = place.location.with_password(&password);
+        }
+    }
+    Ok(place)
+}
+
+/// Opens the store and starts polling every agent.
+fn start_engine(place: &StorePlace) -> Result<Engine, Box<dyn std::error::Error>> {
+    tracing::info!(store = %place.location.display(), "opening store");
+    let store = place.open_handle(baton_store::handle::DEFAULT_READERS)?;
     // The decision log is hash-chained: check it once at start (the Decisions view checks again
     // on demand).
     match store.read_blocking(|s| s.verify_decisions()) {

@@ -133,9 +133,11 @@ async fn a_second_claude_code_session_is_refused_the_file_the_first_is_writing()
         .unwrap();
     drop(store);
     // The app runs now: it answers the hook calls over the store's socket.
-    let app = baton_hooks::HookServer::start(&data.join("baton.sqlite3"))
-        .unwrap()
-        .expect("nobody else answers the hook calls");
+    let app = baton_hooks::HookServer::start(
+        &baton_store::StorePlace::resolve(Some(&data), None).unwrap(),
+    )
+    .unwrap()
+    .expect("nobody else answers the hook calls");
     let mut again = session(&repo, &home, &model, "two");
     again.args(["--resume", &two_id]);
     let again = tokio::time::timeout(RUN_LIMIT, again.output())

@@ -242,9 +242,11 @@ fn run() -> Fallible<()> {
         o.calls
     );
     let server = if o.served {
-        let server = baton_hooks::HookServer::start(&data.join("baton.sqlite3"))
-            .map_err(|e| e.to_string())?
-            .ok_or("another process serves this store's hook calls")?;
+        let server = baton_hooks::HookServer::start(
+            &baton_store::StorePlace::resolve(Some(&data), None).expect("the bench's store"),
+        )
+        .map_err(|e| e.to_string())?
+        .ok_or("another process serves this store's hook calls")?;
         Some(server)
     } else {
         None

@@ -26,6 +26,11 @@ pub struct Cli {
     /// Directory holding baton.sqlite3 (default: the OS app-data dir, as the desktop app uses).
     #[arg(long, global = true, env = "BATON_DATA_DIR", value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
+    /// The store: a path (SQLite) or a postgres:// URL (PostgreSQL; the password from
+    /// PGPASSWORD, ~/.pgpass or the OS keyring, never in the URL you save). Default: the store
+    /// chosen for the data folder (`baton store use`), else baton.sqlite3 in it.
+    #[arg(long, global = true, env = "BATON_STORE", value_name = "PATH|URL")]
+    pub store: Option<String>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -108,6 +113,11 @@ pub enum Command {
     Decisions {
         #[command(subcommand)]
         action: DecisionsAction,
+    },
+    /// The store itself: which one this data folder uses, its schema, copying it to another.
+    Store {
+        #[command(subcommand)]
+        action: StoreAction,
     },
     /// The JSON Schema each handoff type's payload must satisfy (the invalid-handoff detector).
     Schema {
@@ -249,6 +259,34 @@ pub enum HooksAction {
         #[command(flatten)]
         place: HooksWhere,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StoreAction {
+    /// Bring the store's schema up to date (every start does it too) and say where it is.
+    Migrate,
+    /// Copy every table of one store into another, empty, one (SQLite into PostgreSQL, or
+    /// back): all of it or nothing, the decision log's chain verified after.
+    Copy {
+        /// The store to copy: a path or a postgres:// URL.
+        #[arg(long, value_name = "PATH|URL")]
+        from: String,
+        /// The store to copy into (created and migrated if need be; must be empty).
+        #[arg(long, value_name = "PATH|URL")]
+        to: String,
+    },
+    /// Make every Baton using this data folder (the app, `baton`, the hooks) use a store.
+    Use {
+        /// A postgres:// URL (no password in it) or a path.
+        #[arg(required_unless_present = "default", value_name = "PATH|URL")]
+        location: Option<String>,
+        /// Back to baton.sqlite3 in the data folder.
+        #[arg(long, conflicts_with = "location")]
+        default: bool,
+    },
+    /// Keep the password of the store's PostgreSQL user in the OS keyring (read from stdin,
+    /// one line), for the app and `baton` (the hooks read PGPASSWORD or ~/.pgpass).
+    Password,
 }
 
 #[derive(Debug, Subcommand)]

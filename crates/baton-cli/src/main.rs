@@ -59,12 +59,22 @@ fn main() -> ExitCode {
     if let Command::Hook(args) = &cli.command {
         return baton_hooks::args::run_hook(cli.data_dir.as_deref(), args);
     }
+    let place =
+        match baton_store::StorePlace::resolve(cli.data_dir.as_deref(), cli.store.as_deref()) {
+            Ok(mut place) => {
+                place.location = commands::with_keyring_password(place.location);
+                place
+            }
+            Err(err) => {
+                eprintln!("baton: {}", commands::plain_lines(&err.to_string()));
+                return ExitCode::from(2);
+            }
+        };
     if let Command::Decisions {
         action: DecisionsAction::Verify,
     } = &cli.command
     {
-        let db = cli.data_dir.as_ref().map(|dir| dir.join("baton.sqlite3"));
-        return match commands::decisions_verify(db) {
+        return match commands::decisions_verify(&place) {
             Ok(true) => ExitCode::SUCCESS,
             Ok(false) => ExitCode::from(1),
             Err(err) => {
@@ -87,7 +97,7 @@ fn main() -> ExitCode {
         }
     };
     let data_dir = cli.data_dir.clone();
-    let db = cli.data_dir.map(|dir| dir.join("baton.sqlite3"));
+    let db = &place;
     let result = runtime.block_on(async move {
         match cli.command {
             Command::Watch {
@@ -133,6 +143,7 @@ fn main() -> ExitCode {
                 commands::follow(db, &agent, task_id, false).await
             }
             Command::Hooks { action } => run_hooks(data_dir.as_deref(), action),
+            Command::Store { action } => commands::store(db, action),
             Command::Decisions {
                 action: DecisionsAction::Export { out },
             } => commands::decisions_export(db, out.as_deref()),

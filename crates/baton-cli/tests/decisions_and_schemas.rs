@@ -57,7 +57,7 @@ fn schemas_are_set_listed_and_removed_and_bad_ones_refused() {
         empty.all()
     );
 
-    let store = baton_store::Store::open(&sandbox.db_path()).unwrap();
+    let store = sandbox.open_store_result().unwrap();
     let log = store
         .decisions(&baton_store::DecisionFilter::default())
         .unwrap();
@@ -114,13 +114,28 @@ fn the_decision_log_exports_as_json_lines_and_verify_names_a_tampered_entry() {
         verify.all()
     );
     // Tamper with entry 2 behind Baton's back (dropping the append-only trigger first).
-    let conn = rusqlite::Connection::open(sandbox.db_path()).unwrap();
-    conn.execute_batch(
-        "DROP TRIGGER decisions_are_append_only_update;
-         UPDATE decisions SET who = 'mallory' WHERE seq = 2;",
-    )
-    .unwrap();
-    drop(conn);
+    match sandbox.store_url() {
+        None => {
+            let conn = rusqlite::Connection::open(sandbox.db_path()).unwrap();
+            conn.execute_batch(
+                "DROP TRIGGER decisions_are_append_only_update;
+                 UPDATE decisions SET who = 'mallory' WHERE seq = 2;",
+            )
+            .unwrap();
+        }
+        Some(url) => {
+            // The database refuses the change while its guard stands, then takes it.
+            let refused =
+                baton_testdb::sql_at(url, "UPDATE decisions SET who = 'mallory' WHERE seq = 2");
+            assert!(refused.unwrap_err().contains("append-only"));
+            baton_testdb::sql_at(
+                url,
+                "DROP TRIGGER decisions_are_append_only_update ON decisions;
+                 UPDATE decisions SET who = 'mallory' WHERE seq = 2;",
+            )
+            .unwrap();
+        }
+    }
     let broken = sandbox.run(&["decisions", "verify"]);
     broken.expect_code(1);
     assert!(

@@ -14,7 +14,7 @@ use common::Sandbox;
 
 impl Sandbox {
     fn store(&self) -> Store {
-        Store::open(&self.db_path()).expect("open store")
+        self.open_store_result().expect("open store")
     }
 
     fn rule_entries(&self) -> Vec<DecisionEntry> {

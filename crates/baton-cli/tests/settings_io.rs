@@ -7,7 +7,7 @@ mod common;
 
 use baton_core::ratelimit::Metric;
 use baton_store::settings::FleetSettings;
-use baton_store::{DecisionFilter, Store};
+use baton_store::DecisionFilter;
 
 use common::Sandbox;
 
@@ -66,7 +66,8 @@ const BRIEF: &str =
     r#"{"type": "object", "required": ["topic"], "properties": {"topic": {"type": "string"}}}"#;
 
 fn settings_of(sandbox: &Sandbox) -> FleetSettings {
-    Store::open(&sandbox.db_path())
+    sandbox
+        .open_store_result()
         .expect("open store")
         .fleet_settings()
         .expect("settings")
@@ -126,11 +127,12 @@ fn settings_imported_are_stored_as_the_file_says() {
         (14, 80, 95)
     );
     assert_eq!(stored.retention_days, Some(90));
-    let store = Store::open(&sandbox.db_path()).unwrap();
+    let store = sandbox.open_store_result().unwrap();
     let researcher = store.agents().unwrap()[0].id;
     assert_eq!(store.daily_budget(researcher).unwrap(), Some(2.5));
     // Audited like a schema set in the app.
-    let audited = Store::open(&sandbox.db_path())
+    let audited = sandbox
+        .open_store_result()
         .unwrap()
         .decisions(&DecisionFilter {
             subject_prefix: Some("handoff:".into()),

@@ -148,6 +148,25 @@ impl KeyringTokens {
         })
     }
 
+    /// The password of a PostgreSQL store's user (keyed by its URL without the password),
+    /// kept by `baton store password`.
+    pub fn store_password(&self, store: &str) -> Result<Option<String>, SecretError> {
+        self.call(format!("store-{store}"), |entry| {
+            match entry.get_password() {
+                Ok(password) => Ok(Some(password)),
+                Err(keyring::Error::NoEntry) => Ok(None),
+                Err(err) => Err(err),
+            }
+        })
+    }
+
+    pub fn set_store_password(&self, store: &str, password: &str) -> Result<(), SecretError> {
+        let password = password.to_owned();
+        self.call(format!("store-{store}"), move |entry| {
+            entry.set_password(&password)
+        })
+    }
+
     /// Writes, reads back and deletes a probe entry: proves the keyring works and persists.
     pub fn probe(&self, timeout: Duration) -> Result<(), SecretError> {
         let service = self.service.clone();

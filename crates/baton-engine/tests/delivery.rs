@@ -6,8 +6,8 @@
 
 mod support;
 
+use baton_store::StoreLocation;
 use std::collections::HashMap;
-use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -19,7 +19,7 @@ use baton_sim::faults::DecisionFaults;
 use baton_sim::{SimConfig, SimFleet};
 use baton_store::{Store, StoreHandle};
 use chrono::Utc;
-use support::draft;
+use support::{draft, test_location};
 
 const DECISIONS: usize = 200;
 const AGENTS: usize = 3;
@@ -36,14 +36,14 @@ fn config() -> EngineConfig {
     }
 }
 
-/// Starts an engine (relay included) on its own runtime over the database at `path`.
-async fn launch(path: &Path) -> tokio::runtime::Runtime {
+/// Starts an engine (relay included) on its own runtime over the store at `path`.
+async fn launch(path: &StoreLocation) -> tokio::runtime::Runtime {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .enable_all()
         .build()
         .unwrap();
-    let store = StoreHandle::open(path, 1).unwrap();
+    let store = StoreHandle::open_at(path, 1).unwrap();
     let engine = Engine::new(store, Arc::new(MemoryTokens::new(None)), config());
     runtime.spawn(async move {
         engine.start_all().await.unwrap();
@@ -56,7 +56,7 @@ async fn launch(path: &Path) -> tokio::runtime::Runtime {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_decision_is_applied_exactly_once_through_faults_and_kills() {
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("baton.sqlite3");
+    let path = test_location(dir.path());
     let fleet = SimFleet::start(SimConfig {
         agents: AGENTS,
         base_port: 0,
@@ -84,7 +84,7 @@ async fn every_decision_is_applied_exactly_once_through_faults_and_kills() {
     let mut expected: HashMap<i64, Vec<String>> = HashMap::new();
     let mut by_agent_index = HashMap::new();
     {
-        let mut store = Store::open(&path).unwrap();
+        let mut store = Store::open_at(&path).unwrap();
         let mut ids = Vec::new();
         for agent in fleet.agents() {
             let mut d = draft(&agent.name, &agent.base_url, 60_000, 300);
@@ -132,7 +132,7 @@ async fn every_decision_is_applied_exactly_once_through_faults_and_kills() {
     // Run the app, kill it every 250–450 ms, start it again, until everything is acknowledged.
     let started = Instant::now();
     let mut kills = 0;
-    let check = Store::open(&path).unwrap();
+    let check = Store::open_at(&path).unwrap();
     loop {
         let runtime = launch(&path).await;
         tokio::time::sleep(Duration::from_millis(250 + (kills % 5) * 50)).await;

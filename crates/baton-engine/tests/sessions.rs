@@ -7,15 +7,18 @@ use std::time::Duration;
 use baton_core::hooks::{parse_hook_payload, HookClient, PermitMode};
 use baton_core::task::TaskState;
 use baton_core::views::ChangeEvent;
+mod support;
+
 use baton_engine::{Engine, EngineConfig, MemoryTokens};
 use baton_store::sessions::{PermitSettings, SessionRef};
 use baton_store::{Store, StoreHandle};
 use chrono::Utc;
 use serde_json::json;
+use support::test_location;
 
 /// One hook call of session "aaaa1111", from a connection of its own (as another process).
-fn hook_call(path: &std::path::Path, payload: serde_json::Value) {
-    let mut store = Store::open(path).unwrap();
+fn hook_call(path: &baton_store::StoreLocation, payload: serde_json::Value) {
+    let mut store = Store::open_at(path).unwrap();
     let session = SessionRef {
         client: HookClient::ClaudeCode,
         session_id: "aaaa1111".into(),
@@ -40,9 +43,9 @@ fn hook_call(path: &std::path::Path, payload: serde_json::Value) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_sessions_calls_from_another_process_reach_the_board_and_the_waiting_count() {
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("baton.sqlite3");
+    let path = test_location(dir.path());
     let engine = Engine::new(
-        StoreHandle::open(&path, 1).unwrap(),
+        StoreHandle::open_at(&path, 1).unwrap(),
         Arc::new(MemoryTokens::new(None)),
         EngineConfig {
             detect_every_ms: 0,

@@ -15,7 +15,7 @@ use baton_core::hooks::{
     HookReply, PermitMode, ToolEffect, MAX_PAYLOAD_BYTES,
 };
 use baton_store::sessions::{PermitSettings, SessionRef};
-use baton_store::Store;
+use baton_store::StorePlace;
 use chrono::{Duration, Utc};
 
 use crate::place::{git_place, parent_process_id};
@@ -159,7 +159,8 @@ fn check_in_store(
     call: &HookCall,
     settings: PermitSettings,
 ) -> Result<Checked, String> {
-    let record = Store::open(db)
+    let record = StorePlace::from_anchor(db)
+        .and_then(|place| place.open())
         .and_then(|mut store| {
             store.for_short_process()?;
             let record = store.record_hook(session, call, settings, Utc::now())?;
@@ -285,7 +286,7 @@ mod tests {
     fn a_store_busy_past_the_budget_lets_the_write_go_ahead_unchecked() {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("baton.sqlite3");
-        drop(Store::open(&db).unwrap());
+        drop(baton_store::Store::open(&db).unwrap());
         // Another process holds the write lock for longer than the budget.
         let holder = rusqlite::Connection::open(&db).unwrap();
         holder.execute_batch("BEGIN IMMEDIATE").unwrap();

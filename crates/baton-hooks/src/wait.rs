@@ -5,7 +5,7 @@ use std::time::Duration as StdDuration;
 
 use baton_core::hooks::HookAnswer;
 use baton_store::sessions::PermissionDecided;
-use baton_store::Store;
+use baton_store::StorePlace;
 use chrono::{Duration, Utc};
 
 /// How often a waiting permission request looks for the person's answer.
@@ -20,7 +20,7 @@ pub(crate) fn await_person(
     wait: StdDuration,
 ) -> HookAnswer {
     let started = std::time::Instant::now();
-    let Ok(mut store) = Store::open(db) else {
+    let Ok(mut store) = StorePlace::from_anchor(db).and_then(|place| place.open()) else {
         return HookAnswer::GoOn;
     };
     let _ = store.for_short_process();

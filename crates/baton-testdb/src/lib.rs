@@ -43,6 +43,12 @@ pub fn store_url() -> String {
     }
 }
 
+/// Runs SQL through `psql` on the database a [`store_url`] names; its output.
+pub fn sql_at(url: &str, sql: &str) -> Result<String, String> {
+    let database = url.rsplit('/').next().unwrap_or_default();
+    server().sql(database, sql)
+}
+
 /// A running server of this process.
 #[derive(Debug)]
 pub struct PgServer {

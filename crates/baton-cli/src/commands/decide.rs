@@ -1,7 +1,6 @@
 //! `baton decide`, `baton follow`, `baton unfollow`: acting on the queue and on A2A tasks from
 //! the terminal, through the same engine calls as the app's buttons.
 
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -9,19 +8,19 @@ use baton_core::agent::AgentConfig;
 use baton_core::detect::FindingKind;
 use baton_core::escalations::{BudgetShare, EscalationAction, MAX_SNOOZE_MINUTES};
 use baton_engine::{Engine, EngineConfig, KeyringTokens};
-use baton_store::StoreHandle;
 
 use super::import::import_who;
 use super::queue::{agent_names, render_deliveries};
 use super::text::plain;
-use super::{store_path, CliError};
+use super::CliError;
 use crate::args::DecideAction;
+use baton_store::StorePlace;
 
 /// An engine on the store for one command: no pollers, the keyring's tokens (read only) for
 /// delivering decisions to agents that need one.
-fn engine(path: &Path) -> Result<Engine, CliError> {
+fn engine(place: &StorePlace) -> Result<Engine, CliError> {
     Ok(Engine::new(
-        StoreHandle::open(path, 1)?,
+        place.open_handle(1)?,
         Arc::new(KeyringTokens::new()),
         EngineConfig::default(),
     ))
@@ -180,14 +179,14 @@ fn action_of(
 /// agents did not take within `wait` the app or `baton watch` delivers later (their relay
 /// carries on from the store).
 pub async fn decide(
-    db: Option<PathBuf>,
+    place: &StorePlace,
     id: i64,
     action: DecideAction,
     note: Option<String>,
     who: Option<String>,
     wait: Duration,
 ) -> Result<(), CliError> {
-    let engine = engine(&store_path(db)?)?;
+    let engine = engine(place)?;
     let agents = engine.read(|s| s.agents()).await?;
     let escalation = engine.escalation(id).await?;
     let (action, note) = action_of(action, note, &agents, escalation.kind)?;
@@ -218,12 +217,12 @@ pub async fn decide(
 
 /// `baton follow AGENT TASK_ID` (`follow = true`) and `baton unfollow AGENT TASK_ID`.
 pub async fn follow(
-    db: Option<PathBuf>,
+    place: &StorePlace,
     agent: &str,
     task_id: String,
     follow: bool,
 ) -> Result<(), CliError> {
-    let engine = engine(&store_path(db)?)?;
+    let engine = engine(place)?;
     let agents = engine.read(|s| s.agents()).await?;
     let agent = find_agent(&agents, agent)?;
     let name = plain(&agent.name);

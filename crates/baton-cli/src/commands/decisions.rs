@@ -2,14 +2,15 @@
 //! hash chain: exit 1 naming the first entry that does not fit).
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use baton_store::ChainCheck;
 
 use super::{open_store, CliError};
+use baton_store::StorePlace;
 
-pub fn decisions_export(db: Option<PathBuf>, out: Option<&Path>) -> Result<(), CliError> {
-    let store = open_store(db)?;
+pub fn decisions_export(place: &StorePlace, out: Option<&Path>) -> Result<(), CliError> {
+    let store = open_store(place)?;
     match out {
         Some(path) => {
             let mut file = std::io::BufWriter::new(std::fs::File::create(path)?);
@@ -25,8 +26,8 @@ pub fn decisions_export(db: Option<PathBuf>, out: Option<&Path>) -> Result<(), C
 }
 
 /// True when the chain holds.
-pub fn decisions_verify(db: Option<PathBuf>) -> Result<bool, CliError> {
-    let store = open_store(db)?;
+pub fn decisions_verify(place: &StorePlace) -> Result<bool, CliError> {
+    let store = open_store(place)?;
     match store.verify_decisions()? {
         ChainCheck::Ok { entries } => {
             println!(

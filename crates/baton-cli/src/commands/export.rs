@@ -2,17 +2,18 @@
 //! files beside it, or inline when it goes to stdout).
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use baton_store::ManifestSource;
 
 use super::{open_store, CliError};
 use crate::export::{render, render_settings, ExportAgent, SchemaPlace};
+use baton_store::StorePlace;
 
 /// `baton export`: the store's agents (never their tokens) and rules as a `baton.toml`, to `out`
 /// or stdout.
-pub fn export(db: Option<PathBuf>, out: Option<&Path>) -> Result<(), CliError> {
-    let store = open_store(db)?;
+pub fn export(place: &StorePlace, out: Option<&Path>) -> Result<(), CliError> {
+    let store = open_store(place)?;
     let mut agents = Vec::new();
     // Coding sessions join by themselves through their hooks: they are not configuration.
     for agent in store

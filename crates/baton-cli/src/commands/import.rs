@@ -1,11 +1,12 @@
 //! `baton import`: load a `baton.toml` into the store.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use super::checked::{findings, load_checked};
 use super::sync::{apply_sync, plan_sync};
 use super::text::plain_lines;
 use super::{open_store, CliError};
+use baton_store::StorePlace;
 
 /// Who an import is recorded as: `--who`, else `$USER`, else `cli`.
 pub fn import_who(who: Option<String>) -> String {
@@ -21,7 +22,7 @@ pub fn import_who(who: Option<String>) -> String {
 /// pressure settings and handoff schemas the file has exactly the file's (a part it leaves out
 /// stays as it is), and adds or updates the file's agents by name (never deleting any; their
 /// tokens are left as they are).
-pub async fn import(db: Option<PathBuf>, file: &Path, who: Option<String>) -> Result<(), CliError> {
+pub async fn import(place: &StorePlace, file: &Path, who: Option<String>) -> Result<(), CliError> {
     let checked = load_checked(file)?;
     let who = import_who(who);
     let found = findings(&checked, None);
@@ -34,7 +35,7 @@ pub async fn import(db: Option<PathBuf>, file: &Path, who: Option<String>) -> Re
             eprintln!("warning: {}\n", plain_lines(block));
         }
     }
-    let mut store = open_store(db)?;
+    let mut store = open_store(place)?;
     let token_refs: Vec<String> = checked
         .parsed
         .agents

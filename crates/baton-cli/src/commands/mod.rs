@@ -1,11 +1,9 @@
 //! What each subcommand does: one module per subcommand, and what they share (the error type,
 //! opening the store).
 
-use std::path::PathBuf;
-
 use baton_core::agent::Reachability;
 use baton_engine::EngineError;
-use baton_store::{Store, StoreError};
+use baton_store::{Store, StoreError, StorePlace};
 
 use crate::config::ConfigFileError;
 
@@ -20,6 +18,7 @@ mod queue;
 mod schema;
 mod sim;
 mod status;
+mod store;
 mod sync;
 #[cfg(test)]
 mod test_support;
@@ -37,6 +36,7 @@ pub use queue::{escalation_show, escalations};
 pub use schema::{dead_letters, schema_list, schema_remove, schema_set};
 pub use sim::{list_scenarios, sim, sim_scenario, sim_story};
 pub use status::status;
+pub use store::{store, with_keyring_password};
 pub use text::plain_lines;
 pub use watch::{watch, WatchOutput};
 
@@ -98,16 +98,9 @@ fn given_wrong(err: &StoreError) -> bool {
     )
 }
 
-/// The database file: the one given, else the app's.
-fn store_path(db: Option<PathBuf>) -> Result<PathBuf, CliError> {
-    match db {
-        Some(path) => Ok(path),
-        None => Ok(Store::default_path()?),
-    }
-}
-
-fn open_store(db: Option<PathBuf>) -> Result<Store, CliError> {
-    Ok(Store::open(&store_path(db)?)?)
+/// One connection to the command's store.
+fn open_store(place: &StorePlace) -> Result<Store, CliError> {
+    Ok(place.open()?)
 }
 
 fn reachability_word(r: Reachability) -> &'static str {

@@ -3,13 +3,13 @@
 
 use std::collections::HashMap;
 use std::fmt::Write;
-use std::path::PathBuf;
 
 use baton_core::cost::{dollars, AgentCost};
 use baton_core::readiness::Readiness;
 
 use super::text::{clip, plain};
 use super::{open_store, CliError};
+use baton_store::StorePlace;
 
 fn print_json<T: serde::Serialize>(value: &T) -> Result<(), CliError> {
     println!(
@@ -20,8 +20,8 @@ fn print_json<T: serde::Serialize>(value: &T) -> Result<(), CliError> {
 }
 
 /// `baton readiness`.
-pub fn readiness(db: Option<PathBuf>, json: bool) -> Result<(), CliError> {
-    let store = open_store(db)?;
+pub fn readiness(place: &StorePlace, json: bool) -> Result<(), CliError> {
+    let store = open_store(place)?;
     let now = chrono::Utc::now();
     let readiness = store.readiness(now)?;
     if json {
@@ -33,8 +33,8 @@ pub fn readiness(db: Option<PathBuf>, json: bool) -> Result<(), CliError> {
 }
 
 /// `baton costs`.
-pub fn costs(db: Option<PathBuf>, json: bool) -> Result<(), CliError> {
-    let store = open_store(db)?;
+pub fn costs(place: &StorePlace, json: bool) -> Result<(), CliError> {
+    let store = open_store(place)?;
     let costs = store.agent_costs(chrono::Utc::now())?;
     if json {
         return print_json(&costs);

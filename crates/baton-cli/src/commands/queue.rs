@@ -2,7 +2,6 @@
 //! a table or JSON.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
 
 use baton_core::agent::AgentConfig;
 use baton_core::escalations::{DeliveryState, Escalation, EscalationState, EscalationTimeline};
@@ -11,10 +10,11 @@ use chrono::{DateTime, Utc};
 
 use super::text::{clip, plain, span};
 use super::{open_store, CliError};
+use baton_store::StorePlace;
 
 /// `baton escalations [--all] [--json]`.
-pub fn escalations(db: Option<PathBuf>, all: bool, json: bool) -> Result<(), CliError> {
-    let store = open_store(db)?;
+pub fn escalations(place: &StorePlace, all: bool, json: bool) -> Result<(), CliError> {
+    let store = open_store(place)?;
     let filter = EscalationFilter {
         open: true,
         closed: if all { 100 } else { 0 },
@@ -34,8 +34,8 @@ pub fn escalations(db: Option<PathBuf>, all: bool, json: bool) -> Result<(), Cli
 }
 
 /// `baton escalation show ID [--json]`.
-pub fn escalation_show(db: Option<PathBuf>, id: i64, json: bool) -> Result<(), CliError> {
-    let store = open_store(db)?;
+pub fn escalation_show(place: &StorePlace, id: i64, json: bool) -> Result<(), CliError> {
+    let store = open_store(place)?;
     let escalation = store.escalation(id)?;
     let timeline = store.escalation_timeline(id)?;
     if json {

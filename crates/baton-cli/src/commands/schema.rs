@@ -1,15 +1,16 @@
 //! `baton schema` (the JSON Schema each handoff type's payload must satisfy) and
 //! `baton dead-letters` (the handoffs that failed theirs, payloads whole).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use super::import::import_who;
 use super::{open_store, CliError};
 use crate::config::ConfigFileError;
+use baton_store::StorePlace;
 
 /// `baton schema set TYPE FILE`: the file holds one JSON Schema (it must compile).
 pub fn schema_set(
-    db: Option<PathBuf>,
+    place: &StorePlace,
     handoff_type: &str,
     file: &Path,
     who: Option<String>,
@@ -27,7 +28,7 @@ pub fn schema_set(
             message: format!("not JSON: {err}"),
         })
     })?;
-    let mut store = open_store(db)?;
+    let mut store = open_store(place)?;
     store.set_handoff_schema(handoff_type, &schema, &import_who(who), chrono::Utc::now())?;
     println!(
         "handoff type {}: schema set; its handoffs are checked from the next detector run",
@@ -37,18 +38,18 @@ pub fn schema_set(
 }
 
 pub fn schema_remove(
-    db: Option<PathBuf>,
+    place: &StorePlace,
     handoff_type: &str,
     who: Option<String>,
 ) -> Result<(), CliError> {
-    let mut store = open_store(db)?;
+    let mut store = open_store(place)?;
     store.remove_handoff_schema(handoff_type, &import_who(who), chrono::Utc::now())?;
     println!("handoff type {}: schema removed", handoff_type.trim());
     Ok(())
 }
 
-pub fn schema_list(db: Option<PathBuf>) -> Result<(), CliError> {
-    let store = open_store(db)?;
+pub fn schema_list(place: &StorePlace) -> Result<(), CliError> {
+    let store = open_store(place)?;
     let schemas = store.handoff_schemas()?;
     if schemas.is_empty() {
         println!("No handoff schemas. Add one with `baton schema set TYPE FILE.json`.");
@@ -60,8 +61,8 @@ pub fn schema_list(db: Option<PathBuf>) -> Result<(), CliError> {
 }
 
 /// `baton dead-letters`: one JSON object per line, newest first.
-pub fn dead_letters(db: Option<PathBuf>) -> Result<(), CliError> {
-    let store = open_store(db)?;
+pub fn dead_letters(place: &StorePlace) -> Result<(), CliError> {
+    let store = open_store(place)?;
     for letter in store.dead_letters()? {
         println!(
             "{}",

@@ -1,15 +1,14 @@
 //! `baton status`: agents, their health and task counts, as a table or JSON.
 
-use std::path::PathBuf;
-
 use baton_core::agent::{human_duration_ms, Reachability};
 use baton_core::views::AgentRow;
 
 use super::text::{clip, plain};
 use super::{open_store, reachability_word, CliError};
+use baton_store::StorePlace;
 
-pub fn status(db: Option<PathBuf>, json: bool) -> Result<(), CliError> {
-    let store = open_store(db)?;
+pub fn status(place: &StorePlace, json: bool) -> Result<(), CliError> {
+    let store = open_store(place)?;
     let rows = store.agent_rows()?;
     if json {
         println!(

@@ -8,14 +8,14 @@ use std::time::Duration;
 use baton_core::views::{ChangeEvent, SecretsStatus};
 use baton_engine::{Engine, EngineConfig, KeyringTokens, MemoryTokens, SecretError, TokenStore};
 use baton_store::handle::DEFAULT_READERS;
-use baton_store::{Store, StoreHandle};
 use chrono::Utc;
 
 use super::import::import_who as who_from;
 use super::sync::sync_agents;
 use super::watch_log::{Line, WatchLog};
-use super::{store_path, CliError};
+use super::CliError;
 use crate::config;
+use baton_store::StorePlace;
 
 /// Looks up every token the file references, before anything is stored: one reference that
 /// cannot be resolved refuses the whole file.
@@ -96,7 +96,7 @@ async fn name_agents(engine: &Engine, log: &mut WatchLog) {
 }
 
 pub async fn watch(
-    db: Option<PathBuf>,
+    place: &StorePlace,
     config_path: Option<PathBuf>,
     duration: Option<u64>,
     stats: bool,
@@ -104,8 +104,7 @@ pub async fn watch(
 ) -> Result<(), CliError> {
     let file = config_path.as_deref().map(config::load).transpose()?;
     let agents = file.as_ref().map(resolve_tokens).transpose()?;
-    let path = store_path(db)?;
-    let mut store = Store::open(&path)?;
+    let mut store = place.open()?;
     let tokens = WatchTokens::new();
     if let Some(agents) = agents {
         let synced = sync_agents(&mut store, agents, true, &who()).await?;
@@ -120,11 +119,11 @@ pub async fn watch(
     }
     drop(store);
     let engine = Engine::new(
-        StoreHandle::open(&path, DEFAULT_READERS)?,
+        place.open_handle(DEFAULT_READERS)?,
         Arc::new(tokens),
         EngineConfig::default(),
     );
-    let _hook_calls = serve_hook_calls(&path);
+    let _hook_calls = serve_hook_calls(place);
     let mut changes = engine.subscribe();
     let mut log = WatchLog::new(output.verbose);
     name_agents(&engine, &mut log).await;
@@ -244,8 +243,8 @@ pub async fn watch(
 /// Answers the coding sessions' hook calls on the store at `path` while `watch` runs (each
 /// hook then skips opening the store itself); `None` when another process already does, or
 /// when it cannot (said once: the hooks then record their calls themselves).
-fn serve_hook_calls(path: &std::path::Path) -> Option<baton_hooks::HookServer> {
-    baton_hooks::HookServer::start(path).unwrap_or_else(|err| {
+fn serve_hook_calls(place: &StorePlace) -> Option<baton_hooks::HookServer> {
+    baton_hooks::HookServer::start(place).unwrap_or_else(|err| {
         eprintln!("baton: {err}; the hooks record their calls in the store themselves");
         None
     })

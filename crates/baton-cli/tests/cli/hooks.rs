@@ -4,7 +4,6 @@ use std::io::Write;
 use std::process::Stdio;
 use std::sync::Arc;
 
-use baton_store::Store;
 use serde_json::json;
 
 use crate::common::Sandbox;
@@ -49,7 +48,7 @@ fn a_thousand_hook_calls_from_ten_sessions_at_once_lose_nothing_and_never_find_t
 fn a_thousand_hook_calls_answered_by_a_running_app_lose_nothing_and_keep_the_same_leases() {
     let sandbox = Arc::new(Sandbox::new());
     // What the app and `baton watch` start: the calls go through its socket.
-    let server = baton_hooks::HookServer::start(&sandbox.db_path())
+    let server = baton_hooks::HookServer::start(&sandbox.place())
         .unwrap()
         .expect("nobody else serves this store");
     let calls = ten_sessions_at_once(&sandbox);
@@ -117,7 +116,7 @@ fn ten_sessions_at_once(sandbox: &Arc<Sandbox>) -> usize {
         written > 0 && denied > 0,
         "both happened: {written} written, {denied} refused"
     );
-    let store = Store::open(&sandbox.db_path()).unwrap();
+    let store = sandbox.open_store_result().unwrap();
     let agents = store.agents().unwrap();
     assert_eq!(agents.len(), SESSIONS);
     let events: u64 = agents
@@ -178,7 +177,7 @@ fn codex_hooks_are_installed_trusted_and_removed_leaving_the_persons_own() {
         status.all()
     );
     // While an app runs on the store, status says it answers the calls.
-    let app = baton_hooks::HookServer::start(&sandbox.db_path())
+    let app = baton_hooks::HookServer::start(&sandbox.place())
         .unwrap()
         .unwrap();
     let status = hooks(&["hooks", "status", "codex", "--project", repo_arg]);

@@ -226,7 +226,7 @@ async fn a_decision_the_agent_cannot_take_yet_is_left_to_watch_which_delivers_it
 fn tasks_of_an_a2a_agent_are_followed_and_unfollowed_by_name() {
     let sandbox = Sandbox::new();
     {
-        let mut store = baton_store::Store::open(&sandbox.db_path()).expect("store");
+        let mut store = sandbox.open_store_result().expect("store");
         let mut a2a = baton_core::agent::AgentDraft::new("Planner", "http://127.0.0.1:9");
         a2a.adapter = baton_core::agent::AdapterKind::A2a;
         store.add_agent(&a2a).expect("an A2A agent");

@@ -36,6 +36,7 @@ impl Run {
 pub fn baton_command() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_baton"));
     cmd.env_remove("BATON_DATA_DIR")
+        .env_remove("BATON_STORE")
         .env_remove("BATON_LOG")
         .env_remove("USER")
         // No Secret Service can answer: keyring behaviour is the same on every machine.
@@ -47,15 +48,48 @@ pub fn baton_command() -> Command {
     cmd
 }
 
-/// A test's own directory: `data/` for the store, config files next to it.
+/// A test's own directory: `data/` for the store, config files next to it. With
+/// `BATON_TEST_STORE=postgres` the store is a fresh PostgreSQL database instead (every `baton`
+/// run gets it as `BATON_STORE`), the data folder still holds the rest.
 pub struct Sandbox {
     dir: TempDir,
+    store: Option<String>,
 }
 
 impl Sandbox {
     pub fn new() -> Sandbox {
         Sandbox {
             dir: tempfile::tempdir().expect("temp dir"),
+            store: match baton_testdb::engine() {
+                baton_testdb::Engine::Sqlite => None,
+                baton_testdb::Engine::Postgres => Some(baton_testdb::store_url()),
+            },
+        }
+    }
+
+    /// The store's URL when it is a PostgreSQL database.
+    pub fn store_url(&self) -> Option<&str> {
+        self.store.as_deref()
+    }
+
+    /// Where the test's store is.
+    pub fn location(&self) -> baton_store::StoreLocation {
+        match &self.store {
+            Some(url) => baton_store::StoreLocation::parse(url).expect("a store URL"),
+            None => baton_store::StoreLocation::Sqlite(self.db_path()),
+        }
+    }
+
+    /// The store, opened from the test.
+    pub fn open_store_result(&self) -> baton_store::Result<baton_store::Store> {
+        baton_store::Store::open_at(&self.location())
+    }
+
+    /// The test's place (its data folder and store), as `baton` resolves it.
+    pub fn place(&self) -> baton_store::StorePlace {
+        baton_store::StorePlace {
+            anchor: self.db_path(),
+            location: self.location(),
         }
     }
 
@@ -84,6 +118,9 @@ impl Sandbox {
             .arg("--data-dir")
             .arg(self.data_dir())
             .args(args);
+        if let Some(url) = &self.store {
+            cmd.env("BATON_STORE", url);
+        }
         cmd
     }
 

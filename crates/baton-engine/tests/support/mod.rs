@@ -255,8 +255,27 @@ pub fn test_config() -> EngineConfig {
     }
 }
 
+/// Where a test's store is, on the engine the tests run on (`BATON_TEST_STORE`, see
+/// `baton-testdb`): a SQLite file in `dir`, or a fresh PostgreSQL database.
+pub fn test_location(dir: &std::path::Path) -> baton_store::StoreLocation {
+    match baton_testdb::engine() {
+        baton_testdb::Engine::Sqlite => {
+            baton_store::StoreLocation::Sqlite(dir.join("baton.sqlite3"))
+        }
+        baton_testdb::Engine::Postgres => {
+            baton_store::StoreLocation::parse(&baton_testdb::store_url()).unwrap()
+        }
+    }
+}
+
+/// A store of the test's own: in memory, or a fresh PostgreSQL database.
+pub fn test_store() -> StoreHandle {
+    let location = baton_store::StoreLocation::parse(&baton_testdb::store_url()).unwrap();
+    StoreHandle::open_at(&location, 2).unwrap()
+}
+
 pub fn engine_with(config: EngineConfig) -> Engine {
-    let store = StoreHandle::in_memory().unwrap();
+    let store = test_store();
     Engine::new(store, Arc::new(MemoryTokens::new(None)), config)
 }
 
@@ -303,7 +322,7 @@ pub fn engine_and_tokens(config: EngineConfig) -> (Engine, Arc<MemoryTokens>) {
     let tokens = Arc::new(MemoryTokens::new(Some(
         "kept in memory for this test".into(),
     )));
-    let store = StoreHandle::in_memory().unwrap();
+    let store = test_store();
     let engine = Engine::new(store, tokens.clone(), config);
     (engine, tokens)
 }

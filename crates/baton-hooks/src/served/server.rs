@@ -10,7 +10,7 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use baton_core::hooks::parse_hook_payload;
-use baton_store::Store;
+use baton_store::{Store, StorePlace};
 use chrono::Utc;
 
 use super::wire::{HookRequest, HookResponse};
@@ -42,10 +42,10 @@ pub struct HookServer {
 }
 
 impl HookServer {
-    /// Serves the hook calls for the store at `db`. `Ok(None)` when another process already
-    /// does (a second app or `watch` on the same store).
-    pub fn start(db: &Path) -> Result<Option<HookServer>, ServeError> {
-        let path = socket_path(db);
+    /// Serves the hook calls of the data folder of `place` (on its store). `Ok(None)` when
+    /// another process already does (a second app or `watch` on the same folder).
+    pub fn start(place: &StorePlace) -> Result<Option<HookServer>, ServeError> {
+        let path = socket_path(&place.anchor);
         if UnixStream::connect(&path).is_ok() {
             return Ok(None);
         }
@@ -55,7 +55,11 @@ impl HookServer {
             Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
             Err(err) => return Err(cannot(&path, err)),
         }
-        let mut store = Store::open(db)?;
+        let mut store = place.open()?;
+        // The store may be elsewhere (PostgreSQL): the socket's folder is made here then.
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|err| cannot(dir, err))?;
+        }
         let listener = UnixListener::bind(&path).map_err(|err| cannot(&path, err))?;
         // Only this user's processes may record calls (as with the store file itself).
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))

@@ -9,6 +9,7 @@ use serde_json::json;
 use super::wire::{HookRequest, HookResponse, WireAnswer, WIRE_VERSION};
 use super::*;
 use crate::call::{hook, HookOptions};
+use baton_store::StorePlace;
 
 fn enforce() -> HookOptions {
     HookOptions {
@@ -60,7 +61,9 @@ fn exchange(db: &Path, body: &[u8]) -> HookResponse {
 fn calls_are_recorded_by_the_app_while_it_serves_and_by_the_hook_itself_when_it_does_not() {
     let dir = tempfile::tempdir().unwrap();
     let db = store_in(&dir);
-    let server = HookServer::start(&db).unwrap().expect("nobody serves yet");
+    let server = HookServer::start(&StorePlace::from_anchor(&db).unwrap())
+        .unwrap()
+        .expect("nobody serves yet");
     assert_eq!(server.path(), socket_path(&db));
     assert_eq!(write(&db, "aaaa1111"), (0, String::new()));
     let (code, why) = write(&db, "bbbb2222");
@@ -85,13 +88,15 @@ fn a_socket_nobody_answers_on_is_passed_by_and_replaced_by_the_next_app() {
     drop(UnixListener::bind(socket_path(&db)).unwrap());
     assert!(socket_path(&db).exists());
     assert_eq!(write(&db, "aaaa1111"), (0, String::new()));
-    let server = HookServer::start(&db)
+    let server = HookServer::start(&StorePlace::from_anchor(&db).unwrap())
         .unwrap()
         .expect("the stale socket is replaced");
     assert_eq!(write(&db, "bbbb2222").0, 2);
     assert_eq!(server.recorded(), 1);
     // A second app (or `watch`) on the same store leaves the calls to the first.
-    assert!(HookServer::start(&db).unwrap().is_none());
+    assert!(HookServer::start(&StorePlace::from_anchor(&db).unwrap())
+        .unwrap()
+        .is_none());
     assert!(write(&db, "cccc3333").0 == 2 && server.recorded() == 2);
 }
 
@@ -99,7 +104,9 @@ fn a_socket_nobody_answers_on_is_passed_by_and_replaced_by_the_next_app() {
 fn junk_huge_silent_and_foreign_calls_are_answered_and_the_server_goes_on() {
     let dir = tempfile::tempdir().unwrap();
     let db = store_in(&dir);
-    let server = HookServer::start(&db).unwrap().unwrap();
+    let server = HookServer::start(&StorePlace::from_anchor(&db).unwrap())
+        .unwrap()
+        .unwrap();
     // Past the limit the server stops reading: an answer, or the connection closed on it.
     let huge = try_exchange(&db, &vec![b' '; MAX_MESSAGE_BYTES + 10]);
     assert!(

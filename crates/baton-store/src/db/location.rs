@@ -92,6 +92,27 @@ impl StoreLocation {
     pub fn is_postgres(&self) -> bool {
         matches!(self, StoreLocation::Postgres(_))
     }
+
+    /// A PostgreSQL store that has no password from its URL, `PGPASSWORD` or `~/.pgpass` yet:
+    /// the key under which the OS keyring may hold it (its URL without password).
+    pub fn needs_password(&self) -> Option<&str> {
+        match self {
+            StoreLocation::Postgres(target) if target.config().get_password().is_none() => {
+                Some(target.display())
+            }
+            _ => None,
+        }
+    }
+
+    /// The same store with this password (from the OS keyring).
+    pub fn with_password(self, password: &str) -> StoreLocation {
+        match self {
+            StoreLocation::Postgres(target) => {
+                StoreLocation::Postgres(Box::new(target.with_password(password)))
+            }
+            other => other,
+        }
+    }
 }
 
 impl PgTarget {

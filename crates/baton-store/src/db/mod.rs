@@ -28,7 +28,7 @@ pub(crate) use postgres::PgConn;
 pub(crate) fn postgres_migrate_lock() -> i64 {
     postgres::MIGRATE_LOCK
 }
-pub use row::{FromColumn, Row};
+pub use row::{FromColumn, Owned, Row};
 pub(crate) use sqlite::open_sqlite;
 
 use crate::error::{Result, StoreError};
@@ -49,6 +49,9 @@ pub use params;
 pub fn as_params<'a>(values: &'a [Value<'a>]) -> Vec<&'a dyn Param> {
     values.iter().map(|v| v as &dyn Param).collect()
 }
+
+/// A table's name and its columns (name, kind) in order.
+pub type TableColumns = (String, Vec<(String, Kind)>);
 
 /// Which engine a connection talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -182,30 +185,49 @@ impl Db {
     /// Every table of the store (views and the engine's own left out) with its columns in
     /// order, tables by name.
     pub fn tables(&self) -> Result<Vec<(String, Vec<String>)>> {
-        let names: Vec<(String, String)> = match self.dialect() {
+        Ok(self
+            .columns()?
+            .into_iter()
+            .map(|(table, columns)| (table, columns.into_iter().map(|(c, _)| c).collect()))
+            .collect())
+    }
+
+    /// Every table with its columns in order and the kind of value each holds.
+    pub fn columns(&self) -> Result<Vec<TableColumns>> {
+        let names: Vec<(String, String, String)> = match self.dialect() {
             Dialect::Sqlite => self.query_map(
-                "SELECT m.name, c.name FROM sqlite_schema m, pragma_table_info(m.name) c
+                "SELECT m.name, c.name, upper(c.type) FROM sqlite_schema m, pragma_table_info(m.name) c
                   WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%'
                   ORDER BY m.name, c.cid",
                 params![],
-                |row| Ok((row.get(0)?, row.get(1)?)),
+                |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
             )?,
             Dialect::Postgres => self.query_map(
-                "SELECT c.table_name::text, c.column_name::text FROM information_schema.columns c
+                "SELECT c.table_name::text, c.column_name::text, upper(c.data_type::text)
+                   FROM information_schema.columns c
                    JOIN information_schema.tables t
                      ON t.table_schema = c.table_schema AND t.table_name = c.table_name
                   WHERE c.table_schema = current_schema() AND t.table_type = 'BASE TABLE'
                     AND c.table_name <> 'baton_schema'
                   ORDER BY c.table_name COLLATE \"C\", c.ordinal_position",
                 params![],
-                |row| Ok((row.get(0)?, row.get(1)?)),
+                |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
             )?,
         };
-        let mut tables: Vec<(String, Vec<String>)> = Vec::new();
-        for (table, column) in names {
+        let mut tables: Vec<TableColumns> = Vec::new();
+        for (table, column, declared) in names {
+            let kind = if declared.contains("INT") {
+                Kind::Int
+            } else if declared.contains("REAL") || declared.contains("DOUBLE") {
+                Kind::Real
+            } else if declared.contains("BLOB") || declared.contains("BYTEA") {
+                Kind::Blob
+            } else {
+                Kind::Text
+            };
             match tables.last_mut() {
-                Some((last, columns)) if *last == table => columns.push(column),
-                _ => tables.push((table, vec![column])),
+                Some((last, columns)) if *last == table => columns.push((column, kind)),
+                _ => tables.push((table, vec![(column, kind)])),
             }
         }
         Ok(tables)

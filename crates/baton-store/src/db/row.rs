@@ -238,6 +238,41 @@ impl<T: FromColumn> FromColumn for Option<T> {
     }
 }
 
+/// A column's value owned, whatever its type (copying a store table by table).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Owned {
+    Null,
+    Int(i64),
+    Real(f64),
+    Text(String),
+    Blob(Vec<u8>),
+}
+
+impl Owned {
+    /// As a bound value, a NULL of the column's `kind`.
+    pub fn value(&self, kind: super::Kind) -> super::Value<'_> {
+        match self {
+            Owned::Null => super::Value::Null(kind),
+            Owned::Int(v) => super::Value::Int(*v),
+            Owned::Real(v) => super::Value::Real(*v),
+            Owned::Text(v) => super::Value::Text(v),
+            Owned::Blob(v) => super::Value::Blob(v),
+        }
+    }
+}
+
+impl FromColumn for Owned {
+    fn from_cell(cell: Cell<'_>) -> std::result::Result<Owned, String> {
+        Ok(match cell {
+            Cell::Null => Owned::Null,
+            Cell::Int(v) => Owned::Int(v),
+            Cell::Real(v) => Owned::Real(v),
+            Cell::Text(v) => Owned::Text(v.to_owned()),
+            Cell::Blob(v) => Owned::Blob(v.to_vec()),
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,6 +3,7 @@
 mod a2a;
 mod agents;
 mod board;
+mod copy;
 mod costs;
 mod decisions;
 mod detector_settings;

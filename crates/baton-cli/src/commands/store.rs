@@ -1,0 +1,135 @@
+//! `baton store`: which store this data folder uses, its schema, copying it to another, and
+//! the password of a PostgreSQL store's user in the OS keyring.
+
+use std::io::{BufRead, IsTerminal, Write};
+
+use baton_engine::KeyringTokens;
+use baton_store::copy::{copy_store, CopyProgress};
+use baton_store::{Store, StoreLocation, StorePlace};
+
+use super::CliError;
+use crate::args::StoreAction;
+
+/// A store's place with its password from the OS keyring when the URL, `PGPASSWORD` and
+/// `~/.pgpass` give none.
+pub fn with_keyring_password(location: StoreLocation) -> StoreLocation {
+    let Some(key) = location.needs_password().map(str::to_owned) else {
+        return location;
+    };
+    match KeyringTokens::new().store_password(&key) {
+        Ok(Some(password)) => location.with_password(&password),
+        _ => location,
+    }
+}
+
+pub fn store(place: &StorePlace, action: StoreAction) -> Result<(), CliError> {
+    match action {
+        StoreAction::Migrate => {
+            let store = place.open()?;
+            println!(
+                "{} ({}) is at schema version {}, the latest this Baton knows",
+                place.location.display(),
+                engine_name(&store),
+                store.schema_version()?
+            );
+        }
+        StoreAction::Copy { from, to } => copy(&from, &to)?,
+        StoreAction::Use { location, default } => {
+            let chosen = match (location, default) {
+                (_, true) | (None, _) => None,
+                (Some(text), false) => Some(StoreLocation::parse(&text)?),
+            };
+            if let Some(location) = &chosen {
+                // Refuse a store that cannot be opened now rather than leave every Baton broken.
+                Store::open_at(&with_keyring_password(location.clone()))?;
+            }
+            StorePlace::choose(place.data_dir(), chosen.as_ref())?;
+            match chosen {
+                Some(location) => println!(
+                    "every Baton using {} now uses {}",
+                    place.data_dir().display(),
+                    location.display()
+                ),
+                None => println!(
+                    "every Baton using {} now uses {}",
+                    place.data_dir().display(),
+                    place.anchor.display()
+                ),
+            }
+        }
+        StoreAction::Password => {
+            let Some(key) = place.location.needs_password().map(str::to_owned) else {
+                return Err(CliError::Invalid(match &place.location {
+                    StoreLocation::Postgres(_) => {
+                        "this store already has a password (from its URL, PGPASSWORD or ~/.pgpass)"
+                            .into()
+                    }
+                    _ => "this data folder's store is not a PostgreSQL database: name one with \
+                          --store postgres://… or `baton store use`"
+                        .into(),
+                }));
+            };
+            if std::io::stdin().is_terminal() {
+                eprint!("password for {key}: ");
+                let _ = std::io::stderr().flush();
+            }
+            let mut line = String::new();
+            std::io::stdin().lock().read_line(&mut line)?;
+            let password = line.trim_end_matches(['\r', '\n']);
+            if password.is_empty() {
+                return Err(CliError::Invalid("no password given on stdin".into()));
+            }
+            KeyringTokens::new()
+                .set_store_password(&key, password)
+                .map_err(|err| CliError::Invalid(format!("the OS keyring: {err}")))?;
+            Store::open_at(&place.location.clone().with_password(password))?;
+            println!("the password for {key} is in the OS keyring, and the store answers with it");
+        }
+    }
+    Ok(())
+}
+
+fn engine_name(store: &Store) -> &'static str {
+    match store.dialect() {
+        baton_store::Dialect::Sqlite => "SQLite",
+        baton_store::Dialect::Postgres => "PostgreSQL",
+    }
+}
+
+/// `baton store copy --from … --to …`, with a line of progress on stderr.
+fn copy(from: &str, to: &str) -> Result<(), CliError> {
+    let from_location = with_keyring_password(StoreLocation::parse(from)?);
+    let to_location = with_keyring_password(StoreLocation::parse(to)?);
+    if from_location.display() == to_location.display() {
+        return Err(CliError::Invalid(
+            "--from and --to name the same store".into(),
+        ));
+    }
+    let source = Store::open_at(&from_location)?;
+    let mut target = Store::open_at(&to_location)?;
+    let tty = std::io::stderr().is_terminal();
+    let mut last_table = String::new();
+    let report = copy_store(&source, &mut target, |p: CopyProgress<'_>| {
+        if tty {
+            eprint!(
+                "\r\x1b[2Kcopying {}: {} of {} rows",
+                p.table, p.copied, p.total
+            );
+        } else if p.table != last_table || p.copied == p.total {
+            eprintln!("copying {}: {} of {} rows", p.table, p.copied, p.total);
+        }
+        last_table = p.table.to_owned();
+    })?;
+    if tty {
+        eprintln!();
+    }
+    let rows: u64 = report.tables.iter().map(|(_, n)| n).sum();
+    println!(
+        "copied {rows} rows in {} tables from {} into {}; the decision log's {} entries verify",
+        report.tables.len(),
+        from_location.display(),
+        to_location.display(),
+        report.decisions
+    );
+    Ok(())
+}
