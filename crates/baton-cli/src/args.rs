@@ -29,7 +29,8 @@ pub struct Cli {
     /// The store: a path (SQLite) or a postgres:// URL (PostgreSQL; the password from
     /// PGPASSWORD, ~/.pgpass or the OS keyring, never in the URL you save). Default: the store
     /// chosen for the data folder (`baton store use`), else baton.sqlite3 in it.
-    #[arg(long, global = true, env = "BATON_STORE", value_name = "PATH|URL")]
+    /// (BATON_STORE in the environment names it too, after this flag.)
+    #[arg(long, global = true, value_name = "PATH|URL")]
     pub store: Option<String>,
     #[command(subcommand)]
     pub command: Command,

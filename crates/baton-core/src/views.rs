@@ -183,6 +183,13 @@ pub enum ChangeEvent {
         waiting: u32,
         leases_changed: bool,
     },
+    /// The store stopped answering (a PostgreSQL server restarting or out of reach): since
+    /// when, and why. Polling waits meanwhile (the agents keep what they have not delivered);
+    /// `unreachable_since: null` says it answers again.
+    Store {
+        unreachable_since: Option<DateTime<Utc>>,
+        detail: Option<String>,
+    },
 }
 
 /// A scripted scenario the app can run next to the fleet (one per detector).

@@ -18,11 +18,27 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
+/// While the store does not answer, reads it every second; the pollers go on once it does.
+async fn probe_store(shared: Arc<Shared>) {
+    loop {
+        tokio::time::sleep(crate::store_health::PROBE_EVERY).await;
+        if shared.store_health.down().is_none() {
+            continue;
+        }
+        match shared.read(|s| s.schema_version()).await {
+            Ok(_) => shared.store_health.recovered(&shared.bus),
+            Err(err) => tracing::debug!(error = %err, "the store still does not answer"),
+        }
+    }
+}
+
 #[derive(Default)]
 pub(crate) struct Background {
     detector: Mutex<Option<Detector>>,
     relay: Mutex<Option<Relay>>,
     sessions: Mutex<Option<SessionWatch>>,
+    /// Tries a store that does not answer, every second, until it does.
+    probe: Mutex<Option<tokio::task::JoinHandle<()>>>,
     /// What the detectors keep between runs (their window of recent events, compiled schemas,
     /// SLA warnings given), shared by the loop and `detect_once`.
     detect_state: Arc<Mutex<LoopState>>,
@@ -52,6 +68,11 @@ impl Background {
         if sessions.is_none() {
             *sessions = Some(SessionWatch::spawn(Arc::clone(shared)));
         }
+        drop(sessions);
+        let mut probe = lock(&self.probe);
+        if probe.is_none() {
+            *probe = Some(tokio::spawn(probe_store(Arc::clone(shared))));
+        }
     }
 
     /// Stops both loops and waits for them.
@@ -67,6 +88,9 @@ impl Background {
         let sessions = lock(&self.sessions).take();
         if let Some(sessions) = sessions {
             sessions.stop().await;
+        }
+        if let Some(probe) = lock(&self.probe).take() {
+            probe.abort();
         }
     }
 

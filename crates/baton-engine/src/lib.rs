@@ -44,6 +44,7 @@ mod seen;
 pub mod sessions;
 mod shared;
 pub mod stats;
+mod store_health;
 
 pub use baton_store::StoreHandle;
 pub use bus::BUS_CAPACITY;

@@ -412,7 +412,19 @@ async fn run(shared: Arc<Shared>, agent: Arc<AgentRuntime>, mut stop: StopSignal
                 failures = health.consecutive_failures;
                 asked_pause_ms = pause_ms;
             }
-            Some(PollOutcome::StoreFailed(_)) => failures = failures.saturating_add(1),
+            Some(PollOutcome::StoreFailed(err)) => {
+                if shared.store_health.failed(&shared.bus, &err) {
+                    // The store is out of reach: wait for it with every other poller, then poll
+                    // at once (nothing fetched meanwhile was kept, so nothing is lost).
+                    tokio::select! {
+                        () = shared.store_health.wait_up() => {}
+                        () = stop.stopped() => break,
+                    }
+                    next = tokio::time::Instant::now();
+                    continue;
+                }
+                failures = failures.saturating_add(1);
+            }
         }
         // An agent that asked for a pause (429 or 503 with `Retry-After`) gets it, up to the cap.
         let delay = shared

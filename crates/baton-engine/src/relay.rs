@@ -144,17 +144,25 @@ impl Relay {
                     }
                     shared.read(|s| s.next_delivery_at()).await
                 };
-                let wait = tokio::select! {
+                let (wait, outage) = tokio::select! {
                     result = round => match result {
-                        Ok(Some(next)) => (next - Utc::now()).to_std().unwrap_or(Duration::ZERO).min(IDLE),
-                        Ok(None) => IDLE,
+                        Ok(Some(next)) => ((next - Utc::now()).to_std().unwrap_or(Duration::ZERO).min(IDLE), false),
+                        Ok(None) => (IDLE, false),
+                        Err(err) if shared.store_health.failed(&shared.bus, &err) => (Duration::ZERO, true),
                         Err(err) => {
                             tracing::warn!(error = %err, "the outbox relay could not run");
-                            Duration::from_secs(1)
+                            (Duration::from_secs(1), false)
                         }
                     },
                     _ = stopped.wait_for(|s| *s) => break,
                 };
+                // The store is out of reach: deliver again as soon as it answers.
+                if outage {
+                    tokio::select! {
+                        () = shared.store_health.wait_up() => {}
+                        _ = stopped.wait_for(|s| *s) => break,
+                    }
+                }
                 tokio::select! {
                     () = tokio::time::sleep(wait) => {}
                     () = woken.notified() => {}

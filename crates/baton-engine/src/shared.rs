@@ -13,6 +13,7 @@ use crate::fetch::Fetcher;
 use crate::ledger_cache::LedgerCache;
 use crate::quiet::{QuietHealth, QuietPolls};
 use crate::secrets::{SecretError, TokenStore};
+use crate::store_health::StoreHealth;
 
 /// What every poll needs; one per engine, shared by all pollers.
 pub(crate) struct Shared {
@@ -31,6 +32,8 @@ pub(crate) struct Shared {
     pub quiet: QuietHealth,
     /// Counts ingests that stored new events: the detector runs right after one.
     pub new_events: watch::Sender<u64>,
+    /// Whether the store answers (a PostgreSQL store may be out of reach for a while).
+    pub store_health: StoreHealth,
 }
 
 impl Shared {

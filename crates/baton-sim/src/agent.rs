@@ -45,6 +45,15 @@ impl SimAgent {
         }
     }
 
+    /// The last `seq` the agent gave an event (0 before the first).
+    pub fn last_seq(&self) -> u64 {
+        match self {
+            SimAgent::Roles(script) => script.last_seq(),
+            SimAgent::Scenario(agent) => agent.last_seq(),
+            SimAgent::Story(story) => story.agent().last_seq(),
+        }
+    }
+
     pub fn poll(&mut self, since: Option<&str>, max_events: usize) -> StatusDocument {
         match self {
             SimAgent::Roles(script) => script.poll(since, max_events),

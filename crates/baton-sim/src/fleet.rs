@@ -299,6 +299,11 @@ impl SimFleet {
         self.slot(index).shared.decision_stats()
     }
 
+    /// The last `seq` agent `index` gave an event (0 before the first).
+    pub fn last_seq(&self, index: usize) -> u64 {
+        self.slot(index).shared.agent().last_seq()
+    }
+
     /// Status requests the agent received (answered or refused with 401).
     pub fn poll_count(&self, index: usize) -> u64 {
         self.slot(index).shared.poll_count()

@@ -118,6 +118,17 @@ fn read_event_row(row: &Row<'_>) -> Result<EventRow> {
 }
 
 impl Store {
+    /// One agent's stored events: how many, the lowest and highest `seq`, and how many distinct
+    /// `seq`s (equal to the count unless an event is there twice). Zeros when it has none.
+    pub fn event_seq_summary(&self, agent_id: i64) -> Result<(i64, i64, i64, i64)> {
+        self.db.query_row(
+            "SELECT count(*), coalesce(min(seq), 0), coalesce(max(seq), 0), count(DISTINCT seq)
+               FROM events WHERE agent_id = ?1",
+            params![agent_id],
+            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
+        )
+    }
+
     /// The latest `limit` events of one task, oldest first (newest last).
     pub fn task_events(&self, agent_id: i64, task_id: &str, limit: u32) -> Result<Vec<EventRow>> {
         let stmt_sql = "SELECT agent_id, seq, at, kind, task_id, resource, raw FROM events_as_sent

@@ -73,7 +73,7 @@ pub use handle::StoreHandle;
 pub use ingest::IngestSummary;
 pub use manifests::{ManifestSource, StoredManifest};
 pub use migrations::LATEST_VERSION;
-pub use place::StorePlace;
+pub use place::{PlaceSource, StorePlace};
 pub use rules::ReplaceSummary;
 pub use usage::UsageSample;
 pub use writer::{Writer, WriterStats};

@@ -11,6 +11,8 @@ use crate::error::Result;
 
 /// Days events are kept before they are compacted.
 pub(crate) const RETENTION_DAYS: &str = "retention_days";
+/// The store's size cap in bytes (`null`: none); absent, the engine's default.
+pub(crate) const RETENTION_MAX_BYTES: &str = "retention_max_bytes";
 /// Events before this moment are compacted away.
 pub(crate) const COMPACTED_BEFORE: &str = "compacted_before";
 /// The readiness thresholds.

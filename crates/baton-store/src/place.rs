@@ -31,6 +31,38 @@ pub struct StorePlace {
     /// named after (`<anchor>-hooks.sock`) whichever engine the store is on.
     pub anchor: PathBuf,
     pub location: StoreLocation,
+    /// What named the store.
+    pub source: PlaceSource,
+}
+
+/// What named a process's store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PlaceSource {
+    /// `--store` (or the caller's own choice).
+    Given,
+    /// `BATON_STORE`.
+    Environment,
+    /// The data folder's saved choice (`store.url`).
+    Saved,
+    /// Nothing: `baton.sqlite3` in the data folder.
+    DataFolder,
+}
+
+impl PlaceSource {
+    /// True when a file may still name the store (`[store] url` in `baton.toml`): nothing on
+    /// the command line or in the environment did.
+    pub fn yields_to_a_file(self) -> bool {
+        matches!(self, PlaceSource::Saved | PlaceSource::DataFolder)
+    }
+
+    pub fn words(self) -> &'static str {
+        match self {
+            PlaceSource::Given => "given with --store",
+            PlaceSource::Environment => "from BATON_STORE",
+            PlaceSource::Saved => "chosen for this data folder",
+            PlaceSource::DataFolder => "the data folder's own",
+        }
+    }
 }
 
 impl StorePlace {
@@ -54,14 +86,22 @@ impl StorePlace {
         let from_env = std::env::var(STORE_ENV)
             .ok()
             .filter(|v| !v.trim().is_empty());
-        let location = match store.map(str::to_owned).or(from_env) {
-            Some(text) => StoreLocation::parse(&text)?,
-            None => match read_choice(&anchor)? {
-                Some(location) => location,
-                None => StoreLocation::Sqlite(anchor.clone()),
+        let (location, source) = match (store, from_env) {
+            (Some(text), _) => (StoreLocation::parse(text)?, PlaceSource::Given),
+            (None, Some(text)) => (StoreLocation::parse(&text)?, PlaceSource::Environment),
+            (None, None) => match read_choice(&anchor)? {
+                Some(location) => (location, PlaceSource::Saved),
+                None => (
+                    StoreLocation::Sqlite(anchor.clone()),
+                    PlaceSource::DataFolder,
+                ),
             },
         };
-        Ok(StorePlace { anchor, location })
+        Ok(StorePlace {
+            anchor,
+            location,
+            source,
+        })
     }
 
     /// The data folder.

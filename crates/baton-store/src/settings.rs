@@ -64,6 +64,9 @@ pub struct FleetSettings {
     pub readiness: Option<ReadinessThresholds>,
     /// Days events are kept before they are compacted.
     pub retention_days: Option<u32>,
+    /// The store's size cap set by the user: `Some(None)` no cap, `Some(Some(bytes))`; None: not
+    /// set (the engine's default: 2 GiB on SQLite, none on PostgreSQL).
+    pub retention_max_bytes: Option<Option<u64>>,
 }
 
 /// What a replace changed: counts per part.
@@ -116,6 +119,10 @@ impl Store {
             prices: Some(self.user_prices()?),
             readiness: Some(self.readiness_thresholds()?),
             retention_days: Some(self.retention_days()?),
+            retention_max_bytes: named_settings::get(
+                &self.db,
+                named_settings::RETENTION_MAX_BYTES,
+            )?,
         })
     }
 
@@ -233,6 +240,12 @@ impl Store {
                 changed.retention = 1;
             }
         }
+        if let Some(cap) = settings.retention_max_bytes {
+            crate::history::size::check_max_bytes(cap)?;
+            if named_settings::set(&tx, named_settings::RETENTION_MAX_BYTES, &cap, now)? {
+                changed.retention = 1;
+            }
+        }
         tx.commit()?;
         Ok(changed)
     }
@@ -294,6 +307,7 @@ mod tests {
                 ..ReadinessThresholds::default()
             }),
             retention_days: Some(90),
+            retention_max_bytes: None,
         }
     }
 
@@ -354,6 +368,7 @@ mod tests {
             prices: Some(vec![]),
             readiness: Some(ReadinessThresholds::default()),
             retention_days: Some(30),
+            retention_max_bytes: None,
         };
         store.replace_fleet_settings(&none, "ana", t()).unwrap();
         assert_eq!(store.fleet_settings().unwrap(), none);

@@ -147,6 +147,58 @@ impl PgServer {
         ])
     }
 
+    /// Restarts the server with TLS on, its certificate and key made by `openssl` for the
+    /// names given (`DNS:localhost`, `IP:127.0.0.1`, …), self-signed; the certificate's path (a
+    /// client trusts it with `sslrootcert=`).
+    pub fn restart_with_tls(&self, names: &str) -> Result<PathBuf, String> {
+        let cert = self.dir.join("server.crt");
+        let key = self.dir.join("server.key");
+        let out = Command::new("openssl")
+            .args([
+                "req",
+                "-x509",
+                "-newkey",
+                "ec",
+                "-pkeyopt",
+                "ec_paramgen_curve:prime256v1",
+            ])
+            .args(["-nodes", "-days", "2", "-subj", "/CN=baton-test"])
+            .args(["-addext", &format!("subjectAltName={names}")])
+            .args(["-addext", "basicConstraints=critical,CA:FALSE"])
+            .arg("-keyout")
+            .arg(&key)
+            .arg("-out")
+            .arg(&cert)
+            .output()
+            .map_err(|e| format!("openssl: {e}"))?;
+        if !out.status.success() {
+            return Err(String::from_utf8_lossy(&out.stderr).into_owned());
+        }
+        for (file, mode) in [(&cert, "644"), (&key, "600")] {
+            Command::new("chmod")
+                .arg(mode)
+                .arg(file)
+                .status()
+                .map_err(|e| format!("chmod: {e}"))?;
+            if running_as_root() {
+                Command::new("chown")
+                    .arg("postgres:postgres")
+                    .arg(file)
+                    .status()
+                    .map_err(|e| format!("chown: {e}"))?;
+            }
+        }
+        self.stop()?;
+        let options = format!(
+            "{} -c ssl=on -c ssl_cert_file={} -c ssl_key_file={}",
+            self.options(),
+            cert.display(),
+            key.display()
+        );
+        self.pg_ctl(&["-w", "-t", "30", "-o", &options, "-l", &self.log(), "start"])?;
+        Ok(cert)
+    }
+
     fn options(&self) -> String {
         format!(
             "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off \

@@ -13,6 +13,7 @@ use baton_store::StorePlace;
 /// `baton export`: the store's agents (never their tokens) and rules as a `baton.toml`, to `out`
 /// or stdout.
 pub fn export(place: &StorePlace, out: Option<&Path>) -> Result<(), CliError> {
+    let place_of_store = place;
     let store = open_store(place)?;
     let mut agents = Vec::new();
     // Coding sessions join by themselves through their hooks: they are not configuration.
@@ -49,6 +50,13 @@ pub fn export(place: &StorePlace, out: Option<&Path>) -> Result<(), CliError> {
     };
     let (settings_text, schema_files) = render_settings(&settings, place);
     text.push_str(&settings_text);
+    // A shared store is part of the fleet's description; the data folder's own file is not.
+    if let baton_store::StoreLocation::Postgres(target) = &place_of_store.location {
+        text.push_str(&format!(
+            "\n[store]\nurl = {}\n",
+            crate::export::quote(&target.public_url())
+        ));
+    }
     let cannot_write = |path: &Path, err: std::io::Error| {
         std::io::Error::new(
             err.kind(),

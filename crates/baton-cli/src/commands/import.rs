@@ -35,7 +35,8 @@ pub async fn import(place: &StorePlace, file: &Path, who: Option<String>) -> Res
             eprintln!("warning: {}\n", plain_lines(block));
         }
     }
-    let mut store = open_store(place)?;
+    let place = checked.parsed.place(place)?;
+    let mut store = open_store(&place)?;
     let token_refs: Vec<String> = checked
         .parsed
         .agents

@@ -17,8 +17,32 @@ pub fn status(place: &StorePlace, json: bool) -> Result<(), CliError> {
         );
     } else {
         print!("{}", render_status(&rows, chrono::Utc::now()));
+        println!("\n{}", store_line(place, &store)?);
     }
     Ok(())
+}
+
+/// Where the store is (its URL without password), its engine and schema, its size against
+/// its cap, and how fast it grows.
+fn store_line(place: &StorePlace, store: &baton_store::Store) -> Result<String, CliError> {
+    use baton_core::agent::human_bytes;
+    let engine = match store.dialect() {
+        baton_store::Dialect::Sqlite => "SQLite",
+        baton_store::Dialect::Postgres => "PostgreSQL",
+    };
+    let size = store.store_size(chrono::Utc::now())?;
+    let cap = match size.max_bytes {
+        Some(cap) => format!(" of {}", human_bytes(cap)),
+        None => " (no cap)".into(),
+    };
+    Ok(format!(
+        "store: {} ({engine}, schema {}, {}) · {} used{cap} · about {} a day at the last day's pace",
+        plain(&place.location.display()),
+        store.schema_version()?,
+        place.source.words(),
+        human_bytes(size.bytes),
+        human_bytes(size.growth_per_day())
+    ))
 }
 
 /// The table `baton status` prints.

@@ -40,6 +40,7 @@ pub fn store(place: &StorePlace, action: StoreAction) -> Result<(), CliError> {
                 (Some(text), false) => Some(StoreLocation::parse(&text)?),
             };
             if let Some(location) = &chosen {
+                baton_store::place::refuse_saved_password(location, "baton store use")?;
                 // Refuse a store that cannot be opened now rather than leave every Baton broken.
                 Store::open_at(&with_keyring_password(location.clone()))?;
             }

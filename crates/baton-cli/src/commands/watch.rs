@@ -103,6 +103,10 @@ pub async fn watch(
     output: WatchOutput,
 ) -> Result<(), CliError> {
     let file = config_path.as_deref().map(config::load).transpose()?;
+    let place = &match &file {
+        Some(file) => file.place(place)?,
+        None => place.clone(),
+    };
     let agents = file.as_ref().map(resolve_tokens).transpose()?;
     let mut store = place.open()?;
     let tokens = WatchTokens::new();
@@ -210,6 +214,10 @@ pub async fn watch(
                 lines.extend(lapsing.into_iter().map(|id| log.lapsing(now, id)));
                 lines
             }
+            Ok(ChangeEvent::Store {
+                unreachable_since,
+                detail,
+            }) => vec![log.store(now, unreachable_since, detail.as_deref())],
             Ok(ChangeEvent::SessionsHeard { waiting, .. }) => {
                 log.sessions_waiting(now, waiting).into_iter().collect()
             }

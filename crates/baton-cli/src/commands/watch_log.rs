@@ -186,6 +186,31 @@ impl WatchLog {
         }
     }
 
+    /// The store stopped answering, or answers again.
+    pub fn store(
+        &self,
+        at: DateTime<Utc>,
+        unreachable_since: Option<DateTime<Utc>>,
+        detail: Option<&str>,
+    ) -> Line {
+        match unreachable_since {
+            Some(since) => Line::new(
+                at,
+                "store_unreachable",
+                format!(
+                    "store unreachable since {}: {}; polling waits for it (the agents keep what they have not delivered)",
+                    since.format("%H:%M:%S UTC"),
+                    detail.unwrap_or("no answer")
+                ),
+            ),
+            None => Line::new(
+                at,
+                "store_back",
+                "the store answers again; polling goes on".into(),
+            ),
+        }
+    }
+
     pub fn lapsing(&self, at: DateTime<Utc>, id: i64) -> Line {
         let mut line = Line::new(
             at,

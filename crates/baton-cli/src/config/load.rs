@@ -97,6 +97,17 @@ pub fn parse(path: &str, text: &str) -> Result<ConfigFile, ConfigFileError> {
             return Err(problem("the name is used twice".into()));
         }
     }
+    if let Some(store) = &file.store {
+        let problem = |message: String| ConfigFileError::Setting {
+            path: path.to_owned(),
+            what: "[store] url".into(),
+            message,
+        };
+        let location =
+            baton_store::StoreLocation::parse(&store.url).map_err(|e| problem(e.to_string()))?;
+        baton_store::place::refuse_saved_password(&location, path)
+            .map_err(|e| problem(e.to_string()))?;
+    }
     Ok(file)
 }
 

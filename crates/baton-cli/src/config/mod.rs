@@ -17,6 +17,10 @@
 //! # What the agent says it will do (optional; checked by `baton check`):
 //! declares = { triggers = ["slack://billing"], reads = ["crm://contacts/**"], writes = [], outputs = [] }
 //!
+//! [store]                          # optional: where `watch` and `import` keep it (else
+//! url = "postgres://ana@db.example.org/baton"  # --store, BATON_STORE, the data folder's);
+//!                                  # the password comes from PGPASSWORD, ~/.pgpass or the keyring
+//!
 //! [[rules]]                        # ownership rules (`baton watch` ignores them)
 //! kind = "data"                    # trigger | data | output | exception
 //! pattern = "crm://contacts/*#status"
@@ -116,4 +120,41 @@ pub struct ConfigFile {
     /// How long events are kept; left out: as it is.
     #[serde(default)]
     pub retention: Option<RetentionEntry>,
+    /// The store `baton watch` and `baton import` use with this file, unless `--store` or
+    /// `BATON_STORE` name one; its password is never in the file.
+    #[serde(default)]
+    pub store: Option<StoreEntry>,
+}
+
+/// `[store] url = "postgres://ana@db.example.org/baton"` (or a path).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StoreEntry {
+    pub url: String,
+}
+
+impl ConfigFile {
+    /// `place` with the file's store in it, when nothing on the command line or in the
+    /// environment named one.
+    pub fn place(
+        &self,
+        place: &baton_store::StorePlace,
+    ) -> Result<baton_store::StorePlace, ConfigFileError> {
+        let mut place = place.clone();
+        if let Some(store) = &self.store {
+            if place.source.yields_to_a_file() {
+                place.location = crate::commands::with_keyring_password(
+                    baton_store::StoreLocation::parse(&store.url).map_err(|err| {
+                        ConfigFileError::Setting {
+                            path: "baton.toml".into(),
+                            what: "store".into(),
+                            message: err.to_string(),
+                        }
+                    })?,
+                );
+                place.source = baton_store::PlaceSource::Given;
+            }
+        }
+        Ok(place)
+    }
 }

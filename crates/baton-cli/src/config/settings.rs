@@ -37,6 +37,8 @@
 //!
 //! [retention]
 //! days = 30                 # events older than this are compacted into task state changes
+//! max_size = "2 GiB"        # past this the oldest events go first ("none": no cap); default
+//!                           # 2 GiB on SQLite, none on PostgreSQL
 //! ```
 
 use std::collections::BTreeMap;
@@ -82,10 +84,48 @@ pub struct PriceEntry {
     pub output_per_1k: f64,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RetentionEntry {
-    pub days: u32,
+    #[serde(default)]
+    pub days: Option<u32>,
+    /// The store's size cap: "2 GiB", "500 MiB", "none" (left out: as it is; Baton's default
+    /// is 2 GiB for a SQLite store, none for PostgreSQL).
+    #[serde(default)]
+    pub max_size: Option<String>,
+}
+
+/// "2 GiB", "500 MiB", "750MB", "none": bytes (None: no cap).
+pub fn parse_size(text: &str) -> Result<Option<u64>, String> {
+    let text = text.trim();
+    if text.eq_ignore_ascii_case("none") {
+        return Ok(None);
+    }
+    let split = text
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: f64 = number
+        .parse()
+        .map_err(|_| format!("{text:?} is not a size such as \"2 GiB\" or \"none\""))?;
+    let unit = unit.trim().to_ascii_lowercase();
+    let scale: f64 = match unit.as_str() {
+        "" | "b" => 1.0,
+        "kb" => 1e3,
+        "kib" => 1024.0,
+        "mb" => 1e6,
+        "mib" => 1024.0 * 1024.0,
+        "gb" => 1e9,
+        "gib" => 1024.0 * 1024.0 * 1024.0,
+        "tb" => 1e12,
+        "tib" => 1024f64.powi(4),
+        _ => {
+            return Err(format!(
+                "{text:?}: the unit is one of B, KiB, MiB, GiB, TiB (or KB, MB, GB, TB)"
+            ))
+        }
+    };
+    Ok(Some((number * scale) as u64))
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -264,13 +304,29 @@ pub fn read_settings(
             .check()
             .map_err(|(_, m)| problem(shown, "readiness".into(), m))?;
     }
+    let mut max_bytes = None;
     if let Some(retention) = &file.retention {
-        if retention.days == 0 || retention.days > MAX_RETENTION_DAYS {
+        if retention
+            .days
+            .is_some_and(|days| days == 0 || days > MAX_RETENTION_DAYS)
+        {
             return Err(problem(
                 shown,
                 "retention".into(),
                 format!("days: events are kept from 1 to {MAX_RETENTION_DAYS} days"),
             ));
+        }
+        if let Some(size) = &retention.max_size {
+            let cap = parse_size(size)
+                .map_err(|m| problem(shown, "retention".into(), format!("max_size: {m}")))?;
+            if cap.is_some_and(|cap| cap < baton_store::history::size::MIN_MAX_BYTES) {
+                return Err(problem(
+                    shown,
+                    "retention".into(),
+                    "max_size: the store's size cap is at least 1 MiB".to_owned(),
+                ));
+            }
+            max_bytes = Some(cap);
         }
     }
     Ok(FleetSettings {
@@ -279,6 +335,7 @@ pub fn read_settings(
         handoff_schemas,
         prices,
         readiness: file.readiness,
-        retention_days: file.retention.map(|r| r.days),
+        retention_days: file.retention.as_ref().and_then(|r| r.days),
+        retention_max_bytes: max_bytes,
     })
 }

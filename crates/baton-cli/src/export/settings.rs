@@ -118,13 +118,36 @@ pub fn render_settings(settings: &FleetSettings, place: SchemaPlace) -> (String,
         let _ = writeln!(out, "max_failure_percent = {}", r.max_failure_percent);
         let _ = writeln!(out, "poll_health_percent = {}", r.poll_health_percent);
     }
-    if let Some(days) = settings
+    let days = settings
         .retention_days
-        .filter(|d| *d != DEFAULT_RETENTION_DAYS)
-    {
-        let _ = write!(out, "\n[retention]\ndays = {days}\n");
+        .filter(|d| *d != DEFAULT_RETENTION_DAYS);
+    if days.is_some() || settings.retention_max_bytes.is_some() {
+        out.push_str("\n[retention]\n");
+        if let Some(days) = days {
+            let _ = writeln!(out, "days = {days}");
+        }
+        match settings.retention_max_bytes {
+            Some(Some(bytes)) => {
+                let _ = writeln!(out, "max_size = {}", quote(&size_words(bytes)));
+            }
+            Some(None) => out.push_str("max_size = \"none\"\n"),
+            None => {}
+        }
     }
     (out, files)
+}
+
+/// A byte count as `max_size` reads it back: whole GiB or MiB where it is one, else bytes.
+fn size_words(bytes: u64) -> String {
+    const MIB: u64 = 1 << 20;
+    const GIB: u64 = 1 << 30;
+    if bytes.is_multiple_of(GIB) {
+        format!("{} GiB", bytes / GIB)
+    } else if bytes.is_multiple_of(MIB) {
+        format!("{} MiB", bytes / MIB)
+    } else {
+        format!("{bytes} B")
+    }
 }
 
 #[cfg(test)]
@@ -168,6 +191,7 @@ mod tests {
                 ..ReadinessThresholds::default()
             }),
             retention_days: Some(DEFAULT_RETENTION_DAYS),
+            retention_max_bytes: None,
         }
     }
 
@@ -225,6 +249,7 @@ mod tests {
             prices: Some(vec![]),
             readiness: Some(ReadinessThresholds::default()),
             retention_days: Some(DEFAULT_RETENTION_DAYS),
+            retention_max_bytes: None,
         };
         assert_eq!(render_settings(&empty, SchemaPlace::Inline).0, "");
     }

@@ -369,3 +369,29 @@ fn a_file_the_store_refuses_half_way_changes_nothing_and_names_match_by_unicode_
     assert_eq!(rows.len(), 3, "{rows:#?}");
     assert_eq!(row(&rows, "émile").config.poll_interval_ms, 3_000);
 }
+
+#[test]
+fn a_store_url_with_a_password_is_refused_in_the_file_and_as_the_saved_choice() {
+    let sandbox = Sandbox::new();
+    let config = sandbox.write(
+        "baton.toml",
+        "[store]\nurl = \"postgres://ana:s3cret@db.example.org/baton\"\n",
+    );
+    for args in [
+        vec![
+            "watch",
+            "--config",
+            config.to_str().unwrap(),
+            "--duration",
+            "1",
+        ],
+        vec!["import", config.to_str().unwrap()],
+        vec!["store", "use", "postgres://ana:s3cret@db.example.org/baton"],
+    ] {
+        let run = sandbox.run(&args);
+        assert_ne!(run.code, Some(0), "{args:?}\n{}", run.all());
+        assert!(run.stderr.contains("PGPASSWORD"), "{args:?}\n{}", run.all());
+        assert!(!run.all().contains("s3cret"), "{args:?}\n{}", run.all());
+    }
+    assert!(!sandbox.data_dir().join("store.url").exists());
+}

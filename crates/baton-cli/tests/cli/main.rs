@@ -16,6 +16,7 @@ mod crashes;
 mod hooks;
 mod queue;
 mod sim;
+mod store;
 
 use std::process::Command;
 

@@ -90,6 +90,7 @@ impl Sandbox {
         baton_store::StorePlace {
             anchor: self.db_path(),
             location: self.location(),
+            source: baton_store::PlaceSource::Given,
         }
     }
 

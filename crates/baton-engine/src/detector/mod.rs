@@ -458,7 +458,15 @@ impl Detector {
                     tokio::time::sleep(SETTLE).await;
                 }
                 if let Err(err) = detect_once(&shared, Utc::now(), start, &state).await {
-                    tracing::warn!(error = %err, "the detectors could not run");
+                    if shared.store_health.failed(&shared.bus, &err) {
+                        // They run again once the store answers (the pollers wait too).
+                        tokio::select! {
+                            () = shared.store_health.wait_up() => {}
+                            _ = stopped.wait_for(|s| *s) => break,
+                        }
+                    } else {
+                        tracing::warn!(error = %err, "the detectors could not run");
+                    }
                 }
             }
         });

@@ -66,6 +66,7 @@ impl Engine {
                     profiles: Default::default(),
                     quiet: Default::default(),
                     new_events: tokio::sync::watch::Sender::new(0),
+                    store_health: Default::default(),
                 }),
                 pollers: Mutex::new(HashMap::new()),
                 stopped: AtomicBool::new(false),

@@ -174,9 +174,20 @@ impl PgTarget {
         })
     }
 
-    /// The URL without its password.
+    /// The URL with `***` for a password it carries.
     pub fn display(&self) -> &str {
         &self.display
+    }
+
+    /// The URL with no password at all: what a file of Baton's may keep.
+    pub fn public_url(&self) -> String {
+        match url::Url::parse(&self.display) {
+            Ok(mut url) => {
+                let _ = url.set_password(None);
+                url.to_string()
+            }
+            Err(_) => self.display.clone(),
+        }
     }
 
     /// True when the URL itself carries a password (refused in `baton.toml`).

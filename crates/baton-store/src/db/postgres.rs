@@ -344,7 +344,13 @@ fn describe_connect_error(target: &PgTarget, err: &tokio_postgres::Error) -> Str
         }
         source = cause.source();
     }
-    if text.contains("unexpected message") || text.contains("invalid message") {
+    let garbled = [
+        "unexpected message",
+        "invalid message",
+        "bytes remaining on stream",
+        "unexpected response",
+    ];
+    if garbled.iter().any(|said| text.contains(said)) {
         text = format!(
             "{} does not answer as PostgreSQL does ({text})",
             target.display()

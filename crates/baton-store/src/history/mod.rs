@@ -22,6 +22,7 @@ use crate::error::Result;
 use crate::Store;
 
 pub mod retention;
+pub mod size;
 pub mod timeline;
 
 /// Each task's last version recorded by `?1` (gone ones left out), shaped like `tasks` for the

@@ -89,10 +89,12 @@ impl Store {
         }
         tx.commit()?;
         let full = |n: usize| i64::try_from(n).unwrap_or(i64::MAX) >= BATCH;
+        // Then by size: the oldest events while the store is over its cap.
+        let (by_size, over) = self.compact_to_size(now)?;
         Ok(Compacted {
-            events,
+            events: events + by_size,
             task_versions,
-            more: full(events) || full(task_versions),
+            more: full(events) || full(task_versions) || over,
         })
     }
 }

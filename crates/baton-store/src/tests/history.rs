@@ -254,3 +254,87 @@ fn a_task_forgotten_is_gone_from_the_replay_from_then_on() {
         .unwrap()
         .is_empty());
 }
+
+/// Events of `n` writes with a payload of `bytes`, from seq `first`.
+fn heavy_events(first: u64, n: u64, bytes: usize) -> Vec<Event> {
+    (first..first + n)
+        .map(|seq| {
+            let mut e = write_event(seq, "t1");
+            e.payload = Some(serde_json::json!({ "pad": "x".repeat(bytes) }));
+            e
+        })
+        .collect()
+}
+
+#[test]
+fn past_its_size_cap_the_store_drops_its_oldest_events_but_nothing_an_open_item_needs() {
+    let (mut store, a) = store_with_agent();
+    // 6,000 events of about 600 bytes: a few MiB.
+    for page in 0..6u64 {
+        let events = heavy_events(page * 1000 + 1, 1000, 500);
+        store
+            .ingest(
+                a,
+                &doc(
+                    vec![task("t1", TaskState::Working)],
+                    events,
+                    &format!("c{page}"),
+                ),
+                t(page as i64),
+            )
+            .unwrap();
+    }
+    // An open finding points at event 2; the log has an entry.
+    let finding = baton_core::detect::Finding {
+        kind: baton_core::detect::FindingKind::OwnershipViolation,
+        severity: baton_core::detect::Severity::Warning,
+        agents: vec![a],
+        resource: Some("crm://contacts/2".into()),
+        summary: "kept".into(),
+        evidence: vec![baton_core::detect::EvidenceRef {
+            agent_id: a,
+            seq: 2,
+        }],
+        dedupe_key: "kept:2".into(),
+        continues: None,
+    };
+    store.record_findings(&[finding], t(10)).unwrap();
+    store
+        .append_decision(crate::NewDecision::new("ana", "note", "agent:1"))
+        .unwrap();
+    let before = store.store_size(t(20)).unwrap();
+    assert!(before.bytes > 2 << 20, "{before:?}");
+    assert!(matches!(
+        store.set_retention_max_bytes(Some(1000), t(20)),
+        Err(crate::StoreError::InvalidSetting {
+            field: "max_size",
+            ..
+        })
+    ));
+    store.set_retention_max_bytes(Some(1 << 20), t(20)).unwrap();
+    let mut rounds = 0;
+    loop {
+        let done = store.compact(t(30)).unwrap();
+        rounds += 1;
+        if !done.more {
+            break;
+        }
+        assert!(rounds < 50, "the store never got under its cap");
+    }
+    let after = store.store_size(t(40)).unwrap();
+    assert!(after.bytes <= 1 << 20, "{after:?}");
+    assert!(after.events < before.events, "{after:?}");
+    let (count, low, high, _) = store.event_seq_summary(a).unwrap();
+    assert_eq!(high, 6000, "the agent's newest event stays");
+    assert_eq!(low, 2, "the event the open finding points at stays");
+    assert!(count < 6000);
+    assert_eq!(rows(&store, "decisions"), 1, "the log stays whole");
+    assert_eq!(
+        store.verify_decisions().unwrap(),
+        crate::ChainCheck::Ok { entries: 1 }
+    );
+    // Without a cap, nothing more goes.
+    store.set_retention_max_bytes(None, t(50)).unwrap();
+    assert_eq!(store.retention_max_bytes().unwrap(), None);
+    assert_eq!(store.compact(t(60)).unwrap().events, 0);
+}
