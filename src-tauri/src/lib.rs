@@ -140,11 +140,7 @@ pub fn run() {
 /// from the OS keyring when nothing else gives it.
 fn store_place() -> Result<StorePlace, Box<dyn std::error::Error>> {
     let mut place = StorePlace::resolve(None, None)?;
-    if let Some(key) = place.location.needs_password().map(str::to_owned) {
-        if let Ok(Some(password)) = baton_engine::KeyringTokens::new().store_password(&key) {
-            place.location = place.location.with_password(&password);
-        }
-    }
+    place.location = baton_engine::KeyringTokens::new().with_store_password(place.location);
     Ok(place)
 }
 

@@ -160,6 +160,22 @@ impl KeyringTokens {
         })
     }
 
+    /// `location` with its user's password from the keyring, when it needs one and the
+    /// keyring has it (`baton store password`); as it was otherwise (a locked or missing
+    /// keyring is not an error here: the connection then says what it lacks).
+    pub fn with_store_password(
+        &self,
+        location: baton_store::StoreLocation,
+    ) -> baton_store::StoreLocation {
+        let Some(key) = location.needs_password().map(str::to_owned) else {
+            return location;
+        };
+        match self.store_password(&key) {
+            Ok(Some(password)) => location.with_password(&password),
+            _ => location,
+        }
+    }
+
     pub fn set_store_password(&self, store: &str, password: &str) -> Result<(), SecretError> {
         let password = password.to_owned();
         self.call(format!("store-{store}"), move |entry| {

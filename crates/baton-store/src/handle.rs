@@ -231,3 +231,52 @@ impl StoreHandle {
         self.writer.stats()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::paths::DB_FILE_NAME;
+    use std::path::{Path, PathBuf};
+
+    #[cfg(unix)]
+    #[test]
+    fn a_new_store_is_private_and_an_open_one_is_tightened() {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("data").join("baton");
+        let file = dir.join(DB_FILE_NAME);
+        let mut store = Store::open(&file).unwrap();
+        store
+            .append_decision(crate::NewDecision::new("ann", "approve", "x"))
+            .unwrap();
+        assert_eq!(mode(&dir), 0o700);
+        assert_eq!(mode(&tmp.path().join("data")), 0o700, "parents made too");
+        assert_eq!(mode(&file), 0o600);
+        let wal = PathBuf::from(format!("{}-wal", file.display()));
+        assert_eq!(
+            mode(&wal),
+            0o600,
+            "SQLite's own files follow the database's"
+        );
+        drop(store);
+        // As an older Baton left it: readable by everyone. A short process leaves it (its
+        // output is the hook's answer); an app or watcher starting tightens it.
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
+        Store::open(&file).unwrap();
+        assert_eq!(mode(&file), 0o644);
+        StoreHandle::open(&file, 1).unwrap();
+        assert_eq!(mode(&dir), 0o700);
+        assert_eq!(mode(&file), 0o600);
+        // A store put in a shared folder leaves the folder alone.
+        let shared = tmp.path().join("shared");
+        std::fs::create_dir(&shared).unwrap();
+        std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(0o1777)).unwrap();
+        StoreHandle::open(&shared.join(DB_FILE_NAME), 1).unwrap();
+        assert_eq!(
+            std::fs::metadata(&shared).unwrap().permissions().mode() & 0o7777,
+            0o1777
+        );
+    }
+}

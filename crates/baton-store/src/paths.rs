@@ -123,48 +123,6 @@ fn tighten(path: &Path, mode: u32, leave_if: u32) -> Result<()> {
 mod tests {
     use super::*;
 
-    #[cfg(unix)]
-    #[test]
-    fn a_new_store_is_private_and_an_open_one_is_tightened() {
-        use std::os::unix::fs::PermissionsExt;
-        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
-        let tmp = tempfile::tempdir().unwrap();
-        let dir = tmp.path().join("data").join("baton");
-        let file = dir.join(DB_FILE_NAME);
-        let mut store = crate::Store::open(&file).unwrap();
-        store
-            .append_decision(crate::NewDecision::new("ann", "approve", "x"))
-            .unwrap();
-        assert_eq!(mode(&dir), 0o700);
-        assert_eq!(mode(&tmp.path().join("data")), 0o700, "parents made too");
-        assert_eq!(mode(&file), 0o600);
-        let wal = PathBuf::from(format!("{}-wal", file.display()));
-        assert_eq!(
-            mode(&wal),
-            0o600,
-            "SQLite's own files follow the database's"
-        );
-        drop(store);
-        // As an older Baton left it: readable by everyone. A short process leaves it (its
-        // output is the hook's answer); an app or watcher starting tightens it.
-        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
-        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
-        crate::Store::open(&file).unwrap();
-        assert_eq!(mode(&file), 0o644);
-        crate::StoreHandle::open(&file, 1).unwrap();
-        assert_eq!(mode(&dir), 0o700);
-        assert_eq!(mode(&file), 0o600);
-        // A store put in a shared folder leaves the folder alone.
-        let shared = tmp.path().join("shared");
-        std::fs::create_dir(&shared).unwrap();
-        std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(0o1777)).unwrap();
-        crate::StoreHandle::open(&shared.join(DB_FILE_NAME), 1).unwrap();
-        assert_eq!(
-            std::fs::metadata(&shared).unwrap().permissions().mode() & 0o7777,
-            0o1777
-        );
-    }
-
     #[test]
     fn the_env_value_wins_when_set() {
         let path = path_from(Some(OsString::from("/tmp/baton-x"))).unwrap();

@@ -3,8 +3,8 @@
 use std::path::Path;
 
 use super::checked::{findings, load_checked};
+use super::error::CliError;
 use super::text::{plain, plain_lines};
-use super::CliError;
 use crate::config;
 
 /// `baton check`: validates the rules file (and a manifest), then lints it. `Ok(true)` when

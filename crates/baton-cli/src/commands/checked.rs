@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use super::CliError;
+use super::error::CliError;
 use crate::config;
 
 /// A rules file that parsed and whose rules and declared patterns are all valid.

@@ -9,10 +9,10 @@ use baton_core::detect::FindingKind;
 use baton_core::escalations::{BudgetShare, EscalationAction, MAX_SNOOZE_MINUTES};
 use baton_engine::{Engine, EngineConfig, KeyringTokens};
 
+use super::error::CliError;
 use super::import::import_who;
 use super::queue::{agent_names, render_deliveries};
 use super::text::plain;
-use super::CliError;
 use crate::args::DecideAction;
 use baton_store::StorePlace;
 

@@ -6,11 +6,11 @@ use std::path::Path;
 
 use baton_store::ChainCheck;
 
-use super::{open_store, CliError};
+use super::error::CliError;
 use baton_store::StorePlace;
 
 pub fn decisions_export(place: &StorePlace, out: Option<&Path>) -> Result<(), CliError> {
-    let store = open_store(place)?;
+    let store = place.open()?;
     match out {
         Some(path) => {
             let mut file = std::io::BufWriter::new(std::fs::File::create(path)?);
@@ -27,7 +27,7 @@ pub fn decisions_export(place: &StorePlace, out: Option<&Path>) -> Result<(), Cl
 
 /// True when the chain holds.
 pub fn decisions_verify(place: &StorePlace) -> Result<bool, CliError> {
-    let store = open_store(place)?;
+    let store = place.open()?;
     match store.verify_decisions()? {
         ChainCheck::Ok { entries } => {
             println!(

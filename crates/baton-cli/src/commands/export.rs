@@ -6,7 +6,7 @@ use std::path::Path;
 
 use baton_store::ManifestSource;
 
-use super::{open_store, CliError};
+use super::error::CliError;
 use crate::export::{render, render_settings, ExportAgent, SchemaPlace};
 use baton_store::StorePlace;
 
@@ -14,7 +14,7 @@ use baton_store::StorePlace;
 /// or stdout.
 pub fn export(place: &StorePlace, out: Option<&Path>) -> Result<(), CliError> {
     let place_of_store = place;
-    let store = open_store(place)?;
+    let store = place.open()?;
     let mut agents = Vec::new();
     // Coding sessions join by themselves through their hooks: they are not configuration.
     for agent in store

@@ -3,9 +3,9 @@
 use std::path::Path;
 
 use super::checked::{findings, load_checked};
+use super::error::CliError;
 use super::sync::{apply_sync, plan_sync};
 use super::text::plain_lines;
-use super::{open_store, CliError};
 use baton_store::StorePlace;
 
 /// Who an import is recorded as: `--who`, else `$USER`, else `cli`.
@@ -36,7 +36,7 @@ pub async fn import(place: &StorePlace, file: &Path, who: Option<String>) -> Res
         }
     }
     let place = checked.parsed.place(place)?;
-    let mut store = open_store(&place)?;
+    let mut store = place.open()?;
     let token_refs: Vec<String> = checked
         .parsed
         .agents

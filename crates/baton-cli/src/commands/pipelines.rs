@@ -7,8 +7,8 @@ use std::fmt::Write;
 use baton_core::cost::{dollars, AgentCost};
 use baton_core::readiness::Readiness;
 
+use super::error::CliError;
 use super::text::{clip, plain};
-use super::{open_store, CliError};
 use baton_store::StorePlace;
 
 fn print_json<T: serde::Serialize>(value: &T) -> Result<(), CliError> {
@@ -21,7 +21,7 @@ fn print_json<T: serde::Serialize>(value: &T) -> Result<(), CliError> {
 
 /// `baton readiness`.
 pub fn readiness(place: &StorePlace, json: bool) -> Result<(), CliError> {
-    let store = open_store(place)?;
+    let store = place.open()?;
     let now = chrono::Utc::now();
     let readiness = store.readiness(now)?;
     if json {
@@ -34,7 +34,7 @@ pub fn readiness(place: &StorePlace, json: bool) -> Result<(), CliError> {
 
 /// `baton costs`.
 pub fn costs(place: &StorePlace, json: bool) -> Result<(), CliError> {
-    let store = open_store(place)?;
+    let store = place.open()?;
     let costs = store.agent_costs(chrono::Utc::now())?;
     if json {
         return print_json(&costs);

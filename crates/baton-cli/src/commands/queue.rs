@@ -8,13 +8,13 @@ use baton_core::escalations::{DeliveryState, Escalation, EscalationState, Escala
 use baton_store::escalations::EscalationFilter;
 use chrono::{DateTime, Utc};
 
+use super::error::CliError;
 use super::text::{clip, plain, span};
-use super::{open_store, CliError};
 use baton_store::StorePlace;
 
 /// `baton escalations [--all] [--json]`.
 pub fn escalations(place: &StorePlace, all: bool, json: bool) -> Result<(), CliError> {
-    let store = open_store(place)?;
+    let store = place.open()?;
     let filter = EscalationFilter {
         open: true,
         closed: if all { 100 } else { 0 },
@@ -35,7 +35,7 @@ pub fn escalations(place: &StorePlace, all: bool, json: bool) -> Result<(), CliE
 
 /// `baton escalation show ID [--json]`.
 pub fn escalation_show(place: &StorePlace, id: i64, json: bool) -> Result<(), CliError> {
-    let store = open_store(place)?;
+    let store = place.open()?;
     let escalation = store.escalation(id)?;
     let timeline = store.escalation_timeline(id)?;
     if json {

@@ -3,8 +3,8 @@
 
 use std::path::Path;
 
+use super::error::CliError;
 use super::import::import_who;
-use super::{open_store, CliError};
 use crate::config::ConfigFileError;
 use baton_store::StorePlace;
 
@@ -28,7 +28,7 @@ pub fn schema_set(
             message: format!("not JSON: {err}"),
         })
     })?;
-    let mut store = open_store(place)?;
+    let mut store = place.open()?;
     store.set_handoff_schema(handoff_type, &schema, &import_who(who), chrono::Utc::now())?;
     println!(
         "handoff type {}: schema set; its handoffs are checked from the next detector run",
@@ -42,14 +42,14 @@ pub fn schema_remove(
     handoff_type: &str,
     who: Option<String>,
 ) -> Result<(), CliError> {
-    let mut store = open_store(place)?;
+    let mut store = place.open()?;
     store.remove_handoff_schema(handoff_type, &import_who(who), chrono::Utc::now())?;
     println!("handoff type {}: schema removed", handoff_type.trim());
     Ok(())
 }
 
 pub fn schema_list(place: &StorePlace) -> Result<(), CliError> {
-    let store = open_store(place)?;
+    let store = place.open()?;
     let schemas = store.handoff_schemas()?;
     if schemas.is_empty() {
         println!("No handoff schemas. Add one with `baton schema set TYPE FILE.json`.");
@@ -62,7 +62,7 @@ pub fn schema_list(place: &StorePlace) -> Result<(), CliError> {
 
 /// `baton dead-letters`: one JSON object per line, newest first.
 pub fn dead_letters(place: &StorePlace) -> Result<(), CliError> {
-    let store = open_store(place)?;
+    let store = place.open()?;
     for letter in store.dead_letters()? {
         println!(
             "{}",

@@ -6,7 +6,7 @@ use std::fmt::Write;
 use baton_sim::scenario::Scenario;
 use baton_sim::{story, SimAgentInfo, SimConfig, SimFleet};
 
-use super::CliError;
+use super::error::CliError;
 use crate::export::{render_with_header, ExportAgent};
 
 /// How often Baton should poll a scenario's agents (the baton.toml `baton sim` prints).

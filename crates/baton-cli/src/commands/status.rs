@@ -3,12 +3,13 @@
 use baton_core::agent::{human_duration_ms, Reachability};
 use baton_core::views::AgentRow;
 
+use super::error::CliError;
+use super::text::reachability_word;
 use super::text::{clip, plain};
-use super::{open_store, reachability_word, CliError};
 use baton_store::StorePlace;
 
 pub fn status(place: &StorePlace, json: bool) -> Result<(), CliError> {
-    let store = open_store(place)?;
+    let store = place.open()?;
     let rows = store.agent_rows()?;
     if json {
         println!(

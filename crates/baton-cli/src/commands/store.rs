@@ -7,19 +7,14 @@ use baton_engine::KeyringTokens;
 use baton_store::copy::{copy_store, CopyProgress};
 use baton_store::{Store, StoreLocation, StorePlace};
 
-use super::CliError;
+use super::error::CliError;
 use crate::args::StoreAction;
 
 /// A store's place with its password from the OS keyring when the URL, `PGPASSWORD` and
 /// `~/.pgpass` give none.
+/// `location` with its password from the keyring when it needs one.
 pub fn with_keyring_password(location: StoreLocation) -> StoreLocation {
-    let Some(key) = location.needs_password().map(str::to_owned) else {
-        return location;
-    };
-    match KeyringTokens::new().store_password(&key) {
-        Ok(Some(password)) => location.with_password(&password),
-        _ => location,
-    }
+    KeyringTokens::new().with_store_password(location)
 }
 
 pub fn store(place: &StorePlace, action: StoreAction) -> Result<(), CliError> {

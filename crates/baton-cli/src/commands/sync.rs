@@ -10,8 +10,8 @@ use baton_store::{ManifestSource, Store, StoreHandle};
 use chrono::Utc;
 use futures_util::StreamExt;
 
+use super::error::CliError;
 use super::text::plain;
-use super::CliError;
 use crate::config::AgentEntry;
 
 /// What a sync did.

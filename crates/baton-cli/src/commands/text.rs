@@ -2,6 +2,8 @@
 //! and an escape sequence in them would clear the screen, set the terminal's title or forge a
 //! line of output. Every such text goes through [`plain`] before it is printed.
 
+use baton_core::agent::Reachability;
+
 /// `text` with every control character (escape, bell, carriage return, newline, tab, DEL and
 /// the C1 range) written as a visible `\u{…}` escape; everything else as it is.
 pub fn plain(text: &str) -> String {
@@ -40,6 +42,15 @@ pub fn span(duration: chrono::Duration) -> String {
         60..3600 => format!("{}m", secs / 60),
         3600..86_400 => format!("{}h{:02}m", secs / 3600, secs % 3600 / 60),
         _ => format!("{}d{:02}h", secs / 86_400, secs % 86_400 / 3600),
+    }
+}
+
+/// How `status` and `watch` say whether an agent answers.
+pub(super) fn reachability_word(r: Reachability) -> &'static str {
+    match r {
+        Reachability::Unknown => "not polled yet",
+        Reachability::Up => "up",
+        Reachability::Down => "down",
     }
 }
 

@@ -10,10 +10,10 @@ use baton_engine::{Engine, EngineConfig, KeyringTokens, MemoryTokens, SecretErro
 use baton_store::handle::DEFAULT_READERS;
 use chrono::Utc;
 
+use super::error::CliError;
 use super::import::import_who as who_from;
 use super::sync::sync_agents;
 use super::watch_log::{Line, WatchLog};
-use super::CliError;
 use crate::config;
 use baton_store::StorePlace;
 

@@ -10,8 +10,8 @@ use baton_core::escalations::{DeliveryState, Escalation, EscalationState};
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{json, Value};
 
-use super::reachability_word;
 use super::text::plain;
+use super::text::reachability_word;
 
 /// One line of the log.
 #[derive(Debug, Clone, PartialEq)]

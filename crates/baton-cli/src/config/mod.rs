@@ -143,7 +143,7 @@ impl ConfigFile {
         let mut place = place.clone();
         if let Some(store) = &self.store {
             if place.source.yields_to_a_file() {
-                place.location = crate::commands::with_keyring_password(
+                place.location = baton_engine::KeyringTokens::new().with_store_password(
                     baton_store::StoreLocation::parse(&store.url).map_err(|err| {
                         ConfigFileError::Setting {
                             path: "baton.toml".into(),

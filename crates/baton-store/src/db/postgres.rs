@@ -17,7 +17,9 @@ use postgres_types::{IsNull, ToSql, Type};
 use tokio_postgres::{Client, Statement};
 
 use super::location::{PgTarget, Tls};
-use super::{translate, Kind, Param, Row, Value};
+use super::param::{Kind, Param, Value};
+use super::row::Row;
+use super::translate;
 use crate::error::{Result, StoreError};
 
 /// The advisory lock every write transaction takes first: the store's writes, from every

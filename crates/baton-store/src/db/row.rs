@@ -250,13 +250,13 @@ pub enum Owned {
 
 impl Owned {
     /// As a bound value, a NULL of the column's `kind`.
-    pub fn value(&self, kind: super::Kind) -> super::Value<'_> {
+    pub fn value(&self, kind: super::param::Kind) -> super::param::Value<'_> {
         match self {
-            Owned::Null => super::Value::Null(kind),
-            Owned::Int(v) => super::Value::Int(*v),
-            Owned::Real(v) => super::Value::Real(*v),
-            Owned::Text(v) => super::Value::Text(v),
-            Owned::Blob(v) => super::Value::Blob(v),
+            Owned::Null => super::param::Value::Null(kind),
+            Owned::Int(v) => super::param::Value::Int(*v),
+            Owned::Real(v) => super::param::Value::Real(*v),
+            Owned::Text(v) => super::param::Value::Text(v),
+            Owned::Blob(v) => super::param::Value::Blob(v),
         }
     }
 }

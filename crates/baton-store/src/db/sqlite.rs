@@ -8,7 +8,8 @@ use rusqlite::functions::{Context, FunctionFlags};
 use rusqlite::types::{Value as SqlValue, ValueRef};
 use rusqlite::{params_from_iter, Connection};
 
-use super::{Param, Row};
+use super::param::Param;
+use super::row::Row;
 use crate::error::Result;
 
 /// Statements kept prepared per connection (a poll, a detector run and a hook call repeat a
@@ -90,7 +91,7 @@ fn compare(a: ValueRef<'_>, b: ValueRef<'_>) -> Ordering {
     }
 }
 
-fn bound<'a>(params: &'a [&'a dyn Param]) -> impl Iterator<Item = super::Value<'a>> + 'a {
+fn bound<'a>(params: &'a [&'a dyn Param]) -> impl Iterator<Item = super::param::Value<'a>> + 'a {
     params.iter().map(|p| p.value())
 }
 
