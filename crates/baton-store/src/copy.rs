@@ -18,6 +18,7 @@ const ORDER: &[&str] = &[
     "tasks",
     "task_history",
     "events",
+    "event_minutes",
     "usage_samples",
     "rules",
     "findings",

@@ -1,6 +1,6 @@
 //! Events: stored once per (agent, seq), read back for a task's detail drawer.
 
-use crate::db::{params, Db, Row};
+use crate::db::{as_params, params, Db, Kind, Row, Value};
 use baton_core::protocol::Event;
 use baton_core::views::{summarize_event, EventRow};
 use chrono::{DateTime, Utc};
@@ -9,24 +9,153 @@ use crate::codec::{from_sql_int, parse_event_kind, parse_ts, to_sql_int, ts};
 use crate::error::{Result, StoreError};
 use crate::{texts, Store};
 
-/// Stores one event inside the ingest transaction. Returns `false` when the agent already
-/// delivered an event with this `seq` (the stored one is kept).
-///
-/// `ON CONFLICT DO NOTHING` rather than `INSERT OR IGNORE`: OR IGNORE would also silently skip a
-/// row that breaks a CHECK or NOT NULL constraint, and count it as a duplicate.
+/// Stores one event inside the ingest transaction (see [`insert_events`]).
 pub(crate) fn insert_event(
     conn: &Db,
     agent_id: i64,
     event: &Event,
     seen_at: DateTime<Utc>,
 ) -> Result<Inserted> {
+    Ok(
+        insert_events(conn, agent_id, std::slice::from_ref(event), seen_at)?
+            .pop()
+            .unwrap_or(Inserted::Again),
+    )
+}
+
+/// An event as its row holds it.
+struct EventRowValues {
+    seq: i64,
+    at: String,
+    kind: &'static str,
+    task_id: Option<String>,
+    resource: Option<String>,
+    raw: String,
+    message_text: Option<i64>,
+    ahead: Option<chrono::Duration>,
+    /// The minute `at` falls in, in seconds since the epoch (`event_minutes`).
+    minute: i64,
+}
+
+/// Most rows one statement inserts; a poll's events go in statements of 256, 128, … rows, so a
+/// few statement shapes serve every poll (each prepared once per connection).
+const ROWS_PER_INSERT: usize = 256;
+
+/// Stores a poll's events inside its transaction, a few hundred rows a statement, and says for
+/// each (in order) whether it is new, the same event delivered again, or another event under a
+/// `seq` already used (the stored one is kept).
+///
+/// `ON CONFLICT DO NOTHING` rather than `INSERT OR IGNORE`: OR IGNORE would also silently skip a
+/// row that breaks a CHECK or NOT NULL constraint, and count it as a duplicate.
+pub(crate) fn insert_events(
+    conn: &Db,
+    agent_id: i64,
+    events: &[Event],
+    seen_at: DateTime<Utc>,
+) -> Result<Vec<Inserted>> {
+    let mut rows = Vec::with_capacity(events.len());
+    for event in events {
+        rows.push(row_values(conn, event, seen_at)?);
+    }
+    let received = ts(seen_at);
+    let mut inserted = std::collections::HashSet::new();
+    let mut at = 0;
+    while at < rows.len() {
+        let left = rows.len() - at;
+        let n = if left >= ROWS_PER_INSERT {
+            ROWS_PER_INSERT
+        } else {
+            1 << (usize::BITS - 1 - left.leading_zeros())
+        };
+        let chunk = &rows[at..at + n];
+        let sql = insert_sql(n);
+        let mut values: Vec<Value> = Vec::with_capacity(n * 9);
+        for row in chunk {
+            values.extend([
+                Value::Int(agent_id),
+                Value::Int(row.seq),
+                Value::Text(&row.at),
+                Value::Text(row.kind),
+                row.task_id
+                    .as_deref()
+                    .map_or(Value::Null(Kind::Text), Value::Text),
+                row.resource
+                    .as_deref()
+                    .map_or(Value::Null(Kind::Text), Value::Text),
+                Value::Text(&row.raw),
+                Value::Text(&received),
+                row.message_text.map_or(Value::Null(Kind::Int), Value::Int),
+            ]);
+        }
+        conn.query_each(&sql, &as_params(&values), |row| {
+            inserted.insert(row.get::<i64>(0)?);
+            Ok(())
+        })?;
+        at += n;
+    }
+    // Each seq is new once: a second event under it in the same poll is a duplicate too.
+    let mut outcome = Vec::with_capacity(rows.len());
+    let mut minutes: std::collections::BTreeMap<(i64, &str), i64> = Default::default();
+    for (event, row) in events.iter().zip(&rows) {
+        if inserted.remove(&row.seq) {
+            outcome.push(Inserted::New { ahead: row.ahead });
+            *minutes.entry((row.minute, row.kind)).or_default() += 1;
+            continue;
+        }
+        if let Some(id) = row.message_text {
+            // Kept for this event, which was not stored: nothing else may refer to it.
+            texts::forget_if_unused(conn, id)?;
+        }
+        outcome.push(stored_again(conn, agent_id, row.seq, event, seen_at)?);
+    }
+    for ((minute, kind), events) in minutes {
+        conn.execute(
+            "INSERT INTO event_minutes (agent_id, minute, kind, events) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (agent_id, minute, kind)
+             DO UPDATE SET events = event_minutes.events + excluded.events",
+            params![agent_id, minute, kind, events],
+        )?;
+    }
+    Ok(outcome)
+}
+
+/// `INSERT … VALUES` for `n` events, returning the `seq`s stored.
+fn insert_sql(n: usize) -> String {
+    let rows: Vec<String> = (0..n)
+        .map(|i| {
+            let p = i * 9;
+            format!(
+                "(?{}, ?{}, ?{}, ?{}, ?{}, ?{}, ?{}, ?{}, ?{})",
+                p + 1,
+                p + 2,
+                p + 3,
+                p + 4,
+                p + 5,
+                p + 6,
+                p + 7,
+                p + 8,
+                p + 9
+            )
+        })
+        .collect();
+    format!(
+        "INSERT INTO events (agent_id, seq, at, kind, task_id, resource, raw, received_at,
+                             message_text)
+         VALUES {}
+         ON CONFLICT (agent_id, seq) DO NOTHING RETURNING seq",
+        rows.join(", ")
+    )
+}
+
+/// The row of one event: its time (kept at the time received when the agent's clock is
+/// ahead), its JSON without a long message (kept once in `texts`).
+fn row_values(conn: &Db, event: &Event, seen_at: DateTime<Utc>) -> Result<EventRowValues> {
     let seq = to_sql_int(event.seq, "event seq")?;
     let (kept, ahead) = event.received_at(seen_at);
     let to_json = |event: &Event| {
         serde_json::to_string(event)
             .map_err(|err| StoreError::InvalidDocument(format!("event seq {seq}: {err}")))
     };
-    // A long message is kept once (`texts`), out of the row's JSON.
     let (raw, message_text) = match kept.message.as_deref() {
         Some(message) if texts::kept_once(message) => {
             let without = Event {
@@ -37,32 +166,29 @@ pub(crate) fn insert_event(
         }
         _ => (to_json(kept.as_ref())?, None),
     };
-    let inserted = conn.execute(
-        "INSERT INTO events (agent_id, seq, at, kind, task_id, resource, raw, received_at,
-                                 message_text)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
-             ON CONFLICT (agent_id, seq) DO NOTHING",
-        params![
-            agent_id,
-            seq,
-            ts(kept.at),
-            kept.kind.as_str(),
-            kept.task_id,
-            kept.resource,
-            raw,
-            ts(seen_at),
-            message_text,
-        ],
-    )?;
-    if inserted == 1 {
-        return Ok(Inserted::New { ahead });
-    }
-    if let Some(id) = message_text {
-        // Kept for this event, which was not stored: nothing else may refer to it.
-        texts::forget_if_unused(conn, id)?;
-    }
-    // Stored before: the same event delivered again (the protocol's way), or another one
-    // under a number already used (an agent that started its count over).
+    Ok(EventRowValues {
+        seq,
+        at: ts(kept.at),
+        kind: kept.kind.as_str(),
+        task_id: kept.task_id.clone(),
+        resource: kept.resource.clone(),
+        raw,
+        message_text,
+        ahead,
+        minute: kept.at.timestamp().div_euclid(60) * 60,
+    })
+}
+
+/// A `seq` stored before: the same event delivered again (the protocol's way), or another one
+/// under a number already used (an agent that started its count over).
+fn stored_again(
+    conn: &Db,
+    agent_id: i64,
+    seq: i64,
+    event: &Event,
+    seen_at: DateTime<Utc>,
+) -> Result<Inserted> {
+    let (kept, _) = event.received_at(seen_at);
     let stored: String = conn.query_row(
         "SELECT raw FROM events_as_sent WHERE agent_id = ?1 AND seq = ?2",
         params![agent_id, seq],

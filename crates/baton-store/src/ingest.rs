@@ -13,7 +13,7 @@ use crate::a2a::settle_requests_in;
 use crate::codec::{agent_state_str, ts};
 use crate::costs::{record_call_cost, record_report_cost};
 use crate::error::{Result, StoreError};
-use crate::events::{insert_event, Inserted};
+use crate::events::{insert_events, Inserted};
 use crate::ledger::{record_api_call, spread_report, stored_report};
 use crate::manifests::store_agent_declares;
 use crate::tasks::{sort_cards, upsert_task};
@@ -166,8 +166,9 @@ impl Store {
                 |row| row.get(0),
             )?
         };
-        for event in &doc.events {
-            match insert_event(&tx, agent_id, event, seen_at)? {
+        let stored = insert_events(&tx, agent_id, &doc.events, seen_at)?;
+        for (event, inserted) in doc.events.iter().zip(stored) {
+            match inserted {
                 Inserted::New { ahead } => {
                     summary.new_events += 1;
                     if let Some(ahead) = ahead {

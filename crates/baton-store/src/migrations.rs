@@ -46,12 +46,18 @@ const MIGRATION_SLICE: &[M<'static>] = &[
         "../migrations/sqlite/0012_history_costs_readiness.sql"
     ))
     .foreign_key_check(),
+    M::up(include_str!("../migrations/sqlite/0013_event_minutes.sql")).foreign_key_check(),
 ];
 
 /// PostgreSQL's migrations: (the version it brings the store to, its SQL). The first is the
 /// whole schema of its version.
-pub(crate) const POSTGRES_MIGRATIONS: &[(i64, &str)] =
-    &[(12, include_str!("../migrations/postgres/0012_baseline.sql"))];
+pub(crate) const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
+    (12, include_str!("../migrations/postgres/0012_baseline.sql")),
+    (
+        13,
+        include_str!("../migrations/postgres/0013_event_minutes.sql"),
+    ),
+];
 
 /// Every migration, oldest first. Append only: never edit one that has shipped.
 pub(crate) const MIGRATIONS: Migrations<'static> = Migrations::from_slice(MIGRATION_SLICE);
@@ -285,7 +291,7 @@ mod tests {
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .unwrap();
         assert_eq!(version, LATEST_VERSION);
-        assert_eq!(LATEST_VERSION, 12);
+        assert_eq!(LATEST_VERSION, 13);
         let count = |sql: &str| -> i64 { conn.query_row(sql, [], |r| r.get(0)).unwrap() };
         assert_eq!(
             count("SELECT count(*) FROM agents WHERE name = 'Researcher' AND adapter = 'baton'"),
@@ -299,6 +305,15 @@ mod tests {
             .unwrap();
         conn.execute("UPDATE agents SET adapter = 'baton'", [])
             .unwrap();
+        // 0013: the events from before counted per minute (12:00 and 12:03, 2026-05-01).
+        assert_eq!(
+            count(
+                "SELECT count(*) FROM event_minutes
+                  WHERE (minute, kind, events) IN ((1777636800, 'api_call', 1),
+                                                   (1777636980, 'write', 1))"
+            ),
+            2
+        );
         // 0009: one row per kind of watcher, named.
         conn.execute(
             "INSERT INTO watchers (kind, seen_at) VALUES ('engine', 'x')",

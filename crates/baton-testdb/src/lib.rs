@@ -200,9 +200,14 @@ impl PgServer {
     }
 
     fn options(&self) -> String {
+        // Tests skip fsync (a crash of the machine loses a test database, nothing else);
+        // benchmarks keep PostgreSQL's defaults (BATON_TEST_PG_FSYNC=on).
+        let fsync = match std::env::var("BATON_TEST_PG_FSYNC").as_deref() {
+            Ok("on") => "",
+            _ => "-c fsync=off ",
+        };
         format!(
-            "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off \
-             -c max_connections=300",
+            "-p {} -k {} -c listen_addresses=127.0.0.1 {fsync}-c max_connections=300",
             self.port,
             self.dir.display()
         )

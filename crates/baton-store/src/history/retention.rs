@@ -81,6 +81,12 @@ impl Store {
                   LIMIT ?2)",
             params![ts(before), BATCH],
         )?;
+        // The timeline's counts go with the age limit too (not with the size limit: a count
+        // is a few bytes where an event is a document).
+        tx.execute(
+            "DELETE FROM event_minutes WHERE minute + 60 <= ?1",
+            params![before.timestamp()],
+        )?;
         if events > 0 || task_versions > 0 {
             crate::texts::forget_unused(&tx)?;
         }

@@ -36,6 +36,51 @@ fn placeholders(first: usize, n: usize) -> String {
         .join(", ")
 }
 
+/// Counts per lane, bucket and kind as the range's reads find them.
+struct LaneCounts {
+    index: HashMap<i64, usize>,
+    buckets: Vec<BTreeMap<u32, LaneBucket>>,
+    totals: Vec<u32>,
+}
+
+impl LaneCounts {
+    fn new(lanes: &[TimelineLane]) -> LaneCounts {
+        LaneCounts {
+            index: lane_index(lanes),
+            buckets: vec![BTreeMap::new(); lanes.len()],
+            totals: vec![0; lanes.len()],
+        }
+    }
+
+    /// One row of (agent, bucket, kind, count).
+    fn add(&mut self, row: &crate::db::Row) -> Result<()> {
+        let Some(&lane) = self.index.get(&row.get::<i64>(0)?) else {
+            return Ok(());
+        };
+        let bucket = u32::try_from(row.get::<i64>(1)?.max(0)).unwrap_or(u32::MAX);
+        let kind = parse_event_kind(&row.get::<String>(2)?)?;
+        let n = u32::try_from(row.get::<i64>(3)?).unwrap_or(u32::MAX);
+        let slot = self.buckets[lane]
+            .entry(bucket)
+            .or_insert_with(|| LaneBucket {
+                index: bucket,
+                total: 0,
+                counts: BTreeMap::new(),
+            });
+        slot.total = slot.total.saturating_add(n);
+        *slot.counts.entry(kind).or_default() += n;
+        self.totals[lane] = self.totals[lane].saturating_add(n);
+        Ok(())
+    }
+
+    fn fill(self, lanes: &mut [TimelineLane]) {
+        for ((lane, kept), total) in lanes.iter_mut().zip(self.buckets).zip(self.totals) {
+            lane.buckets = kept.into_values().collect();
+            lane.total = total;
+        }
+    }
+}
+
 impl Store {
     /// The lanes of `agents` (at most [`MAX_LANES`]; unknown ids are left out) from `from` to
     /// `to` in `buckets` buckets (see [`fit_range`]), with the range's escalations and decisions.
@@ -99,7 +144,10 @@ impl Store {
         Ok(rows.into_iter().collect())
     }
 
-    /// Events per lane, bucket and kind: one read of the range by time.
+    /// Events per lane, bucket and kind. Buckets of whole minutes that start on a minute (as
+    /// the app asks for long ranges) are read from the per-minute counts (`event_minutes`),
+    /// with only the range's last, unfinished minute read event by event; other ranges read
+    /// their events by time.
     fn count_lanes(
         &self,
         lanes: &mut [TimelineLane],
@@ -107,43 +155,76 @@ impl Store {
         to: DateTime<Utc>,
         bucket_ms: u64,
     ) -> Result<()> {
+        let mut counts = LaneCounts::new(lanes);
+        let whole_minutes = bucket_ms.is_multiple_of(60_000) && from.timestamp_millis() % 60_000 == 0;
+        if whole_minutes {
+            let last_minute = to.timestamp().div_euclid(60) * 60;
+            self.count_minutes(&mut counts, lanes, from, last_minute, bucket_ms)?;
+            let rest = DateTime::<Utc>::from_timestamp(last_minute, 0).unwrap_or(to);
+            if rest < to {
+                self.count_events(&mut counts, lanes, from, rest.max(from), to, bucket_ms)?;
+            }
+        } else {
+            self.count_events(&mut counts, lanes, from, from, to, bucket_ms)?;
+        }
+        counts.fill(lanes);
+        Ok(())
+    }
+
+    /// The counts of the whole minutes from `grid` up to `end` (seconds since the epoch).
+    fn count_minutes(
+        &self,
+        counts: &mut LaneCounts,
+        lanes: &[TimelineLane],
+        grid: DateTime<Utc>,
+        end: i64,
+        bucket_ms: u64,
+    ) -> Result<()> {
         let sql = format!(
-            "SELECT agent_id, (epoch_ms(at) - epoch_ms(?1)) / ?3 AS bucket, kind, count(*)
-               FROM events
-              WHERE at >= ?1 AND at < ?2 AND agent_id IN ({})
+            "SELECT agent_id, (minute - ?1) * 1000 / ?3 AS bucket, kind, sum(events)
+               FROM event_minutes
+              WHERE minute >= ?1 AND minute < ?2 AND agent_id IN ({})
               GROUP BY agent_id, bucket, kind",
             placeholders(4, lanes.len())
         );
-        let (from, to) = (ts(from), ts(to));
         let mut values: Vec<Value> = vec![
-            Value::Text(&from),
-            Value::Text(&to),
+            Value::Int(grid.timestamp()),
+            Value::Int(end),
             Value::Int(i64::try_from(bucket_ms).unwrap_or(i64::MAX)),
         ];
         values.extend(lanes.iter().map(|l| Value::Int(l.agent_id)));
-        let index = lane_index(lanes);
-        let mut buckets: Vec<BTreeMap<u32, LaneBucket>> = vec![BTreeMap::new(); lanes.len()];
-        self.db.query_each(&sql, &as_params(&values), |row| {
-            let Some(&lane) = index.get(&row.get::<i64>(0)?) else {
-                return Ok(());
-            };
-            let bucket = u32::try_from(row.get::<i64>(1)?.max(0)).unwrap_or(u32::MAX);
-            let kind = parse_event_kind(&row.get::<String>(2)?)?;
-            let n = u32::try_from(row.get::<i64>(3)?).unwrap_or(u32::MAX);
-            let slot = buckets[lane].entry(bucket).or_insert_with(|| LaneBucket {
-                index: bucket,
-                total: 0,
-                counts: BTreeMap::new(),
-            });
-            slot.total = slot.total.saturating_add(n);
-            *slot.counts.entry(kind).or_default() += n;
-            lanes[lane].total = lanes[lane].total.saturating_add(n);
-            Ok(())
-        })?;
-        for (lane, kept) in lanes.iter_mut().zip(buckets) {
-            lane.buckets = kept.into_values().collect();
-        }
-        Ok(())
+        self.db
+            .query_each(&sql, &as_params(&values), |row| counts.add(row))
+    }
+
+    /// The events from `from` to `to`, one by one, in the buckets of a grid that starts at
+    /// `grid`.
+    fn count_events(
+        &self,
+        counts: &mut LaneCounts,
+        lanes: &[TimelineLane],
+        grid: DateTime<Utc>,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        bucket_ms: u64,
+    ) -> Result<()> {
+        let sql = format!(
+            "SELECT agent_id, (epoch_ms(at) - epoch_ms(?1)) / ?3 AS bucket, kind, count(*)
+               FROM events
+              WHERE at >= ?4 AND at < ?2 AND agent_id IN ({})
+              GROUP BY agent_id, bucket, kind",
+            placeholders(5, lanes.len())
+        );
+        let (grid, from, to) = (ts(grid), ts(from), ts(to));
+        let mut values: Vec<Value> = vec![
+            Value::Text(&grid),
+            Value::Text(&to),
+            Value::Int(i64::try_from(bucket_ms).unwrap_or(i64::MAX)),
+            Value::Text(&from),
+        ];
+        values.extend(lanes.iter().map(|l| Value::Int(l.agent_id)));
+        self.db
+            .query_each(&sql, &as_params(&values), |row| counts.add(row))
     }
 
     /// Each event of the lanes that have at most [`MAX_LANE_EVENTS`] in the range.

@@ -24,4 +24,5 @@ mod session_views;
 mod sessions;
 pub(crate) mod support;
 mod texts;
+mod timeline_counts;
 mod writer;

@@ -1,0 +1,216 @@
+//! `make bench`: the store on each engine, side by side. Ingest: polls of 200 events each from
+//! 50 agents, written through one writer (group commit) by 8 threads at once, as the engine's
+//! pollers do; events per second. Then a store of `--events` events (1M by default) read as the
+//! app reads it: the board, the queue and a day of the fleet timeline (30 lanes), p50 and p95.
+//! PostgreSQL is a throwaway server started here (`baton-testdb`); SQLite a file in a temp
+//! folder. Prints figures; asserts nothing. Results go to docs/performance.md.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use baton_core::agent::AgentDraft;
+use baton_core::protocol::{AgentInfo, Event, EventKind, StatusDocument, Task};
+use baton_core::task::TaskState;
+use baton_store::escalations::EscalationFilter;
+use baton_store::{StoreHandle, StoreLocation};
+use chrono::{DateTime, Utc};
+use clap::Parser;
+
+#[derive(Parser)]
+#[command(about = "The store on SQLite and on PostgreSQL: ingest rate and reads on a big store")]
+struct Args {
+    /// Which engines: sqlite, postgres or both.
+    #[arg(long, default_value = "both")]
+    engine: String,
+    /// Events in the store the reads are timed on.
+    #[arg(long, default_value_t = 1_000_000)]
+    events: u64,
+    /// Events ingested for the rate.
+    #[arg(long, default_value_t = 200_000)]
+    ingest: u64,
+}
+
+const AGENTS: usize = 50;
+const PER_POLL: u64 = 200;
+const THREADS: usize = 8;
+
+fn document(agent: usize, first_seq: u64, events: u64, at: DateTime<Utc>) -> StatusDocument {
+    StatusDocument {
+        protocol: "baton/1".into(),
+        agent: AgentInfo {
+            id: format!("bench-{agent}"),
+            name: None,
+            version: None,
+            state: None,
+            detail: None,
+            declares: None,
+        },
+        tasks: vec![Task {
+            id: format!("t-{}", first_seq / 1000),
+            title: "A task of the benchmark".into(),
+            state: TaskState::Working,
+            created_at: None,
+            updated_at: None,
+            state_since: None,
+            depends_on: vec![],
+            trigger: None,
+            reads: vec![],
+            writes: vec![],
+            output: None,
+            next_stage: None,
+            detail: None,
+        }],
+        events: (first_seq..first_seq + events)
+            .map(|seq| Event {
+                task_id: Some(format!("t-{}", seq / 1000)),
+                resource: Some(format!("file:///drafts/{agent}/{}.md", seq % 97)),
+                ..Event::new(seq, at, EventKind::Write)
+            })
+            .collect(),
+        usage: vec![],
+        cursor: (first_seq + events - 1).to_string(),
+    }
+}
+
+/// Ingests `total` events (polls of [`PER_POLL`] from each agent in turn) from [`THREADS`]
+/// threads; events per second.
+fn ingest(
+    handle: &StoreHandle,
+    agents: &[i64],
+    total: u64,
+    start_seq: u64,
+    at: DateTime<Utc>,
+) -> f64 {
+    let polls = total / PER_POLL;
+    let next = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let agents = Arc::new(agents.to_vec());
+    let started = Instant::now();
+    let threads: Vec<_> = (0..THREADS)
+        .map(|_| {
+            let (handle, next, agents) = (handle.clone(), Arc::clone(&next), Arc::clone(&agents));
+            std::thread::spawn(move || loop {
+                let poll = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                if poll >= polls {
+                    break;
+                }
+                let index = (poll % agents.len() as u64) as usize;
+                let round = poll / agents.len() as u64;
+                let doc = document(index, start_seq + round * PER_POLL, PER_POLL, at);
+                let id = agents[index];
+                handle
+                    .write_blocking(move |s| s.ingest(id, &doc, Utc::now()))
+                    .expect("ingest");
+            })
+        })
+        .collect();
+    for thread in threads {
+        thread.join().expect("an ingest thread");
+    }
+    (polls * PER_POLL) as f64 / started.elapsed().as_secs_f64()
+}
+
+fn percentiles(label: &str, runs: usize, mut read: impl FnMut()) {
+    let mut took: Vec<Duration> = (0..runs)
+        .map(|_| {
+            let started = Instant::now();
+            read();
+            started.elapsed()
+        })
+        .collect();
+    took.sort();
+    let at = |q: f64| took[((runs as f64 * q) as usize).min(runs - 1)].as_secs_f64() * 1e3;
+    println!(
+        "  {label:<44} p50 {:>8.2} ms   p95 {:>8.2} ms",
+        at(0.5),
+        at(0.95)
+    );
+}
+
+fn bench(engine: &str, location: &StoreLocation, args: &Args) {
+    println!("\n== {engine}");
+    let handle = StoreHandle::open_at(location, 3).expect("open the store");
+    let agents: Vec<i64> = (0..AGENTS)
+        .map(|i| {
+            let draft = AgentDraft::new(format!("bench-{i}"), format!("http://127.0.0.1:1/{i}"));
+            handle
+                .write_blocking(move |s| s.add_agent(&draft))
+                .expect("agent")
+                .id
+        })
+        .collect();
+    let rate = ingest(&handle, &agents, args.ingest, 1, Utc::now());
+    println!(
+        "  ingest: {rate:>10.0} events/s ({} events, polls of {PER_POLL}, {THREADS} threads, one writer)",
+        args.ingest
+    );
+    // Fill to the size the reads are timed on, spread over the last day.
+    let have = args.ingest;
+    if args.events > have {
+        let started = Instant::now();
+        ingest(
+            &handle,
+            &agents,
+            args.events - have,
+            have / AGENTS as u64 + 1,
+            Utc::now() - chrono::Duration::hours(12),
+        );
+        println!(
+            "  filled to {} events in {:.0} s",
+            args.events,
+            started.elapsed().as_secs_f64()
+        );
+    }
+    let read = |f: Box<dyn Fn(&baton_store::Store) + Send>| {
+        handle
+            .read_blocking(move |s| {
+                f(s);
+                Ok(())
+            })
+            .expect("read");
+    };
+    percentiles("board (every card)", 40, || {
+        read(Box::new(|s| {
+            s.task_cards(None).expect("board");
+        }))
+    });
+    percentiles("queue (open escalations and the latest closed)", 40, || {
+        read(Box::new(|s| {
+            s.escalations(EscalationFilter::default()).expect("queue");
+        }))
+    });
+    let lanes: Vec<i64> = agents.iter().take(30).copied().collect();
+    percentiles("timeline: a day, 30 lanes, 1,200 buckets", 40, || {
+        let lanes = lanes.clone();
+        read(Box::new(move |s| {
+            let now = Utc::now();
+            s.fleet_timeline(now - chrono::Duration::days(1), now, 1200, &lanes)
+                .expect("timeline");
+        }))
+    });
+}
+
+fn main() {
+    let args = Args::parse();
+    println!(
+        "baton-store engines: {} events for the rate, {} for the reads",
+        args.ingest, args.events
+    );
+    if args.engine == "sqlite" || args.engine == "both" {
+        let dir = tempfile::tempdir().expect("temp dir");
+        bench(
+            "SQLite (file, WAL, synchronous=NORMAL)",
+            &StoreLocation::Sqlite(dir.path().join("bench.sqlite3")),
+            &args,
+        );
+    }
+    if args.engine == "postgres" || args.engine == "both" {
+        // PostgreSQL's own defaults: every commit's WAL flushed to disk.
+        std::env::set_var("BATON_TEST_PG_FSYNC", "on");
+        let url = baton_testdb::server().fresh_database();
+        bench(
+            "PostgreSQL 15 (local server, its defaults: fsync on, synchronous_commit on)",
+            &StoreLocation::parse(&url).expect("url"),
+            &args,
+        );
+    }
+}
