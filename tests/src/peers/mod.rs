@@ -177,7 +177,7 @@ impl Mocklimit {
             .stderr(Stdio::from(log))
             .spawn()
             .expect("start mocklimit");
-        let server = Mocklimit {
+        let mut server = Mocklimit {
             child,
             style,
             base_url: format!("http://127.0.0.1:{port}"),
@@ -190,8 +190,19 @@ impl Mocklimit {
                 .send()
                 .await
                 .is_ok_and(|r| r.status().is_success());
+            // Answering is not enough: the answer must come from this server, not from
+            // another process that took the port (this one then exits, unable to bind).
+            let exited = server.child.try_wait().ok().flatten();
+            assert!(
+                exited.is_none(),
+                "mocklimit exited ({exited:?}) before serving on port {port}: see \
+                 target/mocklimit-{port}.log"
+            );
             if ready {
-                return server;
+                tokio::time::sleep(Duration::from_millis(200)).await;
+                if server.child.try_wait().ok().flatten().is_none() {
+                    return server;
+                }
             }
             assert!(
                 Instant::now() < deadline,
