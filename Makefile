@@ -12,7 +12,7 @@ help:
 	@echo "make dev     UI hot reload (vite) + app"
 	@echo "make bindings  regenerate ui/src/bindings from the Rust types"
 	@echo "make icons   regenerate icons/ from icons/icon.svg"
-	@echo "make bench   store, timeline, rules, board, ownership-map, rate-limit, fleet-load, vs-Prometheus, hook and app-soak benchmarks (figures for docs/performance.md)"
+	@echo "make bench   store (SQLite and PostgreSQL), timeline, rules, board, ownership-map, rate-limit, fleet-load, vs-Prometheus, hook and app-soak benchmarks (figures for docs/performance.md)"
 
 setup:
 	@scripts/setup.sh
@@ -50,6 +50,7 @@ icons:
 # fleet_load and vs_prometheus run `baton watch` as a user does: they spawn target/release/baton.
 bench: setup-bench
 	cargo run --release --locked -p baton-store --example store_bench
+	cargo run --release --locked -p baton-store --example engines_bench
 	cargo run --release --locked -p baton-store --example timeline_bench
 	cargo run --release --locked -p baton-store --example timeline_bench -- --agents 1000
 	cargo run --release --locked -p baton-core --example rules_bench
@@ -63,6 +64,7 @@ bench: setup-bench
 	cargo test -p baton-tests --test a2a_bench -- --ignored --nocapture
 	cargo build --release --locked -p baton-cli -p baton-hooks
 	cargo run --release --locked -p baton-cli --example fleet_load -- --agents 1000 --seconds 600
+	cargo run --release --locked -p baton-cli --example fleet_load -- --agents 1000 --seconds 300 --postgres
 	cargo run --release --locked -p baton-cli --example crashtest -- --kills 1000
 	cargo run --release --locked -p baton-cli --example vs_prometheus -- --targets 1000 --seconds 300 --warmup 30
 	cargo run --release --locked -p baton-cli --example hook_bench -- --events 100000 --leases 1000 --processes 10 --calls 100 --burst --served

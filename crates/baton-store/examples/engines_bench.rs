@@ -179,14 +179,79 @@ fn bench(engine: &str, location: &StoreLocation, args: &Args) {
         }))
     });
     let lanes: Vec<i64> = agents.iter().take(30).copied().collect();
-    percentiles("timeline: a day, 30 lanes, 1,200 buckets", 40, || {
+    // As the app asks: a day in 288 buckets of 5 minutes, from a bucket's start (counts per
+    // minute), and the last hour in 1,200 buckets of 3 s (every event read).
+    let day_end = {
+        let now = Utc::now().timestamp();
+        chrono::DateTime::from_timestamp(now - now % 300 + 300, 0).expect("a time")
+    };
+    for (label, span, buckets) in [
+        (
+            "timeline: a day, 30 lanes, 5-min buckets",
+            chrono::Duration::days(1),
+            288,
+        ),
+        (
+            "timeline: an hour, 30 lanes, 3-s buckets",
+            chrono::Duration::hours(1),
+            1200,
+        ),
+    ] {
         let lanes = lanes.clone();
-        read(Box::new(move |s| {
-            let now = Utc::now();
-            s.fleet_timeline(now - chrono::Duration::days(1), now, 1200, &lanes)
-                .expect("timeline");
-        }))
-    });
+        percentiles(label, 40, || {
+            let lanes = lanes.clone();
+            read(Box::new(move |s| {
+                s.fleet_timeline(day_end - span, day_end, buckets, &lanes)
+                    .expect("timeline");
+            }))
+        });
+    }
+}
+
+/// PostgreSQL's plans for the shapes of the board's, the queue's and the timeline's main reads
+/// on the filled store (what the indexes are checked by).
+fn explain(url: &str) {
+    let plans = [
+        (
+            "board",
+            "SELECT t.agent_id, t.task_id, t.state, t.state_since FROM tasks t
+               JOIN agents a ON a.id = t.agent_id
+              WHERE t.state NOT IN ('completed', 'failed', 'canceled', 'rejected')",
+        ),
+        (
+            "queue",
+            "SELECT id FROM escalations WHERE state = 'open' ORDER BY opened_at DESC LIMIT 200",
+        ),
+        (
+            "timeline, whole minutes",
+            "SELECT agent_id, (minute - 1700000000) * 1000 / 300000 AS bucket, kind, sum(events)
+               FROM event_minutes
+              WHERE minute >= extract(epoch FROM now())::bigint - 86400
+                AND agent_id IN (1, 2, 3, 4, 5, 6, 7, 8, 9, 10)
+              GROUP BY 1, 2, 3",
+        ),
+        (
+            "timeline, events of an hour",
+            "SELECT agent_id, (epoch_ms(at) - epoch_ms(to_char(now() - interval '1 hour',
+                    'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'))) / 3000 AS bucket, kind, count(*)
+               FROM events
+              WHERE at >= to_char(now() at time zone 'utc' - interval '1 hour',
+                                  'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')
+                AND agent_id IN (1, 2, 3, 4, 5, 6, 7, 8, 9, 10)
+              GROUP BY 1, 2, 3",
+        ),
+    ];
+    for (name, sql) in plans {
+        println!("\n  EXPLAIN ANALYZE ({name}):");
+        match baton_testdb::sql_at(url, &format!("EXPLAIN (ANALYZE, COSTS OFF) {sql}")) {
+            Ok(plan) => {
+                for line in plan.lines() {
+                    println!("    {line}");
+                }
+            }
+            Err(err) => println!("    (no plan: {err})"),
+        }
+    }
 }
 
 fn main() {
@@ -212,5 +277,6 @@ fn main() {
             &StoreLocation::parse(&url).expect("url"),
             &args,
         );
+        explain(&url);
     }
 }

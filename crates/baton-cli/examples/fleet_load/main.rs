@@ -3,7 +3,7 @@
 //! ```text
 //! cargo build --release --locked -p baton-cli
 //! cargo run --release --locked -p baton-cli --example fleet_load -- \
-//!     [--agents 1000] [--seconds 600] [--interval-ms 1000] [--baton PATH] [--keep]
+//!     [--agents 1000] [--seconds 600] [--interval-ms 1000] [--baton PATH] [--keep] [--postgres]
 //! ```
 //!
 //! Starts the simulated fleet (`baton-sim`, one listener per agent on 127.0.0.1) in this process
@@ -39,7 +39,9 @@ fleet_load: baton watch polling N simulated agents; prints CPU, memory, threads 
     --interval-ms MS   poll interval of every agent (default 1000)
     --baton PATH       the baton binary (default: target/release/baton, next to this example;
                        build it with `cargo build --release --locked -p baton-cli`)
-    --keep             keep the temp dir (store, baton.toml, watch output) and print its path";
+    --keep             keep the temp dir (store, baton.toml, watch output) and print its path
+    --postgres         the store on PostgreSQL: a throwaway server (baton-testdb, fsync on) in
+                       the temp dir instead of baton.sqlite3";
 
 /// The first seconds left out of the lateness figures (start-up spread).
 const SETTLE: Duration = Duration::from_secs(10);
@@ -52,6 +54,7 @@ struct Options {
     interval_ms: u64,
     baton: PathBuf,
     keep: bool,
+    postgres: bool,
 }
 
 fn options() -> Fallible<Option<Options>> {
@@ -65,6 +68,7 @@ fn options() -> Fallible<Option<Options>> {
     let interval_ms = flags.number("--interval-ms", 1000)?;
     let baton = flags.path("--baton")?;
     let keep = flags.switch("--keep");
+    let postgres = flags.switch("--postgres");
     flags.finish()?;
     if agents == 0 || seconds == 0 {
         return Err("--agents and --seconds must be at least 1".into());
@@ -78,6 +82,7 @@ fn options() -> Fallible<Option<Options>> {
         interval_ms,
         baton: find_baton(baton)?,
         keep,
+        postgres,
     }))
 }
 
@@ -142,6 +147,14 @@ fn run(o: Options) -> Fallible<()> {
     let data = dir.join("data");
     std::fs::create_dir(&data).map_err(|e| format!("{}: {e}", data.display()))?;
     let stats_flag = watch_takes_stats(&o.baton, &dir);
+    if o.postgres {
+        // Figures with PostgreSQL's own durability, as a real server has it.
+        std::env::set_var("BATON_TEST_PG_FSYNC", "on");
+        let url = baton_testdb::server().fresh_database();
+        eprintln!("fleet_load: the store on PostgreSQL: {url}");
+        // The watch and `baton status` after it both read BATON_STORE.
+        std::env::set_var("BATON_STORE", url);
+    }
 
     // The fleet, on a runtime of its own (the agents' servers and their tick timer).
     let fleet_rt = tokio::runtime::Builder::new_multi_thread()
@@ -281,6 +294,12 @@ fn run(o: Options) -> Fallible<()> {
     println!();
     println!("- machine: {machine}; open files limit {open_files}");
     println!("- date: {date}; baton: {}", o.baton.display());
+    let store = if o.postgres {
+        "PostgreSQL (a server on this machine, fsync on; its CPU is not counted below)"
+    } else {
+        "SQLite (baton.sqlite3)"
+    };
+    println!("- store: {store}");
     let how = match (&interrupted_at, &overran, exit.status) {
         (Some(_), _, _) => "INTERRUPTED (Ctrl-C); stopped".to_owned(),
         (_, Some(_), _) => format!(
