@@ -50,4 +50,6 @@ pub const COMMANDS: &[&str] = &[
     "set_daily_budget",
     "retention_days",
     "set_retention_days",
+    "store_overview",
+    "choose_store",
 ];

@@ -12,6 +12,7 @@ mod hooks;
 mod ownership;
 mod pipelines;
 mod ratelimits;
+mod store;
 
 use baton_engine::{open_token_store, Engine, EngineConfig};
 use baton_store::StorePlace;
@@ -55,6 +56,7 @@ pub fn run() {
             let place = store_place()?;
             let engine = start_engine(&place)?;
             app.manage(hooks::serve_hook_calls(&place));
+            app.manage(place.clone());
             forward_changes(app.handle().clone(), &engine);
             app.manage(engine.clone());
             attention::setup_tray(app.handle(), &engine);
@@ -119,6 +121,8 @@ pub fn run() {
             pipelines::set_daily_budget,
             pipelines::retention_days,
             pipelines::set_retention_days,
+            store::store_overview,
+            store::choose_store,
         ])
         .build(tauri::generate_context!())
         .expect("Baton could not start its window");

@@ -8,8 +8,11 @@ import { EscalationQueue } from "./components/EscalationQueue";
 import { FirstRun } from "./components/FirstRun";
 import { Nav, VIEWS, type Badge, type View } from "./components/Nav";
 import { RateLimitsView } from "./components/RateLimitsView";
+import { StoreBanner } from "./components/StoreBanner";
+import { StoreDialog } from "./components/StoreDialog";
 import { TimelineView } from "./components/TimelineView";
-import { onOpenEscalation, toBackendError } from "./lib/backend";
+import type { StoreOverview } from "./bindings/StoreOverview";
+import { onOpenEscalation, storeOverview, toBackendError } from "./lib/backend";
 import { ClockProvider } from "./lib/clock";
 import { totalCards } from "./lib/board";
 import { agentNames } from "./lib/agents";
@@ -19,6 +22,7 @@ import { useBatonData } from "./lib/useBatonData";
 import { useEscalations } from "./lib/useEscalations";
 import { useOwnership } from "./lib/useOwnership";
 import { useRateLimits } from "./lib/useRateLimits";
+import { useStoreAway } from "./lib/useStoreAway";
 
 // The map (and its graph library) loads when first opened.
 const OwnershipView = lazy(() => import("./components/OwnershipView").then((m) => ({ default: m.OwnershipView })));
@@ -39,6 +43,23 @@ export function App() {
   const rateLimits = useRateLimits(subscribe, view === "ratelimits");
   const [form, setForm] = useState<AgentFormMode | null>(null);
   const [selectedEscalation, setSelectedEscalation] = useState<number | null>(null);
+  // One cause, one message: while the store does not answer, its banner says so (not every
+  // load that failed meanwhile), and everything loads again when it answers.
+  const storeAway = useStoreAway(subscribe, () => void retry());
+  const [store, setStore] = useState<StoreOverview | null>(null);
+  const [storeOpen, setStoreOpen] = useState(false);
+
+  // The store's line in the nav, read again each time its dialog opens (the size moves).
+  useEffect(() => {
+    let active = true;
+    storeOverview().then(
+      (overview) => active && setStore(overview),
+      (err: unknown) => console.error(`Baton: cannot read the store's overview: ${toBackendError(err).message}`),
+    );
+    return () => {
+      active = false;
+    };
+  }, [storeOpen]);
 
   // The shell asks to open an escalation (its notification or the tray item was clicked).
   useEffect(() => {
@@ -184,9 +205,17 @@ export function App() {
   return (
     <ClockProvider>
       <div className="app">
-        <Nav view={view} onNavigate={setView} agents={agents} badges={badges} />
+        <Nav
+          view={view}
+          onNavigate={setView}
+          agents={agents}
+          badges={badges}
+          store={store}
+          onOpenStore={() => setStoreOpen(true)}
+        />
         <main className="main">
-          {loadError && agents !== null ? (
+          {storeAway ? <StoreBanner away={storeAway} /> : null}
+          {loadError && agents !== null && !storeAway ? (
             <div className="banner banner--error" role="alert">
               {loadError}
             </div>
@@ -194,6 +223,7 @@ export function App() {
           {main}
         </main>
       </div>
+      {storeOpen && store ? <StoreDialog overview={store} onClose={() => setStoreOpen(false)} /> : null}
       {form ? (
         <AgentForm
           key={form.mode === "edit" ? `edit-${form.agent.id}` : "add"}

@@ -192,6 +192,37 @@ pub enum ChangeEvent {
     },
 }
 
+/// Which database engine holds the store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum StoreEngine {
+    Sqlite,
+    Postgres,
+}
+
+/// Where the store is and how big it is: the app's store panel and `baton status`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct StoreOverview {
+    pub engine: StoreEngine,
+    /// Its path, or its URL without a password.
+    pub location: String,
+    /// Who chose it, in words ("chosen for this data folder", "from BATON_STORE", …).
+    pub chosen_by: String,
+    /// True when the data folder's saved choice decides (so choosing another store in the app
+    /// takes effect); false when `--store` or `BATON_STORE` override it.
+    pub choice_applies: bool,
+    /// True when it is the data folder's saved choice (not its own `baton.sqlite3`).
+    pub saved_choice: bool,
+    pub schema_version: i64,
+    /// Bytes its rows take.
+    pub bytes: u64,
+    /// The size cap retention keeps it under, if any.
+    pub max_bytes: Option<u64>,
+    /// About how many bytes a day it grows, at the last day's pace.
+    pub growth_per_day: u64,
+    pub events: u64,
+}
+
 /// A scripted scenario the app can run next to the fleet (one per detector).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct ScenarioInfo {

@@ -20,7 +20,7 @@ use baton_core::rules::{
 use baton_core::timeline::{FleetTimeline, ReplayFrame};
 use baton_core::views::{
     AgentRow, ChangeEvent, ConnectionReport, ErrorPayload, EventRow, HooksInstalled, ScenarioInfo,
-    SecretsStatus, TaskCard,
+    SecretsStatus, StoreOverview, TaskCard,
 };
 use ts_rs::{Config, TS};
 
@@ -70,6 +70,7 @@ fn export_into(dir: &Path) {
     Readiness::export_all(&cfg).unwrap();
     FleetTimeline::export_all(&cfg).unwrap();
     ReplayFrame::export_all(&cfg).unwrap();
+    StoreOverview::export_all(&cfg).unwrap();
 }
 
 /// Every `.ts` file under `dir`, by path relative to it (ts-rs nests some, e.g. `serde_json/`).

@@ -44,6 +44,7 @@ mod seen;
 pub mod sessions;
 mod shared;
 pub mod stats;
+pub mod store_choice;
 mod store_health;
 
 pub use baton_store::StoreHandle;

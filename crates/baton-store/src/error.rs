@@ -159,6 +159,7 @@ impl StoreError {
             StoreError::InvalidRule { field, .. }
             | StoreError::InvalidWindows { field, .. }
             | StoreError::InvalidSetting { field, .. } => Some(field),
+            StoreError::InvalidLocation(_) => Some("store"),
             _ => None,
         }
     }

@@ -14,6 +14,8 @@
 
 use std::path::{Path, PathBuf};
 
+use baton_core::views::{StoreEngine, StoreOverview};
+
 use crate::db::StoreLocation;
 use crate::error::{Result, StoreError};
 use crate::paths::{self, DATA_DIR_ENV, DB_FILE_NAME};
@@ -117,6 +119,31 @@ impl StorePlace {
     /// Opens the store as a long-running process shares it (a writer and `readers` readers).
     pub fn open_handle(&self, readers: usize) -> Result<StoreHandle> {
         StoreHandle::open_at(&self.location, readers)
+    }
+
+    /// Where the store is, who chose it, and its size, for the app's store panel and
+    /// `baton status`.
+    pub fn overview(
+        &self,
+        store: &Store,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<StoreOverview> {
+        let size = store.store_size(now)?;
+        Ok(StoreOverview {
+            engine: match store.dialect() {
+                crate::db::Dialect::Sqlite => StoreEngine::Sqlite,
+                crate::db::Dialect::Postgres => StoreEngine::Postgres,
+            },
+            location: self.location.display(),
+            chosen_by: self.source.words().to_owned(),
+            choice_applies: self.source.yields_to_a_file(),
+            saved_choice: self.source == PlaceSource::Saved,
+            schema_version: store.schema_version()?,
+            bytes: size.bytes,
+            max_bytes: size.max_bytes,
+            growth_per_day: size.growth_per_day(),
+            events: size.events,
+        })
     }
 
     /// Saves `location` as the store of every process using this data folder (the app's

@@ -1,4 +1,6 @@
 import type { AgentRow } from "../bindings/AgentRow";
+import type { StoreOverview } from "../bindings/StoreOverview";
+import { storeLines } from "../lib/store";
 
 export type View = "board" | "agents" | "ownership" | "decisions" | "escalations" | "ratelimits" | "timeline";
 
@@ -24,11 +26,16 @@ export function Nav({
   onNavigate,
   agents,
   badges,
+  store = null,
+  onOpenStore,
 }: {
   view: View;
   onNavigate: (view: View) => void;
   agents: AgentRow[] | null;
   badges: Partial<Record<View, Badge>>;
+  /** The store the app runs on (null while loading), opened by clicking its line. */
+  store?: StoreOverview | null;
+  onOpenStore?: () => void;
 }) {
   // Coding sessions are heard, not polled: counted apart from the agents' health.
   const polled = agents?.filter((a) => !a.session) ?? [];
@@ -86,6 +93,18 @@ export function Nav({
               </span>
             ) : null}
           </div>
+        ) : null}
+        {store && onOpenStore ? (
+          <button
+            type="button"
+            className="store-line"
+            title={`Store: ${store.location} (${store.chosen_by})`}
+            onClick={onOpenStore}
+            data-testid="store-line"
+          >
+            <span className="store-line-engine">{storeLines(store).engine}</span>
+            <span className="store-line-detail">{storeLines(store).detail}</span>
+          </button>
         ) : null}
       </div>
     </nav>

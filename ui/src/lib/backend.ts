@@ -40,6 +40,7 @@ import type { HooksInstalled } from "../bindings/HooksInstalled";
 import type { SecretsStatus } from "../bindings/SecretsStatus";
 import type { TaskCard } from "../bindings/TaskCard";
 import type { TaskCost } from "../bindings/TaskCost";
+import type { StoreOverview } from "../bindings/StoreOverview";
 import type { UsageHeatmap } from "../bindings/UsageHeatmap";
 import type { UsageSeries } from "../bindings/UsageSeries";
 import type { WindowOverrides } from "../bindings/WindowOverrides";
@@ -350,6 +351,23 @@ export function retentionDays(): Promise<number> {
 /** Error: `invalid_setting` (field `retention_days`: 1 to 3660). */
 export function setRetentionDays(days: number): Promise<number> {
   return call<number>("set_retention_days", { days });
+}
+
+// The store: where Baton keeps what it sees.
+
+/** The store this app runs on: engine, place, who chose it, size and growth. */
+export function storeOverview(): Promise<StoreOverview> {
+  return call<StoreOverview>("store_overview");
+}
+
+/**
+ * Makes `url` (a postgres:// URL without its password, or a SQLite file's path) the store of
+ * this data folder from the next start, after connecting to it (and bringing its schema up to
+ * date); `null` goes back to the folder's own baton.sqlite3. A password is kept in the OS
+ * keyring. Errors: `invalid_store` (field `store`), `store_unreachable`, `store`.
+ */
+export function chooseStore(url: string | null, password: string | null): Promise<StoreOverview> {
+  return call<StoreOverview>("choose_store", { url, password });
 }
 
 // Readiness: may a second agent join this one?

@@ -27,22 +27,23 @@ pub fn status(place: &StorePlace, json: bool) -> Result<(), CliError> {
 /// its cap, and how fast it grows.
 fn store_line(place: &StorePlace, store: &baton_store::Store) -> Result<String, CliError> {
     use baton_core::agent::human_bytes;
-    let engine = match store.dialect() {
-        baton_store::Dialect::Sqlite => "SQLite",
-        baton_store::Dialect::Postgres => "PostgreSQL",
+    use baton_core::views::StoreEngine;
+    let overview = place.overview(store, chrono::Utc::now())?;
+    let engine = match overview.engine {
+        StoreEngine::Sqlite => "SQLite",
+        StoreEngine::Postgres => "PostgreSQL",
     };
-    let size = store.store_size(chrono::Utc::now())?;
-    let cap = match size.max_bytes {
+    let cap = match overview.max_bytes {
         Some(cap) => format!(" of {}", human_bytes(cap)),
         None => " (no cap)".into(),
     };
     Ok(format!(
         "store: {} ({engine}, schema {}, {}) · {} used{cap} · about {} a day at the last day's pace",
-        plain(&place.location.display()),
-        store.schema_version()?,
-        place.source.words(),
-        human_bytes(size.bytes),
-        human_bytes(size.growth_per_day())
+        plain(&overview.location),
+        overview.schema_version,
+        overview.chosen_by,
+        human_bytes(overview.bytes),
+        human_bytes(overview.growth_per_day)
     ))
 }
 

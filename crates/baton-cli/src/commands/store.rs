@@ -10,9 +10,8 @@ use baton_store::{Store, StoreLocation, StorePlace};
 use super::error::CliError;
 use crate::args::StoreAction;
 
-/// A store's place with its password from the OS keyring when the URL, `PGPASSWORD` and
+/// `location` with its password from the OS keyring when the URL, `PGPASSWORD` and
 /// `~/.pgpass` give none.
-/// `location` with its password from the keyring when it needs one.
 pub fn with_keyring_password(location: StoreLocation) -> StoreLocation {
     KeyringTokens::new().with_store_password(location)
 }
@@ -30,28 +29,20 @@ pub fn store(place: &StorePlace, action: StoreAction) -> Result<(), CliError> {
         }
         StoreAction::Copy { from, to } => copy(&from, &to)?,
         StoreAction::Use { location, default } => {
-            let chosen = match (location, default) {
-                (_, true) | (None, _) => None,
-                (Some(text), false) => Some(StoreLocation::parse(&text)?),
-            };
-            if let Some(location) = &chosen {
-                baton_store::place::refuse_saved_password(location, "baton store use")?;
-                // Refuse a store that cannot be opened now rather than leave every Baton broken.
-                Store::open_at(&with_keyring_password(location.clone()))?;
-            }
-            StorePlace::choose(place.data_dir(), chosen.as_ref())?;
-            match chosen {
-                Some(location) => println!(
-                    "every Baton using {} now uses {}",
-                    place.data_dir().display(),
-                    location.display()
-                ),
-                None => println!(
-                    "every Baton using {} now uses {}",
-                    place.data_dir().display(),
-                    place.anchor.display()
-                ),
-            }
+            let url = location.filter(|_| !default);
+            // Connected to (and migrated) before it is saved: a store that cannot be opened now
+            // is refused rather than leave every Baton of the folder without one.
+            let chosen = baton_engine::store_choice::choose_store(
+                place,
+                url.as_deref(),
+                None,
+                &KeyringTokens::new(),
+            )?;
+            println!(
+                "every Baton using {} now uses {}",
+                place.data_dir().display(),
+                chosen.location
+            );
         }
         StoreAction::Password => {
             let Some(key) = place.location.needs_password().map(str::to_owned) else {

@@ -156,7 +156,8 @@ impl Store {
         bucket_ms: u64,
     ) -> Result<()> {
         let mut counts = LaneCounts::new(lanes);
-        let whole_minutes = bucket_ms.is_multiple_of(60_000) && from.timestamp_millis() % 60_000 == 0;
+        let whole_minutes =
+            bucket_ms.is_multiple_of(60_000) && from.timestamp_millis() % 60_000 == 0;
         if whole_minutes {
             let last_minute = to.timestamp().div_euclid(60) * 60;
             self.count_minutes(&mut counts, lanes, from, last_minute, bucket_ms)?;

@@ -1,0 +1,101 @@
+import { act, render, screen } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { afterEach, describe, expect, it } from "vitest";
+
+import type { ChangeEvent } from "../bindings/ChangeEvent";
+import type { StoreOverview } from "../bindings/StoreOverview";
+import { setTransport, tauriTransport } from "../lib/backend";
+import type { ChangeListener } from "../lib/useBatonData";
+import { createTestTransport } from "../test/transport";
+import { useStoreAway } from "../lib/useStoreAway";
+import { StoreBanner } from "./StoreBanner";
+import { StoreDialog } from "./StoreDialog";
+
+afterEach(() => {
+  setTransport(tauriTransport);
+});
+
+const sqlite: StoreOverview = {
+  engine: "sqlite",
+  location: "/home/ana/.local/share/baton/baton.sqlite3",
+  chosen_by: "the data folder's own",
+  choice_applies: true,
+  saved_choice: false,
+  schema_version: 13,
+  bytes: 3 * 1024 * 1024,
+  max_bytes: 2 * 1024 ** 3,
+  growth_per_day: 1024 * 1024,
+  events: 12_000,
+};
+
+describe("StoreDialog", () => {
+  it("shows where the store is and connects to the one typed, its password apart", async () => {
+    const t = createTestTransport({
+      choose_store: () => ({ ...sqlite, engine: "postgres", location: "postgres://ana@db/baton", schema_version: 13 }),
+    });
+    setTransport(t);
+    render(<StoreDialog overview={sqlite} onClose={() => {}} />);
+    expect(screen.getByTestId("store-facts")).toHaveTextContent("SQLite, schema 13");
+    expect(screen.getByTestId("store-facts")).toHaveTextContent("3 MiB (of 2 GiB), 12,000 events");
+
+    // A password in the URL is refused before anything is sent.
+    await userEvent.type(screen.getByTestId("store-location"), "postgres://ana:s3cret@db/baton");
+    await userEvent.click(screen.getByTestId("store-use"));
+    expect(await screen.findByRole("alert")).toHaveTextContent("password field");
+    expect(t.calls.some((c) => c.command === "choose_store")).toBe(false);
+
+    await userEvent.clear(screen.getByTestId("store-location"));
+    await userEvent.type(screen.getByTestId("store-location"), "postgres://ana@db/baton");
+    await userEvent.type(screen.getByTestId("store-password"), "s3cret");
+    await userEvent.click(screen.getByTestId("store-use"));
+    expect(await screen.findByTestId("store-chosen")).toHaveTextContent("Connected: PostgreSQL, schema 13");
+    expect(screen.getByTestId("store-chosen")).toHaveTextContent("restart Baton to switch");
+    expect(t.calls.find((c) => c.command === "choose_store")?.args).toEqual({
+      url: "postgres://ana@db/baton",
+      password: "s3cret",
+    });
+  });
+
+  it("says why the backend refused the store, on the field", async () => {
+    setTransport(
+      createTestTransport({
+        choose_store: () => {
+          throw { code: "store_unreachable", message: "db:5432 does not answer: connection refused", field: "store" };
+        },
+      }),
+    );
+    render(<StoreDialog overview={{ ...sqlite, saved_choice: true, chosen_by: "chosen for this data folder" }} onClose={() => {}} />);
+    await userEvent.type(screen.getByTestId("store-location"), "/srv/baton.sqlite3");
+    await userEvent.click(screen.getByTestId("store-use"));
+    expect(await screen.findByRole("alert")).toHaveTextContent("connection refused");
+    expect(screen.queryByTestId("store-password")).toBeNull();
+    expect(screen.getByTestId("store-default")).toBeInTheDocument();
+  });
+});
+
+describe("the store's banner", () => {
+  it("shows while the store does not answer, goes when it does, and then reloads", () => {
+    const listeners = new Set<ChangeListener>();
+    const subscribe = (l: ChangeListener) => {
+      listeners.add(l);
+      return () => listeners.delete(l);
+    };
+    const send = (e: ChangeEvent) => act(() => listeners.forEach((l) => l(e)));
+    let reloads = 0;
+    function Shell() {
+      const away = useStoreAway(subscribe, () => (reloads += 1));
+      return away ? <StoreBanner away={away} /> : null;
+    }
+    render(<Shell />);
+    expect(screen.queryByTestId("store-unreachable")).toBeNull();
+    send({ type: "store", unreachable_since: new Date().toISOString(), detail: "connection refused" });
+    expect(screen.getByTestId("store-unreachable")).toHaveTextContent("has not answered since");
+    expect(screen.getByTestId("store-unreachable")).toHaveTextContent("connection refused");
+    send({ type: "agents_changed" });
+    expect(screen.getByTestId("store-unreachable")).toBeInTheDocument();
+    expect(reloads).toBe(0);
+    send({ type: "store", unreachable_since: null, detail: null });
+    expect(screen.queryByTestId("store-unreachable")).toBeNull();
+    expect(reloads).toBe(1);
+  });
+});

@@ -1,0 +1,66 @@
+import { describe, expect, it } from "vitest";
+
+import type { StoreOverview } from "../bindings/StoreOverview";
+import { bytesText, storeInputProblem, storeLabel, storeWhere, unreachableText } from "./store";
+
+const overview = (over: Partial<StoreOverview>): StoreOverview => ({
+  engine: "sqlite",
+  location: "/home/ana/.local/share/baton/baton.sqlite3",
+  chosen_by: "the data folder's own",
+  choice_applies: true,
+  saved_choice: false,
+  schema_version: 13,
+  bytes: 44_040_192,
+  max_bytes: 2 * 1024 ** 3,
+  growth_per_day: 0,
+  events: 1000,
+  ...over,
+});
+
+describe("the store's name in the nav", () => {
+  it("is the engine and the size for SQLite, the host and database for PostgreSQL", () => {
+    expect(storeLabel(overview({}))).toBe("SQLite · 42 MiB");
+    expect(storeLabel(overview({ engine: "postgres", location: "postgres://ana@db.example.org:5432/baton?sslmode=verify-full" }))).toBe(
+      "PostgreSQL · db.example.org:5432/baton",
+    );
+    expect(storeWhere("postgresql:///baton?host=/run/postgresql")).toBe("local socket/baton");
+    expect(storeWhere("/tmp/x/baton.sqlite3")).toBe("baton.sqlite3");
+  });
+
+  it("says sizes as people read them", () => {
+    expect(bytesText(512)).toBe("512 B");
+    expect(bytesText(1536)).toBe("1.5 KiB");
+    expect(bytesText(2 * 1024 ** 3)).toBe("2 GiB");
+    expect(bytesText(150 * 1024 ** 2 + 1)).toBe("150 MiB");
+  });
+});
+
+describe("the unreachable banner", () => {
+  it("says since when, for how long, why, and that nothing is lost", () => {
+    const since = "2026-11-25T14:02:00Z";
+    const text = unreachableText(since, "connection refused", Date.parse(since) + 95_000);
+    expect(text).toContain("has not answered since");
+    expect(text).toContain("(1m35s)");
+    expect(text).toContain(": connection refused.");
+    expect(text).toContain("nothing is lost");
+    expect(unreachableText("garbage", null, 0)).toContain("since garbage.");
+  });
+});
+
+describe("a store typed into the dialog", () => {
+  it("takes a postgres:// URL with a database and no password, or a full path", () => {
+    expect(storeInputProblem("postgres://ana@db.example.org/baton")).toBeNull();
+    expect(storeInputProblem("postgresql://db/baton?sslmode=require")).toBeNull();
+    expect(storeInputProblem("/srv/baton/baton.sqlite3")).toBeNull();
+  });
+
+  it("refuses a password in the URL, a URL without a database, other schemes, junk", () => {
+    expect(storeInputProblem("postgres://ana:s3cret@db/baton")).toMatch(/password field/);
+    expect(storeInputProblem("postgres://ana@db/baton?password=x")).toMatch(/password field/);
+    expect(storeInputProblem("postgres://ana@db")).toMatch(/database/);
+    expect(storeInputProblem("postgres://ana@db/")).toMatch(/database/);
+    expect(storeInputProblem("mysql://db/baton")).toMatch(/Only postgres/);
+    expect(storeInputProblem("baton.sqlite3")).toMatch(/full path/);
+    expect(storeInputProblem("   ")).toMatch(/Type a/);
+  });
+});
