@@ -2,7 +2,8 @@
 //! this one tells the engine they did. This loop looks every second for sessions that called
 //! since it last looked, and publishes their cards (as `Ingested`, the board's own path) and a
 //! `SessionsHeard` with how many wait for a person (the tray counts them) and whether the file
-//! leases changed (the ownership map shows them). It also notes, every
+//! leases changed (the ownership map shows them), and the queue items other processes opened or
+//! changed (a hook call files a collision) as `Escalations`. It also notes, every
 //! few seconds, that an engine watches the store: a session's permission request is asked in
 //! the queue only then.
 
@@ -26,16 +27,22 @@ pub(crate) struct SessionWatch {
     task: JoinHandle<()>,
 }
 
-/// Where the last look left off: the latest call seen, and the leases' digest.
+/// Where the last look left off: the latest call seen, the leases' and the queue's digests.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Looked {
     mark: Option<String>,
     leases: Option<String>,
+    /// The queue's digest and newest item id.
+    queue: Option<(String, i64)>,
 }
 
 /// One look: publishes what the sessions did after the last one; returns where it left off.
 pub(crate) async fn look(shared: &Shared, last: Looked) -> Looked {
-    let Looked { mark, leases } = last;
+    let Looked {
+        mark,
+        leases,
+        queue,
+    } = last;
     let since = mark.clone();
     let heard = match shared
         .read(move |store| store.sessions_heard_since(since.as_deref()))
@@ -44,14 +51,24 @@ pub(crate) async fn look(shared: &Shared, last: Looked) -> Looked {
         Ok(heard) => heard,
         Err(err) => {
             tracing::warn!(error = %err, "could not look for coding sessions");
-            return Looked { mark, leases };
+            return Looked {
+                mark,
+                leases,
+                queue,
+            };
         }
     };
+    if let Some((digest, newest)) = &queue {
+        if *digest != heard.escalations {
+            announce_queue(shared, *newest).await;
+        }
+    }
     // The first look has nothing to compare with (the views load the map themselves).
     let leases_changed = leases.is_some_and(|before| before != heard.leases);
     let next = Looked {
         mark: heard.mark,
         leases: Some(heard.leases),
+        queue: Some((heard.escalations, heard.last_escalation)),
     };
     if heard.agents.is_empty() && mark.is_some() && !leases_changed {
         return next;
@@ -72,6 +89,27 @@ pub(crate) async fn look(shared: &Shared, last: Looked) -> Looked {
         leases_changed,
     });
     next
+}
+
+/// The queue changed in the store since the last look: the items opened after `newest` that no
+/// event announced yet are told as opened (the tray and notifications count them), and the
+/// views reload the queue.
+async fn announce_queue(shared: &Shared, newest: i64) {
+    let after = shared
+        .read(move |store| store.escalation_ids_after(newest))
+        .await;
+    let opened = match after {
+        Ok(ids) => shared.bus.not_yet_announced(ids),
+        Err(err) => {
+            tracing::warn!(error = %err, "could not read the queue's new items");
+            Vec::new()
+        }
+    };
+    shared.bus.publish(ChangeEvent::Escalations {
+        opened,
+        changed: Vec::new(),
+        lapsing: Vec::new(),
+    });
 }
 
 impl SessionWatch {

@@ -109,3 +109,83 @@ async fn a_sessions_calls_from_another_process_reach_the_board_and_the_waiting_c
     assert!(changed, "the lease taken was not told");
     engine.shutdown().await;
 }
+
+/// A collision filed by a second session's hook call (as another process does): the first
+/// session holds `src/cart.rs` in `enforce` mode, the second writes it.
+fn collision_from_another_process(path: &baton_store::StoreLocation) {
+    let mut store = Store::open_at(path).unwrap();
+    let settings = PermitSettings {
+        mode: PermitMode::Enforce,
+        lease_time: chrono::Duration::minutes(10),
+        ask_person: false,
+        path_modes: Vec::new(),
+    };
+    for session_id in ["aaaa1111", "bbbb2222"] {
+        let session = SessionRef {
+            client: HookClient::ClaudeCode,
+            session_id: session_id.into(),
+            cwd: Some("/work/shop".into()),
+            repo_root: Some("/work/shop".into()),
+            branch: None,
+            name: None,
+        };
+        let payload = json!({"hook_event_name": "PreToolUse", "tool_name": "Write",
+                             "tool_input": {"file_path": "/work/shop/src/cart.rs"}});
+        let call = parse_hook_payload(HookClient::ClaudeCode, payload.to_string().as_bytes(), None)
+            .unwrap();
+        store
+            .record_hook(&session, &call, settings.clone(), Utc::now())
+            .unwrap();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_item_another_process_opens_is_announced_within_seconds_and_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = test_location(dir.path());
+    let engine = Engine::new(
+        StoreHandle::open_at(&path, 1).unwrap(),
+        Arc::new(MemoryTokens::new(None)),
+        EngineConfig {
+            detect_every_ms: 0,
+            ..EngineConfig::default()
+        },
+    );
+    let mut changes = engine.subscribe();
+    engine.start_all().await.unwrap();
+    // Let the first look take the queue's measure (an empty queue).
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
+
+    collision_from_another_process(&path);
+    let opened = tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            if let ChangeEvent::Escalations { opened, .. } = changes.recv().await.unwrap() {
+                if !opened.is_empty() {
+                    return opened;
+                }
+            }
+        }
+    })
+    .await
+    .expect("the engine told the new item within 10 s");
+    let ids: Vec<i64> = Store::open_at(&path)
+        .unwrap()
+        .escalation_ids_after(0)
+        .unwrap();
+    assert_eq!(opened, ids, "every item the hook call filed, told once");
+    assert!(!ids.is_empty());
+
+    // Looks after that tell nothing opened again.
+    let again = tokio::time::timeout(Duration::from_millis(3_000), async {
+        loop {
+            if let ChangeEvent::Escalations { opened, .. } = changes.recv().await.unwrap() {
+                if !opened.is_empty() {
+                    return opened;
+                }
+            }
+        }
+    })
+    .await;
+    assert!(again.is_err(), "told again: {again:?}");
+    engine.shutdown().await;
+}

@@ -65,6 +65,11 @@ pub struct SessionsHeard {
     /// A digest of the leases (count, holders, latest take and write): it changes when a lease
     /// is taken, moved, written or freed.
     pub leases: String,
+    /// A digest of the queue (items, their latest occurrence and resolution): it changes when
+    /// any process opens, regroups or settles an item (a hook call files a collision).
+    pub escalations: String,
+    /// The newest item's id (0 for none): the ones after it are new.
+    pub last_escalation: i64,
 }
 
 impl Store {
@@ -100,6 +105,23 @@ impl Store {
             params![],
             |row| row.get(0),
         )?;
+        (heard.escalations, heard.last_escalation) = self.db.query_row(
+            "SELECT count(*) || ':' || coalesce(sum(occurrences), 0) || ':'
+                    || coalesce(max(last_seen_at), '') || ':' || coalesce(max(resolved_at), ''),
+                    coalesce(max(id), 0)
+               FROM escalations",
+            params![],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )?;
         Ok(heard)
+    }
+
+    /// The ids of the items opened after `id`, oldest first.
+    pub fn escalation_ids_after(&self, id: i64) -> Result<Vec<i64>> {
+        self.db.query_map(
+            "SELECT id FROM escalations WHERE id > ?1 ORDER BY id",
+            params![id],
+            |row| row.get(0),
+        )
     }
 }
