@@ -11,6 +11,14 @@ pub const DEFAULT_TIMEOUT_MS: u64 = 1_500;
 pub const MIN_POLL_INTERVAL_MS: u64 = 250;
 pub const MAX_POLL_INTERVAL_MS: u64 = 3_600_000;
 pub const MIN_TIMEOUT_MS: u64 = 100;
+
+/// The timeout of an agent whose configuration gives none: [`DEFAULT_TIMEOUT_MS`], or three
+/// quarters of a shorter poll interval (a timeout must stay below the interval).
+pub fn default_timeout_ms(poll_interval_ms: u64) -> u64 {
+    DEFAULT_TIMEOUT_MS
+        .min(poll_interval_ms.saturating_mul(3) / 4)
+        .max(MIN_TIMEOUT_MS)
+}
 pub const MAX_NAME_LEN: usize = 80;
 /// Default cap on one status answer's body.
 pub const DEFAULT_BODY_CAP_BYTES: u64 = 4 * 1024 * 1024;

@@ -2,8 +2,8 @@
 //! variable or an OS keyring entry; never the token itself).
 
 use baton_core::agent::{
-    human_duration_ms, AdapterKind, AgentConfig, AgentDraft, DEFAULT_POLL_INTERVAL_MS,
-    DEFAULT_TIMEOUT_MS,
+    default_timeout_ms, human_duration_ms, AdapterKind, AgentConfig, AgentDraft,
+    DEFAULT_POLL_INTERVAL_MS,
 };
 use baton_core::detect::windows::WindowOverrides;
 use baton_engine::secrets::CALL_TIMEOUT;
@@ -94,15 +94,21 @@ impl AgentEntry {
             .and_then(Protocol::adapter)
             .or(known.map(|k| k.adapter))
             .unwrap_or(AdapterKind::Baton);
+        let poll_interval_ms = self
+            .poll_interval_ms
+            .or(known.map(|k| k.poll_interval_ms))
+            .unwrap_or(DEFAULT_POLL_INTERVAL_MS);
+        // No timeout in the file: the stored one while it fits the interval, else one that
+        // fits it (never a refusal for a value the person did not write).
+        let timeout_ms = self.timeout_ms.unwrap_or_else(|| {
+            known
+                .map(|k| k.timeout_ms)
+                .filter(|&t| t < poll_interval_ms)
+                .unwrap_or_else(|| default_timeout_ms(poll_interval_ms))
+        });
         AgentDraft {
-            poll_interval_ms: self
-                .poll_interval_ms
-                .or(known.map(|k| k.poll_interval_ms))
-                .unwrap_or(DEFAULT_POLL_INTERVAL_MS),
-            timeout_ms: self
-                .timeout_ms
-                .or(known.map(|k| k.timeout_ms))
-                .unwrap_or(DEFAULT_TIMEOUT_MS),
+            poll_interval_ms,
+            timeout_ms,
             adapter,
             ..AgentDraft::new(self.name.clone(), self.url.clone())
         }

@@ -37,6 +37,38 @@ fn parses_agents_with_defaults_and_token_references() {
 }
 
 #[test]
+fn a_left_out_timeout_fits_the_interval_the_file_gives() {
+    let file = parse(
+        "baton.toml",
+        r#"
+            [[agents]]
+            name = "Quick"
+            url = "http://127.0.0.1:7700"
+            poll_interval_ms = 1000
+            "#,
+    )
+    .unwrap();
+    let draft = file.agents[0].draft();
+    assert_eq!((draft.poll_interval_ms, draft.timeout_ms), (1000, 750));
+    assert!(draft.validate().is_ok());
+    // A known agent keeps its timeout while it fits the new interval, else gets one that does.
+    let known = |timeout_ms| baton_core::agent::AgentConfig {
+        id: 1,
+        name: "Quick".into(),
+        base_url: "http://127.0.0.1:7700".into(),
+        poll_interval_ms: 5000,
+        timeout_ms,
+        adapter: baton_core::agent::AdapterKind::Baton,
+        has_token: false,
+    };
+    assert_eq!(file.agents[0].draft_over(Some(&known(600))).timeout_ms, 600);
+    assert_eq!(
+        file.agents[0].draft_over(Some(&known(3000))).timeout_ms,
+        750
+    );
+}
+
+#[test]
 fn rules_and_declarations_parse_and_agents_stay_the_same() {
     let text = r#"
             [[agents]]

@@ -220,3 +220,32 @@ fn a_name_with_control_characters_is_refused() {
         Ok(())
     );
 }
+
+#[test]
+fn the_default_timeout_fits_every_interval() {
+    assert_eq!(
+        default_timeout_ms(DEFAULT_POLL_INTERVAL_MS),
+        DEFAULT_TIMEOUT_MS
+    );
+    assert_eq!(default_timeout_ms(1_000), 750);
+    assert_eq!(default_timeout_ms(MIN_POLL_INTERVAL_MS), 187);
+    for interval in [
+        MIN_POLL_INTERVAL_MS,
+        300,
+        1_000,
+        1_999,
+        2_000,
+        MAX_POLL_INTERVAL_MS,
+    ] {
+        let draft = AgentDraft {
+            poll_interval_ms: interval,
+            timeout_ms: default_timeout_ms(interval),
+            ..AgentDraft::new("Writer", "http://127.0.0.1:7700")
+        };
+        assert!(
+            draft.problems().is_empty(),
+            "{interval}: {:?}",
+            draft.problems()
+        );
+    }
+}
