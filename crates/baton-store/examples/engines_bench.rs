@@ -232,12 +232,11 @@ fn explain(url: &str) {
         ),
         (
             "timeline, events of an hour",
-            "SELECT agent_id, (epoch_ms(at) - epoch_ms(to_char(now() - interval '1 hour',
-                    'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'))) / 3000 AS bucket, kind, count(*)
+            "SELECT agent_id, (at_ms - 1700000000000) / 3000 AS bucket, kind, count(*)
                FROM events
-              WHERE at >= to_char(now() at time zone 'utc' - interval '1 hour',
-                                  'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')
-                AND agent_id IN (1, 2, 3, 4, 5, 6, 7, 8, 9, 10)
+              WHERE agent_id IN (1, 2, 3, 4, 5, 6, 7, 8, 9, 10)
+                AND at_ms >= (extract(epoch FROM now()) * 1000)::bigint - 3600000
+                AND at_ms < (extract(epoch FROM now()) * 1000)::bigint
               GROUP BY 1, 2, 3",
         ),
     ];

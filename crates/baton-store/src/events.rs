@@ -33,6 +33,8 @@ struct EventRowValues {
     raw: String,
     message_text: Option<i64>,
     ahead: Option<chrono::Duration>,
+    /// `at` in milliseconds since the epoch.
+    at_ms: i64,
     /// The minute `at` falls in, in seconds since the epoch (`event_minutes`).
     minute: i64,
 }
@@ -69,7 +71,7 @@ pub(crate) fn insert_events(
         };
         let chunk = &rows[at..at + n];
         let sql = insert_sql(n);
-        let mut values: Vec<Value> = Vec::with_capacity(n * 9);
+        let mut values: Vec<Value> = Vec::with_capacity(n * COLUMNS);
         for row in chunk {
             values.extend([
                 Value::Int(agent_id),
@@ -85,6 +87,7 @@ pub(crate) fn insert_events(
                 Value::Text(&row.raw),
                 Value::Text(&received),
                 row.message_text.map_or(Value::Null(Kind::Int), Value::Int),
+                Value::Int(row.at_ms),
             ]);
         }
         conn.query_each(&sql, &as_params(&values), |row| {
@@ -119,28 +122,22 @@ pub(crate) fn insert_events(
     Ok(outcome)
 }
 
+/// Columns one event's row binds.
+const COLUMNS: usize = 10;
+
 /// `INSERT … VALUES` for `n` events, returning the `seq`s stored.
 fn insert_sql(n: usize) -> String {
     let rows: Vec<String> = (0..n)
         .map(|i| {
-            let p = i * 9;
-            format!(
-                "(?{}, ?{}, ?{}, ?{}, ?{}, ?{}, ?{}, ?{}, ?{})",
-                p + 1,
-                p + 2,
-                p + 3,
-                p + 4,
-                p + 5,
-                p + 6,
-                p + 7,
-                p + 8,
-                p + 9
-            )
+            let values: Vec<String> = (1..=COLUMNS)
+                .map(|c| format!("?{}", i * COLUMNS + c))
+                .collect();
+            format!("({})", values.join(", "))
         })
         .collect();
     format!(
         "INSERT INTO events (agent_id, seq, at, kind, task_id, resource, raw, received_at,
-                             message_text)
+                             message_text, at_ms)
          VALUES {}
          ON CONFLICT (agent_id, seq) DO NOTHING RETURNING seq",
         rows.join(", ")
@@ -175,6 +172,7 @@ fn row_values(conn: &Db, event: &Event, seen_at: DateTime<Utc>) -> Result<EventR
         raw,
         message_text,
         ahead,
+        at_ms: kept.at.timestamp_millis(),
         minute: kept.at.timestamp().div_euclid(60) * 60,
     })
 }

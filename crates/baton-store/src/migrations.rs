@@ -314,6 +314,11 @@ mod tests {
             ),
             2
         );
+        // … and their times in milliseconds.
+        assert_eq!(
+            count("SELECT sum(at_ms) FROM events"),
+            1_777_636_830_250 + 1_777_636_980_000
+        );
         // 0009: one row per kind of watcher, named.
         conn.execute(
             "INSERT INTO watchers (kind, seen_at) VALUES ('engine', 'x')",

@@ -210,18 +210,17 @@ impl Store {
         bucket_ms: u64,
     ) -> Result<()> {
         let sql = format!(
-            "SELECT agent_id, (epoch_ms(at) - epoch_ms(?1)) / ?3 AS bucket, kind, count(*)
+            "SELECT agent_id, (at_ms - ?1) / ?3 AS bucket, kind, count(*)
                FROM events
-              WHERE at >= ?4 AND at < ?2 AND agent_id IN ({})
+              WHERE agent_id IN ({}) AND at_ms >= ?4 AND at_ms < ?2
               GROUP BY agent_id, bucket, kind",
             placeholders(5, lanes.len())
         );
-        let (grid, from, to) = (ts(grid), ts(from), ts(to));
         let mut values: Vec<Value> = vec![
-            Value::Text(&grid),
-            Value::Text(&to),
+            Value::Int(grid.timestamp_millis()),
+            Value::Int(to.timestamp_millis()),
             Value::Int(i64::try_from(bucket_ms).unwrap_or(i64::MAX)),
-            Value::Text(&from),
+            Value::Int(from.timestamp_millis()),
         ];
         values.extend(lanes.iter().map(|l| Value::Int(l.agent_id)));
         self.db
