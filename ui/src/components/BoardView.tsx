@@ -10,6 +10,7 @@ import {
   COLUMN_LABEL,
   COLUMNS,
   filterColumns,
+  inDisplayOrder,
   findCard,
   FINISHED_KEPT,
   totalCards,
@@ -40,7 +41,7 @@ export function BoardView({
 
   // A filter on an agent that was removed falls back to all agents.
   const filter = agentFilter !== null && agents.some((a) => a.config.id === agentFilter) ? agentFilter : null;
-  const columns = useMemo(() => filterColumns(board.columns, filter), [board.columns, filter]);
+  const columns = useMemo(() => inDisplayOrder(filterColumns(board.columns, filter)), [board.columns, filter]);
   const total = totalCards(columns);
   const openCard = openKey ? (findCard(board, openKey) ?? null) : null;
 

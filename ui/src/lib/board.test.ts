@@ -3,7 +3,18 @@ import { describe, expect, it } from "vitest";
 import type { ChangeEvent } from "../bindings/ChangeEvent";
 import type { TaskCard } from "../bindings/TaskCard";
 import { at, card } from "../test/fixtures";
-import { boardReducer, cardKey, COLUMNS, emptyBoard, filterColumns, findCard, FINISHED_KEPT, totalCards, type BoardState } from "./board";
+import {
+  boardReducer,
+  cardKey,
+  COLUMNS,
+  emptyBoard,
+  filterColumns,
+  findCard,
+  FINISHED_KEPT,
+  inDisplayOrder,
+  totalCards,
+  type BoardState,
+} from "./board";
 
 const ids = (list: readonly TaskCard[]) => list.map((c) => `${c.agent_id}:${c.task_id}`);
 
@@ -126,6 +137,25 @@ describe("finished columns", () => {
     expect(s.columns.working).toEqual([]);
     expect(s.size).toBe(FINISHED_KEPT);
     expect(findCard(s, cardKey(done[20]!))).toBeUndefined();
+  });
+});
+
+describe("inDisplayOrder", () => {
+  it("shows waiting work longest-waiting first and finished work latest first", () => {
+    const s = loaded([
+      card(1, "w-old", "working", 0),
+      card(1, "w-new", "working", 5_000),
+      card(1, "d-old", "done", 0),
+      card(1, "d-new", "done", 5_000),
+      card(1, "f-old", "failed", 0),
+      card(1, "f-new", "failed", 5_000),
+    ]);
+    const shown = inDisplayOrder(s.columns);
+    expect(ids(shown.working)).toEqual(["1:w-old", "1:w-new"]);
+    expect(ids(shown.done)).toEqual(["1:d-new", "1:d-old"]);
+    expect(ids(shown.failed)).toEqual(["1:f-new", "1:f-old"]);
+    // The board's state is left as it was (the reducer's order is what it searches).
+    expect(ids(s.columns.done)).toEqual(["1:d-old", "1:d-new"]);
   });
 });
 

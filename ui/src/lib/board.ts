@@ -239,6 +239,16 @@ export function filterColumns(columns: Columns, agentId: number | null): Columns
   return out;
 }
 
+/**
+ * The columns as the board shows them: waiting work oldest first (what has waited longest is on
+ * top), finished work newest first (what just finished is on top).
+ */
+export function inDisplayOrder(columns: Columns): Columns {
+  const out: Record<BoardColumn, readonly TaskCard[]> = { ...columns };
+  for (const column of FINISHED) out[column] = [...columns[column]].reverse();
+  return out;
+}
+
 export function totalCards(columns: Columns): number {
   let n = 0;
   for (const column of COLUMNS) n += columns[column].length;
