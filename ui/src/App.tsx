@@ -229,6 +229,7 @@ export function App() {
           key={form.mode === "edit" ? `edit-${form.agent.id}` : "add"}
           {...form}
           declared={form.mode === "edit" ? (ownership.map?.agents.find((a) => a.id === form.agent.id) ?? null) : null}
+          tokensInMemory={secrets?.backend === "memory"}
           onClose={() => setForm(null)}
           onSaved={() => {
             setForm(null);

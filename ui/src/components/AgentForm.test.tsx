@@ -141,6 +141,15 @@ describe("AgentForm", () => {
     });
   });
 
+  it("says where a token goes: the OS keyring, or memory when no keyring answers", () => {
+    const { unmount } = render(<AgentForm mode="add" onClose={() => {}} onSaved={() => {}} />);
+    expect(screen.getByText(/Kept in the OS keyring/)).toBeInTheDocument();
+    unmount();
+    render(<AgentForm mode="add" onClose={() => {}} onSaved={() => {}} tokensInMemory />);
+    expect(screen.getByText(/kept in memory until Baton quits/)).toBeInTheDocument();
+    expect(screen.queryByText(/Kept in the OS keyring/)).toBeNull();
+  });
+
   it("Escape closes", async () => {
     const user = userEvent.setup();
     const onClose = vi.fn();

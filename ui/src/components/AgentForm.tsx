@@ -76,12 +76,15 @@ export function AgentForm({
   onClose,
   onSaved,
   declared = null,
+  tokensInMemory = false,
   ...props
 }: AgentFormMode & {
   onClose: () => void;
   onSaved: (agent: AgentConfig) => void;
   /** Edit mode: the agent on the ownership map, with what it declares and who declared it. */
   declared?: MapAgent | null;
+  /** No OS keyring answers: a token is kept in memory only (the Agents view's banner says why). */
+  tokensInMemory?: boolean;
 }) {
   const editing = props.mode === "edit" ? props.agent : null;
   const [values, setValues] = useState<AgentFormValues>(() => initialValues(props));
@@ -311,7 +314,9 @@ export function AgentForm({
             },
             editing?.has_token
               ? "Leave blank to keep the stored token."
-              : "Optional. Kept in the OS keyring, never in Baton's database.",
+              : tokensInMemory
+                ? "Optional. No OS keyring answers here: kept in memory until Baton quits, never in its database."
+                : "Optional. Kept in the OS keyring, never in Baton's database.",
           )}
           {editing?.has_token ? (
             <label className="checkbox">
