@@ -384,3 +384,23 @@ describe("budget splits", () => {
     expect(matchesFilter(e, "openai writer", describeDecision(e, { names, resourceOf }))).toBe(true);
   });
 });
+
+describe("describeDecision: detector windows", () => {
+  it("names the agent and each window before and after", () => {
+    const names = new Map([[5, "Editor"]]);
+    const e = entry("windows.set", "agent:5", {
+      before: { stall_seconds: 300 },
+      after: { stall_seconds: 600, unreachable_polls: 5 },
+    });
+    expect(describeDecision(e, { names })).toBe(
+      "Editor's detector windows: stall 300 s → 600 s, unreachable after default → 5 polls",
+    );
+    // Back to the defaults; an agent no longer known keeps its subject; junk never throws.
+    expect(describeDecision(entry("windows.set", "agent:9", { before: { stall_seconds: 60 }, after: null }))).toBe(
+      "agent:9's detector windows: stall 60 s → default",
+    );
+    expect(describeDecision(entry("windows.set", "agent:5", "junk"), { names })).toBe(
+      "Editor's detector windows: unchanged",
+    );
+  });
+});

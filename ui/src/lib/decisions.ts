@@ -258,6 +258,32 @@ function describeHandoffSchema(action: string, subject: string): string | null {
   return null;
 }
 
+// Detector windows
+
+const WINDOW_LABELS: [string, string, string][] = [
+  ["write_collision_seconds", "write collision", "s"],
+  ["trigger_collision_seconds", "trigger collision", "s"],
+  ["silent_completion_seconds", "silent completion", "s"],
+  ["stall_seconds", "stall", "s"],
+  ["time_budget_seconds", "time budget", "s"],
+  ["unreachable_polls", "unreachable after", " polls"],
+];
+
+/** "Editor's detector windows: stall 300 s → 600 s, unreachable after default → 5 polls". */
+function describeWindows(subject: string, detail: Json | null, context: DescribeContext): string | null {
+  const id = subject.startsWith("agent:") ? Number(subject.slice("agent:".length)) : NaN;
+  const agent = (Number.isInteger(id) ? context.names?.get(id) : undefined) ?? (subject || "an agent");
+  const before = record(detail?.before) ?? {};
+  const after = record(detail?.after) ?? {};
+  const shown = (value: unknown, unit: string) =>
+    typeof value === "number" && Number.isFinite(value) ? `${value.toLocaleString()}${unit === "s" ? " s" : unit}` : "default";
+  const changes = WINDOW_LABELS.filter(([key]) => before[key] !== after[key]).map(
+    ([key, label, unit]) => `${label} ${shown(before[key], unit)} → ${shown(after[key], unit)}`,
+  );
+  if (changes.length === 0) return `${agent}'s detector windows: unchanged`;
+  return `${agent}'s detector windows: ${changes.join(", ")}`;
+}
+
 /**
  * One readable sentence for a decision-log entry, e.g. "data rule crm://contacts/*#status → Writer"
  * or "Writer no longer writes crm://x; now reads crm://x"; `context` names agents and APIs where
@@ -274,6 +300,7 @@ export function describeDecision(entry: DecisionLike, context: DescribeContext =
     else if (action.startsWith("declares.")) sentence = describeDeclares(action, subject, detail);
     else if (action.startsWith("handoff_schema.")) sentence = describeHandoffSchema(action, subject);
     else if (action === "split_budget") sentence = describeSplit(subject, entry.escalation_id, detail, context);
+    else if (action === "windows.set") sentence = describeWindows(subject, detail, context);
     else sentence = describeEscalation(action, subject, detail);
   } catch {
     // A detail getter that throws (not JSON from the store, but never worth a crash).
