@@ -50,8 +50,12 @@ pub fn export(place: &StorePlace, out: Option<&Path>) -> Result<(), CliError> {
     };
     let (settings_text, schema_files) = render_settings(&settings, place);
     text.push_str(&settings_text);
-    // A shared store is part of the fleet's description; the data folder's own file is not.
-    if let baton_store::StoreLocation::Postgres(target) = &place_of_store.location {
+    // A shared store chosen for the data folder (`baton store use`, the app's store dialog) is
+    // part of the fleet's description, as the app keeps it; the folder's own file is not, nor a
+    // store named for one run (`--store`, `BATON_STORE`): an export is imported elsewhere.
+    let saved = place_of_store.source == baton_store::PlaceSource::Saved;
+    if let (true, baton_store::StoreLocation::Postgres(target)) = (saved, &place_of_store.location)
+    {
         text.push_str(&format!(
             "\n[store]\nurl = {}\n",
             crate::export::quote(&target.public_url())

@@ -395,3 +395,34 @@ fn a_store_url_with_a_password_is_refused_in_the_file_and_as_the_saved_choice() 
     }
     assert!(!sandbox.data_dir().join("store.url").exists());
 }
+
+/// The PostgreSQL pass only (the sandbox's store is then a database): an export names a shared
+/// store chosen for the data folder, never one named for a single run.
+#[test]
+fn export_names_the_store_chosen_for_the_data_folder_not_one_given_for_a_run() {
+    let sandbox = Sandbox::new();
+    let Some(url) = sandbox.store_url().map(str::to_owned) else {
+        return;
+    };
+    let given = sandbox.run(&["export"]);
+    given.expect_code(0);
+    assert!(!given.stdout.contains("[store]"), "{}", given.all());
+
+    let data = sandbox.data_dir();
+    let data = data.to_str().unwrap();
+    let own = |args: &[&str]| {
+        let mut cmd = crate::common::baton_command();
+        cmd.current_dir(sandbox.path(""))
+            .args(["--data-dir", data])
+            .args(args);
+        run(cmd)
+    };
+    own(&["store", "use", &url]).expect_code(0);
+    let saved = own(&["export"]);
+    saved.expect_code(0);
+    assert!(
+        saved.stdout.contains(&format!("[store]\nurl = \"{url}\"")),
+        "{}",
+        saved.all()
+    );
+}
