@@ -16,28 +16,42 @@ use chrono::Utc;
 use serde_json::json;
 use support::test_location;
 
-/// One hook call of session "aaaa1111", from a connection of its own (as another process).
-fn hook_call(path: &baton_store::StoreLocation, payload: serde_json::Value) {
-    let mut store = Store::open_at(path).unwrap();
-    let session = SessionRef {
+/// Session `id` of Claude Code in `/work/shop`.
+fn session(id: &str) -> SessionRef {
+    SessionRef {
         client: HookClient::ClaudeCode,
-        session_id: "aaaa1111".into(),
+        session_id: id.into(),
         cwd: Some("/work/shop".into()),
         repo_root: Some("/work/shop".into()),
         branch: None,
         name: None,
-    };
+    }
+}
+
+/// One hook call of session `id`, from a connection of its own (as another process).
+fn hook_call_of(
+    path: &baton_store::StoreLocation,
+    id: &str,
+    mode: PermitMode,
+    payload: serde_json::Value,
+) {
+    let mut store = Store::open_at(path).unwrap();
     let call =
         parse_hook_payload(HookClient::ClaudeCode, payload.to_string().as_bytes(), None).unwrap();
     let settings = PermitSettings {
-        mode: PermitMode::Warn,
+        mode,
         lease_time: chrono::Duration::minutes(10),
         ask_person: false,
         path_modes: Vec::new(),
     };
     store
-        .record_hook(&session, &call, settings, Utc::now())
+        .record_hook(&session(id), &call, settings, Utc::now())
         .unwrap();
+}
+
+/// One hook call of session "aaaa1111" in `warn` mode.
+fn hook_call(path: &baton_store::StoreLocation, payload: serde_json::Value) {
+    hook_call_of(path, "aaaa1111", PermitMode::Warn, payload);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -113,29 +127,14 @@ async fn a_sessions_calls_from_another_process_reach_the_board_and_the_waiting_c
 /// A collision filed by a second session's hook call (as another process does): the first
 /// session holds `src/cart.rs` in `enforce` mode, the second writes it.
 fn collision_from_another_process(path: &baton_store::StoreLocation) {
-    let mut store = Store::open_at(path).unwrap();
-    let settings = PermitSettings {
-        mode: PermitMode::Enforce,
-        lease_time: chrono::Duration::minutes(10),
-        ask_person: false,
-        path_modes: Vec::new(),
-    };
-    for session_id in ["aaaa1111", "bbbb2222"] {
-        let session = SessionRef {
-            client: HookClient::ClaudeCode,
-            session_id: session_id.into(),
-            cwd: Some("/work/shop".into()),
-            repo_root: Some("/work/shop".into()),
-            branch: None,
-            name: None,
-        };
-        let payload = json!({"hook_event_name": "PreToolUse", "tool_name": "Write",
-                             "tool_input": {"file_path": "/work/shop/src/cart.rs"}});
-        let call = parse_hook_payload(HookClient::ClaudeCode, payload.to_string().as_bytes(), None)
-            .unwrap();
-        store
-            .record_hook(&session, &call, settings.clone(), Utc::now())
-            .unwrap();
+    for id in ["aaaa1111", "bbbb2222"] {
+        hook_call_of(
+            path,
+            id,
+            PermitMode::Enforce,
+            json!({"hook_event_name": "PreToolUse", "tool_name": "Write",
+                   "tool_input": {"file_path": "/work/shop/src/cart.rs"}}),
+        );
     }
 }
 

@@ -3,9 +3,9 @@ import userEvent from "@testing-library/user-event";
 import { afterEach, describe, expect, it } from "vitest";
 
 import type { ChangeEvent } from "../bindings/ChangeEvent";
-import type { StoreOverview } from "../bindings/StoreOverview";
 import { setTransport, tauriTransport } from "../lib/backend";
 import type { ChangeListener } from "../lib/useBatonData";
+import { storeOverview } from "../test/fixtures";
 import { createTestTransport } from "../test/transport";
 import { useStoreAway } from "../lib/useStoreAway";
 import { StoreBanner } from "./StoreBanner";
@@ -15,18 +15,7 @@ afterEach(() => {
   setTransport(tauriTransport);
 });
 
-const sqlite: StoreOverview = {
-  engine: "sqlite",
-  location: "/home/ana/.local/share/baton/baton.sqlite3",
-  chosen_by: "the data folder's own",
-  choice_applies: true,
-  saved_choice: false,
-  schema_version: 13,
-  bytes: 3 * 1024 * 1024,
-  max_bytes: 2 * 1024 ** 3,
-  growth_per_day: 1024 * 1024,
-  events: 12_000,
-};
+const sqlite = storeOverview();
 
 describe("StoreDialog", () => {
   it("shows where the store is and connects to the one typed, its password apart", async () => {

@@ -1,21 +1,10 @@
 import { describe, expect, it } from "vitest";
 
 import type { StoreOverview } from "../bindings/StoreOverview";
+import { storeOverview } from "../test/fixtures";
 import { bytesText, storeInputProblem, storeLabel, storeWhere, unreachableText } from "./store";
 
-const overview = (over: Partial<StoreOverview>): StoreOverview => ({
-  engine: "sqlite",
-  location: "/home/ana/.local/share/baton/baton.sqlite3",
-  chosen_by: "the data folder's own",
-  choice_applies: true,
-  saved_choice: false,
-  schema_version: 13,
-  bytes: 44_040_192,
-  max_bytes: 2 * 1024 ** 3,
-  growth_per_day: 0,
-  events: 1000,
-  ...over,
-});
+const overview = (over: Partial<StoreOverview>) => storeOverview({ bytes: 44_040_192, ...over });
 
 describe("the store's name in the nav", () => {
   it("is the engine and the size for SQLite, the host and database for PostgreSQL", () => {

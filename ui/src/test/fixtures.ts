@@ -3,6 +3,7 @@ import type { AgentRow } from "../bindings/AgentRow";
 import type { BoardColumn } from "../bindings/BoardColumn";
 import type { TaskCard } from "../bindings/TaskCard";
 import type { TaskState } from "../bindings/TaskState";
+import type { StoreOverview } from "../bindings/StoreOverview";
 
 export const T0 = Date.parse("2026-11-21T12:00:00Z");
 export const at = (offsetMs: number) => new Date(T0 + offsetMs).toISOString();
@@ -74,3 +75,21 @@ export function agentRow(id: number, name: string, extra: Partial<AgentRow> = {}
     ...extra,
   };
 }
+
+/** A store as the store panel shows it: the data folder's own SQLite file, 3 MiB. */
+export function storeOverview(over: Partial<StoreOverview> = {}): StoreOverview {
+  return {
+    engine: "sqlite",
+    location: "/home/ana/.local/share/baton/baton.sqlite3",
+    chosen_by: "the data folder's own",
+    choice_applies: true,
+    saved_choice: false,
+    schema_version: 13,
+    bytes: 3 * 1024 * 1024,
+    max_bytes: 2 * 1024 ** 3,
+    growth_per_day: 1024 * 1024,
+    events: 12_000,
+    ...over,
+  };
+}
+
