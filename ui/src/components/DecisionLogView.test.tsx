@@ -4,10 +4,9 @@ import { afterEach, describe, expect, it } from "vitest";
 
 import type { ChainCheck } from "../bindings/ChainCheck";
 import type { DecisionEntry } from "../bindings/DecisionEntry";
-import { onChange, setTransport, tauriTransport } from "../lib/backend";
-import type { ChangeListener } from "../lib/useBatonData";
+import { setTransport, tauriTransport } from "../lib/backend";
 import { at, health } from "../test/fixtures";
-import { createTestTransport, type Handler, type TestTransport } from "../test/transport";
+import { createTestTransport, transportSubscribe, type Handler, type TestTransport } from "../test/transport";
 import { DecisionLogView } from "./DecisionLogView";
 
 afterEach(() => {
@@ -49,19 +48,6 @@ const LOG: DecisionEntry[] = [
   decision(3, "approve", "escalation:7", null, { who: "bob", reason: "looks right" }),
 ];
 
-/** A `subscribe` fed by the transport's change events, as the app's would be. */
-function transportSubscribe(listener: ChangeListener): () => void {
-  let off: (() => void) | null = null;
-  let gone = false;
-  void onChange(listener).then((unlisten) => {
-    if (gone) unlisten();
-    else off = unlisten;
-  });
-  return () => {
-    gone = true;
-    off?.();
-  };
-}
 
 function setup(handlers: Record<string, Handler>): TestTransport {
   const t = createTestTransport(handlers);

@@ -8,14 +8,13 @@ import { useState } from "react";
 import { afterEach, describe, expect, it } from "vitest";
 
 import type { Escalation } from "../bindings/Escalation";
-import { onChange, setTransport, tauriTransport, type InvokeArgs } from "../lib/backend";
+import { setTransport, tauriTransport, type InvokeArgs } from "../lib/backend";
 import { ClockProvider } from "../lib/clock";
 import { FAST_ARRIVALS } from "../lib/escalationGroups";
 import { useEscalations } from "../lib/useEscalations";
-import type { ChangeListener } from "../lib/useBatonData";
 import { delivery, escalation, timeline } from "../test/escalations";
 import { agentRow } from "../test/fixtures";
-import { createTestTransport, type Handler, type TestTransport } from "../test/transport";
+import { createTestTransport, transportSubscribe, type Handler, type TestTransport } from "../test/transport";
 import { EscalationQueue } from "./EscalationQueue";
 
 afterEach(() => {
@@ -66,18 +65,6 @@ function queue(now = Date.now()): Escalation[] {
   ];
 }
 
-function transportSubscribe(listener: ChangeListener): () => void {
-  let off: (() => void) | null = null;
-  let gone = false;
-  void onChange(listener).then((unlisten) => {
-    if (gone) unlisten();
-    else off = unlisten;
-  });
-  return () => {
-    gone = true;
-    off?.();
-  };
-}
 
 function Harness({ initial = null }: { initial?: number | null }) {
   const escalations = useEscalations(transportSubscribe);

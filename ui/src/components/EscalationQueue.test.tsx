@@ -5,13 +5,12 @@ import { afterEach, describe, expect, it } from "vitest";
 
 import { App } from "../App";
 import type { Escalation } from "../bindings/Escalation";
-import { OPEN_ESCALATION_EVENT, onChange, setTransport, tauriTransport, type InvokeArgs } from "../lib/backend";
+import { OPEN_ESCALATION_EVENT, setTransport, tauriTransport, type InvokeArgs } from "../lib/backend";
 import { ClockProvider } from "../lib/clock";
 import { useEscalations } from "../lib/useEscalations";
-import type { ChangeListener } from "../lib/useBatonData";
 import { delivery, escalation, timeline, timelineEvent } from "../test/escalations";
 import { agentRow } from "../test/fixtures";
-import { createTestTransport, type Handler, type TestTransport } from "../test/transport";
+import { createTestTransport, transportSubscribe, type Handler, type TestTransport } from "../test/transport";
 import { EXPIRED_MESSAGE, EscalationQueue } from "./EscalationQueue";
 
 afterEach(() => {
@@ -56,19 +55,6 @@ function timelineFor(args: InvokeArgs) {
   ]);
 }
 
-/** A `subscribe` fed by the transport's change events, as the app's would be. */
-function transportSubscribe(listener: ChangeListener): () => void {
-  let off: (() => void) | null = null;
-  let gone = false;
-  void onChange(listener).then((unlisten) => {
-    if (gone) unlisten();
-    else off = unlisten;
-  });
-  return () => {
-    gone = true;
-    off?.();
-  };
-}
 
 function Harness({ initial = null }: { initial?: number | null }) {
   const escalations = useEscalations(transportSubscribe);
