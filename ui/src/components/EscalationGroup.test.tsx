@@ -12,7 +12,7 @@ import { setTransport, tauriTransport, type InvokeArgs } from "../lib/backend";
 import { ClockProvider } from "../lib/clock";
 import { FAST_ARRIVALS } from "../lib/escalationGroups";
 import { useEscalations } from "../lib/useEscalations";
-import { delivery, escalation, timeline } from "../test/escalations";
+import { delivery, escalation, timeline, MIN, HOUR, iso } from "../test/escalations";
 import { agentRow } from "../test/fixtures";
 import { createTestTransport, transportSubscribe, type Handler, type TestTransport } from "../test/transport";
 import { EscalationQueue } from "./EscalationQueue";
@@ -21,10 +21,7 @@ afterEach(() => {
   setTransport(tauriTransport);
 });
 
-const MIN = 60_000;
-const HOUR = 60 * MIN;
 const AGENTS = [agentRow(1, "editor"), agentRow(2, "publisher"), agentRow(3, "writer")];
-const iso = (ms: number) => new Date(ms).toISOString();
 const drafts = (n: number) => Array.from({ length: n }, (_, i) => `file:///drafts/brief-${i + 1}.md`);
 
 function queue(now = Date.now()): Escalation[] {
@@ -64,7 +61,6 @@ function queue(now = Date.now()): Escalation[] {
     }),
   ];
 }
-
 
 function Harness({ initial = null }: { initial?: number | null }) {
   const escalations = useEscalations(transportSubscribe);

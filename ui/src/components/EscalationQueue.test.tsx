@@ -8,7 +8,7 @@ import type { Escalation } from "../bindings/Escalation";
 import { OPEN_ESCALATION_EVENT, setTransport, tauriTransport, type InvokeArgs } from "../lib/backend";
 import { ClockProvider } from "../lib/clock";
 import { useEscalations } from "../lib/useEscalations";
-import { delivery, escalation, timeline, timelineEvent } from "../test/escalations";
+import { delivery, escalation, timeline, timelineEvent, MIN, HOUR, iso } from "../test/escalations";
 import { agentRow } from "../test/fixtures";
 import { createTestTransport, transportSubscribe, type Handler, type TestTransport } from "../test/transport";
 import { EXPIRED_MESSAGE, EscalationQueue } from "./EscalationQueue";
@@ -17,10 +17,7 @@ afterEach(() => {
   setTransport(tauriTransport);
 });
 
-const MIN = 60_000;
-const HOUR = 60 * MIN;
 const AGENTS = [agentRow(1, "editor"), agentRow(2, "publisher"), agentRow(3, "writer")];
-const iso = (ms: number) => new Date(ms).toISOString();
 
 /** The queue as the backend would answer it, relative to now. */
 function queue(now = Date.now()): Escalation[] {
@@ -54,7 +51,6 @@ function timelineFor(args: InvokeArgs) {
     timelineEvent(1, 5, t + 90_000, "state → completed"),
   ]);
 }
-
 
 function Harness({ initial = null }: { initial?: number | null }) {
   const escalations = useEscalations(transportSubscribe);
