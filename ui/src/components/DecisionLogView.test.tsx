@@ -5,30 +5,13 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { ChainCheck } from "../bindings/ChainCheck";
 import type { DecisionEntry } from "../bindings/DecisionEntry";
 import { setTransport, tauriTransport } from "../lib/backend";
-import { at, health } from "../test/fixtures";
+import { decision, health } from "../test/fixtures";
 import { createTestTransport, transportSubscribe, type Handler, type TestTransport } from "../test/transport";
 import { DecisionLogView } from "./DecisionLogView";
 
 afterEach(() => {
   setTransport(tauriTransport);
 });
-
-function decision(seq: number, action: string, subject: string, detail: unknown, extra: Partial<DecisionEntry> = {}): DecisionEntry {
-  const hash = (n: number) => n.toString(16).padStart(8, "0") + "f".repeat(56);
-  return {
-    seq,
-    at: at(seq * 60_000),
-    who: "ana",
-    action,
-    subject,
-    reason: null,
-    escalation_id: null,
-    detail,
-    prev_hash: seq === 1 ? "0".repeat(64) : hash(seq - 1),
-    hash: hash(seq),
-    ...extra,
-  };
-}
 
 const declares = (d: Partial<Record<"triggers" | "reads" | "writes" | "outputs", string[]>>) => ({
   triggers: [],
@@ -47,7 +30,6 @@ const LOG: DecisionEntry[] = [
   }),
   decision(3, "approve", "escalation:7", null, { who: "bob", reason: "looks right" }),
 ];
-
 
 function setup(handlers: Record<string, Handler>): TestTransport {
   const t = createTestTransport(handlers);
