@@ -123,7 +123,7 @@ impl DemoFleet {
         if let Some(taken) = names.iter().find(|n| {
             known
                 .iter()
-                .any(|a| a.name.eq_ignore_ascii_case(&format!("{n}{suffix}")))
+                .any(|a| baton_core::agent::same_name(&a.name, &format!("{n}{suffix}")))
         }) {
             return Err(CommandError::Demo(format!(
                 "{scenario} is already running: its agents ({taken}{suffix}, …) are on the Agents view"

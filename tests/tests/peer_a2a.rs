@@ -72,6 +72,18 @@ impl Rig {
         .await;
     }
 
+    /// Submits an "ask" task (`text`, over 0.3 when `v0_3`) that the agent does not list, has
+    /// the engine follow it and waits until it asks; its id.
+    async fn follow_question(&self, text: &str, v0_3: bool) -> String {
+        let ask = self.echo.submit(text, v0_3).await;
+        self.engine
+            .follow_task(self.agent, ask.clone())
+            .await
+            .expect("follow");
+        self.reaches(&ask, TaskState::InputRequired).await;
+        ask
+    }
+
     fn escalations(&self, open: bool) -> Vec<Escalation> {
         self.store
             .read_blocking(move |s| {
@@ -178,12 +190,7 @@ async fn a2a_1_0_without_list_tasks_follows_the_tasks_it_is_given() {
         ..EchoOptions::default()
     })
     .await;
-    let ask = rig.echo.submit("ask before lunch", false).await;
-    rig.engine
-        .follow_task(rig.agent, ask.clone())
-        .await
-        .expect("follow");
-    rig.reaches(&ask, TaskState::InputRequired).await;
+    let ask = rig.follow_question("ask before lunch", false).await;
     let card = rig
         .store
         .read_blocking(move |s| s.a2a_card(rig.agent))
@@ -202,12 +209,7 @@ async fn a2a_0_3_over_json_rpc_and_rest() {
             ..EchoOptions::default()
         })
         .await;
-        let ask = rig.echo.submit("ask the old way", true).await;
-        rig.engine
-            .follow_task(rig.agent, ask.clone())
-            .await
-            .expect("follow");
-        rig.reaches(&ask, TaskState::InputRequired).await;
+        let ask = rig.follow_question("ask the old way", true).await;
         rig.ask_and_answer(&ask).await;
     }
 }

@@ -10,18 +10,16 @@
 //! the app makes it), and session two, resumed, writes it.
 
 use std::path::Path;
-use std::time::Duration;
 
-use baton_core::detect::FindingKind;
-use baton_core::escalations::EscalationAction;
 use baton_core::hooks::short_session_id;
 use baton_store::escalations::EscalationFilter;
 use baton_store::Store;
+use baton_tests::coding_sessions::{
+    end_session_one, grant_file, refusal_in_queue, run_to_end, second_session_refused, RUN_LIMIT,
+};
 use baton_tests::model_standin::ModelStandIn;
 use baton_tests::peers::{claude_print, SessionPlace};
 use tokio::process::Command;
-
-const RUN_LIMIT: Duration = Duration::from_secs(120);
 
 /// `claude -p "[session NAME] …"` in `repo`, isolated (its own HOME), against the stand-in.
 fn session(repo: &Path, home: &Path, model: &ModelStandIn, name: &str) -> Command {
@@ -42,57 +40,19 @@ async fn a_second_claude_code_session_is_refused_the_file_the_first_is_writing()
     place.install_hooks("claude-code", "enforce", &[]);
 
     let model = ModelStandIn::start(&file.to_string_lossy()).await;
-    model.hold("one");
-    let one = session(&repo, &home, &model, "one").spawn().unwrap();
-    tokio::time::timeout(RUN_LIMIT, model.wait_for_tool_result("one"))
-        .await
-        .expect("session one wrote the file");
-    assert_eq!(std::fs::read_to_string(&file).unwrap(), "one");
-
-    let two = tokio::time::timeout(RUN_LIMIT, session(&repo, &home, &model, "two").output())
-        .await
-        .expect("session two ends")
-        .unwrap();
-    assert!(two.status.success(), "{two:?}");
-    assert_eq!(
-        std::fs::read_to_string(&file).unwrap(),
-        "one",
-        "the file keeps session one's content"
-    );
-    let told = model.seen("two").tool_results;
-    assert_eq!(told.len(), 1, "{told:?}");
+    let (one, two, told) = second_session_refused(&model, &file, "", |name| {
+        session(&repo, &home, &model, name)
+    })
+    .await;
     assert!(told[0].1, "the write failed for the model: {told:?}");
     assert!(
         told[0].0.contains("Baton refused this write") && told[0].0.contains("·"),
         "the model read Baton's reason: {told:?}"
     );
-
-    model.release("one");
-    let one = tokio::time::timeout(RUN_LIMIT, one.wait_with_output())
-        .await
-        .expect("session one ends")
-        .unwrap();
-    assert!(one.status.success(), "{one:?}");
+    end_session_one(&model, one).await;
 
     let store = Store::open(&data.join("baton.sqlite3")).unwrap();
-    let agents = store.agents().unwrap();
-    assert_eq!(agents.len(), 2, "two sessions: {agents:?}");
-    assert!(
-        agents.iter().all(|a| a.name.starts_with("repo·")),
-        "{agents:?}"
-    );
-    let items = store
-        .escalations(EscalationFilter {
-            open: true,
-            closed: 0,
-        })
-        .unwrap();
-    assert_eq!(items.len(), 1, "{items:?}");
-    assert_eq!(items[0].kind, FindingKind::WriteCollision);
-    assert_eq!(
-        items[0].resource.as_deref(),
-        Some(format!("file://{}", file.display()).as_str())
-    );
+    refusal_in_queue(&store, &file);
     // Session one's turn ended: its lease went with it.
     assert!(store
         .leases(chrono::Utc::now(), chrono::Duration::minutes(10))
@@ -125,12 +85,7 @@ async fn a_second_claude_code_session_is_refused_the_file_the_first_is_writing()
             closed: 0,
         })
         .unwrap();
-    let grant = EscalationAction::GrantLease {
-        agent_id: two_agent.id,
-    };
-    store
-        .decide_escalation(items[0].id, &grant, None, "ana", chrono::Utc::now())
-        .unwrap();
+    grant_file(&mut store, items[0].id, two_agent.id);
     drop(store);
     // The app runs now: it answers the hook calls over the store's socket.
     let app = baton_hooks::HookServer::start(
@@ -140,11 +95,7 @@ async fn a_second_claude_code_session_is_refused_the_file_the_first_is_writing()
     .expect("nobody else answers the hook calls");
     let mut again = session(&repo, &home, &model, "two");
     again.args(["--resume", &two_id]);
-    let again = tokio::time::timeout(RUN_LIMIT, again.output())
-        .await
-        .expect("session two ends again")
-        .unwrap();
-    assert!(again.status.success(), "{again:?}");
+    run_to_end(again, "session two, again").await;
     assert_eq!(
         std::fs::read_to_string(&file).unwrap(),
         "two",

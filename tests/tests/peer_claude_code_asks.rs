@@ -11,11 +11,10 @@ use baton_core::detect::FindingKind;
 use baton_core::escalations::EscalationAction;
 use baton_store::escalations::EscalationFilter;
 use baton_store::Store;
+use baton_tests::coding_sessions::RUN_LIMIT;
 use baton_tests::model_standin::ModelStandIn;
 use baton_tests::peers::{claude_print, SessionPlace};
 use tokio::process::Command;
-
-const RUN_LIMIT: Duration = Duration::from_secs(120);
 
 /// `claude -p "[session NAME] …"` in `repo`, in the default permission mode.
 fn session(repo: &Path, home: &Path, model: &ModelStandIn, name: &str) -> Command {

@@ -10,18 +10,15 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
-use std::time::Duration;
 
-use baton_core::detect::FindingKind;
-use baton_core::escalations::EscalationAction;
 use baton_core::hooks::short_session_id;
-use baton_store::escalations::EscalationFilter;
 use baton_store::Store;
+use baton_tests::coding_sessions::{
+    end_session_one, grant_file, refusal_in_queue, run_to_end, second_session_refused,
+};
 use baton_tests::model_standin::{ResponsesStandIn, CODEX_MODEL};
 use baton_tests::peers::{node_peer, SessionPlace};
 use tokio::process::Command;
-
-const RUN_LIMIT: Duration = Duration::from_secs(120);
 
 struct Place {
     repo: PathBuf,
@@ -94,46 +91,16 @@ async fn a_second_codex_session_is_refused_the_file_the_first_is_writing() {
     write_provider(&place.codex_home, &model.base_url);
     dirs.install_hooks("codex", "enforce", &[("CODEX_HOME", &place.codex_home)]);
 
-    model.hold("one");
-    let one = session(&place, "one", None).spawn().unwrap();
-    tokio::time::timeout(RUN_LIMIT, model.wait_for_tool_result("one"))
-        .await
-        .expect("session one wrote the file");
-    assert_eq!(std::fs::read_to_string(&file).unwrap(), "one\n");
-
-    let two = tokio::time::timeout(RUN_LIMIT, session(&place, "two", None).output())
-        .await
-        .expect("session two ends")
-        .unwrap();
-    assert!(two.status.success(), "{two:?}");
-    assert_eq!(
-        std::fs::read_to_string(&file).unwrap(),
-        "one\n",
-        "the file keeps session one's content"
-    );
-    let told = model.seen("two").tool_results;
-    assert_eq!(told.len(), 1, "{told:?}");
+    let (one, two, told) =
+        second_session_refused(&model, &file, "\n", |name| session(&place, name, None)).await;
     assert!(
         told[0].0.contains("Baton refused this write") && told[0].0.contains("repo·"),
         "the model read Baton's reason: {told:?}"
     );
 
     let mut store = Store::open(&data.join("baton.sqlite3")).unwrap();
-    let agents = store.agents().unwrap();
-    assert_eq!(agents.len(), 2, "two sessions: {agents:?}");
-    let items = store
-        .escalations(EscalationFilter {
-            open: true,
-            closed: 0,
-        })
-        .unwrap();
-    assert_eq!(items.len(), 1, "{items:?}");
-    assert_eq!(items[0].kind, FindingKind::WriteCollision);
     let real_file = std::fs::canonicalize(&file).unwrap();
-    assert_eq!(
-        items[0].resource.as_deref(),
-        Some(format!("file://{}", real_file.display()).as_str())
-    );
+    let (agents, item) = refusal_in_queue(&store, &real_file);
 
     // The person grants the file to session two from the queue; session two, resumed, writes it.
     let two_id = thread_id(&two.stdout);
@@ -141,18 +108,9 @@ async fn a_second_codex_session_is_refused_the_file_the_first_is_writing() {
         .iter()
         .find(|a| a.name == format!("repo·{}", short_session_id(&two_id)))
         .unwrap_or_else(|| panic!("session two's agent among {agents:?}"));
-    let grant = EscalationAction::GrantLease {
-        agent_id: two_agent.id,
-    };
-    store
-        .decide_escalation(items[0].id, &grant, None, "ana", chrono::Utc::now())
-        .unwrap();
+    grant_file(&mut store, item.id, two_agent.id);
     drop(store);
-    let again = tokio::time::timeout(RUN_LIMIT, session(&place, "two", Some(&two_id)).output())
-        .await
-        .expect("session two ends again")
-        .unwrap();
-    assert!(again.status.success(), "{again:?}");
+    run_to_end(session(&place, "two", Some(&two_id)), "session two, again").await;
     assert_eq!(
         std::fs::read_to_string(&file).unwrap(),
         "two\n",
@@ -160,12 +118,7 @@ async fn a_second_codex_session_is_refused_the_file_the_first_is_writing() {
         model.seen("two")
     );
 
-    model.release("one");
-    let one = tokio::time::timeout(RUN_LIMIT, one.wait_with_output())
-        .await
-        .expect("session one ends")
-        .unwrap();
-    assert!(one.status.success(), "{one:?}");
+    end_session_one(&model, one).await;
     // Both turns ended (Stop): no lease is left.
     let store = Store::open(&data.join("baton.sqlite3")).unwrap();
     assert!(store

@@ -10,16 +10,13 @@
 //! the queue (the store's decision, as the app makes it), and session two, resumed, writes it.
 
 use std::path::Path;
-use std::time::Duration;
 
-use baton_core::detect::FindingKind;
-use baton_core::escalations::EscalationAction;
-use baton_store::escalations::EscalationFilter;
 use baton_store::Store;
+use baton_tests::coding_sessions::{
+    end_session_one, grant_file, refusal_in_queue, run_to_end, second_session_refused,
+};
 use baton_tests::model_standin::ChatStandIn;
 use baton_tests::peers::{copilot_print, SessionPlace};
-
-const RUN_LIMIT: Duration = Duration::from_secs(120);
 
 fn session(repo: &Path, home: &Path, model: &ChatStandIn, name: &str) -> tokio::process::Command {
     copilot_print(
@@ -54,25 +51,10 @@ async fn a_second_copilot_session_is_refused_the_file_the_first_is_writing() {
     assert!(installed.contains("trusted"), "{installed}");
 
     let model = ChatStandIn::start(&file.to_string_lossy()).await;
-    model.hold("one");
-    let one = session(&repo, &home, &model, "one").spawn().unwrap();
-    tokio::time::timeout(RUN_LIMIT, model.wait_for_tool_result("one"))
-        .await
-        .expect("session one wrote the file");
-    assert_eq!(std::fs::read_to_string(&file).unwrap(), "one");
-
-    let two = tokio::time::timeout(RUN_LIMIT, session(&repo, &home, &model, "two").output())
-        .await
-        .expect("session two ends")
-        .unwrap();
-    assert!(two.status.success(), "{two:?}");
-    assert_eq!(
-        std::fs::read_to_string(&file).unwrap(),
-        "one",
-        "the file keeps session one's content"
-    );
-    let told = model.seen("two").tool_results;
-    assert_eq!(told.len(), 1, "{told:?}");
+    let (one, _, told) = second_session_refused(&model, &file, "", |name| {
+        session(&repo, &home, &model, name)
+    })
+    .await;
     assert!(
         told[0]
             .0
@@ -82,24 +64,7 @@ async fn a_second_copilot_session_is_refused_the_file_the_first_is_writing() {
     );
 
     let mut store = Store::open(&data.join("baton.sqlite3")).unwrap();
-    let agents = store.agents().unwrap();
-    assert_eq!(agents.len(), 2, "two sessions: {agents:?}");
-    assert!(
-        agents.iter().all(|a| a.name.starts_with("repo·")),
-        "{agents:?}"
-    );
-    let items = store
-        .escalations(EscalationFilter {
-            open: true,
-            closed: 0,
-        })
-        .unwrap();
-    assert_eq!(items.len(), 1, "{items:?}");
-    assert_eq!(items[0].kind, FindingKind::WriteCollision);
-    assert_eq!(
-        items[0].resource.as_deref(),
-        Some(format!("file://{}", file.display()).as_str())
-    );
+    let (agents, item) = refusal_in_queue(&store, &file);
 
     // The person grants the file to session two from the queue; session two, resumed, writes it.
     let two_id = copilot_session_id(&home, "two");
@@ -110,29 +75,15 @@ async fn a_second_copilot_session_is_refused_the_file_the_first_is_writing() {
                 .ends_with(&baton_core::hooks::short_session_id(&two_id))
         })
         .expect("session two's agent");
-    let grant = EscalationAction::GrantLease {
-        agent_id: two_agent.id,
-    };
-    store
-        .decide_escalation(items[0].id, &grant, None, "ana", chrono::Utc::now())
-        .unwrap();
+    grant_file(&mut store, item.id, two_agent.id);
     drop(store);
     let mut again = session(&repo, &home, &model, "two");
     again.arg(format!("--resume={two_id}"));
-    let again = tokio::time::timeout(RUN_LIMIT, again.output())
-        .await
-        .expect("session two ends again")
-        .unwrap();
-    assert!(again.status.success(), "{again:?}");
+    run_to_end(again, "session two, again").await;
     assert_eq!(
         std::fs::read_to_string(&file).unwrap(),
         "two",
         "the granted write went through"
     );
-    model.release("one");
-    let one = tokio::time::timeout(RUN_LIMIT, one.wait_with_output())
-        .await
-        .expect("session one ends")
-        .unwrap();
-    assert!(one.status.success(), "{one:?}");
+    end_session_one(&model, one).await;
 }

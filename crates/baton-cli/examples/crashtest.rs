@@ -30,18 +30,30 @@ use std::time::{Duration, Instant};
 use rusqlite::{Connection, OpenFlags};
 use support::*;
 
-const USAGE: &str = "\
-crashtest: kill the poller at random moments during busy ingest; check the store after each.
-
-    cargo run --release -p baton-cli --example crashtest -- [options]
-
-    --kills N     kills (default 1000)
-    --batch N     new events per poll (default 2000)
-    --max-ms N    longest run before the kill, in ms (default 600)
-    --per-store N kills on one store before starting a new one (default 100; keeps the
-                  store, and each check of it, small)
-    --seed N      the kill times' seed (default: the time)
-    --baton PATH  the binary to run (default: target/<profile>/baton)";
+/// crashtest: kill the poller at random moments during busy ingest; check the store after each.
+/// `cargo run --release -p baton-cli --example crashtest -- [options]`
+#[derive(clap::Parser)]
+struct Flags {
+    /// Kills
+    #[arg(long, default_value_t = 1000)]
+    kills: u64,
+    /// New events per poll
+    #[arg(long, default_value_t = 2000)]
+    batch: u64,
+    /// Longest run before the kill, in ms
+    #[arg(long, default_value_t = 600)]
+    max_ms: u64,
+    /// Kills on one store before starting a new one (keeps the store, and each check of it,
+    /// small)
+    #[arg(long, default_value_t = 100)]
+    per_store: u64,
+    /// The kill times' seed (default: the time)
+    #[arg(long)]
+    seed: Option<u64>,
+    /// The binary to run (default: target/<profile>/baton)
+    #[arg(long)]
+    baton: Option<std::path::PathBuf>,
+}
 
 const TASKS: u64 = 200;
 
@@ -218,24 +230,18 @@ fn main() -> std::process::ExitCode {
 }
 
 fn run() -> Fallible<bool> {
-    let mut flags = Flags::from_env();
-    if flags.help_asked() {
-        println!("{USAGE}");
-        return Ok(true);
-    }
-    let kills = flags.number("--kills", 1000)?;
-    let batch = flags.number("--batch", 2000)?.max(1);
-    let max_ms = flags.number("--max-ms", 600)?.max(1);
-    let per_store = flags.number("--per-store", 100)?.max(1);
-    let seed = flags.number(
-        "--seed",
+    let flags = <Flags as clap::Parser>::parse();
+    let kills = flags.kills;
+    let batch = flags.batch.max(1);
+    let max_ms = flags.max_ms.max(1);
+    let per_store = flags.per_store.max(1);
+    let seed = flags.seed.unwrap_or_else(|| {
         chrono::Utc::now()
             .timestamp_nanos_opt()
             .unwrap_or(1)
-            .unsigned_abs(),
-    )?;
-    let baton = find_baton(flags.path("--baton")?)?;
-    flags.finish()?;
+            .unsigned_abs()
+    });
+    let baton = find_baton(flags.baton)?;
 
     let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| format!("bind: {e}"))?;
     let url = format!(

@@ -38,71 +38,40 @@ use chrono::{Duration, Utc};
 use serde_json::json;
 use support::*;
 
-const USAGE: &str = "\
-hook_bench: `baton hook` processes from several sessions at once on a store with a history;
-prints the time each call takes (spawn to exit).
-
-    cargo run --release -p baton-cli --example hook_bench -- [options]
-
-    --events N      events already stored (default 100000)
-    --leases N      live file leases already held (default 1000)
-    --processes N   sessions calling at once (default 10)
-    --calls N       hook calls per session (default 100)
-    --cli           call `baton hook` rather than the small `baton-hook` binary
-    --baton PATH    the binary to call (default: target/release/baton-hook, or baton with --cli)
-    --keep DIR      fill and keep the store in DIR (to profile single calls on it afterwards)
-    --served        serve the calls as the running app does (over the store's socket);
-                    default: no app, each hook process works on the store itself
-    --burst         the sessions call in rounds: each round starts one call of every session at
-                    the same moment and waits for the last (default: back to back, no pause)";
-
+/// hook_bench: `baton hook` processes from several sessions at once on a store with a
+/// history; prints the time each call takes (spawn to exit).
+/// `cargo run --release -p baton-cli --example hook_bench -- [options]`
+#[derive(clap::Parser)]
 struct Options {
+    /// Events already stored
+    #[arg(long, default_value_t = 100_000)]
     events: usize,
+    /// Live file leases already held
+    #[arg(long, default_value_t = 1_000)]
     leases: usize,
+    /// Sessions calling at once
+    #[arg(long, default_value_t = 10)]
     processes: usize,
+    /// Hook calls per session
+    #[arg(long, default_value_t = 100)]
     calls: usize,
+    /// The binary to call (default: target/release/baton-hook, or baton with --cli)
+    #[arg(long)]
     baton: Option<std::path::PathBuf>,
+    /// Call `baton hook` rather than the small `baton-hook` binary
+    #[arg(long)]
     cli: bool,
+    /// Fill and keep the store in DIR (to profile single calls on it afterwards)
+    #[arg(long, value_name = "DIR")]
     keep: Option<std::path::PathBuf>,
+    /// The sessions call in rounds: each round starts one call of every session at the same
+    /// moment and waits for the last (default: back to back, no pause)
+    #[arg(long)]
     burst: bool,
+    /// Serve the calls as the running app does (over the store's socket); default: no app,
+    /// each hook process works on the store itself
+    #[arg(long)]
     served: bool,
-}
-
-fn options() -> Fallible<Options> {
-    let mut o = Options {
-        events: 100_000,
-        leases: 1_000,
-        processes: 10,
-        calls: 100,
-        baton: None,
-        cli: false,
-        keep: None,
-        burst: false,
-        served: false,
-    };
-    let mut args = std::env::args().skip(1);
-    while let Some(arg) = args.next() {
-        let mut value = || args.next().ok_or_else(|| format!("{arg} needs a value"));
-        match arg.as_str() {
-            "--events" => o.events = value()?.parse().map_err(|e| format!("--events: {e}"))?,
-            "--leases" => o.leases = value()?.parse().map_err(|e| format!("--leases: {e}"))?,
-            "--processes" => {
-                o.processes = value()?.parse().map_err(|e| format!("--processes: {e}"))?
-            }
-            "--calls" => o.calls = value()?.parse().map_err(|e| format!("--calls: {e}"))?,
-            "--baton" => o.baton = Some(value()?.into()),
-            "--cli" => o.cli = true,
-            "--burst" => o.burst = true,
-            "--served" => o.served = true,
-            "--keep" => o.keep = Some(value()?.into()),
-            "-h" | "--help" => {
-                println!("{USAGE}");
-                std::process::exit(0);
-            }
-            other => return Err(format!("unknown option {other}\n\n{USAGE}")),
-        }
-    }
-    Ok(o)
 }
 
 /// Ten polled agents' worth of `events` write events, and `leases` leases held by sessions.
@@ -209,7 +178,7 @@ fn main() -> ExitCode {
 }
 
 fn run() -> Fallible<()> {
-    let o = options()?;
+    let o = <Options as clap::Parser>::parse();
     let baton = match (&o.baton, o.cli) {
         (Some(path), _) => find_baton(Some(path.clone()))?,
         (None, true) => find_baton(None)?,

@@ -31,20 +31,32 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 use support::*;
 
-const USAGE: &str = "\
-vs_prometheus: Baton and Prometheus polling the same static targets (nginx) every second;
-prints CPU and memory of each and the ratio Baton/Prometheus.
-
-    scripts/setup.sh --bench    (installs nginx-light and prometheus)
-    cargo run --release -p baton-cli --example vs_prometheus -- [options]
-
-    --targets N      static targets (default 1000)
-    --seconds S      measurement window (default 300)
-    --warmup S       seconds after start before measuring (default 30)
-    --base-port P    first target port (default: the first free block from 20000)
-    --baton PATH     the baton binary (default: target/release/baton, next to this example;
-                     build it with `cargo build --release --locked -p baton-cli`)
-    --keep           keep the temp dir (configs, logs, stores) and print its path";
+/// vs_prometheus: Baton and Prometheus polling the same static targets (nginx) every second;
+/// prints CPU and memory of each and the ratio Baton/Prometheus. Needs `scripts/setup.sh
+/// --bench` (installs nginx-light and prometheus), then
+/// `cargo run --release -p baton-cli --example vs_prometheus -- [options]`.
+#[derive(clap::Parser)]
+struct Flags {
+    /// Static targets
+    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..))]
+    targets: u64,
+    /// Measurement window, in seconds
+    #[arg(long, default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..))]
+    seconds: u64,
+    /// Seconds after start before measuring
+    #[arg(long, default_value_t = 30)]
+    warmup: u64,
+    /// First target port (default: the first free block from 20000)
+    #[arg(long)]
+    base_port: Option<u16>,
+    /// The baton binary (default: target/release/baton, next to this example; build it with
+    /// `cargo build --release --locked -p baton-cli`)
+    #[arg(long)]
+    baton: Option<PathBuf>,
+    /// Keep the temp dir (configs, logs, stores) and print its path
+    #[arg(long)]
+    keep: bool,
+}
 
 const PORT_MARK: &str = "__PORT__";
 
@@ -59,42 +71,26 @@ struct Options {
     keep: bool,
 }
 
-fn options() -> Fallible<Option<Options>> {
-    let mut flags = Flags::from_env();
-    if flags.help_asked() {
-        println!("{USAGE}");
-        return Ok(None);
-    }
-    let targets = flags.number("--targets", 1000)? as usize;
-    let seconds = flags.number("--seconds", 300)?;
-    let warmup = flags.number("--warmup", 30)?;
-    let base_port = match flags.number("--base-port", 0)? {
-        0 => None,
-        p => Some(u16::try_from(p).map_err(|_| "--base-port must be below 65536")?),
-    };
-    let baton = flags.path("--baton")?;
-    let keep = flags.switch("--keep");
-    flags.finish()?;
-    if targets == 0 || seconds == 0 {
-        return Err("--targets and --seconds must be at least 1".into());
-    }
+fn options() -> Fallible<Options> {
+    let flags = <Flags as clap::Parser>::parse();
+    let base_port = flags.base_port.filter(|p| *p != 0);
     let missing = |name: &str| {
         format!("{name} not found (PATH, /usr/sbin): install it with `scripts/setup.sh --bench` (Debian packages nginx-light and prometheus)")
     };
-    Ok(Some(Options {
-        targets,
-        seconds,
-        warmup,
+    Ok(Options {
+        targets: flags.targets as usize,
+        seconds: flags.seconds,
+        warmup: flags.warmup,
         base_port,
-        baton: find_baton(baton)?,
+        baton: find_baton(flags.baton)?,
         nginx: find_program("nginx").ok_or_else(|| missing("nginx"))?,
         prometheus: find_program("prometheus").ok_or_else(|| missing("prometheus"))?,
-        keep,
-    }))
+        keep: flags.keep,
+    })
 }
 
 fn main() -> ExitCode {
-    match options().and_then(|o| o.map(run).transpose()) {
+    match options().and_then(run) {
         Ok(_) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("vs_prometheus: error: {err}");

@@ -295,6 +295,12 @@ pub fn name_key(name: &str) -> String {
     name.trim().to_lowercase()
 }
 
+/// Whether two names name one agent (or person): their [`name_key`]s are equal. Every lookup of
+/// an agent by name goes through this or through `name_key`, never an ASCII-only comparison.
+pub fn same_name(a: &str, b: &str) -> bool {
+    name_key(a) == name_key(b)
+}
+
 /// Formats a duration the way Baton's messages do: "1.5 s", "2 s", "250 ms".
 pub fn human_duration_ms(ms: u64) -> String {
     if ms < 1_000 {

@@ -34,11 +34,20 @@ fn percentile(sorted: &[i64], p: f64) -> i64 {
     sorted[rank.min(sorted.len() - 1)]
 }
 
+/// Detection latency over a simulated fleet.
+#[derive(clap::Parser)]
+struct Flags {
+    /// Simulated agents
+    #[arg(default_value_t = 100)]
+    agents: usize,
+    /// Rounds measured
+    #[arg(default_value_t = 30)]
+    rounds: usize,
+}
+
 #[tokio::main(flavor = "multi_thread")]
 async fn main() {
-    let mut args = std::env::args().skip(1);
-    let agents: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(100);
-    let rounds: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(30);
+    let Flags { agents, rounds } = clap::Parser::parse();
     let fleet = SimFleet::start(SimConfig {
         agents,
         base_port: 0,

@@ -44,9 +44,16 @@ fn ms(since: Instant) -> f64 {
     since.elapsed().as_secs_f64() * 1000.0
 }
 
+/// The rate-limit ledger bench.
+#[derive(clap::Parser)]
+struct Flags {
+    /// A folder to keep the store in (default: a temporary one)
+    keep: Option<PathBuf>,
+}
+
 #[tokio::main(flavor = "multi_thread")]
 async fn main() {
-    let keep = std::env::args().nth(1).map(PathBuf::from);
+    let Flags { keep } = clap::Parser::parse();
     let temp = tempfile::tempdir().expect("temp dir");
     let dir = keep.clone().unwrap_or_else(|| temp.path().to_path_buf());
     let path = dir.join(baton_store::paths::DB_FILE_NAME);

@@ -18,13 +18,12 @@ const DAYS: i64 = 7;
 /// Events an agent reports per poll (and per task).
 const PER_POLL: u64 = 20;
 
-fn arg(name: &str, default: u64) -> u64 {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
+/// The fleet timeline and the replay on a week of history.
+#[derive(clap::Parser)]
+struct Flags {
+    /// Agents the history comes from
+    #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u64).range(1..))]
+    agents: u64,
 }
 
 fn doc(tasks: Vec<Task>, events: Vec<Event>, cursor: String) -> StatusDocument {
@@ -86,7 +85,7 @@ impl Lcg {
 }
 
 fn main() {
-    let agents = arg("--agents", 50) as usize;
+    let agents = <Flags as clap::Parser>::parse().agents as usize;
     let dir = std::env::temp_dir().join(format!("baton-timeline-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("baton.sqlite3");

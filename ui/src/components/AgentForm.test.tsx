@@ -180,6 +180,14 @@ const triggerConflict: PredeployConflict = {
 };
 
 const emptyMap = { agents: [], rules: [], conflicts: [] };
+/** The editor as the ownership map has it: a declaration of its own (it writes contacts' status). */
+const declared: MapAgent = {
+  id: 9,
+  name: "editor",
+  declares: { triggers: [], reads: [], writes: ["crm://contacts/*#status"], outputs: [] },
+  source: "agent",
+  agent_declares: null,
+};
 
 const commands = (t: { calls: { command: string }[] }) => t.calls.map((c) => c.command);
 
@@ -452,13 +460,6 @@ describe("AgentForm declarations", () => {
     const user = userEvent.setup();
     const t = createTestTransport({ update_agent: () => editor });
     setTransport(t);
-    const declared: MapAgent = {
-      id: 9,
-      name: "editor",
-      declares: { triggers: [], reads: [], writes: ["crm://contacts/*#status"], outputs: [] },
-      source: "agent",
-      agent_declares: null,
-    };
     const onSaved = vi.fn();
     render(<AgentForm mode="edit" agent={editor} declared={declared} onClose={() => {}} onSaved={onSaved} />);
     // Open by default when there is a declaration.
@@ -477,13 +478,6 @@ describe("AgentForm declarations", () => {
       set_declaration: () => emptyMap,
     });
     setTransport(t);
-    const declared: MapAgent = {
-      id: 9,
-      name: "editor",
-      declares: { triggers: [], reads: [], writes: ["crm://contacts/*#status"], outputs: [] },
-      source: "agent",
-      agent_declares: null,
-    };
     const onSaved = vi.fn();
     render(<AgentForm mode="edit" agent={editor} declared={declared} onClose={() => {}} onSaved={onSaved} />);
     await user.type(screen.getByTestId("agent-declares-outputs"), "slack://channels/billing");

@@ -4,32 +4,14 @@ import { afterEach, describe, expect, it } from "vitest";
 
 import type { ChainCheck } from "../bindings/ChainCheck";
 import type { DecisionEntry } from "../bindings/DecisionEntry";
-import { onChange, setTransport, tauriTransport } from "../lib/backend";
-import type { ChangeListener } from "../lib/useBatonData";
-import { at, health } from "../test/fixtures";
-import { createTestTransport, type Handler, type TestTransport } from "../test/transport";
+import { setTransport, tauriTransport } from "../lib/backend";
+import { decision, health } from "../test/fixtures";
+import { createTestTransport, transportSubscribe, type Handler, type TestTransport } from "../test/transport";
 import { DecisionLogView } from "./DecisionLogView";
 
 afterEach(() => {
   setTransport(tauriTransport);
 });
-
-function decision(seq: number, action: string, subject: string, detail: unknown, extra: Partial<DecisionEntry> = {}): DecisionEntry {
-  const hash = (n: number) => n.toString(16).padStart(8, "0") + "f".repeat(56);
-  return {
-    seq,
-    at: at(seq * 60_000),
-    who: "ana",
-    action,
-    subject,
-    reason: null,
-    escalation_id: null,
-    detail,
-    prev_hash: seq === 1 ? "0".repeat(64) : hash(seq - 1),
-    hash: hash(seq),
-    ...extra,
-  };
-}
 
 const declares = (d: Partial<Record<"triggers" | "reads" | "writes" | "outputs", string[]>>) => ({
   triggers: [],
@@ -48,20 +30,6 @@ const LOG: DecisionEntry[] = [
   }),
   decision(3, "approve", "escalation:7", null, { who: "bob", reason: "looks right" }),
 ];
-
-/** A `subscribe` fed by the transport's change events, as the app's would be. */
-function transportSubscribe(listener: ChangeListener): () => void {
-  let off: (() => void) | null = null;
-  let gone = false;
-  void onChange(listener).then((unlisten) => {
-    if (gone) unlisten();
-    else off = unlisten;
-  });
-  return () => {
-    gone = true;
-    off?.();
-  };
-}
 
 function setup(handlers: Record<string, Handler>): TestTransport {
   const t = createTestTransport(handlers);

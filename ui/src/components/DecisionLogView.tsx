@@ -6,6 +6,7 @@ import { decisionLog, toBackendError, verifyDecisions } from "../lib/backend";
 import { actionFamily, describeDecision, matchesFilter, shortHash, type DescribeContext } from "../lib/decisions";
 import type { ChangeListener } from "../lib/useBatonData";
 import { clockTime, dateTime } from "../lib/time";
+import { isTyping } from "../lib/typing";
 
 /** Row height (two lines: who/what, then the sentence); fixed so the list virtualises cheaply. */
 export const DECISION_ROW_HEIGHT = 50;
@@ -24,11 +25,6 @@ interface Row {
   description: string;
 }
 
-function isTyping(target: EventTarget | null): boolean {
-  if (!(target instanceof HTMLElement)) return false;
-  const tag = target.tagName;
-  return tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT" || target.isContentEditable;
-}
 
 /**
  * The decision log: newest first, filterable, with the hash chain's verification. `context`

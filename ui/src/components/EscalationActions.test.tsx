@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import type { Escalation } from "../bindings/Escalation";
 import type { EscalationAction } from "../bindings/EscalationAction";
 import { setTransport, tauriTransport } from "../lib/backend";
-import { escalation, timeline } from "../test/escalations";
+import { escalation, timeline, MIN } from "../test/escalations";
 import { agentSeries, series } from "../test/rateLimits";
 import { createTestTransport } from "../test/transport";
 import { EscalationActions } from "./EscalationActions";
@@ -16,7 +16,6 @@ afterEach(() => {
   setTransport(tauriTransport);
 });
 
-const MIN = 60_000;
 const NAMES = new Map([
   [1, "Writer"],
   [2, "Editor"],

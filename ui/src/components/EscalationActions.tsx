@@ -18,16 +18,12 @@ import { blockedReason, primaryAction, SNOOZE_CHOICES, type ActionName } from ".
 import { giveLabel, ownershipScope } from "../lib/escalationGroups";
 import { parseApiResource } from "../lib/rateLimits";
 import { SplitBudgetForm } from "./SplitBudgetForm";
+import { isTyping } from "../lib/typing";
 
 const NO_SESSIONS: ReadonlySet<number> = new Set();
 
 export const DISMISS_NEEDS_REASON = "Dismissing needs a reason: say why this is not a real problem.";
 
-function isTyping(target: EventTarget | null): boolean {
-  if (!(target instanceof HTMLElement)) return false;
-  const tag = target.tagName;
-  return tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT" || target.isContentEditable;
-}
 
 export function EscalationActions({
   escalation: e,

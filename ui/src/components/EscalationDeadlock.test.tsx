@@ -9,7 +9,7 @@ import { setTransport, tauriTransport } from "../lib/backend";
 import { ClockProvider } from "../lib/clock";
 import { decisionLabel, kindLabel } from "../lib/escalations";
 import { useEscalations } from "../lib/useEscalations";
-import { escalation, timeline } from "../test/escalations";
+import { escalation, timeline, MIN } from "../test/escalations";
 import { agentRow } from "../test/fixtures";
 import { createTestTransport } from "../test/transport";
 import { EscalationActions } from "./EscalationActions";
@@ -19,7 +19,6 @@ afterEach(() => {
   setTransport(tauriTransport);
 });
 
-const MIN = 60_000;
 const NAMES = new Map([
   [1, "Writer"],
   [2, "Editor"],

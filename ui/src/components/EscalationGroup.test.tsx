@@ -8,24 +8,20 @@ import { useState } from "react";
 import { afterEach, describe, expect, it } from "vitest";
 
 import type { Escalation } from "../bindings/Escalation";
-import { onChange, setTransport, tauriTransport, type InvokeArgs } from "../lib/backend";
+import { setTransport, tauriTransport, type InvokeArgs } from "../lib/backend";
 import { ClockProvider } from "../lib/clock";
 import { FAST_ARRIVALS } from "../lib/escalationGroups";
 import { useEscalations } from "../lib/useEscalations";
-import type { ChangeListener } from "../lib/useBatonData";
-import { delivery, escalation, timeline } from "../test/escalations";
+import { delivery, escalation, timeline, MIN, HOUR, iso } from "../test/escalations";
 import { agentRow } from "../test/fixtures";
-import { createTestTransport, type Handler, type TestTransport } from "../test/transport";
+import { createTestTransport, transportSubscribe, type Handler, type TestTransport } from "../test/transport";
 import { EscalationQueue } from "./EscalationQueue";
 
 afterEach(() => {
   setTransport(tauriTransport);
 });
 
-const MIN = 60_000;
-const HOUR = 60 * MIN;
 const AGENTS = [agentRow(1, "editor"), agentRow(2, "publisher"), agentRow(3, "writer")];
-const iso = (ms: number) => new Date(ms).toISOString();
 const drafts = (n: number) => Array.from({ length: n }, (_, i) => `file:///drafts/brief-${i + 1}.md`);
 
 function queue(now = Date.now()): Escalation[] {
@@ -64,19 +60,6 @@ function queue(now = Date.now()): Escalation[] {
       deliveries: [delivery(1, "delivered"), delivery(2, "retrying", { attempts: 4 })],
     }),
   ];
-}
-
-function transportSubscribe(listener: ChangeListener): () => void {
-  let off: (() => void) | null = null;
-  let gone = false;
-  void onChange(listener).then((unlisten) => {
-    if (gone) unlisten();
-    else off = unlisten;
-  });
-  return () => {
-    gone = true;
-    off?.();
-  };
 }
 
 function Harness({ initial = null }: { initial?: number | null }) {

@@ -5,23 +5,19 @@ import { afterEach, describe, expect, it } from "vitest";
 
 import { App } from "../App";
 import type { Escalation } from "../bindings/Escalation";
-import { OPEN_ESCALATION_EVENT, onChange, setTransport, tauriTransport, type InvokeArgs } from "../lib/backend";
+import { OPEN_ESCALATION_EVENT, setTransport, tauriTransport, type InvokeArgs } from "../lib/backend";
 import { ClockProvider } from "../lib/clock";
 import { useEscalations } from "../lib/useEscalations";
-import type { ChangeListener } from "../lib/useBatonData";
-import { delivery, escalation, timeline, timelineEvent } from "../test/escalations";
+import { delivery, escalation, timeline, timelineEvent, MIN, HOUR, iso } from "../test/escalations";
 import { agentRow } from "../test/fixtures";
-import { createTestTransport, type Handler, type TestTransport } from "../test/transport";
+import { createTestTransport, transportSubscribe, type Handler, type TestTransport } from "../test/transport";
 import { EXPIRED_MESSAGE, EscalationQueue } from "./EscalationQueue";
 
 afterEach(() => {
   setTransport(tauriTransport);
 });
 
-const MIN = 60_000;
-const HOUR = 60 * MIN;
 const AGENTS = [agentRow(1, "editor"), agentRow(2, "publisher"), agentRow(3, "writer")];
-const iso = (ms: number) => new Date(ms).toISOString();
 
 /** The queue as the backend would answer it, relative to now. */
 function queue(now = Date.now()): Escalation[] {
@@ -54,20 +50,6 @@ function timelineFor(args: InvokeArgs) {
     timelineEvent(2, 4, t + 50_000, "write file:///drafts/launch.md", true),
     timelineEvent(1, 5, t + 90_000, "state → completed"),
   ]);
-}
-
-/** A `subscribe` fed by the transport's change events, as the app's would be. */
-function transportSubscribe(listener: ChangeListener): () => void {
-  let off: (() => void) | null = null;
-  let gone = false;
-  void onChange(listener).then((unlisten) => {
-    if (gone) unlisten();
-    else off = unlisten;
-  });
-  return () => {
-    gone = true;
-    off?.();
-  };
 }
 
 function Harness({ initial = null }: { initial?: number | null }) {

@@ -30,15 +30,11 @@ import "../styles/escalations.css";
 import { EscalationDetail } from "./EscalationDetail";
 import { EscalationList } from "./EscalationList";
 import { ScenarioPicker } from "./ScenarioPicker";
+import { isTyping } from "../lib/typing";
 
 export const EXPIRED_MESSAGE =
   "Too late: this escalation passed its SLA before the decision arrived. It is now expired and takes no decision.";
 
-function isTyping(target: EventTarget | null): boolean {
-  if (!(target instanceof HTMLElement)) return false;
-  const tag = target.tagName;
-  return tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT" || target.isContentEditable;
-}
 
 function doneText(action: EscalationAction, e: Escalation): string {
   if (action.action === "snooze") {

@@ -14,13 +14,10 @@ import { OwnershipGraph, type GraphSelection } from "./OwnershipGraph";
 import { OwnershipMatrix } from "./OwnershipMatrix";
 import { RulePanel } from "./RulePanel";
 import { SelectionPanel } from "./SelectionPanel";
+import { isTyping } from "../lib/typing";
 
 type Panel = { type: "rule"; id: number } | { type: "new"; rule: Rule } | null;
 
-function isTyping(target: EventTarget | null): boolean {
-  if (!(target instanceof HTMLElement)) return false;
-  return ["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName) || target.isContentEditable;
-}
 
 const BLANK: Rule = { kind: "data", pattern: "", owner: "" };
 

@@ -4,14 +4,13 @@ import { afterEach, describe, expect, it } from "vitest";
 
 import { App } from "../App";
 import type { AgentRow } from "../bindings/AgentRow";
-import { onChange, setTransport, tauriTransport, type Transport } from "../lib/backend";
+import { setTransport, tauriTransport, type Transport } from "../lib/backend";
 import { ClockProvider } from "../lib/clock";
 import { createFakeRateLimits } from "../lib/fakeRateLimits";
 import { createFakeTransport } from "../lib/fakeTransport";
-import type { ChangeListener } from "../lib/useBatonData";
 import { useRateLimits } from "../lib/useRateLimits";
 import { agentRow } from "../test/fixtures";
-import { createTestTransport, type Handler, type TestTransport } from "../test/transport";
+import { createTestTransport, transportSubscribe, type Handler, type TestTransport } from "../test/transport";
 import { RateLimitsView } from "./RateLimitsView";
 
 afterEach(() => {
@@ -20,18 +19,6 @@ afterEach(() => {
 
 const AGENTS = [agentRow(1, "Writer"), agentRow(2, "Editor")];
 
-function transportSubscribe(listener: ChangeListener): () => void {
-  let off: (() => void) | null = null;
-  let gone = false;
-  void onChange(listener).then((unlisten) => {
-    if (gone) unlisten();
-    else off = unlisten;
-  });
-  return () => {
-    gone = true;
-    off?.();
-  };
-}
 
 function Harness({ agents }: { agents: AgentRow[] }) {
   const rateLimits = useRateLimits(transportSubscribe, true);

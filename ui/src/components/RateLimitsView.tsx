@@ -22,12 +22,8 @@ import {
 import type { RateLimits } from "../lib/useRateLimits";
 import { ApiPanel } from "./ApiPanel";
 import { ShareBar } from "./ApiShares";
+import { isTyping } from "../lib/typing";
 
-function isTyping(target: EventTarget | null): boolean {
-  if (!(target instanceof HTMLElement)) return false;
-  const tag = target.tagName;
-  return tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT" || target.isContentEditable;
-}
 
 function EmptyState() {
   return (

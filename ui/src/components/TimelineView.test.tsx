@@ -6,11 +6,10 @@ import type { FleetTimeline } from "../bindings/FleetTimeline";
 import type { InvokeArgs } from "../lib/backend";
 import type { ReplayFrame } from "../bindings/ReplayFrame";
 import type { TimelineLane } from "../bindings/TimelineLane";
-import { onChange, setTransport, tauriTransport } from "../lib/backend";
+import { setTransport, tauriTransport } from "../lib/backend";
 import { MINUTE, snapSecond, timeToX } from "../lib/fleetTimeline";
-import type { ChangeListener } from "../lib/useBatonData";
 import { agentRow, card } from "../test/fixtures";
-import { createTestTransport, type Handler, type TestTransport } from "../test/transport";
+import { createTestTransport, transportSubscribe as subscribe, type Handler, type TestTransport } from "../test/transport";
 import { App } from "../App";
 import { TimelineView } from "./TimelineView";
 
@@ -21,18 +20,6 @@ afterEach(() => {
 
 const AGENTS = [agentRow(1, "Writer"), agentRow(2, "Editor"), agentRow(3, "Reviewer")];
 
-function subscribe(listener: ChangeListener): () => void {
-  let off: (() => void) | null = null;
-  let gone = false;
-  void onChange(listener).then((unlisten) => {
-    if (gone) unlisten();
-    else off = unlisten;
-  });
-  return () => {
-    gone = true;
-    off?.();
-  };
-}
 
 /** The writer's two events (10 and 5 minutes before the range's end) on task t-1. */
 function writerEvents(to: number) {

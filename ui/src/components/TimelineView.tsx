@@ -24,14 +24,10 @@ import { TaskDrawer } from "./TaskDrawer";
 import { TimelineAxis } from "./TimelineAxis";
 import { NAME_WIDTH, TimelineLanes } from "./TimelineLanes";
 import { TimelineToolbar } from "./TimelineToolbar";
+import { isTyping } from "../lib/typing";
 
 const ZOOM_STEP = 1.5;
 
-function isTyping(target: EventTarget | null): boolean {
-  if (!(target instanceof HTMLElement)) return false;
-  const tag = target.tagName;
-  return tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT" || target.isContentEditable;
-}
 
 export function TimelineView({
   agents,

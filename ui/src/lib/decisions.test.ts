@@ -1,22 +1,11 @@
 import { describe, expect, it } from "vitest";
 
 import type { DecisionEntry } from "../bindings/DecisionEntry";
+import { decision } from "../test/fixtures";
 import { actionFamily, describeDecision, listText, matchesFilter, shortHash, slaText } from "./decisions";
 
 function entry(action: string, subject: string, detail: unknown, extra: Partial<DecisionEntry> = {}): DecisionEntry {
-  return {
-    seq: 1,
-    at: "2026-11-21T12:00:00Z",
-    who: "ana",
-    action,
-    subject,
-    reason: null,
-    escalation_id: null,
-    detail,
-    prev_hash: "0".repeat(64),
-    hash: "ab".repeat(32),
-    ...extra,
-  };
+  return decision(1, action, subject, detail, { at: "2026-11-21T12:00:00Z", hash: "ab".repeat(32), ...extra });
 }
 
 const dataRule = { kind: "data", pattern: "crm://contacts/*#status", owner: "Writer" };

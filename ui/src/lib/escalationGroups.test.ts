@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 
-import { delivery, escalation } from "../test/escalations";
+import { delivery, escalation, MIN, HOUR, iso } from "../test/escalations";
 import { T0 } from "../test/fixtures";
 import {
   ARRIVAL_WINDOW_MS,
@@ -19,9 +19,6 @@ import {
   sinceDecisionText,
 } from "./escalationGroups";
 
-const MIN = 60_000;
-const HOUR = 60 * MIN;
-const iso = (ms: number) => new Date(ms).toISOString();
 const drafts = (n: number) => Array.from({ length: n }, (_, i) => `file:///drafts/brief-${i + 1}.md`);
 
 /** A group of `occurrences` findings on `count` drafts (the backend lists at most 50). */

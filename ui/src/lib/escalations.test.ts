@@ -12,7 +12,7 @@ import {
   setTransport,
   tauriTransport,
 } from "./backend";
-import { delivery, escalation, timeline } from "../test/escalations";
+import { delivery, escalation, timeline, MIN, HOUR, iso } from "../test/escalations";
 import {
   blockedReason,
   decisionLabel,
@@ -35,10 +35,6 @@ import {
   whenText,
 } from "./escalations";
 import { nameOf } from "./agents";
-
-const MIN = 60_000;
-const HOUR = 60 * MIN;
-const iso = (ms: number) => new Date(ms).toISOString();
 
 describe("labels", () => {
   it("names every kind for a person, and unknown kinds readably", () => {

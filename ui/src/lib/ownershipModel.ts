@@ -7,6 +7,7 @@ import type { Declares } from "../bindings/Declares";
 import type { OwnershipMap } from "../bindings/OwnershipMap";
 import type { Rule } from "../bindings/Rule";
 import type { RuleKind } from "../bindings/RuleKind";
+import { nameKey, sameName } from "./names";
 
 /** What an edge means: the kind of rule (or declaration) it comes from. */
 export type Role = "trigger" | "write" | "read" | "output" | "exception";
@@ -77,7 +78,7 @@ const DECLARED_ROLES: [keyof Declares, Role][] = [
   ["outputs", "output"],
 ];
 
-export const actorId = (name: string) => `a:${name.trim().toLowerCase()}`;
+export const actorId = (name: string) => `a:${nameKey(name)}`;
 export const resourceId = (pattern: string) => `r:${pattern}`;
 
 /** `crm://contacts/*#status` → `crm://contacts`; `file:///drafts/a.md` → `file://`. */
@@ -204,15 +205,15 @@ export function ruleForDrop(
   if (rules.length > 1) return { ambiguous: rules.map((r) => r.id) };
   const [existing] = rules;
   if (existing) {
-    if (existing.owner.toLowerCase() === owner.toLowerCase()) return null;
+    if (sameName(existing.owner, owner)) return null;
     const { id, created_at: _c, updated_at: _u, ...rule } = existing;
     return {
       id,
       rule: {
         ...rule,
         owner,
-        readers: (rule.readers ?? []).filter((r) => r.toLowerCase() !== owner.toLowerCase()),
-        sequence: (rule.sequence ?? []).filter((r) => r.toLowerCase() !== owner.toLowerCase()),
+        readers: (rule.readers ?? []).filter((r) => !sameName(r, owner)),
+        sequence: (rule.sequence ?? []).filter((r) => !sameName(r, owner)),
       },
     };
   }

@@ -5,7 +5,10 @@ import type { Escalation } from "../bindings/Escalation";
 import type { EscalationTimeline } from "../bindings/EscalationTimeline";
 import type { TimelineEvent } from "../bindings/TimelineEvent";
 
-const MIN = 60_000;
+/** Time spans and instants as the escalation tests write them. */
+export const MIN = 60_000;
+export const HOUR = 60 * MIN;
+export const iso = (ms: number) => new Date(ms).toISOString();
 
 /** An open escalation opened at `now - 10 min`, due `dueInMs` after `now`. */
 export function escalation(id: number, now: number, dueInMs: number, extra: Partial<Escalation> = {}): Escalation {

@@ -1,6 +1,7 @@
 import type { AgentHealth } from "../bindings/AgentHealth";
 import type { AgentRow } from "../bindings/AgentRow";
 import type { BoardColumn } from "../bindings/BoardColumn";
+import type { DecisionEntry } from "../bindings/DecisionEntry";
 import type { TaskCard } from "../bindings/TaskCard";
 import type { TaskState } from "../bindings/TaskState";
 import type { StoreOverview } from "../bindings/StoreOverview";
@@ -93,3 +94,20 @@ export function storeOverview(over: Partial<StoreOverview> = {}): StoreOverview 
   };
 }
 
+/** Entry `seq` of a decision log whose hashes chain (entry 1 after the genesis hash), at `seq` minutes. */
+export function decision(seq: number, action: string, subject: string, detail: unknown, extra: Partial<DecisionEntry> = {}): DecisionEntry {
+  const hash = (n: number) => n.toString(16).padStart(8, "0") + "f".repeat(56);
+  return {
+    seq,
+    at: at(seq * 60_000),
+    who: "ana",
+    action,
+    subject,
+    reason: null,
+    escalation_id: null,
+    detail,
+    prev_hash: seq === 1 ? "0".repeat(64) : hash(seq - 1),
+    hash: hash(seq),
+    ...extra,
+  };
+}

@@ -2,7 +2,8 @@
 // and lets the test emit change events (and the shell's other events).
 
 import type { ChangeEvent } from "../bindings/ChangeEvent";
-import { CHANGE_EVENT, OPEN_ESCALATION_EVENT, type InvokeArgs, type Transport } from "../lib/backend";
+import { CHANGE_EVENT, OPEN_ESCALATION_EVENT, onChange, type InvokeArgs, type Transport } from "../lib/backend";
+import type { ChangeListener } from "../lib/useBatonData";
 
 export type Handler = (args: InvokeArgs) => unknown;
 
@@ -49,4 +50,18 @@ export function createTestTransport(handlers: Record<string, Handler> = {}): Tes
     listenerCount: (event = CHANGE_EVENT) => listeners.get(event)?.size ?? 0,
   };
   return t;
+}
+
+/** A `subscribe` fed by the transport's change events, as the app's would be. */
+export function transportSubscribe(listener: ChangeListener): () => void {
+  let off: (() => void) | null = null;
+  let gone = false;
+  void onChange(listener).then((unlisten) => {
+    if (gone) unlisten();
+    else off = unlisten;
+  });
+  return () => {
+    gone = true;
+    off?.();
+  };
 }

@@ -29,19 +29,31 @@ use baton_sim::{SimConfig, SimFleet};
 use lateness::{by_minute, lateness};
 use support::*;
 
-const USAGE: &str = "\
-fleet_load: baton watch polling N simulated agents; prints CPU, memory, threads and poll lateness.
-
-    cargo run --release -p baton-cli --example fleet_load -- [options]
-
-    --agents N         simulated agents (default 1000)
-    --seconds S        how long baton watch runs (default 600)
-    --interval-ms MS   poll interval of every agent (default 1000)
-    --baton PATH       the baton binary (default: target/release/baton, next to this example;
-                       build it with `cargo build --release --locked -p baton-cli`)
-    --keep             keep the temp dir (store, baton.toml, watch output) and print its path
-    --postgres         the store on PostgreSQL: a throwaway server (baton-testdb, fsync on) in
-                       the temp dir instead of baton.sqlite3";
+/// fleet_load: baton watch polling N simulated agents; prints CPU, memory, threads and poll
+/// lateness. `cargo run --release -p baton-cli --example fleet_load -- [options]`
+#[derive(clap::Parser)]
+struct Flags {
+    /// Simulated agents
+    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..))]
+    agents: u64,
+    /// How long baton watch runs, in seconds
+    #[arg(long, default_value_t = 600, value_parser = clap::value_parser!(u64).range(1..))]
+    seconds: u64,
+    /// Poll interval of every agent (what baton accepts: 250 to 3600000)
+    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(250..=3_600_000))]
+    interval_ms: u64,
+    /// The baton binary (default: target/release/baton, next to this example; build it with
+    /// `cargo build --release --locked -p baton-cli`)
+    #[arg(long)]
+    baton: Option<PathBuf>,
+    /// Keep the temp dir (store, baton.toml, watch output) and print its path
+    #[arg(long)]
+    keep: bool,
+    /// The store on PostgreSQL: a throwaway server (baton-testdb, fsync on) in the temp dir
+    /// instead of baton.sqlite3
+    #[arg(long)]
+    postgres: bool,
+}
 
 /// The first seconds left out of the lateness figures (start-up spread).
 const SETTLE: Duration = Duration::from_secs(10);
@@ -57,37 +69,20 @@ struct Options {
     postgres: bool,
 }
 
-fn options() -> Fallible<Option<Options>> {
-    let mut flags = Flags::from_env();
-    if flags.help_asked() {
-        println!("{USAGE}");
-        return Ok(None);
-    }
-    let agents = flags.number("--agents", 1000)? as usize;
-    let seconds = flags.number("--seconds", 600)?;
-    let interval_ms = flags.number("--interval-ms", 1000)?;
-    let baton = flags.path("--baton")?;
-    let keep = flags.switch("--keep");
-    let postgres = flags.switch("--postgres");
-    flags.finish()?;
-    if agents == 0 || seconds == 0 {
-        return Err("--agents and --seconds must be at least 1".into());
-    }
-    if !(250..=3_600_000).contains(&interval_ms) {
-        return Err("--interval-ms must be 250 to 3600000 (what baton accepts)".into());
-    }
-    Ok(Some(Options {
-        agents,
-        seconds,
-        interval_ms,
-        baton: find_baton(baton)?,
-        keep,
-        postgres,
-    }))
+fn options() -> Fallible<Options> {
+    let flags = <Flags as clap::Parser>::parse();
+    Ok(Options {
+        agents: flags.agents as usize,
+        seconds: flags.seconds,
+        interval_ms: flags.interval_ms,
+        baton: find_baton(flags.baton)?,
+        keep: flags.keep,
+        postgres: flags.postgres,
+    })
 }
 
 fn main() -> ExitCode {
-    match options().and_then(|o| o.map(run).transpose()) {
+    match options().and_then(run) {
         Ok(_) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("fleet_load: error: {err}");

@@ -39,7 +39,7 @@ fn find_agent<'a>(agents: &'a [AgentConfig], who: &str) -> Result<&'a AgentConfi
         .or_else(|| {
             agents
                 .iter()
-                .find(|a| baton_core::agent::name_key(&a.name) == baton_core::agent::name_key(who))
+                .find(|a| baton_core::agent::same_name(&a.name, who))
         })
         .ok_or_else(|| {
             CliError::Invalid(format!(

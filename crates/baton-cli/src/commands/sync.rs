@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use baton_core::agent::{name_key, AdapterKind, AgentConfig};
+use baton_core::agent::{same_name, AdapterKind, AgentConfig};
 use baton_engine::{Engine, EngineConfig, MemoryTokens};
 use baton_store::{ManifestSource, Store, StoreHandle};
 use chrono::Utc;
@@ -29,9 +29,7 @@ pub struct Synced {
 }
 
 fn known<'a>(existing: &'a [AgentConfig], entry: &AgentEntry) -> Option<&'a AgentConfig> {
-    existing
-        .iter()
-        .find(|a| name_key(&a.name) == name_key(&entry.name))
+    existing.iter().find(|a| same_name(&a.name, &entry.name))
 }
 
 /// How many agents are asked their protocol at once.

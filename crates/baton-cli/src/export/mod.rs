@@ -15,7 +15,7 @@
 use std::cmp::Ordering;
 use std::fmt::Write;
 
-use baton_core::agent::AdapterKind;
+use baton_core::agent::{name_key, AdapterKind};
 use baton_core::detect::windows::WindowOverrides;
 use baton_core::rules::{AgentManifest, Rule};
 
@@ -50,9 +50,8 @@ pub const HEADER: &str = "\
 ";
 
 fn agent_order(a: &ExportAgent, b: &ExportAgent) -> Ordering {
-    a.name
-        .to_lowercase()
-        .cmp(&b.name.to_lowercase())
+    name_key(&a.name)
+        .cmp(&name_key(&b.name))
         .then_with(|| a.name.cmp(&b.name))
 }
 

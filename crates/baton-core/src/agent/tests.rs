@@ -249,3 +249,17 @@ fn the_default_timeout_fits_every_interval() {
         );
     }
 }
+
+#[test]
+fn names_are_one_agent_by_unicode_case_not_ascii_case() {
+    assert!(same_name("Ärzte-Bot", "ärzte-bot"));
+    assert!(same_name(" ÄRZTE-BOT ", "ärzte-bot"));
+    // An ASCII-only comparison misses these: the one lookup must not.
+    assert!(!"Ärzte-Bot".eq_ignore_ascii_case("ärzte-bot"));
+    assert!(same_name("İstanbul", "İSTANBUL"));
+    assert_eq!(name_key("İstanbul"), name_key("İSTANBUL"));
+    assert!(same_name("Émile", "émile "));
+    assert!(!same_name("Ärzte-Bot", "Arzte-Bot"));
+    assert!(!same_name("İstanbul", "Istanbul"));
+    assert!(!same_name("Writer", "Writer2"));
+}

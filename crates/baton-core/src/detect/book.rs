@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 
 use super::{AgentStatus, ObservedTask};
 use crate::agent::name_key;
-use crate::rules::lint::same_owner;
+use crate::agent::same_name;
 use crate::task::TaskState;
 
 /// A task that ended without completing: its state and since when.
@@ -227,7 +227,7 @@ impl Agents {
 
     /// Whether `name` names this agent.
     pub fn is_named(&self, id: i64, name: &str) -> bool {
-        self.get(id).is_some_and(|a| same_owner(&a.name, name))
+        self.get(id).is_some_and(|a| same_name(&a.name, name))
     }
 }
 

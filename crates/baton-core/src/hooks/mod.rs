@@ -14,7 +14,7 @@ pub use payload::{
     ToolCall, MAX_PAYLOAD_BYTES,
 };
 pub use permit::{
-    deny_reason, permit, Lease, Permit, PermitConflict, PermitMode, PermitVerdict,
+    deny_reason, permit, ClashOutcome, Lease, Permit, PermitConflict, PermitMode, PermitVerdict,
     DEFAULT_LEASE_SECONDS,
 };
 pub use reply::{hook_reply, HookAnswer, HookReply};

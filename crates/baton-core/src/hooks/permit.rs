@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 
-use crate::rules::lint::same_owner;
+use crate::agent::same_name;
 use crate::rules::{CompiledRules, RuleKind};
 
 /// How strictly permits are kept, per project (and per rule).
@@ -90,6 +90,43 @@ pub enum PermitVerdict {
     Deny,
 }
 
+/// How a write that met another's claim went, as the queue's finding says it (its summary ends
+/// `: <outcome>`): a refused one is a session waiting for the file's holder, which the deadlock
+/// detector reads back as a lease wait.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClashOutcome {
+    /// The write was refused (`enforce`): the session waits for the holder.
+    Refused,
+    /// The write went ahead and a person was told (`warn`).
+    AllowedWithWarning,
+}
+
+impl ClashOutcome {
+    /// The outcome of a write that met a claim and got `verdict`.
+    pub fn of(verdict: PermitVerdict) -> ClashOutcome {
+        match verdict {
+            PermitVerdict::Deny => ClashOutcome::Refused,
+            PermitVerdict::Allow | PermitVerdict::AllowAndEscalate => {
+                ClashOutcome::AllowedWithWarning
+            }
+        }
+    }
+
+    /// The words the finding's summary ends with.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ClashOutcome::Refused => "refused",
+            ClashOutcome::AllowedWithWarning => "allowed (warn)",
+        }
+    }
+}
+
+impl std::fmt::Display for ClashOutcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// The answer to one permit request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Permit {
@@ -116,7 +153,7 @@ pub fn permit(
     let holds_lease = leases
         .iter()
         .filter(live)
-        .any(|lease| same_owner(&lease.holder, session));
+        .any(|lease| same_name(&lease.holder, session));
     let owned_by = rules.covering(&[RuleKind::Data], resource).next();
     let conflict = match owned_by {
         Some(rule) if !rule.allows(session) && !holds_lease => Some(PermitConflict::Owner {
@@ -127,7 +164,7 @@ pub fn permit(
         None => leases
             .iter()
             .filter(live)
-            .filter(|lease| !same_owner(&lease.holder, session))
+            .filter(|lease| !same_name(&lease.holder, session))
             .min_by_key(|lease| lease.since)
             .map(|lease| PermitConflict::Lease {
                 holder: lease.holder.clone(),

@@ -4,9 +4,10 @@
 use serde::Serialize;
 use ts_rs::TS;
 
-use super::lint::{same_owner, validate_rule};
+use super::lint::validate_rule;
 use super::pattern::ResourcePattern;
 use super::Rule;
+use crate::agent::same_name;
 
 /// Why a draft rule is not valid.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
@@ -61,7 +62,7 @@ pub fn check_draft(draft: &Rule, others: &[Rule], skip: Option<usize>) -> DraftC
         .filter(|(index, other)| {
             Some(*index) != skip
                 && other.kind == draft.kind
-                && !same_owner(&other.owner, &draft.owner)
+                && !same_name(&other.owner, &draft.owner)
         })
         .filter_map(|(index, other)| {
             let theirs = ResourcePattern::parse(&other.pattern).ok()?;

@@ -90,11 +90,6 @@ pub fn validate_rule(rule: &Rule) -> Result<ResourcePattern, RuleError> {
     Ok(pattern)
 }
 
-/// Whether two owner names are the same person or agent (trimmed, case-insensitive).
-pub fn same_owner(a: &str, b: &str) -> bool {
-    crate::agent::name_key(a) == crate::agent::name_key(b)
-}
-
 /// Validates every rule (the first invalid one is returned), then lints them.
 pub fn check(rules: &[Rule]) -> Result<Vec<Overlap>, InvalidRule> {
     let patterns = rules
@@ -125,7 +120,7 @@ fn lint_parsed(rules: &[Rule], patterns: &[Option<ResourcePattern>]) -> Vec<Over
         let Some(pa) = &patterns[first] else { continue };
         for (offset, b) in rules[first + 1..].iter().enumerate() {
             let second = first + 1 + offset;
-            if a.kind != b.kind || same_owner(&a.owner, &b.owner) {
+            if a.kind != b.kind || crate::agent::same_name(&a.owner, &b.owner) {
                 continue;
             }
             let Some(pb) = &patterns[second] else {

@@ -4,10 +4,11 @@
 use serde::Serialize;
 use ts_rs::TS;
 
-use super::lint::{lint, same_owner};
+use super::lint::lint;
 use super::manifest::{AgentManifest, Declares, ManifestSource};
 use super::predeploy::{ConflictSide, Prepared};
 use super::{Rule, RuleKind, StoredRule};
+use crate::agent::same_name;
 
 /// Everything the ownership map view shows.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
@@ -93,11 +94,11 @@ pub struct MapConflict {
 impl MapConflict {
     /// Whether `agent` is one side of this conflict (as a rule's owner or by its declaration).
     pub fn involves(&self, agent: &str, rules: &[Rule]) -> bool {
-        self.claims.iter().any(|c| same_owner(&c.agent, agent))
+        self.claims.iter().any(|c| same_name(&c.agent, agent))
             || self
                 .rules
                 .iter()
-                .any(|&i| same_owner(&rules[i].owner, agent))
+                .any(|&i| same_name(&rules[i].owner, agent))
     }
 }
 
@@ -117,9 +118,9 @@ pub fn map_conflicts(rules: &[Rule], manifests: &[AgentManifest]) -> Vec<MapConf
         .collect();
     let prepared = Prepared::new(rules, manifests);
     for manifest in manifests {
-        let mine = manifest.agent.to_lowercase();
+        let mine = crate::agent::name_key(&manifest.agent);
         // A collision between two declarations is reported once, under the first name.
-        let later = |other: &str| other.to_lowercase() > mine;
+        let later = |other: &str| crate::agent::name_key(other) > mine;
         for conflict in prepared.check(manifest, later) {
             let claim = DeclaredClaim {
                 agent: manifest.agent.clone(),

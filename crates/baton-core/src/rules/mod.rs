@@ -83,8 +83,11 @@ impl Rule {
     /// Whether `agent` may act on what this rule covers: the owner, or an agent in its sequence.
     /// (Readers of a `data` rule may read, not write.)
     pub fn allows(&self, agent: &str) -> bool {
-        lint::same_owner(&self.owner, agent)
-            || self.sequence.iter().any(|a| lint::same_owner(a, agent))
+        crate::agent::same_name(&self.owner, agent)
+            || self
+                .sequence
+                .iter()
+                .any(|a| crate::agent::same_name(a, agent))
     }
 
     /// The SLA that applies to an `exception` rule.

@@ -8,10 +8,10 @@ use std::collections::HashMap;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use super::lint::same_owner;
 use super::manifest::AgentManifest;
 use super::pattern::ResourcePattern;
 use super::{Rule, RuleKind};
+use crate::agent::same_name;
 
 /// The other side of a pre-deploy conflict.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -120,7 +120,7 @@ impl<'a> Prepared<'a> {
             for (index, other_pattern, theirs) in self.claim_buckets.get(&key).into_iter().flatten()
             {
                 let other = &self.manifests[*index].agent;
-                if same_owner(other, &new.agent) || !versus(other) {
+                if same_name(other, &new.agent) || !versus(other) {
                     continue;
                 }
                 let Some(example) = mine.example_overlap(theirs) else {
@@ -166,7 +166,7 @@ fn against_rule(
     rule: &Rule,
     example: String,
 ) -> PredeployConflict {
-    let reader = kind == RuleKind::Data && rule.readers.iter().any(|r| same_owner(r, &new.agent));
+    let reader = kind == RuleKind::Data && rule.readers.iter().any(|r| same_name(r, &new.agent));
     let message = format!(
         "{} declares {} {pattern}, but {} rule {index} ({} → {}) gives {example} to {}{}",
         new.agent,

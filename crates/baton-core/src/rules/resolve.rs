@@ -7,10 +7,10 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 use ts_rs::TS;
 
-use super::lint::same_owner;
 use super::manifest::{AgentManifest, ConflictSide, ManifestList};
 use super::pattern::ResourcePattern;
 use super::{Rule, RuleKind};
+use crate::agent::same_name;
 
 /// A conflict to settle: `agent` declares `pattern` under `kind`, and `other` disagrees.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -121,14 +121,14 @@ impl<'a> Sides<'a> {
 
     /// `name` as one of the sides: (the side, its pattern, the other side, its pattern).
     fn pick(&self, name: &str) -> Result<(&'a str, &'a str, &'a str, &'a str), ResolveError> {
-        if same_owner(name, self.agent) {
+        if same_name(name, self.agent) {
             Ok((
                 self.agent,
                 self.agent_pattern,
                 self.other,
                 self.other_pattern,
             ))
-        } else if same_owner(name, self.other) {
+        } else if same_name(name, self.other) {
             Ok((
                 self.other,
                 self.other_pattern,
@@ -161,12 +161,12 @@ pub fn plan_resolution(
         Resolution::GiveOwnership { owner } => {
             let (winner, winner_pattern, loser, _) = sides.pick(owner)?;
             let rule = match sides.rule {
-                Some((_, rule)) if same_owner(&rule.owner, winner) => None,
+                Some((_, rule)) if same_name(&rule.owner, winner) => None,
                 Some((index, rule)) => {
                     let mut changed = rule.clone();
                     changed.owner = winner.to_owned();
-                    changed.readers.retain(|r| !same_owner(r, winner));
-                    changed.sequence.retain(|a| !same_owner(a, winner));
+                    changed.readers.retain(|r| !same_name(r, winner));
+                    changed.sequence.retain(|a| !same_name(a, winner));
                     Some(RuleChange::Update {
                         index,
                         rule: changed,
@@ -189,9 +189,9 @@ pub fn plan_resolution(
             };
             rule.owner = owner.to_owned();
             rule.sequence
-                .retain(|a| !same_owner(a, reader) && !same_owner(a, owner));
-            rule.readers.retain(|r| !same_owner(r, owner));
-            if !rule.readers.iter().any(|r| same_owner(r, reader)) {
+                .retain(|a| !same_name(a, reader) && !same_name(a, owner));
+            rule.readers.retain(|r| !same_name(r, owner));
+            if !rule.readers.iter().any(|r| same_name(r, reader)) {
                 rule.readers.push(reader.to_owned());
             }
             let change = match sides.rule {
@@ -208,7 +208,7 @@ pub fn plan_resolution(
                 return Err(ResolveError::BadSequence);
             };
             let (first, first_pattern, other_side, _) = sides.pick(first)?;
-            if !same_owner(second, other_side) {
+            if !same_name(second, other_side) {
                 return Err(ResolveError::BadSequence);
             }
             let second = other_side;
@@ -218,9 +218,9 @@ pub fn plan_resolution(
             };
             rule.owner = first.to_owned();
             rule.readers
-                .retain(|r| !same_owner(r, first) && !same_owner(r, second));
+                .retain(|r| !same_name(r, first) && !same_name(r, second));
             rule.sequence
-                .retain(|a| !same_owner(a, first) && !same_owner(a, second));
+                .retain(|a| !same_name(a, first) && !same_name(a, second));
             rule.sequence.insert(0, second.to_owned());
             Some(match sides.rule {
                 Some((index, _)) => RuleChange::Update { index, rule },
@@ -291,7 +291,7 @@ impl Planner<'_> {
         let Ok(covered) = ResourcePattern::parse(pattern) else {
             return;
         };
-        let Some(manifest) = self.manifests.iter().find(|m| same_owner(&m.agent, agent)) else {
+        let Some(manifest) = self.manifests.iter().find(|m| same_name(&m.agent, agent)) else {
             return;
         };
         let list = match self.kind {

@@ -306,8 +306,9 @@ pub fn hooks_status(
 mod tests {
     use super::*;
 
-    #[test]
-    fn install_writes_a_backup_and_status_and_uninstall_find_the_entries() {
+    /// A project folder with a `.claude/` folder, Claude Code's target in it (warn mode), and
+    /// where its settings file goes.
+    fn claude_project() -> (tempfile::TempDir, HooksTarget, PathBuf) {
         let dir = tempfile::tempdir().unwrap();
         let target = HooksTarget {
             client: "claude-code".into(),
@@ -317,6 +318,12 @@ mod tests {
         };
         let file = dir.path().join(".claude/settings.json");
         std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+        (dir, target, file)
+    }
+
+    #[test]
+    fn install_writes_a_backup_and_status_and_uninstall_find_the_entries() {
+        let (dir, target, file) = claude_project();
         std::fs::write(&file, "{\"model\": \"opus\"}").unwrap();
         assert!(hooks_install(&target).unwrap().changed);
         assert!(!hooks_install(&target).unwrap().changed);
@@ -347,5 +354,45 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("unknown client gemini"));
+    }
+
+    /// Where each of `keys` stands in `text`, in the order given.
+    fn places(text: &str, keys: &[&str]) -> Vec<usize> {
+        keys.iter()
+            .map(|key| {
+                text.find(&format!("\"{key}\""))
+                    .unwrap_or_else(|| panic!("{key} in {text}"))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn install_and_uninstall_keep_the_order_of_the_persons_keys() {
+        let (_dir, target, file) = claude_project();
+        let own = r#"{"zeta": 1, "model": "opus", "permissions": {"deny": [], "allow": []},
+            "hooks": {"Stop": [{"hooks": [{"type": "command", "command": "say done"}]}]},
+            "alpha": true}"#;
+        std::fs::write(&file, own).unwrap();
+        let order = [
+            "zeta",
+            "model",
+            "permissions",
+            "deny",
+            "allow",
+            "hooks",
+            "Stop",
+            "alpha",
+        ];
+        let ascending = |at: Vec<usize>| at.windows(2).all(|w| w[0] < w[1]);
+
+        assert!(hooks_install(&target).unwrap().changed);
+        let installed = std::fs::read_to_string(&file).unwrap();
+        assert!(installed.contains(" hook claude-code"), "{installed}");
+        assert!(ascending(places(&installed, &order)), "{installed}");
+
+        assert!(hooks_uninstall(&target).unwrap().changed);
+        let removed = std::fs::read_to_string(&file).unwrap();
+        assert!(!removed.contains(" hook claude-code"), "{removed}");
+        assert!(ascending(places(&removed, &order)), "{removed}");
     }
 }

@@ -1,10 +1,10 @@
 //! What a decision changes besides the queue: an ownership rule, a budget split, a file lease.
 
 use crate::db::{params, Db};
+use baton_core::agent::same_name;
 use baton_core::detect::FindingKind;
 use baton_core::escalations::{BudgetShare, Escalation, Knot};
 use baton_core::protocol::{Allowance, BudgetGrant};
-use baton_core::rules::lint::same_owner;
 use baton_core::rules::{validate_rule, ResourcePattern, Rule, RuleKind};
 use chrono::{DateTime, Utc};
 
@@ -56,8 +56,8 @@ pub(super) fn give_ownership_in(
         Some(stored) => {
             let mut rule = stored.rule.clone();
             rule.owner = name.clone();
-            rule.readers.retain(|r| !same_owner(r, &name));
-            rule.sequence.retain(|a| !same_owner(a, &name));
+            rule.readers.retain(|r| !same_name(r, &name));
+            rule.sequence.retain(|a| !same_name(a, &name));
             if rule != stored.rule {
                 validate(&rule)?;
                 update_in(tx, stored.id, &rule, now)?;

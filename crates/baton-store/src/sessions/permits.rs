@@ -5,7 +5,8 @@ use crate::db::{params, Db};
 use baton_core::agent::AdapterKind;
 use baton_core::detect::{EvidenceRef, Finding, FindingKind, Severity};
 use baton_core::hooks::{
-    deny_reason, file_resource, permit, HookAnswer, Lease, Permit, PermitConflict, PermitVerdict,
+    deny_reason, file_resource, permit, ClashOutcome, HookAnswer, Lease, Permit, PermitConflict,
+    PermitVerdict,
 };
 use baton_core::rules::{CompiledRules, MapLease};
 use chrono::{DateTime, Duration, Utc};
@@ -183,16 +184,13 @@ fn last_write(tx: &Db, agent_id: i64, resource: &str) -> Result<Option<u64>> {
     Ok(seq.and_then(|s| u64::try_from(s).ok()))
 }
 
-/// How a refused write's finding ends (read back by [`crate::Store::lease_waits`]).
-const REFUSED: &str = "refused";
-
 /// The queue's view of a write that met another's claim. Its key is the one the write-collision
 /// (or ownership) detector gives the same resource, so the detector's later finding on the same
 /// writes joins this one: one cause, one queue item.
 pub(super) fn clash_finding(record: &HookRecord, clash: &PermitClash) -> Finding {
     let me = &record.agent_name;
-    let refused = clash.verdict == PermitVerdict::Deny;
-    let outcome = if refused { REFUSED } else { "allowed (warn)" };
+    let outcome = ClashOutcome::of(clash.verdict);
+    let refused = outcome == ClashOutcome::Refused;
     let (kind, summary) = match &clash.conflict {
         PermitConflict::Lease { holder, since } => (
             FindingKind::WriteCollision,
@@ -255,7 +253,9 @@ impl crate::Store {
               WHERE f.kind = 'write_collision' AND f.closed_at IS NULL
                 AND f.summary LIKE '%: ' || ?1";
         let mut waits = Vec::new();
-        self.db.query_each(stmt_sql, params![REFUSED], |row| {
+        // A refused write's finding ends with its outcome (see `clash_finding`).
+        let refused = ClashOutcome::Refused.as_str();
+        self.db.query_each(stmt_sql, params![refused], |row| {
             let resource: String = row.get(0)?;
             let holder: i64 = row.get(1)?;
             let agents: Vec<i64> =

@@ -76,6 +76,16 @@ fn names_are_unique_regardless_of_case_and_spaces() {
     assert_eq!(renamed.name, "RESEARCHER");
     assert_eq!(store.agents().unwrap().len(), 3);
     assert_ne!(umlaut.id, writer.id);
+    // Unicode's case, not ASCII's: "İSTANBUL" is "İstanbul" (at another URL, so the name is
+    // what clashes).
+    let url = |n: u8| format!("http://127.0.0.1:7700/istanbul-{n}");
+    store
+        .add_agent(&AgentDraft::new("İstanbul", url(1)))
+        .unwrap();
+    assert!(matches!(
+        store.add_agent(&AgentDraft::new("İSTANBUL", url(2))),
+        Err(StoreError::DuplicateAgentName(_))
+    ));
 }
 
 #[test]

@@ -1,7 +1,7 @@
 //! `baton store copy`: every table of a SQLite store into PostgreSQL and back, rows as they
 //! were, the decision log's chain verifying on each; a target that is not empty is refused.
 
-use baton_core::detect::{EvidenceRef, Finding, FindingKind, Severity};
+use baton_core::detect::FindingKind;
 use baton_core::escalations::EscalationAction;
 use baton_core::protocol::{Event, EventKind};
 use baton_core::rules::{Rule, RuleKind};
@@ -44,25 +44,7 @@ fn busy_store() -> Store {
             "ana",
         )
         .unwrap();
-    let finding = Finding {
-        kind: FindingKind::WriteCollision,
-        severity: Severity::Critical,
-        agents: vec![a, b],
-        resource: Some("crm://contacts/1".into()),
-        summary: "both wrote".into(),
-        evidence: vec![
-            EvidenceRef {
-                agent_id: a,
-                seq: 1,
-            },
-            EvidenceRef {
-                agent_id: b,
-                seq: 1,
-            },
-        ],
-        dedupe_key: "write_collision:crm://contacts/1".into(),
-        continues: None,
-    };
+    let finding = pair_finding(FindingKind::WriteCollision, a, b, "crm://contacts/1");
     let recorded = store.record_findings(&[finding], t(4)).unwrap();
     store
         .decide_escalation(

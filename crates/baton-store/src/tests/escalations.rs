@@ -1,7 +1,7 @@
 //! The escalation queue: opened with its finding and its SLA, decided in one transaction with
 //! its log entry and outbox rows, expired (and logged) when its SLA lapses, delivered.
 
-use baton_core::detect::{EvidenceRef, Finding, FindingKind, Severity};
+use baton_core::detect::{Finding, FindingKind, Severity};
 use baton_core::escalations::{DeliveryState, EscalationAction, EscalationState};
 use baton_core::protocol::DecisionDelivery;
 use baton_core::rules::{Rule, RuleKind};
@@ -30,23 +30,8 @@ fn store_with_collision() -> (Store, i64, i64, i64) {
             .unwrap();
     }
     let finding = Finding {
-        kind: FindingKind::WriteCollision,
-        severity: Severity::Critical,
-        agents: vec![a, b],
-        resource: Some("crm://contacts/1".into()),
         summary: "Researcher and Writer both wrote crm://contacts/1".into(),
-        evidence: vec![
-            EvidenceRef {
-                agent_id: a,
-                seq: 1,
-            },
-            EvidenceRef {
-                agent_id: b,
-                seq: 1,
-            },
-        ],
-        dedupe_key: "write_collision:crm://contacts/1".into(),
-        continues: None,
+        ..pair_finding(FindingKind::WriteCollision, a, b, "crm://contacts/1")
     };
     let recorded = store.record_findings(&[finding], t(2)).unwrap();
     assert_eq!(recorded.escalations.len(), 1);

@@ -7,7 +7,7 @@ use baton_core::protocol::{Event, EventKind};
 use baton_core::ratelimit::view::PressureLimits;
 use baton_core::ratelimit::{minute_of, Metric, QuotaSource};
 
-use super::support::{doc, draft, fresh_store, rows, store_with_agent, t, usage};
+use super::support::{doc, draft, fresh_store, pair_finding, rows, store_with_agent, t, usage};
 use crate::Store;
 
 fn api_call(seq: u64, at_secs: i64, api: &str, status: u16, headers: &[(&str, &str)]) -> Event {
@@ -272,7 +272,7 @@ fn slot_totals_cover_whole_days_of_history() {
 
 #[test]
 fn a_budget_split_is_stored_and_each_agent_is_told_its_allowance() {
-    use baton_core::detect::{EvidenceRef, Finding, FindingKind, Severity};
+    use baton_core::detect::{Finding, FindingKind, Severity};
     use baton_core::escalations::{BudgetShare, EscalationAction};
     use baton_core::protocol::DecisionDelivery;
 
@@ -287,23 +287,10 @@ fn a_budget_split_is_stored_and_each_agent_is_told_its_allowance() {
             .unwrap();
     }
     let finding = Finding {
-        kind: FindingKind::RateLimitPressure,
         severity: Severity::Warning,
-        agents: vec![a, b],
-        resource: Some("api:openai".into()),
         summary: "openai: combined use at 96% of 500 requests/min".into(),
-        evidence: vec![
-            EvidenceRef {
-                agent_id: a,
-                seq: 1,
-            },
-            EvidenceRef {
-                agent_id: b,
-                seq: 1,
-            },
-        ],
         dedupe_key: "rate_limit_pressure:api:openai:2026-05-01T12:00:00Z".into(),
-        continues: None,
+        ..pair_finding(FindingKind::RateLimitPressure, a, b, "api:openai")
     };
     let escalation = store.record_findings(&[finding], t(2)).unwrap().escalations[0];
 

@@ -3,6 +3,7 @@
 use std::cell::Cell;
 
 use baton_core::agent::AgentDraft;
+use baton_core::detect::{EvidenceRef, Finding, FindingKind, Severity};
 use baton_core::protocol::{AgentInfo, Event, EventKind, StatusDocument, Task, UsageReport};
 use baton_core::task::TaskState;
 use chrono::{DateTime, Duration, TimeZone, Utc};
@@ -133,4 +134,28 @@ pub(crate) fn wal_timed() -> std::sync::MutexGuard<'static, ()> {
     WAL_TIMED
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// A critical finding of `kind` on `resource` between agents `a` and `b`, each one's event 1 its
+/// evidence, keyed as the detectors key it (`kind:resource`); tests change what they need.
+pub(crate) fn pair_finding(kind: FindingKind, a: i64, b: i64, resource: &str) -> Finding {
+    Finding {
+        kind,
+        severity: Severity::Critical,
+        agents: vec![a, b],
+        resource: Some(resource.into()),
+        summary: "both wrote".into(),
+        evidence: vec![
+            EvidenceRef {
+                agent_id: a,
+                seq: 1,
+            },
+            EvidenceRef {
+                agent_id: b,
+                seq: 1,
+            },
+        ],
+        dedupe_key: format!("{}:{resource}", kind.as_str()),
+        continues: None,
+    }
 }

@@ -287,3 +287,16 @@ fn a_permission_request_is_answered_with_the_persons_decision_as_json() {
         serde_json::json!({"behavior": "deny", "message": "Ana said no: use the test database"})
     );
 }
+
+#[test]
+fn a_clash_outcome_is_refused_only_when_the_write_is_denied() {
+    assert_eq!(ClashOutcome::of(PermitVerdict::Deny), ClashOutcome::Refused);
+    for verdict in [PermitVerdict::Allow, PermitVerdict::AllowAndEscalate] {
+        assert_eq!(ClashOutcome::of(verdict), ClashOutcome::AllowedWithWarning);
+    }
+    assert_eq!(ClashOutcome::Refused.to_string(), "refused");
+    assert_eq!(
+        ClashOutcome::AllowedWithWarning.to_string(),
+        "allowed (warn)"
+    );
+}

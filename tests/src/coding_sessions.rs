@@ -1,0 +1,105 @@
+//! The story every coding-agent client test tells (Claude Code, Codex, Copilot CLI, each real
+//! and driven by a model stand-in): session one writes a file and its turn stays open, session
+//! two's write of the same file is refused, and the queue has one item for it.
+
+use std::path::Path;
+use std::process::Output;
+use std::time::Duration;
+
+use baton_core::agent::AgentConfig;
+use baton_core::detect::FindingKind;
+use baton_core::escalations::Escalation;
+use baton_store::escalations::EscalationFilter;
+use baton_store::Store;
+use tokio::process::{Child, Command};
+
+use crate::model_standin::Conversations;
+
+/// How long one run of a client may take.
+pub const RUN_LIMIT: Duration = Duration::from_secs(120);
+
+/// Session one (`session("one")`) writes `file` with the stand-in holding its last answer, so
+/// its turn stays open; then session two (`session("two")`) runs to its end, refused: the file
+/// keeps session one's content (`"one"` and `ending`). Returns session one, still running, session
+/// two's output and the tool results session two sent the model (exactly one).
+pub async fn second_session_refused(
+    model: &Conversations,
+    file: &Path,
+    ending: &str,
+    session: impl Fn(&str) -> Command,
+) -> (Child, Output, Vec<(String, bool)>) {
+    model.hold("one");
+    let one = session("one").spawn().unwrap();
+    tokio::time::timeout(RUN_LIMIT, model.wait_for_tool_result("one"))
+        .await
+        .expect("session one wrote the file");
+    let content = format!("one{ending}");
+    assert_eq!(std::fs::read_to_string(file).unwrap(), content);
+
+    let two = tokio::time::timeout(RUN_LIMIT, session("two").output())
+        .await
+        .expect("session two ends")
+        .unwrap();
+    assert!(two.status.success(), "{two:?}");
+    assert_eq!(
+        std::fs::read_to_string(file).unwrap(),
+        content,
+        "the file keeps session one's content"
+    );
+    let told = model.seen("two").tool_results;
+    assert_eq!(told.len(), 1, "{told:?}");
+    (one, two, told)
+}
+
+/// Lets session one's turn end; panics unless it ends well.
+pub async fn end_session_one(model: &Conversations, one: Child) {
+    model.release("one");
+    let one = tokio::time::timeout(RUN_LIMIT, one.wait_with_output())
+        .await
+        .expect("session one ends")
+        .unwrap();
+    assert!(one.status.success(), "{one:?}");
+}
+
+/// The store after the refusal: two session agents (`repo·…`), and one open queue item, a
+/// write collision on `file` (as the hook names it: canonical where the client's is).
+pub fn refusal_in_queue(store: &Store, file: &Path) -> (Vec<AgentConfig>, Escalation) {
+    let agents = store.agents().unwrap();
+    assert_eq!(agents.len(), 2, "two sessions: {agents:?}");
+    assert!(
+        agents.iter().all(|a| a.name.starts_with("repo·")),
+        "{agents:?}"
+    );
+    let mut items = store
+        .escalations(EscalationFilter {
+            open: true,
+            closed: 0,
+        })
+        .unwrap();
+    assert_eq!(items.len(), 1, "{items:?}");
+    let item = items.remove(0);
+    assert_eq!(item.kind, FindingKind::WriteCollision);
+    assert_eq!(
+        item.resource.as_deref(),
+        Some(format!("file://{}", file.display()).as_str())
+    );
+    (agents, item)
+}
+
+/// The person grants the file of the queue item `item` to the agent `agent_id`, as the app does.
+pub fn grant_file(store: &mut Store, item: i64, agent_id: i64) {
+    let grant = baton_core::escalations::EscalationAction::GrantLease { agent_id };
+    store
+        .decide_escalation(item, &grant, None, "ana", chrono::Utc::now())
+        .unwrap();
+}
+
+/// Runs a session to its end; panics unless it ends well. Its output.
+pub async fn run_to_end(mut session: Command, what: &str) -> Output {
+    let out = tokio::time::timeout(RUN_LIMIT, session.output())
+        .await
+        .unwrap_or_else(|_| panic!("{what} ends"))
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    out
+}
