@@ -24,6 +24,7 @@ fn hook_call(path: &baton_store::StoreLocation, payload: serde_json::Value) {
         session_id: "aaaa1111".into(),
         cwd: Some("/work/shop".into()),
         repo_root: Some("/work/shop".into()),
+        repository: None,
         branch: None,
         name: None,
     };

@@ -18,7 +18,7 @@ use baton_store::sessions::{PermitSettings, SessionRef};
 use baton_store::StorePlace;
 use chrono::{Duration, Utc};
 
-use crate::place::{git_place, parent_process_id};
+use crate::place::{checkout, parent_process_id, Checkout};
 use crate::project::{read_project_hooks, ProjectHooks, PROJECT_FILE};
 use crate::served::{check_with_app, Checked};
 use crate::wait::await_person;
@@ -74,11 +74,12 @@ pub fn hook(db: PathBuf, options: &HookOptions, input: &mut dyn Read) -> HookRep
         .session_id
         .clone()
         .unwrap_or_else(|| format!("{}-{}", client.as_str(), parent_process_id()));
-    let (repo_root, branch) = call
-        .cwd
-        .as_deref()
-        .map(|cwd| git_place(Path::new(cwd)))
-        .unwrap_or_default();
+    let checkout = call.cwd.as_deref().and_then(|cwd| checkout(Path::new(cwd)));
+    let repo_root = checkout
+        .as_ref()
+        .map(|found| found.root.to_string_lossy().into_owned());
+    let branch = checkout.as_ref().and_then(|found| found.branch.clone());
+    let repository = checkout.as_ref().map(Checkout::identity);
     // The repository's own settings win over the installed ones; a broken file is said, and
     // the installed settings apply.
     let mut notes = String::new();
@@ -94,17 +95,20 @@ pub fn hook(db: PathBuf, options: &HookOptions, input: &mut dyn Read) -> HookRep
         None => ProjectHooks::default(),
     };
     let options = &project.apply(options);
-    let writes = match &call.event {
-        HookEvent::PreToolUse(tool) => {
-            matches!(tool_effect(tool, call.cwd.as_deref()), ToolEffect::Writes(paths) if !paths.is_empty())
-        }
-        _ => false,
+    let (writes, unsure) = match &call.event {
+        HookEvent::PreToolUse(tool) => match tool_effect(tool, call.cwd.as_deref()) {
+            ToolEffect::Writes(paths) => (!paths.is_empty(), None),
+            ToolEffect::UnsureWrites { why, .. } => (true, Some(why)),
+            _ => (false, None),
+        },
+        _ => (false, None),
     };
     let session = SessionRef {
         client,
         session_id,
         cwd: call.cwd.clone(),
         repo_root,
+        repository,
         branch,
         name: options.name.clone(),
     };
@@ -146,6 +150,21 @@ pub fn hook(db: PathBuf, options: &HookOptions, input: &mut dyn Read) -> HookRep
             format!("the store did not answer within {} ms", budget.as_millis()),
             writes && project.refuse_unchecked,
         ),
+    };
+    // A write Baton cannot place for sure is unchecked, whatever the store said of the files
+    // it could name: the repository's `unchecked` rule decides, and the reply says so.
+    let answer = match (unsure, answer) {
+        (Some(why), HookAnswer::GoOn) => {
+            let why = format!("it cannot tell which file this command changes ({why})");
+            match unchecked(why, project.refuse_unchecked) {
+                HookAnswer::Failed(note) => {
+                    notes.push_str(&format!("baton: {note}\n"));
+                    HookAnswer::GoOn
+                }
+                refused => refused,
+            }
+        }
+        (_, answer) => answer,
     };
     let mut reply = hook_reply(client, &event_name, &answer);
     reply.stderr.insert_str(0, &notes);
@@ -238,12 +257,10 @@ mod tests {
             second.stderr
         );
         // The session knows its repository and branch.
+        let place = checkout(&cwd).unwrap();
         assert_eq!(
-            git_place(&cwd),
-            (
-                Some(repo.to_string_lossy().into_owned()),
-                Some("feature/x".to_owned())
-            )
+            (place.root, place.branch.as_deref()),
+            (repo.clone(), Some("feature/x"))
         );
         // Junk, an empty payload and a huge one: the client goes on, stderr says why.
         for junk in [

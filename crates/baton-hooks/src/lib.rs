@@ -10,10 +10,16 @@
 pub mod args;
 pub mod call;
 pub mod install;
-mod place;
+pub mod place;
 pub mod project;
 pub mod served;
 mod wait;
+
+#[cfg(test)]
+mod shell_tests;
+
+#[cfg(test)]
+mod place_tests;
 
 pub use call::{hook, HookOptions, ASK_SECONDS};
 pub use install::{
