@@ -91,7 +91,7 @@ async fn a_second_claude_code_session_is_refused_the_file_the_first_is_writing()
     assert_eq!(items[0].kind, FindingKind::WriteCollision);
     assert_eq!(
         items[0].resource.as_deref(),
-        Some(format!("file://{}", file.display()).as_str())
+        Some(place.repo_file("src/app.rs").as_str())
     );
     // Session one's turn ended: its lease went with it.
     assert!(store

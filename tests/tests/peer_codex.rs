@@ -129,10 +129,9 @@ async fn a_second_codex_session_is_refused_the_file_the_first_is_writing() {
         .unwrap();
     assert_eq!(items.len(), 1, "{items:?}");
     assert_eq!(items[0].kind, FindingKind::WriteCollision);
-    let real_file = std::fs::canonicalize(&file).unwrap();
     assert_eq!(
         items[0].resource.as_deref(),
-        Some(format!("file://{}", real_file.display()).as_str())
+        Some(dirs.repo_file("src/app.rs").as_str())
     );
 
     // The person grants the file to session two from the queue; session two, resumed, writes it.
