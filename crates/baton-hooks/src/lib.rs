@@ -15,12 +15,6 @@ pub mod project;
 pub mod served;
 mod wait;
 
-#[cfg(test)]
-mod shell_tests;
-
-#[cfg(test)]
-mod place_tests;
-
 pub use call::{hook, HookOptions, ASK_SECONDS};
 pub use install::{
     hook_command, hooks_install, hooks_status, hooks_uninstall, HooksReport, HooksScope,
