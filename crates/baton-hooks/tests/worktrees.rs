@@ -38,6 +38,12 @@ fn git(dir: &Path, args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).trim().to_owned()
 }
 
+/// A worktree of `repo` on a new `branch`, in `../wt/<branch>`.
+fn worktree(repo: &Path, branch: &str) {
+    let folder = format!("../wt/{branch}");
+    git(repo, &["worktree", "add", "-q", "-b", branch, &folder]);
+}
+
 /// One hook call of `client` in `enforce` mode: (exit code, stderr).
 fn hook(data: &Path, client: &str, payload: serde_json::Value) -> (i32, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_baton-hook"))
@@ -77,28 +83,8 @@ fn two_worktrees_and_a_clone_write_one_repository_file() {
     let repo = tmp.path().join("repo");
     repository(&repo);
     let root = git(&repo, &["rev-list", "--max-parents=0", "HEAD"]);
-    git(
-        &repo,
-        &[
-            "worktree",
-            "add",
-            "-q",
-            "-b",
-            "feature-a",
-            "../wt/feature-a",
-        ],
-    );
-    git(
-        &repo,
-        &[
-            "worktree",
-            "add",
-            "-q",
-            "-b",
-            "feature-b",
-            "../wt/feature-b",
-        ],
-    );
+    worktree(&repo, "feature-a");
+    worktree(&repo, "feature-b");
     git(tmp.path(), &["clone", "-q", "repo", "clone"]);
     let app = format!("repo://root:{root}/src/app.rs");
 
@@ -207,17 +193,7 @@ fn worktrees_clones_and_bare_repositories_share_one_identity() {
     assert_eq!(main.identity(), id);
 
     // A worktree: its `.git` is a file, its git dir names the common one.
-    git(
-        &repo,
-        &[
-            "worktree",
-            "add",
-            "-q",
-            "-b",
-            "feature-a",
-            "../wt/feature-a",
-        ],
-    );
+    worktree(&repo, "feature-a");
     let wt = checkout(&tmp.path().join("wt/feature-a/src")).unwrap();
     assert!(tmp.path().join("wt/feature-a/.git").is_file());
     assert_eq!(wt.root, tmp.path().join("wt/feature-a"));
