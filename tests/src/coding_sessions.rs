@@ -63,7 +63,7 @@ pub async fn end_session_one(model: &Conversations, one: Child) {
 
 /// The store after the refusal: two session agents (`repo·…`), and one open queue item, a
 /// write collision on `file` (as the hook names it: canonical where the client's is).
-pub fn refusal_in_queue(store: &Store, file: &Path) -> (Vec<AgentConfig>, Escalation) {
+pub fn refusal_in_queue(store: &Store, resource: &str) -> (Vec<AgentConfig>, Escalation) {
     let agents = store.agents().unwrap();
     assert_eq!(agents.len(), 2, "two sessions: {agents:?}");
     assert!(
@@ -79,10 +79,7 @@ pub fn refusal_in_queue(store: &Store, file: &Path) -> (Vec<AgentConfig>, Escala
     assert_eq!(items.len(), 1, "{items:?}");
     let item = items.remove(0);
     assert_eq!(item.kind, FindingKind::WriteCollision);
-    assert_eq!(
-        item.resource.as_deref(),
-        Some(format!("file://{}", file.display()).as_str())
-    );
+    assert_eq!(item.resource.as_deref(), Some(resource));
     (agents, item)
 }
 

@@ -24,6 +24,7 @@ fn hook(store: &mut Store, session: &str, payload: serde_json::Value) -> HookAns
         session_id: session.into(),
         cwd: Some("/home/me/shop".into()),
         repo_root: Some("/home/me/shop".into()),
+        repository: None,
         branch: Some("main".into()),
         name: None,
     };

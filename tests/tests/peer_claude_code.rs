@@ -52,7 +52,7 @@ async fn a_second_claude_code_session_is_refused_the_file_the_first_is_writing()
     end_session_one(&model, one).await;
 
     let store = Store::open(&data.join("baton.sqlite3")).unwrap();
-    refusal_in_queue(&store, &file);
+    refusal_in_queue(&store, &place.repo_file("src/app.rs"));
     // Session one's turn ended: its lease went with it.
     assert!(store
         .leases(chrono::Utc::now(), chrono::Duration::minutes(10))

@@ -99,8 +99,7 @@ async fn a_second_codex_session_is_refused_the_file_the_first_is_writing() {
     );
 
     let mut store = Store::open(&data.join("baton.sqlite3")).unwrap();
-    let real_file = std::fs::canonicalize(&file).unwrap();
-    let (agents, item) = refusal_in_queue(&store, &real_file);
+    let (agents, item) = refusal_in_queue(&store, &dirs.repo_file("src/app.rs"));
 
     // The person grants the file to session two from the queue; session two, resumed, writes it.
     let two_id = thread_id(&two.stdout);

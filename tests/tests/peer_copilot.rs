@@ -64,7 +64,7 @@ async fn a_second_copilot_session_is_refused_the_file_the_first_is_writing() {
     );
 
     let mut store = Store::open(&data.join("baton.sqlite3")).unwrap();
-    let (agents, item) = refusal_in_queue(&store, &file);
+    let (agents, item) = refusal_in_queue(&store, &place.repo_file("src/app.rs"));
 
     // The person grants the file to session two from the queue; session two, resumed, writes it.
     let two_id = copilot_session_id(&home, "two");

@@ -124,6 +124,7 @@ fn fill(db: &Path, events: usize, leases: usize) -> Fallible<()> {
             session_id: format!("holder{:04}", l / 10),
             cwd: Some("/repo".into()),
             repo_root: Some("/repo".into()),
+            repository: None,
             branch: None,
             name: None,
         };

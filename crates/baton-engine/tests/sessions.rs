@@ -23,6 +23,7 @@ fn session(id: &str) -> SessionRef {
         session_id: id.into(),
         cwd: Some("/work/shop".into()),
         repo_root: Some("/work/shop".into()),
+        repository: None,
         branch: None,
         name: None,
     }

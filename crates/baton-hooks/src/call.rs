@@ -18,7 +18,7 @@ use baton_store::sessions::{PermitSettings, SessionRef};
 use baton_store::StorePlace;
 use chrono::{Duration, Utc};
 
-use crate::place::{git_place, parent_process_id};
+use crate::place::{checkout, parent_process_id, Checkout};
 use crate::project::{read_project_hooks, ProjectHooks, PROJECT_FILE};
 use crate::served::{check_with_app, Checked};
 use crate::wait::await_person;
@@ -74,11 +74,12 @@ pub fn hook(db: PathBuf, options: &HookOptions, input: &mut dyn Read) -> HookRep
         .session_id
         .clone()
         .unwrap_or_else(|| format!("{}-{}", client.as_str(), parent_process_id()));
-    let (repo_root, branch) = call
-        .cwd
-        .as_deref()
-        .map(|cwd| git_place(Path::new(cwd)))
-        .unwrap_or_default();
+    let checkout = call.cwd.as_deref().and_then(|cwd| checkout(Path::new(cwd)));
+    let repo_root = checkout
+        .as_ref()
+        .map(|found| found.root.to_string_lossy().into_owned());
+    let branch = checkout.as_ref().and_then(|found| found.branch.clone());
+    let repository = checkout.as_ref().map(Checkout::identity);
     // The repository's own settings win over the installed ones; a broken file is said, and
     // the installed settings apply.
     let mut notes = String::new();
@@ -94,17 +95,20 @@ pub fn hook(db: PathBuf, options: &HookOptions, input: &mut dyn Read) -> HookRep
         None => ProjectHooks::default(),
     };
     let options = &project.apply(options);
-    let writes = match &call.event {
-        HookEvent::PreToolUse(tool) => {
-            matches!(tool_effect(tool, call.cwd.as_deref()), ToolEffect::Writes(paths) if !paths.is_empty())
-        }
-        _ => false,
+    let (writes, unsure) = match &call.event {
+        HookEvent::PreToolUse(tool) => match tool_effect(tool, call.cwd.as_deref()) {
+            ToolEffect::Writes(paths) => (!paths.is_empty(), None),
+            ToolEffect::UnsureWrites { why, .. } => (true, Some(why)),
+            _ => (false, None),
+        },
+        _ => (false, None),
     };
     let session = SessionRef {
         client,
         session_id,
         cwd: call.cwd.clone(),
         repo_root,
+        repository,
         branch,
         name: options.name.clone(),
     };
@@ -146,6 +150,21 @@ pub fn hook(db: PathBuf, options: &HookOptions, input: &mut dyn Read) -> HookRep
             format!("the store did not answer within {} ms", budget.as_millis()),
             writes && project.refuse_unchecked,
         ),
+    };
+    // A write Baton cannot place for sure is unchecked, whatever the store said of the files
+    // it could name: the repository's `unchecked` rule decides, and the reply says so.
+    let answer = match (unsure, answer) {
+        (Some(why), HookAnswer::GoOn) => {
+            let why = format!("it cannot tell which file this command changes ({why})");
+            match unchecked(why, project.refuse_unchecked) {
+                HookAnswer::Failed(note) => {
+                    notes.push_str(&format!("baton: {note}\n"));
+                    HookAnswer::GoOn
+                }
+                refused => refused,
+            }
+        }
+        (_, answer) => answer,
     };
     let mut reply = hook_reply(client, &event_name, &answer);
     reply.stderr.insert_str(0, &notes);
@@ -191,204 +210,5 @@ fn unchecked(why: String, refuse: bool) -> HookAnswer {
 }
 
 #[cfg(test)]
-mod tests {
-    use serde_json::json;
-
-    use super::*;
-
-    fn options(client: HookClient, mode: PermitMode) -> HookOptions {
-        HookOptions {
-            client,
-            event: None,
-            mode,
-            lease_minutes: 10,
-            ask_seconds: 0,
-            name: None,
-        }
-    }
-
-    #[test]
-    fn a_refused_write_exits_2_with_the_reason_and_junk_lets_the_client_go_on() {
-        let dir = tempfile::tempdir().unwrap();
-        let repo = dir.path().join("repo");
-        std::fs::create_dir_all(repo.join(".git")).unwrap();
-        std::fs::write(repo.join(".git/HEAD"), "ref: refs/heads/feature/x\n").unwrap();
-        let db = dir.path().join("baton.sqlite3");
-        let cwd = repo.join("src");
-        let write = |session: &str| {
-            json!({
-                "session_id": session, "cwd": cwd, "hook_event_name": "PreToolUse",
-                "tool_name": "Write", "tool_input": {"file_path": "app.rs", "content": "x"}
-            })
-            .to_string()
-        };
-        let enforce = options(HookClient::ClaudeCode, PermitMode::Enforce);
-        let first = hook(db.clone(), &enforce, &mut write("aaaa1111").as_bytes());
-        assert_eq!(
-            (first.exit_code, first.stdout.as_str()),
-            (0, ""),
-            "{first:?}"
-        );
-        let second = hook(db.clone(), &enforce, &mut write("bbbb2222").as_bytes());
-        assert_eq!(second.exit_code, 2, "{second:?}");
-        assert!(second.stdout.is_empty());
-        assert!(
-            second.stderr.contains("\"repo·aaaa1111\""),
-            "{}",
-            second.stderr
-        );
-        // The session knows its repository and branch.
-        assert_eq!(
-            git_place(&cwd),
-            (
-                Some(repo.to_string_lossy().into_owned()),
-                Some("feature/x".to_owned())
-            )
-        );
-        // Junk, an empty payload and a huge one: the client goes on, stderr says why.
-        for junk in [
-            b"{not json".to_vec(),
-            Vec::new(),
-            vec![b' '; MAX_PAYLOAD_BYTES + 10],
-        ] {
-            let reply = hook(db.clone(), &enforce, &mut junk.as_slice());
-            assert_eq!(reply.exit_code, 1, "{reply:?}");
-            assert!(reply.stdout.is_empty());
-            assert!(
-                reply.stderr.starts_with("baton: the hook payload"),
-                "{}",
-                reply.stderr
-            );
-        }
-        // Copilot CLI: JSON on stdout, exit 0, the event named by the installed hook.
-        let copilot = HookOptions {
-            event: Some("preToolUse".into()),
-            ..options(HookClient::Copilot, PermitMode::Enforce)
-        };
-        let payload = json!({"cwd": cwd, "toolName": "edit", "toolArgs": "{\"path\": \"app.rs\"}"});
-        let reply = hook(db.clone(), &copilot, &mut payload.to_string().as_bytes());
-        assert_eq!(reply.exit_code, 0);
-        let answer: serde_json::Value = serde_json::from_str(&reply.stdout).unwrap();
-        assert_eq!(answer["permissionDecision"], "deny");
-    }
-
-    /// One enforced `Write` of /x by session "s" against the store at `db`: the reply.
-    fn unchecked_write(db: PathBuf) -> HookReply {
-        let payload = json!({"session_id": "s", "hook_event_name": "PreToolUse", "tool_name": "Write", "tool_input": {"file_path": "/x"}});
-        hook(
-            db,
-            &options(HookClient::ClaudeCode, PermitMode::Enforce),
-            &mut payload.to_string().as_bytes(),
-        )
-    }
-
-    #[test]
-    fn a_store_busy_past_the_budget_lets_the_write_go_ahead_unchecked() {
-        let dir = tempfile::tempdir().unwrap();
-        let db = dir.path().join("baton.sqlite3");
-        drop(baton_store::Store::open(&db).unwrap());
-        // Another process holds the write lock for longer than the budget.
-        let holder = rusqlite::Connection::open(&db).unwrap();
-        holder.execute_batch("BEGIN IMMEDIATE").unwrap();
-        let reply = unchecked_write(db);
-        assert_eq!(reply.exit_code, 1, "{reply:?}");
-        assert!(
-            reply.stderr.contains("did not answer within 500 ms"),
-            "{}",
-            reply.stderr
-        );
-        holder.execute_batch("ROLLBACK").unwrap();
-    }
-
-    #[test]
-    fn a_store_that_cannot_open_lets_the_write_go_ahead_unchecked() {
-        let dir = tempfile::tempdir().unwrap();
-        // A directory where the database file should be.
-        let db = dir.path().join("baton.sqlite3");
-        std::fs::create_dir_all(&db).unwrap();
-        let reply = unchecked_write(db);
-        assert_eq!(reply.exit_code, 1, "{reply:?}");
-        assert!(
-            reply.stderr.contains("goes ahead unchecked"),
-            "{}",
-            reply.stderr
-        );
-    }
-
-    #[test]
-    fn the_repositorys_own_settings_win_per_path_and_can_refuse_unchecked_writes() {
-        let dir = tempfile::tempdir().unwrap();
-        let repo = dir.path().join("repo");
-        std::fs::create_dir_all(repo.join(".git")).unwrap();
-        std::fs::create_dir_all(repo.join(".baton")).unwrap();
-        std::fs::write(
-            repo.join(".baton/hooks.toml"),
-            "mode = \"enforce\"\nunchecked = \"refuse\"\n\n[[paths]]\npattern = \"gen/**\"\nmode = \"observe\"\n",
-        )
-        .unwrap();
-        let db = dir.path().join("baton.sqlite3");
-        let write = |session: &str, file: &str| {
-            json!({
-                "session_id": session, "cwd": repo, "hook_event_name": "PreToolUse",
-                "tool_name": "Write", "tool_input": {"file_path": file, "content": "x"}
-            })
-            .to_string()
-        };
-        // Installed in warn mode; the repository says enforce.
-        let warn = options(HookClient::ClaudeCode, PermitMode::Warn);
-        for file in ["app.rs", "gen/api.rs"] {
-            let first = hook(db.clone(), &warn, &mut write("aaaa1111", file).as_bytes());
-            assert_eq!(first.exit_code, 0, "{first:?}");
-        }
-        let refused = hook(
-            db.clone(),
-            &warn,
-            &mut write("bbbb2222", "app.rs").as_bytes(),
-        );
-        assert_eq!(refused.exit_code, 2, "{refused:?}");
-        // Generated files are only watched.
-        let watched = hook(
-            db.clone(),
-            &warn,
-            &mut write("bbbb2222", "gen/api.rs").as_bytes(),
-        );
-        assert_eq!(watched.exit_code, 0, "{watched:?}");
-
-        // The store busy past the budget: a write is refused, anything else goes ahead.
-        let holder = rusqlite::Connection::open(&db).unwrap();
-        holder.execute_batch("BEGIN IMMEDIATE").unwrap();
-        let busy = hook(
-            db.clone(),
-            &warn,
-            &mut write("cccc3333", "other.rs").as_bytes(),
-        );
-        assert_eq!(busy.exit_code, 2, "{busy:?}");
-        assert!(
-            busy.stderr.contains("could not check it")
-                && busy.stderr.contains("unchecked = \"refuse\""),
-            "{}",
-            busy.stderr
-        );
-        let stop = json!({"session_id": "cccc3333", "cwd": repo, "hook_event_name": "Stop"});
-        let stop = hook(db.clone(), &warn, &mut stop.to_string().as_bytes());
-        assert_eq!(stop.exit_code, 1, "{stop:?}");
-        holder.execute_batch("ROLLBACK").unwrap();
-
-        // A broken file is said, and the installed settings apply (warn: allowed).
-        std::fs::write(repo.join(".baton/hooks.toml"), "mode = \"strict\"").unwrap();
-        let broken = hook(
-            db.clone(),
-            &warn,
-            &mut write("bbbb2222", "app.rs").as_bytes(),
-        );
-        assert_eq!(broken.exit_code, 0, "{broken:?}");
-        assert!(
-            broken
-                .stderr
-                .contains(".baton/hooks.toml: mode: \"strict\" is not a mode")
-                && broken.stderr.contains("the installed settings apply"),
-            "{}",
-            broken.stderr
-        );
-    }
-}
+#[path = "call_tests.rs"]
+mod tests;

@@ -10,7 +10,7 @@
 pub mod args;
 pub mod call;
 pub mod install;
-mod place;
+pub mod place;
 pub mod project;
 pub mod served;
 mod wait;

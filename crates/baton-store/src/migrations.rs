@@ -47,6 +47,9 @@ const MIGRATION_SLICE: &[M<'static>] = &[
     ))
     .foreign_key_check(),
     M::up(include_str!("../migrations/sqlite/0013_event_minutes.sql")).foreign_key_check(),
+    M::up(include_str!(
+        "../migrations/sqlite/0014_session_repositories.sql"
+    )),
 ];
 
 /// PostgreSQL's migrations: (the version it brings the store to, its SQL). The first is the
@@ -56,6 +59,10 @@ pub(crate) const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
     (
         13,
         include_str!("../migrations/postgres/0013_event_minutes.sql"),
+    ),
+    (
+        14,
+        include_str!("../migrations/postgres/0014_session_repositories.sql"),
     ),
 ];
 
@@ -291,7 +298,7 @@ mod tests {
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .unwrap();
         assert_eq!(version, LATEST_VERSION);
-        assert_eq!(LATEST_VERSION, 13);
+        assert_eq!(LATEST_VERSION, 14);
         let count = |sql: &str| -> i64 { conn.query_row(sql, [], |r| r.get(0)).unwrap() };
         assert_eq!(
             count("SELECT count(*) FROM agents WHERE name = 'Researcher' AND adapter = 'baton'"),

@@ -258,6 +258,13 @@ impl Default for SessionPlace {
 }
 
 impl SessionPlace {
+    /// The resource Baton names a file of the place's repository by: a repository with no
+    /// commit is named by its git directory (`repo://local:<git dir>/<path inside>`).
+    pub fn repo_file(&self, inside: &str) -> String {
+        let git_dir = std::fs::canonicalize(self.repo.join(".git")).expect("the git dir");
+        format!("repo://local:{}/{inside}", git_dir.display())
+    }
+
     pub fn new() -> SessionPlace {
         let dir = tempfile::tempdir().expect("a temp dir");
         let root = dir.path().to_owned();

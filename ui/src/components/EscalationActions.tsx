@@ -147,7 +147,7 @@ export function EscalationActions({
   // An API is shared by budget, not owned: a pressure escalation offers a split instead. A
   // coding session is granted a file (its lease), not made its owner.
   const agentsToOwn = e.resource && !canSplit ? e.agents.filter((id) => !sessions.has(id)) : [];
-  const sessionsToGrant = e.resource?.startsWith("file://") ? e.agents.filter((id) => sessions.has(id)) : [];
+  const sessionsToGrant = e.resource?.startsWith("file://") || e.resource?.startsWith("repo://") ? e.agents.filter((id) => sessions.has(id)) : [];
   // Coding sessions alone: nothing is sent to them, so approve, reject and retry mean nothing,
   // except to a session's own permission request (its hook waits for the answer: approve or
   // reject, no retry).

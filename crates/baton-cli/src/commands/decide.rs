@@ -164,7 +164,7 @@ fn action_of(
         DecideAction::GiveFile { session, file } => (
             EscalationAction::GiveLease {
                 agent_id: find_agent(agents, &session)?.id,
-                resource: if file.starts_with("file://") {
+                resource: if file.starts_with("file://") || file.starts_with("repo://") {
                     file
                 } else {
                     baton_core::hooks::file_resource(&file)

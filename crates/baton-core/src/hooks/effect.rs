@@ -4,17 +4,30 @@
 //! Seen: Claude Code's `Write`, `Edit`, `MultiEdit`, `NotebookEdit` and `Read`; Copilot CLI's
 //! `create`, `edit` and `view`; `apply_patch` envelopes, whether a tool of their own or inside
 //! a shell command (Codex edits files with `apply_patch <<'EOF' … EOF` through
-//! `exec_command`). Not seen: what any other shell command writes.
+//! `exec_command`), placed where the command runs (see `shell`). Not seen: what any other shell
+//! command writes.
 
 use serde_json::Value;
 
+use super::shell::{absolute, shell_patches, ShellPatches};
 use super::ToolCall;
+
+/// The tools that run a shell command, in lower case.
+const SHELL_TOOLS: [&str; 5] = ["bash", "shell", "exec_command", "local_shell", "powershell"];
 
 /// What one tool call does.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ToolEffect {
     /// Creates, edits, moves or deletes these files (absolute paths, in the order named).
     Writes(Vec<String>),
+    /// Changes files of which some cannot be named for sure (a patch run after `cd $DIR`):
+    /// the write is unchecked, and the repository's `unchecked` rule decides.
+    UnsureWrites {
+        /// The files that could be named.
+        paths: Vec<String>,
+        /// Why the others could not, for the person and the model.
+        why: String,
+    },
     /// Reads these files.
     Reads(Vec<String>),
     /// Runs a shell command whose effects Baton does not see.
@@ -41,17 +54,33 @@ pub fn tool_effect(tool: &ToolCall, cwd: Option<&str>) -> ToolEffect {
         }
         "notebookedit" => ToolEffect::Writes(paths(&["notebook_path", "file_path", "path"])),
         "read" | "view" => ToolEffect::Reads(paths(&["file_path", "path"])),
-        "apply_patch" => ToolEffect::Writes(patch_paths_in(input, cwd)),
-        "bash" | "shell" | "exec_command" | "local_shell" | "powershell" => {
-            let patched = patch_paths_in(input, cwd);
-            if patched.is_empty() {
+        "apply_patch" => patched(patch_paths_in(input, cwd)),
+        name if SHELL_TOOLS.contains(&name) => {
+            let found = patch_paths_in(input, cwd);
+            if found.paths.is_empty() && found.unsure.is_none() {
                 ToolEffect::Shell(command_text(input))
             } else {
-                ToolEffect::Writes(patched)
+                patched(found)
             }
         }
         _ => ToolEffect::Other,
     }
+}
+
+fn patched(found: ShellPatches) -> ToolEffect {
+    match found.unsure {
+        None => ToolEffect::Writes(found.paths),
+        Some(why) => ToolEffect::UnsureWrites {
+            paths: found.paths,
+            why,
+        },
+    }
+}
+
+/// Whether `tool` runs a shell command (Codex's patches come through one, and it sends no
+/// PostToolUse for them).
+pub fn runs_in_shell(tool: &ToolCall) -> bool {
+    SHELL_TOOLS.contains(&tool.name.to_ascii_lowercase().as_str())
 }
 
 /// The command a shell tool runs, as one line of text.
@@ -67,10 +96,12 @@ fn command_text(input: &Value) -> String {
     }
 }
 
-/// The files named by every `apply_patch` envelope in the input's texts (top-level strings and
-/// arrays of strings: `{"command": ["apply_patch", "*** Begin Patch…"]}` and the like).
-fn patch_paths_in(input: &Value, cwd: Option<&str>) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
+/// The files changed by every `apply_patch` envelope in the input's texts (top-level strings and
+/// arrays of strings: `{"command": ["apply_patch", "*** Begin Patch…"]}` and the like), placed
+/// where the command really runs (the call's `workdir`, `cd`, `pushd`).
+fn patch_paths_in(input: &Value, cwd: Option<&str>) -> ShellPatches {
+    let mut out = ShellPatches::default();
+    let workdir = input.get("workdir").and_then(Value::as_str);
     let mut texts: Vec<&str> = Vec::new();
     if let Value::Object(map) = input {
         for value in map.values() {
@@ -81,71 +112,18 @@ fn patch_paths_in(input: &Value, cwd: Option<&str>) -> Vec<String> {
             }
         }
     }
-    for text in texts {
-        for path in patch_paths(text) {
-            let path = absolute(path, cwd);
-            if !out.contains(&path) {
-                out.push(path);
+    for text in texts.into_iter().filter(|t| t.contains("*** Begin Patch")) {
+        let found = shell_patches(text, cwd, workdir);
+        for path in found.paths {
+            if !out.paths.contains(&path) {
+                out.paths.push(path);
             }
+        }
+        if out.unsure.is_none() {
+            out.unsure = found.unsure;
         }
     }
     out
-}
-
-/// The paths an `apply_patch` envelope adds, updates, deletes or moves to, as written.
-pub fn patch_paths(text: &str) -> Vec<&str> {
-    const HEADERS: [&str; 4] = [
-        "*** Add File: ",
-        "*** Update File: ",
-        "*** Delete File: ",
-        "*** Move to: ",
-    ];
-    let mut inside = false;
-    let mut out = Vec::new();
-    for line in text.lines() {
-        let line = line.trim_end_matches('\r');
-        if line.trim() == "*** Begin Patch" {
-            inside = true;
-            continue;
-        }
-        if line.trim() == "*** End Patch" {
-            inside = false;
-            continue;
-        }
-        if !inside {
-            continue;
-        }
-        if let Some(path) = HEADERS.iter().find_map(|h| line.strip_prefix(h)) {
-            let path = path.trim();
-            if !path.is_empty() && !out.contains(&path) {
-                out.push(path);
-            }
-        }
-    }
-    out
-}
-
-/// `path` made absolute against `cwd` (when relative and a cwd is known) and normalised: `.`
-/// and `..` resolved, repeated slashes folded. Nothing is read from the disk.
-pub fn absolute(path: &str, cwd: Option<&str>) -> String {
-    let joined = match cwd {
-        Some(cwd) if !path.starts_with('/') => format!("{cwd}/{path}"),
-        _ => path.to_owned(),
-    };
-    if !joined.starts_with('/') {
-        return joined;
-    }
-    let mut parts: Vec<&str> = Vec::new();
-    for part in joined.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                parts.pop();
-            }
-            part => parts.push(part),
-        }
-    }
-    format!("/{}", parts.join("/"))
 }
 
 /// The resource a file is: `file://` and its absolute path (`file:///repo/src/app.rs`).

@@ -7,8 +7,10 @@ mod effect;
 mod payload;
 mod permit;
 mod reply;
+mod repository;
+mod shell;
 
-pub use effect::{absolute, file_resource, patch_paths, tool_effect, ToolEffect};
+pub use effect::{file_resource, runs_in_shell, tool_effect, ToolEffect};
 pub use payload::{
     parse_hook_payload, short_session_id, HookCall, HookClient, HookEvent, HookPayloadError,
     ToolCall, MAX_PAYLOAD_BYTES,
@@ -18,6 +20,10 @@ pub use permit::{
     DEFAULT_LEASE_SECONDS,
 };
 pub use reply::{hook_reply, HookAnswer, HookReply};
+pub use repository::{
+    origin_url, remote_identity, repo_resource, resource_in_checkout, root_commit_identity,
+};
+pub use shell::{absolute, patch_paths, shell_patches, ShellPatches};
 
 #[cfg(test)]
 mod tests;

@@ -134,6 +134,7 @@ fn junk_huge_silent_and_foreign_calls_are_answered_and_the_server_goes_on() {
         session_id: "s".into(),
         cwd: None,
         repo_root: None,
+        repository: None,
         branch: None,
         name: None,
         mode: "warn".into(),

@@ -25,6 +25,9 @@ pub(crate) struct HookRequest {
     pub session_id: String,
     pub cwd: Option<String>,
     pub repo_root: Option<String>,
+    /// The repository's identity (absent from hooks built before it was sent).
+    #[serde(default)]
+    pub repository: Option<String>,
     pub branch: Option<String>,
     pub name: Option<String>,
     pub mode: String,
@@ -49,6 +52,7 @@ impl HookRequest {
             session_id: session.session_id.clone(),
             cwd: session.cwd.clone(),
             repo_root: session.repo_root.clone(),
+            repository: session.repository.clone(),
             branch: session.branch.clone(),
             name: session.name.clone(),
             mode: settings.mode.as_str().to_owned(),
@@ -87,6 +91,7 @@ impl HookRequest {
             session_id: self.session_id.clone(),
             cwd: self.cwd.clone(),
             repo_root: self.repo_root.clone(),
+            repository: self.repository.clone(),
             branch: self.branch.clone(),
             name: self.name.clone(),
         };

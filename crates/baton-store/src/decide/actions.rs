@@ -160,12 +160,12 @@ pub(super) fn grant_lease_in(
     Ok(format!("{name} holds {resource}"))
 }
 
-/// The file (`file://…`) an escalation about a lease is about.
+/// The file (`file://…`, or a repository's `repo://…`) an escalation about a lease is about.
 pub(super) fn file_of(escalation: &Escalation) -> Result<&str> {
     escalation
         .resource
         .as_deref()
-        .filter(|r| r.starts_with("file://"))
+        .filter(|r| r.starts_with("file://") || r.starts_with("repo://"))
         .ok_or_else(|| {
             invalid("this decision is about a file's lease, and this item names no file")
         })

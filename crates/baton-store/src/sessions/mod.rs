@@ -14,11 +14,11 @@ mod turns;
 pub use asks::{PermissionDecided, WATCHER_FRESH};
 pub use summary::SessionsHeard;
 
-use crate::db::params;
+use crate::db::{params, Db};
 use baton_core::detect::Finding;
 use baton_core::hooks::{
-    file_resource, tool_effect, HookAnswer, HookCall, HookClient, HookEvent, PermitConflict,
-    PermitMode, PermitVerdict, ToolEffect,
+    file_resource, resource_in_checkout, runs_in_shell, tool_effect, HookAnswer, HookCall,
+    HookClient, HookEvent, PermitConflict, PermitMode, PermitVerdict, ToolEffect,
 };
 use baton_core::protocol::EventKind;
 use baton_core::rules::ResourcePattern;
@@ -42,6 +42,9 @@ pub struct SessionRef {
     pub session_id: String,
     pub cwd: Option<String>,
     pub repo_root: Option<String>,
+    /// The repository's identity, shared by its worktrees and clones (`github.com/acme/shop`,
+    /// `root:<first commit>`): a file in `repo_root` is `repo://<identity>/<path inside>`.
+    pub repository: Option<String>,
     pub branch: Option<String>,
     /// The agent's name when the person chose one (`BATON_AGENT_NAME`); else
     /// `<repository>·<short id>`.
@@ -117,6 +120,41 @@ pub(crate) struct SessionRow {
     turn_open: bool,
 }
 
+impl SessionRef {
+    /// The resource a file the session names is: its repository's file when the file is in
+    /// the session's checkout, else `file://<absolute path>`.
+    pub fn resource(&self, path: &str) -> String {
+        match (&self.repo_root, &self.repository) {
+            (Some(root), Some(id)) => resource_in_checkout(path, root, id),
+            _ => None,
+        }
+        .unwrap_or_else(|| file_resource(path))
+    }
+}
+
+/// A `write` or `read` event per file; a write also renews the writer's lease on it.
+fn record_files(
+    tx: &Db,
+    session: &SessionRef,
+    row: &SessionRow,
+    kind: EventKind,
+    paths: Vec<String>,
+    now: DateTime<Utc>,
+    record: &mut HookRecord,
+) -> Result<()> {
+    for path in paths {
+        let resource = session.resource(&path);
+        push_event(tx, row, kind, Some(resource.clone()), None, now, record)?;
+        if kind == EventKind::Write {
+            tx.execute(
+                "UPDATE leases SET last_write_at = ?3 WHERE resource = ?1 AND holder = ?2",
+                params![resource, row.agent_id, ts(now)],
+            )?;
+        }
+    }
+    Ok(())
+}
+
 impl Store {
     /// Records one hook call of `session` at `now` and answers it.
     pub fn record_hook(
@@ -147,8 +185,26 @@ impl Store {
             }
             HookEvent::PreToolUse(tool) => {
                 note_tool(&tx, row.agent_id, tool, cwd)?;
-                if let ToolEffect::Writes(paths) = tool_effect(tool, cwd) {
-                    ask_permit(&tx, &row, &paths, &settings, now, &mut record)?;
+                let paths = match tool_effect(tool, cwd) {
+                    ToolEffect::Writes(paths) | ToolEffect::UnsureWrites { paths, .. } => paths,
+                    _ => Vec::new(),
+                };
+                if !paths.is_empty() {
+                    ask_permit(&tx, session, &row, &paths, &settings, now, &mut record)?;
+                    // Codex sends no PostToolUse for a patch run through the shell: its write
+                    // is recorded when it is let through.
+                    let let_through = !matches!(record.answer, HookAnswer::Deny(_));
+                    if session.client == HookClient::Codex && runs_in_shell(tool) && let_through {
+                        record_files(
+                            &tx,
+                            session,
+                            &row,
+                            EventKind::Write,
+                            paths,
+                            now,
+                            &mut record,
+                        )?;
+                    }
                 }
             }
             HookEvent::PostToolUse(tool) => {
@@ -158,24 +214,7 @@ impl Store {
                     ToolEffect::Reads(paths) => (EventKind::Read, paths),
                     _ => (EventKind::Read, Vec::new()),
                 };
-                for path in paths {
-                    let resource = file_resource(&path);
-                    push_event(
-                        &tx,
-                        &row,
-                        kind,
-                        Some(resource.clone()),
-                        None,
-                        now,
-                        &mut record,
-                    )?;
-                    if kind == EventKind::Write {
-                        tx.execute(
-                            "UPDATE leases SET last_write_at = ?3 WHERE resource = ?1 AND holder = ?2",
-                            params![resource, row.agent_id, ts(now)],
-                        )?;
-                    }
-                }
+                record_files(&tx, session, &row, kind, paths, now, &mut record)?;
             }
             HookEvent::PermissionRequest(tool) => {
                 let what = note_tool(&tx, row.agent_id, tool, cwd)?;

@@ -8,10 +8,10 @@ use baton_core::hooks::{
     deny_reason, file_resource, permit, ClashOutcome, HookAnswer, Lease, Permit, PermitConflict,
     PermitVerdict,
 };
-use baton_core::rules::{CompiledRules, MapLease};
+use baton_core::rules::{CompiledRules, MapLease, RuleKind};
 use chrono::{DateTime, Duration, Utc};
 
-use super::{HookRecord, PermitClash, PermitSettings, SessionRow};
+use super::{HookRecord, PermitClash, PermitSettings, SessionRef, SessionRow};
 use crate::agents::agent_id_by_name;
 use crate::codec::{parse_adapter, parse_ts, ts};
 use crate::error::Result;
@@ -66,6 +66,7 @@ pub(super) fn release_leases(tx: &Db, agent_id: i64) -> Result<()> {
 /// lease of each path nobody else has a claim on.
 pub(super) fn ask_permit(
     tx: &Db,
+    session: &SessionRef,
     row: &SessionRow,
     paths: &[String],
     settings: &PermitSettings,
@@ -74,14 +75,25 @@ pub(super) fn ask_permit(
 ) -> Result<()> {
     let rules = CompiledRules::new(rules_in(tx)?.into_iter().map(|r| r.rule).collect());
     for path in paths {
-        let resource = file_resource(path);
-        let leases = leases_on(tx, &resource)?;
+        // Leases are on the repository's file (one in all its checkouts); a rule holds on
+        // either name (`repo://<identity>/src/**`, or today's `file:///<folder>/src/**`), and
+        // the repository's per-path modes are written for its folder.
+        let resource = session.resource(path);
+        let file = file_resource(path);
+        let by_rule = [&resource, &file]
+            .into_iter()
+            .find(|name| rules.covering(&[RuleKind::Data], name).next().is_some())
+            .unwrap_or(&resource);
+        let mut leases = leases_on(tx, &resource, session.branch.as_deref())?;
+        for lease in &mut leases {
+            lease.resource.clone_from(by_rule);
+        }
         let Permit { verdict, conflict } = permit(
             &row.name,
-            &resource,
+            by_rule,
             &rules,
             &leases,
-            settings.mode_for(&resource),
+            settings.mode_for(&file),
             settings.lease_time,
             now,
         );
@@ -113,11 +125,16 @@ pub(super) fn ask_permit(
     Ok(())
 }
 
-fn leases_on(tx: &Db, resource: &str) -> Result<Vec<Lease>> {
+/// The leases on `resource` that stand in the way of a session on `branch`: a holder on another
+/// branch of the repository edits in parallel (its own checkout), not over this one's file.
+fn leases_on(tx: &Db, resource: &str, branch: Option<&str>) -> Result<Vec<Lease>> {
     let found = tx.query_opt(
         "SELECT a.name, l.since, l.last_write_at
-               FROM leases l JOIN agents a ON a.id = l.holder WHERE l.resource = ?1",
-        params![resource],
+               FROM leases l JOIN agents a ON a.id = l.holder
+               LEFT JOIN sessions s ON s.agent_id = l.holder
+              WHERE l.resource = ?1
+                AND (?2 IS NULL OR s.branch IS NULL OR s.branch = ?2)",
+        params![resource, branch],
         |r| {
             Ok((
                 r.get::<String>(0)?,

@@ -52,14 +52,16 @@ pub(super) fn session_row(tx: &Db, session: &SessionRef, now: DateTime<Utc>) -> 
     tx.execute(
         "UPDATE sessions
             SET cwd = coalesce(?2, cwd), repo_root = coalesce(?3, repo_root),
-                branch = coalesce(?4, branch), last_seen_at = ?5
+                branch = coalesce(?4, branch), last_seen_at = ?5,
+                repository = coalesce(?6, repository)
           WHERE agent_id = ?1",
         params![
             row.agent_id,
             session.cwd,
             session.repo_root,
             session.branch,
-            ts(now)
+            ts(now),
+            session.repository
         ],
     )?;
     // A session is "up" while it calls: its last call is its last success.

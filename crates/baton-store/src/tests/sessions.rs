@@ -26,6 +26,7 @@ fn session(id: &str) -> SessionRef {
         session_id: id.into(),
         cwd: Some("/work/repo".into()),
         repo_root: Some("/work/repo".into()),
+        repository: None,
         branch: Some("main".into()),
         name: None,
     }

@@ -1,2 +1,4 @@
 mod payload;
 mod permit;
+mod repository;
+mod shell;

@@ -1,0 +1,308 @@
+//! A repository's identity on real git repositories (worktrees with a `.git` file and
+//! `commondir`, clones, a remote spelled two ways, submodules, a bare repository with
+//! worktrees, symlinked paths, a folder that is no repository), and sessions in two worktrees
+//! and a clone of one repository, each call through the real `baton-hook` binary (its own
+//! process, as the clients run it): they write one repository file, whatever folder each is in.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use baton_core::rules::{Rule, RuleKind};
+use baton_hooks::place::{checkout, IDENTITY_CACHE};
+use baton_store::StorePlace;
+use serde_json::json;
+
+fn git(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args([
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@t",
+            "-c",
+            "init.defaultBranch=main",
+            "-c",
+            "protocol.file.allow=always",
+        ])
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
+
+/// A worktree of `repo` on a new `branch`, in `../wt/<branch>`.
+fn worktree(repo: &Path, branch: &str) {
+    let folder = format!("../wt/{branch}");
+    git(repo, &["worktree", "add", "-q", "-b", branch, &folder]);
+}
+
+/// One hook call of `client` in `enforce` mode: (exit code, stderr).
+fn hook(data: &Path, client: &str, payload: serde_json::Value) -> (i32, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_baton-hook"))
+        .arg("--data-dir")
+        .arg(data)
+        .args([client, "--mode", "enforce"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(payload.to_string().as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn write(session: &str, cwd: &Path, event: &str) -> serde_json::Value {
+    json!({
+        "session_id": session, "cwd": cwd, "hook_event_name": event, "tool_name": "Edit",
+        "tool_input": {"file_path": cwd.join("src/app.rs"), "old_string": "a", "new_string": "b"}
+    })
+}
+
+#[test]
+fn two_worktrees_and_a_clone_write_one_repository_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    let repo = tmp.path().join("repo");
+    repository(&repo);
+    let root = git(&repo, &["rev-list", "--max-parents=0", "HEAD"]);
+    worktree(&repo, "feature-a");
+    worktree(&repo, "feature-b");
+    git(tmp.path(), &["clone", "-q", "repo", "clone"]);
+    let app = format!("repo://root:{root}/src/app.rs");
+
+    // Sessions on two branches, each in its worktree: one repository file, both writes
+    // recorded as writes of it; neither refused (another branch edits its own checkout).
+    let feature_a = tmp.path().join("wt/feature-a");
+    let feature_b = tmp.path().join("wt/feature-b");
+    for (session, cwd) in [("aaaa1111", &feature_a), ("bbbb2222", &feature_b)] {
+        for event in ["PreToolUse", "PostToolUse"] {
+            let (code, stderr) = hook(&data, "claude-code", write(session, cwd, event));
+            assert_eq!(code, 0, "{session} {event}: {stderr}");
+        }
+    }
+    // A Codex session on `main` patches through the shell from the repository's folder.
+    let patch = "cd src && apply_patch <<'EOF'\n*** Begin Patch\n*** Update File: app.rs\n@@\n-a\n+b\n*** End Patch\nEOF\n";
+    let codex = json!({
+        "session_id": "cccc3333", "cwd": repo, "hook_event_name": "PreToolUse",
+        "tool_name": "exec_command", "tool_input": {"cmd": patch}
+    });
+    let (code, stderr) = hook(&data, "codex", codex);
+    assert_eq!(code, 0, "{stderr}");
+
+    let store = rusqlite::Connection::open(data.join("baton.sqlite3")).unwrap();
+    let writes: Vec<(String, String, String)> = store
+        .prepare(
+            "SELECT a.name, s.branch, e.resource FROM events e JOIN agents a ON a.id = e.agent_id
+               JOIN sessions s ON s.agent_id = e.agent_id
+              WHERE e.kind = 'write' ORDER BY a.name",
+        )
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(
+        writes,
+        vec![
+            ("feature-a·aaaa1111".into(), "feature-a".into(), app.clone()),
+            ("feature-b·bbbb2222".into(), "feature-b".into(), app.clone()),
+            ("repo·cccc3333".into(), "main".into(), app.clone()),
+        ]
+    );
+
+    // A clone elsewhere on the same branch as the Codex session: the same file, a collision
+    // as in one folder, refused in enforce.
+    let clone = tmp.path().join("clone");
+    let (code, stderr) = hook(
+        &data,
+        "claude-code",
+        write("dddd4444", &clone, "PreToolUse"),
+    );
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("\"repo·cccc3333\""), "{stderr}");
+
+    // A rule written once for the repository's files holds in every checkout of it.
+    let mut rules = StorePlace::from_anchor(&data.join("baton.sqlite3"))
+        .and_then(|place| place.open())
+        .unwrap();
+    let rule = Rule {
+        kind: RuleKind::Data,
+        pattern: format!("repo://root:{root}/docs/**"),
+        owner: "docs-bot".into(),
+        readers: Vec::new(),
+        sequence: Vec::new(),
+        sla_seconds: None,
+        note: None,
+    };
+    rules.add_rule(&rule, "test").unwrap();
+    drop(rules);
+    for (session, cwd) in [("eeee5555", &clone), ("ffff6666", &feature_a)] {
+        let docs = json!({
+            "session_id": session, "cwd": cwd, "hook_event_name": "PreToolUse",
+            "tool_name": "Write", "tool_input": {"file_path": "docs/a.md", "content": "x"}
+        });
+        let (code, stderr) = hook(&data, "claude-code", docs);
+        assert_eq!(code, 2, "{session}: {stderr}");
+        assert!(stderr.contains("\"docs-bot\""), "{stderr}");
+    }
+}
+
+/// A repository at `dir` with one commit of `src/app.rs`.
+fn repository(dir: &Path) {
+    std::fs::create_dir_all(dir.join("src")).unwrap();
+    std::fs::write(dir.join("src/app.rs"), "fn main() {}\n").unwrap();
+    git(dir, &["init", "-q"]);
+    git(dir, &["add", "."]);
+    git(dir, &["commit", "-qm", "first"]);
+}
+
+#[test]
+fn worktrees_clones_and_bare_repositories_share_one_identity() {
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = tmp.path().join("repo");
+    repository(&repo);
+    let main = checkout(&repo.join("src")).unwrap();
+    assert_eq!(main.root, repo);
+    assert_eq!(main.branch.as_deref(), Some("main"));
+    let id = main.identity();
+    assert!(id.starts_with("root:"), "{id}");
+    // Kept for the next call, and read from there.
+    let cached = main.common_dir.join(IDENTITY_CACHE);
+    assert_eq!(std::fs::read_to_string(&cached).unwrap().trim(), id);
+    std::fs::write(&cached, "root:0123456789abcdef\n").unwrap();
+    assert_eq!(main.identity(), "root:0123456789abcdef");
+    std::fs::write(&cached, "junk").unwrap();
+    assert_eq!(main.identity(), id);
+
+    // A worktree: its `.git` is a file, its git dir names the common one.
+    worktree(&repo, "feature-a");
+    let wt = checkout(&tmp.path().join("wt/feature-a/src")).unwrap();
+    assert!(tmp.path().join("wt/feature-a/.git").is_file());
+    assert_eq!(wt.root, tmp.path().join("wt/feature-a"));
+    assert_eq!(wt.branch.as_deref(), Some("feature-a"));
+    assert_eq!(wt.common_dir, main.common_dir);
+    assert_ne!(wt.git_dir, main.git_dir);
+    assert_eq!(wt.identity(), id);
+
+    // A clone elsewhere (its origin a local path: the first commit names it).
+    git(tmp.path(), &["clone", "-q", "repo", "clone"]);
+    let clone = checkout(&tmp.path().join("clone")).unwrap();
+    assert_ne!(clone.common_dir, main.common_dir);
+    assert_eq!(clone.identity(), id);
+
+    // A bare repository with a worktree of its own.
+    git(tmp.path(), &["clone", "-q", "--bare", "repo", "bare.git"]);
+    git(
+        &tmp.path().join("bare.git"),
+        &["worktree", "add", "-q", "../bare-wt", "main"],
+    );
+    let bare_wt = checkout(&tmp.path().join("bare-wt/src")).unwrap();
+    assert_eq!(
+        bare_wt.common_dir,
+        tmp.path().join("bare.git").canonicalize().unwrap()
+    );
+    assert_eq!(bare_wt.branch.as_deref(), Some("main"));
+    assert_eq!(bare_wt.identity(), id);
+
+    // With an origin, the remote names it, however each clone spells it.
+    git(
+        &repo,
+        &["remote", "add", "origin", "git@github.com:acme/shop.git"],
+    );
+    git(
+        &tmp.path().join("clone"),
+        &[
+            "remote",
+            "set-url",
+            "origin",
+            "https://me@github.com/acme/shop",
+        ],
+    );
+    assert_eq!(main.identity(), "github.com/acme/shop");
+    assert_eq!(wt.identity(), "github.com/acme/shop");
+    assert_eq!(clone.identity(), "github.com/acme/shop");
+}
+
+#[test]
+fn a_submodule_is_a_repository_of_its_own_and_a_plain_folder_is_none() {
+    let tmp = tempfile::tempdir().unwrap();
+    let lib = tmp.path().join("lib");
+    std::fs::create_dir_all(&lib).unwrap();
+    std::fs::write(lib.join("lib.rs"), "pub fn f() {}\n").unwrap();
+    git(&lib, &["init", "-q"]);
+    git(&lib, &["add", "."]);
+    git(&lib, &["commit", "-qm", "lib"]);
+    let repo = tmp.path().join("repo");
+    repository(&repo);
+    git(&repo, &["submodule", "add", "-q", "../lib", "vendor/lib"]);
+    let sub = checkout(&repo.join("vendor/lib")).unwrap();
+    assert!(repo.join("vendor/lib/.git").is_file());
+    assert_eq!(sub.root, repo.join("vendor/lib"));
+    assert_eq!(sub.identity(), checkout(&lib).unwrap().identity());
+    assert_ne!(sub.identity(), checkout(&repo).unwrap().identity());
+    assert_eq!(
+        sub.inside(&repo.join("vendor/lib/lib.rs")).as_deref(),
+        Some("lib.rs")
+    );
+
+    let plain = tempfile::tempdir().unwrap();
+    assert_eq!(checkout(plain.path()), None);
+    // A repository with no commit yet is named by where its git directory is.
+    let empty = tmp.path().join("empty");
+    std::fs::create_dir_all(&empty).unwrap();
+    git(&empty, &["init", "-q"]);
+    assert!(checkout(&empty).unwrap().identity().starts_with("local:/"));
+}
+
+#[cfg(unix)]
+#[test]
+fn symlinked_spellings_of_a_checkout_are_the_same_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = tmp.path().join("repo");
+    repository(&repo);
+    let link = tmp.path().join("link");
+    std::os::unix::fs::symlink(&repo, &link).unwrap();
+    let through_link = checkout(&link.join("src")).unwrap();
+    let direct = checkout(&repo).unwrap();
+    assert_eq!(through_link.identity(), direct.identity());
+    assert_eq!(through_link.common_dir, direct.common_dir);
+    // A file named through the link, or not, existing or not yet: one path inside.
+    for path in [
+        link.join("src/app.rs"),
+        repo.join("src/app.rs"),
+        repo.join("src/new/mod.rs"),
+        link.join("src/new/mod.rs"),
+    ] {
+        let inside = direct.inside(&path).or_else(|| through_link.inside(&path));
+        assert!(inside.is_some(), "{}", path.display());
+        assert_eq!(
+            direct.inside(&path),
+            through_link.inside(&path),
+            "{}",
+            path.display()
+        );
+    }
+    assert_eq!(
+        direct.inside(&link.join("src/app.rs")).as_deref(),
+        Some("src/app.rs")
+    );
+    assert_eq!(direct.inside(&tmp.path().join("elsewhere.rs")), None);
+}
