@@ -3,7 +3,7 @@
 // removing one over a default brings the default back (the backend answers with the table in
 // force). A removal can be undone.
 
-import { useRef, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 
 import type { Price } from "../bindings/Price";
 import { removePrice, setPrice, toBackendError } from "../lib/backend";
@@ -21,6 +21,15 @@ export function PriceTable({ prices, onSaved }: { prices: Loaded<Price[]>; onSav
   const [busy, setBusy] = useState(false);
   const addRef = useRef<HTMLButtonElement>(null);
   const undoRef = useRef<HTMLButtonElement>(null);
+  // Where focus goes once React has drawn the change that moved it (a frame callback could run
+  // before the Undo button exists and lose it).
+  // Every change that moves focus also changes what is drawn, so this runs after it.
+  const focusNext = useRef<"add" | "undo" | null>(null);
+  useEffect(() => {
+    if (focusNext.current === null) return;
+    (focusNext.current === "undo" ? undoRef : addRef).current?.focus();
+    focusNext.current = null;
+  });
   const list = prices.value;
   const rows = list ? sortPrices(list) : [];
 
@@ -31,7 +40,7 @@ export function PriceTable({ prices, onSaved }: { prices: Loaded<Price[]>; onSav
   };
   const closeForm = () => {
     setEditing(null);
-    requestAnimationFrame(() => addRef.current?.focus());
+    focusNext.current = "add";
   };
 
   const run = async (task: () => Promise<Price[]>, after?: () => void) => {
@@ -54,7 +63,7 @@ export function PriceTable({ prices, onSaved }: { prices: Loaded<Price[]>; onSav
       () => {
         setRemoved(p);
         // The row (and its button) is gone: focus goes to Undo.
-        requestAnimationFrame(() => undoRef.current?.focus());
+        focusNext.current = "undo";
       },
     );
   const undo = (p: Price) =>
@@ -62,7 +71,7 @@ export function PriceTable({ prices, onSaved }: { prices: Loaded<Price[]>; onSav
       () => setPrice({ ...p, default: false }),
       () => {
         setRemoved(null);
-        requestAnimationFrame(() => addRef.current?.focus());
+        focusNext.current = "add";
       },
     );
 
