@@ -142,38 +142,19 @@ fn a_manifest_overlapping_an_existing_rule_exits_1() {
         &["baton.toml", "--manifest", "agent.toml"],
     );
     assert_eq!(run.code, Some(1), "{}", run.all());
-    assert!(
-        run.stdout
-            .contains("conflict (trigger) of manifest agent.toml (agent \"Newbie\")"),
-        "{}",
-        run.all()
-    );
-    assert!(
-        run.stdout.contains("example resource: slack://billing"),
-        "{}",
-        run.all()
-    );
+    run.expect_stdout("conflict (trigger) of manifest agent.toml (agent \"Newbie\")");
+    run.expect_stdout("example resource: slack://billing");
     // Two writers of one field: the rule gives it to its owner, so the manifest conflicts with
     // the rule. (That the owner also declares writing it is no second conflict: the rule decides.)
-    assert!(run.stdout.contains("conflict (data)"), "{}", run.all());
-    assert!(
-        run.stdout
-            .contains("against:  rule 0 at line 14: data crm://contacts/*#status → Researcher"),
-        "{}",
-        run.all()
-    );
+    run.expect_stdout("conflict (data)");
+    run.expect_stdout("against:  rule 0 at line 14: data crm://contacts/*#status → Researcher");
     assert!(
         !run.stdout
             .contains("against:  agent \"Researcher\" declares crm://contacts/*#status"),
         "{}",
         run.all()
     );
-    assert!(
-        run.stdout
-            .contains("example resource: crm://contacts/42#status"),
-        "{}",
-        run.all()
-    );
+    run.expect_stdout("example resource: crm://contacts/42#status");
     // A manifest that only reads is fine.
     let run = check(
         dir.path(),
@@ -191,12 +172,7 @@ fn a_manifest_overlapping_an_existing_rule_exits_1() {
 fn malformed_toml_exits_2_with_line_and_column() {
     let run = checked("[[rules]]\nkind = \"data\"\npattern = \"crm://a\nowner = \"A\"\n");
     assert_eq!(run.code, Some(2), "{}", run.all());
-    assert!(
-        run.stderr
-            .contains("baton.toml: TOML parse error at line 3, column"),
-        "{}",
-        run.all()
-    );
+    run.expect_stderr("baton.toml: TOML parse error at line 3, column");
     // Typos are refused, in rules, in declarations and at the top level.
     for (text, needle) in [
         (
@@ -227,11 +203,7 @@ fn malformed_toml_exits_2_with_line_and_column() {
         &["baton.toml", "--manifest", "agent.toml"],
     );
     assert_eq!(run.code, Some(2), "{}", run.all());
-    assert!(
-        run.stderr.contains("agent.toml: TOML parse error at line"),
-        "{}",
-        run.all()
-    );
+    run.expect_stderr("agent.toml: TOML parse error at line");
 }
 
 #[test]
@@ -239,12 +211,8 @@ fn a_bad_pattern_exits_2_with_line_and_column() {
     let run =
         checked("\n[[rules]]\nkind = \"data\"\nowner = \"A\"\npattern = \"crm://contacts/***\"\n");
     assert_eq!(run.code, Some(2), "{}", run.all());
-    assert!(
-        run.stderr.contains(
-            "baton.toml: line 5, column 27: rule 0 (data) \"crm://contacts/***\": column 16: `***`"
-        ),
-        "{}",
-        run.all()
+    run.expect_stderr(
+        "baton.toml: line 5, column 27: rule 0 (data) \"crm://contacts/***\": column 16: `***`",
     );
     // In a manifest.
     let dir = TempDir::new().unwrap();
@@ -260,20 +228,11 @@ fn a_bad_pattern_exits_2_with_line_and_column() {
         &["baton.toml", "--manifest", "agent.toml"],
     );
     assert_eq!(run.code, Some(2), "{}", run.all());
-    assert!(
-        run.stderr.contains("agent.toml: line 2, column 36: agent \"N\" outputs[1] \"file:///b//c\": column 11: empty path segment"),
-        "{}",
-        run.all()
-    );
+    run.expect_stderr("agent.toml: line 2, column 36: agent \"N\" outputs[1] \"file:///b//c\": column 11: empty path segment");
     // A rule that is wrong for its kind.
     let run = checked("[[rules]]\nkind = \"trigger\"\npattern = \"slack://x\"\nowner = \"A\"\nreaders = [\"B\"]\n");
     assert_eq!(run.code, Some(2), "{}", run.all());
-    assert!(
-        run.stderr
-            .contains("line 3, column 11: rule 0 (trigger): only data rules have readers"),
-        "{}",
-        run.all()
-    );
+    run.expect_stderr("line 3, column 11: rule 0 (trigger): only data rules have readers");
 }
 
 #[test]
@@ -290,16 +249,12 @@ fn escape_sequences_in_names_are_shown_not_obeyed_in_reports_and_errors() {
         "{:?}",
         run.all()
     );
-    assert!(run.stdout.contains("Writer\\u{1b}[2J"), "{}", run.all());
+    run.expect_stdout("Writer\\u{1b}[2J");
     // The same name in an error.
     let run = checked(&format!(
         "[[agents]]\nname = \"{hostile}\"\nurl = \"http://127.0.0.1:9\"\npoll_interval_ms = 1000\ntimeout_ms = 5000\n"
     ));
     assert_eq!(run.code, Some(2), "{}", run.all());
     assert!(!run.all().contains('\u{1b}'), "{:?}", run.all());
-    assert!(
-        run.stderr.contains("\\u{1b}]0;pwned\\u{7}"),
-        "{}",
-        run.all()
-    );
+    run.expect_stderr("\\u{1b}]0;pwned\\u{7}");
 }

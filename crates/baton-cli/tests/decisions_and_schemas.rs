@@ -28,15 +28,11 @@ fn schemas_are_set_listed_and_removed_and_bad_ones_refused() {
     let junk = sandbox.write("junk.json", "{ not json");
     let run = sandbox.run(&["schema", "set", "brief", junk.to_str().unwrap()]);
     run.expect_code(2);
-    assert!(run.stderr.contains("junk.json: not JSON"), "{}", run.all());
+    run.expect_stderr("junk.json: not JSON");
     let bad = sandbox.write("bad.json", r#"{"type": 7}"#);
     let run = sandbox.run(&["schema", "set", "brief", bad.to_str().unwrap()]);
     run.expect_code(1);
-    assert!(
-        run.stderr.contains("not a usable JSON Schema"),
-        "{}",
-        run.all()
-    );
+    run.expect_stderr("not a usable JSON Schema");
     let missing = sandbox.run(&["schema", "set", "brief", "no-such-file.json"]);
     missing.expect_code(2);
 
@@ -108,11 +104,7 @@ fn the_decision_log_exports_as_json_lines_and_verify_names_a_tampered_entry() {
 
     let verify = sandbox.run(&["decisions", "verify"]);
     verify.expect_code(0);
-    assert!(
-        verify.stdout.contains("intact: 3 entries"),
-        "{}",
-        verify.all()
-    );
+    verify.expect_stdout("intact: 3 entries");
     // Tamper with entry 2 behind Baton's back (dropping the append-only trigger first).
     match sandbox.store_url() {
         None => {
@@ -138,9 +130,5 @@ fn the_decision_log_exports_as_json_lines_and_verify_names_a_tampered_entry() {
     }
     let broken = sandbox.run(&["decisions", "verify"]);
     broken.expect_code(1);
-    assert!(
-        broken.stdout.contains("broken at entry 2"),
-        "{}",
-        broken.all()
-    );
+    broken.expect_stdout("broken at entry 2");
 }

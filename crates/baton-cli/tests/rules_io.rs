@@ -98,12 +98,7 @@ fn import_then_export_round_trips_byte_for_byte_and_audits_each_rule() {
         "{}",
         run.all()
     );
-    assert!(
-        run.stderr
-            .contains("token references are not imported (Writer)"),
-        "{}",
-        run.all()
-    );
+    run.expect_stderr("token references are not imported (Writer)");
     assert!(!run.stderr.contains("warning"), "{}", run.all());
 
     let entries = sandbox.rule_entries();
@@ -191,11 +186,7 @@ fn import_then_export_round_trips_byte_for_byte_and_audits_each_rule() {
     let run = sandbox.run(&["export", "--out", "out.toml"]);
     run.expect_code(0);
     assert_eq!(run.stdout, "");
-    assert!(
-        run.stderr.contains("wrote 2 agent(s) and 4 rule(s)"),
-        "{}",
-        run.all()
-    );
+    run.expect_stderr("wrote 2 agent(s) and 4 rule(s)");
     assert_eq!(
         std::fs::read_to_string(sandbox.path("out.toml")).unwrap(),
         first
@@ -286,12 +277,7 @@ fn bad_files_exit_2_with_line_and_column_and_change_nothing() {
     sandbox.write("bad.toml", bad_pattern);
     let run = sandbox.run(&["import", "bad.toml"]);
     run.expect_code(2);
-    assert!(
-        run.stderr
-            .contains("bad.toml: line 7, column 27: rule 0 (data) \"crm://contacts/***\""),
-        "{}",
-        run.all()
-    );
+    run.expect_stderr("bad.toml: line 7, column 27: rule 0 (data) \"crm://contacts/***\"");
     assert_eq!(run.stdout, "");
 
     sandbox.write(
@@ -300,12 +286,7 @@ fn bad_files_exit_2_with_line_and_column_and_change_nothing() {
     );
     let run = sandbox.run(&["import", "broken.toml"]);
     run.expect_code(2);
-    assert!(
-        run.stderr
-            .contains("broken.toml: TOML parse error at line 3, column"),
-        "{}",
-        run.all()
-    );
+    run.expect_stderr("broken.toml: TOML parse error at line 3, column");
 
     assert_eq!(sandbox.store().rules().unwrap(), rules);
     assert_eq!(sandbox.rule_entries().len(), 4);
@@ -330,23 +311,9 @@ owner = "Writer"
     sandbox.write("overlap.toml", overlapping);
     let run = sandbox.run_as(Some("alex"), &["import", "overlap.toml"]);
     run.expect_code(0);
-    assert!(
-        run.stdout
-            .contains("2 rules added, 0 updated, 0 removed, 0 unchanged"),
-        "{}",
-        run.all()
-    );
-    assert!(
-        run.stderr.contains("warning: overlap.toml: 1 overlap(s)"),
-        "{}",
-        run.all()
-    );
-    assert!(
-        run.stderr
-            .contains("example resource: crm://contacts/42#status"),
-        "{}",
-        run.all()
-    );
+    run.expect_stdout("2 rules added, 0 updated, 0 removed, 0 unchanged");
+    run.expect_stderr("warning: overlap.toml: 1 overlap(s)");
+    run.expect_stderr("example resource: crm://contacts/42#status");
     assert!(sandbox.rule_entries().iter().all(|e| e.who == "alex"));
 
     // The export of a store with an overlap fails the check, as the file did.
@@ -356,12 +323,7 @@ owner = "Writer"
     sandbox.write("empty.toml", "");
     let run = sandbox.run_as(None, &["import", "empty.toml"]);
     run.expect_code(0);
-    assert!(
-        run.stdout
-            .contains("0 rules added, 0 updated, 2 removed, 0 unchanged"),
-        "{}",
-        run.all()
-    );
+    run.expect_stdout("0 rules added, 0 updated, 2 removed, 0 unchanged");
     let removed: Vec<DecisionEntry> = sandbox
         .rule_entries()
         .into_iter()
@@ -417,17 +379,12 @@ fn a_file_changes_only_what_it_says_of_an_agent_baton_knows() {
     );
     let bad = sandbox.run(&["import", "bad.toml"]);
     bad.expect_code(2);
-    assert!(
-        bad.stderr
-            .contains("agent \"Researcher\": windows: stall_seconds"),
-        "{}",
-        bad.all()
-    );
+    bad.expect_stderr("agent \"Researcher\": windows: stall_seconds");
     let protocol = sandbox.write(
         "protocol.toml",
         "[[agents]]\nname = \"R\"\nurl = \"http://127.0.0.1:7700\"\nprotocol = \"grpc\"\n",
     );
     let bad = sandbox.run(&["import", protocol.to_str().unwrap()]);
     bad.expect_code(2);
-    assert!(bad.stderr.contains("protocol"), "{}", bad.all());
+    bad.expect_stderr("protocol");
 }

@@ -88,11 +88,7 @@ fn imported() -> Sandbox {
         "{}",
         run.all()
     );
-    assert!(
-        run.stdout.contains("1 daily budget(s) set"),
-        "{}",
-        run.all()
-    );
+    run.expect_stdout("1 daily budget(s) set");
     sandbox
 }
 

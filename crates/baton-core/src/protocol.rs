@@ -46,6 +46,21 @@ pub struct StatusDocument {
     pub cursor: String,
 }
 
+impl StatusDocument {
+    /// A `baton/1` document of `agent` with nothing in it yet (no task, event or usage, an
+    /// empty cursor): fill in what a poll saw.
+    pub fn new(agent: AgentInfo) -> StatusDocument {
+        StatusDocument {
+            protocol: PROTOCOL.into(),
+            agent,
+            tasks: Vec::new(),
+            events: Vec::new(),
+            usage: Vec::new(),
+            cursor: String::new(),
+        }
+    }
+}
+
 /// What the agent says about itself.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AgentInfo {
@@ -62,6 +77,20 @@ pub struct AgentInfo {
     /// the agent's manifest for the pre-deploy overlap check and the ownership map.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub declares: Option<Declares>,
+}
+
+impl AgentInfo {
+    /// An agent that says only its id.
+    pub fn new(id: impl Into<String>) -> AgentInfo {
+        AgentInfo {
+            id: id.into(),
+            name: None,
+            version: None,
+            state: None,
+            detail: None,
+            declares: None,
+        }
+    }
 }
 
 /// The agent's own overall state.

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use baton_core::agent::AgentDraft;
-use baton_core::protocol::{AgentInfo, StatusDocument, PROTOCOL};
+use baton_core::protocol::{AgentInfo, StatusDocument};
 use baton_core::ratelimit::{minute_of, Metric};
 use baton_engine::{Engine, EngineConfig, MemoryTokens};
 use baton_sim::history::{usage_reports, UsagePattern};
@@ -24,19 +24,8 @@ const DAYS: i64 = 7;
 
 fn doc(agent: usize, reports: Vec<baton_core::protocol::UsageReport>) -> StatusDocument {
     StatusDocument {
-        protocol: PROTOCOL.into(),
-        agent: AgentInfo {
-            id: format!("agent-{agent:02}"),
-            name: None,
-            version: None,
-            state: None,
-            detail: None,
-            declares: None,
-        },
-        tasks: vec![],
-        events: vec![],
         usage: reports,
-        cursor: String::new(),
+        ..StatusDocument::new(AgentInfo::new(format!("agent-{agent:02}")))
     }
 }
 

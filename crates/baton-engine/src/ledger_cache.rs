@@ -116,7 +116,7 @@ impl LedgerCache {
 #[cfg(test)]
 mod tests {
     use baton_core::agent::AgentDraft;
-    use baton_core::protocol::{AgentInfo, Event, EventKind, StatusDocument, PROTOCOL};
+    use baton_core::protocol::{AgentInfo, Event, EventKind, StatusDocument};
     use chrono::TimeZone;
 
     use super::*;
@@ -134,19 +134,9 @@ mod tests {
             })
             .collect();
         let doc = StatusDocument {
-            protocol: PROTOCOL.into(),
-            agent: AgentInfo {
-                id: "a".into(),
-                name: None,
-                version: None,
-                state: None,
-                detail: None,
-                declares: None,
-            },
-            tasks: vec![],
             events,
-            usage: vec![],
             cursor: "c".into(),
+            ..StatusDocument::new(AgentInfo::new("a"))
         };
         store.ingest(agent, &doc, at(secs)).unwrap();
     }

@@ -36,30 +36,11 @@ const THREADS: usize = 8;
 
 fn document(agent: usize, first_seq: u64, events: u64, at: DateTime<Utc>) -> StatusDocument {
     StatusDocument {
-        protocol: "baton/1".into(),
-        agent: AgentInfo {
-            id: format!("bench-{agent}"),
-            name: None,
-            version: None,
-            state: None,
-            detail: None,
-            declares: None,
-        },
-        tasks: vec![Task {
-            id: format!("t-{}", first_seq / 1000),
-            title: "A task of the benchmark".into(),
-            state: TaskState::Working,
-            created_at: None,
-            updated_at: None,
-            state_since: None,
-            depends_on: vec![],
-            trigger: None,
-            reads: vec![],
-            writes: vec![],
-            output: None,
-            next_stage: None,
-            detail: None,
-        }],
+        tasks: vec![Task::new(
+            format!("t-{}", first_seq / 1000),
+            "A task of the benchmark",
+            TaskState::Working,
+        )],
         events: (first_seq..first_seq + events)
             .map(|seq| Event {
                 task_id: Some(format!("t-{}", seq / 1000)),
@@ -67,8 +48,8 @@ fn document(agent: usize, first_seq: u64, events: u64, at: DateTime<Utc>) -> Sta
                 ..Event::new(seq, at, EventKind::Write)
             })
             .collect(),
-        usage: vec![],
         cursor: (first_seq + events - 1).to_string(),
+        ..StatusDocument::new(AgentInfo::new(format!("bench-{agent}")))
     }
 }
 

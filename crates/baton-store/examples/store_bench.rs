@@ -12,30 +12,14 @@ use chrono::Utc;
 fn document(tasks: usize, first_seq: u64, events: usize, state: TaskState) -> StatusDocument {
     let now = Utc::now();
     StatusDocument {
-        protocol: "baton/1".into(),
-        agent: AgentInfo {
-            id: "bench".into(),
-            name: None,
-            version: None,
-            state: None,
-            detail: None,
-            declares: None,
-        },
         tasks: (0..tasks)
             .map(|i| Task {
-                id: format!("t-{i}"),
-                title: format!("Task number {i} of the benchmark"),
-                state,
-                created_at: None,
-                updated_at: None,
-                state_since: None,
-                depends_on: vec![],
-                trigger: None,
-                reads: vec![],
                 writes: vec![format!("file:///drafts/{i}.md")],
-                output: None,
-                next_stage: None,
-                detail: None,
+                ..Task::new(
+                    format!("t-{i}"),
+                    format!("Task number {i} of the benchmark"),
+                    state,
+                )
             })
             .collect(),
         events: (0..events as u64)
@@ -45,8 +29,8 @@ fn document(tasks: usize, first_seq: u64, events: usize, state: TaskState) -> St
                 ..Event::new(first_seq + i, now, EventKind::Write)
             })
             .collect(),
-        usage: vec![],
         cursor: (first_seq + events as u64).to_string(),
+        ..StatusDocument::new(AgentInfo::new("bench"))
     }
 }
 

@@ -28,19 +28,10 @@ struct Flags {
 
 fn doc(tasks: Vec<Task>, events: Vec<Event>, cursor: String) -> StatusDocument {
     StatusDocument {
-        protocol: "baton/1".into(),
-        agent: AgentInfo {
-            id: "bench".into(),
-            name: None,
-            version: None,
-            state: None,
-            detail: None,
-            declares: None,
-        },
         tasks,
         events,
-        usage: vec![],
         cursor,
+        ..StatusDocument::new(AgentInfo::new("bench"))
     }
 }
 

@@ -47,11 +47,7 @@ fn inline_tokens_are_refused_without_echoing_them() {
             &format!("token = \"{secret}\""),
         ),
     );
-    assert!(
-        run.stderr.contains("tokens may not be written inline"),
-        "{}",
-        run.all()
-    );
+    run.expect_stderr("tokens may not be written inline");
     assert!(
         run.stderr.contains("\"Inline\""),
         "names the agent\n{}",
@@ -108,8 +104,8 @@ fn malformed_toml_is_refused_with_its_line_and_column() {
         "names the file\n{}",
         run.all()
     );
-    assert!(run.stderr.contains("line 3"), "{}", run.all());
-    assert!(run.stderr.contains("column"), "{}", run.all());
+    run.expect_stderr("line 3");
+    run.expect_stderr("column");
     assert_nothing_stored(&sandbox);
 }
 
@@ -119,13 +115,8 @@ fn a_timeout_not_below_the_interval_is_refused_naming_the_agent() {
     let text = agent_toml("Fine", &closed_url(), 2000, 1500, "")
         + &agent_toml("Slowpoke", &closed_url(), 1000, 1000, "");
     let run = refused(&sandbox, &text);
-    assert!(run.stderr.contains("agent \"Slowpoke\""), "{}", run.all());
-    assert!(
-        run.stderr
-            .contains("timeout (1000 ms) must be below the poll interval (1000 ms)"),
-        "{}",
-        run.all()
-    );
+    run.expect_stderr("agent \"Slowpoke\"");
+    run.expect_stderr("timeout (1000 ms) must be below the poll interval (1000 ms)");
     assert!(!run.stderr.contains("\"Fine\""), "{}", run.all());
     assert_nothing_stored(&sandbox);
 }
@@ -228,7 +219,7 @@ fn an_unset_token_variable_is_refused_before_anything_is_stored() {
         "{}",
         run.all()
     );
-    assert!(run.stderr.contains("agent \"Guarded\""), "{}", run.all());
+    run.expect_stderr("agent \"Guarded\"");
     assert_nothing_stored(&sandbox);
 }
 
@@ -246,12 +237,7 @@ fn an_unreadable_keyring_reference_is_refused_not_a_crash() {
             "token = { keyring = \"baton-cli-test/nobody\" }",
         ),
     );
-    assert!(
-        run.stderr
-            .contains("agent \"Keyed\": keyring entry baton-cli-test/nobody:"),
-        "{}",
-        run.all()
-    );
+    run.expect_stderr("agent \"Keyed\": keyring entry baton-cli-test/nobody:");
     assert!(!run.stderr.contains("panicked"), "{}", run.all());
     assert_nothing_stored(&sandbox);
 }
@@ -276,11 +262,7 @@ async fn store_agents_with_a_keyring_token_are_not_polled_without_it() {
     }
     let watch = run_async(sandbox.baton(&["watch", "--duration", "2"])).await;
     watch.expect_code(0);
-    assert!(
-        watch.stdout.contains("watching 1 agent(s)"),
-        "{}",
-        watch.all()
-    );
+    watch.expect_stdout("watching 1 agent(s)");
     let rows = sandbox.rows();
     let row = row(&rows, "From the app");
     assert!(row.config.has_token, "the flag is kept: {row:#?}");

@@ -151,7 +151,7 @@ fn codex_hooks_are_installed_trusted_and_removed_leaving_the_persons_own() {
     let repo_arg = repo.to_str().unwrap();
     let install = hooks(&["hooks", "install", "codex", "--project", repo_arg]);
     install.expect_code(0);
-    assert!(install.stdout.contains("marked"), "{}", install.all());
+    install.expect_stdout("marked");
     let config = std::fs::read_to_string(codex_home.join("config.toml")).unwrap();
     assert!(config.starts_with("model = \"o4\" # mine\n"), "{config}");
     let real_repo = std::fs::canonicalize(&repo).unwrap();
@@ -181,21 +181,17 @@ fn codex_hooks_are_installed_trusted_and_removed_leaving_the_persons_own() {
         .unwrap()
         .unwrap();
     let status = hooks(&["hooks", "status", "codex", "--project", repo_arg]);
-    assert!(
-        status.stdout.contains("answered by a running Baton"),
-        "{}",
-        status.all()
-    );
+    status.expect_stdout("answered by a running Baton");
     drop(app);
     // Installing again changes nothing.
     let again = hooks(&["hooks", "install", "codex", "--project", repo_arg]);
-    assert!(again.stdout.contains("were already in"), "{}", again.all());
+    again.expect_stdout("were already in");
     // A hooks file changed behind Baton's back is reported as untrusted.
     let file = repo.join(".codex/hooks.json");
     let text = std::fs::read_to_string(&file).unwrap();
     std::fs::write(&file, text.replace("\"timeout\": 10", "\"timeout\": 11")).unwrap();
     let status = hooks(&["hooks", "status", "codex", "--project", repo_arg]);
-    assert!(status.stdout.contains("Codex skips"), "{}", status.all());
+    status.expect_stdout("Codex skips");
     // Uninstall gives the person's hooks back and drops Baton's trust records.
     hooks(&["hooks", "uninstall", "codex", "--project", repo_arg]).expect_code(0);
     let left: serde_json::Value =
@@ -208,11 +204,7 @@ fn codex_hooks_are_installed_trusted_and_removed_leaving_the_persons_own() {
     std::fs::write(codex_home.join("config.toml"), "model = [").unwrap();
     let broken = hooks(&["hooks", "install", "codex", "--user"]);
     broken.expect_code(2);
-    assert!(
-        broken.stderr.contains("is not valid TOML"),
-        "{}",
-        broken.all()
-    );
+    broken.expect_stderr("is not valid TOML");
     assert!(!codex_home.join("hooks.json").exists());
 }
 
@@ -237,7 +229,7 @@ fn copilot_hooks_are_installed_with_the_folder_trusted_and_removed() {
     let repo_arg = repo.to_str().unwrap();
     let install = hooks(&["hooks", "install", "copilot", "--project", repo_arg]);
     install.expect_code(0);
-    assert!(install.stdout.contains("trusted"), "{}", install.all());
+    install.expect_stdout("trusted");
     let written: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(repo.join(".github/hooks/baton.json")).unwrap(),
     )
@@ -266,11 +258,11 @@ fn copilot_hooks_are_installed_with_the_folder_trusted_and_removed() {
         status.all()
     );
     let again = hooks(&["hooks", "install", "copilot", "--project", repo_arg]);
-    assert!(again.stdout.contains("were already in"), "{}", again.all());
+    again.expect_stdout("were already in");
     // A folder trusted no more is reported.
     std::fs::write(copilot_home.join("config.json"), "{}").unwrap();
     let status = hooks(&["hooks", "status", "copilot", "--project", repo_arg]);
-    assert!(status.stdout.contains("does not trust"), "{}", status.all());
+    status.expect_stdout("does not trust");
     hooks(&["hooks", "uninstall", "copilot", "--project", repo_arg]).expect_code(0);
     assert!(!repo.join(".github/hooks/baton.json").exists());
     // The user's own hooks folder, read in every repository without trust.
@@ -280,9 +272,5 @@ fn copilot_hooks_are_installed_with_the_folder_trusted_and_removed() {
     std::fs::write(copilot_home.join("config.json"), "{trusted").unwrap();
     let broken = hooks(&["hooks", "install", "copilot", "--project", repo_arg]);
     broken.expect_code(2);
-    assert!(
-        broken.stderr.contains("is not valid JSON"),
-        "{}",
-        broken.all()
-    );
+    broken.expect_stderr("is not valid JSON");
 }

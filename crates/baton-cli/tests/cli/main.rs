@@ -93,7 +93,7 @@ fn status_on_an_empty_store_says_there_are_no_agents() {
         "the empty-store line\n{}",
         run.all()
     );
-    assert!(run.stdout.contains("baton watch --config"), "{}", run.all());
+    run.expect_stdout("baton watch --config");
     let json = sandbox.run(&["status", "--json"]);
     json.expect_code(0);
     assert_eq!(json.stdout.trim(), "[]", "{}", json.all());
@@ -117,12 +117,8 @@ async fn watch_polls_a_sim_fleet_into_the_store_that_status_reads() {
 
     let watch = run_async(sandbox.baton(&["watch", "--config", config, "--duration", "4"])).await;
     watch.expect_code(0);
-    assert!(
-        watch.stdout.contains("watching 2 agent(s)"),
-        "{}",
-        watch.all()
-    );
-    assert!(watch.stdout.contains("new event(s)"), "{}", watch.all());
+    watch.expect_stdout("watching 2 agent(s)");
+    watch.expect_stdout("new event(s)");
     // No protocol in the file: asked of each new agent, as "Test connection" does.
     for info in &infos {
         assert!(
@@ -247,9 +243,9 @@ fn the_binary_has_help_for_every_subcommand() {
     for sub in ["watch", "status", "sim"] {
         let run = sandbox.run(&[sub, "--help"]);
         run.expect_code(0);
-        assert!(run.stdout.contains("Usage: baton"), "{}", run.all());
+        run.expect_stdout("Usage: baton");
     }
     let bad = sandbox.run(&["watch", "--duration", "soon"]);
     bad.expect_code(2);
-    assert!(bad.stderr.contains("--duration"), "{}", bad.all());
+    bad.expect_stderr("--duration");
 }

@@ -123,11 +123,7 @@ async fn a_question_is_listed_shown_answered_and_delivered_from_the_terminal() {
         "{}",
         decided.all()
     );
-    assert!(
-        decided.stdout.contains("delivered to Publisher"),
-        "{}",
-        decided.all()
-    );
+    decided.expect_stdout("delivered to Publisher");
     let publisher = agents
         .iter()
         .position(|a| a.name == "Publisher")
@@ -142,13 +138,13 @@ async fn a_question_is_listed_shown_answered_and_delivered_from_the_terminal() {
     // Decided once: a second decision is refused, and the queue says so.
     let again = sandbox.run(&["decide", &id, "approve"]);
     again.expect_code(2);
-    assert!(again.stderr.contains("already resolved"), "{}", again.all());
+    again.expect_stderr("already resolved");
     let open = sandbox.run(&["escalations"]);
     open.expect_code(0);
     assert_eq!(open.stdout, "No open escalations.\n", "{}", open.all());
     let all = sandbox.run(&["escalations", "--all"]);
     all.expect_code(0);
-    assert!(all.stdout.contains("resolved"), "{}", all.all());
+    all.expect_stdout("resolved");
 
     // The decision log has it, as the app's would.
     let log = sandbox.run(&["decisions", "export"]);
@@ -182,18 +178,10 @@ async fn a_decision_the_agent_cannot_take_yet_is_left_to_watch_which_delivers_it
     fleet.stop_agent(publisher).await;
     let decided = run_async(sandbox.baton(&["decide", &id, "approve", "--wait", "1"])).await;
     decided.expect_code(0);
-    assert!(
-        decided.stdout.contains("not delivered to Publisher after"),
-        "{}",
-        decided.all()
-    );
-    assert!(decided.stdout.contains("keeps trying"), "{}", decided.all());
+    decided.expect_stdout("not delivered to Publisher after");
+    decided.expect_stdout("keeps trying");
     let shown = sandbox.run(&["escalation", "show", &id]);
-    assert!(
-        shown.stdout.contains("not delivered to Publisher"),
-        "{}",
-        shown.all()
-    );
+    shown.expect_stdout("not delivered to Publisher");
 
     fleet.restart_agent(publisher).await.expect("restart");
     // The failed attempts spaced the next one out (full jitter from 1 s, doubling): watch until
@@ -214,11 +202,7 @@ async fn a_decision_the_agent_cannot_take_yet_is_left_to_watch_which_delivers_it
     );
     assert_eq!(received[0].action, "approve");
     let shown = sandbox.run(&["escalation", "show", &id]);
-    assert!(
-        shown.stdout.contains("delivered to Publisher"),
-        "{}",
-        shown.all()
-    );
+    shown.expect_stdout("delivered to Publisher");
     fleet.shutdown().await;
 }
 
@@ -243,7 +227,7 @@ fn tasks_of_an_a2a_agent_are_followed_and_unfollowed_by_name() {
     );
     let again = sandbox.run(&["follow", "Planner", "task-42"]);
     again.expect_code(0);
-    assert!(again.stdout.contains("already known"), "{}", again.all());
+    again.expect_stdout("already known");
     let counted = |sandbox: &Sandbox| {
         let rows = sandbox.rows();
         rows.iter()
@@ -254,30 +238,18 @@ fn tasks_of_an_a2a_agent_are_followed_and_unfollowed_by_name() {
 
     let unfollow = sandbox.run(&["unfollow", "Planner", "task-42"]);
     unfollow.expect_code(0);
-    assert!(unfollow.stdout.contains("forgotten"), "{}", unfollow.all());
+    unfollow.expect_stdout("forgotten");
     assert_eq!(counted(&sandbox), Some(0));
     let gone = sandbox.run(&["unfollow", "Planner", "task-42"]);
     gone.expect_code(2);
-    assert!(
-        gone.stderr.contains("has no task task-42"),
-        "{}",
-        gone.all()
-    );
+    gone.expect_stderr("has no task task-42");
 
     let not_a2a = sandbox.run(&["follow", "Writer", "t-1"]);
     not_a2a.expect_code(2);
-    assert!(
-        not_a2a.stderr.contains("does not speak A2A"),
-        "{}",
-        not_a2a.all()
-    );
+    not_a2a.expect_stderr("does not speak A2A");
     let nobody = sandbox.run(&["follow", "Nobody", "t-1"]);
     nobody.expect_code(2);
-    assert!(
-        nobody.stderr.contains("no agent named Nobody"),
-        "{}",
-        nobody.all()
-    );
+    nobody.expect_stderr("no agent named Nobody");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -351,11 +323,7 @@ async fn a_deadlock_is_broken_from_the_terminal_by_cancelling_one_task() {
     // A task that is not in the knot is refused, naming why.
     let wrong = sandbox.run(&["decide", &id, "cancel", "Editor", "draft-guide"]);
     wrong.expect_code(2);
-    assert!(
-        wrong.stderr.contains("is not one of this deadlock's"),
-        "{}",
-        wrong.all()
-    );
+    wrong.expect_stderr("is not one of this deadlock's");
     let decided = run_async(sandbox.baton(&[
         "decide",
         &id,
@@ -367,11 +335,7 @@ async fn a_deadlock_is_broken_from_the_terminal_by_cancelling_one_task() {
     ]))
     .await;
     decided.expect_code(0);
-    assert!(
-        decided.stdout.contains("delivered to Writer"),
-        "{}",
-        decided.all()
-    );
+    decided.expect_stdout("delivered to Writer");
     let writer = fleet
         .agents()
         .iter()

@@ -158,16 +158,11 @@ fn sim_lists_the_scenarios_and_refuses_an_unknown_one_naming_the_valid_ones() {
     list.expect_code(0);
     for scenario in Scenario::ALL {
         let line = format!("  {:<20} {}", scenario.name(), scenario.description());
-        assert!(list.stdout.contains(&line), "{}", list.all());
+        list.expect_stdout(&line);
     }
     let bad = sandbox.run(&["sim", "--scenario", "write-colision"]);
     bad.expect_code(2);
-    assert!(
-        bad.stderr
-            .contains("invalid value 'write-colision' for '--scenario <NAME>'"),
-        "{}",
-        bad.all()
-    );
+    bad.expect_stderr("invalid value 'write-colision' for '--scenario <NAME>'");
     for scenario in Scenario::ALL {
         assert!(bad.stderr.contains(scenario.name()), "{}", bad.all());
     }

@@ -65,7 +65,7 @@ async fn a_store_the_demo_filled_copies_to_the_other_engine_and_back_as_it_was()
     };
     let copied = sandbox.run(&["store", "copy", "--from", &here, "--to", &there]);
     copied.expect_code(0);
-    assert!(copied.stdout.contains("entries verify"), "{}", copied.all());
+    copied.expect_stdout("entries verify");
     assert!(
         copied.stderr.contains("copying events"),
         "progress: {}",
@@ -78,7 +78,7 @@ async fn a_store_the_demo_filled_copies_to_the_other_engine_and_back_as_it_was()
     // Into a store that has something already: refused, nothing changed.
     let again = sandbox.run(&["store", "copy", "--from", &here, "--to", &there]);
     assert_eq!(again.code, Some(1), "{}", again.all());
-    assert!(again.stderr.contains("not empty"), "{}", again.all());
+    again.expect_stderr("not empty");
 
     let back = sandbox.path("back.sqlite3").display().to_string();
     sandbox

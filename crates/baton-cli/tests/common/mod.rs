@@ -30,6 +30,28 @@ impl Run {
         assert_eq!(self.code, Some(code), "exit code\n{}", self.all());
         self
     }
+
+    /// Fails (showing both streams) unless stdout says `text`.
+    #[track_caller]
+    pub fn expect_stdout(&self, text: &str) -> &Run {
+        assert!(
+            self.stdout.contains(text),
+            "stdout lacks {text:?}\n{}",
+            self.all()
+        );
+        self
+    }
+
+    /// Fails (showing both streams) unless stderr says `text`.
+    #[track_caller]
+    pub fn expect_stderr(&self, text: &str) -> &Run {
+        assert!(
+            self.stderr.contains(text),
+            "stderr lacks {text:?}\n{}",
+            self.all()
+        );
+        self
+    }
 }
 
 /// `baton <nothing yet>`, with nothing inherited that could point elsewhere.

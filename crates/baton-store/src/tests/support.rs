@@ -58,21 +58,7 @@ pub(crate) fn store_with_agent() -> (Store, i64) {
 }
 
 pub(crate) fn task(id: &str, state: TaskState) -> Task {
-    Task {
-        id: id.into(),
-        title: format!("Task {id}"),
-        state,
-        created_at: None,
-        updated_at: None,
-        state_since: None,
-        depends_on: vec![],
-        trigger: None,
-        reads: vec![],
-        writes: vec![],
-        output: None,
-        next_stage: None,
-        detail: None,
-    }
+    Task::new(id, format!("Task {id}"), state)
 }
 
 /// A `write` event on `crm://contacts/{seq}` by task `task_id`, at t(seq).
@@ -101,19 +87,15 @@ pub(crate) fn usage(api: &str, window_secs: i64, requests: u64) -> UsageReport {
 
 pub(crate) fn doc(tasks: Vec<Task>, events: Vec<Event>, cursor: &str) -> StatusDocument {
     StatusDocument {
-        protocol: baton_core::protocol::PROTOCOL.into(),
-        agent: AgentInfo {
-            id: "researcher-1".into(),
+        tasks,
+        events,
+        cursor: cursor.into(),
+        ..StatusDocument::new(AgentInfo {
             name: Some("Researcher".into()),
             version: Some("0.3.1".into()),
             state: Some(baton_core::protocol::AgentState::Working),
-            detail: None,
-            declares: None,
-        },
-        tasks,
-        events,
-        usage: vec![],
-        cursor: cursor.into(),
+            ..AgentInfo::new("researcher-1")
+        })
     }
 }
 

@@ -57,19 +57,10 @@ pub(super) fn task(agent_id: i64, id: &str, state: TaskState, since: i64) -> Obs
     ObservedTask {
         agent_id,
         task: Task {
-            id: id.into(),
-            title: id.into(),
-            state,
             created_at: Some(t(since)),
             updated_at: Some(t(since)),
             state_since: Some(t(since)),
-            depends_on: vec![],
-            trigger: None,
-            reads: vec![],
-            writes: vec![],
-            output: None,
-            next_stage: None,
-            detail: None,
+            ..Task::new(id, id, state)
         },
         updated_at: t(since),
     }
