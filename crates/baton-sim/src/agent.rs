@@ -5,6 +5,7 @@ use baton_core::protocol::{DecisionDelivery, StatusDocument};
 use chrono::{DateTime, Utc};
 
 use crate::answer::TaskTexts;
+use crate::held::Obeys;
 use crate::scenario::ScenarioAgent;
 use crate::script::AgentScript;
 use crate::story::StoryAgent;
@@ -85,17 +86,12 @@ impl SimAgent {
         }
     }
 
-    /// Applies a decision once per idempotency key; true when the key was seen before.
-    pub fn apply_decision(
-        &mut self,
-        key: &str,
-        decision: DecisionDelivery,
-        now: DateTime<Utc>,
-    ) -> bool {
+    /// Whatever drives it, as the agent that acts on decisions.
+    pub fn obeying(&mut self) -> &mut dyn Obeys {
         match self {
-            SimAgent::Roles(script) => script.apply_decision(key, decision, now),
-            SimAgent::Scenario(agent) => agent.apply_decision(key, decision, now),
-            SimAgent::Story(story) => story.apply_decision(key, decision, now),
+            SimAgent::Roles(script) => script.as_mut(),
+            SimAgent::Scenario(agent) => agent.as_mut(),
+            SimAgent::Story(story) => story.as_mut(),
         }
     }
 

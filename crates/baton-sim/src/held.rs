@@ -5,6 +5,7 @@
 use std::collections::{HashSet, VecDeque};
 
 use baton_core::protocol::{DecisionDelivery, Event};
+use chrono::{DateTime, Utc};
 
 /// Events an agent holds for a poller; beyond this the oldest are dropped (a poller that stays
 /// away this long sees a gap in `seq`).
@@ -95,5 +96,29 @@ impl DecisionLog {
 
     pub fn all(&self) -> &[DecisionDelivery] {
         &self.decisions
+    }
+}
+
+/// A simulated agent that acts on people's decisions, each idempotency key once.
+pub trait Obeys {
+    /// The decisions it applied so far.
+    fn decision_log(&mut self) -> &mut DecisionLog;
+
+    /// What `decision` makes the agent do (called once per key).
+    fn obey(&mut self, decision: &DecisionDelivery, now: DateTime<Utc>);
+
+    /// Applies a decision once per `key`; true when the key was seen before (nothing done).
+    fn apply_decision(
+        &mut self,
+        key: &str,
+        decision: DecisionDelivery,
+        now: DateTime<Utc>,
+    ) -> bool {
+        if !self.decision_log().first_time(key) {
+            return true;
+        }
+        self.obey(&decision, now);
+        self.decision_log().push(decision);
+        false
     }
 }

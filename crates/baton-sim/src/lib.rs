@@ -40,4 +40,5 @@ mod server;
 pub mod story;
 
 pub use fleet::{SimAgentInfo, SimConfig, SimFleet, DEFAULT_BASE_PORT};
+pub use held::Obeys;
 pub use scenario::Scenario;

@@ -198,7 +198,10 @@ async fn decisions(
     if fault == Fault::Refuse {
         return error(StatusCode::INTERNAL_SERVER_ERROR, "injected fault: refused");
     }
-    let duplicate = shared.agent().apply_decision(key, decision, Utc::now());
+    let duplicate = shared
+        .agent()
+        .obeying()
+        .apply_decision(key, decision, Utc::now());
     lock(&shared.stats).duplicates += u64::from(duplicate);
     match fault {
         Fault::ApplyThenFail => {

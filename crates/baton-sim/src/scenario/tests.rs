@@ -1,3 +1,4 @@
+use crate::held::Obeys;
 use baton_core::detect::handoff::HandoffSchemas;
 use baton_core::detect::{
     detect, AgentStatus, CounterRestart, DetectConfig, DetectState, Finding, ObservedEvent,

@@ -17,7 +17,7 @@ use rand::{Rng, SeedableRng};
 
 use crate::answer::AnswerParts;
 pub use crate::held::MAX_HELD_EVENTS;
-use crate::held::{DecisionLog, HeldEvents};
+use crate::held::{DecisionLog, HeldEvents, Obeys};
 use crate::roles::{self, Plan, Role};
 
 /// Tasks an agent keeps; beyond this the oldest finished ones are dropped.
@@ -173,53 +173,6 @@ impl AgentScript {
         }
     }
 
-    /// Applies a decision once per `key`; returns true when the key was seen before.
-    /// `approve` resumes a task waiting on a human (or blocked); `reject` cancels it.
-    pub fn apply_decision(
-        &mut self,
-        key: &str,
-        decision: DecisionDelivery,
-        now: DateTime<Utc>,
-    ) -> bool {
-        if !self.decisions.first_time(key) {
-            return true;
-        }
-        let waiting = decision.task_id.as_deref().and_then(|id| {
-            self.tasks.iter().position(|t| {
-                t.task.id == id
-                    && matches!(
-                        t.task.state,
-                        TaskState::InputRequired | TaskState::AuthRequired | TaskState::Blocked
-                    )
-            })
-        });
-        if let Some(i) = waiting {
-            let by = &decision.decided_by;
-            match decision.action.as_str() {
-                "approve" => {
-                    self.tasks[i].ticks_left = 2;
-                    self.set_state(
-                        i,
-                        TaskState::Working,
-                        Some(format!("approved by {by}")),
-                        now,
-                    );
-                }
-                "reject" => {
-                    self.set_state(
-                        i,
-                        TaskState::Canceled,
-                        Some(format!("rejected by {by}")),
-                        now,
-                    );
-                }
-                _ => {}
-            }
-        }
-        self.decisions.push(decision);
-        false
-    }
-
     fn agent_info(&self) -> AgentInfo {
         let count =
             |f: fn(TaskState) -> bool| self.tasks.iter().filter(|t| f(t.task.state)).count();
@@ -284,3 +237,45 @@ mod usage;
 
 #[cfg(test)]
 mod tests;
+
+impl Obeys for AgentScript {
+    fn decision_log(&mut self) -> &mut DecisionLog {
+        &mut self.decisions
+    }
+
+    /// `approve` resumes a task waiting on a human (or blocked); `reject` cancels it.
+    fn obey(&mut self, decision: &DecisionDelivery, now: DateTime<Utc>) {
+        let waiting = decision.task_id.as_deref().and_then(|id| {
+            self.tasks.iter().position(|t| {
+                t.task.id == id
+                    && matches!(
+                        t.task.state,
+                        TaskState::InputRequired | TaskState::AuthRequired | TaskState::Blocked
+                    )
+            })
+        });
+        if let Some(i) = waiting {
+            let by = &decision.decided_by;
+            match decision.action.as_str() {
+                "approve" => {
+                    self.tasks[i].ticks_left = 2;
+                    self.set_state(
+                        i,
+                        TaskState::Working,
+                        Some(format!("approved by {by}")),
+                        now,
+                    );
+                }
+                "reject" => {
+                    self.set_state(
+                        i,
+                        TaskState::Canceled,
+                        Some(format!("rejected by {by}")),
+                        now,
+                    );
+                }
+                _ => {}
+            }
+        }
+    }
+}

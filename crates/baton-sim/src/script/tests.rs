@@ -1,3 +1,4 @@
+use crate::held::Obeys;
 use std::collections::HashSet;
 
 use super::*;

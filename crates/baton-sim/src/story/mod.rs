@@ -23,6 +23,7 @@ use baton_core::rules::{Rule, RuleKind};
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
+use crate::held::{DecisionLog, Obeys};
 use crate::scenario::timeline::{Action, Cast};
 use crate::scenario::ScenarioAgent;
 
@@ -320,13 +321,15 @@ impl StoryAgent {
     pub fn poll(&mut self, since: Option<&str>, max_events: usize) -> StatusDocument {
         self.agent.poll(since, max_events)
     }
+}
 
-    pub fn apply_decision(
-        &mut self,
-        key: &str,
-        decision: DecisionDelivery,
-        now: DateTime<Utc>,
-    ) -> bool {
-        self.agent.apply_decision(key, decision, now)
+/// A story's agent acts on decisions as its scenario agent does.
+impl Obeys for StoryAgent {
+    fn decision_log(&mut self) -> &mut DecisionLog {
+        self.agent.decision_log()
+    }
+
+    fn obey(&mut self, decision: &DecisionDelivery, now: DateTime<Utc>) {
+        self.agent.obey(decision, now);
     }
 }

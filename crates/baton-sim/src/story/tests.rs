@@ -3,6 +3,7 @@
 //! the agents obey decisions. Rate-limit pressure (read from the usage ledger) and unreachable
 //! (failed polls) need the engine; `baton-engine/tests/story.rs` covers the story over HTTP.
 
+use crate::held::Obeys;
 use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 

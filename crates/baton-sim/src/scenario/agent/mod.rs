@@ -13,7 +13,7 @@ use serde_json::json;
 use baton_core::rules::ResourcePattern;
 
 use super::timeline::{Action, Cast, TaskSpec};
-use crate::held::{DecisionLog, HeldEvents};
+use crate::held::{DecisionLog, HeldEvents, Obeys};
 
 mod obey;
 
@@ -220,22 +220,6 @@ impl ScenarioAgent {
         }
     }
 
-    /// Applies a decision once per `key`; returns true when the key was seen before. What
-    /// each action makes the agent do is in `obey`.
-    pub fn apply_decision(
-        &mut self,
-        key: &str,
-        decision: DecisionDelivery,
-        now: DateTime<Utc>,
-    ) -> bool {
-        if !self.decisions.first_time(key) {
-            return true;
-        }
-        self.obey(&decision, now);
-        self.decisions.push(decision);
-        false
-    }
-
     fn play(&mut self, action: Action, now: DateTime<Utc>) {
         match action {
             Action::Start(spec) => self.start(spec, now),
@@ -429,5 +413,16 @@ impl ScenarioAgent {
             detail: Some(format!("{working} working, {waiting} waiting")),
             declares: Some(self.declares.clone()),
         }
+    }
+}
+
+/// What each action makes the agent do is in `obey.rs`.
+impl Obeys for ScenarioAgent {
+    fn decision_log(&mut self) -> &mut DecisionLog {
+        &mut self.decisions
+    }
+
+    fn obey(&mut self, decision: &DecisionDelivery, now: DateTime<Utc>) {
+        self.act_on(decision, now);
     }
 }

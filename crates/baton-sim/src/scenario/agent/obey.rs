@@ -77,7 +77,7 @@ impl ScenarioAgent {
         named
     }
 
-    pub(super) fn obey(&mut self, decision: &DecisionDelivery, now: DateTime<Utc>) {
+    pub(super) fn act_on(&mut self, decision: &DecisionDelivery, now: DateTime<Utc>) {
         let by = &decision.decided_by;
         match decision.action.as_str() {
             "approve" | "retry" => {
