@@ -122,3 +122,17 @@ pub trait Obeys {
         false
     }
 }
+
+/// What the sim's tests deliver: `action` on `task`, decided by "ana" at a fixed time.
+#[cfg(test)]
+pub(crate) fn decision_by_ana(id: &str, task: &str, action: &str) -> DecisionDelivery {
+    use chrono::TimeZone;
+    DecisionDelivery {
+        decision_id: id.into(),
+        task_id: Some(task.into()),
+        action: action.into(),
+        decided_by: "ana".into(),
+        decided_at: Utc.with_ymd_and_hms(2026, 11, 21, 10, 0, 0).unwrap(),
+        ..Default::default()
+    }
+}

@@ -438,17 +438,7 @@ fn the_scraper_goes_dark_once_at_tick_three() {
 }
 
 fn decision(id: &str, action: &str) -> DecisionDelivery {
-    DecisionDelivery {
-        decision_id: id.into(),
-        escalation_id: None,
-        task_id: Some("publish-launch".into()),
-        action: action.into(),
-        note: None,
-        decided_by: "ana".into(),
-        decided_at: t0(),
-        budget: None,
-        ..Default::default()
-    }
+    crate::held::decision_by_ana(id, "publish-launch", action)
 }
 
 #[test]

@@ -19,19 +19,7 @@ fn run(script: &mut AgentScript, ticks: u64) {
     }
 }
 
-fn decision(id: &str, task: &str, action: &str) -> DecisionDelivery {
-    DecisionDelivery {
-        decision_id: id.into(),
-        escalation_id: None,
-        task_id: Some(task.into()),
-        action: action.into(),
-        note: None,
-        decided_by: "ana".into(),
-        decided_at: t0(),
-        budget: None,
-        ..Default::default()
-    }
-}
+use crate::held::decision_by_ana as decision;
 
 #[test]
 fn a_fresh_agent_has_a_task_after_one_tick_and_it_moves_soon() {

@@ -168,21 +168,10 @@ pub fn rules() -> Vec<Rule> {
     }]
 }
 
-/// The schema briefs are checked against (the invalid handoff breaks it).
+/// The schema briefs are checked against (the invalid handoff breaks it): the invalid-handoff
+/// scenario's.
 pub fn handoff_schemas() -> Vec<(String, Value)> {
-    vec![(
-        "brief".to_owned(),
-        serde_json::json!({
-            "$schema": "https://json-schema.org/draft/2020-12/schema",
-            "type": "object",
-            "required": ["type", "title", "summary"],
-            "properties": {
-                "type": { "const": "brief" },
-                "title": { "type": "string", "minLength": 1 },
-                "summary": { "type": "string" }
-            }
-        }),
-    )]
+    crate::Scenario::InvalidHandoff.handoff_schemas()
 }
 
 /// The detector windows of every story agent when a tick lasts `tick`: collisions within 60
