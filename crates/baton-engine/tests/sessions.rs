@@ -55,20 +55,29 @@ fn hook_call(path: &baton_store::StoreLocation, payload: serde_json::Value) {
     hook_call_of(path, "aaaa1111", PermitMode::Warn, payload);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_sessions_calls_from_another_process_reach_the_board_and_the_waiting_count() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = test_location(dir.path());
+/// An engine watching the store at `path` (its detectors off: these tests are about what
+/// other processes write), and its change events.
+async fn watching(
+    path: &baton_store::StoreLocation,
+) -> (Engine, tokio::sync::broadcast::Receiver<ChangeEvent>) {
     let engine = Engine::new(
-        StoreHandle::open_at(&path, 1).unwrap(),
+        StoreHandle::open_at(path, 1).unwrap(),
         Arc::new(MemoryTokens::new(None)),
         EngineConfig {
             detect_every_ms: 0,
             ..EngineConfig::default()
         },
     );
-    let mut changes = engine.subscribe();
+    let changes = engine.subscribe();
     engine.start_all().await.unwrap();
+    (engine, changes)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sessions_calls_from_another_process_reach_the_board_and_the_waiting_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = test_location(dir.path());
+    let (engine, mut changes) = watching(&path).await;
 
     hook_call(
         &path,
@@ -143,16 +152,7 @@ fn collision_from_another_process(path: &baton_store::StoreLocation) {
 async fn an_item_another_process_opens_is_announced_within_seconds_and_once() {
     let dir = tempfile::tempdir().unwrap();
     let path = test_location(dir.path());
-    let engine = Engine::new(
-        StoreHandle::open_at(&path, 1).unwrap(),
-        Arc::new(MemoryTokens::new(None)),
-        EngineConfig {
-            detect_every_ms: 0,
-            ..EngineConfig::default()
-        },
-    );
-    let mut changes = engine.subscribe();
-    engine.start_all().await.unwrap();
+    let (engine, mut changes) = watching(&path).await;
     // Let the first look take the queue's measure (an empty queue).
     tokio::time::sleep(Duration::from_millis(1_500)).await;
 

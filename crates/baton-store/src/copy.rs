@@ -11,7 +11,7 @@ use crate::{ChainCheck, Store};
 
 /// Tables in an order their references allow (a row's referenced rows come first).
 /// `findings.escalation_id` points at a later table: it is copied after `escalations`.
-const ORDER: &[&str] = &[
+pub(crate) const ORDER: &[&str] = &[
     "texts",
     "agents",
     "agent_history",

@@ -207,28 +207,8 @@ mod tests {
             .collect::<std::result::Result<_, _>>()
             .unwrap();
         let names: Vec<&str> = tables.iter().map(|(n, _)| n.as_str()).collect();
-        for expected in [
-            "agents",
-            "tasks",
-            "events",
-            "usage_samples",
-            "rules",
-            "findings",
-            "escalations",
-            "decisions",
-            "outbox",
-            "manifests",
-            "handoff_schemas",
-            "dead_letters",
-            "api_minutes",
-            "api_limits",
-            "api_quotas",
-            "api_settings",
-            "header_issues",
-            "api_budgets",
-            "a2a_cards",
-            "texts",
-        ] {
+        // Every table the store copies (all of them: the copy test checks that).
+        for expected in crate::copy::ORDER.iter().copied() {
             assert!(
                 names.contains(&expected),
                 "missing table {expected}: {names:?}"

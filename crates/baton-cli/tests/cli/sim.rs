@@ -21,6 +21,27 @@ impl Drop for KillOnDrop {
     }
 }
 
+/// `baton <args>` running (killed when the first value is dropped), and its stdout's lines as
+/// they come.
+fn sim_printing(sandbox: &Sandbox, args: &[&str]) -> (KillOnDrop, mpsc::Receiver<String>) {
+    let mut child = sandbox
+        .baton(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start baton {args:?}: {e}"));
+    let stdout = child.stdout.take().expect("stdout");
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    (KillOnDrop(child), rx)
+}
+
 /// A plain HTTP/1.1 GET (the CLI crate has no HTTP client): status code and body.
 fn http_get(url: &str) -> (u16, Vec<u8>) {
     let rest = url.strip_prefix("http://").expect("http URL");
@@ -80,22 +101,10 @@ fn dechunk(mut body: &[u8]) -> Vec<u8> {
 #[test]
 fn sim_on_port_zero_serves_baton_1_on_ephemeral_ports() {
     let sandbox = Sandbox::new();
-    let mut cmd = sandbox.baton(&["sim", "--agents", "2", "--port", "0", "--tick-ms", "100"]);
-    let mut child = cmd
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start baton sim");
-    let stdout = child.stdout.take().expect("stdout");
-    let child = KillOnDrop(child);
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
+    let (child, rx) = sim_printing(
+        &sandbox,
+        &["sim", "--agents", "2", "--port", "0", "--tick-ms", "100"],
+    );
     // "  {name} {id} {url}" per agent, after the banner.
     let mut agents: Vec<(String, String)> = Vec::new();
     let mut seen = Vec::new();
@@ -182,22 +191,7 @@ fn sim_runs_a_scenario_and_prints_its_agents_and_its_rules() {
         "--tick-ms",
         "100",
     ];
-    let mut child = sandbox
-        .baton(&args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start baton sim --scenario");
-    let stdout = child.stdout.take().expect("stdout");
-    let child = KillOnDrop(child);
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
+    let (child, rx) = sim_printing(&sandbox, &args);
     let mut seen: Vec<String> = Vec::new();
     let deadline = Instant::now() + Duration::from_secs(30);
     // The rule's note is the last line printed.
