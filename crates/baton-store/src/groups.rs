@@ -88,7 +88,14 @@ pub(crate) fn file_findings(tx: &Db, finding_ids: &[i64], now: DateTime<Utc>) ->
                 None => crowded(tx, f.kind, group.scope.as_deref(), now)?.map(|item| (item, true)),
             };
             if let Some((item, open)) = item {
-                join(tx, item, open, finding_id, &f, now)?;
+                // The finding joins the item (closed with it when the item is decided).
+                tx.execute(
+                    "UPDATE findings SET escalation_id = ?2,
+                            closed_at = CASE WHEN ?3 = 1 THEN closed_at ELSE ?4 END
+                      WHERE id = ?1",
+                    params![finding_id, item, open, ts(now)],
+                )?;
+                count_in(tx, item, open, finding_id, &f, now)?;
                 if open {
                     push_once(&mut filed.grown, item);
                 } else {
@@ -149,24 +156,6 @@ fn crowded(
     Ok((open.len() >= MAX_OPEN_PER_SCOPE)
         .then(|| open.first().copied())
         .flatten())
-}
-
-/// Adds a finding to an item: its count, resources and (while open) title.
-fn join(
-    tx: &Db,
-    item: i64,
-    open: bool,
-    finding_id: i64,
-    f: &NewFinding,
-    now: DateTime<Utc>,
-) -> Result<()> {
-    tx.execute(
-        "UPDATE findings SET escalation_id = ?2,
-                closed_at = CASE WHEN ?3 = 1 THEN closed_at ELSE ?4 END
-          WHERE id = ?1",
-        params![finding_id, item, open, ts(now)],
-    )?;
-    count_in(tx, item, open, finding_id, f, now)
 }
 
 /// Counts one more occurrence on an item: its count, resources, `since_decision` when decided,

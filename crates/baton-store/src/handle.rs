@@ -36,6 +36,17 @@ struct Readers {
     count: usize,
 }
 
+impl Readers {
+    /// The pool of these reading connections.
+    fn pool(idle: Vec<Store>) -> Option<Arc<Readers>> {
+        Some(Arc::new(Readers {
+            count: idle.len(),
+            idle: Mutex::new(idle),
+            returned: Condvar::new(),
+        }))
+    }
+}
+
 impl Store {
     /// A connection that only reads, to a database another connection has brought up to date.
     pub fn open_reader(path: &Path) -> Result<Store> {
@@ -99,11 +110,7 @@ impl StoreHandle {
             .collect::<Result<Vec<_>>>()?;
         Ok(StoreHandle {
             writer,
-            readers: Some(Arc::new(Readers {
-                count: idle.len(),
-                idle: Mutex::new(idle),
-                returned: Condvar::new(),
-            })),
+            readers: Readers::pool(idle),
             path: Some(path.to_owned()),
             location: StoreLocation::Sqlite(path.to_owned()),
             _checkpointer: Some(Arc::new(checkpointer)),
@@ -123,11 +130,7 @@ impl StoreHandle {
                     .collect::<Result<Vec<_>>>()?;
                 Ok(StoreHandle {
                     writer,
-                    readers: Some(Arc::new(Readers {
-                        count: idle.len(),
-                        idle: Mutex::new(idle),
-                        returned: Condvar::new(),
-                    })),
+                    readers: Readers::pool(idle),
                     path: None,
                     location: location.clone(),
                     _checkpointer: None,

@@ -185,24 +185,37 @@ impl PgConn {
         Ok(statement)
     }
 
-    fn query(&self, sql: &str, params: &[&dyn Param]) -> Result<Vec<tokio_postgres::Row>> {
+    /// Runs `sql` (prepared once per connection and parameter types) with `params` through
+    /// `run`; a lost connection is noted as the store being away.
+    fn with_statement<T>(
+        &self,
+        sql: &str,
+        params: &[&dyn Param],
+        run: impl FnOnce(
+            &Client,
+            &Statement,
+            &[&(dyn ToSql + Sync)],
+        ) -> std::result::Result<T, tokio_postgres::Error>,
+    ) -> Result<T> {
         let client = self.client()?;
         let values: Vec<PgValue<'_>> = params.iter().map(|p| PgValue(p.value())).collect();
         let kinds: Vec<Kind> = values.iter().map(|v| v.0.kind()).collect();
         let statement = self.statement(&client, sql, &kinds)?;
         let refs: Vec<&(dyn ToSql + Sync)> =
             values.iter().map(|v| v as &(dyn ToSql + Sync)).collect();
-        wait(client.query(&statement, &refs)).map_err(|err| self.failed(&client, err))
+        run(&client, &statement, &refs).map_err(|err| self.failed(&client, err))
+    }
+
+    fn query(&self, sql: &str, params: &[&dyn Param]) -> Result<Vec<tokio_postgres::Row>> {
+        self.with_statement(sql, params, |client, statement, refs| {
+            wait(client.query(statement, refs))
+        })
     }
 
     pub(crate) fn execute(&self, sql: &str, params: &[&dyn Param]) -> Result<usize> {
-        let client = self.client()?;
-        let values: Vec<PgValue<'_>> = params.iter().map(|p| PgValue(p.value())).collect();
-        let kinds: Vec<Kind> = values.iter().map(|v| v.0.kind()).collect();
-        let statement = self.statement(&client, sql, &kinds)?;
-        let refs: Vec<&(dyn ToSql + Sync)> =
-            values.iter().map(|v| v as &(dyn ToSql + Sync)).collect();
-        let n = wait(client.execute(&statement, &refs)).map_err(|err| self.failed(&client, err))?;
+        let n = self.with_statement(sql, params, |client, statement, refs| {
+            wait(client.execute(statement, refs))
+        })?;
         Ok(usize::try_from(n).unwrap_or(usize::MAX))
     }
 

@@ -14,13 +14,22 @@ fn handle() -> (tempfile::TempDir, StoreHandle) {
     (dir, handle)
 }
 
-#[test]
-fn writes_waiting_together_commit_together() {
-    let (_dir, store) = handle();
-    let id = store
-        .write_blocking(|s| Ok(s.add_agent(&draft("Researcher"))?.id))
-        .unwrap();
-    // Hold the writer busy while 200 polls queue up behind it.
+/// The writer kept busy (by a write that waits) until [`Held::release`]: what is submitted
+/// meanwhile queues up behind it.
+struct Held {
+    release: mpsc::Sender<()>,
+    blocker: tokio::sync::oneshot::Receiver<crate::Result<()>>,
+}
+
+impl Held {
+    /// Lets the waiting write end, and waits for it.
+    fn release(self) {
+        self.release.send(()).unwrap();
+        self.blocker.blocking_recv().unwrap().unwrap();
+    }
+}
+
+fn hold_the_writer(store: &StoreHandle) -> Held {
     let (release, held) = mpsc::channel::<()>();
     let (running, started) = mpsc::channel::<()>();
     let blocker = store.writer().submit(move |_| {
@@ -29,6 +38,17 @@ fn writes_waiting_together_commit_together() {
         Ok(())
     });
     started.recv().unwrap();
+    Held { release, blocker }
+}
+
+#[test]
+fn writes_waiting_together_commit_together() {
+    let (_dir, store) = handle();
+    let id = store
+        .write_blocking(|s| Ok(s.add_agent(&draft("Researcher"))?.id))
+        .unwrap();
+    // Hold the writer busy while 200 polls queue up behind it.
+    let held = hold_the_writer(&store);
     let before = store.writer_stats();
     let waiting: Vec<_> = (1..=200u64)
         .map(|seq| {
@@ -42,8 +62,7 @@ fn writes_waiting_together_commit_together() {
                 .submit(move |s| s.ingest(id, &doc, t(seq as i64)))
         })
         .collect();
-    release.send(()).unwrap();
-    blocker.blocking_recv().unwrap().unwrap();
+    held.release();
     for reply in waiting {
         reply.blocking_recv().unwrap().unwrap();
     }
@@ -83,14 +102,7 @@ fn a_batch_commits_once_it_has_run_its_time_budget() {
 #[test]
 fn a_failed_or_panicking_write_rolls_back_alone() {
     let (_dir, store) = handle();
-    let (release, held) = mpsc::channel::<()>();
-    let (running, started) = mpsc::channel::<()>();
-    let blocker = store.writer().submit(move |_| {
-        running.send(()).ok();
-        held.recv().ok();
-        Ok(())
-    });
-    started.recv().unwrap();
+    let held = hold_the_writer(&store);
     let failing = store.writer().submit(|s| {
         s.add_agent(&draft("Half done"))?;
         Err::<(), _>(StoreError::InvalidDocument("refused after writing".into()))
@@ -105,8 +117,7 @@ fn a_failed_or_panicking_write_rolls_back_alone() {
     let fine = store
         .writer()
         .submit(|s| Ok(s.add_agent(&draft("Whole"))?.id));
-    release.send(()).unwrap();
-    blocker.blocking_recv().unwrap().unwrap();
+    held.release();
     assert!(matches!(
         failing.blocking_recv().unwrap(),
         Err(StoreError::InvalidDocument(_))
