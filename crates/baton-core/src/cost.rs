@@ -29,6 +29,20 @@ pub struct Price {
     pub default: bool,
 }
 
+impl Price {
+    /// A person's own price for `api` (and `model`, or every model of it), in dollars per
+    /// 1,000 tokens.
+    pub fn own(api: &str, model: Option<&str>, input_per_1k: f64, output_per_1k: f64) -> Price {
+        Price {
+            api: api.into(),
+            model: model.map(Into::into),
+            input_per_1k,
+            output_per_1k,
+            default: false,
+        }
+    }
+}
+
 /// Prices Baton ships with, in dollars per 1,000 tokens (the providers' list prices per million
 /// tokens as published in 2025, divided by 1,000). Marked as defaults wherever they are shown.
 pub const DEFAULT_PRICES: &[(&str, &str, f64, f64)] = &[

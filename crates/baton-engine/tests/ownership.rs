@@ -95,9 +95,7 @@ async fn two_writers_are_caught_before_deploy_and_settled_in_one_step() {
     let wrong = engine
         .resolve_conflict(
             dispute.clone(),
-            Resolution::GiveOwnership {
-                owner: "Editor".into(),
-            },
+            Resolution::give_ownership("Editor"),
             "ana".into(),
         )
         .await

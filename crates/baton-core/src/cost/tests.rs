@@ -3,13 +3,7 @@ use chrono::TimeZone;
 use super::*;
 
 fn price(api: &str, model: Option<&str>, input: f64, output: f64) -> Price {
-    Price {
-        api: api.into(),
-        model: model.map(Into::into),
-        input_per_1k: input,
-        output_per_1k: output,
-        default: false,
-    }
+    Price::own(api, model, input, output)
 }
 
 #[test]

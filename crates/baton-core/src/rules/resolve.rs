@@ -34,6 +34,15 @@ pub enum Resolution {
     AcceptSequence { order: Vec<String> },
 }
 
+impl Resolution {
+    /// `owner` owns what the two share.
+    pub fn give_ownership(owner: impl Into<String>) -> Resolution {
+        Resolution::GiveOwnership {
+            owner: owner.into(),
+        }
+    }
+}
+
 /// The rule a plan adds or changes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub enum RuleChange {

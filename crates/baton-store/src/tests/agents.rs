@@ -135,12 +135,7 @@ fn unknown_ids_are_not_found() {
 fn remove_cascades_to_everything_the_agent_reported() {
     let (mut store, id) = store_with_agent();
     let other = store.add_agent(&draft("Writer")).unwrap().id;
-    let mut d = doc(
-        vec![task("t1", TaskState::Working)],
-        vec![write_event(1, "t1"), write_event(2, "t1")],
-        "c2",
-    );
-    d.usage = vec![usage("openai", 0, 5)];
+    let d = some_data();
     store.ingest(id, &d, t(0)).unwrap();
     store.ingest(other, &d, t(0)).unwrap();
     assert_eq!(rows(&store, "tasks"), 2);

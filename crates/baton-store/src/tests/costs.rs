@@ -20,13 +20,7 @@ fn call(seq: u64, secs: i64, model: &str, task: &str, input: u64, output: u64) -
 }
 
 fn price(api: &str, model: Option<&str>, input: f64, output: f64) -> Price {
-    Price {
-        api: api.into(),
-        model: model.map(Into::into),
-        input_per_1k: input,
-        output_per_1k: output,
-        default: false,
-    }
+    Price::own(api, model, input, output)
 }
 
 #[test]

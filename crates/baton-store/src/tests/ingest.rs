@@ -273,13 +273,7 @@ fn snapshot(store: &Store, id: i64) -> (Vec<i64>, Option<String>, usize, u64, St
 }
 
 fn earlier_data(store: &mut Store, id: i64) {
-    let mut d = doc(
-        vec![task("t1", TaskState::Working)],
-        vec![write_event(1, "t1"), write_event(2, "t1")],
-        "c2",
-    );
-    d.usage = vec![usage("openai", 0, 5)];
-    store.ingest(id, &d, t(0)).unwrap();
+    store.ingest(id, &some_data(), t(0)).unwrap();
 }
 
 /// A document that changes every table: t1 moves, t2 is new, 3 new events, usage moves, a

@@ -92,9 +92,7 @@ fn a_resolution_lands_in_one_transaction_and_clears_the_conflict() {
     let manifests = baton_core::rules::map::manifests_of(&map.agents);
     let plan = plan_resolution(
         &dispute,
-        &Resolution::GiveOwnership {
-            owner: "Writer".into(),
-        },
+        &Resolution::give_ownership("Writer"),
         &rules,
         &manifests,
     )

@@ -70,6 +70,17 @@ pub(crate) fn write_event(seq: u64, task_id: &str) -> Event {
     }
 }
 
+/// A poll with a little of everything: a working task, two writes, some usage.
+pub(crate) fn some_data() -> StatusDocument {
+    let mut d = doc(
+        vec![task("t1", TaskState::Working)],
+        vec![write_event(1, "t1"), write_event(2, "t1")],
+        "c2",
+    );
+    d.usage = vec![usage("openai", 0, 5)];
+    d
+}
+
 pub(crate) fn usage(api: &str, window_secs: i64, requests: u64) -> UsageReport {
     UsageReport {
         api: api.into(),

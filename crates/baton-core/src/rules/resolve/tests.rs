@@ -50,9 +50,7 @@ fn apply(plan: &ResolutionPlan, rules: &mut Vec<Rule>, manifests: &mut [AgentMan
 fn giving_ownership_between_agents_adds_a_rule_and_the_loser_stops_writing() {
     let (dispute, mut manifests) = between_agents();
     assert_eq!(map_conflicts(&[], &manifests).len(), 1);
-    let resolution = Resolution::GiveOwnership {
-        owner: "researcher".into(),
-    };
+    let resolution = Resolution::give_ownership("researcher");
     let plan = plan_resolution(&dispute, &resolution, &[], &manifests).unwrap();
     assert_eq!(
         plan.rule,
@@ -149,9 +147,7 @@ fn against_a_rule_the_new_agent_can_take_it_over() {
     ];
     let plan = plan_resolution(
         &dispute,
-        &Resolution::GiveOwnership {
-            owner: "Writer".into(),
-        },
+        &Resolution::give_ownership("Writer"),
         &moved,
         &manifests,
     )
@@ -162,9 +158,7 @@ fn against_a_rule_the_new_agent_can_take_it_over() {
     ));
     let plan = plan_resolution(
         &dispute,
-        &Resolution::GiveOwnership {
-            owner: "Writer".into(),
-        },
+        &Resolution::give_ownership("Writer"),
         &rules,
         &manifests,
     )
@@ -185,9 +179,7 @@ fn against_a_rule_the_new_agent_can_take_it_over() {
     // Keeping the rule's owner changes no rule, only the declaration.
     let keep = plan_resolution(
         &dispute,
-        &Resolution::GiveOwnership {
-            owner: "Researcher".into(),
-        },
+        &Resolution::give_ownership("Researcher"),
         &[Rule::new(RuleKind::Data, FIELD, "Researcher")],
         &[writer("Writer", &[FIELD])],
     )
@@ -201,9 +193,7 @@ fn bad_resolutions_are_refused() {
     let (dispute, manifests) = between_agents();
     let plan = |resolution: Resolution| plan_resolution(&dispute, &resolution, &[], &manifests);
     assert_eq!(
-        plan(Resolution::GiveOwnership {
-            owner: "Editor".into()
-        }),
+        plan(Resolution::give_ownership("Editor")),
         Err(ResolveError::NotASide("Editor".into()))
     );
     assert_eq!(
@@ -244,9 +234,7 @@ fn bad_resolutions_are_refused() {
     assert_eq!(
         plan_resolution(
             &stale,
-            &Resolution::GiveOwnership {
-                owner: "Writer".into()
-            },
+            &Resolution::give_ownership("Writer"),
             &[],
             &manifests
         ),
