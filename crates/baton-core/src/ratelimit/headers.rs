@@ -149,6 +149,27 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// A per-minute reading of a provider's own headers (no policy, no count of used).
+    fn push_per_minute(
+        &mut self,
+        family: HeaderFamily,
+        metric: Metric,
+        limit: Option<u64>,
+        remaining: Option<u64>,
+        reset_at: Option<DateTime<Utc>>,
+    ) {
+        self.push(LimitReading {
+            family,
+            metric,
+            policy: None,
+            limit,
+            remaining,
+            used: None,
+            reset_at,
+            window_seconds: Some(PER_MINUTE),
+        });
+    }
+
     fn openai(&mut self) {
         for metric in [Metric::Requests, Metric::Tokens] {
             let m = metric.as_str();
@@ -165,16 +186,7 @@ impl<'a> Reader<'a> {
                     }
                 },
             };
-            self.push(LimitReading {
-                family: HeaderFamily::OpenAi,
-                metric,
-                policy: None,
-                limit,
-                remaining,
-                used: None,
-                reset_at,
-                window_seconds: Some(PER_MINUTE),
-            });
+            self.push_per_minute(HeaderFamily::OpenAi, metric, limit, remaining, reset_at);
         }
     }
 
@@ -198,16 +210,7 @@ impl<'a> Reader<'a> {
                     }
                 },
             };
-            self.push(LimitReading {
-                family: HeaderFamily::Anthropic,
-                metric,
-                policy: None,
-                limit,
-                remaining,
-                used: None,
-                reset_at,
-                window_seconds: Some(PER_MINUTE),
-            });
+            self.push_per_minute(HeaderFamily::Anthropic, metric, limit, remaining, reset_at);
         }
     }
 
