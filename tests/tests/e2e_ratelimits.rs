@@ -81,14 +81,9 @@ fn seed(store: &mut Store, agent_id: i64, agent: usize) {
 async fn the_rate_limits_view_shows_usage_the_limit_429s_and_the_forecast() {
     let _one_app_at_a_time = ONE_APP.lock().await;
     let server = Mocklimit::start(LimitStyle::OpenAi).await;
-    let fleet = SimFleet::start(SimConfig {
-        agents: 2,
-        base_port: 0,
-        tick_ms: 0,
-        ..SimConfig::default()
-    })
-    .await
-    .expect("agents");
+    let fleet = SimFleet::start(SimConfig::stepped(2))
+        .await
+        .expect("agents");
     let data = tempfile::tempdir().unwrap();
     {
         let mut store = Store::open(&data.path().join("baton.sqlite3")).unwrap();

@@ -47,14 +47,9 @@ struct Rig {
 }
 
 async fn rig() -> Rig {
-    let fleet = SimFleet::start(SimConfig {
-        agents: 2,
-        base_port: 0,
-        tick_ms: 0,
-        ..SimConfig::default()
-    })
-    .await
-    .expect("sim fleet");
+    let fleet = SimFleet::start(SimConfig::stepped(2))
+        .await
+        .expect("sim fleet");
     let EngineUnderTest { engine, store } = EngineUnderTest::start().await;
     let mut ids = [0; 2];
     for (i, agent) in fleet.agents().iter().enumerate() {

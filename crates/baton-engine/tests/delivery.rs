@@ -57,14 +57,7 @@ async fn launch(path: &StoreLocation) -> tokio::runtime::Runtime {
 async fn every_decision_is_applied_exactly_once_through_faults_and_kills() {
     let dir = tempfile::tempdir().unwrap();
     let path = test_location(dir.path());
-    let fleet = SimFleet::start(SimConfig {
-        agents: AGENTS,
-        base_port: 0,
-        tick_ms: 0,
-        ..SimConfig::default()
-    })
-    .await
-    .unwrap();
+    let fleet = SimFleet::start(SimConfig::stepped(AGENTS)).await.unwrap();
     for index in 0..AGENTS {
         fleet.set_decision_faults(
             index,

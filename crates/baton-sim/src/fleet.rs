@@ -49,6 +49,19 @@ impl Default for SimConfig {
     }
 }
 
+impl SimConfig {
+    /// `agents` agents on ephemeral ports that move only when the test steps them
+    /// ([`SimFleet::step`]): what tests start.
+    pub fn stepped(agents: usize) -> SimConfig {
+        SimConfig {
+            agents,
+            base_port: 0,
+            tick_ms: 0,
+            ..SimConfig::default()
+        }
+    }
+}
+
 /// Where one simulated agent can be reached, and who it says it is.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SimAgentInfo {

@@ -18,7 +18,7 @@
 //!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {
-//! let fleet = baton_sim::SimFleet::start(baton_sim::SimConfig { base_port: 0, tick_ms: 0, ..Default::default() }).await?;
+//! let fleet = baton_sim::SimFleet::start(baton_sim::SimConfig::stepped(5)).await?;
 //! fleet.step();
 //! let url = format!("{}/baton/v1/status", fleet.agents()[0].base_url);
 //! # let _ = url; fleet.shutdown().await; Ok(()) }
