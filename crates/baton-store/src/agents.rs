@@ -270,49 +270,11 @@ impl Store {
     /// [`Store::record_health`] unless the stored health is from a later attempt, or the
     /// agent is gone (a health kept in memory a moment ago may arrive after both).
     pub fn record_health_if_newer(&mut self, id: i64, health: &AgentHealth) -> Result<bool> {
-        let n = self.db.execute(
-            "UPDATE agents
-                SET reachability = ?2, last_success_at = ?3, last_attempt_at = ?4,
-                    latency_ms = ?5, consecutive_failures = ?6, last_error = ?7,
-                    last_error_at = ?8
-              WHERE id = ?1 AND (last_attempt_at IS NULL OR last_attempt_at <= ?4)",
-            params![
-                id,
-                reachability_str(health.reachability),
-                opt_ts(health.last_success_at),
-                opt_ts(health.last_attempt_at),
-                health
-                    .latency_ms
-                    .map(|ms| i64::try_from(ms).unwrap_or(i64::MAX)),
-                i64::from(health.consecutive_failures),
-                health.last_error,
-                opt_ts(health.last_error_at),
-            ],
-        )?;
-        Ok(n > 0)
+        Ok(write_health(&self.db, id, health, true)? > 0)
     }
 
     pub fn record_health(&mut self, id: i64, health: &AgentHealth) -> Result<()> {
-        let n = self.db.execute(
-            "UPDATE agents
-                SET reachability = ?2, last_success_at = ?3, last_attempt_at = ?4,
-                    latency_ms = ?5, consecutive_failures = ?6, last_error = ?7,
-                    last_error_at = ?8
-              WHERE id = ?1",
-            params![
-                id,
-                reachability_str(health.reachability),
-                opt_ts(health.last_success_at),
-                opt_ts(health.last_attempt_at),
-                health
-                    .latency_ms
-                    .map(|ms| i64::try_from(ms).unwrap_or(i64::MAX)),
-                i64::from(health.consecutive_failures),
-                health.last_error,
-                opt_ts(health.last_error_at),
-            ],
-        )?;
-        if n == 0 {
+        if write_health(&self.db, id, health, false)? == 0 {
             return Err(StoreError::AgentNotFound(id));
         }
         Ok(())
@@ -338,4 +300,30 @@ impl Store {
             )?
             .ok_or(StoreError::AgentNotFound(id))
     }
+}
+
+/// Writes an agent's health (when `only_newer`, unless the stored one is from a later
+/// attempt); the rows changed.
+fn write_health(db: &Db, id: i64, health: &AgentHealth, only_newer: bool) -> Result<usize> {
+    db.execute(
+        "UPDATE agents
+            SET reachability = ?2, last_success_at = ?3, last_attempt_at = ?4,
+                latency_ms = ?5, consecutive_failures = ?6, last_error = ?7,
+                last_error_at = ?8
+          WHERE id = ?1
+            AND (?9 = 0 OR last_attempt_at IS NULL OR last_attempt_at <= ?4)",
+        params![
+            id,
+            reachability_str(health.reachability),
+            opt_ts(health.last_success_at),
+            opt_ts(health.last_attempt_at),
+            health
+                .latency_ms
+                .map(|ms| i64::try_from(ms).unwrap_or(i64::MAX)),
+            i64::from(health.consecutive_failures),
+            health.last_error,
+            opt_ts(health.last_error_at),
+            only_newer,
+        ],
+    )
 }

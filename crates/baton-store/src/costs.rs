@@ -118,10 +118,12 @@ pub(crate) fn record_report_cost(
     if api.is_empty() {
         return Ok(());
     }
-    let row = |r: &UsageReport| (day_of(r.window_start), r.model.clone().unwrap_or_default());
-    if let Some(previous) = previous {
-        let (day, model) = row(previous);
-        let tokens = signed(report_tokens(previous), -1)?;
+    // Out with what the window counted before, in with what it counts now.
+    let moves = previous.map(|p| (p, -1)).into_iter().chain([(report, 1)]);
+    for (window, sign) in moves {
+        let day = day_of(window.window_start);
+        let model = window.model.clone().unwrap_or_default();
+        let tokens = signed(report_tokens(window), sign)?;
         add_tokens(
             conn,
             agent_id,
@@ -134,19 +136,7 @@ pub(crate) fn record_report_cost(
             false,
         )?;
     }
-    let (day, model) = row(report);
-    let tokens = signed(report_tokens(report), 1)?;
-    add_tokens(
-        conn,
-        agent_id,
-        &day,
-        api,
-        model.trim(),
-        "",
-        0,
-        tokens,
-        false,
-    )
+    Ok(())
 }
 
 /// One `api_costs` row as usage.
