@@ -180,6 +180,25 @@ fn health_is_default_until_recorded_and_round_trips() {
 }
 
 #[test]
+fn a_health_from_an_earlier_attempt_does_not_overwrite_a_later_one() {
+    let (mut store, id) = store_with_agent();
+    let later = AgentHealth::default().succeeded(t(10), 5);
+    store.record_health(id, &later).unwrap();
+    let earlier = AgentHealth::default().failed(t(5), "HTTP 503");
+    assert!(!store.record_health_if_newer(id, &earlier).unwrap());
+    assert_eq!(store.health(id).unwrap(), later);
+    let newest = later.failed(t(20), "timed out after 1.5 s");
+    assert!(store.record_health_if_newer(id, &newest).unwrap());
+    assert_eq!(store.health(id).unwrap(), newest);
+    // An agent that is gone: nothing written, no error (the poller's memory may be late).
+    assert!(!store.record_health_if_newer(id + 99, &newest).unwrap());
+    assert!(matches!(
+        store.record_health(id + 99, &newest),
+        Err(StoreError::AgentNotFound(_))
+    ));
+}
+
+#[test]
 fn has_token_round_trips() {
     let (mut store, id) = store_with_agent();
     store.set_has_token(id, true).unwrap();
