@@ -68,13 +68,7 @@ pub fn story_intro(agents: &[SimAgentInfo], tick_ms: u64) -> String {
 ",
         agents.len()
     );
-    for agent in agents {
-        let _ = writeln!(
-            out,
-            "  {:<20} {:<20} {}",
-            agent.name, agent.id, agent.base_url
-        );
-    }
+    list_agents(&mut out, agents);
     let _ = writeln!(
         out,
         "Calm work, and one incident every {} ticks of {tick_ms} ms (the first {} ticks in), in \
@@ -132,13 +126,7 @@ pub fn scenario_intro(scenario: Scenario, agents: &[SimAgentInfo], tick_ms: u64)
         agents.len()
     );
     let _ = writeln!(out, "{}", scenario.description());
-    for agent in agents {
-        let _ = writeln!(
-            out,
-            "  {:<20} {:<20} {}",
-            agent.name, agent.id, agent.base_url
-        );
-    }
+    list_agents(&mut out, agents);
     let _ = writeln!(
         out,
         "The timeline starts once Baton has polled every agent, one tick every {tick_ms} ms."
@@ -283,5 +271,16 @@ mod tests {
             let line = format!("  {:<20} {}\n", scenario.name(), scenario.description());
             assert!(list.contains(&line), "{list}");
         }
+    }
+}
+
+/// One line per agent: its name, its id and where it answers.
+fn list_agents(out: &mut String, agents: &[baton_sim::SimAgentInfo]) {
+    for agent in agents {
+        let _ = writeln!(
+            out,
+            "  {:<20} {:<20} {}",
+            agent.name, agent.id, agent.base_url
+        );
     }
 }
