@@ -10,7 +10,7 @@
 use std::time::Duration;
 
 use baton_core::agent::AgentDraft;
-use baton_core::ratelimit::{Metric, QuotaSource};
+use baton_core::ratelimit::{Metric, Quota, QuotaSource};
 use baton_engine::Engine;
 use baton_sim::caller::ApiCaller;
 use baton_sim::{SimConfig, SimFleet};
@@ -127,26 +127,30 @@ async fn pressure_names_both(rig: &Rig, api: &str) {
     .await;
 }
 
+/// The two agents call `api` on mocklimit in turns until it answers 429s; once the ledger
+/// counts every call and every 429 mocklimit counted, the quotas Baton read for `api`.
+async fn quotas_after_calls(rig: &Rig, server: &Mocklimit, api: &'static str) -> Vec<Quota> {
+    call_in_turns(rig, server, api).await;
+    let (requests, limited) = server.counted(TEAM_KEY).await;
+    assert_eq!(requests, 2 * CALLS_EACH as u64);
+    assert!(limited > 0, "mocklimit answered no 429");
+    wait_until(
+        "the ledger to count every call",
+        Duration::from_secs(15),
+        || ledger(&rig.store, api) == (requests, limited),
+    )
+    .await;
+    rig.store
+        .read_blocking(move |s| s.quotas(api, None))
+        .unwrap()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn openai_style_limits_and_429s_land_in_the_ledger() {
     let server = Mocklimit::start(LimitStyle::OpenAi).await;
     let rig = rig().await;
     away_from_a_minute_boundary().await;
-    call_in_turns(&rig, &server, "openai").await;
-    let (requests, limited) = server.counted(TEAM_KEY).await;
-    assert_eq!(requests, 2 * CALLS_EACH as u64);
-    assert!(limited > 0, "mocklimit answered no 429");
-
-    wait_until(
-        "the ledger to count every call",
-        Duration::from_secs(15),
-        || ledger(&rig.store, "openai") == (requests, limited),
-    )
-    .await;
-    let quotas = rig
-        .store
-        .read_blocking(move |s| s.quotas("openai", None))
-        .unwrap();
+    let quotas = quotas_after_calls(&rig, &server, "openai").await;
     let by_metric = |m: Metric| quotas.iter().find(|q| q.metric == m).expect("a quota");
     let req = by_metric(Metric::Requests);
     assert_eq!(
@@ -172,21 +176,7 @@ async fn openai_style_limits_and_429s_land_in_the_ledger() {
 async fn anthropic_style_limits_and_429s_land_in_the_ledger() {
     let server = Mocklimit::start(LimitStyle::Anthropic).await;
     let rig = rig().await;
-    call_in_turns(&rig, &server, "anthropic").await;
-    let (requests, limited) = server.counted(TEAM_KEY).await;
-    assert_eq!(requests, 2 * CALLS_EACH as u64);
-    assert!(limited > 0, "mocklimit answered no 429");
-
-    wait_until(
-        "the ledger to count every call",
-        Duration::from_secs(15),
-        || ledger(&rig.store, "anthropic") == (requests, limited),
-    )
-    .await;
-    let quotas = rig
-        .store
-        .read_blocking(move |s| s.quotas("anthropic", None))
-        .unwrap();
+    let quotas = quotas_after_calls(&rig, &server, "anthropic").await;
     let limit = |m: Metric| quotas.iter().find(|q| q.metric == m).map(|q| q.limit);
     assert_eq!(limit(Metric::Requests), Some(20));
     assert_eq!(limit(Metric::InputTokens), Some(40_000));
