@@ -170,41 +170,43 @@ impl Played {
     }
 }
 
-#[tokio::test]
-async fn write_collision_editor_and_publisher_write_the_launch_draft() {
-    play(Scenario::WriteCollision)
-        .await
-        .expect(
-            "write_collision",
-            &["editor", "publisher"],
-            Some("file:///drafts/launch.md"),
-        )
-        .await;
+/// A scenario's test: played against the engine, it opens one item of `kind` naming `agents`
+/// (Baton's names for them) on `resource`.
+macro_rules! scenario_opens {
+    ($test:ident, $scenario:ident, $kind:literal, [$($agent:literal),+], $resource:expr) => {
+        #[tokio::test]
+        async fn $test() {
+            play(Scenario::$scenario)
+                .await
+                .expect($kind, &[$($agent),+], $resource)
+                .await;
+        }
+    };
 }
 
-#[tokio::test]
-async fn ownership_violation_support_writes_an_invoice_status_billing_owns() {
-    play(Scenario::OwnershipViolation)
-        .await
-        .expect(
-            "ownership_violation",
-            &["support", "billing"],
-            Some("crm://invoices/311#status"),
-        )
-        .await;
-}
+scenario_opens!(
+    write_collision_editor_and_publisher_write_the_launch_draft,
+    WriteCollision,
+    "write_collision",
+    ["editor", "publisher"],
+    Some("file:///drafts/launch.md")
+);
 
-#[tokio::test]
-async fn read_during_write_the_editor_reads_the_draft_the_writer_still_writes() {
-    play(Scenario::ReadDuringWrite)
-        .await
-        .expect(
-            "read_during_write",
-            &["writer", "editor"],
-            Some("file:///drafts/q3-report.md"),
-        )
-        .await;
-}
+scenario_opens!(
+    ownership_violation_support_writes_an_invoice_status_billing_owns,
+    OwnershipViolation,
+    "ownership_violation",
+    ["support", "billing"],
+    Some("crm://invoices/311#status")
+);
+
+scenario_opens!(
+    read_during_write_the_editor_reads_the_draft_the_writer_still_writes,
+    ReadDuringWrite,
+    "read_during_write",
+    ["writer", "editor"],
+    Some("file:///drafts/q3-report.md")
+);
 
 /// With the default 15 min stall window, the analyst's own 2 s window (stored as its override,
 /// as the agent form sets it) is what makes the stall show.
@@ -233,61 +235,53 @@ async fn stall_fires_on_the_agents_own_window() {
         .await;
 }
 
-#[tokio::test]
-async fn sequencing_publishing_starts_before_the_images_are_done() {
-    play(Scenario::Sequencing)
-        .await
-        .expect("sequencing", &["publisher"], Some("cms://posts/launch"))
-        .await;
-}
+scenario_opens!(
+    sequencing_publishing_starts_before_the_images_are_done,
+    Sequencing,
+    "sequencing",
+    ["publisher"],
+    Some("cms://posts/launch")
+);
 
-#[tokio::test]
-async fn silent_completion_the_writer_never_picks_up_the_research() {
-    play(Scenario::SilentCompletion)
-        .await
-        .expect(
-            "silent_completion",
-            &["researcher", "writer"],
-            Some("file:///research/pricing.md"),
-        )
-        .await;
-}
+scenario_opens!(
+    silent_completion_the_writer_never_picks_up_the_research,
+    SilentCompletion,
+    "silent_completion",
+    ["researcher", "writer"],
+    Some("file:///research/pricing.md")
+);
 
-#[tokio::test]
-async fn stall_the_analysts_task_stops_making_progress() {
-    play(Scenario::Stall)
-        .await
-        .expect("stall", &["analyst"], Some("crm://segments/churn-risk"))
-        .await;
-}
+scenario_opens!(
+    stall_the_analysts_task_stops_making_progress,
+    Stall,
+    "stall",
+    ["analyst"],
+    Some("crm://segments/churn-risk")
+);
 
-#[tokio::test]
-async fn timeout_the_reindex_runs_past_its_budget() {
-    play(Scenario::Timeout)
-        .await
-        .expect("timeout", &["indexer"], Some("kb://index"))
-        .await;
-}
+scenario_opens!(
+    timeout_the_reindex_runs_past_its_budget,
+    Timeout,
+    "timeout",
+    ["indexer"],
+    Some("kb://index")
+);
 
-#[tokio::test]
-async fn trigger_collision_billing_and_support_both_answer_the_invoice_mail() {
-    play(Scenario::TriggerCollision)
-        .await
-        .expect(
-            "trigger_collision",
-            &["billing", "support"],
-            Some("mail://inbox/invoice-311"),
-        )
-        .await;
-}
+scenario_opens!(
+    trigger_collision_billing_and_support_both_answer_the_invoice_mail,
+    TriggerCollision,
+    "trigger_collision",
+    ["billing", "support"],
+    Some("mail://inbox/invoice-311")
+);
 
-#[tokio::test]
-async fn unreachable_the_scrapers_endpoint_stops_answering() {
-    play(Scenario::Unreachable)
-        .await
-        .expect("unreachable", &["scraper"], None)
-        .await;
-}
+scenario_opens!(
+    unreachable_the_scrapers_endpoint_stops_answering,
+    Unreachable,
+    "unreachable",
+    ["scraper"],
+    None
+);
 
 #[tokio::test]
 async fn counter_restart_the_importer_numbers_its_events_from_one_again() {
@@ -463,25 +457,21 @@ async fn over_budget_the_researchers_calls_pass_its_daily_budget() {
     played.expect("over_budget", &["researcher"], None).await;
 }
 
-#[tokio::test]
-async fn divergent_claims_analyst_and_support_disagree_on_a_tier() {
-    play(Scenario::DivergentClaims)
-        .await
-        .expect(
-            "divergent_claims",
-            &["analyst", "support"],
-            Some("contacts/42/tier"),
-        )
-        .await;
-}
+scenario_opens!(
+    divergent_claims_analyst_and_support_disagree_on_a_tier,
+    DivergentClaims,
+    "divergent_claims",
+    ["analyst", "support"],
+    Some("contacts/42/tier")
+);
 
-#[tokio::test]
-async fn needs_approval_the_publisher_asks_before_publishing() {
-    play(Scenario::NeedsApproval)
-        .await
-        .expect("needs_approval", &["publisher"], Some("cms://posts/launch"))
-        .await;
-}
+scenario_opens!(
+    needs_approval_the_publisher_asks_before_publishing,
+    NeedsApproval,
+    "needs_approval",
+    ["publisher"],
+    Some("cms://posts/launch")
+);
 
 #[tokio::test]
 async fn a_question_found_again_run_after_run_is_written_once() {
@@ -530,17 +520,13 @@ async fn a_stall_whose_title_ticks_is_written_again_at_most_once_a_minute() {
     played.fleet.shutdown().await;
 }
 
-#[tokio::test]
-async fn invalid_handoff_the_brief_lacks_a_summary_and_its_title_is_a_number() {
-    play(Scenario::InvalidHandoff)
-        .await
-        .expect(
-            "invalid_handoff",
-            &["researcher", "writer"],
-            Some("file:///research/launch-brief.md"),
-        )
-        .await;
-}
+scenario_opens!(
+    invalid_handoff_the_brief_lacks_a_summary_and_its_title_is_a_number,
+    InvalidHandoff,
+    "invalid_handoff",
+    ["researcher", "writer"],
+    Some("file:///research/launch-brief.md")
+);
 
 #[tokio::test]
 async fn rate_limit_pressure_writer_and_editor_share_one_openai_quota() {
