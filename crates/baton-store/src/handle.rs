@@ -67,7 +67,7 @@ impl Store {
     /// A reading connection to a PostgreSQL store another connection has brought up to date.
     fn open_postgres_reader(target: &crate::db::PgTarget) -> Result<Store> {
         let store = Store {
-            db: Db::postgres(PgConn::connect(target)?),
+            db: Db::postgres(PgConn::connect_reader(target)?),
         };
         store.refuse_newer_schema()?;
         Ok(store)

@@ -249,10 +249,7 @@ fn run_batch(
     queue: &mpsc::Receiver<Box<dyn Job>>,
     started: Instant,
 ) -> Option<String> {
-    let exec = |store: &Store, sql: &str| -> Result<()> {
-        store.db().execute(sql, crate::db::params![])?;
-        Ok(())
-    };
+    let exec = |store: &Store, sql: &str| -> Result<()> { store.db().execute_batch(sql) };
     if let Err(err) = store.db().begin_write() {
         return Some(format!("cannot begin a transaction: {err}"));
     }

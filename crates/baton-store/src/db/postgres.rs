@@ -53,6 +53,8 @@ fn wait<T>(future: impl std::future::Future<Output = T>) -> T {
 
 pub(crate) struct PgConn {
     target: PgTarget,
+    /// A reading connection: the server refuses its writes (`default_transaction_read_only`).
+    read_only: bool,
     state: RefCell<State>,
 }
 
@@ -60,6 +62,9 @@ struct State {
     client: Option<Arc<Client>>,
     statements: HashMap<String, Vec<(Vec<Kind>, Statement)>>,
     in_transaction: bool,
+    /// Savepoint statements (and a `BEGIN`) not sent yet: they go out with the next statement,
+    /// in the same round trip (see [`PgConn::execute_batch`]).
+    deferred: Vec<String>,
     down_since: Option<DateTime<Utc>>,
     retry_at: Option<Instant>,
     last_error: String,
@@ -69,17 +74,28 @@ impl PgConn {
     /// Connects, or fails saying why (unreachable, refused credentials, not PostgreSQL, a
     /// certificate that does not check out).
     pub(crate) fn connect(target: &PgTarget) -> Result<PgConn> {
-        let client = open(target).map_err(|why| StoreError::Unreachable {
+        PgConn::connect_as(target, false)
+    }
+
+    /// A connection whose transactions only read (the store's reader connections).
+    pub(crate) fn connect_reader(target: &PgTarget) -> Result<PgConn> {
+        PgConn::connect_as(target, true)
+    }
+
+    fn connect_as(target: &PgTarget, read_only: bool) -> Result<PgConn> {
+        let client = open(target, read_only).map_err(|why| StoreError::Unreachable {
             store: target.display().to_owned(),
             since: Utc::now(),
             detail: why,
         })?;
         Ok(PgConn {
             target: target.clone(),
+            read_only,
             state: RefCell::new(State {
                 client: Some(Arc::new(client)),
                 statements: HashMap::new(),
                 in_transaction: false,
+                deferred: Vec::new(),
                 down_since: None,
                 retry_at: None,
                 last_error: String::new(),
@@ -101,10 +117,11 @@ impl PgConn {
         state.client = None;
         state.statements.clear();
         state.in_transaction = false;
+        state.deferred.clear();
         if state.retry_at.is_some_and(|at| Instant::now() < at) {
             return Err(self.unreachable(since, state.last_error.clone()));
         }
-        match open(&self.target) {
+        match open(&self.target, self.read_only) {
             Ok(client) => {
                 tracing::info!(store = %self.target.display(), "connected to the store again");
                 let client = Arc::new(client);
@@ -155,6 +172,11 @@ impl PgConn {
         {
             return Ok(found.1.clone());
         }
+        // A statement that fails to prepare fails the transaction: what was deferred must be
+        // in force before (a savepoint to roll back to).
+        if let Some(before) = self.take_deferred() {
+            wait(client.batch_execute(&before)).map_err(|err| self.failed(client, err))?;
+        }
         let types: Vec<Type> = kinds.iter().map(|k| pg_type(*k)).collect();
         let translated = translate::to_postgres(sql);
         let statement =
@@ -186,16 +208,17 @@ impl PgConn {
     }
 
     /// Runs `sql` (prepared once per connection and parameter types) with `params` through
-    /// `run`; a lost connection is noted as the store being away.
+    /// `run`, after the statements deferred so far (sent in the same round trip: the two
+    /// requests are pipelined); a lost connection is noted as the store being away.
     fn with_statement<T>(
         &self,
         sql: &str,
         params: &[&dyn Param],
-        run: impl FnOnce(
-            &Client,
-            &Statement,
-            &[&(dyn ToSql + Sync)],
-        ) -> std::result::Result<T, tokio_postgres::Error>,
+        run: impl for<'a> FnOnce(
+            &'a Client,
+            &'a Statement,
+            &'a [&'a (dyn ToSql + Sync)],
+        ) -> Pending<'a, T>,
     ) -> Result<T> {
         let client = self.client()?;
         let values: Vec<PgValue<'_>> = params.iter().map(|p| PgValue(p.value())).collect();
@@ -203,18 +226,39 @@ impl PgConn {
         let statement = self.statement(&client, sql, &kinds)?;
         let refs: Vec<&(dyn ToSql + Sync)> =
             values.iter().map(|v| v as &(dyn ToSql + Sync)).collect();
-        run(&client, &statement, &refs).map_err(|err| self.failed(&client, err))
+        let deferred = self.take_deferred();
+        let done = match deferred {
+            None => wait(run(&client, &statement, &refs)),
+            Some(before) => {
+                let (before, done) = wait(futures_util::future::join(
+                    client.batch_execute(&before),
+                    run(&client, &statement, &refs),
+                ));
+                before.and(done)
+            }
+        };
+        done.map_err(|err| self.failed(&client, err))
+    }
+
+    /// The deferred statements as one batch, and none left.
+    fn take_deferred(&self) -> Option<String> {
+        let mut state = self.state.borrow_mut();
+        (!state.deferred.is_empty()).then(|| {
+            let batch = state.deferred.join("; ");
+            state.deferred.clear();
+            batch
+        })
     }
 
     fn query(&self, sql: &str, params: &[&dyn Param]) -> Result<Vec<tokio_postgres::Row>> {
         self.with_statement(sql, params, |client, statement, refs| {
-            wait(client.query(statement, refs))
+            Box::pin(client.query(statement, refs))
         })
     }
 
     pub(crate) fn execute(&self, sql: &str, params: &[&dyn Param]) -> Result<usize> {
         let n = self.with_statement(sql, params, |client, statement, refs| {
-            wait(client.execute(statement, refs))
+            Box::pin(client.execute(statement, refs))
         })?;
         Ok(usize::try_from(n).unwrap_or(usize::MAX))
     }
@@ -241,14 +285,47 @@ impl PgConn {
         rows.iter().map(|row| read(&Row::Postgres(row))).collect()
     }
 
+    /// Runs `sql` (statements without parameters). Inside a transaction, savepoint statements
+    /// (`SAVEPOINT`, `RELEASE`, `ROLLBACK TO`) are deferred and sent with the next statement:
+    /// the writer opens and releases two savepoints per write, and each would otherwise be a
+    /// round trip of its own; a savepoint released with nothing done in it is not sent at all.
+    /// A deferred statement that fails fails the statement it went out with.
     pub(crate) fn execute_batch(&self, sql: &str) -> Result<()> {
+        if self.in_transaction() && is_savepoint_statement(sql) {
+            let mut state = self.state.borrow_mut();
+            let opened_just_before = sql
+                .strip_prefix("RELEASE ")
+                .or_else(|| {
+                    sql.strip_prefix("ROLLBACK TO ")
+                        .and_then(|rest| rest.split_once("; RELEASE "))
+                        .filter(|(a, b)| a == b)
+                        .map(|(a, _)| a)
+                })
+                .is_some_and(|name| {
+                    state.deferred.last().map(String::as_str) == Some(&format!("SAVEPOINT {name}"))
+                });
+            if opened_just_before {
+                state.deferred.pop();
+            } else {
+                state.deferred.push(sql.to_owned());
+            }
+            return Ok(());
+        }
         let client = self.client()?;
-        wait(client.batch_execute(sql)).map_err(|err| self.failed(&client, err))
+        let sql = match self.take_deferred() {
+            Some(before) => format!("{before}; {sql}"),
+            None => sql.to_owned(),
+        };
+        wait(client.batch_execute(&sql)).map_err(|err| self.failed(&client, err))
     }
 
-    /// `BEGIN`, then the store's write lock (see [`WRITE_LOCK`]).
+    /// `BEGIN`, then the store's write lock (see [`WRITE_LOCK`]), in one round trip.
     pub(crate) fn begin_write(&self) -> Result<()> {
-        self.execute_batch("BEGIN")?;
+        {
+            let mut state = self.state.borrow_mut();
+            state.deferred.clear();
+            state.deferred.push("BEGIN".to_owned());
+        }
         self.state.borrow_mut().in_transaction = true;
         if let Err(err) = self.query("SELECT pg_advisory_xact_lock(?1)", &[&WRITE_LOCK]) {
             let _ = self.end_transaction("ROLLBACK");
@@ -257,12 +334,27 @@ impl PgConn {
         Ok(())
     }
 
-    /// `COMMIT` or `ROLLBACK`.
+    /// `COMMIT` or `ROLLBACK` (which makes what was deferred moot).
     pub(crate) fn end_transaction(&self, how: &str) -> Result<()> {
+        if how == "ROLLBACK" {
+            self.state.borrow_mut().deferred.clear();
+        }
         let done = self.execute_batch(how);
         self.state.borrow_mut().in_transaction = false;
         done
     }
+}
+
+/// A request to the server on its way (boxed: it borrows the client and statement).
+type Pending<'a, T> = std::pin::Pin<
+    Box<dyn std::future::Future<Output = std::result::Result<T, tokio_postgres::Error>> + 'a>,
+>;
+
+/// `SAVEPOINT x`, `RELEASE x`, `ROLLBACK TO x` (and `ROLLBACK TO x; RELEASE x`).
+fn is_savepoint_statement(sql: &str) -> bool {
+    ["SAVEPOINT ", "RELEASE ", "ROLLBACK TO "]
+        .iter()
+        .any(|start| sql.starts_with(start))
 }
 
 fn pg_type(kind: Kind) -> Type {
@@ -301,8 +393,15 @@ impl ToSql for PgValue<'_> {
 }
 
 /// One connection, with the session's settings: UTC, a statement timeout, Baton's name.
-fn open(target: &PgTarget) -> std::result::Result<Client, String> {
+fn open(target: &PgTarget, read_only: bool) -> std::result::Result<Client, String> {
     let mut config = target.config();
+    if read_only {
+        let options = match config.get_options() {
+            Some(given) => format!("{given} -c default_transaction_read_only=on"),
+            None => "-c default_transaction_read_only=on".to_owned(),
+        };
+        config.options(&options);
+    }
     config
         .application_name("baton")
         .connect_timeout(Duration::from_secs(5))

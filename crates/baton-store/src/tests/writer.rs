@@ -8,9 +8,19 @@ use crate::db::params;
 use crate::{StoreError, StoreHandle};
 use baton_core::task::TaskState;
 
+/// A store with its writer and two readers: a SQLite file, or with `BATON_TEST_STORE=postgres`
+/// a fresh PostgreSQL database (where the writer's savepoints travel with the next statement).
 fn handle() -> (tempfile::TempDir, StoreHandle) {
     let dir = tempfile::tempdir().unwrap();
-    let handle = StoreHandle::open(&dir.path().join("baton.sqlite3"), 2).unwrap();
+    let location = match baton_testdb::engine() {
+        baton_testdb::Engine::Sqlite => {
+            crate::StoreLocation::Sqlite(dir.path().join("baton.sqlite3"))
+        }
+        baton_testdb::Engine::Postgres => {
+            crate::StoreLocation::parse(&baton_testdb::store_url()).unwrap()
+        }
+    };
+    let handle = StoreHandle::open_at(&location, 2).unwrap();
     (dir, handle)
 }
 
@@ -74,6 +84,32 @@ fn writes_waiting_together_commit_together() {
     assert!(after.largest_batch >= 10, "{after:?}");
     let count = store.read_blocking(move |s| s.event_count(id)).unwrap();
     assert_eq!(count, 200, "a reader sees every committed write");
+}
+
+/// A store call that fails inside a write (its statement refused by the database, prepared
+/// for the first time or not) rolls back alone: the write goes on and commits the rest.
+#[test]
+fn a_failed_statement_inside_a_write_rolls_back_alone_and_the_write_goes_on() {
+    let (_dir, store) = handle();
+    let names = store
+        .write_blocking(|s| {
+            s.add_agent(&draft("Before"))?;
+            for _ in 0..2 {
+                let tx = s.write_tx()?;
+                tx.execute("UPDATE agents SET name = ?1", params!["Half done"])?;
+                let refused = tx.execute("INSERT INTO no_such_table (x) VALUES (1)", params![]);
+                assert!(refused.is_err());
+                // Dropped without commit: rolled back to its savepoint.
+            }
+            s.add_agent(&draft("After"))?;
+            Ok(s.agents()?.into_iter().map(|a| a.name).collect::<Vec<_>>())
+        })
+        .unwrap();
+    assert_eq!(names, ["Before", "After"]);
+    let stored = store
+        .read_blocking(|s| Ok(s.agents()?.into_iter().map(|a| a.name).collect::<Vec<_>>()))
+        .unwrap();
+    assert_eq!(stored, names);
 }
 
 #[test]
