@@ -18,6 +18,10 @@ const ADK_ASK: &str = r#"{"id":"e9c6a144-3613-4754-86f6-ef392909c449","contextId
 /// ADK's answer to a text reply: the task still waits, saying why (recorded).
 const ADK_NO_RESPONSE: &str = r#"{"id":"t-2","contextId":"c-2","status":{"state":"TASK_STATE_INPUT_REQUIRED","message":{"messageId":"x","role":"ROLE_AGENT","parts":[{"text":"It was not provided a function response for the function call."}]},"timestamp":"2026-11-25T06:16:00Z"}}"#;
 
+/// @a2a-js/sdk 1.3.0's `ListTasks` entry for a task that asks in words, its options as a data
+/// part (recorded: `tests/peers/a2a_js_agent.mjs`).
+const JS_ASK: &str = r#"{"id":"d548a359-137a-4672-919b-00d58328620a","contextId":"3a9b2f13-aea5-4093-b070-87fe00abac2d","status":{"state":"TASK_STATE_INPUT_REQUIRED","message":{"messageId":"fc5b19f6-df4b-40b5-8a16-63136a3742f9","contextId":"3a9b2f13-aea5-4093-b070-87fe00abac2d","taskId":"d548a359-137a-4672-919b-00d58328620a","role":"ROLE_AGENT","parts":[{"text":"What is your favourite colour?"},{"data":{"options":["red","green","blue"]}}]},"timestamp":"2026-11-25T06:46:42.714Z"},"history":[{"messageId":"m1","contextId":"3a9b2f13-aea5-4093-b070-87fe00abac2d","taskId":"d548a359-137a-4672-919b-00d58328620a","role":"ROLE_USER","parts":[{"text":"ask me a colour"}]}],"metadata":{},"artifacts":[]}"#;
+
 fn parsed(text: &str) -> A2aTask {
     parse_task(&serde_json::from_str::<Value>(text).unwrap()).unwrap()
 }
@@ -156,6 +160,17 @@ fn a_small_form_is_answered_field_by_field() {
         panic!("{reply:?}");
     };
     assert_eq!(data["response"], json!({"response": "Lisbon, next week"}));
+}
+
+#[test]
+fn the_js_sdk_asks_in_words_with_its_options_as_data() {
+    let task = parsed(JS_ASK);
+    assert_eq!(
+        task.message.as_deref(),
+        Some("What is your favourite colour?\noptions: [\"red\",\"green\",\"blue\"]")
+    );
+    let reply = shape_reply(task.ask.as_ref(), "approve", Some("blue"));
+    assert_eq!(reply.parts, vec![ReplyPart::Text("blue".into())]);
 }
 
 #[test]
