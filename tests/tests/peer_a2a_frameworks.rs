@@ -15,6 +15,7 @@
 use baton_core::a2a::{Binding, ProtocolVersion};
 use baton_core::escalations::{DeliveryState, Escalation};
 use baton_core::task::TaskState;
+use baton_store::decisions::DecisionFilter;
 use baton_tests::peers::{A2aJs, AdkAgent, Headless};
 use serde_json::Value;
 
@@ -111,6 +112,20 @@ async fn adk_asks_through_a_function_call_and_gets_its_function_response() {
     assert_eq!(sent["data"]["id"], call_id.as_str());
     assert_eq!(sent["data"]["name"], "ask_human");
     assert_eq!(sent["data"]["response"]["response"], "Lisbon");
+    // The decision log says which form was sent.
+    let log = baton
+        .store()
+        .expect("the store")
+        .decisions(&DecisionFilter::default())
+        .expect("the decision log");
+    let delivered = log
+        .iter()
+        .find(|d| d.action == "delivered" && d.escalation_id == Some(asked.id))
+        .expect("a delivered entry");
+    assert_eq!(delivered.who, "adk-peer");
+    let detail = delivered.detail.clone().unwrap_or_default();
+    assert_eq!(detail["form"], "function_response", "{detail}");
+    assert_eq!(detail["call"]["id"], call_id.as_str(), "{detail}");
 
     // A small form, answered field by field; a second ask of the same agent, told apart.
     let form = agent.submit("ask with a form").await;

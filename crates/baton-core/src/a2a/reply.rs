@@ -29,6 +29,20 @@ pub struct Reply {
     /// Words for the decision log and the delivery: "as text", "as a function_response to
     /// ask_human (call-1)".
     pub described: String,
+    /// The function call it answers, if any.
+    pub call: Option<AskCall>,
+}
+
+impl Reply {
+    /// What was sent, for the decision log: `{"form": "text"}`, or `{"form":
+    /// "function_response", "call": {"id": …, "name": …}}`.
+    pub fn sent(&self) -> Value {
+        match &self.call {
+            Some(call) => json!({"form": self.form,
+                                 "call": {"id": call.id, "name": call.name}}),
+            None => json!({ "form": self.form }),
+        }
+    }
 }
 
 /// The reply to what `ask` asked (None: nothing known of it; answered in words), for the
@@ -41,6 +55,7 @@ pub fn shape_reply(ask: Option<&Ask>, action: &str, note: Option<&str>) -> Reply
             parts: vec![ReplyPart::Text(answer_text(action, note))],
             form: "text",
             described: "as text".into(),
+            call: None,
         },
     }
 }
@@ -84,6 +99,7 @@ fn function_response(call: &AskCall, action: &str, note: Option<&str>) -> Reply 
         }],
         form: "function_response",
         described: format!("as a function_response to {}{id}", call.name),
+        call: Some(call.clone()),
     }
 }
 

@@ -102,12 +102,12 @@ pub(super) async fn deliver(
     Ok(match parse_task(&answer) {
         Ok(after) => judge(task_id, &after, &reply),
         // A server may answer with a message rather than the task.
-        Err(_) => DeliveryOutcome::Acknowledged {
-            accepted: true,
-            note: Some(format!(
+        Err(_) => DeliveryOutcome::Answered {
+            note: format!(
                 "sent {} on the task; the agent answered with a message",
                 reply.described
-            )),
+            ),
+            sent: reply.sent(),
         },
     })
 }
@@ -134,12 +134,9 @@ fn judge(task_id: &str, after: &A2aTask, reply: &Reply) -> DeliveryOutcome {
             note: format!("the task still waits for input after the answer (sent {sent}){asks}"),
         };
     }
-    DeliveryOutcome::Acknowledged {
-        accepted: true,
-        note: Some(format!(
-            "sent {sent} on the task; it is now {}",
-            state_words(after)
-        )),
+    DeliveryOutcome::Answered {
+        note: format!("sent {sent} on the task; it is now {}", state_words(after)),
+        sent: reply.sent(),
     }
 }
 
@@ -177,7 +174,7 @@ mod tests {
         ] {
             assert!(matches!(
                 judge("t1", &task("t1", state, None), &text),
-                DeliveryOutcome::Acknowledged { accepted: true, .. }
+                DeliveryOutcome::Answered { .. }
             ));
         }
         let DeliveryOutcome::NotTaken { note } =
