@@ -141,6 +141,37 @@ if $want_test; then
     say "PyPI peers present"
   fi
 fi
+# --- Google ADK (test only), in its own virtualenv .venv-adk/ --------------------------------
+# An ADK agent served with ADK's own `to_a2a` (tests/peers/adk_agent.py). Its own virtualenv:
+# google-adk pins protobuf, websockets and opentelemetry at versions the LangGraph peers in
+# .venv-peers do not share. ~60 packages, ~150 MB, ~30 s from PyPI.
+if $want_test; then
+  adk_venv=.venv-adk
+  if [ ! -x "$adk_venv/bin/python" ]; then
+    say "creating the ADK peer's virtualenv ($adk_venv)"
+    python3 -m venv "$adk_venv"
+  fi
+  if ! "$adk_venv/bin/python" -c "import google.adk.a2a.utils.agent_to_a2a, uvicorn" 2>/dev/null; then
+    say "installing google-adk[a2a] into $adk_venv"
+    "$adk_venv/bin/python" -m pip install --quiet --disable-pip-version-check \
+      "google-adk[a2a]==2.13.0" "a2a-sdk[http-server]==1.3.0" "uvicorn==0.54.*"
+  else
+    say "google-adk present"
+  fi
+fi
+# --- The A2A JavaScript SDK (test only), in .peers-a2a-js/ -----------------------------------
+# The official @a2a-js/sdk with express (tests/peers/a2a_js_agent.mjs); ~70 packages, ~10 MB.
+if $want_test; then
+  if ! grep -qs '"version": "1.3.0"' .peers-a2a-js/node_modules/@a2a-js/sdk/package.json \
+     || [ ! -d .peers-a2a-js/node_modules/express ]; then
+    say "installing @a2a-js/sdk and express into .peers-a2a-js/"
+    mkdir -p .peers-a2a-js
+    npm install --prefix .peers-a2a-js --no-audit --no-fund --loglevel=error \
+      @a2a-js/sdk@1.3.0 express@5.3.0
+  else
+    say "@a2a-js/sdk present"
+  fi
+fi
 # --- Coding-agent CLIs from npm (test only), in .peers-node/ ----------------------------------
 # The real Claude Code, Codex and Copilot CLIs, driven offline by scripted stand-ins for their
 # model APIs. Each line: the command it installs, the pinned package.

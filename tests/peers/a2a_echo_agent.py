@@ -34,10 +34,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import socket
 import sys
 
-import uvicorn
 from starlette.applications import Starlette
 
 from a2a.helpers import (
@@ -62,6 +60,7 @@ from a2a.types.a2a_pb2 import (
     AgentSkill,
     TaskState,
 )
+from serve_ready import bind, serve_ready  # tests/peers/serve_ready.py
 
 
 class EchoExecutor(AgentExecutor):
@@ -170,28 +169,11 @@ def build_app(card: AgentCard, binding: str, compat03: bool, slow: float, no_lis
 
 
 async def serve(args: argparse.Namespace) -> None:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        sock.bind((args.host, args.port))
-    except OSError as e:
-        print(f'echo_agent: cannot bind {args.host}:{args.port}: {e}', file=sys.stderr)
-        sys.exit(2)
-    port = sock.getsockname()[1]
-    base = f'http://{args.host}:{port}'
+    sock, base = bind(args.host, args.port, 'echo_agent')
     compat03 = args.compat03 or args.only03
     card = build_card(base, args.binding, compat03, args.only03)
     app = build_app(card, args.binding, compat03, args.slow_seconds, args.no_list_tasks)
-    server = uvicorn.Server(uvicorn.Config(app, log_level=args.log_level, lifespan='on'))
-
-    async def announce() -> None:
-        while not server.started:
-            await asyncio.sleep(0.02)
-        print(f'READY {base}', flush=True)
-
-    t = asyncio.create_task(announce())
-    await server.serve(sockets=[sock])
-    t.cancel()
+    await serve_ready(app, sock, base, args.log_level)
 
 
 def main() -> None:

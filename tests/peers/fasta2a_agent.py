@@ -38,19 +38,17 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import socket
-import sys
 import uuid
 from dataclasses import dataclass, field
 from functools import partial
 
-import uvicorn
 from fasta2a.broker import InMemoryBroker
 from fasta2a.pydantic_ai import AgentWorker, agent_to_a2a, worker_lifespan
 from fasta2a.schema import Artifact, Message, Part, TaskSendParams
 from fasta2a.storage import InMemoryStorage
 from pydantic_ai import Agent
 from pydantic_ai.models.test import TestModel
+from serve_ready import bind, serve_ready  # tests/peers/serve_ready.py
 
 
 def _text(message: Message) -> str:
@@ -122,25 +120,9 @@ def build_app(base_url: str, close_original: bool, slow_seconds: float):
 
 
 async def serve(args: argparse.Namespace) -> None:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        sock.bind((args.host, args.port))
-    except OSError as e:
-        print(f'fasta2a_agent: cannot bind {args.host}:{args.port}: {e}', file=sys.stderr)
-        sys.exit(2)
-    base = f'http://{args.host}:{sock.getsockname()[1]}'
+    sock, base = bind(args.host, args.port, 'fasta2a_agent')
     app = build_app(base, args.close_original, args.slow_seconds)
-    server = uvicorn.Server(uvicorn.Config(app, log_level=args.log_level, lifespan='on'))
-
-    async def announce() -> None:
-        while not server.started:
-            await asyncio.sleep(0.02)
-        print(f'READY {base}', flush=True)
-
-    t = asyncio.create_task(announce())
-    await server.serve(sockets=[sock])
-    t.cancel()
+    await serve_ready(app, sock, base, args.log_level)
 
 
 def main() -> None:

@@ -86,6 +86,9 @@ async fn attempt(shared: &Shared, item: OutboxItem) -> Result<Option<i64>, Engin
         DeliveryOutcome::Acknowledged { accepted, .. } => {
             tracing::info!(agent_id, accepted, key = %item.idempotency_key, "decision delivered");
         }
+        DeliveryOutcome::Answered { sent, .. } => {
+            tracing::info!(agent_id, %sent, key = %item.idempotency_key, "answer delivered");
+        }
         DeliveryOutcome::NotTaken { note } => {
             tracing::info!(agent_id, %note, key = %item.idempotency_key, "decision not taken");
         }

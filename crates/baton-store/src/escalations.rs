@@ -195,6 +195,18 @@ pub(crate) fn expire_in(tx: &Db, escalation: &Escalation, now: DateTime<Utc>) ->
 /// that waits). The person's decision stays on it; its findings open again; an SLA that has
 /// passed meanwhile starts over. The agent's word goes to the decision log. Only a resolved
 /// escalation opens again.
+/// The agent's name in Baton (`agent 7` when it is gone): who an agent's entries in the
+/// decision log are by.
+pub(crate) fn agent_name_in(tx: &Db, agent_id: i64) -> Result<String> {
+    Ok(tx
+        .query_opt(
+            "SELECT name FROM agents WHERE id = ?1",
+            params![agent_id],
+            |row| row.get(0),
+        )?
+        .unwrap_or_else(|| format!("agent {agent_id}")))
+}
+
 pub(crate) fn reopen_in(
     tx: &Db,
     id: i64,
@@ -206,13 +218,7 @@ pub(crate) fn reopen_in(
     if escalation.state != EscalationState::Resolved {
         return Ok(());
     }
-    let agent_name: String = tx
-        .query_opt(
-            "SELECT name FROM agents WHERE id = ?1",
-            params![agent_id],
-            |row| row.get(0),
-        )?
-        .unwrap_or_else(|| format!("agent {agent_id}"));
+    let agent_name = agent_name_in(tx, agent_id)?;
     append_decision_in(
         tx,
         NewDecision::new(&agent_name, "reopen", &format!("escalation:{id}"))

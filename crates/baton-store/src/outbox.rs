@@ -8,8 +8,9 @@ use crate::db::{params, Row};
 use chrono::{DateTime, Utc};
 
 use crate::codec::{parse_opt_ts, parse_ts, ts};
+use crate::decisions::{append_decision_in, NewDecision};
 use crate::error::Result;
-use crate::escalations::reopen_in;
+use crate::escalations::{agent_name_in, reopen_in};
 use crate::Store;
 
 /// A delivery to make.
@@ -39,6 +40,13 @@ pub enum DeliveryOutcome {
     /// retried; the escalation the decision answered opens again, with `note` in the decision
     /// log and on the delivery.
     NotTaken { note: String },
+    /// An A2A answer the agent took, sent in the form it asked: delivered and accepted as
+    /// `Acknowledged` is, and written to the decision log (`delivered`, by the agent, with
+    /// `note` as its reason and `sent` as its detail: the form, and the function call answered).
+    Answered {
+        note: String,
+        sent: serde_json::Value,
+    },
     /// No acknowledgement (refused, timed out, non-2xx, …): try again at `retry_at`.
     Failed {
         error: String,
@@ -122,6 +130,12 @@ impl Store {
                  WHERE id = ?1 AND delivered_at IS NULL",
                 params![id, ts(now), i64::from(*accepted), note],
             )?,
+            DeliveryOutcome::Answered { note, .. } => tx.execute(
+                "UPDATE outbox SET attempts = attempts + 1, delivered_at = ?2, accepted = 1,
+                        last_error = ?3
+                 WHERE id = ?1 AND delivered_at IS NULL",
+                params![id, ts(now), note],
+            )?,
             DeliveryOutcome::NotTaken { note } => tx.execute(
                 "UPDATE outbox SET attempts = attempts + 1, delivered_at = ?2, accepted = 0,
                         last_error = ?3
@@ -146,6 +160,19 @@ impl Store {
             (outcome, row, recorded)
         {
             reopen_in(&tx, escalation, agent_id, note, now)?;
+        }
+        if let (DeliveryOutcome::Answered { note, sent }, Some((Some(escalation), agent_id)), 1) =
+            (outcome, row, recorded)
+        {
+            let agent = agent_name_in(&tx, agent_id)?;
+            append_decision_in(
+                &tx,
+                NewDecision::new(&agent, "delivered", &format!("escalation:{escalation}"))
+                    .at(now)
+                    .escalation(escalation)
+                    .reason(note)
+                    .detail(sent.clone()),
+            )?;
         }
         tx.commit()?;
         Ok(escalation)

@@ -11,11 +11,22 @@ use super::a2a_echo::rand_suffix;
 use super::{peer_program, start_ready};
 use crate::{free_port, workspace_root};
 
-/// One JSON-RPC call; the `result` (panics on an error answer).
-async fn rpc(url: &str, method: &str, params: Value, timeout: Duration) -> Value {
-    let answer: Value = reqwest::Client::new()
+/// One JSON-RPC call (with `A2A-Version: version` when given); the `result`, or the task in it
+/// (panics on an error answer).
+pub(super) async fn rpc(
+    url: &str,
+    method: &str,
+    params: Value,
+    timeout: Duration,
+    version: Option<&str>,
+) -> Value {
+    let mut request = reqwest::Client::new()
         .post(url)
-        .header("Accept", "application/json")
+        .header("Accept", "application/json");
+    if let Some(version) = version {
+        request = request.header("A2A-Version", version);
+    }
+    let answer: Value = request
         .timeout(timeout)
         .json(&json!({"jsonrpc": "2.0", "id": rand_suffix(), "method": method, "params": params}))
         .send()
@@ -33,14 +44,14 @@ async fn rpc(url: &str, method: &str, params: Value, timeout: Duration) -> Value
 /// Sends `text` as a new task over `message/send`; its id.
 async fn submit_to(url: &str, text: &str, timeout: Duration) -> String {
     let params = json!({"message": user_message(text)});
-    let task = rpc(url, "message/send", params, timeout).await;
+    let task = rpc(url, "message/send", params, timeout, None).await;
     task["id"].as_str().expect("a task id").to_owned()
 }
 
 /// The task's state on the server (`input-required`, …), over `tasks/get`.
 async fn state_at(url: &str, task_id: &str) -> String {
     let params = json!({"id": task_id});
-    let task = rpc(url, "tasks/get", params, Duration::from_secs(10)).await;
+    let task = rpc(url, "tasks/get", params, Duration::from_secs(10), None).await;
     task["status"]["state"]
         .as_str()
         .unwrap_or_default()

@@ -9,10 +9,14 @@ use std::time::{Duration, Instant};
 use crate::{free_port, workspace_root};
 
 mod a2a_echo;
+mod a2a_frameworks;
 mod a2a_servers;
+mod headless;
 
 pub use a2a_echo::{A2aEcho, EchoOptions};
+pub use a2a_frameworks::{A2aJs, AdkAgent};
 pub use a2a_servers::{Fasta2a, LangGraphDev};
+pub use headless::Headless;
 
 /// The Python virtualenv holding the peers.
 pub fn peers_venv() -> PathBuf {

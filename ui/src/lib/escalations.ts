@@ -70,6 +70,7 @@ const DONE: Record<string, string> = {
   give_lease: "File given",
   settled: "Settled",
   reopen: "Reopened",
+  delivered: "Answer delivered",
 };
 
 /** An approval of an agent's own question sends the person's answer: it reads "Answered". */

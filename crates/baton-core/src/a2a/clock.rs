@@ -72,6 +72,7 @@ mod tests {
             context_id: None,
             state: TaskState::Working,
             message: None,
+            ask: None,
             timestamp: Some(at),
             zoneless,
             request: None,

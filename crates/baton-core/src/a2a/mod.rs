@@ -8,20 +8,26 @@
 
 use thiserror::Error;
 
+pub mod ask;
 pub mod card;
 pub mod clock;
 pub mod observe;
+pub mod reply;
 pub mod task;
 pub mod wire;
 
+#[cfg(test)]
+mod ask_tests;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
 mod wire_tests;
 
+pub use ask::{read_ask, Ask, AskCall};
 pub use card::{parse_card, AgentCard, Binding, Interface, ProtocolVersion, Skill};
 pub use clock::{describe_offset, learn_zone_offset};
 pub use observe::{is_interrupted, observe, A2aCursor};
+pub use reply::{shape_reply, Reply, ReplyPart};
 pub use task::{parse_task, parse_task_list, parse_task_state, A2aTask, TaskPage};
 
 /// Why an A2A answer could not be used (shown on the agent's row).

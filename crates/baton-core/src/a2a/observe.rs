@@ -21,6 +21,10 @@ use crate::task::TaskState;
 
 /// Longest task title made from the request's text.
 const TITLE_CHARS: usize = 80;
+/// Longest question line of a request for input (its headline is the escalation's title).
+const QUESTION_CHARS: usize = 120;
+/// Longest task title in a request for input.
+const TITLE_IN_ASK_CHARS: usize = 50;
 
 /// Where the last poll of an A2A agent ended, as Baton stores it (JSON in the agent's cursor).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -118,11 +122,8 @@ pub fn observe(
             continue;
         }
         let at = task.state_since.unwrap_or(now);
-        let message = tasks
-            .iter()
-            .rev()
-            .find(|t| t.id == task.id)
-            .and_then(|t| t.message.clone());
+        let read = tasks.iter().rev().find(|t| t.id == task.id);
+        let message = read.and_then(|t| t.message.clone());
         let mut state = Event::new(next.next_seq, at, EventKind::State);
         state.task_id = Some(task.id.clone());
         state.state = Some(task.state);
@@ -132,10 +133,7 @@ pub fn observe(
         if is_interrupted(task.state) {
             let mut ask = Event::new(next.next_seq, at, EventKind::NeedsApproval);
             ask.task_id = Some(task.id.clone());
-            ask.message = Some(message.unwrap_or_else(|| match task.state {
-                TaskState::AuthRequired => "the agent needs authorization".to_owned(),
-                _ => "the agent needs input".to_owned(),
-            }));
+            ask.message = Some(asks(read, task));
             events.push(ask);
             next.next_seq += 1;
         }
@@ -167,6 +165,39 @@ pub fn observe(
     }
 }
 
+/// What a waiting task asks, for its request: the question's first line (at most
+/// [`QUESTION_CHARS`]) and the task's own title, so that two asks of one agent are told apart,
+/// then the rest of the question and its fields, a line each.
+fn asks(read: Option<&A2aTask>, task: &Task) -> String {
+    let ask = read.and_then(|t| t.ask.as_ref());
+    let question = match ask {
+        Some(ask) => ask.question.as_deref(),
+        None => read.and_then(|t| t.message.as_deref()),
+    }
+    .map(str::trim);
+    let (first, rest) = match question.filter(|q| !q.is_empty()) {
+        Some(q) => q.split_once('\n').unwrap_or((q, "")),
+        None => match task.state {
+            TaskState::AuthRequired => ("the agent needs authorization", ""),
+            _ => ("the agent needs input", ""),
+        },
+    };
+    let mut text = format!(
+        "{} — “{}”",
+        clip_to(first, QUESTION_CHARS),
+        clip_to(&task.title, TITLE_IN_ASK_CHARS)
+    );
+    let rest = rest.trim();
+    if !rest.is_empty() {
+        text.push('\n');
+        text.push_str(rest);
+    }
+    for (name, value) in ask.map(|a| a.fields.as_slice()).unwrap_or_default() {
+        text.push_str(&format!("\n{name}: {value}"));
+    }
+    text
+}
+
 /// One A2A task as a board task: titled by what was asked, its artifacts as its output.
 fn task_of(t: &A2aTask) -> Task {
     let title = match t.request.as_deref().map(str::trim) {
@@ -196,11 +227,16 @@ fn task_of(t: &A2aTask) -> Task {
 }
 
 fn clip(text: &str) -> String {
+    clip_to(text, TITLE_CHARS)
+}
+
+/// One line of at most `chars` characters, `…` when cut.
+fn clip_to(text: &str, chars: usize) -> String {
     let one_line = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    if one_line.chars().count() <= TITLE_CHARS {
+    if one_line.chars().count() <= chars {
         return one_line;
     }
-    let mut clipped: String = one_line.chars().take(TITLE_CHARS - 1).collect();
+    let mut clipped: String = one_line.chars().take(chars - 1).collect();
     clipped.push('…');
     clipped
 }

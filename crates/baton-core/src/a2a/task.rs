@@ -4,6 +4,7 @@
 use chrono::{DateTime, NaiveDateTime, Utc};
 use serde_json::Value;
 
+use super::ask::{read_ask, Ask};
 use super::A2aError;
 use crate::task::TaskState;
 
@@ -15,7 +16,11 @@ pub struct A2aTask {
     pub state: TaskState,
     /// The text of the status message; for a task that waits for a person and whose status
     /// carries no message, the text of the last agent message of its history (the question).
+    /// Data parts are read too ([`super::ask`]): a function call's question and arguments.
     pub message: Option<String>,
+    /// What that message asks, part by part: the question, its fields, and the function call
+    /// to answer when the agent asks through one.
+    pub ask: Option<Ask>,
     /// When the status was set.
     pub timestamp: Option<DateTime<Utc>>,
     /// True when the server wrote `timestamp` without a zone (read as UTC until the server's
@@ -168,13 +173,14 @@ pub fn parse_task(value: &Value) -> Result<A2aTask, A2aError> {
         .and_then(read_timestamp);
     // A server that asks in a message of the history rather than in the status (LangGraph,
     // fasta2a): the last agent message is the question.
-    let message = status.get("message").and_then(text_of).or_else(|| {
+    let ask = status.get("message").and_then(read_ask).or_else(|| {
         crate::a2a::is_interrupted(state)
             .then(|| v.get("history").and_then(Value::as_array))
             .flatten()
             .and_then(|h| h.iter().rev().find(|m| has_role(m, "agent")))
-            .and_then(text_of)
+            .and_then(read_ask)
     });
+    let message = ask.as_ref().and_then(Ask::text);
     Ok(A2aTask {
         id,
         message_ids,
@@ -184,6 +190,7 @@ pub fn parse_task(value: &Value) -> Result<A2aTask, A2aError> {
             .map(str::to_owned),
         state,
         message,
+        ask,
         timestamp: timestamp.map(|(at, _)| at),
         zoneless: timestamp.is_some_and(|(_, zoneless)| zoneless),
         request,

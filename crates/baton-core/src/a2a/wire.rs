@@ -12,6 +12,7 @@
 
 use serde_json::{json, Map, Value};
 
+use super::reply::ReplyPart;
 use super::{A2aError, Binding, Interface, ProtocolVersion};
 
 /// The header naming the protocol version.
@@ -37,7 +38,8 @@ pub enum Call<'a> {
         task_id: &'a str,
         context_id: Option<&'a str>,
         message_id: &'a str,
-        text: &'a str,
+        /// The answer's parts ([`super::reply::shape_reply`]).
+        parts: &'a [ReplyPart],
     },
 }
 
@@ -161,16 +163,17 @@ fn message_params(call: &Call<'_>, v03: bool) -> Value {
         task_id,
         context_id,
         message_id,
-        text,
+        parts,
     } = call
     else {
         return Value::Null;
     };
+    let parts: Vec<Value> = parts.iter().map(|p| part_json(p, v03)).collect();
     let mut message = if v03 {
         json!({"kind": "message", "messageId": message_id, "role": "user",
-               "parts": [{"kind": "text", "text": text}], "taskId": task_id})
+               "parts": parts, "taskId": task_id})
     } else {
-        json!({"messageId": message_id, "role": "ROLE_USER", "parts": [{"text": text}],
+        json!({"messageId": message_id, "role": "ROLE_USER", "parts": parts,
                "taskId": task_id})
     };
     if let Some(context) = context_id {
@@ -179,14 +182,35 @@ fn message_params(call: &Call<'_>, v03: bool) -> Value {
     json!({ "message": message })
 }
 
-/// The HTTP+JSON `message:send` body (0.3's proto JSON calls the parts `content`).
+/// One part of a message: 1.0 `{"text"}` / `{"data", "metadata"}`; 0.3 adds `kind`.
+fn part_json(part: &ReplyPart, v03: bool) -> Value {
+    let mut value = match part {
+        ReplyPart::Text(text) => json!({ "text": text }),
+        ReplyPart::Data { data, metadata } => json!({ "data": data, "metadata": metadata }),
+    };
+    if v03 {
+        value["kind"] = json!(match part {
+            ReplyPart::Text(_) => "text",
+            ReplyPart::Data { .. } => "data",
+        });
+    }
+    value
+}
+
+/// The HTTP+JSON `message:send` body (0.3's proto JSON calls the parts `content`, and wraps
+/// a data part's object in a `DataPart`: `{"data": {"data": …}}`).
 fn rest_message(call: &Call<'_>, v1: bool) -> Value {
     let mut body = message_params(call, false);
     if !v1 {
-        if let Some(parts) = body["message"]
+        if let Some(mut parts) = body["message"]
             .as_object_mut()
             .and_then(|m| m.remove("parts"))
         {
+            for part in parts.as_array_mut().into_iter().flatten() {
+                if let Some(data) = part.get_mut("data") {
+                    *data = json!({ "data": data.take() });
+                }
+            }
             body["message"]["content"] = parts;
         }
     }

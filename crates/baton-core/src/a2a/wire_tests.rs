@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use chrono::{TimeZone, Utc};
 use serde_json::json;
 
+use super::reply::ReplyPart;
 use super::wire::{read_answer, request, Call, Method};
 use super::*;
 use crate::protocol::EventKind;
@@ -19,12 +20,17 @@ fn iface(binding: Binding, version: ProtocolVersion, url: &str) -> Interface {
     }
 }
 
-const SEND: Call<'static> = Call::SendMessage {
-    task_id: "t-1",
-    context_id: Some("c-1"),
-    message_id: "baton-7-2",
-    text: "red",
-};
+static RED: std::sync::LazyLock<Vec<ReplyPart>> =
+    std::sync::LazyLock::new(|| vec![ReplyPart::Text("red".into())]);
+
+fn answer_red() -> Call<'static> {
+    Call::SendMessage {
+        task_id: "t-1",
+        context_id: Some("c-1"),
+        message_id: "baton-7-2",
+        parts: &RED,
+    }
+}
 
 #[test]
 fn json_rpc_calls_name_the_method_of_each_version() {
@@ -53,7 +59,7 @@ fn json_rpc_calls_name_the_method_of_each_version() {
     assert_eq!(body["params"]["pageToken"], "abc");
     assert_eq!(body["params"]["includeArtifacts"], true);
 
-    let send = request(&v1, &SEND, 4).unwrap().body.unwrap();
+    let send = request(&v1, &answer_red(), 4).unwrap().body.unwrap();
     assert_eq!(send["method"], "SendMessage");
     assert_eq!(
         send["params"]["message"],
@@ -72,7 +78,7 @@ fn json_rpc_calls_name_the_method_of_each_version() {
         "0.3 servers read a missing header as 0.3"
     );
     assert_eq!(get.body.unwrap()["method"], "tasks/get");
-    let send = request(&v03, &SEND, 6).unwrap().body.unwrap();
+    let send = request(&v03, &answer_red(), 6).unwrap().body.unwrap();
     assert_eq!(send["method"], "message/send");
     assert_eq!(send["params"]["message"]["role"], "user");
     assert_eq!(send["params"]["message"]["parts"][0]["kind"], "text");
@@ -112,7 +118,7 @@ fn rest_calls_are_paths_under_the_interface_url() {
     );
     let get = request(&v1, &Call::GetTask { id: "a/b c" }, 1).unwrap();
     assert_eq!(get.url, "http://h:9/a2a/rest/tasks/a%2Fb%20c");
-    let send = request(&v1, &SEND, 1).unwrap();
+    let send = request(&v1, &answer_red(), 1).unwrap();
     assert_eq!(
         (send.method, send.url.as_str()),
         (Method::Post, "http://h:9/a2a/rest/message:send")
@@ -128,7 +134,7 @@ fn rest_calls_are_paths_under_the_interface_url() {
         request(&v03, &Call::GetTask { id: "t-1" }, 1).unwrap().url,
         "http://h:9/a2a/rest/v1/tasks/t-1"
     );
-    let send = request(&v03, &SEND, 1).unwrap();
+    let send = request(&v03, &answer_red(), 1).unwrap();
     assert_eq!(send.url, "http://h:9/a2a/rest/v1/message:send");
     let message = &send.body.unwrap()["message"];
     assert_eq!(message["content"][0]["text"], "red");
@@ -220,6 +226,7 @@ fn a2a_task(id: &str, state: TaskState, secs: i64, message: Option<&str>) -> A2a
         context_id: Some("ctx".into()),
         state,
         message: message.map(str::to_owned),
+        ask: None,
         timestamp: Some(Utc.timestamp_opt(1_800_000_000 + secs, 0).unwrap()),
         zoneless: false,
         request: Some(format!("ask   about\n{id}")),
@@ -273,7 +280,7 @@ fn a_poll_makes_state_events_for_what_changed_and_asks_for_input_required() {
     );
     assert_eq!(
         doc.events[1].message.as_deref(),
-        Some("What is your favourite colour?")
+        Some("What is your favourite colour? — “ask about t-2”")
     );
     crate::protocol::validate(&doc).unwrap();
 
@@ -328,6 +335,6 @@ fn a_cursor_from_elsewhere_starts_afresh_and_odd_tasks_are_kept_in_bounds() {
     );
     assert_eq!(
         doc.events[1].message.as_deref(),
-        Some("the agent needs authorization")
+        Some("the agent needs authorization — “ask about t-4”")
     );
 }

@@ -326,3 +326,54 @@ fn agents_stored_before_a2a_keep_their_adapter() {
     echo.adapter = AdapterKind::A2a;
     store.add_agent(&echo).unwrap();
 }
+
+#[test]
+fn an_answer_taken_is_in_the_decision_log_with_the_form_it_was_sent_in() {
+    use crate::outbox::DeliveryOutcome;
+    use baton_core::escalations::{DeliveryState, EscalationAction};
+    let (mut store, _, escalation) = asking_store();
+    store
+        .decide_escalation(
+            escalation,
+            &EscalationAction::Approve,
+            Some("Lisbon"),
+            "ana",
+            t(3),
+        )
+        .unwrap();
+    let row = store.due_deliveries(t(3), 10).unwrap()[0].id;
+    let note = "sent as a function_response to ask_human (call-1) on the task; it is now completed";
+    let sent = serde_json::json!({"form": "function_response",
+                                  "call": {"id": "call-1", "name": "ask_human"}});
+    let answered = DeliveryOutcome::Answered {
+        note: note.into(),
+        sent: sent.clone(),
+    };
+    assert_eq!(
+        store.record_delivery(row, &answered, t(4)).unwrap(),
+        Some(escalation)
+    );
+    let done = store.escalation(escalation).unwrap();
+    assert_eq!(done.state, EscalationState::Resolved);
+    assert_eq!(done.deliveries[0].state, DeliveryState::Delivered);
+    assert_eq!(done.deliveries[0].last_error.as_deref(), Some(note));
+    let log = store.decisions(&DecisionFilter::default()).unwrap();
+    let entry = log.iter().find(|d| d.action == "delivered").unwrap();
+    assert_eq!(
+        (
+            entry.who.as_str(),
+            entry.reason.as_deref(),
+            entry.detail.as_ref()
+        ),
+        ("Researcher", Some(note), Some(&sent))
+    );
+    assert_eq!(entry.escalation_id, Some(escalation));
+    // Reported twice, logged once; the chain still verifies.
+    store.record_delivery(row, &answered, t(5)).unwrap();
+    let log = store.decisions(&DecisionFilter::default()).unwrap();
+    assert_eq!(log.iter().filter(|d| d.action == "delivered").count(), 1);
+    assert!(matches!(
+        store.verify_decisions().unwrap(),
+        baton_core::decisions::ChainCheck::Ok { .. }
+    ));
+}

@@ -12,7 +12,7 @@
 //!   completed, and that is the answer taken, not a decline.
 
 use baton_core::a2a::wire::Call;
-use baton_core::a2a::{is_interrupted, parse_task, A2aError, A2aTask};
+use baton_core::a2a::{is_interrupted, parse_task, shape_reply, A2aError, A2aTask, Reply};
 use baton_core::protocol::DecisionDelivery;
 use baton_store::outbox::DeliveryOutcome;
 
@@ -83,34 +83,43 @@ pub(super) async fn deliver(
             note: Some(note),
         });
     }
-    let text = answer_text(&decision);
+    // In the form the agent asked: a function call is answered with its function_response.
+    let reply = shape_reply(
+        task.ask.as_ref(),
+        &decision.action,
+        decision.note.as_deref(),
+    );
     let send = Call::SendMessage {
         task_id,
         context_id: task.context_id.as_deref(),
         message_id: key,
-        text: &text,
+        parts: &reply.parts,
     };
     let timeout_ms = agent.timeout_ms.max(ANSWER_TIMEOUT_MS);
     let answer = call(fetcher, interface, &send, token, timeout_ms)
         .await
         .map_err(|err| err.to_string())?;
     Ok(match parse_task(&answer) {
-        Ok(after) => judge(task_id, &after),
+        Ok(after) => judge(task_id, &after, &reply),
         // A server may answer with a message rather than the task.
-        Err(_) => DeliveryOutcome::Acknowledged {
-            accepted: true,
-            note: Some("sent as a message on the task; the agent answered with a message".into()),
+        Err(_) => DeliveryOutcome::Answered {
+            note: format!(
+                "sent {} on the task; the agent answered with a message",
+                reply.described
+            ),
+            sent: reply.sent(),
         },
     })
 }
 
 /// What the reply to the answer says about it (see the module docs).
-fn judge(task_id: &str, after: &A2aTask) -> DeliveryOutcome {
+fn judge(task_id: &str, after: &A2aTask, reply: &Reply) -> DeliveryOutcome {
+    let sent = &reply.described;
     if after.id != task_id {
         return DeliveryOutcome::NotTaken {
             note: format!(
-                "the agent started a new task ({}) with the answer instead of continuing task \
-                 {task_id}, which still waits for input",
+                "the agent started a new task ({}) with the answer (sent {sent}) instead of \
+                 continuing task {task_id}, which still waits for input",
                 after.id
             ),
         };
@@ -122,37 +131,17 @@ fn judge(task_id: &str, after: &A2aTask) -> DeliveryOutcome {
             .map(|m| format!(": {m}"))
             .unwrap_or_default();
         return DeliveryOutcome::NotTaken {
-            note: format!("the task still waits for input after the answer{asks}"),
+            note: format!("the task still waits for input after the answer (sent {sent}){asks}"),
         };
     }
-    DeliveryOutcome::Acknowledged {
-        accepted: true,
-        note: Some(format!(
-            "sent as a message on the task; it is now {}",
-            state_words(after)
-        )),
+    DeliveryOutcome::Answered {
+        note: format!("sent {sent} on the task; it is now {}", state_words(after)),
+        sent: reply.sent(),
     }
 }
 
 fn state_words(task: &A2aTask) -> String {
     task.state.as_str().replace('_', " ")
-}
-
-/// What the agent is told: the person's note (their answer), else what they decided.
-fn answer_text(delivery: &DecisionDelivery) -> String {
-    let note = delivery
-        .note
-        .as_deref()
-        .map(str::trim)
-        .filter(|n| !n.is_empty());
-    match (delivery.action.as_str(), note) {
-        ("approve", Some(note)) => note.to_owned(),
-        ("approve", None) => "approved".to_owned(),
-        ("reject", Some(note)) => format!("rejected: {note}"),
-        ("reject", None) => "rejected".to_owned(),
-        (action, Some(note)) => format!("{action}: {note}"),
-        (action, None) => action.to_owned(),
-    }
 }
 
 #[cfg(test)]
@@ -166,6 +155,7 @@ mod tests {
             context_id: None,
             state,
             message: message.map(str::to_owned),
+            ask: None,
             timestamp: None,
             zoneless: false,
             request: None,
@@ -176,18 +166,19 @@ mod tests {
 
     #[test]
     fn an_answer_counts_only_when_the_waiting_task_moves_on() {
+        let text = shape_reply(None, "approve", Some("red"));
         for state in [
             TaskState::Working,
             TaskState::Submitted,
             TaskState::Completed,
         ] {
             assert!(matches!(
-                judge("t1", &task("t1", state, None)),
-                DeliveryOutcome::Acknowledged { accepted: true, .. }
+                judge("t1", &task("t1", state, None), &text),
+                DeliveryOutcome::Answered { .. }
             ));
         }
         let DeliveryOutcome::NotTaken { note } =
-            judge("t1", &task("t2", TaskState::Completed, None))
+            judge("t1", &task("t2", TaskState::Completed, None), &text)
         else {
             panic!("a new task is not the answer taken");
         };
@@ -198,9 +189,13 @@ mod tests {
         let DeliveryOutcome::NotTaken { note } = judge(
             "t1",
             &task("t1", TaskState::InputRequired, Some("Which colour?")),
+            &text,
         ) else {
             panic!("a task that still waits did not take the answer");
         };
-        assert!(note.ends_with("after the answer: Which colour?"), "{note}");
+        assert!(
+            note.ends_with("after the answer (sent as text): Which colour?"),
+            "{note}"
+        );
     }
 }
