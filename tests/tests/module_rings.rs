@@ -44,7 +44,6 @@ const KNOWN_RINGS: &[&str] = &[
     "baton-store: decide, decide::deliver",
     "baton-store: checkpoint, writer",
     "tests: model_standin, model_standin::chat, model_standin::messages, model_standin::responses",
-    "tests: peers, peers::a2a_echo, peers::a2a_servers",
 ];
 
 #[test]

@@ -2,7 +2,7 @@
 
 use std::process::{Child, Command};
 
-use super::{peer_program, start_ready};
+use super::programs::{peer_program, start_ready};
 use crate::workspace_root;
 
 /// How an A2A echo agent is started (`tests/peers/a2a_echo_agent.py`, on `a2a-sdk`).

@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 
 use super::a2a_echo::rand_suffix;
 use super::a2a_servers::rpc;
-use super::start_ready;
+use super::programs::start_ready;
 use crate::workspace_root;
 
 /// `path` under the workspace, or where the environment variable `env` points; panics with how

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 
 use super::a2a_echo::rand_suffix;
-use super::{peer_program, start_ready};
+use super::programs::{peer_program, start_ready};
 use crate::{free_port, workspace_root};
 
 /// One JSON-RPC call (with `A2A-Version: version` when given); the `result`, or the task in it

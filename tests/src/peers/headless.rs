@@ -11,7 +11,7 @@ use baton_core::task::TaskState;
 use baton_store::escalations::EscalationFilter;
 use baton_store::Store;
 
-use super::debug_baton;
+use super::programs::debug_baton;
 
 /// How long a test waits for what Baton should see.
 pub const WITHIN: Duration = Duration::from_secs(40);

@@ -1,0 +1,67 @@
+//! Finding and starting the peers' programs: the PyPI peers' virtualenv, the debug `baton`,
+//! a peer that says `READY <url>` once it serves. The peers' modules import from here.
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use crate::workspace_root;
+
+/// The Python virtualenv holding the peers.
+pub fn peers_venv() -> PathBuf {
+    std::env::var_os("BATON_PEERS_VENV")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join(".venv-peers"))
+}
+
+/// A program of the peers' virtualenv; panics with how to install it when it is missing.
+pub fn peer_program(name: &str) -> PathBuf {
+    let path = peers_venv().join("bin").join(name);
+    assert!(
+        path.exists(),
+        "{} is missing: run `scripts/setup.sh --test` (it installs the PyPI peers into {})",
+        path.display(),
+        peers_venv().display()
+    );
+    path
+}
+
+/// The debug `baton` binary (`cargo build -p baton-cli`).
+pub fn debug_baton() -> PathBuf {
+    let path = crate::target_dir().join("debug").join("baton");
+    assert!(
+        path.exists(),
+        "{} is missing: `cargo build -p baton-cli`",
+        path.display()
+    );
+    path
+}
+
+/// Starts a peer whose `stdout` prints `READY <base url>` once it serves; its stderr goes to
+/// `target/<log>-<pid>.log`. Waits at most 60 s; returns the child and the URL.
+pub(crate) fn start_ready(mut command: Command, what: &str, log: &str) -> (Child, String) {
+    use std::io::{BufRead, BufReader};
+
+    let log_path = crate::target_dir().join(format!("{log}-{}.log", std::process::id()));
+    let log_file = std::fs::File::create(&log_path).expect("peer log file");
+    command.stdout(Stdio::piped()).stderr(Stdio::from(log_file));
+    let mut child = command
+        .spawn()
+        .unwrap_or_else(|err| panic!("cannot start {what}: {err}"));
+    let stdout = child.stdout.take().expect("piped stdout");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if let Some(url) = line.strip_prefix("READY ") {
+                let _ = tx.send(url.trim().to_owned());
+            }
+        }
+    });
+    match rx.recv_timeout(Duration::from_secs(60)) {
+        Ok(url) => (child, url),
+        Err(_) => {
+            let _ = child.kill();
+            panic!("{what} did not start: see {}", log_path.display());
+        }
+    }
+}
