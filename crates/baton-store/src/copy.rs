@@ -38,6 +38,7 @@ const ORDER: &[&str] = &[
     "sessions",
     "leases",
     "lease_exemptions",
+    "parallel_edits",
     "agent_days",
     "api_costs",
     "prices",

@@ -20,6 +20,7 @@ pub use merge::{
 };
 pub use parallel::{
     branch_pair, parallel_deny_reason, parallel_key, parallel_summary, ParallelMode,
+    LIVE_SESSION_MINUTES,
 };
 pub use payload::{
     parse_hook_payload, short_session_id, HookCall, HookClient, HookEvent, HookPayloadError,

@@ -58,6 +58,10 @@ pub fn parallel_key(repository: &str, a: &str, b: &str) -> String {
     )
 }
 
+/// A session that called within this long is live: its branch's changes count (the Agents
+/// view greys a session after as long).
+pub const LIVE_SESSION_MINUTES: i64 = 30;
+
 /// Files named at most in a parallel edit's summary (the rest are counted).
 pub const SUMMARY_FILES: usize = 10;
 

@@ -42,6 +42,7 @@ fn settings(mode: PermitMode) -> PermitSettings {
         lease_time: Duration::seconds(DEFAULT_LEASE_SECONDS),
         ask_person: true,
         path_modes: Vec::new(),
+        parallel: baton_core::hooks::ParallelMode::Warn,
     }
 }
 
