@@ -89,6 +89,15 @@ fn temp_index() -> TempIndex {
     TempIndex(std::env::temp_dir().join(name))
 }
 
+fn copy_index(from: &Path, to: &Path) -> std::io::Result<()> {
+    std::fs::copy(from, to)?;
+    let modified = std::fs::metadata(from)?.modified()?;
+    std::fs::File::options()
+        .write(true)
+        .open(to)?
+        .set_modified(modified)
+}
+
 /// The checkout at `worktree` as it is now, as a commit: its HEAD when nothing is changed,
 /// else a commit (parent HEAD) of its files, untracked ones included (ignored ones not).
 pub fn snapshot(worktree: &Path) -> Result<String, GitError> {
@@ -98,8 +107,10 @@ pub fn snapshot(worktree: &Path) -> Result<String, GitError> {
     let index_path = worktree.join(index_path.trim());
     let temp = temp_index();
     // Starting from the checkout's own index keeps `add` quick (its file stamps are known);
-    // without one, from HEAD's tree.
-    if std::fs::copy(&index_path, &temp.0).is_err() {
+    // without one, from HEAD's tree. The copy keeps the index's time: git trusts a file's
+    // stamps only when it is older than its index ("racy git"), and a fresh copy would make a
+    // file changed in the index's second (same size) look unchanged.
+    if copy_index(&index_path, &temp.0).is_err() {
         git_ok(worktree, &["read-tree", "HEAD"], Some(&temp.0))?;
     }
     git_ok(worktree, &["add", "-A", "--", "."], Some(&temp.0))?;

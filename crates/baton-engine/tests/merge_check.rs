@@ -233,6 +233,13 @@ fn a_snapshot_is_head_when_nothing_changed_and_a_commit_of_the_files_otherwise()
     let (a, _) = two_worktrees(tmp.path());
     let head = git(&a, &["rev-parse", "HEAD"]);
     assert_eq!(snapshot(&a).unwrap(), head);
+    // A change of the same size in the second the checkout's index was written: git's racy
+    // check must see it in the copied index too.
+    replace_line(&a.join("src/app.rs"), 2, "X2");
+    let changed = snapshot(&a).unwrap();
+    assert_ne!(changed, head);
+    assert!(git(&a, &["show", &format!("{changed}:src/app.rs")]).contains("X2"));
+    git(&a, &["checkout", "--", "src/app.rs"]);
     std::fs::write(a.join("untracked.txt"), "u\n").unwrap();
     let commit = snapshot(&a).unwrap();
     assert_ne!(commit, head);
@@ -244,4 +251,89 @@ fn a_snapshot_is_head_when_nothing_changed_and_a_commit_of_the_files_otherwise()
     let plain = tmp.path().join("plain");
     std::fs::create_dir_all(&plain).unwrap();
     assert!(snapshot(&plain).is_err());
+}
+
+mod support;
+
+/// Two sessions of Claude Code writing one file in two worktrees, heard by a running engine:
+/// the parallel-edit item, and once the writes pause, git's answer on it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_running_engine_says_whether_a_parallel_edit_conflicts() {
+    use baton_core::detect::FindingKind;
+    use baton_core::hooks::{parse_hook_payload, HookClient, ParallelMode, PermitMode};
+    use baton_engine::{Engine, EngineConfig, MemoryTokens};
+    use baton_store::sessions::{PermitSettings, SessionRef};
+    use baton_store::{Store, StoreHandle};
+    use std::sync::Arc;
+
+    let tmp = tempfile::tempdir().unwrap();
+    let (a, b) = two_worktrees(tmp.path());
+    let root = git(&a, &["rev-list", "--max-parents=0", "HEAD"]);
+    let path = support::test_location(tmp.path());
+    let engine = Engine::new(
+        StoreHandle::open_at(&path, 1).unwrap(),
+        Arc::new(MemoryTokens::new(None)),
+        EngineConfig::default(),
+    );
+    engine.start_all().await.unwrap();
+
+    replace_line(&a.join("src/app.rs"), 2, "A2");
+    replace_line(&b.join("src/app.rs"), 2, "B2");
+    for (id, dir, branch) in [("aaaa1111", &a, "feature-a"), ("bbbb2222", &b, "feature-b")] {
+        let dir = dir.to_string_lossy().into_owned();
+        let session = SessionRef {
+            client: HookClient::ClaudeCode,
+            session_id: id.into(),
+            cwd: Some(dir.clone()),
+            repo_root: Some(dir.clone()),
+            repository: Some(format!("root:{root}")),
+            branch: Some(branch.into()),
+            name: None,
+        };
+        let mut store = Store::open_at(&path).unwrap();
+        for event in ["PreToolUse", "PostToolUse"] {
+            let payload = serde_json::json!({"hook_event_name": event, "tool_name": "Write",
+                "tool_input": {"file_path": format!("{dir}/src/app.rs"), "content": "x"}});
+            let call =
+                parse_hook_payload(HookClient::ClaudeCode, payload.to_string().as_bytes(), None)
+                    .unwrap();
+            let settings = PermitSettings {
+                mode: PermitMode::Warn,
+                lease_time: chrono::Duration::minutes(10),
+                ask_person: false,
+                path_modes: Vec::new(),
+                parallel: ParallelMode::Warn,
+            };
+            store
+                .record_hook(&session, &call, settings, Utc::now())
+                .unwrap();
+        }
+    }
+
+    // The engine asks git once the writes paused, beside the hooks: wait for its answer.
+    let store = Store::open_at(&path).unwrap();
+    let finding = store
+        .open_findings()
+        .unwrap()
+        .into_iter()
+        .find(|f| f.kind == FindingKind::ParallelEdit)
+        .expect("a parallel edit");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let edit = loop {
+        let edit = store.parallel_edit(finding.id).unwrap().unwrap();
+        if edit.forecast.is_some() || std::time::Instant::now() > deadline {
+            break edit;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    };
+    let Some(MergeForecast::Conflicts { files, .. }) = &edit.forecast else {
+        panic!("{:?}", edit.forecast);
+    };
+    assert_eq!(files[0].path, "src/app.rs");
+    let summary = &store.findings(&[finding.id]).unwrap()[0].summary;
+    assert!(
+        summary.ends_with("conflicts in src/app.rs (feature-a line 2; feature-b line 2)"),
+        "{summary}"
+    );
+    engine.shutdown().await;
 }
