@@ -72,7 +72,6 @@ pub(super) fn meet_other_branches(
     tx: &Db,
     session: &SessionRef,
     row: &SessionRow,
-    path: &str,
     resource: &str,
     mode: ParallelMode,
     now: DateTime<Utc>,
@@ -122,7 +121,7 @@ pub(super) fn meet_other_branches(
         refused |= mode == ParallelMode::Enforce;
         if refused && record.answer == HookAnswer::GoOn {
             record.answer =
-                HookAnswer::Deny(parallel_deny_reason(path, &other_branch, &other_name));
+                HookAnswer::Deny(parallel_deny_reason(inside, &other_branch, &other_name));
         }
         record.parallel.push(ParallelMeet {
             repository: repository.to_owned(),

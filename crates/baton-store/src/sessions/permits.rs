@@ -103,7 +103,6 @@ pub(super) fn ask_permit(
             tx,
             session,
             row,
-            path,
             &resource,
             settings.parallel,
             now,
