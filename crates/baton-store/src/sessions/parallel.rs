@@ -16,9 +16,8 @@ use serde::Serialize;
 
 use super::{HookRecord, SessionRef, SessionRow};
 use crate::codec::{json, parse_json, parse_opt_ts, parse_ts, ts};
-use crate::decisions::{append_decision_in, NewDecision};
 use crate::error::Result;
-use crate::escalations::BATON;
+use crate::escalations::expire_with;
 use crate::Store;
 
 /// A write that meets another branch's change of the same file (for the finding).
@@ -356,18 +355,7 @@ impl Store {
                         "branches {} and {} no longer change the same files: {why}",
                         edit.branch_a, edit.branch_b
                     );
-                    let entry = append_decision_in(
-                        &tx,
-                        NewDecision::new(BATON, "expire", &format!("escalation:{item}"))
-                            .at(now)
-                            .escalation(item)
-                            .reason(&reason),
-                    )?;
-                    tx.execute(
-                        "UPDATE escalations SET state = 'expired', resolved_at = ?2, decision_id = ?3
-                          WHERE id = ?1",
-                        params![item, ts(now), entry.seq],
-                    )?;
+                    expire_with(&tx, item, &reason, now)?;
                 }
                 tx.commit()?;
                 Ok(closed > 0)

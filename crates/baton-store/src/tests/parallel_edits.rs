@@ -12,6 +12,7 @@ use baton_core::hooks::{
 use chrono::Duration;
 use serde_json::json;
 
+use super::sessions::{open_items, write as write_payload};
 use super::support::{fresh_store, t};
 use crate::escalations::EscalationFilter;
 use crate::sessions::{HookRecord, MergeCheck, PermitSettings, SessionRef};
@@ -55,8 +56,7 @@ fn write(
     let path = format!("{}/{file}", session.repo_root.as_deref().unwrap());
     let mut permit = None;
     for event in ["PreToolUse", "PostToolUse"] {
-        let payload = json!({"hook_event_name": event, "tool_name": "Write",
-                             "tool_input": {"file_path": path, "content": "x"}});
+        let payload = write_payload(event, &path);
         let call = parse_hook_payload(HookClient::ClaudeCode, payload.to_string().as_bytes(), None)
             .unwrap();
         let record = store
@@ -69,18 +69,6 @@ fn write(
         }
     }
     permit.unwrap()
-}
-
-fn open_items(store: &Store) -> Vec<(i64, FindingKind, String)> {
-    store
-        .escalations(EscalationFilter {
-            open: true,
-            closed: 0,
-        })
-        .unwrap()
-        .into_iter()
-        .map(|e| (e.id, e.kind, e.title))
-        .collect()
 }
 
 fn parallel_finding(store: &Store) -> i64 {
@@ -111,9 +99,9 @@ fn two_branches_writing_one_file_are_one_parallel_edit_item_with_its_files() {
     assert_eq!(record.parallel.len(), 1);
     let items = open_items(&store);
     assert_eq!(items.len(), 1, "{items:?}");
-    assert_eq!(items[0].1, FindingKind::ParallelEdit);
+    assert_eq!(items[0].0, FindingKind::ParallelEdit);
     assert_eq!(
-        items[0].2,
+        items[0].1,
         format!(
             "Branches feature-a and feature-b of {REPO} both change src/app.rs: not checked yet \
              whether they conflict"
@@ -125,7 +113,7 @@ fn two_branches_writing_one_file_are_one_parallel_edit_item_with_its_files() {
     let items = open_items(&store);
     assert_eq!(items.len(), 1, "{items:?}");
     assert!(
-        items[0].2.contains("both change src/app.rs, src/lib.rs:"),
+        items[0].1.contains("both change src/app.rs, src/lib.rs:"),
         "{items:?}"
     );
     let finding = parallel_finding(&store);
@@ -168,7 +156,7 @@ fn enforce_refuses_the_second_branch_and_one_branch_stays_a_collision() {
     assert!(reason.contains("\"feature-a·aaaa1111\""), "{reason}");
     let items = open_items(&store);
     assert_eq!(items.len(), 1);
-    assert_eq!(items[0].1, FindingKind::ParallelEdit);
+    assert_eq!(items[0].0, FindingKind::ParallelEdit);
     // A file nobody else changed is no parallel edit.
     let free = write(&mut store, &b, "src/other.rs", ParallelMode::Enforce, 6);
     assert_eq!(free.answer, HookAnswer::GoOn);
@@ -235,7 +223,7 @@ fn git_is_asked_once_the_writes_pause_and_its_answer_is_kept_and_shown() {
     let items = open_items(&store);
     assert!(
         items[0]
-            .2
+            .1
             .ends_with("conflicts in src/app.rs (feature-a lines 2–3; feature-b line 2)"),
         "{items:?}"
     );
@@ -259,11 +247,17 @@ fn git_is_asked_once_the_writes_pause_and_its_answer_is_kept_and_shown() {
     };
     assert!(store.record_merge_check(finding, &clean, t(44)).unwrap());
     assert!(open_items(&store)[0]
-        .2
+        .1
         .ends_with("src/app.rs: merges cleanly"));
 
     // The branches no longer overlap: the finding closes, its item expires with the reason.
-    let item = open_items(&store)[0].0;
+    let item = store
+        .escalations(EscalationFilter {
+            open: true,
+            closed: 0,
+        })
+        .unwrap()[0]
+        .id;
     let over = MergeCheck::Over("feature-b was merged".into());
     assert!(store.record_merge_check(finding, &over, t(50)).unwrap());
     assert!(open_items(&store).is_empty());

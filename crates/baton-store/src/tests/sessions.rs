@@ -66,7 +66,7 @@ pub(super) fn write(event: &str, path: &str) -> Value {
     json!({"hook_event_name": event, "tool_name": "Write", "tool_input": {"file_path": path, "content": "x"}})
 }
 
-fn open_items(store: &Store) -> Vec<(FindingKind, String)> {
+pub(super) fn open_items(store: &Store) -> Vec<(FindingKind, String)> {
     store
         .escalations(EscalationFilter {
             open: true,
