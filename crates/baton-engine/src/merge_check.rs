@@ -234,6 +234,17 @@ pub fn check_parallel_edit(edit: &ParallelEdit) -> MergeCheck {
 
 fn try_check(edit: &ParallelEdit) -> Result<MergeCheck, GitError> {
     let (dir_a, dir_b) = (Path::new(&edit.worktree_a), Path::new(&edit.worktree_b));
+    let unknown = |why: &str| MergeCheck::Overlap {
+        files: edit.files.clone(),
+        forecast: MergeForecast::Unknown {
+            why: why.to_owned(),
+        },
+    };
+    // Neither checkout here: they are on another machine (a store shared over PostgreSQL),
+    // not gone.
+    if !dir_a.is_dir() && !dir_b.is_dir() {
+        return Ok(unknown("neither checkout is on this machine"));
+    }
     let a = match side_commit(dir_a, &edit.branch_a)? {
         Ok(commit) => commit,
         Err(why) => return Ok(MergeCheck::Over(why)),
@@ -242,14 +253,17 @@ fn try_check(edit: &ParallelEdit) -> Result<MergeCheck, GitError> {
         Ok(commit) => commit,
         Err(why) => return Ok(MergeCheck::Over(why)),
     };
+    // Worktrees share one store of objects; two clones do not (git is not asked to fetch
+    // from one into the other).
+    let b_here = git_in(dir_a, ["cat-file", "-e", &format!("{b}^{{commit}}")], None)?;
+    if !b_here.status.success() {
+        return Ok(unknown(
+            "the two checkouts are separate clones; Baton compares worktrees of one repository",
+        ));
+    }
     let base = git_in(dir_a, ["merge-base", &a, &b], None)?;
     if !base.status.success() {
-        return Ok(MergeCheck::Overlap {
-            files: edit.files.clone(),
-            forecast: MergeForecast::Unknown {
-                why: "the two branches have no common commit".into(),
-            },
-        });
+        return Ok(unknown("the two branches have no common commit"));
     }
     let base = String::from_utf8_lossy(&base.stdout).trim().to_owned();
     let ours = changed_files(dir_a, &base, &a)?;

@@ -228,6 +228,32 @@ fn a_deleted_branch_or_undone_edit_ends_the_overlap() {
 }
 
 #[test]
+fn clones_and_checkouts_elsewhere_cannot_be_told_and_are_not_closed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (a, _) = two_worktrees(tmp.path());
+    let clone = tmp.path().join("clone");
+    git(tmp.path(), &["clone", "-q", "repo", "clone"]);
+    git(&clone, &["checkout", "-q", "-b", "feature-b"]);
+    replace_line(&a.join("src/app.rs"), 2, "A2");
+    replace_line(&clone.join("src/app.rs"), 2, "C2");
+    let cannot_tell = |check: MergeCheck| match check {
+        MergeCheck::Overlap {
+            forecast: MergeForecast::Unknown { why },
+            ..
+        } => why,
+        other => panic!("{other:?}"),
+    };
+    let why = cannot_tell(check_parallel_edit(&edit(&a, &clone)));
+    assert!(why.contains("separate clones"), "{why}");
+    let elsewhere = tmp.path().join("elsewhere");
+    let why = cannot_tell(check_parallel_edit(&edit(
+        &elsewhere.join("a"),
+        &elsewhere.join("b"),
+    )));
+    assert_eq!(why, "neither checkout is on this machine");
+}
+
+#[test]
 fn a_snapshot_is_head_when_nothing_changed_and_a_commit_of_the_files_otherwise() {
     let tmp = tempfile::tempdir().unwrap();
     let (a, _) = two_worktrees(tmp.path());
