@@ -55,6 +55,7 @@ bench: setup-bench
 	cargo run --release --locked -p baton-store --example timeline_bench -- --agents 1000
 	cargo run --release --locked -p baton-core --example rules_bench
 	cargo run --release --locked -p baton-engine --example detection_latency
+	cargo run --release --locked -p baton-engine --example merge_check_bench
 	cargo run --release --locked -p baton-engine --example rate_limit_bench target/rate-limit-bench
 	npm --prefix ui run -s bench
 	npm --prefix ui run -s build

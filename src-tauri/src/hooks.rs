@@ -98,6 +98,7 @@ pub async fn install_hooks(
         scope: HooksScope::Project(project),
         command: hook_command(&program, Some(data_dir)).map_err(hooks_error)?,
         mode,
+        parallel: None,
     };
     let report = tauri::async_runtime::spawn_blocking(move || hooks_install(&target))
         .await

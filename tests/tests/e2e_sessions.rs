@@ -35,6 +35,7 @@ fn hook(store: &mut Store, session: &str, payload: serde_json::Value) -> HookAns
         lease_time: chrono::Duration::minutes(10),
         ask_person: false,
         path_modes: Vec::new(),
+        parallel: baton_core::hooks::ParallelMode::Warn,
     };
     store
         .record_hook(&who, &call, settings, Utc::now())

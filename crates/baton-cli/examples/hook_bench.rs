@@ -117,6 +117,7 @@ fn fill(db: &Path, events: usize, leases: usize) -> Fallible<()> {
         lease_time: Duration::minutes(60),
         ask_person: false,
         path_modes: Vec::new(),
+        parallel: baton_core::hooks::ParallelMode::Warn,
     };
     for l in 0..leases {
         let session = SessionRef {

@@ -249,6 +249,10 @@ pub enum HooksAction {
         /// observe: record only; warn: allow and escalate; enforce: refuse and escalate.
         #[arg(long, default_value = "warn", value_parser = PossibleValuesParser::new(["observe", "warn", "enforce"]))]
         mode: String,
+        /// Two branches of the repository changing one file (parallel edits): off: not looked
+        /// for; warn (the hook's default): allow and tell; enforce: refuse the second branch.
+        #[arg(long, value_parser = PossibleValuesParser::new(["off", "warn", "enforce"]))]
+        parallel: Option<String>,
     },
     /// Remove Baton's hooks, and only those.
     Uninstall {

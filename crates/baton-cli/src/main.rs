@@ -206,6 +206,7 @@ fn run_hooks(
                 },
                 command: baton_hooks::hook_command(&exe, data_dir)?,
                 mode: mode.to_owned(),
+                parallel: None,
             })
         };
     let print = |report: &baton_hooks::HooksReport, done: &str, same: &str| {
@@ -216,8 +217,15 @@ fn run_hooks(
         }
     };
     match action {
-        HooksAction::Install { place, mode } => {
-            let report = baton_hooks::hooks_install(&target(place, &mode)?)?;
+        HooksAction::Install {
+            place,
+            mode,
+            parallel,
+        } => {
+            let report = baton_hooks::hooks_install(&baton_hooks::HooksTarget {
+                parallel,
+                ..target(place, &mode)?
+            })?;
             print(
                 &report,
                 &format!("installed Baton's hooks ({mode}) in"),

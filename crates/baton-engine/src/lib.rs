@@ -36,6 +36,7 @@ pub mod error;
 pub mod fetch;
 mod ledger_cache;
 mod low_priority;
+pub mod merge_check;
 mod poller;
 mod quiet;
 pub mod relay;

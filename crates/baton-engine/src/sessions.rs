@@ -5,7 +5,9 @@
 //! leases changed (the ownership map shows them), and the queue items other processes opened or
 //! changed (a hook call files a collision) as `Escalations`. It also notes, every
 //! few seconds, that an engine watches the store: a session's permission request is asked in
-//! the queue only then.
+//! the queue only then. And it asks git whether the branches of each parallel edit would
+//! conflict, once their writes pause ([`MERGE_CHECK_PAUSE`]), and again every
+//! [`MERGE_RECHECK`] (a branch merged or deleted closes the item).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -18,6 +20,12 @@ use crate::shared::Shared;
 
 /// How often the loop looks.
 pub const SESSIONS_EVERY: Duration = Duration::from_secs(1);
+
+/// A parallel edit is checked with git once its writes paused this long.
+pub const MERGE_CHECK_PAUSE: chrono::Duration = chrono::Duration::seconds(2);
+
+/// An open parallel edit is checked again after this long, written or not.
+pub const MERGE_RECHECK: chrono::Duration = chrono::Duration::seconds(30);
 
 /// Every how many looks the engine notes that it watches (well within the hooks' 15 s).
 const NOTE_EVERY_LOOKS: u32 = 5;
@@ -112,6 +120,52 @@ async fn announce_queue(shared: &Shared, newest: i64) {
     });
 }
 
+/// Asks git about the parallel edits due (see [`MERGE_CHECK_PAUSE`]) and keeps its answers;
+/// the queue items that changed are announced.
+pub(crate) async fn check_parallel_edits(shared: &Shared) {
+    let now = chrono::Utc::now();
+    let due = match shared
+        .read(move |store| store.parallel_edits_to_check(now, MERGE_CHECK_PAUSE, MERGE_RECHECK))
+        .await
+    {
+        Ok(due) => due,
+        Err(err) => {
+            tracing::warn!(error = %err, "could not read the parallel edits to check");
+            return;
+        }
+    };
+    let mut changed = false;
+    for edit in due {
+        let finding_id = edit.finding_id;
+        let check = match tokio::task::spawn_blocking(move || {
+            crate::merge_check::check_parallel_edit(&edit)
+        })
+        .await
+        {
+            Ok(check) => check,
+            Err(err) => {
+                tracing::warn!(error = %err, "the merge check stopped");
+                continue;
+            }
+        };
+        let now = chrono::Utc::now();
+        match shared
+            .write(move |store| store.record_merge_check(finding_id, &check, now))
+            .await
+        {
+            Ok(did) => changed |= did,
+            Err(err) => tracing::warn!(error = %err, "could not keep a merge check"),
+        }
+    }
+    if changed {
+        shared.bus.publish(ChangeEvent::Escalations {
+            opened: Vec::new(),
+            changed: Vec::new(),
+            lapsing: Vec::new(),
+        });
+    }
+}
+
 impl SessionWatch {
     pub fn spawn(shared: Arc<Shared>) -> SessionWatch {
         let (stop, mut stopped) = watch::channel(false);
@@ -129,6 +183,7 @@ impl SessionWatch {
                 }
                 looks = looks.wrapping_add(1);
                 looked = look(&shared, looked).await;
+                check_parallel_edits(&shared).await;
                 tokio::select! {
                     () = tokio::time::sleep(SESSIONS_EVERY) => {}
                     _ = stopped.wait_for(|s| *s) => break,

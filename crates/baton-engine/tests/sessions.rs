@@ -44,6 +44,7 @@ fn hook_call_of(
         lease_time: chrono::Duration::minutes(10),
         ask_person: false,
         path_modes: Vec::new(),
+        parallel: baton_core::hooks::ParallelMode::Warn,
     };
     store
         .record_hook(&session(id), &call, settings, Utc::now())

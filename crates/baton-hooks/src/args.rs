@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use baton_core::hooks::{hook_reply, HookAnswer, HookClient, PermitMode};
+use baton_core::hooks::{hook_reply, HookAnswer, HookClient, ParallelMode, PermitMode};
 use clap::builder::{PossibleValuesParser, TypedValueParser};
 
 use crate::call::{hook, HookOptions, ASK_SECONDS};
@@ -23,6 +23,11 @@ pub struct HookArgs {
     #[arg(long, default_value = "warn", value_parser = PossibleValuesParser::new(["observe", "warn", "enforce"])
         .map(|word| PermitMode::parse(&word).expect("a possible value")))]
     pub mode: PermitMode,
+    /// A write of a file another live branch of the repository changed (a parallel edit):
+    /// off: not looked for; warn: allow and tell; enforce: refuse and tell.
+    #[arg(long, default_value = "warn", value_parser = PossibleValuesParser::new(ParallelMode::ALL.map(ParallelMode::as_str))
+        .map(|word| ParallelMode::parse(&word).expect("a possible value")))]
+    pub parallel: ParallelMode,
     /// How long a session keeps a file it stopped writing.
     #[arg(long, value_name = "MINUTES", default_value_t = 10)]
     pub lease_minutes: u32,
@@ -38,6 +43,7 @@ impl HookArgs {
             client: self.client,
             event: self.event.clone(),
             mode: self.mode,
+            parallel: self.parallel,
             lease_minutes: self.lease_minutes,
             ask_seconds: self.ask_seconds,
             name: std::env::var("BATON_AGENT_NAME").ok(),

@@ -12,7 +12,7 @@ use std::time::Duration as StdDuration;
 
 use baton_core::hooks::{
     hook_reply, parse_hook_payload, tool_effect, HookAnswer, HookCall, HookClient, HookEvent,
-    HookReply, PermitMode, ToolEffect, MAX_PAYLOAD_BYTES,
+    HookReply, ParallelMode, PermitMode, ToolEffect, MAX_PAYLOAD_BYTES,
 };
 use baton_store::sessions::{PermitSettings, SessionRef};
 use baton_store::StorePlace;
@@ -45,6 +45,8 @@ pub struct HookOptions {
     /// The event the hook was installed for, when the payload does not name it (Copilot CLI).
     pub event: Option<String>,
     pub mode: PermitMode,
+    /// What a write of a file another live branch of the repository changed does.
+    pub parallel: ParallelMode,
     pub lease_minutes: u32,
     /// How long a permission request waits for the person's answer in Baton's queue (0: not
     /// asked there); past it, the client asks in its own dialog.
@@ -117,6 +119,7 @@ pub fn hook(db: PathBuf, options: &HookOptions, input: &mut dyn Read) -> HookRep
         lease_time: Duration::minutes(i64::from(options.lease_minutes.max(1))),
         ask_person: options.ask_seconds > 0,
         path_modes: project.paths.clone(),
+        parallel: options.parallel,
     };
     // The store works on a thread of its own: past the budget the client goes on, and the
     // process' exit rolls back whatever the thread had not committed. The running app records

@@ -9,6 +9,7 @@ fn options(client: HookClient, mode: PermitMode) -> HookOptions {
         client,
         event: None,
         mode,
+        parallel: baton_core::hooks::ParallelMode::Warn,
         lease_minutes: 10,
         ask_seconds: 0,
         name: None,

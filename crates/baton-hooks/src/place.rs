@@ -30,7 +30,8 @@ pub struct Checkout {
     pub git_dir: PathBuf,
     /// The git directory all worktrees of the repository share.
     pub common_dir: PathBuf,
-    /// The checked-out branch (`None` on a detached HEAD).
+    /// The checked-out branch; on a detached HEAD, its commit (what the checkout changes
+    /// from); `None` when HEAD cannot be read.
     pub branch: Option<String>,
 }
 
@@ -50,17 +51,22 @@ pub fn checkout(cwd: &Path) -> Option<Checkout> {
     let common_dir = common_dir.canonicalize().unwrap_or(common_dir);
     let branch = std::fs::read_to_string(git_dir.join("HEAD"))
         .ok()
-        .and_then(|head| {
-            head.trim()
-                .strip_prefix("ref: refs/heads/")
-                .map(str::to_owned)
-        });
+        .and_then(|head| head_branch(head.trim()));
     Some(Checkout {
         root: root.to_path_buf(),
         git_dir,
         common_dir,
         branch,
     })
+}
+
+/// The branch a `HEAD` file names, or its commit when detached.
+fn head_branch(head: &str) -> Option<String> {
+    if let Some(branch) = head.strip_prefix("ref: refs/heads/") {
+        return Some(branch.to_owned());
+    }
+    let detached = matches!(head.len(), 40 | 64) && head.bytes().all(|b| b.is_ascii_hexdigit());
+    detached.then(|| head.to_owned())
 }
 
 impl Checkout {
@@ -119,5 +125,28 @@ impl Checkout {
         let rest = path.strip_prefix(existing).ok()?;
         let resolved = existing.canonicalize().ok()?.join(rest);
         relative(&root, &resolved)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::head_branch;
+
+    #[test]
+    fn a_detached_head_is_its_commit_and_junk_is_nothing() {
+        assert_eq!(
+            head_branch("ref: refs/heads/feature-a").as_deref(),
+            Some("feature-a")
+        );
+        let commit = "0123456789abcdef0123456789abcdef01234567";
+        assert_eq!(head_branch(commit).as_deref(), Some(commit));
+        for junk in [
+            "",
+            "ref: refs/tags/v1",
+            "0123",
+            "not a commit at all, forty chars long!!",
+        ] {
+            assert_eq!(head_branch(junk), None, "{junk}");
+        }
     }
 }

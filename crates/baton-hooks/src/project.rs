@@ -7,6 +7,7 @@
 //! lease_minutes = 15      # how long a session keeps a file it stopped writing
 //! ask_seconds = 90        # how long a permission request waits in Baton's queue (0: never)
 //! unchecked = "refuse"    # allow (default) | refuse: a write Baton cannot check is refused
+//! parallel = "enforce"    # off | warn (default) | enforce: a file another branch changed
 //!
 //! [[paths]]               # a mode for the files under a pattern (relative to the root)
 //! pattern = "src/generated/**"
@@ -15,7 +16,7 @@
 
 use std::path::Path;
 
-use baton_core::hooks::PermitMode;
+use baton_core::hooks::{ParallelMode, PermitMode};
 use baton_core::rules::ResourcePattern;
 use serde::Deserialize;
 
@@ -31,6 +32,7 @@ struct FileShape {
     lease_minutes: Option<u32>,
     ask_seconds: Option<u32>,
     unchecked: Option<String>,
+    parallel: Option<String>,
     #[serde(default)]
     paths: Vec<PathShape>,
 }
@@ -50,6 +52,8 @@ pub struct ProjectHooks {
     pub ask_seconds: Option<u32>,
     /// A write Baton cannot check (store unreachable, over its budget) is refused.
     pub refuse_unchecked: bool,
+    /// What a write of a file another live branch changed does (parallel edits).
+    pub parallel: Option<ParallelMode>,
     /// Modes for the files under a pattern (`file:///<root>/<pattern>`), first match wins.
     pub paths: Vec<(ResourcePattern, PermitMode)>,
 }
@@ -88,6 +92,13 @@ pub fn parse_project_hooks(text: &str, root: &str) -> Result<ProjectHooks, Strin
             ))
         }
     };
+    let parallel =
+        match shape.parallel.as_deref() {
+            None => None,
+            Some(word) => Some(ParallelMode::parse(word).ok_or_else(|| {
+                format!("parallel: \"{word}\" is not a mode (off, warn or enforce)")
+            })?),
+        };
     let mut paths = Vec::new();
     for (i, path) in shape.paths.iter().enumerate() {
         let at = format!("paths[{i}]");
@@ -105,6 +116,7 @@ pub fn parse_project_hooks(text: &str, root: &str) -> Result<ProjectHooks, Strin
         lease_minutes: shape.lease_minutes,
         ask_seconds: shape.ask_seconds,
         refuse_unchecked,
+        parallel,
         paths,
     })
 }
@@ -126,6 +138,7 @@ impl ProjectHooks {
     pub fn apply(&self, options: &HookOptions) -> HookOptions {
         HookOptions {
             mode: self.mode.unwrap_or(options.mode),
+            parallel: self.parallel.unwrap_or(options.parallel),
             lease_minutes: self.lease_minutes.unwrap_or(options.lease_minutes),
             ask_seconds: self.ask_seconds.unwrap_or(options.ask_seconds),
             ..options.clone()
@@ -140,7 +153,7 @@ mod tests {
     #[test]
     fn a_repositorys_settings_are_read_with_modes_per_path() {
         let project = parse_project_hooks(
-            "mode = \"enforce\"\nlease_minutes = 15\nunchecked = \"refuse\"\n\n\
+            "mode = \"enforce\"\nlease_minutes = 15\nunchecked = \"refuse\"\nparallel = \"off\"\n\n\
              [[paths]]\npattern = \"src/generated/**\"\nmode = \"observe\"\n",
             "/work/shop/",
         )
@@ -148,6 +161,7 @@ mod tests {
         assert_eq!(project.mode, Some(PermitMode::Enforce));
         assert_eq!(project.lease_minutes, Some(15));
         assert!(project.refuse_unchecked);
+        assert_eq!(project.parallel, Some(ParallelMode::Off));
         let (pattern, mode) = &project.paths[0];
         assert_eq!(*mode, PermitMode::Observe);
         assert!(pattern.matches("file:///work/shop/src/generated/api/types.rs"));
@@ -163,6 +177,10 @@ mod tests {
         for (text, says) in [
             ("mode = \"strict\"", "mode: \"strict\" is not a mode"),
             ("unchecked = \"maybe\"", "unchecked: \"maybe\""),
+            (
+                "parallel = \"observe\"",
+                "parallel: \"observe\" is not a mode",
+            ),
             ("lease = 3", "unknown field `lease`"),
             (
                 "[[paths]]\npattern = \"a\"\nmode = \"loud\"",

@@ -38,6 +38,7 @@ pub(crate) const ORDER: &[&str] = &[
     "sessions",
     "leases",
     "lease_exemptions",
+    "parallel_edits",
     "agent_days",
     "api_costs",
     "prices",

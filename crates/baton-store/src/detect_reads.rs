@@ -189,10 +189,10 @@ impl Store {
     }
 
     fn with_small_tables(&self, mut read: DetectRead) -> Result<DetectRead> {
-        let stmt_sql =
-            "SELECT id, name, remote_id, consecutive_failures, last_error, last_success_at,
-                    counter_since, counter_last_at, counter_reused, counter_backward, counter_over
-             FROM agents ORDER BY id";
+        let stmt_sql = "SELECT a.id, a.name, a.remote_id, a.consecutive_failures, a.last_error,
+                    a.last_success_at, a.counter_since, a.counter_last_at, a.counter_reused,
+                    a.counter_backward, a.counter_over, s.branch
+             FROM agents a LEFT JOIN sessions s ON s.agent_id = a.id ORDER BY a.id";
         self.db.query_each(stmt_sql, params![], |row| {
             read.agents.push(AgentStatus {
                 id: row.get(0)?,
@@ -202,6 +202,7 @@ impl Store {
                 last_error: row.get(4)?,
                 last_success: parse_opt_ts(row.get(5)?)?,
                 counter: read_counter(row)?,
+                branch: row.get(11)?,
             });
             Ok(())
         })?;

@@ -172,20 +172,27 @@ pub(crate) fn task_of(evidence: &[(i64, Event)], agent_id: i64) -> Option<String
 
 /// Marks `id` expired at `now` and logs it, inside the caller's transaction.
 pub(crate) fn expire_in(tx: &Db, escalation: &Escalation, now: DateTime<Utc>) -> Result<()> {
+    let why = format!(
+        "no decision before its SLA lapsed at {}",
+        escalation.due_at.format("%Y-%m-%d %H:%M UTC")
+    );
+    expire_with(tx, escalation.id, &why, now)
+}
+
+/// Marks escalation `id` expired at `now`, logged by Baton with `why`, inside the caller's
+/// transaction.
+pub(crate) fn expire_with(tx: &Db, id: i64, why: &str, now: DateTime<Utc>) -> Result<()> {
     let entry = append_decision_in(
         tx,
-        NewDecision::new(BATON, "expire", &format!("escalation:{}", escalation.id))
+        NewDecision::new(BATON, "expire", &format!("escalation:{id}"))
             .at(now)
-            .escalation(escalation.id)
-            .reason(&format!(
-                "no decision before its SLA lapsed at {}",
-                escalation.due_at.format("%Y-%m-%d %H:%M UTC")
-            )),
+            .escalation(id)
+            .reason(why),
     )?;
     tx.execute(
         "UPDATE escalations SET state = 'expired', resolved_at = ?2, decision_id = ?3
          WHERE id = ?1",
-        params![escalation.id, ts(now), entry.seq],
+        params![id, ts(now), entry.seq],
     )?;
     Ok(())
 }

@@ -261,12 +261,23 @@ impl SessionPlace {
     /// `baton hooks install CLIENT --mode MODE --project REPO` on this place's store, with HOME
     /// (and `env`) the place's own; panics unless it succeeds. Its stdout.
     pub fn install_hooks(&self, client: &str, mode: &str, env: &[(&str, &Path)]) -> String {
+        self.install_hooks_in(&self.repo, client, mode, env)
+    }
+
+    /// [`SessionPlace::install_hooks`] into another project folder (a worktree of the place).
+    pub fn install_hooks_in(
+        &self,
+        project: &Path,
+        client: &str,
+        mode: &str,
+        env: &[(&str, &Path)],
+    ) -> String {
         let mut install = Command::new(debug_baton());
         install
             .arg("--data-dir")
             .arg(&self.data)
             .args(["hooks", "install", client, "--mode", mode, "--project"])
-            .arg(&self.repo)
+            .arg(project)
             .env("HOME", &self.home)
             .env_remove("CODEX_HOME")
             .env_remove("COPILOT_HOME");

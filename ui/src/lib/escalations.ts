@@ -41,6 +41,7 @@ export const KIND_LABEL: Record<FindingKind, string> = {
   counter_restart: "Counter restarted",
   deadlock: "Deadlock",
   over_budget: "Over budget",
+  parallel_edit: "Parallel edit",
 };
 
 /** "Write collision"; a kind this build does not know reads "Some new kind". */

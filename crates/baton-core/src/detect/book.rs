@@ -225,6 +225,13 @@ impl Agents {
             .or_else(|| self.by_name(remote))
     }
 
+    /// Whether both agents are sessions on two different branches (of one repository, when
+    /// they share a file): their writes are parallel edits, not a collision.
+    pub fn on_other_branches(&self, a: i64, b: i64) -> bool {
+        let branch = |id| self.get(id).and_then(|agent| agent.branch.as_deref());
+        matches!((branch(a), branch(b)), (Some(x), Some(y)) if x != y)
+    }
+
     /// Whether `name` names this agent.
     pub fn is_named(&self, id: i64, name: &str) -> bool {
         self.get(id).is_some_and(|a| same_name(&a.name, name))
@@ -289,6 +296,7 @@ mod tests {
             last_error: None,
             last_success: None,
             counter: None,
+            branch: None,
         }]);
         assert_eq!(agents.by_remote_id("editor-1").map(|a| a.id), Some(4));
         assert_eq!(agents.by_remote_id(" editor ").map(|a| a.id), Some(4));

@@ -79,6 +79,12 @@ fn collisions(
         let others: Vec<&WindowEvent> = colliding(input, mine, resource, kind, window)
             .into_iter()
             .filter(|o| !accepted(input, rule_kinds, resource, mine.agent_id, o.agent_id))
+            // Two branches each change their own checkout: a parallel edit (its own finding,
+            // filed by the hook), not a collision.
+            .filter(|o| {
+                kind != EventKind::Write
+                    || !input.agents.on_other_branches(mine.agent_id, o.agent_id)
+            })
             .collect();
         if others.is_empty() {
             continue;

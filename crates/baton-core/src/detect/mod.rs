@@ -59,6 +59,8 @@ pub enum FindingKind {
     CounterRestart,
     Deadlock,
     OverBudget,
+    /// Two branches of one repository change the same file.
+    ParallelEdit,
 }
 
 impl FindingKind {
@@ -80,6 +82,7 @@ impl FindingKind {
             FindingKind::CounterRestart => "counter_restart",
             FindingKind::Deadlock => "deadlock",
             FindingKind::OverBudget => "over_budget",
+            FindingKind::ParallelEdit => "parallel_edit",
         }
     }
 }
@@ -159,6 +162,9 @@ pub struct AgentStatus {
     pub last_success: Option<DateTime<Utc>>,
     /// Its latest run of events numbered against the protocol (a counter started over).
     pub counter: Option<CounterRestart>,
+    /// A coding session's branch (git HEAD's branch, or its commit when detached): sessions on
+    /// two branches changing one file edit in parallel, they do not collide.
+    pub branch: Option<String>,
 }
 
 /// An agent's events came with a `seq` used before for another event (not stored), or below

@@ -9,8 +9,9 @@
 //! (`contacts/42/tier` → `contacts/*/tier`). Findings without a resource group by kind and
 //! agents alone.
 //!
-//! An agent's own question (`needs_approval`) and rate-limit pressure are never grouped: each
-//! question needs its own answer, and pressure on one API is already one item.
+//! An agent's own question (`needs_approval`), rate-limit pressure and parallel edits are never
+//! grouped: each question needs its own answer, pressure on one API is already one item, and
+//! so is a parallel edit (one per repository and pair of branches, with its files).
 
 use chrono::Duration;
 
@@ -46,7 +47,7 @@ pub fn group_of(
 ) -> Option<Group> {
     if matches!(
         kind,
-        FindingKind::NeedsApproval | FindingKind::RateLimitPressure
+        FindingKind::NeedsApproval | FindingKind::RateLimitPressure | FindingKind::ParallelEdit
     ) {
         return None;
     }
@@ -196,9 +197,18 @@ mod tests {
             ),
             a
         );
-        // Questions and pressure are items of their own.
+        // Questions, pressure and parallel edits are items of their own.
         assert_eq!(
             group_of(FindingKind::NeedsApproval, &[2], None, &rules),
+            None
+        );
+        assert_eq!(
+            group_of(
+                FindingKind::ParallelEdit,
+                &[1, 2],
+                Some("repo://x/"),
+                &rules
+            ),
             None
         );
         assert_eq!(

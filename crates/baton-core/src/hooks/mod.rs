@@ -4,6 +4,8 @@
 //! prints the reply.
 
 mod effect;
+mod merge;
+mod parallel;
 mod payload;
 mod permit;
 mod reply;
@@ -11,6 +13,15 @@ mod repository;
 mod shell;
 
 pub use effect::{file_resource, runs_in_shell, tool_effect, ToolEffect};
+pub use merge::{
+    conflict_kind, conflicted_files, meeting_lines, parse_hunks, parse_merge_tree, ConflictKind,
+    ConflictStage, ConflictedFile, Hunk, LineRange, MergeForecast, MergeTree, MergeTreeError,
+    MAX_GIT_OUTPUT,
+};
+pub use parallel::{
+    branch_pair, parallel_deny_reason, parallel_key, parallel_summary, ParallelMode,
+    LIVE_SESSION_MINUTES,
+};
 pub use payload::{
     parse_hook_payload, short_session_id, HookCall, HookClient, HookEvent, HookPayloadError,
     ToolCall, MAX_PAYLOAD_BYTES,

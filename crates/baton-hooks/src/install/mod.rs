@@ -76,6 +76,9 @@ pub struct HooksTarget {
     /// The command line up to the client's name: `'/usr/bin/baton' --data-dir '…' hook`.
     pub command: String,
     pub mode: String,
+    /// The parallel-edit mode put in the command (`--parallel off|warn|enforce`); None: the
+    /// hook's default (`warn`).
+    pub parallel: Option<String>,
 }
 
 /// What install or uninstall did: the hooks file, whether it changed, and what else was done
@@ -173,10 +176,13 @@ pub(super) fn json_text(value: &Value) -> Result<String, HooksError> {
 /// Installs Baton's hooks.
 pub fn hooks_install(target: &HooksTarget) -> Result<HooksReport, HooksError> {
     let path = settings_file(target)?;
-    let command = format!(
+    let mut command = format!(
         "{} {} --mode {}",
         target.command, target.client, target.mode
     );
+    if let Some(parallel) = &target.parallel {
+        command.push_str(&format!(" --parallel {parallel}"));
+    }
     let before = read_json(&path)?;
     let events: &[EventSpec] = match target.client.as_str() {
         "claude-code" => &CLAUDE_EVENTS,
@@ -315,6 +321,7 @@ mod tests {
             scope: HooksScope::Project(dir.path().to_owned()),
             command: "'/usr/bin/baton' hook".into(),
             mode: "warn".into(),
+            parallel: None,
         };
         let file = dir.path().join(".claude/settings.json");
         std::fs::create_dir_all(file.parent().unwrap()).unwrap();
@@ -333,6 +340,19 @@ mod tests {
         let (_, events, notes) = hooks_status(&target).unwrap();
         assert_eq!(events.len(), CLAUDE_EVENTS.len());
         assert!(notes.is_empty());
+        // The parallel-edit mode goes into the command; installing again replaces Baton's
+        // entries, still found by status.
+        let enforce = HooksTarget {
+            parallel: Some("enforce".into()),
+            ..target.clone()
+        };
+        assert!(hooks_install(&enforce).unwrap().changed);
+        let text = std::fs::read_to_string(&file).unwrap();
+        assert!(
+            text.contains("hook claude-code --mode warn --parallel enforce"),
+            "{text}"
+        );
+        assert_eq!(hooks_status(&target).unwrap().1.len(), CLAUDE_EVENTS.len());
         assert_eq!(hooks_uninstall(&target).unwrap().file, file);
         assert!(hooks_status(&target).unwrap().1.is_empty());
         // Broken JSON is reported and left alone.

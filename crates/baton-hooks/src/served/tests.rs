@@ -16,6 +16,7 @@ fn enforce() -> HookOptions {
         client: HookClient::ClaudeCode,
         event: None,
         mode: PermitMode::Enforce,
+        parallel: baton_core::hooks::ParallelMode::Warn,
         lease_minutes: 10,
         ask_seconds: 0,
         name: None,
@@ -141,6 +142,7 @@ fn junk_huge_silent_and_foreign_calls_are_answered_and_the_server_goes_on() {
         lease_seconds: 600,
         ask_person: false,
         path_modes: vec![("file:///gen/**".into(), "observe".into())],
+        parallel: None,
     };
     for foreign in [
         HookRequest {
@@ -161,6 +163,10 @@ fn junk_huge_silent_and_foreign_calls_are_answered_and_the_server_goes_on() {
         },
         HookRequest {
             path_modes: vec![("".into(), "warn".into())],
+            ..good.clone()
+        },
+        HookRequest {
+            parallel: Some("observe".into()),
             ..good.clone()
         },
     ] {

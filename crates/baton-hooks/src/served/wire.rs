@@ -4,7 +4,7 @@
 //! The hook sends the payload as it read it (the app parses it again with the same code) and
 //! what it learnt around it (the session's repository and branch, the repository's settings).
 
-use baton_core::hooks::{HookAnswer, HookClient, PermitMode};
+use baton_core::hooks::{HookAnswer, HookClient, ParallelMode, PermitMode};
 use baton_core::rules::ResourcePattern;
 use baton_store::sessions::{PermitSettings, SessionRef};
 use chrono::Duration;
@@ -35,6 +35,9 @@ pub(crate) struct HookRequest {
     pub ask_person: bool,
     /// (pattern, mode) per path, first match wins.
     pub path_modes: Vec<(String, String)>,
+    /// The parallel-edit mode (absent from hooks built before it was sent: `warn`).
+    #[serde(default)]
+    pub parallel: Option<String>,
 }
 
 impl HookRequest {
@@ -63,6 +66,7 @@ impl HookRequest {
                 .iter()
                 .map(|(pattern, mode)| (pattern.as_str().to_owned(), mode.as_str().to_owned()))
                 .collect(),
+            parallel: Some(settings.parallel.as_str().to_owned()),
         }
     }
 
@@ -100,6 +104,11 @@ impl HookRequest {
             lease_time: Duration::seconds(self.lease_seconds.clamp(60, i64::from(u32::MAX) * 60)),
             ask_person: self.ask_person,
             path_modes,
+            parallel: match self.parallel.as_deref() {
+                None => ParallelMode::default(),
+                Some(word) => ParallelMode::parse(word)
+                    .ok_or_else(|| format!("{word:?} is not a parallel-edit mode"))?,
+            },
         };
         Ok((session, settings))
     }

@@ -139,6 +139,7 @@ impl Run {
                 last_error: None,
                 last_success: Some(t0()),
                 counter: self.counters[i],
+                branch: None,
             })
             .collect();
         let rules = self.scenario.rules();

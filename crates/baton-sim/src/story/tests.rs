@@ -57,6 +57,7 @@ impl Harness {
                 last_error: None,
                 last_success: None,
                 counter: None,
+                branch: None,
             })
             .collect();
         let mut schemas = HandoffSchemas::default();

@@ -12,9 +12,8 @@ use chrono::{DateTime, Duration, Utc};
 use super::turns::{find_session, set_turn_state};
 use super::{HookRecord, SessionRow};
 use crate::codec::{parse_ts, ts};
-use crate::decisions::{append_decision_in, NewDecision};
 use crate::error::Result;
-use crate::escalations::BATON;
+use crate::escalations::expire_with;
 use crate::events::insert_event;
 use crate::Store;
 
@@ -160,21 +159,11 @@ impl Store {
             )?
             .unwrap_or(false);
         if open {
-            let entry = append_decision_in(
-                &tx,
-                NewDecision::new(BATON, "expire", &format!("escalation:{escalation_id}"))
-                    .at(now)
-                    .escalation(escalation_id)
-                    .reason(&format!(
-                        "the session stopped waiting after {} s and asked in its own dialog",
-                        waited.num_seconds()
-                    )),
-            )?;
-            tx.execute(
-                "UPDATE escalations SET state = 'expired', resolved_at = ?2, decision_id = ?3
-                  WHERE id = ?1",
-                params![escalation_id, ts(now), entry.seq],
-            )?;
+            let why = format!(
+                "the session stopped waiting after {} s and asked in its own dialog",
+                waited.num_seconds()
+            );
+            expire_with(&tx, escalation_id, &why, now)?;
             tx.execute(
                 "UPDATE findings SET closed_at = ?2 WHERE escalation_id = ?1 AND closed_at IS NULL",
                 params![escalation_id, ts(now)],

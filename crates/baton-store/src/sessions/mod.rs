@@ -7,18 +7,20 @@
 //! `baton watch` runs; they pick the events up and run the detectors.
 
 mod asks;
+mod parallel;
 pub(crate) mod permits;
 mod summary;
 mod turns;
 
 pub use asks::{PermissionDecided, WATCHER_FRESH};
+pub use parallel::{MergeCheck, ParallelEdit, ParallelMeet};
 pub use summary::SessionsHeard;
 
 use crate::db::{params, Db};
 use baton_core::detect::Finding;
 use baton_core::hooks::{
     file_resource, resource_in_checkout, runs_in_shell, tool_effect, HookAnswer, HookCall,
-    HookClient, HookEvent, PermitConflict, PermitMode, PermitVerdict, ToolEffect,
+    HookClient, HookEvent, ParallelMode, PermitConflict, PermitMode, PermitVerdict, ToolEffect,
 };
 use baton_core::protocol::EventKind;
 use baton_core::rules::ResourcePattern;
@@ -61,6 +63,8 @@ pub struct PermitSettings {
     /// Modes for the files under a pattern (the repository's `.baton/hooks.toml`), first
     /// match wins over `mode`.
     pub path_modes: Vec<(ResourcePattern, PermitMode)>,
+    /// What a write of a file another live branch of the repository changed does.
+    pub parallel: ParallelMode,
 }
 
 impl PermitSettings {
@@ -95,6 +99,8 @@ pub struct HookRecord {
     pub answer: HookAnswer,
     /// Writes that met another agent's claim (empty unless a write was asked for).
     pub clashes: Vec<PermitClash>,
+    /// Writes of files another live branch of the repository changed too.
+    pub parallel: Vec<ParallelMeet>,
     pub new_events: u32,
     /// The queue item of a permission request asked in Baton's queue: the hook waits for it.
     pub asked: Option<i64>,
@@ -107,6 +113,7 @@ impl HookRecord {
             agent_name: row.name.clone(),
             answer: HookAnswer::GoOn,
             clashes: Vec::new(),
+            parallel: Vec::new(),
             new_events: 0,
             asked: None,
         }
@@ -269,6 +276,9 @@ impl Store {
         }
         if !findings.is_empty() {
             self.record_findings(&findings, now)?;
+        }
+        if !record.parallel.is_empty() {
+            self.record_parallel_edits(record.agent_id, &record.parallel, now)?;
         }
         Ok(record)
     }

@@ -97,7 +97,19 @@ pub(super) fn ask_permit(
             settings.lease_time,
             now,
         );
+        // Another branch of the repository changed the file too: a parallel edit (refused
+        // in `enforce`, and then the file's lease stays where it is).
+        let refused = super::parallel::meet_other_branches(
+            tx,
+            session,
+            row,
+            &resource,
+            settings.parallel,
+            now,
+            record,
+        )?;
         match conflict {
+            None if refused => {}
             None => take_lease(tx, &resource, row.agent_id, now)?,
             // The person allowed this session one more write while the holder keeps the file.
             Some(_) if use_exemption(tx, &resource, row.agent_id)? => {}
@@ -113,7 +125,7 @@ pub(super) fn ask_permit(
                 }
                 record.clashes.push(PermitClash {
                     path: path.clone(),
-                    resource,
+                    resource: resource.clone(),
                     conflict,
                     holder_id,
                     holder_seq,
@@ -190,7 +202,7 @@ pub(crate) fn take_lease(tx: &Db, resource: &str, agent_id: i64, now: DateTime<U
     Ok(())
 }
 
-fn last_write(tx: &Db, agent_id: i64, resource: &str) -> Result<Option<u64>> {
+pub(super) fn last_write(tx: &Db, agent_id: i64, resource: &str) -> Result<Option<u64>> {
     let seq: Option<i64> = tx
         .query_opt(
             "SELECT max(seq) FROM events WHERE agent_id = ?1 AND kind = 'write' AND resource = ?2",

@@ -42,6 +42,7 @@ fn settings(mode: PermitMode) -> PermitSettings {
         lease_time: Duration::seconds(DEFAULT_LEASE_SECONDS),
         ask_person: true,
         path_modes: Vec::new(),
+        parallel: baton_core::hooks::ParallelMode::Warn,
     }
 }
 
@@ -65,7 +66,7 @@ pub(super) fn write(event: &str, path: &str) -> Value {
     json!({"hook_event_name": event, "tool_name": "Write", "tool_input": {"file_path": path, "content": "x"}})
 }
 
-fn open_items(store: &Store) -> Vec<(FindingKind, String)> {
+pub(super) fn open_items(store: &Store) -> Vec<(FindingKind, String)> {
     store
         .escalations(EscalationFilter {
             open: true,

@@ -32,6 +32,7 @@ pub(super) fn agents() -> Vec<AgentStatus> {
         last_error: None,
         last_success: None,
         counter: None,
+        branch: None,
     })
     .collect()
 }

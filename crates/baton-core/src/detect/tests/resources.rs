@@ -61,6 +61,24 @@ fn a_handoff_leases_the_resource_to_the_receiver_until_it_completes() {
 }
 
 #[test]
+fn sessions_on_two_branches_edit_in_parallel_and_on_one_branch_collide() {
+    const APP: &str = "repo://root:ab/src/app.rs";
+    let mut w = World::at(100);
+    w.agents[1].branch = Some("feature-a".into());
+    w.agents[2].branch = Some("feature-b".into());
+    w.old_events = vec![on(ev(EDITOR, 3, 20, EventKind::Write), APP)];
+    w.new_events = vec![on(ev(PUBLISHER, 9, 50, EventKind::Write), APP)];
+    // Each branch changes its own checkout: no collision (the hook files a parallel edit).
+    assert!(w.kinds().is_empty());
+    // On one branch (two clones of it) they overwrite each other.
+    w.agents[2].branch = Some("feature-a".into());
+    assert_eq!(w.kinds(), [FindingKind::WriteCollision]);
+    // A branch known on one side only: a collision, as before branches were known.
+    w.agents[2].branch = None;
+    assert_eq!(w.kinds(), [FindingKind::WriteCollision]);
+}
+
+#[test]
 fn two_writers_within_the_window_collide_once() {
     let mut w = World::at(100);
     w.old_events = vec![on(ev(EDITOR, 3, 20, EventKind::Write), DRAFT)];

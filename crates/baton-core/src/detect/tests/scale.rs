@@ -29,6 +29,7 @@ fn crowd() -> Vec<AgentStatus> {
         last_error: None,
         last_success: None,
         counter: None,
+        branch: None,
     }));
     all
 }

@@ -1,0 +1,365 @@
+//! Would two branches conflict? The forecast from real git on two worktrees of a temporary
+//! repository, committed and uncommitted changes alike, checked against what `git merge` does
+//! afterwards; neither working tree nor index is touched by the check.
+
+use std::path::Path;
+use std::process::Command;
+
+use baton_core::hooks::{ConflictKind, LineRange, MergeForecast};
+use baton_engine::merge_check::{check_parallel_edit, snapshot};
+use baton_store::sessions::{MergeCheck, ParallelEdit};
+use chrono::Utc;
+
+fn git(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(args)
+        .env("GIT_AUTHOR_NAME", "t")
+        .env("GIT_AUTHOR_EMAIL", "t@t")
+        .env("GIT_COMMITTER_NAME", "t")
+        .env("GIT_COMMITTER_EMAIL", "t@t")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
+
+const TEN: &str = "l1\nl2\nl3\nl4\nl5\nl6\nl7\nl8\nl9\nl10\n";
+
+/// A repository with `src/app.rs` (ten lines) and worktrees `wt/a` and `wt/b` on branches
+/// `feature-a` and `feature-b`.
+fn two_worktrees(tmp: &Path) -> (std::path::PathBuf, std::path::PathBuf) {
+    let repo = tmp.join("repo");
+    std::fs::create_dir_all(repo.join("src")).unwrap();
+    git(&repo, &["init", "-q", "-b", "main"]);
+    std::fs::write(repo.join("src/app.rs"), TEN).unwrap();
+    std::fs::write(repo.join("README"), "x\n").unwrap();
+    git(&repo, &["add", "-A"]);
+    git(&repo, &["commit", "-q", "-m", "base"]);
+    git(
+        &repo,
+        &["worktree", "add", "-q", "-b", "feature-a", "../wt/a"],
+    );
+    git(
+        &repo,
+        &["worktree", "add", "-q", "-b", "feature-b", "../wt/b"],
+    );
+    (tmp.join("wt/a"), tmp.join("wt/b"))
+}
+
+fn edit(a: &Path, b: &Path) -> ParallelEdit {
+    ParallelEdit {
+        finding_id: 1,
+        repository: "root:x".into(),
+        branch_a: "feature-a".into(),
+        branch_b: "feature-b".into(),
+        worktree_a: a.to_string_lossy().into_owned(),
+        worktree_b: b.to_string_lossy().into_owned(),
+        files: vec!["src/app.rs".into()],
+        forecast: None,
+        written_at: Utc::now(),
+        checked_at: None,
+    }
+}
+
+fn replace_line(file: &Path, line: usize, text: &str) {
+    let body = std::fs::read_to_string(file).unwrap();
+    let mut lines: Vec<String> = body.lines().map(str::to_owned).collect();
+    lines[line - 1] = text.to_owned();
+    std::fs::write(file, lines.join("\n") + "\n").unwrap();
+}
+
+/// Everything git shows of a checkout's state (and its index file's bytes).
+fn state(dir: &Path) -> (String, String, Vec<u8>) {
+    let index = git(dir, &["rev-parse", "--git-path", "index"]);
+    (
+        git(dir, &["status", "--porcelain=v1", "-uall"]),
+        git(dir, &["rev-parse", "HEAD"]),
+        std::fs::read(dir.join(index)).unwrap(),
+    )
+}
+
+#[test]
+fn the_same_lines_conflict_with_both_ranges_as_git_merge_finds_them() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (a, b) = two_worktrees(tmp.path());
+    // feature-a commits lines 2-3; feature-b changes line 3 without committing.
+    replace_line(&a.join("src/app.rs"), 2, "A2");
+    replace_line(&a.join("src/app.rs"), 3, "A3");
+    git(&a, &["commit", "-q", "-am", "a"]);
+    replace_line(&b.join("src/app.rs"), 3, "B3");
+    // And an untracked file of feature-b that feature-a also added, differently.
+    std::fs::write(a.join("new.rs"), "a\n").unwrap();
+    std::fs::write(b.join("new.rs"), "b\n").unwrap();
+    let before = (state(&a), state(&b));
+
+    let MergeCheck::Overlap { files, forecast } = check_parallel_edit(&edit(&a, &b)) else {
+        panic!("expected an overlap");
+    };
+    // Neither checkout moved.
+    assert_eq!((state(&a), state(&b)), before);
+    assert_eq!(files, ["new.rs", "src/app.rs"]);
+    let MergeForecast::Conflicts {
+        files: conflicted,
+        more,
+    } = &forecast
+    else {
+        panic!("{forecast:?}");
+    };
+    assert_eq!(*more, 0);
+    let app = conflicted.iter().find(|f| f.path == "src/app.rs").unwrap();
+    assert_eq!(app.kind, ConflictKind::Content);
+    assert_eq!(app.ours, [LineRange { start: 2, count: 2 }]);
+    assert_eq!(app.theirs, [LineRange { start: 3, count: 1 }]);
+    let new = conflicted.iter().find(|f| f.path == "new.rs").unwrap();
+    assert_eq!(new.kind, ConflictKind::AddAdd);
+    assert_eq!(
+        forecast.sentence("feature-a", "feature-b"),
+        "conflicts in new.rs (feature-a line 1; feature-b line 1); src/app.rs (feature-a lines \
+         2–3; feature-b line 3)"
+    );
+
+    // What git merge really does once feature-b commits: the same files conflict, and the
+    // lines named are the ones in its conflict markers.
+    git(&b, &["add", "-A"]);
+    git(&b, &["commit", "-q", "-m", "b"]);
+    git(&a, &["add", "-A"]);
+    git(&a, &["commit", "-q", "-m", "a2"]);
+    let merge = Command::new("git")
+        .arg("-C")
+        .arg(&a)
+        .args(["merge", "--no-edit", "feature-b"])
+        .output()
+        .unwrap();
+    assert!(!merge.status.success());
+    let mut unmerged: Vec<String> = git(&a, &["diff", "--name-only", "--diff-filter=U"])
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    unmerged.sort();
+    let mut named: Vec<String> = conflicted.iter().map(|f| f.path.clone()).collect();
+    named.sort();
+    assert_eq!(unmerged, named);
+    let merged = std::fs::read_to_string(a.join("src/app.rs")).unwrap();
+    let ours_block = block(&merged, "<<<<<<<", "=======");
+    let theirs_block = block(&merged, "=======", ">>>>>>>");
+    assert_eq!(ours_block, ["A2", "A3"]);
+    assert_eq!(theirs_block, ["l2", "B3"]);
+    // Ours' lines 2-3 are its block; theirs' line 3 is in its block.
+    assert!(theirs_block.contains(&"B3".to_owned()));
+}
+
+/// The lines between a marker line starting with `from` and the next starting with `to`.
+fn block(text: &str, from: &str, to: &str) -> Vec<String> {
+    text.lines()
+        .skip_while(|l| !l.starts_with(from))
+        .skip(1)
+        .take_while(|l| !l.starts_with(to))
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn distant_lines_merge_cleanly_as_git_merge_does() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (a, b) = two_worktrees(tmp.path());
+    replace_line(&a.join("src/app.rs"), 2, "A2");
+    replace_line(&b.join("src/app.rs"), 9, "B9");
+    let check = check_parallel_edit(&edit(&a, &b));
+    assert_eq!(
+        check,
+        MergeCheck::Overlap {
+            files: vec!["src/app.rs".into()],
+            forecast: MergeForecast::Clean
+        }
+    );
+    git(&a, &["commit", "-q", "-am", "a"]);
+    git(&b, &["commit", "-q", "-am", "b"]);
+    git(&a, &["merge", "-q", "--no-edit", "feature-b"]);
+    let merged = std::fs::read_to_string(a.join("src/app.rs")).unwrap();
+    assert!(merged.contains("A2") && merged.contains("B9"));
+
+    // Merged: feature-b is in feature-a, the branches no longer overlap.
+    let MergeCheck::Over(why) = check_parallel_edit(&edit(&a, &b)) else {
+        panic!("expected the overlap to be over");
+    };
+    assert_eq!(
+        why,
+        "feature-b has nothing feature-a does not have (merged, or its edits undone)"
+    );
+}
+
+#[test]
+fn a_deleted_branch_or_undone_edit_ends_the_overlap() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (a, b) = two_worktrees(tmp.path());
+    replace_line(&a.join("src/app.rs"), 2, "A2");
+    replace_line(&b.join("src/app.rs"), 2, "B2");
+    assert!(matches!(
+        check_parallel_edit(&edit(&a, &b)),
+        MergeCheck::Overlap { .. }
+    ));
+    // feature-b undoes its edit and changes another file: nothing overlaps.
+    git(&b, &["checkout", "--", "src/app.rs"]);
+    std::fs::write(b.join("README"), "b\n").unwrap();
+    assert_eq!(
+        check_parallel_edit(&edit(&a, &b)),
+        MergeCheck::Over("none of the files one changes is changed on the other".into())
+    );
+    // feature-b's worktree removed and its branch deleted.
+    replace_line(&b.join("src/app.rs"), 2, "B2");
+    git(&a, &["worktree", "remove", "--force", b.to_str().unwrap()]);
+    assert_eq!(
+        check_parallel_edit(&edit(&a, &b)),
+        MergeCheck::Over(format!("the checkout {} is gone", b.display()))
+    );
+    let mut moved = edit(&a, &a);
+    moved.branch_b = "feature-b".into();
+    git(&a, &["branch", "-D", "feature-b"]);
+    assert_eq!(
+        check_parallel_edit(&moved),
+        MergeCheck::Over("the branch feature-b was deleted".into())
+    );
+}
+
+#[test]
+fn clones_and_checkouts_elsewhere_cannot_be_told_and_are_not_closed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (a, _) = two_worktrees(tmp.path());
+    let clone = tmp.path().join("clone");
+    git(tmp.path(), &["clone", "-q", "repo", "clone"]);
+    git(&clone, &["checkout", "-q", "-b", "feature-b"]);
+    replace_line(&a.join("src/app.rs"), 2, "A2");
+    replace_line(&clone.join("src/app.rs"), 2, "C2");
+    let cannot_tell = |check: MergeCheck| match check {
+        MergeCheck::Overlap {
+            forecast: MergeForecast::Unknown { why },
+            ..
+        } => why,
+        other => panic!("{other:?}"),
+    };
+    let why = cannot_tell(check_parallel_edit(&edit(&a, &clone)));
+    assert!(why.contains("separate clones"), "{why}");
+    let elsewhere = tmp.path().join("elsewhere");
+    let why = cannot_tell(check_parallel_edit(&edit(
+        &elsewhere.join("a"),
+        &elsewhere.join("b"),
+    )));
+    assert_eq!(why, "neither checkout is on this machine");
+}
+
+#[test]
+fn a_snapshot_is_head_when_nothing_changed_and_a_commit_of_the_files_otherwise() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (a, _) = two_worktrees(tmp.path());
+    let head = git(&a, &["rev-parse", "HEAD"]);
+    assert_eq!(snapshot(&a).unwrap(), head);
+    // A change of the same size in the second the checkout's index was written: git's racy
+    // check must see it in the copied index too.
+    replace_line(&a.join("src/app.rs"), 2, "X2");
+    let changed = snapshot(&a).unwrap();
+    assert_ne!(changed, head);
+    assert!(git(&a, &["show", &format!("{changed}:src/app.rs")]).contains("X2"));
+    git(&a, &["checkout", "--", "src/app.rs"]);
+    std::fs::write(a.join("untracked.txt"), "u\n").unwrap();
+    let commit = snapshot(&a).unwrap();
+    assert_ne!(commit, head);
+    assert_eq!(git(&a, &["rev-parse", &format!("{commit}^")]), head);
+    assert_eq!(git(&a, &["show", &format!("{commit}:untracked.txt")]), "u");
+    // Still untracked: the checkout's index did not take it.
+    assert_eq!(git(&a, &["status", "--porcelain"]), "?? untracked.txt");
+    // Not a repository: an error, which the check turns into "cannot tell".
+    let plain = tmp.path().join("plain");
+    std::fs::create_dir_all(&plain).unwrap();
+    assert!(snapshot(&plain).is_err());
+}
+
+mod support;
+
+/// Two sessions of Claude Code writing one file in two worktrees, heard by a running engine:
+/// the parallel-edit item, and once the writes pause, git's answer on it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_running_engine_says_whether_a_parallel_edit_conflicts() {
+    use baton_core::detect::FindingKind;
+    use baton_core::hooks::{parse_hook_payload, HookClient, ParallelMode, PermitMode};
+    use baton_engine::{Engine, EngineConfig, MemoryTokens};
+    use baton_store::sessions::{PermitSettings, SessionRef};
+    use baton_store::{Store, StoreHandle};
+    use std::sync::Arc;
+
+    let tmp = tempfile::tempdir().unwrap();
+    let (a, b) = two_worktrees(tmp.path());
+    let root = git(&a, &["rev-list", "--max-parents=0", "HEAD"]);
+    let path = support::test_location(tmp.path());
+    let engine = Engine::new(
+        StoreHandle::open_at(&path, 1).unwrap(),
+        Arc::new(MemoryTokens::new(None)),
+        EngineConfig::default(),
+    );
+    engine.start_all().await.unwrap();
+
+    replace_line(&a.join("src/app.rs"), 2, "A2");
+    replace_line(&b.join("src/app.rs"), 2, "B2");
+    for (id, dir, branch) in [("aaaa1111", &a, "feature-a"), ("bbbb2222", &b, "feature-b")] {
+        let dir = dir.to_string_lossy().into_owned();
+        let session = SessionRef {
+            client: HookClient::ClaudeCode,
+            session_id: id.into(),
+            cwd: Some(dir.clone()),
+            repo_root: Some(dir.clone()),
+            repository: Some(format!("root:{root}")),
+            branch: Some(branch.into()),
+            name: None,
+        };
+        let mut store = Store::open_at(&path).unwrap();
+        for event in ["PreToolUse", "PostToolUse"] {
+            let payload = serde_json::json!({"hook_event_name": event, "tool_name": "Write",
+                "tool_input": {"file_path": format!("{dir}/src/app.rs"), "content": "x"}});
+            let call =
+                parse_hook_payload(HookClient::ClaudeCode, payload.to_string().as_bytes(), None)
+                    .unwrap();
+            let settings = PermitSettings {
+                mode: PermitMode::Warn,
+                lease_time: chrono::Duration::minutes(10),
+                ask_person: false,
+                path_modes: Vec::new(),
+                parallel: ParallelMode::Warn,
+            };
+            store
+                .record_hook(&session, &call, settings, Utc::now())
+                .unwrap();
+        }
+    }
+
+    // The engine asks git once the writes paused, beside the hooks: wait for its answer.
+    let store = Store::open_at(&path).unwrap();
+    let finding = store
+        .open_findings()
+        .unwrap()
+        .into_iter()
+        .find(|f| f.kind == FindingKind::ParallelEdit)
+        .expect("a parallel edit");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let edit = loop {
+        let edit = store.parallel_edit(finding.id).unwrap().unwrap();
+        if edit.forecast.is_some() || std::time::Instant::now() > deadline {
+            break edit;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    };
+    let Some(MergeForecast::Conflicts { files, .. }) = &edit.forecast else {
+        panic!("{:?}", edit.forecast);
+    };
+    assert_eq!(files[0].path, "src/app.rs");
+    let summary = &store.findings(&[finding.id]).unwrap()[0].summary;
+    assert!(
+        summary.ends_with("conflicts in src/app.rs (feature-a line 2; feature-b line 2)"),
+        "{summary}"
+    );
+    engine.shutdown().await;
+}

@@ -1,0 +1,275 @@
+//! Parallel edits: sessions on two branches of one repository (two worktrees) changing one
+//! file: one queue item per pair of branches with the files, refused in `enforce`, never a
+//! write collision; git's forecast kept beside it, and the item closed when the branches no
+//! longer overlap.
+
+use baton_core::detect::FindingKind;
+use baton_core::escalations::EscalationState;
+use baton_core::hooks::{
+    parse_hook_payload, ConflictKind, ConflictedFile, HookAnswer, HookClient, LineRange,
+    MergeForecast, ParallelMode, PermitMode, DEFAULT_LEASE_SECONDS,
+};
+use chrono::Duration;
+use serde_json::json;
+
+use super::sessions::{open_items, write as write_payload};
+use super::support::{fresh_store, t};
+use crate::escalations::EscalationFilter;
+use crate::sessions::{HookRecord, MergeCheck, PermitSettings, SessionRef};
+use crate::Store;
+
+const REPO: &str = "root:0123456789abcdef0123456789abcdef01234567";
+
+/// A session on `branch`, in its worktree `/work/wt/<branch>`.
+fn on_branch(id: &str, branch: &str) -> SessionRef {
+    let root = format!("/work/wt/{branch}");
+    SessionRef {
+        client: HookClient::ClaudeCode,
+        session_id: id.into(),
+        cwd: Some(root.clone()),
+        repo_root: Some(root),
+        repository: Some(REPO.into()),
+        branch: Some(branch.into()),
+        name: None,
+    }
+}
+
+fn settings(parallel: ParallelMode) -> PermitSettings {
+    PermitSettings {
+        mode: PermitMode::Warn,
+        lease_time: Duration::seconds(DEFAULT_LEASE_SECONDS),
+        ask_person: false,
+        path_modes: Vec::new(),
+        parallel,
+    }
+}
+
+/// `session` writes `file` (inside its worktree): PreToolUse, then PostToolUse unless refused;
+/// the PreToolUse's record (the permit).
+fn write(
+    store: &mut Store,
+    session: &SessionRef,
+    file: &str,
+    parallel: ParallelMode,
+    at: i64,
+) -> HookRecord {
+    let path = format!("{}/{file}", session.repo_root.as_deref().unwrap());
+    let mut permit = None;
+    for event in ["PreToolUse", "PostToolUse"] {
+        let payload = write_payload(event, &path);
+        let call = parse_hook_payload(HookClient::ClaudeCode, payload.to_string().as_bytes(), None)
+            .unwrap();
+        let record = store
+            .record_hook(session, &call, settings(parallel), t(at))
+            .unwrap();
+        let refused = matches!(record.answer, HookAnswer::Deny(_));
+        permit.get_or_insert(record);
+        if refused {
+            break;
+        }
+    }
+    permit.unwrap()
+}
+
+fn parallel_finding(store: &Store) -> i64 {
+    let found: Vec<i64> = store
+        .open_findings()
+        .unwrap()
+        .into_iter()
+        .filter(|f| f.kind == FindingKind::ParallelEdit)
+        .map(|f| f.id)
+        .collect();
+    assert_eq!(found.len(), 1, "{found:?}");
+    found[0]
+}
+
+#[test]
+fn two_branches_writing_one_file_are_one_parallel_edit_item_with_its_files() {
+    let mut store = fresh_store();
+    let warn = ParallelMode::Warn;
+    let a = on_branch("aaaa1111", "feature-a");
+    let b = on_branch("bbbb2222", "feature-b");
+    write(&mut store, &a, "src/app.rs", warn, 0);
+    write(&mut store, &a, "src/lib.rs", warn, 1);
+    assert!(open_items(&store).is_empty());
+
+    // The other branch's write goes ahead (its own checkout) and the person is told once.
+    let record = write(&mut store, &b, "src/app.rs", warn, 10);
+    assert_eq!(record.answer, HookAnswer::GoOn);
+    assert_eq!(record.parallel.len(), 1);
+    let items = open_items(&store);
+    assert_eq!(items.len(), 1, "{items:?}");
+    assert_eq!(items[0].0, FindingKind::ParallelEdit);
+    assert_eq!(
+        items[0].1,
+        format!(
+            "Branches feature-a and feature-b of {REPO} both change src/app.rs: not checked yet \
+             whether they conflict"
+        )
+    );
+    // A second file of the same two branches joins the item.
+    write(&mut store, &b, "src/lib.rs", warn, 11);
+    write(&mut store, &b, "src/only-b.rs", warn, 12);
+    let items = open_items(&store);
+    assert_eq!(items.len(), 1, "{items:?}");
+    assert!(
+        items[0].1.contains("both change src/app.rs, src/lib.rs:"),
+        "{items:?}"
+    );
+    let finding = parallel_finding(&store);
+    let edit = store.parallel_edit(finding).unwrap().unwrap();
+    assert_eq!(
+        (edit.branch_a.as_str(), edit.branch_b.as_str()),
+        ("feature-a", "feature-b")
+    );
+    assert_eq!(edit.worktree_a, "/work/wt/feature-a");
+    assert_eq!(edit.worktree_b, "/work/wt/feature-b");
+    assert_eq!(edit.files, ["src/app.rs", "src/lib.rs"]);
+    assert_eq!(edit.forecast, None);
+    let agents = store.findings(&[finding]).unwrap()[0].agents.clone();
+    assert_eq!(agents.len(), 2);
+
+    // The same pair written the other way round is the same item.
+    write(&mut store, &a, "src/only-b.rs", warn, 13);
+    assert_eq!(open_items(&store).len(), 1);
+    let edit = store.parallel_edit(finding).unwrap().unwrap();
+    assert_eq!(edit.files, ["src/app.rs", "src/lib.rs", "src/only-b.rs"]);
+
+    // Off: not looked for.
+    let c = on_branch("cccc3333", "feature-c");
+    let off = write(&mut store, &c, "src/app.rs", ParallelMode::Off, 14);
+    assert!(off.parallel.is_empty());
+    assert_eq!(open_items(&store).len(), 1);
+}
+
+#[test]
+fn enforce_refuses_the_second_branch_and_one_branch_stays_a_collision() {
+    let mut store = fresh_store();
+    let a = on_branch("aaaa1111", "feature-a");
+    let b = on_branch("bbbb2222", "feature-b");
+    write(&mut store, &a, "src/app.rs", ParallelMode::Enforce, 0);
+    let refused = write(&mut store, &b, "src/app.rs", ParallelMode::Enforce, 5);
+    let HookAnswer::Deny(reason) = &refused.answer else {
+        panic!("{:?}", refused.answer);
+    };
+    assert!(reason.contains("branch \"feature-a\""), "{reason}");
+    assert!(reason.contains("\"feature-a·aaaa1111\""), "{reason}");
+    let items = open_items(&store);
+    assert_eq!(items.len(), 1);
+    assert_eq!(items[0].0, FindingKind::ParallelEdit);
+    // A file nobody else changed is no parallel edit.
+    let free = write(&mut store, &b, "src/other.rs", ParallelMode::Enforce, 6);
+    assert_eq!(free.answer, HookAnswer::GoOn);
+
+    // A second session on the same branch (another clone of feature-a): a write collision, as
+    // before; not a parallel edit.
+    let mut clone = on_branch("dddd4444", "feature-a");
+    clone.repo_root = Some("/work/clone".into());
+    clone.cwd = clone.repo_root.clone();
+    let same = write(&mut store, &clone, "src/app.rs", ParallelMode::Enforce, 7);
+    assert!(same.parallel.is_empty());
+    assert_eq!(same.clashes.len(), 1);
+
+    // Sessions that ended no longer hold their branch's changes against others.
+    let end = json!({"hook_event_name": "SessionEnd"});
+    let call =
+        parse_hook_payload(HookClient::ClaudeCode, end.to_string().as_bytes(), None).unwrap();
+    for ended in [&a, &clone] {
+        store
+            .record_hook(ended, &call, settings(ParallelMode::Enforce), t(8))
+            .unwrap();
+    }
+    let c = on_branch("cccc3333", "feature-c");
+    let later = write(&mut store, &c, "src/app.rs", ParallelMode::Enforce, 9);
+    assert_eq!(later.answer, HookAnswer::GoOn, "{:?}", later.parallel);
+}
+
+#[test]
+fn git_is_asked_once_the_writes_pause_and_its_answer_is_kept_and_shown() {
+    let mut store = fresh_store();
+    let warn = ParallelMode::Warn;
+    let a = on_branch("aaaa1111", "feature-a");
+    let b = on_branch("bbbb2222", "feature-b");
+    write(&mut store, &a, "src/app.rs", warn, 0);
+    write(&mut store, &b, "src/app.rs", warn, 10);
+    let finding = parallel_finding(&store);
+    let pause = Duration::seconds(2);
+    let recheck = Duration::seconds(30);
+    // Still being written: not yet.
+    assert!(store
+        .parallel_edits_to_check(t(11), pause, recheck)
+        .unwrap()
+        .is_empty());
+    let due = store
+        .parallel_edits_to_check(t(12), pause, recheck)
+        .unwrap();
+    assert_eq!(due.len(), 1);
+    assert_eq!(due[0].finding_id, finding);
+
+    let conflicts = MergeForecast::of_conflicts(vec![ConflictedFile {
+        path: "src/app.rs".into(),
+        kind: ConflictKind::Content,
+        ours: vec![LineRange { start: 2, count: 2 }],
+        theirs: vec![LineRange { start: 2, count: 1 }],
+    }]);
+    let check = MergeCheck::Overlap {
+        files: vec!["src/app.rs".into()],
+        forecast: conflicts.clone(),
+    };
+    assert!(store.record_merge_check(finding, &check, t(12)).unwrap());
+    let edit = store.parallel_edit(finding).unwrap().unwrap();
+    assert_eq!(edit.forecast, Some(conflicts));
+    assert_eq!(edit.checked_at, Some(t(12)));
+    let items = open_items(&store);
+    assert!(
+        items[0]
+            .1
+            .ends_with("conflicts in src/app.rs (feature-a lines 2–3; feature-b line 2)"),
+        "{items:?}"
+    );
+    // Checked, and not written since: due again only for a recheck.
+    assert!(store
+        .parallel_edits_to_check(t(20), pause, recheck)
+        .unwrap()
+        .is_empty());
+    assert_eq!(
+        store
+            .parallel_edits_to_check(t(42), pause, recheck)
+            .unwrap()
+            .len(),
+        1
+    );
+    // The same answer again changes nothing; "merges cleanly" retitles the item.
+    assert!(!store.record_merge_check(finding, &check, t(43)).unwrap());
+    let clean = MergeCheck::Overlap {
+        files: vec!["src/app.rs".into()],
+        forecast: MergeForecast::Clean,
+    };
+    assert!(store.record_merge_check(finding, &clean, t(44)).unwrap());
+    assert!(open_items(&store)[0]
+        .1
+        .ends_with("src/app.rs: merges cleanly"));
+
+    // The branches no longer overlap: the finding closes, its item expires with the reason.
+    let item = store
+        .escalations(EscalationFilter {
+            open: true,
+            closed: 0,
+        })
+        .unwrap()[0]
+        .id;
+    let over = MergeCheck::Over("feature-b was merged".into());
+    assert!(store.record_merge_check(finding, &over, t(50)).unwrap());
+    assert!(open_items(&store).is_empty());
+    let closed = store.escalation(item).unwrap();
+    assert_eq!(closed.state, EscalationState::Expired);
+    assert!(store.open_findings().unwrap().is_empty());
+    assert!(store
+        .parallel_edits_to_check(t(200), pause, recheck)
+        .unwrap()
+        .is_empty());
+    // A finding that is no parallel edit has nothing to check.
+    assert!(!store
+        .record_merge_check(finding + 100, &over, t(51))
+        .unwrap());
+}

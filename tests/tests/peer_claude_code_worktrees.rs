@@ -1,0 +1,152 @@
+//! The real Claude Code CLI in two worktrees of one repository, each session on its own
+//! branch, offline against scripted stand-ins for the Messages API, with Baton's hooks
+//! installed in each worktree by `baton hooks install claude-code --project`.
+//!
+//! Both sessions write `src/app.rs` of their own checkout while both are live: neither is
+//! refused (warn), no write collision is filed, and the queue has one parallel-edit item naming
+//! both branches and the file, there when the second session's write is done (the hook files
+//! it). A repository whose `.baton/hooks.toml` says `parallel = "enforce"` refuses the second
+//! branch's write, and its model reads why.
+
+use std::path::Path;
+use std::process::Command as StdCommand;
+
+use baton_core::detect::FindingKind;
+use baton_store::escalations::EscalationFilter;
+use baton_store::Store;
+use baton_tests::coding_sessions::{run_to_end, RUN_LIMIT};
+use baton_tests::model_standin::ModelStandIn;
+use baton_tests::peers::{claude_print, SessionPlace};
+
+fn git(dir: &Path, args: &[&str]) {
+    let out = StdCommand::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(args)
+        .env("GIT_AUTHOR_NAME", "t")
+        .env("GIT_AUTHOR_EMAIL", "t@t")
+        .env("GIT_COMMITTER_NAME", "t")
+        .env("GIT_COMMITTER_EMAIL", "t@t")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "git {args:?}: {out:?}");
+}
+
+/// What became of session feature-b's write and the queue.
+struct Outcome {
+    /// feature-b's file as it was left.
+    file_b: String,
+    /// The tool results feature-b's model read: (text, failed).
+    told_b: Vec<(String, bool)>,
+    /// The open queue items: (kind, title).
+    items: Vec<(FindingKind, String)>,
+}
+
+/// Session feature-a (worktree `feature-a`) writes `src/app.rs` and its turn stays open (a
+/// live session); then session feature-b (worktree `feature-b`, whose `.baton/hooks.toml` is
+/// `settings` when given) writes its own `src/app.rs` and runs to its end.
+async fn two_branches_write_one_file(settings: Option<&str>) -> Outcome {
+    let place = SessionPlace::new();
+    // A real repository beside the place's own: `shop`, with worktrees on two branches.
+    let shop = place.root.join("shop");
+    std::fs::create_dir_all(shop.join("src")).unwrap();
+    git(&shop, &["init", "-q", "-b", "main"]);
+    std::fs::write(shop.join("src/app.rs"), "fn main() {}\n").unwrap();
+    git(&shop, &["add", "-A"]);
+    git(&shop, &["commit", "-q", "-m", "base"]);
+    let mut sessions = Vec::new();
+    for branch in ["feature-a", "feature-b"] {
+        let dir = place.root.join(branch);
+        git(
+            &shop,
+            &["worktree", "add", "-q", "-b", branch, dir.to_str().unwrap()],
+        );
+        place.install_hooks_in(&dir, "claude-code", "warn", &[]);
+        let file = dir.join("src/app.rs");
+        let model = ModelStandIn::start(&file.to_string_lossy()).await;
+        sessions.push((branch, dir, file, model));
+    }
+    if let Some(text) = settings {
+        std::fs::create_dir_all(sessions[1].1.join(".baton")).unwrap();
+        std::fs::write(sessions[1].1.join(".baton/hooks.toml"), text).unwrap();
+    }
+
+    let run = |i: usize| {
+        let (branch, dir, _, model) = &sessions[i];
+        let prompt = format!("[session {branch}] Write src/app.rs for the {branch} feature.");
+        claude_print(dir, &place.home, &model.base_url, &prompt, "acceptEdits")
+    };
+    sessions[0].3.hold("feature-a");
+    let one = run(0).spawn().unwrap();
+    tokio::time::timeout(RUN_LIMIT, sessions[0].3.wait_for_tool_result("feature-a"))
+        .await
+        .expect("session feature-a wrote its file");
+    run_to_end(run(1), "feature-b").await;
+    // feature-a wrote its own checkout's file.
+    assert_eq!(
+        std::fs::read_to_string(&sessions[0].2).unwrap(),
+        "feature-a"
+    );
+    let store = Store::open(&place.data.join("baton.sqlite3")).unwrap();
+    let items = store
+        .escalations(EscalationFilter {
+            open: true,
+            closed: 0,
+        })
+        .unwrap()
+        .into_iter()
+        .map(|e| (e.kind, e.title))
+        .collect();
+    drop(store);
+    sessions[0].3.release("feature-a");
+    let one = tokio::time::timeout(RUN_LIMIT, one.wait_with_output())
+        .await
+        .expect("session feature-a ends")
+        .unwrap();
+    assert!(one.status.success(), "{one:?}");
+    Outcome {
+        file_b: std::fs::read_to_string(&sessions[1].2).unwrap(),
+        told_b: sessions[1].3.seen("feature-b").tool_results,
+        items,
+    }
+}
+
+/// The one queue item: a parallel edit of src/app.rs naming both branches.
+fn one_parallel_edit(items: &[(FindingKind, String)]) {
+    assert_eq!(items.len(), 1, "{items:?}");
+    let (kind, title) = &items[0];
+    assert_eq!(*kind, FindingKind::ParallelEdit);
+    assert!(
+        title.starts_with("Branches feature-a and feature-b of root:")
+            && title.contains("both change src/app.rs:"),
+        "{title}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_claude_code_sessions_on_two_branches_are_one_parallel_edit() {
+    let outcome = two_branches_write_one_file(None).await;
+    // Each wrote its own checkout's file: nobody was refused (warn).
+    assert_eq!(outcome.file_b, "feature-b");
+    assert!(
+        outcome.told_b.iter().all(|(_, failed)| !failed),
+        "{:?}",
+        outcome.told_b
+    );
+    one_parallel_edit(&outcome.items);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_repository_that_enforces_refuses_the_second_branchs_edit() {
+    let outcome = two_branches_write_one_file(Some("parallel = \"enforce\"\n")).await;
+    // feature-b's write was refused: its file is as committed, and its model read why.
+    assert_eq!(outcome.file_b, "fn main() {}\n");
+    assert_eq!(outcome.told_b.len(), 1, "{:?}", outcome.told_b);
+    let (reason, failed) = &outcome.told_b[0];
+    assert!(*failed, "{reason}");
+    assert!(
+        reason.contains("Baton refused this write") && reason.contains("branch \"feature-a\""),
+        "{reason}"
+    );
+    one_parallel_edit(&outcome.items);
+}
