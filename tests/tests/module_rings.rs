@@ -40,7 +40,6 @@ const KNOWN_RINGS: &[&str] = &[
     "baton-sim: story, story::incidents, story::plan",
     "baton-store: ratelimits, settings",
     "baton-store: escalations, groups",
-    "baton-store: sessions, sessions::asks, sessions::permits, sessions::turns",
     "baton-store: decide, decide::deliver",
     "baton-store: checkpoint, writer",
     "tests: model_standin, model_standin::chat, model_standin::messages, model_standin::responses",

@@ -5,7 +5,7 @@
 
 use crate::detect::FindingKind;
 
-use super::MergeForecast;
+use super::merge::MergeForecast;
 
 /// What Baton does with a parallel edit, per repository (`parallel` in `.baton/hooks.toml`,
 /// `--parallel` on the hook's command line).

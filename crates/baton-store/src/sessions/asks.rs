@@ -9,8 +9,8 @@ use baton_core::protocol::{Event, EventKind};
 use baton_core::task::TaskState;
 use chrono::{DateTime, Duration, Utc};
 
+use super::record::{HookRecord, SessionRow};
 use super::turns::{find_session, set_turn_state};
-use super::{HookRecord, SessionRow};
 use crate::codec::{parse_ts, ts};
 use crate::error::Result;
 use crate::escalations::expire_with;

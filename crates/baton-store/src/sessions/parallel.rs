@@ -14,27 +14,11 @@ use baton_core::hooks::{
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 
-use super::{HookRecord, SessionRef, SessionRow};
+use super::record::{HookRecord, ParallelMeet, SessionRef, SessionRow};
 use crate::codec::{json, parse_json, parse_opt_ts, parse_ts, ts};
 use crate::error::Result;
 use crate::escalations::expire_with;
 use crate::Store;
-
-/// A write that meets another branch's change of the same file (for the finding).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ParallelMeet {
-    pub repository: String,
-    /// The file, inside the repository.
-    pub path: String,
-    pub branch: String,
-    pub worktree: String,
-    pub other_branch: String,
-    pub other_worktree: String,
-    pub other_id: i64,
-    /// The other session's last write of the file (the evidence).
-    pub other_seq: Option<u64>,
-    pub refused: bool,
-}
 
 /// A parallel edit as stored: its finding, its two branches and checkouts, the files both
 /// changed, and git's forecast of their merge (None until asked).
@@ -114,7 +98,7 @@ pub(super) fn meet_other_branches(
         },
     )?;
     for (other_id, other_name, other_branch, other_worktree) in others {
-        let Some(seq) = super::permits::last_write(tx, other_id, resource)? else {
+        let Some(seq) = last_write(tx, other_id, resource)? else {
             continue;
         };
         refused |= mode == ParallelMode::Enforce;
@@ -362,4 +346,15 @@ impl Store {
             }
         }
     }
+}
+
+pub(super) fn last_write(tx: &Db, agent_id: i64, resource: &str) -> Result<Option<u64>> {
+    let seq: Option<i64> = tx
+        .query_opt(
+            "SELECT max(seq) FROM events WHERE agent_id = ?1 AND kind = 'write' AND resource = ?2",
+            params![agent_id, resource],
+            |r| r.get(0),
+        )?
+        .flatten();
+    Ok(seq.and_then(|s| u64::try_from(s).ok()))
 }

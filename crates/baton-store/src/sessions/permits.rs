@@ -11,7 +11,8 @@ use baton_core::hooks::{
 use baton_core::rules::{CompiledRules, MapLease, RuleKind};
 use chrono::{DateTime, Duration, Utc};
 
-use super::{HookRecord, PermitClash, PermitSettings, SessionRef, SessionRow};
+use super::parallel::{last_write, meet_other_branches};
+use super::record::{HookRecord, PermitClash, PermitSettings, SessionRef, SessionRow};
 use crate::agents::agent_id_by_name;
 use crate::codec::{parse_adapter, parse_ts, ts};
 use crate::error::Result;
@@ -99,15 +100,8 @@ pub(super) fn ask_permit(
         );
         // Another branch of the repository changed the file too: a parallel edit (refused
         // in `enforce`, and then the file's lease stays where it is).
-        let refused = super::parallel::meet_other_branches(
-            tx,
-            session,
-            row,
-            &resource,
-            settings.parallel,
-            now,
-            record,
-        )?;
+        let refused =
+            meet_other_branches(tx, session, row, &resource, settings.parallel, now, record)?;
         match conflict {
             None if refused => {}
             None => take_lease(tx, &resource, row.agent_id, now)?,
@@ -200,17 +194,6 @@ pub(crate) fn take_lease(tx: &Db, resource: &str, agent_id: i64, now: DateTime<U
         params![resource, agent_id, ts(now)],
     )?;
     Ok(())
-}
-
-pub(super) fn last_write(tx: &Db, agent_id: i64, resource: &str) -> Result<Option<u64>> {
-    let seq: Option<i64> = tx
-        .query_opt(
-            "SELECT max(seq) FROM events WHERE agent_id = ?1 AND kind = 'write' AND resource = ?2",
-            params![agent_id, resource],
-            |r| r.get(0),
-        )?
-        .flatten();
-    Ok(seq.and_then(|s| u64::try_from(s).ok()))
 }
 
 /// The queue's view of a write that met another's claim. Its key is the one the write-collision

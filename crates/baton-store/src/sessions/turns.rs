@@ -8,7 +8,7 @@ use baton_core::protocol::{Event, EventKind, Task};
 use baton_core::task::TaskState;
 use chrono::{DateTime, Utc};
 
-use super::{HookRecord, SessionRef, SessionRow, TITLE_CHARS};
+use super::record::{HookRecord, SessionRef, SessionRow, TITLE_CHARS};
 use crate::agents::{agent_id_by_name, name_key};
 use crate::codec::{adapter_str, ts};
 use crate::error::Result;

@@ -1,0 +1,131 @@
+//! What one hook call is about and what it did: the session and where it works, the permit
+//! settings, the record of the call (its answer, clashes, parallel edits). The sessions'
+//! modules all speak of these; this module imports none of them.
+
+use baton_core::hooks::{
+    file_resource, resource_in_checkout, HookAnswer, HookClient, ParallelMode, PermitConflict,
+    PermitMode, PermitVerdict,
+};
+use baton_core::rules::ResourcePattern;
+use chrono::Duration;
+
+/// Characters of a prompt's first line kept as its turn's title.
+pub(crate) const TITLE_CHARS: usize = 200;
+
+/// Which session calls, and where it works (read by `baton hook` from the payload and `.git`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionRef {
+    pub client: HookClient,
+    pub session_id: String,
+    pub cwd: Option<String>,
+    pub repo_root: Option<String>,
+    /// The repository's identity, shared by its worktrees and clones (`github.com/acme/shop`,
+    /// `root:<first commit>`): a file in `repo_root` is `repo://<identity>/<path inside>`.
+    pub repository: Option<String>,
+    pub branch: Option<String>,
+    /// The agent's name when the person chose one (`BATON_AGENT_NAME`); else
+    /// `<repository>·<short id>`.
+    pub name: Option<String>,
+}
+
+/// How permits are kept for this call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PermitSettings {
+    pub mode: PermitMode,
+    pub lease_time: Duration,
+    /// Whether a permission request goes to Baton's queue (when the app or `watch` runs).
+    pub ask_person: bool,
+    /// Modes for the files under a pattern (the repository's `.baton/hooks.toml`), first
+    /// match wins over `mode`.
+    pub path_modes: Vec<(ResourcePattern, PermitMode)>,
+    /// What a write of a file another live branch of the repository changed does.
+    pub parallel: ParallelMode,
+}
+
+impl PermitSettings {
+    /// The mode for writing `resource`.
+    pub fn mode_for(&self, resource: &str) -> PermitMode {
+        self.path_modes
+            .iter()
+            .find(|(pattern, _)| pattern.matches(resource))
+            .map_or(self.mode, |(_, mode)| *mode)
+    }
+}
+
+/// A write that met another agent's claim: for the queue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PermitClash {
+    pub path: String,
+    pub resource: String,
+    pub conflict: PermitConflict,
+    /// Baton's id of the holder (the owner named by a rule may be no agent Baton knows).
+    pub holder_id: Option<i64>,
+    /// The holder's last stored write of the file (the finding's evidence).
+    pub holder_seq: Option<u64>,
+    pub verdict: PermitVerdict,
+}
+
+/// What one hook call did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HookRecord {
+    pub agent_id: i64,
+    pub agent_name: String,
+    /// What the client is told.
+    pub answer: HookAnswer,
+    /// Writes that met another agent's claim (empty unless a write was asked for).
+    pub clashes: Vec<PermitClash>,
+    /// Writes of files another live branch of the repository changed too.
+    pub parallel: Vec<ParallelMeet>,
+    pub new_events: u32,
+    /// The queue item of a permission request asked in Baton's queue: the hook waits for it.
+    pub asked: Option<i64>,
+}
+
+impl HookRecord {
+    pub(super) fn for_row(row: &SessionRow) -> HookRecord {
+        HookRecord {
+            agent_id: row.agent_id,
+            agent_name: row.name.clone(),
+            answer: HookAnswer::GoOn,
+            clashes: Vec::new(),
+            parallel: Vec::new(),
+            new_events: 0,
+            asked: None,
+        }
+    }
+}
+
+pub(crate) struct SessionRow {
+    pub(super) agent_id: i64,
+    pub(super) name: String,
+    pub(super) turns: i64,
+    pub(super) turn_open: bool,
+}
+
+impl SessionRef {
+    /// The resource a file the session names is: its repository's file when the file is in
+    /// the session's checkout, else `file://<absolute path>`.
+    pub fn resource(&self, path: &str) -> String {
+        match (&self.repo_root, &self.repository) {
+            (Some(root), Some(id)) => resource_in_checkout(path, root, id),
+            _ => None,
+        }
+        .unwrap_or_else(|| file_resource(path))
+    }
+}
+
+/// A write that meets another branch's change of the same file (for the finding).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParallelMeet {
+    pub repository: String,
+    /// The file, inside the repository.
+    pub path: String,
+    pub branch: String,
+    pub worktree: String,
+    pub other_branch: String,
+    pub other_worktree: String,
+    pub other_id: i64,
+    /// The other session's last write of the file (the evidence).
+    pub other_seq: Option<u64>,
+    pub refused: bool,
+}
