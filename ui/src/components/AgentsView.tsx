@@ -21,6 +21,7 @@ import { A2aDetails } from "./FollowTask";
 import { Modal } from "./Modal";
 import { ReadinessCards } from "./ReadinessCards";
 import { SessionsTable } from "./SessionsTable";
+import { TableHead } from "./TableHead";
 import { WatchSessionsDialog } from "./WatchSessionsDialog";
 
 export function AgentsView({
@@ -91,27 +92,10 @@ export function AgentsView({
       ) : rows.length === 0 ? null : (
         <div className="table-wrap">
           <table className="agents-table">
-            <thead>
-              <tr>
-                <th scope="col">Agent</th>
-                <th scope="col">Endpoint</th>
-                <th scope="col">Health</th>
-                <th scope="col" className="num">
-                  Failures
-                </th>
-                <th scope="col">Last error</th>
-                <th scope="col" className="num">
-                  Tasks
-                </th>
-                <th scope="col">Readiness</th>
-                <th scope="col" className="num">
-                  Today
-                </th>
-                <th scope="col">
-                  <span className="visually-hidden">Actions</span>
-                </th>
-              </tr>
-            </thead>
+            <TableHead
+              columns={["Agent", "Endpoint", "Health", { num: "Failures" }, "Last error", { num: "Tasks" }, "Readiness", { num: "Today" }]}
+              actions
+            />
             <tbody>
               {rows.map((row) => (
                 <AgentTableRow
