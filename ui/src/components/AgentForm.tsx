@@ -26,6 +26,7 @@ import { ProtocolField, TestResult, useConnectionTest } from "./AgentProtocol";
 import { DeclaresFields, DeclaresOffer, useDeclares } from "./DeclaresFields";
 import { DetectWindowsFields, useDetectWindows } from "./DetectWindowsFields";
 import { Modal } from "./Modal";
+import { ModalActions } from "./ModalActions";
 import { PredeployDialog, type SaveOutcome } from "./PredeployDialog";
 import { TextField } from "./TextField";
 
@@ -344,20 +345,20 @@ export function AgentForm({
             </p>
           ) : null}
 
-          <footer className="modal-actions">
-            <button
-              type="button"
-              className="button"
-              data-testid="agent-test"
-              onClick={onTest}
-              disabled={test.state === "running"}
-            >
-              {test.state === "running" ? "Testing…" : "Test connection"}
-            </button>
-            <span className="spacer" />
-            <button type="button" className="button button--ghost" onClick={onClose}>
-              Cancel
-            </button>
+          <ModalActions
+            onCancel={onClose}
+            start={
+              <button
+                type="button"
+                className="button"
+                data-testid="agent-test"
+                onClick={onTest}
+                disabled={test.state === "running"}
+              >
+                {test.state === "running" ? "Testing…" : "Test connection"}
+              </button>
+            }
+          >
             <button
               type="submit"
               className="button button--primary"
@@ -376,7 +377,7 @@ export function AgentForm({
                       ? "Save changes"
                       : "Add agent"}
             </button>
-          </footer>
+          </ModalActions>
         </form>
       </Modal>
       {pending ? (

@@ -19,6 +19,7 @@ import { ReadinessCell, TodayCostCell } from "./AgentPipelineCells";
 import { CostsSection } from "./CostsSection";
 import { A2aDetails } from "./FollowTask";
 import { Modal } from "./Modal";
+import { ModalActions } from "./ModalActions";
 import { ReadinessCards } from "./ReadinessCards";
 import { SessionsTable } from "./SessionsTable";
 import { TableHead } from "./TableHead";
@@ -305,11 +306,7 @@ function ConfirmRemove({
           </p>
         ) : null}
       </div>
-      <footer className="modal-actions">
-        <span className="spacer" />
-        <button type="button" className="button button--ghost" onClick={onCancel} data-autofocus>
-          Cancel
-        </button>
+      <ModalActions onCancel={onCancel} cancelAutoFocus>
         <button
           type="button"
           className="button button--danger"
@@ -319,7 +316,7 @@ function ConfirmRemove({
         >
           {busy ? "Removing…" : "Remove agent"}
         </button>
-      </footer>
+      </ModalActions>
     </Modal>
   );
 }

@@ -5,6 +5,7 @@ import { useEffect, useState, type FormEvent } from "react";
 
 import { retentionDays, setRetentionDays, toBackendError } from "../lib/backend";
 import { Modal } from "./Modal";
+import { ModalActions } from "./ModalActions";
 import { TextField } from "./TextField";
 
 export const MIN_RETENTION = 1;
@@ -124,15 +125,11 @@ function RetentionDialog({ days, onClose, onSaved }: { days: number; onClose(): 
             {formError}
           </p>
         ) : null}
-        <div className="modal-actions">
-          <span className="spacer" />
-          <button type="button" className="button" onClick={onClose}>
-            Cancel
-          </button>
+        <ModalActions onCancel={onClose} plainCancel>
           <button type="submit" className="button button--primary" disabled={saving} data-testid="retention-save">
             {saving ? "Saving…" : "Save"}
           </button>
-        </div>
+        </ModalActions>
       </form>
     </Modal>
   );

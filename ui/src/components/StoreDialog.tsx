@@ -8,6 +8,7 @@ import type { StoreOverview } from "../bindings/StoreOverview";
 import { chooseStore, toBackendError } from "../lib/backend";
 import { bytesText, storeInputProblem } from "../lib/store";
 import { Modal } from "./Modal";
+import { ModalActions } from "./ModalActions";
 import { TextField } from "./TextField";
 
 export function StoreDialog({ overview, onClose }: { overview: StoreOverview; onClose(): void }) {
@@ -112,20 +113,22 @@ export function StoreDialog({ overview, onClose }: { overview: StoreOverview; on
               {formError}
             </p>
           ) : null}
-          <div className="modal-actions">
-            {overview.saved_choice ? (
-              <button type="button" className="button" disabled={saving} onClick={() => void choose(null)} data-testid="store-default">
-                Back to this folder&apos;s file
-              </button>
-            ) : null}
-            <span className="spacer" />
-            <button type="button" className="button" onClick={onClose}>
-              Close
-            </button>
+          <ModalActions
+            onCancel={onClose}
+            cancelLabel="Close"
+            plainCancel
+            start={
+              overview.saved_choice ? (
+                <button type="button" className="button" disabled={saving} onClick={() => void choose(null)} data-testid="store-default">
+                  Back to this folder&apos;s file
+                </button>
+              ) : null
+            }
+          >
             <button type="submit" className="button button--primary" disabled={saving} data-testid="store-use">
               {saving ? "Connecting…" : "Connect and use"}
             </button>
-          </div>
+          </ModalActions>
         </form>
       )}
     </Modal>

@@ -21,6 +21,7 @@ import {
 } from "../lib/readiness";
 import { sentence } from "../lib/validation";
 import { Modal } from "./Modal";
+import { ModalActions } from "./ModalActions";
 import { TextField } from "./TextField";
 
 const LABEL: Record<ThresholdField, string> = {
@@ -121,23 +122,23 @@ export function ThresholdsModal({
             </p>
           ) : null}
         </div>
-        <footer className="modal-actions">
-          <button
-            type="button"
-            className="button button--ghost"
-            onClick={() => {
-              setValues(thresholdValues(DEFAULT_THRESHOLDS));
-              setErrors({});
-            }}
-            disabled={busy}
-            data-testid="thresholds-defaults"
-          >
-            Baton&apos;s defaults
-          </button>
-          <span className="spacer" />
-          <button type="button" className="button button--ghost" onClick={onClose}>
-            Cancel
-          </button>
+        <ModalActions
+          onCancel={onClose}
+          start={
+            <button
+              type="button"
+              className="button button--ghost"
+              onClick={() => {
+                setValues(thresholdValues(DEFAULT_THRESHOLDS));
+                setErrors({});
+              }}
+              disabled={busy}
+              data-testid="thresholds-defaults"
+            >
+              Baton&apos;s defaults
+            </button>
+          }
+        >
           <button
             type="submit"
             className="button button--primary"
@@ -147,7 +148,7 @@ export function ThresholdsModal({
           >
             {busy ? "Saving…" : "Save thresholds"}
           </button>
-        </footer>
+        </ModalActions>
       </form>
     </Modal>
   );

@@ -4,6 +4,7 @@ import type { HooksInstalled } from "../bindings/HooksInstalled";
 import { installHooks, toBackendError, type HooksClient, type PermitModeName } from "../lib/backend";
 import { CLIENT_LABEL } from "../lib/sessions";
 import { Modal } from "./Modal";
+import { ModalActions } from "./ModalActions";
 
 const CLIENTS: HooksClient[] = ["claude-code", "codex", "copilot"];
 
@@ -116,15 +117,11 @@ export function WatchSessionsDialog({ onClose }: { onClose: () => void }) {
             </div>
           ) : null}
         </div>
-        <footer className="modal-actions">
-          <span className="spacer" />
-          <button type="button" className="button button--ghost" onClick={onClose} data-testid="watch-close">
-            {done ? "Close" : "Cancel"}
-          </button>
+        <ModalActions onCancel={onClose} cancelLabel={done ? "Close" : "Cancel"} cancelTestId="watch-close">
           <button type="submit" className="button button--primary" disabled={busy} data-testid="watch-install">
             {busy ? "Installing…" : "Install hooks"}
           </button>
-        </footer>
+        </ModalActions>
       </form>
     </Modal>
   );
