@@ -18,6 +18,7 @@ import {
   toDraft,
   tokenValue,
   validateAgentForm,
+  withoutError,
   type AgentField,
   type AgentFormValues,
   type FieldErrors,
@@ -112,12 +113,7 @@ export function AgentForm({
 
   const set = (field: AgentField, value: string) => {
     setValues((v) => ({ ...v, [field]: value }));
-    setServerErrors((e) => {
-      if (!(field in e)) return e;
-      const next = { ...e };
-      delete next[field];
-      return next;
-    });
+    setServerErrors((e) => withoutError(e, field));
   };
 
   const touchAll = () => setTouched(Object.fromEntries(AGENT_FIELDS.map((f) => [f, true])));
