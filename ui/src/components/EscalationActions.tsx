@@ -8,7 +8,7 @@
 // A closed escalation shows only why; an open one past its SLA has everything disabled, with
 // the reason in each title.
 
-import { useEffect, useRef, useState, type KeyboardEvent } from "react";
+import { useRef, useState, type KeyboardEvent } from "react";
 
 import type { Escalation } from "../bindings/Escalation";
 import type { EscalationAction } from "../bindings/EscalationAction";
@@ -17,8 +17,8 @@ import { knotChoices } from "../lib/deadlocks";
 import { blockedReason, primaryAction, SNOOZE_CHOICES, type ActionName } from "../lib/escalations";
 import { giveLabel, ownershipScope } from "../lib/escalationGroups";
 import { parseApiResource } from "../lib/rateLimits";
+import { useViewKeys } from "../lib/useViewKeys";
 import { SplitBudgetForm } from "./SplitBudgetForm";
-import { isTyping } from "../lib/typing";
 
 const NO_SESSIONS: ReadonlySet<number> = new Set();
 
@@ -123,22 +123,11 @@ export function EscalationActions({
   };
 
   // b opens the split form (not while typing or while a dialog is open).
-  const splitKey = useRef({ canSplit, disabled });
-  useEffect(() => {
-    splitKey.current = { canSplit, disabled };
+  useViewKeys((ev) => {
+    if (ev.key !== "b" || !canSplit || disabled) return;
+    ev.preventDefault();
+    setSplitting(true);
   });
-  useEffect(() => {
-    const onKey = (ev: globalThis.KeyboardEvent) => {
-      if (ev.key !== "b" || ev.defaultPrevented || ev.altKey || ev.ctrlKey || ev.metaKey || isTyping(ev.target)) return;
-      if (document.querySelector('[aria-modal="true"]')) return;
-      const k = splitKey.current;
-      if (!k.canSplit || k.disabled) return;
-      ev.preventDefault();
-      setSplitting(true);
-    };
-    window.addEventListener("keydown", onKey);
-    return () => window.removeEventListener("keydown", onKey);
-  }, []);
 
   // Closed (resolved or expired): nothing is left to decide, so only why is shown.
   if (e.state !== "open") {
