@@ -26,6 +26,7 @@ import {
 import { ProtocolField, TestResult, useConnectionTest } from "./AgentProtocol";
 import { DeclaresFields, DeclaresOffer, useDeclares } from "./DeclaresFields";
 import { DetectWindowsFields, useDetectWindows } from "./DetectWindowsFields";
+import { FormError } from "./FormError";
 import { Modal } from "./Modal";
 import { ModalActions } from "./ModalActions";
 import { PredeployDialog, type SaveOutcome } from "./PredeployDialog";
@@ -335,11 +336,7 @@ export function AgentForm({
 
           <TestResult test={test} />
           {offer ? <DeclaresOffer declares={offer} onUse={() => decl.fill(offer)} /> : null}
-          {formError ? (
-            <p className="form-error" role="alert">
-              {formError}
-            </p>
-          ) : null}
+          <FormError error={formError} />
 
           <ModalActions
             onCancel={onClose}

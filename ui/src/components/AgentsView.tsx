@@ -18,6 +18,7 @@ import { usePipelineData } from "../lib/usePipelineData";
 import { ReadinessCell, TodayCostCell } from "./AgentPipelineCells";
 import { CostsSection } from "./CostsSection";
 import { A2aDetails } from "./FollowTask";
+import { FormError } from "./FormError";
 import { Modal } from "./Modal";
 import { ModalActions } from "./ModalActions";
 import { ReadinessCards } from "./ReadinessCards";
@@ -300,11 +301,7 @@ function ConfirmRemove({
             {agent.has_token ? " and deletes its stored token" : ""}. The agent itself is not touched.
           </p>
         )}
-        {error ? (
-          <p className="form-error" role="alert">
-            {error}
-          </p>
-        ) : null}
+        <FormError error={error} />
       </div>
       <ModalActions onCancel={onCancel} cancelAutoFocus>
         <button

@@ -9,7 +9,7 @@ import type { Price } from "../bindings/Price";
 import { removePrice, setPrice, toBackendError } from "../lib/backend";
 import { formatPrice, modelText, priceFormOf, priceKey, samePrice, sortPrices, EMPTY_PRICE_FORM, type PriceFormValues } from "../lib/costs";
 import type { Loaded } from "../lib/usePipelineData";
-import { sentence } from "../lib/validation";
+import { FormError } from "./FormError";
 import { LoadState } from "./LoadState";
 import { PriceForm } from "./PriceForm";
 import { TableHead } from "./TableHead";
@@ -125,11 +125,7 @@ export function PriceTable({ prices, onSaved }: { prices: Loaded<Price[]>; onSav
           </button>
         </p>
       ) : null}
-      {error ? (
-        <p className="form-error" role="alert" data-testid="price-error">
-          {sentence(error)}
-        </p>
-      ) : null}
+      <FormError error={error} testId="price-error" sentence />
       <LoadState
         loaded={prices}
         what="the prices"

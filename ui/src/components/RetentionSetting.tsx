@@ -4,6 +4,7 @@
 import { useEffect, useState, type FormEvent } from "react";
 
 import { retentionDays, setRetentionDays, toBackendError } from "../lib/backend";
+import { FormError } from "./FormError";
 import { Modal } from "./Modal";
 import { ModalActions } from "./ModalActions";
 import { TextField } from "./TextField";
@@ -120,11 +121,7 @@ function RetentionDialog({ days, onClose, onSaved }: { days: number; onClose(): 
           onBlur={() => {}}
           input={{ inputMode: "numeric", autoFocus: true }}
         />
-        {formError ? (
-          <p className="form-error" role="alert">
-            {formError}
-          </p>
-        ) : null}
+        <FormError error={formError} />
         <ModalActions onCancel={onClose} plainCancel>
           <button type="submit" className="button button--primary" disabled={saving} data-testid="retention-save">
             {saving ? "Saving…" : "Save"}

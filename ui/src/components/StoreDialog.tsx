@@ -7,6 +7,7 @@ import { useState, type FormEvent } from "react";
 import type { StoreOverview } from "../bindings/StoreOverview";
 import { chooseStore, toBackendError } from "../lib/backend";
 import { bytesText, storeInputProblem } from "../lib/store";
+import { FormError } from "./FormError";
 import { Modal } from "./Modal";
 import { ModalActions } from "./ModalActions";
 import { TextField } from "./TextField";
@@ -108,11 +109,7 @@ export function StoreDialog({ overview, onClose }: { overview: StoreOverview; on
               input={{ type: "password" }}
             />
           ) : null}
-          {formError ? (
-            <p className="form-error" role="alert">
-              {formError}
-            </p>
-          ) : null}
+          <FormError error={formError} />
           <ModalActions
             onCancel={onClose}
             cancelLabel="Close"

@@ -19,7 +19,7 @@ import {
   type ThresholdField,
   type ThresholdValues,
 } from "../lib/readiness";
-import { sentence } from "../lib/validation";
+import { FormError } from "./FormError";
 import { Modal } from "./Modal";
 import { ModalActions } from "./ModalActions";
 import { TextField } from "./TextField";
@@ -116,11 +116,7 @@ export function ThresholdsModal({
               input={{ inputMode: "numeric", readOnly: busy }}
             />
           ))}
-          {formError ? (
-            <p className="form-error" role="alert" data-testid="thresholds-error">
-              {sentence(formError)}
-            </p>
-          ) : null}
+          <FormError error={formError} testId="thresholds-error" sentence />
         </div>
         <ModalActions
           onCancel={onClose}

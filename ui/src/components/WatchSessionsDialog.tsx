@@ -3,6 +3,7 @@ import { useState, type FormEvent } from "react";
 import type { HooksInstalled } from "../bindings/HooksInstalled";
 import { installHooks, toBackendError, type HooksClient, type PermitModeName } from "../lib/backend";
 import { CLIENT_LABEL } from "../lib/sessions";
+import { FormError } from "./FormError";
 import { Modal } from "./Modal";
 import { ModalActions } from "./ModalActions";
 
@@ -96,11 +97,7 @@ export function WatchSessionsDialog({ onClose }: { onClose: () => void }) {
               {MODE_HINT[mode]}
             </p>
           </div>
-          {error ? (
-            <p className="form-error" role="alert" data-testid="watch-error">
-              {error}
-            </p>
-          ) : null}
+          <FormError error={error} testId="watch-error" />
           {done ? (
             <div className="banner banner--ok" role="status" data-testid="watch-done">
               <p>
