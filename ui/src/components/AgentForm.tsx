@@ -18,6 +18,7 @@ import {
   toDraft,
   tokenValue,
   validateAgentForm,
+  withoutError,
   type AgentField,
   type AgentFormValues,
   type FieldErrors,
@@ -25,7 +26,9 @@ import {
 import { ProtocolField, TestResult, useConnectionTest } from "./AgentProtocol";
 import { DeclaresFields, DeclaresOffer, useDeclares } from "./DeclaresFields";
 import { DetectWindowsFields, useDetectWindows } from "./DetectWindowsFields";
+import { FormError } from "./FormError";
 import { Modal } from "./Modal";
+import { ModalActions } from "./ModalActions";
 import { PredeployDialog, type SaveOutcome } from "./PredeployDialog";
 import { TextField } from "./TextField";
 
@@ -111,12 +114,7 @@ export function AgentForm({
 
   const set = (field: AgentField, value: string) => {
     setValues((v) => ({ ...v, [field]: value }));
-    setServerErrors((e) => {
-      if (!(field in e)) return e;
-      const next = { ...e };
-      delete next[field];
-      return next;
-    });
+    setServerErrors((e) => withoutError(e, field));
   };
 
   const touchAll = () => setTouched(Object.fromEntries(AGENT_FIELDS.map((f) => [f, true])));
@@ -338,26 +336,22 @@ export function AgentForm({
 
           <TestResult test={test} />
           {offer ? <DeclaresOffer declares={offer} onUse={() => decl.fill(offer)} /> : null}
-          {formError ? (
-            <p className="form-error" role="alert">
-              {formError}
-            </p>
-          ) : null}
+          <FormError error={formError} />
 
-          <footer className="modal-actions">
-            <button
-              type="button"
-              className="button"
-              data-testid="agent-test"
-              onClick={onTest}
-              disabled={test.state === "running"}
-            >
-              {test.state === "running" ? "Testing…" : "Test connection"}
-            </button>
-            <span className="spacer" />
-            <button type="button" className="button button--ghost" onClick={onClose}>
-              Cancel
-            </button>
+          <ModalActions
+            onCancel={onClose}
+            start={
+              <button
+                type="button"
+                className="button"
+                data-testid="agent-test"
+                onClick={onTest}
+                disabled={test.state === "running"}
+              >
+                {test.state === "running" ? "Testing…" : "Test connection"}
+              </button>
+            }
+          >
             <button
               type="submit"
               className="button button--primary"
@@ -376,7 +370,7 @@ export function AgentForm({
                       ? "Save changes"
                       : "Add agent"}
             </button>
-          </footer>
+          </ModalActions>
         </form>
       </Modal>
       {pending ? (

@@ -18,9 +18,12 @@ import { usePipelineData } from "../lib/usePipelineData";
 import { ReadinessCell, TodayCostCell } from "./AgentPipelineCells";
 import { CostsSection } from "./CostsSection";
 import { A2aDetails } from "./FollowTask";
+import { FormError } from "./FormError";
 import { Modal } from "./Modal";
+import { ModalActions } from "./ModalActions";
 import { ReadinessCards } from "./ReadinessCards";
 import { SessionsTable } from "./SessionsTable";
+import { TableHead } from "./TableHead";
 import { WatchSessionsDialog } from "./WatchSessionsDialog";
 
 export function AgentsView({
@@ -91,27 +94,10 @@ export function AgentsView({
       ) : rows.length === 0 ? null : (
         <div className="table-wrap">
           <table className="agents-table">
-            <thead>
-              <tr>
-                <th scope="col">Agent</th>
-                <th scope="col">Endpoint</th>
-                <th scope="col">Health</th>
-                <th scope="col" className="num">
-                  Failures
-                </th>
-                <th scope="col">Last error</th>
-                <th scope="col" className="num">
-                  Tasks
-                </th>
-                <th scope="col">Readiness</th>
-                <th scope="col" className="num">
-                  Today
-                </th>
-                <th scope="col">
-                  <span className="visually-hidden">Actions</span>
-                </th>
-              </tr>
-            </thead>
+            <TableHead
+              columns={["Agent", "Endpoint", "Health", { num: "Failures" }, "Last error", { num: "Tasks" }, "Readiness", { num: "Today" }]}
+              actions
+            />
             <tbody>
               {rows.map((row) => (
                 <AgentTableRow
@@ -315,17 +301,9 @@ function ConfirmRemove({
             {agent.has_token ? " and deletes its stored token" : ""}. The agent itself is not touched.
           </p>
         )}
-        {error ? (
-          <p className="form-error" role="alert">
-            {error}
-          </p>
-        ) : null}
+        <FormError error={error} />
       </div>
-      <footer className="modal-actions">
-        <span className="spacer" />
-        <button type="button" className="button button--ghost" onClick={onCancel} data-autofocus>
-          Cancel
-        </button>
+      <ModalActions onCancel={onCancel} cancelAutoFocus>
         <button
           type="button"
           className="button button--danger"
@@ -335,7 +313,7 @@ function ConfirmRemove({
         >
           {busy ? "Removing…" : "Remove agent"}
         </button>
-      </footer>
+      </ModalActions>
     </Modal>
   );
 }

@@ -114,7 +114,7 @@ export function ForecastCard({ ledger, names, now }: { ledger: ApiLedger; names:
       {ledger.forecasts.length === 0 ? (
         <p className="muted small">No forecast without a limit to reach.</p>
       ) : (
-        <ul className="rl-forecasts">
+        <ul className="rl-forecasts stack-list">
           {ledger.forecasts.map((f, i) => {
             const words = forecastWords(f, names, now);
             return (

@@ -235,7 +235,7 @@ const TaskCardView = memo(function TaskCardView({
     <div
       role="button"
       tabIndex={0}
-      className={`card card--${card.column}${selected ? " card--selected" : ""}`}
+      className={`card virtual-row card--${card.column}${selected ? " card--selected" : ""}`}
       style={{ transform: `translateY(${top}px)`, height: CARD_HEIGHT }}
       data-index={index}
       data-testid="task-card"

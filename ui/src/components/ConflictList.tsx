@@ -40,7 +40,7 @@ export function ConflictList({
       <h3>
         {conflicts.length} conflict{conflicts.length === 1 ? "" : "s"}
       </h3>
-      <ul>
+      <ul className="stack-list">
         {conflicts.slice(0, shown).map((conflict, i) => {
           const dispute = disputeOf(conflict, rules);
           return (

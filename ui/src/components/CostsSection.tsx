@@ -21,7 +21,9 @@ import {
 } from "../lib/costs";
 import type { Loaded } from "../lib/usePipelineData";
 import { sentence } from "../lib/validation";
+import { LoadState } from "./LoadState";
 import { PriceTable } from "./PriceTable";
+import { TableHead } from "./TableHead";
 
 export function CostsSection({
   costs,
@@ -57,35 +59,18 @@ export function CostsSection({
         <h2 id="costs-title">Costs</h2>
         <span className="muted small">Today and the last 7 days (UTC), from the agents&apos; API calls priced with the table below</span>
       </header>
-      {costs.error ? (
-        <p className="form-error pipelines-note" data-testid="costs-error">
-          {list ? "Could not refresh the costs" : "Could not load the costs"}: {costs.error}{" "}
-          <button type="button" className="button button--small button--ghost" onClick={onRetry}>
-            Retry
-          </button>
-        </p>
-      ) : null}
-      {list === null ? (
-        costs.error ? null : (
-          <p className="muted pipelines-note" role="status">
-            Loading costs…
-          </p>
-        )
-      ) : rows.length === 0 ? (
-        <p className="muted pipelines-note">No agent to show costs for.</p>
-      ) : (
+      <LoadState
+        loaded={costs}
+        what="the costs"
+        loading="Loading costs…"
+        errorTestId="costs-error"
+        onRetry={onRetry}
+        empty={rows.length === 0}
+        emptyText="No agent to show costs for."
+      >
         <div className="table-wrap">
           <table className="agents-table costs-table">
-            <thead>
-              <tr>
-                <th scope="col">Agent</th>
-                <th scope="col" className="num">
-                  Today
-                </th>
-                <th scope="col">Last 7 days</th>
-                <th scope="col">Daily budget</th>
-              </tr>
-            </thead>
+            <TableHead columns={["Agent", { num: "Today" }, "Last 7 days", "Daily budget"]} />
             <tbody>
               {rows.map((c) => (
                 <CostRow key={c.agent_id} cost={c} name={nameOf(names, c.agent_id)} onSaved={onCostsSaved} />
@@ -93,7 +78,7 @@ export function CostsSection({
             </tbody>
           </table>
         </div>
-      )}
+      </LoadState>
       <PriceTable prices={prices} onSaved={onPricesSaved} />
     </section>
   );

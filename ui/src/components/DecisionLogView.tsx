@@ -6,7 +6,7 @@ import { decisionLog, toBackendError, verifyDecisions } from "../lib/backend";
 import { actionFamily, describeDecision, matchesFilter, shortHash, type DescribeContext } from "../lib/decisions";
 import type { ChangeListener } from "../lib/useBatonData";
 import { clockTime, dateTime } from "../lib/time";
-import { isTyping } from "../lib/typing";
+import { useViewKeys } from "../lib/useViewKeys";
 
 /** Row height (two lines: who/what, then the sentence); fixed so the list virtualises cheaply. */
 export const DECISION_ROW_HEIGHT = 50;
@@ -102,16 +102,11 @@ export function DecisionLogView({
   }, [load, runVerify, subscribe]);
 
   // "/" focuses the filter (not while typing elsewhere or while a dialog is open).
-  useEffect(() => {
-    const onKey = (e: globalThis.KeyboardEvent) => {
-      if (e.key !== "/" || e.defaultPrevented || e.altKey || e.ctrlKey || e.metaKey || isTyping(e.target)) return;
-      if (document.querySelector('[aria-modal="true"]')) return;
-      e.preventDefault();
-      filterRef.current?.focus();
-    };
-    window.addEventListener("keydown", onKey);
-    return () => window.removeEventListener("keydown", onKey);
-  }, []);
+  useViewKeys((e) => {
+    if (e.key !== "/") return;
+    e.preventDefault();
+    filterRef.current?.focus();
+  });
 
   const rows = useMemo<Row[]>(() => {
     if (!log) return [];
@@ -355,7 +350,7 @@ const DecisionRow = memo(function DecisionRow({
       id={`decision-${entry.seq}`}
       role="option"
       aria-selected={selected}
-      className={`decision-row${selected ? " decision-row--selected" : ""}`}
+      className={`decision-row virtual-row${selected ? " decision-row--selected" : ""}`}
       style={{ transform: `translateY(${top}px)`, height: DECISION_ROW_HEIGHT }}
       data-index={index}
       data-testid="decision-row"

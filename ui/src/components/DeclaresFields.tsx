@@ -1,4 +1,4 @@
-import { useEffect, useId, useRef, useState, type ReactNode, type RefObject } from "react";
+import { useId, useState, type ReactNode, type RefObject } from "react";
 
 import type { Declares } from "../bindings/Declares";
 import type { MapAgent } from "../bindings/MapAgent";
@@ -16,7 +16,9 @@ import {
   type DeclaresList,
   type DeclaresText,
 } from "../lib/declares";
-import { sentence } from "../lib/validation";
+import { useFocusLater } from "../lib/useFocusLater";
+import { sentence, withoutError } from "../lib/validation";
+import { FormSection } from "./FormSection";
 
 export const DECLARES_TEST_IDS: Record<DeclaresList, string> = {
   triggers: "agent-declares-triggers",
@@ -62,77 +64,63 @@ export function DeclaresFields({
   rootRef,
 }: DeclaresFieldsProps) {
   const ids = useId();
-  const bodyId = `${ids}-body`;
   const hintId = `${ids}-hint`;
   const count = DECLARES_LISTS.reduce((n, l) => n + parsePatterns(text[l]).length, 0);
 
   return (
-    <section className="declares" data-testid="agent-declares" ref={rootRef}>
-      <button
-        type="button"
-        className="declares-toggle"
-        aria-expanded={open}
-        aria-controls={open ? bodyId : undefined}
-        onClick={onToggle}
-        data-testid="agent-declares-toggle"
-      >
-        <span className={`declares-caret ${open ? "declares-caret--open" : ""}`} aria-hidden="true">
-          ▸
-        </span>
-        Declares
-        <span className="declares-count">
-          {count === 0 ? "nothing yet" : `${count} pattern${count === 1 ? "" : "s"}`}
-        </span>
-      </button>
-      {open ? (
-        <div className="declares-body" id={bodyId}>
-          {status || action ? (
-            <div className="declares-status" data-testid="agent-declares-source">
-              {status ? <span>{status}</span> : null}
-              {action}
-            </div>
-          ) : null}
-          <p className="field-hint" id={hintId}>
-            One pattern per line, e.g. <code>crm://contacts/*#status</code>. <code>*</code> matches one
-            segment, <code>**</code> any number of them, <code>#field</code> one field of a record.
-          </p>
-          <div className="declares-grid">
-            {DECLARES_LISTS.map((list) => {
-              const error = errors[list];
-              const inputId = `${ids}-${list}`;
-              const errorId = error ? `${inputId}-error` : undefined;
-              const { label, hint, placeholder } = LABELS[list];
-              return (
-                <div key={list} className={`field ${error ? "field--invalid" : ""}`}>
-                  <label htmlFor={inputId}>
-                    {label} <span className="declares-label-hint">{hint}</span>
-                  </label>
-                  <textarea
-                    id={inputId}
-                    name={`declares-${list}`}
-                    className="mono"
-                    data-testid={DECLARES_TEST_IDS[list]}
-                    value={text[list]}
-                    rows={2}
-                    placeholder={placeholder}
-                    onChange={(e) => onChange(list, e.target.value)}
-                    aria-invalid={error ? true : undefined}
-                    aria-describedby={[errorId, hintId].filter(Boolean).join(" ")}
-                    spellCheck={false}
-                    autoComplete="off"
-                  />
-                  {error ? (
-                    <p className="field-error" id={errorId} role="alert">
-                      {sentence(error)}
-                    </p>
-                  ) : null}
-                </div>
-              );
-            })}
-          </div>
+    <FormSection
+      testId="agent-declares"
+      title="Declares"
+      summary={count === 0 ? "nothing yet" : `${count} pattern${count === 1 ? "" : "s"}`}
+      open={open}
+      onToggle={onToggle}
+      rootRef={rootRef}
+    >
+      {status || action ? (
+        <div className="declares-status" data-testid="agent-declares-source">
+          {status ? <span>{status}</span> : null}
+          {action}
         </div>
       ) : null}
-    </section>
+      <p className="field-hint" id={hintId}>
+        One pattern per line, e.g. <code>crm://contacts/*#status</code>. <code>*</code> matches one
+        segment, <code>**</code> any number of them, <code>#field</code> one field of a record.
+      </p>
+      <div className="declares-grid">
+        {DECLARES_LISTS.map((list) => {
+          const error = errors[list];
+          const inputId = `${ids}-${list}`;
+          const errorId = error ? `${inputId}-error` : undefined;
+          const { label, hint, placeholder } = LABELS[list];
+          return (
+            <div key={list} className={`field ${error ? "field--invalid" : ""}`}>
+              <label htmlFor={inputId}>
+                {label} <span className="declares-label-hint">{hint}</span>
+              </label>
+              <textarea
+                id={inputId}
+                name={`declares-${list}`}
+                className="mono"
+                data-testid={DECLARES_TEST_IDS[list]}
+                value={text[list]}
+                rows={2}
+                placeholder={placeholder}
+                onChange={(e) => onChange(list, e.target.value)}
+                aria-invalid={error ? true : undefined}
+                aria-describedby={[errorId, hintId].filter(Boolean).join(" ")}
+                spellCheck={false}
+                autoComplete="off"
+              />
+              {error ? (
+                <p className="field-error" id={errorId} role="alert">
+                  {sentence(error)}
+                </p>
+              ) : null}
+            </div>
+          );
+        })}
+      </div>
+    </FormSection>
   );
 }
 
@@ -166,26 +154,13 @@ export function useDeclares(declared: MapAgent | null) {
   }
 
   // A textarea to focus once it is on screen (the section may have been closed).
-  const rootRef = useRef<HTMLElement | null>(null);
-  const focusNext = useRef<DeclaresList | null>(null);
-  useEffect(() => {
-    if (focusNext.current === null) return;
-    rootRef.current
-      ?.querySelector<HTMLElement>(`[data-testid="${DECLARES_TEST_IDS[focusNext.current]}"]`)
-      ?.focus();
-    focusNext.current = null;
-  });
+  const { rootRef, focusLater } = useFocusLater();
 
   const onChange = (list: DeclaresList, value: string) => {
     setText((t) => ({ ...t, [list]: value }));
     setTouched(true);
     setUseAgents(false);
-    setErrors((e) => {
-      if (!(list in e)) return e;
-      const next = { ...e };
-      delete next[list];
-      return next;
-    });
+    setErrors((e) => withoutError(e, list));
   };
 
   /** Fills the fields; `agents`: going back to the agent's own declaration on save. */
@@ -240,7 +215,7 @@ export function useDeclares(declared: MapAgent | null) {
     fail: (list: DeclaresList, message: string) => {
       setErrors({ [list]: message });
       setOpen(true);
-      focusNext.current = list;
+      focusLater(DECLARES_TEST_IDS[list]);
     },
     /** What the agent said about itself when tested, worth offering while nothing is typed. */
     offer: (tested: Declares | null | undefined): Declares | null =>

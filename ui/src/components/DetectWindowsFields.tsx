@@ -1,4 +1,4 @@
-import { useEffect, useId, useRef, useState, type RefObject } from "react";
+import { useId, useState, type RefObject } from "react";
 
 import type { WindowOverrides } from "../bindings/WindowOverrides";
 import { BackendError, detectWindows, setDetectWindows, toBackendError } from "../lib/backend";
@@ -19,7 +19,9 @@ import {
   type WindowField,
   type WindowsText,
 } from "../lib/detectWindows";
-import { sentence } from "../lib/validation";
+import { useFocusLater } from "../lib/useFocusLater";
+import { sentence, withoutError } from "../lib/validation";
+import { FormSection } from "./FormSection";
 
 export const windowTestId = (field: WindowField) => `agent-window-${field}`;
 
@@ -62,7 +64,6 @@ export interface DetectWindowsFieldsProps {
 export function DetectWindowsFields(props: DetectWindowsFieldsProps) {
   const { open, onToggle, load, text, errorFor, onChange, onBlur, onReset, onRetry, error, rootRef } = props;
   const ids = useId();
-  const bodyId = `${ids}-body`;
   const hintId = `${ids}-hint`;
   const typed = countWindows(parseWindows(text).windows);
   const summary =
@@ -70,101 +71,91 @@ export function DetectWindowsFields(props: DetectWindowsFieldsProps) {
   const clearing = load.state === "loaded" && countWindows(load.saved) > 0 && WINDOW_FIELDS.every((f) => text[f].trim() === "");
 
   return (
-    <section className="declares" data-testid="agent-windows" ref={rootRef}>
-      <button
-        type="button"
-        className="declares-toggle"
-        aria-expanded={open}
-        aria-controls={open ? bodyId : undefined}
-        onClick={onToggle}
-        data-testid="agent-windows-toggle"
-      >
-        <span className={`declares-caret ${open ? "declares-caret--open" : ""}`} aria-hidden="true">
-          ▸
-        </span>
-        Detector windows
-        {summary ? <span className="declares-count">{summary}</span> : null}
-      </button>
-      {open ? (
-        <div className="declares-body" id={bodyId} aria-busy={load.state === "loading" || undefined}>
-          {error ? (
-            <div className="declares-status windows-error" role="alert" data-testid="agent-windows-error">
-              <span>{sentence(error)}</span>
-              {load.state === "failed" ? (
-                <button type="button" className="button button--small" onClick={onRetry}>
-                  Try again
-                </button>
-              ) : null}
-            </div>
-          ) : null}
-          {load.state === "loading" ? (
-            <p className="field-hint" role="status">
-              Loading this agent’s windows…
-            </p>
-          ) : null}
-          {load.state === "loaded" ? (
-            <>
-              <p className="field-hint" id={hintId}>
-                How long the detectors wait before flagging this agent. Blank keeps the default. Type
-                durations like <code>90s</code>, <code>10m</code>, <code>1h30m</code> or <code>2d</code>; a
-                plain number is seconds.
-              </p>
-              <div className="declares-grid">
-                {WINDOW_FIELDS.map((field) => {
-                  const fieldError = errorFor(field);
-                  const inputId = `${ids}-${field}`;
-                  const errorId = `${inputId}-error`;
-                  const fieldHintId = `${inputId}-hint`;
-                  const { label, hint } = LABELS[field];
-                  return (
-                    <div key={field} className={`field ${fieldError ? "field--invalid" : ""}`}>
-                      <label htmlFor={inputId}>
-                        {label} <span className="declares-label-hint">default {describeDefault(field)}</span>
-                      </label>
-                      <input
-                        id={inputId}
-                        name={field}
-                        className="mono"
-                        data-testid={windowTestId(field)}
-                        value={text[field]}
-                        placeholder={formatWindow(field, WINDOW_DEFAULTS[field])}
-                        inputMode={field === "unreachable_polls" ? "numeric" : undefined}
-                        onChange={(e) => onChange(field, e.target.value)}
-                        onBlur={() => onBlur(field)}
-                        aria-invalid={fieldError ? true : undefined}
-                        aria-describedby={`${fieldError ? errorId : fieldHintId} ${hintId}`}
-                        spellCheck={false}
-                        autoComplete="off"
-                      />
-                      {fieldError ? (
-                        <p className="field-error" id={errorId} role="alert" data-testid={`${windowTestId(field)}-error`}>
-                          {sentence(fieldError)}
-                        </p>
-                      ) : (
-                        <p className="field-hint" id={fieldHintId}>
-                          {hint}
-                        </p>
-                      )}
-                    </div>
-                  );
-                })}
-              </div>
-              <div className="declares-status">
-                <button
-                  type="button"
-                  className="button button--small button--ghost"
-                  data-testid="agent-windows-reset"
-                  onClick={onReset}
-                >
-                  Reset to defaults
-                </button>
-                {clearing ? <span>Saving puts every window back to its default.</span> : null}
-              </div>
-            </>
+    <FormSection
+      testId="agent-windows"
+      title="Detector windows"
+      summary={summary}
+      open={open}
+      onToggle={onToggle}
+      busy={load.state === "loading"}
+      rootRef={rootRef}
+    >
+      {error ? (
+        <div className="declares-status windows-error" role="alert" data-testid="agent-windows-error">
+          <span>{sentence(error)}</span>
+          {load.state === "failed" ? (
+            <button type="button" className="button button--small" onClick={onRetry}>
+              Try again
+            </button>
           ) : null}
         </div>
       ) : null}
-    </section>
+      {load.state === "loading" ? (
+        <p className="field-hint" role="status">
+          Loading this agent’s windows…
+        </p>
+      ) : null}
+      {load.state === "loaded" ? (
+        <>
+          <p className="field-hint" id={hintId}>
+            How long the detectors wait before flagging this agent. Blank keeps the default. Type
+            durations like <code>90s</code>, <code>10m</code>, <code>1h30m</code> or <code>2d</code>; a
+            plain number is seconds.
+          </p>
+          <div className="declares-grid">
+            {WINDOW_FIELDS.map((field) => {
+              const fieldError = errorFor(field);
+              const inputId = `${ids}-${field}`;
+              const errorId = `${inputId}-error`;
+              const fieldHintId = `${inputId}-hint`;
+              const { label, hint } = LABELS[field];
+              return (
+                <div key={field} className={`field ${fieldError ? "field--invalid" : ""}`}>
+                  <label htmlFor={inputId}>
+                    {label} <span className="declares-label-hint">default {describeDefault(field)}</span>
+                  </label>
+                  <input
+                    id={inputId}
+                    name={field}
+                    className="mono"
+                    data-testid={windowTestId(field)}
+                    value={text[field]}
+                    placeholder={formatWindow(field, WINDOW_DEFAULTS[field])}
+                    inputMode={field === "unreachable_polls" ? "numeric" : undefined}
+                    onChange={(e) => onChange(field, e.target.value)}
+                    onBlur={() => onBlur(field)}
+                    aria-invalid={fieldError ? true : undefined}
+                    aria-describedby={`${fieldError ? errorId : fieldHintId} ${hintId}`}
+                    spellCheck={false}
+                    autoComplete="off"
+                  />
+                  {fieldError ? (
+                    <p className="field-error" id={errorId} role="alert" data-testid={`${windowTestId(field)}-error`}>
+                      {sentence(fieldError)}
+                    </p>
+                  ) : (
+                    <p className="field-hint" id={fieldHintId}>
+                      {hint}
+                    </p>
+                  )}
+                </div>
+              );
+            })}
+          </div>
+          <div className="declares-status">
+            <button
+              type="button"
+              className="button button--small button--ghost"
+              data-testid="agent-windows-reset"
+              onClick={onReset}
+            >
+              Reset to defaults
+            </button>
+            {clearing ? <span>Saving puts every window back to its default.</span> : null}
+          </div>
+        </>
+      ) : null}
+    </FormSection>
   );
 }
 
@@ -182,13 +173,7 @@ export function useDetectWindows(agentId: number | null) {
   const [error, setError] = useState<string | null>(null);
 
   // An input to focus once it is on screen (the section may have been closed).
-  const rootRef = useRef<HTMLElement | null>(null);
-  const focusNext = useRef<WindowField | null>(null);
-  useEffect(() => {
-    if (focusNext.current === null) return;
-    rootRef.current?.querySelector<HTMLElement>(`[data-testid="${windowTestId(focusNext.current)}"]`)?.focus();
-    focusNext.current = null;
-  });
+  const { rootRef, focusLater } = useFocusLater();
 
   const fetchWindows = async () => {
     if (agentId === null) return;
@@ -209,12 +194,7 @@ export function useDetectWindows(agentId: number | null) {
 
   const onChange = (field: WindowField, value: string) => {
     setText((t) => ({ ...t, [field]: value }));
-    setServerErrors((e) => {
-      if (!(field in e)) return e;
-      const next = { ...e };
-      delete next[field];
-      return next;
-    });
+    setServerErrors((e) => withoutError(e, field));
   };
 
   /** Flags what does not parse; shows what does the way it is stored ("90" → "1m 30s"). */
@@ -253,7 +233,7 @@ export function useDetectWindows(agentId: number | null) {
       if (load.state !== "loaded" || first === undefined) return true;
       setTouched(Object.fromEntries(WINDOW_FIELDS.map((f) => [f, true])));
       setOpen(true);
-      if (focus) focusNext.current = first;
+      if (focus) focusLater(windowTestId(first));
       return false;
     },
     /**
@@ -277,7 +257,7 @@ export function useDetectWindows(agentId: number | null) {
     fail: (err: BackendError): boolean => {
       if (isWindowField(err.field)) {
         setServerErrors({ [err.field]: err.message });
-        focusNext.current = err.field;
+        focusLater(windowTestId(err.field));
       } else if (err.field === WINDOWS_SECTION || err.code === "invalid_windows") {
         setError(`the windows were not saved: ${err.message}`);
       } else {

@@ -8,7 +8,7 @@
 // A closed escalation shows only why; an open one past its SLA has everything disabled, with
 // the reason in each title.
 
-import { useEffect, useRef, useState, type KeyboardEvent } from "react";
+import { useRef, useState, type KeyboardEvent } from "react";
 
 import type { Escalation } from "../bindings/Escalation";
 import type { EscalationAction } from "../bindings/EscalationAction";
@@ -17,13 +17,37 @@ import { knotChoices } from "../lib/deadlocks";
 import { blockedReason, primaryAction, SNOOZE_CHOICES, type ActionName } from "../lib/escalations";
 import { giveLabel, ownershipScope } from "../lib/escalationGroups";
 import { parseApiResource } from "../lib/rateLimits";
+import { useViewKeys } from "../lib/useViewKeys";
 import { SplitBudgetForm } from "./SplitBudgetForm";
-import { isTyping } from "../lib/typing";
 
 const NO_SESSIONS: ReadonlySet<number> = new Set();
 
 export const DISMISS_NEEDS_REASON = "Dismissing needs a reason: say why this is not a real problem.";
 
+/** The escalation shown, with what it takes to name its agents. */
+export interface EscalationShown {
+  escalation: Escalation;
+  names: ReadonlyMap<number, string>;
+  /** The agents that are coding sessions (heard through their hooks). */
+  sessions?: ReadonlySet<number>;
+  now: number;
+}
+
+/** The decision being taken: its state, the note and reason typed, and what to do with them. */
+export interface DecisionProps {
+  /** A decision on this escalation is on its way. */
+  busy: boolean;
+  error: string | null;
+  note: string;
+  onNote(note: string): void;
+  reason: string;
+  onReason(reason: string): void;
+  onDecide(action: EscalationAction, note: string | null): void;
+  /** A decision refused before it is sent (shown like the backend's errors). */
+  onRefuse(message: string): void;
+  /** Escape from an empty field: back to the list. */
+  onBack(): void;
+}
 
 export function EscalationActions({
   escalation: e,
@@ -39,25 +63,7 @@ export function EscalationActions({
   onDecide,
   onRefuse,
   onBack,
-}: {
-  escalation: Escalation;
-  names: ReadonlyMap<number, string>;
-  /** The agents that are coding sessions (heard through their hooks). */
-  sessions?: ReadonlySet<number>;
-  now: number;
-  /** A decision on this escalation is on its way. */
-  busy: boolean;
-  error: string | null;
-  note: string;
-  onNote(note: string): void;
-  reason: string;
-  onReason(reason: string): void;
-  onDecide(action: EscalationAction, note: string | null): void;
-  /** A decision refused before it is sent (shown like the backend's errors). */
-  onRefuse(message: string): void;
-  /** Escape from an empty field: back to the list. */
-  onBack(): void;
-}) {
+}: EscalationShown & DecisionProps) {
   const reasonRef = useRef<HTMLInputElement>(null);
   const splitRef = useRef<HTMLButtonElement>(null);
   const [splitting, setSplitting] = useState(false);
@@ -69,6 +75,11 @@ export function EscalationActions({
   const asks = e.kind === "needs_approval";
   const answering = asks && noteOrNull !== null;
   const errorId = `escalation-error-${e.id}`;
+  const errorLine = error ? (
+    <p className="esc-error" role="alert" id={errorId} data-testid="escalation-error">
+      {error}
+    </p>
+  ) : null;
 
   const titleFor = (description: string) => blocked ?? (busy ? "Deciding…" : description);
   const button = (action: ActionName, label: string, description: string, extra: Partial<Record<string, string>> = {}) => ({
@@ -112,22 +123,11 @@ export function EscalationActions({
   };
 
   // b opens the split form (not while typing or while a dialog is open).
-  const splitKey = useRef({ canSplit, disabled });
-  useEffect(() => {
-    splitKey.current = { canSplit, disabled };
+  useViewKeys((ev) => {
+    if (ev.key !== "b" || !canSplit || disabled) return;
+    ev.preventDefault();
+    setSplitting(true);
   });
-  useEffect(() => {
-    const onKey = (ev: globalThis.KeyboardEvent) => {
-      if (ev.key !== "b" || ev.defaultPrevented || ev.altKey || ev.ctrlKey || ev.metaKey || isTyping(ev.target)) return;
-      if (document.querySelector('[aria-modal="true"]')) return;
-      const k = splitKey.current;
-      if (!k.canSplit || k.disabled) return;
-      ev.preventDefault();
-      setSplitting(true);
-    };
-    window.addEventListener("keydown", onKey);
-    return () => window.removeEventListener("keydown", onKey);
-  }, []);
 
   // Closed (resolved or expired): nothing is left to decide, so only why is shown.
   if (e.state !== "open") {
@@ -136,11 +136,7 @@ export function EscalationActions({
         <p className={`esc-blocked esc-blocked--${e.state}`} data-testid="escalation-blocked">
           {blocked}
         </p>
-        {error ? (
-          <p className="esc-error" role="alert" id={errorId} data-testid="escalation-error">
-            {error}
-          </p>
-        ) : null}
+        {errorLine}
       </div>
     );
   }
@@ -334,11 +330,7 @@ export function EscalationActions({
           />
         ))}
       </div>
-      {error ? (
-        <p className="esc-error" role="alert" id={errorId} data-testid="escalation-error">
-          {error}
-        </p>
-      ) : null}
+      {errorLine}
     </div>
   );
 }

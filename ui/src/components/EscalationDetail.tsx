@@ -5,7 +5,6 @@
 
 import type { ReactNode, Ref } from "react";
 
-import type { Escalation } from "../bindings/Escalation";
 import { nameOf } from "../lib/agents";
 import {
   decisionLabel,
@@ -19,22 +18,10 @@ import { isGroup } from "../lib/escalationGroups";
 import { parseApiResource } from "../lib/rateLimits";
 import { agoText, dateTime } from "../lib/time";
 import type { ChangeListener } from "../lib/useBatonData";
-import { EscalationActions } from "./EscalationActions";
+import { EscalationActions, type DecisionProps, type EscalationShown } from "./EscalationActions";
 import { GroupResources, RecurringNotice } from "./EscalationGroup";
 import { EvidenceTimeline } from "./EvidenceTimeline";
 import { UsageEvidence } from "./UsageEvidence";
-
-export interface DetailDecisionProps {
-  busy: boolean;
-  error: string | null;
-  note: string;
-  onNote(note: string): void;
-  reason: string;
-  onReason(reason: string): void;
-  onDecide: Parameters<typeof EscalationActions>[0]["onDecide"];
-  onRefuse(message: string): void;
-  onBack(): void;
-}
 
 function Fact({ label, children }: { label: string; children: ReactNode }) {
   return (
@@ -62,14 +49,9 @@ export function EscalationDetail({
   subscribe,
   decision,
   containerRef,
-}: {
-  escalation: Escalation;
-  names: ReadonlyMap<number, string>;
-  /** The agents that are coding sessions. */
-  sessions?: ReadonlySet<number>;
-  now: number;
+}: EscalationShown & {
   subscribe(listener: ChangeListener): () => void;
-  decision: DetailDecisionProps;
+  decision: DecisionProps;
   containerRef?: Ref<HTMLElement>;
 }) {
   const sla = slaCountdown(e, now);

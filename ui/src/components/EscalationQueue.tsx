@@ -26,11 +26,11 @@ import {
 import { arrivals, fastArrivalText } from "../lib/escalationGroups";
 import type { Escalations } from "../lib/useEscalations";
 import type { ChangeListener } from "../lib/useBatonData";
+import { useViewKeys } from "../lib/useViewKeys";
 import "../styles/escalations.css";
 import { EscalationDetail } from "./EscalationDetail";
 import { EscalationList } from "./EscalationList";
 import { ScenarioPicker } from "./ScenarioPicker";
-import { isTyping } from "../lib/typing";
 
 export const EXPIRED_MESSAGE =
   "Too late: this escalation passed its SLA before the decision arrived. It is now expired and takes no decision.";
@@ -148,39 +148,28 @@ export function EscalationQueue({
   }, []);
 
   // j/k/a/r anywhere in the view (not while typing or while a dialog is open).
-  const keys = useRef({ groups, current, escalation, note: mine.note, decide, onSelect });
-  useEffect(() => {
-    keys.current = { groups, current, escalation, note: mine.note, decide, onSelect };
-  });
-  useEffect(() => {
-    const onKey = (e: KeyboardEvent) => {
-      if (e.defaultPrevented || e.altKey || e.ctrlKey || e.metaKey || isTyping(e.target)) return;
-      if (document.querySelector('[aria-modal="true"]')) return;
-      const k = keys.current;
-      const openIds = k.groups.open.map((x) => x.id);
-      const note = k.note.trim() === "" ? null : k.note.trim();
-      switch (e.key) {
-        case "j":
-        case "k": {
-          const inOpen = k.current !== null && openIds.includes(k.current);
-          const next = stepSelection(openIds, inOpen ? k.current : null, e.key === "j" ? 1 : -1);
-          if (next === null) return;
-          k.onSelect(next);
-          break;
-        }
-        case "a":
-        case "r":
-          if (!k.escalation) return;
-          void k.decide(k.escalation, { action: e.key === "a" ? "approve" : "reject" }, note);
-          break;
-        default:
-          return;
+  useViewKeys((e) => {
+    const openIds = groups.open.map((x) => x.id);
+    const note = mine.note.trim() === "" ? null : mine.note.trim();
+    switch (e.key) {
+      case "j":
+      case "k": {
+        const inOpen = current !== null && openIds.includes(current);
+        const next = stepSelection(openIds, inOpen ? current : null, e.key === "j" ? 1 : -1);
+        if (next === null) return;
+        onSelect(next);
+        break;
       }
-      e.preventDefault();
-    };
-    window.addEventListener("keydown", onKey);
-    return () => window.removeEventListener("keydown", onKey);
-  }, []);
+      case "a":
+      case "r":
+        if (!escalation) return;
+        void decide(escalation, { action: e.key === "a" ? "approve" : "reject" }, note);
+        break;
+      default:
+        return;
+    }
+    e.preventDefault();
+  });
 
   const openCount = groups.open.length + groups.snoozed.length;
   const closedCount = groups.closed.length + groups.recurring.length;

@@ -157,7 +157,7 @@ export function PredeployDialog({
                 {notReady}
               </p>
             ) : null}
-            <ol className="predeploy-list">
+            <ol className="predeploy-list stack-list">
               {conflicts.map((conflict, i) => {
                 const other = otherName(conflict.other);
                 return (

@@ -17,6 +17,7 @@ import {
   type PriceFormValues,
 } from "../lib/costs";
 import { sentence } from "../lib/validation";
+import { FormError } from "./FormError";
 
 const FIELDS: readonly PriceField[] = ["api", "model", "input", "output"];
 
@@ -160,11 +161,7 @@ export function PriceForm({
         price of its own.
       </p>
       {replaces ? <p className="field-hint price-replaces">{replaces}</p> : null}
-      {formError ? (
-        <p className="form-error" role="alert" data-testid="price-form-error">
-          {sentence(formError)}
-        </p>
-      ) : null}
+      <FormError error={formError} testId="price-form-error" sentence />
     </form>
   );
 }

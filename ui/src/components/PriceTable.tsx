@@ -9,8 +9,10 @@ import type { Price } from "../bindings/Price";
 import { removePrice, setPrice, toBackendError } from "../lib/backend";
 import { formatPrice, modelText, priceFormOf, priceKey, samePrice, sortPrices, EMPTY_PRICE_FORM, type PriceFormValues } from "../lib/costs";
 import type { Loaded } from "../lib/usePipelineData";
-import { sentence } from "../lib/validation";
+import { FormError } from "./FormError";
+import { LoadState } from "./LoadState";
 import { PriceForm } from "./PriceForm";
+import { TableHead } from "./TableHead";
 
 type Editing = { mode: "add"; initial: PriceFormValues } | { mode: "edit"; initial: PriceFormValues };
 
@@ -123,44 +125,18 @@ export function PriceTable({ prices, onSaved }: { prices: Loaded<Price[]>; onSav
           </button>
         </p>
       ) : null}
-      {error ? (
-        <p className="form-error" role="alert" data-testid="price-error">
-          {sentence(error)}
-        </p>
-      ) : null}
-      {prices.error ? (
-        <p className="form-error pipelines-note" data-testid="prices-load-error">
-          {list ? "Could not refresh the prices" : "Could not load the prices"}: {prices.error}
-        </p>
-      ) : null}
-
-      {list === null ? (
-        prices.error ? null : (
-          <p className="muted pipelines-note" role="status">
-            Loading prices…
-          </p>
-        )
-      ) : rows.length === 0 ? (
-        <p className="muted pipelines-note">No prices: every token is unpriced. Add the prices your providers charge.</p>
-      ) : (
+      <FormError error={error} testId="price-error" sentence />
+      <LoadState
+        loaded={prices}
+        what="the prices"
+        loading="Loading prices…"
+        errorTestId="prices-load-error"
+        empty={rows.length === 0}
+        emptyText="No prices: every token is unpriced. Add the prices your providers charge."
+      >
         <div className="table-wrap">
           <table className="agents-table prices" aria-labelledby="prices-title">
-            <thead>
-              <tr>
-                <th scope="col">API</th>
-                <th scope="col">Model</th>
-                <th scope="col" className="num">
-                  Input / 1k
-                </th>
-                <th scope="col" className="num">
-                  Output / 1k
-                </th>
-                <th scope="col">Source</th>
-                <th scope="col">
-                  <span className="visually-hidden">Actions</span>
-                </th>
-              </tr>
-            </thead>
+            <TableHead columns={["API", "Model", { num: "Input / 1k" }, { num: "Output / 1k" }, "Source"]} actions />
             <tbody>
               {rows.map((p) => {
                 const what = modelText(p.api, p.model);
@@ -220,7 +196,7 @@ export function PriceTable({ prices, onSaved }: { prices: Loaded<Price[]>; onSav
             </tbody>
           </table>
         </div>
-      )}
+      </LoadState>
     </div>
   );
 }

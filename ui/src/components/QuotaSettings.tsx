@@ -19,6 +19,7 @@ import {
 } from "../lib/rateLimitForms";
 import { apiLabel, defaultMetric, metricLabel, METRICS, quotaText } from "../lib/rateLimits";
 import { sentence } from "../lib/validation";
+import { FormError } from "./FormError";
 
 function Field({
   id,
@@ -218,11 +219,7 @@ export function QuotaSettings({ ledger, onSaved }: { ledger: ApiLedger; onSaved(
                 ))}
               </ul>
             ) : null}
-            {quotaError ? (
-              <p className="form-error" role="alert" data-testid="quota-error">
-                {sentence(quotaError)}
-              </p>
-            ) : null}
+            <FormError error={quotaError} testId="quota-error" sentence />
           </form>
 
           <form className="rl-form" onSubmit={submitPressure} noValidate data-testid="pressure-form" aria-label="Pressure">
@@ -254,11 +251,7 @@ export function QuotaSettings({ ledger, onSaved }: { ledger: ApiLedger; onSaved(
                 Save
               </button>
             </div>
-            {pressureError ? (
-              <p className="form-error" role="alert" data-testid="pressure-error">
-                {sentence(pressureError)}
-              </p>
-            ) : null}
+            <FormError error={pressureError} testId="pressure-error" sentence />
           </form>
         </div>
       ) : null}

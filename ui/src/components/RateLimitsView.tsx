@@ -20,9 +20,9 @@ import {
   stepApi,
 } from "../lib/rateLimits";
 import type { RateLimits } from "../lib/useRateLimits";
+import { useViewKeys } from "../lib/useViewKeys";
 import { ApiPanel } from "./ApiPanel";
 import { ShareBar } from "./ApiShares";
-import { isTyping } from "../lib/typing";
 
 
 function EmptyState() {
@@ -137,22 +137,12 @@ export function RateLimitsView({ rateLimits, agents }: { rateLimits: RateLimits;
   );
 
   // j/k anywhere in the view (not while typing or while a dialog is open).
-  const stepRef = useRef(step);
-  useEffect(() => {
-    stepRef.current = step;
+  useViewKeys((e) => {
+    if (e.key !== "j" && e.key !== "k") return;
+    e.preventDefault();
+    const inList = listRef.current?.contains(document.activeElement) ?? false;
+    step(e.key === "j" ? 1 : -1, inList);
   });
-  useEffect(() => {
-    const onKey = (e: globalThis.KeyboardEvent) => {
-      if (e.defaultPrevented || e.altKey || e.ctrlKey || e.metaKey || isTyping(e.target)) return;
-      if (document.querySelector('[aria-modal="true"]')) return;
-      if (e.key !== "j" && e.key !== "k") return;
-      e.preventDefault();
-      const inList = listRef.current?.contains(document.activeElement) ?? false;
-      stepRef.current(e.key === "j" ? 1 : -1, inList);
-    };
-    window.addEventListener("keydown", onKey);
-    return () => window.removeEventListener("keydown", onKey);
-  }, []);
 
   const onListKey = (e: KeyboardEvent<HTMLUListElement>) => {
     const moves: Record<string, number> = { ArrowDown: 1, ArrowUp: -1, Home: -ids.length, End: ids.length };

@@ -15,6 +15,7 @@ import {
   thresholdsText,
 } from "../lib/readiness";
 import type { Loaded } from "../lib/usePipelineData";
+import { LoadState } from "./LoadState";
 import { ThresholdsModal } from "./ThresholdsModal";
 
 export function ReadinessCards({
@@ -63,30 +64,21 @@ export function ReadinessCards({
         </button>
       </header>
 
-      {readiness.error ? (
-        <p className="form-error pipelines-note" data-testid="readiness-error">
-          {list ? "Could not refresh readiness" : "Could not load readiness"}: {readiness.error}{" "}
-          <button type="button" className="button button--small button--ghost" onClick={onRetry}>
-            Retry
-          </button>
-        </p>
-      ) : null}
-
-      {list === null ? (
-        readiness.error ? null : (
-          <p className="muted pipelines-note" role="status">
-            Loading readiness…
-          </p>
-        )
-      ) : cards.length === 0 ? (
-        <p className="muted pipelines-note">No polled agent yet: readiness is for the agents Baton polls.</p>
-      ) : (
+      <LoadState
+        loaded={readiness}
+        what="readiness"
+        loading="Loading readiness…"
+        errorTestId="readiness-error"
+        onRetry={onRetry}
+        empty={cards.length === 0}
+        emptyText="No polled agent yet: readiness is for the agents Baton polls."
+      >
         <ul className="readiness-cards">
           {cards.map((r) => (
             <ReadinessCard key={r.agent_id} readiness={r} name={nameOf(names, r.agent_id)} />
           ))}
         </ul>
-      )}
+      </LoadState>
 
       {editing && thresholds ? (
         <ThresholdsModal

@@ -180,7 +180,7 @@ const ReplayColumn = memo(function ReplayColumn({
                 <button
                   type="button"
                   key={cardKey(card)}
-                  className={`ft-replay-card card--${card.column}`}
+                  className={`ft-replay-card virtual-row card--${card.column}`}
                   style={{ transform: `translateY(${item.start}px)`, height: CARD_ROW - 5 }}
                   data-testid="replay-card"
                   data-task-id={card.task_id}
@@ -222,7 +222,7 @@ function ReplayAgents({ agents }: { agents: readonly AgentAt[] }) {
             return (
               <li
                 key={a.agent_id}
-                className="ft-replay-agent"
+                className="ft-replay-agent virtual-row"
                 style={{ transform: `translateY(${item.start}px)`, height: AGENT_ROW - 4 }}
                 data-testid="replay-agent"
               >

@@ -4,7 +4,9 @@
 import { useEffect, useState, type FormEvent } from "react";
 
 import { retentionDays, setRetentionDays, toBackendError } from "../lib/backend";
+import { FormError } from "./FormError";
 import { Modal } from "./Modal";
+import { ModalActions } from "./ModalActions";
 import { TextField } from "./TextField";
 
 export const MIN_RETENTION = 1;
@@ -119,20 +121,12 @@ function RetentionDialog({ days, onClose, onSaved }: { days: number; onClose(): 
           onBlur={() => {}}
           input={{ inputMode: "numeric", autoFocus: true }}
         />
-        {formError ? (
-          <p className="form-error" role="alert">
-            {formError}
-          </p>
-        ) : null}
-        <div className="modal-actions">
-          <span className="spacer" />
-          <button type="button" className="button" onClick={onClose}>
-            Cancel
-          </button>
+        <FormError error={formError} />
+        <ModalActions onCancel={onClose} plainCancel>
           <button type="submit" className="button button--primary" disabled={saving} data-testid="retention-save">
             {saving ? "Saving…" : "Save"}
           </button>
-        </div>
+        </ModalActions>
       </form>
     </Modal>
   );

@@ -9,6 +9,7 @@ import { useNow } from "../lib/clock";
 import { CLIENT_LABEL, leasePath, leaseText, sessionPhase, sessionPhaseText } from "../lib/sessions";
 import { agoText } from "../lib/time";
 import { TodayCostCell } from "./AgentPipelineCells";
+import { TableHead } from "./TableHead";
 
 const NO_COSTS: ReadonlyMap<number, AgentCost> = new Map();
 
@@ -55,23 +56,7 @@ export function SessionsTable({
       ) : (
         <div className="table-wrap">
           <table className="agents-table sessions-table">
-            <thead>
-              <tr>
-                <th scope="col">Session</th>
-                <th scope="col">Turn</th>
-                <th scope="col">Files held</th>
-                <th scope="col">Last call</th>
-                <th scope="col" className="num">
-                  Turns
-                </th>
-                <th scope="col" className="num">
-                  Today
-                </th>
-                <th scope="col">
-                  <span className="visually-hidden">Actions</span>
-                </th>
-              </tr>
-            </thead>
+            <TableHead columns={["Session", "Turn", "Files held", "Last call", { num: "Turns" }, { num: "Today" }]} actions />
             <tbody>
               {rows.map((row) =>
                 row.session ? (

@@ -7,7 +7,9 @@ import { useState, type FormEvent } from "react";
 import type { StoreOverview } from "../bindings/StoreOverview";
 import { chooseStore, toBackendError } from "../lib/backend";
 import { bytesText, storeInputProblem } from "../lib/store";
+import { FormError } from "./FormError";
 import { Modal } from "./Modal";
+import { ModalActions } from "./ModalActions";
 import { TextField } from "./TextField";
 
 export function StoreDialog({ overview, onClose }: { overview: StoreOverview; onClose(): void }) {
@@ -107,25 +109,23 @@ export function StoreDialog({ overview, onClose }: { overview: StoreOverview; on
               input={{ type: "password" }}
             />
           ) : null}
-          {formError ? (
-            <p className="form-error" role="alert">
-              {formError}
-            </p>
-          ) : null}
-          <div className="modal-actions">
-            {overview.saved_choice ? (
-              <button type="button" className="button" disabled={saving} onClick={() => void choose(null)} data-testid="store-default">
-                Back to this folder&apos;s file
-              </button>
-            ) : null}
-            <span className="spacer" />
-            <button type="button" className="button" onClick={onClose}>
-              Close
-            </button>
+          <FormError error={formError} />
+          <ModalActions
+            onCancel={onClose}
+            cancelLabel="Close"
+            plainCancel
+            start={
+              overview.saved_choice ? (
+                <button type="button" className="button" disabled={saving} onClick={() => void choose(null)} data-testid="store-default">
+                  Back to this folder&apos;s file
+                </button>
+              ) : null
+            }
+          >
             <button type="submit" className="button button--primary" disabled={saving} data-testid="store-use">
               {saving ? "Connecting…" : "Connect and use"}
             </button>
-          </div>
+          </ModalActions>
         </form>
       )}
     </Modal>

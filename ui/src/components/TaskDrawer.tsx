@@ -182,7 +182,7 @@ function EventList({ events }: { events: Events }) {
               return (
                 <li
                   key={`${ev.agent_id}-${ev.seq}`}
-                  className="event-row"
+                  className="event-row virtual-row"
                   style={{ transform: `translateY(${item.start}px)`, height: EVENT_ROW }}
                   data-testid="task-event"
                 >

@@ -19,8 +19,9 @@ import {
   type ThresholdField,
   type ThresholdValues,
 } from "../lib/readiness";
-import { sentence } from "../lib/validation";
+import { FormError } from "./FormError";
 import { Modal } from "./Modal";
+import { ModalActions } from "./ModalActions";
 import { TextField } from "./TextField";
 
 const LABEL: Record<ThresholdField, string> = {
@@ -115,29 +116,25 @@ export function ThresholdsModal({
               input={{ inputMode: "numeric", readOnly: busy }}
             />
           ))}
-          {formError ? (
-            <p className="form-error" role="alert" data-testid="thresholds-error">
-              {sentence(formError)}
-            </p>
-          ) : null}
+          <FormError error={formError} testId="thresholds-error" sentence />
         </div>
-        <footer className="modal-actions">
-          <button
-            type="button"
-            className="button button--ghost"
-            onClick={() => {
-              setValues(thresholdValues(DEFAULT_THRESHOLDS));
-              setErrors({});
-            }}
-            disabled={busy}
-            data-testid="thresholds-defaults"
-          >
-            Baton&apos;s defaults
-          </button>
-          <span className="spacer" />
-          <button type="button" className="button button--ghost" onClick={onClose}>
-            Cancel
-          </button>
+        <ModalActions
+          onCancel={onClose}
+          start={
+            <button
+              type="button"
+              className="button button--ghost"
+              onClick={() => {
+                setValues(thresholdValues(DEFAULT_THRESHOLDS));
+                setErrors({});
+              }}
+              disabled={busy}
+              data-testid="thresholds-defaults"
+            >
+              Baton&apos;s defaults
+            </button>
+          }
+        >
           <button
             type="submit"
             className="button button--primary"
@@ -147,7 +144,7 @@ export function ThresholdsModal({
           >
             {busy ? "Saving…" : "Save thresholds"}
           </button>
-        </footer>
+        </ModalActions>
       </form>
     </Modal>
   );

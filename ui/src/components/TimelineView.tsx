@@ -3,7 +3,7 @@
 // Keys (not while typing): + / − zoom (around the replay cursor when shown), ← / → pan (⇧: more),
 // `,` / `.` step the replay cursor (⇧: ten steps), Home / End put it at the range's start / end.
 
-import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { useCallback, useMemo, useRef, useState } from "react";
 
 import type { AgentRow } from "../bindings/AgentRow";
 import type { TaskCard } from "../bindings/TaskCard";
@@ -15,16 +15,17 @@ import { cardKey } from "../lib/board";
 import { lanesToFetch, momentLabel, scrubStep, stepCursor, timeToX } from "../lib/fleetTimeline";
 import { maxBucket, synthesizeCard, type Axis, type Hit } from "../lib/fleetTimelineMarks";
 import { parseTime } from "../lib/time";
+import { isTyping } from "../lib/typing";
 import type { ChangeListener } from "../lib/useBatonData";
 import { useFleetTimeline } from "../lib/useFleetTimeline";
 import { useReplay } from "../lib/useReplay";
+import { useViewKeys } from "../lib/useViewKeys";
 import { ReplayBanner, ReplayPanel } from "./ReplayPanel";
 import { RetentionSetting } from "./RetentionSetting";
 import { TaskDrawer } from "./TaskDrawer";
 import { TimelineAxis } from "./TimelineAxis";
 import { NAME_WIDTH, TimelineLanes } from "./TimelineLanes";
 import { TimelineToolbar } from "./TimelineToolbar";
-import { isTyping } from "../lib/typing";
 
 const ZOOM_STEP = 1.5;
 
@@ -112,57 +113,49 @@ export function TimelineView({
   const onRetention = useCallback(() => retry(), [retry]);
 
   // Keys anywhere in the view (not while typing, nor under a dialog).
-  const keys = useRef({ zoom, pan, moveTo, view, cursor, step });
-  useEffect(() => {
-    keys.current = { zoom, pan, moveTo, view, cursor, step };
-  });
-  useEffect(() => {
-    const onKey = (e: KeyboardEvent) => {
-      if (e.defaultPrevented || e.altKey || e.ctrlKey || e.metaKey) return;
-      if (document.querySelector('[aria-modal="true"]')) return;
+  useViewKeys(
+    (e) => {
       const onScrubber = e.target instanceof HTMLInputElement && e.target.type === "range";
       if (isTyping(e.target) && !onScrubber) return;
-      const k = keys.current;
-      const span = k.view.to - k.view.from;
+      const span = view.to - view.from;
       const steps = e.shiftKey ? 10 : 1;
-      const from = k.cursor ?? k.view.to;
+      const from = cursor ?? view.to;
       // Zoom keys keep the replay cursor in place when it is on screen (else the centre, or the live end).
-      const anchor = k.cursor !== null && k.cursor >= k.view.from && k.cursor <= k.view.to ? k.cursor : undefined;
+      const anchor = cursor !== null && cursor >= view.from && cursor <= view.to ? cursor : undefined;
       switch (e.key) {
         case "+":
         case "=":
-          k.zoom(1 / ZOOM_STEP, anchor);
+          zoom(1 / ZOOM_STEP, anchor);
           break;
         case "-":
         case "_":
-          k.zoom(ZOOM_STEP, anchor);
+          zoom(ZOOM_STEP, anchor);
           break;
         case "ArrowLeft":
         case "ArrowRight":
           if (onScrubber) return;
-          k.pan((e.key === "ArrowLeft" ? -1 : 1) * span * (e.shiftKey ? 0.5 : 0.1));
+          pan((e.key === "ArrowLeft" ? -1 : 1) * span * (e.shiftKey ? 0.5 : 0.1));
           break;
         case ",":
         case "<":
-          k.moveTo(stepCursor(from, -steps, k.step, k.view));
+          moveTo(stepCursor(from, -steps, step, view));
           break;
         case ".":
         case ">":
-          k.moveTo(stepCursor(from, steps, k.step, k.view));
+          moveTo(stepCursor(from, steps, step, view));
           break;
         case "Home":
         case "End":
           if (onScrubber) return;
-          k.moveTo(e.key === "Home" ? k.view.from : k.view.to);
+          moveTo(e.key === "Home" ? view.from : view.to);
           break;
         default:
           return;
       }
       e.preventDefault();
-    };
-    window.addEventListener("keydown", onKey);
-    return () => window.removeEventListener("keydown", onKey);
-  }, []);
+    },
+    { whileTyping: true },
+  );
 
   const header = (
     <header className="view-header">

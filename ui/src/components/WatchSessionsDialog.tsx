@@ -3,7 +3,9 @@ import { useState, type FormEvent } from "react";
 import type { HooksInstalled } from "../bindings/HooksInstalled";
 import { installHooks, toBackendError, type HooksClient, type PermitModeName } from "../lib/backend";
 import { CLIENT_LABEL } from "../lib/sessions";
+import { FormError } from "./FormError";
 import { Modal } from "./Modal";
+import { ModalActions } from "./ModalActions";
 
 const CLIENTS: HooksClient[] = ["claude-code", "codex", "copilot"];
 
@@ -95,11 +97,7 @@ export function WatchSessionsDialog({ onClose }: { onClose: () => void }) {
               {MODE_HINT[mode]}
             </p>
           </div>
-          {error ? (
-            <p className="form-error" role="alert" data-testid="watch-error">
-              {error}
-            </p>
-          ) : null}
+          <FormError error={error} testId="watch-error" />
           {done ? (
             <div className="banner banner--ok" role="status" data-testid="watch-done">
               <p>
@@ -116,15 +114,11 @@ export function WatchSessionsDialog({ onClose }: { onClose: () => void }) {
             </div>
           ) : null}
         </div>
-        <footer className="modal-actions">
-          <span className="spacer" />
-          <button type="button" className="button button--ghost" onClick={onClose} data-testid="watch-close">
-            {done ? "Close" : "Cancel"}
-          </button>
+        <ModalActions onCancel={onClose} cancelLabel={done ? "Close" : "Cancel"} cancelTestId="watch-close">
           <button type="submit" className="button button--primary" disabled={busy} data-testid="watch-install">
             {busy ? "Installing…" : "Install hooks"}
           </button>
-        </footer>
+        </ModalActions>
       </form>
     </Modal>
   );

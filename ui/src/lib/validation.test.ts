@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 
-import { toDraft, tokenValue, validateAgentForm, type AgentFormValues } from "./validation";
+import { toDraft, tokenValue, validateAgentForm, withoutError, type AgentFormValues } from "./validation";
 
 const ok: AgentFormValues = {
   name: "researcher",
@@ -87,5 +87,18 @@ describe("toDraft", () => {
       timeout_ms: 900,
       adapter: "baton",
     });
+  });
+});
+
+describe("withoutError", () => {
+  it("drops the field's error and keeps the others, leaving the original alone", () => {
+    const errors: Partial<Record<"a" | "b", string>> = { a: "bad", b: "worse" };
+    expect(withoutError(errors, "a")).toEqual({ b: "worse" });
+    expect(errors).toEqual({ a: "bad", b: "worse" });
+  });
+
+  it("returns the same object when the field has no error", () => {
+    const errors: Partial<Record<"a" | "b", string>> = { b: "worse" };
+    expect(withoutError(errors, "a")).toBe(errors);
   });
 });

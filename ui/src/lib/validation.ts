@@ -139,3 +139,11 @@ export function tokenValue(values: AgentFormValues): string | null {
 export function sentence(message: string): string {
   return message.length === 0 ? message : message[0]!.toUpperCase() + message.slice(1);
 }
+
+/** `errors` without `field`'s error: the same object when it has none (so React keeps its state). */
+export function withoutError<K extends string>(errors: Partial<Record<K, string>>, field: K): Partial<Record<K, string>> {
+  if (!(field in errors)) return errors;
+  const next = { ...errors };
+  delete next[field];
+  return next;
+}
