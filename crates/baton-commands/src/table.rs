@@ -16,9 +16,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::error::CommandError;
-use crate::{
-    agents, demo, escalations, hooks, ownership, pipelines, ratelimits, store, Commands,
-};
+use crate::{agents, demo, escalations, hooks, ownership, pipelines, ratelimits, store, Commands};
 
 /// Reads a command's arguments; null counts as no arguments.
 fn parse<T: DeserializeOwned>(command: &str, args: Value) -> Result<T, CommandError> {
