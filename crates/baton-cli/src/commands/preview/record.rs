@@ -38,17 +38,30 @@ const PLAIN: &[&str] = &[
 struct Recorder<'a> {
     commands: &'a Commands,
     calls: Vec<(String, Value, Value)>,
+    /// The last change made (`{command, args}`): the answers after it say so (`after`), so a
+    /// replay answers what the engine answered once that change was made.
+    after: Option<Value>,
 }
 
 impl Recorder<'_> {
     /// Calls `name` with `args`, keeps the answer (or the error), and returns the answer.
     async fn call(&mut self, name: &str, args: Value) -> Option<Value> {
-        let (kept, answer) = match self.commands.invoke(name, args.clone()).await {
+        let (mut kept, answer) = match self.commands.invoke(name, args.clone()).await {
             Ok(answer) => (json!({"args": args, "answer": answer}), Some(answer)),
             Err(err) => (json!({"args": args, "error": err.payload()}), None),
         };
+        if let Some(after) = &self.after {
+            kept["after"] = after.clone();
+        }
         self.calls.push((name.to_owned(), args, kept));
         answer
+    }
+
+    /// Makes a change, records its answer, and marks the answers that follow as after it.
+    async fn change(&mut self, name: &str, args: Value) {
+        self.after = None;
+        self.call(name, args.clone()).await;
+        self.after = Some(json!({"command": name, "args": args}));
     }
 
     /// Writes each command's calls, in the order made, to `DIR/<command>.json`.
@@ -103,6 +116,7 @@ pub async fn record(commands: &Commands, dir: &Path) -> Result<(), CliError> {
     let mut recorder = Recorder {
         commands,
         calls: Vec::new(),
+        after: None,
     };
     for name in PLAIN {
         recorder.call(name, json!({})).await;
@@ -122,8 +136,10 @@ pub async fn record(commands: &Commands, dir: &Path) -> Result<(), CliError> {
             let args = json!({"api": api, "key": key, "metric": metric, "hours": hours});
             recorder.call("usage_series", args).await;
         }
-        let args = json!({"api": api, "key": key, "metric": "requests"});
-        recorder.call("usage_heatmap", args).await;
+        for metric in ["requests", "tokens"] {
+            let args = json!({"api": api, "key": key, "metric": metric});
+            recorder.call("usage_heatmap", args).await;
+        }
     }
 
     // Test connection: a baton/1 agent of the demo, and a port nobody listens on.
@@ -147,6 +163,19 @@ pub async fn record(commands: &Commands, dir: &Path) -> Result<(), CliError> {
                            "timeout_ms": 1500, "adapter": "baton"});
         let args = json!({"draft": draft, "token": null, "agentId": null});
         recorder.call("test_connection", args).await;
+    }
+
+    // A quota set by the person on the API under pressure, and taken away again: the ledger as
+    // the engine answers it after each.
+    if let Some(ledger) = ledgers.iter().find(|l| !l.quotas.is_empty()) {
+        let (api, key) = (&ledger.api, &ledger.key);
+        let quota =
+            json!({"api": api, "key": key, "metric": "requests", "limit": 450, "windowSeconds": 3600});
+        recorder.change("set_quota", quota).await;
+        recorder.call("rate_limits", json!({})).await;
+        let quota = json!({"api": api, "key": key, "metric": "requests"});
+        recorder.change("remove_quota", quota).await;
+        recorder.call("rate_limits", json!({})).await;
     }
 
     recorder.write(dir)?;
