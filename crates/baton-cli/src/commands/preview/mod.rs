@@ -23,7 +23,7 @@ use baton_sim::scenario::Scenario;
 use baton_store::{PlaceSource, StoreLocation, StorePlace};
 use serde_json::json;
 
-use super::CliError;
+use super::error::CliError;
 
 /// What runs behind the preview.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -80,7 +80,11 @@ fn preview_place(dir: &Path, given: Option<StoreLocation>) -> StorePlace {
 /// Runs the preview until Ctrl-C (or, with `record`, until the answers are written).
 pub async fn preview(options: PreviewOptions) -> Result<(), CliError> {
     server::check_loopback(&options.addr).map_err(CliError::Invalid)?;
-    let temp = tempfile::tempdir()?;
+    // Private from the start, as Baton's data folders are.
+    let temp = tempfile::Builder::new()
+        .prefix("baton-preview-")
+        .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o700))
+        .tempdir()?;
     let place = preview_place(temp.path(), options.store.clone());
     if let StoreLocation::Sqlite(path) = &place.location {
         if let Some(dir) = path.parent() {
@@ -155,10 +159,11 @@ async fn serve(commands: Commands, options: &PreviewOptions) -> Result<(), CliEr
     let ui = options.ui.clone().unwrap_or_else(default_ui);
     let ui = ui.join("index.html").is_file().then_some(ui);
     let url = format!("http://{addr}/?token={token}");
+    // The URL alone on stdout (a script reads it); what it means on stderr.
     println!("{url}");
     match &ui {
-        Some(dir) => println!("baton preview: serving {} and the app's commands; Ctrl-C to stop", dir.display()),
-        None => println!(
+        Some(dir) => eprintln!("baton preview: serving {} and the app's commands; Ctrl-C to stop", dir.display()),
+        None => eprintln!(
             "baton preview: the UI is not built (npm --prefix ui run build); serving the commands only; \
              for `npm --prefix ui run dev`, set BATON_PREVIEW_URL={url}"
         ),

@@ -14,7 +14,7 @@ use baton_core::views::AgentRow;
 use chrono::Utc;
 use serde_json::{json, Value};
 
-use crate::commands::CliError;
+use crate::commands::error::CliError;
 
 /// How long the recording waits for the scenario's pressure and the demo's first incident.
 const SETTLE_LIMIT: Duration = Duration::from_secs(60);
@@ -169,8 +169,7 @@ pub async fn record(commands: &Commands, dir: &Path) -> Result<(), CliError> {
     // the engine answers it after each.
     if let Some(ledger) = ledgers.iter().find(|l| !l.quotas.is_empty()) {
         let (api, key) = (&ledger.api, &ledger.key);
-        let quota =
-            json!({"api": api, "key": key, "metric": "requests", "limit": 450, "windowSeconds": 3600});
+        let quota = json!({"api": api, "key": key, "metric": "requests", "limit": 450, "windowSeconds": 3600});
         recorder.change("set_quota", quota).await;
         recorder.call("rate_limits", json!({})).await;
         let quota = json!({"api": api, "key": key, "metric": "requests"});

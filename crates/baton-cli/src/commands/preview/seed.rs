@@ -15,7 +15,7 @@ use baton_sim::story::CAST;
 use chrono::Utc;
 use serde_json::json;
 
-use crate::commands::CliError;
+use crate::commands::error::CliError;
 
 /// Days of hourly usage before the last hours.
 const HISTORY_DAYS: i64 = 7;
