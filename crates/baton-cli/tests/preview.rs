@@ -76,7 +76,17 @@ impl Preview {
 }
 
 impl Drop for Preview {
+    /// SIGTERM, so the preview removes its temporary store; SIGKILL if it is still there 10 s on.
     fn drop(&mut self) {
+        // SAFETY: kill(2) on our own child's pid, which we have not waited for yet.
+        unsafe { libc::kill(self.child.id() as libc::pid_t, libc::SIGTERM) };
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }

@@ -77,7 +77,7 @@ fn preview_place(dir: &Path, given: Option<StoreLocation>) -> StorePlace {
     }
 }
 
-/// Runs the preview until Ctrl-C (or, with `record`, until the answers are written).
+/// Runs the preview until Ctrl-C or SIGTERM (or, with `record`, until the answers are written).
 pub async fn preview(options: PreviewOptions) -> Result<(), CliError> {
     server::check_loopback(&options.addr).map_err(CliError::Invalid)?;
     // Private from the start, as Baton's data folders are.
@@ -151,7 +151,7 @@ async fn start_fleet(
     Ok(())
 }
 
-/// Serves the commands until Ctrl-C.
+/// Serves the commands until Ctrl-C or SIGTERM.
 async fn serve(commands: Commands, options: &PreviewOptions) -> Result<(), CliError> {
     let listener = tokio::net::TcpListener::bind(options.addr).await?;
     let addr = listener.local_addr()?;
@@ -170,8 +170,20 @@ async fn serve(commands: Commands, options: &PreviewOptions) -> Result<(), CliEr
     }
     let (stopping, stopped) = tokio::sync::watch::channel(false);
     let router = server::router(commands, token, ui, stopped);
+    // Ctrl-C or SIGTERM: the answers under way go out, and the temporary store is removed.
     let stop = async move {
-        let _ = tokio::signal::ctrl_c().await;
+        let terminate = async {
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(mut signal) => {
+                    signal.recv().await;
+                }
+                Err(_) => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = terminate => {}
+        }
         let _ = stopping.send(true);
     };
     server::serve(listener, router, stop).await?;
