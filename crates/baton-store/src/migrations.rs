@@ -208,7 +208,7 @@ mod tests {
             .unwrap();
         let names: Vec<&str> = tables.iter().map(|(n, _)| n.as_str()).collect();
         // Every table the store copies (all of them: the copy test checks that).
-        for expected in crate::copy::ORDER.iter().copied() {
+        for &expected in crate::copy::ORDER {
             assert!(
                 names.contains(&expected),
                 "missing table {expected}: {names:?}"

@@ -204,6 +204,17 @@ pub fn scenario_intro(scenario: Scenario, agents: &[SimAgentInfo], tick_ms: u64)
     out
 }
 
+/// One line per agent: its name, its id and where it answers.
+fn list_agents(out: &mut String, agents: &[baton_sim::SimAgentInfo]) {
+    for agent in agents {
+        let _ = writeln!(
+            out,
+            "  {:<20} {:<20} {}",
+            agent.name, agent.id, agent.base_url
+        );
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -271,16 +282,5 @@ mod tests {
             let line = format!("  {:<20} {}\n", scenario.name(), scenario.description());
             assert!(list.contains(&line), "{list}");
         }
-    }
-}
-
-/// One line per agent: its name, its id and where it answers.
-fn list_agents(out: &mut String, agents: &[baton_sim::SimAgentInfo]) {
-    for agent in agents {
-        let _ = writeln!(
-            out,
-            "  {:<20} {:<20} {}",
-            agent.name, agent.id, agent.base_url
-        );
     }
 }
