@@ -7,7 +7,7 @@ use std::path::Path;
 
 use baton_commands::Commands;
 use baton_core::hooks::{HookClient, PermitMode};
-use baton_core::protocol::{AgentInfo, StatusDocument, UsageReport, PROTOCOL};
+use baton_core::protocol::{AgentInfo, StatusDocument, UsageReport};
 use baton_core::ratelimit::minute_of;
 use baton_hooks::HookOptions;
 use baton_sim::history::{usage_reports, UsagePattern};
@@ -68,21 +68,13 @@ pub async fn usage_history(commands: &Commands) -> Result<(), CliError> {
             .engine()
             .write(move |s| {
                 let row = s.agent_row(id)?;
-                let doc = StatusDocument {
-                    protocol: PROTOCOL.into(),
-                    agent: AgentInfo {
-                        id: row.remote_id.unwrap_or(remote),
-                        name: row.remote_name,
-                        version: row.remote_version,
-                        state: None,
-                        detail: row.remote_detail,
-                        declares: None,
-                    },
-                    tasks: vec![],
-                    events: vec![],
-                    usage,
-                    cursor: s.cursor(id)?.unwrap_or_default(),
-                };
+                let mut agent = AgentInfo::new(row.remote_id.unwrap_or(remote));
+                agent.name = row.remote_name;
+                agent.version = row.remote_version;
+                agent.detail = row.remote_detail;
+                let mut doc = StatusDocument::new(agent);
+                doc.usage = usage;
+                doc.cursor = s.cursor(id)?.unwrap_or_default();
                 s.ingest(id, &doc, Utc::now())
             })
             .await?;
