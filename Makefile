@@ -4,13 +4,15 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-.PHONY: help setup setup-test setup-bench ui run dev test bindings icons bench
+.PHONY: help setup setup-test setup-bench ui run dev preview test bindings recordings icons bench
 
 help:
 	@echo "make run     install prerequisites, build and open Baton"
 	@echo "make test    install prerequisites and run every check and test"
 	@echo "make dev     UI hot reload (vite) + app"
+	@echo "make preview the UI in a browser on the real engine (baton preview: the demo fleet)"
 	@echo "make bindings  regenerate ui/src/bindings from the Rust types"
+	@echo "make recordings  regenerate the answers the UI tests replay (ui/src/test/recorded)"
 	@echo "make icons   regenerate icons/ from icons/icon.svg"
 	@echo "make bench   store (SQLite and PostgreSQL), timeline, rules, board, ownership-map, rate-limit, fleet-load, vs-Prometheus, hook and app-soak benchmarks (figures for docs/performance.md)"
 
@@ -37,11 +39,21 @@ DEV_CONFIG := {"build":{"devUrl":"http://localhost:1420","beforeDevCommand":"npm
 dev: setup
 	cd src-tauri && ../ui/node_modules/.bin/tauri dev --config '$(DEV_CONFIG)'
 
+# The UI in a browser on the real engine: open the URL it prints (the demo fleet, a temp store).
+preview: setup ui
+	cargo build -p baton-hooks
+	cargo run -p baton-cli -- preview
+
 test: setup-test
 	@scripts/test.sh
 
 bindings:
 	UPDATE_BINDINGS=1 cargo test -p baton-core --test bindings
+
+# The answers the UI's tests replay, from the real engine (never edited by hand).
+recordings:
+	cargo build -p baton-hooks
+	cargo run -p baton-cli -- preview --record ui/src/test/recorded
 
 icons:
 	scripts/icons.sh

@@ -1,9 +1,29 @@
 /// <reference types="vitest/config" />
-import { defineConfig } from "vite";
+import { defineConfig, type ProxyOptions } from "vite";
 
 // Tauri loads http://localhost:1420 in development and ../ui/dist in release builds.
 // JSX is compiled by esbuild (automatic runtime); no plugin injects inline scripts, so the
 // page runs under Baton's strict CSP (no inline scripts, no eval, no remote resources).
+
+/**
+ * In a plain browser the UI talks to `baton preview` (src/lib/httpTransport.ts). Under
+ * `vite dev`, `/api` is proxied to the preview whose URL (as it printed it, token included)
+ * is in BATON_PREVIEW_URL, and the proxy adds the token: the page needs none.
+ */
+function previewProxy(printed: string | undefined): Record<string, ProxyOptions> | undefined {
+  if (!printed) return undefined;
+  const url = new URL(printed);
+  const token = url.searchParams.get("token") ?? "";
+  return {
+    "/api": {
+      target: url.origin,
+      headers: { "x-baton-token": token },
+      rewrite: (path) =>
+        path.startsWith("/api/events") ? `/api/events?token=${encodeURIComponent(token)}` : path,
+    },
+  };
+}
+
 export default defineConfig({
   clearScreen: false,
   esbuild: { jsx: "automatic" },
@@ -12,6 +32,7 @@ export default defineConfig({
     strictPort: true,
     host: "localhost",
     watch: { ignored: ["**/src-tauri/**"] },
+    proxy: previewProxy(process.env.BATON_PREVIEW_URL),
   },
   preview: { port: 1420, strictPort: true, host: "localhost" },
   envPrefix: ["VITE_", "TAURI_ENV_"],

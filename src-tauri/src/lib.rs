@@ -1,19 +1,12 @@
 //! Baton's desktop shell: opens the store, starts the engine, forwards change events to the UI
-//! and exposes thin commands. Domain logic lives in the `baton-*` crates.
+//! and hands every command the UI invokes to the commands' table (`baton_commands`). Domain
+//! logic lives in the `baton-*` crates.
 
 mod attention;
-#[cfg(test)]
-mod command_names;
-mod commands;
-mod demo;
-mod error;
-mod escalations;
 mod hooks;
-mod ownership;
-mod pipelines;
-mod ratelimits;
-mod store;
+mod ipc;
 
+use baton_commands::{Commands, Place};
 use baton_engine::{open_token_store, Engine, EngineConfig};
 use baton_store::StorePlace;
 use tauri::{Emitter, Manager};
@@ -51,79 +44,28 @@ pub fn run() {
     }
     let app = builder
         .plugin(tauri_plugin_window_state::Builder::default().build())
-        .manage(demo::DemoFleet::default())
         .setup(|app| {
             let place = store_place()?;
             let engine = start_engine(&place)?;
             app.manage(hooks::serve_hook_calls(&place));
-            app.manage(place.clone());
+            let place = Place {
+                store: place,
+                exe: std::env::current_exe()?,
+            };
             forward_changes(app.handle().clone(), &engine);
             app.manage(engine.clone());
             attention::setup_tray(app.handle(), &engine);
             attention::follow(app.handle().clone(), engine.clone());
-            let handle = app.handle().clone();
+            let commands = Commands::new(engine, place);
+            app.manage(commands.clone());
             tauri::async_runtime::spawn(async move {
-                let demo = handle.state::<demo::DemoFleet>();
-                if let Err(err) = demo.resume(&engine).await {
+                if let Err(err) = commands.demo().resume(commands.engine()).await {
                     tracing::warn!(%err, "could not restart the demo fleet");
                 }
             });
             Ok(())
         })
-        .invoke_handler(tauri::generate_handler![
-            commands::list_agents,
-            commands::add_agent,
-            commands::update_agent,
-            commands::remove_agent,
-            commands::test_connection,
-            commands::follow_task,
-            commands::list_tasks,
-            commands::task_events,
-            commands::start_demo_fleet,
-            commands::scenarios,
-            commands::start_scenario,
-            commands::secrets_status,
-            hooks::install_hooks,
-            ownership::ownership_map,
-            ownership::add_rule,
-            ownership::update_rule,
-            ownership::remove_rule,
-            ownership::check_rule,
-            ownership::set_declaration,
-            ownership::predeploy_check,
-            ownership::resolve_conflict,
-            ownership::decision_log,
-            ownership::verify_decisions,
-            escalations::escalations,
-            escalations::escalation_timeline,
-            escalations::decide_escalation,
-            escalations::dead_letters,
-            escalations::handoff_schemas,
-            escalations::set_handoff_schema,
-            escalations::remove_handoff_schema,
-            escalations::detect_windows,
-            escalations::set_detect_windows,
-            ratelimits::rate_limits,
-            ratelimits::usage_series,
-            ratelimits::usage_heatmap,
-            ratelimits::set_quota,
-            ratelimits::remove_quota,
-            ratelimits::set_pressure_limits,
-            pipelines::fleet_timeline,
-            pipelines::replay_at,
-            pipelines::readiness,
-            pipelines::set_readiness_thresholds,
-            pipelines::agent_costs,
-            pipelines::task_cost,
-            pipelines::prices,
-            pipelines::set_price,
-            pipelines::remove_price,
-            pipelines::set_daily_budget,
-            pipelines::retention_days,
-            pipelines::set_retention_days,
-            store::store_overview,
-            store::choose_store,
-        ])
+        .invoke_handler(ipc::forward)
         .build(tauri::generate_context!())
         .expect("Baton could not start its window");
 
@@ -206,7 +148,7 @@ mod tests {
             .iter()
             .map(|p| p.as_str().unwrap())
             .collect();
-        let mut expected: Vec<String> = super::command_names::COMMANDS
+        let mut expected: Vec<String> = baton_commands::names::COMMANDS
             .iter()
             .map(|c| format!("allow-{}", c.replace('_', "-")))
             .collect();

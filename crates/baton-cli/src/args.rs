@@ -188,6 +188,30 @@ pub enum Command {
         #[command(subcommand)]
         action: HooksAction,
     },
+    /// For UI development: the app's commands over HTTP for a browser, on the real engine with
+    /// the demo fleet (a week of usage, two coding sessions) or a scenario behind it.
+    ///
+    /// Listens on 127.0.0.1 (loopback only) with a random token and prints the page's URL
+    /// (`http://127.0.0.1:PORT/?token=…`); serves the built UI (`ui/dist`) there. Not for a
+    /// store anyone works in: it adds demo agents and sessions to it.
+    ///
+    /// Its store is a new one in a temporary folder, gone at exit, unless `--store` names one.
+    Preview {
+        #[command(flatten)]
+        fleet: PreviewFleet,
+        /// Port to listen on (0: a free one).
+        #[arg(long, default_value_t = 0)]
+        port: u16,
+        /// Address to listen on; loopback only (127.0.0.1, ::1).
+        #[arg(long, default_value = "127.0.0.1")]
+        host: std::net::IpAddr,
+        /// The built UI to serve (default: the repository's ui/dist).
+        #[arg(long, value_name = "DIR")]
+        ui: Option<PathBuf>,
+        /// Record the answers the UI's tests replay into DIR, then exit (`make recordings`).
+        #[arg(long, value_name = "DIR", conflicts_with_all = ["scenario", "empty"])]
+        record: Option<PathBuf>,
+    },
     /// Run simulated agents speaking baton/1 on 127.0.0.1: a busy fleet of random work, or
     /// with --scenario one scripted scenario that makes one detector fire.
     ///
@@ -217,6 +241,18 @@ pub enum Command {
         #[arg(long, conflicts_with_all = ["scenario", "list_scenarios"])]
         story: bool,
     },
+}
+
+/// What runs behind `baton preview`.
+#[derive(Debug, clap::Args)]
+#[group(multiple = false)]
+pub struct PreviewFleet {
+    /// Run this scripted scenario instead of the demo (see `baton sim --list-scenarios`).
+    #[arg(long, value_name = "NAME", value_parser = scenario_parser())]
+    pub scenario: Option<Scenario>,
+    /// Run nothing: the UI's first-run page.
+    #[arg(long)]
+    pub empty: bool,
 }
 
 /// Which client's settings, and where.

@@ -22,6 +22,9 @@
 //!   `baton follow|unfollow AGENT TASK_ID` follows an A2A agent's task by id.
 //! * `baton schema set TYPE FILE.json | list | remove TYPE` manages the JSON Schema each handoff
 //!   type's payload must satisfy; `baton dead-letters` prints the handoffs that failed theirs.
+//! * `baton preview [--scenario NAME | --empty] [--store PATH|URL] [--port N]` serves the app's
+//!   commands over HTTP (and the built UI) for a browser, on loopback with a random token;
+//!   `--record DIR` writes the answers the UI's tests replay.
 
 mod args;
 mod commands;
@@ -150,6 +153,29 @@ fn main() -> ExitCode {
             Command::Decisions {
                 action: DecisionsAction::Verify,
             } => unreachable!("handled before the runtime starts"),
+            Command::Preview {
+                fleet,
+                port,
+                host,
+                ui,
+                record,
+            } => {
+                let fleet = match (fleet.scenario, fleet.empty) {
+                    (Some(scenario), _) => commands::Fleet::Scenario(scenario),
+                    (None, true) => commands::Fleet::Empty,
+                    (None, false) => commands::Fleet::Demo,
+                };
+                commands::preview(commands::PreviewOptions {
+                    // Only a store named with --store: never the data folder's own.
+                    store: (db.source == baton_store::PlaceSource::Given)
+                        .then(|| db.location.clone()),
+                    fleet,
+                    addr: std::net::SocketAddr::new(host, port),
+                    ui,
+                    record,
+                })
+                .await
+            }
             Command::Sim {
                 list_scenarios: true,
                 ..

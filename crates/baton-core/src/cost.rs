@@ -249,7 +249,7 @@ impl Usage {
 }
 
 /// Tokens and dollars for one API and model.
-#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct ModelCost {
     pub api: String,
     pub model: Option<String>,
@@ -261,7 +261,7 @@ pub struct ModelCost {
 }
 
 /// The cost of some usage: in all, and per API and model.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, TS)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
 pub struct CostBreakdown {
     pub usd: f64,
     pub tokens: u64,
@@ -305,7 +305,7 @@ pub fn price_usage(usage: &[Usage], table: &[Price]) -> CostBreakdown {
 }
 
 /// One day of an agent's spending.
-#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct DayCost {
     /// The UTC day, `YYYY-MM-DD`.
     pub day: String,
@@ -314,7 +314,7 @@ pub struct DayCost {
 }
 
 /// What an agent's calls cost: today (UTC), each of the last days, and against its budget.
-#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct AgentCost {
     pub agent_id: i64,
     /// Today so far, per API and model.

@@ -97,7 +97,7 @@ pub struct ReadinessFacts {
 }
 
 /// An agent's readiness, as the Agents view's card shows it.
-#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct Readiness {
     pub agent_id: i64,
     pub ready: bool,

@@ -7,8 +7,8 @@ import type { AgentDraft } from "../bindings/AgentDraft";
 import type { ConnectionReport } from "../bindings/ConnectionReport";
 import { UNNAMED } from "../lib/adapters";
 import { setTransport, tauriTransport, type InvokeArgs } from "../lib/backend";
-import { fakeConnectionReport } from "../lib/fakeConnection";
 import { agentRow } from "../test/fixtures";
+import { recordedCalls } from "../test/recorded";
 import { createTestTransport, type TestTransport } from "../test/transport";
 import { AgentForm } from "./AgentForm";
 import { AgentsView } from "./AgentsView";
@@ -25,8 +25,40 @@ function added(args: InvokeArgs): AgentConfig {
   return { ...draft, id: 12, has_token: false };
 }
 
-/** Answers test_connection like the fake backend (A2A for a URL containing "a2a"). */
-const detecting = () => (args: InvokeArgs) => fakeConnectionReport(args.draft as AgentDraft);
+/** The engine's Test connection of a demo agent (baton/1), and of a port nobody listens on. */
+const [BATON_REPORT, REFUSED_REPORT] = recordedCalls("test_connection").map((c) => c.answer as ConnectionReport);
+
+/**
+ * What Test connection answers for an A2A agent that serves its card (no A2A agent runs where
+ * the answers are recorded, so this one is written here, in the engine's shape).
+ */
+function a2aReport(url: string): ConnectionReport {
+  const name = "Echo Agent";
+  return {
+    ok: true,
+    message: `A2A 1.0 (JSON-RPC) agent "${name}" answered in 9 ms with 2 tasks`,
+    latency_ms: 9,
+    remote_id: name,
+    remote_name: name,
+    task_count: 2,
+    declares: null,
+    adapter: "a2a",
+    card: {
+      name,
+      description: "Echoes what it is sent.",
+      version: "1.0.0",
+      skills: [{ id: "echo", name: "Echo", description: "Replies with the message it was sent." }],
+      interfaces: [{ url, binding: "json_rpc", version: "1.0" }],
+    },
+  };
+}
+
+/** Answers test_connection: A2A for a URL containing "a2a", refused on port 7804, baton/1 elsewhere. */
+function detected(draft: AgentDraft): ConnectionReport {
+  if (draft.base_url.includes("a2a")) return a2aReport(draft.base_url);
+  return draft.base_url.includes("7804") ? REFUSED_REPORT! : BATON_REPORT!;
+}
+const detecting = () => (args: InvokeArgs) => detected(args.draft as AgentDraft);
 
 const commands = (t: TestTransport) => t.calls.map((c) => c.command);
 const sent = (t: TestTransport, command: string) => t.calls.find((c) => c.command === command)?.args;
@@ -78,7 +110,7 @@ describe("Agent form: protocol detection", () => {
     let answer: () => void = () => {};
     const t = createTestTransport({
       test_connection: (args) =>
-        new Promise<ConnectionReport>((resolve) => (answer = () => resolve(fakeConnectionReport(args.draft as AgentDraft)))),
+        new Promise<ConnectionReport>((resolve) => (answer = () => resolve(detected(args.draft as AgentDraft)))),
       predeploy_check: () => [],
       add_agent: added,
       set_declaration: () => ({ agents: [], rules: [], conflicts: [] }),
@@ -119,7 +151,8 @@ describe("Agent form: protocol detection", () => {
     await user.type(screen.getByTestId("agent-name"), "billing-bot");
     await user.type(screen.getByTestId("agent-url"), "http://127.0.0.1:7804{Enter}");
     await waitFor(() => expect(commands(t)).toEqual(["test_connection", "add_agent"]));
-    expect(screen.getByTestId("agent-test-result")).toHaveTextContent("Failed timed out after 1.5 s");
+    expect(screen.getByTestId("agent-test-result")).toHaveTextContent(`Failed ${REFUSED_REPORT!.message}`);
+    expect(REFUSED_REPORT!.ok).toBe(false);
     expect(screen.getByTestId("agent-save")).toHaveTextContent("Saving…");
     expect(sent(t, "add_agent")!.draft).toMatchObject({ adapter: "baton" });
     finishAdd();

@@ -4,9 +4,7 @@ import { afterEach, describe, expect, it } from "vitest";
 
 import type { A2aSummary } from "../bindings/A2aSummary";
 import type { AgentRow } from "../bindings/AgentRow";
-import type { TaskCard } from "../bindings/TaskCard";
 import { setTransport, tauriTransport, type InvokeArgs } from "../lib/backend";
-import { createFakeTransport } from "../lib/fakeTransport";
 import { agentRow } from "../test/fixtures";
 import { createTestTransport } from "../test/transport";
 import { AgentsView } from "./AgentsView";
@@ -189,48 +187,5 @@ describe("FollowTask", () => {
     await user.click(screen.getByTestId("follow-task-cancel"));
     expect(screen.queryByTestId("follow-task-form")).not.toBeInTheDocument();
     expect(open).toHaveFocus();
-  });
-});
-
-describe("the fake backend's follow_task", () => {
-  const draft = (name: string, base_url: string, adapter: "a2a" | "baton") => ({
-    draft: { name, base_url, poll_interval_ms: 2000, timeout_ms: 1500, adapter },
-    token: null,
-  });
-
-  it("gives an A2A agent its card; follows a task of one once, as queued; refuses the rest like the backend", async () => {
-    const fake = createFakeTransport({ empty: true, latencyMs: 0 });
-    const legacy = await fake.invoke<{ id: number }>("add_agent", draft("legacy", "http://127.0.0.1:7811/a2a/v0.3", "a2a"));
-    const echo = await fake.invoke<{ id: number }>("add_agent", draft("echo", "http://127.0.0.1:7810/a2a", "a2a"));
-    const native = await fake.invoke<{ id: number }>("add_agent", draft("native", "http://127.0.0.1:7801", "baton"));
-
-    const rows = await fake.invoke<AgentRow[]>("list_agents");
-    const a2aOf = (id: number) => rows.find((r) => r.config.id === id)!.a2a;
-    expect(a2aOf(legacy.id)).toMatchObject({ lists_tasks: false, card: { name: "Echo Agent", interfaces: [{ version: "0.3" }] } });
-    expect(a2aOf(echo.id)).toMatchObject({ lists_tasks: true });
-    expect(a2aOf(echo.id)!.card.interfaces[0]).toMatchObject({ version: "1.0", binding: "json_rpc" });
-    expect(a2aOf(echo.id)!.card.skills.map((s) => s.name)).toEqual(["Echo"]);
-    expect(a2aOf(native.id)).toBeNull();
-
-    const follow = (agentId: number, taskId: string) => fake.invoke<boolean>("follow_task", { agentId, taskId });
-    await expect(follow(legacy.id, " t-1 ")).resolves.toBe(true);
-    await expect(follow(legacy.id, "t-1")).resolves.toBe(false);
-    const tasks = await fake.invoke<TaskCard[]>("list_tasks", { agentId: legacy.id });
-    expect(tasks).toEqual([
-      expect.objectContaining({ task_id: "t-1", title: "A2A task t-1", state: "submitted", column: "queued", agent_name: "legacy" }),
-    ]);
-    const counts = (await fake.invoke<AgentRow[]>("list_agents")).find((r) => r.config.id === legacy.id)!.task_counts;
-    expect(counts.queued).toBe(1);
-
-    await expect(follow(native.id, "t-1")).rejects.toMatchObject({
-      code: "not_a2a",
-      message: "native does not speak A2A: Baton follows tasks by id only for A2A agents",
-    });
-    await expect(follow(999, "t-1")).rejects.toMatchObject({ code: "not_found" });
-    for (const junk of ["", "   ", "x".repeat(257)]) {
-      await expect(follow(legacy.id, junk)).rejects.toMatchObject({ code: "invalid_task_id", field: null });
-    }
-    await expect(follow(legacy.id, "y".repeat(256))).resolves.toBe(true);
-    fake.stop();
   });
 });

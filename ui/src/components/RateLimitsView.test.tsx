@@ -1,24 +1,40 @@
 import { act, render, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 
 import { App } from "../App";
 import type { AgentRow } from "../bindings/AgentRow";
-import { setTransport, tauriTransport, type Transport } from "../lib/backend";
+import type { ApiLedger } from "../bindings/ApiLedger";
+import type { UsageHeatmap } from "../bindings/UsageHeatmap";
+import type { UsageSeries } from "../bindings/UsageSeries";
+import { setTransport, tauriTransport } from "../lib/backend";
 import { ClockProvider } from "../lib/clock";
-import { createFakeRateLimits } from "../lib/fakeRateLimits";
-import { createFakeTransport } from "../lib/fakeTransport";
+import { apiId, quotaText, rateLimitedText } from "../lib/rateLimits";
+import { prepareHeatmap } from "../lib/usageHeatmap";
 import { useRateLimits } from "../lib/useRateLimits";
-import { agentRow } from "../test/fixtures";
+import { recorded, RECORDED_AT, RECORDED_COMMANDS, replay } from "../test/recorded";
 import { createTestTransport, transportSubscribe, type Handler, type TestTransport } from "../test/transport";
 import { RateLimitsView } from "./RateLimitsView";
 
+// The ledger as the real engine answered it (test/recorded.ts): the demo's week of usage on
+// openai and anthropic, and the rate-limit scenario pushing openai past its headers' quota.
+beforeEach(() => {
+  vi.useFakeTimers({ toFake: ["Date"], now: RECORDED_AT });
+});
 afterEach(() => {
+  vi.useRealTimers();
   setTransport(tauriTransport);
 });
 
-const AGENTS = [agentRow(1, "Writer"), agentRow(2, "Editor")];
-
+const AGENTS = recorded<AgentRow[]>("list_agents");
+const LEDGERS = recorded<ApiLedger[]>("rate_limits");
+/** The API under pressure: it has the headers' quota and the 429s. */
+const PRESSED = LEDGERS.find((l) => l.quotas.length > 0)!;
+/** An API with no limit known. */
+const UNLIMITED = LEDGERS.find((l) => l.quotas.length === 0)!;
+const nameOf = (id: number) => AGENTS.find((a) => a.config.id === id)!.config.name;
+const series = (metric: string, hours: number) =>
+  recorded<UsageSeries>("usage_series", { api: PRESSED.api, key: PRESSED.key, metric, hours });
 
 function Harness({ agents }: { agents: AgentRow[] }) {
   const rateLimits = useRateLimits(transportSubscribe, true);
@@ -29,88 +45,114 @@ function Harness({ agents }: { agents: AgentRow[] }) {
   );
 }
 
-/** The fake backend's ledger for Writer (1) and Editor (2), behind a recording transport. */
+/** The recorded answers behind a recording transport. */
 function setup(extra: Record<string, Handler> = {}): TestTransport {
-  const fake = createFakeRateLimits(() => AGENTS.map((a) => ({ id: a.config.id, name: a.config.name })));
-  const t = createTestTransport({ ...fake.handlers, ...extra });
+  const t = createTestTransport({ ...replay(RECORDED_COMMANDS), ...extra });
   setTransport(t);
   return t;
 }
 
+const requestsLimit = () => PRESSED.quotas.find((q) => q.metric === "requests")!.limit;
 const item = (id: string) => screen.getByTestId(`api-item-${id}`);
 const panel = () => screen.getByTestId("api-panel");
 const count = (t: TestTransport, command: string) => t.calls.filter((c) => c.command === command).length;
 
 describe("RateLimitsView", () => {
   it("lists the APIs with their shares, 429s and pressure, and shows the selected one's panel", async () => {
-    setup();
+    const t = setup();
     render(<Harness agents={AGENTS} />);
-    await screen.findByTestId("api-item-openai");
+    const pressed = apiId(PRESSED);
+    await screen.findByTestId(`api-item-${pressed}`);
     expect(screen.getByTestId("ratelimits-view")).toBeInTheDocument();
-    expect(screen.getAllByRole("option").map((o) => o.dataset.testid)).toEqual([
-      "api-item-openai",
-      "api-item-github/ci-bot",
-      "api-item-anthropic",
-    ]);
-    expect(item("openai")).toHaveAttribute("data-pressure", "true");
-    expect(within(item("openai")).getByTestId("api-429")).toHaveTextContent("1 × 429 in the last hour");
-    expect(within(item("anthropic")).getByText("no limit known")).toBeInTheDocument();
-    expect(screen.getByTestId("ratelimits-count")).toHaveTextContent("3 APIs · 1 under pressure");
+    expect(screen.getAllByRole("option").map((o) => o.dataset.testid)).toEqual(LEDGERS.map((l) => `api-item-${apiId(l)}`));
+    expect(item(pressed)).toHaveAttribute("data-pressure", "true");
+    expect(within(item(pressed)).getByTestId("api-429")).toHaveTextContent(
+      `${rateLimitedText(PRESSED.rate_limited_last_hour)} in the last hour`,
+    );
+    expect(PRESSED.rate_limited_last_hour).toBeGreaterThan(0);
+    expect(within(item(apiId(UNLIMITED))).getByText("no limit known")).toBeInTheDocument();
+    expect(screen.getByTestId("ratelimits-count")).toHaveTextContent(`${LEDGERS.length} APIs · 1 under pressure`);
 
-    // openai is under pressure: selected first.
-    expect(item("openai")).toHaveAttribute("aria-selected", "true");
-    expect(panel()).toHaveAttribute("data-api", "openai");
+    // The API under pressure is selected first.
+    expect(item(pressed)).toHaveAttribute("aria-selected", "true");
+    expect(panel()).toHaveAttribute("data-api", PRESSED.api);
     expect(within(panel()).getByTestId("pressure-reasons")).toHaveTextContent(/Under pressure: combined use at \d+% of the limit/);
 
     const shares = screen.getByTestId("shares");
-    expect(within(shares).getByTestId("quota-description")).toHaveTextContent("of 500 requests / min (from headers)");
-    expect(within(shares).getAllByTestId("share-row").map((r) => r.dataset.agent)).toEqual(["Writer", "Editor"]);
-    expect(within(shares).getAllByTestId("share-row")[0]).toHaveTextContent(/Writer\d+%\s*\d+ requests · 1 × 429/);
+    const requests = PRESSED.quotas.find((q) => q.metric === "requests")!;
+    expect(within(shares).getByTestId("quota-description")).toHaveTextContent(`of ${quotaText(requests)}`);
+    expect(quotaText(requests)).toMatch(/requests \/ min \(from headers\)$/);
+    const rows = within(shares).getAllByTestId("share-row");
+    expect(rows.map((r) => r.dataset.agent)).toEqual(PRESSED.shares.map((sh) => nameOf(sh.agent_id)));
+    const limited = PRESSED.shares.find((sh) => sh.rate_limited > 0)!;
+    const limitedRow = rows.find((r) => r.dataset.agent === nameOf(limited.agent_id))!;
+    expect(limitedRow).toHaveTextContent(new RegExp(`\\d+%\\s*\\d+ requests · ${limited.rate_limited} × 429`));
     expect(within(shares).getByTestId("combined-share")).toHaveTextContent(/Combined\d+% · pressure from 80%/);
-    expect(within(shares).getByTestId("quota-remaining")).toHaveTextContent(/remaining · resets/);
 
     const forecasts = within(screen.getByTestId("forecast")).getAllByTestId("forecast-item");
-    expect(forecasts.map((f) => f.dataset.metric)).toEqual(["requests", "tokens"]);
-    expect(within(forecasts[0]!).getByTestId("forecast-text").textContent).toMatch(
-      /^At this pace, combined use reaches 500 requests\/min at (tomorrow )?\d\d:\d\d \(in \d+ min\)\. In that window: Writer \d+%, Editor \d+%\.$/,
-    );
-    expect(within(forecasts[0]!).getByTestId("forecast-basis")).toHaveTextContent("the usual use at this time of day");
+    expect(forecasts.map((f) => f.dataset.metric)).toEqual(PRESSED.forecasts.map((f) => f.metric));
+    // Whether the recorded pace reaches the limit depends on the moment it was recorded: the
+    // text says what the recorded forecast says.
+    const forecastText = within(forecasts[0]!).getByTestId("forecast-text").textContent;
+    if (PRESSED.forecasts[0]!.reaches_limit_at !== null) {
+      expect(forecastText).toMatch(
+        new RegExp(`^At this pace, combined use reaches ${requests.limit} requests/min (now|at (tomorrow )?\\d\\d:\\d\\d \\(in \\d+ min\\))\\. In that window: `),
+      );
+    } else {
+      expect(forecastText).toMatch(/^Not within 24 h; peak \d+% at \d\d:\d\d\. At the peak: /);
+    }
 
-    // The chart: an hour of minutes for two agents, the limit and the 429.
+    // The chart: the last hour of minutes for every agent, the limit and the 429s.
+    const hour = series("requests", 1);
     const chart = await screen.findByTestId("usage-chart");
     await waitFor(() => expect(chart).toHaveAttribute("data-state", "ready"));
-    expect(chart).toHaveAttribute("data-points", "120");
-    expect(chart).toHaveAttribute("data-limit", "500");
-    expect(chart).toHaveAttribute("data-rate-limited", "1");
-    expect(screen.getAllByTestId("usage-legend-item").map((l) => l.textContent)).toHaveLength(2);
+    expect(chart).toHaveAttribute("data-points", String(hour.minutes * hour.agents.length));
+    expect(chart).toHaveAttribute("data-limit", String(hour.limit_per_minute));
+    const limitedMinutes = hour.agents.reduce((sum, a) => sum + a.rate_limited.reduce((x, y) => x + y, 0), 0);
+    expect(limitedMinutes).toBeGreaterThan(0);
+    expect(chart).toHaveAttribute("data-rate-limited", String(limitedMinutes));
+    expect(screen.getAllByTestId("usage-legend-item")).toHaveLength(hour.agents.length);
 
-    // The heat map: one row per agent and the overlap row, highlighted where both are active.
+    // The heat map: one row per agent, and the overlap row, highlighted where several are active.
     const heatmap = screen.getByTestId("heatmap");
-    await waitFor(() => expect(within(heatmap).getAllByTestId("heatmap-row")).toHaveLength(2));
+    await waitFor(() => expect(within(heatmap).queryAllByTestId("heatmap-row").length).toBeGreaterThan(0));
+    const asked = t.calls.find((c) => c.command === "usage_heatmap")!.args!;
+    expect(asked).toMatchObject({ api: PRESSED.api, key: PRESSED.key });
+    const prepared = prepareHeatmap(recorded<UsageHeatmap>("usage_heatmap", asked));
+    expect(within(heatmap).getAllByTestId("heatmap-row")).toHaveLength(prepared.rows.length);
     const overlap = within(heatmap).getAllByTestId("heatmap-overlap-cell");
     expect(overlap).toHaveLength(96);
-    expect(overlap[40]).toHaveAttribute("data-count", "2");
-    expect(overlap[40]!.getAttribute("title")).toMatch(/10:00–10:15 UTC · 2 agents active: they collide here/);
-    expect(within(heatmap).getByTestId("heatmap-overlap-summary")).toHaveTextContent("Agents overlap 09:00–11:00 and 13:00–14:00 UTC.");
+    expect(prepared.ranges.length).toBeGreaterThan(0);
+    const busy = prepared.ranges[0]!.from;
+    expect(Number(overlap[busy]!.getAttribute("data-count"))).toBeGreaterThanOrEqual(2);
+    expect(overlap[busy]!.getAttribute("title")).toMatch(/UTC · \d+ agents active: they collide here/);
+    expect(within(heatmap).getByTestId("heatmap-overlap-summary")).toHaveTextContent(/^Agents overlap \d\d:\d\d–\d\d:\d\d/);
   });
 
   it("switches the chart's range and metric", async () => {
     const user = userEvent.setup();
     const t = setup();
     render(<Harness agents={AGENTS} />);
+    const hour = series("requests", 1);
     const chart = await screen.findByTestId("usage-chart");
-    await waitFor(() => expect(chart).toHaveAttribute("data-points", "120"));
-    const series = () => t.calls.filter((c) => c.command === "usage_series").map((c) => c.args);
-    expect(series()[0]).toEqual({ api: "openai", key: null, metric: "requests", hours: 1 });
+    await waitFor(() => expect(chart).toHaveAttribute("data-points", String(hour.minutes * hour.agents.length)));
+    const asked = () => t.calls.filter((c) => c.command === "usage_series").map((c) => c.args);
+    expect(asked()[0]).toEqual({ api: PRESSED.api, key: PRESSED.key, metric: "requests", hours: 1 });
 
     await user.click(screen.getAllByTestId("range-button").find((b) => b.dataset.hours === "168")!);
-    await waitFor(() => expect(screen.getByTestId("usage-chart")).toHaveAttribute("data-points", String(7 * 24 * 60 * 2)));
-    expect(series().at(-1)).toEqual({ api: "openai", key: null, metric: "requests", hours: 168 });
+    const week = series("requests", 168);
+    expect(week.minutes).toBe(7 * 24 * 60);
+    await waitFor(() => expect(screen.getByTestId("usage-chart")).toHaveAttribute("data-points", String(week.minutes * week.agents.length)));
+    expect(asked().at(-1)).toEqual({ api: PRESSED.api, key: PRESSED.key, metric: "requests", hours: 168 });
 
+    // Tokens: the agents reported them, though the headers announced no token quota.
     expect(screen.getAllByTestId("metric-button").map((b) => b.dataset.metric)).toEqual(["requests", "tokens"]);
+    await user.click(screen.getAllByTestId("range-button").find((b) => b.dataset.hours === "1")!);
     await user.click(screen.getAllByTestId("metric-button").find((b) => b.dataset.metric === "tokens")!);
     await waitFor(() => expect(screen.getByTestId("usage-chart")).toHaveAttribute("data-metric", "tokens"));
-    expect(screen.getByTestId("usage-chart")).toHaveAttribute("data-limit", "200000");
+    expect(asked().at(-1)).toEqual({ api: PRESSED.api, key: PRESSED.key, metric: "tokens", hours: 1 });
+    expect(series("tokens", 1).limit_per_minute).toBeNull();
+    expect(screen.getByTestId("usage-chart")).toHaveAttribute("data-limit", "");
   });
 
   it("moves between APIs with j/k and the arrow keys", async () => {
@@ -118,42 +160,46 @@ describe("RateLimitsView", () => {
     setup();
     render(<Harness agents={AGENTS} />);
     await screen.findByTestId("api-panel");
+    const ids = LEDGERS.map(apiId);
+    const at = ids.indexOf(apiId(PRESSED));
+    expect(panel()).toHaveAttribute("data-api", PRESSED.api);
 
+    // j goes down the list, k up, both stopping at the ends.
+    const down = ids.length - 1 - at;
+    for (let i = 0; i < down + 1; i += 1) await user.keyboard("j");
+    expect(panel()).toHaveAttribute("data-api", LEDGERS.at(-1)!.api);
+    for (let i = 0; i < ids.length; i += 1) await user.keyboard("k");
+    expect(panel()).toHaveAttribute("data-api", LEDGERS[0]!.api);
+    expect(item(ids[0]!)).toHaveAttribute("aria-selected", "true");
     await user.keyboard("j");
-    expect(item("github/ci-bot")).toHaveAttribute("aria-selected", "true");
-    expect(panel()).toHaveAttribute("data-api", "github");
-    await waitFor(() => expect(screen.getByTestId("header-issues")).toBeInTheDocument());
-    expect(within(screen.getByTestId("header-issues")).getByTestId("header-issue")).toHaveTextContent(
-      /x-ratelimit-resetnot a number of seconds or a timestamp3soon/,
-    );
-    await user.keyboard("j");
-    expect(panel()).toHaveAttribute("data-api", "anthropic");
+    expect(panel()).toHaveAttribute("data-api", LEDGERS[1]!.api);
+
+    // The API with no limit known has no forecast.
+    item(apiId(UNLIMITED)).click();
+    await waitFor(() => expect(panel()).toHaveAttribute("data-api", UNLIMITED.api));
     expect(screen.getByTestId("no-quota")).toBeInTheDocument();
     expect(within(screen.getByTestId("forecast")).queryAllByTestId("forecast-item")).toHaveLength(0);
-    await user.keyboard("j");
-    expect(panel()).toHaveAttribute("data-api", "anthropic");
-    await user.keyboard("k");
-    expect(panel()).toHaveAttribute("data-api", "github");
 
     // In the list, the arrows move the selection and the focus.
-    item("github/ci-bot").focus();
+    item(ids[1]!).focus();
     await user.keyboard("{ArrowUp}");
-    expect(panel()).toHaveAttribute("data-api", "openai");
-    await waitFor(() => expect(item("openai")).toHaveFocus());
+    expect(panel()).toHaveAttribute("data-api", LEDGERS[0]!.api);
+    await waitFor(() => expect(item(ids[0]!)).toHaveFocus());
     await user.keyboard("{End}");
-    expect(panel()).toHaveAttribute("data-api", "anthropic");
+    expect(panel()).toHaveAttribute("data-api", LEDGERS.at(-1)!.api);
 
     // Not while typing.
+    item(apiId(PRESSED)).click();
+    await waitFor(() => expect(panel()).toHaveAttribute("data-api", PRESSED.api));
     await user.click(screen.getByTestId("quota-settings-toggle"));
     await user.click(screen.getByTestId("quota-limit"));
     await user.keyboard("k");
-    expect(panel()).toHaveAttribute("data-api", "anthropic");
-    expect(screen.getByTestId("quota-limit")).toHaveValue("k");
+    expect(panel()).toHaveAttribute("data-api", PRESSED.api);
+    expect(screen.getByTestId("quota-limit")).toHaveValue(`${requestsLimit()}k`);
   });
 
   it("explains how agents report their calls when no API is known yet", async () => {
-    const fake = createFakeTransport({ empty: true, latencyMs: 0 });
-    setTransport(fake);
+    setTransport(createTestTransport({ rate_limits: () => [] }));
     render(<Harness agents={[]} />);
     const empty = await screen.findByTestId("ratelimits-empty");
     expect(empty).toHaveTextContent("api_call");
@@ -165,11 +211,11 @@ describe("RateLimitsView", () => {
   it("shows a load error clearly and retries", async () => {
     const user = userEvent.setup();
     let fail = true;
-    const fake = createFakeRateLimits(() => [{ id: 1, name: "Writer" }]);
+    const recordedLedger = replay(["rate_limits"]).rate_limits!;
     const t = setup({
       rate_limits: (args) => {
         if (fail) throw { code: "store", message: "database is locked", field: null };
-        return fake.handlers.rate_limits!(args);
+        return recordedLedger(args);
       },
     });
     render(<Harness agents={AGENTS} />);
@@ -181,7 +227,7 @@ describe("RateLimitsView", () => {
     fail = false;
     const before = count(t, "rate_limits");
     await user.click(within(alert).getByRole("button", { name: "Retry" }));
-    await screen.findByTestId("api-item-openai");
+    await screen.findByTestId(`api-item-${apiId(PRESSED)}`);
     expect(count(t, "rate_limits")).toBeGreaterThan(before);
     expect(screen.queryByTestId("ratelimits-error")).not.toBeInTheDocument();
   });
@@ -214,7 +260,7 @@ describe("RateLimitsView", () => {
     render(<Harness agents={AGENTS} />);
     await screen.findByTestId("api-panel");
     await user.click(screen.getByTestId("quota-settings-toggle"));
-    expect(screen.getByTestId("quota-limit")).toHaveValue("500");
+    expect(screen.getByTestId("quota-limit")).toHaveValue(String(requestsLimit()));
     expect(screen.getByTestId("quota-window")).toHaveValue("60");
 
     await user.clear(screen.getByTestId("quota-limit"));
@@ -231,16 +277,19 @@ describe("RateLimitsView", () => {
     await user.click(screen.getByTestId("quota-save"));
     await waitFor(() => expect(count(t, "set_quota")).toBe(1));
     expect(t.calls.find((c) => c.command === "set_quota")?.args).toEqual({
-      api: "openai",
-      key: null,
+      api: PRESSED.api,
+      key: PRESSED.key,
       metric: "requests",
       limit: 450,
       windowSeconds: 3_600,
     });
-    expect(await screen.findByTestId("ratelimits-status")).toHaveTextContent("Quota set: openai 450 requests per 3600 s.");
+    expect(await screen.findByTestId("ratelimits-status")).toHaveTextContent(`Quota set: ${PRESSED.api} 450 requests per 3600 s.`);
+    // The ledger as the engine answered after the quota was set, then after it was removed.
     await waitFor(() => expect(screen.getByTestId("quota-description")).toHaveTextContent("450 requests / h (set by you)"));
     await user.click(screen.getByTestId("quota-remove"));
-    await waitFor(() => expect(screen.getByTestId("quota-description")).toHaveTextContent("500 requests / min (from headers)"));
+    await waitFor(() =>
+      expect(screen.getByTestId("quota-description")).toHaveTextContent(`${requestsLimit()} requests / min (from headers)`),
+    );
 
     await user.clear(screen.getByTestId("pressure-share"));
     await user.type(screen.getByTestId("pressure-share"), "101{Enter}");
@@ -250,7 +299,7 @@ describe("RateLimitsView", () => {
     await user.type(screen.getByTestId("pressure-share"), "70{Enter}");
     expect(await screen.findByTestId("pressure-error")).toHaveTextContent("The forecast horizon is from 1 minute to 1 day");
     expect(t.calls.find((c) => c.command === "set_pressure_limits")?.args).toEqual({
-      api: "openai",
+      api: PRESSED.api,
       limits: { share_percent: 70, horizon_minutes: 30 },
     });
   });
@@ -259,18 +308,20 @@ describe("RateLimitsView", () => {
 describe("Rate limits in the app", () => {
   it("badges the nav with the last hour's 429s and opens with key 6", async () => {
     const user = userEvent.setup();
-    const fake: Transport = createFakeTransport({ latencyMs: 0 });
-    setTransport(fake);
+    setup();
     render(<App />);
+    const total = LEDGERS.reduce((sum, l) => sum + l.rate_limited_last_hour, 0);
     const badge = await screen.findByTestId("nav-ratelimits-badge");
-    await waitFor(() => expect(badge).toHaveTextContent("1"));
+    await waitFor(() => expect(badge).toHaveTextContent(String(total)));
     expect(badge).toHaveClass("nav-badge--alert");
-    expect(badge).toHaveAttribute("title", "1 × 429 in the last hour");
+    expect(badge).toHaveAttribute("title", `${total} × 429 in the last hour`);
     expect(screen.getByTestId("nav-ratelimits")).toHaveAttribute("aria-keyshortcuts", "6");
     await user.keyboard("6");
     expect(await screen.findByTestId("ratelimits-view")).toBeInTheDocument();
     expect(screen.getByTestId("nav-ratelimits")).toHaveAttribute("aria-current", "page");
-    expect(await screen.findByTestId("api-panel")).toHaveAttribute("data-api", "openai");
-    expect(within(screen.getByTestId("shares")).getAllByTestId("share-row").map((r) => r.dataset.agent)).toEqual(["writer", "editor"]);
+    expect(await screen.findByTestId("api-panel")).toHaveAttribute("data-api", PRESSED.api);
+    expect(within(screen.getByTestId("shares")).getAllByTestId("share-row").map((r) => r.dataset.agent)).toEqual(
+      PRESSED.shares.map((sh) => nameOf(sh.agent_id)),
+    );
   });
 });

@@ -3,8 +3,6 @@ import { describe, expect, it } from "vitest";
 import type { AgentCard } from "../bindings/AgentCard";
 import type { ConnectionReport } from "../bindings/ConnectionReport";
 import { choiceHint, detectedText, interfaceText, reportName, skillsText, skillsTitle, urlKey, usedInterface } from "./adapters";
-import { fakeA2aReport, fakeA2aSummary } from "./fakeA2a";
-import { fakeConnectionReport } from "./fakeConnection";
 
 const card: AgentCard = {
   name: "Baton Echo Agent",
@@ -101,32 +99,5 @@ describe("choiceHint", () => {
     expect(choiceHint(detected, "http://h:2", true)).toMatch(/adding the agent detects it again/);
     expect(choiceHint(detected, "http://h:2", false)).toMatch(/test again/);
     expect(choiceHint({ adapter: "baton", source: "manual" }, "", true)).toBe("Chosen by hand.");
-  });
-});
-
-describe("the fake backend's Test connection", () => {
-  const draft = { name: "x", base_url: "", poll_interval_ms: 2000, timeout_ms: 1500, adapter: "baton" } as const;
-  it("answers A2A for a URL with a2a in it, nothing on 7804, baton/1 elsewhere", () => {
-    const a2a = fakeConnectionReport({ ...draft, base_url: "http://127.0.0.1:9999/A2A/" });
-    expect(a2a).toMatchObject({ ok: true, adapter: "a2a", remote_name: "Echo Agent" });
-    expect(a2a.card?.interfaces[0]).toEqual({ url: "http://127.0.0.1:9999/A2A", binding: "json_rpc", version: "1.0" });
-    expect(a2a.card?.skills).toHaveLength(1);
-    expect(fakeConnectionReport({ ...draft, base_url: "http://127.0.0.1:7804" })).toMatchObject({ ok: false, adapter: null, card: null });
-    expect(fakeConnectionReport({ ...draft, base_url: "http://127.0.0.1:7801" })).toMatchObject({ ok: true, adapter: "baton", card: null });
-  });
-
-  it("answers A2A 0.3 for an a2a URL that says v0.3; such an agent's row cannot list its tasks", () => {
-    const old = fakeA2aReport({ ...draft, base_url: "http://127.0.0.1:7811/a2a/v0.3/" });
-    expect(old).toMatchObject({ ok: true, adapter: "a2a", task_count: null });
-    expect(old.card?.interfaces).toEqual([{ url: "http://127.0.0.1:7811/a2a/v0.3", binding: "json_rpc", version: "0.3" }]);
-    expect(fakeA2aReport({ ...draft, base_url: "http://10.0.3.1/a2a" }).card?.interfaces[0]?.version).toBe("1.0");
-
-    const config = { id: 3, name: "echo", base_url: "http://h/a2a/v0.3", poll_interval_ms: 2000, timeout_ms: 1500, has_token: false };
-    const read = "2026-11-21T12:00:00.000Z";
-    expect(fakeA2aSummary({ ...config, adapter: "a2a" }, read)).toMatchObject({ card_read_at: read, lists_tasks: false });
-    expect(fakeA2aSummary({ ...config, adapter: "a2a", base_url: "http://h/a2a" }, read)).toMatchObject({ lists_tasks: true });
-    expect(fakeA2aSummary({ ...config, adapter: "baton" }, read)).toBeNull();
-    // Chosen by hand for a URL that serves no card: nothing read.
-    expect(fakeA2aSummary({ ...config, adapter: "a2a", base_url: "http://h:7801" }, read)).toBeNull();
   });
 });

@@ -1,12 +1,14 @@
-// The one module that talks to the Tauri backend. Components import these typed functions;
+// The one module that talks to the backend. Components import these typed functions;
 // nothing else imports @tauri-apps/api (ESLint enforces it).
 //
-// The transport (invoke + listen) is injectable: the app uses Tauri's, Vitest tests and the
-// browser preview (`?fake`) install their own with `setTransport`.
+// The transport (invoke + listen) is injectable: inside the app it is Tauri's IPC; in a plain
+// browser it is HTTP to `baton preview`, the same commands on the real engine (httpTransport.ts,
+// chosen by `connectBackend`); Vitest tests install their own with `setTransport`.
 
 import { invoke as tauriInvoke } from "@tauri-apps/api/core";
 import { listen as tauriListen } from "@tauri-apps/api/event";
 
+import { createHttpTransport, previewToken } from "./httpTransport";
 import type { AgentConfig } from "../bindings/AgentConfig";
 import type { AgentCost } from "../bindings/AgentCost";
 import type { AgentDraft } from "../bindings/AgentDraft";
@@ -70,6 +72,22 @@ export const tauriTransport: Transport = {
 };
 
 let transport: Transport = tauriTransport;
+
+/**
+ * Picks the transport for the page: Tauri's inside the app; otherwise `baton preview` over HTTP
+ * (`/api` on this origin, its token from `?token=` or the one kept for this tab; none under
+ * `vite dev`, whose proxy adds it). False when there is no backend to talk to.
+ */
+export function connectBackend(page: Window): boolean {
+  if (page.__TAURI_INTERNALS__) {
+    transport = tauriTransport;
+    return true;
+  }
+  const token = previewToken(new URL(page.location.href), page.sessionStorage);
+  if (token === null && !import.meta.env.DEV) return false;
+  transport = createHttpTransport({ token });
+  return true;
+}
 
 /** Replaces the transport (tests, browser preview). Returns the previous one. */
 export function setTransport(next: Transport): Transport {

@@ -221,7 +221,7 @@ pub enum DeliveryState {
 }
 
 /// The delivery of one decision to one agent.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct Delivery {
     pub agent_id: i64,
     pub state: DeliveryState,
@@ -234,7 +234,7 @@ pub struct Delivery {
 }
 
 /// The decision that settled (or snoozed) an escalation.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct EscalationDecision {
     /// Its entry in the decision log.
     pub seq: i64,
@@ -246,7 +246,7 @@ pub struct EscalationDecision {
 }
 
 /// An escalation as the queue shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct Escalation {
     pub id: i64,
     pub finding_id: Option<i64>,
@@ -296,21 +296,21 @@ pub struct Escalation {
 }
 
 /// A deadlock's tasks waiting on each other, and the leases waited for.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct Knot {
     pub tasks: Vec<KnotTask>,
     pub leases: Vec<KnotLease>,
 }
 
 /// A task of a knot (`task_id` empty: a session between turns, waiting as itself).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct KnotTask {
     pub agent_id: i64,
     pub task_id: String,
 }
 
 /// A file of a knot: who holds it is asked to give it to `waiter`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct KnotLease {
     pub resource: String,
     pub waiter: i64,

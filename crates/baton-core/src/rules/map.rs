@@ -1,7 +1,7 @@
 //! Every conflict on the ownership map at once: rules that overlap each other, and agents'
 //! declarations that collide with a rule or with each other.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use super::lint::lint;
@@ -11,7 +11,7 @@ use super::{Rule, RuleKind, StoredRule};
 use crate::agent::same_name;
 
 /// Everything the ownership map view shows.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct OwnershipMap {
     /// Every agent, by name.
     pub agents: Vec<MapAgent>,
@@ -25,7 +25,7 @@ pub struct OwnershipMap {
 }
 
 /// A file a coding session holds, on the map: the holder's edge to the file.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct MapLease {
     pub holder_id: i64,
     pub holder: String,
@@ -36,7 +36,7 @@ pub struct MapLease {
 }
 
 /// An agent on the map, with what it declares (empty when it declares nothing).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct MapAgent {
     pub id: i64,
     pub name: String,
@@ -71,7 +71,7 @@ pub fn manifests_of(agents: &[MapAgent]) -> Vec<AgentManifest> {
 }
 
 /// One agent's declared claim: what it says it triggers on, writes or outputs to.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct DeclaredClaim {
     pub agent: String,
     pub kind: RuleKind,
@@ -80,7 +80,7 @@ pub struct DeclaredClaim {
 
 /// A conflict on the map: the rules and declared claims involved, a resource they share, and a
 /// sentence saying why.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct MapConflict {
     pub kind: RuleKind,
     /// Indexes into the rules given to [`map_conflicts`].

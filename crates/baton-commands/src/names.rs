@@ -1,4 +1,6 @@
-/// Every command the UI may invoke. Shared by build.rs (permissions) and lib.rs (handler).
+/// Every command the UI may invoke, in one list: `src-tauri/build.rs` includes this file to
+/// declare them to Tauri's ACL (each gets an `allow-<command>` permission that
+/// `capabilities/default.json` grants), and a test checks that the table answers exactly these.
 pub const COMMANDS: &[&str] = &[
     "list_agents",
     "add_agent",

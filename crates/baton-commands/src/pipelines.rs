@@ -4,45 +4,40 @@
 use baton_core::cost::{AgentCost, Price, TaskCost};
 use baton_core::readiness::{Readiness, ReadinessThresholds};
 use baton_core::timeline::{FleetTimeline, ReplayFrame};
-use baton_engine::Engine;
 use chrono::{DateTime, Utc};
-use tauri::State;
 
 use crate::error::CommandResult;
+use crate::Commands;
 
 /// The lanes of `agent_ids` from `from` to `to` in `buckets` buckets (at most a week, at least
 /// a minute), with the range's escalations and decisions.
-#[tauri::command]
 pub async fn fleet_timeline(
-    engine: State<'_, Engine>,
+    c: &Commands,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
     buckets: u32,
     agent_ids: Vec<i64>,
 ) -> CommandResult<FleetTimeline> {
-    Ok(engine
+    Ok(c.engine()
         .read(move |s| s.fleet_timeline(from, to, buckets, &agent_ids))
         .await?)
 }
 
 /// The board, the agents and the open escalations as they were at `at`.
-#[tauri::command]
-pub async fn replay_at(engine: State<'_, Engine>, at: DateTime<Utc>) -> CommandResult<ReplayFrame> {
-    Ok(engine.read(move |s| s.replay_at(at)).await?)
+pub async fn replay_at(c: &Commands, at: DateTime<Utc>) -> CommandResult<ReplayFrame> {
+    Ok(c.engine().read(move |s| s.replay_at(at)).await?)
 }
 
 /// Each agent's readiness for a second agent beside it.
-#[tauri::command]
-pub async fn readiness(engine: State<'_, Engine>) -> CommandResult<Vec<Readiness>> {
-    Ok(engine.read(|s| s.readiness(Utc::now())).await?)
+pub async fn readiness(c: &Commands) -> CommandResult<Vec<Readiness>> {
+    Ok(c.engine().read(|s| s.readiness(Utc::now())).await?)
 }
 
-#[tauri::command]
 pub async fn set_readiness_thresholds(
-    engine: State<'_, Engine>,
+    c: &Commands,
     thresholds: ReadinessThresholds,
 ) -> CommandResult<Vec<Readiness>> {
-    Ok(engine
+    Ok(c.engine()
         .write(move |s| {
             let now = Utc::now();
             s.set_readiness_thresholds(&thresholds, now)?;
@@ -52,32 +47,24 @@ pub async fn set_readiness_thresholds(
 }
 
 /// What each agent's calls cost today and on each of the last 7 days.
-#[tauri::command]
-pub async fn agent_costs(engine: State<'_, Engine>) -> CommandResult<Vec<AgentCost>> {
-    Ok(engine.read(|s| s.agent_costs(Utc::now())).await?)
+pub async fn agent_costs(c: &Commands) -> CommandResult<Vec<AgentCost>> {
+    Ok(c.engine().read(|s| s.agent_costs(Utc::now())).await?)
 }
 
-#[tauri::command]
-pub async fn task_cost(
-    engine: State<'_, Engine>,
-    agent_id: i64,
-    task_id: String,
-) -> CommandResult<TaskCost> {
-    Ok(engine
+pub async fn task_cost(c: &Commands, agent_id: i64, task_id: String) -> CommandResult<TaskCost> {
+    Ok(c.engine()
         .read(move |s| s.task_cost(agent_id, &task_id))
         .await?)
 }
 
 /// The prices in force: the user's, and Baton's defaults (marked) where the user has none.
-#[tauri::command]
-pub async fn prices(engine: State<'_, Engine>) -> CommandResult<Vec<Price>> {
-    Ok(engine.read(|s| s.prices()).await?)
+pub async fn prices(c: &Commands) -> CommandResult<Vec<Price>> {
+    Ok(c.engine().read(|s| s.prices()).await?)
 }
 
 /// Sets the user's price for an API and model; answers with the prices in force.
-#[tauri::command]
-pub async fn set_price(engine: State<'_, Engine>, price: Price) -> CommandResult<Vec<Price>> {
-    Ok(engine
+pub async fn set_price(c: &Commands, price: Price) -> CommandResult<Vec<Price>> {
+    Ok(c.engine()
         .write(move |s| {
             s.set_price(&price, Utc::now())?;
             s.prices()
@@ -86,13 +73,12 @@ pub async fn set_price(engine: State<'_, Engine>, price: Price) -> CommandResult
 }
 
 /// Removes the user's price for an API and model; answers with the prices in force.
-#[tauri::command]
 pub async fn remove_price(
-    engine: State<'_, Engine>,
+    c: &Commands,
     api: String,
     model: Option<String>,
 ) -> CommandResult<Vec<Price>> {
-    Ok(engine
+    Ok(c.engine()
         .write(move |s| {
             s.remove_price(&api, model.as_deref())?;
             s.prices()
@@ -101,13 +87,12 @@ pub async fn remove_price(
 }
 
 /// Sets (or with null removes) an agent's daily budget; answers with every agent's costs.
-#[tauri::command]
 pub async fn set_daily_budget(
-    engine: State<'_, Engine>,
+    c: &Commands,
     agent_id: i64,
     usd: Option<f64>,
 ) -> CommandResult<Vec<AgentCost>> {
-    Ok(engine
+    Ok(c.engine()
         .write(move |s| {
             let now = Utc::now();
             s.set_daily_budget(agent_id, usd, now)?;
@@ -117,14 +102,12 @@ pub async fn set_daily_budget(
 }
 
 /// Days events are kept before they are compacted.
-#[tauri::command]
-pub async fn retention_days(engine: State<'_, Engine>) -> CommandResult<u32> {
-    Ok(engine.read(|s| s.retention_days()).await?)
+pub async fn retention_days(c: &Commands) -> CommandResult<u32> {
+    Ok(c.engine().read(|s| s.retention_days()).await?)
 }
 
-#[tauri::command]
-pub async fn set_retention_days(engine: State<'_, Engine>, days: u32) -> CommandResult<u32> {
-    Ok(engine
+pub async fn set_retention_days(c: &Commands, days: u32) -> CommandResult<u32> {
+    Ok(c.engine()
         .write(move |s| {
             s.set_retention_days(days, Utc::now())?;
             s.retention_days()

@@ -22,6 +22,12 @@ pub enum CommandError {
     },
     #[error("internal error: {0}")]
     Internal(String),
+    /// No command has this name.
+    #[error("no command is called {0:?}")]
+    UnknownCommand(String),
+    /// The arguments are not what the command takes (a missing key, a wrong type).
+    #[error("the arguments of {command} are not right: {message}")]
+    InvalidArgs { command: String, message: String },
 }
 
 impl CommandError {
@@ -32,12 +38,32 @@ impl CommandError {
             CommandError::Demo(_) => ("demo", None),
             CommandError::Invalid { field, .. } => ("invalid", *field),
             CommandError::Internal(_) => ("internal", None),
+            CommandError::UnknownCommand(_) => ("unknown_command", None),
+            CommandError::InvalidArgs { .. } => ("invalid_args", None),
         };
         ErrorPayload {
             code: code.to_owned(),
             message: self.to_string(),
             field: field.map(str::to_owned),
         }
+    }
+}
+
+impl CommandError {
+    /// Whether the fault is Baton's (the store, an internal error) rather than the request's:
+    /// an HTTP server answers 500 for these, 4xx for the rest.
+    pub fn is_internal(&self) -> bool {
+        matches!(
+            self.payload().code.as_str(),
+            "internal"
+                | "store"
+                | "io"
+                | "demo"
+                | "data_dir"
+                | "corrupt"
+                | "schema_too_new"
+                | "shut_down"
+        )
     }
 }
 

@@ -11,6 +11,7 @@ use baton_sim::{story, Scenario, SimFleet};
 use tokio::sync::Mutex;
 
 use crate::error::{CommandError, CommandResult};
+use crate::Commands;
 
 /// A tick of the story: one incident a minute.
 const DEMO_TICK_MS: u64 = 1_000;
@@ -26,6 +27,23 @@ pub struct DemoFleet {
     fleet: Mutex<Option<SimFleet>>,
     /// Scenarios started from the app, each running until the app exits.
     scenarios: Mutex<Vec<SimFleet>>,
+}
+
+/// "Start demo fleet": the story's agents, added once.
+pub async fn start_demo_fleet(c: &Commands) -> CommandResult<Vec<AgentConfig>> {
+    c.demo().start(c.engine()).await
+}
+
+/// Every scripted scenario (one per detector) the app can run.
+pub async fn list_scenarios(_: &Commands) -> CommandResult<Vec<ScenarioInfo>> {
+    Ok(scenarios())
+}
+
+/// Runs one scenario on loopback and adds its agents (with its rules and handoff schemas).
+pub async fn start_scenario(c: &Commands, name: String) -> CommandResult<Vec<AgentConfig>> {
+    c.demo()
+        .start_scenario(c.engine(), &name, crate::who())
+        .await
 }
 
 /// Every scenario, one per detector.
