@@ -128,3 +128,48 @@ impl RunningApp {
         _data
     }
 }
+
+/// Adds an agent as a person would, by its URL alone (polled every second): Test connection
+/// must find A2A and fill in `card_name` from the agent's card. What the form said it found
+/// (e.g. "A2A 1.0 over JSON-RPC"); a screenshot `agent-form-<shot>` before saving.
+pub async fn add_a2a_agent_by_url(
+    app: &RunningApp,
+    url: &str,
+    card_name: &str,
+    shot: &str,
+) -> Result<String, String> {
+    const LONG: std::time::Duration = std::time::Duration::from_secs(30);
+    let session = app.session();
+    session.wait_for("[data-testid=start-demo]", LONG).await?;
+    session
+        .click_first("[data-testid=nav-agents]", LONG)
+        .await?;
+    session.click_first("[data-testid=add-agent]", LONG).await?;
+    for (field, value) in [
+        ("agent-url", url),
+        ("agent-interval", "1000"),
+        ("agent-timeout", "900"),
+    ] {
+        let input = session
+            .wait_for(&format!("[data-testid={field}]"), LONG)
+            .await?;
+        session.type_into(&input, value).await?;
+    }
+    session
+        .click_first("[data-testid=agent-test]", LONG)
+        .await?;
+    let detected = session
+        .wait_for("[data-testid=agent-detected][data-adapter=a2a]", LONG)
+        .await?;
+    let detected = session.text(&detected).await?;
+    let name = session.wait_for("[data-testid=agent-name]", LONG).await?;
+    let name = session.property(&name, "value").await?;
+    if name != card_name {
+        return Err(format!("the name was not taken from the card: {name}"));
+    }
+    app.screenshot(&format!("agent-form-{shot}"))?;
+    session
+        .click_first("[data-testid=agent-save]", LONG)
+        .await?;
+    Ok(detected)
+}

@@ -6,9 +6,8 @@
 
 use std::time::{Duration, Instant};
 
-use baton_tests::app::{RunningApp, ONE_APP};
+use baton_tests::app::{add_a2a_agent_by_url, RunningApp, ONE_APP};
 use baton_tests::peers::{A2aEcho, EchoOptions};
-use baton_tests::webdriver::Session;
 
 const LONG: Duration = Duration::from_secs(30);
 const ANSWER: &str = "blue";
@@ -50,7 +49,10 @@ async fn wait_for_state(echo: &A2aEcho, task: &str, state: &str) {
 
 async fn drive(app: &RunningApp, echo: &A2aEcho, done: &str, asking: &str) -> Result<(), String> {
     let session = app.session();
-    add_by_url(app, session, &echo.base_url).await?;
+    let detected = add_a2a_agent_by_url(app, &echo.base_url, "Baton Echo Agent", "a2a").await?;
+    if !detected.contains("A2A 1.0") {
+        return Err(format!("Test connection says {detected:?}"));
+    }
 
     // The row: A2A, up.
     let row = "[data-testid=agent-row][data-agent-name='Baton Echo Agent']";
@@ -143,45 +145,6 @@ async fn drive(app: &RunningApp, echo: &A2aEcho, done: &str, asking: &str) -> Re
             &format!("[data-testid=task-card][data-task-id='{asking}'][data-column=done]"),
             LONG,
         )
-        .await?;
-    Ok(())
-}
-
-/// Adds the agent as a person would: only its URL; Test connection detects A2A and names it.
-async fn add_by_url(app: &RunningApp, session: &Session, url: &str) -> Result<(), String> {
-    session.wait_for("[data-testid=start-demo]", LONG).await?;
-    session
-        .click_first("[data-testid=nav-agents]", LONG)
-        .await?;
-    session.click_first("[data-testid=add-agent]", LONG).await?;
-    for (field, value) in [
-        ("agent-url", url),
-        ("agent-interval", "1000"),
-        ("agent-timeout", "900"),
-    ] {
-        let input = session
-            .wait_for(&format!("[data-testid={field}]"), LONG)
-            .await?;
-        session.type_into(&input, value).await?;
-    }
-    session
-        .click_first("[data-testid=agent-test]", LONG)
-        .await?;
-    let detected = session
-        .wait_for("[data-testid=agent-detected][data-adapter=a2a]", LONG)
-        .await?;
-    let detected = session.text(&detected).await?;
-    if !detected.contains("A2A 1.0") {
-        return Err(format!("Test connection says {detected:?}"));
-    }
-    let name = session.wait_for("[data-testid=agent-name]", LONG).await?;
-    let name = session.property(&name, "value").await?;
-    if name != "Baton Echo Agent" {
-        return Err(format!("the name was not taken from the card: {name}"));
-    }
-    app.screenshot("agent-form-a2a")?;
-    session
-        .click_first("[data-testid=agent-save]", LONG)
         .await?;
     Ok(())
 }
