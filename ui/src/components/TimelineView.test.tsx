@@ -9,6 +9,7 @@ import type { TimelineLane } from "../bindings/TimelineLane";
 import { setTransport, tauriTransport } from "../lib/backend";
 import { MINUTE, snapSecond, timeToX } from "../lib/fleetTimeline";
 import { agentRow, card } from "../test/fixtures";
+import { breakdown, taskCost } from "../test/pipelines";
 import { createTestTransport, transportSubscribe as subscribe, type Handler, type TestTransport } from "../test/transport";
 import { App } from "../App";
 import { TimelineView } from "./TimelineView";
@@ -132,7 +133,7 @@ function setup(extra: Record<string, Handler> = {}): TestTransport {
     replay_at: frameAt,
     retention_days: () => 30,
     task_events: () => [],
-    task_cost: () => ({ agent_id: 1, task_id: "t-1", calls: 0, cost: null }),
+    task_cost: () => taskCost(1, "t-1", 0, breakdown(0)),
     ...extra,
   });
   setTransport(t);
