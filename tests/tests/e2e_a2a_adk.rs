@@ -42,7 +42,13 @@ async fn drive(app: &RunningApp, agent: &AdkAgent, trip: &str) -> Result<(), Str
     session.keys("5").await?;
     let open = "[data-testid=escalation-row][data-kind=needs_approval][data-state=open]";
     session.click_first(open, LONG).await?;
-    for said in ["Which city?", "ask me where to go"] {
+    // The title says the question and the task; the evidence, the fields that came with it.
+    for said in [
+        "Which city?",
+        "ask me where to go",
+        "function: ask_human",
+        "reason: to book the trip",
+    ] {
         session
             .wait_for_text("[data-testid=escalation-detail]", said, LONG)
             .await?;

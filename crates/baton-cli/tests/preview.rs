@@ -73,6 +73,24 @@ impl Preview {
     async fn invoke(&self, name: &str, args: Value) -> (u16, Value) {
         self.invoke_as(Some(&self.token.clone()), name, &args).await
     }
+
+    /// `name`'s answer once `ready` holds for it: what the demo fleet shows after its first
+    /// polls (their timing is the machine's), asked again every 100 ms for up to 30 s.
+    async fn once(&self, name: &str, args: Value, ready: impl Fn(&Value) -> bool) -> Value {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let (status, body) = self.invoke(name, args.clone()).await;
+            assert_eq!(status, 200, "{name} {args} answered {status}: {body}");
+            if ready(&body) {
+                return body;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{name} not ready in 30 s: {body}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
 }
 
 impl Drop for Preview {
@@ -370,6 +388,13 @@ async fn every_command_the_ui_calls_answers_in_a_demo_preview() {
     )
     .await;
 
+    // The demo agents declare what they own in their status documents: the map's clash is
+    // there once each has been polled.
+    preview
+        .once("ownership_map", json!({}), |map| {
+            map["conflicts"].as_array().is_some_and(|c| !c.is_empty())
+        })
+        .await;
     let map = call("ownership_map", json!({})).await;
     let rule = json!({"kind": "data", "pattern": "crm://probe/*", "owner": "Researcher (demo)"});
     let map_after = call("add_rule", json!({"rule": rule})).await;

@@ -253,9 +253,10 @@ pub fn summarize_event(event: &crate::protocol::Event) -> String {
         K::Read => format!("read {res}"),
         K::Trigger => format!("triggered on {res}"),
         K::Handoff => format!("handed off {res} to {}", event.to.as_deref().unwrap_or("?")),
+        // The whole request: the question, then the fields that came with it.
         K::NeedsApproval => format!(
             "asks for approval: {}",
-            crate::protocol::limits::headline(event.message.as_deref().unwrap_or(""))
+            crate::protocol::limits::one_line(event.message.as_deref().unwrap_or(""))
         ),
         K::Claim => format!(
             "claims {} = {}",

@@ -40,6 +40,26 @@ pub fn headline(text: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(format!("{}…", first[..end].trim_end()))
 }
 
+/// All of `text` on one line (its lines joined by ` · `, blank ones left out), at most
+/// [`MAX_HEADLINE_BYTES`], ending with `…` when it was cut: a question and the fields that
+/// came with it, where one line is all there is room for.
+pub fn one_line(text: &str) -> String {
+    let joined = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(" · ");
+    if joined.len() <= MAX_HEADLINE_BYTES {
+        return joined;
+    }
+    let mut end = MAX_HEADLINE_BYTES - '…'.len_utf8();
+    while !joined.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", joined[..end].trim_end())
+}
+
 /// Cuts every value of `doc` over its limit; returns how many were cut.
 pub fn cut_long_values(doc: &mut StatusDocument) -> u32 {
     let mut cut = 0;
@@ -118,6 +138,22 @@ mod tests {
             "{cut}"
         );
         assert!(cut.starts_with("éé"));
+    }
+
+    #[test]
+    fn one_line_keeps_every_line_joined_at_most_a_headline_long() {
+        assert_eq!(
+            one_line("Which city?\n\n  function: ask_human\nreason: to book the trip\n"),
+            "Which city? · function: ask_human · reason: to book the trip"
+        );
+        assert_eq!(one_line(""), "");
+        let long = format!("Which?\n{}", "é".repeat(1000));
+        let cut = one_line(&long);
+        assert!(
+            cut.len() <= MAX_HEADLINE_BYTES && cut.ends_with('…'),
+            "{cut}"
+        );
+        assert!(cut.starts_with("Which? · éé"));
     }
 
     #[test]
