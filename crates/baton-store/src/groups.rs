@@ -11,14 +11,14 @@
 //! The SLA of a new item comes from the `exception` rule matching its resource (default 24 h).
 
 use crate::db::{params, Db};
-use baton_core::detect::{cap_evidence, EvidenceRef, FindingKind};
+use baton_core::detect::{cap_evidence, EvidenceRef, FindingKind, Severity};
 use baton_core::escalations::{
     group_of, group_title, sla_for, Group, GROUP_WINDOW, MAX_GROUP_RESOURCES, MAX_OPEN_PER_SCOPE,
 };
 use baton_core::rules::CompiledRules;
 use chrono::{DateTime, Utc};
 
-use crate::codec::{json, parse_json, parse_kind, ts};
+use crate::codec::{json, parse_json, parse_kind, parse_severity, ts};
 use crate::error::Result;
 use crate::escalations::{evidence_events, task_of};
 use crate::rules::rules_in;
@@ -36,6 +36,7 @@ pub(crate) struct Filed {
 
 struct NewFinding {
     kind: FindingKind,
+    severity: Severity,
     agents: Vec<i64>,
     resource: Option<String>,
     summary: String,
@@ -43,14 +44,15 @@ struct NewFinding {
 }
 
 fn read_new(tx: &Db, finding_id: i64) -> Result<NewFinding> {
-    let (kind, agents, resource, summary, evidence): (
+    let (kind, severity, agents, resource, summary, evidence): (
+        String,
         String,
         String,
         Option<String>,
         String,
         String,
     ) = tx.query_row(
-        "SELECT kind, agents, resource, summary, evidence FROM findings WHERE id = ?1",
+        "SELECT kind, severity, agents, resource, summary, evidence FROM findings WHERE id = ?1",
         params![finding_id],
         |row| {
             Ok((
@@ -59,11 +61,13 @@ fn read_new(tx: &Db, finding_id: i64) -> Result<NewFinding> {
                 row.get(2)?,
                 row.get(3)?,
                 row.get(4)?,
+                row.get(5)?,
             ))
         },
     )?;
     Ok(NewFinding {
         kind: parse_kind(&kind)?,
+        severity: parse_severity(&severity)?,
         agents: parse_json(&agents, "finding agents")?,
         resource,
         summary,
@@ -247,7 +251,7 @@ fn open_item(
     rules: &[baton_core::rules::Rule],
     now: DateTime<Utc>,
 ) -> Result<i64> {
-    let (sla, assignee) = sla_for(f.resource.as_deref(), rules);
+    let (sla, assignee) = sla_for(f.resource.as_deref(), f.severity, rules);
     let (agent_id, task_id) = match f.agents.as_slice() {
         [only] => {
             let events = evidence_events(tx, &f.evidence)?;
@@ -317,6 +321,7 @@ pub(crate) fn recur(
     )?;
     let new = NewFinding {
         kind: f.kind,
+        severity: f.severity,
         agents: f.agents.clone(),
         resource: f.resource.clone(),
         summary: f.summary.clone(),

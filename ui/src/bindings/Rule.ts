@@ -24,6 +24,7 @@ readers?: Array<string>,
  */
 sequence?: Array<string>, 
 /**
- * `exception` only: how long the person has (default 24 h).
+ * `exception` only: how long the person has (default: by the item's severity, 4 h when
+ * critical, 24 h for a warning, 72 h for a note).
  */
 sla_seconds?: number | null, note?: string | null, };

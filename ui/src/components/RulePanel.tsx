@@ -200,7 +200,7 @@ export function RulePanel({
         </label>
       ) : (
         <label className="field">
-          <span>SLA (hours, default 24)</span>
+          <span title="When the rule sets none: 4 h for a critical item, 24 h for a warning, 72 h for a note">SLA (hours; default by severity)</span>
           <input
             data-testid="rule-sla"
             inputMode="decimal"

@@ -26,7 +26,7 @@
 //! pattern = "crm://contacts/*#status"
 //! owner = "Researcher"
 //! readers = ["Writer"]             # data only
-//! # sla_seconds = 3600             # exception only (default 24 h)
+//! # sla_seconds = 3600             # exception only (default by severity: 4 h critical, 24 h warning, 72 h info)
 //! note = "status is the researcher's call"
 //! ```
 //!

@@ -16,23 +16,34 @@ fn the_most_specific_exception_rule_sets_the_sla() {
         exception("crm://invoices/overdue/*", "ben", Some(600)),
         Rule::new(RuleKind::Data, "crm://invoices/**", "billing"),
     ];
-    let (sla, who) = sla_for(Some("crm://invoices/overdue/7#status"), &rules);
+    let (sla, who) = sla_for(Some("crm://invoices/overdue/7#status"), Severity::Critical, &rules);
     assert_eq!((sla, who.as_deref()), (Duration::seconds(600), Some("ben")));
-    let (sla, who) = sla_for(Some("crm://invoices/7"), &rules);
+    let (sla, who) = sla_for(Some("crm://invoices/7"), Severity::Critical, &rules);
     assert_eq!((sla, who.as_deref()), (Duration::hours(1), Some("ana")));
 }
 
 #[test]
-fn without_a_matching_rule_the_sla_is_a_day() {
+fn without_a_matching_rule_the_sla_is_the_severitys() {
     let rules = [exception("crm://contacts/**", "ana", None)];
     assert_eq!(
-        sla_for(Some("mail://inbox/1"), &rules),
+        sla_for(Some("mail://inbox/1"), Severity::Warning, &rules),
         (Duration::hours(24), None)
     );
-    assert_eq!(sla_for(None, &rules), (Duration::hours(24), None));
-    // A rule without its own SLA gives the default, and its owner.
-    let (sla, who) = sla_for(Some("crm://contacts/x"), &rules);
-    assert_eq!((sla, who.as_deref()), (Duration::hours(24), Some("ana")));
+    assert_eq!(
+        sla_for(None, Severity::Critical, &rules),
+        (Duration::hours(4), None)
+    );
+    assert_eq!(
+        sla_for(None, Severity::Info, &rules),
+        (Duration::days(3), None)
+    );
+    // A rule without its own SLA leaves the severity's, and names its owner.
+    let (sla, who) = sla_for(Some("crm://contacts/x"), Severity::Critical, &rules);
+    assert_eq!((sla, who.as_deref()), (Duration::hours(4), Some("ana")));
+    // A rule's own SLA holds whatever the severity.
+    let rules = [exception("crm://contacts/**", "ana", Some(600))];
+    let (sla, _) = sla_for(Some("crm://contacts/x"), Severity::Info, &rules);
+    assert_eq!(sla, Duration::minutes(10));
 }
 
 #[test]

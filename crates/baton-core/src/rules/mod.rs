@@ -4,9 +4,6 @@
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-/// SLA of an `exception` rule when none is given: 24 h.
-pub const DEFAULT_EXCEPTION_SLA_SECONDS: u64 = 24 * 60 * 60;
-
 /// What a rule is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
@@ -59,7 +56,8 @@ pub struct Rule {
     /// order. An overlap accepted on purpose (e.g. a writer then an editor on one draft).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub sequence: Vec<String>,
-    /// `exception` only: how long the person has (default 24 h).
+    /// `exception` only: how long the person has (default: by the item's severity, 4 h when
+    /// critical, 24 h for a warning, 72 h for a note).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sla_seconds: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -88,12 +86,6 @@ impl Rule {
                 .sequence
                 .iter()
                 .any(|a| crate::agent::same_name(a, agent))
-    }
-
-    /// The SLA that applies to an `exception` rule.
-    pub fn effective_sla_seconds(&self) -> Option<u64> {
-        (self.kind == RuleKind::Exception)
-            .then(|| self.sla_seconds.unwrap_or(DEFAULT_EXCEPTION_SLA_SECONDS))
     }
 }
 
