@@ -8,7 +8,7 @@
 //! it). A repository whose `.baton/hooks.toml` says `parallel = "enforce"` refuses the second
 //! branch's write, and its model reads why.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command as StdCommand;
 
 use baton_core::detect::FindingKind;
@@ -16,7 +16,7 @@ use baton_store::escalations::EscalationFilter;
 use baton_store::Store;
 use baton_tests::coding_sessions::{run_to_end, RUN_LIMIT};
 use baton_tests::model_standin::ModelStandIn;
-use baton_tests::peers::{claude_print, SessionPlace};
+use baton_tests::peers::{claude_print, debug_baton, SessionPlace};
 
 fn git(dir: &Path, args: &[&str]) {
     let out = StdCommand::new("git")
@@ -42,73 +42,104 @@ struct Outcome {
     items: Vec<(FindingKind, String)>,
 }
 
-/// Session feature-a (worktree `feature-a`) writes `src/app.rs` and its turn stays open (a
-/// live session); then session feature-b (worktree `feature-b`, whose `.baton/hooks.toml` is
-/// `settings` when given) writes its own `src/app.rs` and runs to its end.
-async fn two_branches_write_one_file(settings: Option<&str>) -> Outcome {
-    let place = SessionPlace::new();
-    // A real repository beside the place's own: `shop`, with worktrees on two branches.
-    let shop = place.root.join("shop");
-    std::fs::create_dir_all(shop.join("src")).unwrap();
-    git(&shop, &["init", "-q", "-b", "main"]);
-    std::fs::write(shop.join("src/app.rs"), "fn main() {}\n").unwrap();
-    git(&shop, &["add", "-A"]);
-    git(&shop, &["commit", "-q", "-m", "base"]);
-    let mut sessions = Vec::new();
-    for branch in ["feature-a", "feature-b"] {
-        let dir = place.root.join(branch);
-        git(
-            &shop,
-            &["worktree", "add", "-q", "-b", branch, dir.to_str().unwrap()],
-        );
-        place.install_hooks_in(&dir, "claude-code", "warn", &[]);
-        let file = dir.join("src/app.rs");
-        let model = ModelStandIn::start(&file.to_string_lossy()).await;
-        sessions.push((branch, dir, file, model));
-    }
-    if let Some(text) = settings {
-        std::fs::create_dir_all(sessions[1].1.join(".baton")).unwrap();
-        std::fs::write(sessions[1].1.join(".baton/hooks.toml"), text).unwrap();
+/// A repository `shop` with worktrees on branches feature-a and feature-b, Baton's hooks
+/// installed in each, and a model stand-in per worktree writing its `src/app.rs`.
+struct TwoBranches {
+    place: SessionPlace,
+    /// (branch, worktree, its src/app.rs, its model).
+    sessions: Vec<(&'static str, PathBuf, PathBuf, ModelStandIn)>,
+}
+
+impl TwoBranches {
+    async fn new(settings: Option<&str>) -> TwoBranches {
+        let place = SessionPlace::new();
+        // A real repository beside the place's own: `shop`, with worktrees on two branches.
+        let shop = place.root.join("shop");
+        std::fs::create_dir_all(shop.join("src")).unwrap();
+        git(&shop, &["init", "-q", "-b", "main"]);
+        std::fs::write(shop.join("src/app.rs"), "fn main() {}\n").unwrap();
+        git(&shop, &["add", "-A"]);
+        git(&shop, &["commit", "-q", "-m", "base"]);
+        let mut sessions = Vec::new();
+        for branch in ["feature-a", "feature-b"] {
+            let dir = place.root.join(branch);
+            git(
+                &shop,
+                &["worktree", "add", "-q", "-b", branch, dir.to_str().unwrap()],
+            );
+            place.install_hooks_in(&dir, "claude-code", "warn", &[]);
+            let file = dir.join("src/app.rs");
+            let model = ModelStandIn::start(&file.to_string_lossy()).await;
+            sessions.push((branch, dir, file, model));
+        }
+        if let Some(text) = settings {
+            std::fs::create_dir_all(sessions[1].1.join(".baton")).unwrap();
+            std::fs::write(sessions[1].1.join(".baton/hooks.toml"), text).unwrap();
+        }
+        TwoBranches { place, sessions }
     }
 
-    let run = |i: usize| {
-        let (branch, dir, _, model) = &sessions[i];
-        let prompt = format!("[session {branch}] Write src/app.rs for the {branch} feature.");
-        claude_print(dir, &place.home, &model.base_url, &prompt, "acceptEdits")
-    };
-    sessions[0].3.hold("feature-a");
-    let one = run(0).spawn().unwrap();
-    tokio::time::timeout(RUN_LIMIT, sessions[0].3.wait_for_tool_result("feature-a"))
-        .await
-        .expect("session feature-a wrote its file");
-    run_to_end(run(1), "feature-b").await;
-    // feature-a wrote its own checkout's file.
-    assert_eq!(
-        std::fs::read_to_string(&sessions[0].2).unwrap(),
-        "feature-a"
-    );
-    let store = Store::open(&place.data.join("baton.sqlite3")).unwrap();
-    let items = store
-        .escalations(EscalationFilter {
-            open: true,
-            closed: 0,
-        })
-        .unwrap()
-        .into_iter()
-        .map(|e| (e.kind, e.title))
-        .collect();
-    drop(store);
-    sessions[0].3.release("feature-a");
-    let one = tokio::time::timeout(RUN_LIMIT, one.wait_with_output())
-        .await
-        .expect("session feature-a ends")
-        .unwrap();
-    assert!(one.status.success(), "{one:?}");
-    Outcome {
-        file_b: std::fs::read_to_string(&sessions[1].2).unwrap(),
-        told_b: sessions[1].3.seen("feature-b").tool_results,
-        items,
+    /// A Claude Code run in worktree `i`, its prompt tagged `tag` (the stand-in's
+    /// conversation, and what it writes).
+    fn run(&self, i: usize, tag: &str) -> tokio::process::Command {
+        let (branch, dir, _, model) = &self.sessions[i];
+        let prompt = format!("[session {tag}] Write src/app.rs for the {branch} feature.");
+        claude_print(
+            dir,
+            &self.place.home,
+            &model.base_url,
+            &prompt,
+            "acceptEdits",
+        )
     }
+
+    fn store(&self) -> Store {
+        Store::open(&self.place.data.join("baton.sqlite3")).unwrap()
+    }
+
+    /// Session feature-a writes `src/app.rs` and its turn stays open (a live session); then
+    /// session feature-b writes its own `src/app.rs` and runs to its end.
+    async fn write_one_file(&self) -> Outcome {
+        let model_a = &self.sessions[0].3;
+        model_a.hold("feature-a");
+        let one = self.run(0, "feature-a").spawn().unwrap();
+        tokio::time::timeout(RUN_LIMIT, model_a.wait_for_tool_result("feature-a"))
+            .await
+            .expect("session feature-a wrote its file");
+        run_to_end(self.run(1, "feature-b"), "feature-b").await;
+        // feature-a wrote its own checkout's file.
+        assert_eq!(
+            std::fs::read_to_string(&self.sessions[0].2).unwrap(),
+            "feature-a"
+        );
+        let items = self
+            .store()
+            .escalations(EscalationFilter {
+                open: true,
+                closed: 0,
+            })
+            .unwrap()
+            .into_iter()
+            .map(|e| (e.kind, e.title))
+            .collect();
+        model_a.release("feature-a");
+        let one = tokio::time::timeout(RUN_LIMIT, one.wait_with_output())
+            .await
+            .expect("session feature-a ends")
+            .unwrap();
+        assert!(one.status.success(), "{one:?}");
+        Outcome {
+            file_b: std::fs::read_to_string(&self.sessions[1].2).unwrap(),
+            told_b: self.sessions[1].3.seen("feature-b").tool_results,
+            items,
+        }
+    }
+}
+
+/// Two sessions on two branches write `src/app.rs`; feature-b's `.baton/hooks.toml` is
+/// `settings` when given.
+async fn two_branches_write_one_file(settings: Option<&str>) -> Outcome {
+    TwoBranches::new(settings).await.write_one_file().await
 }
 
 /// The one queue item: a parallel edit of src/app.rs naming both branches.
@@ -149,4 +180,63 @@ async fn a_repository_that_enforces_refuses_the_second_branchs_edit() {
         "{reason}"
     );
     one_parallel_edit(&outcome.items);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_branch_told_to_stop_touching_the_file_is_refused_it_at_its_next_write() {
+    let two = TwoBranches::new(None).await;
+    let outcome = two.write_one_file().await;
+    one_parallel_edit(&outcome.items);
+    let store = two.store();
+    let item = store
+        .escalations(EscalationFilter {
+            open: true,
+            closed: 0,
+        })
+        .unwrap()[0]
+        .id;
+    let session_b = store
+        .agents()
+        .unwrap()
+        .into_iter()
+        .find(|a| a.name.starts_with("feature-b·"))
+        .expect("feature-b's session is an agent")
+        .name;
+    drop(store);
+    // The person stops feature-b from the command line, as the item's button does.
+    let decide = StdCommand::new(debug_baton())
+        .arg("--data-dir")
+        .arg(&two.place.data)
+        .args(["decide", &item.to_string(), "stop-touching", &session_b])
+        .args(["--note", "feature-a rewrites the parser", "--who", "ana"])
+        .output()
+        .unwrap();
+    assert!(decide.status.success(), "{decide:?}");
+
+    // The agent started again in feature-b's worktree (a new session of the branch) tries the
+    // file: refused, the person's words read by its model, the file as it was.
+    run_to_end(two.run(1, "feature-b-again"), "feature-b again").await;
+    let told = two.sessions[1].3.seen("feature-b-again").tool_results;
+    assert_eq!(told.len(), 1, "{told:?}");
+    let (reason, failed) = &told[0];
+    assert!(*failed, "{reason}");
+    assert!(
+        reason.contains(
+            "ana decided in Baton that the branch \"feature-b\" stops changing src/app.rs"
+        ) && reason.contains("(feature-a rewrites the parser)"),
+        "{reason}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&two.sessions[1].2).unwrap(),
+        "feature-b"
+    );
+    // Decided: no new item for the refused try.
+    let open = two
+        .store()
+        .escalations(EscalationFilter {
+            open: true,
+            closed: 0,
+        })
+        .unwrap();
+    assert!(open.is_empty(), "{open:?}");
 }

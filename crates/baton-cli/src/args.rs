@@ -432,4 +432,19 @@ pub enum DecideAction {
         /// The file, as a path or a file:// URI.
         file: String,
     },
+    /// A parallel edit: SESSION stops changing the item's files, left to the other branch (its
+    /// writes of them are refused from its next try, with --note as the reason).
+    StopTouching {
+        /// The session's name or number.
+        session: String,
+    },
+    /// A parallel edit: the item's files are the branch of SESSION (in `enforce` the other
+    /// branch's writes of them are refused).
+    HandToBranch {
+        /// The session's name or number.
+        session: String,
+    },
+    /// A parallel edit: both branches go on changing the item's files (in the log; no item
+    /// again for these files and branches).
+    LetBothGoOn,
 }

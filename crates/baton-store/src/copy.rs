@@ -39,6 +39,7 @@ pub(crate) const ORDER: &[&str] = &[
     "leases",
     "lease_exemptions",
     "parallel_edits",
+    "parallel_choices",
     "agent_days",
     "api_costs",
     "prices",

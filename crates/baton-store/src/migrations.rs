@@ -51,6 +51,9 @@ const MIGRATION_SLICE: &[M<'static>] = &[
         "../migrations/sqlite/0014_session_repositories.sql"
     )),
     M::up(include_str!("../migrations/sqlite/0015_parallel_edits.sql")).foreign_key_check(),
+    M::up(include_str!(
+        "../migrations/sqlite/0016_parallel_choices.sql"
+    )),
 ];
 
 /// PostgreSQL's migrations: (the version it brings the store to, its SQL). The first is the
@@ -68,6 +71,10 @@ pub(crate) const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
     (
         15,
         include_str!("../migrations/postgres/0015_parallel_edits.sql"),
+    ),
+    (
+        16,
+        include_str!("../migrations/postgres/0016_parallel_choices.sql"),
     ),
 ];
 
@@ -283,7 +290,7 @@ mod tests {
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .unwrap();
         assert_eq!(version, LATEST_VERSION);
-        assert_eq!(LATEST_VERSION, 15);
+        assert_eq!(LATEST_VERSION, 16);
         let count = |sql: &str| -> i64 { conn.query_row(sql, [], |r| r.get(0)).unwrap() };
         assert_eq!(
             count("SELECT count(*) FROM agents WHERE name = 'Researcher' AND adapter = 'baton'"),

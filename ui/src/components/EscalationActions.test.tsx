@@ -154,6 +154,31 @@ describe("Grant to a coding session", () => {
   });
 });
 
+describe("A parallel edit", () => {
+  it("stops one branch, hands the files to one, or lets both go on; never a lease", async () => {
+    const user = userEvent.setup();
+    const onDecide = vi.fn();
+    const edit = escalation(10, Date.now(), 30 * MIN, { kind: "parallel_edit", resource: "repo://root:abc/", agents: [1, 2] });
+    render(<Harness e={edit} onDecide={onDecide} sessions={new Set([1, 2])} />);
+    const actions = screen.getAllByTestId("escalation-action");
+    const of = (action: string) => actions.filter((b) => b.dataset.action === action);
+    expect(of("grant_lease")).toEqual([]);
+    expect(of("keep_lease")).toEqual([]);
+    expect(of("approve")).toEqual([]);
+    expect(of("hand_to_branch").map((b) => b.textContent)).toEqual(["Files to Writer", "Files to Editor"]);
+    expect(of("hand_to_branch").every((b) => b.dataset.primary === "true")).toBe(true);
+    expect(of("stop_touching").map((b) => b.textContent)).toEqual(["Stop Writer", "Stop Editor"]);
+    expect(screen.getByTestId("escalation-note")).toHaveAttribute("placeholder", "Why, told to the branch you stop at its next try");
+    await user.type(screen.getByTestId("escalation-note"), "feature-a rewrites it");
+    await user.click(of("stop_touching")[1]!);
+    expect(onDecide).toHaveBeenLastCalledWith({ action: "stop_touching", agent_id: 2 }, "feature-a rewrites it");
+    await user.click(of("hand_to_branch")[0]!);
+    expect(onDecide).toHaveBeenLastCalledWith({ action: "hand_to_branch", agent_id: 1 }, "feature-a rewrites it");
+    await user.click(of("let_both_go_on")[0]!);
+    expect(onDecide).toHaveBeenLastCalledWith({ action: "let_both_go_on" }, "feature-a rewrites it");
+  });
+});
+
 describe("Split budget", () => {
   it("is offered on rate-limit pressure escalations only, as the primary action, on key b", async () => {
     const user = userEvent.setup();

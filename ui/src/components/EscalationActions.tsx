@@ -8,7 +8,7 @@
 // A closed escalation shows only why; an open one past its SLA has everything disabled, with
 // the reason in each title.
 
-import { useRef, useState, type KeyboardEvent } from "react";
+import { Fragment, useRef, useState, type KeyboardEvent } from "react";
 
 import type { Escalation } from "../bindings/Escalation";
 import type { EscalationAction } from "../bindings/EscalationAction";
@@ -143,7 +143,12 @@ export function EscalationActions({
   // An API is shared by budget, not owned: a pressure escalation offers a split instead. A
   // coding session is granted a file (its lease), not made its owner.
   const agentsToOwn = e.resource && !canSplit ? e.agents.filter((id) => !sessions.has(id)) : [];
-  const sessionsToGrant = e.resource?.startsWith("file://") || e.resource?.startsWith("repo://") ? e.agents.filter((id) => sessions.has(id)) : [];
+  // Two branches changing one file each in its own checkout share no lease: a session is told
+  // to leave the files to the other branch, the files handed to one branch, or both go on.
+  const parallel = e.kind === "parallel_edit";
+  const sessionsToGrant =
+    !parallel && (e.resource?.startsWith("file://") || e.resource?.startsWith("repo://")) ? e.agents.filter((id) => sessions.has(id)) : [];
+  const branchSessions = parallel ? e.agents.filter((id) => sessions.has(id)) : [];
   // Coding sessions alone: nothing is sent to them, so approve, reject and retry mean nothing,
   // except to a session's own permission request (its hook waits for the answer: approve or
   // reject, no retry).
@@ -171,6 +176,8 @@ export function EscalationActions({
           placeholder={
             sessionAsks
               ? "Why, told to the session's model when you refuse"
+              : parallel
+                ? "Why, told to the branch you stop at its next try"
               : deadlocked
                 ? "Kept in the log; sent to the agent whose task you cancel"
                 : asks
@@ -269,6 +276,33 @@ export function EscalationActions({
             />
           );
         })}
+        {branchSessions.map((agentId) => {
+          const name = nameOf(names, agentId);
+          return (
+            <Fragment key={`branch-${agentId}`}>
+              <button
+                {...button("hand_to_branch", `Files to ${name}`, `The files are the branch of ${name}: in enforce the other branch's writes of them are refused`, {
+                  "data-agent": name,
+                  "data-agent-id": String(agentId),
+                })}
+                onClick={() => onDecide({ action: "hand_to_branch", agent_id: agentId }, noteOrNull)}
+              />
+              <button
+                {...button("stop_touching", `Stop ${name}`, `${name} (and its branch) stops changing the files: its next write of one is refused, your note as the reason`, {
+                  "data-agent": name,
+                  "data-agent-id": String(agentId),
+                })}
+                onClick={() => onDecide({ action: "stop_touching", agent_id: agentId }, noteOrNull)}
+              />
+            </Fragment>
+          );
+        })}
+        {parallel ? (
+          <button
+            {...button("let_both_go_on", "Let both go on", "Both branches go on changing the files (kept in the log; no item again for them)")}
+            onClick={() => onDecide({ action: "let_both_go_on" }, noteOrNull)}
+          />
+        ) : null}
         {sessionsToGrant.length > 0 && !deadlocked ? (
           <>
             <button

@@ -216,6 +216,9 @@ const ESCALATION_VERBS: Record<string, string> = {
   allow_both_once: "Allowed both once on",
   cancel_task: "Cancelled a deadlocked task of",
   give_lease: "Gave a deadlocked file on",
+  stop_touching: "Told a branch to stop changing the files of",
+  hand_to_branch: "Handed to one branch the files of",
+  let_both_go_on: "Let both branches go on with",
   snooze: "Snoozed",
   expire: "Expired (its SLA lapsed):",
 };

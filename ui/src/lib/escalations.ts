@@ -69,6 +69,9 @@ const DONE: Record<string, string> = {
   allow_both_once: "Both allowed once",
   cancel_task: "Task cancelled",
   give_lease: "File given",
+  stop_touching: "Branch told to stop",
+  hand_to_branch: "Files handed to a branch",
+  let_both_go_on: "Both branches go on",
   settled: "Settled",
   reopen: "Reopened",
   delivered: "Answer delivered",
@@ -109,6 +112,8 @@ export function primaryAction(e: Pick<Escalation, "kind" | "resource"> & { knot?
       return e.resource ? "give_ownership" : "retry";
     case "rate_limit_pressure":
       return "split_budget";
+    case "parallel_edit":
+      return "hand_to_branch";
     default:
       return "retry";
   }

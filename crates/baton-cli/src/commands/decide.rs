@@ -172,6 +172,19 @@ fn action_of(
             },
             note,
         ),
+        DecideAction::StopTouching { session } => (
+            EscalationAction::StopTouching {
+                agent_id: find_agent(agents, &session)?.id,
+            },
+            note,
+        ),
+        DecideAction::HandToBranch { session } => (
+            EscalationAction::HandToBranch {
+                agent_id: find_agent(agents, &session)?.id,
+            },
+            note,
+        ),
+        DecideAction::LetBothGoOn => (EscalationAction::LetBothGoOn, note),
     })
 }
 

@@ -92,6 +92,20 @@ pub enum EscalationAction {
         agent_id: i64,
         resource: String,
     },
+    /// For a parallel edit: session `agent_id` leaves the item's files to the other branch:
+    /// its writes of them are refused in every mode, the person's note as the reason (read by
+    /// its next hook call; nothing is sent), and the files are the other branch's.
+    StopTouching {
+        agent_id: i64,
+    },
+    /// For a parallel edit: both branches go on changing the item's files (noted in the log;
+    /// no item again for these files and branches, and `enforce` lets them).
+    LetBothGoOn,
+    /// For a parallel edit: the item's files are the branch of session `agent_id` (a lease
+    /// across branches): `enforce` refuses the other branch's writes of them.
+    HandToBranch {
+        agent_id: i64,
+    },
 }
 
 impl EscalationAction {
@@ -110,6 +124,9 @@ impl EscalationAction {
             EscalationAction::AllowBothOnce => "allow_both_once",
             EscalationAction::CancelTask { .. } => "cancel_task",
             EscalationAction::GiveLease { .. } => "give_lease",
+            EscalationAction::StopTouching { .. } => "stop_touching",
+            EscalationAction::LetBothGoOn => "let_both_go_on",
+            EscalationAction::HandToBranch { .. } => "hand_to_branch",
         }
     }
 
@@ -128,7 +145,10 @@ impl EscalationAction {
             EscalationAction::GrantLease { .. }
             | EscalationAction::KeepLease
             | EscalationAction::AllowBothOnce
-            | EscalationAction::GiveLease { .. } => None,
+            | EscalationAction::GiveLease { .. }
+            | EscalationAction::StopTouching { .. }
+            | EscalationAction::LetBothGoOn
+            | EscalationAction::HandToBranch { .. } => None,
         }
     }
 

@@ -16,7 +16,11 @@ fn the_most_specific_exception_rule_sets_the_sla() {
         exception("crm://invoices/overdue/*", "ben", Some(600)),
         Rule::new(RuleKind::Data, "crm://invoices/**", "billing"),
     ];
-    let (sla, who) = sla_for(Some("crm://invoices/overdue/7#status"), Severity::Critical, &rules);
+    let (sla, who) = sla_for(
+        Some("crm://invoices/overdue/7#status"),
+        Severity::Critical,
+        &rules,
+    );
     assert_eq!((sla, who.as_deref()), (Duration::seconds(600), Some("ben")));
     let (sla, who) = sla_for(Some("crm://invoices/7"), Severity::Critical, &rules);
     assert_eq!((sla, who.as_deref()), (Duration::hours(1), Some("ana")));

@@ -19,8 +19,8 @@ pub use merge::{
     MAX_GIT_OUTPUT,
 };
 pub use parallel::{
-    branch_pair, parallel_deny_reason, parallel_key, parallel_summary, ParallelMode,
-    LIVE_SESSION_MINUTES,
+    branch_pair, parallel_deny_reason, parallel_handed_reason, parallel_key, parallel_stop_reason,
+    parallel_summary, ParallelMode, LIVE_SESSION_MINUTES,
 };
 pub use payload::{
     parse_hook_payload, short_session_id, HookCall, HookClient, HookEvent, HookPayloadError,

@@ -105,6 +105,33 @@ pub fn parallel_deny_reason(path: &str, other_branch: &str, other_session: &str)
     )
 }
 
+/// The reason a session on `branch` reads at each try (in every mode) once the person told a
+/// session of the branch to leave `path` to `holder`: who decided, and their note if any.
+pub fn parallel_stop_reason(
+    path: &str,
+    branch: &str,
+    holder: &str,
+    who: &str,
+    note: Option<&str>,
+) -> String {
+    let note = note.map(|n| format!(" ({n})")).unwrap_or_default();
+    format!(
+        "Baton refused this write: {who} decided in Baton that the branch \"{branch}\" stops \
+         changing {path} and leaves it to the branch \"{holder}\"{note}. Carry on with other \
+         work and leave this file as it is here."
+    )
+}
+
+/// The reason a write of `path` is refused in `enforce` once the person handed the file to
+/// the branch `holder`.
+pub fn parallel_handed_reason(path: &str, holder: &str, who: &str) -> String {
+    format!(
+        "Baton refused this write: {who} handed {path} to the branch \"{holder}\" in Baton, and \
+         this repository refuses parallel edits of one file on two branches (parallel = \
+         \"enforce\"). Leave this file to that branch and carry on with other work."
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -162,6 +162,12 @@ pub(super) fn grant_lease_in(
 
 /// The file (`file://…`, or a repository's `repo://…`) an escalation about a lease is about.
 pub(super) fn file_of(escalation: &Escalation) -> Result<&str> {
+    if escalation.kind == FindingKind::ParallelEdit {
+        return Err(invalid(
+            "a parallel edit is two branches, each in its own checkout: no lease is shared; \
+             stop one session, hand the files to one branch, or let both go on",
+        ));
+    }
     escalation
         .resource
         .as_deref()

@@ -18,6 +18,7 @@ use crate::decisions::{append_decision_in, NewDecision};
 use crate::error::{Result, StoreError};
 use crate::escalations::{escalation_in, expire_in};
 use crate::rules::check_who;
+use crate::sessions::choices::parallel_choice_in;
 use crate::Store;
 
 /// What [`Store::decide_escalation`] stored.
@@ -107,6 +108,11 @@ impl Store {
             let sentence = give_lease_in(&tx, &escalation, *agent_id, resource, now)?;
             detail["lease"] = json!(sentence);
         }
+        // A parallel edit: the files' choice, kept once the decision has its number.
+        let parallel = parallel_choice_in(&tx, &escalation, action)?;
+        if let Some(choice) = &parallel {
+            detail["parallel"] = json!(choice.sentence);
+        }
         if matches!(action, EscalationAction::AllowBothOnce) {
             let allowed = allow_once_in(&tx, &escalation, now)?;
             detail["allowed_once"] = json!(allowed);
@@ -136,6 +142,9 @@ impl Store {
             draft = draft.reason(note);
         }
         let decision = append_decision_in(&tx, draft)?;
+        if let Some(choice) = &parallel {
+            choice.store(&tx, decision.seq, who, note.as_deref(), now)?;
+        }
         for (agent_id, grant) in &grants {
             tx.execute(
                 "INSERT INTO api_budgets (api, key, agent_id, percent, decision_id, decided_at)

@@ -7,6 +7,8 @@
 //! `baton watch` runs; they pick the events up and run the detectors.
 
 mod asks;
+pub(crate) mod choices;
+mod edits;
 mod parallel;
 pub(crate) mod permits;
 mod record;
@@ -14,7 +16,7 @@ mod summary;
 mod turns;
 
 pub use asks::{PermissionDecided, WATCHER_FRESH};
-pub use parallel::{MergeCheck, ParallelEdit};
+pub use edits::{MergeCheck, ParallelEdit};
 pub(crate) use record::SessionRow;
 pub use record::{HookRecord, ParallelMeet, PermitClash, PermitSettings, SessionRef};
 pub use summary::SessionsHeard;

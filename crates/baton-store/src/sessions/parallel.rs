@@ -5,49 +5,21 @@
 //! which the engine hands to git (beside the hook, once the writes pause) to say whether the
 //! branches would conflict.
 
-use crate::db::{params, Db, Row};
+use crate::db::{params, Db};
 use baton_core::detect::{EvidenceRef, Finding, FindingKind, Severity};
 use baton_core::hooks::{
-    branch_pair, parallel_deny_reason, parallel_key, parallel_summary, HookAnswer, MergeForecast,
-    ParallelMode, LIVE_SESSION_MINUTES,
+    branch_pair, parallel_deny_reason, parallel_key, parallel_summary, HookAnswer, ParallelMode,
+    LIVE_SESSION_MINUTES,
 };
 use chrono::{DateTime, Duration, Utc};
-use serde::Serialize;
 
+use super::choices::{choices_on, refused_by_choice};
+use super::edits::{edit_in, read_edit, MergeCheck, ParallelEdit, COLS};
 use super::record::{HookRecord, ParallelMeet, SessionRef, SessionRow};
-use crate::codec::{json, parse_json, parse_opt_ts, parse_ts, ts};
+use crate::codec::{json, ts};
 use crate::error::Result;
 use crate::escalations::expire_with;
 use crate::Store;
-
-/// A parallel edit as stored: its finding, its two branches and checkouts, the files both
-/// changed, and git's forecast of their merge (None until asked).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ParallelEdit {
-    pub finding_id: i64,
-    pub repository: String,
-    pub branch_a: String,
-    pub branch_b: String,
-    pub worktree_a: String,
-    pub worktree_b: String,
-    pub files: Vec<String>,
-    pub forecast: Option<MergeForecast>,
-    pub written_at: DateTime<Utc>,
-    pub checked_at: Option<DateTime<Utc>>,
-}
-
-/// What git said of a parallel edit now.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum MergeCheck {
-    /// The branches still change these files (both sides), and merging them would do this.
-    Overlap {
-        files: Vec<String>,
-        forecast: MergeForecast,
-    },
-    /// They no longer overlap (a branch merged, deleted, its checkout gone, the edits undone):
-    /// why.
-    Over(String),
-}
 
 /// The live sessions on other branches of the session's repository that wrote `resource`,
 /// and the write's answer in `enforce`. Returns whether the write is refused for it.
@@ -74,6 +46,14 @@ pub(super) fn meet_other_branches(
     else {
         return Ok(false);
     };
+    // What the person decided on this file: kept whatever the mode says since.
+    let choices = choices_on(tx, repository, inside, branch)?;
+    if let Some(refusal) = refused_by_choice(&choices, branch, inside, mode) {
+        if record.answer == HookAnswer::GoOn {
+            record.answer = HookAnswer::Deny(refusal);
+        }
+        return Ok(true);
+    }
     if mode == ParallelMode::Off {
         return Ok(false);
     }
@@ -98,6 +78,14 @@ pub(super) fn meet_other_branches(
         },
     )?;
     for (other_id, other_name, other_branch, other_worktree) in others {
+        // Both go on, or the file is this branch's: decided, nothing to tell. Handed to the
+        // other branch: `warn` tells the person again.
+        let decided = choices
+            .iter()
+            .find(|c| c.other_than(branch) == other_branch);
+        if decided.is_some_and(|c| c.holder.as_deref() != Some(other_branch.as_str())) {
+            continue;
+        }
         let Some(seq) = last_write(tx, other_id, resource)? else {
             continue;
         };
@@ -119,27 +107,6 @@ pub(super) fn meet_other_branches(
         });
     }
     Ok(refused)
-}
-
-const COLS: &str = "finding_id, repository, branch_a, branch_b, worktree_a, worktree_b, files, \
-     forecast, written_at, checked_at";
-
-fn read_edit(row: &Row<'_>) -> Result<ParallelEdit> {
-    let forecast: Option<String> = row.get(7)?;
-    Ok(ParallelEdit {
-        finding_id: row.get(0)?,
-        repository: row.get(1)?,
-        branch_a: row.get(2)?,
-        branch_b: row.get(3)?,
-        worktree_a: row.get(4)?,
-        worktree_b: row.get(5)?,
-        files: parse_json(&row.get::<String>(6)?, "parallel edit files")?,
-        forecast: forecast
-            .map(|text| parse_json(&text, "merge forecast"))
-            .transpose()?,
-        written_at: parse_ts(&row.get::<String>(8)?)?,
-        checked_at: parse_opt_ts(row.get(9)?)?,
-    })
 }
 
 impl Store {
@@ -231,11 +198,7 @@ impl Store {
 
     /// The parallel edit of a finding, if it is one.
     pub fn parallel_edit(&self, finding_id: i64) -> Result<Option<ParallelEdit>> {
-        self.db.query_opt(
-            &format!("SELECT {COLS} FROM parallel_edits WHERE finding_id = ?1"),
-            params![finding_id],
-            read_edit,
-        )
+        edit_in(&self.db, finding_id)
     }
 
     /// The open parallel edits git should look at now: written since their last check and

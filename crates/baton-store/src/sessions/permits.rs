@@ -99,11 +99,12 @@ pub(super) fn ask_permit(
             now,
         );
         // Another branch of the repository changed the file too: a parallel edit (refused
-        // in `enforce`, and then the file's lease stays where it is).
+        // in `enforce`, or by the person's choice on it). A refused write changes nothing: the
+        // file's lease stays where it is, and it is no write collision either.
         let refused =
             meet_other_branches(tx, session, row, &resource, settings.parallel, now, record)?;
         match conflict {
-            None if refused => {}
+            _ if refused => {}
             None => take_lease(tx, &resource, row.agent_id, now)?,
             // The person allowed this session one more write while the holder keeps the file.
             Some(_) if use_exemption(tx, &resource, row.agent_id)? => {}

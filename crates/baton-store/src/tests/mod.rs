@@ -16,6 +16,7 @@ mod ingest_checks;
 mod manifests;
 mod open;
 mod ownership;
+mod parallel_choices;
 mod parallel_edits;
 mod ratelimits;
 mod readiness;

@@ -21,7 +21,7 @@ use crate::Store;
 const REPO: &str = "root:0123456789abcdef0123456789abcdef01234567";
 
 /// A session on `branch`, in its worktree `/work/wt/<branch>`.
-fn on_branch(id: &str, branch: &str) -> SessionRef {
+pub(super) fn on_branch(id: &str, branch: &str) -> SessionRef {
     let root = format!("/work/wt/{branch}");
     SessionRef {
         client: HookClient::ClaudeCode,
@@ -46,7 +46,7 @@ fn settings(parallel: ParallelMode) -> PermitSettings {
 
 /// `session` writes `file` (inside its worktree): PreToolUse, then PostToolUse unless refused;
 /// the PreToolUse's record (the permit).
-fn write(
+pub(super) fn write(
     store: &mut Store,
     session: &SessionRef,
     file: &str,

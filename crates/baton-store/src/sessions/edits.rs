@@ -1,0 +1,70 @@
+//! Parallel edits as stored (`parallel_edits`, one row beside each parallel-edit finding): the
+//! two branches and checkouts, the files both changed, and git's forecast of their merge.
+
+use crate::db::{params, Db, Row};
+use baton_core::hooks::MergeForecast;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::codec::{parse_json, parse_opt_ts, parse_ts};
+use crate::error::Result;
+
+/// A parallel edit as stored: its finding, its two branches and checkouts, the files both
+/// changed, and git's forecast of their merge (None until asked).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ParallelEdit {
+    pub finding_id: i64,
+    pub repository: String,
+    pub branch_a: String,
+    pub branch_b: String,
+    pub worktree_a: String,
+    pub worktree_b: String,
+    pub files: Vec<String>,
+    pub forecast: Option<MergeForecast>,
+    pub written_at: DateTime<Utc>,
+    pub checked_at: Option<DateTime<Utc>>,
+}
+
+/// What git said of a parallel edit now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MergeCheck {
+    /// The branches still change these files (both sides), and merging them would do this.
+    Overlap {
+        files: Vec<String>,
+        forecast: MergeForecast,
+    },
+    /// They no longer overlap (a branch merged, deleted, its checkout gone, the edits undone):
+    /// why.
+    Over(String),
+}
+
+pub(super) const COLS: &str =
+    "finding_id, repository, branch_a, branch_b, worktree_a, worktree_b, files, \
+     forecast, written_at, checked_at";
+
+pub(super) fn read_edit(row: &Row<'_>) -> Result<ParallelEdit> {
+    let forecast: Option<String> = row.get(7)?;
+    Ok(ParallelEdit {
+        finding_id: row.get(0)?,
+        repository: row.get(1)?,
+        branch_a: row.get(2)?,
+        branch_b: row.get(3)?,
+        worktree_a: row.get(4)?,
+        worktree_b: row.get(5)?,
+        files: parse_json(&row.get::<String>(6)?, "parallel edit files")?,
+        forecast: forecast
+            .map(|text| parse_json(&text, "merge forecast"))
+            .transpose()?,
+        written_at: parse_ts(&row.get::<String>(8)?)?,
+        checked_at: parse_opt_ts(row.get(9)?)?,
+    })
+}
+
+/// The parallel edit of finding `finding_id`, if it is one.
+pub(super) fn edit_in(tx: &Db, finding_id: i64) -> Result<Option<ParallelEdit>> {
+    tx.query_opt(
+        &format!("SELECT {COLS} FROM parallel_edits WHERE finding_id = ?1"),
+        params![finding_id],
+        read_edit,
+    )
+}
