@@ -152,6 +152,27 @@ async fn the_story_opens_one_item_per_incident_and_its_agents_obey_decisions() {
     .await;
     assert!(cancelled, "{:#?}", fleet.tasks(PUBLISHER));
 
+    // The story's calls are priced (a model Baton has a price for) and report their quota,
+    // so the demo's costs and rate limits show something from its first minutes.
+    let (costs, quotas) = engine
+        .store()
+        .read_blocking(|s| {
+            Ok((
+                s.agent_costs(chrono::Utc::now())?,
+                s.quotas("openai", None)?,
+            ))
+        })
+        .unwrap();
+    let today: Vec<_> = costs.iter().map(|c| &c.today).collect();
+    assert!(today.iter().any(|t| t.usd > 0.0), "{today:#?}");
+    assert!(today.iter().all(|t| t.unpriced_tokens == 0), "{today:#?}");
+    assert!(
+        quotas
+            .iter()
+            .any(|q| q.limit == 60 && q.window_seconds == 60),
+        "{quotas:#?}"
+    );
+
     // Nothing but the story's incidents so far.
     for item in escalations(&engine) {
         assert!(

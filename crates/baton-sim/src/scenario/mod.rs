@@ -23,6 +23,7 @@ pub mod timeline;
 #[cfg(test)]
 mod tests;
 
+pub use agent::calls::model_of;
 pub use agent::ScenarioAgent;
 pub use catalog::timeout_head_start;
 pub use timeline::Cast;

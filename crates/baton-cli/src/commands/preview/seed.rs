@@ -11,6 +11,7 @@ use baton_core::protocol::{AgentInfo, StatusDocument, UsageReport};
 use baton_core::ratelimit::minute_of;
 use baton_hooks::HookOptions;
 use baton_sim::history::{usage_reports, UsagePattern};
+use baton_sim::scenario::model_of;
 use baton_sim::story::CAST;
 use chrono::Utc;
 use serde_json::json;
@@ -24,10 +25,11 @@ const RECENT_HOURS: i64 = 3;
 
 /// The API and model each of the story's agents calls (as the story's `api_call`s do).
 fn api_of(cast_id: &str) -> (&'static str, &'static str) {
-    match cast_id {
-        "researcher" | "publisher" => ("openai", "gpt-4o"),
-        _ => ("anthropic", "claude-sonnet-4"),
-    }
+    let api = match cast_id {
+        "researcher" | "publisher" => "openai",
+        _ => "anthropic",
+    };
+    (api, model_of(api).unwrap_or_default())
 }
 
 /// One agent's week: hourly windows, then minutes for the last hours; tokens split 3:1 between

@@ -15,6 +15,7 @@ use baton_core::rules::ResourcePattern;
 use super::timeline::{Action, Cast, TaskSpec};
 use crate::held::{DecisionLog, HeldEvents, Obeys};
 
+pub(crate) mod calls;
 mod obey;
 
 /// What the agent held back because of a decision, the latest first out (at most this many).
@@ -45,6 +46,8 @@ pub struct ScenarioAgent {
     dark_pending: bool,
     /// Set by a `Relight` beat until the fleet opens the listener again.
     relight_pending: bool,
+    /// Its plain API calls this minute, per API (for the rate-limit headers it reports).
+    minute_calls: calls::MinuteCalls,
 }
 
 fn event(kind: EventKind, at: DateTime<Utc>, task: &str) -> Event {
@@ -104,6 +107,7 @@ impl ScenarioAgent {
             obeyed: Vec::new(),
             dark_pending: false,
             relight_pending: false,
+            minute_calls: calls::MinuteCalls::default(),
         }
     }
 
@@ -235,11 +239,18 @@ impl ScenarioAgent {
                 self.events.push(e);
             }
             Action::ApiCall { task, api } => {
+                // As a real client reports it: the model, the tokens each way, the quota left.
                 let mut e = event(EventKind::ApiCall, now, &task);
+                let nth = self.minute_calls.count(&api, now);
+                let (input, output) = calls::CALL_TOKENS;
                 e.resource = Some(format!("api://{api}"));
+                e.model = calls::model_of(&api).map(str::to_owned);
+                e.headers = Some(calls::limit_headers(&api, nth, now));
                 e.api = Some(api);
                 e.status = Some(200);
-                e.tokens = Some(800);
+                e.input_tokens = Some(input);
+                e.output_tokens = Some(output);
+                e.tokens = Some(input + output);
                 self.events.push(e);
             }
             Action::ApiBurst {
