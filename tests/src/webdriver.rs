@@ -235,6 +235,17 @@ impl Session {
         .await
     }
 
+    /// Resizes the app's window to `width` × `height` CSS pixels (the window's outer size).
+    pub async fn set_window_size(&self, width: u32, height: u32) -> Result<()> {
+        self.call(
+            reqwest::Method::POST,
+            "/window/rect",
+            Some(json!({"width": width, "height": height})),
+        )
+        .await
+        .map(drop)
+    }
+
     /// Sends keys to the focused element (e.g. keyboard shortcuts).
     pub async fn keys(&self, text: &str) -> Result<()> {
         let actions: Vec<Value> = text

@@ -95,7 +95,16 @@ export function AgentsView({
         <div className="table-wrap">
           <table className="agents-table">
             <TableHead
-              columns={["Agent", "Endpoint", "Health", { num: "Failures" }, "Last error", { num: "Tasks" }, "Readiness", { num: "Today" }]}
+              columns={[
+                "Agent",
+                { text: "Endpoint", fold: true },
+                "Health",
+                { num: "Failures", fold: true },
+                { text: "Last error", fold: true },
+                { num: "Tasks", fold: true },
+                "Readiness",
+                { num: "Today" },
+              ]}
               actions
             />
             <tbody>
@@ -208,7 +217,7 @@ function AgentTableRow({
           </div>
         </div>
       </td>
-      <td>
+      <td className="col-fold">
         <div className="mono url" title={config.base_url}>
           {config.base_url}
         </div>
@@ -225,14 +234,21 @@ function AgentTableRow({
             ? `last success ${lastSuccessText(health, now)}`
             : "no successful poll yet"}
         </div>
+        {/* What the folded columns say, in a narrow window. */}
+        <div className="fold-detail muted small">
+          <div className="mono url" title={config.base_url}>
+            {config.base_url}
+          </div>
+          {health.last_error ? <div title={health.last_error}>{lastErrorText(health, now)}</div> : null}
+        </div>
       </td>
-      <td className={`num ${health.consecutive_failures > 0 ? "text-bad" : "muted"}`}>
+      <td className={`num col-fold ${health.consecutive_failures > 0 ? "text-bad" : "muted"}`}>
         {health.consecutive_failures}
       </td>
-      <td className="last-error" title={health.last_error ?? undefined}>
+      <td className="last-error col-fold" title={health.last_error ?? undefined}>
         {lastErrorText(health, now)}
       </td>
-      <td className="num" title={countsText(row.task_counts)}>
+      <td className="num col-fold" title={countsText(row.task_counts)}>
         {total}
       </td>
       <ReadinessCell readiness={readiness} />
