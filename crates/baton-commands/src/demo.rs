@@ -71,6 +71,11 @@ fn scenario_suffix(scenario: Scenario) -> String {
     format!(" ({scenario})")
 }
 
+/// The suffix of a scenario's agents' ids: "editor@deadlock".
+fn scenario_id_suffix(scenario: Scenario) -> String {
+    format!("@{scenario}")
+}
+
 /// A rule of a scenario, with its agents' names as the demo registers them.
 fn demo_rule(mut rule: Rule, names: &[String], suffix: &str) -> Rule {
     let rename = |name: &mut String| {
@@ -132,9 +137,12 @@ impl DemoFleet {
                 .map_err(|err: baton_sim::scenario::UnknownScenario| {
                     CommandError::Demo(err.to_string())
                 })?;
-        let fleet = SimFleet::start_scenario(scenario, 0, 1_000)
-            .await
-            .map_err(|err| CommandError::Demo(err.to_string()))?;
+        // Beside the demo (or any fleet) its agents report ids of their own: a dependency on
+        // `editor/style-guide` must not point at the demo's Editor.
+        let fleet =
+            SimFleet::start_scenario_beside(scenario, &scenario_id_suffix(scenario), 0, 1_000)
+                .await
+                .map_err(|err| CommandError::Demo(err.to_string()))?;
         let names: Vec<String> = fleet.agents().into_iter().map(|a| a.name).collect();
         let suffix = scenario_suffix(scenario);
         let known = stored_agents(engine).await?;

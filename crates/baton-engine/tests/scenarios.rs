@@ -574,3 +574,53 @@ async fn rate_limit_pressure_writer_and_editor_share_one_openai_quota() {
         )
         .await;
 }
+
+/// "Try a scenario → deadlock" beside the running demo, as the app runs it: the story's Writer
+/// and Editor report the ids the scenario's do ("writer", "editor") and have tasks of their own;
+/// the scenario's agents report ids of their own, so their dependencies point at each other and
+/// the deadlock is theirs.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_scenario_beside_the_demo_story_raises_its_item_between_its_own_agents() {
+    let story = SimFleet::start_story(0, TICK_MS).await.unwrap();
+    let fleet = SimFleet::start_scenario_beside(Scenario::Deadlock, "@deadlock", 0, TICK_MS)
+        .await
+        .unwrap();
+    let engine = engine_with(config());
+    engine.start_all().await.unwrap();
+    for (agents, suffix) in [(story.agents(), " (demo)"), (fleet.agents(), " (deadlock)")] {
+        for agent in agents {
+            let name = format!("{}{suffix}", agent.name);
+            engine
+                .add_agent(draft(&name, &agent.base_url, POLL_MS, TIMEOUT_MS), None)
+                .await
+                .unwrap();
+        }
+    }
+    let mut ids = HashMap::new();
+    for agent in fleet.agents() {
+        assert!(agent.id.ends_with("@deadlock"), "{}", agent.id);
+        let stored = engine.read(|s| s.agents()).await.unwrap();
+        let id = stored
+            .iter()
+            .find(|a| a.base_url == agent.base_url)
+            .unwrap()
+            .id;
+        ids.insert(agent.id, id);
+    }
+    let played = Played {
+        scenario: Scenario::Deadlock,
+        fleet,
+        engine,
+        ids,
+    };
+    let deadlock = played.finding("deadlock").await;
+    assert_eq!(
+        deadlock.agents,
+        played.baton_ids(&["editor@deadlock", "writer@deadlock"]),
+        "{}",
+        deadlock.title
+    );
+    played.engine.shutdown().await;
+    played.fleet.shutdown().await;
+    story.shutdown().await;
+}

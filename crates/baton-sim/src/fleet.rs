@@ -190,8 +190,28 @@ impl SimFleet {
         base_port: u16,
         tick_ms: u64,
     ) -> std::io::Result<SimFleet> {
-        let agents = scenario
-            .agents()
+        SimFleet::play(scenario, scenario.agents(), base_port, tick_ms).await
+    }
+
+    /// [`SimFleet::start_scenario`] beside another fleet (the demo's story): the agents report
+    /// ids of their own, their cast's with `suffix` ([`Scenario::agents_beside`]).
+    pub async fn start_scenario_beside(
+        scenario: Scenario,
+        suffix: &str,
+        base_port: u16,
+        tick_ms: u64,
+    ) -> std::io::Result<SimFleet> {
+        let agents = scenario.agents_beside(suffix);
+        SimFleet::play(scenario, agents, base_port, tick_ms).await
+    }
+
+    async fn play(
+        scenario: Scenario,
+        agents: Vec<crate::scenario::ScenarioAgent>,
+        base_port: u16,
+        tick_ms: u64,
+    ) -> std::io::Result<SimFleet> {
+        let agents = agents
             .into_iter()
             .map(|agent| SimAgent::Scenario(Box::new(agent)))
             .collect();

@@ -25,6 +25,8 @@ const OBEYED_KEPT: usize = 64;
 #[derive(Debug, Clone)]
 pub struct ScenarioAgent {
     cast: Cast,
+    /// The id it reports: its cast's, or that with a suffix when it runs beside another fleet.
+    id: String,
     /// This agent's beats: (tick, action), in timeline order.
     beats: Vec<(u64, Action)>,
     declares: Declares,
@@ -93,6 +95,7 @@ fn declares_of(beats: &[(u64, Action)]) -> Declares {
 impl ScenarioAgent {
     pub fn new(cast: Cast, beats: Vec<(u64, Action)>) -> ScenarioAgent {
         ScenarioAgent {
+            id: cast.id.to_owned(),
             cast,
             declares: declares_of(&beats),
             beats,
@@ -117,8 +120,14 @@ impl ScenarioAgent {
         self
     }
 
+    /// Reports `id` instead of its cast's (see [`crate::Scenario::agents_beside`]).
+    pub fn with_id(mut self, id: String) -> ScenarioAgent {
+        self.id = id;
+        self
+    }
+
     pub fn id(&self) -> &str {
-        self.cast.id
+        &self.id
     }
 
     pub fn name(&self) -> &str {
@@ -417,7 +426,7 @@ impl ScenarioAgent {
             AgentState::Idle
         };
         AgentInfo {
-            id: self.cast.id.to_owned(),
+            id: self.id.clone(),
             name: Some(self.cast.name.to_owned()),
             version: Some(env!("CARGO_PKG_VERSION").to_owned()),
             state: Some(state),
