@@ -71,9 +71,14 @@ pub enum StoreError {
     Stale(String),
     #[error("no escalation with id {0}")]
     EscalationNotFound(i64),
-    /// The escalation was already resolved or expired.
-    #[error("escalation {id} is already {state}")]
-    EscalationClosed { id: i64, state: &'static str },
+    /// The escalation was already resolved or expired; `decided` says by whom, when and how
+    /// (" by ana at 14:02 UTC: approve"), empty when nobody decided it.
+    #[error("escalation {id} is already {state}{decided}")]
+    EscalationClosed {
+        id: i64,
+        state: &'static str,
+        decided: String,
+    },
     /// Its SLA lapsed before the decision: it is expired now and takes no action.
     #[error("escalation {0} is past its SLA and has expired; it takes no decision")]
     EscalationExpired(i64),

@@ -64,9 +64,23 @@ impl Store {
         let tx = self.write_tx()?;
         let escalation = escalation_in(&tx, id)?;
         if escalation.state != EscalationState::Open {
+            // Two people deciding at once: the second is told who was first, and with what.
+            let decided = escalation
+                .decision
+                .as_ref()
+                .map(|d| {
+                    format!(
+                        " by {} at {}: {}",
+                        d.who,
+                        d.at.format("%H:%M UTC"),
+                        d.action
+                    )
+                })
+                .unwrap_or_default();
             return Err(StoreError::EscalationClosed {
                 id,
                 state: escalation.state.as_str(),
+                decided,
             });
         }
         if escalation.due_at <= now {

@@ -113,14 +113,22 @@ fn approving_logs_the_decision_closes_the_finding_and_queues_one_delivery_per_ag
     assert_ne!(due[0].idempotency_key, due[1].idempotency_key);
     assert_eq!((due[0].agent_id, due[1].agent_id), (a, b));
 
-    // A second decision is refused: it is already resolved.
-    assert!(matches!(
-        store.decide_escalation(id, &EscalationAction::Reject, None, "ana", t(11)),
-        Err(StoreError::EscalationClosed {
-            state: "resolved",
-            ..
-        })
-    ));
+    // A second decision is refused: it is already resolved, and by whom.
+    let again = store.decide_escalation(id, &EscalationAction::Reject, None, "ben", t(11));
+    assert!(
+        matches!(
+            &again,
+            Err(StoreError::EscalationClosed {
+                state: "resolved",
+                ..
+            })
+        ),
+        "{again:?}"
+    );
+    assert_eq!(
+        again.unwrap_err().to_string(),
+        format!("escalation {id} is already resolved by ana at 12:00 UTC: approve")
+    );
 
     // Delivery outcomes: one fails and is retried later, the other is acknowledged.
     let failed = DeliveryOutcome::Failed {
