@@ -16,7 +16,8 @@ use baton_store::escalations::EscalationFilter;
 use baton_store::Store;
 use baton_tests::coding_sessions::{run_to_end, RUN_LIMIT};
 use baton_tests::model_standin::ModelStandIn;
-use baton_tests::peers::{claude_print, debug_baton, SessionPlace};
+use baton_tests::model_standin::ResponsesStandIn;
+use baton_tests::peers::{claude_print, debug_baton, CodexPlace, SessionPlace};
 
 fn git(dir: &Path, args: &[&str]) {
     let out = StdCommand::new("git")
@@ -239,4 +240,77 @@ async fn a_branch_told_to_stop_touching_the_file_is_refused_it_at_its_next_write
         })
         .unwrap();
     assert!(open.is_empty(), "{open:?}");
+}
+
+/// A Codex session in a third worktree (branch feature-c) of the repository writes the file
+/// feature-a's live Claude Code session changed: Codex's hook calls name the same repository and
+/// their branch, and the queue has the parallel edit of feature-a and feature-c. (Codex reads a
+/// worktree's project hooks from the main checkout: installed in the worktree alone, they never
+/// ran.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_codex_session_in_a_third_worktree_is_a_parallel_edit_too() {
+    let two = TwoBranches::new(None).await;
+    let shop = two.place.root.join("shop");
+    let codex = CodexPlace {
+        dir: two.place.root.join("feature-c"),
+        home: two.place.home.clone(),
+        codex_home: two.place.root.join("codex-home"),
+    };
+    git(
+        &shop,
+        &[
+            "worktree",
+            "add",
+            "-q",
+            "-b",
+            "feature-c",
+            codex.dir.to_str().unwrap(),
+        ],
+    );
+    let model_c = ResponsesStandIn::start("src/app.rs").await;
+    codex.use_model(&model_c.base_url);
+    // Codex reads a worktree's hooks from the main checkout: install says so and puts them there.
+    let said = two
+        .place
+        .install_hooks_in(&codex.dir, "codex", "warn", &codex.hooks_env());
+    assert!(said.contains("main checkout"), "{said}");
+
+    // feature-a writes its file and stays live; then Codex on feature-c writes its own.
+    let model_a = &two.sessions[0].3;
+    model_a.hold("feature-a");
+    let one = two.run(0, "feature-a").spawn().unwrap();
+    tokio::time::timeout(RUN_LIMIT, model_a.wait_for_tool_result("feature-a"))
+        .await
+        .expect("session feature-a wrote its file");
+    run_to_end(codex.session("feature-c", None), "codex on feature-c").await;
+    assert_eq!(
+        std::fs::read_to_string(codex.dir.join("src/app.rs")).unwrap(),
+        "feature-c\n",
+        "Codex wrote its own checkout's file (warn): {:?}",
+        model_c.seen("feature-c")
+    );
+    let items: Vec<(FindingKind, String)> = two
+        .store()
+        .escalations(EscalationFilter {
+            open: true,
+            closed: 0,
+        })
+        .unwrap()
+        .into_iter()
+        .map(|e| (e.kind, e.title))
+        .collect();
+    model_a.release("feature-a");
+    let one = tokio::time::timeout(RUN_LIMIT, one.wait_with_output())
+        .await
+        .expect("session feature-a ends")
+        .unwrap();
+    assert!(one.status.success(), "{one:?}");
+    assert_eq!(items.len(), 1, "{items:?}");
+    let (kind, title) = &items[0];
+    assert_eq!(*kind, FindingKind::ParallelEdit);
+    assert!(
+        title.starts_with("Branches feature-a and feature-c of root:")
+            && title.contains("both change src/app.rs:"),
+        "{title}"
+    );
 }

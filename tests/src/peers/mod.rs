@@ -11,12 +11,14 @@ use crate::{free_port, workspace_root};
 mod a2a_echo;
 mod a2a_frameworks;
 mod a2a_servers;
+mod codex;
 mod headless;
 mod programs;
 
 pub use a2a_echo::{A2aEcho, EchoOptions};
 pub use a2a_frameworks::{A2aJs, AdkAgent};
 pub use a2a_servers::{Fasta2a, LangGraphDev};
+pub use codex::{thread_id, CodexPlace};
 pub use headless::Headless;
 pub use programs::{debug_baton, peer_program, peers_venv};
 

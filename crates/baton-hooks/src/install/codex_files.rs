@@ -10,6 +10,19 @@ use toml_edit::DocumentMut;
 use super::{codex_trust, home, json_text, write_with_backup, HooksScope, HooksTarget};
 use crate::HooksError;
 
+/// The main checkout of the repository whose linked worktree is `dir` (None for a main
+/// checkout, a folder outside git, or a bare repository's worktree). Codex 0.169 resolves a
+/// worktree's project to its main checkout and reads that checkout's `.codex/hooks.json` for
+/// sessions in the worktree (measured: hooks installed in the worktree alone never ran).
+pub(super) fn main_checkout(dir: &Path) -> Option<PathBuf> {
+    let checkout = crate::place::checkout(dir)?;
+    let git_dir = checkout.git_dir.canonicalize().unwrap_or(checkout.git_dir);
+    if git_dir == checkout.common_dir || checkout.common_dir.file_name()? != ".git" {
+        return None;
+    }
+    checkout.common_dir.parent().map(Path::to_path_buf)
+}
+
 /// Codex's own folder: `$CODEX_HOME`, else `~/.codex`.
 pub(super) fn codex_home() -> Result<PathBuf, HooksError> {
     match std::env::var_os("CODEX_HOME").filter(|dir| !dir.is_empty()) {
@@ -77,4 +90,72 @@ pub(super) fn write_codex(
         ));
     }
     Ok(notes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::process::Command;
+
+    fn git(dir: &Path, args: &[&str]) {
+        let out = Command::new("git")
+            .arg("-C")
+            .arg(dir)
+            .args(args)
+            .env("GIT_AUTHOR_NAME", "t")
+            .env("GIT_AUTHOR_EMAIL", "t@t")
+            .env("GIT_COMMITTER_NAME", "t")
+            .env("GIT_COMMITTER_EMAIL", "t@t")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "git {args:?}: {out:?}");
+    }
+
+    #[test]
+    fn a_linked_worktree_has_its_main_checkout_and_nothing_else_does() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path().canonicalize().unwrap();
+        let main = root.join("shop");
+        std::fs::create_dir_all(&main).unwrap();
+        git(&main, &["init", "-q", "-b", "main"]);
+        git(&main, &["commit", "-q", "--allow-empty", "-m", "base"]);
+        let linked = root.join("feature-a");
+        git(
+            &main,
+            &[
+                "worktree",
+                "add",
+                "-q",
+                "-b",
+                "feature-a",
+                linked.to_str().unwrap(),
+            ],
+        );
+        assert_eq!(main_checkout(&linked), Some(main.clone()));
+        std::fs::create_dir_all(linked.join("src")).unwrap();
+        assert_eq!(main_checkout(&linked.join("src")), Some(main.clone()));
+        assert_eq!(main_checkout(&main), None);
+        let plain = root.join("plain");
+        std::fs::create_dir_all(&plain).unwrap();
+        assert_eq!(main_checkout(&plain), None);
+        // A bare repository's worktree has no main checkout to read hooks from.
+        let bare = root.join("bare.git");
+        git(
+            &root,
+            &["clone", "-q", "--bare", main.to_str().unwrap(), "bare.git"],
+        );
+        let from_bare = root.join("from-bare");
+        git(
+            &bare,
+            &[
+                "worktree",
+                "add",
+                "-q",
+                "-b",
+                "b",
+                from_bare.to_str().unwrap(),
+            ],
+        );
+        assert_eq!(main_checkout(&from_bare), None);
+    }
 }

@@ -198,10 +198,27 @@ pub fn hooks_install(target: &HooksTarget) -> Result<HooksReport, HooksError> {
     };
     let changed = before.as_ref() != Some(&after);
     if target.client == "codex" {
-        let notes = write_codex(target, &path, &after, true)?;
+        let mut notes = write_codex(target, &path, &after, true)?;
+        let mut main_changed = false;
+        // Codex reads a linked worktree's project hooks from the repository's main checkout.
+        if let HooksScope::Project(dir) = &target.scope {
+            if let Some(main) = codex_files::main_checkout(dir) {
+                let report = hooks_install(&HooksTarget {
+                    scope: HooksScope::Project(main.clone()),
+                    ..target.clone()
+                })?;
+                main_changed = report.changed;
+                notes.push(format!(
+                    "Codex reads the hooks of the repository's main checkout for sessions in its \
+                     worktrees: Baton's hooks are in {} too",
+                    report.file.display()
+                ));
+                notes.extend(report.notes);
+            }
+        }
         return Ok(HooksReport {
             file: path,
-            changed: changed || !notes.is_empty(),
+            changed: changed || main_changed || !notes.is_empty(),
             notes,
         });
     }
