@@ -5,6 +5,7 @@ mod agents;
 mod board;
 mod copy;
 mod costs;
+mod deciders;
 mod decisions;
 mod detector_settings;
 mod escalations;
