@@ -106,7 +106,7 @@ pub enum Command {
     Import {
         /// The file to load.
         file: PathBuf,
-        /// Who the decision log records (default: $USER, else "cli").
+        /// Who the decision log records (default: $BATON_USER, else $USER, else "cli").
         #[arg(long, value_name = "NAME")]
         who: Option<String>,
     },
@@ -159,7 +159,7 @@ pub enum Command {
         /// A note kept with the decision in the log, and sent to the agents.
         #[arg(long, global = true, value_name = "TEXT")]
         note: Option<String>,
-        /// Who the decision log records (default: $USER, else "cli").
+        /// Who the decision log records (default: $BATON_USER, else $USER, else "cli").
         #[arg(long, global = true, value_name = "NAME")]
         who: Option<String>,
         /// How long to keep trying to deliver before leaving it to the app or `baton watch`.
@@ -349,7 +349,7 @@ pub enum SchemaAction {
     Set {
         handoff_type: String,
         file: PathBuf,
-        /// Who the decision log records (default: $USER, else "cli").
+        /// Who the decision log records (default: $BATON_USER, else $USER, else "cli").
         #[arg(long, value_name = "NAME")]
         who: Option<String>,
     },

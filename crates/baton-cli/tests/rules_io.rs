@@ -331,6 +331,18 @@ owner = "Writer"
         .collect();
     assert_eq!(removed.len(), 2);
     assert!(removed.iter().all(|e| e.who == "cli"));
+
+    // BATON_USER names the person over the OS user (a shared machine, a team's store).
+    let mut import = sandbox.baton(&["import", "overlap.toml"]);
+    import.env("USER", "alex").env("BATON_USER", "  Sam  ");
+    common::run(import).expect_code(0);
+    let added: Vec<DecisionEntry> = sandbox
+        .rule_entries()
+        .into_iter()
+        .filter(|e| e.action == "rule.add")
+        .collect();
+    assert_eq!(added.len(), 4, "{added:?}");
+    assert!(added[2..].iter().all(|e| e.who == "Sam"), "{added:?}");
 }
 
 #[test]

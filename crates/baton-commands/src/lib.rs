@@ -33,7 +33,7 @@ pub mod table;
 
 pub use error::{CommandError, CommandResult};
 pub use hooks::hook_program;
-pub use ownership::who;
+pub use ownership::{person, who};
 
 /// Where the commands' store lives and where Baton's programs are: what `install_hooks` writes
 /// into a coding agent's settings.

@@ -12,13 +12,25 @@ use crate::Commands;
 /// Most decision-log entries one call returns (the newest).
 const DECISION_LIMIT: usize = 2_000;
 
-/// Who changes made in the app are recorded as: the OS user, else "desktop user".
+/// Who a change or a decision is recorded as, the one rule for the app, the preview and the
+/// command line: the name given (`--who`), else `BATON_USER`, else the OS user (`USER`,
+/// `USERNAME`), else `fallback`.
+pub fn person(given: Option<String>, fallback: &str) -> String {
+    given
+        .into_iter()
+        .chain(
+            ["BATON_USER", "USER", "USERNAME"]
+                .iter()
+                .filter_map(|key| std::env::var(key).ok()),
+        )
+        .map(|name| name.trim().to_owned())
+        .find(|name| !name.is_empty())
+        .unwrap_or_else(|| fallback.to_owned())
+}
+
+/// Who changes made in the app are recorded as ([`person`], else "desktop user").
 pub fn who() -> String {
-    ["USER", "USERNAME"]
-        .iter()
-        .filter_map(|key| std::env::var(key).ok())
-        .find(|name| !name.trim().is_empty())
-        .unwrap_or_else(|| "desktop user".into())
+    person(None, "desktop user")
 }
 
 pub async fn ownership_map(c: &Commands) -> CommandResult<OwnershipMap> {

@@ -8,12 +8,10 @@ use super::sync::{apply_sync, plan_sync};
 use super::text::plain_lines;
 use baton_store::StorePlace;
 
-/// Who an import is recorded as: `--who`, else `$USER`, else `cli`.
+/// Who the command line records a change or a decision as ([`baton_commands::person`], else
+/// "cli").
 pub fn import_who(who: Option<String>) -> String {
-    who.filter(|w| !w.trim().is_empty())
-        .or_else(|| std::env::var("USER").ok().filter(|u| !u.trim().is_empty()))
-        .map(|w| w.trim().to_owned())
-        .unwrap_or_else(|| "cli".to_owned())
+    baton_commands::person(who, "cli")
 }
 
 /// `baton import`: checks the file like `baton check` (nothing changes when it is malformed or a

@@ -61,6 +61,7 @@ pub fn baton_command() -> Command {
         .env_remove("BATON_STORE")
         .env_remove("BATON_LOG")
         .env_remove("USER")
+        .env_remove("BATON_USER")
         // No Secret Service can answer: keyring behaviour is the same on every machine.
         .env(
             "DBUS_SESSION_BUS_ADDRESS",
