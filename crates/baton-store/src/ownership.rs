@@ -117,10 +117,17 @@ impl Store {
         agents_in(&self.db)
     }
 
-    /// Every agent with its declaration, every rule, and their conflicts.
+    /// Every agent with its declaration, every rule, and their conflicts; the files coding
+    /// sessions hold, and each live branch's edits.
     pub fn ownership_map(&self) -> Result<OwnershipMap> {
+        self.ownership_map_at(chrono::Utc::now())
+    }
+
+    /// [`Store::ownership_map`] as it is at `now` (which sessions are live).
+    pub fn ownership_map_at(&self, now: DateTime<Utc>) -> Result<OwnershipMap> {
         let mut map = OwnershipMap::new(agents_in(&self.db)?, rules_in(&self.db)?);
         map.leases = crate::sessions::permits::map_leases(&self.db)?;
+        map.branch_edits = crate::sessions::edits::branch_edits(&self.db, now)?;
         Ok(map)
     }
 

@@ -90,6 +90,8 @@ const OwnershipEdgeView = memo(function OwnershipEdgeView(props: EdgeProps<Owner
   const what =
     edge.origin === "lease"
       ? `${edge.actor} holds ${edge.pattern} (a coding session's lease, since ${edge.lease ? clockTime(edge.lease.since) : "?"})`
+      : edge.origin === "branch"
+      ? `${edge.actor} changes ${edge.pattern} on the branch ${edge.branch?.name ?? "?"} (last write ${edge.branch ? clockTime(edge.branch.lastWrite) : "?"})`
       : edge.origin === "declared"
       ? `${edge.actor} declares ${edge.role} ${edge.pattern}`
       : edge.origin === "reader"
@@ -110,6 +112,11 @@ const OwnershipEdgeView = memo(function OwnershipEdgeView(props: EdgeProps<Owner
       <path d={path} className="map-edge-hit" />
       <path d={path} className="map-edge-line" />
       {edge.lease ? <LeaseAge x={labelX} y={labelY - 4} pattern={edge.pattern} lease={edge.lease} /> : null}
+      {edge.branch ? (
+        <text x={labelX} y={labelY - 4} className="map-edge-label" textAnchor="middle" data-testid="map-branch">
+          {edge.branch.name}
+        </text>
+      ) : null}
     </g>
   );
 });

@@ -21,6 +21,7 @@ export function cellLabel(edges: MapEdge[]): string {
       if (e.origin === "declared") return letter.toLowerCase();
       if (e.origin === "sequence") return `→${letter}`;
       if (e.origin === "lease") return "L";
+      if (e.origin === "branch") return `⑂${e.branch?.name ?? ""}`;
       return letter;
     })
     .join(" ");

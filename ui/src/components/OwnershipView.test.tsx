@@ -13,7 +13,7 @@ const FIELD = "crm://contacts/*#status";
 
 function conflicted(): OwnershipMap {
   return {
-    leases: [],
+    leases: [], branch_edits: [],
     agents: [
       { id: 1, name: "Researcher", declares: { ...none, writes: [FIELD] }, source: "user", agent_declares: null },
       { id: 2, name: "Writer", declares: { ...none, writes: [FIELD] }, source: "user", agent_declares: null },
@@ -37,7 +37,7 @@ function conflicted(): OwnershipMap {
 function settled(): OwnershipMap {
   const map = conflicted();
   return {
-    leases: [],
+    leases: [], branch_edits: [],
     agents: [map.agents[0]!, { ...map.agents[1]!, declares: none }],
     rules: [{ id: 1, kind: "data", pattern: FIELD, owner: "Researcher", created_at: "t", updated_at: "t" }],
     conflicts: [],

@@ -61,7 +61,7 @@ function bigMap(edit: number): OwnershipMap {
     example: `crm://${AREAS[i % 5]}/x#field-${i % 80}`,
     message: `${agent(i % AGENTS)} declares writes to ${pattern("data", i)}, but rule ${i % RULES} gives it to someone else`,
   }));
-  return { agents, rules, conflicts, leases: [] };
+  return { agents, rules, conflicts, leases: [], branch_edits: [] };
 }
 
 const maps = Array.from({ length: 8 }, (_, i) => bigMap(i * 37));

@@ -12,7 +12,7 @@ const rule = (id: number, pattern: string, owner: string) => ({
   created_at: "t",
   updated_at: "t",
 });
-const map = (rules: OwnershipMap["rules"]): OwnershipMap => ({ agents: [], rules, conflicts: [], leases: [] });
+const map = (rules: OwnershipMap["rules"]): OwnershipMap => ({ agents: [], rules, conflicts: [], leases: [], branch_edits: [] });
 
 describe("ownership layout", () => {
   it("stacks resources under their group labels, agents beside them, both from the top", () => {

@@ -13,7 +13,7 @@ const stored = (id: number, rule: Omit<OwnershipMap["rules"][number], "id" | "cr
 });
 
 const MAP: OwnershipMap = {
-  leases: [],
+  leases: [], branch_edits: [],
   agents: [
     { id: 1, name: "Writer", declares: { ...none, writes: ["crm://contacts/*#status"] }, source: "user", agent_declares: null },
     { id: 2, name: "Researcher", declares: { ...none, writes: ["crm://contacts/*#status"], reads: ["crm://contacts/**"] }, source: "agent", agent_declares: null },
@@ -72,6 +72,29 @@ describe("ownership model", () => {
     const field = model.resources.find((r) => r.pattern === "crm://contacts/*#status")!;
     expect(field.conflicts).toHaveLength(2);
     expect(model.actors.find((a) => a.name === "Writer")!.conflicts).toBe(1);
+  });
+
+  it("draws each live branch's edit of a repository's file as its own edge, named by its branch", () => {
+    const file = "repo://github.com/ana/shop/src/app.rs";
+    const edit = (agent: string, branch: string) => ({
+      agent_id: branch === "feature-a" ? 7 : 8,
+      agent,
+      branch,
+      resource: file,
+      last_write_at: "2026-11-23T12:04:00Z",
+    });
+    const model = buildOwnershipModel({
+      ...MAP,
+      branch_edits: [edit("feature-a·4f1c2a9e", "feature-a"), edit("feature-b·9b0e11d2", "feature-b")],
+    });
+    const edges = model.edges.filter((e) => e.origin === "branch");
+    expect(edges.map((e) => [e.actor, e.branch?.name])).toEqual([
+      ["feature-a·4f1c2a9e", "feature-a"],
+      ["feature-b·9b0e11d2", "feature-b"],
+    ]);
+    expect(new Set(edges.map((e) => e.target)).size).toBe(1);
+    expect(model.resources.find((r) => r.pattern === file)?.group).toBe("repo://github.com");
+    expect(cellLabel(edges.slice(0, 1))).toBe("⑂feature-a");
   });
 
   it("draws a coding session's lease as its edge to the file, with the lease's times", () => {

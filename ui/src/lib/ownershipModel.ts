@@ -13,10 +13,11 @@ import { nameKey, sameName } from "./names";
 export type Role = "trigger" | "write" | "read" | "output" | "exception";
 
 /**
- * Where an edge comes from: a rule's owner, a rule's reader or follower, a declaration, or a
- * coding session's lease on a file it is writing.
+ * Where an edge comes from: a rule's owner, a rule's reader or follower, a declaration, a
+ * coding session's lease on a file it is writing, or a live session's edit of a repository's
+ * file on its branch.
  */
-export type Origin = "owner" | "reader" | "sequence" | "declared" | "lease";
+export type Origin = "owner" | "reader" | "sequence" | "declared" | "lease" | "branch";
 
 export type ActorKind = "agent" | "person" | "unknown";
 
@@ -54,6 +55,8 @@ export interface MapEdge {
   conflicts: string[];
   /** A lease's times (RFC 3339): since when it is held, and the holder's last write. */
   lease?: { since: string; lastWrite: string };
+  /** A branch edge's branch, and the session's last write of the file (RFC 3339). */
+  branch?: { name: string; lastWrite: string };
 }
 
 export interface OwnershipModel {
@@ -149,6 +152,11 @@ export function buildOwnershipModel(map: OwnershipMap): OwnershipModel {
     edge(lease.holder, lease.resource, "write", "lease", null);
     const held = edges.get(edgeKey(lease.holder, lease.resource, "write", "lease"));
     if (held) held.lease = { since: lease.since, lastWrite: lease.last_write_at };
+  }
+  for (const edit of map.branch_edits) {
+    edge(edit.agent, edit.resource, "write", "branch", null);
+    const made = edges.get(edgeKey(edit.agent, edit.resource, "write", "branch"));
+    if (made) made.branch = { name: edit.branch, lastWrite: edit.last_write_at };
   }
   for (const agent of map.agents) {
     if (!agent.source) continue;

@@ -6,7 +6,7 @@ import { emptyHistory, idAfter, labelOf, record, redoOp, redone, undoOp, undone,
 
 const rule = (owner: string): Rule => ({ kind: "data", pattern: "crm://contacts/*#status", owner });
 const mapWith = (...ids: number[]): OwnershipMap => ({
-  leases: [],
+  leases: [], branch_edits: [],
   agents: [],
   conflicts: [],
   rules: ids.map((id) => ({ id, ...rule("x"), created_at: "", updated_at: "" })),

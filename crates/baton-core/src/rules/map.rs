@@ -22,6 +22,22 @@ pub struct OwnershipMap {
     pub conflicts: Vec<MapConflict>,
     /// Files coding sessions hold (leases taken by their writes), oldest first.
     pub leases: Vec<MapLease>,
+    /// Files of repositories that live sessions changed, one per session and file, with the
+    /// session's branch: each branch's edge to the files it edits (two branches on one file
+    /// are a parallel edit). By file, then branch.
+    pub branch_edits: Vec<MapBranchEdit>,
+}
+
+/// A file of a repository a live coding session on a branch changed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct MapBranchEdit {
+    pub agent_id: i64,
+    pub agent: String,
+    pub branch: String,
+    /// `repo://<repository>/<path>`: one file in every worktree and clone.
+    pub resource: String,
+    #[ts(type = "string")]
+    pub last_write_at: chrono::DateTime<chrono::Utc>,
 }
 
 /// A file a coding session holds, on the map: the holder's edge to the file.
@@ -57,6 +73,7 @@ impl OwnershipMap {
             rules,
             conflicts,
             leases: Vec::new(),
+            branch_edits: Vec::new(),
         }
     }
 }

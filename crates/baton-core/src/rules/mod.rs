@@ -115,7 +115,9 @@ pub use manifest::{
     predeploy_check, validate_manifest, AgentManifest, ConflictSide, Declares, ManifestError,
     ManifestList, ManifestSource, PredeployConflict,
 };
-pub use map::{map_conflicts, DeclaredClaim, MapAgent, MapConflict, MapLease, OwnershipMap};
+pub use map::{
+    map_conflicts, DeclaredClaim, MapAgent, MapBranchEdit, MapConflict, MapLease, OwnershipMap,
+};
 pub use pattern::{PatternError, ResourcePattern};
 pub use resolve::{
     plan_resolution, Dispute, Resolution, ResolutionPlan, ResolveError, Resolved, RuleChange,

@@ -1,12 +1,14 @@
 //! Parallel edits as stored (`parallel_edits`, one row beside each parallel-edit finding): the
-//! two branches and checkouts, the files both changed, and git's forecast of their merge.
+//! two branches and checkouts, the files both changed, and git's forecast of their merge; and
+//! each live branch's edits of a repository's files, for the ownership map.
 
 use crate::db::{params, Db, Row};
-use baton_core::hooks::MergeForecast;
-use chrono::{DateTime, Utc};
+use baton_core::hooks::{MergeForecast, LIVE_SESSION_MINUTES};
+use baton_core::rules::MapBranchEdit;
+use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 
-use crate::codec::{parse_json, parse_opt_ts, parse_ts};
+use crate::codec::{parse_json, parse_opt_ts, parse_ts, ts};
 use crate::error::Result;
 
 /// A parallel edit as stored: its finding, its two branches and checkouts, the files both
@@ -67,4 +69,32 @@ pub(super) fn edit_in(tx: &Db, finding_id: i64) -> Result<Option<ParallelEdit>> 
         params![finding_id],
         read_edit,
     )
+}
+
+/// The files of repositories that sessions live at `now` changed while live, one per session
+/// and file with its branch (the ownership map's branch edges).
+pub(crate) fn branch_edits(tx: &Db, now: DateTime<Utc>) -> Result<Vec<MapBranchEdit>> {
+    let since = now - Duration::minutes(LIVE_SESSION_MINUTES);
+    let mut out = Vec::new();
+    tx.query_each(
+        "SELECT s.agent_id, a.name, s.branch, e.resource, max(e.at)
+           FROM sessions s JOIN agents a ON a.id = s.agent_id
+           JOIN events e ON e.agent_id = s.agent_id
+          WHERE s.branch IS NOT NULL AND s.ended_at IS NULL AND s.last_seen_at > ?1
+            AND e.kind = 'write' AND e.at_ms >= ?2 AND e.resource LIKE 'repo://%'
+          GROUP BY s.agent_id, a.name, s.branch, e.resource
+          ORDER BY e.resource, s.branch, s.agent_id",
+        params![ts(since), since.timestamp_millis()],
+        |row| {
+            out.push(MapBranchEdit {
+                agent_id: row.get(0)?,
+                agent: row.get(1)?,
+                branch: row.get(2)?,
+                resource: row.get(3)?,
+                last_write_at: parse_ts(&row.get::<String>(4)?)?,
+            });
+            Ok(())
+        },
+    )?;
+    Ok(out)
 }

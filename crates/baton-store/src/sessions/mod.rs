@@ -8,7 +8,7 @@
 
 mod asks;
 pub(crate) mod choices;
-mod edits;
+pub(crate) mod edits;
 mod parallel;
 pub(crate) mod permits;
 mod record;

@@ -273,3 +273,44 @@ fn git_is_asked_once_the_writes_pause_and_its_answer_is_kept_and_shown() {
         .record_merge_check(finding + 100, &over, t(51))
         .unwrap());
 }
+
+#[test]
+fn the_map_has_each_live_branchs_edits_of_a_repositorys_files() {
+    let mut store = fresh_store();
+    let warn = ParallelMode::Warn;
+    let a = on_branch("aaaa1111", "feature-a");
+    let b = on_branch("bbbb2222", "feature-b");
+    write(&mut store, &a, "src/app.rs", warn, 0);
+    write(&mut store, &a, "src/lib.rs", warn, 1);
+    write(&mut store, &b, "src/app.rs", warn, 10);
+    let edges = |store: &Store, at: i64| -> Vec<(String, String)> {
+        store
+            .ownership_map_at(t(at))
+            .unwrap()
+            .branch_edits
+            .into_iter()
+            .map(|e| {
+                let file = e.resource.rsplit_once('/').unwrap().1.to_owned();
+                (file, e.branch)
+            })
+            .collect()
+    };
+    let app = |branch: &str| ("app.rs".to_owned(), branch.to_owned());
+    let lib = |branch: &str| ("lib.rs".to_owned(), branch.to_owned());
+    assert_eq!(
+        edges(&store, 20),
+        [app("feature-a"), app("feature-b"), lib("feature-a")]
+    );
+    let map = store.ownership_map_at(t(20)).unwrap();
+    assert!(map.branch_edits[0]
+        .resource
+        .starts_with(&format!("repo://{REPO}/")));
+    assert_eq!(map.branch_edits[0].last_write_at, t(0));
+    // A session that ended has no edges left; nor has one silent for longer than a live one.
+    let end = json!({"hook_event_name": "SessionEnd"});
+    let call =
+        parse_hook_payload(HookClient::ClaudeCode, end.to_string().as_bytes(), None).unwrap();
+    store.record_hook(&b, &call, settings(warn), t(30)).unwrap();
+    assert_eq!(edges(&store, 40), [app("feature-a"), lib("feature-a")]);
+    assert!(edges(&store, 31 * 60 + 40).is_empty());
+}
