@@ -58,7 +58,7 @@ export function FirstRun({
             disabled={starting}
           >
             <strong>Start the demo fleet</strong>
-            <span>Five simulated agents on this machine, with the trouble Baton catches.</span>
+            <span>Five simulated agents on this machine, trouble included.</span>
           </button>
           <button type="button" className="first-run-door" data-testid="add-agent" onClick={onAddAgent} disabled={starting}>
             <strong>Add an HTTP agent</strong>

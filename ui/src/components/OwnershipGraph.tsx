@@ -2,7 +2,7 @@
 // an edge per rule owner, reader, follower, declaration and coding session's lease (with its
 // age), coloured by kind; conflicts in red
 // with their reasons on hover. Drag a resource onto an agent to make it the owner: the agent
-// under the pointer (its whole row) is the target, named above the map while dragging, and the
+// under the pointer (its whole row) is the target, named below the map while dragging, and the
 // drop asks before it writes (OwnershipView).
 
 import {
@@ -297,7 +297,7 @@ function Graph({ model, selection, onSelect, onDropOnActor }: GraphProps) {
       deleteKeyCode={null}
     >
       {dragging ? (
-        <Panel position="top-center">
+        <Panel position="bottom-center">
           <div className="map-drop-hint" role="status" data-testid="map-drop-hint" data-target={targetName ?? ""}>
             {targetName ? (
               <>
