@@ -86,7 +86,7 @@ export function BoardView({
           ))}
         </select>
       </header>
-      {totalCards(board.columns) === 0 ? (
+      {board.loaded && totalCards(board.columns) === 0 ? (
         <div className="board-empty" role="status" data-testid="board-empty">
           <span>
             No tasks yet: they show here as your agents report them (a coding session&apos;s at its first prompt).
