@@ -111,6 +111,19 @@ impl RunningApp {
         format!("page: {page}; screenshot target/e2e-screenshots/failure-{name}.png")
     }
 
+    /// Ends a test's drive: on failure a screenshot and the page explain it (`failure-NAME`),
+    /// then the app closes; panics with `name` and the error.
+    pub async fn finish(self, name: &str, result: Result<(), String>) {
+        let result = match result {
+            Ok(()) => Ok(()),
+            Err(err) => Err(format!("{err}; {}", self.capture_failure(name).await)),
+        };
+        self.close().await;
+        if let Err(err) = result {
+            panic!("{name}: {err}");
+        }
+    }
+
     /// Ends the WebDriver session (which closes the app) before the driver stops; hands back
     /// the data dir.
     pub async fn close(mut self) -> tempfile::TempDir {

@@ -100,3 +100,37 @@ pub async fn run_to_end(mut session: Command, what: &str) -> Output {
     assert!(out.status.success(), "{out:?}");
     out
 }
+
+/// Runs the PreToolUse hook Baton installed in `repo`'s Claude Code settings (`settings`: the
+/// file's text) as Claude Code would: a session `session_id` writing `notes.md` there. The
+/// hook must allow it silently (no output, exit 0).
+pub fn run_installed_hook(settings: &str, repo: &Path, session_id: &str) -> Result<(), String> {
+    let installed: serde_json::Value = serde_json::from_str(settings).map_err(|e| e.to_string())?;
+    let command = installed["hooks"]["PreToolUse"][0]["hooks"][0]["command"]
+        .as_str()
+        .ok_or_else(|| format!("no PreToolUse command in {settings}"))?;
+    let payload = serde_json::json!({
+        "session_id": session_id, "cwd": repo, "hook_event_name": "PreToolUse",
+        "tool_name": "Write", "tool_input": {"file_path": "notes.md", "content": "x"}
+    });
+    let mut child = std::process::Command::new("sh")
+        .args(["-c", command])
+        .current_dir(repo)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("{command}: {e}"))?;
+    use std::io::Write as _;
+    child
+        .stdin
+        .take()
+        .ok_or("no stdin")?
+        .write_all(payload.to_string().as_bytes())
+        .map_err(|e| e.to_string())?;
+    let out = child.wait_with_output().map_err(|e| e.to_string())?;
+    if !out.status.success() || !out.stdout.is_empty() || !out.stderr.is_empty() {
+        return Err(format!("the installed hook answered {out:?}"));
+    }
+    Ok(())
+}

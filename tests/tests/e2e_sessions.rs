@@ -12,6 +12,7 @@ use baton_core::hooks::{parse_hook_payload, HookAnswer, HookClient, PermitMode};
 use baton_store::sessions::{PermitSettings, SessionRef};
 use baton_store::Store;
 use baton_tests::app::{RunningApp, ONE_APP};
+use baton_tests::coding_sessions::run_installed_hook;
 use chrono::Utc;
 use serde_json::json;
 
@@ -72,14 +73,7 @@ async fn two_sessions_show_as_agents_and_the_refused_write_is_granted_from_the_q
     }
     let app = RunningApp::launch_in(data).await;
     let result = drive(&app, &db).await;
-    let result = match result {
-        Ok(()) => Ok(()),
-        Err(err) => Err(format!("{err}; {}", app.capture_failure("sessions").await)),
-    };
-    app.close().await;
-    if let Err(err) = result {
-        panic!("sessions: {err}");
-    }
+    app.finish("sessions", result).await;
 }
 
 async fn drive(app: &RunningApp, db: &std::path::Path) -> Result<(), String> {
@@ -186,34 +180,7 @@ async fn drive(app: &RunningApp, db: &std::path::Path) -> Result<(), String> {
     if !baton_hooks::served::app_answers(db) {
         return Err("the running app does not answer hook calls".into());
     }
-    let installed: serde_json::Value =
-        serde_json::from_str(&settings).map_err(|e| e.to_string())?;
-    let command = installed["hooks"]["PreToolUse"][0]["hooks"][0]["command"]
-        .as_str()
-        .ok_or_else(|| format!("no PreToolUse command in {settings}"))?;
-    let payload = json!({
-        "session_id": "c0ffee00-cccc", "cwd": repo, "hook_event_name": "PreToolUse",
-        "tool_name": "Write", "tool_input": {"file_path": "notes.md", "content": "x"}
-    });
-    let mut child = std::process::Command::new("sh")
-        .args(["-c", command])
-        .current_dir(&repo)
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .map_err(|e| format!("{command}: {e}"))?;
-    use std::io::Write as _;
-    child
-        .stdin
-        .take()
-        .ok_or("no stdin")?
-        .write_all(payload.to_string().as_bytes())
-        .map_err(|e| e.to_string())?;
-    let out = child.wait_with_output().map_err(|e| e.to_string())?;
-    if !out.status.success() || !out.stdout.is_empty() || !out.stderr.is_empty() {
-        return Err(format!("the installed hook answered {out:?}"));
-    }
+    run_installed_hook(&settings, &repo, "c0ffee00-cccc")?;
     session.keys("2").await?;
     session
         .wait_for(

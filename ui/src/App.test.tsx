@@ -195,6 +195,46 @@ describe("App", () => {
     expect(screen.getByTestId("nav-agents")).toHaveAttribute("aria-current", "page");
   });
 
+  it("first run: after watching coding sessions, the Agents view says what comes next", async () => {
+    const user = userEvent.setup();
+    fleet([], [], {
+      coding_clients: () => ["claude-code"],
+      install_hooks: () => ({ file: "/home/ana/shop/.claude/settings.json", changed: true, notes: [] }),
+      readiness: () => [],
+      agent_costs: () => [],
+      prices: () => [],
+    });
+    render(<App />);
+    await user.click(await screen.findByTestId("first-run-watch"));
+    await user.type(screen.getByTestId("watch-project"), "/home/ana/shop{Enter}");
+    await screen.findByTestId("watch-done");
+    await user.click(screen.getByTestId("watch-close"));
+    expect(screen.getByTestId("nav-agents")).toHaveAttribute("aria-current", "page");
+    const empty = screen.getByTestId("agents-empty");
+    expect(empty).toHaveTextContent("each session shows here when it starts");
+    expect(within(empty).getByRole("button", { name: "Add an agent" })).toBeInTheDocument();
+    await user.click(within(empty).getByRole("button", { name: "Watch coding sessions…" }));
+    expect(screen.getByRole("dialog", { name: "Watch coding sessions in a repository" })).toBeInTheDocument();
+  });
+
+  it("empty states: the timeline leads to the welcome screen, a board with no task to the agents", async () => {
+    const user = userEvent.setup();
+    const t = fleet([], []);
+    render(<App />);
+    await screen.findByTestId("start-demo");
+    await user.keyboard("7");
+    expect(await screen.findByTestId("timeline-empty")).toHaveTextContent("watch coding sessions");
+    await user.click(screen.getByTestId("timeline-get-started"));
+    expect(await screen.findByTestId("start-demo")).toBeInTheDocument();
+
+    t.handlers.list_agents = () => [agentRow(1, "researcher")];
+    act(() => t.emit({ type: "agents_changed" }));
+    const empty = await screen.findByTestId("board-empty");
+    expect(empty).toHaveTextContent("No tasks yet");
+    await user.click(within(empty).getByRole("button", { name: "Check the agents" }));
+    expect(screen.getByTestId("nav-agents")).toHaveAttribute("aria-current", "page");
+  });
+
   it("shows why loading failed and retries", async () => {
     const user = userEvent.setup();
     let locked = true;

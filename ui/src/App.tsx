@@ -159,9 +159,9 @@ export function App() {
       </div>
     );
   } else if (view === "board" && agents.length === 0) {
-    main = <FirstRun onDemoStarted={afterDemo} onAddAgent={openAdd} />;
+    main = <FirstRun onDemoStarted={afterDemo} onAddAgent={openAdd} onWatching={() => setView("agents")} />;
   } else if (view === "board") {
-    main = <BoardView board={board} agents={agents} subscribe={subscribe} />;
+    main = <BoardView board={board} agents={agents} subscribe={subscribe} onOpenAgents={() => setView("agents")} />;
   } else if (view === "ownership") {
     main = (
       <Suspense
@@ -189,7 +189,14 @@ export function App() {
   } else if (view === "ratelimits") {
     main = <RateLimitsView rateLimits={rateLimits} agents={agents} />;
   } else if (view === "timeline") {
-    main = <TimelineView agents={agents} subscribe={subscribe} onOpenEscalation={openEscalation} />;
+    main = (
+      <TimelineView
+        agents={agents}
+        subscribe={subscribe}
+        onOpenEscalation={openEscalation}
+        onGetStarted={() => setView("board")}
+      />
+    );
   } else {
     main = (
       <AgentsView

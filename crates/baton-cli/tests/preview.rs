@@ -387,6 +387,7 @@ async fn every_command_the_ui_calls_answers_in_a_demo_preview() {
         json!({"client": "claude-code", "project": folder, "mode": "warn"}),
     )
     .await;
+    assert!(call("coding_clients", json!({})).await.is_array());
 
     // The demo agents declare what they own in their status documents: the map's clash is
     // there once each has been polled.

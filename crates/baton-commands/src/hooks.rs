@@ -5,7 +5,9 @@
 use std::path::{Path, PathBuf};
 
 use baton_core::views::HooksInstalled;
-use baton_hooks::{hook_command, hooks_install, HooksError, HooksScope, HooksTarget};
+use baton_hooks::{
+    clients_found, hook_command, hooks_install, HooksError, HooksScope, HooksTarget,
+};
 
 use crate::error::{CommandError, CommandResult};
 use crate::Commands;
@@ -76,6 +78,12 @@ pub async fn install_hooks(
         changed: report.changed,
         notes: report.notes,
     })
+}
+
+/// The coding agents found on this machine (their program on `PATH` or their folder in the
+/// home), which "Watch coding sessions…" ticks.
+pub async fn coding_clients(_c: &Commands) -> CommandResult<Vec<String>> {
+    Ok(clients_found().into_iter().map(str::to_owned).collect())
 }
 
 fn hooks_error(err: HooksError) -> CommandError {

@@ -15,6 +15,7 @@ pub const COMMANDS: &[&str] = &[
     "start_scenario",
     "secrets_status",
     "install_hooks",
+    "coding_clients",
     "ownership_map",
     "add_rule",
     "update_rule",

@@ -78,6 +78,7 @@ table! {
     start_scenario(name: String) => demo::start_scenario;
     secrets_status() => agents::secrets_status;
     install_hooks(client: String, project: String, mode: String) => hooks::install_hooks;
+    coding_clients() => hooks::coding_clients;
     ownership_map() => ownership::ownership_map;
     add_rule(rule: Rule) => ownership::add_rule;
     update_rule(id: i64, rule: Rule) => ownership::update_rule;

@@ -17,8 +17,8 @@ mod wait;
 
 pub use call::{hook, HookOptions, ASK_SECONDS};
 pub use install::{
-    hook_command, hooks_install, hooks_status, hooks_uninstall, HooksReport, HooksScope,
-    HooksTarget,
+    clients_found, hook_command, hooks_install, hooks_status, hooks_uninstall, HooksReport,
+    HooksScope, HooksTarget,
 };
 pub use served::{HookServer, ServeError};
 

@@ -85,11 +85,19 @@ export function AgentsView({
       ) : null}
 
       {rows.length === 0 && sessionCount === 0 ? (
-        <div className="empty-state">
-          <p>No agents yet. Add one with its base URL; Baton starts polling it right away.</p>
-          <button type="button" className="button button--primary" onClick={onAdd}>
-            Add an agent
-          </button>
+        <div className="empty-state" data-testid="agents-empty">
+          <p>
+            No agents yet. Add an HTTP agent by its base URL (Baton polls it at once), or watch coding sessions in a
+            repository (each session shows here when it starts).
+          </p>
+          <div className="empty-state-actions">
+            <button type="button" className="button button--primary" onClick={onAdd}>
+              Add an agent
+            </button>
+            <button type="button" className="button" onClick={() => setWatching(true)}>
+              Watch coding sessions…
+            </button>
+          </div>
         </div>
       ) : rows.length === 0 ? null : (
         <div className="table-wrap">

@@ -30,10 +30,13 @@ export function BoardView({
   board,
   agents,
   subscribe,
+  onOpenAgents,
 }: {
   board: BoardState;
   agents: AgentRow[];
   subscribe: (listener: ChangeListener) => () => void;
+  /** With no task yet: shows the agents (their health says why nothing came). */
+  onOpenAgents?: () => void;
 }) {
   const [agentFilter, setAgentFilter] = useState<number | null>(null);
   const [openKey, setOpenKey] = useState<string | null>(null);
@@ -83,6 +86,18 @@ export function BoardView({
           ))}
         </select>
       </header>
+      {board.loaded && totalCards(board.columns) === 0 ? (
+        <div className="board-empty" role="status" data-testid="board-empty">
+          <span>
+            No tasks yet: they show here as your agents report them (a coding session&apos;s at its first prompt).
+          </span>
+          {onOpenAgents ? (
+            <button type="button" className="button button--small" data-testid="board-empty-agents" onClick={onOpenAgents}>
+              Check the agents
+            </button>
+          ) : null}
+        </div>
+      ) : null}
       <div className="board-body">
         <div className="board-columns">
           {COLUMNS.map((column) => (

@@ -1,13 +1,16 @@
 // The ownership map as a graph (@xyflow/react): actors on the left, resources on the right,
 // an edge per rule owner, reader, follower, declaration and coding session's lease (with its
 // age), coloured by kind; conflicts in red
-// with their reasons on hover. Drag a resource onto an agent to make it the owner.
+// with their reasons on hover. Drag a resource onto an agent to make it the owner: the agent
+// under the pointer (its whole row) is the target, named below the map while dragging, and the
+// drop asks before it writes (OwnershipView).
 
 import {
   Background,
   Controls,
   getBezierPath,
   Handle,
+  Panel,
   Position,
   ReactFlow,
   ReactFlowProvider,
@@ -22,6 +25,7 @@ import "@xyflow/react/dist/style.css";
 import { memo, useCallback, useEffect, useMemo, useRef, useState } from "react";
 
 import { useNow } from "../lib/clock";
+import { actorAtPoint } from "../lib/ownershipDrop";
 import { layoutOwnership } from "../lib/ownershipLayout";
 import type { Actor, MapEdge, OwnershipModel, Resource } from "../lib/ownershipModel";
 import { leaseText } from "../lib/sessions";
@@ -198,9 +202,17 @@ interface GraphProps {
   onDropOnActor(pattern: string, actor: Actor): void;
 }
 
+/** Where the pointer of a mouse or touch event is, on the screen. */
+function pointerOf(event: MouseEvent | TouchEvent): { x: number; y: number } | null {
+  if ("clientX" in event) return { x: event.clientX, y: event.clientY };
+  const touch = event.changedTouches[0] ?? event.touches[0];
+  return touch ? { x: touch.clientX, y: touch.clientY } : null;
+}
+
 function Graph({ model, selection, onSelect, onDropOnActor }: GraphProps) {
   const flow = useReactFlow<AnyNode, OwnershipEdge>();
   const [target, setTarget] = useState<string | null>(null);
+  const [dragging, setDragging] = useState<string | null>(null);
   const stableNode = useStable<AnyNode>();
   const stableEdge = useStable<OwnershipEdge>();
   const initial = useMemo(() => toNodes(model, selection, stableNode), [model, selection, stableNode]);
@@ -236,13 +248,27 @@ function Graph({ model, selection, onSelect, onDropOnActor }: GraphProps) {
     [model, selectedEdge, stableEdge],
   );
 
+  // The agent under the pointer (not whichever node the dragged card happens to touch).
   const actorUnder = useCallback(
-    (node: AnyNode): ActorNode | null => {
-      const hits = flow.getIntersectingNodes(node).filter((n): n is ActorNode => n.type === "actor");
-      return hits[0] ?? null;
+    (event: MouseEvent | TouchEvent): ActorNode | null => {
+      const pointer = pointerOf(event);
+      if (!pointer) return null;
+      const boxes = flow
+        .getNodes()
+        .filter((n): n is ActorNode => n.type === "actor")
+        .map((node) => ({
+          id: node.id,
+          x: node.position.x,
+          y: node.position.y,
+          width: node.measured?.width ?? 150,
+          height: node.measured?.height ?? 32,
+          node,
+        }));
+      return actorAtPoint(boxes, flow.screenToFlowPosition(pointer))?.node ?? null;
     },
     [flow],
   );
+  const targetName = target ? (model.actors.find((a) => a.id === target)?.name ?? null) : null;
 
   return (
     <ReactFlow<AnyNode, OwnershipEdge>
@@ -251,10 +277,12 @@ function Graph({ model, selection, onSelect, onDropOnActor }: GraphProps) {
       nodeTypes={NODE_TYPES}
       edgeTypes={EDGE_TYPES}
       onNodesChange={onNodesChange}
-      onNodeDrag={(_, node) => setTarget(actorUnder(node)?.id ?? null)}
-      onNodeDragStop={(_, node) => {
-        const actor = actorUnder(node);
+      onNodeDragStart={(_, node) => setDragging(node.type === "resource" ? node.data.resource.pattern : null)}
+      onNodeDrag={(event, node) => setTarget(node.type === "resource" ? (actorUnder(event)?.id ?? null) : null)}
+      onNodeDragStop={(event, node) => {
+        const actor = actorUnder(event);
         setTarget(null);
+        setDragging(null);
         setNodes(initial);
         if (actor && node.type === "resource") onDropOnActor(node.data.resource.pattern, actor.data.actor);
       }}
@@ -275,6 +303,19 @@ function Graph({ model, selection, onSelect, onDropOnActor }: GraphProps) {
       proOptions={{ hideAttribution: true }}
       deleteKeyCode={null}
     >
+      {dragging ? (
+        <Panel position="bottom-center">
+          <div className="map-drop-hint" role="status" data-testid="map-drop-hint" data-target={targetName ?? ""}>
+            {targetName ? (
+              <>
+                Drop to make <strong>{targetName}</strong> the owner of <span className="mono">{dragging}</span>
+              </>
+            ) : (
+              <>Drop on an agent to make it the owner of <span className="mono">{dragging}</span></>
+            )}
+          </div>
+        </Panel>
+      ) : null}
       <Background gap={24} size={1} />
       <Controls showInteractive={false} />
     </ReactFlow>

@@ -10,6 +10,7 @@ import { plainRule } from "../lib/ruleHistory";
 import type { Ownership } from "../lib/useOwnership";
 import { useRuleEdits } from "../lib/useRuleEdits";
 import { ConflictList } from "./ConflictList";
+import { DropConfirm, type DropChange } from "./DropConfirm";
 import { OwnershipGraph, type GraphSelection } from "./OwnershipGraph";
 import { OwnershipMatrix } from "./OwnershipMatrix";
 import { RulePanel } from "./RulePanel";
@@ -27,6 +28,7 @@ export function OwnershipView({ ownership }: { ownership: Ownership }) {
   const [mode, setMode] = useState<"graph" | "matrix">("graph");
   const [selection, setSelection] = useState<GraphSelection>(null);
   const [panel, setPanel] = useState<Panel>(null);
+  const [dropped, setDropped] = useState<DropChange | null>(null);
   const model = useMemo(() => (map ? buildOwnershipModel(map) : null), [map]);
   const { undo, redo } = edits;
 
@@ -93,6 +95,12 @@ export function OwnershipView({ ownership }: { ownership: Ownership }) {
       setPanel(null);
       return;
     }
+    // Nothing is written before the person has seen the rule and its overlaps.
+    setDropped(change);
+  };
+
+  const writeDropped = (change: DropChange) => {
+    setDropped(null);
     const before = change.id === null ? null : map.rules.find((r) => r.id === change.id);
     void edits.edit(before ? { id: before.id, rule: plainRule(before) } : null, change.rule);
   };
@@ -226,6 +234,7 @@ export function OwnershipView({ ownership }: { ownership: Ownership }) {
           />
         </aside>
       </div>
+      {dropped ? <DropConfirm map={map} change={dropped} onWrite={writeDropped} onCancel={() => setDropped(null)} /> : null}
     </div>
   );
 }

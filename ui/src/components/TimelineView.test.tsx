@@ -8,6 +8,7 @@ import type { ReplayFrame } from "../bindings/ReplayFrame";
 import type { TimelineLane } from "../bindings/TimelineLane";
 import { setTransport, tauriTransport } from "../lib/backend";
 import { MINUTE, snapSecond, timeToX } from "../lib/fleetTimeline";
+import { forgetSpan } from "../lib/timelineOpening";
 import { agentRow, card } from "../test/fixtures";
 import { breakdown, taskCost } from "../test/pipelines";
 import { createTestTransport, transportSubscribe as subscribe, type Handler, type TestTransport } from "../test/transport";
@@ -17,6 +18,7 @@ import { TimelineView } from "./TimelineView";
 afterEach(() => {
   setTransport(tauriTransport);
   vi.useRealTimers();
+  forgetSpan();
 });
 
 const AGENTS = [agentRow(1, "Writer"), agentRow(2, "Editor"), agentRow(3, "Reviewer")];

@@ -34,10 +34,13 @@ export function TimelineView({
   agents,
   subscribe,
   onOpenEscalation,
+  onGetStarted,
 }: {
   agents: AgentRow[];
   subscribe: (listener: ChangeListener) => () => void;
   onOpenEscalation: (id: number) => void;
+  /** With no agents: opens the welcome screen (demo fleet, HTTP agent, coding sessions). */
+  onGetStarted?: () => void;
 }) {
   const [filter, setFilter] = useState("");
   const [visible, setVisible] = useState({ first: 0, last: 30 });
@@ -187,9 +190,14 @@ export function TimelineView({
         <div className="center-note ft-empty" role="status" data-testid="timeline-empty">
           <h2>No agents yet</h2>
           <p className="muted">
-            The timeline draws what each agent does over time, one lane per agent, once Baton watches some. Add an agent
-            or start the demo fleet from the Board.
+            One lane per agent shows here once Baton watches some: start the demo fleet, add an HTTP agent or watch
+            coding sessions.
           </p>
+          {onGetStarted ? (
+            <button type="button" className="button button--primary" data-testid="timeline-get-started" onClick={onGetStarted}>
+              Get started
+            </button>
+          ) : null}
         </div>
       </section>
     );

@@ -225,6 +225,11 @@ export function installHooks(client: HooksClient, project: string, mode: PermitM
 
 export type PermitModeName = "observe" | "warn" | "enforce";
 
+/** The coding agents found on this machine (their program on PATH or their folder in the home). */
+export function codingClients(): Promise<HooksClient[]> {
+  return call<HooksClient[]>("coding_clients");
+}
+
 // Ownership map. Every edit answers with the whole new map (rules, declarations, conflicts).
 
 export function ownershipMap(): Promise<OwnershipMap> {

@@ -11,6 +11,7 @@ import { fleetTimeline, toBackendError } from "./backend";
 import { clampSpan, HOUR, laneRequest, panBy, rangeEnding, SECOND, zoomAt, type TimeRange } from "./fleetTimeline";
 import { createLatest, type Latest } from "./latest";
 import { parseTime } from "./time";
+import { chosenSpan, firstActivity, openingSpan, rememberSpan } from "./timelineOpening";
 import type { ChangeListener } from "./useBatonData";
 
 /** Reloads on change events while live: at most one per this many ms. */
@@ -72,7 +73,11 @@ export function useFleetTimeline({
   laneIds: readonly number[];
   subscribe: (listener: ChangeListener) => () => void;
 }) {
-  const [win, setWin] = useState<TimelineWindow>(() => ({ end: Date.now(), span: HOUR, live: true }));
+  // Opens on the span the person chose earlier in the session; else on the last hour, fitted to
+  // the fleet's first event once the first answer shows it (timelineOpening.ts).
+  const [win, setWin] = useState<TimelineWindow>(() => ({ end: Date.now(), span: chosenSpan() ?? HOUR, live: true }));
+  const fitted = useRef(chosenSpan() !== null);
+  const chosen = useRef(false);
   const [data, setData] = useState<TimelineData | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [reload, setReload] = useState(0);
@@ -100,6 +105,13 @@ export function useFleetTimeline({
         if (outcome.ok) {
           setData((prev) => mergeAnswer(prev, outcome.value, outcome.input.key));
           setError(null);
+          const first = fitted.current ? null : firstActivity(outcome.value);
+          if (first !== null) {
+            fitted.current = true;
+            const now = Date.now();
+            const span = openingSpan(first, now);
+            setWin((w) => (w.span === span ? w : { end: w.live ? now : w.end, span, live: w.live }));
+          }
         } else if (!superseded) {
           setError(toBackendError(outcome.error).message);
         }
@@ -115,6 +127,16 @@ export function useFleetTimeline({
   useEffect(() => {
     if (ask.ids.length > 0) runner.current?.request(ask);
   }, [ask, reload]);
+
+  // A span the person picked is kept for the session.
+  useEffect(() => {
+    if (chosen.current) rememberSpan(win.span);
+  }, [win.span]);
+
+  const choose = useCallback(() => {
+    chosen.current = true;
+    fitted.current = true;
+  }, []);
 
   // Live: the end follows the clock.
   useEffect(() => {
@@ -153,6 +175,7 @@ export function useFleetTimeline({
 
   /** Zooms by `factor` around time `anchor` (default: the end while live, else the centre). */
   const zoom = useCallback((factor: number, anchor?: number) => {
+    choose();
     const now = Date.now();
     setWin((w) => {
       const range = { from: w.end - w.span, to: w.live ? now : w.end };
@@ -160,7 +183,7 @@ export function useFleetTimeline({
       const next = zoomAt(range, factor, at, now);
       return { end: next.to, span: next.to - next.from, live: w.live && next.to >= now - 1 };
     });
-  }, []);
+  }, [choose]);
 
   /** Moves the window by `deltaMs` from `from` (default: where it is now). */
   const pan = useCallback((deltaMs: number, from?: TimeRange) => {
@@ -172,13 +195,17 @@ export function useFleetTimeline({
   }, []);
 
   /** A preset span, keeping the end (and following live if it did). */
-  const setSpan = useCallback((span: number) => {
-    const now = Date.now();
-    setWin((w) => {
-      const next = rangeEnding(w.live ? now : w.end, clampSpan(span), now);
-      return { ...w, end: next.to, span: next.to - next.from };
-    });
-  }, []);
+  const setSpan = useCallback(
+    (span: number) => {
+      choose();
+      const now = Date.now();
+      setWin((w) => {
+        const next = rangeEnding(w.live ? now : w.end, clampSpan(span), now);
+        return { ...w, end: next.to, span: next.to - next.from };
+      });
+    },
+    [choose],
+  );
 
   const goLive = useCallback(() => {
     const now = Date.now();

@@ -13,6 +13,7 @@
 mod codex_files;
 mod codex_trust;
 mod copilot;
+mod found;
 mod settings;
 
 use std::path::{Path, PathBuf};
@@ -22,6 +23,7 @@ use serde_json::{json, Value};
 use crate::HooksError;
 use codex_files::{codex_home, codex_key, read_codex_config, write_codex};
 use copilot::{copilot_file, copilot_home};
+pub use found::{clients_found, clients_found_with};
 use settings::{events_with_ours, with_hooks, without_hooks, EventSpec, HOOK_TIMEOUT_SECONDS};
 
 /// Seconds the client waits for a permission request's hook: the hook's own wait for the
