@@ -14,7 +14,7 @@ afterEach(() => setTransport(tauriTransport));
 
 const MAP: OwnershipMap = {
   agents: [],
-  leases: [],
+  leases: [], branch_edits: [],
   conflicts: [],
   rules: [
     { id: 3, kind: "data", pattern: "crm://contacts/*#status", owner: "Publisher", readers: ["Editor"], created_at: "t", updated_at: "t" },

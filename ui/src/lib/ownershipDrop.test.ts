@@ -42,7 +42,7 @@ describe("actorAtPoint", () => {
 
 const map = (): OwnershipMap => ({
   agents: [],
-  leases: [],
+  leases: [], branch_edits: [],
   conflicts: [],
   rules: [
     {
