@@ -149,6 +149,9 @@ export function OwnershipView({ ownership }: { ownership: Ownership }) {
         <li className="legend legend--lease" title="A coding session holds the file it is writing">
           lease
         </li>
+        <li className="legend legend--branch" title="A live coding session changes the repository's file on its branch">
+          branch edit
+        </li>
         <li className="legend legend--conflict">conflict</li>
       </ul>
       {edits.error ? (
