@@ -10,7 +10,6 @@ use ts_rs::TS;
 pub use crate::ratelimit::view::BudgetShare;
 
 use crate::detect::{FindingKind, Severity};
-use crate::rules::{ResourcePattern, Rule, RuleKind};
 
 /// Longest a snooze may last: a week.
 pub const MAX_SNOOZE_MINUTES: u32 = 7 * 24 * 60;
@@ -205,42 +204,6 @@ pub enum DecideError {
     BudgetOver,
 }
 
-/// The SLA of an item no `exception` rule gives one: the worse it is, the sooner it is due (a
-/// critical item in 4 h, a warning in a day, a note in three days).
-pub fn default_sla(severity: Severity) -> Duration {
-    match severity {
-        Severity::Critical => Duration::hours(4),
-        Severity::Warning => Duration::hours(24),
-        Severity::Info => Duration::days(3),
-    }
-}
-
-/// Which SLA applies to an escalation of `severity` about `resource`, and who handles it: the
-/// `exception` rule whose pattern matches the resource (the most specific one: the longest
-/// pattern text) sets both; a rule without its own SLA, or no rule, leaves the severity's
-/// [`default_sla`].
-pub fn sla_for(
-    resource: Option<&str>,
-    severity: Severity,
-    rules: &[Rule],
-) -> (Duration, Option<String>) {
-    let matching = resource.and_then(|uri| {
-        rules
-            .iter()
-            .filter(|r| r.kind == RuleKind::Exception)
-            .filter(|r| ResourcePattern::parse(&r.pattern).is_ok_and(|p| p.matches(uri)))
-            .max_by_key(|r| r.pattern.len())
-    });
-    let sla = matching
-        .and_then(|r| r.sla_seconds)
-        .map(|seconds| {
-            let seconds = i64::try_from(seconds).unwrap_or(i64::MAX / 1000);
-            Duration::try_seconds(seconds).unwrap_or(Duration::days(365))
-        })
-        .unwrap_or_else(|| default_sla(severity));
-    (sla, matching.map(|r| r.owner.clone()))
-}
-
 /// Where the delivery of a decision to one agent stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
@@ -404,10 +367,12 @@ pub struct EscalationTimeline {
 
 mod alerts;
 pub mod group;
+mod sla;
 pub use alerts::{alerts, Alert};
 pub use group::{
     group_of, group_title, scope_of, Group, GROUP_WINDOW, MAX_GROUP_RESOURCES, MAX_OPEN_PER_SCOPE,
 };
+pub use sla::{default_sla, sla_for};
 
 #[cfg(test)]
 mod tests;

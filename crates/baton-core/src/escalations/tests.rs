@@ -1,6 +1,7 @@
 //! SLAs, actions and alerts.
 
 use super::*;
+use crate::rules::{Rule, RuleKind};
 
 fn exception(pattern: &str, owner: &str, sla: Option<u64>) -> Rule {
     Rule {
