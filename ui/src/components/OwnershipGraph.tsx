@@ -1,7 +1,8 @@
 // The ownership map as a graph (@xyflow/react): actors on the left, resources on the right,
-// an edge per rule owner, reader, follower, declaration and coding session's lease (with its
-// age), coloured by kind; conflicts in red
-// with their reasons on hover. Drag a resource onto an agent to make it the owner: the agent
+// an edge per rule owner, reader, follower, declaration, coding session's lease (with its age)
+// and live branch edit, coloured by kind; conflicts in red with their reasons on hover. Never
+// drawn smaller than its labels can be read (a large map is panned with the wheel), with a
+// Find box that centres an agent or a resource. Drag a resource onto an agent to make it the owner: the agent
 // under the pointer (its whole row) is the target, named below the map while dragging, and the
 // drop asks before it writes (OwnershipView).
 
@@ -14,8 +15,10 @@ import {
   Position,
   ReactFlow,
   ReactFlowProvider,
+  useNodesInitialized,
   useNodesState,
   useReactFlow,
+  useStore,
   type Edge,
   type EdgeProps,
   type Node,
@@ -26,7 +29,7 @@ import { memo, useCallback, useEffect, useMemo, useRef, useState } from "react";
 
 import { useNow } from "../lib/clock";
 import { actorAtPoint } from "../lib/ownershipDrop";
-import { layoutOwnership } from "../lib/ownershipLayout";
+import { findOnMap, layoutOwnership, READABLE_ZOOM } from "../lib/ownershipLayout";
 import type { Actor, MapEdge, OwnershipModel, Resource } from "../lib/ownershipModel";
 import { leaseText } from "../lib/sessions";
 import { clockTime } from "../lib/time";
@@ -270,6 +273,37 @@ function Graph({ model, selection, onSelect, onDropOnActor }: GraphProps) {
   );
   const targetName = target ? (model.actors.find((a) => a.id === target)?.name ?? null) : null;
 
+  // At first, the whole map when it fits the panel at a readable size; else its top left, and
+  // the wheel pans it (never shrunk below READABLE_ZOOM).
+  const initialized = useNodesInitialized();
+  const paneHeight = useStore((state) => state.height);
+  const placed = useRef(false);
+  useEffect(() => {
+    if (placed.current || !initialized || paneHeight === 0) return;
+    placed.current = true;
+    if ((layoutOwnership(model).height + 120) * READABLE_ZOOM <= paneHeight) {
+      void flow.fitView({ padding: 0.08, minZoom: READABLE_ZOOM, maxZoom: 1.25 });
+    }
+  }, [initialized, paneHeight, model, flow]);
+
+  // Find: centre the first agent or resource whose name holds the text (Enter), and select it.
+  const [query, setQuery] = useState("");
+  const [missing, setMissing] = useState(false);
+  const find = () => {
+    const found = findOnMap(layoutOwnership(model), query);
+    setMissing(found === null && query.trim() !== "");
+    if (!found) return;
+    const node = flow.getNode(found.id);
+    const width = node?.measured?.width ?? 200;
+    const height = node?.measured?.height ?? 32;
+    void flow.setCenter(found.x + width / 2, found.y + height / 2, {
+      zoom: Math.max(flow.getZoom(), READABLE_ZOOM),
+      duration: 250,
+    });
+    if (found.kind === "resource" && node?.type === "resource") onSelect({ resource: node.data.resource.pattern });
+    setNodes((current) => current.map((n) => (n.selected === (n.id === found.id) ? n : { ...n, selected: n.id === found.id })));
+  };
+
   return (
     <ReactFlow<AnyNode, OwnershipEdge>
       nodes={nodes}
@@ -295,10 +329,10 @@ function Graph({ model, selection, onSelect, onDropOnActor }: GraphProps) {
       edgesFocusable
       elementsSelectable
       onlyRenderVisibleElements
-      fitView
-      fitViewOptions={{ padding: 0.08 }}
-      minZoom={0.05}
+      defaultViewport={{ x: 24, y: 24, zoom: READABLE_ZOOM }}
+      minZoom={READABLE_ZOOM}
       maxZoom={2}
+      panOnScroll
       colorMode="dark"
       proOptions={{ hideAttribution: true }}
       deleteKeyCode={null}
@@ -316,6 +350,31 @@ function Graph({ model, selection, onSelect, onDropOnActor }: GraphProps) {
           </div>
         </Panel>
       ) : null}
+      <Panel position="bottom-right">
+        <input
+          type="search"
+          className="map-find"
+          data-testid="map-find"
+          aria-label="Find an agent or a resource on the map"
+          placeholder="Find an agent or resource (Enter)"
+          value={query}
+          aria-invalid={missing}
+          title={missing ? "Nothing on the map has this in its name" : undefined}
+          onChange={(ev) => {
+            setQuery(ev.target.value);
+            setMissing(false);
+          }}
+          onKeyDown={(ev) => {
+            if (ev.key === "Enter") {
+              ev.preventDefault();
+              find();
+            } else if (ev.key === "Escape") {
+              setQuery("");
+              setMissing(false);
+            }
+          }}
+        />
+      </Panel>
       <Background gap={24} size={1} />
       <Controls showInteractive={false} />
     </ReactFlow>

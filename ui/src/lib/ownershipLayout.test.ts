@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 
 import type { OwnershipMap } from "../bindings/OwnershipMap";
-import { GROUP_LABEL, layoutOwnership, RESOURCE_X, ROW } from "./ownershipLayout";
+import { findOnMap, GROUP_LABEL, layoutOwnership, RESOURCE_X, ROW } from "./ownershipLayout";
 import { buildOwnershipModel } from "./ownershipModel";
 
 const rule = (id: number, pattern: string, owner: string) => ({
@@ -39,5 +39,18 @@ describe("ownership layout", () => {
     expect(y(after, "crm://a/1")).toBe(y(before, "crm://a/1"));
     expect(y(after, "crm://a/3")).toBe(y(before, "crm://a/3") + ROW);
     expect(after.actors.map((a) => a.y)).toEqual(before.actors.map((a) => a.y));
+  });
+
+  it("finds an agent or a resource by a part of its name, agents and exact names first", () => {
+    const layout = layoutOwnership(
+      buildOwnershipModel(map([rule(1, "crm://writer/1", "Writer"), rule(2, "crm://a/2", "Editor"), rule(3, "x://y/writer", "Writer 2")])),
+    );
+    const actorY = (name: string) => layout.actors.find((a) => a.item.name === name)!.y;
+    expect(findOnMap(layout, "  WRITER ")).toMatchObject({ kind: "actor", y: actorY("Writer") });
+    expect(findOnMap(layout, "writer 2")).toMatchObject({ kind: "actor", y: actorY("Writer 2") });
+    expect(findOnMap(layout, "a/2")).toMatchObject({ kind: "resource", x: RESOURCE_X });
+    expect(findOnMap(layout, "y/wri")?.id).toBe(layout.resources.find((r) => r.item.pattern === "x://y/writer")!.id);
+    expect(findOnMap(layout, "nobody")).toBeNull();
+    expect(findOnMap(layout, " ")).toBeNull();
   });
 });

@@ -5,7 +5,7 @@
 import type { Actor, MapEdge, OwnershipModel, Resource } from "./ownershipModel";
 
 export const ACTOR_X = 0;
-export const RESOURCE_X = 520;
+export const RESOURCE_X = 400;
 export const ROW = 46;
 export const GROUP_GAP = 22;
 export const GROUP_LABEL = 26;
@@ -46,4 +46,25 @@ export function layoutOwnership(model: OwnershipModel): Layout {
   // below it (never the agents): an edit redraws few nodes and edges.
   const height = Math.max(y, actors.length * ROW);
   return { actors, resources, groups, edges: model.edges, height };
+}
+
+/**
+ * The zoom the map never goes below: its smallest labels (11 px) stay readable. A map taller
+ * than its panel is panned (the wheel scrolls it), not shrunk.
+ */
+export const READABLE_ZOOM = 1;
+
+/**
+ * The first agent or resource whose name or pattern holds `query` (case-insensitive; agents
+ * first, an exact name before a partial one), with where it is drawn; null when none does.
+ */
+export function findOnMap(layout: Layout, query: string): { id: string; x: number; y: number; kind: "actor" | "resource" } | null {
+  const q = query.trim().toLowerCase();
+  if (q === "") return null;
+  const candidates = [
+    ...layout.actors.map((a) => ({ id: a.id, x: a.x, y: a.y, kind: "actor" as const, text: a.item.name.toLowerCase() })),
+    ...layout.resources.map((r) => ({ id: r.id, x: r.x, y: r.y, kind: "resource" as const, text: r.item.pattern.toLowerCase() })),
+  ];
+  const found = candidates.find((c) => c.text === q) ?? candidates.find((c) => c.text.includes(q));
+  return found ? { id: found.id, x: found.x, y: found.y, kind: found.kind } : null;
 }
