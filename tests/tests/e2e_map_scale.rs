@@ -1,7 +1,8 @@
 //! The ownership map at the scale a busy person reaches, in the real app: 50 agents and 300
-//! resources (imported from a baton.toml before the app starts). Every label drawn is at least
-//! 11 px on screen (its font size times the map's zoom), and Find centres an agent far down the
-//! map. Screenshot: target/e2e-screenshots/map-scale.png.
+//! resources (imported from a baton.toml before the app starts). Each scheme's hundred
+//! resources are one folded row; every label drawn is at least 11 px on screen (its font size
+//! times the map's zoom); Find centres an agent far down the map, and a resource of a folded
+//! group, opening it. Screenshots: target/e2e-screenshots/map-scale*.png.
 
 use std::fmt::Write as _;
 use std::process::Command;
@@ -54,10 +55,10 @@ for (const el of viewport.querySelectorAll('*')) {
 return { smallest, which, zoom, labels };
 "#;
 
-/// Whether the agent named `name` is drawn inside the map's panel.
+/// Whether the node matching the selector `arguments[0]` is drawn inside the map's panel.
 const IN_VIEW: &str = r#"
 const pane = document.querySelector('[data-testid=ownership-graph]').getBoundingClientRect();
-const node = document.querySelector(`[data-testid=map-actor][data-name="${arguments[0]}"]`);
+const node = document.querySelector(arguments[0]);
 if (!node) return false;
 const r = node.getBoundingClientRect();
 return r.top >= pane.top && r.bottom <= pane.bottom && r.left >= pane.left && r.right <= pane.right;
@@ -78,21 +79,44 @@ async fn drive(app: &RunningApp) -> Result<(), String> {
     if measured["labels"].as_u64().unwrap_or(0) < 10 || smallest < 11.0 {
         return Err(format!("a label smaller than 11 px on screen: {measured}"));
     }
-    // Find centres an agent drawn far below the first screen.
-    let far = "Agent 47";
-    let visible = session.execute(IN_VIEW, vec![far.into()]).await?;
-    if visible == true {
-        return Err(format!(
-            "{far} is on the first screen already: the test proves nothing"
-        ));
+    let folds = session
+        .execute(
+            "return Array.from(document.querySelectorAll('[data-testid=map-fold]')).map(f => f.textContent.trim());",
+            vec![],
+        )
+        .await?;
+    let expected = serde_json::json!([
+        "crm://contacts — 100 resources",
+        "file:// — 100 resources",
+        "slack:// — 100 resources"
+    ]);
+    if folds != expected {
+        return Err(format!("folded groups: {folds}"));
     }
+    // Find centres an agent drawn far below the first screen, then a folded group's resource.
     let find = session.wait_for("[data-testid=map-find]", long).await?;
-    session.type_into(&find, far).await?;
-    session.keys("\u{E007}").await?;
-    tokio::time::sleep(Duration::from_millis(800)).await;
-    app.screenshot("map-scale-found")?;
-    if session.execute(IN_VIEW, vec![far.into()]).await? != true {
-        return Err(format!("Find did not bring {far} into view"));
+    for (query, node) in [
+        (
+            "Agent 47",
+            r#"[data-testid=map-actor][data-name="Agent 47"]"#,
+        ),
+        (
+            "page-250.md",
+            r#"[data-testid=map-resource][data-pattern="file:///work/site/page-250.md"]"#,
+        ),
+    ] {
+        if session.execute(IN_VIEW, vec![node.into()]).await? == true {
+            return Err(format!(
+                "{query} is in view already: the test proves nothing"
+            ));
+        }
+        session.type_into(&find, query).await?;
+        session.keys("\u{E007}").await?;
+        tokio::time::sleep(Duration::from_millis(800)).await;
+        app.screenshot(&format!("map-scale-found-{}", query.replace(' ', "-")))?;
+        if session.execute(IN_VIEW, vec![node.into()]).await? != true {
+            return Err(format!("Find did not bring {query} into view"));
+        }
     }
     Ok(())
 }

@@ -29,7 +29,7 @@ import { memo, useCallback, useEffect, useMemo, useRef, useState } from "react";
 
 import { useNow } from "../lib/clock";
 import { actorAtPoint } from "../lib/ownershipDrop";
-import { findOnMap, layoutOwnership, READABLE_ZOOM } from "../lib/ownershipLayout";
+import { findOnMap, layoutOwnership, READABLE_ZOOM, type Fold } from "../lib/ownershipLayout";
 import type { Actor, MapEdge, OwnershipModel, Resource } from "../lib/ownershipModel";
 import { leaseText } from "../lib/sessions";
 import { clockTime } from "../lib/time";
@@ -39,7 +39,8 @@ export type GraphSelection = { edge: string } | { resource: string } | null;
 type ActorNode = Node<{ actor: Actor; target: boolean }, "actor">;
 type ResourceNode = Node<{ resource: Resource }, "resource">;
 type GroupNode = Node<{ label: string }, "scope">;
-type AnyNode = ActorNode | ResourceNode | GroupNode;
+type FoldNode = Node<{ fold: Fold; onOpen: (group: string) => void }, "fold">;
+type AnyNode = ActorNode | ResourceNode | GroupNode | FoldNode;
 type OwnershipEdge = Edge<{ edge: MapEdge }, "ownership">;
 
 const ActorView = memo(function ActorView({ data, selected }: NodeProps<ActorNode>) {
@@ -87,6 +88,25 @@ const ResourceView = memo(function ResourceView({ data, selected }: NodeProps<Re
 
 function GroupView({ data }: NodeProps<GroupNode>) {
   return <div className="map-group">{data.label}</div>;
+}
+
+/** A large group folded into one row; its edges end here until it is opened. */
+function FoldView({ data }: NodeProps<FoldNode>) {
+  const { fold, onOpen } = data;
+  return (
+    <button
+      type="button"
+      className={`map-fold${fold.conflicts > 0 ? " map-resource--conflict" : ""}`}
+      data-testid="map-fold"
+      data-group={fold.group}
+      onClick={() => onOpen(fold.group)}
+      title={`Show the ${fold.count} resources of ${fold.group}`}
+    >
+      <Handle type="target" position={Position.Left} isConnectable={false} />
+      {fold.group} — {fold.count} resources
+      {fold.conflicts > 0 ? <span className="map-count">{fold.conflicts}</span> : null}
+    </button>
+  );
 }
 
 const OwnershipEdgeView = memo(function OwnershipEdgeView(props: EdgeProps<OwnershipEdge>) {
@@ -138,7 +158,7 @@ function LeaseAge({ x, y, pattern, lease }: { x: number; y: number; pattern: str
   );
 }
 
-const NODE_TYPES = { actor: ActorView, resource: ResourceView, scope: GroupView };
+const NODE_TYPES = { actor: ActorView, resource: ResourceView, scope: GroupView, fold: FoldView };
 
 /**
  * Keeps the previous object for an id while its key (what it shows) is unchanged, so an edit
@@ -159,8 +179,14 @@ const EDGE_TYPES = { ownership: OwnershipEdgeView };
 
 type Stable = (id: string, key: string, make: () => AnyNode) => AnyNode;
 
-function toNodes(model: OwnershipModel, selection: GraphSelection, stable: Stable): AnyNode[] {
-  const layout = layoutOwnership(model);
+function toNodes(
+  model: OwnershipModel,
+  selection: GraphSelection,
+  stable: Stable,
+  open: ReadonlySet<string>,
+  onOpen: (group: string) => void,
+): AnyNode[] {
+  const layout = layoutOwnership(model, open);
   const selectedResource = selection && "resource" in selection ? selection.resource : null;
   return [
     ...layout.groups.map((g) =>
@@ -172,6 +198,16 @@ function toNodes(model: OwnershipModel, selection: GraphSelection, stable: Stabl
         draggable: false,
         selectable: false,
         focusable: false,
+      })),
+    ),
+    ...layout.folds.map((f) =>
+      stable(f.id, `${f.x},${f.y}|${f.item.count}|${f.item.conflicts}`, (): FoldNode => ({
+        id: f.id,
+        type: "fold",
+        position: { x: f.x, y: f.y },
+        data: { fold: f.item, onOpen },
+        draggable: false,
+        selectable: false,
       })),
     ),
     ...layout.actors.map((a) =>
@@ -218,7 +254,14 @@ function Graph({ model, selection, onSelect, onDropOnActor }: GraphProps) {
   const [dragging, setDragging] = useState<string | null>(null);
   const stableNode = useStable<AnyNode>();
   const stableEdge = useStable<OwnershipEdge>();
-  const initial = useMemo(() => toNodes(model, selection, stableNode), [model, selection, stableNode]);
+  // Large groups start folded; opened ones stay open while the map is shown.
+  const [open, setOpen] = useState<ReadonlySet<string>>(new Set());
+  const openGroup = useCallback((group: string) => setOpen((o) => new Set([...o, group])), []);
+  const layout = useMemo(() => layoutOwnership(model, open), [model, open]);
+  const initial = useMemo(
+    () => toNodes(model, selection, stableNode, open, openGroup),
+    [model, selection, stableNode, open, openGroup],
+  );
   const [nodes, setNodes, onNodesChange] = useNodesState<AnyNode>(initial);
   useEffect(() => setNodes(initial), [initial, setNodes]);
   useEffect(
@@ -234,22 +277,29 @@ function Graph({ model, selection, onSelect, onDropOnActor }: GraphProps) {
   );
 
   const selectedEdge = selection && "edge" in selection ? selection.edge : null;
-  const edges = useMemo(
-    () =>
-      model.edges.map((e) => {
-        const selected = e.id === selectedEdge;
-        return stableEdge(e.id, `${selected}|${e.ruleId}|${e.conflicts.join("\n")}`, () => ({
-          id: e.id,
+  const edges = useMemo(() => {
+    // An edge to a folded resource ends at its fold, once per actor, role and origin.
+    const seen = new Set<string>();
+    return model.edges.flatMap((e) => {
+      const target = layout.foldOf.get(e.target) ?? e.target;
+      const key = `${e.source}|${target}|${e.role}|${e.origin}`;
+      if (target !== e.target && seen.has(key)) return [];
+      seen.add(key);
+      const id = target === e.target ? e.id : `e:${key}`;
+      const selected = id === selectedEdge;
+      return [
+        stableEdge(id, `${selected}|${e.ruleId}|${target}|${e.conflicts.join("\n")}`, () => ({
+          id,
           source: e.source,
-          target: e.target,
+          target,
           type: "ownership",
           data: { edge: e },
           selected,
           zIndex: e.conflicts.length > 0 ? 2 : e.origin === "declared" ? 0 : 1,
-        }));
-      }),
-    [model, selectedEdge, stableEdge],
-  );
+        })),
+      ];
+    });
+  }, [model, layout, selectedEdge, stableEdge]);
 
   // The agent under the pointer (not whichever node the dragged card happens to touch).
   const actorUnder = useCallback(
@@ -290,9 +340,15 @@ function Graph({ model, selection, onSelect, onDropOnActor }: GraphProps) {
   const [query, setQuery] = useState("");
   const [missing, setMissing] = useState(false);
   const find = () => {
-    const found = findOnMap(layoutOwnership(model), query);
-    setMissing(found === null && query.trim() !== "");
-    if (!found) return;
+    // Looked for in every group; a resource in a folded group opens it first.
+    const everything = new Set(model.groups.map((g) => g.group));
+    const hit = findOnMap(layoutOwnership(model, everything), query);
+    setMissing(hit === null && query.trim() !== "");
+    if (!hit) return;
+    const group = model.resources.find((r) => r.id === hit.id)?.group;
+    const opened = group && layout.foldOf.has(hit.id) ? new Set([...open, group]) : open;
+    if (opened !== open) setOpen(opened);
+    const found = findOnMap(layoutOwnership(model, opened), query) ?? hit;
     const node = flow.getNode(found.id);
     const width = node?.measured?.width ?? 200;
     const height = node?.measured?.height ?? 32;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 
 import type { OwnershipMap } from "../bindings/OwnershipMap";
-import { findOnMap, GROUP_LABEL, layoutOwnership, RESOURCE_X, ROW } from "./ownershipLayout";
+import { findOnMap, FOLD_OVER, foldId, GROUP_LABEL, layoutOwnership, RESOURCE_X, ROW } from "./ownershipLayout";
 import { buildOwnershipModel } from "./ownershipModel";
 
 const rule = (id: number, pattern: string, owner: string) => ({
@@ -52,5 +52,28 @@ describe("ownership layout", () => {
     expect(findOnMap(layout, "y/wri")?.id).toBe(layout.resources.find((r) => r.item.pattern === "x://y/writer")!.id);
     expect(findOnMap(layout, "nobody")).toBeNull();
     expect(findOnMap(layout, " ")).toBeNull();
+  });
+
+  it("folds a group of more than FOLD_OVER resources into one row until it is opened", () => {
+    const many = Array.from({ length: FOLD_OVER + 1 }, (_, i) => rule(i + 1, `file:///site/${i}.md`, `A${i % 3}`));
+    const model = buildOwnershipModel(map([...many, rule(900, "crm://a/1", "A0")]));
+    const folded = layoutOwnership(model);
+    expect(folded.folds.map((f) => [f.item.group, f.item.count])).toEqual([["file://", FOLD_OVER + 1]]);
+    expect(folded.resources.map((r) => r.item.pattern)).toEqual(["crm://a/1"]);
+    expect(folded.foldOf.get(model.resources.find((r) => r.pattern === "file:///site/7.md")!.id)).toBe(foldId("file://"));
+    const opened = layoutOwnership(model, new Set(["file://"]));
+    expect(opened.folds).toEqual([]);
+    expect(opened.resources).toHaveLength(FOLD_OVER + 2);
+    expect(opened.height).toBeGreaterThan(folded.height);
+  });
+
+  it("draws a scheme spread over many authorities as one group (slack://)", () => {
+    const channels = Array.from({ length: 12 }, (_, i) => rule(i + 1, `slack://channel-${i}`, "A"));
+    const model = buildOwnershipModel(map([...channels, rule(50, "crm://a/1", "A"), rule(51, "crm://b/1", "A")]));
+    expect(model.groups.map((g) => [g.group, g.resources.length])).toEqual([
+      ["crm://a", 1],
+      ["crm://b", 1],
+      ["slack://", 12],
+    ]);
   });
 });

@@ -93,6 +93,15 @@ export function groupOf(pattern: string): string {
   return `${pattern.slice(0, sep)}://${end < 0 ? rest : rest.slice(0, end)}`;
 }
 
+/** A scheme with more groups (authorities) than this is drawn as one group. */
+export const MAX_AUTHORITY_GROUPS = 8;
+
+/** `slack://general` → `slack://`; a group with no scheme → null. */
+function schemeOf(group: string): string | null {
+  const sep = group.indexOf("://");
+  return sep < 0 ? null : group.slice(0, sep + 3);
+}
+
 const edgeKey = (actor: string, pattern: string, role: Role, origin: Origin) =>
   `${actorId(actor)}|${pattern}|${role}|${origin}`;
 
@@ -191,6 +200,17 @@ export function buildOwnershipModel(map: OwnershipMap): OwnershipModel {
   const sortedActors = [...actors.values()].sort(
     (a, b) => kindOrder[a.kind] - kindOrder[b.kind] || a.name.localeCompare(b.name),
   );
+  // A scheme whose resources span many authorities (a channel each) is one group, so it can
+  // fold as one: `slack://`.
+  const authorities = new Map<string, Set<string>>();
+  for (const r of resources.values()) {
+    const scheme = schemeOf(r.group);
+    if (scheme) authorities.set(scheme, (authorities.get(scheme) ?? new Set()).add(r.group));
+  }
+  for (const r of resources.values()) {
+    const scheme = schemeOf(r.group);
+    if (scheme && (authorities.get(scheme)?.size ?? 0) > MAX_AUTHORITY_GROUPS) r.group = scheme;
+  }
   const sortedResources = [...resources.values()].sort(
     (a, b) => a.group.localeCompare(b.group) || a.pattern.localeCompare(b.pattern),
   );
