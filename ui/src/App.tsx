@@ -161,7 +161,9 @@ export function App() {
   } else if (view === "board" && agents.length === 0) {
     main = <FirstRun onDemoStarted={afterDemo} onAddAgent={openAdd} />;
   } else if (view === "board") {
-    main = <BoardView board={board} agents={agents} subscribe={subscribe} />;
+    main = (
+      <BoardView board={board} agents={agents} escalations={escalations.list} onOpenEscalation={openEscalation} subscribe={subscribe} />
+    );
   } else if (view === "ownership") {
     main = (
       <Suspense

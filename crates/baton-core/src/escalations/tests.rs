@@ -112,6 +112,7 @@ fn escalation(id: i64, severity: Severity, due_in_min: i64) -> Escalation {
         decision: None,
         deliveries: vec![],
         knot: None,
+        parallel: None,
     }
 }
 

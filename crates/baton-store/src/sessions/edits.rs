@@ -3,27 +3,10 @@
 
 use crate::db::{params, Db, Row};
 use baton_core::hooks::MergeForecast;
-use chrono::{DateTime, Utc};
-use serde::Serialize;
+pub use baton_core::hooks::ParallelEdit;
 
 use crate::codec::{parse_json, parse_opt_ts, parse_ts};
 use crate::error::Result;
-
-/// A parallel edit as stored: its finding, its two branches and checkouts, the files both
-/// changed, and git's forecast of their merge (None until asked).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ParallelEdit {
-    pub finding_id: i64,
-    pub repository: String,
-    pub branch_a: String,
-    pub branch_b: String,
-    pub worktree_a: String,
-    pub worktree_b: String,
-    pub files: Vec<String>,
-    pub forecast: Option<MergeForecast>,
-    pub written_at: DateTime<Utc>,
-    pub checked_at: Option<DateTime<Utc>>,
-}
 
 /// What git said of a parallel edit now.
 #[derive(Debug, Clone, PartialEq, Eq)]
