@@ -161,7 +161,16 @@ export function App() {
   } else if (view === "board" && agents.length === 0) {
     main = <FirstRun onDemoStarted={afterDemo} onAddAgent={openAdd} onWatching={() => setView("agents")} />;
   } else if (view === "board") {
-    main = <BoardView board={board} agents={agents} subscribe={subscribe} onOpenAgents={() => setView("agents")} />;
+    main = (
+      <BoardView
+        board={board}
+        agents={agents}
+        escalations={escalations.list}
+        onOpenEscalation={openEscalation}
+        subscribe={subscribe}
+        onOpenAgents={() => setView("agents")}
+      />
+    );
   } else if (view === "ownership") {
     main = (
       <Suspense

@@ -189,7 +189,7 @@ pub enum Command {
         action: HooksAction,
     },
     /// For UI development: the app's commands over HTTP for a browser, on the real engine with
-    /// the demo fleet (a week of usage, two coding sessions) or a scenario behind it.
+    /// the demo fleet (a week of usage, three coding sessions in two worktrees) or a scenario behind it.
     ///
     /// Listens on 127.0.0.1 (loopback only) with a random token and prints the page's URL
     /// (`http://127.0.0.1:PORT/?token=…`); serves the built UI (`ui/dist`) there. Not for a

@@ -432,6 +432,30 @@ async fn every_command_the_ui_calls_answers_in_a_demo_preview() {
         .as_i64()
         .expect("the sessions' clash is escalated");
     call("escalation_timeline", json!({"id": escalation})).await;
+    // Each item's parallel edit: the worktree's session and main's meet on the cart and the
+    // README (git's forecast may not be asked yet); null for the other kinds.
+    let mut parallel = Vec::new();
+    for item in queue.as_array().unwrap() {
+        let edit = call("parallel_edit", json!({"id": item["id"]})).await;
+        assert_eq!(edit.is_null(), item["kind"] != "parallel_edit", "{item}");
+        if !edit.is_null() {
+            parallel.push(edit);
+        }
+    }
+    assert_eq!(parallel.len(), 1, "one parallel edit: {queue}");
+    assert_eq!(
+        (&parallel[0]["branch_a"], &parallel[0]["branch_b"]),
+        (&json!("feature-coupons"), &json!("main"))
+    );
+    assert_eq!(parallel[0]["files"], json!(["README.md", "src/cart.ts"]));
+    let (status, body) = preview
+        .invoke("parallel_edit", json!({"id": 999_999}))
+        .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (404, Some("not_found")),
+        "{body}"
+    );
     call(
         "decide_escalation",
         json!({"id": escalation, "action": {"action": "snooze", "minutes": 30}, "note": null}),
@@ -554,7 +578,7 @@ async fn every_command_the_ui_calls_answers_in_a_demo_preview() {
         .iter()
         .filter(|a| !a["session"].is_null())
         .count();
-    assert_eq!(sessions, 2, "the demo's two coding sessions");
+    assert_eq!(sessions, 3, "the demo's three coding sessions");
     assert_eq!(called, table_commands(), "every command the table answers");
 }
 
@@ -571,6 +595,7 @@ fn round_trip<T: DeserializeOwned + Serialize>(command: &str, answer: &Value) {
 fn the_recorded_answers_still_read_as_their_commands_types() {
     use baton_core::cost::{AgentCost, Price};
     use baton_core::escalations::Escalation;
+    use baton_core::hooks::ParallelEditView;
     use baton_core::ratelimit::view::{ApiLedger, UsageHeatmap, UsageSeries};
     use baton_core::readiness::Readiness;
     use baton_core::rules::OwnershipMap;
@@ -606,6 +631,7 @@ fn the_recorded_answers_still_read_as_their_commands_types() {
                 "usage_series" => round_trip::<UsageSeries>(&command, answer),
                 "usage_heatmap" => round_trip::<UsageHeatmap>(&command, answer),
                 "escalations" => round_trip::<Vec<Escalation>>(&command, answer),
+                "parallel_edit" => round_trip::<Option<ParallelEditView>>(&command, answer),
                 "ownership_map" => round_trip::<OwnershipMap>(&command, answer),
                 "readiness" => round_trip::<Vec<Readiness>>(&command, answer),
                 "agent_costs" => round_trip::<Vec<AgentCost>>(&command, answer),

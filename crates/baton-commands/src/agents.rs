@@ -1,18 +1,45 @@
 //! Agents and their tasks: list, add, edit, remove, test a connection, follow an A2A task, and
 //! where tokens are kept. Each unpacks, calls the engine or the store, and returns.
 
+use std::path::Path;
+
 use baton_core::agent::{AgentConfig, AgentDraft};
-use baton_core::views::{AgentRow, ConnectionReport, EventRow, SecretsStatus, TaskCard};
+use baton_core::hooks::repository_label;
+use baton_core::views::{
+    AgentRow, ConnectionReport, EventRow, SecretsStatus, SessionSummary, TaskCard,
+};
 use baton_engine::TokenUpdate;
 
-use crate::error::CommandResult;
+use crate::error::{CommandError, CommandResult};
 use crate::Commands;
 
 /// Most events a task drawer shows.
 const DRAWER_EVENT_LIMIT: u32 = 500;
 
+/// Every agent's row; a coding session's repository named by its main checkout's folder when
+/// the checkout is on this machine (else by its identity).
 pub async fn list_agents(c: &Commands) -> CommandResult<Vec<AgentRow>> {
-    Ok(c.engine().read(|store| store.agent_rows()).await?)
+    let mut rows = c.engine().read(|store| store.agent_rows()).await?;
+    let named = tokio::task::spawn_blocking(move || {
+        for session in rows.iter_mut().filter_map(|row| row.session.as_mut()) {
+            name_repository(session);
+        }
+        rows
+    });
+    named
+        .await
+        .map_err(|err| CommandError::Internal(err.to_string()))
+}
+
+/// Names a session's repository by its main checkout's folder (`shop` for the worktree
+/// `shop-coupons` of `shop`), looked at on disk.
+fn name_repository(session: &mut SessionSummary) {
+    let (Some(identity), Some(root)) = (&session.repository, &session.repo_root) else {
+        return;
+    };
+    let main = baton_hooks::place::main_checkout(Path::new(root));
+    let main = main.as_deref().and_then(Path::to_str);
+    session.repository_name = Some(repository_label(identity, main));
 }
 
 pub async fn add_agent(

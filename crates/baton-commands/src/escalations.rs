@@ -3,6 +3,7 @@
 use baton_core::detect::handoff::{DeadLetter, HandoffSchema};
 use baton_core::detect::windows::WindowOverrides;
 use baton_core::escalations::{Escalation, EscalationAction, EscalationTimeline};
+use baton_core::hooks::ParallelEditView;
 
 use crate::error::CommandResult;
 use crate::who;
@@ -14,6 +15,12 @@ pub async fn escalations(c: &Commands) -> CommandResult<Vec<Escalation>> {
 
 pub async fn escalation_timeline(c: &Commands, id: i64) -> CommandResult<EscalationTimeline> {
     Ok(c.engine().escalation_timeline(id).await?)
+}
+
+/// The parallel edit of a queue item (branches, checkouts, files, git's forecast, the lines
+/// that meet), or null when the item is no parallel edit.
+pub async fn parallel_edit(c: &Commands, id: i64) -> CommandResult<Option<ParallelEditView>> {
+    Ok(c.engine().parallel_edit(id).await?)
 }
 
 pub async fn decide_escalation(

@@ -28,6 +28,7 @@ pub const COMMANDS: &[&str] = &[
     "verify_decisions",
     "escalations",
     "escalation_timeline",
+    "parallel_edit",
     "decide_escalation",
     "dead_letters",
     "handoff_schemas",

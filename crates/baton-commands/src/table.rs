@@ -91,6 +91,7 @@ table! {
     verify_decisions() => ownership::verify_decisions;
     escalations() => escalations::escalations;
     escalation_timeline(id: i64) => escalations::escalation_timeline;
+    parallel_edit(id: i64) => escalations::parallel_edit;
     decide_escalation(id: i64, action: EscalationAction, note: Option<String>) => escalations::decide_escalation;
     dead_letters() => escalations::dead_letters;
     handoff_schemas() => escalations::handoff_schemas;

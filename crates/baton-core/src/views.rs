@@ -63,7 +63,14 @@ pub struct SessionSummary {
     /// `claude-code`, `codex` or `copilot`.
     pub client: String,
     pub session_id: String,
+    /// Its checkout's folder (a worktree's own folder).
     pub repo_root: Option<String>,
+    /// Its repository's identity, the same in every worktree and clone
+    /// (`github.com/acme/shop`, `root:<hash>`); None outside a repository.
+    pub repository: Option<String>,
+    /// The repository's name for a person (its main checkout's folder, or its remote's last
+    /// part): `shop`.
+    pub repository_name: Option<String>,
     pub branch: Option<String>,
     /// The first line of the current (or last) turn's prompt.
     pub prompt: Option<String>,

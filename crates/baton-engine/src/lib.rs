@@ -37,6 +37,7 @@ pub mod fetch;
 mod ledger_cache;
 mod low_priority;
 pub mod merge_check;
+mod parallel_view;
 mod poller;
 mod quiet;
 pub mod relay;

@@ -35,6 +35,14 @@ pub struct Checkout {
     pub branch: Option<String>,
 }
 
+/// The main checkout of the repository the checkout at `root` is of (for a worktree, the
+/// folder holding the common git directory `.git`); None for a bare repository's worktrees or
+/// a folder that is no checkout (here).
+pub fn main_checkout(root: &Path) -> Option<PathBuf> {
+    let common = checkout(root)?.common_dir;
+    (common.file_name()? == ".git").then(|| common.parent().map(Path::to_path_buf))?
+}
+
 /// The checkout holding `cwd`: the nearest folder with a `.git` (a folder, or a file naming
 /// the git directory, as in worktrees and submodules).
 pub fn checkout(cwd: &Path) -> Option<Checkout> {

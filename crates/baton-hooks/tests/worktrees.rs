@@ -9,7 +9,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 
 use baton_core::rules::{Rule, RuleKind};
-use baton_hooks::place::{checkout, IDENTITY_CACHE};
+use baton_hooks::place::{checkout, main_checkout, IDENTITY_CACHE};
 use baton_store::StorePlace;
 use serde_json::json;
 
@@ -201,12 +201,20 @@ fn worktrees_clones_and_bare_repositories_share_one_identity() {
     assert_eq!(wt.common_dir, main.common_dir);
     assert_ne!(wt.git_dir, main.git_dir);
     assert_eq!(wt.identity(), id);
+    // Its main checkout, the repository's name for a person, is the folder holding `.git`.
+    let canonical = repo.canonicalize().unwrap();
+    assert_eq!(main_checkout(&wt.root), Some(canonical.clone()));
+    assert_eq!(main_checkout(&repo.join("src")), Some(canonical));
 
     // A clone elsewhere (its origin a local path: the first commit names it).
     git(tmp.path(), &["clone", "-q", "repo", "clone"]);
     let clone = checkout(&tmp.path().join("clone")).unwrap();
     assert_ne!(clone.common_dir, main.common_dir);
     assert_eq!(clone.identity(), id);
+    assert_eq!(
+        main_checkout(&tmp.path().join("clone")),
+        Some(tmp.path().join("clone").canonicalize().unwrap())
+    );
 
     // A bare repository with a worktree of its own.
     git(tmp.path(), &["clone", "-q", "--bare", "repo", "bare.git"]);
@@ -221,6 +229,8 @@ fn worktrees_clones_and_bare_repositories_share_one_identity() {
     );
     assert_eq!(bare_wt.branch.as_deref(), Some("main"));
     assert_eq!(bare_wt.identity(), id);
+    // A bare repository has no main checkout: its identity names it.
+    assert_eq!(main_checkout(&tmp.path().join("bare-wt")), None);
 
     // With an origin, the remote names it, however each clone spells it.
     git(
@@ -265,6 +275,7 @@ fn a_submodule_is_a_repository_of_its_own_and_a_plain_folder_is_none() {
 
     let plain = tempfile::tempdir().unwrap();
     assert_eq!(checkout(plain.path()), None);
+    assert_eq!(main_checkout(plain.path()), None);
     // A repository with no commit yet is named by where its git directory is.
     let empty = tmp.path().join("empty");
     std::fs::create_dir_all(&empty).unwrap();

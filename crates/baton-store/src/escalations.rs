@@ -10,6 +10,7 @@ use baton_core::escalations::{
     Delivery, DeliveryState, Escalation, EscalationDecision, EscalationState, EscalationTimeline,
     Knot, TimelineEvent,
 };
+use baton_core::hooks::ParallelBranches;
 use baton_core::protocol::Event;
 use baton_core::views::summarize_event;
 use chrono::{DateTime, Duration, Utc};
@@ -31,10 +32,12 @@ pub const TIMELINE_LIMIT: usize = 200;
 const COLS: &str = "e.id, e.finding_id, f.kind, f.severity, f.agents, f.resource, e.title, \
      e.agent_id, e.task_id, e.state, e.opened_at, e.due_at, e.assignee, e.snoozed_until, \
      e.resolved_at, d.seq, d.action, d.who, d.reason, d.at, e.occurrences, e.since_decision, \
-     e.scope, e.resources, e.resource_count, e.last_seen_at, f.dedupe_key";
+     e.scope, e.resources, e.resource_count, e.last_seen_at, f.dedupe_key, \
+     p.repository, p.branch_a, p.branch_b, p.files";
 
 const FROM: &str = "escalations e JOIN findings f ON f.id = e.finding_id \
-     LEFT JOIN decisions d ON d.seq = e.decision_id";
+     LEFT JOIN decisions d ON d.seq = e.decision_id \
+     LEFT JOIN parallel_edits p ON p.finding_id = e.finding_id";
 
 /// Which escalations [`Store::escalations`] returns.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,6 +74,15 @@ fn read_escalation(row: &Row<'_>) -> Result<Escalation> {
         FindingKind::Deadlock => Knot::of_key(&row.get::<String>(26)?),
         _ => None,
     };
+    let parallel = match row.get::<Option<String>>(27)? {
+        Some(repository) => Some(ParallelBranches {
+            repository,
+            branch_a: row.get(28)?,
+            branch_b: row.get(29)?,
+            files: parse_json(&row.get::<String>(30)?, "parallel edit files")?,
+        }),
+        None => None,
+    };
     Ok(Escalation {
         id: row.get(0)?,
         finding_id: row.get(1)?,
@@ -100,6 +112,7 @@ fn read_escalation(row: &Row<'_>) -> Result<Escalation> {
         decision,
         deliveries: Vec::new(),
         knot,
+        parallel,
     })
 }
 

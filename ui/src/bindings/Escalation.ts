@@ -4,6 +4,7 @@ import type { EscalationDecision } from "./EscalationDecision";
 import type { EscalationState } from "./EscalationState";
 import type { FindingKind } from "./FindingKind";
 import type { Knot } from "./Knot";
+import type { ParallelBranches } from "./ParallelBranches";
 import type { Severity } from "./Severity";
 
 /**
@@ -70,4 +71,8 @@ deliveries: Array<Delivery>,
 /**
  * For a deadlock: the tasks and leases of the knot (what may be cancelled or given).
  */
-knot: Knot | null, };
+knot: Knot | null, 
+/**
+ * For a parallel edit: its two branches and the files both change.
+ */
+parallel: ParallelBranches | null, };

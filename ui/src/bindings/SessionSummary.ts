@@ -8,7 +8,21 @@ export type SessionSummary = {
 /**
  * `claude-code`, `codex` or `copilot`.
  */
-client: string, session_id: string, repo_root: string | null, branch: string | null, 
+client: string, session_id: string, 
+/**
+ * Its checkout's folder (a worktree's own folder).
+ */
+repo_root: string | null, 
+/**
+ * Its repository's identity, the same in every worktree and clone
+ * (`github.com/acme/shop`, `root:<hash>`); None outside a repository.
+ */
+repository: string | null, 
+/**
+ * The repository's name for a person (its main checkout's folder, or its remote's last
+ * part): `shop`.
+ */
+repository_name: string | null, branch: string | null, 
 /**
  * The first line of the current (or last) turn's prompt.
  */

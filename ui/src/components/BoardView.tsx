@@ -3,6 +3,7 @@ import { useVirtualizer } from "@tanstack/react-virtual";
 
 import type { AgentRow } from "../bindings/AgentRow";
 import type { BoardColumn } from "../bindings/BoardColumn";
+import type { Escalation } from "../bindings/Escalation";
 import type { TaskCard } from "../bindings/TaskCard";
 import { sortAgents } from "../lib/agents";
 import {
@@ -17,6 +18,7 @@ import {
   type BoardState,
 } from "../lib/board";
 import { useNow } from "../lib/clock";
+import { cardSessions, overlapText, type CardSession } from "../lib/parallelEdits";
 import type { ChangeListener } from "../lib/useBatonData";
 import { ageText } from "../lib/time";
 import { TaskDrawer } from "./TaskDrawer";
@@ -29,11 +31,16 @@ const ROW = CARD_HEIGHT + CARD_GAP;
 export function BoardView({
   board,
   agents,
+  escalations = null,
+  onOpenEscalation,
   subscribe,
   onOpenAgents,
 }: {
   board: BoardState;
   agents: AgentRow[];
+  /** The queue as the app holds it: a coding session's card marks its open parallel edits. */
+  escalations?: readonly Escalation[] | null;
+  onOpenEscalation?: (id: number) => void;
   subscribe: (listener: ChangeListener) => () => void;
   /** With no task yet: shows the agents (their health says why nothing came). */
   onOpenAgents?: () => void;
@@ -46,6 +53,7 @@ export function BoardView({
   const filter = agentFilter !== null && agents.some((a) => a.config.id === agentFilter) ? agentFilter : null;
   const columns = useMemo(() => inDisplayOrder(filterColumns(board.columns, filter)), [board.columns, filter]);
   const total = totalCards(columns);
+  const sessions = useMemo(() => cardSessions(agents, escalations), [agents, escalations]);
   const openCard = openKey ? (findCard(board, openKey) ?? null) : null;
 
   const onOpen = useCallback((card: TaskCard, from: HTMLElement) => {
@@ -107,6 +115,8 @@ export function BoardView({
               cards={columns[column]}
               openKey={openKey}
               onOpen={onOpen}
+              sessions={sessions}
+              onOpenEscalation={onOpenEscalation}
             />
           ))}
         </div>
@@ -123,11 +133,15 @@ const ColumnView = memo(function ColumnView({
   cards,
   openKey,
   onOpen,
+  sessions,
+  onOpenEscalation,
 }: {
   column: BoardColumn;
   cards: readonly TaskCard[];
   openKey: string | null;
   onOpen: (card: TaskCard, from: HTMLElement) => void;
+  sessions: ReadonlyMap<number, CardSession>;
+  onOpenEscalation: ((id: number) => void) | undefined;
 }) {
   const scrollRef = useRef<HTMLDivElement>(null);
   // eslint-disable-next-line react-hooks/incompatible-library -- TanStack Virtual is not compiler-safe; this component is memoised by hand.
@@ -219,6 +233,8 @@ const ColumnView = memo(function ColumnView({
                   selected={key === openKey}
                   onOpen={onOpen}
                   onKeyDown={onKeyDown}
+                  session={sessions.get(card.agent_id)}
+                  onOpenEscalation={onOpenEscalation}
                 />
               );
             })}
@@ -236,6 +252,8 @@ const TaskCardView = memo(function TaskCardView({
   selected,
   onOpen,
   onKeyDown,
+  session,
+  onOpenEscalation,
 }: {
   card: TaskCard;
   index: number;
@@ -243,21 +261,27 @@ const TaskCardView = memo(function TaskCardView({
   selected: boolean;
   onOpen: (card: TaskCard, from: HTMLElement) => void;
   onKeyDown: (e: KeyboardEvent<HTMLDivElement>, index: number, card: TaskCard) => void;
+  session: CardSession | undefined;
+  onOpenEscalation: ((id: number) => void) | undefined;
 }) {
   const now = useNow();
   const age = ageText(card.column, card.state_since, now);
+  const overlap = session?.overlaps[0];
   return (
     <div
       role="button"
       tabIndex={0}
-      className={`card virtual-row card--${card.column}${selected ? " card--selected" : ""}`}
+      className={`card virtual-row card--${card.column}${session ? " card--session" : ""}${selected ? " card--selected" : ""}`}
       style={{ transform: `translateY(${top}px)`, height: CARD_HEIGHT }}
       data-index={index}
       data-testid="task-card"
       data-task-id={card.task_id}
       data-agent-id={card.agent_id}
       data-column={card.column}
-      aria-label={`${card.title}, ${card.agent_name}, ${age}`}
+      data-branch={session?.branch ?? undefined}
+      aria-label={[card.title, card.agent_name, session?.branch ? `branch ${session.branch}` : null, overlap ? overlapText(overlap) : null, age]
+        .filter(Boolean)
+        .join(", ")}
       aria-current={selected ? "true" : undefined}
       onClick={(e) => onOpen(card, e.currentTarget)}
       onKeyDown={(e) => onKeyDown(e, index, card)}
@@ -265,6 +289,32 @@ const TaskCardView = memo(function TaskCardView({
       <div className="card-title" title={card.title}>
         {card.title}
       </div>
+      {session ? (
+        <div className="card-branch">
+          {session.branch ? (
+            <span className="card-branch-name mono" title={`branch ${session.branch}`} data-testid="card-branch">
+              {session.branch}
+            </span>
+          ) : null}
+          {overlap ? (
+            <button
+              type="button"
+              className="card-overlap"
+              data-testid="card-overlap"
+              data-escalation-id={overlap.escalationId}
+              title={`Open the parallel edit: ${overlap.files.join(", ")}`}
+              onClick={(e) => {
+                e.stopPropagation();
+                onOpenEscalation?.(overlap.escalationId);
+              }}
+              onKeyDown={(e) => e.stopPropagation()}
+            >
+              {overlapText(overlap)}
+              {session.overlaps.length > 1 ? ` (+${session.overlaps.length - 1})` : null}
+            </button>
+          ) : null}
+        </div>
+      ) : null}
       <div className="card-meta">
         <span className="card-agent">{card.agent_name}</span>
         <span className="card-age">{age}</span>

@@ -1,7 +1,8 @@
 // The selected escalation: what it is, who handles it, when it opened and falls due, the decision
 // taken and its delivery to each agent, for a group what one decision settles and its resources,
 // the actions, and the evidence on one time axis (for a rate-limit pressure escalation, the API's
-// use per minute over the last hour first). A decided item whose cause fired again says so first.
+// use per minute over the last hour first; for a parallel edit, git's forecast of the merge). A
+// decided item whose cause fired again says so first.
 
 import type { ReactNode, Ref } from "react";
 
@@ -21,6 +22,7 @@ import type { ChangeListener } from "../lib/useBatonData";
 import { EscalationActions, type DecisionProps, type EscalationShown } from "./EscalationActions";
 import { GroupResources, RecurringNotice } from "./EscalationGroup";
 import { EvidenceTimeline } from "./EvidenceTimeline";
+import { ParallelForecast } from "./ParallelForecast";
 import { UsageEvidence } from "./UsageEvidence";
 
 function Fact({ label, children }: { label: string; children: ReactNode }) {
@@ -184,6 +186,10 @@ export function EscalationDetail({
             <p className="muted small">Nothing to deliver: no agent to tell.</p>
           ) : null}
         </div>
+      ) : null}
+
+      {e.kind === "parallel_edit" ? (
+        <ParallelForecast key={`parallel-${e.id}`} escalationId={e.id} findingId={e.finding_id} now={now} subscribe={subscribe} />
       ) : null}
 
       <GroupResources key={`group-${e.id}`} escalation={e} agentCount={e.agents.length} />

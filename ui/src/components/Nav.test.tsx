@@ -10,6 +10,8 @@ describe("the nav's fleet line", () => {
       client: "claude-code",
       session_id: "4f1c2a9e-0b7d",
       repo_root: "/r",
+      repository: null,
+      repository_name: null,
       branch: null,
       prompt: null,
       last_tool: null,

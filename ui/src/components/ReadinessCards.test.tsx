@@ -133,6 +133,8 @@ describe("Rollout readiness on the Agents view", () => {
         client: "claude-code",
         session_id: "4f1c",
         repo_root: "/repo",
+        repository: null,
+        repository_name: null,
         branch: null,
         prompt: null,
         last_tool: null,

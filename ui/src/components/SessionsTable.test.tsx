@@ -1,10 +1,12 @@
 import { render, screen, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
-import { describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 
+import type { AgentRow } from "../bindings/AgentRow";
 import type { SessionSummary } from "../bindings/SessionSummary";
 import { SESSION_ARCHIVE_MS } from "../lib/sessions";
 import { agentRow } from "../test/fixtures";
+import { recorded, RECORDED_AT } from "../test/recorded";
 import { AgentsView } from "./AgentsView";
 
 const now = Date.now();
@@ -15,6 +17,8 @@ function session(extra: Partial<SessionSummary> = {}): SessionSummary {
     client: "claude-code",
     session_id: "4f1c2a9e-0b7d",
     repo_root: "/home/ana/shop",
+    repository: null,
+    repository_name: null,
     branch: "feature/login",
     prompt: "Fix the login form",
     last_tool: "Write /home/ana/shop/src/app.rs",
@@ -59,7 +63,10 @@ describe("coding sessions on the Agents view", () => {
     ]);
     const live = sessionRows[0]!;
     expect(live.textContent).toContain("Claude Code");
-    expect(live.textContent).toContain("shop · feature/login");
+    // Outside a known repository (no identity): grouped by its folder, then folder and branch.
+    expect(within(group).getByTestId("session-repository-name").textContent).toBe("shop");
+    const worktree = within(group).getAllByTestId("session-worktree")[0]!;
+    expect([worktree.textContent, worktree.dataset.branch]).toEqual(["shopfeature/login", "feature/login"]);
     expect(live.textContent).toContain("Fix the login form");
     expect(live.textContent).toContain("Write /home/ana/shop/src/app.rs");
     expect(within(live).getByTestId("session-waiting").textContent).toBe("waiting for you");
@@ -79,5 +86,42 @@ describe("coding sessions on the Agents view", () => {
     const live = screen.getAllByTestId("session-row")[0]!;
     await userEvent.click(within(live).getByTestId("agent-remove"));
     expect(screen.getByTestId("confirm-remove").textContent).toContain("Baton forgets this coding session");
+  });
+});
+
+describe("coding sessions grouped by repository", () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ["Date"], now: RECORDED_AT });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it("put the worktrees of one repository under its name, each folder with its branch (recorded)", () => {
+    const agents = recorded<AgentRow[]>("list_agents");
+    const sessions = agents.filter((a) => a.session);
+    render(<AgentsView agents={agents} secrets={null} onAdd={() => {}} onEdit={() => {}} onRemoved={() => {}} />);
+    const repos = screen.getAllByTestId("session-repository");
+    expect(repos).toHaveLength(1);
+    const identity = sessions[0]!.session!.repository!;
+    expect(identity).toMatch(/^root:[0-9a-f]{40}$/);
+    expect(repos[0]!.dataset.repository).toBe(identity);
+    const name = within(repos[0]!).getByTestId("session-repository-name");
+    // Its main checkout's folder, the full identity on hover.
+    expect([name.textContent, name.title]).toEqual(["shop", identity]);
+    expect(repos[0]!.textContent).toContain("2 checkouts · 3 sessions");
+    const worktrees = within(repos[0]!).getAllByTestId("session-worktree");
+    expect(worktrees.map((w) => [w.textContent, w.dataset.branch]).sort()).toEqual([
+      ["shop-couponsfeature-coupons", "feature-coupons"],
+      ["shopmain", "main"],
+    ]);
+    // Each session sits under its checkout: rows follow their worktree's heading.
+    const order = within(repos[0]!)
+      .getAllByTestId(/^session-(worktree|row)$/)
+      .map((el) => el.dataset.branch ?? el.dataset.agentName);
+    expect(order.indexOf("shop·coupons")).toBe(order.indexOf("feature-coupons") + 1);
+    // A repository's file held reads as its path inside the repository.
+    const checkout = screen.getAllByTestId("session-row").find((r) => r.dataset.agentName === "shop·checkout")!;
+    expect(within(checkout).getByTestId("session-lease").textContent).toMatch(/^src\/cart\.ts held/);
   });
 });

@@ -1,4 +1,4 @@
-import { useState } from "react";
+import { Fragment, useState } from "react";
 
 import type { AgentConfig } from "../bindings/AgentConfig";
 import type { AgentCost } from "../bindings/AgentCost";
@@ -6,14 +6,21 @@ import type { AgentRow } from "../bindings/AgentRow";
 import type { SessionSummary } from "../bindings/SessionSummary";
 import { countsText, totalTasks } from "../lib/agents";
 import { useNow } from "../lib/clock";
-import { CLIENT_LABEL, leasePath, leaseText, sessionPhase, sessionPhaseText } from "../lib/sessions";
+import { CLIENT_LABEL, groupSessions, leasePath, leaseText, sessionPhase, sessionPhaseText } from "../lib/sessions";
 import { agoText } from "../lib/time";
 import { TodayCostCell } from "./AgentPipelineCells";
 import { TableHead } from "./TableHead";
 
 const NO_COSTS: ReadonlyMap<number, AgentCost> = new Map();
+/** The table's columns, the actions' included (a group's heading spans them). */
+const COLUMNS = 7;
 
-/** The Agents view's coding sessions: heard through their hooks, grouped apart from the agents Baton polls. */
+const countText = (n: number, what: string) => `${n} ${what}${n === 1 ? "" : "s"}`;
+
+/**
+ * The Agents view's coding sessions: heard through their hooks, apart from the agents Baton polls,
+ * grouped by repository (every worktree and clone of it), then by checkout folder and branch.
+ */
 export function SessionsTable({
   sessions,
   archived,
@@ -57,20 +64,55 @@ export function SessionsTable({
         <div className="table-wrap">
           <table className="agents-table sessions-table">
             <TableHead columns={["Session", "Turn", "Files held", "Last call", { num: "Turns" }, { num: "Today" }]} actions />
-            <tbody>
-              {rows.map((row) =>
-                row.session ? (
-                  <SessionRow
-                    key={row.config.id}
-                    row={row}
-                    session={row.session}
-                    cost={costs.get(row.config.id)}
-                    costsLoading={costsLoading}
-                    onRemove={() => onRemove(row.config)}
-                  />
-                ) : null,
-              )}
-            </tbody>
+            {groupSessions(rows).map((group) => (
+              <tbody key={group.key} data-testid="session-repository" data-repository={group.identity ?? undefined}>
+                <tr className="session-repo-row">
+                  <th colSpan={COLUMNS} scope="rowgroup">
+                    <span className="session-repo-name" title={group.identity ?? undefined} data-testid="session-repository-name">
+                      {group.name}
+                    </span>
+                    <span className="muted small">
+                      {" "}
+                      {countText(group.worktrees.length, "checkout")} ·{" "}
+                      {countText(
+                        group.worktrees.reduce((n, w) => n + w.rows.length, 0),
+                        "session",
+                      )}
+                    </span>
+                  </th>
+                </tr>
+                {group.worktrees.map((worktree) => (
+                  <Fragment key={worktree.key}>
+                    <tr className="session-worktree-row" data-testid="session-worktree" data-branch={worktree.branch ?? undefined}>
+                      <th colSpan={COLUMNS} scope="rowgroup">
+                        <span className="mono" title={worktree.root ?? undefined}>
+                          {worktree.folder}
+                        </span>
+                        {worktree.branch ? (
+                          <span className="tag tag--branch" title="branch">
+                            {worktree.branch}
+                          </span>
+                        ) : (
+                          <span className="muted small"> no branch</span>
+                        )}
+                      </th>
+                    </tr>
+                    {worktree.rows.map((row) =>
+                      row.session ? (
+                        <SessionRow
+                          key={row.config.id}
+                          row={row}
+                          session={row.session}
+                          cost={costs.get(row.config.id)}
+                          costsLoading={costsLoading}
+                          onRemove={() => onRemove(row.config)}
+                        />
+                      ) : null,
+                    )}
+                  </Fragment>
+                ))}
+              </tbody>
+            ))}
           </table>
         </div>
       )}
@@ -94,7 +136,6 @@ function SessionRow({
   const now = useNow();
   const phase = sessionPhase(session, now);
   const waiting = row.task_counts.needs_human > 0;
-  const place = [session.repo_root?.split("/").filter(Boolean).pop(), session.branch].filter(Boolean).join(" · ");
   return (
     <tr
       data-testid="session-row"
@@ -114,7 +155,6 @@ function SessionRow({
           <div className="agent-cell-text">
             <span className="agent-name">{row.config.name}</span>
             <span className="agent-remote muted">
-              {place ? <span title={session.repo_root ?? undefined}>{place}</span> : null}
               <span className="tag">{CLIENT_LABEL[session.client] ?? session.client}</span>
             </span>
           </div>
@@ -140,7 +180,7 @@ function SessionRow({
           <ul className="session-leases">
             {session.leases.map((lease) => (
               <li key={lease.resource} data-testid="session-lease" title={lease.resource}>
-                <span className="mono">{leasePath(lease, session.repo_root)}</span>
+                <span className="mono">{leasePath(lease, session.repo_root, session.repository)}</span>
                 <span className="muted small"> {leaseText(lease, now)}</span>
               </li>
             ))}

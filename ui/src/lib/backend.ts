@@ -28,6 +28,7 @@ import type { EventRow } from "../bindings/EventRow";
 import type { FleetTimeline } from "../bindings/FleetTimeline";
 import type { Metric } from "../bindings/Metric";
 import type { OwnershipMap } from "../bindings/OwnershipMap";
+import type { ParallelEditView } from "../bindings/ParallelEditView";
 import type { PredeployConflict } from "../bindings/PredeployConflict";
 import type { PressureLimits } from "../bindings/PressureLimits";
 import type { Price } from "../bindings/Price";
@@ -304,6 +305,15 @@ export function listEscalations(): Promise<Escalation[]> {
 /** The involved agents' events around an escalation's evidence, oldest first. */
 export function escalationTimeline(id: number): Promise<EscalationTimeline> {
   return call<EscalationTimeline>("escalation_timeline", { id });
+}
+
+/**
+ * The parallel edit of a queue item: its branches and checkouts, the files both change, git's
+ * forecast of their merge (when asked) and the lines that meet on each side; null when the item
+ * is no parallel edit. Error code: `not_found`.
+ */
+export function parallelEdit(id: number): Promise<ParallelEditView | null> {
+  return call<ParallelEditView | null>("parallel_edit", { id });
 }
 
 /**

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import type { SessionSummary } from "../bindings/SessionSummary";
 import { agentRow } from "../test/fixtures";
 import {
+  groupSessions,
   leasePath,
   leaseText,
   sessionPhase,
@@ -20,6 +21,8 @@ function session(extra: Partial<SessionSummary> = {}): SessionSummary {
     client: "claude-code",
     session_id: "4f1c2a9e-0b7d",
     repo_root: "/home/ana/shop",
+    repository: null,
+    repository_name: null,
     branch: "main",
     prompt: "Fix the login",
     last_tool: "Write /home/ana/shop/src/app.rs",
@@ -72,5 +75,56 @@ describe("sessions", () => {
     expect(leaseText({ ...lease, last_write_at: iso(11 * 60_000) }, NOW)).toBe(
       "held 12m00s · lapsed (no write for 11m00s)",
     );
+  });
+});
+
+describe("sessions grouped by repository", () => {
+  const row = (id: number, extra: Partial<SessionSummary>) => agentRow(id, `s${id}`, { session: session(extra) });
+  const shop = { repository: "github.com/acme/shop", repository_name: "shop" };
+
+  it("put every worktree and clone of one repository together, then folder and branch, in the rows' order", () => {
+    const groups = groupSessions([
+      row(1, { ...shop, repo_root: "/w/shop-wt/feature-a", branch: "feature-a" }),
+      row(2, { repository: "root:abc", repository_name: "tools", repo_root: "/w/tools", branch: "main" }),
+      row(3, { ...shop, repo_root: "/w/shop", branch: "main" }),
+      row(4, { ...shop, repo_root: "/w/shop-wt/feature-a", branch: "feature-a" }),
+      // A clone elsewhere on another branch: the same repository.
+      row(5, { ...shop, repo_root: "/home/bo/shop", branch: "fix" }),
+      agentRow(6, "polled"),
+    ]);
+    expect(groups.map((g) => [g.name, g.identity])).toEqual([
+      ["shop", "github.com/acme/shop"],
+      ["tools", "root:abc"],
+    ]);
+    const [first] = groups;
+    expect(first!.worktrees.map((w) => [w.folder, w.branch, w.rows.map((r) => r.config.id)])).toEqual([
+      ["feature-a", "feature-a", [1, 4]],
+      ["shop", "main", [3]],
+      ["shop", "fix", [5]],
+    ]);
+    expect(first!.worktrees[2]!.root).toBe("/home/bo/shop");
+  });
+
+  it("group sessions outside a repository by their folder, and name what is missing", () => {
+    const groups = groupSessions([
+      row(1, { repo_root: "/w/notes", branch: null }),
+      row(2, { repo_root: "/w/notes", branch: null }),
+      row(3, { repo_root: null, branch: null }),
+      // A repository's row whose name is not known yet: its checkout's folder.
+      row(4, { repository: "root:def", repository_name: null, repo_root: "/w/lab" }),
+    ]);
+    expect(groups.map((g) => [g.name, g.identity, g.worktrees.map((w) => [w.folder, w.rows.length])])).toEqual([
+      ["notes", null, [["notes", 2]]],
+      ["no repository", null, [["no folder", 1]]],
+      ["lab", "root:def", [["lab", 1]]],
+    ]);
+    expect(groupSessions([])).toEqual([]);
+  });
+
+  it("read a repository's file held as its path inside the repository", () => {
+    const lease = { resource: "repo://github.com/acme/shop/src/app.rs", since: iso(1000), last_write_at: iso(500) };
+    expect(leasePath(lease, "/w/shop-wt/a", "github.com/acme/shop")).toBe("src/app.rs");
+    // Another repository's file stays whole.
+    expect(leasePath(lease, "/w/tools", "root:abc")).toBe("repo://github.com/acme/shop/src/app.rs");
   });
 });

@@ -64,8 +64,14 @@ export function sessionPhaseText(session: SessionSummary, now: number): string {
   }
 }
 
-/** A lease's file (`file://` + the path as written), relative to the session's repository. */
-export function leasePath(lease: SessionLease, repoRoot: string | null): string {
+/**
+ * A lease's file relative to the session's repository: a repository's file
+ * (`repo://<identity>/<path>`) by its path inside, a folder's (`file://` + the path) relative to
+ * the session's checkout.
+ */
+export function leasePath(lease: SessionLease, repoRoot: string | null, repository: string | null = null): string {
+  const inRepository = repository ? `repo://${repository}/` : null;
+  if (inRepository && lease.resource.startsWith(inRepository)) return lease.resource.slice(inRepository.length);
   const path = lease.resource.replace(/^file:\/\//, "");
   const root = repoRoot?.replace(/\/+$/, "");
   return root && path.startsWith(`${root}/`) ? path.slice(root.length + 1) : path;
@@ -79,4 +85,62 @@ export function leaseText(lease: SessionLease, now: number): string {
     return `${held} · lapsed (no write for ${formatDuration(now - lastWrite)})`;
   }
   return `${held} · last write ${agoText(lease.last_write_at, now)}`;
+}
+
+/** One checkout (a worktree's folder) of a repository, on one branch, and its sessions. */
+export interface WorktreeGroup {
+  key: string;
+  /** The folder (null: the session said none). */
+  root: string | null;
+  /** The folder's last part, as shown. */
+  folder: string;
+  branch: string | null;
+  rows: AgentRow[];
+}
+
+/** A repository and its checkouts with sessions. */
+export interface RepositoryGroup {
+  key: string;
+  /** Its name for a person (`shop`); "no repository" for sessions outside one. */
+  name: string;
+  /** Its full identity (`github.com/acme/shop`, `root:<hash>`), shown on hover; null outside one. */
+  identity: string | null;
+  worktrees: WorktreeGroup[];
+}
+
+const lastPart = (path: string) => path.split("/").filter(Boolean).pop() ?? path;
+
+/**
+ * Sessions grouped by repository (its identity: every worktree and clone of it together), then
+ * by checkout folder and branch. Groups come in the order of their first session in `rows` (so
+ * an ordering of the rows, live first, carries over); a session outside any repository is
+ * grouped by its folder.
+ */
+export function groupSessions(rows: readonly AgentRow[]): RepositoryGroup[] {
+  const groups = new Map<string, RepositoryGroup>();
+  for (const row of rows) {
+    const s = row.session;
+    if (!s) continue;
+    const key = s.repository ? `repo:${s.repository}` : s.repo_root ? `folder:${s.repo_root}` : "none";
+    let group = groups.get(key);
+    if (!group) {
+      const name = s.repository_name ?? (s.repo_root ? lastPart(s.repo_root) : "no repository");
+      group = { key, name, identity: s.repository, worktrees: [] };
+      groups.set(key, group);
+    }
+    const worktreeKey = `${s.repo_root ?? ""}\u0000${s.branch ?? ""}`;
+    let worktree = group.worktrees.find((w) => w.key === worktreeKey);
+    if (!worktree) {
+      worktree = {
+        key: worktreeKey,
+        root: s.repo_root,
+        folder: s.repo_root ? lastPart(s.repo_root) : "no folder",
+        branch: s.branch,
+        rows: [],
+      };
+      group.worktrees.push(worktree);
+    }
+    worktree.rows.push(row);
+  }
+  return [...groups.values()];
 }

@@ -37,6 +37,7 @@ export function escalation(id: number, now: number, dueInMs: number, extra: Part
     decision: null,
     deliveries: [],
     knot: null,
+    parallel: null,
     ...extra,
   };
 }

@@ -2,6 +2,7 @@ import type { AgentHealth } from "../bindings/AgentHealth";
 import type { AgentRow } from "../bindings/AgentRow";
 import type { BoardColumn } from "../bindings/BoardColumn";
 import type { DecisionEntry } from "../bindings/DecisionEntry";
+import type { SessionSummary } from "../bindings/SessionSummary";
 import type { TaskCard } from "../bindings/TaskCard";
 import type { TaskState } from "../bindings/TaskState";
 import type { StoreOverview } from "../bindings/StoreOverview";
@@ -73,6 +74,27 @@ export function agentRow(id: number, name: string, extra: Partial<AgentRow> = {}
     a2a: null,
     session: null,
     task_counts: { queued: 0, working: 0, needs_human: 0, blocked: 0, done: 0, failed: 0 },
+    ...extra,
+  };
+}
+
+/** A coding session heard through its hooks: live, in the worktree `/w/x` of `root:abc`. */
+export function sessionSummary(extra: Partial<SessionSummary> = {}): SessionSummary {
+  const now = new Date().toISOString();
+  return {
+    client: "claude-code",
+    session_id: "s",
+    repo_root: "/w/x",
+    repository: "root:abc",
+    repository_name: "x",
+    branch: "main",
+    prompt: null,
+    last_tool: null,
+    turn_open: false,
+    started_at: now,
+    last_seen_at: now,
+    ended_at: null,
+    leases: [],
     ...extra,
   };
 }

@@ -1,5 +1,5 @@
 // Answers of the real engine, recorded by `baton preview --record src/test/recorded` (`make
-// recordings`): the demo fleet (with a week of usage and two coding sessions) and the
+// recordings`): the demo fleet (with a week of usage and three coding sessions in two worktrees of one repository) and the
 // rate-limit-pressure scenario. Tests replay them instead of making data up; a Rust test
 // (crates/baton-cli/tests/preview.rs) checks that every file still reads as its command's
 // answer type. Never edit the files by hand: record them again.
@@ -89,6 +89,7 @@ export const RECORDED_COMMANDS = [
   "usage_series",
   "usage_heatmap",
   "escalations",
+  "parallel_edit",
   "ownership_map",
   "readiness",
   "agent_costs",

@@ -31,5 +31,6 @@ pub fn write_collision(id: i64, opened: DateTime<Utc>) -> Escalation {
         decision: None,
         deliveries: vec![],
         knot: None,
+        parallel: None,
     }
 }

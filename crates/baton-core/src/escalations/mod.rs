@@ -10,6 +10,7 @@ use ts_rs::TS;
 pub use crate::ratelimit::view::BudgetShare;
 
 use crate::detect::{FindingKind, Severity};
+use crate::hooks::ParallelBranches;
 
 /// Longest a snooze may last: a week.
 pub const MAX_SNOOZE_MINUTES: u32 = 7 * 24 * 60;
@@ -291,6 +292,8 @@ pub struct Escalation {
     pub deliveries: Vec<Delivery>,
     /// For a deadlock: the tasks and leases of the knot (what may be cancelled or given).
     pub knot: Option<Knot>,
+    /// For a parallel edit: its two branches and the files both change.
+    pub parallel: Option<ParallelBranches>,
 }
 
 /// A deadlock's tasks waiting on each other, and the leases waited for.

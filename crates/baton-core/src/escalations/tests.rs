@@ -113,6 +113,7 @@ fn escalation(id: i64, severity: Severity, due_in_min: i64) -> Escalation {
         decision: None,
         deliveries: vec![],
         knot: None,
+        parallel: None,
     }
 }
 

@@ -4,6 +4,7 @@
 //! files conflict and which lines of each side, or "merges cleanly". Pure: the engine runs git.
 
 use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 
 /// Bytes of git output read at most; past it the answer is "cannot tell".
 pub const MAX_GIT_OUTPUT: usize = 4 << 20;
@@ -16,7 +17,7 @@ pub const MAX_RANGES: usize = 20;
 
 /// Lines of one side of a file, 1-based: `count` lines from `start`; a count of 0 is a
 /// deletion just after line `start - 1`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct LineRange {
     pub start: u32,
     pub count: u32,
@@ -37,7 +38,7 @@ impl std::fmt::Display for LineRange {
 }
 
 /// How a file conflicts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum ConflictKind {
     /// Both changed the same lines.
@@ -49,7 +50,7 @@ pub enum ConflictKind {
 }
 
 /// One conflicted file: the lines of each side that meet.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct ConflictedFile {
     pub path: String,
     pub kind: ConflictKind,
@@ -60,7 +61,7 @@ pub struct ConflictedFile {
 }
 
 /// What merging the two branches as they are now would do.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
 pub enum MergeForecast {
     /// No conflict.

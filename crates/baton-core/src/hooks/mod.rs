@@ -5,6 +5,7 @@
 
 mod effect;
 mod merge;
+mod overlap;
 mod parallel;
 mod payload;
 mod permit;
@@ -17,6 +18,10 @@ pub use merge::{
     conflict_kind, conflicted_files, meeting_lines, parse_hunks, parse_merge_tree, ConflictKind,
     ConflictStage, ConflictedFile, Hunk, LineRange, MergeForecast, MergeTree, MergeTreeError,
     MAX_GIT_OUTPUT,
+};
+pub use overlap::{
+    hunk_texts, ConflictText, HunkText, ParallelBranches, ParallelEdit, ParallelEditView,
+    MAX_HUNK_LINES,
 };
 pub use parallel::{
     branch_pair, parallel_deny_reason, parallel_handed_reason, parallel_key, parallel_stop_reason,
@@ -32,7 +37,8 @@ pub use permit::{
 };
 pub use reply::{hook_reply, HookAnswer, HookReply};
 pub use repository::{
-    origin_url, remote_identity, repo_resource, resource_in_checkout, root_commit_identity,
+    origin_url, remote_identity, repo_resource, repository_label, resource_in_checkout,
+    root_commit_identity,
 };
 pub use shell::{absolute, patch_paths, shell_patches, ShellPatches};
 

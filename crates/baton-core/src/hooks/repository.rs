@@ -92,3 +92,32 @@ pub fn resource_in_checkout(path: &str, root: &str, identity: &str) -> Option<St
     let inside = path.strip_prefix(root)?.strip_prefix('/')?;
     (!inside.is_empty() && !identity.is_empty()).then(|| repo_resource(identity, inside))
 }
+
+/// A repository's name for a person: the folder of its main checkout when known
+/// (`main_checkout`, `/home/me/shop`), else the last part of its remote
+/// (`github.com/acme/shop` is `shop`), the folder of its git directory (`local:/x/shop/.git`
+/// is `shop`), or the first commit's short hash (`root:4f1c2a9…` is `root:4f1c2a9`).
+pub fn repository_label(identity: &str, main_checkout: Option<&str>) -> String {
+    let last = |path: &str| {
+        path.trim_end_matches('/')
+            .rsplit('/')
+            .next()
+            .filter(|part| !part.is_empty())
+            .map(str::to_owned)
+    };
+    if let Some(name) = main_checkout.and_then(last) {
+        return name;
+    }
+    if let Some(hash) = identity.strip_prefix("root:") {
+        return format!("root:{}", hash.get(..7).unwrap_or(hash));
+    }
+    if let Some(git_dir) = identity.strip_prefix("local:") {
+        let git_dir = git_dir.trim_end_matches('/');
+        let folder = git_dir
+            .strip_suffix("/.git")
+            .or_else(|| git_dir.strip_suffix(".git"))
+            .unwrap_or(git_dir);
+        return last(folder).unwrap_or_else(|| identity.to_owned());
+    }
+    last(identity).unwrap_or_else(|| identity.to_owned())
+}

@@ -4,6 +4,7 @@
 use baton_core::detect::handoff::DeadLetter;
 use baton_core::detect::windows::WindowOverrides;
 use baton_core::escalations::{DeliveryState, Escalation, EscalationAction, EscalationTimeline};
+use baton_core::hooks::ParallelEditView;
 use baton_core::views::ChangeEvent;
 use baton_store::escalations::EscalationFilter;
 use baton_store::StoreError;
@@ -12,6 +13,7 @@ use std::time::Duration;
 
 use super::Engine;
 use crate::error::EngineError;
+use crate::parallel_view::parallel_edit_view;
 
 impl Engine {
     /// Every open escalation by due time, then the latest 100 closed ones.
@@ -28,6 +30,29 @@ impl Engine {
     /// The involved agents' events around the escalation's evidence, on one time axis.
     pub async fn escalation_timeline(&self, id: i64) -> Result<EscalationTimeline, EngineError> {
         self.shared().read(move |s| s.escalation_timeline(id)).await
+    }
+
+    /// The parallel edit of escalation `id` (its branches, checkouts, files, git's forecast and
+    /// the lines that meet on each side), or None when the item is no parallel edit.
+    pub async fn parallel_edit(&self, id: i64) -> Result<Option<ParallelEditView>, EngineError> {
+        let edit = self
+            .shared()
+            .read(move |s| {
+                let escalation = s.escalation(id)?;
+                match escalation.finding_id {
+                    Some(finding) => s.parallel_edit(finding),
+                    None => Ok(None),
+                }
+            })
+            .await?;
+        let Some(edit) = edit else {
+            return Ok(None);
+        };
+        // Reading the checkouts' files is file I/O: off the runtime's threads.
+        tokio::task::spawn_blocking(move || parallel_edit_view(id, edit))
+            .await
+            .map(Some)
+            .map_err(|err| EngineError::Internal(err.to_string()))
     }
 
     /// How many escalations are open.

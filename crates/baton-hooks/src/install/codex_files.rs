@@ -15,12 +15,10 @@ use crate::HooksError;
 /// worktree's project to its main checkout and reads that checkout's `.codex/hooks.json` for
 /// sessions in the worktree (measured: hooks installed in the worktree alone never ran).
 pub(super) fn main_checkout(dir: &Path) -> Option<PathBuf> {
-    let checkout = crate::place::checkout(dir)?;
-    let git_dir = checkout.git_dir.canonicalize().unwrap_or(checkout.git_dir);
-    if git_dir == checkout.common_dir || checkout.common_dir.file_name()? != ".git" {
-        return None;
-    }
-    checkout.common_dir.parent().map(Path::to_path_buf)
+    let own = crate::place::checkout(dir)?.root;
+    let main = crate::place::main_checkout(dir)?;
+    let real = |p: &Path| p.canonicalize().unwrap_or_else(|_| p.to_owned());
+    (real(&main) != real(&own)).then_some(main)
 }
 
 /// Codex's own folder: `$CODEX_HOME`, else `~/.codex`.

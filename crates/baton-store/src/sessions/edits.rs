@@ -3,29 +3,13 @@
 //! each live branch's edits of a repository's files, for the ownership map.
 
 use crate::db::{params, Db, Row};
+pub use baton_core::hooks::ParallelEdit;
 use baton_core::hooks::{MergeForecast, LIVE_SESSION_MINUTES};
 use baton_core::rules::MapBranchEdit;
 use chrono::{DateTime, Duration, Utc};
-use serde::Serialize;
 
 use crate::codec::{parse_json, parse_opt_ts, parse_ts, ts};
 use crate::error::Result;
-
-/// A parallel edit as stored: its finding, its two branches and checkouts, the files both
-/// changed, and git's forecast of their merge (None until asked).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ParallelEdit {
-    pub finding_id: i64,
-    pub repository: String,
-    pub branch_a: String,
-    pub branch_b: String,
-    pub worktree_a: String,
-    pub worktree_b: String,
-    pub files: Vec<String>,
-    pub forecast: Option<MergeForecast>,
-    pub written_at: DateTime<Utc>,
-    pub checked_at: Option<DateTime<Utc>>,
-}
 
 /// What git said of a parallel edit now.
 #[derive(Debug, Clone, PartialEq, Eq)]

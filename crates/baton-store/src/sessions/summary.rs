@@ -6,6 +6,7 @@ use crate::db::params;
 use crate::error::Result;
 use crate::Store;
 use baton_core::agent::{AdapterKind, AgentConfig};
+use baton_core::hooks::repository_label;
 use baton_core::views::{SessionLease, SessionSummary};
 
 impl Store {
@@ -15,13 +16,19 @@ impl Store {
             return Ok(None);
         }
         let stmt_sql = "SELECT client, session_id, repo_root, branch, prompt, last_tool, turn_open,
-                    started_at, last_seen_at, ended_at
+                    started_at, last_seen_at, ended_at, repository
                FROM sessions WHERE agent_id = ?1";
         let Some(mut summary) = self.db.query_opt(stmt_sql, params![agent.id], |row| {
             Ok(SessionSummary {
                 client: row.get(0)?,
                 session_id: row.get(1)?,
                 repo_root: row.get(2)?,
+                repository: row.get(10)?,
+                // By its identity; the commands name it by its main checkout where they can
+                // look at the checkout.
+                repository_name: row
+                    .get::<Option<String>>(10)?
+                    .map(|identity| repository_label(&identity, None)),
                 branch: row.get(3)?,
                 prompt: row.get(4)?,
                 last_tool: row.get(5)?,

@@ -314,3 +314,53 @@ fn the_map_has_each_live_branchs_edits_of_a_repositorys_files() {
     assert_eq!(edges(&store, 40), [app("feature-a"), lib("feature-a")]);
     assert!(edges(&store, 31 * 60 + 40).is_empty());
 }
+
+#[test]
+fn a_queue_item_carries_its_branches_and_files_and_a_session_its_repository() {
+    let mut store = fresh_store();
+    let warn = ParallelMode::Warn;
+    let a = on_branch("aaaa1111", "feature-a");
+    let b = on_branch("bbbb2222", "feature-b");
+    write(&mut store, &a, "src/app.rs", warn, 0);
+    write(&mut store, &b, "src/app.rs", warn, 10);
+    write(&mut store, &b, "README.md", warn, 11);
+    write(&mut store, &a, "README.md", warn, 12);
+    // The same branch in one checkout: a write collision, which is no parallel edit.
+    let a2 = on_branch("aaaa3333", "feature-a");
+    write(&mut store, &a2, "src/app.rs", warn, 13);
+
+    let queue = store.escalations(EscalationFilter::default()).unwrap();
+    let parallel: Vec<_> = queue.iter().filter_map(|e| e.parallel.as_ref()).collect();
+    assert_eq!(parallel.len(), 1, "{queue:?}");
+    assert_eq!(
+        (
+            parallel[0].repository.as_str(),
+            parallel[0].branch_a.as_str(),
+            parallel[0].branch_b.as_str(),
+        ),
+        (REPO, "feature-a", "feature-b")
+    );
+    assert_eq!(parallel[0].files, ["README.md", "src/app.rs"]);
+    for item in &queue {
+        assert_eq!(
+            item.parallel.is_some(),
+            item.kind == FindingKind::ParallelEdit,
+            "{item:?}"
+        );
+        // One item read alone says the same.
+        assert_eq!(store.escalation(item.id).unwrap().parallel, item.parallel);
+    }
+
+    // Each session's row names its repository, by identity and for a person.
+    let sessions: Vec<_> = store
+        .agent_rows()
+        .unwrap()
+        .into_iter()
+        .filter_map(|row| row.session)
+        .collect();
+    assert_eq!(sessions.len(), 3);
+    for session in &sessions {
+        assert_eq!(session.repository.as_deref(), Some(REPO));
+        assert_eq!(session.repository_name.as_deref(), Some("root:0123456"));
+    }
+}

@@ -3,10 +3,12 @@
 //! and its browser tests; not for use against a store anyone works in.
 //!
 //! * `server`: the HTTP routes (commands, change events, the built UI), token and loopback.
-//! * `seed`: the demo's past (a week of API usage) and two coding sessions, written through
-//!   the store's ingest and the hooks' own call, so every view has something to show.
+//! * `seed`: the demo's past (a week of API usage), written through the store's ingest;
+//!   `coding`: three coding sessions in two worktrees of one git repository, recorded through
+//!   the hooks' own call, so every view has something to show.
 //! * `record`: `--record DIR` answers the commands the UI's tests need, as JSON files.
 
+mod coding;
 mod record;
 mod seed;
 pub mod server;
@@ -28,7 +30,7 @@ use super::error::CliError;
 /// What runs behind the preview.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Fleet {
-    /// The demo's story, with a week of usage behind it and two coding sessions.
+    /// The demo's story, with a week of usage behind it and three coding sessions.
     Demo,
     /// One scripted scenario.
     Scenario(Scenario),
@@ -145,7 +147,7 @@ async fn start_fleet(
                 .map_err(|err| CliError::Invalid(err.to_string()))?;
             invoke("start_demo_fleet", json!({})).await?;
             seed::usage_history(commands).await?;
-            seed::coding_sessions(&commands.place().store.anchor, scratch).await?;
+            coding::coding_sessions(&commands.place().store.anchor, scratch).await?;
         }
     }
     Ok(())

@@ -95,7 +95,23 @@ async fn settled(commands: &Commands) -> bool {
     };
     let ledgers: Vec<ApiLedger> = serde_json::from_value(ledgers).unwrap_or_default();
     let limited = ledgers.iter().any(|l| l.rate_limited_last_hour > 0);
-    limited && escalations.as_array().is_some_and(|e| e.len() >= 2)
+    limited && escalations.as_array().is_some_and(|e| e.len() >= 2) && forecast(commands).await
+}
+
+/// True once git has been asked whether the coding sessions' parallel edit conflicts.
+async fn forecast(commands: &Commands) -> bool {
+    let Ok(Value::Array(items)) = commands.invoke("escalations", Value::Null).await else {
+        return false;
+    };
+    for item in items.iter().filter(|i| i["kind"] == "parallel_edit") {
+        let edit = commands
+            .invoke("parallel_edit", json!({"id": item["id"]}))
+            .await;
+        if edit.is_ok_and(|edit| !edit["checked_at"].is_null()) {
+            return true;
+        }
+    }
+    false
 }
 
 /// Runs the recording (the demo is already running) and writes the files.
@@ -122,6 +138,19 @@ pub async fn record(commands: &Commands, dir: &Path) -> Result<(), CliError> {
         recorder.call(name, json!({})).await;
     }
     recorder.call("list_tasks", json!({"agentId": null})).await;
+
+    // Each item's parallel edit (null for the other kinds), as the queue's detail asks.
+    let items: Vec<Value> = recorder
+        .calls
+        .iter()
+        .find(|(name, _, _)| name == "escalations")
+        .and_then(|(_, _, kept)| kept["answer"].as_array().cloned())
+        .unwrap_or_default();
+    for item in &items {
+        recorder
+            .call("parallel_edit", json!({"id": item["id"]}))
+            .await;
+    }
 
     // The chart and the heat map of each API, as the Rate limits view asks for them.
     let ledgers: Vec<ApiLedger> = recorder
@@ -181,7 +210,7 @@ pub async fn record(commands: &Commands, dir: &Path) -> Result<(), CliError> {
     let about = json!({
         "recorded_at": recorded_at,
         "by": "baton preview --record (make recordings)",
-        "fleet": "the demo (with a week of usage and two coding sessions) and the rate-limit-pressure scenario",
+        "fleet": "the demo (with a week of usage and three coding sessions in two worktrees of one repository) and the rate-limit-pressure scenario",
     });
     std::fs::write(
         dir.join("recorded.json"),

@@ -2,7 +2,9 @@
 
 use proptest::prelude::*;
 
-use crate::hooks::{origin_url, remote_identity, repo_resource, root_commit_identity};
+use crate::hooks::{
+    origin_url, remote_identity, repo_resource, repository_label, root_commit_identity,
+};
 
 #[test]
 fn every_form_of_one_remote_is_one_repository() {
@@ -118,6 +120,38 @@ fn a_file_in_a_checkout_is_the_repositorys_file_wherever_the_checkout_is() {
             crate::hooks::resource_in_checkout(path, "/home/me/shop", id),
             None,
             "{path}"
+        );
+    }
+}
+
+#[test]
+fn a_repository_reads_as_its_main_checkouts_folder_or_its_remotes_last_part() {
+    // The main checkout's folder wins, whatever the identity.
+    assert_eq!(
+        repository_label("root:4f1c2a9e0b", Some("/home/me/shop/")),
+        "shop"
+    );
+    assert_eq!(
+        repository_label("github.com/acme/shop", Some("/home/me/my-shop")),
+        "my-shop"
+    );
+    // Else the remote's last part, the git directory's folder, the first commit's short hash.
+    assert_eq!(repository_label("github.com/acme/shop", None), "shop");
+    assert_eq!(repository_label("gitlab.example/a/b/tools", None), "tools");
+    assert_eq!(repository_label("local:/home/me/shop/.git", None), "shop");
+    assert_eq!(repository_label("local:/srv/git/shop.git", None), "shop");
+    assert_eq!(
+        repository_label("root:4f1c2a9e0b1234", None),
+        "root:4f1c2a9"
+    );
+    assert_eq!(repository_label("root:4f1", None), "root:4f1");
+    // A checkout of "/" names nothing: the identity speaks.
+    assert_eq!(repository_label("github.com/acme/shop", Some("/")), "shop");
+    // Junk never panics and never comes back empty.
+    for junk in ["", "/", "local:", "local:/", "root:", "x"] {
+        assert!(
+            !repository_label(junk, None).is_empty() || junk.is_empty(),
+            "{junk:?}"
         );
     }
 }

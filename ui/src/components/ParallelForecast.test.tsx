@@ -1,0 +1,92 @@
+// "Will it conflict?" on a parallel-edit item, from the answers the real engine recorded: the
+// preview's two worktrees of one repository change the cart's same line.
+
+import { render, screen, waitFor, within } from "@testing-library/react";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+
+import type { Escalation } from "../bindings/Escalation";
+import type { ParallelEditView } from "../bindings/ParallelEditView";
+import { setTransport, tauriTransport } from "../lib/backend";
+import { recorded, RECORDED_AT, replay } from "../test/recorded";
+import { createTestTransport, transportSubscribe, type TestTransport } from "../test/transport";
+import { ParallelForecast } from "./ParallelForecast";
+
+const item = () => recorded<Escalation[]>("escalations").find((e) => e.kind === "parallel_edit")!;
+
+function show(t: TestTransport, id = item().id, findingId: number | null = item().finding_id) {
+  setTransport(t);
+  return render(<ParallelForecast escalationId={id} findingId={findingId} now={RECORDED_AT} subscribe={transportSubscribe} />);
+}
+
+describe("Will it conflict?", () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ["Date"], now: RECORDED_AT });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+    setTransport(tauriTransport);
+  });
+
+  it("shows each branch's conflicting lines side by side, their text, and when git was asked", async () => {
+    const t = createTestTransport(replay(["parallel_edit"]));
+    show(t);
+    const section = await screen.findByTestId("parallel-forecast");
+    expect(section.dataset.verdict).toBe("conflicts");
+    expect(screen.getByTestId("parallel-verdict").textContent).toBe("conflicts in 1 file");
+    expect(screen.getByTestId("parallel-checked").textContent).toMatch(/^checked by git .+ ago$/);
+    // The branches head the two sides, with their checkouts' folders.
+    const heads = within(section).getAllByRole("columnheader").map((th) => th.textContent);
+    expect(heads).toEqual(["File", "feature-coupons shop-coupons", "main shop"]);
+    const row = screen.getByTestId("parallel-conflict");
+    expect(row.dataset.path).toBe("src/cart.ts");
+    expect(within(row).getByText("both change these lines")).toBeTruthy();
+    const a = within(row).getByTestId("parallel-side-a");
+    const b = within(row).getByTestId("parallel-side-b");
+    expect(a.textContent).toBe("line 3" + "3  coupons: [],\n");
+    expect(b.textContent).toBe("line 3" + "3  discountCode: null,\n");
+    expect(screen.getByTestId("parallel-files").textContent).toBe("README.md, src/cart.ts");
+  });
+
+  it("says merges cleanly, cannot tell why, or not asked yet, and reloads when git answers", async () => {
+    const edit = recorded<ParallelEditView>("parallel_edit", { id: item().id });
+    let answer: ParallelEditView = { ...edit, forecast: null, checked_at: null, texts: [] };
+    const t = createTestTransport({ parallel_edit: () => answer });
+    show(t);
+    expect((await screen.findByTestId("parallel-verdict")).textContent).toBe("not checked yet");
+    expect(screen.getByTestId("parallel-checked").textContent).toBe("git is asked once the writes pause");
+    expect(screen.queryByTestId("parallel-conflict")).toBeNull();
+
+    answer = { ...edit, forecast: { outcome: "clean" }, texts: [] };
+    t.emit({ type: "findings", opened: [], updated: [item().finding_id!] });
+    await waitFor(() => expect(screen.getByTestId("parallel-verdict").textContent).toBe("merges cleanly"));
+    expect(screen.getByTestId("parallel-forecast").dataset.verdict).toBe("clean");
+
+    answer = { ...edit, forecast: { outcome: "unknown", why: "neither checkout is on this machine" }, texts: [] };
+    t.emit({ type: "escalations", opened: [], changed: [item().id], lapsing: [] });
+    await waitFor(() =>
+      expect(screen.getByTestId("parallel-verdict").textContent).toBe("cannot tell (neither checkout is on this machine)"),
+    );
+    // Another item's change does not reload it.
+    const before = t.calls.length;
+    t.emit({ type: "escalations", opened: [], changed: [item().id + 100], lapsing: [] });
+    expect(t.calls.length).toBe(before);
+  });
+
+  it("shows nothing for an item that is no parallel edit, and the error of one that is gone", async () => {
+    const t = createTestTransport(replay(["parallel_edit"]));
+    const other = recorded<Escalation[]>("escalations").find((e) => e.kind !== "parallel_edit")!;
+    const { unmount } = show(t, other.id, other.finding_id);
+    await waitFor(() => expect(t.calls.some((c) => c.command === "parallel_edit")).toBe(true));
+    expect(screen.queryByTestId("parallel-forecast")).toBeNull();
+    unmount();
+
+    const gone = createTestTransport({
+      parallel_edit: () => {
+        throw { code: "not_found", message: "no escalation with id 999", field: null };
+      },
+    });
+    show(gone, 999, null);
+    const section = await screen.findByTestId("parallel-forecast");
+    expect([section.dataset.state, section.textContent]).toEqual(["error", "Will it conflict?no escalation with id 999"]);
+  });
+});

@@ -1,0 +1,75 @@
+import { describe, expect, it } from "vitest";
+
+import type { AgentRow } from "../bindings/AgentRow";
+import type { Escalation } from "../bindings/Escalation";
+import type { ParallelEditView } from "../bindings/ParallelEditView";
+import { escalation } from "../test/escalations";
+import { agentRow, sessionSummary } from "../test/fixtures";
+import { recorded } from "../test/recorded";
+import { cardSessions, forecastVerdict, overlapsBySession, overlapText, rangesText, rangeText } from "./parallelEdits";
+
+describe("parallel edits in words", () => {
+  it("name each side's lines in its own numbering", () => {
+    expect(rangeText({ start: 3, count: 1 })).toBe("line 3");
+    expect(rangeText({ start: 2, count: 4 })).toBe("lines 2–5");
+    expect(rangeText({ start: 5, count: 0 })).toBe("lines removed after line 4");
+    expect(rangeText({ start: 0, count: 0 })).toBe("lines removed after line 0");
+    expect(rangesText([{ start: 1, count: 1 }, { start: 9, count: 2 }])).toBe("line 1, lines 9–10");
+    expect(rangesText([])).toBe("no lines");
+  });
+
+  it("say what git forecast, or that it was not asked yet", () => {
+    expect(forecastVerdict(null)).toEqual({ verdict: "unchecked", text: "not checked yet" });
+    expect(forecastVerdict({ outcome: "clean" })).toEqual({ verdict: "clean", text: "merges cleanly" });
+    expect(forecastVerdict({ outcome: "unknown", why: "neither checkout is on this machine" }).text).toBe(
+      "cannot tell (neither checkout is on this machine)",
+    );
+    expect(forecastVerdict({ outcome: "conflicts", files: [], more: 1 }).text).toBe("conflicts in 1 file");
+    // The recorded preview's two worktrees change the cart's same line.
+    const edit = recordedEdit();
+    expect(forecastVerdict(edit.forecast)).toEqual({ verdict: "conflicts", text: "conflicts in 1 file" });
+  });
+});
+
+function recordedEdit(): ParallelEditView {
+  const item = recorded<Escalation[]>("escalations").find((e) => e.kind === "parallel_edit")!;
+  return recorded<ParallelEditView>("parallel_edit", { id: item.id });
+}
+
+describe("a session's card and its overlaps", () => {
+  it("mark each session of an open parallel edit with the other branch and the files (recorded)", () => {
+    const agents = recorded<AgentRow[]>("list_agents");
+    const queue = recorded<Escalation[]>("escalations");
+    const cards = cardSessions(agents, queue);
+    const byName = (name: string) => cards.get(agents.find((a) => a.config.name === name)!.config.id)!;
+    const item = queue.find((e) => e.kind === "parallel_edit")!;
+    expect(byName("shop·coupons")).toEqual({
+      branch: "feature-coupons",
+      overlaps: [{ escalationId: item.id, otherBranch: "main", files: ["README.md", "src/cart.ts"] }],
+    });
+    expect(overlapText(byName("shop·checkout").overlaps[0]!)).toBe("overlaps feature-coupons: 2 files");
+    // Polled agents have no session card.
+    expect(cards.size).toBe(3);
+  });
+
+  it("ignore settled items, other kinds and agents that are no sessions; a session on a third branch names both", () => {
+    const now = Date.now();
+    const parallel = { repository: "root:abc", branch_a: "a", branch_b: "b", files: ["x.rs"] };
+    const rows = [
+      agentRow(1, "one", { session: sessionSummary({ branch: "a" }) }),
+      agentRow(2, "two", { session: sessionSummary({ branch: "c" }) }),
+      agentRow(3, "polled"),
+    ];
+    const queue = [
+      escalation(10, now, 60_000, { kind: "parallel_edit", agents: [1, 2, 3], parallel }),
+      escalation(11, now, 60_000, { kind: "parallel_edit", agents: [1], parallel, state: "resolved" }),
+      escalation(12, now, 60_000, { agents: [1, 2] }),
+    ];
+    const overlaps = overlapsBySession(queue, rows);
+    expect(overlaps.get(1)).toEqual([{ escalationId: 10, otherBranch: "b", files: ["x.rs"] }]);
+    expect(overlaps.get(2)![0]!.otherBranch).toBe("a / b");
+    expect(overlaps.has(3)).toBe(false);
+    expect(overlapsBySession(null, rows).size).toBe(0);
+    expect(overlapText({ escalationId: 1, otherBranch: "b", files: ["x"] })).toBe("overlaps b: 1 file");
+  });
+});

@@ -1,0 +1,101 @@
+// Parallel edits (two branches of one repository changing the same files) as people read them:
+// git's forecast in words, each side's line ranges, and which sessions' cards on the Board
+// overlap another branch. The data is Rust's (the `parallel_edit` command and the queue items'
+// `parallel`); this only words it and looks it up.
+
+import type { AgentRow } from "../bindings/AgentRow";
+import type { ConflictKind } from "../bindings/ConflictKind";
+import type { Escalation } from "../bindings/Escalation";
+import type { LineRange } from "../bindings/LineRange";
+import type { MergeForecast } from "../bindings/MergeForecast";
+
+/** "line 3", "lines 2–5", "lines removed after line 4" (each side's own numbering). */
+export function rangeText(range: LineRange): string {
+  if (range.count === 0) return `lines removed after line ${Math.max(0, range.start - 1)}`;
+  if (range.count === 1) return `line ${range.start}`;
+  return `lines ${range.start}–${range.start + range.count - 1}`;
+}
+
+/** Every range of one side, or what stands for none. */
+export function rangesText(ranges: readonly LineRange[]): string {
+  return ranges.length === 0 ? "no lines" : ranges.map(rangeText).join(", ");
+}
+
+export const CONFLICT_KIND_TEXT: Record<ConflictKind, string> = {
+  content: "both change these lines",
+  add_add: "added on both, differently",
+  modify_delete: "deleted on one branch, changed on the other",
+};
+
+export type Verdict = "unchecked" | "clean" | "conflicts" | "unknown";
+
+/** What git forecast, in one phrase, and its tone. */
+export function forecastVerdict(forecast: MergeForecast | null): { verdict: Verdict; text: string } {
+  if (forecast === null) return { verdict: "unchecked", text: "not checked yet" };
+  switch (forecast.outcome) {
+    case "clean":
+      return { verdict: "clean", text: "merges cleanly" };
+    case "unknown":
+      return { verdict: "unknown", text: `cannot tell (${forecast.why})` };
+    case "conflicts": {
+      const n = forecast.files.length + forecast.more;
+      return { verdict: "conflicts", text: `conflicts in ${n} ${n === 1 ? "file" : "files"}` };
+    }
+  }
+}
+
+/** One open parallel edit a session's card overlaps: the item, the other branch, the files. */
+export interface Overlap {
+  escalationId: number;
+  otherBranch: string;
+  files: string[];
+}
+
+/**
+ * The open parallel edits each coding session is part of (by agent id): the other branch is the
+ * one that is not the session's own (both, when the session has since moved to a third branch).
+ */
+export function overlapsBySession(
+  escalations: readonly Escalation[] | null,
+  agents: readonly AgentRow[],
+): Map<number, Overlap[]> {
+  const branchOf = new Map<number, string | null>();
+  for (const row of agents) if (row.session) branchOf.set(row.config.id, row.session.branch);
+  const overlaps = new Map<number, Overlap[]>();
+  for (const e of escalations ?? []) {
+    const p = e.parallel;
+    if (!p || e.state !== "open") continue;
+    for (const id of e.agents) {
+      if (!branchOf.has(id)) continue;
+      const own = branchOf.get(id);
+      const otherBranch = own === p.branch_a ? p.branch_b : own === p.branch_b ? p.branch_a : `${p.branch_a} / ${p.branch_b}`;
+      const list = overlaps.get(id) ?? [];
+      list.push({ escalationId: e.id, otherBranch, files: p.files });
+      overlaps.set(id, list);
+    }
+  }
+  return overlaps;
+}
+
+/** The card's marker: "overlaps feature-a: 2 files". */
+export function overlapText(overlap: Overlap): string {
+  const n = overlap.files.length;
+  return `overlaps ${overlap.otherBranch}: ${n} ${n === 1 ? "file" : "files"}`;
+}
+
+/** What a coding session's card on the Board shows of it: its branch and its overlaps. */
+export interface CardSession {
+  branch: string | null;
+  overlaps: Overlap[];
+}
+
+/** Each coding session's branch and open parallel edits, by agent id (polled agents have none). */
+export function cardSessions(agents: readonly AgentRow[], escalations: readonly Escalation[] | null): Map<number, CardSession> {
+  const overlaps = overlapsBySession(escalations, agents);
+  const cards = new Map<number, CardSession>();
+  for (const row of agents) {
+    if (!row.session) continue;
+    cards.set(row.config.id, { branch: row.session.branch, overlaps: overlaps.get(row.config.id) ?? [] });
+  }
+  return cards;
+}
