@@ -98,23 +98,9 @@ impl TwoBranches {
         Store::open(&self.place.data.join("baton.sqlite3")).unwrap()
     }
 
-    /// Session feature-a writes `src/app.rs` and its turn stays open (a live session); then
-    /// session feature-b writes its own `src/app.rs` and runs to its end.
-    async fn write_one_file(&self) -> Outcome {
-        let model_a = &self.sessions[0].3;
-        model_a.hold("feature-a");
-        let one = self.run(0, "feature-a").spawn().unwrap();
-        tokio::time::timeout(RUN_LIMIT, model_a.wait_for_tool_result("feature-a"))
-            .await
-            .expect("session feature-a wrote its file");
-        run_to_end(self.run(1, "feature-b"), "feature-b").await;
-        // feature-a wrote its own checkout's file.
-        assert_eq!(
-            std::fs::read_to_string(&self.sessions[0].2).unwrap(),
-            "feature-a"
-        );
-        let items = self
-            .store()
+    /// The open queue items: (kind, title).
+    fn open_items(&self) -> Vec<(FindingKind, String)> {
+        self.store()
             .escalations(EscalationFilter {
                 open: true,
                 closed: 0,
@@ -122,13 +108,46 @@ impl TwoBranches {
             .unwrap()
             .into_iter()
             .map(|e| (e.kind, e.title))
-            .collect();
+            .collect()
+    }
+
+    /// Session feature-a writes `src/app.rs` and its turn stays open (a live session) while
+    /// `meanwhile` runs; then feature-a ends. What `meanwhile` returned, and the open items
+    /// it left.
+    async fn while_a_is_live<T>(
+        &self,
+        meanwhile: impl std::future::Future<Output = T>,
+    ) -> (T, Vec<(FindingKind, String)>) {
+        let model_a = &self.sessions[0].3;
+        model_a.hold("feature-a");
+        let one = self.run(0, "feature-a").spawn().unwrap();
+        tokio::time::timeout(RUN_LIMIT, model_a.wait_for_tool_result("feature-a"))
+            .await
+            .expect("session feature-a wrote its file");
+        let done = meanwhile.await;
+        let items = self.open_items();
         model_a.release("feature-a");
         let one = tokio::time::timeout(RUN_LIMIT, one.wait_with_output())
             .await
             .expect("session feature-a ends")
             .unwrap();
         assert!(one.status.success(), "{one:?}");
+        // feature-a wrote its own checkout's file.
+        assert_eq!(
+            std::fs::read_to_string(&self.sessions[0].2).unwrap(),
+            "feature-a"
+        );
+        (done, items)
+    }
+
+    /// Session feature-a writes `src/app.rs` and stays live; session feature-b writes its own
+    /// `src/app.rs` and runs to its end.
+    async fn write_one_file(&self) -> Outcome {
+        let ((), items) = self
+            .while_a_is_live(async {
+                run_to_end(self.run(1, "feature-b"), "feature-b").await;
+            })
+            .await;
         Outcome {
             file_b: std::fs::read_to_string(&self.sessions[1].2).unwrap(),
             told_b: self.sessions[1].3.seen("feature-b").tool_results,
@@ -232,13 +251,7 @@ async fn a_branch_told_to_stop_touching_the_file_is_refused_it_at_its_next_write
         "feature-b"
     );
     // Decided: no new item for the refused try.
-    let open = two
-        .store()
-        .escalations(EscalationFilter {
-            open: true,
-            closed: 0,
-        })
-        .unwrap();
+    let open = two.open_items();
     assert!(open.is_empty(), "{open:?}");
 }
 
@@ -275,36 +288,18 @@ async fn a_codex_session_in_a_third_worktree_is_a_parallel_edit_too() {
         .install_hooks_in(&codex.dir, "codex", "warn", &codex.hooks_env());
     assert!(said.contains("main checkout"), "{said}");
 
-    // feature-a writes its file and stays live; then Codex on feature-c writes its own.
-    let model_a = &two.sessions[0].3;
-    model_a.hold("feature-a");
-    let one = two.run(0, "feature-a").spawn().unwrap();
-    tokio::time::timeout(RUN_LIMIT, model_a.wait_for_tool_result("feature-a"))
-        .await
-        .expect("session feature-a wrote its file");
-    run_to_end(codex.session("feature-c", None), "codex on feature-c").await;
+    // feature-a writes its file and stays live; meanwhile Codex on feature-c writes its own.
+    let ((), items) = two
+        .while_a_is_live(async {
+            run_to_end(codex.session("feature-c", None), "codex on feature-c").await;
+        })
+        .await;
     assert_eq!(
         std::fs::read_to_string(codex.dir.join("src/app.rs")).unwrap(),
         "feature-c\n",
         "Codex wrote its own checkout's file (warn): {:?}",
         model_c.seen("feature-c")
     );
-    let items: Vec<(FindingKind, String)> = two
-        .store()
-        .escalations(EscalationFilter {
-            open: true,
-            closed: 0,
-        })
-        .unwrap()
-        .into_iter()
-        .map(|e| (e.kind, e.title))
-        .collect();
-    model_a.release("feature-a");
-    let one = tokio::time::timeout(RUN_LIMIT, one.wait_with_output())
-        .await
-        .expect("session feature-a ends")
-        .unwrap();
-    assert!(one.status.success(), "{one:?}");
     assert_eq!(items.len(), 1, "{items:?}");
     let (kind, title) = &items[0];
     assert_eq!(*kind, FindingKind::ParallelEdit);

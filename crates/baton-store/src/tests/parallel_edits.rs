@@ -34,6 +34,25 @@ pub(super) fn on_branch(id: &str, branch: &str) -> SessionRef {
     }
 }
 
+/// A fresh store and two sessions, on feature-a and feature-b, each in its own worktree.
+fn two_branches() -> (Store, SessionRef, SessionRef) {
+    (
+        fresh_store(),
+        on_branch("aaaa1111", "feature-a"),
+        on_branch("bbbb2222", "feature-b"),
+    )
+}
+
+/// `session` ends (its client's SessionEnd) at `at`.
+fn end(store: &mut Store, session: &SessionRef, parallel: ParallelMode, at: i64) {
+    let payload = json!({"hook_event_name": "SessionEnd"});
+    let call =
+        parse_hook_payload(HookClient::ClaudeCode, payload.to_string().as_bytes(), None).unwrap();
+    store
+        .record_hook(session, &call, settings(parallel), t(at))
+        .unwrap();
+}
+
 fn settings(parallel: ParallelMode) -> PermitSettings {
     PermitSettings {
         mode: PermitMode::Warn,
@@ -85,10 +104,8 @@ fn parallel_finding(store: &Store) -> i64 {
 
 #[test]
 fn two_branches_writing_one_file_are_one_parallel_edit_item_with_its_files() {
-    let mut store = fresh_store();
+    let (mut store, a, b) = two_branches();
     let warn = ParallelMode::Warn;
-    let a = on_branch("aaaa1111", "feature-a");
-    let b = on_branch("bbbb2222", "feature-b");
     write(&mut store, &a, "src/app.rs", warn, 0);
     write(&mut store, &a, "src/lib.rs", warn, 1);
     assert!(open_items(&store).is_empty());
@@ -144,9 +161,7 @@ fn two_branches_writing_one_file_are_one_parallel_edit_item_with_its_files() {
 
 #[test]
 fn enforce_refuses_the_second_branch_and_one_branch_stays_a_collision() {
-    let mut store = fresh_store();
-    let a = on_branch("aaaa1111", "feature-a");
-    let b = on_branch("bbbb2222", "feature-b");
+    let (mut store, a, b) = two_branches();
     write(&mut store, &a, "src/app.rs", ParallelMode::Enforce, 0);
     let refused = write(&mut store, &b, "src/app.rs", ParallelMode::Enforce, 5);
     let HookAnswer::Deny(reason) = &refused.answer else {
@@ -171,13 +186,8 @@ fn enforce_refuses_the_second_branch_and_one_branch_stays_a_collision() {
     assert_eq!(same.clashes.len(), 1);
 
     // Sessions that ended no longer hold their branch's changes against others.
-    let end = json!({"hook_event_name": "SessionEnd"});
-    let call =
-        parse_hook_payload(HookClient::ClaudeCode, end.to_string().as_bytes(), None).unwrap();
     for ended in [&a, &clone] {
-        store
-            .record_hook(ended, &call, settings(ParallelMode::Enforce), t(8))
-            .unwrap();
+        end(&mut store, ended, ParallelMode::Enforce, 8);
     }
     let c = on_branch("cccc3333", "feature-c");
     let later = write(&mut store, &c, "src/app.rs", ParallelMode::Enforce, 9);
@@ -207,10 +217,8 @@ fn another_branchs_write_leaves_the_lease_so_the_checkout_still_meets_its_holder
 
 #[test]
 fn git_is_asked_once_the_writes_pause_and_its_answer_is_kept_and_shown() {
-    let mut store = fresh_store();
+    let (mut store, a, b) = two_branches();
     let warn = ParallelMode::Warn;
-    let a = on_branch("aaaa1111", "feature-a");
-    let b = on_branch("bbbb2222", "feature-b");
     write(&mut store, &a, "src/app.rs", warn, 0);
     write(&mut store, &b, "src/app.rs", warn, 10);
     let finding = parallel_finding(&store);
@@ -297,10 +305,8 @@ fn git_is_asked_once_the_writes_pause_and_its_answer_is_kept_and_shown() {
 
 #[test]
 fn the_map_has_each_live_branchs_edits_of_a_repositorys_files() {
-    let mut store = fresh_store();
+    let (mut store, a, b) = two_branches();
     let warn = ParallelMode::Warn;
-    let a = on_branch("aaaa1111", "feature-a");
-    let b = on_branch("bbbb2222", "feature-b");
     write(&mut store, &a, "src/app.rs", warn, 0);
     write(&mut store, &a, "src/lib.rs", warn, 1);
     write(&mut store, &b, "src/app.rs", warn, 10);
@@ -328,20 +334,15 @@ fn the_map_has_each_live_branchs_edits_of_a_repositorys_files() {
         .starts_with(&format!("repo://{REPO}/")));
     assert_eq!(map.branch_edits[0].last_write_at, t(0));
     // A session that ended has no edges left; nor has one silent for longer than a live one.
-    let end = json!({"hook_event_name": "SessionEnd"});
-    let call =
-        parse_hook_payload(HookClient::ClaudeCode, end.to_string().as_bytes(), None).unwrap();
-    store.record_hook(&b, &call, settings(warn), t(30)).unwrap();
+    end(&mut store, &b, warn, 30);
     assert_eq!(edges(&store, 40), [app("feature-a"), lib("feature-a")]);
     assert!(edges(&store, 31 * 60 + 40).is_empty());
 }
 
 #[test]
 fn a_queue_item_carries_its_branches_and_files_and_a_session_its_repository() {
-    let mut store = fresh_store();
+    let (mut store, a, b) = two_branches();
     let warn = ParallelMode::Warn;
-    let a = on_branch("aaaa1111", "feature-a");
-    let b = on_branch("bbbb2222", "feature-b");
     write(&mut store, &a, "src/app.rs", warn, 0);
     write(&mut store, &b, "src/app.rs", warn, 10);
     write(&mut store, &b, "README.md", warn, 11);
