@@ -105,9 +105,6 @@ pub(super) fn ask_permit(
             meet_other_branches(tx, session, row, &resource, settings.parallel, now, record)?;
         match conflict {
             _ if refused => {}
-            // A live session on another branch holds the file: it keeps the lease, so a second
-            // session in its own checkout still meets it (this branch's write is a parallel edit).
-            None if held_on_other_branch(tx, &resource, session, settings.lease_time, now)? => {}
             None => take_lease(tx, &resource, row.agent_id, now)?,
             // The person allowed this session one more write while the holder keeps the file.
             Some(_) if use_exemption(tx, &resource, row.agent_id)? => {}
@@ -162,29 +159,6 @@ fn leases_on(tx: &Db, resource: &str, branch: Option<&str>) -> Result<Vec<Lease>
             last_write_at: parse_ts(&last)?,
         }]),
     }
-}
-
-/// Whether `resource`'s lease is held, and not lapsed, by a live session on another branch of
-/// the session's repository.
-fn held_on_other_branch(
-    tx: &Db,
-    resource: &str,
-    session: &SessionRef,
-    lease_time: Duration,
-    now: DateTime<Utc>,
-) -> Result<bool> {
-    let Some(branch) = session.branch.as_deref() else {
-        return Ok(false);
-    };
-    Ok(tx
-        .query_opt(
-            "SELECT 1 FROM leases l JOIN sessions s ON s.agent_id = l.holder
-              WHERE l.resource = ?1 AND l.last_write_at > ?2 AND s.ended_at IS NULL
-                AND s.branch IS NOT NULL AND s.branch <> ?3",
-            params![resource, ts(now - lease_time), branch],
-            |r| r.get::<i64>(0),
-        )?
-        .is_some())
 }
 
 /// Whether agent `agent_id` is a coding session (false for an agent Baton does not know).

@@ -195,27 +195,6 @@ fn enforce_refuses_the_second_branch_and_one_branch_stays_a_collision() {
 }
 
 #[test]
-fn another_branchs_write_leaves_the_lease_so_the_checkout_still_meets_its_holder() {
-    let mut store = fresh_store();
-    let warn = ParallelMode::Warn;
-    let main = on_branch("aaaa1111", "main");
-    let feature = on_branch("bbbb2222", "feature-a");
-    write(&mut store, &main, "src/app.rs", warn, 0);
-    // The other branch's write is a parallel edit, and takes no lease from main's session.
-    let parallel = write(&mut store, &feature, "src/app.rs", warn, 5);
-    assert_eq!(parallel.parallel.len(), 1);
-    let leases = store
-        .leases(t(6), Duration::seconds(DEFAULT_LEASE_SECONDS))
-        .unwrap();
-    assert_eq!(leases.len(), 1);
-    assert_eq!(leases[0].holder, "main·aaaa1111");
-    // A second session in main's own checkout still meets the holder: a write collision.
-    let second = on_branch("cccc3333", "main");
-    let clash = write(&mut store, &second, "src/app.rs", warn, 7);
-    assert_eq!(clash.clashes.len(), 1, "{clash:?}");
-}
-
-#[test]
 fn git_is_asked_once_the_writes_pause_and_its_answer_is_kept_and_shown() {
     let (mut store, a, b) = two_branches();
     let warn = ParallelMode::Warn;
