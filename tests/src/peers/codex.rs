@@ -6,7 +6,7 @@ use std::process::Stdio;
 
 use tokio::process::Command;
 
-use super::node_peer;
+use super::programs::node_peer;
 use crate::model_standin::CODEX_MODEL;
 
 /// Where a Codex session runs: its folder (a repository or a worktree), HOME and CODEX_HOME.

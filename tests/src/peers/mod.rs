@@ -20,24 +20,7 @@ pub use a2a_frameworks::{A2aJs, AdkAgent};
 pub use a2a_servers::{Fasta2a, LangGraphDev};
 pub use codex::{thread_id, CodexPlace};
 pub use headless::Headless;
-pub use programs::{debug_baton, peer_program, peers_venv};
-
-/// A coding-agent CLI installed from npm into `.peers-node/` by `scripts/setup.sh --test`
-/// (`bin`: its command, e.g. `claude`), or where the environment variable `env` points;
-/// panics with how to install it when it is missing.
-pub fn node_peer(bin: &str, env: &str, package: &str) -> PathBuf {
-    let path = std::env::var_os(env).map(PathBuf::from).unwrap_or_else(|| {
-        workspace_root()
-            .join(".peers-node/node_modules/.bin")
-            .join(bin)
-    });
-    assert!(
-        path.exists(),
-        "{} is missing: run `scripts/setup.sh --test` (it installs {package})",
-        path.display()
-    );
-    path
-}
+pub use programs::{debug_baton, node_peer, peer_program, peers_venv};
 
 /// `copilot -p PROMPT` (the real Copilot CLI, tools allowed as `--allow-all-tools` does) in
 /// `repo`, isolated (its own HOME, so its config and trusted folders are the test's), offline

@@ -1,5 +1,6 @@
-//! Finding and starting the peers' programs: the PyPI peers' virtualenv, the debug `baton`,
-//! a peer that says `READY <url>` once it serves. The peers' modules import from here.
+//! Finding and starting the peers' programs: the PyPI peers' virtualenv, the coding-agent CLIs
+//! from npm, the debug `baton`, a peer that says `READY <url>` once it serves. The peers'
+//! modules import from here.
 
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -22,6 +23,23 @@ pub fn peer_program(name: &str) -> PathBuf {
         "{} is missing: run `scripts/setup.sh --test` (it installs the PyPI peers into {})",
         path.display(),
         peers_venv().display()
+    );
+    path
+}
+
+/// A coding-agent CLI installed from npm into `.peers-node/` by `scripts/setup.sh --test`
+/// (`bin`: its command, e.g. `claude`), or where the environment variable `env` points;
+/// panics with how to install it when it is missing.
+pub fn node_peer(bin: &str, env: &str, package: &str) -> PathBuf {
+    let path = std::env::var_os(env).map(PathBuf::from).unwrap_or_else(|| {
+        workspace_root()
+            .join(".peers-node/node_modules/.bin")
+            .join(bin)
+    });
+    assert!(
+        path.exists(),
+        "{} is missing: run `scripts/setup.sh --test` (it installs {package})",
+        path.display()
     );
     path
 }
