@@ -22,6 +22,10 @@ pub fn run() {
     if std::env::var_os("WEBKIT_DISABLE_DMABUF_RENDERER").is_none() {
         std::env::set_var("WEBKIT_DISABLE_DMABUF_RENDERER", "1");
     }
+    // The engine's runtime (bounded blocking pool, few allocator arenas), shared with Tauri;
+    // it lives as long as this function, which is as long as the app.
+    let runtime = baton_engine::process::runtime().expect("Baton could not start its runtime");
+    tauri::async_runtime::set(runtime.handle().clone());
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("BATON_LOG")

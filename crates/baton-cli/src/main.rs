@@ -86,13 +86,7 @@ fn main() -> ExitCode {
             }
         };
     }
-    // Blocking threads are for store reads (a few at a time) and keyring calls: a handful, not
-    // one per agent.
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .max_blocking_threads(16)
-        .build()
-    {
+    let runtime = match baton_engine::process::runtime() {
         Ok(runtime) => runtime,
         Err(err) => {
             eprintln!("baton: cannot start the async runtime: {err}");

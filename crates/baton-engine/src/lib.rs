@@ -18,7 +18,8 @@
 //! * `shared`: what the tasks share (the store, the fetcher, the bus, the tokens).
 //! * Leaves: [`fetch`] (one HTTP exchange, failures in words), `bus`, `config`, [`secrets`]
 //!   ([`TokenStore`], [`KeyringTokens`], [`MemoryTokens`], [`open_token_store`]), [`stats`],
-//!   [`EngineError`] ([`error`]).
+//!   [`EngineError`] ([`error`]), [`process`] (the runtime and allocator settings of a
+//!   process that runs an engine).
 //!
 //! A failed poll is not an [`EngineError`]: it is recorded on the agent's health
 //! (`AgentHealth::last_error`), published as `ChangeEvent::Health`, and never touches stored
@@ -39,6 +40,7 @@ mod low_priority;
 pub mod merge_check;
 mod parallel_view;
 mod poller;
+pub mod process;
 mod quiet;
 pub mod relay;
 pub mod secrets;
