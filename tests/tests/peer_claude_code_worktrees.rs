@@ -6,8 +6,11 @@
 //! refused (warn), no write collision is filed, and the queue has one parallel-edit item naming
 //! both branches and the file, there when the second session's write is done (the hook files
 //! it). A repository whose `.baton/hooks.toml` says `parallel = "enforce"` refuses the second
-//! branch's write, and its model reads why.
+//! branch's write, and its model reads why. With an engine running, the item says whether the
+//! two branches will merge (same lines: "conflicts" with both ranges; distant lines: "merges
+//! cleanly"), checked against `git merge` of the branches afterwards.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::Command as StdCommand;
 
@@ -49,16 +52,28 @@ struct TwoBranches {
     place: SessionPlace,
     /// (branch, worktree, its src/app.rs, its model).
     sessions: Vec<(&'static str, PathBuf, PathBuf, ModelStandIn)>,
+    /// What a session writes, by its branch (else the branch's name).
+    contents: HashMap<String, String>,
 }
 
 impl TwoBranches {
     async fn new(settings: Option<&str>) -> TwoBranches {
+        TwoBranches::writing(settings, "fn main() {}\n", HashMap::new()).await
+    }
+
+    /// `src/app.rs` committed as `base`; each session writes what `contents` gives for its
+    /// branch, else the branch's name.
+    async fn writing(
+        settings: Option<&str>,
+        base: &str,
+        contents: HashMap<String, String>,
+    ) -> TwoBranches {
         let place = SessionPlace::new();
         // A real repository beside the place's own: `shop`, with worktrees on two branches.
         let shop = place.root.join("shop");
         std::fs::create_dir_all(shop.join("src")).unwrap();
         git(&shop, &["init", "-q", "-b", "main"]);
-        std::fs::write(shop.join("src/app.rs"), "fn main() {}\n").unwrap();
+        std::fs::write(shop.join("src/app.rs"), base).unwrap();
         git(&shop, &["add", "-A"]);
         git(&shop, &["commit", "-q", "-m", "base"]);
         let mut sessions = Vec::new();
@@ -70,14 +85,27 @@ impl TwoBranches {
             );
             place.install_hooks_in(&dir, "claude-code", "warn", &[]);
             let file = dir.join("src/app.rs");
-            let model = ModelStandIn::start(&file.to_string_lossy()).await;
+            let model =
+                ModelStandIn::start_writing(&file.to_string_lossy(), contents.clone()).await;
             sessions.push((branch, dir, file, model));
         }
         if let Some(text) = settings {
             std::fs::create_dir_all(sessions[1].1.join(".baton")).unwrap();
             std::fs::write(sessions[1].1.join(".baton/hooks.toml"), text).unwrap();
         }
-        TwoBranches { place, sessions }
+        TwoBranches {
+            place,
+            sessions,
+            contents,
+        }
+    }
+
+    /// What the session of `branch` writes.
+    fn content_of(&self, branch: &str) -> String {
+        self.contents
+            .get(branch)
+            .cloned()
+            .unwrap_or_else(|| branch.to_owned())
     }
 
     /// A Claude Code run in worktree `i`, its prompt tagged `tag` (the stand-in's
@@ -135,7 +163,7 @@ impl TwoBranches {
         // feature-a wrote its own checkout's file.
         assert_eq!(
             std::fs::read_to_string(&self.sessions[0].2).unwrap(),
-            "feature-a"
+            self.content_of("feature-a")
         );
         (done, items)
     }
@@ -308,4 +336,73 @@ async fn a_codex_session_in_a_third_worktree_is_a_parallel_edit_too() {
             && title.contains("both change src/app.rs:"),
         "{title}"
     );
+}
+
+/// Twenty lines, line `changed` (from 1) replaced by `text`.
+fn twenty_lines(changed: Option<(usize, &str)>) -> String {
+    (1..=20)
+        .map(|n| match changed {
+            Some((line, text)) if line == n => format!("{text}\n"),
+            _ => format!("line {n}\n"),
+        })
+        .collect()
+}
+
+/// The two sessions change line 2 of one file, then lines 2 and 18: a running engine asks git
+/// once the writes pause, and the item says "conflicts" with both line ranges, then "merges
+/// cleanly" — what `git merge` of the two branches then really does.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_running_engine_forecasts_the_merge_of_the_two_branches() {
+    use baton_engine::{Engine, EngineConfig, MemoryTokens};
+    for (line_b, forecast, merges) in [
+        (
+            2,
+            "conflicts in src/app.rs (feature-a line 2; feature-b line 2)",
+            false,
+        ),
+        (18, "merges cleanly", true),
+    ] {
+        let contents = HashMap::from([
+            ("feature-a".to_owned(), twenty_lines(Some((2, "A")))),
+            ("feature-b".to_owned(), twenty_lines(Some((line_b, "B")))),
+        ]);
+        let two = TwoBranches::writing(None, &twenty_lines(None), contents).await;
+        let location = baton_store::StoreLocation::Sqlite(two.place.data.join("baton.sqlite3"));
+        let engine = Engine::new(
+            baton_store::StoreHandle::open_at(&location, 1).unwrap(),
+            std::sync::Arc::new(MemoryTokens::new(None)),
+            EngineConfig::default(),
+        );
+        engine.start_all().await.unwrap();
+        one_parallel_edit(&two.write_one_file().await.items);
+
+        // The engine asks git beside the hooks, once the writes paused: wait for its answer.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        let title = loop {
+            let items = two.open_items();
+            let title = items
+                .first()
+                .map(|(_, title)| title.clone())
+                .unwrap_or_default();
+            if title.ends_with(forecast) || std::time::Instant::now() > deadline {
+                break title;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        };
+        engine.shutdown().await;
+        assert!(title.ends_with(forecast), "{title}");
+
+        // What git really does with the two branches, committed.
+        for (_, dir, _, _) in &two.sessions {
+            git(dir, &["commit", "-q", "-am", "the session's change"]);
+        }
+        let merged = StdCommand::new("git")
+            .arg("-C")
+            .arg(&two.sessions[0].1)
+            .args(["-c", "user.name=t", "-c", "user.email=t@t"])
+            .args(["merge", "-q", "--no-edit", "feature-b"])
+            .output()
+            .unwrap();
+        assert_eq!(merged.status.success(), merges, "{merged:?}");
+    }
 }

@@ -3,6 +3,7 @@
 //! message_delta, message_stop). A conversation writes with the `Write` tool, or runs one
 //! command with `Bash` ([`ModelStandIn::start_bash`]).
 
+use std::collections::HashMap;
 use std::ops::Deref;
 use std::sync::Arc;
 
@@ -17,8 +18,12 @@ use super::{session_of, Conversations};
 
 /// The one tool call each conversation makes.
 enum Action {
-    /// `Write` of this file, its content the session's name.
-    Write(String),
+    /// `Write` of this file, its content the one given for the session, else the session's
+    /// name.
+    Write {
+        file: String,
+        contents: HashMap<String, String>,
+    },
     /// `Bash` with this command.
     Bash(String),
 }
@@ -129,8 +134,9 @@ async fn messages(State(script): State<Arc<Script>>, Json(body): Json<Value>) ->
     }
     if results.is_empty() {
         return match &script.action {
-            Action::Write(file) => {
-                tool_answer(n, "Write", &json!({"file_path": file, "content": session}))
+            Action::Write { file, contents } => {
+                let content = contents.get(&session).unwrap_or(&session);
+                tool_answer(n, "Write", &json!({"file_path": file, "content": content}))
             }
             Action::Bash(command) => tool_answer(
                 n,
@@ -146,7 +152,17 @@ async fn messages(State(script): State<Arc<Script>>, Json(body): Json<Value>) ->
 impl ModelStandIn {
     /// Starts on a free port of 127.0.0.1; every session writes `file` (an absolute path).
     pub async fn start(file: &str) -> ModelStandIn {
-        ModelStandIn::serve(Action::Write(file.to_owned())).await
+        ModelStandIn::start_writing(file, HashMap::new()).await
+    }
+
+    /// Starts on a free port of 127.0.0.1; every session writes `file` (an absolute path), with
+    /// the content `contents` gives for the session (else the session's name).
+    pub async fn start_writing(file: &str, contents: HashMap<String, String>) -> ModelStandIn {
+        ModelStandIn::serve(Action::Write {
+            file: file.to_owned(),
+            contents,
+        })
+        .await
     }
 
     /// Starts on a free port of 127.0.0.1; every session runs `command` with `Bash`.
