@@ -73,13 +73,24 @@ pub(super) fn write(
     at: i64,
 ) -> HookRecord {
     let path = format!("{}/{file}", session.repo_root.as_deref().unwrap());
+    write_with(store, session, &path, &settings(parallel), at)
+}
+
+/// `session` writes the file at `path` with `settings`, as [`write`] does.
+pub(super) fn write_with(
+    store: &mut Store,
+    session: &SessionRef,
+    path: &str,
+    settings: &PermitSettings,
+    at: i64,
+) -> HookRecord {
     let mut permit = None;
     for event in ["PreToolUse", "PostToolUse"] {
-        let payload = write_payload(event, &path);
+        let payload = write_payload(event, path);
         let call = parse_hook_payload(HookClient::ClaudeCode, payload.to_string().as_bytes(), None)
             .unwrap();
         let record = store
-            .record_hook(session, &call, settings(parallel), t(at))
+            .record_hook(session, &call, settings.clone(), t(at))
             .unwrap();
         let refused = matches!(record.answer, HookAnswer::Deny(_));
         permit.get_or_insert(record);

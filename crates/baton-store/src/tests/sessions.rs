@@ -67,15 +67,20 @@ pub(super) fn write(event: &str, path: &str) -> Value {
 }
 
 pub(super) fn open_items(store: &Store) -> Vec<(FindingKind, String)> {
+    open_escalations(store)
+        .into_iter()
+        .map(|e| (e.kind, e.title))
+        .collect()
+}
+
+/// The open queue items.
+pub(super) fn open_escalations(store: &Store) -> Vec<baton_core::escalations::Escalation> {
     store
         .escalations(EscalationFilter {
             open: true,
             closed: 0,
         })
         .unwrap()
-        .into_iter()
-        .map(|e| (e.kind, e.title))
-        .collect()
 }
 
 #[test]
