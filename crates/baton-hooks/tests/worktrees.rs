@@ -215,6 +215,18 @@ fn another_branchs_write_leaves_mains_lease_so_a_second_main_session_still_meets
             ("main".into(), "repo·aaaa1111".into()),
         ]
     );
+    // The parallel edit names the repository by its main checkout's folder, from either side.
+    let summary: String = store
+        .query_row(
+            "SELECT summary FROM findings WHERE kind = 'parallel_edit'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(
+        summary.starts_with("Branches feature-a and main of repo both change src/app.rs"),
+        "{summary}"
+    );
 }
 
 /// A repository at `dir` with one commit of `src/app.rs`.

@@ -1,4 +1,5 @@
--- Baton schema, version 17: a lease per file and branch. A repository's file has one lease per
+-- Baton schema, version 17: a lease per file and branch (and a parallel edit's repository by
+-- its name, below). A repository's file has one lease per
 -- branch (`branch`): sessions on one branch meet each other there (a write collision), two
 -- branches each change their own checkout (a parallel edit, `parallel_edits`), so another
 -- branch's write no longer takes the file from a session on its branch. A file outside any
@@ -23,3 +24,8 @@ SELECT l.resource,
 DROP TABLE leases;
 ALTER TABLE leases_per_branch RENAME TO leases;
 CREATE INDEX leases_by_holder ON leases (holder);
+
+-- And a parallel edit's repository by its name for a person (the folder of its main checkout,
+-- or its remote's last part), which its item's title says: `shop`, not `root:740f…`. Edits
+-- from before have none (NULL): they are named from their identity.
+ALTER TABLE parallel_edits ADD COLUMN repository_name TEXT;

@@ -27,6 +27,7 @@ fn session(id: &str) -> SessionRef {
         cwd: Some("/work/repo".into()),
         repo_root: Some("/work/repo".into()),
         repository: None,
+        repository_name: None,
         branch: Some("main".into()),
         name: None,
     }
