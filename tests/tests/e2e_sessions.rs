@@ -26,6 +26,7 @@ fn hook(store: &mut Store, session: &str, payload: serde_json::Value) -> HookAns
         cwd: Some("/home/me/shop".into()),
         repo_root: Some("/home/me/shop".into()),
         repository: None,
+        repository_name: None,
         branch: Some("main".into()),
         name: None,
     };

@@ -196,7 +196,7 @@ fn one_parallel_edit(items: &[(FindingKind, String)]) {
     let (kind, title) = &items[0];
     assert_eq!(*kind, FindingKind::ParallelEdit);
     assert!(
-        title.starts_with("Branches feature-a and feature-b of root:")
+        title.starts_with("Branches feature-a and feature-b of shop both change")
             && title.contains("both change src/app.rs:"),
         "{title}"
     );
@@ -332,7 +332,7 @@ async fn a_codex_session_in_a_third_worktree_is_a_parallel_edit_too() {
     let (kind, title) = &items[0];
     assert_eq!(*kind, FindingKind::ParallelEdit);
     assert!(
-        title.starts_with("Branches feature-a and feature-c of root:")
+        title.starts_with("Branches feature-a and feature-c of shop both change")
             && title.contains("both change src/app.rs:"),
         "{title}"
     );

@@ -126,6 +126,7 @@ fn fill(db: &Path, events: usize, leases: usize) -> Fallible<()> {
             cwd: Some("/repo".into()),
             repo_root: Some("/repo".into()),
             repository: None,
+            repository_name: None,
             branch: None,
             name: None,
         };

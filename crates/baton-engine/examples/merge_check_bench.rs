@@ -88,6 +88,7 @@ fn main() {
     let edit = ParallelEdit {
         finding_id: 1,
         repository: "bench".into(),
+        repository_name: "bench".into(),
         branch_a: "a".into(),
         branch_b: "b".into(),
         worktree_a: a.to_string_lossy().into_owned(),

@@ -63,6 +63,7 @@ mod tests {
         ParallelEdit {
             finding_id: 3,
             repository: "root:abc".into(),
+            repository_name: "shop".into(),
             branch_a: "feature-a".into(),
             branch_b: "feature-b".into(),
             worktree_a: a.to_string_lossy().into_owned(),

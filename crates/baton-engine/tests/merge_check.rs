@@ -56,6 +56,7 @@ fn edit(a: &Path, b: &Path) -> ParallelEdit {
     ParallelEdit {
         finding_id: 1,
         repository: "root:x".into(),
+        repository_name: "x".into(),
         branch_a: "feature-a".into(),
         branch_b: "feature-b".into(),
         worktree_a: a.to_string_lossy().into_owned(),
@@ -313,6 +314,7 @@ async fn a_running_engine_says_whether_a_parallel_edit_conflicts() {
             cwd: Some(dir.clone()),
             repo_root: Some(dir.clone()),
             repository: Some(format!("root:{root}")),
+            repository_name: None,
             branch: Some(branch.into()),
             name: None,
         };

@@ -24,6 +24,7 @@ fn session(id: &str) -> SessionRef {
         cwd: Some("/work/shop".into()),
         repo_root: Some("/work/shop".into()),
         repository: None,
+        repository_name: None,
         branch: None,
         name: None,
     }

@@ -11,8 +11,8 @@ use std::sync::mpsc;
 use std::time::Duration as StdDuration;
 
 use baton_core::hooks::{
-    hook_reply, parse_hook_payload, tool_effect, HookAnswer, HookCall, HookClient, HookEvent,
-    HookReply, ParallelMode, PermitMode, ToolEffect, MAX_PAYLOAD_BYTES,
+    hook_reply, parse_hook_payload, repository_label, tool_effect, HookAnswer, HookCall,
+    HookClient, HookEvent, HookReply, ParallelMode, PermitMode, ToolEffect, MAX_PAYLOAD_BYTES,
 };
 use baton_store::sessions::{PermitSettings, SessionRef};
 use baton_store::StorePlace;
@@ -82,6 +82,16 @@ pub fn hook(db: PathBuf, options: &HookOptions, input: &mut dyn Read) -> HookRep
         .map(|found| found.root.to_string_lossy().into_owned());
     let branch = checkout.as_ref().and_then(|found| found.branch.clone());
     let repository = checkout.as_ref().map(Checkout::identity);
+    // The repository's name for a person: its main checkout's folder, else from its identity.
+    let repository_name = checkout
+        .as_ref()
+        .zip(repository.as_deref())
+        .map(|(found, id)| {
+            let main = found
+                .main_checkout()
+                .map(|m| m.to_string_lossy().into_owned());
+            repository_label(id, main.as_deref())
+        });
     // The repository's own settings win over the installed ones; a broken file is said, and
     // the installed settings apply.
     let mut notes = String::new();
@@ -111,6 +121,7 @@ pub fn hook(db: PathBuf, options: &HookOptions, input: &mut dyn Read) -> HookRep
         cwd: call.cwd.clone(),
         repo_root,
         repository,
+        repository_name,
         branch,
         name: options.name.clone(),
     };

@@ -39,8 +39,7 @@ pub struct Checkout {
 /// folder holding the common git directory `.git`); None for a bare repository's worktrees or
 /// a folder that is no checkout (here).
 pub fn main_checkout(root: &Path) -> Option<PathBuf> {
-    let common = checkout(root)?.common_dir;
-    (common.file_name()? == ".git").then(|| common.parent().map(Path::to_path_buf))?
+    checkout(root)?.main_checkout().map(Path::to_path_buf)
 }
 
 /// The checkout holding `cwd`: the nearest folder with a `.git` (a folder, or a file naming
@@ -78,6 +77,13 @@ fn head_branch(head: &str) -> Option<String> {
 }
 
 impl Checkout {
+    /// The main checkout of its repository: the folder holding the common git directory
+    /// `.git`; None for a bare repository's worktrees.
+    pub fn main_checkout(&self) -> Option<&Path> {
+        let common = &self.common_dir;
+        (common.file_name()? == ".git").then(|| common.parent())?
+    }
+
     /// The repository's identity, the same in every worktree and clone of it: its `origin`
     /// (`github.com/acme/shop`), else its first commit (`root:<hash>`, one `git` process),
     /// else, for a repository with no commit yet, its common git directory on this machine

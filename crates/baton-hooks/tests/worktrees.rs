@@ -2,7 +2,8 @@
 //! `commondir`, clones, a remote spelled two ways, submodules, a bare repository with
 //! worktrees, symlinked paths, a folder that is no repository), and sessions in two worktrees
 //! and a clone of one repository, each call through the real `baton-hook` binary (its own
-//! process, as the clients run it): they write one repository file, whatever folder each is in.
+//! process, as the clients run it): they write one repository file, whatever folder each is in,
+//! and the sessions of one branch meet each other on it whatever the other branches do.
 
 use std::io::Write;
 use std::path::Path;
@@ -163,6 +164,69 @@ fn two_worktrees_and_a_clone_write_one_repository_file() {
         assert_eq!(code, 2, "{session}: {stderr}");
         assert!(stderr.contains("\"docs-bot\""), "{stderr}");
     }
+}
+
+#[test]
+fn another_branchs_write_leaves_mains_lease_so_a_second_main_session_still_meets_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    let repo = tmp.path().join("repo");
+    repository(&repo);
+    worktree(&repo, "feature-a");
+    let feature_a = tmp.path().join("wt/feature-a");
+
+    // A on main writes the file; B in the feature-a worktree writes it too: a parallel edit
+    // (warn by default: it goes on), which takes no lease from A.
+    for (session, cwd) in [("aaaa1111", &repo), ("bbbb2222", &feature_a)] {
+        for event in ["PreToolUse", "PostToolUse"] {
+            let (code, stderr) = hook(&data, "claude-code", write(session, cwd, event));
+            assert_eq!(code, 0, "{session} {event}: {stderr}");
+        }
+    }
+    // C, a second session in main's own checkout: a write collision with A, refused.
+    let (code, stderr) = hook(&data, "claude-code", write("cccc3333", &repo, "PreToolUse"));
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("\"repo·aaaa1111\""), "{stderr}");
+    // D, a second session in the feature-a worktree, meets B there.
+    let (code, stderr) = hook(
+        &data,
+        "claude-code",
+        write("dddd4444", &feature_a, "PreToolUse"),
+    );
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("\"feature-a·bbbb2222\""), "{stderr}");
+
+    let store = rusqlite::Connection::open(data.join("baton.sqlite3")).unwrap();
+    let leases: Vec<(String, String)> = store
+        .prepare(
+            "SELECT l.branch, a.name FROM leases l JOIN agents a ON a.id = l.holder
+              ORDER BY l.branch",
+        )
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(
+        leases,
+        vec![
+            ("feature-a".into(), "feature-a·bbbb2222".into()),
+            ("main".into(), "repo·aaaa1111".into()),
+        ]
+    );
+    // The parallel edit names the repository by its main checkout's folder, from either side.
+    let summary: String = store
+        .query_row(
+            "SELECT summary FROM findings WHERE kind = 'parallel_edit'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(
+        summary.starts_with("Branches feature-a and main of repo both change src/app.rs"),
+        "{summary}"
+    );
 }
 
 /// A repository at `dir` with one commit of `src/app.rs`.

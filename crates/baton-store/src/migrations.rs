@@ -54,6 +54,10 @@ const MIGRATION_SLICE: &[M<'static>] = &[
     M::up(include_str!(
         "../migrations/sqlite/0016_parallel_choices.sql"
     )),
+    M::up(include_str!(
+        "../migrations/sqlite/0017_leases_per_branch.sql"
+    ))
+    .foreign_key_check(),
 ];
 
 /// PostgreSQL's migrations: (the version it brings the store to, its SQL). The first is the
@@ -75,6 +79,10 @@ pub(crate) const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
     (
         16,
         include_str!("../migrations/postgres/0016_parallel_choices.sql"),
+    ),
+    (
+        17,
+        include_str!("../migrations/postgres/0017_leases_per_branch.sql"),
     ),
 ];
 
@@ -290,7 +298,7 @@ mod tests {
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .unwrap();
         assert_eq!(version, LATEST_VERSION);
-        assert_eq!(LATEST_VERSION, 16);
+        assert_eq!(LATEST_VERSION, 17);
         let count = |sql: &str| -> i64 { conn.query_row(sql, [], |r| r.get(0)).unwrap() };
         assert_eq!(
             count("SELECT count(*) FROM agents WHERE name = 'Researcher' AND adapter = 'baton'"),

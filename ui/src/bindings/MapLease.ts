@@ -5,6 +5,11 @@
  */
 export type MapLease = { holder_id: number, holder: string, 
 /**
- * `file:///…`
+ * `repo://<repository>/<path>`, or `file:///…`
  */
-resource: string, since: string, last_write_at: string, };
+resource: string, 
+/**
+ * The branch the lease is kept for (a repository's file has one per branch); None for a
+ * file with one lease whoever writes it.
+ */
+branch: string | null, since: string, last_write_at: string, };

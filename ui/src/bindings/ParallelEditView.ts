@@ -6,7 +6,16 @@ import type { MergeForecast } from "./MergeForecast";
  * The parallel edit of a queue item (the `parallel_edit` command): the edit as stored, and
  * for each conflicted file of its forecast the lines that meet on each side.
  */
-export type ParallelEditView = { escalation_id: number, texts: Array<ConflictText>, finding_id: number, repository: string, branch_a: string, branch_b: string, 
+export type ParallelEditView = { escalation_id: number, texts: Array<ConflictText>, finding_id: number, 
+/**
+ * The repository's identity (`github.com/acme/shop`, `root:<hash>`).
+ */
+repository: string, 
+/**
+ * Its name for a person ([`repository_label`](super::repository_label): the folder of its
+ * main checkout, or its remote's last part).
+ */
+repository_name: string, branch_a: string, branch_b: string, 
 /**
  * Each branch's checkout (folder).
  */

@@ -37,10 +37,12 @@ function Harness({
   e,
   onDecide,
   sessions,
+  branches,
 }: {
   e: Escalation;
   onDecide: (a: EscalationAction, note: string | null) => void;
   sessions?: ReadonlySet<number>;
+  branches?: ReadonlyMap<number, string | null>;
 }) {
   const [note, setNote] = useState("");
   const [reason, setReason] = useState("");
@@ -51,6 +53,7 @@ function Harness({
       escalation={e}
       names={NAMES}
       sessions={sessions}
+      branches={branches}
       now={now}
       busy={false}
       error={error}
@@ -176,6 +179,27 @@ describe("A parallel edit", () => {
     expect(onDecide).toHaveBeenLastCalledWith({ action: "hand_to_branch", agent_id: 1 }, "feature-a rewrites it");
     await user.click(of("let_both_go_on")[0]!);
     expect(onDecide).toHaveBeenLastCalledWith({ action: "let_both_go_on" }, "feature-a rewrites it");
+  });
+
+  it("offers each branch once, however many of its sessions the item names", async () => {
+    const user = userEvent.setup();
+    const onDecide = vi.fn();
+    const edit = escalation(11, Date.now(), 30 * MIN, { kind: "parallel_edit", resource: "repo://root:abc/", agents: [1, 2, 3] });
+    const branches = new Map([
+      [1, "feature-a"],
+      [2, "feature-b"],
+      [3, "feature-a"],
+    ]);
+    render(<Harness e={edit} onDecide={onDecide} sessions={new Set([1, 2, 3])} branches={branches} />);
+    const actions = screen.getAllByTestId("escalation-action");
+    const of = (action: string) => actions.filter((b) => b.dataset.action === action);
+    expect(of("hand_to_branch").map((b) => b.textContent)).toEqual(["Files to feature-a", "Files to feature-b"]);
+    expect(of("stop_touching").map((b) => b.textContent)).toEqual(["Stop feature-a", "Stop feature-b"]);
+    expect(of("stop_touching")[0]!.title).toContain(`The branch feature-a (${NAMES.get(1)}, ${NAMES.get(3)})`);
+    await user.click(of("stop_touching")[0]!);
+    expect(onDecide).toHaveBeenLastCalledWith({ action: "stop_touching", agent_id: 1 }, null);
+    await user.click(of("hand_to_branch")[1]!);
+    expect(onDecide).toHaveBeenLastCalledWith({ action: "hand_to_branch", agent_id: 2 }, null);
   });
 });
 

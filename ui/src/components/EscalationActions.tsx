@@ -16,11 +16,13 @@ import { nameOf } from "../lib/agents";
 import { knotChoices } from "../lib/deadlocks";
 import { blockedReason, primaryAction, SNOOZE_CHOICES, type ActionName } from "../lib/escalations";
 import { giveLabel, ownershipScope } from "../lib/escalationGroups";
+import { branchChoices } from "../lib/parallelEdits";
 import { parseApiResource } from "../lib/rateLimits";
 import { useViewKeys } from "../lib/useViewKeys";
 import { SplitBudgetForm } from "./SplitBudgetForm";
 
 const NO_SESSIONS: ReadonlySet<number> = new Set();
+const NO_BRANCHES: ReadonlyMap<number, string | null> = new Map();
 
 export const DISMISS_NEEDS_REASON = "Dismissing needs a reason: say why this is not a real problem.";
 
@@ -30,6 +32,8 @@ export interface EscalationShown {
   names: ReadonlyMap<number, string>;
   /** The agents that are coding sessions (heard through their hooks). */
   sessions?: ReadonlySet<number>;
+  /** Each coding session's branch (null: not in a repository, or not known). */
+  branches?: ReadonlyMap<number, string | null>;
   now: number;
 }
 
@@ -53,6 +57,7 @@ export function EscalationActions({
   escalation: e,
   names,
   sessions = NO_SESSIONS,
+  branches = NO_BRANCHES,
   now,
   busy,
   error,
@@ -148,7 +153,8 @@ export function EscalationActions({
   const parallel = e.kind === "parallel_edit";
   const sessionsToGrant =
     !parallel && (e.resource?.startsWith("file://") || e.resource?.startsWith("repo://")) ? e.agents.filter((id) => sessions.has(id)) : [];
-  const branchSessions = parallel ? e.agents.filter((id) => sessions.has(id)) : [];
+  // One choice per branch: two sessions on one branch are one "Files to" and one "Stop".
+  const branchSessions = parallel ? branchChoices(e.agents.filter((id) => sessions.has(id)), branches, names) : [];
   // Coding sessions alone: nothing is sent to them, so approve, reject and retry mean nothing,
   // except to a session's own permission request (its hook waits for the answer: approve or
   // reject, no retry).
@@ -276,23 +282,23 @@ export function EscalationActions({
             />
           );
         })}
-        {branchSessions.map((agentId) => {
-          const name = nameOf(names, agentId);
+        {branchSessions.map((choice) => {
+          const data = {
+            "data-agent": choice.sessions[0] ?? "",
+            "data-agent-id": String(choice.agentId),
+            "data-branch": choice.branch ?? "",
+          };
+          const branch = choice.branch === null ? `the branch of ${choice.label}` : `the branch ${choice.branch} (${choice.sessions.join(", ")})`;
+          const stopped = choice.branch === null ? `${choice.label} (and its branch)` : `The branch ${choice.branch} (${choice.sessions.join(", ")})`;
           return (
-            <Fragment key={`branch-${agentId}`}>
+            <Fragment key={`branch-${choice.agentId}`}>
               <button
-                {...button("hand_to_branch", `Files to ${name}`, `The files are the branch of ${name}: in enforce the other branch's writes of them are refused`, {
-                  "data-agent": name,
-                  "data-agent-id": String(agentId),
-                })}
-                onClick={() => onDecide({ action: "hand_to_branch", agent_id: agentId }, noteOrNull)}
+                {...button("hand_to_branch", `Files to ${choice.label}`, `The files go to ${branch}: in enforce the other branch's writes of them are refused`, data)}
+                onClick={() => onDecide({ action: "hand_to_branch", agent_id: choice.agentId }, noteOrNull)}
               />
               <button
-                {...button("stop_touching", `Stop ${name}`, `${name} (and its branch) stops changing the files: its next write of one is refused, your note as the reason`, {
-                  "data-agent": name,
-                  "data-agent-id": String(agentId),
-                })}
-                onClick={() => onDecide({ action: "stop_touching", agent_id: agentId }, noteOrNull)}
+                {...button("stop_touching", `Stop ${choice.label}`, `${stopped} stops changing the files: its next write of one is refused, your note as the reason`, data)}
+                onClick={() => onDecide({ action: "stop_touching", agent_id: choice.agentId }, noteOrNull)}
               />
             </Fragment>
           );

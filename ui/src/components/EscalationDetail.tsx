@@ -47,6 +47,7 @@ export function EscalationDetail({
   escalation: e,
   names,
   sessions,
+  branches,
   now,
   subscribe,
   decision,
@@ -194,7 +195,7 @@ export function EscalationDetail({
 
       <GroupResources key={`group-${e.id}`} escalation={e} agentCount={e.agents.length} />
 
-      <EscalationActions key={`actions-${e.id}`} escalation={e} names={names} sessions={sessions} now={now} {...decision} />
+      <EscalationActions key={`actions-${e.id}`} escalation={e} names={names} sessions={sessions} branches={branches} now={now} {...decision} />
 
       {limitedApi ? (
         <UsageEvidence

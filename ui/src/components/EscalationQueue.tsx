@@ -66,6 +66,10 @@ export function EscalationQueue({
     () => new Set((agents ?? []).filter((a) => a.config.adapter === "session").map((a) => a.config.id)),
     [agents],
   );
+  const branches = useMemo(
+    () => new Map((agents ?? []).flatMap((a) => (a.session ? [[a.config.id, a.session.branch] as const] : []))),
+    [agents],
+  );
   const current = selected ?? groups.open[0]?.id ?? null;
   const escalation = current === null ? null : (list?.find((e) => e.id === current) ?? null);
 
@@ -190,6 +194,7 @@ export function EscalationQueue({
         escalation={escalation}
         names={names}
         sessions={sessions}
+        branches={branches}
         now={now}
         subscribe={subscribe}
         containerRef={detailRef}

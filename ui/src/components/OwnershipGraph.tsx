@@ -116,7 +116,7 @@ const OwnershipEdgeView = memo(function OwnershipEdgeView(props: EdgeProps<Owner
   const conflict = edge.conflicts.length > 0;
   const what =
     edge.origin === "lease"
-      ? `${edge.actor} holds ${edge.pattern} (a coding session's lease, since ${edge.lease ? clockTime(edge.lease.since) : "?"})`
+      ? `${edge.actor} holds ${edge.pattern}${edge.lease?.branch ? ` on the branch ${edge.lease.branch}` : ""} (a coding session's lease, since ${edge.lease ? clockTime(edge.lease.since) : "?"})`
       : edge.origin === "branch"
       ? `${edge.actor} changes ${edge.pattern} on the branch ${edge.branch?.name ?? "?"} (last write ${edge.branch ? clockTime(edge.branch.lastWrite) : "?"})`
       : edge.origin === "declared"

@@ -121,7 +121,7 @@ export const ParallelForecast = memo(function ParallelForecast({
             </span>
           ))}
         </span>{" "}
-        of <span title={edit.repository}>{edit.repository}</span>.
+        of <span title={edit.repository}>{edit.repository_name}</span>.
       </p>
     </section>
   );

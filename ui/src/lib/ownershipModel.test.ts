@@ -105,6 +105,7 @@ describe("ownership model", () => {
           holder_id: 7,
           holder: "shop·4f1c2a9e",
           resource: "file:///home/ana/shop/src/app.rs",
+          branch: null,
           since: "2026-11-23T12:00:00Z",
           last_write_at: "2026-11-23T12:04:00Z",
         },
@@ -116,10 +117,32 @@ describe("ownership model", () => {
       actor: "shop·4f1c2a9e",
       pattern: "file:///home/ana/shop/src/app.rs",
       role: "write",
-      lease: { since: "2026-11-23T12:00:00Z", lastWrite: "2026-11-23T12:04:00Z" },
+      lease: { since: "2026-11-23T12:00:00Z", lastWrite: "2026-11-23T12:04:00Z", branch: null },
     });
     expect(model.resources.find((r) => r.pattern === "file:///home/ana/shop/src/app.rs")?.group).toBe("file://");
     expect(cellLabel(held)).toBe("L");
+  });
+
+  it("draws each branch's lease of one repository file as its own edge, naming the branch", () => {
+    const file = "repo://github.com/acme/shop/src/app.rs";
+    const lease = (holder_id: number, holder: string, branch: string) => ({
+      holder_id,
+      holder,
+      resource: file,
+      branch,
+      since: "2026-11-23T12:00:00Z",
+      last_write_at: "2026-11-23T12:04:00Z",
+    });
+    const model = buildOwnershipModel({
+      ...MAP,
+      leases: [lease(7, "shop·aaaa1111", "main"), lease(8, "shop-wt·bbbb2222", "feature")],
+    });
+    const held = model.edges.filter((e) => e.origin === "lease");
+    expect(held.map((e) => [e.actor, e.lease?.branch])).toEqual([
+      ["shop·aaaa1111", "main"],
+      ["shop-wt·bbbb2222", "feature"],
+    ]);
+    expect(model.resources.filter((r) => r.pattern === file)).toHaveLength(1);
   });
 
   it("turns a drop into the rule to change or create", () => {

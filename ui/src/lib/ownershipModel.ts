@@ -53,8 +53,11 @@ export interface MapEdge {
   ruleId: number | null;
   /** The reasons of every conflict the edge takes part in (empty: none). */
   conflicts: string[];
-  /** A lease's times (RFC 3339): since when it is held, and the holder's last write. */
-  lease?: { since: string; lastWrite: string };
+  /**
+   * A lease's times (RFC 3339): since when it is held, and the holder's last write; the branch
+   * it is kept for (a repository's file has a lease per branch; null: one for every branch).
+   */
+  lease?: { since: string; lastWrite: string; branch: string | null };
   /** A branch edge's branch, and the session's last write of the file (RFC 3339). */
   branch?: { name: string; lastWrite: string };
 }
@@ -160,7 +163,7 @@ export function buildOwnershipModel(map: OwnershipMap): OwnershipModel {
   for (const lease of map.leases) {
     edge(lease.holder, lease.resource, "write", "lease", null);
     const held = edges.get(edgeKey(lease.holder, lease.resource, "write", "lease"));
-    if (held) held.lease = { since: lease.since, lastWrite: lease.last_write_at };
+    if (held) held.lease = { since: lease.since, lastWrite: lease.last_write_at, branch: lease.branch };
   }
   for (const edit of map.branch_edits) {
     edge(edit.agent, edit.resource, "write", "branch", null);

@@ -6,7 +6,7 @@ import type { ParallelEditView } from "../bindings/ParallelEditView";
 import { escalation } from "../test/escalations";
 import { agentRow, sessionSummary } from "../test/fixtures";
 import { recorded } from "../test/recorded";
-import { cardSessions, forecastVerdict, overlapsBySession, overlapText, rangesText, rangeText } from "./parallelEdits";
+import { branchChoices, cardSessions, forecastVerdict, overlapsBySession, overlapText, rangesText, rangeText } from "./parallelEdits";
 
 describe("parallel edits in words", () => {
   it("name each side's lines in its own numbering", () => {
@@ -71,5 +71,29 @@ describe("a session's card and its overlaps", () => {
     expect(overlaps.has(3)).toBe(false);
     expect(overlapsBySession(null, rows).size).toBe(0);
     expect(overlapText({ escalationId: 1, otherBranch: "b", files: ["x"] })).toBe("overlaps b: 1 file");
+  });
+});
+
+describe("a parallel edit's branches as choices", () => {
+  it("are one per branch, in the order of their first session; a session with no branch is its own", () => {
+    const names = new Map([
+      [1, "shop·aaaa"],
+      [2, "shop-wt·bbbb"],
+      [3, "clone·cccc"],
+      [4, "loose·dddd"],
+    ]);
+    const branches = new Map<number, string | null>([
+      [1, "main"],
+      [2, "feature"],
+      [3, "main"],
+      [4, null],
+    ]);
+    expect(branchChoices([1, 2, 3, 4, 5], branches, names)).toEqual([
+      { agentId: 1, label: "main", branch: "main", sessions: ["shop·aaaa", "clone·cccc"] },
+      { agentId: 2, label: "feature", branch: "feature", sessions: ["shop-wt·bbbb"] },
+      { agentId: 4, label: "loose·dddd", branch: null, sessions: ["loose·dddd"] },
+      { agentId: 5, label: "agent #5", branch: null, sessions: ["agent #5"] },
+    ]);
+    expect(branchChoices([], branches, names)).toEqual([]);
   });
 });

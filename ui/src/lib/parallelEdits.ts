@@ -8,6 +8,7 @@ import type { ConflictKind } from "../bindings/ConflictKind";
 import type { Escalation } from "../bindings/Escalation";
 import type { LineRange } from "../bindings/LineRange";
 import type { MergeForecast } from "../bindings/MergeForecast";
+import { nameOf } from "./agents";
 
 /** "line 3", "lines 2–5", "lines removed after line 4" (each side's own numbering). */
 export function rangeText(range: LineRange): string {
@@ -98,4 +99,36 @@ export function cardSessions(agents: readonly AgentRow[], escalations: readonly 
     cards.set(row.config.id, { branch: row.session.branch, overlaps: overlaps.get(row.config.id) ?? [] });
   }
   return cards;
+}
+
+/** One branch of a parallel edit's item, as its "Files to" and "Stop" buttons offer it. */
+export interface BranchChoice {
+  /** The session the decision names: the item's first session on the branch (the decision keeps the branch). */
+  agentId: number;
+  /** The branch; for a session whose branch is not known, the session's name. */
+  label: string;
+  branch: string | null;
+  /** The item's sessions on the branch, by name. */
+  sessions: string[];
+}
+
+/**
+ * The branches of a parallel edit's sessions, once each (two sessions on one branch are one
+ * choice: the decision is the branch's), in the order of their first session. A session whose
+ * branch is not known is a choice of its own.
+ */
+export function branchChoices(
+  sessionIds: readonly number[],
+  branches: ReadonlyMap<number, string | null>,
+  names: ReadonlyMap<number, string>,
+): BranchChoice[] {
+  const choices: BranchChoice[] = [];
+  for (const id of sessionIds) {
+    const name = nameOf(names, id);
+    const branch = branches.get(id) ?? null;
+    const same = branch === null ? undefined : choices.find((c) => c.branch === branch);
+    if (same) same.sessions.push(name);
+    else choices.push({ agentId: id, label: branch ?? name, branch, sessions: [name] });
+  }
+  return choices;
 }

@@ -32,8 +32,8 @@ pub use payload::{
     ToolCall, MAX_PAYLOAD_BYTES,
 };
 pub use permit::{
-    deny_reason, permit, ClashOutcome, Lease, Permit, PermitConflict, PermitMode, PermitVerdict,
-    DEFAULT_LEASE_SECONDS,
+    deny_reason, lease_branch, lease_meets, permit, ClashOutcome, Lease, Permit, PermitConflict,
+    PermitMode, PermitVerdict, DEFAULT_LEASE_SECONDS,
 };
 pub use reply::{hook_reply, HookAnswer, HookReply};
 pub use repository::{

@@ -53,7 +53,11 @@ pub struct ConflictText {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct ParallelEdit {
     pub finding_id: i64,
+    /// The repository's identity (`github.com/acme/shop`, `root:<hash>`).
     pub repository: String,
+    /// Its name for a person ([`repository_label`](super::repository_label): the folder of its
+    /// main checkout, or its remote's last part).
+    pub repository_name: String,
     pub branch_a: String,
     pub branch_b: String,
     /// Each branch's checkout (folder).

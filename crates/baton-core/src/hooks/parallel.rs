@@ -66,7 +66,8 @@ pub const LIVE_SESSION_MINUTES: i64 = 30;
 pub const SUMMARY_FILES: usize = 10;
 
 /// What the person reads: the branches, the files both changed, and the forecast when there is
-/// one. `a` and `b` are the branches in [`branch_pair`] order.
+/// one. `repository` is the repository's name for a person (`shop`, not its identity); `a` and
+/// `b` are the branches in [`branch_pair`] order.
 pub fn parallel_summary(
     repository: &str,
     a: &str,
@@ -164,8 +165,8 @@ mod tests {
     #[test]
     fn the_summary_names_files_and_counts_the_rest() {
         let files: Vec<String> = (0..12).map(|i| format!("src/f{i}.rs")).collect();
-        let text = parallel_summary("root:ab", "a", "b", &files, None);
-        assert!(text.starts_with("Branches a and b of root:ab both change src/f0.rs, "));
+        let text = parallel_summary("shop", "a", "b", &files, None);
+        assert!(text.starts_with("Branches a and b of shop both change src/f0.rs, "));
         assert!(
             text.contains("src/f9.rs, 2 more files: not checked yet"),
             "{text}"

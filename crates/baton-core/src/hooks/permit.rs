@@ -39,16 +39,38 @@ impl PermitMode {
 /// How long a lease lives past its holder's last write of the file, by default.
 pub const DEFAULT_LEASE_SECONDS: i64 = 600;
 
-/// One session's right to write one file: taken by its write, kept until its turn ends or it
-/// has not written the file for the lease time.
+/// One session's right to write one file on its branch: taken by its write, kept until its
+/// turn ends or it has not written the file for the lease time.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Lease {
-    /// `file:///…`
+    /// `repo://<repository>/<path>`, or `file:///…`
     pub resource: String,
+    /// The branch the lease is kept for ([`lease_branch`]; None: one lease for every branch).
+    pub branch: Option<String>,
     /// The holder's agent name.
     pub holder: String,
     pub since: DateTime<Utc>,
     pub last_write_at: DateTime<Utc>,
+}
+
+/// The branch a lease on `resource` taken by a session on `branch` is kept for. A repository's
+/// file (`repo://…`) has a lease per branch: sessions on one branch meet each other (a write
+/// collision), two branches each change their own checkout (a parallel edit, not a
+/// collision). Any other file is one place on disk whoever writes it, and a session with no
+/// branch (no repository) knows no other: one lease, `""`.
+pub fn lease_branch<'a>(resource: &str, branch: Option<&'a str>) -> &'a str {
+    if resource.starts_with("repo://") {
+        branch.unwrap_or_default()
+    } else {
+        ""
+    }
+}
+
+/// Whether a lease kept for `held_for` stands in the way of a write kept for `branch` (both
+/// from [`lease_branch`]): the same branch, or either is none (a session with no branch meets
+/// every branch's holder, and every branch meets it, as when a file had one lease).
+pub fn lease_meets(held_for: &str, branch: &str) -> bool {
+    held_for == branch || held_for.is_empty() || branch.is_empty()
 }
 
 impl Lease {

@@ -45,8 +45,11 @@ pub struct MapBranchEdit {
 pub struct MapLease {
     pub holder_id: i64,
     pub holder: String,
-    /// `file:///…`
+    /// `repo://<repository>/<path>`, or `file:///…`
     pub resource: String,
+    /// The branch the lease is kept for (a repository's file has one per branch); None for a
+    /// file with one lease whoever writes it.
+    pub branch: Option<String>,
     pub since: chrono::DateTime<chrono::Utc>,
     pub last_write_at: chrono::DateTime<chrono::Utc>,
 }

@@ -136,6 +136,7 @@ fn junk_huge_silent_and_foreign_calls_are_answered_and_the_server_goes_on() {
         cwd: None,
         repo_root: None,
         repository: None,
+        repository_name: None,
         branch: None,
         name: None,
         mode: "warn".into(),

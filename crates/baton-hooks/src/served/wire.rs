@@ -28,6 +28,9 @@ pub(crate) struct HookRequest {
     /// The repository's identity (absent from hooks built before it was sent).
     #[serde(default)]
     pub repository: Option<String>,
+    /// The repository's name for a person (absent from hooks built before it was sent).
+    #[serde(default)]
+    pub repository_name: Option<String>,
     pub branch: Option<String>,
     pub name: Option<String>,
     pub mode: String,
@@ -56,6 +59,7 @@ impl HookRequest {
             cwd: session.cwd.clone(),
             repo_root: session.repo_root.clone(),
             repository: session.repository.clone(),
+            repository_name: session.repository_name.clone(),
             branch: session.branch.clone(),
             name: session.name.clone(),
             mode: settings.mode.as_str().to_owned(),
@@ -96,6 +100,7 @@ impl HookRequest {
             cwd: self.cwd.clone(),
             repo_root: self.repo_root.clone(),
             repository: self.repository.clone(),
+            repository_name: self.repository_name.clone(),
             branch: self.branch.clone(),
             name: self.name.clone(),
         };

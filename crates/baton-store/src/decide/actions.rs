@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 
 use crate::error::{Result, StoreError};
 use crate::rules::{audit_in, insert_in, rules_in, update_in, validate};
-use crate::sessions::permits::{is_session, lease_holder, take_lease};
+use crate::sessions::permits::{holds_lease, is_session, take_lease};
 
 fn invalid(message: impl Into<String>) -> StoreError {
     StoreError::InvalidDecision(message.into())
@@ -141,8 +141,8 @@ pub(super) fn split_budget_in(
     Ok(grants)
 }
 
-/// Moves the lease of the escalation's file to coding session `agent_id` (its next write of the
-/// file passes). Returns a sentence for the decision's detail.
+/// Moves the lease of the escalation's file on the branch of coding session `agent_id` to it
+/// (its next write of the file passes). Returns a sentence for the decision's detail.
 pub(super) fn grant_lease_in(
     tx: &Db,
     escalation: &Escalation,
@@ -185,10 +185,9 @@ pub(super) fn allow_once_in(
     now: DateTime<Utc>,
 ) -> Result<Vec<String>> {
     let resource = file_of(escalation)?;
-    let holder = lease_holder(tx, resource)?;
     let mut allowed = Vec::new();
     for &agent_id in &escalation.agents {
-        if Some(agent_id) == holder || !is_session(tx, agent_id)? {
+        if !is_session(tx, agent_id)? || holds_lease(tx, resource, agent_id)? {
             continue;
         }
         tx.execute(
@@ -246,7 +245,8 @@ pub(super) fn cancel_task_in(
     ))
 }
 
-/// Moves the lease of `resource` to `agent_id`, a session of the deadlock waiting for it.
+/// Moves the lease of `resource` on the branch of `agent_id`, a session of the deadlock waiting
+/// for it, to it.
 pub(super) fn give_lease_in(
     tx: &Db,
     escalation: &Escalation,

@@ -125,7 +125,8 @@ pub(crate) fn parallel_choice_in(
     if matches!(action, EscalationAction::StopTouching { .. }) {
         choice.holder = Some(other.to_owned());
         choice.stopped_agent = Some(agent_id);
-        choice.sentence = format!("{name} stops changing {files}, left to {other}");
+        choice.sentence =
+            format!("the branch {branch} ({name}) stops changing {files}, left to {other}");
     } else {
         choice.sentence = format!("{files} handed to {branch} ({name}); {other} leaves them");
         choice.holder = Some(branch);

@@ -4,7 +4,7 @@
 
 use crate::db::{params, Db, Row};
 pub use baton_core::hooks::ParallelEdit;
-use baton_core::hooks::{MergeForecast, LIVE_SESSION_MINUTES};
+use baton_core::hooks::{repository_label, MergeForecast, LIVE_SESSION_MINUTES};
 use baton_core::rules::MapBranchEdit;
 use chrono::{DateTime, Duration, Utc};
 
@@ -26,13 +26,19 @@ pub enum MergeCheck {
 
 pub(super) const COLS: &str =
     "finding_id, repository, branch_a, branch_b, worktree_a, worktree_b, files, \
-     forecast, written_at, checked_at";
+     forecast, written_at, checked_at, repository_name";
 
 pub(super) fn read_edit(row: &Row<'_>) -> Result<ParallelEdit> {
     let forecast: Option<String> = row.get(7)?;
+    let repository: String = row.get(1)?;
+    // Kept since schema 17; an edit from before is named from its identity.
+    let repository_name = row
+        .get::<Option<String>>(10)?
+        .unwrap_or_else(|| repository_label(&repository, None));
     Ok(ParallelEdit {
         finding_id: row.get(0)?,
-        repository: row.get(1)?,
+        repository,
+        repository_name,
         branch_a: row.get(2)?,
         branch_b: row.get(3)?,
         worktree_a: row.get(4)?,

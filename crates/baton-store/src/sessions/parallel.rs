@@ -8,8 +8,8 @@
 use crate::db::{params, Db};
 use baton_core::detect::{EvidenceRef, Finding, FindingKind, Severity};
 use baton_core::hooks::{
-    branch_pair, parallel_deny_reason, parallel_key, parallel_summary, HookAnswer, ParallelMode,
-    LIVE_SESSION_MINUTES,
+    branch_pair, parallel_deny_reason, parallel_key, parallel_summary, repository_label,
+    HookAnswer, ParallelMode, LIVE_SESSION_MINUTES,
 };
 use chrono::{DateTime, Duration, Utc};
 
@@ -96,6 +96,10 @@ pub(super) fn meet_other_branches(
         }
         record.parallel.push(ParallelMeet {
             repository: repository.to_owned(),
+            repository_name: session
+                .repository_name
+                .clone()
+                .unwrap_or_else(|| repository_label(repository, None)),
             path: inside.to_owned(),
             branch: branch.to_owned(),
             worktree: worktree.to_owned(),
@@ -152,7 +156,7 @@ impl Store {
                 },
                 agents,
                 resource: Some(format!("repo://{}/", meet.repository)),
-                summary: parallel_summary(&meet.repository, a, b, &files, forecast.as_ref()),
+                summary: parallel_summary(&meet.repository_name, a, b, &files, forecast.as_ref()),
                 evidence: meet
                     .other_seq
                     .map(|seq| EvidenceRef {
@@ -176,11 +180,12 @@ impl Store {
             };
             self.db.execute(
                 "INSERT INTO parallel_edits (finding_id, repository, branch_a, branch_b,
-                        worktree_a, worktree_b, files, written_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+                        worktree_a, worktree_b, files, written_at, repository_name)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
                  ON CONFLICT (finding_id) DO UPDATE SET
                     worktree_a = excluded.worktree_a, worktree_b = excluded.worktree_b,
-                    files = excluded.files, written_at = excluded.written_at",
+                    files = excluded.files, written_at = excluded.written_at,
+                    repository_name = excluded.repository_name",
                 params![
                     finding_id,
                     meet.repository,
@@ -189,7 +194,8 @@ impl Store {
                     worktree_a,
                     worktree_b,
                     json(&files),
-                    ts(now)
+                    ts(now),
+                    meet.repository_name
                 ],
             )?;
         }
@@ -257,7 +263,7 @@ impl Store {
                     return Ok(false);
                 };
                 let summary = parallel_summary(
-                    &edit.repository,
+                    &edit.repository_name,
                     &edit.branch_a,
                     &edit.branch_b,
                     files,

@@ -5,8 +5,8 @@ use crate::db::{params, Db};
 use baton_core::agent::AdapterKind;
 use baton_core::detect::{EvidenceRef, Finding, FindingKind, Severity};
 use baton_core::hooks::{
-    deny_reason, file_resource, permit, ClashOutcome, HookAnswer, Lease, Permit, PermitConflict,
-    PermitVerdict,
+    deny_reason, file_resource, lease_branch, lease_meets, permit, ClashOutcome, HookAnswer, Lease,
+    Permit, PermitConflict, PermitVerdict,
 };
 use baton_core::rules::{CompiledRules, MapLease, RuleKind};
 use chrono::{DateTime, Duration, Utc};
@@ -22,40 +22,45 @@ use crate::Store;
 impl Store {
     /// Live leases (at `now`, for `lease_time`), oldest first.
     pub fn leases(&self, now: DateTime<Utc>, lease_time: Duration) -> Result<Vec<Lease>> {
-        let stmt_sql = "SELECT l.resource, a.name, l.since, l.last_write_at
+        let stmt_sql = "SELECT l.resource, l.branch, a.name, l.since, l.last_write_at
                FROM leases l JOIN agents a ON a.id = l.holder
-              WHERE l.last_write_at > ?1 ORDER BY l.since, l.resource";
-        let mut out = Vec::new();
+              WHERE l.last_write_at > ?1 ORDER BY l.since, l.resource, l.branch";
         self.db
-            .query_each(stmt_sql, params![ts(now - lease_time)], |row| {
-                out.push(Lease {
-                    resource: row.get(0)?,
-                    holder: row.get(1)?,
-                    since: parse_ts(&row.get::<String>(2)?)?,
-                    last_write_at: parse_ts(&row.get::<String>(3)?)?,
-                });
-                Ok(())
-            })?;
-        Ok(out)
+            .query_map(stmt_sql, params![ts(now - lease_time)], read_lease)
     }
+}
+
+/// A lease from `resource, branch, holder's name, since, last_write_at`.
+fn read_lease(row: &crate::db::Row<'_>) -> Result<Lease> {
+    Ok(Lease {
+        resource: row.get(0)?,
+        branch: named_branch(row.get(1)?),
+        holder: row.get(2)?,
+        since: parse_ts(&row.get::<String>(3)?)?,
+        last_write_at: parse_ts(&row.get::<String>(4)?)?,
+    })
+}
+
+/// A lease's stored branch (`""`: one lease for every branch) as its types say it.
+fn named_branch(stored: String) -> Option<String> {
+    Some(stored).filter(|branch| !branch.is_empty())
 }
 
 /// Every lease, lapsed or not (the map shows its age), oldest first.
 pub(crate) fn map_leases(conn: &Db) -> Result<Vec<MapLease>> {
-    let stmt_sql = "SELECT l.holder, a.name, l.resource, l.since, l.last_write_at
-           FROM leases l JOIN agents a ON a.id = l.holder ORDER BY l.since, l.resource";
-    let mut out = Vec::new();
-    conn.query_each(stmt_sql, params![], |row| {
-        out.push(MapLease {
+    let stmt_sql = "SELECT l.holder, a.name, l.resource, l.branch, l.since, l.last_write_at
+           FROM leases l JOIN agents a ON a.id = l.holder
+          ORDER BY l.since, l.resource, l.branch";
+    conn.query_map(stmt_sql, params![], |row| {
+        Ok(MapLease {
             holder_id: row.get(0)?,
             holder: row.get(1)?,
             resource: row.get(2)?,
-            since: parse_ts(&row.get::<String>(3)?)?,
-            last_write_at: parse_ts(&row.get::<String>(4)?)?,
-        });
-        Ok(())
-    })?;
-    Ok(out)
+            branch: named_branch(row.get(3)?),
+            since: parse_ts(&row.get::<String>(4)?)?,
+            last_write_at: parse_ts(&row.get::<String>(5)?)?,
+        })
+    })
 }
 
 pub(super) fn release_leases(tx: &Db, agent_id: i64) -> Result<()> {
@@ -64,7 +69,7 @@ pub(super) fn release_leases(tx: &Db, agent_id: i64) -> Result<()> {
 }
 
 /// The permit for writing `paths`: every path is checked; the session takes (or keeps) the
-/// lease of each path nobody else has a claim on.
+/// lease of each path nobody else on its branch has a claim on.
 pub(super) fn ask_permit(
     tx: &Db,
     session: &SessionRef,
@@ -75,8 +80,9 @@ pub(super) fn ask_permit(
     record: &mut HookRecord,
 ) -> Result<()> {
     let rules = CompiledRules::new(rules_in(tx)?.into_iter().map(|r| r.rule).collect());
+    let branch = session_branch(tx, row.agent_id)?;
     for path in paths {
-        // Leases are on the repository's file (one in all its checkouts); a rule holds on
+        // Leases are on the repository's file (one in all its checkouts) and branch; a rule holds on
         // either name (`repo://<identity>/src/**`, or today's `file:///<folder>/src/**`), and
         // the repository's per-path modes are written for its folder.
         let resource = session.resource(path);
@@ -85,7 +91,7 @@ pub(super) fn ask_permit(
             .into_iter()
             .find(|name| rules.covering(&[RuleKind::Data], name).next().is_some())
             .unwrap_or(&resource);
-        let mut leases = leases_on(tx, &resource, session.branch.as_deref())?;
+        let mut leases = leases_on(tx, &resource, lease_branch(&resource, branch.as_deref()))?;
         for lease in &mut leases {
             lease.resource.clone_from(by_rule);
         }
@@ -132,33 +138,30 @@ pub(super) fn ask_permit(
     Ok(())
 }
 
-/// The leases on `resource` that stand in the way of a session on `branch`: a holder on another
-/// branch of the repository edits in parallel (its own checkout), not over this one's file.
-fn leases_on(tx: &Db, resource: &str, branch: Option<&str>) -> Result<Vec<Lease>> {
-    let found = tx.query_opt(
-        "SELECT a.name, l.since, l.last_write_at
+/// The leases on `resource` that stand in the way of a write kept for `branch` (see
+/// [`lease_meets`]): a holder on another branch of the repository edits in parallel (its own
+/// checkout), not over this one's file.
+fn leases_on(tx: &Db, resource: &str, branch: &str) -> Result<Vec<Lease>> {
+    let mut leases = tx.query_map(
+        "SELECT l.resource, l.branch, a.name, l.since, l.last_write_at
                FROM leases l JOIN agents a ON a.id = l.holder
-               LEFT JOIN sessions s ON s.agent_id = l.holder
-              WHERE l.resource = ?1
-                AND (?2 IS NULL OR s.branch IS NULL OR s.branch = ?2)",
-        params![resource, branch],
-        |r| {
-            Ok((
-                r.get::<String>(0)?,
-                r.get::<String>(1)?,
-                r.get::<String>(2)?,
-            ))
-        },
+              WHERE l.resource = ?1 ORDER BY l.since, l.branch",
+        params![resource],
+        read_lease,
     )?;
-    match found {
-        None => Ok(Vec::new()),
-        Some((holder, since, last)) => Ok(vec![Lease {
-            resource: resource.to_owned(),
-            holder,
-            since: parse_ts(&since)?,
-            last_write_at: parse_ts(&last)?,
-        }]),
-    }
+    leases.retain(|lease| lease_meets(lease.branch.as_deref().unwrap_or_default(), branch));
+    Ok(leases)
+}
+
+/// The branch session `agent_id` is on (None: no branch, or no session).
+pub(crate) fn session_branch(tx: &Db, agent_id: i64) -> Result<Option<String>> {
+    Ok(tx
+        .query_opt(
+            "SELECT branch FROM sessions WHERE agent_id = ?1",
+            params![agent_id],
+            |row| row.get::<Option<String>>(0),
+        )?
+        .flatten())
 }
 
 /// Whether agent `agent_id` is a coding session (false for an agent Baton does not know).
@@ -174,25 +177,36 @@ pub(crate) fn is_session(tx: &Db, agent_id: i64) -> Result<bool> {
     })
 }
 
-/// The agent holding the file's lease, live or not.
-pub(crate) fn lease_holder(tx: &Db, resource: &str) -> Result<Option<i64>> {
-    tx.query_opt(
-        "SELECT holder FROM leases WHERE resource = ?1",
-        params![resource],
-        |row| row.get(0),
-    )
+/// Whether agent `agent_id` holds a lease on the file (on any branch, live or not).
+pub(crate) fn holds_lease(tx: &Db, resource: &str, agent_id: i64) -> Result<bool> {
+    Ok(tx
+        .query_opt(
+            "SELECT 1 FROM leases WHERE resource = ?1 AND holder = ?2",
+            params![resource, agent_id],
+            |row| row.get::<i64>(0),
+        )?
+        .is_some())
 }
 
-/// Takes the file's lease for `agent_id` (or refreshes one it holds, keeping since when); a
-/// lease another session holds, lapsed or granted away from it, moves.
+/// Takes the file's lease on the branch of session `agent_id` (or refreshes one it holds,
+/// keeping since when); a lease another session holds there, lapsed or granted away from it,
+/// moves, and so do the leases with no branch that meet it (all of the file's, for a session
+/// with no branch): after it, no other lease stands in the session's way.
 pub(crate) fn take_lease(tx: &Db, resource: &str, agent_id: i64, now: DateTime<Utc>) -> Result<()> {
+    let branch = session_branch(tx, agent_id)?;
+    let branch = lease_branch(resource, branch.as_deref());
     tx.execute(
-        "INSERT INTO leases (resource, holder, since, last_write_at) VALUES (?1, ?2, ?3, ?3)
-         ON CONFLICT (resource) DO UPDATE SET
+        "DELETE FROM leases WHERE resource = ?1 AND branch <> ?2 AND (branch = '' OR ?2 = '')",
+        params![resource, branch],
+    )?;
+    tx.execute(
+        "INSERT INTO leases (resource, branch, holder, since, last_write_at)
+         VALUES (?1, ?2, ?3, ?4, ?4)
+         ON CONFLICT (resource, branch) DO UPDATE SET
             since = CASE WHEN leases.holder = excluded.holder THEN leases.since
                          ELSE excluded.since END,
             holder = excluded.holder, last_write_at = excluded.last_write_at",
-        params![resource, agent_id, ts(now)],
+        params![resource, branch, agent_id, ts(now)],
     )?;
     Ok(())
 }
@@ -258,30 +272,35 @@ fn use_exemption(tx: &Db, resource: &str, agent_id: i64) -> Result<bool> {
 }
 
 impl crate::Store {
-    /// Sessions refused a file another session holds whose refusal is still undecided: they
-    /// wait for it (the deadlock detector's lease edges).
+    /// Sessions refused a file another session holds on their branch whose refusal is still
+    /// undecided: they wait for it (the deadlock detector's lease edges).
     pub fn lease_waits(&self) -> Result<Vec<baton_core::detect::deadlock::LeaseWait>> {
-        let stmt_sql = "SELECT f.resource, l.holder, f.agents FROM findings f
+        let stmt_sql = "SELECT f.resource, l.holder, l.branch, f.agents FROM findings f
                JOIN leases l ON l.resource = f.resource
               WHERE f.kind = 'write_collision' AND f.closed_at IS NULL
                 AND f.summary LIKE '%: ' || ?1";
-        let mut waits = Vec::new();
         // A refused write's finding ends with its outcome (see `clash_finding`).
         let refused = ClashOutcome::Refused.as_str();
-        self.db.query_each(stmt_sql, params![refused], |row| {
-            let resource: String = row.get(0)?;
-            let holder: i64 = row.get(1)?;
-            let agents: Vec<i64> =
-                crate::codec::parse_json(&row.get::<String>(2)?, "finding agents")?;
+        let held: Vec<(String, i64, String, Vec<i64>)> =
+            self.db.query_map(stmt_sql, params![refused], |row| {
+                let agents = crate::codec::parse_json(&row.get::<String>(3)?, "finding agents")?;
+                Ok((row.get(0)?, row.get(1)?, row.get(2)?, agents))
+            })?;
+        let mut waits = Vec::new();
+        for (resource, holder, held_for, agents) in held {
             for waiter in agents.into_iter().filter(|a| *a != holder) {
+                // A holder on another branch is a parallel edit: nobody waits for it.
+                let branch = session_branch(&self.db, waiter)?;
+                if !lease_meets(&held_for, lease_branch(&resource, branch.as_deref())) {
+                    continue;
+                }
                 waits.push(baton_core::detect::deadlock::LeaseWait {
                     waiter,
                     holder,
                     resource: resource.clone(),
                 });
             }
-            Ok(())
-        })?;
+        }
         waits.sort_unstable();
         waits.dedup();
         Ok(waits)

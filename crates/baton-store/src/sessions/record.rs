@@ -22,6 +22,9 @@ pub struct SessionRef {
     /// The repository's identity, shared by its worktrees and clones (`github.com/acme/shop`,
     /// `root:<first commit>`): a file in `repo_root` is `repo://<identity>/<path inside>`.
     pub repository: Option<String>,
+    /// The repository's name for a person (the folder of its main checkout, or its remote's
+    /// last part: `repository_label`); None: named from its identity.
+    pub repository_name: Option<String>,
     pub branch: Option<String>,
     /// The agent's name when the person chose one (`BATON_AGENT_NAME`); else
     /// `<repository>·<short id>`.
@@ -118,6 +121,8 @@ impl SessionRef {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ParallelMeet {
     pub repository: String,
+    /// The repository's name for a person (the item's title says it).
+    pub repository_name: String,
     /// The file, inside the repository.
     pub path: String,
     pub branch: String,

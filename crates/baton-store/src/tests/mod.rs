@@ -14,6 +14,7 @@ mod groups;
 mod history;
 mod ingest;
 mod ingest_checks;
+mod leases;
 mod manifests;
 mod open;
 mod ownership;

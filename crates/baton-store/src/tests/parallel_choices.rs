@@ -65,7 +65,10 @@ fn a_session_told_to_stop_touching_and_its_branch_are_refused_the_files_in_every
     );
     let detail = decided.decision.detail.unwrap().to_string();
     assert!(
-        detail.contains("stops changing src/app.rs, src/lib.rs, left to feature-a"),
+        detail.contains(
+            "the branch feature-b (feature-b·bbbb2222) stops changing src/app.rs, src/lib.rs, \
+             left to feature-a"
+        ),
         "{detail}"
     );
 

@@ -29,6 +29,7 @@ pub(super) fn on_branch(id: &str, branch: &str) -> SessionRef {
         cwd: Some(root.clone()),
         repo_root: Some(root),
         repository: Some(REPO.into()),
+        repository_name: Some("shop".into()),
         branch: Some(branch.into()),
         name: None,
     }
@@ -73,13 +74,24 @@ pub(super) fn write(
     at: i64,
 ) -> HookRecord {
     let path = format!("{}/{file}", session.repo_root.as_deref().unwrap());
+    write_with(store, session, &path, &settings(parallel), at)
+}
+
+/// `session` writes the file at `path` with `settings`, as [`write`] does.
+pub(super) fn write_with(
+    store: &mut Store,
+    session: &SessionRef,
+    path: &str,
+    settings: &PermitSettings,
+    at: i64,
+) -> HookRecord {
     let mut permit = None;
     for event in ["PreToolUse", "PostToolUse"] {
-        let payload = write_payload(event, &path);
+        let payload = write_payload(event, path);
         let call = parse_hook_payload(HookClient::ClaudeCode, payload.to_string().as_bytes(), None)
             .unwrap();
         let record = store
-            .record_hook(session, &call, settings(parallel), t(at))
+            .record_hook(session, &call, settings.clone(), t(at))
             .unwrap();
         let refused = matches!(record.answer, HookAnswer::Deny(_));
         permit.get_or_insert(record);
@@ -117,12 +129,17 @@ fn two_branches_writing_one_file_are_one_parallel_edit_item_with_its_files() {
     let items = open_items(&store);
     assert_eq!(items.len(), 1, "{items:?}");
     assert_eq!(items[0].0, FindingKind::ParallelEdit);
+    // The repository by its name for a person, not its identity.
     assert_eq!(
         items[0].1,
-        format!(
-            "Branches feature-a and feature-b of {REPO} both change src/app.rs: not checked yet \
-             whether they conflict"
-        )
+        "Branches feature-a and feature-b of shop both change src/app.rs: not checked yet \
+         whether they conflict"
+    );
+    let finding = parallel_finding(&store);
+    let edit = store.parallel_edit(finding).unwrap().unwrap();
+    assert_eq!(
+        (edit.repository.as_str(), edit.repository_name.as_str()),
+        (REPO, "shop")
     );
     // A second file of the same two branches joins the item.
     write(&mut store, &b, "src/lib.rs", warn, 11);
@@ -157,6 +174,18 @@ fn two_branches_writing_one_file_are_one_parallel_edit_item_with_its_files() {
     let off = write(&mut store, &c, "src/app.rs", ParallelMode::Off, 14);
     assert!(off.parallel.is_empty());
     assert_eq!(open_items(&store).len(), 1);
+
+    // A hook that sends no name for the repository: the item names it from its identity.
+    let mut d = on_branch("dddd4444", "feature-d");
+    d.repository_name = None;
+    write(&mut store, &d, "src/only-b.rs", warn, 15);
+    let items = open_items(&store);
+    assert!(
+        items.iter().any(|i| i.1.starts_with(
+            "Branches feature-a and feature-d of root:0123456 both change src/only-b.rs"
+        )),
+        "{items:?}"
+    );
 }
 
 #[test]

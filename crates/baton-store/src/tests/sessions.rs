@@ -27,6 +27,7 @@ fn session(id: &str) -> SessionRef {
         cwd: Some("/work/repo".into()),
         repo_root: Some("/work/repo".into()),
         repository: None,
+        repository_name: None,
         branch: Some("main".into()),
         name: None,
     }
@@ -67,15 +68,20 @@ pub(super) fn write(event: &str, path: &str) -> Value {
 }
 
 pub(super) fn open_items(store: &Store) -> Vec<(FindingKind, String)> {
+    open_escalations(store)
+        .into_iter()
+        .map(|e| (e.kind, e.title))
+        .collect()
+}
+
+/// The open queue items.
+pub(super) fn open_escalations(store: &Store) -> Vec<baton_core::escalations::Escalation> {
     store
         .escalations(EscalationFilter {
             open: true,
             closed: 0,
         })
         .unwrap()
-        .into_iter()
-        .map(|e| (e.kind, e.title))
-        .collect()
 }
 
 #[test]

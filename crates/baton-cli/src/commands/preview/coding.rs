@@ -151,8 +151,8 @@ pub async fn coding_sessions(store: &Path, scratch: &Path) -> Result<(), CliErro
         cwd: coupons_dir,
     };
     let start = json!({"source": "startup"});
-    // The worktree's session first: main's sessions then meet its edits (and keep their
-    // leases: a lease is on the repository's file, whichever branch wrote last).
+    // The worktree's session first: main's sessions then meet its edits (a parallel edit),
+    // and each branch keeps its own lease of a file (a lease is per file and branch).
     let mut steps = vec![
         coupons.call("SessionStart", start.clone()),
         coupons.prompt("Let customers apply coupons at checkout"),

@@ -13,6 +13,7 @@ fn at(minute: u32) -> chrono::DateTime<Utc> {
 fn lease(holder: &str, since: u32, last: u32) -> Lease {
     Lease {
         resource: "file:///repo/src/app.rs".into(),
+        branch: None,
         holder: holder.into(),
         since: at(since),
         last_write_at: at(last),
@@ -67,6 +68,27 @@ fn a_live_lease_of_another_session_stands_in_the_way_as_the_mode_says() {
         .verdict,
         PermitVerdict::Allow
     );
+}
+
+#[test]
+fn a_repository_file_has_a_lease_per_branch_and_any_other_file_one() {
+    let app = "repo://root:abc/src/app.rs";
+    assert_eq!(lease_branch(app, Some("main")), "main");
+    assert_eq!(lease_branch(app, Some("feature-a")), "feature-a");
+    // No branch (no repository, or HEAD unreadable): the one lease of every branch.
+    assert_eq!(lease_branch(app, None), "");
+    // A file outside any checkout is one place on disk: one lease, whatever the branch.
+    assert_eq!(lease_branch("file:///tmp/notes.md", Some("main")), "");
+    assert_eq!(lease_branch("file:///tmp/notes.md", None), "");
+
+    // One branch meets itself; two branches do not meet (a parallel edit)...
+    assert!(lease_meets("main", "main"));
+    assert!(!lease_meets("main", "feature-a"));
+    assert!(!lease_meets("feature-a", "main"));
+    // ...and a lease or a write with no branch meets every branch.
+    assert!(lease_meets("", "main"));
+    assert!(lease_meets("main", ""));
+    assert!(lease_meets("", ""));
 }
 
 #[test]
