@@ -84,6 +84,13 @@ pub struct SessionSummary {
     pub ended_at: Option<DateTime<Utc>>,
     /// The files it holds, oldest first (lapsed ones included: see `last_write_at`).
     pub leases: Vec<SessionLease>,
+    /// Its repository's default branch, when that moved since the session's branch forked
+    /// from it: how far, and whether the session's work still merges into it (a line, not an
+    /// alarm).
+    pub base: Option<crate::hooks::BaseDrift>,
+    /// `base` in a sentence: "main moved 3 commits since feature-a forked from it: merges
+    /// cleanly".
+    pub base_line: Option<String>,
 }
 
 /// What installing Baton's hooks for a coding agent did (the app's "Watch coding sessions in a

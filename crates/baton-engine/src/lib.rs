@@ -29,6 +29,7 @@
 
 mod adapters;
 mod background;
+pub mod base_drift;
 mod bus;
 mod config;
 pub mod detector;

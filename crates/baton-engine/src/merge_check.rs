@@ -26,7 +26,7 @@ pub enum GitError {
 }
 
 /// One git command in `dir`; its output (any exit status).
-fn git_in<I, S>(dir: &Path, args: I, index: Option<&Path>) -> Result<Output, GitError>
+pub(crate) fn git_in<I, S>(dir: &Path, args: I, index: Option<&Path>) -> Result<Output, GitError>
 where
     I: IntoIterator<Item = S>,
     S: AsRef<OsStr>,
@@ -52,7 +52,7 @@ where
 }
 
 /// The command's stdout when it succeeded.
-fn git_ok(dir: &Path, args: &[&str], index: Option<&Path>) -> Result<String, GitError> {
+pub(crate) fn git_ok(dir: &Path, args: &[&str], index: Option<&Path>) -> Result<String, GitError> {
     let out = git_in(dir, args, index)?;
     if !out.status.success() {
         let stderr = String::from_utf8_lossy(&out.stderr);

@@ -7,10 +7,13 @@
 //! few seconds, that an engine watches the store: a session's permission request is asked in
 //! the queue only then. And it asks git whether the branches of each parallel edit would
 //! conflict, once their writes pause ([`MERGE_CHECK_PAUSE`]), and again every
-//! [`MERGE_RECHECK`] (a branch merged or deleted closes the item).
+//! [`MERGE_RECHECK`] (a branch merged or deleted closes the item). Every [`BASE_RECHECK`] it
+//! also compares each live session's branch with its repository's default branch
+//! ([`crate::base_drift`]): the Agents view says when that moved under the session.
 
+use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use baton_core::views::ChangeEvent;
 use tokio::sync::watch;
@@ -26,6 +29,9 @@ pub const MERGE_CHECK_PAUSE: chrono::Duration = chrono::Duration::seconds(2);
 
 /// An open parallel edit is checked again after this long, written or not.
 pub const MERGE_RECHECK: chrono::Duration = chrono::Duration::seconds(30);
+
+/// A live session's branch is compared with the default branch this often.
+pub const BASE_RECHECK: Duration = Duration::from_secs(30);
 
 /// Every how many looks the engine notes that it watches (well within the hooks' 15 s).
 const NOTE_EVERY_LOOKS: u32 = 5;
@@ -166,11 +172,70 @@ pub(crate) async fn check_parallel_edits(shared: &Shared) {
     }
 }
 
+/// Compares the live sessions' branches not compared for [`BASE_RECHECK`] with their
+/// repository's default branch (`checked`: when each was, by agent id) and keeps git's answers;
+/// the agents' view reloads when one changed.
+pub(crate) async fn check_base_drifts(shared: &Shared, checked: &mut HashMap<i64, Instant>) {
+    let now = chrono::Utc::now();
+    let live = match shared
+        .read(move |store| store.live_branch_sessions(now))
+        .await
+    {
+        Ok(live) => live,
+        Err(err) => {
+            tracing::warn!(error = %err, "could not read the live sessions' branches");
+            return;
+        }
+    };
+    checked.retain(|id, _| live.iter().any(|s| s.agent_id == *id));
+    let mut changed = false;
+    for session in live {
+        if checked
+            .get(&session.agent_id)
+            .is_some_and(|at| at.elapsed() < BASE_RECHECK)
+        {
+            continue;
+        }
+        checked.insert(session.agent_id, Instant::now());
+        let asked = tokio::task::spawn_blocking(move || {
+            let drift = crate::base_drift::check_base_drift(
+                std::path::Path::new(&session.worktree),
+                &session.branch,
+                chrono::Utc::now(),
+            );
+            (session.agent_id, drift)
+        })
+        .await;
+        let (agent_id, drift) = match asked {
+            Ok((agent_id, Ok(drift))) => (agent_id, drift),
+            Ok((agent_id, Err(err))) => {
+                tracing::debug!(agent_id, error = %err, "git could not compare with the default branch");
+                continue;
+            }
+            Err(err) => {
+                tracing::warn!(error = %err, "the default-branch check stopped");
+                continue;
+            }
+        };
+        match shared
+            .write(move |store| store.record_base_drift(agent_id, drift.as_ref()))
+            .await
+        {
+            Ok(did) => changed |= did,
+            Err(err) => tracing::warn!(error = %err, "could not keep a default-branch check"),
+        }
+    }
+    if changed {
+        shared.bus.publish(ChangeEvent::AgentsChanged);
+    }
+}
+
 impl SessionWatch {
     pub fn spawn(shared: Arc<Shared>) -> SessionWatch {
         let (stop, mut stopped) = watch::channel(false);
         let task = tokio::spawn(async move {
             let mut looked = Looked::default();
+            let mut base_checked = HashMap::new();
             let mut looks: u32 = 0;
             loop {
                 if looks.is_multiple_of(NOTE_EVERY_LOOKS) {
@@ -184,6 +249,7 @@ impl SessionWatch {
                 looks = looks.wrapping_add(1);
                 looked = look(&shared, looked).await;
                 check_parallel_edits(&shared).await;
+                check_base_drifts(&shared, &mut base_checked).await;
                 tokio::select! {
                     () = tokio::time::sleep(SESSIONS_EVERY) => {}
                     _ = stopped.wait_for(|s| *s) => break,

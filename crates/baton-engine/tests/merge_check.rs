@@ -2,55 +2,17 @@
 //! repository, committed and uncommitted changes alike, checked against what `git merge` does
 //! afterwards; neither working tree nor index is touched by the check.
 
+mod support;
+
 use std::path::Path;
 use std::process::Command;
+
+use support::git::{git, replace_line, two_worktrees};
 
 use baton_core::hooks::{ConflictKind, LineRange, MergeForecast};
 use baton_engine::merge_check::{check_parallel_edit, snapshot};
 use baton_store::sessions::{MergeCheck, ParallelEdit};
 use chrono::Utc;
-
-fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(args)
-        .env("GIT_AUTHOR_NAME", "t")
-        .env("GIT_AUTHOR_EMAIL", "t@t")
-        .env("GIT_COMMITTER_NAME", "t")
-        .env("GIT_COMMITTER_EMAIL", "t@t")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_owned()
-}
-
-const TEN: &str = "l1\nl2\nl3\nl4\nl5\nl6\nl7\nl8\nl9\nl10\n";
-
-/// A repository with `src/app.rs` (ten lines) and worktrees `wt/a` and `wt/b` on branches
-/// `feature-a` and `feature-b`.
-fn two_worktrees(tmp: &Path) -> (std::path::PathBuf, std::path::PathBuf) {
-    let repo = tmp.join("repo");
-    std::fs::create_dir_all(repo.join("src")).unwrap();
-    git(&repo, &["init", "-q", "-b", "main"]);
-    std::fs::write(repo.join("src/app.rs"), TEN).unwrap();
-    std::fs::write(repo.join("README"), "x\n").unwrap();
-    git(&repo, &["add", "-A"]);
-    git(&repo, &["commit", "-q", "-m", "base"]);
-    git(
-        &repo,
-        &["worktree", "add", "-q", "-b", "feature-a", "../wt/a"],
-    );
-    git(
-        &repo,
-        &["worktree", "add", "-q", "-b", "feature-b", "../wt/b"],
-    );
-    (tmp.join("wt/a"), tmp.join("wt/b"))
-}
 
 fn edit(a: &Path, b: &Path) -> ParallelEdit {
     ParallelEdit {
@@ -66,13 +28,6 @@ fn edit(a: &Path, b: &Path) -> ParallelEdit {
         written_at: Utc::now(),
         checked_at: None,
     }
-}
-
-fn replace_line(file: &Path, line: usize, text: &str) {
-    let body = std::fs::read_to_string(file).unwrap();
-    let mut lines: Vec<String> = body.lines().map(str::to_owned).collect();
-    lines[line - 1] = text.to_owned();
-    std::fs::write(file, lines.join("\n") + "\n").unwrap();
 }
 
 /// Everything git shows of a checkout's state (and its index file's bytes).
@@ -280,16 +235,12 @@ fn a_snapshot_is_head_when_nothing_changed_and_a_commit_of_the_files_otherwise()
     assert!(snapshot(&plain).is_err());
 }
 
-mod support;
-
 /// Two sessions of Claude Code writing one file in two worktrees, heard by a running engine:
 /// the parallel-edit item, and once the writes pause, git's answer on it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_running_engine_says_whether_a_parallel_edit_conflicts() {
     use baton_core::detect::FindingKind;
-    use baton_core::hooks::{parse_hook_payload, HookClient, ParallelMode, PermitMode};
     use baton_engine::{Engine, EngineConfig, MemoryTokens};
-    use baton_store::sessions::{PermitSettings, SessionRef};
     use baton_store::{Store, StoreHandle};
     use std::sync::Arc;
 
@@ -307,35 +258,7 @@ async fn a_running_engine_says_whether_a_parallel_edit_conflicts() {
     replace_line(&a.join("src/app.rs"), 2, "A2");
     replace_line(&b.join("src/app.rs"), 2, "B2");
     for (id, dir, branch) in [("aaaa1111", &a, "feature-a"), ("bbbb2222", &b, "feature-b")] {
-        let dir = dir.to_string_lossy().into_owned();
-        let session = SessionRef {
-            client: HookClient::ClaudeCode,
-            session_id: id.into(),
-            cwd: Some(dir.clone()),
-            repo_root: Some(dir.clone()),
-            repository: Some(format!("root:{root}")),
-            repository_name: None,
-            branch: Some(branch.into()),
-            name: None,
-        };
-        let mut store = Store::open_at(&path).unwrap();
-        for event in ["PreToolUse", "PostToolUse"] {
-            let payload = serde_json::json!({"hook_event_name": event, "tool_name": "Write",
-                "tool_input": {"file_path": format!("{dir}/src/app.rs"), "content": "x"}});
-            let call =
-                parse_hook_payload(HookClient::ClaudeCode, payload.to_string().as_bytes(), None)
-                    .unwrap();
-            let settings = PermitSettings {
-                mode: PermitMode::Warn,
-                lease_time: chrono::Duration::minutes(10),
-                ask_person: false,
-                path_modes: Vec::new(),
-                parallel: ParallelMode::Warn,
-            };
-            store
-                .record_hook(&session, &call, settings, Utc::now())
-                .unwrap();
-        }
+        support::git::record_claude_write(&path, id, dir, branch, &format!("root:{root}"));
     }
 
     // The engine asks git once the writes paused, beside the hooks: wait for its answer.

@@ -58,6 +58,9 @@ const MIGRATION_SLICE: &[M<'static>] = &[
         "../migrations/sqlite/0017_leases_per_branch.sql"
     ))
     .foreign_key_check(),
+    M::up(include_str!(
+        "../migrations/sqlite/0018_session_base_drift.sql"
+    )),
 ];
 
 /// PostgreSQL's migrations: (the version it brings the store to, its SQL). The first is the
@@ -83,6 +86,10 @@ pub(crate) const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
     (
         17,
         include_str!("../migrations/postgres/0017_leases_per_branch.sql"),
+    ),
+    (
+        18,
+        include_str!("../migrations/postgres/0018_session_base_drift.sql"),
     ),
 ];
 
@@ -298,7 +305,7 @@ mod tests {
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .unwrap();
         assert_eq!(version, LATEST_VERSION);
-        assert_eq!(LATEST_VERSION, 17);
+        assert_eq!(LATEST_VERSION, 18);
         let count = |sql: &str| -> i64 { conn.query_row(sql, [], |r| r.get(0)).unwrap() };
         assert_eq!(
             count("SELECT count(*) FROM agents WHERE name = 'Researcher' AND adapter = 'baton'"),

@@ -1,26 +1,18 @@
 import { render, screen } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
 
-import { agentRow, health } from "../test/fixtures";
+import { agentRow, health, sessionSummary } from "../test/fixtures";
 import { Nav } from "./Nav";
 
 describe("the nav's fleet line", () => {
   it("counts coding sessions apart from the polled agents' health", () => {
-    const session = {
-      client: "claude-code",
+    const session = sessionSummary({
       session_id: "4f1c2a9e-0b7d",
       repo_root: "/r",
       repository: null,
       repository_name: null,
       branch: null,
-      prompt: null,
-      last_tool: null,
-      turn_open: false,
-      started_at: "2026-11-23T12:00:00Z",
-      last_seen_at: "2026-11-23T12:00:00Z",
-      ended_at: null,
-      leases: [],
-    };
+    });
     const agents = [
       agentRow(1, "researcher"),
       agentRow(2, "writer", { health: health({ reachability: "down" }) }),

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from "vitest";
 
 import type { ReadinessThresholds } from "../bindings/ReadinessThresholds";
 import { setTransport, tauriTransport } from "../lib/backend";
-import { agentRow } from "../test/fixtures";
+import { agentRow, sessionSummary } from "../test/fixtures";
 import { agentCost, readiness, ready, THRESHOLDS } from "../test/pipelines";
 import { createTestTransport, type Handler } from "../test/transport";
 import { AgentsView } from "./AgentsView";
@@ -129,21 +129,13 @@ describe("Rollout readiness on the Agents view", () => {
   it("has no readiness for coding sessions", async () => {
     const session = agentRow(3, "shop·4f1c", {
       config: { ...agentRow(3, "x").config, name: "shop·4f1c", adapter: "session", base_url: "session://x" },
-      session: {
-        client: "claude-code",
+      session: sessionSummary({
         session_id: "4f1c",
         repo_root: "/repo",
         repository: null,
         repository_name: null,
         branch: null,
-        prompt: null,
-        last_tool: null,
-        turn_open: false,
-        started_at: new Date().toISOString(),
-        last_seen_at: new Date().toISOString(),
-        ended_at: null,
-        leases: [],
-      },
+      }),
     });
     setTransport(
       createTestTransport({ readiness: () => [], agent_costs: () => [agentCost(3, 0.25)], prices: () => [] }),

@@ -5,16 +5,16 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { AgentRow } from "../bindings/AgentRow";
 import type { SessionSummary } from "../bindings/SessionSummary";
 import { SESSION_ARCHIVE_MS } from "../lib/sessions";
-import { agentRow } from "../test/fixtures";
+import { agentRow, sessionSummary } from "../test/fixtures";
 import { recorded, RECORDED_AT } from "../test/recorded";
 import { AgentsView } from "./AgentsView";
+import { SessionsTable } from "./SessionsTable";
 
 const now = Date.now();
 const iso = (ago: number) => new Date(now - ago).toISOString();
 
 function session(extra: Partial<SessionSummary> = {}): SessionSummary {
-  return {
-    client: "claude-code",
+  return sessionSummary({
     session_id: "4f1c2a9e-0b7d",
     repo_root: "/home/ana/shop",
     repository: null,
@@ -25,10 +25,8 @@ function session(extra: Partial<SessionSummary> = {}): SessionSummary {
     turn_open: true,
     started_at: iso(3_600_000),
     last_seen_at: iso(4_000),
-    ended_at: null,
-    leases: [],
     ...extra,
-  };
+  });
 }
 
 const rows = [
@@ -79,6 +77,33 @@ describe("coding sessions on the Agents view", () => {
     await userEvent.click(screen.getByTestId("sessions-archived-toggle"));
     expect(within(group).getAllByTestId("session-row")).toHaveLength(3);
     expect(screen.getByTestId("sessions-archived-toggle").textContent).toBe("Hide archived sessions");
+  });
+
+  it("say in a line when the default branch moved under them, amber when their work would conflict", () => {
+    const line = (conflicts: boolean) =>
+      agentRow(5, "shop·5e5e5e5e", {
+        config: { ...agentRow(5, "x").config, name: "shop·5e5e5e5e", adapter: "session", base_url: "session://b" },
+        session: session({
+          base: {
+            branch: "main",
+            moved: 3,
+            forecast: conflicts ? { outcome: "conflicts", files: [], more: 0 } : { outcome: "clean" },
+            checked_at: iso(10_000),
+          },
+          base_line: `main moved 3 commits since feature/login forked from it: ${conflicts ? "conflicts in src/app.rs" : "merges cleanly"}`,
+        }),
+      });
+    const { unmount } = render(<SessionsTable sessions={[line(true)]} archived={[]} onRemove={() => {}} />);
+    const conflicting = screen.getByTestId("session-base");
+    expect(conflicting.textContent).toBe("main moved 3 commits since feature/login forked from it: conflicts in src/app.rs");
+    expect(conflicting.className).toContain("session-base--conflicts");
+    unmount();
+    render(<SessionsTable sessions={[line(false), rows[1]!]} archived={[]} onRemove={() => {}} />);
+    // Only the session whose default branch moved has the line; a clean merge is muted.
+    const clean = screen.getAllByTestId("session-base");
+    expect(clean).toHaveLength(1);
+    expect(clean[0]!.className).not.toContain("session-base--conflicts");
+    expect(clean[0]!.className).toContain("muted");
   });
 
   it("removing one says the session itself is not touched", async () => {

@@ -172,6 +172,14 @@ function SessionRow({
         <div className="muted small mono session-tool" title={session.last_tool ?? undefined}>
           {session.last_tool ?? "no tool called"}
         </div>
+        {session.base_line ? (
+          <div
+            className={`small session-base${session.base?.forecast.outcome === "conflicts" ? " session-base--conflicts" : " muted"}`}
+            data-testid="session-base"
+          >
+            {session.base_line}
+          </div>
+        ) : null}
       </td>
       <td>
         {session.leases.length === 0 ? (

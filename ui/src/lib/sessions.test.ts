@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 
 import type { SessionSummary } from "../bindings/SessionSummary";
-import { agentRow } from "../test/fixtures";
+import { agentRow, sessionSummary } from "../test/fixtures";
 import {
   groupSessions,
   leasePath,
@@ -17,8 +17,7 @@ const NOW = Date.parse("2026-11-23T12:00:00Z");
 const iso = (ago: number) => new Date(NOW - ago).toISOString();
 
 function session(extra: Partial<SessionSummary> = {}): SessionSummary {
-  return {
-    client: "claude-code",
+  return sessionSummary({
     session_id: "4f1c2a9e-0b7d",
     repo_root: "/home/ana/shop",
     repository: null,
@@ -29,10 +28,8 @@ function session(extra: Partial<SessionSummary> = {}): SessionSummary {
     turn_open: true,
     started_at: iso(3_600_000),
     last_seen_at: iso(5_000),
-    ended_at: null,
-    leases: [],
     ...extra,
-  };
+  });
 }
 
 describe("sessions", () => {

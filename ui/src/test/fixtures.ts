@@ -95,6 +95,8 @@ export function sessionSummary(extra: Partial<SessionSummary> = {}): SessionSumm
     last_seen_at: now,
     ended_at: null,
     leases: [],
+    base: null,
+    base_line: null,
     ...extra,
   };
 }

@@ -3,6 +3,7 @@
 //! reply in each client's format. Pure; `baton hook` (the CLI) reads stdin, asks the store and
 //! prints the reply.
 
+mod drift;
 mod effect;
 mod merge;
 mod overlap;
@@ -13,6 +14,7 @@ mod reply;
 mod repository;
 mod shell;
 
+pub use drift::BaseDrift;
 pub use effect::{file_resource, runs_in_shell, tool_effect, ToolEffect};
 pub use merge::{
     conflict_kind, conflicted_files, meeting_lines, parse_hunks, parse_merge_tree, ConflictKind,

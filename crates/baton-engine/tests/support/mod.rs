@@ -2,6 +2,8 @@
 //! huge or stalled bodies, redirect loops…), recording when each request arrived and with what.
 #![allow(dead_code)]
 
+pub mod git;
+
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};

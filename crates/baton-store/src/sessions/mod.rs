@@ -8,6 +8,7 @@
 
 mod asks;
 pub(crate) mod choices;
+mod drift;
 pub(crate) mod edits;
 mod parallel;
 pub(crate) mod permits;
@@ -16,6 +17,7 @@ mod summary;
 mod turns;
 
 pub use asks::{PermissionDecided, WATCHER_FRESH};
+pub use drift::BranchSession;
 pub use edits::{MergeCheck, ParallelEdit};
 pub(crate) use record::SessionRow;
 pub use record::{HookRecord, ParallelMeet, PermitClash, PermitSettings, SessionRef};

@@ -37,12 +37,19 @@ impl Store {
                 last_seen_at: parse_ts(&row.get::<String>(8)?)?,
                 ended_at: parse_opt_ts(row.get(9)?)?,
                 leases: Vec::new(),
+                base: None,
+                base_line: None,
             })
         })?
         else {
             return Ok(None);
         };
         summary.leases = self.leases_of(agent.id)?;
+        summary.base = self.base_drift(agent.id)?;
+        summary.base_line = summary
+            .base
+            .as_ref()
+            .map(|drift| drift.sentence(summary.branch.as_deref().unwrap_or("this branch")));
         Ok(Some(summary))
     }
 

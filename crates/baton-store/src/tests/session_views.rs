@@ -178,3 +178,51 @@ fn a_permission_request_is_asked_in_the_queue_only_while_an_engine_watches_and_g
         None
     );
 }
+
+#[test]
+fn a_live_sessions_line_on_the_default_branch_is_kept_read_and_cleared() {
+    use baton_core::hooks::{BaseDrift, MergeForecast};
+    let mut store = fresh_store();
+    let warn = PermitMode::Warn;
+    let one = hook(&mut store, "aaaa1111", warn, 0, prompt("Fix the login"));
+    // Live at t(10): the engine compares its branch; an hour on, it is not live any more.
+    let live = store.live_branch_sessions(t(10)).unwrap();
+    assert_eq!(live.len(), 1, "{live:?}");
+    assert_eq!(
+        (
+            live[0].agent_id,
+            live[0].worktree.as_str(),
+            live[0].branch.as_str()
+        ),
+        (one.agent_id, "/work/repo", "main")
+    );
+    assert!(store.live_branch_sessions(t(3600)).unwrap().is_empty());
+
+    let drift = BaseDrift {
+        branch: "main".into(),
+        moved: 2,
+        forecast: MergeForecast::Unknown {
+            why: "it's \"quoted\"".into(),
+        },
+        checked_at: t(10),
+    };
+    assert!(store.record_base_drift(one.agent_id, Some(&drift)).unwrap());
+    // The same answer checked again later is no change.
+    let again = BaseDrift {
+        checked_at: t(40),
+        ..drift.clone()
+    };
+    assert!(!store.record_base_drift(one.agent_id, Some(&again)).unwrap());
+    let rows = store.agent_rows().unwrap();
+    let summary = rows[0].session.as_ref().unwrap();
+    assert_eq!(summary.base.as_ref(), Some(&again));
+    assert_eq!(
+        summary.base_line.as_deref(),
+        Some("main moved 2 commits since main forked from it: cannot tell whether they conflict (it's \"quoted\")")
+    );
+    // The default branch merged into the session's: nothing to say any more.
+    assert!(store.record_base_drift(one.agent_id, None).unwrap());
+    assert_eq!(store.base_drift(one.agent_id).unwrap(), None);
+    // An agent that is no session has no line.
+    assert_eq!(store.base_drift(one.agent_id + 1000).unwrap(), None);
+}
