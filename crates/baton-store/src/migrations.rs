@@ -54,6 +54,10 @@ const MIGRATION_SLICE: &[M<'static>] = &[
     M::up(include_str!(
         "../migrations/sqlite/0016_parallel_choices.sql"
     )),
+    // Watchers sharing one store (issue 33): leases per agent, outbox claims.
+    M::up(include_str!(
+        "../migrations/sqlite/0017_watchers_share_agents.sql"
+    )),
 ];
 
 /// PostgreSQL's migrations: (the version it brings the store to, its SQL). The first is the
@@ -75,6 +79,11 @@ pub(crate) const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
     (
         16,
         include_str!("../migrations/postgres/0016_parallel_choices.sql"),
+    ),
+    // Watchers sharing one store (issue 33): leases per agent, outbox claims.
+    (
+        17,
+        include_str!("../migrations/postgres/0017_watchers_share_agents.sql"),
     ),
 ];
 
@@ -290,7 +299,7 @@ mod tests {
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .unwrap();
         assert_eq!(version, LATEST_VERSION);
-        assert_eq!(LATEST_VERSION, 16);
+        assert_eq!(LATEST_VERSION, 17);
         let count = |sql: &str| -> i64 { conn.query_row(sql, [], |r| r.get(0)).unwrap() };
         assert_eq!(
             count("SELECT count(*) FROM agents WHERE name = 'Researcher' AND adapter = 'baton'"),

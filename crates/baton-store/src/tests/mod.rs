@@ -28,4 +28,5 @@ mod sessions;
 pub(crate) mod support;
 mod texts;
 mod timeline_counts;
+mod watch_leases;
 mod writer;
