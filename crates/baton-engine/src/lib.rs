@@ -48,6 +48,7 @@ mod shared;
 pub mod stats;
 pub mod store_choice;
 mod store_health;
+pub mod watch_share;
 
 pub use baton_store::StoreHandle;
 pub use bus::BUS_CAPACITY;
@@ -59,3 +60,4 @@ pub use secrets::{
     open_token_store, KeyringTokens, MemoryTokens, SecretError, TokenStore, NO_KEYRING_WARNING,
 };
 pub use stats::{DetectorStats, EngineStats};
+pub use watch_share::{ShareNote, Sharing, DEFAULT_FAILOVER_MS};

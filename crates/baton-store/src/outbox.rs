@@ -107,7 +107,8 @@ impl Store {
     /// Claims the undelivered rows due at `now` for watcher `claimer` until `hold_ms` from now
     /// (the database's clock), the longest waiting first, at most `limit`, and returns them:
     /// rows another watcher claimed and still holds are passed over, so each row is delivered
-    /// by one watcher at a time. On PostgreSQL the rows are taken `FOR UPDATE SKIP LOCKED`.
+    /// by one watcher at a time (its own claims it takes again: a restarted Baton that shares
+    /// nothing claims as 0). On PostgreSQL the rows are taken `FOR UPDATE SKIP LOCKED`.
     /// A claim ends with the row's recorded outcome, or lapses (its watcher died mid-delivery:
     /// another sends it again, with the same `Idempotency-Key`).
     pub fn claim_deliveries(
@@ -125,7 +126,8 @@ impl Store {
             "UPDATE outbox SET claimed_by = ?3, claimed_until_ms = clock_ms() + ?4
              WHERE id IN (SELECT id FROM outbox
                           WHERE delivered_at IS NULL AND next_attempt_at <= ?1
-                            AND (claimed_until_ms IS NULL OR claimed_until_ms <= clock_ms())
+                            AND (claimed_until_ms IS NULL OR claimed_until_ms <= clock_ms()
+                                 OR claimed_by = ?3)
                           ORDER BY next_attempt_at, id LIMIT ?2 {lock})
              RETURNING id"
         );
@@ -141,7 +143,9 @@ impl Store {
             |row| row.get(0),
         )?;
         let mut claimed = Vec::with_capacity(ids.len());
-        let one = format!("SELECT {COLS} FROM outbox o JOIN decisions d ON d.seq = o.decision_id WHERE o.id = ?1");
+        let one = format!(
+            "SELECT {COLS} FROM outbox o JOIN decisions d ON d.seq = o.decision_id WHERE o.id = ?1"
+        );
         for id in ids {
             if let Some(row) = tx.query_opt(&one, params![id], read_row)? {
                 claimed.push(row.item);

@@ -299,13 +299,13 @@ impl Store {
         Ok(watchers)
     }
 
-    /// The live holder of each agent's lease: (agent id, watcher id, epoch), by agent.
-    pub fn agent_holders(&self) -> Result<Vec<(i64, i64, i64)>> {
+    /// Each agent's lease, live or lapsed: (agent id, watcher id, epoch, live), by agent.
+    pub fn agent_leases(&self) -> Result<Vec<(i64, i64, i64, bool)>> {
         self.db.query_map(
-            "SELECT agent_id, watcher_id, epoch FROM watch_leases
-             WHERE agent_id IS NOT NULL AND expires_ms > clock_ms() ORDER BY agent_id",
+            "SELECT agent_id, watcher_id, epoch, expires_ms > clock_ms() FROM watch_leases
+             WHERE agent_id IS NOT NULL ORDER BY agent_id",
             params![],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
         )
     }
 }

@@ -93,8 +93,11 @@ fn two_watchers_share_the_agents_each_held_by_exactly_one() {
     assert_eq!(second.detectors, None);
     // An agent given back and taken again is in its second epoch.
     assert!(second.agents.iter().all(|(_, epoch)| *epoch == 2));
-    let holders = store.agent_holders().unwrap();
-    assert_eq!(holders.len(), 5);
+    let leases = store.agent_leases().unwrap();
+    assert_eq!(leases.len(), 5);
+    assert!(leases
+        .iter()
+        .all(|(_, w, _, live)| *live && (*w == w1 || *w == w2)));
     // Sessions are never leased (nobody polls them).
     let view = store.watchers_view().unwrap();
     assert_eq!(view.len(), 2);
@@ -158,11 +161,7 @@ fn a_fenced_write_stores_nothing_of_itself() {
     beat(&mut store, "w2", w2);
     let agent = ids[0];
     let written = store.all_or_nothing(|s| {
-        s.ingest(
-            agent,
-            &doc(vec![], vec![write_event(1, "t-1")], "1"),
-            t(1),
-        )?;
+        s.ingest(agent, &doc(vec![], vec![write_event(1, "t-1")], "1"), t(1))?;
         s.check_fence(&fence)
     });
     assert!(matches!(written, Err(StoreError::Fenced { .. })));
@@ -273,7 +272,10 @@ fn an_outbox_row_is_claimed_by_one_watcher_until_its_outcome_or_its_claim_lapses
             t(5),
         )
         .unwrap();
-    assert!(store.claim_deliveries(t(60), 10, 2, TTL).unwrap().is_empty());
+    assert!(store
+        .claim_deliveries(t(60), 10, 2, TTL)
+        .unwrap()
+        .is_empty());
     // A watcher that leaves gives its claims back.
     let row2 = {
         let finding_agent = store.add_agent(&draft("Second")).unwrap().id;
@@ -294,7 +296,13 @@ fn an_outbox_row_is_claimed_by_one_watcher_until_its_outcome_or_its_claim_lapses
             .outbox[0]
     };
     let w3 = store.join_watchers(&spec("w3"), TTL).unwrap();
-    assert_eq!(store.claim_deliveries(t(8), 10, w3, TTL).unwrap()[0].id, row2);
+    assert_eq!(
+        store.claim_deliveries(t(8), 10, w3, TTL).unwrap()[0].id,
+        row2
+    );
     store.leave_watchers(w3).unwrap();
-    assert_eq!(store.claim_deliveries(t(8), 10, 1, TTL).unwrap()[0].id, row2);
+    assert_eq!(
+        store.claim_deliveries(t(8), 10, 1, TTL).unwrap()[0].id,
+        row2
+    );
 }
