@@ -86,6 +86,15 @@ pub(crate) enum Right {
     NotHeld,
 }
 
+/// What the detectors' loop does this round.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Turn {
+    /// Run; `fresh`: start over from the store first (just taken).
+    Run { from: DateTime<Utc>, fresh: bool },
+    /// Another watcher runs them; `forget`: this one just gave them up.
+    Skip { forget: bool },
+}
+
 /// What the engine holds after its last heartbeat.
 #[derive(Debug, Clone)]
 pub(crate) struct Held {
@@ -236,6 +245,37 @@ impl ShareState {
         }
     }
 
+    /// Whether the detectors' loop runs now, and from when what arrived is news. `held_epoch`
+    /// is the epoch of the lease the loop last ran under: another one means this watcher took
+    /// the detectors (over) and starts from the store, treating what arrived since twice the
+    /// failover before it took them as news (the last holder may have stopped that long ago;
+    /// findings it recorded are found again and open nothing).
+    pub fn detectors_turn(
+        &self,
+        held_epoch: &mut Option<i64>,
+        start: DateTime<Utc>,
+        failover_ms: Option<u64>,
+    ) -> Turn {
+        match self.detectors() {
+            (Right::Alone, _) => Turn::Run {
+                from: start,
+                fresh: false,
+            },
+            (Right::NotHeld, _) => Turn::Skip {
+                forget: held_epoch.take().is_some(),
+            },
+            (Right::Held(fence), since) => {
+                let fresh = *held_epoch != Some(fence.epoch);
+                *held_epoch = Some(fence.epoch);
+                let back = i64::try_from(failover_ms.unwrap_or(0)).unwrap_or(0) * 2;
+                Turn::Run {
+                    from: since.map_or(start, |since| since - chrono::Duration::milliseconds(back)),
+                    fresh,
+                }
+            }
+        }
+    }
+
     /// Tells the watcher's log.
     pub fn note(&self, kind: &'static str, message: String) {
         match kind {
@@ -300,5 +340,58 @@ mod tests {
         state.lapse();
         assert_eq!(state.valid_until(), None);
         assert_eq!(state.watcher_id(), Some(7));
+    }
+
+    #[test]
+    fn the_detectors_start_over_when_taken_and_forget_when_given_up() {
+        let start = Utc::now() - chrono::Duration::hours(1);
+        let mut epoch = None;
+        let alone = ShareState::default();
+        assert_eq!(
+            alone.detectors_turn(&mut epoch, start, None),
+            Turn::Run {
+                from: start,
+                fresh: false
+            }
+        );
+        let state = ShareState::default();
+        state.begin();
+        assert_eq!(
+            state.detectors_turn(&mut epoch, start, Some(10_000)),
+            Turn::Skip { forget: false }
+        );
+        let since = Utc::now();
+        let held = |epoch| Held {
+            watcher_id: 1,
+            agents: HashMap::new(),
+            detectors: Some((epoch, since)),
+            valid_until: Instant::now() + Duration::from_secs(60),
+        };
+        state.set(held(4));
+        let taken = Turn::Run {
+            from: since - chrono::Duration::seconds(20),
+            fresh: true,
+        };
+        assert_eq!(state.detectors_turn(&mut epoch, start, Some(10_000)), taken);
+        let kept = state.detectors_turn(&mut epoch, start, Some(10_000));
+        assert_eq!(
+            kept,
+            Turn::Run {
+                from: since - chrono::Duration::seconds(20),
+                fresh: false
+            }
+        );
+        // Lost and taken again in a later term: start over again.
+        state.set(held(6));
+        assert_eq!(state.detectors_turn(&mut epoch, start, Some(10_000)), taken);
+        state.lose_detectors();
+        assert_eq!(
+            state.detectors_turn(&mut epoch, start, Some(10_000)),
+            Turn::Skip { forget: true }
+        );
+        assert_eq!(
+            state.detectors_turn(&mut epoch, start, Some(10_000)),
+            Turn::Skip { forget: false }
+        );
     }
 }

@@ -9,15 +9,18 @@ use super::text::{clip, plain};
 use baton_store::watch_leases::WatcherView;
 use baton_store::StorePlace;
 
+fn print_json(value: &impl serde::Serialize) -> Result<(), CliError> {
+    let text = serde_json::to_string_pretty(value).map_err(|e| CliError::Io(e.into()))?;
+    println!("{text}");
+    Ok(())
+}
+
 pub fn status(place: &StorePlace, json: bool, watchers: bool) -> Result<(), CliError> {
     let store = place.open()?;
     if watchers {
         let watchers = store.watchers_view()?;
         if json {
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&watchers).map_err(|e| CliError::Io(e.into()))?
-            );
+            print_json(&watchers)?;
         } else {
             print!("{}", render_watchers(&watchers));
         }
@@ -25,10 +28,7 @@ pub fn status(place: &StorePlace, json: bool, watchers: bool) -> Result<(), CliE
     }
     let rows = store.agent_rows()?;
     if json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&rows).map_err(|e| CliError::Io(e.into()))?
-        );
+        print_json(&rows)?;
     } else {
         print!("{}", render_status(&rows, chrono::Utc::now()));
         let watchers = store.watchers_view()?;

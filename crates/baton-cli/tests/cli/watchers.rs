@@ -13,9 +13,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use baton_sim::{SimConfig, SimFleet};
-
-use crate::common::Sandbox;
+use crate::common::{self, Sandbox};
 
 const AGENTS: usize = 6;
 const FAILOVER_MS: u64 = 3_000;
@@ -177,24 +175,8 @@ fn highest_seqs(sandbox: &Sandbox) -> HashMap<i64, i64> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn watchers_share_the_fleet_take_over_a_killed_one_and_fence_one_cut_off() {
     let sandbox = Sandbox::new();
-    let fleet = SimFleet::start(SimConfig {
-        agents: AGENTS,
-        base_port: 0,
-        tick_ms: 200,
-        ..SimConfig::default()
-    })
-    .await
-    .expect("start the fleet");
-    let mut config: String = fleet
-        .agents()
-        .iter()
-        .map(|a| {
-            format!(
-                "[[agents]]\nname = \"{}\"\nurl = \"{}\"\nprotocol = \"baton\"\npoll_interval_ms = 300\ntimeout_ms = 250\n\n",
-                a.name, a.base_url
-            )
-        })
-        .collect();
+    let fleet = common::busy_fleet(AGENTS).await;
+    let mut config = common::fleet_config(&fleet, 300, 250);
     config.push_str(&format!("[watch]\nfailover_ms = {FAILOVER_MS}\n"));
     let config = sandbox.write("baton.toml", &config);
     let config = config.to_str().unwrap();

@@ -24,7 +24,7 @@ use crate::error::EngineError;
 use crate::ledger_cache::LedgerCache;
 use crate::shared::Shared;
 use crate::stats::RunTimes;
-use crate::watch_share::Right;
+use crate::watch_share::{Right, Turn};
 use baton_store::watch_leases::DETECTORS;
 use baton_store::StoreError;
 use pressure::{pressure_findings, prune_due, prune_ledger, PRESSURE_EVERY};
@@ -487,30 +487,22 @@ impl Detector {
                 if settle {
                     tokio::time::sleep(SETTLE).await;
                 }
-                let from = match shared.sharing.detectors() {
-                    (Right::Alone, _) => start,
-                    (Right::NotHeld, _) => {
-                        // Another watcher runs them.
-                        if held_epoch.take().is_some() {
+                let failover = shared.config.sharing.as_ref().map(|s| s.failover_ms);
+                let from = match shared
+                    .sharing
+                    .detectors_turn(&mut held_epoch, start, failover)
+                {
+                    Turn::Run { from, fresh } => {
+                        if fresh {
+                            lock(&state).forget();
+                        }
+                        from
+                    }
+                    Turn::Skip { forget } => {
+                        if forget {
                             lock(&state).forget();
                         }
                         continue;
-                    }
-                    (Right::Held(fence), since) => {
-                        // Taken over: what arrived since the last holder may have stopped is
-                        // news (findings it recorded already are found again, and open nothing).
-                        if held_epoch != Some(fence.epoch) {
-                            lock(&state).forget();
-                            held_epoch = Some(fence.epoch);
-                        }
-                        let failover = shared
-                            .config
-                            .sharing
-                            .as_ref()
-                            .map_or(0, |s| i64::try_from(s.failover_ms).unwrap_or(0));
-                        since.map_or(start, |since| {
-                            since - chrono::Duration::milliseconds(2 * failover)
-                        })
                     }
                 };
                 if let Err(err) = detect_once(&shared, Utc::now(), from, &state).await {

@@ -190,51 +190,57 @@ impl Engine {
     }
 }
 
+/// Runs `work` to its end while watching the term: when it runs out meanwhile (the last
+/// heartbeat failed, or the process was paused past it) the engine stops acting at once, first
+/// of all (a laptop waking from sleep stops before anything else runs). None once stopped.
+async fn within_term<T>(
+    engine: &Engine,
+    last_error: &str,
+    stopped: &mut watch::Receiver<bool>,
+    work: impl std::future::Future<Output = T>,
+) -> Option<T> {
+    tokio::pin!(work);
+    loop {
+        let deadline = engine.shared().sharing.valid_until();
+        let far = Instant::now() + std::time::Duration::from_secs(3600);
+        tokio::select! {
+            biased;
+            () = tokio::time::sleep_until(deadline.unwrap_or(far)), if deadline.is_some() => {
+                engine.lapse(last_error);
+            }
+            _ = stopped.wait_for(|s| *s) => return None,
+            out = &mut work => return Some(out),
+        }
+    }
+}
+
 /// The heartbeat loop of a watcher sharing its store.
 async fn heartbeats(engine: Engine, id: i64, sharing: Sharing, mut stopped: watch::Receiver<bool>) {
+    const PAUSED: &str = "no heartbeat failed: this process may have been paused";
     let every = sharing.heartbeat_every();
     let shared = std::sync::Arc::clone(engine.shared());
-    const PAUSED: &str = "no heartbeat failed: this process may have been paused";
     let mut last_error = String::from(PAUSED);
     loop {
-        // Until the next heartbeat, the term may run out (the last one failed).
         let next = Instant::now() + every;
-        loop {
-            let deadline = shared.sharing.valid_until();
-            let far = Instant::now() + std::time::Duration::from_secs(3600);
-            // The term first: a process paused past it (a laptop asleep) stops acting on
-            // waking, before anything else runs.
+        let wait = async {
             tokio::select! {
-                biased;
-                () = tokio::time::sleep_until(deadline.unwrap_or(far)), if deadline.is_some() => {
-                    engine.lapse(&last_error);
-                }
-                _ = stopped.wait_for(|s| *s) => return,
-                () = tokio::time::sleep_until(next) => break,
-                () = shared.sharing.wake.notified() => break,
+                () = tokio::time::sleep_until(next) => {}
+                () = shared.sharing.wake.notified() => {}
             }
+        };
+        if within_term(&engine, &last_error, &mut stopped, wait)
+            .await
+            .is_none()
+        {
+            return;
         }
         let beat = engine.beat(id, &sharing);
-        tokio::pin!(beat);
-        loop {
-            let deadline = shared.sharing.valid_until();
-            let far = Instant::now() + std::time::Duration::from_secs(3600);
-            tokio::select! {
-                biased;
-                () = tokio::time::sleep_until(deadline.unwrap_or(far)), if deadline.is_some() => {
-                    engine.lapse(&last_error);
-                }
-                _ = stopped.wait_for(|s| *s) => return,
-                result = &mut beat => {
-                    match result {
-                        Ok(()) => PAUSED.clone_into(&mut last_error),
-                        Err(err) => {
-                            tracing::warn!(error = %err, "heartbeat failed");
-                            last_error = format!("the last heartbeat failed: {err}");
-                        }
-                    }
-                    break;
-                }
+        match within_term(&engine, &last_error, &mut stopped, beat).await {
+            None => return,
+            Some(Ok(())) => PAUSED.clone_into(&mut last_error),
+            Some(Err(err)) => {
+                tracing::warn!(error = %err, "heartbeat failed");
+                last_error = format!("the last heartbeat failed: {err}");
             }
         }
     }

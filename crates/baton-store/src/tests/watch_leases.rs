@@ -211,8 +211,8 @@ fn a_forgotten_watcher_is_written_again_by_its_next_heartbeat() {
     assert!(!beat(&mut store, "w1", w1).rejoined);
 }
 
-/// An agent's question, decided: one outbox row for it.
-fn one_delivery(store: &mut Store, agent: i64) -> i64 {
+/// An agent's question (`key`), decided: one outbox row for it.
+fn one_delivery(store: &mut Store, agent: i64, key: &str) -> i64 {
     let finding = Finding {
         kind: FindingKind::NeedsApproval,
         severity: Severity::Warning,
@@ -220,7 +220,7 @@ fn one_delivery(store: &mut Store, agent: i64) -> i64 {
         resource: None,
         summary: "may I send the mail?".into(),
         evidence: vec![],
-        dedupe_key: "ask-1".into(),
+        dedupe_key: key.into(),
         continues: None,
     };
     let escalation = store.record_findings(&[finding], t(1)).unwrap().escalations[0];
@@ -233,7 +233,7 @@ fn one_delivery(store: &mut Store, agent: i64) -> i64 {
 #[test]
 fn an_outbox_row_is_claimed_by_one_watcher_until_its_outcome_or_its_claim_lapses() {
     let (mut store, ids) = with_agents(1);
-    let row = one_delivery(&mut store, ids[0]);
+    let row = one_delivery(&mut store, ids[0], "ask-1");
     let first = store.claim_deliveries(t(3), 10, 1, TTL).unwrap();
     assert_eq!(first.iter().map(|i| i.id).collect::<Vec<_>>(), [row]);
     // Another watcher finds nothing to deliver while the claim holds.
@@ -277,24 +277,8 @@ fn an_outbox_row_is_claimed_by_one_watcher_until_its_outcome_or_its_claim_lapses
         .unwrap()
         .is_empty());
     // A watcher that leaves gives its claims back.
-    let row2 = {
-        let finding_agent = store.add_agent(&draft("Second")).unwrap().id;
-        let finding = Finding {
-            kind: FindingKind::NeedsApproval,
-            severity: Severity::Warning,
-            agents: vec![finding_agent],
-            resource: None,
-            summary: "may I?".into(),
-            evidence: vec![],
-            dedupe_key: "ask-2".into(),
-            continues: None,
-        };
-        let escalation = store.record_findings(&[finding], t(6)).unwrap().escalations[0];
-        store
-            .decide_escalation(escalation, &EscalationAction::Approve, None, "ana", t(7))
-            .unwrap()
-            .outbox[0]
-    };
+    let second = store.add_agent(&draft("Second")).unwrap().id;
+    let row2 = one_delivery(&mut store, second, "ask-2");
     let w3 = store.join_watchers(&spec("w3"), TTL).unwrap();
     assert_eq!(
         store.claim_deliveries(t(8), 10, w3, TTL).unwrap()[0].id,
