@@ -153,7 +153,8 @@ impl Relay {
                             lapsing: vec![],
                         });
                     }
-                    shared.read(|s| s.next_delivery_at()).await
+                    let claimer = shared.sharing.watcher_id().unwrap_or(0);
+                    shared.read(move |s| s.next_delivery_for(claimer)).await
                 };
                 let (wait, outage) = tokio::select! {
                     result = round => match result {

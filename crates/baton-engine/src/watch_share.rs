@@ -65,14 +65,32 @@ impl Sharing {
     }
 }
 
-/// The machine's name for the watcher rows (`HOSTNAME`, `/etc/hostname`, else `localhost`).
+/// The machine's name for the watcher rows (the kernel's, `/etc/hostname`, `HOSTNAME`, else
+/// `localhost`): every process of one machine finds the same.
 fn hostname() -> String {
-    std::env::var("HOSTNAME")
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
         .ok()
+        .filter(|h| !h.trim().is_empty())
         .or_else(|| std::fs::read_to_string("/etc/hostname").ok())
+        .or_else(|| std::env::var("HOSTNAME").ok())
         .map(|h| h.trim().to_owned())
         .filter(|h| !h.is_empty())
         .unwrap_or_else(|| "localhost".to_owned())
+}
+
+/// True when process `pid` of this machine has certainly ended (Linux: no `/proc/<pid>`);
+/// false when it runs, or when this system cannot tell.
+pub(crate) fn process_gone(pid: i64) -> bool {
+    #[cfg(target_os = "linux")]
+    {
+        u32::try_from(pid)
+            .is_ok_and(|p| p > 0 && !std::path::Path::new(&format!("/proc/{p}")).exists())
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = pid;
+        false
+    }
 }
 
 /// May this engine act on a subject now?
@@ -305,6 +323,16 @@ mod tests {
             .watcher
             .name
             .ends_with(&format!(":{}", std::process::id())));
+    }
+
+    #[test]
+    fn a_process_that_ended_is_gone_and_this_one_is_not() {
+        assert!(!process_gone(i64::from(std::process::id())));
+        let mut child = std::process::Command::new("true").spawn().unwrap();
+        let pid = i64::from(child.id());
+        child.wait().unwrap();
+        assert_eq!(process_gone(pid), cfg!(target_os = "linux"));
+        assert!(!process_gone(0) && !process_gone(-1));
     }
 
     #[tokio::test]

@@ -158,9 +158,17 @@ impl Store {
 
     /// When the next undelivered row is due (None: nothing to deliver).
     pub fn next_delivery_at(&self) -> Result<Option<DateTime<Utc>>> {
+        self.next_delivery_for(0)
+    }
+
+    /// When the next undelivered row is due that watcher `claimer` may claim: rows another
+    /// watcher holds are not waited for (its outcome, or its claim's end, comes later).
+    pub fn next_delivery_for(&self, claimer: i64) -> Result<Option<DateTime<Utc>>> {
         let next: Option<String> = self.db.query_row(
-            "SELECT min(next_attempt_at) FROM outbox WHERE delivered_at IS NULL",
-            params![],
+            "SELECT min(next_attempt_at) FROM outbox WHERE delivered_at IS NULL
+               AND (claimed_until_ms IS NULL OR claimed_until_ms <= clock_ms()
+                    OR claimed_by = ?1)",
+            params![claimer],
             |row| row.get(0),
         )?;
         next.as_deref().map(parse_ts).transpose()

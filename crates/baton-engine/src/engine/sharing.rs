@@ -17,7 +17,7 @@ use tokio::time::Instant;
 use super::Engine;
 use crate::error::EngineError;
 use crate::poller::Poller;
-use crate::watch_share::{Held, ShareLoop, Sharing};
+use crate::watch_share::{process_gone, Held, ShareLoop, Sharing};
 
 impl Engine {
     /// Joins the watchers (once per engine), takes the first share and starts the heartbeat;
@@ -28,6 +28,7 @@ impl Engine {
         let id = match shared.sharing.watcher_id() {
             Some(id) => id,
             None => {
+                self.forget_dead_neighbours(&sharing).await?;
                 let spec = sharing.watcher.clone();
                 let ttl = i64::try_from(sharing.lease_ms()).unwrap_or(i64::MAX);
                 let id = shared.write(move |s| s.join_watchers(&spec, ttl)).await?;
@@ -53,6 +54,33 @@ impl Engine {
             let _ = old.stop.send(true);
         }
         Ok(self.polling().len())
+    }
+
+    /// Watchers of this machine whose process has ended (killed, crashed) give back what they
+    /// held at once, rather than after their term: a watcher restarted on one machine polls
+    /// again without a gap.
+    async fn forget_dead_neighbours(&self, sharing: &Sharing) -> Result<(), EngineError> {
+        let (host, me) = (sharing.watcher.host.clone(), i64::from(sharing.watcher.pid));
+        let gone = self
+            .shared()
+            .write(move |s| {
+                let mut gone = Vec::new();
+                for w in s.watchers_view()? {
+                    if w.live && w.host == host && w.pid != me && process_gone(w.pid) {
+                        s.leave_watchers(w.id)?;
+                        gone.push(format!("{} (pid {})", w.name, w.pid));
+                    }
+                }
+                Ok(gone)
+            })
+            .await?;
+        for watcher in gone {
+            self.shared().sharing.note(
+                "holds",
+                format!("watcher {watcher} of this machine has ended: what it held is free now"),
+            );
+        }
+        Ok(())
     }
 
     /// Stops the heartbeat (before `shutdown` takes the admin lock, which a heartbeat may

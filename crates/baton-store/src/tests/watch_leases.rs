@@ -236,8 +236,10 @@ fn an_outbox_row_is_claimed_by_one_watcher_until_its_outcome_or_its_claim_lapses
     let row = one_delivery(&mut store, ids[0], "ask-1");
     let first = store.claim_deliveries(t(3), 10, 1, TTL).unwrap();
     assert_eq!(first.iter().map(|i| i.id).collect::<Vec<_>>(), [row]);
-    // Another watcher finds nothing to deliver while the claim holds.
+    // Another watcher finds nothing to deliver while the claim holds, nor waits for it.
     assert!(store.claim_deliveries(t(3), 10, 2, TTL).unwrap().is_empty());
+    assert_eq!(store.next_delivery_for(2).unwrap(), None);
+    assert_eq!(store.next_delivery_for(1).unwrap(), Some(t(2)));
     // A failed attempt ends the claim: the row is due again at its retry time, for anyone.
     store
         .record_delivery(
