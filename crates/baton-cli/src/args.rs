@@ -58,12 +58,23 @@ pub enum Command {
         /// Also a line each time a grouped escalation's title or count is updated.
         #[arg(short, long)]
         verbose: bool,
+        /// With other watchers on the same store: another one polls this one's agents within
+        /// this many milliseconds of its death (default 10000; `[watch] failover_ms`).
+        #[arg(long, value_name = "MS")]
+        failover_ms: Option<u64>,
+        /// This watcher's name in `baton status` (default: host:pid; `[watch] name`).
+        #[arg(long, value_name = "NAME")]
+        name: Option<String>,
     },
-    /// Print agents, their health and task counts.
+    /// Print agents, their health and task counts, and the watchers sharing the store.
     Status {
         /// Machine-readable output.
         #[arg(long)]
         json: bool,
+        /// Only the watchers: each with its machine, its last heartbeat, the agents it polls
+        /// and whether it runs the detectors (`--json`: a list of them).
+        #[arg(long)]
+        watchers: bool,
     },
     /// Whether each polled agent is ready for a second agent beside it: days of stable
     /// running, open conflicts, requests approved as asked, failed tasks ([readiness] in

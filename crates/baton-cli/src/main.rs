@@ -103,11 +103,14 @@ fn main() -> ExitCode {
                 stats,
                 json,
                 verbose,
+                failover_ms,
+                name,
             } => {
                 let output = commands::WatchOutput { json, verbose };
-                commands::watch(db, config, duration, stats, output).await
+                let sharing = commands::WatchSharing { failover_ms, name };
+                commands::watch(db, config, duration, stats, output, sharing).await
             }
-            Command::Status { json } => commands::status(db, json),
+            Command::Status { json, watchers } => commands::status(db, json, watchers),
             Command::Readiness { json } => commands::readiness(db, json),
             Command::Costs { json } => commands::costs(db, json),
             Command::Export { out } => commands::export(db, out.as_deref()),

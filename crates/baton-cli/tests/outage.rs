@@ -11,7 +11,6 @@ use std::io::{BufRead, BufReader};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use baton_sim::{SimConfig, SimFleet};
 use common::Sandbox;
 
 const AGENTS: usize = 20;
@@ -40,24 +39,8 @@ async fn a_store_away_for_thirty_seconds_loses_no_event_and_doubles_none() {
         return;
     }
     let sandbox = Sandbox::new();
-    let fleet = SimFleet::start(SimConfig {
-        agents: AGENTS,
-        base_port: 0,
-        tick_ms: 200,
-        ..SimConfig::default()
-    })
-    .await
-    .expect("start the fleet");
-    let config: String = fleet
-        .agents()
-        .iter()
-        .map(|a| {
-            format!(
-                "[[agents]]\nname = \"{}\"\nurl = \"{}\"\nprotocol = \"baton\"\npoll_interval_ms = 500\ntimeout_ms = 400\n\n",
-                a.name, a.base_url
-            )
-        })
-        .collect();
+    let fleet = common::busy_fleet(AGENTS).await;
+    let config = common::fleet_config(&fleet, 500, 400);
     let config = sandbox.write("baton.toml", &config);
     let mut watch = sandbox
         .baton(&["watch", "--json", "--config", config.to_str().unwrap()])

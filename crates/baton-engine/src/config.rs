@@ -3,6 +3,8 @@
 use baton_core::agent::DEFAULT_BODY_CAP_BYTES;
 use baton_core::backoff::Backoff;
 
+use crate::watch_share::Sharing;
+
 /// Default limit on redirects followed in one poll.
 pub const DEFAULT_MAX_REDIRECTS: usize = 5;
 
@@ -27,6 +29,9 @@ pub struct EngineConfig {
     pub delivery_backoff: Backoff,
     /// Deliver decisions from the outbox (tests of the store alone turn it off).
     pub relay: bool,
+    /// Share the store with other watchers: poll only the agents this one holds a lease on,
+    /// run the detectors only while holding theirs (None: poll every agent, as one watcher).
+    pub sharing: Option<Sharing>,
 }
 
 /// The default retry spacing of decision deliveries.
@@ -47,6 +52,7 @@ impl Default for EngineConfig {
             detect_window_events: baton_core::detect::recent::DEFAULT_CAPACITY,
             delivery_backoff: DELIVERY_BACKOFF,
             relay: true,
+            sharing: None,
         }
     }
 }

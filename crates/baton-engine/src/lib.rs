@@ -51,6 +51,7 @@ mod shared;
 pub mod stats;
 pub mod store_choice;
 mod store_health;
+pub mod watch_share;
 
 pub use baton_store::StoreHandle;
 pub use bus::BUS_CAPACITY;
@@ -62,3 +63,4 @@ pub use secrets::{
     open_token_store, KeyringTokens, MemoryTokens, SecretError, TokenStore, NO_KEYRING_WARNING,
 };
 pub use stats::{DetectorStats, EngineStats};
+pub use watch_share::{ShareNote, Sharing, DEFAULT_FAILOVER_MS};

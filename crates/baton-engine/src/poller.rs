@@ -16,6 +16,8 @@ use crate::error::EngineError;
 use crate::quiet::was_steady;
 use crate::seen::SeenPoll;
 use crate::shared::Shared;
+use crate::watch_share::Right;
+use baton_store::StoreError;
 
 /// An agent as its poller sees it: the configuration it was started with and its token.
 pub(crate) struct AgentRuntime {
@@ -89,6 +91,9 @@ pub(crate) enum PollOutcome {
     Gone,
     /// The store itself failed (nothing about the agent is known).
     StoreFailed(EngineError),
+    /// This engine shares its store and does not hold the agent's lease (any more): nothing
+    /// was stored; the reason is said.
+    Fenced(String),
 }
 
 /// Fires when the poller is asked to stop, or when its handle is dropped.
@@ -122,6 +127,12 @@ pub(crate) async fn poll(
     let id = agent.config.id;
     let span = tracing::info_span!("poll", agent_id = id);
     async move {
+        // A watcher sharing its store polls only what it holds, within its term.
+        if shared.sharing.agent(id) == Right::NotHeld {
+            return Some(PollOutcome::Fenced(format!(
+                "this watcher does not hold agent {id} now"
+            )));
+        }
         let adapter = adapters::adapter(agent.config.adapter);
         let needs = adapter.needs();
         // A poll whose adapter needs nothing stored, after one that kept its cursor and health,
@@ -234,8 +245,21 @@ pub(crate) async fn poll(
         // Stamped in the writer: what it stores is received in commit order (the detectors
         // read what arrived since their last read by that time).
         let previous_cursor = cursor;
+        // The lease the write is made under, checked inside the write's own transaction.
+        let fence = match shared.sharing.agent(id) {
+            Right::Alone => None,
+            Right::Held(fence) => Some(fence),
+            Right::NotHeld => {
+                return Some(PollOutcome::Fenced(format!(
+                    "this watcher's lease on agent {id} lapsed before the poll was stored"
+                )))
+            }
+        };
         let written = shared
             .write(move |s| {
+                if let Some(fence) = &fence {
+                    s.check_fence(fence)?;
+                }
                 let now = Utc::now();
                 for note in &notes {
                     note.keep(s, id)?;
@@ -288,6 +312,9 @@ pub(crate) async fn poll(
                 (summary, health, error)
             }
             Err(EngineError::AgentNotFound(_)) => return Some(PollOutcome::Gone),
+            Err(EngineError::Store(err @ StoreError::Fenced { .. })) => {
+                return Some(PollOutcome::Fenced(err.to_string()))
+            }
             Err(err) => {
                 tracing::warn!(error = %err, "cannot store the poll");
                 return Some(PollOutcome::StoreFailed(err));
@@ -365,6 +392,11 @@ impl Poller {
         &self.runtime
     }
 
+    /// The task ended on its own (agent gone, or no longer held).
+    pub fn is_finished(&self) -> bool {
+        self.task.is_finished()
+    }
+
     /// Asks the task to stop and waits until it has (and until no poll of the agent runs).
     pub async fn stop(self) {
         let _ = self.stop.send(true);
@@ -404,6 +436,22 @@ async fn run(shared: Arc<Shared>, agent: Arc<AgentRuntime>, mut stop: StopSignal
             None => break,
             Some(PollOutcome::Gone) => {
                 tracing::info!("agent no longer stored; poller stops");
+                break;
+            }
+            Some(PollOutcome::Fenced(why)) => {
+                // The heartbeat's next round stops or restarts this poller as the leases say. The
+                // store refusing a lease this watcher believes it holds is news; one it gave back
+                // (another watcher joined) or knows it lost (cut off, said already) is not.
+                let believed = shared.sharing.agent(agent.config.id) != Right::NotHeld;
+                if why.starts_with("not stored") && believed {
+                    shared.sharing.lose_agent(agent.config.id);
+                    let name = &agent.config.name;
+                    shared
+                        .sharing
+                        .note("fenced", format!("stopped polling {name}: {why}"));
+                } else {
+                    tracing::debug!(%why, "poller stops");
+                }
                 break;
             }
             Some(PollOutcome::Done {

@@ -30,6 +30,10 @@ const IN_FLIGHT: usize = 8;
 const IDLE: Duration = Duration::from_secs(30);
 /// Shortest wait before a retry, whatever the jitter drew.
 const MIN_RETRY_MS: u64 = 100;
+/// How long a watcher holds the rows it claimed (longer than any delivery takes: an agent's
+/// timeout is below its interval). A watcher that dies mid-delivery leaves its rows to the
+/// others after this.
+const CLAIM_MS: i64 = 60_000;
 
 /// One delivery through the agent's adapter: the agent, what its adapter needs from the store
 /// and its token are read first.
@@ -100,12 +104,16 @@ async fn attempt(shared: &Shared, item: OutboxItem) -> Result<Option<i64>, Engin
         .await
 }
 
-/// Delivers every row due at `now`; returns the escalations whose delivery moved on.
+/// Delivers every row due at `now`, claimed first so that no other watcher of the store
+/// delivers it meanwhile; returns the escalations whose delivery moved on.
 pub(crate) async fn deliver_due(
     shared: &Shared,
     now: DateTime<Utc>,
 ) -> Result<Vec<i64>, EngineError> {
-    let due = shared.read(move |s| s.due_deliveries(now, BATCH)).await?;
+    let claimer = shared.sharing.watcher_id().unwrap_or(0);
+    let due = shared
+        .write(move |s| s.claim_deliveries(now, BATCH, claimer, CLAIM_MS))
+        .await?;
     let results: Vec<_> = futures_util::stream::iter(due)
         .map(|item| attempt(shared, item))
         .buffer_unordered(IN_FLIGHT)
@@ -145,7 +153,8 @@ impl Relay {
                             lapsing: vec![],
                         });
                     }
-                    shared.read(|s| s.next_delivery_at()).await
+                    let claimer = shared.sharing.watcher_id().unwrap_or(0);
+                    shared.read(move |s| s.next_delivery_for(claimer)).await
                 };
                 let (wait, outage) = tokio::select! {
                     result = round => match result {

@@ -14,6 +14,7 @@ use crate::ledger_cache::LedgerCache;
 use crate::quiet::{QuietHealth, QuietPolls};
 use crate::secrets::{SecretError, TokenStore};
 use crate::store_health::StoreHealth;
+use crate::watch_share::ShareState;
 
 /// What every poll needs; one per engine, shared by all pollers.
 pub(crate) struct Shared {
@@ -34,6 +35,8 @@ pub(crate) struct Shared {
     pub new_events: watch::Sender<u64>,
     /// Whether the store answers (a PostgreSQL store may be out of reach for a while).
     pub store_health: StoreHealth,
+    /// What this engine holds in a store shared with other watchers (nothing to hold alone).
+    pub sharing: ShareState,
 }
 
 impl Shared {

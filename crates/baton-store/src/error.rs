@@ -114,6 +114,10 @@ pub enum StoreError {
         field: &'static str,
         message: String,
     },
+    /// A watcher's write on a subject whose lease it no longer holds (it lapsed, or another
+    /// watcher took it): nothing of the write is stored.
+    #[error("not stored: this watcher no longer holds {subject} ({reason})")]
+    Fenced { subject: String, reason: String },
 }
 
 impl StoreError {
@@ -152,6 +156,7 @@ impl StoreError {
             StoreError::InvalidTaskId(_) => "invalid_task_id",
             StoreError::Io(_) => "io",
             StoreError::InvalidSetting { .. } => "invalid_setting",
+            StoreError::Fenced { .. } => "fenced",
         }
     }
 

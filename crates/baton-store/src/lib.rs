@@ -63,6 +63,7 @@ pub mod settings;
 pub mod tasks;
 pub mod texts;
 pub mod usage;
+pub mod watch_leases;
 pub mod windows;
 pub mod writer;
 

@@ -61,6 +61,10 @@ const MIGRATION_SLICE: &[M<'static>] = &[
     M::up(include_str!(
         "../migrations/sqlite/0018_session_base_drift.sql"
     )),
+    // Watchers sharing one store (issue 33): leases per agent, outbox claims.
+    M::up(include_str!(
+        "../migrations/sqlite/0019_watchers_share_agents.sql"
+    )),
 ];
 
 /// PostgreSQL's migrations: (the version it brings the store to, its SQL). The first is the
@@ -90,6 +94,11 @@ pub(crate) const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
     (
         18,
         include_str!("../migrations/postgres/0018_session_base_drift.sql"),
+    ),
+    // Watchers sharing one store (issue 33): leases per agent, outbox claims.
+    (
+        19,
+        include_str!("../migrations/postgres/0019_watchers_share_agents.sql"),
     ),
 ];
 
@@ -305,7 +314,7 @@ mod tests {
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .unwrap();
         assert_eq!(version, LATEST_VERSION);
-        assert_eq!(LATEST_VERSION, 18);
+        assert_eq!(LATEST_VERSION, 19);
         let count = |sql: &str| -> i64 { conn.query_row(sql, [], |r| r.get(0)).unwrap() };
         assert_eq!(
             count("SELECT count(*) FROM agents WHERE name = 'Researcher' AND adapter = 'baton'"),

@@ -104,11 +104,71 @@ impl Store {
         Ok(due)
     }
 
+    /// Claims the undelivered rows due at `now` for watcher `claimer` until `hold_ms` from now
+    /// (the database's clock), the longest waiting first, at most `limit`, and returns them:
+    /// rows another watcher claimed and still holds are passed over, so each row is delivered
+    /// by one watcher at a time (its own claims it takes again: a restarted Baton that shares
+    /// nothing claims as 0). On PostgreSQL the rows are taken `FOR UPDATE SKIP LOCKED`.
+    /// A claim ends with the row's recorded outcome, or lapses (its watcher died mid-delivery:
+    /// another sends it again, with the same `Idempotency-Key`).
+    pub fn claim_deliveries(
+        &mut self,
+        now: DateTime<Utc>,
+        limit: usize,
+        claimer: i64,
+        hold_ms: i64,
+    ) -> Result<Vec<OutboxItem>> {
+        let lock = match self.db.dialect() {
+            crate::db::Dialect::Postgres => "FOR UPDATE SKIP LOCKED",
+            crate::db::Dialect::Sqlite => "",
+        };
+        let claim = format!(
+            "UPDATE outbox SET claimed_by = ?3, claimed_until_ms = clock_ms() + ?4
+             WHERE id IN (SELECT id FROM outbox
+                          WHERE delivered_at IS NULL AND next_attempt_at <= ?1
+                            AND (claimed_until_ms IS NULL OR claimed_until_ms <= clock_ms()
+                                 OR claimed_by = ?3)
+                          ORDER BY next_attempt_at, id LIMIT ?2 {lock})
+             RETURNING id"
+        );
+        let tx = self.write_tx()?;
+        let ids: Vec<i64> = tx.query_map(
+            &claim,
+            params![
+                ts(now),
+                i64::try_from(limit).unwrap_or(i64::MAX),
+                claimer,
+                hold_ms.max(1)
+            ],
+            |row| row.get(0),
+        )?;
+        let mut claimed = Vec::with_capacity(ids.len());
+        let one = format!(
+            "SELECT {COLS} FROM outbox o JOIN decisions d ON d.seq = o.decision_id WHERE o.id = ?1"
+        );
+        for id in ids {
+            if let Some(row) = tx.query_opt(&one, params![id], read_row)? {
+                claimed.push(row.item);
+            }
+        }
+        tx.commit()?;
+        claimed.sort_by_key(|item| item.id);
+        Ok(claimed)
+    }
+
     /// When the next undelivered row is due (None: nothing to deliver).
     pub fn next_delivery_at(&self) -> Result<Option<DateTime<Utc>>> {
+        self.next_delivery_for(0)
+    }
+
+    /// When the next undelivered row is due that watcher `claimer` may claim: rows another
+    /// watcher holds are not waited for (its outcome, or its claim's end, comes later).
+    pub fn next_delivery_for(&self, claimer: i64) -> Result<Option<DateTime<Utc>>> {
         let next: Option<String> = self.db.query_row(
-            "SELECT min(next_attempt_at) FROM outbox WHERE delivered_at IS NULL",
-            params![],
+            "SELECT min(next_attempt_at) FROM outbox WHERE delivered_at IS NULL
+               AND (claimed_until_ms IS NULL OR claimed_until_ms <= clock_ms()
+                    OR claimed_by = ?1)",
+            params![claimer],
             |row| row.get(0),
         )?;
         next.as_deref().map(parse_ts).transpose()
@@ -126,24 +186,25 @@ impl Store {
         let recorded = match outcome {
             DeliveryOutcome::Acknowledged { accepted, note } => tx.execute(
                 "UPDATE outbox SET attempts = attempts + 1, delivered_at = ?2, accepted = ?3,
-                        last_error = ?4
+                        last_error = ?4, claimed_by = NULL, claimed_until_ms = NULL
                  WHERE id = ?1 AND delivered_at IS NULL",
                 params![id, ts(now), i64::from(*accepted), note],
             )?,
             DeliveryOutcome::Answered { note, .. } => tx.execute(
                 "UPDATE outbox SET attempts = attempts + 1, delivered_at = ?2, accepted = 1,
-                        last_error = ?3
+                        last_error = ?3, claimed_by = NULL, claimed_until_ms = NULL
                  WHERE id = ?1 AND delivered_at IS NULL",
                 params![id, ts(now), note],
             )?,
             DeliveryOutcome::NotTaken { note } => tx.execute(
                 "UPDATE outbox SET attempts = attempts + 1, delivered_at = ?2, accepted = 0,
-                        last_error = ?3
+                        last_error = ?3, claimed_by = NULL, claimed_until_ms = NULL
                  WHERE id = ?1 AND delivered_at IS NULL",
                 params![id, ts(now), note],
             )?,
             DeliveryOutcome::Failed { error, retry_at } => tx.execute(
-                "UPDATE outbox SET attempts = attempts + 1, last_error = ?2, next_attempt_at = ?3
+                "UPDATE outbox SET attempts = attempts + 1, last_error = ?2, next_attempt_at = ?3,
+                        claimed_by = NULL, claimed_until_ms = NULL
                  WHERE id = ?1 AND delivered_at IS NULL",
                 params![id, error, ts(*retry_at)],
             )?,

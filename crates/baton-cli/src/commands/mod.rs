@@ -35,4 +35,4 @@ pub use sim::{list_scenarios, sim, sim_scenario, sim_story};
 pub use status::status;
 pub use store::{store, with_keyring_password};
 pub use text::plain_lines;
-pub use watch::{watch, WatchOutput};
+pub use watch::{watch, WatchOutput, WatchSharing};

@@ -6,18 +6,35 @@ use baton_core::views::AgentRow;
 use super::error::CliError;
 use super::text::reachability_word;
 use super::text::{clip, plain};
+use baton_store::watch_leases::WatcherView;
 use baton_store::StorePlace;
 
-pub fn status(place: &StorePlace, json: bool) -> Result<(), CliError> {
+fn print_json(value: &impl serde::Serialize) -> Result<(), CliError> {
+    let text = serde_json::to_string_pretty(value).map_err(|e| CliError::Io(e.into()))?;
+    println!("{text}");
+    Ok(())
+}
+
+pub fn status(place: &StorePlace, json: bool, watchers: bool) -> Result<(), CliError> {
     let store = place.open()?;
+    if watchers {
+        let watchers = store.watchers_view()?;
+        if json {
+            print_json(&watchers)?;
+        } else {
+            print!("{}", render_watchers(&watchers));
+        }
+        return Ok(());
+    }
     let rows = store.agent_rows()?;
     if json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&rows).map_err(|e| CliError::Io(e.into()))?
-        );
+        print_json(&rows)?;
     } else {
         print!("{}", render_status(&rows, chrono::Utc::now()));
+        let watchers = store.watchers_view()?;
+        if !watchers.is_empty() {
+            print!("\n{}", render_watchers(&watchers));
+        }
         println!("\n{}", store_line(place, &store)?);
     }
     Ok(())
@@ -45,6 +62,47 @@ fn store_line(place: &StorePlace, store: &baton_store::Store) -> Result<String, 
         human_bytes(overview.bytes),
         human_bytes(overview.growth_per_day)
     ))
+}
+
+/// The watchers sharing the store: each with its machine, last heartbeat, and what it holds.
+pub fn render_watchers(watchers: &[WatcherView]) -> String {
+    if watchers.is_empty() {
+        return "No watcher has run on this store yet (`baton watch`).\n".into();
+    }
+    let mut out = format!(
+        "{:<24} {:<6} {:<28} {:>14}  {}\n",
+        "WATCHER", "STATE", "HOST:PID", "HEARTBEAT", "POLLS"
+    );
+    for w in watchers {
+        let state = match (w.live, &w.left_at) {
+            (true, _) => "live",
+            (false, Some(_)) => "left",
+            (false, None) => "silent",
+        };
+        let ms = u64::try_from(w.heartbeat_age_ms.max(0)).unwrap_or(0);
+        let mut holds = if w.agents.is_empty() {
+            "nothing".to_owned()
+        } else {
+            let names: Vec<String> = w.agents.iter().map(|(_, n)| plain(n)).collect();
+            format!(
+                "{} agent(s): {}",
+                w.agents.len(),
+                clip(&names.join(", "), 60)
+            )
+        };
+        if w.detectors {
+            holds.push_str(" + the detectors");
+        }
+        out.push_str(&format!(
+            "{:<24} {:<6} {:<28} {:>14}  {}\n",
+            clip(&plain(&w.name), 24),
+            state,
+            clip(&plain(&format!("{}:{}", w.host, w.pid)), 28),
+            format!("{} ago", human_duration_ms(ms)),
+            holds
+        ));
+    }
+    out
 }
 
 /// The table `baton status` prints.
@@ -224,6 +282,59 @@ mod tests {
         let tasks_at = column(lines[0], "TASKS");
         assert_eq!(column(lines[1], "1/2/0"), tasks_at, "{text}");
         assert_eq!(column(lines[2], "0/0/0"), tasks_at, "{text}");
+    }
+
+    fn watcher(id: i64, live: bool, left: bool, agents: &[(i64, &str)]) -> WatcherView {
+        WatcherView {
+            id,
+            name: format!("w{id}"),
+            host: "box".into(),
+            pid: 100 + id,
+            started_at: "2026-11-25T12:00:00Z".into(),
+            heartbeat_at: "2026-11-25T12:00:01Z".into(),
+            heartbeat_age_ms: 1_500,
+            ttl_ms: 6_666,
+            live,
+            left_at: left.then(|| "2026-11-25T12:00:02Z".into()),
+            agents: agents.iter().map(|(i, n)| (*i, (*n).to_owned())).collect(),
+            detectors: id == 1 && live,
+        }
+    }
+
+    #[test]
+    fn render_watchers_shows_each_one_its_heartbeat_and_what_it_polls() {
+        assert!(render_watchers(&[]).starts_with("No watcher"));
+        let text = render_watchers(&[
+            watcher(1, true, false, &[(1, "Researcher"), (2, "Writer")]),
+            watcher(2, false, true, &[]),
+            watcher(3, false, false, &[]),
+        ]);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 4, "{text}");
+        assert_eq!(
+            lines[1].split_whitespace().collect::<Vec<_>>(),
+            [
+                "w1",
+                "live",
+                "box:101",
+                "1.5",
+                "s",
+                "ago",
+                "2",
+                "agent(s):",
+                "Researcher,",
+                "Writer",
+                "+",
+                "the",
+                "detectors"
+            ],
+            "{text}"
+        );
+        assert!(
+            lines[2].contains(" left ") && lines[2].ends_with("nothing"),
+            "{text}"
+        );
+        assert!(lines[3].contains(" silent "), "{text}");
     }
 
     #[test]

@@ -6,7 +6,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use baton_core::views::{ChangeEvent, SecretsStatus};
-use baton_engine::{Engine, EngineConfig, KeyringTokens, MemoryTokens, SecretError, TokenStore};
+use baton_engine::watch_share::MIN_FAILOVER_MS;
+use baton_engine::{
+    Engine, EngineConfig, KeyringTokens, MemoryTokens, SecretError, Sharing, TokenStore,
+    DEFAULT_FAILOVER_MS,
+};
 use baton_store::handle::DEFAULT_READERS;
 use chrono::Utc;
 
@@ -74,6 +78,33 @@ pub struct WatchOutput {
     pub verbose: bool,
 }
 
+/// How this watcher shares the store, from the command line (over `[watch]` in the file).
+#[derive(Debug, Clone, Default)]
+pub struct WatchSharing {
+    pub failover_ms: Option<u64>,
+    pub name: Option<String>,
+}
+
+/// The longest failover accepted: an hour.
+const MAX_FAILOVER_MS: u64 = 3_600_000;
+
+impl WatchSharing {
+    /// The engine's sharing: the flag, else the file's `[watch]`, else the defaults.
+    fn resolve(self, file: Option<&config::ConfigFile>) -> Result<Sharing, CliError> {
+        let entry = file.and_then(|f| f.watch.clone()).unwrap_or_default();
+        let failover_ms = self
+            .failover_ms
+            .or(entry.failover_ms)
+            .unwrap_or(DEFAULT_FAILOVER_MS);
+        if !(MIN_FAILOVER_MS..=MAX_FAILOVER_MS).contains(&failover_ms) {
+            return Err(CliError::Invalid(format!(
+                "failover_ms must be between {MIN_FAILOVER_MS} and {MAX_FAILOVER_MS} (got {failover_ms})"
+            )));
+        }
+        Ok(Sharing::this_process(failover_ms, self.name.or(entry.name)))
+    }
+}
+
 /// Who the decision log records for a window set by `watch --config`: `$USER`, else `cli`.
 fn who() -> String {
     who_from(None)
@@ -101,8 +132,10 @@ pub async fn watch(
     duration: Option<u64>,
     stats: bool,
     output: WatchOutput,
+    sharing: WatchSharing,
 ) -> Result<(), CliError> {
     let file = config_path.as_deref().map(config::load).transpose()?;
+    let sharing = sharing.resolve(file.as_ref())?;
     let place = &match &file {
         Some(file) => file.place(place)?,
         None => place.clone(),
@@ -122,13 +155,18 @@ pub async fn watch(
         }
     }
     drop(store);
+    // Any number of watchers may share the store: each polls the agents it holds a lease on.
     let engine = Engine::new(
         place.open_handle(DEFAULT_READERS)?,
         Arc::new(tokens),
-        EngineConfig::default(),
+        EngineConfig {
+            sharing: Some(sharing),
+            ..EngineConfig::default()
+        },
     );
     let _hook_calls = serve_hook_calls(place);
     let mut changes = engine.subscribe();
+    let mut share_notes = engine.subscribe_sharing();
     let mut log = WatchLog::new(output.verbose);
     name_agents(&engine, &mut log).await;
     let started = engine.start_all().await?;
@@ -156,6 +194,12 @@ pub async fn watch(
         let change = tokio::select! {
             _ = &mut stop => break,
             change = changes.recv() => change,
+            note = share_notes.recv() => {
+                if let Ok(note) = note {
+                    emit(&Line { at: Utc::now(), kind: note.kind, agent: None, escalation: None, message: note.message }, output);
+                }
+                continue;
+            }
         };
         let now = Utc::now();
         let lines = match change {

@@ -124,6 +124,20 @@ pub struct ConfigFile {
     /// `BATON_STORE` name one; its password is never in the file.
     #[serde(default)]
     pub store: Option<StoreEntry>,
+    /// How `baton watch` shares the store with other watchers; left out: the defaults.
+    #[serde(default)]
+    pub watch: Option<WatchEntry>,
+}
+
+/// `[watch] failover_ms = 10000`, `name = "build-box"`: another watcher polls this one's agents
+/// within `failover_ms` of its death; `name` is how `baton status` shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct WatchEntry {
+    #[serde(default)]
+    pub failover_ms: Option<u64>,
+    #[serde(default)]
+    pub name: Option<String>,
 }
 
 /// `[store] url = "postgres://ana@db.example.org/baton"` (or a path).

@@ -17,6 +17,7 @@ mod hooks;
 mod queue;
 mod sim;
 mod store;
+mod watchers;
 
 use std::process::Command;
 

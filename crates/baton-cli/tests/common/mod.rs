@@ -205,3 +205,29 @@ pub fn run(mut cmd: Command) -> Run {
     );
     run
 }
+
+/// A `baton.toml` listing every agent of a simulated fleet, polled every `interval_ms`.
+pub fn fleet_config(fleet: &baton_sim::SimFleet, interval_ms: u64, timeout_ms: u64) -> String {
+    fleet
+        .agents()
+        .iter()
+        .map(|a| {
+            format!(
+                "[[agents]]\nname = \"{}\"\nurl = \"{}\"\nprotocol = \"baton\"\npoll_interval_ms = {interval_ms}\ntimeout_ms = {timeout_ms}\n\n",
+                a.name, a.base_url
+            )
+        })
+        .collect()
+}
+
+/// A fleet of `agents` simulated agents on 127.0.0.1, each with something new every 200 ms.
+pub async fn busy_fleet(agents: usize) -> baton_sim::SimFleet {
+    baton_sim::SimFleet::start(baton_sim::SimConfig {
+        agents,
+        base_port: 0,
+        tick_ms: 200,
+        ..baton_sim::SimConfig::default()
+    })
+    .await
+    .expect("start the fleet")
+}

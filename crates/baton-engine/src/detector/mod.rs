@@ -24,6 +24,9 @@ use crate::error::EngineError;
 use crate::ledger_cache::LedgerCache;
 use crate::shared::Shared;
 use crate::stats::RunTimes;
+use crate::watch_share::{Right, Turn};
+use baton_store::watch_leases::DETECTORS;
+use baton_store::StoreError;
 use pressure::{pressure_findings, prune_due, prune_ledger, PRESSURE_EVERY};
 use written::WrittenFindings;
 
@@ -92,6 +95,16 @@ pub(crate) struct LoopState {
     compact_more: bool,
     /// How long runs took.
     pub(crate) times: RunTimes,
+}
+
+impl LoopState {
+    /// Starts over from the store at the next run (this watcher just took the detectors over
+    /// from another, or gave them up).
+    fn forget(&mut self) {
+        self.detect = None;
+        self.marks = None;
+        self.written = WrittenFindings::default();
+    }
 }
 
 fn lock(state: &Mutex<LoopState>) -> MutexGuard<'_, LoopState> {
@@ -342,8 +355,23 @@ pub(crate) async fn detect_once(
         prune_ledger: prune,
         compact,
     } = found;
+    // Sharing the store: the findings are written under the detectors' lease.
+    let fence = match shared.sharing.detectors().0 {
+        Right::Alone => None,
+        Right::Held(fence) => Some(fence),
+        Right::NotHeld => {
+            lock(state).forget();
+            return Err(EngineError::Store(StoreError::Fenced {
+                subject: DETECTORS.to_owned(),
+                reason: "this watcher does not hold them now".to_owned(),
+            }));
+        }
+    };
     let written = shared
         .write(move |store| {
+            if let Some(fence) = &fence {
+                store.check_fence(fence)?;
+            }
             store.record_dead_letters(&dead_letters, now)?;
             let recorded = store.record_findings(&findings, now)?;
             let expired = store.expire_escalations(now)?;
@@ -448,6 +476,8 @@ impl Detector {
         let (stop, mut stopped) = watch::channel(false);
         let mut ingests = shared.new_events.subscribe();
         let task = tokio::spawn(async move {
+            // The epoch of the detectors' lease this loop runs under (sharing the store).
+            let mut held_epoch = None;
             loop {
                 let settle = tokio::select! {
                     () = tokio::time::sleep(every) => false,
@@ -457,7 +487,35 @@ impl Detector {
                 if settle {
                     tokio::time::sleep(SETTLE).await;
                 }
-                if let Err(err) = detect_once(&shared, Utc::now(), start, &state).await {
+                let failover = shared.config.sharing.as_ref().map(|s| s.failover_ms);
+                let from = match shared
+                    .sharing
+                    .detectors_turn(&mut held_epoch, start, failover)
+                {
+                    Turn::Run { from, fresh } => {
+                        if fresh {
+                            lock(&state).forget();
+                        }
+                        from
+                    }
+                    Turn::Skip { forget } => {
+                        if forget {
+                            lock(&state).forget();
+                        }
+                        continue;
+                    }
+                };
+                if let Err(err) = detect_once(&shared, Utc::now(), from, &state).await {
+                    if let EngineError::Store(fenced @ StoreError::Fenced { .. }) = &err {
+                        // Until a heartbeat gives them back, another watcher runs them.
+                        if shared.sharing.detectors().0 != Right::NotHeld {
+                            shared.sharing.lose_detectors();
+                            shared
+                                .sharing
+                                .note("fenced", format!("stopped running the detectors: {fenced}"));
+                        }
+                        continue;
+                    }
                     if shared.store_health.failed(&shared.bus, &err) {
                         // They run again once the store answers (the pollers wait too).
                         tokio::select! {

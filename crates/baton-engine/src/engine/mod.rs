@@ -14,6 +14,7 @@ mod connection;
 mod escalations;
 mod ownership;
 mod ratelimits;
+mod sharing;
 
 use crate::background::Background;
 use crate::bus::Bus;
@@ -23,6 +24,7 @@ use crate::fetch::Fetcher;
 use crate::poller::{poll, AgentRuntime, PollOutcome, Poller, StopSignal};
 use crate::secrets::TokenStore;
 use crate::shared::Shared;
+use crate::watch_share::{Right, ShareLoop, ShareNote};
 
 /// The running engine. Cheap to clone; every clone drives the same pollers.
 #[derive(Clone)]
@@ -39,6 +41,8 @@ struct Inner {
     admin: tokio::sync::Mutex<()>,
     /// The detectors and the outbox relay, while polling runs.
     background: Background,
+    /// The heartbeat, while this engine shares its store with other watchers.
+    share_loop: Mutex<Option<ShareLoop>>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -67,17 +71,25 @@ impl Engine {
                     quiet: Default::default(),
                     new_events: tokio::sync::watch::Sender::new(0),
                     store_health: Default::default(),
+                    sharing: Default::default(),
                 }),
                 pollers: Mutex::new(HashMap::new()),
                 stopped: AtomicBool::new(false),
                 admin: tokio::sync::Mutex::new(()),
                 background: Background::default(),
+                share_loop: Mutex::new(None),
             }),
         }
     }
 
     pub fn subscribe(&self) -> broadcast::Receiver<ChangeEvent> {
         self.inner.shared.bus.subscribe()
+    }
+
+    /// What this watcher says about sharing the store: agents taken and given back, cut off
+    /// from the store, a write refused by its fence.
+    pub fn subscribe_sharing(&self) -> broadcast::Receiver<ShareNote> {
+        self.inner.shared.sharing.notes.subscribe()
     }
 
     /// The store the engine writes to (reads and writes of its own go through it too).
@@ -117,7 +129,16 @@ impl Engine {
     }
 
     /// Starts a poller for every stored agent that has none; returns how many agents are polled.
+    /// Sharing the store with other watchers (`EngineConfig::sharing`), only for the agents
+    /// this one holds; the heartbeat takes and gives back agents from then on.
     pub async fn start_all(&self) -> Result<usize, EngineError> {
+        if let Some(sharing) = self.config().sharing.clone() {
+            self.inner.stopped.store(false, Ordering::SeqCst);
+            let count = self.start_sharing(sharing).await?;
+            self.inner.background.start(self.shared());
+            tracing::info!(agents = count, "polling started, sharing the store");
+            return Ok(count);
+        }
         let _admin = self.inner.admin.lock().await;
         self.inner.stopped.store(false, Ordering::SeqCst);
         let agents = self.shared().read(|s| s.agents()).await?;
@@ -313,12 +334,14 @@ impl Engine {
             }) => Err(EngineError::PollFailed(message)),
             Some(PollOutcome::Gone) => Err(EngineError::AgentNotFound(id)),
             Some(PollOutcome::StoreFailed(err)) => Err(err),
+            Some(PollOutcome::Fenced(why)) => Err(EngineError::PollFailed(why)),
             None => Err(EngineError::ShutDown),
         }
     }
 
     /// Stops every poller and waits for them; `start_all` starts them again.
     pub async fn shutdown(&self) {
+        self.stop_heartbeat().await;
         let _admin = self.inner.admin.lock().await;
         self.inner.stopped.store(true, Ordering::SeqCst);
         let pollers: Vec<Poller> = self.pollers().drain().map(|(_, p)| p).collect();
@@ -328,6 +351,7 @@ impl Engine {
         if let Err(err) = self.shared().write_healths(healths).await {
             tracing::warn!(error = %err, "cannot store the agents' health at shutdown");
         }
+        self.leave_sharing().await;
         self.inner.background.stop().await;
         tracing::info!(pollers = count, "engine shut down");
     }
@@ -398,6 +422,12 @@ impl Engine {
     /// Callers hold the admin lock.
     async fn spawn_poller(&self, config: AgentConfig, token: Result<Option<String>, String>) {
         if self.inner.stopped.load(Ordering::SeqCst) || !config.adapter.is_polled() {
+            return;
+        }
+        // Sharing the store: an agent this watcher does not hold is another's to poll (a new
+        // one goes to whoever's heartbeat takes it first: this one's, now).
+        if self.shared().sharing.agent(config.id) == Right::NotHeld {
+            self.shared().sharing.wake.notify_one();
             return;
         }
         let id = config.id;

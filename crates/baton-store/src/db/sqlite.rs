@@ -1,6 +1,6 @@
 //! The SQLite side of [`super::Db`]: statements through the connection's cache, and the
 //! functions the store's SQL uses that SQLite does not have as PostgreSQL spells them
-//! (`greatest`, `least`, `strpos`) or at all (`epoch_ms`).
+//! (`greatest`, `least`, `strpos`) or at all (`epoch_ms`, `clock_ms`).
 
 use std::cmp::Ordering;
 
@@ -44,6 +44,11 @@ pub(crate) fn open_sqlite(conn: &Connection) -> rusqlite::Result<()> {
                 .map(|at| at.timestamp_millis()),
             _ => None,
         })
+    })?;
+    // The database's clock, as PostgreSQL's `clock_ms()` (migration 17): watchers' leases are
+    // measured in it. Not deterministic: read anew on each call.
+    conn.create_scalar_function("clock_ms", 0, FunctionFlags::SQLITE_UTF8, |_| {
+        Ok(chrono::Utc::now().timestamp_millis())
     })?;
     Ok(())
 }

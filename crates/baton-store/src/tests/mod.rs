@@ -29,4 +29,5 @@ mod sessions;
 pub(crate) mod support;
 mod texts;
 mod timeline_counts;
+mod watch_leases;
 mod writer;

@@ -1,0 +1,346 @@
+//! Several `baton watch` processes on one store (a PostgreSQL database in the PostgreSQL pass,
+//! one SQLite file otherwise) polling a simulated fleet on 127.0.0.1: the agents are shared out,
+//! each held by one watcher at a time; `kill -9` of one hands its agents to the other within
+//! the ten seconds (the configured failover is three); on PostgreSQL, a watcher whose
+//! connections a proxy drops says it was cut off and stores nothing of what it held while the
+//! other takes over; at the end every agent's events are stored once each, with no sequence
+//! number missing, and each agent's polls were stored by one watcher per lease term.
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use crate::common::{self, Sandbox};
+
+const AGENTS: usize = 6;
+const FAILOVER_MS: u64 = 3_000;
+/// The bound on a takeover after `kill -9`.
+const TAKEOVER_BOUND: Duration = Duration::from_secs(10);
+
+/// Every JSON line the watchers printed: (watcher name, line).
+type Lines = Arc<Mutex<Vec<(String, serde_json::Value)>>>;
+
+struct Watcher {
+    name: String,
+    child: Child,
+}
+
+fn start_watcher(sandbox: &Sandbox, config: &str, name: &str, lines: &Lines) -> Watcher {
+    start_watcher_at(sandbox, config, name, lines, None)
+}
+
+/// A watcher on the sandbox's store, or at `store` (the same database through a proxy).
+fn start_watcher_at(
+    sandbox: &Sandbox,
+    config: &str,
+    name: &str,
+    lines: &Lines,
+    store: Option<&str>,
+) -> Watcher {
+    let mut command = sandbox.baton(&["watch", "--json", "--config", config, "--name", name]);
+    if let Some(store) = store {
+        command.env("BATON_STORE", store);
+    }
+    let mut child = command
+        .env("USER", "tester")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start baton watch");
+    let stdout = child.stdout.take().expect("stdout");
+    let (lines, tag) = (Arc::clone(lines), name.to_owned());
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if let Ok(value) = serde_json::from_str(&line) {
+                lines.lock().unwrap().push((tag.clone(), value));
+            }
+        }
+    });
+    Watcher {
+        name: name.to_owned(),
+        child,
+    }
+}
+
+/// `kill -9`: nothing of the watcher runs on, nothing of it is given back.
+fn kill_hard(watcher: &mut Watcher) {
+    let done = std::process::Command::new("kill")
+        .args(["-KILL", &watcher.child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(done.success(), "kill -9 {}", watcher.name);
+    let _ = watcher.child.wait();
+}
+
+/// Waits up to `limit` for `ready`, saying what was awaited when it never comes.
+async fn wait_for(what: &str, limit: Duration, mut ready: impl FnMut() -> bool) -> Duration {
+    let started = Instant::now();
+    while !ready() {
+        assert!(started.elapsed() < limit, "waited {limit:?} for {what}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    started.elapsed()
+}
+
+/// A TCP proxy to the test's PostgreSQL that can drop every connection through it and refuse
+/// new ones (a watcher cut off from the database), then let them through again.
+struct Proxy {
+    port: u16,
+    cut: Arc<AtomicBool>,
+    connections: Arc<Mutex<Vec<tokio::task::JoinHandle<()>>>>,
+}
+
+impl Proxy {
+    async fn start(target: u16) -> Proxy {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let cut = Arc::new(AtomicBool::new(false));
+        let connections: Arc<Mutex<Vec<tokio::task::JoinHandle<()>>>> = Arc::default();
+        let (refuse, kept) = (Arc::clone(&cut), Arc::clone(&connections));
+        tokio::spawn(async move {
+            while let Ok((mut inbound, _)) = listener.accept().await {
+                if refuse.load(Ordering::SeqCst) {
+                    continue;
+                }
+                kept.lock().unwrap().push(tokio::spawn(async move {
+                    if let Ok(mut outbound) =
+                        tokio::net::TcpStream::connect(("127.0.0.1", target)).await
+                    {
+                        let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                    }
+                }));
+            }
+        });
+        Proxy {
+            port,
+            cut,
+            connections,
+        }
+    }
+
+    fn cut(&self) {
+        self.cut.store(true, Ordering::SeqCst);
+        for connection in self.connections.lock().unwrap().drain(..) {
+            connection.abort();
+        }
+    }
+
+    fn restore(&self) {
+        self.cut.store(false, Ordering::SeqCst);
+    }
+}
+
+/// The live lease of each agent: agent id → watcher name.
+fn holders(sandbox: &Sandbox) -> HashMap<i64, String> {
+    let store = sandbox.open_store_result().expect("open the store");
+    let names: HashMap<i64, String> = store
+        .watchers_view()
+        .expect("watchers")
+        .into_iter()
+        .map(|w| (w.id, w.name))
+        .collect();
+    store
+        .agent_leases()
+        .expect("leases")
+        .into_iter()
+        .filter(|(_, _, _, live)| *live)
+        .map(|(agent, watcher, _, _)| (agent, names[&watcher].clone()))
+        .collect()
+}
+
+/// (agent id → (events stored, lowest seq, highest seq, distinct seqs)).
+fn stored_events(sandbox: &Sandbox) -> HashMap<i64, (i64, i64, i64, i64)> {
+    let store = sandbox.open_store_result().expect("open the store");
+    store
+        .agents()
+        .expect("agents")
+        .into_iter()
+        .map(|a| {
+            let (count, low, high, distinct) = store.event_seq_summary(a.id).expect("events");
+            (a.id, (count, low, high, distinct))
+        })
+        .collect()
+}
+
+fn highest_seqs(sandbox: &Sandbox) -> HashMap<i64, i64> {
+    stored_events(sandbox)
+        .into_iter()
+        .map(|(id, (_, _, high, _))| (id, high))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn watchers_share_the_fleet_take_over_a_killed_one_and_fence_one_cut_off() {
+    let sandbox = Sandbox::new();
+    let fleet = common::busy_fleet(AGENTS).await;
+    let mut config = common::fleet_config(&fleet, 300, 250);
+    config.push_str(&format!("[watch]\nfailover_ms = {FAILOVER_MS}\n"));
+    let config = sandbox.write("baton.toml", &config);
+    let config = config.to_str().unwrap();
+    let lines: Lines = Arc::default();
+
+    // Two watchers share the six agents, three each.
+    let w1 = start_watcher(&sandbox, config, "w1", &lines);
+    let shared_out = |a: &str, b: &str| {
+        let held = holders(&sandbox);
+        let count = |name: &str| held.values().filter(|w| *w == name).count();
+        held.len() == AGENTS && count(a) == AGENTS / 2 && count(b) == AGENTS / 2
+    };
+    wait_for("w1 to hold every agent", Duration::from_secs(30), || {
+        holders(&sandbox).len() == AGENTS
+    })
+    .await;
+    let w2 = start_watcher(&sandbox, config, "w2", &lines);
+    wait_for(
+        "w1 and w2 to hold three agents each",
+        Duration::from_secs(30),
+        || shared_out("w1", "w2"),
+    )
+    .await;
+    wait_for("events from every agent", Duration::from_secs(30), || {
+        stored_events(&sandbox)
+            .values()
+            .filter(|e| e.0 >= 3)
+            .count()
+            == AGENTS
+    })
+    .await;
+    let status = sandbox.run(&["status", "--watchers", "--json"]);
+    status.expect_code(0);
+    let view: Vec<serde_json::Value> = serde_json::from_str(&status.stdout).unwrap();
+    let live: Vec<&serde_json::Value> = view.iter().filter(|w| w["live"] == true).collect();
+    assert_eq!(live.len(), 2, "{}", status.stdout);
+    let polled: usize = live
+        .iter()
+        .map(|w| w["agents"].as_array().unwrap().len())
+        .sum();
+    assert_eq!(polled, AGENTS, "{}", status.stdout);
+    assert_eq!(
+        live.iter().filter(|w| w["detectors"] == true).count(),
+        1,
+        "one watcher runs the detectors: {}",
+        status.stdout
+    );
+    let table = sandbox.run(&["status"]);
+    assert!(table.stdout.contains("WATCHER"), "{}", table.all());
+
+    // kill -9 of w1: w2 polls its agents again, within the bound.
+    let mut w1 = w1;
+    let orphans: Vec<i64> = holders(&sandbox)
+        .into_iter()
+        .filter(|(_, w)| w == "w1")
+        .map(|(a, _)| a)
+        .collect();
+    let at_kill = highest_seqs(&sandbox);
+    kill_hard(&mut w1);
+    let took = wait_for(
+        "w2 to store new events of w1's agents",
+        TAKEOVER_BOUND,
+        || {
+            let now = highest_seqs(&sandbox);
+            let held = holders(&sandbox);
+            orphans
+                .iter()
+                .all(|a| held.get(a).is_some_and(|w| w == "w2") && now[a] > at_kill[a])
+        },
+    )
+    .await;
+    eprintln!("w1's agents polled again by w2 {took:?} after kill -9 (failover {FAILOVER_MS} ms)");
+
+    // PostgreSQL: a third watcher joins through a proxy and takes half; the proxy drops its
+    // connections: w2 takes over, and w3 says it was cut off, then comes back.
+    let mut others = vec![w2];
+    if let Some(url) = sandbox.store_url() {
+        let port: u16 = url
+            .rsplit_once(':')
+            .and_then(|(_, rest)| rest.split('/').next())
+            .and_then(|p| p.parse().ok())
+            .expect("the test server's port");
+        let proxy = Proxy::start(port).await;
+        let through = url.replace(&format!(":{port}/"), &format!(":{}/", proxy.port));
+        let w3 = start_watcher_at(&sandbox, config, "w3", &lines, Some(&through));
+        wait_for(
+            "w2 and w3 to hold three agents each",
+            Duration::from_secs(30),
+            || shared_out("w2", "w3"),
+        )
+        .await;
+        proxy.cut();
+        wait_for("w2 to hold every agent", Duration::from_secs(30), || {
+            let held = holders(&sandbox);
+            held.len() == AGENTS && held.values().all(|w| w == "w2")
+        })
+        .await;
+        wait_for("w3 to say it was cut off", Duration::from_secs(30), || {
+            lines
+                .lock()
+                .unwrap()
+                .iter()
+                .any(|(w, l)| w == "w3" && l["kind"] == "cut_off")
+        })
+        .await;
+        proxy.restore();
+        others.push(w3);
+    }
+    let at_end = highest_seqs(&sandbox);
+    wait_for("new events of every agent", Duration::from_secs(30), || {
+        let now = highest_seqs(&sandbox);
+        now.iter().all(|(a, high)| *high > at_end[a] + 2)
+    })
+    .await;
+    for mut watcher in others {
+        let _ = watcher.child.kill();
+        let _ = watcher.child.wait();
+    }
+
+    // Every event once, none missing.
+    for (agent, (count, low, high, distinct)) in stored_events(&sandbox) {
+        assert_eq!(low, 1, "agent {agent}: from its first event");
+        assert_eq!(count, distinct, "agent {agent}: no event twice");
+        assert_eq!(count, high - low + 1, "agent {agent}: no event missing");
+    }
+    // One poller at a time: the watchers' stores of an agent's polls come in runs, one run
+    // per lease term at most; two pollers at once would alternate at every poll.
+    let epochs: HashMap<i64, i64> = sandbox
+        .open_store_result()
+        .unwrap()
+        .agent_leases()
+        .unwrap()
+        .into_iter()
+        .map(|(agent, _, epoch, _)| (agent, epoch))
+        .collect();
+    let lines = lines.lock().unwrap().clone();
+    let mut runs: HashMap<i64, (String, i64)> = HashMap::new();
+    let mut ingests: Vec<&(String, serde_json::Value)> = lines
+        .iter()
+        .filter(|(_, l)| l["kind"] == "ingested")
+        .collect();
+    ingests.sort_by_key(|(_, l)| l["at"].as_str().unwrap_or_default().to_owned());
+    for (watcher, line) in ingests {
+        let agent = line["agent_id"].as_i64().unwrap();
+        let run = runs.entry(agent).or_insert((watcher.clone(), 1));
+        if run.0 != *watcher {
+            *run = (watcher.clone(), run.1 + 1);
+        }
+    }
+    eprintln!("runs of stores per agent: {runs:?}; lease terms: {epochs:?}");
+    for (w, l) in lines
+        .iter()
+        .filter(|(_, l)| l["kind"] != "ingested" && l["kind"] != "agent_up")
+    {
+        eprintln!("{w}: {} {}", l["kind"], l["message"]);
+    }
+    for (agent, (_, count)) in &runs {
+        assert!(
+            *count <= epochs[agent],
+            "agent {agent}: {count} runs of stores by alternating watchers in {} lease terms",
+            epochs[agent]
+        );
+    }
+    let said = |w: &str, kind: &str| lines.iter().any(|(n, l)| n == w && l["kind"] == kind);
+    assert!(said("w1", "holds") && said("w2", "holds"));
+    fleet.shutdown().await;
+}

@@ -1,0 +1,275 @@
+//! Sharing the store with other watchers (`EngineConfig::sharing`). The engine joins the
+//! store's watchers, then a heartbeat renews its leases every sixth of the failover time and
+//! takes its share of the agents (`baton-store`'s `watch_leases`); after each heartbeat the
+//! pollers follow what it holds: one started for each agent it took, stopped for each it gave
+//! back or lost. When no heartbeat reaches the store before its term runs out (the network is
+//! cut, the server gone), it stops acting at once, before the store's clock lets another
+//! watcher take over, and says so; its writes already on their way are refused in the store
+//! by their fence. Stopping the engine gives everything back at once.
+
+use std::collections::{BTreeSet, HashMap};
+
+use baton_store::watch_leases::Holdings;
+use chrono::Utc;
+use tokio::sync::watch;
+use tokio::time::Instant;
+
+use super::Engine;
+use crate::error::EngineError;
+use crate::poller::Poller;
+use crate::watch_share::{process_gone, Held, ShareLoop, Sharing};
+
+impl Engine {
+    /// Joins the watchers (once per engine), takes the first share and starts the heartbeat;
+    /// returns how many agents this watcher polls.
+    pub(super) async fn start_sharing(&self, sharing: Sharing) -> Result<usize, EngineError> {
+        let shared = self.shared();
+        shared.sharing.begin();
+        let id = match shared.sharing.watcher_id() {
+            Some(id) => id,
+            None => {
+                self.forget_dead_neighbours(&sharing).await?;
+                let spec = sharing.watcher.clone();
+                let ttl = i64::try_from(sharing.lease_ms()).unwrap_or(i64::MAX);
+                let id = shared.write(move |s| s.join_watchers(&spec, ttl)).await?;
+                shared.sharing.set(Held {
+                    watcher_id: id,
+                    agents: HashMap::new(),
+                    detectors: None,
+                    valid_until: Instant::now(),
+                });
+                id
+            }
+        };
+        self.beat(id, &sharing).await?;
+        let (stop, stopped) = watch::channel(false);
+        let task = tokio::spawn(heartbeats(self.clone(), id, sharing, stopped));
+        let old = self
+            .inner
+            .share_loop
+            .lock()
+            .ok()
+            .and_then(|mut l| l.replace(ShareLoop { stop, task }));
+        if let Some(old) = old {
+            let _ = old.stop.send(true);
+        }
+        Ok(self.polling().len())
+    }
+
+    /// Watchers of this machine whose process has ended (killed, crashed) give back what they
+    /// held at once, rather than after their term: a watcher restarted on one machine polls
+    /// again without a gap.
+    async fn forget_dead_neighbours(&self, sharing: &Sharing) -> Result<(), EngineError> {
+        let (host, me) = (sharing.watcher.host.clone(), i64::from(sharing.watcher.pid));
+        let gone = self
+            .shared()
+            .write(move |s| {
+                let mut gone = Vec::new();
+                for w in s.watchers_view()? {
+                    if w.live && w.host == host && w.pid != me && process_gone(w.pid) {
+                        s.leave_watchers(w.id)?;
+                        gone.push(format!("{} (pid {})", w.name, w.pid));
+                    }
+                }
+                Ok(gone)
+            })
+            .await?;
+        for watcher in gone {
+            self.shared().sharing.note(
+                "holds",
+                format!("watcher {watcher} of this machine has ended: what it held is free now"),
+            );
+        }
+        Ok(())
+    }
+
+    /// Stops the heartbeat (before `shutdown` takes the admin lock, which a heartbeat may
+    /// be waiting for).
+    pub(super) async fn stop_heartbeat(&self) {
+        let share_loop = self.inner.share_loop.lock().ok().and_then(|mut l| l.take());
+        if let Some(share_loop) = share_loop {
+            let _ = share_loop.stop.send(true);
+            let _ = share_loop.task.await;
+        }
+    }
+
+    /// Gives back everything this watcher holds (others take it at their next heartbeat).
+    /// Its heartbeat and pollers are stopped first (`shutdown`).
+    pub(super) async fn leave_sharing(&self) {
+        let shared = self.shared();
+        if let Some(id) = shared.sharing.watcher_id() {
+            shared.sharing.lapse();
+            match shared.write(move |s| s.leave_watchers(id)).await {
+                Ok(()) => tracing::info!(watcher_id = id, "left the store's watchers"),
+                Err(err) => {
+                    tracing::warn!(error = %err, "cannot give the leases back; they lapse on their own");
+                }
+            }
+        }
+    }
+
+    /// One heartbeat: renew and take the share in the store, then let the pollers follow.
+    async fn beat(&self, id: i64, sharing: &Sharing) -> Result<(), EngineError> {
+        let shared = self.shared();
+        let sent = Instant::now();
+        let spec = sharing.watcher.clone();
+        let ttl = i64::try_from(sharing.lease_ms()).unwrap_or(i64::MAX);
+        let detectors = shared.config.detect_every_ms > 0;
+        let holdings = shared
+            .write(move |s| s.heartbeat(&spec, id, ttl, detectors))
+            .await?;
+        self.follow(id, holdings, sent + sharing.acting_for()).await
+    }
+
+    /// Makes the pollers match what the heartbeat says this watcher holds.
+    async fn follow(
+        &self,
+        id: i64,
+        holdings: Holdings,
+        valid_until: Instant,
+    ) -> Result<(), EngineError> {
+        let shared = self.shared();
+        let before = shared.sharing.held();
+        let had: BTreeSet<i64> = before
+            .as_ref()
+            .map(|h| h.agents.keys().copied().collect())
+            .unwrap_or_default();
+        let detectors = holdings.detectors.map(|epoch| {
+            let since = before
+                .as_ref()
+                .and_then(|h| h.detectors)
+                .filter(|(old, _)| *old == epoch)
+                .map_or_else(Utc::now, |(_, since)| since);
+            (epoch, since)
+        });
+        let had_detectors = before.as_ref().is_some_and(|h| h.detectors.is_some());
+        let holds: BTreeSet<i64> = holdings.agents.iter().map(|(a, _)| *a).collect();
+        shared.sharing.set(Held {
+            watcher_id: id,
+            agents: holdings.agents.into_iter().collect(),
+            detectors,
+            valid_until,
+        });
+        let _admin = self.inner.admin.lock().await;
+        if self.inner.stopped.load(std::sync::atomic::Ordering::SeqCst) {
+            return Ok(());
+        }
+        // Pollers of agents no longer held stop; held agents without a running poller get one.
+        let gone: Vec<Poller> = {
+            let mut pollers = self.pollers();
+            let ids: Vec<i64> = pollers
+                .iter()
+                .filter(|(agent, poller)| !holds.contains(agent) || poller.is_finished())
+                .map(|(agent, _)| *agent)
+                .collect();
+            ids.into_iter().filter_map(|a| pollers.remove(&a)).collect()
+        };
+        futures_util::future::join_all(gone.into_iter().map(Poller::stop)).await;
+        let missing: Vec<i64> = {
+            let pollers = self.pollers();
+            holds
+                .iter()
+                .filter(|a| !pollers.contains_key(a))
+                .copied()
+                .collect()
+        };
+        if !missing.is_empty() {
+            let agents = shared.read(|s| s.agents()).await?;
+            for agent in agents.into_iter().filter(|a| missing.contains(&a.id)) {
+                let token = self.read_token(&agent).await;
+                self.spawn_poller(agent, token).await;
+            }
+        }
+        let took = holds.difference(&had).count();
+        let gave = had.difference(&holds).count();
+        if took > 0 || gave > 0 || had_detectors != detectors.is_some() || before.is_none() {
+            let runs = if detectors.is_some() {
+                ", and runs the detectors"
+            } else {
+                ""
+            };
+            shared.sharing.note(
+                "holds",
+                format!(
+                    "watcher {id} polls {} agent(s) (took {took}, gave back {gave}){runs}",
+                    holds.len()
+                ),
+            );
+        }
+        Ok(())
+    }
+
+    /// No heartbeat reached the store within the term: act on nothing until one does.
+    fn lapse(&self, why: &str) {
+        let shared = self.shared();
+        shared.sharing.lapse();
+        let pollers: Vec<Poller> = self.pollers().drain().map(|(_, p)| p).collect();
+        let count = pollers.len();
+        // Their writes on the way are refused by their fence; no need to wait for them here.
+        tokio::spawn(futures_util::future::join_all(
+            pollers.into_iter().map(Poller::stop),
+        ));
+        shared.sharing.note(
+            "cut_off",
+            format!(
+                "no heartbeat reached the store within the lease term ({why}): stopped polling {count} agent(s) and running the detectors until it answers"
+            ),
+        );
+    }
+}
+
+/// Runs `work` to its end while watching the term: when it runs out meanwhile (the last
+/// heartbeat failed, or the process was paused past it) the engine stops acting at once, first
+/// of all (a laptop waking from sleep stops before anything else runs). None once stopped.
+async fn within_term<T>(
+    engine: &Engine,
+    last_error: &str,
+    stopped: &mut watch::Receiver<bool>,
+    work: impl std::future::Future<Output = T>,
+) -> Option<T> {
+    tokio::pin!(work);
+    loop {
+        let deadline = engine.shared().sharing.valid_until();
+        let far = Instant::now() + std::time::Duration::from_secs(3600);
+        tokio::select! {
+            biased;
+            () = tokio::time::sleep_until(deadline.unwrap_or(far)), if deadline.is_some() => {
+                engine.lapse(last_error);
+            }
+            _ = stopped.wait_for(|s| *s) => return None,
+            out = &mut work => return Some(out),
+        }
+    }
+}
+
+/// The heartbeat loop of a watcher sharing its store.
+async fn heartbeats(engine: Engine, id: i64, sharing: Sharing, mut stopped: watch::Receiver<bool>) {
+    const PAUSED: &str = "no heartbeat failed: this process may have been paused";
+    let every = sharing.heartbeat_every();
+    let shared = std::sync::Arc::clone(engine.shared());
+    let mut last_error = String::from(PAUSED);
+    loop {
+        let next = Instant::now() + every;
+        let wait = async {
+            tokio::select! {
+                () = tokio::time::sleep_until(next) => {}
+                () = shared.sharing.wake.notified() => {}
+            }
+        };
+        if within_term(&engine, &last_error, &mut stopped, wait)
+            .await
+            .is_none()
+        {
+            return;
+        }
+        let beat = engine.beat(id, &sharing);
+        match within_term(&engine, &last_error, &mut stopped, beat).await {
+            None => return,
+            Some(Ok(())) => PAUSED.clone_into(&mut last_error),
+            Some(Err(err)) => {
+                tracing::warn!(error = %err, "heartbeat failed");
+                last_error = format!("the last heartbeat failed: {err}");
+            }
+        }
+    }
+}

@@ -1,0 +1,129 @@
+//! An engine sharing its store with other watchers (`EngineConfig::sharing`), against simulated
+//! agents on 127.0.0.1: it polls only what it holds, and a lease taken from under it (another
+//! watcher took the agent while this one still believed it held it: a clock that ran slow, a
+//! pause the heartbeat did not notice) stops its writes in the store itself, and it says so.
+
+mod support;
+
+use std::time::Duration;
+
+use baton_engine::{EngineConfig, ShareNote, Sharing};
+use baton_sim::{SimConfig, SimFleet};
+use baton_store::watch_leases::WatcherSpec;
+use support::*;
+
+fn sharing(name: &str) -> Sharing {
+    // A heartbeat every ten minutes: nothing the engine does in this test comes from one.
+    Sharing::this_process(3_600_000, Some(name.into()))
+}
+
+async fn wait_note(
+    notes: &mut tokio::sync::broadcast::Receiver<ShareNote>,
+    kind: &str,
+    about: &str,
+) -> ShareNote {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        match tokio::time::timeout_at(deadline, notes.recv()).await {
+            Ok(Ok(note)) if note.kind == kind && note.message.contains(about) => return note,
+            Ok(Ok(_)) => {}
+            other => panic!("no {kind} note: {other:?}"),
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lease_taken_from_under_a_watcher_refuses_its_writes_and_it_says_so() {
+    let fleet = SimFleet::start(SimConfig {
+        agents: 2,
+        base_port: 0,
+        seed: 7,
+        tick_ms: 50,
+        max_events_per_poll: 100,
+    })
+    .await
+    .unwrap();
+    let engine = engine_with(EngineConfig {
+        sharing: Some(sharing("w1")),
+        ..test_config()
+    });
+    let agents: Vec<i64> = fleet
+        .agents()
+        .iter()
+        .map(|a| store_agent(&engine, &draft(&a.name, &a.base_url, 250, 200)).id)
+        .collect();
+    let mut notes = engine.subscribe_sharing();
+    assert_eq!(engine.start_all().await.unwrap(), 2, "alone, it holds both");
+    let holds = wait_note(&mut notes, "holds", "").await;
+    assert!(
+        holds.message.contains("polls 2 agent(s)"),
+        "{}",
+        holds.message
+    );
+    let store = engine.store();
+    let highest = move |agent: i64| -> i64 {
+        store
+            .read_blocking(move |s| s.event_seq_summary(agent))
+            .unwrap()
+            .2
+    };
+    assert!(eventually(Duration::from_secs(30), || highest(agents[0]) >= 3).await);
+
+    // Another watcher takes the agents while w1 still believes it holds them (w1's leases
+    // lapse in the store; its own clock says they have forty minutes to go).
+    let other = WatcherSpec {
+        name: "w2".into(),
+        host: "elsewhere".into(),
+        pid: 1,
+    };
+    let taken = engine
+        .store()
+        .write_blocking(move |s| {
+            let w1 = s.watchers_view()?[0].id;
+            s.leave_watchers(w1)?;
+            let w2 = s.join_watchers(&other, 3_600_000)?;
+            s.heartbeat(&other, w2, 3_600_000, false)
+        })
+        .unwrap();
+    assert!(taken.agents.iter().all(|(_, epoch)| *epoch == 2));
+    assert_eq!(taken.agents.len(), 2);
+    // Each agent's next write is refused, and so is the detectors' next run: each said once.
+    let mut said = Vec::new();
+    let wanted: Vec<String> = agents
+        .iter()
+        .map(|a| format!("agent:{a} "))
+        .chain(["detectors".to_owned()])
+        .collect();
+    while !wanted
+        .iter()
+        .all(|w| said.iter().any(|s: &String| s.contains(w.as_str())))
+    {
+        let fenced = wait_note(&mut notes, "fenced", "").await;
+        // The agents are w2's now; the detectors nobody's (w2 did not ask for them).
+        let why = if fenced.message.contains("detectors") {
+            "(its lease lapsed)"
+        } else {
+            "holds it now"
+        };
+        assert!(
+            fenced.message.contains("not stored") && fenced.message.contains(why),
+            "{}",
+            fenced.message
+        );
+        said.push(fenced.message);
+    }
+    // Nothing more is stored by w1, however much the agents say meanwhile.
+    let at_fence: Vec<i64> = agents.iter().map(|a| highest(*a)).collect();
+    assert!(
+        eventually(Duration::from_secs(30), || {
+            (0..2).all(|i| fleet.last_seq(i) as i64 > at_fence[i] + 10)
+        })
+        .await
+    );
+    let now: Vec<i64> = agents.iter().map(|a| highest(*a)).collect();
+    assert_eq!(now, at_fence, "a fenced watcher stored more");
+    let again: Vec<ShareNote> = std::iter::from_fn(|| notes.try_recv().ok()).collect();
+    assert!(again.is_empty(), "said more than once: {again:?}");
+    engine.shutdown().await;
+    fleet.shutdown().await;
+}

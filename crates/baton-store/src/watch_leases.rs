@@ -1,0 +1,353 @@
+//! Several watchers on one store (`baton watch` processes, apps with watching on), each agent
+//! polled by exactly one of them. Every watcher has a row in `watcher_runs` and renews its
+//! heartbeat there; who may act on a subject (`agent:<id>`: poll it and store what it answers;
+//! `detectors`: run the detectors) is a lease in `watch_leases`, held until `expires_ms` in the
+//! database's clock (`clock_ms()`), renewed by each heartbeat. A lease that lapsed is free for
+//! another watcher, which takes it with the next `epoch`: the fencing token the holder's writes
+//! carry ([`Store::check_fence`], inside the write's own transaction), so a watcher that was cut
+//! off or paused past its term stores nothing once another holds the subject.
+//!
+//! Writes of all processes are serialised ([`crate::db::Db::begin_write`]), so a heartbeat's
+//! read-then-claim and a fenced write never interleave with another watcher's.
+
+use serde::Serialize;
+
+use crate::codec::ts;
+use crate::db::{params, Row};
+use crate::error::{Result, StoreError};
+use crate::Store;
+
+/// The subject of the detectors' lease: one watcher runs them for the whole store.
+pub const DETECTORS: &str = "detectors";
+
+/// The subject of an agent's lease.
+pub fn agent_subject(agent_id: i64) -> String {
+    format!("agent:{agent_id}")
+}
+
+/// A watcher as it joins: a name for people, its machine and process.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WatcherSpec {
+    pub name: String,
+    pub host: String,
+    pub pid: u32,
+}
+
+/// What a holder's writes carry: the watcher and the epoch of its lease on the subject.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Fence {
+    pub subject: String,
+    pub watcher_id: i64,
+    pub epoch: i64,
+}
+
+/// What a watcher holds after a heartbeat, each lease with its epoch.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Holdings {
+    /// (agent id, epoch), by agent id.
+    pub agents: Vec<(i64, i64)>,
+    /// The epoch of the detectors' lease, when this watcher holds it.
+    pub detectors: Option<i64>,
+    /// True when the watcher's row was gone (pruned after a long silence) and was written again.
+    pub rejoined: bool,
+}
+
+impl Holdings {
+    /// The fence of one agent held here.
+    pub fn agent_fence(&self, watcher_id: i64, agent_id: i64) -> Option<Fence> {
+        self.agents
+            .iter()
+            .find(|(id, _)| *id == agent_id)
+            .map(|(_, epoch)| Fence {
+                subject: agent_subject(agent_id),
+                watcher_id,
+                epoch: *epoch,
+            })
+    }
+}
+
+/// A watcher as `baton status` shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct WatcherView {
+    pub id: i64,
+    pub name: String,
+    pub host: String,
+    pub pid: i64,
+    pub started_at: String,
+    /// The last heartbeat, RFC 3339 (the database's clock).
+    pub heartbeat_at: String,
+    /// Milliseconds since that heartbeat, in the database's clock.
+    pub heartbeat_age_ms: i64,
+    pub ttl_ms: i64,
+    /// Alive: its heartbeat is within its lease term and it has not left.
+    pub live: bool,
+    /// When it stopped on its own (it released what it held).
+    pub left_at: Option<String>,
+    /// The agents it holds now: (id, name).
+    pub agents: Vec<(i64, String)>,
+    /// It runs the detectors.
+    pub detectors: bool,
+}
+
+/// Rows of watchers silent for longer than this are removed by the next heartbeat.
+const FORGET_AFTER_MS: i64 = 24 * 3600 * 1000;
+
+fn ms_to_rfc3339(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms).map_or_else(String::new, ts)
+}
+
+impl Store {
+    /// Notes a new watcher; its id. It holds nothing until its first [`Store::heartbeat`].
+    pub fn join_watchers(&mut self, spec: &WatcherSpec, ttl_ms: i64) -> Result<i64> {
+        let tx = self.write_tx()?;
+        let id = tx.query_row(
+            "INSERT INTO watcher_runs (name, host, pid, started_at, heartbeat_ms, ttl_ms)
+             VALUES (?1, ?2, ?3, ?4, clock_ms(), ?5) RETURNING id",
+            params![
+                spec.name.as_str(),
+                spec.host.as_str(),
+                i64::from(spec.pid),
+                ts(chrono::Utc::now()),
+                ttl_ms.max(1)
+            ],
+            |r| r.get(0),
+        )?;
+        tx.commit()?;
+        Ok(id)
+    }
+
+    /// One heartbeat of watcher `id`, in one write: its row renewed, the leases it still holds
+    /// renewed for `ttl_ms` (lapsed ones are not: they are lost), then its share of the agents
+    /// taken from those nobody holds (a share is the agents to poll over the live watchers,
+    /// rounded up), leases over its share released for the others, and the detectors' lease
+    /// taken when it is free and `detectors` is asked. Returns what it holds now.
+    pub fn heartbeat(
+        &mut self,
+        spec: &WatcherSpec,
+        id: i64,
+        ttl_ms: i64,
+        detectors: bool,
+    ) -> Result<Holdings> {
+        let ttl_ms = ttl_ms.max(1);
+        let tx = self.write_tx()?;
+        let renewed = tx.execute(
+            "UPDATE watcher_runs SET heartbeat_ms = clock_ms(), ttl_ms = ?2, left_at = NULL
+             WHERE id = ?1",
+            params![id, ttl_ms],
+        )?;
+        let rejoined = renewed == 0;
+        if rejoined {
+            tx.execute(
+                "INSERT INTO watcher_runs (id, name, host, pid, started_at, heartbeat_ms, ttl_ms)
+                 VALUES (?1, ?2, ?3, ?4, ?5, clock_ms(), ?6)",
+                params![
+                    id,
+                    spec.name.as_str(),
+                    spec.host.as_str(),
+                    i64::from(spec.pid),
+                    ts(chrono::Utc::now()),
+                    ttl_ms
+                ],
+            )?;
+        }
+        tx.execute(
+            "DELETE FROM watcher_runs WHERE heartbeat_ms < clock_ms() - ?1",
+            params![FORGET_AFTER_MS],
+        )?;
+        tx.execute(
+            "UPDATE watch_leases SET expires_ms = clock_ms() + ?2
+             WHERE watcher_id = ?1 AND expires_ms > clock_ms()",
+            params![id, ttl_ms],
+        )?;
+        let live: i64 = tx.query_row(
+            "SELECT count(*) FROM watcher_runs
+             WHERE left_at IS NULL AND heartbeat_ms + ttl_ms > clock_ms()",
+            params![],
+            |r| r.get(0),
+        )?;
+        let polled: i64 = tx.query_row(
+            "SELECT count(*) FROM agents WHERE adapter <> 'session'",
+            params![],
+            |r| r.get(0),
+        )?;
+        let share = (polled + live.max(1) - 1) / live.max(1);
+        let mine: Vec<i64> = tx.query_map(
+            "SELECT agent_id FROM watch_leases
+             WHERE watcher_id = ?1 AND agent_id IS NOT NULL AND expires_ms > clock_ms()
+             ORDER BY agent_id",
+            params![id],
+            |r| r.get(0),
+        )?;
+        let held = i64::try_from(mine.len()).unwrap_or(i64::MAX);
+        if held < share {
+            let free: Vec<i64> = tx.query_map(
+                "SELECT a.id FROM agents a LEFT JOIN watch_leases l ON l.agent_id = a.id
+                 WHERE a.adapter <> 'session' AND (l.subject IS NULL OR l.expires_ms <= clock_ms())
+                 ORDER BY a.id LIMIT ?1",
+                params![share - held],
+                |r| r.get(0),
+            )?;
+            for agent_id in free {
+                claim_in(&tx, &agent_subject(agent_id), Some(agent_id), id, ttl_ms)?;
+            }
+        } else if held > share {
+            // Over its share (another watcher joined): the newest agents go back.
+            let extra = usize::try_from(held - share).unwrap_or(0);
+            for agent_id in mine.iter().rev().take(extra) {
+                tx.execute(
+                    "UPDATE watch_leases SET expires_ms = 0 WHERE subject = ?1 AND watcher_id = ?2",
+                    params![agent_subject(*agent_id), id],
+                )?;
+            }
+        }
+        if detectors {
+            claim_in(&tx, DETECTORS, None, id, ttl_ms)?;
+        }
+        let holdings = holdings_in(&tx, id, rejoined)?;
+        tx.commit()?;
+        Ok(holdings)
+    }
+
+    /// Watcher `id` stops: every lease it holds lapses now (others take them at their next
+    /// heartbeat) and its row says it left. Its outbox claims go back too.
+    pub fn leave_watchers(&mut self, id: i64) -> Result<()> {
+        let tx = self.write_tx()?;
+        tx.execute(
+            "UPDATE watch_leases SET expires_ms = 0 WHERE watcher_id = ?1",
+            params![id],
+        )?;
+        tx.execute(
+            "UPDATE watcher_runs SET left_at = ?2 WHERE id = ?1",
+            params![id, ts(chrono::Utc::now())],
+        )?;
+        tx.execute(
+            "UPDATE outbox SET claimed_by = NULL, claimed_until_ms = NULL
+             WHERE claimed_by = ?1 AND delivered_at IS NULL",
+            params![id],
+        )?;
+        tx.commit()
+    }
+
+    /// Refuses, inside the current write, to go on unless `fence` still holds its subject:
+    /// same watcher, same epoch, term not lapsed (the database's clock). Call it first in a
+    /// fenced write: its error rolls the write back.
+    pub fn check_fence(&self, fence: &Fence) -> Result<()> {
+        let found: Option<(i64, i64, bool)> = self.db.query_opt(
+            "SELECT watcher_id, epoch, expires_ms > clock_ms() FROM watch_leases
+             WHERE subject = ?1",
+            params![fence.subject.as_str()],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )?;
+        let reason = match found {
+            Some((watcher, epoch, true)) if watcher == fence.watcher_id && epoch == fence.epoch => {
+                return Ok(())
+            }
+            Some((watcher, epoch, _)) if watcher != fence.watcher_id || epoch != fence.epoch => {
+                format!("watcher {watcher} holds it now (epoch {epoch})")
+            }
+            Some(_) => "its lease lapsed".to_owned(),
+            None => "nobody holds it".to_owned(),
+        };
+        Err(StoreError::Fenced {
+            subject: fence.subject.clone(),
+            reason,
+        })
+    }
+
+    /// Every watcher that has not been forgotten, the live first, each with what it holds.
+    pub fn watchers_view(&self) -> Result<Vec<WatcherView>> {
+        let mut watchers: Vec<WatcherView> = self.db.query_map(
+            "SELECT id, name, host, pid, started_at, heartbeat_ms, clock_ms() - heartbeat_ms,
+                    ttl_ms, left_at IS NULL AND heartbeat_ms + ttl_ms > clock_ms(), left_at
+             FROM watcher_runs ORDER BY id",
+            params![],
+            |r: &Row<'_>| {
+                Ok(WatcherView {
+                    id: r.get(0)?,
+                    name: r.get(1)?,
+                    host: r.get(2)?,
+                    pid: r.get(3)?,
+                    started_at: r.get(4)?,
+                    heartbeat_at: ms_to_rfc3339(r.get(5)?),
+                    heartbeat_age_ms: r.get(6)?,
+                    ttl_ms: r.get(7)?,
+                    live: r.get(8)?,
+                    left_at: r.get(9)?,
+                    agents: Vec::new(),
+                    detectors: false,
+                })
+            },
+        )?;
+        let held: Vec<(i64, Option<i64>, Option<String>, String)> = self.db.query_map(
+            "SELECT l.watcher_id, l.agent_id, a.name, l.subject FROM watch_leases l
+               LEFT JOIN agents a ON a.id = l.agent_id
+             WHERE l.expires_ms > clock_ms() ORDER BY l.agent_id",
+            params![],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )?;
+        for (watcher_id, agent_id, name, subject) in held {
+            let Some(watcher) = watchers.iter_mut().find(|w| w.id == watcher_id) else {
+                continue;
+            };
+            match agent_id {
+                Some(agent_id) => watcher.agents.push((agent_id, name.unwrap_or_default())),
+                None if subject == DETECTORS => watcher.detectors = true,
+                None => {}
+            }
+        }
+        watchers.sort_by_key(|w| (!w.live, w.id));
+        Ok(watchers)
+    }
+
+    /// Each agent's lease, live or lapsed: (agent id, watcher id, epoch, live), by agent.
+    pub fn agent_leases(&self) -> Result<Vec<(i64, i64, i64, bool)>> {
+        self.db.query_map(
+            "SELECT agent_id, watcher_id, epoch, expires_ms > clock_ms() FROM watch_leases
+             WHERE agent_id IS NOT NULL ORDER BY agent_id",
+            params![],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
+    }
+}
+
+/// Takes `subject` for watcher `id` when nobody holds it (no row, or a lapsed one): the next
+/// epoch. True when taken.
+fn claim_in(
+    db: &crate::db::Db,
+    subject: &str,
+    agent_id: Option<i64>,
+    id: i64,
+    ttl_ms: i64,
+) -> Result<bool> {
+    let taken = db.execute(
+        "INSERT INTO watch_leases (subject, agent_id, watcher_id, epoch, expires_ms)
+         VALUES (?1, ?2, ?3, 1, clock_ms() + ?4)
+         ON CONFLICT (subject) DO UPDATE SET watcher_id = excluded.watcher_id,
+                epoch = watch_leases.epoch + 1, expires_ms = excluded.expires_ms
+         WHERE watch_leases.expires_ms <= clock_ms()",
+        params![subject, agent_id, id, ttl_ms],
+    )?;
+    Ok(taken > 0)
+}
+
+fn holdings_in(db: &crate::db::Db, id: i64, rejoined: bool) -> Result<Holdings> {
+    let rows: Vec<(String, Option<i64>, i64)> = db.query_map(
+        "SELECT subject, agent_id, epoch FROM watch_leases
+         WHERE watcher_id = ?1 AND expires_ms > clock_ms() ORDER BY subject",
+        params![id],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    )?;
+    let mut holdings = Holdings {
+        rejoined,
+        ..Holdings::default()
+    };
+    for (subject, agent_id, epoch) in rows {
+        match agent_id {
+            Some(agent_id) => holdings.agents.push((agent_id, epoch)),
+            None if subject == DETECTORS => holdings.detectors = Some(epoch),
+            None => {}
+        }
+    }
+    holdings.agents.sort_unstable();
+    Ok(holdings)
+}
