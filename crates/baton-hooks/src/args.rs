@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use baton_core::hooks::{hook_reply, HookAnswer, HookClient, ParallelMode, PermitMode};
 use clap::builder::{PossibleValuesParser, TypedValueParser};
 
-use crate::call::{hook, HookOptions, ASK_SECONDS};
+use crate::call::{hook, store_budget, HookOptions, ASK_SECONDS};
 
 /// What a hook call is told on its command line.
 #[derive(Debug, Clone, clap::Args)]
@@ -47,6 +47,7 @@ impl HookArgs {
             lease_minutes: self.lease_minutes,
             ask_seconds: self.ask_seconds,
             name: std::env::var("BATON_AGENT_NAME").ok(),
+            budget: store_budget(),
         }
     }
 }

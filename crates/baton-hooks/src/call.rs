@@ -53,6 +53,9 @@ pub struct HookOptions {
     pub ask_seconds: u32,
     /// The session's name (`BATON_AGENT_NAME`), else `<repository>·<short id>`.
     pub name: Option<String>,
+    /// How long the call waits for the store before the client goes on unchecked
+    /// ([`store_budget`]).
+    pub budget: StdDuration,
 }
 
 /// Reads the payload from `input`, records it in the store at `db`, and returns the reply.
@@ -135,7 +138,7 @@ pub fn hook(db: PathBuf, options: &HookOptions, input: &mut dyn Read) -> HookRep
     // The store works on a thread of its own: past the budget the client goes on, and the
     // process' exit rolls back whatever the thread had not committed. The running app records
     // the call when it listens; else the hook does it itself.
-    let budget = store_budget();
+    let budget = options.budget;
     let (done, result) = mpsc::channel();
     let store_path = db.clone();
     let installed_event = options.event.clone();

@@ -13,6 +13,18 @@ fn options(client: HookClient, mode: PermitMode) -> HookOptions {
         lease_minutes: 10,
         ask_seconds: 0,
         name: None,
+        // Generous: most tests here are not about the budget, and a loaded machine can take
+        // longer than 500 ms to create and migrate a fresh store. The tests of a busy store
+        // use the real one (`with_real_budget`).
+        budget: std::time::Duration::from_secs(30),
+    }
+}
+
+/// `options` with the budget hooks really run with ([`STORE_BUDGET`]).
+fn with_real_budget(options: HookOptions) -> HookOptions {
+    HookOptions {
+        budget: STORE_BUDGET,
+        ..options
     }
 }
 
@@ -84,7 +96,7 @@ fn unchecked_write(db: PathBuf) -> HookReply {
     let payload = json!({"session_id": "s", "hook_event_name": "PreToolUse", "tool_name": "Write", "tool_input": {"file_path": "/x"}});
     hook(
         db,
-        &options(HookClient::ClaudeCode, PermitMode::Enforce),
+        &with_real_budget(options(HookClient::ClaudeCode, PermitMode::Enforce)),
         &mut payload.to_string().as_bytes(),
     )
 }
@@ -164,9 +176,10 @@ fn the_repositorys_own_settings_win_per_path_and_can_refuse_unchecked_writes() {
     // The store busy past the budget: a write is refused, anything else goes ahead.
     let holder = rusqlite::Connection::open(&db).unwrap();
     holder.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let warn_busy = with_real_budget(warn.clone());
     let busy = hook(
         db.clone(),
-        &warn,
+        &warn_busy,
         &mut write("cccc3333", "other.rs").as_bytes(),
     );
     assert_eq!(busy.exit_code, 2, "{busy:?}");
@@ -177,7 +190,7 @@ fn the_repositorys_own_settings_win_per_path_and_can_refuse_unchecked_writes() {
         busy.stderr
     );
     let stop = json!({"session_id": "cccc3333", "cwd": repo, "hook_event_name": "Stop"});
-    let stop = hook(db.clone(), &warn, &mut stop.to_string().as_bytes());
+    let stop = hook(db.clone(), &warn_busy, &mut stop.to_string().as_bytes());
     assert_eq!(stop.exit_code, 1, "{stop:?}");
     holder.execute_batch("ROLLBACK").unwrap();
 

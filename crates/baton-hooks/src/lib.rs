@@ -15,7 +15,7 @@ pub mod project;
 pub mod served;
 mod wait;
 
-pub use call::{hook, HookOptions, ASK_SECONDS};
+pub use call::{hook, store_budget, HookOptions, ASK_SECONDS, STORE_BUDGET};
 pub use install::{
     clients_found, hook_command, hooks_install, hooks_status, hooks_uninstall, HooksReport,
     HooksScope, HooksTarget,
