@@ -202,8 +202,13 @@ impl<'ast> Visit<'ast> for Refs {
         }
     }
 
+    /// A path of one segment names a local binding, a type or a function brought in by a `use`
+    /// (counted there), never a module: a local variable called like a child module
+    /// (`if let Some(sharing) = …` beside `mod sharing;`) is no import.
     fn visit_path(&mut self, path: &'ast syn::Path) {
-        self.add(path.segments.iter().map(|s| s.ident.to_string()).collect());
+        if path.segments.len() > 1 || path.leading_colon.is_some() {
+            self.add(path.segments.iter().map(|s| s.ident.to_string()).collect());
+        }
         syn::visit::visit_path(self, path);
     }
 

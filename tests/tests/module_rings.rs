@@ -27,8 +27,7 @@ const KNOWN_RINGS: &[&str] = &[
     "baton-cli: export, export::settings",
     "baton-core: agent, protocol, protocol::known, protocol::limits, protocol::parse, rules, rules::compiled, rules::draft, rules::lint, rules::manifest, rules::map, rules::predeploy, rules::resolve",
     "baton-core: a2a, a2a::card, a2a::clock, a2a::observe, a2a::task",
-    "baton-core: detect, detect::agents, detect::book, detect::collisions, detect::deadlock, detect::dependencies, detect::handoff, detect::ownership, detect::recent, detect::state, detect::tasks, detect::windows",
-    "baton-core: detect::tests, detect::tests::agents",
+    "baton-core: detect, detect::agents, detect::book, detect::collisions, detect::deadlock, detect::dependencies, detect::handoff, detect::ownership, detect::recent, detect::state, detect::tasks",
     "baton-core: ratelimit, ratelimit::forecast, ratelimit::headers, ratelimit::pressure",
     "baton-core: escalations, escalations::alerts",
     "baton-core: hooks, hooks::effect, hooks::reply",
@@ -126,4 +125,15 @@ fn the_reader_sees_imports_through_uses_paths_macros_children_and_the_facade() {
     ring[4] = file("d", "mod kid; use crate::a::X; fn h() { kid::run(); }");
     let rings = cycles(&edges(&ring).unwrap());
     assert_eq!(rings, vec![vec!["a", "b", "c", "d"]]);
+}
+
+#[test]
+fn a_local_named_like_a_child_module_is_no_import() {
+    let child = file("e::share", "use super::Engine; pub fn f(e: &Engine) {}");
+    let with_parent = |text: &str| [file("", "mod e;"), file("e", text), child.clone()];
+    let local = with_parent("mod share; pub struct Engine; fn g(share: u8) -> u8 { share }");
+    assert!(cycles(&edges(&local).unwrap()).is_empty());
+    // Naming the child with a path is an import, and closes the ring.
+    let path = with_parent("mod share; pub struct Engine; fn g() { share::f(); }");
+    assert_eq!(cycles(&edges(&path).unwrap()), vec![vec!["e", "e::share"]]);
 }

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use super::MergeForecast;
+use super::merge::MergeForecast;
 
 /// How a coding session's branch stands against its repository's default branch.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -38,7 +38,7 @@ impl BaseDrift {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::hooks::{ConflictKind, ConflictedFile, LineRange};
+    use crate::hooks::merge::{ConflictKind, ConflictedFile, LineRange};
 
     fn drift(moved: u32, forecast: MergeForecast) -> BaseDrift {
         BaseDrift {
