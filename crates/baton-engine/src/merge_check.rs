@@ -268,9 +268,12 @@ fn try_check(edit: &ParallelEdit) -> Result<MergeCheck, GitError> {
     let base = String::from_utf8_lossy(&base.stdout).trim().to_owned();
     let ours = changed_files(dir_a, &base, &a)?;
     let theirs = changed_files(dir_a, &base, &b)?;
+    // A file both changed to the same content (the hooks' own settings installed in each
+    // worktree, one fix applied on both) merges as it is: it is no parallel edit.
+    let differ = changed_files(dir_a, &a, &b)?;
     let both: Vec<String> = ours
         .iter()
-        .filter(|f| theirs.binary_search(f).is_ok())
+        .filter(|f| theirs.binary_search(f).is_ok() && differ.binary_search(f).is_ok())
         .cloned()
         .collect();
     if both.is_empty() {
@@ -279,6 +282,8 @@ fn try_check(edit: &ParallelEdit) -> Result<MergeCheck, GitError> {
             format!("{b_name} has nothing {a_name} does not have (merged, or its edits undone)")
         } else if base == a {
             format!("{a_name} has nothing {b_name} does not have (merged, or its edits undone)")
+        } else if ours.iter().any(|f| theirs.binary_search(f).is_ok()) {
+            "the files both change are the same on both".to_owned()
         } else {
             "none of the files one changes is changed on the other".to_owned()
         };

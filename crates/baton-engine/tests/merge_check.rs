@@ -126,6 +126,11 @@ fn distant_lines_merge_cleanly_as_git_merge_does() {
     let (a, b) = two_worktrees(tmp.path());
     replace_line(&a.join("src/app.rs"), 2, "A2");
     replace_line(&b.join("src/app.rs"), 9, "B9");
+    // The same new file in both (the hooks' settings installed in each worktree): no overlap.
+    for dir in [&a, &b] {
+        std::fs::create_dir_all(dir.join(".claude")).unwrap();
+        std::fs::write(dir.join(".claude/settings.json"), "{\"hooks\": {}}\n").unwrap();
+    }
     let check = check_parallel_edit(&edit(&a, &b));
     assert_eq!(
         check,
@@ -134,8 +139,10 @@ fn distant_lines_merge_cleanly_as_git_merge_does() {
             forecast: MergeForecast::Clean
         }
     );
-    git(&a, &["commit", "-q", "-am", "a"]);
-    git(&b, &["commit", "-q", "-am", "b"]);
+    for (dir, message) in [(&a, "a"), (&b, "b")] {
+        git(dir, &["add", "-A"]);
+        git(dir, &["commit", "-q", "-m", message]);
+    }
     git(&a, &["merge", "-q", "--no-edit", "feature-b"]);
     let merged = std::fs::read_to_string(a.join("src/app.rs")).unwrap();
     assert!(merged.contains("A2") && merged.contains("B9"));
@@ -160,6 +167,12 @@ fn a_deleted_branch_or_undone_edit_ends_the_overlap() {
         check_parallel_edit(&edit(&a, &b)),
         MergeCheck::Overlap { .. }
     ));
+    // Both make the same change: it merges as it is, nothing overlaps.
+    replace_line(&a.join("src/app.rs"), 2, "B2");
+    assert_eq!(
+        check_parallel_edit(&edit(&a, &b)),
+        MergeCheck::Over("the files both change are the same on both".into())
+    );
     // feature-b undoes its edit and changes another file: nothing overlaps.
     git(&b, &["checkout", "--", "src/app.rs"]);
     std::fs::write(b.join("README"), "b\n").unwrap();
