@@ -318,51 +318,13 @@ fn run(o: Options) -> Fallible<()> {
     );
     let ms = |v: Option<u32>| v.map_or("n/a".into(), |v| format!("{v} ms"));
     let interval = o.interval_ms;
+    let header = format!(
+        "polls, timed at the agents (after the first {} s)",
+        SETTLE.as_secs()
+    );
     println!(
         "{}",
-        table(
-            &[
-                &format!(
-                    "polls, timed at the agents (after the first {} s)",
-                    SETTLE.as_secs()
-                ),
-                "",
-            ],
-            &[
-                vec![
-                    "polls received / expected".into(),
-                    format!(
-                        "{} / {:.0} ({:.1} %)",
-                        late.polls,
-                        late.expected,
-                        if late.expected > 0.0 {
-                            late.polls as f64 / late.expected * 100.0
-                        } else {
-                            0.0
-                        }
-                    )
-                ],
-                vec![
-                    "lateness (gap − interval) p50 / p99 / max".into(),
-                    format!(
-                        "{} / {} / {} (over {} gaps)",
-                        ms(late.p50),
-                        ms(late.p99),
-                        ms(late.max),
-                        late.gaps
-                    )
-                ],
-                vec![
-                    "largest gap of any agent (incl. up to the end)".into(),
-                    format!("{} ms", late.largest_gap)
-                ],
-                vec![
-                    format!("agents with a gap > 3 intervals ({} ms)", 3 * interval),
-                    format!("{} of {}", late.starved, o.agents)
-                ],
-                vec!["agents never polled".into(), late.never_polled.to_string()],
-            ]
-        )
+        table(&[&header, ""], &late.rows("", interval, o.agents))
     );
     let minute_rows: Vec<Vec<String>> = minutes
         .iter()

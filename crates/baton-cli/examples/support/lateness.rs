@@ -100,6 +100,49 @@ pub fn lateness_in(
     out
 }
 
+impl Lateness {
+    /// Rows for a report's table, each label after `label` (e.g. "steady: ").
+    pub fn rows(&self, label: &str, interval_ms: u64, agents: usize) -> Vec<Vec<String>> {
+        let ms = |v: Option<u32>| v.map_or("n/a".into(), |v| format!("{v} ms"));
+        let share = if self.expected > 0.0 {
+            self.polls as f64 / self.expected * 100.0
+        } else {
+            0.0
+        };
+        vec![
+            vec![
+                format!("{label}polls received / expected"),
+                format!("{} / {:.0} ({share:.1} %)", self.polls, self.expected),
+            ],
+            vec![
+                format!("{label}lateness (gap − interval) p50 / p99 / max"),
+                format!(
+                    "{} / {} / {} (over {} gaps)",
+                    ms(self.p50),
+                    ms(self.p99),
+                    ms(self.max),
+                    self.gaps
+                ),
+            ],
+            vec![
+                format!("{label}largest gap of any agent (incl. up to the end)"),
+                format!("{} ms", self.largest_gap),
+            ],
+            vec![
+                format!(
+                    "{label}agents with a gap > 3 intervals ({} ms)",
+                    3 * interval_ms
+                ),
+                format!("{} of {agents}", self.starved),
+            ],
+            vec![
+                format!("{label}agents never polled"),
+                self.never_polled.to_string(),
+            ],
+        ]
+    }
+}
+
 /// One minute of the run: the gaps that ended in it.
 pub struct Minute {
     pub polls: usize,

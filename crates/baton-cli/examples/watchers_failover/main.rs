@@ -392,7 +392,12 @@ fn run(flags: Flags) -> Fallible<()> {
         slots[slot].add(&dead.sampler.summary());
         slots[slot].outputs.push(dead.out);
         let mut failover = None;
+        // A victim holding nothing (the watchers were busy taking each other's agents): no
+        // failover to time.
         let took = wait_for(&mut watchers, &mut probe, |_| {
+            if orphans.is_empty() {
+                return Ok(true);
+            }
             let last = orphans
                 .iter()
                 .map(|&i| taken_over_at(&fleet.poll_sources(i), killed_at, &old[&i]))

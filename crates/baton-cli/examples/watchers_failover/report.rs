@@ -62,40 +62,6 @@ fn ms(v: Option<u32>) -> String {
     v.map_or("n/a".into(), |v| format!("{v} ms"))
 }
 
-fn polls_rows(name: &str, late: &Lateness, interval_ms: u64, agents: u64) -> Vec<Vec<String>> {
-    let share = if late.expected > 0.0 {
-        late.polls as f64 / late.expected * 100.0
-    } else {
-        0.0
-    };
-    vec![
-        vec![
-            format!("{name}: polls received / expected"),
-            format!("{} / {:.0} ({share:.1} %)", late.polls, late.expected),
-        ],
-        vec![
-            format!("{name}: lateness p50 / p99 / max"),
-            format!(
-                "{} / {} / {} (over {} gaps)",
-                ms(late.p50),
-                ms(late.p99),
-                ms(late.max),
-                late.gaps
-            ),
-        ],
-        vec![
-            format!(
-                "{name}: agents with a gap > 3 intervals ({} ms)",
-                3 * interval_ms
-            ),
-            format!(
-                "{} of {agents} (largest gap {} ms)",
-                late.starved, late.largest_gap
-            ),
-        ],
-    ]
-}
-
 pub fn print(run: &Run<'_>) {
     let f = run.flags;
     println!();
@@ -131,7 +97,12 @@ pub fn print(run: &Run<'_>) {
         .map(|d| u32::try_from(d.as_millis()).unwrap_or(u32::MAX))
         .collect();
     times.sort_unstable();
-    let missed = run.kills.iter().filter(|k| k.failover.is_none()).count();
+    let missed = run
+        .kills
+        .iter()
+        .filter(|k| k.failover.is_none() && k.orphans > 0)
+        .count();
+    let empty = run.kills.iter().filter(|k| k.orphans == 0).count();
     let orphans: Vec<usize> = run.kills.iter().map(|k| k.orphans).collect();
     let mut reshare: Vec<u32> = run
         .reshare
@@ -149,8 +120,9 @@ pub fn print(run: &Run<'_>) {
             ],
             &[
                 vec![
-                    "kills timed / not polled again within 120 s".into(),
-                    format!("{} / {missed}", times.len())
+                    "kills timed / not polled again within 120 s / of a watcher holding nothing"
+                        .into(),
+                    format!("{} / {missed} / {empty}", times.len())
                 ],
                 vec![
                     "agents of the killed watcher".into(),
@@ -235,8 +207,9 @@ pub fn print(run: &Run<'_>) {
             ]
         )
     );
-    let mut rows = polls_rows("steady", &run.late, f.interval_ms, f.agents);
-    rows.extend(polls_rows("whole run", &run.all, f.interval_ms, f.agents));
+    let agents = f.agents as usize;
+    let mut rows = run.late.rows("steady: ", f.interval_ms, agents);
+    rows.extend(run.all.rows("whole run: ", f.interval_ms, agents));
     println!("{}", table(&["polls, timed at the agents", ""], &rows));
 
     let mut rows = Vec::new();
