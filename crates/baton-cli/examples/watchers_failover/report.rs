@@ -239,7 +239,7 @@ pub fn print(run: &Run<'_>) {
         "{}",
         table(
             &[
-                "process (from /proc, every 1 s)",
+                "process (from /proc, every 0.5 s)",
                 "CPU, % of one core (mean)",
                 "RSS, max",
                 "lines: took or gave back / cut off / fenced"
