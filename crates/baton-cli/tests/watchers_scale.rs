@@ -1,6 +1,6 @@
-//! Several watchers as issue 33 tests them: three `baton watch` processes share simulated agents
-//! (the issue says 200; see below) on one PostgreSQL store, and 20 times over the one holding the most agents is killed
-//! with `kill -9` (and started again, so three keep running). Each round: every agent has one
+//! Several watchers as issue 33 tests them: three `baton watch` processes share simulated
+//! agents (the issue says 200; see below) on one PostgreSQL store, and 20 times over the one
+//! holding the most agents is killed with `kill -9` (and started again, so three keep running). Each round: every agent has one
 //! live lease and, at the agents, one poller (a steady stretch's requests come on one watcher's
 //! connection, never two taking turns); after the kill every agent it held is polled by
 //! another watcher within the issue's 10 s, and what the agent said after the kill is stored.
