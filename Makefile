@@ -14,7 +14,7 @@ help:
 	@echo "make bindings  regenerate ui/src/bindings from the Rust types"
 	@echo "make recordings  regenerate the answers the UI tests replay (ui/src/test/recorded)"
 	@echo "make icons   regenerate icons/ from icons/icon.svg"
-	@echo "make bench   store (SQLite and PostgreSQL), timeline, rules, board, ownership-map, rate-limit, fleet-load, vs-Prometheus, hook and app-soak benchmarks (figures for docs/performance.md)"
+	@echo "make bench   store (SQLite and PostgreSQL), timeline, rules, board, ownership-map, rate-limit, fleet-load, watchers-failover, vs-Prometheus, hook and app-soak benchmarks (figures for docs/performance.md)"
 
 setup:
 	@scripts/setup.sh
@@ -78,6 +78,7 @@ bench: setup-bench
 	cargo build --release --locked -p baton-cli -p baton-hooks
 	cargo run --release --locked -p baton-cli --example fleet_load -- --agents 1000 --seconds 600
 	cargo run --release --locked -p baton-cli --example fleet_load -- --agents 1000 --seconds 300 --postgres
+	cargo run --release --locked -p baton-cli --example watchers_failover -- --agents 1000 --watchers 2 --kills 20
 	cargo run --release --locked -p baton-cli --example crashtest -- --kills 1000
 	cargo run --release --locked -p baton-cli --example vs_prometheus -- --targets 1000 --seconds 300 --warmup 30
 	cargo run --release --locked -p baton-cli --example hook_bench -- --events 100000 --leases 1000 --processes 10 --calls 100 --burst --served

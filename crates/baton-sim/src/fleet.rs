@@ -348,6 +348,12 @@ impl SimFleet {
         self.slot(index).shared.poll_arrivals()
     }
 
+    /// [`SimFleet::poll_arrivals`] with the port each request came from on 127.0.0.1: a
+    /// poller's connection, so two pollers of one agent show as two ports taking turns.
+    pub fn poll_sources(&self, index: usize) -> Vec<(std::time::Instant, u16)> {
+        self.slot(index).shared.poll_sources()
+    }
+
     /// Stops the timer and closes every listener, waiting until they are closed.
     pub async fn shutdown(mut self) {
         if let Some(timer) = self.timer.take() {

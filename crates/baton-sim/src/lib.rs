@@ -33,6 +33,7 @@ pub mod faults;
 mod fleet;
 mod held;
 pub mod history;
+pub mod pollers;
 pub mod roles;
 pub mod scenario;
 pub mod script;

@@ -1,12 +1,13 @@
 //! The HTTP face of one simulated agent: `GET /baton/v1/status` and `POST /baton/v1/decisions`
 //! on its own listener, which can be closed and opened again while the script state lives on.
 
+use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
-use axum::extract::{Query, State};
+use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -31,8 +32,9 @@ pub(crate) struct AgentShared {
     max_events: usize,
     faults: Mutex<Option<FaultPlan>>,
     stats: Mutex<DecisionStats>,
-    /// When status requests arrived, in ms since `created` (for benchmarks: poll lateness).
-    arrivals: Mutex<Vec<u32>>,
+    /// When status requests arrived, in ms since `created` (for benchmarks: poll lateness), and
+    /// the port they came from (a poller's connection: tests tell two pollers apart by it).
+    arrivals: Mutex<Vec<(u32, u16)>>,
     created: Instant,
     /// The size of the last status answer: the next one is written into a buffer that large
     /// (a busy agent's answer of 200 tasks otherwise grows its buffer a dozen times).
@@ -67,21 +69,26 @@ impl AgentShared {
         }
     }
 
-    /// Notes that a status request arrived now.
-    fn record_arrival(&self) {
+    /// Notes that a status request arrived now from `port`.
+    fn record_arrival(&self, port: u16) {
         let ms = u32::try_from(self.created.elapsed().as_millis()).unwrap_or(u32::MAX);
         let mut arrivals = lock(&self.arrivals);
         if arrivals.len() >= KEPT_ARRIVALS {
             arrivals.drain(..KEPT_ARRIVALS / 2);
         }
-        arrivals.push(ms);
+        arrivals.push((ms, port));
     }
 
     /// When the kept status requests arrived, oldest first.
     pub(crate) fn poll_arrivals(&self) -> Vec<Instant> {
+        self.poll_sources().into_iter().map(|(at, _)| at).collect()
+    }
+
+    /// When the kept status requests arrived and from which port, oldest first.
+    pub(crate) fn poll_sources(&self) -> Vec<(Instant, u16)> {
         lock(&self.arrivals)
             .iter()
-            .map(|&ms| self.created + Duration::from_millis(u64::from(ms)))
+            .map(|&(ms, port)| (self.created + Duration::from_millis(u64::from(ms)), port))
             .collect()
     }
 
@@ -133,11 +140,12 @@ fn unauthorized() -> Response {
 
 async fn status(
     State(shared): State<Arc<AgentShared>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     Query(query): Query<Vec<(String, String)>>,
 ) -> Response {
     shared.polls.fetch_add(1, Ordering::Relaxed);
-    shared.record_arrival();
+    shared.record_arrival(peer.port());
     if !shared.authorized(&headers) {
         return unauthorized();
     }
@@ -249,7 +257,8 @@ pub(crate) fn serve(listener: TcpListener, shared: Arc<AgentShared>) -> Running 
         let signal = async move {
             let _ = rx.await;
         };
-        let result = axum::serve(listener, router(shared))
+        let app = router(shared).into_make_service_with_connect_info::<SocketAddr>();
+        let result = axum::serve(listener, app)
             .with_graceful_shutdown(signal)
             .await;
         if let Err(err) = result {

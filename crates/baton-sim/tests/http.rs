@@ -313,5 +313,20 @@ async fn each_status_request_is_timed_on_arrival() {
     assert!(arrivals[0] + Duration::from_millis(1) >= before);
     assert!(arrivals[2] <= after);
     assert!(fleet.poll_arrivals(1).is_empty(), "agent 1 was never asked");
+    // Each request with the port it came from: one client's kept-alive connection is one port,
+    // another client's is another.
+    let sources = fleet.poll_sources(0);
+    assert_eq!(
+        sources.iter().map(|(at, _)| *at).collect::<Vec<_>>(),
+        arrivals
+    );
+    let port = sources[0].1;
+    assert!(sources.iter().all(|(_, p)| *p == port), "{sources:?}");
+    poll(&client(), &base, None).await;
+    let other = fleet.poll_sources(0)[3].1;
+    assert_ne!(
+        other, port,
+        "a second client comes on a connection of its own"
+    );
     fleet.shutdown().await;
 }

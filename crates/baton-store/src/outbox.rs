@@ -62,10 +62,12 @@ pub struct OutboxRow {
     pub delivered_at: Option<DateTime<Utc>>,
     pub accepted: Option<bool>,
     pub last_error: Option<String>,
+    /// The watcher delivering it now (its claim still runs or lapsed unended), if any.
+    pub claimed_by: Option<i64>,
 }
 
 const COLS: &str = "o.id, o.agent_id, o.idempotency_key, o.body, o.attempts, d.escalation_id, \
-     o.next_attempt_at, o.delivered_at, o.accepted, o.last_error";
+     o.next_attempt_at, o.delivered_at, o.accepted, o.last_error, o.claimed_by";
 
 fn read_row(row: &Row<'_>) -> Result<OutboxRow> {
     Ok(OutboxRow {
@@ -81,6 +83,7 @@ fn read_row(row: &Row<'_>) -> Result<OutboxRow> {
         delivered_at: parse_opt_ts(row.get(7)?)?,
         accepted: row.get::<Option<i64>>(8)?.map(|a| a == 1),
         last_error: row.get(9)?,
+        claimed_by: row.get(10)?,
     })
 }
 

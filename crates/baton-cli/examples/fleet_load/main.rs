@@ -17,7 +17,6 @@
 //! (no baton binary, cannot start the fleet, …). A watch that overruns its duration by more than
 //! 60 s is stopped (SIGTERM, then SIGKILL) and the report says so.
 
-mod lateness;
 #[path = "../support/mod.rs"]
 mod support;
 
@@ -25,8 +24,7 @@ use std::path::PathBuf;
 use std::process::{Command, ExitCode};
 use std::time::{Duration, Instant};
 
-use baton_sim::{SimConfig, SimFleet};
-use lateness::{by_minute, lateness};
+use support::lateness::{by_minute, lateness};
 use support::*;
 
 /// fleet_load: baton watch polling N simulated agents; prints CPU, memory, threads and poll
@@ -143,50 +141,14 @@ fn run(o: Options) -> Fallible<()> {
     std::fs::create_dir(&data).map_err(|e| format!("{}: {e}", data.display()))?;
     let stats_flag = watch_takes_stats(&o.baton, &dir);
     if o.postgres {
-        // Figures with PostgreSQL's own durability, as a real server has it.
-        std::env::set_var("BATON_TEST_PG_FSYNC", "on");
-        let url = baton_testdb::server().fresh_database();
+        let url = postgres_store();
         eprintln!("fleet_load: the store on PostgreSQL: {url}");
-        // The watch and `baton status` after it both read BATON_STORE.
-        std::env::set_var("BATON_STORE", url);
     }
-
-    // The fleet, on a runtime of its own (the agents' servers and their tick timer).
-    let fleet_rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .thread_name("sim-fleet")
-        .build()
-        .map_err(|e| format!("cannot start the fleet's runtime: {e}"))?;
     let fleet_started = Instant::now();
-    let fleet = fleet_rt
-        .block_on(SimFleet::start(SimConfig {
-            agents: o.agents,
-            base_port: 0,
-            tick_ms: 1000,
-            ..SimConfig::default()
-        }))
-        .map_err(|e| format!("cannot start {} simulated agents: {e}", o.agents))?;
+    let (fleet_rt, fleet) = start_fleet(o.agents)?;
     let fleet_start_s = fleet_started.elapsed().as_secs_f64();
-
-    // baton.toml: one entry per agent.
     let timeout_ms = 800.min(o.interval_ms * 4 / 5);
-    let mut toml = String::from("# fleet_load: every simulated agent\n\n");
-    let mut names = std::collections::HashSet::new();
-    for agent in fleet.agents() {
-        let name = if names.insert(agent.name.clone()) {
-            agent.name.clone()
-        } else {
-            format!("{} #{}", agent.name, agent.index)
-        };
-        toml.push_str(&agent_entry(
-            &name,
-            &agent.base_url,
-            o.interval_ms,
-            timeout_ms,
-        ));
-    }
-    let config = dir.join("baton.toml");
-    std::fs::write(&config, toml).map_err(|e| format!("{}: {e}", config.display()))?;
+    let config = write_fleet_config(&fleet, &dir, "fleet_load", o.interval_ms, timeout_ms, "")?;
 
     // baton watch.
     let stdout = dir.join("watch.out");
@@ -356,51 +318,13 @@ fn run(o: Options) -> Fallible<()> {
     );
     let ms = |v: Option<u32>| v.map_or("n/a".into(), |v| format!("{v} ms"));
     let interval = o.interval_ms;
+    let header = format!(
+        "polls, timed at the agents (after the first {} s)",
+        SETTLE.as_secs()
+    );
     println!(
         "{}",
-        table(
-            &[
-                &format!(
-                    "polls, timed at the agents (after the first {} s)",
-                    SETTLE.as_secs()
-                ),
-                "",
-            ],
-            &[
-                vec![
-                    "polls received / expected".into(),
-                    format!(
-                        "{} / {:.0} ({:.1} %)",
-                        late.polls,
-                        late.expected,
-                        if late.expected > 0.0 {
-                            late.polls as f64 / late.expected * 100.0
-                        } else {
-                            0.0
-                        }
-                    )
-                ],
-                vec![
-                    "lateness (gap − interval) p50 / p99 / max".into(),
-                    format!(
-                        "{} / {} / {} (over {} gaps)",
-                        ms(late.p50),
-                        ms(late.p99),
-                        ms(late.max),
-                        late.gaps
-                    )
-                ],
-                vec![
-                    "largest gap of any agent (incl. up to the end)".into(),
-                    format!("{} ms", late.largest_gap)
-                ],
-                vec![
-                    format!("agents with a gap > 3 intervals ({} ms)", 3 * interval),
-                    format!("{} of {}", late.starved, o.agents)
-                ],
-                vec!["agents never polled".into(), late.never_polled.to_string()],
-            ]
-        )
+        table(&[&header, ""], &late.rows("", interval, o.agents))
     );
     let minute_rows: Vec<Vec<String>> = minutes
         .iter()

@@ -14,6 +14,8 @@ use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
+pub mod lateness;
+
 /// A harness failure (not a bad figure): printed, and the harness exits 2.
 pub type Fallible<T> = Result<T, String>;
 
@@ -429,6 +431,72 @@ pub fn baton_health(
     Ok(health)
 }
 
+/// A throwaway PostgreSQL server (baton-testdb, in a temp folder, stopped when this process
+/// ends) with its own durability (`fsync` on, as a real server has it), and a fresh database on
+/// it named in `BATON_STORE` for every `baton` started from now on; its URL.
+pub fn postgres_store() -> String {
+    postgres_store_with(true)
+}
+
+/// [`postgres_store`], with `fsync` off when `fsync` is false (as the tests run it: commits do
+/// not wait for the disk).
+pub fn postgres_store_with(fsync: bool) -> String {
+    std::env::set_var("BATON_TEST_PG_FSYNC", if fsync { "on" } else { "off" });
+    let url = baton_testdb::server().fresh_database();
+    std::env::set_var("BATON_STORE", &url);
+    url
+}
+
+/// `agents` busy simulated agents (a tick a second) on 127.0.0.1, on a runtime of their own
+/// (their servers and their tick timer): the runtime and the fleet.
+pub fn start_fleet(agents: usize) -> Fallible<(tokio::runtime::Runtime, baton_sim::SimFleet)> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("sim-fleet")
+        .build()
+        .map_err(|e| format!("cannot start the fleet's runtime: {e}"))?;
+    let fleet = runtime
+        .block_on(baton_sim::SimFleet::start(baton_sim::SimConfig {
+            agents,
+            base_port: 0,
+            tick_ms: 1000,
+            ..baton_sim::SimConfig::default()
+        }))
+        .map_err(|e| format!("cannot start {agents} simulated agents: {e}"))?;
+    Ok((runtime, fleet))
+}
+
+/// `dir/baton.toml` naming every agent of `fleet` (one entry each, names made unique), then
+/// `extra` (e.g. a `[watch]` table); its path. `by` says which harness wrote it.
+pub fn write_fleet_config(
+    fleet: &baton_sim::SimFleet,
+    dir: &Path,
+    by: &str,
+    interval_ms: u64,
+    timeout_ms: u64,
+    extra: &str,
+) -> Fallible<PathBuf> {
+    let mut toml = format!("# {by}: every simulated agent\n\n");
+    let mut names = std::collections::HashSet::new();
+    for agent in fleet.agents() {
+        let name = if names.insert(agent.name.clone()) {
+            agent.name.clone()
+        } else {
+            format!("{} #{}", agent.name, agent.index)
+        };
+        toml.push_str(&agent_entry(
+            &name,
+            &agent.base_url,
+            interval_ms,
+            timeout_ms,
+        ));
+    }
+    toml.push_str(extra);
+    let config = dir.join("baton.toml");
+    std::fs::write(&config, toml).map_err(|e| format!("{}: {e}", config.display()))?;
+    Ok(config)
+}
+
 /// TOML basic string (JSON's escapes are valid TOML).
 pub fn toml_string(text: &str) -> String {
     serde_json::to_string(text).expect("a string serialises")
@@ -609,6 +677,7 @@ impl Sampler {
             },
             cpu_max: s.iter().map(|x| x.cpu_pct).fold(0.0, f64::max),
             cpu_seconds: self.cpu_seconds,
+            wall_seconds: self.wall_seconds,
             rss_end: s.last().map_or(0, |x| x.rss_kib),
             rss_mean: mean(|x| x.rss_kib),
             rss_max: max(|x| x.rss_kib),
@@ -631,6 +700,8 @@ pub struct Summary {
     /// The busiest one-second sample.
     pub cpu_max: f64,
     pub cpu_seconds: f64,
+    /// The time the CPU figures cover.
+    pub wall_seconds: f64,
     pub rss_end: u64,
     pub rss_mean: u64,
     pub rss_max: u64,

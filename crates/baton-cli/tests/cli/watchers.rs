@@ -6,74 +6,20 @@
 //! other takes over; at the end every agent's events are stored once each, with no sequence
 //! number missing, and each agent's polls were stored by one watcher per lease term.
 
-use std::collections::HashMap;
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use crate::common::watchers::{
+    assert_every_event_once, assert_stores_in_runs, highest_seqs, holders, kill_hard,
+    start_watcher, start_watcher_at, stored_events, Lines,
+};
 use crate::common::{self, Sandbox};
 
 const AGENTS: usize = 6;
 const FAILOVER_MS: u64 = 3_000;
 /// The bound on a takeover after `kill -9`.
 const TAKEOVER_BOUND: Duration = Duration::from_secs(10);
-
-/// Every JSON line the watchers printed: (watcher name, line).
-type Lines = Arc<Mutex<Vec<(String, serde_json::Value)>>>;
-
-struct Watcher {
-    name: String,
-    child: Child,
-}
-
-fn start_watcher(sandbox: &Sandbox, config: &str, name: &str, lines: &Lines) -> Watcher {
-    start_watcher_at(sandbox, config, name, lines, None)
-}
-
-/// A watcher on the sandbox's store, or at `store` (the same database through a proxy).
-fn start_watcher_at(
-    sandbox: &Sandbox,
-    config: &str,
-    name: &str,
-    lines: &Lines,
-    store: Option<&str>,
-) -> Watcher {
-    let mut command = sandbox.baton(&["watch", "--json", "--config", config, "--name", name]);
-    if let Some(store) = store {
-        command.env("BATON_STORE", store);
-    }
-    let mut child = command
-        .env("USER", "tester")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start baton watch");
-    let stdout = child.stdout.take().expect("stdout");
-    let (lines, tag) = (Arc::clone(lines), name.to_owned());
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if let Ok(value) = serde_json::from_str(&line) {
-                lines.lock().unwrap().push((tag.clone(), value));
-            }
-        }
-    });
-    Watcher {
-        name: name.to_owned(),
-        child,
-    }
-}
-
-/// `kill -9`: nothing of the watcher runs on, nothing of it is given back.
-fn kill_hard(watcher: &mut Watcher) {
-    let done = std::process::Command::new("kill")
-        .args(["-KILL", &watcher.child.id().to_string()])
-        .status()
-        .expect("kill");
-    assert!(done.success(), "kill -9 {}", watcher.name);
-    let _ = watcher.child.wait();
-}
 
 /// Waits up to `limit` for `ready`, saying what was awaited when it never comes.
 async fn wait_for(what: &str, limit: Duration, mut ready: impl FnMut() -> bool) -> Duration {
@@ -131,45 +77,6 @@ impl Proxy {
     fn restore(&self) {
         self.cut.store(false, Ordering::SeqCst);
     }
-}
-
-/// The live lease of each agent: agent id → watcher name.
-fn holders(sandbox: &Sandbox) -> HashMap<i64, String> {
-    let store = sandbox.open_store_result().expect("open the store");
-    let names: HashMap<i64, String> = store
-        .watchers_view()
-        .expect("watchers")
-        .into_iter()
-        .map(|w| (w.id, w.name))
-        .collect();
-    store
-        .agent_leases()
-        .expect("leases")
-        .into_iter()
-        .filter(|(_, _, _, live)| *live)
-        .map(|(agent, watcher, _, _)| (agent, names[&watcher].clone()))
-        .collect()
-}
-
-/// (agent id → (events stored, lowest seq, highest seq, distinct seqs)).
-fn stored_events(sandbox: &Sandbox) -> HashMap<i64, (i64, i64, i64, i64)> {
-    let store = sandbox.open_store_result().expect("open the store");
-    store
-        .agents()
-        .expect("agents")
-        .into_iter()
-        .map(|a| {
-            let (count, low, high, distinct) = store.event_seq_summary(a.id).expect("events");
-            (a.id, (count, low, high, distinct))
-        })
-        .collect()
-}
-
-fn highest_seqs(sandbox: &Sandbox) -> HashMap<i64, i64> {
-    stored_events(sandbox)
-        .into_iter()
-        .map(|(id, (_, _, high, _))| (id, high))
-        .collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -296,49 +203,16 @@ async fn watchers_share_the_fleet_take_over_a_killed_one_and_fence_one_cut_off()
         let _ = watcher.child.wait();
     }
 
-    // Every event once, none missing.
-    for (agent, (count, low, high, distinct)) in stored_events(&sandbox) {
-        assert_eq!(low, 1, "agent {agent}: from its first event");
-        assert_eq!(count, distinct, "agent {agent}: no event twice");
-        assert_eq!(count, high - low + 1, "agent {agent}: no event missing");
-    }
-    // One poller at a time: the watchers' stores of an agent's polls come in runs, one run
-    // per lease term at most; two pollers at once would alternate at every poll.
-    let epochs: HashMap<i64, i64> = sandbox
-        .open_store_result()
-        .unwrap()
-        .agent_leases()
-        .unwrap()
-        .into_iter()
-        .map(|(agent, _, epoch, _)| (agent, epoch))
-        .collect();
+    // Every event once, none missing; one poller at a time.
+    assert_every_event_once(&sandbox);
     let lines = lines.lock().unwrap().clone();
-    let mut runs: HashMap<i64, (String, i64)> = HashMap::new();
-    let mut ingests: Vec<&(String, serde_json::Value)> = lines
-        .iter()
-        .filter(|(_, l)| l["kind"] == "ingested")
-        .collect();
-    ingests.sort_by_key(|(_, l)| l["at"].as_str().unwrap_or_default().to_owned());
-    for (watcher, line) in ingests {
-        let agent = line["agent_id"].as_i64().unwrap();
-        let run = runs.entry(agent).or_insert((watcher.clone(), 1));
-        if run.0 != *watcher {
-            *run = (watcher.clone(), run.1 + 1);
-        }
-    }
-    eprintln!("runs of stores per agent: {runs:?}; lease terms: {epochs:?}");
+    let runs = assert_stores_in_runs(&sandbox, &lines);
+    eprintln!("runs of stores per agent: {runs:?}");
     for (w, l) in lines
         .iter()
         .filter(|(_, l)| l["kind"] != "ingested" && l["kind"] != "agent_up")
     {
         eprintln!("{w}: {} {}", l["kind"], l["message"]);
-    }
-    for (agent, (_, count)) in &runs {
-        assert!(
-            *count <= epochs[agent],
-            "agent {agent}: {count} runs of stores by alternating watchers in {} lease terms",
-            epochs[agent]
-        );
     }
     let said = |w: &str, kind: &str| lines.iter().any(|(n, l)| n == w && l["kind"] == kind);
     assert!(said("w1", "holds") && said("w2", "holds"));

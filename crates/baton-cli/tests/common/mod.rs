@@ -231,3 +231,4 @@ pub async fn busy_fleet(agents: usize) -> baton_sim::SimFleet {
     .await
     .expect("start the fleet")
 }
+pub mod watchers;

@@ -236,6 +236,8 @@ fn an_outbox_row_is_claimed_by_one_watcher_until_its_outcome_or_its_claim_lapses
     let row = one_delivery(&mut store, ids[0], "ask-1");
     let first = store.claim_deliveries(t(3), 10, 1, TTL).unwrap();
     assert_eq!(first.iter().map(|i| i.id).collect::<Vec<_>>(), [row]);
+    let claimed_by = |store: &Store| store.outbox_rows().unwrap()[0].claimed_by;
+    assert_eq!(claimed_by(&store), Some(1), "the row says who delivers it");
     // Another watcher finds nothing to deliver while the claim holds, nor waits for it.
     assert!(store.claim_deliveries(t(3), 10, 2, TTL).unwrap().is_empty());
     assert_eq!(store.next_delivery_for(2).unwrap(), None);
@@ -251,8 +253,10 @@ fn an_outbox_row_is_claimed_by_one_watcher_until_its_outcome_or_its_claim_lapses
             t(3),
         )
         .unwrap();
+    assert_eq!(claimed_by(&store), None);
     assert!(store.claim_deliveries(t(3), 10, 2, TTL).unwrap().is_empty());
     assert_eq!(store.claim_deliveries(t(4), 10, 2, TTL).unwrap().len(), 1);
+    assert_eq!(claimed_by(&store), Some(2));
     // Watcher 2 dies mid-delivery: once its claim lapses, watcher 1 takes the row.
     store
         .db()
@@ -274,6 +278,7 @@ fn an_outbox_row_is_claimed_by_one_watcher_until_its_outcome_or_its_claim_lapses
             t(5),
         )
         .unwrap();
+    assert_eq!(claimed_by(&store), None, "delivered: nobody's any more");
     assert!(store
         .claim_deliveries(t(60), 10, 2, TTL)
         .unwrap()

@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::support::percentile;
+use super::percentile;
 
 /// Poll timing at the agents, over [settled, end].
 pub struct Lateness {
@@ -26,15 +26,26 @@ pub fn lateness(
     end: Instant,
     interval_ms: u64,
 ) -> Lateness {
+    lateness_in(arrivals, &[(settled, end)], interval_ms)
+}
+
+/// [`lateness`] over several stretches of the run (e.g. the calm between two incidents): the
+/// gaps inside each, and the time between them left out.
+pub fn lateness_in(
+    arrivals: &[Vec<Instant>],
+    stretches: &[(Instant, Instant)],
+    interval_ms: u64,
+) -> Lateness {
     let ms = |d: Duration| u32::try_from(d.as_millis()).unwrap_or(u32::MAX);
     let interval = u32::try_from(interval_ms).unwrap_or(u32::MAX);
+    let seconds: f64 = stretches
+        .iter()
+        .map(|(from, to)| to.saturating_duration_since(*from).as_secs_f64())
+        .sum();
     let mut late = Vec::new();
     let mut out = Lateness {
         polls: 0,
-        expected: arrivals.len() as f64
-            * end.saturating_duration_since(settled).as_secs_f64()
-            * 1000.0
-            / interval_ms as f64,
+        expected: arrivals.len() as f64 * seconds * 1000.0 / interval_ms as f64,
         gaps: 0,
         p50: None,
         p99: None,
@@ -48,28 +59,33 @@ pub fn lateness(
             out.never_polled += 1;
             // Never polled at all: its gap is the whole window.
             out.starved += 1;
-            out.largest_gap = out
-                .largest_gap
-                .max(ms(end.saturating_duration_since(settled)));
+            let longest = stretches
+                .iter()
+                .map(|(from, to)| ms(to.saturating_duration_since(*from)))
+                .max()
+                .unwrap_or(0);
+            out.largest_gap = out.largest_gap.max(longest);
             continue;
         }
-        // The last poll before the window opens, then every poll inside it.
-        let first = agent.partition_point(|&t| t < settled).saturating_sub(1);
-        let points: Vec<Instant> = agent[first..]
-            .iter()
-            .copied()
-            .filter(|&t| t <= end)
-            .collect();
-        out.polls += points.iter().filter(|&&t| t >= settled).count();
         let mut largest = 0;
-        for pair in points.windows(2) {
-            let gap = ms(pair[1] - pair[0]);
-            largest = largest.max(gap);
-            late.push(gap.saturating_sub(interval));
-        }
-        // The open gap: from the last poll to the end of the run.
-        if let Some(&last) = points.last() {
-            largest = largest.max(ms(end.saturating_duration_since(last.max(settled))));
+        for &(settled, end) in stretches {
+            // The last poll before the stretch opens, then every poll inside it.
+            let first = agent.partition_point(|&t| t < settled).saturating_sub(1);
+            let points: Vec<Instant> = agent[first..]
+                .iter()
+                .copied()
+                .filter(|&t| t <= end)
+                .collect();
+            out.polls += points.iter().filter(|&&t| t >= settled).count();
+            for pair in points.windows(2) {
+                let gap = ms(pair[1] - pair[0]);
+                largest = largest.max(gap);
+                late.push(gap.saturating_sub(interval));
+            }
+            // The open gap: from the last poll to the end of the stretch.
+            if let Some(&last) = points.last() {
+                largest = largest.max(ms(end.saturating_duration_since(last.max(settled))));
+            }
         }
         out.largest_gap = out.largest_gap.max(largest);
         if u64::from(largest) > 3 * interval_ms {
@@ -82,6 +98,49 @@ pub fn lateness(
     out.p99 = percentile(&late, 0.99);
     out.max = late.last().copied();
     out
+}
+
+impl Lateness {
+    /// Rows for a report's table, each label after `label` (e.g. "steady: ").
+    pub fn rows(&self, label: &str, interval_ms: u64, agents: usize) -> Vec<Vec<String>> {
+        let ms = |v: Option<u32>| v.map_or("n/a".into(), |v| format!("{v} ms"));
+        let share = if self.expected > 0.0 {
+            self.polls as f64 / self.expected * 100.0
+        } else {
+            0.0
+        };
+        vec![
+            vec![
+                format!("{label}polls received / expected"),
+                format!("{} / {:.0} ({share:.1} %)", self.polls, self.expected),
+            ],
+            vec![
+                format!("{label}lateness (gap − interval) p50 / p99 / max"),
+                format!(
+                    "{} / {} / {} (over {} gaps)",
+                    ms(self.p50),
+                    ms(self.p99),
+                    ms(self.max),
+                    self.gaps
+                ),
+            ],
+            vec![
+                format!("{label}largest gap of any agent (incl. up to the end)"),
+                format!("{} ms", self.largest_gap),
+            ],
+            vec![
+                format!(
+                    "{label}agents with a gap > 3 intervals ({} ms)",
+                    3 * interval_ms
+                ),
+                format!("{} of {agents}", self.starved),
+            ],
+            vec![
+                format!("{label}agents never polled"),
+                self.never_polled.to_string(),
+            ],
+        ]
+    }
 }
 
 /// One minute of the run: the gaps that ended in it.

@@ -1,0 +1,486 @@
+//! Watchers failover: several release `baton watch` processes sharing N simulated agents on one
+//! PostgreSQL store, and `kill -9` of the one holding the most agents, again and again.
+//!
+//! ```text
+//! cargo build --release --locked -p baton-cli
+//! cargo run --release --locked -p baton-cli --example watchers_failover -- \
+//!     [--agents 1000] [--watchers 2] [--kills 20] [--interval-ms 1000] [--failover-ms 10000] \
+//!     [--steady-seconds 20] [--baton PATH] [--keep]
+//! ```
+//!
+//! Starts a throwaway PostgreSQL (baton-testdb, fsync on) and the simulated fleet (`baton-sim`,
+//! a tick a second) in this process, writes a baton.toml naming every agent, and starts the
+//! watchers on it. Once they share the agents, each round lets them run `--steady-seconds`,
+//! then kills (SIGKILL) the watcher holding the most agents and times how long until each of
+//! its agents receives a request on another watcher's connection (the agents keep each
+//! request's port): that is the failover time. Then the killed watcher starts again and the
+//! next round waits until the agents are shared out again.
+//!
+//! It prints the polls made and their lateness at the agents in the steady stretches (the
+//! failovers left out), the CPU of each watcher and of the server (from /proc), the failover
+//! times (p50 / p90 / p99 / max) and what the watchers said about their leases. It asserts
+//! nothing: exit 0 whatever the figures, 2 when the harness itself fails.
+
+mod report;
+#[path = "../support/mod.rs"]
+mod support;
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use baton_sim::pollers::{ports_between, taken_over_at};
+use support::lateness::lateness_in;
+use support::*;
+
+/// watchers_failover: watchers sharing N simulated agents on PostgreSQL, killed in turn; prints
+/// poll timing, CPU per watcher and the failover times.
+#[derive(clap::Parser)]
+struct Flags {
+    /// Simulated agents
+    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..))]
+    agents: u64,
+    /// Watchers sharing them
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u64).range(2..=16))]
+    watchers: u64,
+    /// Kills (rounds)
+    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..))]
+    kills: u64,
+    /// Poll interval of every agent (what baton accepts: 250 to 3600000)
+    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(250..=3_600_000))]
+    interval_ms: u64,
+    /// The watchers' failover bound (`[watch] failover_ms`; baton's default is 10000)
+    #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(600..=3_600_000))]
+    failover_ms: u64,
+    /// How long the watchers run shared out before each kill, in seconds
+    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u64).range(2..))]
+    steady_seconds: u64,
+    /// The baton binary (default: target/release/baton, next to this example)
+    #[arg(long)]
+    baton: Option<PathBuf>,
+    /// Keep the temp dir (baton.toml, the watchers' output) and print its path
+    #[arg(long)]
+    keep: bool,
+    /// The server with `fsync` off, as the tests run it (commits do not wait for the disk)
+    #[arg(long)]
+    no_fsync: bool,
+}
+
+/// The longest a round waits for a takeover or for the agents to be shared out again.
+const ROUND_LIMIT: Duration = Duration::from_secs(120);
+
+/// One running watcher, sampled from /proc.
+struct Running {
+    proc: Proc,
+    name: String,
+    sampler: Sampler,
+    out: PathBuf,
+}
+
+/// One slot of the watchers: the processes it ran one after the other.
+#[derive(Default)]
+struct Slot {
+    cpu_seconds: f64,
+    wall_seconds: f64,
+    rss_max_kib: u64,
+    outputs: Vec<PathBuf>,
+}
+
+impl Slot {
+    fn add(&mut self, summary: &Summary) {
+        self.cpu_seconds += summary.cpu_seconds;
+        self.wall_seconds += summary.wall_seconds;
+        self.rss_max_kib = self.rss_max_kib.max(summary.rss_max);
+    }
+}
+
+/// What one kill measured.
+struct Kill {
+    orphans: usize,
+    /// From the kill to the last of its agents' first request from another watcher; None when
+    /// not all were polled again within [`ROUND_LIMIT`].
+    failover: Option<Duration>,
+}
+
+fn main() -> std::process::ExitCode {
+    let flags = <Flags as clap::Parser>::parse();
+    match run(flags) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("watchers_failover: error: {err}");
+            std::process::ExitCode::from(2)
+        }
+    }
+}
+
+/// The store, read for who holds what: store agent id → watcher name, live leases only.
+fn holders(store: &baton_store::Store) -> Fallible<HashMap<i64, String>> {
+    let names: HashMap<i64, String> = store
+        .watchers_view()
+        .map_err(|e| format!("watchers: {e}"))?
+        .into_iter()
+        .map(|w| (w.id, w.name))
+        .collect();
+    Ok(store
+        .agent_leases()
+        .map_err(|e| format!("leases: {e}"))?
+        .into_iter()
+        .filter(|(_, _, _, live)| *live)
+        .filter_map(|(agent, watcher, _, _)| Some((agent, names.get(&watcher)?.clone())))
+        .collect())
+}
+
+/// Every agent held, by the running watchers only, each its share.
+fn shared_out(held: &HashMap<i64, String>, agents: usize, running: &[&Running]) -> bool {
+    let share = agents.div_ceil(running.len());
+    held.len() == agents
+        && running.iter().all(|w| {
+            let count = held.values().filter(|h| **h == w.name).count();
+            (agents / running.len()..=share).contains(&count)
+        })
+}
+
+fn start(
+    baton: &std::path::Path,
+    dir: &std::path::Path,
+    config: &std::path::Path,
+    name: &str,
+    stats: bool,
+) -> Fallible<Running> {
+    let out = dir.join(format!("{name}.out"));
+    let mut command = Command::new(baton);
+    command
+        .arg("--data-dir")
+        .arg(dir.join("data"))
+        .args(["watch", "--config"])
+        .arg(config)
+        .args(["--name", name]);
+    if stats {
+        command.arg("--stats");
+    }
+    let proc = Proc::spawn(name, &mut command, &out, &dir.join(format!("{name}.err")))?;
+    let mut sampler = Sampler::new(proc.pid(), false);
+    sampler.baseline();
+    Ok(Running {
+        proc,
+        name: name.to_owned(),
+        sampler,
+        out,
+    })
+}
+
+/// What is read while the watchers run: the server's CPU, and the watchers' heartbeats as the
+/// store records them (the time between two of one watcher's heartbeats; past the lease term
+/// less a tenth, the watcher stops itself: "cut off").
+struct Probe {
+    server: Option<Sampler>,
+    store: Option<baton_store::Store>,
+    /// Watcher id → its last heartbeat seen (ms, the database's clock).
+    last_beat: HashMap<i64, i64>,
+    beat_gaps: Vec<u32>,
+    /// Samples of the server's sessions: how many waited for the store's write lock (an
+    /// advisory lock), how many were running a statement or waiting, and how many were in a
+    /// transaction waiting for their client's next statement.
+    lock_waits: Vec<(u32, u32, u32)>,
+    sampled_at: Option<Instant>,
+}
+
+impl Probe {
+    fn sample(&mut self) {
+        if let Some(server) = &mut self.server {
+            server.sample();
+        }
+        // Every two seconds (psql is a process of its own).
+        if self
+            .sampled_at
+            .is_none_or(|at| at.elapsed() >= Duration::from_secs(2))
+        {
+            self.sampled_at = Some(Instant::now());
+            let counts = baton_testdb::server().sql(
+                "postgres",
+                "SELECT count(*) FILTER (WHERE wait_event = 'advisory'), \
+                        count(*) FILTER (WHERE state = 'active'), \
+                        count(*) FILTER (WHERE state = 'idle in transaction') \
+                 FROM pg_stat_activity WHERE backend_type = 'client backend' \
+                   AND pid <> pg_backend_pid()",
+            );
+            let counts: Vec<u32> = counts
+                .unwrap_or_default()
+                .split('|')
+                .filter_map(|n| n.trim().parse().ok())
+                .collect();
+            if let [waiting, active, holding] = counts[..] {
+                self.lock_waits.push((waiting, active, holding));
+            }
+        }
+        let Some(watchers) = self.store.as_ref().and_then(|s| s.watchers_view().ok()) else {
+            return;
+        };
+        for w in watchers.into_iter().filter(|w| w.live) {
+            let Ok(at) = chrono::DateTime::parse_from_rfc3339(&w.heartbeat_at) else {
+                continue;
+            };
+            let at = at.timestamp_millis();
+            if let Some(before) = self.last_beat.insert(w.id, at) {
+                if at > before {
+                    self.beat_gaps
+                        .push(u32::try_from(at - before).unwrap_or(u32::MAX));
+                }
+            }
+        }
+    }
+}
+
+/// Sleeps `for_`, sampling every watcher (and the server, and the heartbeats) once a second;
+/// false when interrupted.
+fn run_for(for_: Duration, watchers: &mut [Running], probe: &mut Probe) -> bool {
+    let until = Instant::now() + for_;
+    let mut tick = Instant::now();
+    while Instant::now() < until {
+        tick += Duration::from_millis(500);
+        if !sleep_until(tick.min(until)) {
+            return false;
+        }
+        for w in watchers.iter_mut() {
+            w.sampler.sample();
+        }
+        probe.sample();
+    }
+    true
+}
+
+/// Waits up to [`ROUND_LIMIT`] for `ready`, sampling meanwhile; how long it took.
+fn wait_for(
+    watchers: &mut [Running],
+    probe: &mut Probe,
+    mut ready: impl FnMut(&[Running]) -> Fallible<bool>,
+) -> Fallible<Option<Duration>> {
+    let started = Instant::now();
+    while started.elapsed() < ROUND_LIMIT {
+        if ready(watchers)? {
+            return Ok(Some(started.elapsed()));
+        }
+        if !run_for(Duration::from_millis(200), watchers, probe) {
+            return Err("interrupted".into());
+        }
+    }
+    Ok(None)
+}
+
+fn run(flags: Flags) -> Fallible<()> {
+    catch_interrupts();
+    let open_files = raise_open_files();
+    let machine = machine();
+    let date = now_utc();
+    let baton = find_baton(flags.baton.clone())?;
+    let agents = flags.agents as usize;
+    let tmp = tempfile::Builder::new()
+        .prefix("watchers_failover-")
+        .tempdir()
+        .map_err(|e| format!("cannot make a temp dir: {e}"))?;
+    let dir = tmp.path().to_owned();
+    std::fs::create_dir(dir.join("data")).map_err(|e| format!("data dir: {e}"))?;
+    let stats = watch_takes_stats(&baton, &dir);
+    let url = postgres_store_with(!flags.no_fsync);
+    let mut probe = Probe {
+        server: postmaster_pid().map(|pid| {
+            let mut sampler = Sampler::new(pid, true);
+            sampler.baseline();
+            sampler
+        }),
+        store: None,
+        last_beat: HashMap::new(),
+        beat_gaps: Vec::new(),
+        lock_waits: Vec::new(),
+        sampled_at: None,
+    };
+    let (fleet_rt, fleet) = start_fleet(agents)?;
+    let timeout_ms = 800.min(flags.interval_ms * 4 / 5);
+    let config = write_fleet_config(
+        &fleet,
+        &dir,
+        "watchers_failover",
+        flags.interval_ms,
+        timeout_ms,
+        &format!("[watch]\nfailover_ms = {}\n", flags.failover_ms),
+    )?;
+    eprintln!(
+        "watchers_failover: {agents} agents, {} watchers on {url}; output in {}",
+        flags.watchers,
+        dir.display()
+    );
+    let mut watchers: Vec<Running> = (1..=flags.watchers)
+        .map(|n| start(&baton, &dir, &config, &format!("w{n}"), stats))
+        .collect::<Fallible<_>>()?;
+    let mut slots: Vec<Slot> = (0..watchers.len()).map(|_| Slot::default()).collect();
+    let location = baton_store::StoreLocation::parse(&url).map_err(|e| e.to_string())?;
+    // The first watcher makes the schema; the harness reads once it is there.
+    let store = {
+        let mut opened = None;
+        wait_for(&mut watchers, &mut probe, |_| {
+            opened = baton_store::Store::open_at(&location).ok();
+            Ok(opened.is_some())
+        })?;
+        opened.ok_or("the store never opened")?
+    };
+    probe.store = baton_store::Store::open_at(&location).ok();
+    let t0 = Instant::now();
+    let first_share = wait_for(&mut watchers, &mut probe, |w| {
+        Ok(shared_out(
+            &holders(&store)?,
+            agents,
+            &w.iter().collect::<Vec<_>>(),
+        ))
+    })?
+    .ok_or("the watchers never shared the agents out")?;
+    let index: HashMap<i64, usize> = {
+        let by_url: HashMap<String, usize> = fleet
+            .agents()
+            .into_iter()
+            .map(|a| (a.base_url, a.index))
+            .collect();
+        store
+            .agents()
+            .map_err(|e| format!("agents: {e}"))?
+            .into_iter()
+            .filter_map(|a| Some((a.id, *by_url.get(&a.base_url)?)))
+            .collect()
+    };
+
+    let mut kills = Vec::new();
+    let mut steady = Vec::new();
+    let mut reshare = Vec::new();
+    for round in 0..flags.kills as usize {
+        let from = Instant::now();
+        if !run_for(
+            Duration::from_secs(flags.steady_seconds),
+            &mut watchers,
+            &mut probe,
+        ) {
+            return Err("interrupted".into());
+        }
+        // The stretch starts a second after the share settled (pollers just started).
+        steady.push((from + Duration::from_secs(1), Instant::now()));
+        let held = holders(&store)?;
+        let slot = (0..watchers.len())
+            .max_by_key(|&s| held.values().filter(|h| **h == watchers[s].name).count())
+            .unwrap_or(0);
+        let victim = watchers[slot].name.clone();
+        let orphans: Vec<usize> = held
+            .iter()
+            .filter(|(_, w)| **w == victim)
+            .filter_map(|(agent, _)| index.get(agent).copied())
+            .collect();
+        let since = Instant::now() - Duration::from_secs(3);
+        let old: HashMap<usize, Vec<u16>> = orphans
+            .iter()
+            .map(|&i| {
+                (
+                    i,
+                    ports_between(&fleet.poll_sources(i), since, Instant::now()),
+                )
+            })
+            .collect();
+        // kill -9; it starts again only once its agents are polled again (a watcher started on
+        // the same machine would free the dead one's leases at once).
+        let mut dead = watchers.remove(slot);
+        dead.sampler.sample();
+        dead.proc.signal(libc::SIGKILL);
+        dead.proc.wait_for(Duration::from_secs(10));
+        let killed_at = Instant::now();
+        slots[slot].add(&dead.sampler.summary());
+        slots[slot].outputs.push(dead.out);
+        let mut failover = None;
+        // A victim holding nothing (the watchers were busy taking each other's agents): no
+        // failover to time.
+        let took = wait_for(&mut watchers, &mut probe, |_| {
+            if orphans.is_empty() {
+                return Ok(true);
+            }
+            let last = orphans
+                .iter()
+                .map(|&i| taken_over_at(&fleet.poll_sources(i), killed_at, &old[&i]))
+                .collect::<Option<Vec<Instant>>>();
+            failover = last
+                .and_then(|l| l.into_iter().max())
+                .map(|at| at - killed_at);
+            Ok(failover.is_some())
+        })?;
+        if took.is_none() {
+            eprintln!(
+                "round {round}: not every agent of {victim} was polled again within {ROUND_LIMIT:?}"
+            );
+        }
+        eprintln!(
+            "round {round}: kill -9 of {victim} ({} agents): polled again within {}",
+            orphans.len(),
+            failover.map_or("—".into(), |d| format!("{:.2} s", d.as_secs_f64()))
+        );
+        kills.push(Kill {
+            orphans: orphans.len(),
+            failover,
+        });
+        let name = format!("w{}.{}", slot + 1, round + 1);
+        watchers.insert(slot, start(&baton, &dir, &config, &name, stats)?);
+        let again = wait_for(&mut watchers, &mut probe, |w| {
+            Ok(shared_out(
+                &holders(&store)?,
+                agents,
+                &w.iter().collect::<Vec<_>>(),
+            ))
+        })?;
+        reshare.push(again);
+    }
+    let end = Instant::now();
+    for (slot, w) in watchers.iter_mut().enumerate() {
+        w.sampler.sample();
+        slots[slot].add(&w.sampler.summary());
+        // Ctrl-C, as a person stops it: it gives its leases back and prints its `--stats`.
+        w.proc.signal(libc::SIGINT);
+        w.proc.wait_for(Duration::from_secs(20));
+        w.proc.stop(Duration::from_secs(5));
+        slots[slot].outputs.push(w.out.clone());
+    }
+    let arrivals: Vec<Vec<Instant>> = (0..agents).map(|i| fleet.poll_arrivals(i)).collect();
+    let late = lateness_in(&arrivals, &steady, flags.interval_ms);
+    let all = lateness_in(&arrivals, &[(t0 + first_share, end)], flags.interval_ms);
+    fleet_rt.block_on(async {
+        let _ = tokio::time::timeout(Duration::from_secs(30), fleet.shutdown()).await;
+    });
+    fleet_rt.shutdown_timeout(Duration::from_secs(5));
+    report::print(&report::Run {
+        flags: &flags,
+        machine,
+        date,
+        open_files,
+        baton: &baton,
+        first_share,
+        late,
+        all,
+        slots: &slots,
+        server: probe.server.map(|s| s.summary()),
+        beat_gaps: probe.beat_gaps,
+        lock_waits: probe.lock_waits,
+        kills: &kills,
+        reshare: &reshare,
+    });
+    if flags.keep {
+        println!("kept: {}", tmp.keep().display());
+    }
+    Ok(())
+}
+
+/// The pid of the throwaway server's postmaster (its backends are its children).
+fn postmaster_pid() -> Option<u32> {
+    let file = baton_testdb::server()
+        .socket_dir()
+        .join("data/postmaster.pid");
+    std::fs::read_to_string(file)
+        .ok()?
+        .lines()
+        .next()?
+        .trim()
+        .parse()
+        .ok()
+}

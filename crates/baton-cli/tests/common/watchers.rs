@@ -1,0 +1,171 @@
+//! Several `baton watch` processes on one store, as the watcher tests run them: started with
+//! `--json` (every line they print kept, tagged with the watcher's name), killed with `kill -9`,
+//! and the store read for who holds which agent and which events arrived.
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Stdio};
+use std::sync::{Arc, Mutex};
+
+use super::Sandbox;
+
+/// Every JSON line the watchers printed: (watcher name, line).
+pub type Lines = Arc<Mutex<Vec<(String, serde_json::Value)>>>;
+
+/// A running `baton watch`; killed when dropped, so a test that fails leaves none behind.
+pub struct Watcher {
+    pub name: String,
+    pub child: Child,
+}
+
+impl Drop for Watcher {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// `baton watch --json --config <config> --name <name>` on the sandbox's store, or on `store`
+/// (the same database through a proxy); its lines go to `lines`.
+pub fn start_watcher_at(
+    sandbox: &Sandbox,
+    config: &str,
+    name: &str,
+    lines: &Lines,
+    store: Option<&str>,
+) -> Watcher {
+    let mut command = sandbox.baton(&["watch", "--json", "--config", config, "--name", name]);
+    if let Some(store) = store {
+        command.env("BATON_STORE", store);
+    }
+    let mut child = command
+        .env("USER", "tester")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start baton watch");
+    let stdout = child.stdout.take().expect("stdout");
+    let (lines, tag) = (Arc::clone(lines), name.to_owned());
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if let Ok(value) = serde_json::from_str(&line) {
+                lines.lock().unwrap().push((tag.clone(), value));
+            }
+        }
+    });
+    Watcher {
+        name: name.to_owned(),
+        child,
+    }
+}
+
+/// [`start_watcher_at`] the sandbox's store.
+pub fn start_watcher(sandbox: &Sandbox, config: &str, name: &str, lines: &Lines) -> Watcher {
+    start_watcher_at(sandbox, config, name, lines, None)
+}
+
+/// `kill -9`: nothing of the watcher runs on, nothing of it is given back. Returns once the
+/// process is gone.
+pub fn kill_hard(watcher: &mut Watcher) {
+    let done = std::process::Command::new("kill")
+        .args(["-KILL", &watcher.child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(done.success(), "kill -9 {}", watcher.name);
+    let _ = watcher.child.wait();
+}
+
+/// The live lease of each agent: agent id → watcher name.
+pub fn holders(sandbox: &Sandbox) -> HashMap<i64, String> {
+    holders_in(&sandbox.open_store_result().expect("open the store"))
+}
+
+/// [`holders`], read through an open store.
+pub fn holders_in(store: &baton_store::Store) -> HashMap<i64, String> {
+    let names: HashMap<i64, String> = store
+        .watchers_view()
+        .expect("watchers")
+        .into_iter()
+        .map(|w| (w.id, w.name))
+        .collect();
+    store
+        .agent_leases()
+        .expect("leases")
+        .into_iter()
+        .filter(|(_, _, _, live)| *live)
+        .map(|(agent, watcher, _, _)| (agent, names[&watcher].clone()))
+        .collect()
+}
+
+/// (agent id → (events stored, lowest seq, highest seq, distinct seqs)).
+pub fn stored_events(sandbox: &Sandbox) -> HashMap<i64, (i64, i64, i64, i64)> {
+    stored_events_in(&sandbox.open_store_result().expect("open the store"))
+}
+
+/// [`stored_events`], read through an open store.
+pub fn stored_events_in(store: &baton_store::Store) -> HashMap<i64, (i64, i64, i64, i64)> {
+    store
+        .agents()
+        .expect("agents")
+        .into_iter()
+        .map(|a| (a.id, store.event_seq_summary(a.id).expect("events")))
+        .collect()
+}
+
+/// Each agent's highest stored `seq`.
+pub fn highest_seqs(sandbox: &Sandbox) -> HashMap<i64, i64> {
+    stored_events(sandbox)
+        .into_iter()
+        .map(|(id, (_, _, high, _))| (id, high))
+        .collect()
+}
+
+/// Every agent's events are stored once each from its first, with no `seq` missing.
+pub fn assert_every_event_once(sandbox: &Sandbox) {
+    for (agent, (count, low, high, distinct)) in stored_events(sandbox) {
+        assert_eq!(low, 1, "agent {agent}: from its first event");
+        assert_eq!(count, distinct, "agent {agent}: no event twice");
+        assert_eq!(count, high - low + 1, "agent {agent}: no event missing");
+    }
+}
+
+/// One poller at a time, read from the events' sources: the watchers' stores of an agent's
+/// polls (their `ingested` lines, in time order) come in runs, at most one run per lease term
+/// (the lease's epoch); two pollers at once would alternate at every poll. Returns each
+/// agent's runs.
+pub fn assert_stores_in_runs(
+    sandbox: &Sandbox,
+    lines: &[(String, serde_json::Value)],
+) -> HashMap<i64, i64> {
+    let epochs: HashMap<i64, i64> = sandbox
+        .open_store_result()
+        .expect("open the store")
+        .agent_leases()
+        .expect("leases")
+        .into_iter()
+        .map(|(agent, _, epoch, _)| (agent, epoch))
+        .collect();
+    let mut ingests: Vec<&(String, serde_json::Value)> = lines
+        .iter()
+        .filter(|(_, l)| l["kind"] == "ingested")
+        .collect();
+    ingests.sort_by_key(|(_, l)| l["at"].as_str().unwrap_or_default().to_owned());
+    let mut runs: HashMap<i64, (&str, i64)> = HashMap::new();
+    for (watcher, line) in ingests {
+        let agent = line["agent_id"].as_i64().expect("an agent id");
+        let run = runs.entry(agent).or_insert((watcher, 1));
+        if run.0 != watcher {
+            *run = (watcher, run.1 + 1);
+        }
+    }
+    for (agent, (_, count)) in &runs {
+        assert!(
+            *count <= epochs[agent],
+            "agent {agent}: {count} runs of stores by alternating watchers in {} lease terms",
+            epochs[agent]
+        );
+    }
+    runs.into_iter()
+        .map(|(agent, (_, count))| (agent, count))
+        .collect()
+}
