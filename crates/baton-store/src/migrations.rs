@@ -65,6 +65,10 @@ const MIGRATION_SLICE: &[M<'static>] = &[
     M::up(include_str!(
         "../migrations/sqlite/0019_watchers_share_agents.sql"
     )),
+    // People and machines on a shared store (issue 33): the host of decisions and sessions.
+    M::up(include_str!(
+        "../migrations/sqlite/0020_people_and_machines.sql"
+    )),
 ];
 
 /// PostgreSQL's migrations: (the version it brings the store to, its SQL). The first is the
@@ -99,6 +103,12 @@ pub(crate) const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
     (
         19,
         include_str!("../migrations/postgres/0019_watchers_share_agents.sql"),
+    ),
+    // People and machines on a shared store (issue 33): the host of decisions and sessions,
+    // the log's head moved by its owner's rights.
+    (
+        20,
+        include_str!("../migrations/postgres/0020_people_and_machines.sql"),
     ),
 ];
 
@@ -314,7 +324,7 @@ mod tests {
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .unwrap();
         assert_eq!(version, LATEST_VERSION);
-        assert_eq!(LATEST_VERSION, 19);
+        assert_eq!(LATEST_VERSION, 20);
         let count = |sql: &str| -> i64 { conn.query_row(sql, [], |r| r.get(0)).unwrap() };
         assert_eq!(
             count("SELECT count(*) FROM agents WHERE name = 'Researcher' AND adapter = 'baton'"),
