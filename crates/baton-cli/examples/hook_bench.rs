@@ -129,6 +129,7 @@ fn fill(db: &Path, events: usize, leases: usize) -> Fallible<()> {
             repository_name: None,
             branch: None,
             name: None,
+            host: None,
         };
         let payload = json!({"hook_event_name": "PreToolUse", "tool_name": "Write",
                              "tool_input": {"file_path": format!("/repo/held/{l}.rs")}});

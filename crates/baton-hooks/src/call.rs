@@ -124,6 +124,7 @@ pub fn hook(db: PathBuf, options: &HookOptions, input: &mut dyn Read) -> HookRep
         repository_name,
         branch,
         name: options.name.clone(),
+        host: Some(baton_store::host::this_machine()),
     };
     let settings = PermitSettings {
         mode: options.mode,

@@ -46,6 +46,7 @@ mod groups;
 pub mod handle;
 pub mod handoffs;
 pub mod history;
+pub mod host;
 pub mod ingest;
 mod ledger;
 pub mod manifests;

@@ -239,6 +239,9 @@ pub struct EscalationDecision {
     pub seq: i64,
     pub action: String,
     pub who: String,
+    /// The machine it was made on (None before Baton recorded it).
+    #[serde(default)]
+    pub host: Option<String>,
     pub reason: Option<String>,
     #[ts(type = "string")]
     pub at: DateTime<Utc>,

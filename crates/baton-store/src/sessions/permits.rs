@@ -22,20 +22,22 @@ use crate::Store;
 impl Store {
     /// Live leases (at `now`, for `lease_time`), oldest first.
     pub fn leases(&self, now: DateTime<Utc>, lease_time: Duration) -> Result<Vec<Lease>> {
-        let stmt_sql = "SELECT l.resource, l.branch, a.name, l.since, l.last_write_at
+        let stmt_sql = "SELECT l.resource, l.branch, a.name, l.since, l.last_write_at, s.host
                FROM leases l JOIN agents a ON a.id = l.holder
+               LEFT JOIN sessions s ON s.agent_id = l.holder
               WHERE l.last_write_at > ?1 ORDER BY l.since, l.resource, l.branch";
         self.db
             .query_map(stmt_sql, params![ts(now - lease_time)], read_lease)
     }
 }
 
-/// A lease from `resource, branch, holder's name, since, last_write_at`.
+/// A lease from `resource, branch, holder's name, since, last_write_at, holder's machine`.
 fn read_lease(row: &crate::db::Row<'_>) -> Result<Lease> {
     Ok(Lease {
         resource: row.get(0)?,
         branch: named_branch(row.get(1)?),
         holder: row.get(2)?,
+        host: row.get(5)?,
         since: parse_ts(&row.get::<String>(3)?)?,
         last_write_at: parse_ts(&row.get::<String>(4)?)?,
     })
@@ -94,6 +96,10 @@ pub(super) fn ask_permit(
         let mut leases = leases_on(tx, &resource, lease_branch(&resource, branch.as_deref()))?;
         for lease in &mut leases {
             lease.resource.clone_from(by_rule);
+            // The holder's machine is named when it is another than this session's.
+            if lease.host.is_some() && lease.host == session.host {
+                lease.host = None;
+            }
         }
         let Permit { verdict, conflict } = permit(
             &row.name,
@@ -124,7 +130,13 @@ pub(super) fn ask_permit(
                     record.answer =
                         HookAnswer::Deny(deny_reason(path, &conflict, settings.lease_time, now));
                 }
+                // A holder on another machine: the item names both.
+                let writer_host = match &conflict {
+                    PermitConflict::Lease { host: Some(_), .. } => session.host.clone(),
+                    _ => None,
+                };
                 record.clashes.push(PermitClash {
+                    writer_host,
                     path: path.clone(),
                     resource: resource.clone(),
                     conflict,
@@ -143,8 +155,9 @@ pub(super) fn ask_permit(
 /// checkout), not over this one's file.
 fn leases_on(tx: &Db, resource: &str, branch: &str) -> Result<Vec<Lease>> {
     let mut leases = tx.query_map(
-        "SELECT l.resource, l.branch, a.name, l.since, l.last_write_at
+        "SELECT l.resource, l.branch, a.name, l.since, l.last_write_at, s.host
                FROM leases l JOIN agents a ON a.id = l.holder
+               LEFT JOIN sessions s ON s.agent_id = l.holder
               WHERE l.resource = ?1 ORDER BY l.since, l.branch",
         params![resource],
         read_lease,
@@ -219,14 +232,25 @@ pub(super) fn clash_finding(record: &HookRecord, clash: &PermitClash) -> Finding
     let outcome = ClashOutcome::of(clash.verdict);
     let refused = outcome == ClashOutcome::Refused;
     let (kind, summary) = match &clash.conflict {
-        PermitConflict::Lease { holder, since } => (
-            FindingKind::WriteCollision,
-            format!(
-                "{me} tried to write {} while {holder} holds it (since {} UTC): {outcome}",
-                clash.path,
-                since.format("%H:%M")
-            ),
-        ),
+        PermitConflict::Lease {
+            holder,
+            host,
+            since,
+        } => {
+            // On two machines, each is named (on one, neither).
+            let on = |host: Option<&str>| host.map_or(String::new(), |h| format!(" on {h}"));
+            let mine = on(clash.writer_host.as_deref());
+            (
+                FindingKind::WriteCollision,
+                format!(
+                    "{me}{mine} tried to write {} while {holder}{} holds it (since {} UTC): \
+                     {outcome}",
+                    clash.path,
+                    on(host.as_deref()),
+                    since.format("%H:%M")
+                ),
+            )
+        }
         PermitConflict::Owner { owner, pattern } => (
             FindingKind::OwnershipViolation,
             format!(

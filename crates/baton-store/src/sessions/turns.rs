@@ -53,7 +53,7 @@ pub(super) fn session_row(tx: &Db, session: &SessionRef, now: DateTime<Utc>) -> 
         "UPDATE sessions
             SET cwd = coalesce(?2, cwd), repo_root = coalesce(?3, repo_root),
                 branch = coalesce(?4, branch), last_seen_at = ?5,
-                repository = coalesce(?6, repository)
+                repository = coalesce(?6, repository), host = coalesce(?7, host)
           WHERE agent_id = ?1",
         params![
             row.agent_id,
@@ -61,7 +61,8 @@ pub(super) fn session_row(tx: &Db, session: &SessionRef, now: DateTime<Utc>) -> 
             session.repo_root,
             session.branch,
             ts(now),
-            session.repository
+            session.repository,
+            session.host
         ],
     )?;
     // A session is "up" while it calls: its last call is its last success.

@@ -15,6 +15,7 @@ mod history;
 mod ingest;
 mod ingest_checks;
 mod leases;
+mod machines;
 mod manifests;
 mod open;
 mod ownership;
