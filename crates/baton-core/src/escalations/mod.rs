@@ -241,6 +241,7 @@ pub struct EscalationDecision {
     pub who: String,
     /// The machine it was made on (None before Baton recorded it).
     #[serde(default)]
+    #[ts(optional = nullable)]
     pub host: Option<String>,
     pub reason: Option<String>,
     #[ts(type = "string")]
