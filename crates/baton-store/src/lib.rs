@@ -57,6 +57,8 @@ pub mod ownership;
 pub mod paths;
 pub mod place;
 pub mod ratelimits;
+pub mod refusal;
+pub mod roles;
 pub mod readiness;
 pub mod rules;
 pub mod sessions;

@@ -161,6 +161,50 @@ pub(crate) fn migrate_postgres(db: &Db) -> Result<()> {
     let pg = db
         .as_postgres()
         .ok_or_else(|| StoreError::Writer("not a PostgreSQL store".into()))?;
+    // Up to date (nearly every start, and every hook call): one read, no lock and no DDL, which
+    // the roles that are not the store's owner (viewers, deciders) may not run.
+    match db.query_row(
+        "SELECT coalesce(max(version), 0) FROM baton_schema",
+        params![],
+        |r| r.get::<i64>(0),
+    ) {
+        Ok(found) if found == LATEST_VERSION => return Ok(()),
+        Ok(found) if found > LATEST_VERSION => {
+            return Err(StoreError::SchemaTooNew {
+                found,
+                supported: LATEST_VERSION,
+            })
+        }
+        // A role with no right to read it: said as such, not as a schema to migrate.
+        Err(err) if err.is_not_allowed() => return Err(err),
+        // Older, or no Baton store yet (no `baton_schema`): migrate below.
+        _ => {}
+    }
+    let migrated = migrate_postgres_locked(db, pg);
+    match migrated {
+        Err(err) if err.is_not_allowed() => {
+            let (found, owner) = db
+                .query_row(
+                    "SELECT (SELECT coalesce(max(version), 0) FROM baton_schema),
+                            (SELECT pg_get_userbyid(datdba)::text FROM pg_database
+                              WHERE datname = current_database())",
+                    params![],
+                    |r| Ok((r.get::<i64>(0)?, r.get::<Option<String>>(1)?)),
+                )
+                .unwrap_or((0, None));
+            Err(StoreError::MigrationNeedsOwner {
+                found,
+                needed: LATEST_VERSION,
+                owner,
+            })
+        }
+        other => other,
+    }
+}
+
+/// [`migrate_postgres`] when the store is not up to date: in one transaction holding the
+/// migration lock; the people's roles get their rights on what a migration added.
+fn migrate_postgres_locked(db: &Db, pg: &crate::db::PgConn) -> Result<()> {
     pg.execute_batch("BEGIN")?;
     let done = (|| -> Result<()> {
         db.query_row(
@@ -208,6 +252,7 @@ pub(crate) fn migrate_postgres(db: &Db) -> Result<()> {
             "INSERT INTO baton_schema (version) VALUES (?1)",
             params![LATEST_VERSION],
         )?;
+        db.execute_batch(crate::roles::PRIVILEGES_SQL)?;
         Ok(())
     })();
     match done {

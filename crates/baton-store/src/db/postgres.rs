@@ -21,6 +21,7 @@ use super::param::{Kind, Param, Value};
 use super::row::Row;
 use super::translate;
 use crate::error::{Result, StoreError};
+use crate::refusal::{Refusal, Standing, StoreRole};
 
 /// The advisory lock every write transaction takes first: the store's writes, from every
 /// process on every machine, happen one at a time, as SQLite's writer lock makes them.
@@ -32,6 +33,8 @@ pub(crate) const MIGRATE_LOCK: i64 = 0x6261_746f_6e5f_6d67;
 const RETRY_EVERY: Duration = Duration::from_secs(1);
 /// Prepared statements kept per connection before the cache starts over.
 const STATEMENT_CACHE: usize = 1024;
+/// How long where the role stands (for a refusal's words) is kept before it is asked again.
+const STANDING_KEPT: Duration = Duration::from_secs(30);
 
 /// The runtime thread that drives every PostgreSQL connection of the process.
 fn runtime() -> &'static tokio::runtime::Runtime {
@@ -68,6 +71,8 @@ struct State {
     down_since: Option<DateTime<Utc>>,
     retry_at: Option<Instant>,
     last_error: String,
+    /// Where the role stands, when a refusal last asked (see [`PgConn::refusal`]).
+    standing: Option<(Instant, Refusal)>,
 }
 
 impl PgConn {
@@ -99,6 +104,7 @@ impl PgConn {
                 down_since: None,
                 retry_at: None,
                 last_error: String::new(),
+                standing: None,
             }),
         })
     }
@@ -159,7 +165,50 @@ impl PgConn {
             tracing::warn!(store = %self.target.display(), error = %err, "lost the connection to the store");
             return self.unreachable(since, err.to_string());
         }
+        if err.code() == Some(&tokio_postgres::error::SqlState::INSUFFICIENT_PRIVILEGE) {
+            let denied = err
+                .as_db_error()
+                .map_or_else(|| err.to_string(), |db| db.message().to_owned());
+            return StoreError::NotAllowed(self.refusal(denied));
+        }
         StoreError::Postgres(err)
+    }
+
+    /// A refusal in words: where the connected role stands on the store, who can decide, who
+    /// owns it. Asked on a connection of its own (the refused transaction is aborted), and
+    /// kept for [`STANDING_KEPT`] so that a viewer's app refused again and again asks once.
+    fn refusal(&self, denied: String) -> Refusal {
+        if let Some((at, known)) = &self.state.borrow().standing {
+            if at.elapsed() < STANDING_KEPT {
+                return Refusal {
+                    denied,
+                    ..known.clone()
+                };
+            }
+        }
+        let role = self
+            .target
+            .config()
+            .get_user()
+            .unwrap_or_default()
+            .to_owned();
+        let unknown = Refusal {
+            role,
+            denied: denied.clone(),
+            standing: Standing::Unknown,
+            deciders: Vec::new(),
+            owner: None,
+        };
+        let found = match standing_of(&self.target) {
+            Ok(found) => found,
+            Err(why) => {
+                tracing::debug!(%why, "cannot ask where the role stands");
+                return unknown;
+            }
+        };
+        let refusal = Refusal { denied, ..found };
+        self.state.borrow_mut().standing = Some((Instant::now(), refusal.clone()));
+        refusal
     }
 
     fn statement(&self, client: &Client, sql: &str, kinds: &[Kind]) -> Result<Statement> {
@@ -434,6 +483,53 @@ fn open(target: &PgTarget, read_only: bool) -> std::result::Result<Client, Strin
     }))
     .map_err(|err| format!("the connection task failed: {err}"))?;
     connected.map_err(|err| describe_connect_error(target, &err))
+}
+
+/// Where the role of `target` stands on its store, asked on a reading connection of its own.
+fn standing_of(target: &PgTarget) -> std::result::Result<Refusal, String> {
+    let client = open(target, true)?;
+    let sql = "SELECT current_user::text,
+                (SELECT pg_get_userbyid(datdba)::text FROM pg_database
+                  WHERE datname = current_database()),
+                (SELECT rolsuper FROM pg_roles WHERE rolname = current_user),
+                coalesce((SELECT pg_has_role(current_user, oid, 'MEMBER') FROM pg_roles
+                           WHERE rolname = current_database() || '_decider'), false),
+                coalesce((SELECT pg_has_role(current_user, oid, 'MEMBER') FROM pg_roles
+                           WHERE rolname = current_database() || '_viewer'), false),
+                coalesce((SELECT string_agg(m.rolname::text, ',' ORDER BY m.rolname)
+                            FROM pg_auth_members am
+                            JOIN pg_roles g ON g.oid = am.roleid
+                            JOIN pg_roles m ON m.oid = am.member
+                           WHERE g.rolname = current_database() || '_decider'
+                             AND m.rolcanlogin), '')";
+    let row = wait(client.query_one(sql, &[])).map_err(|err| err.to_string())?;
+    let get = |i: usize| -> std::result::Result<String, String> {
+        row.try_get::<_, Option<String>>(i)
+            .map(Option::unwrap_or_default)
+            .map_err(|e| e.to_string())
+    };
+    let flag = |i: usize| row.try_get::<_, Option<bool>>(i).ok().flatten() == Some(true);
+    let (role, owner) = (get(0)?, get(1)?);
+    let standing = if flag(2) || (!owner.is_empty() && role == owner) {
+        Standing::Owner
+    } else if flag(3) {
+        Standing::Is(StoreRole::Decider)
+    } else if flag(4) {
+        Standing::Is(StoreRole::Viewer)
+    } else {
+        Standing::Nothing
+    };
+    Ok(Refusal {
+        role,
+        denied: String::new(),
+        standing,
+        deciders: get(5)?
+            .split(',')
+            .filter(|name| !name.is_empty())
+            .map(str::to_owned)
+            .collect(),
+        owner: Some(owner).filter(|owner| !owner.is_empty()),
+    })
 }
 
 async fn drive<S, T>(connection: tokio_postgres::Connection<S, T>)

@@ -23,6 +23,7 @@ mod parallel_choices;
 mod parallel_edits;
 mod ratelimits;
 mod readiness;
+mod roles;
 mod rules;
 mod scale;
 mod session_views;
