@@ -130,7 +130,11 @@ impl Store {
                 "{role} {} this store and can do anything on it: roles are for the people who \
                  connect as roles of their own (the owner runs migrations and grants, nothing \
                  else)",
-                if superuser { "is a superuser of" } else { "owns" }
+                if superuser {
+                    "is a superuser of"
+                } else {
+                    "owns"
+                }
             )));
         }
         let (give, take) = match as_role {

@@ -124,8 +124,11 @@ impl PgServer {
     pub fn fresh_database_owned_by(&self, owner: &str) -> String {
         let url = self.fresh_database();
         let database = url.rsplit('/').next().unwrap_or_default().to_owned();
-        self.sql("postgres", &format!("ALTER DATABASE {database} OWNER TO {owner}"))
-            .unwrap_or_else(|why| panic!("cannot give {database} to {owner}: {why}"));
+        self.sql(
+            "postgres",
+            &format!("ALTER DATABASE {database} OWNER TO {owner}"),
+        )
+        .unwrap_or_else(|why| panic!("cannot give {database} to {owner}: {why}"));
         url_as(&url, owner)
     }
 

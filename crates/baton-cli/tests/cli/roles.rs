@@ -64,7 +64,11 @@ fn a_viewer_is_refused_in_words_and_a_decider_decides() {
     let ana_url = as_role(&ana);
     let listed = sandbox.run(&["--store", &ana_url, "escalations", "--json"]);
     listed.expect_code(0);
-    assert!(listed.stdout.contains("may I send the mail"), "{}", listed.all());
+    assert!(
+        listed.stdout.contains("may I send the mail"),
+        "{}",
+        listed.all()
+    );
     // ...and the database refuses its decision and its rules, in words.
     let refused = sandbox.run(&[
         "--store",
@@ -82,7 +86,11 @@ fn a_viewer_is_refused_in_words_and_a_decider_decides() {
         ))
         .expect_stderr(&format!("{bo} can decide"))
         .expect_stderr(&format!("`baton store grant {ana} decider`"));
-    assert!(!refused.stderr.contains("database error"), "{}", refused.all());
+    assert!(
+        !refused.stderr.contains("database error"),
+        "{}",
+        refused.all()
+    );
     let rules = sandbox.write(
         "rules.toml",
         "[[rules]]\nkind = \"data\"\npattern = \"crm://a/**\"\nowner = \"Researcher\"\n",

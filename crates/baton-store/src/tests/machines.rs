@@ -68,8 +68,11 @@ fn a_collision_between_two_machines_names_both_and_the_refusal_says_where_the_ho
         .find(|e| e.kind == FindingKind::WriteCollision)
         .expect("a write collision in the queue");
     assert!(
-        item.title.contains("shop·bbbb2222 on devbox-b tried to write")
-            && item.title.contains("while shop·aaaa1111 on laptop-a holds it"),
+        item.title
+            .contains("shop·bbbb2222 on devbox-b tried to write")
+            && item
+                .title
+                .contains("while shop·aaaa1111 on laptop-a holds it"),
         "{}",
         item.title
     );

@@ -61,7 +61,9 @@ fn shared_store() -> Shared {
             t(1),
         )
         .unwrap();
-    store.add_rule(&rule("crm://a/**", "Researcher"), "owner").unwrap();
+    store
+        .add_rule(&rule("crm://a/**", "Researcher"), "owner")
+        .unwrap();
     let settings = PermitSettings {
         mode: baton_core::hooks::PermitMode::Enforce,
         lease_time: chrono::Duration::minutes(10),
@@ -126,7 +128,10 @@ fn a_viewer_sees_everything_and_the_database_refuses_its_decisions_rules_and_gra
 
     let mut viewer = open(&baton_testdb::url_as(&shared.owner_url, &ana));
     // Sees all.
-    assert_eq!(viewer.escalation(shared.question).unwrap().id, shared.question);
+    assert_eq!(
+        viewer.escalation(shared.question).unwrap().id,
+        shared.question
+    );
     assert_eq!(viewer.rules().unwrap().len(), 1);
     assert_eq!(
         viewer.verify_decisions().unwrap(),
@@ -253,9 +258,11 @@ fn a_role_with_no_rights_and_an_old_schema_are_said_in_words() {
     let mut admin = open(&shared.admin_url);
     admin.grant_role(&bo, StoreRole::Decider).unwrap();
     // A role nobody granted anything reads nothing.
-    let err = Store::open_at(&StoreLocation::parse(&baton_testdb::url_as(&shared.owner_url, &nobody)).unwrap())
-        .and_then(|store| store.rules())
-        .unwrap_err();
+    let err = Store::open_at(
+        &StoreLocation::parse(&baton_testdb::url_as(&shared.owner_url, &nobody)).unwrap(),
+    )
+    .and_then(|store| store.rules())
+    .unwrap_err();
     let said = err.to_string();
     assert!(
         said.starts_with(&format!(
@@ -265,9 +272,14 @@ fn a_role_with_no_rights_and_an_old_schema_are_said_in_words() {
     );
     // A schema behind this Baton: only the owner may migrate it, and a decider hears so.
     baton_testdb::sql_at(&shared.owner_url, "UPDATE baton_schema SET version = 19").unwrap();
-    let err = Store::open_at(&StoreLocation::parse(&baton_testdb::url_as(&shared.owner_url, &bo)).unwrap())
-        .unwrap_err();
-    assert!(matches!(err, StoreError::MigrationNeedsOwner { found: 19, .. }), "{err:?}");
+    let err = Store::open_at(
+        &StoreLocation::parse(&baton_testdb::url_as(&shared.owner_url, &bo)).unwrap(),
+    )
+    .unwrap_err();
+    assert!(
+        matches!(err, StoreError::MigrationNeedsOwner { found: 19, .. }),
+        "{err:?}"
+    );
     assert!(err.to_string().contains("`baton store migrate`"), "{err}");
     baton_testdb::sql_at(&shared.owner_url, "UPDATE baton_schema SET version = 20").unwrap();
     // Bad asks of `grant`.
