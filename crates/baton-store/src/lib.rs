@@ -130,6 +130,25 @@ impl Store {
         }
     }
 
+    /// Opens the store at `location` for a short-lived process that writes once (`baton hook`,
+    /// one process per call): on SQLite as [`Store::for_short_process`] says; on PostgreSQL a
+    /// connection that sends each statement unnamed with its values (one round trip, no
+    /// prepared statement it would never run again).
+    pub fn open_for_short_process(location: &StoreLocation) -> Result<Store> {
+        match location {
+            StoreLocation::Postgres(target) => {
+                let db = Db::postgres(db::PgConn::connect_one_shot(target)?);
+                migrations::migrate_postgres(&db)?;
+                Ok(Store { db })
+            }
+            _ => {
+                let store = Store::open_at(location)?;
+                store.for_short_process()?;
+                Ok(store)
+            }
+        }
+    }
+
     /// Where Baton keeps its database: `$BATON_DATA_DIR/baton.sqlite3` when that variable is set
     /// and not empty, else `baton.sqlite3` in the OS's per-user data directory for Baton.
     pub fn default_path() -> Result<PathBuf> {

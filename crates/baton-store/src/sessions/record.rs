@@ -107,6 +107,8 @@ pub(crate) struct SessionRow {
     pub(super) name: String,
     pub(super) turns: i64,
     pub(super) turn_open: bool,
+    /// The branch it works on (as stored; the call's own once recorded).
+    pub(super) branch: Option<String>,
 }
 
 impl SessionRef {
