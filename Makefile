@@ -86,5 +86,8 @@ bench: setup-bench
 	cargo run --release --locked -p baton-cli --example hook_bench -- --events 100000 --leases 1000 --processes 10 --calls 100 --burst
 	cargo run --release --locked -p baton-cli --example hook_bench -- --events 100000 --leases 1000 --processes 10 --calls 100
 	cargo run --release --locked -p baton-cli --example hook_bench -- --events 100000 --leases 1000 --processes 10 --calls 100 --cli
+	cargo run --release --locked -p baton-cli --example hook_bench -- --events 100000 --leases 1000 --processes 1 --calls 200 --postgres --delay-ms 5
+	cargo run --release --locked -p baton-cli --example hook_bench -- --events 100000 --leases 1000 --processes 10 --calls 100 --burst --postgres --delay-ms 5
+	cargo run --release --locked -p baton-cli --example hook_bench -- --events 100000 --leases 1000 --processes 10 --calls 100 --burst --served --postgres --delay-ms 5
 	cargo build --release --locked -p baton-app
 	BATON_APP_BIN=$(CURDIR)/target/release/baton-app cargo test --release --locked -p baton-tests --test soak_bench -- --ignored --nocapture

@@ -29,6 +29,7 @@ fn hook(store: &mut Store, session: &str, payload: serde_json::Value) -> HookAns
         repository_name: None,
         branch: Some("main".into()),
         name: None,
+        host: None,
     };
     let call =
         parse_hook_payload(HookClient::ClaudeCode, payload.to_string().as_bytes(), None).unwrap();

@@ -6,8 +6,14 @@
 //! cargo build --release --locked -p baton-cli -p baton-hooks
 //! cargo run --release --locked -p baton-cli --example hook_bench -- \
 //!     [--events 100000] [--leases 1000] [--processes 10] [--calls 100] [--burst] [--cli] \
-//!     [--served] [--baton PATH] [--keep DIR]
+//!     [--served] [--baton PATH] [--keep DIR] [--postgres [--delay-ms 5]]
 //! ```
+//!
+//! With `--postgres` the store is a PostgreSQL database (a throwaway server, `baton-testdb`)
+//! that every hook process reaches through a proxy on 127.0.0.1 holding each byte for half of
+//! `--delay-ms` in each direction: the database as if on another host that far away (a round
+//! trip of 5 ms is a server across a building or a nearby data centre). The store is filled
+//! directly, without the delay.
 //!
 //! The store gets `--events` events (ten polled agents writing file resources) and `--leases`
 //! live file leases (a hundred sessions holding ten files each). Then `--processes` threads each
@@ -22,6 +28,8 @@
 //! start); without it each hook process works on the store itself. Each call is timed from spawn to exit, as the client waits for it. Prints
 //! figures, asserts none; exit 2 on a harness failure.
 
+#[path = "support/delay.rs"]
+mod delay;
 mod support;
 
 use std::io::Write;
@@ -33,7 +41,7 @@ use baton_core::agent::AgentDraft;
 use baton_core::hooks::{parse_hook_payload, HookClient, PermitMode};
 use baton_core::protocol::{AgentInfo, Event, EventKind, StatusDocument, PROTOCOL};
 use baton_store::sessions::{PermitSettings, SessionRef};
-use baton_store::Store;
+use baton_store::{Store, StoreLocation, StorePlace};
 use chrono::{Duration, Utc};
 use serde_json::json;
 use support::*;
@@ -72,11 +80,17 @@ struct Options {
     /// each hook process works on the store itself
     #[arg(long)]
     served: bool,
+    /// The store on PostgreSQL (a throwaway server) instead of SQLite
+    #[arg(long)]
+    postgres: bool,
+    /// With --postgres: the round trip to the database, in milliseconds (a proxy adds it)
+    #[arg(long, default_value_t = 0, requires = "postgres", value_name = "MS")]
+    delay_ms: u64,
 }
 
 /// Ten polled agents' worth of `events` write events, and `leases` leases held by sessions.
-fn fill(db: &Path, events: usize, leases: usize) -> Fallible<()> {
-    let mut store = Store::open(db).map_err(|e| e.to_string())?;
+fn fill(location: &StoreLocation, events: usize, leases: usize) -> Fallible<()> {
+    let mut store = Store::open_at(location).map_err(|e| e.to_string())?;
     let per_agent = events.div_ceil(10).max(1);
     for a in 0..10 {
         let name = format!("Writer {a}");
@@ -129,6 +143,7 @@ fn fill(db: &Path, events: usize, leases: usize) -> Fallible<()> {
             repository_name: None,
             branch: None,
             name: None,
+            host: None,
         };
         let payload = json!({"hook_event_name": "PreToolUse", "tool_name": "Write",
                              "tool_input": {"file_path": format!("/repo/held/{l}.rs")}});
@@ -203,8 +218,34 @@ fn run() -> Fallible<()> {
         return Err(format!("{} already holds a store", data.display()));
     }
     std::fs::create_dir_all(&data).map_err(|e| e.to_string())?;
+    // On PostgreSQL: the hooks' data folder names the database through the delaying proxy
+    // (what `baton store use` saves); the runtime carries the proxy until the end.
+    let (location, _proxy) = if o.postgres {
+        let server = baton_testdb::server();
+        let url = server.fresh_database();
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .map_err(|e| e.to_string())?;
+        let target = std::net::SocketAddr::from(([127, 0, 0, 1], server.port()));
+        let round_trip = std::time::Duration::from_millis(o.delay_ms);
+        let proxy = runtime
+            .block_on(delay::DelayProxy::start(target, round_trip))
+            .map_err(|e| e.to_string())?;
+        let far = url.replace(
+            &format!(":{}/", server.port()),
+            &format!(":{}/", proxy.port),
+        );
+        let location = StoreLocation::parse(&url).map_err(|e| e.to_string())?;
+        let far = StoreLocation::parse(&far).map_err(|e| e.to_string())?;
+        StorePlace::choose(&data, Some(&far)).map_err(|e| e.to_string())?;
+        (location, Some(runtime))
+    } else {
+        (StoreLocation::Sqlite(data.join("baton.sqlite3")), None)
+    };
     let filled = Instant::now();
-    fill(&data.join("baton.sqlite3"), o.events, o.leases)?;
+    fill(&location, o.events, o.leases)?;
     eprintln!(
         "hook_bench: {} events and {} leases stored in {:.1} s; {} sessions × {} calls",
         o.events,
@@ -215,7 +256,7 @@ fn run() -> Fallible<()> {
     );
     let server = if o.served {
         let server = baton_hooks::HookServer::start(
-            &baton_store::StorePlace::resolve(Some(&data), None).expect("the bench's store"),
+            &StorePlace::resolve(Some(&data), None).expect("the bench's store"),
         )
         .map_err(|e| e.to_string())?
         .ok_or("another process serves this store's hook calls")?;
@@ -304,6 +345,12 @@ fn run() -> Fallible<()> {
             "no app running: each call works on the store itself"
         }
     );
+    if o.postgres {
+        println!(
+            "- store on PostgreSQL, {} ms round trip away (a proxy on 127.0.0.1 adds it)\n",
+            o.delay_ms
+        );
+    }
     let rows = vec![
         row(&["calls", &all.len().to_string()]),
         row(&[

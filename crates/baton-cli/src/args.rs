@@ -339,6 +339,18 @@ pub enum StoreAction {
     /// Keep the password of the store's PostgreSQL user in the OS keyring (read from stdin,
     /// one line), for the app and `baton` (the hooks read PGPASSWORD or ~/.pgpass).
     Password,
+    /// Make a PostgreSQL role a viewer (sees everything, decides nothing) or a decider of the
+    /// store, enforced by the database. Run it as the store's owner with CREATEROLE, or as a
+    /// superuser (`--store postgres://postgres@…`); SQLite has no roles.
+    Grant {
+        /// The person's PostgreSQL login role (it must exist: `CREATE ROLE ana LOGIN …`).
+        role: String,
+        /// viewer or decider.
+        #[arg(value_parser = ["viewer", "decider"])]
+        what: String,
+    },
+    /// Who is a viewer and who a decider of a PostgreSQL store, and who owns it.
+    Roles,
 }
 
 #[derive(Debug, Subcommand)]

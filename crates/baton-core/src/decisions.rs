@@ -14,6 +14,11 @@ pub struct DecisionEntry {
     pub at: LogTime,
     /// The person (or `rule:<id>` for an automatic decision).
     pub who: String,
+    /// The machine it was made on (`BATON_HOST`, else the host name); None for entries from
+    /// before Baton recorded it. Exported and hashed only when present.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub host: Option<String>,
     /// `approve`, `reject`, `rule.add`, `rule.update`, `rule.remove`, …
     pub action: String,
     /// What was decided about, e.g. `escalation:7` or `rule:3`.

@@ -72,6 +72,11 @@ pub struct SessionSummary {
     /// part): `shop`.
     pub repository_name: Option<String>,
     pub branch: Option<String>,
+    /// The machine its hooks run on (`BATON_HOST`, else the host name); None for sessions
+    /// heard before Baton recorded it.
+    #[serde(default)]
+    #[ts(optional = nullable)]
+    pub host: Option<String>,
     /// The first line of the current (or last) turn's prompt.
     pub prompt: Option<String>,
     /// The last tool it called, as "Write /repo/src/app.rs".

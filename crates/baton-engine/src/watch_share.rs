@@ -31,7 +31,7 @@ pub struct Sharing {
 impl Sharing {
     /// A watcher named after this machine and process.
     pub fn this_process(failover_ms: u64, name: Option<String>) -> Sharing {
-        let host = hostname();
+        let host = baton_store::host::this_machine();
         let pid = std::process::id();
         Sharing {
             failover_ms: failover_ms.max(MIN_FAILOVER_MS),
@@ -63,19 +63,6 @@ impl Sharing {
         let lease = self.lease_ms();
         Duration::from_millis(lease - lease / 10)
     }
-}
-
-/// The machine's name for the watcher rows (the kernel's, `/etc/hostname`, `HOSTNAME`, else
-/// `localhost`): every process of one machine finds the same.
-fn hostname() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .ok()
-        .filter(|h| !h.trim().is_empty())
-        .or_else(|| std::fs::read_to_string("/etc/hostname").ok())
-        .or_else(|| std::env::var("HOSTNAME").ok())
-        .map(|h| h.trim().to_owned())
-        .filter(|h| !h.is_empty())
-        .unwrap_or_else(|| "localhost".to_owned())
 }
 
 /// True when process `pid` of this machine has certainly ended (Linux: no `/proc/<pid>`);

@@ -27,6 +27,7 @@ fn session(id: &str) -> SessionRef {
         repository_name: None,
         branch: None,
         name: None,
+        host: None,
     }
 }
 

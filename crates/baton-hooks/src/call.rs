@@ -127,6 +127,7 @@ pub fn hook(db: PathBuf, options: &HookOptions, input: &mut dyn Read) -> HookRep
         repository_name,
         branch,
         name: options.name.clone(),
+        host: Some(baton_store::host::this_machine()),
     };
     let settings = PermitSettings {
         mode: options.mode,
@@ -196,9 +197,8 @@ fn check_in_store(
     settings: PermitSettings,
 ) -> Result<Checked, String> {
     let record = StorePlace::from_anchor(db)
-        .and_then(|place| place.open())
+        .and_then(|place| place.open_for_short_process())
         .and_then(|mut store| {
-            store.for_short_process()?;
             let record = store.record_hook(session, call, settings, Utc::now())?;
             // The call is recorded; a failure to close changes nothing the client is told.
             let _ = store.close_short_process();

@@ -5,10 +5,12 @@
 //! for the first) immediately followed by the canonical JSON of its fields:
 //!
 //! ```text
-//! {"action":…,"at":…,"detail":…,"escalation_id":…,"reason":…,"seq":…,"subject":…,"who":…}
+//! {"action":…,"at":…,"detail":…,"escalation_id":…,"host":…,"reason":…,"seq":…,"subject":…,"who":…}
 //! ```
 //!
-//! keys in that (byte) order, no whitespace, absent values as `null`, `at` exactly as stored
+//! keys in that (byte) order, no whitespace, absent values as `null` — except `host` (the machine
+//! the entry was made on, schema 20), which is left out when the entry has none, so entries
+//! from before it keep their hashes —, `at` exactly as stored
 //! (RFC 3339, UTC, nine fractional digits, `Z`) and `detail` as canonical JSON (object keys
 //! sorted at every level, no whitespace). [`Store::verify_decisions`] recomputes the chain and
 //! names the first entry that does not fit; the JSON Lines export carries every field, so the
@@ -29,7 +31,8 @@ use crate::Store;
 /// The `prev_hash` of the first entry.
 pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
-const COLS: &str = "seq, at, who, action, subject, reason, escalation_id, detail, prev_hash, hash";
+const COLS: &str =
+    "seq, at, who, action, subject, reason, escalation_id, detail, prev_hash, hash, host";
 
 /// A decision to append; the log gives it its `seq` and hashes.
 #[derive(Debug, Clone, PartialEq)]
@@ -41,10 +44,12 @@ pub struct NewDecision {
     pub reason: Option<String>,
     pub escalation_id: Option<i64>,
     pub detail: Option<Value>,
+    /// The machine it is made on; None: this process's ([`crate::host::this_machine`]).
+    pub host: Option<String>,
 }
 
 impl NewDecision {
-    /// A decision taken now, with no reason, escalation or detail.
+    /// A decision taken now on this machine, with no reason, escalation or detail.
     pub fn new(who: &str, action: &str, subject: &str) -> NewDecision {
         NewDecision {
             at: Utc::now(),
@@ -54,7 +59,14 @@ impl NewDecision {
             reason: None,
             escalation_id: None,
             detail: None,
+            host: None,
         }
+    }
+
+    /// Made on machine `host` rather than this process's.
+    pub fn host(mut self, host: &str) -> NewDecision {
+        self.host = Some(host.to_owned());
+        self
     }
 
     pub fn at(mut self, at: DateTime<Utc>) -> NewDecision {
@@ -103,6 +115,7 @@ struct StoredEntry {
     detail: Option<String>,
     prev_hash: String,
     hash: String,
+    host: Option<String>,
 }
 
 fn read_stored(row: &Row<'_>) -> Result<StoredEntry> {
@@ -117,6 +130,7 @@ fn read_stored(row: &Row<'_>) -> Result<StoredEntry> {
         detail: row.get(7)?,
         prev_hash: row.get(8)?,
         hash: row.get(9)?,
+        host: row.get(10)?,
     })
 }
 
@@ -124,8 +138,13 @@ impl StoredEntry {
     fn computed_hash(&self) -> String {
         let json = |text: &str| serde_json::to_string(text).expect("a string always serialises");
         let opt = |text: &Option<String>| text.as_deref().map_or("null".to_owned(), json);
+        // `host` only when there is one: the entries from before schema 20 hash as they did.
+        let host = self
+            .host
+            .as_deref()
+            .map_or(String::new(), |host| format!(",\"host\":{}", json(host)));
         let canonical = format!(
-            "{{\"action\":{},\"at\":{},\"detail\":{},\"escalation_id\":{},\"reason\":{},\"seq\":{},\"subject\":{},\"who\":{}}}",
+            "{{\"action\":{},\"at\":{},\"detail\":{},\"escalation_id\":{}{host},\"reason\":{},\"seq\":{},\"subject\":{},\"who\":{}}}",
             json(&self.action),
             json(&self.at),
             self.detail.as_deref().unwrap_or("null"),
@@ -160,6 +179,7 @@ impl StoredEntry {
             detail,
             prev_hash: self.prev_hash,
             hash: self.hash,
+            host: self.host,
         })
     }
 }
@@ -224,10 +244,13 @@ pub(crate) fn append_decision_in(tx: &Db, draft: NewDecision) -> Result<Decision
         detail: draft.detail.as_ref().map(canonical_json),
         prev_hash,
         hash: String::new(),
+        host: Some(draft.host.unwrap_or_else(crate::host::this_machine)),
     };
     stored.hash = stored.computed_hash();
     tx.execute(
-        &format!("INSERT INTO decisions ({COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"),
+        &format!(
+            "INSERT INTO decisions ({COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
+        ),
         params![
             stored.seq,
             stored.at,
@@ -239,6 +262,7 @@ pub(crate) fn append_decision_in(tx: &Db, draft: NewDecision) -> Result<Decision
             stored.detail,
             stored.prev_hash,
             stored.hash,
+            stored.host,
         ],
     )?;
     let mut entry = stored.into_entry()?;

@@ -118,6 +118,25 @@ pub enum StoreError {
     /// watcher took it): nothing of the write is stored.
     #[error("not stored: this watcher no longer holds {subject} ({reason})")]
     Fenced { subject: String, reason: String },
+    /// The database refused a change for want of rights (a viewer deciding, a role with none).
+    #[error("{0}")]
+    NotAllowed(crate::refusal::Refusal),
+    /// Roles cannot be given as asked (`baton store grant`): a SQLite store, no such role, a
+    /// role that cannot create the store's roles.
+    #[error("{0}")]
+    Roles(String),
+    /// The schema is older than this Baton's and the connected role may not change it.
+    #[error(
+        "this store's schema is at version {found} and this Baton needs {needed}: only the \
+         store's owner{} can bring it up to date; ask them to run `baton store migrate` \
+         with this version of Baton",
+        .owner.as_deref().map(|o| format!(" ({o})")).unwrap_or_default()
+    )]
+    MigrationNeedsOwner {
+        found: i64,
+        needed: i64,
+        owner: Option<String>,
+    },
 }
 
 impl StoreError {
@@ -157,6 +176,8 @@ impl StoreError {
             StoreError::Io(_) => "io",
             StoreError::InvalidSetting { .. } => "invalid_setting",
             StoreError::Fenced { .. } => "fenced",
+            StoreError::NotAllowed(_) | StoreError::MigrationNeedsOwner { .. } => "not_allowed",
+            StoreError::Roles(_) => "roles",
         }
     }
 
@@ -181,6 +202,14 @@ impl StoreError {
             message: self.to_string(),
             field: self.field().map(str::to_owned),
         }
+    }
+
+    /// True when the database refused this for want of rights.
+    pub fn is_not_allowed(&self) -> bool {
+        matches!(
+            self,
+            StoreError::NotAllowed(_) | StoreError::MigrationNeedsOwner { .. }
+        )
     }
 
     /// True when a statement broke a UNIQUE constraint (on either engine).

@@ -33,7 +33,7 @@ const COLS: &str = "e.id, e.finding_id, f.kind, f.severity, f.agents, f.resource
      e.agent_id, e.task_id, e.state, e.opened_at, e.due_at, e.assignee, e.snoozed_until, \
      e.resolved_at, d.seq, d.action, d.who, d.reason, d.at, e.occurrences, e.since_decision, \
      e.scope, e.resources, e.resource_count, e.last_seen_at, f.dedupe_key, \
-     p.repository, p.branch_a, p.branch_b, p.files";
+     p.repository, p.branch_a, p.branch_b, p.files, d.host";
 
 const FROM: &str = "escalations e JOIN findings f ON f.id = e.finding_id \
      LEFT JOIN decisions d ON d.seq = e.decision_id \
@@ -64,6 +64,7 @@ fn read_escalation(row: &Row<'_>) -> Result<Escalation> {
             seq,
             action: row.get(16)?,
             who: row.get(17)?,
+            host: row.get(31)?,
             reason: row.get(18)?,
             at: parse_ts(&row.get::<String>(19)?)?,
         }),

@@ -46,6 +46,7 @@ mod groups;
 pub mod handle;
 pub mod handoffs;
 pub mod history;
+pub mod host;
 pub mod ingest;
 mod ledger;
 pub mod manifests;
@@ -57,6 +58,8 @@ pub mod paths;
 pub mod place;
 pub mod ratelimits;
 pub mod readiness;
+pub mod refusal;
+pub mod roles;
 pub mod rules;
 pub mod sessions;
 pub mod settings;
@@ -123,6 +126,25 @@ impl Store {
                 let db = Db::postgres(db::PgConn::connect(target)?);
                 migrations::migrate_postgres(&db)?;
                 Ok(Store { db })
+            }
+        }
+    }
+
+    /// Opens the store at `location` for a short-lived process that writes once (`baton hook`,
+    /// one process per call): on SQLite as [`Store::for_short_process`] says; on PostgreSQL a
+    /// connection that sends each statement unnamed with its values (one round trip, no
+    /// prepared statement it would never run again).
+    pub fn open_for_short_process(location: &StoreLocation) -> Result<Store> {
+        match location {
+            StoreLocation::Postgres(target) => {
+                let db = Db::postgres(db::PgConn::connect_one_shot(target)?);
+                migrations::migrate_postgres(&db)?;
+                Ok(Store { db })
+            }
+            _ => {
+                let store = Store::open_at(location)?;
+                store.for_short_process()?;
+                Ok(store)
             }
         }
     }

@@ -65,6 +65,10 @@ const MIGRATION_SLICE: &[M<'static>] = &[
     M::up(include_str!(
         "../migrations/sqlite/0019_watchers_share_agents.sql"
     )),
+    // People and machines on a shared store (issue 33): the host of decisions and sessions.
+    M::up(include_str!(
+        "../migrations/sqlite/0020_people_and_machines.sql"
+    )),
 ];
 
 /// PostgreSQL's migrations: (the version it brings the store to, its SQL). The first is the
@@ -99,6 +103,12 @@ pub(crate) const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
     (
         19,
         include_str!("../migrations/postgres/0019_watchers_share_agents.sql"),
+    ),
+    // People and machines on a shared store (issue 33): the host of decisions and sessions,
+    // the log's head moved by its owner's rights.
+    (
+        20,
+        include_str!("../migrations/postgres/0020_people_and_machines.sql"),
     ),
 ];
 
@@ -151,6 +161,50 @@ pub(crate) fn migrate_postgres(db: &Db) -> Result<()> {
     let pg = db
         .as_postgres()
         .ok_or_else(|| StoreError::Writer("not a PostgreSQL store".into()))?;
+    // Up to date (nearly every start, and every hook call): one read, no lock and no DDL, which
+    // the roles that are not the store's owner (viewers, deciders) may not run.
+    match db.query_row(
+        "SELECT coalesce(max(version), 0) FROM baton_schema",
+        params![],
+        |r| r.get::<i64>(0),
+    ) {
+        Ok(found) if found == LATEST_VERSION => return Ok(()),
+        Ok(found) if found > LATEST_VERSION => {
+            return Err(StoreError::SchemaTooNew {
+                found,
+                supported: LATEST_VERSION,
+            })
+        }
+        // A role with no right to read it: said as such, not as a schema to migrate.
+        Err(err) if err.is_not_allowed() => return Err(err),
+        // Older, or no Baton store yet (no `baton_schema`): migrate below.
+        _ => {}
+    }
+    let migrated = migrate_postgres_locked(db, pg);
+    match migrated {
+        Err(err) if err.is_not_allowed() => {
+            let (found, owner) = db
+                .query_row(
+                    "SELECT (SELECT coalesce(max(version), 0) FROM baton_schema),
+                            (SELECT pg_get_userbyid(datdba)::text FROM pg_database
+                              WHERE datname = current_database())",
+                    params![],
+                    |r| Ok((r.get::<i64>(0)?, r.get::<Option<String>>(1)?)),
+                )
+                .unwrap_or((0, None));
+            Err(StoreError::MigrationNeedsOwner {
+                found,
+                needed: LATEST_VERSION,
+                owner,
+            })
+        }
+        other => other,
+    }
+}
+
+/// [`migrate_postgres`] when the store is not up to date: in one transaction holding the
+/// migration lock; the people's roles get their rights on what a migration added.
+fn migrate_postgres_locked(db: &Db, pg: &crate::db::PgConn) -> Result<()> {
     pg.execute_batch("BEGIN")?;
     let done = (|| -> Result<()> {
         db.query_row(
@@ -198,6 +252,7 @@ pub(crate) fn migrate_postgres(db: &Db) -> Result<()> {
             "INSERT INTO baton_schema (version) VALUES (?1)",
             params![LATEST_VERSION],
         )?;
+        db.execute_batch(crate::roles::PRIVILEGES_SQL)?;
         Ok(())
     })();
     match done {
@@ -314,7 +369,7 @@ mod tests {
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .unwrap();
         assert_eq!(version, LATEST_VERSION);
-        assert_eq!(LATEST_VERSION, 19);
+        assert_eq!(LATEST_VERSION, 20);
         let count = |sql: &str| -> i64 { conn.query_row(sql, [], |r| r.get(0)).unwrap() };
         assert_eq!(
             count("SELECT count(*) FROM agents WHERE name = 'Researcher' AND adapter = 'baton'"),

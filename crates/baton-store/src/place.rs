@@ -116,6 +116,12 @@ impl StorePlace {
         Store::open_at(&self.location)
     }
 
+    /// Opens one connection for a short process (a hook call): see
+    /// [`Store::open_for_short_process`].
+    pub fn open_for_short_process(&self) -> Result<Store> {
+        Store::open_for_short_process(&self.location)
+    }
+
     /// Opens the store as a long-running process shares it (a writer and `readers` readers).
     pub fn open_handle(&self, readers: usize) -> Result<StoreHandle> {
         StoreHandle::open_at(&self.location, readers)

@@ -71,7 +71,7 @@ pub(crate) fn validate(rule: &Rule) -> Result<()> {
     Ok(())
 }
 
-fn read_rule(row: &Row<'_>) -> Result<StoredRule> {
+pub(crate) fn read_rule(row: &Row<'_>) -> Result<StoredRule> {
     let kind: String = row.get(1)?;
     Ok(StoredRule {
         id: row.get(0)?,
@@ -98,8 +98,13 @@ pub(crate) fn rule_in(conn: &Db, id: i64) -> Result<StoredRule> {
     found.ok_or(StoreError::RuleNotFound(id))?
 }
 
+/// Every rule, in their order: the statement (its rows read by [`read_rule`]).
+pub(crate) fn all_rules_sql() -> String {
+    format!("SELECT {COLS} FROM rules {ORDER}")
+}
+
 pub(crate) fn rules_in(conn: &Db) -> Result<Vec<StoredRule>> {
-    let stmt_sql = &format!("SELECT {COLS} FROM rules {ORDER}");
+    let stmt_sql = &all_rules_sql();
     let mut rules = Vec::new();
     conn.query_each(stmt_sql, params![], |row| {
         rules.push(read_rule(row)?);

@@ -49,6 +49,17 @@ pub fn sql_at(url: &str, sql: &str) -> Result<String, String> {
     server().sql(database, sql)
 }
 
+/// `url` (a `postgres://user@host/…` URL of this server) connecting as `user` instead.
+pub fn url_as(url: &str, user: &str) -> String {
+    match url.split_once("://").and_then(|(scheme, rest)| {
+        rest.split_once('@')
+            .map(|(_, host)| format!("{scheme}://{user}@{host}"))
+    }) {
+        Some(url) => url,
+        None => panic!("{url} names no user"),
+    }
+}
+
 /// A running server of this process.
 #[derive(Debug)]
 pub struct PgServer {
@@ -95,6 +106,30 @@ impl PgServer {
         self.sql("postgres", &format!("CREATE DATABASE {name}"))
             .unwrap_or_else(|why| panic!("cannot create test database {name}: {why}"));
         self.url(&name)
+    }
+
+    /// A new role that can log in, unique to this process, named `<prefix>_<pid>_<n>` (no
+    /// password: the server trusts 127.0.0.1).
+    pub fn login_role(&self, prefix: &str) -> String {
+        let n = self.databases.fetch_add(1, Ordering::SeqCst);
+        let name = format!("{prefix}_{}_{n}", std::process::id());
+        self.sql("postgres", &format!("CREATE ROLE {name} LOGIN"))
+            .unwrap_or_else(|why| panic!("cannot create role {name}: {why}"));
+        name
+    }
+
+    /// A new, empty database owned by the role `owner` (not a superuser: the store's tables
+    /// become its own, as on a server set up as docs/team.md says); its URL, connecting as
+    /// `owner`.
+    pub fn fresh_database_owned_by(&self, owner: &str) -> String {
+        let url = self.fresh_database();
+        let database = url.rsplit('/').next().unwrap_or_default().to_owned();
+        self.sql(
+            "postgres",
+            &format!("ALTER DATABASE {database} OWNER TO {owner}"),
+        )
+        .unwrap_or_else(|why| panic!("cannot give {database} to {owner}: {why}"));
+        url_as(&url, owner)
     }
 
     /// Runs SQL through `psql` on `database` as the superuser; its output.

@@ -9,6 +9,11 @@ export type DecisionEntry = { seq: number, at: string,
  */
 who: string, 
 /**
+ * The machine it was made on (`BATON_HOST`, else the host name); None for entries from
+ * before Baton recorded it. Exported and hashed only when present.
+ */
+host?: string, 
+/**
  * `approve`, `reject`, `rule.add`, `rule.update`, `rule.remove`, …
  */
 action: string, 

@@ -7,4 +7,8 @@ export type EscalationDecision = {
 /**
  * Its entry in the decision log.
  */
-seq: number, action: string, who: string, reason: string | null, at: string, };
+seq: number, action: string, who: string, 
+/**
+ * The machine it was made on (None before Baton recorded it).
+ */
+host?: string | null, reason: string | null, at: string, };

@@ -25,6 +25,11 @@ repository: string | null,
  */
 repository_name: string | null, branch: string | null, 
 /**
+ * The machine its hooks run on (`BATON_HOST`, else the host name); None for sessions
+ * heard before Baton recorded it.
+ */
+host?: string | null, 
+/**
  * The first line of the current (or last) turn's prompt.
  */
 prompt: string | null, 

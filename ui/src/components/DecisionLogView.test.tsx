@@ -28,7 +28,7 @@ const LOG: DecisionEntry[] = [
     before: null,
     after: declares({ writes: ["crm://a"], reads: ["crm://b"] }),
   }),
-  decision(3, "approve", "escalation:7", null, { who: "bob", reason: "looks right" }),
+  decision(3, "approve", "escalation:7", null, { who: "bob", host: "devbox-b", reason: "looks right" }),
 ];
 
 function setup(handlers: Record<string, Handler>): TestTransport {
@@ -75,6 +75,10 @@ describe("DecisionLogView", () => {
 
     const newest = rows()[0]!;
     expect(newest).toHaveTextContent("bob");
+    // Who, and from which machine; an entry from before Baton recorded machines names none.
+    expect(within(newest).getByTestId("decision-host")).toHaveTextContent("on devbox-b");
+    expect(within(newest).getByTitle("bob on devbox-b")).toBeInTheDocument();
+    expect(within(rows()[1]!).queryByTestId("decision-host")).toBeNull();
     expect(within(newest).getByTestId("decision-action")).toHaveClass("action-chip--approve");
     expect(within(rows()[1]!).getByTestId("decision-action")).toHaveClass("action-chip--declares");
     expect(within(rows()[2]!).getByTestId("decision-action")).toHaveClass("action-chip--rule");
@@ -109,6 +113,10 @@ describe("DecisionLogView", () => {
 
     await user.clear(filter);
     await user.type(filter, "bob");
+    expect(seqs()).toEqual([3]);
+
+    await user.clear(filter);
+    await user.type(filter, "devbox");
     expect(seqs()).toEqual([3]);
 
     await user.clear(filter);

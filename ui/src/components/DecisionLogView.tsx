@@ -366,8 +366,14 @@ const DecisionRow = memo(function DecisionRow({
         <span className="decision-seq mono" title={`Entry ${entry.seq}`}>
           #{entry.seq}
         </span>
-        <span className="decision-who" title={entry.who}>
+        <span className="decision-who" title={entry.host ? `${entry.who} on ${entry.host}` : entry.who}>
           {entry.who}
+          {entry.host ? (
+            <span className="decision-host muted" data-testid="decision-host">
+              {" "}
+              on {entry.host}
+            </span>
+          ) : null}
         </span>
         <span className={`action-chip action-chip--${family}`} data-testid="decision-action">
           {entry.action}

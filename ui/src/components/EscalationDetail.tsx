@@ -154,7 +154,8 @@ export function EscalationDetail({
         <div className="esc-decision" data-testid="escalation-decision" data-action={e.decision.action}>
           <h3 className="esc-h">Decision</h3>
           <p>
-            <strong>{decisionLabel(e.decision.action, e.kind)}</strong> by {e.decision.who} ·{" "}
+            <strong>{decisionLabel(e.decision.action, e.kind)}</strong> by {e.decision.who}
+            {e.decision.host ? ` on ${e.decision.host}` : ""} ·{" "}
             <time dateTime={e.decision.at} title={e.decision.at}>
               {whenText(e.decision.at, now)}
             </time>

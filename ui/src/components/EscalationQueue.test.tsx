@@ -31,7 +31,14 @@ function queue(now = Date.now()): Escalation[] {
       state: "resolved",
       closed_at: iso(now - 5 * MIN),
       title: "settled collision",
-      decision: { seq: 41, action: "give_ownership", who: "ana", reason: "editor owns drafts", at: iso(now - 5 * MIN) },
+      decision: {
+        seq: 41,
+        action: "give_ownership",
+        who: "ana",
+        host: "laptop-a",
+        reason: "editor owns drafts",
+        at: iso(now - 5 * MIN),
+      },
       deliveries: [
         delivery(1, "delivered"),
         delivery(2, "retrying", { attempts: 3, last_error: "HTTP 503 from publisher" }),
@@ -319,6 +326,28 @@ describe("EscalationQueue", () => {
     expect(selectedId()).toBe("3");
   });
 
+  it("a viewer's decision refused by the store shows its words, and the item stays open", async () => {
+    const user = userEvent.setup();
+    const words =
+      "you are a viewer on this store (PostgreSQL role ana): you see everything and decide nothing, so the " +
+      "database refused this change (permission denied for table escalations). bo can decide; to decide " +
+      "yourself, ask the store's owner (baton) to run `baton store grant ana decider`";
+    setup({
+      decide_escalation: () => {
+        throw { code: "not_allowed", message: words, field: null };
+      },
+    });
+    render(<Harness initial={3} />);
+    await loaded();
+    await user.click(screen.getByRole("button", { name: "Retry" }));
+    const error = await screen.findByTestId("escalation-error");
+    expect(error).toHaveTextContent("you are a viewer on this store (PostgreSQL role ana)");
+    expect(error).toHaveTextContent("bo can decide");
+    expect(error).toHaveTextContent("`baton store grant ana decider`");
+    expect(error).not.toHaveTextContent("The queue has been reloaded");
+    expect(row(3)).toHaveAttribute("data-state", "open");
+  });
+
   it("sends give ownership and snooze with their arguments; a snoozed one moves to Snoozed", async () => {
     const user = userEvent.setup();
     let list = queue();
@@ -359,7 +388,7 @@ describe("EscalationQueue", () => {
     await loaded();
     await user.click(row(6));
     const decision = screen.getByTestId("escalation-decision");
-    expect(decision).toHaveTextContent(/Ownership given by ana · .*— editor owns drafts/);
+    expect(decision).toHaveTextContent(/Ownership given by ana on laptop-a · .*— editor owns drafts/);
     const states = screen.getAllByTestId("delivery-state");
     expect(states.map((s) => [s.dataset.agent, s.dataset.state])).toEqual([
       ["editor", "delivered"],

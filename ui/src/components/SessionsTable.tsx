@@ -6,7 +6,15 @@ import type { AgentRow } from "../bindings/AgentRow";
 import type { SessionSummary } from "../bindings/SessionSummary";
 import { countsText, totalTasks } from "../lib/agents";
 import { useNow } from "../lib/clock";
-import { CLIENT_LABEL, groupSessions, leasePath, leaseText, sessionPhase, sessionPhaseText } from "../lib/sessions";
+import {
+  CLIENT_LABEL,
+  groupSessions,
+  leasePath,
+  leaseText,
+  onSeveralMachines,
+  sessionPhase,
+  sessionPhaseText,
+} from "../lib/sessions";
 import { agoText } from "../lib/time";
 import { TodayCostCell } from "./AgentPipelineCells";
 import { TableHead } from "./TableHead";
@@ -37,6 +45,7 @@ export function SessionsTable({
 }) {
   const [showArchived, setShowArchived] = useState(false);
   const rows = showArchived ? [...sessions, ...archived] : sessions;
+  const machines = onSeveralMachines(rows);
   return (
     <section className="sessions-group" aria-labelledby="sessions-title" data-testid="sessions-group">
       <header className="group-header">
@@ -95,6 +104,12 @@ export function SessionsTable({
                         ) : (
                           <span className="muted small"> no branch</span>
                         )}
+                        {machines && worktree.host ? (
+                          <span className="muted small" data-testid="session-host" title="the machine its hooks run on">
+                            {" "}
+                            on {worktree.host}
+                          </span>
+                        ) : null}
                       </th>
                     </tr>
                     {worktree.rows.map((row) =>

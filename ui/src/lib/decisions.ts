@@ -7,7 +7,7 @@ import { formatDuration } from "./time";
 
 /** What the log view needs of an entry (tests and junk-tolerant callers may pass less). */
 export type DecisionLike = Pick<DecisionEntry, "who" | "action" | "subject" | "reason" | "detail"> &
-  Partial<Pick<DecisionEntry, "escalation_id">>;
+  Partial<Pick<DecisionEntry, "escalation_id" | "host">>;
 
 /** What the log knows besides the entry: agent names, and the resource of an escalation. */
 export interface DescribeContext {
@@ -323,7 +323,13 @@ export function describeDecision(entry: DecisionLike, context: DescribeContext =
 export function matchesFilter(entry: DecisionLike, filter: string, description?: string): boolean {
   const words = filter.toLowerCase().split(/\s+/).filter(Boolean);
   if (words.length === 0) return true;
-  const haystack = [str(entry.who), str(entry.action), str(entry.subject), description ?? describeDecision(entry)]
+  const haystack = [
+    str(entry.who),
+    str(entry.host),
+    str(entry.action),
+    str(entry.subject),
+    description ?? describeDecision(entry),
+  ]
     .join("\n")
     .toLowerCase();
   return words.every((w) => haystack.includes(w));

@@ -5,6 +5,7 @@ import { agentRow, sessionSummary } from "../test/fixtures";
 import {
   groupSessions,
   leasePath,
+  onSeveralMachines,
   leaseText,
   sessionPhase,
   sessionPhaseText,
@@ -100,6 +101,23 @@ describe("sessions grouped by repository", () => {
       ["shop", "fix", [5]],
     ]);
     expect(first!.worktrees[2]!.root).toBe("/home/bo/shop");
+  });
+
+  it("keep clones at the same folder on two machines apart, and name machines only when there are several", () => {
+    const rows = [
+      row(1, { ...shop, repo_root: "/home/dev/shop", branch: "main", host: "laptop-a" }),
+      row(2, { ...shop, repo_root: "/home/dev/shop", branch: "main", host: "devbox-b" }),
+      row(3, { ...shop, repo_root: "/home/dev/shop", branch: "main", host: "laptop-a" }),
+    ];
+    const [group] = groupSessions(rows);
+    expect(group!.worktrees.map((w) => [w.host, w.rows.map((r) => r.config.id)])).toEqual([
+      ["laptop-a", [1, 3]],
+      ["devbox-b", [2]],
+    ]);
+    expect(onSeveralMachines(rows)).toBe(true);
+    expect(onSeveralMachines([rows[0]!, rows[2]!])).toBe(false);
+    // Sessions from before machines were recorded say none.
+    expect(onSeveralMachines([row(4, { host: null }), row(5, {})])).toBe(false);
   });
 
   it("group sessions outside a repository by their folder, and name what is missing", () => {

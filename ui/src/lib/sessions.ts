@@ -95,6 +95,8 @@ export interface WorktreeGroup {
   /** The folder's last part, as shown. */
   folder: string;
   branch: string | null;
+  /** The machine its sessions' hooks run on (null: not said, a session from before). */
+  host: string | null;
   rows: AgentRow[];
 }
 
@@ -109,6 +111,19 @@ export interface RepositoryGroup {
 }
 
 const lastPart = (path: string) => path.split("/").filter(Boolean).pop() ?? path;
+
+/**
+ * Whether the sessions come from more than one machine (a shared store): then each checkout
+ * says which machine it is on; on one machine that would only repeat its name.
+ */
+export function onSeveralMachines(rows: readonly AgentRow[]): boolean {
+  const hosts = new Set<string>();
+  for (const row of rows) {
+    const host = row.session?.host;
+    if (host) hosts.add(host);
+  }
+  return hosts.size > 1;
+}
 
 /**
  * Sessions grouped by repository (its identity: every worktree and clone of it together), then
@@ -128,7 +143,9 @@ export function groupSessions(rows: readonly AgentRow[]): RepositoryGroup[] {
       group = { key, name, identity: s.repository, worktrees: [] };
       groups.set(key, group);
     }
-    const worktreeKey = `${s.repo_root ?? ""}\u0000${s.branch ?? ""}`;
+    // One folder on two machines (clones at the same path) is two checkouts.
+    const host = s.host ?? null;
+    const worktreeKey = `${host ?? ""}\u0000${s.repo_root ?? ""}\u0000${s.branch ?? ""}`;
     let worktree = group.worktrees.find((w) => w.key === worktreeKey);
     if (!worktree) {
       worktree = {
@@ -136,6 +153,7 @@ export function groupSessions(rows: readonly AgentRow[]): RepositoryGroup[] {
         root: s.repo_root,
         folder: s.repo_root ? lastPart(s.repo_root) : "no folder",
         branch: s.branch,
+        host,
         rows: [],
       };
       group.worktrees.push(worktree);

@@ -9,7 +9,7 @@ use crate::config::ConfigFileError;
 pub enum CliError {
     #[error(transparent)]
     Config(#[from] ConfigFileError),
-    #[error("store: {0}")]
+    #[error("{}", store_words(.0))]
     Store(#[from] StoreError),
     #[error(transparent)]
     Engine(#[from] EngineError),
@@ -21,6 +21,16 @@ pub enum CliError {
     /// An argument that names nothing, or cannot be read (an agent, a duration, shares).
     #[error("{0}")]
     Invalid(String),
+}
+
+/// A store error as the command line says it: `store: …`, except what is already a sentence
+/// for the person (a refusal for want of rights, roles that cannot be given).
+fn store_words(err: &StoreError) -> String {
+    if err.is_not_allowed() || matches!(err, StoreError::Roles(_)) {
+        err.to_string()
+    } else {
+        format!("store: {err}")
+    }
 }
 
 impl From<baton_hooks::HooksError> for CliError {
@@ -60,5 +70,6 @@ fn given_wrong(err: &StoreError) -> bool {
             | StoreError::AgentNotFound(_)
             | StoreError::AgentNameNotFound(_)
             | StoreError::InvalidTaskId(_)
+            | StoreError::Roles(_)
     )
 }

@@ -5,6 +5,8 @@ use std::io::{BufRead, IsTerminal, Write};
 
 use baton_engine::KeyringTokens;
 use baton_store::copy::{copy_store, CopyProgress};
+use baton_store::refusal::StoreRole;
+use baton_store::roles::StoreRoles;
 use baton_store::{Store, StoreLocation, StorePlace};
 
 use super::error::CliError;
@@ -72,8 +74,55 @@ pub fn store(place: &StorePlace, action: StoreAction) -> Result<(), CliError> {
             Store::open_at(&place.location.clone().with_password(password))?;
             println!("the password for {key} is in the OS keyring, and the store answers with it");
         }
+        StoreAction::Grant { role, what } => {
+            let as_role = StoreRole::parse(&what)
+                .ok_or_else(|| CliError::Invalid(format!("{what:?} is not viewer or decider")))?;
+            let roles = place.open()?.grant_role(&role, as_role)?;
+            println!(
+                "{} is a {} of {}: {}",
+                role.trim(),
+                as_role.as_str(),
+                place.location.display(),
+                match as_role {
+                    StoreRole::Viewer => "it sees everything and decides nothing",
+                    StoreRole::Decider =>
+                        "it decides, changes rules and grants files; the log stays append-only",
+                }
+            );
+            print_roles(&roles);
+        }
+        StoreAction::Roles => {
+            let roles = place.open()?.store_roles()?;
+            println!("{}", place.location.display());
+            print_roles(&roles);
+        }
     }
     Ok(())
+}
+
+/// The store's roles, one line each.
+fn print_roles(roles: &StoreRoles) {
+    let names = |list: &[String]| {
+        if list.is_empty() {
+            "nobody".to_owned()
+        } else {
+            list.join(", ")
+        }
+    };
+    println!(
+        "  owner:    {}",
+        roles.owner.as_deref().unwrap_or("(unknown)")
+    );
+    println!(
+        "  deciders: {} (members of {})",
+        names(&roles.deciders),
+        roles.decider_role
+    );
+    println!(
+        "  viewers:  {} (members of {})",
+        names(&roles.viewers),
+        roles.viewer_role
+    );
 }
 
 fn engine_name(store: &Store) -> &'static str {

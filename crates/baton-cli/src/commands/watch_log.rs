@@ -250,6 +250,9 @@ impl WatchLog {
         if now.decision != before.decision {
             if let Some(d) = &e.decision {
                 let mut message = format!("{} by {}", d.action, plain(&d.who));
+                if let Some(host) = &d.host {
+                    message.push_str(&format!(" on {}", plain(host)));
+                }
                 if let Some(reason) = &d.reason {
                     message.push_str(&format!(": {}", plain(reason)));
                 }
@@ -401,6 +404,7 @@ mod tests {
             seq: 4,
             action: "dismiss".into(),
             who: "ana".into(),
+            host: Some("laptop-a".into()),
             reason: Some("test data".into()),
             at: at(),
         });
@@ -416,7 +420,7 @@ mod tests {
         assert_eq!(
             lines,
             [
-                "2026-11-23T18:40:01Z escalation 12 dismiss by ana: test data",
+                "2026-11-23T18:40:01Z escalation 12 dismiss by ana on laptop-a: test data",
                 "2026-11-23T18:40:01Z escalation 12 resolved",
                 "2026-11-23T18:40:01Z escalation 12 not delivered to Writer yet: connection refused",
             ]

@@ -15,6 +15,7 @@ mod config_files;
 mod crashes;
 mod hooks;
 mod queue;
+mod roles;
 mod sim;
 mod store;
 mod watchers;

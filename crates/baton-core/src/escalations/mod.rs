@@ -239,6 +239,10 @@ pub struct EscalationDecision {
     pub seq: i64,
     pub action: String,
     pub who: String,
+    /// The machine it was made on (None before Baton recorded it).
+    #[serde(default)]
+    #[ts(optional = nullable)]
+    pub host: Option<String>,
     pub reason: Option<String>,
     #[ts(type = "string")]
     pub at: DateTime<Utc>,

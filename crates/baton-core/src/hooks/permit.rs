@@ -49,6 +49,9 @@ pub struct Lease {
     pub branch: Option<String>,
     /// The holder's agent name.
     pub holder: String,
+    /// The machine the holder works on, when the writer should hear it (another machine than
+    /// its own); None otherwise.
+    pub host: Option<String>,
     pub since: DateTime<Utc>,
     pub last_write_at: DateTime<Utc>,
 }
@@ -87,6 +90,8 @@ pub enum PermitConflict {
     /// Another session holds a live lease.
     Lease {
         holder: String,
+        /// The holder's machine, when it is another than the writer's ([`Lease::host`]).
+        host: Option<String>,
         since: DateTime<Utc>,
     },
 }
@@ -190,6 +195,7 @@ pub fn permit(
             .min_by_key(|lease| lease.since)
             .map(|lease| PermitConflict::Lease {
                 holder: lease.holder.clone(),
+                host: lease.host.clone(),
                 since: lease.since,
             }),
     };
@@ -214,10 +220,16 @@ pub fn deny_reason(
             "Baton refused this write: {path} belongs to the agent \"{owner}\" (ownership \
              rule: data {pattern})."
         ),
-        PermitConflict::Lease { holder, since } => format!(
-            "Baton refused this write: the session \"{holder}\" is working on {path} (it has \
+        PermitConflict::Lease {
+            holder,
+            host,
+            since,
+        } => format!(
+            "Baton refused this write: the session \"{holder}\"{} is working on {path} (it has \
              held the file since {} UTC, {} ago; the hold ends when its turn ends, or after \
              {} without writing the file).",
+            host.as_deref()
+                .map_or(String::new(), |host| format!(" on the machine {host}")),
             since.format("%H:%M"),
             ago(now - *since),
             ago(lease_time)

@@ -75,6 +75,7 @@ pub fn record_claude_write(
         repository_name: None,
         branch: Some(branch.into()),
         name: None,
+        host: None,
     };
     let mut store = baton_store::Store::open_at(location).unwrap();
     for event in ["PreToolUse", "PostToolUse"] {

@@ -142,6 +142,7 @@ fn junk_huge_silent_and_foreign_calls_are_answered_and_the_server_goes_on() {
         repository_name: None,
         branch: None,
         name: None,
+        host: Some("laptop-a".into()),
         mode: "warn".into(),
         lease_seconds: 600,
         ask_person: false,

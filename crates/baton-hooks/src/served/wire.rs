@@ -33,6 +33,9 @@ pub(crate) struct HookRequest {
     pub repository_name: Option<String>,
     pub branch: Option<String>,
     pub name: Option<String>,
+    /// The machine the hook runs on (absent from hooks built before it was sent).
+    #[serde(default)]
+    pub host: Option<String>,
     pub mode: String,
     pub lease_seconds: i64,
     pub ask_person: bool,
@@ -62,6 +65,7 @@ impl HookRequest {
             repository_name: session.repository_name.clone(),
             branch: session.branch.clone(),
             name: session.name.clone(),
+            host: session.host.clone(),
             mode: settings.mode.as_str().to_owned(),
             lease_seconds: settings.lease_time.num_seconds(),
             ask_person: settings.ask_person,
@@ -103,6 +107,7 @@ impl HookRequest {
             repository_name: self.repository_name.clone(),
             branch: self.branch.clone(),
             name: self.name.clone(),
+            host: self.host.clone(),
         };
         let settings = PermitSettings {
             mode: mode(&self.mode)?,

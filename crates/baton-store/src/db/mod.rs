@@ -128,6 +128,17 @@ impl Db {
         }
     }
 
+    /// Runs a write whose result nobody reads. On PostgreSQL, inside a transaction, it goes
+    /// out with the next statement or the commit, in the same round trip, and an error it
+    /// meets fails that statement (and the transaction); on SQLite, and outside a transaction,
+    /// it runs at once.
+    pub fn execute_later(&self, sql: &str, params: &[&dyn Param]) -> Result<()> {
+        match &self.conn {
+            Conn::Sqlite(conn) => sqlite::execute(conn, sql, params).map(|_| ()),
+            Conn::Postgres(conn) => conn.execute_later(sql, params),
+        }
+    }
+
     /// The first row of a query, read by `read`; [`StoreError::NoRow`] when there is none.
     pub fn query_row<T>(
         &self,
@@ -177,6 +188,33 @@ impl Db {
             Conn::Sqlite(conn) => sqlite::query_each(conn, sql, params, each),
             Conn::Postgres(conn) => {
                 conn.query_map(sql, params, |row| each(row))?;
+                Ok(())
+            }
+        }
+    }
+
+    /// Runs several reads together and calls `each` with the read's index and each of its rows,
+    /// read by read, in order. On PostgreSQL the reads go out in one round trip (pipelined,
+    /// with what was deferred); on SQLite one after another. A read may not depend on what an
+    /// earlier one of the same call returned.
+    pub fn query_together(
+        &self,
+        reads: &[(&str, &[&dyn Param])],
+        mut each: impl FnMut(usize, &Row<'_>) -> Result<()>,
+    ) -> Result<()> {
+        match &self.conn {
+            Conn::Sqlite(conn) => {
+                for (i, (sql, params)) in reads.iter().enumerate() {
+                    sqlite::query_each(conn, sql, params, |row| each(i, row))?;
+                }
+                Ok(())
+            }
+            Conn::Postgres(conn) => {
+                for (i, rows) in conn.query_together(reads)?.iter().enumerate() {
+                    for row in rows {
+                        each(i, &Row::Postgres(row))?;
+                    }
+                }
                 Ok(())
             }
         }

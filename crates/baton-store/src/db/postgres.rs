@@ -21,6 +21,7 @@ use super::param::{Kind, Param, Value};
 use super::row::Row;
 use super::translate;
 use crate::error::{Result, StoreError};
+use crate::refusal::{Refusal, Standing, StoreRole};
 
 /// The advisory lock every write transaction takes first: the store's writes, from every
 /// process on every machine, happen one at a time, as SQLite's writer lock makes them.
@@ -32,6 +33,8 @@ pub(crate) const MIGRATE_LOCK: i64 = 0x6261_746f_6e5f_6d67;
 const RETRY_EVERY: Duration = Duration::from_secs(1);
 /// Prepared statements kept per connection before the cache starts over.
 const STATEMENT_CACHE: usize = 1024;
+/// How long where the role stands (for a refusal's words) is kept before it is asked again.
+const STANDING_KEPT: Duration = Duration::from_secs(30);
 
 /// The runtime thread that drives every PostgreSQL connection of the process.
 fn runtime() -> &'static tokio::runtime::Runtime {
@@ -55,34 +58,88 @@ pub(crate) struct PgConn {
     target: PgTarget,
     /// A reading connection: the server refuses its writes (`default_transaction_read_only`).
     read_only: bool,
+    /// A connection of a short process (a hook call): each statement is sent unnamed with its
+    /// values, one round trip, rather than prepared first (a prepared statement pays off only
+    /// when it runs again on the same connection).
+    one_shot: bool,
     state: RefCell<State>,
+}
+
+/// What waits to go out with the connection's next statement (or its commit), in the same
+/// round trip: the requests are pipelined, and the server runs them in order.
+#[derive(Debug)]
+enum Later {
+    /// A statement without parameters: `BEGIN`, savepoints.
+    Simple(String),
+    /// A write nobody reads the result of ([`PgConn::execute_later`]): its text as PostgreSQL
+    /// reads it, and its values.
+    Write { sql: String, values: Vec<Held> },
+}
+
+/// A bound value kept until its statement goes out.
+#[derive(Debug, Clone)]
+enum Held {
+    Null(Kind),
+    Int(i64),
+    Real(f64),
+    Text(String),
+    Blob(Vec<u8>),
+}
+
+impl Held {
+    fn of(value: Value<'_>) -> Held {
+        match value {
+            Value::Null(kind) => Held::Null(kind),
+            Value::Int(v) => Held::Int(v),
+            Value::Real(v) => Held::Real(v),
+            Value::Text(v) => Held::Text(v.to_owned()),
+            Value::Blob(v) => Held::Blob(v.to_owned()),
+        }
+    }
+
+    fn value(&self) -> Value<'_> {
+        match self {
+            Held::Null(kind) => Value::Null(*kind),
+            Held::Int(v) => Value::Int(*v),
+            Held::Real(v) => Value::Real(*v),
+            Held::Text(v) => Value::Text(v),
+            Held::Blob(v) => Value::Blob(v),
+        }
+    }
 }
 
 struct State {
     client: Option<Arc<Client>>,
     statements: HashMap<String, Vec<(Vec<Kind>, Statement)>>,
     in_transaction: bool,
-    /// Savepoint statements (and a `BEGIN`) not sent yet: they go out with the next statement,
-    /// in the same round trip (see [`PgConn::execute_batch`]).
-    deferred: Vec<String>,
+    /// What is not sent yet (`BEGIN`, the write lock, savepoints, writes nobody reads the
+    /// result of): it goes out with the next statement, in the same round trip.
+    deferred: Vec<Later>,
     down_since: Option<DateTime<Utc>>,
     retry_at: Option<Instant>,
     last_error: String,
+    /// Where the role stands, when a refusal last asked (see [`PgConn::refusal`]).
+    standing: Option<(Instant, Refusal)>,
 }
 
 impl PgConn {
     /// Connects, or fails saying why (unreachable, refused credentials, not PostgreSQL, a
     /// certificate that does not check out).
     pub(crate) fn connect(target: &PgTarget) -> Result<PgConn> {
-        PgConn::connect_as(target, false)
+        PgConn::connect_as(target, false, false)
+    }
+
+    /// A connection for a short process (see [`PgConn::one_shot`]).
+    pub(crate) fn connect_one_shot(target: &PgTarget) -> Result<PgConn> {
+        PgConn::connect_as(target, false, true)
     }
 
     /// A connection whose transactions only read (the store's reader connections).
     pub(crate) fn connect_reader(target: &PgTarget) -> Result<PgConn> {
-        PgConn::connect_as(target, true)
+        PgConn::connect_as(target, true, false)
     }
 
-    fn connect_as(target: &PgTarget, read_only: bool) -> Result<PgConn> {
+    fn connect_as(target: &PgTarget, read_only: bool, one_shot: bool) -> Result<PgConn> {
         let client = open(target, read_only).map_err(|why| StoreError::Unreachable {
             store: target.display().to_owned(),
             since: Utc::now(),
@@ -91,6 +148,7 @@ impl PgConn {
         Ok(PgConn {
             target: target.clone(),
             read_only,
+            one_shot,
             state: RefCell::new(State {
                 client: Some(Arc::new(client)),
                 statements: HashMap::new(),
@@ -99,6 +157,7 @@ impl PgConn {
                 down_since: None,
                 retry_at: None,
                 last_error: String::new(),
+                standing: None,
             }),
         })
     }
@@ -159,7 +218,50 @@ impl PgConn {
             tracing::warn!(store = %self.target.display(), error = %err, "lost the connection to the store");
             return self.unreachable(since, err.to_string());
         }
+        if err.code() == Some(&tokio_postgres::error::SqlState::INSUFFICIENT_PRIVILEGE) {
+            let denied = err
+                .as_db_error()
+                .map_or_else(|| err.to_string(), |db| db.message().to_owned());
+            return StoreError::NotAllowed(self.refusal(denied));
+        }
         StoreError::Postgres(err)
+    }
+
+    /// A refusal in words: where the connected role stands on the store, who can decide, who
+    /// owns it. Asked on a connection of its own (the refused transaction is aborted), and
+    /// kept for [`STANDING_KEPT`] so that a viewer's app refused again and again asks once.
+    fn refusal(&self, denied: String) -> Refusal {
+        if let Some((at, known)) = &self.state.borrow().standing {
+            if at.elapsed() < STANDING_KEPT {
+                return Refusal {
+                    denied,
+                    ..known.clone()
+                };
+            }
+        }
+        let role = self
+            .target
+            .config()
+            .get_user()
+            .unwrap_or_default()
+            .to_owned();
+        let unknown = Refusal {
+            role,
+            denied: denied.clone(),
+            standing: Standing::Unknown,
+            deciders: Vec::new(),
+            owner: None,
+        };
+        let found = match standing_of(&self.target) {
+            Ok(found) => found,
+            Err(why) => {
+                tracing::debug!(%why, "cannot ask where the role stands");
+                return unknown;
+            }
+        };
+        let refusal = Refusal { denied, ..found };
+        self.state.borrow_mut().standing = Some((Instant::now(), refusal.clone()));
+        refusal
     }
 
     fn statement(&self, client: &Client, sql: &str, kinds: &[Kind]) -> Result<Statement> {
@@ -174,8 +276,9 @@ impl PgConn {
         }
         // A statement that fails to prepare fails the transaction: what was deferred must be
         // in force before (a savepoint to roll back to).
-        if let Some(before) = self.take_deferred() {
-            wait(client.batch_execute(&before)).map_err(|err| self.failed(client, err))?;
+        let before = self.take_deferred();
+        if !before.is_empty() {
+            self.send_with(client, &before, Box::pin(async { Ok(()) }))?;
         }
         let types: Vec<Type> = kinds.iter().map(|k| pg_type(*k)).collect();
         let translated = translate::to_postgres(sql);
@@ -207,60 +310,189 @@ impl PgConn {
         Ok(statement)
     }
 
-    /// Runs `sql` (prepared once per connection and parameter types) with `params` through
-    /// `run`, after the statements deferred so far (sent in the same round trip: the two
-    /// requests are pipelined); a lost connection is noted as the store being away.
-    fn with_statement<T>(
-        &self,
-        sql: &str,
-        params: &[&dyn Param],
-        run: impl for<'a> FnOnce(
-            &'a Client,
-            &'a Statement,
-            &'a [&'a (dyn ToSql + Sync)],
-        ) -> Pending<'a, T>,
-    ) -> Result<T> {
+    /// Runs `sql` with `params` after what was deferred (sent in the same round trip: the
+    /// requests are pipelined): prepared once per connection, or on a one-shot connection
+    /// sent unnamed with its values. A lost connection is noted as the store being away.
+    fn run(&self, sql: &str, params: &[&dyn Param], call: Call) -> Result<Answer> {
         let client = self.client()?;
         let values: Vec<PgValue<'_>> = params.iter().map(|p| PgValue(p.value())).collect();
         let kinds: Vec<Kind> = values.iter().map(|v| v.0.kind()).collect();
-        let statement = self.statement(&client, sql, &kinds)?;
-        let refs: Vec<&(dyn ToSql + Sync)> =
-            values.iter().map(|v| v as &(dyn ToSql + Sync)).collect();
-        let deferred = self.take_deferred();
-        let done = match deferred {
-            None => wait(run(&client, &statement, &refs)),
-            Some(before) => {
-                let (before, done) = wait(futures_util::future::join(
-                    client.batch_execute(&before),
-                    run(&client, &statement, &refs),
-                ));
-                before.and(done)
+        let translated;
+        let target = if self.one_shot {
+            translated = translate::to_postgres(sql);
+            Target::Unnamed(&translated)
+        } else {
+            Target::Prepared(self.statement(&client, sql, &kinds)?)
+        };
+        let typed: Vec<(&(dyn ToSql + Sync), Type)> = values
+            .iter()
+            .zip(&kinds)
+            .map(|(v, k)| (v as &(dyn ToSql + Sync), pg_type(*k)))
+            .collect();
+        let refs: Vec<&(dyn ToSql + Sync)> = typed.iter().map(|(v, _)| *v).collect();
+        let request: Pending<'_, Answer> = match (&target, call) {
+            (Target::Prepared(statement), Call::Query) => {
+                Box::pin(async { client.query(statement, &refs).await.map(Answer::Rows) })
+            }
+            (Target::Prepared(statement), Call::Execute) => {
+                Box::pin(async { client.execute(statement, &refs).await.map(Answer::Count) })
+            }
+            (Target::Unnamed(sql), Call::Query) => {
+                Box::pin(async { client.query_typed(sql, &typed).await.map(Answer::Rows) })
+            }
+            (Target::Unnamed(sql), Call::Execute) => {
+                Box::pin(async { client.execute_typed(sql, &typed).await.map(Answer::Count) })
             }
         };
-        done.map_err(|err| self.failed(&client, err))
+        let before = self.take_deferred();
+        self.send_with(&client, &before, request)
     }
 
-    /// The deferred statements as one batch, and none left.
-    fn take_deferred(&self) -> Option<String> {
-        let mut state = self.state.borrow_mut();
-        (!state.deferred.is_empty()).then(|| {
-            let batch = state.deferred.join("; ");
-            state.deferred.clear();
-            batch
-        })
+    /// Runs several reads in one round trip (their requests pipelined, after what was
+    /// deferred); each one's rows, in order.
+    pub(crate) fn query_together(
+        &self,
+        reads: &[(&str, &[&dyn Param])],
+    ) -> Result<Vec<Vec<tokio_postgres::Row>>> {
+        let client = self.client()?;
+        let values: Vec<Vec<PgValue<'_>>> = reads
+            .iter()
+            .map(|(_, params)| params.iter().map(|p| PgValue(p.value())).collect())
+            .collect();
+        let kinds: Vec<Vec<Kind>> = values
+            .iter()
+            .map(|vs| vs.iter().map(|v| v.0.kind()).collect())
+            .collect();
+        let texts: Vec<String> = if self.one_shot {
+            reads
+                .iter()
+                .map(|(sql, _)| translate::to_postgres(sql))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let mut targets = Vec::with_capacity(reads.len());
+        for (i, (sql, _)) in reads.iter().enumerate() {
+            targets.push(match texts.get(i) {
+                Some(text) => Target::Unnamed(text),
+                None => Target::Prepared(self.statement(&client, sql, &kinds[i])?),
+            });
+        }
+        let typed: Vec<Vec<(&(dyn ToSql + Sync), Type)>> = values
+            .iter()
+            .zip(&kinds)
+            .map(|(vs, ks)| {
+                vs.iter()
+                    .zip(ks)
+                    .map(|(v, k)| (v as &(dyn ToSql + Sync), pg_type(*k)))
+                    .collect()
+            })
+            .collect();
+        let refs: Vec<Vec<&(dyn ToSql + Sync)>> = typed
+            .iter()
+            .map(|t| t.iter().map(|(v, _)| *v).collect())
+            .collect();
+        let requests: Vec<Pending<'_, Vec<tokio_postgres::Row>>> = targets
+            .iter()
+            .enumerate()
+            .map(|(i, target)| -> Pending<'_, Vec<tokio_postgres::Row>> {
+                match target {
+                    Target::Prepared(statement) => Box::pin(client.query(statement, &refs[i])),
+                    Target::Unnamed(sql) => Box::pin(client.query_typed(sql, &typed[i])),
+                }
+            })
+            .collect();
+        let all: Pending<'_, Vec<Vec<tokio_postgres::Row>>> = Box::pin(async move {
+            futures_util::future::join_all(requests)
+                .await
+                .into_iter()
+                .collect()
+        });
+        let before = self.take_deferred();
+        self.send_with(&client, &before, all)
+    }
+
+    /// Sends `before` (in order) and then `last`, pipelined: one round trip for all. The first
+    /// error wins (a write that failed aborts the transaction, and what follows fails with it).
+    fn send_with<T>(&self, client: &Client, before: &[Later], last: Pending<'_, T>) -> Result<T> {
+        if before.is_empty() {
+            return wait(last).map_err(|err| self.failed(client, err));
+        }
+        let mut sending: Vec<Pending<'_, ()>> = Vec::new();
+        let mut simple = String::new();
+        for later in before {
+            match later {
+                Later::Simple(sql) => {
+                    if !simple.is_empty() {
+                        simple.push_str("; ");
+                    }
+                    simple.push_str(sql);
+                }
+                Later::Write { sql, values } => {
+                    if !simple.is_empty() {
+                        let batch = std::mem::take(&mut simple);
+                        sending.push(Box::pin(async move { client.batch_execute(&batch).await }));
+                    }
+                    sending.push(Box::pin(async move {
+                        let values: Vec<PgValue<'_>> =
+                            values.iter().map(|v| PgValue(v.value())).collect();
+                        let typed: Vec<(&(dyn ToSql + Sync), Type)> = values
+                            .iter()
+                            .map(|v| (v as &(dyn ToSql + Sync), pg_type(v.0.kind())))
+                            .collect();
+                        client.execute_typed(sql, &typed).await.map(|_| ())
+                    }));
+                }
+            }
+        }
+        if !simple.is_empty() {
+            sending.push(Box::pin(async move { client.batch_execute(&simple).await }));
+        }
+        let (sent, done) = wait(futures_util::future::join(
+            futures_util::future::join_all(sending),
+            last,
+        ));
+        let first_error = sent.into_iter().find_map(std::result::Result::err);
+        match first_error {
+            Some(err) => Err(self.failed(client, err)),
+            None => done.map_err(|err| self.failed(client, err)),
+        }
+    }
+
+    /// What was deferred, in order, and none left.
+    fn take_deferred(&self) -> Vec<Later> {
+        std::mem::take(&mut self.state.borrow_mut().deferred)
     }
 
     fn query(&self, sql: &str, params: &[&dyn Param]) -> Result<Vec<tokio_postgres::Row>> {
-        self.with_statement(sql, params, |client, statement, refs| {
-            Box::pin(client.query(statement, refs))
-        })
+        match self.run(sql, params, Call::Query)? {
+            Answer::Rows(rows) => Ok(rows),
+            Answer::Count(_) => Ok(Vec::new()),
+        }
     }
 
     pub(crate) fn execute(&self, sql: &str, params: &[&dyn Param]) -> Result<usize> {
-        let n = self.with_statement(sql, params, |client, statement, refs| {
-            Box::pin(client.execute(statement, refs))
-        })?;
+        let n = match self.run(sql, params, Call::Execute)? {
+            Answer::Count(n) => n,
+            Answer::Rows(rows) => rows.len() as u64,
+        };
         Ok(usize::try_from(n).unwrap_or(usize::MAX))
+    }
+
+    /// A write whose result nobody reads: inside a transaction it goes out with the next
+    /// statement or the commit, in the same round trip (a hook call's writes cost no round
+    /// trip of their own); its error, if any, fails that statement, and the transaction with
+    /// it. Outside one it runs at once.
+    pub(crate) fn execute_later(&self, sql: &str, params: &[&dyn Param]) -> Result<()> {
+        if !self.in_transaction() {
+            return self.execute(sql, params).map(|_| ());
+        }
+        let values = params.iter().map(|p| Held::of(p.value())).collect();
+        self.state.borrow_mut().deferred.push(Later::Write {
+            sql: translate::to_postgres(sql),
+            values,
+        });
+        Ok(())
     }
 
     pub(crate) fn query_opt<T>(
@@ -302,47 +534,74 @@ impl PgConn {
                         .map(|(a, _)| a)
                 })
                 .is_some_and(|name| {
-                    state.deferred.last().map(String::as_str) == Some(&format!("SAVEPOINT {name}"))
+                    matches!(state.deferred.last(),
+                        Some(Later::Simple(last)) if *last == format!("SAVEPOINT {name}"))
                 });
             if opened_just_before {
                 state.deferred.pop();
             } else {
-                state.deferred.push(sql.to_owned());
+                state.deferred.push(Later::Simple(sql.to_owned()));
             }
             return Ok(());
         }
         let client = self.client()?;
-        let sql = match self.take_deferred() {
-            Some(before) => format!("{before}; {sql}"),
-            None => sql.to_owned(),
-        };
-        wait(client.batch_execute(&sql)).map_err(|err| self.failed(&client, err))
+        let before = self.take_deferred();
+        self.send_with(&client, &before, Box::pin(client.batch_execute(sql)))
     }
 
-    /// `BEGIN`, then the store's write lock (see [`WRITE_LOCK`]), in one round trip.
+    /// `BEGIN`, then the store's write lock (see [`WRITE_LOCK`]): both go out with the
+    /// transaction's first statement, in its round trip (the server runs that statement once
+    /// the lock is held).
     pub(crate) fn begin_write(&self) -> Result<()> {
-        {
-            let mut state = self.state.borrow_mut();
-            state.deferred.clear();
-            state.deferred.push("BEGIN".to_owned());
-        }
-        self.state.borrow_mut().in_transaction = true;
-        if let Err(err) = self.query("SELECT pg_advisory_xact_lock(?1)", &[&WRITE_LOCK]) {
-            let _ = self.end_transaction("ROLLBACK");
-            return Err(err);
-        }
+        // A connection that broke is made again now, not half-way into the transaction.
+        self.client()?;
+        let mut state = self.state.borrow_mut();
+        state.deferred.clear();
+        state.deferred.push(Later::Simple("BEGIN".to_owned()));
+        state.deferred.push(Later::Write {
+            sql: "SELECT pg_advisory_xact_lock($1)".to_owned(),
+            values: vec![Held::Int(WRITE_LOCK)],
+        });
+        state.in_transaction = true;
         Ok(())
     }
 
-    /// `COMMIT` or `ROLLBACK` (which makes what was deferred moot).
+    /// `COMMIT` (with what is deferred, in its round trip) or `ROLLBACK` (which makes what was
+    /// deferred moot).
     pub(crate) fn end_transaction(&self, how: &str) -> Result<()> {
         if how == "ROLLBACK" {
-            self.state.borrow_mut().deferred.clear();
+            let mut state = self.state.borrow_mut();
+            // Nothing of it reached the server: nothing to roll back there.
+            let never_began =
+                matches!(state.deferred.first(), Some(Later::Simple(s)) if s == "BEGIN");
+            state.deferred.clear();
+            if never_began {
+                state.in_transaction = false;
+                return Ok(());
+            }
         }
         let done = self.execute_batch(how);
         self.state.borrow_mut().in_transaction = false;
         done
     }
+}
+
+/// How a statement goes out.
+enum Target<'a> {
+    Prepared(Statement),
+    Unnamed(&'a str),
+}
+
+/// What the caller wants back.
+#[derive(Clone, Copy)]
+enum Call {
+    Query,
+    Execute,
+}
+
+enum Answer {
+    Rows(Vec<tokio_postgres::Row>),
+    Count(u64),
 }
 
 /// A request to the server on its way (boxed: it borrows the client and statement).
@@ -395,13 +654,13 @@ impl ToSql for PgValue<'_> {
 /// One connection, with the session's settings: UTC, a statement timeout, Baton's name.
 fn open(target: &PgTarget, read_only: bool) -> std::result::Result<Client, String> {
     let mut config = target.config();
+    // The session's settings travel in the startup message: no round trip of their own.
+    let mut options = config.get_options().unwrap_or_default().to_owned();
+    options.push_str(" -c TimeZone=UTC -c statement_timeout=300s");
     if read_only {
-        let options = match config.get_options() {
-            Some(given) => format!("{given} -c default_transaction_read_only=on"),
-            None => "-c default_transaction_read_only=on".to_owned(),
-        };
-        config.options(&options);
+        options.push_str(" -c default_transaction_read_only=on");
     }
+    config.options(options.trim_start());
     config
         .application_name("baton")
         .connect_timeout(Duration::from_secs(5))
@@ -427,13 +686,57 @@ fn open(target: &PgTarget, read_only: bool) -> std::result::Result<Client, Strin
                 client
             }
         };
-        client
-            .batch_execute("SET TIME ZONE 'UTC'; SET statement_timeout = '300s'")
-            .await?;
         Ok::<_, tokio_postgres::Error>(client)
     }))
     .map_err(|err| format!("the connection task failed: {err}"))?;
     connected.map_err(|err| describe_connect_error(target, &err))
+}
+
+/// Where the role of `target` stands on its store, asked on a reading connection of its own.
+fn standing_of(target: &PgTarget) -> std::result::Result<Refusal, String> {
+    let client = open(target, true)?;
+    let sql = "SELECT current_user::text,
+                (SELECT pg_get_userbyid(datdba)::text FROM pg_database
+                  WHERE datname = current_database()),
+                (SELECT rolsuper FROM pg_roles WHERE rolname = current_user),
+                coalesce((SELECT pg_has_role(current_user, oid, 'MEMBER') FROM pg_roles
+                           WHERE rolname = current_database() || '_decider'), false),
+                coalesce((SELECT pg_has_role(current_user, oid, 'MEMBER') FROM pg_roles
+                           WHERE rolname = current_database() || '_viewer'), false),
+                coalesce((SELECT string_agg(m.rolname::text, ',' ORDER BY m.rolname)
+                            FROM pg_auth_members am
+                            JOIN pg_roles g ON g.oid = am.roleid
+                            JOIN pg_roles m ON m.oid = am.member
+                           WHERE g.rolname = current_database() || '_decider'
+                             AND m.rolcanlogin), '')";
+    let row = wait(client.query_one(sql, &[])).map_err(|err| err.to_string())?;
+    let get = |i: usize| -> std::result::Result<String, String> {
+        row.try_get::<_, Option<String>>(i)
+            .map(Option::unwrap_or_default)
+            .map_err(|e| e.to_string())
+    };
+    let flag = |i: usize| row.try_get::<_, Option<bool>>(i).ok().flatten() == Some(true);
+    let (role, owner) = (get(0)?, get(1)?);
+    let standing = if flag(2) || (!owner.is_empty() && role == owner) {
+        Standing::Owner
+    } else if flag(3) {
+        Standing::Is(StoreRole::Decider)
+    } else if flag(4) {
+        Standing::Is(StoreRole::Viewer)
+    } else {
+        Standing::Nothing
+    };
+    Ok(Refusal {
+        role,
+        denied: String::new(),
+        standing,
+        deciders: get(5)?
+            .split(',')
+            .filter(|name| !name.is_empty())
+            .map(str::to_owned)
+            .collect(),
+        owner: Some(owner).filter(|owner| !owner.is_empty()),
+    })
 }
 
 async fn drive<S, T>(connection: tokio_postgres::Connection<S, T>)

@@ -69,8 +69,12 @@ impl Store {
                 .decision
                 .as_ref()
                 .map(|d| {
+                    let on = d
+                        .host
+                        .as_deref()
+                        .map_or(String::new(), |host| format!(" on {host}"));
                     format!(
-                        " by {} at {}: {}",
+                        " by {}{on} at {}: {}",
                         d.who,
                         d.at.format("%H:%M UTC"),
                         d.action

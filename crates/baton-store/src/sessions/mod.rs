@@ -11,6 +11,7 @@ pub(crate) mod choices;
 mod drift;
 pub(crate) mod edits;
 mod parallel;
+mod permit_reads;
 pub(crate) mod permits;
 mod record;
 mod summary;
@@ -37,6 +38,7 @@ use crate::codec::ts;
 use crate::error::Result;
 use crate::Store;
 use asks::{ask_finding, record_ask, someone_watches};
+use permit_reads::PermitReads;
 use permits::{ask_permit, clash_finding, release_leases};
 use turns::{end_turn, note_tool, push_event, session_row, set_turn_state, turn_title};
 
@@ -54,7 +56,7 @@ fn record_files(
         let resource = session.resource(&path);
         push_event(tx, row, kind, Some(resource.clone()), None, now, record)?;
         if kind == EventKind::Write {
-            tx.execute(
+            tx.execute_later(
                 "UPDATE leases SET last_write_at = ?3 WHERE resource = ?1 AND holder = ?2",
                 params![resource, row.agent_id, ts(now)],
             )?;
@@ -72,11 +74,22 @@ impl Store {
         settings: PermitSettings,
         now: DateTime<Utc>,
     ) -> Result<HookRecord> {
+        let cwd = session.cwd.as_deref();
+        // A write's permit reads the rules and the files' leases: with the session's row, in
+        // one round trip.
+        let writes = match &call.event {
+            HookEvent::PreToolUse(tool) => match tool_effect(tool, cwd) {
+                ToolEffect::Writes(paths) | ToolEffect::UnsureWrites { paths, .. } => paths,
+                _ => Vec::new(),
+            },
+            _ => Vec::new(),
+        };
+        let mut reads = (!writes.is_empty())
+            .then(|| PermitReads::new(writes.iter().map(|path| session.resource(path)).collect()));
         let tx = self.write_tx()?;
-        let mut row = session_row(&tx, session, now)?;
+        let mut row = session_row(&tx, session, now, reads.as_mut())?;
         let mut record = HookRecord::for_row(&row);
         let mut ask: Option<(String, u64)> = None;
-        let cwd = session.cwd.as_deref();
         match &call.event {
             HookEvent::UserPromptSubmit { prompt } => {
                 if row.turn_open {
@@ -93,12 +106,18 @@ impl Store {
             }
             HookEvent::PreToolUse(tool) => {
                 note_tool(&tx, row.agent_id, tool, cwd)?;
-                let paths = match tool_effect(tool, cwd) {
-                    ToolEffect::Writes(paths) | ToolEffect::UnsureWrites { paths, .. } => paths,
-                    _ => Vec::new(),
-                };
-                if !paths.is_empty() {
-                    ask_permit(&tx, session, &row, &paths, &settings, now, &mut record)?;
+                let paths = writes;
+                if let Some(reads) = reads.as_ref().filter(|_| !paths.is_empty()) {
+                    ask_permit(
+                        &tx,
+                        session,
+                        &row,
+                        &paths,
+                        reads,
+                        &settings,
+                        now,
+                        &mut record,
+                    )?;
                     // Codex sends no PostToolUse for a patch run through the shell: its write
                     // is recorded when it is let through.
                     let let_through = !matches!(record.answer, HookAnswer::Deny(_));

@@ -8,42 +8,27 @@ use baton_core::hooks::{
     deny_reason, file_resource, lease_branch, lease_meets, permit, ClashOutcome, HookAnswer, Lease,
     Permit, PermitConflict, PermitVerdict,
 };
-use baton_core::rules::{CompiledRules, MapLease, RuleKind};
+use baton_core::rules::{MapLease, RuleKind};
 use chrono::{DateTime, Duration, Utc};
 
 use super::parallel::{last_write, meet_other_branches};
+use super::permit_reads::{named_branch, read_lease, PermitReads};
 use super::record::{HookRecord, PermitClash, PermitSettings, SessionRef, SessionRow};
 use crate::agents::agent_id_by_name;
 use crate::codec::{parse_adapter, parse_ts, ts};
 use crate::error::Result;
-use crate::rules::rules_in;
 use crate::Store;
 
 impl Store {
     /// Live leases (at `now`, for `lease_time`), oldest first.
     pub fn leases(&self, now: DateTime<Utc>, lease_time: Duration) -> Result<Vec<Lease>> {
-        let stmt_sql = "SELECT l.resource, l.branch, a.name, l.since, l.last_write_at
+        let stmt_sql = "SELECT l.resource, l.branch, a.name, l.since, l.last_write_at, s.host
                FROM leases l JOIN agents a ON a.id = l.holder
+               LEFT JOIN sessions s ON s.agent_id = l.holder
               WHERE l.last_write_at > ?1 ORDER BY l.since, l.resource, l.branch";
         self.db
             .query_map(stmt_sql, params![ts(now - lease_time)], read_lease)
     }
-}
-
-/// A lease from `resource, branch, holder's name, since, last_write_at`.
-fn read_lease(row: &crate::db::Row<'_>) -> Result<Lease> {
-    Ok(Lease {
-        resource: row.get(0)?,
-        branch: named_branch(row.get(1)?),
-        holder: row.get(2)?,
-        since: parse_ts(&row.get::<String>(3)?)?,
-        last_write_at: parse_ts(&row.get::<String>(4)?)?,
-    })
-}
-
-/// A lease's stored branch (`""`: one lease for every branch) as its types say it.
-fn named_branch(stored: String) -> Option<String> {
-    Some(stored).filter(|branch| !branch.is_empty())
 }
 
 /// Every lease, lapsed or not (the map shows its age), oldest first.
@@ -69,18 +54,21 @@ pub(super) fn release_leases(tx: &Db, agent_id: i64) -> Result<()> {
 }
 
 /// The permit for writing `paths`: every path is checked; the session takes (or keeps) the
-/// lease of each path nobody else on its branch has a claim on.
+/// lease of each path nobody else on its branch has a claim on. `reads` holds the rules and
+/// the leases on the paths' files, read with the session's row.
+#[allow(clippy::too_many_arguments)]
 pub(super) fn ask_permit(
     tx: &Db,
     session: &SessionRef,
     row: &SessionRow,
     paths: &[String],
+    reads: &PermitReads,
     settings: &PermitSettings,
     now: DateTime<Utc>,
     record: &mut HookRecord,
 ) -> Result<()> {
-    let rules = CompiledRules::new(rules_in(tx)?.into_iter().map(|r| r.rule).collect());
-    let branch = session_branch(tx, row.agent_id)?;
+    let rules = reads.rules();
+    let branch = row.branch.clone();
     for path in paths {
         // Leases are on the repository's file (one in all its checkouts) and branch; a rule holds on
         // either name (`repo://<identity>/src/**`, or today's `file:///<folder>/src/**`), and
@@ -91,9 +79,13 @@ pub(super) fn ask_permit(
             .into_iter()
             .find(|name| rules.covering(&[RuleKind::Data], name).next().is_some())
             .unwrap_or(&resource);
-        let mut leases = leases_on(tx, &resource, lease_branch(&resource, branch.as_deref()))?;
+        let mut leases = reads.leases_on(&resource, lease_branch(&resource, branch.as_deref()));
         for lease in &mut leases {
             lease.resource.clone_from(by_rule);
+            // The holder's machine is named when it is another than this session's.
+            if lease.host.is_some() && lease.host == session.host {
+                lease.host = None;
+            }
         }
         let Permit { verdict, conflict } = permit(
             &row.name,
@@ -111,7 +103,7 @@ pub(super) fn ask_permit(
             meet_other_branches(tx, session, row, &resource, settings.parallel, now, record)?;
         match conflict {
             _ if refused => {}
-            None => take_lease(tx, &resource, row.agent_id, now)?,
+            None => take_lease_on(tx, &resource, row.agent_id, branch.as_deref(), now)?,
             // The person allowed this session one more write while the holder keeps the file.
             Some(_) if use_exemption(tx, &resource, row.agent_id)? => {}
             Some(conflict) => {
@@ -124,7 +116,13 @@ pub(super) fn ask_permit(
                     record.answer =
                         HookAnswer::Deny(deny_reason(path, &conflict, settings.lease_time, now));
                 }
+                // A holder on another machine: the item names both.
+                let writer_host = match &conflict {
+                    PermitConflict::Lease { host: Some(_), .. } => session.host.clone(),
+                    _ => None,
+                };
                 record.clashes.push(PermitClash {
+                    writer_host,
                     path: path.clone(),
                     resource: resource.clone(),
                     conflict,
@@ -136,21 +134,6 @@ pub(super) fn ask_permit(
         }
     }
     Ok(())
-}
-
-/// The leases on `resource` that stand in the way of a write kept for `branch` (see
-/// [`lease_meets`]): a holder on another branch of the repository edits in parallel (its own
-/// checkout), not over this one's file.
-fn leases_on(tx: &Db, resource: &str, branch: &str) -> Result<Vec<Lease>> {
-    let mut leases = tx.query_map(
-        "SELECT l.resource, l.branch, a.name, l.since, l.last_write_at
-               FROM leases l JOIN agents a ON a.id = l.holder
-              WHERE l.resource = ?1 ORDER BY l.since, l.branch",
-        params![resource],
-        read_lease,
-    )?;
-    leases.retain(|lease| lease_meets(lease.branch.as_deref().unwrap_or_default(), branch));
-    Ok(leases)
 }
 
 /// The branch session `agent_id` is on (None: no branch, or no session).
@@ -194,12 +177,24 @@ pub(crate) fn holds_lease(tx: &Db, resource: &str, agent_id: i64) -> Result<bool
 /// with no branch): after it, no other lease stands in the session's way.
 pub(crate) fn take_lease(tx: &Db, resource: &str, agent_id: i64, now: DateTime<Utc>) -> Result<()> {
     let branch = session_branch(tx, agent_id)?;
-    let branch = lease_branch(resource, branch.as_deref());
-    tx.execute(
+    take_lease_on(tx, resource, agent_id, branch.as_deref(), now)
+}
+
+/// [`take_lease`] for a session known to be on `branch`. Nobody reads what these writes
+/// return: they go out with the call's next statement or its commit.
+fn take_lease_on(
+    tx: &Db,
+    resource: &str,
+    agent_id: i64,
+    branch: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let branch = lease_branch(resource, branch);
+    tx.execute_later(
         "DELETE FROM leases WHERE resource = ?1 AND branch <> ?2 AND (branch = '' OR ?2 = '')",
         params![resource, branch],
     )?;
-    tx.execute(
+    tx.execute_later(
         "INSERT INTO leases (resource, branch, holder, since, last_write_at)
          VALUES (?1, ?2, ?3, ?4, ?4)
          ON CONFLICT (resource, branch) DO UPDATE SET
@@ -219,14 +214,25 @@ pub(super) fn clash_finding(record: &HookRecord, clash: &PermitClash) -> Finding
     let outcome = ClashOutcome::of(clash.verdict);
     let refused = outcome == ClashOutcome::Refused;
     let (kind, summary) = match &clash.conflict {
-        PermitConflict::Lease { holder, since } => (
-            FindingKind::WriteCollision,
-            format!(
-                "{me} tried to write {} while {holder} holds it (since {} UTC): {outcome}",
-                clash.path,
-                since.format("%H:%M")
-            ),
-        ),
+        PermitConflict::Lease {
+            holder,
+            host,
+            since,
+        } => {
+            // On two machines, each is named (on one, neither).
+            let on = |host: Option<&str>| host.map_or(String::new(), |h| format!(" on {h}"));
+            let mine = on(clash.writer_host.as_deref());
+            (
+                FindingKind::WriteCollision,
+                format!(
+                    "{me}{mine} tried to write {} while {holder}{} holds it (since {} UTC): \
+                     {outcome}",
+                    clash.path,
+                    on(host.as_deref()),
+                    since.format("%H:%M")
+                ),
+            )
+        }
         PermitConflict::Owner { owner, pattern } => (
             FindingKind::OwnershipViolation,
             format!(

@@ -29,6 +29,8 @@ pub struct SessionRef {
     /// The agent's name when the person chose one (`BATON_AGENT_NAME`); else
     /// `<repository>·<short id>`.
     pub name: Option<String>,
+    /// The machine the session's hooks run on ([`crate::host::this_machine`]); None: not said.
+    pub host: Option<String>,
 }
 
 /// How permits are kept for this call.
@@ -66,6 +68,8 @@ pub struct PermitClash {
     /// The holder's last stored write of the file (the finding's evidence).
     pub holder_seq: Option<u64>,
     pub verdict: PermitVerdict,
+    /// The writer's machine, when the holder is on another one (the item names both).
+    pub writer_host: Option<String>,
 }
 
 /// What one hook call did.
@@ -103,6 +107,8 @@ pub(crate) struct SessionRow {
     pub(super) name: String,
     pub(super) turns: i64,
     pub(super) turn_open: bool,
+    /// The branch it works on (as stored; the call's own once recorded).
+    pub(super) branch: Option<String>,
 }
 
 impl SessionRef {

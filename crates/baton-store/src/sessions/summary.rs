@@ -16,7 +16,7 @@ impl Store {
             return Ok(None);
         }
         let stmt_sql = "SELECT client, session_id, repo_root, branch, prompt, last_tool, turn_open,
-                    started_at, last_seen_at, ended_at, repository
+                    started_at, last_seen_at, ended_at, repository, host
                FROM sessions WHERE agent_id = ?1";
         let Some(mut summary) = self.db.query_opt(stmt_sql, params![agent.id], |row| {
             Ok(SessionSummary {
@@ -30,6 +30,7 @@ impl Store {
                     .get::<Option<String>>(10)?
                     .map(|identity| repository_label(&identity, None)),
                 branch: row.get(3)?,
+                host: row.get(11)?,
                 prompt: row.get(4)?,
                 last_tool: row.get(5)?,
                 turn_open: row.get(6)?,

@@ -8,6 +8,7 @@ use baton_core::protocol::{Event, EventKind, Task};
 use baton_core::task::TaskState;
 use chrono::{DateTime, Utc};
 
+use super::permit_reads::PermitReads;
 use super::record::{HookRecord, SessionRef, SessionRow, TITLE_CHARS};
 use crate::agents::{agent_id_by_name, name_key};
 use crate::codec::{adapter_str, ts};
@@ -21,39 +22,83 @@ pub(super) fn find_session(
     condition: &str,
     values: &[&dyn Param],
 ) -> Result<Option<SessionRow>> {
-    tx.query_opt(
-        &format!(
-            "SELECT s.agent_id, a.name, s.turns, s.turn_open
-                   FROM sessions s JOIN agents a ON a.id = s.agent_id WHERE {condition}"
-        ),
-        values,
-        |row| {
-            Ok(SessionRow {
+    find_session_reading(tx, condition, values, None)
+}
+
+/// [`find_session`], and what a write's permit reads, in the same round trip.
+fn find_session_reading(
+    tx: &Db,
+    condition: &str,
+    values: &[&dyn Param],
+    permit: Option<&mut PermitReads>,
+) -> Result<Option<SessionRow>> {
+    let sql = format!(
+        "SELECT s.agent_id, a.name, s.turns, s.turn_open, s.branch
+               FROM sessions s JOIN agents a ON a.id = s.agent_id WHERE {condition}"
+    );
+    let mut reads: Vec<(&str, &[&dyn Param])> = vec![(sql.as_str(), values)];
+    let (permit_sql, permit_values) = match &permit {
+        Some(permit) => permit.statements(),
+        None => Default::default(),
+    };
+    let permit_params: Vec<Vec<&dyn Param>> = permit_values
+        .iter()
+        .map(|values| values.iter().map(|v| v as &dyn Param).collect())
+        .collect();
+    for (sql, params) in permit_sql.iter().zip(&permit_params) {
+        reads.push((sql.as_str(), params.as_slice()));
+    }
+    let mut found = None;
+    let mut permit = permit;
+    tx.query_together(&reads, |i, row| {
+        if i == 0 {
+            found.get_or_insert(SessionRow {
                 agent_id: row.get(0)?,
                 name: row.get(1)?,
                 turns: row.get(2)?,
                 turn_open: row.get(3)?,
-            })
-        },
-    )
+                branch: row.get(4)?,
+            });
+            Ok(())
+        } else {
+            match permit.as_deref_mut() {
+                Some(permit) => permit.take(i - 1, row),
+                None => Ok(()),
+            }
+        }
+    })?;
+    Ok(found)
 }
 
-/// The session's agent and turn, added on its first call; its whereabouts refreshed.
-pub(super) fn session_row(tx: &Db, session: &SessionRef, now: DateTime<Utc>) -> Result<SessionRow> {
-    let found = find_session(
+/// The session's agent and turn, added on its first call; its whereabouts refreshed. What a
+/// write's permit reads (`permit`) is read in the same round trip.
+pub(super) fn session_row(
+    tx: &Db,
+    session: &SessionRef,
+    now: DateTime<Utc>,
+    permit: Option<&mut PermitReads>,
+) -> Result<SessionRow> {
+    let found = find_session_reading(
         tx,
         "s.client = ?1 AND s.session_id = ?2",
         params![session.client.as_str(), session.session_id],
+        permit,
     )?;
-    let row = match found {
+    let mut row = match found {
         Some(row) => row,
         None => add_session(tx, session, now)?,
     };
-    tx.execute(
+    // The branch as the update below leaves it (a call that reads none keeps the last one).
+    if session.branch.is_some() {
+        row.branch.clone_from(&session.branch);
+    }
+    // Writes nobody reads back: they go out with the call's next statement (one round trip
+    // for all on PostgreSQL).
+    tx.execute_later(
         "UPDATE sessions
             SET cwd = coalesce(?2, cwd), repo_root = coalesce(?3, repo_root),
                 branch = coalesce(?4, branch), last_seen_at = ?5,
-                repository = coalesce(?6, repository)
+                repository = coalesce(?6, repository), host = coalesce(?7, host)
           WHERE agent_id = ?1",
         params![
             row.agent_id,
@@ -61,11 +106,12 @@ pub(super) fn session_row(tx: &Db, session: &SessionRef, now: DateTime<Utc>) -> 
             session.repo_root,
             session.branch,
             ts(now),
-            session.repository
+            session.repository,
+            session.host
         ],
     )?;
     // A session is "up" while it calls: its last call is its last success.
-    tx.execute(
+    tx.execute_later(
         "UPDATE agents SET reachability = 'up', last_success_at = ?2, last_attempt_at = ?2
           WHERE id = ?1",
         params![row.agent_id, ts(now)],
@@ -105,7 +151,7 @@ pub(super) fn add_session(tx: &Db, session: &SessionRef, now: DateTime<Utc>) -> 
         ],
         |row| row.get(0),
     )?;
-    tx.execute(
+    tx.execute_later(
         "INSERT INTO sessions (agent_id, client, session_id, started_at, last_seen_at)
          VALUES (?1, ?2, ?3, ?4, ?4)",
         params![
@@ -121,6 +167,7 @@ pub(super) fn add_session(tx: &Db, session: &SessionRef, now: DateTime<Utc>) -> 
         name,
         turns: 0,
         turn_open: false,
+        branch: None,
     })
 }
 
@@ -168,7 +215,7 @@ pub(super) fn note_tool(
         _ => tool.name.clone(),
     };
     let what: String = what.chars().take(TITLE_CHARS).collect();
-    tx.execute(
+    tx.execute_later(
         "UPDATE sessions SET last_tool = ?2 WHERE agent_id = ?1",
         params![agent_id, what],
     )?;

@@ -85,11 +85,14 @@ fn people_deciding_one_item_at_once_make_one_decision_and_the_others_hear_who() 
     assert_eq!(landed.len(), 1, "{results:?}");
     let decided = store.escalation(item).unwrap();
     assert_eq!(decided.state, EscalationState::Resolved);
-    let who = decided.decision.unwrap().who;
+    let decision = decided.decision.unwrap();
+    let (who, host) = (decision.who, decision.host.unwrap());
     for refused in results.iter().filter_map(|r| r.as_ref().err()) {
         assert!(
             matches!(refused, StoreError::EscalationClosed { .. })
-                && refused.to_string().contains(&format!("by {who} at")),
+                && refused
+                    .to_string()
+                    .contains(&format!("by {who} on {host} at")),
             "{refused}"
         );
     }

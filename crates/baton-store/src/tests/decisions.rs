@@ -24,6 +24,9 @@ fn store_with_log(n: i64) -> (Store, Vec<DecisionEntry>) {
             if i == 2 {
                 draft = draft.detail(json!({"z": [1, {"b": true, "a": null}], "a": "x"}));
             }
+            if i == 3 {
+                draft = draft.host("build-box");
+            }
             store.append_decision(draft).unwrap()
         })
         .collect();
@@ -58,8 +61,13 @@ fn expected_hash(prev: &str, line: &Value) -> String {
         Value::Null => "null".to_owned(),
         detail => canonical_json(detail),
     };
+    // The machine is hashed when the entry names one (schema 20), and left out otherwise.
+    let host = match line.get("host") {
+        Some(host) => format!(",\"host\":{}", serde_json::to_string(host).unwrap()),
+        None => String::new(),
+    };
     let canonical = format!(
-        "{{\"action\":{},\"at\":{},\"detail\":{detail},\"escalation_id\":{},\"reason\":{},\"seq\":{},\"subject\":{},\"who\":{}}}",
+        "{{\"action\":{},\"at\":{},\"detail\":{detail},\"escalation_id\":{}{host},\"reason\":{},\"seq\":{},\"subject\":{},\"who\":{}}}",
         s("action"), s("at"), s("escalation_id"), s("reason"), s("seq"), s("subject"), s("who"),
     );
     hex::encode(Sha256::digest(format!("{prev}{canonical}").as_bytes()))
@@ -126,6 +134,8 @@ fn tampering_with_any_field_of_one_entry_names_that_entry() {
         ("detail", "'{}'"),
         ("hash", "'ab'"),
         ("prev_hash", "'cd'"),
+        ("host", "'mallory-box'"),
+        ("host", "NULL"),
     ] {
         let (store, _) = store_with_log(5);
         drop_trigger(&store, "update");
@@ -241,6 +251,10 @@ fn jsonl_export_has_one_line_per_entry_that_rechecks_outside_the_store() {
     let first: Value = serde_json::from_str(lines[0]).unwrap();
     assert_eq!(first["at"], "2026-05-01T12:00:01.000000000Z");
     assert_eq!(first["detail"], Value::Null);
+    // Each entry says the machine it was made on: this process's, unless told another.
+    assert_eq!(first["host"], crate::host::this_machine().as_str());
+    let third: Value = serde_json::from_str(lines[2]).unwrap();
+    assert_eq!(third["host"], "build-box");
 }
 
 #[test]

@@ -127,7 +127,10 @@ fn approving_logs_the_decision_closes_the_finding_and_queues_one_delivery_per_ag
     );
     assert_eq!(
         again.unwrap_err().to_string(),
-        format!("escalation {id} is already resolved by ana at 12:00 UTC: approve")
+        format!(
+            "escalation {id} is already resolved by ana on {} at 12:00 UTC: approve",
+            crate::host::this_machine()
+        )
     );
 
     // Delivery outcomes: one fails and is retried later, the other is acknowledged.

@@ -32,6 +32,7 @@ pub(super) fn on_branch(id: &str, branch: &str) -> SessionRef {
         repository_name: Some("shop".into()),
         branch: Some(branch.into()),
         name: None,
+        host: None,
     }
 }
 

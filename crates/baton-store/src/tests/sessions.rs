@@ -30,6 +30,7 @@ fn session(id: &str) -> SessionRef {
         repository_name: None,
         branch: Some("main".into()),
         name: None,
+        host: None,
     }
 }
 

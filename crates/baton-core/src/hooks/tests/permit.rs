@@ -15,6 +15,7 @@ fn lease(holder: &str, since: u32, last: u32) -> Lease {
         resource: "file:///repo/src/app.rs".into(),
         branch: None,
         holder: holder.into(),
+        host: None,
         since: at(since),
         last_write_at: at(last),
     }
@@ -29,6 +30,7 @@ fn a_live_lease_of_another_session_stands_in_the_way_as_the_mode_says() {
     let ask = |who: &str, mode, now| permit(who, file, &none, &leases, mode, ten, now);
     let held = Some(PermitConflict::Lease {
         holder: "repo·a1".into(),
+        host: None,
         since: at(1),
     });
     assert_eq!(
@@ -128,10 +130,27 @@ fn the_reason_names_the_file_the_holder_since_when_and_both_ways_on() {
         "/repo/src/app.rs",
         &PermitConflict::Lease {
             holder: "repo·a1".into(),
+            host: None,
             since: at(1),
         },
         Duration::seconds(DEFAULT_LEASE_SECONDS),
         at(5),
+    );
+    assert!(!reason.contains("machine"), "{reason}");
+    // A holder on another machine: the reason says which.
+    let elsewhere = deny_reason(
+        "/repo/src/app.rs",
+        &PermitConflict::Lease {
+            holder: "repo·a1".into(),
+            host: Some("laptop-a".into()),
+            since: at(1),
+        },
+        Duration::seconds(DEFAULT_LEASE_SECONDS),
+        at(5),
+    );
+    assert!(
+        elsewhere.contains("the session \"repo·a1\" on the machine laptop-a is working on"),
+        "{elsewhere}"
     );
     for words in [
         "/repo/src/app.rs",
