@@ -27,9 +27,18 @@ afterEach(() => {
 });
 
 const AGENTS = recorded<AgentRow[]>("list_agents");
-const LEDGERS = recorded<ApiLedger[]>("rate_limits");
-/** The API under pressure: it has the headers' quota and the 429s. */
-const PRESSED = LEDGERS.find((l) => l.quotas.length > 0)!;
+/** The API under pressure: the scenario's, with the headers' quota and the 429s. */
+const PRESSED_API = recorded<ApiLedger[]>("rate_limits").find((l) => l.rate_limited_last_hour > 0)!.api;
+/**
+ * A ledger as recorded, but for the demo's other APIs as they are before their first headers
+ * arrive: no limit known, so no forecast. (The demo's callers report their limits after their
+ * first calls, so whether a recording has them depends on how soon it settled.)
+ */
+function asBeforeOtherHeaders(ledgers: ApiLedger[]): ApiLedger[] {
+  return ledgers.map((l) => (l.api === PRESSED_API ? l : { ...l, quotas: [], forecasts: [] }));
+}
+const LEDGERS = asBeforeOtherHeaders(recorded<ApiLedger[]>("rate_limits"));
+const PRESSED = LEDGERS.find((l) => l.api === PRESSED_API)!;
 /** An API with no limit known. */
 const UNLIMITED = LEDGERS.find((l) => l.quotas.length === 0)!;
 const nameOf = (id: number) => AGENTS.find((a) => a.config.id === id)!.config.name;
@@ -47,7 +56,13 @@ function Harness({ agents }: { agents: AgentRow[] }) {
 
 /** The recorded answers behind a recording transport. */
 function setup(extra: Record<string, Handler> = {}): TestTransport {
-  const t = createTestTransport({ ...replay(RECORDED_COMMANDS), ...extra });
+  const replayed = replay(RECORDED_COMMANDS);
+  const rateLimits = replayed.rate_limits!;
+  const t = createTestTransport({
+    ...replayed,
+    rate_limits: (args) => asBeforeOtherHeaders(rateLimits(args) as ApiLedger[]),
+    ...extra,
+  });
   setTransport(t);
   return t;
 }

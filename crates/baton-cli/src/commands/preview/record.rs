@@ -194,9 +194,12 @@ pub async fn record(commands: &Commands, dir: &Path) -> Result<(), CliError> {
         recorder.call("test_connection", args).await;
     }
 
-    // A quota set by the person on the API under pressure, and taken away again: the ledger as
-    // the engine answers it after each.
-    if let Some(ledger) = ledgers.iter().find(|l| !l.quotas.is_empty()) {
+    // A quota set by the person on the API under pressure (the scenario's: its headers' quota
+    // and its 429s), and taken away again: the ledger as the engine answers it after each.
+    if let Some(ledger) = ledgers
+        .iter()
+        .find(|l| !l.quotas.is_empty() && l.rate_limited_last_hour > 0)
+    {
         let (api, key) = (&ledger.api, &ledger.key);
         let quota = json!({"api": api, "key": key, "metric": "requests", "limit": 450, "windowSeconds": 3600});
         recorder.change("set_quota", quota).await;
