@@ -22,19 +22,7 @@ use baton_tests::model_standin::ModelStandIn;
 use baton_tests::model_standin::ResponsesStandIn;
 use baton_tests::peers::{claude_print, debug_baton, CodexPlace, SessionPlace};
 
-fn git(dir: &Path, args: &[&str]) {
-    let out = StdCommand::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(args)
-        .env("GIT_AUTHOR_NAME", "t")
-        .env("GIT_AUTHOR_EMAIL", "t@t")
-        .env("GIT_COMMITTER_NAME", "t")
-        .env("GIT_COMMITTER_EMAIL", "t@t")
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "git {args:?}: {out:?}");
-}
+use baton_testdb::git::git;
 
 /// What became of session feature-b's write and the queue.
 struct Outcome {

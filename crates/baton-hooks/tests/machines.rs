@@ -13,27 +13,10 @@ use baton_core::detect::FindingKind;
 use baton_store::{Store, StoreLocation, StorePlace};
 use serde_json::json;
 
-fn git(dir: &Path, args: &[&str]) {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args([
-            "-c",
-            "user.name=t",
-            "-c",
-            "user.email=t@t",
-            "-c",
-            "init.defaultBranch=main",
-        ])
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
+mod support;
+
+use baton_testdb::git::git;
+use support::{edit_app as edit, run_hook};
 
 /// One machine: its data folder (pointed at the shared store) and its clone of the repository.
 struct Machine {
@@ -73,39 +56,9 @@ impl Machine {
 }
 
 fn call(data: &Path, host: &str, payload: serde_json::Value) -> (i32, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_baton-hook"))
-        .arg("--data-dir")
-        .arg(data)
-        .args(["claude-code", "--mode", "enforce"])
-        .env("BATON_HOST", host)
-        .env_remove("BATON_STORE")
-        // What is checked is who meets whom, not how fast a debug build answers on a busy
-        // machine: no call may fall back to "unchecked" here.
-        .env("BATON_HOOK_BUDGET_MS", "30000")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(payload.to_string().as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    run_hook(data, "claude-code", &[("BATON_HOST", host)], &payload)
 }
 
-fn edit(session: &str, cwd: &Path, event: &str) -> serde_json::Value {
-    json!({
-        "session_id": session, "cwd": cwd, "hook_event_name": event, "tool_name": "Edit",
-        "tool_input": {"file_path": cwd.join("src/app.rs"), "old_string": "a", "new_string": "b"}
-    })
-}
 
 /// The repository every machine clones: one commit of `src/app.rs`.
 fn origin(root: &Path) {
@@ -238,29 +191,8 @@ fn a_postgresql_store_that_cannot_answer_lets_writes_through_unless_the_reposito
         let url = format!("postgres://baton@127.0.0.1:{port}/baton");
         StorePlace::choose(&data, Some(&StoreLocation::parse(&url).unwrap())).unwrap();
         let run = |payload: serde_json::Value| {
-            let mut child = Command::new(env!("CARGO_BIN_EXE_baton-hook"))
-                .arg("--data-dir")
-                .arg(&data)
-                .args(["claude-code", "--mode", "enforce"])
-                .env_remove("BATON_STORE")
-                .env("BATON_HOOK_BUDGET_MS", budget)
-                .env("PGPASSWORD", "not-needed")
-                .stdin(Stdio::piped())
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .spawn()
-                .unwrap();
-            child
-                .stdin
-                .take()
-                .unwrap()
-                .write_all(payload.to_string().as_bytes())
-                .unwrap();
-            let out = child.wait_with_output().unwrap();
-            (
-                out.status.code().unwrap_or(-1),
-                String::from_utf8_lossy(&out.stderr).into_owned(),
-            )
+            let env = [("BATON_HOOK_BUDGET_MS", budget), ("PGPASSWORD", "not-needed")];
+            run_hook(&data, "claude-code", &env, &payload)
         };
         // Fail-open: the write goes ahead (exit 1 is Claude Code's "not blocking, show the
         // person"), and the hook says why.

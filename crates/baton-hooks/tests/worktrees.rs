@@ -14,29 +14,14 @@ use baton_hooks::place::{checkout, main_checkout, IDENTITY_CACHE};
 use baton_store::StorePlace;
 use serde_json::json;
 
-fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args([
-            "-c",
-            "user.name=t",
-            "-c",
-            "user.email=t@t",
-            "-c",
-            "init.defaultBranch=main",
-            "-c",
-            "protocol.file.allow=always",
-        ])
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+mod support;
+
+use baton_testdb::git::git;
+use support::{edit_app as write, run_hook};
+
+/// One hook call of `client` in `enforce` mode: (exit code, stderr).
+fn hook(data: &Path, client: &str, payload: serde_json::Value) -> (i32, String) {
+    run_hook(data, client, &[], &payload)
 }
 
 /// A worktree of `repo` on a new `branch`, in `../wt/<branch>`.
@@ -45,36 +30,7 @@ fn worktree(repo: &Path, branch: &str) {
     git(repo, &["worktree", "add", "-q", "-b", branch, &folder]);
 }
 
-/// One hook call of `client` in `enforce` mode: (exit code, stderr).
-fn hook(data: &Path, client: &str, payload: serde_json::Value) -> (i32, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_baton-hook"))
-        .arg("--data-dir")
-        .arg(data)
-        .args([client, "--mode", "enforce"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(payload.to_string().as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
 
-fn write(session: &str, cwd: &Path, event: &str) -> serde_json::Value {
-    json!({
-        "session_id": session, "cwd": cwd, "hook_event_name": event, "tool_name": "Edit",
-        "tool_input": {"file_path": cwd.join("src/app.rs"), "old_string": "a", "new_string": "b"}
-    })
-}
 
 #[test]
 fn two_worktrees_and_a_clone_write_one_repository_file() {

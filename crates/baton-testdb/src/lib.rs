@@ -10,6 +10,10 @@
 //! private SQLite store), or with `BATON_TEST_STORE=postgres` the URL of a fresh database.
 //! `scripts/test.sh` runs the suites once each way. No Docker and no download: the server is
 //! Debian's `postgresql` package (`scripts/setup.sh --test` installs it).
+//!
+//! Beside it, [`git::git`]: the one git runner of the tests that build real repositories.
+
+pub mod git;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
