@@ -79,8 +79,9 @@ fn writes_waiting_together_commit_together() {
     let after = store.writer_stats();
     assert_eq!(after.writes - before.writes, 201);
     // Not a transaction per write: the 200 share a few (each batch runs for at most its
-    // time budget, so how many depends on the machine's speed).
-    assert!(after.batches - before.batches <= 20, "{after:?}");
+    // time budget, so how many depends on the machine's speed: a quiet machine needs a
+    // handful, one loaded nine times over on PostgreSQL 22; one per write would be 200).
+    assert!(after.batches - before.batches <= 100, "{after:?}");
     assert!(after.largest_batch >= 10, "{after:?}");
     let count = store.read_blocking(move |s| s.event_count(id)).unwrap();
     assert_eq!(count, 200, "a reader sees every committed write");
