@@ -11,7 +11,7 @@
 //! cleanly"), checked against `git merge` of the branches afterwards.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command as StdCommand;
 
 use baton_core::detect::FindingKind;

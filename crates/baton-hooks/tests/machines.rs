@@ -5,9 +5,7 @@
 //! write is refused in `enforce` and the queue's item names both machines; another branch
 //! edits in parallel. And a store that cannot answer: today's fail-open / fail-closed rule.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 
 use baton_core::detect::FindingKind;
 use baton_store::{Store, StoreLocation, StorePlace};
@@ -58,7 +56,6 @@ impl Machine {
 fn call(data: &Path, host: &str, payload: serde_json::Value) -> (i32, String) {
     run_hook(data, "claude-code", &[("BATON_HOST", host)], &payload)
 }
-
 
 /// The repository every machine clones: one commit of `src/app.rs`.
 fn origin(root: &Path) {
@@ -191,7 +188,10 @@ fn a_postgresql_store_that_cannot_answer_lets_writes_through_unless_the_reposito
         let url = format!("postgres://baton@127.0.0.1:{port}/baton");
         StorePlace::choose(&data, Some(&StoreLocation::parse(&url).unwrap())).unwrap();
         let run = |payload: serde_json::Value| {
-            let env = [("BATON_HOOK_BUDGET_MS", budget), ("PGPASSWORD", "not-needed")];
+            let env = [
+                ("BATON_HOOK_BUDGET_MS", budget),
+                ("PGPASSWORD", "not-needed"),
+            ];
             run_hook(&data, "claude-code", &env, &payload)
         };
         // Fail-open: the write goes ahead (exit 1 is Claude Code's "not blocking, show the

@@ -5,9 +5,7 @@
 //! process, as the clients run it): they write one repository file, whatever folder each is in,
 //! and the sessions of one branch meet each other on it whatever the other branches do.
 
-use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Stdio};
 
 use baton_core::rules::{Rule, RuleKind};
 use baton_hooks::place::{checkout, main_checkout, IDENTITY_CACHE};
@@ -29,8 +27,6 @@ fn worktree(repo: &Path, branch: &str) {
     let folder = format!("../wt/{branch}");
     git(repo, &["worktree", "add", "-q", "-b", branch, &folder]);
 }
-
-
 
 #[test]
 fn two_worktrees_and_a_clone_write_one_repository_file() {

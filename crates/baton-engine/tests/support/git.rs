@@ -1,7 +1,6 @@
 //! Real git for the tests: a runner with a fixed identity, and a repository with two worktrees.
 
 use std::path::Path;
-use std::process::Command;
 
 pub use baton_testdb::git::git;
 
