@@ -300,8 +300,12 @@ pub enum HooksAction {
         /// for; warn (the hook's default): allow and tell; enforce: refuse the second branch.
         #[arg(long, value_parser = PossibleValuesParser::new(["off", "warn", "enforce"]))]
         parallel: Option<String>,
+        /// Claude Code: chain its status line too (Baton reads the windows and cost it is
+        /// handed; your own status-line command still runs and shows).
+        #[arg(long)]
+        statusline: bool,
     },
-    /// Remove Baton's hooks, and only those.
+    /// Remove Baton's hooks, and only those (and its status line, putting yours back).
     Uninstall {
         #[command(flatten)]
         place: HooksWhere,

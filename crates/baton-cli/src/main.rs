@@ -244,20 +244,37 @@ fn run_hooks(
             place,
             mode,
             parallel,
+            statusline,
         } => {
-            let report = baton_hooks::hooks_install(&baton_hooks::HooksTarget {
+            let target = baton_hooks::HooksTarget {
                 parallel,
                 ..target(place, &mode)?
-            })?;
+            };
+            let report = baton_hooks::hooks_install(&target)?;
             print(
                 &report,
                 &format!("installed Baton's hooks ({mode}) in"),
                 &format!("Baton's hooks ({mode}) were already in"),
             );
+            if statusline {
+                let report = baton_hooks::status_line_install(&target)?;
+                print(
+                    &report,
+                    "chained Claude Code's status line in",
+                    "Baton's status line was already in",
+                );
+            }
         }
         HooksAction::Uninstall { place } => {
-            let report = baton_hooks::hooks_uninstall(&target(place, "warn")?)?;
+            let target = target(place, "warn")?;
+            let report = baton_hooks::hooks_uninstall(&target)?;
             print(&report, "removed Baton's hooks from", "no Baton hooks in");
+            if target.client == "claude-code" {
+                let report = baton_hooks::status_line_uninstall(&target)?;
+                if report.changed {
+                    print(&report, "removed Baton's status line from", "");
+                }
+            }
         }
         HooksAction::Status { place } => {
             let (path, events, notes) = baton_hooks::hooks_status(&target(place, "warn")?)?;

@@ -13,12 +13,13 @@ pub mod install;
 pub mod place;
 pub mod project;
 pub mod served;
+pub mod usage;
 mod wait;
 
 pub use call::{hook, store_budget, HookOptions, ASK_SECONDS, STORE_BUDGET};
 pub use install::{
-    clients_found, hook_command, hooks_install, hooks_status, hooks_uninstall, HooksReport,
-    HooksScope, HooksTarget,
+    clients_found, hook_command, hooks_install, hooks_status, hooks_uninstall, status_line_install,
+    status_line_uninstall, HooksReport, HooksScope, HooksTarget,
 };
 pub use served::{HookServer, ServeError};
 

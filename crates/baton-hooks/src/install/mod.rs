@@ -15,6 +15,7 @@ mod codex_trust;
 mod copilot;
 mod found;
 mod settings;
+mod status_line;
 
 use std::path::{Path, PathBuf};
 
@@ -25,6 +26,7 @@ use codex_files::{codex_home, codex_key, read_codex_config, write_codex};
 use copilot::{copilot_file, copilot_home};
 pub use found::{clients_found, clients_found_with};
 use settings::{events_with_ours, with_hooks, without_hooks, EventSpec, HOOK_TIMEOUT_SECONDS};
+pub use status_line::{status_line_install, status_line_uninstall};
 
 /// Seconds the client waits for a permission request's hook: the hook's own wait for the
 /// person (`--ask-seconds`), and room to answer.

@@ -31,6 +31,7 @@ fn session(id: &str) -> SessionRef {
         branch: Some("main".into()),
         name: None,
         host: None,
+        account: None,
     }
 }
 
