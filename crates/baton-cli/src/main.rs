@@ -113,6 +113,7 @@ fn main() -> ExitCode {
             Command::Status { json, watchers } => commands::status(db, json, watchers),
             Command::Readiness { json } => commands::readiness(db, json),
             Command::Costs { json } => commands::costs(db, json),
+            Command::Usage { json } => commands::usage(db, json),
             Command::Export { out } => commands::export(db, out.as_deref()),
             Command::Import { file, who } => commands::import(db, &file, who).await,
             Command::Schema { action } => match action {

@@ -104,8 +104,8 @@ fn used_at(samples: &[WindowSample], at: DateTime<Utc>) -> Option<WindowSample> 
 
 /// Percentage points a minute over the last [`BURN_MINUTES`] minutes before `now`: the use now
 /// less the use then, over the time between (since the first reading, or since the window
-/// reset, when that is later). None with fewer than two readings in that time, or less than
-/// half a minute between them. `samples` are oldest first.
+/// reset, when that is later). None with fewer than two readings in that time. `samples` are
+/// oldest first.
 pub fn burn_per_minute(samples: &[WindowSample], now: DateTime<Utc>) -> Option<f64> {
     let last = used_at(samples, now)?;
     let cut = now - Duration::minutes(BURN_MINUTES);
@@ -126,7 +126,7 @@ pub fn burn_per_minute(samples: &[WindowSample], now: DateTime<Utc>) -> Option<f
     }
     let base = base.or_else(|| recent.first().copied())?;
     let minutes = (now - base.at).num_milliseconds() as f64 / 60_000.0;
-    if recent.is_empty() || minutes < 0.5 || (base.at == last.at && recent.len() < 2) {
+    if recent.is_empty() || minutes <= 0.0 || (base.at == last.at && recent.len() < 2) {
         return None;
     }
     Some(((last.used_percent - base.used_percent) / minutes).max(0.0))
@@ -188,10 +188,12 @@ pub fn window_finding(
         ));
     }
     if let Some(reset) = window.resets_at {
-        summary.push_str(&format!(
-            ", before it resets at {}",
+        let when = if reset - now > Duration::hours(20) {
+            reset.format("%b %-d, %H:%M UTC")
+        } else {
             reset.format("%H:%M UTC")
-        ));
+        };
+        summary.push_str(&format!(", before it resets at {when}"));
     }
     if !named.is_empty() {
         let names: Vec<String> = named

@@ -1,5 +1,6 @@
 //! The usage parsers on lines as the clients write them, bad lines, and the windows' forecast.
 
+mod samples;
 mod windows;
 
 use super::*;
