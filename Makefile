@@ -73,6 +73,7 @@ bench: setup-bench
 	cargo run --release --locked -p baton-core --example rules_bench
 	cargo run --release --locked -p baton-engine --example detection_latency
 	cargo run --release --locked -p baton-engine --example merge_check_bench
+	cargo run --release --locked -p baton-hooks --example usage_bench
 	cargo run --release --locked -p baton-engine --example rate_limit_bench target/rate-limit-bench
 	npm --prefix ui run -s bench
 	npm --prefix ui run -s build
