@@ -71,18 +71,11 @@ fn read(
     )
 }
 
+/// A Claude Code session of the account `~/.claude`.
 fn session(id: &str) -> SessionRef {
     SessionRef {
-        client: HookClient::ClaudeCode,
-        session_id: id.into(),
-        cwd: Some("/work/repo".into()),
-        repo_root: Some("/work/repo".into()),
-        repository: None,
-        repository_name: None,
-        branch: Some("main".into()),
-        name: None,
-        host: None,
         account: Some("~/.claude".into()),
+        ..super::sessions::session(id)
     }
 }
 
