@@ -99,8 +99,8 @@ fn main() {
         "session_id": "bench-session", "cwd": "/work/repo", "hook_event_name": "PreToolUse",
         "transcript_path": path, "tool_name": "Bash", "tool_input": {"command": "ls"}
     });
-    let call = parse_hook_payload(HookClient::ClaudeCode, payload.to_string().as_bytes(), None)
-        .unwrap();
+    let call =
+        parse_hook_payload(HookClient::ClaudeCode, payload.to_string().as_bytes(), None).unwrap();
     store
         .record_hook(&session, &call, settings.clone(), Utc::now())
         .unwrap();
@@ -119,7 +119,10 @@ fn main() {
     // appended before each.
     let mut with = Vec::with_capacity(calls);
     let mut without = Vec::with_capacity(calls);
-    let mut append = std::fs::OpenOptions::new().append(true).open(&path).unwrap();
+    let mut append = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&path)
+        .unwrap();
     for i in 0..calls {
         append
             .write_all((assistant(n + i) + &other(n + i)).as_bytes())

@@ -18,10 +18,11 @@ mod wait;
 
 pub use call::{hook, store_budget, HookOptions, ASK_SECONDS, STORE_BUDGET};
 pub use install::{
-    clients_found, hook_command, hooks_install, hooks_status, hooks_uninstall, status_line_install,
-    status_line_uninstall, HooksReport, HooksScope, HooksTarget,
+    clients_found, hook_command, hooks_install, hooks_status, hooks_uninstall, HooksReport,
+    HooksScope, HooksTarget,
 };
 pub use served::{HookServer, ServeError};
+pub use usage::chain::{status_line_install, status_line_uninstall};
 
 /// Why hooks could not be installed, removed or read.
 #[derive(Debug, thiserror::Error)]

@@ -7,7 +7,7 @@
 
 use serde::Deserialize;
 
-use super::{parse_time, LineItem, TokenUse, UsageParser, UsageRecord};
+use super::types::{parse_time, LineItem, TokenUse, UsageParser, UsageRecord};
 use crate::hooks::HookClient;
 
 /// Reads Claude Code's transcripts.

@@ -11,7 +11,7 @@
 
 use serde::Deserialize;
 
-use super::{
+use super::types::{
     epoch_seconds, parse_time, LineItem, TokenUse, UsageParser, UsageRecord, WindowReading,
 };
 use crate::hooks::HookClient;

@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use super::TokenUse;
+use super::types::TokenUse;
 use crate::cost::{price_for, Price};
 use crate::hooks::HookClient;
 

@@ -6,7 +6,7 @@
 
 use serde::Deserialize;
 
-use super::{epoch_seconds, WindowReading};
+use super::types::{epoch_seconds, WindowReading};
 
 /// The part of the status-line data Baton keeps.
 #[derive(Debug, Clone, PartialEq, Default)]

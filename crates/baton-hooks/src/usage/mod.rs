@@ -4,6 +4,7 @@
 //! ([`status_line`]), and the reading that catches up outside hook calls ([`catch_up`]).
 
 pub mod catch_up;
+pub mod chain;
 mod feed;
 pub mod status_line;
 

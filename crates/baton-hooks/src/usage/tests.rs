@@ -154,3 +154,58 @@ fn the_account_is_the_clients_config_folder() {
     );
     std::env::remove_var("CODEX_HOME");
 }
+
+#[test]
+fn the_status_line_is_chained_never_replaced_and_given_back() {
+    use crate::{status_line_install, status_line_uninstall, HooksScope, HooksTarget};
+    let dir = tempfile::tempdir().unwrap();
+    let settings = dir.path().join(".claude/settings.json");
+    std::fs::create_dir_all(settings.parent().unwrap()).unwrap();
+    let theirs = "~/bin/my-line --color 'two words'";
+    std::fs::write(
+        &settings,
+        serde_json::json!({"statusLine": {"type": "command", "command": theirs, "padding": 1},
+                           "model": "opus"})
+        .to_string(),
+    )
+    .unwrap();
+    let target = HooksTarget {
+        client: "claude-code".into(),
+        scope: HooksScope::Project(dir.path().to_owned()),
+        command: "'/opt/baton-hook'".into(),
+        mode: "warn".into(),
+        parallel: None,
+    };
+    let read = || -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(&settings).unwrap()).unwrap()
+    };
+    let report = status_line_install(&target).unwrap();
+    assert!(report.changed);
+    assert!(report.notes[0].contains(theirs), "{:?}", report.notes);
+    let installed = read();
+    let command = installed["statusLine"]["command"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(command.starts_with("'/opt/baton-hook' claude-code --statusline --then "));
+    assert_eq!(
+        installed["statusLine"]["padding"], 1,
+        "their other keys are kept"
+    );
+    assert_eq!(installed["model"], "opus");
+    // Again: the same (theirs still chained once).
+    assert!(!status_line_install(&target).unwrap().changed);
+    // The command line gives their command back whole to the shell.
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "printf '%s\\n' {}",
+            &command[command.find("--then ").unwrap() + 7..]
+        ))
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), theirs);
+    let removed = status_line_uninstall(&target).unwrap();
+    assert!(removed.changed);
+    assert_eq!(read()["statusLine"]["command"], theirs);
+}

@@ -3,6 +3,7 @@
 mod samples;
 mod windows;
 
+use super::types::parse_time;
 use super::*;
 
 const CLAUDE_LINE: &str = r#"{"parentUuid":"a","type":"assistant","timestamp":"2026-11-25T16:17:30.431Z","message":{"id":"msg_1","type":"message","role":"assistant","model":"claude-sonnet-4-5","content":[{"type":"text","text":"I'll write it."}],"usage":{"input_tokens":101,"cache_creation_input_tokens":50,"cache_read_input_tokens":1001,"output_tokens":21,"service_tier":"standard"}}}"#;

@@ -54,7 +54,13 @@ fn claude_codes_transcript_gives_each_answer_once_with_its_model() {
 #[test]
 fn codexs_rollout_gives_each_answer_once_and_the_windows_as_its_headers_said() {
     let bytes = sample("codex-0.169.0/rollout.jsonl");
-    let read = read_lines(parser_for(HookClient::Codex).unwrap(), &bytes, 0, None, false);
+    let read = read_lines(
+        parser_for(HookClient::Codex).unwrap(),
+        &bytes,
+        0,
+        None,
+        false,
+    );
     assert!(read.warnings.is_empty(), "{:?}", read.warnings);
     // Two runs of one session (the second resumed it): four answers.
     let mut keys: Vec<&str> = read.records.iter().map(|r| r.key.as_str()).collect();

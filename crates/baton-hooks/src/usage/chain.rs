@@ -6,7 +6,7 @@
 
 use serde_json::{json, Value};
 
-use super::{
+use crate::install::{
     json_text, quote, read_json, settings_file, write_with_backup, HooksReport, HooksTarget,
 };
 use crate::HooksError;
