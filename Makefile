@@ -4,7 +4,7 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-.PHONY: help setup setup-test setup-bench ui run dev preview test bindings recordings icons bench
+.PHONY: help setup setup-test setup-bench ui run dev preview test bindings recordings usage-samples icons bench
 
 help:
 	@echo "make run     install prerequisites, build and open Baton"
@@ -55,6 +55,11 @@ recordings:
 	cargo build -p baton-hooks
 	cargo run -p baton-cli -- preview --record ui/src/test/recorded
 
+# The usage parsers' samples, written by the real Claude Code and Codex (never edited by hand).
+usage-samples: setup-test
+	cargo build -p baton-cli -p baton-hooks
+	BATON_RECORD_USAGE_SAMPLES=1 cargo test -p baton-tests --test peer_usage
+
 icons:
 	scripts/icons.sh
 
@@ -68,6 +73,7 @@ bench: setup-bench
 	cargo run --release --locked -p baton-core --example rules_bench
 	cargo run --release --locked -p baton-engine --example detection_latency
 	cargo run --release --locked -p baton-engine --example merge_check_bench
+	cargo run --release --locked -p baton-hooks --example usage_bench
 	cargo run --release --locked -p baton-engine --example rate_limit_bench target/rate-limit-bench
 	npm --prefix ui run -s bench
 	npm --prefix ui run -s build

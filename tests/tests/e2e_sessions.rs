@@ -30,6 +30,7 @@ fn hook(store: &mut Store, session: &str, payload: serde_json::Value) -> HookAns
         branch: Some("main".into()),
         name: None,
         host: None,
+        account: None,
     };
     let call =
         parse_hook_payload(HookClient::ClaudeCode, payload.to_string().as_bytes(), None).unwrap();

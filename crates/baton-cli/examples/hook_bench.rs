@@ -144,6 +144,7 @@ fn fill(location: &StoreLocation, events: usize, leases: usize) -> Fallible<()> 
             branch: None,
             name: None,
             host: None,
+            account: None,
         };
         let payload = json!({"hook_event_name": "PreToolUse", "tool_name": "Write",
                              "tool_input": {"file_path": format!("/repo/held/{l}.rs")}});

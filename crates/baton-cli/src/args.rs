@@ -91,6 +91,14 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Coding agents' usage: each client's limit windows per account (use, burn over 15 min,
+    /// when it runs out at that rate, the sessions burning most) and each session's tokens
+    /// and cost today.
+    Usage {
+        /// Machine-readable output.
+        #[arg(long)]
+        json: bool,
+    },
     /// Lint the ownership rules of a baton.toml, and a new agent's manifest against them.
     ///
     /// Exit 0 when clean, 1 with a report of every overlap and conflict, 2 when a file is
@@ -300,8 +308,12 @@ pub enum HooksAction {
         /// for; warn (the hook's default): allow and tell; enforce: refuse the second branch.
         #[arg(long, value_parser = PossibleValuesParser::new(["off", "warn", "enforce"]))]
         parallel: Option<String>,
+        /// Claude Code: chain its status line too (Baton reads the windows and cost it is
+        /// handed; your own status-line command still runs and shows).
+        #[arg(long)]
+        statusline: bool,
     },
-    /// Remove Baton's hooks, and only those.
+    /// Remove Baton's hooks, and only those (and its status line, putting yours back).
     Uninstall {
         #[command(flatten)]
         place: HooksWhere,
@@ -470,4 +482,9 @@ pub enum DecideAction {
     /// A parallel edit: both branches go on changing the item's files (in the log; no item
     /// again for these files and branches).
     LetBothGoOn,
+    /// A usage window forecast to run out: the sessions on it stop until it resets (each
+    /// one's next tool call is refused with the reason, and --note).
+    PauseSessions,
+    /// A usage window forecast to run out: the sessions go on.
+    LetSessionsGoOn,
 }

@@ -113,6 +113,7 @@ fn main() -> ExitCode {
             Command::Status { json, watchers } => commands::status(db, json, watchers),
             Command::Readiness { json } => commands::readiness(db, json),
             Command::Costs { json } => commands::costs(db, json),
+            Command::Usage { json } => commands::usage(db, json),
             Command::Export { out } => commands::export(db, out.as_deref()),
             Command::Import { file, who } => commands::import(db, &file, who).await,
             Command::Schema { action } => match action {
@@ -244,20 +245,37 @@ fn run_hooks(
             place,
             mode,
             parallel,
+            statusline,
         } => {
-            let report = baton_hooks::hooks_install(&baton_hooks::HooksTarget {
+            let target = baton_hooks::HooksTarget {
                 parallel,
                 ..target(place, &mode)?
-            })?;
+            };
+            let report = baton_hooks::hooks_install(&target)?;
             print(
                 &report,
                 &format!("installed Baton's hooks ({mode}) in"),
                 &format!("Baton's hooks ({mode}) were already in"),
             );
+            if statusline {
+                let report = baton_hooks::status_line_install(&target)?;
+                print(
+                    &report,
+                    "chained Claude Code's status line in",
+                    "Baton's status line was already in",
+                );
+            }
         }
         HooksAction::Uninstall { place } => {
-            let report = baton_hooks::hooks_uninstall(&target(place, "warn")?)?;
+            let target = target(place, "warn")?;
+            let report = baton_hooks::hooks_uninstall(&target)?;
             print(&report, "removed Baton's hooks from", "no Baton hooks in");
+            if target.client == "claude-code" {
+                let report = baton_hooks::status_line_uninstall(&target)?;
+                if report.changed {
+                    print(&report, "removed Baton's status line from", "");
+                }
+            }
         }
         HooksAction::Status { place } => {
             let (path, events, notes) = baton_hooks::hooks_status(&target(place, "warn")?)?;

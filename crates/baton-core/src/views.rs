@@ -40,7 +40,7 @@ impl ColumnCounts {
 }
 
 /// One row of the Agents view: configuration, what the agent says about itself, and health.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct AgentRow {
     pub config: AgentConfig,
     pub health: AgentHealth,
@@ -58,7 +58,7 @@ pub struct AgentRow {
 }
 
 /// A coding session heard through its hooks, as the Agents view shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct SessionSummary {
     /// `claude-code`, `codex` or `copilot`.
     pub client: String,
@@ -96,6 +96,10 @@ pub struct SessionSummary {
     /// `base` in a sentence: "main moved 3 commits since feature-a forked from it: merges
     /// cleanly".
     pub base_line: Option<String>,
+    /// Its tokens and their cost, from what its client records (None: nothing read yet).
+    #[serde(default)]
+    #[ts(optional = nullable)]
+    pub usage: Option<crate::usage::SessionUsage>,
 }
 
 /// What installing Baton's hooks for a coding agent did (the app's "Watch coding sessions in a

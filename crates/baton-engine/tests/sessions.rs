@@ -28,6 +28,7 @@ fn session(id: &str) -> SessionRef {
         branch: None,
         name: None,
         host: None,
+        account: None,
     }
 }
 

@@ -35,6 +35,13 @@ pub struct HookArgs {
     /// the app or `baton watch` runs; 0: never); then the client asks in its dialog.
     #[arg(long, value_name = "SECONDS", default_value_t = ASK_SECONDS)]
     pub ask_seconds: u32,
+    /// Run as the client's status-line command (Claude Code): record its windows and cost,
+    /// then print the person's own status line (`--then`), else the windows.
+    #[arg(long)]
+    pub statusline: bool,
+    /// With --statusline: the person's own status-line command, run with the same input.
+    #[arg(long, value_name = "COMMAND", requires = "statusline")]
+    pub then: Option<String>,
 }
 
 impl HookArgs {
@@ -61,6 +68,21 @@ pub fn run_hook(data_dir: Option<&Path>, args: &HookArgs) -> ExitCode {
         Some(dir) => Ok(dir.join("baton.sqlite3")),
         None => baton_store::Store::default_path(),
     };
+    use std::io::Write;
+    if args.statusline {
+        let (out, said) = match db {
+            Ok(db) => crate::usage::status_line::status_line(
+                db,
+                args.client,
+                args.then.as_deref(),
+                &mut std::io::stdin().lock(),
+            ),
+            Err(err) => (String::new(), format!("baton: no store: {err}\n")),
+        };
+        let _ = std::io::stdout().write_all(out.as_bytes());
+        let _ = std::io::stderr().write_all(said.as_bytes());
+        return ExitCode::SUCCESS;
+    }
     let reply = match db {
         Ok(db) => hook(db, &options, &mut std::io::stdin().lock()),
         Err(err) => hook_reply(
@@ -69,7 +91,6 @@ pub fn run_hook(data_dir: Option<&Path>, args: &HookArgs) -> ExitCode {
             &HookAnswer::Failed(format!("no store: {err}")),
         ),
     };
-    use std::io::Write;
     let _ = std::io::stdout().write_all(reply.stdout.as_bytes());
     let _ = std::io::stderr().write_all(reply.stderr.as_bytes());
     ExitCode::from(u8::try_from(reply.exit_code).unwrap_or(1))

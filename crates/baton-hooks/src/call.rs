@@ -21,7 +21,9 @@ use chrono::{Duration, Utc};
 use crate::place::{checkout, parent_process_id, Checkout};
 use crate::project::{read_project_hooks, ProjectHooks, PROJECT_FILE};
 use crate::served::{check_with_app, Checked};
+use crate::usage::TranscriptFeed;
 use crate::wait::await_person;
+use baton_store::coding_usage::UsageFeed;
 
 /// How long the hook waits for the store before letting the client go on unchecked
 /// (`BATON_HOOK_BUDGET_MS` sets another).
@@ -128,6 +130,7 @@ pub fn hook(db: PathBuf, options: &HookOptions, input: &mut dyn Read) -> HookRep
         branch,
         name: options.name.clone(),
         host: Some(baton_store::host::this_machine()),
+        account: crate::usage::account_of(client),
     };
     let settings = PermitSettings {
         mode: options.mode,
@@ -156,13 +159,18 @@ pub fn hook(db: PathBuf, options: &HookOptions, input: &mut dyn Read) -> HookRep
         let _ = done.send(outcome);
     });
     let answer = match result.recv_timeout(budget) {
-        Ok(Ok(record)) => match record.asked {
-            Some(escalation) => {
-                let wait = StdDuration::from_secs(u64::from(options.ask_seconds));
-                await_person(&store_path, escalation, record.agent_id, wait)
+        Ok(Ok(record)) => {
+            for warning in &record.warnings {
+                notes.push_str(&format!("baton: usage: {warning}\n"));
             }
-            None => record.answer,
-        },
+            match record.asked {
+                Some(escalation) => {
+                    let wait = StdDuration::from_secs(u64::from(options.ask_seconds));
+                    await_person(&store_path, escalation, record.agent_id, wait)
+                }
+                None => record.answer,
+            }
+        }
         Ok(Err(why)) => unchecked(why, writes && project.refuse_unchecked),
         Err(_) => unchecked(
             format!("the store did not answer within {} ms", budget.as_millis()),
@@ -199,7 +207,17 @@ fn check_in_store(
     let record = StorePlace::from_anchor(db)
         .and_then(|place| place.open_for_short_process())
         .and_then(|mut store| {
-            let record = store.record_hook(session, call, settings, Utc::now())?;
+            let mut feed = call
+                .transcript_path
+                .as_deref()
+                .map(TranscriptFeed::for_hook);
+            let record = store.record_hook_reading(
+                session,
+                call,
+                settings,
+                Utc::now(),
+                feed.as_mut().map(|f| f as &mut dyn UsageFeed),
+            )?;
             // The call is recorded; a failure to close changes nothing the client is told.
             let _ = store.close_short_process();
             Ok(record)
@@ -209,6 +227,7 @@ fn check_in_store(
         agent_id: record.agent_id,
         answer: record.answer,
         asked: record.asked,
+        warnings: record.usage_warnings,
     })
 }
 

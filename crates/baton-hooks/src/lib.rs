@@ -13,6 +13,7 @@ pub mod install;
 pub mod place;
 pub mod project;
 pub mod served;
+pub mod usage;
 mod wait;
 
 pub use call::{hook, store_budget, HookOptions, ASK_SECONDS, STORE_BUDGET};
@@ -21,6 +22,7 @@ pub use install::{
     HooksScope, HooksTarget,
 };
 pub use served::{HookServer, ServeError};
+pub use usage::chain::{status_line_install, status_line_uninstall};
 
 /// Why hooks could not be installed, removed or read.
 #[derive(Debug, thiserror::Error)]

@@ -32,6 +32,7 @@ pub mod a2a;
 pub mod agents;
 mod checkpoint;
 mod codec;
+pub mod coding_usage;
 pub mod copy;
 pub mod costs;
 pub mod db;

@@ -69,6 +69,8 @@ const MIGRATION_SLICE: &[M<'static>] = &[
     M::up(include_str!(
         "../migrations/sqlite/0020_people_and_machines.sql"
     )),
+    // Coding agents' usage and limit windows (issue 34).
+    M::up(include_str!("../migrations/sqlite/0021_coding_usage.sql")),
 ];
 
 /// PostgreSQL's migrations: (the version it brings the store to, its SQL). The first is the
@@ -109,6 +111,11 @@ pub(crate) const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
     (
         20,
         include_str!("../migrations/postgres/0020_people_and_machines.sql"),
+    ),
+    // Coding agents' usage and limit windows (issue 34).
+    (
+        21,
+        include_str!("../migrations/postgres/0021_coding_usage.sql"),
     ),
 ];
 
@@ -369,7 +376,7 @@ mod tests {
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .unwrap();
         assert_eq!(version, LATEST_VERSION);
-        assert_eq!(LATEST_VERSION, 20);
+        assert_eq!(LATEST_VERSION, 21);
         let count = |sql: &str| -> i64 { conn.query_row(sql, [], |r| r.get(0)).unwrap() };
         assert_eq!(
             count("SELECT count(*) FROM agents WHERE name = 'Researcher' AND adapter = 'baton'"),

@@ -17,6 +17,9 @@ pub(crate) const RETENTION_MAX_BYTES: &str = "retention_max_bytes";
 pub(crate) const COMPACTED_BEFORE: &str = "compacted_before";
 /// The readiness thresholds.
 pub(crate) const READINESS: &str = "readiness";
+/// How soon a coding agent's usage window must be forecast to run out to be a finding
+/// (minutes).
+pub(crate) const USAGE_WINDOW_MINUTES: &str = "usage_window_minutes";
 
 /// The setting `name`, None when it was never set.
 pub(crate) fn get<T: DeserializeOwned>(conn: &Db, name: &str) -> Result<Option<T>> {

@@ -85,39 +85,49 @@ fn sse(events: &[Value]) -> Response {
     ([(header::CONTENT_TYPE, "text/event-stream")], body).into_response()
 }
 
-fn message_start(n: usize) -> Value {
+/// The model the stand-in answers as (one Baton has a default price for).
+pub const CLAUDE_MODEL: &str = "claude-sonnet-4-5";
+
+/// An answer's usage: `tokens` (see [`super::tokens_of`]), or none for a side request.
+fn message_start(n: usize, tokens: Option<[u64; 4]>) -> Value {
+    let [input, _, cache_read, cache_write] = tokens.unwrap_or_default();
     json!({"type": "message_start", "message": {
-        "id": format!("msg_standin_{n}"), "type": "message", "role": "assistant",
-        "model": "claude-standin", "content": [], "stop_reason": null, "stop_sequence": null,
-        "usage": {"input_tokens": 10, "output_tokens": 1}}})
+        "id": format!("msg_standin_{}_{n}", std::process::id()), "type": "message",
+        "role": "assistant", "model": CLAUDE_MODEL, "content": [], "stop_reason": null,
+        "stop_sequence": null,
+        "usage": {"input_tokens": input, "output_tokens": 1,
+                  "cache_read_input_tokens": cache_read,
+                  "cache_creation_input_tokens": cache_write}}})
 }
 
-fn ending(stop_reason: &str) -> [Value; 2] {
+/// The message's end: its output tokens in all (Claude Code keeps the last count).
+fn ending(stop_reason: &str, tokens: Option<[u64; 4]>) -> [Value; 2] {
+    let output = tokens.map_or(0, |t| t[1]);
     [
-        json!({"type": "message_delta", "delta": {"stop_reason": stop_reason, "stop_sequence": null}, "usage": {"output_tokens": 5}}),
+        json!({"type": "message_delta", "delta": {"stop_reason": stop_reason, "stop_sequence": null}, "usage": {"output_tokens": output}}),
         json!({"type": "message_stop"}),
     ]
 }
 
-fn text_answer(n: usize, text: &str) -> Response {
+fn text_answer(n: usize, text: &str, tokens: Option<[u64; 4]>) -> Response {
     let mut events = vec![
-        message_start(n),
+        message_start(n, tokens),
         json!({"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}}),
         json!({"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": text}}),
         json!({"type": "content_block_stop", "index": 0}),
     ];
-    events.extend(ending("end_turn"));
+    events.extend(ending("end_turn", tokens));
     sse(&events)
 }
 
-fn tool_answer(n: usize, tool: &str, input: &Value) -> Response {
+fn tool_answer(n: usize, tool: &str, input: &Value, tokens: Option<[u64; 4]>) -> Response {
     let mut events = vec![
-        message_start(n),
+        message_start(n, tokens),
         json!({"type": "content_block_start", "index": 0, "content_block": {"type": "tool_use", "id": format!("toolu_standin_{n}"), "name": tool, "input": {}}}),
         json!({"type": "content_block_delta", "index": 0, "delta": {"type": "input_json_delta", "partial_json": input.to_string()}}),
         json!({"type": "content_block_stop", "index": 0}),
     ];
-    events.extend(ending("tool_use"));
+    events.extend(ending("tool_use", tokens));
     sse(&events)
 }
 
@@ -129,24 +139,31 @@ async fn messages(State(script): State<Arc<Script>>, Json(body): Json<Value>) ->
         .as_array()
         .is_some_and(|tools| tools.iter().any(|t| t["name"] == "Write"));
     if !offers_write {
-        // Side requests (titles, summaries): a line of text.
-        return text_answer(n, "ok");
+        // Side requests (titles, summaries): a line of text, no usage (the transcript keeps
+        // only the conversation's).
+        return text_answer(n, "ok", None);
     }
+    // The conversation's answers report usage, counted as reported.
+    let tokens = super::tokens_of(n);
     if results.is_empty() {
+        script.conversations.reported(&session, tokens);
         return match &script.action {
             Action::Write { file, contents } => {
                 let content = contents.get(&session).unwrap_or(&session);
-                tool_answer(n, "Write", &json!({"file_path": file, "content": content}))
+                let input = json!({"file_path": file, "content": content});
+                tool_answer(n, "Write", &input, Some(tokens))
             }
             Action::Bash(command) => tool_answer(
                 n,
                 "Bash",
                 &json!({"command": command, "description": "run the step"}),
+                Some(tokens),
             ),
         };
     }
     script.conversations.wait_if_held(&session).await;
-    text_answer(n, "done")
+    script.conversations.reported(&session, tokens);
+    text_answer(n, "done", Some(tokens))
 }
 
 impl ModelStandIn {

@@ -20,8 +20,8 @@ use serde_json::Value;
 use tokio::sync::Notify;
 
 pub use chat::{ChatStandIn, COPILOT_MODEL};
-pub use messages::ModelStandIn;
-pub use responses::{ResponsesStandIn, CODEX_MODEL};
+pub use messages::{ModelStandIn, CLAUDE_MODEL};
+pub use responses::{ResponsesStandIn, WindowClimb, CODEX_MODEL};
 
 /// Serves `app` on a free port of 127.0.0.1 until the runtime stops; its `http://host:port`.
 async fn serve(app: axum::Router) -> String {
@@ -41,6 +41,16 @@ pub struct Seen {
     /// The text of every tool result, and whether it was an error (as far as the API says).
     pub tool_results: Vec<(String, bool)>,
     pub requests: usize,
+    /// The tokens its answers reported, added up: (fresh input, output, cache read, cache
+    /// written), as the client bills them.
+    pub reported: [u64; 4],
+}
+
+/// The tokens a session's `n`th answer reports (distinct per answer, so that a response counted
+/// twice or missed shows): (fresh input, output, cache read, cache written).
+pub fn tokens_of(n: usize) -> [u64; 4] {
+    let n = n as u64;
+    [100 + n, 20 + n, 1000 + 10 * n, 50 + n]
 }
 
 /// The conversations a stand-in had, shared by its handlers and the test.
@@ -95,6 +105,15 @@ impl Conversations {
     pub fn release(&self, session: &str) {
         if let Some(hold) = self.held.lock().unwrap().remove(session) {
             hold.notify_one();
+        }
+    }
+
+    /// Counts what an answer to `session` reported.
+    fn reported(&self, session: &str, tokens: [u64; 4]) {
+        let mut seen = self.seen.lock().unwrap();
+        let entry = seen.entry(session.to_owned()).or_default();
+        for (sum, add) in entry.reported.iter_mut().zip(tokens) {
+            *sum += add;
         }
     }
 

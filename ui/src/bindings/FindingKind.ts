@@ -3,4 +3,4 @@
 /**
  * What a detector saw.
  */
-export type FindingKind = "ownership_violation" | "write_collision" | "read_during_write" | "sequencing" | "silent_completion" | "stall" | "timeout" | "trigger_collision" | "unreachable" | "divergent_claims" | "needs_approval" | "invalid_handoff" | "rate_limit_pressure" | "counter_restart" | "deadlock" | "over_budget" | "parallel_edit";
+export type FindingKind = "ownership_violation" | "write_collision" | "read_during_write" | "sequencing" | "silent_completion" | "stall" | "timeout" | "trigger_collision" | "unreachable" | "divergent_claims" | "needs_approval" | "invalid_handoff" | "rate_limit_pressure" | "counter_restart" | "deadlock" | "over_budget" | "parallel_edit" | "usage_window";

@@ -303,6 +303,18 @@ export function EscalationActions({
             </Fragment>
           );
         })}
+        {e.kind === "usage_window" ? (
+          <>
+            <button
+              {...button("pause_sessions", "Pause the sessions", "Each session on this window is told, at its next tool call, to stop and wait until the window resets")}
+              onClick={() => onDecide({ action: "pause_sessions" }, noteOrNull)}
+            />
+            <button
+              {...button("let_sessions_go_on", "Let them go on", "The sessions go on (kept in the log)")}
+              onClick={() => onDecide({ action: "let_sessions_go_on" }, noteOrNull)}
+            />
+          </>
+        ) : null}
         {parallel ? (
           <button
             {...button("let_both_go_on", "Let both go on", "Both branches go on changing the files (kept in the log; no item again for them)")}

@@ -106,6 +106,21 @@ describe("coding sessions on the Agents view", () => {
     expect(clean[0]!.className).toContain("muted");
   });
 
+  it("show each session's tokens and cost today, read from its client's records", () => {
+    const today = { input: 1200, output: 300, cache_read: 10_000, cache_write: 500 };
+    const used = agentRow(6, "shop·6f6f6f6f", {
+      config: { ...agentRow(6, "x").config, name: "shop·6f6f6f6f", adapter: "session", base_url: "session://u" },
+      session: session({
+        usage: { today, today_usd: 0.0123, models: [], usd: 0.02, unpriced_tokens: 0, client_usd: null },
+      }),
+    });
+    render(<SessionsTable sessions={[used, rows[1]!]} archived={[]} onRemove={() => {}} />);
+    const lines = screen.getAllByTestId("session-usage");
+    expect(lines).toHaveLength(1);
+    expect(lines[0]!.textContent).toBe("12,000 tokens today · $0.01");
+    expect(lines[0]!.title).toContain("10000 cache read");
+  });
+
   it("removing one says the session itself is not touched", async () => {
     render(<AgentsView agents={rows} secrets={null} onAdd={() => {}} onEdit={() => {}} onRemoved={() => {}} />);
     const live = screen.getAllByTestId("session-row")[0]!;

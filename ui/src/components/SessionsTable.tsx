@@ -15,6 +15,7 @@ import {
   sessionPhase,
   sessionPhaseText,
 } from "../lib/sessions";
+import { formatUsd } from "../lib/costs";
 import { agoText } from "../lib/time";
 import { TodayCostCell } from "./AgentPipelineCells";
 import { TableHead } from "./TableHead";
@@ -187,6 +188,7 @@ function SessionRow({
         <div className="muted small mono session-tool" title={session.last_tool ?? undefined}>
           {session.last_tool ?? "no tool called"}
         </div>
+        {session.usage ? <SessionUsageLine usage={session.usage} /> : null}
         {session.base_line ? (
           <div
             className={`small session-base${session.base?.forecast.outcome === "conflicts" ? " session-base--conflicts" : " muted"}`}
@@ -232,5 +234,18 @@ function SessionRow({
         </button>
       </td>
     </tr>
+  );
+}
+
+/** "12,345 tokens today · $0.04": a session's usage today, read from its client's records. */
+function SessionUsageLine({ usage }: { usage: NonNullable<SessionSummary["usage"]> }) {
+  const t = usage.today;
+  const tokens = t.input + t.output + t.cache_read + t.cache_write;
+  const cost = usage.today_usd === null ? "no price" : formatUsd(usage.today_usd);
+  const title = `today: ${t.input} input, ${t.output} output, ${t.cache_read} cache read, ${t.cache_write} cache written tokens`;
+  return (
+    <div className="muted small session-usage" data-testid="session-usage" title={title}>
+      {tokens.toLocaleString("en-US")} tokens today · {cost}
+    </div>
   );
 }

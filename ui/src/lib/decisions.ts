@@ -219,6 +219,8 @@ const ESCALATION_VERBS: Record<string, string> = {
   stop_touching: "Told a branch to stop changing the files of",
   hand_to_branch: "Handed to one branch the files of",
   let_both_go_on: "Let both branches go on with",
+  pause_sessions: "Paused the sessions of",
+  let_sessions_go_on: "Let the sessions go on with",
   snooze: "Snoozed",
   expire: "Expired (its SLA lapsed):",
 };

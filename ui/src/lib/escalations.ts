@@ -42,6 +42,7 @@ export const KIND_LABEL: Record<FindingKind, string> = {
   deadlock: "Deadlock",
   over_budget: "Over budget",
   parallel_edit: "Parallel edit",
+  usage_window: "Usage window running out",
 };
 
 /** "Write collision"; a kind this build does not know reads "Some new kind". */
@@ -72,6 +73,8 @@ const DONE: Record<string, string> = {
   stop_touching: "Branch told to stop",
   hand_to_branch: "Files handed to a branch",
   let_both_go_on: "Both branches go on",
+  pause_sessions: "Sessions paused",
+  let_sessions_go_on: "Sessions go on",
   settled: "Settled",
   reopen: "Reopened",
   delivered: "Answer delivered",

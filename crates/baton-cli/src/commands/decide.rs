@@ -185,6 +185,8 @@ fn action_of(
             note,
         ),
         DecideAction::LetBothGoOn => (EscalationAction::LetBothGoOn, note),
+        DecideAction::PauseSessions => (EscalationAction::PauseSessions, note),
+        DecideAction::LetSessionsGoOn => (EscalationAction::LetSessionsGoOn, note),
     })
 }
 

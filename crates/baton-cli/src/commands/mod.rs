@@ -18,6 +18,7 @@ mod sync;
 #[cfg(test)]
 mod test_support;
 mod text;
+mod usage;
 mod watch;
 mod watch_log;
 
@@ -35,4 +36,5 @@ pub use sim::{list_scenarios, sim, sim_scenario, sim_story};
 pub use status::status;
 pub use store::{store, with_keyring_password};
 pub use text::plain_lines;
+pub use usage::usage;
 pub use watch::{watch, WatchOutput, WatchSharing};

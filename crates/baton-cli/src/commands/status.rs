@@ -35,6 +35,11 @@ pub fn status(place: &StorePlace, json: bool, watchers: bool) -> Result<(), CliE
         if !watchers.is_empty() {
             print!("\n{}", render_watchers(&watchers));
         }
+        let now = chrono::Utc::now();
+        let windows = store.usage_windows(now)?;
+        if !windows.is_empty() {
+            print!("\n{}", super::usage::render_windows(&windows, now));
+        }
         println!("\n{}", store_line(place, &store)?);
     }
     Ok(())

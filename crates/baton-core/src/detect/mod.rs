@@ -61,6 +61,9 @@ pub enum FindingKind {
     OverBudget,
     /// Two branches of one repository change the same file.
     ParallelEdit,
+    /// A coding agent's usage window (Claude's 5-hour, Codex's primary, …) is forecast to run
+    /// out before it resets.
+    UsageWindow,
 }
 
 impl FindingKind {
@@ -83,6 +86,7 @@ impl FindingKind {
             FindingKind::Deadlock => "deadlock",
             FindingKind::OverBudget => "over_budget",
             FindingKind::ParallelEdit => "parallel_edit",
+            FindingKind::UsageWindow => "usage_window",
         }
     }
 }

@@ -47,7 +47,10 @@ pub fn group_of(
 ) -> Option<Group> {
     if matches!(
         kind,
-        FindingKind::NeedsApproval | FindingKind::RateLimitPressure | FindingKind::ParallelEdit
+        FindingKind::NeedsApproval
+            | FindingKind::RateLimitPressure
+            | FindingKind::ParallelEdit
+            | FindingKind::UsageWindow
     ) {
         return None;
     }

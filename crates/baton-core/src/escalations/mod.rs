@@ -106,6 +106,12 @@ pub enum EscalationAction {
     HandToBranch {
         agent_id: i64,
     },
+    /// For a usage window forecast to run out: the sessions of its client and account stop
+    /// until the window resets (each one's next tool call is refused with a reason to wait;
+    /// read by its hooks, nothing is sent).
+    PauseSessions,
+    /// For a usage window forecast to run out: the sessions go on (noted in the log).
+    LetSessionsGoOn,
 }
 
 impl EscalationAction {
@@ -127,6 +133,8 @@ impl EscalationAction {
             EscalationAction::StopTouching { .. } => "stop_touching",
             EscalationAction::LetBothGoOn => "let_both_go_on",
             EscalationAction::HandToBranch { .. } => "hand_to_branch",
+            EscalationAction::PauseSessions => "pause_sessions",
+            EscalationAction::LetSessionsGoOn => "let_sessions_go_on",
         }
     }
 
@@ -148,7 +156,9 @@ impl EscalationAction {
             | EscalationAction::GiveLease { .. }
             | EscalationAction::StopTouching { .. }
             | EscalationAction::LetBothGoOn
-            | EscalationAction::HandToBranch { .. } => None,
+            | EscalationAction::HandToBranch { .. }
+            | EscalationAction::PauseSessions
+            | EscalationAction::LetSessionsGoOn => None,
         }
     }
 

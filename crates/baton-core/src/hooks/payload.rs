@@ -110,6 +110,9 @@ pub struct HookCall {
     pub session_id: Option<String>,
     /// The session's working directory (absolute, as the client sends it).
     pub cwd: Option<String>,
+    /// The file the client records the session in (Claude Code's transcript, Codex's rollout
+    /// file): where Baton reads its usage.
+    pub transcript_path: Option<String>,
     pub event: HookEvent,
 }
 
@@ -157,6 +160,7 @@ pub fn parse_hook_payload(
     let fields = Fields(&object);
     let session_id = fields.text(&["session_id", "sessionId"], "session_id")?;
     let cwd = fields.text(&["cwd"], "cwd")?;
+    let transcript_path = fields.text(&["transcript_path", "transcriptPath"], "transcript_path")?;
     let name = match fields.text(
         &["hook_event_name", "hookEventName", "hookName"],
         "hook_event_name",
@@ -191,6 +195,7 @@ pub fn parse_hook_payload(
         client,
         session_id: session_id.filter(|id| !id.trim().is_empty()),
         cwd: cwd.filter(|cwd| !cwd.is_empty()),
+        transcript_path: transcript_path.filter(|path| !path.is_empty()),
         event,
     })
 }

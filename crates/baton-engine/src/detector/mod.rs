@@ -200,6 +200,9 @@ fn read_and_detect(
                 let mut profiles = reading_profiles.lock().unwrap_or_else(|p| p.into_inner());
                 let mut found = pressure_findings(s, now, &mut profiles)?;
                 found.extend(budget_findings(s, now)?);
+                // Coding agents' windows (Claude's 5-hour, Codex's primary…) forecast to run
+                // out: the same cadence as the API ledger's pressure.
+                found.extend(s.usage_window_findings(now)?);
                 Some(found)
             } else {
                 None

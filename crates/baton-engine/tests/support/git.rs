@@ -58,6 +58,7 @@ pub fn record_claude_write(
         branch: Some(branch.into()),
         name: None,
         host: None,
+        account: None,
     };
     let mut store = baton_store::Store::open_at(location).unwrap();
     for event in ["PreToolUse", "PostToolUse"] {

@@ -92,7 +92,7 @@ pub struct HooksReport {
     pub notes: Vec<String>,
 }
 
-fn quote(text: &str) -> String {
+pub(crate) fn quote(text: &str) -> String {
     format!("'{}'", text.replace('\'', "'\\''"))
 }
 
@@ -125,7 +125,7 @@ pub(super) fn home() -> Result<PathBuf, HooksError> {
         })
 }
 
-fn settings_file(target: &HooksTarget) -> Result<PathBuf, HooksError> {
+pub(crate) fn settings_file(target: &HooksTarget) -> Result<PathBuf, HooksError> {
     match (target.client.as_str(), &target.scope) {
         ("claude-code", HooksScope::Project(dir)) => Ok(dir.join(".claude").join("settings.json")),
         ("claude-code", HooksScope::User) => Ok(home()?.join(".claude").join("settings.json")),
@@ -141,7 +141,7 @@ fn settings_file(target: &HooksTarget) -> Result<PathBuf, HooksError> {
     }
 }
 
-pub(super) fn read_json(path: &Path) -> Result<Option<Value>, HooksError> {
+pub(crate) fn read_json(path: &Path) -> Result<Option<Value>, HooksError> {
     match std::fs::read_to_string(path) {
         Ok(text) if text.trim().is_empty() => Ok(Some(json!({}))),
         Ok(text) => serde_json::from_str(&text).map(Some).map_err(|err| {
@@ -156,7 +156,7 @@ pub(super) fn read_json(path: &Path) -> Result<Option<Value>, HooksError> {
 }
 
 /// Writes `text` to `path`, keeping a copy of what was there (`<file>.baton-backup`).
-pub(super) fn write_with_backup(path: &Path, text: &str) -> Result<(), HooksError> {
+pub(crate) fn write_with_backup(path: &Path, text: &str) -> Result<(), HooksError> {
     if path.exists() {
         let mut backup = path.as_os_str().to_owned();
         backup.push(".baton-backup");
@@ -169,7 +169,7 @@ pub(super) fn write_with_backup(path: &Path, text: &str) -> Result<(), HooksErro
     Ok(())
 }
 
-pub(super) fn json_text(value: &Value) -> Result<String, HooksError> {
+pub(crate) fn json_text(value: &Value) -> Result<String, HooksError> {
     let mut text = serde_json::to_string_pretty(value).map_err(std::io::Error::other)?;
     text.push('\n');
     Ok(text)

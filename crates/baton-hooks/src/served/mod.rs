@@ -46,6 +46,8 @@ pub(crate) struct Checked {
     pub answer: HookAnswer,
     /// The queue item of a permission request asked in Baton's queue: the hook waits for it.
     pub asked: Option<i64>,
+    /// What the reading of the session's record file skipped.
+    pub warnings: Vec<String>,
 }
 
 /// Asks the app serving the store at `db` to record and decide the call. `None` when no app
@@ -83,10 +85,12 @@ pub(crate) fn check_with_app(
             agent_id,
             answer,
             asked,
+            warnings,
         }) => Some(Ok(Checked {
             agent_id,
             answer: answer.into(),
             asked,
+            warnings,
         })),
         Ok(HookResponse::Failed { message }) => Some(Err(message)),
         Ok(HookResponse::Unreadable { .. }) => None,

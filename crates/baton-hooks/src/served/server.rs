@@ -15,6 +15,8 @@ use chrono::Utc;
 
 use super::wire::{HookRequest, HookResponse};
 use super::{socket_path, MAX_MESSAGE_BYTES};
+use crate::usage::{catch_up, TranscriptFeed};
+use baton_store::coding_usage::UsageFeed;
 
 /// Why hook calls cannot be served (the hooks then work on the store themselves).
 #[derive(Debug, thiserror::Error)]
@@ -39,6 +41,7 @@ pub struct HookServer {
     stop: Arc<AtomicBool>,
     recorded: Arc<AtomicU64>,
     thread: Option<JoinHandle<()>>,
+    reader: Option<JoinHandle<()>>,
 }
 
 impl HookServer {
@@ -66,6 +69,10 @@ impl HookServer {
             .map_err(|err| cannot(&path, err))?;
         let stop = Arc::new(AtomicBool::new(false));
         let recorded = Arc::new(AtomicU64::new(0));
+        // The sessions' record files read on between their hook calls, on a connection of its
+        // own.
+        let reader =
+            catch_up::spawn(place.open()?, stop.clone()).map_err(|err| cannot(&path, err))?;
         let thread = {
             let (stop, recorded) = (stop.clone(), recorded.clone());
             std::thread::Builder::new()
@@ -87,6 +94,7 @@ impl HookServer {
             stop,
             recorded,
             thread: Some(thread),
+            reader: Some(reader),
         }))
     }
 
@@ -108,6 +116,9 @@ impl Drop for HookServer {
         let _ = UnixStream::connect(&self.path);
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
+        }
+        if let Some(reader) = self.reader.take() {
+            let _ = reader.join();
         }
         let _ = std::fs::remove_file(&self.path);
     }
@@ -167,11 +178,18 @@ fn record(store: &mut Store, request: &HookRequest) -> HookResponse {
             }
         }
     };
-    match store.record_hook(&session, &call, settings, Utc::now()) {
+    // The app runs on the hook's machine: it reads the session's record file itself.
+    let mut feed = call
+        .transcript_path
+        .as_deref()
+        .map(TranscriptFeed::for_hook);
+    let feed = feed.as_mut().map(|f| f as &mut dyn UsageFeed);
+    match store.record_hook_reading(&session, &call, settings, Utc::now(), feed) {
         Ok(record) => HookResponse::Checked {
             agent_id: record.agent_id,
             answer: (&record.answer).into(),
             asked: record.asked,
+            warnings: record.usage_warnings,
         },
         Err(err) => HookResponse::Failed {
             message: format!("could not check this call with the store ({err})"),

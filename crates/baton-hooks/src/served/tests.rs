@@ -143,6 +143,7 @@ fn junk_huge_silent_and_foreign_calls_are_answered_and_the_server_goes_on() {
         branch: None,
         name: None,
         host: Some("laptop-a".into()),
+        account: None,
         mode: "warn".into(),
         lease_seconds: 600,
         ask_person: false,

@@ -36,6 +36,9 @@ pub(crate) struct HookRequest {
     /// The machine the hook runs on (absent from hooks built before it was sent).
     #[serde(default)]
     pub host: Option<String>,
+    /// The account the session draws on (absent from hooks built before it was sent).
+    #[serde(default)]
+    pub account: Option<String>,
     pub mode: String,
     pub lease_seconds: i64,
     pub ask_person: bool,
@@ -66,6 +69,7 @@ impl HookRequest {
             branch: session.branch.clone(),
             name: session.name.clone(),
             host: session.host.clone(),
+            account: session.account.clone(),
             mode: settings.mode.as_str().to_owned(),
             lease_seconds: settings.lease_time.num_seconds(),
             ask_person: settings.ask_person,
@@ -108,6 +112,7 @@ impl HookRequest {
             branch: self.branch.clone(),
             name: self.name.clone(),
             host: self.host.clone(),
+            account: self.account.clone(),
         };
         let settings = PermitSettings {
             mode: mode(&self.mode)?,
@@ -134,6 +139,9 @@ pub(crate) enum HookResponse {
         answer: WireAnswer,
         /// The queue item of a permission request asked in Baton's queue.
         asked: Option<i64>,
+        /// What the reading of the session's record file skipped (absent from older apps).
+        #[serde(default)]
+        warnings: Vec<String>,
     },
     /// The store failed: nothing was recorded.
     Failed { message: String },

@@ -14,6 +14,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde_json::json;
 
 use crate::codec::ts;
+use crate::coding_usage::pause_sessions_in;
 use crate::decisions::{append_decision_in, NewDecision};
 use crate::error::{Result, StoreError};
 use crate::escalations::{escalation_in, expire_in};
@@ -130,6 +131,10 @@ impl Store {
         let parallel = parallel_choice_in(&tx, &escalation, action)?;
         if let Some(choice) = &parallel {
             detail["parallel"] = json!(choice.sentence);
+        }
+        if matches!(action, EscalationAction::PauseSessions) {
+            let sentence = pause_sessions_in(&tx, &escalation, who, note.as_deref(), now)?;
+            detail["paused"] = json!(sentence);
         }
         if matches!(action, EscalationAction::AllowBothOnce) {
             let allowed = allow_once_in(&tx, &escalation, now)?;

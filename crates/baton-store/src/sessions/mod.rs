@@ -35,6 +35,7 @@ use baton_core::task::TaskState;
 use chrono::{DateTime, Utc};
 
 use crate::codec::ts;
+use crate::coding_usage::{record_usage_in, UsageFeed, UsageSession};
 use crate::error::Result;
 use crate::Store;
 use asks::{ask_finding, record_ask, someone_watches};
@@ -74,6 +75,20 @@ impl Store {
         settings: PermitSettings,
         now: DateTime<Utc>,
     ) -> Result<HookRecord> {
+        self.record_hook_reading(session, call, settings, now, None)
+    }
+
+    /// [`Store::record_hook`], and in the same write what the session's record file holds
+    /// past where it was last read (`usage`: its transcript or rollout file, read by the
+    /// caller), counted in the turn under way.
+    pub fn record_hook_reading(
+        &mut self,
+        session: &SessionRef,
+        call: &HookCall,
+        settings: PermitSettings,
+        now: DateTime<Utc>,
+        usage: Option<&mut dyn UsageFeed>,
+    ) -> Result<HookRecord> {
         let cwd = session.cwd.as_deref();
         // A write's permit reads the rules and the files' leases: with the session's row, in
         // one round trip.
@@ -89,8 +104,30 @@ impl Store {
         let tx = self.write_tx()?;
         let mut row = session_row(&tx, session, now, reads.as_mut())?;
         let mut record = HookRecord::for_row(&row);
+        if let Some(feed) = usage {
+            let read = feed.read(session.client, row.usage.as_ref());
+            let reading = UsageSession {
+                agent_id: row.agent_id,
+                client: session.client,
+                account: row.account.as_deref(),
+                turn: row.turns,
+            };
+            record_usage_in(&tx, &reading, &read, now)?;
+            record.usage_warnings = read.warnings;
+        }
+        // A session whose account the person paused: every tool call is refused until then,
+        // with the decision's words.
+        let paused = row
+            .paused
+            .as_ref()
+            .filter(|(until, _)| *until > now)
+            .map(|(_, reason)| reason.clone());
         let mut ask: Option<(String, u64)> = None;
         match &call.event {
+            HookEvent::PreToolUse(tool) if paused.is_some() => {
+                note_tool(&tx, row.agent_id, tool, cwd)?;
+                record.answer = HookAnswer::Deny(paused.unwrap_or_default());
+            }
             HookEvent::UserPromptSubmit { prompt } => {
                 if row.turn_open {
                     end_turn(&tx, &row, TaskState::Completed, now, &mut record)?;

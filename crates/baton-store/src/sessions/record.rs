@@ -31,6 +31,9 @@ pub struct SessionRef {
     pub name: Option<String>,
     /// The machine the session's hooks run on ([`crate::host::this_machine`]); None: not said.
     pub host: Option<String>,
+    /// The account it draws on, from its client's config (its config folder, `~/.claude`):
+    /// its limit windows are the account's. None: not said.
+    pub account: Option<String>,
 }
 
 /// How permits are kept for this call.
@@ -86,6 +89,8 @@ pub struct HookRecord {
     pub new_events: u32,
     /// The queue item of a permission request asked in Baton's queue: the hook waits for it.
     pub asked: Option<i64>,
+    /// What the reading of the session's record file skipped (for the hook's stderr).
+    pub usage_warnings: Vec<String>,
 }
 
 impl HookRecord {
@@ -98,6 +103,7 @@ impl HookRecord {
             parallel: Vec::new(),
             new_events: 0,
             asked: None,
+            usage_warnings: Vec::new(),
         }
     }
 }
@@ -109,6 +115,12 @@ pub(crate) struct SessionRow {
     pub(super) turn_open: bool,
     /// The branch it works on (as stored; the call's own once recorded).
     pub(super) branch: Option<String>,
+    /// The account it draws on (as stored; the call's own once recorded).
+    pub(super) account: Option<String>,
+    /// The latest pause of its account's sessions: until, and the reason its hooks answer.
+    pub(super) paused: Option<(chrono::DateTime<chrono::Utc>, String)>,
+    /// Where the reading of its record file stands.
+    pub(super) usage: Option<crate::coding_usage::UsageCursor>,
 }
 
 impl SessionRef {

@@ -6,7 +6,7 @@ use crate::db::params;
 use crate::error::Result;
 use crate::Store;
 use baton_core::agent::{AdapterKind, AgentConfig};
-use baton_core::hooks::repository_label;
+use baton_core::hooks::{repository_label, HookClient};
 use baton_core::views::{SessionLease, SessionSummary};
 
 impl Store {
@@ -40,12 +40,16 @@ impl Store {
                 leases: Vec::new(),
                 base: None,
                 base_line: None,
+                usage: None,
             })
         })?
         else {
             return Ok(None);
         };
         summary.leases = self.leases_of(agent.id)?;
+        if let Some(client) = HookClient::parse(&summary.client) {
+            summary.usage = self.session_usage(agent.id, client, chrono::Utc::now())?;
+        }
         summary.base = self.base_drift(agent.id)?;
         summary.base_line = summary
             .base

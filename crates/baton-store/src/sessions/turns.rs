@@ -11,7 +11,8 @@ use chrono::{DateTime, Utc};
 use super::permit_reads::PermitReads;
 use super::record::{HookRecord, SessionRef, SessionRow, TITLE_CHARS};
 use crate::agents::{agent_id_by_name, name_key};
-use crate::codec::{adapter_str, ts};
+use crate::codec::{adapter_str, parse_opt_ts, ts};
+use crate::coding_usage::{cursor_from, PAUSE_OF_SESSION};
 use crate::error::Result;
 use crate::events::insert_event;
 use crate::tasks::upsert_task;
@@ -32,9 +33,13 @@ fn find_session_reading(
     values: &[&dyn Param],
     permit: Option<&mut PermitReads>,
 ) -> Result<Option<SessionRow>> {
+    // The account's pause and where the reading of its record file stands come along.
     let sql = format!(
-        "SELECT s.agent_id, a.name, s.turns, s.turn_open, s.branch
-               FROM sessions s JOIN agents a ON a.id = s.agent_id WHERE {condition}"
+        "SELECT s.agent_id, a.name, s.turns, s.turn_open, s.branch, s.account, {PAUSE_OF_SESSION},
+                u.path, u.file_key, u.read_to, u.model
+               FROM sessions s JOIN agents a ON a.id = s.agent_id
+               LEFT JOIN usage_sources u ON u.agent_id = s.agent_id
+              WHERE {condition}"
     );
     let mut reads: Vec<(&str, &[&dyn Param])> = vec![(sql.as_str(), values)];
     let (permit_sql, permit_values) = match &permit {
@@ -58,6 +63,12 @@ fn find_session_reading(
                 turns: row.get(2)?,
                 turn_open: row.get(3)?,
                 branch: row.get(4)?,
+                account: row.get(5)?,
+                paused: match (parse_opt_ts(row.get(6)?)?, row.get::<Option<String>>(7)?) {
+                    (Some(until), Some(reason)) => Some((until, reason)),
+                    _ => None,
+                },
+                usage: cursor_from(row, 8)?,
             });
             Ok(())
         } else {
@@ -92,13 +103,17 @@ pub(super) fn session_row(
     if session.branch.is_some() {
         row.branch.clone_from(&session.branch);
     }
+    if session.account.is_some() {
+        row.account.clone_from(&session.account);
+    }
     // Writes nobody reads back: they go out with the call's next statement (one round trip
     // for all on PostgreSQL).
     tx.execute_later(
         "UPDATE sessions
             SET cwd = coalesce(?2, cwd), repo_root = coalesce(?3, repo_root),
                 branch = coalesce(?4, branch), last_seen_at = ?5,
-                repository = coalesce(?6, repository), host = coalesce(?7, host)
+                repository = coalesce(?6, repository), host = coalesce(?7, host),
+                account = coalesce(?8, account)
           WHERE agent_id = ?1",
         params![
             row.agent_id,
@@ -107,7 +122,8 @@ pub(super) fn session_row(
             session.branch,
             ts(now),
             session.repository,
-            session.host
+            session.host,
+            session.account
         ],
     )?;
     // A session is "up" while it calls: its last call is its last success.
@@ -168,6 +184,9 @@ pub(super) fn add_session(tx: &Db, session: &SessionRef, now: DateTime<Utc>) -> 
         turns: 0,
         turn_open: false,
         branch: None,
+        account: None,
+        paused: None,
+        usage: None,
     })
 }
 

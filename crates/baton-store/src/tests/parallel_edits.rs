@@ -33,6 +33,7 @@ pub(super) fn on_branch(id: &str, branch: &str) -> SessionRef {
         branch: Some(branch.into()),
         name: None,
         host: None,
+        account: None,
     }
 }
 

@@ -20,7 +20,7 @@ use crate::Store;
 
 pub(super) const APP: &str = "/work/repo/src/app.rs";
 
-fn session(id: &str) -> SessionRef {
+pub(super) fn session(id: &str) -> SessionRef {
     SessionRef {
         client: HookClient::ClaudeCode,
         session_id: id.into(),
@@ -31,6 +31,7 @@ fn session(id: &str) -> SessionRef {
         branch: Some("main".into()),
         name: None,
         host: None,
+        account: None,
     }
 }
 

@@ -1,0 +1,122 @@
+//! What a coding session's tokens cost, from the price table every agent's calls are priced
+//! with (`crate::cost`): input and output at the model's rates, and the prompt cache as the
+//! providers bill it: Anthropic reads at a tenth of the input rate and writes at 1.25 times
+//! it; OpenAI reads cached input at a tenth (GPT-5 models) and has no separate write.
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use super::types::TokenUse;
+use crate::cost::{price_for, Price};
+use crate::hooks::HookClient;
+
+/// The API whose prices a client's models are priced at.
+pub fn usage_api(client: HookClient) -> &'static str {
+    match client {
+        HookClient::ClaudeCode => "anthropic",
+        HookClient::Codex | HookClient::Copilot => "openai",
+    }
+}
+
+/// (cache read, cache write) as multiples of the input rate.
+fn cache_rates(api: &str) -> (f64, f64) {
+    if api.eq_ignore_ascii_case("anthropic") {
+        (0.1, 1.25)
+    } else {
+        (0.1, 1.0)
+    }
+}
+
+/// One model's tokens in a session (or a day), and what they cost.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct UsageCost {
+    pub model: Option<String>,
+    pub tokens: TokenUse,
+    /// None: no price for the model.
+    pub usd: Option<f64>,
+    /// The price used was one of Baton's defaults.
+    pub default_price: bool,
+}
+
+/// Prices `tokens` of `model` (an API of `api`) at `table`.
+pub fn price_tokens(
+    table: &[Price],
+    api: &str,
+    model: Option<&str>,
+    tokens: TokenUse,
+) -> UsageCost {
+    let price = price_for(table, api, model);
+    let usd = price.map(|p| {
+        let (read, write) = cache_rates(api);
+        (tokens.input as f64 * p.input_per_1k
+            + tokens.output as f64 * p.output_per_1k
+            + tokens.cache_read as f64 * p.input_per_1k * read
+            + tokens.cache_write as f64 * p.input_per_1k * write)
+            / 1000.0
+    });
+    UsageCost {
+        model: model.map(str::to_owned),
+        tokens,
+        usd,
+        default_price: price.is_some_and(|p| p.default),
+    }
+}
+
+/// A coding session's tokens and their cost, as the Agents view and `baton usage` show them.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
+pub struct SessionUsage {
+    /// Today's tokens (UTC), all models.
+    pub today: TokenUse,
+    /// What today's tokens cost (None: none of its models has a price).
+    pub today_usd: Option<f64>,
+    /// The whole session, per model.
+    pub models: Vec<UsageCost>,
+    /// What the whole session cost (the priced models).
+    pub usd: Option<f64>,
+    /// Tokens of models with no price.
+    pub unpriced_tokens: u64,
+    /// What the client itself last said the session cost (Claude Code's status line), when it
+    /// said.
+    pub client_usd: Option<f64>,
+}
+
+impl SessionUsage {
+    /// From the session's tokens per model, in all and today.
+    pub fn priced(
+        table: &[Price],
+        api: &str,
+        all: &[(Option<String>, TokenUse)],
+        today: &[(Option<String>, TokenUse)],
+    ) -> SessionUsage {
+        let sum = |costs: &[UsageCost]| -> Option<f64> {
+            costs
+                .iter()
+                .filter_map(|c| c.usd)
+                .fold(None, |acc, usd| Some(acc.unwrap_or(0.0) + usd))
+        };
+        let models: Vec<UsageCost> = all
+            .iter()
+            .map(|(model, tokens)| price_tokens(table, api, model.as_deref(), *tokens))
+            .collect();
+        let today_costs: Vec<UsageCost> = today
+            .iter()
+            .map(|(model, tokens)| price_tokens(table, api, model.as_deref(), *tokens))
+            .collect();
+        let mut today_tokens = TokenUse::default();
+        for c in &today_costs {
+            today_tokens.add(c.tokens);
+        }
+        SessionUsage {
+            today: today_tokens,
+            today_usd: sum(&today_costs),
+            usd: sum(&models),
+            unpriced_tokens: models
+                .iter()
+                .filter(|c| c.usd.is_none())
+                .map(|c| c.tokens.total())
+                .sum(),
+            models,
+            client_usd: None,
+        }
+    }
+}
