@@ -8,7 +8,8 @@ use baton_core::hooks::{parallel_key, MergeForecast, ParallelMode};
 
 use super::parallel_edits::{on_branch, paths, write, REPO};
 use super::sessions::open_escalations;
-use crate::{ChainCheck, Store};
+use super::support::store_from_version;
+use crate::ChainCheck;
 
 /// Before schema 23: three items of pairs of branches of REPO (feature-a with feature-b,
 /// forecast clean, and feature-a with feature-c, both open; feature-b with feature-c,
@@ -53,43 +54,13 @@ fn before_23() -> String {
     .join("\n")
 }
 
-fn migrated_store(dir: &std::path::Path) -> Store {
-    let url = match baton_testdb::engine() {
-        baton_testdb::Engine::Sqlite => {
-            let path = dir.join("baton.sqlite3");
-            let mut conn = rusqlite::Connection::open(&path).unwrap();
-            crate::migrations::MIGRATIONS
-                .to_version(&mut conn, 20)
-                .unwrap();
-            conn.execute_batch(&before_23()).unwrap();
-            path.to_string_lossy().into_owned()
-        }
-        baton_testdb::Engine::Postgres => {
-            let url = baton_testdb::store_url();
-            let mut sql: String = crate::migrations::POSTGRES_MIGRATIONS
-                .iter()
-                .filter(|(version, _)| *version <= 20)
-                .map(|(_, sql)| *sql)
-                .collect::<Vec<_>>()
-                .join("\n");
-            sql.push_str(&before_23());
-            sql.push_str(
-                "SELECT setval(pg_get_serial_sequence('findings', 'id'), 3);
-                 SELECT setval(pg_get_serial_sequence('escalations', 'id'), 3);
-                 CREATE TABLE baton_schema (version BIGINT NOT NULL);
-                 INSERT INTO baton_schema (version) VALUES (20);",
-            );
-            baton_testdb::sql_at(&url, &sql).unwrap();
-            url
-        }
-    };
-    Store::open_at(&crate::StoreLocation::parse(&url).unwrap()).unwrap()
-}
-
 #[test]
 fn items_of_pairs_are_kept_and_fold_into_their_repositorys_one_item() {
     let dir = tempfile::tempdir().unwrap();
-    let mut store = migrated_store(dir.path());
+    // PostgreSQL's ids go on after the rows written with theirs.
+    let sequences = "SELECT setval(pg_get_serial_sequence('findings', 'id'), 3);
+                     SELECT setval(pg_get_serial_sequence('escalations', 'id'), 3);";
+    let mut store = store_from_version(dir.path(), 20, &before_23(), sequences);
     assert_eq!(store.schema_version().unwrap(), crate::LATEST_VERSION);
 
     // Each item kept its pair, checkouts, files and forecast.
