@@ -144,11 +144,13 @@ impl Store {
         let key = parallel_key(repository);
         // The repository's open items: its own (by key), and any from before (by pair).
         let open = open_items_of(&self.db, repository)?;
-        let own = open.iter().find(|(_, k)| *k == key).map(|(id, _)| *id);
+        let own = open.iter().find(|item| item.key == key);
+        let kept = own.and_then(|item| item.name.clone());
+        let own = own.map(|item| item.id);
         let folded: Vec<i64> = open
             .iter()
-            .filter(|(id, _)| Some(*id) != own)
-            .map(|(id, _)| *id)
+            .filter(|item| Some(item.id) != own)
+            .map(|item| item.id)
             .collect();
         let mut pairs: Vec<BranchPair> = Vec::new();
         for id in own.iter().chain(&folded) {
@@ -186,17 +188,6 @@ impl Store {
         evidence.extend(before.iter().flat_map(|f| f.evidence.iter().cloned()));
         // Its name for a person as a session says it, else as the item has it, else from its
         // identity.
-        let kept: Option<String> = match own {
-            Some(id) => self
-                .db
-                .query_opt(
-                    "SELECT repository_name FROM parallel_edits WHERE finding_id = ?1",
-                    params![id],
-                    |r| r.get(0),
-                )?
-                .flatten(),
-            None => None,
-        };
         let name = meets
             .iter()
             .find_map(|m| m.repository_name.clone())
@@ -226,32 +217,48 @@ impl Store {
         let Some(finding_id) = finding_id else {
             return Ok(());
         };
+        // What changed goes out with the commit (nobody reads these writes' results): the
+        // item, the branches of this call's meets, and the pairs they touched (all of them
+        // for a new item, or one that folded others in).
+        let all = own != Some(finding_id) || !folded.is_empty();
         let tx = self.write_tx()?;
-        tx.execute(
+        tx.execute_later(
             "INSERT INTO parallel_edits (finding_id, repository, written_at, repository_name)
              VALUES (?1, ?2, ?3, ?4)
              ON CONFLICT (finding_id) DO UPDATE SET
                 written_at = excluded.written_at, repository_name = excluded.repository_name",
             params![finding_id, repository, ts(now), name],
         )?;
-        let mut checkouts: Vec<(&str, &str)> = Vec::new();
         for id in &folded {
             fold_branches(&tx, *id, finding_id)?;
         }
-        for meet in meets {
-            checkouts.push((&meet.other_branch, &meet.other_worktree));
-            checkouts.push((&meet.branch, &meet.worktree));
-        }
+        let mut checkouts: Vec<(&str, &str)> = meets
+            .iter()
+            .flat_map(|m| {
+                [
+                    (m.other_branch.as_str(), m.other_worktree.as_str()),
+                    (m.branch.as_str(), m.worktree.as_str()),
+                ]
+            })
+            .collect();
+        checkouts.sort_unstable();
+        checkouts.dedup_by(|x, y| x.0 == y.0);
         for (branch, worktree) in checkouts {
-            tx.execute(
+            tx.execute_later(
                 "INSERT INTO parallel_edit_branches (finding_id, branch, worktree)
                  VALUES (?1, ?2, ?3)
                  ON CONFLICT (finding_id, branch) DO UPDATE SET worktree = excluded.worktree",
                 params![finding_id, branch, worktree],
             )?;
         }
-        for pair in &pairs {
-            tx.execute(
+        let touched = |pair: &BranchPair| {
+            meets.iter().any(|m| {
+                branch_pair(&m.branch, &m.other_branch)
+                    == (pair.branch_a.as_str(), pair.branch_b.as_str())
+            })
+        };
+        for pair in pairs.iter().filter(|p| all || touched(p)) {
+            tx.execute_later(
                 "INSERT INTO parallel_edit_pairs (finding_id, branch_a, branch_b, files, forecast)
                  VALUES (?1, ?2, ?3, ?4, ?5)
                  ON CONFLICT (finding_id, branch_a, branch_b) DO UPDATE SET
@@ -303,20 +310,35 @@ fn join_pair(pairs: &mut Vec<BranchPair>, pair: BranchPair) {
     }
 }
 
-/// The open parallel-edit items of `repository`: (finding id, key), oldest first.
-fn open_items_of(tx: &Db, repository: &str) -> Result<Vec<(i64, String)>> {
+/// An open parallel-edit item of a repository.
+struct OpenItem {
+    id: i64,
+    key: String,
+    /// The repository's name for a person, as the item has it.
+    name: Option<String>,
+}
+
+/// The open parallel-edit items of `repository`, oldest first.
+fn open_items_of(tx: &Db, repository: &str) -> Result<Vec<OpenItem>> {
     tx.query_map(
-        "SELECT f.id, f.dedupe_key FROM parallel_edits p JOIN findings f ON f.id = p.finding_id
+        "SELECT f.id, f.dedupe_key, p.repository_name
+           FROM parallel_edits p JOIN findings f ON f.id = p.finding_id
           WHERE p.repository = ?1 AND f.closed_at IS NULL ORDER BY f.id",
         params![repository],
-        |r| Ok((r.get(0)?, r.get(1)?)),
+        |r| {
+            Ok(OpenItem {
+                id: r.get(0)?,
+                key: r.get(1)?,
+                name: r.get(2)?,
+            })
+        },
     )
 }
 
 /// The branches of item `from` become item `into`'s (their checkouts as `into` has them, when
 /// it has them).
 fn fold_branches(tx: &Db, from: i64, into: i64) -> Result<()> {
-    tx.execute(
+    tx.execute_later(
         "INSERT INTO parallel_edit_branches (finding_id, branch, worktree)
          SELECT ?2, branch, worktree FROM parallel_edit_branches WHERE finding_id = ?1
          ON CONFLICT (finding_id, branch) DO NOTHING",
