@@ -321,7 +321,8 @@ fn a_snapshot_is_head_when_nothing_changed_and_a_commit_of_the_files_otherwise()
 }
 
 /// Two sessions of Claude Code writing one file in two worktrees, heard by a running engine:
-/// the parallel-edit item, and once the writes pause, git's answer on it.
+/// the parallel-edit item, and once the writes pause, git's answer on it, announced as its
+/// finding updated (the item's "Will it conflict?" follows its finding).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_running_engine_says_whether_a_parallel_edit_conflicts() {
     use baton_core::detect::FindingKind;
@@ -339,6 +340,7 @@ async fn a_running_engine_says_whether_a_parallel_edit_conflicts() {
         EngineConfig::default(),
     );
     engine.start_all().await.unwrap();
+    let mut events = engine.subscribe();
 
     replace_line(&a.join("src/app.rs"), 2, "A2");
     replace_line(&b.join("src/app.rs"), 2, "B2");
@@ -372,6 +374,25 @@ async fn a_running_engine_says_whether_a_parallel_edit_conflicts() {
     assert!(
         summary.ends_with("conflicts in src/app.rs (feature-a line 2; feature-b line 2)"),
         "{summary}"
+    );
+    let announced = tokio::time::timeout(std::time::Duration::from_secs(30), async {
+        loop {
+            match events.recv().await {
+                Ok(baton_core::views::ChangeEvent::Findings { updated, .. })
+                    if updated.contains(&finding.id) =>
+                {
+                    return true
+                }
+                Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                Err(_) => return false,
+            }
+        }
+    })
+    .await;
+    assert_eq!(
+        announced,
+        Ok(true),
+        "git's answer is announced as the finding updated"
     );
     engine.shutdown().await;
 }
