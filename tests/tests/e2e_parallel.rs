@@ -12,22 +12,13 @@ use std::time::Duration;
 use baton_core::hooks::{parse_hook_payload, HookClient, ParallelMode, PermitMode};
 use baton_store::sessions::{PermitSettings, SessionRef};
 use baton_store::Store;
-use baton_tests::app::{RunningApp, ONE_APP};
 use baton_testdb::git::git;
+use baton_tests::app::{RunningApp, ONE_APP};
+use baton_tests::coding_sessions::twenty_lines;
 use chrono::Utc;
 use serde_json::json;
 
 const LONG: Duration = Duration::from_secs(60);
-
-/// Twenty lines, line `changed` (from 1) replaced by `text`.
-fn twenty_lines(changed: Option<(usize, &str)>) -> String {
-    (1..=20)
-        .map(|n| match changed {
-            Some((line, text)) if line == n => format!("{text}\n"),
-            _ => format!("line {n}\n"),
-        })
-        .collect()
-}
 
 /// The session `id` in the checkout `dir` on `branch` writes its `src/app.rs` (its PreToolUse,
 /// the file, its PostToolUse), in warn.

@@ -18,12 +18,11 @@ use std::process::Command as StdCommand;
 use baton_core::detect::FindingKind;
 use baton_store::escalations::EscalationFilter;
 use baton_store::Store;
-use baton_tests::coding_sessions::{run_to_end, RUN_LIMIT};
+use baton_testdb::git::git;
+use baton_tests::coding_sessions::{run_to_end, twenty_lines, RUN_LIMIT};
 use baton_tests::model_standin::ModelStandIn;
 use baton_tests::model_standin::ResponsesStandIn;
 use baton_tests::peers::{claude_print, debug_baton, CodexPlace, SessionPlace};
-
-use baton_testdb::git::git;
 
 /// What became of session feature-b's write and the queue.
 struct Outcome {
@@ -376,16 +375,6 @@ fn open_parallel_item(store: &Store) -> i64 {
         .collect();
     assert_eq!(items.len(), 1, "{items:?}");
     items[0]
-}
-
-/// Twenty lines, line `changed` (from 1) replaced by `text`.
-fn twenty_lines(changed: Option<(usize, &str)>) -> String {
-    (1..=20)
-        .map(|n| match changed {
-            Some((line, text)) if line == n => format!("{text}\n"),
-            _ => format!("line {n}\n"),
-        })
-        .collect()
 }
 
 /// The two sessions change line 2 of one file, then lines 2 and 18: a running engine asks git
