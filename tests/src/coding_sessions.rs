@@ -134,3 +134,14 @@ pub fn run_installed_hook(settings: &str, repo: &Path, session_id: &str) -> Resu
     }
     Ok(())
 }
+
+/// Twenty lines ("line 1"…), line `changed` (from 1) replaced by `text`: what two branches
+/// change close together (a conflict) or far apart (a clean merge).
+pub fn twenty_lines(changed: Option<(usize, &str)>) -> String {
+    (1..=20)
+        .map(|n| match changed {
+            Some((line, text)) if line == n => format!("{text}\n"),
+            _ => format!("line {n}\n"),
+        })
+        .collect()
+}

@@ -8,7 +8,8 @@
 //! it). A repository whose `.baton/hooks.toml` says `parallel = "enforce"` refuses the second
 //! branch's write, and its model reads why. With an engine running, the item says whether the
 //! two branches will merge (same lines: "conflicts" with both ranges; distant lines: "merges
-//! cleanly"), checked against `git merge` of the branches afterwards.
+//! cleanly"), checked against `git merge` of the branches afterwards. A real Codex session in a
+//! third worktree joins the same item.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -17,12 +18,11 @@ use std::process::Command as StdCommand;
 use baton_core::detect::FindingKind;
 use baton_store::escalations::EscalationFilter;
 use baton_store::Store;
-use baton_tests::coding_sessions::{run_to_end, RUN_LIMIT};
+use baton_testdb::git::git;
+use baton_tests::coding_sessions::{run_to_end, twenty_lines, RUN_LIMIT};
 use baton_tests::model_standin::ModelStandIn;
 use baton_tests::model_standin::ResponsesStandIn;
 use baton_tests::peers::{claude_print, debug_baton, CodexPlace, SessionPlace};
-
-use baton_testdb::git::git;
 
 /// What became of session feature-b's write and the queue.
 struct Outcome {
@@ -271,13 +271,15 @@ async fn a_branch_told_to_stop_touching_the_file_is_refused_it_at_its_next_write
     assert!(open.is_empty(), "{open:?}");
 }
 
-/// A Codex session in a third worktree (branch feature-c) of the repository writes the file
-/// feature-a's live Claude Code session changed: Codex's hook calls name the same repository and
-/// their branch, and the queue has the parallel edit of feature-a and feature-c. (Codex reads a
-/// worktree's project hooks from the main checkout: installed in the worktree alone, they never
-/// ran.)
+/// Two Claude Code sessions on feature-a and feature-b make the parallel edit of `src/app.rs`;
+/// then a Codex session in a third worktree (branch feature-c) of the repository writes the
+/// file too, while feature-a's session is live: Codex's hook calls name the same repository and
+/// their branch, and it joins that same item, which names all three branches (one cause, one
+/// item). The person then lets them all go on from the command line. (Codex reads a
+/// worktree's project hooks from the main checkout: installed in the worktree alone, they
+/// never ran.)
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_codex_session_in_a_third_worktree_is_a_parallel_edit_too() {
+async fn a_codex_session_in_a_third_worktree_joins_the_parallel_edit() {
     let two = TwoBranches::new(None).await;
     let shop = two.place.root.join("shop");
     let codex = CodexPlace {
@@ -304,10 +306,16 @@ async fn a_codex_session_in_a_third_worktree_is_a_parallel_edit_too() {
         .install_hooks_in(&codex.dir, "codex", "warn", &codex.hooks_env());
     assert!(said.contains("main checkout"), "{said}");
 
-    // feature-a writes its file and stays live; meanwhile Codex on feature-c writes its own.
-    let ((), items) = two
+    // feature-a writes its file and stays live; meanwhile feature-b writes its own (the item),
+    // then Codex on feature-c writes its own.
+    let (first, items) = two
         .while_a_is_live(async {
+            run_to_end(two.run(1, "feature-b"), "feature-b").await;
+            let made = two.open_items();
+            one_parallel_edit(&made);
+            let first = open_parallel_item(&two.store());
             run_to_end(codex.session("feature-c", None), "codex on feature-c").await;
+            first
         })
         .await;
     assert_eq!(
@@ -320,20 +328,53 @@ async fn a_codex_session_in_a_third_worktree_is_a_parallel_edit_too() {
     let (kind, title) = &items[0];
     assert_eq!(*kind, FindingKind::ParallelEdit);
     assert!(
-        title.starts_with("Branches feature-a and feature-c of shop both change")
-            && title.contains("both change src/app.rs:"),
+        title.starts_with("Branches feature-a, feature-b and feature-c of shop change src/app.rs:"),
         "{title}"
     );
+    // The same item, now with the three branches, each of them changing the file.
+    let store = two.store();
+    let item = store.escalation(first).unwrap();
+    let parallel = item.parallel.expect("a parallel edit's branches");
+    assert_eq!(parallel.branches, ["feature-a", "feature-b", "feature-c"]);
+    assert_eq!(parallel.files.len(), 1);
+    assert_eq!(parallel.files[0].branches, parallel.branches);
+    assert_eq!(item.agents.len(), 3, "{:?}", item.agents);
+    drop(store);
+
+    // "Let them all go on", as the item's button says it, from the command line.
+    let decide = StdCommand::new(debug_baton())
+        .arg("--data-dir")
+        .arg(&two.place.data)
+        .args([
+            "decide",
+            &first.to_string(),
+            "let-all-go-on",
+            "--who",
+            "ana",
+        ])
+        .output()
+        .unwrap();
+    assert!(decide.status.success(), "{decide:?}");
+    let store = two.store();
+    let decided = store.escalation(first).unwrap();
+    assert_eq!(decided.decision.unwrap().action, "let_both_go_on");
+    assert!(two.open_items().is_empty());
 }
 
-/// Twenty lines, line `changed` (from 1) replaced by `text`.
-fn twenty_lines(changed: Option<(usize, &str)>) -> String {
-    (1..=20)
-        .map(|n| match changed {
-            Some((line, text)) if line == n => format!("{text}\n"),
-            _ => format!("line {n}\n"),
+/// The id of the one open parallel-edit item.
+fn open_parallel_item(store: &Store) -> i64 {
+    let items: Vec<i64> = store
+        .escalations(EscalationFilter {
+            open: true,
+            closed: 0,
         })
-        .collect()
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.kind == FindingKind::ParallelEdit)
+        .map(|e| e.id)
+        .collect();
+    assert_eq!(items.len(), 1, "{items:?}");
+    items[0]
 }
 
 /// The two sessions change line 2 of one file, then lines 2 and 18: a running engine asks git

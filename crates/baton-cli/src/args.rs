@@ -467,20 +467,22 @@ pub enum DecideAction {
         /// The file, as a path or a file:// URI.
         file: String,
     },
-    /// A parallel edit: SESSION stops changing the item's files, left to the other branch (its
-    /// writes of them are refused from its next try, with --note as the reason).
+    /// A parallel edit: SESSION's branch stops changing the item's files it changes, left to
+    /// the other branches that change them (its writes of them are refused from its next try,
+    /// with --note as the reason).
     StopTouching {
         /// The session's name or number.
         session: String,
     },
-    /// A parallel edit: the item's files are the branch of SESSION (in `enforce` the other
-    /// branch's writes of them are refused).
+    /// A parallel edit: the item's files that SESSION's branch changes are that branch's (in
+    /// `enforce` the other branches' writes of them are refused).
     HandToBranch {
         /// The session's name or number.
         session: String,
     },
-    /// A parallel edit: both branches go on changing the item's files (in the log; no item
-    /// again for these files and branches).
+    /// A parallel edit: all its branches go on changing the item's files (in the log; no item
+    /// again for these files and branches). Also `let-all-go-on`.
+    #[command(alias = "let-all-go-on")]
     LetBothGoOn,
     /// A usage window forecast to run out: the sessions on it stop until it resets (each
     /// one's next tool call is refused with the reason, and --note).

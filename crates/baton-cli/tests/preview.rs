@@ -443,11 +443,22 @@ async fn every_command_the_ui_calls_answers_in_a_demo_preview() {
         }
     }
     assert_eq!(parallel.len(), 1, "one parallel edit: {queue}");
+    let pairs = parallel[0]["pairs"]
+        .as_array()
+        .expect("its pairs of branches");
+    assert_eq!(pairs.len(), 1, "{}", parallel[0]);
     assert_eq!(
-        (&parallel[0]["branch_a"], &parallel[0]["branch_b"]),
+        (&pairs[0]["branch_a"], &pairs[0]["branch_b"]),
         (&json!("feature-coupons"), &json!("main"))
     );
-    assert_eq!(parallel[0]["files"], json!(["README.md", "src/cart.ts"]));
+    assert_eq!(pairs[0]["files"], json!(["README.md", "src/cart.ts"]));
+    let files: Vec<&Value> = parallel[0]["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| &f["branches"])
+        .collect();
+    assert_eq!(files, [&json!(["feature-coupons", "main"]); 2]);
     let (status, body) = preview
         .invoke("parallel_edit", json!({"id": 999_999}))
         .await;

@@ -85,26 +85,21 @@ fn main() {
             }
         }
     }
-    let edit = ParallelEdit {
-        finding_id: 1,
-        repository: "bench".into(),
-        repository_name: "bench".into(),
-        branch_a: "a".into(),
-        branch_b: "b".into(),
-        worktree_a: a.to_string_lossy().into_owned(),
-        worktree_b: b.to_string_lossy().into_owned(),
-        files: Vec::new(),
-        forecast: None,
-        written_at: Utc::now(),
-        checked_at: None,
-    };
+    let (a_dir, b_dir) = (a.to_string_lossy(), b.to_string_lossy());
+    let edit = ParallelEdit::of_checkouts(
+        1,
+        "bench",
+        &[("a", &*a_dir), ("b", &*b_dir)],
+        &[],
+        Utc::now(),
+    );
     let mut times = Vec::with_capacity(flags.rounds);
     let mut last = None;
     for _ in 0..flags.rounds {
         let started = Instant::now();
-        let check = check_parallel_edit(&edit);
+        let check = check_parallel_edit(&edit).pop().map(|pair| pair.check);
         times.push(started.elapsed().as_secs_f64() * 1000.0);
-        last = Some(check);
+        last = check;
     }
     times.sort_by(f64::total_cmp);
     let (files, conflicted) = match last {

@@ -1,20 +1,23 @@
 //! Would two branches' changes conflict? Asked of git beside the hook (never inside a hook
-//! call): each checkout's state as it is now, committed or not, is written as a commit of its
-//! own through a temporary index (`git add -A`, `write-tree`, `commit-tree`: neither working
-//! tree, nor its index, nor its branch moves), then `git merge-tree --write-tree` merges the
-//! two without a worktree, and `git diff -U0` on each side's version of a conflicted file says
-//! which lines meet. Reading git's answers is `baton_core::hooks` (pure).
+//! call), for each pair of a parallel edit's branches (git merges two at a time): each
+//! checkout's state as it is now, committed or not, is written as a commit of its own through
+//! a temporary index (`git add -A`, `write-tree`, `commit-tree`: neither working tree, nor its
+//! index, nor its branch moves), once per checkout however many pairs it is in; then `git
+//! merge-tree --write-tree` merges the two without a worktree, and `git diff -U0` on each
+//! side's version of a conflicted file says which lines meet. Reading git's answers is
+//! `baton_core::hooks` (pure).
 
+use std::collections::HashMap;
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use baton_core::hooks::{
-    conflict_kind, conflicted_files, meeting_lines, parse_hunks, parse_merge_tree, ConflictKind,
-    ConflictedFile, LineRange, MergeForecast, MAX_GIT_OUTPUT,
+    conflict_kind, conflicted_files, meeting_lines, parse_hunks, parse_merge_tree, BranchPair,
+    ConflictKind, ConflictedFile, LineRange, MergeForecast, MAX_GIT_OUTPUT,
 };
-use baton_store::sessions::{MergeCheck, ParallelEdit};
+use baton_store::sessions::{MergeCheck, PairCheck, ParallelEdit};
 
 /// What went wrong asking git (the forecast says "cannot tell" with it).
 #[derive(Debug, thiserror::Error)]
@@ -218,24 +221,59 @@ fn side_commit(worktree: &Path, branch: &str) -> Result<Result<String, String>, 
     Ok(Err(format!("the branch {branch} was deleted")))
 }
 
-/// What git says of a parallel edit now: the files both branches change (from their common
-/// ancestor) and whether they conflict, or that they no longer overlap.
-pub fn check_parallel_edit(edit: &ParallelEdit) -> MergeCheck {
-    match try_check(edit) {
-        Ok(check) => check,
-        Err(err) => MergeCheck::Overlap {
-            files: edit.files.clone(),
-            forecast: MergeForecast::Unknown {
-                why: err.to_string(),
-            },
-        },
-    }
+/// What a side of a pair stands for now: a commit, or gone (why), or git failed (why).
+type Side = Result<Result<String, String>, String>;
+
+/// What git says of each pair of a parallel edit's branches now: the files both change (from
+/// their common ancestor) and whether they conflict, or that they no longer overlap. Each
+/// checkout is looked at once, whatever the number of pairs it is in.
+pub fn check_parallel_edit(edit: &ParallelEdit) -> Vec<PairCheck> {
+    let mut sides: HashMap<&str, Side> = HashMap::new();
+    edit.pairs
+        .iter()
+        .map(|pair| {
+            let mut side = |branch: &str| -> (PathBuf, Side) {
+                let dir = PathBuf::from(edit.worktree(branch).unwrap_or_default());
+                let known = sides
+                    .entry(if pair.branch_a == branch {
+                        &pair.branch_a
+                    } else {
+                        &pair.branch_b
+                    })
+                    .or_insert_with(|| {
+                        if dir.as_os_str().is_empty() {
+                            return Err("its checkout is not known".to_owned());
+                        }
+                        side_commit(&dir, branch).map_err(|err| err.to_string())
+                    });
+                (dir, known.clone())
+            };
+            let (dir_a, side_a) = side(&pair.branch_a);
+            let (dir_b, side_b) = side(&pair.branch_b);
+            let check = match try_pair(pair, (&dir_a, side_a), (&dir_b, side_b)) {
+                Ok(check) => check,
+                Err(why) => MergeCheck::Overlap {
+                    files: pair.files.clone(),
+                    forecast: MergeForecast::Unknown { why },
+                },
+            };
+            PairCheck {
+                branch_a: pair.branch_a.clone(),
+                branch_b: pair.branch_b.clone(),
+                check,
+            }
+        })
+        .collect()
 }
 
-fn try_check(edit: &ParallelEdit) -> Result<MergeCheck, GitError> {
-    let (dir_a, dir_b) = (Path::new(&edit.worktree_a), Path::new(&edit.worktree_b));
+/// What git says of one pair, each side's checkout and what it stands for given.
+fn try_pair(
+    pair: &BranchPair,
+    (dir_a, side_a): (&Path, Side),
+    (dir_b, side_b): (&Path, Side),
+) -> Result<MergeCheck, String> {
     let unknown = |why: &str| MergeCheck::Overlap {
-        files: edit.files.clone(),
+        files: pair.files.clone(),
         forecast: MergeForecast::Unknown {
             why: why.to_owned(),
         },
@@ -245,39 +283,41 @@ fn try_check(edit: &ParallelEdit) -> Result<MergeCheck, GitError> {
     if !dir_a.is_dir() && !dir_b.is_dir() {
         return Ok(unknown("neither checkout is on this machine"));
     }
-    let a = match side_commit(dir_a, &edit.branch_a)? {
+    let a = match side_a? {
         Ok(commit) => commit,
         Err(why) => return Ok(MergeCheck::Over(why)),
     };
-    let b = match side_commit(dir_b, &edit.branch_b)? {
+    let b = match side_b? {
         Ok(commit) => commit,
         Err(why) => return Ok(MergeCheck::Over(why)),
     };
+    let git_err = |err: GitError| err.to_string();
     // Worktrees share one store of objects; two clones do not (git is not asked to fetch
     // from one into the other).
-    let b_here = git_in(dir_a, ["cat-file", "-e", &format!("{b}^{{commit}}")], None)?;
+    let b_here =
+        git_in(dir_a, ["cat-file", "-e", &format!("{b}^{{commit}}")], None).map_err(git_err)?;
     if !b_here.status.success() {
         return Ok(unknown(
             "the two checkouts are separate clones; Baton compares worktrees of one repository",
         ));
     }
-    let base = git_in(dir_a, ["merge-base", &a, &b], None)?;
+    let base = git_in(dir_a, ["merge-base", &a, &b], None).map_err(git_err)?;
     if !base.status.success() {
         return Ok(unknown("the two branches have no common commit"));
     }
     let base = String::from_utf8_lossy(&base.stdout).trim().to_owned();
-    let ours = changed_files(dir_a, &base, &a)?;
-    let theirs = changed_files(dir_a, &base, &b)?;
+    let ours = changed_files(dir_a, &base, &a).map_err(git_err)?;
+    let theirs = changed_files(dir_a, &base, &b).map_err(git_err)?;
     // A file both changed to the same content (the hooks' own settings installed in each
     // worktree, one fix applied on both) merges as it is: it is no parallel edit.
-    let differ = changed_files(dir_a, &a, &b)?;
+    let differ = changed_files(dir_a, &a, &b).map_err(git_err)?;
     let both: Vec<String> = ours
         .iter()
         .filter(|f| theirs.binary_search(f).is_ok() && differ.binary_search(f).is_ok())
         .cloned()
         .collect();
     if both.is_empty() {
-        let (a_name, b_name) = (&edit.branch_a, &edit.branch_b);
+        let (a_name, b_name) = (&pair.branch_a, &pair.branch_b);
         let why = if base == b {
             format!("{b_name} has nothing {a_name} does not have (merged, or its edits undone)")
         } else if base == a {
@@ -289,7 +329,7 @@ fn try_check(edit: &ParallelEdit) -> Result<MergeCheck, GitError> {
         };
         return Ok(MergeCheck::Over(why));
     }
-    let forecast = forecast(dir_a, &a, &b)?;
+    let forecast = forecast(dir_a, &a, &b).map_err(git_err)?;
     Ok(MergeCheck::Overlap {
         files: both,
         forecast,

@@ -1,13 +1,14 @@
-//! A parallel edit as its queue item shows it: what the store keeps of it (branches,
-//! checkouts, files, git's forecast and when it was asked), and for each conflicted file the
-//! lines that meet as each checkout holds them, read from the checkout when the file has not
-//! changed since git was asked (else the numbers would point at other lines).
+//! A parallel edit as its queue item shows it: what the store keeps of it (branches and their
+//! checkouts, which branch changes which file, each pair's forecast, when git was asked), and
+//! for each conflicted file of each pair the lines that meet as each checkout holds them, read
+//! from the checkout when the file has not changed since git was asked (else the numbers would
+//! point at other lines).
 
 use std::path::Path;
 use std::time::SystemTime;
 
 use baton_core::hooks::{hunk_texts, ConflictText, HunkText, LineRange, MergeForecast};
-use baton_core::hooks::{ParallelEdit, ParallelEditView};
+use baton_core::hooks::{PairTexts, ParallelEdit, ParallelEditView};
 use chrono::{DateTime, Utc};
 
 /// Files larger than this are not read for their lines.
@@ -15,17 +16,28 @@ const MAX_FILE_BYTES: u64 = 2 << 20;
 
 /// The view of `edit`, the parallel edit of queue item `escalation_id`.
 pub fn parallel_edit_view(escalation_id: i64, edit: ParallelEdit) -> ParallelEditView {
-    let texts = match (&edit.forecast, edit.checked_at) {
-        (Some(MergeForecast::Conflicts { files, .. }), Some(checked_at)) => files
-            .iter()
-            .map(|file| ConflictText {
-                path: file.path.clone(),
-                a: side_text(&edit.worktree_a, &file.path, &file.ours, checked_at),
-                b: side_text(&edit.worktree_b, &file.path, &file.theirs, checked_at),
-            })
-            .collect(),
-        _ => Vec::new(),
-    };
+    let mut texts = Vec::new();
+    for pair in &edit.pairs {
+        let (Some(MergeForecast::Conflicts { files, .. }), Some(checked_at)) =
+            (&pair.forecast, edit.checked_at)
+        else {
+            continue;
+        };
+        let worktree_a = edit.worktree(&pair.branch_a).unwrap_or_default();
+        let worktree_b = edit.worktree(&pair.branch_b).unwrap_or_default();
+        texts.push(PairTexts {
+            branch_a: pair.branch_a.clone(),
+            branch_b: pair.branch_b.clone(),
+            texts: files
+                .iter()
+                .map(|file| ConflictText {
+                    path: file.path.clone(),
+                    a: side_text(worktree_a, &file.path, &file.ours, checked_at),
+                    b: side_text(worktree_b, &file.path, &file.theirs, checked_at),
+                })
+                .collect(),
+        });
+    }
     ParallelEditView {
         escalation_id,
         edit,
@@ -60,27 +72,21 @@ mod tests {
     use baton_core::hooks::{ConflictKind, ConflictedFile};
 
     fn edit(a: &Path, b: &Path, checked_at: DateTime<Utc>) -> ParallelEdit {
-        ParallelEdit {
-            finding_id: 3,
-            repository: "root:abc".into(),
-            repository_name: "shop".into(),
-            branch_a: "feature-a".into(),
-            branch_b: "feature-b".into(),
-            worktree_a: a.to_string_lossy().into_owned(),
-            worktree_b: b.to_string_lossy().into_owned(),
-            files: vec!["src/app.rs".into()],
-            forecast: Some(MergeForecast::Conflicts {
-                files: vec![ConflictedFile {
-                    path: "src/app.rs".into(),
-                    kind: ConflictKind::Content,
-                    ours: vec![LineRange { start: 2, count: 1 }],
-                    theirs: vec![LineRange { start: 2, count: 2 }],
-                }],
-                more: 0,
-            }),
-            written_at: checked_at,
-            checked_at: Some(checked_at),
-        }
+        let (a, b) = (a.to_string_lossy(), b.to_string_lossy());
+        let checkouts = [("feature-a", &*a), ("feature-b", &*b)];
+        let mut edit =
+            ParallelEdit::of_checkouts(3, "root:abc", &checkouts, &["src/app.rs"], checked_at);
+        edit.pairs[0].forecast = Some(MergeForecast::Conflicts {
+            files: vec![ConflictedFile {
+                path: "src/app.rs".into(),
+                kind: ConflictKind::Content,
+                ours: vec![LineRange { start: 2, count: 1 }],
+                theirs: vec![LineRange { start: 2, count: 2 }],
+            }],
+            more: 0,
+        });
+        edit.checked_at = Some(checked_at);
+        edit
     }
 
     #[test]
@@ -97,30 +103,36 @@ mod tests {
         let later = Utc::now() + chrono::Duration::seconds(5);
         let view = parallel_edit_view(9, edit(&a, &b, later));
         assert_eq!((view.escalation_id, view.edit.finding_id), (9, 3));
-        let text = &view.texts[0];
+        assert_eq!(
+            (
+                view.texts[0].branch_a.as_str(),
+                view.texts[0].branch_b.as_str()
+            ),
+            ("feature-a", "feature-b")
+        );
+        let text = &view.texts[0].texts[0];
         assert_eq!(text.a.as_ref().unwrap()[0].lines, ["A two"]);
         assert_eq!(text.b.as_ref().unwrap()[0].lines, ["B two", "B 2b"]);
 
         // Changed since git was asked (or gone): the numbers would point elsewhere; no text.
         let earlier = Utc::now() - chrono::Duration::minutes(5);
         let view = parallel_edit_view(9, edit(&a, &b, earlier));
-        assert_eq!(
-            (view.texts[0].a.is_none(), view.texts[0].b.is_none()),
-            (true, true)
-        );
+        let text = &view.texts[0].texts[0];
+        assert_eq!((text.a.is_none(), text.b.is_none()), (true, true));
         std::fs::remove_file(b.join("src/app.rs")).unwrap();
         let view = parallel_edit_view(9, edit(&a, &b, later));
-        assert!(view.texts[0].a.is_some() && view.texts[0].b.is_none());
+        let text = &view.texts[0].texts[0];
+        assert!(text.a.is_some() && text.b.is_none());
     }
 
     #[test]
     fn no_forecast_or_no_conflict_has_no_texts_and_a_path_never_leaves_its_checkout() {
         let dir = tempfile::tempdir().unwrap();
         let mut clean = edit(dir.path(), dir.path(), Utc::now());
-        clean.forecast = Some(MergeForecast::Clean);
+        clean.pairs[0].forecast = Some(MergeForecast::Clean);
         assert!(parallel_edit_view(1, clean).texts.is_empty());
         let mut unasked = edit(dir.path(), dir.path(), Utc::now());
-        unasked.forecast = None;
+        unasked.pairs[0].forecast = None;
         unasked.checked_at = None;
         assert!(parallel_edit_view(1, unasked).texts.is_empty());
         std::fs::write(dir.path().join("secret"), "x\ny\n").unwrap();

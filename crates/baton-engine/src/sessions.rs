@@ -140,7 +140,7 @@ pub(crate) async fn check_parallel_edits(shared: &Shared) {
             return;
         }
     };
-    let mut changed = false;
+    let mut changed: Vec<i64> = Vec::new();
     for edit in due {
         let finding_id = edit.finding_id;
         let check = match tokio::task::spawn_blocking(move || {
@@ -159,11 +159,17 @@ pub(crate) async fn check_parallel_edits(shared: &Shared) {
             .write(move |store| store.record_merge_check(finding_id, &check, now))
             .await
         {
-            Ok(did) => changed |= did,
+            Ok(true) => changed.push(finding_id),
+            Ok(false) => {}
             Err(err) => tracing::warn!(error = %err, "could not keep a merge check"),
         }
     }
-    if changed {
+    if !changed.is_empty() {
+        // The queue's titles, and the item's "Will it conflict?" (it follows its finding).
+        shared.bus.publish(ChangeEvent::Findings {
+            opened: Vec::new(),
+            updated: changed,
+        });
         shared.bus.publish(ChangeEvent::Escalations {
             opened: Vec::new(),
             changed: Vec::new(),

@@ -1,6 +1,7 @@
 //! Would two branches conflict? The forecast from real git on two worktrees of a temporary
-//! repository, committed and uncommitted changes alike, checked against what `git merge` does
-//! afterwards; neither working tree nor index is touched by the check.
+//! repository (and three: one answer per pair), committed and uncommitted changes alike,
+//! checked against what `git merge` does afterwards; neither working tree nor index is touched
+//! by the check.
 
 mod support;
 
@@ -14,20 +15,25 @@ use baton_engine::merge_check::{check_parallel_edit, snapshot};
 use baton_store::sessions::{MergeCheck, ParallelEdit};
 use chrono::Utc;
 
+/// An item of these branches and checkouts, every pair changing src/app.rs.
+fn edit_of(checkouts: &[(&str, &Path)]) -> ParallelEdit {
+    let named: Vec<(&str, String)> = checkouts
+        .iter()
+        .map(|(branch, dir)| (*branch, dir.to_string_lossy().into_owned()))
+        .collect();
+    let named: Vec<(&str, &str)> = named.iter().map(|(b, d)| (*b, d.as_str())).collect();
+    ParallelEdit::of_checkouts(1, "root:x", &named, &["src/app.rs"], Utc::now())
+}
+
 fn edit(a: &Path, b: &Path) -> ParallelEdit {
-    ParallelEdit {
-        finding_id: 1,
-        repository: "root:x".into(),
-        repository_name: "x".into(),
-        branch_a: "feature-a".into(),
-        branch_b: "feature-b".into(),
-        worktree_a: a.to_string_lossy().into_owned(),
-        worktree_b: b.to_string_lossy().into_owned(),
-        files: vec!["src/app.rs".into()],
-        forecast: None,
-        written_at: Utc::now(),
-        checked_at: None,
-    }
+    edit_of(&[("feature-a", a), ("feature-b", b)])
+}
+
+/// What git says of the one pair of `edit`.
+fn check_one(edit: &ParallelEdit) -> MergeCheck {
+    let mut checks = check_parallel_edit(edit);
+    assert_eq!(checks.len(), 1, "{checks:?}");
+    checks.pop().unwrap().check
 }
 
 /// Everything git shows of a checkout's state (and its index file's bytes).
@@ -54,7 +60,7 @@ fn the_same_lines_conflict_with_both_ranges_as_git_merge_finds_them() {
     std::fs::write(b.join("new.rs"), "b\n").unwrap();
     let before = (state(&a), state(&b));
 
-    let MergeCheck::Overlap { files, forecast } = check_parallel_edit(&edit(&a, &b)) else {
+    let MergeCheck::Overlap { files, forecast } = check_one(&edit(&a, &b)) else {
         panic!("expected an overlap");
     };
     // Neither checkout moved.
@@ -131,7 +137,7 @@ fn distant_lines_merge_cleanly_as_git_merge_does() {
         std::fs::create_dir_all(dir.join(".claude")).unwrap();
         std::fs::write(dir.join(".claude/settings.json"), "{\"hooks\": {}}\n").unwrap();
     }
-    let check = check_parallel_edit(&edit(&a, &b));
+    let check = check_one(&edit(&a, &b));
     assert_eq!(
         check,
         MergeCheck::Overlap {
@@ -148,7 +154,7 @@ fn distant_lines_merge_cleanly_as_git_merge_does() {
     assert!(merged.contains("A2") && merged.contains("B9"));
 
     // Merged: feature-b is in feature-a, the branches no longer overlap.
-    let MergeCheck::Over(why) = check_parallel_edit(&edit(&a, &b)) else {
+    let MergeCheck::Over(why) = check_one(&edit(&a, &b)) else {
         panic!("expected the overlap to be over");
     };
     assert_eq!(
@@ -164,34 +170,33 @@ fn a_deleted_branch_or_undone_edit_ends_the_overlap() {
     replace_line(&a.join("src/app.rs"), 2, "A2");
     replace_line(&b.join("src/app.rs"), 2, "B2");
     assert!(matches!(
-        check_parallel_edit(&edit(&a, &b)),
+        check_one(&edit(&a, &b)),
         MergeCheck::Overlap { .. }
     ));
     // Both make the same change: it merges as it is, nothing overlaps.
     replace_line(&a.join("src/app.rs"), 2, "B2");
     assert_eq!(
-        check_parallel_edit(&edit(&a, &b)),
+        check_one(&edit(&a, &b)),
         MergeCheck::Over("the files both change are the same on both".into())
     );
     // feature-b undoes its edit and changes another file: nothing overlaps.
     git(&b, &["checkout", "--", "src/app.rs"]);
     std::fs::write(b.join("README"), "b\n").unwrap();
     assert_eq!(
-        check_parallel_edit(&edit(&a, &b)),
+        check_one(&edit(&a, &b)),
         MergeCheck::Over("none of the files one changes is changed on the other".into())
     );
     // feature-b's worktree removed and its branch deleted.
     replace_line(&b.join("src/app.rs"), 2, "B2");
     git(&a, &["worktree", "remove", "--force", b.to_str().unwrap()]);
     assert_eq!(
-        check_parallel_edit(&edit(&a, &b)),
+        check_one(&edit(&a, &b)),
         MergeCheck::Over(format!("the checkout {} is gone", b.display()))
     );
-    let mut moved = edit(&a, &a);
-    moved.branch_b = "feature-b".into();
+    let moved = edit(&a, &a);
     git(&a, &["branch", "-D", "feature-b"]);
     assert_eq!(
-        check_parallel_edit(&moved),
+        check_one(&moved),
         MergeCheck::Over("the branch feature-b was deleted".into())
     );
 }
@@ -212,14 +217,81 @@ fn clones_and_checkouts_elsewhere_cannot_be_told_and_are_not_closed() {
         } => why,
         other => panic!("{other:?}"),
     };
-    let why = cannot_tell(check_parallel_edit(&edit(&a, &clone)));
+    let why = cannot_tell(check_one(&edit(&a, &clone)));
     assert!(why.contains("separate clones"), "{why}");
     let elsewhere = tmp.path().join("elsewhere");
-    let why = cannot_tell(check_parallel_edit(&edit(
-        &elsewhere.join("a"),
-        &elsewhere.join("b"),
-    )));
+    let why = cannot_tell(check_one(&edit(&elsewhere.join("a"), &elsewhere.join("b"))));
     assert_eq!(why, "neither checkout is on this machine");
+}
+
+#[test]
+fn three_branches_are_checked_two_by_two_as_git_merge_finds_them() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (a, b) = two_worktrees(tmp.path());
+    git(
+        &tmp.path().join("repo"),
+        &["worktree", "add", "-q", "-b", "feature-c", "../wt/c"],
+    );
+    let c = tmp.path().join("wt/c");
+    replace_line(&a.join("src/app.rs"), 2, "A2");
+    replace_line(&b.join("src/app.rs"), 2, "B2");
+    replace_line(&c.join("src/app.rs"), 9, "C9");
+    let edit = edit_of(&[("feature-a", &a), ("feature-b", &b), ("feature-c", &c)]);
+    let checks = check_parallel_edit(&edit);
+    let each: Vec<(&str, &str, String)> = checks
+        .iter()
+        .map(|p| {
+            let said = match &p.check {
+                MergeCheck::Overlap { forecast, .. } => forecast.sentence(&p.branch_a, &p.branch_b),
+                MergeCheck::Over(why) => format!("over: {why}"),
+            };
+            (p.branch_a.as_str(), p.branch_b.as_str(), said)
+        })
+        .collect();
+    assert_eq!(
+        each,
+        [
+            (
+                "feature-a",
+                "feature-b",
+                "conflicts in src/app.rs (feature-a line 2; feature-b line 2)".to_owned()
+            ),
+            ("feature-a", "feature-c", "merges cleanly".to_owned()),
+            ("feature-b", "feature-c", "merges cleanly".to_owned()),
+        ]
+    );
+    // What git merge does with them, committed: c into a cleanly, then b into a not.
+    for (dir, message) in [(&a, "a"), (&b, "b"), (&c, "c")] {
+        git(dir, &["commit", "-q", "-am", message]);
+    }
+    git(&a, &["merge", "-q", "--no-edit", "feature-c"]);
+    let merge_b = Command::new("git")
+        .arg("-C")
+        .arg(&a)
+        .args(["merge", "-q", "--no-edit", "feature-b"])
+        .output()
+        .unwrap();
+    assert!(!merge_b.status.success());
+    git(&a, &["merge", "--abort"]);
+
+    // feature-c merged into feature-a leaves that pair; its checkout removed leaves the other.
+    let checks = check_parallel_edit(&edit);
+    assert!(matches!(&checks[0].check, MergeCheck::Overlap { .. }));
+    assert_eq!(
+        checks[1].check,
+        MergeCheck::Over(
+            "feature-c has nothing feature-a does not have (merged, or its edits undone)".into()
+        )
+    );
+    assert!(matches!(&checks[2].check, MergeCheck::Overlap { .. }));
+    git(
+        &tmp.path().join("repo"),
+        &["worktree", "remove", "--force", c.to_str().unwrap()],
+    );
+    let checks = check_parallel_edit(&edit);
+    let gone = MergeCheck::Over(format!("the checkout {} is gone", c.display()));
+    assert_eq!((&checks[1].check, &checks[2].check), (&gone, &gone));
+    assert!(matches!(&checks[0].check, MergeCheck::Overlap { .. }));
 }
 
 #[test]
@@ -249,7 +321,8 @@ fn a_snapshot_is_head_when_nothing_changed_and_a_commit_of_the_files_otherwise()
 }
 
 /// Two sessions of Claude Code writing one file in two worktrees, heard by a running engine:
-/// the parallel-edit item, and once the writes pause, git's answer on it.
+/// the parallel-edit item, and once the writes pause, git's answer on it, announced as its
+/// finding updated (the item's "Will it conflict?" follows its finding).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_running_engine_says_whether_a_parallel_edit_conflicts() {
     use baton_core::detect::FindingKind;
@@ -267,6 +340,7 @@ async fn a_running_engine_says_whether_a_parallel_edit_conflicts() {
         EngineConfig::default(),
     );
     engine.start_all().await.unwrap();
+    let mut events = engine.subscribe();
 
     replace_line(&a.join("src/app.rs"), 2, "A2");
     replace_line(&b.join("src/app.rs"), 2, "B2");
@@ -285,19 +359,40 @@ async fn a_running_engine_says_whether_a_parallel_edit_conflicts() {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
     let edit = loop {
         let edit = store.parallel_edit(finding.id).unwrap().unwrap();
-        if edit.forecast.is_some() || std::time::Instant::now() > deadline {
+        let asked = edit.pairs.first().is_some_and(|p| p.forecast.is_some());
+        if asked || std::time::Instant::now() > deadline {
             break edit;
         }
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     };
-    let Some(MergeForecast::Conflicts { files, .. }) = &edit.forecast else {
-        panic!("{:?}", edit.forecast);
+    let forecast = edit.pairs.first().and_then(|p| p.forecast.clone());
+    let Some(MergeForecast::Conflicts { files, .. }) = &forecast else {
+        panic!("{forecast:?}");
     };
     assert_eq!(files[0].path, "src/app.rs");
     let summary = &store.findings(&[finding.id]).unwrap()[0].summary;
     assert!(
         summary.ends_with("conflicts in src/app.rs (feature-a line 2; feature-b line 2)"),
         "{summary}"
+    );
+    let announced = tokio::time::timeout(std::time::Duration::from_secs(30), async {
+        loop {
+            match events.recv().await {
+                Ok(baton_core::views::ChangeEvent::Findings { updated, .. })
+                    if updated.contains(&finding.id) =>
+                {
+                    return true
+                }
+                Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                Err(_) => return false,
+            }
+        }
+    })
+    .await;
+    assert_eq!(
+        announced,
+        Ok(true),
+        "git's answer is announced as the finding updated"
     );
     engine.shutdown().await;
 }

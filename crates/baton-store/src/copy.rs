@@ -39,6 +39,8 @@ pub(crate) const ORDER: &[&str] = &[
     "leases",
     "lease_exemptions",
     "parallel_edits",
+    "parallel_edit_branches",
+    "parallel_edit_pairs",
     "parallel_choices",
     "session_usage",
     "usage_sources",

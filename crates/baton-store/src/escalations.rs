@@ -10,7 +10,6 @@ use baton_core::escalations::{
     Delivery, DeliveryState, Escalation, EscalationDecision, EscalationState, EscalationTimeline,
     Knot, TimelineEvent,
 };
-use baton_core::hooks::ParallelBranches;
 use baton_core::protocol::Event;
 use baton_core::views::summarize_event;
 use chrono::{DateTime, Duration, Utc};
@@ -19,6 +18,7 @@ use crate::codec::{corrupt, from_sql_int, parse_opt_ts, parse_ts, to_sql_int, ts
 use crate::codec::{parse_json, parse_kind, parse_severity};
 use crate::decisions::{append_decision_in, NewDecision};
 use crate::error::{Result, StoreError};
+use crate::sessions::edits::branches_in;
 use crate::Store;
 
 /// Who the log names for what Baton decides itself (an expiry).
@@ -32,12 +32,10 @@ pub const TIMELINE_LIMIT: usize = 200;
 const COLS: &str = "e.id, e.finding_id, f.kind, f.severity, f.agents, f.resource, e.title, \
      e.agent_id, e.task_id, e.state, e.opened_at, e.due_at, e.assignee, e.snoozed_until, \
      e.resolved_at, d.seq, d.action, d.who, d.reason, d.at, e.occurrences, e.since_decision, \
-     e.scope, e.resources, e.resource_count, e.last_seen_at, f.dedupe_key, \
-     p.repository, p.branch_a, p.branch_b, p.files, d.host";
+     e.scope, e.resources, e.resource_count, e.last_seen_at, f.dedupe_key, d.host";
 
 const FROM: &str = "escalations e JOIN findings f ON f.id = e.finding_id \
-     LEFT JOIN decisions d ON d.seq = e.decision_id \
-     LEFT JOIN parallel_edits p ON p.finding_id = e.finding_id";
+     LEFT JOIN decisions d ON d.seq = e.decision_id";
 
 /// Which escalations [`Store::escalations`] returns.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,7 +62,7 @@ fn read_escalation(row: &Row<'_>) -> Result<Escalation> {
             seq,
             action: row.get(16)?,
             who: row.get(17)?,
-            host: row.get(31)?,
+            host: row.get(27)?,
             reason: row.get(18)?,
             at: parse_ts(&row.get::<String>(19)?)?,
         }),
@@ -74,15 +72,6 @@ fn read_escalation(row: &Row<'_>) -> Result<Escalation> {
     let knot = match kind {
         FindingKind::Deadlock => Knot::of_key(&row.get::<String>(26)?),
         _ => None,
-    };
-    let parallel = match row.get::<Option<String>>(27)? {
-        Some(repository) => Some(ParallelBranches {
-            repository,
-            branch_a: row.get(28)?,
-            branch_b: row.get(29)?,
-            files: parse_json(&row.get::<String>(30)?, "parallel edit files")?,
-        }),
-        None => None,
     };
     Ok(Escalation {
         id: row.get(0)?,
@@ -113,8 +102,21 @@ fn read_escalation(row: &Row<'_>) -> Result<Escalation> {
         decision,
         deliveries: Vec::new(),
         knot,
-        parallel,
+        // Read after the row ([`details_in`]).
+        parallel: None,
     })
+}
+
+/// What an escalation read from its row does not carry yet: its decision's deliveries, and a
+/// parallel edit's branches and files.
+fn details_in(conn: &Db, escalation: &mut Escalation) -> Result<()> {
+    if let Some(decision) = &escalation.decision {
+        escalation.deliveries = deliveries_in(conn, decision.seq)?;
+    }
+    if let (FindingKind::ParallelEdit, Some(finding)) = (escalation.kind, escalation.finding_id) {
+        escalation.parallel = branches_in(conn, finding)?;
+    }
+    Ok(())
 }
 
 fn deliveries_in(conn: &Db, decision_seq: i64) -> Result<Vec<Delivery>> {
@@ -153,9 +155,7 @@ pub(crate) fn escalation_in(conn: &Db, id: i64) -> Result<Escalation> {
         )?
         .transpose()?;
     let mut escalation = found.ok_or(StoreError::EscalationNotFound(id))?;
-    if let Some(decision) = &escalation.decision {
-        escalation.deliveries = deliveries_in(conn, decision.seq)?;
-    }
+    details_in(conn, &mut escalation)?;
     Ok(escalation)
 }
 
@@ -288,9 +288,7 @@ impl Store {
             )?;
         }
         for escalation in &mut found {
-            if let Some(decision) = &escalation.decision {
-                escalation.deliveries = deliveries_in(&self.db, decision.seq)?;
-            }
+            details_in(&self.db, escalation)?;
         }
         Ok(found)
     }

@@ -71,6 +71,11 @@ const MIGRATION_SLICE: &[M<'static>] = &[
     )),
     // Coding agents' usage and limit windows (issue 34).
     M::up(include_str!("../migrations/sqlite/0021_coding_usage.sql")),
+    // A parallel edit is one item per repository (issue 30): its branches and pairs.
+    M::up(include_str!(
+        "../migrations/sqlite/0022_parallel_edits_per_repository.sql"
+    ))
+    .foreign_key_check(),
 ];
 
 /// PostgreSQL's migrations: (the version it brings the store to, its SQL). The first is the
@@ -116,6 +121,11 @@ pub(crate) const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
     (
         21,
         include_str!("../migrations/postgres/0021_coding_usage.sql"),
+    ),
+    // A parallel edit is one item per repository (issue 30): its branches and pairs.
+    (
+        22,
+        include_str!("../migrations/postgres/0022_parallel_edits_per_repository.sql"),
     ),
 ];
 
@@ -376,7 +386,7 @@ mod tests {
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .unwrap();
         assert_eq!(version, LATEST_VERSION);
-        assert_eq!(LATEST_VERSION, 21);
+        assert_eq!(LATEST_VERSION, 22);
         let count = |sql: &str| -> i64 { conn.query_row(sql, [], |r| r.get(0)).unwrap() };
         assert_eq!(
             count("SELECT count(*) FROM agents WHERE name = 'Researcher' AND adapter = 'baton'"),

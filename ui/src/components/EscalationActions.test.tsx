@@ -201,6 +201,34 @@ describe("A parallel edit", () => {
     await user.click(of("hand_to_branch")[1]!);
     expect(onDecide).toHaveBeenLastCalledWith({ action: "hand_to_branch", agent_id: 2 }, null);
   });
+
+  it("offers each of three branches and lets them all go on; a session on no branch of the item is no choice", async () => {
+    const user = userEvent.setup();
+    const onDecide = vi.fn();
+    const file = (path: string, branches: string[]) => ({ path, branches });
+    const parallel = {
+      repository: "root:abc",
+      branches: ["feature-a", "feature-b", "feature-c"],
+      files: [file("src/app.rs", ["feature-a", "feature-b", "feature-c"]), file("src/lib.rs", ["feature-a", "feature-b"])],
+    };
+    const edit = escalation(12, Date.now(), 30 * MIN, { kind: "parallel_edit", resource: "repo://root:abc/", agents: [1, 2, 3, 4], parallel });
+    const branches = new Map([
+      [1, "feature-a"],
+      [2, "feature-b"],
+      [3, "feature-c"],
+      [4, "feature-z"],
+    ]);
+    render(<Harness e={edit} onDecide={onDecide} sessions={new Set([1, 2, 3, 4])} branches={branches} />);
+    const actions = screen.getAllByTestId("escalation-action");
+    const of = (action: string) => actions.filter((b) => b.dataset.action === action);
+    expect(of("stop_touching").map((b) => b.textContent)).toEqual(["Stop feature-a", "Stop feature-b", "Stop feature-c"]);
+    expect(of("hand_to_branch").map((b) => b.textContent)).toEqual(["Files to feature-a", "Files to feature-b", "Files to feature-c"]);
+    const all = of("let_both_go_on");
+    expect(all.map((b) => b.textContent)).toEqual(["Let them all go on"]);
+    expect(all[0]!.title).toContain("All its branches go on");
+    await user.click(all[0]!);
+    expect(onDecide).toHaveBeenLastCalledWith({ action: "let_both_go_on" }, null);
+  });
 });
 
 describe("Split budget", () => {

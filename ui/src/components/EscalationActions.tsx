@@ -148,13 +148,20 @@ export function EscalationActions({
   // An API is shared by budget, not owned: a pressure escalation offers a split instead. A
   // coding session is granted a file (its lease), not made its owner.
   const agentsToOwn = e.resource && !canSplit ? e.agents.filter((id) => !sessions.has(id)) : [];
-  // Two branches changing one file each in its own checkout share no lease: a session is told
-  // to leave the files to the other branch, the files handed to one branch, or both go on.
+  // Branches changing one file each in its own checkout share no lease: a session is told to
+  // leave the files to the other branches, the files handed to one branch, or they all go on.
   const parallel = e.kind === "parallel_edit";
   const sessionsToGrant =
     !parallel && (e.resource?.startsWith("file://") || e.resource?.startsWith("repo://")) ? e.agents.filter((id) => sessions.has(id)) : [];
-  // One choice per branch: two sessions on one branch are one "Files to" and one "Stop".
-  const branchSessions = parallel ? branchChoices(e.agents.filter((id) => sessions.has(id)), branches, names) : [];
+  // One choice per branch of the item: two sessions on one branch are one "Files to" and one
+  // "Stop" (a session since moved to a branch the item does not name is none).
+  const itemBranches = e.parallel?.branches ?? null;
+  const branchSessions = parallel
+    ? branchChoices(e.agents.filter((id) => sessions.has(id)), branches, names).filter(
+        (c) => itemBranches === null || c.branch === null || itemBranches.includes(c.branch),
+      )
+    : [];
+  const allGoOn = (itemBranches?.length ?? branchSessions.length) > 2;
   // Coding sessions alone: nothing is sent to them, so approve, reject and retry mean nothing,
   // except to a session's own permission request (its hook waits for the answer: approve or
   // reject, no retry).
@@ -293,7 +300,7 @@ export function EscalationActions({
           return (
             <Fragment key={`branch-${choice.agentId}`}>
               <button
-                {...button("hand_to_branch", `Files to ${choice.label}`, `The files go to ${branch}: in enforce the other branch's writes of them are refused`, data)}
+                {...button("hand_to_branch", `Files to ${choice.label}`, `The files it changes go to ${branch}: in enforce the other branches' writes of them are refused`, data)}
                 onClick={() => onDecide({ action: "hand_to_branch", agent_id: choice.agentId }, noteOrNull)}
               />
               <button
@@ -317,7 +324,9 @@ export function EscalationActions({
         ) : null}
         {parallel ? (
           <button
-            {...button("let_both_go_on", "Let both go on", "Both branches go on changing the files (kept in the log; no item again for them)")}
+            {...(allGoOn
+              ? button("let_both_go_on", "Let them all go on", "All its branches go on changing the files (kept in the log; no item again for them)")
+              : button("let_both_go_on", "Let both go on", "Both branches go on changing the files (kept in the log; no item again for them)"))}
             onClick={() => onDecide({ action: "let_both_go_on" }, noteOrNull)}
           />
         ) : null}

@@ -1,17 +1,20 @@
-// "Will it conflict?" on a parallel-edit item: the two branches and their checkouts, git's
-// forecast of their merge as they are now (merges cleanly, cannot tell why, or for each
-// conflicted file each branch's lines side by side, with their text when the checkouts still
-// hold them as git saw them) and when git was asked; then the files both branches change.
-// Reloads when the item or its finding changes (git's answer updates the finding).
+// "Will it conflict?" on a parallel-edit item: its branches and their checkouts, and git's
+// forecast for each pair of them (git merges two at a time) as they are now: merges cleanly,
+// cannot tell why, or for each conflicted file each branch's lines side by side, with their
+// text when the checkouts still hold them as git saw them; when git was asked; then the files
+// and the branches that change each. One pair reads as a table of its two sides; several, each
+// pair its line, with the table when it conflicts. Reloads when the item or its finding changes
+// (git's answer updates the finding).
 
 import { memo, useCallback, useEffect, useRef, useState } from "react";
 
+import type { BranchPair } from "../bindings/BranchPair";
 import type { ConflictText } from "../bindings/ConflictText";
 import type { ConflictedFile } from "../bindings/ConflictedFile";
 import type { HunkText } from "../bindings/HunkText";
 import type { ParallelEditView } from "../bindings/ParallelEditView";
 import { parallelEdit, toBackendError } from "../lib/backend";
-import { CONFLICT_KIND_TEXT, forecastVerdict, rangesText } from "../lib/parallelEdits";
+import { CONFLICT_KIND_TEXT, forecastVerdict, itemVerdict, rangesText } from "../lib/parallelEdits";
 import { agoText, dateTime } from "../lib/time";
 import type { ChangeListener } from "../lib/useBatonData";
 
@@ -67,8 +70,8 @@ export const ParallelForecast = memo(function ParallelForecast({
     ) : null;
   }
   const edit = load.edit;
-  const { verdict, text } = forecastVerdict(edit.forecast);
-  const conflicts = edit.forecast?.outcome === "conflicts" ? edit.forecast : null;
+  const { verdict, text } = itemVerdict(edit.pairs);
+  const several = edit.pairs.length > 1;
   return (
     <section className="esc-parallel" aria-label="Will it conflict?" data-testid="parallel-forecast" data-verdict={verdict}>
       <div className="esc-parallel-head">
@@ -90,42 +93,92 @@ export const ParallelForecast = memo(function ParallelForecast({
           )}
         </span>
       </div>
-      <table className="esc-sides">
-        <thead>
-          <tr>
-            <th scope="col">File</th>
-            <Side branch={edit.branch_a} worktree={edit.worktree_a} />
-            <Side branch={edit.branch_b} worktree={edit.worktree_b} />
-          </tr>
-        </thead>
-        <tbody>
-          {conflicts?.files.map((file) => (
-            <ConflictRow key={file.path} file={file} text={edit.texts.find((t) => t.path === file.path)} />
-          ))}
-          {conflicts && conflicts.more > 0 ? (
+      {edit.pairs.map((pair) => (
+        <PairForecast key={`${pair.branch_a} ${pair.branch_b}`} pair={pair} edit={edit} several={several} />
+      ))}
+      <Files edit={edit} />
+    </section>
+  );
+});
+
+/** One pair's forecast: with several pairs, its line ("a with b: merges cleanly"); its two sides when it conflicts, or when it is the only pair. */
+function PairForecast({ pair, edit, several }: { pair: BranchPair; edit: ParallelEditView; several: boolean }) {
+  const conflicts = pair.forecast?.outcome === "conflicts" ? pair.forecast : null;
+  const texts = edit.texts.find((t) => t.branch_a === pair.branch_a && t.branch_b === pair.branch_b)?.texts ?? [];
+  const { verdict, text } = forecastVerdict(pair.forecast);
+  const worktree = (branch: string) => edit.branches.find((b) => b.branch === branch)?.worktree ?? "";
+  return (
+    <div className="esc-pair" data-testid="parallel-pair" data-pair={`${pair.branch_a} ${pair.branch_b}`} data-verdict={verdict}>
+      {several ? (
+        <p className="esc-pair-head">
+          <span className="tag tag--branch">{pair.branch_a}</span> with <span className="tag tag--branch">{pair.branch_b}</span>:{" "}
+          <span className={`esc-verdict esc-verdict--${verdict}`}>{text}</span>
+        </p>
+      ) : null}
+      {several && !conflicts ? null : (
+        <table className="esc-sides">
+          <thead>
             <tr>
-              <td colSpan={3} className="muted small">
-                and {conflicts.more} more conflicted {conflicts.more === 1 ? "file" : "files"}
-              </td>
+              <th scope="col">File</th>
+              <Side branch={pair.branch_a} worktree={worktree(pair.branch_a)} />
+              <Side branch={pair.branch_b} worktree={worktree(pair.branch_b)} />
             </tr>
-          ) : null}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {conflicts?.files.map((file) => (
+              <ConflictRow key={file.path} file={file} text={texts.find((t) => t.path === file.path)} />
+            ))}
+            {conflicts && conflicts.more > 0 ? (
+              <tr>
+                <td colSpan={3} className="muted small">
+                  and {conflicts.more} more conflicted {conflicts.more === 1 ? "file" : "files"}
+                </td>
+              </tr>
+            ) : null}
+          </tbody>
+        </table>
+      )}
+    </div>
+  );
+}
+
+/** The files: "Both change a, b of shop." for two branches; with more, each file and the branches that change it. */
+function Files({ edit }: { edit: ParallelEditView }) {
+  const repository = <span title={edit.repository}>{edit.repository_name}</span>;
+  if (edit.branches.length <= 2) {
+    return (
       <p className="muted small esc-parallel-files">
         Both change{" "}
         <span data-testid="parallel-files">
           {edit.files.map((f, i) => (
-            <span key={f}>
+            <span key={f.path}>
               {i > 0 ? ", " : null}
-              <code className="mono">{f}</code>
+              <code className="mono">{f.path}</code>
             </span>
           ))}
         </span>{" "}
-        of <span title={edit.repository}>{edit.repository_name}</span>.
+        of {repository}.
       </p>
-    </section>
+    );
+  }
+  return (
+    <div className="muted small esc-parallel-files">
+      {edit.branches.length} branches of {repository} change:
+      <ul className="esc-parallel-file-list" data-testid="parallel-files">
+        {edit.files.map((f) => (
+          <li key={f.path} data-testid="parallel-file" data-path={f.path}>
+            <code className="mono">{f.path}</code>{" "}
+            {f.branches.map((b) => (
+              <span key={b} className="tag tag--branch">
+                {b}
+              </span>
+            ))}
+          </li>
+        ))}
+      </ul>
+    </div>
   );
-});
+}
 
 function Side({ branch, worktree }: { branch: string; worktree: string }) {
   return (

@@ -1,12 +1,13 @@
 import { describe, expect, it } from "vitest";
 
 import type { AgentRow } from "../bindings/AgentRow";
+import type { BranchPair } from "../bindings/BranchPair";
 import type { Escalation } from "../bindings/Escalation";
 import type { ParallelEditView } from "../bindings/ParallelEditView";
 import { escalation } from "../test/escalations";
 import { agentRow, sessionSummary } from "../test/fixtures";
 import { recorded } from "../test/recorded";
-import { branchChoices, cardSessions, forecastVerdict, overlapsBySession, overlapText, rangesText, rangeText } from "./parallelEdits";
+import { branchChoices, cardSessions, forecastVerdict, itemVerdict, overlapsBySession, overlapText, rangesText, rangeText } from "./parallelEdits";
 
 describe("parallel edits in words", () => {
   it("name each side's lines in its own numbering", () => {
@@ -27,7 +28,20 @@ describe("parallel edits in words", () => {
     expect(forecastVerdict({ outcome: "conflicts", files: [], more: 1 }).text).toBe("conflicts in 1 file");
     // The recorded preview's two worktrees change the cart's same line.
     const edit = recordedEdit();
-    expect(forecastVerdict(edit.forecast)).toEqual({ verdict: "conflicts", text: "conflicts in 1 file" });
+    expect(itemVerdict(edit.pairs)).toEqual({ verdict: "conflicts", text: "conflicts in 1 file" });
+    expect(itemVerdict([])).toEqual({ verdict: "unchecked", text: "not checked yet" });
+  });
+
+  it("say for an item of several pairs how many conflict, cannot be told or wait for git", () => {
+    const pair = (forecast: BranchPair["forecast"]): BranchPair => ({ branch_a: "a", branch_b: "b", files: ["f"], forecast });
+    const clean = pair({ outcome: "clean" });
+    const conflicts = pair({ outcome: "conflicts", files: [], more: 1 });
+    const unknown = pair({ outcome: "unknown", why: "x" });
+    expect(itemVerdict([clean, conflicts, unknown])).toEqual({ verdict: "conflicts", text: "1 of 3 pairs conflict" });
+    expect(itemVerdict([clean, unknown, unknown])).toEqual({ verdict: "unknown", text: "cannot tell for 2 of 3 pairs" });
+    expect(itemVerdict([clean, pair(null)])).toEqual({ verdict: "unchecked", text: "1 of 2 pairs not checked yet" });
+    expect(itemVerdict([pair(null), pair(null)]).text).toBe("not checked yet");
+    expect(itemVerdict([clean, clean, clean])).toEqual({ verdict: "clean", text: "each pair merges cleanly" });
   });
 });
 
@@ -45,16 +59,16 @@ describe("a session's card and its overlaps", () => {
     const item = queue.find((e) => e.kind === "parallel_edit")!;
     expect(byName("shop·coupons")).toEqual({
       branch: "feature-coupons",
-      overlaps: [{ escalationId: item.id, otherBranch: "main", files: ["README.md", "src/cart.ts"] }],
+      overlaps: [{ escalationId: item.id, otherBranches: ["main"], files: ["README.md", "src/cart.ts"] }],
     });
     expect(overlapText(byName("shop·checkout").overlaps[0]!)).toBe("overlaps feature-coupons: 2 files");
     // Polled agents have no session card.
     expect(cards.size).toBe(3);
   });
 
-  it("ignore settled items, other kinds and agents that are no sessions; a session on a third branch names both", () => {
+  it("ignore settled items, other kinds and agents that are no sessions; a session on another branch names all", () => {
     const now = Date.now();
-    const parallel = { repository: "root:abc", branch_a: "a", branch_b: "b", files: ["x.rs"] };
+    const parallel = { repository: "root:abc", branches: ["a", "b"], files: [{ path: "x.rs", branches: ["a", "b"] }] };
     const rows = [
       agentRow(1, "one", { session: sessionSummary({ branch: "a" }) }),
       agentRow(2, "two", { session: sessionSummary({ branch: "c" }) }),
@@ -66,11 +80,25 @@ describe("a session's card and its overlaps", () => {
       escalation(12, now, 60_000, { agents: [1, 2] }),
     ];
     const overlaps = overlapsBySession(queue, rows);
-    expect(overlaps.get(1)).toEqual([{ escalationId: 10, otherBranch: "b", files: ["x.rs"] }]);
-    expect(overlaps.get(2)![0]!.otherBranch).toBe("a / b");
+    expect(overlaps.get(1)).toEqual([{ escalationId: 10, otherBranches: ["b"], files: ["x.rs"] }]);
+    expect(overlaps.get(2)![0]!.otherBranches).toEqual(["a", "b"]);
     expect(overlaps.has(3)).toBe(false);
     expect(overlapsBySession(null, rows).size).toBe(0);
-    expect(overlapText({ escalationId: 1, otherBranch: "b", files: ["x"] })).toBe("overlaps b: 1 file");
+    expect(overlapText({ escalationId: 1, otherBranches: ["b"], files: ["x"] })).toBe("overlaps b: 1 file");
+  });
+
+  it("mark a session of three branches with the files of its branch and the others that change them", () => {
+    const file = (path: string, branches: string[]) => ({ path, branches });
+    const parallel = {
+      repository: "root:abc",
+      branches: ["a", "b", "c"],
+      files: [file("app.rs", ["a", "b", "c"]), file("lib.rs", ["a", "b"]), file("README.md", ["b", "c"])],
+    };
+    const rows = ["a", "b", "c"].map((branch, i) => agentRow(i + 1, branch, { session: sessionSummary({ branch }) }));
+    const overlaps = overlapsBySession([escalation(10, Date.now(), 60_000, { kind: "parallel_edit", agents: [1, 2, 3], parallel })], rows);
+    expect(overlaps.get(1)).toEqual([{ escalationId: 10, otherBranches: ["b", "c"], files: ["app.rs", "lib.rs"] }]);
+    expect(overlaps.get(3)).toEqual([{ escalationId: 10, otherBranches: ["a", "b"], files: ["app.rs", "README.md"] }]);
+    expect(overlapText(overlaps.get(2)![0]!)).toBe("overlaps a, c: 3 files");
   });
 });
 

@@ -1,9 +1,10 @@
-// Parallel edits (two branches of one repository changing the same files) as people read them:
-// git's forecast in words, each side's line ranges, and which sessions' cards on the Board
-// overlap another branch. The data is Rust's (the `parallel_edit` command and the queue items'
-// `parallel`); this only words it and looks it up.
+// Parallel edits (branches of one repository changing the same files) as people read them:
+// git's forecast in words (per pair of branches, and for the item), each side's line ranges,
+// and which sessions' cards on the Board overlap other branches. The data is Rust's (the
+// `parallel_edit` command and the queue items' `parallel`); this only words it and looks it up.
 
 import type { AgentRow } from "../bindings/AgentRow";
+import type { BranchPair } from "../bindings/BranchPair";
 import type { ConflictKind } from "../bindings/ConflictKind";
 import type { Escalation } from "../bindings/Escalation";
 import type { LineRange } from "../bindings/LineRange";
@@ -45,16 +46,34 @@ export function forecastVerdict(forecast: MergeForecast | null): { verdict: Verd
   }
 }
 
-/** One open parallel edit a session's card overlaps: the item, the other branch, the files. */
+/**
+ * The item's forecast in one phrase: its pair's, or how many of its pairs conflict, cannot be
+ * told, are not checked yet, or that each merges cleanly.
+ */
+export function itemVerdict(pairs: readonly BranchPair[]): { verdict: Verdict; text: string } {
+  if (pairs.length <= 1) return forecastVerdict(pairs[0]?.forecast ?? null);
+  const each = pairs.map((p) => forecastVerdict(p.forecast).verdict);
+  const count = (v: Verdict) => each.filter((x) => x === v).length;
+  const of = `of ${pairs.length} pairs`;
+  if (count("conflicts") > 0) return { verdict: "conflicts", text: `${count("conflicts")} ${of} conflict` };
+  if (count("unknown") > 0) return { verdict: "unknown", text: `cannot tell for ${count("unknown")} ${of}` };
+  const unchecked = count("unchecked");
+  if (unchecked === pairs.length) return { verdict: "unchecked", text: "not checked yet" };
+  if (unchecked > 0) return { verdict: "unchecked", text: `${unchecked} ${of} not checked yet` };
+  return { verdict: "clean", text: "each pair merges cleanly" };
+}
+
+/** One open parallel edit a session's card overlaps: the item, the other branches, the files. */
 export interface Overlap {
   escalationId: number;
-  otherBranch: string;
+  otherBranches: string[];
   files: string[];
 }
 
 /**
- * The open parallel edits each coding session is part of (by agent id): the other branch is the
- * one that is not the session's own (both, when the session has since moved to a third branch).
+ * The open parallel edits each coding session is part of (by agent id): the files of the
+ * session's branch, and the other branches that change them (all the item's, when the session
+ * has since moved to a branch the item does not name).
  */
 export function overlapsBySession(
   escalations: readonly Escalation[] | null,
@@ -68,20 +87,21 @@ export function overlapsBySession(
     if (!p || e.state !== "open") continue;
     for (const id of e.agents) {
       if (!branchOf.has(id)) continue;
-      const own = branchOf.get(id);
-      const otherBranch = own === p.branch_a ? p.branch_b : own === p.branch_b ? p.branch_a : `${p.branch_a} / ${p.branch_b}`;
+      const own = branchOf.get(id) ?? null;
+      const mine = own !== null && p.branches.includes(own) ? p.files.filter((f) => f.branches.includes(own)) : p.files;
+      const others = new Set(mine.flatMap((f) => f.branches).filter((b) => b !== own));
       const list = overlaps.get(id) ?? [];
-      list.push({ escalationId: e.id, otherBranch, files: p.files });
+      list.push({ escalationId: e.id, otherBranches: p.branches.filter((b) => others.has(b)), files: mine.map((f) => f.path) });
       overlaps.set(id, list);
     }
   }
   return overlaps;
 }
 
-/** The card's marker: "overlaps feature-a: 2 files". */
+/** The card's marker: "overlaps feature-a: 2 files", "overlaps feature-a, feature-c: 1 file". */
 export function overlapText(overlap: Overlap): string {
   const n = overlap.files.length;
-  return `overlaps ${overlap.otherBranch}: ${n} ${n === 1 ? "file" : "files"}`;
+  return `overlaps ${overlap.otherBranches.join(", ")}: ${n} ${n === 1 ? "file" : "files"}`;
 }
 
 /** What a coding session's card on the Board shows of it: its branch and its overlaps. */

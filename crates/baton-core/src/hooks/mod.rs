@@ -22,11 +22,11 @@ pub use merge::{
     MAX_GIT_OUTPUT,
 };
 pub use overlap::{
-    hunk_texts, ConflictText, HunkText, ParallelBranches, ParallelEdit, ParallelEditView,
-    MAX_HUNK_LINES,
+    branch_pair, branches_of, files_of, hunk_texts, BranchPair, ConflictText, HunkText, PairTexts,
+    ParallelBranch, ParallelBranches, ParallelEdit, ParallelEditView, ParallelFile, MAX_HUNK_LINES,
 };
 pub use parallel::{
-    branch_pair, parallel_deny_reason, parallel_handed_reason, parallel_key, parallel_stop_reason,
+    and_list, parallel_deny_reason, parallel_handed_reason, parallel_key, parallel_stop_reason,
     parallel_summary, ParallelMode, LIVE_SESSION_MINUTES,
 };
 pub use payload::{

@@ -1,12 +1,16 @@
-//! A parallel edit as a person reads it: the two branches and their checkouts, the files both
-//! change, git's forecast of their merge with when it was asked, and the lines that meet as
-//! each checkout holds them (the two hunks side by side). Pure: the engine reads the files.
+//! A parallel edit as a person reads it: the branches of one repository that change the same
+//! files and their checkouts, which branches change which file, for each pair of branches git's
+//! forecast of their merge with when it was asked, and the lines that meet as each checkout
+//! holds them (the two hunks side by side). Pure: the engine reads the files.
+
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use super::merge::{LineRange, MergeForecast};
+use super::repository::repository_label;
 
 /// Lines of one hunk shown at most (the rest are counted).
 pub const MAX_HUNK_LINES: usize = 12;
@@ -14,16 +18,96 @@ pub const MAX_HUNK_LINES: usize = 12;
 /// Longest line shown, in characters (the rest cut, marked with `…`).
 pub const MAX_LINE_CHARS: usize = 240;
 
+/// The two branches in a stable order (the finding is the same whichever wrote first).
+pub fn branch_pair<'a>(a: &'a str, b: &'a str) -> (&'a str, &'a str) {
+    if a <= b {
+        (a, b)
+    } else {
+        (b, a)
+    }
+}
+
 /// A parallel edit's branches, as the queue item carries them: enough to say which sessions'
 /// cards overlap whom (the full view is [`ParallelEditView`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct ParallelBranches {
     /// The repository's identity (`github.com/acme/shop`, `root:<hash>`).
     pub repository: String,
+    /// The item's branches, sorted.
+    pub branches: Vec<String>,
+    /// The files two or more of them change, sorted, each with the branches that change it.
+    pub files: Vec<ParallelFile>,
+}
+
+/// One branch of a parallel edit and its checkout (folder).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct ParallelBranch {
+    pub branch: String,
+    pub worktree: String,
+}
+
+/// A file of a parallel edit and the branches that change it (sorted; two or more).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct ParallelFile {
+    pub path: String,
+    pub branches: Vec<String>,
+}
+
+/// Two branches of a parallel edit (in [`branch_pair`] order): the files
+/// both change, and git's forecast of merging the two (None until asked). Git merges two
+/// branches at a time, so the forecast is per pair.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct BranchPair {
     pub branch_a: String,
     pub branch_b: String,
-    /// The files both branches change, sorted.
+    /// The files both change, sorted.
     pub files: Vec<String>,
+    pub forecast: Option<MergeForecast>,
+}
+
+impl BranchPair {
+    /// `a` and `b` (in whichever order) changing `files`, not asked of git yet.
+    pub fn unasked(a: &str, b: &str, files: &[&str]) -> BranchPair {
+        let (a, b) = branch_pair(a, b);
+        let mut files: Vec<String> = files.iter().map(|f| (*f).to_owned()).collect();
+        files.sort();
+        files.dedup();
+        BranchPair {
+            branch_a: a.to_owned(),
+            branch_b: b.to_owned(),
+            files,
+            forecast: None,
+        }
+    }
+}
+
+/// The files of `pairs`, each with the branches that change it: sorted by path, the branches
+/// sorted.
+pub fn files_of(pairs: &[BranchPair]) -> Vec<ParallelFile> {
+    let mut files: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+    for pair in pairs {
+        for path in &pair.files {
+            let branches = files.entry(path).or_default();
+            branches.insert(&pair.branch_a);
+            branches.insert(&pair.branch_b);
+        }
+    }
+    files
+        .into_iter()
+        .map(|(path, branches)| ParallelFile {
+            path: path.to_owned(),
+            branches: branches.into_iter().map(str::to_owned).collect(),
+        })
+        .collect()
+}
+
+/// The branches of `pairs`, sorted, each once.
+pub fn branches_of(pairs: &[BranchPair]) -> Vec<String> {
+    let branches: BTreeSet<&str> = pairs
+        .iter()
+        .flat_map(|p| [p.branch_a.as_str(), p.branch_b.as_str()])
+        .collect();
+    branches.into_iter().map(str::to_owned).collect()
 }
 
 /// The lines of one side of a conflicted file, as its checkout holds them.
@@ -48,8 +132,9 @@ pub struct ConflictText {
     pub b: Option<Vec<HunkText>>,
 }
 
-/// A parallel edit as stored (`parallel_edits`, beside its finding): its two branches and
-/// checkouts, the files both changed, and git's forecast of their merge (None until asked).
+/// A parallel edit as stored (`parallel_edits`, beside its finding): the live branches of one
+/// repository that change the same files, with their checkouts; each pair of them that
+/// overlaps, with the files both change and git's forecast of their merge.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct ParallelEdit {
     pub finding_id: i64,
@@ -58,13 +143,12 @@ pub struct ParallelEdit {
     /// Its name for a person ([`repository_label`](super::repository_label): the folder of its
     /// main checkout, or its remote's last part).
     pub repository_name: String,
-    pub branch_a: String,
-    pub branch_b: String,
-    /// Each branch's checkout (folder).
-    pub worktree_a: String,
-    pub worktree_b: String,
-    pub files: Vec<String>,
-    pub forecast: Option<MergeForecast>,
+    /// Each branch and its checkout, sorted by branch.
+    pub branches: Vec<ParallelBranch>,
+    /// The pairs of branches that change the same files, in [`branch_pair`] order.
+    pub pairs: Vec<BranchPair>,
+    /// The files, each with the branches that change it ([`files_of`] the pairs).
+    pub files: Vec<ParallelFile>,
     /// When a branch last wrote one of the files.
     #[ts(type = "string")]
     pub written_at: DateTime<Utc>,
@@ -73,14 +157,75 @@ pub struct ParallelEdit {
     pub checked_at: Option<DateTime<Utc>>,
 }
 
+impl ParallelEdit {
+    /// Item `finding_id` of `repository`: `checkouts` (branch, folder) and every pair of them
+    /// changing `files`, written at `at` and not asked of git yet.
+    pub fn of_checkouts(
+        finding_id: i64,
+        repository: &str,
+        checkouts: &[(&str, &str)],
+        files: &[&str],
+        at: DateTime<Utc>,
+    ) -> ParallelEdit {
+        let mut branches: Vec<ParallelBranch> = checkouts
+            .iter()
+            .map(|(branch, worktree)| ParallelBranch {
+                branch: (*branch).to_owned(),
+                worktree: (*worktree).to_owned(),
+            })
+            .collect();
+        branches.sort_by(|x, y| x.branch.cmp(&y.branch));
+        let mut pairs = Vec::new();
+        for (i, x) in branches.iter().enumerate() {
+            for y in &branches[i + 1..] {
+                pairs.push(BranchPair::unasked(&x.branch, &y.branch, files));
+            }
+        }
+        ParallelEdit {
+            finding_id,
+            repository: repository.to_owned(),
+            repository_name: repository_label(repository, None),
+            branches,
+            files: files_of(&pairs),
+            pairs,
+            written_at: at,
+            checked_at: None,
+        }
+    }
+
+    /// The checkout of `branch` (None: not one of the item's branches).
+    pub fn worktree(&self, branch: &str) -> Option<&str> {
+        self.branches
+            .iter()
+            .find(|b| b.branch == branch)
+            .map(|b| b.worktree.as_str())
+    }
+
+    /// The pair of `a` and `b`, in whichever order they are given.
+    pub fn pair(&self, a: &str, b: &str) -> Option<&BranchPair> {
+        let (a, b) = branch_pair(a, b);
+        self.pairs
+            .iter()
+            .find(|p| p.branch_a == a && p.branch_b == b)
+    }
+}
+
+/// One pair's conflicted files, each side's meeting lines as its checkout holds them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct PairTexts {
+    pub branch_a: String,
+    pub branch_b: String,
+    pub texts: Vec<ConflictText>,
+}
+
 /// The parallel edit of a queue item (the `parallel_edit` command): the edit as stored, and
-/// for each conflicted file of its forecast the lines that meet on each side.
+/// for each pair whose forecast names conflicts, the lines that meet on each side.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct ParallelEditView {
     pub escalation_id: i64,
     #[serde(flatten)]
     pub edit: ParallelEdit,
-    pub texts: Vec<ConflictText>,
+    pub texts: Vec<PairTexts>,
 }
 
 /// The lines `ranges` name in a file's `content`: at most [`MAX_HUNK_LINES`] per range, each
@@ -151,6 +296,66 @@ mod tests {
         assert!(hunk_texts(&content, &[range(u32::MAX, u32::MAX)])[0]
             .lines
             .is_empty());
+    }
+
+    #[test]
+    fn each_file_names_the_branches_of_every_pair_that_changes_it() {
+        let pair = BranchPair::unasked;
+        let pairs = [
+            pair("feature-a", "feature-c", &["src/app.rs"]),
+            pair("feature-b", "feature-a", &["src/lib.rs", "src/app.rs"]),
+            pair("feature-b", "feature-c", &["src/app.rs"]),
+            pair("feature-d", "feature-e", &["README.md"]),
+        ];
+        let files = files_of(&pairs);
+        let read: Vec<(&str, Vec<&str>)> = files
+            .iter()
+            .map(|f| {
+                (
+                    f.path.as_str(),
+                    f.branches.iter().map(String::as_str).collect(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            read,
+            [
+                ("README.md", vec!["feature-d", "feature-e"]),
+                ("src/app.rs", vec!["feature-a", "feature-b", "feature-c"]),
+                ("src/lib.rs", vec!["feature-a", "feature-b"]),
+            ]
+        );
+        assert_eq!(
+            branches_of(&pairs),
+            [
+                "feature-a",
+                "feature-b",
+                "feature-c",
+                "feature-d",
+                "feature-e"
+            ]
+        );
+        assert!(files_of(&[]).is_empty());
+        // Every pair of an item's checkouts.
+        let edit = ParallelEdit::of_checkouts(
+            1,
+            "root:abc",
+            &[("c", "/wt/c"), ("a", "/wt/a"), ("b", "/wt/b")],
+            &["f"],
+            Utc::now(),
+        );
+        let each: Vec<(&str, &str)> = edit
+            .pairs
+            .iter()
+            .map(|p| (p.branch_a.as_str(), p.branch_b.as_str()))
+            .collect();
+        assert_eq!(each, [("a", "b"), ("a", "c"), ("b", "c")]);
+        assert_eq!(
+            (edit.worktree("c"), edit.worktree("d")),
+            (Some("/wt/c"), None)
+        );
+        assert_eq!(edit.pair("c", "a").unwrap().files, ["f"]);
+        assert_eq!(edit.files[0].branches, ["a", "b", "c"]);
     }
 
     #[test]

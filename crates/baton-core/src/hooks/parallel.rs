@@ -1,11 +1,15 @@
-//! Parallel edits: sessions on two branches of one repository (two worktrees, or two clones)
+//! Parallel edits: sessions on two or more branches of one repository (worktrees, or clones)
 //! changing the same file. Neither overwrites the other (each has its own checkout); the
-//! trouble comes at the merge. One finding per repository and pair of branches, naming the
-//! files both changed and, once git was asked, whether the two would conflict.
+//! trouble comes at the merge. One finding per repository: the live branches that change the
+//! same files, each file with the branches that change it and, once git was asked, whether each
+//! pair of branches would conflict (git merges two at a time).
 
 use crate::detect::FindingKind;
 
 use super::merge::MergeForecast;
+#[cfg(test)]
+use super::overlap::branch_pair;
+use super::overlap::{branches_of, files_of, BranchPair};
 
 /// What Baton does with a parallel edit, per repository (`parallel` in `.baton/hooks.toml`,
 /// `--parallel` on the hook's command line).
@@ -13,7 +17,7 @@ use super::merge::MergeForecast;
 pub enum ParallelMode {
     /// Not looked for.
     Off,
-    /// The write goes ahead; one item per pair of branches tells the person.
+    /// The write goes ahead; one item per repository tells the person.
     #[default]
     Warn,
     /// The second branch's write of a file another live branch has changed is refused.
@@ -39,23 +43,10 @@ impl ParallelMode {
     }
 }
 
-/// The two branches in a stable order (the finding is the same whichever wrote first).
-pub fn branch_pair<'a>(a: &'a str, b: &'a str) -> (&'a str, &'a str) {
-    if a <= b {
-        (a, b)
-    } else {
-        (b, a)
-    }
-}
-
-/// The cause of a parallel edit: the repository and its two branches.
-pub fn parallel_key(repository: &str, a: &str, b: &str) -> String {
-    let (first, second) = branch_pair(a, b);
-    // Git refuses `..` in a branch's name: the pair reads back unambiguously.
-    format!(
-        "{}:{repository}:{first}..{second}",
-        FindingKind::ParallelEdit.as_str()
-    )
+/// The cause of a parallel edit: the repository (its branches that change the same files are
+/// one item, however many).
+pub fn parallel_key(repository: &str) -> String {
+    format!("{}:{repository}", FindingKind::ParallelEdit.as_str())
 }
 
 /// A session that called within this long is live: its branch's changes count (the Agents
@@ -65,34 +56,102 @@ pub const LIVE_SESSION_MINUTES: i64 = 30;
 /// Files named at most in a parallel edit's summary (the rest are counted).
 pub const SUMMARY_FILES: usize = 10;
 
-/// What the person reads: the branches, the files both changed, and the forecast when there is
-/// one. `repository` is the repository's name for a person (`shop`, not its identity); `a` and
-/// `b` are the branches in [`branch_pair`] order.
-pub fn parallel_summary(
-    repository: &str,
-    a: &str,
-    b: &str,
-    files: &[String],
-    forecast: Option<&MergeForecast>,
-) -> String {
-    let mut named: Vec<&str> = files
+/// Pairs of branches whose forecast a summary says at most (the rest are counted).
+pub const SUMMARY_PAIRS: usize = 6;
+
+/// "a", "a and b", "a, b and c".
+pub fn and_list<S: AsRef<str>>(words: &[S]) -> String {
+    match words {
+        [] => String::new(),
+        [one] => one.as_ref().to_owned(),
+        [init @ .., last] => format!(
+            "{} and {}",
+            init.iter()
+                .map(AsRef::as_ref)
+                .collect::<Vec<_>>()
+                .join(", "),
+            last.as_ref()
+        ),
+    }
+}
+
+/// What the person reads: the branches, the files they change (each with its branches when
+/// not all of them change it), and each pair's forecast once git was asked. `repository` is
+/// the repository's name for a person (`shop`, not its identity). Two branches read as they
+/// always have: "Branches a and b of shop both change src/app.rs: merges cleanly".
+pub fn parallel_summary(repository: &str, pairs: &[BranchPair]) -> String {
+    let branches = branches_of(pairs);
+    let files = files_of(pairs);
+    let mut named: Vec<String> = files
         .iter()
         .take(SUMMARY_FILES)
-        .map(String::as_str)
+        .map(|file| {
+            if file.branches.len() == branches.len() {
+                file.path.clone()
+            } else {
+                format!("{} ({})", file.path, file.branches.join(", "))
+            }
+        })
         .collect();
     let more = files.len().saturating_sub(SUMMARY_FILES);
-    let more_text = format!("{more} more files");
     if more > 0 {
-        named.push(&more_text);
+        named.push(format!("{more} more files"));
     }
-    let verdict = match forecast {
-        Some(forecast) => forecast.sentence(a, b),
-        None => "not checked yet whether they conflict".to_owned(),
+    let (verb, verdict) = match pairs {
+        [pair] => ("both change", pair_verdict(pair)),
+        _ => ("change", pairs_verdict(pairs)),
     };
     format!(
-        "Branches {a} and {b} of {repository} both change {}: {verdict}",
+        "Branches {} of {repository} {verb} {}: {verdict}",
+        and_list(&branches),
         named.join(", ")
     )
+}
+
+/// One pair's forecast in words.
+fn pair_verdict(pair: &BranchPair) -> String {
+    match &pair.forecast {
+        Some(forecast) => forecast.sentence(&pair.branch_a, &pair.branch_b),
+        None => "not checked yet whether they conflict".to_owned(),
+    }
+}
+
+/// Each pair's forecast, the conflicting ones first: "feature-a with feature-b: conflicts in
+/// …; feature-a with feature-c: merges cleanly".
+fn pairs_verdict(pairs: &[BranchPair]) -> String {
+    if pairs.iter().all(|p| p.forecast.is_none()) {
+        return "not checked yet whether they conflict".to_owned();
+    }
+    if pairs
+        .iter()
+        .all(|p| p.forecast == Some(MergeForecast::Clean))
+    {
+        return "each pair of them merges cleanly".to_owned();
+    }
+    let rank = |pair: &BranchPair| match &pair.forecast {
+        Some(MergeForecast::Conflicts { .. }) => 0,
+        Some(MergeForecast::Unknown { .. }) => 1,
+        None => 2,
+        Some(MergeForecast::Clean) => 3,
+    };
+    let mut ordered: Vec<&BranchPair> = pairs.iter().collect();
+    ordered.sort_by_key(|pair| rank(pair));
+    let mut each: Vec<String> = ordered
+        .iter()
+        .take(SUMMARY_PAIRS)
+        .map(|pair| {
+            let verdict = match &pair.forecast {
+                None => "not checked yet".to_owned(),
+                Some(_) => pair_verdict(pair),
+            };
+            format!("{} with {}: {verdict}", pair.branch_a, pair.branch_b)
+        })
+        .collect();
+    let more = pairs.len().saturating_sub(SUMMARY_PAIRS);
+    if more > 0 {
+        each.push(format!("and {more} more pairs"));
+    }
+    each.join("; ")
 }
 
 /// The reason a session refused in `enforce` (and its model) reads.
@@ -107,19 +166,26 @@ pub fn parallel_deny_reason(path: &str, other_branch: &str, other_session: &str)
 }
 
 /// The reason a session on `branch` reads at each try (in every mode) once the person told a
-/// session of the branch to leave `path` to `holder`: who decided, and their note if any.
+/// session of the branch to leave `path` to the other branches (`holders`): who decided, and
+/// their note if any.
 pub fn parallel_stop_reason(
     path: &str,
     branch: &str,
-    holder: &str,
+    holders: &[String],
     who: &str,
     note: Option<&str>,
 ) -> String {
     let note = note.map(|n| format!(" ({n})")).unwrap_or_default();
+    let quoted: Vec<String> = holders.iter().map(|h| format!("\"{h}\"")).collect();
+    let to = match holders {
+        [_] => "the branch",
+        _ => "the branches",
+    };
     format!(
         "Baton refused this write: {who} decided in Baton that the branch \"{branch}\" stops \
-         changing {path} and leaves it to the branch \"{holder}\"{note}. Carry on with other \
-         work and leave this file as it is here."
+         changing {path} and leaves it to {to} {}{note}. Carry on with other work and leave \
+         this file as it is here.",
+        and_list(&quoted)
     )
 }
 
@@ -147,34 +213,105 @@ mod tests {
     }
 
     #[test]
-    fn one_key_per_pair_of_branches_whichever_wrote_first() {
+    fn one_key_per_repository_whichever_branches_wrote() {
+        assert_eq!(parallel_key("root:ab"), "parallel_edit:root:ab");
+        assert_ne!(parallel_key("root:ab"), parallel_key("root:cd"));
         assert_eq!(
-            parallel_key("root:ab", "feature-b", "feature-a"),
-            "parallel_edit:root:ab:feature-a..feature-b"
+            branch_pair("feature-b", "feature-a"),
+            ("feature-a", "feature-b")
         );
-        assert_eq!(
-            parallel_key("root:ab", "feature-a", "feature-b"),
-            parallel_key("root:ab", "feature-b", "feature-a")
-        );
-        assert_ne!(
-            parallel_key("root:ab", "a", "b"),
-            parallel_key("root:cd", "a", "b")
-        );
+    }
+
+    fn pair(a: &str, b: &str, files: &[&str], forecast: Option<MergeForecast>) -> BranchPair {
+        BranchPair {
+            branch_a: a.into(),
+            branch_b: b.into(),
+            files: files.iter().map(|f| (*f).to_owned()).collect(),
+            forecast,
+        }
     }
 
     #[test]
     fn the_summary_names_files_and_counts_the_rest() {
-        let files: Vec<String> = (0..12).map(|i| format!("src/f{i}.rs")).collect();
-        let text = parallel_summary("shop", "a", "b", &files, None);
-        assert!(text.starts_with("Branches a and b of shop both change src/f0.rs, "));
+        let files: Vec<String> = (0..12).map(|i| format!("src/f{i:02}.rs")).collect();
+        let names: Vec<&str> = files.iter().map(String::as_str).collect();
+        let text = parallel_summary("shop", &[pair("a", "b", &names, None)]);
+        assert!(text.starts_with("Branches a and b of shop both change src/f00.rs, "));
         assert!(
-            text.contains("src/f9.rs, 2 more files: not checked yet"),
+            text.contains("src/f09.rs, 2 more files: not checked yet"),
             "{text}"
         );
-        let clean = parallel_summary("x", "a", "b", &files[..1], Some(&MergeForecast::Clean));
+        let clean = parallel_summary(
+            "x",
+            &[pair("a", "b", &names[..1], Some(MergeForecast::Clean))],
+        );
         assert_eq!(
             clean,
-            "Branches a and b of x both change src/f0.rs: merges cleanly"
+            "Branches a and b of x both change src/f00.rs: merges cleanly"
         );
+    }
+
+    #[test]
+    fn three_branches_are_one_sentence_with_each_files_branches_and_each_pairs_forecast() {
+        use crate::hooks::merge::{ConflictKind, ConflictedFile, LineRange};
+        let conflict = MergeForecast::of_conflicts(vec![ConflictedFile {
+            path: "src/app.rs".into(),
+            kind: ConflictKind::Content,
+            ours: vec![LineRange { start: 2, count: 1 }],
+            theirs: vec![LineRange { start: 2, count: 2 }],
+        }]);
+        let app_lib = ["src/app.rs", "src/lib.rs"];
+        let mut pairs = vec![
+            pair("feature-a", "feature-b", &app_lib, None),
+            pair("feature-a", "feature-c", &["src/app.rs"], None),
+            pair("feature-b", "feature-c", &["src/app.rs"], None),
+        ];
+        assert_eq!(
+            parallel_summary("shop", &pairs),
+            "Branches feature-a, feature-b and feature-c of shop change src/app.rs, \
+             src/lib.rs (feature-a, feature-b): not checked yet whether they conflict"
+        );
+        pairs[0].forecast = Some(MergeForecast::Clean);
+        pairs[2].forecast = Some(conflict);
+        assert_eq!(
+            parallel_summary("shop", &pairs),
+            "Branches feature-a, feature-b and feature-c of shop change src/app.rs, \
+             src/lib.rs (feature-a, feature-b): feature-b with feature-c: conflicts in \
+             src/app.rs (feature-b line 2; feature-c lines 2–3); feature-a with feature-c: not \
+             checked yet; feature-a with feature-b: merges cleanly"
+        );
+        for p in &mut pairs {
+            p.forecast = Some(MergeForecast::Clean);
+        }
+        assert!(parallel_summary("shop", &pairs).ends_with(": each pair of them merges cleanly"));
+        // Many branches: the pairs past the first few are counted.
+        let many: Vec<BranchPair> = (0..5)
+            .flat_map(|i| (i + 1..5).map(move |j| (i, j)))
+            .map(|(i, j)| {
+                let why = MergeForecast::Unknown { why: "x".into() };
+                pair(&format!("b{i}"), &format!("b{j}"), &["f"], Some(why))
+            })
+            .collect();
+        let text = parallel_summary("shop", &many);
+        assert!(
+            text.starts_with("Branches b0, b1, b2, b3 and b4 of shop change f: "),
+            "{text}"
+        );
+        assert!(text.ends_with("; and 4 more pairs"), "{text}");
+    }
+
+    #[test]
+    fn a_stop_names_every_branch_the_file_is_left_to() {
+        let one = parallel_stop_reason("f", "c", &["a".into()], "ana", None);
+        assert!(
+            one.contains("leaves it to the branch \"a\". Carry on"),
+            "{one}"
+        );
+        let two = parallel_stop_reason("f", "c", &["a".into(), "b".into()], "ana", Some("why"));
+        assert!(
+            two.contains("leaves it to the branches \"a\" and \"b\" (why)."),
+            "{two}"
+        );
+        assert_eq!(and_list(&["x", "y", "z"]), "x, y and z");
     }
 }

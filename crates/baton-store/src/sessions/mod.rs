@@ -10,6 +10,7 @@ mod asks;
 pub(crate) mod choices;
 mod drift;
 pub(crate) mod edits;
+mod merge_checks;
 mod parallel;
 mod permit_reads;
 pub(crate) mod permits;
@@ -19,7 +20,7 @@ mod turns;
 
 pub use asks::{PermissionDecided, WATCHER_FRESH};
 pub use drift::BranchSession;
-pub use edits::{MergeCheck, ParallelEdit};
+pub use edits::{MergeCheck, PairCheck, ParallelEdit};
 pub(crate) use record::SessionRow;
 pub use record::{HookRecord, ParallelMeet, PermitClash, PermitSettings, SessionRef};
 pub use summary::SessionsHeard;

@@ -1,20 +1,22 @@
 //! Parallel edits: a session's write of a repository's file that a live session on another
 //! branch of the repository (another worktree or clone) has changed too. Found at the write's
-//! permit (refused in `enforce`), filed as one finding per repository and pair of branches
-//! with the files both changed, and kept in `parallel_edits` beside it: the two checkouts,
-//! which the engine hands to git (beside the hook, once the writes pause) to say whether the
-//! branches would conflict.
+//! permit (refused in `enforce`), filed as one finding per repository: its live branches that
+//! change the same files, each pair of them with the files both change. Kept in
+//! `parallel_edits` and its branches and pairs beside it: the checkouts, which the engine hands
+//! to git (beside the hook, once the writes pause) to say whether each pair would conflict
+//! (`merge_checks`).
 
 use crate::db::{params, Db};
-use baton_core::detect::{EvidenceRef, Finding, FindingKind, Severity};
+use baton_core::detect::Severity;
+use baton_core::detect::{EvidenceRef, Finding, FindingKind};
 use baton_core::hooks::{
     branch_pair, parallel_deny_reason, parallel_key, parallel_summary, repository_label,
-    HookAnswer, ParallelMode, LIVE_SESSION_MINUTES,
+    BranchPair, HookAnswer, ParallelMode, LIVE_SESSION_MINUTES,
 };
 use chrono::{DateTime, Duration, Utc};
 
 use super::choices::{choices_on, refused_by_choice};
-use super::edits::{edit_in, read_edit, MergeCheck, ParallelEdit, COLS};
+use super::edits::{edit_in, pairs_in, ParallelEdit};
 use super::record::{HookRecord, ParallelMeet, SessionRef, SessionRow};
 use crate::codec::{json, ts};
 use crate::error::Result;
@@ -96,10 +98,7 @@ pub(super) fn meet_other_branches(
         }
         record.parallel.push(ParallelMeet {
             repository: repository.to_owned(),
-            repository_name: session
-                .repository_name
-                .clone()
-                .unwrap_or_else(|| repository_label(repository, None)),
+            repository_name: session.repository_name.clone(),
             path: inside.to_owned(),
             branch: branch.to_owned(),
             worktree: worktree.to_owned(),
@@ -114,91 +113,170 @@ pub(super) fn meet_other_branches(
 }
 
 impl Store {
-    /// Files the parallel edits `meets` (of one hook call) as findings, and keeps their
-    /// branches, checkouts and files beside them.
+    /// Files the parallel edits `meets` (of one hook call) into their repository's item: its
+    /// branches, checkouts and pairs of branches with their files. An item of the repository
+    /// from before (one per pair of branches, schema 22 and older) is folded into it.
     pub(super) fn record_parallel_edits(
         &mut self,
         agent_id: i64,
         meets: &[ParallelMeet],
         now: DateTime<Utc>,
     ) -> Result<()> {
-        for meet in meets {
-            let key = parallel_key(&meet.repository, &meet.branch, &meet.other_branch);
-            let (a, b) = branch_pair(&meet.branch, &meet.other_branch);
-            let (worktree_a, worktree_b) = if a == meet.branch {
-                (&meet.worktree, &meet.other_worktree)
-            } else {
-                (&meet.other_worktree, &meet.worktree)
-            };
-            // The files and the forecast the open finding of this pair has so far.
-            let before = self.db.query_opt(
-                &format!(
-                    "SELECT {COLS} FROM parallel_edits p JOIN findings f ON f.id = p.finding_id
-                      WHERE f.dedupe_key = ?1 AND f.closed_at IS NULL"
-                ),
-                params![key],
-                read_edit,
-            )?;
-            let mut files = before.as_ref().map(|e| e.files.clone()).unwrap_or_default();
-            if !files.contains(&meet.path) {
-                files.push(meet.path.clone());
-                files.sort();
+        let mut repositories: Vec<&str> = meets.iter().map(|m| m.repository.as_str()).collect();
+        repositories.dedup();
+        for repository in repositories {
+            let meets: Vec<&ParallelMeet> = meets
+                .iter()
+                .filter(|m| m.repository == repository)
+                .collect();
+            self.record_repository_meets(agent_id, repository, &meets, now)?;
+        }
+        Ok(())
+    }
+
+    fn record_repository_meets(
+        &mut self,
+        agent_id: i64,
+        repository: &str,
+        meets: &[&ParallelMeet],
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let key = parallel_key(repository);
+        // The repository's open items: its own (by key), and any from before (by pair).
+        let open = open_items_of(&self.db, repository)?;
+        let own = open.iter().find(|item| item.key == key);
+        let kept = own.and_then(|item| item.name.clone());
+        let own = own.map(|item| item.id);
+        let folded: Vec<i64> = open
+            .iter()
+            .filter(|item| Some(item.id) != own)
+            .map(|item| item.id)
+            .collect();
+        let mut pairs: Vec<BranchPair> = Vec::new();
+        for id in own.iter().chain(&folded) {
+            for pair in pairs_in(&self.db, *id)? {
+                join_pair(&mut pairs, pair);
             }
-            let forecast = before.as_ref().and_then(|e| e.forecast.clone());
-            let mut agents = vec![agent_id, meet.other_id];
-            agents.sort_unstable();
-            let finding = Finding {
-                kind: FindingKind::ParallelEdit,
-                severity: if meet.refused {
-                    Severity::Critical
-                } else {
-                    Severity::Warning
+        }
+        for meet in meets {
+            let (a, b) = branch_pair(&meet.branch, &meet.other_branch);
+            join_pair(
+                &mut pairs,
+                BranchPair {
+                    branch_a: a.to_owned(),
+                    branch_b: b.to_owned(),
+                    files: vec![meet.path.clone()],
+                    forecast: None,
                 },
-                agents,
-                resource: Some(format!("repo://{}/", meet.repository)),
-                summary: parallel_summary(&meet.repository_name, a, b, &files, forecast.as_ref()),
-                evidence: meet
-                    .other_seq
-                    .map(|seq| EvidenceRef {
-                        agent_id: meet.other_id,
-                        seq,
-                    })
-                    .into_iter()
-                    .collect(),
-                dedupe_key: key.clone(),
-                continues: None,
-            };
-            self.record_findings(std::slice::from_ref(&finding), now)?;
-            let finding_id: Option<i64> = self.db.query_opt(
-                "SELECT id FROM findings WHERE dedupe_key = ?1 AND closed_at IS NULL",
-                params![key],
-                |r| r.get(0),
+            );
+        }
+        let before = self.findings(&folded)?;
+        let mut agents: Vec<i64> = meets.iter().map(|m| m.other_id).collect();
+        agents.push(agent_id);
+        agents.extend(before.iter().flat_map(|f| f.agents.iter().copied()));
+        agents.sort_unstable();
+        agents.dedup();
+        let mut evidence: Vec<EvidenceRef> = meets
+            .iter()
+            .filter_map(|m| {
+                m.other_seq.map(|seq| EvidenceRef {
+                    agent_id: m.other_id,
+                    seq,
+                })
+            })
+            .collect();
+        evidence.extend(before.iter().flat_map(|f| f.evidence.iter().cloned()));
+        // Its name for a person as a session says it, else as the item has it, else from its
+        // identity.
+        let name = meets
+            .iter()
+            .find_map(|m| m.repository_name.clone())
+            .or(kept)
+            .unwrap_or_else(|| repository_label(repository, None));
+        let finding = Finding {
+            kind: FindingKind::ParallelEdit,
+            severity: if meets.iter().any(|m| m.refused) {
+                Severity::Critical
+            } else {
+                Severity::Warning
+            },
+            agents,
+            resource: Some(format!("repo://{repository}/")),
+            summary: parallel_summary(&name, &pairs),
+            evidence,
+            dedupe_key: key.clone(),
+            continues: None,
+        };
+        self.record_findings(std::slice::from_ref(&finding), now)?;
+        let finding_id: Option<i64> = self.db.query_opt(
+            "SELECT id FROM findings WHERE dedupe_key = ?1 AND closed_at IS NULL",
+            params![key],
+            |r| r.get(0),
+        )?;
+        // Decided a moment ago: the decision settles it, nothing to keep.
+        let Some(finding_id) = finding_id else {
+            return Ok(());
+        };
+        // What changed goes out with the commit (nobody reads these writes' results): the
+        // item, the branches of this call's meets, and the pairs they touched (all of them
+        // for a new item, or one that folded others in).
+        let all = own != Some(finding_id) || !folded.is_empty();
+        let tx = self.write_tx()?;
+        tx.execute_later(
+            "INSERT INTO parallel_edits (finding_id, repository, written_at, repository_name)
+             VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (finding_id) DO UPDATE SET
+                written_at = excluded.written_at, repository_name = excluded.repository_name",
+            params![finding_id, repository, ts(now), name],
+        )?;
+        for id in &folded {
+            fold_branches(&tx, *id, finding_id)?;
+        }
+        let mut checkouts: Vec<(&str, &str)> = meets
+            .iter()
+            .flat_map(|m| {
+                [
+                    (m.other_branch.as_str(), m.other_worktree.as_str()),
+                    (m.branch.as_str(), m.worktree.as_str()),
+                ]
+            })
+            .collect();
+        checkouts.sort_unstable();
+        checkouts.dedup_by(|x, y| x.0 == y.0);
+        for (branch, worktree) in checkouts {
+            tx.execute_later(
+                "INSERT INTO parallel_edit_branches (finding_id, branch, worktree)
+                 VALUES (?1, ?2, ?3)
+                 ON CONFLICT (finding_id, branch) DO UPDATE SET worktree = excluded.worktree",
+                params![finding_id, branch, worktree],
             )?;
-            // Decided a moment ago: the decision settles it, nothing to keep.
-            let Some(finding_id) = finding_id else {
-                continue;
-            };
-            self.db.execute(
-                "INSERT INTO parallel_edits (finding_id, repository, branch_a, branch_b,
-                        worktree_a, worktree_b, files, written_at, repository_name)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
-                 ON CONFLICT (finding_id) DO UPDATE SET
-                    worktree_a = excluded.worktree_a, worktree_b = excluded.worktree_b,
-                    files = excluded.files, written_at = excluded.written_at,
-                    repository_name = excluded.repository_name",
+        }
+        let touched = |pair: &BranchPair| {
+            meets.iter().any(|m| {
+                branch_pair(&m.branch, &m.other_branch)
+                    == (pair.branch_a.as_str(), pair.branch_b.as_str())
+            })
+        };
+        for pair in pairs.iter().filter(|p| all || touched(p)) {
+            tx.execute_later(
+                "INSERT INTO parallel_edit_pairs (finding_id, branch_a, branch_b, files, forecast)
+                 VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (finding_id, branch_a, branch_b) DO UPDATE SET
+                    files = excluded.files, forecast = excluded.forecast",
                 params![
                     finding_id,
-                    meet.repository,
-                    a,
-                    b,
-                    worktree_a,
-                    worktree_b,
-                    json(&files),
-                    ts(now),
-                    meet.repository_name
+                    pair.branch_a,
+                    pair.branch_b,
+                    json(&pair.files),
+                    pair.forecast.as_ref().map(json)
                 ],
             )?;
         }
+        // An item of a pair from before joined this one: it leaves the queue, saying where to.
+        for id in folded {
+            close_folded(&tx, id, finding_id, now)?;
+        }
+        tx.commit()?;
         Ok(())
     }
 
@@ -206,115 +284,93 @@ impl Store {
     pub fn parallel_edit(&self, finding_id: i64) -> Result<Option<ParallelEdit>> {
         edit_in(&self.db, finding_id)
     }
+}
 
-    /// The open parallel edits git should look at now: written since their last check and
-    /// not written for `pause` (the writes paused), or not checked for `recheck` (a branch may
-    /// have been merged or deleted meanwhile). Oldest write first.
-    pub fn parallel_edits_to_check(
-        &self,
-        now: DateTime<Utc>,
-        pause: Duration,
-        recheck: Duration,
-    ) -> Result<Vec<ParallelEdit>> {
-        let cols = COLS
-            .split(", ")
-            .map(|c| format!("p.{c}"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let mut due = Vec::new();
-        self.db.query_each(
-            &format!(
-                "SELECT {cols} FROM parallel_edits p JOIN findings f ON f.id = p.finding_id
-                  WHERE f.closed_at IS NULL
-                    AND ((p.written_at <= ?1 AND (p.checked_at IS NULL OR p.checked_at < p.written_at))
-                         OR p.checked_at <= ?2)
-                  ORDER BY p.written_at, p.finding_id"
-            ),
-            params![ts(now - pause), ts(now - recheck)],
-            |row| {
-                due.push(read_edit(row)?);
-                Ok(())
-            },
-        )?;
-        Ok(due)
-    }
-
-    /// Keeps what git said of parallel edit `finding_id` at `now`: the files and the forecast
-    /// (the finding's words follow, and its queue item's title), or, when the two branches no
-    /// longer overlap, the finding closed and its open item expired with the reason. Returns
-    /// whether the finding changed.
-    pub fn record_merge_check(
-        &mut self,
-        finding_id: i64,
-        check: &MergeCheck,
-        now: DateTime<Utc>,
-    ) -> Result<bool> {
-        let Some(edit) = self.parallel_edit(finding_id)? else {
-            return Ok(false);
-        };
-        match check {
-            MergeCheck::Overlap { files, forecast } => {
-                self.db.execute(
-                    "UPDATE parallel_edits SET files = ?2, forecast = ?3, checked_at = ?4
-                      WHERE finding_id = ?1",
-                    params![finding_id, json(files), json(forecast), ts(now)],
-                )?;
-                let Some(mut finding) = self.findings(&[finding_id])?.pop() else {
-                    return Ok(false);
-                };
-                let summary = parallel_summary(
-                    &edit.repository_name,
-                    &edit.branch_a,
-                    &edit.branch_b,
-                    files,
-                    Some(forecast),
-                );
-                if finding.closed_at.is_some() || finding.summary == summary {
-                    return Ok(false);
-                }
-                finding.summary = summary;
-                let again = Finding {
-                    kind: finding.kind,
-                    severity: finding.severity,
-                    agents: finding.agents,
-                    resource: finding.resource,
-                    summary: finding.summary,
-                    evidence: finding.evidence,
-                    dedupe_key: finding.dedupe_key,
-                    continues: None,
-                };
-                let recorded = self.record_findings(&[again], now)?;
-                Ok(!recorded.is_empty())
-            }
-            MergeCheck::Over(why) => {
-                let tx = self.write_tx()?;
-                tx.execute(
-                    "UPDATE parallel_edits SET checked_at = ?2 WHERE finding_id = ?1",
-                    params![finding_id, ts(now)],
-                )?;
-                let closed = tx.execute(
-                    "UPDATE findings SET closed_at = ?2, updated_at = ?2
-                      WHERE id = ?1 AND closed_at IS NULL",
-                    params![finding_id, ts(now)],
-                )?;
-                let item: Option<i64> = tx.query_opt(
-                    "SELECT e.id FROM escalations e JOIN findings f ON f.escalation_id = e.id
-                      WHERE f.id = ?1 AND e.state = 'open'",
-                    params![finding_id],
-                    |r| r.get(0),
-                )?;
-                if let Some(item) = item {
-                    let reason = format!(
-                        "branches {} and {} no longer change the same files: {why}",
-                        edit.branch_a, edit.branch_b
-                    );
-                    expire_with(&tx, item, &reason, now)?;
-                }
-                tx.commit()?;
-                Ok(closed > 0)
-            }
+/// Adds `pair`'s files to the same pair in `pairs`, or `pair` itself (kept in `branch_pair`
+/// order). A pair that gains a file has its forecast asked again.
+fn join_pair(pairs: &mut Vec<BranchPair>, pair: BranchPair) {
+    let Some(kept) = pairs
+        .iter_mut()
+        .find(|p| p.branch_a == pair.branch_a && p.branch_b == pair.branch_b)
+    else {
+        let at = pairs
+            .iter()
+            .position(|p| (&p.branch_a, &p.branch_b) > (&pair.branch_a, &pair.branch_b))
+            .unwrap_or(pairs.len());
+        pairs.insert(at, pair);
+        return;
+    };
+    for file in pair.files {
+        if let Err(at) = kept.files.binary_search(&file) {
+            kept.files.insert(at, file);
         }
     }
+    if kept.forecast.is_none() {
+        kept.forecast = pair.forecast;
+    }
+}
+
+/// An open parallel-edit item of a repository.
+struct OpenItem {
+    id: i64,
+    key: String,
+    /// The repository's name for a person, as the item has it.
+    name: Option<String>,
+}
+
+/// The open parallel-edit items of `repository`, oldest first.
+fn open_items_of(tx: &Db, repository: &str) -> Result<Vec<OpenItem>> {
+    tx.query_map(
+        "SELECT f.id, f.dedupe_key, p.repository_name
+           FROM parallel_edits p JOIN findings f ON f.id = p.finding_id
+          WHERE p.repository = ?1 AND f.closed_at IS NULL ORDER BY f.id",
+        params![repository],
+        |r| {
+            Ok(OpenItem {
+                id: r.get(0)?,
+                key: r.get(1)?,
+                name: r.get(2)?,
+            })
+        },
+    )
+}
+
+/// The branches of item `from` become item `into`'s (their checkouts as `into` has them, when
+/// it has them).
+fn fold_branches(tx: &Db, from: i64, into: i64) -> Result<()> {
+    tx.execute_later(
+        "INSERT INTO parallel_edit_branches (finding_id, branch, worktree)
+         SELECT ?2, branch, worktree FROM parallel_edit_branches WHERE finding_id = ?1
+         ON CONFLICT (finding_id, branch) DO NOTHING",
+        params![from, into],
+    )?;
+    Ok(())
+}
+
+/// Closes item `from` (its finding, and its open queue item expired with the reason), now
+/// part of item `into`.
+fn close_folded(tx: &Db, from: i64, into: i64, now: DateTime<Utc>) -> Result<()> {
+    tx.execute(
+        "UPDATE findings SET closed_at = ?2, updated_at = ?2 WHERE id = ?1 AND closed_at IS NULL",
+        params![from, ts(now)],
+    )?;
+    let item_of = |finding: i64, open_only: bool| -> Result<Option<i64>> {
+        tx.query_opt(
+            "SELECT e.id FROM escalations e JOIN findings f ON f.escalation_id = e.id
+              WHERE f.id = ?1 AND (e.state = 'open' OR ?2 = 0)",
+            params![finding, i64::from(open_only)],
+            |r| r.get(0),
+        )
+    };
+    if let Some(item) = item_of(from, true)? {
+        let joined = item_of(into, false)?.map_or_else(String::new, |id| format!(" #{id}"));
+        let reason = format!(
+            "joined the item{joined} of its repository: the branches of one repository that \
+             change the same files are one item"
+        );
+        expire_with(tx, item, &reason, now)?;
+    }
+    Ok(())
 }
 
 pub(super) fn last_write(tx: &Db, agent_id: i64, resource: &str) -> Result<Option<u64>> {

@@ -139,8 +139,9 @@ impl SessionRef {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ParallelMeet {
     pub repository: String,
-    /// The repository's name for a person (the item's title says it).
-    pub repository_name: String,
+    /// The repository's name for a person (the item's title says it); None: the hook did not
+    /// say it.
+    pub repository_name: Option<String>,
     /// The file, inside the repository.
     pub path: String,
     pub branch: String,

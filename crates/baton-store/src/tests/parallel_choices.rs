@@ -1,13 +1,14 @@
 //! What a person decides on a parallel edit holds at the next writes: a session told to stop
 //! touching the files (and its branch) is refused them in every mode, the person's note as the
-//! reason; files
-//! handed to one branch are refused to the other in `enforce`, and both going on opens no item
-//! again for those files; files the decision did not cover still open one.
+//! reason; files handed to one branch are refused to the others in `enforce`, and letting them
+//! all go on opens no item again for those files; files the decision did not cover still open
+//! one. With three branches, each decision is the branch's and holds for each pair it is in.
 
 use baton_core::detect::FindingKind;
 use baton_core::escalations::{EscalationAction, EscalationState};
 use baton_core::hooks::{HookAnswer, ParallelMode};
 
+use super::parallel_branches::three_branches;
 use super::parallel_edits::{on_branch, write};
 use super::sessions::open_items;
 use super::support::{fresh_store, t};
@@ -189,7 +190,7 @@ fn parallel_edit_choices_are_refused_elsewhere_and_lease_choices_on_a_parallel_e
         t(22),
     );
     assert!(
-        matches!(&stranger, Err(StoreError::InvalidDecision(m)) if m.contains("on neither branch")),
+        matches!(&stranger, Err(StoreError::InvalidDecision(m)) if m.contains("is on no branch of this parallel edit (feature-a, feature-b)")),
         "{stranger:?}"
     );
     assert_eq!(open_items(&store).len(), 1, "nothing was decided");
@@ -224,5 +225,159 @@ fn parallel_edit_choices_are_refused_elsewhere_and_lease_choices_on_a_parallel_e
     assert!(
         matches!(&refused, Err(StoreError::InvalidDecision(m)) if m.contains("answers a parallel edit")),
         "{refused:?}"
+    );
+}
+
+/// The session of `branch` on the item (its agent id).
+fn session_of(store: &Store, item: i64, branch: &str) -> i64 {
+    let agents = store.escalation(item).unwrap().agents;
+    *agents
+        .iter()
+        .find(|id| {
+            store
+                .agents()
+                .unwrap()
+                .iter()
+                .any(|a| a.id == **id && a.name.starts_with(&format!("{branch}·")))
+        })
+        .unwrap()
+}
+
+#[test]
+fn a_branch_stopped_of_three_leaves_the_files_to_both_others_which_still_overlap() {
+    let mut store = fresh_store();
+    let item = three_branches(&mut store);
+    let c_id = session_of(&store, item, "feature-c");
+    let decided = store
+        .decide_escalation(
+            item,
+            &EscalationAction::StopTouching { agent_id: c_id },
+            Some("a and b own the app"),
+            "ana",
+            t(30),
+        )
+        .unwrap();
+    assert_eq!(decided.escalation.state, EscalationState::Resolved);
+    let detail = decided.decision.detail.unwrap().to_string();
+    assert!(
+        detail.contains(
+            "the branch feature-c (feature-c·cccc3333) stops changing src/app.rs, left to \
+             feature-a and feature-b"
+        ),
+        "{detail}"
+    );
+    let c = on_branch("cccc3333", "feature-c");
+    let reason = denial(&write(&mut store, &c, "src/app.rs", WARN, 40).answer).to_owned();
+    assert!(
+        reason.contains(
+            "\"feature-c\" stops changing src/app.rs and leaves it to the branches \
+             \"feature-a\" and \"feature-b\" (a and b own the app)"
+        ),
+        "{reason}"
+    );
+    // A file feature-c did not change was not decided for it.
+    let free = write(&mut store, &c, "src/other.rs", ENFORCE, 41);
+    assert_eq!(free.answer, HookAnswer::GoOn);
+    // feature-a and feature-b were not decided between: they still overlap, and their next
+    // writes are an item again.
+    let a = on_branch("aaaa1111", "feature-a");
+    let b = on_branch("bbbb2222", "feature-b");
+    assert_eq!(
+        write(&mut store, &a, "src/app.rs", WARN, 50).answer,
+        HookAnswer::GoOn
+    );
+    write(&mut store, &b, "src/app.rs", WARN, 51);
+    let items = open_items(&store);
+    assert_eq!(items.len(), 1, "{items:?}");
+    assert!(
+        items[0]
+            .1
+            .starts_with("Branches feature-a and feature-b of shop both change src/app.rs"),
+        "{items:?}"
+    );
+}
+
+#[test]
+fn files_handed_to_one_of_three_branches_are_refused_to_both_others_in_enforce() {
+    let mut store = fresh_store();
+    let item = three_branches(&mut store);
+    let a_id = session_of(&store, item, "feature-a");
+    let decided = store
+        .decide_escalation(
+            item,
+            &EscalationAction::HandToBranch { agent_id: a_id },
+            None,
+            "ana",
+            t(30),
+        )
+        .unwrap();
+    let detail = decided.decision.detail.unwrap().to_string();
+    assert!(
+        detail.contains(
+            "src/app.rs, src/lib.rs handed to feature-a (feature-a·aaaa1111); feature-b and \
+             feature-c leave them"
+        ),
+        "{detail}"
+    );
+    for (id, branch, at) in [("bbbb2222", "feature-b", 40), ("cccc3333", "feature-c", 41)] {
+        let session = on_branch(id, branch);
+        let reason =
+            denial(&write(&mut store, &session, "src/app.rs", ENFORCE, at).answer).to_owned();
+        assert!(
+            reason.contains("ana handed src/app.rs to the branch \"feature-a\""),
+            "{reason}"
+        );
+    }
+    let a = on_branch("aaaa1111", "feature-a");
+    assert_eq!(
+        write(&mut store, &a, "src/app.rs", ENFORCE, 42).answer,
+        HookAnswer::GoOn
+    );
+    assert!(open_items(&store).is_empty(), "{:?}", open_items(&store));
+}
+
+#[test]
+fn letting_them_all_go_on_holds_for_every_pair_of_the_items_branches() {
+    let mut store = fresh_store();
+    let item = three_branches(&mut store);
+    let decided = store
+        .decide_escalation(item, &EscalationAction::LetBothGoOn, None, "ana", t(30))
+        .unwrap();
+    let detail = decided.decision.detail.unwrap().to_string();
+    assert!(
+        detail.contains(
+            "feature-a, feature-b and feature-c all go on changing src/app.rs, src/lib.rs"
+        ),
+        "{detail}"
+    );
+    for (id, branch, at) in [
+        ("aaaa1111", "feature-a", 40),
+        ("bbbb2222", "feature-b", 41),
+        ("cccc3333", "feature-c", 42),
+    ] {
+        let record = write(
+            &mut store,
+            &on_branch(id, branch),
+            "src/app.rs",
+            ENFORCE,
+            at,
+        );
+        assert_eq!(record.answer, HookAnswer::GoOn, "{branch}");
+        assert!(record.parallel.is_empty(), "{branch}");
+    }
+    assert!(open_items(&store).is_empty());
+    // feature-c and lib.rs were never decided together: writing it is a new item.
+    write(
+        &mut store,
+        &on_branch("cccc3333", "feature-c"),
+        "src/lib.rs",
+        WARN,
+        50,
+    );
+    let items = open_items(&store);
+    assert_eq!(items.len(), 1, "{items:?}");
+    assert!(
+        items[0].1.contains("change src/lib.rs: not checked yet"),
+        "{items:?}"
     );
 }

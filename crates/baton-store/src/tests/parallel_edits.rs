@@ -1,7 +1,7 @@
 //! Parallel edits: sessions on two branches of one repository (two worktrees) changing one
-//! file: one queue item per pair of branches with the files, refused in `enforce`, never a
-//! write collision; git's forecast kept beside it, and the item closed when the branches no
-//! longer overlap.
+//! file: one queue item per repository with the files, refused in `enforce`, never a write
+//! collision; git's forecast kept beside it, and the item closed when the branches no longer
+//! overlap. (Three branches and more: `parallel_branches`.)
 
 use baton_core::detect::FindingKind;
 use baton_core::escalations::EscalationState;
@@ -15,10 +15,10 @@ use serde_json::json;
 use super::sessions::{open_items, write as write_payload};
 use super::support::{fresh_store, t};
 use crate::escalations::EscalationFilter;
-use crate::sessions::{HookRecord, MergeCheck, PermitSettings, SessionRef};
+use crate::sessions::{HookRecord, MergeCheck, PairCheck, PermitSettings, SessionRef};
 use crate::Store;
 
-const REPO: &str = "root:0123456789abcdef0123456789abcdef01234567";
+pub(super) const REPO: &str = "root:0123456789abcdef0123456789abcdef01234567";
 
 /// A session on `branch`, in its worktree `/work/wt/<branch>`.
 pub(super) fn on_branch(id: &str, branch: &str) -> SessionRef {
@@ -47,7 +47,7 @@ fn two_branches() -> (Store, SessionRef, SessionRef) {
 }
 
 /// `session` ends (its client's SessionEnd) at `at`.
-fn end(store: &mut Store, session: &SessionRef, parallel: ParallelMode, at: i64) {
+pub(super) fn end(store: &mut Store, session: &SessionRef, parallel: ParallelMode, at: i64) {
     let payload = json!({"hook_event_name": "SessionEnd"});
     let call =
         parse_hook_payload(HookClient::ClaudeCode, payload.to_string().as_bytes(), None).unwrap();
@@ -56,7 +56,7 @@ fn end(store: &mut Store, session: &SessionRef, parallel: ParallelMode, at: i64)
         .unwrap();
 }
 
-fn settings(parallel: ParallelMode) -> PermitSettings {
+pub(super) fn settings(parallel: ParallelMode) -> PermitSettings {
     PermitSettings {
         mode: PermitMode::Warn,
         lease_time: Duration::seconds(DEFAULT_LEASE_SECONDS),
@@ -104,7 +104,7 @@ pub(super) fn write_with(
     permit.unwrap()
 }
 
-fn parallel_finding(store: &Store) -> i64 {
+pub(super) fn parallel_finding(store: &Store) -> i64 {
     let found: Vec<i64> = store
         .open_findings()
         .unwrap()
@@ -154,14 +154,18 @@ fn two_branches_writing_one_file_are_one_parallel_edit_item_with_its_files() {
     );
     let finding = parallel_finding(&store);
     let edit = store.parallel_edit(finding).unwrap().unwrap();
+    assert_eq!(edit.pairs.len(), 1);
+    let pair = &edit.pairs[0];
     assert_eq!(
-        (edit.branch_a.as_str(), edit.branch_b.as_str()),
+        (pair.branch_a.as_str(), pair.branch_b.as_str()),
         ("feature-a", "feature-b")
     );
-    assert_eq!(edit.worktree_a, "/work/wt/feature-a");
-    assert_eq!(edit.worktree_b, "/work/wt/feature-b");
-    assert_eq!(edit.files, ["src/app.rs", "src/lib.rs"]);
-    assert_eq!(edit.forecast, None);
+    assert_eq!(edit.worktree("feature-a"), Some("/work/wt/feature-a"));
+    assert_eq!(edit.worktree("feature-b"), Some("/work/wt/feature-b"));
+    assert_eq!(pair.files, ["src/app.rs", "src/lib.rs"]);
+    assert_eq!(paths(&edit), ["src/app.rs", "src/lib.rs"]);
+    assert_eq!(edit.files[0].branches, ["feature-a", "feature-b"]);
+    assert_eq!(pair.forecast, None);
     let agents = store.findings(&[finding]).unwrap()[0].agents.clone();
     assert_eq!(agents.len(), 2);
 
@@ -169,7 +173,7 @@ fn two_branches_writing_one_file_are_one_parallel_edit_item_with_its_files() {
     write(&mut store, &a, "src/only-b.rs", warn, 13);
     assert_eq!(open_items(&store).len(), 1);
     let edit = store.parallel_edit(finding).unwrap().unwrap();
-    assert_eq!(edit.files, ["src/app.rs", "src/lib.rs", "src/only-b.rs"]);
+    assert_eq!(paths(&edit), ["src/app.rs", "src/lib.rs", "src/only-b.rs"]);
 
     // Off: not looked for.
     let c = on_branch("cccc3333", "feature-c");
@@ -177,17 +181,50 @@ fn two_branches_writing_one_file_are_one_parallel_edit_item_with_its_files() {
     assert!(off.parallel.is_empty());
     assert_eq!(open_items(&store).len(), 1);
 
-    // A hook that sends no name for the repository: the item names it from its identity.
+    // A hook that sends no name for the repository joins the item under the name it has.
     let mut d = on_branch("dddd4444", "feature-d");
     d.repository_name = None;
     write(&mut store, &d, "src/only-b.rs", warn, 15);
     let items = open_items(&store);
+    assert_eq!(items.len(), 1, "{items:?}");
     assert!(
-        items.iter().any(|i| i.1.starts_with(
-            "Branches feature-a and feature-d of root:0123456 both change src/only-b.rs"
-        )),
+        items[0]
+            .1
+            .starts_with("Branches feature-a, feature-b and feature-d of shop change"),
         "{items:?}"
     );
+
+    // Where no hook said it, the item names the repository from its identity.
+    let mut store = fresh_store();
+    let mut nameless = [
+        on_branch("aaaa1111", "feature-a"),
+        on_branch("bbbb2222", "feature-b"),
+    ];
+    for (at, session) in nameless.iter_mut().enumerate() {
+        session.repository_name = None;
+        write(&mut store, session, "src/app.rs", warn, at as i64);
+    }
+    let items = open_items(&store);
+    assert!(
+        items[0]
+            .1
+            .starts_with("Branches feature-a and feature-b of root:0123456 both change src/app.rs"),
+        "{items:?}"
+    );
+}
+
+/// The item's files, by path.
+pub(super) fn paths(edit: &crate::sessions::ParallelEdit) -> Vec<&str> {
+    edit.files.iter().map(|f| f.path.as_str()).collect()
+}
+
+/// git's answer for the pair feature-a, feature-b.
+pub(super) fn ab(check: MergeCheck) -> Vec<PairCheck> {
+    vec![PairCheck {
+        branch_a: "feature-a".into(),
+        branch_b: "feature-b".into(),
+        check,
+    }]
 }
 
 #[test]
@@ -255,9 +292,11 @@ fn git_is_asked_once_the_writes_pause_and_its_answer_is_kept_and_shown() {
         files: vec!["src/app.rs".into()],
         forecast: conflicts.clone(),
     };
-    assert!(store.record_merge_check(finding, &check, t(12)).unwrap());
+    assert!(store
+        .record_merge_check(finding, &ab(check.clone()), t(12))
+        .unwrap());
     let edit = store.parallel_edit(finding).unwrap().unwrap();
-    assert_eq!(edit.forecast, Some(conflicts));
+    assert_eq!(edit.pairs[0].forecast, Some(conflicts));
     assert_eq!(edit.checked_at, Some(t(12)));
     let items = open_items(&store);
     assert!(
@@ -279,12 +318,16 @@ fn git_is_asked_once_the_writes_pause_and_its_answer_is_kept_and_shown() {
         1
     );
     // The same answer again changes nothing; "merges cleanly" retitles the item.
-    assert!(!store.record_merge_check(finding, &check, t(43)).unwrap());
+    assert!(!store
+        .record_merge_check(finding, &ab(check), t(43))
+        .unwrap());
     let clean = MergeCheck::Overlap {
         files: vec!["src/app.rs".into()],
         forecast: MergeForecast::Clean,
     };
-    assert!(store.record_merge_check(finding, &clean, t(44)).unwrap());
+    assert!(store
+        .record_merge_check(finding, &ab(clean), t(44))
+        .unwrap());
     assert!(open_items(&store)[0]
         .1
         .ends_with("src/app.rs: merges cleanly"));
@@ -298,10 +341,16 @@ fn git_is_asked_once_the_writes_pause_and_its_answer_is_kept_and_shown() {
         .unwrap()[0]
         .id;
     let over = MergeCheck::Over("feature-b was merged".into());
-    assert!(store.record_merge_check(finding, &over, t(50)).unwrap());
+    assert!(store
+        .record_merge_check(finding, &ab(over.clone()), t(50))
+        .unwrap());
     assert!(open_items(&store).is_empty());
     let closed = store.escalation(item).unwrap();
     assert_eq!(closed.state, EscalationState::Expired);
+    assert_eq!(
+        closed.decision.unwrap().reason.as_deref(),
+        Some("branches feature-a and feature-b no longer change the same files: feature-b was merged")
+    );
     assert!(store.open_findings().unwrap().is_empty());
     assert!(store
         .parallel_edits_to_check(t(200), pause, recheck)
@@ -309,7 +358,7 @@ fn git_is_asked_once_the_writes_pause_and_its_answer_is_kept_and_shown() {
         .is_empty());
     // A finding that is no parallel edit has nothing to check.
     assert!(!store
-        .record_merge_check(finding + 100, &over, t(51))
+        .record_merge_check(finding + 100, &ab(over), t(51))
         .unwrap());
 }
 
@@ -347,52 +396,4 @@ fn the_map_has_each_live_branchs_edits_of_a_repositorys_files() {
     end(&mut store, &b, warn, 30);
     assert_eq!(edges(&store, 40), [app("feature-a"), lib("feature-a")]);
     assert!(edges(&store, 31 * 60 + 40).is_empty());
-}
-
-#[test]
-fn a_queue_item_carries_its_branches_and_files_and_a_session_its_repository() {
-    let (mut store, a, b) = two_branches();
-    let warn = ParallelMode::Warn;
-    write(&mut store, &a, "src/app.rs", warn, 0);
-    write(&mut store, &b, "src/app.rs", warn, 10);
-    write(&mut store, &b, "README.md", warn, 11);
-    write(&mut store, &a, "README.md", warn, 12);
-    // The same branch in one checkout: a write collision, which is no parallel edit.
-    let a2 = on_branch("aaaa3333", "feature-a");
-    write(&mut store, &a2, "src/app.rs", warn, 13);
-
-    let queue = store.escalations(EscalationFilter::default()).unwrap();
-    let parallel: Vec<_> = queue.iter().filter_map(|e| e.parallel.as_ref()).collect();
-    assert_eq!(parallel.len(), 1, "{queue:?}");
-    assert_eq!(
-        (
-            parallel[0].repository.as_str(),
-            parallel[0].branch_a.as_str(),
-            parallel[0].branch_b.as_str(),
-        ),
-        (REPO, "feature-a", "feature-b")
-    );
-    assert_eq!(parallel[0].files, ["README.md", "src/app.rs"]);
-    for item in &queue {
-        assert_eq!(
-            item.parallel.is_some(),
-            item.kind == FindingKind::ParallelEdit,
-            "{item:?}"
-        );
-        // One item read alone says the same.
-        assert_eq!(store.escalation(item.id).unwrap().parallel, item.parallel);
-    }
-
-    // Each session's row names its repository, by identity and for a person.
-    let sessions: Vec<_> = store
-        .agent_rows()
-        .unwrap()
-        .into_iter()
-        .filter_map(|row| row.session)
-        .collect();
-    assert_eq!(sessions.len(), 3);
-    for session in &sessions {
-        assert_eq!(session.repository.as_deref(), Some(REPO));
-        assert_eq!(session.repository_name.as_deref(), Some("root:0123456"));
-    }
 }

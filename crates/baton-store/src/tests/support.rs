@@ -50,6 +50,47 @@ pub(crate) fn fresh_store() -> Store {
     Store::open_at(&crate::StoreLocation::parse(&url).unwrap()).unwrap()
 }
 
+/// A store on the engine the tests run on, migrated to `version` (in `dir` on SQLite), `data`
+/// written into it as a Baton of that version wrote it (and, on PostgreSQL, `postgres_after`:
+/// what its triggers and sequences would have kept), then opened by this Baton: migrated to
+/// the latest version.
+pub(crate) fn store_from_version(
+    dir: &std::path::Path,
+    version: i64,
+    data: &str,
+    postgres_after: &str,
+) -> Store {
+    let url = match baton_testdb::engine() {
+        baton_testdb::Engine::Sqlite => {
+            let path = dir.join("baton.sqlite3");
+            let mut conn = rusqlite::Connection::open(&path).unwrap();
+            crate::migrations::MIGRATIONS
+                .to_version(&mut conn, usize::try_from(version).unwrap())
+                .unwrap();
+            conn.execute_batch(data).unwrap();
+            path.to_string_lossy().into_owned()
+        }
+        baton_testdb::Engine::Postgres => {
+            let url = baton_testdb::store_url();
+            let mut sql: String = crate::migrations::POSTGRES_MIGRATIONS
+                .iter()
+                .filter(|(v, _)| *v <= version)
+                .map(|(_, sql)| *sql)
+                .collect::<Vec<_>>()
+                .join("\n");
+            sql.push_str(data);
+            sql.push_str(postgres_after);
+            sql.push_str(&format!(
+                "CREATE TABLE baton_schema (version BIGINT NOT NULL);
+                 INSERT INTO baton_schema (version) VALUES ({version});"
+            ));
+            baton_testdb::sql_at(&url, &sql).unwrap();
+            url
+        }
+    };
+    Store::open_at(&crate::StoreLocation::parse(&url).unwrap()).unwrap()
+}
+
 /// A new store with one agent, "Researcher".
 pub(crate) fn store_with_agent() -> (Store, i64) {
     let mut store = fresh_store();
