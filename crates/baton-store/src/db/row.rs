@@ -23,6 +23,18 @@ pub enum Cell<'a> {
 }
 
 impl Row<'_> {
+    /// How many columns the row has.
+    pub fn len(&self) -> usize {
+        match self {
+            Row::Sqlite(row) => row.as_ref().column_count(),
+            Row::Postgres(row) => row.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
     /// Column `index` (from 0) as a `T`.
     pub fn get<T: FromColumn>(&self, index: usize) -> Result<T> {
         let wrong = |why: String| StoreError::Corrupt(format!("column {index}: {why}"));

@@ -22,6 +22,7 @@ mod ownership;
 mod parallel_choices;
 mod parallel_edits;
 mod ratelimits;
+mod read_first;
 mod readiness;
 mod roles;
 mod rules;
