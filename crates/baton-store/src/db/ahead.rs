@@ -86,6 +86,12 @@ impl RowValues {
     }
 }
 
+impl super::row::Columns for RowValues {
+    fn column<T: FromColumn>(&self, index: usize) -> Result<T> {
+        self.get(index)
+    }
+}
+
 /// The rows of each read of a [`ReadAhead`], taken in the order the reads were listed.
 #[derive(Debug, Default)]
 pub struct ReadRows {

@@ -30,7 +30,7 @@ pub(crate) use postgres::PgConn;
 pub(crate) fn postgres_migrate_lock() -> i64 {
     postgres::MIGRATE_LOCK
 }
-pub use row::{FromColumn, Owned, Row};
+pub use row::{Columns, FromColumn, Owned, Row};
 pub(crate) use sqlite::open_sqlite;
 
 use crate::error::{Result, StoreError};

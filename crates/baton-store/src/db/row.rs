@@ -167,6 +167,19 @@ fn decode_numeric(raw: &[u8]) -> Option<Numeric> {
     Some(Numeric::Real(if negative { -value } else { value }))
 }
 
+/// A row as a reader takes it: a row of a query ([`Row`]) or one read ahead
+/// ([`super::RowValues`]).
+pub trait Columns {
+    /// Column `index` (from 0) as a `T`.
+    fn column<T: FromColumn>(&self, index: usize) -> Result<T>;
+}
+
+impl Columns for Row<'_> {
+    fn column<T: FromColumn>(&self, index: usize) -> Result<T> {
+        self.get(index)
+    }
+}
+
 /// A Rust type a column can be read as.
 pub trait FromColumn: Sized {
     fn from_cell(cell: Cell<'_>) -> std::result::Result<Self, String>;
