@@ -410,32 +410,31 @@ impl PgConn {
                     }
                     simple.push_str(sql);
                 }
-                Later::Write { sql, values } => {
+                Later::Write { .. } | Later::Prepared { .. } => {
                     if !simple.is_empty() {
                         let batch = std::mem::take(&mut simple);
                         sending.push(Box::pin(async move { client.batch_execute(&batch).await }));
                     }
                     sending.push(Box::pin(async move {
-                        let values: Vec<PgValue<'_>> =
-                            values.iter().map(|v| PgValue(v.value())).collect();
-                        let typed: Vec<(&(dyn ToSql + Sync), Type)> = values
-                            .iter()
-                            .map(|v| (v as &(dyn ToSql + Sync), pg_type(v.0.kind())))
-                            .collect();
-                        client.execute_typed(sql, &typed).await.map(|_| ())
-                    }));
-                }
-                Later::Prepared { statement, values } => {
-                    if !simple.is_empty() {
-                        let batch = std::mem::take(&mut simple);
-                        sending.push(Box::pin(async move { client.batch_execute(&batch).await }));
-                    }
-                    sending.push(Box::pin(async move {
-                        let values: Vec<PgValue<'_>> =
-                            values.iter().map(|v| PgValue(v.value())).collect();
-                        let refs: Vec<&(dyn ToSql + Sync)> =
-                            values.iter().map(|v| v as &(dyn ToSql + Sync)).collect();
-                        client.execute(statement, &refs).await.map(|_| ())
+                        match later {
+                            Later::Write { sql, values } => {
+                                let values: Vec<PgValue<'_>> =
+                                    values.iter().map(|v| PgValue(v.value())).collect();
+                                let typed: Vec<(&(dyn ToSql + Sync), Type)> = values
+                                    .iter()
+                                    .map(|v| (v as &(dyn ToSql + Sync), pg_type(v.0.kind())))
+                                    .collect();
+                                client.execute_typed(sql, &typed).await.map(|_| ())
+                            }
+                            Later::Prepared { statement, values } => {
+                                let values: Vec<PgValue<'_>> =
+                                    values.iter().map(|v| PgValue(v.value())).collect();
+                                let refs: Vec<&(dyn ToSql + Sync)> =
+                                    values.iter().map(|v| v as &(dyn ToSql + Sync)).collect();
+                                client.execute(statement, &refs).await.map(|_| ())
+                            }
+                            Later::Simple(_) => Ok(()),
+                        }
                     }));
                 }
             }

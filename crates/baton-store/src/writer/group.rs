@@ -98,12 +98,17 @@ impl<W: ReadFirst> Job for ReadFirstJob<W> {
     }
 }
 
+/// Most writes one group holds. Each of its statements still runs on the server one after
+/// another, and the transaction holds the store's write lock meanwhile (a heartbeat waits
+/// for it): a group of a few dozen polls takes a few round trips and stays short.
+pub const MAX_GROUP: usize = 64;
+
 /// The savepoint around a group (on PostgreSQL it costs no round trip of its own).
 const GROUP: &str = "baton_group";
 
 /// Extends the group of read-first writes starting at `batch[from]` with the writes waiting
-/// (within the batch's budget), as long as they read first and their keys differ; where it
-/// ends.
+/// (within the batch's budget and [`MAX_GROUP`]), as long as they read first and their keys
+/// differ; where it ends.
 pub(super) fn gather(
     batch: &mut Vec<Box<dyn Job>>,
     queue: &mpsc::Receiver<Box<dyn Job>>,
@@ -112,7 +117,7 @@ pub(super) fn gather(
 ) -> usize {
     let mut keys = HashSet::new();
     let mut end = from;
-    loop {
+    while end - from < MAX_GROUP {
         if end == batch.len() {
             if batch.len() >= MAX_BATCH || started.elapsed() >= BATCH_BUDGET {
                 break;
