@@ -13,6 +13,7 @@ use tracing::Instrument;
 
 use crate::adapters::{self, Before, Kept, Needs};
 use crate::error::EngineError;
+use crate::poll_write::PollWrite;
 use crate::quiet::was_steady;
 use crate::seen::SeenPoll;
 use crate::shared::Shared;
@@ -242,8 +243,6 @@ pub(crate) async fn poll(
             }
         }
         let quiet_polls = shared.quiet.forget(id);
-        // Stamped in the writer: what it stores is received in commit order (the detectors
-        // read what arrived since their last read by that time).
         let previous_cursor = cursor;
         // The lease the write is made under, checked inside the write's own transaction.
         let fence = match shared.sharing.agent(id) {
@@ -255,48 +254,18 @@ pub(crate) async fn poll(
                 )))
             }
         };
-        let written = shared
-            .write(move |s| {
-                if let Some(fence) = &fence {
-                    s.check_fence(fence)?;
-                }
-                let now = Utc::now();
-                for note in &notes {
-                    note.keep(s, id)?;
-                }
-                match fetched {
-                    Ok(fetched) => match s.ingest(id, &fetched.doc, now) {
-                        Ok(summary) => {
-                            let mut health = health.succeeded(now, fetched.latency_ms);
-                            let warning = match (fetched.warning, summary.warning()) {
-                                (Some(fetch), Some(events)) => Some(format!("{fetch}; {events}")),
-                                (fetch, events) => fetch.or(events),
-                            };
-                            if let Some(warning) = warning {
-                                health.last_error = Some(warning);
-                                health.last_error_at = Some(now);
-                            }
-                            s.record_health(id, &health)?;
-                            s.count_polls(id, now, quiet_polls + 1, 0)?;
-                            Ok((Some(summary), Some(fetched.doc.cursor), health, None))
-                        }
-                        Err(err) => {
-                            let message = err.to_string();
-                            let health = health.failed(now, message.clone());
-                            s.record_health(id, &health)?;
-                            s.count_polls(id, now, quiet_polls, 1)?;
-                            Ok((None, None, health, Some(message)))
-                        }
-                    },
-                    Err(message) => {
-                        let health = health.failed(now, message.clone());
-                        s.record_health(id, &health)?;
-                        s.count_polls(id, now, quiet_polls, 1)?;
-                        Ok((None, None, health, Some(message)))
-                    }
-                }
-            })
-            .await;
+        let write = PollWrite {
+            id,
+            fence,
+            fetched,
+            health,
+            quiet_polls,
+        };
+        let written = if notes.is_empty() {
+            shared.write_read_first(write).await
+        } else {
+            shared.write(write.with_notes(notes)).await
+        };
         let (summary, health, error) = match written {
             Ok((summary, stored_cursor, health, error)) => {
                 let mut seen = agent.seen.lock().unwrap_or_else(|p| p.into_inner());

@@ -65,7 +65,7 @@ impl Shared {
         }
         self.write(move |s| {
             for (id, health, polls) in &healths {
-                s.record_health_if_newer(*id, health)?;
+                s.record_health_if_newer_later(*id, health)?;
                 let at = health.last_success_at.unwrap_or_else(chrono::Utc::now);
                 s.count_polls(*id, at, *polls, 0)?;
             }
@@ -80,6 +80,38 @@ impl Shared {
         f: impl FnOnce(&mut Store) -> baton_store::Result<T> + Send + 'static,
     ) -> Result<T, EngineError> {
         self.store.write(f).await.map_err(EngineError::from_store)
+    }
+
+    /// Runs a write in the store's lane of its own (a heartbeat: it waits behind none of this
+    /// process's writes), once [`Shared::open_urgent_lane`] opened it; until then as
+    /// [`Shared::write`].
+    pub async fn write_urgent<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Store) -> baton_store::Result<T> + Send + 'static,
+    ) -> Result<T, EngineError> {
+        self.store
+            .write_urgent(f)
+            .await
+            .map_err(EngineError::from_store)
+    }
+
+    /// Opens the store's lane for urgent writes (a connection of its own).
+    pub async fn open_urgent_lane(&self) -> Result<(), EngineError> {
+        let store = self.store.clone();
+        tokio::task::spawn_blocking(move || store.open_urgent_lane())
+            .await?
+            .map_err(EngineError::from_store)
+    }
+
+    /// Runs a write that reads first in the writer's next group and waits for its commit.
+    pub async fn write_read_first<W: baton_store::ReadFirst>(
+        &self,
+        write: W,
+    ) -> Result<W::Output, EngineError> {
+        self.store
+            .write_read_first(write)
+            .await
+            .map_err(EngineError::from_store)
     }
 
     /// Runs a token call on the blocking pool (a keyring is an IPC away).

@@ -93,6 +93,11 @@ pub struct EngineStats {
     pub writer_writes: u64,
     pub writer_largest_batch: u64,
     pub writer_busy_ms: u64,
+    /// Groups of polls written together, the largest, and the writer's round trips to a
+    /// PostgreSQL store (0 on SQLite).
+    pub writer_groups: u64,
+    pub writer_largest_group: u64,
+    pub writer_round_trips: u64,
 }
 
 impl EngineStats {
@@ -103,6 +108,9 @@ impl EngineStats {
             writer_writes: writer.writes,
             writer_largest_batch: writer.largest_batch,
             writer_busy_ms: writer.busy_us / 1_000,
+            writer_groups: writer.groups,
+            writer_largest_group: writer.largest_group,
+            writer_round_trips: writer.round_trips,
         }
     }
 }

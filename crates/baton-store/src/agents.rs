@@ -273,6 +273,18 @@ impl Store {
         Ok(write_health(&self.db, id, health, true)? > 0)
     }
 
+    /// [`Store::record_health_if_newer`] with the statement sent with the transaction's next
+    /// one (the caller reads nothing back: e.g. the healths of quiet polls).
+    pub fn record_health_if_newer_later(&mut self, id: i64, health: &AgentHealth) -> Result<()> {
+        write_health_later(&self.db, id, health, true)
+    }
+
+    /// [`Store::record_health`] of an agent known to be there (read in the same write), sent
+    /// with the transaction's next statement.
+    pub fn record_health_later(&mut self, id: i64, health: &AgentHealth) -> Result<()> {
+        write_health_later(&self.db, id, health, false)
+    }
+
     pub fn record_health(&mut self, id: i64, health: &AgentHealth) -> Result<()> {
         if write_health(&self.db, id, health, false)? == 0 {
             return Err(StoreError::AgentNotFound(id));
@@ -305,25 +317,43 @@ impl Store {
 /// Writes an agent's health (when `only_newer`, unless the stored one is from a later
 /// attempt); the rows changed.
 fn write_health(db: &Db, id: i64, health: &AgentHealth, only_newer: bool) -> Result<usize> {
-    db.execute(
-        "UPDATE agents
+    health_write(db, id, health, only_newer, false)
+}
+
+/// [`write_health`] sent with the transaction's next statement.
+fn write_health_later(db: &Db, id: i64, health: &AgentHealth, only_newer: bool) -> Result<()> {
+    health_write(db, id, health, only_newer, true).map(|_| ())
+}
+
+fn health_write(
+    db: &Db,
+    id: i64,
+    health: &AgentHealth,
+    only_newer: bool,
+    later: bool,
+) -> Result<usize> {
+    let sql = "UPDATE agents
             SET reachability = ?2, last_success_at = ?3, last_attempt_at = ?4,
                 latency_ms = ?5, consecutive_failures = ?6, last_error = ?7,
                 last_error_at = ?8
           WHERE id = ?1
-            AND (?9 = 0 OR last_attempt_at IS NULL OR last_attempt_at <= ?4)",
-        params![
-            id,
-            reachability_str(health.reachability),
-            opt_ts(health.last_success_at),
-            opt_ts(health.last_attempt_at),
-            health
-                .latency_ms
-                .map(|ms| i64::try_from(ms).unwrap_or(i64::MAX)),
-            i64::from(health.consecutive_failures),
-            health.last_error,
-            opt_ts(health.last_error_at),
-            only_newer,
-        ],
-    )
+            AND (?9 = 0 OR last_attempt_at IS NULL OR last_attempt_at <= ?4)";
+    let values = params![
+        id,
+        reachability_str(health.reachability),
+        opt_ts(health.last_success_at),
+        opt_ts(health.last_attempt_at),
+        health
+            .latency_ms
+            .map(|ms| i64::try_from(ms).unwrap_or(i64::MAX)),
+        i64::from(health.consecutive_failures),
+        health.last_error,
+        opt_ts(health.last_error_at),
+        only_newer,
+    ];
+    if later {
+        db.execute_later(sql, values)?;
+        return Ok(0);
+    }
+    db.execute(sql, values)
 }

@@ -60,11 +60,10 @@ fn add_tokens(
             rp_output = greatest(0, api_costs.rp_output + ?8),
             rp_unsplit = greatest(0, api_costs.rp_unsplit + ?9)"
     };
-    conn.execute(
+    conn.execute_later(
         sql,
         params![agent_id, day, api, model, task_id, calls, input, output, unsplit],
-    )?;
-    Ok(())
+    )
 }
 
 fn signed(count: TokenCount, sign: i64) -> Result<[i64; 3]> {

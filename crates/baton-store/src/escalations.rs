@@ -161,13 +161,18 @@ pub(crate) fn escalation_in(conn: &Db, id: i64) -> Result<Escalation> {
 
 /// The stored events an evidence list names (those still stored), oldest first.
 pub(crate) fn evidence_events(conn: &Db, evidence: &[EvidenceRef]) -> Result<Vec<(i64, Event)>> {
-    let mut events = Vec::with_capacity(evidence.len());
+    // Read together (one round trip on PostgreSQL).
+    let mut ahead = crate::db::ReadAhead::default();
     for e in evidence {
-        let raw: Option<String> = conn.query_opt(
+        ahead.read(
             "SELECT raw FROM events_as_sent WHERE agent_id = ?1 AND seq = ?2",
             params![e.agent_id, to_sql_int(e.seq, "seq")?],
-            |row| row.get(0),
-        )?;
+        );
+    }
+    let mut rows = conn.read_ahead(&ahead)?;
+    let mut events = Vec::with_capacity(evidence.len());
+    for e in evidence {
+        let raw: Option<String> = rows.take()?.first().map(|row| row.get(0)).transpose()?;
         if let Some(event) = raw.and_then(|raw| serde_json::from_str::<Event>(&raw).ok()) {
             events.push((e.agent_id, event));
         }

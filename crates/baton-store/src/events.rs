@@ -1,6 +1,6 @@
 //! Events: stored once per (agent, seq), read back for a task's detail drawer.
 
-use crate::db::{as_params, params, Db, Kind, Row, Value};
+use crate::db::{as_params, in_list_reads, params, Db, Kind, ReadAhead, ReadRows, Row, Value};
 use baton_core::protocol::Event;
 use baton_core::views::{summarize_event, EventRow};
 use chrono::{DateTime, Utc};
@@ -43,24 +43,95 @@ struct EventRowValues {
 /// few statement shapes serve every poll (each prepared once per connection).
 const ROWS_PER_INSERT: usize = 256;
 
-/// Stores a poll's events inside its transaction, a few hundred rows a statement, and says for
-/// each (in order) whether it is new, the same event delivered again, or another event under a
-/// `seq` already used (the stored one is kept).
-///
-/// `ON CONFLICT DO NOTHING` rather than `INSERT OR IGNORE`: OR IGNORE would also silently skip a
-/// row that breaks a CHECK or NOT NULL constraint, and count it as a duplicate.
+/// The events stored before under some `seq`s of an agent: `seq` → the event as it was sent
+/// (read ahead: [`stored_events_reads`]).
+#[derive(Debug, Default)]
+pub(crate) struct StoredEvents(std::collections::HashMap<i64, String>);
+
+impl StoredEvents {
+    /// The rows of the reads [`stored_events_reads`] listed for `events`.
+    pub(crate) fn read(rows: &mut ReadRows, events: &[Event]) -> Result<StoredEvents> {
+        let mut found = std::collections::HashMap::new();
+        for row in rows.next_many(in_list_reads(stored_seqs(events).len()))? {
+            found.insert(row.get::<i64>(0)?, row.get::<String>(1)?);
+        }
+        Ok(StoredEvents(found))
+    }
+}
+
+/// The `seq`s of `events` a row can hold (one out of range is refused when stored).
+fn stored_seqs(events: &[Event]) -> Vec<Value<'static>> {
+    events
+        .iter()
+        .filter_map(|e| i64::try_from(e.seq).ok())
+        .map(Value::Int)
+        .collect()
+}
+
+/// Lists the reads of the events agent `agent_id` stored under the `seq`s of `events` (none
+/// for no events).
+pub(crate) fn stored_events_reads(agent_id: i64, events: &[Event], ahead: &mut ReadAhead) {
+    ahead.read_in(
+        |list| {
+            format!("SELECT seq, raw FROM events_as_sent WHERE agent_id = ?1 AND seq IN ({list})")
+        },
+        params![agent_id],
+        &stored_seqs(events),
+    );
+}
+
+/// Stores a poll's events inside its transaction and says for each (in order) whether it is
+/// new, the same event delivered again, or another event under a `seq` already used (the
+/// stored one is kept). Reads what is stored under their `seq`s first.
 pub(crate) fn insert_events(
     conn: &Db,
     agent_id: i64,
     events: &[Event],
     seen_at: DateTime<Utc>,
 ) -> Result<Vec<Inserted>> {
+    let mut ahead = ReadAhead::default();
+    stored_events_reads(agent_id, events, &mut ahead);
+    let stored = StoredEvents::read(&mut conn.read_ahead(&ahead)?, events)?;
+    insert_events_known(conn, agent_id, events, seen_at, &stored)
+}
+
+/// [`insert_events`] with what is stored under their `seq`s read ahead (`stored`): the new
+/// ones go in a few hundred rows a statement, with the transaction's next statement.
+///
+/// `ON CONFLICT DO NOTHING` rather than `INSERT OR IGNORE`: OR IGNORE would also silently skip a
+/// row that breaks a CHECK or NOT NULL constraint.
+pub(crate) fn insert_events_known(
+    conn: &Db,
+    agent_id: i64,
+    events: &[Event],
+    seen_at: DateTime<Utc>,
+    stored: &StoredEvents,
+) -> Result<Vec<Inserted>> {
     let mut rows = Vec::with_capacity(events.len());
+    let mut outcome = Vec::with_capacity(events.len());
+    // Each seq is new once: a second event under it in the same poll is a duplicate too.
+    let mut first_of: std::collections::HashMap<i64, &Event> = Default::default();
     for event in events {
-        rows.push(row_values(conn, event, seen_at)?);
+        let seq = to_sql_int(event.seq, "event seq")?;
+        if let Some(raw) = stored.0.get(&seq) {
+            outcome.push(as_stored(raw, event, seen_at));
+            continue;
+        }
+        if let Some(first) = first_of.get(&seq) {
+            let sent = |e: &Event| e.received_at(seen_at).0.as_sent();
+            outcome.push(if sent(first) == sent(event) {
+                Inserted::Again
+            } else {
+                Inserted::Reused
+            });
+            continue;
+        }
+        first_of.insert(seq, event);
+        let row = row_values(conn, event, seen_at)?;
+        outcome.push(Inserted::New { ahead: row.ahead });
+        rows.push(row);
     }
     let received = ts(seen_at);
-    let mut inserted = std::collections::HashSet::new();
     let mut at = 0;
     while at < rows.len() {
         let left = rows.len() - at;
@@ -90,29 +161,15 @@ pub(crate) fn insert_events(
                 Value::Int(row.at_ms),
             ]);
         }
-        conn.query_each(&sql, &as_params(&values), |row| {
-            inserted.insert(row.get::<i64>(0)?);
-            Ok(())
-        })?;
+        conn.execute_later(&sql, &as_params(&values))?;
         at += n;
     }
-    // Each seq is new once: a second event under it in the same poll is a duplicate too.
-    let mut outcome = Vec::with_capacity(rows.len());
     let mut minutes: std::collections::BTreeMap<(i64, &str), i64> = Default::default();
-    for (event, row) in events.iter().zip(&rows) {
-        if inserted.remove(&row.seq) {
-            outcome.push(Inserted::New { ahead: row.ahead });
-            *minutes.entry((row.minute, row.kind)).or_default() += 1;
-            continue;
-        }
-        if let Some(id) = row.message_text {
-            // Kept for this event, which was not stored: nothing else may refer to it.
-            texts::forget_if_unused(conn, id)?;
-        }
-        outcome.push(stored_again(conn, agent_id, row.seq, event, seen_at)?);
+    for row in &rows {
+        *minutes.entry((row.minute, row.kind)).or_default() += 1;
     }
     for ((minute, kind), events) in minutes {
-        conn.execute(
+        conn.execute_later(
             "INSERT INTO event_minutes (agent_id, minute, kind, events) VALUES (?1, ?2, ?3, ?4)
              ON CONFLICT (agent_id, minute, kind)
              DO UPDATE SET events = event_minutes.events + excluded.events",
@@ -125,7 +182,7 @@ pub(crate) fn insert_events(
 /// Columns one event's row binds.
 const COLUMNS: usize = 10;
 
-/// `INSERT … VALUES` for `n` events, returning the `seq`s stored.
+/// `INSERT … VALUES` for `n` events.
 fn insert_sql(n: usize) -> String {
     let rows: Vec<String> = (0..n)
         .map(|i| {
@@ -139,7 +196,7 @@ fn insert_sql(n: usize) -> String {
         "INSERT INTO events (agent_id, seq, at, kind, task_id, resource, raw, received_at,
                              message_text, at_ms)
          VALUES {}
-         ON CONFLICT (agent_id, seq) DO NOTHING RETURNING seq",
+         ON CONFLICT (agent_id, seq) DO NOTHING",
         rows.join(", ")
     )
 }
@@ -177,28 +234,18 @@ fn row_values(conn: &Db, event: &Event, seen_at: DateTime<Utc>) -> Result<EventR
     })
 }
 
-/// A `seq` stored before: the same event delivered again (the protocol's way), or another one
-/// under a number already used (an agent that started its count over).
-fn stored_again(
-    conn: &Db,
-    agent_id: i64,
-    seq: i64,
-    event: &Event,
-    seen_at: DateTime<Utc>,
-) -> Result<Inserted> {
+/// A `seq` stored before (`stored`: the event as it was sent): the same event delivered again
+/// (the protocol's way), or another one under a number already used (an agent that started
+/// its count over).
+fn as_stored(stored: &str, event: &Event, seen_at: DateTime<Utc>) -> Inserted {
     let (kept, _) = event.received_at(seen_at);
-    let stored: String = conn.query_row(
-        "SELECT raw FROM events_as_sent WHERE agent_id = ?1 AND seq = ?2",
-        params![agent_id, seq],
-        |row| row.get(0),
-    )?;
-    let same = serde_json::from_str::<Event>(&stored)
+    let same = serde_json::from_str::<Event>(stored)
         .is_ok_and(|stored| stored.as_sent() == kept.as_sent());
-    Ok(if same {
+    if same {
         Inserted::Again
     } else {
         Inserted::Reused
-    })
+    }
 }
 
 /// What [`insert_event`] did with one event.

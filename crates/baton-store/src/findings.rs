@@ -7,14 +7,14 @@
 //! about lasting conditions carry their episode in the key (see `baton_core::detect`), so a
 //! closed one stays closed while the episode lasts.
 
-use crate::db::{params, Db, Row};
+use crate::db::{in_list_reads, params, Columns, Db, ReadAhead, Value};
 use baton_core::detect::{cap_evidence, EvidenceRef, Finding, FindingKind, Severity};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::codec::{json, parse_json, parse_kind, parse_opt_ts, parse_severity, parse_ts, ts};
 use crate::error::{Result, StoreError};
-use crate::groups::{file_findings, recur, retitle};
+use crate::groups::{file_findings, recur, retitle, Filing, NewFinding};
 use crate::Store;
 
 /// A finding as stored.
@@ -74,25 +74,26 @@ impl RecordedFindings {
 const COLS: &str = "id, kind, severity, agents, resource, summary, evidence, opened_at, \
      updated_at, closed_at, dedupe_key";
 
-fn read_finding(row: &Row<'_>) -> Result<StoredFinding> {
+fn read_finding(row: &impl Columns) -> Result<StoredFinding> {
     Ok(StoredFinding {
-        id: row.get(0)?,
-        kind: parse_kind(&row.get::<String>(1)?)?,
-        severity: parse_severity(&row.get::<String>(2)?)?,
-        agents: parse_json(&row.get::<String>(3)?, "finding agents")?,
-        resource: row.get(4)?,
-        summary: row.get(5)?,
-        evidence: parse_json(&row.get::<String>(6)?, "finding evidence")?,
-        opened_at: parse_ts(&row.get::<String>(7)?)?,
-        updated_at: parse_ts(&row.get::<String>(8)?)?,
-        closed_at: parse_opt_ts(row.get(9)?)?,
-        dedupe_key: row.get(10)?,
+        id: row.column(0)?,
+        kind: parse_kind(&row.column::<String>(1)?)?,
+        severity: parse_severity(&row.column::<String>(2)?)?,
+        agents: parse_json(&row.column::<String>(3)?, "finding agents")?,
+        resource: row.column(4)?,
+        summary: row.column(5)?,
+        evidence: parse_json(&row.column::<String>(6)?, "finding evidence")?,
+        opened_at: parse_ts(&row.column::<String>(7)?)?,
+        updated_at: parse_ts(&row.column::<String>(8)?)?,
+        closed_at: parse_opt_ts(row.column(9)?)?,
+        dedupe_key: row.column(10)?,
     })
 }
 
 /// The open finding `f` carries on (the newest whose key starts with `prefix`), re-keyed as `f`;
 /// its escalation takes `f`'s words and, when `f` names several agents, no longer one agent's.
-fn carry_on(tx: &Db, prefix: &str, f: &Finding) -> Result<Option<StoredFinding>> {
+/// Also the key it had.
+fn carry_on(tx: &Db, prefix: &str, f: &Finding) -> Result<Option<(StoredFinding, String)>> {
     let earlier = tx
         .query_opt(
             &format!(
@@ -107,21 +108,43 @@ fn carry_on(tx: &Db, prefix: &str, f: &Finding) -> Result<Option<StoredFinding>>
     let Some(mut earlier) = earlier else {
         return Ok(None);
     };
-    tx.execute(
+    tx.execute_later(
         "UPDATE findings SET dedupe_key = ?2 WHERE id = ?1",
         params![earlier.id, f.dedupe_key],
     )?;
     // Its title follows with the update (`groups::retitle`).
     let several = union(&earlier.agents, &f.agents).len() > 1;
-    tx.execute(
+    tx.execute_later(
         "UPDATE escalations SET
                 agent_id = CASE WHEN ?2 = 1 THEN NULL ELSE agent_id END,
                 task_id = CASE WHEN ?2 = 1 THEN NULL ELSE task_id END
          WHERE finding_id = ?1 AND state = 'open'",
         params![earlier.id, several],
     )?;
-    earlier.dedupe_key = f.dedupe_key.clone();
-    Ok(Some(earlier))
+    let was = std::mem::replace(&mut earlier.dedupe_key, f.dedupe_key.clone());
+    Ok(Some((earlier, was)))
+}
+
+/// The stored findings under the keys of `findings` (read in one flight), by key.
+fn stored_findings(
+    tx: &Db,
+    findings: &[Finding],
+) -> Result<std::collections::HashMap<String, StoredFinding>> {
+    let keys: Vec<Value> = findings
+        .iter()
+        .map(|f| Value::Text(&f.dedupe_key))
+        .collect();
+    let mut ahead = ReadAhead::default();
+    ahead.read_in(
+        |list| format!("SELECT {COLS} FROM findings WHERE dedupe_key IN ({list})"),
+        params![],
+        &keys,
+    );
+    let mut rows = tx.read_ahead(&ahead)?;
+    rows.next_many(in_list_reads(keys.len()))?
+        .iter()
+        .map(|row| read_finding(row).map(|f| (f.dedupe_key.clone(), f)))
+        .collect()
 }
 
 fn union<T: Ord + Clone>(a: &[T], b: &[T]) -> Vec<T> {
@@ -140,16 +163,30 @@ impl Store {
     ) -> Result<RecordedFindings> {
         let tx = self.write_tx()?;
         let mut recorded = RecordedFindings::default();
+        let mut filing = Filing::default();
+        let mut known = stored_findings(&tx, findings)?;
+        // Keys whose row changed in this write: looked up again rather than as read ahead.
+        let mut moved: std::collections::HashSet<String> = Default::default();
+        let mut opened: Vec<(i64, NewFinding)> = Vec::new();
         for f in findings {
-            let existing = tx
-                .query_opt(
+            let existing = if moved.insert(f.dedupe_key.clone()) {
+                known.remove(&f.dedupe_key)
+            } else {
+                tx.query_opt(
                     &format!("SELECT {COLS} FROM findings WHERE dedupe_key = ?1"),
                     params![&f.dedupe_key],
                     |row| Ok(read_finding(row)),
                 )?
-                .transpose()?;
+                .transpose()?
+            };
             let existing = match (existing, &f.continues) {
-                (None, Some(prefix)) => carry_on(&tx, prefix, f)?,
+                (None, Some(prefix)) => {
+                    let carried = carry_on(&tx, prefix, f)?;
+                    if let Some((_, was)) = &carried {
+                        moved.insert(was.clone());
+                    }
+                    carried.map(|(finding, _)| finding)
+                }
                 (existing, _) => existing,
             };
             match existing {
@@ -163,7 +200,7 @@ impl Store {
                     {
                         continue;
                     }
-                    tx.execute(
+                    tx.execute_later(
                         "UPDATE findings SET severity = ?2, agents = ?3, summary = ?4,
                                 evidence = ?5, updated_at = ?6 WHERE id = ?1",
                         params![
@@ -186,13 +223,13 @@ impl Store {
                         continue;
                     }
                     // Decided a moment ago and firing again: the decided item counts it.
-                    if let Some(item) = recur(&tx, closed.id, f, now)? {
+                    if let Some(item) = recur(&tx, &mut filing, closed.id, f, now)? {
                         if !recorded.recurred.contains(&item) {
                             recorded.recurred.push(item);
                         }
                         continue;
                     }
-                    tx.execute(
+                    tx.execute_later(
                         "UPDATE findings SET dedupe_key = dedupe_key || '@' || id WHERE id = ?1",
                         params![closed.id],
                     )?;
@@ -216,8 +253,9 @@ impl Store {
                 |row| row.get(0),
             )?;
             recorded.opened.push(id);
+            opened.push((id, NewFinding::of(f)));
         }
-        let filed = file_findings(&tx, &recorded.opened, now)?;
+        let filed = file_findings(&tx, &mut filing, &opened, now)?;
         recorded.escalations = filed.opened;
         recorded.grown = filed.grown;
         for item in filed.recurred {
@@ -247,7 +285,7 @@ impl Store {
         let sql = format!("SELECT {COLS} FROM findings WHERE id = ?1");
         let mut found = Vec::with_capacity(ids.len());
         for &id in ids {
-            if let Some(finding) = self.db.query_opt(&sql, params![id], read_finding)? {
+            if let Some(finding) = self.db.query_opt(&sql, params![id], |r| read_finding(r))? {
                 found.push(finding);
             }
         }

@@ -10,6 +10,8 @@
 //!
 //! The SLA of a new item comes from the `exception` rule matching its resource (default 24 h).
 
+use std::collections::HashMap;
+
 use crate::db::{params, Db};
 use baton_core::detect::{cap_evidence, EvidenceRef, FindingKind, Severity};
 use baton_core::escalations::{
@@ -18,7 +20,7 @@ use baton_core::escalations::{
 use baton_core::rules::CompiledRules;
 use chrono::{DateTime, Utc};
 
-use crate::codec::{json, parse_json, parse_kind, parse_severity, ts};
+use crate::codec::{json, parse_json, ts};
 use crate::error::Result;
 use crate::escalations::{evidence_events, task_of};
 use crate::rules::rules_in;
@@ -34,7 +36,8 @@ pub(crate) struct Filed {
     pub recurred: Vec<i64>,
 }
 
-struct NewFinding {
+/// A finding as it is filed (what was just stored of it).
+pub(crate) struct NewFinding {
     kind: FindingKind,
     severity: Severity,
     agents: Vec<i64>,
@@ -43,63 +46,74 @@ struct NewFinding {
     evidence: Vec<EvidenceRef>,
 }
 
-fn read_new(tx: &Db, finding_id: i64) -> Result<NewFinding> {
-    let (kind, severity, agents, resource, summary, evidence): (
-        String,
-        String,
-        String,
-        Option<String>,
-        String,
-        String,
-    ) = tx.query_row(
-        "SELECT kind, severity, agents, resource, summary, evidence FROM findings WHERE id = ?1",
-        params![finding_id],
-        |row| {
-            Ok((
-                row.get(0)?,
-                row.get(1)?,
-                row.get(2)?,
-                row.get(3)?,
-                row.get(4)?,
-                row.get(5)?,
-            ))
-        },
-    )?;
-    Ok(NewFinding {
-        kind: parse_kind(&kind)?,
-        severity: parse_severity(&severity)?,
-        agents: parse_json(&agents, "finding agents")?,
-        resource,
-        summary,
-        evidence: parse_json(&evidence, "finding evidence")?,
-    })
+impl NewFinding {
+    pub(crate) fn of(f: &baton_core::detect::Finding) -> NewFinding {
+        NewFinding {
+            kind: f.kind,
+            severity: f.severity,
+            agents: f.agents.clone(),
+            resource: f.resource.clone(),
+            summary: f.summary.clone(),
+            evidence: f.evidence.clone(),
+        }
+    }
 }
 
-/// Files each of `finding_ids` (just recorded, inside the caller's transaction).
-pub(crate) fn file_findings(tx: &Db, finding_ids: &[i64], now: DateTime<Utc>) -> Result<Filed> {
+/// What filing read of the queue during one write, kept up to date as the write changes it:
+/// each group's taking item and each item read once per write, however many findings join.
+#[derive(Debug, Default)]
+pub(crate) struct Filing {
+    /// Group key → the item taking its findings, and whether it is open.
+    taking: HashMap<String, Option<(i64, bool)>>,
+    /// (kind, scope) → the open grouped items fresh within the window, newest first (at most
+    /// `MAX_OPEN_PER_SCOPE`).
+    crowded: HashMap<(FindingKind, Option<String>), Vec<i64>>,
+    items: HashMap<i64, Item>,
+}
+
+/// An item as filing counts into it.
+#[derive(Debug)]
+struct Item {
+    occurrences: i64,
+    scope: Option<String>,
+    resources: Vec<String>,
+    /// Its lead finding, and that finding's agents (the item's).
+    lead: i64,
+    agents: Vec<i64>,
+}
+
+/// Files each of `new` (findings just recorded, with their ids, inside the caller's
+/// transaction).
+pub(crate) fn file_findings(
+    tx: &Db,
+    filing: &mut Filing,
+    new: &[(i64, NewFinding)],
+    now: DateTime<Utc>,
+) -> Result<Filed> {
     let mut filed = Filed::default();
-    if finding_ids.is_empty() {
+    if new.is_empty() {
         return Ok(filed);
     }
     let rules: Vec<_> = rules_in(tx)?.into_iter().map(|r| r.rule).collect();
     let compiled = CompiledRules::new(rules.clone());
-    for &finding_id in finding_ids {
-        let f = read_new(tx, finding_id)?;
+    for (finding_id, f) in new {
+        let finding_id = *finding_id;
         let group = group_of(f.kind, &f.agents, f.resource.as_deref(), &compiled);
         if let Some(group) = &group {
-            let item = match taking(tx, &group.key, now)? {
+            let item = match taking(tx, filing, &group.key, now)? {
                 Some(item) => Some(item),
-                None => crowded(tx, f.kind, group.scope.as_deref(), now)?.map(|item| (item, true)),
+                None => crowded(tx, filing, f.kind, group.scope.as_deref(), now)?
+                    .map(|item| (item, true)),
             };
             if let Some((item, open)) = item {
                 // The finding joins the item (closed with it when the item is decided).
-                tx.execute(
+                tx.execute_later(
                     "UPDATE findings SET escalation_id = ?2,
                             closed_at = CASE WHEN ?3 = 1 THEN closed_at ELSE ?4 END
                       WHERE id = ?1",
                     params![finding_id, item, open, ts(now)],
                 )?;
-                count_in(tx, item, open, finding_id, &f, now)?;
+                count_in(tx, filing, item, open, finding_id, f, now)?;
                 if open {
                     push_once(&mut filed.grown, item);
                 } else {
@@ -108,9 +122,15 @@ pub(crate) fn file_findings(tx: &Db, finding_ids: &[i64], now: DateTime<Utc>) ->
                 continue;
             }
         }
-        filed
-            .opened
-            .push(open_item(tx, finding_id, &f, group.as_ref(), &rules, now)?);
+        filed.opened.push(open_item(
+            tx,
+            filing,
+            finding_id,
+            f,
+            group.as_ref(),
+            &rules,
+            now,
+        )?);
     }
     // An item opened and grown in the same run is simply opened.
     filed.grown.retain(|id| !filed.opened.contains(id));
@@ -125,24 +145,41 @@ fn push_once(ids: &mut Vec<i64>, id: i64) {
 
 /// The item of group `key` that still takes findings: the newest one that took a finding within
 /// the window and has not expired; and whether it is open.
-fn taking(tx: &Db, key: &str, now: DateTime<Utc>) -> Result<Option<(i64, bool)>> {
-    tx.query_opt(
+fn taking(
+    tx: &Db,
+    filing: &mut Filing,
+    key: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<(i64, bool)>> {
+    if let Some(known) = filing.taking.get(key) {
+        return Ok(*known);
+    }
+    let found = tx.query_opt(
         "SELECT id, state = 'open' FROM escalations
               WHERE group_key = ?1 AND last_seen_at >= ?2 AND state != 'expired'
               ORDER BY id DESC LIMIT 1",
         params![key, ts(now - GROUP_WINDOW)],
         |row| Ok((row.get(0)?, row.get(1)?)),
-    )
+    )?;
+    filing.taking.insert(key.to_owned(), found);
+    Ok(found)
 }
 
 /// When `MAX_OPEN_PER_SCOPE` items of `kind` under `scope` are already open (other pairs of
 /// agents), the newest of them: a storm across many agents is a few items, not hundreds.
 fn crowded(
     tx: &Db,
+    filing: &mut Filing,
     kind: FindingKind,
     scope: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<Option<i64>> {
+    let at = (kind, scope.map(str::to_owned));
+    if let Some(open) = filing.crowded.get(&at) {
+        return Ok((open.len() >= MAX_OPEN_PER_SCOPE)
+            .then(|| open.first().copied())
+            .flatten());
+    }
     let stmt_sql = "SELECT e.id FROM escalations e JOIN findings f ON f.id = e.finding_id
           WHERE e.state = 'open' AND e.group_key IS NOT NULL AND f.kind = ?1
             AND e.scope IS NOT DISTINCT FROM ?2 AND e.last_seen_at >= ?3
@@ -157,85 +194,104 @@ fn crowded(
         ],
         |row| row.get::<i64>(0),
     )?;
-    Ok((open.len() >= MAX_OPEN_PER_SCOPE)
+    let newest = (open.len() >= MAX_OPEN_PER_SCOPE)
         .then(|| open.first().copied())
-        .flatten())
+        .flatten();
+    filing.crowded.insert(at, open);
+    Ok(newest)
 }
 
 /// Counts one more occurrence on an item: its count, resources, `since_decision` when decided,
 /// and (while open) its title and agents.
 fn count_in(
     tx: &Db,
+    filing: &mut Filing,
     item: i64,
     open: bool,
     finding_id: i64,
     f: &NewFinding,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    let (occurrences, scope, resources_text): (i64, Option<String>, String) = tx.query_row(
-        "SELECT occurrences, scope, resources FROM escalations WHERE id = ?1",
-        params![item],
-        |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
-    )?;
-    let mut resources: Vec<String> = parse_json(&resources_text, "escalation resources")?;
-    if open {
-        join_agents(tx, item, &f.agents)?;
-    }
-    let new_resource = match &f.resource {
-        Some(resource) => !tx.query_row(
-            "SELECT EXISTS (SELECT 1 FROM findings
-                             WHERE escalation_id = ?1 AND resource = ?2 AND id != ?3)",
-            params![item, resource, finding_id],
-            |row| row.get::<bool>(0),
-        )?,
-        None => false,
+    let known = match filing.items.entry(item) {
+        std::collections::hash_map::Entry::Occupied(known) => known.into_mut(),
+        std::collections::hash_map::Entry::Vacant(slot) => slot.insert(read_item(tx, item)?),
     };
-    if new_resource && resources.len() < MAX_GROUP_RESOURCES {
-        resources.extend(f.resource.clone());
+    if open {
+        join_agents(tx, item, known, &f.agents)?;
     }
-    let occurrences = occurrences + 1;
-    let count = u32::try_from(occurrences).unwrap_or(u32::MAX);
-    tx.execute(
+    // Under the cap the list holds every resource of the item's findings: one not in it is
+    // new. The count asks the findings themselves (beyond the cap too).
+    if let Some(resource) = &f.resource {
+        if known.resources.len() < MAX_GROUP_RESOURCES && !known.resources.contains(resource) {
+            known.resources.push(resource.clone());
+        }
+    }
+    known.occurrences += 1;
+    let count = u32::try_from(known.occurrences).unwrap_or(u32::MAX);
+    tx.execute_later(
         "UPDATE escalations SET occurrences = ?2, last_seen_at = ?3, resources = ?4,
-                resource_count = resource_count + ?5,
+                resource_count = resource_count
+                    + CASE WHEN ?8 IS NULL OR EXISTS (SELECT 1 FROM findings
+                            WHERE escalation_id = ?1 AND resource = ?8 AND id != ?5)
+                      THEN 0 ELSE 1 END,
                 since_decision = since_decision + ?6,
                 title = CASE WHEN state = 'open' THEN ?7 ELSE title END
           WHERE id = ?1",
         params![
             item,
-            occurrences,
+            known.occurrences,
             ts(now),
-            json(&resources),
-            i64::from(new_resource),
+            json(&known.resources),
+            finding_id,
             i64::from(!open),
-            group_title(&f.summary, count, scope.as_deref()),
+            group_title(&f.summary, count, known.scope.as_deref()),
+            f.resource,
         ],
     )?;
     Ok(())
 }
 
+/// An item as filing counts into it, read from the store.
+fn read_item(tx: &Db, item: i64) -> Result<Item> {
+    let (occurrences, scope, resources, lead, agents): (i64, Option<String>, String, i64, String) =
+        tx.query_row(
+            "SELECT e.occurrences, e.scope, e.resources, f.id, f.agents
+               FROM escalations e JOIN findings f ON f.id = e.finding_id WHERE e.id = ?1",
+            params![item],
+            |row| {
+                Ok((
+                    row.get(0)?,
+                    row.get(1)?,
+                    row.get(2)?,
+                    row.get(3)?,
+                    row.get(4)?,
+                ))
+            },
+        )?;
+    Ok(Item {
+        occurrences,
+        scope,
+        resources: parse_json(&resources, "escalation resources")?,
+        lead,
+        agents: parse_json(&agents, "finding agents")?,
+    })
+}
+
 /// The item's agents (its lead finding's) take in `agents`; an item of several agents is no
 /// longer about one agent's task.
-fn join_agents(tx: &Db, item: i64, agents: &[i64]) -> Result<()> {
-    let (lead, text): (i64, String) = tx.query_row(
-        "SELECT f.id, f.agents FROM escalations e JOIN findings f ON f.id = e.finding_id
-          WHERE e.id = ?1",
-        params![item],
-        |row| Ok((row.get(0)?, row.get(1)?)),
-    )?;
-    let mut all: Vec<i64> = parse_json(&text, "finding agents")?;
-    let before = all.len();
-    all.extend_from_slice(agents);
-    all.sort_unstable();
-    all.dedup();
-    if all.len() == before {
+fn join_agents(tx: &Db, item: i64, known: &mut Item, agents: &[i64]) -> Result<()> {
+    let before = known.agents.len();
+    known.agents.extend_from_slice(agents);
+    known.agents.sort_unstable();
+    known.agents.dedup();
+    if known.agents.len() == before {
         return Ok(());
     }
-    tx.execute(
+    tx.execute_later(
         "UPDATE findings SET agents = ?2 WHERE id = ?1",
-        params![lead, json(&all)],
+        params![known.lead, json(&known.agents)],
     )?;
-    tx.execute(
+    tx.execute_later(
         "UPDATE escalations SET agent_id = NULL, task_id = NULL WHERE id = ?1",
         params![item],
     )?;
@@ -245,6 +301,7 @@ fn join_agents(tx: &Db, item: i64, agents: &[i64]) -> Result<()> {
 /// Opens an item for a finding (the first of its group, or one never grouped).
 fn open_item(
     tx: &Db,
+    filing: &mut Filing,
     finding_id: i64,
     f: &NewFinding,
     group: Option<&Group>,
@@ -280,10 +337,28 @@ fn open_item(
         ],
         |row| row.get(0),
     )?;
-    tx.execute(
+    tx.execute_later(
         "UPDATE findings SET escalation_id = ?2 WHERE id = ?1",
         params![finding_id, item],
     )?;
+    filing.items.insert(
+        item,
+        Item {
+            occurrences: 1,
+            scope: group.and_then(|g| g.scope.clone()),
+            resources: f.resource.iter().cloned().collect(),
+            lead: finding_id,
+            agents: f.agents.clone(),
+        },
+    );
+    if let Some(group) = group {
+        // The newest of its group and, open, of its kind under its scope.
+        filing.taking.insert(group.key.clone(), Some((item, true)));
+        if let Some(open) = filing.crowded.get_mut(&(f.kind, group.scope.clone())) {
+            open.insert(0, item);
+            open.truncate(MAX_OPEN_PER_SCOPE);
+        }
+    }
     Ok(item)
 }
 
@@ -292,6 +367,7 @@ fn open_item(
 /// and the finding takes the evidence, still closed: no new row, no new item. Returns the item.
 pub(crate) fn recur(
     tx: &Db,
+    filing: &mut Filing,
     closed_finding: i64,
     f: &baton_core::detect::Finding,
     now: DateTime<Utc>,
@@ -315,21 +391,13 @@ pub(crate) fn recur(
     )?;
     let mut evidence: Vec<EvidenceRef> = parse_json(&evidence_text, "finding evidence")?;
     evidence.extend_from_slice(&f.evidence);
-    tx.execute(
+    tx.execute_later(
         "UPDATE findings SET evidence = ?2, updated_at = ?3 WHERE id = ?1",
         params![closed_finding, json(&cap_evidence(evidence)), ts(now)],
     )?;
-    let new = NewFinding {
-        kind: f.kind,
-        severity: f.severity,
-        agents: f.agents.clone(),
-        resource: f.resource.clone(),
-        summary: f.summary.clone(),
-        evidence: f.evidence.clone(),
-    };
     // The finding is a member already: its resource is counted (no finding is left out of
     // the "already there" check).
-    count_in(tx, item, false, 0, &new, now)?;
+    count_in(tx, filing, item, false, 0, &NewFinding::of(f), now)?;
     Ok(Some(item))
 }
 

@@ -27,6 +27,9 @@ pub struct StoreHandle {
     /// Checkpoints the WAL off the writer's thread (a database file only; stops with the
     /// last clone).
     _checkpointer: Option<Arc<Checkpointer>>,
+    /// The lane of writes that must not wait behind the others (see
+    /// [`StoreHandle::write_urgent`]), once [`StoreHandle::open_urgent_lane`] opened it.
+    urgent: Arc<Mutex<Option<Writer>>>,
 }
 
 #[derive(Debug)]
@@ -114,6 +117,7 @@ impl StoreHandle {
             path: Some(path.to_owned()),
             location: StoreLocation::Sqlite(path.to_owned()),
             _checkpointer: Some(Arc::new(checkpointer)),
+            urgent: Arc::default(),
         })
     }
 
@@ -134,6 +138,7 @@ impl StoreHandle {
                     path: None,
                     location: location.clone(),
                     _checkpointer: None,
+                    urgent: Arc::default(),
                 })
             }
         }
@@ -152,6 +157,7 @@ impl StoreHandle {
             path: None,
             location: StoreLocation::Memory,
             _checkpointer: None,
+            urgent: Arc::default(),
         })
     }
 
@@ -163,6 +169,7 @@ impl StoreHandle {
             path: None,
             location: StoreLocation::Memory,
             _checkpointer: None,
+            urgent: Arc::default(),
         })
     }
 
@@ -182,6 +189,56 @@ impl StoreHandle {
         F: FnOnce(&mut Store) -> Result<T> + Send + 'static,
     {
         self.writer.write(work).await
+    }
+
+    /// Runs a write that reads first in the writer's next batch (with the others waiting, in
+    /// one group) and waits for its commit.
+    pub async fn write_read_first<W: crate::ReadFirst>(&self, write: W) -> Result<W::Output> {
+        self.writer.write_read_first(write).await
+    }
+
+    /// Runs a write in a lane of its own: a second writer on a connection of its own, so that
+    /// it waits behind no write of this process (on PostgreSQL only for the store's write
+    /// lock, which each transaction holds for a few round trips). For a watcher's heartbeat:
+    /// a lease that lapses because this process is busy writing polls would be taken from a
+    /// watcher that is alive. A store in memory has one connection: the write goes to its
+    /// writer.
+    ///
+    /// Until [`StoreHandle::open_urgent_lane`] has opened the lane, the write goes to the
+    /// store's writer.
+    pub async fn write_urgent<T, F>(&self, work: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Store) -> Result<T> + Send + 'static,
+    {
+        let lane = self
+            .urgent
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        match lane {
+            Some(lane) => lane.write(work).await,
+            None => self.writer.write(work).await,
+        }
+    }
+
+    /// Opens the lane of [`StoreHandle::write_urgent`] (blocking: it connects), if not yet.
+    pub fn open_urgent_lane(&self) -> Result<()> {
+        self.urgent_writer().map(|_| ())
+    }
+
+    fn urgent_writer(&self) -> Result<Writer> {
+        let mut lane = self.urgent.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(writer) = lane.as_ref() {
+            return Ok(writer.clone());
+        }
+        let store = match &self.location {
+            StoreLocation::Memory => return Ok(self.writer.clone()),
+            location => Store::open_at(location)?,
+        };
+        let writer = Writer::start(store)?;
+        *lane = Some(writer.clone());
+        Ok(writer)
     }
 
     /// [`StoreHandle::write`] from a thread that is not async.

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::db::{params, Db};
+use crate::db::{params, Db, ReadAhead, ReadRows};
 use baton_core::protocol::{EventKind, StatusDocument};
 use baton_core::views::TaskCard;
 use chrono::{DateTime, Utc};
@@ -13,10 +13,10 @@ use crate::a2a::settle_requests_in;
 use crate::codec::{agent_state_str, ts};
 use crate::costs::{record_call_cost, record_report_cost};
 use crate::error::{Result, StoreError};
-use crate::events::{insert_events, Inserted};
-use crate::ledger::{record_api_call, spread_report, stored_report};
-use crate::manifests::store_agent_declares;
-use crate::tasks::{sort_cards, upsert_task};
+use crate::events::{insert_events_known, stored_events_reads, Inserted, StoredEvents};
+use crate::ledger::{record_api_call, spread_report, stored_report, stored_report_read};
+use crate::manifests::{store_agent_declares, stored_declares, stored_declares_read};
+use crate::tasks::{sort_cards, stored_tasks_reads, upsert_task_known, StoredTasks};
 use crate::usage::upsert_usage;
 use crate::Store;
 use baton_core::a2a::is_interrupted;
@@ -99,129 +99,186 @@ impl Store {
         seen_at: DateTime<Utc>,
     ) -> Result<IngestSummary> {
         let tx = self.write_tx()?;
-        let found: Option<(String, Option<String>)> = tx.query_opt(
-            "SELECT name, remote_id FROM agents WHERE id = ?1",
-            params![agent_id],
-            |row| Ok((row.get(0)?, row.get(1)?)),
-        )?;
-        let Some((agent_name, previous_remote_id)) = found else {
-            return Err(StoreError::AgentNotFound(agent_id));
-        };
-        if previous_remote_id
-            .as_deref()
-            .is_some_and(|previous| previous != doc.agent.id)
-        {
-            tracing::warn!(
-                agent_id,
-                previous = previous_remote_id.as_deref().unwrap_or_default(),
-                now = %doc.agent.id,
-                "the agent at this endpoint reports a different id than before"
-            );
-        }
-        let seen = ts(seen_at);
-        tx.execute(
-            "UPDATE agents
-                SET cursor = ?2, remote_id = ?3, remote_name = ?4, remote_version = ?5,
-                    remote_state = ?6, remote_detail = ?7, last_ingest_at = ?8
-              WHERE id = ?1",
-            params![
-                agent_id,
-                doc.cursor,
-                doc.agent.id,
-                doc.agent.name,
-                doc.agent.version,
-                doc.agent.state.map(agent_state_str),
-                doc.agent.detail,
-                seen,
-            ],
-        )?;
-
-        // Keyed by task id: a document naming a task twice (parse_status refuses that) would
-        // otherwise report it twice; the last one wins, as in the table.
-        let mut changed: BTreeMap<&str, TaskCard> = BTreeMap::new();
-        let mut summary = IngestSummary::default();
-        for task in &doc.tasks {
-            if let Some((card, was)) = upsert_task(&tx, agent_id, &agent_name, task, seen_at)? {
-                changed.insert(task.id.as_str(), card);
-                // The agent stopped waiting for a person: its request for input is settled.
-                if was.is_some_and(is_interrupted) && !is_interrupted(task.state) {
-                    summary.settled_requests.extend(settle_requests_in(
-                        &tx,
-                        agent_id,
-                        &agent_name,
-                        &task.id,
-                        task.state,
-                        seen_at,
-                    )?);
-                }
-            }
-        }
-
-        let highest_before: Option<i64> = if doc.events.is_empty() {
-            None
-        } else {
-            tx.query_row(
-                "SELECT MAX(seq) FROM events WHERE agent_id = ?1",
-                params![agent_id],
-                |row| row.get(0),
-            )?
-        };
-        let stored = insert_events(&tx, agent_id, &doc.events, seen_at)?;
-        for (event, inserted) in doc.events.iter().zip(stored) {
-            match inserted {
-                Inserted::New { ahead } => {
-                    summary.new_events += 1;
-                    if let Some(ahead) = ahead {
-                        summary.clock_ahead = summary.clock_ahead.max(Some(ahead));
-                    }
-                    if highest_before.is_some_and(|h| i64::try_from(event.seq).is_ok_and(|s| s < h))
-                    {
-                        summary.backward_seqs += 1;
-                    }
-                    if event.kind == EventKind::ApiCall {
-                        record_api_call(&tx, agent_id, event)?;
-                        record_call_cost(&tx, agent_id, event)?;
-                        summary.new_api_calls += 1;
-                    }
-                }
-                Inserted::Again => summary.duplicate_events += 1,
-                Inserted::Reused => {
-                    summary.duplicate_events += 1;
-                    summary.reused_seqs += 1;
-                }
-            }
-        }
-        note_counter(&tx, agent_id, &summary, seen_at)?;
-        for report in &doc.usage {
-            let previous = stored_report(&tx, agent_id, report)?;
-            if upsert_usage(&tx, agent_id, report, seen_at)? {
-                spread_report(&tx, agent_id, previous.as_ref(), report)?;
-                record_report_cost(&tx, agent_id, previous.as_ref(), report)?;
-                summary.new_usage += 1;
-            }
-        }
-        // An absent `declares` says nothing: a manifest declared earlier stays.
-        if let Some(declares) = &doc.agent.declares {
-            summary.manifest_changed = store_agent_declares(&tx, agent_id, declares, seen_at)?;
-        }
-
-        #[cfg(test)]
-        crate::tests::support::maybe_fail_before_commit()?;
-
+        let mut ahead = ReadAhead::default();
+        Store::ingest_reads(agent_id, doc, &mut ahead);
+        let mut rows = tx.read_ahead(&ahead)?;
+        let summary = ingest_known(&tx, agent_id, doc, seen_at, &mut rows)?;
         tx.commit()?;
-        summary.changed_tasks = changed.into_values().collect();
-        sort_cards(&mut summary.changed_tasks);
-        tracing::debug!(
-            agent_id,
-            changed_tasks = summary.changed_tasks.len(),
-            new_events = summary.new_events,
-            duplicate_events = summary.duplicate_events,
-            new_usage = summary.new_usage,
-            manifest_changed = summary.manifest_changed,
-            "ingested"
-        );
         Ok(summary)
     }
+
+    /// Lists what an ingest of `doc` reads before it writes, in order: the agent (its name, the
+    /// id it reported, its highest `seq`), the stored tasks the document names, what is stored
+    /// under its events' `seq`s, its stored manifest (when it declares one), and each usage
+    /// window's stored report. Take them with [`Store::ingest_read_ahead`].
+    pub fn ingest_reads(agent_id: i64, doc: &StatusDocument, ahead: &mut ReadAhead) {
+        Store::agent_reads(agent_id, ahead);
+        let ids: Vec<&str> = doc.tasks.iter().map(|t| t.id.as_str()).collect();
+        stored_tasks_reads(agent_id, &ids, ahead);
+        stored_events_reads(agent_id, &doc.events, ahead);
+        if doc.agent.declares.is_some() {
+            stored_declares_read(agent_id, ahead);
+        }
+        for report in &doc.usage {
+            stored_report_read(agent_id, report, ahead);
+        }
+    }
+
+    /// [`Store::ingest`] inside a write that read ahead (a [`crate::ReadFirst`] write, in the
+    /// writer's transaction): `rows` hold what [`Store::ingest_reads`] listed. Its writes go
+    /// out with the transaction's next statement; when it fails, undoing what it wrote is the
+    /// caller's ([`crate::db::Db::mark`]).
+    pub fn ingest_read_ahead(
+        &mut self,
+        agent_id: i64,
+        doc: &StatusDocument,
+        seen_at: DateTime<Utc>,
+        rows: &mut ReadRows,
+    ) -> Result<IngestSummary> {
+        ingest_known(&self.db, agent_id, doc, seen_at, rows)
+    }
+
+    /// Lists the read of an agent as an ingest starts from (see [`Store::agent_read`]).
+    pub fn agent_reads(agent_id: i64, ahead: &mut ReadAhead) {
+        ahead.read(
+            "SELECT name, remote_id, (SELECT max(seq) FROM events WHERE agent_id = ?1)
+               FROM agents WHERE id = ?1",
+            params![agent_id],
+        );
+    }
+
+    /// The agent [`Store::agent_reads`] read: its name, the id it last reported, its highest
+    /// stored `seq`; [`StoreError::AgentNotFound`] when it is gone.
+    pub fn agent_read(
+        agent_id: i64,
+        rows: &mut ReadRows,
+    ) -> Result<(String, Option<String>, Option<i64>)> {
+        let found = rows.take()?;
+        let row = found.first().ok_or(StoreError::AgentNotFound(agent_id))?;
+        Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+    }
+}
+
+/// One ingest with its reads made (see [`Store::ingest_reads`]).
+fn ingest_known(
+    tx: &Db,
+    agent_id: i64,
+    doc: &StatusDocument,
+    seen_at: DateTime<Utc>,
+    rows: &mut ReadRows,
+) -> Result<IngestSummary> {
+    let (agent_name, previous_remote_id, highest_before) = Store::agent_read(agent_id, rows)?;
+    let tasks = StoredTasks::read(rows, doc.tasks.len())?;
+    let events = StoredEvents::read(rows, &doc.events)?;
+    let declared = match doc.agent.declares {
+        Some(_) => stored_declares(rows)?,
+        None => None,
+    };
+    if previous_remote_id
+        .as_deref()
+        .is_some_and(|previous| previous != doc.agent.id)
+    {
+        tracing::warn!(
+            agent_id,
+            previous = previous_remote_id.as_deref().unwrap_or_default(),
+            now = %doc.agent.id,
+            "the agent at this endpoint reports a different id than before"
+        );
+    }
+    let seen = ts(seen_at);
+    tx.execute_later(
+        "UPDATE agents
+            SET cursor = ?2, remote_id = ?3, remote_name = ?4, remote_version = ?5,
+                remote_state = ?6, remote_detail = ?7, last_ingest_at = ?8
+          WHERE id = ?1",
+        params![
+            agent_id,
+            doc.cursor,
+            doc.agent.id,
+            doc.agent.name,
+            doc.agent.version,
+            doc.agent.state.map(agent_state_str),
+            doc.agent.detail,
+            seen,
+        ],
+    )?;
+
+    // Keyed by task id: a document naming a task twice (parse_status refuses that) would
+    // otherwise report it twice; the last one wins, as in the table.
+    let mut changed: BTreeMap<&str, TaskCard> = BTreeMap::new();
+    let mut summary = IngestSummary::default();
+    for task in &doc.tasks {
+        if let Some((card, was)) =
+            upsert_task_known(tx, agent_id, &agent_name, task, seen_at, &tasks)?
+        {
+            changed.insert(task.id.as_str(), card);
+            // The agent stopped waiting for a person: its request for input is settled.
+            if was.is_some_and(is_interrupted) && !is_interrupted(task.state) {
+                summary.settled_requests.extend(settle_requests_in(
+                    tx,
+                    agent_id,
+                    &agent_name,
+                    &task.id,
+                    task.state,
+                    seen_at,
+                )?);
+            }
+        }
+    }
+
+    let stored = insert_events_known(tx, agent_id, &doc.events, seen_at, &events)?;
+    for (event, inserted) in doc.events.iter().zip(stored) {
+        match inserted {
+            Inserted::New { ahead } => {
+                summary.new_events += 1;
+                if let Some(ahead) = ahead {
+                    summary.clock_ahead = summary.clock_ahead.max(Some(ahead));
+                }
+                if highest_before.is_some_and(|h| i64::try_from(event.seq).is_ok_and(|s| s < h)) {
+                    summary.backward_seqs += 1;
+                }
+                if event.kind == EventKind::ApiCall {
+                    record_api_call(tx, agent_id, event)?;
+                    record_call_cost(tx, agent_id, event)?;
+                    summary.new_api_calls += 1;
+                }
+            }
+            Inserted::Again => summary.duplicate_events += 1,
+            Inserted::Reused => {
+                summary.duplicate_events += 1;
+                summary.reused_seqs += 1;
+            }
+        }
+    }
+    note_counter(tx, agent_id, &summary, seen_at)?;
+    for report in &doc.usage {
+        let previous = stored_report(rows, report)?;
+        if upsert_usage(tx, agent_id, report, previous.as_ref(), seen_at)? {
+            spread_report(tx, agent_id, previous.as_ref(), report)?;
+            record_report_cost(tx, agent_id, previous.as_ref(), report)?;
+            summary.new_usage += 1;
+        }
+    }
+    // An absent `declares` says nothing: a manifest declared earlier stays.
+    if let Some(declares) = &doc.agent.declares {
+        summary.manifest_changed = store_agent_declares(tx, agent_id, declares, seen_at, declared)?;
+    }
+
+    #[cfg(test)]
+    crate::tests::support::maybe_fail_before_commit()?;
+
+    summary.changed_tasks = changed.into_values().collect();
+    sort_cards(&mut summary.changed_tasks);
+    tracing::debug!(
+        agent_id,
+        changed_tasks = summary.changed_tasks.len(),
+        new_events = summary.new_events,
+        duplicate_events = summary.duplicate_events,
+        new_usage = summary.new_usage,
+        manifest_changed = summary.manifest_changed,
+        "ingested"
+    );
+    Ok(summary)
 }
 
 /// Keeps the agent's counter episode (schema version 11): events out of order start one or add to
@@ -234,7 +291,7 @@ fn note_counter(
 ) -> Result<()> {
     if summary.reused_seqs > 0 || summary.backward_seqs > 0 {
         // SET reads the row as it was: a new episode when there was none or it was over.
-        conn.execute(
+        conn.execute_later(
             "UPDATE agents SET
                 counter_since = CASE WHEN counter_since IS NULL OR counter_over = 1
                                      THEN ?2 ELSE counter_since END,
@@ -252,7 +309,7 @@ fn note_counter(
             ],
         )?;
     } else if summary.new_events > 0 {
-        conn.execute(
+        conn.execute_later(
             "UPDATE agents SET counter_over = 1
               WHERE id = ?1 AND counter_since IS NOT NULL AND counter_over = 0",
             params![agent_id],

@@ -8,7 +8,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::db::{params, Db};
+use crate::db::{params, Db, ReadAhead, ReadRows};
 use baton_core::protocol::{Event, UsageReport};
 use baton_core::ratelimit::{minute_of, read_rate_limit_headers};
 use chrono::{DateTime, Utc};
@@ -41,7 +41,7 @@ pub(crate) fn record_api_call(conn: &Db, agent_id: i64, event: &Event) -> Result
     let seq = to_sql_int(event.seq, "event seq")?;
     let limited = event.status == Some(429);
     let tokens = event.tokens.unwrap_or(0).min(MAX_TOKENS_PER_CALL);
-    conn.execute(
+    conn.execute_later(
         "INSERT INTO api_minutes (api, key, minute, agent_id, ev_requests, ev_tokens, ev_429,
                                   first_seq, first_429_seq)
          VALUES (?1, ?2, ?3, ?4, 1, ?5, ?6, ?7, ?8)
@@ -71,7 +71,7 @@ pub(crate) fn record_api_call(conn: &Db, agent_id: i64, event: &Event) -> Result
         if limit.limit.is_none() && limit.remaining.is_none() {
             continue;
         }
-        conn.execute(
+        conn.execute_later(
             "INSERT INTO api_limits (api, key, metric, policy, family, limit_value, remaining,
                                      reset_at, window_seconds, agent_id, seen_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
@@ -111,7 +111,7 @@ pub(crate) fn record_api_call(conn: &Db, agent_id: i64, event: &Event) -> Result
         )?;
     }
     for ignored in &reading.ignored {
-        conn.execute(
+        conn.execute_later(
             "INSERT INTO header_issues (api, header, reason, count, last_value, last_seen)
              VALUES (?1, ?2, ?3, 1, ?4, ?5)
              ON CONFLICT (api, header, reason) DO UPDATE SET
@@ -142,13 +142,10 @@ fn report_minutes(start: DateTime<Utc>, window_seconds: u32) -> (i64, i64) {
     (first, n)
 }
 
-/// The report stored for the same (agent, api, key, window start) before this ingest, if any.
-pub(crate) fn stored_report(
-    conn: &Db,
-    agent_id: i64,
-    report: &UsageReport,
-) -> Result<Option<UsageReport>> {
-    let found = conn.query_opt(
+/// Lists the read of the report stored for the same (agent, api, key, window start) as
+/// `report` before this ingest.
+pub(crate) fn stored_report_read(agent_id: i64, report: &UsageReport, ahead: &mut ReadAhead) {
+    ahead.read(
         "SELECT window_seconds, requests, tokens, rate_limited, model, input_tokens,
                     output_tokens FROM usage_samples
               WHERE agent_id = ?1 AND api = ?2 AND key = ?3 AND window_start = ?4",
@@ -158,22 +155,30 @@ pub(crate) fn stored_report(
             report.key.as_deref().unwrap_or(""),
             ts(report.window_start)
         ],
-        |row| {
-            Ok((
-                (
-                    row.get::<i64>(0)?,
-                    row.get::<i64>(1)?,
-                    row.get::<i64>(2)?,
-                    row.get::<i64>(3)?,
-                ),
-                (
-                    row.get::<Option<String>>(4)?,
-                    row.get::<Option<i64>>(5)?,
-                    row.get::<Option<i64>>(6)?,
-                ),
-            ))
-        },
-    )?;
+    );
+}
+
+/// The report [`stored_report_read`] read, if there was one.
+pub(crate) fn stored_report(
+    rows: &mut ReadRows,
+    report: &UsageReport,
+) -> Result<Option<UsageReport>> {
+    let found = match rows.take()?.first() {
+        None => None,
+        Some(row) => Some((
+            (
+                row.get::<i64>(0)?,
+                row.get::<i64>(1)?,
+                row.get::<i64>(2)?,
+                row.get::<i64>(3)?,
+            ),
+            (
+                row.get::<Option<String>>(4)?,
+                row.get::<Option<i64>>(5)?,
+                row.get::<Option<i64>>(6)?,
+            ),
+        )),
+    };
     let Some(((window, requests, tokens, limited), (model, input, output))) = found else {
         return Ok(None);
     };
@@ -233,7 +238,7 @@ pub(crate) fn spread_report(
         if requests == 0 && tokens == 0 && limited == 0 {
             continue;
         }
-        conn.execute(
+        conn.execute_later(
             "INSERT INTO api_minutes (api, key, minute, agent_id, rp_requests, rp_tokens, rp_429)
              VALUES (?1, ?2, ?3, ?4, greatest(0, ?5), greatest(0, ?6), greatest(0, ?7))
              ON CONFLICT (api, key, minute, agent_id) DO UPDATE SET

@@ -81,7 +81,7 @@ pub use migrations::LATEST_VERSION;
 pub use place::{PlaceSource, StorePlace};
 pub use rules::ReplaceSummary;
 pub use usage::UsageSample;
-pub use writer::{Writer, WriterStats};
+pub use writer::{ReadFirst, Writer, WriterStats};
 
 /// How long a statement waits for a lock held by another connection before failing.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -159,6 +159,41 @@ impl Store {
     /// The connection, for the store's modules.
     pub(crate) fn db(&self) -> &Db {
         &self.db
+    }
+
+    /// Runs `write` inside the current write so that its failure undoes what it wrote and
+    /// nothing else: `Ok(Ok(_))` it stands, `Ok(Err(why))` it failed and is undone,
+    /// `Err(why)` it failed and cannot be undone alone (on PostgreSQL part of it went out with
+    /// other writes: the enclosing write fails, and the writer runs it again alone, where it
+    /// can).
+    pub fn undoable<T>(
+        &mut self,
+        write: impl FnOnce(&mut Store) -> Result<T>,
+    ) -> Result<Result<T>> {
+        let mark = self.db.mark()?;
+        match write(self) {
+            Ok(done) => {
+                self.db.keep(mark)?;
+                Ok(Ok(done))
+            }
+            Err(why) if self.db.undo(mark)? => Ok(Err(why)),
+            Err(why) => Err(why),
+        }
+    }
+
+    /// Runs every read of `ahead` (see [`crate::ReadFirst`]): on PostgreSQL in one round trip.
+    pub fn read_ahead(&self, ahead: &db::ReadAhead) -> Result<db::ReadRows> {
+        self.db.read_ahead(ahead)
+    }
+
+    /// Runs `work` with every write sent at once and [`Store::undoable`] on savepoints, so
+    /// that a write can always be undone alone (a write that is not one of a group).
+    pub fn writing_alone<T>(&mut self, work: impl FnOnce(&mut Store) -> T) -> T {
+        let was = self.db.is_alone();
+        self.db.write_alone(true);
+        let done = work(self);
+        self.db.write_alone(was);
+        done
     }
 
     /// Which engine the store is on.

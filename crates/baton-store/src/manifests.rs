@@ -6,7 +6,7 @@
 //! `validate_manifest`). The manifest's `agent` name is not stored: on reading, it is the agent's
 //! current name in Baton.
 
-use crate::db::{params, Db, Row};
+use crate::db::{params, Db, ReadAhead, ReadRows, Row};
 use baton_core::protocol::Declares;
 use baton_core::rules::manifest::AgentManifest;
 pub use baton_core::rules::manifest::ManifestSource;
@@ -44,30 +44,40 @@ pub(crate) fn upsert(
     declares: &Declares,
     at: DateTime<Utc>,
 ) -> Result<()> {
-    conn.execute(
+    conn.execute_later(
         "INSERT INTO manifests (agent_id, source, declares, updated_at)
          VALUES (?1, ?2, ?3, ?4)
          ON CONFLICT (agent_id, source)
          DO UPDATE SET declares = excluded.declares, updated_at = excluded.updated_at",
         params![agent_id, source.as_str(), encode(declares), ts(at)],
-    )?;
-    Ok(())
+    )
+}
+
+/// Lists the read of the manifest an agent declared in its last status document.
+pub(crate) fn stored_declares_read(agent_id: i64, ahead: &mut ReadAhead) {
+    ahead.read(
+        "SELECT declares FROM manifests WHERE agent_id = ?1 AND source = ?2",
+        params![agent_id, ManifestSource::Agent.as_str()],
+    );
+}
+
+/// The manifest [`stored_declares_read`] read.
+pub(crate) fn stored_declares(rows: &mut ReadRows) -> Result<Option<String>> {
+    rows.take()?.first().map(|row| row.get(0)).transpose()
 }
 
 /// Stores what the agent declares in its status document (`agent.declares`) as its manifest of
 /// source `agent`, inside the caller's transaction, unless the stored one already says the same.
 /// Returns whether the stored manifest changed (`updated_at` moves only then).
+///
+/// `stored` is the stored manifest as [`stored_declares_read`] read it ahead.
 pub(crate) fn store_agent_declares(
     conn: &Db,
     agent_id: i64,
     declares: &Declares,
     at: DateTime<Utc>,
+    stored: Option<String>,
 ) -> Result<bool> {
-    let stored: Option<String> = conn.query_opt(
-        "SELECT declares FROM manifests WHERE agent_id = ?1 AND source = ?2",
-        params![agent_id, ManifestSource::Agent.as_str()],
-        |row| row.get(0),
-    )?;
     // A stored row that no longer decodes is replaced rather than failing the whole poll.
     if stored.is_some_and(|stored| decode_lists(&stored).is_ok_and(|lists| lists == *declares)) {
         return Ok(false);

@@ -38,15 +38,14 @@ impl Store {
             return Ok(());
         }
         // An agent removed meanwhile: nothing to count.
-        self.db.execute(
+        self.db.execute_later(
             "INSERT INTO agent_days (agent_id, day, polls_ok, polls_failed)
                  SELECT ?1, ?2, ?3, ?4 WHERE EXISTS (SELECT 1 FROM agents WHERE id = ?1)
                  ON CONFLICT (agent_id, day) DO UPDATE SET
                     polls_ok = agent_days.polls_ok + excluded.polls_ok,
                     polls_failed = agent_days.polls_failed + excluded.polls_failed",
             params![agent_id, day_text(at.date_naive()), ok, failed],
-        )?;
-        Ok(())
+        )
     }
 
     /// The readiness thresholds (the defaults until the user sets them).

@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use crate::db::{as_params, params, Db, Row, Value};
+use crate::db::{as_params, in_list_reads, params, Db, ReadAhead, ReadRows, Row, RowValues, Value};
 use baton_core::protocol::Task;
 use baton_core::task::TaskState;
 use baton_core::views::{ColumnCounts, TaskCard, FINISHED_CARDS_KEPT};
@@ -97,7 +97,7 @@ impl PartialEq for StoredTask {
 }
 
 impl StoredTask {
-    fn read(row: &Row<'_>) -> Result<StoredTask> {
+    fn read(row: &RowValues) -> Result<StoredTask> {
         Ok(StoredTask {
             title: row.get(0)?,
             state: row.get(1)?,
@@ -128,16 +128,58 @@ pub(crate) fn upsert_task(
     task: &Task,
     seen_at: DateTime<Utc>,
 ) -> Result<Option<(TaskCard, Option<TaskState>)>> {
-    let previous = conn.query_opt(
-        concat!(
-            "SELECT title, state, state_since, created_at, remote_updated_at, depends_on,
-                        trigger, reads, writes, output, next_stage, ",
-            task_detail!(),
-            ", detail_text FROM tasks WHERE agent_id = ?1 AND task_id = ?2"
-        ),
-        params![agent_id, task.id],
-        StoredTask::read,
-    )?;
+    let mut ahead = ReadAhead::default();
+    stored_tasks_reads(agent_id, &[task.id.as_str()], &mut ahead);
+    let stored = StoredTasks::read(&mut conn.read_ahead(&ahead)?, 1)?;
+    upsert_task_known(conn, agent_id, agent_name, task, seen_at, &stored)
+}
+
+/// The stored fields of an agent's tasks, by task id (read ahead: [`stored_tasks_reads`]).
+#[derive(Debug, Default)]
+pub(crate) struct StoredTasks(HashMap<String, StoredTask>);
+
+impl StoredTasks {
+    /// The rows of the reads [`stored_tasks_reads`] listed for `ids` task ids.
+    pub(crate) fn read(rows: &mut ReadRows, ids: usize) -> Result<StoredTasks> {
+        let mut found = HashMap::new();
+        for row in rows.next_many(in_list_reads(ids))? {
+            found.insert(row.get::<String>(13)?, StoredTask::read(&row)?);
+        }
+        Ok(StoredTasks(found))
+    }
+}
+
+/// Lists the reads of the stored tasks `ids` of agent `agent_id`.
+pub(crate) fn stored_tasks_reads(agent_id: i64, ids: &[&str], ahead: &mut ReadAhead) {
+    let ids: Vec<Value> = ids.iter().map(|id| Value::Text(id)).collect();
+    ahead.read_in(
+        |list| {
+            format!(
+                concat!(
+                    "SELECT title, state, state_since, created_at, remote_updated_at, depends_on,
+                            trigger, reads, writes, output, next_stage, ",
+                    task_detail!(),
+                    ", detail_text, task_id FROM tasks WHERE agent_id = ?1 AND task_id IN ({})"
+                ),
+                list
+            )
+        },
+        params![agent_id],
+        &ids,
+    );
+}
+
+/// [`upsert_task`] with the task's stored fields read ahead (`stored`); its writes go out with
+/// the transaction's next statement.
+pub(crate) fn upsert_task_known(
+    conn: &Db,
+    agent_id: i64,
+    agent_name: &str,
+    task: &Task,
+    seen_at: DateTime<Utc>,
+    stored: &StoredTasks,
+) -> Result<Option<(TaskCard, Option<TaskState>)>> {
+    let previous = stored.0.get(&task.id);
     let state = task.state.as_str();
     let state_since = match (task.state_since, &previous) {
         (Some(given), _) => ts(given),
@@ -159,7 +201,7 @@ pub(crate) fn upsert_task(
         detail: task.detail.clone(),
         detail_text: None,
     };
-    if previous.as_ref() == Some(&next) {
+    if previous == Some(&next) {
         return Ok(None);
     }
     // A long detail is kept once (`texts`); the one it replaces goes when nothing else uses it.
@@ -168,7 +210,7 @@ pub(crate) fn upsert_task(
         _ => (next.detail.as_deref(), None),
     };
     let seen = ts(seen_at);
-    conn.execute(
+    conn.execute_later(
         "INSERT INTO tasks (agent_id, task_id, title, state, state_since, created_at,
                             remote_updated_at, depends_on, trigger, reads, writes, output,
                             next_stage, detail, detail_text, first_seen_at, updated_at)
@@ -199,15 +241,12 @@ pub(crate) fn upsert_task(
             detail_text,
         ],
     )?;
-    if let Some(old) = previous.as_ref().and_then(|p| p.detail_text) {
+    if let Some(old) = previous.and_then(|p| p.detail_text) {
         if Some(old) != detail_text {
             texts::forget_if_unused(conn, old)?;
         }
     }
-    let was = previous
-        .as_ref()
-        .map(|p| parse_task_state(&p.state))
-        .transpose()?;
+    let was = previous.map(|p| parse_task_state(&p.state)).transpose()?;
     Ok(Some((
         TaskCard {
             agent_id,

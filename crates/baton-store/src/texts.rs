@@ -37,14 +37,13 @@ pub(crate) fn keep(conn: &Db, body: &str) -> Result<i64> {
 
 /// Forgets text `id` when no event, task or task version refers to it any more.
 pub(crate) fn forget_if_unused(conn: &Db, id: i64) -> Result<()> {
-    conn.execute(
+    conn.execute_later(
         "DELETE FROM texts WHERE id = ?1
             AND NOT EXISTS (SELECT 1 FROM events WHERE message_text = ?1)
             AND NOT EXISTS (SELECT 1 FROM tasks WHERE detail_text = ?1)
             AND NOT EXISTS (SELECT 1 FROM task_history WHERE detail_text = ?1)",
         params![id],
-    )?;
-    Ok(())
+    )
 }
 
 /// Forgets every text nothing refers to (after rows were deleted in bulk, e.g. an agent

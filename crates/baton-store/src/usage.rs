@@ -23,15 +23,31 @@ pub struct UsageSample {
     pub reported_at: DateTime<Utc>,
 }
 
-/// Upserts one report inside the ingest transaction. Returns `true` when a row was inserted or
-/// its numbers changed, `false` when the report repeats what is stored.
+/// Upserts one report inside the ingest transaction, given the window as stored before
+/// (`previous`, read ahead). Returns `true` when a row was inserted or its numbers changed,
+/// `false` when the report repeats what is stored.
 pub(crate) fn upsert_usage(
     conn: &Db,
     agent_id: i64,
     report: &UsageReport,
+    previous: Option<&UsageReport>,
     seen_at: DateTime<Utc>,
 ) -> Result<bool> {
-    let n = conn.execute(
+    let numbers = |r: &UsageReport| {
+        (
+            r.window_seconds,
+            r.requests,
+            r.tokens,
+            r.rate_limited,
+            r.model.clone(),
+            r.input_tokens,
+            r.output_tokens,
+        )
+    };
+    if previous.is_some_and(|p| numbers(p) == numbers(report)) {
+        return Ok(false);
+    }
+    conn.execute_later(
         "INSERT INTO usage_samples (agent_id, api, key, window_start, window_seconds,
                                         requests, tokens, rate_limited, reported_at, model,
                                         input_tokens, output_tokens)
@@ -68,7 +84,7 @@ pub(crate) fn upsert_usage(
                 .transpose()?,
         ],
     )?;
-    Ok(n > 0)
+    Ok(true)
 }
 
 impl Store {

@@ -13,7 +13,7 @@
 use serde::Serialize;
 
 use crate::codec::ts;
-use crate::db::{params, Row};
+use crate::db::{params, ReadAhead, ReadRows, Row};
 use crate::error::{Result, StoreError};
 use crate::Store;
 
@@ -232,12 +232,28 @@ impl Store {
     /// same watcher, same epoch, term not lapsed (the database's clock). Call it first in a
     /// fenced write: its error rolls the write back.
     pub fn check_fence(&self, fence: &Fence) -> Result<()> {
-        let found: Option<(i64, i64, bool)> = self.db.query_opt(
+        let mut ahead = ReadAhead::default();
+        Store::fence_reads(fence, &mut ahead);
+        Store::fence_read(fence, &mut self.db.read_ahead(&ahead)?)
+    }
+
+    /// Lists the read of `fence`'s lease, for [`Store::fence_read`] in a write that reads
+    /// first.
+    pub fn fence_reads(fence: &Fence, ahead: &mut ReadAhead) {
+        ahead.read(
             "SELECT watcher_id, epoch, expires_ms > clock_ms() FROM watch_leases
              WHERE subject = ?1",
             params![fence.subject.as_str()],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-        )?;
+        );
+    }
+
+    /// [`Store::check_fence`] with the lease read ahead ([`Store::fence_reads`], in the same
+    /// write transaction: the store's write lock keeps it as read until the commit).
+    pub fn fence_read(fence: &Fence, rows: &mut ReadRows) -> Result<()> {
+        let found: Option<(i64, i64, bool)> = match rows.take()?.first() {
+            Some(r) => Some((r.get(0)?, r.get(1)?, r.get(2)?)),
+            None => None,
+        };
         let reason = match found {
             Some((watcher, epoch, true)) if watcher == fence.watcher_id && epoch == fence.epoch => {
                 return Ok(())

@@ -15,7 +15,7 @@ mod session;
 
 use baton_core::agent::AdapterKind;
 
-pub(crate) use adapter::{Adapter, Before, Delivery, Kept, Needs};
+pub(crate) use adapter::{Adapter, Before, Delivery, Kept, Needs, Note};
 
 /// The adapter of a protocol.
 pub(crate) fn adapter(kind: AdapterKind) -> &'static dyn Adapter {

@@ -25,6 +25,8 @@ impl Engine {
     pub(super) async fn start_sharing(&self, sharing: Sharing) -> Result<usize, EngineError> {
         let shared = self.shared();
         shared.sharing.begin();
+        // Heartbeats go in a lane of their own: they never wait behind this watcher's polls.
+        shared.open_urgent_lane().await?;
         let id = match shared.sharing.watcher_id() {
             Some(id) => id,
             None => {
@@ -99,7 +101,7 @@ impl Engine {
         let shared = self.shared();
         if let Some(id) = shared.sharing.watcher_id() {
             shared.sharing.lapse();
-            match shared.write(move |s| s.leave_watchers(id)).await {
+            match shared.write_urgent(move |s| s.leave_watchers(id)).await {
                 Ok(()) => tracing::info!(watcher_id = id, "left the store's watchers"),
                 Err(err) => {
                     tracing::warn!(error = %err, "cannot give the leases back; they lapse on their own");
@@ -116,7 +118,7 @@ impl Engine {
         let ttl = i64::try_from(sharing.lease_ms()).unwrap_or(i64::MAX);
         let detectors = shared.config.detect_every_ms > 0;
         let holdings = shared
-            .write(move |s| s.heartbeat(&spec, id, ttl, detectors))
+            .write_urgent(move |s| s.heartbeat(&spec, id, ttl, detectors))
             .await?;
         self.follow(id, holdings, sent + sharing.acting_for()).await
     }

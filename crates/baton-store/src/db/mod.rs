@@ -13,6 +13,7 @@
 //!   an `Option` of one, whatever integer or numeric type the engine answered with.
 //! * [`location`]: which engine a `--store` value names, and PostgreSQL's URL, password and TLS.
 
+mod ahead;
 pub mod location;
 mod param;
 mod postgres;
@@ -20,15 +21,16 @@ mod row;
 mod sqlite;
 mod translate;
 
+pub use ahead::{in_list_reads, Mark, ReadAhead, ReadRows, RowValues};
 pub use location::{PgTarget, StoreLocation};
-pub use param::{Kind, Param, Typed, Value};
+pub use param::{Held, Kind, Param, Typed, Value};
 pub(crate) use postgres::PgConn;
 
 /// The advisory lock PostgreSQL migrations hold.
 pub(crate) fn postgres_migrate_lock() -> i64 {
     postgres::MIGRATE_LOCK
 }
-pub use row::{FromColumn, Owned, Row};
+pub use row::{Columns, FromColumn, Owned, Row};
 pub(crate) use sqlite::open_sqlite;
 
 use crate::error::{Result, StoreError};

@@ -157,6 +157,40 @@ impl Param for Value<'_> {
     }
 }
 
+/// A bound value owned: kept until its statement goes out (a deferred write, a read ahead).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Held {
+    Null(Kind),
+    Int(i64),
+    Real(f64),
+    Text(String),
+    Blob(Vec<u8>),
+}
+
+impl Held {
+    pub fn of(value: Value<'_>) -> Held {
+        match value {
+            Value::Null(kind) => Held::Null(kind),
+            Value::Int(v) => Held::Int(v),
+            Value::Real(v) => Held::Real(v),
+            Value::Text(v) => Held::Text(v.to_owned()),
+            Value::Blob(v) => Held::Blob(v.to_owned()),
+        }
+    }
+}
+
+impl Param for Held {
+    fn value(&self) -> Value<'_> {
+        match self {
+            Held::Null(kind) => Value::Null(*kind),
+            Held::Int(v) => Value::Int(*v),
+            Held::Real(v) => Value::Real(*v),
+            Held::Text(v) => Value::Text(v),
+            Held::Blob(v) => Value::Blob(v),
+        }
+    }
+}
+
 impl rusqlite::ToSql for Value<'_> {
     fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
         use rusqlite::types::{ToSqlOutput, ValueRef};

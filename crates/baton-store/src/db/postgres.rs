@@ -17,7 +17,7 @@ use postgres_types::{IsNull, ToSql, Type};
 use tokio_postgres::{Client, Statement};
 
 use super::location::{PgTarget, Tls};
-use super::param::{Kind, Param, Value};
+use super::param::{Held, Kind, Param, Value};
 use super::row::Row;
 use super::translate;
 use crate::error::{Result, StoreError};
@@ -74,38 +74,11 @@ enum Later {
     /// A write nobody reads the result of ([`PgConn::execute_later`]): its text as PostgreSQL
     /// reads it, and its values.
     Write { sql: String, values: Vec<Held> },
-}
-
-/// A bound value kept until its statement goes out.
-#[derive(Debug, Clone)]
-enum Held {
-    Null(Kind),
-    Int(i64),
-    Real(f64),
-    Text(String),
-    Blob(Vec<u8>),
-}
-
-impl Held {
-    fn of(value: Value<'_>) -> Held {
-        match value {
-            Value::Null(kind) => Held::Null(kind),
-            Value::Int(v) => Held::Int(v),
-            Value::Real(v) => Held::Real(v),
-            Value::Text(v) => Held::Text(v.to_owned()),
-            Value::Blob(v) => Held::Blob(v.to_owned()),
-        }
-    }
-
-    fn value(&self) -> Value<'_> {
-        match self {
-            Held::Null(kind) => Value::Null(*kind),
-            Held::Int(v) => Value::Int(*v),
-            Held::Real(v) => Value::Real(*v),
-            Held::Text(v) => Value::Text(v),
-            Held::Blob(v) => Value::Blob(v),
-        }
-    }
+    /// The same, its statement prepared on this connection.
+    Prepared {
+        statement: Statement,
+        values: Vec<Held>,
+    },
 }
 
 struct State {
@@ -115,6 +88,11 @@ struct State {
     /// What is not sent yet (`BEGIN`, the write lock, savepoints, writes nobody reads the
     /// result of): it goes out with the next statement, in the same round trip.
     deferred: Vec<Later>,
+    /// Round trips made so far: a write that fails can be undone by dropping what it deferred
+    /// only if none went out since it began ([`PgConn::mark`]).
+    trips: u64,
+    /// Writes go out at once (see [`PgConn::set_alone`]).
+    alone: bool,
     down_since: Option<DateTime<Utc>>,
     retry_at: Option<Instant>,
     last_error: String,
@@ -154,6 +132,8 @@ impl PgConn {
                 statements: HashMap::new(),
                 in_transaction: false,
                 deferred: Vec::new(),
+                trips: 0,
+                alone: false,
                 down_since: None,
                 retry_at: None,
                 last_error: String::new(),
@@ -282,6 +262,7 @@ impl PgConn {
         }
         let types: Vec<Type> = kinds.iter().map(|k| pg_type(*k)).collect();
         let translated = translate::to_postgres(sql);
+        self.state.borrow_mut().trips += 1;
         let statement =
             wait(client.prepare_typed(&translated, &types)).map_err(|err| {
                 match self.failed(client, err) {
@@ -415,6 +396,7 @@ impl PgConn {
     /// Sends `before` (in order) and then `last`, pipelined: one round trip for all. The first
     /// error wins (a write that failed aborts the transaction, and what follows fails with it).
     fn send_with<T>(&self, client: &Client, before: &[Later], last: Pending<'_, T>) -> Result<T> {
+        self.state.borrow_mut().trips += 1;
         if before.is_empty() {
             return wait(last).map_err(|err| self.failed(client, err));
         }
@@ -428,19 +410,31 @@ impl PgConn {
                     }
                     simple.push_str(sql);
                 }
-                Later::Write { sql, values } => {
+                Later::Write { .. } | Later::Prepared { .. } => {
                     if !simple.is_empty() {
                         let batch = std::mem::take(&mut simple);
                         sending.push(Box::pin(async move { client.batch_execute(&batch).await }));
                     }
                     sending.push(Box::pin(async move {
-                        let values: Vec<PgValue<'_>> =
-                            values.iter().map(|v| PgValue(v.value())).collect();
-                        let typed: Vec<(&(dyn ToSql + Sync), Type)> = values
-                            .iter()
-                            .map(|v| (v as &(dyn ToSql + Sync), pg_type(v.0.kind())))
-                            .collect();
-                        client.execute_typed(sql, &typed).await.map(|_| ())
+                        match later {
+                            Later::Write { sql, values } => {
+                                let values: Vec<PgValue<'_>> =
+                                    values.iter().map(|v| PgValue(v.value())).collect();
+                                let typed: Vec<(&(dyn ToSql + Sync), Type)> = values
+                                    .iter()
+                                    .map(|v| (v as &(dyn ToSql + Sync), pg_type(v.0.kind())))
+                                    .collect();
+                                client.execute_typed(sql, &typed).await.map(|_| ())
+                            }
+                            Later::Prepared { statement, values } => {
+                                let values: Vec<PgValue<'_>> =
+                                    values.iter().map(|v| PgValue(v.value())).collect();
+                                let refs: Vec<&(dyn ToSql + Sync)> =
+                                    values.iter().map(|v| v as &(dyn ToSql + Sync)).collect();
+                                client.execute(statement, &refs).await.map(|_| ())
+                            }
+                            Later::Simple(_) => Ok(()),
+                        }
                     }));
                 }
             }
@@ -464,6 +458,46 @@ impl PgConn {
         std::mem::take(&mut self.state.borrow_mut().deferred)
     }
 
+    /// Sends what was deferred now (one round trip), if anything was.
+    pub(crate) fn flush(&self) -> Result<()> {
+        if self.state.borrow().deferred.is_empty() {
+            return Ok(());
+        }
+        let client = self.client()?;
+        let before = self.take_deferred();
+        self.send_with(&client, &before, Box::pin(async { Ok(()) }))
+    }
+
+    /// Where a write begins: what is deferred so far, and the round trips made.
+    pub(crate) fn mark(&self) -> (usize, u64) {
+        let state = self.state.borrow();
+        (state.deferred.len(), state.trips)
+    }
+
+    /// Undoes the write begun at `mark` by dropping what it deferred; false when some of it
+    /// (or anything else) reached the server since, so that only a savepoint can undo it.
+    pub(crate) fn undo(&self, (deferred, trips): (usize, u64)) -> bool {
+        let mut state = self.state.borrow_mut();
+        if state.trips != trips || state.deferred.len() < deferred {
+            return false;
+        }
+        state.deferred.truncate(deferred);
+        true
+    }
+
+    /// Drops what was deferred (a transaction that failed on the server is rolled back to a
+    /// savepoint next: what waited would fail first).
+    pub(crate) fn discard_deferred(&self) {
+        let mut state = self.state.borrow_mut();
+        // `BEGIN` and the write lock stay: they have not gone out either.
+        let keep = state
+            .deferred
+            .iter()
+            .take_while(|l| matches!(l, Later::Simple(s) if s == "BEGIN") || is_lock(l))
+            .count();
+        state.deferred.truncate(keep);
+    }
+
     fn query(&self, sql: &str, params: &[&dyn Param]) -> Result<Vec<tokio_postgres::Row>> {
         match self.run(sql, params, Call::Query)? {
             Answer::Rows(rows) => Ok(rows),
@@ -484,15 +518,36 @@ impl PgConn {
     /// trip of their own); its error, if any, fails that statement, and the transaction with
     /// it. Outside one it runs at once.
     pub(crate) fn execute_later(&self, sql: &str, params: &[&dyn Param]) -> Result<()> {
-        if !self.in_transaction() {
+        if !self.in_transaction() || self.state.borrow().alone {
             return self.execute(sql, params).map(|_| ());
         }
-        let values = params.iter().map(|p| Held::of(p.value())).collect();
-        self.state.borrow_mut().deferred.push(Later::Write {
-            sql: translate::to_postgres(sql),
-            values,
-        });
+        let values: Vec<Held> = params.iter().map(|p| Held::of(p.value())).collect();
+        let later = if self.one_shot {
+            Later::Write {
+                sql: translate::to_postgres(sql),
+                values,
+            }
+        } else {
+            // Prepared once per connection (the first time costs a round trip), then bound.
+            let kinds: Vec<Kind> = values.iter().map(|v| v.value().kind()).collect();
+            let client = self.client()?;
+            Later::Prepared {
+                statement: self.statement(&client, sql, &kinds)?,
+                values,
+            }
+        };
+        self.state.borrow_mut().deferred.push(later);
         Ok(())
+    }
+
+    /// While `alone`, writes go out at once (a statement that fails, fails where it is) and
+    /// [`super::Db::mark`] takes a savepoint: a write run alone after its group failed.
+    pub(crate) fn set_alone(&self, alone: bool) {
+        self.state.borrow_mut().alone = alone;
+    }
+
+    pub(crate) fn is_alone(&self) -> bool {
+        self.state.borrow().alone
     }
 
     pub(crate) fn query_opt<T>(
@@ -559,7 +614,7 @@ impl PgConn {
         state.deferred.clear();
         state.deferred.push(Later::Simple("BEGIN".to_owned()));
         state.deferred.push(Later::Write {
-            sql: "SELECT pg_advisory_xact_lock($1)".to_owned(),
+            sql: LOCK_SQL.to_owned(),
             values: vec![Held::Int(WRITE_LOCK)],
         });
         state.in_transaction = true;
@@ -608,6 +663,14 @@ enum Answer {
 type Pending<'a, T> = std::pin::Pin<
     Box<dyn std::future::Future<Output = std::result::Result<T, tokio_postgres::Error>> + 'a>,
 >;
+
+/// The store's write lock as [`PgConn::begin_write`] defers it.
+fn is_lock(later: &Later) -> bool {
+    matches!(later, Later::Write { sql, .. } if sql == LOCK_SQL)
+}
+
+/// Takes the store's write lock (see [`WRITE_LOCK`]) until the transaction ends.
+const LOCK_SQL: &str = "SELECT pg_advisory_xact_lock($1)";
 
 /// `SAVEPOINT x`, `RELEASE x`, `ROLLBACK TO x` (and `ROLLBACK TO x; RELEASE x`).
 fn is_savepoint_statement(sql: &str) -> bool {

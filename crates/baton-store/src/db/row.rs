@@ -23,6 +23,18 @@ pub enum Cell<'a> {
 }
 
 impl Row<'_> {
+    /// How many columns the row has.
+    pub fn len(&self) -> usize {
+        match self {
+            Row::Sqlite(row) => row.as_ref().column_count(),
+            Row::Postgres(row) => row.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
     /// Column `index` (from 0) as a `T`.
     pub fn get<T: FromColumn>(&self, index: usize) -> Result<T> {
         let wrong = |why: String| StoreError::Corrupt(format!("column {index}: {why}"));
@@ -153,6 +165,19 @@ fn decode_numeric(raw: &[u8]) -> Option<Numeric> {
         value += f64::from(*d) * 10_000f64.powi(power);
     }
     Some(Numeric::Real(if negative { -value } else { value }))
+}
+
+/// A row as a reader takes it: a row of a query ([`Row`]) or one read ahead
+/// ([`super::RowValues`]).
+pub trait Columns {
+    /// Column `index` (from 0) as a `T`.
+    fn column<T: FromColumn>(&self, index: usize) -> Result<T>;
+}
+
+impl Columns for Row<'_> {
+    fn column<T: FromColumn>(&self, index: usize) -> Result<T> {
+        self.get(index)
+    }
 }
 
 /// A Rust type a column can be read as.

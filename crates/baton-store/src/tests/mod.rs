@@ -25,6 +25,7 @@ mod parallel_choices;
 mod parallel_edits;
 mod parallel_migration;
 mod ratelimits;
+mod read_first;
 mod readiness;
 mod roles;
 mod rules;

@@ -10,7 +10,7 @@ use baton_core::task::TaskState;
 
 /// A store with its writer and two readers: a SQLite file, or with `BATON_TEST_STORE=postgres`
 /// a fresh PostgreSQL database (where the writer's savepoints travel with the next statement).
-fn handle() -> (tempfile::TempDir, StoreHandle) {
+pub(super) fn handle() -> (tempfile::TempDir, StoreHandle) {
     let dir = tempfile::tempdir().unwrap();
     let location = match baton_testdb::engine() {
         baton_testdb::Engine::Sqlite => {
@@ -26,20 +26,20 @@ fn handle() -> (tempfile::TempDir, StoreHandle) {
 
 /// The writer kept busy (by a write that waits) until [`Held::release`]: what is submitted
 /// meanwhile queues up behind it.
-struct Held {
+pub(super) struct Held {
     release: mpsc::Sender<()>,
     blocker: tokio::sync::oneshot::Receiver<crate::Result<()>>,
 }
 
 impl Held {
     /// Lets the waiting write end, and waits for it.
-    fn release(self) {
+    pub(super) fn release(self) {
         self.release.send(()).unwrap();
         self.blocker.blocking_recv().unwrap().unwrap();
     }
 }
 
-fn hold_the_writer(store: &StoreHandle) -> Held {
+pub(super) fn hold_the_writer(store: &StoreHandle) -> Held {
     let (release, held) = mpsc::channel::<()>();
     let (running, started) = mpsc::channel::<()>();
     let blocker = store.writer().submit(move |_| {

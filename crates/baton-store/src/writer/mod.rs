@@ -6,6 +6,12 @@
 //!
 //! Callers never hold a lock or a thread while they wait: [`Writer::submit`] hands the write
 //! over and returns a receiver (awaitable, or blockable from a non-async thread).
+//!
+//! A write that says what it reads before it runs ([`ReadFirst`], a poll's) joins the writes
+//! of its kind waiting next to it in a group that costs a few round trips however many it
+//! holds (`group.rs`).
+
+mod group;
 
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -17,6 +23,8 @@ use tokio::sync::oneshot;
 
 use crate::error::{Result, StoreError};
 use crate::Store;
+pub use group::ReadFirst;
+use group::{Grouped, ReadFirstJob};
 
 /// Most writes committed together.
 pub const MAX_BATCH: usize = 512;
@@ -30,6 +38,10 @@ trait Job: Send {
     fn run(&mut self, store: &mut Store) -> bool;
     /// Tells the caller: its own outcome, or the batch's failure.
     fn finish(self: Box<Self>, batch_failed: Option<&str>);
+    /// A write that reads first, to run in a group.
+    fn grouped(&mut self) -> Option<&mut dyn Grouped> {
+        None
+    }
 }
 
 /// Where a write's outcome goes: an async caller, or a thread that blocks (which may be a
@@ -62,20 +74,25 @@ where
     }
 
     fn finish(self: Box<Self>, batch_failed: Option<&str>) {
-        let outcome = match (self.outcome, batch_failed) {
-            (Some(Ok(_)), Some(why)) => Err(StoreError::Writer(why.to_owned())),
-            (Some(outcome), _) => outcome,
-            (None, why) => Err(StoreError::Writer(
-                why.unwrap_or("the write did not run").to_owned(),
-            )),
-        };
-        match self.reply {
-            Reply::Async(reply) => {
-                let _ = reply.send(outcome);
-            }
-            Reply::Blocking(reply) => {
-                let _ = reply.send(outcome);
-            }
+        finish(self.outcome, self.reply, batch_failed);
+    }
+}
+
+/// Tells a write's caller its outcome, or the batch's failure.
+fn finish<T>(outcome: Option<Result<T>>, reply: Reply<T>, batch_failed: Option<&str>) {
+    let outcome = match (outcome, batch_failed) {
+        (Some(Ok(_)), Some(why)) => Err(StoreError::Writer(why.to_owned())),
+        (Some(outcome), _) => outcome,
+        (None, why) => Err(StoreError::Writer(
+            why.unwrap_or("the write did not run").to_owned(),
+        )),
+    };
+    match reply {
+        Reply::Async(reply) => {
+            let _ = reply.send(outcome);
+        }
+        Reply::Blocking(reply) => {
+            let _ = reply.send(outcome);
         }
     }
 }
@@ -91,6 +108,11 @@ pub struct WriterStats {
     pub largest_batch: u64,
     /// Time spent running batches, in microseconds.
     pub busy_us: u64,
+    /// Groups of writes that read first ([`ReadFirst`]), and the most writes one held.
+    pub groups: u64,
+    pub largest_group: u64,
+    /// Round trips to the server (PostgreSQL; 0 on SQLite): requests sent together count once.
+    pub round_trips: u64,
 }
 
 #[derive(Default)]
@@ -99,6 +121,9 @@ struct Counters {
     writes: AtomicU64,
     largest_batch: AtomicU64,
     busy_us: AtomicU64,
+    groups: AtomicU64,
+    largest_group: AtomicU64,
+    round_trips: AtomicU64,
 }
 
 /// The handle to the writer thread; cheap to clone. The thread ends when the last handle is
@@ -145,14 +170,52 @@ impl Writer {
         T: Send + 'static,
         F: FnOnce(&mut Store) -> Result<T> + Send + 'static,
     {
-        let job = Box::new(Write {
+        self.send(Box::new(Write {
             work: Some(work),
             outcome: None,
             reply,
-        });
+        }));
+    }
+
+    fn send(&self, job: Box<dyn Job>) {
         if let Err(mpsc::SendError(job)) = self.queue.send(job) {
             job.finish(Some("the database writer has stopped"));
         }
+    }
+
+    /// Queues a write that reads first (it runs in a group with the others waiting); the
+    /// receiver gets its outcome once its batch has committed.
+    pub fn submit_read_first<W: ReadFirst>(
+        &self,
+        write: W,
+    ) -> oneshot::Receiver<Result<W::Output>> {
+        let (reply, outcome) = oneshot::channel();
+        self.send(Box::new(ReadFirstJob {
+            write,
+            outcome: None,
+            reply: Reply::Async(reply),
+        }));
+        outcome
+    }
+
+    /// Runs a write that reads first and waits for it.
+    pub async fn write_read_first<W: ReadFirst>(&self, write: W) -> Result<W::Output> {
+        self.submit_read_first(write)
+            .await
+            .unwrap_or_else(|_| Err(StoreError::Writer("the database writer stopped".into())))
+    }
+
+    /// [`Writer::write_read_first`] from a thread that is not async.
+    pub fn write_read_first_blocking<W: ReadFirst>(&self, write: W) -> Result<W::Output> {
+        let (reply, outcome) = mpsc::sync_channel(1);
+        self.send(Box::new(ReadFirstJob {
+            write,
+            outcome: None,
+            reply: Reply::Blocking(reply),
+        }));
+        outcome
+            .recv()
+            .unwrap_or_else(|_| Err(StoreError::Writer("the database writer stopped".into())))
     }
 
     /// Queues `work`; the receiver gets its outcome once its batch has committed.
@@ -198,6 +261,9 @@ impl Writer {
             writes: c.writes.load(Ordering::Relaxed),
             largest_batch: c.largest_batch.load(Ordering::Relaxed),
             busy_us: c.busy_us.load(Ordering::Relaxed),
+            groups: c.groups.load(Ordering::Relaxed),
+            largest_group: c.largest_group.load(Ordering::Relaxed),
+            round_trips: c.round_trips.load(Ordering::Relaxed),
         }
     }
 }
@@ -211,7 +277,7 @@ fn run(
     while let Ok(first) = jobs.recv() {
         let started = Instant::now();
         let mut batch = vec![first];
-        let failed = run_batch(&mut store, &mut batch, &jobs, started);
+        let failed = run_batch(&mut store, &mut batch, &jobs, started, counters);
         if let Some(why) = &failed {
             tracing::error!(writes = batch.len(), error = %why, "a batch of writes failed");
         }
@@ -221,6 +287,9 @@ fn run(
         counters.largest_batch.fetch_max(size, Ordering::Relaxed);
         let busy = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
         counters.busy_us.fetch_add(busy, Ordering::Relaxed);
+        counters
+            .round_trips
+            .store(store.db().round_trips(), Ordering::Relaxed);
         for job in batch {
             job.finish(failed.as_deref());
         }
@@ -248,6 +317,7 @@ fn run_batch(
     batch: &mut Vec<Box<dyn Job>>,
     queue: &mpsc::Receiver<Box<dyn Job>>,
     started: Instant,
+    counters: &Counters,
 ) -> Option<String> {
     let exec = |store: &Store, sql: &str| -> Result<()> { store.db().execute_batch(sql) };
     if let Err(err) = store.db().begin_write() {
@@ -263,6 +333,18 @@ fn run_batch(
                 Ok(job) => batch.push(job),
                 Err(_) => break,
             }
+        }
+        if batch[next].grouped().is_some() {
+            let end = group::gather(batch, queue, next, started);
+            let size = (end - next) as u64;
+            counters.groups.fetch_add(1, Ordering::Relaxed);
+            counters.largest_group.fetch_max(size, Ordering::Relaxed);
+            if let Err(why) = group::run_group(store, &mut batch[next..end]) {
+                let _ = store.db().rollback();
+                return Some(why);
+            }
+            next = end;
+            continue;
         }
         let job = &mut batch[next];
         next += 1;

@@ -1,0 +1,252 @@
+//! Reads made ahead of a write, and writes undone alone, so that many writes share round trips.
+//!
+//! * [`ReadAhead`]: the reads a write needs, listed before it runs; the store's writer reads
+//!   for a whole group of writes in one flight ([`Db::read_ahead`]: on PostgreSQL one round
+//!   trip, on SQLite one read after another) and hands each write its [`ReadRows`], which it
+//!   takes in the order it listed them.
+//! * [`Mark`]: where a write began, so that a write that fails is undone alone without a
+//!   savepoint of its own on PostgreSQL (what it deferred is dropped before it went out).
+
+use std::collections::VecDeque;
+
+use super::param::{Held, Param, Value};
+use super::row::{Cell, FromColumn, Owned, Row};
+use super::{Conn, Db};
+use crate::error::{Result, StoreError};
+
+/// The reads a write makes before it writes, in order.
+#[derive(Debug, Default)]
+pub struct ReadAhead {
+    reads: Vec<(String, Vec<Held>)>,
+}
+
+impl ReadAhead {
+    /// One more read: its statement and values.
+    pub fn read(&mut self, sql: impl Into<String>, params: &[&dyn Param]) {
+        let values = params.iter().map(|p| Held::of(p.value())).collect();
+        self.reads.push((sql.into(), values));
+    }
+
+    /// Reads `sql(list)` for every value of `keys`, where `list` is the text of an `IN (…)`
+    /// list of parameters after `fixed` (`?2, ?3, …` after one): in reads of at most
+    /// [`IN_LIST_MOST`] values, each list padded to a power of two with its last value, so
+    /// that a few statement shapes serve every length. How many reads it listed (none for no
+    /// keys): take their rows with [`ReadRows::next_many`].
+    pub fn read_in(
+        &mut self,
+        sql: impl Fn(&str) -> String,
+        fixed: &[&dyn Param],
+        keys: &[Value<'_>],
+    ) -> usize {
+        let mut listed = 0;
+        for chunk in keys.chunks(IN_LIST_MOST) {
+            let width = chunk.len().next_power_of_two();
+            let list: Vec<String> = (0..width)
+                .map(|i| format!("?{}", fixed.len() + 1 + i))
+                .collect();
+            let mut values: Vec<Held> = fixed.iter().map(|p| Held::of(p.value())).collect();
+            let last = chunk[chunk.len() - 1];
+            values.extend((0..width).map(|i| Held::of(chunk.get(i).copied().unwrap_or(last))));
+            self.reads.push((sql(&list.join(", ")), values));
+            listed += 1;
+        }
+        listed
+    }
+
+    /// How many reads are listed.
+    pub fn len(&self) -> usize {
+        self.reads.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.reads.is_empty()
+    }
+}
+
+/// One row read ahead, its columns owned.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RowValues(Vec<Owned>);
+
+impl RowValues {
+    /// Column `index` (from 0) as a `T`, as [`Row::get`] reads it.
+    pub fn get<T: FromColumn>(&self, index: usize) -> Result<T> {
+        let cell = match self.0.get(index) {
+            None => {
+                return Err(StoreError::Corrupt(format!(
+                    "column {index}: no such column"
+                )))
+            }
+            Some(Owned::Null) => Cell::Null,
+            Some(Owned::Int(v)) => Cell::Int(*v),
+            Some(Owned::Real(v)) => Cell::Real(*v),
+            Some(Owned::Text(v)) => Cell::Text(v),
+            Some(Owned::Blob(v)) => Cell::Blob(v),
+        };
+        T::from_cell(cell).map_err(|why| StoreError::Corrupt(format!("column {index}: {why}")))
+    }
+}
+
+impl super::row::Columns for RowValues {
+    fn column<T: FromColumn>(&self, index: usize) -> Result<T> {
+        self.get(index)
+    }
+}
+
+/// The rows of each read of a [`ReadAhead`], taken in the order the reads were listed.
+#[derive(Debug, Default)]
+pub struct ReadRows {
+    reads: VecDeque<Vec<RowValues>>,
+}
+
+impl ReadRows {
+    /// The rows of the next read.
+    pub fn take(&mut self) -> Result<Vec<RowValues>> {
+        self.reads.pop_front().ok_or_else(|| {
+            StoreError::Writer("a write took more reads than it listed ahead".into())
+        })
+    }
+
+    /// The rows of the next `n` reads together (a [`ReadAhead::read_in`]'s).
+    pub fn next_many(&mut self, n: usize) -> Result<Vec<RowValues>> {
+        let mut rows = Vec::new();
+        for _ in 0..n {
+            rows.extend(self.take()?);
+        }
+        Ok(rows)
+    }
+
+    /// The first `n` reads' rows, taken out (one write's share of a group's reads).
+    pub fn split_off_front(&mut self, n: usize) -> ReadRows {
+        let rest = self.reads.split_off(n.min(self.reads.len()));
+        ReadRows {
+            reads: std::mem::replace(&mut self.reads, rest),
+        }
+    }
+}
+
+/// The most values one `IN (…)` list of [`ReadAhead::read_in`] holds.
+pub const IN_LIST_MOST: usize = 256;
+
+/// How many reads [`ReadAhead::read_in`] lists for `keys` values.
+pub fn in_list_reads(keys: usize) -> usize {
+    keys.div_ceil(IN_LIST_MOST)
+}
+
+/// Where a write began (see [`Db::mark`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Mark(Option<(usize, u64)>);
+
+/// The savepoint a write of a group has of its own on SQLite.
+const ONE_WRITE: &str = "baton_one";
+
+impl Db {
+    /// Runs every read of `ahead` (on PostgreSQL in one round trip, with what was deferred);
+    /// their rows, in order.
+    pub fn read_ahead(&self, ahead: &ReadAhead) -> Result<ReadRows> {
+        let params: Vec<Vec<&dyn Param>> = ahead
+            .reads
+            .iter()
+            .map(|(_, values)| values.iter().map(|v| v as &dyn Param).collect())
+            .collect();
+        let reads: Vec<(&str, &[&dyn Param])> = ahead
+            .reads
+            .iter()
+            .zip(&params)
+            .map(|((sql, _), params)| (sql.as_str(), params.as_slice()))
+            .collect();
+        let mut rows: Vec<Vec<RowValues>> = vec![Vec::new(); reads.len()];
+        self.query_together(&reads, |i, row| {
+            rows[i].push(owned(row)?);
+            Ok(())
+        })?;
+        Ok(ReadRows { reads: rows.into() })
+    }
+
+    /// Marks where a write begins inside a transaction, so that [`Db::undo`] can take it back
+    /// alone: a savepoint on SQLite (and on PostgreSQL while writing alone); otherwise on
+    /// PostgreSQL what is deferred so far (nothing goes out).
+    pub fn mark(&self) -> Result<Mark> {
+        match &self.conn {
+            Conn::Postgres(conn) if !conn.is_alone() => Ok(Mark(Some(conn.mark()))),
+            _ => {
+                self.execute_batch(&format!("SAVEPOINT {ONE_WRITE}"))?;
+                Ok(Mark(None))
+            }
+        }
+    }
+
+    /// The write begun at `mark` stands.
+    pub fn keep(&self, mark: Mark) -> Result<()> {
+        match mark.0 {
+            Some(_) => Ok(()),
+            None => self.execute_batch(&format!("RELEASE {ONE_WRITE}")),
+        }
+    }
+
+    /// Takes back the write begun at `mark`. False on PostgreSQL when part of it went out to
+    /// the server already (the caller then rolls back to a savepoint of its own).
+    pub fn undo(&self, mark: Mark) -> Result<bool> {
+        match (&self.conn, mark.0) {
+            (Conn::Postgres(conn), Some(mark)) => Ok(conn.undo(mark)),
+            _ => {
+                self.roll_back_to(ONE_WRITE)?;
+                Ok(true)
+            }
+        }
+    }
+
+    /// While `alone` (PostgreSQL), writes go out at once and marks are savepoints: a write
+    /// run on its own after its group failed fails at the statement that failed, and is
+    /// undone alone. SQLite always writes at once.
+    pub fn write_alone(&self, alone: bool) {
+        if let Conn::Postgres(conn) = &self.conn {
+            conn.set_alone(alone);
+        }
+    }
+
+    /// Round trips this connection made to the server (PostgreSQL; 0 on SQLite).
+    pub fn round_trips(&self) -> u64 {
+        match &self.conn {
+            Conn::Sqlite(_) => 0,
+            Conn::Postgres(conn) => conn.mark().1,
+        }
+    }
+
+    /// True while writing alone (see [`Db::write_alone`]; SQLite always is).
+    pub fn is_alone(&self) -> bool {
+        match &self.conn {
+            Conn::Sqlite(_) => true,
+            Conn::Postgres(conn) => conn.is_alone(),
+        }
+    }
+
+    /// Drops what was deferred and not sent (PostgreSQL): after a statement failed on the
+    /// server, what waits would only fail too.
+    pub fn discard_deferred(&self) {
+        if let Conn::Postgres(conn) = &self.conn {
+            conn.discard_deferred();
+        }
+    }
+
+    /// Sends what was deferred now (PostgreSQL; SQLite defers nothing).
+    pub fn flush(&self) -> Result<()> {
+        match &self.conn {
+            Conn::Sqlite(_) => Ok(()),
+            Conn::Postgres(conn) => conn.flush(),
+        }
+    }
+
+    /// Rolls back to savepoint `name` and releases it.
+    pub fn roll_back_to(&self, name: &str) -> Result<()> {
+        self.execute_batch(&format!("ROLLBACK TO {name}; RELEASE {name}"))
+    }
+}
+
+/// A row's columns, owned.
+fn owned(row: &Row<'_>) -> Result<RowValues> {
+    let mut columns = Vec::with_capacity(row.len());
+    for i in 0..row.len() {
+        columns.push(row.get::<Owned>(i)?);
+    }
+    Ok(RowValues(columns))
+}
