@@ -1,5 +1,6 @@
 //! Every parser of what comes from outside (agents' status documents, A2A cards and tasks,
-//! rate-limit headers, rule patterns, coding agents' hook payloads) fed arbitrary bytes and
+//! rate-limit headers, rule patterns, the hook payloads of the five coding agents: Claude Code's,
+//! Codex's, Copilot CLI's, Gemini CLI's, OpenCode's plugin calls) fed arbitrary bytes and
 //! arbitrary JSON values: it never panics, and what it refuses it refuses with a typed error
 //! that says something. (`baton.toml` is fuzzed in the CLI's tests, where its parser lives.)
 
@@ -42,6 +43,14 @@ fn json_value() -> impl Strategy<Value = Value> {
         Just("tool_name".to_owned()),
         Just("tool_input".to_owned()),
         Just("toolArgs".to_owned()),
+        Just("hook".to_owned()),
+        Just("input".to_owned()),
+        Just("output".to_owned()),
+        Just("args".to_owned()),
+        Just("sessionID".to_owned()),
+        Just("event".to_owned()),
+        Just("properties".to_owned()),
+        Just("type".to_owned()),
         "[a-z_]{1,8}",
     ];
     let leaf = prop_oneof![
@@ -57,6 +66,9 @@ fn json_value() -> impl Strategy<Value = Value> {
         Just(Value::String("TASK_STATE_INPUT_REQUIRED".into())),
         Just(Value::String("PreToolUse".into())),
         Just(Value::String("write".into())),
+        Just(Value::String("BeforeTool".into())),
+        Just(Value::String("tool.execute.before".into())),
+        Just(Value::String("session.idle".into())),
     ];
     leaf.prop_recursive(4, 64, 8, move |inner| {
         prop_oneof![
@@ -123,6 +135,15 @@ const HOOK: &str = r#"{"session_id": "abc", "cwd": "/repo", "hook_event_name": "
   "tool_name": "MultiEdit", "tool_input": {"file_path": "src/a.rs", "edits": [{"old_string": "a", "new_string": "b"}]},
   "toolName": "edit", "toolArgs": "{\"path\": \"a.rs\"}", "prompt": "p", "message": "m"}"#;
 
+/// What Baton's OpenCode plugin hands over: a tool call, and a bus event.
+const OPENCODE_HOOK: &str = r#"{"hook": "tool.execute.before", "directory": "/repo",
+  "input": {"tool": "write", "sessionID": "ses_dec5457c7ffeAuGOkxVKzgG7bW", "callID": "c1"},
+  "output": {"args": {"filePath": "/repo/src/a.rs", "content": "x"}}}"#;
+
+const OPENCODE_EVENT: &str = r#"{"hook": "event", "directory": "/repo",
+  "event": {"type": "permission.asked", "properties": {"sessionID": "ses_1",
+            "permission": "edit", "patterns": ["src/*"]}}}"#;
+
 fn bytes() -> impl Strategy<Value = Vec<u8>> {
     prop::collection::vec(any::<u8>(), 0..512)
 }
@@ -166,10 +187,12 @@ proptest! {
             }
             Err(err) => said(err.to_string())?,
         }
-        let hook = serde_json::to_vec(&one_part_wrong(HOOK, place, with)).unwrap();
-        for client in HookClient::ALL {
-            if let Err(err) = parse_hook_payload(client, &hook, event.as_deref()) {
-                said(err.to_string())?;
+        for good in [HOOK, OPENCODE_HOOK, OPENCODE_EVENT] {
+            let hook = serde_json::to_vec(&one_part_wrong(good, place, with.clone())).unwrap();
+            for client in HookClient::ALL {
+                if let Err(err) = parse_hook_payload(client, &hook, event.as_deref()) {
+                    said(err.to_string())?;
+                }
             }
         }
     }
@@ -261,6 +284,13 @@ fn the_documents_the_fuzzing_starts_from_are_good() {
     );
     assert_eq!(doc.tasks.len(), 1);
     for client in HookClient::ALL {
-        parse_hook_payload(client, HOOK.as_bytes(), Some("preToolUse")).expect("a good payload");
+        let goods: &[&str] = match client {
+            HookClient::OpenCode => &[OPENCODE_HOOK, OPENCODE_EVENT],
+            _ => &[HOOK],
+        };
+        for good in goods {
+            parse_hook_payload(client, good.as_bytes(), Some("preToolUse"))
+                .expect("a good payload");
+        }
     }
 }

@@ -7,7 +7,7 @@ import type { SessionLease } from "./SessionLease";
  */
 export type SessionSummary = { 
 /**
- * `claude-code`, `codex` or `copilot`.
+ * `claude-code`, `codex`, `copilot`, `gemini` or `opencode`.
  */
 client: string, session_id: string, 
 /**
