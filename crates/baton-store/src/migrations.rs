@@ -69,6 +69,12 @@ const MIGRATION_SLICE: &[M<'static>] = &[
     M::up(include_str!(
         "../migrations/sqlite/0020_people_and_machines.sql"
     )),
+    // Gemini CLI and OpenCode sessions (issue 34). Its number, 25, was given beside other
+    // branches' 21 to 24: a version's number is its place in this list, so it goes after them.
+    M::up(include_str!(
+        "../migrations/sqlite/0025_gemini_and_opencode_sessions.sql"
+    ))
+    .foreign_key_check(),
 ];
 
 /// PostgreSQL's migrations: (the version it brings the store to, its SQL). The first is the
@@ -109,6 +115,12 @@ pub(crate) const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
     (
         20,
         include_str!("../migrations/postgres/0020_people_and_machines.sql"),
+    ),
+    // Gemini CLI and OpenCode sessions (issue 34): version 25, after other branches' 21 to 24
+    // (the store is marked with LATEST_VERSION once every file past its version has run).
+    (
+        25,
+        include_str!("../migrations/postgres/0025_gemini_and_opencode_sessions.sql"),
     ),
 ];
 

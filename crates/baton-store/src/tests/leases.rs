@@ -292,34 +292,8 @@ const BEFORE_17: &str = "
 #[test]
 fn the_leases_of_a_store_from_before_keep_their_holders_on_their_branches() {
     let dir = tempfile::tempdir().unwrap();
-    let url = match baton_testdb::engine() {
-        baton_testdb::Engine::Sqlite => {
-            let path = dir.path().join("baton.sqlite3");
-            let mut conn = rusqlite::Connection::open(&path).unwrap();
-            crate::migrations::MIGRATIONS
-                .to_version(&mut conn, 16)
-                .unwrap();
-            conn.execute_batch(BEFORE_17).unwrap();
-            path.to_string_lossy().into_owned()
-        }
-        baton_testdb::Engine::Postgres => {
-            let url = baton_testdb::store_url();
-            let mut sql: String = crate::migrations::POSTGRES_MIGRATIONS
-                .iter()
-                .filter(|(version, _)| *version <= 16)
-                .map(|(_, sql)| *sql)
-                .collect::<Vec<_>>()
-                .join("\n");
-            sql.push_str(BEFORE_17);
-            sql.push_str(
-                "CREATE TABLE baton_schema (version BIGINT NOT NULL);
-                 INSERT INTO baton_schema (version) VALUES (16);",
-            );
-            baton_testdb::sql_at(&url, &sql).unwrap();
-            url
-        }
-    };
-    let store = Store::open_at(&crate::StoreLocation::parse(&url).unwrap()).unwrap();
+    let location = super::support::store_from_before(dir.path(), 16, BEFORE_17, "");
+    let store = Store::open_at(&location).unwrap();
     assert_eq!(store.schema_version().unwrap(), crate::LATEST_VERSION);
     let kept = leases(&store, 5);
     assert_eq!(

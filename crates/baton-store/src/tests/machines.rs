@@ -178,35 +178,13 @@ fn before_20() -> String {
 fn a_store_from_before_keeps_its_entries_their_hashes_and_its_chain() {
     let dir = tempfile::tempdir().unwrap();
     let data = before_20();
-    let url = match baton_testdb::engine() {
-        baton_testdb::Engine::Sqlite => {
-            let path = dir.path().join("baton.sqlite3");
-            let mut conn = rusqlite::Connection::open(&path).unwrap();
-            crate::migrations::MIGRATIONS
-                .to_version(&mut conn, 19)
-                .unwrap();
-            conn.execute_batch(&data).unwrap();
-            path.to_string_lossy().into_owned()
-        }
-        baton_testdb::Engine::Postgres => {
-            let url = baton_testdb::store_url();
-            let mut sql: String = crate::migrations::POSTGRES_MIGRATIONS
-                .iter()
-                .filter(|(version, _)| *version <= 19)
-                .map(|(_, sql)| *sql)
-                .collect::<Vec<_>>()
-                .join("\n");
-            sql.push_str(&data);
-            sql.push_str(
-                "UPDATE decisions_head SET seq = 2;
-                 CREATE TABLE baton_schema (version BIGINT NOT NULL);
-                 INSERT INTO baton_schema (version) VALUES (19);",
-            );
-            baton_testdb::sql_at(&url, &sql).unwrap();
-            url
-        }
-    };
-    let mut store = Store::open_at(&crate::StoreLocation::parse(&url).unwrap()).unwrap();
+    let location = super::support::store_from_before(
+        dir.path(),
+        19,
+        &data,
+        "UPDATE decisions_head SET seq = 2;",
+    );
+    let mut store = Store::open_at(&location).unwrap();
     assert_eq!(store.schema_version().unwrap(), crate::LATEST_VERSION);
     assert_eq!(
         store.verify_decisions().unwrap(),

@@ -120,6 +120,48 @@ pub(crate) fn rows(store: &Store, table: &str) -> i64 {
         .unwrap()
 }
 
+/// A store whose schema stands at `version` (on SQLite: the migrations up to that place; on
+/// PostgreSQL: the files of versions up to it), with `sql` run on it, in `dir` or on the test's
+/// PostgreSQL server; its location, to open and migrate the rest of the way. `extra_pg`:
+/// statements PostgreSQL needs besides (a trigger's counterpart of `sql`).
+pub(crate) fn store_from_before(
+    dir: &std::path::Path,
+    version: i64,
+    sql: &str,
+    extra_pg: &str,
+) -> crate::StoreLocation {
+    let url = match baton_testdb::engine() {
+        baton_testdb::Engine::Sqlite => {
+            let path = dir.join("baton.sqlite3");
+            let mut conn = rusqlite::Connection::open(&path).unwrap();
+            let place = usize::try_from(version).unwrap();
+            crate::migrations::MIGRATIONS
+                .to_version(&mut conn, place)
+                .unwrap();
+            conn.execute_batch(sql).unwrap();
+            path.to_string_lossy().into_owned()
+        }
+        baton_testdb::Engine::Postgres => {
+            let url = baton_testdb::store_url();
+            let mut all: String = crate::migrations::POSTGRES_MIGRATIONS
+                .iter()
+                .filter(|(at, _)| *at <= version)
+                .map(|(_, sql)| *sql)
+                .collect::<Vec<_>>()
+                .join("\n");
+            all.push_str(sql);
+            all.push_str(extra_pg);
+            all.push_str(&format!(
+                "CREATE TABLE baton_schema (version BIGINT NOT NULL);
+                 INSERT INTO baton_schema (version) VALUES ({version});"
+            ));
+            baton_testdb::sql_at(&url, &all).unwrap();
+            url
+        }
+    };
+    crate::StoreLocation::parse(&url).unwrap()
+}
+
 /// Held by the tests that measure the WAL's size over seconds of busy writing: the checkpoints
 /// they time (and their fsyncs) are not to compete with each other's on two cores.
 pub(crate) fn wal_timed() -> std::sync::MutexGuard<'static, ()> {
