@@ -1,7 +1,8 @@
 //! Scripted stand-ins for the model APIs of the coding-agent CLIs, so that the real clients run
 //! here offline: Anthropic's Messages API for Claude Code ([`ModelStandIn`]), OpenAI's
-//! Responses API for Codex ([`ResponsesStandIn`]) and its Chat Completions API for Copilot CLI
-//! ([`ChatStandIn`]). See ../shared/notes/coding-agents-hooks.md.
+//! Responses API for Codex ([`ResponsesStandIn`]), its Chat Completions API for Copilot CLI and
+//! OpenCode ([`ChatStandIn`]) and Google's Gemini API for Gemini CLI ([`GeminiStandIn`]). See
+//! ../shared/notes/coding-agents-hooks.md.
 //!
 //! Every conversation asks for one write of a file, then, once the tool's result comes back,
 //! ends its turn with a line of text. A conversation is told apart by a marker in its prompt
@@ -10,6 +11,7 @@
 //! session's turn stays open).
 
 mod chat;
+mod gemini;
 mod messages;
 mod responses;
 
@@ -19,7 +21,8 @@ use std::sync::{Arc, Mutex};
 use serde_json::Value;
 use tokio::sync::Notify;
 
-pub use chat::{ChatStandIn, COPILOT_MODEL};
+pub use chat::{ChatStandIn, ChatTools, COPILOT_MODEL};
+pub use gemini::{GeminiStandIn, GEMINI_MODEL};
 pub use messages::ModelStandIn;
 pub use responses::{ResponsesStandIn, CODEX_MODEL};
 

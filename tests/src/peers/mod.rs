@@ -12,14 +12,18 @@ mod a2a_echo;
 mod a2a_frameworks;
 mod a2a_servers;
 mod codex;
+mod gemini;
 mod headless;
+mod opencode;
 mod programs;
 
 pub use a2a_echo::{A2aEcho, EchoOptions};
 pub use a2a_frameworks::{A2aJs, AdkAgent};
 pub use a2a_servers::{Fasta2a, LangGraphDev};
 pub use codex::{thread_id, CodexPlace};
+pub use gemini::{gemini_print, gemini_user_settings};
 pub use headless::Headless;
+pub use opencode::{opencode_config, opencode_run, OPENCODE_MODEL};
 pub use programs::{debug_baton, node_peer, peer_program, peers_venv};
 
 /// `copilot -p PROMPT` (the real Copilot CLI, tools allowed as `--allow-all-tools` does) in
