@@ -88,6 +88,26 @@ pub fn keep_payloads(
     kept
 }
 
+/// What `parser` reads in `bytes` (a client's whole file, or lines of records): each response
+/// once (by its key, with its largest figures), added up; and the lines it skipped.
+pub fn usage_read(
+    parser: &dyn baton_core::usage::UsageParser,
+    bytes: &[u8],
+) -> (baton_core::usage::TokenUse, Vec<String>) {
+    use std::collections::BTreeMap;
+    let read = baton_core::usage::read_lines(parser, bytes, 0, None, true);
+    let mut responses: BTreeMap<String, baton_core::usage::TokenUse> = BTreeMap::new();
+    for record in read.records {
+        let seen = responses.entry(record.key).or_default();
+        *seen = seen.max(record.tokens);
+    }
+    let mut sum = baton_core::usage::TokenUse::default();
+    for tokens in responses.into_values() {
+        sum.add(tokens);
+    }
+    (sum, read.warnings)
+}
+
 /// Keeps, when [`recording`], `bytes` as the file `<folder>/<name>` under the workspace.
 pub fn keep_file(folder: &str, name: &str, bytes: &[u8]) {
     if recording() {

@@ -7,17 +7,38 @@
 //! Two sessions in one repository: session one writes `src/app.rs` and its turn stays open (the
 //! stand-in holds its last answer); session two's `write_file` of the same file is refused by the
 //! hook: the file keeps session one's content, the model read Baton's reason as the tool's error,
-//! and the queue has the item. Both sessions are on the Agents view with their turns.
+//! and the queue has the item. Both sessions are on the Agents view with their turns. What
+//! Gemini CLI recorded of each session's usage (its session file) adds up to what the stand-in
+//! reported.
 
 use baton_core::hooks::{parse_hook_payload, HookClient};
 use baton_core::task::TaskState;
+use baton_core::usage::{GeminiTranscript, TokenUse};
 use baton_store::Store;
 use baton_tests::coding_sessions::{
     end_session_one, refusal_in_queue, second_session_refused, sessions_shown,
 };
 use baton_tests::model_standin::GeminiStandIn;
 use baton_tests::peers::{gemini_print, gemini_user_settings, SessionPlace};
-use baton_tests::samples::{keep_payloads, Recorder};
+use baton_tests::samples::{keep_file, keep_payloads, usage_read, Recorder};
+use serde_json::Value;
+
+/// What Gemini's API reported, as billed: input not cached (the tools' part of the prompt
+/// included), output with thinking, cache read.
+fn billed(reported: &[Value]) -> TokenUse {
+    let mut sum = TokenUse::default();
+    for usage in reported {
+        let count = |key: &str| usage[key].as_u64().unwrap_or(0);
+        sum.add(TokenUse {
+            input: count("promptTokenCount") - count("cachedContentTokenCount")
+                + count("toolUsePromptTokenCount"),
+            output: count("candidatesTokenCount") + count("thoughtsTokenCount"),
+            cache_read: count("cachedContentTokenCount"),
+            cache_write: 0,
+        });
+    }
+    sum
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_second_gemini_session_is_refused_the_file_the_first_is_writing() {
@@ -94,5 +115,32 @@ async fn a_second_gemini_session_is_refused_the_file_the_first_is_writing() {
         "SessionEnd",
     ] {
         assert!(kinds.iter().any(|k| k == kind), "{kind} in {kinds:?}");
+    }
+
+    // Each session's file (the prompt's payload names it) holds what the stand-in reported.
+    for name in ["one", "two"] {
+        let transcript = payloads
+            .iter()
+            .find(|(_, p)| {
+                p["hook_event_name"] == "BeforeAgent"
+                    && p["prompt"]
+                        .as_str()
+                        .unwrap_or("")
+                        .contains(&format!("[session {name}]"))
+            })
+            .and_then(|(_, p)| p["transcript_path"].as_str())
+            .unwrap_or_else(|| panic!("session {name}'s transcript"))
+            .to_owned();
+        let bytes = std::fs::read(&transcript).unwrap();
+        let (read, skipped) = usage_read(&GeminiTranscript, &bytes);
+        let reported = model.seen(name).usage;
+        assert_eq!(reported.len(), 2, "two answers: {reported:?}");
+        assert_eq!(read, billed(&reported), "session {name}: {transcript}");
+        assert!(skipped.is_empty(), "{skipped:?}");
+        keep_file(
+            "crates/baton-core/src/usage/samples/gemini-0.61.0",
+            &format!("session-{name}.jsonl"),
+            &bytes,
+        );
     }
 }

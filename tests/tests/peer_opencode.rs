@@ -8,17 +8,39 @@
 //! stand-in holds its last answer); session two's `write` of the same file is refused (the
 //! plugin throws in `tool.execute.before`): the file keeps session one's content, the model read
 //! Baton's reason as the tool's error, and the queue has the item. Both sessions are on the
-//! Agents view with their turns, ended by `session.idle`.
+//! Agents view with their turns, ended by `session.idle`. What OpenCode recorded of each
+//! session's usage (its messages, in its database) adds up to what the stand-in reported.
 
 use baton_core::hooks::{parse_hook_payload, HookClient};
 use baton_core::task::TaskState;
+use baton_core::usage::{OpenCodeMessages, TokenUse};
 use baton_store::Store;
 use baton_tests::coding_sessions::{
     end_session_one, refusal_in_queue, second_session_refused, sessions_shown,
 };
 use baton_tests::model_standin::{ChatStandIn, ChatTools};
+use baton_tests::peers::opencode_messages;
 use baton_tests::peers::{opencode_config, opencode_run, SessionPlace};
-use baton_tests::samples::{keep_payloads, Recorder};
+use baton_tests::samples::{keep_file, keep_payloads, usage_read, Recorder};
+use serde_json::Value;
+
+/// What the Chat Completions API reported, as billed: input not cached, output (reasoning
+/// within it), cache read.
+fn billed(reported: &[Value]) -> TokenUse {
+    let mut sum = TokenUse::default();
+    for usage in reported {
+        let cached = usage["prompt_tokens_details"]["cached_tokens"]
+            .as_u64()
+            .unwrap_or(0);
+        sum.add(TokenUse {
+            input: usage["prompt_tokens"].as_u64().unwrap() - cached,
+            output: usage["completion_tokens"].as_u64().unwrap(),
+            cache_read: cached,
+            cache_write: 0,
+        });
+    }
+    sum
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_second_opencode_session_is_refused_the_file_the_first_is_writing() {
@@ -95,5 +117,28 @@ async fn a_second_opencode_session_is_refused_the_file_the_first_is_writing() {
         "event.session.idle",
     ] {
         assert!(kinds.iter().any(|k| k == kind), "{kind} in {kinds:?}");
+    }
+
+    // Each session's messages (the prompt's call names the session) hold what was reported.
+    for name in ["one", "two"] {
+        let session = payloads
+            .iter()
+            .find(|(_, p)| {
+                p["hook"] == "chat.message" && p.to_string().contains(&format!("[session {name}]"))
+            })
+            .and_then(|(_, p)| p["input"]["sessionID"].as_str())
+            .unwrap_or_else(|| panic!("session {name}'s id"))
+            .to_owned();
+        let lines = opencode_messages(&home, &session).join("\n") + "\n";
+        let (read, skipped) = usage_read(&OpenCodeMessages, lines.as_bytes());
+        let reported = model.seen(name).usage;
+        assert_eq!(reported.len(), 2, "two answers: {reported:?}");
+        assert_eq!(read, billed(&reported), "session {name}: {lines}");
+        assert!(skipped.is_empty(), "{skipped:?}");
+        keep_file(
+            "crates/baton-core/src/usage/samples/opencode-1.18.33",
+            &format!("session-{name}.jsonl"),
+            lines.as_bytes(),
+        );
     }
 }

@@ -10,6 +10,7 @@
 //! * [`hooks`]: coding-agent sessions heard through their hooks: payloads, file effects, permits.
 //! * [`ratelimit`]: rate-limit headers, forecasts and the pressure detector.
 //! * [`cost`]: prices per API and model, what the agents' calls cost, daily budgets.
+//! * [`usage`]: coding agents' token usage from what the clients record (Gemini CLI, OpenCode).
 //! * [`readiness`]: whether an agent has run stably long enough for a second one to join it.
 //! * [`timeline`]: the fleet on one time axis, and the replay of a past moment.
 //! * [`views`]: the read models the UI shows (exported to TypeScript with ts-rs).
@@ -29,6 +30,7 @@ pub mod readiness;
 pub mod rules;
 pub mod task;
 pub mod timeline;
+pub mod usage;
 pub mod views;
 
 pub use error::{ConfigError, ProtocolError};

@@ -75,8 +75,20 @@ fn tool_results(body: &Value) -> Vec<(String, bool)> {
         .collect()
 }
 
-/// One streamed answer: its deltas as chunks, then the finish, the usage and `[DONE]`.
-fn stream(n: usize, deltas: Vec<Value>, finish: &str) -> Response {
+/// The usage the API reports for the `n`th request of a session: a prompt that grows, part of
+/// it cached, and reasoning within the completion.
+fn usage(n: usize) -> Value {
+    let n = n as u64;
+    let (prompt, cached, completion, reasoning) = (1000 + 100 * n, 400, 20 + n, 5);
+    json!({"prompt_tokens": prompt, "completion_tokens": completion,
+           "total_tokens": prompt + completion,
+           "prompt_tokens_details": {"cached_tokens": cached},
+           "completion_tokens_details": {"reasoning_tokens": reasoning}})
+}
+
+/// One streamed answer: its deltas as chunks, then the finish, `usage` (when reported) and
+/// `[DONE]`.
+fn stream(n: usize, deltas: Vec<Value>, finish: &str, usage: Option<Value>) -> Response {
     let chunk = |delta: Value, finish: Option<&str>| {
         json!({"id": format!("chatcmpl-standin-{n}"), "object": "chat.completion.chunk",
                "created": 0, "model": COPILOT_MODEL,
@@ -89,19 +101,31 @@ fn stream(n: usize, deltas: Vec<Value>, finish: &str) -> Response {
         push(chunk(delta, None));
     }
     push(chunk(json!({}), Some(finish)));
-    push(
-        json!({"id": format!("chatcmpl-standin-{n}"), "object": "chat.completion.chunk",
-                "created": 0, "model": COPILOT_MODEL, "choices": [],
-                "usage": {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15}}),
-    );
+    if let Some(usage) = usage {
+        push(
+            json!({"id": format!("chatcmpl-standin-{n}"), "object": "chat.completion.chunk",
+                    "created": 0, "model": COPILOT_MODEL, "choices": [], "usage": usage}),
+        );
+    }
     body.push_str("data: [DONE]\n\n");
     ([(header::CONTENT_TYPE, "text/event-stream")], body).into_response()
 }
 
 async fn completions(State(script): State<Arc<Script>>, Json(body): Json<Value>) -> Response {
+    // A request that offers no tools is none of a conversation's turns (OpenCode's title for a
+    // session): a line of text, no usage.
+    if body["tools"].as_array().is_none_or(Vec::is_empty) {
+        return stream(
+            0,
+            vec![json!({"content": "A stand-in title"})],
+            "stop",
+            None,
+        );
+    }
     let session = session_of(&body);
     let results = tool_results(&body);
     let n = script.conversations.request(&session, &results);
+    let usage = Some(script.conversations.reported(&session, usage(n)));
     if results.is_empty() {
         let (name, arguments) = match (script.tools, std::fs::read_to_string(&script.file)) {
             (ChatTools::OpenCode, _) => (
@@ -118,10 +142,10 @@ async fn completions(State(script): State<Arc<Script>>, Json(body): Json<Value>)
         };
         let call = json!({"tool_calls": [{"index": 0, "id": format!("call_standin_{n}"),
             "type": "function", "function": {"name": name, "arguments": arguments.to_string()}}]});
-        return stream(n, vec![call], "tool_calls");
+        return stream(n, vec![call], "tool_calls", usage);
     }
     script.conversations.wait_if_held(&session).await;
-    stream(n, vec![json!({"content": "done"})], "stop")
+    stream(n, vec![json!({"content": "done"})], "stop", usage)
 }
 
 /// Whatever else Copilot asks for: nothing.

@@ -70,11 +70,22 @@ fn tool_results(body: &Value) -> Vec<(String, bool)> {
         .collect()
 }
 
-/// One streamed answer of `parts`, with the usage Gemini's API reports.
-fn stream(model: &str, parts: Value) -> Response {
+/// The usage Gemini's API reports for the `n`th request of a session: a prompt that grows,
+/// part of it cached, thinking, and the tools' part of the prompt.
+fn usage(n: usize) -> Value {
+    let n = n as u64;
+    let (prompt, cached, candidates, thoughts, tool) = (1000 + 100 * n, 400, 20 + n, 7, 3);
+    json!({"promptTokenCount": prompt, "cachedContentTokenCount": cached,
+           "candidatesTokenCount": candidates, "thoughtsTokenCount": thoughts,
+           "toolUsePromptTokenCount": tool,
+           "totalTokenCount": prompt + candidates + thoughts + tool})
+}
+
+/// One streamed answer of `parts`, with `usage` as Gemini's API reports it.
+fn stream(model: &str, parts: Value, usage: Value) -> Response {
     let chunk = json!({
         "candidates": [{"content": {"role": "model", "parts": parts}, "finishReason": "STOP", "index": 0}],
-        "usageMetadata": {"promptTokenCount": 10, "candidatesTokenCount": 5, "totalTokenCount": 15},
+        "usageMetadata": usage,
         "modelVersion": model,
     });
     let body = format!("data: {chunk}\r\n\r\n");
@@ -94,14 +105,19 @@ async fn models(
     };
     let session = session_of(&body);
     let results = tool_results(&body);
-    script.conversations.request(&session, &results);
+    let n = script.conversations.request(&session, &results);
+    let reported = |conversations: &Conversations| conversations.reported(&session, usage(n));
     if results.is_empty() {
         let call = json!([{"functionCall": {"name": "write_file",
             "args": {"file_path": script.file, "content": session}}}]);
-        return stream(model, call);
+        return stream(model, call, reported(&script.conversations));
     }
     script.conversations.wait_if_held(&session).await;
-    stream(model, json!([{"text": "done"}]))
+    stream(
+        model,
+        json!([{"text": "done"}]),
+        reported(&script.conversations),
+    )
 }
 
 impl GeminiStandIn {

@@ -44,6 +44,8 @@ pub struct Seen {
     /// The text of every tool result, and whether it was an error (as far as the API says).
     pub tool_results: Vec<(String, bool)>,
     pub requests: usize,
+    /// The usage each answer reported, as the API spells it (stand-ins that report it).
+    pub usage: Vec<Value>,
 }
 
 /// The conversations a stand-in had, shared by its handlers and the test.
@@ -77,6 +79,14 @@ impl Conversations {
             self.results.notify_waiters();
         }
         entry.requests
+    }
+
+    /// Notes the usage an answer to `session` reports, and returns it.
+    fn reported(&self, session: &str, usage: Value) -> Value {
+        let mut seen = self.seen.lock().unwrap();
+        let entry = seen.entry(session.to_owned()).or_default();
+        entry.usage.push(usage.clone());
+        usage
     }
 
     /// Waits while `session`'s final answer is held.

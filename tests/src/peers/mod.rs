@@ -23,7 +23,7 @@ pub use a2a_servers::{Fasta2a, LangGraphDev};
 pub use codex::{thread_id, CodexPlace};
 pub use gemini::{gemini_print, gemini_user_settings};
 pub use headless::Headless;
-pub use opencode::{opencode_config, opencode_run, OPENCODE_MODEL};
+pub use opencode::{opencode_config, opencode_messages, opencode_run, OPENCODE_MODEL};
 pub use programs::{debug_baton, node_peer, peer_program, peers_venv};
 
 /// `copilot -p PROMPT` (the real Copilot CLI, tools allowed as `--allow-all-tools` does) in

@@ -9,6 +9,36 @@ use tokio::process::Command;
 
 use super::programs::node_peer;
 
+/// The messages of session `session_id` in the database OpenCode keeps in `home`
+/// (`.local/share/opencode/opencode.db`), oldest first, each a JSON line: the row's `id`,
+/// `session_id`, `time_created`, `time_updated` and `data` (the message).
+pub fn opencode_messages(home: &Path, session_id: &str) -> Vec<String> {
+    let db = home.join(".local/share/opencode/opencode.db");
+    let conn =
+        rusqlite::Connection::open_with_flags(&db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .unwrap_or_else(|err| panic!("{}: {err}", db.display()));
+    let mut rows = conn
+        .prepare(
+            "SELECT id, session_id, time_created, time_updated, data FROM message
+              WHERE session_id = ?1 ORDER BY time_created, id",
+        )
+        .unwrap();
+    rows.query_map([session_id], |row| {
+        let data: String = row.get(4)?;
+        Ok(serde_json::json!({
+            "id": row.get::<_, String>(0)?,
+            "session_id": row.get::<_, String>(1)?,
+            "time_created": row.get::<_, i64>(2)?,
+            "time_updated": row.get::<_, i64>(3)?,
+            "data": serde_json::from_str::<serde_json::Value>(&data).unwrap(),
+        })
+        .to_string())
+    })
+    .unwrap()
+    .map(Result::unwrap)
+    .collect()
+}
+
 /// The provider and model OpenCode is run with.
 pub const OPENCODE_MODEL: &str = "standin/standin-model";
 
