@@ -141,8 +141,7 @@ fn opencodes_plugin_is_a_file_of_batons_own() {
     };
     let repo_arg = repo.to_str().unwrap();
     let plugin = repo.join(".opencode/plugin/baton.js");
-
-    hooks(&[
+    let enforce = [
         "hooks",
         "install",
         "opencode",
@@ -150,8 +149,9 @@ fn opencodes_plugin_is_a_file_of_batons_own() {
         repo_arg,
         "--mode",
         "enforce",
-    ])
-    .expect_code(0);
+    ];
+
+    hooks(&enforce).expect_code(0);
     let text = std::fs::read_to_string(&plugin).unwrap();
     assert!(text.contains(" opencode --mode enforce\";"), "{text}");
     // It is JavaScript node reads (OpenCode runs it on Bun; the tests run it for real).
@@ -166,16 +166,7 @@ fn opencodes_plugin_is_a_file_of_batons_own() {
 
     let status = hooks(&["hooks", "status", "opencode", "--project", repo_arg]);
     status.expect_stdout("tool.execute.before");
-    hooks(&[
-        "hooks",
-        "install",
-        "opencode",
-        "--project",
-        repo_arg,
-        "--mode",
-        "enforce",
-    ])
-    .expect_stdout("were already in");
+    hooks(&enforce).expect_stdout("were already in");
     hooks(&["hooks", "install", "opencode", "--project", repo_arg]).expect_code(0);
     assert!(std::fs::read_to_string(&plugin)
         .unwrap()

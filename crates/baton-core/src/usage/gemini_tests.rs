@@ -5,18 +5,15 @@
 use std::collections::BTreeMap;
 
 use super::*;
-use crate::usage::{read_lines, LinesRead, UsageRecord, MAX_LINE_BYTES};
+use crate::usage::test_samples::{huge_line_then, read_in_two};
+use crate::usage::{read_lines, LinesRead, UsageRecord};
 
 fn sample(name: &str) -> Vec<u8> {
-    let path = format!(
-        "{}/src/usage/samples/gemini-0.61.0/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    std::fs::read(&path).unwrap_or_else(|err| panic!("{path}: {err}"))
+    crate::usage::test_samples::sample("gemini-0.61.0", name)
 }
 
 fn read_all(bytes: &[u8]) -> LinesRead {
-    read_lines(&GeminiTranscript, bytes, 0, None, true)
+    crate::usage::test_samples::read_all(&GeminiTranscript, bytes)
 }
 
 /// Each response once (its largest figures), by key.
@@ -115,27 +112,15 @@ fn a_cut_line_waits_for_its_end_and_a_huge_one_is_skipped() {
         .unwrap();
     let response_line = bytes[..last].iter().rposition(|b| *b == b'\n').unwrap() + 1;
     let cut = response_line + 40;
-    let first = read_lines(&GeminiTranscript, &bytes[..cut], 0, None, false);
-    assert_eq!(first.consumed, response_line);
-    let rest = read_lines(
-        &GeminiTranscript,
-        &bytes[first.consumed..],
-        first.consumed as u64,
-        None,
-        true,
-    );
-    let mut all = first.records;
-    all.extend(rest.records);
+    let (all, stopped) = read_in_two(&GeminiTranscript, &bytes, cut);
+    assert_eq!(stopped, response_line);
     assert_eq!(all, read_all(&bytes).records);
     // Cut at the end of the file and never finished: read only if whole.
     let half = read_lines(&GeminiTranscript, &bytes[response_line..cut], 0, None, true);
     assert!(half.records.is_empty() && half.consumed == 0, "{half:?}");
     // A line over the limit (a huge tool result written whole) is skipped, the next one read.
-    let mut huge = br#"{"id":"big","type":"gemini","tokens":{"input":1},"content":""#.to_vec();
-    huge.resize(MAX_LINE_BYTES + 10, b'x');
-    huge.extend_from_slice(b"\"}\n");
-    huge.extend_from_slice(&bytes);
-    let read = read_all(&huge);
+    let start = br#"{"id":"big","type":"gemini","tokens":{"input":1},"content":""#;
+    let read = read_all(&huge_line_then(start, &bytes));
     assert_eq!(read.warnings.len(), 1, "{:?}", read.warnings);
     assert!(
         read.warnings[0].contains("longer than"),

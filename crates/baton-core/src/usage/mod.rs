@@ -13,6 +13,8 @@
 
 mod gemini;
 mod opencode;
+#[cfg(test)]
+mod test_samples;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};

@@ -5,18 +5,15 @@
 use serde_json::{json, Value};
 
 use super::*;
-use crate::usage::{read_lines, LinesRead, MAX_LINE_BYTES};
+use crate::usage::test_samples::{huge_line_then, read_in_two};
+use crate::usage::LinesRead;
 
 fn sample(name: &str) -> Vec<u8> {
-    let path = format!(
-        "{}/src/usage/samples/opencode-1.18.33/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    std::fs::read(&path).unwrap_or_else(|err| panic!("{path}: {err}"))
+    crate::usage::test_samples::sample("opencode-1.18.33", name)
 }
 
 fn read_all(bytes: &[u8]) -> LinesRead {
-    read_lines(&OpenCodeMessages, bytes, 0, None, true)
+    crate::usage::test_samples::read_all(&OpenCodeMessages, bytes)
 }
 
 #[test]
@@ -110,24 +107,11 @@ fn bad_messages_are_skipped_with_a_warning_and_the_rest_read() {
 fn a_cut_line_waits_and_a_huge_one_is_skipped() {
     let bytes = sample("session-one.jsonl");
     let cut = bytes.len() - 30;
-    let first = read_lines(&OpenCodeMessages, &bytes[..cut], 0, None, false);
-    assert!(first.consumed < cut);
-    let rest = read_lines(
-        &OpenCodeMessages,
-        &bytes[first.consumed..],
-        first.consumed as u64,
-        None,
-        true,
-    );
-    let mut all = first.records;
-    all.extend(rest.records);
+    let (all, stopped) = read_in_two(&OpenCodeMessages, &bytes, cut);
+    assert!(stopped < cut);
     assert_eq!(all, read_all(&bytes).records);
-    let mut huge =
-        br#"{"id":"big","data":{"role":"assistant","tokens":{"input":1}},"pad":""#.to_vec();
-    huge.resize(MAX_LINE_BYTES + 10, b'x');
-    huge.extend_from_slice(b"\"}\n");
-    huge.extend_from_slice(&bytes);
-    let read = read_all(&huge);
+    let start = br#"{"id":"big","data":{"role":"assistant","tokens":{"input":1}},"pad":""#;
+    let read = read_all(&huge_line_then(start, &bytes));
     assert_eq!(read.warnings.len(), 1, "{:?}", read.warnings);
     assert_eq!(read.records.len(), 2);
 }

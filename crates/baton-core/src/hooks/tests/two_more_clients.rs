@@ -28,6 +28,22 @@ fn parse(client: HookClient, payload: &Value) -> Result<HookCall, HookPayloadErr
     parse_hook_payload(client, payload.to_string().as_bytes(), None)
 }
 
+/// The recorded write of `src/app.rs` by session `id` in `cwd`, before (`before`: a
+/// PreToolUse) and after (`after`: a PostToolUse), as `recorded` reads them.
+fn writes_app(recorded: impl Fn(&str) -> HookCall, before: &str, after: &str, id: &str, cwd: &str) {
+    for (name, pre) in [(before, true), (after, false)] {
+        let call = recorded(name);
+        assert_eq!(call.session_id.as_deref(), Some(id), "{name}");
+        assert_eq!(
+            effect(&call),
+            ToolEffect::Writes(vec![format!("{cwd}/src/app.rs")]),
+            "{name}"
+        );
+        let is_pre = matches!(call.event, HookEvent::PreToolUse(_));
+        assert_eq!(is_pre, pre, "{name}: {call:?}");
+    }
+}
+
 /// The file a tool call writes (or reads), as Baton places it.
 fn effect(call: &HookCall) -> ToolEffect {
     let (HookEvent::PreToolUse(tool) | HookEvent::PostToolUse(tool)) = &call.event else {
@@ -47,23 +63,13 @@ fn gemini_cli_payloads_as_recorded_are_read_whole() {
         &gemini("BeforeAgent").event,
         HookEvent::UserPromptSubmit { prompt } if prompt.starts_with("[session one] Write src/app.rs")
     ));
-    for name in ["BeforeTool.write_file", "AfterTool.write_file"] {
-        let call = gemini(name);
-        assert_eq!(call.session_id.as_deref(), Some(id.as_str()), "{name}");
-        assert_eq!(
-            effect(&call),
-            ToolEffect::Writes(vec![format!("{cwd}/src/app.rs")]),
-            "{name}"
-        );
-    }
-    assert!(matches!(
-        gemini("BeforeTool.write_file").event,
-        HookEvent::PreToolUse(_)
-    ));
-    assert!(matches!(
-        gemini("AfterTool.write_file").event,
-        HookEvent::PostToolUse(_)
-    ));
+    writes_app(
+        gemini,
+        "BeforeTool.write_file",
+        "AfterTool.write_file",
+        &id,
+        &cwd,
+    );
     // The turn's final answer ends the turn; the session ends.
     assert!(matches!(gemini("AfterAgent").event, HookEvent::Stop));
     assert!(matches!(gemini("SessionEnd").event, HookEvent::SessionEnd));
@@ -129,23 +135,13 @@ fn opencode_plugin_calls_as_recorded_are_read_whole() {
         &prompt.event,
         HookEvent::UserPromptSubmit { prompt } if prompt.contains("[session one] Write src/app.rs")
     ));
-    for name in ["tool.execute.before.write", "tool.execute.after.write"] {
-        let call = opencode(name);
-        assert_eq!(call.session_id.as_deref(), Some(id.as_str()), "{name}");
-        assert_eq!(
-            effect(&call),
-            ToolEffect::Writes(vec![format!("{cwd}/src/app.rs")]),
-            "{name}"
-        );
-    }
-    assert!(matches!(
-        opencode("tool.execute.before.write").event,
-        HookEvent::PreToolUse(_)
-    ));
-    assert!(matches!(
-        opencode("tool.execute.after.write").event,
-        HookEvent::PostToolUse(_)
-    ));
+    writes_app(
+        opencode,
+        "tool.execute.before.write",
+        "tool.execute.after.write",
+        &id,
+        &cwd,
+    );
     assert!(matches!(
         opencode("event.session.idle").event,
         HookEvent::Stop
