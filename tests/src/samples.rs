@@ -44,8 +44,9 @@ impl Recorder {
         Recorder { dir: payloads }
     }
 
-    /// Every payload handed over so far, oldest first: its bytes as sent, and read.
-    pub fn payloads(&self) -> Vec<(Vec<u8>, Value)> {
+    /// Every payload handed over so far, oldest first: its bytes as sent, and as JSON; each
+    /// must read as `client`'s (the test fails naming the one that does not).
+    pub fn payloads(&self, client: baton_core::hooks::HookClient) -> Vec<(Vec<u8>, Value)> {
         let mut files: Vec<PathBuf> = std::fs::read_dir(&self.dir)
             .unwrap()
             .map(|entry| entry.unwrap().path())
@@ -57,6 +58,8 @@ impl Recorder {
                 let bytes = std::fs::read(file).unwrap();
                 let value = serde_json::from_slice(&bytes)
                     .unwrap_or_else(|err| panic!("{}: {err}", file.display()));
+                baton_core::hooks::parse_hook_payload(client, &bytes, None)
+                    .unwrap_or_else(|err| panic!("{err}: {value}"));
                 (bytes, value)
             })
             .collect()

@@ -2,11 +2,10 @@
 //! for Google's Gemini API, isolated in its own HOME.
 
 use std::path::Path;
-use std::process::Stdio;
 
 use tokio::process::Command;
 
-use super::programs::node_peer;
+use super::programs::{captured, node_peer};
 use crate::model_standin::GEMINI_MODEL;
 
 /// Gemini CLI's user settings in `home`: sign in with an API key (the stand-in takes any), send
@@ -43,10 +42,6 @@ pub fn gemini_print(repo: &Path, home: &Path, base_url: &str, name: &str) -> Com
             "--yolo",
             "-o",
             "json",
-        ])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true);
-    cmd
+        ]);
+    captured(cmd)
 }

@@ -3,11 +3,10 @@
 //! `opencode.json`), isolated in its own HOME.
 
 use std::path::Path;
-use std::process::Stdio;
 
 use tokio::process::Command;
 
-use super::programs::node_peer;
+use super::programs::{captured, node_peer};
 
 /// The messages of session `session_id` in the database OpenCode keeps in `home`
 /// (`.local/share/opencode/opencode.db`), oldest first, each a JSON line: the row's `id`,
@@ -74,10 +73,6 @@ pub fn opencode_run(repo: &Path, home: &Path, name: &str) -> Command {
         .args([
             "run",
             &format!("[session {name}] Write src/app.rs for the {name} feature."),
-        ])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true);
-    cmd
+        ]);
+    captured(cmd)
 }

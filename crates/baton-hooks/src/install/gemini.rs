@@ -11,8 +11,9 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{json, Value};
 
+use super::files::{json_text, read_object, real_folder, write_with_backup};
+use super::home;
 use super::settings::EventSpec;
-use super::{home, json_text, read_json, write_with_backup};
 use crate::HooksError;
 
 /// Milliseconds Gemini CLI waits for one of Baton's hooks (it answers in milliseconds, or lets
@@ -54,25 +55,10 @@ fn trust_file() -> Result<PathBuf, HooksError> {
     }
 }
 
-/// How Gemini CLI names a folder there: its real path.
-fn folder_key(dir: &Path) -> String {
-    std::fs::canonicalize(dir)
-        .or_else(|_| std::path::absolute(dir))
-        .unwrap_or_else(|_| dir.to_owned())
-        .to_string_lossy()
-        .into_owned()
-}
-
 /// The trust file and what it holds (`{}` when there is none).
 fn read_trust() -> Result<(PathBuf, Value), HooksError> {
     let path = trust_file()?;
-    let trust = read_json(&path)?.unwrap_or_else(|| json!({}));
-    if !trust.is_object() {
-        return Err(HooksError::Settings(format!(
-            "{} is not a JSON object; nothing was changed",
-            path.display()
-        )));
-    }
+    let trust = read_object(&path)?;
     Ok((path, trust))
 }
 
@@ -101,7 +87,7 @@ fn trusted(trust: &Value, key: &str) -> Option<bool> {
 /// note says so. A folder the person said not to trust stays so, and the note says what follows.
 pub(super) fn trust_folder(dir: &Path) -> Result<Option<String>, HooksError> {
     let (path, mut trust) = read_trust()?;
-    let key = folder_key(dir);
+    let key = real_folder(dir);
     match trusted(&trust, &key) {
         Some(true) => return Ok(None),
         Some(false) => {
@@ -126,7 +112,7 @@ pub(super) fn trust_folder(dir: &Path) -> Result<Option<String>, HooksError> {
 /// What keeps Gemini CLI from running the repository's hooks, if anything.
 pub(super) fn untrusted_note(dir: &Path) -> Result<Option<String>, HooksError> {
     let (path, trust) = read_trust()?;
-    let key = folder_key(dir);
+    let key = real_folder(dir);
     if trusted(&trust, &key) == Some(true) {
         return Ok(None);
     }

@@ -17,6 +17,7 @@
 mod codex_files;
 mod codex_trust;
 mod copilot;
+mod files;
 mod found;
 mod gemini;
 mod opencode;
@@ -24,11 +25,12 @@ mod settings;
 
 use std::path::{Path, PathBuf};
 
-use serde_json::{json, Value};
+use serde_json::json;
 
 use crate::HooksError;
 use codex_files::{codex_home, codex_key, read_codex_config, write_codex};
 use copilot::{copilot_file, copilot_home};
+use files::{json_text, read_json, write_with_backup};
 pub use found::{clients_found, clients_found_with};
 use gemini::{gemini_home, GEMINI_EVENTS};
 use opencode::opencode_config;
@@ -153,40 +155,6 @@ fn settings_file(target: &HooksTarget) -> Result<PathBuf, HooksError> {
             "unknown client {other} (claude-code, codex, copilot, gemini or opencode)"
         ))),
     }
-}
-
-pub(super) fn read_json(path: &Path) -> Result<Option<Value>, HooksError> {
-    match std::fs::read_to_string(path) {
-        Ok(text) if text.trim().is_empty() => Ok(Some(json!({}))),
-        Ok(text) => serde_json::from_str(&text).map(Some).map_err(|err| {
-            HooksError::Settings(format!(
-                "{} is not valid JSON ({err}); nothing was changed",
-                path.display()
-            ))
-        }),
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(err) => Err(err.into()),
-    }
-}
-
-/// Writes `text` to `path`, keeping a copy of what was there (`<file>.baton-backup`).
-pub(super) fn write_with_backup(path: &Path, text: &str) -> Result<(), HooksError> {
-    if path.exists() {
-        let mut backup = path.as_os_str().to_owned();
-        backup.push(".baton-backup");
-        std::fs::copy(path, PathBuf::from(backup))?;
-    }
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)?;
-    }
-    std::fs::write(path, text)?;
-    Ok(())
-}
-
-pub(super) fn json_text(value: &Value) -> Result<String, HooksError> {
-    let mut text = serde_json::to_string_pretty(value).map_err(std::io::Error::other)?;
-    text.push('\n');
-    Ok(text)
 }
 
 /// Installs Baton's hooks.

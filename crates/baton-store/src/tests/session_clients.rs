@@ -1,14 +1,14 @@
 //! Sessions of the five clients (schema 25): a store from before keeps its sessions whole, and
 //! takes Gemini CLI's and OpenCode's; a name that is no client is refused by the store itself.
 
-use baton_core::hooks::{parse_hook_payload, HookAnswer, HookClient, PermitMode};
+use baton_core::hooks::{parse_hook_payload, HookAnswer, HookClient};
 use baton_core::task::TaskState;
 use serde_json::json;
 
+use super::machines::enforce;
 use super::parallel_edits::on_branch;
 use super::support::{store_from_before, t};
 use crate::db::params;
-use crate::sessions::PermitSettings;
 use crate::Store;
 
 /// A Claude Code session as a store of version 20 to 24 holds it, every column set.
@@ -23,16 +23,6 @@ const BEFORE_25: &str = "
     VALUES (1, 'claude-code', 'aaaa1111', '/work/shop', '/work/shop', 'main', 'Fix the cart',
             'Write /work/shop/src/app.rs', 2, 1, '2026-05-01T12:00:00.000000000Z',
             '2026-05-01T12:05:00.000000000Z', NULL, 'github.com/acme/shop', NULL, 'laptop-a');";
-
-fn settings() -> PermitSettings {
-    PermitSettings {
-        mode: PermitMode::Enforce,
-        lease_time: chrono::Duration::minutes(10),
-        ask_person: false,
-        path_modes: Vec::new(),
-        parallel: baton_core::hooks::ParallelMode::Warn,
-    }
-}
 
 #[test]
 fn a_store_from_before_keeps_its_sessions_and_takes_gemini_and_opencode_ones() {
@@ -76,7 +66,7 @@ fn a_store_from_before_keeps_its_sessions_and_takes_gemini_and_opencode_ones() {
         session.client = client;
         let call = parse_hook_payload(client, payload.to_string().as_bytes(), None).unwrap();
         let record = store
-            .record_hook(&session, &call, settings(), t(at))
+            .record_hook(&session, &call, enforce(), t(at))
             .unwrap();
         assert_eq!(record.answer, HookAnswer::GoOn);
     }
