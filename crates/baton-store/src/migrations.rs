@@ -381,7 +381,8 @@ mod tests {
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .unwrap();
         assert_eq!(version, LATEST_VERSION);
-        assert_eq!(LATEST_VERSION, 20);
+        // 20, and this branch's 25 (issue 34) in the 21st place: 25 once 21 to 24 are merged.
+        assert_eq!(LATEST_VERSION, 21);
         let count = |sql: &str| -> i64 { conn.query_row(sql, [], |r| r.get(0)).unwrap() };
         assert_eq!(
             count("SELECT count(*) FROM agents WHERE name = 'Researcher' AND adapter = 'baton'"),
@@ -395,6 +396,18 @@ mod tests {
             .unwrap();
         conn.execute("UPDATE agents SET adapter = 'baton'", [])
             .unwrap();
+        // 0025 made the sessions table again with a client check that takes Gemini CLI and
+        // OpenCode, and still checks.
+        let session = |client: &str| {
+            conn.execute(
+                "INSERT INTO sessions (agent_id, client, session_id, started_at, last_seen_at)
+                 VALUES (1, ?1, 's', 'x', 'x')",
+                [client],
+            )
+        };
+        assert!(session("emacs").is_err());
+        session("opencode").unwrap();
+        conn.execute("DELETE FROM sessions", []).unwrap();
         // 0013: the events from before counted per minute (12:00 and 12:03, 2026-05-01).
         assert_eq!(
             count(

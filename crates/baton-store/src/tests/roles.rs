@@ -281,7 +281,11 @@ fn a_role_with_no_rights_and_an_old_schema_are_said_in_words() {
         "{err:?}"
     );
     assert!(err.to_string().contains("`baton store migrate`"), "{err}");
-    baton_testdb::sql_at(&shared.owner_url, "UPDATE baton_schema SET version = 20").unwrap();
+    let latest = format!(
+        "UPDATE baton_schema SET version = {}",
+        crate::LATEST_VERSION
+    );
+    baton_testdb::sql_at(&shared.owner_url, &latest).unwrap();
     // Bad asks of `grant`.
     for (role, words) in [
         ("no_such_role_anywhere", "there is no PostgreSQL role"),
