@@ -173,8 +173,9 @@ if $want_test; then
   fi
 fi
 # --- Coding-agent CLIs from npm (test only), in .peers-node/ ----------------------------------
-# The real Claude Code, Codex and Copilot CLIs, driven offline by scripted stand-ins for their
-# model APIs. Each line: the command it installs, the pinned package.
+# The real Claude Code, Codex, Copilot CLI, Gemini CLI and OpenCode, driven offline by scripted
+# stand-ins for their model APIs. Each line: the command it installs, the pinned package.
+# (opencode-ai brings its binary as a package per platform, ~180 MB.)
 if $want_test; then
   while read -r bin package; do
     if [ ! -x ".peers-node/node_modules/.bin/$bin" ]; then
@@ -187,6 +188,8 @@ if $want_test; then
 claude @anthropic-ai/claude-code@2.1.328
 codex @openai/codex@0.169.0
 copilot @github/copilot@1.0.102
+gemini @google/gemini-cli@0.61.0
+opencode opencode-ai@1.18.33
 PEERS
 fi
 say "ready"

@@ -1,6 +1,7 @@
-//! The story every coding-agent client test tells (Claude Code, Codex, Copilot CLI, each real
-//! and driven by a model stand-in): session one writes a file and its turn stays open, session
-//! two's write of the same file is refused, and the queue has one item for it.
+//! The story every coding-agent client test tells (Claude Code, Codex, Copilot CLI, Gemini CLI,
+//! OpenCode, each real and driven by a model stand-in): session one writes a file and its turn
+//! stays open, session two's write of the same file is refused, and the queue has one item for
+//! it; each session is on the Agents view with its turns.
 
 use std::path::Path;
 use std::process::Output;
@@ -9,6 +10,8 @@ use std::time::Duration;
 use baton_core::agent::AgentConfig;
 use baton_core::detect::FindingKind;
 use baton_core::escalations::Escalation;
+use baton_core::task::TaskState;
+use baton_core::views::{SessionSummary, TaskCard};
 use baton_store::escalations::EscalationFilter;
 use baton_store::Store;
 use tokio::process::{Child, Command};
@@ -81,6 +84,39 @@ pub fn refusal_in_queue(store: &Store, resource: &str) -> (Vec<AgentConfig>, Esc
     assert_eq!(item.kind, FindingKind::WriteCollision);
     assert_eq!(item.resource.as_deref(), Some(resource));
     (agents, item)
+}
+
+/// The sessions of `client` as the Agents view shows them (their rows' session summaries), each
+/// with its turns (its task cards): one per prompt, titled with the prompt (`[session NAME] …`),
+/// and in `ended` when given. Sorted by the session's name in its prompt (`one`, `two`).
+pub fn sessions_shown(
+    store: &Store,
+    client: &str,
+    ended: Option<TaskState>,
+) -> Vec<(SessionSummary, Vec<TaskCard>)> {
+    let mut shown: Vec<(SessionSummary, Vec<TaskCard>)> = store
+        .agent_rows()
+        .unwrap()
+        .into_iter()
+        .filter_map(|row| {
+            let session = row.session?;
+            let turns = store.task_cards(Some(row.config.id)).unwrap();
+            Some((session, turns))
+        })
+        .collect();
+    for (session, turns) in &shown {
+        assert_eq!(session.client, client, "{session:?}");
+        let prompt = session.prompt.as_deref().unwrap_or_default();
+        assert!(prompt.contains("[session "), "{session:?}");
+        assert_eq!(turns.len(), 1, "one turn per prompt: {turns:?}");
+        assert_eq!(turns[0].task_id, "turn-1");
+        assert!(turns[0].title.contains(prompt), "{turns:?} {prompt}");
+        if let Some(state) = ended {
+            assert_eq!(turns[0].state, state, "{turns:?}");
+        }
+    }
+    shown.sort_by_key(|(session, _)| session.prompt.clone());
+    shown
 }
 
 /// The person grants the file of the queue item `item` to the agent `agent_id`, as the app does.

@@ -8,6 +8,7 @@ pub mod engine;
 pub mod model_standin;
 pub mod module_graph;
 pub mod peers;
+pub mod samples;
 pub mod webdriver;
 
 use std::path::{Path, PathBuf};

@@ -34,6 +34,7 @@ fn write(store: &mut Store, id: &str, dir: &Path, branch: &str, repository: &str
         branch: Some(branch.into()),
         name: None,
         host: None,
+        account: None,
     };
     let settings = PermitSettings {
         mode: PermitMode::Warn,

@@ -277,11 +277,12 @@ pub struct PreviewFleet {
 /// Which client's settings, and where.
 #[derive(Debug, clap::Args)]
 pub struct HooksWhere {
-    /// claude-code, codex or copilot.
+    /// claude-code, codex, copilot, gemini or opencode.
     #[arg(value_parser = PossibleValuesParser::new(HookClient::ALL.map(HookClient::as_str)))]
     pub client: String,
     /// The repository whose settings get the hooks (`.claude/settings.json`,
-    /// `.codex/hooks.json`, `.github/hooks/baton.json`).
+    /// `.codex/hooks.json`, `.github/hooks/baton.json`, `.gemini/settings.json`,
+    /// `.opencode/plugin/baton.js`).
     #[arg(
         long,
         value_name = "DIR",
@@ -289,8 +290,8 @@ pub struct HooksWhere {
         required_unless_present = "user"
     )]
     pub project: Option<PathBuf>,
-    /// The user's own settings (`~/.claude/settings.json`, `$CODEX_HOME/hooks.json`), for every
-    /// repository.
+    /// The user's own settings (`~/.claude/settings.json`, `$CODEX_HOME/hooks.json`,
+    /// `~/.gemini/settings.json`, `~/.config/opencode/plugin/baton.js`, …), for every repository.
     #[arg(long)]
     pub user: bool,
 }

@@ -13,9 +13,9 @@
 //!   its rules (audited) and adds or updates its agents by name.
 //! * `baton decisions export [--out FILE]` writes the decision log as JSON Lines;
 //!   `baton decisions verify` checks its hash chain (exit 1 naming the first bad entry).
-//! * `baton hooks install|uninstall|status claude-code|copilot --project DIR|--user` puts
-//!   Baton's hooks in a coding agent's settings;
-//!   `baton hook claude-code|codex|copilot` is what coding agents' hooks call (one payload on
+//! * `baton hooks install|uninstall|status claude-code|codex|copilot|gemini|opencode --project
+//!   DIR|--user` puts Baton's hooks in a coding agent's settings (OpenCode: a plugin);
+//!   `baton hook claude-code|codex|copilot|gemini|opencode` is what coding agents' hooks call (one payload on
 //!   stdin, the reply in the client's format).
 //! * `baton escalations [--all] [--json]`, `baton escalation show ID` and
 //!   `baton decide ID ACTION …` are the escalation queue (decided and delivered as in the app);

@@ -54,6 +54,8 @@ pub const DEFAULT_PRICES: &[(&str, &str, f64, f64)] = &[
     ("anthropic", "claude-sonnet-4*", 0.003, 0.015),
     ("anthropic", "claude-3-5-haiku*", 0.0008, 0.004),
     ("anthropic", "claude-haiku-4*", 0.001, 0.005),
+    ("google", "gemini-2.5-pro*", 0.00125, 0.01),
+    ("google", "gemini-2.5-flash*", 0.0003, 0.0025),
 ];
 
 /// Longest API or model name a price names, in bytes.

@@ -11,7 +11,7 @@
 //! * [`ratelimit`]: rate-limit headers, forecasts and the pressure detector.
 //! * [`cost`]: prices per API and model, what the agents' calls cost, daily budgets.
 //! * [`usage`]: coding agents' token usage from what the clients record, and their limit
-//!   windows (Claude's 5-hour and 7-day, Codex's primary and secondary) with a forecast.
+//!   windows (Claude's 5-hour and 7-day, Codex's primary and secondary) with a forecast; Gemini CLI and OpenCode too.
 //! * [`readiness`]: whether an agent has run stably long enough for a second one to join it.
 //! * [`timeline`]: the fleet on one time axis, and the replay of a past moment.
 //! * [`views`]: the read models the UI shows (exported to TypeScript with ts-rs).

@@ -60,7 +60,7 @@ pub struct AgentRow {
 /// A coding session heard through its hooks, as the Agents view shows it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct SessionSummary {
-    /// `claude-code`, `codex` or `copilot`.
+    /// `claude-code`, `codex`, `copilot`, `gemini` or `opencode`.
     pub client: String,
     pub session_id: String,
     /// Its checkout's folder (a worktree's own folder).

@@ -1,5 +1,7 @@
 //! Every parser of what comes from outside (agents' status documents, A2A cards and tasks,
-//! rate-limit headers, rule patterns, coding agents' hook payloads) fed arbitrary bytes and
+//! rate-limit headers, rule patterns, the hook payloads of the five coding agents: Claude Code's,
+//! Codex's, Copilot CLI's, Gemini CLI's, OpenCode's plugin calls; the usage records of Gemini CLI
+//! and OpenCode) fed arbitrary bytes and
 //! arbitrary JSON values: it never panics, and what it refuses it refuses with a typed error
 //! that says something. (`baton.toml` is fuzzed in the CLI's tests, where its parser lives.)
 
@@ -10,6 +12,7 @@ use baton_core::hooks::{parse_hook_payload, HookClient};
 use baton_core::protocol::parse_status;
 use baton_core::ratelimit::{parse_retry_after, read_rate_limit_headers};
 use baton_core::rules::ResourcePattern;
+use baton_core::usage::{parser_for, read_lines};
 use chrono::{TimeZone, Utc};
 use proptest::prelude::*;
 use serde_json::Value;
@@ -42,6 +45,14 @@ fn json_value() -> impl Strategy<Value = Value> {
         Just("tool_name".to_owned()),
         Just("tool_input".to_owned()),
         Just("toolArgs".to_owned()),
+        Just("hook".to_owned()),
+        Just("input".to_owned()),
+        Just("output".to_owned()),
+        Just("args".to_owned()),
+        Just("sessionID".to_owned()),
+        Just("event".to_owned()),
+        Just("properties".to_owned()),
+        Just("type".to_owned()),
         "[a-z_]{1,8}",
     ];
     let leaf = prop_oneof![
@@ -57,6 +68,9 @@ fn json_value() -> impl Strategy<Value = Value> {
         Just(Value::String("TASK_STATE_INPUT_REQUIRED".into())),
         Just(Value::String("PreToolUse".into())),
         Just(Value::String("write".into())),
+        Just(Value::String("BeforeTool".into())),
+        Just(Value::String("tool.execute.before".into())),
+        Just(Value::String("session.idle".into())),
     ];
     leaf.prop_recursive(4, 64, 8, move |inner| {
         prop_oneof![
@@ -123,6 +137,24 @@ const HOOK: &str = r#"{"session_id": "abc", "cwd": "/repo", "hook_event_name": "
   "tool_name": "MultiEdit", "tool_input": {"file_path": "src/a.rs", "edits": [{"old_string": "a", "new_string": "b"}]},
   "toolName": "edit", "toolArgs": "{\"path\": \"a.rs\"}", "prompt": "p", "message": "m"}"#;
 
+/// What Baton's OpenCode plugin hands over: a tool call, and a bus event.
+const OPENCODE_HOOK: &str = r#"{"hook": "tool.execute.before", "directory": "/repo",
+  "input": {"tool": "write", "sessionID": "ses_dec5457c7ffeAuGOkxVKzgG7bW", "callID": "c1"},
+  "output": {"args": {"filePath": "/repo/src/a.rs", "content": "x"}}}"#;
+
+const OPENCODE_EVENT: &str = r#"{"hook": "event", "directory": "/repo",
+  "event": {"type": "permission.asked", "properties": {"sessionID": "ses_1",
+            "permission": "edit", "patterns": ["src/*"]}}}"#;
+
+/// A response as Gemini CLI's session file and OpenCode's database hold it.
+const GEMINI_LINE: &str = r#"{"id": "m1", "timestamp": "2026-11-25T17:53:02.668Z", "type": "gemini",
+  "content": "", "tokens": {"input": 1100, "output": 21, "cached": 400, "thoughts": 7, "tool": 3,
+  "total": 1131}, "model": "gemini-2.5-flash"}"#;
+
+const OPENCODE_LINE: &str = r#"{"id": "msg_1", "session_id": "ses_1", "time_updated": 1795629203366,
+  "data": {"role": "assistant", "modelID": "m", "time": {"created": 1795629199610},
+           "tokens": {"input": 700, "output": 16, "reasoning": 5, "cache": {"write": 0, "read": 400}}}}"#;
+
 fn bytes() -> impl Strategy<Value = Vec<u8>> {
     prop::collection::vec(any::<u8>(), 0..512)
 }
@@ -166,10 +198,12 @@ proptest! {
             }
             Err(err) => said(err.to_string())?,
         }
-        let hook = serde_json::to_vec(&one_part_wrong(HOOK, place, with)).unwrap();
-        for client in HookClient::ALL {
-            if let Err(err) = parse_hook_payload(client, &hook, event.as_deref()) {
-                said(err.to_string())?;
+        for good in [HOOK, OPENCODE_HOOK, OPENCODE_EVENT] {
+            let hook = serde_json::to_vec(&one_part_wrong(good, place, with.clone())).unwrap();
+            for client in HookClient::ALL {
+                if let Err(err) = parse_hook_payload(client, &hook, event.as_deref()) {
+                    said(err.to_string())?;
+                }
             }
         }
     }
@@ -211,6 +245,34 @@ proptest! {
             for body in [serde_json::to_vec(&value).unwrap(), raw.clone()] {
                 if let Err(err) = parse_hook_payload(client, &body, event.as_deref()) {
                     said(err.to_string())?;
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn usage_records_of_any_bytes_or_shape_are_skipped_with_a_reason(
+        value in json_value(),
+        raw in bytes(),
+        place in any::<prop::sample::Index>(),
+    ) {
+        for client in HookClient::ALL {
+            let Some(parser) = parser_for(client) else { continue };
+            let good = match client {
+                HookClient::Gemini => GEMINI_LINE,
+                _ => OPENCODE_LINE,
+            };
+            let wrong = serde_json::to_vec(&one_part_wrong(good, place, value.clone())).unwrap();
+            for line in [serde_json::to_vec(&value).unwrap(), raw.clone(), wrong] {
+                if let Err(err) = parser.parse(&line, None) {
+                    said(err)?;
+                }
+                let mut chunk = line.clone();
+                chunk.push(b'\n');
+                let read = read_lines(parser, &chunk, 0, None, false);
+                prop_assert!(read.consumed <= chunk.len());
+                for warning in read.warnings {
+                    said(warning)?;
                 }
             }
         }
@@ -260,7 +322,24 @@ fn the_documents_the_fuzzing_starts_from_are_good() {
         Utc::now(),
     );
     assert_eq!(doc.tasks.len(), 1);
+    for (client, line) in [
+        (HookClient::Gemini, GEMINI_LINE),
+        (HookClient::OpenCode, OPENCODE_LINE),
+    ] {
+        let items = parser_for(client)
+            .unwrap()
+            .parse(line.as_bytes(), None)
+            .unwrap();
+        assert_eq!(items.len(), 1, "{client:?}: {items:?}");
+    }
     for client in HookClient::ALL {
-        parse_hook_payload(client, HOOK.as_bytes(), Some("preToolUse")).expect("a good payload");
+        let goods: &[&str] = match client {
+            HookClient::OpenCode => &[OPENCODE_HOOK, OPENCODE_EVENT],
+            _ => &[HOOK],
+        };
+        for good in goods {
+            parse_hook_payload(client, good.as_bytes(), Some("preToolUse"))
+                .expect("a good payload");
+        }
     }
 }

@@ -12,7 +12,7 @@ use crate::call::{hook, store_budget, HookOptions, ASK_SECONDS};
 /// What a hook call is told on its command line.
 #[derive(Debug, Clone, clap::Args)]
 pub struct HookArgs {
-    /// claude-code, codex or copilot.
+    /// claude-code, codex, copilot, gemini or opencode.
     #[arg(value_parser = PossibleValuesParser::new(HookClient::ALL.map(HookClient::as_str))
         .map(|word| HookClient::parse(&word).expect("a possible value")))]
     pub client: HookClient,

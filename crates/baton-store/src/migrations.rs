@@ -76,6 +76,11 @@ const MIGRATION_SLICE: &[M<'static>] = &[
         "../migrations/sqlite/0022_parallel_edits_per_repository.sql"
     ))
     .foreign_key_check(),
+    // Gemini CLI and OpenCode sessions (issue 34): the sessions' client check takes them.
+    M::up(include_str!(
+        "../migrations/sqlite/0023_gemini_and_opencode_sessions.sql"
+    ))
+    .foreign_key_check(),
 ];
 
 /// PostgreSQL's migrations: (the version it brings the store to, its SQL). The first is the
@@ -126,6 +131,11 @@ pub(crate) const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
     (
         22,
         include_str!("../migrations/postgres/0022_parallel_edits_per_repository.sql"),
+    ),
+    // Gemini CLI and OpenCode sessions (issue 34): the sessions' client check takes them.
+    (
+        23,
+        include_str!("../migrations/postgres/0023_gemini_and_opencode_sessions.sql"),
     ),
 ];
 
@@ -386,7 +396,7 @@ mod tests {
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .unwrap();
         assert_eq!(version, LATEST_VERSION);
-        assert_eq!(LATEST_VERSION, 22);
+        assert_eq!(LATEST_VERSION, 23);
         let count = |sql: &str| -> i64 { conn.query_row(sql, [], |r| r.get(0)).unwrap() };
         assert_eq!(
             count("SELECT count(*) FROM agents WHERE name = 'Researcher' AND adapter = 'baton'"),
@@ -400,6 +410,18 @@ mod tests {
             .unwrap();
         conn.execute("UPDATE agents SET adapter = 'baton'", [])
             .unwrap();
+        // 0025 made the sessions table again with a client check that takes Gemini CLI and
+        // OpenCode, and still checks.
+        let session = |client: &str| {
+            conn.execute(
+                "INSERT INTO sessions (agent_id, client, session_id, started_at, last_seen_at)
+                 VALUES (1, ?1, 's', 'x', 'x')",
+                [client],
+            )
+        };
+        assert!(session("emacs").is_err());
+        session("opencode").unwrap();
+        conn.execute("DELETE FROM sessions", []).unwrap();
         // 0013: the events from before counted per minute (12:00 and 12:03, 2026-05-01).
         assert_eq!(
             count(

@@ -1,9 +1,8 @@
 //! OpenAI's Chat Completions API as Copilot CLI 1.0.102 calls it in its offline BYOK mode
-//! (`COPILOT_OFFLINE=true`, `COPILOT_PROVIDER_BASE_URL` naming this server, `COPILOT_MODEL`):
-//! `POST /v1/chat/completions`, always streamed as `data:` chunks ending with `data: [DONE]`.
-//! A conversation writes with Copilot's `create` tool (`{path, file_text}`), or, when the file
-//! is there already, its `edit` tool (`{path, old_str, new_str}`, the whole text replaced:
-//! `create` refuses a file that exists).
+//! (`COPILOT_OFFLINE=true`, `COPILOT_PROVIDER_BASE_URL` naming this server, `COPILOT_MODEL`),
+//! and as OpenCode 1.18.33 calls a custom `@ai-sdk/openai-compatible` provider whose `baseURL`
+//! names it: `POST /v1/chat/completions`, always streamed as `data:` chunks ending with
+//! `data: [DONE]`. A conversation writes with the client's own tools ([`ChatTools`]).
 
 use std::ops::Deref;
 use std::sync::Arc;
@@ -21,9 +20,21 @@ use super::{session_of, Conversations};
 /// `apply_patch` instead).
 pub const COPILOT_MODEL: &str = "gpt-4.1";
 
+/// Whose tools a conversation writes with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChatTools {
+    /// Copilot CLI's `create` (`{path, file_text}`), or, when the file is there already, its
+    /// `edit` (`{path, old_str, new_str}`, the whole text replaced: `create` refuses a file that
+    /// exists).
+    Copilot,
+    /// OpenCode's `write` (`{filePath, content}`).
+    OpenCode,
+}
+
 struct Script {
-    /// The file every session writes (absolute, as Copilot's tools want it).
+    /// The file every session writes (absolute, as the clients' tools want it).
     file: String,
+    tools: ChatTools,
     conversations: Conversations,
 }
 
@@ -64,8 +75,20 @@ fn tool_results(body: &Value) -> Vec<(String, bool)> {
         .collect()
 }
 
-/// One streamed answer: its deltas as chunks, then the finish, the usage and `[DONE]`.
-fn stream(n: usize, deltas: Vec<Value>, finish: &str) -> Response {
+/// The usage the API reports for the `n`th request of a session: a prompt that grows, part of
+/// it cached, and reasoning within the completion.
+fn usage(n: usize) -> Value {
+    let n = n as u64;
+    let (prompt, cached, completion, reasoning) = (1000 + 100 * n, 400, 20 + n, 5);
+    json!({"prompt_tokens": prompt, "completion_tokens": completion,
+           "total_tokens": prompt + completion,
+           "prompt_tokens_details": {"cached_tokens": cached},
+           "completion_tokens_details": {"reasoning_tokens": reasoning}})
+}
+
+/// One streamed answer: its deltas as chunks, then the finish, `usage` (when reported) and
+/// `[DONE]`.
+fn stream(n: usize, deltas: Vec<Value>, finish: &str, usage: Option<Value>) -> Response {
     let chunk = |delta: Value, finish: Option<&str>| {
         json!({"id": format!("chatcmpl-standin-{n}"), "object": "chat.completion.chunk",
                "created": 0, "model": COPILOT_MODEL,
@@ -78,33 +101,51 @@ fn stream(n: usize, deltas: Vec<Value>, finish: &str) -> Response {
         push(chunk(delta, None));
     }
     push(chunk(json!({}), Some(finish)));
-    push(
-        json!({"id": format!("chatcmpl-standin-{n}"), "object": "chat.completion.chunk",
-                "created": 0, "model": COPILOT_MODEL, "choices": [],
-                "usage": {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15}}),
-    );
+    if let Some(usage) = usage {
+        push(
+            json!({"id": format!("chatcmpl-standin-{n}"), "object": "chat.completion.chunk",
+                    "created": 0, "model": COPILOT_MODEL, "choices": [], "usage": usage}),
+        );
+    }
     body.push_str("data: [DONE]\n\n");
     ([(header::CONTENT_TYPE, "text/event-stream")], body).into_response()
 }
 
 async fn completions(State(script): State<Arc<Script>>, Json(body): Json<Value>) -> Response {
+    // A request that offers no tools is none of a conversation's turns (OpenCode's title for a
+    // session): a line of text, no usage.
+    if body["tools"].as_array().is_none_or(Vec::is_empty) {
+        return stream(
+            0,
+            vec![json!({"content": "A stand-in title"})],
+            "stop",
+            None,
+        );
+    }
     let session = session_of(&body);
     let results = tool_results(&body);
     let n = script.conversations.request(&session, &results);
+    let usage = Some(script.conversations.reported_usage(&session, usage(n)));
     if results.is_empty() {
-        let (name, arguments) = match std::fs::read_to_string(&script.file) {
-            Ok(old) => (
+        let (name, arguments) = match (script.tools, std::fs::read_to_string(&script.file)) {
+            (ChatTools::OpenCode, _) => (
+                "write",
+                json!({"filePath": script.file, "content": session}),
+            ),
+            (ChatTools::Copilot, Ok(old)) => (
                 "edit",
                 json!({"path": script.file, "old_str": old, "new_str": session}),
             ),
-            Err(_) => ("create", json!({"path": script.file, "file_text": session})),
+            (ChatTools::Copilot, Err(_)) => {
+                ("create", json!({"path": script.file, "file_text": session}))
+            }
         };
         let call = json!({"tool_calls": [{"index": 0, "id": format!("call_standin_{n}"),
             "type": "function", "function": {"name": name, "arguments": arguments.to_string()}}]});
-        return stream(n, vec![call], "tool_calls");
+        return stream(n, vec![call], "tool_calls", usage);
     }
     script.conversations.wait_if_held(&session).await;
-    stream(n, vec![json!({"content": "done"})], "stop")
+    stream(n, vec![json!({"content": "done"})], "stop", usage)
 }
 
 /// Whatever else Copilot asks for: nothing.
@@ -113,10 +154,17 @@ async fn anything_else() -> Response {
 }
 
 impl ChatStandIn {
-    /// Starts on a free port of 127.0.0.1; every session writes `file` (an absolute path).
+    /// Starts on a free port of 127.0.0.1; every session writes `file` (an absolute path) with
+    /// Copilot CLI's tools.
     pub async fn start(file: &str) -> ChatStandIn {
+        ChatStandIn::start_with(file, ChatTools::Copilot).await
+    }
+
+    /// [`ChatStandIn::start`], writing with `tools`.
+    pub async fn start_with(file: &str, tools: ChatTools) -> ChatStandIn {
         let script = Arc::new(Script {
             file: file.to_owned(),
+            tools,
             conversations: Conversations::default(),
         });
         let app = Router::new()

@@ -1,7 +1,8 @@
 //! Scripted stand-ins for the model APIs of the coding-agent CLIs, so that the real clients run
 //! here offline: Anthropic's Messages API for Claude Code ([`ModelStandIn`]), OpenAI's
-//! Responses API for Codex ([`ResponsesStandIn`]) and its Chat Completions API for Copilot CLI
-//! ([`ChatStandIn`]). See ../shared/notes/coding-agents-hooks.md.
+//! Responses API for Codex ([`ResponsesStandIn`]), its Chat Completions API for Copilot CLI and
+//! OpenCode ([`ChatStandIn`]) and Google's Gemini API for Gemini CLI ([`GeminiStandIn`]). See
+//! ../shared/notes/coding-agents-hooks.md.
 //!
 //! Every conversation asks for one write of a file, then, once the tool's result comes back,
 //! ends its turn with a line of text. A conversation is told apart by a marker in its prompt
@@ -10,6 +11,7 @@
 //! session's turn stays open).
 
 mod chat;
+mod gemini;
 mod messages;
 mod responses;
 
@@ -19,7 +21,8 @@ use std::sync::{Arc, Mutex};
 use serde_json::Value;
 use tokio::sync::Notify;
 
-pub use chat::{ChatStandIn, COPILOT_MODEL};
+pub use chat::{ChatStandIn, ChatTools, COPILOT_MODEL};
+pub use gemini::{GeminiStandIn, GEMINI_MODEL};
 pub use messages::{ModelStandIn, CLAUDE_MODEL};
 pub use responses::{ResponsesStandIn, WindowClimb, CODEX_MODEL};
 
@@ -44,6 +47,8 @@ pub struct Seen {
     /// The tokens its answers reported, added up: (fresh input, output, cache read, cache
     /// written), as the client bills them.
     pub reported: [u64; 4],
+    /// The usage each answer reported, as the API spells it (stand-ins that report it).
+    pub usage: Vec<Value>,
 }
 
 /// The tokens a session's `n`th answer reports (distinct per answer, so that a response counted
@@ -84,6 +89,14 @@ impl Conversations {
             self.results.notify_waiters();
         }
         entry.requests
+    }
+
+    /// Notes the usage an answer to `session` reports, and returns it.
+    fn reported_usage(&self, session: &str, usage: Value) -> Value {
+        let mut seen = self.seen.lock().unwrap();
+        let entry = seen.entry(session.to_owned()).or_default();
+        entry.usage.push(usage.clone());
+        usage
     }
 
     /// Waits while `session`'s final answer is held.

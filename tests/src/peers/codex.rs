@@ -2,11 +2,10 @@
 //! the Responses API, isolated in its own HOME and CODEX_HOME.
 
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
 
 use tokio::process::Command;
 
-use super::programs::node_peer;
+use super::programs::{captured, node_peer};
 use crate::model_standin::CODEX_MODEL;
 
 /// Where a Codex session runs: its folder (a repository or a worktree), HOME and CODEX_HOME.
@@ -53,12 +52,8 @@ impl CodexPlace {
             "-m",
             CODEX_MODEL,
             &format!("[session {name}] Write src/app.rs for the {name} feature."),
-        ])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true);
-        cmd
+        ]);
+        captured(cmd)
     }
 
     /// The CODEX_HOME `baton hooks install codex` must write into.

@@ -12,15 +12,19 @@ mod a2a_echo;
 mod a2a_frameworks;
 mod a2a_servers;
 mod codex;
+mod gemini;
 mod headless;
+mod opencode;
 mod programs;
 
 pub use a2a_echo::{A2aEcho, EchoOptions};
 pub use a2a_frameworks::{A2aJs, AdkAgent};
 pub use a2a_servers::{Fasta2a, LangGraphDev};
 pub use codex::{thread_id, CodexPlace};
+pub use gemini::{gemini_print, gemini_user_settings};
 pub use headless::Headless;
-pub use programs::{debug_baton, node_peer, peer_program, peers_venv};
+pub use opencode::{opencode_config, opencode_messages, opencode_run, OPENCODE_MODEL};
+pub use programs::{captured, debug_baton, node_peer, peer_program, peers_venv};
 
 /// `copilot -p PROMPT` (the real Copilot CLI, tools allowed as `--allow-all-tools` does) in
 /// `repo`, isolated (its own HOME, so its config and trusted folders are the test's), offline
@@ -42,12 +46,8 @@ pub fn copilot_print(
         .env("COPILOT_OFFLINE", "true")
         .env("COPILOT_PROVIDER_BASE_URL", base_url)
         .env("COPILOT_MODEL", crate::model_standin::COPILOT_MODEL)
-        .args(["-p", prompt, "--allow-all-tools"])
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .kill_on_drop(true);
-    cmd
+        .args(["-p", prompt, "--allow-all-tools"]);
+    captured(cmd)
 }
 
 /// `claude -p PROMPT` (the real Claude Code, `--output-format json`) in `repo`, isolated (its
@@ -77,12 +77,8 @@ pub fn claude_print(
             permission_mode,
             "--output-format",
             "json",
-        ])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true);
-    cmd
+        ]);
+    captured(cmd)
 }
 
 /// Which rate-limit dialect a mocklimit server speaks (its config in `tests/peers/`).

@@ -44,6 +44,16 @@ pub fn node_peer(bin: &str, env: &str, package: &str) -> PathBuf {
     path
 }
 
+/// A coding agent's run as the tests drive it: nothing on stdin, its output kept, killed when
+/// its handle goes (a test that fails leaves no client behind).
+pub fn captured(mut cmd: tokio::process::Command) -> tokio::process::Command {
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true);
+    cmd
+}
+
 /// The debug `baton` binary (`cargo build -p baton-cli`).
 pub fn debug_baton() -> PathBuf {
     let path = crate::target_dir().join("debug").join("baton");

@@ -8,7 +8,7 @@ import type { SessionUsage } from "./SessionUsage";
  */
 export type SessionSummary = { 
 /**
- * `claude-code`, `codex` or `copilot`.
+ * `claude-code`, `codex`, `copilot`, `gemini` or `opencode`.
  */
 client: string, session_id: string, 
 /**

@@ -35,7 +35,7 @@ describe("FirstRun", () => {
     await user.tab();
     expect(screen.getByTestId("first-run-watch")).toHaveFocus();
     expect(screen.getByRole("heading", { name: "Welcome to Baton" }).nextSibling).toHaveTextContent(
-      "coding sessions (Claude Code, Codex, Copilot CLI)",
+      "coding sessions (Claude Code, Codex, Copilot CLI, Gemini CLI, OpenCode)",
     );
   });
 

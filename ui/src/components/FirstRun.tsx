@@ -42,7 +42,7 @@ export function FirstRun({
         <h1 id="first-run-title">Welcome to Baton</h1>
         <p>
           Baton is mission control for the AI agents you run: the HTTP agents it polls and the coding sessions (Claude
-          Code, Codex, Copilot CLI) it hears through their hooks, all on one live board.
+          Code, Codex, Copilot CLI, Gemini CLI, OpenCode) it hears through their hooks, all on one live board.
         </p>
         <p>
           It catches the trouble that lives between agents (two writers on one file or record, a handoff nobody picked
@@ -72,7 +72,7 @@ export function FirstRun({
             disabled={starting}
           >
             <strong>Watch coding sessions in a repository…</strong>
-            <span>Install Baton&apos;s hooks for Claude Code, Codex or Copilot CLI there.</span>
+            <span>Install Baton&apos;s hooks for Claude Code, Codex, Copilot CLI, Gemini CLI or OpenCode there.</span>
           </button>
         </div>
         {starting ? (

@@ -52,7 +52,7 @@ export function SessionsTable({
       <header className="group-header">
         <h2 id="sessions-title">Coding sessions</h2>
         <span className="muted small">
-          Claude Code, Codex and Copilot CLI sessions, heard through their hooks (
+          Claude Code, Codex, Copilot CLI, Gemini CLI and OpenCode sessions, heard through their hooks (
           <span className="mono">baton hooks install</span>)
         </span>
         <span className="spacer" />

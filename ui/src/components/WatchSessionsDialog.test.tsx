@@ -35,6 +35,9 @@ describe("Watch coding sessions in a repository", () => {
     await waitFor(() => expect(box("codex")).toBeChecked());
     expect(box("claude-code")).not.toBeChecked();
     expect(box("copilot")).not.toBeChecked();
+    expect(box("gemini").parentElement).toHaveTextContent("Gemini CLI");
+    expect(box("opencode").parentElement).toHaveTextContent("OpenCode");
+    expect(box("gemini")).not.toBeChecked();
     expect(box("codex").parentElement).toHaveTextContent("found on this machine");
     expect(box("claude-code").parentElement).not.toHaveTextContent("found on this machine");
 

@@ -217,7 +217,7 @@ export function secretsStatus(): Promise<SecretsStatus> {
 }
 
 /** A coding agent's client whose hooks Baton installs. */
-export type HooksClient = "claude-code" | "codex" | "copilot";
+export type HooksClient = "claude-code" | "codex" | "copilot" | "gemini" | "opencode";
 
 /** Installs Baton's hooks for `client` in the repository at `project` (its full path). */
 export function installHooks(client: HooksClient, project: string, mode: PermitModeName): Promise<HooksInstalled> {

@@ -19,6 +19,8 @@ export const CLIENT_LABEL: Record<string, string> = {
   "claude-code": "Claude Code",
   codex: "Codex",
   copilot: "Copilot CLI",
+  gemini: "Gemini CLI",
+  opencode: "OpenCode",
 };
 
 export function sessionPhase(session: SessionSummary, now: number): SessionPhase {

@@ -6,6 +6,7 @@ describe("tickedClients", () => {
   it("ticks the clients found on this machine, in Baton's order", () => {
     expect(tickedClients(["copilot", "claude-code"])).toEqual(["claude-code", "copilot"]);
     expect(tickedClients(["codex"])).toEqual(["codex"]);
+    expect(tickedClients(["opencode", "gemini", "codex"])).toEqual(["codex", "gemini", "opencode"]);
   });
 
   it("ticks Claude Code when none is found, the machine could not be asked, or it names junk", () => {

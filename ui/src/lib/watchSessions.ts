@@ -3,7 +3,7 @@
 
 import type { HooksClient, PermitModeName } from "./backend";
 
-export const CLIENTS: readonly HooksClient[] = ["claude-code", "codex", "copilot"];
+export const CLIENTS: readonly HooksClient[] = ["claude-code", "codex", "copilot", "gemini", "opencode"];
 
 /** The modes in the order offered, with the word shown for each. */
 export const MODES: readonly { mode: PermitModeName; label: string }[] = [

@@ -14,6 +14,7 @@ mod common;
 mod config_files;
 mod crashes;
 mod hooks;
+mod hooks_clients;
 mod queue;
 mod roles;
 mod sim;

@@ -2,10 +2,11 @@
 //! for, and the `write` / `read` events a session's tool calls become.
 //!
 //! Seen: Claude Code's `Write`, `Edit`, `MultiEdit`, `NotebookEdit` and `Read`; Copilot CLI's
-//! `create`, `edit` and `view`; `apply_patch` envelopes, whether a tool of their own or inside
-//! a shell command (Codex edits files with `apply_patch <<'EOF' … EOF` through
-//! `exec_command`), placed where the command runs (see `shell`). Not seen: what any other shell
-//! command writes.
+//! `create`, `edit` and `view`; Gemini CLI's `write_file`, `replace` and `read_file`
+//! (`file_path`); OpenCode's `write`, `edit` and `read` (`filePath`); `apply_patch` envelopes,
+//! whether a tool of their own (Codex's, OpenCode's `patchText`) or inside a shell command
+//! (Codex edits files with `apply_patch <<'EOF' … EOF` through `exec_command`), placed where
+//! the command runs (see `shell`). Not seen: what any other shell command writes.
 
 use serde_json::Value;
 
@@ -13,7 +14,17 @@ use super::shell::{absolute, shell_patches, ShellPatches};
 use super::ToolCall;
 
 /// The tools that run a shell command, in lower case.
-const SHELL_TOOLS: [&str; 5] = ["bash", "shell", "exec_command", "local_shell", "powershell"];
+const SHELL_TOOLS: [&str; 6] = [
+    "bash",
+    "shell",
+    "exec_command",
+    "local_shell",
+    "powershell",
+    "run_shell_command",
+];
+
+/// The arguments that name the file an editing tool works on, in the order looked for.
+const FILE_KEYS: [&str; 3] = ["file_path", "path", "filePath"];
 
 /// What one tool call does.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,11 +60,10 @@ pub fn tool_effect(tool: &ToolCall, cwd: Option<&str>) -> ToolEffect {
             .collect()
     };
     match name.as_str() {
-        "write" | "edit" | "multiedit" | "create" | "str_replace" | "str_replace_editor" => {
-            ToolEffect::Writes(paths(&["file_path", "path"]))
-        }
+        "write" | "edit" | "multiedit" | "create" | "str_replace" | "str_replace_editor"
+        | "write_file" | "replace" => ToolEffect::Writes(paths(&FILE_KEYS)),
         "notebookedit" => ToolEffect::Writes(paths(&["notebook_path", "file_path", "path"])),
-        "read" | "view" => ToolEffect::Reads(paths(&["file_path", "path"])),
+        "read" | "view" | "read_file" => ToolEffect::Reads(paths(&FILE_KEYS)),
         "apply_patch" => patched(patch_paths_in(input, cwd)),
         name if SHELL_TOOLS.contains(&name) => {
             let found = patch_paths_in(input, cwd);

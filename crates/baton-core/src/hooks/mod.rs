@@ -1,11 +1,12 @@
-//! Coding-agent sessions heard through their hooks (Claude Code, Codex, Copilot CLI): the
-//! payloads they send, what a tool call does to files, the permit asked before a write, and the
-//! reply in each client's format. Pure; `baton hook` (the CLI) reads stdin, asks the store and
-//! prints the reply.
+//! Coding-agent sessions heard through their hooks (Claude Code, Codex, Copilot CLI, Gemini
+//! CLI, OpenCode through Baton's plugin): the payloads they send, what a tool call does to
+//! files, the permit asked before a write, and the reply in each client's format. Pure; `baton
+//! hook` (the CLI) reads stdin, asks the store and prints the reply.
 
 mod drift;
 mod effect;
 mod merge;
+mod opencode;
 mod overlap;
 mod parallel;
 mod payload;

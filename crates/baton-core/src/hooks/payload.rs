@@ -1,11 +1,13 @@
-//! What a coding agent's hook sends on stdin, read into one shape for the three families.
+//! What a coding agent's hook sends on stdin, read into one shape for the five clients.
 //!
-//! Claude Code and Codex send snake_case objects (`session_id`, `cwd`, `hook_event_name`,
-//! `tool_name`, `tool_input`, …); Copilot CLI sends camelCase ones (`sessionId`, `toolName`,
-//! `toolArgs`, the latter an object or a JSON text) and names its events in camelCase
-//! (`preToolUse`). Both spellings are read for every client: what matters is what the payload
-//! says. Fields Baton does not use are ignored; a field it uses with the wrong type is an error
-//! naming the field.
+//! Claude Code, Codex and Gemini CLI send snake_case objects (`session_id`, `cwd`,
+//! `hook_event_name`, `tool_name`, `tool_input`, …; Gemini CLI names its events `BeforeTool`,
+//! `AfterTool`, `BeforeAgent`, `AfterAgent`); Copilot CLI sends camelCase ones (`sessionId`,
+//! `toolName`, `toolArgs`, the latter an object or a JSON text) and names its events in
+//! camelCase (`preToolUse`). Both spellings are read for every client: what matters is what the
+//! payload says. OpenCode has no command hooks: Baton's plugin hands over the plugin call as it
+//! came ([`super::opencode`]). Fields Baton does not use are ignored; a field it uses with the
+//! wrong type is an error naming the field.
 
 use serde_json::{json, Map, Value};
 use thiserror::Error;
@@ -19,13 +21,17 @@ pub enum HookClient {
     ClaudeCode,
     Codex,
     Copilot,
+    Gemini,
+    OpenCode,
 }
 
 impl HookClient {
-    pub const ALL: [HookClient; 3] = [
+    pub const ALL: [HookClient; 5] = [
         HookClient::ClaudeCode,
         HookClient::Codex,
         HookClient::Copilot,
+        HookClient::Gemini,
+        HookClient::OpenCode,
     ];
 
     /// The word on the command line (`baton hook claude-code`).
@@ -34,6 +40,8 @@ impl HookClient {
             HookClient::ClaudeCode => "claude-code",
             HookClient::Codex => "codex",
             HookClient::Copilot => "copilot",
+            HookClient::Gemini => "gemini",
+            HookClient::OpenCode => "opencode",
         }
     }
 
@@ -47,6 +55,8 @@ impl HookClient {
             HookClient::ClaudeCode => "Claude Code",
             HookClient::Codex => "Codex",
             HookClient::Copilot => "Copilot CLI",
+            HookClient::Gemini => "Gemini CLI",
+            HookClient::OpenCode => "OpenCode",
         }
     }
 }
@@ -157,6 +167,9 @@ pub fn parse_hook_payload(
     let Value::Object(object) = value else {
         return Err(HookPayloadError::NotAnObject);
     };
+    if client == HookClient::OpenCode {
+        return super::opencode::plugin_call(&object);
+    }
     let fields = Fields(&object);
     let session_id = fields.text(&["session_id", "sessionId"], "session_id")?;
     let cwd = fields.text(&["cwd"], "cwd")?;
@@ -181,10 +194,16 @@ pub fn parse_hook_payload(
         "PostToolUse" => HookEvent::PostToolUse(fields.tool()?),
         "PermissionRequest" => HookEvent::PermissionRequest(fields.tool()?),
         "Notification" => HookEvent::Notification {
-            kind: fields.text(
-                &["notification_type", "notificationType", "type"],
-                "notification_type",
-            )?,
+            kind: fields
+                .text(
+                    &["notification_type", "notificationType", "type"],
+                    "notification_type",
+                )?
+                .map(|kind| match kind.as_str() {
+                    // Gemini CLI's: its confirmation dialog is open.
+                    "ToolPermission" => "permission_prompt".to_owned(),
+                    _ => kind,
+                }),
             message: fields.text(&["message"], "message")?,
         },
         "Stop" => HookEvent::Stop,
@@ -200,27 +219,29 @@ pub fn parse_hook_payload(
     })
 }
 
-/// Copilot CLI's camelCase names (and Codex's, which are Claude Code's) in Claude Code's
-/// spelling; anything else as given.
+/// Copilot CLI's camelCase names and Gemini CLI's own (Codex's are Claude Code's) in Claude
+/// Code's spelling; anything else as given. Gemini CLI's `BeforeAgent` comes when a prompt is
+/// sent, its `AfterAgent` when the turn's final answer is given.
 fn canonical_event(name: &str) -> &str {
     match name {
         "sessionStart" => "SessionStart",
-        "userPromptSubmitted" | "userPromptSubmit" => "UserPromptSubmit",
-        "preToolUse" => "PreToolUse",
-        "postToolUse" => "PostToolUse",
+        "userPromptSubmitted" | "userPromptSubmit" | "BeforeAgent" => "UserPromptSubmit",
+        "preToolUse" | "BeforeTool" => "PreToolUse",
+        "postToolUse" | "AfterTool" => "PostToolUse",
         "permissionRequest" => "PermissionRequest",
         "notification" => "Notification",
-        "agentStop" | "stop" => "Stop",
+        "agentStop" | "stop" | "AfterAgent" => "Stop",
         "sessionEnd" => "SessionEnd",
         other => other,
     }
 }
 
-struct Fields<'a>(&'a Map<String, Value>);
+/// A payload's fields, read by name.
+pub(super) struct Fields<'a>(pub(super) &'a Map<String, Value>);
 
 impl Fields<'_> {
     /// The first of `names` present, as text; null counts as absent.
-    fn text(
+    pub(super) fn text(
         &self,
         names: &[&str],
         field: &'static str,
@@ -264,8 +285,8 @@ impl Fields<'_> {
 
 /// The part of a session id a person tells sessions apart by: the last 8 characters of a UUID
 /// (Codex's are UUIDv7, whose first characters are the time, shared by sessions started
-/// together; Claude Code's are random throughout); anything else whole up to 12 characters,
-/// else its first 8.
+/// together; Claude Code's and Gemini CLI's are random throughout), and of OpenCode's
+/// `ses_<time><random>` ids; anything else whole up to 12 characters, else its first 8.
 pub fn short_session_id(session_id: &str) -> String {
     let uuid_shaped = session_id.len() == 36
         && session_id.char_indices().all(|(i, c)| {
@@ -275,8 +296,16 @@ pub fn short_session_id(session_id: &str) -> String {
                 c.is_ascii_hexdigit()
             }
         });
+    let opencode_shaped = session_id.len() > 16
+        && session_id.starts_with("ses_")
+        && session_id
+            .bytes()
+            .skip(4)
+            .all(|b| b.is_ascii_alphanumeric());
     if uuid_shaped {
         session_id[28..].to_owned()
+    } else if opencode_shaped {
+        session_id[session_id.len() - 8..].to_owned()
     } else if session_id.chars().count() <= 12 {
         session_id.to_owned()
     } else {

@@ -11,6 +11,14 @@
 //!   refuse the call too, so a failed hook exits 0); a permission request's answer is
 //!   `{"behavior": "allow" | "deny", "message"}`.
 //!
+//! - Gemini CLI 0.61.0: JSON `{"decision": "deny", "reason"}` on stdout, exit 0 (the model reads
+//!   "Tool execution blocked: <reason>"; exit 2 with the reason on stderr blocks too, but counts
+//!   as a failed hook and warns the person); "ask" is `{"decision": "ask"}`; exit 1 is a
+//!   warning and the call goes on (any other code would block it).
+//! - OpenCode 1.18.33: Baton's plugin reads the exit code: 2 throws the reason from
+//!   `tool.execute.before` (the call is refused, the model reads the reason as the tool's
+//!   error); anything else lets the call go on. A plugin cannot ask the person.
+//!
 //! A PermissionRequest (Claude Code, Codex) is answered by the person in Baton's queue:
 //! `{"hookSpecificOutput": {"hookEventName": "PermissionRequest", "decision": {"behavior":
 //! "allow" | "deny", "message"}}}` on stdout, exit 0 (measured with Claude Code 2.1.328: the deny
@@ -60,6 +68,21 @@ impl HookReply {
 
 /// The reply of `client` to a `event_name` call answered with `answer`.
 pub fn hook_reply(client: HookClient, event_name: &str, answer: &HookAnswer) -> HookReply {
+    // Gemini CLI and OpenCode have no permission request of their own to answer (Baton never
+    // asks for them), and an OpenCode plugin cannot ask the person: what is left is going on or
+    // refusing.
+    let plain;
+    let answer = match (client, answer) {
+        (HookClient::Gemini | HookClient::OpenCode, HookAnswer::Permission(decided)) => {
+            plain = match decided {
+                Ok(()) => HookAnswer::GoOn,
+                Err(message) => HookAnswer::Deny(message.clone()),
+            };
+            &plain
+        }
+        (HookClient::OpenCode, HookAnswer::Ask(_)) => &HookAnswer::GoOn,
+        _ => answer,
+    };
     match (client, answer) {
         (_, HookAnswer::GoOn) => HookReply::quiet(),
         // Copilot CLI 1.0.102 reads a permission request's answer as `behavior` at the top
@@ -85,6 +108,17 @@ pub fn hook_reply(client: HookClient, event_name: &str, answer: &HookAnswer) -> 
             .to_string(),
             ..HookReply::quiet()
         },
+        (HookClient::Gemini, HookAnswer::Deny(reason) | HookAnswer::Ask(reason)) => {
+            let decision = if matches!(answer, HookAnswer::Deny(_)) {
+                "deny"
+            } else {
+                "ask"
+            };
+            HookReply {
+                stdout: json!({"decision": decision, "reason": reason}).to_string(),
+                ..HookReply::quiet()
+            }
+        }
         (HookClient::Copilot, HookAnswer::Failed(message)) => HookReply {
             stderr: format!("baton: {message}\n"),
             ..HookReply::quiet()

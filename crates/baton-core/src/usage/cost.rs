@@ -1,7 +1,8 @@
 //! What a coding session's tokens cost, from the price table every agent's calls are priced
 //! with (`crate::cost`): input and output at the model's rates, and the prompt cache as the
 //! providers bill it: Anthropic reads at a tenth of the input rate and writes at 1.25 times
-//! it; OpenAI reads cached input at a tenth (GPT-5 models) and has no separate write.
+//! it; OpenAI reads cached input at a tenth (GPT-5 models) and has no separate write; Google reads
+//! cached input at a quarter (Gemini 2.5).
 
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
@@ -15,6 +16,10 @@ pub fn usage_api(client: HookClient) -> &'static str {
     match client {
         HookClient::ClaudeCode => "anthropic",
         HookClient::Codex | HookClient::Copilot => "openai",
+        HookClient::Gemini => "google",
+        // OpenCode speaks to whichever provider its config names (and prices its messages
+        // itself): no one API's prices fit, so its tokens are shown unpriced.
+        HookClient::OpenCode => "opencode",
     }
 }
 
@@ -22,6 +27,9 @@ pub fn usage_api(client: HookClient) -> &'static str {
 fn cache_rates(api: &str) -> (f64, f64) {
     if api.eq_ignore_ascii_case("anthropic") {
         (0.1, 1.25)
+    } else if api.eq_ignore_ascii_case("google") {
+        // Gemini 2.5 bills cached input at a quarter of the input rate.
+        (0.25, 1.0)
     } else {
         (0.1, 1.0)
     }

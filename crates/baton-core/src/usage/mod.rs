@@ -1,7 +1,7 @@
 //! Coding agents' token usage and limit windows, from what the clients themselves record: Claude
 //! Code's session transcript (JSON Lines, `message.usage` on assistant lines) and the data it
 //! hands a status-line command (`rate_limits`, `cost`), Codex's rollout file (`token_count`
-//! events with usage and `rate_limits`).
+//! events with usage and `rate_limits`), Gemini CLI's session file and OpenCode's messages.
 //!
 //! Pure: a client's [`UsageParser`] reads one line; [`read_lines`] reads a chunk of a file
 //! (what was appended since the last read), line by line, skipping what it cannot read with a
@@ -14,11 +14,15 @@
 mod claude;
 mod codex;
 mod cost;
+mod gemini;
 mod lines;
+mod opencode;
 mod status_line;
 mod types;
 pub mod windows;
 
+#[cfg(test)]
+mod test_samples;
 #[cfg(test)]
 mod tests;
 
@@ -27,7 +31,9 @@ use crate::hooks::HookClient;
 pub use claude::ClaudeTranscript;
 pub use codex::CodexRollout;
 pub use cost::{price_tokens, usage_api, SessionUsage, UsageCost};
+pub use gemini::GeminiTranscript;
 pub use lines::{read_lines, LinesRead};
+pub use opencode::OpenCodeMessages;
 pub use status_line::{parse_status_line, StatusLine};
 pub use types::{LineItem, TokenUse, UsageParser, UsageRecord, WindowReading, MAX_LINE_BYTES};
 pub use windows::{
@@ -40,6 +46,8 @@ pub fn parser_for(client: HookClient) -> Option<&'static dyn UsageParser> {
     match client {
         HookClient::ClaudeCode => Some(&ClaudeTranscript),
         HookClient::Codex => Some(&CodexRollout),
+        HookClient::Gemini => Some(&GeminiTranscript),
+        HookClient::OpenCode => Some(&OpenCodeMessages),
         HookClient::Copilot => None,
     }
 }

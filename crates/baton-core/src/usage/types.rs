@@ -109,3 +109,11 @@ pub(super) fn epoch_seconds(seconds: f64) -> Option<DateTime<Utc>> {
     }
     DateTime::from_timestamp(seconds as i64, 0)
 }
+
+/// Milliseconds since the epoch as a time (None for nonsense: before 2000 or after 2200).
+pub(super) fn epoch_millis(millis: f64) -> Option<DateTime<Utc>> {
+    if !(946_684_800_000.0..7_258_118_400_000.0).contains(&millis) {
+        return None;
+    }
+    DateTime::from_timestamp_millis(millis as i64)
+}

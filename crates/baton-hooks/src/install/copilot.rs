@@ -8,7 +8,8 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{json, Map, Value};
 
-use super::{home, json_text, read_json, write_with_backup, ASK_TIMEOUT_SECONDS, QUICK};
+use super::files::{json_text, read_object, real_folder, write_with_backup};
+use super::{home, ASK_TIMEOUT_SECONDS, QUICK};
 use crate::HooksError;
 
 /// Copilot CLI's events (camelCase; its payloads do not name the event, so each has a command
@@ -46,25 +47,10 @@ pub(super) fn copilot_file(command: &str) -> Value {
     json!({"version": 1, "hooks": events})
 }
 
-/// How Copilot CLI names a folder in `trustedFolders`: its absolute path, links resolved.
-fn folder_key(dir: &Path) -> String {
-    std::fs::canonicalize(dir)
-        .or_else(|_| std::path::absolute(dir))
-        .unwrap_or_else(|_| dir.to_owned())
-        .to_string_lossy()
-        .into_owned()
-}
-
 /// Copilot CLI's config.json and what it holds (`{}` when there is none).
 fn read_config() -> Result<(PathBuf, Value), HooksError> {
     let path = copilot_home()?.join("config.json");
-    let config = read_json(&path)?.unwrap_or_else(|| json!({}));
-    if !config.is_object() {
-        return Err(HooksError::Settings(format!(
-            "{} is not a JSON object; nothing was changed",
-            path.display()
-        )));
-    }
+    let config = read_object(&path)?;
     Ok((path, config))
 }
 
@@ -79,7 +65,7 @@ fn trusts(config: &Value, key: &str) -> bool {
 /// elsewhere); the note says so, or nothing when it was trusted already.
 pub(super) fn trust_folder(dir: &Path) -> Result<Option<String>, HooksError> {
     let (path, mut config) = read_config()?;
-    let key = folder_key(dir);
+    let key = real_folder(dir);
     if trusts(&config, &key) {
         return Ok(None);
     }
@@ -107,7 +93,7 @@ pub(super) fn trust_folder(dir: &Path) -> Result<Option<String>, HooksError> {
 /// What keeps Copilot CLI from running the repository's hooks, if anything.
 pub(super) fn untrusted_note(dir: &Path) -> Result<Option<String>, HooksError> {
     let (path, config) = read_config()?;
-    if trusts(&config, &folder_key(dir)) {
+    if trusts(&config, &real_folder(dir)) {
         return Ok(None);
     }
     Ok(Some(format!(

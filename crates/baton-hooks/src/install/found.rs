@@ -1,17 +1,37 @@
 //! Which coding agents this machine has, for the app's "Watch coding sessions…" to tick: a
-//! client counts as found when its program is on `PATH` (`claude`, `codex`, `copilot`) or its
-//! folder is in the user's home (`~/.claude`, `$CODEX_HOME` or `~/.codex`, `$COPILOT_HOME` or
-//! `~/.copilot`).
+//! client counts as found when its program is on `PATH` (`claude`, `codex`, `copilot`,
+//! `gemini`, `opencode`) or its folder is in the user's home (`~/.claude`, `$CODEX_HOME` or
+//! `~/.codex`, `$COPILOT_HOME` or `~/.copilot`, `~/.gemini` (in `$GEMINI_CLI_HOME` when set),
+//! `$XDG_CONFIG_HOME/opencode` or `~/.config/opencode`).
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
-/// Each client Baton installs hooks for, with its program and its home folder (the variable
-/// that moves it, and its place under `HOME`).
-const CLIENTS: [(&str, &str, Option<&str>, &str); 3] = [
+/// Each client Baton installs hooks for, with its program and its home folder: the variable
+/// that moves it (and its place in the folder that variable names), and its place under `HOME`.
+type Client = (
+    &'static str,
+    &'static str,
+    Option<(&'static str, &'static str)>,
+    &'static str,
+);
+
+const CLIENTS: [Client; 5] = [
     ("claude-code", "claude", None, ".claude"),
-    ("codex", "codex", Some("CODEX_HOME"), ".codex"),
-    ("copilot", "copilot", Some("COPILOT_HOME"), ".copilot"),
+    ("codex", "codex", Some(("CODEX_HOME", "")), ".codex"),
+    ("copilot", "copilot", Some(("COPILOT_HOME", "")), ".copilot"),
+    (
+        "gemini",
+        "gemini",
+        Some(("GEMINI_CLI_HOME", ".gemini")),
+        ".gemini",
+    ),
+    (
+        "opencode",
+        "opencode",
+        Some(("XDG_CONFIG_HOME", "opencode")),
+        ".config/opencode",
+    ),
 ];
 
 /// The clients found with this process's environment, in Baton's order.
@@ -20,7 +40,7 @@ pub fn clients_found() -> Vec<&'static str> {
 }
 
 /// The clients found with the environment `var` gives (`PATH`, `HOME`, `CODEX_HOME`,
-/// `COPILOT_HOME`).
+/// `COPILOT_HOME`, `GEMINI_CLI_HOME`, `XDG_CONFIG_HOME`).
 pub fn clients_found_with(var: impl Fn(&str) -> Option<OsString>) -> Vec<&'static str> {
     let set = |name: &str| var(name).filter(|value| !value.is_empty());
     let path: Vec<PathBuf> = set("PATH")
@@ -31,7 +51,7 @@ pub fn clients_found_with(var: impl Fn(&str) -> Option<OsString>) -> Vec<&'stati
         .into_iter()
         .filter(|(_, program, moved, folder)| {
             let own_home = moved
-                .and_then(|name| set(name).map(PathBuf::from))
+                .and_then(|(name, inside)| set(name).map(|dir| PathBuf::from(dir).join(inside)))
                 .or_else(|| home.as_ref().map(|h| h.join(folder)));
             path.iter().any(|dir| is_program(&dir.join(program)))
                 || own_home.is_some_and(|dir| dir.is_dir())
@@ -92,6 +112,12 @@ mod tests {
         assert_eq!(found(&[("HOME", home.path())]), ["codex"]);
         std::fs::create_dir(home.path().join(".copilot")).unwrap();
         assert_eq!(found(&[("HOME", home.path())]), ["codex", "copilot"]);
+        std::fs::create_dir_all(home.path().join(".config/opencode")).unwrap();
+        std::fs::create_dir(home.path().join(".gemini")).unwrap();
+        assert_eq!(
+            found(&[("HOME", home.path())]),
+            ["codex", "copilot", "gemini", "opencode"]
+        );
     }
 
     #[test]
@@ -105,6 +131,16 @@ mod tests {
             found(&[("HOME", home.path()), ("COPILOT_HOME", elsewhere.path())]),
             ["codex", "copilot"]
         );
+        // Gemini CLI's variable stands for the home its folder is in; OpenCode's folder is in
+        // the config home.
+        std::fs::create_dir(elsewhere.path().join(".gemini")).unwrap();
+        std::fs::create_dir(elsewhere.path().join("opencode")).unwrap();
+        let moved = [
+            ("HOME", home.path()),
+            ("GEMINI_CLI_HOME", elsewhere.path()),
+            ("XDG_CONFIG_HOME", elsewhere.path()),
+        ];
+        assert_eq!(found(&moved), ["codex", "gemini", "opencode"]);
     }
 
     #[cfg(unix)]
@@ -114,13 +150,14 @@ mod tests {
         let one = tempfile::tempdir().unwrap();
         let two = tempfile::tempdir().unwrap();
         program(two.path(), "claude", 0o755);
+        program(two.path(), "opencode", 0o755);
         // Not executable, or a folder: no program.
         program(one.path(), "copilot", 0o644);
         std::fs::create_dir(one.path().join("codex")).unwrap();
         let path = std::env::join_paths([one.path(), two.path()]).unwrap();
         assert_eq!(
             found(&[("HOME", home.path()), ("PATH", Path::new(&path))]),
-            ["claude-code"]
+            ["claude-code", "opencode"]
         );
     }
 }

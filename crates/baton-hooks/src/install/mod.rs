@@ -9,21 +9,31 @@
 //!   and a project's only when the project is trusted: install writes both ([`codex_trust`]).
 //! - Copilot CLI: `.github/hooks/baton.json` in the project (which install also trusts:
 //!   [`copilot`]) or `$COPILOT_HOME/hooks/baton.json` (`~/.copilot`), a file of Baton's own.
+//! - Gemini CLI: `.gemini/settings.json` in the project (which install also trusts: [`gemini`])
+//!   or `~/.gemini/settings.json`, in Claude Code's shape (timeouts in milliseconds).
+//! - OpenCode: a plugin of Baton's own, `.opencode/plugin/baton.js` in the project or
+//!   `~/.config/opencode/plugin/baton.js` ([`opencode`]).
 
 mod codex_files;
 mod codex_trust;
 mod copilot;
+mod files;
 mod found;
+mod gemini;
+mod opencode;
 mod settings;
 
 use std::path::{Path, PathBuf};
 
-use serde_json::{json, Value};
+use serde_json::json;
 
 use crate::HooksError;
 use codex_files::{codex_home, codex_key, read_codex_config, write_codex};
 use copilot::{copilot_file, copilot_home};
+pub(crate) use files::{json_text, read_json, write_with_backup};
 pub use found::{clients_found, clients_found_with};
+use gemini::{gemini_home, GEMINI_EVENTS};
+use opencode::opencode_config;
 use settings::{events_with_ours, with_hooks, without_hooks, EventSpec, HOOK_TIMEOUT_SECONDS};
 
 /// Seconds the client waits for a permission request's hook: the hook's own wait for the
@@ -135,44 +145,16 @@ pub(crate) fn settings_file(target: &HooksTarget) -> Result<PathBuf, HooksError>
             Ok(dir.join(".github").join("hooks").join("baton.json"))
         }
         ("copilot", HooksScope::User) => Ok(copilot_home()?.join("hooks").join("baton.json")),
+        ("gemini", HooksScope::Project(dir)) => Ok(dir.join(".gemini").join("settings.json")),
+        ("gemini", HooksScope::User) => Ok(gemini_home()?.join("settings.json")),
+        ("opencode", HooksScope::Project(dir)) => {
+            Ok(dir.join(".opencode").join("plugin").join("baton.js"))
+        }
+        ("opencode", HooksScope::User) => Ok(opencode_config()?.join("plugin").join("baton.js")),
         (other, _) => Err(HooksError::Settings(format!(
-            "unknown client {other} (claude-code, codex or copilot)"
+            "unknown client {other} (claude-code, codex, copilot, gemini or opencode)"
         ))),
     }
-}
-
-pub(crate) fn read_json(path: &Path) -> Result<Option<Value>, HooksError> {
-    match std::fs::read_to_string(path) {
-        Ok(text) if text.trim().is_empty() => Ok(Some(json!({}))),
-        Ok(text) => serde_json::from_str(&text).map(Some).map_err(|err| {
-            HooksError::Settings(format!(
-                "{} is not valid JSON ({err}); nothing was changed",
-                path.display()
-            ))
-        }),
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(err) => Err(err.into()),
-    }
-}
-
-/// Writes `text` to `path`, keeping a copy of what was there (`<file>.baton-backup`).
-pub(crate) fn write_with_backup(path: &Path, text: &str) -> Result<(), HooksError> {
-    if path.exists() {
-        let mut backup = path.as_os_str().to_owned();
-        backup.push(".baton-backup");
-        std::fs::copy(path, PathBuf::from(backup))?;
-    }
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)?;
-    }
-    std::fs::write(path, text)?;
-    Ok(())
-}
-
-pub(crate) fn json_text(value: &Value) -> Result<String, HooksError> {
-    let mut text = serde_json::to_string_pretty(value).map_err(std::io::Error::other)?;
-    text.push('\n');
-    Ok(text)
 }
 
 /// Installs Baton's hooks.
@@ -185,10 +167,14 @@ pub fn hooks_install(target: &HooksTarget) -> Result<HooksReport, HooksError> {
     if let Some(parallel) = &target.parallel {
         command.push_str(&format!(" --parallel {parallel}"));
     }
+    if target.client == "opencode" {
+        return install_opencode(path, &command);
+    }
     let before = read_json(&path)?;
     let events: &[EventSpec] = match target.client.as_str() {
         "claude-code" => &CLAUDE_EVENTS,
         "codex" => &CODEX_EVENTS,
+        "gemini" => &GEMINI_EVENTS,
         _ => &[],
     };
     let after = if events.is_empty() {
@@ -228,13 +214,30 @@ pub fn hooks_install(target: &HooksTarget) -> Result<HooksReport, HooksError> {
         write_with_backup(&path, &json_text(&after)?)?;
     }
     let mut notes = Vec::new();
-    if let ("copilot", HooksScope::Project(dir)) = (target.client.as_str(), &target.scope) {
-        notes.extend(copilot::trust_folder(dir)?);
+    match (target.client.as_str(), &target.scope) {
+        ("copilot", HooksScope::Project(dir)) => notes.extend(copilot::trust_folder(dir)?),
+        ("gemini", HooksScope::Project(dir)) => notes.extend(gemini::trust_folder(dir)?),
+        _ => {}
     }
     Ok(HooksReport {
         file: path,
         changed: changed || !notes.is_empty(),
         notes,
+    })
+}
+
+/// Writes Baton's OpenCode plugin at `path`, running `command`.
+fn install_opencode(path: PathBuf, command: &str) -> Result<HooksReport, HooksError> {
+    opencode::refuse_foreign(&path)?;
+    let text = opencode::plugin_text(command, QUICK * 1000)?;
+    let changed = std::fs::read_to_string(&path).ok().as_deref() != Some(text.as_str());
+    if changed {
+        write_with_backup(&path, &text)?;
+    }
+    Ok(HooksReport {
+        file: path,
+        changed,
+        notes: Vec::new(),
     })
 }
 
@@ -246,6 +249,16 @@ pub fn hooks_uninstall(target: &HooksTarget) -> Result<HooksReport, HooksError> 
         changed: false,
         notes: Vec::new(),
     };
+    if target.client == "opencode" {
+        if opencode::plugin_hooks(&path)?.is_empty() {
+            return Ok(unchanged(path));
+        }
+        std::fs::remove_file(&path)?;
+        return Ok(HooksReport {
+            changed: true,
+            ..unchanged(path)
+        });
+    }
     let Some(before) = read_json(&path)? else {
         return Ok(unchanged(path));
     };
@@ -279,6 +292,12 @@ pub fn hooks_uninstall(target: &HooksTarget) -> Result<HooksReport, HooksError> 
         }
     } else {
         write_with_backup(&path, &json_text(&after)?)?;
+        if let ("gemini", HooksScope::Project(dir)) = (target.client.as_str(), &target.scope) {
+            notes.push(format!(
+                "{} stays trusted in Gemini CLI's trusted folders (Baton does not know who trusted it)",
+                dir.display()
+            ));
+        }
     }
     Ok(HooksReport {
         file: path,
@@ -293,15 +312,23 @@ pub fn hooks_status(
     target: &HooksTarget,
 ) -> Result<(PathBuf, Vec<String>, Vec<String>), HooksError> {
     let path = settings_file(target)?;
+    if target.client == "opencode" {
+        let hooks = opencode::plugin_hooks(&path)?;
+        return Ok((path, hooks, Vec::new()));
+    }
     let Some(settings) = read_json(&path)? else {
         return Ok((path, Vec::new(), Vec::new()));
     };
     let events = events_with_ours(&settings, &target.client);
     let mut notes = Vec::new();
-    if let ("copilot", HooksScope::Project(dir)) = (target.client.as_str(), &target.scope) {
-        if !events.is_empty() {
+    match (target.client.as_str(), &target.scope) {
+        ("copilot", HooksScope::Project(dir)) if !events.is_empty() => {
             notes.extend(copilot::untrusted_note(dir)?);
         }
+        ("gemini", HooksScope::Project(dir)) if !events.is_empty() => {
+            notes.extend(gemini::untrusted_note(dir)?);
+        }
+        _ => {}
     }
     if target.client == "codex" && !events.is_empty() {
         let (config_path, config, _) = read_codex_config()?;

@@ -55,16 +55,16 @@ fn install_writes_a_backup_and_status_and_uninstall_find_the_entries() {
     );
     assert_eq!(std::fs::read_to_string(&file).unwrap(), "{broken");
 
-    // Copilot CLI (which also trusts the folder in the person's Copilot config):
-    // crates/baton-cli/tests/cli/hooks.rs, with a Copilot home of its own.
+    // Copilot CLI and Gemini CLI (which also trust the folder in the person's own config):
+    // crates/baton-cli/tests/cli/hooks.rs and hooks_clients.rs, with homes of their own.
     let unknown = HooksTarget {
-        client: "gemini".into(),
+        client: "emacs".into(),
         ..target
     };
     assert!(hooks_install(&unknown)
         .unwrap_err()
         .to_string()
-        .contains("unknown client gemini"));
+        .contains("unknown client emacs"));
 }
 
 /// Where each of `keys` stands in `text`, in the order given.

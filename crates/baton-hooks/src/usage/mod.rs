@@ -15,8 +15,8 @@ use std::path::{Path, PathBuf};
 use baton_core::hooks::HookClient;
 
 /// The account a session of `client` draws on: the client's config folder, as its own
-/// environment names it (`CLAUDE_CONFIG_DIR`, `CODEX_HOME`, `COPILOT_HOME`, else the folder in
-/// HOME), written `~/…` under HOME. Never a credential: sessions with one config folder share
+/// environment names it (`CLAUDE_CONFIG_DIR`, `CODEX_HOME`, `COPILOT_HOME`, `GEMINI_CLI_HOME`,
+/// `XDG_CONFIG_HOME`, else the folder in HOME), written `~/…` under HOME. Never a credential: sessions with one config folder share
 /// one login, and so one set of limit windows.
 pub fn account_of(client: HookClient) -> Option<String> {
     let var = |name: &str| {
@@ -25,12 +25,19 @@ pub fn account_of(client: HookClient) -> Option<String> {
             .map(PathBuf::from)
     };
     let home = var("HOME");
-    let (own, default) = match client {
-        HookClient::ClaudeCode => ("CLAUDE_CONFIG_DIR", ".claude"),
-        HookClient::Codex => ("CODEX_HOME", ".codex"),
-        HookClient::Copilot => ("COPILOT_HOME", ".copilot"),
-    };
-    let dir = var(own).or_else(|| home.as_ref().map(|h| h.join(default)))?;
+    let in_home = |default: &str| home.as_ref().map(|h| h.join(default));
+    let dir = match client {
+        HookClient::ClaudeCode => var("CLAUDE_CONFIG_DIR").or_else(|| in_home(".claude")),
+        HookClient::Codex => var("CODEX_HOME").or_else(|| in_home(".codex")),
+        HookClient::Copilot => var("COPILOT_HOME").or_else(|| in_home(".copilot")),
+        // Gemini CLI's variable stands for the home its `.gemini` is in.
+        HookClient::Gemini => var("GEMINI_CLI_HOME")
+            .or_else(|| home.clone())
+            .map(|base| base.join(".gemini")),
+        HookClient::OpenCode => var("XDG_CONFIG_HOME")
+            .or_else(|| in_home(".config"))
+            .map(|base| base.join("opencode")),
+    }?;
     Some(tilde(&dir, home.as_deref()))
 }
 

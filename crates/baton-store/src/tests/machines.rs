@@ -15,7 +15,7 @@ use crate::decisions::GENESIS_HASH;
 use crate::sessions::{PermitSettings, SessionRef};
 use crate::{ChainCheck, DecisionFilter, NewDecision, Store, StoreError};
 
-fn enforce() -> PermitSettings {
+pub(super) fn enforce() -> PermitSettings {
     PermitSettings {
         mode: PermitMode::Enforce,
         lease_time: chrono::Duration::minutes(10),

@@ -30,6 +30,7 @@ mod readiness;
 mod roles;
 mod rules;
 mod scale;
+mod session_clients;
 mod session_views;
 mod sessions;
 pub(crate) mod support;

@@ -2,3 +2,4 @@ mod payload;
 mod permit;
 mod repository;
 mod shell;
+mod two_more_clients;
