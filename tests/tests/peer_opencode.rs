@@ -111,6 +111,7 @@ async fn a_second_opencode_session_is_refused_the_file_the_first_is_writing() {
         "tool.execute.before.write",
         "tool.execute.after.write",
         "event.session.idle",
+        "event.message.updated",
     ] {
         assert!(kinds.iter().any(|k| k == kind), "{kind} in {kinds:?}");
     }
@@ -130,6 +131,28 @@ async fn a_second_opencode_session_is_refused_the_file_the_first_is_writing() {
         let reported = model.seen(name).usage;
         assert_eq!(reported.len(), 2, "two answers: {reported:?}");
         assert_eq!(read, billed(&reported), "session {name}: {lines}");
+        // And Baton, from the finished responses the plugin handed it, counted the same.
+        let agent = store
+            .agent_rows()
+            .unwrap()
+            .into_iter()
+            .find(|row| {
+                row.session
+                    .as_ref()
+                    .is_some_and(|s| s.session_id == session)
+            })
+            .unwrap_or_else(|| panic!("session {name} on the Agents view"))
+            .config
+            .id;
+        let usage = store
+            .session_usage(agent, HookClient::OpenCode, chrono::Utc::now())
+            .unwrap()
+            .unwrap_or_else(|| panic!("Baton read session {name}'s usage"));
+        let mut stored = TokenUse::default();
+        for model in &usage.models {
+            stored.add(model.tokens);
+        }
+        assert_eq!(stored, billed(&reported), "session {name} in Baton's store");
         assert!(skipped.is_empty(), "{skipped:?}");
         keep_file(
             "crates/baton-core/src/usage/samples/opencode-1.18.33",

@@ -21,7 +21,7 @@ use chrono::{Duration, Utc};
 use crate::place::{checkout, parent_process_id, Checkout};
 use crate::project::{read_project_hooks, ProjectHooks, PROJECT_FILE};
 use crate::served::{check_with_app, Checked};
-use crate::usage::TranscriptFeed;
+use crate::usage::usage_feed_of;
 use crate::wait::await_person;
 use baton_store::coding_usage::UsageFeed;
 
@@ -207,16 +207,13 @@ fn check_in_store(
     let record = StorePlace::from_anchor(db)
         .and_then(|place| place.open_for_short_process())
         .and_then(|mut store| {
-            let mut feed = call
-                .transcript_path
-                .as_deref()
-                .map(TranscriptFeed::for_hook);
+            let mut feed = usage_feed_of(call);
             let record = store.record_hook_reading(
                 session,
                 call,
                 settings,
                 Utc::now(),
-                feed.as_mut().map(|f| f as &mut dyn UsageFeed),
+                feed.as_deref_mut().map(|f| f as &mut dyn UsageFeed),
             )?;
             // The call is recorded; a failure to close changes nothing the client is told.
             let _ = store.close_short_process();

@@ -16,7 +16,8 @@
 //!
 //! `chat.message` is the person's prompt (a new turn); `session.created` starts the session,
 //! `session.idle` ends the turn, `session.deleted` the session; `permission.asked` means OpenCode
-//! waits for the person. Every other event is recorded by name only.
+//! waits for the person; `message.updated` of a finished assistant message carries its usage
+//! (the plugin sends only those). Every other event is recorded by name only.
 
 use serde_json::{Map, Value};
 
@@ -51,6 +52,22 @@ pub(super) fn plugin_call(object: &Map<String, Value>) -> Result<HookCall, HookP
             let name = Fields(&event)
                 .text(&["type"], "event.type")?
                 .ok_or(HookPayloadError::NoEvent)?;
+            if name == "message.updated" {
+                // A finished response: its usage is read from the message; the session is the
+                // message's (its `info.id` is the message's own id).
+                let info = part(&properties, "info")?;
+                let session = Fields(&info).text(&["sessionID"], "info.sessionID")?;
+                let assistant = info.get("role").and_then(Value::as_str) == Some("assistant");
+                let usage_message = assistant.then(|| Value::Object(info).to_string());
+                return Ok(HookCall {
+                    client: HookClient::OpenCode,
+                    session_id: session.filter(|id| !id.trim().is_empty()),
+                    cwd: cwd.filter(|cwd| !cwd.is_empty()),
+                    transcript_path: None,
+                    usage_message,
+                    event: HookEvent::Other(name),
+                });
+            }
             let happened = match name.as_str() {
                 "session.created" => HookEvent::SessionStart,
                 "session.idle" => HookEvent::Stop,
@@ -69,8 +86,10 @@ pub(super) fn plugin_call(object: &Map<String, Value>) -> Result<HookCall, HookP
         client: HookClient::OpenCode,
         session_id: session_id.filter(|id| !id.trim().is_empty()),
         cwd: cwd.filter(|cwd| !cwd.is_empty()),
-        // OpenCode keeps its messages in a database, not a file appended to (docs/coding-agents.md).
+        // OpenCode keeps its messages in a database, not a file appended to: its plugin hands
+        // Baton each finished response instead (`message.updated`, above).
         transcript_path: None,
+        usage_message: None,
         event,
     })
 }

@@ -123,6 +123,10 @@ pub struct HookCall {
     /// The file the client records the session in (Claude Code's transcript, Codex's rollout
     /// file): where Baton reads its usage.
     pub transcript_path: Option<String>,
+    /// A model response the payload itself carries, as JSON text, where the client hands its
+    /// hooks each finished response instead of a file (OpenCode's `message.updated`): where
+    /// Baton reads its usage.
+    pub usage_message: Option<String>,
     pub event: HookEvent,
 }
 
@@ -215,6 +219,7 @@ pub fn parse_hook_payload(
         session_id: session_id.filter(|id| !id.trim().is_empty()),
         cwd: cwd.filter(|cwd| !cwd.is_empty()),
         transcript_path: transcript_path.filter(|path| !path.is_empty()),
+        usage_message: None,
         event,
     })
 }

@@ -7,8 +7,14 @@ import { spawn } from "node:child_process";
 
 const COMMAND = __BATON_COMMAND__;
 const TIMEOUT_MS = __BATON_TIMEOUT_MS__;
-// The bus events Baton records: a session starts, waits for the person, ends its turn, ends.
+// The bus events Baton records: a session starts, waits for the person, ends its turn, ends;
+// and a model response once it is finished (its tokens: the session's usage).
 const EVENTS = new Set(["session.created", "session.idle", "session.deleted", "permission.asked"]);
+
+function finishedResponse(event) {
+  const info = event?.properties?.info;
+  return event?.type === "message.updated" && info?.role === "assistant" && !!info?.time?.completed;
+}
 
 function run(payload) {
   return new Promise((resolve) => {
@@ -56,7 +62,7 @@ export const BatonHooks = async ({ directory }) => {
       await call({ hook: "tool.execute.after", input, output: { title: output?.title } });
     },
     event: async ({ event }) => {
-      if (EVENTS.has(event?.type)) await call({ hook: "event", event });
+      if (EVENTS.has(event?.type) || finishedResponse(event)) await call({ hook: "event", event });
     },
   };
 };

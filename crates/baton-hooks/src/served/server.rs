@@ -15,7 +15,7 @@ use chrono::Utc;
 
 use super::wire::{HookRequest, HookResponse};
 use super::{socket_path, MAX_MESSAGE_BYTES};
-use crate::usage::{catch_up, TranscriptFeed};
+use crate::usage::{catch_up, usage_feed_of};
 use baton_store::coding_usage::UsageFeed;
 
 /// Why hook calls cannot be served (the hooks then work on the store themselves).
@@ -179,12 +179,14 @@ fn record(store: &mut Store, request: &HookRequest) -> HookResponse {
         }
     };
     // The app runs on the hook's machine: it reads the session's record file itself.
-    let mut feed = call
-        .transcript_path
-        .as_deref()
-        .map(TranscriptFeed::for_hook);
-    let feed = feed.as_mut().map(|f| f as &mut dyn UsageFeed);
-    match store.record_hook_reading(&session, &call, settings, Utc::now(), feed) {
+    let mut feed = usage_feed_of(&call);
+    match store.record_hook_reading(
+        &session,
+        &call,
+        settings,
+        Utc::now(),
+        feed.as_deref_mut().map(|f| f as &mut dyn UsageFeed),
+    ) {
         Ok(record) => HookResponse::Checked {
             agent_id: record.agent_id,
             answer: (&record.answer).into(),

@@ -1,14 +1,17 @@
 //! Coding sessions' usage, read from the files their clients write: the transcript or rollout
-//! file a hook payload names ([`TranscriptFeed`], read past where the store last read it), the
+//! file a hook payload names ([`TranscriptFeed`], read past where the store last read it) or the
+//! response a payload carries ([`PayloadMessage`]; [`usage_feed_of`] picks), the
 //! account a session draws on ([`account_of`]), Claude Code's status-line data
 //! ([`status_line`]), and the reading that catches up outside hook calls ([`catch_up`]).
 
 pub mod catch_up;
 pub mod chain;
 mod feed;
+mod message;
 pub mod status_line;
 
 pub use feed::{TranscriptFeed, HOOK_READ_BYTES};
+pub use message::{usage_feed_of, PayloadMessage};
 
 use std::path::{Path, PathBuf};
 

@@ -7,7 +7,7 @@ use baton_core::hooks::HookClient;
 use baton_core::usage::MAX_LINE_BYTES;
 use baton_store::coding_usage::{UsageCursor, UsageFeed};
 
-use super::{account_of, TranscriptFeed};
+use super::{account_of, usage_feed_of, PayloadMessage, TranscriptFeed};
 
 fn line(id: &str, output: u64) -> String {
     format!(
@@ -208,4 +208,37 @@ fn the_status_line_is_chained_never_replaced_and_given_back() {
     let removed = status_line_uninstall(&target).unwrap();
     assert!(removed.changed);
     assert_eq!(read()["statusLine"]["command"], theirs);
+}
+
+#[test]
+fn a_response_the_payload_carries_is_read_as_its_clients_record() {
+    let message = r#"{"id":"msg_2","sessionID":"ses_1","role":"assistant","modelID":"m","time":{"created":1795629199610},"tokens":{"input":700,"output":16,"reasoning":5,"cache":{"read":400,"write":3}}}"#;
+    let read = PayloadMessage(message.to_owned()).read(HookClient::OpenCode, None);
+    assert_eq!(read.cursor, None, "nothing to move");
+    assert_eq!(read.records.len(), 1, "{read:?}");
+    assert_eq!(read.records[0].key, "msg_2");
+    assert_eq!(
+        read.records[0].tokens,
+        baton_core::usage::TokenUse {
+            input: 700,
+            output: 21,
+            cache_read: 400,
+            cache_write: 3
+        }
+    );
+    // Junk is nothing, not a failure of the call.
+    let junk = PayloadMessage("{\"tokens\": \"assistant\"".into()).read(HookClient::OpenCode, None);
+    assert!(junk.records.is_empty(), "{junk:?}");
+
+    // A call's file comes first; a call with neither has no feed.
+    let mut call = baton_core::hooks::parse_hook_payload(
+        HookClient::ClaudeCode,
+        br#"{"session_id":"s","hook_event_name":"Stop"}"#,
+        None,
+    )
+    .unwrap();
+    assert!(usage_feed_of(&call).is_none());
+    call.usage_message = Some(message.to_owned());
+    let mut feed = usage_feed_of(&call).unwrap();
+    assert_eq!(feed.read(HookClient::OpenCode, None).records.len(), 1);
 }

@@ -397,3 +397,45 @@ fn an_opencode_session_is_told_apart_by_the_random_end_of_its_id() {
     assert_eq!(short_session_id("ses_short"), "ses_short");
     assert_eq!(short_session_id("ses_dec5457c7ffe-AuGOk"), "ses_dec5");
 }
+
+#[test]
+fn an_opencode_finished_response_carries_its_usage_for_its_session() {
+    let info = json!({"id": "msg_2", "sessionID": "ses_dec5457c7ffeAuGOkxVKzgG7bW",
+        "role": "assistant", "modelID": "standin-model", "providerID": "standin",
+        "time": {"created": 1795629199610_u64, "completed": 1795629203350_u64},
+        "tokens": {"input": 700, "output": 16, "reasoning": 5, "cache": {"read": 400, "write": 0}}});
+    let payload = json!({"hook": "event", "directory": "/repo",
+        "event": {"type": "message.updated", "properties": {"info": info}}});
+    let call = parse(HookClient::OpenCode, &payload).unwrap();
+    // The session is the message's, not the message's own id.
+    assert_eq!(
+        call.session_id.as_deref(),
+        Some("ses_dec5457c7ffeAuGOkxVKzgG7bW")
+    );
+    assert_eq!(call.event, HookEvent::Other("message.updated".into()));
+    let carried: Value = serde_json::from_str(call.usage_message.as_deref().unwrap()).unwrap();
+    assert_eq!(carried, info);
+
+    // The person's own message carries no usage; a wrongly typed one is refused whole.
+    let user = json!({"hook": "event", "event": {"type": "message.updated",
+        "properties": {"info": {"id": "msg_1", "sessionID": "ses_x", "role": "user"}}}});
+    assert_eq!(
+        parse(HookClient::OpenCode, &user).unwrap().usage_message,
+        None
+    );
+    let junk = json!({"hook": "event", "event": {"type": "message.updated",
+        "properties": {"info": "not an object"}}});
+    assert!(parse(HookClient::OpenCode, &junk).is_err());
+    // As the real OpenCode sent one (recorded by peer_opencode).
+    let recorded = opencode("event.message.updated");
+    assert!(recorded.session_id.unwrap().starts_with("ses_"));
+    assert!(recorded.usage_message.unwrap().contains("\"tokens\""));
+    // Other clients' payloads never carry one.
+    let claude = json!({"session_id": "s", "hook_event_name": "Stop"});
+    assert_eq!(
+        parse(HookClient::ClaudeCode, &claude)
+            .unwrap()
+            .usage_message,
+        None
+    );
+}
