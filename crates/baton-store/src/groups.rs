@@ -10,6 +10,7 @@
 //!
 //! The SLA of a new item comes from the `exception` rule matching its resource (default 24 h).
 
+use crate::changes::{self, ChangeKind};
 use crate::db::{params, Db};
 use baton_core::detect::{cap_evidence, EvidenceRef, FindingKind, Severity};
 use baton_core::escalations::{
@@ -211,7 +212,7 @@ fn count_in(
             group_title(&f.summary, count, scope.as_deref()),
         ],
     )?;
-    Ok(())
+    changes::record(tx, ChangeKind::EscalationChanged, item, "")
 }
 
 /// The item's agents (its lead finding's) take in `agents`; an item of several agents is no
@@ -284,6 +285,7 @@ fn open_item(
         "UPDATE findings SET escalation_id = ?2 WHERE id = ?1",
         params![finding_id, item],
     )?;
+    changes::record(tx, ChangeKind::EscalationOpened, item, "")?;
     Ok(item)
 }
 
@@ -352,7 +354,11 @@ pub(crate) fn retitle(tx: &Db, finding_id: i64, summary: &str) -> Result<Vec<i64
         "UPDATE escalations SET title = ?2 WHERE id = ?1 AND title != ?2",
         params![id, title],
     )?;
-    Ok(if changed > 0 { vec![id] } else { Vec::new() })
+    if changed == 0 {
+        return Ok(Vec::new());
+    }
+    changes::record(tx, ChangeKind::EscalationChanged, id, "")?;
+    Ok(vec![id])
 }
 
 /// Most findings of one item whose evidence is read (the lead's, then the newest).

@@ -30,6 +30,7 @@ use rusqlite::Connection;
 
 pub mod a2a;
 pub mod agents;
+pub mod changes;
 mod checkpoint;
 mod codec;
 pub mod copy;
@@ -158,6 +159,11 @@ impl Store {
     /// The connection, for the store's modules.
     pub(crate) fn db(&self) -> &Db {
         &self.db
+    }
+
+    /// The mark this connection puts on the changes it records ([`changes`]).
+    pub fn origin(&self) -> i64 {
+        self.db.origin()
     }
 
     /// Which engine the store is on.

@@ -69,6 +69,9 @@ const MIGRATION_SLICE: &[M<'static>] = &[
     M::up(include_str!(
         "../migrations/sqlite/0020_people_and_machines.sql"
     )),
+    // The change feed (issue 33, live everywhere): what each write changed, numbered in
+    // commit order.
+    M::up(include_str!("../migrations/sqlite/0021_change_feed.sql")),
 ];
 
 /// PostgreSQL's migrations: (the version it brings the store to, its SQL). The first is the
@@ -109,6 +112,12 @@ pub(crate) const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
     (
         20,
         include_str!("../migrations/postgres/0020_people_and_machines.sql"),
+    ),
+    // The change feed (issue 33, live everywhere): what each write changed, numbered in
+    // commit order.
+    (
+        21,
+        include_str!("../migrations/postgres/0021_change_feed.sql"),
     ),
 ];
 
@@ -369,7 +378,7 @@ mod tests {
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .unwrap();
         assert_eq!(version, LATEST_VERSION);
-        assert_eq!(LATEST_VERSION, 20);
+        assert_eq!(LATEST_VERSION, 21);
         let count = |sql: &str| -> i64 { conn.query_row(sql, [], |r| r.get(0)).unwrap() };
         assert_eq!(
             count("SELECT count(*) FROM agents WHERE name = 'Researcher' AND adapter = 'baton'"),

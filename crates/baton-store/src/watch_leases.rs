@@ -12,6 +12,7 @@
 
 use serde::Serialize;
 
+use crate::changes::{self, ChangeKind};
 use crate::codec::ts;
 use crate::db::{params, Row};
 use crate::error::{Result, StoreError};
@@ -112,6 +113,7 @@ impl Store {
             ],
             |r| r.get(0),
         )?;
+        changes::record(&tx, ChangeKind::Watchers, id, "")?;
         tx.commit()?;
         Ok(id)
     }
@@ -150,10 +152,13 @@ impl Store {
                 ],
             )?;
         }
-        tx.execute(
+        let forgotten = tx.execute(
             "DELETE FROM watcher_runs WHERE heartbeat_ms < clock_ms() - ?1",
             params![FORGET_AFTER_MS],
         )?;
+        // Who holds what is shown (the app, `baton status`): a change when it moves, not at
+        // each renewal.
+        let mut moved = rejoined || forgotten > 0;
         tx.execute(
             "UPDATE watch_leases SET expires_ms = clock_ms() + ?2
              WHERE watcher_id = ?1 AND expires_ms > clock_ms()",
@@ -188,7 +193,7 @@ impl Store {
                 |r| r.get(0),
             )?;
             for agent_id in free {
-                claim_in(&tx, &agent_subject(agent_id), Some(agent_id), id, ttl_ms)?;
+                moved |= claim_in(&tx, &agent_subject(agent_id), Some(agent_id), id, ttl_ms)?;
             }
         } else if held > share {
             // Over its share (another watcher joined): the newest agents go back.
@@ -199,9 +204,13 @@ impl Store {
                     params![agent_subject(*agent_id), id],
                 )?;
             }
+            moved = true;
         }
         if detectors {
-            claim_in(&tx, DETECTORS, None, id, ttl_ms)?;
+            moved |= claim_in(&tx, DETECTORS, None, id, ttl_ms)?;
+        }
+        if moved {
+            changes::record(&tx, ChangeKind::Watchers, id, "")?;
         }
         let holdings = holdings_in(&tx, id, rejoined)?;
         tx.commit()?;
@@ -225,6 +234,7 @@ impl Store {
              WHERE claimed_by = ?1 AND delivered_at IS NULL",
             params![id],
         )?;
+        changes::record(&tx, ChangeKind::Watchers, id, "")?;
         tx.commit()
     }
 

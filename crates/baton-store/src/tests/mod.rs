@@ -3,6 +3,7 @@
 mod a2a;
 mod agents;
 mod board;
+mod changes;
 mod copy;
 mod costs;
 mod deciders;
