@@ -147,9 +147,15 @@ pub enum Command {
         /// Open items and the latest 100 resolved or expired ones.
         #[arg(long)]
         all: bool,
-        /// One JSON array of the escalations, as the app reads them.
+        /// One JSON array of the escalations, as the app reads them (with --follow: one JSON
+        /// object per change, as `baton watch --json` prints them).
         #[arg(long)]
         json: bool,
+        /// Then go on: a line each time an item opens, changes, is decided or delivered, by
+        /// whoever does it (the app, `baton decide`, a hook call, another machine), until
+        /// Ctrl-C.
+        #[arg(long, conflicts_with = "all")]
+        follow: bool,
     },
     /// One escalation.
     Escalation {
