@@ -357,6 +357,14 @@ pub enum StoreAction {
     },
     /// Who is a viewer and who a decider of a PostgreSQL store, and who owns it.
     Roles,
+    /// Whether the app of this data folder watches its store (polls the agents, runs the
+    /// detectors, delivers decisions) or only views it, a client of a store other watchers
+    /// keep, from its next start (as its setting, `[watch] app` in baton.toml and BATON_WATCH;
+    /// `baton watch` always watches). Without a value, says which it is.
+    Watching {
+        #[arg(value_parser = ["on", "off", "default"])]
+        state: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]

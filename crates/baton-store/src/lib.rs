@@ -68,6 +68,7 @@ pub mod tasks;
 pub mod texts;
 pub mod usage;
 pub mod watch_leases;
+pub mod watching;
 pub mod windows;
 pub mod writer;
 

@@ -10,8 +10,6 @@
 //! Writes of all processes are serialised ([`crate::db::Db::begin_write`]), so a heartbeat's
 //! read-then-claim and a fenced write never interleave with another watcher's.
 
-use serde::Serialize;
-
 use crate::changes::{self, ChangeKind};
 use crate::codec::ts;
 use crate::db::{params, Row};
@@ -67,28 +65,7 @@ impl Holdings {
     }
 }
 
-/// A watcher as `baton status` shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct WatcherView {
-    pub id: i64,
-    pub name: String,
-    pub host: String,
-    pub pid: i64,
-    pub started_at: String,
-    /// The last heartbeat, RFC 3339 (the database's clock).
-    pub heartbeat_at: String,
-    /// Milliseconds since that heartbeat, in the database's clock.
-    pub heartbeat_age_ms: i64,
-    pub ttl_ms: i64,
-    /// Alive: its heartbeat is within its lease term and it has not left.
-    pub live: bool,
-    /// When it stopped on its own (it released what it held).
-    pub left_at: Option<String>,
-    /// The agents it holds now: (id, name).
-    pub agents: Vec<(i64, String)>,
-    /// It runs the detectors.
-    pub detectors: bool,
-}
+pub use baton_core::presence::WatcherView;
 
 /// Rows of watchers silent for longer than this are removed by the next heartbeat.
 const FORGET_AFTER_MS: i64 = 24 * 3600 * 1000;
