@@ -134,3 +134,38 @@ pub fn run_installed_hook(settings: &str, repo: &Path, session_id: &str) -> Resu
     }
     Ok(())
 }
+
+/// One PreToolUse call of Claude Code's session `session_id` writing `file` in `repo`, through
+/// the real `baton-hook` in `enforce` mode, as the hook Baton installs runs it; `env` says
+/// where its store is (`BATON_DATA_DIR`, `BATON_STORE`). Its exit code: 0 allowed, 2 refused.
+pub fn hook_write(
+    env: &[(&str, &str)],
+    repo: &Path,
+    session_id: &str,
+    file: &str,
+) -> Result<i32, String> {
+    use std::io::Write as _;
+    let payload = serde_json::json!({
+        "session_id": session_id, "cwd": repo, "hook_event_name": "PreToolUse",
+        "tool_name": "Write", "tool_input": {"file_path": file, "content": session_id}
+    });
+    let mut child = std::process::Command::new(crate::peers::debug_hook())
+        .args(["claude-code", "--mode", "enforce"])
+        .envs(env.iter().copied())
+        .current_dir(repo)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("baton-hook: {e}"))?;
+    child
+        .stdin
+        .take()
+        .ok_or("no stdin")?
+        .write_all(payload.to_string().as_bytes())
+        .map_err(|e| e.to_string())?;
+    let out = child.wait_with_output().map_err(|e| e.to_string())?;
+    out.status
+        .code()
+        .ok_or_else(|| format!("baton-hook ended by a signal: {out:?}"))
+}

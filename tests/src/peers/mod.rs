@@ -20,7 +20,7 @@ pub use a2a_frameworks::{A2aJs, AdkAgent};
 pub use a2a_servers::{Fasta2a, LangGraphDev};
 pub use codex::{thread_id, CodexPlace};
 pub use headless::Headless;
-pub use programs::{debug_baton, node_peer, peer_program, peers_venv};
+pub use programs::{debug_baton, debug_hook, node_peer, peer_program, peers_venv};
 
 /// `copilot -p PROMPT` (the real Copilot CLI, tools allowed as `--allow-all-tools` does) in
 /// `repo`, isolated (its own HOME, so its config and trusted folders are the test's), offline
