@@ -57,6 +57,28 @@ async fn seen_within(
     }
 }
 
+/// Waits until the page's text of `css` (as a person reads it: `innerText`) says `needle`.
+async fn shown(session: &Session, css: &str, needle: &str) -> Result<(), String> {
+    let deadline = Instant::now() + LONG;
+    loop {
+        let text = session
+            .execute(
+                "const e = document.querySelector(arguments[0]); return e ? e.innerText : '';",
+                vec![serde_json::json!(css)],
+            )
+            .await?;
+        if text.as_str().is_some_and(|t| t.contains(needle)) {
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            return Err(format!(
+                "{css} never said {needle:?} within {LONG:?}: {text}"
+            ));
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 /// A git repository with one commit, where the coding sessions work.
 fn repository(dir: &Path) {
     let git = |args: &[&str]| {
@@ -248,9 +270,12 @@ async fn drive_viewer(app: &RunningApp, url: &str, item: i64, others: &Path) -> 
     let refused = collision(&env, &repo)?;
     seen_within(session, COLLISION, refused, "a hook call's write collision").await?;
     // The sessions the hook made are named (their agents told as new).
-    session
-        .wait_for_text(COLLISION, "shop·aaaa1111", LONG)
-        .await?;
+    shown(
+        session,
+        "[data-testid=escalation-list]",
+        "shop·aaaa1111 · shop·bbbb2222",
+    )
+    .await?;
     app.screenshot("live-viewer-collision")?;
     Ok(())
 }
@@ -282,9 +307,12 @@ async fn drive_watching(app: &RunningApp, data_dir: &str) -> Result<(), String> 
     repository(&repo);
     let refused = collision(&[("BATON_DATA_DIR", data_dir)], &repo)?;
     seen_within(session, COLLISION, refused, "a hook call's write collision").await?;
-    session
-        .wait_for_text(COLLISION, "shop·aaaa1111", LONG)
-        .await?;
+    shown(
+        session,
+        "[data-testid=escalation-list]",
+        "shop·aaaa1111 · shop·bbbb2222",
+    )
+    .await?;
     app.screenshot("live-watching-collision")?;
     Ok(())
 }
