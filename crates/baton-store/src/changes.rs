@@ -116,8 +116,9 @@ pub struct ChangesRead {
     pub changes: Vec<Change>,
     /// The number to ask after next time: every row up to it has been read.
     pub through: i64,
-    /// Retention deleted rows after the number asked for: they cannot be read any more, and
-    /// the reader should reload everything it shows.
+    /// Retention deleted rows after the number asked for (or the store's head is behind it: a
+    /// store restored from a backup): they cannot be read, and the reader should reload
+    /// everything it shows.
     pub lost: bool,
 }
 
@@ -234,11 +235,20 @@ impl Store {
             }
         }
         // Read after the rows: a prune that committed before them shows here.
-        let pruned_through: i64 = self.db.query_row(
-            "SELECT pruned_through FROM changes_head WHERE id = 1",
+        let (head, pruned_through): (i64, i64) = self.db.query_row(
+            "SELECT seq, pruned_through FROM changes_head WHERE id = 1",
             params![],
-            |row| row.get(0),
+            |row| Ok((row.get(0)?, row.get(1)?)),
         )?;
+        // A head behind the reader: the store is another one now (restored from a backup,
+        // copied): start over from its head.
+        if head < after {
+            return Ok(ChangesRead {
+                changes: Vec::new(),
+                through: head,
+                lost: true,
+            });
+        }
         let through = rows.last().map_or(after, |r| r.seq);
         let changes = rows
             .into_iter()

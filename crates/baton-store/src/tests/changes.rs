@@ -292,6 +292,9 @@ fn retention_prunes_the_feed_and_a_reader_left_behind_is_told() {
     assert!(behind.lost && behind.changes.is_empty());
     let current = store.changes_after(head, READ_LIMIT).unwrap();
     assert!(!current.lost);
+    // A reader ahead of the head (the store was restored from an older backup) starts over.
+    let ahead = store.changes_after(head + 100, READ_LIMIT).unwrap();
+    assert!(ahead.lost && ahead.through == head, "{ahead:?}");
     // The numbers go on from where they were.
     store
         .ingest(
