@@ -126,9 +126,14 @@ async fn publish(shared: &Shared, digest: Digest) {
         .read(move |store| {
             let mut read = Read::default();
             for (agent, ids) in tasks {
-                let ids: Vec<String> = ids.into_iter().collect();
-                read.cards
-                    .push((agent, store.task_cards_named(agent, &ids)?));
+                // An empty id: many of the agent's tasks (the board's cards of it, all).
+                let cards = if ids.contains("") {
+                    store.task_cards(Some(agent))?
+                } else {
+                    let ids: Vec<String> = ids.into_iter().collect();
+                    store.task_cards_named(agent, &ids)?
+                };
+                read.cards.push((agent, cards));
             }
             for agent in sessions {
                 read.cards.push((agent, store.task_cards(Some(agent))?));

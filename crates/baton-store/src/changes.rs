@@ -26,13 +26,17 @@ use crate::Store;
 /// The PostgreSQL channel a commit that recorded changes notifies.
 pub const CHANNEL: &str = "baton_changes";
 
+/// Most tasks of one write named one by one; past it, one row says "many of the agent's".
+pub const TASKS_NAMED: usize = 64;
+
 /// How long the feed keeps its rows by default (a reader away longer reloads everything).
 pub const KEEP_MS: i64 = 10 * 60 * 1000;
 
 /// What changed. The subject is `ref_id` (and `ref_key`), as each kind says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ChangeKind {
-    /// A task of agent `ref_id` (its id in `ref_key`) was stored or changed.
+    /// A task of agent `ref_id` (its id in `ref_key`; empty: more than [`TASKS_NAMED`] of its
+    /// tasks) was stored or changed.
     Task,
     /// New events or usage of agent `ref_id` were stored.
     Events,

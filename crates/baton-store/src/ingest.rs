@@ -206,8 +206,12 @@ impl Store {
             summary.manifest_changed = store_agent_declares(&tx, agent_id, declares, seen_at)?;
         }
 
-        for task_id in changed.keys() {
-            changes::record(&tx, ChangeKind::Task, agent_id, task_id)?;
+        if changed.len() > changes::TASKS_NAMED {
+            changes::record(&tx, ChangeKind::Task, agent_id, "")?;
+        } else {
+            for task_id in changed.keys() {
+                changes::record(&tx, ChangeKind::Task, agent_id, task_id)?;
+            }
         }
         if summary.new_events > 0 || summary.new_usage > 0 {
             changes::record(&tx, ChangeKind::Events, agent_id, "")?;

@@ -312,6 +312,22 @@ fn retention_prunes_the_feed_and_a_reader_left_behind_is_told() {
 }
 
 #[test]
+fn a_poll_that_changes_many_tasks_says_so_in_one_row() {
+    let (mut store, agent) = store_with_agent();
+    let head = store.change_head().unwrap();
+    let many = crate::changes::TASKS_NAMED + 1;
+    let tasks: Vec<_> = (0..many)
+        .map(|i| task(&format!("t{i}"), TaskState::Working))
+        .collect();
+    store.ingest(agent, &doc(tasks, vec![], "c"), t(1)).unwrap();
+    let read = store.changes_after(head, READ_LIMIT).unwrap();
+    assert_eq!(
+        kinds(&read.changes),
+        [(ChangeKind::Task, agent, String::new())]
+    );
+}
+
+#[test]
 fn a_transaction_of_many_rows_is_read_whole() {
     let (mut store, agent) = store_with_agent();
     let head = store.change_head().unwrap();
