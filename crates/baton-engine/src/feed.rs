@@ -193,6 +193,10 @@ async fn publish(shared: &Shared, digest: Digest) {
             leases_changed: digest.leases,
         });
     }
+    if digest.decided {
+        // Its outbox rows wait for this engine's relay, if it runs one.
+        shared.decided_elsewhere.notify_one();
+    }
     if !digest.opened.is_empty() || !digest.changed.is_empty() || digest.decided {
         bus.publish(ChangeEvent::Escalations {
             opened: bus.not_yet_announced(digest.opened),

@@ -14,7 +14,7 @@ mod support;
 
 use baton_store::Store;
 use support::hooks::{collision_from_another_process, engine_on};
-use support::{draft, test_location};
+use support::{doc, draft, test_location, Fixture, Mode};
 
 /// Within this, or the change was not live.
 const LIVE: Duration = Duration::from_millis(2_500);
@@ -98,10 +98,11 @@ async fn a_viewer_sees_a_hook_calls_item_and_another_processs_decision_within_a_
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_viewer_decides_and_a_watcher_hears_it_without_hearing_its_own_writes_twice() {
+async fn a_viewers_decision_reaches_another_engine_and_is_told_once_to_its_own() {
     let dir = tempfile::tempdir().unwrap();
     let path = test_location(dir.path());
-    let (watcher, mut heard) = engine_on(&path, true).await;
+    // Another person's app (a viewer too: no relay whose delivery would change the item again).
+    let (other, mut heard) = engine_on(&path, false).await;
     let (viewer, mut own) = engine_on(&path, false).await;
     collision_from_another_process(&path);
     let (opened, _) = seen(
@@ -116,7 +117,7 @@ async fn a_viewer_decides_and_a_watcher_hears_it_without_hearing_its_own_writes_
     .await;
     let item = opened[0];
 
-    // The viewer decides; the watcher (which delivers) hears it.
+    // The viewer decides; the other app hears it.
     let decided = Instant::now();
     viewer
         .decide_escalation(item, EscalationAction::Approve, None, "ana".into())
@@ -125,7 +126,7 @@ async fn a_viewer_decides_and_a_watcher_hears_it_without_hearing_its_own_writes_
     seen(
         &mut heard,
         decided,
-        "the viewer's decision, at the watcher",
+        "the viewer's decision, at another app",
         |e| match e {
             ChangeEvent::Escalations { changed, .. } if changed.contains(&item) => Some(()),
             _ => None,
@@ -141,6 +142,63 @@ async fn a_viewer_decides_and_a_watcher_hears_it_without_hearing_its_own_writes_
         }
     }
     assert_eq!(told, 1, "the viewer's own decision told {told} times");
+    viewer.shutdown().await;
+    other.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_viewers_decision_is_delivered_by_the_watcher_at_once() {
+    let agent = Fixture::start(Mode::Body(doc("publisher", &[], 0))).await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = test_location(dir.path());
+    let item = {
+        let mut store = Store::open_at(&path).unwrap();
+        let id = store
+            .add_agent(&draft("Publisher", &agent.base_url, 1_000, 800))
+            .unwrap()
+            .id;
+        let ask = baton_core::detect::Finding {
+            kind: baton_core::detect::FindingKind::NeedsApproval,
+            severity: baton_core::detect::Severity::Warning,
+            agents: vec![id],
+            resource: None,
+            summary: "Publisher asks: may I send the newsletter?".into(),
+            evidence: vec![],
+            dedupe_key: "ask".into(),
+            continues: None,
+        };
+        store
+            .record_findings(&[ask], chrono::Utc::now())
+            .unwrap()
+            .escalations[0]
+    };
+    let (watcher, _) = engine_on(&path, true).await;
+    let (viewer, _) = engine_on(&path, false).await;
+    // The watcher's relay has looked at the empty outbox and sleeps.
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    let decided = Instant::now();
+    viewer
+        .decide_escalation(item, EscalationAction::Approve, None, "ana".into())
+        .await
+        .unwrap();
+    let delivered = tokio::time::timeout(Duration::from_secs(40), async {
+        loop {
+            if agent.hits().iter().any(|h| h.path.ends_with("/decisions")) {
+                return decided.elapsed();
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await
+    .expect("the decision was never delivered");
+    println!(
+        "the viewer's decision: delivered by the watcher after {} ms",
+        delivered.as_millis()
+    );
+    assert!(
+        delivered < LIVE,
+        "delivered after {delivered:?}, not within {LIVE:?}"
+    );
     viewer.shutdown().await;
     watcher.shutdown().await;
 }

@@ -72,6 +72,7 @@ impl Engine {
                     new_events: tokio::sync::watch::Sender::new(0),
                     store_health: Default::default(),
                     sharing: Default::default(),
+                    decided_elsewhere: Default::default(),
                 }),
                 pollers: Mutex::new(HashMap::new()),
                 stopped: AtomicBool::new(false),
