@@ -104,21 +104,37 @@ fn repository(dir: &Path) {
     ]);
 }
 
-/// Two sessions write `src/app.rs` through the real `baton-hook` in `enforce` mode: the first
-/// takes the file, the second is refused (a write collision in the queue). When the second
-/// returned.
-fn collision(env: &[(&str, &str)], repo: &Path) -> Result<Instant, String> {
+const COLLISION: &str = "[data-testid=escalation-row][data-kind=write_collision][data-state=open]";
+
+/// Two sessions write `src/app.rs` in a new repository `repo` through the real `baton-hook` in
+/// `enforce` mode (`env`: where it writes): the first takes the file, the second is refused.
+/// The write collision must reach the app's queue within [`LIVE`] of the second's return, with
+/// the sessions named (their agents told as new); then the screenshot `shot`.
+async fn collision_shown(
+    app: &RunningApp,
+    env: &[(&str, &str)],
+    repo: &Path,
+    shot: &str,
+) -> Result<(), String> {
+    repository(repo);
     let first = hook_write(env, repo, "aaaa1111-live", "src/app.rs")?;
     let second = hook_write(env, repo, "bbbb2222-live", "src/app.rs")?;
+    let refused = Instant::now();
     if (first, second) != (0, 2) {
         return Err(format!(
             "the hook answered {first} then {second}, not allowed then refused"
         ));
     }
-    Ok(Instant::now())
+    let session = app.session();
+    seen_within(session, COLLISION, refused, "a hook call's write collision").await?;
+    shown(
+        session,
+        "[data-testid=escalation-list]",
+        "shop·aaaa1111 · shop·bbbb2222",
+    )
+    .await?;
+    app.screenshot(shot)
 }
-
-const COLLISION: &str = "[data-testid=escalation-row][data-kind=write_collision][data-state=open]";
 
 /// A `baton watch` of its own data folder on `url`, named `name` (killed when dropped).
 struct Watcher(Child);
@@ -188,38 +204,27 @@ async fn a_viewer_on_a_shared_store_shows_a_cli_decision_and_a_hook_made_collisi
 
 async fn drive_viewer(app: &RunningApp, url: &str, item: i64, others: &Path) -> Result<(), String> {
     let session = app.session();
-    session
-        .wait_for_text("[data-testid=store-line]", "127.0.0.1:", LONG)
-        .await?;
-    session
-        .wait_for_text("[data-testid=presence-who]", "ana on laptop-a", LONG)
-        .await?;
-    session
-        .wait_for_text("[data-testid=presence-mode]", "Viewing only", LONG)
-        .await?;
-    session
-        .wait_for_text(
-            "[data-testid=presence-pollers]",
-            "Polled by build-box (1)",
-            LONG,
-        )
-        .await?;
+    // The sidebar, then the store dialog: where the app stands.
+    let says = [
+        ("[data-testid=store-line]", "127.0.0.1:"),
+        ("[data-testid=presence-who]", "ana on laptop-a"),
+        ("[data-testid=presence-mode]", "Viewing only"),
+        ("[data-testid=presence-pollers]", "Polled by build-box (1)"),
+    ];
+    for (css, text) in says {
+        session.wait_for_text(css, text, LONG).await?;
+    }
     session
         .click_first("[data-testid=store-line]", LONG)
         .await?;
-    session
-        .wait_for_text("[data-testid=presence-does]", "Views only", LONG)
-        .await?;
-    session
-        .wait_for_text("[data-testid=watchers]", "build-box · live", LONG)
-        .await?;
-    session
-        .wait_for_text(
-            "[data-testid=watchers]",
-            "polls Publisher + the detectors",
-            LONG,
-        )
-        .await?;
+    let says = [
+        ("[data-testid=presence-does]", "Views only"),
+        ("[data-testid=watchers]", "build-box · live"),
+        ("[data-testid=watchers]", "polls Publisher + the detectors"),
+    ];
+    for (css, text) in says {
+        session.wait_for_text(css, text, LONG).await?;
+    }
     app.screenshot("live-viewer-store")?;
     session.keys("\u{e00c}").await?; // Escape closes the dialog.
 
@@ -263,21 +268,9 @@ async fn drive_viewer(app: &RunningApp, url: &str, item: i64, others: &Path) -> 
     app.screenshot("live-viewer-decided")?;
 
     // (b) a write collision filed by the real baton-hook on another data folder.
-    let repo = others.join("shop");
-    repository(&repo);
     let hook_data = others.join("hooks").display().to_string();
     let env = [("BATON_DATA_DIR", hook_data.as_str()), ("BATON_STORE", url)];
-    let refused = collision(&env, &repo)?;
-    seen_within(session, COLLISION, refused, "a hook call's write collision").await?;
-    // The sessions the hook made are named (their agents told as new).
-    shown(
-        session,
-        "[data-testid=escalation-list]",
-        "shop·aaaa1111 · shop·bbbb2222",
-    )
-    .await?;
-    app.screenshot("live-viewer-collision")?;
-    Ok(())
+    collision_shown(app, &env, &others.join("shop"), "live-viewer-collision").await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -303,16 +296,7 @@ async fn drive_watching(app: &RunningApp, data_dir: &str) -> Result<(), String> 
         .await?;
     // The hook calls go to the app (its socket beside the store), as in a person's setup.
     let hooks = tempfile::tempdir().unwrap();
+    let env = [("BATON_DATA_DIR", data_dir)];
     let repo = hooks.path().join("shop");
-    repository(&repo);
-    let refused = collision(&[("BATON_DATA_DIR", data_dir)], &repo)?;
-    seen_within(session, COLLISION, refused, "a hook call's write collision").await?;
-    shown(
-        session,
-        "[data-testid=escalation-list]",
-        "shop·aaaa1111 · shop·bbbb2222",
-    )
-    .await?;
-    app.screenshot("live-watching-collision")?;
-    Ok(())
+    collision_shown(app, &env, &repo, "live-watching-collision").await
 }
