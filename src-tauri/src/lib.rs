@@ -8,6 +8,7 @@ mod ipc;
 
 use baton_commands::{Commands, Place};
 use baton_engine::{open_token_store, Engine, EngineConfig};
+use baton_store::watching::AppWatching;
 use baton_store::StorePlace;
 use tauri::{Emitter, Manager};
 
@@ -50,11 +51,17 @@ pub fn run() {
         .plugin(tauri_plugin_window_state::Builder::default().build())
         .setup(|app| {
             let place = store_place()?;
-            let engine = start_engine(&place)?;
-            app.manage(hooks::serve_hook_calls(&place));
+            let watching = AppWatching::resolve(place.data_dir(), watch_flag())?;
+            tracing::info!(watching = watching.on, why = %watching.chosen_by(), "watching");
+            let engine = start_engine(&place, watching.on)?;
+            // A viewer answers no hook call: the watchers (or the hooks themselves) record them.
+            if watching.on {
+                app.manage(hooks::serve_hook_calls(&place));
+            }
             let place = Place {
                 store: place,
                 exe: std::env::current_exe()?,
+                watching,
             };
             forward_changes(app.handle().clone(), &engine);
             app.manage(engine.clone());
@@ -63,6 +70,10 @@ pub fn run() {
             let commands = Commands::new(engine, place);
             app.manage(commands.clone());
             tauri::async_runtime::spawn(async move {
+                // The demo's agents answer in the process that watches them.
+                if !commands.place().watching.on {
+                    return;
+                }
                 if let Err(err) = commands.demo().resume(commands.engine()).await {
                     tracing::warn!(%err, "could not restart the demo fleet");
                 }
@@ -94,8 +105,20 @@ fn store_place() -> Result<StorePlace, Box<dyn std::error::Error>> {
     Ok(place)
 }
 
-/// Opens the store and starts polling every agent.
-fn start_engine(place: &StorePlace) -> Result<Engine, Box<dyn std::error::Error>> {
+/// `--no-watch` (a viewer of a store others watch) or `--watch` on the app's command line.
+fn watch_flag() -> Option<bool> {
+    std::env::args()
+        .skip(1)
+        .fold(None, |flag, arg| match arg.as_str() {
+            "--no-watch" => Some(false),
+            "--watch" => Some(true),
+            _ => flag,
+        })
+}
+
+/// Opens the store and starts polling every agent (with `watching` off, a viewer: it polls
+/// nothing and shows what the store's watchers and everybody else write).
+fn start_engine(place: &StorePlace, watching: bool) -> Result<Engine, Box<dyn std::error::Error>> {
     tracing::info!(store = %place.location.display(), "opening store");
     let store = place.open_handle(baton_store::handle::DEFAULT_READERS)?;
     // The decision log is hash-chained: check it once at start (the Decisions view checks again
@@ -109,7 +132,11 @@ fn start_engine(place: &StorePlace) -> Result<Engine, Box<dyn std::error::Error>
         }
         Err(err) => tracing::error!(%err, "could not verify the decision log"),
     }
-    let engine = Engine::new(store, open_token_store(), EngineConfig::default());
+    let config = EngineConfig {
+        watching,
+        ..EngineConfig::default()
+    };
+    let engine = Engine::new(store, open_token_store(), config);
     let started = tauri::async_runtime::block_on(engine.start_all())?;
     tracing::info!(agents = started, "engine started");
     Ok(engine)

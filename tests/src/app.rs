@@ -43,6 +43,11 @@ impl RunningApp {
 
     /// Launches the app on an existing data dir (to see what survives a restart).
     pub async fn launch_in(data: tempfile::TempDir) -> RunningApp {
+        RunningApp::launch_with(data, &[]).await
+    }
+
+    /// Launches the app on `data` with more environment (`BATON_USER`, `BATON_HOST`, …).
+    pub async fn launch_with(data: tempfile::TempDir, env: &[(&str, &str)]) -> RunningApp {
         let app = app_binary();
         assert!(
             workspace_root().join("ui/dist/index.html").exists(),
@@ -50,7 +55,7 @@ impl RunningApp {
         );
         let data_dir = data.path().to_str().unwrap().to_owned();
         let xvfb = Xvfb::start().expect("Xvfb");
-        let driver = TauriDriver::start(&[
+        let mut envs = vec![
             ("DISPLAY", xvfb.display.as_str()),
             ("BATON_DATA_DIR", data_dir.as_str()),
             // Keep window state and WebKit caches out of the user's home.
@@ -58,8 +63,9 @@ impl RunningApp {
             ("XDG_DATA_HOME", data_dir.as_str()),
             ("XDG_CACHE_HOME", data_dir.as_str()),
             ("WEBKIT_DISABLE_DMABUF_RENDERER", "1"),
-        ])
-        .expect("tauri-driver");
+        ];
+        envs.extend_from_slice(env);
+        let driver = TauriDriver::start(&envs).expect("tauri-driver");
         let session = Session::start(&driver.url(), &app)
             .await
             .expect("WebDriver session");

@@ -137,6 +137,38 @@ pub async fn run_to_end(mut session: Command, what: &str) -> Output {
     out
 }
 
+/// A Write of `file` by Claude Code's session `session_id` in `repo`, as its PreToolUse hook
+/// receives it.
+fn write_payload(repo: &Path, session_id: &str, file: &str) -> serde_json::Value {
+    serde_json::json!({
+        "session_id": session_id, "cwd": repo, "hook_event_name": "PreToolUse",
+        "tool_name": "Write", "tool_input": {"file_path": file, "content": session_id}
+    })
+}
+
+/// Runs `command` in `repo` with `payload` on its stdin, as a client runs a hook; its output.
+fn run_hook_command(
+    mut command: std::process::Command,
+    repo: &Path,
+    payload: &serde_json::Value,
+) -> Result<Output, String> {
+    use std::io::Write as _;
+    let mut child = command
+        .current_dir(repo)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("{command:?}: {e}"))?;
+    child
+        .stdin
+        .take()
+        .ok_or("no stdin")?
+        .write_all(payload.to_string().as_bytes())
+        .map_err(|e| e.to_string())?;
+    child.wait_with_output().map_err(|e| e.to_string())
+}
+
 /// Runs the PreToolUse hook Baton installed in `repo`'s Claude Code settings (`settings`: the
 /// file's text) as Claude Code would: a session `session_id` writing `notes.md` there. The
 /// hook must allow it silently (no output, exit 0).
@@ -145,26 +177,9 @@ pub fn run_installed_hook(settings: &str, repo: &Path, session_id: &str) -> Resu
     let command = installed["hooks"]["PreToolUse"][0]["hooks"][0]["command"]
         .as_str()
         .ok_or_else(|| format!("no PreToolUse command in {settings}"))?;
-    let payload = serde_json::json!({
-        "session_id": session_id, "cwd": repo, "hook_event_name": "PreToolUse",
-        "tool_name": "Write", "tool_input": {"file_path": "notes.md", "content": "x"}
-    });
-    let mut child = std::process::Command::new("sh")
-        .args(["-c", command])
-        .current_dir(repo)
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .map_err(|e| format!("{command}: {e}"))?;
-    use std::io::Write as _;
-    child
-        .stdin
-        .take()
-        .ok_or("no stdin")?
-        .write_all(payload.to_string().as_bytes())
-        .map_err(|e| e.to_string())?;
-    let out = child.wait_with_output().map_err(|e| e.to_string())?;
+    let mut sh = std::process::Command::new("sh");
+    sh.args(["-c", command]);
+    let out = run_hook_command(sh, repo, &write_payload(repo, session_id, "notes.md"))?;
     if !out.status.success() || !out.stdout.is_empty() || !out.stderr.is_empty() {
         return Err(format!("the installed hook answered {out:?}"));
     }
@@ -180,4 +195,22 @@ pub fn twenty_lines(changed: Option<(usize, &str)>) -> String {
             _ => format!("line {n}\n"),
         })
         .collect()
+}
+
+/// One PreToolUse call of Claude Code's session `session_id` writing `file` in `repo`, through
+/// the real `baton-hook` in `enforce` mode, as the hook Baton installs runs it; `env` says
+/// where its store is (`BATON_DATA_DIR`, `BATON_STORE`). Its exit code: 0 allowed, 2 refused.
+pub fn hook_write(
+    env: &[(&str, &str)],
+    repo: &Path,
+    session_id: &str,
+    file: &str,
+) -> Result<i32, String> {
+    let mut hook = std::process::Command::new(crate::peers::debug_hook());
+    hook.args(["claude-code", "--mode", "enforce"])
+        .envs(env.iter().copied());
+    let out = run_hook_command(hook, repo, &write_payload(repo, session_id, file))?;
+    out.status
+        .code()
+        .ok_or_else(|| format!("baton-hook ended by a signal: {out:?}"))
 }

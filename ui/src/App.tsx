@@ -12,6 +12,7 @@ import { StoreBanner } from "./components/StoreBanner";
 import { StoreDialog } from "./components/StoreDialog";
 import { TimelineView } from "./components/TimelineView";
 import type { StoreOverview } from "./bindings/StoreOverview";
+import { usePresence } from "./lib/usePresence";
 import { onOpenEscalation, storeOverview, toBackendError } from "./lib/backend";
 import { ClockProvider } from "./lib/clock";
 import { totalCards } from "./lib/board";
@@ -48,6 +49,7 @@ export function App() {
   const storeAway = useStoreAway(subscribe, () => void retry());
   const [store, setStore] = useState<StoreOverview | null>(null);
   const [storeOpen, setStoreOpen] = useState(false);
+  const [presence, setPresence] = usePresence(subscribe, storeOpen);
 
   // The store's line in the nav, read again each time its dialog opens (the size moves).
   useEffect(() => {
@@ -227,6 +229,7 @@ export function App() {
           agents={agents}
           badges={badges}
           store={store}
+          presence={presence}
           onOpenStore={() => setStoreOpen(true)}
         />
         <main className="main">
@@ -239,7 +242,9 @@ export function App() {
           {main}
         </main>
       </div>
-      {storeOpen && store ? <StoreDialog overview={store} onClose={() => setStoreOpen(false)} /> : null}
+      {storeOpen && store ? (
+        <StoreDialog overview={store} presence={presence} onPresence={setPresence} onClose={() => setStoreOpen(false)} />
+      ) : null}
       {form ? (
         <AgentForm
           key={form.mode === "edit" ? `edit-${form.agent.id}` : "add"}

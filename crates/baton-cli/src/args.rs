@@ -155,9 +155,15 @@ pub enum Command {
         /// Open items and the latest 100 resolved or expired ones.
         #[arg(long)]
         all: bool,
-        /// One JSON array of the escalations, as the app reads them.
+        /// One JSON array of the escalations, as the app reads them (with --follow: one JSON
+        /// object per change, as `baton watch --json` prints them).
         #[arg(long)]
         json: bool,
+        /// Then go on: a line each time an item opens, changes, is decided or delivered, by
+        /// whoever does it (the app, `baton decide`, a hook call, another machine), until
+        /// Ctrl-C.
+        #[arg(long, conflicts_with = "all")]
+        follow: bool,
     },
     /// One escalation.
     Escalation {
@@ -364,6 +370,14 @@ pub enum StoreAction {
     },
     /// Who is a viewer and who a decider of a PostgreSQL store, and who owns it.
     Roles,
+    /// Whether the app of this data folder watches its store (polls the agents, runs the
+    /// detectors, delivers decisions) or only views it, a client of a store other watchers
+    /// keep, from its next start (as its setting, `[watch] app` in baton.toml and BATON_WATCH;
+    /// `baton watch` always watches). Without a value, says which it is.
+    Watching {
+        #[arg(value_parser = ["on", "off", "default"])]
+        state: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]

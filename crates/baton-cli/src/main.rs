@@ -128,7 +128,12 @@ fn main() -> ExitCode {
                 }
             },
             Command::DeadLetters => commands::dead_letters(db),
-            Command::Escalations { open: _, all, json } => commands::escalations(db, all, json),
+            Command::Escalations {
+                follow: true, json, ..
+            } => commands::follow_escalations(db, json).await,
+            Command::Escalations {
+                open: _, all, json, ..
+            } => commands::escalations(db, all, json),
             Command::Escalation {
                 action: EscalationCommand::Show { id, json },
             } => commands::escalation_show(db, id, json),

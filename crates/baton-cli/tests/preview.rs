@@ -203,6 +203,7 @@ async fn the_preview_wants_its_token_and_answers_as_the_table_does() {
         Place {
             store: place,
             exe: std::env::current_exe().unwrap(),
+            watching: Default::default(),
         },
     );
     assert_eq!(
@@ -581,6 +582,27 @@ async fn every_command_the_ui_calls_answers_in_a_demo_preview() {
         (body["code"].as_str(), body["field"].as_str()),
         (Some("invalid_store"), Some("store"))
     );
+
+    // Where the preview stands: watching (it polls the demo), nobody sharing its store; a
+    // choice to only view is saved for its data folder (from a next start).
+    let here = call("presence", json!({})).await;
+    assert_eq!(
+        (
+            &here["watching"],
+            &here["watching_saved"],
+            &here["watchers"]
+        ),
+        (&json!(true), &Value::Null, &json!([])),
+        "{here}"
+    );
+    assert!(!here["person"].as_str().unwrap().is_empty(), "{here}");
+    let viewer = call("set_watching", json!({"watching": false})).await;
+    assert_eq!(
+        (&viewer["watching"], &viewer["watching_saved"]),
+        (&json!(true), &json!(false)),
+        "{viewer}"
+    );
+    call("set_watching", json!({"watching": null})).await;
 
     let sessions = call("list_agents", json!({})).await;
     let sessions = sessions

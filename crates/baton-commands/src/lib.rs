@@ -43,6 +43,8 @@ pub struct Place {
     pub store: StorePlace,
     /// The running program (the app, or `baton`): `baton-hook` is looked for beside it.
     pub exe: PathBuf,
+    /// Whether this process watches its store or only views it, and why.
+    pub watching: baton_store::watching::AppWatching,
 }
 
 /// The commands of one running engine. Cheap to clone; every clone serves the same engine and

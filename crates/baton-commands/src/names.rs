@@ -56,4 +56,6 @@ pub const COMMANDS: &[&str] = &[
     "set_retention_days",
     "store_overview",
     "choose_store",
+    "presence",
+    "set_watching",
 ];

@@ -1,12 +1,44 @@
 //! The store panel: where the commands' store is and how big, and choosing another one for this
-//! data folder (connected to before it is saved; used from the next start).
+//! data folder (connected to before it is saved; used from the next start); and where the app
+//! stands on it: who, watching or only viewing (a setting of the data folder, from the next
+//! start), and which watcher polls which agents.
 
-use baton_core::views::StoreOverview;
+use baton_core::presence::Presence;
+use baton_core::views::{StoreEngine, StoreOverview};
 use baton_engine::{store_choice, KeyringTokens};
+use baton_store::{watching, StoreLocation};
 use chrono::Utc;
 
 use crate::error::CommandResult;
 use crate::Commands;
+
+/// Where the app stands: its store, who it acts as, whether it watches, the watchers.
+pub async fn presence(c: &Commands) -> CommandResult<Presence> {
+    let place = c.place().clone();
+    let watchers = c.engine().read(|s| s.watchers_view()).await?;
+    let saved = watching::saved_choice(place.store.data_dir())?;
+    Ok(Presence {
+        store_engine: match place.store.location {
+            StoreLocation::Postgres(_) => StoreEngine::Postgres,
+            _ => StoreEngine::Sqlite,
+        },
+        store_location: place.store.location.display(),
+        person: crate::who(),
+        host: baton_store::host::this_machine(),
+        watching: place.watching.on,
+        watching_chosen_by: place.watching.chosen_by(),
+        watching_choice_applies: place.watching.choice_applies(),
+        watching_saved: saved,
+        watchers,
+    })
+}
+
+/// Whether the app of this data folder watches from its next start (`null`: the default, on).
+pub async fn set_watching(c: &Commands, watching: Option<bool>) -> CommandResult<Presence> {
+    let dir = c.place().store.data_dir().to_owned();
+    tokio::task::spawn_blocking(move || watching::save_choice(&dir, watching)).await??;
+    presence(c).await
+}
 
 pub async fn store_overview(c: &Commands) -> CommandResult<StoreOverview> {
     let place = c.place().store.clone();

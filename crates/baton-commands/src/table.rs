@@ -119,6 +119,8 @@ table! {
     set_retention_days(days: u32) => pipelines::set_retention_days;
     store_overview() => store::store_overview;
     choose_store(url: Option<String>, password: Option<String>) => store::choose_store;
+    presence() => store::presence;
+    set_watching(watching: Option<bool>) => store::set_watching;
 }
 
 #[cfg(test)]

@@ -25,6 +25,7 @@ pub mod detect;
 pub mod error;
 pub mod escalations;
 pub mod hooks;
+pub mod presence;
 pub mod protocol;
 pub mod ratelimit;
 pub mod readiness;

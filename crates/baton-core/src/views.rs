@@ -206,6 +206,9 @@ pub enum ChangeEvent {
         waiting: u32,
         leases_changed: bool,
     },
+    /// Watchers joined or left the store, or agents changed hands between them: who polls
+    /// which agents (the app's header, `baton status --watchers`) moved.
+    Watchers,
     /// The store stopped answering (a PostgreSQL server restarting or out of reach): since
     /// when, and why. Polling waits meanwhile (the agents keep what they have not delivered);
     /// `unreachable_since: null` says it answers again.

@@ -1,5 +1,7 @@
-//! The engine's loops besides the pollers: the detectors, the outbox relay and the watch for
-//! coding sessions. They run while polling runs (`Engine::start_all` … `Engine::shutdown`).
+//! The engine's loops besides the pollers: the detectors, the outbox relay, the watch for
+//! coding sessions and the change feed's follower. They run while polling runs
+//! (`Engine::start_all` … `Engine::shutdown`); a viewer (watching off) runs only the feed's
+//! follower and the note that somebody can answer the queue.
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -8,6 +10,7 @@ use chrono::{DateTime, Utc};
 
 use crate::detector::{detect_once, Detector, LoopState, Sweep};
 use crate::error::EngineError;
+use crate::feed::FeedFollow;
 use crate::relay::Relay;
 use crate::sessions::SessionWatch;
 use crate::shared::Shared;
@@ -37,6 +40,8 @@ pub(crate) struct Background {
     detector: Mutex<Option<Detector>>,
     relay: Mutex<Option<Relay>>,
     sessions: Mutex<Option<SessionWatch>>,
+    /// What other processes wrote, read from the store's change feed.
+    feed: Mutex<Option<FeedFollow>>,
     /// Tries a store that does not answer, every second, until it does.
     probe: Mutex<Option<tokio::task::JoinHandle<()>>>,
     /// What the detectors keep between runs (their window of recent events, compiled schemas,
@@ -46,8 +51,29 @@ pub(crate) struct Background {
 
 impl Background {
     /// Starts the loops that are not running (the detectors only when `detect_every_ms > 0`,
-    /// the relay only when enabled).
-    pub fn start(&self, shared: &Arc<Shared>) {
+    /// the relay only when enabled; neither with watching off).
+    /// The change feed is followed from number `head` (None: from its head when the loop
+    /// starts).
+    pub fn start(&self, shared: &Arc<Shared>, head: Option<i64>) {
+        let watching = shared.config.watching;
+        let mut feed = lock(&self.feed);
+        if feed.is_none() {
+            *feed = Some(FeedFollow::spawn(Arc::clone(shared), head));
+        }
+        drop(feed);
+        let mut sessions = lock(&self.sessions);
+        if sessions.is_none() {
+            *sessions = Some(SessionWatch::spawn(Arc::clone(shared), watching));
+        }
+        drop(sessions);
+        let mut probe = lock(&self.probe);
+        if probe.is_none() {
+            *probe = Some(tokio::spawn(probe_store(Arc::clone(shared))));
+        }
+        drop(probe);
+        if !watching {
+            return;
+        }
         let every = shared.config.detect_every_ms;
         let mut detector = lock(&self.detector);
         if every > 0 && detector.is_none() {
@@ -62,16 +88,6 @@ impl Background {
         let mut relay = lock(&self.relay);
         if shared.config.relay && relay.is_none() {
             *relay = Some(Relay::spawn(Arc::clone(shared)));
-        }
-        drop(relay);
-        let mut sessions = lock(&self.sessions);
-        if sessions.is_none() {
-            *sessions = Some(SessionWatch::spawn(Arc::clone(shared)));
-        }
-        drop(sessions);
-        let mut probe = lock(&self.probe);
-        if probe.is_none() {
-            *probe = Some(tokio::spawn(probe_store(Arc::clone(shared))));
         }
     }
 
@@ -88,6 +104,10 @@ impl Background {
         let sessions = lock(&self.sessions).take();
         if let Some(sessions) = sessions {
             sessions.stop().await;
+        }
+        let feed = lock(&self.feed).take();
+        if let Some(feed) = feed {
+            feed.stop().await;
         }
         if let Some(probe) = lock(&self.probe).take() {
             probe.abort();

@@ -32,6 +32,11 @@ pub struct EngineConfig {
     /// Share the store with other watchers: poll only the agents this one holds a lease on,
     /// run the detectors only while holding theirs (None: poll every agent, as one watcher).
     pub sharing: Option<Sharing>,
+    /// Watch the agents: poll them, run the detectors, deliver decisions. Off, the engine is
+    /// a viewer of a store other watchers keep: it shows what they (and everybody) wrote,
+    /// through the store's change feed, and decides items; its decisions are delivered by
+    /// whoever watches.
+    pub watching: bool,
 }
 
 /// The default retry spacing of decision deliveries.
@@ -53,6 +58,7 @@ impl Default for EngineConfig {
             delivery_backoff: DELIVERY_BACKOFF,
             relay: true,
             sharing: None,
+            watching: true,
         }
     }
 }

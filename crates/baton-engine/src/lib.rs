@@ -9,8 +9,9 @@
 //!   agents; its views of the queue, the ownership map, the rate limits and "Test connection"
 //!   are `impl Engine` blocks in `engine/*.rs`.
 //! * `background`: the loops besides the pollers: the [`detector`] loop (rate-limit pressure
-//!   included), the outbox [`relay`] that delivers decisions until acknowledged, and the watch
-//!   for coding [`sessions`].
+//!   included), the outbox [`relay`] that delivers decisions until acknowledged, the watch
+//!   for coding [`sessions`], and the follower of the store's change feed (`feed`: what other
+//!   processes wrote, as change events).
 //! * `poller`: one agent's poll: it reads what the agent's adapter needs, lets the adapter
 //!   fetch, and keeps what it saw and the agent's health in one write.
 //! * `adapters`: one per protocol (`baton/1`, A2A, coding sessions): they fetch and deliver,
@@ -35,6 +36,7 @@ mod config;
 pub mod detector;
 pub mod engine;
 pub mod error;
+mod feed;
 pub mod fetch;
 mod ledger_cache;
 mod low_priority;

@@ -178,6 +178,7 @@ impl Relay {
                 tokio::select! {
                     () = tokio::time::sleep(wait) => {}
                     () = woken.notified() => {}
+                    () = shared.decided_elsewhere.notified() => {}
                     _ = stopped.wait_for(|s| *s) => break,
                 }
             }

@@ -1,15 +1,12 @@
-//! Coding sessions write to the store from their own processes (`baton hook`), so nothing in
-//! this one tells the engine they did. This loop looks every second for sessions that called
-//! since it last looked, and publishes their cards (as `Ingested`, the board's own path) and a
-//! `SessionsHeard` with how many wait for a person (the tray counts them) and whether the file
-//! leases changed (the ownership map shows them), and the queue items other processes opened or
-//! changed (a hook call files a collision) as `Escalations`. It also notes, every
-//! few seconds, that an engine watches the store: a session's permission request is asked in
-//! the queue only then. And it asks git whether the branches of each parallel edit would
-//! conflict, once their writes pause ([`MERGE_CHECK_PAUSE`]), and again every
-//! [`MERGE_RECHECK`] (a branch merged or deleted closes the item). Every [`BASE_RECHECK`] it
-//! also compares each live session's branch with its repository's default branch
-//! ([`crate::base_drift`]): the Agents view says when that moved under the session.
+//! Coding sessions write to the store from their own processes (`baton hook`); what they do
+//! reaches the bus through the store's change feed (`crate::feed`). This loop notes, every few
+//! seconds, that an engine watches the store: a session's permission request is asked in the
+//! queue only then. And, while the engine watches (not a viewer), it asks git whether the
+//! branches of each parallel edit would conflict, once their writes pause
+//! ([`MERGE_CHECK_PAUSE`]), and again every [`MERGE_RECHECK`] (a branch merged or deleted
+//! closes the item). Every [`BASE_RECHECK`] it also compares each live session's branch with its
+//! repository's default branch ([`crate::base_drift`]): the Agents view says when that moved
+//! under the session.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -21,7 +18,7 @@ use tokio::task::JoinHandle;
 
 use crate::shared::Shared;
 
-/// How often the loop looks.
+/// How often the loop runs.
 pub const SESSIONS_EVERY: Duration = Duration::from_secs(1);
 
 /// A parallel edit is checked with git once its writes paused this long.
@@ -39,91 +36,6 @@ const NOTE_EVERY_LOOKS: u32 = 5;
 pub(crate) struct SessionWatch {
     stop: watch::Sender<bool>,
     task: JoinHandle<()>,
-}
-
-/// Where the last look left off: the latest call seen, the leases' and the queue's digests.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct Looked {
-    mark: Option<String>,
-    leases: Option<String>,
-    /// The queue's digest and newest item id.
-    queue: Option<(String, i64)>,
-}
-
-/// One look: publishes what the sessions did after the last one; returns where it left off.
-pub(crate) async fn look(shared: &Shared, last: Looked) -> Looked {
-    let Looked {
-        mark,
-        leases,
-        queue,
-    } = last;
-    let since = mark.clone();
-    let heard = match shared
-        .read(move |store| store.sessions_heard_since(since.as_deref()))
-        .await
-    {
-        Ok(heard) => heard,
-        Err(err) => {
-            tracing::warn!(error = %err, "could not look for coding sessions");
-            return Looked {
-                mark,
-                leases,
-                queue,
-            };
-        }
-    };
-    if let Some((digest, newest)) = &queue {
-        if *digest != heard.escalations {
-            announce_queue(shared, *newest).await;
-        }
-    }
-    // The first look has nothing to compare with (the views load the map themselves).
-    let leases_changed = leases.is_some_and(|before| before != heard.leases);
-    let next = Looked {
-        mark: heard.mark,
-        leases: Some(heard.leases),
-        queue: Some((heard.escalations, heard.last_escalation)),
-    };
-    if heard.agents.is_empty() && mark.is_some() && !leases_changed {
-        return next;
-    }
-    let mut agents = Vec::with_capacity(heard.agents.len());
-    for (agent_id, tasks) in heard.agents {
-        agents.push(agent_id);
-        shared.bus.publish(ChangeEvent::Ingested {
-            agent_id,
-            tasks,
-            new_events: 0,
-            new_usage: 0,
-        });
-    }
-    shared.bus.publish(ChangeEvent::SessionsHeard {
-        agents,
-        waiting: heard.waiting,
-        leases_changed,
-    });
-    next
-}
-
-/// The queue changed in the store since the last look: the items opened after `newest` that no
-/// event announced yet are told as opened (the tray and notifications count them), and the
-/// views reload the queue.
-async fn announce_queue(shared: &Shared, newest: i64) {
-    let after = shared
-        .read(move |store| store.escalation_ids_after(newest))
-        .await;
-    let opened = match after {
-        Ok(ids) => shared.bus.not_yet_announced(ids),
-        Err(err) => {
-            tracing::warn!(error = %err, "could not read the queue's new items");
-            Vec::new()
-        }
-    };
-    shared.bus.publish(ChangeEvent::Escalations {
-        opened,
-        changed: Vec::new(),
-        lapsing: Vec::new(),
-    });
 }
 
 /// Asks git about the parallel edits due (see [`MERGE_CHECK_PAUSE`]) and keeps its answers;
@@ -237,10 +149,10 @@ pub(crate) async fn check_base_drifts(shared: &Shared, checked: &mut HashMap<i64
 }
 
 impl SessionWatch {
-    pub fn spawn(shared: Arc<Shared>) -> SessionWatch {
+    /// The loop; a viewer (`watching` false) only notes that somebody can answer the queue.
+    pub fn spawn(shared: Arc<Shared>, watching: bool) -> SessionWatch {
         let (stop, mut stopped) = watch::channel(false);
         let task = tokio::spawn(async move {
-            let mut looked = Looked::default();
             let mut base_checked = HashMap::new();
             let mut looks: u32 = 0;
             loop {
@@ -249,13 +161,15 @@ impl SessionWatch {
                         .write(|store| store.note_watcher("engine", chrono::Utc::now()))
                         .await;
                     if let Err(err) = noted {
-                        tracing::warn!(error = %err, "could not note that the engine watches");
+                        // A viewer's role may not write: the hooks then ask in their own dialog.
+                        tracing::debug!(error = %err, "could not note that the engine watches");
                     }
                 }
                 looks = looks.wrapping_add(1);
-                looked = look(&shared, looked).await;
-                check_parallel_edits(&shared).await;
-                check_base_drifts(&shared, &mut base_checked).await;
+                if watching {
+                    check_parallel_edits(&shared).await;
+                    check_base_drifts(&shared, &mut base_checked).await;
+                }
                 tokio::select! {
                     () = tokio::time::sleep(SESSIONS_EVERY) => {}
                     _ = stopped.wait_for(|s| *s) => break,

@@ -37,6 +37,9 @@ pub(crate) struct Shared {
     pub store_health: StoreHealth,
     /// What this engine holds in a store shared with other watchers (nothing to hold alone).
     pub sharing: ShareState,
+    /// Another process decided (the change feed said so): the outbox relay looks at once
+    /// rather than at its next idle round.
+    pub decided_elsewhere: tokio::sync::Notify,
 }
 
 impl Shared {

@@ -1,80 +1,22 @@
 //! Coding sessions write to the store from their own processes (`baton hook`); the engine hears
-//! them within a second or two and publishes their cards and how many wait for a person.
+//! them through the store's change feed and publishes their cards and how many wait for a
+//! person.
 
-use std::sync::Arc;
 use std::time::Duration;
 
-use baton_core::hooks::{parse_hook_payload, HookClient, PermitMode};
+use baton_core::hooks::PermitMode;
 use baton_core::task::TaskState;
 use baton_core::views::ChangeEvent;
 mod support;
 
-use baton_engine::{Engine, EngineConfig, MemoryTokens};
-use baton_store::sessions::{PermitSettings, SessionRef};
-use baton_store::{Store, StoreHandle};
-use chrono::Utc;
+use baton_store::Store;
 use serde_json::json;
+use support::hooks::{collision_from_another_process, hook_call_of, watching};
 use support::test_location;
-
-/// Session `id` of Claude Code in `/work/shop`.
-fn session(id: &str) -> SessionRef {
-    SessionRef {
-        client: HookClient::ClaudeCode,
-        session_id: id.into(),
-        cwd: Some("/work/shop".into()),
-        repo_root: Some("/work/shop".into()),
-        repository: None,
-        repository_name: None,
-        branch: None,
-        name: None,
-        host: None,
-        account: None,
-    }
-}
-
-/// One hook call of session `id`, from a connection of its own (as another process).
-fn hook_call_of(
-    path: &baton_store::StoreLocation,
-    id: &str,
-    mode: PermitMode,
-    payload: serde_json::Value,
-) {
-    let mut store = Store::open_at(path).unwrap();
-    let call =
-        parse_hook_payload(HookClient::ClaudeCode, payload.to_string().as_bytes(), None).unwrap();
-    let settings = PermitSettings {
-        mode,
-        lease_time: chrono::Duration::minutes(10),
-        ask_person: false,
-        path_modes: Vec::new(),
-        parallel: baton_core::hooks::ParallelMode::Warn,
-    };
-    store
-        .record_hook(&session(id), &call, settings, Utc::now())
-        .unwrap();
-}
 
 /// One hook call of session "aaaa1111" in `warn` mode.
 fn hook_call(path: &baton_store::StoreLocation, payload: serde_json::Value) {
     hook_call_of(path, "aaaa1111", PermitMode::Warn, payload);
-}
-
-/// An engine watching the store at `path` (its detectors off: these tests are about what
-/// other processes write), and its change events.
-async fn watching(
-    path: &baton_store::StoreLocation,
-) -> (Engine, tokio::sync::broadcast::Receiver<ChangeEvent>) {
-    let engine = Engine::new(
-        StoreHandle::open_at(path, 1).unwrap(),
-        Arc::new(MemoryTokens::new(None)),
-        EngineConfig {
-            detect_every_ms: 0,
-            ..EngineConfig::default()
-        },
-    );
-    let changes = engine.subscribe();
-    engine.start_all().await.unwrap();
-    (engine, changes)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -136,20 +78,6 @@ async fn a_sessions_calls_from_another_process_reach_the_board_and_the_waiting_c
     .expect("the engine heard the write within 10 s");
     assert!(changed, "the lease taken was not told");
     engine.shutdown().await;
-}
-
-/// A collision filed by a second session's hook call (as another process does): the first
-/// session holds `src/cart.rs` in `enforce` mode, the second writes it.
-fn collision_from_another_process(path: &baton_store::StoreLocation) {
-    for id in ["aaaa1111", "bbbb2222"] {
-        hook_call_of(
-            path,
-            id,
-            PermitMode::Enforce,
-            json!({"hook_event_name": "PreToolUse", "tool_name": "Write",
-                   "tool_input": {"file_path": "/work/shop/src/cart.rs"}}),
-        );
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 
+use crate::changes::{self, ChangeKind};
 use crate::db::{params, Db};
 use baton_core::a2a::AgentCard;
 use baton_core::agent::{AdapterKind, AgentConfig};
@@ -137,13 +138,16 @@ impl Store {
             ));
         }
         self.agent_exists(agent_id)?;
-        let added = self.db.execute(
+        let tx = self.write_tx()?;
+        let added = tx.execute(
             "INSERT INTO tasks (agent_id, task_id, title, state, state_since, first_seen_at,
                                     updated_at)
                  VALUES (?1, ?2, ?3, 'submitted', ?4, ?4, ?4)
                  ON CONFLICT (agent_id, task_id) DO NOTHING",
             params![agent_id, task_id, format!("A2A task {task_id}"), ts(now)],
         )?;
+        changes::record(&tx, ChangeKind::Agent, agent_id, "")?;
+        tx.commit()?;
         Ok(added > 0)
     }
 
@@ -151,19 +155,22 @@ impl Store {
     /// goes, its events stay. False when there was none.
     pub fn unfollow_task(&mut self, agent_id: i64, task_id: &str) -> Result<bool> {
         self.agent_exists(agent_id)?;
+        let tx = self.write_tx()?;
         // The replay shows the task gone from this moment on.
-        self.db.execute(
+        tx.execute(
             "INSERT INTO task_history (agent_id, task_id, recorded_at, title, state, state_since,
                                        depends_on, gone)
              SELECT agent_id, task_id, ?3, title, state, state_since, depends_on, 1
                FROM tasks WHERE agent_id = ?1 AND task_id = ?2",
             params![agent_id, task_id.trim(), ts(Utc::now())],
         )?;
-        let removed = self.db.execute(
+        let removed = tx.execute(
             "DELETE FROM tasks WHERE agent_id = ?1 AND task_id = ?2",
             params![agent_id, task_id.trim()],
         )?;
-        crate::texts::forget_unused(&self.db)?;
+        crate::texts::forget_unused(&tx)?;
+        changes::record(&tx, ChangeKind::Agent, agent_id, "")?;
+        tx.commit()?;
         Ok(removed > 0)
     }
 }

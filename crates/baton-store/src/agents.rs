@@ -1,5 +1,6 @@
 //! Baton's configured agents: endpoint configuration, health, cursor, remote self-description.
 
+use crate::changes::{self, ChangeKind};
 use crate::db::{params, Db, Row};
 use baton_core::agent::{AgentConfig, AgentDraft, AgentHealth};
 use baton_core::views::AgentRow;
@@ -123,8 +124,8 @@ impl Store {
         let name = draft.name.trim();
         self.check_name_free(name, None)?;
         self.check_url_free(&draft.normalised_base_url(), None)?;
-        let id: i64 = self
-            .db
+        let tx = self.write_tx()?;
+        let id: i64 = tx
             .query_row(
                 "INSERT INTO agents (name, name_key, base_url, poll_interval_ms, timeout_ms,
                                      adapter, created_at)
@@ -148,6 +149,8 @@ impl Store {
                     err
                 }
             })?;
+        changes::record(&tx, ChangeKind::Agent, id, "")?;
+        tx.commit()?;
         tracing::debug!(id, name, "agent added");
         self.agent(id)
     }
@@ -161,57 +164,62 @@ impl Store {
         let name = draft.name.trim();
         self.check_name_free(name, Some(id))?;
         self.check_url_free(&draft.normalised_base_url(), Some(id))?;
-        self.db
-            .execute(
-                "UPDATE agents
+        let tx = self.write_tx()?;
+        tx.execute(
+            "UPDATE agents
                     SET name = ?2, name_key = ?3,
                         cursor = CASE WHEN base_url = ?4 THEN cursor ELSE NULL END,
                         base_url = ?4, poll_interval_ms = ?5, timeout_ms = ?6, adapter = ?7
                   WHERE id = ?1",
-                params![
-                    id,
-                    name,
-                    name_key(name),
-                    draft.normalised_base_url(),
-                    draft.poll_interval_ms as i64,
-                    draft.timeout_ms as i64,
-                    adapter_str(draft.adapter),
-                ],
-            )
-            .map_err(|err| {
-                if err.is_unique_violation() {
-                    StoreError::DuplicateAgentName(name.to_owned())
-                } else {
-                    err
-                }
-            })?;
+            params![
+                id,
+                name,
+                name_key(name),
+                draft.normalised_base_url(),
+                draft.poll_interval_ms as i64,
+                draft.timeout_ms as i64,
+                adapter_str(draft.adapter),
+            ],
+        )
+        .map_err(|err| {
+            if err.is_unique_violation() {
+                StoreError::DuplicateAgentName(name.to_owned())
+            } else {
+                err
+            }
+        })?;
+        changes::record(&tx, ChangeKind::Agent, id, "")?;
+        tx.commit()?;
         self.agent(id)
     }
 
     /// Removes an agent and everything it reported (tasks, events, usage, pending deliveries).
     pub fn remove_agent(&mut self, id: i64) -> Result<()> {
-        let removed = self
-            .db
-            .execute("DELETE FROM agents WHERE id = ?1", params![id])?;
+        let tx = self.write_tx()?;
+        let removed = tx.execute("DELETE FROM agents WHERE id = ?1", params![id])?;
         if removed == 0 {
             return Err(StoreError::AgentNotFound(id));
         }
         // Its long texts went with its rows, unless another agent sent the same.
-        crate::texts::forget_unused(&self.db)?;
+        crate::texts::forget_unused(&tx)?;
+        changes::record(&tx, ChangeKind::Agent, id, "")?;
+        tx.commit()?;
         tracing::debug!(id, "agent removed");
         Ok(())
     }
 
     /// Records whether a token is stored in the keyring for this agent.
     pub fn set_has_token(&mut self, id: i64, has_token: bool) -> Result<()> {
-        let n = self.db.execute(
+        let tx = self.write_tx()?;
+        let n = tx.execute(
             "UPDATE agents SET has_token = ?2 WHERE id = ?1",
             params![id, has_token],
         )?;
         if n == 0 {
             return Err(StoreError::AgentNotFound(id));
         }
-        Ok(())
+        changes::record(&tx, ChangeKind::Agent, id, "")?;
+        tx.commit()
     }
 
     /// One agent's configuration.
@@ -270,7 +278,10 @@ impl Store {
     /// [`Store::record_health`] unless the stored health is from a later attempt, or the
     /// agent is gone (a health kept in memory a moment ago may arrive after both).
     pub fn record_health_if_newer(&mut self, id: i64, health: &AgentHealth) -> Result<bool> {
-        Ok(write_health(&self.db, id, health, true)? > 0)
+        let tx = self.write_tx()?;
+        let written = write_health(&tx, id, health, true)? > 0;
+        tx.commit()?;
+        Ok(written)
     }
 
     /// [`Store::record_health_if_newer`] with the statement sent with the transaction's next
@@ -286,10 +297,11 @@ impl Store {
     }
 
     pub fn record_health(&mut self, id: i64, health: &AgentHealth) -> Result<()> {
-        if write_health(&self.db, id, health, false)? == 0 {
+        let tx = self.write_tx()?;
+        if write_health(&tx, id, health, false)? == 0 {
             return Err(StoreError::AgentNotFound(id));
         }
-        Ok(())
+        tx.commit()
     }
 
     /// An agent's health; [`AgentHealth::default`] until the first poll is recorded.
@@ -315,7 +327,7 @@ impl Store {
 }
 
 /// Writes an agent's health (when `only_newer`, unless the stored one is from a later
-/// attempt); the rows changed.
+/// attempt), inside the caller's transaction; the rows changed.
 fn write_health(db: &Db, id: i64, health: &AgentHealth, only_newer: bool) -> Result<usize> {
     health_write(db, id, health, only_newer, false)
 }
@@ -332,6 +344,25 @@ fn health_write(
     only_newer: bool,
     later: bool,
 ) -> Result<usize> {
+    // A change for the feed when what a person sees moves (reachable or not, the failures,
+    // the last error), not at each steady poll: read before the row is written.
+    db.execute_later(
+        "INSERT INTO changes (seq, kind, ref_id, ref_key, origin, at_ms)
+         SELECT h.seq + 1, ?2, a.id, '', ?3, clock_ms() FROM changes_head h, agents a
+          WHERE h.id = 1 AND a.id = ?1
+            AND (a.reachability IS DISTINCT FROM ?4 OR a.consecutive_failures <> ?5
+                 OR a.last_error IS DISTINCT FROM ?6)
+         ON CONFLICT DO NOTHING",
+        params![
+            id,
+            ChangeKind::Health.as_str(),
+            db.origin(),
+            reachability_str(health.reachability),
+            i64::from(health.consecutive_failures),
+            health.last_error,
+        ],
+    )?;
+    db.note_recorded();
     let sql = "UPDATE agents
             SET reachability = ?2, last_success_at = ?3, last_attempt_at = ?4,
                 latency_ms = ?5, consecutive_failures = ?6, last_error = ?7,

@@ -54,7 +54,15 @@ pub(crate) const ORDER: &[&str] = &[
 ];
 
 /// Tables that are the engine's own or say who runs now: not copied.
-const NOT_COPIED: &[&str] = &["watchers", "decisions_head", "watcher_runs", "watch_leases"];
+/// The change feed is what happened in the source, for the source's readers.
+pub(crate) const NOT_COPIED: &[&str] = &[
+    "watchers",
+    "decisions_head",
+    "watcher_runs",
+    "watch_leases",
+    "changes",
+    "changes_head",
+];
 
 /// Tables the target's triggers write into as rows arrive: emptied before the source's rows.
 const WRITTEN_BY_TRIGGERS: &[&str] = &["agent_history", "task_history"];

@@ -18,6 +18,7 @@
 
 use std::io::Write;
 
+use crate::changes::{self, ChangeKind};
 use crate::db::{params, Db, Dialect, Row};
 pub use baton_core::decisions::{ChainCheck, DecisionEntry, LogTime};
 use chrono::{DateTime, Utc};
@@ -265,6 +266,7 @@ pub(crate) fn append_decision_in(tx: &Db, draft: NewDecision) -> Result<Decision
             stored.host,
         ],
     )?;
+    changes::record(tx, ChangeKind::Decision, stored.seq, "")?;
     let mut entry = stored.into_entry()?;
     // Hand back the caller's value itself (the stored text is its canonical form).
     entry.detail = draft.detail;

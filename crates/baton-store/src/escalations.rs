@@ -4,6 +4,7 @@
 //! the expiry is logged (`expire`, by `baton`). Reads give the queue, one escalation, and the
 //! involved agents' events around it on one time axis.
 
+use crate::changes::{self, ChangeKind};
 use crate::db::{params, Db, Row};
 use baton_core::detect::{EvidenceRef, FindingKind};
 use baton_core::escalations::{
@@ -213,6 +214,7 @@ pub(crate) fn expire_with(tx: &Db, id: i64, why: &str, now: DateTime<Utc>) -> Re
          WHERE id = ?1",
         params![id, ts(now), entry.seq],
     )?;
+    changes::record(tx, ChangeKind::EscalationChanged, id, "")?;
     Ok(())
 }
 
@@ -258,6 +260,7 @@ pub(crate) fn reopen_in(
         "UPDATE escalations SET state = 'open', resolved_at = NULL, due_at = ?2 WHERE id = ?1",
         params![id, ts(due_at)],
     )?;
+    changes::record(tx, ChangeKind::EscalationChanged, id, "")?;
     tx.execute(
         "UPDATE findings SET closed_at = NULL WHERE id = ?1 OR escalation_id = ?2",
         params![escalation.finding_id, id],

@@ -12,6 +12,7 @@
 
 use std::collections::HashMap;
 
+use crate::changes::{self, ChangeKind};
 use crate::db::{params, Db};
 use baton_core::detect::{cap_evidence, EvidenceRef, FindingKind, Severity};
 use baton_core::escalations::{
@@ -248,7 +249,7 @@ fn count_in(
             f.resource,
         ],
     )?;
-    Ok(())
+    changes::record(tx, ChangeKind::EscalationChanged, item, "")
 }
 
 /// An item as filing counts into it, read from the store.
@@ -359,6 +360,7 @@ fn open_item(
             open.truncate(MAX_OPEN_PER_SCOPE);
         }
     }
+    changes::record(tx, ChangeKind::EscalationOpened, item, "")?;
     Ok(item)
 }
 
@@ -420,7 +422,11 @@ pub(crate) fn retitle(tx: &Db, finding_id: i64, summary: &str) -> Result<Vec<i64
         "UPDATE escalations SET title = ?2 WHERE id = ?1 AND title != ?2",
         params![id, title],
     )?;
-    Ok(if changed > 0 { vec![id] } else { Vec::new() })
+    if changed == 0 {
+        return Ok(Vec::new());
+    }
+    changes::record(tx, ChangeKind::EscalationChanged, id, "")?;
+    Ok(vec![id])
 }
 
 /// Most findings of one item whose evidence is read (the lead's, then the newest).

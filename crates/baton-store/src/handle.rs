@@ -21,6 +21,8 @@ pub const DEFAULT_READERS: usize = 3;
 #[derive(Clone, Debug)]
 pub struct StoreHandle {
     writer: Writer,
+    /// The writer's mark on the changes it records ([`crate::changes`]).
+    origin: i64,
     readers: Option<Arc<Readers>>,
     path: Option<PathBuf>,
     location: StoreLocation,
@@ -107,12 +109,14 @@ impl StoreHandle {
             crate::checkpoint::RESTART_AT_FRAMES,
             WalTooLong::clone(&too_long),
         )?;
+        let origin = store.origin();
         let writer = Writer::start_with(store, Some(too_long))?;
         let idle = (0..readers.max(1))
             .map(|_| Store::open_reader(path))
             .collect::<Result<Vec<_>>>()?;
         Ok(StoreHandle {
             writer,
+            origin,
             readers: Readers::pool(idle),
             path: Some(path.to_owned()),
             location: StoreLocation::Sqlite(path.to_owned()),
@@ -128,12 +132,15 @@ impl StoreHandle {
             StoreLocation::Sqlite(path) => StoreHandle::open(path, readers),
             StoreLocation::Memory => StoreHandle::in_memory(),
             StoreLocation::Postgres(target) => {
-                let writer = Writer::start(Store::open_at(location)?)?;
+                let store = Store::open_at(location)?;
+                let origin = store.origin();
+                let writer = Writer::start(store)?;
                 let idle = (0..readers.max(1))
                     .map(|_| Store::open_postgres_reader(target))
                     .collect::<Result<Vec<_>>>()?;
                 Ok(StoreHandle {
                     writer,
+                    origin,
                     readers: Readers::pool(idle),
                     path: None,
                     location: location.clone(),
@@ -144,6 +151,12 @@ impl StoreHandle {
         }
     }
 
+    /// The mark the writer puts on the changes it records: the feed's rows with another mark
+    /// were written by another connection (another process, or the hooks' own).
+    pub fn origin(&self) -> i64 {
+        self.origin
+    }
+
     /// Where the store is.
     pub fn location(&self) -> &StoreLocation {
         &self.location
@@ -151,19 +164,13 @@ impl StoreHandle {
 
     /// A private database in memory: tests and previews. Reads go through the writer.
     pub fn in_memory() -> Result<StoreHandle> {
-        Ok(StoreHandle {
-            writer: Writer::start(Store::open_in_memory()?)?,
-            readers: None,
-            path: None,
-            location: StoreLocation::Memory,
-            _checkpointer: None,
-            urgent: Arc::default(),
-        })
+        StoreHandle::from_store(Store::open_in_memory()?)
     }
 
     /// Wraps a store that is already open: it becomes the writer (reads go through it too).
     pub fn from_store(store: Store) -> Result<StoreHandle> {
         Ok(StoreHandle {
+            origin: store.origin(),
             writer: Writer::start(store)?,
             readers: None,
             path: None,

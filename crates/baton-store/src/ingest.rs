@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::changes::{self, ChangeKind};
 use crate::db::{params, Db, ReadAhead, ReadRows};
 use baton_core::protocol::{EventKind, StatusDocument};
 use baton_core::views::TaskCard;
@@ -262,6 +263,17 @@ fn ingest_known(
     // An absent `declares` says nothing: a manifest declared earlier stays.
     if let Some(declares) = &doc.agent.declares {
         summary.manifest_changed = store_agent_declares(tx, agent_id, declares, seen_at, declared)?;
+    }
+
+    if changed.len() > changes::TASKS_NAMED {
+        changes::record(tx, ChangeKind::Task, agent_id, "")?;
+    } else {
+        for task_id in changed.keys() {
+            changes::record(tx, ChangeKind::Task, agent_id, task_id)?;
+        }
+    }
+    if summary.new_events > 0 || summary.new_usage > 0 {
+        changes::record(tx, ChangeKind::Events, agent_id, "")?;
     }
 
     #[cfg(test)]

@@ -30,6 +30,7 @@ use rusqlite::Connection;
 
 pub mod a2a;
 pub mod agents;
+pub mod changes;
 mod checkpoint;
 mod codec;
 pub mod coding_usage;
@@ -68,6 +69,7 @@ pub mod tasks;
 pub mod texts;
 pub mod usage;
 pub mod watch_leases;
+pub mod watching;
 pub mod windows;
 pub mod writer;
 
@@ -194,6 +196,11 @@ impl Store {
         let done = work(self);
         self.db.write_alone(was);
         done
+    }
+
+    /// The mark this connection puts on the changes it records ([`changes`]).
+    pub fn origin(&self) -> i64 {
+        self.db.origin()
     }
 
     /// Which engine the store is on.

@@ -6,6 +6,7 @@
 //! `validate_manifest`). The manifest's `agent` name is not stored: on reading, it is the agent's
 //! current name in Baton.
 
+use crate::changes::{self, ChangeKind};
 use crate::db::{params, Db, ReadAhead, ReadRows, Row};
 use baton_core::protocol::Declares;
 use baton_core::rules::manifest::AgentManifest;
@@ -50,7 +51,8 @@ pub(crate) fn upsert(
          ON CONFLICT (agent_id, source)
          DO UPDATE SET declares = excluded.declares, updated_at = excluded.updated_at",
         params![agent_id, source.as_str(), encode(declares), ts(at)],
-    )
+    )?;
+    changes::record(conn, ChangeKind::Declarations, agent_id, "")
 }
 
 /// Lists the read of the manifest an agent declared in its last status document.
@@ -101,10 +103,15 @@ impl Store {
 
     /// Forgets one manifest. Returns whether there was one.
     pub fn remove_manifest(&mut self, agent_id: i64, source: ManifestSource) -> Result<bool> {
-        let removed = self.db.execute(
+        let tx = self.write_tx()?;
+        let removed = tx.execute(
             "DELETE FROM manifests WHERE agent_id = ?1 AND source = ?2",
             params![agent_id, source.as_str()],
         )?;
+        if removed > 0 {
+            changes::record(&tx, ChangeKind::Declarations, agent_id, "")?;
+        }
+        tx.commit()?;
         Ok(removed > 0)
     }
 

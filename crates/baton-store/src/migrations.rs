@@ -81,6 +81,9 @@ const MIGRATION_SLICE: &[M<'static>] = &[
         "../migrations/sqlite/0023_gemini_and_opencode_sessions.sql"
     ))
     .foreign_key_check(),
+    // The change feed (issue 33, live everywhere): what each write changed, numbered in
+    // commit order.
+    M::up(include_str!("../migrations/sqlite/0024_change_feed.sql")),
 ];
 
 /// PostgreSQL's migrations: (the version it brings the store to, its SQL). The first is the
@@ -136,6 +139,12 @@ pub(crate) const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
     (
         23,
         include_str!("../migrations/postgres/0023_gemini_and_opencode_sessions.sql"),
+    ),
+    // The change feed (issue 33, live everywhere): what each write changed, numbered in
+    // commit order.
+    (
+        24,
+        include_str!("../migrations/postgres/0024_change_feed.sql"),
     ),
 ];
 
@@ -396,7 +405,7 @@ mod tests {
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .unwrap();
         assert_eq!(version, LATEST_VERSION);
-        assert_eq!(LATEST_VERSION, 23);
+        assert_eq!(LATEST_VERSION, 24);
         let count = |sql: &str| -> i64 { conn.query_row(sql, [], |r| r.get(0)).unwrap() };
         assert_eq!(
             count("SELECT count(*) FROM agents WHERE name = 'Researcher' AND adapter = 'baton'"),

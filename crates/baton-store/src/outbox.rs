@@ -4,6 +4,7 @@
 //! failed (tried again at the time the relay chose). Rows outlive restarts of Baton: a row is
 //! pending until an acknowledgement is recorded.
 
+use crate::changes::{self, ChangeKind};
 use crate::db::{params, Row};
 use chrono::{DateTime, Utc};
 
@@ -220,6 +221,10 @@ impl Store {
             |row| Ok((row.get(0)?, row.get(1)?)),
         )?;
         let escalation = row.and_then(|(escalation, _)| escalation);
+        if let (Some(escalation), 1) = (escalation, recorded) {
+            // The queue's delivery line moved on.
+            changes::record(&tx, ChangeKind::EscalationChanged, escalation, "")?;
+        }
         if let (DeliveryOutcome::NotTaken { note }, Some((Some(escalation), agent_id)), 1) =
             (outcome, row, recorded)
         {

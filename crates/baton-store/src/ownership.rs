@@ -3,6 +3,7 @@
 //! in the decision log in the same transaction: `declares.set` / `declares.clear` with subject
 //! `agent:<id>` and detail `{"agent", "before", "after"}`, and the rule entries of `rules.rs`.
 
+use crate::changes::{self, ChangeKind};
 use crate::db::{params, Db};
 use baton_core::rules::map::{MapAgent, OwnershipMap};
 use baton_core::rules::{Declares, ManifestSource, ResolutionPlan, RuleChange, StoredRule};
@@ -101,6 +102,7 @@ fn set_declaration_in(
                 "DELETE FROM manifests WHERE agent_id = ?1 AND source = 'user'",
                 params![agent_id],
             )?;
+            changes::record(tx, ChangeKind::Declarations, agent_id, "")?;
             "declares.clear"
         }
     };

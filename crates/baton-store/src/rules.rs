@@ -7,6 +7,7 @@
 //! first** (baton-core's rules module owns the pattern language); the store keeps what it is
 //! given.
 
+use crate::changes::{self, ChangeKind};
 use crate::db::{params, Db, Row};
 use baton_core::rules::{Rule, RuleKind, StoredRule};
 use chrono::{DateTime, Utc};
@@ -170,7 +171,7 @@ pub(crate) fn audit_in(
         .at(at)
         .detail(json!({ "before": before, "after": after }));
     append_decision_in(tx, draft)?;
-    Ok(())
+    changes::record(tx, ChangeKind::Rules, 0, "")
 }
 
 pub(crate) fn check_who(who: &str) -> Result<()> {

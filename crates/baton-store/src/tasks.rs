@@ -300,6 +300,27 @@ impl Store {
         }
     }
 
+    /// The cards of agent `agent`'s tasks named in `task_ids` (those it still has), in the
+    /// board's order: what a change feed's `task` rows point at.
+    pub fn task_cards_named(&self, agent: i64, task_ids: &[String]) -> Result<Vec<TaskCard>> {
+        if task_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut values = vec![Value::Int(agent)];
+        values.extend(task_ids.iter().map(|id| Value::Text(id)));
+        let list: Vec<String> = (2..=values.len()).map(|i| format!("?{i}")).collect();
+        let mut cards = self.db.query_map(
+            &format!(
+                "{CARD_SELECT} WHERE t.agent_id = ?1 AND t.task_id IN ({})",
+                list.join(", ")
+            ),
+            &as_params(&values),
+            read_card,
+        )?;
+        sort_cards(&mut cards);
+        Ok(cards)
+    }
+
     /// Tasks per board column (one agent's, or everyone's).
     pub fn column_counts(&self, agent: Option<i64>) -> Result<ColumnCounts> {
         let mut counts = self.counts_by_agent(agent)?;

@@ -10,8 +10,7 @@
 //! Writes of all processes are serialised ([`crate::db::Db::begin_write`]), so a heartbeat's
 //! read-then-claim and a fenced write never interleave with another watcher's.
 
-use serde::Serialize;
-
+use crate::changes::{self, ChangeKind};
 use crate::codec::ts;
 use crate::db::{params, ReadAhead, ReadRows, Row};
 use crate::error::{Result, StoreError};
@@ -66,28 +65,7 @@ impl Holdings {
     }
 }
 
-/// A watcher as `baton status` shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct WatcherView {
-    pub id: i64,
-    pub name: String,
-    pub host: String,
-    pub pid: i64,
-    pub started_at: String,
-    /// The last heartbeat, RFC 3339 (the database's clock).
-    pub heartbeat_at: String,
-    /// Milliseconds since that heartbeat, in the database's clock.
-    pub heartbeat_age_ms: i64,
-    pub ttl_ms: i64,
-    /// Alive: its heartbeat is within its lease term and it has not left.
-    pub live: bool,
-    /// When it stopped on its own (it released what it held).
-    pub left_at: Option<String>,
-    /// The agents it holds now: (id, name).
-    pub agents: Vec<(i64, String)>,
-    /// It runs the detectors.
-    pub detectors: bool,
-}
+pub use baton_core::presence::WatcherView;
 
 /// Rows of watchers silent for longer than this are removed by the next heartbeat.
 const FORGET_AFTER_MS: i64 = 24 * 3600 * 1000;
@@ -112,6 +90,7 @@ impl Store {
             ],
             |r| r.get(0),
         )?;
+        changes::record(&tx, ChangeKind::Watchers, id, "")?;
         tx.commit()?;
         Ok(id)
     }
@@ -150,10 +129,13 @@ impl Store {
                 ],
             )?;
         }
-        tx.execute(
+        let forgotten = tx.execute(
             "DELETE FROM watcher_runs WHERE heartbeat_ms < clock_ms() - ?1",
             params![FORGET_AFTER_MS],
         )?;
+        // Who holds what is shown (the app, `baton status`): a change when it moves, not at
+        // each renewal.
+        let mut moved = rejoined || forgotten > 0;
         tx.execute(
             "UPDATE watch_leases SET expires_ms = clock_ms() + ?2
              WHERE watcher_id = ?1 AND expires_ms > clock_ms()",
@@ -188,7 +170,7 @@ impl Store {
                 |r| r.get(0),
             )?;
             for agent_id in free {
-                claim_in(&tx, &agent_subject(agent_id), Some(agent_id), id, ttl_ms)?;
+                moved |= claim_in(&tx, &agent_subject(agent_id), Some(agent_id), id, ttl_ms)?;
             }
         } else if held > share {
             // Over its share (another watcher joined): the newest agents go back.
@@ -199,9 +181,13 @@ impl Store {
                     params![agent_subject(*agent_id), id],
                 )?;
             }
+            moved = true;
         }
         if detectors {
-            claim_in(&tx, DETECTORS, None, id, ttl_ms)?;
+            moved |= claim_in(&tx, DETECTORS, None, id, ttl_ms)?;
+        }
+        if moved {
+            changes::record(&tx, ChangeKind::Watchers, id, "")?;
         }
         let holdings = holdings_in(&tx, id, rejoined)?;
         tx.commit()?;
@@ -225,6 +211,7 @@ impl Store {
              WHERE claimed_by = ?1 AND delivered_at IS NULL",
             params![id],
         )?;
+        changes::record(&tx, ChangeKind::Watchers, id, "")?;
         tx.commit()
     }
 

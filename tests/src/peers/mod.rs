@@ -24,7 +24,7 @@ pub use codex::{thread_id, CodexPlace};
 pub use gemini::{gemini_print, gemini_user_settings};
 pub use headless::Headless;
 pub use opencode::{opencode_config, opencode_messages, opencode_run, OPENCODE_MODEL};
-pub use programs::{captured, debug_baton, node_peer, peer_program, peers_venv};
+pub use programs::{captured, debug_baton, debug_hook, node_peer, peer_program, peers_venv};
 
 /// `copilot -p PROMPT` (the real Copilot CLI, tools allowed as `--allow-all-tools` does) in
 /// `repo`, isolated (its own HOME, so its config and trusted folders are the test's), offline

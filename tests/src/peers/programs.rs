@@ -65,6 +65,17 @@ pub fn debug_baton() -> PathBuf {
     path
 }
 
+/// The workspace's debug `baton-hook` (the program the coding agents' hooks run).
+pub fn debug_hook() -> PathBuf {
+    let path = crate::target_dir().join("debug").join("baton-hook");
+    assert!(
+        path.exists(),
+        "{} is missing: `cargo build -p baton-hooks`",
+        path.display()
+    );
+    path
+}
+
 /// Starts a peer whose `stdout` prints `READY <base url>` once it serves; its stderr goes to
 /// `target/<log>-<pid>.log`. Waits at most 60 s; returns the child and the URL.
 pub(crate) fn start_ready(mut command: Command, what: &str, log: &str) -> (Child, String) {

@@ -1,7 +1,7 @@
 import { render, screen } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
 
-import { agentRow, health, sessionSummary } from "../test/fixtures";
+import { agentRow, health, presence, sessionSummary, storeOverview } from "../test/fixtures";
 import { Nav } from "./Nav";
 
 describe("the nav's fleet line", () => {
@@ -24,5 +24,25 @@ describe("the nav's fleet line", () => {
     expect(fleet).toContain("1 up");
     expect(fleet).toContain("1 down");
     expect(screen.getByTestId("fleet-sessions").textContent).toBe("2 coding sessions");
+  });
+});
+
+describe("the nav's store line", () => {
+  it("says who the app acts as, that it only views, and who polls", () => {
+    render(
+      <Nav
+        view="board"
+        onNavigate={() => {}}
+        agents={[]}
+        badges={{}}
+        store={storeOverview({ engine: "postgres", location: "postgres://ana@db.example.org/baton" })}
+        presence={presence()}
+        onOpenStore={() => {}}
+      />,
+    );
+    expect(screen.getByTestId("store-line")).toHaveTextContent("PostgreSQL");
+    expect(screen.getByTestId("presence-who")).toHaveTextContent("ana on laptop-a");
+    expect(screen.getByTestId("presence-mode")).toHaveTextContent("Viewing only");
+    expect(screen.getByTestId("presence-pollers")).toHaveTextContent("Polled by build-box (2)");
   });
 });

@@ -1,5 +1,7 @@
 import type { AgentRow } from "../bindings/AgentRow";
+import type { Presence } from "../bindings/Presence";
 import type { StoreOverview } from "../bindings/StoreOverview";
+import { modeText, pollersText, whoText } from "../lib/presence";
 import { storeLines } from "../lib/store";
 
 export type View = "board" | "agents" | "ownership" | "decisions" | "escalations" | "ratelimits" | "timeline";
@@ -27,6 +29,7 @@ export function Nav({
   agents,
   badges,
   store = null,
+  presence = null,
   onOpenStore,
 }: {
   view: View;
@@ -35,6 +38,8 @@ export function Nav({
   badges: Partial<Record<View, Badge>>;
   /** The store the app runs on (null while loading), opened by clicking its line. */
   store?: StoreOverview | null;
+  /** Who the app acts as, whether it watches or only views, who polls (null while loading). */
+  presence?: Presence | null;
   onOpenStore?: () => void;
 }) {
   // Coding sessions are heard, not polled: counted apart from the agents' health.
@@ -104,6 +109,19 @@ export function Nav({
           >
             <span className="store-line-engine">{storeLines(store).engine}</span>
             <span className="store-line-detail">{storeLines(store).detail}</span>
+            {presence ? (
+              <span className="presence" data-testid="presence">
+                <span className="presence-who" data-testid="presence-who">
+                  {whoText(presence)}
+                </span>
+                <span className={`presence-mode${presence.watching ? "" : " presence-mode--viewer"}`} data-testid="presence-mode">
+                  {modeText(presence)}
+                </span>
+                <span className="presence-pollers" data-testid="presence-pollers">
+                  {pollersText(presence)}
+                </span>
+              </span>
+            ) : null}
           </button>
         ) : null}
       </div>

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { ChangeEvent } from "../bindings/ChangeEvent";
 import { setTransport, tauriTransport } from "../lib/backend";
 import type { ChangeListener } from "../lib/useBatonData";
-import { storeOverview } from "../test/fixtures";
+import { presence, storeOverview } from "../test/fixtures";
 import { createTestTransport } from "../test/transport";
 import { useStoreAway } from "../lib/useStoreAway";
 import { StoreBanner } from "./StoreBanner";
@@ -18,6 +18,26 @@ afterEach(() => {
 const sqlite = storeOverview();
 
 describe("StoreDialog", () => {
+  it("says where the app stands and switches it to watching from the next start", async () => {
+    const viewer = presence();
+    const t = createTestTransport({
+      set_watching: (args) => ({ ...viewer, watching_saved: (args as { watching: boolean | null }).watching }),
+    });
+    setTransport(t);
+    const seen: unknown[] = [];
+    render(<StoreDialog overview={sqlite} presence={viewer} onPresence={(p) => seen.push(p)} onClose={() => {}} />);
+    expect(screen.getByTestId("presence-facts")).toHaveTextContent("ana on laptop-a");
+    expect(screen.getByTestId("presence-does")).toHaveTextContent("Views only");
+    expect(screen.getByTestId("presence-does")).toHaveTextContent("chosen for this data folder");
+    expect(screen.getByTestId("watchers")).toHaveTextContent("build-box · live · heartbeat 800 ms ago · polls Researcher, Writer + the detectors");
+    await userEvent.click(screen.getByTestId("watching-toggle"));
+    expect(await screen.findByTestId("watching-chosen")).toHaveTextContent("From its next start this app watches the agents");
+    // Back to the default (on): the saved choice goes.
+    expect(t.calls.find((c) => c.command === "set_watching")?.args).toEqual({ watching: null });
+    expect(seen).toHaveLength(1);
+  });
+
+
   it("shows where the store is and connects to the one typed, its password apart", async () => {
     const t = createTestTransport({
       choose_store: () => ({ ...sqlite, engine: "postgres", location: "postgres://ana@db/baton", schema_version: 13 }),

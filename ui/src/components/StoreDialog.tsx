@@ -1,18 +1,32 @@
 // The store panel: where Baton keeps what it sees (engine, place, who chose it, size and
-// growth), and choosing another store for this data folder: a postgres:// URL with its
-// password (kept in the OS keyring) or a SQLite file. The backend connects before saving.
+// growth), where this app stands on it (PresenceFacts), and choosing another store for this
+// data folder: a postgres:// URL with its password (kept in the OS keyring) or a SQLite file.
+// The backend connects before saving.
 
 import { useState, type FormEvent } from "react";
 
+import type { Presence } from "../bindings/Presence";
 import type { StoreOverview } from "../bindings/StoreOverview";
 import { chooseStore, toBackendError } from "../lib/backend";
 import { bytesText, storeInputProblem } from "../lib/store";
 import { FormError } from "./FormError";
 import { Modal } from "./Modal";
 import { ModalActions } from "./ModalActions";
+import { PresenceFacts } from "./PresenceFacts";
 import { TextField } from "./TextField";
 
-export function StoreDialog({ overview, onClose }: { overview: StoreOverview; onClose(): void }) {
+export function StoreDialog({
+  overview,
+  presence = null,
+  onPresence = () => {},
+  onClose,
+}: {
+  overview: StoreOverview;
+  /** Where this app stands (who, watching or viewing, the watchers); null: not shown. */
+  presence?: Presence | null;
+  onPresence?: (p: Presence) => void;
+  onClose(): void;
+}) {
   const [location, setLocation] = useState("");
   const [password, setPassword] = useState("");
   const [fieldError, setFieldError] = useState<string | undefined>(undefined);
@@ -65,6 +79,7 @@ export function StoreDialog({ overview, onClose }: { overview: StoreOverview; on
           {bytesText(overview.growth_per_day)} a day at the last day&apos;s pace
         </dd>
       </dl>
+      {presence ? <PresenceFacts presence={presence} onPresence={onPresence} /> : null}
       {chosen ? (
         <p className="banner banner--ok" role="status" data-testid="store-chosen">
           {chosen === "default"

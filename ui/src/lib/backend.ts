@@ -43,6 +43,7 @@ import type { HooksInstalled } from "../bindings/HooksInstalled";
 import type { SecretsStatus } from "../bindings/SecretsStatus";
 import type { TaskCard } from "../bindings/TaskCard";
 import type { TaskCost } from "../bindings/TaskCost";
+import type { Presence } from "../bindings/Presence";
 import type { StoreOverview } from "../bindings/StoreOverview";
 import type { UsageHeatmap } from "../bindings/UsageHeatmap";
 import type { UsageSeries } from "../bindings/UsageSeries";
@@ -401,6 +402,20 @@ export function storeOverview(): Promise<StoreOverview> {
  */
 export function chooseStore(url: string | null, password: string | null): Promise<StoreOverview> {
   return call<StoreOverview>("choose_store", { url, password });
+}
+
+/**
+ * Where this app stands: its store, who it acts as (and from which machine), whether it
+ * watches the agents or only views a store others watch, and the watchers sharing the store
+ * with what each polls.
+ */
+export function presence(): Promise<Presence> {
+  return call<Presence>("presence");
+}
+
+/** Whether this app watches its store from its next start (`null`: the default, on). */
+export function setWatching(watching: boolean | null): Promise<Presence> {
+  return call<Presence>("set_watching", { watching });
 }
 
 // Readiness: may a second agent join this one?

@@ -5,7 +5,9 @@ import type { DecisionEntry } from "../bindings/DecisionEntry";
 import type { SessionSummary } from "../bindings/SessionSummary";
 import type { TaskCard } from "../bindings/TaskCard";
 import type { TaskState } from "../bindings/TaskState";
+import type { Presence } from "../bindings/Presence";
 import type { StoreOverview } from "../bindings/StoreOverview";
+import type { WatcherView } from "../bindings/WatcherView";
 
 export const T0 = Date.parse("2026-11-21T12:00:00Z");
 export const at = (offsetMs: number) => new Date(T0 + offsetMs).toISOString();
@@ -133,5 +135,43 @@ export function decision(seq: number, action: string, subject: string, detail: u
     prev_hash: seq === 1 ? "0".repeat(64) : hash(seq - 1),
     hash: hash(seq),
     ...extra,
+  };
+}
+
+/** A live watcher polling Researcher and Writer and running the detectors. */
+export function watcher(over: Partial<WatcherView> = {}): WatcherView {
+  return {
+    id: 1,
+    name: "build-box",
+    host: "build-box",
+    pid: 977,
+    started_at: "2026-05-01T12:00:00.000000000Z",
+    heartbeat_at: "2026-05-01T12:10:00.000Z",
+    heartbeat_age_ms: 800,
+    ttl_ms: 6_666,
+    live: true,
+    left_at: null,
+    agents: [
+      [1, "Researcher"],
+      [2, "Writer"],
+    ],
+    detectors: true,
+    ...over,
+  };
+}
+
+/** Where an app stands: on a PostgreSQL store, watching off, one watcher polling two agents. */
+export function presence(over: Partial<Presence> = {}): Presence {
+  return {
+    store_engine: "postgres",
+    store_location: "postgres://ana@db.example.org/baton",
+    person: "ana",
+    host: "laptop-a",
+    watching: false,
+    watching_chosen_by: "chosen for this data folder",
+    watching_choice_applies: true,
+    watching_saved: false,
+    watchers: [watcher()],
+    ...over,
   };
 }

@@ -19,7 +19,8 @@ pub fn import_who(who: Option<String>) -> String {
 /// store's rules exactly the file's (one audit entry per change), makes each of the quotas,
 /// pressure settings and handoff schemas the file has exactly the file's (a part it leaves out
 /// stays as it is), and adds or updates the file's agents by name (never deleting any; their
-/// tokens are left as they are).
+/// tokens are left as they are). `[watch] app` sets whether the app of this data folder
+/// watches.
 pub async fn import(place: &StorePlace, file: &Path, who: Option<String>) -> Result<(), CliError> {
     let checked = load_checked(file)?;
     let who = import_who(who);
@@ -95,6 +96,11 @@ pub async fn import(place: &StorePlace, file: &Path, who: Option<String>) -> Res
     }
     if synced.budgets > 0 {
         println!("{} daily budget(s) set", synced.budgets);
+    }
+    // A choice of this machine's data folder, not of the store.
+    if let Some(app) = checked.parsed.watch.as_ref().and_then(|w| w.app) {
+        baton_store::watching::save_choice(place.data_dir(), Some(app))?;
+        println!("{}", super::store::watching_words(place.data_dir(), app));
     }
     if !token_refs.is_empty() {
         eprintln!(

@@ -18,8 +18,30 @@ pub fn with_keyring_password(location: StoreLocation) -> StoreLocation {
     KeyringTokens::new().with_store_password(location)
 }
 
+/// What the app of `data_dir` will do, in words.
+pub(super) fn watching_words(data_dir: &std::path::Path, on: bool) -> String {
+    let does = if on {
+        "watches its store (polls the agents, runs the detectors, delivers decisions)"
+    } else {
+        "only views its store (others watch it); it still decides"
+    };
+    format!(
+        "the app of {} {does}, from its next start",
+        data_dir.display()
+    )
+}
+
 pub fn store(place: &StorePlace, action: StoreAction) -> Result<(), CliError> {
     match action {
+        StoreAction::Watching { state } => {
+            let dir = place.data_dir();
+            if let Some(state) = state {
+                let on = baton_store::watching::parse(&state);
+                baton_store::watching::save_choice(dir, on)?;
+            }
+            let now = baton_store::watching::AppWatching::resolve(dir, None)?;
+            println!("{} ({})", watching_words(dir, now.on), now.chosen_by());
+        }
         StoreAction::Migrate => {
             let store = place.open()?;
             println!(

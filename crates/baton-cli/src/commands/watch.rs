@@ -110,7 +110,7 @@ fn who() -> String {
     who_from(None)
 }
 
-fn emit(line: &Line, output: WatchOutput) {
+pub(super) fn emit(line: &Line, output: WatchOutput) {
     if output.json {
         println!("{}", line.json());
     } else {
@@ -119,7 +119,7 @@ fn emit(line: &Line, output: WatchOutput) {
 }
 
 /// Names every agent in the store for the log.
-async fn name_agents(engine: &Engine, log: &mut WatchLog) {
+pub(super) async fn name_agents(engine: &Engine, log: &mut WatchLog) {
     match engine.read(|s| s.agents()).await {
         Ok(agents) => log.set_names(agents.into_iter().map(|a| (a.id, a.name))),
         Err(err) => eprintln!("baton: cannot read the agents' names: {err}"),
@@ -269,6 +269,7 @@ pub async fn watch(
                 name_agents(&engine, &mut log).await;
                 Vec::new()
             }
+            Ok(ChangeEvent::Watchers) => Vec::new(),
             Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => Vec::new(),
             Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
         };

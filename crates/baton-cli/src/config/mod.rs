@@ -130,7 +130,8 @@ pub struct ConfigFile {
 }
 
 /// `[watch] failover_ms = 10000`, `name = "build-box"`: another watcher polls this one's agents
-/// within `failover_ms` of its death; `name` is how `baton status` shows it.
+/// within `failover_ms` of its death; `name` is how `baton status` shows it. `app = false`:
+/// the app of the data folder `baton import` runs in only views the store (others watch it).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct WatchEntry {
@@ -138,6 +139,8 @@ pub struct WatchEntry {
     pub failover_ms: Option<u64>,
     #[serde(default)]
     pub name: Option<String>,
+    #[serde(default)]
+    pub app: Option<bool>,
 }
 
 /// `[store] url = "postgres://ana@db.example.org/baton"` (or a path).

@@ -6,13 +6,15 @@
 //! * `watch` polls a simulated fleet (started here) into the store that `status` then reads;
 //! * config files: inline tokens, malformed TOML, bad agents, env and keyring token references;
 //! * a second `watch` updates an agent by name instead of adding it twice;
-//! * the escalation queue: listed, shown, decided and delivered from the terminal;
+//! * the escalation queue: listed, shown, decided and delivered from the terminal; followed
+//!   live as other processes open and decide items;
 //! * the crash test: `baton watch` killed 20 times during busy ingest, the store checked.
 
 #[path = "../common/mod.rs"]
 mod common;
 mod config_files;
 mod crashes;
+mod follow;
 mod hooks;
 mod hooks_clients;
 mod queue;

@@ -93,6 +93,8 @@ pub(crate) struct LoopState {
     /// When the retention last compacted the store, and whether it left more to do.
     compacted_at: Option<DateTime<Utc>>,
     compact_more: bool,
+    /// When the store's change feed was last pruned.
+    feed_pruned_at: Option<DateTime<Utc>>,
     /// How long runs took.
     pub(crate) times: RunTimes,
 }
@@ -156,6 +158,8 @@ struct Found {
     prune_ledger: bool,
     /// The retention is due to compact the store.
     compact: bool,
+    /// The change feed's old rows are due to go.
+    prune_feed: bool,
 }
 
 /// Reads what changed (and, on the first run, the window) and runs the pressure detector when
@@ -287,6 +291,12 @@ fn read_and_detect(
     if compact {
         kept.compacted_at = Some(now);
     }
+    let prune_feed = kept
+        .feed_pruned_at
+        .is_none_or(|at| now - at >= PRUNE_FEED_EVERY || at > now);
+    if prune_feed {
+        kept.feed_pruned_at = Some(now);
+    }
     Ok(Found {
         findings,
         current,
@@ -294,8 +304,13 @@ fn read_and_detect(
         marks: reading.marks,
         prune_ledger,
         compact,
+        prune_feed,
     })
 }
+
+/// How often the change feed's rows older than [`baton_store::changes::KEEP_MS`] go (by the
+/// watcher running the detectors: one pruner per store).
+const PRUNE_FEED_EVERY: chrono::Duration = chrono::Duration::minutes(1);
 
 /// How often the retention compacts the store (and again at once while it has more to do).
 const COMPACT_EVERY: chrono::Duration = chrono::Duration::hours(1);
@@ -357,6 +372,7 @@ pub(crate) async fn detect_once(
         marks,
         prune_ledger: prune,
         compact,
+        prune_feed,
     } = found;
     // Sharing the store: the findings are written under the detectors' lease.
     let fence = match shared.sharing.detectors().0 {
@@ -383,6 +399,9 @@ pub(crate) async fn detect_once(
                 prune_ledger(store, now)?;
             }
             let more = compact && compact_store(store, now)?;
+            if prune_feed {
+                store.prune_changes(baton_store::changes::KEEP_MS)?;
+            }
             Ok((recorded, expired, lapsing, more))
         })
         .await;

@@ -72,6 +72,7 @@ impl Engine {
                     new_events: tokio::sync::watch::Sender::new(0),
                     store_health: Default::default(),
                     sharing: Default::default(),
+                    decided_elsewhere: Default::default(),
                 }),
                 pollers: Mutex::new(HashMap::new()),
                 stopped: AtomicBool::new(false),
@@ -132,10 +133,19 @@ impl Engine {
     /// Sharing the store with other watchers (`EngineConfig::sharing`), only for the agents
     /// this one holds; the heartbeat takes and gives back agents from then on.
     pub async fn start_all(&self) -> Result<usize, EngineError> {
+        // The change feed is followed from here: whatever another process writes once this
+        // returns is told.
+        let head = self.shared().read(|s| s.change_head()).await.ok();
+        if !self.config().watching {
+            self.inner.stopped.store(false, Ordering::SeqCst);
+            self.inner.background.start(self.shared(), head);
+            tracing::info!("watching off: a viewer of the store");
+            return Ok(0);
+        }
         if let Some(sharing) = self.config().sharing.clone() {
             self.inner.stopped.store(false, Ordering::SeqCst);
             let count = self.start_sharing(sharing).await?;
-            self.inner.background.start(self.shared());
+            self.inner.background.start(self.shared(), head);
             tracing::info!(agents = count, "polling started, sharing the store");
             return Ok(count);
         }
@@ -153,7 +163,7 @@ impl Engine {
                 self.spawn_poller(agent, token).await;
             }
         }
-        self.inner.background.start(self.shared());
+        self.inner.background.start(self.shared(), head);
         tracing::info!(agents = count, "polling started");
         Ok(count)
     }
@@ -421,7 +431,10 @@ impl Engine {
     /// Starts a poller for the agent (replacing one already running) unless shut down.
     /// Callers hold the admin lock.
     async fn spawn_poller(&self, config: AgentConfig, token: Result<Option<String>, String>) {
-        if self.inner.stopped.load(Ordering::SeqCst) || !config.adapter.is_polled() {
+        if self.inner.stopped.load(Ordering::SeqCst)
+            || !config.adapter.is_polled()
+            || !self.config().watching
+        {
             return;
         }
         // Sharing the store: an agent this watcher does not hold is another's to poll (a new

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod git;
+pub mod hooks;
 
 use std::convert::Infallible;
 use std::net::SocketAddr;

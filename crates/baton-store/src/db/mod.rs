@@ -24,7 +24,7 @@ mod translate;
 pub use ahead::{in_list_reads, Mark, ReadAhead, ReadRows, RowValues};
 pub use location::{PgTarget, StoreLocation};
 pub use param::{Held, Kind, Param, Typed, Value};
-pub(crate) use postgres::PgConn;
+pub(crate) use postgres::{listen, PgConn};
 
 /// The advisory lock PostgreSQL migrations hold.
 pub(crate) fn postgres_migrate_lock() -> i64 {
@@ -65,6 +65,12 @@ pub enum Dialect {
 /// One connection of the store.
 pub struct Db {
     conn: Conn,
+    /// Which connection wrote a change (the feed's `origin`): random, so that a process can
+    /// tell its own writes from another's, on any machine.
+    origin: i64,
+    /// Whether the open transaction recorded a change: its commit moves the feed's head (and
+    /// on PostgreSQL notifies the listeners). See [`crate::changes`].
+    recorded: std::cell::Cell<bool>,
 }
 
 enum Conn {
@@ -82,15 +88,29 @@ impl std::fmt::Debug for Db {
 
 impl Db {
     pub(crate) fn sqlite(conn: rusqlite::Connection) -> Db {
-        Db {
-            conn: Conn::Sqlite(conn),
-        }
+        Db::with(Conn::Sqlite(conn))
     }
 
     pub(crate) fn postgres(conn: PgConn) -> Db {
+        Db::with(Conn::Postgres(Box::new(conn)))
+    }
+
+    fn with(conn: Conn) -> Db {
         Db {
-            conn: Conn::Postgres(Box::new(conn)),
+            conn,
+            origin: crate::changes::new_origin(),
+            recorded: std::cell::Cell::new(false),
         }
+    }
+
+    /// This connection's mark on the changes it records (see [`crate::changes`]).
+    pub(crate) fn origin(&self) -> i64 {
+        self.origin
+    }
+
+    /// Notes that the open transaction recorded a change (its commit moves the feed's head).
+    pub(crate) fn note_recorded(&self) {
+        self.recorded.set(true);
     }
 
     pub fn dialect(&self) -> Dialect {
@@ -294,13 +314,19 @@ impl Db {
     /// engines: SQLite's `BEGIN IMMEDIATE`, PostgreSQL's `BEGIN` and the store's advisory
     /// write lock (held until the transaction ends).
     pub(crate) fn begin_write(&self) -> Result<()> {
+        self.recorded.set(false);
         match &self.conn {
             Conn::Sqlite(conn) => Ok(conn.execute_batch("BEGIN IMMEDIATE")?),
             Conn::Postgres(conn) => conn.begin_write(),
         }
     }
 
+    /// Commits; a transaction that recorded changes first moves the feed's head to their
+    /// number (and on PostgreSQL notifies the listeners), in the commit's round trip.
     pub(crate) fn commit(&self) -> Result<()> {
+        if self.recorded.replace(false) {
+            crate::changes::move_head(self)?;
+        }
         match &self.conn {
             Conn::Sqlite(conn) => Ok(conn.execute_batch("COMMIT")?),
             Conn::Postgres(conn) => conn.end_transaction("COMMIT"),
@@ -308,6 +334,7 @@ impl Db {
     }
 
     pub(crate) fn rollback(&self) -> Result<()> {
+        self.recorded.set(false);
         match &self.conn {
             Conn::Sqlite(conn) => Ok(conn.execute_batch("ROLLBACK")?),
             Conn::Postgres(conn) => conn.end_transaction("ROLLBACK"),

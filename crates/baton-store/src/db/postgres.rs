@@ -716,6 +716,27 @@ impl ToSql for PgValue<'_> {
 
 /// One connection, with the session's settings: UTC, a statement timeout, Baton's name.
 fn open(target: &PgTarget, read_only: bool) -> std::result::Result<Client, String> {
+    open_with(target, read_only, None)
+}
+
+/// A connection that listens on the change feed's channel ([`crate::changes::CHANNEL`]):
+/// each notification wakes `wake`. The connection is its own (a listener holds it open).
+pub(crate) fn listen(
+    target: &PgTarget,
+    wake: Arc<tokio::sync::Notify>,
+) -> std::result::Result<Arc<Client>, String> {
+    let client = open_with(target, true, Some(wake))?;
+    let sql = format!("LISTEN {}", crate::changes::CHANNEL);
+    wait(client.batch_execute(&sql)).map_err(|err| err.to_string())?;
+    Ok(Arc::new(client))
+}
+
+/// [`open`], with the notifications the server sends waking `wake`.
+fn open_with(
+    target: &PgTarget,
+    read_only: bool,
+    wake: Option<Arc<tokio::sync::Notify>>,
+) -> std::result::Result<Client, String> {
     let mut config = target.config();
     // The session's settings travel in the startup message: no round trip of their own.
     let mut options = config.get_options().unwrap_or_default().to_owned();
@@ -740,12 +761,12 @@ fn open(target: &PgTarget, read_only: bool) -> std::result::Result<Client, Strin
         let client = match tls {
             None => {
                 let (client, connection) = config.connect(tokio_postgres::NoTls).await?;
-                tokio::spawn(drive(connection));
+                tokio::spawn(drive(connection, wake));
                 client
             }
             Some(tls) => {
                 let (client, connection) = config.connect(tls).await?;
-                tokio::spawn(drive(connection));
+                tokio::spawn(drive(connection, wake));
                 client
             }
         };
@@ -802,13 +823,36 @@ fn standing_of(target: &PgTarget) -> std::result::Result<Refusal, String> {
     })
 }
 
-async fn drive<S, T>(connection: tokio_postgres::Connection<S, T>)
-where
+/// Runs a connection until it ends; a notification from the server wakes `wake`.
+async fn drive<S, T>(
+    mut connection: tokio_postgres::Connection<S, T>,
+    wake: Option<Arc<tokio::sync::Notify>>,
+) where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
     T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
 {
-    if let Err(err) = connection.await {
-        tracing::debug!(error = %err, "a PostgreSQL connection ended");
+    use futures_util::StreamExt;
+    let mut messages = futures_util::stream::poll_fn(|cx| connection.poll_message(cx));
+    while let Some(message) = messages.next().await {
+        match message {
+            Ok(tokio_postgres::AsyncMessage::Notification(_)) => {
+                if let Some(wake) = &wake {
+                    wake.notify_one();
+                }
+            }
+            Ok(tokio_postgres::AsyncMessage::Notice(notice)) => {
+                tracing::debug!(%notice, "a notice from PostgreSQL");
+            }
+            Ok(_) => {}
+            Err(err) => {
+                tracing::debug!(error = %err, "a PostgreSQL connection ended");
+                break;
+            }
+        }
+    }
+    // The listener (if any) learns it is gone: its client is closed; wake it to see.
+    if let Some(wake) = &wake {
+        wake.notify_one();
     }
 }
 

@@ -13,6 +13,7 @@ use baton_core::protocol::BudgetGrant;
 use chrono::{DateTime, Duration, Utc};
 use serde_json::json;
 
+use crate::changes::{self, ChangeKind};
 use crate::codec::ts;
 use crate::coding_usage::pause_sessions_in;
 use crate::decisions::{append_decision_in, NewDecision};
@@ -192,6 +193,7 @@ impl Store {
                 "UPDATE escalations SET snoozed_until = ?2, decision_id = ?3 WHERE id = ?1",
                 params![id, snoozed_until.map(ts), decision.seq],
             )?;
+            changes::record(&tx, ChangeKind::EscalationChanged, id, "")?;
         }
 
         let outbox = match action.wire_action() {
@@ -241,6 +243,7 @@ pub(crate) fn resolve_in(
          WHERE id = ?1",
         params![id, ts(now), decision_seq],
     )?;
+    changes::record(tx, ChangeKind::EscalationChanged, id, "")?;
     tx.execute(
         "UPDATE findings SET closed_at = ?2
           WHERE (id = ?1 OR escalation_id = ?3) AND closed_at IS NULL",

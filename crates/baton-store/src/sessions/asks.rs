@@ -3,6 +3,7 @@
 //! the person's decision, and gives up after its time (the client then asks in its own dialog).
 //! Asked only while the app or `baton watch` runs (see [`Store::note_watcher`]).
 
+use crate::changes::{self, ChangeKind};
 use crate::db::{params, Db};
 use baton_core::detect::{EvidenceRef, Finding, FindingKind, Severity};
 use baton_core::protocol::{Event, EventKind};
@@ -188,6 +189,7 @@ impl Store {
             if waiting {
                 let mut record = HookRecord::for_row(&row);
                 set_turn_state(&tx, &row, TaskState::Working, None, now, &mut record)?;
+                changes::record(&tx, ChangeKind::Session, agent_id, "")?;
             }
         }
         tx.commit()?;

@@ -4,6 +4,7 @@
 use baton_core::hooks::{BaseDrift, LIVE_SESSION_MINUTES};
 use chrono::{DateTime, Duration, Utc};
 
+use crate::changes::{self, ChangeKind};
 use crate::codec::{json, parse_json, ts};
 use crate::db::params;
 use crate::error::Result;
@@ -51,10 +52,15 @@ impl Store {
             (None, None) => false,
             _ => true,
         };
-        self.db.execute(
+        let tx = self.write_tx()?;
+        tx.execute(
             "UPDATE sessions SET base_drift = ?2 WHERE agent_id = ?1",
             params![agent_id, drift.map(json)],
         )?;
+        if changed {
+            changes::record(&tx, ChangeKind::Session, agent_id, "")?;
+        }
+        tx.commit()?;
         Ok(changed)
     }
 

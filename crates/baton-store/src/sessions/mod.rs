@@ -23,8 +23,8 @@ pub use drift::BranchSession;
 pub use edits::{MergeCheck, PairCheck, ParallelEdit};
 pub(crate) use record::SessionRow;
 pub use record::{HookRecord, ParallelMeet, PermitClash, PermitSettings, SessionRef};
-pub use summary::SessionsHeard;
 
+use crate::changes::{self, ChangeKind};
 use crate::db::{params, Db};
 use baton_core::detect::Finding;
 use baton_core::hooks::{
@@ -62,6 +62,7 @@ fn record_files(
                 "UPDATE leases SET last_write_at = ?3 WHERE resource = ?1 AND holder = ?2",
                 params![resource, row.agent_id, ts(now)],
             )?;
+            changes::record(tx, ChangeKind::Leases, 0, "")?;
         }
     }
     Ok(())
@@ -104,6 +105,7 @@ impl Store {
             .then(|| PermitReads::new(writes.iter().map(|path| session.resource(path)).collect()));
         let tx = self.write_tx()?;
         let mut row = session_row(&tx, session, now, reads.as_mut())?;
+        changes::record(&tx, ChangeKind::Session, row.agent_id, "")?;
         let mut record = HookRecord::for_row(&row);
         if let Some(feed) = usage {
             let read = feed.read(session.client, row.usage.as_ref());

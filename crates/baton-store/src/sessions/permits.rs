@@ -1,6 +1,7 @@
 //! File leases and the permit a write asks for before it happens, and the queue item for a
 //! write that met another agent's claim.
 
+use crate::changes::{self, ChangeKind};
 use crate::db::{params, Db};
 use baton_core::agent::AdapterKind;
 use baton_core::detect::{EvidenceRef, Finding, FindingKind, Severity};
@@ -49,7 +50,9 @@ pub(crate) fn map_leases(conn: &Db) -> Result<Vec<MapLease>> {
 }
 
 pub(super) fn release_leases(tx: &Db, agent_id: i64) -> Result<()> {
-    tx.execute("DELETE FROM leases WHERE holder = ?1", params![agent_id])?;
+    if tx.execute("DELETE FROM leases WHERE holder = ?1", params![agent_id])? > 0 {
+        changes::record(tx, ChangeKind::Leases, 0, "")?;
+    }
     Ok(())
 }
 
@@ -203,7 +206,7 @@ fn take_lease_on(
             holder = excluded.holder, last_write_at = excluded.last_write_at",
         params![resource, branch, agent_id, ts(now)],
     )?;
-    Ok(())
+    changes::record(tx, ChangeKind::Leases, 0, "")
 }
 
 /// The queue's view of a write that met another's claim. Its key is the one the write-collision

@@ -71,68 +71,17 @@ impl Store {
     }
 }
 
-/// What the sessions did since a mark (their calls come from other processes: the app and
-/// `baton watch` look for them).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct SessionsHeard {
-    /// Sessions that called since the mark, with their cards.
-    pub agents: Vec<(i64, Vec<baton_core::views::TaskCard>)>,
-    /// The latest call seen: the next mark.
-    pub mark: Option<String>,
-    /// Sessions whose turn waits for a person (a permission or an idle prompt).
-    pub waiting: u32,
-    /// A digest of the leases (count, holders, latest take and write): it changes when a lease
-    /// is taken, moved, written or freed.
-    pub leases: String,
-    /// A digest of the queue (items, their latest occurrence and resolution): it changes when
-    /// any process opens, regroups or settles an item (a hook call files a collision).
-    pub escalations: String,
-    /// The newest item's id (0 for none): the ones after it are new.
-    pub last_escalation: i64,
-}
-
 impl Store {
-    /// The sessions that called after `mark` (an RFC 3339 time from an earlier answer; None for
-    /// every session), their board cards, and how many wait for a person.
-    pub fn sessions_heard_since(&self, mark: Option<&str>) -> Result<SessionsHeard> {
-        let stmt_sql = "SELECT agent_id, last_seen_at FROM sessions
-              WHERE ?1 IS NULL OR last_seen_at > ?1 ORDER BY last_seen_at";
-        let mut heard = SessionsHeard {
-            mark: mark.map(str::to_owned),
-            ..SessionsHeard::default()
-        };
-        let mut ids = Vec::new();
-        self.db.query_each(stmt_sql, params![mark], |row| {
-            ids.push(row.get::<i64>(0)?);
-            heard.mark = Some(row.get(1)?);
-            Ok(())
-        })?;
-        for id in ids {
-            heard.agents.push((id, self.task_cards(Some(id))?));
-        }
-        heard.waiting = self.db.query_row(
+    /// How many coding sessions' turns wait for a person (a permission or an idle prompt): the
+    /// tray counts them.
+    pub fn sessions_waiting(&self) -> Result<u32> {
+        self.db.query_row(
             "SELECT count(DISTINCT s.agent_id) FROM sessions s
                JOIN tasks t ON t.agent_id = s.agent_id
               WHERE s.ended_at IS NULL AND t.state = 'input_required'",
             params![],
             |row| row.get(0),
-        )?;
-        heard.leases = self.db.query_row(
-            "SELECT count(*) || ':' || coalesce(sum(holder), 0) || ':' || coalesce(max(since), '') || ':'
-                    || coalesce(max(last_write_at), '')
-               FROM leases",
-            params![],
-            |row| row.get(0),
-        )?;
-        (heard.escalations, heard.last_escalation) = self.db.query_row(
-            "SELECT count(*) || ':' || coalesce(sum(occurrences), 0) || ':'
-                    || coalesce(max(last_seen_at), '') || ':' || coalesce(max(resolved_at), ''),
-                    coalesce(max(id), 0)
-               FROM escalations",
-            params![],
-            |row| Ok((row.get(0)?, row.get(1)?)),
-        )?;
-        Ok(heard)
+        )
     }
 
     /// The ids of the items opened after `id`, oldest first.

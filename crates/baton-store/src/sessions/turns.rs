@@ -1,6 +1,7 @@
 //! A session's agent row and its turns: the task each prompt starts, and the events of its
 //! tool calls.
 
+use crate::changes::{self, ChangeKind};
 use crate::db::{params, Db, Param};
 use baton_core::agent::AdapterKind;
 use baton_core::hooks::{short_session_id, tool_effect, ToolCall, ToolEffect};
@@ -177,6 +178,8 @@ pub(super) fn add_session(tx: &Db, session: &SessionRef, now: DateTime<Utc>) -> 
             ts(now)
         ],
     )?;
+    // A new agent: the views name it at once.
+    changes::record(tx, ChangeKind::Agent, agent_id, "")?;
     tracing::debug!(agent_id, name, "session joined");
     Ok(SessionRow {
         agent_id,

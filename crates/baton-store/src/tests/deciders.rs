@@ -14,16 +14,6 @@ use crate::{Store, StoreError, StoreLocation};
 
 const PEOPLE: usize = 20;
 
-/// One database every handle opens: a file for SQLite (in-memory stores are one connection's
-/// own), a fresh database for PostgreSQL.
-fn shared_location(dir: &tempfile::TempDir) -> StoreLocation {
-    let url = match baton_testdb::engine() {
-        baton_testdb::Engine::Sqlite => dir.path().join("baton.sqlite3").display().to_string(),
-        baton_testdb::Engine::Postgres => baton_testdb::store_url(),
-    };
-    StoreLocation::parse(&url).unwrap()
-}
-
 /// `count` items, each an agent's own question (never grouped): their ids.
 fn questions(store: &mut Store, count: usize) -> Vec<i64> {
     let agent = store.add_agent(&draft("Researcher")).unwrap().id;

@@ -3,6 +3,7 @@
 mod a2a;
 mod agents;
 mod board;
+mod changes;
 mod coding_usage;
 mod copy;
 mod costs;

@@ -271,21 +271,19 @@ fn a_role_with_no_rights_and_an_old_schema_are_said_in_words() {
         "{said}"
     );
     // A schema behind this Baton: only the owner may migrate it, and a decider hears so.
-    baton_testdb::sql_at(&shared.owner_url, "UPDATE baton_schema SET version = 19").unwrap();
+    let behind = crate::LATEST_VERSION - 1;
+    let set_version = |v: i64| format!("UPDATE baton_schema SET version = {v}");
+    baton_testdb::sql_at(&shared.owner_url, &set_version(behind)).unwrap();
     let err = Store::open_at(
         &StoreLocation::parse(&baton_testdb::url_as(&shared.owner_url, &bo)).unwrap(),
     )
     .unwrap_err();
     assert!(
-        matches!(err, StoreError::MigrationNeedsOwner { found: 19, .. }),
+        matches!(err, StoreError::MigrationNeedsOwner { found, .. } if found == behind),
         "{err:?}"
     );
     assert!(err.to_string().contains("`baton store migrate`"), "{err}");
-    let latest = format!(
-        "UPDATE baton_schema SET version = {}",
-        crate::LATEST_VERSION
-    );
-    baton_testdb::sql_at(&shared.owner_url, &latest).unwrap();
+    baton_testdb::sql_at(&shared.owner_url, &set_version(crate::LATEST_VERSION)).unwrap();
     // Bad asks of `grant`.
     for (role, words) in [
         ("no_such_role_anywhere", "there is no PostgreSQL role"),

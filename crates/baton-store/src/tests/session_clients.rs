@@ -27,10 +27,10 @@ const BEFORE_23: &str = "
 #[test]
 fn a_store_from_before_keeps_its_sessions_and_takes_gemini_and_opencode_ones() {
     let dir = tempfile::tempdir().unwrap();
-    // The version before this one (its migration is the last one there is).
+    // Version 22, the one before Gemini CLI's and OpenCode's sessions.
     // PostgreSQL's agent ids come from a sequence that the row given its id did not move.
     let sequence = "SELECT setval(pg_get_serial_sequence('agents', 'id'), 1);";
-    let mut store = store_from_version(dir.path(), crate::LATEST_VERSION - 1, BEFORE_23, sequence);
+    let mut store = store_from_version(dir.path(), 22, BEFORE_23, sequence);
     assert_eq!(store.schema_version().unwrap(), crate::LATEST_VERSION);
     let kept = store.agent_rows().unwrap().remove(0).session.unwrap();
     assert_eq!(

@@ -1,19 +1,23 @@
 //! What the app sees of coding sessions, written by other processes: the Agents view's session
-//! part (prompt, last tool, leases) and the sessions heard since a mark.
+//! part (prompt, last tool, leases), and their calls heard through the change feed.
 
 use baton_core::hooks::PermitMode;
 use serde_json::json;
 
 use super::sessions::{hook, prompt, write, APP};
 use super::support::{fresh_store, t};
+use crate::changes::{ChangeKind, READ_LIMIT};
 
 #[test]
 fn the_agents_view_sees_a_sessions_prompt_last_tool_and_leases_and_the_app_hears_its_calls() {
     let mut store = fresh_store();
     let warn = PermitMode::Warn;
     // Nothing heard yet.
-    let none = store.sessions_heard_since(None).unwrap();
-    assert!(none.agents.is_empty() && none.mark.is_none(), "{none:?}");
+    assert!(store
+        .changes_after(0, READ_LIMIT)
+        .unwrap()
+        .changes
+        .is_empty());
     let one = hook(
         &mut store,
         "aaaa1111",
@@ -43,17 +47,23 @@ fn the_agents_view_sees_a_sessions_prompt_last_tool_and_leases_and_the_app_hears
         Some(summary)
     );
 
-    // The app hears the session's calls, with its cards; a mark keeps it from hearing them twice.
-    let heard = store.sessions_heard_since(None).unwrap();
-    assert_eq!(heard.agents.len(), 1);
-    assert_eq!(heard.agents[0].0, one.agent_id);
-    assert_eq!(heard.agents[0].1[0].task_id, "turn-1");
-    assert_eq!(heard.waiting, 0);
-    let mark = heard.mark.clone();
+    // The app hears the session's calls through the change feed; its number keeps it from
+    // hearing them twice.
+    let heard = store.changes_after(0, READ_LIMIT).unwrap();
+    let said = |kind: ChangeKind, id: i64| {
+        heard
+            .changes
+            .iter()
+            .any(|c| c.kind == kind && c.ref_id == id)
+    };
+    assert!(said(ChangeKind::Session, one.agent_id), "{heard:?}");
+    assert!(said(ChangeKind::Leases, 0), "{heard:?}");
+    assert_eq!(store.sessions_waiting().unwrap(), 0);
+    let mark = heard.through;
     assert!(store
-        .sessions_heard_since(mark.as_deref())
+        .changes_after(mark, READ_LIMIT)
         .unwrap()
-        .agents
+        .changes
         .is_empty());
     // A permission prompt: the session waits for a person.
     hook(
@@ -63,8 +73,10 @@ fn the_agents_view_sees_a_sessions_prompt_last_tool_and_leases_and_the_app_hears
         3,
         json!({"hook_event_name": "Notification", "notification_type": "permission_prompt", "message": "Claude needs your permission to use Bash"}),
     );
-    let heard = store.sessions_heard_since(mark.as_deref()).unwrap();
-    assert_eq!((heard.agents.len(), heard.waiting), (1, 1), "{heard:?}");
+    let heard = store.changes_after(mark, READ_LIMIT).unwrap();
+    assert_eq!(heard.changes.len(), 1, "{heard:?}");
+    assert_eq!(heard.changes[0].kind, ChangeKind::Session);
+    assert_eq!(store.sessions_waiting().unwrap(), 1);
     // Its end frees the file and greys it.
     hook(
         &mut store,
@@ -76,7 +88,7 @@ fn the_agents_view_sees_a_sessions_prompt_last_tool_and_leases_and_the_app_hears
     let summary = store.agent_row(one.agent_id).unwrap().session.unwrap();
     assert!(summary.leases.is_empty());
     assert_eq!(summary.ended_at, Some(t(4)));
-    assert_eq!(store.sessions_heard_since(None).unwrap().waiting, 0);
+    assert_eq!(store.sessions_waiting().unwrap(), 0);
     // A polled agent has no session part.
     let polled = store
         .add_agent(&super::support::draft("Researcher"))
@@ -126,7 +138,7 @@ fn a_permission_request_is_asked_in_the_queue_only_while_an_engine_watches_and_g
     );
     let turn = &store.task_cards(Some(me.agent_id)).unwrap()[0];
     assert_eq!(turn.state, TaskState::InputRequired);
-    assert_eq!(store.sessions_heard_since(None).unwrap().waiting, 1);
+    assert_eq!(store.sessions_waiting().unwrap(), 1);
     assert_eq!(store.permission_decided(first).unwrap(), None);
     store
         .decide_escalation(first, &EscalationAction::Approve, None, "ana", t(20))

@@ -91,6 +91,16 @@ pub(crate) fn store_from_version(
     Store::open_at(&crate::StoreLocation::parse(&url).unwrap()).unwrap()
 }
 
+/// One database every handle opens: a file in `dir` for SQLite (in-memory stores are one
+/// connection's own), a fresh database for PostgreSQL.
+pub(crate) fn shared_location(dir: &tempfile::TempDir) -> crate::StoreLocation {
+    let url = match baton_testdb::engine() {
+        baton_testdb::Engine::Sqlite => dir.path().join("baton.sqlite3").display().to_string(),
+        baton_testdb::Engine::Postgres => baton_testdb::store_url(),
+    };
+    crate::StoreLocation::parse(&url).unwrap()
+}
+
 /// A new store with one agent, "Researcher".
 pub(crate) fn store_with_agent() -> (Store, i64) {
     let mut store = fresh_store();

@@ -109,6 +109,7 @@ pub async fn preview(options: PreviewOptions) -> Result<(), CliError> {
         Place {
             store: place,
             exe: std::env::current_exe()?,
+            watching: Default::default(),
         },
     );
     start_fleet(&commands, options.fleet, temp.path()).await?;
