@@ -41,7 +41,6 @@ const KNOWN_RINGS: &[&str] = &[
     "baton-store: escalations, groups",
     "baton-store: decide, decide::deliver",
     "baton-store: checkpoint, writer",
-    "tests: model_standin, model_standin::chat, model_standin::messages, model_standin::responses",
 ];
 
 #[test]

@@ -17,14 +17,12 @@
 //! a few times a second. Retention ([`Store::prune_changes`]) keeps a few minutes of rows and
 //! notes how far it deleted, so a reader left further behind knows to reload everything.
 
-use std::hash::{BuildHasher, Hasher};
-
-use crate::db::{params, Db, Dialect};
+use crate::db::{params, Db};
 use crate::error::Result;
 use crate::Store;
 
 /// The PostgreSQL channel a commit that recorded changes notifies.
-pub const CHANNEL: &str = "baton_changes";
+pub use crate::db::CHANNEL;
 
 /// Most tasks of one write named one by one; past it, one row says "many of the agent's".
 pub const TASKS_NAMED: usize = 64;
@@ -138,17 +136,6 @@ struct Stored {
 /// Most rows one read returns (a transaction's rows are never split between two reads).
 pub const READ_LIMIT: usize = 4096;
 
-/// A random mark for a new connection's changes.
-pub(crate) fn new_origin() -> i64 {
-    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
-    hasher.write_u32(std::process::id());
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos());
-    hasher.write_u128(nanos);
-    i64::try_from(hasher.finish() >> 1).unwrap_or(i64::MAX)
-}
-
 const RECORD_SQL: &str = "INSERT INTO changes (seq, kind, ref_id, ref_key, origin, at_ms)
      SELECT seq + 1, ?1, ?2, ?3, ?4, clock_ms() FROM changes_head WHERE id = 1
      ON CONFLICT DO NOTHING";
@@ -176,22 +163,6 @@ pub(crate) fn record(db: &Db, kind: ChangeKind, ref_id: i64, ref_key: &str) -> R
             Err(err)
         }
     }
-}
-
-/// Moves the head to the number the transaction's rows carry (and on PostgreSQL notifies the
-/// listeners, the new head as the payload): just before the commit, in its round trip.
-pub(crate) fn move_head(db: &Db) -> Result<()> {
-    db.execute_later(
-        "UPDATE changes_head SET seq = seq + 1 WHERE id = 1",
-        params![],
-    )?;
-    if db.dialect() == Dialect::Postgres {
-        db.execute_later(
-            "SELECT pg_notify(?1, CAST(seq AS TEXT)) FROM changes_head WHERE id = 1",
-            params![CHANNEL],
-        )?;
-    }
-    Ok(())
 }
 
 impl Store {

@@ -14,7 +14,7 @@ use axum::routing::post;
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
-use super::{session_of, Conversations};
+use super::conversations::{serve, session_of, Conversations};
 
 /// The model Copilot CLI is run with: one it offers `create` and `edit` to (a gpt-5 id gets
 /// `apply_patch` instead).
@@ -171,7 +171,7 @@ impl ChatStandIn {
             .route("/v1/chat/completions", post(completions))
             .fallback(anything_else)
             .with_state(Arc::clone(&script));
-        let base_url = format!("{}/v1", super::serve(app).await);
+        let base_url = format!("{}/v1", serve(app).await);
         ChatStandIn { base_url, script }
     }
 }

@@ -15,7 +15,7 @@ use axum::routing::post;
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
-use super::{session_of, Conversations};
+use super::conversations::{serve, session_of, Conversations};
 
 /// The model Gemini CLI is run with (`-m`; a model named, it asks no router first).
 pub const GEMINI_MODEL: &str = "gemini-2.5-flash";
@@ -130,7 +130,7 @@ impl GeminiStandIn {
         let app = Router::new()
             .route("/v1beta/models/{call}", post(models))
             .with_state(Arc::clone(&script));
-        let base_url = super::serve(app).await;
+        let base_url = serve(app).await;
         GeminiStandIn { base_url, script }
     }
 }

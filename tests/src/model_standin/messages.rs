@@ -14,7 +14,7 @@ use axum::routing::post;
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
-use super::{session_of, Conversations};
+use super::conversations::{serve, session_of, tokens_of, Conversations};
 
 /// The one tool call each conversation makes.
 enum Action {
@@ -88,7 +88,7 @@ fn sse(events: &[Value]) -> Response {
 /// The model the stand-in answers as (one Baton has a default price for).
 pub const CLAUDE_MODEL: &str = "claude-sonnet-4-5";
 
-/// An answer's usage: `tokens` (see [`super::tokens_of`]), or none for a side request.
+/// An answer's usage: `tokens` (see [`tokens_of`]), or none for a side request.
 fn message_start(n: usize, tokens: Option<[u64; 4]>) -> Value {
     let [input, _, cache_read, cache_write] = tokens.unwrap_or_default();
     json!({"type": "message_start", "message": {
@@ -144,7 +144,7 @@ async fn messages(State(script): State<Arc<Script>>, Json(body): Json<Value>) ->
         return text_answer(n, "ok", None);
     }
     // The conversation's answers report usage, counted as reported.
-    let tokens = super::tokens_of(n);
+    let tokens = tokens_of(n);
     if results.is_empty() {
         script.conversations.reported(&session, tokens);
         return match &script.action {
@@ -195,7 +195,7 @@ impl ModelStandIn {
         let app = Router::new()
             .route("/v1/messages", post(messages))
             .with_state(Arc::clone(&script));
-        let base_url = super::serve(app).await;
+        let base_url = serve(app).await;
         ModelStandIn { base_url, script }
     }
 }

@@ -14,7 +14,7 @@ use axum::routing::post;
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
-use super::{session_of, Conversations};
+use super::conversations::{serve, session_of, tokens_of, Conversations};
 
 /// The model to run Codex with (`-m`): one whose catalog entry offers the `apply_patch` tool.
 pub const CODEX_MODEL: &str = "gpt-5.5";
@@ -102,11 +102,11 @@ fn tool_results(body: &Value) -> Vec<(String, bool)> {
         .collect()
 }
 
-/// One answer: `item`, with its usage ([`super::tokens_of`]: OpenAI counts the cached input
+/// One answer: `item`, with its usage ([`tokens_of`]: OpenAI counts the cached input
 /// inside `input_tokens`) and the account's windows in Codex's headers.
 fn stream(script: &Script, session: &str, n: usize, item: Value) -> Response {
     let id = format!("resp_standin_{n}");
-    let [fresh, output, cached, _] = super::tokens_of(n);
+    let [fresh, output, cached, _] = tokens_of(n);
     // Responses have no cache writes: reported as none.
     script
         .conversations
@@ -207,7 +207,7 @@ impl ResponsesStandIn {
             .route("/v1/responses", post(responses))
             .fallback(anything_else)
             .with_state(Arc::clone(&script));
-        let base_url = format!("{}/v1", super::serve(app).await);
+        let base_url = format!("{}/v1", serve(app).await);
         ResponsesStandIn { base_url, script }
     }
 }

@@ -9,6 +9,7 @@ mod merge;
 mod opencode;
 mod overlap;
 mod parallel;
+mod parse;
 mod payload;
 mod permit;
 mod reply;
@@ -30,9 +31,10 @@ pub use parallel::{
     and_list, parallel_deny_reason, parallel_handed_reason, parallel_key, parallel_stop_reason,
     parallel_summary, ParallelMode, LIVE_SESSION_MINUTES,
 };
+pub use parse::parse_hook_payload;
 pub use payload::{
-    parse_hook_payload, short_session_id, HookCall, HookClient, HookEvent, HookPayloadError,
-    ToolCall, MAX_PAYLOAD_BYTES,
+    short_session_id, HookCall, HookClient, HookEvent, HookPayloadError, ToolCall,
+    MAX_PAYLOAD_BYTES,
 };
 pub use permit::{
     deny_reason, lease_branch, lease_meets, permit, ClashOutcome, Lease, Permit, PermitConflict,

@@ -21,8 +21,7 @@
 
 use serde_json::{Map, Value};
 
-use super::payload::Fields;
-use super::{HookCall, HookClient, HookEvent, HookPayloadError, ToolCall};
+use super::payload::{Fields, HookCall, HookClient, HookEvent, HookPayloadError, ToolCall};
 
 /// Reads one call of Baton's OpenCode plugin.
 pub(super) fn plugin_call(object: &Map<String, Value>) -> Result<HookCall, HookPayloadError> {

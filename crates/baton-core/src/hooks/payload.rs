@@ -6,7 +6,7 @@
 //! `toolName`, `toolArgs`, the latter an object or a JSON text) and names its events in
 //! camelCase (`preToolUse`). Both spellings are read for every client: what matters is what the
 //! payload says. OpenCode has no command hooks: Baton's plugin hands over the plugin call as it
-//! came ([`super::opencode`]). Fields Baton does not use are ignored; a field it uses with the
+//! came (OpenCode's plugin calls: `opencode.rs`). Fields Baton does not use are ignored; a field it uses with the
 //! wrong type is an error naming the field.
 
 use serde_json::{json, Map, Value};
@@ -150,13 +150,8 @@ pub enum HookPayloadError {
     },
 }
 
-/// Reads one payload. `event_hint` is the event the hook was installed for, for clients that
-/// do not name the event in the payload (Copilot CLI calls one command per event).
-pub fn parse_hook_payload(
-    client: HookClient,
-    bytes: &[u8],
-    event_hint: Option<&str>,
-) -> Result<HookCall, HookPayloadError> {
+/// The payload's JSON object, refused when it is too large, empty, not JSON or no object.
+pub(super) fn payload_object(bytes: &[u8]) -> Result<Map<String, Value>, HookPayloadError> {
     if bytes.len() > MAX_PAYLOAD_BYTES {
         return Err(HookPayloadError::TooLarge {
             limit: MAX_PAYLOAD_BYTES,
@@ -168,13 +163,21 @@ pub fn parse_hook_payload(
     let value: Value = serde_json::from_slice(bytes).map_err(|err| HookPayloadError::NotJson {
         detail: err.to_string(),
     })?;
-    let Value::Object(object) = value else {
-        return Err(HookPayloadError::NotAnObject);
-    };
-    if client == HookClient::OpenCode {
-        return super::opencode::plugin_call(&object);
+    match value {
+        Value::Object(object) => Ok(object),
+        _ => Err(HookPayloadError::NotAnObject),
     }
-    let fields = Fields(&object);
+}
+
+/// Reads a payload in Claude Code's shape (Codex's, Copilot CLI's and Gemini CLI's are spelled
+/// after it). `event_hint` is the event the hook was installed for, for clients that do not
+/// name the event in the payload (Copilot CLI calls one command per event).
+pub(super) fn claude_shaped_call(
+    client: HookClient,
+    object: &Map<String, Value>,
+    event_hint: Option<&str>,
+) -> Result<HookCall, HookPayloadError> {
+    let fields = Fields(object);
     let session_id = fields.text(&["session_id", "sessionId"], "session_id")?;
     let cwd = fields.text(&["cwd"], "cwd")?;
     let transcript_path = fields.text(&["transcript_path", "transcriptPath"], "transcript_path")?;

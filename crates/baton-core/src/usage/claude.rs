@@ -7,7 +7,7 @@
 
 use serde::Deserialize;
 
-use super::types::{parse_time, LineItem, TokenUse, UsageParser, UsageRecord};
+use super::types::{mentions_all, parse_time, LineItem, TokenUse, UsageParser, UsageRecord};
 use crate::hooks::HookClient;
 
 /// Reads Claude Code's transcripts.
@@ -50,8 +50,7 @@ impl UsageParser for ClaudeTranscript {
     }
 
     fn wants(&self, line: &[u8]) -> bool {
-        memchr::memmem::find(line, b"\"usage\"").is_some()
-            && memchr::memmem::find(line, b"\"assistant\"").is_some()
+        mentions_all(line, &[b"\"usage\"", b"\"assistant\""])
     }
 
     fn parse(&self, line: &[u8], _model: Option<&str>) -> Result<Vec<LineItem>, String> {

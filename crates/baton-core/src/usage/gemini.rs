@@ -14,8 +14,7 @@
 
 use serde::Deserialize;
 
-use super::types::parse_time;
-use super::{LineItem, TokenUse, UsageParser, UsageRecord};
+use super::types::{mentions_all, parse_time, LineItem, TokenUse, UsageParser, UsageRecord};
 use crate::hooks::HookClient;
 
 /// Reads Gemini CLI's session files.
@@ -53,8 +52,7 @@ impl UsageParser for GeminiTranscript {
     }
 
     fn wants(&self, line: &[u8]) -> bool {
-        memchr::memmem::find(line, b"\"tokens\"").is_some()
-            && memchr::memmem::find(line, b"\"gemini\"").is_some()
+        mentions_all(line, &[b"\"tokens\"", b"\"gemini\""])
     }
 
     fn parse(&self, line: &[u8], _model: Option<&str>) -> Result<Vec<LineItem>, String> {

@@ -16,8 +16,7 @@
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use super::types::epoch_millis;
-use super::{LineItem, TokenUse, UsageParser, UsageRecord};
+use super::types::{epoch_millis, mentions_all, LineItem, TokenUse, UsageParser, UsageRecord};
 use crate::hooks::HookClient;
 
 /// Reads OpenCode's messages.
@@ -72,8 +71,7 @@ impl UsageParser for OpenCodeMessages {
     }
 
     fn wants(&self, line: &[u8]) -> bool {
-        memchr::memmem::find(line, b"tokens").is_some()
-            && memchr::memmem::find(line, b"assistant").is_some()
+        mentions_all(line, &[b"tokens", b"assistant"])
     }
 
     fn parse(&self, line: &[u8], _model: Option<&str>) -> Result<Vec<LineItem>, String> {

@@ -117,3 +117,10 @@ pub(super) fn epoch_millis(millis: f64) -> Option<DateTime<Utc>> {
     }
     DateTime::from_timestamp_millis(millis as i64)
 }
+
+/// Whether `line` holds every one of `needles`: a parser's cheap look before it parses.
+pub(super) fn mentions_all(line: &[u8], needles: &[&[u8]]) -> bool {
+    needles
+        .iter()
+        .all(|needle| memchr::memmem::find(line, needle).is_some())
+}

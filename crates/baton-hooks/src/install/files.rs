@@ -63,3 +63,13 @@ pub(crate) fn real_folder(dir: &Path) -> String {
         .to_string_lossy()
         .into_owned()
 }
+
+/// The person's home folder (HOME), where the clients keep their own settings.
+pub(crate) fn home() -> Result<PathBuf, HooksError> {
+    std::env::var_os("HOME")
+        .filter(|home| !home.is_empty())
+        .map(PathBuf::from)
+        .ok_or_else(|| {
+            HooksError::Settings("HOME is not set: cannot find the user's settings".into())
+        })
+}

@@ -11,14 +11,13 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{json, Value};
 
-use super::files::{json_text, read_object, real_folder, write_with_backup};
-use super::home;
-use super::settings::EventSpec;
+use super::files::{home, json_text, read_object, real_folder, write_with_backup};
+use super::settings::{EventSpec, HOOK_TIMEOUT_SECONDS};
 use crate::HooksError;
 
 /// Milliseconds Gemini CLI waits for one of Baton's hooks (it answers in milliseconds, or lets
 /// the call go on after 500 ms).
-const QUICK_MS: u64 = super::QUICK * 1000;
+const QUICK_MS: u64 = HOOK_TIMEOUT_SECONDS * 1000;
 
 /// Gemini CLI's events Baton listens to. Its matchers are regular expressions tested anywhere
 /// in the tool's name, hence the anchors.

@@ -30,7 +30,7 @@ use serde_json::json;
 use crate::HooksError;
 use codex_files::{codex_home, codex_key, read_codex_config, write_codex};
 use copilot::{copilot_file, copilot_home};
-pub(crate) use files::{json_text, read_json, write_with_backup};
+pub(crate) use files::{home, json_text, read_json, write_with_backup};
 pub use found::{clients_found, clients_found_with};
 use gemini::{gemini_home, GEMINI_EVENTS};
 use opencode::opencode_config;
@@ -124,15 +124,6 @@ pub fn hook_command(exe: &Path, data_dir: Option<&Path>) -> Result<String, Hooks
     }
     command.push_str(subcommand);
     Ok(command)
-}
-
-pub(super) fn home() -> Result<PathBuf, HooksError> {
-    std::env::var_os("HOME")
-        .filter(|home| !home.is_empty())
-        .map(PathBuf::from)
-        .ok_or_else(|| {
-            HooksError::Settings("HOME is not set: cannot find the user's settings".into())
-        })
 }
 
 pub(crate) fn settings_file(target: &HooksTarget) -> Result<PathBuf, HooksError> {

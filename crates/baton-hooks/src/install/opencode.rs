@@ -6,7 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::home;
+use super::files::home;
 use crate::HooksError;
 
 /// The plugin, with its command and timeout to fill in.

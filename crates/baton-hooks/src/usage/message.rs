@@ -7,7 +7,7 @@ use baton_core::hooks::{HookCall, HookClient};
 use baton_core::usage::{parser_for, read_lines};
 use baton_store::coding_usage::{UsageCursor, UsageFeed, UsageRead};
 
-use super::TranscriptFeed;
+use super::feed::TranscriptFeed;
 
 /// One response's JSON, as the payload carried it.
 pub struct PayloadMessage(pub String);

@@ -9,9 +9,9 @@
 
 use std::collections::VecDeque;
 
+use super::conn::{Conn, Db};
 use super::param::{Held, Param, Value};
 use super::row::{Cell, FromColumn, Owned, Row};
-use super::{Conn, Db};
 use crate::error::{Result, StoreError};
 
 /// The reads a write makes before it writes, in order.

@@ -719,14 +719,14 @@ fn open(target: &PgTarget, read_only: bool) -> std::result::Result<Client, Strin
     open_with(target, read_only, None)
 }
 
-/// A connection that listens on the change feed's channel ([`crate::changes::CHANNEL`]):
+/// A connection that listens on the change feed's channel ([`super::feed::CHANNEL`]):
 /// each notification wakes `wake`. The connection is its own (a listener holds it open).
 pub(crate) fn listen(
     target: &PgTarget,
     wake: Arc<tokio::sync::Notify>,
 ) -> std::result::Result<Arc<Client>, String> {
     let client = open_with(target, true, Some(wake))?;
-    let sql = format!("LISTEN {}", crate::changes::CHANNEL);
+    let sql = format!("LISTEN {}", super::feed::CHANNEL);
     wait(client.batch_execute(&sql)).map_err(|err| err.to_string())?;
     Ok(Arc::new(client))
 }

@@ -15,7 +15,7 @@ use std::collections::HashSet;
 use std::sync::mpsc;
 use std::time::Instant;
 
-use super::{Job, Reply, BATCH_BUDGET, MAX_BATCH};
+use super::job::{finish, Grouped, Job, Reply, BATCH_BUDGET, MAX_BATCH};
 use crate::db::{ReadAhead, ReadRows};
 use crate::error::{Result, StoreError};
 use crate::Store;
@@ -33,16 +33,6 @@ pub trait ReadFirst: Send + 'static {
     /// The write, given the rows of its reads. It may run more than once (the first run
     /// undone), so it takes its inputs by reference.
     fn write(&self, store: &mut Store, rows: &mut ReadRows) -> Result<Self::Output>;
-}
-
-/// A read-first write as the writer's queue holds it.
-pub(super) trait Grouped {
-    fn key(&self) -> i64;
-    fn reads(&self, ahead: &mut ReadAhead);
-    /// Runs the write; true when it succeeded (its outcome is kept either way).
-    fn write(&mut self, store: &mut Store, rows: &mut ReadRows) -> bool;
-    /// The write's outcome is this failure (it was rolled back with its group).
-    fn fail(&mut self, err: StoreError);
 }
 
 pub(super) struct ReadFirstJob<W: ReadFirst> {
@@ -94,7 +84,7 @@ impl<W: ReadFirst> Job for ReadFirstJob<W> {
     }
 
     fn finish(self: Box<Self>, batch_failed: Option<&str>) {
-        super::finish(self.outcome, self.reply, batch_failed);
+        finish(self.outcome, self.reply, batch_failed);
     }
 }
 

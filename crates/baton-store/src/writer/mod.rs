@@ -12,8 +12,8 @@
 //! holds (`group.rs`).
 
 mod group;
+mod job;
 
-use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::sync::Arc;
@@ -24,78 +24,9 @@ use tokio::sync::oneshot;
 use crate::error::{Result, StoreError};
 use crate::Store;
 pub use group::ReadFirst;
-use group::{Grouped, ReadFirstJob};
-
-/// Most writes committed together.
-pub const MAX_BATCH: usize = 512;
-/// A batch takes in the writes waiting until it has run this long; then it commits, so one
-/// transaction never holds the database (or the callers) for long, however much is waiting.
-pub const BATCH_BUDGET: std::time::Duration = std::time::Duration::from_millis(50);
-
-/// One write, type-erased for the queue.
-trait Job: Send {
-    /// Runs it in the batch's transaction. True when it succeeded (its savepoint is kept).
-    fn run(&mut self, store: &mut Store) -> bool;
-    /// Tells the caller: its own outcome, or the batch's failure.
-    fn finish(self: Box<Self>, batch_failed: Option<&str>);
-    /// A write that reads first, to run in a group.
-    fn grouped(&mut self) -> Option<&mut dyn Grouped> {
-        None
-    }
-}
-
-/// Where a write's outcome goes: an async caller, or a thread that blocks (which may be a
-/// thread of an async runtime, where tokio's blocking receive would panic).
-enum Reply<T> {
-    Async(oneshot::Sender<Result<T>>),
-    Blocking(mpsc::SyncSender<Result<T>>),
-}
-
-struct Write<T, F> {
-    work: Option<F>,
-    outcome: Option<Result<T>>,
-    reply: Reply<T>,
-}
-
-impl<T, F> Job for Write<T, F>
-where
-    T: Send + 'static,
-    F: FnOnce(&mut Store) -> Result<T> + Send + 'static,
-{
-    fn run(&mut self, store: &mut Store) -> bool {
-        let Some(work) = self.work.take() else {
-            return false;
-        };
-        let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| work(store)))
-            .unwrap_or_else(|_| Err(StoreError::Writer("a write panicked".into())));
-        let ok = outcome.is_ok();
-        self.outcome = Some(outcome);
-        ok
-    }
-
-    fn finish(self: Box<Self>, batch_failed: Option<&str>) {
-        finish(self.outcome, self.reply, batch_failed);
-    }
-}
-
-/// Tells a write's caller its outcome, or the batch's failure.
-fn finish<T>(outcome: Option<Result<T>>, reply: Reply<T>, batch_failed: Option<&str>) {
-    let outcome = match (outcome, batch_failed) {
-        (Some(Ok(_)), Some(why)) => Err(StoreError::Writer(why.to_owned())),
-        (Some(outcome), _) => outcome,
-        (None, why) => Err(StoreError::Writer(
-            why.unwrap_or("the write did not run").to_owned(),
-        )),
-    };
-    match reply {
-        Reply::Async(reply) => {
-            let _ = reply.send(outcome);
-        }
-        Reply::Blocking(reply) => {
-            let _ = reply.send(outcome);
-        }
-    }
-}
+use group::ReadFirstJob;
+use job::{Job, Reply, Write};
+pub use job::{BATCH_BUDGET, MAX_BATCH};
 
 /// What the writer has done since it started.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
