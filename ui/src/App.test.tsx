@@ -79,6 +79,7 @@ describe("App", () => {
         tasks: [card(1, "a1", "blocked", 0, { agent_name: "researcher", state_since: now, updated_at: now })],
         new_events: 1,
         new_usage: 0,
+        elsewhere: false,
       });
     });
     expect(cardIds("working")).toEqual(["b1"]);
@@ -106,7 +107,7 @@ describe("App", () => {
     const before = t.calls.filter((c) => c.command === "task_events").length;
 
     act(() => {
-      t.emit({ type: "ingested", agent_id: 1, tasks: [card(1, "a1", "working", -60_000, { updated_at: new Date().toISOString() })], new_events: 1, new_usage: 0 });
+      t.emit({ type: "ingested", agent_id: 1, tasks: [card(1, "a1", "working", -60_000, { updated_at: new Date().toISOString() })], new_events: 1, new_usage: 0, elsewhere: false });
     });
     await waitFor(() => expect(t.calls.filter((c) => c.command === "task_events").length).toBe(before + 1));
     expect(t.calls.at(-1)).toEqual({ command: "task_events", args: { agentId: 1, taskId: "a1" } });

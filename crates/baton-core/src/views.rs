@@ -181,6 +181,9 @@ pub enum ChangeEvent {
         tasks: Vec<TaskCard>,
         new_events: u32,
         new_usage: u32,
+        /// Stored by another Baton process (read from the store's change feed), not by this
+        /// one's poll: the counts then only say "some" (1) or "none" (0).
+        elsewhere: bool,
     },
     /// An agent's health changed (every poll updates it).
     Health { agent_id: i64, health: AgentHealth },

@@ -184,6 +184,7 @@ async fn publish(shared: &Shared, digest: Digest) {
             tasks,
             new_events: new,
             new_usage: new,
+            elsewhere: true,
         });
     }
     if with_sessions {

@@ -320,6 +320,7 @@ pub(crate) async fn poll(
                     tasks: summary.changed_tasks,
                     new_events: summary.new_events,
                     new_usage: summary.new_usage,
+                    elsewhere: false,
                 });
             }
         }

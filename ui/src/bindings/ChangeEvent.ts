@@ -5,4 +5,9 @@ import type { TaskCard } from "./TaskCard";
 /**
  * What changed in the store; published on the engine's bus and forwarded to the UI.
  */
-export type ChangeEvent = { "type": "ingested", agent_id: number, tasks: Array<TaskCard>, new_events: number, new_usage: number, } | { "type": "health", agent_id: number, health: AgentHealth, } | { "type": "agents_changed" } | { "type": "declarations_changed", agent_id: number, } | { "type": "findings", opened: Array<number>, updated: Array<number>, } | { "type": "escalations", opened: Array<number>, changed: Array<number>, lapsing: Array<number>, } | { "type": "sessions_heard", agents: Array<number>, waiting: number, leases_changed: boolean, } | { "type": "watchers" } | { "type": "store", unreachable_since: string | null, detail: string | null, };
+export type ChangeEvent = { "type": "ingested", agent_id: number, tasks: Array<TaskCard>, new_events: number, new_usage: number, 
+/**
+ * Stored by another Baton process (read from the store's change feed), not by this
+ * one's poll: the counts then only say "some" (1) or "none" (0).
+ */
+elsewhere: boolean, } | { "type": "health", agent_id: number, health: AgentHealth, } | { "type": "agents_changed" } | { "type": "declarations_changed", agent_id: number, } | { "type": "findings", opened: Array<number>, updated: Array<number>, } | { "type": "escalations", opened: Array<number>, changed: Array<number>, lapsing: Array<number>, } | { "type": "sessions_heard", agents: Array<number>, waiting: number, leases_changed: boolean, } | { "type": "watchers" } | { "type": "store", unreachable_since: string | null, detail: string | null, };

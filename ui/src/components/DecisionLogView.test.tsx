@@ -176,7 +176,7 @@ describe("DecisionLogView", () => {
     await waitFor(() => expect(t.listenerCount()).toBe(1));
     expect(count(t, "decision_log")).toBe(1);
 
-    act(() => t.emit({ type: "ingested", agent_id: 1, tasks: [], new_events: 1, new_usage: 0 }));
+    act(() => t.emit({ type: "ingested", agent_id: 1, tasks: [], new_events: 1, new_usage: 0, elsewhere: false }));
     act(() => t.emit({ type: "health", agent_id: 1, health: health() }));
     expect(count(t, "decision_log")).toBe(1);
 

@@ -457,7 +457,7 @@ describe("EscalationQueue", () => {
     await waitFor(() => expect(t.listenerCount()).toBeGreaterThanOrEqual(2));
     const loads = count(t, "escalations");
 
-    act(() => t.emit({ type: "ingested", agent_id: 1, tasks: [], new_events: 1, new_usage: 0 }));
+    act(() => t.emit({ type: "ingested", agent_id: 1, tasks: [], new_events: 1, new_usage: 0, elsewhere: false }));
     expect(count(t, "escalations")).toBe(loads);
 
     list = queue().slice(0, 3);

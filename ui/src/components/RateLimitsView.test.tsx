@@ -256,9 +256,9 @@ describe("RateLimitsView", () => {
     act(() => t.emit({ type: "findings", opened: [4], updated: [] }));
     await waitFor(() => expect(count(t, "rate_limits")).toBe(loads + 1));
     act(() => {
-      t.emit({ type: "ingested", agent_id: 1, tasks: [], new_events: 3, new_usage: 0 });
-      t.emit({ type: "ingested", agent_id: 2, tasks: [], new_events: 1, new_usage: 0 });
-      t.emit({ type: "ingested", agent_id: 2, tasks: [], new_events: 0, new_usage: 0 });
+      t.emit({ type: "ingested", agent_id: 1, tasks: [], new_events: 3, new_usage: 0, elsewhere: false });
+      t.emit({ type: "ingested", agent_id: 2, tasks: [], new_events: 1, new_usage: 0, elsewhere: false });
+      t.emit({ type: "ingested", agent_id: 2, tasks: [], new_events: 0, new_usage: 0, elsewhere: false });
     });
     await waitFor(() => expect(count(t, "rate_limits")).toBe(loads + 2), { timeout: 3_000 });
     await new Promise((r) => setTimeout(r, 300));

@@ -37,7 +37,7 @@ describe("The task drawer's cost", () => {
     expect(within(field).queryAllByTestId("task-cost-model")).toHaveLength(0);
 
     cost = taskCost(1, "t-42", 4, breakdown(1.5, { upper_bound: true }));
-    act(() => emit({ type: "ingested", agent_id: 1, tasks: [], new_events: 1, new_usage: 1 }));
+    act(() => emit({ type: "ingested", agent_id: 1, tasks: [], new_events: 1, new_usage: 1, elsewhere: false }));
     await waitFor(() => expect(screen.getByTestId("task-cost")).toHaveTextContent("≤ $1.50 · 4 calls"));
   });
 

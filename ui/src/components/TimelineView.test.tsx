@@ -302,7 +302,7 @@ describe("TimelineView", () => {
     const count = () => calls(t, "fleet_timeline").length;
     const before = count();
     const burst = () => {
-      for (let i = 0; i < 20; i += 1) t.emit({ type: "ingested", agent_id: 1, tasks: [], new_events: 3, new_usage: 0 });
+      for (let i = 0; i < 20; i += 1) t.emit({ type: "ingested", agent_id: 1, tasks: [], new_events: 3, new_usage: 0, elsewhere: false });
     };
     act(burst);
     await act(() => vi.advanceTimersByTimeAsync(50));

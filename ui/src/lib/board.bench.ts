@@ -44,7 +44,7 @@ describe("board state, 10,000 tasks over 50 agents", () => {
     round += 1;
     boardReducer(loaded, {
       type: "change",
-      event: { type: "ingested", agent_id: 0, tasks, new_events: 20, new_usage: 0 },
+      event: { type: "ingested", agent_id: 0, tasks, new_events: 20, new_usage: 0, elsewhere: false },
     });
   });
 

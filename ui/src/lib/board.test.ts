@@ -24,6 +24,7 @@ const ingested = (agentId: number, tasks: TaskCard[]): ChangeEvent => ({
   tasks,
   new_events: tasks.length,
   new_usage: 0,
+  elsewhere: false,
 });
 
 function loaded(cards: TaskCard[]): BoardState {

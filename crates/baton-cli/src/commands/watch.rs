@@ -207,12 +207,17 @@ pub async fn watch(
                 agent_id,
                 tasks,
                 new_events,
+                elsewhere,
                 ..
             }) => {
                 if !log.knows(agent_id) {
                     name_agents(&engine, &mut log).await;
                 }
-                vec![log.ingested(now, agent_id, tasks.len(), new_events)]
+                vec![if elsewhere {
+                    log.stored_elsewhere(now, agent_id, tasks.len())
+                } else {
+                    log.ingested(now, agent_id, tasks.len(), new_events)
+                }]
             }
             Ok(ChangeEvent::Health { agent_id, health }) => {
                 if !log.knows(agent_id) {

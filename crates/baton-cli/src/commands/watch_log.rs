@@ -161,6 +161,12 @@ impl WatchLog {
         self.for_agent(Line::new(at, "ingested", message), id)
     }
 
+    /// Another Baton process (another watcher, a hook) stored something of this agent.
+    pub fn stored_elsewhere(&self, at: DateTime<Utc>, id: i64, tasks: usize) -> Line {
+        let message = format!("another Baton stored it: {tasks} task(s) changed");
+        self.for_agent(Line::new(at, "stored_elsewhere", message), id)
+    }
+
     pub fn declarations(&self, at: DateTime<Utc>, id: i64) -> Line {
         let message = "its declaration changed; run `baton check` on an export".to_owned();
         self.for_agent(Line::new(at, "declaration_changed", message), id)
