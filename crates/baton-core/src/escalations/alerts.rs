@@ -22,7 +22,9 @@ fn kind_label(kind: FindingKind) -> String {
         .unwrap_or_default()
 }
 
-/// What to tell the person: each newly opened **critical** escalation, and each open one whose
+/// What to tell the person: each newly opened **critical** escalation (and each newly opened
+/// limit window forecast to run out: it is a forecast of minutes, a warning that cannot wait
+/// for its SLA), and each open one whose
 /// SLA is about to lapse (`lapsing`), in that order; one alert per escalation. Snoozed ones stay
 /// quiet until their snooze ends, except when their SLA is about to lapse.
 pub fn alerts(
@@ -34,7 +36,8 @@ pub fn alerts(
     let mut told = Vec::new();
     let mut alerts = Vec::new();
     for e in escalations.iter().filter(|e| opened.contains(&e.id)) {
-        if e.severity == Severity::Critical && e.is_awake(now) && !told.contains(&e.id) {
+        let urgent = e.severity == Severity::Critical || e.kind == FindingKind::UsageWindow;
+        if urgent && e.is_awake(now) && !told.contains(&e.id) {
             told.push(e.id);
             alerts.push(Alert {
                 escalation_id: e.id,

@@ -143,6 +143,21 @@ fn new_critical_escalations_and_lapsing_slas_alert_once_each() {
 }
 
 #[test]
+fn a_limit_window_forecast_to_run_out_alerts_though_a_warning() {
+    let now = chrono::TimeZone::with_ymd_and_hms(&Utc, 2026, 5, 1, 12, 0, 0).unwrap();
+    let mut window = escalation(7, Severity::Warning, 600);
+    window.kind = FindingKind::UsageWindow;
+    let told = alerts(
+        &[window, escalation(8, Severity::Warning, 600)],
+        &[7, 8],
+        &[],
+        now,
+    );
+    let ids: Vec<i64> = told.iter().map(|a| a.escalation_id).collect();
+    assert_eq!(ids, [7], "the window is told, another warning is not");
+}
+
+#[test]
 fn actions_cross_to_the_ui_tagged() {
     let json = serde_json::to_string(&EscalationAction::GiveOwnership { agent_id: 2 }).unwrap();
     assert_eq!(json, r#"{"action":"give_ownership","agent_id":2}"#);
