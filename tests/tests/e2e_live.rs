@@ -175,16 +175,13 @@ async fn a_viewer_on_a_shared_store_shows_a_cli_decision_and_a_hook_made_collisi
             ))
             .unwrap()
             .id;
-        let ask = Finding {
-            kind: FindingKind::NeedsApproval,
-            severity: Severity::Warning,
-            agents: vec![agent],
-            resource: None,
-            summary: "Publisher asks: may I send the newsletter?".into(),
-            evidence: vec![],
-            dedupe_key: "live-ask".into(),
-            continues: None,
-        };
+        let ask = Finding::about(
+            FindingKind::NeedsApproval,
+            Severity::Warning,
+            vec![agent],
+            "Publisher asks: may I send the newsletter?",
+            "live-ask",
+        );
         store
             .record_findings(&[ask], chrono::Utc::now())
             .unwrap()

@@ -9,7 +9,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use baton_core::hooks::{parse_hook_payload, HookClient, ParallelMode, PermitMode};
+use baton_core::hooks::{parse_hook_payload, HookClient, PermitMode};
 use baton_store::sessions::{PermitSettings, SessionRef};
 use baton_store::Store;
 use baton_testdb::git::git;
@@ -36,13 +36,7 @@ fn write(store: &mut Store, id: &str, dir: &Path, branch: &str, repository: &str
         host: None,
         account: None,
     };
-    let settings = PermitSettings {
-        mode: PermitMode::Warn,
-        lease_time: chrono::Duration::minutes(10),
-        ask_person: false,
-        path_modes: Vec::new(),
-        parallel: ParallelMode::Warn,
-    };
+    let settings = PermitSettings::in_mode(PermitMode::Warn);
     let file = dir.join("src/app.rs");
     for event in ["PreToolUse", "PostToolUse"] {
         if event == "PostToolUse" {

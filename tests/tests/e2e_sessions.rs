@@ -34,13 +34,7 @@ fn hook(store: &mut Store, session: &str, payload: serde_json::Value) -> HookAns
     };
     let call =
         parse_hook_payload(HookClient::ClaudeCode, payload.to_string().as_bytes(), None).unwrap();
-    let settings = PermitSettings {
-        mode: PermitMode::Enforce,
-        lease_time: chrono::Duration::minutes(10),
-        ask_person: false,
-        path_modes: Vec::new(),
-        parallel: baton_core::hooks::ParallelMode::Warn,
-    };
+    let settings = PermitSettings::in_mode(PermitMode::Enforce);
     store
         .record_hook(&who, &call, settings, Utc::now())
         .unwrap()

@@ -157,16 +157,13 @@ async fn a_viewers_decision_is_delivered_by_the_watcher_at_once() {
             .add_agent(&draft("Publisher", &agent.base_url, 1_000, 800))
             .unwrap()
             .id;
-        let ask = baton_core::detect::Finding {
-            kind: baton_core::detect::FindingKind::NeedsApproval,
-            severity: baton_core::detect::Severity::Warning,
-            agents: vec![id],
-            resource: None,
-            summary: "Publisher asks: may I send the newsletter?".into(),
-            evidence: vec![],
-            dedupe_key: "ask".into(),
-            continues: None,
-        };
+        let ask = baton_core::detect::Finding::about(
+            baton_core::detect::FindingKind::NeedsApproval,
+            baton_core::detect::Severity::Warning,
+            vec![id],
+            "Publisher asks: may I send the newsletter?",
+            "ask",
+        );
         store
             .record_findings(&[ask], chrono::Utc::now())
             .unwrap()

@@ -12,7 +12,7 @@
 use std::io::Write;
 use std::time::{Duration, Instant};
 
-use baton_core::hooks::{parse_hook_payload, HookClient, ParallelMode, PermitMode};
+use baton_core::hooks::{parse_hook_payload, HookClient, PermitMode};
 use baton_hooks::usage::TranscriptFeed;
 use baton_store::coding_usage::UsageFeed;
 use baton_store::sessions::{PermitSettings, SessionRef};
@@ -88,13 +88,7 @@ fn main() {
         host: None,
         account: Some("~/.claude".into()),
     };
-    let settings = PermitSettings {
-        mode: PermitMode::Warn,
-        lease_time: chrono::Duration::minutes(10),
-        ask_person: false,
-        path_modes: Vec::new(),
-        parallel: ParallelMode::Warn,
-    };
+    let settings = PermitSettings::in_mode(PermitMode::Warn);
     let payload = serde_json::json!({
         "session_id": "bench-session", "cwd": "/work/repo", "hook_event_name": "PreToolUse",
         "transcript_path": path, "tool_name": "Bash", "tool_input": {"command": "ls"}

@@ -29,7 +29,7 @@ pub struct HookArgs {
         .map(|word| ParallelMode::parse(&word).expect("a possible value")))]
     pub parallel: ParallelMode,
     /// How long a session keeps a file it stopped writing.
-    #[arg(long, value_name = "MINUTES", default_value_t = 10)]
+    #[arg(long, value_name = "MINUTES", default_value_t = baton_store::sessions::DEFAULT_LEASE_MINUTES)]
     pub lease_minutes: u32,
     /// How long a permission request waits for an answer in Baton's queue (asked only while
     /// the app or `baton watch` runs; 0: never); then the client asks in its dialog.

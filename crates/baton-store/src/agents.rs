@@ -142,13 +142,7 @@ impl Store {
                 ],
                 |row| row.get(0),
             )
-            .map_err(|err| {
-                if err.is_unique_violation() {
-                    StoreError::DuplicateAgentName(name.to_owned())
-                } else {
-                    err
-                }
-            })?;
+            .map_err(|err| name_taken(err, name))?;
         changes::record(&tx, ChangeKind::Agent, id, "")?;
         tx.commit()?;
         tracing::debug!(id, name, "agent added");
@@ -181,13 +175,7 @@ impl Store {
                 adapter_str(draft.adapter),
             ],
         )
-        .map_err(|err| {
-            if err.is_unique_violation() {
-                StoreError::DuplicateAgentName(name.to_owned())
-            } else {
-                err
-            }
-        })?;
+        .map_err(|err| name_taken(err, name))?;
         changes::record(&tx, ChangeKind::Agent, id, "")?;
         tx.commit()?;
         self.agent(id)
@@ -387,4 +375,13 @@ fn health_write(
         return Ok(0);
     }
     db.execute(sql, values)
+}
+
+/// A unique violation of an agent's name said as such (two writers racing for one name).
+fn name_taken(err: StoreError, name: &str) -> StoreError {
+    if err.is_unique_violation() {
+        StoreError::DuplicateAgentName(name.to_owned())
+    } else {
+        err
+    }
 }

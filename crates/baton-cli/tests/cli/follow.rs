@@ -67,16 +67,13 @@ impl Drop for Following {
 }
 
 fn question(agent: i64, key: &str) -> Finding {
-    Finding {
-        kind: FindingKind::NeedsApproval,
-        severity: Severity::Warning,
-        agents: vec![agent],
-        resource: None,
-        summary: format!("Publisher asks: may I send {key}?"),
-        evidence: vec![],
-        dedupe_key: key.into(),
-        continues: None,
-    }
+    Finding::about(
+        FindingKind::NeedsApproval,
+        Severity::Warning,
+        vec![agent],
+        format!("Publisher asks: may I send {key}?"),
+        key,
+    )
 }
 
 #[test]

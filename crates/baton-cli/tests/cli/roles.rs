@@ -24,16 +24,13 @@ fn shared_store() -> (String, String, i64) {
         .id;
     let recorded = store
         .record_findings(
-            &[Finding {
-                kind: FindingKind::NeedsApproval,
-                severity: Severity::Warning,
-                agents: vec![agent],
-                resource: None,
-                summary: "Researcher asks: may I send the mail?".into(),
-                evidence: vec![],
-                dedupe_key: "ask-mail".into(),
-                continues: None,
-            }],
+            &[Finding::about(
+                FindingKind::NeedsApproval,
+                Severity::Warning,
+                vec![agent],
+                "Researcher asks: may I send the mail?",
+                "ask-mail",
+            )],
             chrono::Utc::now(),
         )
         .unwrap();

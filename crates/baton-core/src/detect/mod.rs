@@ -136,6 +136,30 @@ pub struct Finding {
     pub continues: Option<String>,
 }
 
+impl Finding {
+    /// A finding of `kind` about `agents` under the key `dedupe_key`, with no resource and no
+    /// evidence yet (add them with struct update syntax): what tests and callers outside the
+    /// detectors file.
+    pub fn about(
+        kind: FindingKind,
+        severity: Severity,
+        agents: Vec<i64>,
+        summary: impl Into<String>,
+        dedupe_key: impl Into<String>,
+    ) -> Finding {
+        Finding {
+            kind,
+            severity,
+            agents,
+            resource: None,
+            summary: summary.into(),
+            evidence: Vec::new(),
+            dedupe_key: dedupe_key.into(),
+            continues: None,
+        }
+    }
+}
+
 /// An event as Baton stored it: which agent reported it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ObservedEvent {

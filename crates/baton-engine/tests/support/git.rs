@@ -44,7 +44,7 @@ pub fn record_claude_write(
     branch: &str,
     repository: &str,
 ) {
-    use baton_core::hooks::{parse_hook_payload, HookClient, ParallelMode, PermitMode};
+    use baton_core::hooks::{parse_hook_payload, HookClient, PermitMode};
     use baton_store::sessions::{PermitSettings, SessionRef};
 
     let dir = dir.to_string_lossy().into_owned();
@@ -66,13 +66,7 @@ pub fn record_claude_write(
             "tool_input": {"file_path": format!("{dir}/src/app.rs"), "content": "x"}});
         let call = parse_hook_payload(HookClient::ClaudeCode, payload.to_string().as_bytes(), None)
             .unwrap();
-        let settings = PermitSettings {
-            mode: PermitMode::Warn,
-            lease_time: chrono::Duration::minutes(10),
-            ask_person: false,
-            path_modes: Vec::new(),
-            parallel: ParallelMode::Warn,
-        };
+        let settings = PermitSettings::in_mode(PermitMode::Warn);
         store
             .record_hook(&session, &call, settings, chrono::Utc::now())
             .unwrap();

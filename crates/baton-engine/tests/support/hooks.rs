@@ -32,13 +32,7 @@ pub fn hook_call_of(path: &StoreLocation, id: &str, mode: PermitMode, payload: s
     let mut store = Store::open_at(path).unwrap();
     let call =
         parse_hook_payload(HookClient::ClaudeCode, payload.to_string().as_bytes(), None).unwrap();
-    let settings = PermitSettings {
-        mode,
-        lease_time: chrono::Duration::minutes(10),
-        ask_person: false,
-        path_modes: Vec::new(),
-        parallel: baton_core::hooks::ParallelMode::Warn,
-    };
+    let settings = PermitSettings::in_mode(mode);
     store
         .record_hook(&session(id), &call, settings, Utc::now())
         .unwrap();

@@ -22,7 +22,9 @@ pub use asks::{PermissionDecided, WATCHER_FRESH};
 pub use drift::BranchSession;
 pub use edits::{MergeCheck, PairCheck, ParallelEdit};
 pub(crate) use record::SessionRow;
-pub use record::{HookRecord, ParallelMeet, PermitClash, PermitSettings, SessionRef};
+pub use record::{
+    HookRecord, ParallelMeet, PermitClash, PermitSettings, SessionRef, DEFAULT_LEASE_MINUTES,
+};
 
 use crate::changes::{self, ChangeKind};
 use crate::db::{params, Db};

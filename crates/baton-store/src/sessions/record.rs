@@ -50,7 +50,22 @@ pub struct PermitSettings {
     pub parallel: ParallelMode,
 }
 
+/// How long a session keeps a file it stopped writing, unless the hook says otherwise.
+pub const DEFAULT_LEASE_MINUTES: u32 = 10;
+
 impl PermitSettings {
+    /// `mode` for every file, with the hooks' defaults for the rest: leases of
+    /// [`DEFAULT_LEASE_MINUTES`], no question to a person, parallel edits in `warn`.
+    pub fn in_mode(mode: PermitMode) -> PermitSettings {
+        PermitSettings {
+            mode,
+            lease_time: Duration::minutes(i64::from(DEFAULT_LEASE_MINUTES)),
+            ask_person: false,
+            path_modes: Vec::new(),
+            parallel: ParallelMode::Warn,
+        }
+    }
+
     /// The mode for writing `resource`.
     pub fn mode_for(&self, resource: &str) -> PermitMode {
         self.path_modes

@@ -23,16 +23,13 @@ fn kinds(changes: &[Change]) -> Vec<(ChangeKind, i64, String)> {
 }
 
 fn question(agent: i64, key: &str) -> Finding {
-    Finding {
-        kind: FindingKind::NeedsApproval,
-        severity: Severity::Warning,
-        agents: vec![agent],
-        resource: None,
-        summary: format!("Researcher asks: {key}?"),
-        evidence: vec![],
-        dedupe_key: key.into(),
-        continues: None,
-    }
+    Finding::about(
+        FindingKind::NeedsApproval,
+        Severity::Warning,
+        vec![agent],
+        format!("Researcher asks: {key}?"),
+        key,
+    )
 }
 
 #[test]

@@ -82,13 +82,7 @@ fn session(id: &str) -> SessionRef {
 fn hook(store: &mut Store, who: &str, at: i64, payload: Value, feed: &mut Lines) -> HookRecord {
     let call =
         parse_hook_payload(HookClient::ClaudeCode, payload.to_string().as_bytes(), None).unwrap();
-    let settings = PermitSettings {
-        mode: PermitMode::Enforce,
-        lease_time: Duration::minutes(10),
-        ask_person: false,
-        path_modes: Vec::new(),
-        parallel: baton_core::hooks::ParallelMode::Warn,
-    };
+    let settings = PermitSettings::in_mode(PermitMode::Enforce);
     store
         .record_hook_reading(&session(who), &call, settings, t(at), Some(feed))
         .unwrap()

@@ -18,15 +18,14 @@ const PEOPLE: usize = 20;
 fn questions(store: &mut Store, count: usize) -> Vec<i64> {
     let agent = store.add_agent(&draft("Researcher")).unwrap().id;
     let findings: Vec<Finding> = (0..count)
-        .map(|i| Finding {
-            kind: FindingKind::NeedsApproval,
-            severity: Severity::Warning,
-            agents: vec![agent],
-            resource: None,
-            summary: format!("Researcher asks: may I send mail {i}?"),
-            evidence: vec![],
-            dedupe_key: format!("ask-{i}"),
-            continues: None,
+        .map(|i| {
+            Finding::about(
+                FindingKind::NeedsApproval,
+                Severity::Warning,
+                vec![agent],
+                format!("Researcher asks: may I send mail {i}?"),
+                format!("ask-{i}"),
+            )
         })
         .collect();
     let recorded = store.record_findings(&findings, t(1)).unwrap();

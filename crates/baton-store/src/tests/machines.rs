@@ -16,13 +16,7 @@ use crate::sessions::{PermitSettings, SessionRef};
 use crate::{ChainCheck, DecisionFilter, NewDecision, Store, StoreError};
 
 pub(super) fn enforce() -> PermitSettings {
-    PermitSettings {
-        mode: PermitMode::Enforce,
-        lease_time: chrono::Duration::minutes(10),
-        ask_person: false,
-        path_modes: Vec::new(),
-        parallel: baton_core::hooks::ParallelMode::Warn,
-    }
+    PermitSettings::in_mode(PermitMode::Enforce)
 }
 
 /// A session on `main` in a clone of the repository on machine `host`.

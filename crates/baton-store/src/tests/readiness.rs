@@ -32,16 +32,13 @@ fn readiness_is_computed_from_thirty_days_of_history() {
             .ingest(a, &doc(vec![t], vec![asks], &format!("c{i}")), at)
             .unwrap();
     }
-    let found = baton_core::detect::Finding {
-        kind: baton_core::detect::FindingKind::NeedsApproval,
-        severity: baton_core::detect::Severity::Warning,
-        agents: vec![a],
-        resource: None,
-        summary: "asks".into(),
-        evidence: vec![],
-        dedupe_key: String::new(),
-        continues: None,
-    };
+    let found = baton_core::detect::Finding::about(
+        baton_core::detect::FindingKind::NeedsApproval,
+        baton_core::detect::Severity::Warning,
+        vec![a],
+        "asks",
+        String::new(),
+    );
     let mut ids = Vec::new();
     for i in 0..10u64 {
         let f = baton_core::detect::Finding {

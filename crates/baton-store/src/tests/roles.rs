@@ -48,29 +48,20 @@ fn shared_store() -> Shared {
     let agent = store.add_agent(&draft("Researcher")).unwrap().id;
     let recorded = store
         .record_findings(
-            &[Finding {
-                kind: FindingKind::NeedsApproval,
-                severity: Severity::Warning,
-                agents: vec![agent],
-                resource: None,
-                summary: "Researcher asks: may I send the mail?".into(),
-                evidence: vec![],
-                dedupe_key: "ask-mail".into(),
-                continues: None,
-            }],
+            &[Finding::about(
+                FindingKind::NeedsApproval,
+                Severity::Warning,
+                vec![agent],
+                "Researcher asks: may I send the mail?",
+                "ask-mail",
+            )],
             t(1),
         )
         .unwrap();
     store
         .add_rule(&rule("crm://a/**", "Researcher"), "owner")
         .unwrap();
-    let settings = PermitSettings {
-        mode: baton_core::hooks::PermitMode::Enforce,
-        lease_time: chrono::Duration::minutes(10),
-        ask_person: false,
-        path_modes: Vec::new(),
-        parallel: baton_core::hooks::ParallelMode::Warn,
-    };
+    let settings = PermitSettings::in_mode(baton_core::hooks::PermitMode::Enforce);
     let a = on_branch("aaaa1111", "main");
     let b = on_branch("bbbb2222", "main");
     write_with(&mut store, &a, "/work/wt/main/src/app.rs", &settings, 2);

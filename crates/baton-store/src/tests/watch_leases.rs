@@ -213,16 +213,13 @@ fn a_forgotten_watcher_is_written_again_by_its_next_heartbeat() {
 
 /// An agent's question (`key`), decided: one outbox row for it.
 fn one_delivery(store: &mut Store, agent: i64, key: &str) -> i64 {
-    let finding = Finding {
-        kind: FindingKind::NeedsApproval,
-        severity: Severity::Warning,
-        agents: vec![agent],
-        resource: None,
-        summary: "may I send the mail?".into(),
-        evidence: vec![],
-        dedupe_key: key.into(),
-        continues: None,
-    };
+    let finding = Finding::about(
+        FindingKind::NeedsApproval,
+        Severity::Warning,
+        vec![agent],
+        "may I send the mail?",
+        key,
+    );
     let escalation = store.record_findings(&[finding], t(1)).unwrap().escalations[0];
     let decided = store
         .decide_escalation(escalation, &EscalationAction::Approve, None, "ana", t(2))
