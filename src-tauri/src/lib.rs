@@ -5,6 +5,7 @@
 mod attention;
 mod hooks;
 mod ipc;
+mod webkit;
 
 use baton_commands::{Commands, Place};
 use baton_engine::{open_token_store, Engine, EngineConfig};
@@ -16,13 +17,9 @@ use tauri::{Emitter, Manager};
 pub const CHANGE_EVENT: &str = "baton://change";
 
 pub fn run() {
-    // WebKitGTK's DMA-BUF renderer costs the web process about 60 MB more, which a dashboard
-    // gains nothing from (and it draws blank windows on some GPUs). Set before any thread or
-    // the toolkit starts; a user who wants the renderer sets the variable to 0.
-    #[cfg(target_os = "linux")]
-    if std::env::var_os("WEBKIT_DISABLE_DMABUF_RENDERER").is_none() {
-        std::env::set_var("WEBKIT_DISABLE_DMABUF_RENDERER", "1");
-    }
+    // What WebKit's processes start with (the DMA-BUF renderer off, JavaScript without JIT),
+    // set before any thread or the toolkit starts.
+    webkit::prepare_environment();
     // The engine's runtime (bounded blocking pool, few allocator arenas), shared with Tauri;
     // it lives as long as this function, which is as long as the app.
     let runtime = baton_engine::process::runtime().expect("Baton could not start its runtime");

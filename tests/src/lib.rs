@@ -2,6 +2,7 @@
 //! WebDriver client (enough to click, type, read and take screenshots of the real app).
 
 pub mod app;
+pub mod app_memory;
 pub mod coding_sessions;
 pub mod display;
 pub mod engine;

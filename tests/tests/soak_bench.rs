@@ -1,20 +1,32 @@
 //! Benchmark (ignored by `cargo test`; `make bench` runs it on the release app): the app with
 //! the demo fleet for half an hour, its memory sampled from /proc. It prints the proportional
 //! set size (PSS) of every process of the app (the app itself, WebKit's web and network
-//! processes) when idle, five minutes in and at the end, and how much the web process grew
-//! after the first five minutes: the mean over one walk of the views from minute 5 against the
-//! mean over the last walk (the view on screen moves PSS by ±5 %). Nothing is asserted about
-//! them. Figures go to docs/performance.md.
+//! processes, any other process it started), one line per sample, then the split per process
+//! when idle, over the views' walk from minute 10 and over the last walk, and how far the sum
+//! moved after minute 10. A walk (board, queue, rate limits, agents, queue, board: one view
+//! per sample) is the unit compared, because the view on screen moves the web process' PSS.
+//! Issue 35 asks for under 200 MB summed at 10 minutes and flat (±5 %) to the end; nothing is
+//! asserted. Figures go to docs/performance.md.
+//!
+//! PSS shares a library's pages among every process that maps them, on the whole machine: a
+//! second WebKit app running meanwhile (another test) lowers these figures. The bench says
+//! how many other WebKit processes it saw.
 //!
 //! `BATON_APP_BIN` names the app to run (`make bench` builds the release one);
-//! `SOAK_MINUTES` (default 30) and `SOAK_SAMPLE_SECONDS` (default 15) shorten or thin it.
+//! `SOAK_MINUTES` (default 30) and `SOAK_SAMPLE_SECONDS` (default 15) shorten or thin it;
+//! `SOAK_SETTLED_MINUTES` (default 10) moves the first measured walk (the run lasts at least
+//! one walk past it: `SOAK_MINUTES=10` gives the 10-minute figure in about 12 minutes).
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use baton_tests::app::{RunningApp, ONE_APP};
+use baton_tests::app_memory::{app_processes, by_name, label};
 
 const LONG: Duration = Duration::from_secs(60);
+/// The goal of issue 35, in MB (10^6 bytes) as it is written.
+const GOAL_MB: f64 = 200.0;
 
 fn env_u64(name: &str, default: u64) -> u64 {
     std::env::var(name)
@@ -23,74 +35,84 @@ fn env_u64(name: &str, default: u64) -> u64 {
         .unwrap_or(default)
 }
 
-/// The processes whose environment holds `BATON_DATA_DIR=<data>`: the app and the WebKit
-/// processes it starts (they inherit its environment). Name and PSS in KiB.
-fn processes(data: &Path) -> Vec<(u32, String, u64)> {
-    let wanted = format!("BATON_DATA_DIR={}", data.display());
-    let mut found = Vec::new();
-    let Ok(entries) = std::fs::read_dir("/proc") else {
-        return found;
-    };
-    for entry in entries.flatten() {
-        let Some(pid) = entry
-            .file_name()
-            .to_str()
-            .and_then(|s| s.parse::<u32>().ok())
-        else {
-            continue;
-        };
-        let dir = entry.path();
-        let Ok(environ) = std::fs::read(dir.join("environ")) else {
-            continue;
-        };
-        if !environ.split(|b| *b == 0).any(|v| v == wanted.as_bytes()) {
-            continue;
-        }
-        let name = std::fs::read_to_string(dir.join("comm"))
-            .unwrap_or_default()
-            .trim()
-            .to_owned();
-        // Only the app and WebKit's helpers (not the driver or a shell that shares the env).
-        if !(name.starts_with("baton") || name.starts_with("WebKit")) {
-            continue;
-        }
-        let pss = std::fs::read_to_string(dir.join("smaps_rollup"))
-            .ok()
-            .and_then(|text| {
-                text.lines()
-                    .find(|l| l.starts_with("Pss:"))
-                    .and_then(|l| l.split_whitespace().nth(1))
-                    .and_then(|kb| kb.parse().ok())
-            })
-            .unwrap_or(0);
-        found.push((pid, name, pss));
-    }
-    found.sort();
-    found
-}
-
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 struct Sample {
     minute: f64,
-    web: u64,
+    /// PSS in KiB per process name (`label`led when printed).
+    split: BTreeMap<String, u64>,
     total: u64,
+    /// WebKit web processes of other apps running then (they lower our PSS: see the top).
+    others: usize,
 }
 
 fn sample(data: &Path, started: Instant) -> Sample {
-    let procs = processes(data);
+    let ours = app_processes(data);
+    let pids: Vec<u32> = ours.iter().map(|p| p.pid).collect();
+    let split = by_name(&ours);
     Sample {
         minute: started.elapsed().as_secs_f64() / 60.0,
-        web: procs
-            .iter()
-            .filter(|(_, name, _)| name.starts_with("WebKitWebProces"))
-            .map(|(_, _, pss)| pss)
-            .sum(),
-        total: procs.iter().map(|(_, _, pss)| pss).sum(),
+        total: split.values().sum(),
+        split,
+        others: other_webkit_processes(&pids),
     }
 }
 
 fn mib(kib: u64) -> f64 {
     kib as f64 / 1024.0
+}
+
+fn mb(kib: u64) -> f64 {
+    kib as f64 * 1024.0 / 1e6
+}
+
+/// The mean of each process' PSS (and of the sum) over some samples.
+fn mean(samples: &[Sample]) -> Sample {
+    let n = samples.len().max(1) as u64;
+    let mut split = BTreeMap::new();
+    for s in samples {
+        for (name, pss) in &s.split {
+            *split.entry(name.clone()).or_insert(0) += pss;
+        }
+    }
+    split.values_mut().for_each(|v| *v /= n);
+    Sample {
+        minute: samples.first().map(|s| s.minute).unwrap_or(0.0),
+        total: samples.iter().map(|s| s.total).sum::<u64>() / n,
+        split,
+        others: samples.iter().map(|s| s.others).max().unwrap_or(0),
+    }
+}
+
+fn split_text(s: &Sample) -> String {
+    s.split
+        .iter()
+        .map(|(name, pss)| format!("{} {:.1}", label(name), mib(*pss)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn percent(from: u64, to: u64) -> f64 {
+    if from == 0 {
+        return 0.0;
+    }
+    (to as f64 - from as f64) / from as f64 * 100.0
+}
+
+/// WebKit processes on the machine that are not this app's (they share its libraries' pages).
+fn other_webkit_processes(ours: &[u32]) -> usize {
+    std::fs::read_dir("/proc")
+        .map(|entries| {
+            entries
+                .flatten()
+                .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+                .filter(|pid| !ours.contains(pid))
+                .filter(|pid| {
+                    std::fs::read_to_string(format!("/proc/{pid}/comm"))
+                        .is_ok_and(|n| n.starts_with("WebKitWebProces"))
+                })
+                .count()
+        })
+        .unwrap_or(0)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -103,6 +125,7 @@ async fn the_app_with_the_demo_fleet_for_half_an_hour() {
         app_bin.as_deref().unwrap_or(Path::new("(debug build)"))
     );
     let minutes = env_u64("SOAK_MINUTES", 30);
+    let settled = env_u64("SOAK_SETTLED_MINUTES", 10).min(minutes) as f64;
     let every = Duration::from_secs(env_u64("SOAK_SAMPLE_SECONDS", 15));
     let app = RunningApp::launch().await;
     let session = app.session();
@@ -114,27 +137,43 @@ async fn the_app_with_the_demo_fleet_for_half_an_hour() {
     tokio::time::sleep(Duration::from_secs(20)).await;
     let started = Instant::now();
     let idle = sample(app.data_dir(), started);
-    for (pid, name, pss) in processes(app.data_dir()) {
-        eprintln!("  idle: {name} ({pid}) {:.1} MiB", mib(pss));
+    for p in app_processes(app.data_dir()) {
+        eprintln!(
+            "  idle: {} ({}) PSS {:.1} MiB (anonymous {:.1}, files {:.1}), RSS {:.1} MiB",
+            p.name,
+            p.pid,
+            mib(p.pss),
+            mib(p.pss_anon),
+            mib(p.pss_file),
+            mib(p.rss)
+        );
     }
     session
         .click_first("[data-testid=start-demo]", LONG)
         .await
         .expect("start the demo fleet");
     let started = Instant::now();
-    let mut samples = vec![idle];
+    let mut samples: Vec<Sample> = Vec::new();
     // Walk the views as a person would: board, escalations, rate limits, agents, then again.
     let views = ["1", "5", "6", "2", "5", "1"];
+    // At least one whole walk after the settled minute, so that `SOAK_MINUTES=10` still
+    // gives a 10-minute figure of a walk's worth of samples.
+    let run_for = Duration::from_secs(minutes * 60)
+        .max(Duration::from_secs_f64(settled * 60.0) + every * views.len() as u32);
     let mut view = 0;
-    while started.elapsed() < Duration::from_secs(minutes * 60) {
+    while started.elapsed() < run_for {
         tokio::time::sleep(every).await;
         let _ = session.keys(views[view % views.len()]).await;
         view += 1;
         let s = sample(app.data_dir(), started);
+        let note = match s.others {
+            0 => String::new(),
+            n => format!(" ({n} other WebKit apps running)"),
+        };
         eprintln!(
-            "  {:5.1} min: web {:6.1} MiB, all {:6.1} MiB",
+            "  {:5.1} min: {} = {:.1} MiB{note}",
             s.minute,
-            mib(s.web),
+            split_text(&s),
             mib(s.total)
         );
         samples.push(s);
@@ -151,75 +190,93 @@ async fn the_app_with_the_demo_fleet_for_half_an_hour() {
     app.screenshot("soak-end").ok();
     app.close().await;
 
-    let at = |minute: f64| {
-        samples
-            .iter()
-            .skip(1)
-            .find(|s| s.minute >= minute)
-            .copied()
-            .unwrap_or_default()
-    };
-    let five = at(5.0);
-    let end = *samples.last().expect("samples");
-    let max_web = samples.iter().map(|s| s.web).max().unwrap_or(0);
-    let growth = |from: u64, to: u64| {
-        if from > 0 {
-            (to as f64 - from as f64) / from as f64 * 100.0
-        } else {
-            0.0
-        }
-    };
-    // The web process' PSS depends on the view on screen (the board with hundreds of cards,
-    // the rate-limit charts, ...): one sample against another compares two views as much as
-    // two moments. A whole walk of the views against a whole walk compares like with like.
+    // The view on screen moves the web process by several percent: a whole walk of the views
+    // against a whole walk compares like with like. Samples taken while another WebKit app
+    // ran are left out when two walks' worth remain (another app's share of the libraries is
+    // not memory this one saved).
     let walk = views.len();
-    let first_walk: Vec<Sample> = samples
+    let all_settled: Vec<Sample> = samples
         .iter()
-        .skip(1)
-        .skip_while(|s| s.minute < 5.0)
-        .take(walk)
-        .copied()
+        .skip_while(|s| s.minute < settled)
+        .cloned()
         .collect();
-    let last_walk = &samples[samples.len().saturating_sub(walk).max(1)..];
-    let mean_web =
-        |walk: &[Sample]| walk.iter().map(|s| s.web).sum::<u64>() / (walk.len().max(1) as u64);
-    let (walk_five, walk_end) = (mean_web(&first_walk), mean_web(last_walk));
-    println!("## soak: the release app with the demo fleet, {minutes} min");
+    let alone: Vec<Sample> = all_settled
+        .iter()
+        .filter(|s| s.others == 0)
+        .cloned()
+        .collect();
+    let from_settled = if alone.len() >= 2 * walk {
+        alone
+    } else {
+        all_settled.clone()
+    };
+    let left_out = all_settled.len() - from_settled.len();
+    let first_walk = mean(&from_settled[..walk.min(from_settled.len())]);
+    let last_walk = mean(&from_settled[from_settled.len().saturating_sub(walk)..]);
+    let highest = from_settled.iter().map(|s| s.total).max().unwrap_or(0);
+    let lowest = from_settled.iter().map(|s| s.total).min().unwrap_or(0);
+
+    println!("## soak: the app with the demo fleet, {minutes} min (PSS, MiB)");
     println!();
-    println!("| PSS | web process | all processes |");
-    println!("|---|---:|---:|");
-    println!(
-        "| idle (before the demo) | {:.1} MiB | {:.1} MiB |",
-        mib(idle.web),
-        mib(idle.total)
+    let names: Vec<&String> = last_walk.split.keys().chain(idle.split.keys()).collect();
+    let mut names: Vec<&String> = names
+        .into_iter()
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    names.sort_by_key(|n| label(n) != "app");
+    let columns: Vec<&str> = names.iter().map(|n| label(n)).collect();
+    println!("| | {} | all processes |", columns.join(" | "));
+    println!("|---|{}---:|", "---:|".repeat(columns.len()));
+    let row = |what: &str, s: &Sample| {
+        let cells: Vec<String> = names
+            .iter()
+            .map(|n| format!("{:.1}", mib(s.split.get(*n).copied().unwrap_or(0))))
+            .collect();
+        println!(
+            "| {what} | {} | **{:.1}** ({:.0} MB) |",
+            cells.join(" | "),
+            mib(s.total),
+            mb(s.total)
+        );
+    };
+    row("idle, before the demo", &idle);
+    row(&format!("walk from {settled:.0} min (mean)"), &first_walk);
+    row(
+        &format!(
+            "last walk, to {:.0} min (mean)",
+            samples.last().map(|s| s.minute).unwrap_or(0.0)
+        ),
+        &last_walk,
     );
-    println!(
-        "| 5 min into the demo | {:.1} MiB | {:.1} MiB |",
-        mib(five.web),
-        mib(five.total)
-    );
-    println!(
-        "| end ({:.0} min) | {:.1} MiB | {:.1} MiB |",
-        end.minute,
-        mib(end.web),
-        mib(end.total)
-    );
-    println!("| highest | {:.1} MiB | |", mib(max_web));
     println!();
     println!(
-        "| mean over one walk of the {walk} views, from 5 min | {:.1} MiB | |",
-        mib(walk_five)
+        "from {settled:.0} min: the sum moved {:+.1} % (walk against walk); samples between \
+         {:.1} and {:.1} MiB ({:+.1} % / {:+.1} % of the first walk)",
+        percent(first_walk.total, last_walk.total),
+        mib(lowest),
+        mib(highest),
+        percent(first_walk.total, lowest),
+        percent(first_walk.total, highest)
     );
     println!(
-        "| mean over the last walk of the views | {:.1} MiB | |",
-        mib(walk_end)
+        "goal (issue 35): under {GOAL_MB:.0} MB at {settled:.0} min: {}; flat within ±5 %: {}",
+        if mb(first_walk.total) < GOAL_MB {
+            "yes"
+        } else {
+            "no"
+        },
+        if percent(first_walk.total, last_walk.total).abs() <= 5.0 {
+            "yes"
+        } else {
+            "no"
+        }
     );
-    println!();
     println!(
-        "web process growth after the first 5 minutes: {:+.1} % (walk against walk; one sample \
-         against the last: {:+.1} %)",
-        growth(walk_five, walk_end),
-        growth(five.web, end.web)
+        "samples from {settled:.0} min: {}, {left_out} of them left out (another WebKit app ran: \
+         it shares the libraries' pages); most other WebKit apps at once: {}",
+        all_settled.len(),
+        samples.iter().map(|s| s.others).max().unwrap_or(0)
     );
     println!("page at the end (cards rendered, queue counts): {page}");
 }
