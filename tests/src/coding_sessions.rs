@@ -214,3 +214,32 @@ pub fn hook_write(
         .code()
         .ok_or_else(|| format!("baton-hook ended by a signal: {out:?}"))
 }
+
+/// The tokens Baton stored for session `session_id` of `client`, all models added up.
+pub fn stored_usage(
+    store: &Store,
+    client: baton_core::hooks::HookClient,
+    session_id: &str,
+) -> baton_core::usage::TokenUse {
+    let agent = store
+        .agent_rows()
+        .unwrap()
+        .into_iter()
+        .find(|row| {
+            row.session
+                .as_ref()
+                .is_some_and(|s| s.session_id == session_id)
+        })
+        .unwrap_or_else(|| panic!("session {session_id} on the Agents view"))
+        .config
+        .id;
+    let usage = store
+        .session_usage(agent, client, chrono::Utc::now())
+        .unwrap()
+        .unwrap_or_else(|| panic!("Baton read session {session_id}'s usage"));
+    let mut total = baton_core::usage::TokenUse::default();
+    for model in &usage.models {
+        total.add(model.tokens);
+    }
+    total
+}

@@ -16,7 +16,7 @@ use baton_core::task::TaskState;
 use baton_core::usage::{GeminiTranscript, TokenUse};
 use baton_store::Store;
 use baton_tests::coding_sessions::{
-    end_session_one, refusal_in_queue, second_session_refused, sessions_shown,
+    end_session_one, refusal_in_queue, second_session_refused, sessions_shown, stored_usage,
 };
 use baton_tests::model_standin::GeminiStandIn;
 use baton_tests::peers::{gemini_print, gemini_user_settings, SessionPlace};
@@ -132,6 +132,14 @@ async fn a_second_gemini_session_is_refused_the_file_the_first_is_writing() {
         let reported = model.seen(name).usage;
         assert_eq!(reported.len(), 2, "two answers: {reported:?}");
         assert_eq!(read, billed(&reported), "session {name}: {transcript}");
+        // And Baton, reading that file in the session's hook calls, counted the same.
+        let session = payloads
+            .iter()
+            .find(|(_, p)| p["transcript_path"].as_str() == Some(transcript.as_str()))
+            .and_then(|(_, p)| p["session_id"].as_str())
+            .unwrap_or_else(|| panic!("session {name}'s id"));
+        let stored = stored_usage(&store, HookClient::Gemini, session);
+        assert_eq!(stored, billed(&reported), "session {name} in Baton's store");
         assert!(skipped.is_empty(), "{skipped:?}");
         keep_file(
             "crates/baton-core/src/usage/samples/gemini-0.61.0",

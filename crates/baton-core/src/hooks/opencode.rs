@@ -16,8 +16,9 @@
 //!
 //! `chat.message` is the person's prompt (a new turn); `session.created` starts the session,
 //! `session.idle` ends the turn, `session.deleted` the session; `permission.asked` means OpenCode
-//! waits for the person; `message.updated` of a finished assistant message carries its usage
-//! (the plugin sends only those). Every other event is recorded by name only.
+//! waits for the person. Every other event is recorded by name only. A call may carry
+//! `responses`: the session's model responses finished since its last call (the
+//! `message.updated` events' `info`), whose tokens are its usage.
 
 use serde_json::{Map, Value};
 
@@ -51,22 +52,6 @@ pub(super) fn plugin_call(object: &Map<String, Value>) -> Result<HookCall, HookP
             let name = Fields(&event)
                 .text(&["type"], "event.type")?
                 .ok_or(HookPayloadError::NoEvent)?;
-            if name == "message.updated" {
-                // A finished response: its usage is read from the message; the session is the
-                // message's (its `info.id` is the message's own id).
-                let info = part(&properties, "info")?;
-                let session = Fields(&info).text(&["sessionID"], "info.sessionID")?;
-                let assistant = info.get("role").and_then(Value::as_str) == Some("assistant");
-                let usage_message = assistant.then(|| Value::Object(info).to_string());
-                return Ok(HookCall {
-                    client: HookClient::OpenCode,
-                    session_id: session.filter(|id| !id.trim().is_empty()),
-                    cwd: cwd.filter(|cwd| !cwd.is_empty()),
-                    transcript_path: None,
-                    usage_message,
-                    event: HookEvent::Other(name),
-                });
-            }
             let happened = match name.as_str() {
                 "session.created" => HookEvent::SessionStart,
                 "session.idle" => HookEvent::Stop,
@@ -81,16 +66,35 @@ pub(super) fn plugin_call(object: &Map<String, Value>) -> Result<HookCall, HookP
         }
         _ => (session_of(&input)?, HookEvent::Other(hook)),
     };
+    let usage_message = responses_of(object, session_id.as_deref());
     Ok(HookCall {
         client: HookClient::OpenCode,
         session_id: session_id.filter(|id| !id.trim().is_empty()),
         cwd: cwd.filter(|cwd| !cwd.is_empty()),
         // OpenCode keeps its messages in a database, not a file appended to: its plugin hands
-        // Baton each finished response instead (`message.updated`, above).
+        // the session's finished responses over with its next call instead.
         transcript_path: None,
-        usage_message: None,
+        usage_message,
         event,
     })
+}
+
+/// The finished responses of `session` the call carries (`responses`: the `message.updated`
+/// events' `info` the plugin kept since the session's last call), one JSON line each, read as
+/// OpenCode's records. What is not an assistant message of the session is left out; a call
+/// whose `responses` is not a list is still read (usage is never worth refusing a call).
+fn responses_of(object: &Map<String, Value>, session: Option<&str>) -> Option<String> {
+    let lines: String = object
+        .get("responses")?
+        .as_array()?
+        .iter()
+        .filter(|info| {
+            info.get("role").and_then(Value::as_str) == Some("assistant")
+                && info.get("sessionID").and_then(Value::as_str) == session
+        })
+        .map(|info| format!("{info}\n"))
+        .collect();
+    (!lines.is_empty()).then_some(lines)
 }
 
 /// The object under `key` (empty when absent or null).

@@ -7,13 +7,19 @@ import { spawn } from "node:child_process";
 
 const COMMAND = __BATON_COMMAND__;
 const TIMEOUT_MS = __BATON_TIMEOUT_MS__;
-// The bus events Baton records: a session starts, waits for the person, ends its turn, ends;
-// and a model response once it is finished (its tokens: the session's usage).
+// The bus events Baton records: a session starts, waits for the person, ends its turn, ends.
 const EVENTS = new Set(["session.created", "session.idle", "session.deleted", "permission.asked"]);
+// Finished model responses (their tokens: the session's usage) wait here for the session's next
+// call, which carries them: no call of their own.
+const MAX_WAITING = 200;
 
 function finishedResponse(event) {
   const info = event?.properties?.info;
   return event?.type === "message.updated" && info?.role === "assistant" && !!info?.time?.completed;
+}
+
+function sessionOf(payload) {
+  return payload.input?.sessionID ?? payload.event?.properties?.sessionID ?? payload.event?.properties?.info?.id;
 }
 
 function run(payload) {
@@ -45,7 +51,14 @@ function run(payload) {
 export const BatonHooks = async ({ directory }) => {
   // One call at a time, in the order OpenCode made them (a write is recorded before its turn ends).
   let last = Promise.resolve();
+  let finished = [];
   const call = (payload) => {
+    const session = sessionOf(payload);
+    const responses = finished.filter((info) => info.sessionID === session);
+    if (responses.length > 0) {
+      finished = finished.filter((info) => info.sessionID !== session);
+      payload = { ...payload, responses };
+    }
     const next = last.then(() => run({ directory, ...payload }));
     last = next.catch(() => {});
     return next;
@@ -62,7 +75,12 @@ export const BatonHooks = async ({ directory }) => {
       await call({ hook: "tool.execute.after", input, output: { title: output?.title } });
     },
     event: async ({ event }) => {
-      if (EVENTS.has(event?.type) || finishedResponse(event)) await call({ hook: "event", event });
+      if (finishedResponse(event)) {
+        finished.push(event.properties.info);
+        if (finished.length > MAX_WAITING) finished.shift();
+      } else if (EVENTS.has(event?.type)) {
+        await call({ hook: "event", event });
+      }
     },
   };
 };

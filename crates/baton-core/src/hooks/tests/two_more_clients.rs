@@ -399,36 +399,36 @@ fn an_opencode_session_is_told_apart_by_the_random_end_of_its_id() {
 }
 
 #[test]
-fn an_opencode_finished_response_carries_its_usage_for_its_session() {
-    let info = json!({"id": "msg_2", "sessionID": "ses_dec5457c7ffeAuGOkxVKzgG7bW",
-        "role": "assistant", "modelID": "standin-model", "providerID": "standin",
+fn an_opencode_call_carries_its_sessions_finished_responses_as_usage() {
+    let session = "ses_dec5457c7ffeAuGOkxVKzgG7bW";
+    let info = json!({"id": "msg_2", "sessionID": session, "role": "assistant",
+        "modelID": "standin-model", "providerID": "standin",
         "time": {"created": 1795629199610_u64, "completed": 1795629203350_u64},
         "tokens": {"input": 700, "output": 16, "reasoning": 5, "cache": {"read": 400, "write": 0}}});
+    let other = json!({"id": "msg_9", "sessionID": "ses_other", "role": "assistant", "tokens": {}});
+    let person = json!({"id": "msg_1", "sessionID": session, "role": "user"});
     let payload = json!({"hook": "event", "directory": "/repo",
-        "event": {"type": "message.updated", "properties": {"info": info}}});
+        "event": {"type": "session.idle", "properties": {"sessionID": session}},
+        "responses": [info, other, person, "junk", 7]});
     let call = parse(HookClient::OpenCode, &payload).unwrap();
-    // The session is the message's, not the message's own id.
-    assert_eq!(
-        call.session_id.as_deref(),
-        Some("ses_dec5457c7ffeAuGOkxVKzgG7bW")
-    );
-    assert_eq!(call.event, HookEvent::Other("message.updated".into()));
-    let carried: Value = serde_json::from_str(call.usage_message.as_deref().unwrap()).unwrap();
+    assert_eq!(call.session_id.as_deref(), Some(session));
+    assert_eq!(call.event, HookEvent::Stop);
+    // Only the session's own assistant responses, one JSON line each.
+    let lines = call.usage_message.unwrap();
+    assert_eq!(lines.lines().count(), 1, "{lines}");
+    let carried: Value = serde_json::from_str(lines.trim_end()).unwrap();
     assert_eq!(carried, info);
 
-    // The person's own message carries no usage; a wrongly typed one is refused whole.
-    let user = json!({"hook": "event", "event": {"type": "message.updated",
-        "properties": {"info": {"id": "msg_1", "sessionID": "ses_x", "role": "user"}}}});
-    assert_eq!(
-        parse(HookClient::OpenCode, &user).unwrap().usage_message,
-        None
-    );
-    let junk = json!({"hook": "event", "event": {"type": "message.updated",
-        "properties": {"info": "not an object"}}});
-    assert!(parse(HookClient::OpenCode, &junk).is_err());
-    // As the real OpenCode sent one (recorded by peer_opencode).
-    let recorded = opencode("event.message.updated");
-    assert!(recorded.session_id.unwrap().starts_with("ses_"));
+    // Responses that are not a list are no reason to refuse the call: read without usage.
+    for junk in [json!("not a list"), json!({"a": 1}), json!(null), json!([])] {
+        let payload = json!({"hook": "event",
+            "event": {"type": "session.idle", "properties": {"sessionID": session}},
+            "responses": junk});
+        let call = parse(HookClient::OpenCode, &payload).unwrap();
+        assert_eq!(call.usage_message, None, "{payload}");
+    }
+    // As the real OpenCode's plugin sent one (recorded by peer_opencode).
+    let recorded = opencode("event.session.idle");
     assert!(recorded.usage_message.unwrap().contains("\"tokens\""));
     // Other clients' payloads never carry one.
     let claude = json!({"session_id": "s", "hook_event_name": "Stop"});
