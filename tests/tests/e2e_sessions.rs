@@ -21,16 +21,8 @@ const FILE: &str = "/home/me/shop/src/cart.rs";
 
 fn hook(store: &mut Store, session: &str, payload: serde_json::Value) -> HookAnswer {
     let who = SessionRef {
-        client: HookClient::ClaudeCode,
-        session_id: session.into(),
-        cwd: Some("/home/me/shop".into()),
-        repo_root: Some("/home/me/shop".into()),
-        repository: None,
-        repository_name: None,
         branch: Some("main".into()),
-        name: None,
-        host: None,
-        account: None,
+        ..SessionRef::in_checkout(HookClient::ClaudeCode, session, "/home/me/shop")
     };
     let call =
         parse_hook_payload(HookClient::ClaudeCode, payload.to_string().as_bytes(), None).unwrap();

@@ -134,18 +134,11 @@ fn fill(location: &StoreLocation, events: usize, leases: usize) -> Fallible<()> 
         parallel: baton_core::hooks::ParallelMode::Warn,
     };
     for l in 0..leases {
-        let session = SessionRef {
-            client: HookClient::ClaudeCode,
-            session_id: format!("holder{:04}", l / 10),
-            cwd: Some("/repo".into()),
-            repo_root: Some("/repo".into()),
-            repository: None,
-            repository_name: None,
-            branch: None,
-            name: None,
-            host: None,
-            account: None,
-        };
+        let session = SessionRef::in_checkout(
+            HookClient::ClaudeCode,
+            format!("holder{:04}", l / 10),
+            "/repo",
+        );
         let payload = json!({"hook_event_name": "PreToolUse", "tool_name": "Write",
                              "tool_input": {"file_path": format!("/repo/held/{l}.rs")}});
         let call = parse_hook_payload(HookClient::ClaudeCode, payload.to_string().as_bytes(), None)

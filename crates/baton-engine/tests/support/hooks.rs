@@ -13,18 +13,7 @@ use serde_json::json;
 
 /// Session `id` of Claude Code in `/work/shop`.
 pub fn session(id: &str) -> SessionRef {
-    SessionRef {
-        client: HookClient::ClaudeCode,
-        session_id: id.into(),
-        cwd: Some("/work/shop".into()),
-        repo_root: Some("/work/shop".into()),
-        repository: None,
-        repository_name: None,
-        branch: None,
-        name: None,
-        host: None,
-        account: None,
-    }
+    SessionRef::in_checkout(HookClient::ClaudeCode, id, "/work/shop")
 }
 
 /// One hook call of session `id`, from a connection of its own (as another process).

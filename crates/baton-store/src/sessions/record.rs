@@ -36,6 +36,30 @@ pub struct SessionRef {
     pub account: Option<String>,
 }
 
+impl SessionRef {
+    /// Session `session_id` of `client` working at the root of the checkout `root`, nothing
+    /// else known (no repository identity, branch, name, machine or account): tests and
+    /// benches set what they need on top.
+    pub fn in_checkout(
+        client: HookClient,
+        session_id: impl Into<String>,
+        root: &str,
+    ) -> SessionRef {
+        SessionRef {
+            client,
+            session_id: session_id.into(),
+            cwd: Some(root.to_owned()),
+            repo_root: Some(root.to_owned()),
+            repository: None,
+            repository_name: None,
+            branch: None,
+            name: None,
+            host: None,
+            account: None,
+        }
+    }
+}
+
 /// How permits are kept for this call.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PermitSettings {

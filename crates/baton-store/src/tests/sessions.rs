@@ -22,16 +22,8 @@ pub(super) const APP: &str = "/work/repo/src/app.rs";
 
 pub(super) fn session(id: &str) -> SessionRef {
     SessionRef {
-        client: HookClient::ClaudeCode,
-        session_id: id.into(),
-        cwd: Some("/work/repo".into()),
-        repo_root: Some("/work/repo".into()),
-        repository: None,
-        repository_name: None,
         branch: Some("main".into()),
-        name: None,
-        host: None,
-        account: None,
+        ..SessionRef::in_checkout(HookClient::ClaudeCode, id, "/work/repo")
     }
 }
 
