@@ -85,8 +85,11 @@ fn sse(events: &[Value]) -> Response {
     ([(header::CONTENT_TYPE, "text/event-stream")], body).into_response()
 }
 
-/// The model the stand-in answers as (one Baton has a default price for).
-pub const CLAUDE_MODEL: &str = "claude-sonnet-4-5";
+/// The model the stand-in answers as. Not a real model's name: answering as
+/// `claude-sonnet-4-5`, Claude Code 2.1.328 checks a Write of a file that exists against what
+/// the session read ("File has not been read yet"), so a session granted a file after its
+/// refusal would have to read it first, which this one-write script does not do.
+pub const CLAUDE_MODEL: &str = "claude-standin";
 
 /// An answer's usage: `tokens` (see [`tokens_of`]), or none for a side request.
 fn message_start(n: usize, tokens: Option<[u64; 4]>) -> Value {
