@@ -19,13 +19,15 @@ use baton_store::sessions::{PermitSettings, SessionRef};
 use baton_store::Store;
 use chrono::Utc;
 
-fn arg(name: &str, default: usize) -> usize {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
+/// usage_bench: what reading coding sessions' usage costs.
+#[derive(clap::Parser)]
+struct Flags {
+    /// The transcript's size, in MB
+    #[arg(long, default_value_t = 100)]
+    mb: usize,
+    /// Hook calls measured (each with and without reading usage)
+    #[arg(long, default_value_t = 400)]
+    calls: usize,
 }
 
 fn assistant(n: usize) -> String {
@@ -49,8 +51,7 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 }
 
 fn main() {
-    let mb = arg("--mb", 100);
-    let calls = arg("--calls", 400);
+    let Flags { mb, calls } = <Flags as clap::Parser>::parse();
     let dir = tempfile::tempdir().expect("a temp dir");
     let path = dir.path().join("transcript.jsonl");
     let mut file = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
