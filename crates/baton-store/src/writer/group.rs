@@ -1,5 +1,6 @@
-//! Writes that read first ([`ReadFirst`]): the writer runs the ones waiting together as a
-//! group, in a few round trips whatever their number. All their reads go out in one flight;
+//! Writes that read first ([`ReadFirst`]): on PostgreSQL the writer runs the ones waiting
+//! together as a group, in a few round trips whatever their number (on SQLite, where a read
+//! costs no round trip, each runs alone as any other write). All their reads go out in one flight;
 //! then each write runs with its rows, its statements deferred (on PostgreSQL they go out with
 //! the group's end, pipelined); a write that fails is undone alone ([`crate::db::Db::mark`]).
 //! When something fails on the server once statements of several writes went out together,
@@ -67,7 +68,7 @@ impl<W: ReadFirst> Grouped for ReadFirstJob<W> {
 
 impl<W: ReadFirst> Job for ReadFirstJob<W> {
     fn run(&mut self, store: &mut Store) -> bool {
-        // Not reached: the writer runs a read-first write in a group (of one, at least).
+        // On SQLite (on PostgreSQL the writer runs it in a group): its reads, then its write.
         let mut ahead = ReadAhead::default();
         self.write.reads(&mut ahead);
         match store.db().read_ahead(&ahead) {

@@ -22,7 +22,7 @@ use std::time::Instant;
 use tokio::sync::oneshot;
 
 use crate::error::{Result, StoreError};
-use crate::Store;
+use crate::{Dialect, Store};
 pub use group::ReadFirst;
 use group::ReadFirstJob;
 use job::{Job, Reply, Write};
@@ -265,7 +265,11 @@ fn run_batch(
                 Err(_) => break,
             }
         }
-        if batch[next].grouped().is_some() {
+        // Groups share round trips to a server. On SQLite there are none to share, and each
+        // write's savepoint inside the group's would truncate the in-memory journal of the
+        // group by walking it from its start (38 % of the watch's CPU at 1,000 agents): there
+        // a write that reads first runs as any other write.
+        if store.dialect() == Dialect::Postgres && batch[next].grouped().is_some() {
             let end = group::gather(batch, queue, next, started);
             let size = (end - next) as u64;
             counters.groups.fetch_add(1, Ordering::Relaxed);
