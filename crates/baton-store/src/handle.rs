@@ -208,12 +208,12 @@ impl StoreHandle {
     /// it waits behind no write of this process (on PostgreSQL only for the store's write
     /// lock, which each transaction holds for a few round trips). For a watcher's heartbeat:
     /// a lease that lapses because this process is busy writing polls would be taken from a
-    /// watcher that is alive. On SQLite (a file or in memory) the write goes to the store's
-    /// writer: one connection writes at a time there, and a second one waiting for the lock
-    /// starves (see `urgent_writer`).
+    /// watcher that is alive. On SQLite (a file or in memory) the write goes to the front of
+    /// the store's writer's queue ([`Writer::write_first`]): one connection writes at a time
+    /// there, and a second one waiting for the lock starves (see `urgent_writer`).
     ///
     /// Until [`StoreHandle::open_urgent_lane`] has opened the lane, the write goes to the
-    /// store's writer.
+    /// front of the store's writer's queue.
     pub async fn write_urgent<T, F>(&self, work: F) -> Result<T>
     where
         T: Send + 'static,
@@ -226,7 +226,7 @@ impl StoreHandle {
             .clone();
         match lane {
             Some(lane) => lane.write(work).await,
-            None => self.writer.write(work).await,
+            None => self.writer.write_first(work).await,
         }
     }
 
@@ -244,7 +244,7 @@ impl StoreHandle {
             // SQLite lets one connection write at a time and its busy handler is not fair: a
             // second writer waiting for a busy writer's lock timed out ("database is locked")
             // under 1,000 agents (fleet_load), its lease lapsed and the watcher stopped
-            // polling. On SQLite the heartbeat waits in the writer's queue, in turn.
+            // polling. On SQLite the heartbeat goes to the front of the writer's queue.
             StoreLocation::Memory | StoreLocation::Sqlite(_) => return Ok(self.writer.clone()),
             location => Store::open_at(location)?,
         };

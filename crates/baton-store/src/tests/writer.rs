@@ -90,6 +90,32 @@ fn writes_waiting_together_commit_together() {
 /// A store call that fails inside a write (its statement refused by the database, prepared
 /// for the first time or not) rolls back alone: the write goes on and commits the rest.
 #[test]
+fn a_write_sent_first_runs_before_the_backlog() {
+    let (_dir, store) = handle();
+    let order = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let held = hold_the_writer(&store);
+    let noted = |what: &'static str| {
+        let order = std::sync::Arc::clone(&order);
+        move |_: &mut crate::Store| {
+            order.lock().unwrap().push(what);
+            Ok(())
+        }
+    };
+    let backlog: Vec<_> = (0..300)
+        .map(|_| store.writer().submit(noted("backlog")))
+        .collect();
+    let first = store.writer().submit_first(noted("heartbeat"));
+    held.release();
+    first.blocking_recv().unwrap().unwrap();
+    for write in backlog {
+        write.blocking_recv().unwrap().unwrap();
+    }
+    let order = order.lock().unwrap();
+    assert_eq!(order.len(), 301);
+    assert_eq!(order[0], "heartbeat", "it waited behind the backlog");
+}
+
+#[test]
 fn a_failed_statement_inside_a_write_rolls_back_alone_and_the_write_goes_on() {
     let (_dir, store) = handle();
     let names = store

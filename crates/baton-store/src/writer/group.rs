@@ -13,10 +13,10 @@
 //! polls of one agent) in different groups; closure writes run between groups, never inside.
 
 use std::collections::HashSet;
-use std::sync::mpsc;
 use std::time::Instant;
 
 use super::job::{finish, Grouped, Job, Reply, BATCH_BUDGET, MAX_BATCH};
+use super::queue::Jobs;
 use crate::db::{ReadAhead, ReadRows};
 use crate::error::{Result, StoreError};
 use crate::Store;
@@ -102,7 +102,7 @@ const GROUP: &str = "baton_group";
 /// differ; where it ends.
 pub(super) fn gather(
     batch: &mut Vec<Box<dyn Job>>,
-    queue: &mpsc::Receiver<Box<dyn Job>>,
+    queue: &Jobs,
     from: usize,
     started: Instant,
 ) -> usize {
@@ -114,8 +114,8 @@ pub(super) fn gather(
                 break;
             }
             match queue.try_recv() {
-                Ok(job) => batch.push(job),
-                Err(_) => break,
+                Some(job) => batch.push(job),
+                None => break,
             }
         }
         match batch[end].grouped() {

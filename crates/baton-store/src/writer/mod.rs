@@ -10,9 +10,14 @@
 //! A write that says what it reads before it runs ([`ReadFirst`], a poll's) joins the writes
 //! of its kind waiting next to it in a group that costs a few round trips however many it
 //! holds (`group.rs`).
+//!
+//! A write that must not wait behind the others ([`Writer::write_first`], a watcher's
+//! heartbeat) goes to the front of the queue: the writer takes it next, before whatever is
+//! waiting (`queue.rs`).
 
 mod group;
 mod job;
+mod queue;
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc;
@@ -27,6 +32,7 @@ pub use group::ReadFirst;
 use group::ReadFirstJob;
 use job::{Job, Reply, Write};
 pub use job::{BATCH_BUDGET, MAX_BATCH};
+use queue::{Jobs, Queue};
 
 /// What the writer has done since it started.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -61,7 +67,7 @@ struct Counters {
 /// dropped, after the writes already queued.
 #[derive(Clone)]
 pub struct Writer {
-    queue: mpsc::Sender<Box<dyn Job>>,
+    queue: Queue,
     counters: Arc<Counters>,
 }
 
@@ -86,7 +92,7 @@ impl Writer {
 
     /// Starts the thread that owns `store`, checkpointing when `wal_too_long` is set.
     pub(crate) fn start_with(store: Store, wal_too_long: Option<WalTooLong>) -> Result<Writer> {
-        let (queue, jobs) = mpsc::channel::<Box<dyn Job>>();
+        let (queue, jobs) = queue::channel();
         let counters = Arc::new(Counters::default());
         let kept = Arc::clone(&counters);
         std::thread::Builder::new()
@@ -109,9 +115,35 @@ impl Writer {
     }
 
     fn send(&self, job: Box<dyn Job>) {
-        if let Err(mpsc::SendError(job)) = self.queue.send(job) {
-            job.finish(Some("the database writer has stopped"));
-        }
+        self.queue.send(job);
+    }
+
+    /// Runs `work` before every write waiting (after the batch under way) and waits for its
+    /// commit: for a write that must not wait behind a backlog, such as a watcher's heartbeat
+    /// (its lease would lapse while the process is alive and busy).
+    pub async fn write_first<T, F>(&self, work: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Store) -> Result<T> + Send + 'static,
+    {
+        self.submit_first(work)
+            .await
+            .unwrap_or_else(|_| Err(StoreError::Writer("the database writer stopped".into())))
+    }
+
+    /// Queues `work` before every write waiting (see [`Writer::write_first`]).
+    pub fn submit_first<T, F>(&self, work: F) -> oneshot::Receiver<Result<T>>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Store) -> Result<T> + Send + 'static,
+    {
+        let (reply, outcome) = oneshot::channel();
+        self.queue.send_first(Box::new(Write {
+            work: Some(work),
+            outcome: None,
+            reply: Reply::Async(reply),
+        }));
+        outcome
     }
 
     /// Queues a write that reads first (it runs in a group with the others waiting); the
@@ -199,13 +231,8 @@ impl Writer {
     }
 }
 
-fn run(
-    mut store: Store,
-    jobs: mpsc::Receiver<Box<dyn Job>>,
-    counters: &Counters,
-    wal_too_long: Option<WalTooLong>,
-) {
-    while let Ok(first) = jobs.recv() {
+fn run(mut store: Store, jobs: Jobs, counters: &Counters, wal_too_long: Option<WalTooLong>) {
+    while let Some(first) = jobs.recv() {
         let started = Instant::now();
         let mut batch = vec![first];
         let failed = run_batch(&mut store, &mut batch, &jobs, started, counters);
@@ -246,7 +273,7 @@ fn run(
 fn run_batch(
     store: &mut Store,
     batch: &mut Vec<Box<dyn Job>>,
-    queue: &mpsc::Receiver<Box<dyn Job>>,
+    queue: &Jobs,
     started: Instant,
     counters: &Counters,
 ) -> Option<String> {
@@ -261,8 +288,8 @@ fn run_batch(
                 break;
             }
             match queue.try_recv() {
-                Ok(job) => batch.push(job),
-                Err(_) => break,
+                Some(job) => batch.push(job),
+                None => break,
             }
         }
         // Groups share round trips to a server. On SQLite there are none to share, and each
