@@ -1,0 +1,234 @@
+//! The options of the subcommands that act on something (`hooks`, `store`, `decisions`,
+//! `schema`, `escalations`, `decide`), apart from the command line's top (`super`).
+
+use std::path::PathBuf;
+
+use baton_core::hooks::HookClient;
+use clap::builder::PossibleValuesParser;
+use clap::Subcommand;
+
+/// Which client's settings, and where.
+#[derive(Debug, clap::Args)]
+pub struct HooksWhere {
+    /// claude-code, codex, copilot, gemini or opencode.
+    #[arg(value_parser = PossibleValuesParser::new(HookClient::ALL.map(HookClient::as_str)))]
+    pub client: String,
+    /// The repository whose settings get the hooks (`.claude/settings.json`,
+    /// `.codex/hooks.json`, `.github/hooks/baton.json`, `.gemini/settings.json`,
+    /// `.opencode/plugin/baton.js`).
+    #[arg(
+        long,
+        value_name = "DIR",
+        conflicts_with = "user",
+        required_unless_present = "user"
+    )]
+    pub project: Option<PathBuf>,
+    /// The user's own settings (`~/.claude/settings.json`, `$CODEX_HOME/hooks.json`,
+    /// `~/.gemini/settings.json`, `~/.config/opencode/plugin/baton.js`, …), for every repository.
+    #[arg(long)]
+    pub user: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum HooksAction {
+    /// Add Baton's hooks (again: replaces Baton's entries, never the person's).
+    Install {
+        #[command(flatten)]
+        place: HooksWhere,
+        /// observe: record only; warn: allow and escalate; enforce: refuse and escalate.
+        #[arg(long, default_value = "warn", value_parser = PossibleValuesParser::new(["observe", "warn", "enforce"]))]
+        mode: String,
+        /// Two branches of the repository changing one file (parallel edits): off: not looked
+        /// for; warn (the hook's default): allow and tell; enforce: refuse the second branch.
+        #[arg(long, value_parser = PossibleValuesParser::new(["off", "warn", "enforce"]))]
+        parallel: Option<String>,
+        /// Claude Code: chain its status line too (Baton reads the windows and cost it is
+        /// handed; your own status-line command still runs and shows).
+        #[arg(long)]
+        statusline: bool,
+    },
+    /// Remove Baton's hooks, and only those (and its status line, putting yours back).
+    Uninstall {
+        #[command(flatten)]
+        place: HooksWhere,
+    },
+    /// Which events have Baton's hooks.
+    Status {
+        #[command(flatten)]
+        place: HooksWhere,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StoreAction {
+    /// Bring the store's schema up to date (every start does it too) and say where it is.
+    Migrate,
+    /// Copy every table of one store into another, empty, one (SQLite into PostgreSQL, or
+    /// back): all of it or nothing, the decision log's chain verified after.
+    Copy {
+        /// The store to copy: a path or a postgres:// URL.
+        #[arg(long, value_name = "PATH|URL")]
+        from: String,
+        /// The store to copy into (created and migrated if need be; must be empty).
+        #[arg(long, value_name = "PATH|URL")]
+        to: String,
+    },
+    /// Make every Baton using this data folder (the app, `baton`, the hooks) use a store.
+    Use {
+        /// A postgres:// URL (no password in it) or a path.
+        #[arg(required_unless_present = "default", value_name = "PATH|URL")]
+        location: Option<String>,
+        /// Back to baton.sqlite3 in the data folder.
+        #[arg(long, conflicts_with = "location")]
+        default: bool,
+    },
+    /// Keep the password of the store's PostgreSQL user in the OS keyring (read from stdin,
+    /// one line), for the app and `baton` (the hooks read PGPASSWORD or ~/.pgpass).
+    Password,
+    /// Make a PostgreSQL role a viewer (sees everything, decides nothing) or a decider of the
+    /// store, enforced by the database. Run it as the store's owner with CREATEROLE, or as a
+    /// superuser (`--store postgres://postgres@…`); SQLite has no roles.
+    Grant {
+        /// The person's PostgreSQL login role (it must exist: `CREATE ROLE ana LOGIN …`).
+        role: String,
+        /// viewer or decider.
+        #[arg(value_parser = ["viewer", "decider"])]
+        what: String,
+    },
+    /// Who is a viewer and who a decider of a PostgreSQL store, and who owns it.
+    Roles,
+    /// Whether the app of this data folder watches its store (polls the agents, runs the
+    /// detectors, delivers decisions) or only views it, a client of a store other watchers
+    /// keep, from its next start (as its setting, `[watch] app` in baton.toml and BATON_WATCH;
+    /// `baton watch` always watches). Without a value, says which it is.
+    Watching {
+        #[arg(value_parser = ["on", "off", "default"])]
+        state: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DecisionsAction {
+    /// Every entry, oldest first, one JSON object per line, with every hashed field (so the
+    /// chain can be checked outside Baton).
+    Export {
+        /// Write here instead of stdout.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// Recompute the hash chain: exit 0 when intact, 1 naming the first entry that does not fit.
+    Verify,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SchemaAction {
+    /// Set the schema of a handoff type (the payload's `type`) from a JSON file.
+    Set {
+        handoff_type: String,
+        file: PathBuf,
+        /// Who the decision log records (default: $BATON_USER, else $USER, else "cli").
+        #[arg(long, value_name = "NAME")]
+        who: Option<String>,
+    },
+    /// Print every handoff type and its schema.
+    List,
+    /// Stop checking a handoff type.
+    Remove {
+        handoff_type: String,
+        #[arg(long, value_name = "NAME")]
+        who: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EscalationCommand {
+    /// Everything about it: what, who, since when, its evidence on one time axis, the decision
+    /// and its delivery.
+    Show {
+        id: i64,
+        /// The escalation and its evidence as one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// What a person can decide on an escalation (which ones apply depends on its kind; the store
+/// refuses the others, saying why).
+#[derive(Debug, Subcommand)]
+pub enum DecideAction {
+    /// Let the agent go ahead (an agent's request for approval; a session's permission request).
+    Approve,
+    /// Tell the agent no (a session's permission request: refused, with --note as the reason).
+    Reject,
+    /// The agents run the task again.
+    Retry,
+    /// Make AGENT the owner of the escalation's resource (the ownership rule is added or
+    /// changed, in the log).
+    Give {
+        /// The new owner's name or number.
+        agent: String,
+    },
+    /// Not a real problem; the reason is required and kept in the log.
+    Dismiss {
+        #[arg(long, value_name = "TEXT")]
+        reason: String,
+    },
+    /// Out of the way for a while (the SLA keeps running): 30m, 2h, 1d, at most 7d.
+    Snooze {
+        #[arg(value_name = "DURATION")]
+        duration: String,
+    },
+    /// Answer an agent's question: the text goes to the agent with the approval.
+    Answer { text: String },
+    /// Share out a rate-limited API's quota: NAME=PERCENT,NAME=PERCENT (at most 100 in all).
+    Split {
+        #[arg(value_name = "SHARES")]
+        shares: String,
+    },
+    /// A coding session refused a file another holds: the lease moves to SESSION, whose next
+    /// try passes.
+    Grant {
+        /// The session's name or number.
+        session: String,
+    },
+    /// A coding session refused a file: the session holding it keeps it.
+    Keep,
+    /// A coding session refused a file: each refused session may write it once more.
+    AllowBothOnce,
+    /// A deadlock: cancel AGENT's task TASK (a reject of that task goes to that agent alone).
+    Cancel {
+        /// The agent's name or number.
+        agent: String,
+        /// The task's id, as the agent reports it.
+        task: String,
+    },
+    /// A deadlock between coding sessions: FILE's lease moves to SESSION, which waits for it.
+    GiveFile {
+        /// The session's name or number.
+        session: String,
+        /// The file, as a path or a file:// URI.
+        file: String,
+    },
+    /// A parallel edit: SESSION's branch stops changing the item's files it changes, left to
+    /// the other branches that change them (its writes of them are refused from its next try,
+    /// with --note as the reason).
+    StopTouching {
+        /// The session's name or number.
+        session: String,
+    },
+    /// A parallel edit: the item's files that SESSION's branch changes are that branch's (in
+    /// `enforce` the other branches' writes of them are refused).
+    HandToBranch {
+        /// The session's name or number.
+        session: String,
+    },
+    /// A parallel edit: all its branches go on changing the item's files (in the log; no item
+    /// again for these files and branches). Also `let-all-go-on`.
+    #[command(alias = "let-all-go-on")]
+    LetBothGoOn,
+    /// A usage window forecast to run out: the sessions on it stop until it resets (each
+    /// one's next tool call is refused with the reason, and --note).
+    PauseSessions,
+    /// A usage window forecast to run out: the sessions go on.
+    LetSessionsGoOn,
+}
