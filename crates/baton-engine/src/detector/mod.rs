@@ -1,20 +1,14 @@
 //! Runs the coordination detectors on their own interval and after each ingest. A run reads
 //! what changed since the last one from a reader connection (new events, changed tasks, and the
-//! small tables), takes it into the [`DetectState`] it keeps in memory, detects there (the store
+//! small tables), takes it into the `DetectState` it keeps in memory, detects there (the store
 //! is not held while detecting), and records the findings, dead letters and SLA expiries in one
 //! write. Rate-limit pressure reads the usage ledger instead of events (see `pressure.rs`).
 
-use std::collections::HashSet;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use read::{read_and_detect, Found};
-
-use baton_core::detect::handoff::HandoffSchemas;
-use baton_core::detect::DetectState;
 use baton_core::escalations::LAPSE_WARNING;
 use baton_core::views::ChangeEvent;
-use baton_store::detect_reads::DetectMarks;
 use baton_store::findings::RecordedFindings;
 use chrono::{DateTime, Utc};
 use tokio::sync::watch;
@@ -22,20 +16,20 @@ use tokio::task::JoinHandle;
 
 use crate::error::EngineError;
 use crate::shared::Shared;
-use crate::stats::RunTimes;
 use crate::watch_share::{Right, Turn};
 use baton_store::watch_leases::DETECTORS;
 use baton_store::StoreError;
 use pressure::prune_ledger;
-use written::WrittenFindings;
+use read::{read_and_detect, Found};
 
 mod pressure;
 mod read;
+mod state;
 mod written;
 
-/// How far back the detectors look: enough for the longest default window (a stall of 15 min,
-/// a silent next stage of 10 min) with room to spare.
-pub const LOOKBACK: chrono::Duration = chrono::Duration::minutes(30);
+pub use read::LOOKBACK;
+use state::lock;
+pub(crate) use state::LoopState;
 
 /// What one run changed in the escalation queue.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -46,68 +40,6 @@ pub struct Sweep {
     pub expired: Vec<i64>,
     /// Open escalations due within `LAPSE_WARNING` not told before.
     pub lapsing: Vec<i64>,
-}
-
-/// The handoff schemas compiled from what the store held at the last run (recompiled only when
-/// that changes).
-#[derive(Default)]
-pub(crate) struct SchemaCache {
-    source: Vec<(String, serde_json::Value)>,
-    compiled: Arc<HandoffSchemas>,
-}
-
-impl SchemaCache {
-    fn update(&mut self, source: Vec<(String, serde_json::Value)>) -> Arc<HandoffSchemas> {
-        if source != self.source {
-            let mut compiled = HandoffSchemas::default();
-            for (kind, schema) in &source {
-                if let Err(err) = compiled.add(kind, schema) {
-                    tracing::warn!(handoff_type = %kind, %err, "a stored handoff schema does not compile");
-                }
-            }
-            self.compiled = Arc::new(compiled);
-            self.source = source;
-        }
-        Arc::clone(&self.compiled)
-    }
-}
-
-/// State the loop keeps between runs.
-#[derive(Default)]
-pub(crate) struct LoopState {
-    /// Escalations already told as about to lapse.
-    warned: HashSet<i64>,
-    schemas: SchemaCache,
-    /// What the detectors keep (None: load the window from the store at the next run).
-    detect: Option<DetectState>,
-    /// Where the next read of changes starts (None: from the mark the run is given).
-    marks: Option<DetectMarks>,
-    /// When the rate-limit pressure detector last ran, and whether API calls arrived since.
-    pressure_at: Option<DateTime<Utc>>,
-    calls_since_pressure: bool,
-    /// The findings as last written: only news is written again.
-    written: WrittenFindings,
-    /// When the retention last compacted the store, and whether it left more to do.
-    compacted_at: Option<DateTime<Utc>>,
-    compact_more: bool,
-    /// When the store's change feed was last pruned.
-    feed_pruned_at: Option<DateTime<Utc>>,
-    /// How long runs took.
-    pub(crate) times: RunTimes,
-}
-
-impl LoopState {
-    /// Starts over from the store at the next run (this watcher just took the detectors over
-    /// from another, or gave them up).
-    fn forget(&mut self) {
-        self.detect = None;
-        self.marks = None;
-        self.written = WrittenFindings::default();
-    }
-}
-
-fn lock(state: &Mutex<LoopState>) -> MutexGuard<'_, LoopState> {
-    state.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 /// One batch of the retention's compaction; true when more is left.

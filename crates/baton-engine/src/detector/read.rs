@@ -14,11 +14,15 @@ use baton_store::detect_reads::{DetectMarks, DetectRead};
 use chrono::{DateTime, Utc};
 
 use super::pressure::{pressure_findings, prune_due, PRESSURE_EVERY};
+use super::state::{lock, LoopState};
 use super::written::WrittenFindings;
-use super::{lock, LoopState, LOOKBACK};
 use crate::error::EngineError;
 use crate::ledger_cache::LedgerCache;
 use crate::shared::Shared;
+
+/// How far back the detectors look: enough for the longest default window (a stall of 15 min,
+/// a silent next stage of 10 min) with room to spare.
+pub const LOOKBACK: chrono::Duration = chrono::Duration::minutes(30);
 
 /// How soon after its last run new API calls have the pressure detector run again.
 const PRESSURE_AFTER_CALLS: chrono::Duration = chrono::Duration::seconds(1);

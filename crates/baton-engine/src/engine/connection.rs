@@ -6,7 +6,8 @@ use baton_core::agent::{AdapterKind, AgentConfig, AgentDraft};
 use baton_core::views::ConnectionReport;
 use baton_core::ConfigError;
 
-use super::{clean_token, Engine};
+use super::agents::clean_token;
+use super::Engine;
 use crate::adapters;
 use crate::fetch::{without_a2a_prefix, FetchError};
 
