@@ -354,6 +354,13 @@ impl SimFleet {
         self.slot(index).shared.poll_sources()
     }
 
+    /// [`SimFleet::poll_arrivals`] with the cursor each request asked from (`since`; None when
+    /// it named none): a poller that stored what it fetched asks from there next, so the cursors
+    /// of one agent's requests never go back unless a poller asks again for what was stored.
+    pub fn poll_cursors(&self, index: usize) -> Vec<(std::time::Instant, Option<u64>)> {
+        self.slot(index).shared.poll_cursors()
+    }
+
     /// Stops the timer and closes every listener, waiting until they are closed.
     pub async fn shutdown(mut self) {
         if let Some(timer) = self.timer.take() {

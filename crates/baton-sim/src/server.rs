@@ -32,15 +32,24 @@ pub(crate) struct AgentShared {
     max_events: usize,
     faults: Mutex<Option<FaultPlan>>,
     stats: Mutex<DecisionStats>,
-    /// When status requests arrived, in ms since `created` (for benchmarks: poll lateness), and
-    /// the port they came from (a poller's connection: tests tell two pollers apart by it).
-    arrivals: Mutex<Vec<(u32, u16)>>,
+    /// When status requests arrived, in ms since `created` (for benchmarks: poll lateness), the
+    /// port they came from (a poller's connection: tests tell two pollers apart by it), and the
+    /// cursor they asked from (`since`, when it was a number).
+    arrivals: Mutex<Vec<Arrival>>,
     created: Instant,
     /// The size of the last status answer: the next one is written into a buffer that large
     /// (a busy agent's answer of 200 tasks otherwise grows its buffer a dozen times).
     last_answer_bytes: AtomicU64,
     /// The JSON of each task as last answered (locked only while `agent` is).
     task_texts: Mutex<TaskTexts>,
+}
+
+/// One status request as it arrived.
+#[derive(Debug, Clone, Copy)]
+struct Arrival {
+    ms: u32,
+    port: u16,
+    since: Option<u64>,
 }
 
 /// Arrival times kept per agent; past it the older half is dropped (about 4.5 h at 1 poll/s).
@@ -69,14 +78,14 @@ impl AgentShared {
         }
     }
 
-    /// Notes that a status request arrived now from `port`.
-    fn record_arrival(&self, port: u16) {
+    /// Notes that a status request asking from cursor `since` arrived now from `port`.
+    fn record_arrival(&self, port: u16, since: Option<u64>) {
         let ms = u32::try_from(self.created.elapsed().as_millis()).unwrap_or(u32::MAX);
         let mut arrivals = lock(&self.arrivals);
         if arrivals.len() >= KEPT_ARRIVALS {
             arrivals.drain(..KEPT_ARRIVALS / 2);
         }
-        arrivals.push((ms, port));
+        arrivals.push(Arrival { ms, port, since });
     }
 
     /// When the kept status requests arrived, oldest first.
@@ -88,8 +97,21 @@ impl AgentShared {
     pub(crate) fn poll_sources(&self) -> Vec<(Instant, u16)> {
         lock(&self.arrivals)
             .iter()
-            .map(|&(ms, port)| (self.created + Duration::from_millis(u64::from(ms)), port))
+            .map(|a| (self.at(a), a.port))
             .collect()
+    }
+
+    /// The cursor each kept status request asked from (None: none, or not a number), oldest
+    /// first.
+    pub(crate) fn poll_cursors(&self) -> Vec<(Instant, Option<u64>)> {
+        lock(&self.arrivals)
+            .iter()
+            .map(|a| (self.at(a), a.since))
+            .collect()
+    }
+
+    fn at(&self, arrival: &Arrival) -> Instant {
+        self.created + Duration::from_millis(u64::from(arrival.ms))
     }
 
     pub(crate) fn agent(&self) -> MutexGuard<'_, SimAgent> {
@@ -145,14 +167,15 @@ async fn status(
     Query(query): Query<Vec<(String, String)>>,
 ) -> Response {
     shared.polls.fetch_add(1, Ordering::Relaxed);
-    shared.record_arrival(peer.port());
-    if !shared.authorized(&headers) {
-        return unauthorized();
-    }
     let since = query
         .into_iter()
         .find(|(k, _)| k == "since")
         .map(|(_, v)| v);
+    let cursor = since.as_deref().and_then(|s| s.trim().parse().ok());
+    shared.record_arrival(peer.port(), cursor);
+    if !shared.authorized(&headers) {
+        return unauthorized();
+    }
     let hint = shared.last_answer_bytes.load(Ordering::Relaxed) as usize;
     let mut body = Vec::with_capacity(hint + hint / 8 + 256);
     let written = shared.agent().write_answer(

@@ -328,5 +328,10 @@ async fn each_status_request_is_timed_on_arrival() {
         other, port,
         "a second client comes on a connection of its own"
     );
+    // And the cursor each asked from: none, a number, or something that is not one.
+    poll(&http, &base, Some("7")).await;
+    poll(&http, &base, Some("junk")).await;
+    let cursors: Vec<Option<u64>> = fleet.poll_cursors(0).into_iter().map(|c| c.1).collect();
+    assert_eq!(cursors, [None, None, None, None, Some(7), None]);
     fleet.shutdown().await;
 }
