@@ -345,12 +345,23 @@ pub(crate) struct Poller {
     task: JoinHandle<()>,
 }
 
+/// When a new poller's first poll comes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum FirstPoll {
+    /// At the agent's place in the interval (`start_offset_ms`), so that a fleet started
+    /// together is not polled in one burst.
+    Spread,
+    /// At once, then at its place in the interval: the agent was taken over from a watcher that
+    /// stopped polling it, and may be overdue.
+    AtOnce,
+}
+
 impl Poller {
-    pub fn spawn(shared: Arc<Shared>, runtime: Arc<AgentRuntime>) -> Poller {
+    pub fn spawn(shared: Arc<Shared>, runtime: Arc<AgentRuntime>, first: FirstPoll) -> Poller {
         let (stop, rx) = watch::channel(false);
         let span = tracing::info_span!("poller", agent_id = runtime.config.id);
-        let task =
-            tokio::spawn(run(shared, Arc::clone(&runtime), StopSignal(Some(rx))).instrument(span));
+        let run = run(shared, Arc::clone(&runtime), StopSignal(Some(rx)), first);
+        let task = tokio::spawn(run.instrument(span));
         Poller {
             runtime,
             stop,
@@ -379,12 +390,22 @@ impl Poller {
     }
 }
 
-async fn run(shared: Arc<Shared>, agent: Arc<AgentRuntime>, mut stop: StopSignal) {
+async fn run(
+    shared: Arc<Shared>,
+    agent: Arc<AgentRuntime>,
+    mut stop: StopSignal,
+    first_poll: FirstPoll,
+) {
     let interval = agent.config.poll_interval_ms;
-    let first = if shared.config.spread_start {
+    let spread = if shared.config.spread_start {
         agent.config.start_offset_ms()
     } else {
         0
+    };
+    // Taken over: poll now, and the next time at the agent's place in the spread.
+    let (first, mut then_spread) = match first_poll {
+        FirstPoll::Spread => (spread, None),
+        FirstPoll::AtOnce => (0, Some(spread).filter(|s| *s > 0)),
     };
     let mut failures: u32 = 0;
     tracing::debug!(
@@ -450,6 +471,10 @@ async fn run(shared: Arc<Shared>, agent: Arc<AgentRuntime>, mut stop: StopSignal
             .backoff
             .next_poll_ms(interval, failures, rand::random::<f64>())
             .max(asked_pause_ms.unwrap_or(0));
+        let delay = match then_spread.take() {
+            Some(spread) if delay == interval => spread,
+            _ => delay,
+        };
         // A poll that took longer than its interval is followed at once, not in a burst.
         next = (started + Duration::from_millis(delay)).max(tokio::time::Instant::now());
     }

@@ -127,3 +127,78 @@ async fn a_lease_taken_from_under_a_watcher_refuses_its_writes_and_it_says_so() 
     engine.shutdown().await;
     fleet.shutdown().await;
 }
+
+/// An agent whose place in its interval (`start_offset_ms`) is more than five minutes in: a
+/// poller that spread its first poll would not poll it within any test's deadline.
+fn slow_agent(engine: &baton_engine::Engine, url: &str) -> i64 {
+    let id = store_agent(engine, &draft("Slow", url, 600_000, 5_000)).id;
+    let interval = (600_000..)
+        .step_by(1_000)
+        .find(|i| baton_core::agent::start_offset_ms(id, url, *i) > 300_000)
+        .expect("an interval");
+    let changed = draft("Slow", url, interval, 5_000);
+    engine
+        .store()
+        .write_blocking(move |s| s.update_agent(id, &changed))
+        .unwrap();
+    id
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_agent_taken_over_from_a_watcher_that_stopped_is_polled_at_once() {
+    let fleet = SimFleet::start(SimConfig {
+        agents: 1,
+        base_port: 0,
+        seed: 7,
+        tick_ms: 50,
+        max_events_per_poll: 100,
+    })
+    .await
+    .unwrap();
+    // Polls spread over their interval, as `baton watch` does; a heartbeat every 200 ms.
+    let engine = engine_with(EngineConfig {
+        sharing: Some(Sharing::this_process(1_200, Some("w1".into()))),
+        spread_start: true,
+        ..test_config()
+    });
+    let url = fleet.agents()[0].base_url.clone();
+    let agent = slow_agent(&engine, &url);
+    // Another watcher holds it for 5 s and is never heard from again (killed).
+    let gone = WatcherSpec {
+        name: "w0".into(),
+        host: "elsewhere".into(),
+        pid: 1,
+    };
+    let held = engine
+        .store()
+        .write_blocking(move |s| {
+            let w0 = s.join_watchers(&gone, 5_000)?;
+            s.heartbeat(&gone, w0, 5_000, false)
+        })
+        .unwrap();
+    assert_eq!(held.agents, vec![(agent, 1)]);
+    let mut notes = engine.subscribe_sharing();
+    engine.start_all().await.unwrap();
+    let first = wait_note(&mut notes, "holds", "").await;
+    assert!(
+        first.message.contains("polls 0 agent(s)"),
+        "{}",
+        first.message
+    );
+    // w1 takes it once w0's lease lapses, and polls it then, not minutes later at its place.
+    let took = wait_note(&mut notes, "holds", "took 1").await;
+    assert!(
+        took.message.contains("polls 1 agent(s)"),
+        "{}",
+        took.message
+    );
+    assert!(
+        eventually(Duration::from_secs(30), || fleet.poll_count(0) >= 1).await,
+        "the agent taken over was not polled at once"
+    );
+    // And then at its place in the interval: not again within the test.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(fleet.poll_count(0), 1, "polled again before its place");
+    engine.shutdown().await;
+    fleet.shutdown().await;
+}

@@ -7,6 +7,7 @@ use baton_core::views::ChangeEvent;
 use super::Engine;
 use crate::config::TokenUpdate;
 use crate::error::EngineError;
+use crate::poller::FirstPoll;
 
 impl Engine {
     /// Validates and stores a new agent, saves its token, starts its poller.
@@ -36,7 +37,8 @@ impl Engine {
         }
         tracing::info!(agent_id = id, "agent added");
         shared.bus.publish(ChangeEvent::AgentsChanged);
-        self.spawn_poller(config.clone(), Ok(token)).await;
+        self.spawn_poller(config.clone(), Ok(token), FirstPoll::Spread)
+            .await;
         Ok(config)
     }
 
@@ -76,7 +78,8 @@ impl Engine {
             }
             (None, None) => self.read_token(&config).await,
         };
-        self.spawn_poller(config.clone(), token).await;
+        self.spawn_poller(config.clone(), token, FirstPoll::Spread)
+            .await;
         applied?;
         Ok(config)
     }

@@ -22,7 +22,7 @@ use crate::bus::Bus;
 pub use crate::config::{EngineConfig, TokenUpdate, DEFAULT_MAX_REDIRECTS};
 use crate::error::EngineError;
 use crate::fetch::Fetcher;
-use crate::poller::{poll, AgentRuntime, PollOutcome, Poller, StopSignal};
+use crate::poller::{poll, AgentRuntime, FirstPoll, PollOutcome, Poller, StopSignal};
 use crate::secrets::TokenStore;
 use crate::shared::Shared;
 use crate::watch_share::{Right, ShareLoop, ShareNote};
@@ -161,7 +161,7 @@ impl Engine {
         for agent in agents {
             if !self.pollers().contains_key(&agent.id) {
                 let token = self.read_token(&agent).await;
-                self.spawn_poller(agent, token).await;
+                self.spawn_poller(agent, token, FirstPoll::Spread).await;
             }
         }
         self.inner.background.start(self.shared(), head);
@@ -275,7 +275,12 @@ impl Engine {
 
     /// Starts a poller for the agent (replacing one already running) unless shut down.
     /// Callers hold the admin lock.
-    async fn spawn_poller(&self, config: AgentConfig, token: Result<Option<String>, String>) {
+    async fn spawn_poller(
+        &self,
+        config: AgentConfig,
+        token: Result<Option<String>, String>,
+        first: FirstPoll,
+    ) {
         if self.inner.stopped.load(Ordering::SeqCst)
             || !config.adapter.is_polled()
             || !self.config().watching
@@ -290,7 +295,7 @@ impl Engine {
         }
         let id = config.id;
         let runtime = Arc::new(AgentRuntime::new(config, token));
-        let poller = Poller::spawn(Arc::clone(self.shared()), runtime);
+        let poller = Poller::spawn(Arc::clone(self.shared()), runtime, first);
         let old = self.pollers().insert(id, poller);
         if let Some(old) = old {
             old.stop().await;

@@ -16,7 +16,7 @@ use tokio::time::Instant;
 
 use super::Engine;
 use crate::error::EngineError;
-use crate::poller::Poller;
+use crate::poller::{FirstPoll, Poller};
 use crate::watch_share::{process_gone, Held, ShareLoop, Sharing};
 
 impl Engine {
@@ -43,7 +43,8 @@ impl Engine {
                 id
             }
         };
-        self.beat(id, &sharing).await?;
+        // The first share is polled spread over the interval, as at any start.
+        self.beat(id, &sharing, FirstPoll::Spread).await?;
         let (stop, stopped) = watch::channel(false);
         let task = tokio::spawn(heartbeats(self.clone(), id, sharing, stopped));
         let old = self
@@ -110,8 +111,9 @@ impl Engine {
         }
     }
 
-    /// One heartbeat: renew and take the share in the store, then let the pollers follow.
-    async fn beat(&self, id: i64, sharing: &Sharing) -> Result<(), EngineError> {
+    /// One heartbeat: renew and take the share in the store, then let the pollers follow;
+    /// `first`: when the agents it takes are polled first.
+    async fn beat(&self, id: i64, sharing: &Sharing, first: FirstPoll) -> Result<(), EngineError> {
         let shared = self.shared();
         let sent = Instant::now();
         let spec = sharing.watcher.clone();
@@ -120,7 +122,8 @@ impl Engine {
         let holdings = shared
             .write_urgent(move |s| s.heartbeat(&spec, id, ttl, detectors))
             .await?;
-        self.follow(id, holdings, sent + sharing.acting_for()).await
+        self.follow(id, holdings, sent + sharing.acting_for(), first)
+            .await
     }
 
     /// Makes the pollers match what the heartbeat says this watcher holds.
@@ -129,6 +132,7 @@ impl Engine {
         id: i64,
         holdings: Holdings,
         valid_until: Instant,
+        first: FirstPoll,
     ) -> Result<(), EngineError> {
         let shared = self.shared();
         let before = shared.sharing.held();
@@ -179,7 +183,7 @@ impl Engine {
             let agents = shared.read(|s| s.agents()).await?;
             for agent in agents.into_iter().filter(|a| missing.contains(&a.id)) {
                 let token = self.read_token(&agent).await;
-                self.spawn_poller(agent, token).await;
+                self.spawn_poller(agent, token, first).await;
             }
         }
         let took = holds.difference(&had).count();
@@ -264,7 +268,10 @@ async fn heartbeats(engine: Engine, id: i64, sharing: Sharing, mut stopped: watc
         {
             return;
         }
-        let beat = engine.beat(id, &sharing);
+        // Agents taken now were another watcher's (it died, was cut off or gave them back):
+        // polled at once, so a takeover costs the lease's term and a heartbeat, not also up to
+        // an interval.
+        let beat = engine.beat(id, &sharing, FirstPoll::AtOnce);
         match within_term(&engine, &last_error, &mut stopped, beat).await {
             None => return,
             Some(Ok(())) => PAUSED.clone_into(&mut last_error),
