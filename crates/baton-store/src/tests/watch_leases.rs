@@ -83,6 +83,8 @@ fn two_watchers_share_the_agents_each_held_by_exactly_one() {
     assert_eq!(second.agents.len(), 2);
     let (a, b) = (agents_of(&first), agents_of(&second));
     assert!(a.is_disjoint(&b), "{a:?} and {b:?}");
+    // What goes back is the newest agents; what is taken, the oldest free ones.
+    assert_eq!(a, ids[..3].iter().copied().collect());
     assert_eq!(
         a.union(&b).copied().collect::<Vec<_>>(),
         ids,
