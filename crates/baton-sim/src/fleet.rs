@@ -257,6 +257,14 @@ impl SimFleet {
         self.slots.iter().map(|s| s.info.clone()).collect()
     }
 
+    /// The index of the agent serving at `base_url` (as Baton stores it), if one does.
+    pub fn index_of(&self, base_url: &str) -> Option<usize> {
+        self.slots
+            .iter()
+            .find(|s| s.info.base_url == base_url)
+            .map(|s| s.info.index)
+    }
+
     /// Advances every agent's script by one tick (what the timer does).
     pub fn step(&self) {
         step_all(&self.slots);

@@ -40,6 +40,25 @@ pub fn taken_over_at(sources: &[(Instant, u16)], after: Instant, old: &[u16]) ->
         .map(|(at, _)| *at)
 }
 
+/// How long after a `kill -9` a request of the dead poller may still arrive (sent before it
+/// died, read by the agent's server after).
+pub const IN_FLIGHT: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// When another poller took over from one killed at `killed`, whose connection was `old`: the
+/// first request after the kill on another connection, or any request [`IN_FLIGHT`] after it
+/// (a dead process's port may be taken again on loopback by another's new connection to the
+/// same agent, so after that the port tells nothing). None when none came yet.
+pub fn taken_over_after_kill(
+    sources: &[(Instant, u16)],
+    killed: Instant,
+    old: &[u16],
+) -> Option<Instant> {
+    sources
+        .iter()
+        .find(|(at, port)| *at > killed && (!old.contains(port) || *at > killed + IN_FLIGHT))
+        .map(|(at, _)| *at)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -82,5 +101,24 @@ mod tests {
         );
         assert_eq!(taken_over_at(&sources, at(start, 8000), &[5]), None);
         assert_eq!(taken_over_at(&sources, at(start, 2050), &[5, 9]), None);
+        // After a kill: the dead poller's port taken again by another's connection still counts
+        // once the requests of the dead one can no longer be on their way.
+        let reused = vec![
+            (at(start, 0), 5),
+            (at(start, 2100), 5),
+            (at(start, 6000), 5),
+        ];
+        assert_eq!(
+            taken_over_after_kill(&reused, at(start, 2050), &[5]),
+            Some(at(start, 6000))
+        );
+        assert_eq!(
+            taken_over_after_kill(&sources, at(start, 2050), &[5]),
+            Some(at(start, 7000))
+        );
+        assert_eq!(
+            taken_over_after_kill(&reused[..2], at(start, 2050), &[5]),
+            None
+        );
     }
 }

@@ -30,7 +30,7 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use baton_sim::pollers::{ports_between, taken_over_at};
+use baton_sim::pollers::{ports_between, taken_over_after_kill};
 use support::lateness::lateness_in;
 use support::*;
 
@@ -334,19 +334,12 @@ fn run(flags: Flags) -> Fallible<()> {
         ))
     })?
     .ok_or("the watchers never shared the agents out")?;
-    let index: HashMap<i64, usize> = {
-        let by_url: HashMap<String, usize> = fleet
-            .agents()
-            .into_iter()
-            .map(|a| (a.base_url, a.index))
-            .collect();
-        store
-            .agents()
-            .map_err(|e| format!("agents: {e}"))?
-            .into_iter()
-            .filter_map(|a| Some((a.id, *by_url.get(&a.base_url)?)))
-            .collect()
-    };
+    let index: HashMap<i64, usize> = store
+        .agents()
+        .map_err(|e| format!("agents: {e}"))?
+        .into_iter()
+        .filter_map(|a| Some((a.id, fleet.index_of(&a.base_url)?)))
+        .collect();
 
     let mut kills = Vec::new();
     let mut steady = Vec::new();
@@ -400,7 +393,7 @@ fn run(flags: Flags) -> Fallible<()> {
             }
             let last = orphans
                 .iter()
-                .map(|&i| taken_over_at(&fleet.poll_sources(i), killed_at, &old[&i]))
+                .map(|&i| taken_over_after_kill(&fleet.poll_sources(i), killed_at, &old[&i]))
                 .collect::<Option<Vec<Instant>>>();
             failover = last
                 .and_then(|l| l.into_iter().max())
