@@ -17,6 +17,19 @@ fn sharing(name: &str) -> Sharing {
     Sharing::this_process(3_600_000, Some(name.into()))
 }
 
+/// `agents` simulated agents with something new every 50 ms.
+async fn busy_fleet(agents: usize) -> SimFleet {
+    SimFleet::start(SimConfig {
+        agents,
+        base_port: 0,
+        seed: 7,
+        tick_ms: 50,
+        max_events_per_poll: 100,
+    })
+    .await
+    .unwrap()
+}
+
 async fn wait_note(
     notes: &mut tokio::sync::broadcast::Receiver<ShareNote>,
     kind: &str,
@@ -34,15 +47,7 @@ async fn wait_note(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_lease_taken_from_under_a_watcher_refuses_its_writes_and_it_says_so() {
-    let fleet = SimFleet::start(SimConfig {
-        agents: 2,
-        base_port: 0,
-        seed: 7,
-        tick_ms: 50,
-        max_events_per_poll: 100,
-    })
-    .await
-    .unwrap();
+    let fleet = busy_fleet(2).await;
     let engine = engine_with(EngineConfig {
         sharing: Some(sharing("w1")),
         ..test_config()
@@ -146,15 +151,7 @@ fn slow_agent(engine: &baton_engine::Engine, url: &str) -> i64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_agent_taken_over_from_a_watcher_that_stopped_is_polled_at_once() {
-    let fleet = SimFleet::start(SimConfig {
-        agents: 1,
-        base_port: 0,
-        seed: 7,
-        tick_ms: 50,
-        max_events_per_poll: 100,
-    })
-    .await
-    .unwrap();
+    let fleet = busy_fleet(1).await;
     // Polls spread over their interval, as `baton watch` does; a heartbeat every 200 ms.
     let engine = engine_with(EngineConfig {
         sharing: Some(Sharing::this_process(1_200, Some("w1".into()))),
