@@ -2,17 +2,20 @@
 //! one SQLite file otherwise) polling a simulated fleet on 127.0.0.1: the agents are shared out,
 //! each held by one watcher at a time; `kill -9` of one hands its agents to the other within
 //! the ten seconds (the configured failover is three); on PostgreSQL, a watcher whose
-//! connections a proxy drops says it was cut off and stores nothing of what it held while the
-//! other takes over; at the end every agent's events are stored once each, with no sequence
+//! connections a proxy drops says it was cut off, stores nothing of what it held while the
+//! other takes over, and (read at the agents, from the connections their requests came on)
+//! stopped polling them before the other began; at the end every agent's events are stored once each, with no sequence
 //! number missing, and each agent's polls were stored by one watcher per lease term.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use baton_sim::pollers::{one_at_a_time, ports_between, taken_over_at};
+
 use crate::common::watchers::{
-    assert_every_event_once, assert_stores_in_runs, highest_seqs, holders, kill_hard,
-    start_watcher, start_watcher_at, stored_events, Lines,
+    assert_cursors_never_go_back, assert_every_event_once, assert_stores_in_runs, fleet_index,
+    highest_seqs, holders, kill_hard, start_watcher, start_watcher_at, stored_events, Lines,
 };
 use crate::common::{self, Sandbox};
 
@@ -76,6 +79,49 @@ impl Proxy {
 
     fn restore(&self) {
         self.cut.store(false, Ordering::SeqCst);
+    }
+}
+
+/// At the agents a cut-off watcher held (`agents`): after the cut, another watcher's requests
+/// came on connections of its own, and the cut-off one made none once they had begun (its
+/// requests and the other's never take turns): it stopped polling before the other took over.
+async fn stopped_before_taken(
+    sandbox: &Sandbox,
+    fleet: &baton_sim::SimFleet,
+    agents: &[i64],
+    steady: Instant,
+    cut_at: Instant,
+) {
+    let index = fleet_index(&sandbox.open_store_result().expect("the store"), fleet);
+    let sources = |agent: &i64| fleet.poll_sources(index[agent]);
+    let taken = |agent: &i64| {
+        let before = ports_between(&sources(agent), steady, cut_at);
+        taken_over_at(&sources(agent), cut_at, &before).map(|at| (before, at))
+    };
+    wait_for(
+        "another watcher to poll every agent the cut-off one held",
+        Duration::from_secs(30),
+        || agents.iter().all(|a| taken(a).is_some()),
+    )
+    .await;
+    for agent in agents {
+        let (before, taken_at) = taken(agent).expect("taken over");
+        let all = sources(agent);
+        let ports = ports_between(&all, steady, Instant::now());
+        assert!(
+            one_at_a_time(&ports),
+            "agent {agent}: the cut-off watcher's requests and its successor's took turns: {ports:?}"
+        );
+        let last_old = all
+            .iter()
+            .filter(|(at, port)| *at >= steady && before.contains(port))
+            .map(|(at, _)| *at)
+            .max();
+        eprintln!(
+            "agent {agent}: cut-off watcher's last request {:?} after the cut, the successor's first {:?} after it",
+            last_old.map(|at| at.saturating_duration_since(cut_at)),
+            taken_at - cut_at
+        );
     }
 }
 
@@ -175,6 +221,15 @@ async fn watchers_share_the_fleet_take_over_a_killed_one_and_fence_one_cut_off()
             || shared_out("w2", "w3"),
         )
         .await;
+        let held_by_w3: Vec<i64> = holders(&sandbox)
+            .into_iter()
+            .filter(|(_, w)| w == "w3")
+            .map(|(a, _)| a)
+            .collect();
+        // A steady second of w3's polls (on its own connections) before the cut.
+        let steady = Instant::now();
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        let cut_at = Instant::now();
         proxy.cut();
         wait_for("w2 to hold every agent", Duration::from_secs(30), || {
             let held = holders(&sandbox);
@@ -189,6 +244,7 @@ async fn watchers_share_the_fleet_take_over_a_killed_one_and_fence_one_cut_off()
                 .any(|(w, l)| w == "w3" && l["kind"] == "cut_off")
         })
         .await;
+        stopped_before_taken(&sandbox, &fleet, &held_by_w3, steady, cut_at).await;
         proxy.restore();
         others.push(w3);
     }
@@ -203,8 +259,10 @@ async fn watchers_share_the_fleet_take_over_a_killed_one_and_fence_one_cut_off()
         let _ = watcher.child.wait();
     }
 
-    // Every event once, none missing; one poller at a time.
+    // Every event once, none missing, none fetched twice; one poller at a time.
     assert_every_event_once(&sandbox);
+    let index = fleet_index(&sandbox.open_store_result().expect("the store"), &fleet);
+    assert_cursors_never_go_back(&fleet, &index);
     let lines = lines.lock().unwrap().clone();
     let runs = assert_stores_in_runs(&sandbox, &lines);
     eprintln!("runs of stores per agent: {runs:?}");

@@ -97,6 +97,21 @@ pub fn holders_in(store: &baton_store::Store) -> HashMap<i64, String> {
         .collect()
 }
 
+/// The simulated fleet's index of each stored agent: agent id → index.
+pub fn fleet_index(store: &baton_store::Store, fleet: &baton_sim::SimFleet) -> HashMap<i64, usize> {
+    store
+        .agents()
+        .expect("agents")
+        .into_iter()
+        .map(|a| {
+            (
+                a.id,
+                fleet.index_of(&a.base_url).expect("a simulated agent"),
+            )
+        })
+        .collect()
+}
+
 /// (agent id → (events stored, lowest seq, highest seq, distinct seqs)).
 pub fn stored_events(sandbox: &Sandbox) -> HashMap<i64, (i64, i64, i64, i64)> {
     stored_events_in(&sandbox.open_store_result().expect("open the store"))
@@ -126,6 +141,26 @@ pub fn assert_every_event_once(sandbox: &Sandbox) {
         assert_eq!(low, 1, "agent {agent}: from its first event");
         assert_eq!(count, distinct, "agent {agent}: no event twice");
         assert_eq!(count, high - low + 1, "agent {agent}: no event missing");
+    }
+}
+
+/// No event fetched twice, read at the agents: each agent was asked for its events from a
+/// cursor that never went back (a poller asks from where the stored polls left off; one asking
+/// from behind would fetch again what another had stored), and never from none once it had one.
+pub fn assert_cursors_never_go_back(fleet: &baton_sim::SimFleet, index: &HashMap<i64, usize>) {
+    for (agent, i) in index {
+        let asked: Vec<Option<u64>> = fleet.poll_cursors(*i).into_iter().map(|c| c.1).collect();
+        let back = asked
+            .windows(2)
+            .position(|w| w[0].is_some() && (w[1].is_none() || w[1] < w[0]));
+        assert!(
+            back.is_none(),
+            "agent {agent}: asked from cursor {:?} after {:?} (request {} of {})",
+            asked[back.unwrap_or(0) + 1],
+            asked[back.unwrap_or(0)],
+            back.unwrap_or(0) + 2,
+            asked.len()
+        );
     }
 }
 
