@@ -4,8 +4,8 @@
 //! every agent has one live lease and, at the agents, one poller (a steady stretch's requests
 //! come on one watcher's connection, never two taking turns); after the kill every agent it
 //! held is polled by another watcher within the 10 s, read at the agents (the first
-//! request on a connection the killed watcher did not use), and what the agent said after the
-//! kill is stored. Meanwhile agents ask for approval and the asks are decided, half with `baton
+//! request on a connection the killed watcher did not use, or any once the dead one's can no
+//! longer be on their way), and what the agent said after the kill is stored. Meanwhile agents ask for approval and the asks are decided, half with `baton
 //! decide` and half in the store (the watchers' relays deliver those). At the end every agent's
 //! events are stored once each with no `seq` missing, no agent was asked for its events from a
 //! cursor behind one it had been asked from (nothing fetched again that was stored), each
