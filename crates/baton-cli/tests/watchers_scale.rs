@@ -17,7 +17,7 @@
 //! is the lease term plus another watcher's heartbeat (an agent taken over is polled at once):
 //! 4.2 s at 5 s, 8.3 s at the default, plus the heartbeat's own write, which on a loaded
 //! two-core machine waits for the store's write lock behind the other watchers' polls. At the
-//! default a round takes twice as long (the whole test about eight minutes, not four) and
+//! default a round takes longer (the whole test about six minutes, not three and a half) and
 //! leaves 1.7 s for that wait. The default's own distribution over 20 kills is `make bench`'s
 //! `watchers_failover`, or this test with `BATON_SCALE_FAILOVER_MS=10000`.
 //!
