@@ -68,6 +68,12 @@ pub fn label(name: &str) -> &str {
     }
 }
 
+/// Whether the process maps a file whose path holds `needle` (`libLLVM`: Mesa's llvmpipe).
+pub fn maps_file(pid: u32, needle: &str) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/maps"))
+        .is_ok_and(|maps| maps.lines().any(|l| l.contains('/') && l.contains(needle)))
+}
+
 fn pids() -> Vec<u32> {
     let Ok(entries) = std::fs::read_dir("/proc") else {
         return Vec::new();

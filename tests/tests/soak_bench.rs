@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use baton_tests::app::{RunningApp, ONE_APP};
-use baton_tests::app_memory::{app_processes, by_name, label};
+use baton_tests::app_memory::{app_processes, by_name, label, maps_file};
 
 const LONG: Duration = Duration::from_secs(60);
 /// The goal of issue 35, in MB (10^6 bytes) as it is written.
@@ -81,6 +81,22 @@ fn mean(samples: &[Sample]) -> Sample {
         split,
         others: samples.iter().map(|s| s.others).max().unwrap_or(0),
     }
+}
+
+/// Which of the app's processes map Mesa's GL driver and its libLLVM (llvmpipe, no GPU here).
+fn gl_text(data: &Path) -> String {
+    app_processes(data)
+        .iter()
+        .map(|p| {
+            let gl = match (maps_file(p.pid, "_dri.so"), maps_file(p.pid, "libLLVM")) {
+                (false, false) => "no GL driver",
+                (true, false) => "GL driver",
+                (_, true) => "GL driver + libLLVM",
+            };
+            format!("{} {gl}", label(&p.name))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn split_text(s: &Sample) -> String {
@@ -148,6 +164,7 @@ async fn the_app_with_the_demo_fleet_for_half_an_hour() {
             mib(p.rss)
         );
     }
+    eprintln!("  idle: {}", gl_text(app.data_dir()));
     session
         .click_first("[data-testid=start-demo]", LONG)
         .await
@@ -187,6 +204,7 @@ async fn the_app_with_the_demo_fleet_for_half_an_hour() {
         .await
         .map(|v| v.to_string())
         .unwrap_or_default();
+    let gl_at_end = gl_text(app.data_dir());
     app.screenshot("soak-end").ok();
     app.close().await;
 
@@ -279,4 +297,5 @@ async fn the_app_with_the_demo_fleet_for_half_an_hour() {
         samples.iter().map(|s| s.others).max().unwrap_or(0)
     );
     println!("page at the end (cards rendered, queue counts): {page}");
+    println!("mapped at the end: {gl_at_end}");
 }
