@@ -127,6 +127,26 @@ fn prepared() -> tempfile::TempDir {
             99,
         ),
     );
+    // The researcher's last call, a long answer, passes its budget today whatever the hour:
+    // the two hours of work above start yesterday (UTC) until 02:00.
+    let (researcher, remote, name) = ids[0];
+    ingest(
+        &mut store,
+        researcher,
+        now - chrono::Duration::seconds(1),
+        document(
+            remote,
+            name,
+            json!([]),
+            json!([{
+                "seq": 5_000, "at": (now - chrono::Duration::seconds(1)).to_rfc3339(),
+                "kind": "api_call", "task_id": format!("{remote}-3"),
+                "api": "openai", "model": "gpt-4o", "status": 200,
+                "input_tokens": 4000, "output_tokens": 30_000, "tokens": 34_000,
+            }]),
+            100,
+        ),
+    );
     // A month of polls: the writer stable all along, the researcher since a bad day 19 days
     // ago, the editor only these three days.
     for back in 0..30 {
