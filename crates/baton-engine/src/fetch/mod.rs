@@ -123,6 +123,23 @@ impl Fetcher {
         })
     }
 
+    /// Sends `request`: its answer whatever the status, but a 401 (the token) is an error.
+    async fn send(
+        &self,
+        request: reqwest::RequestBuilder,
+        url: &str,
+        timeout_ms: u64,
+    ) -> Result<reqwest::Response, FetchError> {
+        let response = request
+            .send()
+            .await
+            .map_err(|err| self.explain(&err, url, timeout_ms, 0))?;
+        if response.status() == reqwest::StatusCode::UNAUTHORIZED {
+            return Err(FetchError::Unauthorized);
+        }
+        Ok(response)
+    }
+
     async fn get_body(
         &self,
         url: &str,
@@ -137,14 +154,8 @@ impl Fetcher {
         if let Some(token) = token {
             request = request.bearer_auth(token);
         }
-        let response = request
-            .send()
-            .await
-            .map_err(|err| self.explain(&err, url, timeout_ms, 0))?;
+        let response = self.send(request, url, timeout_ms).await?;
         let status = response.status();
-        if status == reqwest::StatusCode::UNAUTHORIZED {
-            return Err(FetchError::Unauthorized);
-        }
         if !status.is_success() {
             return Err(FetchError::of_status(&response));
         }
@@ -201,15 +212,9 @@ impl Fetcher {
     ) -> Result<Exchanged, FetchError> {
         let started = Instant::now();
         let read = async {
-            let response = request
-                .timeout(Duration::from_millis(timeout_ms))
-                .send()
-                .await
-                .map_err(|err| self.explain(&err, url, timeout_ms, 0))?;
+            let request = request.timeout(Duration::from_millis(timeout_ms));
+            let response = self.send(request, url, timeout_ms).await?;
             let status = response.status();
-            if status == reqwest::StatusCode::UNAUTHORIZED {
-                return Err(FetchError::Unauthorized);
-            }
             let etag = response
                 .headers()
                 .get(reqwest::header::ETAG)
@@ -222,7 +227,7 @@ impl Fetcher {
                 .and_then(|v| chrono::DateTime::parse_from_rfc2822(v).ok())
                 .map(|at| at.with_timezone(&chrono::Utc));
             let body = self.read_body(response, url, timeout_ms).await?;
-            Ok((status.as_u16(), etag, date, body))
+            Ok::<_, FetchError>((status.as_u16(), etag, date, body))
         };
         let (status, etag, date, body) =
             tokio::time::timeout(Duration::from_millis(timeout_ms), read)
