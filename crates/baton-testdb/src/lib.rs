@@ -245,8 +245,11 @@ impl PgServer {
             Ok("on") => "",
             _ => "-c fsync=off ",
         };
+        // Benchmarks may add settings of their own (e.g. `-c
+        // shared_preload_libraries=pg_stat_statements` to see where the server's time goes).
+        let extra = std::env::var("BATON_TEST_PG_OPTIONS").unwrap_or_default();
         format!(
-            "-p {} -k {} -c listen_addresses=127.0.0.1 {fsync}-c max_connections=300",
+            "-p {} -k {} -c listen_addresses=127.0.0.1 {fsync}-c max_connections=300 {extra}",
             self.port,
             self.dir.display()
         )
