@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use crate::changes::{self, ChangeKind};
-use crate::db::{params, Db};
+use crate::db::{params, Db, ReadAhead, ReadRows};
 use baton_core::a2a::AgentCard;
 use baton_core::agent::{AdapterKind, AgentConfig};
 use baton_core::task::TaskState;
@@ -175,27 +175,54 @@ impl Store {
     }
 }
 
+/// Lists the read of the agent's open requests for input (its needs-approval escalations),
+/// which an ingest settles when their task moves on: taken by [`open_requests`].
+pub(crate) fn open_requests_read(agent_id: i64, ahead: &mut ReadAhead) {
+    ahead.read(
+        "SELECT e.id, e.finding_id, e.task_id FROM escalations e
+           JOIN findings f ON f.id = e.finding_id
+          WHERE e.state = 'open' AND f.kind = 'needs_approval' AND e.agent_id = ?1
+          ORDER BY e.id",
+        params![agent_id],
+    );
+}
+
+/// An open request for input: its escalation, its finding and its task.
+pub(crate) struct OpenRequest {
+    id: i64,
+    finding_id: i64,
+    task_id: Option<String>,
+}
+
+/// The agent's open requests, as [`open_requests_read`] read them.
+pub(crate) fn open_requests(rows: &mut ReadRows) -> Result<Vec<OpenRequest>> {
+    rows.take()?
+        .iter()
+        .map(|row| {
+            Ok(OpenRequest {
+                id: row.get(0)?,
+                finding_id: row.get(1)?,
+                task_id: row.get(2)?,
+            })
+        })
+        .collect()
+}
+
 /// The agent's task `task_id` left an interrupted state for `now_state`: its open request for
-/// input (a needs-approval escalation) is settled, as the agent's doing, in the decision log.
-/// Returns the escalations settled.
+/// input (a needs-approval escalation, among `open` read ahead) is settled, as the agent's
+/// doing, in the decision log. Returns the escalations settled.
 pub(crate) fn settle_requests_in(
     tx: &Db,
-    agent_id: i64,
+    open: &[OpenRequest],
     agent_name: &str,
     task_id: &str,
     now_state: TaskState,
     now: DateTime<Utc>,
 ) -> Result<Vec<i64>> {
-    let open: Vec<(i64, i64)> = {
-        let stmt_sql =
-            "SELECT e.id, e.finding_id FROM escalations e JOIN findings f ON f.id = e.finding_id
-              WHERE e.state = 'open' AND f.kind = 'needs_approval' AND e.agent_id = ?1
-                AND e.task_id = ?2";
-        let rows = tx.query_map(stmt_sql, params![agent_id, task_id], |row| {
-            Ok((row.get(0)?, row.get(1)?))
-        })?;
-        rows.into_iter().collect()
-    };
+    let open = open
+        .iter()
+        .filter(|r| r.task_id.as_deref() == Some(task_id))
+        .map(|r| (r.id, r.finding_id));
     let mut settled = Vec::new();
     for (id, finding_id) in open {
         let decision = append_decision_in(

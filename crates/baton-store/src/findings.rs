@@ -147,6 +147,69 @@ fn stored_findings(
         .collect()
 }
 
+/// New findings waiting to be inserted: all at once, in one round trip on PostgreSQL (each
+/// insert returns its id), before anything that could read them.
+struct NewRows<'f> {
+    now: DateTime<Utc>,
+    inserts: ReadAhead,
+    findings: Vec<&'f Finding>,
+}
+
+impl<'f> NewRows<'f> {
+    fn new(now: DateTime<Utc>) -> NewRows<'f> {
+        NewRows {
+            now,
+            inserts: ReadAhead::default(),
+            findings: Vec::new(),
+        }
+    }
+
+    /// Inserts what waits; the new ids go to `recorded` and `opened`, in order.
+    fn insert(
+        &mut self,
+        tx: &Db,
+        recorded: &mut RecordedFindings,
+        opened: &mut Vec<(i64, NewFinding)>,
+    ) -> Result<()> {
+        if self.findings.is_empty() {
+            return Ok(());
+        }
+        let mut rows = tx.read_ahead(&std::mem::take(&mut self.inserts))?;
+        for f in self.findings.drain(..) {
+            let id: i64 = match rows.take()?.first() {
+                Some(row) => row.get(0)?,
+                None => {
+                    return Err(StoreError::Corrupt(
+                        "a finding inserted without an id".into(),
+                    ))
+                }
+            };
+            recorded.opened.push(id);
+            opened.push((id, NewFinding::of(f)));
+        }
+        Ok(())
+    }
+
+    fn push(&mut self, f: &'f Finding) {
+        self.inserts.read(
+            "INSERT INTO findings (kind, severity, agents, resource, summary, evidence,
+                                   opened_at, updated_at, dedupe_key)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8) RETURNING id",
+            params![
+                f.kind.as_str(),
+                f.severity.as_str(),
+                json(&f.agents),
+                f.resource,
+                f.summary,
+                json(&f.evidence),
+                ts(self.now),
+                f.dedupe_key
+            ],
+        );
+        self.findings.push(f);
+    }
+}
+
 fn union<T: Ord + Clone>(a: &[T], b: &[T]) -> Vec<T> {
     let mut all: Vec<T> = a.iter().chain(b).cloned().collect();
     all.sort_unstable();
@@ -168,10 +231,14 @@ impl Store {
         // Keys whose row changed in this write: looked up again rather than as read ahead.
         let mut moved: std::collections::HashSet<String> = Default::default();
         let mut opened: Vec<(i64, NewFinding)> = Vec::new();
+        let mut reworded: Vec<(i64, String)> = Vec::new();
+        let mut new = NewRows::new(now);
         for f in findings {
             let existing = if moved.insert(f.dedupe_key.clone()) {
                 known.remove(&f.dedupe_key)
             } else {
+                // The same key again: its row may be one of the new ones.
+                new.insert(&tx, &mut recorded, &mut opened)?;
                 tx.query_opt(
                     &format!("SELECT {COLS} FROM findings WHERE dedupe_key = ?1"),
                     params![&f.dedupe_key],
@@ -181,6 +248,8 @@ impl Store {
             };
             let existing = match (existing, &f.continues) {
                 (None, Some(prefix)) => {
+                    // It may carry on a finding opened a moment ago, in this write.
+                    new.insert(&tx, &mut recorded, &mut opened)?;
                     let carried = carry_on(&tx, prefix, f)?;
                     if let Some((_, was)) = &carried {
                         moved.insert(was.clone());
@@ -214,7 +283,7 @@ impl Store {
                     )?;
                     recorded.updated.push(open.id);
                     if open.summary != f.summary {
-                        recorded.retitled.extend(retitle(&tx, open.id, &f.summary)?);
+                        reworded.push((open.id, f.summary.clone()));
                     }
                     continue;
                 }
@@ -236,25 +305,10 @@ impl Store {
                 }
                 None => {}
             }
-            let id: i64 = tx.query_row(
-                "INSERT INTO findings (kind, severity, agents, resource, summary, evidence,
-                                       opened_at, updated_at, dedupe_key)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8) RETURNING id",
-                params![
-                    f.kind.as_str(),
-                    f.severity.as_str(),
-                    json(&f.agents),
-                    f.resource,
-                    f.summary,
-                    json(&f.evidence),
-                    ts(now),
-                    f.dedupe_key
-                ],
-                |row| row.get(0),
-            )?;
-            recorded.opened.push(id);
-            opened.push((id, NewFinding::of(f)));
+            new.push(f);
         }
+        new.insert(&tx, &mut recorded, &mut opened)?;
+        recorded.retitled = retitle(&tx, &reworded)?;
         let filed = file_findings(&tx, &mut filing, &opened, now)?;
         recorded.escalations = filed.opened;
         recorded.grown = filed.grown;

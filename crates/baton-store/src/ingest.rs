@@ -10,7 +10,7 @@ use baton_core::protocol::{EventKind, StatusDocument};
 use baton_core::views::TaskCard;
 use chrono::{DateTime, Utc};
 
-use crate::a2a::settle_requests_in;
+use crate::a2a::{open_requests, open_requests_read, settle_requests_in};
 use crate::codec::{agent_state_str, ts};
 use crate::costs::{record_call_cost, record_report_cost};
 use crate::error::{Result, StoreError};
@@ -116,6 +116,9 @@ impl Store {
         Store::agent_reads(agent_id, ahead);
         let ids: Vec<&str> = doc.tasks.iter().map(|t| t.id.as_str()).collect();
         stored_tasks_reads(agent_id, &ids, ahead);
+        if !doc.tasks.is_empty() {
+            open_requests_read(agent_id, ahead);
+        }
         stored_events_reads(agent_id, &doc.events, ahead);
         if doc.agent.declares.is_some() {
             stored_declares_read(agent_id, ahead);
@@ -170,6 +173,10 @@ fn ingest_known(
 ) -> Result<IngestSummary> {
     let (agent_name, previous_remote_id, highest_before) = Store::agent_read(agent_id, rows)?;
     let tasks = StoredTasks::read(rows, doc.tasks.len())?;
+    let open_requests = match doc.tasks.is_empty() {
+        true => Vec::new(),
+        false => open_requests(rows)?,
+    };
     let events = StoredEvents::read(rows, &doc.events)?;
     let declared = match doc.agent.declares {
         Some(_) => stored_declares(rows)?,
@@ -217,7 +224,7 @@ fn ingest_known(
             if was.is_some_and(is_interrupted) && !is_interrupted(task.state) {
                 summary.settled_requests.extend(settle_requests_in(
                     tx,
-                    agent_id,
+                    &open_requests,
                     &agent_name,
                     &task.id,
                     task.state,

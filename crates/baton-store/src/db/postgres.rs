@@ -295,6 +295,11 @@ impl PgConn {
     /// requests are pipelined): prepared once per connection, or on a one-shot connection
     /// sent unnamed with its values. A lost connection is noted as the store being away.
     fn run(&self, sql: &str, params: &[&dyn Param], call: Call) -> Result<Answer> {
+        // Which statements cost a round trip of their own inside a write (where they hold the
+        // store's write lock): `RUST_LOG=baton_store::round_trips=trace`.
+        if self.in_transaction() {
+            tracing::trace!(target: "baton_store::round_trips", sql);
+        }
         let client = self.client()?;
         let values: Vec<PgValue<'_>> = params.iter().map(|p| PgValue(p.value())).collect();
         let kinds: Vec<Kind> = values.iter().map(|v| v.0.kind()).collect();

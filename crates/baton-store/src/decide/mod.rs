@@ -237,14 +237,14 @@ pub(crate) fn resolve_in(
     decision_seq: i64,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    tx.execute(
+    tx.execute_later(
         "UPDATE escalations SET state = 'resolved', resolved_at = ?2, decision_id = ?3,
                 snoozed_until = NULL
          WHERE id = ?1",
         params![id, ts(now), decision_seq],
     )?;
     changes::record(tx, ChangeKind::EscalationChanged, id, "")?;
-    tx.execute(
+    tx.execute_later(
         "UPDATE findings SET closed_at = ?2
           WHERE (id = ?1 OR escalation_id = ?3) AND closed_at IS NULL",
         params![finding_id, ts(now), id],

@@ -6,33 +6,66 @@ use baton_core::escalations::group_title;
 
 use crate::changes::{self, ChangeKind};
 use crate::codec::parse_json;
-use crate::db::{params, Db};
+use std::collections::HashMap;
+
+use crate::db::{params, Db, ReadAhead, Value};
 use crate::error::Result;
 
-/// A finding's words changed: its open item says so (as the group's title when grouped).
-pub(crate) fn retitle(tx: &Db, finding_id: i64, summary: &str) -> Result<Vec<i64>> {
-    let item: Option<(i64, i64, Option<String>)> = tx.query_opt(
-        "SELECT e.id, e.occurrences, e.scope FROM escalations e
-               JOIN findings f ON f.escalation_id = e.id OR e.finding_id = f.id
-              WHERE f.id = ?1 AND e.state = 'open'
-              ORDER BY e.id DESC LIMIT 1",
-        params![finding_id],
-        |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
-    )?;
-    let Some((id, occurrences, scope)) = item else {
-        return Ok(Vec::new());
-    };
-    let count = u32::try_from(occurrences).unwrap_or(u32::MAX);
-    let title = group_title(summary, count, scope.as_deref());
-    let changed = tx.execute(
-        "UPDATE escalations SET title = ?2 WHERE id = ?1 AND title != ?2",
-        params![id, title],
-    )?;
-    if changed == 0 {
+/// Findings whose words changed: their open items say so (as the group's title when grouped),
+/// in the order given (a group's title follows the last of its findings). The items are read
+/// in one flight and their titles written with the write's end: no round trip per finding.
+/// The items whose title changed, each once.
+pub(crate) fn retitle(tx: &Db, reworded: &[(i64, String)]) -> Result<Vec<i64>> {
+    if reworded.is_empty() {
         return Ok(Vec::new());
     }
-    changes::record(tx, ChangeKind::EscalationChanged, id, "")?;
-    Ok(vec![id])
+    let ids: Vec<Value> = reworded.iter().map(|(id, _)| Value::Int(*id)).collect();
+    let mut ahead = ReadAhead::default();
+    let reads = ahead.read_in(
+        |list| {
+            format!(
+                "SELECT f.id, e.id, e.occurrences, e.scope, e.title FROM escalations e
+                   JOIN findings f ON f.escalation_id = e.id OR e.finding_id = f.id
+                  WHERE f.id IN ({list}) AND e.state = 'open'
+                  ORDER BY f.id, e.id DESC"
+            )
+        },
+        params![],
+        &ids,
+    );
+    // Each finding's open item (the newest), with its count, scope and title.
+    let mut items: HashMap<i64, (i64, i64, Option<String>)> = HashMap::new();
+    let mut titles: HashMap<i64, String> = HashMap::new();
+    for row in tx.read_ahead(&ahead)?.next_many(reads)? {
+        let finding: i64 = row.get(0)?;
+        let item: i64 = row.get(1)?;
+        if items.contains_key(&finding) {
+            continue;
+        }
+        items.insert(finding, (item, row.get(2)?, row.get(3)?));
+        titles.entry(item).or_insert(row.get(4)?);
+    }
+    let mut changed = Vec::new();
+    for (finding, summary) in reworded {
+        let Some((item, occurrences, scope)) = items.get(finding) else {
+            continue;
+        };
+        let count = u32::try_from(*occurrences).unwrap_or(u32::MAX);
+        let title = group_title(summary, count, scope.as_deref());
+        if titles.get(item) == Some(&title) {
+            continue;
+        }
+        tx.execute_later(
+            "UPDATE escalations SET title = ?2 WHERE id = ?1",
+            params![*item, title],
+        )?;
+        titles.insert(*item, title);
+        if !changed.contains(item) {
+            changes::record(tx, ChangeKind::EscalationChanged, *item, "")?;
+            changed.push(*item);
+        }
+    }
+    Ok(changed)
 }
 
 /// Most findings of one item whose evidence is read (the lead's, then the newest).

@@ -14,6 +14,7 @@ use std::collections::HashMap;
 
 use crate::changes::{self, ChangeKind};
 use crate::db::{params, Db};
+use ahead::{item_of, read_before_filing, CROWDED_SQL, ITEM_SQL, TAKING_SQL};
 use baton_core::detect::{cap_evidence, EvidenceRef, FindingKind, Severity};
 use baton_core::escalations::{
     group_of, group_title, sla_for, Group, GROUP_WINDOW, MAX_GROUP_RESOURCES, MAX_OPEN_PER_SCOPE,
@@ -26,6 +27,7 @@ use crate::error::Result;
 use crate::escalations::{evidence_events, task_of};
 use crate::rules::rules_in;
 
+mod ahead;
 mod item;
 pub(crate) use item::{item_evidence, retitle};
 
@@ -73,6 +75,8 @@ pub(crate) struct Filing {
     /// `MAX_OPEN_PER_SCOPE`).
     crowded: HashMap<(FindingKind, Option<String>), Vec<i64>>,
     items: HashMap<i64, Item>,
+    /// Ids taken ahead for the items this write may open (see [`reserve_item_ids`]).
+    item_ids: Vec<i64>,
 }
 
 /// An item as filing counts into it.
@@ -100,9 +104,13 @@ pub(crate) fn file_findings(
     }
     let rules: Vec<_> = rules_in(tx)?.into_iter().map(|r| r.rule).collect();
     let compiled = CompiledRules::new(rules.clone());
-    for (finding_id, f) in new {
+    let groups: Vec<Option<Group>> = new
+        .iter()
+        .map(|(_, f)| group_of(f.kind, &f.agents, f.resource.as_deref(), &compiled))
+        .collect();
+    read_before_filing(tx, filing, new, &groups, now)?;
+    for ((finding_id, f), group) in new.iter().zip(groups) {
         let finding_id = *finding_id;
-        let group = group_of(f.kind, &f.agents, f.resource.as_deref(), &compiled);
         if let Some(group) = &group {
             let item = match taking(tx, filing, &group.key, now)? {
                 Some(item) => Some(item),
@@ -158,13 +166,9 @@ fn taking(
     if let Some(known) = filing.taking.get(key) {
         return Ok(*known);
     }
-    let found = tx.query_opt(
-        "SELECT id, state = 'open' FROM escalations
-              WHERE group_key = ?1 AND last_seen_at >= ?2 AND state != 'expired'
-              ORDER BY id DESC LIMIT 1",
-        params![key, ts(now - GROUP_WINDOW)],
-        |row| Ok((row.get(0)?, row.get(1)?)),
-    )?;
+    let found = tx.query_opt(TAKING_SQL, params![key, ts(now - GROUP_WINDOW)], |row| {
+        Ok((row.get(0)?, row.get(1)?))
+    })?;
     filing.taking.insert(key.to_owned(), found);
     Ok(found)
 }
@@ -184,12 +188,8 @@ fn crowded(
             .then(|| open.first().copied())
             .flatten());
     }
-    let stmt_sql = "SELECT e.id FROM escalations e JOIN findings f ON f.id = e.finding_id
-          WHERE e.state = 'open' AND e.group_key IS NOT NULL AND f.kind = ?1
-            AND e.scope IS NOT DISTINCT FROM ?2 AND e.last_seen_at >= ?3
-          ORDER BY e.id DESC LIMIT ?4";
     let open = tx.query_map(
-        stmt_sql,
+        CROWDED_SQL,
         params![
             kind.as_str(),
             scope,
@@ -257,28 +257,7 @@ fn count_in(
 
 /// An item as filing counts into it, read from the store.
 fn read_item(tx: &Db, item: i64) -> Result<Item> {
-    let (occurrences, scope, resources, lead, agents): (i64, Option<String>, String, i64, String) =
-        tx.query_row(
-            "SELECT e.occurrences, e.scope, e.resources, f.id, f.agents
-               FROM escalations e JOIN findings f ON f.id = e.finding_id WHERE e.id = ?1",
-            params![item],
-            |row| {
-                Ok((
-                    row.get(0)?,
-                    row.get(1)?,
-                    row.get(2)?,
-                    row.get(3)?,
-                    row.get(4)?,
-                ))
-            },
-        )?;
-    Ok(Item {
-        occurrences,
-        scope,
-        resources: parse_json(&resources, "escalation resources")?,
-        lead,
-        agents: parse_json(&agents, "finding agents")?,
-    })
+    tx.query_row(ITEM_SQL, params![item], |row| item_of(row))
 }
 
 /// The item's agents (its lead finding's) take in `agents`; an item of several agents is no
@@ -302,6 +281,20 @@ fn join_agents(tx: &Db, item: i64, known: &mut Item, agents: &[i64]) -> Result<(
     Ok(())
 }
 
+/// An item's insert: with its id (`?12`, taken ahead), or returning the one the table gives.
+fn insert_item_sql(with_id: bool) -> String {
+    let (column, value, returning) = match with_id {
+        true => (", id", ", ?12", ""),
+        false => ("", "", " RETURNING id"),
+    };
+    format!(
+        "INSERT INTO escalations (finding_id, agent_id, task_id, title, opened_at, due_at,
+                                  assignee, group_key, scope, resources, resource_count,
+                                  last_seen_at{column})
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?5{value}){returning}"
+    )
+}
+
 /// Opens an item for a finding (the first of its group, or one never grouped).
 fn open_item(
     tx: &Db,
@@ -321,26 +314,29 @@ fn open_item(
         _ => (None, None),
     };
     let resources: Vec<&String> = f.resource.iter().collect();
-    let item: i64 = tx.query_row(
-        "INSERT INTO escalations (finding_id, agent_id, task_id, title, opened_at, due_at,
-                                  assignee, group_key, scope, resources, resource_count,
-                                  last_seen_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?5) RETURNING id",
-        params![
-            finding_id,
-            agent_id,
-            task_id,
-            f.summary,
-            ts(now),
-            ts(now + sla),
-            assignee,
-            group.map(|g| g.key.as_str()),
-            group.and_then(|g| g.scope.as_deref()),
-            json(&resources),
-            resources.len() as i64,
-        ],
-        |row| row.get(0),
-    )?;
+    // An id taken ahead when there is one (no round trip: the insert goes out with the write).
+    let taken = filing.item_ids.pop();
+    let values = params![
+        finding_id,
+        agent_id,
+        task_id,
+        f.summary,
+        ts(now),
+        ts(now + sla),
+        assignee,
+        group.map(|g| g.key.as_str()),
+        group.and_then(|g| g.scope.as_deref()),
+        json(&resources),
+        resources.len() as i64,
+        taken,
+    ];
+    let item: i64 = match taken {
+        Some(id) => {
+            tx.execute_later(&insert_item_sql(true), values)?;
+            id
+        }
+        None => tx.query_row(&insert_item_sql(false), &values[..11], |row| row.get(0))?,
+    };
     tx.execute_later(
         "UPDATE findings SET escalation_id = ?2 WHERE id = ?1",
         params![finding_id, item],

@@ -186,3 +186,51 @@ fn an_open_escalation_takes_its_findings_new_summary_and_an_expired_one_keeps_it
         "3 × 429 in the last 5 min"
     );
 }
+
+/// A collision of agents 1 and 2 on `resource`: a cause of its own, a group of its own.
+fn collision_on(resource: &str) -> Finding {
+    Finding {
+        resource: Some(resource.into()),
+        dedupe_key: format!("write_collision:{resource}:1,2"),
+        ..collision(&[(1, 1), (2, 1)], &format!("two writers on {resource}"))
+    }
+}
+
+#[test]
+fn a_run_of_new_findings_is_filed_in_a_few_round_trips_whatever_its_size() {
+    let (mut store, _) = store_with_agent();
+    // The first run prepares the statements (a round trip each on PostgreSQL, once).
+    let warm: Vec<Finding> = (0..40)
+        .map(|i| collision_on(&format!("w{i}://x")))
+        .collect();
+    store.record_findings(&warm, t(0)).unwrap();
+    let run: Vec<Finding> = (0..40)
+        .map(|i| collision_on(&format!("r{i}://x")))
+        .collect();
+    let before = store.db().round_trips();
+    let recorded = store.record_findings(&run, t(1)).unwrap();
+    let trips = store.db().round_trips() - before;
+    assert_eq!(
+        (recorded.opened.len(), recorded.escalations.len()),
+        (40, 40)
+    );
+    // Each item opened with an id taken ahead is the one stored, about its own finding.
+    for (finding, item) in recorded.opened.iter().zip(&recorded.escalations) {
+        let stored = store.escalation(*item).unwrap();
+        assert_eq!(stored.finding_id, Some(*finding), "{stored:?}");
+    }
+    let mut ids = recorded.escalations.clone();
+    ids.dedup();
+    assert_eq!(ids.len(), 40, "every item its own id");
+    // The stored findings in one flight, the new ones inserted in another, the queue read in
+    // three (the rules, taking items and scopes, items and ids), the commit: not one per finding.
+    match baton_testdb::engine() {
+        baton_testdb::Engine::Postgres => assert!(trips <= 7, "{trips} round trips"),
+        baton_testdb::Engine::Sqlite => assert_eq!(trips, 0),
+    }
+    // The next item opened the usual way still gets an id of its own.
+    let next = store
+        .record_findings(&[collision_on("n://x")], t(2))
+        .unwrap();
+    assert!(next.escalations[0] > *recorded.escalations.iter().max().unwrap());
+}
