@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use crate::changes::{self, ChangeKind};
-use crate::db::{params, Db, ReadAhead, ReadRows};
+use crate::db::{params, Db, ReadAhead, ReadRows, Value};
 use baton_core::a2a::AgentCard;
 use baton_core::agent::{AdapterKind, AgentConfig};
 use baton_core::task::TaskState;
@@ -175,16 +175,25 @@ impl Store {
     }
 }
 
-/// Lists the read of the agent's open requests for input (its needs-approval escalations),
-/// which an ingest settles when their task moves on: taken by [`open_requests`].
-pub(crate) fn open_requests_read(agent_id: i64, ahead: &mut ReadAhead) {
-    ahead.read(
-        "SELECT e.id, e.finding_id, e.task_id FROM escalations e
-           JOIN findings f ON f.id = e.finding_id
-          WHERE e.state = 'open' AND f.kind = 'needs_approval' AND e.agent_id = ?1
-          ORDER BY e.id",
+/// Lists the reads of the agent's open requests for input (its needs-approval escalations) on
+/// `tasks`, which an ingest settles when their task moves on: taken by [`open_requests`]. How
+/// many reads it listed (none for no tasks). By task id, so that the server looks up each
+/// task's items rather than every open item.
+pub(crate) fn open_requests_read(agent_id: i64, tasks: &[&str], ahead: &mut ReadAhead) -> usize {
+    let ids: Vec<Value> = tasks.iter().map(|id| Value::Text(id)).collect();
+    ahead.read_in(
+        |list| {
+            format!(
+                "SELECT e.id, e.finding_id, e.task_id FROM escalations e
+                   JOIN findings f ON f.id = e.finding_id
+                  WHERE e.agent_id = ?1 AND e.task_id IN ({list})
+                    AND e.state = 'open' AND f.kind = 'needs_approval'
+                  ORDER BY e.id"
+            )
+        },
         params![agent_id],
-    );
+        &ids,
+    )
 }
 
 /// An open request for input: its escalation, its finding and its task.
@@ -194,18 +203,21 @@ pub(crate) struct OpenRequest {
     task_id: Option<String>,
 }
 
-/// The agent's open requests, as [`open_requests_read`] read them.
-pub(crate) fn open_requests(rows: &mut ReadRows) -> Result<Vec<OpenRequest>> {
-    rows.take()?
-        .iter()
-        .map(|row| {
-            Ok(OpenRequest {
-                id: row.get(0)?,
+/// The agent's open requests, as the `reads` of [`open_requests_read`] read them (a task
+/// listed twice to pad a list gives its rows twice: each counts once).
+pub(crate) fn open_requests(rows: &mut ReadRows, reads: usize) -> Result<Vec<OpenRequest>> {
+    let mut found: Vec<OpenRequest> = Vec::new();
+    for row in rows.next_many(reads)? {
+        let id: i64 = row.get(0)?;
+        if !found.iter().any(|r| r.id == id) {
+            found.push(OpenRequest {
+                id,
                 finding_id: row.get(1)?,
                 task_id: row.get(2)?,
-            })
-        })
-        .collect()
+            });
+        }
+    }
+    Ok(found)
 }
 
 /// The agent's task `task_id` left an interrupted state for `now_state`: its open request for

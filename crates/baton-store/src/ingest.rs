@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use crate::changes::{self, ChangeKind};
-use crate::db::{params, Db, ReadAhead, ReadRows};
+use crate::db::{in_list_reads, params, Db, ReadAhead, ReadRows};
 use baton_core::protocol::{EventKind, StatusDocument};
 use baton_core::views::TaskCard;
 use chrono::{DateTime, Utc};
@@ -116,9 +116,7 @@ impl Store {
         Store::agent_reads(agent_id, ahead);
         let ids: Vec<&str> = doc.tasks.iter().map(|t| t.id.as_str()).collect();
         stored_tasks_reads(agent_id, &ids, ahead);
-        if !doc.tasks.is_empty() {
-            open_requests_read(agent_id, ahead);
-        }
+        open_requests_read(agent_id, &moving_on(doc), ahead);
         stored_events_reads(agent_id, &doc.events, ahead);
         if doc.agent.declares.is_some() {
             stored_declares_read(agent_id, ahead);
@@ -163,6 +161,16 @@ impl Store {
     }
 }
 
+/// The tasks of `doc` that may have moved on from waiting for a person (their requests for
+/// input are then settled): those not waiting now.
+fn moving_on(doc: &StatusDocument) -> Vec<&str> {
+    doc.tasks
+        .iter()
+        .filter(|t| !is_interrupted(t.state))
+        .map(|t| t.id.as_str())
+        .collect()
+}
+
 /// One ingest with its reads made (see [`Store::ingest_reads`]).
 fn ingest_known(
     tx: &Db,
@@ -173,10 +181,7 @@ fn ingest_known(
 ) -> Result<IngestSummary> {
     let (agent_name, previous_remote_id, highest_before) = Store::agent_read(agent_id, rows)?;
     let tasks = StoredTasks::read(rows, doc.tasks.len())?;
-    let open_requests = match doc.tasks.is_empty() {
-        true => Vec::new(),
-        false => open_requests(rows)?,
-    };
+    let open_requests = open_requests(rows, in_list_reads(moving_on(doc).len()))?;
     let events = StoredEvents::read(rows, &doc.events)?;
     let declared = match doc.agent.declares {
         Some(_) => stored_declares(rows)?,
