@@ -7,8 +7,18 @@
 //! carry ([`Store::check_fence`], inside the write's own transaction), so a watcher that was cut
 //! off or paused past its term stores nothing once another holds the subject.
 //!
-//! Writes of all processes are serialised ([`crate::db::Db::begin_write`]), so a heartbeat's
-//! read-then-claim and a fenced write never interleave with another watcher's.
+//! Who holds a subject changes only under the store's write lock ([`crate::db::Db::begin_write`]):
+//! a heartbeat that takes, gives back or rejoins ([`Store::share_out`]), a watcher leaving. A
+//! fenced write holds the lock too, so the lease it checked stays its own until it commits.
+//! A plain renewal ([`Store::renew_leases`], most heartbeats) does not wait for that lock: it
+//! only moves the expiry of the watcher's own live leases and its own row's heartbeat, rows
+//! nobody else writes while they are live; the row locks PostgreSQL takes on them order it
+//! against a takeover of a lease lapsing at that very moment (the takeover's upsert waits for
+//! the renewal and then sees the new expiry).
+
+mod renewal;
+
+pub use renewal::Renewal;
 
 use crate::changes::{self, ChangeKind};
 use crate::codec::ts;
@@ -95,12 +105,30 @@ impl Store {
         Ok(id)
     }
 
-    /// One heartbeat of watcher `id`, in one write: its row renewed, the leases it still holds
-    /// renewed for `ttl_ms` (lapsed ones are not: they are lost), then its share of the agents
-    /// taken from those nobody holds (a share is the agents to poll over the live watchers,
-    /// rounded up), leases over its share released for the others, and the detectors' lease
-    /// taken when it is free and `detectors` is asked. Returns what it holds now.
+    /// One heartbeat of watcher `id`: [`Store::renew_leases`] (without the store's write
+    /// lock), then, when something is to move, [`Store::share_out`] (with it). Returns what it
+    /// holds now.
     pub fn heartbeat(
+        &mut self,
+        spec: &WatcherSpec,
+        id: i64,
+        ttl_ms: i64,
+        detectors: bool,
+    ) -> Result<Holdings> {
+        let renewal = self.renew_leases(id, ttl_ms, detectors)?;
+        if !renewal.reshare {
+            return Ok(renewal.holdings);
+        }
+        self.share_out(spec, id, ttl_ms, detectors)
+    }
+
+    /// A heartbeat that shares out, in one write under the store's write lock: watcher `id`'s
+    /// row renewed (written again if it was forgotten), the leases it still holds renewed for
+    /// `ttl_ms` (lapsed ones are not: they are lost), then its share of the agents taken from
+    /// those nobody holds (a share is the agents to poll over the live watchers, rounded up),
+    /// leases over its share released for the others, and the detectors' lease taken when it
+    /// is free and `detectors` is asked. Returns what it holds now.
+    pub fn share_out(
         &mut self,
         spec: &WatcherSpec,
         id: i64,
@@ -345,13 +373,22 @@ fn claim_in(
     Ok(taken > 0)
 }
 
+/// The live leases of watcher `?1`: (subject, agent id, epoch).
+const HOLDINGS_SQL: &str = "SELECT subject, agent_id, epoch FROM watch_leases
+     WHERE watcher_id = ?1 AND expires_ms > clock_ms() ORDER BY subject";
+
+type LeaseRow = (String, Option<i64>, i64);
+
+fn lease_row(r: &Row<'_>) -> Result<LeaseRow> {
+    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+}
+
 fn holdings_in(db: &crate::db::Db, id: i64, rejoined: bool) -> Result<Holdings> {
-    let rows: Vec<(String, Option<i64>, i64)> = db.query_map(
-        "SELECT subject, agent_id, epoch FROM watch_leases
-         WHERE watcher_id = ?1 AND expires_ms > clock_ms() ORDER BY subject",
-        params![id],
-        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-    )?;
+    let rows = db.query_map(HOLDINGS_SQL, params![id], lease_row)?;
+    Ok(holdings_of(rows, rejoined))
+}
+
+fn holdings_of(rows: Vec<LeaseRow>, rejoined: bool) -> Holdings {
     let mut holdings = Holdings {
         rejoined,
         ..Holdings::default()
@@ -364,5 +401,5 @@ fn holdings_in(db: &crate::db::Db, id: i64, rejoined: bool) -> Result<Holdings> 
         }
     }
     holdings.agents.sort_unstable();
-    Ok(holdings)
+    holdings
 }
