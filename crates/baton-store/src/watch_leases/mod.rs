@@ -137,11 +137,7 @@ impl Store {
     ) -> Result<Holdings> {
         let ttl_ms = ttl_ms.max(1);
         let tx = self.write_tx()?;
-        let renewed = tx.execute(
-            "UPDATE watcher_runs SET heartbeat_ms = clock_ms(), ttl_ms = ?2, left_at = NULL
-             WHERE id = ?1",
-            params![id, ttl_ms],
-        )?;
+        let renewed = tx.execute(RENEW_ROW_SQL, params![id, ttl_ms])?;
         let rejoined = renewed == 0;
         if rejoined {
             tx.execute(
@@ -164,11 +160,7 @@ impl Store {
         // Who holds what is shown (the app, `baton status`): a change when it moves, not at
         // each renewal.
         let mut moved = rejoined || forgotten > 0;
-        tx.execute(
-            "UPDATE watch_leases SET expires_ms = clock_ms() + ?2
-             WHERE watcher_id = ?1 AND expires_ms > clock_ms()",
-            params![id, ttl_ms],
-        )?;
+        tx.execute(RENEW_LEASES_SQL, params![id, ttl_ms])?;
         let live: i64 = tx.query_row(
             "SELECT count(*) FROM watcher_runs
              WHERE left_at IS NULL AND heartbeat_ms + ttl_ms > clock_ms()",
@@ -372,6 +364,14 @@ fn claim_in(
     )?;
     Ok(taken > 0)
 }
+
+/// Watcher `?1`'s row renewed with a term of `?2` ms (and no longer left).
+const RENEW_ROW_SQL: &str = "UPDATE watcher_runs SET heartbeat_ms = clock_ms(), ttl_ms = ?2,
+     left_at = NULL WHERE id = ?1";
+
+/// Watcher `?1`'s live leases renewed for `?2` ms (lapsed ones are lost, not renewed).
+const RENEW_LEASES_SQL: &str = "UPDATE watch_leases SET expires_ms = clock_ms() + ?2
+     WHERE watcher_id = ?1 AND expires_ms > clock_ms()";
 
 /// The live leases of watcher `?1`: (subject, agent id, epoch).
 const HOLDINGS_SQL: &str = "SELECT subject, agent_id, epoch FROM watch_leases

@@ -5,7 +5,10 @@
 //! expiry of its own live leases) and records no change (who holds what does not move), and
 //! it tells whether something is to move, which [`Store::share_out`] then does under the lock.
 
-use super::{holdings_of, lease_row, Holdings, DETECTORS, FORGET_AFTER_MS, HOLDINGS_SQL};
+use super::{
+    holdings_of, lease_row, Holdings, DETECTORS, FORGET_AFTER_MS, HOLDINGS_SQL, RENEW_LEASES_SQL,
+    RENEW_ROW_SQL,
+};
 use crate::db::params;
 use crate::error::Result;
 use crate::Store;
@@ -43,16 +46,8 @@ impl Store {
     pub fn renew_leases(&mut self, id: i64, ttl_ms: i64, detectors: bool) -> Result<Renewal> {
         let ttl_ms = ttl_ms.max(1);
         let tx = self.write_tx_unlocked()?;
-        tx.execute_later(
-            "UPDATE watcher_runs SET heartbeat_ms = clock_ms(), ttl_ms = ?2, left_at = NULL
-             WHERE id = ?1",
-            params![id, ttl_ms],
-        )?;
-        tx.execute_later(
-            "UPDATE watch_leases SET expires_ms = clock_ms() + ?2
-             WHERE watcher_id = ?1 AND expires_ms > clock_ms()",
-            params![id, ttl_ms],
-        )?;
+        tx.execute_later(RENEW_ROW_SQL, params![id, ttl_ms])?;
+        tx.execute_later(RENEW_LEASES_SQL, params![id, ttl_ms])?;
         let mut standing = (0_i64, 0_i64, 0_i64, 0_i64, false, false);
         let mut leases = Vec::new();
         tx.query_together(
