@@ -61,14 +61,31 @@ fn a_renewal_extends_the_live_leases_and_asks_for_a_share_out_only_when_somethin
     let head = store.change_head().unwrap();
     store.renew_leases(w1, TTL, true).unwrap();
     assert_eq!(store.change_head().unwrap(), head);
-    // A second watcher: w1 holds more than its share (2 of 4), w2 less with nothing free.
+    // A second watcher: w2 holds less than its share with nothing free, and asking for the
+    // detectors w1 holds: nothing to move.
     let w2 = store.join_watchers(&spec("w2"), TTL).unwrap();
-    assert!(store.renew_leases(w1, TTL, true).unwrap().reshare);
-    let second = store.renew_leases(w2, TTL, false).unwrap();
+    let second = store.renew_leases(w2, TTL, true).unwrap();
     assert!(!second.reshare && second.holdings == Holdings::default());
-    // w2 asking for the detectors w1 holds: nothing to move either.
-    assert!(!store.renew_leases(w2, TTL, true).unwrap().reshare);
-    store.share_out(&spec("w1"), w1, TTL, true).unwrap();
+    // w1 holds more than its share (2 of 4): its renewal gives back the newest two itself,
+    // without the store's lock, and records no change (w2's taking them will).
+    let head = store.change_head().unwrap();
+    let over = store.renew_leases(w1, TTL, true).unwrap();
+    assert!(!over.reshare);
+    assert_eq!(over.gave_back, 2);
+    assert_eq!(
+        over.holdings
+            .agents
+            .iter()
+            .map(|(a, _)| *a)
+            .collect::<Vec<_>>(),
+        ids[..2]
+    );
+    assert_eq!(store.change_head().unwrap(), head);
+    assert_eq!(
+        store.share_out(&spec("w1"), w1, TTL, true).unwrap(),
+        over.holdings,
+        "nothing more to move for w1"
+    );
     // Now two are free: w2 is asked to take them, and w1 has its share.
     assert!(store.renew_leases(w2, TTL, false).unwrap().reshare);
     assert!(!store.renew_leases(w1, TTL, true).unwrap().reshare);
@@ -187,6 +204,20 @@ fn on_postgres_a_heartbeat_renews_while_a_poll_holds_the_write_lock_and_a_takeov
         .expect("the heartbeat waited for the poll's write lock")
         .unwrap();
     assert_eq!(renewed, held);
+    // w2 comes alive (its renewal needs no lock either): w1 is over its share and gives one
+    // back, still without waiting.
+    other.renew_leases(w2, TTL, false).unwrap();
+    let urgent = handle.clone();
+    let beat = in_thread(async move {
+        urgent
+            .write_urgent(move |s| s.heartbeat(&spec("w1"), w1, TTL, true))
+            .await
+    });
+    let over = beat
+        .recv_timeout(GENEROUS)
+        .expect("giving back waited for the poll's write lock")
+        .unwrap();
+    assert_eq!(over.agents.len(), 2);
     assert_eq!(advisory_locks_held(&other), 1, "the poll still holds it");
 
     // w1 goes silent; w2's heartbeat is a takeover: it waits for the poll's commit (a fenced

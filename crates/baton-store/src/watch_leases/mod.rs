@@ -199,20 +199,7 @@ impl Store {
                 params![id, ttl_ms, share - held],
             )? > 0;
         } else if held > share {
-            // Over its share (another watcher joined): the newest agents go back.
-            let extra = usize::try_from(held - share).unwrap_or(0);
-            let back = mine
-                .iter()
-                .rev()
-                .take(extra)
-                .min()
-                .copied()
-                .unwrap_or(i64::MAX);
-            tx.execute(
-                "UPDATE watch_leases SET expires_ms = 0
-                 WHERE watcher_id = ?1 AND agent_id >= ?2 AND expires_ms > clock_ms()",
-                params![id, back],
-            )?;
+            give_back_over(&tx, id, &mine, share)?;
             moved = true;
         }
         if detectors {
@@ -343,6 +330,19 @@ impl Store {
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
         )
     }
+}
+
+/// Over its share (another watcher joined): watcher `id`'s newest agents of `mine` (its live
+/// agents, by id) go back, all but `share`; the first agent given back.
+fn give_back_over(db: &crate::db::Db, id: i64, mine: &[i64], share: i64) -> Result<i64> {
+    let keep = usize::try_from(share.max(0)).unwrap_or(usize::MAX);
+    let back = mine.get(keep).copied().unwrap_or(i64::MAX);
+    db.execute(
+        "UPDATE watch_leases SET expires_ms = 0
+         WHERE watcher_id = ?1 AND agent_id >= ?2 AND expires_ms > clock_ms()",
+        params![id, back],
+    )?;
+    Ok(back)
 }
 
 /// Takes `subject` for watcher `id` when nobody holds it (no row, or a lapsed one): the next

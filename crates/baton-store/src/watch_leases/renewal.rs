@@ -4,10 +4,17 @@
 //! trips; on a loaded machine for seconds). It writes only rows of its own (its row, the
 //! expiry of its own live leases) and records no change (who holds what does not move), and
 //! it tells whether something is to move, which [`Store::share_out`] then does under the lock.
+//!
+//! One move it makes itself: giving back what is over its share (a watcher joined). That too
+//! writes only its own live leases (their expiry set to now), and waiting for the lock there
+//! was what cut watchers off after each join on a loaded machine (their renewals queued
+//! behind the give-back's wait). It records no change: the watcher that takes those agents
+//! does, under the lock, at its next heartbeat; until then `baton status` read afresh already
+//! shows them free.
 
 use super::{
-    holdings_of, lease_row, Holdings, DETECTORS, FORGET_AFTER_MS, HOLDINGS_SQL, RENEW_LEASES_SQL,
-    RENEW_ROW_SQL,
+    give_back_over, holdings_of, lease_row, Holdings, DETECTORS, FORGET_AFTER_MS, HOLDINGS_SQL,
+    RENEW_LEASES_SQL, RENEW_ROW_SQL,
 };
 use crate::db::params;
 use crate::error::Result;
@@ -18,10 +25,12 @@ use crate::Store;
 pub struct Renewal {
     /// What the watcher holds, its live leases renewed.
     pub holdings: Holdings,
-    /// Something is to move: agents nobody holds while this watcher holds fewer than its
-    /// share, more than its share held, the detectors' lease free (when asked for), its row
-    /// gone (forgotten), or watchers to forget. [`Store::share_out`] next.
+    /// Something is to move under the store's write lock: agents nobody holds while this
+    /// watcher holds fewer than its share, the detectors' lease free (when asked for), its
+    /// row gone (forgotten), or watchers to forget. [`Store::share_out`] next.
     pub reshare: bool,
+    /// Agents given back (over its share), no longer in `holdings`.
+    pub gave_back: usize,
 }
 
 /// What the renewal reads, in one statement: whether the watcher's row is there, how many
@@ -71,16 +80,27 @@ impl Store {
                 Ok(())
             },
         )?;
-        tx.commit()?;
         let (present, forgettable, live, polled, one_free, detectors_held) = standing;
-        let holdings = holdings_of(leases, false);
+        let mut holdings = holdings_of(leases, false);
         let share = (polled + live.max(1) - 1) / live.max(1);
         let held = i64::try_from(holdings.agents.len()).unwrap_or(i64::MAX);
         let reshare = present == 0
             || forgettable > 0
             || (held < share && one_free)
-            || held > share
             || (detectors && !detectors_held);
-        Ok(Renewal { holdings, reshare })
+        let mut gave_back = 0;
+        if !reshare && held > share {
+            let mine: Vec<i64> = holdings.agents.iter().map(|(agent, _)| *agent).collect();
+            let back = give_back_over(&tx, id, &mine, share)?;
+            gave_back = holdings.agents.len();
+            holdings.agents.retain(|(agent, _)| *agent < back);
+            gave_back -= holdings.agents.len();
+        }
+        tx.commit()?;
+        Ok(Renewal {
+            holdings,
+            reshare,
+            gave_back,
+        })
     }
 }
