@@ -191,7 +191,13 @@ impl Engine {
                 .collect();
             ids.into_iter().filter_map(|a| pollers.remove(&a)).collect()
         };
-        futures_util::future::join_all(gone.into_iter().map(Poller::stop)).await;
+        // Not waited for: a poller's write may be queued behind the store's lock, and the
+        // heartbeat loop waiting for it let the term run out (a watcher giving agents back
+        // after another joined cut itself off). Their writes on the way are refused by their
+        // fence, as at a lapse.
+        tokio::spawn(futures_util::future::join_all(
+            gone.into_iter().map(Poller::stop),
+        ));
         let missing: Vec<i64> = {
             let pollers = self.pollers();
             holds
