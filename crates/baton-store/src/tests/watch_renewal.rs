@@ -131,6 +131,20 @@ fn in_thread<T: Send + 'static>(
     outcome
 }
 
+/// A heartbeat of watcher `id` (`name`) in `handle`'s urgent lane, from a thread of its own.
+fn heartbeat_in_thread(
+    handle: &StoreHandle,
+    name: &'static str,
+    id: i64,
+) -> mpsc::Receiver<crate::Result<Holdings>> {
+    let urgent = handle.clone();
+    in_thread(async move {
+        urgent
+            .write_urgent(move |s| s.heartbeat(&spec(name), id, TTL, true))
+            .await
+    })
+}
+
 /// Holds the writer of `handle` inside a poll's write (an agent's document stored): its
 /// transaction holds the store's write lock until the returned sender says go.
 fn poll_holding_the_lock(
@@ -193,13 +207,7 @@ fn on_postgres_a_heartbeat_renews_while_a_poll_holds_the_write_lock_and_a_takeov
     // poll group would): w1's heartbeat renews all the same.
     let (go, ended) = poll_holding_the_lock(&handle, ids[0]);
     assert_eq!(advisory_locks_held(&other), 1, "the poll holds the lock");
-    let urgent = handle.clone();
-    let beat = in_thread(async move {
-        urgent
-            .write_urgent(move |s| s.heartbeat(&spec("w1"), w1, TTL, true))
-            .await
-    });
-    let renewed = beat
+    let renewed = heartbeat_in_thread(&handle, "w1", w1)
         .recv_timeout(GENEROUS)
         .expect("the heartbeat waited for the poll's write lock")
         .unwrap();
@@ -207,13 +215,7 @@ fn on_postgres_a_heartbeat_renews_while_a_poll_holds_the_write_lock_and_a_takeov
     // w2 comes alive (its renewal needs no lock either): w1 is over its share and gives one
     // back, still without waiting.
     other.renew_leases(w2, TTL, false).unwrap();
-    let urgent = handle.clone();
-    let beat = in_thread(async move {
-        urgent
-            .write_urgent(move |s| s.heartbeat(&spec("w1"), w1, TTL, true))
-            .await
-    });
-    let over = beat
+    let over = heartbeat_in_thread(&handle, "w1", w1)
         .recv_timeout(GENEROUS)
         .expect("giving back waited for the poll's write lock")
         .unwrap();
@@ -223,12 +225,7 @@ fn on_postgres_a_heartbeat_renews_while_a_poll_holds_the_write_lock_and_a_takeov
     // w1 goes silent; w2's heartbeat is a takeover: it waits for the poll's commit (a fenced
     // write checked its lease under the lock: nobody takes it before that write ends).
     lapse(&other, w1);
-    let urgent = handle.clone();
-    let takeover = in_thread(async move {
-        urgent
-            .write_urgent(move |s| s.heartbeat(&spec("w2"), w2, TTL, true))
-            .await
-    });
+    let takeover = heartbeat_in_thread(&handle, "w2", w2);
     assert!(
         takeover.recv_timeout(Duration::from_secs(1)).is_err(),
         "a takeover went ahead while another write held the store's lock"
