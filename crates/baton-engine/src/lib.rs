@@ -65,5 +65,5 @@ pub use fetch::{FetchError, Fetched, Fetcher};
 pub use secrets::{
     open_token_store, KeyringTokens, MemoryTokens, SecretError, TokenStore, NO_KEYRING_WARNING,
 };
-pub use stats::{DetectorStats, EngineStats};
+pub use stats::{DetectorStats, EngineStats, HeartbeatStats};
 pub use watch_share::{ShareNote, Sharing, DEFAULT_FAILOVER_MS};

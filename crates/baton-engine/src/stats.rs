@@ -84,10 +84,32 @@ pub struct DetectorStats {
     pub findings_written: u64,
 }
 
+/// A sharing watcher's heartbeats after its first: how long each renewal took from sending
+/// to its answer (the store's write latency for it).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct HeartbeatStats {
+    pub beats: u64,
+    /// Those that used more than half the margin before the watcher stops itself.
+    pub slow: u64,
+    pub last_ms: f64,
+    pub max_ms: f64,
+}
+
+impl HeartbeatStats {
+    pub(crate) fn record(&mut self, took: Duration, slow: bool) {
+        self.beats += 1;
+        self.slow += u64::from(slow);
+        self.last_ms = ms(took);
+        self.max_ms = self.max_ms.max(self.last_ms);
+    }
+}
+
 /// The engine's own figures.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct EngineStats {
     pub detector: DetectorStats,
+    /// Its heartbeats, when it shares its store with other watchers.
+    pub heartbeats: HeartbeatStats,
     /// Write batches committed, writes, the largest batch, time busy.
     pub writer_batches: u64,
     pub writer_writes: u64,
@@ -101,9 +123,14 @@ pub struct EngineStats {
 }
 
 impl EngineStats {
-    pub(crate) fn new(detector: DetectorStats, writer: WriterStats) -> EngineStats {
+    pub(crate) fn new(
+        detector: DetectorStats,
+        heartbeats: HeartbeatStats,
+        writer: WriterStats,
+    ) -> EngineStats {
         EngineStats {
             detector,
+            heartbeats,
             writer_batches: writer.batches,
             writer_writes: writer.writes,
             writer_largest_batch: writer.largest_batch,

@@ -14,6 +14,8 @@ use serde::Serialize;
 use tokio::sync::{broadcast, Notify};
 use tokio::time::Instant;
 
+use crate::stats::HeartbeatStats;
+
 /// The default bound on taking over a dead watcher's agents.
 pub const DEFAULT_FAILOVER_MS: u64 = 10_000;
 /// The shortest failover accepted (a heartbeat every sixth of it).
@@ -121,7 +123,7 @@ pub(crate) struct ShareLoop {
 /// A line for the watcher's log: it took or gave back agents, was cut off, or was fenced.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ShareNote {
-    /// `holds`, `cut_off`, `fenced`.
+    /// `holds`, `cut_off`, `fenced`, `late` (a heartbeat used more than half its margin).
     pub kind: &'static str,
     pub message: String,
 }
@@ -134,6 +136,7 @@ pub(crate) struct ShareState {
     /// Asks the heartbeat to run now (an agent was added).
     pub wake: Notify,
     pub notes: broadcast::Sender<ShareNote>,
+    pub heartbeats: Mutex<HeartbeatStats>,
 }
 
 impl Default for ShareState {
@@ -143,6 +146,7 @@ impl Default for ShareState {
             sharing: Mutex::new(false),
             wake: Notify::new(),
             notes: broadcast::Sender::new(64),
+            heartbeats: Mutex::default(),
         }
     }
 }
@@ -189,6 +193,10 @@ impl ShareState {
         if let Some(held) = lock(&self.held).as_mut() {
             held.agents.remove(&id);
         }
+    }
+
+    pub fn heartbeat_stats(&self) -> HeartbeatStats {
+        *lock(&self.heartbeats)
     }
 
     /// Until when the engine may act without a new heartbeat (None: it holds nothing).

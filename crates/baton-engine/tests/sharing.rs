@@ -199,3 +199,41 @@ async fn an_agent_taken_over_from_a_watcher_that_stopped_is_polled_at_once() {
     engine.shutdown().await;
     fleet.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_heartbeat_that_came_back_late_is_followed_by_the_next_at_once_and_says_so() {
+    // A heartbeat every 5 s; the term lets one take 13 s before the watcher stops itself,
+    // and one over 6.5 s is reported.
+    let engine = engine_with(EngineConfig {
+        sharing: Some(Sharing::this_process(30_000, Some("w1".into()))),
+        ..test_config()
+    });
+    let mut notes = engine.subscribe_sharing();
+    engine.start_all().await.unwrap();
+    // The heartbeat's lane is kept busy for 12 s: the beat due at 5 s comes back after 12 s,
+    // past the time the next was due (10 s).
+    let store = engine.store();
+    let busy = tokio::spawn(async move {
+        store
+            .write_urgent(|_| {
+                std::thread::sleep(Duration::from_secs(12));
+                Ok(())
+            })
+            .await
+    });
+    let beats = |engine: &baton_engine::Engine| engine.stats().heartbeats.beats;
+    assert_eq!(beats(&engine), 0, "none after the first yet");
+    busy.await.unwrap().unwrap();
+    let late = wait_note(&mut notes, "late", "to renew this watcher's leases").await;
+    assert!(late.message.contains("13.0 s"), "{}", late.message);
+    // The next at once, not a period (5 s) after the late one came back.
+    let engine_ref = &engine;
+    assert!(
+        eventually(Duration::from_millis(2_500), || beats(engine_ref) >= 2).await,
+        "no second heartbeat within half a period of the late one: {:?}",
+        engine.stats().heartbeats
+    );
+    let stats = engine.stats().heartbeats;
+    assert!(stats.slow >= 1 && stats.max_ms >= 6_500.0, "{stats:?}");
+    engine.shutdown().await;
+}

@@ -147,6 +147,12 @@ pub(crate) fn record(db: &Db, kind: ChangeKind, ref_id: i64, ref_key: &str) -> R
     let own = db.is_autocommit();
     if own {
         db.begin_write()?;
+    } else if !db.holds_write_lock() {
+        return Err(crate::StoreError::Writer(
+            "a change recorded in a write without the store's write lock (its number would not \
+             follow commit order)"
+                .into(),
+        ));
     }
     let done = db.execute_later(
         RECORD_SQL,

@@ -248,7 +248,9 @@ impl StoreHandle {
             StoreLocation::Memory | StoreLocation::Sqlite(_) => return Ok(self.writer.clone()),
             location => Store::open_at(location)?,
         };
-        let writer = Writer::start(store)?;
+        // Each heartbeat opens its own transaction: its renewal without the store's write
+        // lock (`Store::renew_leases`).
+        let writer = Writer::start_solo(store)?;
         *lane = Some(writer.clone());
         Ok(writer)
     }

@@ -346,8 +346,23 @@ impl Store {
     /// already inside a transaction (the writer's batch, see [`writer`]), a savepoint in it: a
     /// write that fails rolls back alone, and the batch commits the others together.
     pub(crate) fn write_tx(&mut self) -> Result<WriteTx<'_>> {
+        self.open_write(true)
+    }
+
+    /// [`Store::write_tx`] that, when it is a transaction of its own, does not take the
+    /// store's write lock ([`Db::begin_write_unlocked`]: rows of its own only, no change
+    /// recorded). Inside a transaction it is a savepoint of that one, lock or not.
+    pub(crate) fn write_tx_unlocked(&mut self) -> Result<WriteTx<'_>> {
+        self.open_write(false)
+    }
+
+    fn open_write(&mut self, store_lock: bool) -> Result<WriteTx<'_>> {
         if self.db.is_autocommit() {
-            self.db.begin_write()?;
+            if store_lock {
+                self.db.begin_write()?;
+            } else {
+                self.db.begin_write_unlocked()?;
+            }
             Ok(WriteTx {
                 db: &self.db,
                 own: true,

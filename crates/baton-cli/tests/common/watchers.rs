@@ -82,15 +82,16 @@ pub fn holders(sandbox: &Sandbox) -> HashMap<i64, String> {
 
 /// [`holders`], read through an open store.
 pub fn holders_in(store: &baton_store::Store) -> HashMap<i64, String> {
+    // The leases first: a watcher holding one then has joined before the names are read (read
+    // the other way round, one joining in between was missing from the names).
+    let leases = store.agent_leases().expect("leases");
     let names: HashMap<i64, String> = store
         .watchers_view()
         .expect("watchers")
         .into_iter()
         .map(|w| (w.id, w.name))
         .collect();
-    store
-        .agent_leases()
-        .expect("leases")
+    leases
         .into_iter()
         .filter(|(_, _, _, live)| *live)
         .map(|(agent, watcher, _, _)| (agent, names[&watcher].clone()))

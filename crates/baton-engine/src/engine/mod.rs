@@ -13,6 +13,7 @@ use tokio::sync::broadcast;
 mod agents;
 mod connection;
 mod escalations;
+mod lateness;
 mod ownership;
 mod ratelimits;
 mod sharing;
@@ -235,6 +236,7 @@ impl Engine {
     pub fn stats(&self) -> crate::stats::EngineStats {
         crate::stats::EngineStats::new(
             self.inner.background.detector_stats(),
+            self.inner.shared.sharing.heartbeat_stats(),
             self.inner.shared.store.writer_stats(),
         )
     }

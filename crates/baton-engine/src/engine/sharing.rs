@@ -1,11 +1,14 @@
 //! Sharing the store with other watchers (`EngineConfig::sharing`). The engine joins the
-//! store's watchers, then a heartbeat renews its leases every sixth of the failover time and
-//! takes its share of the agents (`baton-store`'s `watch_leases`); after each heartbeat the
+//! store's watchers, then a heartbeat renews its leases every sixth of the failover time
+//! (without waiting for the store's write lock) and, when something is to move, takes its
+//! share of the agents (`baton-store`'s `watch_leases`); after each heartbeat the
 //! pollers follow what it holds: one started for each agent it took, stopped for each it gave
 //! back or lost. When no heartbeat reaches the store before its term runs out (the network is
 //! cut, the server gone), it stops acting at once, before the store's clock lets another
 //! watcher take over, and says so; its writes already on their way are refused in the store
-//! by their fence. Stopping the engine gives everything back at once.
+//! by their fence. A heartbeat that comes back late is followed by the next at once, and one
+//! that used more than half its margin says so (`lateness.rs`). Stopping the engine gives
+//! everything back at once.
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -14,6 +17,7 @@ use chrono::Utc;
 use tokio::sync::watch;
 use tokio::time::Instant;
 
+use super::lateness::Lateness;
 use super::Engine;
 use crate::error::EngineError;
 use crate::poller::{FirstPoll, Poller};
@@ -111,19 +115,36 @@ impl Engine {
         }
     }
 
-    /// One heartbeat: renew and take the share in the store, then let the pollers follow;
-    /// `first`: when the agents it takes are polled first.
-    async fn beat(&self, id: i64, sharing: &Sharing, first: FirstPoll) -> Result<(), EngineError> {
+    /// One heartbeat: renew in the store (without its write lock) and let the pollers follow;
+    /// then, when something is to move, take or give back the share (under the lock) and
+    /// follow again. `first`: when the agents it takes are polled first. How long the renewal
+    /// took, from sending to its answer.
+    async fn beat(
+        &self,
+        id: i64,
+        sharing: &Sharing,
+        first: FirstPoll,
+    ) -> Result<std::time::Duration, EngineError> {
         let shared = self.shared();
-        let sent = Instant::now();
-        let spec = sharing.watcher.clone();
         let ttl = i64::try_from(sharing.lease_ms()).unwrap_or(i64::MAX);
         let detectors = shared.config.detect_every_ms > 0;
-        let holdings = shared
-            .write_urgent(move |s| s.heartbeat(&spec, id, ttl, detectors))
+        let sent = Instant::now();
+        let renewal = shared
+            .write_urgent(move |s| s.renew_leases(id, ttl, detectors))
             .await?;
-        self.follow(id, holdings, sent + sharing.acting_for(), first)
-            .await
+        let took = sent.elapsed();
+        self.follow(id, renewal.holdings, sent + sharing.acting_for(), first)
+            .await?;
+        if renewal.reshare {
+            let spec = sharing.watcher.clone();
+            let sent = Instant::now();
+            let holdings = shared
+                .write_urgent(move |s| s.share_out(&spec, id, ttl, detectors))
+                .await?;
+            self.follow(id, holdings, sent + sharing.acting_for(), first)
+                .await?;
+        }
+        Ok(took)
     }
 
     /// Makes the pollers match what the heartbeat says this watcher holds.
@@ -170,7 +191,13 @@ impl Engine {
                 .collect();
             ids.into_iter().filter_map(|a| pollers.remove(&a)).collect()
         };
-        futures_util::future::join_all(gone.into_iter().map(Poller::stop)).await;
+        // Not waited for: a poller's write may be queued behind the store's lock, and the
+        // heartbeat loop waiting for it let the term run out (a watcher giving agents back
+        // after another joined cut itself off). Their writes on the way are refused by their
+        // fence, as at a lapse.
+        tokio::spawn(futures_util::future::join_all(
+            gone.into_iter().map(Poller::stop),
+        ));
         let missing: Vec<i64> = {
             let pollers = self.pollers();
             holds
@@ -254,8 +281,9 @@ async fn heartbeats(engine: Engine, id: i64, sharing: Sharing, mut stopped: watc
     let every = sharing.heartbeat_every();
     let shared = std::sync::Arc::clone(engine.shared());
     let mut last_error = String::from(PAUSED);
+    let mut lateness = Lateness::new(&sharing);
+    let mut next = Instant::now() + every;
     loop {
-        let next = Instant::now() + every;
         let wait = async {
             tokio::select! {
                 () = tokio::time::sleep_until(next) => {}
@@ -271,10 +299,22 @@ async fn heartbeats(engine: Engine, id: i64, sharing: Sharing, mut stopped: watc
         // Agents taken now were another watcher's (it died, was cut off or gave them back):
         // polled at once, so a takeover costs the lease's term and a heartbeat, not also up to
         // an interval.
+        let sent = Instant::now();
+        // The next is due a period after this one was sent: one that comes back late is
+        // followed at once (the term's margin is there to catch up), not a period later.
+        next = sent + every;
         let beat = engine.beat(id, &sharing, FirstPoll::AtOnce);
         match within_term(&engine, &last_error, &mut stopped, beat).await {
             None => return,
-            Some(Ok(())) => PAUSED.clone_into(&mut last_error),
+            Some(Ok(took)) => {
+                PAUSED.clone_into(&mut last_error);
+                if let Ok(mut stats) = shared.sharing.heartbeats.lock() {
+                    stats.record(took, lateness.is_slow(took));
+                }
+                if let Some(warning) = lateness.note(took, Instant::now()) {
+                    shared.sharing.note("late", warning);
+                }
+            }
             Some(Err(err)) => {
                 tracing::warn!(error = %err, "heartbeat failed");
                 last_error = format!("the last heartbeat failed: {err}");

@@ -27,6 +27,9 @@ pub struct Db {
     /// Whether the open transaction recorded a change: its commit moves the feed's head (and
     /// on PostgreSQL notifies the listeners). See `crate::changes`.
     recorded: std::cell::Cell<bool>,
+    /// Whether the open transaction holds the store's write lock (every write but a
+    /// heartbeat's renewal: [`Db::begin_write_unlocked`]).
+    locked: std::cell::Cell<bool>,
 }
 
 pub(super) enum Conn {
@@ -56,6 +59,7 @@ impl Db {
             conn,
             origin: new_origin(),
             recorded: std::cell::Cell::new(false),
+            locked: std::cell::Cell::new(false),
         }
     }
 
@@ -270,11 +274,40 @@ impl Db {
     /// engines: SQLite's `BEGIN IMMEDIATE`, PostgreSQL's `BEGIN` and the store's advisory
     /// write lock (held until the transaction ends).
     pub(crate) fn begin_write(&self) -> Result<()> {
+        self.begin(true)
+    }
+
+    /// Starts a write transaction that does not wait for the other writers of the store, only
+    /// for the rows it locks itself: on PostgreSQL `BEGIN` without the store's write lock (on
+    /// SQLite, which has one writer lock for the file, as [`Db::begin_write`]). For writes
+    /// that change only rows of their own, which nothing else reads and then writes under
+    /// the lock: a watcher renewing its leases (`crate::watch_leases`). Such a transaction
+    /// records no change: the feed's numbers follow commit order only because every writer
+    /// that records takes the lock ([`Db::holds_write_lock`]).
+    pub(crate) fn begin_write_unlocked(&self) -> Result<()> {
+        self.begin(false)
+    }
+
+    fn begin(&self, store_lock: bool) -> Result<()> {
         self.recorded.set(false);
         match &self.conn {
-            Conn::Sqlite(conn) => Ok(conn.execute_batch("BEGIN IMMEDIATE")?),
-            Conn::Postgres(conn) => conn.begin_write(),
+            Conn::Sqlite(conn) => {
+                conn.execute_batch("BEGIN IMMEDIATE")?;
+                self.locked.set(true);
+                Ok(())
+            }
+            Conn::Postgres(conn) => {
+                conn.begin_write(store_lock)?;
+                self.locked.set(store_lock);
+                Ok(())
+            }
         }
+    }
+
+    /// True inside a transaction that holds the store's write lock (SQLite: any write
+    /// transaction).
+    pub(crate) fn holds_write_lock(&self) -> bool {
+        !self.is_autocommit() && self.locked.get()
     }
 
     /// Commits; a transaction that recorded changes first moves the feed's head to their

@@ -609,19 +609,22 @@ impl PgConn {
         self.send_with(&client, &before, Box::pin(client.batch_execute(sql)))
     }
 
-    /// `BEGIN`, then the store's write lock (see [`WRITE_LOCK`]): both go out with the
-    /// transaction's first statement, in its round trip (the server runs that statement once
-    /// the lock is held).
-    pub(crate) fn begin_write(&self) -> Result<()> {
+    /// `BEGIN`, then (when `store_lock`) the store's write lock (see [`WRITE_LOCK`]): both go
+    /// out with the transaction's first statement, in its round trip (the server runs that
+    /// statement once the lock is held). Without it the transaction waits only for the rows it
+    /// locks itself (a watcher's heartbeat renewing its own leases).
+    pub(crate) fn begin_write(&self, store_lock: bool) -> Result<()> {
         // A connection that broke is made again now, not half-way into the transaction.
         self.client()?;
         let mut state = self.state.borrow_mut();
         state.deferred.clear();
         state.deferred.push(Later::Simple("BEGIN".to_owned()));
-        state.deferred.push(Later::Write {
-            sql: LOCK_SQL.to_owned(),
-            values: vec![Held::Int(WRITE_LOCK)],
-        });
+        if store_lock {
+            state.deferred.push(Later::Write {
+                sql: LOCK_SQL.to_owned(),
+                values: vec![Held::Int(WRITE_LOCK)],
+            });
+        }
         state.in_transaction = true;
         Ok(())
     }

@@ -38,4 +38,5 @@ pub(crate) mod support;
 mod texts;
 mod timeline_counts;
 mod watch_leases;
+mod watch_renewal;
 mod writer;

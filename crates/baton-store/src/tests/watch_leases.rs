@@ -15,7 +15,7 @@ use crate::{Store, StoreError};
 
 const TTL: i64 = 60_000;
 
-fn spec(name: &str) -> WatcherSpec {
+pub(super) fn spec(name: &str) -> WatcherSpec {
     WatcherSpec {
         name: name.into(),
         host: "test-host".into(),
@@ -36,7 +36,7 @@ fn beat(store: &mut Store, name: &str, id: i64) -> Holdings {
 }
 
 /// Makes every lease of `watcher` lapse, as if its term had passed without a heartbeat.
-fn lapse(store: &Store, watcher: i64) {
+pub(super) fn lapse(store: &Store, watcher: i64) {
     store
         .db()
         .execute(

@@ -14,6 +14,10 @@
 //! A write that must not wait behind the others ([`Writer::write_first`], a watcher's
 //! heartbeat) goes to the front of the queue: the writer takes it next, before whatever is
 //! waiting (`queue.rs`).
+//!
+//! A writer started with [`Writer::start_solo`] (the lane of a watcher's heartbeats on
+//! PostgreSQL) batches nothing: each write runs on its own and opens its own transaction, so
+//! that it can choose one without the store's write lock (`Store::renew_leases`).
 
 mod group;
 mod job;
@@ -90,14 +94,26 @@ impl Writer {
         Writer::start_with(store, None)
     }
 
+    /// Starts a thread that owns `store` and runs each write on its own, outside any batch:
+    /// the write begins and commits its own transaction(s), with the store's write lock or
+    /// without it (`Store::write_tx_unlocked`). For a lane of few, small writes that must not
+    /// wait (the heartbeat's: [`crate::StoreHandle::write_urgent`]).
+    pub fn start_solo(store: Store) -> Result<Writer> {
+        Writer::spawn(store, None, true)
+    }
+
     /// Starts the thread that owns `store`, checkpointing when `wal_too_long` is set.
     pub(crate) fn start_with(store: Store, wal_too_long: Option<WalTooLong>) -> Result<Writer> {
+        Writer::spawn(store, wal_too_long, false)
+    }
+
+    fn spawn(store: Store, wal_too_long: Option<WalTooLong>, solo: bool) -> Result<Writer> {
         let (queue, jobs) = queue::channel();
         let counters = Arc::new(Counters::default());
         let kept = Arc::clone(&counters);
         std::thread::Builder::new()
             .name("baton-store-writer".into())
-            .spawn(move || run(store, jobs, &kept, wal_too_long))
+            .spawn(move || run(store, jobs, &kept, wal_too_long, solo))
             .map_err(|err| StoreError::Writer(format!("cannot start the writer thread: {err}")))?;
         Ok(Writer { queue, counters })
     }
@@ -231,11 +247,21 @@ impl Writer {
     }
 }
 
-fn run(mut store: Store, jobs: Jobs, counters: &Counters, wal_too_long: Option<WalTooLong>) {
+fn run(
+    mut store: Store,
+    jobs: Jobs,
+    counters: &Counters,
+    wal_too_long: Option<WalTooLong>,
+    solo: bool,
+) {
     while let Some(first) = jobs.recv() {
         let started = Instant::now();
         let mut batch = vec![first];
-        let failed = run_batch(&mut store, &mut batch, &jobs, started, counters);
+        let failed = if solo {
+            run_alone(&mut store, &mut batch[0])
+        } else {
+            run_batch(&mut store, &mut batch, &jobs, started, counters)
+        };
         if let Some(why) = &failed {
             tracing::error!(writes = batch.len(), error = %why, "a batch of writes failed");
         }
@@ -265,6 +291,17 @@ fn run(mut store: Store, jobs: Jobs, counters: &Counters, wal_too_long: Option<W
             }
         }
     }
+}
+
+/// Runs one write on its own: it opens (and ends) its own transactions. One it leaves open
+/// is rolled back, and the write fails.
+fn run_alone(store: &mut Store, job: &mut Box<dyn Job>) -> Option<String> {
+    job.run(store);
+    if store.db().is_autocommit() {
+        return None;
+    }
+    let _ = store.db().rollback();
+    Some("a write left its transaction open".to_owned())
 }
 
 /// Runs `batch` (its first write) and the writes that arrive meanwhile, within

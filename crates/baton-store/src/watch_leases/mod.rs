@@ -7,8 +7,18 @@
 //! carry ([`Store::check_fence`], inside the write's own transaction), so a watcher that was cut
 //! off or paused past its term stores nothing once another holds the subject.
 //!
-//! Writes of all processes are serialised ([`crate::db::Db::begin_write`]), so a heartbeat's
-//! read-then-claim and a fenced write never interleave with another watcher's.
+//! Who holds a subject changes only under the store's write lock ([`crate::db::Db::begin_write`]):
+//! a heartbeat that takes, gives back or rejoins ([`Store::share_out`]), a watcher leaving. A
+//! fenced write holds the lock too, so the lease it checked stays its own until it commits.
+//! A plain renewal ([`Store::renew_leases`], most heartbeats) does not wait for that lock: it
+//! only moves the expiry of the watcher's own live leases and its own row's heartbeat, rows
+//! nobody else writes while they are live; the row locks PostgreSQL takes on them order it
+//! against a takeover of a lease lapsing at that very moment (the takeover's upsert waits for
+//! the renewal and then sees the new expiry).
+
+mod renewal;
+
+pub use renewal::Renewal;
 
 use crate::changes::{self, ChangeKind};
 use crate::codec::ts;
@@ -95,12 +105,30 @@ impl Store {
         Ok(id)
     }
 
-    /// One heartbeat of watcher `id`, in one write: its row renewed, the leases it still holds
-    /// renewed for `ttl_ms` (lapsed ones are not: they are lost), then its share of the agents
-    /// taken from those nobody holds (a share is the agents to poll over the live watchers,
-    /// rounded up), leases over its share released for the others, and the detectors' lease
-    /// taken when it is free and `detectors` is asked. Returns what it holds now.
+    /// One heartbeat of watcher `id`: [`Store::renew_leases`] (without the store's write
+    /// lock), then, when something is to move, [`Store::share_out`] (with it). Returns what it
+    /// holds now.
     pub fn heartbeat(
+        &mut self,
+        spec: &WatcherSpec,
+        id: i64,
+        ttl_ms: i64,
+        detectors: bool,
+    ) -> Result<Holdings> {
+        let renewal = self.renew_leases(id, ttl_ms, detectors)?;
+        if !renewal.reshare {
+            return Ok(renewal.holdings);
+        }
+        self.share_out(spec, id, ttl_ms, detectors)
+    }
+
+    /// A heartbeat that shares out, in one write under the store's write lock: watcher `id`'s
+    /// row renewed (written again if it was forgotten), the leases it still holds renewed for
+    /// `ttl_ms` (lapsed ones are not: they are lost), then its share of the agents taken from
+    /// those nobody holds (a share is the agents to poll over the live watchers, rounded up),
+    /// leases over its share released for the others, and the detectors' lease taken when it
+    /// is free and `detectors` is asked. Returns what it holds now.
+    pub fn share_out(
         &mut self,
         spec: &WatcherSpec,
         id: i64,
@@ -109,11 +137,7 @@ impl Store {
     ) -> Result<Holdings> {
         let ttl_ms = ttl_ms.max(1);
         let tx = self.write_tx()?;
-        let renewed = tx.execute(
-            "UPDATE watcher_runs SET heartbeat_ms = clock_ms(), ttl_ms = ?2, left_at = NULL
-             WHERE id = ?1",
-            params![id, ttl_ms],
-        )?;
+        let renewed = tx.execute(RENEW_ROW_SQL, params![id, ttl_ms])?;
         let rejoined = renewed == 0;
         if rejoined {
             tx.execute(
@@ -136,11 +160,7 @@ impl Store {
         // Who holds what is shown (the app, `baton status`): a change when it moves, not at
         // each renewal.
         let mut moved = rejoined || forgotten > 0;
-        tx.execute(
-            "UPDATE watch_leases SET expires_ms = clock_ms() + ?2
-             WHERE watcher_id = ?1 AND expires_ms > clock_ms()",
-            params![id, ttl_ms],
-        )?;
+        tx.execute(RENEW_LEASES_SQL, params![id, ttl_ms])?;
         let live: i64 = tx.query_row(
             "SELECT count(*) FROM watcher_runs
              WHERE left_at IS NULL AND heartbeat_ms + ttl_ms > clock_ms()",
@@ -179,20 +199,7 @@ impl Store {
                 params![id, ttl_ms, share - held],
             )? > 0;
         } else if held > share {
-            // Over its share (another watcher joined): the newest agents go back.
-            let extra = usize::try_from(held - share).unwrap_or(0);
-            let back = mine
-                .iter()
-                .rev()
-                .take(extra)
-                .min()
-                .copied()
-                .unwrap_or(i64::MAX);
-            tx.execute(
-                "UPDATE watch_leases SET expires_ms = 0
-                 WHERE watcher_id = ?1 AND agent_id >= ?2 AND expires_ms > clock_ms()",
-                params![id, back],
-            )?;
+            give_back_over(&tx, id, &mine, share)?;
             moved = true;
         }
         if detectors {
@@ -325,6 +332,19 @@ impl Store {
     }
 }
 
+/// Over its share (another watcher joined): watcher `id`'s newest agents of `mine` (its live
+/// agents, by id) go back, all but `share`; the first agent given back.
+fn give_back_over(db: &crate::db::Db, id: i64, mine: &[i64], share: i64) -> Result<i64> {
+    let keep = usize::try_from(share.max(0)).unwrap_or(usize::MAX);
+    let back = mine.get(keep).copied().unwrap_or(i64::MAX);
+    db.execute(
+        "UPDATE watch_leases SET expires_ms = 0
+         WHERE watcher_id = ?1 AND agent_id >= ?2 AND expires_ms > clock_ms()",
+        params![id, back],
+    )?;
+    Ok(back)
+}
+
 /// Takes `subject` for watcher `id` when nobody holds it (no row, or a lapsed one): the next
 /// epoch. True when taken.
 fn claim_in(
@@ -345,13 +365,30 @@ fn claim_in(
     Ok(taken > 0)
 }
 
+/// Watcher `?1`'s row renewed with a term of `?2` ms (and no longer left).
+const RENEW_ROW_SQL: &str = "UPDATE watcher_runs SET heartbeat_ms = clock_ms(), ttl_ms = ?2,
+     left_at = NULL WHERE id = ?1";
+
+/// Watcher `?1`'s live leases renewed for `?2` ms (lapsed ones are lost, not renewed).
+const RENEW_LEASES_SQL: &str = "UPDATE watch_leases SET expires_ms = clock_ms() + ?2
+     WHERE watcher_id = ?1 AND expires_ms > clock_ms()";
+
+/// The live leases of watcher `?1`: (subject, agent id, epoch).
+const HOLDINGS_SQL: &str = "SELECT subject, agent_id, epoch FROM watch_leases
+     WHERE watcher_id = ?1 AND expires_ms > clock_ms() ORDER BY subject";
+
+type LeaseRow = (String, Option<i64>, i64);
+
+fn lease_row(r: &Row<'_>) -> Result<LeaseRow> {
+    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+}
+
 fn holdings_in(db: &crate::db::Db, id: i64, rejoined: bool) -> Result<Holdings> {
-    let rows: Vec<(String, Option<i64>, i64)> = db.query_map(
-        "SELECT subject, agent_id, epoch FROM watch_leases
-         WHERE watcher_id = ?1 AND expires_ms > clock_ms() ORDER BY subject",
-        params![id],
-        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-    )?;
+    let rows = db.query_map(HOLDINGS_SQL, params![id], lease_row)?;
+    Ok(holdings_of(rows, rejoined))
+}
+
+fn holdings_of(rows: Vec<LeaseRow>, rejoined: bool) -> Holdings {
     let mut holdings = Holdings {
         rejoined,
         ..Holdings::default()
@@ -364,5 +401,5 @@ fn holdings_in(db: &crate::db::Db, id: i64, rejoined: bool) -> Result<Holdings> 
         }
     }
     holdings.agents.sort_unstable();
-    Ok(holdings)
+    holdings
 }
