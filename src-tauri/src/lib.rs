@@ -5,6 +5,7 @@
 mod attention;
 mod hooks;
 mod ipc;
+mod web_memory;
 mod webkit;
 
 use baton_commands::{Commands, Place};
@@ -30,6 +31,8 @@ pub fn run() {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
         .init();
+    // Before the window (and its web context) is built.
+    web_memory::limit_web_process();
 
     let mut builder = tauri::Builder::default();
     // One Baton per data directory: a second launch on the default store focuses the running
