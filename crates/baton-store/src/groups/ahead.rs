@@ -118,7 +118,12 @@ pub(super) fn read_before_filing(
     for item in &items {
         ahead.read(ITEM_SQL, params![*item]);
     }
-    let wanted = opening.len().saturating_sub(filing.item_ids.len());
+    // Ids left from an earlier filing of this write are dropped when more are wanted: on
+    // SQLite the next ones start after the highest stored, which they are not.
+    let wanted = match filing.item_ids.len() >= opening.len() {
+        true => 0,
+        false => opening.len(),
+    };
     if wanted > 0 {
         ahead.read(next_item_ids_sql(tx), params![wanted as i64]);
     }
@@ -129,6 +134,7 @@ pub(super) fn read_before_filing(
         }
     }
     if wanted > 0 {
+        filing.item_ids.clear();
         for row in rows.take()? {
             filing.item_ids.push(row.get(0)?);
         }

@@ -4,10 +4,10 @@
 use baton_core::detect::EvidenceRef;
 use baton_core::escalations::group_title;
 
-use crate::changes::{self, ChangeKind};
-use crate::codec::parse_json;
 use std::collections::HashMap;
 
+use crate::changes::{self, ChangeKind};
+use crate::codec::parse_json;
 use crate::db::{params, Db, ReadAhead, Value};
 use crate::error::Result;
 
