@@ -1,0 +1,368 @@
+//! The PostgreSQL side of [`super::Db`]: one `tokio-postgres` connection, driven by a small
+//! runtime thread of its own (so the store stays synchronous, callable from any thread,
+//! inside an async runtime or not), with its statements prepared once per connection and
+//! typed from the values bound (PostgreSQL types every parameter, a NULL too).
+//!
+//! A connection that breaks (the server restarted, the network went) is made again on the
+//! next call, at most once a second; meanwhile every call fails at once with
+//! [`StoreError::Unreachable`], which says since when.
+//!
+//! Here: the connection, its prepared statements and a statement run now. Beside it:
+//! `pipeline` (what is deferred and sent together, transactions begun and ended that way),
+//! `connect` (opening, TLS, listening), `standing` (a refusal in words), `value` (bound values).
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use postgres_types::{IsNull, ToSql, Type};
+use tokio_postgres::{Client, Statement};
+
+use super::location::{PgTarget, Tls};
+use super::param::{Held, Kind, Param, Value};
+use super::row::Row;
+use super::translate;
+use crate::error::{Result, StoreError};
+use crate::refusal::Refusal;
+
+mod connect;
+mod pipeline;
+mod standing;
+mod value;
+
+pub(crate) use connect::listen;
+use connect::open;
+use pipeline::Pending;
+use value::{pg_type, PgValue};
+
+/// The advisory lock every write transaction takes first: the store's writes, from every
+/// process on every machine, happen one at a time, as SQLite's writer lock makes them.
+pub(crate) const WRITE_LOCK: i64 = 0x6261_746f_6e5f_7772;
+/// The advisory lock migrations take (so that several processes migrate once).
+pub(crate) const MIGRATE_LOCK: i64 = 0x6261_746f_6e5f_6d67;
+
+/// How long a broken connection waits before it is tried again.
+const RETRY_EVERY: Duration = Duration::from_secs(1);
+/// Prepared statements kept per connection before the cache starts over.
+const STATEMENT_CACHE: usize = 1024;
+/// How long where the role stands (for a refusal's words) is kept before it is asked again.
+const STANDING_KEPT: Duration = Duration::from_secs(30);
+
+/// The runtime thread that drives every PostgreSQL connection of the process.
+fn runtime() -> &'static tokio::runtime::Runtime {
+    static RUNTIME: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
+    RUNTIME.get_or_init(|| {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .thread_name("baton-postgres")
+            .enable_all()
+            .build()
+            .expect("the PostgreSQL runtime thread starts")
+    })
+}
+
+/// Waits for a future on this thread (the connection itself runs on the runtime's thread).
+fn wait<T>(future: impl std::future::Future<Output = T>) -> T {
+    futures_executor::block_on(future)
+}
+
+pub(crate) struct PgConn {
+    target: PgTarget,
+    /// A reading connection: the server refuses its writes (`default_transaction_read_only`).
+    read_only: bool,
+    /// A connection of a short process (a hook call): each statement is sent unnamed with its
+    /// values, one round trip, rather than prepared first (a prepared statement pays off only
+    /// when it runs again on the same connection).
+    one_shot: bool,
+    state: RefCell<State>,
+}
+
+/// What waits to go out with the connection's next statement (or its commit), in the same
+/// round trip: the requests are pipelined, and the server runs them in order.
+#[derive(Debug)]
+enum Later {
+    /// A statement without parameters: `BEGIN`, savepoints.
+    Simple(String),
+    /// A write nobody reads the result of ([`PgConn::execute_later`]): its text as PostgreSQL
+    /// reads it, and its values.
+    Write { sql: String, values: Vec<Held> },
+    /// The same, its statement prepared on this connection.
+    Prepared {
+        statement: Statement,
+        values: Vec<Held>,
+    },
+}
+
+struct State {
+    client: Option<Arc<Client>>,
+    statements: HashMap<String, Vec<(Vec<Kind>, Statement)>>,
+    in_transaction: bool,
+    /// What is not sent yet (`BEGIN`, the write lock, savepoints, writes nobody reads the
+    /// result of): it goes out with the next statement, in the same round trip.
+    deferred: Vec<Later>,
+    /// Round trips made so far: a write that fails can be undone by dropping what it deferred
+    /// only if none went out since it began ([`PgConn::mark`]).
+    trips: u64,
+    /// Writes go out at once (see [`PgConn::set_alone`]).
+    alone: bool,
+    down_since: Option<DateTime<Utc>>,
+    retry_at: Option<Instant>,
+    last_error: String,
+    /// Where the role stands, when a refusal last asked (see [`PgConn::refusal`]).
+    standing: Option<(Instant, Refusal)>,
+}
+
+impl PgConn {
+    /// Connects, or fails saying why (unreachable, refused credentials, not PostgreSQL, a
+    /// certificate that does not check out).
+    pub(crate) fn connect(target: &PgTarget) -> Result<PgConn> {
+        PgConn::connect_as(target, false, false)
+    }
+
+    /// A connection for a short process (see [`PgConn::one_shot`]).
+    pub(crate) fn connect_one_shot(target: &PgTarget) -> Result<PgConn> {
+        PgConn::connect_as(target, false, true)
+    }
+
+    /// A connection whose transactions only read (the store's reader connections).
+    pub(crate) fn connect_reader(target: &PgTarget) -> Result<PgConn> {
+        PgConn::connect_as(target, true, false)
+    }
+
+    fn connect_as(target: &PgTarget, read_only: bool, one_shot: bool) -> Result<PgConn> {
+        let client = open(target, read_only).map_err(|why| StoreError::Unreachable {
+            store: target.display().to_owned(),
+            since: Utc::now(),
+            detail: why,
+        })?;
+        Ok(PgConn {
+            target: target.clone(),
+            read_only,
+            one_shot,
+            state: RefCell::new(State {
+                client: Some(Arc::new(client)),
+                statements: HashMap::new(),
+                in_transaction: false,
+                deferred: Vec::new(),
+                trips: 0,
+                alone: false,
+                down_since: None,
+                retry_at: None,
+                last_error: String::new(),
+                standing: None,
+            }),
+        })
+    }
+
+    pub(crate) fn in_transaction(&self) -> bool {
+        self.state.borrow().in_transaction
+    }
+
+    /// The client, connecting again when the last one broke.
+    fn client(&self) -> Result<Arc<Client>> {
+        let mut state = self.state.borrow_mut();
+        if let Some(client) = state.client.as_ref().filter(|c| !c.is_closed()) {
+            return Ok(Arc::clone(client));
+        }
+        let since = *state.down_since.get_or_insert_with(Utc::now);
+        state.client = None;
+        state.statements.clear();
+        state.in_transaction = false;
+        state.deferred.clear();
+        if state.retry_at.is_some_and(|at| Instant::now() < at) {
+            return Err(self.unreachable(since, state.last_error.clone()));
+        }
+        match open(&self.target, self.read_only) {
+            Ok(client) => {
+                tracing::info!(store = %self.target.display(), "connected to the store again");
+                let client = Arc::new(client);
+                state.client = Some(Arc::clone(&client));
+                state.down_since = None;
+                state.retry_at = None;
+                Ok(client)
+            }
+            Err(why) => {
+                state.retry_at = Some(Instant::now() + RETRY_EVERY);
+                state.last_error.clone_from(&why);
+                Err(self.unreachable(since, why))
+            }
+        }
+    }
+
+    fn unreachable(&self, since: DateTime<Utc>, detail: String) -> StoreError {
+        StoreError::Unreachable {
+            store: self.target.display().to_owned(),
+            since,
+            detail,
+        }
+    }
+
+    /// Sorts a failed call: a broken connection is the store being unreachable (and the
+    /// transaction, if any, lost); anything else is the statement's error.
+    fn failed(&self, client: &Client, err: tokio_postgres::Error) -> StoreError {
+        if client.is_closed() || err.is_closed() {
+            let mut state = self.state.borrow_mut();
+            let since = *state.down_since.get_or_insert_with(Utc::now);
+            state.client = None;
+            state.statements.clear();
+            state.in_transaction = false;
+            state.last_error = err.to_string();
+            tracing::warn!(store = %self.target.display(), error = %err, "lost the connection to the store");
+            return self.unreachable(since, err.to_string());
+        }
+        if err.code() == Some(&tokio_postgres::error::SqlState::INSUFFICIENT_PRIVILEGE) {
+            let denied = err
+                .as_db_error()
+                .map_or_else(|| err.to_string(), |db| db.message().to_owned());
+            return StoreError::NotAllowed(self.refusal(denied));
+        }
+        StoreError::Postgres(err)
+    }
+
+    fn statement(&self, client: &Client, sql: &str, kinds: &[Kind]) -> Result<Statement> {
+        if let Some(found) = self
+            .state
+            .borrow()
+            .statements
+            .get(sql)
+            .and_then(|list| list.iter().find(|(k, _)| k == kinds))
+        {
+            return Ok(found.1.clone());
+        }
+        // A statement that fails to prepare fails the transaction: what was deferred must be
+        // in force before (a savepoint to roll back to).
+        let before = self.take_deferred();
+        if !before.is_empty() {
+            self.send_with(client, &before, Box::pin(async { Ok(()) }))?;
+        }
+        let types: Vec<Type> = kinds.iter().map(|k| pg_type(*k)).collect();
+        let translated = translate::to_postgres(sql);
+        self.state.borrow_mut().trips += 1;
+        let statement =
+            wait(client.prepare_typed(&translated, &types)).map_err(|err| {
+                match self.failed(client, err) {
+                    StoreError::Postgres(error) => StoreError::Statement {
+                        statement: sql
+                            .split_whitespace()
+                            .collect::<Vec<_>>()
+                            .join(" ")
+                            .chars()
+                            .take(120)
+                            .collect(),
+                        error,
+                    },
+                    other => other,
+                }
+            })?;
+        let mut state = self.state.borrow_mut();
+        if state.statements.len() >= STATEMENT_CACHE {
+            state.statements.clear();
+        }
+        state
+            .statements
+            .entry(sql.to_owned())
+            .or_default()
+            .push((kinds.to_vec(), statement.clone()));
+        Ok(statement)
+    }
+
+    /// Runs `sql` with `params` after what was deferred (sent in the same round trip: the
+    /// requests are pipelined): prepared once per connection, or on a one-shot connection
+    /// sent unnamed with its values. A lost connection is noted as the store being away.
+    fn run(&self, sql: &str, params: &[&dyn Param], call: Call) -> Result<Answer> {
+        // Which statements cost a round trip of their own inside a write (where they hold the
+        // store's write lock): `RUST_LOG=baton_store::round_trips=trace`.
+        if self.in_transaction() {
+            tracing::trace!(target: "baton_store::round_trips", sql);
+        }
+        let client = self.client()?;
+        let values: Vec<PgValue<'_>> = params.iter().map(|p| PgValue(p.value())).collect();
+        let kinds: Vec<Kind> = values.iter().map(|v| v.0.kind()).collect();
+        let translated;
+        let target = if self.one_shot {
+            translated = translate::to_postgres(sql);
+            Target::Unnamed(&translated)
+        } else {
+            Target::Prepared(self.statement(&client, sql, &kinds)?)
+        };
+        let typed: Vec<(&(dyn ToSql + Sync), Type)> = values
+            .iter()
+            .zip(&kinds)
+            .map(|(v, k)| (v as &(dyn ToSql + Sync), pg_type(*k)))
+            .collect();
+        let refs: Vec<&(dyn ToSql + Sync)> = typed.iter().map(|(v, _)| *v).collect();
+        let request: Pending<'_, Answer> = match (&target, call) {
+            (Target::Prepared(statement), Call::Query) => {
+                Box::pin(async { client.query(statement, &refs).await.map(Answer::Rows) })
+            }
+            (Target::Prepared(statement), Call::Execute) => {
+                Box::pin(async { client.execute(statement, &refs).await.map(Answer::Count) })
+            }
+            (Target::Unnamed(sql), Call::Query) => {
+                Box::pin(async { client.query_typed(sql, &typed).await.map(Answer::Rows) })
+            }
+            (Target::Unnamed(sql), Call::Execute) => {
+                Box::pin(async { client.execute_typed(sql, &typed).await.map(Answer::Count) })
+            }
+        };
+        let before = self.take_deferred();
+        self.send_with(&client, &before, request)
+    }
+
+    fn query(&self, sql: &str, params: &[&dyn Param]) -> Result<Vec<tokio_postgres::Row>> {
+        match self.run(sql, params, Call::Query)? {
+            Answer::Rows(rows) => Ok(rows),
+            Answer::Count(_) => Ok(Vec::new()),
+        }
+    }
+
+    pub(crate) fn execute(&self, sql: &str, params: &[&dyn Param]) -> Result<usize> {
+        let n = match self.run(sql, params, Call::Execute)? {
+            Answer::Count(n) => n,
+            Answer::Rows(rows) => rows.len() as u64,
+        };
+        Ok(usize::try_from(n).unwrap_or(usize::MAX))
+    }
+
+    pub(crate) fn query_opt<T>(
+        &self,
+        sql: &str,
+        params: &[&dyn Param],
+        read: impl FnOnce(&Row<'_>) -> Result<T>,
+    ) -> Result<Option<T>> {
+        let rows = self.query(sql, params)?;
+        rows.first()
+            .map(|row| read(&Row::Postgres(row)))
+            .transpose()
+    }
+
+    pub(crate) fn query_map<T>(
+        &self,
+        sql: &str,
+        params: &[&dyn Param],
+        mut read: impl FnMut(&Row<'_>) -> Result<T>,
+    ) -> Result<Vec<T>> {
+        let rows = self.query(sql, params)?;
+        rows.iter().map(|row| read(&Row::Postgres(row))).collect()
+    }
+}
+
+/// How a statement goes out.
+enum Target<'a> {
+    Prepared(Statement),
+    Unnamed(&'a str),
+}
+
+/// What the caller wants back.
+#[derive(Clone, Copy)]
+enum Call {
+    Query,
+    Execute,
+}
+
+enum Answer {
+    Rows(Vec<tokio_postgres::Row>),
+    Count(u64),
+}
