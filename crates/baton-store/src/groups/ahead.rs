@@ -6,7 +6,7 @@ use baton_core::detect::FindingKind;
 use baton_core::escalations::{Group, GROUP_WINDOW, MAX_OPEN_PER_SCOPE};
 use chrono::{DateTime, Utc};
 
-use super::{Filing, Item, NewFinding};
+use super::filing::{Filing, Item, NewFinding};
 use crate::codec::{parse_json, ts};
 use crate::db::{params, Columns, Db, ReadAhead};
 use crate::error::Result;

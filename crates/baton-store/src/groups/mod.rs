@@ -10,12 +10,10 @@
 //!
 //! The SLA of a new item comes from the `exception` rule matching its resource (default 24 h).
 
-use std::collections::HashMap;
-
 use crate::changes::{self, ChangeKind};
 use crate::db::{params, Db};
 use ahead::{item_of, read_before_filing, CROWDED_SQL, ITEM_SQL, TAKING_SQL};
-use baton_core::detect::{cap_evidence, EvidenceRef, FindingKind, Severity};
+use baton_core::detect::{cap_evidence, EvidenceRef, FindingKind};
 use baton_core::escalations::{
     group_of, group_title, sla_for, Group, GROUP_WINDOW, MAX_GROUP_RESOURCES, MAX_OPEN_PER_SCOPE,
 };
@@ -28,7 +26,10 @@ use crate::escalations::{evidence_events, task_of};
 use crate::rules::rules_in;
 
 mod ahead;
+mod filing;
 mod item;
+use filing::Item;
+pub(crate) use filing::{Filing, NewFinding};
 pub(crate) use item::{item_evidence, retitle};
 
 /// What filing new findings did to the queue, by escalation id.
@@ -40,54 +41,6 @@ pub(crate) struct Filed {
     pub grown: Vec<i64>,
     /// Decided items whose cause fired again (updated, not reopened).
     pub recurred: Vec<i64>,
-}
-
-/// A finding as it is filed (what was just stored of it).
-pub(crate) struct NewFinding {
-    kind: FindingKind,
-    severity: Severity,
-    agents: Vec<i64>,
-    resource: Option<String>,
-    summary: String,
-    evidence: Vec<EvidenceRef>,
-}
-
-impl NewFinding {
-    pub(crate) fn of(f: &baton_core::detect::Finding) -> NewFinding {
-        NewFinding {
-            kind: f.kind,
-            severity: f.severity,
-            agents: f.agents.clone(),
-            resource: f.resource.clone(),
-            summary: f.summary.clone(),
-            evidence: f.evidence.clone(),
-        }
-    }
-}
-
-/// What filing read of the queue during one write, kept up to date as the write changes it:
-/// each group's taking item and each item read once per write, however many findings join.
-#[derive(Debug, Default)]
-pub(crate) struct Filing {
-    /// Group key → the item taking its findings, and whether it is open.
-    taking: HashMap<String, Option<(i64, bool)>>,
-    /// (kind, scope) → the open grouped items fresh within the window, newest first (at most
-    /// `MAX_OPEN_PER_SCOPE`).
-    crowded: HashMap<(FindingKind, Option<String>), Vec<i64>>,
-    items: HashMap<i64, Item>,
-    /// Ids taken ahead for the items this write may open (see [`reserve_item_ids`]).
-    item_ids: Vec<i64>,
-}
-
-/// An item as filing counts into it.
-#[derive(Debug)]
-struct Item {
-    occurrences: i64,
-    scope: Option<String>,
-    resources: Vec<String>,
-    /// Its lead finding, and that finding's agents (the item's).
-    lead: i64,
-    agents: Vec<i64>,
 }
 
 /// Files each of `new` (findings just recorded, with their ids, inside the caller's

@@ -12,7 +12,7 @@
 //! does, under the lock, at its next heartbeat; until then `baton status` read afresh already
 //! shows them free.
 
-use super::{
+use super::held::{
     give_back_over, holdings_of, lease_row, Holdings, DETECTORS, FORGET_AFTER_MS, HOLDINGS_SQL,
     RENEW_LEASES_SQL, RENEW_ROW_SQL,
 };

@@ -1,7 +1,30 @@
 //! Opening connections: the session's settings, TLS, listening on the change feed, and
 //! connection errors said in words.
 
-use super::*;
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use tokio_postgres::Client;
+
+use crate::db::location::{PgTarget, Tls};
+
+/// The runtime thread that drives every PostgreSQL connection of the process.
+fn runtime() -> &'static tokio::runtime::Runtime {
+    static RUNTIME: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
+    RUNTIME.get_or_init(|| {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .thread_name("baton-postgres")
+            .enable_all()
+            .build()
+            .expect("the PostgreSQL runtime thread starts")
+    })
+}
+
+/// Waits for a future on this thread (the connection itself runs on the runtime's thread).
+pub(super) fn wait<T>(future: impl std::future::Future<Output = T>) -> T {
+    futures_executor::block_on(future)
+}
 
 /// One connection, with the session's settings: UTC, a statement timeout, Baton's name.
 pub(super) fn open(target: &PgTarget, read_only: bool) -> std::result::Result<Client, String> {

@@ -9,19 +9,23 @@
 //!
 //! Here: the connection, its prepared statements and a statement run now. Beside it:
 //! `pipeline` (what is deferred and sent together, transactions begun and ended that way),
-//! `connect` (opening, TLS, listening), `standing` (a refusal in words), `value` (bound values).
+//! `connect` (opening, TLS, listening; the runtime thread that drives the connections),
+//! `standing` (a refusal in words), `value` (bound values, a request on its way). `pipeline`
+//! and `standing` add methods to [`PgConn`] and import from here; this module imports only
+//! from `connect` and `value`, which import nothing from it (no ring of files:
+//! `tests/module_rings.rs`).
 
 use std::cell::RefCell;
 use std::collections::HashMap;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
-use postgres_types::{IsNull, ToSql, Type};
+use postgres_types::{ToSql, Type};
 use tokio_postgres::{Client, Statement};
 
-use super::location::{PgTarget, Tls};
-use super::param::{Held, Kind, Param, Value};
+use super::location::PgTarget;
+use super::param::{Held, Kind, Param};
 use super::row::Row;
 use super::translate;
 use crate::error::{Result, StoreError};
@@ -33,9 +37,8 @@ mod standing;
 mod value;
 
 pub(crate) use connect::listen;
-use connect::open;
-use pipeline::Pending;
-use value::{pg_type, PgValue};
+use connect::{open, wait};
+use value::{pg_type, Pending, PgValue};
 
 /// The advisory lock every write transaction takes first: the store's writes, from every
 /// process on every machine, happen one at a time, as SQLite's writer lock makes them.
@@ -49,24 +52,6 @@ const RETRY_EVERY: Duration = Duration::from_secs(1);
 const STATEMENT_CACHE: usize = 1024;
 /// How long where the role stands (for a refusal's words) is kept before it is asked again.
 const STANDING_KEPT: Duration = Duration::from_secs(30);
-
-/// The runtime thread that drives every PostgreSQL connection of the process.
-fn runtime() -> &'static tokio::runtime::Runtime {
-    static RUNTIME: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
-    RUNTIME.get_or_init(|| {
-        tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .thread_name("baton-postgres")
-            .enable_all()
-            .build()
-            .expect("the PostgreSQL runtime thread starts")
-    })
-}
-
-/// Waits for a future on this thread (the connection itself runs on the runtime's thread).
-fn wait<T>(future: impl std::future::Future<Output = T>) -> T {
-    futures_executor::block_on(future)
-}
 
 pub(crate) struct PgConn {
     target: PgTarget,

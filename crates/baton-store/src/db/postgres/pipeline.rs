@@ -2,7 +2,15 @@
 //! the commit) and sent with it, pipelined, in one round trip; transactions begun and ended
 //! that way; a write undone by dropping what it deferred.
 
-use super::*;
+use postgres_types::{ToSql, Type};
+use tokio_postgres::Client;
+
+use super::connect::wait;
+use super::value::{pg_type, Pending, PgValue};
+use super::{Later, PgConn, Target, WRITE_LOCK};
+use crate::db::param::{Held, Kind, Param};
+use crate::db::translate;
+use crate::error::Result;
 
 impl PgConn {
     /// Runs several reads in one round trip (their requests pipelined, after what was
@@ -287,11 +295,6 @@ impl PgConn {
         done
     }
 }
-
-/// A request to the server on its way (boxed: it borrows the client and statement).
-pub(super) type Pending<'a, T> = std::pin::Pin<
-    Box<dyn std::future::Future<Output = std::result::Result<T, tokio_postgres::Error>> + 'a>,
->;
 
 /// The store's write lock as [`PgConn::begin_write`] defers it.
 pub(super) fn is_lock(later: &Later) -> bool {

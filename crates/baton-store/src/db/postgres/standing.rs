@@ -1,8 +1,12 @@
 //! Where the connected role stands on the store, asked when the database refuses it something,
 //! so that the refusal says it in words.
 
-use super::*;
-use crate::refusal::{Standing, StoreRole};
+use std::time::Instant;
+
+use super::connect::{open, wait};
+use super::{PgConn, STANDING_KEPT};
+use crate::db::location::PgTarget;
+use crate::refusal::{Refusal, Standing, StoreRole};
 
 impl PgConn {
     /// A refusal in words: where the connected role stands on the store, who can decide, who

@@ -1,6 +1,9 @@
-//! Values bound to PostgreSQL's statements: the type each kind of value is prepared with.
+//! Values bound to PostgreSQL's statements (the type each kind of value is prepared with), and
+//! a request on its way.
 
-use super::*;
+use postgres_types::{IsNull, ToSql, Type};
+
+use crate::db::param::{Kind, Value};
 
 pub(super) fn pg_type(kind: Kind) -> Type {
     match kind {
@@ -36,3 +39,8 @@ impl ToSql for PgValue<'_> {
 
     postgres_types::to_sql_checked!();
 }
+
+/// A request to the server on its way (boxed: it borrows the client and statement).
+pub(super) type Pending<'a, T> = std::pin::Pin<
+    Box<dyn std::future::Future<Output = std::result::Result<T, tokio_postgres::Error>> + 'a>,
+>;
