@@ -58,6 +58,14 @@ impl Sharing {
         Duration::from_millis(self.failover_ms.max(MIN_FAILOVER_MS) / 6)
     }
 
+    /// How long a heartbeat's take waits for the store's write lock before it is put off to
+    /// the next heartbeat: a period, so a long write holding the lock (another watcher's
+    /// group of polls, a detector run) never holds up the renewals behind it past the term's
+    /// margin (the next renewal is sent at most a period late, well inside the term).
+    pub fn take_waits_at_most(&self) -> Duration {
+        self.heartbeat_every()
+    }
+
     /// How long after sending a heartbeat that renewed its leases this watcher may still act
     /// on them: the term less a tenth, so it stops before the store's clock lets another take
     /// over (the term there counts from when the heartbeat arrived, after it was sent).
@@ -311,6 +319,10 @@ mod tests {
         assert!(sharing.acting_for() < Duration::from_millis(sharing.lease_ms()));
         // A dead watcher's lease lapses, and another's next heartbeat takes it, within the bound.
         assert!(sharing.lease_ms() + 1_666 < 10_000);
+        // A take put off after waiting its most still leaves the next renewal in time, even
+        // one sent a period late.
+        let every = sharing.heartbeat_every();
+        assert!(every * 2 + sharing.take_waits_at_most() < sharing.acting_for());
         assert_eq!(sharing.watcher.name, "w1");
         let tiny = Sharing::this_process(1, None);
         assert_eq!(tiny.failover_ms, MIN_FAILOVER_MS);

@@ -212,6 +212,17 @@ impl StoreError {
         )
     }
 
+    /// True when a write gave up waiting for a lock after the time it was given
+    /// ([`crate::Store::write_tx_within`]; PostgreSQL's `lock_timeout`): nothing of it is
+    /// stored, and it may be tried again.
+    pub fn is_lock_wait_over(&self) -> bool {
+        let err = match self {
+            StoreError::Postgres(err) | StoreError::Statement { error: err, .. } => err,
+            _ => return false,
+        };
+        err.code() == Some(&tokio_postgres::error::SqlState::LOCK_NOT_AVAILABLE)
+    }
+
     /// True when a statement broke a UNIQUE constraint (on either engine).
     pub(crate) fn is_unique_violation(&self) -> bool {
         match self {

@@ -73,6 +73,7 @@ pub mod watching;
 pub mod windows;
 pub mod writer;
 
+use db::StoreLock;
 pub use db::{Db, Dialect, StoreLocation};
 pub use decisions::{ChainCheck, DecisionEntry, DecisionFilter, NewDecision};
 pub use error::{Result, StoreError};
@@ -346,22 +347,29 @@ impl Store {
     /// already inside a transaction (the writer's batch, see [`writer`]), a savepoint in it: a
     /// write that fails rolls back alone, and the batch commits the others together.
     pub(crate) fn write_tx(&mut self) -> Result<WriteTx<'_>> {
-        self.open_write(true)
+        self.open_write(StoreLock::Wait)
+    }
+
+    /// [`Store::write_tx`] that, when it is a transaction of its own, waits at most `wait`
+    /// for the store's write lock ([`Db::begin_write_within`]: past it the write fails with
+    /// [`StoreError::is_lock_wait_over`], to be tried again later).
+    pub(crate) fn write_tx_within(&mut self, wait: Duration) -> Result<WriteTx<'_>> {
+        self.open_write(StoreLock::WaitAtMost(wait))
     }
 
     /// [`Store::write_tx`] that, when it is a transaction of its own, does not take the
     /// store's write lock ([`Db::begin_write_unlocked`]: rows of its own only, no change
     /// recorded). Inside a transaction it is a savepoint of that one, lock or not.
     pub(crate) fn write_tx_unlocked(&mut self) -> Result<WriteTx<'_>> {
-        self.open_write(false)
+        self.open_write(StoreLock::Skip)
     }
 
-    fn open_write(&mut self, store_lock: bool) -> Result<WriteTx<'_>> {
+    fn open_write(&mut self, lock: StoreLock) -> Result<WriteTx<'_>> {
         if self.db.is_autocommit() {
-            if store_lock {
-                self.db.begin_write()?;
-            } else {
-                self.db.begin_write_unlocked()?;
+            match lock {
+                StoreLock::Wait => self.db.begin_write()?,
+                StoreLock::WaitAtMost(wait) => self.db.begin_write_within(wait)?,
+                StoreLock::Skip => self.db.begin_write_unlocked()?,
             }
             Ok(WriteTx {
                 db: &self.db,

@@ -1,14 +1,15 @@
 //! Sharing the store with other watchers (`EngineConfig::sharing`). The engine joins the
 //! store's watchers, then a heartbeat renews its leases every sixth of the failover time
 //! (without waiting for the store's write lock) and, when something is to move, takes its
-//! share of the agents (`baton-store`'s `watch_leases`); after each heartbeat the
-//! pollers follow what it holds: one started for each agent it took, stopped for each it gave
-//! back or lost. When no heartbeat reaches the store before its term runs out (the network is
-//! cut, the server gone), it stops acting at once, before the store's clock lets another
-//! watcher take over, and says so; its writes already on their way are refused in the store
-//! by their fence. A heartbeat that comes back late is followed by the next at once, and one
-//! that used more than half its margin says so (`lateness.rs`). Stopping the engine gives
-//! everything back at once.
+//! share of the agents (`baton-store`'s `watch_leases`; waiting for that lock a period at
+//! most, else at the next heartbeat); after each heartbeat the pollers follow what it holds:
+//! one started for each agent it took, stopped for each it gave back or lost. When no
+//! heartbeat reaches the store before its term runs out (the network is cut, the server
+//! gone), it stops acting at once, before the store's clock lets another watcher take over,
+//! and says so; its writes already on their way are refused in the store by their fence. A
+//! heartbeat that comes back late is followed by the next at once, and one that used more
+//! than half its margin says so (`lateness.rs`). Stopping the engine gives everything back at
+//! once.
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -137,12 +138,24 @@ impl Engine {
             .await?;
         if renewal.reshare {
             let spec = sharing.watcher.clone();
+            let wait = sharing.take_waits_at_most();
             let sent = Instant::now();
-            let holdings = shared
-                .write_urgent(move |s| s.share_out(&spec, id, ttl, detectors))
+            let taken = shared
+                .write_urgent(move |s| s.try_share_out(&spec, id, ttl, detectors, wait))
                 .await?;
-            self.follow(id, holdings, sent + sharing.acting_for(), first)
-                .await?;
+            match taken {
+                Some(holdings) => {
+                    self.follow(id, holdings, sent + sharing.acting_for(), first)
+                        .await?;
+                }
+                // Another write held the lock longer: the renewal above stands, the next
+                // heartbeat asks again.
+                None => tracing::debug!(
+                    watcher_id = id,
+                    ?wait,
+                    "take put off: the store's write lock was busy"
+                ),
+            }
         }
         Ok(took)
     }

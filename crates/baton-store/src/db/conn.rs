@@ -1,6 +1,8 @@
 //! One connection of the store, on either engine ([`Db`]): statements, queries and the
 //! transaction steps, in one SQL text for both (see the module above).
 
+use std::time::Duration;
+
 use super::feed::{new_origin, CHANNEL};
 use super::param::{Kind, Param};
 use super::postgres::PgConn;
@@ -274,7 +276,16 @@ impl Db {
     /// engines: SQLite's `BEGIN IMMEDIATE`, PostgreSQL's `BEGIN` and the store's advisory
     /// write lock (held until the transaction ends).
     pub(crate) fn begin_write(&self) -> Result<()> {
-        self.begin(true)
+        self.begin(StoreLock::Wait)
+    }
+
+    /// [`Db::begin_write`] that waits at most `wait` for the store's write lock (and for any
+    /// row it locks) on PostgreSQL: past it, its first statement fails and the transaction
+    /// with it ([`crate::StoreError::is_lock_wait_over`]). For a write that can be put off
+    /// rather than hold up what waits for it (a watcher's heartbeat taking its share while
+    /// a long write holds the lock). On SQLite as [`Db::begin_write`].
+    pub(crate) fn begin_write_within(&self, wait: Duration) -> Result<()> {
+        self.begin(StoreLock::WaitAtMost(wait))
     }
 
     /// Starts a write transaction that does not wait for the other writers of the store, only
@@ -285,10 +296,10 @@ impl Db {
     /// records no change: the feed's numbers follow commit order only because every writer
     /// that records takes the lock ([`Db::holds_write_lock`]).
     pub(crate) fn begin_write_unlocked(&self) -> Result<()> {
-        self.begin(false)
+        self.begin(StoreLock::Skip)
     }
 
-    fn begin(&self, store_lock: bool) -> Result<()> {
+    fn begin(&self, lock: StoreLock) -> Result<()> {
         self.recorded.set(false);
         match &self.conn {
             Conn::Sqlite(conn) => {
@@ -297,8 +308,8 @@ impl Db {
                 Ok(())
             }
             Conn::Postgres(conn) => {
-                conn.begin_write(store_lock)?;
-                self.locked.set(store_lock);
+                conn.begin_write(lock)?;
+                self.locked.set(!matches!(lock, StoreLock::Skip));
                 Ok(())
             }
         }
@@ -345,4 +356,16 @@ impl Db {
         }
         Ok(())
     }
+}
+
+/// How a write transaction takes the store's write lock on PostgreSQL (SQLite has one writer
+/// lock for the file, which every write transaction takes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum StoreLock {
+    /// Not at all: rows of its own only ([`Db::begin_write_unlocked`]).
+    Skip,
+    /// As long as another writer holds it ([`Db::begin_write`]).
+    Wait,
+    /// At most this long ([`Db::begin_write_within`]).
+    WaitAtMost(Duration),
 }

@@ -24,6 +24,7 @@ mod sqlite;
 mod translate;
 
 pub use ahead::{in_list_reads, Mark, ReadAhead, ReadRows, RowValues};
+pub(crate) use conn::StoreLock;
 pub use conn::{Db, Dialect, TableColumns};
 pub use feed::CHANNEL;
 pub use location::{PgTarget, StoreLocation};

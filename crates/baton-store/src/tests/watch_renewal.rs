@@ -239,6 +239,50 @@ fn on_postgres_a_heartbeat_renews_while_a_poll_holds_the_write_lock_and_a_takeov
 }
 
 #[test]
+fn on_postgres_a_take_that_cannot_have_the_write_lock_in_time_is_put_off_with_nothing_changed() {
+    if baton_testdb::engine() != baton_testdb::Engine::Postgres {
+        // SQLite's writer lock is taken as by any write (the heartbeat is first in the queue).
+        return;
+    }
+    let (_dir, handle) = handle();
+    let location = handle.location().clone();
+    let mut other = Store::open_at(&location).unwrap();
+    let ids: Vec<i64> = (0..2)
+        .map(|i| other.add_agent(&draft(&format!("Agent {i}"))).unwrap().id)
+        .collect();
+    let w1 = other.join_watchers(&spec("w1"), TTL).unwrap();
+    handle.open_urgent_lane().unwrap();
+    let (go, ended) = poll_holding_the_lock(&handle, ids[0]);
+    let wait = Duration::from_millis(200);
+    let (sent, answer) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut taker = Store::open_at(&location).unwrap();
+        let put_off = taker.try_share_out(&spec("w1"), w1, TTL, true, wait);
+        // The connection is usable at once after, and a renewal needs no lock.
+        let renewal = taker.renew_leases(w1, TTL, true);
+        sent.send((put_off, renewal)).ok();
+    });
+    let (put_off, renewal) = answer
+        .recv_timeout(GENEROUS)
+        .expect("the take waited for the lock past its bound");
+    assert_eq!(
+        put_off.expect("a take that waited its most is put off, not failed"),
+        None
+    );
+    assert!(expiries(&other, w1).is_empty(), "nothing was taken");
+    let renewal = renewal.unwrap();
+    assert!(renewal.reshare && renewal.holdings.agents.is_empty());
+    go.send(()).unwrap();
+    ended.recv_timeout(GENEROUS).unwrap();
+    let taken = other
+        .try_share_out(&spec("w1"), w1, TTL, true, wait)
+        .unwrap()
+        .expect("the lock is free: the take goes ahead");
+    assert_eq!(taken.agents.len(), 2);
+    assert_eq!(taken.detectors, Some(1));
+}
+
+#[test]
 fn a_change_recorded_without_the_store_write_lock_is_refused() {
     let mut store = fresh_store();
     let tx = store.write_tx_unlocked().unwrap();

@@ -14,10 +14,14 @@
 //! only moves the expiry of the watcher's own live leases and its own row's heartbeat, rows
 //! nobody else writes while they are live; the row locks PostgreSQL takes on them order it
 //! against a takeover of a lease lapsing at that very moment (the takeover's upsert waits for
-//! the renewal and then sees the new expiry).
+//! the renewal and then sees the new expiry). A heartbeat's take waits for the lock only so
+//! long ([`Store::try_share_out`]): put off to the next heartbeat, it does not hold up the
+//! renewals behind it while a long write (a group of polls, a detector run) holds the lock.
 
 mod held;
 mod renewal;
+
+use std::time::Duration;
 
 pub use held::{agent_subject, Fence, Holdings, DETECTORS};
 use held::{give_back_over, holdings_in, FORGET_AFTER_MS, RENEW_LEASES_SQL, RENEW_ROW_SQL};
@@ -94,8 +98,41 @@ impl Store {
         ttl_ms: i64,
         detectors: bool,
     ) -> Result<Holdings> {
+        self.share_out_waiting(spec, id, ttl_ms, detectors, None)
+    }
+
+    /// [`Store::share_out`] that waits at most `wait` for the store's write lock (on
+    /// PostgreSQL; SQLite's writer lock is taken as by any write): `None` when another write
+    /// held it longer, with nothing changed. A heartbeat's take, put off to the next
+    /// heartbeat rather than holding up the renewals behind it while a long write (a group
+    /// of polls, a detector run) holds the lock.
+    pub fn try_share_out(
+        &mut self,
+        spec: &WatcherSpec,
+        id: i64,
+        ttl_ms: i64,
+        detectors: bool,
+        wait: Duration,
+    ) -> Result<Option<Holdings>> {
+        match self.share_out_waiting(spec, id, ttl_ms, detectors, Some(wait)) {
+            Err(err) if err.is_lock_wait_over() => Ok(None),
+            done => done.map(Some),
+        }
+    }
+
+    fn share_out_waiting(
+        &mut self,
+        spec: &WatcherSpec,
+        id: i64,
+        ttl_ms: i64,
+        detectors: bool,
+        wait: Option<Duration>,
+    ) -> Result<Holdings> {
         let ttl_ms = ttl_ms.max(1);
-        let tx = self.write_tx()?;
+        let tx = match wait {
+            Some(wait) => self.write_tx_within(wait)?,
+            None => self.write_tx()?,
+        };
         let renewed = tx.execute(RENEW_ROW_SQL, params![id, ttl_ms])?;
         let rejoined = renewed == 0;
         if rejoined {

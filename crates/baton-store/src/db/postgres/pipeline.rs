@@ -8,6 +8,7 @@ use tokio_postgres::Client;
 use super::connect::wait;
 use super::value::{pg_type, Pending, PgValue};
 use super::{Later, PgConn, Target, WRITE_LOCK};
+use crate::db::conn::StoreLock;
 use crate::db::param::{Held, Kind, Param};
 use crate::db::translate;
 use crate::error::Result;
@@ -256,17 +257,24 @@ impl PgConn {
         self.send_with(&client, &before, Box::pin(client.batch_execute(sql)))
     }
 
-    /// `BEGIN`, then (when `store_lock`) the store's write lock (see [`WRITE_LOCK`]): both go
-    /// out with the transaction's first statement, in its round trip (the server runs that
-    /// statement once the lock is held). Without it the transaction waits only for the rows it
-    /// locks itself (a watcher's heartbeat renewing its own leases).
-    pub(crate) fn begin_write(&self, store_lock: bool) -> Result<()> {
+    /// `BEGIN`, then (unless [`StoreLock::Skip`]) the store's write lock (see [`WRITE_LOCK`]):
+    /// they go out with the transaction's first statement, in its round trip (the server runs
+    /// that statement once the lock is held). Without it the transaction waits only for the
+    /// rows it locks itself (a watcher's heartbeat renewing its own leases). With
+    /// [`StoreLock::WaitAtMost`] the transaction's `lock_timeout` bounds the wait first.
+    pub(crate) fn begin_write(&self, lock: StoreLock) -> Result<()> {
         // A connection that broke is made again now, not half-way into the transaction.
         self.client()?;
         let mut state = self.state.borrow_mut();
         state.deferred.clear();
         state.deferred.push(Later::Simple("BEGIN".to_owned()));
-        if store_lock {
+        if let StoreLock::WaitAtMost(wait) = lock {
+            state.deferred.push(Later::Write {
+                sql: LOCK_WAIT_SQL.to_owned(),
+                values: vec![Held::Text(format!("{}ms", wait.as_millis().max(1)))],
+            });
+        }
+        if lock != StoreLock::Skip {
             state.deferred.push(Later::Write {
                 sql: LOCK_SQL.to_owned(),
                 values: vec![Held::Int(WRITE_LOCK)],
@@ -296,13 +304,16 @@ impl PgConn {
     }
 }
 
-/// The store's write lock as [`PgConn::begin_write`] defers it.
+/// The store's write lock, or the bound on its wait, as [`PgConn::begin_write`] defers them.
 pub(super) fn is_lock(later: &Later) -> bool {
-    matches!(later, Later::Write { sql, .. } if sql == LOCK_SQL)
+    matches!(later, Later::Write { sql, .. } if sql == LOCK_SQL || sql == LOCK_WAIT_SQL)
 }
 
 /// Takes the store's write lock (see [`WRITE_LOCK`]) until the transaction ends.
 pub(super) const LOCK_SQL: &str = "SELECT pg_advisory_xact_lock($1)";
+
+/// Bounds, for the rest of the transaction, how long it waits for a lock (`'250ms'`).
+const LOCK_WAIT_SQL: &str = "SELECT set_config('lock_timeout', $1, true)";
 
 /// `SAVEPOINT x`, `RELEASE x`, `ROLLBACK TO x` (and `ROLLBACK TO x; RELEASE x`).
 pub(super) fn is_savepoint_statement(sql: &str) -> bool {
