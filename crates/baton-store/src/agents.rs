@@ -363,7 +363,7 @@ fn health_write(
         db.write_row(&HEALTH, values)?;
         return Ok(0);
     }
-    db.execute(&HEALTH.text(1), values)
+    db.execute(HEALTH.text(1), values)
 }
 
 /// A change for the feed when an agent's health moves: before [`HEALTH`] writes it.

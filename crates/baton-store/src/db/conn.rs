@@ -135,7 +135,7 @@ impl Db {
                     let end = at + size * sql.columns;
                     let params: Vec<&dyn Param> =
                         values[at..end].iter().map(|v| v as &dyn Param).collect();
-                    sqlite::execute(conn, &sql.text(size), &params)?;
+                    sqlite::execute(conn, sql.text(size), &params)?;
                     at = end;
                 }
                 Ok(())

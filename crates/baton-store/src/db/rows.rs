@@ -16,6 +16,7 @@
 //! other of the group reads (`crate::writer`'s groups).
 
 use std::collections::HashMap;
+use std::sync::{LazyLock, Mutex};
 
 use super::param::{Held, Kind};
 
@@ -52,8 +53,21 @@ pub struct WriteMark {
 pub const ROWS_MOST: usize = 256;
 
 impl RowsSql {
-    /// The statement for `rows` rows.
-    pub fn text(&self, rows: usize) -> String {
+    /// The statement for `rows` rows: made once per size and kept (a few sizes per
+    /// statement: [`statement_sizes`]), so that writing a row builds no text.
+    pub fn text(&'static self, rows: usize) -> &'static str {
+        static TEXTS: LazyLock<Mutex<HashMap<(usize, usize), &'static str>>> =
+            LazyLock::new(Mutex::default);
+        let key = (std::ptr::from_ref(self) as usize, rows);
+        let mut texts = TEXTS
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        texts
+            .entry(key)
+            .or_insert_with(|| Box::leak(self.make_text(rows).into_boxed_str()))
+    }
+
+    fn make_text(&self, rows: usize) -> String {
         let mut sql = String::with_capacity(self.before.len() + self.after.len() + rows * 8);
         sql.push_str(self.before);
         for row in 0..rows {
@@ -109,7 +123,7 @@ pub(crate) enum Entry<S> {
 /// deferred as it was.
 #[derive(Debug)]
 pub(crate) enum Planned<S> {
-    Rows(String, Vec<Held>, Vec<Kind>),
+    Rows(&'static str, Vec<Held>, Vec<Kind>),
     Statement(S),
 }
 

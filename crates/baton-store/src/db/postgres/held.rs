@@ -25,7 +25,7 @@ impl PgConn {
             let later = match step {
                 Planned::Statement(later) => later,
                 Planned::Rows(sql, values, kinds) => Later::Prepared {
-                    statement: self.statement(&client, &sql, &kinds)?,
+                    statement: self.statement(&client, sql, &kinds)?,
                     values,
                 },
             };
@@ -68,7 +68,7 @@ impl PgConn {
         for size in statement_sizes(values.len() / sql.columns) {
             let end = at + size * sql.columns;
             let chunk: Vec<&dyn Param> = values[at..end].iter().map(|v| v as &dyn Param).collect();
-            self.execute_later(&sql.text(size), &chunk)?;
+            self.execute_later(sql.text(size), &chunk)?;
             at = end;
         }
         Ok(())
