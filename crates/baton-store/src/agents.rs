@@ -363,7 +363,7 @@ fn health_write(
         db.write_row(&HEALTH, values)?;
         return Ok(0);
     }
-    db.execute(HEALTH.text(1), values)
+    db.execute(HEALTH.single(), values)
 }
 
 /// A change for the feed when an agent's health moves: before [`HEALTH`] writes it.
@@ -378,6 +378,14 @@ static HEALTH_MOVED: RowsSql = RowsSql {
                     OR a.last_error IS DISTINCT FROM v.column6)
              ON CONFLICT DO NOTHING",
     key: &[],
+    one: Some(
+        "INSERT INTO changes (seq, kind, ref_id, ref_key, origin, at_ms)
+             SELECT h.seq + 1, ?2, a.id, '', ?3, clock_ms() FROM changes_head h, agents a
+              WHERE h.id = 1 AND a.id = ?1
+                AND (a.reachability IS DISTINCT FROM ?4 OR a.consecutive_failures <> ?5
+                     OR a.last_error IS DISTINCT FROM ?6)
+             ON CONFLICT DO NOTHING",
+    ),
     numbered: false,
 };
 
@@ -395,6 +403,14 @@ static HEALTH: RowsSql = RowsSql {
                AND (v.column9 = 0 OR agents.last_attempt_at IS NULL
                     OR agents.last_attempt_at <= v.column4)",
     key: &[0],
+    one: Some(
+        "UPDATE agents
+                SET reachability = ?2, last_success_at = ?3, last_attempt_at = ?4,
+                    latency_ms = ?5, consecutive_failures = ?6, last_error = ?7,
+                    last_error_at = ?8
+              WHERE id = ?1
+                AND (?9 = 0 OR last_attempt_at IS NULL OR last_attempt_at <= ?4)",
+    ),
     numbered: false,
 };
 

@@ -144,6 +144,11 @@ static RECORD: RowsSql = RowsSql {
     columns: 4,
     after: ") AS v WHERE h.id = 1 ON CONFLICT DO NOTHING",
     key: &[],
+    one: Some(
+        "INSERT INTO changes (seq, kind, ref_id, ref_key, origin, at_ms)
+             SELECT seq + 1, ?1, ?2, ?3, ?4, clock_ms() FROM changes_head WHERE id = 1
+             ON CONFLICT DO NOTHING",
+    ),
     numbered: false,
 };
 

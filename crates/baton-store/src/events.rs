@@ -165,6 +165,7 @@ static INSERT_EVENTS: RowsSql = RowsSql {
     columns: 10,
     after: "ON CONFLICT (agent_id, seq) DO NOTHING",
     key: &[],
+    one: None,
     numbered: false,
 };
 
@@ -175,6 +176,7 @@ static COUNT_MINUTE: RowsSql = RowsSql {
     after: "ON CONFLICT (agent_id, minute, kind)
             DO UPDATE SET events = event_minutes.events + excluded.events",
     key: &[0, 1, 2],
+    one: None,
     numbered: false,
 };
 

@@ -33,6 +33,12 @@ static AGENT_POLLED: RowsSql = RowsSql {
     columns: 8,
     after: ") AS v WHERE agents.id = v.column1",
     key: &[0],
+    one: Some(
+        "UPDATE agents
+                SET cursor = ?2, remote_id = ?3, remote_name = ?4, remote_version = ?5,
+                    remote_state = ?6, remote_detail = ?7, last_ingest_at = ?8
+              WHERE id = ?1",
+    ),
     numbered: false,
 };
 
@@ -336,6 +342,10 @@ static COUNTER_IN_ORDER: RowsSql = RowsSql {
     after: ") AS v WHERE agents.id = v.column1
                AND agents.counter_since IS NOT NULL AND agents.counter_over = 0",
     key: &[0],
+    one: Some(
+        "UPDATE agents SET counter_over = 1
+              WHERE id = ?1 AND counter_since IS NOT NULL AND counter_over = 0",
+    ),
     numbered: false,
 };
 

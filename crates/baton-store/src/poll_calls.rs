@@ -25,6 +25,7 @@ static CALL_MINUTES: RowsSql = RowsSql {
             first_seq = least(api_minutes.first_seq, excluded.first_seq),
             first_429_seq = least(api_minutes.first_429_seq, excluded.first_429_seq)",
     key: &[0, 1, 2, 3],
+    one: None,
     numbered: false,
 };
 
@@ -66,6 +67,20 @@ static LIMITS_SEEN: RowsSql = RowsSql {
             seen_at = excluded.seen_at
          WHERE excluded.seen_at >= api_limits.seen_at",
     key: &[],
+    one: Some(
+        "INSERT INTO api_limits (api, key, metric, policy, family, limit_value, remaining,
+                                 reset_at, window_seconds, agent_id, seen_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+             ON CONFLICT (api, key, metric, policy) DO UPDATE SET
+                family = excluded.family,
+                limit_value = coalesce(excluded.limit_value, api_limits.limit_value),
+                remaining = excluded.remaining,
+                reset_at = excluded.reset_at,
+                window_seconds = excluded.window_seconds,
+                agent_id = excluded.agent_id,
+                seen_at = excluded.seen_at
+             WHERE excluded.seen_at >= api_limits.seen_at",
+    ),
     numbered: true,
 };
 
@@ -80,6 +95,7 @@ static CALL_COSTS: RowsSql = RowsSql {
             ev_output = api_costs.ev_output + excluded.ev_output,
             ev_unsplit = api_costs.ev_unsplit + excluded.ev_unsplit",
     key: &[0, 1, 2, 3, 4],
+    one: None,
     numbered: false,
 };
 

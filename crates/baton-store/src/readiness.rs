@@ -23,6 +23,13 @@ static COUNT_POLLS: RowsSql = RowsSql {
                 polls_ok = agent_days.polls_ok + excluded.polls_ok,
                 polls_failed = agent_days.polls_failed + excluded.polls_failed",
     key: &[0, 1],
+    one: Some(
+        "INSERT INTO agent_days (agent_id, day, polls_ok, polls_failed)
+             SELECT ?1, ?2, ?3, ?4 WHERE EXISTS (SELECT 1 FROM agents WHERE id = ?1)
+             ON CONFLICT (agent_id, day) DO UPDATE SET
+                polls_ok = agent_days.polls_ok + excluded.polls_ok,
+                polls_failed = agent_days.polls_failed + excluded.polls_failed",
+    ),
     numbered: false,
 };
 

@@ -30,6 +30,7 @@ static UPSERT_TASK: RowsSql = RowsSql {
             next_stage = excluded.next_stage, detail = excluded.detail,
             detail_text = excluded.detail_text, updated_at = excluded.updated_at",
     key: &[0, 1],
+    one: None,
     numbered: false,
 };
 

@@ -5,7 +5,7 @@ use super::feed::{new_origin, CHANNEL};
 use super::param::{Kind, Param, Value};
 use super::postgres::PgConn;
 use super::row::Row;
-use super::rows::{statement_sizes, RowsSql};
+use super::rows::RowsSql;
 use super::sqlite;
 use crate::error::{Result, StoreError};
 
@@ -123,7 +123,7 @@ impl Db {
     }
 
     /// Writes rows of `sql` (`values`: every row's, one after another) whose outcome nobody
-    /// reads. On SQLite at once, in statements of a few sizes; on PostgreSQL as
+    /// reads. On SQLite at once ([`RowsSql::outside_a_group`]); on PostgreSQL as
     /// [`Db::execute_later`], and inside a group of writes with the group's other rows of
     /// `sql`, in one statement (`super::rows`).
     pub fn write_rows(&self, sql: &'static RowsSql, values: &[Value<'_>]) -> Result<()> {
@@ -131,11 +131,11 @@ impl Db {
         match &self.conn {
             Conn::Sqlite(conn) => {
                 let mut at = 0;
-                for size in statement_sizes(values.len() / sql.columns) {
+                for (text, size) in sql.outside_a_group(values.len() / sql.columns) {
                     let end = at + size * sql.columns;
                     let params: Vec<&dyn Param> =
                         values[at..end].iter().map(|v| v as &dyn Param).collect();
-                    sqlite::execute(conn, sql.text(size), &params)?;
+                    sqlite::execute(conn, text, &params)?;
                     at = end;
                 }
                 Ok(())

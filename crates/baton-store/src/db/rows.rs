@@ -33,6 +33,11 @@ pub struct RowsSql {
     /// upsert touching a row twice), and keep their order. Empty: rows never meet (an insert
     /// that skips rows already there), or the statement itself settles rows of one key.
     pub key: &'static [usize],
+    /// The statement for one row (its `?N` the row's columns), where the rows are read as a
+    /// table (`FROM (VALUES …)`, `WITH v AS (VALUES …)`), which SQLite builds anew at each
+    /// run: outside a group (always on SQLite) a call's rows go out one by one in it. None:
+    /// the rows are inserted as they are (`INSERT … VALUES`), in statements of a few sizes.
+    pub one: Option<&'static str>,
     /// Each row begins with its number in the statement (1, 2, …, written in the text, not
     /// bound): a statement that settles rows of one key itself reads which came last.
     pub numbered: bool,
@@ -65,6 +70,23 @@ impl RowsSql {
         texts
             .entry(key)
             .or_insert_with(|| Box::leak(self.make_text(rows).into_boxed_str()))
+    }
+
+    /// The statement for a single row.
+    pub fn single(&'static self) -> &'static str {
+        self.one.unwrap_or_else(|| self.text(1))
+    }
+
+    /// How a call's `rows` rows go out outside a group: each statement and how many rows it
+    /// takes, in order.
+    pub fn outside_a_group(&'static self, rows: usize) -> Vec<(&'static str, usize)> {
+        match self.one {
+            Some(one) => vec![(one, 1); rows],
+            None => statement_sizes(rows)
+                .into_iter()
+                .map(|size| (self.text(size), size))
+                .collect(),
+        }
     }
 
     fn make_text(&self, rows: usize) -> String {
@@ -279,6 +301,7 @@ mod tests {
         columns: 2,
         after: "ON CONFLICT (k) DO UPDATE SET n = a.n + excluded.n",
         key: &[0],
+        one: None,
         numbered: false,
     };
     static B: RowsSql = RowsSql {
@@ -286,6 +309,16 @@ mod tests {
         columns: 1,
         after: "ON CONFLICT DO NOTHING",
         key: &[],
+        one: None,
+        numbered: false,
+    };
+
+    static C: RowsSql = RowsSql {
+        before: "UPDATE c SET n = v.column2 FROM (VALUES",
+        columns: 2,
+        after: ") AS v WHERE c.k = v.column1",
+        key: &[0],
+        one: Some("UPDATE c SET n = ?2 WHERE k = ?1"),
         numbered: false,
     };
 
@@ -313,6 +346,16 @@ mod tests {
         assert_eq!(statement_sizes(0), Vec::<usize>::new());
         assert_eq!(statement_sizes(5), vec![4, 1]);
         assert_eq!(statement_sizes(600), vec![256, 256, 64, 16, 8]);
+        // Rows read as a table go out one by one outside a group, in their single-row form.
+        assert_eq!(
+            B.outside_a_group(5).iter().map(|s| s.1).collect::<Vec<_>>(),
+            [4, 1]
+        );
+        assert_eq!(
+            C.outside_a_group(3),
+            vec![("UPDATE c SET n = ?2 WHERE k = ?1", 1); 3]
+        );
+        assert_eq!(C.single(), "UPDATE c SET n = ?2 WHERE k = ?1");
     }
 
     #[test]

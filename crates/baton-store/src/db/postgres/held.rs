@@ -4,7 +4,7 @@
 
 use super::{Later, PgConn};
 use crate::db::param::{Held, Param, Value};
-use crate::db::rows::{statement_sizes, Entry, Planned, RowsSql, WriteMark};
+use crate::db::rows::{Entry, Planned, RowsSql, WriteMark};
 use crate::error::Result;
 
 impl PgConn {
@@ -55,7 +55,7 @@ impl PgConn {
 
     /// Writes rows of `sql` (`values`: every row's, one after another). Held back with the
     /// other writes' rows of `sql` while [`PgConn::holds_back`]; otherwise as
-    /// [`PgConn::execute_later`], in statements of a few sizes ([`statement_sizes`]).
+    /// [`PgConn::execute_later`] ([`RowsSql::outside_a_group`]).
     pub(crate) fn write_rows(&self, sql: &'static RowsSql, values: &[Value<'_>]) -> Result<()> {
         if self.holds_back() {
             for row in values.chunks(sql.columns) {
@@ -65,10 +65,10 @@ impl PgConn {
             return Ok(());
         }
         let mut at = 0;
-        for size in statement_sizes(values.len() / sql.columns) {
+        for (text, size) in sql.outside_a_group(values.len() / sql.columns) {
             let end = at + size * sql.columns;
             let chunk: Vec<&dyn Param> = values[at..end].iter().map(|v| v as &dyn Param).collect();
-            self.execute_later(sql.text(size), &chunk)?;
+            self.execute_later(text, &chunk)?;
             at = end;
         }
         Ok(())
