@@ -29,6 +29,21 @@ static CALL_MINUTES: RowsSql = RowsSql {
     numbered: false,
 };
 
+/// A limit's reading written over the stored one unless older (what it leaves out kept).
+macro_rules! keep_the_later {
+    () => {
+        "ON CONFLICT (api, key, metric, policy) DO UPDATE SET
+            family = excluded.family,
+            limit_value = coalesce(excluded.limit_value, api_limits.limit_value),
+            remaining = excluded.remaining,
+            reset_at = excluded.reset_at,
+            window_seconds = excluded.window_seconds,
+            agent_id = excluded.agent_id,
+            seen_at = excluded.seen_at
+         WHERE excluded.seen_at >= api_limits.seen_at"
+    };
+}
+
 /// The limits last seen (`api_limits`). Agents share a limit (one API key), so a group's rows
 /// name one row many times: the statement keeps, of each key's rows, the latest reading (the
 /// later one in the statement on a tie) and the latest limit given among the readings that
@@ -38,7 +53,8 @@ static LIMITS_SEEN: RowsSql = RowsSql {
     before: "WITH v (n, api, key, metric, policy, family, limit_value, remaining, reset_at,
                      window_seconds, agent_id, seen_at) AS (VALUES",
     columns: 11,
-    after: ")
+    after: concat!(
+        ")
         INSERT INTO api_limits (api, key, metric, policy, family, limit_value, remaining,
                                 reset_at, window_seconds, agent_id, seen_at)
         SELECT v.api, v.key, v.metric, v.policy, v.family,
@@ -57,30 +73,16 @@ static LIMITS_SEEN: RowsSql = RowsSql {
                             WHERE w.api = v.api AND w.key = v.key AND w.metric = v.metric
                               AND w.policy = v.policy
                               AND (w.seen_at > v.seen_at OR (w.seen_at = v.seen_at AND w.n > v.n)))
-        ON CONFLICT (api, key, metric, policy) DO UPDATE SET
-            family = excluded.family,
-            limit_value = coalesce(excluded.limit_value, api_limits.limit_value),
-            remaining = excluded.remaining,
-            reset_at = excluded.reset_at,
-            window_seconds = excluded.window_seconds,
-            agent_id = excluded.agent_id,
-            seen_at = excluded.seen_at
-         WHERE excluded.seen_at >= api_limits.seen_at",
+        ",
+        keep_the_later!()
+    ),
     key: &[],
-    one: Some(
+    one: Some(concat!(
         "INSERT INTO api_limits (api, key, metric, policy, family, limit_value, remaining,
                                  reset_at, window_seconds, agent_id, seen_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
-             ON CONFLICT (api, key, metric, policy) DO UPDATE SET
-                family = excluded.family,
-                limit_value = coalesce(excluded.limit_value, api_limits.limit_value),
-                remaining = excluded.remaining,
-                reset_at = excluded.reset_at,
-                window_seconds = excluded.window_seconds,
-                agent_id = excluded.agent_id,
-                seen_at = excluded.seen_at
-             WHERE excluded.seen_at >= api_limits.seen_at",
-    ),
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) ",
+        keep_the_later!()
+    )),
     numbered: true,
 };
 
