@@ -120,6 +120,8 @@ pub struct EngineStats {
     pub writer_groups: u64,
     pub writer_largest_group: u64,
     pub writer_round_trips: u64,
+    /// Statements the writer sent to a PostgreSQL store (0 on SQLite).
+    pub writer_statements: u64,
 }
 
 impl EngineStats {
@@ -138,6 +140,7 @@ impl EngineStats {
             writer_groups: writer.groups,
             writer_largest_group: writer.largest_group,
             writer_round_trips: writer.round_trips,
+            writer_statements: writer.statements,
         }
     }
 }

@@ -1,7 +1,7 @@
 //! Baton's configured agents: endpoint configuration, health, cursor, remote self-description.
 
 use crate::changes::{self, ChangeKind};
-use crate::db::{params, Db, Row};
+use crate::db::{params, Db, Row, RowsSql};
 use baton_core::agent::{AgentConfig, AgentDraft, AgentHealth};
 use baton_core::views::AgentRow;
 use chrono::Utc;
@@ -334,13 +334,8 @@ fn health_write(
 ) -> Result<usize> {
     // A change for the feed when what a person sees moves (reachable or not, the failures,
     // the last error), not at each steady poll: read before the row is written.
-    db.execute_later(
-        "INSERT INTO changes (seq, kind, ref_id, ref_key, origin, at_ms)
-         SELECT h.seq + 1, ?2, a.id, '', ?3, clock_ms() FROM changes_head h, agents a
-          WHERE h.id = 1 AND a.id = ?1
-            AND (a.reachability IS DISTINCT FROM ?4 OR a.consecutive_failures <> ?5
-                 OR a.last_error IS DISTINCT FROM ?6)
-         ON CONFLICT DO NOTHING",
+    db.write_row(
+        &HEALTH_MOVED,
         params![
             id,
             ChangeKind::Health.as_str(),
@@ -351,12 +346,6 @@ fn health_write(
         ],
     )?;
     db.note_recorded();
-    let sql = "UPDATE agents
-            SET reachability = ?2, last_success_at = ?3, last_attempt_at = ?4,
-                latency_ms = ?5, consecutive_failures = ?6, last_error = ?7,
-                last_error_at = ?8
-          WHERE id = ?1
-            AND (?9 = 0 OR last_attempt_at IS NULL OR last_attempt_at <= ?4)";
     let values = params![
         id,
         reachability_str(health.reachability),
@@ -371,11 +360,59 @@ fn health_write(
         only_newer,
     ];
     if later {
-        db.execute_later(sql, values)?;
+        db.write_row(&HEALTH, values)?;
         return Ok(0);
     }
-    db.execute(sql, values)
+    db.execute(HEALTH.single(), values)
 }
+
+/// A change for the feed when an agent's health moves: before [`HEALTH`] writes it.
+static HEALTH_MOVED: RowsSql = RowsSql {
+    before: "INSERT INTO changes (seq, kind, ref_id, ref_key, origin, at_ms)
+             SELECT h.seq + 1, v.column2, a.id, '', v.column3, clock_ms()
+               FROM changes_head h, agents a, (VALUES",
+    columns: 6,
+    after: ") AS v WHERE h.id = 1 AND a.id = v.column1
+               AND (a.reachability IS DISTINCT FROM v.column4
+                    OR a.consecutive_failures <> v.column5
+                    OR a.last_error IS DISTINCT FROM v.column6)
+             ON CONFLICT DO NOTHING",
+    key: &[],
+    one: Some(
+        "INSERT INTO changes (seq, kind, ref_id, ref_key, origin, at_ms)
+             SELECT h.seq + 1, ?2, a.id, '', ?3, clock_ms() FROM changes_head h, agents a
+              WHERE h.id = 1 AND a.id = ?1
+                AND (a.reachability IS DISTINCT FROM ?4 OR a.consecutive_failures <> ?5
+                     OR a.last_error IS DISTINCT FROM ?6)
+             ON CONFLICT DO NOTHING",
+    ),
+    numbered: false,
+};
+
+/// An agent's health (when the last column is 1, unless the stored one is from a later
+/// attempt): a group's agents in one statement on PostgreSQL.
+static HEALTH: RowsSql = RowsSql {
+    before: "UPDATE agents
+                SET reachability = v.column2, last_success_at = v.column3,
+                    last_attempt_at = v.column4, latency_ms = v.column5,
+                    consecutive_failures = v.column6, last_error = v.column7,
+                    last_error_at = v.column8
+               FROM (VALUES",
+    columns: 9,
+    after: ") AS v WHERE agents.id = v.column1
+               AND (v.column9 = 0 OR agents.last_attempt_at IS NULL
+                    OR agents.last_attempt_at <= v.column4)",
+    key: &[0],
+    one: Some(
+        "UPDATE agents
+                SET reachability = ?2, last_success_at = ?3, last_attempt_at = ?4,
+                    latency_ms = ?5, consecutive_failures = ?6, last_error = ?7,
+                    last_error_at = ?8
+              WHERE id = ?1
+                AND (?9 = 0 OR last_attempt_at IS NULL OR last_attempt_at <= ?4)",
+    ),
+    numbered: false,
+};
 
 /// A unique violation of an agent's name said as such (two writers racing for one name).
 fn name_taken(err: StoreError, name: &str) -> StoreError {

@@ -17,7 +17,7 @@
 //! a few times a second. Retention ([`Store::prune_changes`]) keeps a few minutes of rows and
 //! notes how far it deleted, so a reader left further behind knows to reload everything.
 
-use crate::db::{params, Db};
+use crate::db::{params, Db, RowsSql};
 use crate::error::Result;
 use crate::Store;
 
@@ -136,9 +136,21 @@ struct Stored {
 /// Most rows one read returns (a transaction's rows are never split between two reads).
 pub const READ_LIMIT: usize = 4096;
 
-const RECORD_SQL: &str = "INSERT INTO changes (seq, kind, ref_id, ref_key, origin, at_ms)
-     SELECT seq + 1, ?1, ?2, ?3, ?4, clock_ms() FROM changes_head WHERE id = 1
-     ON CONFLICT DO NOTHING";
+/// Rows of the feed (a group's in one statement on PostgreSQL).
+static RECORD: RowsSql = RowsSql {
+    before: "INSERT INTO changes (seq, kind, ref_id, ref_key, origin, at_ms)
+             SELECT h.seq + 1, v.column1, v.column2, v.column3, v.column4, clock_ms()
+               FROM changes_head h, (VALUES",
+    columns: 4,
+    after: ") AS v WHERE h.id = 1 ON CONFLICT DO NOTHING",
+    key: &[],
+    one: Some(
+        "INSERT INTO changes (seq, kind, ref_id, ref_key, origin, at_ms)
+             SELECT seq + 1, ?1, ?2, ?3, ?4, clock_ms() FROM changes_head WHERE id = 1
+             ON CONFLICT DO NOTHING",
+    ),
+    numbered: false,
+};
 
 /// Records that the open transaction changed `kind` of subject `ref_id` / `ref_key`. Outside a
 /// transaction it is a transaction of its own. On PostgreSQL it goes out with the next
@@ -154,8 +166,8 @@ pub(crate) fn record(db: &Db, kind: ChangeKind, ref_id: i64, ref_key: &str) -> R
                 .into(),
         ));
     }
-    let done = db.execute_later(
-        RECORD_SQL,
+    let done = db.write_row(
+        &RECORD,
         params![kind.as_str(), ref_id, ref_key, db.origin()],
     );
     db.note_recorded();

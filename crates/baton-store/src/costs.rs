@@ -30,39 +30,23 @@ fn capped(count: TokenCount) -> TokenCount {
     }
 }
 
-/// Adds `tokens` (negative to take away) to one row: `ev` from events, else from reports.
-#[allow(clippy::too_many_arguments)]
-fn add_tokens(
+/// Adds a report's `tokens` (negative to take away) to one row (the calls' tokens:
+/// `crate::poll_calls`).
+fn add_report_tokens(
     conn: &Db,
     agent_id: i64,
-    day: &str,
-    api: &str,
-    model: &str,
-    task_id: &str,
-    calls: i64,
+    (day, api, model): (&str, &str, &str),
     [input, output, unsplit]: [i64; 3],
-    from_events: bool,
 ) -> Result<()> {
-    let sql = if from_events {
-        "INSERT INTO api_costs (agent_id, day, api, model, task_id, calls, ev_input, ev_output,
-                                ev_unsplit)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, greatest(0, ?7), greatest(0, ?8), greatest(0, ?9))
-         ON CONFLICT (agent_id, day, api, model, task_id) DO UPDATE SET
-            calls = api_costs.calls + ?6, ev_input = greatest(0, api_costs.ev_input + ?7),
-            ev_output = greatest(0, api_costs.ev_output + ?8),
-            ev_unsplit = greatest(0, api_costs.ev_unsplit + ?9)"
-    } else {
+    conn.execute_later(
         "INSERT INTO api_costs (agent_id, day, api, model, task_id, calls, rp_input, rp_output,
                                 rp_unsplit)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, greatest(0, ?7), greatest(0, ?8), greatest(0, ?9))
+         VALUES (?1, ?2, ?3, ?4, '', 0, greatest(0, ?5), greatest(0, ?6), greatest(0, ?7))
          ON CONFLICT (agent_id, day, api, model, task_id) DO UPDATE SET
-            rp_input = greatest(0, api_costs.rp_input + ?7),
-            rp_output = greatest(0, api_costs.rp_output + ?8),
-            rp_unsplit = greatest(0, api_costs.rp_unsplit + ?9)"
-    };
-    conn.execute_later(
-        sql,
-        params![agent_id, day, api, model, task_id, calls, input, output, unsplit],
+            rp_input = greatest(0, api_costs.rp_input + ?5),
+            rp_output = greatest(0, api_costs.rp_output + ?6),
+            rp_unsplit = greatest(0, api_costs.rp_unsplit + ?7)",
+        params![agent_id, day, api, model, input, output, unsplit],
     )
 }
 
@@ -74,28 +58,28 @@ fn signed(count: TokenCount, sign: i64) -> Result<[i64; 3]> {
     ])
 }
 
-/// Counts the tokens of one newly stored `api_call` event (inside the ingest transaction).
-pub(crate) fn record_call_cost(conn: &Db, agent_id: i64, event: &Event) -> Result<()> {
+/// Where the tokens of one newly stored `api_call` event count in `api_costs` (its day, API,
+/// model and task) and how many (input, output, unsplit); None when it names no API.
+pub(crate) fn call_cost(event: &Event) -> Result<Option<(CostKey<'_>, [i64; 3])>> {
     let Some(api) = api_of(event) else {
-        return Ok(());
+        return Ok(None);
     };
     let count = capped(TokenCount::of_call(
         event.tokens,
         event.input_tokens,
         event.output_tokens,
     ));
-    add_tokens(
-        conn,
-        agent_id,
-        &day_of(event.at),
+    let key = (
+        day_of(event.at),
         api,
         event.model.as_deref().unwrap_or("").trim(),
         event.task_id.as_deref().unwrap_or(""),
-        1,
-        signed(count, 1)?,
-        true,
-    )
+    );
+    Ok(Some((key, signed(count, 1)?)))
 }
+
+/// The row of `api_costs` a call counts in, for an agent: day, API, model, task.
+pub(crate) type CostKey<'e> = (String, &'e str, &'e str, &'e str);
 
 fn report_tokens(report: &UsageReport) -> TokenCount {
     capped(TokenCount::of_call(
@@ -123,17 +107,7 @@ pub(crate) fn record_report_cost(
         let day = day_of(window.window_start);
         let model = window.model.clone().unwrap_or_default();
         let tokens = signed(report_tokens(window), sign)?;
-        add_tokens(
-            conn,
-            agent_id,
-            &day,
-            api,
-            model.trim(),
-            "",
-            0,
-            tokens,
-            false,
-        )?;
+        add_report_tokens(conn, agent_id, (&day, api, model.trim()), tokens)?;
     }
     Ok(())
 }

@@ -1,6 +1,6 @@
 //! Events: stored once per (agent, seq), read back for a task's detail drawer.
 
-use crate::db::{as_params, in_list_reads, params, Db, Kind, ReadAhead, ReadRows, Row, Value};
+use crate::db::{in_list_reads, params, Db, Kind, ReadAhead, ReadRows, Row, RowsSql, Value};
 use baton_core::protocol::Event;
 use baton_core::views::{summarize_event, EventRow};
 use chrono::{DateTime, Utc};
@@ -38,10 +38,6 @@ struct EventRowValues {
     /// The minute `at` falls in, in seconds since the epoch (`event_minutes`).
     minute: i64,
 }
-
-/// Most rows one statement inserts; a poll's events go in statements of 256, 128, … rows, so a
-/// few statement shapes serve every poll (each prepared once per connection).
-const ROWS_PER_INSERT: usize = 256;
 
 /// The events stored before under some `seq`s of an agent: `seq` → the event as it was sent
 /// (read ahead: [`stored_events_reads`]).
@@ -132,74 +128,57 @@ pub(crate) fn insert_events_known(
         rows.push(row);
     }
     let received = ts(seen_at);
-    let mut at = 0;
-    while at < rows.len() {
-        let left = rows.len() - at;
-        let n = if left >= ROWS_PER_INSERT {
-            ROWS_PER_INSERT
-        } else {
-            1 << (usize::BITS - 1 - left.leading_zeros())
-        };
-        let chunk = &rows[at..at + n];
-        let sql = insert_sql(n);
-        let mut values: Vec<Value> = Vec::with_capacity(n * COLUMNS);
-        for row in chunk {
-            values.extend([
-                Value::Int(agent_id),
-                Value::Int(row.seq),
-                Value::Text(&row.at),
-                Value::Text(row.kind),
-                row.task_id
-                    .as_deref()
-                    .map_or(Value::Null(Kind::Text), Value::Text),
-                row.resource
-                    .as_deref()
-                    .map_or(Value::Null(Kind::Text), Value::Text),
-                Value::Text(&row.raw),
-                Value::Text(&received),
-                row.message_text.map_or(Value::Null(Kind::Int), Value::Int),
-                Value::Int(row.at_ms),
-            ]);
-        }
-        conn.execute_later(&sql, &as_params(&values))?;
-        at += n;
+    let mut values: Vec<Value> = Vec::with_capacity(rows.len() * INSERT_EVENTS.columns);
+    for row in &rows {
+        values.extend([
+            Value::Int(agent_id),
+            Value::Int(row.seq),
+            Value::Text(&row.at),
+            Value::Text(row.kind),
+            row.task_id
+                .as_deref()
+                .map_or(Value::Null(Kind::Text), Value::Text),
+            row.resource
+                .as_deref()
+                .map_or(Value::Null(Kind::Text), Value::Text),
+            Value::Text(&row.raw),
+            Value::Text(&received),
+            row.message_text.map_or(Value::Null(Kind::Int), Value::Int),
+            Value::Int(row.at_ms),
+        ]);
     }
+    conn.write_rows(&INSERT_EVENTS, &values)?;
     let mut minutes: std::collections::BTreeMap<(i64, &str), i64> = Default::default();
     for row in &rows {
         *minutes.entry((row.minute, row.kind)).or_default() += 1;
     }
     for ((minute, kind), events) in minutes {
-        conn.execute_later(
-            "INSERT INTO event_minutes (agent_id, minute, kind, events) VALUES (?1, ?2, ?3, ?4)
-             ON CONFLICT (agent_id, minute, kind)
-             DO UPDATE SET events = event_minutes.events + excluded.events",
-            params![agent_id, minute, kind, events],
-        )?;
+        conn.write_row(&COUNT_MINUTE, params![agent_id, minute, kind, events])?;
     }
     Ok(outcome)
 }
 
-/// Columns one event's row binds.
-const COLUMNS: usize = 10;
+/// New events, a poll's (a group's, on PostgreSQL) in one statement.
+static INSERT_EVENTS: RowsSql = RowsSql {
+    before: "INSERT INTO events (agent_id, seq, at, kind, task_id, resource, raw, received_at,
+                                 message_text, at_ms) VALUES",
+    columns: 10,
+    after: "ON CONFLICT (agent_id, seq) DO NOTHING",
+    key: &[],
+    one: None,
+    numbered: false,
+};
 
-/// `INSERT … VALUES` for `n` events.
-fn insert_sql(n: usize) -> String {
-    let rows: Vec<String> = (0..n)
-        .map(|i| {
-            let values: Vec<String> = (1..=COLUMNS)
-                .map(|c| format!("?{}", i * COLUMNS + c))
-                .collect();
-            format!("({})", values.join(", "))
-        })
-        .collect();
-    format!(
-        "INSERT INTO events (agent_id, seq, at, kind, task_id, resource, raw, received_at,
-                             message_text, at_ms)
-         VALUES {}
-         ON CONFLICT (agent_id, seq) DO NOTHING",
-        rows.join(", ")
-    )
-}
+/// An agent's events of a minute and kind, counted (`event_minutes`).
+static COUNT_MINUTE: RowsSql = RowsSql {
+    before: "INSERT INTO event_minutes (agent_id, minute, kind, events) VALUES",
+    columns: 4,
+    after: "ON CONFLICT (agent_id, minute, kind)
+            DO UPDATE SET events = event_minutes.events + excluded.events",
+    key: &[0, 1, 2],
+    one: None,
+    numbered: false,
+};
 
 /// The row of one event: its time (kept at the time received when the agent's clock is
 /// ahead), its JSON without a long message (kept once in `texts`).

@@ -5,22 +5,42 @@
 use std::collections::BTreeMap;
 
 use crate::changes::{self, ChangeKind};
-use crate::db::{in_list_reads, params, Db, ReadAhead, ReadRows};
+use crate::db::{in_list_reads, params, Db, ReadAhead, ReadRows, RowsSql};
 use baton_core::protocol::{EventKind, StatusDocument};
 use baton_core::views::TaskCard;
 use chrono::{DateTime, Utc};
 
 use crate::a2a::{open_requests, open_requests_read, settle_requests_in};
 use crate::codec::{agent_state_str, ts};
-use crate::costs::{record_call_cost, record_report_cost};
+use crate::costs::record_report_cost;
 use crate::error::{Result, StoreError};
 use crate::events::{insert_events_known, stored_events_reads, Inserted, StoredEvents};
-use crate::ledger::{record_api_call, spread_report, stored_report, stored_report_read};
+use crate::ledger::{spread_report, stored_report, stored_report_read};
 use crate::manifests::{store_agent_declares, stored_declares, stored_declares_read};
+use crate::poll_calls::PollCalls;
 use crate::tasks::{sort_cards, stored_tasks_reads, upsert_task_known, StoredTasks};
 use crate::usage::upsert_usage;
 use crate::Store;
 use baton_core::a2a::is_interrupted;
+
+/// What a poll says about its agent (a group's agents in one statement on PostgreSQL).
+static AGENT_POLLED: RowsSql = RowsSql {
+    before: "UPDATE agents
+                SET cursor = v.column2, remote_id = v.column3, remote_name = v.column4,
+                    remote_version = v.column5, remote_state = v.column6,
+                    remote_detail = v.column7, last_ingest_at = v.column8
+               FROM (VALUES",
+    columns: 8,
+    after: ") AS v WHERE agents.id = v.column1",
+    key: &[0],
+    one: Some(
+        "UPDATE agents
+                SET cursor = ?2, remote_id = ?3, remote_name = ?4, remote_version = ?5,
+                    remote_state = ?6, remote_detail = ?7, last_ingest_at = ?8
+              WHERE id = ?1",
+    ),
+    numbered: false,
+};
 
 /// What one ingest changed.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -199,11 +219,8 @@ fn ingest_known(
         );
     }
     let seen = ts(seen_at);
-    tx.execute_later(
-        "UPDATE agents
-            SET cursor = ?2, remote_id = ?3, remote_name = ?4, remote_version = ?5,
-                remote_state = ?6, remote_detail = ?7, last_ingest_at = ?8
-          WHERE id = ?1",
+    tx.write_row(
+        &AGENT_POLLED,
         params![
             agent_id,
             doc.cursor,
@@ -240,6 +257,7 @@ fn ingest_known(
     }
 
     let stored = insert_events_known(tx, agent_id, &doc.events, seen_at, &events)?;
+    let mut api_calls = Vec::new();
     for (event, inserted) in doc.events.iter().zip(stored) {
         match inserted {
             Inserted::New { ahead } => {
@@ -251,8 +269,7 @@ fn ingest_known(
                     summary.backward_seqs += 1;
                 }
                 if event.kind == EventKind::ApiCall {
-                    record_api_call(tx, agent_id, event)?;
-                    record_call_cost(tx, agent_id, event)?;
+                    api_calls.push(event);
                     summary.new_api_calls += 1;
                 }
             }
@@ -263,14 +280,26 @@ fn ingest_known(
             }
         }
     }
+    // Summed per row, then each kind in one block (a group sends a kind's rows together).
+    let mut calls = PollCalls::default();
+    for event in api_calls {
+        calls.add(tx, event)?;
+    }
+    calls.write(tx, agent_id)?;
     note_counter(tx, agent_id, &summary, seen_at)?;
+    let mut reported = Vec::new();
     for report in &doc.usage {
         let previous = stored_report(rows, report)?;
         if upsert_usage(tx, agent_id, report, previous.as_ref(), seen_at)? {
-            spread_report(tx, agent_id, previous.as_ref(), report)?;
-            record_report_cost(tx, agent_id, previous.as_ref(), report)?;
+            reported.push((report, previous));
             summary.new_usage += 1;
         }
+    }
+    for (report, previous) in &reported {
+        spread_report(tx, agent_id, previous.as_ref(), report)?;
+    }
+    for (report, previous) in &reported {
+        record_report_cost(tx, agent_id, previous.as_ref(), report)?;
     }
     // An absent `declares` says nothing: a manifest declared earlier stays.
     if let Some(declares) = &doc.agent.declares {
@@ -305,6 +334,21 @@ fn ingest_known(
     Ok(summary)
 }
 
+/// A poll's new events all in order: the agent's counter episode, if any, is over (a group's
+/// agents in one statement on PostgreSQL).
+static COUNTER_IN_ORDER: RowsSql = RowsSql {
+    before: "UPDATE agents SET counter_over = 1 FROM (VALUES",
+    columns: 1,
+    after: ") AS v WHERE agents.id = v.column1
+               AND agents.counter_since IS NOT NULL AND agents.counter_over = 0",
+    key: &[0],
+    one: Some(
+        "UPDATE agents SET counter_over = 1
+              WHERE id = ?1 AND counter_since IS NOT NULL AND counter_over = 0",
+    ),
+    numbered: false,
+};
+
 /// Keeps the agent's counter episode (schema version 11): events out of order start one or add to
 /// it; a poll whose new events were all in order ends it. The detectors read it.
 fn note_counter(
@@ -333,11 +377,7 @@ fn note_counter(
             ],
         )?;
     } else if summary.new_events > 0 {
-        conn.execute_later(
-            "UPDATE agents SET counter_over = 1
-              WHERE id = ?1 AND counter_since IS NOT NULL AND counter_over = 0",
-            params![agent_id],
-        )?;
+        conn.write_row(&COUNTER_IN_ORDER, params![agent_id])?;
     }
     Ok(())
 }

@@ -32,83 +32,122 @@ pub(crate) fn api_of(event: &Event) -> Option<&str> {
         .filter(|a| !a.is_empty())
 }
 
-/// Counts one newly stored `api_call` event (the caller makes sure it is new).
-pub(crate) fn record_api_call(conn: &Db, agent_id: i64, event: &Event) -> Result<()> {
+/// What one newly stored `api_call` event counts in its agent's minute of the ledger.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct CallCount {
+    pub requests: i64,
+    pub tokens: i64,
+    pub limited: i64,
+    pub first_seq: i64,
+    pub first_limited_seq: Option<i64>,
+}
+
+impl CallCount {
+    /// Two counts of one minute as one (sums; the first seqs, the lower).
+    pub(crate) fn add(&mut self, other: CallCount) {
+        self.requests += other.requests;
+        self.tokens += other.tokens;
+        self.limited += other.limited;
+        self.first_seq = self.first_seq.min(other.first_seq);
+        self.first_limited_seq = match (self.first_limited_seq, other.first_limited_seq) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+    }
+}
+
+/// A row of the ledger's minutes, for an agent: API, key, minute.
+pub(crate) type MinuteKey<'e> = (&'e str, &'e str, i64);
+
+/// Where a newly stored `api_call` event counts (its API, key and minute) and what; None when
+/// it names no API.
+pub(crate) fn call_count(event: &Event) -> Result<Option<(MinuteKey<'_>, CallCount)>> {
     let Some(api) = api_of(event) else {
-        return Ok(());
+        return Ok(None);
     };
     let key = event.key.as_deref().unwrap_or("");
     let seq = to_sql_int(event.seq, "event seq")?;
     let limited = event.status == Some(429);
     let tokens = event.tokens.unwrap_or(0).min(MAX_TOKENS_PER_CALL);
-    conn.execute_later(
-        "INSERT INTO api_minutes (api, key, minute, agent_id, ev_requests, ev_tokens, ev_429,
-                                  first_seq, first_429_seq)
-         VALUES (?1, ?2, ?3, ?4, 1, ?5, ?6, ?7, ?8)
-         ON CONFLICT (api, key, minute, agent_id) DO UPDATE SET
-            ev_requests = api_minutes.ev_requests + 1,
-            ev_tokens = api_minutes.ev_tokens + excluded.ev_tokens,
-            ev_429 = api_minutes.ev_429 + excluded.ev_429,
-            first_seq = least(api_minutes.first_seq, excluded.first_seq),
-            first_429_seq = least(api_minutes.first_429_seq, excluded.first_429_seq)",
-        params![
-            api,
-            key,
-            minute_of(event.at),
-            agent_id,
-            to_sql_int(tokens, "tokens")?,
-            i64::from(limited),
-            seq,
-            limited.then_some(seq),
-        ],
-    )?;
+    Ok(Some((
+        (api, key, minute_of(event.at)),
+        CallCount {
+            requests: 1,
+            tokens: to_sql_int(tokens, "tokens")?,
+            limited: i64::from(limited),
+            first_seq: seq,
+            first_limited_seq: limited.then_some(seq),
+        },
+    )))
+}
 
+/// One rate limit an `api_call` event's headers say, as `api_limits` keeps it.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct LimitSeen {
+    /// API, key, metric, policy: the row it updates.
+    pub key: (String, String, String, String),
+    pub family: String,
+    pub limit: Option<i64>,
+    pub remaining: Option<i64>,
+    pub reset_at: Option<String>,
+    pub window_seconds: i64,
+    pub seen_at: String,
+}
+
+impl LimitSeen {
+    /// What the row holds after `self` and then `next` are written one after the other: the
+    /// later reading (by time; the next one on a tie), keeping a limit the newer one leaves
+    /// out.
+    pub(crate) fn then(&mut self, next: LimitSeen) {
+        if next.seen_at >= self.seen_at {
+            let limit = next.limit.or(self.limit);
+            *self = LimitSeen { limit, ..next };
+        }
+    }
+}
+
+/// The rate limits a newly stored `api_call` event's headers say (the ones that give a limit
+/// or what remains of it); headers that could not be read are counted in `header_issues`
+/// (rare: written at once, one row each).
+pub(crate) fn call_limits(conn: &Db, event: &Event) -> Result<Vec<LimitSeen>> {
+    let Some(api) = api_of(event) else {
+        return Ok(Vec::new());
+    };
+    let key = event.key.as_deref().unwrap_or("");
     let Some(headers) = &event.headers else {
-        return Ok(());
+        return Ok(Vec::new());
     };
     let reading = read_rate_limit_headers(headers, event.at);
+    let mut seen = Vec::new();
     for limit in &reading.limits {
         if limit.limit.is_none() && limit.remaining.is_none() {
             continue;
         }
-        conn.execute_later(
-            "INSERT INTO api_limits (api, key, metric, policy, family, limit_value, remaining,
-                                     reset_at, window_seconds, agent_id, seen_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
-             ON CONFLICT (api, key, metric, policy) DO UPDATE SET
-                family = excluded.family,
-                limit_value = coalesce(excluded.limit_value, api_limits.limit_value),
-                remaining = excluded.remaining,
-                reset_at = excluded.reset_at,
-                window_seconds = excluded.window_seconds,
-                agent_id = excluded.agent_id,
-                seen_at = excluded.seen_at
-             WHERE excluded.seen_at >= api_limits.seen_at",
-            params![
-                api,
-                key,
-                limit.metric.as_str(),
-                limit.policy.as_deref().unwrap_or(""),
-                serde_json::to_value(limit.family)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_owned))
-                    .unwrap_or_default(),
-                limit.limit.map(|n| to_sql_int(n, "limit")).transpose()?,
+        seen.push(LimitSeen {
+            key: (
+                api.to_owned(),
+                key.to_owned(),
+                limit.metric.as_str().to_owned(),
+                limit.policy.clone().unwrap_or_default(),
+            ),
+            family: serde_json::to_value(limit.family)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default(),
+            limit: limit.limit.map(|n| to_sql_int(n, "limit")).transpose()?,
+            remaining: limit
+                .remaining
+                .map(|n| to_sql_int(n, "remaining"))
+                .transpose()?,
+            reset_at: limit.reset_at.map(ts),
+            window_seconds: i64::from(
                 limit
-                    .remaining
-                    .map(|n| to_sql_int(n, "remaining"))
-                    .transpose()?,
-                limit.reset_at.map(ts),
-                i64::from(
-                    limit
-                        .window_seconds
-                        .unwrap_or(DEFAULT_WINDOW_SECONDS)
-                        .max(1)
-                ),
-                agent_id,
-                ts(event.at),
-            ],
-        )?;
+                    .window_seconds
+                    .unwrap_or(DEFAULT_WINDOW_SECONDS)
+                    .max(1),
+            ),
+            seen_at: ts(event.at),
+        });
     }
     for ignored in &reading.ignored {
         conn.execute_later(
@@ -126,7 +165,7 @@ pub(crate) fn record_api_call(conn: &Db, agent_id: i64, event: &Event) -> Result
             ],
         )?;
     }
-    Ok(())
+    Ok(seen)
 }
 
 /// Header names are the agent's: keep the stored one short.

@@ -58,6 +58,7 @@ pub mod outbox;
 pub mod ownership;
 pub mod paths;
 pub mod place;
+mod poll_calls;
 pub mod ratelimits;
 pub mod readiness;
 pub mod refusal;

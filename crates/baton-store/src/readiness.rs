@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use crate::db::params;
+use crate::db::{params, RowsSql};
 use baton_core::readiness::{evaluate, PollDay, Readiness, ReadinessFacts, ReadinessThresholds};
 use chrono::{DateTime, Days, NaiveDate, Utc};
 
@@ -12,6 +12,26 @@ use crate::codec::ts;
 use crate::error::{Result, StoreError};
 use crate::named_settings::{self, READINESS};
 use crate::Store;
+
+/// An agent's polls of a day, counted (a group's in one statement on PostgreSQL).
+static COUNT_POLLS: RowsSql = RowsSql {
+    before: "INSERT INTO agent_days (agent_id, day, polls_ok, polls_failed)
+             SELECT v.column1, v.column2, v.column3, v.column4 FROM (VALUES",
+    columns: 4,
+    after: ") AS v WHERE EXISTS (SELECT 1 FROM agents WHERE id = v.column1)
+             ON CONFLICT (agent_id, day) DO UPDATE SET
+                polls_ok = agent_days.polls_ok + excluded.polls_ok,
+                polls_failed = agent_days.polls_failed + excluded.polls_failed",
+    key: &[0, 1],
+    one: Some(
+        "INSERT INTO agent_days (agent_id, day, polls_ok, polls_failed)
+             SELECT ?1, ?2, ?3, ?4 WHERE EXISTS (SELECT 1 FROM agents WHERE id = ?1)
+             ON CONFLICT (agent_id, day) DO UPDATE SET
+                polls_ok = agent_days.polls_ok + excluded.polls_ok,
+                polls_failed = agent_days.polls_failed + excluded.polls_failed",
+    ),
+    numbered: false,
+};
 
 /// The finding kinds that are a trigger or data conflict between agents.
 const CONFLICTS: &str = "'ownership_violation', 'write_collision', 'read_during_write', \
@@ -38,12 +58,8 @@ impl Store {
             return Ok(());
         }
         // An agent removed meanwhile: nothing to count.
-        self.db.execute_later(
-            "INSERT INTO agent_days (agent_id, day, polls_ok, polls_failed)
-                 SELECT ?1, ?2, ?3, ?4 WHERE EXISTS (SELECT 1 FROM agents WHERE id = ?1)
-                 ON CONFLICT (agent_id, day) DO UPDATE SET
-                    polls_ok = agent_days.polls_ok + excluded.polls_ok,
-                    polls_failed = agent_days.polls_failed + excluded.polls_failed",
+        self.db.write_row(
+            &COUNT_POLLS,
             params![agent_id, day_text(at.date_naive()), ok, failed],
         )
     }

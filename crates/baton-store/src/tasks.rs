@@ -2,7 +2,10 @@
 
 use std::collections::HashMap;
 
-use crate::db::{as_params, in_list_reads, params, Db, ReadAhead, ReadRows, Row, RowValues, Value};
+use crate::db::{
+    as_params, in_list_reads, params, Db, ReadAhead, ReadRows, Row, RowValues, RowsSql, Value,
+};
+
 use baton_core::protocol::Task;
 use baton_core::task::TaskState;
 use baton_core::views::{ColumnCounts, TaskCard, FINISHED_CARDS_KEPT};
@@ -11,6 +14,25 @@ use chrono::{DateTime, Utc};
 use crate::codec::{json_list, opt_ts, parse_json_list, parse_task_state, parse_ts, ts};
 use crate::error::Result;
 use crate::{texts, Store};
+
+/// A task as a poll stores it (a group's tasks in one statement on PostgreSQL).
+static UPSERT_TASK: RowsSql = RowsSql {
+    before: "INSERT INTO tasks (agent_id, task_id, title, state, state_since, created_at,
+                                remote_updated_at, depends_on, trigger, reads, writes, output,
+                                next_stage, detail, detail_text, first_seen_at, updated_at)
+             VALUES",
+    columns: 17,
+    after: "ON CONFLICT (agent_id, task_id) DO UPDATE SET
+            title = excluded.title, state = excluded.state, state_since = excluded.state_since,
+            created_at = excluded.created_at, remote_updated_at = excluded.remote_updated_at,
+            depends_on = excluded.depends_on, trigger = excluded.trigger,
+            reads = excluded.reads, writes = excluded.writes, output = excluded.output,
+            next_stage = excluded.next_stage, detail = excluded.detail,
+            detail_text = excluded.detail_text, updated_at = excluded.updated_at",
+    key: &[0, 1],
+    one: None,
+    numbered: false,
+};
 
 /// A task's detail, where it is kept: in the row, or once in `texts` when long (a macro, so
 /// that queries can `concat!` it).
@@ -210,18 +232,8 @@ pub(crate) fn upsert_task_known(
         _ => (next.detail.as_deref(), None),
     };
     let seen = ts(seen_at);
-    conn.execute_later(
-        "INSERT INTO tasks (agent_id, task_id, title, state, state_since, created_at,
-                            remote_updated_at, depends_on, trigger, reads, writes, output,
-                            next_stage, detail, detail_text, first_seen_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?16, ?15, ?15)
-         ON CONFLICT (agent_id, task_id) DO UPDATE SET
-            title = excluded.title, state = excluded.state, state_since = excluded.state_since,
-            created_at = excluded.created_at, remote_updated_at = excluded.remote_updated_at,
-            depends_on = excluded.depends_on, trigger = excluded.trigger,
-            reads = excluded.reads, writes = excluded.writes, output = excluded.output,
-            next_stage = excluded.next_stage, detail = excluded.detail,
-            detail_text = excluded.detail_text, updated_at = excluded.updated_at",
+    conn.write_row(
+        &UPSERT_TASK,
         params![
             agent_id,
             task.id,
@@ -237,8 +249,9 @@ pub(crate) fn upsert_task_known(
             next.output,
             next.next_stage,
             detail,
-            seen,
             detail_text,
+            seen,
+            seen,
         ],
     )?;
     if let Some(old) = previous.and_then(|p| p.detail_text) {

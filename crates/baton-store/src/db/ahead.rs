@@ -12,6 +12,7 @@ use std::collections::VecDeque;
 use super::conn::{Conn, Db};
 use super::param::{Held, Param, Value};
 use super::row::{Cell, FromColumn, Owned, Row};
+use super::rows::WriteMark;
 use crate::error::{Result, StoreError};
 
 /// The reads a write makes before it writes, in order.
@@ -134,7 +135,7 @@ pub fn in_list_reads(keys: usize) -> usize {
 
 /// Where a write began (see [`Db::mark`]).
 #[derive(Debug, Clone, Copy)]
-pub struct Mark(Option<(usize, u64)>);
+pub struct Mark(Option<WriteMark>);
 
 /// The savepoint a write of a group has of its own on SQLite.
 const ONE_WRITE: &str = "baton_one";
@@ -195,6 +196,14 @@ impl Db {
         }
     }
 
+    /// A new write of a group begins (PostgreSQL): the order of its statements is its own
+    /// (see `super::rows`).
+    pub fn write_begins(&self) {
+        if let Conn::Postgres(conn) = &self.conn {
+            conn.write_begins();
+        }
+    }
+
     /// While `alone` (PostgreSQL), writes go out at once and marks are savepoints: a write
     /// run on its own after its group failed fails at the statement that failed, and is
     /// undone alone. SQLite always writes at once.
@@ -208,7 +217,16 @@ impl Db {
     pub fn round_trips(&self) -> u64 {
         match &self.conn {
             Conn::Sqlite(_) => 0,
-            Conn::Postgres(conn) => conn.mark().1,
+            Conn::Postgres(conn) => conn.trips(),
+        }
+    }
+
+    /// Statements this connection sent to the server (PostgreSQL; 0 on SQLite): reads and
+    /// writes, not `BEGIN`, savepoints or the commit.
+    pub fn statements_sent(&self) -> u64 {
+        match &self.conn {
+            Conn::Sqlite(_) => 0,
+            Conn::Postgres(conn) => conn.statements_sent(),
         }
     }
 

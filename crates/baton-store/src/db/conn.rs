@@ -4,9 +4,10 @@
 use std::time::Duration;
 
 use super::feed::{new_origin, CHANNEL};
-use super::param::{Kind, Param};
+use super::param::{Kind, Param, Value};
 use super::postgres::PgConn;
 use super::row::Row;
+use super::rows::RowsSql;
 use super::sqlite;
 use crate::error::{Result, StoreError};
 
@@ -121,6 +122,34 @@ impl Db {
             Conn::Sqlite(conn) => sqlite::execute(conn, sql, params).map(|_| ()),
             Conn::Postgres(conn) => conn.execute_later(sql, params),
         }
+    }
+
+    /// Writes rows of `sql` (`values`: every row's, one after another) whose outcome nobody
+    /// reads. On SQLite at once ([`RowsSql::outside_a_group`]); on PostgreSQL as
+    /// [`Db::execute_later`], and inside a group of writes with the group's other rows of
+    /// `sql`, in one statement (`super::rows`).
+    pub fn write_rows(&self, sql: &'static RowsSql, values: &[Value<'_>]) -> Result<()> {
+        debug_assert_eq!(values.len() % sql.columns, 0, "whole rows");
+        match &self.conn {
+            Conn::Sqlite(conn) => {
+                let mut at = 0;
+                for (text, size) in sql.outside_a_group(values.len() / sql.columns) {
+                    let end = at + size * sql.columns;
+                    let params: Vec<&dyn Param> =
+                        values[at..end].iter().map(|v| v as &dyn Param).collect();
+                    sqlite::execute(conn, text, &params)?;
+                    at = end;
+                }
+                Ok(())
+            }
+            Conn::Postgres(conn) => conn.write_rows(sql, values),
+        }
+    }
+
+    /// Writes one row of `sql` (see [`Db::write_rows`]).
+    pub fn write_row(&self, sql: &'static RowsSql, params: &[&dyn Param]) -> Result<()> {
+        let values: Vec<Value<'_>> = params.iter().map(|p| p.value()).collect();
+        self.write_rows(sql, &values)
     }
 
     /// The first row of a query, read by `read`; [`StoreError::NoRow`] when there is none.

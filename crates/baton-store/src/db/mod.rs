@@ -20,6 +20,7 @@ pub mod location;
 mod param;
 mod postgres;
 mod row;
+mod rows;
 mod sqlite;
 mod translate;
 
@@ -36,6 +37,7 @@ pub(crate) fn postgres_migrate_lock() -> i64 {
     postgres::MIGRATE_LOCK
 }
 pub use row::{Columns, FromColumn, Owned, Row};
+pub use rows::RowsSql;
 pub(crate) use sqlite::open_sqlite;
 
 /// `params![a, b]`: the values bound to `?1`, `?2`, … of a statement.

@@ -12,6 +12,7 @@ mod decisions;
 mod detector_settings;
 mod escalations;
 mod findings;
+mod group_rows;
 mod groups;
 mod history;
 mod ingest;

@@ -10,7 +10,13 @@ use baton_core::ratelimit::{minute_of, Metric, QuotaSource};
 use super::support::{doc, draft, fresh_store, pair_finding, rows, store_with_agent, t, usage};
 use crate::Store;
 
-fn api_call(seq: u64, at_secs: i64, api: &str, status: u16, headers: &[(&str, &str)]) -> Event {
+pub(super) fn api_call(
+    seq: u64,
+    at_secs: i64,
+    api: &str,
+    status: u16,
+    headers: &[(&str, &str)],
+) -> Event {
     Event {
         api: Some(api.into()),
         status: Some(status),
@@ -25,7 +31,7 @@ fn api_call(seq: u64, at_secs: i64, api: &str, status: u16, headers: &[(&str, &s
     }
 }
 
-fn openai_headers(remaining: &str) -> Vec<(&'static str, String)> {
+pub(super) fn openai_headers(remaining: &str) -> Vec<(&'static str, String)> {
     vec![
         ("x-ratelimit-limit-requests", "500".into()),
         ("x-ratelimit-remaining-requests", remaining.into()),
@@ -36,7 +42,7 @@ fn openai_headers(remaining: &str) -> Vec<(&'static str, String)> {
     ]
 }
 
-fn with<'a>(headers: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
+pub(super) fn with<'a>(headers: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
     headers.iter().map(|(k, v)| (*k, v.as_str())).collect()
 }
 

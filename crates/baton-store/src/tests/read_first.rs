@@ -10,7 +10,7 @@ use baton_core::protocol::StatusDocument;
 use baton_core::task::TaskState;
 
 /// One poll's ingest, as a write that reads first.
-struct Ingest {
+pub(super) struct Ingest {
     agent: i64,
     doc: StatusDocument,
     /// Also writes this, and fails after it on its own (`Some(false)`) or on the server
@@ -49,7 +49,7 @@ impl ReadFirst for Ingest {
 }
 
 /// `n` new agents' ids.
-fn agents(store: &StoreHandle, n: usize) -> Vec<i64> {
+pub(super) fn agents(store: &StoreHandle, n: usize) -> Vec<i64> {
     store
         .write_blocking(move |s| {
             (0..n)
@@ -67,21 +67,37 @@ fn polls_together(
     first_seq: u64,
     fails: Option<(usize, bool)>,
 ) -> Vec<crate::Result<IngestSummary>> {
+    let seq = first_seq;
+    let two_writes = |_| {
+        doc(
+            vec![task("t1", TaskState::Working)],
+            vec![write_event(seq, "t1"), write_event(seq + 1, "t1")],
+            &(seq + 1).to_string(),
+        )
+    };
+    polls_with(store, agents, two_writes, fails)
+}
+
+/// A poll of `doc_of(i)` for each agent `i` of `agents`, waiting for the writer together (held
+/// meanwhile), the `fails` one failing as [`Ingest::fails`] says; each poll's outcome, in
+/// order.
+pub(super) fn polls_with(
+    store: &StoreHandle,
+    agents: &[i64],
+    doc_of: impl Fn(usize) -> StatusDocument,
+    fails: Option<(usize, bool)>,
+) -> Vec<crate::Result<IngestSummary>> {
     let held = hold_the_writer(store);
     let waiting: Vec<_> = agents
         .iter()
         .enumerate()
         .map(|(i, &agent)| {
-            let seq = first_seq;
-            let doc = doc(
-                vec![task("t1", TaskState::Working)],
-                vec![write_event(seq, "t1"), write_event(seq + 1, "t1")],
-                &(seq + 1).to_string(),
-            );
             let fails = fails.and_then(|(which, server)| (which == i).then_some(server));
-            store
-                .writer()
-                .submit_read_first(Ingest { agent, doc, fails })
+            store.writer().submit_read_first(Ingest {
+                agent,
+                doc: doc_of(i),
+                fails,
+            })
         })
         .collect();
     held.release();
@@ -94,13 +110,16 @@ fn polls_together(
 #[test]
 fn polls_waiting_together_are_one_group_in_a_few_round_trips_on_postgres() {
     let (_dir, store) = handle();
-    // The first group prepares its statements; the second only runs them.
+    // The first groups prepare their statements (a group's rows of a kind go in statements
+    // of a few sizes, which depend on how many it holds); the last only runs them.
     let agents = agents(&store, 40);
-    for outcome in polls_together(&store, &agents, 1, None) {
-        assert_eq!(outcome.unwrap().new_events, 2);
+    for first_seq in [1, 3] {
+        for outcome in polls_together(&store, &agents, first_seq, None) {
+            assert_eq!(outcome.unwrap().new_events, 2);
+        }
     }
     let before = store.writer_stats();
-    let outcomes = polls_together(&store, &agents, 3, None);
+    let outcomes = polls_together(&store, &agents, 5, None);
     let after = store.writer_stats();
     for outcome in outcomes {
         let summary = outcome.unwrap();
@@ -128,7 +147,7 @@ fn polls_waiting_together_are_one_group_in_a_few_round_trips_on_postgres() {
                 .collect::<crate::Result<Vec<_>>>()
         })
         .unwrap();
-    assert!(counts.iter().all(|c| *c == (4, 1, 4, 4)), "{counts:?}");
+    assert!(counts.iter().all(|c| *c == (6, 1, 6, 6)), "{counts:?}");
 }
 
 #[test]

@@ -198,6 +198,7 @@ fn together(store: &mut Store, jobs: &mut [Box<dyn Job>]) -> std::result::Result
     for (job, n) in jobs.iter_mut().zip(counts) {
         let mut own = rows.split_off_front(n);
         let Some(write) = job.grouped() else { continue };
+        store.db().write_begins();
         let mark = store.db().mark()?;
         if write.write(store, &mut own) {
             store.db().keep(mark)?;

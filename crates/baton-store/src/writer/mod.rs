@@ -54,6 +54,9 @@ pub struct WriterStats {
     pub largest_group: u64,
     /// Round trips to the server (PostgreSQL; 0 on SQLite): requests sent together count once.
     pub round_trips: u64,
+    /// Statements sent to the server (PostgreSQL; 0 on SQLite): a group's rows of one kind
+    /// in one statement count once.
+    pub statements: u64,
 }
 
 #[derive(Default)]
@@ -65,6 +68,7 @@ struct Counters {
     groups: AtomicU64,
     largest_group: AtomicU64,
     round_trips: AtomicU64,
+    statements: AtomicU64,
 }
 
 /// The handle to the writer thread; cheap to clone. The thread ends when the last handle is
@@ -243,6 +247,7 @@ impl Writer {
             groups: c.groups.load(Ordering::Relaxed),
             largest_group: c.largest_group.load(Ordering::Relaxed),
             round_trips: c.round_trips.load(Ordering::Relaxed),
+            statements: c.statements.load(Ordering::Relaxed),
         }
     }
 }
@@ -274,6 +279,9 @@ fn run(
         counters
             .round_trips
             .store(store.db().round_trips(), Ordering::Relaxed);
+        counters
+            .statements
+            .store(store.db().statements_sent(), Ordering::Relaxed);
         for job in batch {
             job.finish(failed.as_deref());
         }

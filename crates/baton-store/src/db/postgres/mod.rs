@@ -9,9 +9,10 @@
 //!
 //! Here: the connection, its prepared statements and a statement run now. Beside it:
 //! `pipeline` (what is deferred and sent together, transactions begun and ended that way),
+//! `held` (what a group's writes hold back until something goes out, a write's mark),
 //! `connect` (opening, TLS, listening; the runtime thread that drives the connections),
-//! `standing` (a refusal in words), `value` (bound values, a request on its way). `pipeline`
-//! and `standing` add methods to [`PgConn`] and import from here; this module imports only
+//! `standing` (a refusal in words), `value` (bound values, a request on its way). `pipeline`,
+//! `held` and `standing` add methods to [`PgConn`] and import from here; this module imports only
 //! from `connect` and `value`, which import nothing from it (no ring of files:
 //! `tests/module_rings.rs`).
 
@@ -27,11 +28,13 @@ use tokio_postgres::{Client, Statement};
 use super::location::PgTarget;
 use super::param::{Held, Kind, Param};
 use super::row::Row;
+use super::rows::Waiting;
 use super::translate;
 use crate::error::{Result, StoreError};
 use crate::refusal::Refusal;
 
 mod connect;
+mod held;
 mod pipeline;
 mod standing;
 mod value;
@@ -90,8 +93,15 @@ struct State {
     /// Round trips made so far: a write that fails can be undone by dropping what it deferred
     /// only if none went out since it began ([`PgConn::mark`]).
     trips: u64,
+    /// Statements sent so far (see [`PgConn::statements_sent`]).
+    sent: u64,
     /// Writes go out at once (see [`PgConn::set_alone`]).
     alone: bool,
+    /// What a group's writes deferred, held back until something goes out (`super::rows`).
+    waiting: Waiting<Later>,
+    /// How many times what was held back went out: a write begun before cannot be undone by
+    /// dropping what it deferred.
+    outs: u64,
     down_since: Option<DateTime<Utc>>,
     retry_at: Option<Instant>,
     last_error: String,
@@ -132,7 +142,10 @@ impl PgConn {
                 in_transaction: false,
                 deferred: Vec::new(),
                 trips: 0,
+                sent: 0,
                 alone: false,
+                waiting: Waiting::default(),
+                outs: 0,
                 down_since: None,
                 retry_at: None,
                 last_error: String::new(),
@@ -156,6 +169,7 @@ impl PgConn {
         state.statements.clear();
         state.in_transaction = false;
         state.deferred.clear();
+        state.waiting = Waiting::default();
         if state.retry_at.is_some_and(|at| Instant::now() < at) {
             return Err(self.unreachable(since, state.last_error.clone()));
         }
@@ -193,6 +207,8 @@ impl PgConn {
             state.client = None;
             state.statements.clear();
             state.in_transaction = false;
+            state.deferred.clear();
+            state.waiting = Waiting::default();
             state.last_error = err.to_string();
             tracing::warn!(store = %self.target.display(), error = %err, "lost the connection to the store");
             return self.unreachable(since, err.to_string());
@@ -218,7 +234,7 @@ impl PgConn {
         }
         // A statement that fails to prepare fails the transaction: what was deferred must be
         // in force before (a savepoint to roll back to).
-        let before = self.take_deferred();
+        let before = self.take_deferred()?;
         if !before.is_empty() {
             self.send_with(client, &before, Box::pin(async { Ok(()) }))?;
         }
@@ -292,7 +308,8 @@ impl PgConn {
                 Box::pin(async { client.execute_typed(sql, &typed).await.map(Answer::Count) })
             }
         };
-        let before = self.take_deferred();
+        let before = self.take_deferred()?;
+        self.state.borrow_mut().sent += 1;
         self.send_with(&client, &before, request)
     }
 

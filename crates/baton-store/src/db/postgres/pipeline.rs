@@ -10,6 +10,7 @@ use super::value::{pg_type, Pending, PgValue};
 use super::{Later, PgConn, Target, WRITE_LOCK};
 use crate::db::conn::StoreLock;
 use crate::db::param::{Held, Kind, Param};
+use crate::db::rows::{Entry, Waiting};
 use crate::db::translate;
 use crate::error::Result;
 
@@ -74,7 +75,8 @@ impl PgConn {
                 .into_iter()
                 .collect()
         });
-        let before = self.take_deferred();
+        let before = self.take_deferred()?;
+        self.state.borrow_mut().sent += reads.len() as u64;
         self.send_with(&client, &before, all)
     }
 
@@ -86,7 +88,14 @@ impl PgConn {
         before: &[Later],
         last: Pending<'_, T>,
     ) -> Result<T> {
-        self.state.borrow_mut().trips += 1;
+        {
+            let mut state = self.state.borrow_mut();
+            state.trips += 1;
+            state.sent += before
+                .iter()
+                .filter(|l| !matches!(l, Later::Simple(_)))
+                .count() as u64;
+        }
         if before.is_empty() {
             return wait(last).map_err(|err| self.failed(client, err));
         }
@@ -143,36 +152,24 @@ impl PgConn {
         }
     }
 
-    /// What was deferred, in order, and none left.
-    pub(super) fn take_deferred(&self) -> Vec<Later> {
-        std::mem::take(&mut self.state.borrow_mut().deferred)
+    /// What was deferred, in order, and none left (what a group's writes held back goes out
+    /// first, as the statements that send it: see [`PgConn::send_waiting`]).
+    pub(super) fn take_deferred(&self) -> Result<Vec<Later>> {
+        self.send_waiting()?;
+        Ok(std::mem::take(&mut self.state.borrow_mut().deferred))
     }
 
     /// Sends what was deferred now (one round trip), if anything was.
     pub(crate) fn flush(&self) -> Result<()> {
-        if self.state.borrow().deferred.is_empty() {
-            return Ok(());
+        {
+            let state = self.state.borrow();
+            if state.deferred.is_empty() && state.waiting.is_empty() {
+                return Ok(());
+            }
         }
         let client = self.client()?;
-        let before = self.take_deferred();
+        let before = self.take_deferred()?;
         self.send_with(&client, &before, Box::pin(async { Ok(()) }))
-    }
-
-    /// Where a write begins: what is deferred so far, and the round trips made.
-    pub(crate) fn mark(&self) -> (usize, u64) {
-        let state = self.state.borrow();
-        (state.deferred.len(), state.trips)
-    }
-
-    /// Undoes the write begun at `mark` by dropping what it deferred; false when some of it
-    /// (or anything else) reached the server since, so that only a savepoint can undo it.
-    pub(crate) fn undo(&self, (deferred, trips): (usize, u64)) -> bool {
-        let mut state = self.state.borrow_mut();
-        if state.trips != trips || state.deferred.len() < deferred {
-            return false;
-        }
-        state.deferred.truncate(deferred);
-        true
     }
 
     /// Drops what was deferred (a transaction that failed on the server is rolled back to a
@@ -186,6 +183,7 @@ impl PgConn {
             .take_while(|l| matches!(l, Later::Simple(s) if s == "BEGIN") || is_lock(l))
             .count();
         state.deferred.truncate(keep);
+        state.waiting = Waiting::default();
     }
 
     /// A write whose result nobody reads: inside a transaction it goes out with the next
@@ -196,6 +194,7 @@ impl PgConn {
         if !self.in_transaction() || self.state.borrow().alone {
             return self.execute(sql, params).map(|_| ());
         }
+        let held_back = self.holds_back();
         let values: Vec<Held> = params.iter().map(|p| Held::of(p.value())).collect();
         let later = if self.one_shot {
             Later::Write {
@@ -211,6 +210,9 @@ impl PgConn {
                 values,
             }
         };
+        if held_back {
+            return self.hold(Entry::Statement(sql.to_owned(), later));
+        }
         self.state.borrow_mut().deferred.push(later);
         Ok(())
     }
@@ -232,6 +234,7 @@ impl PgConn {
     /// A deferred statement that fails fails the statement it went out with.
     pub(crate) fn execute_batch(&self, sql: &str) -> Result<()> {
         if self.in_transaction() && is_savepoint_statement(sql) {
+            self.send_waiting()?;
             let mut state = self.state.borrow_mut();
             let opened_just_before = sql
                 .strip_prefix("RELEASE ")
@@ -253,7 +256,7 @@ impl PgConn {
             return Ok(());
         }
         let client = self.client()?;
-        let before = self.take_deferred();
+        let before = self.take_deferred()?;
         self.send_with(&client, &before, Box::pin(client.batch_execute(sql)))
     }
 
@@ -267,6 +270,7 @@ impl PgConn {
         self.client()?;
         let mut state = self.state.borrow_mut();
         state.deferred.clear();
+        state.waiting = Waiting::default();
         state.deferred.push(Later::Simple("BEGIN".to_owned()));
         if let StoreLock::WaitAtMost(wait) = lock {
             state.deferred.push(Later::Write {
@@ -293,6 +297,7 @@ impl PgConn {
             let never_began =
                 matches!(state.deferred.first(), Some(Later::Simple(s)) if s == "BEGIN");
             state.deferred.clear();
+            state.waiting = Waiting::default();
             if never_began {
                 state.in_transaction = false;
                 return Ok(());

@@ -1,0 +1,154 @@
+//! A group's rows of one kind in one statement (PostgreSQL, `crate::db`'s rows): the statements
+//! a group of polls writes in do not grow with the group, and what it leaves in the ledger is
+//! what the same polls leave written one at a time, with or without a write of the group
+//! failing (nothing doubled, nothing lost).
+
+use super::ratelimits::{api_call, openai_headers, with};
+use super::read_first::{agents, polls_with};
+use super::support::{doc, t, task, write_event};
+use super::writer::handle;
+use crate::db::{Owned, ReadAhead};
+use crate::{Store, StoreHandle};
+use baton_core::protocol::StatusDocument;
+use baton_core::task::TaskState;
+
+/// A busy agent's poll (`round` from 1): a task, a write, and three API calls on one shared
+/// key whose headers the other agents' calls report too, at times that differ from agent to
+/// agent and tie between some (agent `i` calls at `round`·100 + (7·`i` mod 5) s, one of them a
+/// 429, one saying only what remains).
+fn busy(i: usize, round: u64) -> StatusDocument {
+    let first = round * 10;
+    let at = i64::try_from(round).unwrap() * 100 + i64::try_from((7 * i) % 5).unwrap();
+    let full = openai_headers(&(400 - i).to_string());
+    let left = (300 - i).to_string();
+    let only_left = [("x-ratelimit-remaining-requests", left.as_str())];
+    let mut calls = vec![
+        api_call(first + 1, at, "openai", 200, &with(&full)),
+        api_call(first + 2, at + 1, "openai", 429, &only_left),
+        api_call(first + 3, at + 1, "openai", 200, &with(&full)),
+    ];
+    for call in &mut calls {
+        call.task_id = Some("t1".into());
+        call.model = Some("gpt-4o".into());
+    }
+    calls.push(write_event(first + 4, "t1"));
+    doc(
+        vec![task("t1", TaskState::Working)],
+        calls,
+        &(first + 4).to_string(),
+    )
+}
+
+/// Every row of the ledger's tables, in words (compared between two stores).
+fn ledger(store: &StoreHandle) -> Vec<String> {
+    store
+        .read_blocking(|s| {
+            let mut all = Vec::new();
+            for table in ["api_minutes", "api_limits", "api_costs", "events", "tasks"] {
+                let columns = match table {
+                    "events" => "agent_id, seq, kind",
+                    "tasks" => "agent_id, task_id, state",
+                    _ => "*",
+                };
+                let mut rows = s.db().query_map(
+                    &format!("SELECT {columns} FROM {table}"),
+                    crate::db::params![],
+                    |row| {
+                        let cells = (0..row.len())
+                            .map(|i| row.get::<Owned>(i).map(|c| format!("{c:?}")))
+                            .collect::<crate::Result<Vec<_>>>()?;
+                        Ok(format!("{table}: {}", cells.join(" | ")))
+                    },
+                )?;
+                rows.sort();
+                all.extend(rows);
+            }
+            Ok(all)
+        })
+        .unwrap()
+}
+
+/// The same polls written one at a time, each in a transaction of its own.
+fn one_at_a_time(n: usize, rounds: &[u64], skip: Option<usize>) -> Vec<String> {
+    let (_dir, store) = handle();
+    let agents = agents(&store, n);
+    for &round in rounds {
+        for (i, &agent) in agents.iter().enumerate() {
+            if skip == Some(i) && round == *rounds.last().unwrap() {
+                continue;
+            }
+            let doc = busy(i, round);
+            store
+                .write_blocking(move |s| s.ingest(agent, &doc, t(1)).map(|_| ()))
+                .unwrap();
+        }
+    }
+    ledger(&store)
+}
+
+#[test]
+fn a_group_of_polls_writes_in_as_many_statements_whatever_its_size() {
+    let (_dir, store) = handle();
+    let agents = agents(&store, 32);
+    let mut reads = ReadAhead::default();
+    Store::ingest_reads(agents[0], &busy(0, 1), &mut reads);
+    // The statements a group of the first `n` agents' polls sends, less its reads (one each,
+    // in one flight).
+    let writes = |n: usize, round: u64| {
+        let before = store.writer_stats();
+        for outcome in polls_with(&store, &agents[..n], |i| busy(i, round), None) {
+            assert_eq!(outcome.unwrap().new_api_calls, 3);
+        }
+        let after = store.writer_stats();
+        (after.statements - before.statements).saturating_sub((n * reads.len()) as u64)
+    };
+    // The first groups of each size prepare their statements' shapes.
+    writes(8, 1);
+    writes(32, 2);
+    let eight = writes(8, 3);
+    let all = writes(32, 4);
+    match baton_testdb::engine() {
+        baton_testdb::Engine::Postgres => {
+            // Statements of 32 rows, 16, 8, …: one poll's rows of a kind more or less can
+            // make a statement more or less, not one per poll.
+            assert!(
+                all <= eight + 2,
+                "32 polls in {all} statements, 8 in {eight}"
+            );
+            assert!(all < 20, "{all} statements for 32 polls");
+        }
+        baton_testdb::Engine::Sqlite => assert_eq!((all, eight), (0, 0)),
+    }
+}
+
+#[test]
+fn a_group_leaves_the_ledger_that_its_polls_leave_one_at_a_time() {
+    let (_dir, store) = handle();
+    let agents = agents(&store, 12);
+    for round in [1, 2] {
+        for outcome in polls_with(&store, &agents, |i| busy(i, round), None) {
+            assert_eq!(outcome.unwrap().new_api_calls, 3);
+        }
+    }
+    assert_eq!(ledger(&store), one_at_a_time(12, &[1, 2], None));
+}
+
+#[test]
+fn a_write_of_the_group_that_fails_is_undone_alone_and_nothing_is_counted_twice() {
+    for on_the_server in [true, false] {
+        let (_dir, store) = handle();
+        let agents = agents(&store, 12);
+        for outcome in polls_with(&store, &agents, |i| busy(i, 1), None) {
+            outcome.unwrap();
+        }
+        let outcomes = polls_with(&store, &agents, |i| busy(i, 2), Some((5, on_the_server)));
+        for (i, outcome) in outcomes.iter().enumerate() {
+            assert_eq!(outcome.is_ok(), i != 5, "write {i}: {outcome:?}");
+        }
+        assert_eq!(
+            ledger(&store),
+            one_at_a_time(12, &[1, 2], Some(5)),
+            "failing on the server: {on_the_server}"
+        );
+    }
+}
