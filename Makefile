@@ -14,7 +14,7 @@ help:
 	@echo "make bindings  regenerate ui/src/bindings from the Rust types"
 	@echo "make recordings  regenerate the answers the UI tests replay (ui/src/test/recorded)"
 	@echo "make icons   regenerate icons/ from icons/icon.svg"
-	@echo "make bench   store (SQLite and PostgreSQL), timeline, rules, board, ownership-map, rate-limit, fleet-load, watchers-failover, vs-Prometheus, hook and app-soak benchmarks (figures for docs/performance.md)"
+	@echo "make bench   store (SQLite and PostgreSQL), timeline, rules, board, ownership-map, rate-limit, fleet-load, watchers-failover, vs-Prometheus, hook, app-floor and app-soak benchmarks (figures for docs/performance.md)"
 
 setup:
 	@scripts/setup.sh
@@ -96,4 +96,7 @@ bench: setup-bench
 	cargo run --release --locked -p baton-cli --example hook_bench -- --events 100000 --leases 1000 --processes 10 --calls 100 --burst --postgres --delay-ms 5
 	cargo run --release --locked -p baton-cli --example hook_bench -- --events 100000 --leases 1000 --processes 10 --calls 100 --burst --served --postgres --delay-ms 5
 	cargo build --release --locked -p baton-app
+	npm --prefix ui run -s build:floor
+	cargo build --release --locked -p baton-app --features floor --example baton-app-floor
+	BATON_APP_BIN=$(CURDIR)/target/release/baton-app BATON_FLOOR_BIN=$(CURDIR)/target/release/examples/baton-app-floor cargo test --release --locked -p baton-tests --test floor_bench -- --ignored --nocapture
 	BATON_APP_BIN=$(CURDIR)/target/release/baton-app cargo test --release --locked -p baton-tests --test soak_bench -- --ignored --nocapture

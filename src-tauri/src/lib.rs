@@ -3,10 +3,12 @@
 //! logic lives in the `baton-*` crates.
 
 mod attention;
+mod code_pages;
 mod hooks;
 mod ipc;
-mod web_memory;
-mod webkit;
+// Public for the floor app (examples/floor), which starts WebKit as Baton does.
+pub mod web_memory;
+pub mod webkit;
 
 use baton_commands::{Commands, Place};
 use baton_engine::{open_token_store, Engine, EngineConfig};
@@ -78,6 +80,8 @@ pub fn run() {
                     tracing::warn!(%err, "could not restart the demo fleet");
                 }
             });
+            // The code the start ran once, handed back once the window has drawn.
+            code_pages::release_after_start();
             Ok(())
         })
         .invoke_handler(ipc::forward)

@@ -48,11 +48,20 @@ impl RunningApp {
 
     /// Launches the app on `data` with more environment (`BATON_USER`, `BATON_HOST`, …).
     pub async fn launch_with(data: tempfile::TempDir, env: &[(&str, &str)]) -> RunningApp {
-        let app = app_binary();
         assert!(
             workspace_root().join("ui/dist/index.html").exists(),
             "ui/dist is missing: run `npm --prefix ui run build` (make test does)"
         );
+        RunningApp::launch_binary(&app_binary(), data, env).await
+    }
+
+    /// Launches another Tauri binary as the app is (the floor app of `floor_bench`): the same
+    /// display, driver, data dir and environment.
+    pub async fn launch_binary(
+        app: &std::path::Path,
+        data: tempfile::TempDir,
+        env: &[(&str, &str)],
+    ) -> RunningApp {
         let data_dir = data.path().to_str().unwrap().to_owned();
         let xvfb = Xvfb::start().expect("Xvfb");
         let mut envs = vec![
@@ -66,7 +75,7 @@ impl RunningApp {
         ];
         envs.extend_from_slice(env);
         let driver = TauriDriver::start(&envs).expect("tauri-driver");
-        let session = Session::start(&driver.url(), &app)
+        let session = Session::start(&driver.url(), app)
             .await
             .expect("WebDriver session");
         // Keep the page's uncaught errors, to explain a failure (see `capture_failure`).

@@ -74,6 +74,42 @@ pub fn maps_file(pid: u32, needle: &str) -> bool {
         .is_ok_and(|maps| maps.lines().any(|l| l.contains('/') && l.contains(needle)))
 }
 
+/// Where a process' PSS is, by what is mapped (a file's name, `[heap]`, `[anon]` for unnamed
+/// memory), largest first: `(what, PSS KiB, of it anonymous KiB)`, from `/proc/PID/smaps`.
+pub fn mappings(pid: u32) -> Vec<(String, u64, u64)> {
+    let Ok(smaps) = std::fs::read_to_string(format!("/proc/{pid}/smaps")) else {
+        return Vec::new();
+    };
+    let mut sums: BTreeMap<String, (u64, u64)> = BTreeMap::new();
+    let mut current = String::new();
+    for line in smaps.lines() {
+        let mut words = line.split_whitespace();
+        let first = words.next().unwrap_or("");
+        let kib = || -> u64 {
+            line.split_whitespace()
+                .nth(1)
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0)
+        };
+        match first {
+            "Pss:" => sums.entry(current.clone()).or_default().0 += kib(),
+            "Anonymous:" => sums.entry(current.clone()).or_default().1 += kib(),
+            _ if first.contains('-') && !first.ends_with(':') => {
+                // A mapping's header: range, perms, offset, device, inode, then the path.
+                let path = words.nth(4).unwrap_or("[anon]");
+                current = path.rsplit('/').next().unwrap_or(path).to_owned();
+            }
+            _ => {}
+        }
+    }
+    let mut found: Vec<(String, u64, u64)> = sums
+        .into_iter()
+        .map(|(what, (pss, anon))| (what, pss, anon))
+        .collect();
+    found.sort_by_key(|(_, pss, _)| std::cmp::Reverse(*pss));
+    found
+}
+
 fn pids() -> Vec<u32> {
     let Ok(entries) = std::fs::read_dir("/proc") else {
         return Vec::new();
@@ -152,6 +188,16 @@ mod tests {
         );
         let nowhere = std::env::temp_dir().join("no-baton-app-runs-here");
         assert!(app_processes(&nowhere).is_empty());
+        let mine = mappings(std::process::id());
+        assert!(mine
+            .iter()
+            .any(|(what, _, _)| what == "[heap]" || what == "[anon]"));
+        let sum: u64 = mine.iter().map(|(_, pss, _)| pss).sum();
+        assert!(
+            sum.abs_diff(me.pss) <= me.pss / 10 + 64,
+            "{sum} against {me:?}"
+        );
+        assert!(mine.windows(2).all(|w| w[0].1 >= w[1].1));
     }
 
     #[test]

@@ -9,6 +9,7 @@ pub mod engine;
 pub mod model_standin;
 pub mod module_graph;
 pub mod peers;
+pub mod pss_samples;
 pub mod samples;
 pub mod webdriver;
 

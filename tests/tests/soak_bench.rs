@@ -17,12 +17,14 @@
 //! `SOAK_SETTLED_MINUTES` (default 10) moves the first measured walk (the run lasts at least
 //! one walk past it: `SOAK_MINUTES=10` gives the 10-minute figure in about 12 minutes).
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use baton_tests::app::{RunningApp, ONE_APP};
-use baton_tests::app_memory::{app_processes, by_name, label, maps_file};
+use baton_tests::app_memory::{app_processes, label};
+use baton_tests::pss_samples::{
+    gl_text, mb, mean, mib, percent, process_text, sample, split_text, Sample,
+};
 
 const LONG: Duration = Duration::from_secs(60);
 /// The goal of issue 35, in MB (10^6 bytes) as it is written.
@@ -33,102 +35,6 @@ fn env_u64(name: &str, default: u64) -> u64 {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(default)
-}
-
-#[derive(Debug, Clone, Default)]
-struct Sample {
-    minute: f64,
-    /// PSS in KiB per process name (`label`led when printed).
-    split: BTreeMap<String, u64>,
-    total: u64,
-    /// WebKit web processes of other apps running then (they lower our PSS: see the top).
-    others: usize,
-}
-
-fn sample(data: &Path, started: Instant) -> Sample {
-    let ours = app_processes(data);
-    let pids: Vec<u32> = ours.iter().map(|p| p.pid).collect();
-    let split = by_name(&ours);
-    Sample {
-        minute: started.elapsed().as_secs_f64() / 60.0,
-        total: split.values().sum(),
-        split,
-        others: other_webkit_processes(&pids),
-    }
-}
-
-fn mib(kib: u64) -> f64 {
-    kib as f64 / 1024.0
-}
-
-fn mb(kib: u64) -> f64 {
-    kib as f64 * 1024.0 / 1e6
-}
-
-/// The mean of each process' PSS (and of the sum) over some samples.
-fn mean(samples: &[Sample]) -> Sample {
-    let n = samples.len().max(1) as u64;
-    let mut split = BTreeMap::new();
-    for s in samples {
-        for (name, pss) in &s.split {
-            *split.entry(name.clone()).or_insert(0) += pss;
-        }
-    }
-    split.values_mut().for_each(|v| *v /= n);
-    Sample {
-        minute: samples.first().map(|s| s.minute).unwrap_or(0.0),
-        total: samples.iter().map(|s| s.total).sum::<u64>() / n,
-        split,
-        others: samples.iter().map(|s| s.others).max().unwrap_or(0),
-    }
-}
-
-/// Which of the app's processes map Mesa's GL driver and its libLLVM (llvmpipe, no GPU here).
-fn gl_text(data: &Path) -> String {
-    app_processes(data)
-        .iter()
-        .map(|p| {
-            let gl = match (maps_file(p.pid, "_dri.so"), maps_file(p.pid, "libLLVM")) {
-                (false, false) => "no GL driver",
-                (true, false) => "GL driver",
-                (_, true) => "GL driver + libLLVM",
-            };
-            format!("{} {gl}", label(&p.name))
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-fn split_text(s: &Sample) -> String {
-    s.split
-        .iter()
-        .map(|(name, pss)| format!("{} {:.1}", label(name), mib(*pss)))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-fn percent(from: u64, to: u64) -> f64 {
-    if from == 0 {
-        return 0.0;
-    }
-    (to as f64 - from as f64) / from as f64 * 100.0
-}
-
-/// WebKit processes on the machine that are not this app's (they share its libraries' pages).
-fn other_webkit_processes(ours: &[u32]) -> usize {
-    std::fs::read_dir("/proc")
-        .map(|entries| {
-            entries
-                .flatten()
-                .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
-                .filter(|pid| !ours.contains(pid))
-                .filter(|pid| {
-                    std::fs::read_to_string(format!("/proc/{pid}/comm"))
-                        .is_ok_and(|n| n.starts_with("WebKitWebProces"))
-                })
-                .count()
-        })
-        .unwrap_or(0)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -154,15 +60,7 @@ async fn the_app_with_the_demo_fleet_for_half_an_hour() {
     let started = Instant::now();
     let idle = sample(app.data_dir(), started);
     for p in app_processes(app.data_dir()) {
-        eprintln!(
-            "  idle: {} ({}) PSS {:.1} MiB (anonymous {:.1}, files {:.1}), RSS {:.1} MiB",
-            p.name,
-            p.pid,
-            mib(p.pss),
-            mib(p.pss_anon),
-            mib(p.pss_file),
-            mib(p.rss)
-        );
+        eprintln!("  idle: {}", process_text(&p));
     }
     eprintln!("  idle: {}", gl_text(app.data_dir()));
     session
