@@ -3,7 +3,6 @@
 //! logic lives in the `baton-*` crates.
 
 mod attention;
-mod code_pages;
 mod hooks;
 mod ipc;
 // Public for the floor app (examples/floor), which starts WebKit as Baton does.
@@ -80,8 +79,6 @@ pub fn run() {
                     tracing::warn!(%err, "could not restart the demo fleet");
                 }
             });
-            // The code the start ran once, handed back once the window has drawn.
-            code_pages::release_after_start();
             Ok(())
         })
         .invoke_handler(ipc::forward)
