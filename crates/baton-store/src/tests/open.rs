@@ -239,3 +239,43 @@ fn short_processes_keep_the_wal_short_while_others_hold_the_store_open() {
     assert!(short < 2 << 20, "the WAL grew to {short} bytes");
     assert!(long > 4 << 20, "control: the WAL grew to {long} bytes");
 }
+
+#[test]
+fn the_json_check_answers_alike_on_both_engines() {
+    // PostgreSQL's `json_valid` is Baton's own (schema 25 answers '[]' and '{}' first);
+    // SQLite's is its built-in. The JSON columns' CHECKs rest on both saying the same.
+    let mut store = super::support::fresh_store();
+    for (value, valid) in [
+        ("[]", 1),
+        ("{}", 1),
+        ("[\"a\", 1]", 1),
+        ("{\"a\": [1, {}]}", 1),
+        (" [] ", 1),
+        ("[1,", 0),
+        ("{}}", 0),
+        ("not json", 0),
+        ("", 0),
+    ] {
+        let got: i64 = store
+            .db()
+            .query_row(
+                "SELECT CASE WHEN json_valid(?1) THEN 1 ELSE 0 END",
+                params![value],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(got, valid, "json_valid({value:?})");
+    }
+    let agent = store.add_agent(&super::support::draft("A")).unwrap().id;
+    let set_windows = |store: &Store, windows: &str| {
+        store.db().execute(
+            "UPDATE agents SET detect_windows = ?1 WHERE id = ?2",
+            params![windows, agent],
+        )
+    };
+    set_windows(&store, "{}").expect("a column's JSON check refused '{}'");
+    assert!(
+        set_windows(&store, "{\"oops\":").is_err(),
+        "a column's JSON check let junk in"
+    );
+}
