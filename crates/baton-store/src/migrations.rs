@@ -84,11 +84,6 @@ const MIGRATION_SLICE: &[M<'static>] = &[
     // The change feed (issue 33, live everywhere): what each write changed, numbered in
     // commit order.
     M::up(include_str!("../migrations/sqlite/0024_change_feed.sql")),
-    // PostgreSQL's JSON check without a subtransaction for '[]' and '{}' (issue 32); the
-    // number only, here.
-    M::up(include_str!(
-        "../migrations/sqlite/0025_json_checks_without_a_subtransaction.sql"
-    )),
 ];
 
 /// PostgreSQL's migrations: (the version it brings the store to, its SQL). The first is the
@@ -150,11 +145,6 @@ pub(crate) const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
     (
         24,
         include_str!("../migrations/postgres/0024_change_feed.sql"),
-    ),
-    // The JSON columns' check answers '[]' and '{}' without a subtransaction (issue 32).
-    (
-        25,
-        include_str!("../migrations/postgres/0025_json_checks_without_a_subtransaction.sql"),
     ),
 ];
 
@@ -415,7 +405,7 @@ mod tests {
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .unwrap();
         assert_eq!(version, LATEST_VERSION);
-        assert_eq!(LATEST_VERSION, 25);
+        assert_eq!(LATEST_VERSION, 24);
         let count = |sql: &str| -> i64 { conn.query_row(sql, [], |r| r.get(0)).unwrap() };
         assert_eq!(
             count("SELECT count(*) FROM agents WHERE name = 'Researcher' AND adapter = 'baton'"),

@@ -242,8 +242,8 @@ fn short_processes_keep_the_wal_short_while_others_hold_the_store_open() {
 
 #[test]
 fn the_json_check_answers_alike_on_both_engines() {
-    // PostgreSQL's `json_valid` is Baton's own (schema 25 answers '[]' and '{}' first);
-    // SQLite's is its built-in. The JSON columns' CHECKs rest on both saying the same.
+    // PostgreSQL's `json_valid` is Baton's own (schema 12's baseline), SQLite's its
+    // built-in: the JSON columns' CHECKs rest on both saying the same.
     let mut store = super::support::fresh_store();
     for (value, valid) in [
         ("[]", 1),
