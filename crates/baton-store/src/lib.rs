@@ -29,6 +29,7 @@ use rusqlite::config::DbConfig;
 use rusqlite::Connection;
 
 pub mod a2a;
+mod agent_health;
 pub mod agents;
 pub mod changes;
 mod checkpoint;
