@@ -109,6 +109,19 @@ struct State {
     standing: Option<(Instant, Refusal)>,
 }
 
+impl State {
+    /// Forgets a connection that broke (or was never made), with its prepared statements and
+    /// whatever its transaction held; when the store became unreachable.
+    fn lose_connection(&mut self) -> DateTime<Utc> {
+        self.client = None;
+        self.statements.clear();
+        self.in_transaction = false;
+        self.deferred.clear();
+        self.waiting = Waiting::default();
+        *self.down_since.get_or_insert_with(Utc::now)
+    }
+}
+
 impl PgConn {
     /// Connects, or fails saying why (unreachable, refused credentials, not PostgreSQL, a
     /// certificate that does not check out).
@@ -164,12 +177,7 @@ impl PgConn {
         if let Some(client) = state.client.as_ref().filter(|c| !c.is_closed()) {
             return Ok(Arc::clone(client));
         }
-        let since = *state.down_since.get_or_insert_with(Utc::now);
-        state.client = None;
-        state.statements.clear();
-        state.in_transaction = false;
-        state.deferred.clear();
-        state.waiting = Waiting::default();
+        let since = state.lose_connection();
         if state.retry_at.is_some_and(|at| Instant::now() < at) {
             return Err(self.unreachable(since, state.last_error.clone()));
         }
@@ -203,12 +211,7 @@ impl PgConn {
     fn failed(&self, client: &Client, err: tokio_postgres::Error) -> StoreError {
         if client.is_closed() || err.is_closed() {
             let mut state = self.state.borrow_mut();
-            let since = *state.down_since.get_or_insert_with(Utc::now);
-            state.client = None;
-            state.statements.clear();
-            state.in_transaction = false;
-            state.deferred.clear();
-            state.waiting = Waiting::default();
+            let since = state.lose_connection();
             state.last_error = err.to_string();
             tracing::warn!(store = %self.target.display(), error = %err, "lost the connection to the store");
             return self.unreachable(since, err.to_string());
