@@ -21,7 +21,8 @@ use std::sync::{LazyLock, Mutex};
 use super::param::{Held, Kind};
 
 /// A statement writing rows from a `VALUES` list: `before`, the rows (`(?1, …, ?n), …`),
-/// `after`. It must be a `static` (its address names its kind).
+/// `after`; or reading the rows of many keys (`numbered`, its first column the key's number:
+/// [`super::ReadAhead::read_keyed`]). It must be a `static` (its address names its kind).
 #[derive(Debug)]
 pub struct RowsSql {
     pub before: &'static str,
@@ -190,7 +191,10 @@ impl<S> Waiting<S> {
     }
 
     /// Holds `entry` back; gives it back when it cannot go after what waits in the write's
-    /// order (what waits must go out first: [`Waiting::plan`]).
+    /// order (what waits must go out first: [`Waiting::plan`]). A kind new to the group goes
+    /// right after the write's last one, and in front of every kind when it is the write's
+    /// first: the writes of a group end alike (health, counts, the feed), and a write that
+    /// put those first (a failed poll writes only them) must not hold up every later one.
     pub(crate) fn push(&mut self, entry: Entry<S>) -> Option<Entry<S>> {
         let kind = match &entry {
             Entry::Row(sql, _) => KindOf::Rows(std::ptr::from_ref(*sql) as usize),
@@ -200,7 +204,7 @@ impl<S> Waiting<S> {
             Some(at) if self.last.is_some_and(|last| at < last) => return Some(entry),
             Some(at) => at,
             None => {
-                let at = self.last.map_or(self.order.len(), |last| last + 1);
+                let at = self.last.map_or(0, |last| last + 1);
                 self.order.insert(at, kind.clone());
                 at
             }
@@ -392,6 +396,22 @@ mod tests {
             values,
             &[Held::Int(1), Held::Int(1), Held::Int(2), Held::Int(2)]
         );
+    }
+
+    #[test]
+    fn a_write_whose_first_kinds_are_new_goes_in_front_of_what_others_wrote_last() {
+        // The writes of a group end with the same kinds (their health, their counts); one
+        // that wrote only those (a failed poll) must not make every later write of the group
+        // wait: each new write's first kinds go in front of them.
+        let mut waiting = Waiting::default();
+        waiting.write_begins();
+        assert!(waiting.push(row(&B, 0)).is_none());
+        for k in 1..4 {
+            waiting.write_begins();
+            assert!(waiting.push(row(&A, k)).is_none());
+            assert!(waiting.push(row(&B, k)).is_none());
+        }
+        assert_eq!(shapes(&waiting.plan()), ["ax4", "ax2", "bx4"]);
     }
 
     #[test]
