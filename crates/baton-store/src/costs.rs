@@ -11,7 +11,7 @@ use baton_core::cost::{
 use baton_core::protocol::{Event, UsageReport};
 use std::collections::HashMap;
 
-use crate::db::{params, Db, Row};
+use crate::db::{params, Db, Row, RowsSql};
 use chrono::{DateTime, Utc};
 
 use crate::codec::{from_sql_int, to_sql_int, ts};
@@ -32,13 +32,29 @@ fn capped(count: TokenCount) -> TokenCount {
 
 /// Adds a report's `tokens` (negative to take away) to one row (the calls' tokens:
 /// `crate::poll_calls`).
-fn add_report_tokens(
-    conn: &Db,
-    agent_id: i64,
-    (day, api, model): (&str, &str, &str),
-    [input, output, unsplit]: [i64; 3],
-) -> Result<()> {
-    conn.execute_later(
+/// A report's change to the tokens of one `api_costs` row (`rp_` columns), kept at zero or
+/// more: as [`crate::ledger`]'s minutes, a group's rows in one statement on PostgreSQL, the new
+/// value read from the stored row in the statement.
+static REPORTED_COST: RowsSql = RowsSql {
+    before: "INSERT INTO api_costs (agent_id, day, api, model, task_id, calls, rp_input,
+                                    rp_output, rp_unsplit)
+             SELECT v.column1, v.column2, v.column3, v.column4, '', 0,
+                    greatest(0, coalesce(c.rp_input, 0) + v.column5),
+                    greatest(0, coalesce(c.rp_output, 0) + v.column6),
+                    greatest(0, coalesce(c.rp_unsplit, 0) + v.column7)
+               FROM (VALUES",
+    columns: 7,
+    after: ") AS v
+               LEFT JOIN LATERAL (
+                    SELECT s.rp_input, s.rp_output, s.rp_unsplit FROM api_costs s
+                     WHERE s.agent_id = v.column1 AND s.day = v.column2 AND s.api = v.column3
+                       AND s.model = v.column4 AND s.task_id = '' OFFSET 0) AS c ON true
+              WHERE true
+             ON CONFLICT (agent_id, day, api, model, task_id) DO UPDATE SET
+                rp_input = excluded.rp_input, rp_output = excluded.rp_output,
+                rp_unsplit = excluded.rp_unsplit",
+    key: &[0, 1, 2, 3],
+    one: Some(
         "INSERT INTO api_costs (agent_id, day, api, model, task_id, calls, rp_input, rp_output,
                                 rp_unsplit)
          VALUES (?1, ?2, ?3, ?4, '', 0, greatest(0, ?5), greatest(0, ?6), greatest(0, ?7))
@@ -46,6 +62,18 @@ fn add_report_tokens(
             rp_input = greatest(0, api_costs.rp_input + ?5),
             rp_output = greatest(0, api_costs.rp_output + ?6),
             rp_unsplit = greatest(0, api_costs.rp_unsplit + ?7)",
+    ),
+    numbered: false,
+};
+
+fn add_report_tokens(
+    conn: &Db,
+    agent_id: i64,
+    (day, api, model): (&str, &str, &str),
+    [input, output, unsplit]: [i64; 3],
+) -> Result<()> {
+    conn.write_row(
+        &REPORTED_COST,
         params![agent_id, day, api, model, input, output, unsplit],
     )
 }
@@ -101,13 +129,29 @@ pub(crate) fn record_report_cost(
     if api.is_empty() {
         return Ok(());
     }
-    // Out with what the window counted before, in with what it counts now.
+    // Out with what the window counted before, in with what it counts now: summed per row
+    // first (the same day and model, as a window's new report mostly is, is one change).
     let moves = previous.map(|p| (p, -1)).into_iter().chain([(report, 1)]);
+    let mut changes: Vec<((String, String), [i64; 3])> = Vec::with_capacity(2);
     for (window, sign) in moves {
         let day = day_of(window.window_start);
-        let model = window.model.clone().unwrap_or_default();
+        let model = window
+            .model
+            .as_deref()
+            .unwrap_or_default()
+            .trim()
+            .to_owned();
         let tokens = signed(report_tokens(window), sign)?;
-        add_report_tokens(conn, agent_id, (&day, api, model.trim()), tokens)?;
+        match changes
+            .iter_mut()
+            .find(|(key, _)| key.0 == day && key.1 == model)
+        {
+            Some((_, sum)) => (0..3).for_each(|k| sum[k] += tokens[k]),
+            None => changes.push(((day, model), tokens)),
+        }
+    }
+    for ((day, model), tokens) in changes {
+        add_report_tokens(conn, agent_id, (&day, api, &model), tokens)?;
     }
     Ok(())
 }

@@ -1,6 +1,6 @@
 //! Events: stored once per (agent, seq), read back for a task's detail drawer.
 
-use crate::db::{in_list_reads, params, Db, Kind, ReadAhead, ReadRows, Row, RowsSql, Value};
+use crate::db::{params, Db, KeyedIn, Kind, ReadAhead, ReadRows, Row, RowsSql, Value};
 use baton_core::protocol::Event;
 use baton_core::views::{summarize_event, EventRow};
 use chrono::{DateTime, Utc};
@@ -45,10 +45,10 @@ struct EventRowValues {
 pub(crate) struct StoredEvents(std::collections::HashMap<i64, String>);
 
 impl StoredEvents {
-    /// The rows of the reads [`stored_events_reads`] listed for `events`.
-    pub(crate) fn read(rows: &mut ReadRows, events: &[Event]) -> Result<StoredEvents> {
+    /// The rows of the read [`stored_events_reads`] listed.
+    pub(crate) fn read(rows: &mut ReadRows) -> Result<StoredEvents> {
         let mut found = std::collections::HashMap::new();
-        for row in rows.next_many(in_list_reads(stored_seqs(events).len()))? {
+        for row in rows.take()? {
             found.insert(row.get::<i64>(0)?, row.get::<String>(1)?);
         }
         Ok(StoredEvents(found))
@@ -67,14 +67,25 @@ fn stored_seqs(events: &[Event]) -> Vec<Value<'static>> {
 /// Lists the reads of the events agent `agent_id` stored under the `seq`s of `events` (none
 /// for no events).
 pub(crate) fn stored_events_reads(agent_id: i64, events: &[Event], ahead: &mut ReadAhead) {
-    ahead.read_in(
-        |list| {
-            format!("SELECT seq, raw FROM events_as_sent WHERE agent_id = ?1 AND seq IN ({list})")
-        },
-        params![agent_id],
-        &stored_seqs(events),
-    );
+    ahead.read_keyed_in(&STORED_EVENTS, params![agent_id], &stored_seqs(events));
 }
+
+/// What an agent stored under some `seq`s (a group's agents in one statement on PostgreSQL).
+static STORED_EVENTS: KeyedIn = KeyedIn {
+    many: RowsSql {
+        before: "SELECT v.column1, x.* FROM (VALUES",
+        columns: 2,
+        after: ") AS v, LATERAL (
+                    SELECT e.seq, e.raw FROM events_as_sent e
+                     WHERE e.agent_id = v.column2 AND e.seq = v.column3 OFFSET 0) AS x",
+        key: &[],
+        one: None,
+        numbered: true,
+    },
+    alone: |list| {
+        format!("SELECT seq, raw FROM events_as_sent WHERE agent_id = ?1 AND seq IN ({list})")
+    },
+};
 
 /// Stores a poll's events inside its transaction and says for each (in order) whether it is
 /// new, the same event delivered again, or another event under a `seq` already used (the
@@ -87,7 +98,7 @@ pub(crate) fn insert_events(
 ) -> Result<Vec<Inserted>> {
     let mut ahead = ReadAhead::default();
     stored_events_reads(agent_id, events, &mut ahead);
-    let stored = StoredEvents::read(&mut conn.read_ahead(&ahead)?, events)?;
+    let stored = StoredEvents::read(&mut conn.read_ahead(&ahead)?)?;
     insert_events_known(conn, agent_id, events, seen_at, &stored)
 }
 

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use crate::changes::{self, ChangeKind};
-use crate::db::{in_list_reads, params, Db, ReadAhead, ReadRows, RowsSql};
+use crate::db::{params, Db, ReadAhead, ReadRows, RowsSql};
 use baton_core::protocol::{EventKind, StatusDocument};
 use baton_core::views::TaskCard;
 use chrono::{DateTime, Utc};
@@ -40,6 +40,23 @@ static AGENT_POLLED: RowsSql = RowsSql {
               WHERE id = ?1",
     ),
     numbered: false,
+};
+
+/// The agent an ingest starts from: its name, the id it reported, its highest `seq` (a
+/// group's agents in one statement on PostgreSQL).
+static AGENT_READ: RowsSql = RowsSql {
+    before: "SELECT v.column1, x.* FROM (VALUES",
+    columns: 1,
+    after: ") AS v, LATERAL (
+                SELECT a.name, a.remote_id,
+                       (SELECT max(e.seq) FROM events e WHERE e.agent_id = a.id)
+                  FROM agents a WHERE a.id = v.column2 OFFSET 0) AS x",
+    key: &[],
+    one: Some(
+        "SELECT name, remote_id, (SELECT max(seq) FROM events WHERE agent_id = ?1)
+           FROM agents WHERE id = ?1",
+    ),
+    numbered: true,
 };
 
 /// What one ingest changed.
@@ -162,11 +179,7 @@ impl Store {
 
     /// Lists the read of an agent as an ingest starts from (see [`Store::agent_read`]).
     pub fn agent_reads(agent_id: i64, ahead: &mut ReadAhead) {
-        ahead.read(
-            "SELECT name, remote_id, (SELECT max(seq) FROM events WHERE agent_id = ?1)
-               FROM agents WHERE id = ?1",
-            params![agent_id],
-        );
+        ahead.read_keyed(&AGENT_READ, params![agent_id]);
     }
 
     /// The agent [`Store::agent_reads`] read: its name, the id it last reported, its highest
@@ -200,9 +213,9 @@ fn ingest_known(
     rows: &mut ReadRows,
 ) -> Result<IngestSummary> {
     let (agent_name, previous_remote_id, highest_before) = Store::agent_read(agent_id, rows)?;
-    let tasks = StoredTasks::read(rows, doc.tasks.len())?;
-    let open_requests = open_requests(rows, in_list_reads(moving_on(doc).len()))?;
-    let events = StoredEvents::read(rows, &doc.events)?;
+    let tasks = StoredTasks::read(rows)?;
+    let open_requests = open_requests(rows)?;
+    let events = StoredEvents::read(rows)?;
     let declared = match doc.agent.declares {
         Some(_) => stored_declares(rows)?,
         None => None,

@@ -8,7 +8,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::db::{params, Db, ReadAhead, ReadRows};
+use crate::db::{params, Db, ReadAhead, ReadRows, RowsSql};
 use baton_core::protocol::{Event, UsageReport};
 use baton_core::ratelimit::{minute_of, read_rate_limit_headers};
 use chrono::{DateTime, Utc};
@@ -183,11 +183,28 @@ fn report_minutes(start: DateTime<Utc>, window_seconds: u32) -> (i64, i64) {
 
 /// Lists the read of the report stored for the same (agent, api, key, window start) as
 /// `report` before this ingest.
-pub(crate) fn stored_report_read(agent_id: i64, report: &UsageReport, ahead: &mut ReadAhead) {
-    ahead.read(
+/// A usage window as stored (a group's windows in one statement on PostgreSQL).
+static REPORT_READ: RowsSql = RowsSql {
+    before: "SELECT v.column1, x.* FROM (VALUES",
+    columns: 4,
+    after: ") AS v, LATERAL (
+                SELECT u.window_seconds, u.requests, u.tokens, u.rate_limited, u.model,
+                       u.input_tokens, u.output_tokens
+                  FROM usage_samples u
+                 WHERE u.agent_id = v.column2 AND u.api = v.column3 AND u.key = v.column4
+                   AND u.window_start = v.column5 OFFSET 0) AS x",
+    key: &[],
+    one: Some(
         "SELECT window_seconds, requests, tokens, rate_limited, model, input_tokens,
-                    output_tokens FROM usage_samples
-              WHERE agent_id = ?1 AND api = ?2 AND key = ?3 AND window_start = ?4",
+                output_tokens FROM usage_samples
+          WHERE agent_id = ?1 AND api = ?2 AND key = ?3 AND window_start = ?4",
+    ),
+    numbered: true,
+};
+
+pub(crate) fn stored_report_read(agent_id: i64, report: &UsageReport, ahead: &mut ReadAhead) {
+    ahead.read_keyed(
+        &REPORT_READ,
         params![
             agent_id,
             report.api,
@@ -257,6 +274,39 @@ fn shares(report: &UsageReport) -> Vec<(i64, [i64; 3])> {
 
 /// Moves the ledger's report counts from what `previous` spread (if anything) to what `report`
 /// spreads: each minute of either window gets the difference.
+/// A report's change to one minute of the ledger (`rp_` columns), kept at zero or more. A
+/// group's rows in one statement on PostgreSQL: the new value is read from the stored row in
+/// the statement (a change may be negative, which the inserted row cannot carry to `DO
+/// UPDATE`); a row's key never comes twice in one statement.
+static REPORTED_MINUTE: RowsSql = RowsSql {
+    before: "INSERT INTO api_minutes (api, key, minute, agent_id, rp_requests, rp_tokens, rp_429)
+             SELECT v.column1, v.column2, v.column3, v.column4,
+                    greatest(0, coalesce(m.rp_requests, 0) + v.column5),
+                    greatest(0, coalesce(m.rp_tokens, 0) + v.column6),
+                    greatest(0, coalesce(m.rp_429, 0) + v.column7)
+               FROM (VALUES",
+    columns: 7,
+    after: ") AS v
+               LEFT JOIN LATERAL (
+                    SELECT s.rp_requests, s.rp_tokens, s.rp_429 FROM api_minutes s
+                     WHERE s.api = v.column1 AND s.key = v.column2 AND s.minute = v.column3
+                       AND s.agent_id = v.column4 OFFSET 0) AS m ON true
+              WHERE true
+             ON CONFLICT (api, key, minute, agent_id) DO UPDATE SET
+                rp_requests = excluded.rp_requests, rp_tokens = excluded.rp_tokens,
+                rp_429 = excluded.rp_429",
+    key: &[0, 1, 2, 3],
+    one: Some(
+        "INSERT INTO api_minutes (api, key, minute, agent_id, rp_requests, rp_tokens, rp_429)
+         VALUES (?1, ?2, ?3, ?4, greatest(0, ?5), greatest(0, ?6), greatest(0, ?7))
+         ON CONFLICT (api, key, minute, agent_id) DO UPDATE SET
+            rp_requests = greatest(0, api_minutes.rp_requests + ?5),
+            rp_tokens = greatest(0, api_minutes.rp_tokens + ?6),
+            rp_429 = greatest(0, api_minutes.rp_429 + ?7)",
+    ),
+    numbered: false,
+};
+
 pub(crate) fn spread_report(
     conn: &Db,
     agent_id: i64,
@@ -277,13 +327,8 @@ pub(crate) fn spread_report(
         if requests == 0 && tokens == 0 && limited == 0 {
             continue;
         }
-        conn.execute_later(
-            "INSERT INTO api_minutes (api, key, minute, agent_id, rp_requests, rp_tokens, rp_429)
-             VALUES (?1, ?2, ?3, ?4, greatest(0, ?5), greatest(0, ?6), greatest(0, ?7))
-             ON CONFLICT (api, key, minute, agent_id) DO UPDATE SET
-                rp_requests = greatest(0, api_minutes.rp_requests + ?5),
-                rp_tokens = greatest(0, api_minutes.rp_tokens + ?6),
-                rp_429 = greatest(0, api_minutes.rp_429 + ?7)",
+        conn.write_row(
+            &REPORTED_MINUTE,
             params![report.api, key, minute, agent_id, requests, tokens, limited],
         )?;
     }

@@ -7,7 +7,7 @@
 //! current name in Baton.
 
 use crate::changes::{self, ChangeKind};
-use crate::db::{params, Db, ReadAhead, ReadRows, Row};
+use crate::db::{params, Db, ReadAhead, ReadRows, Row, RowsSql};
 use baton_core::protocol::Declares;
 use baton_core::rules::manifest::AgentManifest;
 pub use baton_core::rules::manifest::ManifestSource;
@@ -57,11 +57,23 @@ pub(crate) fn upsert(
 
 /// Lists the read of the manifest an agent declared in its last status document.
 pub(crate) fn stored_declares_read(agent_id: i64, ahead: &mut ReadAhead) {
-    ahead.read(
-        "SELECT declares FROM manifests WHERE agent_id = ?1 AND source = ?2",
+    ahead.read_keyed(
+        &DECLARES_READ,
         params![agent_id, ManifestSource::Agent.as_str()],
     );
 }
+
+/// An agent's manifest of one source (a group's agents in one statement on PostgreSQL).
+static DECLARES_READ: RowsSql = RowsSql {
+    before: "SELECT v.column1, x.declares FROM (VALUES",
+    columns: 2,
+    after: ") AS v, LATERAL (
+                SELECT m.declares FROM manifests m
+                 WHERE m.agent_id = v.column2 AND m.source = v.column3 OFFSET 0) AS x",
+    key: &[],
+    one: Some("SELECT declares FROM manifests WHERE agent_id = ?1 AND source = ?2"),
+    numbered: true,
+};
 
 /// The manifest [`stored_declares_read`] read.
 pub(crate) fn stored_declares(rows: &mut ReadRows) -> Result<Option<String>> {

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use crate::db::{
-    as_params, in_list_reads, params, Db, ReadAhead, ReadRows, Row, RowValues, RowsSql, Value,
+    as_params, params, Db, KeyedIn, ReadAhead, ReadRows, Row, RowValues, RowsSql, Value,
 };
 
 use baton_core::protocol::Task;
@@ -152,7 +152,7 @@ pub(crate) fn upsert_task(
 ) -> Result<Option<(TaskCard, Option<TaskState>)>> {
     let mut ahead = ReadAhead::default();
     stored_tasks_reads(agent_id, &[task.id.as_str()], &mut ahead);
-    let stored = StoredTasks::read(&mut conn.read_ahead(&ahead)?, 1)?;
+    let stored = StoredTasks::read(&mut conn.read_ahead(&ahead)?)?;
     upsert_task_known(conn, agent_id, agent_name, task, seen_at, &stored)
 }
 
@@ -161,34 +161,51 @@ pub(crate) fn upsert_task(
 pub(crate) struct StoredTasks(HashMap<String, StoredTask>);
 
 impl StoredTasks {
-    /// The rows of the reads [`stored_tasks_reads`] listed for `ids` task ids.
-    pub(crate) fn read(rows: &mut ReadRows, ids: usize) -> Result<StoredTasks> {
+    /// The rows of the read [`stored_tasks_reads`] listed.
+    pub(crate) fn read(rows: &mut ReadRows) -> Result<StoredTasks> {
         let mut found = HashMap::new();
-        for row in rows.next_many(in_list_reads(ids))? {
+        for row in rows.take()? {
             found.insert(row.get::<String>(13)?, StoredTask::read(&row)?);
         }
         Ok(StoredTasks(found))
     }
 }
 
-/// Lists the reads of the stored tasks `ids` of agent `agent_id`.
+/// The stored fields of some tasks of an agent, by id (a group's tasks in one statement on
+/// PostgreSQL).
+static STORED_TASKS: KeyedIn = KeyedIn {
+    many: RowsSql {
+        before: "SELECT v.column1, x.* FROM (VALUES",
+        columns: 2,
+        after: concat!(
+            ") AS v, LATERAL (
+                SELECT title, state, state_since, created_at, remote_updated_at, depends_on,
+                       trigger, reads, writes, output, next_stage, ",
+            task_detail!(),
+            ", detail_text, task_id FROM tasks
+                 WHERE agent_id = v.column2 AND task_id = v.column3 OFFSET 0) AS x"
+        ),
+        key: &[],
+        one: None,
+        numbered: true,
+    },
+    alone: |list| {
+        format!(
+            concat!(
+                "SELECT title, state, state_since, created_at, remote_updated_at, depends_on,
+                        trigger, reads, writes, output, next_stage, ",
+                task_detail!(),
+                ", detail_text, task_id FROM tasks WHERE agent_id = ?1 AND task_id IN ({})"
+            ),
+            list
+        )
+    },
+};
+
+/// Lists the read of the stored tasks `ids` of agent `agent_id`.
 pub(crate) fn stored_tasks_reads(agent_id: i64, ids: &[&str], ahead: &mut ReadAhead) {
     let ids: Vec<Value> = ids.iter().map(|id| Value::Text(id)).collect();
-    ahead.read_in(
-        |list| {
-            format!(
-                concat!(
-                    "SELECT title, state, state_since, created_at, remote_updated_at, depends_on,
-                            trigger, reads, writes, output, next_stage, ",
-                    task_detail!(),
-                    ", detail_text, task_id FROM tasks WHERE agent_id = ?1 AND task_id IN ({})"
-                ),
-                list
-            )
-        },
-        params![agent_id],
-        &ids,
-    );
+    ahead.read_keyed_in(&STORED_TASKS, params![agent_id], &ids);
 }
 
 /// [`upsert_task`] with the task's stored fields read ahead (`stored`); its writes go out with

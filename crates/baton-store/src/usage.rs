@@ -1,6 +1,6 @@
 //! API usage the agents report: one row per (agent, api, key, window), latest report wins.
 
-use crate::db::{as_params, params, Db, Value};
+use crate::db::{as_params, params, Db, RowsSql, Value};
 use baton_core::protocol::UsageReport;
 use chrono::{DateTime, Utc};
 
@@ -22,6 +22,29 @@ pub struct UsageSample {
     /// When Baton last stored new numbers for this window.
     pub reported_at: DateTime<Utc>,
 }
+
+/// A usage window's numbers, stored when they changed (a group's windows in one statement on
+/// PostgreSQL).
+static USAGE_SAMPLE: RowsSql = RowsSql {
+    before: "INSERT INTO usage_samples (agent_id, api, key, window_start, window_seconds,
+                                        requests, tokens, rate_limited, reported_at, model,
+                                        input_tokens, output_tokens) VALUES",
+    columns: 12,
+    after: "ON CONFLICT (agent_id, api, key, window_start) DO UPDATE SET
+                window_seconds = excluded.window_seconds, requests = excluded.requests,
+                tokens = excluded.tokens, rate_limited = excluded.rate_limited,
+                reported_at = excluded.reported_at, model = excluded.model,
+                input_tokens = excluded.input_tokens, output_tokens = excluded.output_tokens
+             WHERE (usage_samples.window_seconds, usage_samples.requests, usage_samples.tokens,
+                    usage_samples.rate_limited, usage_samples.model, usage_samples.input_tokens,
+                    usage_samples.output_tokens)
+                   IS DISTINCT FROM (excluded.window_seconds, excluded.requests, excluded.tokens,
+                           excluded.rate_limited, excluded.model, excluded.input_tokens,
+                           excluded.output_tokens)",
+    key: &[0, 1, 2, 3],
+    one: None,
+    numbered: false,
+};
 
 /// Upserts one report inside the ingest transaction, given the window as stored before
 /// (`previous`, read ahead). Returns `true` when a row was inserted or its numbers changed,
@@ -47,22 +70,8 @@ pub(crate) fn upsert_usage(
     if previous.is_some_and(|p| numbers(p) == numbers(report)) {
         return Ok(false);
     }
-    conn.execute_later(
-        "INSERT INTO usage_samples (agent_id, api, key, window_start, window_seconds,
-                                        requests, tokens, rate_limited, reported_at, model,
-                                        input_tokens, output_tokens)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
-             ON CONFLICT (agent_id, api, key, window_start) DO UPDATE SET
-                window_seconds = excluded.window_seconds, requests = excluded.requests,
-                tokens = excluded.tokens, rate_limited = excluded.rate_limited,
-                reported_at = excluded.reported_at, model = excluded.model,
-                input_tokens = excluded.input_tokens, output_tokens = excluded.output_tokens
-             WHERE (usage_samples.window_seconds, usage_samples.requests, usage_samples.tokens,
-                    usage_samples.rate_limited, usage_samples.model, usage_samples.input_tokens,
-                    usage_samples.output_tokens)
-                   IS DISTINCT FROM (excluded.window_seconds, excluded.requests, excluded.tokens,
-                           excluded.rate_limited, excluded.model, excluded.input_tokens,
-                           excluded.output_tokens)",
+    conn.write_row(
+        &USAGE_SAMPLE,
         params![
             agent_id,
             report.api,

@@ -4,28 +4,84 @@
 //!   for a whole group of writes in one flight ([`Db::read_ahead`]: on PostgreSQL one round
 //!   trip, on SQLite one read after another) and hands each write its [`ReadRows`], which it
 //!   takes in the order it listed them.
+//!   A read of one key ([`ReadAhead::read_keyed`]: an agent, its manifest, a usage window)
+//!   that many writes of a group make goes out on PostgreSQL as one statement for all of
+//!   them (`super::keyed_reads`).
 //! * [`Mark`]: where a write began, so that a write that fails is undone alone without a
 //!   savepoint of its own on PostgreSQL (what it deferred is dropped before it went out).
 
 use std::collections::VecDeque;
 
 use super::conn::{Conn, Db};
+use super::keyed_reads::{self, Route};
 use super::param::{Held, Param, Value};
 use super::row::{Cell, FromColumn, Owned, Row};
-use super::rows::WriteMark;
+use super::rows::{RowsSql, WriteMark};
 use crate::error::{Result, StoreError};
 
 /// The reads a write makes before it writes, in order.
 #[derive(Debug, Default)]
 pub struct ReadAhead {
-    reads: Vec<(String, Vec<Held>)>,
+    pub(super) reads: Vec<Listed>,
+}
+
+/// One read listed.
+#[derive(Debug)]
+pub(super) enum Listed {
+    /// A statement and its values.
+    Plain(String, Vec<Held>),
+    /// A read of one key: a [`RowsSql`] read's key values.
+    Keyed(&'static RowsSql, Vec<Held>),
+    /// A read of several keys: the values before them, then the keys.
+    KeyedIn(&'static KeyedIn, Vec<Held>, Vec<Held>),
+}
+
+/// A read of the rows of several keys (`IN (…)`) that a group's writes each make
+/// ([`ReadAhead::read_keyed_in`]).
+#[derive(Debug)]
+pub struct KeyedIn {
+    /// The read for many writes' keys: each key a numbered row of `VALUES` (the values before
+    /// the keys, then the key), its rows' first column the key's number.
+    pub many: RowsSql,
+    /// The read for one write's keys: the text around the `IN (…)` list it is given, after
+    /// the values before the keys (as [`ReadAhead::read_in`]).
+    pub alone: fn(&str) -> String,
 }
 
 impl ReadAhead {
     /// One more read: its statement and values.
     pub fn read(&mut self, sql: impl Into<String>, params: &[&dyn Param]) {
         let values = params.iter().map(|p| Held::of(p.value())).collect();
-        self.reads.push((sql.into(), values));
+        self.reads.push(Listed::Plain(sql.into(), values));
+    }
+
+    /// One more read, of the rows of one key (`key`: its values), by a `sql` that reads for
+    /// many keys at once: `before`, the keys as numbered rows (`(1, ?1, …), (2, …)`),
+    /// `after`, its first column the key's number; `sql.one` reads one key (`?1…` its
+    /// values). On PostgreSQL the keyed reads of one `sql` that a group lists go out as one
+    /// statement (`super::keyed_reads`); a read's rows come in no particular order.
+    pub fn read_keyed(&mut self, sql: &'static RowsSql, key: &[&dyn Param]) {
+        debug_assert!(sql.numbered && sql.one.is_some() && key.len() == sql.columns);
+        let values = key.iter().map(|p| Held::of(p.value())).collect();
+        self.reads.push(Listed::Keyed(sql, values));
+    }
+
+    /// One more read, of the rows of several keys (`fixed`: the values before them): on
+    /// PostgreSQL, when several writes of a group list reads of `sql`, each key is a row of
+    /// one statement for all of them (`sql.many`); otherwise `sql.alone` with an `IN (…)`
+    /// list, as [`ReadAhead::read_in`]. One read whatever the number of keys (none: no
+    /// rows); its rows come in no particular order, a key listed twice may give its rows
+    /// twice.
+    pub fn read_keyed_in(
+        &mut self,
+        sql: &'static KeyedIn,
+        fixed: &[&dyn Param],
+        keys: &[Value<'_>],
+    ) {
+        debug_assert!(sql.many.numbered && sql.many.columns == fixed.len() + 1);
+        let fixed = fixed.iter().map(|p| Held::of(p.value())).collect();
+        let keys = keys.iter().map(|k| Held::of(*k)).collect();
+        self.reads.push(Listed::KeyedIn(sql, fixed, keys));
     }
 
     /// Reads `sql(list)` for every value of `keys`, where `list` is the text of an `IN (…)`
@@ -39,19 +95,25 @@ impl ReadAhead {
         fixed: &[&dyn Param],
         keys: &[Value<'_>],
     ) -> usize {
-        let mut listed = 0;
-        for chunk in keys.chunks(IN_LIST_MOST) {
-            let width = chunk.len().next_power_of_two();
-            let list: Vec<String> = (0..width)
-                .map(|i| format!("?{}", fixed.len() + 1 + i))
-                .collect();
-            let mut values: Vec<Held> = fixed.iter().map(|p| Held::of(p.value())).collect();
-            let last = chunk[chunk.len() - 1];
-            values.extend((0..width).map(|i| Held::of(chunk.get(i).copied().unwrap_or(last))));
-            self.reads.push((sql(&list.join(", ")), values));
-            listed += 1;
-        }
+        let fixed: Vec<Held> = fixed.iter().map(|p| Held::of(p.value())).collect();
+        let keys: Vec<Held> = keys.iter().map(|k| Held::of(*k)).collect();
+        let lists = keyed_reads::in_lists(sql, &fixed, &keys, 0);
+        let listed = lists.len();
+        self.reads.extend(
+            lists
+                .into_iter()
+                .map(|read| Listed::Plain(read.sql.into_owned(), read.values)),
+        );
         listed
+    }
+
+    /// How many reads are listed as plain statements (not keyed).
+    #[cfg(test)]
+    pub(crate) fn plain(&self) -> usize {
+        self.reads
+            .iter()
+            .filter(|r| matches!(r, Listed::Plain(..)))
+            .count()
     }
 
     /// How many reads are listed.
@@ -141,23 +203,34 @@ pub struct Mark(Option<WriteMark>);
 const ONE_WRITE: &str = "baton_one";
 
 impl Db {
-    /// Runs every read of `ahead` (on PostgreSQL in one round trip, with what was deferred);
-    /// their rows, in order.
+    /// Runs every read of `ahead` (on PostgreSQL in one round trip, with what was deferred,
+    /// the keyed reads of one kind in one statement); their rows, in order.
     pub fn read_ahead(&self, ahead: &ReadAhead) -> Result<ReadRows> {
-        let params: Vec<Vec<&dyn Param>> = ahead
-            .reads
+        let planned = keyed_reads::plan(&ahead.reads, self.dialect() == super::Dialect::Postgres);
+        let params: Vec<Vec<&dyn Param>> = planned
             .iter()
-            .map(|(_, values)| values.iter().map(|v| v as &dyn Param).collect())
+            .map(|read| read.values.iter().map(|v| v as &dyn Param).collect())
             .collect();
-        let reads: Vec<(&str, &[&dyn Param])> = ahead
-            .reads
+        let reads: Vec<(&str, &[&dyn Param])> = planned
             .iter()
             .zip(&params)
-            .map(|((sql, _), params)| (sql.as_str(), params.as_slice()))
+            .map(|(read, params)| (read.sql.as_ref(), params.as_slice()))
             .collect();
-        let mut rows: Vec<Vec<RowValues>> = vec![Vec::new(); reads.len()];
+        let mut rows: Vec<Vec<RowValues>> = vec![Vec::new(); ahead.reads.len()];
         self.query_together(&reads, |i, row| {
-            rows[i].push(owned(row)?);
+            match &planned[i].route {
+                Route::Whole(read) => rows[*read].push(owned(row, 0)?),
+                Route::Numbered(listed) => {
+                    let n: i64 = row.get(0)?;
+                    let read = usize::try_from(n - 1)
+                        .ok()
+                        .and_then(|at| listed.get(at))
+                        .ok_or_else(|| {
+                            StoreError::Corrupt(format!("a keyed read gave row number {n}"))
+                        })?;
+                    rows[*read].push(owned(row, 1)?);
+                }
+            }
             Ok(())
         })?;
         Ok(ReadRows { reads: rows.into() })
@@ -260,10 +333,10 @@ impl Db {
     }
 }
 
-/// A row's columns, owned.
-fn owned(row: &Row<'_>) -> Result<RowValues> {
+/// A row's columns from `first` on, owned.
+fn owned(row: &Row<'_>, first: usize) -> Result<RowValues> {
     let mut columns = Vec::with_capacity(row.len());
-    for i in 0..row.len() {
+    for i in first..row.len() {
         columns.push(row.get::<Owned>(i)?);
     }
     Ok(RowValues(columns))

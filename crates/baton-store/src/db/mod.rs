@@ -16,6 +16,7 @@
 mod ahead;
 mod conn;
 mod feed;
+mod keyed_reads;
 pub mod location;
 mod param;
 mod postgres;
@@ -24,7 +25,7 @@ mod rows;
 mod sqlite;
 mod translate;
 
-pub use ahead::{in_list_reads, Mark, ReadAhead, ReadRows, RowValues};
+pub use ahead::{in_list_reads, KeyedIn, Mark, ReadAhead, ReadRows, RowValues};
 pub(crate) use conn::StoreLock;
 pub use conn::{Db, Dialect, TableColumns};
 pub use feed::CHANNEL;

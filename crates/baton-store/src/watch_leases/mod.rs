@@ -29,7 +29,7 @@ pub use renewal::Renewal;
 
 use crate::changes::{self, ChangeKind};
 use crate::codec::ts;
-use crate::db::{params, ReadAhead, ReadRows, Row};
+use crate::db::{params, ReadAhead, ReadRows, Row, RowsSql};
 use crate::error::{Result, StoreError};
 use crate::Store;
 
@@ -46,6 +46,21 @@ pub use baton_core::presence::WatcherView;
 fn ms_to_rfc3339(ms: i64) -> String {
     chrono::DateTime::from_timestamp_millis(ms).map_or_else(String::new, ts)
 }
+
+/// A lease as a write under it checks it: who holds it, its epoch, whether it is in force (a
+/// group's leases in one statement on PostgreSQL).
+static LEASE_READ: RowsSql = RowsSql {
+    before: "SELECT v.column1, x.* FROM (VALUES",
+    columns: 1,
+    after: ") AS v, LATERAL (
+                SELECT l.watcher_id, l.epoch, l.expires_ms > clock_ms() FROM watch_leases l
+                 WHERE l.subject = v.column2 OFFSET 0) AS x",
+    key: &[],
+    one: Some(
+        "SELECT watcher_id, epoch, expires_ms > clock_ms() FROM watch_leases WHERE subject = ?1",
+    ),
+    numbered: true,
+};
 
 impl Store {
     /// Notes a new watcher; its id. It holds nothing until its first [`Store::heartbeat`].
@@ -242,11 +257,7 @@ impl Store {
     /// Lists the read of `fence`'s lease, for [`Store::fence_read`] in a write that reads
     /// first.
     pub fn fence_reads(fence: &Fence, ahead: &mut ReadAhead) {
-        ahead.read(
-            "SELECT watcher_id, epoch, expires_ms > clock_ms() FROM watch_leases
-             WHERE subject = ?1",
-            params![fence.subject.as_str()],
-        );
+        ahead.read_keyed(&LEASE_READ, params![fence.subject.as_str()]);
     }
 
     /// [`Store::check_fence`] with the lease read ahead ([`Store::fence_reads`], in the same
