@@ -225,11 +225,16 @@ fn write_canonical(value: &Value, out: &mut String) {
 /// Appends `draft` inside the caller's transaction, so a change and its log entry commit (or
 /// roll back) together. The transaction should be IMMEDIATE (one writer appends at a time).
 pub(crate) fn append_decision_in(tx: &Db, draft: NewDecision) -> Result<DecisionEntry> {
-    let last: Option<(i64, String)> = tx.query_opt(
-        "SELECT seq, hash FROM decisions ORDER BY seq DESC LIMIT 1",
-        params![],
-        |row| Ok((row.get(0)?, row.get(1)?)),
-    )?;
+    // A transaction that appended before knows the head (on PostgreSQL: reading it would
+    // send what a group of polls holds back, in a round trip of its own).
+    let last: Option<(i64, String)> = match tx.known_chain_head() {
+        Some(head) => Some(head),
+        None => tx.query_opt(
+            "SELECT seq, hash FROM decisions ORDER BY seq DESC LIMIT 1",
+            params![],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )?,
+    };
     let (seq, prev_hash) = match last {
         Some((seq, hash)) => (seq + 1, hash),
         None => (1, GENESIS_HASH.to_owned()),
@@ -248,6 +253,7 @@ pub(crate) fn append_decision_in(tx: &Db, draft: NewDecision) -> Result<Decision
         host: Some(draft.host.unwrap_or_else(crate::host::this_machine)),
     };
     stored.hash = stored.computed_hash();
+    tx.note_chain_head(stored.seq, &stored.hash);
     // Nobody reads its count: on PostgreSQL it goes out with the next statement (a refusal,
     // e.g. a role that may not decide, fails that statement and the write with it).
     tx.execute_later(

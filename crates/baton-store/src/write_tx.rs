@@ -28,9 +28,7 @@ impl Store {
             (Ok(_), true) => self.db.commit(),
             (Ok(_), false) => self.db.execute_batch("RELEASE all_or_nothing"),
             (Err(_), true) => self.db.rollback(),
-            (Err(_), false) => self
-                .db
-                .execute_batch("ROLLBACK TO all_or_nothing; RELEASE all_or_nothing"),
+            (Err(_), false) => self.db.roll_back_to("all_or_nothing"),
         };
         if let Err(err) = done {
             if own {
@@ -100,9 +98,7 @@ impl Drop for WriteTx<'_> {
             if self.own {
                 let _ = self.db.rollback();
             } else {
-                let _ = self
-                    .db
-                    .execute_batch("ROLLBACK TO baton_store; RELEASE baton_store");
+                let _ = self.db.roll_back_to("baton_store");
             }
         }
     }

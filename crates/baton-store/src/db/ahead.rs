@@ -260,6 +260,8 @@ impl Db {
     /// Takes back the write begun at `mark`. False on PostgreSQL when part of it went out to
     /// the server already (the caller then rolls back to a savepoint of its own).
     pub fn undo(&self, mark: Mark) -> Result<bool> {
+        // What the undone write appended to the decision log is gone with it.
+        self.forget_chain_head();
         match (&self.conn, mark.0) {
             (Conn::Postgres(conn), Some(mark)) => Ok(conn.undo(mark)),
             _ => {
@@ -314,6 +316,7 @@ impl Db {
     /// Drops what was deferred and not sent (PostgreSQL): after a statement failed on the
     /// server, what waits would only fail too.
     pub fn discard_deferred(&self) {
+        self.forget_chain_head();
         if let Conn::Postgres(conn) = &self.conn {
             conn.discard_deferred();
         }
@@ -329,6 +332,7 @@ impl Db {
 
     /// Rolls back to savepoint `name` and releases it.
     pub fn roll_back_to(&self, name: &str) -> Result<()> {
+        self.forget_chain_head();
         self.execute_batch(&format!("ROLLBACK TO {name}; RELEASE {name}"))
     }
 }

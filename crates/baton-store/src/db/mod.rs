@@ -23,15 +23,16 @@ mod postgres;
 mod row;
 mod rows;
 mod sqlite;
+mod transaction;
 mod translate;
 
 pub use ahead::{in_list_reads, KeyedIn, Mark, ReadAhead, ReadRows, RowValues};
-pub(crate) use conn::StoreLock;
 pub use conn::{Db, Dialect, TableColumns};
 pub use feed::CHANNEL;
 pub use location::{PgTarget, StoreLocation};
 pub use param::{Held, Kind, Param, Typed, Value};
 pub(crate) use postgres::{listen, PgConn};
+pub(crate) use transaction::StoreLock;
 
 /// The advisory lock PostgreSQL migrations hold.
 pub(crate) fn postgres_migrate_lock() -> i64 {

@@ -8,8 +8,11 @@ use super::read_first::{agents, polls_with};
 use super::support::{doc, t, task, write_event};
 use super::writer::handle;
 use crate::db::{Owned, ReadAhead};
+use crate::decisions::DecisionFilter;
 use crate::{Store, StoreHandle};
-use baton_core::protocol::{StatusDocument, UsageReport};
+use baton_core::decisions::ChainCheck;
+use baton_core::detect::{EvidenceRef, Finding, FindingKind, Severity};
+use baton_core::protocol::{Event, EventKind, StatusDocument, UsageReport};
 use baton_core::task::TaskState;
 
 /// A busy agent's poll (`round` from 1): a task, a write, and three API calls on one shared
@@ -193,5 +196,100 @@ fn a_write_of_the_group_that_fails_is_undone_alone_and_nothing_is_counted_twice(
             one_at_a_time(12, &[1, 2], Some(5)),
             "failing on the server: {on_the_server}"
         );
+    }
+}
+
+/// Agent `agent` asks for input on its task `t-1` (its event `seq`).
+fn asks(agent: i64, seq: u64) -> Finding {
+    Finding {
+        kind: FindingKind::NeedsApproval,
+        severity: Severity::Critical,
+        agents: vec![agent],
+        resource: None,
+        summary: format!("Agent {agent} asks: go ahead?"),
+        evidence: vec![EvidenceRef {
+            agent_id: agent,
+            seq,
+        }],
+        dedupe_key: format!("needs_approval:{agent}:t-1:{seq}"),
+        continues: None,
+    }
+}
+
+/// Every agent asks for input on its task `t-1` (its event `seq`), and its request is open;
+/// then, in one group, every task moves on (the `fails` poll failing as
+/// [`super::read_first`]'s polls do): each poll's number of requests settled, and the round
+/// trips of that group.
+fn ask_then_move_on(
+    store: &StoreHandle,
+    agents: &[i64],
+    seq: u64,
+    fails: Option<(usize, bool)>,
+) -> (Vec<usize>, u64) {
+    let asking = move |_| {
+        let ask = Event {
+            task_id: Some("t-1".into()),
+            ..Event::new(
+                seq,
+                t(i64::try_from(seq).unwrap()),
+                EventKind::NeedsApproval,
+            )
+        };
+        doc(
+            vec![task("t-1", TaskState::InputRequired)],
+            vec![ask],
+            &seq.to_string(),
+        )
+    };
+    for outcome in polls_with(store, agents, asking, None) {
+        outcome.unwrap();
+    }
+    let findings: Vec<Finding> = agents.iter().map(|&a| asks(a, seq)).collect();
+    store
+        .write_blocking(move |s| s.record_findings(&findings, t(2)).map(|_| ()))
+        .unwrap();
+    let working = |_| {
+        doc(
+            vec![task("t-1", TaskState::Working)],
+            vec![],
+            &seq.to_string(),
+        )
+    };
+    let before = store.writer_stats().round_trips;
+    let settled = polls_with(store, agents, working, fails)
+        .iter()
+        .map(|o| o.as_ref().map_or(0, |s| s.settled_requests.len()))
+        .collect();
+    (settled, store.writer_stats().round_trips - before)
+}
+
+#[test]
+fn polls_of_one_group_that_settle_requests_chain_their_decisions_reading_the_head_once() {
+    for fails in [None, Some((3, true)), Some((3, false))] {
+        let (_dir, store) = handle();
+        let agents = agents(&store, 8);
+        // The first round prepares the statements' shapes; the second is measured.
+        assert_eq!(ask_then_move_on(&store, &agents, 1, None).0, vec![1; 8]);
+        let (settled, trips) = ask_then_move_on(&store, &agents, 2, fails);
+        let expected: Vec<usize> = (0..8)
+            .map(|i| usize::from(fails.map(|f| f.0) != Some(i)))
+            .collect();
+        assert_eq!(settled, expected, "failing: {fails:?}");
+        let (chain, settled_in_log) = store
+            .read_blocking(|s| {
+                let log = s.decisions(&DecisionFilter::default())?;
+                Ok((
+                    s.verify_decisions()?,
+                    log.iter().filter(|d| d.action == "settled").count(),
+                ))
+            })
+            .unwrap();
+        assert!(matches!(chain, ChainCheck::Ok { .. }), "{chain:?}");
+        assert_eq!(settled_in_log, 8 + expected.iter().sum::<usize>());
+        // The commit of the write that held the writer, the group's reads, the log's head
+        // once, its writes with its end and the commit: not a trip per request settled.
+        if fails.is_none() && baton_testdb::engine() == baton_testdb::Engine::Postgres {
+            assert!(trips <= 5, "{trips} round trips for 8 settling polls");
+        }
     }
 }

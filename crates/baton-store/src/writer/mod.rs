@@ -362,7 +362,7 @@ fn run_batch(
         let ended = if job.run(store) {
             exec(store, "RELEASE baton_write")
         } else {
-            exec(store, "ROLLBACK TO baton_write").and_then(|()| exec(store, "RELEASE baton_write"))
+            store.db().roll_back_to("baton_write")
         };
         if let Err(err) = ended {
             let _ = store.db().rollback();
