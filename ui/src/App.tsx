@@ -195,6 +195,7 @@ export function App() {
         selected={selectedEscalation}
         onSelect={setSelectedEscalation}
         subscribe={subscribe}
+        watching={presence?.watching ?? true}
       />
     );
   } else if (view === "ratelimits") {

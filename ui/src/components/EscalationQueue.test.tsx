@@ -59,7 +59,7 @@ function timelineFor(args: InvokeArgs) {
   ]);
 }
 
-function Harness({ initial = null }: { initial?: number | null }) {
+function Harness({ initial = null, watching = true }: { initial?: number | null; watching?: boolean }) {
   const escalations = useEscalations(transportSubscribe);
   const [selected, setSelected] = useState<number | null>(initial);
   return (
@@ -70,6 +70,7 @@ function Harness({ initial = null }: { initial?: number | null }) {
         selected={selected}
         onSelect={setSelected}
         subscribe={transportSubscribe}
+        watching={watching}
       />
     </ClockProvider>
   );
@@ -96,6 +97,21 @@ async function loaded() {
 }
 
 describe("EscalationQueue", () => {
+  it("offers a scenario to try while this app watches, and none to a viewer of a shared store", async () => {
+    const scenarios = [{ name: "write-collision", description: "two writers" }];
+    setup({ scenarios: () => scenarios });
+    const { unmount } = render(<Harness />);
+    await loaded();
+    expect(await screen.findByTestId("scenario-picker")).toBeInTheDocument();
+    unmount();
+
+    const t = setup({ scenarios: () => scenarios });
+    render(<Harness watching={false} />);
+    await loaded();
+    expect(screen.queryByTestId("scenario-picker")).not.toBeInTheDocument();
+    expect(count(t, "scenarios")).toBe(0);
+  });
+
   it("groups open (by due time), snoozed and closed, with kinds, agents, resources and SLA countdowns", async () => {
     setup();
     render(<Harness />);

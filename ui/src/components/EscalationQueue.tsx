@@ -50,6 +50,7 @@ export function EscalationQueue({
   selected,
   onSelect,
   subscribe,
+  watching = true,
 }: {
   escalations: Escalations;
   agents: AgentRow[] | null;
@@ -57,6 +58,9 @@ export function EscalationQueue({
   selected: number | null;
   onSelect(id: number | null): void;
   subscribe(listener: ChangeListener): () => void;
+  /** This app polls the agents: it can start a scenario's agents (a viewer of a shared store
+   * cannot: no watcher elsewhere reaches agents started on this machine). */
+  watching?: boolean;
 }) {
   const now = useNow();
   const { list, error: loadError, refresh, replace, markExpired } = escalations;
@@ -245,7 +249,7 @@ export function EscalationQueue({
           </span>
         ) : null}
         <span className="spacer" />
-        <ScenarioPicker />
+        {watching ? <ScenarioPicker /> : null}
         <span className="esc-keys muted small" aria-hidden="true">
           <kbd>j</kbd>/<kbd>k</kbd> next/previous · <kbd>a</kbd> approve · <kbd>r</kbd> reject · <kbd>Enter</kbd> actions
         </span>
