@@ -171,6 +171,18 @@ impl StoredTasks {
     }
 }
 
+/// The columns of a stored task an ingest compares with (read by [`StoredTask::read`]).
+macro_rules! stored_task_columns {
+    () => {
+        concat!(
+            "title, state, state_since, created_at, remote_updated_at, depends_on, trigger, \
+             reads, writes, output, next_stage, ",
+            task_detail!(),
+            ", detail_text, task_id"
+        )
+    };
+}
+
 /// The stored fields of some tasks of an agent, by id (a group's tasks in one statement on
 /// PostgreSQL).
 static STORED_TASKS: KeyedIn = KeyedIn {
@@ -178,12 +190,9 @@ static STORED_TASKS: KeyedIn = KeyedIn {
         before: "SELECT v.column1, x.* FROM (VALUES",
         columns: 2,
         after: concat!(
-            ") AS v, LATERAL (
-                SELECT title, state, state_since, created_at, remote_updated_at, depends_on,
-                       trigger, reads, writes, output, next_stage, ",
-            task_detail!(),
-            ", detail_text, task_id FROM tasks
-                 WHERE agent_id = v.column2 AND task_id = v.column3 OFFSET 0) AS x"
+            ") AS v, LATERAL (SELECT ",
+            stored_task_columns!(),
+            " FROM tasks WHERE agent_id = v.column2 AND task_id = v.column3 OFFSET 0) AS x"
         ),
         key: &[],
         one: None,
@@ -192,10 +201,9 @@ static STORED_TASKS: KeyedIn = KeyedIn {
     alone: |list| {
         format!(
             concat!(
-                "SELECT title, state, state_since, created_at, remote_updated_at, depends_on,
-                        trigger, reads, writes, output, next_stage, ",
-                task_detail!(),
-                ", detail_text, task_id FROM tasks WHERE agent_id = ?1 AND task_id IN ({})"
+                "SELECT ",
+                stored_task_columns!(),
+                " FROM tasks WHERE agent_id = ?1 AND task_id IN ({})"
             ),
             list
         )
