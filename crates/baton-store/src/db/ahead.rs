@@ -272,7 +272,7 @@ impl Db {
     }
 
     /// A new write of a group begins (PostgreSQL): the order of its statements is its own
-    /// (see `super::rows`).
+    /// (see `super::waiting`).
     pub fn write_begins(&self) {
         if let Conn::Postgres(conn) = &self.conn {
             conn.write_begins();

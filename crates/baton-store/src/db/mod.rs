@@ -25,6 +25,7 @@ mod rows;
 mod sqlite;
 mod transaction;
 mod translate;
+mod waiting;
 
 pub use ahead::{in_list_reads, KeyedIn, Mark, ReadAhead, ReadRows, RowValues};
 pub use conn::{Db, Dialect, TableColumns};

@@ -1,10 +1,11 @@
-//! What a group's writes hold back (`crate::db::rows`): rows and deferred statements wait
+//! What a group's writes hold back (`crate::db::waiting`): rows and deferred statements wait
 //! until something goes to the server, then go out kind by kind, the rows of a kind in one
 //! statement; and where a write began, so that it can be undone by dropping what it deferred.
 
 use super::{Later, PgConn};
 use crate::db::param::{Held, Param, Value};
-use crate::db::rows::{Entry, Planned, RowsSql, WriteMark};
+use crate::db::rows::{RowsSql, WriteMark};
+use crate::db::waiting::{Entry, Planned};
 use crate::error::Result;
 
 impl PgConn {

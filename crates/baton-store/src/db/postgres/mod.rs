@@ -28,8 +28,8 @@ use tokio_postgres::{Client, Statement};
 use super::location::PgTarget;
 use super::param::{Held, Kind, Param};
 use super::row::Row;
-use super::rows::Waiting;
 use super::translate;
+use super::waiting::Waiting;
 use crate::error::{Result, StoreError};
 use crate::refusal::Refusal;
 

@@ -9,8 +9,8 @@ use super::connect::wait;
 use super::value::{pg_type, Pending, PgValue};
 use super::{Later, PgConn, Target, WRITE_LOCK};
 use crate::db::param::{Held, Kind, Param};
-use crate::db::rows::{Entry, Waiting};
 use crate::db::translate;
+use crate::db::waiting::{Entry, Waiting};
 use crate::db::StoreLock;
 use crate::error::Result;
 
