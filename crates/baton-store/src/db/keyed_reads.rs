@@ -1,12 +1,14 @@
-//! A group's reads of one key each, of one kind, in one statement (PostgreSQL).
+//! A group's keyed reads of one kind in one statement (PostgreSQL).
 //!
 //! A read listed with [`super::ReadAhead::read_keyed`] reads the rows of one key (an agent,
-//! its manifest, a usage window) through a [`RowsSql`] that reads many: the keys as numbered
-//! `VALUES` rows joined to the table, each row read coming back with its key's number first.
+//! its manifest, a usage window), one listed with [`super::ReadAhead::read_keyed_in`] those of
+//! several (a poll's stored tasks, its events' `seq`s), through a [`RowsSql`] that reads many:
+//! the keys as numbered `VALUES` rows, each row read coming back with its key's number first.
 //! When a group of polls lists several reads of one kind, [`plan`] makes them one statement
 //! (in sizes of 256, 128, …, so that a few shapes are prepared) and says which read each
 //! number stands for; a kind read once, and every read on SQLite (where a read costs no round
-//! trip and a `VALUES` table is built at each run), goes out alone in its one-key form.
+//! trip and a `VALUES` table is built at each run), goes out alone in its own form (one key,
+//! or an `IN (…)` list).
 //!
 //! The many-key forms read each key in a `LATERAL (… OFFSET 0)` subquery (PostgreSQL only,
 //! as they are): a plain join let the planner of a fresh store, without statistics yet, hash
