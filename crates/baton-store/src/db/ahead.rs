@@ -12,8 +12,8 @@
 
 use std::collections::VecDeque;
 
-use super::conn::{Conn, Db};
-use super::keyed_reads::{self, Route};
+use super::conn::{Conn, Db, Dialect};
+use super::keyed_reads::{self, KeyedIn, Listed, Route, IN_LIST_MOST};
 use super::param::{Held, Param, Value};
 use super::row::{Cell, FromColumn, Owned, Row};
 use super::rows::{RowsSql, WriteMark};
@@ -23,29 +23,6 @@ use crate::error::{Result, StoreError};
 #[derive(Debug, Default)]
 pub struct ReadAhead {
     pub(super) reads: Vec<Listed>,
-}
-
-/// One read listed.
-#[derive(Debug)]
-pub(super) enum Listed {
-    /// A statement and its values.
-    Plain(String, Vec<Held>),
-    /// A read of one key: a [`RowsSql`] read's key values.
-    Keyed(&'static RowsSql, Vec<Held>),
-    /// A read of several keys: the values before them, then the keys.
-    KeyedIn(&'static KeyedIn, Vec<Held>, Vec<Held>),
-}
-
-/// A read of the rows of several keys (`IN (…)`) that a group's writes each make
-/// ([`ReadAhead::read_keyed_in`]).
-#[derive(Debug)]
-pub struct KeyedIn {
-    /// The read for many writes' keys: each key a numbered row of `VALUES` (the values before
-    /// the keys, then the key), its rows' first column the key's number.
-    pub many: RowsSql,
-    /// The read for one write's keys: the text around the `IN (…)` list it is given, after
-    /// the values before the keys (as [`ReadAhead::read_in`]).
-    pub alone: fn(&str) -> String,
 }
 
 impl ReadAhead {
@@ -187,9 +164,6 @@ impl ReadRows {
     }
 }
 
-/// The most values one `IN (…)` list of [`ReadAhead::read_in`] holds.
-pub const IN_LIST_MOST: usize = 256;
-
 /// How many reads [`ReadAhead::read_in`] lists for `keys` values.
 pub fn in_list_reads(keys: usize) -> usize {
     keys.div_ceil(IN_LIST_MOST)
@@ -206,7 +180,7 @@ impl Db {
     /// Runs every read of `ahead` (on PostgreSQL in one round trip, with what was deferred,
     /// the keyed reads of one kind in one statement); their rows, in order.
     pub fn read_ahead(&self, ahead: &ReadAhead) -> Result<ReadRows> {
-        let planned = keyed_reads::plan(&ahead.reads, self.dialect() == super::Dialect::Postgres);
+        let planned = keyed_reads::plan(&ahead.reads, self.dialect() == Dialect::Postgres);
         let params: Vec<Vec<&dyn Param>> = planned
             .iter()
             .map(|read| read.values.iter().map(|v| v as &dyn Param).collect())

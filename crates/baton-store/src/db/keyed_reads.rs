@@ -18,9 +18,34 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 
-use super::ahead::{Listed, IN_LIST_MOST};
 use super::param::Held;
 use super::rows::{statement_sizes, RowsSql};
+
+/// The most values one `IN (…)` list of [`super::ReadAhead::read_in`] holds.
+pub const IN_LIST_MOST: usize = 256;
+
+/// One read listed.
+#[derive(Debug)]
+pub(super) enum Listed {
+    /// A statement and its values.
+    Plain(String, Vec<Held>),
+    /// A read of one key: a [`RowsSql`] read's key values.
+    Keyed(&'static RowsSql, Vec<Held>),
+    /// A read of several keys: the values before them, then the keys.
+    KeyedIn(&'static KeyedIn, Vec<Held>, Vec<Held>),
+}
+
+/// A read of the rows of several keys (`IN (…)`) that a group's writes each make
+/// ([`super::ReadAhead::read_keyed_in`]).
+#[derive(Debug)]
+pub struct KeyedIn {
+    /// The read for many writes' keys: each key a numbered row of `VALUES` (the values before
+    /// the keys, then the key), its rows' first column the key's number.
+    pub many: RowsSql,
+    /// The read for one write's keys: the text around the `IN (…)` list it is given, after
+    /// the values before the keys (as [`super::ReadAhead::read_in`]).
+    pub alone: fn(&str) -> String,
+}
 
 /// A statement to run for the reads listed, and whose rows its rows are.
 #[derive(Debug)]
@@ -157,7 +182,6 @@ pub(super) fn in_lists(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::db::KeyedIn;
 
     static ONE: RowsSql = RowsSql {
         before: "SELECT v.column1, t.x FROM (VALUES",

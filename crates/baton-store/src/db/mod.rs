@@ -27,9 +27,10 @@ mod transaction;
 mod translate;
 mod waiting;
 
-pub use ahead::{in_list_reads, KeyedIn, Mark, ReadAhead, ReadRows, RowValues};
+pub use ahead::{in_list_reads, Mark, ReadAhead, ReadRows, RowValues};
 pub use conn::{Db, Dialect, TableColumns};
 pub use feed::CHANNEL;
+pub use keyed_reads::KeyedIn;
 pub use location::{PgTarget, StoreLocation};
 pub use param::{Held, Kind, Param, Typed, Value};
 pub(crate) use postgres::{listen, PgConn};
