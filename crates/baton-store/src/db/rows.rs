@@ -116,10 +116,11 @@ pub fn statement_sizes(mut rows: usize) -> Vec<usize> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
-    static B: RowsSql = RowsSql {
+    /// Rows inserted, skipping those there (no key): shared with `super::waiting`'s tests.
+    pub(in crate::db) static B: RowsSql = RowsSql {
         before: "INSERT INTO b (k) VALUES",
         columns: 1,
         after: "ON CONFLICT DO NOTHING",
@@ -128,7 +129,8 @@ mod tests {
         numbered: false,
     };
 
-    static A: RowsSql = RowsSql {
+    /// Rows upserted by key: shared with `super::waiting`'s tests.
+    pub(in crate::db) static A: RowsSql = RowsSql {
         before: "INSERT INTO a (k, n) VALUES",
         columns: 2,
         after: "ON CONFLICT (k) DO UPDATE SET n = a.n + excluded.n",

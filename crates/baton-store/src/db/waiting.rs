@@ -187,23 +187,7 @@ fn key_of(values: &[Held], key: &[usize]) -> Vec<KeyPart> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    static A: RowsSql = RowsSql {
-        before: "INSERT INTO a (k, n) VALUES",
-        columns: 2,
-        after: "ON CONFLICT (k) DO UPDATE SET n = a.n + excluded.n",
-        key: &[0],
-        one: None,
-        numbered: false,
-    };
-    static B: RowsSql = RowsSql {
-        before: "INSERT INTO b (k) VALUES",
-        columns: 1,
-        after: "ON CONFLICT DO NOTHING",
-        key: &[],
-        one: None,
-        numbered: false,
-    };
+    use crate::db::rows::tests::{A, B};
 
     fn row(sql: &'static RowsSql, k: i64) -> Entry<&'static str> {
         Entry::Row(sql, (0..sql.columns).map(|_| Held::Int(k)).collect())
