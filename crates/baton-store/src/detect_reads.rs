@@ -109,17 +109,22 @@ fn read_counter(row: &Row<'_>) -> Result<Option<CounterRestart>> {
 impl Store {
     /// The stored state of each task (`None`: never stored), for dependencies the detectors do
     /// not hold (finished before their window, or not seen).
+    /// Read together (one round trip on PostgreSQL).
     pub fn states_of_tasks(&self, tasks: &[(i64, String)]) -> Result<Vec<Option<TaskState>>> {
+        let mut ahead = crate::db::ReadAhead::default();
+        for (agent, task) in tasks {
+            ahead.read(
+                "SELECT state FROM tasks WHERE agent_id = ?1 AND task_id = ?2",
+                params![agent, task],
+            );
+        }
+        let mut rows = self.db.read_ahead(&ahead)?;
         tasks
             .iter()
-            .map(|(agent, task)| {
-                self.db
-                    .query_opt(
-                        "SELECT state FROM tasks WHERE agent_id = ?1 AND task_id = ?2",
-                        params![agent, task],
-                        |row| row.get::<String>(0),
-                    )?
-                    .map(|state| parse_task_state(&state))
+            .map(|_| {
+                rows.take()?
+                    .first()
+                    .map(|row| parse_task_state(&row.get::<String>(0)?))
                     .transpose()
             })
             .collect()

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use crate::changes::{self, ChangeKind};
 use crate::codec::parse_json;
-use crate::db::{params, Db, ReadAhead, Value};
+use crate::db::{params, Db, ReadAhead, RowsSql, Value};
 use crate::error::Result;
 
 /// Findings whose words changed: their open items say so (as the group's title when grouped),
@@ -55,18 +55,29 @@ pub(crate) fn retitle(tx: &Db, reworded: &[(i64, String)]) -> Result<Vec<i64>> {
         if titles.get(item) == Some(&title) {
             continue;
         }
-        tx.execute_later(
-            "UPDATE escalations SET title = ?2 WHERE id = ?1",
-            params![*item, title],
-        )?;
+        tx.write_row(&RETITLED, params![*item, title])?;
         titles.insert(*item, title);
         if !changed.contains(item) {
-            changes::record(tx, ChangeKind::EscalationChanged, *item, "")?;
             changed.push(*item);
         }
     }
+    // After every title, so that the titles go out as one statement and the feed's rows as
+    // another (a statement of another kind between two would send what waits).
+    for item in &changed {
+        changes::record(tx, ChangeKind::EscalationChanged, *item, "")?;
+    }
     Ok(changed)
 }
+
+/// An item's new title (a run's in one statement on PostgreSQL).
+static RETITLED: RowsSql = RowsSql {
+    before: "UPDATE escalations SET title = v.column2 FROM (VALUES",
+    columns: 2,
+    after: ") AS v WHERE escalations.id = v.column1",
+    key: &[0],
+    one: Some("UPDATE escalations SET title = ?2 WHERE id = ?1"),
+    numbered: false,
+};
 
 /// Most findings of one item whose evidence is read (the lead's, then the newest).
 const EVIDENCE_FINDINGS: i64 = 100;

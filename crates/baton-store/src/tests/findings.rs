@@ -133,6 +133,18 @@ fn what_the_detectors_read_is_what_was_ingested_and_only_what_changed() {
     assert_eq!(newest.events.len(), 1);
     assert_eq!(newest.events[0].agent_id, b);
     assert!(store.detect_window(t(40), 100).unwrap().events.is_empty());
+    // Tasks the detectors do not hold: each one's stored state, in the order asked (read in
+    // one flight), none for a task never stored.
+    let asked = [
+        (b, "w-1".to_owned()),
+        (a, "nowhere".to_owned()),
+        (a, "r-1".to_owned()),
+    ];
+    assert_eq!(
+        store.states_of_tasks(&asked).unwrap(),
+        [Some(TaskState::Working), None, Some(TaskState::Working)]
+    );
+    assert!(store.states_of_tasks(&[]).unwrap().is_empty());
 
     let config = DetectConfig::default();
     assert_eq!(later.events[0].event, writes);
@@ -233,4 +245,52 @@ fn a_run_of_new_findings_is_filed_in_a_few_round_trips_whatever_its_size() {
         .record_findings(&[collision_on("n://x")], t(2))
         .unwrap();
     assert!(next.escalations[0] > *recorded.escalations.iter().max().unwrap());
+}
+
+#[test]
+fn a_run_rewording_many_findings_writes_them_and_their_items_titles_in_a_few_statements() {
+    let (mut store, _) = store_with_agent();
+    let run = |round: u32| -> Vec<Finding> {
+        (0..40)
+            .map(|i| Finding {
+                summary: format!("two writers on g{i}://x, round {round}"),
+                ..collision_on(&format!("g{i}://x"))
+            })
+            .collect()
+    };
+    let opened = store.record_findings(&run(0), t(0)).unwrap();
+    // The first rewording prepares the statements (once per connection on PostgreSQL).
+    store.record_findings(&run(1), t(1)).unwrap();
+    let before = store.db().statements_sent();
+    let reworded = store.record_findings(&run(2), t(2)).unwrap();
+    let statements = store.db().statements_sent() - before;
+    assert_eq!(reworded.updated.len(), 40);
+    let mut retitled = reworded.retitled.clone();
+    retitled.sort_unstable();
+    let mut items = opened.escalations.clone();
+    items.sort_unstable();
+    assert_eq!(retitled, items, "every item took its finding's words");
+    for (finding, item) in opened.opened.iter().zip(&opened.escalations) {
+        let stored = &store.findings(&[*finding]).unwrap()[0];
+        assert!(stored.summary.ends_with("round 2"), "{stored:?}");
+        assert_eq!((stored.updated_at, stored.evidence.len()), (t(2), 2));
+        assert_eq!(store.escalation(*item).unwrap().title, stored.summary);
+    }
+    let feed = store.changes_after(0, 10_000).unwrap().changes;
+    let changed = |item: i64| {
+        feed.iter()
+            .filter(|c| c.kind == crate::changes::ChangeKind::EscalationChanged && c.ref_id == item)
+            .count()
+    };
+    assert!(
+        items.iter().all(|item| changed(*item) >= 2),
+        "each rewording is in the feed"
+    );
+    // The stored findings read, their new words written, their items read, the titles and the
+    // feed's rows written (40 rows as statements of 32 and 8), the feed's head moved: 11, not
+    // three statements a finding (125 before).
+    match baton_testdb::engine() {
+        baton_testdb::Engine::Postgres => assert!(statements <= 12, "{statements} statements"),
+        baton_testdb::Engine::Sqlite => assert_eq!(statements, 0),
+    }
 }
