@@ -204,6 +204,7 @@ static OPEN_REQUESTS: KeyedIn = KeyedIn {
         key: &[],
         one: None,
         numbered: true,
+        anytime: false,
     },
     alone: |list| {
         format!(

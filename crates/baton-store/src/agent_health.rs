@@ -144,6 +144,7 @@ static HEALTH_MOVED: RowsSql = RowsSql {
              ON CONFLICT DO NOTHING",
     ),
     numbered: false,
+    anytime: false,
 };
 
 /// An agent's health (when the last column is 1, unless the stored one is from a later
@@ -169,4 +170,5 @@ static HEALTH: RowsSql = RowsSql {
                 AND (?9 = 0 OR last_attempt_at IS NULL OR last_attempt_at <= ?4)",
     ),
     numbered: false,
+    anytime: false,
 };

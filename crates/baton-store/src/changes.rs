@@ -136,7 +136,8 @@ struct Stored {
 /// Most rows one read returns (a transaction's rows are never split between two reads).
 pub const READ_LIMIT: usize = 4096;
 
-/// Rows of the feed (a group's in one statement on PostgreSQL).
+/// Rows of the feed (a group's in one statement on PostgreSQL, wherever its writes record
+/// them: see [`RowsSql::anytime`]).
 static RECORD: RowsSql = RowsSql {
     before: "INSERT INTO changes (seq, kind, ref_id, ref_key, origin, at_ms)
              SELECT h.seq + 1, v.column1, v.column2, v.column3, v.column4, clock_ms()
@@ -150,6 +151,9 @@ static RECORD: RowsSql = RowsSql {
              ON CONFLICT DO NOTHING",
     ),
     numbered: false,
+    // Nothing of a transaction reads the feed's rows, and they read only the head, which
+    // moves at the commit, after them (`Db::commit`).
+    anytime: true,
 };
 
 /// Records that the open transaction changed `kind` of subject `ref_id` / `ref_key`. Outside a

@@ -64,6 +64,7 @@ static REPORTED_COST: RowsSql = RowsSql {
             rp_unsplit = greatest(0, api_costs.rp_unsplit + ?7)",
     ),
     numbered: false,
+    anytime: false,
 };
 
 fn add_report_tokens(

@@ -19,7 +19,7 @@
 use std::io::Write;
 
 use crate::changes::{self, ChangeKind};
-use crate::db::{params, Db, Dialect, Row};
+use crate::db::{params, Db, Dialect, Row, RowsSql};
 pub use baton_core::decisions::{ChainCheck, DecisionEntry, LogTime};
 use chrono::{DateTime, Utc};
 use serde_json::Value;
@@ -32,8 +32,26 @@ use crate::Store;
 /// The `prev_hash` of the first entry.
 pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
-const COLS: &str =
-    "seq, at, who, action, subject, reason, escalation_id, detail, prev_hash, hash, host";
+/// A stored entry's columns, in the order they are read and appended.
+macro_rules! decision_columns {
+    () => {
+        "seq, at, who, action, subject, reason, escalation_id, detail, prev_hash, hash, host"
+    };
+}
+
+const COLS: &str = decision_columns!();
+
+/// Entries appended (a group's, in the order of their `seq`, in one statement on PostgreSQL: a
+/// busy fleet's agents settle their own requests at every poll).
+static APPENDED: RowsSql = RowsSql {
+    before: concat!("INSERT INTO decisions (", decision_columns!(), ") VALUES"),
+    columns: 11,
+    after: "",
+    key: &[],
+    one: None,
+    numbered: false,
+    anytime: false,
+};
 
 /// A decision to append; the log gives it its `seq` and hashes.
 #[derive(Debug, Clone, PartialEq)]
@@ -256,10 +274,8 @@ pub(crate) fn append_decision_in(tx: &Db, draft: NewDecision) -> Result<Decision
     tx.note_chain_head(stored.seq, &stored.hash);
     // Nobody reads its count: on PostgreSQL it goes out with the next statement (a refusal,
     // e.g. a role that may not decide, fails that statement and the write with it).
-    tx.execute_later(
-        &format!(
-            "INSERT INTO decisions ({COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
-        ),
+    tx.write_row(
+        &APPENDED,
         params![
             stored.seq,
             stored.at,

@@ -81,6 +81,7 @@ static STORED_EVENTS: KeyedIn = KeyedIn {
         key: &[],
         one: None,
         numbered: true,
+        anytime: false,
     },
     alone: |list| {
         format!("SELECT seq, raw FROM events_as_sent WHERE agent_id = ?1 AND seq IN ({list})")
@@ -178,6 +179,7 @@ static INSERT_EVENTS: RowsSql = RowsSql {
     key: &[],
     one: None,
     numbered: false,
+    anytime: false,
 };
 
 /// An agent's events of a minute and kind, counted (`event_minutes`).
@@ -189,6 +191,7 @@ static COUNT_MINUTE: RowsSql = RowsSql {
     key: &[0, 1, 2],
     one: None,
     numbered: false,
+    anytime: false,
 };
 
 /// The row of one event: its time (kept at the time received when the agent's clock is

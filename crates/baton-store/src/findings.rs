@@ -87,6 +87,7 @@ static FINDING_GREW: RowsSql = RowsSql {
           WHERE id = ?1",
     ),
     numbered: false,
+    anytime: false,
 };
 
 const COLS: &str = "id, kind, severity, agents, resource, summary, evidence, opened_at, \

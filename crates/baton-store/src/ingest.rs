@@ -40,6 +40,7 @@ static AGENT_POLLED: RowsSql = RowsSql {
               WHERE id = ?1",
     ),
     numbered: false,
+    anytime: false,
 };
 
 /// The agent an ingest starts from: its name, the id it reported, its highest `seq` (a
@@ -57,6 +58,7 @@ static AGENT_READ: RowsSql = RowsSql {
            FROM agents WHERE id = ?1",
     ),
     numbered: true,
+    anytime: false,
 };
 
 /// What one ingest changed.
@@ -360,6 +362,7 @@ static COUNTER_IN_ORDER: RowsSql = RowsSql {
               WHERE id = ?1 AND counter_since IS NOT NULL AND counter_over = 0",
     ),
     numbered: false,
+    anytime: false,
 };
 
 /// Keeps the agent's counter episode (schema version 11): events out of order start one or add to

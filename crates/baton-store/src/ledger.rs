@@ -200,6 +200,7 @@ static REPORT_READ: RowsSql = RowsSql {
           WHERE agent_id = ?1 AND api = ?2 AND key = ?3 AND window_start = ?4",
     ),
     numbered: true,
+    anytime: false,
 };
 
 pub(crate) fn stored_report_read(agent_id: i64, report: &UsageReport, ahead: &mut ReadAhead) {
@@ -305,6 +306,7 @@ static REPORTED_MINUTE: RowsSql = RowsSql {
             rp_429 = greatest(0, api_minutes.rp_429 + ?7)",
     ),
     numbered: false,
+    anytime: false,
 };
 
 pub(crate) fn spread_report(

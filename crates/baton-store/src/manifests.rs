@@ -73,6 +73,7 @@ static DECLARES_READ: RowsSql = RowsSql {
     key: &[],
     one: Some("SELECT declares FROM manifests WHERE agent_id = ?1 AND source = ?2"),
     numbered: true,
+    anytime: false,
 };
 
 /// The manifest [`stored_declares_read`] read.

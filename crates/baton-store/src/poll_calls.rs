@@ -27,6 +27,7 @@ static CALL_MINUTES: RowsSql = RowsSql {
     key: &[0, 1, 2, 3],
     one: None,
     numbered: false,
+    anytime: false,
 };
 
 /// A limit's reading written over the stored one unless older (what it leaves out kept).
@@ -84,6 +85,7 @@ static LIMITS_SEEN: RowsSql = RowsSql {
         keep_the_later!()
     )),
     numbered: true,
+    anytime: false,
 };
 
 /// The calls' tokens (`api_costs`, the `ev_` columns).
@@ -99,6 +101,7 @@ static CALL_COSTS: RowsSql = RowsSql {
     key: &[0, 1, 2, 3, 4],
     one: None,
     numbered: false,
+    anytime: false,
 };
 
 /// A poll's new calls, summed per row (see the module docs).

@@ -31,6 +31,7 @@ static COUNT_POLLS: RowsSql = RowsSql {
                 polls_failed = agent_days.polls_failed + excluded.polls_failed",
     ),
     numbered: false,
+    anytime: false,
 };
 
 /// The finding kinds that are a trigger or data conflict between agents.

@@ -32,6 +32,7 @@ static UPSERT_TASK: RowsSql = RowsSql {
     key: &[0, 1],
     one: None,
     numbered: false,
+    anytime: false,
 };
 
 /// A task's detail, where it is kept: in the row, or once in `texts` when long (a macro, so
@@ -197,6 +198,7 @@ static STORED_TASKS: KeyedIn = KeyedIn {
         key: &[],
         one: None,
         numbered: true,
+        anytime: false,
     },
     alone: |list| {
         format!(

@@ -44,6 +44,7 @@ static USAGE_SAMPLE: RowsSql = RowsSql {
     key: &[0, 1, 2, 3],
     one: None,
     numbered: false,
+    anytime: false,
 };
 
 /// Upserts one report inside the ingest transaction, given the window as stored before

@@ -190,6 +190,7 @@ mod tests {
         key: &[],
         one: Some("SELECT x FROM t WHERE k = ?1"),
         numbered: true,
+        anytime: false,
     };
 
     fn keyed(k: i64) -> Listed {
@@ -231,6 +232,7 @@ mod tests {
             key: &[],
             one: None,
             numbered: true,
+            anytime: false,
         },
         alone: |list| format!("SELECT k FROM t WHERE a = ?1 AND k IN ({list})"),
     };

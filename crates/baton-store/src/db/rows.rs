@@ -30,6 +30,11 @@ pub struct RowsSql {
     /// Each row begins with its number in the statement (1, 2, …, written in the text, not
     /// bound): a statement that settles rows of one key itself reads which came last.
     pub numbered: bool,
+    /// Its rows depend on nothing the transaction wrote before them, and nothing in the
+    /// transaction reads them before its commit (the change feed's rows): inside a group
+    /// they go out in one statement wherever a write puts them among its other statements
+    /// (`super::waiting`), rather than each sending what waits.
+    pub anytime: bool,
 }
 
 /// Where a write began on a PostgreSQL connection: what was deferred and held back, the
@@ -127,6 +132,7 @@ pub(super) mod tests {
         key: &[],
         one: None,
         numbered: false,
+        anytime: false,
     };
 
     /// Rows upserted by key: shared with `super::waiting`'s tests.
@@ -137,6 +143,7 @@ pub(super) mod tests {
         key: &[0],
         one: None,
         numbered: false,
+        anytime: false,
     };
 
     static C: RowsSql = RowsSql {
@@ -146,6 +153,7 @@ pub(super) mod tests {
         key: &[0],
         one: Some("UPDATE c SET n = ?2 WHERE k = ?1"),
         numbered: false,
+        anytime: false,
     };
 
     #[test]

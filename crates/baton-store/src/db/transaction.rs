@@ -90,6 +90,11 @@ impl Db {
     /// PostgreSQL notifies the listeners, the new head as the payload): just before the
     /// commit, in its round trip.
     fn move_feed_head(&self) -> Result<()> {
+        // The feed's rows read the head: what waits (they may stand anywhere in a group's
+        // order, `RowsSql::anytime`) goes out before it moves.
+        if let Conn::Postgres(conn) = &self.conn {
+            conn.send_waiting()?;
+        }
         self.execute_later("UPDATE changes_head SET seq = seq + 1 WHERE id = 1", &[])?;
         if self.dialect() == Dialect::Postgres {
             self.execute_later(

@@ -83,21 +83,27 @@ impl<S> Waiting<S> {
     /// right after the write's last one, and in front of every kind when it is the write's
     /// first: the writes of a group end alike (health, counts, the feed), and a write that
     /// put those first (a failed poll writes only them) must not hold up every later one.
+    ///
+    /// Rows of a [`RowsSql::anytime`] kind take no part in the write's order: they join their
+    /// kind wherever it stands, and the write's next kinds order after what came before them.
     pub(crate) fn push(&mut self, entry: Entry<S>) -> Option<Entry<S>> {
-        let kind = match &entry {
-            Entry::Row(sql, _) => KindOf::Rows(std::ptr::from_ref(*sql) as usize),
-            Entry::Statement(text, _) => KindOf::Statement(text.clone()),
+        let (kind, anytime) = match &entry {
+            Entry::Row(sql, _) => (KindOf::Rows(std::ptr::from_ref(*sql) as usize), sql.anytime),
+            Entry::Statement(text, _) => (KindOf::Statement(text.clone()), false),
         };
         let at = match self.order.iter().position(|k| *k == kind) {
+            Some(_) if anytime => None,
             Some(at) if self.last.is_some_and(|last| at < last) => return Some(entry),
-            Some(at) => at,
+            Some(at) => Some(at),
             None => {
                 let at = self.last.map_or(0, |last| last + 1);
                 self.order.insert(at, kind.clone());
-                at
+                (!anytime).then_some(at)
             }
         };
-        self.last = Some(at);
+        if let Some(at) = at {
+            self.last = Some(at);
+        }
         self.entries.push((kind, entry));
         None
     }
@@ -253,6 +259,45 @@ mod tests {
             assert!(waiting.push(row(&B, k)).is_none());
         }
         assert_eq!(shapes(&waiting.plan()), ["ax4", "ax2", "bx4"]);
+    }
+
+    /// Rows for the feed (`anytime`): shared by no other test.
+    static F: RowsSql = RowsSql {
+        before: "INSERT INTO f (k) VALUES",
+        columns: 1,
+        after: "",
+        key: &[],
+        one: None,
+        numbered: false,
+        anytime: true,
+    };
+
+    #[test]
+    fn rows_that_go_anytime_send_nothing_wherever_a_write_puts_them() {
+        // Each write records a change after each of its kinds (a settled request: the task,
+        // then its item, then its findings): no write sends what waits, and the feed's rows
+        // go out in one statement, after the kinds of the writes.
+        let mut waiting = Waiting::default();
+        for k in 0..4 {
+            waiting.write_begins();
+            for entry in [row(&A, k), row(&F, k), row(&B, k), row(&F, k + 10)] {
+                assert!(waiting.push(entry).is_none(), "write {k}");
+            }
+        }
+        assert_eq!(shapes(&waiting.plan()), ["ax8", "bx4", "fx8"]);
+        // Rows of an ordered kind still keep the order of the writes around them.
+        let mut waiting = Waiting::default();
+        waiting.write_begins();
+        assert!(waiting.push(row(&A, 1)).is_none());
+        assert!(waiting.push(row(&F, 1)).is_none());
+        assert!(waiting.push(row(&B, 1)).is_none());
+        waiting.write_begins();
+        assert!(waiting.push(row(&B, 2)).is_none());
+        assert!(waiting.push(row(&F, 2)).is_none());
+        assert!(
+            waiting.push(row(&A, 2)).is_some(),
+            "A after B: what waits goes first"
+        );
     }
 
     #[test]

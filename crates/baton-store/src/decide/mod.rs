@@ -6,7 +6,7 @@
 //! An escalation past its SLA takes no decision: deciding on it expires it (logged) and answers
 //! [`StoreError::EscalationExpired`].
 
-use crate::db::{params, Db};
+use crate::db::{params, Db, RowsSql};
 use baton_core::decisions::DecisionEntry;
 use baton_core::escalations::{Escalation, EscalationAction, EscalationState};
 use baton_core::protocol::BudgetGrant;
@@ -237,17 +237,43 @@ pub(crate) fn resolve_in(
     decision_seq: i64,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    tx.execute_later(
-        "UPDATE escalations SET state = 'resolved', resolved_at = ?2, decision_id = ?3,
-                snoozed_until = NULL
-         WHERE id = ?1",
-        params![id, ts(now), decision_seq],
-    )?;
+    tx.write_row(&RESOLVED, params![id, ts(now), decision_seq])?;
     changes::record(tx, ChangeKind::EscalationChanged, id, "")?;
-    tx.execute_later(
-        "UPDATE findings SET closed_at = ?2
-          WHERE (id = ?1 OR escalation_id = ?3) AND closed_at IS NULL",
-        params![finding_id, ts(now), id],
-    )?;
+    tx.write_row(&FINDINGS_CLOSED, params![finding_id, ts(now), id])?;
     Ok(())
 }
+
+/// An item resolved by a decision (the items a group of polls settles in one statement on
+/// PostgreSQL).
+static RESOLVED: RowsSql = RowsSql {
+    before: "UPDATE escalations
+                SET state = 'resolved', resolved_at = v.column2, decision_id = v.column3,
+                    snoozed_until = NULL
+               FROM (VALUES",
+    columns: 3,
+    after: ") AS v WHERE escalations.id = v.column1",
+    key: &[0],
+    one: Some(
+        "UPDATE escalations SET state = 'resolved', resolved_at = ?2, decision_id = ?3,
+                snoozed_until = NULL
+          WHERE id = ?1",
+    ),
+    numbered: false,
+    anytime: false,
+};
+
+/// The findings of a resolved item, closed with it: its lead (`column1`, none for an item
+/// without one) and those of its group (`column3`).
+static FINDINGS_CLOSED: RowsSql = RowsSql {
+    before: "UPDATE findings SET closed_at = v.column2 FROM (VALUES",
+    columns: 3,
+    after: ") AS v WHERE (findings.id = v.column1 OR findings.escalation_id = v.column3)
+               AND findings.closed_at IS NULL",
+    key: &[2],
+    one: Some(
+        "UPDATE findings SET closed_at = ?2
+          WHERE (id = ?1 OR escalation_id = ?3) AND closed_at IS NULL",
+    ),
+    numbered: false,
+    anytime: false,
+};

@@ -77,6 +77,7 @@ static RETITLED: RowsSql = RowsSql {
     key: &[0],
     one: Some("UPDATE escalations SET title = ?2 WHERE id = ?1"),
     numbered: false,
+    anytime: false,
 };
 
 /// Most findings of one item whose evidence is read (the lead's, then the newest).

@@ -277,6 +277,9 @@ fn a_run_rewording_many_findings_writes_them_and_their_items_titles_in_a_few_sta
         assert_eq!(store.escalation(*item).unwrap().title, stored.summary);
     }
     let feed = store.changes_after(0, 10_000).unwrap().changes;
+    // The feed's rows went out before its head moved: each carries a committed number.
+    let head = store.change_head().unwrap();
+    assert!(feed.iter().all(|c| c.seq <= head), "head {head}: {feed:?}");
     let changed = |item: i64| {
         feed.iter()
             .filter(|c| c.kind == crate::changes::ChangeKind::EscalationChanged && c.ref_id == item)

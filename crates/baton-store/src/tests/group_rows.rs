@@ -225,7 +225,7 @@ fn ask_then_move_on(
     agents: &[i64],
     seq: u64,
     fails: Option<(usize, bool)>,
-) -> (Vec<usize>, u64) {
+) -> (Vec<usize>, u64, u64) {
     let asking = move |_| {
         let ask = Event {
             task_id: Some("t-1".into()),
@@ -255,12 +255,17 @@ fn ask_then_move_on(
             &seq.to_string(),
         )
     };
-    let before = store.writer_stats().round_trips;
+    let before = store.writer_stats();
     let settled = polls_with(store, agents, working, fails)
         .iter()
         .map(|o| o.as_ref().map_or(0, |s| s.settled_requests.len()))
         .collect();
-    (settled, store.writer_stats().round_trips - before)
+    let after = store.writer_stats();
+    (
+        settled,
+        after.round_trips - before.round_trips,
+        after.statements - before.statements,
+    )
 }
 
 #[test]
@@ -268,9 +273,11 @@ fn polls_of_one_group_that_settle_requests_chain_their_decisions_reading_the_hea
     for fails in [None, Some((3, true)), Some((3, false))] {
         let (_dir, store) = handle();
         let agents = agents(&store, 8);
-        // The first round prepares the statements' shapes; the second is measured.
-        assert_eq!(ask_then_move_on(&store, &agents, 1, None).0, vec![1; 8]);
-        let (settled, trips) = ask_then_move_on(&store, &agents, 2, fails);
+        // The first rounds prepare the statements' shapes; the third is measured.
+        for round in 1..=2 {
+            assert_eq!(ask_then_move_on(&store, &agents, round, None).0, vec![1; 8]);
+        }
+        let (settled, trips, statements) = ask_then_move_on(&store, &agents, 3, fails);
         let expected: Vec<usize> = (0..8)
             .map(|i| usize::from(fails.map(|f| f.0) != Some(i)))
             .collect();
@@ -285,11 +292,30 @@ fn polls_of_one_group_that_settle_requests_chain_their_decisions_reading_the_hea
             })
             .unwrap();
         assert!(matches!(chain, ChainCheck::Ok { .. }), "{chain:?}");
-        assert_eq!(settled_in_log, 8 + expected.iter().sum::<usize>());
+        assert_eq!(settled_in_log, 16 + expected.iter().sum::<usize>());
+        // Every row of the feed carries the number of a committed transaction (its rows went
+        // out before the head moved), and each settled item is in it.
+        let (head, feed) = store
+            .read_blocking(|s| Ok((s.change_head()?, s.changes_after(0, 100_000)?.changes)))
+            .unwrap();
+        assert!(feed.iter().all(|c| c.seq <= head), "head {head}: {feed:?}");
+        let items_changed = feed
+            .iter()
+            .filter(|c| c.kind == crate::changes::ChangeKind::EscalationChanged)
+            .count();
+        assert!(items_changed >= 16 + expected.iter().sum::<usize>());
         // The commit of the write that held the writer, the group's reads, the log's head
-        // once, its writes with its end and the commit: not a trip per request settled.
+        // once, its writes with its end and the commit: not a trip per request settled. And
+        // the decisions, the items resolved, their findings closed, each kind's rows in a
+        // statement or two: 20 statements (64 when the feed's rows, which each settling poll
+        // writes among its other kinds, sent what waited, and each decision, item and
+        // finding went as a statement of its own).
         if fails.is_none() && baton_testdb::engine() == baton_testdb::Engine::Postgres {
             assert!(trips <= 5, "{trips} round trips for 8 settling polls");
+            assert!(
+                statements <= 24,
+                "{statements} statements for 8 settling polls"
+            );
         }
     }
 }

@@ -60,6 +60,7 @@ static LEASE_READ: RowsSql = RowsSql {
         "SELECT watcher_id, epoch, expires_ms > clock_ms() FROM watch_leases WHERE subject = ?1",
     ),
     numbered: true,
+    anytime: false,
 };
 
 impl Store {

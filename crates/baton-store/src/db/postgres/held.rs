@@ -12,7 +12,7 @@ impl PgConn {
     /// Turns what the writes held back into the statements that send it (the rows of a kind
     /// together), after what was deferred before them. Preparing a statement the first time
     /// sends what is deferred so far.
-    pub(super) fn send_waiting(&self) -> Result<()> {
+    pub(crate) fn send_waiting(&self) -> Result<()> {
         let planned = {
             let mut state = self.state.borrow_mut();
             if state.waiting.is_empty() {
