@@ -58,13 +58,9 @@ pub(crate) fn retitle(tx: &Db, reworded: &[(i64, String)]) -> Result<Vec<i64>> {
         tx.write_row(&RETITLED, params![*item, title])?;
         titles.insert(*item, title);
         if !changed.contains(item) {
+            changes::record(tx, ChangeKind::EscalationChanged, *item, "")?;
             changed.push(*item);
         }
-    }
-    // After every title, so that the titles go out as one statement and the feed's rows as
-    // another (a statement of another kind between two would send what waits).
-    for item in &changed {
-        changes::record(tx, ChangeKind::EscalationChanged, *item, "")?;
     }
     Ok(changed)
 }
