@@ -65,6 +65,10 @@ icons:
 
 # Figures for docs/performance.md (release builds, and the debug app for the map; not part of `make test`).
 # fleet_load and vs_prometheus run `baton watch` as a user does: they spawn target/release/baton.
+# A shared server sized for a fleet of 1,000 agents, as docs/team.md advises (PostgreSQL's defaults
+# are for a small machine): the PostgreSQL benchmarks run on it, and fleet_load once on the defaults.
+TEAM_SERVER := -c shared_buffers=1GB -c max_wal_size=4GB
+
 bench: setup-bench
 	cargo run --release --locked -p baton-store --example store_bench
 	cargo run --release --locked -p baton-store --example engines_bench
@@ -84,7 +88,8 @@ bench: setup-bench
 	cargo build --release --locked -p baton-cli -p baton-hooks
 	cargo run --release --locked -p baton-cli --example fleet_load -- --agents 1000 --seconds 600
 	cargo run --release --locked -p baton-cli --example fleet_load -- --agents 1000 --seconds 300 --postgres
-	cargo run --release --locked -p baton-cli --example watchers_failover -- --agents 1000 --watchers 2 --kills 20
+	BATON_TEST_PG_OPTIONS="$(TEAM_SERVER)" cargo run --release --locked -p baton-cli --example fleet_load -- --agents 1000 --seconds 300 --postgres
+	BATON_TEST_PG_OPTIONS="$(TEAM_SERVER)" cargo run --release --locked -p baton-cli --example watchers_failover -- --agents 1000 --watchers 2 --kills 20
 	cargo run --release --locked -p baton-cli --example crashtest -- --kills 1000
 	cargo run --release --locked -p baton-cli --example vs_prometheus -- --targets 1000 --seconds 300 --warmup 30
 	cargo run --release --locked -p baton-cli --example hook_bench -- --events 100000 --leases 1000 --processes 10 --calls 100 --burst --served

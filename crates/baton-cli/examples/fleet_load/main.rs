@@ -252,9 +252,13 @@ fn run(o: Options) -> Fallible<()> {
     println!("- machine: {machine}; open files limit {open_files}");
     println!("- date: {date}; baton: {}", o.baton.display());
     let store = if o.postgres {
-        "PostgreSQL (a server on this machine, fsync on; its CPU is not counted below)"
+        format!(
+            "PostgreSQL (a server on this machine, fsync on, settings: {}; its CPU is not \
+             counted below)",
+            support::postgres_settings()
+        )
     } else {
-        "SQLite (baton.sqlite3)"
+        "SQLite (baton.sqlite3)".to_owned()
     };
     println!("- store: {store}");
     let how = match (&interrupted_at, &overran, exit.status) {

@@ -447,6 +447,16 @@ pub fn postgres_store_with(fsync: bool) -> String {
     url
 }
 
+/// The settings the throwaway server runs with beyond its own defaults (`BATON_TEST_PG_OPTIONS`,
+/// e.g. `-c shared_buffers=1GB -c max_wal_size=4GB` for a server sized as docs/team.md
+/// advises), for a report: "PostgreSQL's defaults" when none.
+pub fn postgres_settings() -> String {
+    match std::env::var("BATON_TEST_PG_OPTIONS") {
+        Ok(options) if !options.trim().is_empty() => options.trim().to_owned(),
+        _ => "PostgreSQL's defaults".to_owned(),
+    }
+}
+
 /// `agents` busy simulated agents (a tick a second) on 127.0.0.1, on a runtime of their own
 /// (their servers and their tick timer): the runtime and the fleet.
 pub fn start_fleet(agents: usize) -> Fallible<(tokio::runtime::Runtime, baton_sim::SimFleet)> {

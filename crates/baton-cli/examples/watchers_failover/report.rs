@@ -76,12 +76,13 @@ pub fn print(run: &Run<'_>) {
     );
     println!("- date: {}; baton: {}", run.date, run.baton.display());
     println!(
-        "- store: PostgreSQL (a server on this machine, fsync {})",
+        "- store: PostgreSQL (a server on this machine, fsync {}, settings: {})",
         if f.no_fsync {
             "off, as the tests run it"
         } else {
             "on"
-        }
+        },
+        crate::support::postgres_settings()
     );
     println!(
         "- shared out {:.1} s after the watchers started; {} s steady before each kill",
