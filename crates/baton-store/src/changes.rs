@@ -152,7 +152,7 @@ static RECORD: RowsSql = RowsSql {
     ),
     numbered: false,
     // Nothing of a transaction reads the feed's rows, and they read only the head, which
-    // moves at the commit, after them (`Db::commit`).
+    // moves at the commit after everything that waits (`Db::move_feed_head`).
     anytime: true,
 };
 

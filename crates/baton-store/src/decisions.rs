@@ -272,8 +272,9 @@ pub(crate) fn append_decision_in(tx: &Db, draft: NewDecision) -> Result<Decision
     };
     stored.hash = stored.computed_hash();
     tx.note_chain_head(stored.seq, &stored.hash);
-    // Nobody reads its count: on PostgreSQL it goes out with the next statement (a refusal,
-    // e.g. a role that may not decide, fails that statement and the write with it).
+    // Nobody reads its count: on PostgreSQL it goes out with the next statement, in a group
+    // with the group's other entries (a refusal, e.g. a role that may not decide, fails that
+    // statement and the write with it).
     tx.write_row(
         &APPENDED,
         params![

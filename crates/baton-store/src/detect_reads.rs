@@ -108,8 +108,8 @@ fn read_counter(row: &Row<'_>) -> Result<Option<CounterRestart>> {
 
 impl Store {
     /// The stored state of each task (`None`: never stored), for dependencies the detectors do
-    /// not hold (finished before their window, or not seen).
-    /// Read together (one round trip on PostgreSQL).
+    /// not hold (finished before their window, or not seen); read together (one round trip on
+    /// PostgreSQL).
     pub fn states_of_tasks(&self, tasks: &[(i64, String)]) -> Result<Vec<Option<TaskState>>> {
         let mut ahead = crate::db::ReadAhead::default();
         for (agent, task) in tasks {
