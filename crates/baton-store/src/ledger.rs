@@ -184,7 +184,7 @@ fn report_minutes(start: DateTime<Utc>, window_seconds: u32) -> (i64, i64) {
 /// Lists the read of the report stored for the same (agent, api, key, window start) as
 /// `report` before this ingest.
 /// A usage window as stored (a group's windows in one statement on PostgreSQL).
-static REPORT_READ: RowsSql = RowsSql {
+pub(crate) static REPORT_READ: RowsSql = RowsSql {
     before: "SELECT v.column1, x.* FROM (VALUES",
     columns: 4,
     after: ") AS v, LATERAL (

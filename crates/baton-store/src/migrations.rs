@@ -84,6 +84,10 @@ const MIGRATION_SLICE: &[M<'static>] = &[
     // The change feed (issue 33, live everywhere): what each write changed, numbered in
     // commit order.
     M::up(include_str!("../migrations/sqlite/0024_change_feed.sql")),
+    // Usage windows found by their key only (issue 33: the planner took the other index).
+    M::up(include_str!(
+        "../migrations/sqlite/0025_usage_windows_by_key.sql"
+    )),
 ];
 
 /// PostgreSQL's migrations: (the version it brings the store to, its SQL). The first is the
@@ -145,6 +149,11 @@ pub(crate) const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
     (
         24,
         include_str!("../migrations/postgres/0024_change_feed.sql"),
+    ),
+    // Usage windows found by their key only (issue 33: the planner took the other index).
+    (
+        25,
+        include_str!("../migrations/postgres/0025_usage_windows_by_key.sql"),
     ),
 ];
 
@@ -405,7 +414,7 @@ mod tests {
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .unwrap();
         assert_eq!(version, LATEST_VERSION);
-        assert_eq!(LATEST_VERSION, 24);
+        assert_eq!(LATEST_VERSION, 25);
         let count = |sql: &str| -> i64 { conn.query_row(sql, [], |r| r.get(0)).unwrap() };
         assert_eq!(
             count("SELECT count(*) FROM agents WHERE name = 'Researcher' AND adapter = 'baton'"),

@@ -26,6 +26,7 @@ mod parallel_branches;
 mod parallel_choices;
 mod parallel_edits;
 mod parallel_migration;
+mod plans;
 mod ratelimits;
 mod read_first;
 mod readiness;
