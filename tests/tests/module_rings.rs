@@ -38,7 +38,6 @@ const KNOWN_RINGS: &[&str] = &[
     "baton-sim: scenario, scenario::catalog",
     "baton-sim: story, story::incidents, story::plan",
     "baton-store: ratelimits, settings",
-    "baton-store: escalations, groups",
     "baton-store: decide, decide::deliver",
     "baton-store: checkpoint, writer",
 ];

@@ -15,10 +15,11 @@ use baton_core::protocol::Event;
 use baton_core::views::summarize_event;
 use chrono::{DateTime, Duration, Utc};
 
-use crate::codec::{corrupt, from_sql_int, parse_opt_ts, parse_ts, to_sql_int, ts};
+use crate::codec::{corrupt, from_sql_int, parse_opt_ts, parse_ts, ts};
 use crate::codec::{parse_json, parse_kind, parse_severity};
 use crate::decisions::{append_decision_in, NewDecision};
 use crate::error::{Result, StoreError};
+use crate::evidence::evidence_events;
 use crate::sessions::edits::branches_in;
 use crate::Store;
 
@@ -158,36 +159,6 @@ pub(crate) fn escalation_in(conn: &Db, id: i64) -> Result<Escalation> {
     let mut escalation = found.ok_or(StoreError::EscalationNotFound(id))?;
     details_in(conn, &mut escalation)?;
     Ok(escalation)
-}
-
-/// The stored events an evidence list names (those still stored), oldest first.
-pub(crate) fn evidence_events(conn: &Db, evidence: &[EvidenceRef]) -> Result<Vec<(i64, Event)>> {
-    // Read together (one round trip on PostgreSQL).
-    let mut ahead = crate::db::ReadAhead::default();
-    for e in evidence {
-        ahead.read(
-            "SELECT raw FROM events_as_sent WHERE agent_id = ?1 AND seq = ?2",
-            params![e.agent_id, to_sql_int(e.seq, "seq")?],
-        );
-    }
-    let mut rows = conn.read_ahead(&ahead)?;
-    let mut events = Vec::with_capacity(evidence.len());
-    for e in evidence {
-        let raw: Option<String> = rows.take()?.first().map(|row| row.get(0)).transpose()?;
-        if let Some(event) = raw.and_then(|raw| serde_json::from_str::<Event>(&raw).ok()) {
-            events.push((e.agent_id, event));
-        }
-    }
-    events.sort_by_key(|(_, e)| e.at);
-    Ok(events)
-}
-
-/// The task an agent's evidence names first, if any.
-pub(crate) fn task_of(evidence: &[(i64, Event)], agent_id: i64) -> Option<String> {
-    evidence
-        .iter()
-        .filter(|(agent, _)| *agent == agent_id)
-        .find_map(|(_, e)| e.task_id.clone())
 }
 
 /// Marks `id` expired at `now` and logs it, inside the caller's transaction.

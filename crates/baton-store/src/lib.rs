@@ -44,6 +44,7 @@ pub mod detect_reads;
 pub mod error;
 pub mod escalations;
 pub mod events;
+mod evidence;
 pub mod findings;
 mod groups;
 pub mod handle;

@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use super::idempotency_key;
 use crate::codec::ts;
 use crate::error::{Result, StoreError};
-use crate::escalations::{evidence_events, task_of};
+use crate::evidence::{evidence_events, task_of};
 use crate::groups::item_evidence;
 
 /// What every agent is told.

@@ -1,6 +1,7 @@
 //! What filing reads of the queue before it files: a few flights for a whole run of new
-//! findings rather than a round trip per finding on PostgreSQL (`read_before_filing`), and the
-//! ids of the items it may open, taken ahead (`next_item_ids_sql`).
+//! findings rather than a round trip per finding on PostgreSQL (`read_before_filing`), the
+//! ids of the items it may open, taken ahead (`next_item_ids_sql`), and the events the
+//! evidence of those items' first findings names.
 
 use baton_core::detect::FindingKind;
 use baton_core::escalations::{Group, GROUP_WINDOW, MAX_OPEN_PER_SCOPE};
@@ -10,6 +11,7 @@ use super::filing::{Filing, Item, NewFinding};
 use crate::codec::{parse_json, ts};
 use crate::db::{params, Columns, Db, ReadAhead};
 use crate::error::Result;
+use crate::evidence::{evidence_read, evidence_reads};
 
 /// The newest item of a group (`?1`) that took a finding since `?2` and has not expired; and
 /// whether it is open.
@@ -101,22 +103,35 @@ pub(super) fn read_before_filing(
         .collect();
     items.sort_unstable();
     items.dedup();
-    // At most one item opens per finding never grouped and per group with no taking item.
+    // At most one item opens per finding never grouped and per group with no taking item:
+    // its first finding's, whose evidence names the task of an item of one agent.
     let mut opening: Vec<Option<&str>> = Vec::new();
-    for group in groups {
-        match group {
-            None => opening.push(None),
+    let mut openers: Vec<&(i64, NewFinding)> = Vec::new();
+    for (finding, group) in new.iter().zip(groups) {
+        let opens = match group {
+            None => {
+                opening.push(None);
+                true
+            }
             Some(g) if filing.taking.get(&g.key) == Some(&None) => {
-                if !opening.contains(&Some(g.key.as_str())) {
+                let first = !opening.contains(&Some(g.key.as_str()));
+                if first {
                     opening.push(Some(&g.key));
                 }
+                first
             }
-            Some(_) => {}
+            Some(_) => false,
+        };
+        if opens && finding.1.agents.len() == 1 && !filing.evidence.contains_key(&finding.0) {
+            openers.push(finding);
         }
     }
     let mut ahead = ReadAhead::default();
     for item in &items {
         ahead.read(ITEM_SQL, params![*item]);
+    }
+    for (_, f) in &openers {
+        evidence_reads(&f.evidence, &mut ahead)?;
     }
     // Ids left from an earlier filing of this write are dropped when more are wanted: on
     // SQLite the next ones start after the highest stored, which they are not.
@@ -132,6 +147,11 @@ pub(super) fn read_before_filing(
         if let Some(row) = rows.take()?.first() {
             filing.items.insert(item, item_of(row)?);
         }
+    }
+    for (id, f) in openers {
+        filing
+            .evidence
+            .insert(*id, evidence_read(&mut rows, &f.evidence)?);
     }
     if wanted > 0 {
         filing.item_ids.clear();

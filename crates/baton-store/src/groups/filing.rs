@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 
 use baton_core::detect::{EvidenceRef, FindingKind, Severity};
+use baton_core::protocol::Event;
 
 /// A finding as it is filed (what was just stored of it).
 pub(crate) struct NewFinding {
@@ -40,6 +41,9 @@ pub(crate) struct Filing {
     pub(super) items: HashMap<i64, Item>,
     /// Ids taken ahead for the items this write may open (see [`reserve_item_ids`]).
     pub(super) item_ids: Vec<i64>,
+    /// Finding id → the events its evidence names, read ahead for the findings of one agent
+    /// that may open an item (whose task the item names).
+    pub(super) evidence: HashMap<i64, Vec<(i64, Event)>>,
 }
 
 /// An item as filing counts into it.

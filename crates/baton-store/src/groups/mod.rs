@@ -22,7 +22,7 @@ use chrono::{DateTime, Utc};
 
 use crate::codec::{json, parse_json, ts};
 use crate::error::Result;
-use crate::escalations::{evidence_events, task_of};
+use crate::evidence::{evidence_events, task_of};
 use crate::rules::rules_in;
 
 mod ahead;
@@ -261,7 +261,10 @@ fn open_item(
     let (sla, assignee) = sla_for(f.resource.as_deref(), f.severity, rules);
     let (agent_id, task_id) = match f.agents.as_slice() {
         [only] => {
-            let events = evidence_events(tx, &f.evidence)?;
+            let events = match filing.evidence.remove(&finding_id) {
+                Some(read) => read,
+                None => evidence_events(tx, &f.evidence)?,
+            };
             (Some(*only), task_of(&events, *only))
         }
         _ => (None, None),

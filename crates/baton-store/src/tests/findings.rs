@@ -248,6 +248,44 @@ fn a_run_of_new_findings_is_filed_in_a_few_round_trips_whatever_its_size() {
 }
 
 #[test]
+fn items_of_one_agent_opened_by_a_run_name_their_tasks_in_a_few_round_trips() {
+    let (mut store, id) = store_with_agent();
+    // Each request for approval names the event of its own task.
+    let events: Vec<_> = (1..=80)
+        .map(|seq| write_event(seq, &format!("t{seq}")))
+        .collect();
+    store.ingest(id, &doc(vec![], events, "c1"), t(0)).unwrap();
+    let request = |seq: u64| Finding {
+        kind: FindingKind::NeedsApproval,
+        severity: Severity::Warning,
+        agents: vec![id],
+        resource: None,
+        summary: format!("may I ship t{seq}?"),
+        evidence: vec![EvidenceRef { agent_id: id, seq }],
+        dedupe_key: format!("needs_approval:{id}:t{seq}"),
+        continues: None,
+    };
+    // The first run prepares the statements (a round trip each on PostgreSQL, once).
+    let warm: Vec<Finding> = (1..=40).map(request).collect();
+    store.record_findings(&warm, t(1)).unwrap();
+    let run: Vec<Finding> = (41..=80).map(request).collect();
+    let before = store.db().round_trips();
+    let recorded = store.record_findings(&run, t(2)).unwrap();
+    let trips = store.db().round_trips() - before;
+    assert_eq!(recorded.escalations.len(), 40);
+    for (seq, item) in (41..=80).zip(&recorded.escalations) {
+        let stored = store.escalation(*item).unwrap();
+        assert_eq!(stored.task_id.as_deref(), Some(format!("t{seq}").as_str()));
+        assert_eq!(stored.agent_id, Some(id));
+    }
+    // Their evidence read with the items and ids, not a round trip per item.
+    match baton_testdb::engine() {
+        baton_testdb::Engine::Postgres => assert!(trips <= 7, "{trips} round trips"),
+        baton_testdb::Engine::Sqlite => assert_eq!(trips, 0),
+    }
+}
+
+#[test]
 fn a_run_rewording_many_findings_writes_them_and_their_items_titles_in_a_few_statements() {
     let (mut store, _) = store_with_agent();
     let run = |round: u32| -> Vec<Finding> {
