@@ -192,3 +192,49 @@ pub fn by_minute(
         })
         .collect()
 }
+
+/// Polls received in each `bucket` of `[from, to)` (the last bucket may be shorter): where in
+/// a stretch the polls were missed.
+pub fn counts_by(
+    arrivals: &[Vec<Instant>],
+    (from, to): (Instant, Instant),
+    bucket: Duration,
+) -> Vec<usize> {
+    let buckets = (to.saturating_duration_since(from).as_millis())
+        .div_ceil(bucket.as_millis().max(1)) as usize;
+    let mut counts = vec![0; buckets];
+    for agent in arrivals {
+        for &t in agent.iter().filter(|&&t| t >= from && t < to) {
+            let slot = ((t - from).as_millis() / bucket.as_millis().max(1)) as usize;
+            if let Some(count) = counts.get_mut(slot) {
+                *count += 1;
+            }
+        }
+    }
+    counts
+}
+
+/// How evenly the polls of `[from, to)` fall within the interval: the share of them in the
+/// busiest tenth of it (10 % when spread evenly). Polls bunched at one moment of the interval
+/// come as bursts the watcher must absorb together.
+pub fn busiest_tenth(
+    arrivals: &[Vec<Instant>],
+    (from, to): (Instant, Instant),
+    interval: Duration,
+) -> f64 {
+    let tenth = (interval.as_micros() / 10).max(1);
+    let mut counts = [0usize; 10];
+    for agent in arrivals {
+        for &t in agent.iter().filter(|&&t| t >= from && t < to) {
+            let within = (t - from).as_micros() % interval.as_micros().max(1);
+            counts[((within / tenth) as usize).min(9)] += 1;
+        }
+    }
+    let total: usize = counts.iter().sum();
+    let most = counts.iter().max().copied().unwrap_or(0);
+    if total == 0 {
+        0.0
+    } else {
+        most as f64 / total as f64
+    }
+}

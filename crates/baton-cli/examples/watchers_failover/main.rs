@@ -31,7 +31,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use baton_sim::pollers::{ports_between, taken_over_after_kill};
-use support::lateness::lateness_in;
+use support::lateness::{busiest_tenth, counts_by, lateness_in};
 use support::*;
 
 /// watchers_failover: watchers sharing N simulated agents on PostgreSQL, killed in turn; prints
@@ -437,6 +437,15 @@ fn run(flags: Flags) -> Fallible<()> {
     }
     let arrivals: Vec<Vec<Instant>> = (0..agents).map(|i| fleet.poll_arrivals(i)).collect();
     let late = lateness_in(&arrivals, &steady, flags.interval_ms);
+    let steady_counts = steady
+        .iter()
+        .map(|&stretch| {
+            (
+                counts_by(&arrivals, stretch, Duration::from_secs(5)),
+                busiest_tenth(&arrivals, stretch, Duration::from_millis(flags.interval_ms)),
+            )
+        })
+        .collect();
     let all = lateness_in(&arrivals, &[(t0 + first_share, end)], flags.interval_ms);
     fleet_rt.block_on(async {
         let _ = tokio::time::timeout(Duration::from_secs(30), fleet.shutdown()).await;
@@ -451,6 +460,7 @@ fn run(flags: Flags) -> Fallible<()> {
         first_share,
         late,
         all,
+        steady_counts,
         slots: &slots,
         server: probe.server.map(|s| s.summary()),
         beat_gaps: probe.beat_gaps,

@@ -19,6 +19,9 @@ pub struct Run<'a> {
     pub late: Lateness,
     /// … and over the whole run after the first share.
     pub all: Lateness,
+    /// Polls received in each 5 s of each steady stretch, and the share of its polls in the
+    /// busiest tenth of the interval.
+    pub steady_counts: Vec<(Vec<usize>, f64)>,
     pub slots: &'a [Slot],
     pub server: Option<Summary>,
     pub kills: &'a [Kill],
@@ -210,6 +213,17 @@ pub fn print(run: &Run<'_>) {
     );
     let agents = f.agents as usize;
     let mut rows = run.late.rows("steady: ", f.interval_ms, agents);
+    for (n, (counts, busiest)) in run.steady_counts.iter().enumerate() {
+        let each: Vec<String> = counts.iter().map(usize::to_string).collect();
+        rows.push(vec![
+            format!(
+                "steady stretch {}: polls in each 5 s (of {}); in the busiest tenth of the interval",
+                n + 1,
+                agents * 5
+            ),
+            format!("{}; {:.1} %", each.join(" "), busiest * 100.0),
+        ]);
+    }
     rows.extend(run.all.rows("whole run: ", f.interval_ms, agents));
     println!("{}", table(&["polls, timed at the agents", ""], &rows));
 
