@@ -39,8 +39,9 @@ fn plan(store: &Store, sql: &str, values: &[&dyn Param]) -> String {
 fn a_polls_usage_windows_are_read_by_their_key_not_among_the_fleets() {
     let mut store = fresh_store();
     let window = "2026-05-01T12:00:00.000000000Z";
-    // A fleet on one provider: every agent reports the same api's hour, and minutes of its own
-    // (so that an api and a window start seem to name about one row, as in a real fleet).
+    // A fleet on one provider: every agent reports the api's window at `window`, and 25 minutes
+    // of its own (so that an api and a window start seem to name about one row, as in a real
+    // fleet; the one of them that is `window` itself is already there).
     let mut ids = Vec::new();
     for i in 0..40 {
         let id = store.add_agent(&draft(&format!("Agent {i}"))).unwrap().id;
