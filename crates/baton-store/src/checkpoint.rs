@@ -12,19 +12,21 @@
 //! cache holds, and every read slower as it searched a longer WAL index). So past
 //! [`RESTART_AT_FRAMES`] the checkpointer asks the writer ([`WalTooLong`]) to checkpoint the
 //! rest itself between two batches, when no write can come in between; its next write then
-//! starts the WAL over (unless a reader is still in the WAL: then at a later round), and
-//! `journal_size_limit` gives the file's excess back to the disk. Nobody waits: a `RESTART`
-//! checkpoint from here would hold every write back while readers finish.
+//! starts the WAL over, and `journal_size_limit` gives the file's excess back to the disk. A
+//! reader still in the WAL at that moment keeps it from starting over: the writer then tries
+//! again after each batch until it has (not a second later at the checkpointer's next round,
+//! which under a busy fleet and busy cores could miss many times running). Nobody waits: a
+//! `RESTART` checkpoint from here would hold every write back while readers finish.
 
 use std::path::Path;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError, Sender};
+use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
 use rusqlite::Connection;
 
-use crate::writer::WalTooLong;
 use crate::{Result, StoreError, BUSY_TIMEOUT};
 
 /// How often the checkpointer runs.
@@ -42,17 +44,47 @@ pub(crate) fn passive_checkpoint(conn: &Connection) -> rusqlite::Result<(i64, i6
     })
 }
 
+/// Whether the WAL has grown too long, shared by the checkpointer (which notices) and the
+/// writer (which checkpoints after each batch until the WAL has started over).
+#[derive(Debug)]
+pub(crate) struct WalTooLong {
+    /// Frames past which the WAL is too long ([`RESTART_AT_FRAMES`] but in tests).
+    restart_at_frames: i64,
+    set: AtomicBool,
+}
+
+impl WalTooLong {
+    pub(crate) fn new(restart_at_frames: i64) -> Arc<WalTooLong> {
+        Arc::new(WalTooLong {
+            restart_at_frames,
+            set: AtomicBool::new(false),
+        })
+    }
+
+    /// Whether the writer should checkpoint after its batch.
+    pub(crate) fn is_set(&self) -> bool {
+        self.set.load(Ordering::Relaxed)
+    }
+
+    /// A checkpoint found `frames` in the WAL: it is too long, or (from the writer) no longer,
+    /// the WAL having started over.
+    pub(crate) fn measured(&self, frames: i64) {
+        self.set
+            .store(frames > self.restart_at_frames, Ordering::Relaxed);
+    }
+}
+
 /// One round: a passive checkpoint, and the writer asked to finish it when the WAL has grown
 /// too long.
-fn round(conn: &Connection, restart_at_frames: i64, too_long: &WalTooLong) -> rusqlite::Result<()> {
+fn round(conn: &Connection, too_long: &WalTooLong) -> rusqlite::Result<()> {
     let (frames, copied) = passive_checkpoint(conn)?;
-    if frames > restart_at_frames {
+    if frames > too_long.restart_at_frames {
         tracing::debug!(
             frames,
             copied,
             "the WAL is long: the writer finishes the checkpoint"
         );
-        too_long.store(true, Ordering::Relaxed);
+        too_long.measured(frames);
     }
     Ok(())
 }
@@ -65,13 +97,9 @@ pub(crate) struct Checkpointer {
 }
 
 impl Checkpointer {
-    /// Starts checkpointing the database at `path` (in WAL mode), setting `too_long` past
-    /// `restart_at_frames` frames ([`RESTART_AT_FRAMES`] but in tests).
-    pub(crate) fn start(
-        path: &Path,
-        restart_at_frames: i64,
-        too_long: WalTooLong,
-    ) -> Result<Checkpointer> {
+    /// Starts checkpointing the database at `path` (in WAL mode), setting `too_long` when the
+    /// WAL has grown past its frames.
+    pub(crate) fn start(path: &Path, too_long: Arc<WalTooLong>) -> Result<Checkpointer> {
         let context = path.display().to_string();
         let conn = Connection::open(path).map_err(|err| StoreError::classify(err, &context))?;
         // A passive checkpoint waits for nobody; this covers the connection's own first reads.
@@ -82,7 +110,7 @@ impl Checkpointer {
             .name("baton-store-ckpt".into())
             .spawn(move || {
                 while let Err(RecvTimeoutError::Timeout) = stopped.recv_timeout(EVERY) {
-                    if let Err(err) = round(&conn, restart_at_frames, &too_long) {
+                    if let Err(err) = round(&conn, &too_long) {
                         tracing::warn!(error = %err, "WAL checkpoint failed");
                     }
                 }

@@ -9,9 +9,10 @@ use std::sync::{Arc, Condvar, Mutex};
 use rusqlite::Connection;
 
 use crate::checkpoint::Checkpointer;
+use crate::checkpoint::WalTooLong;
 use crate::db::{Db, PgConn, StoreLocation};
 use crate::error::{Result, StoreError};
-use crate::writer::{WalTooLong, Writer, WriterStats};
+use crate::writer::{Writer, WriterStats};
 use crate::{Store, BUSY_TIMEOUT, LATEST_VERSION};
 
 /// Reader connections opened by default.
@@ -103,12 +104,8 @@ impl StoreHandle {
             .expect("a file store is SQLite")
             .execute_batch("PRAGMA wal_autocheckpoint = 0")
             .map_err(|err| StoreError::classify(err, &path.display().to_string()))?;
-        let too_long = WalTooLong::default();
-        let checkpointer = Checkpointer::start(
-            path,
-            crate::checkpoint::RESTART_AT_FRAMES,
-            WalTooLong::clone(&too_long),
-        )?;
+        let too_long = WalTooLong::new(crate::checkpoint::RESTART_AT_FRAMES);
+        let checkpointer = Checkpointer::start(path, Arc::clone(&too_long))?;
         let origin = store.origin();
         let writer = Writer::start_with(store, Some(too_long))?;
         let idle = (0..readers.max(1))

@@ -270,10 +270,9 @@ fn busy_wal(restart_at_frames: i64, run: std::time::Duration) -> (u64, u64) {
              CREATE TABLE scratch (id INTEGER PRIMARY KEY, x BLOB NOT NULL);",
         )
         .unwrap();
-    let too_long = crate::writer::WalTooLong::default();
+    let too_long = crate::checkpoint::WalTooLong::new(restart_at_frames);
     let _checkpointer =
-        crate::checkpoint::Checkpointer::start(&path, restart_at_frames, Arc::clone(&too_long))
-            .unwrap();
+        crate::checkpoint::Checkpointer::start(&path, Arc::clone(&too_long)).unwrap();
     let writer = crate::writer::Writer::start_with(store, Some(too_long)).unwrap();
     let reading = Arc::new(AtomicBool::new(true));
     let reader = {

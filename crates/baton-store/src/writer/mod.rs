@@ -23,13 +23,14 @@ mod group;
 mod job;
 mod queue;
 
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::sync::Arc;
 use std::time::Instant;
 
 use tokio::sync::oneshot;
 
+use crate::checkpoint::WalTooLong;
 use crate::error::{Result, StoreError};
 use crate::{Dialect, Store};
 pub use group::ReadFirst;
@@ -87,11 +88,6 @@ impl std::fmt::Debug for Writer {
     }
 }
 
-/// Set (by the checkpointer) when the WAL has grown too long: after its next batch, the writer
-/// checkpoints what is left from its own connection, with no write under way, so that its next
-/// write can start the WAL over (`crate::checkpoint`).
-pub(crate) type WalTooLong = Arc<AtomicBool>;
-
 impl Writer {
     /// Starts the thread that owns `store`.
     pub fn start(store: Store) -> Result<Writer> {
@@ -107,11 +103,14 @@ impl Writer {
     }
 
     /// Starts the thread that owns `store`, checkpointing when `wal_too_long` is set.
-    pub(crate) fn start_with(store: Store, wal_too_long: Option<WalTooLong>) -> Result<Writer> {
+    pub(crate) fn start_with(
+        store: Store,
+        wal_too_long: Option<Arc<WalTooLong>>,
+    ) -> Result<Writer> {
         Writer::spawn(store, wal_too_long, false)
     }
 
-    fn spawn(store: Store, wal_too_long: Option<WalTooLong>, solo: bool) -> Result<Writer> {
+    fn spawn(store: Store, wal_too_long: Option<Arc<WalTooLong>>, solo: bool) -> Result<Writer> {
         let (queue, jobs) = queue::channel();
         let counters = Arc::new(Counters::default());
         let kept = Arc::clone(&counters);
@@ -256,7 +255,7 @@ fn run(
     mut store: Store,
     jobs: Jobs,
     counters: &Counters,
-    wal_too_long: Option<WalTooLong>,
+    wal_too_long: Option<Arc<WalTooLong>>,
     solo: bool,
 ) {
     while let Some(first) = jobs.recv() {
@@ -285,16 +284,18 @@ fn run(
         for job in batch {
             job.finish(failed.as_deref());
         }
-        if wal_too_long
-            .as_ref()
-            .is_some_and(|flag| flag.swap(false, Ordering::Relaxed))
-        {
-            // The checkpointer copied most of it already; no write comes in meanwhile.
+        if let Some(too_long) = wal_too_long.as_deref().filter(|wal| wal.is_set()) {
+            // The checkpointer copied most of it already; no write comes in meanwhile. While
+            // the WAL is still long (a reader kept the last write from starting it over), the
+            // next batch tries again.
             let Some(conn) = store.db().as_sqlite() else {
                 continue;
             };
             match crate::checkpoint::passive_checkpoint(conn) {
-                Ok((frames, copied)) => tracing::debug!(frames, copied, "WAL checkpoint"),
+                Ok((frames, copied)) => {
+                    tracing::debug!(frames, copied, "WAL checkpoint");
+                    too_long.measured(frames);
+                }
                 Err(err) => tracing::warn!(error = %err, "WAL checkpoint failed"),
             }
         }
