@@ -39,7 +39,6 @@ const KNOWN_RINGS: &[&str] = &[
     "baton-sim: story, story::incidents, story::plan",
     "baton-store: ratelimits, settings",
     "baton-store: decide, decide::deliver",
-    "baton-store: checkpoint, writer",
 ];
 
 #[test]
