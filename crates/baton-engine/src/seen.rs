@@ -33,11 +33,18 @@ fn digest(value: &impl Hash) -> u64 {
 /// the poll is stored.
 #[derive(Debug, Default)]
 pub(crate) struct Digests {
-    tasks: KnownTasks,
+    tasks: Arc<KnownTasks>,
     usage: HashMap<u64, u64>,
     agent: Option<AgentInfo>,
     events: Option<u64>,
     max_seq: Option<u64>,
+}
+
+impl Digests {
+    /// The tasks of this poll's answer, to read the next answer against once it is stored.
+    pub fn known_tasks(&self) -> Arc<KnownTasks> {
+        Arc::clone(&self.tasks)
+    }
 }
 
 /// The digest of a list of events (their JSON: events carry free-form payloads).
@@ -63,7 +70,7 @@ impl SeenPoll {
         (
             changed,
             Digests {
-                tasks: all,
+                tasks: Arc::new(all),
                 ..Digests::default()
             },
         )
@@ -110,7 +117,7 @@ impl SeenPoll {
 
     /// The poll these digests came from is stored.
     pub fn remember(&mut self, digests: Digests) {
-        self.tasks = Arc::new(digests.tasks);
+        self.tasks = digests.tasks;
         self.usage = digests.usage;
         self.agent = digests.agent;
         self.events = digests.events;
