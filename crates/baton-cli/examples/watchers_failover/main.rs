@@ -5,12 +5,13 @@
 //! cargo build --release --locked -p baton-cli
 //! cargo run --release --locked -p baton-cli --example watchers_failover -- \
 //!     [--agents 1000] [--watchers 2] [--kills 20] [--interval-ms 1000] [--failover-ms 10000] \
-//!     [--steady-seconds 20] [--baton PATH] [--keep]
+//!     [--steady-seconds 20] [--store-rtt-ms 0] [--baton PATH] [--keep]
 //! ```
 //!
 //! Starts a throwaway PostgreSQL (baton-testdb, fsync on) and the simulated fleet (`baton-sim`,
 //! a tick a second) in this process, writes a baton.toml naming every agent, and starts the
-//! watchers on it. Once they share the agents, each round lets them run `--steady-seconds`,
+//! watchers on it (with `--store-rtt-ms`, through a proxy that holds every byte for half that
+//! round trip each way: the server as if on another host). Once they share the agents, each round lets them run `--steady-seconds`,
 //! then kills (SIGKILL) the watcher holding the most agents and times how long until each of
 //! its agents receives a request on another watcher's connection (the agents keep each
 //! request's port): that is the failover time. Then the killed watcher starts again and the
@@ -21,6 +22,8 @@
 //! times (p50 / p90 / p99 / max) and what the watchers said about their leases. It asserts
 //! nothing: exit 0 whatever the figures, 2 when the harness itself fails.
 
+#[path = "../support/delay.rs"]
+mod delay;
 mod report;
 #[path = "../support/mod.rs"]
 mod support;
@@ -65,6 +68,10 @@ struct Flags {
     /// The server with `fsync` off, as the tests run it (commits do not wait for the disk)
     #[arg(long)]
     no_fsync: bool,
+    /// The watchers reach the server through a proxy that makes it this many ms of round trip
+    /// away (0: directly); the harness itself reads it directly
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u64).range(0..=1000))]
+    store_rtt_ms: u64,
 }
 
 /// The longest a round waits for a takeover or for the agents to be shared out again.
@@ -296,6 +303,20 @@ fn run(flags: Flags) -> Fallible<()> {
         sampled_at: None,
     };
     let (fleet_rt, fleet) = start_fleet(agents)?;
+    // The watchers' store (`BATON_STORE`, which they inherit): the server, or the proxy.
+    let _far = if flags.store_rtt_ms > 0 {
+        let port = baton_testdb::server().port();
+        let target = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+        let round_trip = Duration::from_millis(flags.store_rtt_ms);
+        let proxy = fleet_rt
+            .block_on(delay::DelayProxy::start(target, round_trip))
+            .map_err(|e| format!("cannot start the delaying proxy: {e}"))?;
+        let far = url.replace(&format!(":{port}/"), &format!(":{}/", proxy.port));
+        std::env::set_var("BATON_STORE", &far);
+        Some(proxy)
+    } else {
+        None
+    };
     let timeout_ms = 800.min(flags.interval_ms * 4 / 5);
     let config = write_fleet_config(
         &fleet,

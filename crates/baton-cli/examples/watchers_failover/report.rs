@@ -79,13 +79,21 @@ pub fn print(run: &Run<'_>) {
     );
     println!("- date: {}; baton: {}", run.date, run.baton.display());
     println!(
-        "- store: PostgreSQL (a server on this machine, fsync {}, settings: {})",
+        "- store: PostgreSQL (a server on this machine, fsync {}, settings: {}){}",
         if f.no_fsync {
             "off, as the tests run it"
         } else {
             "on"
         },
-        crate::support::postgres_settings()
+        crate::support::postgres_settings(),
+        if f.store_rtt_ms > 0 {
+            format!(
+                "; the watchers reach it through a proxy {} ms of round trip away",
+                f.store_rtt_ms
+            )
+        } else {
+            String::new()
+        }
     );
     println!(
         "- shared out {:.1} s after the watchers started; {} s steady before each kill",
