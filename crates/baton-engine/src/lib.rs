@@ -29,7 +29,6 @@
 //! [`ChangeEvent`]: baton_core::views::ChangeEvent
 
 mod adapters;
-mod agent_runtime;
 mod background;
 pub mod base_drift;
 mod bus;
@@ -43,7 +42,6 @@ mod ledger_cache;
 mod low_priority;
 pub mod merge_check;
 mod parallel_view;
-mod poll;
 mod poll_write;
 mod poller;
 pub mod process;

@@ -2,22 +2,16 @@
 //! fence checked inside the write), the adapter's notes, the document, the agent's health and
 //! the poll counts. A poll without notes (every `baton/1` poll) reads first
 //! ([`baton_store::ReadFirst`]): the store's writer runs the polls waiting together as one
-//! group, in a few round trips however many there are. Once it has committed, what the
-//! poller remembers of it and tells ([`Written`]).
+//! group, in a few round trips however many there are.
 
 use baton_core::agent::AgentHealth;
-use baton_core::views::ChangeEvent;
 use baton_store::db::{ReadAhead, ReadRows};
 use baton_store::watch_leases::Fence;
 use baton_store::{IngestSummary, ReadFirst, Store, StoreError};
 use chrono::Utc;
 
 use crate::adapters::Note;
-use crate::agent_runtime::{AgentRuntime, PollOutcome};
-use crate::error::EngineError;
 use crate::fetch::Fetched;
-use crate::seen::Digests;
-use crate::shared::Shared;
 
 /// A poll's write (see the module docs).
 pub(crate) struct PollWrite {
@@ -139,94 +133,5 @@ impl ReadFirst for PollWrite {
         s.record_health_later(self.id, &health)?;
         s.count_polls(self.id, now, ok, failed)?;
         Ok((summary.and_then(Result::ok), cursor, health, error))
-    }
-}
-
-/// What a poll keeps once its write has committed (or failed).
-pub(crate) struct Written {
-    /// Where the last stored poll left off (kept when this one's document is not stored).
-    pub previous_cursor: Option<String>,
-    /// What this poll's answer held, remembered once it is stored.
-    pub digests: Option<Digests>,
-    pub asked_pause_ms: Option<u64>,
-}
-
-impl Written {
-    /// Remembers what the write stored (so that the next poll sends only what changed) and
-    /// tells who listens: how the poll ended.
-    pub fn keep(
-        self,
-        shared: &Shared,
-        agent: &AgentRuntime,
-        written: Result<Stored, EngineError>,
-    ) -> PollOutcome {
-        let id = agent.config.id;
-        let (summary, health, error) = match written {
-            Ok((summary, stored_cursor, health, error)) => {
-                let mut seen = agent.seen.lock().unwrap_or_else(|p| p.into_inner());
-                match (&summary, self.digests) {
-                    (Some(_), Some(digests)) => seen.remember(digests),
-                    (None, _) => seen.forget(),
-                    _ => {}
-                }
-                drop(seen);
-                let cursor = stored_cursor.or(self.previous_cursor);
-                *agent.last.lock().unwrap_or_else(|p| p.into_inner()) =
-                    Some((cursor, health.clone()));
-                (summary, health, error)
-            }
-            Err(EngineError::AgentNotFound(_)) => return PollOutcome::Gone,
-            Err(EngineError::Store(err @ StoreError::Fenced { .. })) => {
-                return PollOutcome::Fenced(err.to_string())
-            }
-            Err(err) => {
-                tracing::warn!(error = %err, "cannot store the poll");
-                return PollOutcome::StoreFailed(err);
-            }
-        };
-        match &error {
-            None => tracing::debug!(latency_ms = health.latency_ms, "poll ok"),
-            Some(message) => tracing::info!(
-                error = %message,
-                failures = health.consecutive_failures,
-                "poll failed"
-            ),
-        }
-        if let Some(summary) = summary {
-            if !summary.settled_requests.is_empty() {
-                shared.bus.publish(ChangeEvent::Escalations {
-                    opened: vec![],
-                    changed: summary.settled_requests.clone(),
-                    lapsing: vec![],
-                });
-            }
-            if summary.manifest_changed {
-                shared
-                    .bus
-                    .publish(ChangeEvent::DeclarationsChanged { agent_id: id });
-            }
-            if summary.new_events > 0 {
-                shared.new_events.send_modify(|n| *n = n.wrapping_add(1));
-            }
-            if !summary.changed_tasks.is_empty() || summary.new_events > 0 || summary.new_usage > 0
-            {
-                shared.bus.publish(ChangeEvent::Ingested {
-                    agent_id: id,
-                    tasks: summary.changed_tasks,
-                    new_events: summary.new_events,
-                    new_usage: summary.new_usage,
-                    elsewhere: false,
-                });
-            }
-        }
-        shared.bus.publish(ChangeEvent::Health {
-            agent_id: id,
-            health: health.clone(),
-        });
-        PollOutcome::Done {
-            health,
-            error,
-            pause_ms: self.asked_pause_ms,
-        }
     }
 }

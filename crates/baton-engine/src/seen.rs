@@ -33,18 +33,11 @@ fn digest(value: &impl Hash) -> u64 {
 /// the poll is stored.
 #[derive(Debug, Default)]
 pub(crate) struct Digests {
-    tasks: Arc<KnownTasks>,
+    tasks: KnownTasks,
     usage: HashMap<u64, u64>,
     agent: Option<AgentInfo>,
     events: Option<u64>,
     max_seq: Option<u64>,
-}
-
-impl Digests {
-    /// The tasks of this poll's answer, to read the next answer against once it is stored.
-    pub fn known_tasks(&self) -> Arc<KnownTasks> {
-        Arc::clone(&self.tasks)
-    }
 }
 
 /// The digest of a list of events (their JSON: events carry free-form payloads).
@@ -70,7 +63,7 @@ impl SeenPoll {
         (
             changed,
             Digests {
-                tasks: Arc::new(all),
+                tasks: all,
                 ..Digests::default()
             },
         )
@@ -117,7 +110,7 @@ impl SeenPoll {
 
     /// The poll these digests came from is stored.
     pub fn remember(&mut self, digests: Digests) {
-        self.tasks = digests.tasks;
+        self.tasks = Arc::new(digests.tasks);
         self.usage = digests.usage;
         self.agent = digests.agent;
         self.events = digests.events;

@@ -18,14 +18,12 @@ mod ownership;
 mod ratelimits;
 mod sharing;
 
-use crate::agent_runtime::{AgentRuntime, PollOutcome, StopSignal};
 use crate::background::Background;
 use crate::bus::Bus;
 pub use crate::config::{EngineConfig, TokenUpdate, DEFAULT_MAX_REDIRECTS};
 use crate::error::EngineError;
 use crate::fetch::Fetcher;
-use crate::poll::{poll, PollKind};
-use crate::poller::{FirstPoll, Poller};
+use crate::poller::{poll, AgentRuntime, FirstPoll, PollOutcome, Poller, StopSignal};
 use crate::secrets::TokenStore;
 use crate::shared::Shared;
 use crate::watch_share::{Right, ShareLoop, ShareNote};
@@ -184,9 +182,8 @@ impl Engine {
                 Arc::new(AgentRuntime::new(config, token))
             }
         };
-        let mut never = StopSignal::never();
-        match poll(self.shared(), &runtime, &mut never, PollKind::AskedFor).await {
-            Some(PollOutcome::Done { error: None, .. } | PollOutcome::Storing) => Ok(()),
+        match poll(self.shared(), &runtime, &mut StopSignal::never()).await {
+            Some(PollOutcome::Done { error: None, .. }) => Ok(()),
             Some(PollOutcome::Done {
                 error: Some(message),
                 ..

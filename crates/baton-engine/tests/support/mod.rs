@@ -30,9 +30,6 @@ pub const MIB: u64 = 1024 * 1024;
 pub enum Mode {
     /// 200 with this body (a JSON document, or anything).
     Body(Vec<u8>),
-    /// 200 with a document of this agent that grows by an event a request: the n-th request
-    /// gets `doc(agent, [t1 working], n)` (events `1..=n`, cursor `cn`).
-    Growing(String),
     /// This status with this body.
     Status(u16, Vec<u8>),
     /// 200 and `total` bytes of JSON-ish filler, streamed in 64 KiB chunks; with
@@ -136,20 +133,13 @@ async fn answer(
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
-    let nth = {
-        let mut hits = state.hits.lock().unwrap();
-        hits.push(Hit {
-            at: Instant::now(),
-            path: uri.path().to_owned(),
-            query: uri.query().map(str::to_owned),
-            authorization: authorization.clone(),
-        });
-        hits.len() as u64
-    };
-    let mode = match state.mode.lock().unwrap().clone() {
-        Mode::Growing(agent) => Mode::Body(doc(&agent, &[("t1", "working")], nth)),
-        mode => mode,
-    };
+    state.hits.lock().unwrap().push(Hit {
+        at: Instant::now(),
+        path: uri.path().to_owned(),
+        query: uri.query().map(str::to_owned),
+        authorization: authorization.clone(),
+    });
+    let mode = state.mode.lock().unwrap().clone();
     let mut response = respond(&state, mode, &uri, authorization);
     // No keep-alive: once the fixture stops, the next request finds nothing listening.
     response
@@ -169,7 +159,6 @@ fn respond(state: &Arc<State>, mode: Mode, uri: &Uri, authorization: Option<Stri
     };
     match mode {
         Mode::Body(body) => json(body),
-        Mode::Growing(_) => unreachable!("answered as a body"),
         Mode::Status(code, body) => (StatusCode::from_u16(code).unwrap(), body).into_response(),
         Mode::NeedsToken(token, body) => {
             if authorization.as_deref() == Some(&format!("Bearer {token}")) {
