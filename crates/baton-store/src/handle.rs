@@ -8,8 +8,7 @@ use std::sync::{Arc, Condvar, Mutex};
 
 use rusqlite::Connection;
 
-use crate::checkpoint::Checkpointer;
-use crate::checkpoint::WalTooLong;
+use crate::checkpoint::{Checkpointer, WalTooLong};
 use crate::db::{Db, PgConn, StoreLocation};
 use crate::error::{Result, StoreError};
 use crate::writer::{Writer, WriterStats};
