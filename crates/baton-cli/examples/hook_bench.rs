@@ -227,10 +227,7 @@ fn run() -> Fallible<()> {
         let proxy = runtime
             .block_on(delay::DelayProxy::start(target, round_trip))
             .map_err(|e| e.to_string())?;
-        let far = url.replace(
-            &format!(":{}/", server.port()),
-            &format!(":{}/", proxy.port),
-        );
+        let far = proxy.url_through(&url, server.port());
         let location = StoreLocation::parse(&url).map_err(|e| e.to_string())?;
         let far = StoreLocation::parse(&far).map_err(|e| e.to_string())?;
         StorePlace::choose(&data, Some(&far)).map_err(|e| e.to_string())?;

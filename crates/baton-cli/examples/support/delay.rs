@@ -19,6 +19,11 @@ pub struct DelayProxy {
 }
 
 impl DelayProxy {
+    /// `url` (a database on 127.0.0.1 at `server_port`) through this proxy instead.
+    pub fn url_through(&self, url: &str, server_port: u16) -> String {
+        url.replace(&format!(":{server_port}/"), &format!(":{}/", self.port))
+    }
+
     /// Listens on a free port of 127.0.0.1 and forwards each connection to `target`.
     pub async fn start(target: SocketAddr, round_trip: Duration) -> std::io::Result<DelayProxy> {
         let listener = TcpListener::bind("127.0.0.1:0").await?;

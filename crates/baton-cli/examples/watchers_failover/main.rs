@@ -11,11 +11,11 @@
 //! Starts a throwaway PostgreSQL (baton-testdb, fsync on) and the simulated fleet (`baton-sim`,
 //! a tick a second) in this process, writes a baton.toml naming every agent, and starts the
 //! watchers on it (with `--store-rtt-ms`, through a proxy that holds every byte for half that
-//! round trip each way: the server as if on another host). Once they share the agents, each round lets them run `--steady-seconds`,
-//! then kills (SIGKILL) the watcher holding the most agents and times how long until each of
-//! its agents receives a request on another watcher's connection (the agents keep each
-//! request's port): that is the failover time. Then the killed watcher starts again and the
-//! next round waits until the agents are shared out again.
+//! round trip each way: the server as if on another host). Once they share the agents, each
+//! round lets them run `--steady-seconds`, then kills (SIGKILL) the watcher holding the most
+//! agents and times how long until each of its agents receives a request on another watcher's
+//! connection (the agents keep each request's port): that is the failover time. Then the
+//! killed watcher starts again and the next round waits until the agents are shared out again.
 //!
 //! It prints the polls made and their lateness at the agents in the steady stretches (the
 //! failovers left out), the CPU of each watcher and of the server (from /proc), the failover
@@ -311,8 +311,7 @@ fn run(flags: Flags) -> Fallible<()> {
         let proxy = fleet_rt
             .block_on(delay::DelayProxy::start(target, round_trip))
             .map_err(|e| format!("cannot start the delaying proxy: {e}"))?;
-        let far = url.replace(&format!(":{port}/"), &format!(":{}/", proxy.port));
-        std::env::set_var("BATON_STORE", &far);
+        std::env::set_var("BATON_STORE", proxy.url_through(&url, port));
         Some(proxy)
     } else {
         None
