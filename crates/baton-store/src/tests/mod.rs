@@ -19,6 +19,7 @@ mod ingest;
 mod ingest_checks;
 mod leases;
 mod machines;
+mod maintenance;
 mod manifests;
 mod open;
 mod ownership;

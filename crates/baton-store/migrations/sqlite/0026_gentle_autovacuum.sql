@@ -1,0 +1,4 @@
+-- Baton schema, version 26: nothing changes on SQLite. On PostgreSQL this version sets a gentler
+-- autovacuum pace on the tables that grow with every poll (see the PostgreSQL migration of the
+-- same number); SQLite has no autovacuum of that kind.
+-- Forward-only: earlier versions are never edited.
