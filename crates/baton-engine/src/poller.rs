@@ -13,6 +13,7 @@ use tracing::Instrument;
 
 use crate::adapters::{self, Before, Kept, Needs};
 use crate::error::EngineError;
+use crate::poll_schedule::next_due;
 use crate::poll_write::PollWrite;
 use crate::quiet::was_steady;
 use crate::seen::SeenPoll;
@@ -413,15 +414,14 @@ async fn run(
         first_in_ms = first,
         "poller started"
     );
-    // Polls start on a fixed schedule (the interval counts from the last poll's start, not its
-    // end), so the time a poll takes does not push every later poll back.
+    // Polls keep a fixed schedule (`next_due`: from when the last was due, not when it ended).
     let mut next = tokio::time::Instant::now() + Duration::from_millis(first);
     loop {
         tokio::select! {
             () = tokio::time::sleep_until(next) => {}
             () = stop.stopped() => break,
         }
-        let started = tokio::time::Instant::now();
+        let due = next;
         let mut asked_pause_ms = None;
         match poll(&shared, &agent, &mut stop).await {
             None => break,
@@ -475,8 +475,12 @@ async fn run(
             Some(spread) if delay == interval => spread,
             _ => delay,
         };
-        // A poll that took longer than its interval is followed at once, not in a burst.
-        next = (started + Duration::from_millis(delay)).max(tokio::time::Instant::now());
+        next = next_due(
+            due,
+            delay,
+            asked_pause_ms.is_some(),
+            tokio::time::Instant::now(),
+        );
     }
     tracing::debug!("poller stopped");
 }
