@@ -42,6 +42,7 @@ mod ledger_cache;
 mod low_priority;
 pub mod merge_check;
 mod parallel_view;
+mod poll;
 mod poll_schedule;
 mod poll_write;
 mod poller;

@@ -21,6 +21,9 @@ pub(crate) struct SeenPoll {
     agent: Option<AgentInfo>,
     events: Option<u64>,
     max_seq: Option<u64>,
+    /// A poll was stored since the poller started (or last forgot): the digests above are
+    /// what the store holds.
+    stored: bool,
 }
 
 fn digest(value: &impl Hash) -> u64 {
@@ -108,8 +111,15 @@ impl SeenPoll {
         changed
     }
 
+    /// True until a poll is stored: every task of an answer is then "changed", and what the
+    /// store holds is unknown (the poller just started, took the agent over, or forgot).
+    pub fn knows_nothing_stored(&self) -> bool {
+        !self.stored
+    }
+
     /// The poll these digests came from is stored.
     pub fn remember(&mut self, digests: Digests) {
+        self.stored = true;
         self.tasks = Arc::new(digests.tasks);
         self.usage = digests.usage;
         self.agent = digests.agent;
@@ -135,6 +145,7 @@ mod tests {
             Task::new("a", "A", TaskState::Working),
             Task::new("b", "B", TaskState::Submitted),
         ];
+        assert!(seen.knows_nothing_stored());
         let (changed, digests) = seen.changed(tasks.clone(), None);
         assert_eq!(changed.len(), 2, "nothing stored yet");
         // Not remembered (the store failed): still all of them.
@@ -147,7 +158,9 @@ mod tests {
         let ids: Vec<&str> = changed.iter().map(|t| t.id.as_str()).collect();
         assert_eq!(ids, ["b", "c"]);
         seen.remember(digests);
+        assert!(!seen.knows_nothing_stored());
         seen.forget();
+        assert!(seen.knows_nothing_stored());
         assert_eq!(seen.changed(tasks, None).0.len(), 2);
     }
 

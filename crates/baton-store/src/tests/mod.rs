@@ -38,6 +38,7 @@ mod session_clients;
 mod session_views;
 mod sessions;
 pub(crate) mod support;
+mod tasks_stored;
 mod texts;
 mod timeline_counts;
 mod watch_leases;

@@ -1,19 +1,20 @@
-//! Tasks: stored per (agent, task id); read back as board cards and column counts.
+//! Reported tasks against the stored ones: what an ingest compares (a task stored exactly as
+//! reported is not written again) and writes, and the read that tells a poller starting on an
+//! agent which of its tasks are stored as reported already, before its first write.
 
-use std::collections::HashMap;
-
-use crate::db::{
-    as_params, params, Db, KeyedIn, ReadAhead, ReadRows, Row, RowValues, RowsSql, Value,
-};
+use std::collections::{HashMap, HashSet};
 
 use baton_core::protocol::Task;
 use baton_core::task::TaskState;
-use baton_core::views::{ColumnCounts, TaskCard, FINISHED_CARDS_KEPT};
+use baton_core::views::TaskCard;
 use chrono::{DateTime, Utc};
 
-use crate::codec::{json_list, opt_ts, parse_json_list, parse_task_state, parse_ts, ts};
+use crate::codec::{json_list, opt_ts, parse_task_state, parse_ts, ts};
+use crate::db::{params, Db, KeyedIn, ReadAhead, ReadRows, RowValues, RowsSql, Value};
 use crate::error::Result;
 use crate::{texts, Store};
+
+use super::task_detail;
 
 /// A task as a poll stores it (a group's tasks in one statement on PostgreSQL).
 static UPSERT_TASK: RowsSql = RowsSql {
@@ -34,39 +35,6 @@ static UPSERT_TASK: RowsSql = RowsSql {
     numbered: false,
     anytime: false,
 };
-
-/// A task's detail, where it is kept: in the row, or once in `texts` when long (a macro, so
-/// that queries can `concat!` it).
-macro_rules! task_detail {
-    () => {
-        "coalesce(detail, (SELECT body FROM texts WHERE texts.id = detail_text))"
-    };
-}
-pub(crate) use task_detail;
-
-const CARD_SELECT: &str = concat!(
-    "SELECT t.agent_id, a.name, t.task_id, t.title, t.state, t.state_since, t.updated_at,
-            t.depends_on, ",
-    task_detail!(),
-    " FROM tasks t JOIN agents a ON a.id = t.agent_id"
-);
-
-/// A board card from a row of the board's columns (`CARD_SELECT`'s order).
-pub(crate) fn read_card(row: &Row<'_>) -> Result<TaskCard> {
-    let state = parse_task_state(&row.get::<String>(4)?)?;
-    Ok(TaskCard {
-        agent_id: row.get(0)?,
-        agent_name: row.get(1)?,
-        task_id: row.get(2)?,
-        title: row.get(3)?,
-        state,
-        column: state.column(),
-        state_since: parse_ts(&row.get::<String>(5)?)?,
-        updated_at: parse_ts(&row.get::<String>(6)?)?,
-        depends_on: parse_json_list(&row.get::<String>(7)?)?,
-        detail: row.get(8)?,
-    })
-}
 
 /// A task's stored fields, in their stored spelling, to tell whether anything changed.
 #[derive(Debug)]
@@ -120,6 +88,33 @@ impl PartialEq for StoredTask {
 }
 
 impl StoredTask {
+    /// How `task` is stored when it was stored as `previous` (None: new) and is seen at
+    /// `seen_at`: `state_since` is the agent's when it gives one; otherwise `seen_at` when the
+    /// task is new or its state changed; otherwise the stored value.
+    fn of(task: &Task, previous: Option<&StoredTask>, seen_at: DateTime<Utc>) -> StoredTask {
+        let state = task.state.as_str();
+        let state_since = match (task.state_since, previous) {
+            (Some(given), _) => ts(given),
+            (None, Some(prev)) if prev.state == state => prev.state_since.clone(),
+            (None, _) => ts(seen_at),
+        };
+        StoredTask {
+            title: task.title.clone(),
+            state: state.to_owned(),
+            state_since,
+            created_at: opt_ts(task.created_at),
+            remote_updated_at: opt_ts(task.updated_at),
+            depends_on: json_list(&task.depends_on),
+            trigger: task.trigger.clone(),
+            reads: json_list(&task.reads),
+            writes: json_list(&task.writes),
+            output: task.output.clone(),
+            next_stage: task.next_stage.clone(),
+            detail: task.detail.clone(),
+            detail_text: None,
+        }
+    }
+
     fn read(row: &RowValues) -> Result<StoredTask> {
         Ok(StoredTask {
             title: row.get(0)?,
@@ -139,11 +134,9 @@ impl StoredTask {
     }
 }
 
-/// Inserts or updates one reported task inside the ingest transaction. Returns its card when
-/// the task is new or any stored field changed, `None` when it is exactly as stored.
-///
-/// `state_since` is the agent's when it gives one; otherwise `seen_at` when the task is new or
-/// its state changed; otherwise the stored value.
+/// Inserts or updates one reported task inside the ingest transaction ([`StoredTask::of`]).
+/// Returns its card when the task is new or any stored field changed, `None` when it is
+/// exactly as stored.
 pub(crate) fn upsert_task(
     conn: &Db,
     agent_id: i64,
@@ -229,27 +222,7 @@ pub(crate) fn upsert_task_known(
     stored: &StoredTasks,
 ) -> Result<Option<(TaskCard, Option<TaskState>)>> {
     let previous = stored.0.get(&task.id);
-    let state = task.state.as_str();
-    let state_since = match (task.state_since, &previous) {
-        (Some(given), _) => ts(given),
-        (None, Some(prev)) if prev.state == state => prev.state_since.clone(),
-        (None, _) => ts(seen_at),
-    };
-    let next = StoredTask {
-        title: task.title.clone(),
-        state: state.to_owned(),
-        state_since,
-        created_at: opt_ts(task.created_at),
-        remote_updated_at: opt_ts(task.updated_at),
-        depends_on: json_list(&task.depends_on),
-        trigger: task.trigger.clone(),
-        reads: json_list(&task.reads),
-        writes: json_list(&task.writes),
-        output: task.output.clone(),
-        next_stage: task.next_stage.clone(),
-        detail: task.detail.clone(),
-        detail_text: None,
-    };
+    let next = StoredTask::of(task, previous, seen_at);
     if previous == Some(&next) {
         return Ok(None);
     }
@@ -304,102 +277,32 @@ pub(crate) fn upsert_task_known(
     )))
 }
 
-/// Sorts cards the way [`Store::task_cards`] returns them.
-pub(crate) fn sort_cards(cards: &mut [TaskCard]) {
-    cards.sort_by(|a, b| {
-        (a.state_since, a.agent_id, &a.task_id).cmp(&(b.state_since, b.agent_id, &b.task_id))
-    });
-}
-
 impl Store {
-    /// The board's cards (one agent's, or everyone's), ordered by `state_since`, oldest first.
-    pub fn task_cards(&self, agent: Option<i64>) -> Result<Vec<TaskCard>> {
-        // Every unfinished task, and the latest of each finished column.
-        let sql = |filter: &str| {
-            format!(
-                "SELECT * FROM (SELECT * FROM ({CARD_SELECT}
-                     WHERE t.state NOT IN ('completed', 'failed', 'canceled', 'rejected') {filter})
-                         AS open_cards) AS unfinished
-                 UNION ALL
-                 SELECT * FROM ({CARD_SELECT} WHERE t.state = 'completed' {filter}
-                     ORDER BY t.state_since DESC LIMIT ?1) AS done
-                 UNION ALL
-                 SELECT * FROM ({CARD_SELECT}
-                     WHERE t.state IN ('failed', 'canceled', 'rejected') {filter}
-                     ORDER BY t.state_since DESC LIMIT ?1) AS failed
-                 ORDER BY 6, 1, 3"
-            )
-        };
-        let kept = i64::try_from(FINISHED_CARDS_KEPT).unwrap_or(i64::MAX);
-        match agent {
-            Some(id) => {
-                self.db
-                    .query_map(&sql("AND t.agent_id = ?2"), params![kept, id], read_card)
-            }
-            None => self.db.query_map(&sql(""), params![kept], read_card),
+    /// The ids of those of `tasks` (reported by agent `agent_id`) stored exactly as an ingest
+    /// would store them now: a poll need not send them. A poller that has not stored a poll of
+    /// the agent yet (it just started, or took the agent over from another watcher) asks this
+    /// through a reader, so that its first write compares and writes only what changed, rather
+    /// than read every task of the agent under the store's write lock.
+    pub fn tasks_stored_as_reported(
+        &self,
+        agent_id: i64,
+        tasks: &[Task],
+    ) -> Result<HashSet<String>> {
+        if tasks.is_empty() {
+            return Ok(HashSet::new());
         }
-    }
-
-    /// The cards of agent `agent`'s tasks named in `task_ids` (those it still has), in the
-    /// board's order: what a change feed's `task` rows point at.
-    pub fn task_cards_named(&self, agent: i64, task_ids: &[String]) -> Result<Vec<TaskCard>> {
-        if task_ids.is_empty() {
-            return Ok(Vec::new());
-        }
-        let mut values = vec![Value::Int(agent)];
-        values.extend(task_ids.iter().map(|id| Value::Text(id)));
-        let list: Vec<String> = (2..=values.len()).map(|i| format!("?{i}")).collect();
-        let mut cards = self.db.query_map(
-            &format!(
-                "{CARD_SELECT} WHERE t.agent_id = ?1 AND t.task_id IN ({})",
-                list.join(", ")
-            ),
-            &as_params(&values),
-            read_card,
-        )?;
-        sort_cards(&mut cards);
-        Ok(cards)
-    }
-
-    /// Tasks per board column (one agent's, or everyone's).
-    pub fn column_counts(&self, agent: Option<i64>) -> Result<ColumnCounts> {
-        let mut counts = self.counts_by_agent(agent)?;
-        Ok(match agent {
-            Some(id) => counts.remove(&id).unwrap_or_default(),
-            None => counts
-                .into_values()
-                .fold(ColumnCounts::default(), |mut total, c| {
-                    total.queued = total.queued.saturating_add(c.queued);
-                    total.working = total.working.saturating_add(c.working);
-                    total.needs_human = total.needs_human.saturating_add(c.needs_human);
-                    total.blocked = total.blocked.saturating_add(c.blocked);
-                    total.done = total.done.saturating_add(c.done);
-                    total.failed = total.failed.saturating_add(c.failed);
-                    total
-                }),
-        })
-    }
-
-    /// Column counts per agent (only agents that have tasks appear).
-    pub(crate) fn counts_by_agent(&self, agent: Option<i64>) -> Result<HashMap<i64, ColumnCounts>> {
-        let sql = match agent {
-            Some(_) => {
-                "SELECT agent_id, state, count(*) FROM tasks WHERE agent_id = ?1
-                         GROUP BY agent_id, state"
-            }
-            None => "SELECT agent_id, state, count(*) FROM tasks GROUP BY agent_id, state",
-        };
-        let bound: Vec<Value> = agent.into_iter().map(Value::Int).collect();
-        let mut out: HashMap<i64, ColumnCounts> = HashMap::new();
-        self.db.query_each(sql, &as_params(&bound), |row| {
-            let agent_id: i64 = row.get(0)?;
-            let state = parse_task_state(&row.get::<String>(1)?)?;
-            let n: i64 = row.get(2)?;
-            out.entry(agent_id)
-                .or_default()
-                .add(state.column(), u32::try_from(n).unwrap_or(u32::MAX));
-            Ok(())
-        })?;
-        Ok(out)
+        let ids: Vec<&str> = tasks.iter().map(|t| t.id.as_str()).collect();
+        let mut ahead = ReadAhead::default();
+        stored_tasks_reads(agent_id, &ids, &mut ahead);
+        let stored = StoredTasks::read(&mut self.db.read_ahead(&ahead)?)?;
+        let now = Utc::now();
+        Ok(tasks
+            .iter()
+            .filter(|task| {
+                let previous = stored.0.get(&task.id);
+                previous.is_some_and(|p| *p == StoredTask::of(task, previous, now))
+            })
+            .map(|task| task.id.clone())
+            .collect())
     }
 }
