@@ -206,6 +206,11 @@ async fn publish(shared: &Shared, digest: Digest) {
         });
     }
     if digest.watchers {
+        // Another watcher joined, left, or gave agents back: this one's heartbeat looks now
+        // whether its share is to move (a gap in those agents' polls until its next one).
+        if shared.sharing.is_sharing() {
+            shared.sharing.wake.notify_one();
+        }
         bus.publish(ChangeEvent::Watchers);
     }
 }

@@ -141,7 +141,8 @@ pub(crate) struct ShareState {
     held: Mutex<Option<Held>>,
     /// The engine shares its store (set once `start_all` joined the watchers).
     sharing: Mutex<bool>,
-    /// Asks the heartbeat to run now (an agent was added).
+    /// Asks the heartbeat to run now (an agent was added; another watcher joined, left or gave
+    /// agents back).
     pub wake: Notify,
     pub notes: broadcast::Sender<ShareNote>,
     pub heartbeats: Mutex<HeartbeatStats>,

@@ -5,9 +5,10 @@
 
 mod support;
 
+use std::sync::Arc;
 use std::time::Duration;
 
-use baton_engine::{EngineConfig, ShareNote, Sharing};
+use baton_engine::{Engine, EngineConfig, MemoryTokens, ShareNote, Sharing, StoreHandle};
 use baton_sim::{SimConfig, SimFleet};
 use baton_store::watch_leases::WatcherSpec;
 use support::*;
@@ -236,4 +237,46 @@ async fn a_heartbeat_that_came_back_late_is_followed_by_the_next_at_once_and_say
     let stats = engine.stats().heartbeats;
     assert!(stats.slow >= 1 && stats.max_ms >= 6_500.0, "{stats:?}");
     engine.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_watcher_joining_gets_its_share_at_once_not_at_the_next_heartbeats() {
+    let fleet = busy_fleet(4).await;
+    let dir = tempfile::tempdir().unwrap();
+    let location = test_location(dir.path());
+    // Heartbeats every 20 s: a hand-over waiting for them takes up to 40 s (the first watcher
+    // gives back at its next, the second takes at its next after that).
+    let watcher = |name: &str| {
+        Engine::new(
+            StoreHandle::open_at(&location, 2).unwrap(),
+            Arc::new(MemoryTokens::new(None)),
+            EngineConfig {
+                sharing: Some(Sharing::this_process(120_000, Some(name.into()))),
+                ..test_config()
+            },
+        )
+    };
+    let w1 = watcher("w1");
+    for agent in fleet.agents() {
+        store_agent(&w1, &draft(&agent.name, &agent.base_url, 250, 200));
+    }
+    let mut w1_notes = w1.subscribe_sharing();
+    w1.start_all().await.unwrap();
+    wait_note(&mut w1_notes, "holds", "polls 4 agent(s)").await;
+
+    let w2 = watcher("w2");
+    let mut w2_notes = w2.subscribe_sharing();
+    let joined = std::time::Instant::now();
+    w2.start_all().await.unwrap();
+    // Its join wakes w1, which gives two back and says so; that wakes w2, which takes them.
+    wait_note(&mut w1_notes, "holds", "gave back 2").await;
+    wait_note(&mut w2_notes, "holds", "took 2").await;
+    let took = joined.elapsed();
+    assert!(
+        took < Duration::from_secs(10),
+        "the hand-over took {took:?}: it waited for the heartbeats"
+    );
+    w2.shutdown().await;
+    w1.shutdown().await;
+    fleet.shutdown().await;
 }

@@ -134,6 +134,16 @@ impl Engine {
             .write_urgent(move |s| s.renew_leases(id, ttl, detectors))
             .await?;
         let took = sent.elapsed();
+        if renewal.gave_back > 0 {
+            // The others' heartbeats wake on this change and take them now; not waited for (it
+            // queues for the store's write lock behind the polls).
+            let shared = std::sync::Arc::clone(shared);
+            tokio::spawn(async move {
+                if let Err(err) = shared.write(move |s| s.announce_given_back(id)).await {
+                    tracing::debug!(error = %err, "cannot say what this watcher gave back");
+                }
+            });
+        }
         self.follow(id, renewal.holdings, sent + sharing.acting_for(), first)
             .await?;
         if renewal.reshare {
@@ -299,23 +309,25 @@ async fn heartbeats(engine: Engine, id: i64, sharing: Sharing, mut stopped: watc
     loop {
         let wait = async {
             tokio::select! {
-                () = tokio::time::sleep_until(next) => {}
-                () = shared.sharing.wake.notified() => {}
+                () = tokio::time::sleep_until(next) => true,
+                () = shared.sharing.wake.notified() => false,
             }
         };
-        if within_term(&engine, &last_error, &mut stopped, wait)
-            .await
-            .is_none()
-        {
+        let Some(on_time) = within_term(&engine, &last_error, &mut stopped, wait).await else {
             return;
-        }
+        };
         // Agents taken now were another watcher's (it died, was cut off or gave them back):
         // polled at once, so a takeover costs the lease's term and a heartbeat, not also up to
         // an interval.
         let sent = Instant::now();
         // The next is due a period after this one was sent: one that comes back late is
-        // followed at once (the term's margin is there to catch up), not a period later.
-        next = sent + every;
+        // followed at once (the term's margin is there to catch up), not a period later. A
+        // heartbeat woken early (another watcher joined or gave agents back) keeps the
+        // schedule: the watchers' heartbeats stay apart rather than fall into step, so one
+        // still looks soon after another's leases lapse (in step, a kill cost a period more).
+        if on_time {
+            next = sent + every;
+        }
         let beat = engine.beat(id, &sharing, FirstPoll::AtOnce);
         match within_term(&engine, &last_error, &mut stopped, beat).await {
             None => return,

@@ -8,9 +8,10 @@
 //! One move it makes itself: giving back what is over its share (a watcher joined). That too
 //! writes only its own live leases (their expiry set to now), and waiting for the lock there
 //! was what cut watchers off after each join on a loaded machine (their renewals queued
-//! behind the give-back's wait). It records no change: the watcher that takes those agents
-//! does, under the lock, at its next heartbeat; until then `baton status` read afresh already
-//! shows them free.
+//! behind the give-back's wait). It records no change; the watcher then says what it gave
+//! back in a write of its own ([`Store::announce_given_back`]), not waited for, so that the
+//! others' change feeds wake their heartbeats to take those agents at once, rather than at
+//! their next heartbeat (a poll or two of each agent missed meanwhile).
 
 use super::held::{
     give_back_over, holdings_of, lease_row, Holdings, DETECTORS, FORGET_AFTER_MS, HOLDINGS_SQL,
@@ -47,6 +48,16 @@ const STANDING_SQL: &str = "SELECT
        EXISTS (SELECT 1 FROM watch_leases WHERE subject = ?3 AND expires_ms > clock_ms())";
 
 impl Store {
+    /// Records that watcher `id` gave agents back (its renewal did, without the lock): a
+    /// change of who holds what, which the other watchers' change feeds read and take as
+    /// the signal to take them now.
+    pub fn announce_given_back(&mut self, id: i64) -> Result<()> {
+        let tx = self.write_tx()?;
+        crate::changes::record(&tx, crate::changes::ChangeKind::Watchers, id, "")?;
+        tx.commit()?;
+        Ok(())
+    }
+
     /// Renews watcher `id`: its row's heartbeat, and its leases still live for `ttl_ms` more
     /// (lapsed ones are not renewed: they are lost), without the store's write lock (see the
     /// module). Two round trips on PostgreSQL. Says what it holds and whether its share is to
