@@ -193,15 +193,15 @@ pub fn by_minute(
         .collect()
 }
 
-/// Polls received in each `bucket` of `[from, to)` (the last bucket may be shorter): where in
-/// a stretch the polls were missed.
+/// Polls received in each whole `bucket` of `[from, to)` (a shorter one left at the end is not
+/// counted: it would read as polls missed): where in a stretch the polls were missed.
 pub fn counts_by(
     arrivals: &[Vec<Instant>],
     (from, to): (Instant, Instant),
     bucket: Duration,
 ) -> Vec<usize> {
-    let buckets = (to.saturating_duration_since(from).as_millis())
-        .div_ceil(bucket.as_millis().max(1)) as usize;
+    let buckets =
+        (to.saturating_duration_since(from).as_millis() / bucket.as_millis().max(1)) as usize;
     let mut counts = vec![0; buckets];
     for agent in arrivals {
         for &t in agent.iter().filter(|&&t| t >= from && t < to) {

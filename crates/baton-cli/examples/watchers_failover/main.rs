@@ -24,6 +24,7 @@
 
 #[path = "../support/delay.rs"]
 mod delay;
+mod hand_back;
 mod report;
 #[path = "../support/mod.rs"]
 mod support;
@@ -364,6 +365,7 @@ fn run(flags: Flags) -> Fallible<()> {
     let mut kills = Vec::new();
     let mut steady = Vec::new();
     let mut reshare = Vec::new();
+    let mut hand_backs = Vec::new();
     for round in 0..flags.kills as usize {
         let from = Instant::now();
         if !run_for(
@@ -435,6 +437,7 @@ fn run(flags: Flags) -> Fallible<()> {
             failover,
         });
         let name = format!("w{}.{}", slot + 1, round + 1);
+        let restarted = Instant::now();
         watchers.insert(slot, start(&baton, &dir, &config, &name, stats)?);
         let again = wait_for(&mut watchers, &mut probe, |w| {
             Ok(shared_out(
@@ -444,6 +447,28 @@ fn run(flags: Flags) -> Fallible<()> {
             ))
         })?;
         reshare.push(again);
+        let held = holders(&store)?;
+        let (mut moved, mut kept) = (Vec::new(), Vec::new());
+        for (agent, holder) in &held {
+            if let Some(&i) = index.get(agent) {
+                if *holder == name {
+                    &mut moved
+                } else {
+                    &mut kept
+                }
+                .push(i);
+            }
+        }
+        hand_backs.push(hand_back::HandBack {
+            restarted,
+            settled: Instant::now(),
+            moved,
+            kept,
+        });
+    }
+    // The last hand-back is watched for its while too.
+    if !run_for(hand_back::AFTER, &mut watchers, &mut probe) {
+        return Err("interrupted".into());
     }
     let end = Instant::now();
     for (slot, w) in watchers.iter_mut().enumerate() {
@@ -467,6 +492,16 @@ fn run(flags: Flags) -> Fallible<()> {
         })
         .collect();
     let all = lateness_in(&arrivals, &[(t0 + first_share, end)], flags.interval_ms);
+    let interval = Duration::from_millis(flags.interval_ms);
+    let sources: Vec<Vec<(Instant, u16)>> = (0..agents).map(|i| fleet.poll_sources(i)).collect();
+    let moved = hand_back::Moves::measure(&hand_backs, &sources, interval, |b| &b.moved);
+    let kept = hand_back::Moves::measure(&hand_backs, &sources, interval, |b| &b.kept);
+    if flags.keep {
+        let polls = dir.join("hand_backs.tsv");
+        if let Err(err) = hand_back::write_polls(&polls, &hand_backs, &sources, t0) {
+            eprintln!("cannot write {}: {err}", polls.display());
+        }
+    }
     fleet_rt.block_on(async {
         let _ = tokio::time::timeout(Duration::from_secs(30), fleet.shutdown()).await;
     });
@@ -487,6 +522,7 @@ fn run(flags: Flags) -> Fallible<()> {
         lock_waits: probe.lock_waits,
         kills: &kills,
         reshare: &reshare,
+        hand_back: (moved, kept),
     });
     if flags.keep {
         println!("kept: {}", tmp.keep().display());

@@ -3,6 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use crate::hand_back::Moves;
 use crate::support::lateness::Lateness;
 use crate::support::{mib, percentile, table, watch_stats, Summary};
 use crate::{Flags, Kill, Slot};
@@ -27,6 +28,8 @@ pub struct Run<'a> {
     pub kills: &'a [Kill],
     /// After each restart, how long until the agents were shared out again.
     pub reshare: &'a [Option<Duration>],
+    /// After each restart, the agents that moved to it and those that stayed.
+    pub hand_back: (Moves, Moves),
     /// Between two heartbeats of one watcher, in ms (the database's clock).
     pub beat_gaps: Vec<u32>,
     /// Samples of the server: sessions waiting for the store's write lock, active, idle in a
@@ -232,6 +235,8 @@ pub fn print(run: &Run<'_>) {
             format!("{}; {:.1} %", each.join(" "), busiest * 100.0),
         ]);
     }
+    rows.extend(run.hand_back.0.rows("hand-back, agents moved"));
+    rows.extend(run.hand_back.1.rows("hand-back, agents kept"));
     rows.extend(run.all.rows("whole run: ", f.interval_ms, agents));
     println!("{}", table(&["polls, timed at the agents", ""], &rows));
 

@@ -1,0 +1,177 @@
+//! The hand-back after a kill: the killed watcher starts again, the survivor (which took all its
+//! agents) gives half back, the restarted one takes them. Every poll of the agents that move
+//! should still come on time; this measures, for the agents moved and for those kept, the polls
+//! received against those due from the restart to a while after the share settled, and each
+//! agent's largest gap there.
+
+use std::time::{Duration, Instant};
+
+use crate::support::percentile;
+
+/// How long after the share settled a hand-back is watched.
+pub const AFTER: Duration = Duration::from_secs(6);
+
+/// One hand-back: agents (fleet indices) that moved to the restarted watcher, and those the
+/// survivor kept.
+pub struct HandBack {
+    pub restarted: Instant,
+    pub settled: Instant,
+    pub moved: Vec<usize>,
+    pub kept: Vec<usize>,
+}
+
+/// Polls and gaps of a set of agents over the hand-backs.
+#[derive(Default)]
+pub struct Moves {
+    pub polls: usize,
+    pub expected: f64,
+    /// Each agent's largest gap in each hand-back, ms, sorted.
+    pub largest: Vec<u32>,
+    /// Polls received / due for each hand-back.
+    pub each: Vec<(usize, f64)>,
+    /// From the share settled on (the taker's pollers started): polls received and due.
+    pub after: (usize, f64),
+    /// The gap at the change of poller (the last request on one connection to the first on
+    /// another), ms, sorted: the hand-over itself.
+    pub switch: Vec<u32>,
+}
+
+impl Moves {
+    /// Over `hand_backs`, the agents `which` picks (moved or kept).
+    pub fn measure(
+        hand_backs: &[HandBack],
+        sources: &[Vec<(Instant, u16)>],
+        interval: Duration,
+        which: impl Fn(&HandBack) -> &[usize],
+    ) -> Moves {
+        let mut out = Moves::default();
+        for back in hand_backs {
+            let (from, to) = (back.restarted, back.settled + AFTER);
+            let due = to.saturating_duration_since(from).as_secs_f64() / interval.as_secs_f64();
+            let mut polls = 0;
+            for &agent in which(back) {
+                let seen: Vec<(Instant, u16)> = sources[agent]
+                    .iter()
+                    .copied()
+                    .filter(|(t, _)| *t >= from && *t <= to)
+                    .collect();
+                out.after.0 += seen.iter().filter(|(t, _)| *t >= back.settled).count();
+                if let Some(w) = seen.windows(2).find(|w| w[0].1 != w[1].1) {
+                    let gap = w[1].0.saturating_duration_since(w[0].0);
+                    out.switch
+                        .push(u32::try_from(gap.as_millis()).unwrap_or(u32::MAX));
+                }
+                let times: Vec<Instant> = sources[agent].iter().map(|(t, _)| *t).collect();
+                // The last poll before the window, then those inside it, then its end.
+                let first = times.partition_point(|&t| t < from).saturating_sub(1);
+                let inside: Vec<Instant> = times[first..]
+                    .iter()
+                    .copied()
+                    .filter(|&t| t <= to)
+                    .collect();
+                polls += inside.iter().filter(|&&t| t >= from).count();
+                let mut points = inside;
+                points.push(to);
+                let largest = points
+                    .windows(2)
+                    .map(|w| w[1].saturating_duration_since(w[0]))
+                    .max()
+                    .unwrap_or(to - from);
+                out.largest
+                    .push(u32::try_from(largest.as_millis()).unwrap_or(u32::MAX));
+            }
+            let expected = due * which(back).len() as f64;
+            out.after.1 += AFTER.as_secs_f64() / interval.as_secs_f64() * which(back).len() as f64;
+            out.polls += polls;
+            out.expected += expected;
+            out.each.push((polls, expected));
+        }
+        out.largest.sort_unstable();
+        out.switch.sort_unstable();
+        out
+    }
+
+    /// Report rows: received / due overall and per hand-back, largest gaps.
+    pub fn rows(&self, what: &str) -> Vec<Vec<String>> {
+        let share = |p: usize, e: f64| if e > 0.0 { p as f64 / e * 100.0 } else { 0.0 };
+        let each: Vec<String> = self
+            .each
+            .iter()
+            .map(|(p, e)| format!("{:.1}", share(*p, *e)))
+            .collect();
+        let ms = |v: Option<u32>| v.map_or("n/a".into(), |v| format!("{v} ms"));
+        vec![
+            vec![
+                format!("{what}: polls received / due (%), all hand-backs; each, %"),
+                format!(
+                    "{} / {:.0} ({:.1} %); {}",
+                    self.polls,
+                    self.expected,
+                    share(self.polls, self.expected),
+                    each.join(" ")
+                ),
+            ],
+            vec![
+                format!("{what}: from the share settled on, polls received / due"),
+                format!(
+                    "{} / {:.0} ({:.1} %)",
+                    self.after.0,
+                    self.after.1,
+                    share(self.after.0, self.after.1)
+                ),
+            ],
+            vec![
+                format!("{what}: gap where the poller changed, p50 / p99 / max"),
+                format!(
+                    "{} / {} / {} (over {} changes)",
+                    ms(percentile(&self.switch, 0.5)),
+                    ms(percentile(&self.switch, 0.99)),
+                    ms(self.switch.last().copied()),
+                    self.switch.len()
+                ),
+            ],
+            vec![
+                format!("{what}: each agent's largest gap, p50 / p99 / max"),
+                format!(
+                    "{} / {} / {} (over {} agent-hand-backs)",
+                    ms(percentile(&self.largest, 0.5)),
+                    ms(percentile(&self.largest, 0.99)),
+                    ms(self.largest.last().copied()),
+                    self.largest.len()
+                ),
+            ],
+        ]
+    }
+}
+
+/// Writes, for a kept run, every hand-back's moved agents and the requests each received over
+/// the watched while (ms after `t0`, and the port they came from), to look at one by one:
+/// `hand_backs.tsv` with lines `round agent restarted_ms settled_ms at_ms port`.
+pub fn write_polls(
+    path: &std::path::Path,
+    hand_backs: &[HandBack],
+    sources: &[Vec<(Instant, u16)>],
+    t0: Instant,
+) -> std::io::Result<()> {
+    use std::io::Write;
+    let ms = |t: Instant| t.saturating_duration_since(t0).as_millis();
+    let mut out = std::io::BufWriter::new(std::fs::File::create(path)?);
+    for (round, back) in hand_backs.iter().enumerate() {
+        let (from, to) = (back.restarted - AFTER, back.settled + AFTER);
+        for &agent in &back.moved {
+            for &(at, port) in sources[agent]
+                .iter()
+                .filter(|(t, _)| *t >= from && *t <= to)
+            {
+                writeln!(
+                    out,
+                    "{round}\t{agent}\t{}\t{}\t{}\t{port}",
+                    ms(back.restarted),
+                    ms(back.settled),
+                    ms(at)
+                )?;
+            }
+        }
+    }
+    out.flush()
+}
