@@ -50,6 +50,15 @@ impl AgentRuntime {
         }
     }
 
+    /// Starts from the cursor and health read for it already (`None`: its first poll reads
+    /// them).
+    pub fn starting_from(self, last: Option<(Option<String>, AgentHealth)>) -> AgentRuntime {
+        AgentRuntime {
+            last: std::sync::Mutex::new(last),
+            ..self
+        }
+    }
+
     pub fn token(&self) -> Option<&str> {
         self.token.as_deref()
     }
@@ -353,11 +362,20 @@ async fn leave_out_stored(shared: &Shared, id: i64, tasks: &mut Vec<baton_core::
         return;
     }
     let reported = tasks.clone();
+    let started = std::time::Instant::now();
     match shared
         .read(move |s| s.tasks_stored_as_reported(id, &reported))
         .await
     {
-        Ok(stored) => tasks.retain(|task| !stored.contains(&task.id)),
+        Ok(stored) => {
+            tracing::debug!(
+                reported = tasks.len(),
+                stored = stored.len(),
+                took_ms = started.elapsed().as_millis(),
+                "first poll: the tasks stored as reported read first"
+            );
+            tasks.retain(|task| !stored.contains(&task.id));
+        }
         Err(err) => tracing::debug!(error = %err, "cannot read the stored tasks first"),
     }
 }

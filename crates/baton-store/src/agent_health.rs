@@ -2,6 +2,8 @@
 //! error): written after each poll (a group's agents in one statement on PostgreSQL, with a
 //! change for the feed when what a person sees moves), read by the views.
 
+use std::collections::HashMap;
+
 use baton_core::agent::AgentHealth;
 
 use crate::changes::ChangeKind;
@@ -10,7 +12,15 @@ use crate::db::{params, Db, Row, RowsSql};
 use crate::error::{Result, StoreError};
 use crate::Store;
 
-/// Reads the health columns starting at column `at`.
+/// The health columns of `agents`, in the order [`read_health`] reads them.
+macro_rules! health_columns {
+    () => {
+        "reachability, last_success_at, last_attempt_at, latency_ms, consecutive_failures, \
+         last_error, last_error_at"
+    };
+}
+
+/// Reads the health columns ([`health_columns`]) starting at column `at`.
 pub(crate) fn read_health(row: &Row<'_>, at: usize) -> Result<AgentHealth> {
     let failures: i64 = row.get(at + 4)?;
     Ok(AgentHealth {
@@ -62,12 +72,26 @@ impl Store {
 
     /// An agent's health; [`AgentHealth::default`] until the first poll is recorded.
     pub fn health(&self, id: i64) -> Result<AgentHealth> {
-        let stmt_sql = "SELECT reachability, last_success_at, last_attempt_at, latency_ms,
-                    consecutive_failures, last_error, last_error_at
-               FROM agents WHERE id = ?1";
+        let stmt_sql = concat!("SELECT ", health_columns!(), " FROM agents WHERE id = ?1");
         self.db
             .query_opt(stmt_sql, params![id], |row| read_health(row, 0))?
             .ok_or(StoreError::AgentNotFound(id))
+    }
+
+    /// Every agent's cursor ([`Store::cursor`]) and health ([`Store::health`]), by id, in one
+    /// read: what the pollers of the agents a watcher takes over start from, rather than
+    /// each reading its own (500 agents taken were 1,000 reads before their first requests).
+    pub fn cursors_and_healths(&self) -> Result<HashMap<i64, (Option<String>, AgentHealth)>> {
+        let mut found = HashMap::new();
+        self.db.query_each(
+            concat!("SELECT ", health_columns!(), ", cursor, id FROM agents"),
+            params![],
+            |row| {
+                found.insert(row.get(8)?, (row.get(7)?, read_health(row, 0)?));
+                Ok(())
+            },
+        )?;
+        Ok(found)
     }
 }
 

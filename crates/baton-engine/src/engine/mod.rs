@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
-use baton_core::agent::AgentConfig;
+use baton_core::agent::{AgentConfig, AgentHealth};
 use baton_core::views::{ChangeEvent, SecretsStatus};
 use baton_store::StoreHandle;
 use tokio::sync::broadcast;
@@ -154,7 +154,10 @@ impl Engine {
         }
         let _admin = self.inner.admin.lock().await;
         self.inner.stopped.store(false, Ordering::SeqCst);
-        let agents = self.shared().read(|s| s.agents()).await?;
+        let (agents, mut lasts) = self
+            .shared()
+            .read(|s| Ok((s.agents()?, s.cursors_and_healths()?)))
+            .await?;
         let agents: Vec<AgentConfig> = agents
             .into_iter()
             .filter(|agent| agent.adapter.is_polled())
@@ -163,7 +166,9 @@ impl Engine {
         for agent in agents {
             if !self.pollers().contains_key(&agent.id) {
                 let token = self.read_token(&agent).await;
-                self.spawn_poller(agent, token, FirstPoll::Spread).await;
+                let last = lasts.remove(&agent.id);
+                self.spawn_poller_from(agent, token, FirstPoll::Spread, last)
+                    .await;
             }
         }
         self.inner.background.start(self.shared(), head);
@@ -284,6 +289,18 @@ impl Engine {
         token: Result<Option<String>, String>,
         first: FirstPoll,
     ) {
+        self.spawn_poller_from(config, token, first, None).await;
+    }
+
+    /// [`Engine::spawn_poller`] with the agent's stored cursor and health read already (for
+    /// many agents at once: `Store::cursors_and_healths`), so its first poll reads neither.
+    async fn spawn_poller_from(
+        &self,
+        config: AgentConfig,
+        token: Result<Option<String>, String>,
+        first: FirstPoll,
+        last: Option<(Option<String>, AgentHealth)>,
+    ) {
         if self.inner.stopped.load(Ordering::SeqCst)
             || !config.adapter.is_polled()
             || !self.config().watching
@@ -297,7 +314,7 @@ impl Engine {
             return;
         }
         let id = config.id;
-        let runtime = Arc::new(AgentRuntime::new(config, token));
+        let runtime = Arc::new(AgentRuntime::new(config, token).starting_from(last));
         let poller = Poller::spawn(Arc::clone(self.shared()), runtime, first);
         let old = self.pollers().insert(id, poller);
         if let Some(old) = old {

@@ -230,10 +230,15 @@ impl Engine {
                 .collect()
         };
         if !missing.is_empty() {
-            let agents = shared.read(|s| s.agents()).await?;
+            // One read for all: read now, after the take, nobody else writes them any more
+            // (the giver's writes on the way are refused by their fence).
+            let (agents, mut lasts) = shared
+                .read(|s| Ok((s.agents()?, s.cursors_and_healths()?)))
+                .await?;
             for agent in agents.into_iter().filter(|a| missing.contains(&a.id)) {
                 let token = self.read_token(&agent).await;
-                self.spawn_poller(agent, token, first).await;
+                let last = lasts.remove(&agent.id);
+                self.spawn_poller_from(agent, token, first, last).await;
             }
         }
         let took = holds.difference(&had).count();

@@ -180,6 +180,26 @@ fn health_is_default_until_recorded_and_round_trips() {
 }
 
 #[test]
+fn cursors_and_healths_are_every_agents_in_one_read() {
+    let (mut store, id) = store_with_agent();
+    let other = store.add_agent(&draft("Writer")).unwrap().id;
+    store.ingest(id, &some_data(), t(1)).unwrap();
+    let down = AgentHealth::default().failed(t(2), "HTTP 503");
+    store.record_health(other, &down).unwrap();
+    let all = store.cursors_and_healths().unwrap();
+    assert_eq!(all.len(), 2);
+    for agent in [id, other] {
+        assert_eq!(
+            all[&agent],
+            (store.cursor(agent).unwrap(), store.health(agent).unwrap()),
+            "as read one by one"
+        );
+    }
+    assert_eq!(all[&id].0.as_deref(), Some("c2"));
+    assert_eq!(all[&other], (None, down));
+}
+
+#[test]
 fn a_health_from_an_earlier_attempt_does_not_overwrite_a_later_one() {
     let (mut store, id) = store_with_agent();
     let later = AgentHealth::default().succeeded(t(10), 5);
