@@ -388,7 +388,11 @@ mod tests {
     use baton_core::protocol::{AgentInfo, StatusDocument, Task};
     use baton_core::task::TaskState;
 
-    use crate::{Engine, EngineConfig, MemoryTokens, StoreHandle};
+    use baton_store::StoreHandle;
+
+    use crate::config::EngineConfig;
+    use crate::secrets::MemoryTokens;
+    use crate::shared::Shared;
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_pollers_first_write_leaves_out_the_tasks_stored_as_reported() {
@@ -411,7 +415,7 @@ mod tests {
                 Ok(id)
             })
             .unwrap();
-        let engine = Engine::new(
+        let shared = Shared::new(
             store,
             Arc::new(MemoryTokens::new(None)),
             EngineConfig::default(),
@@ -422,7 +426,7 @@ mod tests {
             Task::new("moved", "Moved", TaskState::Completed),
             Task::new("new", "New", TaskState::Submitted),
         ];
-        super::leave_out_stored(engine.shared(), id, &mut reported).await;
+        super::leave_out_stored(&shared, id, &mut reported).await;
         let ids: Vec<&str> = reported.iter().map(|t| t.id.as_str()).collect();
         assert_eq!(ids, ["moved", "new"]);
     }

@@ -43,6 +43,24 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
+    pub fn new(store: StoreHandle, tokens: Arc<dyn TokenStore>, config: EngineConfig) -> Shared {
+        let fetcher = Fetcher::new(config.body_cap_bytes, config.max_redirects);
+        Shared {
+            reads: Semaphore::new(store.reader_count()),
+            store,
+            tokens,
+            config,
+            fetcher,
+            bus: Bus::new(),
+            profiles: Default::default(),
+            quiet: Default::default(),
+            new_events: watch::Sender::new(0),
+            store_health: Default::default(),
+            sharing: Default::default(),
+            decided_elsewhere: Default::default(),
+        }
+    }
+
     /// Runs a read on a reader connection, on a blocking thread (at most as many at once as
     /// there are reader connections).
     pub async fn read<T: Send + 'static>(

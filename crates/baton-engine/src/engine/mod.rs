@@ -19,10 +19,8 @@ mod ratelimits;
 mod sharing;
 
 use crate::background::Background;
-use crate::bus::Bus;
 pub use crate::config::{EngineConfig, TokenUpdate, DEFAULT_MAX_REDIRECTS};
 use crate::error::EngineError;
-use crate::fetch::Fetcher;
 use crate::poll::{poll, AgentRuntime, PollOutcome, StopSignal};
 use crate::poller::{FirstPoll, Poller};
 use crate::secrets::TokenStore;
@@ -60,23 +58,9 @@ impl std::fmt::Debug for Engine {
 impl Engine {
     /// Builds the engine; nothing polls until [`Engine::start_all`] or [`Engine::add_agent`].
     pub fn new(store: StoreHandle, tokens: Arc<dyn TokenStore>, config: EngineConfig) -> Engine {
-        let fetcher = Fetcher::new(config.body_cap_bytes, config.max_redirects);
         Engine {
             inner: Arc::new(Inner {
-                shared: Arc::new(Shared {
-                    reads: tokio::sync::Semaphore::new(store.reader_count()),
-                    store,
-                    tokens,
-                    config,
-                    fetcher,
-                    bus: Bus::new(),
-                    profiles: Default::default(),
-                    quiet: Default::default(),
-                    new_events: tokio::sync::watch::Sender::new(0),
-                    store_health: Default::default(),
-                    sharing: Default::default(),
-                    decided_elsewhere: Default::default(),
-                }),
+                shared: Arc::new(Shared::new(store, tokens, config)),
                 pollers: Mutex::new(HashMap::new()),
                 stopped: AtomicBool::new(false),
                 admin: tokio::sync::Mutex::new(()),

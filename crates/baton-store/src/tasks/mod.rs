@@ -12,16 +12,9 @@ use crate::error::Result;
 use crate::Store;
 
 mod stored;
-pub(crate) use stored::{stored_tasks_reads, upsert_task, upsert_task_known, StoredTasks};
-
-/// A task's detail, where it is kept: in the row, or once in `texts` when long (a macro, so
-/// that queries can `concat!` it).
-macro_rules! task_detail {
-    () => {
-        "coalesce(detail, (SELECT body FROM texts WHERE texts.id = detail_text))"
-    };
-}
-pub(crate) use task_detail;
+pub(crate) use stored::{
+    stored_tasks_reads, task_detail, upsert_task, upsert_task_known, StoredTasks,
+};
 
 const CARD_SELECT: &str = concat!(
     "SELECT t.agent_id, a.name, t.task_id, t.title, t.state, t.state_since, t.updated_at,

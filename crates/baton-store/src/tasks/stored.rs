@@ -14,7 +14,14 @@ use crate::db::{params, Db, KeyedIn, ReadAhead, ReadRows, RowValues, RowsSql, Va
 use crate::error::Result;
 use crate::{texts, Store};
 
-use super::task_detail;
+/// A task's detail, where it is kept: in the row, or once in `texts` when long (a macro, so
+/// that queries can `concat!` it).
+macro_rules! task_detail {
+    () => {
+        "coalesce(detail, (SELECT body FROM texts WHERE texts.id = detail_text))"
+    };
+}
+pub(crate) use task_detail;
 
 /// A task as a poll stores it (a group's tasks in one statement on PostgreSQL).
 static UPSERT_TASK: RowsSql = RowsSql {
