@@ -59,6 +59,13 @@ impl AgentRuntime {
         }
     }
 
+    /// When the agent was last polled, as the cursor and health it starts from say (None when
+    /// not read yet, or never polled).
+    pub fn last_attempt(&self) -> Option<chrono::DateTime<Utc>> {
+        let last = self.last.lock().unwrap_or_else(|p| p.into_inner());
+        last.as_ref().and_then(|(_, health)| health.last_attempt_at)
+    }
+
     pub fn token(&self) -> Option<&str> {
         self.token.as_deref()
     }

@@ -5,6 +5,7 @@
 
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
 use tokio::time::Instant;
 
 /// When the poll after the one `due` comes, `delay_ms` later (the interval, a backoff, or a
@@ -20,9 +21,38 @@ pub(crate) fn next_due(due: Instant, delay_ms: u64, asked_pause: bool, now: Inst
     }
 }
 
+/// In how many ms the first poll of an agent taken over from another watcher is due, that
+/// watcher's last poll of it (as stored) at `last_attempt`: an interval after that poll, so the
+/// hand-over keeps the agent's place in the interval (no poll missed nor doubled, and the
+/// taker's polls as spread out as the giver's). None when that moment is past or unknown: the
+/// agent is overdue (its watcher died), poll it at once. A `last_attempt` ahead of this
+/// machine's clock counts as just now.
+pub(crate) fn taken_over_due_in(
+    last_attempt: Option<DateTime<Utc>>,
+    interval_ms: u64,
+    now: DateTime<Utc>,
+) -> Option<u64> {
+    let since = u64::try_from((now - last_attempt?).num_milliseconds().max(0)).ok()?;
+    (since < interval_ms).then(|| interval_ms - since)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_agent_taken_over_is_polled_an_interval_after_its_last_poll_or_at_once() {
+        let now = DateTime::from_timestamp(1_800_000_000, 0).unwrap();
+        let ago = |ms| Some(now - chrono::Duration::milliseconds(ms));
+        // Handed back 300 ms after the giver's poll: the taker's comes 700 ms later, on time.
+        assert_eq!(taken_over_due_in(ago(300), 1_000, now), Some(700));
+        // Its watcher died seconds ago, or it was never polled: at once.
+        assert_eq!(taken_over_due_in(ago(7_000), 1_000, now), None);
+        assert_eq!(taken_over_due_in(ago(1_000), 1_000, now), None);
+        assert_eq!(taken_over_due_in(None, 1_000, now), None);
+        // The giver's clock a little ahead of this one: an interval from now, no sooner.
+        assert_eq!(taken_over_due_in(ago(-250), 1_000, now), Some(1_000));
+    }
 
     const MS: Duration = Duration::from_millis(1);
 

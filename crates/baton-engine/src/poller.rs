@@ -4,12 +4,13 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use chrono::Utc;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tracing::Instrument;
 
 use crate::poll::{poll, AgentRuntime, PollOutcome, StopSignal};
-use crate::poll_schedule::next_due;
+use crate::poll_schedule::{next_due, taken_over_due_in};
 use crate::shared::Shared;
 use crate::watch_share::Right;
 
@@ -26,9 +27,10 @@ pub(crate) enum FirstPoll {
     /// At the agent's place in the interval (`start_offset_ms`), so that a fleet started
     /// together is not polled in one burst.
     Spread,
-    /// At once, then at its place in the interval: the agent was taken over from a watcher that
-    /// stopped polling it, and may be overdue.
-    AtOnce,
+    /// Taken over from another watcher: an interval after that watcher's last poll of it, so
+    /// its place in the interval stays (a hand-back); at once when that is past (the watcher
+    /// died or was cut off: the agent is overdue), then at its place in the spread.
+    TakenOver,
 }
 
 impl Poller {
@@ -77,10 +79,14 @@ async fn run(
     } else {
         0
     };
-    // Taken over: poll now, and the next time at the agent's place in the spread.
     let (first, mut then_spread) = match first_poll {
         FirstPoll::Spread => (spread, None),
-        FirstPoll::AtOnce => (0, Some(spread).filter(|s| *s > 0)),
+        FirstPoll::TakenOver => match taken_over_due_in(agent.last_attempt(), interval, Utc::now())
+        {
+            Some(due_in) => (due_in, None),
+            // Overdue: poll now, and the next time at the agent's place in the spread.
+            None => (0, Some(spread).filter(|s| *s > 0)),
+        },
     };
     let mut failures: u32 = 0;
     tracing::debug!(

@@ -202,6 +202,50 @@ async fn an_agent_taken_over_from_a_watcher_that_stopped_is_polled_at_once() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_agent_handed_over_keeps_its_place_in_the_interval() {
+    let fleet = busy_fleet(1).await;
+    let engine = engine_with(EngineConfig {
+        sharing: Some(Sharing::this_process(1_200, Some("w1".into()))),
+        spread_start: true,
+        ..test_config()
+    });
+    let url = fleet.agents()[0].base_url.clone();
+    let agent = slow_agent(&engine, &url);
+    // Another watcher holds it for 3 s and polled it just now (its interval: ten minutes).
+    let giver = WatcherSpec {
+        name: "w0".into(),
+        host: "elsewhere".into(),
+        pid: 1,
+    };
+    let polled = baton_core::agent::AgentHealth::default().succeeded(chrono::Utc::now(), 5);
+    engine
+        .store()
+        .write_blocking(move |s| {
+            let w0 = s.join_watchers(&giver, 3_000)?;
+            s.heartbeat(&giver, w0, 3_000, false)?;
+            s.record_health(agent, &polled)
+        })
+        .unwrap();
+    let mut notes = engine.subscribe_sharing();
+    engine.start_all().await.unwrap();
+    let took = wait_note(&mut notes, "holds", "took 1").await;
+    assert!(
+        took.message.contains("polls 1 agent(s)"),
+        "{}",
+        took.message
+    );
+    // Not at once: its next poll is ten minutes after the last one, whoever makes it.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(
+        fleet.poll_count(0),
+        0,
+        "polled at once, though the watcher before polled it seconds ago"
+    );
+    engine.shutdown().await;
+    fleet.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_heartbeat_that_came_back_late_is_followed_by_the_next_at_once_and_says_so() {
     // A heartbeat every 5 s; the term lets one take 13 s before the watcher stops itself,
     // and one over 6.5 s is reported.

@@ -322,8 +322,9 @@ async fn heartbeats(engine: Engine, id: i64, sharing: Sharing, mut stopped: watc
             return;
         };
         // Agents taken now were another watcher's (it died, was cut off or gave them back):
-        // polled at once, so a takeover costs the lease's term and a heartbeat, not also up to
-        // an interval.
+        // polled an interval after its last poll of them, at once when that is past, so a
+        // takeover costs the lease's term and a heartbeat, not also up to an interval, and a
+        // hand-back keeps each agent's place in the interval.
         let sent = Instant::now();
         // The next is due a period after this one was sent: one that comes back late is
         // followed at once (the term's margin is there to catch up), not a period later. A
@@ -333,7 +334,7 @@ async fn heartbeats(engine: Engine, id: i64, sharing: Sharing, mut stopped: watc
         if on_time {
             next = sent + every;
         }
-        let beat = engine.beat(id, &sharing, FirstPoll::AtOnce);
+        let beat = engine.beat(id, &sharing, FirstPoll::TakenOver);
         match within_term(&engine, &last_error, &mut stopped, beat).await {
             None => return,
             Some(Ok(took)) => {
