@@ -18,7 +18,8 @@
 //! killed watcher starts again and the next round waits until the agents are shared out again.
 //!
 //! It prints the polls made and their lateness at the agents in the steady stretches (the
-//! failovers left out), the CPU of each watcher and of the server (from /proc), the failover
+//! failovers left out), each hand-back (the restarted watcher taking its share back:
+//! `hand_back.rs`), the CPU of each watcher and of the server (from /proc), the failover
 //! times (p50 / p90 / p99 / max) and what the watchers said about their leases. It asserts
 //! nothing: exit 0 whatever the figures, 2 when the harness itself fails.
 
