@@ -150,30 +150,44 @@ fn slow_agent(engine: &baton_engine::Engine, url: &str) -> i64 {
     id
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_agent_taken_over_from_a_watcher_that_stopped_is_polled_at_once() {
-    let fleet = busy_fleet(1).await;
-    // Polls spread over their interval, as `baton watch` does; a heartbeat every 200 ms.
-    let engine = engine_with(EngineConfig {
+/// A watcher whose polls are spread over their interval, as `baton watch`'s are; a heartbeat
+/// every 200 ms.
+fn spread_watcher() -> baton_engine::Engine {
+    engine_with(EngineConfig {
         sharing: Some(Sharing::this_process(1_200, Some("w1".into()))),
         spread_start: true,
         ..test_config()
-    });
-    let url = fleet.agents()[0].base_url.clone();
-    let agent = slow_agent(&engine, &url);
-    // Another watcher holds it for 5 s and is never heard from again (killed).
-    let gone = WatcherSpec {
+    })
+}
+
+/// Another watcher, on another machine, joins the engine's store and takes every agent for
+/// `term_ms`; what it holds.
+fn held_by_another_watcher(
+    engine: &baton_engine::Engine,
+    term_ms: i64,
+) -> baton_store::watch_leases::Holdings {
+    let other = WatcherSpec {
         name: "w0".into(),
         host: "elsewhere".into(),
         pid: 1,
     };
-    let held = engine
+    engine
         .store()
         .write_blocking(move |s| {
-            let w0 = s.join_watchers(&gone, 5_000)?;
-            s.heartbeat(&gone, w0, 5_000, false)
+            let w0 = s.join_watchers(&other, term_ms)?;
+            s.heartbeat(&other, w0, term_ms, false)
         })
-        .unwrap();
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_agent_taken_over_from_a_watcher_that_stopped_is_polled_at_once() {
+    let fleet = busy_fleet(1).await;
+    let engine = spread_watcher();
+    let url = fleet.agents()[0].base_url.clone();
+    let agent = slow_agent(&engine, &url);
+    // Another watcher holds it for 5 s and is never heard from again (killed).
+    let held = held_by_another_watcher(&engine, 5_000);
     assert_eq!(held.agents, vec![(agent, 1)]);
     let mut notes = engine.subscribe_sharing();
     engine.start_all().await.unwrap();
@@ -204,27 +218,16 @@ async fn an_agent_taken_over_from_a_watcher_that_stopped_is_polled_at_once() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_agent_handed_over_keeps_its_place_in_the_interval() {
     let fleet = busy_fleet(1).await;
-    let engine = engine_with(EngineConfig {
-        sharing: Some(Sharing::this_process(1_200, Some("w1".into()))),
-        spread_start: true,
-        ..test_config()
-    });
+    let engine = spread_watcher();
     let url = fleet.agents()[0].base_url.clone();
     let agent = slow_agent(&engine, &url);
     // Another watcher holds it for 3 s and polled it just now (its interval: ten minutes).
-    let giver = WatcherSpec {
-        name: "w0".into(),
-        host: "elsewhere".into(),
-        pid: 1,
-    };
+    let held = held_by_another_watcher(&engine, 3_000);
+    assert_eq!(held.agents, vec![(agent, 1)]);
     let polled = baton_core::agent::AgentHealth::default().succeeded(chrono::Utc::now(), 5);
     engine
         .store()
-        .write_blocking(move |s| {
-            let w0 = s.join_watchers(&giver, 3_000)?;
-            s.heartbeat(&giver, w0, 3_000, false)?;
-            s.record_health(agent, &polled)
-        })
+        .write_blocking(move |s| s.record_health(agent, &polled))
         .unwrap();
     let mut notes = engine.subscribe_sharing();
     engine.start_all().await.unwrap();

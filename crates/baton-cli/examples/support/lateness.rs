@@ -69,13 +69,7 @@ pub fn lateness_in(
         }
         let mut largest = 0;
         for &(settled, end) in stretches {
-            // The last poll before the stretch opens, then every poll inside it.
-            let first = agent.partition_point(|&t| t < settled).saturating_sub(1);
-            let points: Vec<Instant> = agent[first..]
-                .iter()
-                .copied()
-                .filter(|&t| t <= end)
-                .collect();
+            let points = around(agent, settled, end);
             out.polls += points.iter().filter(|&&t| t >= settled).count();
             for pair in points.windows(2) {
                 let gap = ms(pair[1] - pair[0]);
@@ -191,6 +185,14 @@ pub fn by_minute(
             }
         })
         .collect()
+}
+
+/// Of one agent's polls (in order), the last before `from`, then every one up to `to`: the
+/// points its gaps over `[from, to]` run between.
+pub fn around(polls: &[Instant], from: Instant, to: Instant) -> &[Instant] {
+    let first = polls.partition_point(|&t| t < from).saturating_sub(1);
+    let end = polls.partition_point(|&t| t <= to);
+    &polls[first..end.max(first)]
 }
 
 /// Polls received in each whole `bucket` of `[from, to)` (a shorter one left at the end is not

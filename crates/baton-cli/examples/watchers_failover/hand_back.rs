@@ -6,6 +6,7 @@
 
 use std::time::{Duration, Instant};
 
+use crate::support::lateness::around;
 use crate::support::percentile;
 
 /// How long after the share settled a hand-back is watched.
@@ -63,14 +64,8 @@ impl Moves {
                 }
                 let times: Vec<Instant> = sources[agent].iter().map(|(t, _)| *t).collect();
                 // The last poll before the window, then those inside it, then its end.
-                let first = times.partition_point(|&t| t < from).saturating_sub(1);
-                let inside: Vec<Instant> = times[first..]
-                    .iter()
-                    .copied()
-                    .filter(|&t| t <= to)
-                    .collect();
-                polls += inside.iter().filter(|&&t| t >= from).count();
-                let mut points = inside;
+                let mut points = around(&times, from, to).to_vec();
+                polls += points.iter().filter(|&&t| t >= from).count();
                 points.push(to);
                 let largest = points
                     .windows(2)
