@@ -19,6 +19,7 @@ macro_rules! health_columns {
          last_error, last_error_at"
     };
 }
+pub(crate) use health_columns;
 
 /// Reads the health columns ([`health_columns`]) starting at column `at`.
 pub(crate) fn read_health(row: &Row<'_>, at: usize) -> Result<AgentHealth> {

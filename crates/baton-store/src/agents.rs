@@ -7,15 +7,17 @@ use baton_core::agent::{AgentConfig, AgentDraft};
 use baton_core::views::AgentRow;
 use chrono::Utc;
 
-use crate::agent_health::read_health;
+use crate::agent_health::{health_columns, read_health};
 use crate::codec::{adapter_str, from_sql_int, parse_adapter, parse_agent_state, ts};
 use crate::error::{Result, StoreError};
 use crate::Store;
 
 const CONFIG_COLS: &str = "id, name, base_url, poll_interval_ms, timeout_ms, adapter, has_token";
-const ROW_COLS: &str = "id, name, base_url, poll_interval_ms, timeout_ms, adapter, has_token, \
-     reachability, last_success_at, last_attempt_at, latency_ms, consecutive_failures, \
-     last_error, last_error_at, remote_id, remote_name, remote_version, remote_state, remote_detail";
+const ROW_COLS: &str = concat!(
+    "id, name, base_url, poll_interval_ms, timeout_ms, adapter, has_token, ",
+    health_columns!(),
+    ", remote_id, remote_name, remote_version, remote_state, remote_detail"
+);
 
 pub(crate) use baton_core::agent::name_key;
 
