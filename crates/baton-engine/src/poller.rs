@@ -111,9 +111,11 @@ async fn run(
             }
             Some(PollOutcome::Fenced(why)) => {
                 // The heartbeat's next round stops or restarts this poller as the leases say. The
-                // store refusing a lease this watcher believes it holds is news; one it gave back
-                // (another watcher joined) or knows it lost (cut off, said already) is not.
-                let believed = shared.sharing.agent(agent.config.id) != Right::NotHeld;
+                // store refusing a lease this watcher believes it holds is news; one it offered
+                // (another watcher joined and took it) or knows it lost (cut off, said already)
+                // is not.
+                let believed = shared.sharing.agent(agent.config.id) != Right::NotHeld
+                    && !shared.sharing.offers(agent.config.id);
                 if why.starts_with("not stored") && believed {
                     shared.sharing.lose_agent(agent.config.id);
                     let name = &agent.config.name;

@@ -4,7 +4,7 @@
 //! ask it before they act and carry its fences into their writes; `engine/sharing.rs` keeps it
 //! up to date. An engine without sharing (the default) is alone: it acts on every agent.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -116,6 +116,9 @@ pub(crate) struct Held {
     pub watcher_id: i64,
     /// Agent id → epoch.
     pub agents: HashMap<i64, i64>,
+    /// Of those, the ones it offers the other watchers (over its share): polled until one
+    /// takes them, when this watcher's writes for them are refused, as planned.
+    pub offered: HashSet<i64>,
     /// The detectors' epoch, and since when this engine holds them.
     pub detectors: Option<(i64, DateTime<Utc>)>,
     /// After this instant, without a newer heartbeat, it acts on nothing.
@@ -195,6 +198,13 @@ impl ShareState {
         if let Some(held) = lock(&self.held).as_mut() {
             held.detectors = None;
         }
+    }
+
+    /// Does this watcher offer agent `id` to the others (another taking it is no news)?
+    pub fn offers(&self, id: i64) -> bool {
+        lock(&self.held)
+            .as_ref()
+            .is_some_and(|h| h.offered.contains(&id))
     }
 
     /// The store refused a write under agent `id`'s lease: another watcher polls it now.
@@ -352,6 +362,7 @@ mod tests {
         state.set(Held {
             watcher_id: 7,
             agents: HashMap::from([(1, 3)]),
+            offered: HashSet::new(),
             detectors: Some((2, Utc::now())),
             valid_until: Instant::now() + Duration::from_secs(60),
         });
@@ -369,6 +380,7 @@ mod tests {
         state.set(Held {
             watcher_id: 7,
             agents: HashMap::from([(1, 3)]),
+            offered: HashSet::new(),
             detectors: None,
             valid_until: Instant::now() - Duration::from_millis(1),
         });
@@ -400,6 +412,7 @@ mod tests {
         let held = |epoch| Held {
             watcher_id: 1,
             agents: HashMap::new(),
+            offered: HashSet::new(),
             detectors: Some((epoch, since)),
             valid_until: Instant::now() + Duration::from_secs(60),
         };

@@ -292,7 +292,7 @@ async fn a_watcher_joining_gets_its_share_at_once_not_at_the_next_heartbeats() {
     let dir = tempfile::tempdir().unwrap();
     let location = test_location(dir.path());
     // Heartbeats every 20 s: a hand-over waiting for them takes up to 40 s (the first watcher
-    // gives back at its next, the second takes at its next after that).
+    // offers at its next, the second takes at its next after that).
     let watcher = |name: &str| {
         Engine::new(
             StoreHandle::open_at(&location, 2).unwrap(),
@@ -315,7 +315,8 @@ async fn a_watcher_joining_gets_its_share_at_once_not_at_the_next_heartbeats() {
     let mut w2_notes = w2.subscribe_sharing();
     let joined = std::time::Instant::now();
     w2.start_all().await.unwrap();
-    // Its join wakes w1, which gives two back and says so; that wakes w2, which takes them.
+    // Its join wakes w1, which offers two and says so; that wakes w2, which takes them (and
+    // w1 then says it gave them back).
     wait_note(&mut w1_notes, "holds", "gave back 2").await;
     wait_note(&mut w2_notes, "holds", "took 2").await;
     let took = joined.elapsed();
@@ -325,5 +326,64 @@ async fn a_watcher_joining_gets_its_share_at_once_not_at_the_next_heartbeats() {
     );
     w2.shutdown().await;
     w1.shutdown().await;
+    fleet.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_agent_offered_to_a_watcher_that_joined_is_polled_until_that_watcher_takes_it() {
+    let fleet = busy_fleet(2).await;
+    let dir = tempfile::tempdir().unwrap();
+    let location = test_location(dir.path());
+    let engine = Engine::new(
+        StoreHandle::open_at(&location, 2).unwrap(),
+        Arc::new(MemoryTokens::new(None)),
+        EngineConfig {
+            sharing: Some(sharing("w1")),
+            ..test_config()
+        },
+    );
+    for agent in fleet.agents() {
+        store_agent(&engine, &draft(&agent.name, &agent.base_url, 250, 200));
+    }
+    let mut notes = engine.subscribe_sharing();
+    engine.start_all().await.unwrap();
+    wait_note(&mut notes, "holds", "polls 2 agent(s)").await;
+    // Another watcher (another machine, its own connection) joins, and takes nothing yet: w1,
+    // woken by the join, offers it the newer agent and polls it on meanwhile.
+    let other = WatcherSpec {
+        name: "w0".into(),
+        host: "elsewhere".into(),
+        pid: 1,
+    };
+    let mut elsewhere = baton_store::Store::open_at(&location).unwrap();
+    let w0 = elsewhere.join_watchers(&other, 3_600_000).unwrap();
+    wait_note(&mut notes, "holds", "offers 1 agent(s)").await;
+    let offered_at = fleet.poll_count(1);
+    assert!(
+        eventually(Duration::from_secs(10), || fleet.poll_count(1)
+            >= offered_at + 4)
+        .await,
+        "the agent offered was not polled on while nobody had taken it"
+    );
+    // w0 takes it: w1 stops polling it and says it gave it back; its polls refused by the
+    // take's fence are no news (no "fenced" note).
+    let taken = elsewhere.heartbeat(&other, w0, 3_600_000, false).unwrap();
+    assert_eq!(taken.agents.len(), 1);
+    let gave = wait_note(&mut notes, "holds", "gave back 1").await;
+    assert!(
+        gave.message.contains("polls 1 agent(s)"),
+        "{}",
+        gave.message
+    );
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let stopped_at = fleet.poll_count(1);
+    let kept_at = fleet.poll_count(0);
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(fleet.poll_count(1), stopped_at, "polled after w0 took it");
+    assert!(fleet.poll_count(0) > kept_at, "the agent kept is polled on");
+    while let Ok(note) = notes.try_recv() {
+        assert_ne!(note.kind, "fenced", "{}", note.message);
+    }
+    engine.shutdown().await;
     fleet.shutdown().await;
 }

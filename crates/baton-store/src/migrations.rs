@@ -92,6 +92,11 @@ const MIGRATION_SLICE: &[M<'static>] = &[
     M::up(include_str!(
         "../migrations/sqlite/0026_gentle_autovacuum.sql"
     )),
+    // A watcher over its share offers leases and polls them until another takes them (issue
+    // 33: agents moved between watchers lost a poll each).
+    M::up(include_str!(
+        "../migrations/sqlite/0027_watch_lease_offers.sql"
+    )),
 ];
 
 /// PostgreSQL's migrations: (the version it brings the store to, its SQL). The first is the
@@ -164,6 +169,12 @@ pub(crate) const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
     (
         26,
         include_str!("../migrations/postgres/0026_gentle_autovacuum.sql"),
+    ),
+    // A watcher over its share offers leases and polls them until another takes them (issue
+    // 33: agents moved between watchers lost a poll each).
+    (
+        27,
+        include_str!("../migrations/postgres/0027_watch_lease_offers.sql"),
     ),
 ];
 
@@ -424,7 +435,7 @@ mod tests {
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .unwrap();
         assert_eq!(version, LATEST_VERSION);
-        assert_eq!(LATEST_VERSION, 26);
+        assert_eq!(LATEST_VERSION, 27);
         let count = |sql: &str| -> i64 { conn.query_row(sql, [], |r| r.get(0)).unwrap() };
         assert_eq!(
             count("SELECT count(*) FROM agents WHERE name = 'Researcher' AND adapter = 'baton'"),

@@ -3,7 +3,8 @@
 //! (without waiting for the store's write lock) and, when something is to move, takes its
 //! share of the agents (`baton-store`'s `watch_leases`; waiting for that lock a period at
 //! most, else at the next heartbeat); after each heartbeat the pollers follow what it holds:
-//! one started for each agent it took, stopped for each it gave back or lost. When no
+//! one started for each agent it took, stopped for each another watcher took (what it
+//! offered: it polls that until then) or it lost. When no
 //! heartbeat reaches the store before its term runs out (the network is cut, the server
 //! gone), it stops acting at once, before the store's clock lets another watcher take over,
 //! and says so; its writes already on their way are refused in the store by their fence. A
@@ -11,7 +12,7 @@
 //! than half its margin says so (`lateness.rs`). Stopping the engine gives everything back at
 //! once.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use baton_store::watch_leases::Holdings;
 use chrono::Utc;
@@ -42,6 +43,7 @@ impl Engine {
                 shared.sharing.set(Held {
                     watcher_id: id,
                     agents: HashMap::new(),
+                    offered: HashSet::new(),
                     detectors: None,
                     valid_until: Instant::now(),
                 });
@@ -134,13 +136,14 @@ impl Engine {
             .write_urgent(move |s| s.renew_leases(id, ttl, detectors))
             .await?;
         let took = sent.elapsed();
-        if renewal.gave_back > 0 {
+        if renewal.offered > 0 {
             // The others' heartbeats wake on this change and take them now; not waited for (it
-            // queues for the store's write lock behind the polls).
+            // queues for the store's write lock behind the polls). Meanwhile this watcher
+            // polls them on.
             let shared = std::sync::Arc::clone(shared);
             tokio::spawn(async move {
-                if let Err(err) = shared.write(move |s| s.announce_given_back(id)).await {
-                    tracing::debug!(error = %err, "cannot say what this watcher gave back");
+                if let Err(err) = shared.write(move |s| s.announce_offered(id)).await {
+                    tracing::debug!(error = %err, "cannot say what this watcher offers");
                 }
             });
         }
@@ -194,9 +197,14 @@ impl Engine {
         });
         let had_detectors = before.as_ref().is_some_and(|h| h.detectors.is_some());
         let holds: BTreeSet<i64> = holdings.agents.iter().map(|(a, _)| *a).collect();
+        let offered: HashSet<i64> = holdings.offered.into_iter().collect();
+        let newly_offered = before.as_ref().map_or(offered.len(), |h| {
+            offered.iter().filter(|a| !h.offered.contains(a)).count()
+        });
         shared.sharing.set(Held {
             watcher_id: id,
             agents: holdings.agents.into_iter().collect(),
+            offered,
             detectors,
             valid_until,
         });
@@ -240,6 +248,14 @@ impl Engine {
                 let last = lasts.remove(&agent.id);
                 self.spawn_poller_from(agent, token, first, last).await;
             }
+        }
+        if newly_offered > 0 {
+            shared.sharing.note(
+                "holds",
+                format!(
+                    "watcher {id} offers {newly_offered} agent(s) to the other watchers (over its share): it polls them until one takes them"
+                ),
+            );
         }
         let took = holds.difference(&had).count();
         let gave = had.difference(&holds).count();

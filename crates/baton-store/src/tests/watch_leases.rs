@@ -53,7 +53,7 @@ pub(super) fn lapse(store: &Store, watcher: i64) {
         .unwrap();
 }
 
-fn agents_of(holdings: &Holdings) -> BTreeSet<i64> {
+pub(super) fn agents_of(holdings: &Holdings) -> BTreeSet<i64> {
     holdings.agents.iter().map(|(id, _)| *id).collect()
 }
 
@@ -75,12 +75,17 @@ fn two_watchers_share_the_agents_each_held_by_exactly_one() {
     let w1 = store.join_watchers(&spec("w1"), TTL).unwrap();
     assert_eq!(beat(&mut store, "w1", w1).agents.len(), 5);
     let w2 = store.join_watchers(&spec("w2"), TTL).unwrap();
-    // Nothing is free yet: w1 gives back what is over its share (3 of 5) at its next beat.
+    // Nothing is free yet: w1 offers what is over its share (3 of 5) at its next beat, and
+    // holds (polls) it until w2 takes it.
     assert!(beat(&mut store, "w2", w2).agents.is_empty());
-    let first = beat(&mut store, "w1", w1);
-    assert_eq!(first.agents.len(), 3);
+    let offering = beat(&mut store, "w1", w1);
+    assert_eq!(offering.agents.len(), 5);
+    assert_eq!(offering.offered, ids[3..]);
     let second = beat(&mut store, "w2", w2);
     assert_eq!(second.agents.len(), 2);
+    let first = beat(&mut store, "w1", w1);
+    assert_eq!(first.agents.len(), 3);
+    assert!(first.offered.is_empty());
     let (a, b) = (agents_of(&first), agents_of(&second));
     assert!(a.is_disjoint(&b), "{a:?} and {b:?}");
     // What goes back is the newest agents; what is taken, the oldest free ones.
@@ -93,7 +98,7 @@ fn two_watchers_share_the_agents_each_held_by_exactly_one() {
     // The detectors stay with the one that had them.
     assert_eq!(first.detectors, Some(1));
     assert_eq!(second.detectors, None);
-    // An agent given back and taken again is in its second epoch.
+    // An agent offered and taken is in its second epoch.
     assert!(second.agents.iter().all(|(_, epoch)| *epoch == 2));
     let leases = store.agent_leases().unwrap();
     assert_eq!(leases.len(), 5);
@@ -107,6 +112,38 @@ fn two_watchers_share_the_agents_each_held_by_exactly_one() {
     assert_eq!(view[0].agents.len() + view[1].agents.len(), 5);
     assert!(view[0].detectors && !view[1].detectors);
     assert_eq!(view[0].agents[0].1, "Agent 0");
+}
+
+#[test]
+fn an_offer_nobody_took_is_withdrawn_when_the_share_grows_back() {
+    let (mut store, ids) = with_agents(4);
+    let w1 = store.join_watchers(&spec("w1"), TTL).unwrap();
+    beat(&mut store, "w1", w1);
+    let w2 = store.join_watchers(&spec("w2"), TTL).unwrap();
+    let offering = beat(&mut store, "w1", w1);
+    assert_eq!(offering.offered, ids[2..]);
+    // w2 leaves before it takes anything: w1's share is every agent again, its offers go,
+    // and it never stopped holding them (same epochs: no poll of them was refused).
+    store.leave_watchers(w2).unwrap();
+    let kept = beat(&mut store, "w1", w1);
+    assert_eq!(kept.agents, offering.agents);
+    assert!(kept.offered.is_empty());
+    let offered: i64 = store
+        .db()
+        .query_row(
+            "SELECT count(*) FROM watch_leases WHERE offered_ms IS NOT NULL",
+            params![],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(offered, 0);
+    // A watcher joining later is offered them again.
+    let w3 = store.join_watchers(&spec("w3"), TTL).unwrap();
+    assert_eq!(beat(&mut store, "w1", w1).offered, ids[2..]);
+    assert_eq!(
+        agents_of(&beat(&mut store, "w3", w3)),
+        ids[2..].iter().copied().collect()
+    );
 }
 
 #[test]

@@ -6,7 +6,7 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use super::support::{doc, draft, fresh_store, t, write_event};
-use super::watch_leases::{lapse, spec};
+use super::watch_leases::{agents_of, lapse, spec};
 use super::writer::handle;
 use crate::db::params;
 use crate::watch_leases::Holdings;
@@ -66,31 +66,41 @@ fn a_renewal_extends_the_live_leases_and_asks_for_a_share_out_only_when_somethin
     let w2 = store.join_watchers(&spec("w2"), TTL).unwrap();
     let second = store.renew_leases(w2, TTL, true).unwrap();
     assert!(!second.reshare && second.holdings == Holdings::default());
-    // w1 holds more than its share (2 of 4): its renewal gives back the newest two itself,
-    // without the store's lock, and records no change (w2's taking them will).
+    // w1 holds more than its share (2 of 4): its renewal offers the newest two itself,
+    // without the store's lock, keeps holding (and polling) them, and records no change
+    // (w2's taking them will).
     let head = store.change_head().unwrap();
+    let old_fence = held.agent_fence(w1, ids[3]).unwrap();
     let over = store.renew_leases(w1, TTL, true).unwrap();
     assert!(!over.reshare);
-    assert_eq!(over.gave_back, 2);
-    assert_eq!(
-        over.holdings
-            .agents
-            .iter()
-            .map(|(a, _)| *a)
-            .collect::<Vec<_>>(),
-        ids[..2]
-    );
+    assert_eq!(over.offered, 2);
+    assert_eq!(over.holdings.agents, held.agents, "offered, still held");
+    assert_eq!(over.holdings.offered, ids[2..]);
     assert_eq!(store.change_head().unwrap(), head);
+    store.check_fence(&old_fence).unwrap();
+    // Offered once: the next renewals offer nothing new.
+    assert_eq!(store.renew_leases(w1, TTL, true).unwrap().offered, 0);
     assert_eq!(
         store.share_out(&spec("w1"), w1, TTL, true).unwrap(),
         over.holdings,
         "nothing more to move for w1"
     );
-    // Now two are free: w2 is asked to take them, and w1 has its share.
+    // Two are offered: w2 is asked to take them, and w1 has its share.
     assert!(store.renew_leases(w2, TTL, false).unwrap().reshare);
     assert!(!store.renew_leases(w1, TTL, true).unwrap().reshare);
     let taken = store.heartbeat(&spec("w2"), w2, TTL, false).unwrap();
-    assert_eq!(taken.agents.len(), 2);
+    assert_eq!(agents_of(&taken), ids[2..].iter().copied().collect());
+    assert!(taken.offered.is_empty());
+    assert!(taken.agents.iter().all(|(_, epoch)| *epoch == 2));
+    assert!(store.change_head().unwrap() > head, "the take is a change");
+    // w1's writes for them are refused from the take on; it holds its share.
+    assert!(store.check_fence(&old_fence).is_err());
+    let after = store.renew_leases(w1, TTL, true).unwrap();
+    assert_eq!(
+        agents_of(&after.holdings),
+        ids[..2].iter().copied().collect()
+    );
+    assert!(after.holdings.offered.is_empty() && after.offered == 0);
     assert!(!store.renew_leases(w2, TTL, false).unwrap().reshare);
     // A lapsed lease is not renewed: it is lost, and another takes it.
     store
@@ -212,14 +222,14 @@ fn on_postgres_a_heartbeat_renews_while_a_poll_holds_the_write_lock_and_a_takeov
         .expect("the heartbeat waited for the poll's write lock")
         .unwrap();
     assert_eq!(renewed, held);
-    // w2 comes alive (its renewal needs no lock either): w1 is over its share and gives one
-    // back, still without waiting.
+    // w2 comes alive (its renewal needs no lock either): w1 is over its share and offers one,
+    // still without waiting.
     other.renew_leases(w2, TTL, false).unwrap();
     let over = heartbeat_in_thread(&handle, "w1", w1)
         .recv_timeout(GENEROUS)
-        .expect("giving back waited for the poll's write lock")
+        .expect("offering waited for the poll's write lock")
         .unwrap();
-    assert_eq!(over.agents.len(), 2);
+    assert_eq!((over.agents.len(), over.offered.len()), (3, 1));
     assert_eq!(advisory_locks_held(&other), 1, "the poll still holds it");
 
     // w1 goes silent; w2's heartbeat is a takeover: it waits for the poll's commit (a fenced

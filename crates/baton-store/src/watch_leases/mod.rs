@@ -8,7 +8,7 @@
 //! off or paused past its term stores nothing once another holds the subject.
 //!
 //! Who holds a subject changes only under the store's write lock ([`crate::db::Db::begin_write`]):
-//! a heartbeat that takes, gives back or rejoins ([`Store::share_out`]), a watcher leaving. A
+//! a heartbeat that takes or rejoins ([`Store::share_out`]), a watcher leaving. A
 //! fenced write holds the lock too, so the lease it checked stays its own until it commits.
 //! A plain renewal ([`Store::renew_leases`], most heartbeats) does not wait for that lock: it
 //! only moves the expiry of the watcher's own live leases and its own row's heartbeat, rows
@@ -17,6 +17,12 @@
 //! the renewal and then sees the new expiry). A heartbeat's take waits for the lock only so
 //! long ([`Store::try_share_out`]): put off to the next heartbeat, it does not hold up the
 //! renewals behind it while a long write (a group of polls, a detector run) holds the lock.
+//!
+//! A watcher over its share (another joined) does not drop what is over it: it offers those
+//! leases (`offered_ms`) and goes on polling them until another watcher takes them, which a
+//! take does as it does a lapsed lease (the next epoch). The agent's polls pass from one
+//! watcher to the other with no gap between (make before break); the taker polls each an
+//! interval after the giver's last poll of it.
 
 mod held;
 mod renewal;
@@ -24,7 +30,7 @@ mod renewal;
 use std::time::Duration;
 
 pub use held::{agent_subject, Fence, Holdings, DETECTORS};
-use held::{give_back_over, holdings_in, FORGET_AFTER_MS, RENEW_LEASES_SQL, RENEW_ROW_SQL};
+use held::{holdings_in, offer_over, FORGET_AFTER_MS, RENEW_LEASES_SQL, RENEW_ROW_SQL};
 pub use renewal::Renewal;
 
 use crate::changes::{self, ChangeKind};
@@ -104,9 +110,10 @@ impl Store {
     /// A heartbeat that shares out, in one write under the store's write lock: watcher `id`'s
     /// row renewed (written again if it was forgotten), the leases it still holds renewed for
     /// `ttl_ms` (lapsed ones are not: they are lost), then its share of the agents taken from
-    /// those nobody holds (a share is the agents to poll over the live watchers, rounded up),
-    /// leases over its share released for the others, and the detectors' lease taken when it
-    /// is free and `detectors` is asked. Returns what it holds now.
+    /// those nobody holds or another watcher offers (a share is the agents to poll over the
+    /// live watchers, rounded up), leases over its share offered to the others (it polls them
+    /// until one takes them), and the detectors' lease taken when it is free and `detectors`
+    /// is asked. Returns what it holds now.
     pub fn share_out(
         &mut self,
         spec: &WatcherSpec,
@@ -185,35 +192,36 @@ impl Store {
             |r| r.get(0),
         )?;
         let share = (polled + live.max(1) - 1) / live.max(1);
-        let mine: Vec<i64> = tx.query_map(
-            "SELECT agent_id FROM watch_leases
-             WHERE watcher_id = ?1 AND agent_id IS NOT NULL AND expires_ms > clock_ms()
-             ORDER BY agent_id",
-            params![id],
-            |r| r.get(0),
-        )?;
-        let held = i64::try_from(mine.len()).unwrap_or(i64::MAX);
+        let mut before = holdings_in(&tx, id, rejoined)?;
+        let held = i64::try_from(before.agents.len()).unwrap_or(i64::MAX);
         // Both in one statement each, however many agents move: the heartbeat holds the
         // store's write lock meanwhile, and the other watchers' heartbeats wait for it (a
         // takeover of 67 agents was 67 round trips).
         if held < share {
-            // Free agents (no lease, or a lapsed one), the oldest first, up to its share: each
-            // with the next epoch.
+            // Up to its share, each with the next epoch: free agents (no lease, or a lapsed
+            // one) first, the oldest first, then those another watcher offers (it polls them
+            // until now; its writes are refused from here on by their fence).
             moved |= tx.execute(
                 "INSERT INTO watch_leases (subject, agent_id, watcher_id, epoch, expires_ms)
                  SELECT 'agent:' || a.id, a.id, ?1, 1, clock_ms() + ?2
                    FROM agents a LEFT JOIN watch_leases l ON l.agent_id = a.id
-                  WHERE a.adapter <> 'session' AND (l.subject IS NULL OR l.expires_ms <= clock_ms())
-                  ORDER BY a.id LIMIT ?3
+                  WHERE a.adapter <> 'session'
+                    AND (l.subject IS NULL OR l.expires_ms <= clock_ms()
+                         OR (l.offered_ms IS NOT NULL AND l.watcher_id <> ?1))
+                  ORDER BY CASE WHEN l.expires_ms > clock_ms() THEN 1 ELSE 0 END, a.id
+                  LIMIT ?3
                  ON CONFLICT (subject) DO UPDATE SET watcher_id = excluded.watcher_id,
-                        epoch = watch_leases.epoch + 1, expires_ms = excluded.expires_ms
-                 WHERE watch_leases.expires_ms <= clock_ms()",
+                        epoch = watch_leases.epoch + 1, expires_ms = excluded.expires_ms,
+                        offered_ms = NULL
+                 WHERE watch_leases.expires_ms <= clock_ms()
+                    OR (watch_leases.offered_ms IS NOT NULL
+                        AND watch_leases.watcher_id <> excluded.watcher_id)",
                 params![id, ttl_ms, share - held],
             )? > 0;
-        } else if held > share {
-            give_back_over(&tx, id, &mine, share)?;
-            moved = true;
         }
+        // What is over its share is offered (what is not, no longer): the others are woken to
+        // take it by the change recorded below.
+        moved |= offer_over(&tx, id, &mut before, share)? > 0;
         if detectors {
             moved |= claim_in(&tx, DETECTORS, None, id, ttl_ms)?;
         }

@@ -5,16 +5,17 @@
 //! expiry of its own live leases) and records no change (who holds what does not move), and
 //! it tells whether something is to move, which [`Store::share_out`] then does under the lock.
 //!
-//! One move it makes itself: giving back what is over its share (a watcher joined). That too
-//! writes only its own live leases (their expiry set to now), and waiting for the lock there
-//! was what cut watchers off after each join on a loaded machine (their renewals queued
-//! behind the give-back's wait). It records no change; the watcher then says what it gave
-//! back in a write of its own ([`Store::announce_given_back`]), not waited for, so that the
-//! others' change feeds wake their heartbeats to take those agents at once, rather than at
-//! their next heartbeat (a poll or two of each agent missed meanwhile).
+//! One thing it changes itself: offering what is over its share (a watcher joined). That too
+//! writes only its own live leases (their offer), and waiting for the lock there was what cut
+//! watchers off after each join on a loaded machine (their renewals queued behind the
+//! give-back's wait). The watcher keeps polling what it offers until another takes it under
+//! the lock ([`Store::share_out`], the next epoch). It records no change; the watcher then says
+//! what it offered in a write of its own ([`Store::announce_offered`]), not waited for, so
+//! that the others' change feeds wake their heartbeats to take those agents at once, rather
+//! than at their next heartbeat.
 
 use super::held::{
-    give_back_over, holdings_of, lease_row, Holdings, DETECTORS, FORGET_AFTER_MS, HOLDINGS_SQL,
+    holdings_of, lease_row, offer_over, Holdings, DETECTORS, FORGET_AFTER_MS, HOLDINGS_SQL,
     RENEW_LEASES_SQL, RENEW_ROW_SQL,
 };
 use crate::db::params;
@@ -30,13 +31,14 @@ pub struct Renewal {
     /// watcher holds fewer than its share, the detectors' lease free (when asked for), its
     /// row gone (forgotten), or watchers to forget. [`Store::share_out`] next.
     pub reshare: bool,
-    /// Agents given back (over its share), no longer in `holdings`.
-    pub gave_back: usize,
+    /// Agents newly offered to the others (over its share): still in `holdings`, polled
+    /// until another watcher takes them.
+    pub offered: usize,
 }
 
 /// What the renewal reads, in one statement: whether the watcher's row is there, how many
-/// watchers are to be forgotten, the live watchers, the agents to poll, whether one is free,
-/// whether the detectors' lease is held.
+/// watchers are to be forgotten, the live watchers, the agents to poll, whether one is free
+/// (or offered by another watcher), whether the detectors' lease is held.
 const STANDING_SQL: &str = "SELECT
        (SELECT count(*) FROM watcher_runs WHERE id = ?1),
        (SELECT count(*) FROM watcher_runs WHERE heartbeat_ms < clock_ms() - ?2),
@@ -44,14 +46,15 @@ const STANDING_SQL: &str = "SELECT
          WHERE left_at IS NULL AND heartbeat_ms + ttl_ms > clock_ms()),
        (SELECT count(*) FROM agents WHERE adapter <> 'session'),
        EXISTS (SELECT 1 FROM agents a LEFT JOIN watch_leases l ON l.agent_id = a.id
-                WHERE a.adapter <> 'session' AND (l.subject IS NULL OR l.expires_ms <= clock_ms())),
+                WHERE a.adapter <> 'session' AND (l.subject IS NULL OR l.expires_ms <= clock_ms()
+                      OR (l.offered_ms IS NOT NULL AND l.watcher_id <> ?1))),
        EXISTS (SELECT 1 FROM watch_leases WHERE subject = ?3 AND expires_ms > clock_ms())";
 
 impl Store {
-    /// Records that watcher `id` gave agents back (its renewal did, without the lock): a
-    /// change of who holds what, which the other watchers' change feeds read and take as
-    /// the signal to take them now.
-    pub fn announce_given_back(&mut self, id: i64) -> Result<()> {
+    /// Records that watcher `id` offered agents (its renewal did, without the lock): a change
+    /// of who is to hold what, which the other watchers' change feeds read and take as the
+    /// signal to take them now.
+    pub fn announce_offered(&mut self, id: i64) -> Result<()> {
         let tx = self.write_tx()?;
         crate::changes::record(&tx, crate::changes::ChangeKind::Watchers, id, "")?;
         tx.commit()?;
@@ -99,19 +102,18 @@ impl Store {
             || forgettable > 0
             || (held < share && one_free)
             || (detectors && !detectors_held);
-        let mut gave_back = 0;
-        if !reshare && held > share {
-            let mine: Vec<i64> = holdings.agents.iter().map(|(agent, _)| *agent).collect();
-            let back = give_back_over(&tx, id, &mine, share)?;
-            gave_back = holdings.agents.len();
-            holdings.agents.retain(|(agent, _)| *agent < back);
-            gave_back -= holdings.agents.len();
-        }
+        // A share out makes the offers itself; else they follow the share here (made, or
+        // withdrawn when the share grew back).
+        let offered = if reshare {
+            0
+        } else {
+            offer_over(&tx, id, &mut holdings, share)?
+        };
         tx.commit()?;
         Ok(Renewal {
             holdings,
             reshare,
-            gave_back,
+            offered,
         })
     }
 }
