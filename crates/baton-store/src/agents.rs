@@ -1,6 +1,8 @@
 //! Baton's configured agents: endpoint configuration, cursor, remote self-description (their
 //! health: `agent_health.rs`).
 
+use std::collections::{HashMap, HashSet};
+
 use crate::changes::{self, ChangeKind};
 use crate::db::{params, Db, Row};
 use baton_core::agent::{AgentConfig, AgentDraft};
@@ -104,33 +106,83 @@ impl Store {
 
     /// Adds an agent: validates the draft, stores the trimmed name and the normalised URL.
     pub fn add_agent(&mut self, draft: &AgentDraft) -> Result<AgentConfig> {
-        draft.validate()?;
-        let name = draft.name.trim();
-        self.check_name_free(name, None)?;
-        self.check_url_free(&draft.normalised_base_url(), None)?;
+        self.add_agents(std::slice::from_ref(draft))?
+            .pop()
+            .ok_or_else(|| StoreError::Writer("the agent added was not read back".into()))
+    }
+
+    /// Adds agents, all or none, in one write: each draft validated, no two named alike or
+    /// polled at one URL (among themselves or with the agents stored). A fixed number of round
+    /// trips on PostgreSQL whatever their number (a `baton.toml` of 1,000 agents took 5,000,
+    /// 25 s with the server 5 ms away, holding the store's write lock). In the drafts' order.
+    pub fn add_agents(&mut self, drafts: &[AgentDraft]) -> Result<Vec<AgentConfig>> {
+        for draft in drafts {
+            draft.validate()?;
+        }
         let tx = self.write_tx()?;
-        let id: i64 = tx
-            .query_row(
+        // Read under the write lock: nobody adds one of these names meanwhile.
+        let stored: Vec<(String, String, String)> = tx.query_map(
+            "SELECT name, name_key, base_url FROM agents",
+            params![],
+            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+        )?;
+        let mut names: HashSet<String> = stored.iter().map(|(_, key, _)| key.clone()).collect();
+        let mut urls: HashMap<String, String> = stored
+            .into_iter()
+            .map(|(name, _, url)| (url, name))
+            .collect();
+        let now = ts(Utc::now());
+        for draft in drafts {
+            let name = draft.name.trim();
+            let url = draft.normalised_base_url();
+            if !names.insert(name_key(name)) {
+                return Err(StoreError::DuplicateAgentName(name.to_owned()));
+            }
+            if let Some(other) = urls.insert(url.clone(), name.to_owned()) {
+                return Err(StoreError::DuplicateAgentUrl { name: other, url });
+            }
+            tx.execute_later(
                 "INSERT INTO agents (name, name_key, base_url, poll_interval_ms, timeout_ms,
                                      adapter, created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id",
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                 params![
                     name,
                     name_key(name),
-                    draft.normalised_base_url(),
+                    url,
                     // validate() bounds both well inside i64.
                     draft.poll_interval_ms as i64,
                     draft.timeout_ms as i64,
                     adapter_str(draft.adapter),
-                    ts(Utc::now()),
+                    now.as_str(),
                 ],
-                |row| row.get(0),
-            )
-            .map_err(|err| name_taken(err, name))?;
-        changes::record(&tx, ChangeKind::Agent, id, "")?;
+            )?;
+        }
+        let mut added: HashMap<String, AgentConfig> = HashMap::new();
+        let rows = tx.query_map(
+            &format!("SELECT {CONFIG_COLS} FROM agents WHERE created_at = ?1"),
+            params![now.as_str()],
+            read_config,
+        )?;
+        for agent in rows {
+            added.insert(name_key(&agent.name), agent);
+        }
+        let added: Vec<AgentConfig> = drafts
+            .iter()
+            .filter_map(|draft| added.remove(&name_key(draft.name.trim())))
+            .collect();
+        if added.len() != drafts.len() {
+            return Err(StoreError::Writer(format!(
+                "{} agent(s) added, {} read back",
+                drafts.len(),
+                added.len()
+            )));
+        }
+        for agent in &added {
+            changes::record(&tx, ChangeKind::Agent, agent.id, "")?;
+        }
         tx.commit()?;
-        tracing::debug!(id, name, "agent added");
-        self.agent(id)
+        tracing::debug!(count = added.len(), "agents added");
+        Ok(added)
     }
 
     /// Replaces an agent's configuration (its token flag, health and data stay). When the base

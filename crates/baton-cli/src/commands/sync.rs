@@ -122,6 +122,10 @@ pub fn apply_sync(
 ) -> Result<Synced, CliError> {
     let existing = store.agents()?;
     let mut synced = Synced::default();
+    // Each entry's agent: stored as it is, updated, or new (added together below, in one
+    // write whatever their number).
+    let mut entries = Vec::with_capacity(plan.agents.len());
+    let mut new_drafts = Vec::new();
     for ((entry, token), detected) in plan.agents.into_iter().zip(plan.detected) {
         let was = known(&existing, entry);
         let mut draft = entry.draft_over(was);
@@ -153,16 +157,28 @@ pub fn apply_sync(
                     && agent.adapter == draft.adapter =>
             {
                 synced.unchanged += 1;
-                agent.id
+                Some(agent.id)
             }
             Some(agent) => {
                 synced.updated += 1;
-                store.update_agent(agent.id, &draft)?.id
+                Some(store.update_agent(agent.id, &draft)?.id)
             }
             None => {
                 synced.added += 1;
-                store.add_agent(&draft)?.id
+                new_drafts.push(draft.clone());
+                None
             }
+        };
+        entries.push((entry, token, id, draft.name));
+    }
+    // One per draft, in their order (it fails otherwise).
+    let mut added = store
+        .add_agents(&new_drafts)?
+        .into_iter()
+        .map(|agent| agent.id);
+    for (entry, token, id, name) in entries {
+        let Some(id) = id.or_else(|| added.next()) else {
+            continue;
         };
         if let Some(windows) = &entry.windows {
             store.set_detect_windows(id, windows, who, Utc::now())?;
@@ -172,7 +188,7 @@ pub fn apply_sync(
             synced.budgets += 1;
         }
         if let Some(declares) = &entry.declares {
-            store.set_manifest(id, ManifestSource::User, &declares.manifest(&draft.name))?;
+            store.set_manifest(id, ManifestSource::User, &declares.manifest(&name))?;
         }
         if tokens_read && entry.token.is_some() {
             store.set_has_token(id, token.is_some())?;

@@ -330,3 +330,72 @@ fn one_url_is_one_agent() {
         )
         .unwrap();
 }
+
+#[test]
+fn agents_added_together_are_checked_together_and_stored_all_or_none() {
+    let mut store = fresh_store();
+    let stored = store
+        .add_agent(&AgentDraft::new("Researcher", "http://127.0.0.1:7700"))
+        .unwrap();
+    let head = store.change_head().unwrap();
+    let drafts: Vec<AgentDraft> = (0..300)
+        .map(|i| {
+            AgentDraft::new(
+                format!(" Agent {i} "),
+                format!("http://127.0.0.1:{}/", 8000 + i),
+            )
+        })
+        .collect();
+    let added = store.add_agents(&drafts).unwrap();
+    // In the drafts' order, as one would add them one by one: trimmed, normalised.
+    assert_eq!(added.len(), 300);
+    assert_eq!(added[0].name, "Agent 0");
+    assert_eq!(added[299].base_url, "http://127.0.0.1:8299");
+    assert!(added.windows(2).all(|w| w[0].id < w[1].id));
+    assert!(added[0].id > stored.id);
+    let all = store.agents().unwrap();
+    assert_eq!(all.len(), 301);
+    assert_eq!(&all[1..], &added[..]);
+    // One change per agent, in one transaction.
+    let read = store.changes_after(head, 1_000).unwrap();
+    assert_eq!(read.changes.len(), 300);
+    assert!(read.changes.iter().all(|c| c.seq == read.changes[0].seq));
+
+    // A name twice in the batch, or one already stored (ignoring case), a URL twice: refused,
+    // and nothing of the batch is stored.
+    let twice_named = [
+        AgentDraft::new("Editor", "http://127.0.0.1:9000"),
+        AgentDraft::new(" editor", "http://127.0.0.1:9001"),
+    ];
+    assert!(matches!(
+        store.add_agents(&twice_named),
+        Err(StoreError::DuplicateAgentName(n)) if n == "editor"
+    ));
+    let stored_name = [
+        AgentDraft::new("Editor", "http://127.0.0.1:9000"),
+        AgentDraft::new("RESEARCHER", "http://127.0.0.1:9001"),
+    ];
+    assert!(matches!(
+        store.add_agents(&stored_name),
+        Err(StoreError::DuplicateAgentName(n)) if n == "RESEARCHER"
+    ));
+    let twice_polled = [
+        AgentDraft::new("Editor", "http://127.0.0.1:9000"),
+        AgentDraft::new("Critic", "http://127.0.0.1:9000/"),
+    ];
+    assert!(matches!(
+        store.add_agents(&twice_polled),
+        Err(StoreError::DuplicateAgentUrl { name, .. }) if name == "Editor"
+    ));
+    let bad = [
+        AgentDraft::new("Editor", "http://127.0.0.1:9000"),
+        AgentDraft::new("Critic", "ftp://x"),
+    ];
+    assert!(store.add_agents(&bad).is_err());
+    assert_eq!(
+        store.agents().unwrap().len(),
+        301,
+        "nothing of a refused batch"
+    );
+    assert!(store.add_agents(&[]).unwrap().is_empty());
+}
