@@ -57,7 +57,9 @@ pub enum Command {
         /// `escalation` when they apply), for piping.
         #[arg(long)]
         json: bool,
-        /// Also a line each time a grouped escalation's title or count is updated.
+        /// Also a line each time a grouped escalation's title or count is updated, and each
+        /// time another watcher or a hook stores something of an agent (that watcher prints
+        /// its own polls).
         #[arg(short, long)]
         verbose: bool,
         /// With other watchers on the same store: another one polls this one's agents within

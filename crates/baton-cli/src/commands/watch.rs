@@ -213,11 +213,13 @@ pub async fn watch(
                 if !log.knows(agent_id) {
                     name_agents(&engine, &mut log).await;
                 }
-                vec![if elsewhere {
+                if elsewhere {
                     log.stored_elsewhere(now, agent_id, tasks.len())
+                        .into_iter()
+                        .collect()
                 } else {
-                    log.ingested(now, agent_id, tasks.len(), new_events)
-                }]
+                    vec![log.ingested(now, agent_id, tasks.len(), new_events)]
+                }
             }
             Ok(ChangeEvent::Health { agent_id, health }) => {
                 if !log.knows(agent_id) {

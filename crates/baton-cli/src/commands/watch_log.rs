@@ -1,7 +1,8 @@
 //! What `baton watch` prints: one line per real change, with its time (RFC 3339, UTC) and the
 //! agent's name, as text or (`--json`) as JSON Lines. An escalation prints when it opens, is
 //! about to lapse, is decided, snoozed, expired or delivered; the updates of a grouped item
-//! (its title, its count) only with `-v`. Agents' words are escaped ([`plain`]).
+//! (its title, its count) only with `-v`, as what another watcher or a hook stored (that
+//! watcher prints its own). Agents' words are escaped ([`plain`]).
 
 use std::collections::HashMap;
 
@@ -161,10 +162,16 @@ impl WatchLog {
         self.for_agent(Line::new(at, "ingested", message), id)
     }
 
-    /// Another Baton process (another watcher, a hook) stored something of this agent.
-    pub fn stored_elsewhere(&self, at: DateTime<Utc>, id: i64, tasks: usize) -> Line {
+    /// Another Baton process (another watcher, a hook) stored something of this agent: a line
+    /// only with `-v`. The watcher polling the agent prints its own line; with 1,000 busy agents
+    /// shared by two watchers, each one's log said so again for the other's every poll
+    /// (650,000 lines in 12 minutes).
+    pub fn stored_elsewhere(&self, at: DateTime<Utc>, id: i64, tasks: usize) -> Option<Line> {
+        if !self.verbose {
+            return None;
+        }
         let message = format!("another Baton stored it: {tasks} task(s) changed");
-        self.for_agent(Line::new(at, "stored_elsewhere", message), id)
+        Some(self.for_agent(Line::new(at, "stored_elsewhere", message), id))
     }
 
     pub fn declarations(&self, at: DateTime<Utc>, id: i64) -> Line {
@@ -382,6 +389,17 @@ mod tests {
         assert_eq!(
             log.ingested(at(), 9, 0, 1).agent,
             Some((9, "agent#9".into()))
+        );
+    }
+
+    #[test]
+    fn what_another_watcher_stored_prints_only_with_verbose() {
+        let quiet = log(false);
+        assert_eq!(quiet.stored_elsewhere(at(), 1, 3), None);
+        let verbose = log(true);
+        assert_eq!(
+            verbose.stored_elsewhere(at(), 1, 3).unwrap().text(),
+            "2026-11-23T18:40:01Z Writer another Baton stored it: 3 task(s) changed"
         );
     }
 
