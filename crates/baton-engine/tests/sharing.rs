@@ -150,6 +150,18 @@ fn slow_agent(engine: &baton_engine::Engine, url: &str) -> i64 {
     id
 }
 
+/// A watcher on the store at `location`, which other connections (other watchers) open too.
+fn watcher_at(location: &baton_store::StoreLocation, sharing: Sharing) -> Engine {
+    Engine::new(
+        StoreHandle::open_at(location, 2).unwrap(),
+        Arc::new(MemoryTokens::new(None)),
+        EngineConfig {
+            sharing: Some(sharing),
+            ..test_config()
+        },
+    )
+}
+
 /// A watcher whose polls are spread over their interval, as `baton watch`'s are; a heartbeat
 /// every 200 ms.
 fn spread_watcher() -> baton_engine::Engine {
@@ -293,16 +305,8 @@ async fn a_watcher_joining_gets_its_share_at_once_not_at_the_next_heartbeats() {
     let location = test_location(dir.path());
     // Heartbeats every 20 s: a hand-over waiting for them takes up to 40 s (the first watcher
     // offers at its next, the second takes at its next after that).
-    let watcher = |name: &str| {
-        Engine::new(
-            StoreHandle::open_at(&location, 2).unwrap(),
-            Arc::new(MemoryTokens::new(None)),
-            EngineConfig {
-                sharing: Some(Sharing::this_process(120_000, Some(name.into()))),
-                ..test_config()
-            },
-        )
-    };
+    let watcher =
+        |name: &str| watcher_at(&location, Sharing::this_process(120_000, Some(name.into())));
     let w1 = watcher("w1");
     for agent in fleet.agents() {
         store_agent(&w1, &draft(&agent.name, &agent.base_url, 250, 200));
@@ -334,14 +338,7 @@ async fn an_agent_offered_to_a_watcher_that_joined_is_polled_until_that_watcher_
     let fleet = busy_fleet(2).await;
     let dir = tempfile::tempdir().unwrap();
     let location = test_location(dir.path());
-    let engine = Engine::new(
-        StoreHandle::open_at(&location, 2).unwrap(),
-        Arc::new(MemoryTokens::new(None)),
-        EngineConfig {
-            sharing: Some(sharing("w1")),
-            ..test_config()
-        },
-    );
+    let engine = watcher_at(&location, sharing("w1"));
     for agent in fleet.agents() {
         store_agent(&engine, &draft(&agent.name, &agent.base_url, 250, 200));
     }

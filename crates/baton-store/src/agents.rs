@@ -116,6 +116,10 @@ impl Store {
     /// trips on PostgreSQL whatever their number (a `baton.toml` of 1,000 agents took 5,000,
     /// 25 s with the server 5 ms away, holding the store's write lock). In the drafts' order.
     pub fn add_agents(&mut self, drafts: &[AgentDraft]) -> Result<Vec<AgentConfig>> {
+        if drafts.is_empty() {
+            // A file with no new agent (every `baton watch` after the first): no write.
+            return Ok(Vec::new());
+        }
         for draft in drafts {
             draft.validate()?;
         }
