@@ -1,17 +1,13 @@
 import { act, render, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 
 import { App } from "./App";
 import type { AgentRow } from "./bindings/AgentRow";
 import type { TaskCard } from "./bindings/TaskCard";
-import { setTransport, tauriTransport } from "./lib/backend";
+import { setTransport } from "./lib/backend";
 import { agentRow, card, health } from "./test/fixtures";
 import { createTestTransport, type TestTransport } from "./test/transport";
-
-afterEach(() => {
-  setTransport(tauriTransport);
-});
 
 function fleet(agents: AgentRow[], tasks: TaskCard[], extra: Record<string, (a: Record<string, unknown>) => unknown> = {}): TestTransport {
   const t = createTestTransport({

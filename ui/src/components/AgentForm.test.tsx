@@ -1,17 +1,13 @@
 import { render, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 
 import type { AgentConfig } from "../bindings/AgentConfig";
 import type { MapAgent } from "../bindings/MapAgent";
 import type { PredeployConflict } from "../bindings/PredeployConflict";
-import { setTransport, tauriTransport } from "../lib/backend";
+import { setTransport } from "../lib/backend";
 import { createTestTransport } from "../test/transport";
 import { AgentForm } from "./AgentForm";
-
-afterEach(() => {
-  setTransport(tauriTransport);
-});
 
 const saved: AgentConfig = {
   id: 7,

@@ -1,21 +1,17 @@
 import { render, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 
 import type { AgentConfig } from "../bindings/AgentConfig";
 import type { AgentDraft } from "../bindings/AgentDraft";
 import type { ConnectionReport } from "../bindings/ConnectionReport";
 import { UNNAMED } from "../lib/adapters";
-import { setTransport, tauriTransport, type InvokeArgs } from "../lib/backend";
+import { setTransport, type InvokeArgs } from "../lib/backend";
 import { agentRow } from "../test/fixtures";
 import { recordedCalls } from "../test/recorded";
 import { createTestTransport, type TestTransport } from "../test/transport";
 import { AgentForm } from "./AgentForm";
 import { AgentsView } from "./AgentsView";
-
-afterEach(() => {
-  setTransport(tauriTransport);
-});
 
 const A2A_URL = "http://127.0.0.1:7810/a2a";
 

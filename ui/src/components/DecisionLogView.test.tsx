@@ -1,17 +1,13 @@
 import { act, render, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 
 import type { ChainCheck } from "../bindings/ChainCheck";
 import type { DecisionEntry } from "../bindings/DecisionEntry";
-import { setTransport, tauriTransport } from "../lib/backend";
+import { setTransport } from "../lib/backend";
 import { decision, health } from "../test/fixtures";
 import { createTestTransport, transportSubscribe, type Handler, type TestTransport } from "../test/transport";
 import { DecisionLogView } from "./DecisionLogView";
-
-afterEach(() => {
-  setTransport(tauriTransport);
-});
 
 const declares = (d: Partial<Record<"triggers" | "reads" | "writes" | "outputs", string[]>>) => ({
   triggers: [],

@@ -1,16 +1,12 @@
 import { render, screen, waitFor } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 
 import type { AgentConfig } from "../bindings/AgentConfig";
 import type { WindowOverrides } from "../bindings/WindowOverrides";
-import { setTransport, tauriTransport } from "../lib/backend";
+import { setTransport } from "../lib/backend";
 import { createTestTransport, type Handler } from "../test/transport";
 import { AgentForm } from "./AgentForm";
-
-afterEach(() => {
-  setTransport(tauriTransport);
-});
 
 const agent: AgentConfig = {
   id: 7,

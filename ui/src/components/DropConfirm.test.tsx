@@ -2,15 +2,13 @@
 
 import { render, screen, waitFor } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 
 import type { DraftCheck } from "../bindings/DraftCheck";
 import type { OwnershipMap } from "../bindings/OwnershipMap";
-import { setTransport, tauriTransport } from "../lib/backend";
+import { setTransport } from "../lib/backend";
 import { createTestTransport, type TestTransport } from "../test/transport";
 import { DropConfirm, type DropChange } from "./DropConfirm";
-
-afterEach(() => setTransport(tauriTransport));
 
 const MAP: OwnershipMap = {
   agents: [],

@@ -1,20 +1,16 @@
 import { render, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { useState } from "react";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 
 import type { Escalation } from "../bindings/Escalation";
 import type { EscalationAction } from "../bindings/EscalationAction";
-import { setTransport, tauriTransport } from "../lib/backend";
+import { setTransport } from "../lib/backend";
 import { escalation, timeline, MIN } from "../test/escalations";
 import { agentSeries, series } from "../test/rateLimits";
 import { createTestTransport } from "../test/transport";
 import { EscalationActions } from "./EscalationActions";
 import { EscalationDetail } from "./EscalationDetail";
-
-afterEach(() => {
-  setTransport(tauriTransport);
-});
 
 const NAMES = new Map([
   [1, "Writer"],

@@ -1,11 +1,11 @@
 import { render, screen, waitFor } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { useState } from "react";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 
 import type { Escalation } from "../bindings/Escalation";
 import type { EscalationAction } from "../bindings/EscalationAction";
-import { setTransport, tauriTransport } from "../lib/backend";
+import { setTransport } from "../lib/backend";
 import { ClockProvider } from "../lib/clock";
 import { decisionLabel, kindLabel } from "../lib/escalations";
 import { useEscalations } from "../lib/useEscalations";
@@ -14,10 +14,6 @@ import { agentRow } from "../test/fixtures";
 import { createTestTransport } from "../test/transport";
 import { EscalationActions } from "./EscalationActions";
 import { EscalationQueue } from "./EscalationQueue";
-
-afterEach(() => {
-  setTransport(tauriTransport);
-});
 
 const NAMES = new Map([
   [1, "Writer"],

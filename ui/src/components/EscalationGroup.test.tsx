@@ -5,10 +5,10 @@
 import { render, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { useState } from "react";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 
 import type { Escalation } from "../bindings/Escalation";
-import { setTransport, tauriTransport, type InvokeArgs } from "../lib/backend";
+import { setTransport, type InvokeArgs } from "../lib/backend";
 import { ClockProvider } from "../lib/clock";
 import { FAST_ARRIVALS } from "../lib/escalationGroups";
 import { useEscalations } from "../lib/useEscalations";
@@ -16,10 +16,6 @@ import { delivery, escalation, timeline, MIN, HOUR, iso } from "../test/escalati
 import { agentRow } from "../test/fixtures";
 import { createTestTransport, transportSubscribe, type Handler, type TestTransport } from "../test/transport";
 import { EscalationQueue } from "./EscalationQueue";
-
-afterEach(() => {
-  setTransport(tauriTransport);
-});
 
 const AGENTS = [agentRow(1, "editor"), agentRow(2, "publisher"), agentRow(3, "writer")];
 const drafts = (n: number) => Array.from({ length: n }, (_, i) => `file:///drafts/brief-${i + 1}.md`);

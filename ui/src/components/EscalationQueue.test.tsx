@@ -1,21 +1,17 @@
 import { act, fireEvent, render, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { useState } from "react";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 
 import { App } from "../App";
 import type { Escalation } from "../bindings/Escalation";
-import { OPEN_ESCALATION_EVENT, setTransport, tauriTransport, type InvokeArgs } from "../lib/backend";
+import { OPEN_ESCALATION_EVENT, setTransport, type InvokeArgs } from "../lib/backend";
 import { ClockProvider } from "../lib/clock";
 import { useEscalations } from "../lib/useEscalations";
 import { delivery, escalation, timeline, timelineEvent, MIN, HOUR, iso } from "../test/escalations";
 import { agentRow } from "../test/fixtures";
 import { createTestTransport, transportSubscribe, type Handler, type TestTransport } from "../test/transport";
 import { EXPIRED_MESSAGE, EscalationQueue } from "./EscalationQueue";
-
-afterEach(() => {
-  setTransport(tauriTransport);
-});
 
 const AGENTS = [agentRow(1, "editor"), agentRow(2, "publisher"), agentRow(3, "writer")];
 

@@ -3,13 +3,11 @@
 
 import { render, screen, waitFor } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 
-import { setTransport, tauriTransport } from "../lib/backend";
+import { setTransport } from "../lib/backend";
 import { createTestTransport } from "../test/transport";
 import { FirstRun } from "./FirstRun";
-
-afterEach(() => setTransport(tauriTransport));
 
 function renderFirstRun() {
   const props = { onDemoStarted: vi.fn(async () => {}), onAddAgent: vi.fn(), onWatching: vi.fn() };

@@ -1,18 +1,14 @@
 import { render, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 
 import type { A2aSummary } from "../bindings/A2aSummary";
 import type { AgentRow } from "../bindings/AgentRow";
-import { setTransport, tauriTransport, type InvokeArgs } from "../lib/backend";
+import { setTransport, type InvokeArgs } from "../lib/backend";
 import { agentRow } from "../test/fixtures";
 import { createTestTransport } from "../test/transport";
 import { AgentsView } from "./AgentsView";
 import { FollowTask } from "./FollowTask";
-
-afterEach(() => {
-  setTransport(tauriTransport);
-});
 
 const HINT = "This agent cannot list its tasks; Baton reads the ones you give it by id.";
 

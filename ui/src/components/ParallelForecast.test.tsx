@@ -8,7 +8,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { BranchPair } from "../bindings/BranchPair";
 import type { Escalation } from "../bindings/Escalation";
 import type { ParallelEditView } from "../bindings/ParallelEditView";
-import { setTransport, tauriTransport } from "../lib/backend";
+import { setTransport } from "../lib/backend";
 import { recorded, RECORDED_AT, replay } from "../test/recorded";
 import { createTestTransport, transportSubscribe, type TestTransport } from "../test/transport";
 import { ParallelForecast } from "./ParallelForecast";
@@ -26,7 +26,6 @@ describe("Will it conflict?", () => {
   });
   afterEach(() => {
     vi.useRealTimers();
-    setTransport(tauriTransport);
   });
 
   it("shows each branch's conflicting lines side by side, their text, and when git was asked", async () => {

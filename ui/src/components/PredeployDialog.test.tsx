@@ -1,16 +1,12 @@
 import { render, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 
 import type { AgentConfig } from "../bindings/AgentConfig";
 import type { PredeployConflict } from "../bindings/PredeployConflict";
-import { setTransport, tauriTransport } from "../lib/backend";
+import { setTransport } from "../lib/backend";
 import { createTestTransport } from "../test/transport";
 import { PredeployDialog } from "./PredeployDialog";
-
-afterEach(() => {
-  setTransport(tauriTransport);
-});
 
 const editor: AgentConfig = {
   id: 9,

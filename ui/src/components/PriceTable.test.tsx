@@ -1,18 +1,14 @@
 import { render, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { useState } from "react";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 
 import type { Price } from "../bindings/Price";
-import { setTransport, tauriTransport } from "../lib/backend";
+import { setTransport } from "../lib/backend";
 import { samePrice } from "../lib/costs";
 import { price } from "../test/pipelines";
 import { createTestTransport, type TestTransport } from "../test/transport";
 import { PriceTable } from "./PriceTable";
-
-afterEach(() => {
-  setTransport(tauriTransport);
-});
 
 const DEFAULTS = [price("openai", "gpt-4o", 0.0025, 0.01, true), price("anthropic", "claude-sonnet-4*", 0.003, 0.015, true)];
 

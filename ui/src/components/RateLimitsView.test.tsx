@@ -7,7 +7,7 @@ import type { AgentRow } from "../bindings/AgentRow";
 import type { ApiLedger } from "../bindings/ApiLedger";
 import type { UsageHeatmap } from "../bindings/UsageHeatmap";
 import type { UsageSeries } from "../bindings/UsageSeries";
-import { setTransport, tauriTransport } from "../lib/backend";
+import { setTransport } from "../lib/backend";
 import { ClockProvider } from "../lib/clock";
 import { apiId, quotaText, rateLimitedText } from "../lib/rateLimits";
 import { prepareHeatmap } from "../lib/usageHeatmap";
@@ -23,7 +23,6 @@ beforeEach(() => {
 });
 afterEach(() => {
   vi.useRealTimers();
-  setTransport(tauriTransport);
 });
 
 const AGENTS = recorded<AgentRow[]>("list_agents");

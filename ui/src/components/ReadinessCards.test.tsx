@@ -1,17 +1,13 @@
 import { render, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 
 import type { ReadinessThresholds } from "../bindings/ReadinessThresholds";
-import { setTransport, tauriTransport } from "../lib/backend";
+import { setTransport } from "../lib/backend";
 import { agentRow, sessionSummary } from "../test/fixtures";
 import { agentCost, readiness, ready, THRESHOLDS } from "../test/pipelines";
 import { createTestTransport, type Handler } from "../test/transport";
 import { AgentsView } from "./AgentsView";
-
-afterEach(() => {
-  setTransport(tauriTransport);
-});
 
 const agents = [agentRow(1, "Writer"), agentRow(2, "Editor")];
 

@@ -1,14 +1,10 @@
 import { render, screen } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 
-import { setTransport, tauriTransport } from "../lib/backend";
+import { setTransport } from "../lib/backend";
 import { createTestTransport } from "../test/transport";
 import { ScenarioPicker } from "./ScenarioPicker";
-
-afterEach(() => {
-  setTransport(tauriTransport);
-});
 
 const scenarios = [
   { name: "write-collision", description: "Two writers on one draft." },

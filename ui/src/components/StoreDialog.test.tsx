@@ -1,19 +1,15 @@
 import { act, render, screen } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 
 import type { ChangeEvent } from "../bindings/ChangeEvent";
-import { setTransport, tauriTransport } from "../lib/backend";
+import { setTransport } from "../lib/backend";
 import type { ChangeListener } from "../lib/useBatonData";
 import { presence, storeOverview } from "../test/fixtures";
 import { createTestTransport } from "../test/transport";
 import { useStoreAway } from "../lib/useStoreAway";
 import { StoreBanner } from "./StoreBanner";
 import { StoreDialog } from "./StoreDialog";
-
-afterEach(() => {
-  setTransport(tauriTransport);
-});
 
 const sqlite = storeOverview();
 
@@ -36,7 +32,6 @@ describe("StoreDialog", () => {
     expect(t.calls.find((c) => c.command === "set_watching")?.args).toEqual({ watching: null });
     expect(seen).toHaveLength(1);
   });
-
 
   it("shows where the store is and connects to the one typed, its password apart", async () => {
     const t = createTestTransport({

@@ -1,18 +1,14 @@
 import { act, render, screen, waitFor, within } from "@testing-library/react";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 
 import type { ChangeEvent } from "../bindings/ChangeEvent";
 import type { TaskCost } from "../bindings/TaskCost";
-import { setTransport, tauriTransport } from "../lib/backend";
+import { setTransport } from "../lib/backend";
 import type { ChangeListener } from "../lib/useBatonData";
 import { card } from "../test/fixtures";
 import { breakdown, taskCost } from "../test/pipelines";
 import { createTestTransport } from "../test/transport";
 import { TaskDrawer } from "./TaskDrawer";
-
-afterEach(() => {
-  setTransport(tauriTransport);
-});
 
 function drawer(cost: () => TaskCost) {
   const t = createTestTransport({ task_events: () => [], task_cost: cost });

@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from "vitest";
 
 import type { FleetTimeline } from "../bindings/FleetTimeline";
 import type { InvokeArgs } from "../lib/backend";
-import { setTransport, tauriTransport } from "../lib/backend";
+import { setTransport } from "../lib/backend";
 import { HOUR, MINUTE } from "../lib/fleetTimeline";
 import { forgetSpan, MIN_OPENING_SPAN } from "../lib/timelineOpening";
 import { agentRow } from "../test/fixtures";
@@ -15,7 +15,6 @@ import { createTestTransport, transportSubscribe as subscribe, type TestTranspor
 import { TimelineView } from "./TimelineView";
 
 afterEach(() => {
-  setTransport(tauriTransport);
   forgetSpan();
 });
 

@@ -6,7 +6,7 @@ import type { FleetTimeline } from "../bindings/FleetTimeline";
 import type { InvokeArgs } from "../lib/backend";
 import type { ReplayFrame } from "../bindings/ReplayFrame";
 import type { TimelineLane } from "../bindings/TimelineLane";
-import { setTransport, tauriTransport } from "../lib/backend";
+import { setTransport } from "../lib/backend";
 import { MINUTE, snapSecond, timeToX } from "../lib/fleetTimeline";
 import { forgetSpan } from "../lib/timelineOpening";
 import { agentRow, card } from "../test/fixtures";
@@ -16,13 +16,11 @@ import { App } from "../App";
 import { TimelineView } from "./TimelineView";
 
 afterEach(() => {
-  setTransport(tauriTransport);
   vi.useRealTimers();
   forgetSpan();
 });
 
 const AGENTS = [agentRow(1, "Writer"), agentRow(2, "Editor"), agentRow(3, "Reviewer")];
-
 
 /** The writer's two events (10 and 5 minutes before the range's end) on task t-1. */
 function writerEvents(to: number) {

@@ -1,14 +1,10 @@
 import { render, screen, waitFor } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 
-import { setTransport, tauriTransport, type InvokeArgs } from "../lib/backend";
+import { setTransport, type InvokeArgs } from "../lib/backend";
 import { createTestTransport, type Handler } from "../test/transport";
 import { AgentsView } from "./AgentsView";
-
-afterEach(() => {
-  setTransport(tauriTransport);
-});
 
 const installed = (args: InvokeArgs) => ({
   file: args.client === "codex" ? "/home/ana/shop/.codex/hooks.json" : "/home/ana/shop/.claude/settings.json",

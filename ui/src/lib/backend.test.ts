@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 
 import { createTestTransport } from "../test/transport";
 import {
@@ -15,17 +15,12 @@ import {
   setQuota,
   setTransport,
   taskEvents,
-  tauriTransport,
   testConnection,
   toBackendError,
   updateAgent,
   usageHeatmap,
   usageSeries,
 } from "./backend";
-
-afterEach(() => {
-  setTransport(tauriTransport);
-});
 
 const draft = {
   name: "researcher",

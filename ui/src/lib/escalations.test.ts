@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 
 import { T0 } from "../test/fixtures";
 import { createTestTransport } from "../test/transport";
@@ -10,7 +10,6 @@ import {
   OPEN_ESCALATION_EVENT,
   onOpenEscalation,
   setTransport,
-  tauriTransport,
 } from "./backend";
 import { delivery, escalation, timeline, MIN, HOUR, iso } from "../test/escalations";
 import {
@@ -271,9 +270,6 @@ describe("deliveries", () => {
 });
 
 describe("backend commands", () => {
-  afterEach(() => {
-    setTransport(tauriTransport);
-  });
 
   it("call the commands with their arguments and turn errors into BackendErrors", async () => {
     const t = createTestTransport({

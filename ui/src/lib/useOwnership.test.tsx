@@ -1,14 +1,10 @@
 import { renderHook, waitFor } from "@testing-library/react";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 
 import type { ChangeEvent } from "../bindings/ChangeEvent";
 import { createTestTransport } from "../test/transport";
-import { setTransport, tauriTransport } from "./backend";
+import { setTransport } from "./backend";
 import { useOwnership } from "./useOwnership";
-
-afterEach(() => {
-  setTransport(tauriTransport);
-});
 
 describe("the ownership map", () => {
   it("is read again when coding sessions' leases changed, not on every call they make", async () => {

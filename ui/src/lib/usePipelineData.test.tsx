@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 
 import { agentCost, readiness } from "../test/pipelines";
 import { createTestTransport, type TestTransport } from "../test/transport";
-import { setTransport, tauriTransport } from "./backend";
+import { setTransport } from "./backend";
 import { AGENTS_THROTTLE_MS, PIPELINE_POLL_MS, throttleWait, usePipelineData } from "./usePipelineData";
 
 let t: TestTransport;
@@ -20,7 +20,6 @@ beforeEach(() => {
 
 afterEach(() => {
   vi.useRealTimers();
-  setTransport(tauriTransport);
 });
 
 const loads = () => t.calls.filter((c) => c.command === "readiness").length;

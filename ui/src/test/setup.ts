@@ -1,4 +1,18 @@
 import "@testing-library/jest-dom/vitest";
+import { cleanup } from "@testing-library/react";
+import { afterEach } from "vitest";
+
+import { setTransport, tauriTransport } from "../lib/backend";
+
+// After each test: unmount what it rendered, then put the app's transport back. In this order, and
+// here once: vitest runs a file's afterEach hooks before this file's (last registered, first run),
+// and a test file that swapped the transport back itself left a moment between its hook and the
+// unmount in which a view still mounted could subscribe through the real transport, which has no
+// backend under jsdom (an unhandled "unknown" error that failed CI once).
+afterEach(() => {
+  cleanup();
+  setTransport(tauriTransport);
+});
 
 // jsdom has no layout: give scroll containers a size so the virtualised lists render rows.
 Object.defineProperty(HTMLElement.prototype, "clientHeight", {
