@@ -14,7 +14,7 @@ help:
 	@echo "make bindings  regenerate ui/src/bindings from the Rust types"
 	@echo "make recordings  regenerate the answers the UI tests replay (ui/src/test/recorded)"
 	@echo "make icons   regenerate icons/ from icons/icon.svg"
-	@echo "make bench   store (SQLite and PostgreSQL), timeline, rules, board, ownership-map, rate-limit, fleet-load, watchers-failover, vs-Prometheus, hook, app-floor and app-soak benchmarks (figures for docs/performance.md)"
+	@echo "make bench   store (SQLite and PostgreSQL), timeline, rules, detectors, board, ownership-map, rate-limit, fleet-load, watchers-failover, vs-Prometheus, hook, app-floor and app-soak benchmarks (figures for docs/performance.md)"
 
 setup:
 	@scripts/setup.sh
@@ -76,6 +76,8 @@ bench: setup-bench
 	cargo run --release --locked -p baton-store --example timeline_bench -- --agents 1000
 	cargo run --release --locked -p baton-core --example rules_bench
 	cargo run --release --locked -p baton-engine --example detection_latency
+	cargo run --release --locked -p baton-engine --example detect_bench -- --agents 1000
+	cargo run --release --locked -p baton-engine --example detect_bench -- --agents 1000 --runs-per-second 5
 	cargo run --release --locked -p baton-engine --example merge_check_bench
 	cargo run --release --locked -p baton-hooks --example usage_bench
 	cargo run --release --locked -p baton-engine --example rate_limit_bench target/rate-limit-bench

@@ -2,6 +2,9 @@
 //! 50 agents, written through one writer (group commit) by 8 threads at once, as the engine's
 //! pollers do; events per second. Then a store of `--events` events (1M by default) read as the
 //! app reads it: the board, the queue and a day of the fleet timeline (30 lanes), p50 and p95.
+//! Last, a poller's first poll of an agent that reports 200 tasks, all stored as reported: the
+//! read that finds them (`tasks_stored_as_reported`), one at a time and 500 agents' at once
+//! through the store's three readers (a watcher that starts or takes over half of 1,000 agents).
 //! PostgreSQL is a throwaway server started here (`baton-testdb`); SQLite a file in a temp
 //! folder. Prints figures; asserts nothing. Results go to docs/performance.md.
 
@@ -187,6 +190,87 @@ fn bench(engine: &str, location: &StoreLocation, args: &Args) {
             }))
         });
     }
+    first_poll_reads(&handle);
+}
+
+/// A task as the simulated agents report them (lists, a detail), `n` of one agent.
+fn reported_tasks(agent: usize, n: usize) -> Vec<Task> {
+    (0..n)
+        .map(|i| Task {
+            depends_on: vec![format!("t-{}", i.saturating_sub(1))],
+            reads: vec![
+                format!("crm://contacts/{agent}/{i}"),
+                "kb://style-guide".into(),
+            ],
+            writes: vec![format!("file:///drafts/{agent}/{i}.md")],
+            output: Some(format!("mail://outbox/{agent}")),
+            detail: Some(format!(
+                "Drafting the reply to ticket {i} of agent {agent}: waiting on the editor's notes"
+            )),
+            ..Task::new(
+                format!("t-{i}"),
+                format!("Draft the reply to ticket {i}"),
+                TaskState::Working,
+            )
+        })
+        .collect()
+}
+
+/// The read before a poller's first write of an agent (200 tasks reported, all stored as
+/// reported): alone, then [`FIRST_POLLS`] agents' at once through the handle's readers.
+fn first_poll_reads(handle: &StoreHandle) {
+    const TASKS: usize = 200;
+    const FIRST_POLLS: usize = 500;
+    let started = Instant::now();
+    let drafts: Vec<AgentDraft> = (0..FIRST_POLLS)
+        .map(|i| AgentDraft::new(format!("tasks-{i}"), format!("http://127.0.0.1:2/{i}")))
+        .collect();
+    let agents: Vec<i64> = handle
+        .write_blocking(move |s| s.add_agents(&drafts))
+        .expect("agents")
+        .into_iter()
+        .map(|a| a.id)
+        .collect();
+    for (i, &id) in agents.iter().enumerate() {
+        let doc = StatusDocument {
+            tasks: reported_tasks(i, TASKS),
+            ..StatusDocument::new(AgentInfo::new(format!("tasks-{i}")))
+        };
+        handle
+            .write_blocking(move |s| s.ingest(id, &doc, Utc::now()))
+            .expect("ingest tasks");
+    }
+    println!(
+        "  stored {TASKS} tasks for each of {FIRST_POLLS} agents in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    let tasks = Arc::new(reported_tasks(0, TASKS));
+    let first = agents[0];
+    percentiles("first poll: 200 tasks stored as reported?", 40, || {
+        let tasks = Arc::clone(&tasks);
+        let stored = handle
+            .read_blocking(move |s| s.tasks_stored_as_reported(first, &tasks))
+            .expect("read");
+        assert_eq!(stored.len(), TASKS, "every task is stored as reported");
+    });
+    // As the engine asks: each poll's read from its own blocking thread, all at once.
+    let started = Instant::now();
+    std::thread::scope(|scope| {
+        for (i, &id) in agents.iter().enumerate() {
+            scope.spawn(move || {
+                let tasks = reported_tasks(i, TASKS);
+                let stored = handle
+                    .read_blocking(move |s| s.tasks_stored_as_reported(id, &tasks))
+                    .expect("read");
+                assert_eq!(stored.len(), TASKS);
+            });
+        }
+    });
+    let took = started.elapsed();
+    println!(
+        "  first polls of {FIRST_POLLS} agents at once (200 tasks each): all read in {:.2} s",
+        took.as_secs_f64()
+    );
 }
 
 /// PostgreSQL's plans for the shapes of the board's, the queue's and the timeline's main reads
