@@ -108,6 +108,40 @@ fn two_writers_within_the_window_collide_once() {
 }
 
 #[test]
+fn the_collision_window_holds_its_ends_on_both_sides() {
+    // The default window is 60 s. The other's write is before mine, after mine (a poll of
+    // the other agent stored later), or both; exactly 60 s away still collides, 61 s does not.
+    let mut w = World::at(1_000);
+    let write = |agent, seq, at| on(ev(agent, seq, at, EventKind::Write), DRAFT);
+    for (others, mine, collides) in [
+        (vec![200], 260, true),
+        (vec![200], 261, false),
+        (vec![320], 260, true),
+        (vec![321], 260, false),
+        (vec![100, 400], 260, false),
+        (vec![100, 320, 400], 260, true),
+        (vec![100, 200, 400], 260, true),
+    ] {
+        w.old_events = others
+            .iter()
+            .enumerate()
+            .map(|(i, at)| write(EDITOR, i as u64 + 1, *at))
+            .collect();
+        w.new_events = vec![write(PUBLISHER, 9, mine)];
+        let expected: &[FindingKind] = if collides {
+            &[FindingKind::WriteCollision]
+        } else {
+            &[]
+        };
+        assert_eq!(
+            w.kinds(),
+            expected,
+            "the editor at {others:?}, the publisher at {mine}"
+        );
+    }
+}
+
+#[test]
 fn two_agents_on_one_trigger_collide() {
     let mut w = World::at(100);
     let inbox = "mail://inbox/billing/msg-42";
