@@ -78,6 +78,20 @@ impl Shared {
             .map_err(EngineError::from_store)
     }
 
+    /// [`Shared::read`] from a thread of its own outside the runtime (the detectors'): waits for
+    /// a turn among the reads as they do, and holds it only while it reads, not while the
+    /// thread works on what it read.
+    pub fn read_on_this_thread<T: Send + 'static>(
+        &self,
+        runtime: &tokio::runtime::Handle,
+        f: impl FnOnce(&Store) -> baton_store::Result<T> + Send + 'static,
+    ) -> Result<T, EngineError> {
+        let _permit = runtime
+            .block_on(self.reads.acquire())
+            .map_err(|_| EngineError::ShutDown)?;
+        self.store.read_blocking(f).map_err(EngineError::from_store)
+    }
+
     /// Writes the healths of quiet polls in one job, and counts the polls (an agent removed
     /// meanwhile is skipped; a health older than the stored one is not written over it).
     pub async fn write_healths(&self, healths: Vec<QuietPolls>) -> Result<(), EngineError> {
@@ -142,5 +156,57 @@ impl Shared {
     ) -> Result<T, EngineError> {
         let tokens = Arc::clone(&self.tokens);
         Ok(tokio::task::spawn_blocking(move || f(tokens.as_ref())).await??)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{mpsc, Arc};
+    use std::time::Duration;
+
+    use baton_store::StoreHandle;
+
+    use super::Shared;
+    use crate::config::EngineConfig;
+    use crate::secrets::MemoryTokens;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_read_from_a_thread_of_its_own_takes_a_turn_only_while_it_reads() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = StoreHandle::open(&dir.path().join("baton.sqlite3"), 2).unwrap();
+        let shared = Arc::new(Shared::new(
+            store,
+            Arc::new(MemoryTokens::new(None)),
+            EngineConfig::default(),
+        ));
+        assert_eq!(shared.reads.available_permits(), 2);
+
+        // Every turn taken by the polls' reads: the thread waits for one.
+        let polls = shared.reads.acquire_many(2).await.unwrap();
+        let (done, finished) = mpsc::channel();
+        let (thread_shared, runtime) = (Arc::clone(&shared), tokio::runtime::Handle::current());
+        let thread = std::thread::spawn(move || {
+            let probe = Arc::clone(&thread_shared);
+            let during = thread_shared
+                .read_on_this_thread(&runtime, move |s| {
+                    s.agents()?;
+                    Ok(probe.reads.available_permits())
+                })
+                .unwrap();
+            done.send(()).unwrap();
+            // Working on what it read, it holds no turn.
+            let after = thread_shared.reads.available_permits();
+            (during, after)
+        });
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        assert!(
+            finished.try_recv().is_err(),
+            "it read while no turn was free"
+        );
+        drop(polls);
+        let (during, after) = tokio::task::spawn_blocking(move || thread.join().unwrap())
+            .await
+            .unwrap();
+        assert_eq!((during, after), (1, 2));
     }
 }

@@ -81,6 +81,7 @@ pub(super) struct Found {
 /// priority (`low_priority.rs`).
 pub(super) fn read_and_detect(
     shared: &Shared,
+    runtime: &tokio::runtime::Handle,
     state: &Mutex<LoopState>,
     profiles: &Arc<Mutex<LedgerCache>>,
     now: DateTime<Utc>,
@@ -101,40 +102,37 @@ pub(super) fn read_and_detect(
     let calls_may_run = since_pressure.is_none_or(|d| d >= PRESSURE_AFTER_CALLS);
     let calls_waiting = kept.calls_since_pressure;
     let reading_profiles = Arc::clone(profiles);
-    let reading = shared
-        .store
-        .read_blocking(move |s| {
-            let window = first
-                .then(|| s.detect_window(since, capacity))
-                .transpose()?;
-            let (changes, marks) = s.detect_changes(marks)?;
-            let calls = calls_waiting
-                || changes
-                    .events
-                    .iter()
-                    .any(|e| e.event.kind == EventKind::ApiCall);
-            let assess = pressure_due || (calls && calls_may_run);
-            let pressure = if assess {
-                let mut profiles = reading_profiles.lock().unwrap_or_else(|p| p.into_inner());
-                let mut found = pressure_findings(s, now, &mut profiles)?;
-                found.extend(budget_findings(s, now)?);
-                // Coding agents' windows (Claude's 5-hour, Codex's primary…) forecast to run
-                // out: the same cadence as the API ledger's pressure.
-                found.extend(s.usage_window_findings(now)?);
-                Some(found)
-            } else {
-                None
-            };
-            Ok(Reading {
-                window,
-                changes,
-                marks,
-                calls_waiting: calls && !assess,
-                pressure,
-                lease_waits: s.lease_waits()?,
-            })
+    let reading = shared.read_on_this_thread(runtime, move |s| {
+        let window = first
+            .then(|| s.detect_window(since, capacity))
+            .transpose()?;
+        let (changes, marks) = s.detect_changes(marks)?;
+        let calls = calls_waiting
+            || changes
+                .events
+                .iter()
+                .any(|e| e.event.kind == EventKind::ApiCall);
+        let assess = pressure_due || (calls && calls_may_run);
+        let pressure = if assess {
+            let mut profiles = reading_profiles.lock().unwrap_or_else(|p| p.into_inner());
+            let mut found = pressure_findings(s, now, &mut profiles)?;
+            found.extend(budget_findings(s, now)?);
+            // Coding agents' windows (Claude's 5-hour, Codex's primary…) forecast to run
+            // out: the same cadence as the API ledger's pressure.
+            found.extend(s.usage_window_findings(now)?);
+            Some(found)
+        } else {
+            None
+        };
+        Ok(Reading {
+            window,
+            changes,
+            marks,
+            calls_waiting: calls && !assess,
+            pressure,
+            lease_waits: s.lease_waits()?,
         })
-        .map_err(EngineError::from_store)?;
+    })?;
     kept.calls_since_pressure = reading.calls_waiting;
     if reading.pressure.is_some() {
         kept.pressure_at = Some(now);
@@ -169,13 +167,10 @@ pub(super) fn read_and_detect(
     // store says what they are.
     let missing = detect_state.missing_dependencies();
     if !missing.is_empty() {
-        let states = shared
-            .store
-            .read_blocking({
-                let missing = missing.clone();
-                move |s| s.states_of_tasks(&missing)
-            })
-            .map_err(EngineError::from_store)?;
+        let states = shared.read_on_this_thread(runtime, {
+            let missing = missing.clone();
+            move |s| s.states_of_tasks(&missing)
+        })?;
         for ((agent, task), state) in missing.iter().zip(states) {
             detect_state.stored.insert(*agent, task, state);
         }
