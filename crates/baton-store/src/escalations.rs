@@ -296,6 +296,17 @@ impl Store {
         Ok(rows.into_iter().collect())
     }
 
+    /// Whether an open escalation's SLA has lapsed at `now` (what [`Store::expire_escalations`]
+    /// would expire): read first, so that a detector run with nothing else to write does not
+    /// take the store's write lock to find nothing.
+    pub fn any_escalation_lapsed(&self, now: DateTime<Utc>) -> Result<bool> {
+        self.db.query_row(
+            "SELECT EXISTS (SELECT 1 FROM escalations WHERE state = 'open' AND due_at <= ?1)",
+            params![ts(now)],
+            |row| row.get(0),
+        )
+    }
+
     /// Expires every open escalation whose SLA has lapsed at `now`, each logged; returns their
     /// ids. One transaction.
     pub fn expire_escalations(&mut self, now: DateTime<Utc>) -> Result<Vec<i64>> {

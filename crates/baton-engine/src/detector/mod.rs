@@ -2,7 +2,10 @@
 //! what changed since the last one from a reader connection (new events, changed tasks, and the
 //! small tables), takes it into the `DetectState` it keeps in memory, detects there (the store
 //! is not held while detecting), and records the findings, dead letters and SLA expiries in one
-//! write. Rate-limit pressure reads the usage ledger instead of events (see `pressure.rs`).
+//! write, or takes no write at all when it has none of them and no upkeep is due (most runs of a
+//! quiet fleet: whether an SLA lapsed is read with the changes, the SLAs due soon after the
+//! write, from a reader). Rate-limit pressure reads the usage ledger instead of events (see
+//! `pressure.rs`).
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -77,6 +80,16 @@ pub(crate) async fn detect_once(
         })
         .await??
     };
+    if found.writes_nothing() {
+        {
+            let mut kept = lock(state);
+            kept.marks = Some(found.marks);
+            kept.written = found.current;
+            kept.compact_more = false;
+        }
+        let lapsing = lapsing_soon(shared, now).await;
+        return publish(shared, &RecordedFindings::default(), &[], lapsing, state);
+    }
     let Found {
         findings,
         current,
@@ -85,6 +98,7 @@ pub(crate) async fn detect_once(
         prune_ledger: prune,
         compact,
         prune_feed,
+        expire,
     } = found;
     // Sharing the store: the findings are written under the detectors' lease.
     let fence = match shared.sharing.detectors().0 {
@@ -105,8 +119,11 @@ pub(crate) async fn detect_once(
             }
             store.record_dead_letters(&dead_letters, now)?;
             let recorded = store.record_findings(&findings, now)?;
-            let expired = store.expire_escalations(now)?;
-            let lapsing = store.escalations_due_before(now + LAPSE_WARNING)?;
+            let expired = if expire {
+                store.expire_escalations(now)?
+            } else {
+                Vec::new()
+            };
             if prune {
                 prune_ledger(store, now)?;
             }
@@ -114,16 +131,16 @@ pub(crate) async fn detect_once(
             if prune_feed {
                 store.prune_changes(baton_store::changes::KEEP_MS)?;
             }
-            Ok((recorded, expired, lapsing, more))
+            Ok((recorded, expired, more))
         })
         .await;
-    let (recorded, expired, lapsing) = match written {
-        Ok((recorded, expired, lapsing, more)) => {
+    let (recorded, expired) = match written {
+        Ok((recorded, expired, more)) => {
             let mut kept = lock(state);
             kept.marks = Some(marks);
             kept.written = current;
             kept.compact_more = more;
-            (recorded, expired, lapsing)
+            (recorded, expired)
         }
         Err(err) => {
             // Nothing of this run is stored: start again from the store at the next run, from
@@ -132,7 +149,21 @@ pub(crate) async fn detect_once(
             return Err(err);
         }
     };
+    let lapsing = lapsing_soon(shared, now).await;
     publish(shared, &recorded, &expired, lapsing, state)
+}
+
+/// Open escalations due within [`LAPSE_WARNING`] of `now`, read after the run's write (those it
+/// opened included) from a reader, outside the store's write lock. When the read fails they are
+/// told at a later run.
+async fn lapsing_soon(shared: &Shared, now: DateTime<Utc>) -> Vec<i64> {
+    shared
+        .read(move |s| s.escalations_due_before(now + LAPSE_WARNING))
+        .await
+        .unwrap_or_else(|err| {
+            tracing::debug!(error = %err, "cannot read the escalations due soon");
+            Vec::new()
+        })
 }
 
 /// Tells the bus what the run changed in the queue.

@@ -59,6 +59,8 @@ struct Reading {
     pressure: Option<Vec<Finding>>,
     /// Sessions waiting for each other's files.
     lease_waits: Vec<LeaseWait>,
+    /// An open escalation's SLA has lapsed: the write expires it.
+    lapsed: bool,
 }
 
 /// What a run found, to be written.
@@ -74,6 +76,21 @@ pub(super) struct Found {
     pub(super) compact: bool,
     /// The change feed's old rows are due to go.
     pub(super) prune_feed: bool,
+    /// Escalations' SLAs lapsed: they are due to expire.
+    pub(super) expire: bool,
+}
+
+impl Found {
+    /// Whether the run has anything to write: most runs of a quiet fleet do not, and then take
+    /// no write lock (on a shared store, every other watcher's and hook's write waits for it).
+    pub(super) fn writes_nothing(&self) -> bool {
+        self.findings.is_empty()
+            && self.dead_letters.is_empty()
+            && !self.expire
+            && !self.prune_ledger
+            && !self.compact
+            && !self.prune_feed
+    }
 }
 
 /// Reads what changed (and, on the first run, the window) and runs the pressure detector when
@@ -131,6 +148,7 @@ pub(super) fn read_and_detect(
             calls_waiting: calls && !assess,
             pressure,
             lease_waits: s.lease_waits()?,
+            lapsed: s.any_escalation_lapsed(now)?,
         })
     })?;
     kept.calls_since_pressure = reading.calls_waiting;
@@ -214,6 +232,7 @@ pub(super) fn read_and_detect(
         prune_ledger,
         compact,
         prune_feed,
+        expire: reading.lapsed,
     })
 }
 

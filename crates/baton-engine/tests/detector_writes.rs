@@ -1,0 +1,84 @@
+//! What a detector run writes: nothing when it found nothing new and nothing is due (a quiet
+//! fleet's runs take no write lock, which on a shared store every other watcher's and hook's
+//! write would wait for), and still the SLA warnings and expiries when they are due.
+
+mod support;
+
+use std::sync::Arc;
+
+use baton_core::detect::{Finding, FindingKind, Severity};
+use baton_core::escalations::{EscalationState, LAPSE_WARNING};
+use baton_engine::{Engine, MemoryTokens};
+use baton_store::StoreHandle;
+use chrono::{Duration, Utc};
+use support::*;
+
+#[tokio::test]
+async fn a_run_with_nothing_to_write_takes_no_write_and_still_warns_of_and_expires_lapsed_slas() {
+    // A store with reader connections (an in-memory one reads through its writer).
+    let dir = tempfile::tempdir().unwrap();
+    let store = StoreHandle::open_at(&test_location(dir.path()), 2).unwrap();
+    let engine = Engine::new(
+        store.clone(),
+        Arc::new(MemoryTokens::new(None)),
+        test_config(),
+    );
+    let writer = store_agent(
+        &engine,
+        &draft("writer", "http://127.0.0.1:9/w", 60_000, 2_000),
+    );
+    let editor = store_agent(
+        &engine,
+        &draft("editor", "http://127.0.0.1:9/e", 60_000, 2_000),
+    );
+    let finding = Finding::about(
+        FindingKind::WriteCollision,
+        Severity::Critical,
+        vec![writer.id, editor.id],
+        "writer and editor both wrote crm://a",
+        "write_collision:crm://a",
+    );
+    let recorded = store
+        .write(move |s| s.record_findings(&[finding], Utc::now()))
+        .await
+        .unwrap();
+    let id = recorded.escalations[0];
+    let due = store
+        .read_blocking(move |s| s.escalation(id))
+        .unwrap()
+        .due_at;
+    let writes = || store.writer_stats().writes;
+    let before = Utc::now() - Duration::seconds(1);
+
+    // The first run prunes and compacts (due at a watcher's first run): a write.
+    let start = due - LAPSE_WARNING - Duration::seconds(30);
+    let (_, sweep) = engine.detect_once(start, before).await.unwrap();
+    assert!(sweep.lapsing.is_empty() && sweep.expired.is_empty());
+    let after_first = writes();
+
+    // Nothing new, nothing due: no write at all.
+    let (found, sweep) = engine
+        .detect_once(start + Duration::seconds(1), before)
+        .await
+        .unwrap();
+    assert!(found.is_empty() && sweep.lapsing.is_empty() && sweep.expired.is_empty());
+    assert_eq!(writes(), after_first, "a run with nothing to write wrote");
+
+    // Due within the warning: told once, still without a write.
+    let soon = due - LAPSE_WARNING + Duration::seconds(5);
+    let (_, sweep) = engine.detect_once(soon, before).await.unwrap();
+    assert_eq!(sweep.lapsing, [id]);
+    let (_, sweep) = engine
+        .detect_once(soon + Duration::seconds(1), before)
+        .await
+        .unwrap();
+    assert!(sweep.lapsing.is_empty(), "told twice");
+    assert_eq!(writes(), after_first);
+
+    // Lapsed: the run expires it.
+    let (_, sweep) = engine.detect_once(due, before).await.unwrap();
+    assert_eq!(sweep.expired, [id]);
+    assert!(writes() > after_first);
+    let escalation = store.read_blocking(move |s| s.escalation(id)).unwrap();
+    assert_eq!(escalation.state, EscalationState::Expired);
+}
