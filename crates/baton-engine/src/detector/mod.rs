@@ -67,10 +67,9 @@ pub(crate) async fn detect_once(
     from: DateTime<Utc>,
     state: &Arc<Mutex<LoopState>>,
 ) -> Result<(RecordedFindings, Sweep), EngineError> {
-    // The run's reads take turns with the polls' (a reader connection each), but the detecting
-    // in between holds none: on the watcher running the detectors, a run of 100–300 ms with
-    // a turn held left the polls two readers of three, and the 500 first polls of a takeover
-    // queued on them.
+    // The run's reads take turns with the polls' (a turn is a reader connection), but the
+    // detecting in between holds none (a run used to hold one for its whole 100–300 ms on a
+    // busy fleet).
     let found = {
         let (run_shared, run_state) = (Arc::clone(shared), Arc::clone(state));
         let profiles = Arc::clone(&shared.profiles);
