@@ -8,8 +8,13 @@
 //! time ([`RecentEvents::forget_before`]) and by count ([`RecentEvents::with_capacity`]): past the
 //! cap the oldest events go first, and [`RecentEvents::evicted`] says how many did.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::BTreeSet;
 use std::sync::Arc;
+
+// The window's maps are looked up several times for every new event and every other agent on
+// its resource (the detectors' hot path at fleet scale): foldhash, seeded per process, rather
+// than SipHash.
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 
 use chrono::{DateTime, Utc};
 
@@ -287,7 +292,10 @@ impl RecentEvents {
     }
 
     /// Forgets everything of agents not in `keep` (removed from Baton).
-    pub fn retain_agents(&mut self, keep: &HashSet<i64>) {
+    pub fn retain_agents<S: std::hash::BuildHasher>(
+        &mut self,
+        keep: &std::collections::HashSet<i64, S>,
+    ) {
         let gone: Vec<(i64, u64)> = self
             .events
             .keys()
