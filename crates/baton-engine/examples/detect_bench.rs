@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use baton_core::detect::handoff::HandoffSchemas;
 use baton_core::detect::{
-    detect, AgentStatus, DetectConfig, DetectState, ObservedEvent, ObservedTask, RecentEvents,
+    detect, AgentStatus, DetectConfig, DetectState, ObservedEvent, ObservedTask,
 };
 use baton_core::protocol::Task;
 use baton_sim::script::AgentScript;
@@ -125,10 +125,7 @@ fn main() {
     let args = Args::parse();
     let start = Utc.with_ymd_and_hms(2026, 11, 27, 9, 0, 0).unwrap();
     let mut fleet = Fleet::new(args.agents);
-    let mut state = DetectState {
-        recent: RecentEvents::default(),
-        ..DetectState::default()
-    };
+    let mut state = DetectState::default();
     state.set_agents(fleet.statuses());
     let (config, schemas) = (DetectConfig::default(), HandoffSchemas::default());
 
