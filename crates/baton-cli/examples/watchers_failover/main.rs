@@ -169,7 +169,8 @@ fn start(
         command.arg("--stats");
     }
     let proc = Proc::spawn(name, &mut command, &out, &dir.join(format!("{name}.err")))?;
-    let mut sampler = Sampler::new(proc.pid(), false);
+    // CPU and RSS: what the report shows (PSS would cost CPU the watchers need).
+    let mut sampler = Sampler::new(proc.pid(), false).without_pss();
     sampler.baseline();
     Ok(Running {
         proc,
@@ -294,7 +295,7 @@ fn run(flags: Flags) -> Fallible<()> {
     let url = postgres_store_with(!flags.no_fsync);
     let mut probe = Probe {
         server: postmaster_pid().map(|pid| {
-            let mut sampler = Sampler::new(pid, true);
+            let mut sampler = Sampler::new(pid, true).without_pss();
             sampler.baseline();
             sampler
         }),
