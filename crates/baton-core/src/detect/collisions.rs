@@ -9,6 +9,7 @@
 
 use chrono::Duration;
 
+use super::recent::OnResource;
 use super::{
     evidence_in, evidence_of, finding, human, DetectInput, Finding, FindingKind, ObservedEvent,
     Severity, WindowEvent,
@@ -32,28 +33,26 @@ fn accepted(input: &DetectInput<'_>, kinds: &[RuleKind], resource: &str, a: i64,
 /// Another agent's event of `kind` on the same resource within `window` of `mine` and not
 /// excused by a handoff between the two, one per other agent (the nearest).
 fn colliding<'a>(
-    input: &DetectInput<'a>,
+    on: &OnResource<'a>,
     mine: &ObservedEvent,
-    resource: &str,
     kind: EventKind,
     window: Duration,
 ) -> Vec<&'a WindowEvent> {
     let at = mine.event.at;
     let mut found = Vec::new();
-    for (agent, _) in input.recent.on_resource(kind, resource) {
-        if agent == mine.agent_id {
+    for other in on.agents(kind) {
+        if other.agent_id == mine.agent_id {
             continue;
         }
-        let (before, after) = input.recent.around(kind, resource, agent, at);
         // The other wrote first: excused when it handed the resource off before mine.
-        let earlier = before.filter(|o| {
-            at - o.at <= window && !input.recent.handed_off(o.agent_id, resource, o.at, at)
-        });
+        let earlier = other
+            .latest_at(at)
+            .filter(|o| at - o.at <= window && !on.handed_off(o.agent_id, o.at, at));
         // Mine came first: excused when this agent handed it off before the other's.
         let later = || {
-            after.filter(|o| {
-                o.at - at <= window && !input.recent.handed_off(mine.agent_id, resource, at, o.at)
-            })
+            other
+                .earliest_after(at)
+                .filter(|o| o.at - at <= window && !on.handed_off(mine.agent_id, at, o.at))
         };
         if let Some(other) = earlier.or_else(later) {
             found.push(other);
@@ -76,7 +75,8 @@ fn collisions(
             continue;
         };
         let window = window(mine.agent_id);
-        let others: Vec<&WindowEvent> = colliding(input, mine, resource, kind, window)
+        let on = input.recent.resource(resource);
+        let others: Vec<&WindowEvent> = colliding(&on, mine, kind, window)
             .into_iter()
             .filter(|o| !accepted(input, rule_kinds, resource, mine.agent_id, o.agent_id))
             // Two branches each change their own checkout: a parallel edit (its own finding,
@@ -151,20 +151,19 @@ pub fn reads_during_writes(input: &DetectInput<'_>) -> Vec<Finding> {
         let Some(resource) = read.event.resource.as_deref() else {
             continue;
         };
-        for (writer, _) in input.recent.on_resource(EventKind::Write, resource) {
+        let on = input.recent.resource(resource);
+        for writes in on.agents(EventKind::Write) {
+            let writer = writes.agent_id;
             if writer == read.agent_id {
                 continue;
             }
-            let still_writing = input
-                .recent
-                .latest_until(EventKind::Write, resource, writer, read.event.at)
+            let still_writing = writes
+                .latest_until(read.event.at)
                 .take(READ_LOOKS_BACK)
                 .find(|write| {
                     write.task_id.as_deref().is_some_and(|task| {
                         input.tasks.is_open(writer, task)
-                            && !input
-                                .recent
-                                .handed_off(writer, resource, write.at, read.event.at)
+                            && !on.handed_off(writer, write.at, read.event.at)
                     })
                 });
             let Some(write) = still_writing else {

@@ -18,6 +18,8 @@ use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 
 use chrono::{DateTime, Utc};
 
+pub use resource::{AgentEvents, OnResource};
+
 use super::ObservedEvent;
 use crate::protocol::EventKind;
 use crate::task::TaskState;
@@ -317,83 +319,17 @@ impl RecentEvents {
         self.events.get(&(agent_id, stamp.1))
     }
 
-    fn by_agent(&self, kind: EventKind, resource: &str) -> Option<&ByAgent> {
-        self.on_resource.get(resource)?.get(kind)
-    }
-
-    /// The agents with events of `kind` on `resource`, each with its events by time.
-    pub fn on_resource(
-        &self,
-        kind: EventKind,
-        resource: &str,
-    ) -> impl Iterator<Item = (i64, &BTreeSet<Stamp>)> {
-        self.by_agent(kind, resource)
-            .into_iter()
-            .flat_map(|agents| agents.iter().map(|(id, set)| (*id, set)))
-    }
-
-    /// `agent_id`'s latest event of `kind` on `resource` at or before `at`, and its earliest
-    /// one after `at`.
-    pub fn around(
-        &self,
-        kind: EventKind,
-        resource: &str,
-        agent_id: i64,
-        at: DateTime<Utc>,
-    ) -> (Option<&WindowEvent>, Option<&WindowEvent>) {
-        let Some(set) = self
-            .by_agent(kind, resource)
-            .and_then(|agents| agents.get(&agent_id))
-        else {
-            return (None, None);
-        };
-        let before = set
-            .range(..=(at, u64::MAX))
-            .next_back()
-            .and_then(|s| self.event_at(agent_id, s));
-        let after = set
-            .range((at, u64::MAX)..)
-            .find(|s| s.0 > at)
-            .and_then(|s| self.event_at(agent_id, s));
-        (before, after)
-    }
-
-    /// `agent_id`'s events of `kind` on `resource` at or before `at`, latest first.
-    pub fn latest_until(
-        &self,
-        kind: EventKind,
-        resource: &str,
-        agent_id: i64,
-        at: DateTime<Utc>,
-    ) -> impl Iterator<Item = &WindowEvent> {
-        self.by_agent(kind, resource)
-            .and_then(|agents| agents.get(&agent_id))
-            .into_iter()
-            .flat_map(move |set| set.range(..=(at, u64::MAX)).rev())
-            .filter_map(move |s| self.event_at(agent_id, s))
-    }
-
-    /// Whether `agent_id` handed `resource` off between `from` and `to` (both included).
-    pub fn handed_off(
-        &self,
-        agent_id: i64,
-        resource: &str,
-        from: DateTime<Utc>,
-        to: DateTime<Utc>,
-    ) -> bool {
-        if to < from {
-            return false;
-        }
-        self.by_agent(EventKind::Handoff, resource)
-            .and_then(|agents| agents.get(&agent_id))
-            .is_some_and(|set| set.range((from, 0)..=(to, u64::MAX)).next().is_some())
+    /// The events on `resource`, looked up once for all the questions about it.
+    pub fn resource(&self, resource: &str) -> OnResource<'_> {
+        OnResource::new(self, resource)
     }
 
     /// Every handoff of `resource`, latest first.
     pub fn handoffs_of(&self, resource: &str) -> Vec<&WindowEvent> {
         let mut all: Vec<&WindowEvent> = self
-            .on_resource(EventKind::Handoff, resource)
-            .flat_map(|(agent, set)| set.iter().filter_map(move |s| self.event_at(agent, s)))
+            .resource(resource)
+            .agents(EventKind::Handoff)
+            .flat_map(|agent| agent.all())
             .collect();
         all.sort_by_key(|e| std::cmp::Reverse((e.at, e.agent_id, e.seq)));
         all
@@ -443,5 +379,6 @@ fn prune_agent(agents: &mut ByAgent, agent_id: i64) {
     }
 }
 
+mod resource;
 #[cfg(test)]
 mod tests;

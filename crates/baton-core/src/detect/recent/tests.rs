@@ -23,13 +23,15 @@ fn finds_the_neighbours_of_a_moment_and_forgets_what_grew_old() {
         assert!(w.insert(&write(1, seq, at, "file:///a")));
     }
     assert!(!w.insert(&write(1, 2, 20, "file:///a")), "seen once");
-    let (before, after) = w.around(EventKind::Write, "file:///a", 1, t(20));
-    assert_eq!(before.map(|e| e.seq), Some(2));
-    assert_eq!(after.map(|e| e.seq), Some(3));
+    let writes = w.resource("file:///a").agent(EventKind::Write, 1).unwrap();
+    assert_eq!(writes.latest_at(t(20)).map(|e| e.seq), Some(2));
+    assert_eq!(writes.earliest_after(t(20)).map(|e| e.seq), Some(3));
+    assert_eq!(writes.earliest_after(t(30)), None);
     assert_eq!(w.last_activity(1), Some(t(30)));
     w.forget_before(t(25));
     assert_eq!(w.len(), 1);
-    assert_eq!(w.around(EventKind::Write, "file:///a", 1, t(20)).0, None);
+    let writes = w.resource("file:///a").agent(EventKind::Write, 1).unwrap();
+    assert_eq!(writes.latest_at(t(20)), None);
     assert_eq!(w.covers_from(), Some(t(25)));
     w.forget_before(t(40));
     assert!(w.is_empty());
@@ -48,7 +50,10 @@ fn past_its_capacity_the_oldest_events_go_first() {
     assert_eq!(w.evicted(), 2);
     assert!(w.get(1, 2).is_none() && w.get(1, 3).is_some());
     let kept: Vec<u64> = w
-        .latest_until(EventKind::Write, "file:///a", 1, t(10))
+        .resource("file:///a")
+        .agent(EventKind::Write, 1)
+        .unwrap()
+        .latest_until(t(10))
         .map(|e| e.seq)
         .collect();
     assert_eq!(kept, [5, 4, 3]);
@@ -71,9 +76,12 @@ fn activity_counts_every_kind_but_only_some_kinds_are_kept() {
         agent_id: 7,
         event: handoff,
     });
-    assert!(w.handed_off(7, "file:///a", t(6), t(6)));
-    assert!(!w.handed_off(7, "file:///a", t(7), t(9)));
-    assert!(!w.handed_off(8, "file:///a", t(0), t(9)));
+    let on = w.resource("file:///a");
+    assert!(on.handed_off(7, t(6), t(6)));
+    assert!(!on.handed_off(7, t(7), t(9)));
+    assert!(!on.handed_off(7, t(6), t(5)), "an empty span");
+    assert!(!on.handed_off(8, t(0), t(9)));
+    assert!(!w.resource("file:///b").handed_off(7, t(0), t(9)));
     let mut agents = HashSet::new();
     agents.insert(8);
     w.retain_agents(&agents);
