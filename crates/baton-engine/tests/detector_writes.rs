@@ -8,6 +8,8 @@ use std::sync::Arc;
 
 use baton_core::detect::{Finding, FindingKind, Severity};
 use baton_core::escalations::{EscalationState, LAPSE_WARNING};
+use baton_core::protocol::{parse_status, StatusDocument};
+use baton_core::rules::{Rule, RuleKind};
 use baton_engine::{Engine, MemoryTokens};
 use baton_store::StoreHandle;
 use chrono::{Duration, Utc};
@@ -81,4 +83,55 @@ async fn a_run_with_nothing_to_write_takes_no_write_and_still_warns_of_and_expir
     assert!(writes() > after_first);
     let escalation = store.read_blocking(move |s| s.escalation(id)).unwrap();
     assert_eq!(escalation.state, EscalationState::Expired);
+}
+
+/// What agent `name` reports: one write of `resource` at `at`.
+fn one_write(name: &str, resource: &str, at: chrono::DateTime<Utc>) -> StatusDocument {
+    let body = serde_json::json!({
+        "protocol": "baton/1",
+        "agent": {"id": name},
+        "events": [{"seq": 1, "at": at.to_rfc3339(), "kind": "write", "resource": resource}],
+        "cursor": "1",
+    });
+    parse_status(&serde_json::to_vec(&body).unwrap()).unwrap()
+}
+
+#[tokio::test]
+async fn an_escalation_a_run_opens_due_within_the_warning_is_told_by_that_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = StoreHandle::open_at(&test_location(dir.path()), 2).unwrap();
+    let engine = Engine::new(
+        store.clone(),
+        Arc::new(MemoryTokens::new(None)),
+        test_config(),
+    );
+    let before = Utc::now() - Duration::seconds(1);
+    // The run before: nothing due, nothing to tell.
+    let (_, sweep) = engine.detect_once(Utc::now(), before).await.unwrap();
+    assert!(sweep.lapsing.is_empty());
+    // Ana has 5 minutes for what happens on crm://a: less than the warning.
+    let mut rule = Rule::new(RuleKind::Exception, "crm://a", "ana");
+    rule.sla_seconds = Some(300);
+    store
+        .write(move |s| s.add_rule(&rule, "ana"))
+        .await
+        .unwrap();
+    let now = Utc::now();
+    for name in ["writer", "editor"] {
+        let url = format!("http://127.0.0.1:9/{name}");
+        let id = store_agent(&engine, &draft(name, &url, 60_000, 2_000)).id;
+        let doc = one_write(name, "crm://a", now);
+        store.write(move |s| s.ingest(id, &doc, now)).await.unwrap();
+    }
+    let (_, sweep) = engine.detect_once(now, before).await.unwrap();
+    assert_eq!(sweep.opened.len(), 1, "{sweep:?}");
+    assert_eq!(
+        sweep.lapsing, sweep.opened,
+        "told in the run that opened it"
+    );
+    let (_, sweep) = engine
+        .detect_once(now + Duration::seconds(1), before)
+        .await
+        .unwrap();
+    assert!(sweep.lapsing.is_empty(), "told twice");
 }

@@ -286,25 +286,22 @@ impl Store {
         from_sql_int(n, "count")
     }
 
-    /// Open escalations whose SLA lapses before `until`, soonest first.
-    pub fn escalations_due_before(&self, until: DateTime<Utc>) -> Result<Vec<i64>> {
-        let stmt_sql =
-            "SELECT id FROM escalations WHERE state = 'open' AND due_at < ?1 ORDER BY due_at, id";
-        let rows = self
-            .db
-            .query_map(stmt_sql, params![ts(until)], |row| row.get(0))?;
-        Ok(rows.into_iter().collect())
-    }
-
-    /// Whether an open escalation's SLA has lapsed at `now` (what [`Store::expire_escalations`]
-    /// would expire): read first, so that a detector run with nothing else to write does not
-    /// take the store's write lock to find nothing.
-    pub fn any_escalation_lapsed(&self, now: DateTime<Utc>) -> Result<bool> {
-        self.db.query_row(
-            "SELECT EXISTS (SELECT 1 FROM escalations WHERE state = 'open' AND due_at <= ?1)",
-            params![ts(now)],
-            |row| row.get(0),
-        )
+    /// Open escalations whose SLA lapses before `until`, with when, soonest first. One read
+    /// answers both of a detector run's questions: whether one has lapsed (to expire) and which
+    /// lapse soon (to warn of), so a run with neither takes no write lock.
+    pub fn escalations_due_before(
+        &self,
+        until: DateTime<Utc>,
+    ) -> Result<Vec<(i64, DateTime<Utc>)>> {
+        let rows = self.db.query_map(
+            "SELECT id, due_at FROM escalations WHERE state = 'open' AND due_at < ?1
+             ORDER BY due_at, id",
+            params![ts(until)],
+            |row| Ok((row.get::<i64>(0)?, row.get::<String>(1)?)),
+        )?;
+        rows.into_iter()
+            .map(|(id, due)| Ok((id, parse_ts(&due)?)))
+            .collect()
     }
 
     /// Expires every open escalation whose SLA has lapsed at `now`, each logged; returns their

@@ -3,8 +3,8 @@
 //! small tables), takes it into the `DetectState` it keeps in memory, detects there (the store
 //! is not held while detecting), and records the findings, dead letters and SLA expiries in one
 //! write, or takes no write at all when it has none of them and no upkeep is due (most runs of a
-//! quiet fleet: whether an SLA lapsed is read with the changes, the SLAs due soon after the
-//! write, from a reader). Rate-limit pressure reads the usage ledger instead of events (see
+//! quiet fleet: the SLAs due soon are read with the changes, and read again after the write,
+//! from a reader, only when one is to be told). Rate-limit pressure reads the usage ledger instead of events (see
 //! `pressure.rs`).
 
 use std::sync::{Arc, Mutex};
@@ -86,7 +86,11 @@ pub(crate) async fn detect_once(
             kept.written = found.current;
             kept.compact_more = false;
         }
-        let lapsing = lapsing_soon(shared, now).await;
+        let lapsing = if found.lapsing_untold {
+            lapsing_soon(shared, now).await
+        } else {
+            Vec::new()
+        };
         return publish(shared, &RecordedFindings::default(), &[], lapsing, state);
     }
     let Found {
@@ -98,6 +102,7 @@ pub(crate) async fn detect_once(
         compact,
         prune_feed,
         expire,
+        lapsing_untold,
     } = found;
     // Sharing the store: the findings are written under the detectors' lease.
     let fence = match shared.sharing.detectors().0 {
@@ -148,16 +153,25 @@ pub(crate) async fn detect_once(
             return Err(err);
         }
     };
-    let lapsing = lapsing_soon(shared, now).await;
+    // The escalations it opened may lapse soon too (an `exception` rule's short SLA).
+    let lapsing = if lapsing_untold || !recorded.escalations.is_empty() {
+        lapsing_soon(shared, now).await
+    } else {
+        Vec::new()
+    };
     publish(shared, &recorded, &expired, lapsing, state)
 }
 
 /// Open escalations due within [`LAPSE_WARNING`] of `now`, read after the run's write (those it
-/// opened included) from a reader, outside the store's write lock. When the read fails they are
-/// told at a later run.
+/// opened included) from a reader, outside the store's write lock: read again rather than taken
+/// from the run's first read, which could name one decided meanwhile. When the read fails they
+/// are told at a later run.
 async fn lapsing_soon(shared: &Shared, now: DateTime<Utc>) -> Vec<i64> {
     shared
-        .read(move |s| s.escalations_due_before(now + LAPSE_WARNING))
+        .read(move |s| {
+            let due = s.escalations_due_before(now + LAPSE_WARNING)?;
+            Ok(due.into_iter().map(|(id, _)| id).collect())
+        })
         .await
         .unwrap_or_else(|err| {
             tracing::debug!(error = %err, "cannot read the escalations due soon");

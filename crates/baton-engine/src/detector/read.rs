@@ -9,6 +9,7 @@ use baton_core::detect::deadlock::LeaseWait;
 use baton_core::detect::handoff::DeadLetter;
 use baton_core::detect::windows::WindowOverrides;
 use baton_core::detect::{detect, DetectConfig, DetectState, Finding, ObservedEvent, RecentEvents};
+use baton_core::escalations::LAPSE_WARNING;
 use baton_core::protocol::EventKind;
 use baton_store::detect_reads::{DetectMarks, DetectRead};
 use chrono::{DateTime, Utc};
@@ -59,8 +60,8 @@ struct Reading {
     pressure: Option<Vec<Finding>>,
     /// Sessions waiting for each other's files.
     lease_waits: Vec<LeaseWait>,
-    /// An open escalation's SLA has lapsed: the write expires it.
-    lapsed: bool,
+    /// Open escalations due within [`LAPSE_WARNING`] (lapsed ones included), with when.
+    due_soon: Vec<(i64, DateTime<Utc>)>,
 }
 
 /// What a run found, to be written.
@@ -78,6 +79,9 @@ pub(super) struct Found {
     pub(super) prune_feed: bool,
     /// Escalations' SLAs lapsed: they are due to expire.
     pub(super) expire: bool,
+    /// An open escalation lapses within [`LAPSE_WARNING`] and was not told yet: the run reads
+    /// which, after its write (most runs have none, and read nothing more).
+    pub(super) lapsing_untold: bool,
 }
 
 impl Found {
@@ -148,7 +152,7 @@ pub(super) fn read_and_detect(
             calls_waiting: calls && !assess,
             pressure,
             lease_waits: s.lease_waits()?,
-            lapsed: s.any_escalation_lapsed(now)?,
+            due_soon: s.escalations_due_before(now + LAPSE_WARNING)?,
         })
     })?;
     kept.calls_since_pressure = reading.calls_waiting;
@@ -224,6 +228,11 @@ pub(super) fn read_and_detect(
     if prune_feed {
         kept.feed_pruned_at = Some(now);
     }
+    let expire = reading.due_soon.iter().any(|(_, due)| *due <= now);
+    let lapsing_untold = reading
+        .due_soon
+        .iter()
+        .any(|(id, due)| *due > now && !kept.warned.contains(id));
     Ok(Found {
         findings,
         current,
@@ -232,7 +241,8 @@ pub(super) fn read_and_detect(
         prune_ledger,
         compact,
         prune_feed,
-        expire: reading.lapsed,
+        expire,
+        lapsing_untold,
     })
 }
 

@@ -224,10 +224,14 @@ fn a_dismissal_needs_a_reason_and_a_snooze_keeps_it_open_and_unsent() {
 fn an_escalation_past_its_sla_expires_logged_and_takes_no_decision() {
     let (mut store, _, _, id) = store_with_collision();
     let due = store.escalation(id).unwrap().due_at;
-    assert!(!store
-        .any_escalation_lapsed(due - Duration::seconds(1))
-        .unwrap());
-    assert!(store.any_escalation_lapsed(due).unwrap());
+    // Due before a moment: strictly before it, with its due time.
+    assert!(store.escalations_due_before(due).unwrap().is_empty());
+    assert_eq!(
+        store
+            .escalations_due_before(due + Duration::seconds(1))
+            .unwrap(),
+        [(id, due)]
+    );
     assert!(store
         .expire_escalations(due - Duration::seconds(1))
         .unwrap()
@@ -249,9 +253,10 @@ fn an_escalation_past_its_sla_expires_logged_and_takes_no_decision() {
         .expire_escalations(due + Duration::hours(1))
         .unwrap()
         .is_empty());
-    assert!(!store
-        .any_escalation_lapsed(due + Duration::hours(1))
-        .unwrap());
+    assert!(store
+        .escalations_due_before(due + Duration::hours(1))
+        .unwrap()
+        .is_empty());
     assert_eq!(store.open_escalation_count().unwrap(), 0);
 }
 
