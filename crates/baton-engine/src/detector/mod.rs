@@ -118,6 +118,7 @@ pub(crate) async fn detect_once(
     };
     let written = shared
         .write(move |store| {
+            let began = std::time::Instant::now();
             if let Some(fence) = &fence {
                 store.check_fence(fence)?;
             }
@@ -135,11 +136,20 @@ pub(crate) async fn detect_once(
             if prune_feed {
                 store.prune_changes(baton_store::changes::KEEP_MS)?;
             }
-            Ok((recorded, expired, more))
+            Ok((recorded, expired, more, began.elapsed()))
         })
         .await;
     let (recorded, expired) = match written {
-        Ok((recorded, expired, more)) => {
+        Ok((recorded, expired, more, took)) => {
+            if !recorded.is_empty() {
+                tracing::info!(
+                    opened = recorded.opened.len(),
+                    updated = recorded.updated.len(),
+                    escalations = recorded.escalations.len(),
+                    write_ms = took.as_millis() as u64,
+                    "findings"
+                );
+            }
             let mut kept = lock(state);
             kept.marks = Some(marks);
             kept.written = current;
@@ -188,11 +198,6 @@ fn publish(
     state: &Mutex<LoopState>,
 ) -> Result<(RecordedFindings, Sweep), EngineError> {
     if !recorded.is_empty() {
-        tracing::info!(
-            opened = recorded.opened.len(),
-            updated = recorded.updated.len(),
-            "findings"
-        );
         shared.bus.publish(ChangeEvent::Findings {
             opened: recorded.opened.clone(),
             updated: recorded.updated.clone(),
