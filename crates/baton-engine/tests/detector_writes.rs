@@ -85,13 +85,20 @@ async fn a_run_with_nothing_to_write_takes_no_write_and_still_warns_of_and_expir
     assert_eq!(escalation.state, EscalationState::Expired);
 }
 
-/// What agent `name` reports: one write of `resource` at `at`.
-fn one_write(name: &str, resource: &str, at: chrono::DateTime<Utc>) -> StatusDocument {
+/// What agent `name` reports: a write of each of `resources` at `at`.
+fn writes(name: &str, resources: &[String], at: chrono::DateTime<Utc>) -> StatusDocument {
+    let events: Vec<_> = resources
+        .iter()
+        .zip(1..)
+        .map(|(resource, seq)| {
+            serde_json::json!({"seq": seq, "at": at.to_rfc3339(), "kind": "write", "resource": resource})
+        })
+        .collect();
     let body = serde_json::json!({
         "protocol": "baton/1",
         "agent": {"id": name},
-        "events": [{"seq": 1, "at": at.to_rfc3339(), "kind": "write", "resource": resource}],
-        "cursor": "1",
+        "events": events,
+        "cursor": resources.len().to_string(),
     });
     parse_status(&serde_json::to_vec(&body).unwrap()).unwrap()
 }
@@ -120,7 +127,7 @@ async fn an_escalation_a_run_opens_due_within_the_warning_is_told_by_that_run() 
     for name in ["writer", "editor"] {
         let url = format!("http://127.0.0.1:9/{name}");
         let id = store_agent(&engine, &draft(name, &url, 60_000, 2_000)).id;
-        let doc = one_write(name, "crm://a", now);
+        let doc = writes(name, &["crm://a".to_owned()], now);
         store.write(move |s| s.ingest(id, &doc, now)).await.unwrap();
     }
     let (_, sweep) = engine.detect_once(now, before).await.unwrap();
@@ -134,4 +141,40 @@ async fn an_escalation_a_run_opens_due_within_the_warning_is_told_by_that_run() 
         .await
         .unwrap();
     assert!(sweep.lapsing.is_empty(), "told twice");
+}
+
+#[tokio::test]
+async fn a_run_that_found_much_records_it_in_short_writes_and_loses_none() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = StoreHandle::open_at(&test_location(dir.path()), 2).unwrap();
+    let engine = Engine::new(
+        store.clone(),
+        Arc::new(MemoryTokens::new(None)),
+        test_config(),
+    );
+    let before = Utc::now() - Duration::seconds(1);
+    engine.detect_once(Utc::now(), before).await.unwrap();
+    // Two agents write the same 150 records at once: 150 collisions, each its own finding.
+    let records: Vec<String> = (0..150).map(|i| format!("crm://contacts/{i}")).collect();
+    let now = Utc::now();
+    for name in ["writer", "editor"] {
+        let url = format!("http://127.0.0.1:9/{name}");
+        let id = store_agent(&engine, &draft(name, &url, 60_000, 2_000)).id;
+        let doc = writes(name, &records, now);
+        store.write(move |s| s.ingest(id, &doc, now)).await.unwrap();
+    }
+    let writes_before = store.writer_stats().writes;
+    let (found, _) = engine.detect_once(now, before).await.unwrap();
+    assert_eq!(found.opened.len(), 150);
+    assert!(
+        store.writer_stats().writes - writes_before >= 3,
+        "150 findings in one write"
+    );
+    let open = store.read_blocking(|s| s.open_findings()).unwrap();
+    assert_eq!(
+        open.iter()
+            .filter(|f| f.kind == FindingKind::WriteCollision)
+            .count(),
+        150
+    );
 }

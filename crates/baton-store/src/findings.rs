@@ -54,6 +54,23 @@ impl RecordedFindings {
         self.opened.is_empty() && self.updated.is_empty()
     }
 
+    /// Adds what a later write of the same run recorded (its findings written in slices).
+    pub fn absorb(&mut self, later: RecordedFindings) {
+        fn each_once(into: &mut Vec<i64>, more: Vec<i64>) {
+            for id in more {
+                if !into.contains(&id) {
+                    into.push(id);
+                }
+            }
+        }
+        each_once(&mut self.opened, later.opened);
+        each_once(&mut self.updated, later.updated);
+        each_once(&mut self.escalations, later.escalations);
+        each_once(&mut self.grown, later.grown);
+        each_once(&mut self.recurred, later.recurred);
+        each_once(&mut self.retitled, later.retitled);
+    }
+
     /// Escalations that changed without opening: grown, recurred or retitled, each once.
     pub fn changed_escalations(&self) -> Vec<i64> {
         let mut changed: Vec<i64> = Vec::new();

@@ -1,11 +1,11 @@
 //! Runs the coordination detectors on their own interval and after each ingest. A run reads
 //! what changed since the last one from a reader connection (new events, changed tasks, and the
 //! small tables), takes it into the `DetectState` it keeps in memory, detects there (the store
-//! is not held while detecting), and records the findings, dead letters and SLA expiries in one
-//! write, or takes no write at all when it has none of them and no upkeep is due (most runs of a
-//! quiet fleet: the SLAs due soon are read with the changes, and read again after the write,
-//! from a reader, only when one is to be told). Rate-limit pressure reads the usage ledger instead of events (see
-//! `pressure.rs`).
+//! is not held while detecting), and records the findings, dead letters and SLA expiries in
+//! short writes (`record.rs`: a slice of findings each), or takes no write at all when it has
+//! none of them and no upkeep is due (most runs of a quiet fleet: the SLAs due soon are read
+//! with the changes, and read again after the write, from a reader, only when one is to be
+//! told). Rate-limit pressure reads the usage ledger instead of events (see `pressure.rs`).
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -22,11 +22,12 @@ use crate::shared::Shared;
 use crate::watch_share::{Right, Turn};
 use baton_store::watch_leases::DETECTORS;
 use baton_store::StoreError;
-use pressure::prune_ledger;
 use read::{read_and_detect, Found};
+use record::Upkeep;
 
 mod pressure;
 mod read;
+mod record;
 mod state;
 mod written;
 
@@ -43,20 +44,6 @@ pub struct Sweep {
     pub expired: Vec<i64>,
     /// Open escalations due within `LAPSE_WARNING` not told before.
     pub lapsing: Vec<i64>,
-}
-
-/// One batch of the retention's compaction; true when more is left.
-fn compact_store(store: &mut baton_store::Store, now: DateTime<Utc>) -> baton_store::Result<bool> {
-    let done = store.compact(now)?;
-    if done.events > 0 || done.task_versions > 0 {
-        tracing::info!(
-            events = done.events,
-            task_versions = done.task_versions,
-            more = done.more,
-            "compacted the store past its retention"
-        );
-    }
-    Ok(done.more)
 }
 
 /// One run at `now`. Events received from `from` on are news on the first run (later runs go
@@ -98,7 +85,7 @@ pub(crate) async fn detect_once(
         current,
         dead_letters,
         marks,
-        prune_ledger: prune,
+        prune_ledger,
         compact,
         prune_feed,
         expire,
@@ -116,49 +103,34 @@ pub(crate) async fn detect_once(
             }));
         }
     };
-    let written = shared
-        .write(move |store| {
-            let began = std::time::Instant::now();
-            if let Some(fence) = &fence {
-                store.check_fence(fence)?;
-            }
-            store.record_dead_letters(&dead_letters, now)?;
-            let recorded = store.record_findings(&findings, now)?;
-            let expired = if expire {
-                store.expire_escalations(now)?
-            } else {
-                Vec::new()
-            };
-            if prune {
-                prune_ledger(store, now)?;
-            }
-            let more = compact && compact_store(store, now)?;
-            if prune_feed {
-                store.prune_changes(baton_store::changes::KEEP_MS)?;
-            }
-            Ok((recorded, expired, more, began.elapsed()))
-        })
-        .await;
-    let (recorded, expired) = match written {
-        Ok((recorded, expired, more, took)) => {
-            if !recorded.is_empty() {
+    let upkeep = Upkeep {
+        dead_letters,
+        expire,
+        prune_ledger,
+        compact,
+        prune_feed,
+    };
+    let (recorded, expired) = match record::record(shared, fence, findings, upkeep, now).await {
+        Ok(done) => {
+            if !done.findings.is_empty() {
                 tracing::info!(
-                    opened = recorded.opened.len(),
-                    updated = recorded.updated.len(),
-                    escalations = recorded.escalations.len(),
-                    write_ms = took.as_millis() as u64,
+                    opened = done.findings.opened.len(),
+                    updated = done.findings.updated.len(),
+                    escalations = done.findings.escalations.len(),
+                    writes = done.writes,
+                    write_ms = done.held.as_millis() as u64,
                     "findings"
                 );
             }
             let mut kept = lock(state);
             kept.marks = Some(marks);
             kept.written = current;
-            kept.compact_more = more;
-            (recorded, expired)
+            kept.compact_more = done.compact_more;
+            (done.findings, done.expired)
         }
         Err(err) => {
-            // Nothing of this run is stored: start again from the store at the next run, from
-            // the same marks, so its findings are found again.
+            // Start again from the store at the next run, from the same marks, so its findings
+            // are found again (the slices stored before the failure record as no change).
             lock(state).detect = None;
             return Err(err);
         }
