@@ -12,12 +12,12 @@ use baton_core::protocol::{parse_status, StatusDocument};
 use baton_core::rules::{Rule, RuleKind};
 use baton_engine::{Engine, MemoryTokens};
 use baton_store::StoreHandle;
-use chrono::{Duration, Utc};
+use chrono::{DateTime, Duration, Utc};
 use support::*;
 
-#[tokio::test]
-async fn a_run_with_nothing_to_write_takes_no_write_and_still_warns_of_and_expires_lapsed_slas() {
-    // A store with reader connections (an in-memory one reads through its writer).
+/// An engine on a store file with reader connections (an in-memory store reads through its
+/// writer, whose count of writes the tests read).
+fn engine_on_a_file_store() -> (tempfile::TempDir, StoreHandle, Engine) {
     let dir = tempfile::tempdir().unwrap();
     let store = StoreHandle::open_at(&test_location(dir.path()), 2).unwrap();
     let engine = Engine::new(
@@ -25,6 +25,25 @@ async fn a_run_with_nothing_to_write_takes_no_write_and_still_warns_of_and_expir
         Arc::new(MemoryTokens::new(None)),
         test_config(),
     );
+    (dir, store, engine)
+}
+
+/// Stores agent `name` (never polled) and what it reports: a write of each of `resources` at
+/// `at`.
+async fn stored_writes(engine: &Engine, name: &str, resources: &[String], at: DateTime<Utc>) {
+    let url = format!("http://127.0.0.1:9/{name}");
+    let id = store_agent(engine, &draft(name, &url, 60_000, 2_000)).id;
+    let doc = writes(name, resources, at);
+    engine
+        .store()
+        .write(move |s| s.ingest(id, &doc, at))
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn a_run_with_nothing_to_write_takes_no_write_and_still_warns_of_and_expires_lapsed_slas() {
+    let (_dir, store, engine) = engine_on_a_file_store();
     let writer = store_agent(
         &engine,
         &draft("writer", "http://127.0.0.1:9/w", 60_000, 2_000),
@@ -86,7 +105,7 @@ async fn a_run_with_nothing_to_write_takes_no_write_and_still_warns_of_and_expir
 }
 
 /// What agent `name` reports: a write of each of `resources` at `at`.
-fn writes(name: &str, resources: &[String], at: chrono::DateTime<Utc>) -> StatusDocument {
+fn writes(name: &str, resources: &[String], at: DateTime<Utc>) -> StatusDocument {
     let events: Vec<_> = resources
         .iter()
         .zip(1..)
@@ -105,13 +124,7 @@ fn writes(name: &str, resources: &[String], at: chrono::DateTime<Utc>) -> Status
 
 #[tokio::test]
 async fn an_escalation_a_run_opens_due_within_the_warning_is_told_by_that_run() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = StoreHandle::open_at(&test_location(dir.path()), 2).unwrap();
-    let engine = Engine::new(
-        store.clone(),
-        Arc::new(MemoryTokens::new(None)),
-        test_config(),
-    );
+    let (_dir, store, engine) = engine_on_a_file_store();
     let before = Utc::now() - Duration::seconds(1);
     // The run before: nothing due, nothing to tell.
     let (_, sweep) = engine.detect_once(Utc::now(), before).await.unwrap();
@@ -125,10 +138,7 @@ async fn an_escalation_a_run_opens_due_within_the_warning_is_told_by_that_run() 
         .unwrap();
     let now = Utc::now();
     for name in ["writer", "editor"] {
-        let url = format!("http://127.0.0.1:9/{name}");
-        let id = store_agent(&engine, &draft(name, &url, 60_000, 2_000)).id;
-        let doc = writes(name, &["crm://a".to_owned()], now);
-        store.write(move |s| s.ingest(id, &doc, now)).await.unwrap();
+        stored_writes(&engine, name, &["crm://a".to_owned()], now).await;
     }
     let (_, sweep) = engine.detect_once(now, before).await.unwrap();
     assert_eq!(sweep.opened.len(), 1, "{sweep:?}");
@@ -145,23 +155,14 @@ async fn an_escalation_a_run_opens_due_within_the_warning_is_told_by_that_run() 
 
 #[tokio::test]
 async fn a_run_that_found_much_records_it_in_short_writes_and_loses_none() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = StoreHandle::open_at(&test_location(dir.path()), 2).unwrap();
-    let engine = Engine::new(
-        store.clone(),
-        Arc::new(MemoryTokens::new(None)),
-        test_config(),
-    );
+    let (_dir, store, engine) = engine_on_a_file_store();
     let before = Utc::now() - Duration::seconds(1);
     engine.detect_once(Utc::now(), before).await.unwrap();
     // Two agents write the same 150 records at once: 150 collisions, each its own finding.
     let records: Vec<String> = (0..150).map(|i| format!("crm://contacts/{i}")).collect();
     let now = Utc::now();
     for name in ["writer", "editor"] {
-        let url = format!("http://127.0.0.1:9/{name}");
-        let id = store_agent(&engine, &draft(name, &url, 60_000, 2_000)).id;
-        let doc = writes(name, &records, now);
-        store.write(move |s| s.ingest(id, &doc, now)).await.unwrap();
+        stored_writes(&engine, name, &records, now).await;
     }
     let writes_before = store.writer_stats().writes;
     let (found, _) = engine.detect_once(now, before).await.unwrap();
