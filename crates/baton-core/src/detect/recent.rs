@@ -18,7 +18,9 @@ use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 
 use chrono::{DateTime, Utc};
 
+pub use event::{Stamp, WindowEvent};
 pub use resource::{AgentEvents, OnResource};
+use resource::{ByAgent, ResourceIndex};
 
 use super::ObservedEvent;
 use crate::protocol::EventKind;
@@ -26,27 +28,6 @@ use crate::task::TaskState;
 
 /// Most events kept by default: a few minutes of a 1,000-agent fleet, hours of a small one.
 pub const DEFAULT_CAPACITY: usize = 200_000;
-
-/// One agent's event at a moment: its time and `seq`, ordered by time.
-pub type Stamp = (DateTime<Utc>, u64);
-
-/// What the detectors keep of an event.
-#[derive(Debug, Clone, PartialEq)]
-pub struct WindowEvent {
-    pub agent_id: i64,
-    pub seq: u64,
-    pub at: DateTime<Utc>,
-    pub kind: EventKind,
-    pub task_id: Option<Arc<str>>,
-    pub resource: Option<Arc<str>>,
-    /// A handoff's receiver, as the sender names it.
-    pub to: Option<Arc<str>>,
-    /// A claim's key and its value as JSON text.
-    pub key: Option<Arc<str>>,
-    pub value: Option<Arc<str>>,
-    /// A `state` event's new state.
-    pub state: Option<TaskState>,
-}
 
 /// Whether the window keeps events of `kind` (the others only count as activity).
 fn kept(kind: EventKind) -> bool {
@@ -59,34 +40,6 @@ fn kept(kind: EventKind) -> bool {
             | EventKind::Claim
             | EventKind::State
     )
-}
-
-type ByAgent = HashMap<i64, BTreeSet<Stamp>>;
-
-/// The kinds indexed by resource, in [`ResourceIndex`] order.
-const ON_RESOURCE: [EventKind; 4] = [
-    EventKind::Write,
-    EventKind::Read,
-    EventKind::Trigger,
-    EventKind::Handoff,
-];
-
-/// One resource's writes, reads, triggers and handoffs, by agent.
-#[derive(Debug, Clone, Default)]
-struct ResourceIndex([ByAgent; 4]);
-
-impl ResourceIndex {
-    fn slot(kind: EventKind) -> Option<usize> {
-        ON_RESOURCE.iter().position(|k| *k == kind)
-    }
-
-    fn get(&self, kind: EventKind) -> Option<&ByAgent> {
-        Self::slot(kind).map(|i| &self.0[i])
-    }
-
-    fn is_empty(&self) -> bool {
-        self.0.iter().all(HashMap::is_empty)
-    }
 }
 
 /// The indexed window (see the module docs).
@@ -321,7 +274,7 @@ impl RecentEvents {
 
     /// The events on `resource`, looked up once for all the questions about it.
     pub fn resource(&self, resource: &str) -> OnResource<'_> {
-        OnResource::new(self, resource)
+        OnResource::new(&self.events, self.on_resource.get(resource))
     }
 
     /// Every handoff of `resource`, latest first.
@@ -379,6 +332,7 @@ fn prune_agent(agents: &mut ByAgent, agent_id: i64) {
     }
 }
 
+mod event;
 mod resource;
 #[cfg(test)]
 mod tests;

@@ -7,32 +7,62 @@ use std::collections::BTreeSet;
 use std::ops::Bound;
 
 use chrono::{DateTime, Utc};
+use foldhash::HashMap;
 
-use super::{ByAgent, RecentEvents, ResourceIndex, Stamp, WindowEvent};
+use super::event::{Stamp, WindowEvent};
 use crate::protocol::EventKind;
 
+/// The window's events by (agent, `seq`).
+pub(super) type Events = HashMap<(i64, u64), WindowEvent>;
+
+/// Each agent's events of one kind, by time.
+pub(super) type ByAgent = HashMap<i64, BTreeSet<Stamp>>;
+
+/// The kinds indexed by resource, in [`ResourceIndex`] order.
+const ON_RESOURCE: [EventKind; 4] = [
+    EventKind::Write,
+    EventKind::Read,
+    EventKind::Trigger,
+    EventKind::Handoff,
+];
+
+/// One resource's writes, reads, triggers and handoffs, by agent.
+#[derive(Debug, Clone, Default)]
+pub(super) struct ResourceIndex(pub(super) [ByAgent; 4]);
+
+impl ResourceIndex {
+    pub(super) fn slot(kind: EventKind) -> Option<usize> {
+        ON_RESOURCE.iter().position(|k| *k == kind)
+    }
+
+    pub(super) fn get(&self, kind: EventKind) -> Option<&ByAgent> {
+        Self::slot(kind).map(|i| &self.0[i])
+    }
+
+    pub(super) fn is_empty(&self) -> bool {
+        self.0.iter().all(HashMap::is_empty)
+    }
+}
+
 /// One resource's writes, reads, triggers and handoffs in the window
-/// ([`RecentEvents::resource`]); empty when the window holds none.
+/// (`RecentEvents::resource`); empty when the window holds none.
 #[derive(Debug, Clone, Copy)]
 pub struct OnResource<'a> {
-    window: &'a RecentEvents,
+    events: &'a Events,
     index: Option<&'a ResourceIndex>,
 }
 
 /// One agent's events of one kind on one resource, by time.
 #[derive(Debug, Clone, Copy)]
 pub struct AgentEvents<'a> {
-    window: &'a RecentEvents,
+    events: &'a Events,
     pub agent_id: i64,
     stamps: &'a BTreeSet<Stamp>,
 }
 
 impl<'a> OnResource<'a> {
-    pub(super) fn new(window: &'a RecentEvents, resource: &str) -> OnResource<'a> {
-        OnResource {
-            window,
-            index: window.on_resource.get(resource),
-        }
+    pub(super) fn new(events: &'a Events, index: Option<&'a ResourceIndex>) -> OnResource<'a> {
+        OnResource { events, index }
     }
 
     fn by_agent(&self, kind: EventKind) -> Option<&'a ByAgent> {
@@ -41,10 +71,10 @@ impl<'a> OnResource<'a> {
 
     /// The agents with events of `kind` here, each with its events.
     pub fn agents(&self, kind: EventKind) -> impl Iterator<Item = AgentEvents<'a>> + 'a {
-        let window = self.window;
+        let events = self.events;
         self.by_agent(kind).into_iter().flat_map(move |agents| {
             agents.iter().map(move |(agent_id, stamps)| AgentEvents {
-                window,
+                events,
                 agent_id: *agent_id,
                 stamps,
             })
@@ -55,7 +85,7 @@ impl<'a> OnResource<'a> {
     pub fn agent(&self, kind: EventKind, agent_id: i64) -> Option<AgentEvents<'a>> {
         let stamps = self.by_agent(kind)?.get(&agent_id)?;
         Some(AgentEvents {
-            window: self.window,
+            events: self.events,
             agent_id,
             stamps,
         })
@@ -72,7 +102,7 @@ impl<'a> OnResource<'a> {
 
 impl<'a> AgentEvents<'a> {
     fn event(&self, stamp: &Stamp) -> Option<&'a WindowEvent> {
-        self.window.event_at(self.agent_id, stamp)
+        self.events.get(&(self.agent_id, stamp.1))
     }
 
     /// Its latest event at or before `at`.
