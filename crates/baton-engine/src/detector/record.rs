@@ -2,7 +2,7 @@
 //! after a takeover: hundreds of findings at once) writes its findings a slice at a time, each
 //! slice a write of its own, so that no detector write holds the store's write lock for long:
 //! every poll's write, of this watcher and of the others sharing the store, waits for it
-//! meanwhile (one write of 500 findings held it 200–470 ms on a busy shared store).
+//! meanwhile (a write of a few hundred findings held it 100–470 ms on a busy shared store).
 //!
 //! A slice that fails leaves the slices before it stored: the run reports the error, and the
 //! next one starts again from the same marks and finds the same findings, which record as no
