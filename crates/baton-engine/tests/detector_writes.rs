@@ -1,6 +1,7 @@
 //! What a detector run writes: nothing when it found nothing new and nothing is due (a quiet
 //! fleet's runs take no write lock, which on a shared store every other watcher's and hook's
-//! write would wait for), and still the SLA warnings and expiries when they are due.
+//! write would wait for), and still the SLA warnings and expiries when they are due; and what
+//! it found in short writes, its upkeep in one of its own.
 
 mod support;
 
@@ -167,9 +168,11 @@ async fn a_run_that_found_much_records_it_in_short_writes_and_loses_none() {
     let writes_before = store.writer_stats().writes;
     let (found, _) = engine.detect_once(now, before).await.unwrap();
     assert_eq!(found.opened.len(), 150);
-    assert!(
-        store.writer_stats().writes - writes_before >= 3,
-        "150 findings in one write"
+    // 64 + 64 + 22, and no upkeep due (the run before did it).
+    assert_eq!(
+        store.writer_stats().writes - writes_before,
+        3,
+        "150 findings in slices of 64"
     );
     let open = store.read_blocking(|s| s.open_findings()).unwrap();
     assert_eq!(
@@ -177,5 +180,26 @@ async fn a_run_that_found_much_records_it_in_short_writes_and_loses_none() {
             .filter(|f| f.kind == FindingKind::WriteCollision)
             .count(),
         150
+    );
+}
+
+#[tokio::test]
+async fn a_runs_upkeep_takes_a_write_of_its_own_after_its_findings() {
+    let (_dir, store, engine) = engine_on_a_file_store();
+    let now = Utc::now();
+    for name in ["writer", "editor"] {
+        stored_writes(&engine, name, &["crm://a".to_owned()], now).await;
+    }
+    let writes_before = store.writer_stats().writes;
+    // A watcher's first run: a collision to record, and the pruning and compaction due.
+    let (found, _) = engine
+        .detect_once(now, now - Duration::seconds(1))
+        .await
+        .unwrap();
+    assert_eq!(found.opened.len(), 1);
+    assert_eq!(
+        store.writer_stats().writes - writes_before,
+        2,
+        "the upkeep rode with the findings"
     );
 }

@@ -1,6 +1,8 @@
 //! A run's second half: what it found, into the store. A run that found much (the catch-up
 //! after a takeover: hundreds of findings at once) writes its findings a slice at a time, each
-//! slice a write of its own, so that no detector write holds the store's write lock for long:
+//! slice a write of its own, and its upkeep (dead letters, SLA expiries, the ledger's and the
+//! feed's pruning, a batch of compaction) in one more after them, so that no detector write
+//! holds the store's write lock for long:
 //! every poll's write, of this watcher and of the others sharing the store, waits for it
 //! meanwhile (a write of a few hundred findings held it 100–470 ms on a busy shared store).
 //!
@@ -23,7 +25,7 @@ use crate::shared::Shared;
 /// Most findings one write records.
 pub(super) const FINDINGS_PER_WRITE: usize = 64;
 
-/// What a run writes besides its findings; the first write does it.
+/// What a run writes besides its findings, in a write of its own after them.
 pub(super) struct Upkeep {
     pub(super) dead_letters: Vec<DeadLetter>,
     /// Escalations' SLAs lapsed: expire them.
@@ -33,6 +35,38 @@ pub(super) struct Upkeep {
     pub(super) compact: bool,
     /// The change feed's old rows are due to go.
     pub(super) prune_feed: bool,
+}
+
+impl Upkeep {
+    fn is_due(&self) -> bool {
+        !self.dead_letters.is_empty()
+            || self.expire
+            || self.prune_ledger
+            || self.compact
+            || self.prune_feed
+    }
+
+    /// Does it: the escalations expired, and whether the compaction has more to do.
+    fn apply(
+        &self,
+        store: &mut baton_store::Store,
+        now: DateTime<Utc>,
+    ) -> baton_store::Result<(Vec<i64>, bool)> {
+        store.record_dead_letters(&self.dead_letters, now)?;
+        let expired = if self.expire {
+            store.expire_escalations(now)?
+        } else {
+            Vec::new()
+        };
+        if self.prune_ledger {
+            prune_ledger(store, now)?;
+        }
+        let more = self.compact && compact_store(store, now)?;
+        if self.prune_feed {
+            store.prune_changes(baton_store::changes::KEEP_MS)?;
+        }
+        Ok((expired, more))
+    }
 }
 
 /// What the writes of one run did.
@@ -48,57 +82,59 @@ pub(super) struct Recorded {
     pub(super) held: Duration,
 }
 
-/// Writes `findings` (in slices of [`FINDINGS_PER_WRITE`]) and the upkeep, each write under
-/// `fence` when the store is shared.
+/// Writes `findings` (in slices of [`FINDINGS_PER_WRITE`]), then the upkeep when some is due,
+/// each write under `fence` when the store is shared.
 pub(super) async fn record(
     shared: &Shared,
     fence: Option<Fence>,
-    mut findings: Vec<Finding>,
+    findings: Vec<Finding>,
     upkeep: Upkeep,
     now: DateTime<Utc>,
 ) -> Result<Recorded, EngineError> {
     let mut done = Recorded::default();
-    let mut upkeep = Some(upkeep);
-    while upkeep.is_some() || !findings.is_empty() {
-        let slice: Vec<Finding> = findings
-            .drain(..findings.len().min(FINDINGS_PER_WRITE))
-            .collect();
-        let fence = fence.clone();
-        let first = upkeep.take();
-        let (findings_now, expired, more, held) = shared
-            .write(move |store| {
-                let began = Instant::now();
-                if let Some(fence) = &fence {
-                    store.check_fence(fence)?;
-                }
-                let Some(upkeep) = first else {
-                    let recorded = store.record_findings(&slice, now)?;
-                    return Ok((recorded, Vec::new(), false, began.elapsed()));
-                };
-                store.record_dead_letters(&upkeep.dead_letters, now)?;
-                let recorded = store.record_findings(&slice, now)?;
-                let expired = if upkeep.expire {
-                    store.expire_escalations(now)?
-                } else {
-                    Vec::new()
-                };
-                if upkeep.prune_ledger {
-                    prune_ledger(store, now)?;
-                }
-                let more = upkeep.compact && compact_store(store, now)?;
-                if upkeep.prune_feed {
-                    store.prune_changes(baton_store::changes::KEEP_MS)?;
-                }
-                Ok((recorded, expired, more, began.elapsed()))
-            })
-            .await?;
-        done.findings.absorb(findings_now);
-        done.expired.extend(expired);
-        done.compact_more |= more;
+    let mut findings = findings.into_iter();
+    loop {
+        let slice: Vec<Finding> = findings.by_ref().take(FINDINGS_PER_WRITE).collect();
+        if slice.is_empty() {
+            break;
+        }
+        let (recorded, held) = fenced_write(shared, &fence, move |store| {
+            store.record_findings(&slice, now)
+        })
+        .await?;
+        done.findings.absorb(recorded);
+        done.writes += 1;
+        done.held += held;
+    }
+    if upkeep.is_due() {
+        let ((expired, more), held) =
+            fenced_write(shared, &fence, move |store| upkeep.apply(store, now)).await?;
+        done.expired = expired;
+        done.compact_more = more;
         done.writes += 1;
         done.held += held;
     }
     Ok(done)
+}
+
+/// `work` in a write of its own, once the store says `fence` (if any) still holds; with how long
+/// the write held the store.
+async fn fenced_write<T: Send + 'static>(
+    shared: &Shared,
+    fence: &Option<Fence>,
+    work: impl FnOnce(&mut baton_store::Store) -> baton_store::Result<T> + Send + 'static,
+) -> Result<(T, Duration), EngineError> {
+    let fence = fence.clone();
+    shared
+        .write(move |store| {
+            let began = Instant::now();
+            if let Some(fence) = &fence {
+                store.check_fence(fence)?;
+            }
+            let out = work(store)?;
+            Ok((out, began.elapsed()))
+        })
+        .await
 }
 
 /// One batch of the retention's compaction; true when more is left.
