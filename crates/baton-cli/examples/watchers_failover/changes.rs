@@ -1,21 +1,23 @@
-//! The hand-back after a kill: the killed watcher starts again, the survivor (which took all its
-//! agents) gives half back, the restarted one takes them. Every poll of the agents that move
-//! should still come on time; this measures, for the agents moved and for those kept, the polls
-//! received against those due from the restart to a while after the share settled, and each
-//! agent's largest gap there.
+//! The changes of who polls which agent in a run. A takeover: a watcher is killed, the survivor
+//! takes its agents once their leases lapse; the survivor's own agents should be polled on time
+//! all along, the taken ones on time again once taken. A hand-back: the killed watcher starts
+//! again, the survivor gives half back, the restarted one takes them; every poll of the agents
+//! that move should still come on time. This measures, for the agents moved and for those kept,
+//! the polls received against those due from the change's start to a while after it settled,
+//! and each agent's largest gap there.
 
 use std::time::{Duration, Instant};
 
 use crate::support::lateness::around;
 use crate::support::percentile;
 
-/// How long after the share settled a hand-back is watched.
+/// How long after the share settled a change is watched.
 pub const AFTER: Duration = Duration::from_secs(6);
 
-/// One hand-back: agents (fleet indices) that moved to the restarted watcher, and those the
-/// survivor kept.
-pub struct HandBack {
-    pub restarted: Instant,
+/// One change: from the kill (a takeover) or the restart (a hand-back) to every agent held again
+/// (`settled`); the agents (fleet indices) that moved, and those that stayed with the survivor.
+pub struct Change {
+    pub from: Instant,
     pub settled: Instant,
     pub moved: Vec<usize>,
     pub kept: Vec<usize>,
@@ -26,9 +28,9 @@ pub struct HandBack {
 pub struct Moves {
     pub polls: usize,
     pub expected: f64,
-    /// Each agent's largest gap in each hand-back, ms, sorted.
+    /// Each agent's largest gap in each change, ms, sorted.
     pub largest: Vec<u32>,
-    /// Polls received / due for each hand-back.
+    /// Polls received / due for each change.
     pub each: Vec<(usize, f64)>,
     /// From the share settled on (the taker's pollers started): polls received and due.
     pub after: (usize, f64),
@@ -38,16 +40,16 @@ pub struct Moves {
 }
 
 impl Moves {
-    /// Over `hand_backs`, the agents `which` picks (moved or kept).
+    /// Over `changes`, the agents `which` picks (moved or kept).
     pub fn measure(
-        hand_backs: &[HandBack],
+        changes: &[Change],
         sources: &[Vec<(Instant, u16)>],
         interval: Duration,
-        which: impl Fn(&HandBack) -> &[usize],
+        which: impl Fn(&Change) -> &[usize],
     ) -> Moves {
         let mut out = Moves::default();
-        for back in hand_backs {
-            let (from, to) = (back.restarted, back.settled + AFTER);
+        for back in changes {
+            let (from, to) = (back.from, back.settled + AFTER);
             let due = to.saturating_duration_since(from).as_secs_f64() / interval.as_secs_f64();
             let mut polls = 0;
             for &agent in which(back) {
@@ -86,7 +88,7 @@ impl Moves {
         out
     }
 
-    /// Report rows: received / due overall and per hand-back, largest gaps.
+    /// Report rows: received / due overall and per change, largest gaps.
     pub fn rows(&self, what: &str) -> Vec<Vec<String>> {
         let share = |p: usize, e: f64| if e > 0.0 { p as f64 / e * 100.0 } else { 0.0 };
         let each: Vec<String> = self
@@ -97,7 +99,7 @@ impl Moves {
         let ms = |v: Option<u32>| v.map_or("n/a".into(), |v| format!("{v} ms"));
         vec![
             vec![
-                format!("{what}: polls received / due (%), all hand-backs; each, %"),
+                format!("{what}: polls received / due (%), all; each, %"),
                 format!(
                     "{} / {:.0} ({:.1} %); {}",
                     self.polls,
@@ -128,7 +130,7 @@ impl Moves {
             vec![
                 format!("{what}: each agent's largest gap, p50 / p99 / max"),
                 format!(
-                    "{} / {} / {} (over {} agent-hand-backs)",
+                    "{} / {} / {} (over {} agents × changes)",
                     ms(percentile(&self.largest, 0.5)),
                     ms(percentile(&self.largest, 0.99)),
                     ms(self.largest.last().copied()),
@@ -144,7 +146,7 @@ impl Moves {
 /// `hand_backs.tsv` with lines `round agent restarted_ms settled_ms at_ms port`.
 pub fn write_polls(
     path: &std::path::Path,
-    hand_backs: &[HandBack],
+    hand_backs: &[Change],
     sources: &[Vec<(Instant, u16)>],
     t0: Instant,
 ) -> std::io::Result<()> {
@@ -152,7 +154,7 @@ pub fn write_polls(
     let ms = |t: Instant| t.saturating_duration_since(t0).as_millis();
     let mut out = std::io::BufWriter::new(std::fs::File::create(path)?);
     for (round, back) in hand_backs.iter().enumerate() {
-        let (from, to) = (back.restarted - AFTER, back.settled + AFTER);
+        let (from, to) = (back.from - AFTER, back.settled + AFTER);
         for &agent in &back.moved {
             for &(at, port) in sources[agent]
                 .iter()
@@ -161,7 +163,7 @@ pub fn write_polls(
                 writeln!(
                     out,
                     "{round}\t{agent}\t{}\t{}\t{}\t{port}",
-                    ms(back.restarted),
+                    ms(back.from),
                     ms(back.settled),
                     ms(at)
                 )?;

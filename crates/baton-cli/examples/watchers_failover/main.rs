@@ -5,7 +5,7 @@
 //! cargo build --release --locked -p baton-cli
 //! cargo run --release --locked -p baton-cli --example watchers_failover -- \
 //!     [--agents 1000] [--watchers 2] [--kills 20] [--interval-ms 1000] [--failover-ms 10000] \
-//!     [--steady-seconds 20] [--store-rtt-ms 0] [--baton PATH] [--keep]
+//!     [--steady-seconds 20] [--restart-after-seconds 0] [--store-rtt-ms 0] [--baton PATH] [--keep]
 //! ```
 //!
 //! Starts a throwaway PostgreSQL (baton-testdb, fsync on) and the simulated fleet (`baton-sim`,
@@ -15,17 +15,19 @@
 //! round lets them run `--steady-seconds`, then kills (SIGKILL) the watcher holding the most
 //! agents and times how long until each of its agents receives a request on another watcher's
 //! connection (the agents keep each request's port): that is the failover time. Then the
-//! killed watcher starts again and the next round waits until the agents are shared out again.
+//! killed watcher starts again (at once, or `--restart-after-seconds` later: the hand-back
+//! apart from the takeover's aftermath) and the next round waits until the agents are shared
+//! out again.
 //!
 //! It prints the polls made and their lateness at the agents in the steady stretches (the
-//! failovers left out), each hand-back (the restarted watcher taking its share back:
-//! `hand_back.rs`), the CPU of each watcher and of the server (from /proc), the failover
+//! failovers left out), each takeover and hand-back (the survivor taking the killed watcher's
+//! agents, the restarted one taking its share back: `changes.rs`), the CPU of each watcher and of the server (from /proc), the failover
 //! times (p50 / p90 / p99 / max) and what the watchers said about their leases. It asserts
 //! nothing: exit 0 whatever the figures, 2 when the harness itself fails.
 
+mod changes;
 #[path = "../support/delay.rs"]
 mod delay;
-mod hand_back;
 mod report;
 #[path = "../support/mod.rs"]
 mod support;
@@ -61,6 +63,10 @@ struct Flags {
     /// How long the watchers run shared out before each kill, in seconds
     #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u64).range(2..))]
     steady_seconds: u64,
+    /// How long after the takeover the killed watcher starts again, in seconds (0: as soon as
+    /// its agents are polled again; more: the hand-back comes after the taker caught up)
+    #[arg(long, default_value_t = 0)]
+    restart_after_seconds: u64,
     /// The baton binary (default: target/release/baton, next to this example)
     #[arg(long)]
     baton: Option<PathBuf>,
@@ -368,6 +374,7 @@ fn run(flags: Flags) -> Fallible<()> {
     let mut steady = Vec::new();
     let mut reshare = Vec::new();
     let mut hand_backs = Vec::new();
+    let mut takeovers = Vec::new();
     for round in 0..flags.kills as usize {
         let from = Instant::now();
         if !run_for(
@@ -384,11 +391,17 @@ fn run(flags: Flags) -> Fallible<()> {
             .max_by_key(|&s| held.values().filter(|h| **h == watchers[s].name).count())
             .unwrap_or(0);
         let victim = watchers[slot].name.clone();
-        let orphans: Vec<usize> = held
-            .iter()
-            .filter(|(_, w)| **w == victim)
-            .filter_map(|(agent, _)| index.get(agent).copied())
-            .collect();
+        let (mut orphans, mut survivors) = (Vec::new(), Vec::new());
+        for (agent, holder) in &held {
+            if let Some(&i) = index.get(agent) {
+                if *holder == victim {
+                    &mut orphans
+                } else {
+                    &mut survivors
+                }
+                .push(i);
+            }
+        }
         let since = Instant::now() - Duration::from_secs(3);
         let old: HashMap<usize, Vec<u16>> = orphans
             .iter()
@@ -434,10 +447,23 @@ fn run(flags: Flags) -> Fallible<()> {
             orphans.len(),
             failover.map_or("—".into(), |d| format!("{:.2} s", d.as_secs_f64()))
         );
+        takeovers.push(changes::Change {
+            from: killed_at,
+            settled: failover.map_or_else(Instant::now, |d| killed_at + d),
+            moved: orphans.clone(),
+            kept: survivors,
+        });
         kills.push(Kill {
             orphans: orphans.len(),
             failover,
         });
+        if !run_for(
+            Duration::from_secs(flags.restart_after_seconds),
+            &mut watchers,
+            &mut probe,
+        ) {
+            return Err("interrupted".into());
+        }
         let name = format!("w{}.{}", slot + 1, round + 1);
         let restarted = Instant::now();
         watchers.insert(slot, start(&baton, &dir, &config, &name, stats)?);
@@ -461,15 +487,15 @@ fn run(flags: Flags) -> Fallible<()> {
                 .push(i);
             }
         }
-        hand_backs.push(hand_back::HandBack {
-            restarted,
+        hand_backs.push(changes::Change {
+            from: restarted,
             settled: Instant::now(),
             moved,
             kept,
         });
     }
     // The last hand-back is watched for its while too.
-    if !run_for(hand_back::AFTER, &mut watchers, &mut probe) {
+    if !run_for(changes::AFTER, &mut watchers, &mut probe) {
         return Err("interrupted".into());
     }
     let end = Instant::now();
@@ -496,11 +522,13 @@ fn run(flags: Flags) -> Fallible<()> {
     let all = lateness_in(&arrivals, &[(t0 + first_share, end)], flags.interval_ms);
     let interval = Duration::from_millis(flags.interval_ms);
     let sources: Vec<Vec<(Instant, u16)>> = (0..agents).map(|i| fleet.poll_sources(i)).collect();
-    let moved = hand_back::Moves::measure(&hand_backs, &sources, interval, |b| &b.moved);
-    let kept = hand_back::Moves::measure(&hand_backs, &sources, interval, |b| &b.kept);
+    let moved = changes::Moves::measure(&hand_backs, &sources, interval, |b| &b.moved);
+    let kept = changes::Moves::measure(&hand_backs, &sources, interval, |b| &b.kept);
+    let taken = changes::Moves::measure(&takeovers, &sources, interval, |b| &b.moved);
+    let survived = changes::Moves::measure(&takeovers, &sources, interval, |b| &b.kept);
     if flags.keep {
         let polls = dir.join("hand_backs.tsv");
-        if let Err(err) = hand_back::write_polls(&polls, &hand_backs, &sources, t0) {
+        if let Err(err) = changes::write_polls(&polls, &hand_backs, &sources, t0) {
             eprintln!("cannot write {}: {err}", polls.display());
         }
     }
@@ -525,6 +553,7 @@ fn run(flags: Flags) -> Fallible<()> {
         kills: &kills,
         reshare: &reshare,
         hand_back: (moved, kept),
+        takeover: (taken, survived),
     });
     if flags.keep {
         println!("kept: {}", tmp.keep().display());

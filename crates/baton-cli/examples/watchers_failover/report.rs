@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crate::hand_back::Moves;
+use crate::changes::Moves;
 use crate::support::lateness::Lateness;
 use crate::support::{mib, percentile, table, watch_stats, Summary};
 use crate::{Flags, Kill, Slot};
@@ -30,6 +30,8 @@ pub struct Run<'a> {
     pub reshare: &'a [Option<Duration>],
     /// After each restart, the agents that moved to it and those that stayed.
     pub hand_back: (Moves, Moves),
+    /// After each kill, the killed watcher's agents and the survivors' own.
+    pub takeover: (Moves, Moves),
     /// Between two heartbeats of one watcher, in ms (the database's clock).
     pub beat_gaps: Vec<u32>,
     /// Samples of the server: sessions waiting for the store's write lock, active, idle in a
@@ -99,9 +101,14 @@ pub fn print(run: &Run<'_>) {
         }
     );
     println!(
-        "- shared out {:.1} s after the watchers started; {} s steady before each kill",
+        "- shared out {:.1} s after the watchers started; {} s steady before each kill; the \
+         killed watcher started again {}",
         run.first_share.as_secs_f64(),
-        f.steady_seconds
+        f.steady_seconds,
+        match f.restart_after_seconds {
+            0 => "as soon as its agents were polled again".to_owned(),
+            s => format!("{s} s after its agents were polled again"),
+        }
     );
     println!();
 
@@ -235,6 +242,12 @@ pub fn print(run: &Run<'_>) {
             format!("{}; {:.1} %", each.join(" "), busiest * 100.0),
         ]);
     }
+    rows.extend(
+        run.takeover
+            .0
+            .rows("takeover, agents of the killed watcher"),
+    );
+    rows.extend(run.takeover.1.rows("takeover, the survivors' own agents"));
     rows.extend(run.hand_back.0.rows("hand-back, agents moved"));
     rows.extend(run.hand_back.1.rows("hand-back, agents kept"));
     rows.extend(run.all.rows("whole run: ", f.interval_ms, agents));
