@@ -28,6 +28,7 @@
 mod changes;
 #[path = "../support/delay.rs"]
 mod delay;
+mod probe;
 mod report;
 #[path = "../support/mod.rs"]
 mod support;
@@ -38,6 +39,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use baton_sim::pollers::{ports_between, taken_over_after_kill};
+use probe::Probe;
 use support::lateness::{busiest_tenth, counts_by, lateness_in};
 use support::*;
 
@@ -186,68 +188,6 @@ fn start(
     })
 }
 
-/// What is read while the watchers run: the server's CPU, and the watchers' heartbeats as the
-/// store records them (the time between two of one watcher's heartbeats; past the lease term
-/// less a tenth, the watcher stops itself: "cut off").
-struct Probe {
-    server: Option<Sampler>,
-    store: Option<baton_store::Store>,
-    /// Watcher id → its last heartbeat seen (ms, the database's clock).
-    last_beat: HashMap<i64, i64>,
-    beat_gaps: Vec<u32>,
-    /// Samples of the server's sessions: how many waited for the store's write lock (an
-    /// advisory lock), how many were running a statement or waiting, and how many were in a
-    /// transaction waiting for their client's next statement.
-    lock_waits: Vec<(u32, u32, u32)>,
-    sampled_at: Option<Instant>,
-}
-
-impl Probe {
-    fn sample(&mut self) {
-        if let Some(server) = &mut self.server {
-            server.sample();
-        }
-        // Every two seconds (psql is a process of its own).
-        if self
-            .sampled_at
-            .is_none_or(|at| at.elapsed() >= Duration::from_secs(2))
-        {
-            self.sampled_at = Some(Instant::now());
-            let counts = baton_testdb::server().sql(
-                "postgres",
-                "SELECT count(*) FILTER (WHERE wait_event = 'advisory'), \
-                        count(*) FILTER (WHERE state = 'active'), \
-                        count(*) FILTER (WHERE state = 'idle in transaction') \
-                 FROM pg_stat_activity WHERE backend_type = 'client backend' \
-                   AND pid <> pg_backend_pid()",
-            );
-            let counts: Vec<u32> = counts
-                .unwrap_or_default()
-                .split('|')
-                .filter_map(|n| n.trim().parse().ok())
-                .collect();
-            if let [waiting, active, holding] = counts[..] {
-                self.lock_waits.push((waiting, active, holding));
-            }
-        }
-        let Some(watchers) = self.store.as_ref().and_then(|s| s.watchers_view().ok()) else {
-            return;
-        };
-        for w in watchers.into_iter().filter(|w| w.live) {
-            let Ok(at) = chrono::DateTime::parse_from_rfc3339(&w.heartbeat_at) else {
-                continue;
-            };
-            let at = at.timestamp_millis();
-            if let Some(before) = self.last_beat.insert(w.id, at) {
-                if at > before {
-                    self.beat_gaps
-                        .push(u32::try_from(at - before).unwrap_or(u32::MAX));
-                }
-            }
-        }
-    }
-}
-
 /// Sleeps `for_`, sampling every watcher (and the server, and the heartbeats) once a second;
 /// false when interrupted.
 fn run_for(for_: Duration, watchers: &mut [Running], probe: &mut Probe) -> bool {
@@ -299,18 +239,7 @@ fn run(flags: Flags) -> Fallible<()> {
     std::fs::create_dir(dir.join("data")).map_err(|e| format!("data dir: {e}"))?;
     let stats = watch_takes_stats(&baton, &dir);
     let url = postgres_store_with(!flags.no_fsync);
-    let mut probe = Probe {
-        server: postmaster_pid().map(|pid| {
-            let mut sampler = Sampler::new(pid, true).without_pss();
-            sampler.baseline();
-            sampler
-        }),
-        store: None,
-        last_beat: HashMap::new(),
-        beat_gaps: Vec::new(),
-        lock_waits: Vec::new(),
-        sampled_at: None,
-    };
+    let mut probe = Probe::of_the_server();
     let (fleet_rt, fleet) = start_fleet(agents)?;
     // The watchers' store (`BATON_STORE`, which they inherit): the server, or the proxy.
     let _far = if flags.store_rtt_ms > 0 {
@@ -559,18 +488,4 @@ fn run(flags: Flags) -> Fallible<()> {
         println!("kept: {}", tmp.keep().display());
     }
     Ok(())
-}
-
-/// The pid of the throwaway server's postmaster (its backends are its children).
-fn postmaster_pid() -> Option<u32> {
-    let file = baton_testdb::server()
-        .socket_dir()
-        .join("data/postmaster.pid");
-    std::fs::read_to_string(file)
-        .ok()?
-        .lines()
-        .next()?
-        .trim()
-        .parse()
-        .ok()
 }
