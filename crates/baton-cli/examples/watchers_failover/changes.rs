@@ -53,10 +53,17 @@ impl Moves {
             let due = to.saturating_duration_since(from).as_secs_f64() / interval.as_secs_f64();
             let mut polls = 0;
             for &agent in which(back) {
-                let seen: Vec<(Instant, u16)> = sources[agent]
-                    .iter()
+                // The last request before the change (the giver's, or the killed watcher's),
+                // then those during it.
+                let before = sources[agent].iter().rev().find(|(t, _)| *t < from);
+                let seen: Vec<(Instant, u16)> = before
+                    .into_iter()
+                    .chain(
+                        sources[agent]
+                            .iter()
+                            .filter(|(t, _)| *t >= from && *t <= to),
+                    )
                     .copied()
-                    .filter(|(t, _)| *t >= from && *t <= to)
                     .collect();
                 out.after.0 += seen.iter().filter(|(t, _)| *t >= back.settled).count();
                 if let Some(w) = seen.windows(2).find(|w| w[0].1 != w[1].1) {

@@ -62,8 +62,9 @@ struct Flags {
     /// The watchers' failover bound (`[watch] failover_ms`; baton's default is 10000)
     #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(600..=3_600_000))]
     failover_ms: u64,
-    /// How long the watchers run shared out before each kill, in seconds
-    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u64).range(2..))]
+    /// How long the watchers run shared out before each kill, in seconds (longer than the 6 s a
+    /// hand-back is watched after it settled, so the next kill falls outside it)
+    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u64).range(7..))]
     steady_seconds: u64,
     /// How long after the takeover the killed watcher starts again, in seconds (0: as soon as
     /// its agents are polled again; more: the hand-back comes after the taker caught up)
