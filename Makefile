@@ -92,6 +92,7 @@ bench: setup-bench
 	cargo run --release --locked -p baton-cli --example fleet_load -- --agents 1000 --seconds 300 --postgres
 	BATON_TEST_PG_OPTIONS="$(TEAM_SERVER)" cargo run --release --locked -p baton-cli --example fleet_load -- --agents 1000 --seconds 300 --postgres
 	BATON_TEST_PG_OPTIONS="$(TEAM_SERVER)" cargo run --release --locked -p baton-cli --example watchers_failover -- --agents 1000 --watchers 2 --kills 20
+	BATON_TEST_PG_OPTIONS="$(TEAM_SERVER)" cargo run --release --locked -p baton-cli --example watchers_failover -- --agents 1000 --watchers 2 --kills 20 --restart-after-seconds 10
 	cargo run --release --locked -p baton-cli --example crashtest -- --kills 1000
 	cargo run --release --locked -p baton-cli --example vs_prometheus -- --targets 1000 --seconds 300 --warmup 30
 	cargo run --release --locked -p baton-cli --example hook_bench -- --events 100000 --leases 1000 --processes 10 --calls 100 --burst --served
