@@ -23,7 +23,7 @@ pub struct Change {
     pub kept: Vec<usize>,
 }
 
-/// Polls and gaps of a set of agents over the hand-backs.
+/// Polls and gaps of a set of agents over the takeovers or the hand-backs.
 #[derive(Default)]
 pub struct Moves {
     pub polls: usize,
@@ -32,19 +32,24 @@ pub struct Moves {
     pub largest: Vec<u32>,
     /// Polls received / due for each change.
     pub each: Vec<(usize, f64)>,
-    /// From the share settled on (the taker's pollers started): polls received and due.
-    pub after: (usize, f64),
+    /// Poll slots missed (a gap of 1.5 intervals or more misses one, 2.5 two, …) and slots in
+    /// all, over the gaps from the last request before the change (a taken agent: from its
+    /// first request after it, the failover being timed apart) to the end of the watch. Unlike
+    /// received / due over a window, not swayed by where in its interval each agent is.
+    pub slots: (usize, usize),
     /// The gap at the change of poller (the last request on one connection to the first on
     /// another), ms, sorted: the hand-over itself.
     pub switch: Vec<u32>,
 }
 
 impl Moves {
-    /// Over `changes`, the agents `which` picks (moved or kept).
+    /// Over `changes`, the agents `which` picks (moved or kept); `taken`: they were a killed
+    /// watcher's (their slots count from their first request after the kill).
     pub fn measure(
         changes: &[Change],
         sources: &[Vec<(Instant, u16)>],
         interval: Duration,
+        taken: bool,
         which: impl Fn(&Change) -> &[usize],
     ) -> Moves {
         let mut out = Moves::default();
@@ -65,7 +70,18 @@ impl Moves {
                     )
                     .copied()
                     .collect();
-                out.after.0 += seen.iter().filter(|(t, _)| *t >= back.settled).count();
+                let counted = if taken && before.is_some() {
+                    &seen[1..]
+                } else {
+                    &seen[..]
+                };
+                for pair in counted.windows(2) {
+                    let gap = pair[1].0.saturating_duration_since(pair[0].0);
+                    let missed = (gap.as_secs_f64() / interval.as_secs_f64()).round() as usize;
+                    let missed = missed.saturating_sub(1);
+                    out.slots.0 += missed;
+                    out.slots.1 += 1 + missed;
+                }
                 if let Some(w) = seen.windows(2).find(|w| w[0].1 != w[1].1) {
                     let gap = w[1].0.saturating_duration_since(w[0].0);
                     out.switch
@@ -85,7 +101,6 @@ impl Moves {
                     .push(u32::try_from(largest.as_millis()).unwrap_or(u32::MAX));
             }
             let expected = due * which(back).len() as f64;
-            out.after.1 += AFTER.as_secs_f64() / interval.as_secs_f64() * which(back).len() as f64;
             out.polls += polls;
             out.expected += expected;
             out.each.push((polls, expected));
@@ -116,12 +131,12 @@ impl Moves {
                 ),
             ],
             vec![
-                format!("{what}: from the share settled on, polls received / due"),
+                format!("{what}: poll slots missed (gap ≥ 1.5 intervals) / slots"),
                 format!(
-                    "{} / {:.0} ({:.1} %)",
-                    self.after.0,
-                    self.after.1,
-                    share(self.after.0, self.after.1)
+                    "{} / {} ({:.2} %)",
+                    self.slots.0,
+                    self.slots.1,
+                    share(self.slots.0, self.slots.1 as f64)
                 ),
             ],
             vec![
@@ -148,9 +163,10 @@ impl Moves {
     }
 }
 
-/// Writes, for a kept run, every hand-back's moved agents and the requests each received over
-/// the watched while (ms after `t0`, and the port they came from), to look at one by one:
-/// `hand_backs.tsv` with lines `round agent restarted_ms settled_ms at_ms port`.
+/// Writes, for a kept run, every change's moved agents and the requests each received over
+/// the watched while and as long before (ms after `t0`, and the port they came from), to look
+/// at one by one: `hand_backs.tsv`, `takeovers.tsv` with lines
+/// `round agent from_ms settled_ms at_ms port`.
 pub fn write_polls(
     path: &std::path::Path,
     hand_backs: &[Change],

@@ -452,14 +452,19 @@ fn run(flags: Flags) -> Fallible<()> {
     let all = lateness_in(&arrivals, &[(t0 + first_share, end)], flags.interval_ms);
     let interval = Duration::from_millis(flags.interval_ms);
     let sources: Vec<Vec<(Instant, u16)>> = (0..agents).map(|i| fleet.poll_sources(i)).collect();
-    let moved = changes::Moves::measure(&hand_backs, &sources, interval, |b| &b.moved);
-    let kept = changes::Moves::measure(&hand_backs, &sources, interval, |b| &b.kept);
-    let taken = changes::Moves::measure(&takeovers, &sources, interval, |b| &b.moved);
-    let survived = changes::Moves::measure(&takeovers, &sources, interval, |b| &b.kept);
+    let moved = changes::Moves::measure(&hand_backs, &sources, interval, false, |b| &b.moved);
+    let kept = changes::Moves::measure(&hand_backs, &sources, interval, false, |b| &b.kept);
+    let taken = changes::Moves::measure(&takeovers, &sources, interval, true, |b| &b.moved);
+    let survived = changes::Moves::measure(&takeovers, &sources, interval, false, |b| &b.kept);
     if flags.keep {
-        let polls = dir.join("hand_backs.tsv");
-        if let Err(err) = changes::write_polls(&polls, &hand_backs, &sources, t0) {
-            eprintln!("cannot write {}: {err}", polls.display());
+        for (file, list) in [
+            ("hand_backs.tsv", &hand_backs),
+            ("takeovers.tsv", &takeovers),
+        ] {
+            let polls = dir.join(file);
+            if let Err(err) = changes::write_polls(&polls, list, &sources, t0) {
+                eprintln!("cannot write {}: {err}", polls.display());
+            }
         }
     }
     fleet_rt.block_on(async {
