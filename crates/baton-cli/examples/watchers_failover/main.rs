@@ -132,6 +132,26 @@ fn main() -> std::process::ExitCode {
     }
 }
 
+/// The agents (fleet indices) `held` gives to watcher `name`, and the others.
+fn held_by(
+    held: &HashMap<i64, String>,
+    index: &HashMap<i64, usize>,
+    name: &str,
+) -> (Vec<usize>, Vec<usize>) {
+    let (mut its, mut others) = (Vec::new(), Vec::new());
+    for (agent, holder) in held {
+        if let Some(&i) = index.get(agent) {
+            if holder == name {
+                &mut its
+            } else {
+                &mut others
+            }
+            .push(i);
+        }
+    }
+    (its, others)
+}
+
 /// The store, read for who holds what: store agent id → watcher name, live leases only.
 fn holders(store: &baton_store::Store) -> Fallible<HashMap<i64, String>> {
     let names: HashMap<i64, String> = store
@@ -321,17 +341,7 @@ fn run(flags: Flags) -> Fallible<()> {
             .max_by_key(|&s| held.values().filter(|h| **h == watchers[s].name).count())
             .unwrap_or(0);
         let victim = watchers[slot].name.clone();
-        let (mut orphans, mut survivors) = (Vec::new(), Vec::new());
-        for (agent, holder) in &held {
-            if let Some(&i) = index.get(agent) {
-                if *holder == victim {
-                    &mut orphans
-                } else {
-                    &mut survivors
-                }
-                .push(i);
-            }
-        }
+        let (orphans, survivors) = held_by(&held, &index, &victim);
         let since = Instant::now() - Duration::from_secs(3);
         let old: HashMap<usize, Vec<u16>> = orphans
             .iter()
@@ -406,17 +416,7 @@ fn run(flags: Flags) -> Fallible<()> {
         })?;
         reshare.push(again);
         let held = holders(&store)?;
-        let (mut moved, mut kept) = (Vec::new(), Vec::new());
-        for (agent, holder) in &held {
-            if let Some(&i) = index.get(agent) {
-                if *holder == name {
-                    &mut moved
-                } else {
-                    &mut kept
-                }
-                .push(i);
-            }
-        }
+        let (moved, kept) = held_by(&held, &index, &name);
         hand_backs.push(changes::Change {
             from: restarted,
             settled: Instant::now(),
