@@ -4,7 +4,8 @@
 //! again, the survivor gives half back, the restarted one takes them; every poll of the agents
 //! that move should still come on time. This measures, for the agents moved and for those kept,
 //! the polls received against those due from the change's start to a while after it settled,
-//! and each agent's largest gap there.
+//! the poll slots missed between their requests there, and each agent's largest gap (an agent
+//! not polled there at all shows in that, not in the slots).
 
 use std::time::{Duration, Instant};
 
