@@ -21,9 +21,10 @@
 //!
 //! It prints the polls made and their lateness at the agents in the steady stretches (the
 //! failovers left out), each takeover and hand-back (the survivor taking the killed watcher's
-//! agents, the restarted one taking its share back: `changes.rs`), the CPU of each watcher and of the server (from /proc), the failover
-//! times (p50 / p90 / p99 / max) and what the watchers said about their leases. It asserts
-//! nothing: exit 0 whatever the figures, 2 when the harness itself fails.
+//! agents, the restarted one taking its share back: `changes.rs`), the CPU of each watcher and
+//! of the server (from /proc), the failover times (p50 / p90 / p99 / max) and what the
+//! watchers said about their leases. It asserts nothing: exit 0 whatever the figures, 2 when
+//! the harness itself fails.
 
 mod changes;
 #[path = "../support/delay.rs"]
