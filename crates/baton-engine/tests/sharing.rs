@@ -46,9 +46,37 @@ async fn wait_note(
     }
 }
 
+/// Waits for a `kind` note while `fleet`'s agents say something new every 50 ms.
+async fn wait_note_stepping(
+    notes: &mut tokio::sync::broadcast::Receiver<ShareNote>,
+    fleet: &SimFleet,
+    kind: &str,
+) -> ShareNote {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    let mut steps = tokio::time::interval(Duration::from_millis(50));
+    loop {
+        tokio::select! {
+            got = tokio::time::timeout_at(deadline, notes.recv()) => match got {
+                Ok(Ok(note)) if note.kind == kind => return note,
+                Ok(Ok(_)) => {}
+                other => panic!("no {kind} note: {other:?}"),
+            },
+            _ = steps.tick() => fleet.step(),
+        }
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_lease_taken_from_under_a_watcher_refuses_its_writes_and_it_says_so() {
-    let fleet = busy_fleet(2).await;
+    // Agents that say something only when stepped: the detectors can be made to have read
+    // everything stored before the lease is taken (then, with nothing more stored, they have
+    // nothing to write, and must still find out).
+    let fleet = SimFleet::start(SimConfig {
+        max_events_per_poll: 100,
+        ..SimConfig::stepped(2)
+    })
+    .await
+    .unwrap();
     let engine = engine_with(EngineConfig {
         sharing: Some(sharing("w1")),
         ..test_config()
@@ -73,7 +101,16 @@ async fn a_lease_taken_from_under_a_watcher_refuses_its_writes_and_it_says_so() 
             .unwrap()
             .2
     };
-    assert!(eventually(Duration::from_secs(30), || highest(agents[0]) >= 3).await);
+    assert!(
+        eventually(Duration::from_secs(30), || {
+            fleet.step();
+            agents.iter().all(|a| highest(*a) >= 3)
+        })
+        .await
+    );
+    // Quiet agents for longer than the detectors' interval (a second): their runs since have
+    // read all there is.
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
 
     // Another watcher takes the agents while w1 still believes it holds them (w1's leases
     // lapse in the store; its own clock says they have forty minutes to go).
@@ -104,7 +141,7 @@ async fn a_lease_taken_from_under_a_watcher_refuses_its_writes_and_it_says_so() 
         .iter()
         .all(|w| said.iter().any(|s: &String| s.contains(w.as_str())))
     {
-        let fenced = wait_note(&mut notes, "fenced", "").await;
+        let fenced = wait_note_stepping(&mut notes, &fleet, "fenced").await;
         // The agents are w2's now; the detectors nobody's (w2 did not ask for them).
         let why = if fenced.message.contains("detectors") {
             "(its lease lapsed)"
@@ -122,10 +159,12 @@ async fn a_lease_taken_from_under_a_watcher_refuses_its_writes_and_it_says_so() 
     let at_fence: Vec<i64> = agents.iter().map(|a| highest(*a)).collect();
     assert!(
         eventually(Duration::from_secs(30), || {
+            fleet.step();
             (0..2).all(|i| fleet.last_seq(i) as i64 > at_fence[i] + 10)
         })
         .await
     );
+    tokio::time::sleep(Duration::from_millis(500)).await;
     let now: Vec<i64> = agents.iter().map(|a| highest(*a)).collect();
     assert_eq!(now, at_fence, "a fenced watcher stored more");
     let again: Vec<ShareNote> = std::iter::from_fn(|| notes.try_recv().ok()).collect();

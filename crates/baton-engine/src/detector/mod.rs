@@ -57,12 +57,36 @@ pub(crate) async fn detect_once(
     // The run's reads take turns with the polls' (a turn is a reader connection), but the
     // detecting in between holds none (a run used to hold one for its whole 100–300 ms on a
     // busy fleet).
+    // Sharing the store: the run reads and writes under the detectors' lease. The read checks
+    // it too, so that a watcher whose lease was taken from under it stops and says so at its
+    // next run, not at the next run that finds something to write (on a fleet it no longer
+    // stores anything for, there may be none).
+    let fence = match shared.sharing.detectors().0 {
+        Right::Alone => None,
+        Right::Held(fence) => Some(fence),
+        Right::NotHeld => {
+            lock(state).forget();
+            return Err(EngineError::Store(StoreError::Fenced {
+                subject: DETECTORS.to_owned(),
+                reason: "this watcher does not hold them now".to_owned(),
+            }));
+        }
+    };
     let found = {
-        let (run_shared, run_state) = (Arc::clone(shared), Arc::clone(state));
+        let (run_shared, run_state, run_fence) =
+            (Arc::clone(shared), Arc::clone(state), fence.clone());
         let profiles = Arc::clone(&shared.profiles);
         let runtime = tokio::runtime::Handle::current();
         crate::low_priority::run("baton-detector", move || {
-            read_and_detect(&run_shared, &runtime, &run_state, &profiles, now, from)
+            read_and_detect(
+                &run_shared,
+                &runtime,
+                &run_state,
+                &profiles,
+                run_fence,
+                now,
+                from,
+            )
         })
         .await??
     };
@@ -91,18 +115,6 @@ pub(crate) async fn detect_once(
         expire,
         lapsing_untold,
     } = found;
-    // Sharing the store: the findings are written under the detectors' lease.
-    let fence = match shared.sharing.detectors().0 {
-        Right::Alone => None,
-        Right::Held(fence) => Some(fence),
-        Right::NotHeld => {
-            lock(state).forget();
-            return Err(EngineError::Store(StoreError::Fenced {
-                subject: DETECTORS.to_owned(),
-                reason: "this watcher does not hold them now".to_owned(),
-            }));
-        }
-    };
     let upkeep = Upkeep {
         dead_letters,
         expire,

@@ -12,6 +12,7 @@ use baton_core::detect::{detect, DetectConfig, DetectState, Finding, ObservedEve
 use baton_core::escalations::LAPSE_WARNING;
 use baton_core::protocol::EventKind;
 use baton_store::detect_reads::{DetectMarks, DetectRead};
+use baton_store::watch_leases::Fence;
 use chrono::{DateTime, Utc};
 
 use super::pressure::{pressure_findings, prune_due, PRESSURE_EVERY};
@@ -98,13 +99,14 @@ impl Found {
 }
 
 /// Reads what changed (and, on the first run, the window) and runs the pressure detector when
-/// it is due; then detects on the kept state. Runs on the detectors' own thread, at a lower
+/// it is due, once the store says `fence` (if any) still holds; then detects on the kept state. Runs on the detectors' own thread, at a lower
 /// priority (`low_priority.rs`).
 pub(super) fn read_and_detect(
     shared: &Shared,
     runtime: &tokio::runtime::Handle,
     state: &Mutex<LoopState>,
     profiles: &Arc<Mutex<LedgerCache>>,
+    fence: Option<Fence>,
     now: DateTime<Utc>,
     from: DateTime<Utc>,
 ) -> Result<Found, EngineError> {
@@ -124,6 +126,9 @@ pub(super) fn read_and_detect(
     let calls_waiting = kept.calls_since_pressure;
     let reading_profiles = Arc::clone(profiles);
     let reading = shared.read_on_this_thread(runtime, move |s| {
+        if let Some(fence) = &fence {
+            s.check_fence(fence)?;
+        }
         let window = first
             .then(|| s.detect_window(since, capacity))
             .transpose()?;
