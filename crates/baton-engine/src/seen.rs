@@ -56,11 +56,13 @@ impl SeenPoll {
 
     /// The tasks of an answer that are new or differ from the last stored poll (in their
     /// order), and the digests to remember. `known` is every task of the answer when reading it
-    /// already left out the unchanged ones (`tasks` are then the changed ones); without it
-    /// `tasks` are all of them (an A2A agent's, converted).
+    /// already left out the unchanged ones (`tasks` are then the changed ones, against the
+    /// tasks known when it was read: a poll fetched while the one before was being stored
+    /// knew those of the poll before that); without it `tasks` are all of them (an A2A
+    /// agent's, converted).
     pub fn changed(&self, tasks: Vec<Task>, known: Option<KnownTasks>) -> (Vec<Task>, Digests) {
         let (changed, all) = match known {
-            Some(all) => (tasks, all),
+            Some(all) => (all.changed_since(tasks, &self.tasks), all),
             None => self.tasks.split(tasks),
         };
         (
