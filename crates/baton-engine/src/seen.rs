@@ -94,6 +94,15 @@ impl SeenPoll {
         same_agent && self.events == Some(whole)
     }
 
+    /// Leaves out of `events` those at or below the highest `seq` stored: an answer to a poll
+    /// that asked from the cursor before the last stored poll carries that poll's events again
+    /// (the store keeps the first event under a `seq` in any case).
+    pub fn leave_out_stored_events(&self, events: &mut Vec<Event>) {
+        if let Some(stored) = self.max_seq {
+            events.retain(|event| event.seq > stored);
+        }
+    }
+
     /// The usage reports that are new or differ from the last stored poll; their digests go
     /// into `digests`.
     pub fn changed_usage(

@@ -38,8 +38,9 @@ pub(crate) enum Writes {
 /// touches stored tasks or events: only the health (and the adapter's notes) are written.
 ///
 /// The last poll's write may still be under way (`Writes::LeftUnderWay`): this poll fetches
-/// from the cursor that write stores, then waits for it before anything else; when it did not
-/// store its document, what this poll fetched is dropped and its outcome is this poll's.
+/// from the cursor stored before it (`store.rs`), then waits for it before anything else and
+/// leaves out the events it stored; when it did not store its document, what this poll
+/// fetched is dropped and its outcome is this poll's.
 pub(crate) async fn poll(
     shared: &Arc<Shared>,
     agent: &Arc<AgentRuntime>,
@@ -58,21 +59,27 @@ pub(crate) async fn poll(
         }
         let adapter = adapters::adapter(agent.config.adapter);
         let needs = adapter.needs();
-        // A `baton/1` fetch needs only the cursor, which the write under way stores: it starts
-        // from there at once. Other adapters read what they start from after that write.
-        if needs != Needs::default() {
-            if let Some(failed) = land_write_under_way(agent).await {
-                return Some(failed);
-            }
-        }
-        let under_way_cursor = agent
+        // A `baton/1` fetch needs only the stored cursor: with a write still under way, the one
+        // stored before it. Other adapters read what they start from after that write.
+        let write_done = agent
             .in_flight
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .as_ref()
-            .map(|write| write.cursor.clone());
-        let (fetch_cursor, kept, start) = match under_way_cursor {
-            Some(cursor) => (Some(cursor), Kept::default(), None),
+            .is_some_and(InFlight::is_done);
+        if write_done || needs != Needs::default() {
+            if let Some(failed) = land_write_under_way(agent).await {
+                return Some(failed);
+            }
+        }
+        let under_way_since = agent
+            .in_flight
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+            .map(|write| write.since.clone());
+        let (fetch_cursor, kept, start) = match under_way_since {
+            Some(since) => (since, Kept::default(), None),
             None => match read_start(shared, agent, needs).await {
                 Ok((last, kept)) => (last.0.clone(), kept, Some(last)),
                 Err(outcome) => return Some(outcome),
@@ -104,6 +111,7 @@ pub(crate) async fn poll(
                 (fetched, observed.notes)
             }
         };
+        let landed_meanwhile = start.is_none();
         let (cursor, health) = match start {
             Some(last) => last,
             None => {
@@ -137,6 +145,10 @@ pub(crate) async fn poll(
                 let known = fetched.known.take();
                 let (digests, repeats, first) = {
                     let seen = agent.seen.lock().unwrap_or_else(|p| p.into_inner());
+                    if landed_meanwhile {
+                        // Asked from the cursor before that write: its events came again.
+                        seen.leave_out_stored_events(&mut fetched.doc.events);
+                    }
                     let (changed, mut digests) = seen.changed(tasks, known);
                     fetched.doc.tasks = changed;
                     fetched.doc.usage = seen.changed_usage(usage, &mut digests);
@@ -174,7 +186,7 @@ pub(crate) async fn poll(
                 )))
             }
         };
-        let next_cursor = fetched.as_ref().ok().map(|f| f.doc.cursor.clone());
+        let fetched_ok = fetched.is_ok();
         let pending = Pending {
             write: PollWrite {
                 id,
@@ -188,9 +200,9 @@ pub(crate) async fn poll(
             previous_cursor: cursor,
             pause_ms: asked_pause_ms,
         };
-        match (writes, next_cursor) {
-            (Writes::LeftUnderWay, Some(cursor)) => {
-                let write = InFlight::start(Arc::clone(shared), Arc::clone(agent), cursor, pending);
+        match writes {
+            Writes::LeftUnderWay if fetched_ok => {
+                let write = InFlight::start(Arc::clone(shared), Arc::clone(agent), pending);
                 *agent.in_flight.lock().unwrap_or_else(|p| p.into_inner()) = Some(write);
                 Some(PollOutcome::Storing)
             }
@@ -203,7 +215,7 @@ pub(crate) async fn poll(
 }
 
 /// Waits for the last poll's write, if one is under way: `Some` with its outcome when it did
-/// not store its document (a fetch from the cursor it would have stored is to be dropped).
+/// not store its document (what was fetched meanwhile is to be dropped).
 async fn land_write_under_way(agent: &AgentRuntime) -> Option<PollOutcome> {
     let landed = agent.take_in_flight()?.landed().await;
     match landed.outcome {

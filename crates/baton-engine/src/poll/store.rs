@@ -4,12 +4,14 @@
 //! A poller does not wait for its poll's write before the next poll (`InFlight`): on a shared
 //! store one writer takes every watcher's writes in turn, and after a takeover the catch-up
 //! writes of hundreds of agents queue there for a second or more, longer than their interval
-//! (stop 54 measured 0.5–1.1 s p50). The next poll fetches on its schedule, from the cursor
-//! the write under way stores, then waits for that write before comparing what it fetched
-//! with what is stored and writing it: one write in flight per agent at most, and writes in
-//! the order of their fetches. When that write did not store its document (the store failed,
-//! the lease was taken, the document was refused), what the next poll fetched from its cursor
-//! is dropped, and the poll after starts again from the stored cursor.
+//! (0.5–1.1 s p50 measured). The next poll fetches on its schedule, then waits for that write
+//! before comparing what it fetched with what is stored and writing it: one write under way
+//! per agent at most, and writes in the order of their fetches. It asks with the cursor stored
+//! *before* that write (docs/protocol.md: a `since` acknowledges the events up to it, which
+//! the agent may then forget, so Baton sends one only once they are stored), and leaves out
+//! the events that write stored. When that write did not store its document (the store
+//! failed, the lease was taken, the document was refused), what the next poll fetched is
+//! dropped, and the poll after starts again from the stored cursor.
 
 use std::sync::Arc;
 
@@ -41,16 +43,16 @@ pub(super) struct Pending {
 /// How a poll's write ended.
 pub(super) struct Landed {
     pub outcome: PollOutcome,
-    /// The document and its cursor are stored (a poll fetched from that cursor meanwhile can
-    /// follow it).
+    /// The document and its cursor are stored (what a poll fetched meanwhile follows it).
     pub stored_document: bool,
 }
 
 /// A poll's write under way, on a task of its own (it is never cut short: a poller stopped
 /// meanwhile waits for it, `AgentRuntime::quiesce`).
 pub(crate) struct InFlight {
-    /// The cursor the write stores with its document: the next fetch starts from it.
-    pub(super) cursor: String,
+    /// The cursor stored before this write (what a poll fetching meanwhile asks from: the
+    /// events after it are not all stored yet).
+    pub(super) since: Option<String>,
     done: JoinHandle<Landed>,
 }
 
@@ -58,12 +60,17 @@ impl InFlight {
     pub(super) fn start(
         shared: Arc<Shared>,
         agent: Arc<AgentRuntime>,
-        cursor: String,
         pending: Pending,
     ) -> InFlight {
+        let since = pending.previous_cursor.clone();
         let write = async move { store(&shared, &agent, pending).await };
         let done = tokio::spawn(write.instrument(tracing::Span::current()));
-        InFlight { cursor, done }
+        InFlight { since, done }
+    }
+
+    /// The write is done (landing it does not wait).
+    pub(super) fn is_done(&self) -> bool {
+        self.done.is_finished()
     }
 
     /// Waits for the write.

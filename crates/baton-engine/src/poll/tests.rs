@@ -159,8 +159,8 @@ async fn a_poll_fetches_while_the_last_polls_write_waits_for_the_store() {
     // Its write waits for the store: the poll returns with it under way.
     let storing = within("a poll whose write waits", polled.poll_in_task()).await;
     assert!(matches!(storing.unwrap(), Some(PollOutcome::Storing)));
-    // The next poll goes out all the same, from the cursor that write stores, and waits for
-    // it before its own (one write under way at most).
+    // The next poll goes out all the same, from the cursor stored before that write, and
+    // waits for it before its own (one write under way at most).
     let polls = polled.fleet.poll_count(0);
     polled.fleet.step();
     let next = polled.poll_in_task();
@@ -265,4 +265,19 @@ async fn a_write_refused_under_way_drops_what_the_next_poll_fetched_after_it() {
         "nothing left under way"
     );
     assert_eq!(polled.stored_events(), stored_before, "nothing more stored");
+
+    // The agent still holds every event not stored: the polls asked only from a cursor whose
+    // events were stored (a `since` lets the agent forget the events up to it). The watcher
+    // that polls it next, from the stored cursor, stores them all, none twice.
+    let next_watcher = shared_on(polled.shared.store.clone());
+    let agent = Arc::new(AgentRuntime::new(polled.agent.config.clone(), Ok(None)));
+    let said = polled.fleet.last_seq(0) as i64;
+    within("the next watcher's catch-up", async {
+        while polled.stored_events().2 < said {
+            let mut stop = StopSignal::never();
+            poll(&next_watcher, &agent, &mut stop, Writes::Awaited).await;
+        }
+    })
+    .await;
+    assert_eq!(polled.stored_events(), (said, 1, said, said));
 }
