@@ -127,7 +127,7 @@ pub(crate) async fn poll(
             }
         };
         // Only tasks and usage windows that changed since the last stored poll go to the store.
-        let (fetched, digests, repeats) = match fetched {
+        let (fetched, digests, repeats, first_stored) = match fetched {
             Ok(mut fetched) => {
                 // Free text over Baton's limits is cut before anything compares or stores it.
                 let cut = baton_core::protocol::cut_long_values(&mut fetched.doc);
@@ -156,18 +156,16 @@ pub(crate) async fn poll(
                     let repeats = seen.repeats(&doc.agent, &doc.events, &mut digests);
                     (digests, repeats, seen.knows_nothing_stored())
                 };
-                if first {
-                    leave_out_stored(shared, id, &mut fetched.doc.tasks).await;
-                }
-                (Ok(fetched), Some(digests), repeats)
+                (Ok(fetched), Some(digests), repeats, first)
             }
-            Err(message) => (Err(message), None, false),
+            Err(message) => (Err(message), None, false, false),
         };
         // A quiet poll: nothing to store but the health, which waits for the next flush.
         if let Ok(quiet) = &fetched {
             let nothing_new = repeats
                 && notes.is_empty()
                 && quiet.warning.is_none()
+                && !first_stored
                 && quiet.doc.tasks.is_empty()
                 && quiet.doc.usage.is_empty()
                 && cursor.as_deref() == Some(quiet.doc.cursor.as_str());
@@ -197,6 +195,7 @@ pub(crate) async fn poll(
             },
             notes,
             digests,
+            first_stored,
             previous_cursor: cursor,
             pause_ms: asked_pause_ms,
         };
@@ -284,34 +283,6 @@ async fn quiet_poll(
         health,
         error: None,
         pause_ms: None,
-    }
-}
-
-/// The first poll stored by a poller (it just started, or took the agent over from another
-/// watcher) would send every task the agent reports, to be compared with the stored ones under
-/// the store's write lock: 200 tasks an agent, 500 agents taken at once, held up every other
-/// write for seconds. Those stored as reported already are found first through a reader and
-/// left out; when that read fails, all go, and the write compares them as before.
-async fn leave_out_stored(shared: &Shared, id: i64, tasks: &mut Vec<baton_core::protocol::Task>) {
-    if tasks.is_empty() {
-        return;
-    }
-    let reported = tasks.clone();
-    let started = std::time::Instant::now();
-    match shared
-        .read(move |s| s.tasks_stored_as_reported(id, &reported))
-        .await
-    {
-        Ok(stored) => {
-            tracing::debug!(
-                reported = tasks.len(),
-                stored = stored.len(),
-                took_ms = started.elapsed().as_millis(),
-                "first poll: the tasks stored as reported read first"
-            );
-            tasks.retain(|task| !stored.contains(&task.id));
-        }
-        Err(err) => tracing::debug!(error = %err, "cannot read the stored tasks first"),
     }
 }
 

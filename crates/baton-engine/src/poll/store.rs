@@ -34,6 +34,9 @@ pub(super) struct Pending {
     pub notes: Vec<Note>,
     /// The tasks and usage the write stores (None: the fetch failed).
     pub digests: Option<Digests>,
+    /// The poller stores its first poll: the tasks stored as reported are read first and
+    /// left out ([`leave_out_stored`]).
+    pub first_stored: bool,
     /// The cursor stored before this poll (kept when the document is not stored).
     pub previous_cursor: Option<String>,
     /// The pause the agent asked for (`Retry-After`, capped).
@@ -88,13 +91,17 @@ impl InFlight {
 /// Writes a poll, then remembers and tells what it stored.
 pub(super) async fn store(shared: &Shared, agent: &AgentRuntime, pending: Pending) -> Landed {
     let Pending {
-        write,
+        mut write,
         notes,
         digests,
+        first_stored,
         previous_cursor,
         pause_ms,
     } = pending;
     let id = write.id;
+    if let (true, Ok(fetched)) = (first_stored, &mut write.fetched) {
+        leave_out_stored(shared, id, &mut fetched.doc.tasks).await;
+    }
     let failed = |outcome| Landed {
         outcome,
         stored_document: false,
@@ -172,5 +179,39 @@ pub(super) async fn store(shared: &Shared, agent: &AgentRuntime, pending: Pendin
             pause_ms,
         },
         stored_document,
+    }
+}
+
+/// The first poll stored by a poller (it just started, or took the agent over from another
+/// watcher) would send every task the agent reports, to be compared with the stored ones under
+/// the store's write lock: 200 tasks an agent, 500 agents taken at once, held up every other
+/// write for seconds. Those stored as reported already are found first through a reader and
+/// left out; when that read fails, all go, and the write compares them as before. It is read
+/// with the write, not before the poll returns: the reads of 500 agents taken at once queue for
+/// the readers, and the poller's next request does not wait for them.
+pub(super) async fn leave_out_stored(
+    shared: &Shared,
+    id: i64,
+    tasks: &mut Vec<baton_core::protocol::Task>,
+) {
+    if tasks.is_empty() {
+        return;
+    }
+    let reported = tasks.clone();
+    let started = std::time::Instant::now();
+    match shared
+        .read(move |s| s.tasks_stored_as_reported(id, &reported))
+        .await
+    {
+        Ok(stored) => {
+            tracing::debug!(
+                reported = tasks.len(),
+                stored = stored.len(),
+                took_ms = started.elapsed().as_millis(),
+                "first poll: the tasks stored as reported read first"
+            );
+            tasks.retain(|task| !stored.contains(&task.id));
+        }
+        Err(err) => tracing::debug!(error = %err, "cannot read the stored tasks first"),
     }
 }

@@ -59,7 +59,7 @@ async fn a_pollers_first_write_leaves_out_the_tasks_stored_as_reported() {
         Task::new("moved", "Moved", TaskState::Completed),
         Task::new("new", "New", TaskState::Submitted),
     ];
-    super::leave_out_stored(&shared, id, &mut reported).await;
+    super::store::leave_out_stored(&shared, id, &mut reported).await;
     let ids: Vec<&str> = reported.iter().map(|t| t.id.as_str()).collect();
     assert_eq!(ids, ["moved", "new"]);
 }
