@@ -36,32 +36,30 @@ async fn wait_note(
     kind: &str,
     about: &str,
 ) -> ShareNote {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    loop {
-        match tokio::time::timeout_at(deadline, notes.recv()).await {
-            Ok(Ok(note)) if note.kind == kind && note.message.contains(about) => return note,
-            Ok(Ok(_)) => {}
-            other => panic!("no {kind} note: {other:?}"),
-        }
-    }
+    wait_note_stepping(notes, None, kind, about).await
 }
 
-/// Waits for a `kind` note while `fleet`'s agents say something new every 50 ms.
+/// [`wait_note`], with `fleet`'s agents (if any) saying something new every 50 ms meanwhile.
 async fn wait_note_stepping(
     notes: &mut tokio::sync::broadcast::Receiver<ShareNote>,
-    fleet: &SimFleet,
+    fleet: Option<&SimFleet>,
     kind: &str,
+    about: &str,
 ) -> ShareNote {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
     let mut steps = tokio::time::interval(Duration::from_millis(50));
     loop {
         tokio::select! {
             got = tokio::time::timeout_at(deadline, notes.recv()) => match got {
-                Ok(Ok(note)) if note.kind == kind => return note,
+                Ok(Ok(note)) if note.kind == kind && note.message.contains(about) => return note,
                 Ok(Ok(_)) => {}
                 other => panic!("no {kind} note: {other:?}"),
             },
-            _ = steps.tick() => fleet.step(),
+            _ = steps.tick() => {
+                if let Some(fleet) = fleet {
+                    fleet.step();
+                }
+            }
         }
     }
 }
@@ -141,7 +139,7 @@ async fn a_lease_taken_from_under_a_watcher_refuses_its_writes_and_it_says_so() 
         .iter()
         .all(|w| said.iter().any(|s: &String| s.contains(w.as_str())))
     {
-        let fenced = wait_note_stepping(&mut notes, &fleet, "fenced").await;
+        let fenced = wait_note_stepping(&mut notes, Some(&fleet), "fenced", "").await;
         // The agents are w2's now; the detectors nobody's (w2 did not ask for them).
         let why = if fenced.message.contains("detectors") {
             "(its lease lapsed)"
