@@ -54,9 +54,6 @@ pub(crate) async fn detect_once(
     from: DateTime<Utc>,
     state: &Arc<Mutex<LoopState>>,
 ) -> Result<(RecordedFindings, Sweep), EngineError> {
-    // The run's reads take turns with the polls' (a turn is a reader connection), but the
-    // detecting in between holds none (a run used to hold one for its whole 100–300 ms on a
-    // busy fleet).
     // Sharing the store: the run reads and writes under the detectors' lease. The read checks
     // it too, so that a watcher whose lease was taken from under it stops and says so at its
     // next run, not at the next run that finds something to write (on a fleet it no longer
@@ -72,6 +69,9 @@ pub(crate) async fn detect_once(
             }));
         }
     };
+    // The run's reads take turns with the polls' (a turn is a reader connection), but the
+    // detecting in between holds none (a run used to hold one for its whole 100–300 ms on a
+    // busy fleet).
     let found = {
         let (run_shared, run_state, run_fence) =
             (Arc::clone(shared), Arc::clone(state), fence.clone());

@@ -99,8 +99,8 @@ impl Found {
 }
 
 /// Reads what changed (and, on the first run, the window) and runs the pressure detector when
-/// it is due, once the store says `fence` (if any) still holds; then detects on the kept state. Runs on the detectors' own thread, at a lower
-/// priority (`low_priority.rs`).
+/// it is due, once the store says `fence` (if any) still holds; then detects on the kept
+/// state. Runs on the detectors' own thread, at a lower priority (`low_priority.rs`).
 pub(super) fn read_and_detect(
     shared: &Shared,
     runtime: &tokio::runtime::Handle,
