@@ -9,7 +9,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tracing::Instrument;
 
-use crate::poll::{poll, AgentRuntime, PollOutcome, StopSignal};
+use crate::poll::{poll, AgentRuntime, PollOutcome, StopSignal, Writes};
 use crate::poll_schedule::{next_due, taken_over_due_in};
 use crate::shared::Shared;
 use crate::watch_share::Right;
@@ -103,7 +103,7 @@ async fn run(
         }
         let due = next;
         let mut asked_pause_ms = None;
-        match poll(&shared, &agent, &mut stop).await {
+        match poll(&shared, &agent, &mut stop, Writes::LeftUnderWay).await {
             None => break,
             Some(PollOutcome::Gone) => {
                 tracing::info!("agent no longer stored; poller stops");
@@ -133,6 +133,8 @@ async fn run(
                 failures = health.consecutive_failures;
                 asked_pause_ms = pause_ms;
             }
+            // Fetched, and storing: its write's outcome comes with the next poll.
+            Some(PollOutcome::Storing) => failures = 0,
             Some(PollOutcome::StoreFailed(err)) => {
                 if shared.store_health.failed(&shared.bus, &err) {
                     // The store is out of reach: wait for it with every other poller, then poll
@@ -164,5 +166,8 @@ async fn run(
             tokio::time::Instant::now(),
         );
     }
+    // A write of the last poll still under way is waited for: a poller that ended has nothing
+    // of its agent left in flight.
+    agent.quiesce().await;
     tracing::debug!("poller stopped");
 }

@@ -56,11 +56,13 @@ impl SeenPoll {
 
     /// The tasks of an answer that are new or differ from the last stored poll (in their
     /// order), and the digests to remember. `known` is every task of the answer when reading it
-    /// already left out the unchanged ones (`tasks` are then the changed ones); without it
-    /// `tasks` are all of them (an A2A agent's, converted).
+    /// already left out the unchanged ones (`tasks` are then the changed ones, against the
+    /// tasks known when it was read: a poll fetched while the one before was being stored
+    /// knew those of the poll before that); without it `tasks` are all of them (an A2A
+    /// agent's, converted).
     pub fn changed(&self, tasks: Vec<Task>, known: Option<KnownTasks>) -> (Vec<Task>, Digests) {
         let (changed, all) = match known {
-            Some(all) => (tasks, all),
+            Some(all) => (all.changed_since(tasks, &self.tasks), all),
             None => self.tasks.split(tasks),
         };
         (
@@ -90,6 +92,15 @@ impl SeenPoll {
         let whole = events_digest(events);
         digests.events = Some(whole);
         same_agent && self.events == Some(whole)
+    }
+
+    /// Leaves out of `events` those at or below the highest `seq` stored: an answer to a poll
+    /// that asked from the cursor before the last stored poll carries that poll's events again
+    /// (the store keeps the first event under a `seq` in any case).
+    pub fn leave_out_stored_events(&self, events: &mut Vec<Event>) {
+        if let Some(stored) = self.max_seq {
+            events.retain(|event| event.seq > stored);
+        }
     }
 
     /// The usage reports that are new or differ from the last stored poll; their digests go

@@ -22,6 +22,9 @@ use crate::ProtocolError;
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct KnownTasks {
     by_text: HashMap<u64, u64>,
+    /// The text digests of the tasks that came out of the answer as new or changed, in their
+    /// order (see [`KnownTasks::changed_since`]).
+    read_as_changed: Vec<u64>,
 }
 
 fn digest(bytes: &[u8]) -> u64 {
@@ -39,6 +42,23 @@ impl KnownTasks {
         self.by_text.is_empty()
     }
 
+    /// Of `tasks`, the tasks this answer came out with as new or changed (against the known
+    /// tasks it was read with), those `stored` does not hold either. An answer read while the
+    /// one before it was still being stored was read against the tasks stored before that
+    /// one: what that one stored is no news. When `tasks` are not what the read gave, all of
+    /// them.
+    pub fn changed_since(&self, tasks: Vec<Task>, stored: &KnownTasks) -> Vec<Task> {
+        if tasks.len() != self.read_as_changed.len() {
+            return tasks;
+        }
+        tasks
+            .into_iter()
+            .zip(&self.read_as_changed)
+            .filter(|(_, text)| !stored.by_text.contains_key(text))
+            .map(|(task, _)| task)
+            .collect()
+    }
+
     /// For a document built in memory (an A2A agent's tasks, converted): the tasks not in
     /// `self` (new or changed, in their order), and every task of `tasks` as known tasks.
     pub fn split(&self, tasks: Vec<Task>) -> (Vec<Task>, KnownTasks) {
@@ -49,6 +69,7 @@ impl KnownTasks {
             let text_digest = digest(&text);
             all.by_text.insert(text_digest, digest(task.id.as_bytes()));
             if !self.by_text.contains_key(&text_digest) {
+                all.read_as_changed.push(text_digest);
                 changed.push(task);
             }
         }
@@ -91,6 +112,7 @@ fn parse_skipping(body: &[u8], known: &KnownTasks) -> Option<(StatusDocument, Kn
     let answer: Answer<'_> = serde_json::from_slice(body).ok()?;
     let mut all = KnownTasks {
         by_text: HashMap::with_capacity(answer.tasks.len()),
+        read_as_changed: Vec::new(),
     };
     let mut ids = HashSet::with_capacity(answer.tasks.len());
     let mut changed = Vec::new();
@@ -101,6 +123,7 @@ fn parse_skipping(body: &[u8], known: &KnownTasks) -> Option<(StatusDocument, Kn
             None => {
                 let task: Task = serde_json::from_str(raw.get()).ok()?;
                 let id_digest = digest(task.id.as_bytes());
+                all.read_as_changed.push(text_digest);
                 changed.push(task);
                 id_digest
             }
@@ -211,6 +234,29 @@ mod tests {
                 String::from_utf8_lossy(case)
             );
         }
+    }
+
+    #[test]
+    fn an_answer_read_against_older_known_tasks_leaves_out_what_was_stored_since() {
+        let first = tasks(3);
+        let (_, stored_before) = parse_status_after(&body(&first), &KnownTasks::default()).unwrap();
+        // Stored meanwhile: t1 completed.
+        let mut stored = first.clone();
+        stored[1].state = TaskState::Completed;
+        let (_, stored_since) = parse_status_after(&body(&stored), &stored_before).unwrap();
+        // Read against the tasks stored before: t1 and a new t3 come out; only t3 is news.
+        let mut next = stored.clone();
+        next.push(Task::new("t3", "task 3", TaskState::Submitted));
+        let (doc, known) = parse_status_after(&body(&next), &stored_before).unwrap();
+        assert_eq!(doc.tasks.len(), 2);
+        let news = known.changed_since(doc.tasks, &stored_since);
+        let ids: Vec<&str> = news.iter().map(|t| t.id.as_str()).collect();
+        assert_eq!(ids, ["t3"]);
+        // Tasks that are not what the read gave: all of them.
+        assert_eq!(known.changed_since(tasks(1), &stored_since).len(), 1);
+        // Built in memory, the same.
+        let (changed, known) = stored_before.split(next);
+        assert_eq!(known.changed_since(changed, &stored_since).len(), 1);
     }
 
     #[test]

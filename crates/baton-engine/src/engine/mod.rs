@@ -21,7 +21,7 @@ mod sharing;
 use crate::background::Background;
 pub use crate::config::{EngineConfig, TokenUpdate, DEFAULT_MAX_REDIRECTS};
 use crate::error::EngineError;
-use crate::poll::{poll, AgentRuntime, PollOutcome, StopSignal};
+use crate::poll::{poll, AgentRuntime, PollOutcome, StopSignal, Writes};
 use crate::poller::{FirstPoll, Poller};
 use crate::secrets::TokenStore;
 use crate::shared::Shared;
@@ -172,8 +172,15 @@ impl Engine {
                 Arc::new(AgentRuntime::new(config, token))
             }
         };
-        match poll(self.shared(), &runtime, &mut StopSignal::never()).await {
-            Some(PollOutcome::Done { error: None, .. }) => Ok(()),
+        match poll(
+            self.shared(),
+            &runtime,
+            &mut StopSignal::never(),
+            Writes::Awaited,
+        )
+        .await
+        {
+            Some(PollOutcome::Done { error: None, .. } | PollOutcome::Storing) => Ok(()),
             Some(PollOutcome::Done {
                 error: Some(message),
                 ..

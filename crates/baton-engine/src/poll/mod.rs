@@ -1,0 +1,290 @@
+//! One agent's poll: read what its adapter starts from, fetch, keep what changed and the new
+//! health in one write (`store.rs`; `poller.rs` repeats the poll on the agent's interval,
+//! each poll fetching while the last one's write is still under way).
+
+use std::sync::Arc;
+
+use chrono::Utc;
+use tracing::Instrument;
+
+use crate::adapters::{self, Before, Kept, Needs};
+use crate::error::EngineError;
+use crate::poll_write::PollWrite;
+use crate::quiet::was_steady;
+use crate::shared::Shared;
+use crate::watch_share::Right;
+use baton_core::agent::AgentHealth;
+use baton_core::views::ChangeEvent;
+use store::{store, InFlight, Pending};
+
+mod runtime;
+mod store;
+
+pub(crate) use runtime::{AgentRuntime, PollOutcome, StopSignal};
+
+/// Whether a poll waits for its write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Writes {
+    /// It returns once its write is done (`poll_once`: its caller wants the outcome).
+    Awaited,
+    /// A poll that fetched returns with its write under way (`PollOutcome::Storing`), for the
+    /// next poll to wait for (the poller's polls).
+    LeftUnderWay,
+}
+
+/// One poll: read what the agent's adapter starts from, let it fetch, then keep what it saw and
+/// the new health in one write. Returns `None` when stopped during the fetch; the store phase is
+/// never cut short, so a stopped poller leaves no half-written poll behind. A failed fetch never
+/// touches stored tasks or events: only the health (and the adapter's notes) are written.
+///
+/// The last poll's write may still be under way (`Writes::LeftUnderWay`): this poll fetches
+/// from the cursor stored before it (`store.rs`), then waits for it before anything else and
+/// leaves out the events it stored; when it did not store its document, what this poll
+/// fetched is dropped and its outcome is this poll's.
+pub(crate) async fn poll(
+    shared: &Arc<Shared>,
+    agent: &Arc<AgentRuntime>,
+    stop: &mut StopSignal,
+    writes: Writes,
+) -> Option<PollOutcome> {
+    let _one_at_a_time = agent.poll_lock.lock().await;
+    let id = agent.config.id;
+    let span = tracing::info_span!("poll", agent_id = id);
+    async move {
+        // A watcher sharing its store polls only what it holds, within its term.
+        if shared.sharing.agent(id) == Right::NotHeld {
+            return Some(PollOutcome::Fenced(format!(
+                "this watcher does not hold agent {id} now"
+            )));
+        }
+        let adapter = adapters::adapter(agent.config.adapter);
+        let needs = adapter.needs();
+        // A `baton/1` fetch needs only the stored cursor: with a write still under way, the one
+        // stored before it. Other adapters read what they start from after that write.
+        let write_done = agent
+            .in_flight
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+            .is_some_and(InFlight::is_done);
+        if write_done || needs != Needs::default() {
+            if let Some(failed) = land_write_under_way(agent).await {
+                return Some(failed);
+            }
+        }
+        let under_way_since = agent
+            .in_flight
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+            .map(|write| write.since.clone());
+        let (fetch_cursor, kept, start) = match under_way_since {
+            Some(since) => (since, Kept::default(), None),
+            None => match read_start(shared, agent, needs).await {
+                Ok((last, kept)) => (last.0.clone(), kept, Some(last)),
+                Err(outcome) => return Some(outcome),
+            },
+        };
+        // The pause the agent asked for (`Retry-After` on an error answer).
+        let mut asked_pause_ms = None;
+        let (fetched, notes) = match &agent.token_error {
+            Some(err) => (
+                Err(format!("cannot read the agent's token: {err}")),
+                Vec::new(),
+            ),
+            None => {
+                let before = Before {
+                    agent: &agent.config,
+                    token: agent.token(),
+                    cursor: fetch_cursor.as_deref(),
+                    known: agent.known_tasks(),
+                    kept,
+                };
+                let observed = tokio::select! {
+                    observed = adapter.poll(&shared.fetcher, before) => observed,
+                    () = stop.stopped() => return None,
+                };
+                let fetched = observed.fetched.map_err(|err| {
+                    asked_pause_ms = err.retry_after_ms();
+                    err.to_string()
+                });
+                (fetched, observed.notes)
+            }
+        };
+        let landed_meanwhile = start.is_none();
+        let (cursor, health) = match start {
+            Some(last) => last,
+            None => {
+                // What this poll fetched follows what the write under way stores: wait for it
+                // (it leaves the cursor and health it stored).
+                if let Some(failed) = land_write_under_way(agent).await {
+                    return Some(failed);
+                }
+                match read_start(shared, agent, Needs::default()).await {
+                    Ok((last, _)) => last,
+                    Err(outcome) => return Some(outcome),
+                }
+            }
+        };
+        // Only tasks and usage windows that changed since the last stored poll go to the store.
+        let (fetched, digests, repeats, first_stored) = match fetched {
+            Ok(mut fetched) => {
+                // Free text over Baton's limits is cut before anything compares or stores it.
+                let cut = baton_core::protocol::cut_long_values(&mut fetched.doc);
+                if cut > 0 {
+                    let note = format!(
+                        "{cut} value(s) longer than Baton keeps were cut (docs/protocol.md, Limits)"
+                    );
+                    fetched.warning = Some(match fetched.warning.take() {
+                        Some(before) => format!("{before}; {note}"),
+                        None => note,
+                    });
+                }
+                let tasks = std::mem::take(&mut fetched.doc.tasks);
+                let usage = std::mem::take(&mut fetched.doc.usage);
+                let known = fetched.known.take();
+                let (digests, repeats, first) = {
+                    let seen = agent.seen.lock().unwrap_or_else(|p| p.into_inner());
+                    if landed_meanwhile {
+                        // Asked from the cursor before that write: its events came again.
+                        seen.leave_out_stored_events(&mut fetched.doc.events);
+                    }
+                    let (changed, mut digests) = seen.changed(tasks, known);
+                    fetched.doc.tasks = changed;
+                    fetched.doc.usage = seen.changed_usage(usage, &mut digests);
+                    let doc = &fetched.doc;
+                    let repeats = seen.repeats(&doc.agent, &doc.events, &mut digests);
+                    (digests, repeats, seen.knows_nothing_stored())
+                };
+                (Ok(fetched), Some(digests), repeats, first)
+            }
+            Err(message) => (Err(message), None, false, false),
+        };
+        // A quiet poll: nothing to store but the health, which waits for the next flush.
+        if let Ok(quiet) = &fetched {
+            let nothing_new = repeats
+                && notes.is_empty()
+                && quiet.warning.is_none()
+                && !first_stored
+                && quiet.doc.tasks.is_empty()
+                && quiet.doc.usage.is_empty()
+                && cursor.as_deref() == Some(quiet.doc.cursor.as_str());
+            if nothing_new && was_steady(&health) {
+                return Some(quiet_poll(shared, agent, cursor, health, quiet.latency_ms).await);
+            }
+        }
+        let quiet_polls = shared.quiet.forget(id);
+        // The lease the write is made under, checked inside the write's own transaction.
+        let fence = match shared.sharing.agent(id) {
+            Right::Alone => None,
+            Right::Held(fence) => Some(fence),
+            Right::NotHeld => {
+                return Some(PollOutcome::Fenced(format!(
+                    "this watcher's lease on agent {id} lapsed before the poll was stored"
+                )))
+            }
+        };
+        let fetched_ok = fetched.is_ok();
+        let pending = Pending {
+            write: PollWrite {
+                id,
+                fence,
+                fetched,
+                health,
+                quiet_polls,
+            },
+            notes,
+            digests,
+            first_stored,
+            previous_cursor: cursor,
+            pause_ms: asked_pause_ms,
+        };
+        match writes {
+            Writes::LeftUnderWay if fetched_ok => {
+                let write = InFlight::start(Arc::clone(shared), Arc::clone(agent), pending);
+                *agent.in_flight.lock().unwrap_or_else(|p| p.into_inner()) = Some(write);
+                Some(PollOutcome::Storing)
+            }
+            // A failed fetch writes the health only: the next poll waits for it.
+            _ => Some(store(shared, agent, pending).await.outcome),
+        }
+    }
+    .instrument(span)
+    .await
+}
+
+/// Waits for the last poll's write, if one is under way: `Some` with its outcome when it did
+/// not store its document (what was fetched meanwhile is to be dropped).
+async fn land_write_under_way(agent: &AgentRuntime) -> Option<PollOutcome> {
+    let landed = agent.take_in_flight()?.landed().await;
+    match landed.outcome {
+        PollOutcome::Done { .. } if landed.stored_document => None,
+        outcome => Some(outcome),
+    }
+}
+
+/// The cursor and health the agent's last stored poll left (kept in memory since, or read),
+/// and what its adapter `needs` read from the store; the outcome when that read fails.
+async fn read_start(
+    shared: &Shared,
+    agent: &AgentRuntime,
+    needs: Needs,
+) -> Result<((Option<String>, AgentHealth), Kept), PollOutcome> {
+    let id = agent.config.id;
+    // A poll whose adapter needs nothing stored, after one that kept its cursor and health,
+    // reads nothing.
+    let kept_last = agent.last.lock().unwrap_or_else(|p| p.into_inner()).take();
+    let before = match kept_last {
+        Some(last) if needs == Needs::default() => Ok((last, Kept::default())),
+        kept_last => {
+            shared
+                .read(move |s| {
+                    let last = match kept_last {
+                        Some(last) => last,
+                        None => (s.cursor(id)?, s.health(id)?),
+                    };
+                    Ok((last, Kept::read(s, id, needs)?))
+                })
+                .await
+        }
+    };
+    match before {
+        Ok(found) => Ok(found),
+        Err(EngineError::AgentNotFound(_)) => Err(PollOutcome::Gone),
+        Err(err) => {
+            tracing::warn!(error = %err, "cannot read the agent's state");
+            Err(PollOutcome::StoreFailed(err))
+        }
+    }
+}
+
+/// A poll with nothing new: its health waits for the next flush of quiet polls' healths.
+async fn quiet_poll(
+    shared: &Shared,
+    agent: &AgentRuntime,
+    cursor: Option<String>,
+    health: AgentHealth,
+    latency_ms: u64,
+) -> PollOutcome {
+    let id = agent.config.id;
+    let health = health.succeeded(Utc::now(), latency_ms);
+    if let Some(due) = shared.quiet.keep(id, health.clone()) {
+        if let Err(err) = shared.write_healths(due).await {
+            tracing::warn!(error = %err, "cannot store the agents' health");
+        }
+    }
+    *agent.last.lock().unwrap_or_else(|p| p.into_inner()) = Some((cursor, health.clone()));
+    tracing::debug!(latency_ms = health.latency_ms, "poll ok, nothing new");
+    shared.bus.publish(ChangeEvent::Health {
+        agent_id: id,
+        health: health.clone(),
+    });
+    PollOutcome::Done {
+        health,
+        error: None,
+        pause_ms: None,
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,142 @@
+//! An agent as its poller sees it, between polls: its configuration and token, the cursor and
+//! health its last stored poll left, the tasks that poll held, and the write of a poll still
+//! under way.
+
+use std::sync::{Arc, Mutex};
+
+use baton_core::agent::{AgentConfig, AgentHealth};
+use chrono::Utc;
+use tokio::sync::watch;
+
+use super::store::InFlight;
+use crate::error::EngineError;
+use crate::seen::SeenPoll;
+
+/// An agent as its poller sees it: the configuration it was started with and its token.
+pub(crate) struct AgentRuntime {
+    pub config: AgentConfig,
+    token: Option<String>,
+    /// Set when the token could not be read; every poll fails with it instead of going out
+    /// without the token.
+    pub(super) token_error: Option<String>,
+    /// Polls of one agent never overlap (the poller's own, and `poll_once`).
+    pub(super) poll_lock: tokio::sync::Mutex<()>,
+    /// The cursor and health the last poll stored (None: read them from the store first), so
+    /// a poll costs one write and no read.
+    pub(super) last: Mutex<Option<(Option<String>, AgentHealth)>>,
+    /// The tasks the last stored poll held, so a poll stores only what changed.
+    pub(super) seen: Mutex<SeenPoll>,
+    /// The write of the poller's last poll, when it is still under way (`store.rs`).
+    pub(super) in_flight: Mutex<Option<InFlight>>,
+}
+
+impl AgentRuntime {
+    pub fn new(config: AgentConfig, token: Result<Option<String>, String>) -> AgentRuntime {
+        let (token, token_error) = match token {
+            Ok(token) => (token, None),
+            Err(err) => (None, Some(err)),
+        };
+        AgentRuntime {
+            config,
+            token,
+            token_error,
+            poll_lock: tokio::sync::Mutex::new(()),
+            last: Mutex::new(None),
+            seen: Mutex::new(SeenPoll::default()),
+            in_flight: Mutex::new(None),
+        }
+    }
+
+    /// Starts from the cursor and health read for it already (`None`: its first poll reads
+    /// them).
+    pub fn starting_from(self, last: Option<(Option<String>, AgentHealth)>) -> AgentRuntime {
+        AgentRuntime {
+            last: Mutex::new(last),
+            ..self
+        }
+    }
+
+    /// When the agent was last polled, as the cursor and health it starts from say (None when
+    /// not read yet, or never polled).
+    pub fn last_attempt(&self) -> Option<chrono::DateTime<Utc>> {
+        let last = self.last.lock().unwrap_or_else(|p| p.into_inner());
+        last.as_ref().and_then(|(_, health)| health.last_attempt_at)
+    }
+
+    pub fn token(&self) -> Option<&str> {
+        self.token.as_deref()
+    }
+
+    /// The token as loaded: the token (if any), or why it could not be read.
+    pub fn token_state(&self) -> Result<Option<String>, String> {
+        match &self.token_error {
+            Some(err) => Err(err.clone()),
+            None => Ok(self.token.clone()),
+        }
+    }
+
+    /// The tasks of the agent's last stored answer.
+    pub(super) fn known_tasks(&self) -> Arc<baton_core::protocol::KnownTasks> {
+        self.seen
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .known_tasks()
+    }
+
+    /// The write still under way, if any, taken to wait for.
+    pub(super) fn take_in_flight(&self) -> Option<InFlight> {
+        self.in_flight
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take()
+    }
+
+    /// Waits until no poll of this agent is running and no write of one is under way.
+    pub async fn quiesce(&self) {
+        let _one_at_a_time = self.poll_lock.lock().await;
+        if let Some(write) = self.take_in_flight() {
+            write.landed().await;
+        }
+    }
+}
+
+/// How a poll ended (when it was not cancelled).
+#[derive(Debug)]
+pub(crate) enum PollOutcome {
+    /// The poll ran and its health is stored; `error` is the failure, if it failed, and
+    /// `pause_ms` the pause the agent asked for with it (`Retry-After`, capped).
+    Done {
+        health: AgentHealth,
+        error: Option<String>,
+        pause_ms: Option<u64>,
+    },
+    /// The poll fetched the agent's answer and its write is under way (the poller's next poll
+    /// goes out on its schedule meanwhile, and waits for it before its own write: what it
+    /// stored, or why not, is that poll's outcome).
+    Storing,
+    /// The agent no longer exists in the store.
+    Gone,
+    /// The store itself failed (nothing about the agent is known).
+    StoreFailed(EngineError),
+    /// This engine shares its store and does not hold the agent's lease (any more): nothing
+    /// was stored; the reason is said.
+    Fenced(String),
+}
+
+/// Fires when the poller is asked to stop, or when its handle is dropped.
+pub(crate) struct StopSignal(pub(crate) Option<watch::Receiver<bool>>);
+
+impl StopSignal {
+    pub fn never() -> StopSignal {
+        StopSignal(None)
+    }
+
+    pub(crate) async fn stopped(&mut self) {
+        match &mut self.0 {
+            None => std::future::pending().await,
+            Some(rx) => {
+                let _ = rx.wait_for(|stop| *stop).await;
+            }
+        }
+    }
+}
