@@ -15,12 +15,16 @@ use crate::shared::Shared;
 use crate::watch_share::Right;
 use baton_core::agent::AgentHealth;
 use baton_core::views::ChangeEvent;
-use store::{store, InFlight, Pending};
+use in_flight::InFlight;
+use store::{store, Pending};
 
+mod in_flight;
+mod outcome;
 mod runtime;
 mod store;
 
-pub(crate) use runtime::{AgentRuntime, PollOutcome, StopSignal};
+pub(crate) use outcome::PollOutcome;
+pub(crate) use runtime::{AgentRuntime, StopSignal};
 
 /// Whether a poll waits for its write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -201,7 +205,10 @@ pub(crate) async fn poll(
         };
         match writes {
             Writes::LeftUnderWay if fetched_ok => {
-                let write = InFlight::start(Arc::clone(shared), Arc::clone(agent), pending);
+                let since = pending.previous_cursor.clone();
+                let (shared, writer) = (Arc::clone(shared), Arc::clone(agent));
+                let write =
+                    InFlight::start(since, async move { store(&shared, &writer, pending).await });
                 *agent.in_flight.lock().unwrap_or_else(|p| p.into_inner()) = Some(write);
                 Some(PollOutcome::Storing)
             }

@@ -8,8 +8,7 @@ use baton_core::agent::{AgentConfig, AgentHealth};
 use chrono::Utc;
 use tokio::sync::watch;
 
-use super::store::InFlight;
-use crate::error::EngineError;
+use super::in_flight::InFlight;
 use crate::seen::SeenPoll;
 
 /// An agent as its poller sees it: the configuration it was started with and its token.
@@ -98,29 +97,6 @@ impl AgentRuntime {
             write.landed().await;
         }
     }
-}
-
-/// How a poll ended (when it was not cancelled).
-#[derive(Debug)]
-pub(crate) enum PollOutcome {
-    /// The poll ran and its health is stored; `error` is the failure, if it failed, and
-    /// `pause_ms` the pause the agent asked for with it (`Retry-After`, capped).
-    Done {
-        health: AgentHealth,
-        error: Option<String>,
-        pause_ms: Option<u64>,
-    },
-    /// The poll fetched the agent's answer and its write is under way (the poller's next poll
-    /// goes out on its schedule meanwhile, and waits for it before its own write: what it
-    /// stored, or why not, is that poll's outcome).
-    Storing,
-    /// The agent no longer exists in the store.
-    Gone,
-    /// The store itself failed (nothing about the agent is known).
-    StoreFailed(EngineError),
-    /// This engine shares its store and does not hold the agent's lease (any more): nothing
-    /// was stored; the reason is said.
-    Fenced(String),
 }
 
 /// Fires when the poller is asked to stop, or when its handle is dropped.

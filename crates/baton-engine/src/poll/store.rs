@@ -13,14 +13,11 @@
 //! failed, the lease was taken, the document was refused), what the next poll fetched is
 //! dropped, and the poll after starts again from the stored cursor.
 
-use std::sync::Arc;
-
 use baton_core::views::ChangeEvent;
 use baton_store::StoreError;
-use tokio::task::JoinHandle;
-use tracing::Instrument;
 
-use super::runtime::{AgentRuntime, PollOutcome};
+use super::outcome::{Landed, PollOutcome};
+use super::runtime::AgentRuntime;
 use crate::adapters::Note;
 use crate::error::EngineError;
 use crate::poll_write::PollWrite;
@@ -43,51 +40,6 @@ pub(super) struct Pending {
     pub pause_ms: Option<u64>,
 }
 
-/// How a poll's write ended.
-pub(super) struct Landed {
-    pub outcome: PollOutcome,
-    /// The document and its cursor are stored (what a poll fetched meanwhile follows it).
-    pub stored_document: bool,
-}
-
-/// A poll's write under way, on a task of its own (it is never cut short: a poller stopped
-/// meanwhile waits for it, `AgentRuntime::quiesce`).
-pub(crate) struct InFlight {
-    /// The cursor stored before this write (what a poll fetching meanwhile asks from: the
-    /// events after it are not all stored yet).
-    pub(super) since: Option<String>,
-    done: JoinHandle<Landed>,
-}
-
-impl InFlight {
-    pub(super) fn start(
-        shared: Arc<Shared>,
-        agent: Arc<AgentRuntime>,
-        pending: Pending,
-    ) -> InFlight {
-        let since = pending.previous_cursor.clone();
-        let write = async move { store(&shared, &agent, pending).await };
-        let done = tokio::spawn(write.instrument(tracing::Span::current()));
-        InFlight { since, done }
-    }
-
-    /// The write is done (landing it does not wait).
-    pub(super) fn is_done(&self) -> bool {
-        self.done.is_finished()
-    }
-
-    /// Waits for the write.
-    pub(super) async fn landed(self) -> Landed {
-        match self.done.await {
-            Ok(landed) => landed,
-            Err(err) => Landed {
-                outcome: PollOutcome::StoreFailed(EngineError::from(err)),
-                stored_document: false,
-            },
-        }
-    }
-}
-
 /// Writes a poll, then remembers and tells what it stored.
 pub(super) async fn store(shared: &Shared, agent: &AgentRuntime, pending: Pending) -> Landed {
     let Pending {
@@ -99,9 +51,11 @@ pub(super) async fn store(shared: &Shared, agent: &AgentRuntime, pending: Pendin
         pause_ms,
     } = pending;
     let id = write.id;
+    let started = std::time::Instant::now();
     if let (true, Ok(fetched)) = (first_stored, &mut write.fetched) {
         leave_out_stored(shared, id, &mut fetched.doc.tasks).await;
     }
+    let read_ms = started.elapsed().as_millis();
     let failed = |outcome| Landed {
         outcome,
         stored_document: false,
@@ -133,8 +87,17 @@ pub(super) async fn store(shared: &Shared, agent: &AgentRuntime, pending: Pendin
             return failed(PollOutcome::StoreFailed(err));
         }
     };
+    // How long the write took (from the poll's fetch to the write done, the read of the first
+    // poll's stored tasks included): what the next poll of the agent may wait for.
+    let write_ms = started.elapsed().as_millis();
     match &error {
-        None => tracing::debug!(latency_ms = health.latency_ms, "poll ok"),
+        None => tracing::debug!(
+            latency_ms = health.latency_ms,
+            read_ms,
+            write_ms,
+            first_stored,
+            "poll ok"
+        ),
         Some(message) => tracing::info!(
             error = %message,
             failures = health.consecutive_failures,
