@@ -1,13 +1,13 @@
 //! One agent's poll: read what its adapter starts from, fetch, keep what changed and the new
 //! health in one write (`store.rs`; `poller.rs` repeats the poll on the agent's interval,
-//! each poll fetching while the last one's write is still under way).
+//! each poll fetching while the writes of the last ones are still under way, `in_flight.rs`).
 
 use std::sync::Arc;
 
 use chrono::Utc;
 use tracing::Instrument;
 
-use crate::adapters::{self, Before, Kept, Needs};
+use crate::adapters::{self, Before, Kept, Needs, Note};
 use crate::error::EngineError;
 use crate::poll_write::PollWrite;
 use crate::quiet::was_steady;
@@ -16,6 +16,7 @@ use crate::watch_share::Right;
 use baton_core::agent::AgentHealth;
 use baton_core::views::ChangeEvent;
 use in_flight::InFlight;
+use outcome::Landed;
 use store::{store, Pending};
 
 mod in_flight;
@@ -31,8 +32,8 @@ pub(crate) use runtime::{AgentRuntime, StopSignal};
 pub(crate) enum Writes {
     /// It returns once its write is done (`poll_once`: its caller wants the outcome).
     Awaited,
-    /// A poll that fetched returns with its write under way (`PollOutcome::Storing`), for the
-    /// next poll to wait for (the poller's polls).
+    /// A poll that fetched returns with its write under way (`PollOutcome::Storing`), after
+    /// the writes under way before it (the poller's polls).
     LeftUnderWay,
 }
 
@@ -41,10 +42,10 @@ pub(crate) enum Writes {
 /// never cut short, so a stopped poller leaves no half-written poll behind. A failed fetch never
 /// touches stored tasks or events: only the health (and the adapter's notes) are written.
 ///
-/// The last poll's write may still be under way (`Writes::LeftUnderWay`): this poll fetches
-/// from the cursor stored before it (`store.rs`), then waits for it before anything else and
-/// leaves out the events it stored; when it did not store its document, what this poll
-/// fetched is dropped and its outcome is this poll's.
+/// Writes of the poller's last polls may still be under way (`Writes::LeftUnderWay`): this poll
+/// fetches from the cursor stored before them (`store.rs`), and its own write follows theirs,
+/// leaving out the events they stored; when one did not store its document, what this poll
+/// fetched is dropped and the outcome is that write's (the poll after this one says it).
 pub(crate) async fn poll(
     shared: &Arc<Shared>,
     agent: &Arc<AgentRuntime>,
@@ -63,19 +64,10 @@ pub(crate) async fn poll(
         }
         let adapter = adapters::adapter(agent.config.adapter);
         let needs = adapter.needs();
-        // A `baton/1` fetch needs only the stored cursor: with a write still under way, the one
-        // stored before it. Other adapters read what they start from after that write.
-        let write_done = agent
-            .in_flight
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .as_ref()
-            .is_some_and(InFlight::is_done);
-        if write_done || needs != Needs::default() {
-            if let Some(failed) = land_write_under_way(agent).await {
-                return Some(failed);
-            }
+        if let Some(failed) = make_room(agent, needs).await {
+            return Some(failed);
         }
+        // With writes under way, a fetch asks from the cursor stored before them.
         let under_way_since = agent
             .in_flight
             .lock()
@@ -90,7 +82,7 @@ pub(crate) async fn poll(
             },
         };
         // The pause the agent asked for (`Retry-After` on an error answer).
-        let mut asked_pause_ms = None;
+        let mut pause_ms = None;
         let (fetched, notes) = match &agent.token_error {
             Some(err) => (
                 Err(format!("cannot read the agent's token: {err}")),
@@ -109,119 +101,172 @@ pub(crate) async fn poll(
                     () = stop.stopped() => return None,
                 };
                 let fetched = observed.fetched.map_err(|err| {
-                    asked_pause_ms = err.retry_after_ms();
+                    pause_ms = err.retry_after_ms();
                     err.to_string()
                 });
                 (fetched, observed.notes)
             }
         };
-        let landed_meanwhile = start.is_none();
-        let (cursor, health) = match start {
-            Some(last) => last,
-            None => {
-                // What this poll fetched follows what the write under way stores: wait for it
-                // (it leaves the cursor and health it stored).
-                if let Some(failed) = land_write_under_way(agent).await {
-                    return Some(failed);
-                }
-                match read_start(shared, agent, Needs::default()).await {
-                    Ok((last, _)) => last,
-                    Err(outcome) => return Some(outcome),
-                }
-            }
-        };
-        // Only tasks and usage windows that changed since the last stored poll go to the store.
-        let (fetched, digests, repeats, first_stored) = match fetched {
-            Ok(mut fetched) => {
-                // Free text over Baton's limits is cut before anything compares or stores it.
-                let cut = baton_core::protocol::cut_long_values(&mut fetched.doc);
-                if cut > 0 {
-                    let note = format!(
-                        "{cut} value(s) longer than Baton keeps were cut (docs/protocol.md, Limits)"
-                    );
-                    fetched.warning = Some(match fetched.warning.take() {
-                        Some(before) => format!("{before}; {note}"),
-                        None => note,
-                    });
-                }
-                let tasks = std::mem::take(&mut fetched.doc.tasks);
-                let usage = std::mem::take(&mut fetched.doc.usage);
-                let known = fetched.known.take();
-                let (digests, repeats, first) = {
-                    let seen = agent.seen.lock().unwrap_or_else(|p| p.into_inner());
-                    if landed_meanwhile {
-                        // Asked from the cursor before that write: its events came again.
-                        seen.leave_out_stored_events(&mut fetched.doc.events);
-                    }
-                    let (changed, mut digests) = seen.changed(tasks, known);
-                    fetched.doc.tasks = changed;
-                    fetched.doc.usage = seen.changed_usage(usage, &mut digests);
-                    let doc = &fetched.doc;
-                    let repeats = seen.repeats(&doc.agent, &doc.events, &mut digests);
-                    (digests, repeats, seen.knows_nothing_stored())
-                };
-                (Ok(fetched), Some(digests), repeats, first)
-            }
-            Err(message) => (Err(message), None, false, false),
-        };
-        // A quiet poll: nothing to store but the health, which waits for the next flush.
-        if let Ok(quiet) = &fetched {
-            let nothing_new = repeats
-                && notes.is_empty()
-                && quiet.warning.is_none()
-                && !first_stored
-                && quiet.doc.tasks.is_empty()
-                && quiet.doc.usage.is_empty()
-                && cursor.as_deref() == Some(quiet.doc.cursor.as_str());
-            if nothing_new && was_steady(&health) {
-                return Some(quiet_poll(shared, agent, cursor, health, quiet.latency_ms).await);
-            }
-        }
-        let quiet_polls = shared.quiet.forget(id);
-        // The lease the write is made under, checked inside the write's own transaction.
-        let fence = match shared.sharing.agent(id) {
-            Right::Alone => None,
-            Right::Held(fence) => Some(fence),
-            Right::NotHeld => {
-                return Some(PollOutcome::Fenced(format!(
-                    "this watcher's lease on agent {id} lapsed before the poll was stored"
-                )))
-            }
-        };
-        let fetched_ok = fetched.is_ok();
-        let pending = Pending {
-            write: PollWrite {
-                id,
-                fence,
-                fetched,
-                health,
-                quiet_polls,
-            },
+        let fetch = Fetch {
+            fetched,
             notes,
-            digests,
-            first_stored,
-            previous_cursor: cursor,
-            pause_ms: asked_pause_ms,
+            pause_ms,
+            start,
         };
         match writes {
-            Writes::LeftUnderWay if fetched_ok => {
-                let since = pending.previous_cursor.clone();
+            Writes::LeftUnderWay if fetch.fetched.is_ok() => {
+                let previous = agent.take_in_flight();
                 let (shared, writer) = (Arc::clone(shared), Arc::clone(agent));
-                let write =
-                    InFlight::start(since, async move { store(&shared, &writer, pending).await });
+                let write = InFlight::start(fetch_cursor, previous, async move {
+                    finish(&shared, &writer, fetch).await
+                });
                 *agent.in_flight.lock().unwrap_or_else(|p| p.into_inner()) = Some(write);
                 Some(PollOutcome::Storing)
             }
-            // A failed fetch writes the health only: the next poll waits for it.
-            _ => Some(store(shared, agent, pending).await.outcome),
+            // A failed fetch writes the health only, after the writes under way.
+            _ => {
+                if let Some(failed) = land_write_under_way(agent).await {
+                    return Some(failed);
+                }
+                Some(finish(shared, agent, fetch).await.outcome)
+            }
         }
     }
     .instrument(span)
     .await
 }
 
-/// Waits for the last poll's write, if one is under way: `Some` with its outcome when it did
-/// not store its document (what was fetched meanwhile is to be dropped).
+/// What a poll fetched, to be stored once the writes before it landed.
+struct Fetch {
+    fetched: Result<crate::fetch::Fetched, String>,
+    /// The adapter's notes, kept in the same write.
+    notes: Vec<Note>,
+    /// The pause the agent asked for (`Retry-After`, capped).
+    pause_ms: Option<u64>,
+    /// The cursor and health the poll started from (None: writes were under way; the ones
+    /// they leave are read once they landed).
+    start: Option<(Option<String>, AgentHealth)>,
+}
+
+/// Before a poll fetches: a write under way that is done lands now (when it did not store its
+/// document, its outcome is this poll's); an adapter that reads what it starts from waits for
+/// every write; a `baton/1` fetch waits only while two are under way, for the older one.
+async fn make_room(agent: &AgentRuntime, needs: Needs) -> Option<PollOutcome> {
+    let (done, older) = {
+        let in_flight = agent.in_flight.lock().unwrap_or_else(|p| p.into_inner());
+        let write = in_flight.as_ref()?;
+        (write.is_done(), write.waits_for())
+    };
+    if done || needs != Needs::default() {
+        return land_write_under_way(agent).await;
+    }
+    if let Some(mut older) = older {
+        // Landed whatever its outcome (or its task gone): the newer write says how it ended.
+        let _ = older.wait_for(|landed| *landed).await;
+    }
+    None
+}
+
+/// The second half of a poll, once the writes before it landed: compare what it fetched with
+/// what is stored and write what changed.
+async fn finish(shared: &Arc<Shared>, agent: &Arc<AgentRuntime>, fetch: Fetch) -> Landed {
+    let Fetch {
+        fetched,
+        notes,
+        pause_ms,
+        start,
+    } = fetch;
+    let id = agent.config.id;
+    let landed_before = start.is_none();
+    let (cursor, health) = match start {
+        Some(last) => last,
+        // The writes before it left the cursor and health they stored.
+        None => match read_start(shared, agent, Needs::default()).await {
+            Ok((last, _)) => last,
+            Err(outcome) => return Landed::refused(outcome),
+        },
+    };
+    // Only tasks and usage windows that changed since the last stored poll go to the store.
+    let (fetched, digests, repeats, first_stored) = match fetched {
+        Ok(mut fetched) => {
+            // Free text over Baton's limits is cut before anything compares or stores it.
+            let cut = baton_core::protocol::cut_long_values(&mut fetched.doc);
+            if cut > 0 {
+                let note = format!(
+                    "{cut} value(s) longer than Baton keeps were cut (docs/protocol.md, Limits)"
+                );
+                fetched.warning = Some(match fetched.warning.take() {
+                    Some(before) => format!("{before}; {note}"),
+                    None => note,
+                });
+            }
+            let tasks = std::mem::take(&mut fetched.doc.tasks);
+            let usage = std::mem::take(&mut fetched.doc.usage);
+            let known = fetched.known.take();
+            let (digests, repeats, first) = {
+                let seen = agent.seen.lock().unwrap_or_else(|p| p.into_inner());
+                if landed_before {
+                    // Asked from the cursor before those writes: their events came again.
+                    seen.leave_out_stored_events(&mut fetched.doc.events);
+                }
+                let (changed, mut digests) = seen.changed(tasks, known);
+                fetched.doc.tasks = changed;
+                fetched.doc.usage = seen.changed_usage(usage, &mut digests);
+                let doc = &fetched.doc;
+                let repeats = seen.repeats(&doc.agent, &doc.events, &mut digests);
+                (digests, repeats, seen.knows_nothing_stored())
+            };
+            (Ok(fetched), Some(digests), repeats, first)
+        }
+        Err(message) => (Err(message), None, false, false),
+    };
+    // A quiet poll: nothing to store but the health, which waits for the next flush.
+    if let Ok(quiet) = &fetched {
+        let nothing_new = repeats
+            && notes.is_empty()
+            && quiet.warning.is_none()
+            && !first_stored
+            && quiet.doc.tasks.is_empty()
+            && quiet.doc.usage.is_empty()
+            && cursor.as_deref() == Some(quiet.doc.cursor.as_str());
+        if nothing_new && was_steady(&health) {
+            let outcome = quiet_poll(shared, agent, cursor, health, quiet.latency_ms).await;
+            return Landed {
+                outcome,
+                stored_document: true,
+            };
+        }
+    }
+    let quiet_polls = shared.quiet.forget(id);
+    // The lease the write is made under, checked inside the write's own transaction.
+    let fence = match shared.sharing.agent(id) {
+        Right::Alone => None,
+        Right::Held(fence) => Some(fence),
+        Right::NotHeld => {
+            return Landed::refused(PollOutcome::Fenced(format!(
+                "this watcher's lease on agent {id} lapsed before the poll was stored"
+            )))
+        }
+    };
+    let pending = Pending {
+        write: PollWrite {
+            id,
+            fence,
+            fetched,
+            health,
+            quiet_polls,
+        },
+        notes,
+        digests,
+        first_stored,
+        previous_cursor: cursor,
+        pause_ms,
+    };
+    store(shared, agent, pending).await
+}
+
+/// Waits for the writes under way, if any: `Some` with the outcome when one did not store its
+/// document (what was fetched meanwhile is to be dropped).
 async fn land_write_under_way(agent: &AgentRuntime) -> Option<PollOutcome> {
     let landed = agent.take_in_flight()?.landed().await;
     match landed.outcome {

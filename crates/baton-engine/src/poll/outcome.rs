@@ -14,9 +14,9 @@ pub(crate) enum PollOutcome {
         error: Option<String>,
         pause_ms: Option<u64>,
     },
-    /// The poll fetched the agent's answer and its write is under way (the poller's next poll
-    /// goes out on its schedule meanwhile, and waits for it before its own write: what it
-    /// stored, or why not, is that poll's outcome).
+    /// The poll fetched the agent's answer and its write is under way, after the writes of the
+    /// polls before it (the poller's next poll goes out on its schedule meanwhile: how that
+    /// write ended, when it did not store, is the outcome of a poll after it).
     Storing,
     /// The agent no longer exists in the store.
     Gone,
@@ -32,4 +32,14 @@ pub(crate) struct Landed {
     pub outcome: PollOutcome,
     /// The document and its cursor are stored (what a poll fetched meanwhile follows it).
     pub stored_document: bool,
+}
+
+impl Landed {
+    /// A write that stored nothing, with why.
+    pub(crate) fn refused(outcome: PollOutcome) -> Landed {
+        Landed {
+            outcome,
+            stored_document: false,
+        }
+    }
 }

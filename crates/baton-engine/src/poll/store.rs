@@ -1,17 +1,18 @@
 //! A poll's second half: its write, then what the poller remembers (the cursor, the health,
 //! the tasks stored) and tells (the bus) once the write is done.
 //!
-//! A poller does not wait for its poll's write before the next poll (`InFlight`): on a shared
-//! store one writer takes every watcher's writes in turn, and after a takeover the catch-up
-//! writes of hundreds of agents queue there for a second or more, longer than their interval
-//! (0.5–1.1 s p50 measured). The next poll fetches on its schedule, then waits for that write
-//! before comparing what it fetched with what is stored and writing it: one write under way
-//! per agent at most, and writes in the order of their fetches. It asks with the cursor stored
-//! *before* that write (docs/protocol.md: a `since` acknowledges the events up to it, which
+//! A poller does not wait for its poll's write before the next poll (`in_flight.rs`): on a
+//! shared store one writer takes every watcher's writes in turn, and after a takeover the
+//! catch-up writes of hundreds of agents queue there for a second or more, longer than their
+//! interval (0.5–1.7 s p50 measured). The next poll fetches on its schedule and its write
+//! follows: it compares what it fetched with what is stored once the writes before it landed,
+//! and writes in the order of the fetches. At most two writes are under way per agent: a poll
+//! finding two waits for the older before it fetches. It asks with the cursor stored *before*
+//! the writes under way (docs/protocol.md: a `since` acknowledges the events up to it, which
 //! the agent may then forget, so Baton sends one only once they are stored), and leaves out
-//! the events that write stored. When that write did not store its document (the store
-//! failed, the lease was taken, the document was refused), what the next poll fetched is
-//! dropped, and the poll after starts again from the stored cursor.
+//! the events they stored. When one did not store its document (the store failed, the lease
+//! was taken, the document was refused), what the polls after it fetched is dropped, and the
+//! next poll starts again from the stored cursor.
 
 use baton_core::views::ChangeEvent;
 use baton_store::StoreError;
@@ -56,10 +57,6 @@ pub(super) async fn store(shared: &Shared, agent: &AgentRuntime, pending: Pendin
         leave_out_stored(shared, id, &mut fetched.doc.tasks).await;
     }
     let read_ms = started.elapsed().as_millis();
-    let failed = |outcome| Landed {
-        outcome,
-        stored_document: false,
-    };
     let written = if notes.is_empty() {
         shared.write_read_first(write).await
     } else {
@@ -78,13 +75,13 @@ pub(super) async fn store(shared: &Shared, agent: &AgentRuntime, pending: Pendin
             *agent.last.lock().unwrap_or_else(|p| p.into_inner()) = Some((cursor, health.clone()));
             (summary, health, error)
         }
-        Err(EngineError::AgentNotFound(_)) => return failed(PollOutcome::Gone),
+        Err(EngineError::AgentNotFound(_)) => return Landed::refused(PollOutcome::Gone),
         Err(EngineError::Store(err @ StoreError::Fenced { .. })) => {
-            return failed(PollOutcome::Fenced(err.to_string()))
+            return Landed::refused(PollOutcome::Fenced(err.to_string()))
         }
         Err(err) => {
             tracing::warn!(error = %err, "cannot store the poll");
-            return failed(PollOutcome::StoreFailed(err));
+            return Landed::refused(PollOutcome::StoreFailed(err));
         }
     };
     // How long the write took (from the poll's fetch to the write done, the read of the first

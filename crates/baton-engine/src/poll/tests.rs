@@ -1,6 +1,6 @@
 //! A poll against the test store (`BATON_TEST_STORE`: SQLite or PostgreSQL) and a simulated
-//! agent on 127.0.0.1: what its first write leaves out, and its fetch going out while the
-//! last poll's write is still under way.
+//! agent on 127.0.0.1: what its first write leaves out, and its fetches going out while the
+//! writes of the last polls are still under way.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{mpsc, Arc};
@@ -160,22 +160,33 @@ async fn a_poll_fetches_while_the_last_polls_write_waits_for_the_store() {
     let storing = within("a poll whose write waits", polled.poll_in_task()).await;
     assert!(matches!(storing.unwrap(), Some(PollOutcome::Storing)));
     // The next poll goes out all the same, from the cursor stored before that write, and
-    // waits for it before its own (one write under way at most).
+    // returns with its own write under way after it.
+    polled.fleet.step();
+    let second = within(
+        "a second poll while the first write waits",
+        polled.poll_in_task(),
+    )
+    .await;
+    assert!(matches!(second.unwrap(), Some(PollOutcome::Storing)));
+    // With two under way, the poll after waits for the older before it fetches.
     let polls = polled.fleet.poll_count(0);
     polled.fleet.step();
-    let next = polled.poll_in_task();
-    within("the next poll's request", async {
-        while polled.fleet.poll_count(0) == polls {
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-    })
-    .await;
+    let third = polled.poll_in_task();
     tokio::time::sleep(Duration::from_millis(300)).await;
-    assert!(!next.is_finished(), "it waited for the write under way");
+    assert_eq!(
+        polled.fleet.poll_count(0),
+        polls,
+        "no third request meanwhile"
+    );
+    assert!(
+        !third.is_finished(),
+        "it waits for the oldest write under way"
+    );
     release.send(()).unwrap();
     writer.join().unwrap();
-    let next = within("the next poll", next).await.unwrap();
-    assert!(matches!(next, Some(PollOutcome::Storing)), "{next:?}");
+    let third = within("the third poll", third).await.unwrap();
+    assert!(matches!(third, Some(PollOutcome::Storing)), "{third:?}");
+    assert_eq!(polled.fleet.poll_count(0), polls + 1);
     polled.agent.quiesce().await;
 
     // Every event the agent said is stored, once, in order; the health is the last poll's.
@@ -239,19 +250,38 @@ async fn a_write_refused_under_way_drops_what_the_next_poll_fetched_after_it() {
     polled.fleet.step();
     let storing = within("a poll whose write waits", polled.poll_in_task()).await;
     assert!(matches!(storing.unwrap(), Some(PollOutcome::Storing)));
+    // The next poll fetches meanwhile, its write to follow that one.
     let polls = polled.fleet.poll_count(0);
     polled.fleet.step();
-    let next = polled.poll_in_task();
-    within("the next poll's request", async {
-        while polled.fleet.poll_count(0) == polls {
+    let next = within("the next poll", polled.poll_in_task())
+        .await
+        .unwrap();
+    assert!(matches!(next, Some(PollOutcome::Storing)), "{next:?}");
+    assert_eq!(
+        polled.fleet.poll_count(0),
+        polls + 1,
+        "its request went out"
+    );
+    release.send(()).unwrap();
+    writer.join().unwrap();
+    within("the writes under way", async {
+        while !polled
+            .agent
+            .in_flight
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+            .is_none_or(|write| write.is_done())
+        {
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
     })
     .await;
-    release.send(()).unwrap();
-    writer.join().unwrap();
-    let next = within("the next poll", next).await.unwrap();
-    match next {
+    // The first was refused, and the second dropped after it: the poll after says so.
+    let after = within("the poll after", polled.poll_in_task())
+        .await
+        .unwrap();
+    match after {
         Some(PollOutcome::Fenced(why)) => assert!(why.contains("holds it now"), "{why}"),
         other => panic!("not fenced: {other:?}"),
     }
