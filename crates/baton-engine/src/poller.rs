@@ -166,8 +166,8 @@ async fn run(
             tokio::time::Instant::now(),
         );
     }
-    // A write of the last poll still under way is waited for: a poller that ended has nothing
-    // of its agent left in flight.
+    // The writes of the last polls still under way are waited for: a poller that ended has
+    // nothing of its agent left in flight.
     agent.quiesce().await;
     tracing::debug!("poller stopped");
 }

@@ -1,6 +1,6 @@
 //! An agent as its poller sees it, between polls: its configuration and token, the cursor and
-//! health its last stored poll left, the tasks that poll held, and the write of a poll still
-//! under way.
+//! health its last stored poll left, the tasks that poll held, and the writes of its polls
+//! still under way.
 
 use std::sync::{Arc, Mutex};
 
@@ -25,7 +25,8 @@ pub(crate) struct AgentRuntime {
     pub(super) last: Mutex<Option<(Option<String>, AgentHealth)>>,
     /// The tasks the last stored poll held, so a poll stores only what changed.
     pub(super) seen: Mutex<SeenPoll>,
-    /// The write of the poller's last poll, when it is still under way (`store.rs`).
+    /// The newest write of the poller's polls still under way (it follows the one before it,
+    /// if that is under way too: `in_flight.rs`).
     pub(super) in_flight: Mutex<Option<InFlight>>,
 }
 
@@ -82,7 +83,8 @@ impl AgentRuntime {
             .known_tasks()
     }
 
-    /// The write still under way, if any, taken to wait for.
+    /// The newest write still under way, if any, taken to wait for (waiting for it waits for
+    /// the one before it too).
     pub(super) fn take_in_flight(&self) -> Option<InFlight> {
         self.in_flight
             .lock()
