@@ -133,7 +133,8 @@ async fn run(
                 failures = health.consecutive_failures;
                 asked_pause_ms = pause_ms;
             }
-            // Fetched, and storing: its write's outcome comes with the next poll.
+            // Fetched, and storing: how its write ended, when it did not store, comes with a
+            // later poll.
             Some(PollOutcome::Storing) => failures = 0,
             Some(PollOutcome::StoreFailed(err)) => {
                 if shared.store_health.failed(&shared.bus, &err) {
