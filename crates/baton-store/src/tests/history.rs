@@ -7,6 +7,7 @@ use baton_core::task::TaskState;
 use chrono::Duration;
 
 use super::support::*;
+use crate::db::params;
 use crate::Store;
 
 /// A poll at t(secs) with these tasks (state_since: when Baton saw them).
@@ -253,6 +254,47 @@ fn a_task_forgotten_is_gone_from_the_replay_from_then_on() {
         .task_cards_at(chrono::Utc::now() + Duration::seconds(1))
         .unwrap()
         .is_empty());
+}
+
+#[test]
+fn each_task_written_is_one_version_in_its_history_on_either_engine() {
+    // PostgreSQL records the history per statement (a poll's tasks in one upsert), SQLite per
+    // row: the versions must be the same.
+    let (mut store, a) = store_with_agent();
+    let three = |t2: TaskState| {
+        vec![
+            task("t1", TaskState::Working),
+            task("t2", t2),
+            task("t3", TaskState::Submitted),
+        ]
+    };
+    poll(&mut store, a, 10, three(TaskState::Working));
+    // t2 blocked, the others as they were (not written again).
+    poll(&mut store, a, 20, three(TaskState::Blocked));
+    // t2 done and t3 retitled in one poll.
+    let mut last = three(TaskState::Completed);
+    last[2].title = "Renamed".into();
+    poll(&mut store, a, 30, last);
+    let versions: Vec<(String, String, String, String)> = store
+        .db()
+        .query_map(
+            "SELECT task_id, state, title, recorded_at FROM task_history ORDER BY task_id, version",
+            params![],
+            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
+        )
+        .unwrap();
+    // Each version dated by the poll that wrote it.
+    let at = |secs| crate::codec::ts(t(secs));
+    let expected = [
+        ("t1", "working", "Task t1", at(10)),
+        ("t2", "working", "Task t2", at(10)),
+        ("t2", "blocked", "Task t2", at(20)),
+        ("t2", "completed", "Task t2", at(30)),
+        ("t3", "submitted", "Task t3", at(10)),
+        ("t3", "submitted", "Renamed", at(30)),
+    ]
+    .map(|(id, state, title, at)| (id.to_owned(), state.to_owned(), title.to_owned(), at));
+    assert_eq!(versions, expected);
 }
 
 /// Events of `n` writes with a payload of `bytes`, from seq `first`.

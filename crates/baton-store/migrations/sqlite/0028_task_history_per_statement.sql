@@ -1,0 +1,5 @@
+-- Baton schema, version 28: nothing changes on SQLite. On PostgreSQL this version records a
+-- task's history with statement triggers over transition tables instead of a row trigger (see
+-- the PostgreSQL migration of the same number); SQLite has no transition tables and keeps its
+-- row trigger, which records the same rows.
+-- Forward-only: earlier versions are never edited.
