@@ -383,10 +383,15 @@ fn run(flags: Flags) -> Fallible<()> {
                 "round {round}: not every agent of {victim} was polled again within {ROUND_LIMIT:?}"
             );
         }
+        // What each poll carries grows for the first minutes (a simulated agent answers with
+        // every task it keeps, up to baton-sim's MAX_TASKS): rounds are compared at their load.
+        let agents = fleet.agents().len().max(1);
+        let tasks: usize = (0..agents).map(|i| fleet.tasks(i).len()).sum();
         eprintln!(
-            "round {round}: kill -9 of {victim} ({} agents): polled again within {}",
+            "round {round}: kill -9 of {victim} ({} agents): polled again within {}; answers carry {} tasks (mean)",
             orphans.len(),
-            failover.map_or("—".into(), |d| format!("{:.2} s", d.as_secs_f64()))
+            failover.map_or("—".into(), |d| format!("{:.2} s", d.as_secs_f64())),
+            tasks / agents
         );
         takeovers.push(changes::Change {
             from: killed_at,
