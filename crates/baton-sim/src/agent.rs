@@ -103,6 +103,15 @@ impl SimAgent {
         }
     }
 
+    /// The tasks the agent reports now, oldest first.
+    pub fn tasks(&self) -> Vec<baton_core::protocol::Task> {
+        match self {
+            SimAgent::Roles(script) => script.tasks(),
+            SimAgent::Scenario(agent) => agent.tasks().to_vec(),
+            SimAgent::Story(story) => story.agent().tasks().to_vec(),
+        }
+    }
+
     /// The scripted agent inside, if this is one (of a scenario or of the story).
     pub fn scripted(&self) -> Option<&ScenarioAgent> {
         match self {

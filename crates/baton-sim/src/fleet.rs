@@ -309,13 +309,9 @@ impl SimFleet {
             .unwrap_or_default()
     }
 
-    /// The tasks a scripted agent reports now (empty for a role agent).
+    /// The tasks the agent reports now, oldest first.
     pub fn tasks(&self, index: usize) -> Vec<baton_core::protocol::Task> {
-        let agent = self.slot(index).shared.agent();
-        agent
-            .scripted()
-            .map(|a| a.tasks().to_vec())
-            .unwrap_or_default()
+        self.slot(index).shared.agent().tasks()
     }
 
     /// With `Some(token)`, requests without `Authorization: Bearer <token>` are answered 401.

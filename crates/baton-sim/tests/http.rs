@@ -73,6 +73,8 @@ async fn a_fresh_fleet_answers_before_its_first_tick_and_moves_within_a_few() {
         fleet.step();
     }
     let later = poll(&http, &base, None).await;
+    // What the fleet says the agent reports is what it answers.
+    assert_eq!(fleet.tasks(2), later.tasks);
     let task = later.tasks.iter().find(|t| t.id == id).unwrap();
     assert_ne!(
         task.state,

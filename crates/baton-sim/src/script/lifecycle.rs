@@ -45,6 +45,7 @@ impl AgentScript {
         }
         self.tasks.push(SimTask {
             task,
+            revision: 0,
             plan,
             ticks_left: 1,
             interrupted: false,
@@ -195,7 +196,7 @@ impl AgentScript {
             handoff.payload = Some(json!({ "task": task_id, "title": plan.title }));
             self.push(handoff);
         }
-        self.tasks[i].task.output = Some(plan.output);
+        self.task_mut(i).output = Some(plan.output);
         self.set_state(i, TaskState::Completed, None, now);
     }
 }

@@ -29,7 +29,11 @@ const MAX_ACTIVE: usize = 4;
 
 #[derive(Debug, Clone)]
 struct SimTask {
+    /// Changed only through [`AgentScript::task_mut`], which moves `revision` on.
     task: Task,
+    /// The agent's change counter when the task last changed: an answer rewrites a task's
+    /// JSON only when this moved ([`crate::answer::TaskTexts`]).
+    revision: u64,
     plan: Plan,
     /// Ticks left in the current state.
     ticks_left: u32,
@@ -47,6 +51,8 @@ pub struct AgentScript {
     rng: StdRng,
     ticks: u64,
     created: u64,
+    /// Changes made to any task so far (each task's `revision` is a value of it).
+    revisions: u64,
     tasks: Vec<SimTask>,
     events: HeldEvents,
     usage: Vec<UsageReport>,
@@ -80,6 +86,7 @@ impl AgentScript {
             rng: StdRng::seed_from_u64(agent_seed(seed, index)),
             ticks: 0,
             created: 0,
+            revisions: 0,
             tasks: Vec::new(),
             events: HeldEvents::default(),
             usage: Vec::new(),
@@ -166,7 +173,7 @@ impl AgentScript {
         let (events, cursor) = self.events.page(since, max_events);
         AnswerParts {
             agent: self.agent_info(),
-            tasks: self.tasks.iter().map(|t| &t.task).collect(),
+            tasks: self.tasks.iter().map(|t| (&t.task, t.revision)).collect(),
             events,
             usage: &self.usage,
             cursor,
@@ -213,6 +220,14 @@ impl AgentScript {
         self.push(event);
     }
 
+    /// Task `i`, to change: its revision moves on, so the next answer writes it anew.
+    fn task_mut(&mut self, i: usize) -> &mut Task {
+        self.revisions += 1;
+        let entry = &mut self.tasks[i];
+        entry.revision = self.revisions;
+        &mut entry.task
+    }
+
     fn set_state(
         &mut self,
         i: usize,
@@ -220,7 +235,7 @@ impl AgentScript {
         detail: Option<String>,
         now: DateTime<Utc>,
     ) {
-        let task = &mut self.tasks[i].task;
+        let task = self.task_mut(i);
         task.state = state;
         task.state_since = Some(now);
         task.updated_at = Some(now);
