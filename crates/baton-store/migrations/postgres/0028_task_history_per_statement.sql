@@ -4,7 +4,8 @@
 -- upsert took on the server at 1,000 busy agents, docs/performance.md 2026-11-27). Statement
 -- triggers with transition tables record the same rows in one INSERT … SELECT per statement.
 -- What is recorded does not change: every inserted task, and every updated task whose title,
--- state, state_since, depends_on, detail or updated_at changed (as the row trigger's WHEN did).
+-- state, state_since, depends_on, detail, detail_text or updated_at changed (as the row trigger's
+-- WHEN did).
 -- SQLite keeps its row trigger (it has no transition tables; its migration of this number is
 -- empty).
 -- Forward-only: earlier versions are never edited.
