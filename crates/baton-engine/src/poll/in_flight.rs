@@ -1,6 +1,6 @@
 //! The writes of a poller's polls under way: the next poll fetches meanwhile, and its write
-//! follows theirs (`store.rs` says why). At most two are under way: a poll that finds two waits
-//! for the older one before it fetches.
+//! follows theirs (`store.rs` says why). At most [`MOST_UNDER_WAY`] are under way: a poll that
+//! finds that many waits for the oldest before it fetches.
 
 use std::future::Future;
 
@@ -11,7 +11,13 @@ use tracing::Instrument;
 use super::outcome::{Landed, PollOutcome};
 use crate::error::EngineError;
 
-/// The newest write under way; it runs after the one before it (`after`), if any.
+/// Most writes of one poller's polls under way at once. After a takeover the taker's first
+/// write lands 1–2 s after its fetch (its writer takes hundreds of catch-up writes in turn,
+/// docs/performance.md): with two under way the third request waited for it; with three the
+/// polls keep their schedule through it.
+pub(super) const MOST_UNDER_WAY: usize = 3;
+
+/// The newest write under way; it runs after the one before it, if any.
 pub(crate) struct InFlight {
     /// The cursor stored before the oldest write under way, which the poll of this write
     /// fetched from: what a poll fetching meanwhile asks from too (the events after it are
@@ -20,8 +26,8 @@ pub(crate) struct InFlight {
     done: JoinHandle<Landed>,
     /// Becomes true when this write has landed, whatever its outcome.
     landed: watch::Receiver<bool>,
-    /// The write before it, until it lands.
-    after: Option<watch::Receiver<bool>>,
+    /// The writes before it that had not landed when it started (their landing), oldest first.
+    before: Vec<watch::Receiver<bool>>,
 }
 
 impl InFlight {
@@ -35,7 +41,14 @@ impl InFlight {
         write: impl Future<Output = Landed> + Send + 'static,
     ) -> InFlight {
         let (landing, landed) = watch::channel(false);
-        let after = previous.as_ref().map(|p| p.landed.clone());
+        let before = previous
+            .as_ref()
+            .map(|p| {
+                let mut before: Vec<_> = p.not_landed_before().cloned().collect();
+                before.push(p.landed.clone());
+                before
+            })
+            .unwrap_or_default();
         let task = async move {
             let out = match previous {
                 Some(previous) => match previous.landed().await {
@@ -55,7 +68,7 @@ impl InFlight {
             since,
             done,
             landed,
-            after,
+            before,
         }
     }
 
@@ -64,9 +77,16 @@ impl InFlight {
         self.done.is_finished()
     }
 
-    /// The write before this one, while it has not landed.
-    pub(super) fn waits_for(&self) -> Option<watch::Receiver<bool>> {
-        self.after.clone().filter(|landed| !*landed.borrow())
+    fn not_landed_before(&self) -> impl Iterator<Item = &watch::Receiver<bool>> {
+        self.before.iter().filter(|landed| !*landed.borrow())
+    }
+
+    /// The oldest write under way, when [`MOST_UNDER_WAY`] are (this one and those before it
+    /// not landed yet): what a poll waits for before it fetches.
+    pub(super) fn oldest_when_full(&self) -> Option<watch::Receiver<bool>> {
+        let mut before = self.not_landed_before();
+        let oldest = before.next()?;
+        (2 + before.count() >= MOST_UNDER_WAY).then(|| oldest.clone())
     }
 
     /// Waits for the write (and so for every write before it).

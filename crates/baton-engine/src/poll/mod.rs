@@ -150,19 +150,20 @@ struct Fetch {
 
 /// Before a poll fetches: a write under way that is done lands now (when it did not store its
 /// document, its outcome is this poll's); an adapter that reads what it starts from waits for
-/// every write; a `baton/1` fetch waits only while two are under way, for the older one.
+/// every write; a `baton/1` fetch waits only while `MOST_UNDER_WAY` are under way, for the
+/// oldest.
 async fn make_room(agent: &AgentRuntime, needs: Needs) -> Option<PollOutcome> {
-    let (done, older) = {
+    let (done, oldest) = {
         let in_flight = agent.in_flight.lock().unwrap_or_else(|p| p.into_inner());
         let write = in_flight.as_ref()?;
-        (write.is_done(), write.waits_for())
+        (write.is_done(), write.oldest_when_full())
     };
     if done || needs != Needs::default() {
         return land_write_under_way(agent).await;
     }
-    if let Some(mut older) = older {
-        // Landed whatever its outcome (or its task gone): the newer write says how it ended.
-        let _ = older.wait_for(|landed| *landed).await;
+    if let Some(mut oldest) = oldest {
+        // Landed whatever its outcome (or its task gone): the newest write says how it ended.
+        let _ = oldest.wait_for(|landed| *landed).await;
     }
     None
 }

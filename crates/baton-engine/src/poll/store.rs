@@ -6,8 +6,8 @@
 //! catch-up writes of hundreds of agents queue there for a second or more, longer than their
 //! interval (0.5–1.7 s p50 measured). The next poll fetches on its schedule and its write
 //! follows: it compares what it fetched with what is stored once the writes before it landed,
-//! and writes in the order of the fetches. At most two writes are under way per agent: a poll
-//! finding two waits for the older before it fetches. It asks with the cursor stored *before*
+//! and writes in the order of the fetches. At most three writes are under way per agent
+//! (`MOST_UNDER_WAY`): a poll finding three waits for the oldest before it fetches. It asks with the cursor stored *before*
 //! the writes under way (docs/protocol.md: a `since` acknowledges the events up to it, which
 //! the agent may then forget, so Baton sends one only once they are stored), and leaves out
 //! the events they stored. When one did not store its document (the store failed, the lease

@@ -168,24 +168,32 @@ async fn a_poll_fetches_while_the_last_polls_write_waits_for_the_store() {
     )
     .await;
     assert!(matches!(second.unwrap(), Some(PollOutcome::Storing)));
-    // With two under way, the poll after waits for the older before it fetches.
+    // And the one after it (three under way: MOST_UNDER_WAY).
+    polled.fleet.step();
+    let third = within(
+        "a third poll while the first write waits",
+        polled.poll_in_task(),
+    )
+    .await;
+    assert!(matches!(third.unwrap(), Some(PollOutcome::Storing)));
+    // With three under way, the poll after waits for the oldest before it fetches.
     let polls = polled.fleet.poll_count(0);
     polled.fleet.step();
-    let third = polled.poll_in_task();
+    let fourth = polled.poll_in_task();
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(
         polled.fleet.poll_count(0),
         polls,
-        "no third request meanwhile"
+        "no fourth request meanwhile"
     );
     assert!(
-        !third.is_finished(),
+        !fourth.is_finished(),
         "it waits for the oldest write under way"
     );
     release.send(()).unwrap();
     writer.join().unwrap();
-    let third = within("the third poll", third).await.unwrap();
-    assert!(matches!(third, Some(PollOutcome::Storing)), "{third:?}");
+    let fourth = within("the fourth poll", fourth).await.unwrap();
+    assert!(matches!(fourth, Some(PollOutcome::Storing)), "{fourth:?}");
     assert_eq!(polled.fleet.poll_count(0), polls + 1);
     polled.agent.quiesce().await;
 
