@@ -77,8 +77,13 @@ impl InFlight {
         self.done.is_finished()
     }
 
+    /// The writes before this one still under way. One whose task is gone without landing
+    /// (its sender dropped) counts as landed: waiting for it would return at once, and kept
+    /// it would be carried down the chain, filling a place under way.
     fn not_landed_before(&self) -> impl Iterator<Item = &watch::Receiver<bool>> {
-        self.before.iter().filter(|landed| !*landed.borrow())
+        self.before
+            .iter()
+            .filter(|landed| !*landed.borrow() && landed.has_changed().is_ok())
     }
 
     /// The oldest write under way, when [`MOST_UNDER_WAY`] are (this one and those before it
