@@ -7,12 +7,12 @@
 //! interval (0.5–1.7 s p50 measured). The next poll fetches on its schedule and its write
 //! follows: it compares what it fetched with what is stored once the writes before it landed,
 //! and writes in the order of the fetches. At most three writes are under way per agent
-//! (`MOST_UNDER_WAY`): a poll finding three waits for the oldest before it fetches. It asks with the cursor stored *before*
-//! the writes under way (docs/protocol.md: a `since` acknowledges the events up to it, which
-//! the agent may then forget, so Baton sends one only once they are stored), and leaves out
-//! the events they stored. When one did not store its document (the store failed, the lease
-//! was taken, the document was refused), what the polls after it fetched is dropped, and the
-//! next poll starts again from the stored cursor.
+//! (`MOST_UNDER_WAY`): a poll finding three waits for the oldest before it fetches. It asks
+//! with the cursor stored *before* the writes under way (docs/protocol.md: a `since`
+//! acknowledges the events up to it, which the agent may then forget, so Baton sends one only
+//! once they are stored), and leaves out the events they stored. When one did not store its
+//! document (the store failed, the lease was taken, the document was refused), what the polls
+//! after it fetched is dropped, and the next poll starts again from the stored cursor.
 
 use baton_core::views::ChangeEvent;
 use baton_store::StoreError;
