@@ -4,6 +4,8 @@
 //! ([`baton_store::ReadFirst`]): the store's writer runs the polls waiting together as one
 //! group, in a few round trips however many there are.
 
+use std::collections::HashMap;
+
 use baton_core::agent::AgentHealth;
 use baton_store::db::{ReadAhead, ReadRows};
 use baton_store::watch_leases::Fence;
@@ -20,6 +22,9 @@ pub(crate) struct PollWrite {
     pub fence: Option<Fence>,
     /// The document, or why the poll failed.
     pub fetched: Result<Fetched, String>,
+    /// The digest of the text each task of the document was read from, by task id, kept with
+    /// the task ([`baton_store::Store::reported_digests`]).
+    pub reported_digests: HashMap<String, u64>,
     /// The agent's health before this poll.
     pub health: AgentHealth,
     /// Quiet polls since the last write, counted with this one.
@@ -117,7 +122,9 @@ impl ReadFirst for PollWrite {
         let now = Utc::now();
         let (summary, cursor) = match &self.fetched {
             Ok(fetched) => {
-                match s.undoable(|s| s.ingest_read_ahead(self.id, &fetched.doc, now, rows))? {
+                let digests = &self.reported_digests;
+                let doc = &fetched.doc;
+                match s.undoable(|s| s.ingest_read_ahead(self.id, doc, digests, now, rows))? {
                     Ok(summary) => (Some(Ok(summary)), Some(fetched.doc.cursor.clone())),
                     Err(err @ StoreError::AgentNotFound(_)) => return Err(err),
                     Err(err) => (Some(Err(err.to_string())), None),

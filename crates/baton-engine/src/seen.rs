@@ -24,6 +24,9 @@ pub(crate) struct SeenPoll {
     /// A poll was stored since the poller started (or last forgot): the digests above are
     /// what the store holds.
     stored: bool,
+    /// No poll stored yet, but the tasks above were read from the store
+    /// ([`SeenPoll::seed`]).
+    seeded: bool,
 }
 
 fn digest(value: &impl Hash) -> u64 {
@@ -33,7 +36,7 @@ fn digest(value: &impl Hash) -> u64 {
 }
 
 /// The digests of one poll's tasks (and usage, self-description and events), to remember once
-/// the poll is stored.
+/// the poll is stored; the store keeps each task's with it ([`Digests::of_tasks`]).
 #[derive(Debug, Default)]
 pub(crate) struct Digests {
     tasks: KnownTasks,
@@ -41,6 +44,14 @@ pub(crate) struct Digests {
     agent: Option<AgentInfo>,
     events: Option<u64>,
     max_seq: Option<u64>,
+}
+
+impl Digests {
+    /// The digest of the text each of `tasks` was read from, by task id, for the store to keep
+    /// with the task (`tasks.reported_digest`).
+    pub fn of_tasks(&self, tasks: &[Task]) -> HashMap<String, u64> {
+        self.tasks.text_digests(tasks)
+    }
 }
 
 /// The digest of a list of events (their JSON: events carry free-form payloads).
@@ -122,6 +133,26 @@ impl SeenPoll {
         changed
     }
 
+    /// Before the first poll is stored: the tasks the store holds as last reported (each
+    /// task's id with the digest of its text, `baton_store::Store::reported_digests`), to read
+    /// the first answer against. An agent taken over from another watcher then costs its first
+    /// poll what it cost that watcher: the tasks reported as they were are neither parsed nor
+    /// sent to the store. Nothing read (a new agent, rows from before digests were kept): the
+    /// first write compares what it sends with the stored rows as before.
+    pub fn seed(&mut self, stored: KnownTasks) {
+        if self.stored || stored.is_empty() {
+            return;
+        }
+        self.tasks = Arc::new(stored);
+        self.seeded = true;
+    }
+
+    /// True when the first poll's answer is read against the tasks read from the store
+    /// ([`SeenPoll::seed`]), before any poll was stored.
+    pub fn seeded(&self) -> bool {
+        self.seeded && !self.stored
+    }
+
     /// True until a poll is stored: every task of an answer is then "changed", and what the
     /// store holds is unknown (the poller just started, took the agent over, or forgot).
     pub fn knows_nothing_stored(&self) -> bool {
@@ -131,6 +162,7 @@ impl SeenPoll {
     /// The poll these digests came from is stored.
     pub fn remember(&mut self, digests: Digests) {
         self.stored = true;
+        self.seeded = false;
         self.tasks = Arc::new(digests.tasks);
         self.usage = digests.usage;
         self.agent = digests.agent;

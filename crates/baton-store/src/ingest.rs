@@ -2,7 +2,7 @@
 //! self-description (and its declared manifest), tasks, events and usage commit together or not
 //! at all.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use crate::changes::{self, ChangeKind};
 use crate::db::{params, Db, ReadAhead, ReadRows, RowsSql};
@@ -142,7 +142,7 @@ impl Store {
         let mut ahead = ReadAhead::default();
         Store::ingest_reads(agent_id, doc, &mut ahead);
         let mut rows = tx.read_ahead(&ahead)?;
-        let summary = ingest_known(&tx, agent_id, doc, seen_at, &mut rows)?;
+        let summary = ingest_known(&tx, agent_id, doc, &HashMap::new(), seen_at, &mut rows)?;
         tx.commit()?;
         Ok(summary)
     }
@@ -168,15 +168,18 @@ impl Store {
     /// [`Store::ingest`] inside a write that read ahead (a [`crate::ReadFirst`] write, in the
     /// writer's transaction): `rows` hold what [`Store::ingest_reads`] listed. Its writes go
     /// out with the transaction's next statement; when it fails, undoing what it wrote is the
-    /// caller's ([`crate::db::Db::mark`]).
+    /// caller's ([`crate::db::Db::mark`]). `reported_digests` holds, by task id, the digest of
+    /// the text each task of `doc` was read from, kept with each task written
+    /// ([`Store::reported_digests`]).
     pub fn ingest_read_ahead(
         &mut self,
         agent_id: i64,
         doc: &StatusDocument,
+        reported_digests: &HashMap<String, u64>,
         seen_at: DateTime<Utc>,
         rows: &mut ReadRows,
     ) -> Result<IngestSummary> {
-        ingest_known(&self.db, agent_id, doc, seen_at, rows)
+        ingest_known(&self.db, agent_id, doc, reported_digests, seen_at, rows)
     }
 
     /// Lists the read of an agent as an ingest starts from (see [`Store::agent_read`]).
@@ -211,6 +214,7 @@ fn ingest_known(
     tx: &Db,
     agent_id: i64,
     doc: &StatusDocument,
+    reported_digests: &HashMap<String, u64>,
     seen_at: DateTime<Utc>,
     rows: &mut ReadRows,
 ) -> Result<IngestSummary> {
@@ -253,8 +257,9 @@ fn ingest_known(
     let mut changed: BTreeMap<&str, TaskCard> = BTreeMap::new();
     let mut summary = IngestSummary::default();
     for task in &doc.tasks {
+        let digest = reported_digests.get(&task.id).copied();
         if let Some((card, was)) =
-            upsert_task_known(tx, agent_id, &agent_name, task, seen_at, &tasks)?
+            upsert_task_known(tx, agent_id, &agent_name, task, digest, seen_at, &tasks)?
         {
             changed.insert(task.id.as_str(), card);
             // The agent stopped waiting for a person: its request for input is settled.

@@ -101,6 +101,11 @@ const MIGRATION_SLICE: &[M<'static>] = &[
     M::up(include_str!(
         "../migrations/sqlite/0028_task_history_per_statement.sql"
     )),
+    // Each task keeps the digest of its last reported text, so that a watcher taking an agent
+    // over reads its first answer as its last poller would have (issue 33).
+    M::up(include_str!(
+        "../migrations/sqlite/0029_task_reported_digest.sql"
+    )),
 ];
 
 /// PostgreSQL's migrations: (the version it brings the store to, its SQL). The first is the
@@ -185,6 +190,11 @@ pub(crate) const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
     (
         28,
         include_str!("../migrations/postgres/0028_task_history_per_statement.sql"),
+    ),
+    // Each task keeps the digest of its last reported text (a taker's first poll, issue 33).
+    (
+        29,
+        include_str!("../migrations/postgres/0029_task_reported_digest.sql"),
     ),
 ];
 
@@ -445,7 +455,7 @@ mod tests {
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .unwrap();
         assert_eq!(version, LATEST_VERSION);
-        assert_eq!(LATEST_VERSION, 28);
+        assert_eq!(LATEST_VERSION, 29);
         let count = |sql: &str| -> i64 { conn.query_row(sql, [], |r| r.get(0)).unwrap() };
         assert_eq!(
             count("SELECT count(*) FROM agents WHERE name = 'Researcher' AND adapter = 'baton'"),

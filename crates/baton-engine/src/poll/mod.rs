@@ -2,8 +2,10 @@
 //! health in one write (`store.rs`; `poller.rs` repeats the poll on the agent's interval,
 //! each poll fetching while the writes of the last ones are still under way, `in_flight.rs`).
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
+use baton_core::protocol::KnownTasks;
 use chrono::Utc;
 use tracing::Instrument;
 
@@ -188,7 +190,7 @@ async fn finish(shared: &Arc<Shared>, agent: &Arc<AgentRuntime>, fetch: Fetch) -
         },
     };
     // Only tasks and usage windows that changed since the last stored poll go to the store.
-    let (fetched, digests, repeats, first_stored) = match fetched {
+    let (fetched, digests, repeats, first_stored, seeded) = match fetched {
         Ok(mut fetched) => {
             // Free text over Baton's limits is cut before anything compares or stores it.
             let cut = baton_core::protocol::cut_long_values(&mut fetched.doc);
@@ -204,7 +206,7 @@ async fn finish(shared: &Arc<Shared>, agent: &Arc<AgentRuntime>, fetch: Fetch) -
             let tasks = std::mem::take(&mut fetched.doc.tasks);
             let usage = std::mem::take(&mut fetched.doc.usage);
             let known = fetched.known.take();
-            let (digests, repeats, first) = {
+            let (digests, repeats, first, seeded) = {
                 let seen = agent.seen.lock().unwrap_or_else(|p| p.into_inner());
                 if landed_before {
                     // Asked from the cursor before those writes: their events came again.
@@ -215,11 +217,11 @@ async fn finish(shared: &Arc<Shared>, agent: &Arc<AgentRuntime>, fetch: Fetch) -
                 fetched.doc.usage = seen.changed_usage(usage, &mut digests);
                 let doc = &fetched.doc;
                 let repeats = seen.repeats(&doc.agent, &doc.events, &mut digests);
-                (digests, repeats, seen.knows_nothing_stored())
+                (digests, repeats, seen.knows_nothing_stored(), seen.seeded())
             };
-            (Ok(fetched), Some(digests), repeats, first)
+            (Ok(fetched), Some(digests), repeats, first, seeded)
         }
-        Err(message) => (Err(message), None, false, false),
+        Err(message) => (Err(message), None, false, false, false),
     };
     // A quiet poll: nothing to store but the health, which waits for the next flush.
     if let Ok(quiet) = &fetched {
@@ -249,17 +251,22 @@ async fn finish(shared: &Arc<Shared>, agent: &Arc<AgentRuntime>, fetch: Fetch) -
             )))
         }
     };
+    let reported_digests = match (&fetched, &digests) {
+        (Ok(fetched), Some(digests)) => digests.of_tasks(&fetched.doc.tasks),
+        _ => HashMap::new(),
+    };
     let pending = Pending {
         write: PollWrite {
             id,
             fence,
             fetched,
+            reported_digests,
             health,
             quiet_polls,
         },
         notes,
         digests,
-        first_stored,
+        read_stored_first: first_stored && !seeded,
         previous_cursor: cursor,
         pause_ms,
     };
@@ -287,8 +294,14 @@ async fn read_start(
     // A poll whose adapter needs nothing stored, after one that kept its cursor and health,
     // reads nothing.
     let kept_last = agent.last.lock().unwrap_or_else(|p| p.into_inner()).take();
+    // A poller that stored no poll of the agent yet reads its first answer against the tasks
+    // stored as last reported (`SeenPoll::seed`), read with its cursor.
+    let seed = {
+        let seen = agent.seen.lock().unwrap_or_else(|p| p.into_inner());
+        seen.knows_nothing_stored() && !seen.seeded()
+    };
     let before = match kept_last {
-        Some(last) if needs == Needs::default() => Ok((last, Kept::default())),
+        Some(last) if needs == Needs::default() => Ok((last, Kept::default(), Vec::new())),
         kept_last => {
             shared
                 .read(move |s| {
@@ -296,13 +309,28 @@ async fn read_start(
                         Some(last) => last,
                         None => (s.cursor(id)?, s.health(id)?),
                     };
-                    Ok((last, Kept::read(s, id, needs)?))
+                    let stored = match seed {
+                        true => s.reported_digests(id)?,
+                        false => Vec::new(),
+                    };
+                    Ok((last, Kept::read(s, id, needs)?, stored))
                 })
                 .await
         }
     };
     match before {
-        Ok(found) => Ok(found),
+        Ok((last, kept, stored)) => {
+            if !stored.is_empty() {
+                let stored =
+                    KnownTasks::from_stored(stored.iter().map(|(id, d)| (id.as_str(), *d)));
+                agent
+                    .seen
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .seed(stored);
+            }
+            Ok((last, kept))
+        }
         Err(EngineError::AgentNotFound(_)) => Err(PollOutcome::Gone),
         Err(err) => {
             tracing::warn!(error = %err, "cannot read the agent's state");

@@ -32,9 +32,10 @@ pub(super) struct Pending {
     pub notes: Vec<Note>,
     /// The tasks and usage the write stores (None: the fetch failed).
     pub digests: Option<Digests>,
-    /// The poller stores its first poll: the tasks stored as reported are read first and
-    /// left out ([`leave_out_stored`]).
-    pub first_stored: bool,
+    /// The poller stores its first poll, its answer not read against the tasks stored
+    /// (`SeenPoll::seed`: nothing was read): those stored as reported are read first and left
+    /// out ([`leave_out_stored`]).
+    pub read_stored_first: bool,
     /// The cursor stored before this poll (kept when the document is not stored).
     pub previous_cursor: Option<String>,
     /// The pause the agent asked for (`Retry-After`, capped).
@@ -47,13 +48,13 @@ pub(super) async fn store(shared: &Shared, agent: &AgentRuntime, pending: Pendin
         mut write,
         notes,
         digests,
-        first_stored,
+        read_stored_first,
         previous_cursor,
         pause_ms,
     } = pending;
     let id = write.id;
     let started = std::time::Instant::now();
-    if let (true, Ok(fetched)) = (first_stored, &mut write.fetched) {
+    if let (true, Ok(fetched)) = (read_stored_first, &mut write.fetched) {
         leave_out_stored(shared, id, &mut fetched.doc.tasks).await;
     }
     let read_ms = started.elapsed().as_millis();
@@ -92,7 +93,7 @@ pub(super) async fn store(shared: &Shared, agent: &AgentRuntime, pending: Pendin
             latency_ms = health.latency_ms,
             read_ms,
             write_ms,
-            first_stored,
+            read_stored_first,
             "poll ok"
         ),
         Some(message) => tracing::info!(
@@ -143,12 +144,15 @@ pub(super) async fn store(shared: &Shared, agent: &AgentRuntime, pending: Pendin
 }
 
 /// The first poll stored by a poller (it just started, or took the agent over from another
-/// watcher) would send every task the agent reports, to be compared with the stored ones under
-/// the store's write lock: 200 tasks an agent, 500 agents taken at once, held up every other
-/// write for seconds. Those stored as reported already are found first through a reader and
-/// left out; when that read fails, all go, and the write compares them as before. It is read
-/// with the write, not before the poll returns: the reads of 500 agents taken at once queue for
-/// the readers, and the poller's next request does not wait for them.
+/// watcher) reads its answer against the digests of the tasks stored as last reported
+/// (`SeenPoll::seed`), and sends only what changed since. When none were stored (a new agent,
+/// rows written before digests were kept) it would send every task the agent reports, to be
+/// compared with the stored ones under the store's write lock: 200 tasks an agent, 500 agents
+/// taken at once, held up every other write for seconds. Those stored as reported already are
+/// found first through a reader and left out; when that read fails, all go, and the write
+/// compares them as before. It is read with the write, not before the poll returns: the reads
+/// of 500 agents taken at once queue for the readers, and the poller's next request does not
+/// wait for them.
 pub(super) async fn leave_out_stored(
     shared: &Shared,
     id: i64,

@@ -27,16 +27,18 @@ pub(crate) use task_detail;
 static UPSERT_TASK: RowsSql = RowsSql {
     before: "INSERT INTO tasks (agent_id, task_id, title, state, state_since, created_at,
                                 remote_updated_at, depends_on, trigger, reads, writes, output,
-                                next_stage, detail, detail_text, first_seen_at, updated_at)
+                                next_stage, detail, detail_text, reported_digest, first_seen_at,
+                                updated_at)
              VALUES",
-    columns: 17,
+    columns: 18,
     after: "ON CONFLICT (agent_id, task_id) DO UPDATE SET
             title = excluded.title, state = excluded.state, state_since = excluded.state_since,
             created_at = excluded.created_at, remote_updated_at = excluded.remote_updated_at,
             depends_on = excluded.depends_on, trigger = excluded.trigger,
             reads = excluded.reads, writes = excluded.writes, output = excluded.output,
             next_stage = excluded.next_stage, detail = excluded.detail,
-            detail_text = excluded.detail_text, updated_at = excluded.updated_at",
+            detail_text = excluded.detail_text, reported_digest = excluded.reported_digest,
+            updated_at = excluded.updated_at",
     key: &[0, 1],
     one: None,
     numbered: false,
@@ -154,7 +156,7 @@ pub(crate) fn upsert_task(
     let mut ahead = ReadAhead::default();
     stored_tasks_reads(agent_id, &[task.id.as_str()], &mut ahead);
     let stored = StoredTasks::read(&mut conn.read_ahead(&ahead)?)?;
-    upsert_task_known(conn, agent_id, agent_name, task, seen_at, &stored)
+    upsert_task_known(conn, agent_id, agent_name, task, None, seen_at, &stored)
 }
 
 /// The stored fields of an agent's tasks, by task id (read ahead: [`stored_tasks_reads`]).
@@ -219,12 +221,15 @@ pub(crate) fn stored_tasks_reads(agent_id: i64, ids: &[&str], ahead: &mut ReadAh
 }
 
 /// [`upsert_task`] with the task's stored fields read ahead (`stored`); its writes go out with
-/// the transaction's next statement.
+/// the transaction's next statement. `reported_digest` is the digest of the text the task was
+/// reported in, kept with the row when the row is written ([`Store::reported_digests`]); None
+/// when the writer did not read it from a text.
 pub(crate) fn upsert_task_known(
     conn: &Db,
     agent_id: i64,
     agent_name: &str,
     task: &Task,
+    reported_digest: Option<u64>,
     seen_at: DateTime<Utc>,
     stored: &StoredTasks,
 ) -> Result<Option<(TaskCard, Option<TaskState>)>> {
@@ -257,6 +262,8 @@ pub(crate) fn upsert_task_known(
             next.next_stage,
             detail,
             detail_text,
+            // Kept as the 64 bits of the digest (SQLite and PostgreSQL integers are signed).
+            reported_digest.map(|digest| digest as i64),
             seen,
             seen,
         ],
@@ -285,6 +292,26 @@ pub(crate) fn upsert_task_known(
 }
 
 impl Store {
+    /// The digest of the text each task of agent `agent_id` was last reported in, by task id,
+    /// for the tasks whose row a poll wrote from that text (see `upsert_task_known`). A poller
+    /// that has not stored a poll of the agent yet reads its first answer against these
+    /// (`baton_core::protocol::KnownTasks::from_stored`): the tasks reported as they were are
+    /// neither parsed nor compared with their rows.
+    pub fn reported_digests(&self, agent_id: i64) -> Result<Vec<(String, u64)>> {
+        let mut found = Vec::new();
+        self.db.query_each(
+            "SELECT task_id, reported_digest FROM tasks
+              WHERE agent_id = ?1 AND reported_digest IS NOT NULL",
+            params![agent_id],
+            |row| {
+                let digest: i64 = row.get(1)?;
+                found.push((row.get(0)?, digest as u64));
+                Ok(())
+            },
+        )?;
+        Ok(found)
+    }
+
     /// The ids of those of `tasks` (reported by agent `agent_id`) stored exactly as an ingest
     /// would store them now: a poll need not send them. A poller that has not stored a poll of
     /// the agent yet (it just started, or took the agent over from another watcher) asks this

@@ -30,7 +30,8 @@ impl ReadFirst for Ingest {
     }
 
     fn write(&self, store: &mut Store, rows: &mut ReadRows) -> crate::Result<IngestSummary> {
-        let summary = store.ingest_read_ahead(self.agent, &self.doc, t(1), rows)?;
+        let summary =
+            store.ingest_read_ahead(self.agent, &self.doc, &Default::default(), t(1), rows)?;
         match self.fails {
             None => Ok(summary),
             Some(on_the_server) => {

@@ -1,11 +1,15 @@
 //! Which reported tasks are stored as reported already (`Store::tasks_stored_as_reported`): a
 //! poller's first poll of an agent sends only the others.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
+use baton_core::protocol::Task;
 use baton_core::task::TaskState;
 
 use super::support::*;
+use super::writer::handle;
+use crate::db::ReadAhead;
+use crate::{Store, StoreHandle};
 
 #[test]
 fn tasks_stored_as_reported_are_told_apart_from_changed_and_new_ones() {
@@ -67,4 +71,72 @@ fn tasks_stored_as_reported_are_told_apart_from_changed_and_new_ones() {
             .is_empty(),
         "another agent's tasks of the same ids are not these"
     );
+}
+
+/// One poll's ingest, as the engine's poll write makes it: with the digest of the text each
+/// task was read from.
+fn ingest_with_digests(store: &StoreHandle, id: i64, tasks: Vec<Task>, digests: &[(&str, u64)]) {
+    let digests: HashMap<String, u64> = digests.iter().map(|(k, d)| (k.to_string(), *d)).collect();
+    store
+        .write_blocking(move |s| {
+            s.writing_alone(|s| {
+                let doc = doc(tasks, vec![], "c");
+                let mut ahead = ReadAhead::default();
+                Store::ingest_reads(id, &doc, &mut ahead);
+                let mut rows = s.read_ahead(&ahead)?;
+                s.ingest_read_ahead(id, &doc, &digests, t(5), &mut rows)
+            })
+        })
+        .unwrap();
+}
+
+#[test]
+fn each_task_keeps_the_digest_of_the_text_a_poll_last_wrote_it_from() {
+    let (_dir, store) = handle();
+    let (id, other) = store
+        .write_blocking(|s| {
+            let id = s.add_agent(&draft("Researcher"))?.id;
+            Ok((id, s.add_agent(&draft("Writer"))?.id))
+        })
+        .unwrap();
+    let digests = |agent: i64| {
+        let mut found = store
+            .read_blocking(move |s| s.reported_digests(agent))
+            .unwrap();
+        found.sort();
+        found
+    };
+    let kept = |pairs: &[(&str, u64)]| -> Vec<(String, u64)> {
+        pairs.iter().map(|(k, d)| (k.to_string(), *d)).collect()
+    };
+    // All 64 bits are kept (the columns are signed); a task written without one has none.
+    let tasks = vec![
+        task("a", TaskState::Working),
+        task("b", TaskState::Working),
+        task("c", TaskState::Working),
+    ];
+    ingest_with_digests(&store, id, tasks, &[("a", u64::MAX), ("b", 7)]);
+    assert_eq!(digests(id), kept(&[("a", u64::MAX), ("b", 7)]));
+    assert!(digests(other).is_empty(), "another agent's tasks have none");
+
+    // A changed task keeps its new text's; one written by something that read no text (an
+    // ingest of a document, a coding session's turn) has none; a task reported as it is
+    // stored is not written, and keeps the digest it had.
+    let moved = vec![
+        task("a", TaskState::Working),
+        task("b", TaskState::Completed),
+        task("c", TaskState::Completed),
+    ];
+    ingest_with_digests(&store, id, moved, &[("a", 1), ("b", 8), ("c", 9)]);
+    assert_eq!(digests(id), kept(&[("a", u64::MAX), ("b", 8), ("c", 9)]));
+    store
+        .write_blocking(move |s| {
+            s.ingest(
+                id,
+                &doc(vec![task("b", TaskState::Failed)], vec![], "d"),
+                t(6),
+            )
+        })
+        .unwrap();
+    assert_eq!(digests(id), kept(&[("a", u64::MAX), ("c", 9)]));
 }
