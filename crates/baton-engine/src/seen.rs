@@ -24,9 +24,6 @@ pub(crate) struct SeenPoll {
     /// A poll was stored since the poller started (or last forgot): the digests above are
     /// what the store holds.
     stored: bool,
-    /// No poll stored yet, but the tasks above were read from the store
-    /// ([`SeenPoll::seed`]).
-    seeded: bool,
 }
 
 fn digest(value: &impl Hash) -> u64 {
@@ -133,26 +130,6 @@ impl SeenPoll {
         changed
     }
 
-    /// Before the first poll is stored: the tasks the store holds as last reported (each
-    /// task's id with the digest of its text, `baton_store::Store::reported_digests`), to read
-    /// the first answer against. An agent taken over from another watcher then costs its first
-    /// poll what it cost that watcher: the tasks reported as they were are neither parsed nor
-    /// sent to the store. Nothing read (a new agent, rows from before digests were kept): the
-    /// first write compares what it sends with the stored rows as before.
-    pub fn seed(&mut self, stored: KnownTasks) {
-        if self.stored || stored.is_empty() {
-            return;
-        }
-        self.tasks = Arc::new(stored);
-        self.seeded = true;
-    }
-
-    /// True when the first poll's answer is read against the tasks read from the store
-    /// ([`SeenPoll::seed`]), before any poll was stored.
-    pub fn seeded(&self) -> bool {
-        self.seeded && !self.stored
-    }
-
     /// True until a poll is stored: every task of an answer is then "changed", and what the
     /// store holds is unknown (the poller just started, took the agent over, or forgot).
     pub fn knows_nothing_stored(&self) -> bool {
@@ -162,7 +139,6 @@ impl SeenPoll {
     /// The poll these digests came from is stored.
     pub fn remember(&mut self, digests: Digests) {
         self.stored = true;
-        self.seeded = false;
         self.tasks = Arc::new(digests.tasks);
         self.usage = digests.usage;
         self.agent = digests.agent;

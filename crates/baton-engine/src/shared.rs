@@ -40,6 +40,25 @@ pub(crate) struct Shared {
     /// Another process decided (the change feed said so): the outbox relay looks at once
     /// rather than at its next idle round.
     pub decided_elsewhere: tokio::sync::Notify,
+    /// The pollers' first stored polls, by how they knew what the store held.
+    pub first_polls: FirstPolls,
+}
+
+/// The pollers' first stored polls (a poller just started, or took the agent over) that read
+/// which of their tasks are stored as reported (`poll::store::leave_out_stored`), and how many
+/// tasks those reads compared field by field (the others were settled by their text's digest).
+#[derive(Debug, Default)]
+pub(crate) struct FirstPolls {
+    pub polls: std::sync::atomic::AtomicU64,
+    pub tasks_compared: std::sync::atomic::AtomicU64,
+}
+
+impl FirstPolls {
+    /// (polls, tasks compared) so far.
+    pub fn counts(&self) -> (u64, u64) {
+        let load = |n: &std::sync::atomic::AtomicU64| n.load(std::sync::atomic::Ordering::Relaxed);
+        (load(&self.polls), load(&self.tasks_compared))
+    }
 }
 
 impl Shared {
@@ -58,6 +77,7 @@ impl Shared {
             store_health: Default::default(),
             sharing: Default::default(),
             decided_elsewhere: Default::default(),
+            first_polls: Default::default(),
         }
     }
 

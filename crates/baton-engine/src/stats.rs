@@ -122,6 +122,11 @@ pub struct EngineStats {
     pub writer_round_trips: u64,
     /// Statements the writer sent to a PostgreSQL store (0 on SQLite).
     pub writer_statements: u64,
+    /// Pollers' first stored polls (a start, a takeover) that read which of their tasks are
+    /// stored as reported, and the tasks those reads compared field by field (the others were
+    /// settled by the digest of their text).
+    pub first_polls: u64,
+    pub first_polls_tasks_compared: u64,
 }
 
 impl EngineStats {
@@ -129,6 +134,7 @@ impl EngineStats {
         detector: DetectorStats,
         heartbeats: HeartbeatStats,
         writer: WriterStats,
+        first_polls: (u64, u64),
     ) -> EngineStats {
         EngineStats {
             detector,
@@ -141,6 +147,8 @@ impl EngineStats {
             writer_largest_group: writer.largest_group,
             writer_round_trips: writer.round_trips,
             writer_statements: writer.statements,
+            first_polls: first_polls.0,
+            first_polls_tasks_compared: first_polls.1,
         }
     }
 }

@@ -421,3 +421,66 @@ async fn an_agent_offered_to_a_watcher_that_joined_is_polled_until_that_watcher_
     engine.shutdown().await;
     fleet.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_watcher_taking_an_agent_over_compares_only_the_tasks_changed_since() {
+    let fleet = SimFleet::start(SimConfig::stepped(1)).await.unwrap();
+    for _ in 0..6 {
+        fleet.step();
+    }
+    let config = |name: &str| EngineConfig {
+        sharing: Some(sharing(name)),
+        ..test_config()
+    };
+    let first = engine_with(config("w1"));
+    let url = fleet.agents()[0].base_url.clone();
+    let agent = store_agent(&first, &draft("Researcher", &url, 250, 200)).id;
+    first.start_all().await.unwrap();
+    let store = first.store();
+    let stored = fleet.tasks(0);
+    let reported = stored.len();
+    assert!(reported >= 2, "{reported} tasks");
+    assert!(
+        eventually(Duration::from_secs(30), || {
+            let kept = store.read_blocking(move |s| s.reported_digests(agent));
+            kept.unwrap().len() == reported
+        })
+        .await,
+        "the first watcher did not store the agent's tasks with their digests"
+    );
+    // Nothing was stored of the agent before: its first poll compared every task it sent.
+    let stats = first.stats();
+    assert_eq!(
+        (stats.first_polls, stats.first_polls_tasks_compared),
+        (1, reported as u64)
+    );
+    first.shutdown().await;
+
+    // The agent moves on; the next watcher takes it (the first left) and its first poll
+    // compares only what changed: the rest are settled by the digests stored with them.
+    let mut changed = 0;
+    while changed == 0 {
+        fleet.step();
+        changed = fleet
+            .tasks(0)
+            .iter()
+            .filter(|t| !stored.contains(t))
+            .count();
+    }
+    let next = Engine::new(
+        first.store(),
+        Arc::new(MemoryTokens::new(None)),
+        config("w2"),
+    );
+    let mut notes = next.subscribe_sharing();
+    next.start_all().await.unwrap();
+    wait_note(&mut notes, "holds", "polls 1 agent(s)").await;
+    assert!(
+        eventually(Duration::from_secs(30), || next.stats().first_polls == 1).await,
+        "{:?}",
+        next.stats()
+    );
+    assert_eq!(next.stats().first_polls_tasks_compared, changed as u64);
+    next.shutdown().await;
+    fleet.shutdown().await;
+}

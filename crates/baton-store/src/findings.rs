@@ -57,11 +57,8 @@ impl RecordedFindings {
     /// Adds what a later write of the same run recorded (its findings written in slices).
     pub fn absorb(&mut self, later: RecordedFindings) {
         fn each_once(into: &mut Vec<i64>, more: Vec<i64>) {
-            for id in more {
-                if !into.contains(&id) {
-                    into.push(id);
-                }
-            }
+            let mut have: std::collections::HashSet<i64> = into.iter().copied().collect();
+            into.extend(more.into_iter().filter(|id| have.insert(*id)));
         }
         each_once(&mut self.opened, later.opened);
         each_once(&mut self.updated, later.updated);

@@ -102,7 +102,7 @@ const MIGRATION_SLICE: &[M<'static>] = &[
         "../migrations/sqlite/0028_task_history_per_statement.sql"
     )),
     // Each task keeps the digest of its last reported text, so that a watcher taking an agent
-    // over reads its first answer as its last poller would have (issue 33).
+    // over settles its unchanged tasks without reading their rows (issue 33).
     M::up(include_str!(
         "../migrations/sqlite/0029_task_reported_digest.sql"
     )),

@@ -294,7 +294,11 @@ pub fn print(run: &Run<'_>) {
         };
         let fields: Vec<String> = fields
             .iter()
-            .filter(|(name, _)| name.starts_with("writer") || name.ends_with("p99_ms"))
+            .filter(|(name, _)| {
+                name.starts_with("writer")
+                    || name.starts_with("first_polls")
+                    || name.ends_with("p99_ms")
+            })
             .map(|(name, value)| format!("{name} {value}"))
             .collect();
         if !fields.is_empty() {

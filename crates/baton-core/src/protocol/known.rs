@@ -30,8 +30,8 @@ pub struct KnownTasks {
 fn digest(bytes: &[u8]) -> u64 {
     // Fixed seed: a text's digest is kept with its task in the store (`tasks.reported_digest`)
     // and compared by the next watcher that polls the agent. A build whose digests differ
-    // (another hash, another version of it) finds no task known and compares them all as
-    // before; only a collision of 64 bits could make a changed text read as known.
+    // (another hash, another version of it) matches none and compares every task field by
+    // field, as before; only a collision of 64 bits could make a changed text read as stored.
     foldhash::quality::FixedState::with_seed(0x0062_6174_6f6e_2f31).hash_one(bytes)
 }
 
@@ -45,24 +45,10 @@ impl KnownTasks {
         self.by_text.is_empty()
     }
 
-    /// The tasks of the last answer stored, as the store keeps them: each task's id with the
-    /// digest of the text it was reported in ([`KnownTasks::text_digests`]). A poller that has
-    /// not stored a poll of the agent yet (it just started, or took the agent over from
-    /// another watcher) reads the agent's first answer against them, as if it had stored the
-    /// last answer itself.
-    pub fn from_stored<'a>(stored: impl IntoIterator<Item = (&'a str, u64)>) -> KnownTasks {
-        KnownTasks {
-            by_text: stored
-                .into_iter()
-                .map(|(id, text)| (text, digest(id.as_bytes())))
-                .collect(),
-            read_as_changed: Vec::new(),
-        }
-    }
-
     /// The digest of the text each of `tasks` had in this answer, by task id, for the store to
-    /// keep with the task ([`KnownTasks::from_stored`]). A task this answer did not hold is
-    /// left out.
+    /// keep with the task: a poller's first write asks the store which tasks were stored from
+    /// these very texts (`baton_store::Store::tasks_stored_as_reported`). A task this answer
+    /// did not hold is left out.
     pub fn text_digests(&self, tasks: &[Task]) -> HashMap<String, u64> {
         if tasks.is_empty() {
             return HashMap::new();
@@ -309,34 +295,24 @@ mod tests {
     }
 
     #[test]
-    fn an_answer_read_against_the_stored_digests_parses_only_what_changed_since() {
+    fn each_tasks_text_digest_is_told_by_its_id() {
         let first = tasks(3);
         let (doc, known) = parse_status_after(&body(&first), &KnownTasks::default()).unwrap();
-        // What a store keeps of the answer: each task's id with its text's digest.
         let kept = known.text_digests(&doc.tasks);
         assert_eq!(kept.len(), 3);
-        let stored = KnownTasks::from_stored(kept.iter().map(|(id, d)| (id.as_str(), *d)));
-        assert_eq!(
-            stored,
-            KnownTasks {
-                read_as_changed: vec![],
-                ..known.clone()
-            }
-        );
         let mut next = first.clone();
         next[2].title = "task 2, renamed".into();
-        let (doc, known_next) = parse_status_after(&body(&next), &stored).unwrap();
-        let ids: Vec<&str> = doc.tasks.iter().map(|t| t.id.as_str()).collect();
-        assert_eq!(ids, ["t2"]);
-        // The changed task's new text is the one kept; a task not in the answer has none.
-        let kept_next =
-            known_next.text_digests(&[next[2].clone(), Task::new("t9", "-", TaskState::Working)]);
-        assert_eq!(kept_next.len(), 1);
+        let (doc, known_next) = parse_status_after(&body(&next), &known).unwrap();
+        assert_eq!(doc.tasks.len(), 1);
+        // Only the renamed task's text changed; a task the answer did not hold has none.
+        let unknown = Task::new("t9", "-", TaskState::Working);
+        let kept_next = known_next.text_digests(&[next[0].clone(), next[2].clone(), unknown]);
+        assert_eq!(kept_next.len(), 2);
+        assert_eq!(kept_next["t0"], kept["t0"]);
         assert_ne!(kept_next["t2"], kept["t2"]);
-        // A known id under another text is still refused when named twice.
-        let mut twice = next.clone();
-        twice.push(Task::new("t0", "again", TaskState::Working));
-        assert!(parse_status_after(&body(&twice), &stored).is_err());
+        // Built in memory (an A2A agent's tasks), the same texts give the same digests.
+        let (_, split) = KnownTasks::default().split(first.clone());
+        assert_eq!(split.text_digests(&first), kept);
     }
 
     proptest::proptest! {

@@ -98,7 +98,7 @@ pub(super) async fn record(
         if slice.is_empty() {
             break;
         }
-        let (recorded, held) = fenced_write(shared, &fence, move |store| {
+        let (recorded, held) = fenced_write(shared, fence.as_ref(), move |store| {
             store.record_findings(&slice, now)
         })
         .await?;
@@ -107,8 +107,10 @@ pub(super) async fn record(
         done.held += held;
     }
     if upkeep.is_due() {
-        let ((expired, more), held) =
-            fenced_write(shared, &fence, move |store| upkeep.apply(store, now)).await?;
+        let ((expired, more), held) = fenced_write(shared, fence.as_ref(), move |store| {
+            upkeep.apply(store, now)
+        })
+        .await?;
         done.expired = expired;
         done.compact_more = more;
         done.writes += 1;
@@ -121,10 +123,10 @@ pub(super) async fn record(
 /// the write held the store.
 async fn fenced_write<T: Send + 'static>(
     shared: &Shared,
-    fence: &Option<Fence>,
+    fence: Option<&Fence>,
     work: impl FnOnce(&mut baton_store::Store) -> baton_store::Result<T> + Send + 'static,
 ) -> Result<(T, Duration), EngineError> {
-    let fence = fence.clone();
+    let fence = fence.cloned();
     shared
         .write(move |store| {
             let began = Instant::now();

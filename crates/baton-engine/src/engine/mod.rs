@@ -235,6 +235,7 @@ impl Engine {
             self.inner.background.detector_stats(),
             self.inner.shared.sharing.heartbeat_stats(),
             self.inner.shared.store.writer_stats(),
+            self.inner.shared.first_polls.counts(),
         )
     }
 

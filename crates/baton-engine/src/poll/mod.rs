@@ -5,7 +5,6 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use baton_core::protocol::KnownTasks;
 use chrono::Utc;
 use tracing::Instrument;
 
@@ -190,7 +189,7 @@ async fn finish(shared: &Arc<Shared>, agent: &Arc<AgentRuntime>, fetch: Fetch) -
         },
     };
     // Only tasks and usage windows that changed since the last stored poll go to the store.
-    let (fetched, digests, repeats, first_stored, seeded) = match fetched {
+    let (fetched, digests, repeats, first_stored) = match fetched {
         Ok(mut fetched) => {
             // Free text over Baton's limits is cut before anything compares or stores it.
             let cut = baton_core::protocol::cut_long_values(&mut fetched.doc);
@@ -206,7 +205,7 @@ async fn finish(shared: &Arc<Shared>, agent: &Arc<AgentRuntime>, fetch: Fetch) -
             let tasks = std::mem::take(&mut fetched.doc.tasks);
             let usage = std::mem::take(&mut fetched.doc.usage);
             let known = fetched.known.take();
-            let (digests, repeats, first, seeded) = {
+            let (digests, repeats, first) = {
                 let seen = agent.seen.lock().unwrap_or_else(|p| p.into_inner());
                 if landed_before {
                     // Asked from the cursor before those writes: their events came again.
@@ -217,11 +216,11 @@ async fn finish(shared: &Arc<Shared>, agent: &Arc<AgentRuntime>, fetch: Fetch) -
                 fetched.doc.usage = seen.changed_usage(usage, &mut digests);
                 let doc = &fetched.doc;
                 let repeats = seen.repeats(&doc.agent, &doc.events, &mut digests);
-                (digests, repeats, seen.knows_nothing_stored(), seen.seeded())
+                (digests, repeats, seen.knows_nothing_stored())
             };
-            (Ok(fetched), Some(digests), repeats, first, seeded)
+            (Ok(fetched), Some(digests), repeats, first)
         }
-        Err(message) => (Err(message), None, false, false, false),
+        Err(message) => (Err(message), None, false, false),
     };
     // A quiet poll: nothing to store but the health, which waits for the next flush.
     if let Ok(quiet) = &fetched {
@@ -266,7 +265,7 @@ async fn finish(shared: &Arc<Shared>, agent: &Arc<AgentRuntime>, fetch: Fetch) -
         },
         notes,
         digests,
-        read_stored_first: first_stored && !seeded,
+        first_stored,
         previous_cursor: cursor,
         pause_ms,
     };
@@ -294,14 +293,8 @@ async fn read_start(
     // A poll whose adapter needs nothing stored, after one that kept its cursor and health,
     // reads nothing.
     let kept_last = agent.last.lock().unwrap_or_else(|p| p.into_inner()).take();
-    // A poller that stored no poll of the agent yet reads its first answer against the tasks
-    // stored as last reported (`SeenPoll::seed`), read with its cursor.
-    let seed = {
-        let seen = agent.seen.lock().unwrap_or_else(|p| p.into_inner());
-        seen.knows_nothing_stored() && !seen.seeded()
-    };
     let before = match kept_last {
-        Some(last) if needs == Needs::default() => Ok((last, Kept::default(), Vec::new())),
+        Some(last) if needs == Needs::default() => Ok((last, Kept::default())),
         kept_last => {
             shared
                 .read(move |s| {
@@ -309,28 +302,13 @@ async fn read_start(
                         Some(last) => last,
                         None => (s.cursor(id)?, s.health(id)?),
                     };
-                    let stored = match seed {
-                        true => s.reported_digests(id)?,
-                        false => Vec::new(),
-                    };
-                    Ok((last, Kept::read(s, id, needs)?, stored))
+                    Ok((last, Kept::read(s, id, needs)?))
                 })
                 .await
         }
     };
     match before {
-        Ok((last, kept, stored)) => {
-            if !stored.is_empty() {
-                let stored =
-                    KnownTasks::from_stored(stored.iter().map(|(id, d)| (id.as_str(), *d)));
-                agent
-                    .seen
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .seed(stored);
-            }
-            Ok((last, kept))
-        }
+        Ok(found) => Ok(found),
         Err(EngineError::AgentNotFound(_)) => Err(PollOutcome::Gone),
         Err(err) => {
             tracing::warn!(error = %err, "cannot read the agent's state");

@@ -14,6 +14,9 @@
 //! document (the store failed, the lease was taken, the document was refused), what the polls
 //! after it fetched is dropped, and the next poll starts again from the stored cursor.
 
+use std::collections::HashMap;
+use std::sync::atomic::Ordering;
+
 use baton_core::views::ChangeEvent;
 use baton_store::StoreError;
 
@@ -32,10 +35,9 @@ pub(super) struct Pending {
     pub notes: Vec<Note>,
     /// The tasks and usage the write stores (None: the fetch failed).
     pub digests: Option<Digests>,
-    /// The poller stores its first poll, its answer not read against the tasks stored
-    /// (`SeenPoll::seed`: nothing was read): those stored as reported are read first and left
-    /// out ([`leave_out_stored`]).
-    pub read_stored_first: bool,
+    /// The first poll the poller stores (it just started, or took the agent over): the tasks
+    /// stored as reported are found first and left out ([`leave_out_stored`]).
+    pub first_stored: bool,
     /// The cursor stored before this poll (kept when the document is not stored).
     pub previous_cursor: Option<String>,
     /// The pause the agent asked for (`Retry-After`, capped).
@@ -48,14 +50,15 @@ pub(super) async fn store(shared: &Shared, agent: &AgentRuntime, pending: Pendin
         mut write,
         notes,
         digests,
-        read_stored_first,
+        first_stored,
         previous_cursor,
         pause_ms,
     } = pending;
     let id = write.id;
     let started = std::time::Instant::now();
-    if let (true, Ok(fetched)) = (read_stored_first, &mut write.fetched) {
-        leave_out_stored(shared, id, &mut fetched.doc.tasks).await;
+    if let (true, Ok(fetched), Some(digests)) = (first_stored, &mut write.fetched, &digests) {
+        let texts = digests.of_tasks(&fetched.doc.tasks);
+        leave_out_stored(shared, id, &mut fetched.doc.tasks, texts).await;
     }
     let read_ms = started.elapsed().as_millis();
     let written = if notes.is_empty() {
@@ -93,7 +96,7 @@ pub(super) async fn store(shared: &Shared, agent: &AgentRuntime, pending: Pendin
             latency_ms = health.latency_ms,
             read_ms,
             write_ms,
-            read_stored_first,
+            first_stored,
             "poll ok"
         ),
         Some(message) => tracing::info!(
@@ -144,19 +147,20 @@ pub(super) async fn store(shared: &Shared, agent: &AgentRuntime, pending: Pendin
 }
 
 /// The first poll stored by a poller (it just started, or took the agent over from another
-/// watcher) reads its answer against the digests of the tasks stored as last reported
-/// (`SeenPoll::seed`), and sends only what changed since. When none were stored (a new agent,
-/// rows written before digests were kept) it would send every task the agent reports, to be
-/// compared with the stored ones under the store's write lock: 200 tasks an agent, 500 agents
-/// taken at once, held up every other write for seconds. Those stored as reported already are
-/// found first through a reader and left out; when that read fails, all go, and the write
-/// compares them as before. It is read with the write, not before the poll returns: the reads
-/// of 500 agents taken at once queue for the readers, and the poller's next request does not
-/// wait for them.
+/// watcher) would send every task the agent reports, to be compared with the stored ones under
+/// the store's write lock: 200 tasks an agent, 500 agents taken at once, held up every other
+/// write for seconds. Those stored as reported already are found first through a reader and
+/// left out: each task whose text's digest (`texts`, by id) is the one stored with it, and of
+/// the others (changed since the last stored poll, new, or stored without a digest) those
+/// whose stored fields are what an ingest would store. When that read fails, all go, and the
+/// write compares them as before. It is read with the write, not before the poll returns: the
+/// reads of 500 agents taken at once queue for the readers, and the poller's next request does
+/// not wait for them.
 pub(super) async fn leave_out_stored(
     shared: &Shared,
     id: i64,
     tasks: &mut Vec<baton_core::protocol::Task>,
+    texts: HashMap<String, u64>,
 ) {
     if tasks.is_empty() {
         return;
@@ -164,17 +168,22 @@ pub(super) async fn leave_out_stored(
     let reported = tasks.clone();
     let started = std::time::Instant::now();
     match shared
-        .read(move |s| s.tasks_stored_as_reported(id, &reported))
+        .read(move |s| s.tasks_stored_as_reported(id, &reported, &texts))
         .await
     {
         Ok(stored) => {
             tracing::debug!(
                 reported = tasks.len(),
-                stored = stored.len(),
+                stored = stored.ids.len(),
+                compared = stored.compared,
                 took_ms = started.elapsed().as_millis(),
                 "first poll: the tasks stored as reported read first"
             );
-            tasks.retain(|task| !stored.contains(&task.id));
+            let counts = &shared.first_polls;
+            counts.polls.fetch_add(1, Ordering::Relaxed);
+            let compared = u64::try_from(stored.compared).unwrap_or(u64::MAX);
+            counts.tasks_compared.fetch_add(compared, Ordering::Relaxed);
+            tasks.retain(|task| !stored.ids.contains(&task.id));
         }
         Err(err) => tracing::debug!(error = %err, "cannot read the stored tasks first"),
     }

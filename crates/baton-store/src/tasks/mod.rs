@@ -12,6 +12,7 @@ use crate::error::Result;
 use crate::Store;
 
 mod stored;
+pub use stored::StoredAsReported;
 pub(crate) use stored::{
     stored_tasks_reads, task_detail, upsert_task, upsert_task_known, StoredTasks,
 };

@@ -293,50 +293,82 @@ pub(crate) fn upsert_task_known(
 
 impl Store {
     /// The digest of the text each task of agent `agent_id` was last reported in, by task id,
-    /// for the tasks whose row a poll wrote from that text (see `upsert_task_known`). A poller
-    /// that has not stored a poll of the agent yet reads its first answer against these
-    /// (`baton_core::protocol::KnownTasks::from_stored`): the tasks reported as they were are
-    /// neither parsed nor compared with their rows.
-    pub fn reported_digests(&self, agent_id: i64) -> Result<Vec<(String, u64)>> {
-        let mut found = Vec::new();
+    /// for the tasks whose row a poll wrote from that text (see `upsert_task_known`).
+    pub fn reported_digests(&self, agent_id: i64) -> Result<HashMap<String, u64>> {
+        let mut found = HashMap::new();
         self.db.query_each(
             "SELECT task_id, reported_digest FROM tasks
               WHERE agent_id = ?1 AND reported_digest IS NOT NULL",
             params![agent_id],
             |row| {
                 let digest: i64 = row.get(1)?;
-                found.push((row.get(0)?, digest as u64));
+                found.insert(row.get(0)?, digest as u64);
                 Ok(())
             },
         )?;
         Ok(found)
     }
 
-    /// The ids of those of `tasks` (reported by agent `agent_id`) stored exactly as an ingest
-    /// would store them now: a poll need not send them. A poller that has not stored a poll of
-    /// the agent yet (it just started, or took the agent over from another watcher) asks this
-    /// through a reader, so that its first write compares and writes only what changed, rather
-    /// than read every task of the agent under the store's write lock.
+    /// Those of `tasks` (reported by agent `agent_id`) stored exactly as an ingest would store
+    /// them now: a poll need not send them. A poller that has not stored a poll of the agent
+    /// yet (it just started, or took the agent over from another watcher) asks this through a
+    /// reader, so that its first write compares and writes only what changed, rather than read
+    /// every task of the agent under the store's write lock. `texts` holds the digest of the
+    /// text each task was reported in, by id: a task whose stored digest is its text's is
+    /// stored as reported (the row was written from that very text), and only the others are
+    /// read and compared field by field (at a takeover, the few that changed since the last
+    /// stored poll).
     pub fn tasks_stored_as_reported(
         &self,
         agent_id: i64,
         tasks: &[Task],
-    ) -> Result<HashSet<String>> {
+        texts: &HashMap<String, u64>,
+    ) -> Result<StoredAsReported> {
+        let mut found = StoredAsReported::default();
         if tasks.is_empty() {
-            return Ok(HashSet::new());
+            return Ok(found);
         }
-        let ids: Vec<&str> = tasks.iter().map(|t| t.id.as_str()).collect();
+        let kept = match texts.is_empty() {
+            true => HashMap::new(),
+            false => self.reported_digests(agent_id)?,
+        };
+        let unsettled: Vec<&Task> = tasks
+            .iter()
+            .filter(|task| {
+                let same = kept
+                    .get(&task.id)
+                    .is_some_and(|d| texts.get(&task.id) == Some(d));
+                if same {
+                    found.ids.insert(task.id.clone());
+                }
+                !same
+            })
+            .collect();
+        found.compared = unsettled.len();
+        if unsettled.is_empty() {
+            return Ok(found);
+        }
+        let ids: Vec<&str> = unsettled.iter().map(|t| t.id.as_str()).collect();
         let mut ahead = ReadAhead::default();
         stored_tasks_reads(agent_id, &ids, &mut ahead);
         let stored = StoredTasks::read(&mut self.db.read_ahead(&ahead)?)?;
         let now = Utc::now();
-        Ok(tasks
-            .iter()
-            .filter(|task| {
-                let previous = stored.0.get(&task.id);
-                previous.is_some_and(|p| *p == StoredTask::of(task, previous, now))
-            })
-            .map(|task| task.id.clone())
-            .collect())
+        for task in unsettled {
+            let previous = stored.0.get(&task.id);
+            if previous.is_some_and(|p| *p == StoredTask::of(task, previous, now)) {
+                found.ids.insert(task.id.clone());
+            }
+        }
+        Ok(found)
     }
+}
+
+/// Which reported tasks are stored as reported ([`Store::tasks_stored_as_reported`]).
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct StoredAsReported {
+    /// Their ids.
+    pub ids: HashSet<String>,
+    /// How many of the tasks asked about were read and compared field by field (their text's
+    /// digest was not the one stored with them: changed, new, or written without one).
+    pub compared: usize,
 }

@@ -335,3 +335,21 @@ fn a_run_rewording_many_findings_writes_them_and_their_items_titles_in_a_few_sta
         baton_testdb::Engine::Sqlite => assert_eq!(statements, 0),
     }
 }
+
+#[test]
+fn a_runs_slices_add_up_to_each_finding_and_item_once_in_order() {
+    let mut run = crate::findings::RecordedFindings {
+        opened: vec![3, 1],
+        escalations: vec![7],
+        ..Default::default()
+    };
+    run.absorb(crate::findings::RecordedFindings {
+        opened: vec![1, 4, 4, 2],
+        updated: vec![3, 3],
+        escalations: vec![7, 8],
+        ..Default::default()
+    });
+    assert_eq!(run.opened, [3, 1, 4, 2]);
+    assert_eq!(run.updated, [3]);
+    assert_eq!(run.escalations, [7, 8]);
+}

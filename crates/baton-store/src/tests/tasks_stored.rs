@@ -1,7 +1,7 @@
 //! Which reported tasks are stored as reported already (`Store::tasks_stored_as_reported`): a
 //! poller's first poll of an agent sends only the others.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use baton_core::protocol::Task;
 use baton_core::task::TaskState;
@@ -9,6 +9,7 @@ use baton_core::task::TaskState;
 use super::support::*;
 use super::writer::handle;
 use crate::db::ReadAhead;
+use crate::tasks::StoredAsReported;
 use crate::{Store, StoreHandle};
 
 #[test]
@@ -44,30 +45,34 @@ fn tasks_stored_as_reported_are_told_apart_from_changed_and_new_ones() {
             task("new", TaskState::Working),
         ]
     };
-    let ids = |set: HashSet<String>| {
-        let mut ids: Vec<String> = set.into_iter().collect();
+    let ids = |found: StoredAsReported| {
+        let mut ids: Vec<String> = found.ids.into_iter().collect();
         ids.sort();
         ids
     };
     assert_eq!(
         ids(store
-            .tasks_stored_as_reported(id, &reported(&long, &given))
+            .tasks_stored_as_reported(id, &reported(&long, &given), &HashMap::new())
             .unwrap()),
         vec!["given", "long", "same"]
     );
     assert_eq!(
         ids(store
-            .tasks_stored_as_reported(id, &reported(&long_changed, &given_later))
+            .tasks_stored_as_reported(id, &reported(&long_changed, &given_later), &HashMap::new())
             .unwrap()),
         vec!["same"],
         "a changed long detail and a changed state_since are changes"
     );
-    assert!(store.tasks_stored_as_reported(id, &[]).unwrap().is_empty());
+    let none = store
+        .tasks_stored_as_reported(id, &[], &HashMap::new())
+        .unwrap();
+    assert_eq!(none, StoredAsReported::default());
     let other = store.add_agent(&draft("Writer")).unwrap().id;
     assert!(
         store
-            .tasks_stored_as_reported(other, &reported(&long, &given))
+            .tasks_stored_as_reported(other, &reported(&long, &given), &HashMap::new())
             .unwrap()
+            .ids
             .is_empty(),
         "another agent's tasks of the same ids are not these"
     );
@@ -100,9 +105,10 @@ fn each_task_keeps_the_digest_of_the_text_a_poll_last_wrote_it_from() {
         })
         .unwrap();
     let digests = |agent: i64| {
-        let mut found = store
+        let found = store
             .read_blocking(move |s| s.reported_digests(agent))
             .unwrap();
+        let mut found: Vec<(String, u64)> = found.into_iter().collect();
         found.sort();
         found
     };
@@ -139,4 +145,26 @@ fn each_task_keeps_the_digest_of_the_text_a_poll_last_wrote_it_from() {
         })
         .unwrap();
     assert_eq!(digests(id), kept(&[("a", u64::MAX), ("c", 9)]));
+
+    // A first poll's question: a task whose text's digest is the one stored is settled
+    // without its row being read; the others are compared field by field (c: its text
+    // changed but not what is stored of it; b: no digest, stored as reported; d: new).
+    let reported = vec![
+        task("a", TaskState::Working),
+        task("b", TaskState::Failed),
+        task("c", TaskState::Completed),
+        task("d", TaskState::Working),
+    ];
+    let texts: HashMap<String, u64> = [("a", u64::MAX), ("b", 5), ("c", 10), ("d", 11)]
+        .map(|(k, d)| (k.to_string(), d))
+        .into();
+    let found = store
+        .read_blocking(move |s| s.tasks_stored_as_reported(id, &reported, &texts))
+        .unwrap();
+    let mut ids: Vec<String> = found.ids.into_iter().collect();
+    ids.sort();
+    assert_eq!(
+        (ids, found.compared),
+        (vec!["a".into(), "b".into(), "c".into()], 3)
+    );
 }
