@@ -1,6 +1,7 @@
 //! What the engine's tasks share: the store (one writer, a few readers), the HTTP fetcher, the
 //! bus, the tokens, and the counters and caches that pollers and the detector hand each other.
 
+use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 
 use baton_store::{Store, StoreHandle};
@@ -44,20 +45,26 @@ pub(crate) struct Shared {
     pub first_polls: FirstPolls,
 }
 
-/// The pollers' first stored polls (a poller just started, or took the agent over) that read
-/// which of their tasks are stored as reported (`poll::store::leave_out_stored`), and how many
-/// tasks those reads compared field by field (the others were settled by their text's digest).
+/// The pollers' first stored polls (a poller just started, or took the agent over) that found
+/// which of their tasks are stored as reported (`poll::store::leave_out_stored`); how many
+/// tasks they compared field by field or sent to be compared (the others were settled by
+/// their text's digest); and how many read the stored digests themselves rather than with
+/// the other agents taken in the same heartbeat.
 #[derive(Debug, Default)]
 pub(crate) struct FirstPolls {
-    pub polls: std::sync::atomic::AtomicU64,
-    pub tasks_compared: std::sync::atomic::AtomicU64,
+    pub polls: AtomicU64,
+    pub tasks_compared: AtomicU64,
+    pub read_alone: AtomicU64,
 }
 
 impl FirstPolls {
-    /// (polls, tasks compared) so far.
-    pub fn counts(&self) -> (u64, u64) {
-        let load = |n: &std::sync::atomic::AtomicU64| n.load(std::sync::atomic::Ordering::Relaxed);
-        (load(&self.polls), load(&self.tasks_compared))
+    pub fn counts(&self) -> crate::stats::FirstPollCounts {
+        let load = |n: &AtomicU64| n.load(std::sync::atomic::Ordering::Relaxed);
+        crate::stats::FirstPollCounts {
+            polls: load(&self.polls),
+            tasks_compared: load(&self.tasks_compared),
+            read_alone: load(&self.read_alone),
+        }
     }
 }
 

@@ -122,11 +122,21 @@ pub struct EngineStats {
     pub writer_round_trips: u64,
     /// Statements the writer sent to a PostgreSQL store (0 on SQLite).
     pub writer_statements: u64,
-    /// Pollers' first stored polls (a start, a takeover) that read which of their tasks are
-    /// stored as reported, and the tasks those reads compared field by field (the others were
-    /// settled by the digest of their text).
+    /// Pollers' first stored polls (a start, a takeover) that found which of their tasks are
+    /// stored as reported, the tasks they compared field by field or sent to be compared (the
+    /// others were settled by the digest of their text), and the polls that read the stored
+    /// digests alone (not with the other agents taken in one heartbeat).
     pub first_polls: u64,
     pub first_polls_tasks_compared: u64,
+    pub first_polls_read_alone: u64,
+}
+
+/// The pollers' first stored polls, counted (`EngineStats::first_polls`).
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct FirstPollCounts {
+    pub polls: u64,
+    pub tasks_compared: u64,
+    pub read_alone: u64,
 }
 
 impl EngineStats {
@@ -134,7 +144,7 @@ impl EngineStats {
         detector: DetectorStats,
         heartbeats: HeartbeatStats,
         writer: WriterStats,
-        first_polls: (u64, u64),
+        first_polls: FirstPollCounts,
     ) -> EngineStats {
         EngineStats {
             detector,
@@ -147,8 +157,9 @@ impl EngineStats {
             writer_largest_group: writer.largest_group,
             writer_round_trips: writer.round_trips,
             writer_statements: writer.statements,
-            first_polls: first_polls.0,
-            first_polls_tasks_compared: first_polls.1,
+            first_polls: first_polls.polls,
+            first_polls_tasks_compared: first_polls.tasks_compared,
+            first_polls_read_alone: first_polls.read_alone,
         }
     }
 }

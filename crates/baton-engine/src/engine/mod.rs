@@ -21,7 +21,7 @@ mod sharing;
 use crate::background::Background;
 pub use crate::config::{EngineConfig, TokenUpdate, DEFAULT_MAX_REDIRECTS};
 use crate::error::EngineError;
-use crate::poll::{poll, AgentRuntime, PollOutcome, StopSignal, Writes};
+use crate::poll::{poll, AgentRuntime, PollOutcome, StopSignal, TakenTexts, Writes};
 use crate::poller::{FirstPoll, Poller};
 use crate::secrets::TokenStore;
 use crate::shared::Shared;
@@ -151,7 +151,7 @@ impl Engine {
             if !self.pollers().contains_key(&agent.id) {
                 let token = self.read_token(&agent).await;
                 let last = lasts.remove(&agent.id);
-                self.spawn_poller_from(agent, token, FirstPoll::Spread, last)
+                self.spawn_poller_from(agent, token, FirstPoll::Spread, last, None)
                     .await;
             }
         }
@@ -281,7 +281,8 @@ impl Engine {
         token: Result<Option<String>, String>,
         first: FirstPoll,
     ) {
-        self.spawn_poller_from(config, token, first, None).await;
+        self.spawn_poller_from(config, token, first, None, None)
+            .await;
     }
 
     /// [`Engine::spawn_poller`] with the agent's stored cursor and health read already (for
@@ -292,6 +293,7 @@ impl Engine {
         token: Result<Option<String>, String>,
         first: FirstPoll,
         last: Option<(Option<String>, AgentHealth)>,
+        texts: Option<TakenTexts>,
     ) {
         if self.inner.stopped.load(Ordering::SeqCst)
             || !config.adapter.is_polled()
@@ -306,7 +308,10 @@ impl Engine {
             return;
         }
         let id = config.id;
-        let runtime = Arc::new(AgentRuntime::new(config, token).starting_from(last));
+        let runtime = AgentRuntime::new(config, token)
+            .starting_from(last)
+            .with_taken_texts(texts);
+        let runtime = Arc::new(runtime);
         let poller = Poller::spawn(Arc::clone(self.shared()), runtime, first);
         let old = self.pollers().insert(id, poller);
         if let Some(old) = old {

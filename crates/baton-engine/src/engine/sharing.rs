@@ -13,16 +13,21 @@
 //! once.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
+use std::sync::Arc;
 
 use baton_store::watch_leases::Holdings;
 use chrono::Utc;
 use tokio::sync::watch;
 use tokio::time::Instant;
 
+use futures_util::FutureExt;
+
 use super::lateness::Lateness;
 use super::Engine;
 use crate::error::EngineError;
+use crate::poll::TakenTexts;
 use crate::poller::{FirstPoll, Poller};
+use crate::shared::Shared;
 use crate::watch_share::{process_gone, Held, ShareLoop, Sharing};
 
 impl Engine {
@@ -243,10 +248,13 @@ impl Engine {
             let (agents, mut lasts) = shared
                 .read(|s| Ok((s.agents()?, s.cursors_and_healths()?)))
                 .await?;
+            let texts = taken_texts(shared, missing.clone());
             for agent in agents.into_iter().filter(|a| missing.contains(&a.id)) {
                 let token = self.read_token(&agent).await;
                 let last = lasts.remove(&agent.id);
-                self.spawn_poller_from(agent, token, first, last).await;
+                let texts = Some(texts.clone());
+                self.spawn_poller_from(agent, token, first, last, texts)
+                    .await;
             }
         }
         if newly_offered > 0 {
@@ -368,4 +376,21 @@ async fn heartbeats(engine: Engine, id: i64, sharing: Sharing, mut stopped: watc
             }
         }
     }
+}
+
+/// Starts the read of the digests of the tasks stored as last reported of the agents a
+/// heartbeat took (`TakenTexts`): one read for all their first writes, made while their first
+/// polls fetch, not before. A failed read leaves each first write to read its own.
+fn taken_texts(shared: &Arc<Shared>, agents: Vec<i64>) -> TakenTexts {
+    let shared = Arc::clone(shared);
+    let read = async move {
+        let read = shared.read(move |s| s.reported_digests_of(&agents)).await;
+        Arc::new(read.unwrap_or_else(|err| {
+            tracing::debug!(error = %err, "cannot read the taken agents' stored tasks");
+            HashMap::new()
+        }))
+    };
+    let texts = read.boxed().shared();
+    tokio::spawn(texts.clone());
+    texts
 }

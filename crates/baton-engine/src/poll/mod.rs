@@ -26,7 +26,7 @@ mod runtime;
 mod store;
 
 pub(crate) use outcome::PollOutcome;
-pub(crate) use runtime::{AgentRuntime, StopSignal};
+pub(crate) use runtime::{AgentRuntime, StopSignal, TakenTexts};
 
 /// Whether a poll waits for its write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

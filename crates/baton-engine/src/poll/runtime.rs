@@ -2,6 +2,7 @@
 //! health its last stored poll left, the tasks that poll held, and the writes of its polls
 //! still under way.
 
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use baton_core::agent::{AgentConfig, AgentHealth};
@@ -10,6 +11,13 @@ use tokio::sync::watch;
 
 use super::in_flight::InFlight;
 use crate::seen::SeenPoll;
+
+/// The digests of the tasks stored as last reported (by agent, then task id), of every agent a
+/// watcher took in one heartbeat: read once for all of them while their first polls fetch,
+/// for their first writes (`store::leave_out_stored`).
+pub(crate) type TakenTexts = futures_util::future::Shared<
+    futures_util::future::BoxFuture<'static, Arc<HashMap<i64, HashMap<String, u64>>>>,
+>;
 
 /// An agent as its poller sees it: the configuration it was started with and its token.
 pub(crate) struct AgentRuntime {
@@ -28,6 +36,9 @@ pub(crate) struct AgentRuntime {
     /// The newest write of the poller's polls still under way (it follows the one before it,
     /// if that is under way too: `in_flight.rs`).
     pub(super) in_flight: Mutex<Option<InFlight>>,
+    /// The digests of its tasks read with those of the other agents taken with it, until its
+    /// first write takes them.
+    pub(super) taken_texts: Mutex<Option<TakenTexts>>,
 }
 
 impl AgentRuntime {
@@ -44,6 +55,15 @@ impl AgentRuntime {
             last: Mutex::new(None),
             seen: Mutex::new(SeenPoll::default()),
             in_flight: Mutex::new(None),
+            taken_texts: Mutex::new(None),
+        }
+    }
+
+    /// Its first write leaves out the tasks whose digests `texts` reads with other agents'.
+    pub fn with_taken_texts(self, texts: Option<TakenTexts>) -> AgentRuntime {
+        AgentRuntime {
+            taken_texts: Mutex::new(texts),
+            ..self
         }
     }
 

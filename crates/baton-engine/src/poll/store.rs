@@ -21,7 +21,7 @@ use baton_core::views::ChangeEvent;
 use baton_store::StoreError;
 
 use super::outcome::{Landed, PollOutcome};
-use super::runtime::AgentRuntime;
+use super::runtime::{AgentRuntime, TakenTexts};
 use crate::adapters::Note;
 use crate::error::EngineError;
 use crate::poll_write::PollWrite;
@@ -58,7 +58,12 @@ pub(super) async fn store(shared: &Shared, agent: &AgentRuntime, pending: Pendin
     let started = std::time::Instant::now();
     if let (true, Ok(fetched), Some(digests)) = (first_stored, &mut write.fetched, &digests) {
         let texts = digests.of_tasks(&fetched.doc.tasks);
-        leave_out_stored(shared, id, &mut fetched.doc.tasks, texts).await;
+        let taken = agent
+            .taken_texts
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+        leave_out_stored(shared, id, &mut fetched.doc.tasks, texts, taken).await;
     }
     let read_ms = started.elapsed().as_millis();
     let written = if notes.is_empty() {
@@ -149,22 +154,38 @@ pub(super) async fn store(shared: &Shared, agent: &AgentRuntime, pending: Pendin
 /// The first poll stored by a poller (it just started, or took the agent over from another
 /// watcher) would send every task the agent reports, to be compared with the stored ones under
 /// the store's write lock: 200 tasks an agent, 500 agents taken at once, held up every other
-/// write for seconds. Those stored as reported already are found first through a reader and
-/// left out: each task whose text's digest (`texts`, by id) is the one stored with it, and of
-/// the others (changed since the last stored poll, new, or stored without a digest) those
-/// whose stored fields are what an ingest would store. When that read fails, all go, and the
-/// write compares them as before. It is read with the write, not before the poll returns: the
-/// reads of 500 agents taken at once queue for the readers, and the poller's next request does
-/// not wait for them.
+/// write for seconds. Those stored as reported already are left out: each task whose text's
+/// digest (`texts`, by id) is the one stored with it. A watcher reads those of all the agents
+/// it took in a heartbeat at once (`taken`), while their first polls fetch; the tasks left
+/// (changed since the last stored poll, new, or stored without a digest) are few, and the
+/// write compares them. Otherwise the poll reads them itself, and compares the others field
+/// by field in the same read. When that read fails, all go, and the write compares them as
+/// before. It is read with the write, not before the poll returns: the reads of 500 agents
+/// taken at once queue for the readers, and the poller's next request does not wait for them.
 pub(super) async fn leave_out_stored(
     shared: &Shared,
     id: i64,
     tasks: &mut Vec<baton_core::protocol::Task>,
     texts: HashMap<String, u64>,
+    taken: Option<TakenTexts>,
 ) {
     if tasks.is_empty() {
         return;
     }
+    let counts = &shared.first_polls;
+    if let Some(taken) = taken {
+        if let Some(kept) = taken.await.get(&id) {
+            tasks.retain(|task| {
+                kept.get(&task.id)
+                    .is_none_or(|d| texts.get(&task.id) != Some(d))
+            });
+            counts.polls.fetch_add(1, Ordering::Relaxed);
+            let left = u64::try_from(tasks.len()).unwrap_or(u64::MAX);
+            counts.tasks_compared.fetch_add(left, Ordering::Relaxed);
+            return;
+        }
+    }
+    counts.read_alone.fetch_add(1, Ordering::Relaxed);
     let reported = tasks.clone();
     let started = std::time::Instant::now();
     match shared
@@ -179,7 +200,6 @@ pub(super) async fn leave_out_stored(
                 took_ms = started.elapsed().as_millis(),
                 "first poll: the tasks stored as reported read first"
             );
-            let counts = &shared.first_polls;
             counts.polls.fetch_add(1, Ordering::Relaxed);
             let compared = u64::try_from(stored.compared).unwrap_or(u64::MAX);
             counts.tasks_compared.fetch_add(compared, Ordering::Relaxed);

@@ -60,7 +60,7 @@ async fn a_pollers_first_write_leaves_out_the_tasks_stored_as_reported() {
         Task::new("new", "New", TaskState::Submitted),
     ];
     // No digest of their texts known: each is compared field by field.
-    super::store::leave_out_stored(&shared, id, &mut reported, HashMap::new()).await;
+    super::store::leave_out_stored(&shared, id, &mut reported, HashMap::new(), None).await;
     let ids: Vec<&str> = reported.iter().map(|t| t.id.as_str()).collect();
     assert_eq!(ids, ["moved", "new"]);
 }
@@ -110,7 +110,13 @@ async fn a_takers_first_write_settles_the_unchanged_tasks_by_their_texts_digest(
             matches!(taken, Some(PollOutcome::Done { error: None, .. })),
             "{taken:?}"
         );
-        assert_eq!(shared.first_polls.counts(), (1, expected as u64));
+        let counts = shared.first_polls.counts();
+        let counted = (counts.polls, counts.tasks_compared, counts.read_alone);
+        assert_eq!(
+            counted,
+            (1, expected as u64, 1),
+            "read alone: nothing taken with it"
+        );
     }
     // Every task is stored as the agent reports it.
     let (id, reported) = (polled.id(), polled.fleet.tasks(0));

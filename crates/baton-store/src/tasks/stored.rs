@@ -186,6 +186,22 @@ macro_rules! stored_task_columns {
     };
 }
 
+/// The digests an agent's tasks were last reported in (`Store::reported_digests_of`): for
+/// several agents in one statement on PostgreSQL.
+static REPORTED_DIGESTS: RowsSql = RowsSql {
+    before: "SELECT v.column1, x.* FROM (VALUES",
+    columns: 1,
+    after: ") AS v, LATERAL (SELECT task_id, reported_digest FROM tasks
+              WHERE agent_id = v.column2 AND reported_digest IS NOT NULL OFFSET 0) AS x",
+    key: &[],
+    one: Some(
+        "SELECT task_id, reported_digest FROM tasks
+          WHERE agent_id = ?1 AND reported_digest IS NOT NULL",
+    ),
+    numbered: true,
+    anytime: false,
+};
+
 /// The stored fields of some tasks of an agent, by id (a group's tasks in one statement on
 /// PostgreSQL).
 static STORED_TASKS: KeyedIn = KeyedIn {
@@ -295,17 +311,35 @@ impl Store {
     /// The digest of the text each task of agent `agent_id` was last reported in, by task id,
     /// for the tasks whose row a poll wrote from that text (see `upsert_task_known`).
     pub fn reported_digests(&self, agent_id: i64) -> Result<HashMap<String, u64>> {
+        Ok(self
+            .reported_digests_of(&[agent_id])?
+            .remove(&agent_id)
+            .unwrap_or_default())
+    }
+
+    /// [`Store::reported_digests`] of each of `agents` that has any, in one read (on
+    /// PostgreSQL a statement per 256 agents): a watcher taking 500 agents over reads them
+    /// for all their first writes at once.
+    pub fn reported_digests_of(
+        &self,
+        agents: &[i64],
+    ) -> Result<HashMap<i64, HashMap<String, u64>>> {
+        let mut ahead = ReadAhead::default();
+        for agent_id in agents {
+            ahead.read_keyed(&REPORTED_DIGESTS, params![agent_id]);
+        }
+        let mut rows = self.db.read_ahead(&ahead)?;
         let mut found = HashMap::new();
-        self.db.query_each(
-            "SELECT task_id, reported_digest FROM tasks
-              WHERE agent_id = ?1 AND reported_digest IS NOT NULL",
-            params![agent_id],
-            |row| {
+        for &agent_id in agents {
+            let mut digests = HashMap::new();
+            for row in rows.take()? {
                 let digest: i64 = row.get(1)?;
-                found.insert(row.get(0)?, digest as u64);
-                Ok(())
-            },
-        )?;
+                digests.insert(row.get(0)?, digest as u64);
+            }
+            if !digests.is_empty() {
+                found.insert(agent_id, digests);
+            }
+        }
         Ok(found)
     }
 
