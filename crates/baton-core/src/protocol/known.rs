@@ -50,17 +50,20 @@ impl KnownTasks {
     /// these very texts (`baton_store::Store::tasks_stored_as_reported`). A task this answer
     /// did not hold is left out.
     pub fn text_digests(&self, tasks: &[Task]) -> HashMap<String, u64> {
-        if tasks.is_empty() {
-            return HashMap::new();
-        }
-        // An answer names an id once (`parse_skipping`, `validate`): one text an id.
-        let by_id: HashMap<u64, u64> = self.by_text.iter().map(|(&t, &id)| (id, t)).collect();
+        // An answer names an id once (`parse_skipping`, `validate`): one text an id. A poll
+        // usually writes a task or two of its 200: those are looked for, not mapped.
+        let mut by_id: Option<HashMap<u64, u64>> = None;
+        let mut text_of = |id: u64| match tasks.len() {
+            0..=4 => self.by_text.iter().find(|(_, &i)| i == id).map(|(&t, _)| t),
+            _ => {
+                let map = by_id
+                    .get_or_insert_with(|| self.by_text.iter().map(|(&t, &i)| (i, t)).collect());
+                map.get(&id).copied()
+            }
+        };
         tasks
             .iter()
-            .filter_map(|task| {
-                let text = by_id.get(&digest(task.id.as_bytes()))?;
-                Some((task.id.clone(), *text))
-            })
+            .filter_map(|task| Some((task.id.clone(), text_of(digest(task.id.as_bytes()))?)))
             .collect()
     }
 
@@ -313,6 +316,17 @@ mod tests {
         // Built in memory (an A2A agent's tasks), the same texts give the same digests.
         let (_, split) = KnownTasks::default().split(first.clone());
         assert_eq!(split.text_digests(&first), kept);
+        // Many tasks at once (mapped, not looked for one by one): the same digests.
+        let many = tasks(9);
+        let (doc, known) = parse_status_after(&body(&many), &KnownTasks::default()).unwrap();
+        let all = known.text_digests(&doc.tasks);
+        assert_eq!(all.len(), 9);
+        for task in &many {
+            assert_eq!(
+                known.text_digests(std::slice::from_ref(task))[&task.id],
+                all[&task.id]
+            );
+        }
     }
 
     proptest::proptest! {

@@ -56,13 +56,15 @@ pub(super) async fn store(shared: &Shared, agent: &AgentRuntime, pending: Pendin
     } = pending;
     let id = write.id;
     let started = std::time::Instant::now();
+    // Taken by the first write, whatever it stores: the digests read at a take are not kept
+    // for later (an agent down at the take would hold them all).
+    let taken = agent
+        .taken_texts
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .take();
     if let (true, Ok(fetched), Some(digests)) = (first_stored, &mut write.fetched, &digests) {
         let texts = digests.of_tasks(&fetched.doc.tasks);
-        let taken = agent
-            .taken_texts
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .take();
         leave_out_stored(shared, id, &mut fetched.doc.tasks, texts, taken).await;
     }
     let read_ms = started.elapsed().as_millis();
