@@ -11,8 +11,9 @@ use crate::codec::{parse_json_list, parse_task_state, parse_ts};
 use crate::error::Result;
 use crate::Store;
 
+mod as_reported;
 mod stored;
-pub use stored::StoredAsReported;
+pub use as_reported::StoredAsReported;
 pub(crate) use stored::{
     stored_tasks_reads, task_detail, upsert_task, upsert_task_known, StoredTasks,
 };

@@ -1,8 +1,8 @@
 //! Reported tasks against the stored ones: what an ingest compares (a task stored exactly as
-//! reported is not written again) and writes, and the read that tells a poller starting on an
-//! agent which of its tasks are stored as reported already, before its first write.
+//! reported is not written again) and writes. The read that tells a poller starting on an
+//! agent which of its tasks are stored as reported already is `as_reported.rs`.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use baton_core::protocol::Task;
 use baton_core::task::TaskState;
@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 use crate::codec::{json_list, opt_ts, parse_task_state, parse_ts, ts};
 use crate::db::{params, Db, KeyedIn, ReadAhead, ReadRows, RowValues, RowsSql, Value};
 use crate::error::Result;
-use crate::{texts, Store};
+use crate::texts;
 
 /// A task's detail, where it is kept: in the row, or once in `texts` when long (a macro, so
 /// that queries can `concat!` it).
@@ -47,7 +47,7 @@ static UPSERT_TASK: RowsSql = RowsSql {
 
 /// A task's stored fields, in their stored spelling, to tell whether anything changed.
 #[derive(Debug)]
-struct StoredTask {
+pub(super) struct StoredTask {
     title: String,
     state: String,
     state_since: String,
@@ -100,7 +100,11 @@ impl StoredTask {
     /// How `task` is stored when it was stored as `previous` (None: new) and is seen at
     /// `seen_at`: `state_since` is the agent's when it gives one; otherwise `seen_at` when the
     /// task is new or its state changed; otherwise the stored value.
-    fn of(task: &Task, previous: Option<&StoredTask>, seen_at: DateTime<Utc>) -> StoredTask {
+    pub(super) fn of(
+        task: &Task,
+        previous: Option<&StoredTask>,
+        seen_at: DateTime<Utc>,
+    ) -> StoredTask {
         let state = task.state.as_str();
         let state_since = match (task.state_since, previous) {
             (Some(given), _) => ts(given),
@@ -161,7 +165,7 @@ pub(crate) fn upsert_task(
 
 /// The stored fields of an agent's tasks, by task id (read ahead: [`stored_tasks_reads`]).
 #[derive(Debug, Default)]
-pub(crate) struct StoredTasks(HashMap<String, StoredTask>);
+pub(crate) struct StoredTasks(pub(super) HashMap<String, StoredTask>);
 
 impl StoredTasks {
     /// The rows of the read [`stored_tasks_reads`] listed.
@@ -185,22 +189,6 @@ macro_rules! stored_task_columns {
         )
     };
 }
-
-/// The digests an agent's tasks were last reported in (`Store::reported_digests_of`): for
-/// several agents in one statement on PostgreSQL.
-static REPORTED_DIGESTS: RowsSql = RowsSql {
-    before: "SELECT v.column1, x.* FROM (VALUES",
-    columns: 1,
-    after: ") AS v, LATERAL (SELECT task_id, reported_digest FROM tasks
-              WHERE agent_id = v.column2 AND reported_digest IS NOT NULL OFFSET 0) AS x",
-    key: &[],
-    one: Some(
-        "SELECT task_id, reported_digest FROM tasks
-          WHERE agent_id = ?1 AND reported_digest IS NOT NULL",
-    ),
-    numbered: true,
-    anytime: false,
-};
 
 /// The stored fields of some tasks of an agent, by id (a group's tasks in one statement on
 /// PostgreSQL).
@@ -238,8 +226,8 @@ pub(crate) fn stored_tasks_reads(agent_id: i64, ids: &[&str], ahead: &mut ReadAh
 
 /// [`upsert_task`] with the task's stored fields read ahead (`stored`); its writes go out with
 /// the transaction's next statement. `reported_digest` is the digest of the text the task was
-/// reported in, kept with the row when the row is written ([`Store::reported_digests`]); None
-/// when the writer did not read it from a text.
+/// reported in, kept with the row when the row is written
+/// ([`crate::Store::reported_digests`]); None when the writer did not read it from a text.
 pub(crate) fn upsert_task_known(
     conn: &Db,
     agent_id: i64,
@@ -305,104 +293,4 @@ pub(crate) fn upsert_task_known(
         },
         was,
     )))
-}
-
-impl Store {
-    /// The digest of the text each task of agent `agent_id` was last reported in, by task id,
-    /// for the tasks whose row a poll wrote from that text (see `upsert_task_known`).
-    pub fn reported_digests(&self, agent_id: i64) -> Result<HashMap<String, u64>> {
-        Ok(self
-            .reported_digests_of(&[agent_id])?
-            .remove(&agent_id)
-            .unwrap_or_default())
-    }
-
-    /// [`Store::reported_digests`] of each of `agents` that has any, in one read (on
-    /// PostgreSQL a statement per 256 agents): a watcher taking 500 agents over reads them
-    /// for all their first writes at once.
-    pub fn reported_digests_of(
-        &self,
-        agents: &[i64],
-    ) -> Result<HashMap<i64, HashMap<String, u64>>> {
-        let mut ahead = ReadAhead::default();
-        for agent_id in agents {
-            ahead.read_keyed(&REPORTED_DIGESTS, params![agent_id]);
-        }
-        let mut rows = self.db.read_ahead(&ahead)?;
-        let mut found = HashMap::new();
-        for &agent_id in agents {
-            let mut digests = HashMap::new();
-            for row in rows.take()? {
-                let digest: i64 = row.get(1)?;
-                digests.insert(row.get(0)?, digest as u64);
-            }
-            if !digests.is_empty() {
-                found.insert(agent_id, digests);
-            }
-        }
-        Ok(found)
-    }
-
-    /// Those of `tasks` (reported by agent `agent_id`) stored exactly as an ingest would store
-    /// them now: a poll need not send them. A poller that has not stored a poll of the agent
-    /// yet (it just started, or took the agent over from another watcher) asks this through a
-    /// reader, so that its first write compares and writes only what changed, rather than read
-    /// every task of the agent under the store's write lock. `texts` holds the digest of the
-    /// text each task was reported in, by id: a task whose stored digest is its text's is
-    /// stored as reported (the row was written from that very text), and only the others are
-    /// read and compared field by field (at a takeover, the few that changed since the last
-    /// stored poll).
-    pub fn tasks_stored_as_reported(
-        &self,
-        agent_id: i64,
-        tasks: &[Task],
-        texts: &HashMap<String, u64>,
-    ) -> Result<StoredAsReported> {
-        let mut found = StoredAsReported::default();
-        if tasks.is_empty() {
-            return Ok(found);
-        }
-        let kept = match texts.is_empty() {
-            true => HashMap::new(),
-            false => self.reported_digests(agent_id)?,
-        };
-        let unsettled: Vec<&Task> = tasks
-            .iter()
-            .filter(|task| {
-                let same = kept
-                    .get(&task.id)
-                    .is_some_and(|d| texts.get(&task.id) == Some(d));
-                if same {
-                    found.ids.insert(task.id.clone());
-                }
-                !same
-            })
-            .collect();
-        found.compared = unsettled.len();
-        if unsettled.is_empty() {
-            return Ok(found);
-        }
-        let ids: Vec<&str> = unsettled.iter().map(|t| t.id.as_str()).collect();
-        let mut ahead = ReadAhead::default();
-        stored_tasks_reads(agent_id, &ids, &mut ahead);
-        let stored = StoredTasks::read(&mut self.db.read_ahead(&ahead)?)?;
-        let now = Utc::now();
-        for task in unsettled {
-            let previous = stored.0.get(&task.id);
-            if previous.is_some_and(|p| *p == StoredTask::of(task, previous, now)) {
-                found.ids.insert(task.id.clone());
-            }
-        }
-        Ok(found)
-    }
-}
-
-/// Which reported tasks are stored as reported ([`Store::tasks_stored_as_reported`]).
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct StoredAsReported {
-    /// Their ids.
-    pub ids: HashSet<String>,
-    /// How many of the tasks asked about were read and compared field by field (their text's
-    /// digest was not the one stored with them: changed, new, or written without one).
-    pub compared: usize,
 }
