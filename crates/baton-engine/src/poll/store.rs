@@ -63,8 +63,8 @@ pub(super) async fn store(shared: &Shared, agent: &AgentRuntime, pending: Pendin
         .lock()
         .unwrap_or_else(|p| p.into_inner())
         .take();
-    if let (true, Ok(fetched), Some(digests)) = (first_stored, &mut write.fetched, &digests) {
-        let texts = digests.of_tasks(&fetched.doc.tasks);
+    if let (true, Ok(fetched), true) = (first_stored, &mut write.fetched, digests.is_some()) {
+        let texts = &write.reported_digests;
         leave_out_stored(shared, id, &mut fetched.doc.tasks, texts, taken).await;
     }
     let read_ms = started.elapsed().as_millis();
@@ -168,7 +168,7 @@ pub(super) async fn leave_out_stored(
     shared: &Shared,
     id: i64,
     tasks: &mut Vec<baton_core::protocol::Task>,
-    texts: HashMap<String, u64>,
+    texts: &HashMap<String, u64>,
     taken: Option<TakenTexts>,
 ) {
     if tasks.is_empty() {
@@ -189,6 +189,7 @@ pub(super) async fn leave_out_stored(
     }
     counts.read_alone.fetch_add(1, Ordering::Relaxed);
     let reported = tasks.clone();
+    let texts = texts.clone();
     let started = std::time::Instant::now();
     match shared
         .read(move |s| s.tasks_stored_as_reported(id, &reported, &texts))

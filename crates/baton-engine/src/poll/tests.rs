@@ -60,7 +60,7 @@ async fn a_pollers_first_write_leaves_out_the_tasks_stored_as_reported() {
         Task::new("new", "New", TaskState::Submitted),
     ];
     // No digest of their texts known: each is compared field by field.
-    super::store::leave_out_stored(&shared, id, &mut reported, HashMap::new(), None).await;
+    super::store::leave_out_stored(&shared, id, &mut reported, &HashMap::new(), None).await;
     let ids: Vec<&str> = reported.iter().map(|t| t.id.as_str()).collect();
     assert_eq!(ids, ["moved", "new"]);
 }
