@@ -164,10 +164,10 @@ impl Moves {
     }
 }
 
-/// Writes, for a kept run, every change's moved agents and the requests each received over
-/// the watched while and as long before (ms after `t0`, and the port they came from), to look
-/// at one by one: `hand_backs.tsv`, `takeovers.tsv` with lines
-/// `round agent from_ms settled_ms at_ms port`.
+/// Writes, for a kept run, every change's agents (those moved, then those kept) and the
+/// requests each received over the watched while and as long before (ms after `t0`, and the
+/// port they came from), to look at one by one: `hand_backs.tsv`, `takeovers.tsv` with lines
+/// `round agent from_ms settled_ms at_ms port moved|kept`.
 pub fn write_polls(
     path: &std::path::Path,
     hand_backs: &[Change],
@@ -179,14 +179,16 @@ pub fn write_polls(
     let mut out = std::io::BufWriter::new(std::fs::File::create(path)?);
     for (round, back) in hand_backs.iter().enumerate() {
         let (from, to) = (back.from - AFTER, back.settled + AFTER);
-        for &agent in &back.moved {
+        let agents =
+            (back.moved.iter().map(|a| (a, "moved"))).chain(back.kept.iter().map(|a| (a, "kept")));
+        for (&agent, which) in agents {
             for &(at, port) in sources[agent]
                 .iter()
                 .filter(|(t, _)| *t >= from && *t <= to)
             {
                 writeln!(
                     out,
-                    "{round}\t{agent}\t{}\t{}\t{}\t{port}",
+                    "{round}\t{agent}\t{}\t{}\t{}\t{port}\t{which}",
                     ms(back.from),
                     ms(back.settled),
                     ms(at)
