@@ -6,7 +6,8 @@ use std::time::Duration;
 use crate::changes::Moves;
 use crate::support::lateness::Lateness;
 use crate::support::{mib, percentile, table, watch_stats, Summary};
-use crate::{Flags, Kill, Slot};
+use crate::watchers::Slot;
+use crate::{Flags, Kill};
 
 pub struct Run<'a> {
     pub flags: &'a Flags,
