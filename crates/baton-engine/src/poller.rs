@@ -92,6 +92,7 @@ async fn run(
     tracing::debug!(
         interval_ms = interval,
         first_in_ms = first,
+        last_attempt = ?agent.last_attempt(),
         "poller started"
     );
     // Polls keep a fixed schedule (`next_due`: from when the last was due, not when it ended).
