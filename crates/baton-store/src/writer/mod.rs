@@ -251,6 +251,9 @@ impl Writer {
     }
 }
 
+/// A batch running this long (waiting for the store's write lock included) is logged at debug.
+const SLOW_BATCH_US: u64 = 500_000;
+
 fn run(
     mut store: Store,
     jobs: Jobs,
@@ -275,6 +278,15 @@ fn run(
         counters.largest_batch.fetch_max(size, Ordering::Relaxed);
         let busy = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
         counters.busy_us.fetch_add(busy, Ordering::Relaxed);
+        if busy >= SLOW_BATCH_US {
+            // What waits behind it: every write of this store (and, on a shared one, of every
+            // watcher: the store's write lock).
+            tracing::debug!(
+                writes = size,
+                busy_ms = busy / 1000,
+                "a slow batch of writes"
+            );
+        }
         counters
             .round_trips
             .store(store.db().round_trips(), Ordering::Relaxed);
