@@ -23,7 +23,7 @@
 //!
 //! `BATON_SCALE_AGENTS`, `BATON_SCALE_INTERVAL_MS` and `BATON_SCALE_FAILOVER_MS` change the
 //! agents (200), their poll interval (1 s) and the failover (5 s). Figures and the load they
-//! were taken at: docs/performance.md.
+//! were taken at: docs/performance-log.md.
 //!
 //! It runs in the PostgreSQL pass of the suite (`BATON_TEST_STORE=postgres`, scripts/test.sh),
 //! in a test binary of its own so that nothing else shares the machine with it.

@@ -1,7 +1,7 @@
 //! The process an engine runs in: its tokio runtime and its allocator's settings, the same for
 //! `baton watch`, `baton preview` and the desktop app.
 //!
-//! Measured with `fleet_load` (docs/performance.md, 2026-11-25): the blocking pool grew to its
+//! Measured with `fleet_load` (docs/performance-log.md, 2026-11-25): the blocking pool grew to its
 //! cap (16 threads) under load although at most [`baton_store::handle::DEFAULT_READERS`] reads
 //! run at once, because tokio starts a new thread whenever none is idle at the instant of a
 //! `spawn_blocking`. glibc gives each thread that allocates an arena of its own (up to eight
