@@ -1,7 +1,7 @@
 //! The throwaway server starts, gives each caller a database of its own, and survives an
 //! immediate stop and a start on the same port with its data.
 
-use baton_testdb::server;
+use baton_testdb::own_server as server;
 
 #[test]
 fn databases_are_separate_and_the_server_comes_back_after_a_stop() {

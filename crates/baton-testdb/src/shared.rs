@@ -1,0 +1,83 @@
+//! The run's shared server: one PostgreSQL for every test process of a `make test` run, a
+//! database per test, instead of a server per test process (nextest runs each test in a process
+//! of its own; a server's `initdb` and start take a second or two).
+//!
+//! [`SHARED_ENV`] names a folder. The first test process that asks starts the server in
+//! `<folder>/server` under an exclusive lock on `<folder>/lock`, and writes its port beside it
+//! (`server/port`) and the command that stops it (`server/stop`); the others read the port.
+//! The server is stopped, and its folder removed, once the process named in `<folder>/owner`
+//! (the test script) has ended, or when no owner is named, the parent of the process that
+//! started it (the test runner).
+
+use std::fs::{File, OpenOptions};
+use std::os::fd::AsRawFd;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+
+use crate::server::{bin_dir, PgServer};
+
+/// The environment variable naming the folder of the run's shared server.
+pub const SHARED_ENV: &str = "BATON_TEST_PG_SHARED";
+
+/// The run's shared server in `folder`: started here when no process of the run has yet.
+pub(crate) fn shared_in(folder: &Path) -> Result<PgServer, String> {
+    std::fs::create_dir_all(folder).map_err(|e| format!("{}: {e}", folder.display()))?;
+    // The server runs as `postgres` when the tests run as root: it must get through the folder
+    // (`mktemp -d` makes it 0700).
+    std::fs::set_permissions(folder, std::fs::Permissions::from_mode(0o755))
+        .map_err(|e| format!("{}: {e}", folder.display()))?;
+    let _lock = Lock::take(&folder.join("lock"))?;
+    let server_dir = folder.join("server");
+    let port_file = server_dir.join("port");
+    if let Ok(port) = std::fs::read_to_string(&port_file) {
+        let port = port
+            .trim()
+            .parse()
+            .map_err(|_| format!("{} holds no port", port_file.display()))?;
+        let bin = bin_dir().ok_or("no PostgreSQL binaries under /usr/lib/postgresql")?;
+        return Ok(PgServer::at(server_dir, bin, port, true));
+    }
+    let owner = std::fs::read_to_string(folder.join("owner"))
+        .ok()
+        .and_then(|pid| pid.trim().parse().ok())
+        // SAFETY: getppid has no preconditions and cannot fail.
+        .unwrap_or_else(|| unsafe { libc::getppid() } as u32);
+    let server = PgServer::start_in(server_dir.clone(), owner, true)?;
+    let write = |name: &str, text: String| {
+        std::fs::write(server_dir.join(name), text)
+            .map_err(|e| format!("{}: {e}", server_dir.join(name).display()))
+    };
+    write("stop", server.stop_command())?;
+    write("port", server.port().to_string())?;
+    Ok(server)
+}
+
+/// An exclusive `flock` on a file, let go when dropped (or when the process ends).
+struct Lock(File);
+
+impl Lock {
+    fn take(path: &PathBuf) -> Result<Lock, String> {
+        let file = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(path)
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+        // SAFETY: flock on a descriptor this File owns for the whole call.
+        if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX) } != 0 {
+            return Err(format!(
+                "cannot lock {}: {}",
+                path.display(),
+                std::io::Error::last_os_error()
+            ));
+        }
+        Ok(Lock(file))
+    }
+}
+
+impl Drop for Lock {
+    fn drop(&mut self) {
+        // SAFETY: as above; the descriptor is still open.
+        unsafe { libc::flock(self.0.as_raw_fd(), libc::LOCK_UN) };
+    }
+}
