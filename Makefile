@@ -48,7 +48,7 @@ test: setup-test
 	@scripts/test.sh
 
 bindings:
-	UPDATE_BINDINGS=1 cargo test -p baton-core --test bindings
+	UPDATE_BINDINGS=1 cargo test -p baton-core --test integration bindings::
 
 # The answers the UI's tests replay, from the real engine (never edited by hand).
 recordings:
@@ -58,7 +58,7 @@ recordings:
 # The usage parsers' samples, written by the real Claude Code and Codex (never edited by hand).
 usage-samples: setup-test
 	cargo build -p baton-cli -p baton-hooks
-	BATON_RECORD_USAGE_SAMPLES=1 cargo test -p baton-tests --test peer_usage
+	BATON_RECORD_USAGE_SAMPLES=1 cargo test -p baton-tests --test integration peer_usage::
 
 icons:
 	scripts/icons.sh
@@ -84,9 +84,9 @@ bench: setup-bench
 	npm --prefix ui run -s bench
 	npm --prefix ui run -s build
 	cargo build -p baton-app
-	cargo test -p baton-tests --test map_bench -- --ignored --nocapture
-	cargo test -p baton-tests --test ratelimit_bench -- --ignored --nocapture
-	cargo test -p baton-tests --test a2a_bench -- --ignored --nocapture
+	cargo test -p baton-tests --test integration -- map_bench:: --ignored --nocapture
+	cargo test -p baton-tests --test integration -- ratelimit_bench:: --ignored --nocapture
+	cargo test -p baton-tests --test integration -- a2a_bench:: --ignored --nocapture
 	cargo build --release --locked -p baton-cli -p baton-hooks
 	cargo run --release --locked -p baton-cli --example fleet_load -- --agents 1000 --seconds 600
 	cargo run --release --locked -p baton-cli --example fleet_load -- --agents 1000 --seconds 300 --postgres
@@ -106,5 +106,5 @@ bench: setup-bench
 	cargo build --release --locked -p baton-app
 	npm --prefix ui run -s build:floor
 	cargo build --release --locked -p baton-app --features floor --example baton-app-floor
-	BATON_APP_BIN=$(CURDIR)/target/release/baton-app BATON_FLOOR_BIN=$(CURDIR)/target/release/examples/baton-app-floor cargo test --release --locked -p baton-tests --test floor_bench -- --ignored --nocapture
-	BATON_APP_BIN=$(CURDIR)/target/release/baton-app cargo test --release --locked -p baton-tests --test soak_bench -- --ignored --nocapture
+	BATON_APP_BIN=$(CURDIR)/target/release/baton-app BATON_FLOOR_BIN=$(CURDIR)/target/release/examples/baton-app-floor cargo test --release --locked -p baton-tests --test integration -- floor_bench:: --ignored --nocapture
+	BATON_APP_BIN=$(CURDIR)/target/release/baton-app cargo test --release --locked -p baton-tests --test integration -- soak_bench:: --ignored --nocapture

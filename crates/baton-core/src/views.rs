@@ -1,5 +1,5 @@
 //! Read models that cross to the UI (and to `baton status --json`). Exported to TypeScript with
-//! ts-rs into `ui/src/bindings/`; `tests/bindings.rs` fails when the committed files are stale.
+//! ts-rs into `ui/src/bindings/`; `tests/integration/bindings.rs` fails when the committed files are stale.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};

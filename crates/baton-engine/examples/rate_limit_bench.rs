@@ -4,7 +4,7 @@
 //!
 //! `cargo run --release -p baton-engine --example rate_limit_bench [DATA_DIR]`: with a directory
 //! the seeded database (`baton.sqlite3`) is kept there, for the UI render bench to open in the
-//! app (`cargo test -p baton-tests --test ratelimit_bench -- --ignored`).
+//! app (`cargo test -p baton-tests --test integration -- ratelimit_bench:: --ignored`).
 
 use std::path::PathBuf;
 use std::sync::Arc;

@@ -2,7 +2,7 @@
 //! a whole-request timeout and a streamed body cap, full-jitter backoff while an endpoint fails,
 //! bearer tokens in the OS keyring, and a broadcast bus of [`ChangeEvent`]s.
 //!
-//! Its modules import downward only (`tests/tests/module_rings.rs` checks that no files import
+//! Its modules import downward only (`tests/tests/integration/module_rings.rs` checks that no files import
 //! each other in a ring), from the engine down to the leaves:
 //!
 //! * [`Engine`] (`engine/`): the supervisor and the one way to add, edit, remove and poll

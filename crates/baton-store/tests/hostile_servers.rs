@@ -14,7 +14,7 @@ fn open(url: &str) -> Result<Store, String> {
 
 #[test]
 fn tls_is_checked_and_a_server_that_is_not_postgresql_is_refused() {
-    let pg = baton_testdb::server();
+    let pg = baton_testdb::own_server();
     let database = pg.fresh_database();
     let name = database.rsplit('/').next().unwrap().to_owned();
     let port = pg.port();

@@ -1,5 +1,5 @@
 //! The floor: the least a Tauri v2 app costs on this machine, to measure Baton against
-//! (`tests/tests/floor_bench.rs`, docs/performance.md). One window of Baton's size with
+//! (`tests/tests/integration/floor_bench.rs`, docs/performance.md). One window of Baton's size with
 //! Baton's WebKit settings (the functions Baton calls, not copies) and nothing else: no engine,
 //! no store, no plugins, no commands. `BATON_FLOOR_PAGE` picks the page from `ui/floor/dist`:
 //! `blank` (the default) or `hello` (a React hello-world as large as Baton's first bundle).

@@ -1,7 +1,7 @@
 // `npm run bench` (part of `make bench`): the ownership map of 50 agents and 500 rules (plus
 // 12 declarations per agent and 300 conflicts): building the graph model and its layout after an
 // edit, and rendering the (virtualised) matrix in jsdom, which is slower than WebKit: an upper
-// bound. The graph's render in the real app is measured by tests/tests/map_bench.rs. Figures go
+// bound. The graph's render in the real app is measured by tests/tests/integration/map_bench.rs. Figures go
 // to docs/performance.md.
 import { render } from "@testing-library/react";
 import { bench, describe } from "vitest";

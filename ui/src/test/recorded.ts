@@ -1,7 +1,7 @@
 // Answers of the real engine, recorded by `baton preview --record src/test/recorded` (`make
 // recordings`): the demo fleet (with a week of usage and three coding sessions in two worktrees of one repository) and the
 // rate-limit-pressure scenario. Tests replay them instead of making data up; a Rust test
-// (crates/baton-cli/tests/preview.rs) checks that every file still reads as its command's
+// (crates/baton-cli/tests/cli/preview.rs) checks that every file still reads as its command's
 // answer type. Never edit the files by hand: record them again.
 
 import { readFileSync } from "node:fs";

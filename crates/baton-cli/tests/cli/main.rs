@@ -8,20 +8,31 @@
 //! * a second `watch` updates an agent by name instead of adding it twice;
 //! * the escalation queue: listed, shown, decided and delivered from the terminal; followed
 //!   live as other processes open and decide items;
-//! * the crash test: `baton watch` killed 20 times during busy ingest, the store checked.
+//! * the crash test: `baton watch` killed 20 times during busy ingest, the store checked;
+//! * `baton check`, rules and settings files in and out, decisions and handoff schemas, the
+//!   browser preview's command table, a PostgreSQL store away for thirty seconds, and three
+//!   watchers sharing 200 agents through 20 kills (`watchers_scale`).
+//!
+//! One binary for the crate (nextest runs each test in a process of its own).
 
-#[path = "../common/mod.rs"]
+mod check;
 mod common;
 mod config_files;
 mod crashes;
+mod decisions_and_schemas;
 mod follow;
 mod hooks;
 mod hooks_clients;
+mod outage;
+mod preview;
 mod queue;
 mod roles;
+mod rules_io;
+mod settings_io;
 mod sim;
 mod store;
 mod watchers;
+mod watchers_scale;
 
 use std::process::Command;
 

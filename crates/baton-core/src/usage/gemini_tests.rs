@@ -1,5 +1,5 @@
 //! Gemini CLI's session files as the real client wrote them here (kept by
-//! tests/tests/peer_gemini.rs with `BATON_RECORD_SAMPLES=1`), and bad, cut, huge and rewritten
+//! tests/tests/integration/peer_gemini.rs with `BATON_RECORD_SAMPLES=1`), and bad, cut, huge and rewritten
 //! ones.
 
 use std::collections::BTreeMap;

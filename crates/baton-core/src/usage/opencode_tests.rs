@@ -1,5 +1,5 @@
 //! OpenCode's messages as the real client kept them here (rows of its database, kept by
-//! tests/tests/peer_opencode.rs with `BATON_RECORD_SAMPLES=1`), as its `message.updated` event
+//! tests/tests/integration/peer_opencode.rs with `BATON_RECORD_SAMPLES=1`), as its `message.updated` event
 //! carries them, and bad, cut and huge ones.
 
 use serde_json::{json, Value};

@@ -1,5 +1,5 @@
 //! Gemini CLI's payloads and OpenCode's plugin calls: as recorded from the real clients here
-//! (tests/tests/peer_gemini.rs and peer_opencode.rs keep them, `BATON_RECORD_SAMPLES=1`), and
+//! (tests/tests/integration/peer_gemini.rs and peer_opencode.rs keep them, `BATON_RECORD_SAMPLES=1`), and
 //! junk, truncated and wrongly typed ones; and the replies each reads.
 
 use serde_json::{json, Value};

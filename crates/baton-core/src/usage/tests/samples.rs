@@ -1,4 +1,4 @@
-//! The parsers on files the real clients wrote here (`tests/tests/peer_usage.rs` with
+//! The parsers on files the real clients wrote here (`tests/tests/integration/peer_usage.rs` with
 //! `BATON_RECORD_USAGE_SAMPLES=1`, `make usage-samples`: Claude Code 2.1.328 and Codex 0.169.0
 //! against the stand-ins, whose `n`th answer of a session reports `100 + n` fresh input, `20 + n`
 //! output, `1000 + 10n` cache read and `50 + n` cache written tokens (Codex: no cache writes),

@@ -1,0 +1,6 @@
+//! baton-hooks' integration tests, one binary: the real `baton-hook` across machines and worktrees.
+
+mod support;
+
+mod machines;
+mod worktrees;

@@ -1,0 +1,82 @@
+//! The real app on a PostgreSQL store (the data folder's saved choice, as `baton store use`
+//! leaves it): the nav names the store, its dialog says where it is, and while the server is
+//! stopped every view says since when the store has not answered, until it answers again.
+//! The server is this test binary's own (baton-testdb), so stopping it touches no other test.
+//!
+//! `cargo test -p baton-tests --test integration e2e_store::`; needs Xvfb, tauri-driver, WebKitWebDriver and
+//! PostgreSQL (`scripts/setup.sh --test`).
+
+use std::time::Duration;
+
+use baton_store::{StoreLocation, StorePlace};
+use baton_tests::app::RunningApp;
+
+const LONG: Duration = Duration::from_secs(30);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_app_says_which_store_it_is_on_and_when_it_stops_answering() {
+    let server = baton_testdb::own_server();
+    let url = server.fresh_database();
+    let data = tempfile::tempdir().unwrap();
+    StorePlace::choose(data.path(), Some(&StoreLocation::parse(&url).unwrap())).unwrap();
+    let app = RunningApp::launch_in(data).await;
+    let result = drive(&app, server).await;
+    // The server runs again whatever happened (the watchdog stops it when the binary ends).
+    let _ = server.start_again();
+    if let Err(err) = result {
+        let page = app.capture_failure("store").await;
+        panic!("{err}\n{page}");
+    }
+    app.close().await;
+}
+
+async fn drive(app: &RunningApp, server: &baton_testdb::PgServer) -> Result<(), String> {
+    let session = app.session();
+    session
+        .wait_for_text("[data-testid=store-line]", "127.0.0.1:", LONG)
+        .await?;
+    session
+        .click_first("[data-testid=store-line]", LONG)
+        .await?;
+    session
+        .wait_for_text("[data-testid=store-facts]", "PostgreSQL, schema", LONG)
+        .await?;
+    session
+        .wait_for_text(
+            "[data-testid=store-facts]",
+            "chosen for this data folder",
+            LONG,
+        )
+        .await?;
+    app.screenshot("store-dialog")?;
+    session.keys("\u{e00c}").await?; // Escape closes the dialog.
+
+    server.stop()?;
+    session
+        .wait_for_text(
+            "[data-testid=store-unreachable]",
+            "has not answered since",
+            LONG,
+        )
+        .await?;
+    // One cause, one message: the views' failed reloads meanwhile add no banner of their own.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let banners = session.find_all(".banner--error").await?.len();
+    if banners != 1 {
+        return Err(format!("{banners} error banners while the store was away"));
+    }
+    app.screenshot("store-unreachable")?;
+    server.start_again()?;
+    let deadline = std::time::Instant::now() + LONG;
+    while !session
+        .find_all("[data-testid=store-unreachable]")
+        .await?
+        .is_empty()
+    {
+        if std::time::Instant::now() > deadline {
+            return Err("the banner stayed after the store answered again".into());
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    Ok(())
+}
