@@ -110,6 +110,16 @@ if $want_test; then
     say "tauri-driver present"
   fi
 fi
+# cargo-nextest runs the tests (scripts/test.sh): each test a process of its own, several at
+# once. From crates.io, built once (~3 min) when it is not on the machine.
+if $want_test; then
+  if ! command -v cargo-nextest >/dev/null && [ ! -x "$HOME/.cargo/bin/cargo-nextest" ]; then
+    say "installing cargo-nextest"
+    cargo install cargo-nextest --locked --quiet
+  else
+    say "cargo-nextest present"
+  fi
+fi
 # --- Real peers from PyPI (test only), in .venv-peers/ ---------------------------------------
 if $want_test; then
   venv=.venv-peers

@@ -1,7 +1,12 @@
 #!/usr/bin/env bash
 # Every check and test, in the order CI runs them. Prerequisites: scripts/setup.sh --test.
+#   scripts/test.sh          everything (`make test`, CI)
+#   scripts/test.sh --quick  fmt, clippy, the unit tests and the UI's checks (`make check`)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+quick=false
+[ "${1:-}" = "--quick" ] && quick=true
 
 # CI builds the tree once from nothing: incremental caches would only take disk (1.7 of 6.2 GB,
 # and a CI machine ran out of space). Set CARGO_INCREMENTAL=1 to keep them.
@@ -10,12 +15,14 @@ export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
 start=$SECONDS
 # The build and the tests take about 6 GB (target dir, peers' packages): say what there is.
 df -h . | awk 'NR == 2 {print "disk free here: " $4 " of " $2}'
+times=()
 step() {
   local name=$1; shift
   printf '\n\033[1;34m== %s\033[0m\n' "$name"
   local t=$SECONDS
   "$@"
   printf '\033[1;32m== %s: ok (%ss)\033[0m\n' "$name" $((SECONDS - t))
+  times+=("$(printf '%5ss  %s' $((SECONDS - t)) "$name")")
 }
 
 core_is_pure() {
@@ -31,22 +38,75 @@ core_is_pure() {
   echo "baton-core depends on none of: tauri tokio rusqlite wry webkit2gtk"
 }
 
+# The tests run under cargo-nextest (.config/nextest.toml): each test a process of its own,
+# several at once, no retries. The store's, the engine's and the CLI's suites run twice, on
+# SQLite and on PostgreSQL (BATON_TEST_STORE=postgres; docs/testing.md), from one build.
+NEXTEST=(cargo nextest run --workspace --locked --no-fail-fast --hide-progress-bar)
+ON_POSTGRES='package(baton-store) | package(baton-engine) | package(baton-cli)'
+
+# One PostgreSQL for every test process of the run, a database per test (crates/baton-testdb);
+# the tests that stop or restart a server start their own. Stopped when this script ends.
+shared_pg() {
+  BATON_TEST_PG_SHARED=$(mktemp -d "${TMPDIR:-/tmp}/baton-pg-run.XXXXXX")
+  export BATON_TEST_PG_SHARED
+  echo $$ >"$BATON_TEST_PG_SHARED/owner"
+  trap 'stop_shared_pg' EXIT
+}
+stop_shared_pg() {
+  if [ -f "$BATON_TEST_PG_SHARED/server/stop" ]; then
+    sh -c "$(cat "$BATON_TEST_PG_SHARED/server/stop")" >/dev/null 2>&1 || true
+  fi
+  rm -rf "$BATON_TEST_PG_SHARED"
+}
+
+# Both passes at once: most tests wait on servers, agents and sleeps, and the two passes'
+# longest tests (the app's one at a time on SQLite; three watchers through 20 kills on
+# PostgreSQL) then overlap. The PostgreSQL pass's lines are marked `[postgres]`.
+both_stores() {
+  local pg_rc
+  pg_rc=$(mktemp)
+  (
+    set +e
+    BATON_TEST_STORE=postgres "${NEXTEST[@]}" --profile postgres -E "$ON_POSTGRES" 2>&1 \
+      | sed -u 's/^/[postgres] /'
+    echo "${PIPESTATUS[0]}" >"$pg_rc"
+  ) &
+  local pg=$!
+  local sqlite=0
+  "${NEXTEST[@]}" || sqlite=$?
+  wait "$pg" || true
+  local postgres
+  postgres=$(cat "$pg_rc")
+  rm -f "$pg_rc"
+  echo "SQLite pass exit $sqlite, PostgreSQL pass exit $postgres"
+  [ "$sqlite" = 0 ] && [ "$postgres" = 0 ]
+}
+
+if ! command -v cargo-nextest >/dev/null && [ ! -x "$HOME/.cargo/bin/cargo-nextest" ]; then
+  echo "cargo-nextest is missing: run scripts/setup.sh --test (make test does)" >&2
+  exit 1
+fi
+
 step "UI typecheck" npm --prefix ui run --silent typecheck
 step "UI lint" npm --prefix ui run --silent lint
 step "UI unit tests (Vitest)" npm --prefix ui test --silent
+# The app's crate embeds ui/dist (clippy reads it too).
 step "UI build" npm --prefix ui run --silent build
 step "cargo fmt --check" cargo fmt --all -- --check
 step "baton-core stays pure" core_is_pure
 step "cargo clippy" cargo clippy --workspace --all-targets --locked -- -D warnings
-# One build of everything the tests need, the app binary included: building tests and the app in
-# one invocation unifies dependency features, so `cargo test` below compiles nothing again.
-step "build (app, tests, examples)" cargo build --workspace --all-targets --locked
-step "cargo test (unit, store, engine, sim, examples, end-to-end)" cargo test --workspace --locked
-# The store, the engine and the CLI once more on PostgreSQL (a server the tests start in a temp
-# folder): one suite, both engines (docs/testing.md).
-step "cargo test on PostgreSQL (store, engine, CLI)" env BATON_TEST_STORE=postgres \
-  cargo test --locked -p baton-store -p baton-engine -p baton-cli
+if $quick; then
+  step "unit tests (nextest)" "${NEXTEST[@]}" --lib --bins
+else
+  # One build of everything the tests need, the app binary included: building tests and the
+  # app in one invocation unifies dependency features, so nextest compiles nothing again.
+  step "build (app, tests, examples)" cargo build --workspace --all-targets --locked
+  shared_pg
+  step "tests on SQLite and on PostgreSQL (nextest)" both_stores
+  step "doc tests" cargo test --workspace --doc --locked
+fi
 
 printf '\n\033[1;32mall checks passed in %ss\033[0m\n' $((SECONDS - start))
+printf '%s\n' "${times[@]}"
 # How much disk the build took: the figure to watch when CI machines are small.
 du -sh "${CARGO_TARGET_DIR:-target}" 2>/dev/null || true
