@@ -8,7 +8,8 @@ use std::time::{Duration, Instant};
 
 use baton_core::protocol::{DecisionAck, EventKind, StatusDocument};
 use baton_core::task::TaskState;
-use baton_sim::examples::{examples_dir, free_port, ExampleAgent, ExampleLanguage};
+use baton_sim::examples::{examples_dir, ExampleAgent, ExampleLanguage};
+use baton_testdb::free_port;
 use common::*;
 
 async fn get(http: &reqwest::Client, base: &str, since: Option<&str>) -> StatusDocument {

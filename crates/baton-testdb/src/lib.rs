@@ -11,9 +11,13 @@
 //! `scripts/test.sh` runs the suites once each way. No Docker and no download: the server is
 //! Debian's `postgresql` package (`scripts/setup.sh --test` installs it).
 //!
-//! Beside it, [`git::git`]: the one git runner of the tests that build real repositories.
+//! Beside it, [`git::git`]: the one git runner of the tests that build real repositories; and
+//! [`free_port`], the one way tests find a port for a server, safe across test processes.
 
 pub mod git;
+mod ports;
+
+pub use ports::{free_port, try_free_port};
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -299,7 +303,7 @@ impl PgServer {
             ],
         )?;
         let server = PgServer {
-            port: free_port()?,
+            port: try_free_port()?,
             dir,
             bin,
             databases: AtomicU32::new(0),
@@ -392,13 +396,4 @@ fn bin_dir() -> Option<PathBuf> {
         .collect();
     versions.sort();
     versions.pop().map(|(_, bin)| bin)
-}
-
-fn free_port() -> Result<u16, String> {
-    let listener =
-        std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| format!("no free port: {e}"))?;
-    listener
-        .local_addr()
-        .map(|a| a.port())
-        .map_err(|e| e.to_string())
 }
