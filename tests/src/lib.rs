@@ -47,24 +47,10 @@ pub fn target_dir() -> PathBuf {
         .unwrap_or_else(|| workspace_root().join("target"))
 }
 
-/// A free TCP port on 127.0.0.1.
-///
-/// Never the same port twice in one test process: two tests starting servers at once would
-/// otherwise be handed one port between its release here and a slow server's bind, and the
-/// second would talk to the first's server (seen: mocklimit, 1 run in 10 under load).
+/// A free TCP port on 127.0.0.1, never handed to another test meanwhile, in this process or
+/// another ([`baton_testdb::free_port`]).
 pub fn free_port() -> u16 {
-    static GIVEN: std::sync::Mutex<Vec<u16>> = std::sync::Mutex::new(Vec::new());
-    let mut given = GIVEN.lock().unwrap_or_else(|e| e.into_inner());
-    loop {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .map(|a| a.port())
-            .expect("no free port");
-        if !given.contains(&port) {
-            given.push(port);
-            return port;
-        }
-    }
+    baton_testdb::free_port()
 }
 
 /// Finds a program on PATH or in ~/.cargo/bin.

@@ -6,7 +6,6 @@
 //! is for tests and tools run from a checkout. Unix only (process groups).
 
 use std::fmt;
-use std::net::TcpListener;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
@@ -20,12 +19,6 @@ pub fn examples_dir() -> PathBuf {
 /// The UI's tsx (`ui/node_modules/.bin/tsx`), present once `npm ci` ran in `ui/`.
 pub fn tsx_path() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../ui/node_modules/.bin/tsx")
-}
-
-/// A port on 127.0.0.1 that was free a moment ago.
-pub fn free_port() -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("no free port");
-    listener.local_addr().expect("no local address").port()
 }
 
 /// Which of the two example agents.

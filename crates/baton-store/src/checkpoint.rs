@@ -19,7 +19,7 @@
 //! `RESTART` checkpoint from here would hold every write back while readers finish.
 
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError, Sender};
 use std::sync::Arc;
 use std::thread::JoinHandle;
@@ -51,6 +51,8 @@ pub(crate) struct WalTooLong {
     /// Frames past which the WAL is too long ([`RESTART_AT_FRAMES`] but in tests).
     restart_at_frames: i64,
     set: AtomicBool,
+    /// Times the writer, asked to finish a checkpoint, found the WAL started over.
+    restarts: AtomicU64,
 }
 
 impl WalTooLong {
@@ -58,6 +60,7 @@ impl WalTooLong {
         Arc::new(WalTooLong {
             restart_at_frames,
             set: AtomicBool::new(false),
+            restarts: AtomicU64::new(0),
         })
     }
 
@@ -67,16 +70,25 @@ impl WalTooLong {
     }
 
     /// A checkpoint found `frames` in the WAL: it is too long, or (from the writer) no longer,
-    /// the WAL having started over.
+    /// the WAL having started over (its frames only ever go down when it starts over).
     pub(crate) fn measured(&self, frames: i64) {
-        self.set
-            .store(frames > self.restart_at_frames, Ordering::Relaxed);
+        let was = self
+            .set
+            .swap(frames > self.restart_at_frames, Ordering::Relaxed);
+        if was && frames <= self.restart_at_frames {
+            self.restarts.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// How many times the WAL started over after the writer was asked to finish a checkpoint.
+    pub(crate) fn restarts(&self) -> u64 {
+        self.restarts.load(Ordering::Relaxed)
     }
 }
 
 /// One round: a passive checkpoint, and the writer asked to finish it when the WAL has grown
 /// too long.
-fn round(conn: &Connection, too_long: &WalTooLong) -> rusqlite::Result<()> {
+pub(crate) fn round(conn: &Connection, too_long: &WalTooLong) -> rusqlite::Result<()> {
     let (frames, copied) = passive_checkpoint(conn)?;
     if frames > too_long.restart_at_frames {
         tracing::debug!(
@@ -92,7 +104,8 @@ fn round(conn: &Connection, too_long: &WalTooLong) -> rusqlite::Result<()> {
 /// The checkpointing thread; dropping it stops the thread and waits for it.
 #[derive(Debug)]
 pub(crate) struct Checkpointer {
-    stop: Option<Sender<()>>,
+    /// Dropped to stop the thread; a sender sent on it asks for a round now, answered when done.
+    stop: Option<Sender<Sender<()>>>,
     thread: Option<JoinHandle<()>>,
 }
 
@@ -105,14 +118,20 @@ impl Checkpointer {
         // A passive checkpoint waits for nobody; this covers the connection's own first reads.
         conn.busy_timeout(BUSY_TIMEOUT)
             .map_err(|err| StoreError::classify(err, &context))?;
-        let (stop, stopped) = mpsc::channel::<()>();
+        let (stop, stopped) = mpsc::channel::<Sender<()>>();
         let thread = std::thread::Builder::new()
             .name("baton-store-ckpt".into())
-            .spawn(move || {
-                while let Err(RecvTimeoutError::Timeout) = stopped.recv_timeout(EVERY) {
-                    if let Err(err) = round(&conn, &too_long) {
-                        tracing::warn!(error = %err, "WAL checkpoint failed");
-                    }
+            .spawn(move || loop {
+                let asked = match stopped.recv_timeout(EVERY) {
+                    Ok(asked) => Some(asked),
+                    Err(RecvTimeoutError::Timeout) => None,
+                    Err(RecvTimeoutError::Disconnected) => break,
+                };
+                if let Err(err) = round(&conn, &too_long) {
+                    tracing::warn!(error = %err, "WAL checkpoint failed");
+                }
+                if let Some(done) = asked {
+                    let _ = done.send(());
                 }
             })
             .map_err(|err| {
@@ -122,6 +141,19 @@ impl Checkpointer {
             stop: Some(stop),
             thread: Some(thread),
         })
+    }
+}
+
+#[cfg(test)]
+impl Checkpointer {
+    /// Runs a round on the checkpointer's thread now, and waits for it: for tests, which must
+    /// not wait for the thread's second nor depend on how busy cores share it out.
+    pub(crate) fn round_now(&self) {
+        let (done, finished) = mpsc::channel();
+        if let Some(stop) = &self.stop {
+            stop.send(done).expect("the checkpointer's thread runs");
+            finished.recv().expect("the checkpointer's thread answers");
+        }
     }
 }
 

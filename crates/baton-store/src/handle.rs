@@ -91,6 +91,15 @@ impl Store {
 }
 
 impl StoreHandle {
+    /// Runs the checkpointer's round now (a file store's) and waits for it.
+    #[cfg(test)]
+    pub(crate) fn checkpoint_round_now(&self) {
+        self._checkpointer
+            .as_ref()
+            .expect("a file store has a checkpointer")
+            .round_now();
+    }
+
     /// Opens the database at `path` (creating and migrating it as [`Store::open`] does) for the
     /// writer, and `readers` reader connections (at least one).
     pub fn open(path: &Path, readers: usize) -> Result<StoreHandle> {

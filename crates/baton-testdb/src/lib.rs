@@ -13,14 +13,17 @@
 //! `scripts/test.sh` runs the suites once each way. No Docker and no download: the server is
 //! Debian's `postgresql` package (`scripts/setup.sh --test` installs it).
 //!
-//! Beside it, [`git::git`]: the one git runner of the tests that build real repositories.
+//! Beside it, [`git::git`]: the one git runner of the tests that build real repositories; and
+//! [`free_port`], the one way tests find a port for a server, safe across test processes.
 
 pub mod git;
+mod ports;
 mod server;
 mod shared;
 
 use std::sync::OnceLock;
 
+pub use ports::{free_port, try_free_port};
 pub use server::PgServer;
 pub use shared::SHARED_ENV;
 

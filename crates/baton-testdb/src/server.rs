@@ -274,7 +274,7 @@ impl PgServer {
                 "--no-sync",
             ],
         )?;
-        let server = PgServer::at(dir, bin, free_port()?, shared);
+        let server = PgServer::at(dir, bin, crate::try_free_port()?, shared);
         server.watch(watched);
         let started = Instant::now();
         loop {
@@ -378,13 +378,4 @@ pub(crate) fn bin_dir() -> Option<PathBuf> {
         .collect();
     versions.sort();
     versions.pop().map(|(_, bin)| bin)
-}
-
-fn free_port() -> Result<u16, String> {
-    let listener =
-        std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| format!("no free port: {e}"))?;
-    listener
-        .local_addr()
-        .map(|a| a.port())
-        .map_err(|e| e.to_string())
 }

@@ -70,12 +70,10 @@ fn agent_toml(name: &str, url: &str, interval_ms: u64, timeout_ms: u64, extra: &
     )
 }
 
-/// A URL where nothing listens (the port was free a moment ago).
+/// A URL where nothing listens (the port was free a moment ago, and no other test is handed
+/// it for a server).
 fn closed_url() -> String {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    let port = listener.local_addr().expect("addr").port();
-    drop(listener);
-    format!("http://127.0.0.1:{port}")
+    format!("http://127.0.0.1:{}", baton_testdb::free_port())
 }
 
 /// A simulated fleet on ephemeral ports.

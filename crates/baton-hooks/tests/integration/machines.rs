@@ -164,11 +164,9 @@ fn a_postgresql_store_that_cannot_answer_lets_writes_through_unless_the_reposito
     let tmp = tempfile::tempdir().unwrap();
     origin(tmp.path());
     let repo = tmp.path().join("origin");
-    // A port nobody listens on (free a moment ago), and one that accepts and never answers.
-    let closed = {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.local_addr().unwrap().port()
-    };
+    // A port nobody listens on (free a moment ago, and handed to no other test for a server),
+    // and one that accepts and never answers.
+    let closed = baton_testdb::free_port();
     let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let silent_port = silent.local_addr().unwrap().port();
     // Refused at once (a generous budget: the refusal, never the clock, decides), or nothing

@@ -7,7 +7,8 @@ use std::time::{Duration, Instant};
 use crate::common::*;
 use baton_core::protocol::{DecisionAck, EventKind, StatusDocument};
 use baton_core::task::TaskState;
-use baton_sim::examples::{examples_dir, free_port, ExampleAgent, ExampleLanguage};
+use baton_sim::examples::{examples_dir, ExampleAgent, ExampleLanguage};
+use baton_testdb::free_port;
 
 async fn get(http: &reqwest::Client, base: &str, since: Option<&str>) -> StatusDocument {
     let response = http.get(status_url(base, since)).send().await.unwrap();

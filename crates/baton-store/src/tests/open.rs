@@ -154,7 +154,6 @@ fn a_short_process_leaves_the_wal_for_the_next_one_instead_of_checkpointing_on_c
 
 #[test]
 fn short_processes_keep_the_wal_short_for_the_next_one_to_read() {
-    let _alone = super::support::wal_timed();
     // Each `baton hook` process that opens the store with nobody else in it reads the whole WAL
     // to rebuild its index: many short processes in a row must not let it grow to the app's
     // checkpoint size (32 MiB).
@@ -162,7 +161,11 @@ fn short_processes_keep_the_wal_short_for_the_next_one_to_read() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("baton.sqlite3");
         drop(Store::open(&path).unwrap());
+        let wal = dir.path().join("baton.sqlite3-wal");
+        // Processes that found a WAL and left none: they checkpointed it on closing.
+        let mut removed = 0;
         for n in 0..400 {
+            let found = wal.exists();
             let store = Store::open(&path).unwrap();
             store.for_short_process().unwrap();
             // A few pages per process, as a hook call writes.
@@ -176,9 +179,12 @@ fn short_processes_keep_the_wal_short_for_the_next_one_to_read() {
                 .unwrap();
             if close_short {
                 store.close_short_process().unwrap();
+            } else {
+                drop(store);
             }
+            removed += u32::from(found && !wal.exists());
         }
-        let wal = std::fs::metadata(dir.path().join("baton.sqlite3-wal")).map_or(0, |m| m.len());
+        let wal = std::fs::metadata(&wal).map_or(0, |m| m.len());
         // Nothing is lost.
         let count: i64 = Store::open(&path)
             .unwrap()
@@ -186,14 +192,17 @@ fn short_processes_keep_the_wal_short_for_the_next_one_to_read() {
             .query_row("SELECT count(*) FROM pad", params![], |row| row.get(0))
             .unwrap();
         assert_eq!(count, 400);
-        wal
+        (removed, wal)
     };
-    let short = wal_after_many_writes(true);
-    let long = wal_after_many_writes(false);
+    // ~8 MiB written in all, the WAL removed past 1 MiB: about seven times.
+    let (removed, short) = wal_after_many_writes(true);
+    let (never, long) = wal_after_many_writes(false);
+    assert!(removed >= 3, "the WAL was removed {removed} times");
     assert!(
         short < 2 << 20,
         "short processes left a WAL of {short} bytes"
     );
+    assert_eq!(never, 0, "control: closing never removed the WAL");
     assert!(long > 4 << 20, "control: the WAL grew to {long} bytes");
 }
 
@@ -202,7 +211,6 @@ fn short_processes_keep_the_wal_short_while_others_hold_the_store_open() {
     // Ten coding sessions at once: there is always another connection, so none of them closes
     // last and checkpoints. Without checkpoints of their own the WAL grew until one happened to
     // close last and copied megabytes back while every other session waited.
-    let _alone = super::support::wal_timed();
     let wal_after_many_writes = |short: bool| {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("baton.sqlite3");
@@ -211,6 +219,9 @@ fn short_processes_keep_the_wal_short_while_others_hold_the_store_open() {
             .db()
             .execute_batch("CREATE TABLE pad (bytes BLOB)")
             .unwrap();
+        // Each change of the WAL header's first salt: the WAL started over.
+        let mut restarts = 0;
+        let mut salt = wal_salt(&path);
         for n in 0..400 {
             let store = Store::open(&path).unwrap();
             store.for_short_process().unwrap();
@@ -226,17 +237,24 @@ fn short_processes_keep_the_wal_short_while_others_hold_the_store_open() {
                 .execute("INSERT INTO pad VALUES (zeroblob(12000 + ?1))", params![n])
                 .unwrap();
             store.close_short_process().unwrap();
+            let now = wal_salt(&path);
+            restarts += u32::from(now != salt);
+            salt = now;
         }
         let count: i64 = other_session
             .db()
             .query_row("SELECT count(*) FROM pad", params![], |row| row.get(0))
             .unwrap();
         assert_eq!(count, 400, "nothing is lost");
-        std::fs::metadata(dir.path().join("baton.sqlite3-wal")).map_or(0, |m| m.len())
+        let wal = std::fs::metadata(dir.path().join("baton.sqlite3-wal")).map_or(0, |m| m.len());
+        (restarts, wal)
     };
-    let short = wal_after_many_writes(true);
-    let long = wal_after_many_writes(false);
+    // ~8 MiB written in all, the WAL started over past 1 MiB: about seven times.
+    let (restarts, short) = wal_after_many_writes(true);
+    let (never, long) = wal_after_many_writes(false);
+    assert!(restarts >= 3, "the WAL started over {restarts} times");
     assert!(short < 2 << 20, "the WAL grew to {short} bytes");
+    assert_eq!(never, 0, "control: the WAL never started over");
     assert!(long > 4 << 20, "control: the WAL grew to {long} bytes");
 }
 

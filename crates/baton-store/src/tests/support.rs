@@ -171,13 +171,19 @@ pub(crate) fn rows(store: &Store, table: &str) -> i64 {
         .unwrap()
 }
 
-/// Held by the tests that measure the WAL's size over seconds of busy writing: the checkpoints
-/// they time (and their fsyncs) are not to compete with each other's on two cores.
-pub(crate) fn wal_timed() -> std::sync::MutexGuard<'static, ()> {
-    static WAL_TIMED: std::sync::Mutex<()> = std::sync::Mutex::new(());
-    WAL_TIMED
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
+/// The first salt in the header of the WAL of the database at `db` (bytes 16..20, big-endian):
+/// SQLite raises it by one each time the WAL starts over, whichever connection starts it over
+/// (the checkpoint sequence number beside it, bytes 12..16, counts a connection's own restarts
+/// only: one that opened a WAL it did not recover starts from 0). `None` while there is no
+/// WAL file (or no header in it yet).
+pub(crate) fn wal_salt(db: &std::path::Path) -> Option<u32> {
+    let mut wal = db.as_os_str().to_owned();
+    wal.push("-wal");
+    let mut header = [0u8; 20];
+    std::io::Read::read_exact(&mut std::fs::File::open(wal).ok()?, &mut header).ok()?;
+    Some(u32::from_be_bytes([
+        header[16], header[17], header[18], header[19],
+    ]))
 }
 
 /// A critical finding of `kind` on `resource` between agents `a` and `b`, each one's event 1 its

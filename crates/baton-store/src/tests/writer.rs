@@ -3,7 +3,7 @@
 
 use std::sync::mpsc;
 
-use super::support::{doc, draft, t, task, write_event};
+use super::support::{doc, draft, t, task, wal_salt, write_event};
 use crate::db::params;
 use crate::{StoreError, StoreHandle};
 use baton_core::task::TaskState;
@@ -40,9 +40,18 @@ impl Held {
 }
 
 pub(super) fn hold_the_writer(store: &StoreHandle) -> Held {
+    hold_after(store.writer(), |_| Ok(()))
+}
+
+/// The writer kept busy, as [`hold_the_writer`], once `first` has run in its write.
+fn hold_after(
+    writer: &crate::writer::Writer,
+    first: impl FnOnce(&mut crate::Store) -> crate::Result<()> + Send + 'static,
+) -> Held {
     let (release, held) = mpsc::channel::<()>();
     let (running, started) = mpsc::channel::<()>();
-    let blocker = store.writer().submit(move |_| {
+    let blocker = writer.submit(move |s| {
+        first(s)?;
         running.send(()).ok();
         held.recv().ok();
         Ok(())
@@ -216,11 +225,10 @@ fn in_memory_reads_go_through_the_writer_and_a_panicking_read_returns_its_connec
     assert!(readonly.unwrap(), "reader connections cannot write");
 }
 
-/// The writer never checkpoints; the checkpointer's thread does, every second, so the WAL
-/// starts over instead of growing with every write.
+/// The writer never checkpoints; the checkpointer's thread does (every second; here when the
+/// test asks it to), so the WAL starts over instead of growing with every write.
 #[test]
 fn the_wal_is_checkpointed_off_the_writer_and_starts_over() {
-    let _alone = super::support::wal_timed();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("baton.sqlite3");
     let handle = StoreHandle::open(&path, 1).unwrap();
@@ -230,10 +238,12 @@ fn the_wal_is_checkpointed_off_the_writer_and_starts_over() {
                 .execute_batch("CREATE TABLE scratch (x BLOB NOT NULL)")
         })
         .unwrap();
+    let started = wal_salt(&path).expect("the WAL has its header");
     let wal = path.with_extension("sqlite3-wal");
     let mut largest = 0;
-    // Four rounds of ~2 MiB, a checkpoint's time apart: without checkpoints, 8 MiB of WAL.
-    for _ in 0..4 {
+    // Four rounds of ~2 MiB, each followed by a checkpointer's round: without checkpoints,
+    // 8 MiB of WAL.
+    for round in 0..4 {
         for _ in 0..32 {
             handle
                 .write_blocking(|s| {
@@ -243,8 +253,16 @@ fn the_wal_is_checkpointed_off_the_writer_and_starts_over() {
                 })
                 .unwrap();
         }
+        // The first write after each of the checkpointer's rounds started the WAL over (its
+        // thread's own rounds, a second apart, may have added more).
+        let now = wal_salt(&path).expect("the WAL has its header");
+        assert!(
+            now.wrapping_sub(started) >= round,
+            "the WAL started over {} times in {round} rounds",
+            now.wrapping_sub(started)
+        );
         largest = largest.max(std::fs::metadata(&wal).unwrap().len());
-        std::thread::sleep(std::time::Duration::from_millis(1_300));
+        handle.checkpoint_round_now();
     }
     assert!(
         largest < 5 * 1024 * 1024,
@@ -252,14 +270,37 @@ fn the_wal_is_checkpointed_off_the_writer_and_starts_over() {
     );
 }
 
-/// Writes through a writer for `run` while another connection reads without pause, with the
-/// writer asked to finish a checkpoint past `restart_at_frames`: (bytes written, the WAL's
-/// largest size).
-fn busy_wal(restart_at_frames: i64, run: std::time::Duration) -> (u64, u64) {
-    use std::sync::atomic::{AtomicBool, Ordering};
-    use std::sync::Arc;
-    use std::time::{Duration, Instant};
+/// What [`busy_wal`] saw.
+#[derive(Debug)]
+struct BusyWal {
+    /// Writes committed.
+    writes: u64,
+    /// Times the writer found the WAL started over after it was asked to finish a checkpoint.
+    restarts: u64,
+    /// How far the WAL header's first salt moved (once a start over).
+    header_restarts: u32,
+    /// Reads another connection made meanwhile.
+    reads: u64,
+}
 
+/// Writes through a writer while another connection reads without pause, with the writer asked
+/// to finish a checkpoint past `restart_at_frames`, until the writer has seen the WAL start over
+/// `restarts` times or `max_writes` writes are in. Every eighth write the checkpointer's round
+/// runs while a write is under way, as under a busy fleet, where commits come too often for the
+/// WAL ever to be all copied back when a write begins.
+fn busy_wal(restart_at_frames: i64, restarts: u64, max_writes: u64) -> BusyWal {
+    use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+    use std::sync::Arc;
+
+    let rewrite = |s: &mut crate::Store| {
+        // One row rewritten: the database stays small, the WAL takes every commit.
+        s.db()
+            .execute(
+                "INSERT OR REPLACE INTO scratch (id, x) VALUES (1, zeroblob(16384))",
+                params![],
+            )
+            .map(drop)
+    };
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("baton.sqlite3");
     let store = crate::Store::open(&path).unwrap();
@@ -271,12 +312,15 @@ fn busy_wal(restart_at_frames: i64, run: std::time::Duration) -> (u64, u64) {
         )
         .unwrap();
     let too_long = crate::checkpoint::WalTooLong::new(restart_at_frames);
-    let _checkpointer =
-        crate::checkpoint::Checkpointer::start(&path, Arc::clone(&too_long)).unwrap();
-    let writer = crate::writer::Writer::start_with(store, Some(too_long)).unwrap();
+    let checkpointer = rusqlite::Connection::open(&path).unwrap();
+    checkpointer.busy_timeout(crate::BUSY_TIMEOUT).unwrap();
+    let writer = crate::writer::Writer::start_with(store, Some(Arc::clone(&too_long))).unwrap();
+    writer.write_blocking(rewrite).unwrap();
+    let header_before = wal_salt(&path).expect("the WAL has its header");
     let reading = Arc::new(AtomicBool::new(true));
+    let reads = Arc::new(AtomicU64::new(0));
     let reader = {
-        let (reading, path) = (Arc::clone(&reading), path.clone());
+        let (reading, reads, path) = (Arc::clone(&reading), Arc::clone(&reads), path.clone());
         std::thread::spawn(move || {
             let reader = crate::Store::open_reader(&path).unwrap();
             while reading.load(Ordering::Relaxed) {
@@ -284,51 +328,46 @@ fn busy_wal(restart_at_frames: i64, run: std::time::Duration) -> (u64, u64) {
                     .db()
                     .query_row("SELECT count(*) FROM scratch", params![], |row| row.get(0))
                     .unwrap();
+                reads.fetch_add(1, Ordering::Relaxed);
             }
         })
     };
-    let wal = path.with_extension("sqlite3-wal");
-    let (mut written, mut largest) = (0, 0);
-    let until = Instant::now() + run;
-    while Instant::now() < until {
-        // One row rewritten: the database stays small, the WAL takes every commit.
-        writer
-            .write_blocking(|s| {
-                s.db()
-                    .execute(
-                        "INSERT OR REPLACE INTO scratch (id, x) VALUES (1, zeroblob(16384))",
-                        params![],
-                    )
-                    .map(drop)
-            })
-            .unwrap();
-        written += 16_384;
-        largest = largest.max(std::fs::metadata(&wal).map_or(0, |m| m.len()));
-        std::thread::sleep(Duration::from_micros(500));
+    let mut writes = 1;
+    while writes < max_writes
+        && (too_long.restarts() < restarts || reads.load(Ordering::Relaxed) == 0)
+    {
+        if writes % 8 == 0 {
+            let held = hold_after(&writer, rewrite);
+            crate::checkpoint::round(&checkpointer, &too_long).unwrap();
+            held.release();
+        } else {
+            writer.write_blocking(rewrite).unwrap();
+        }
+        writes += 1;
     }
     reading.store(false, Ordering::Relaxed);
     reader.join().unwrap();
-    (written, largest)
+    let header_after = wal_salt(&path).expect("the WAL has its header");
+    BusyWal {
+        writes,
+        restarts: too_long.restarts(),
+        header_restarts: header_after.wrapping_sub(header_before),
+        reads: reads.load(Ordering::Relaxed),
+    }
 }
 
 #[test]
 fn a_busy_wal_starts_over_though_commits_and_reads_never_pause() {
-    let _alone = super::support::wal_timed();
-    let run = std::time::Duration::from_millis(3_000);
-    // The two runs compete with the other tests for the cores, each its own way: a run whose
-    // checkpointer was starved is measured again (three times at most).
-    let mut tries = Vec::new();
-    for _ in 0..3 {
-        // The writer never asked to finish a checkpoint: the WAL takes every commit.
-        let (_, passive_only) = busy_wal(i64::MAX, run);
-        // Asked past 1 MiB (and cut back to 1 MiB): about a second of writes at most.
-        let (written, largest) = busy_wal(256, run);
-        if largest < passive_only / 2 {
-            return;
-        }
-        tries.push(format!(
-            "the WAL reached {largest} bytes ({written} written; {passive_only} without restarts)"
-        ));
-    }
-    panic!("{}", tries.join("\n"));
+    // Asked past 1 MiB (and cut back to 1 MiB): a restart every ~60 writes; 3,000 is far past.
+    let asked = busy_wal(256, 3, 3_000);
+    assert!(asked.restarts >= 3, "{asked:?}");
+    assert!(
+        asked.header_restarts >= 3,
+        "the WAL's header says otherwise: {asked:?}"
+    );
+    assert!(asked.reads > 0, "{asked:?}");
+    // The control: never asked, the writer leaves the WAL to the checkpointer's rounds, which
+    // never find a moment with no write under way: the WAL takes every commit.
+    let never = busy_wal(i64::MAX, 1, asked.writes);
+    assert_eq!((never.restarts, never.header_restarts), (0, 0), "{never:?}");
 }

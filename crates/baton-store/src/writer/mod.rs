@@ -305,8 +305,9 @@ fn run(
             };
             match crate::checkpoint::passive_checkpoint(conn) {
                 Ok((frames, copied)) => {
-                    tracing::debug!(frames, copied, "WAL checkpoint");
                     too_long.measured(frames);
+                    let restarts = too_long.restarts();
+                    tracing::debug!(frames, copied, restarts, "WAL checkpoint");
                 }
                 Err(err) => tracing::warn!(error = %err, "WAL checkpoint failed"),
             }
