@@ -4,11 +4,12 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-.PHONY: help setup setup-test setup-bench ui run dev preview test bindings recordings usage-samples icons bench
+.PHONY: help setup setup-test setup-bench ui run dev preview test check bindings recordings usage-samples icons bench
 
 help:
 	@echo "make run     install prerequisites, build and open Baton"
 	@echo "make test    install prerequisites and run every check and test"
+	@echo "make check   the quick loop between commits: fmt, clippy, unit tests, UI typecheck + Vitest"
 	@echo "make dev     UI hot reload (vite) + app"
 	@echo "make preview the UI in a browser on the real engine (baton preview: the demo fleet)"
 	@echo "make bindings  regenerate ui/src/bindings from the Rust types"
@@ -46,6 +47,10 @@ preview: setup ui
 
 test: setup-test
 	@scripts/test.sh
+
+# The minutes between commits: fmt, clippy, the unit tests (nextest) and the UI's checks.
+check: setup-test
+	@scripts/test.sh --quick
 
 bindings:
 	UPDATE_BINDINGS=1 cargo test -p baton-core --test integration bindings::
