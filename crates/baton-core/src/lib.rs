@@ -8,6 +8,7 @@
 //! * [`rules`]: ownership rules over resource patterns.
 //! * [`detect`]: the coordination detectors; [`escalations`]: what needs a human, and its SLA.
 //! * [`hooks`]: coding-agent sessions heard through their hooks: payloads, file effects, permits.
+//! * [`json`]: whether two JSON values an agent sent are the same value, whatever their spelling.
 //! * [`ratelimit`]: rate-limit headers, forecasts and the pressure detector.
 //! * [`cost`]: prices per API and model, what the agents' calls cost, daily budgets.
 //! * [`usage`]: coding agents' token usage from what the clients record, and their limit
@@ -25,6 +26,7 @@ pub mod detect;
 pub mod error;
 pub mod escalations;
 pub mod hooks;
+pub mod json;
 pub mod presence;
 pub mod protocol;
 pub mod ratelimit;

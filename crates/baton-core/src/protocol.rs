@@ -283,6 +283,18 @@ impl Event {
         (Cow::Borrowed(self), None)
     }
 
+    /// Whether `other` is this event: every field equal, its JSON (`value`, `payload`)
+    /// compared as values, however spelt ([`crate::json::same_value`]). An event delivered
+    /// again with its payload's members in another order is the same event.
+    pub fn same_as(&self, other: &Event) -> bool {
+        let (mut a, mut b) = (self.clone(), other.clone());
+        let values = (a.value.take(), b.value.take());
+        let payloads = (a.payload.take(), b.payload.take());
+        a == b
+            && crate::json::same_opt(values.0.as_ref(), values.1.as_ref())
+            && crate::json::same_opt(payloads.0.as_ref(), payloads.1.as_ref())
+    }
+
     /// The event as the agent sent it (undoing [`Event::received_at`]).
     pub fn as_sent(&self) -> Event {
         let mut sent = self.clone();

@@ -127,7 +127,7 @@ pub(crate) fn insert_events_known(
         }
         if let Some(first) = first_of.get(&seq) {
             let sent = |e: &Event| e.received_at(seen_at).0.as_sent();
-            outcome.push(if sent(first) == sent(event) {
+            outcome.push(if sent(first).same_as(&sent(event)) {
                 Inserted::Again
             } else {
                 Inserted::Reused
@@ -229,11 +229,11 @@ fn row_values(conn: &Db, event: &Event, seen_at: DateTime<Utc>) -> Result<EventR
 
 /// A `seq` stored before (`stored`: the event as it was sent): the same event delivered again
 /// (the protocol's way), or another one under a number already used (an agent that started
-/// its count over).
+/// its count over). Its JSON is compared as values: spelt otherwise, it is the same event.
 fn as_stored(stored: &str, event: &Event, seen_at: DateTime<Utc>) -> Inserted {
     let (kept, _) = event.received_at(seen_at);
     let same = serde_json::from_str::<Event>(stored)
-        .is_ok_and(|stored| stored.as_sent() == kept.as_sent());
+        .is_ok_and(|stored| stored.as_sent().same_as(&kept.as_sent()));
     if same {
         Inserted::Again
     } else {

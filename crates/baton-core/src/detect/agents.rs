@@ -84,7 +84,8 @@ pub fn counter_restart(input: &DetectInput<'_>) -> Vec<Finding> {
 }
 
 /// Two agents whose latest claims for one key (within the recent events) state different values.
-/// Only keys with a new claim are looked at.
+/// Only keys with a new claim are looked at. Values are compared as values, never as the text
+/// an agent spelt them in: the window keeps each as its canonical text ([`crate::json`]).
 pub fn divergent_claims(input: &DetectInput<'_>) -> Vec<Finding> {
     let keys: Vec<&str> = input
         .new_events

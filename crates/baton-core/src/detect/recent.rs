@@ -155,7 +155,7 @@ impl RecentEvents {
                 .event
                 .value
                 .as_ref()
-                .map(|v| Arc::from(v.to_string().as_str())),
+                .map(|v| Arc::from(crate::json::canonical(v).as_str())),
             state: e.event.state,
         };
         self.index(&slim, true);

@@ -18,6 +18,7 @@ use std::collections::HashMap;
 use std::sync::atomic::Ordering;
 
 use baton_core::views::ChangeEvent;
+use baton_store::tasks::StoredAsReported;
 use baton_store::StoreError;
 
 use super::outcome::{Landed, PollOutcome};
@@ -177,10 +178,7 @@ pub(super) async fn leave_out_stored(
     let counts = &shared.first_polls;
     if let Some(taken) = taken {
         if let Some(kept) = taken.await.get(&id) {
-            tasks.retain(|task| {
-                kept.get(&task.id)
-                    .is_none_or(|d| texts.get(&task.id) != Some(d))
-            });
+            tasks.retain(|task| !StoredAsReported::settled_by_digest(kept, texts, &task.id));
             counts.polls.fetch_add(1, Ordering::Relaxed);
             let left = u64::try_from(tasks.len()).unwrap_or(u64::MAX);
             counts.tasks_compared.fetch_add(left, Ordering::Relaxed);

@@ -463,6 +463,77 @@ scenario_opens!(
     Some("contacts/42/tier")
 );
 
+/// Two agents claim one object over HTTP, the second with its members in another order and
+/// its version spelt `16.0`: they agree, and nothing is opened. Once the second says 17, one
+/// item is.
+#[tokio::test]
+async fn claims_of_one_value_spelt_otherwise_agree_and_a_different_value_is_one_item() {
+    use baton_core::protocol::{Event, EventKind};
+    use serde_json::json;
+    let fleet = baton_sim::SimFleet::start(baton_sim::SimConfig::stepped(2))
+        .await
+        .unwrap();
+    let engine = engine_with(config());
+    engine.start_all().await.unwrap();
+    let mut ids = Vec::new();
+    for agent in fleet.agents() {
+        let draft = draft(&agent.name, &agent.base_url, POLL_MS, TIMEOUT_MS);
+        ids.push(engine.add_agent(draft, None).await.unwrap().id);
+    }
+    let claim = |value| Event {
+        key: Some("db/primary".into()),
+        value: Some(value),
+        ..Event::new(0, chrono::Utc::now(), EventKind::Claim)
+    };
+    let divergent = || {
+        let filter = EscalationFilter {
+            open: true,
+            closed: 0,
+        };
+        engine
+            .store()
+            .read_blocking(move |s| s.escalations(filter))
+            .unwrap()
+            .into_iter()
+            .filter(|e| e.kind.as_str() == "divergent_claims")
+            .collect::<Vec<_>>()
+    };
+    let stored = |at_least: u64| {
+        let ids = ids.clone();
+        let counts = engine
+            .store()
+            .read_blocking(move |s| ids.iter().map(|id| s.event_count(*id)).collect())
+            .unwrap_or_else(|_: baton_store::StoreError| vec![0, 0]);
+        counts.iter().sum::<u64>() >= at_least
+    };
+    fleet.inject_event(0, claim(json!({"engine": "postgres", "version": 16})));
+    fleet.inject_event(1, claim(json!({"version": 16.0, "engine": "postgres"})));
+    assert!(eventually(WITHIN, || stored(2)).await, "both claims stored");
+    // The detectors ran over both claims, more than once.
+    let runs = engine.stats().detector.runs;
+    let ran = eventually(WITHIN, || engine.stats().detector.runs >= runs + 3).await;
+    assert!(ran, "{:?}", engine.stats().detector);
+    assert_eq!(divergent(), [], "one value, spelt two ways");
+
+    fleet.inject_event(1, claim(json!({"version": 17, "engine": "postgres"})));
+    assert!(eventually(WITHIN, || !divergent().is_empty()).await);
+    let runs = engine.stats().detector.runs;
+    let ran = eventually(WITHIN, || engine.stats().detector.runs >= runs + 3).await;
+    assert!(ran, "{:?}", engine.stats().detector);
+    let open = divergent();
+    assert_eq!(open.len(), 1, "{open:#?}");
+    let mut both = ids.clone();
+    both.sort_unstable();
+    assert_eq!(open[0].agents, both);
+    assert!(
+        open[0].title.starts_with("Agents disagree on db/primary"),
+        "{}",
+        open[0].title
+    );
+    engine.shutdown().await;
+    fleet.shutdown().await;
+}
+
 scenario_opens!(
     needs_approval_the_publisher_asks_before_publishing,
     NeedsApproval,

@@ -93,9 +93,7 @@ impl Store {
         let unsettled: Vec<&Task> = tasks
             .iter()
             .filter(|task| {
-                let same = kept
-                    .get(&task.id)
-                    .is_some_and(|d| texts.get(&task.id) == Some(d));
+                let same = StoredAsReported::settled_by_digest(&kept, texts, &task.id);
                 if same {
                     found.ids.insert(task.id.clone());
                 }
@@ -129,4 +127,21 @@ pub struct StoredAsReported {
     /// How many of the tasks asked about were read and compared field by field (their text's
     /// digest was not the one stored with them: changed, new, or written without one).
     pub compared: usize,
+}
+
+impl StoredAsReported {
+    /// Whether task `task_id` is stored as reported by its text alone: the digest of the text
+    /// it was reported in (`reported`, by task id) is the one stored with it (`stored`, as
+    /// [`Store::reported_digests`] reads them). A task missing from either is not settled so.
+    /// The one rule the store's read ([`Store::tasks_stored_as_reported`]) and a poller's first
+    /// write (the digests read at a takeover) settle tasks by.
+    pub fn settled_by_digest(
+        stored: &HashMap<String, u64>,
+        reported: &HashMap<String, u64>,
+        task_id: &str,
+    ) -> bool {
+        stored
+            .get(task_id)
+            .is_some_and(|digest| reported.get(task_id) == Some(digest))
+    }
 }

@@ -172,3 +172,44 @@ fn the_detectors_read_one_counter_episode_until_events_come_in_order_again() {
         (t(60), 1, 0, false)
     );
 }
+
+#[test]
+fn an_event_delivered_again_with_its_json_spelt_otherwise_is_the_same_event() {
+    let (mut store, id) = store_with_agent();
+    let read = |text: &str| serde_json::from_str::<serde_json::Value>(text).unwrap();
+    let claim = |seq: u64, value: &str| Event {
+        key: Some("db/primary".into()),
+        value: Some(read(value)),
+        ..Event::new(seq, t(seq as i64), baton_core::protocol::EventKind::Claim)
+    };
+    let handoff = |seq: u64, payload: &str| Event {
+        resource: Some("crm://contacts/42".into()),
+        to: Some("editor-1".into()),
+        payload: Some(read(payload)),
+        ..Event::new(seq, t(seq as i64), baton_core::protocol::EventKind::Handoff)
+    };
+    let first = vec![
+        claim(1, r#"{"engine":"postgres","version":16}"#),
+        handoff(2, r#"{"type":"brief","items":[1,2.5],"note":"A/B"}"#),
+    ];
+    store.ingest(id, &doc(vec![], first, "c2"), t(10)).unwrap();
+    // Delivered again (a missed poll), spelt otherwise: members in another order, numbers
+    // and escapes written another way; and once more within the same poll.
+    let again = vec![
+        claim(1, r#"{ "version": 16.0, "engine": "postgr\u0065s" }"#),
+        handoff(
+            2,
+            r#"{"note":"\u0041\/B","items":[1e0,25e-1],"type":"brief"}"#,
+        ),
+        claim(3, r#"{"engine":"postgres","version":17}"#),
+        claim(3, r#"{"version":1.7e1,"engine":"postgres"}"#),
+    ];
+    let summary = store.ingest(id, &doc(vec![], again, "c3"), t(20)).unwrap();
+    assert_eq!((summary.new_events, summary.duplicate_events), (1, 3));
+    assert_eq!(summary.reused_seqs, 0, "spelling is not another event");
+    assert_eq!(summary.warning(), None);
+    // Another value under a seq used is another event, as before.
+    let other = vec![claim(1, r#"{"engine":"postgres","version":17}"#)];
+    let summary = store.ingest(id, &doc(vec![], other, "c3"), t(30)).unwrap();
+    assert_eq!(summary.reused_seqs, 1);
+}

@@ -21,7 +21,8 @@ pub struct WindowEvent {
     pub resource: Option<Arc<str>>,
     /// A handoff's receiver, as the sender names it.
     pub to: Option<Arc<str>>,
-    /// A claim's key and its value as JSON text.
+    /// A claim's key and its value as canonical JSON text ([`crate::json::canonical`]): two
+    /// values have the same text exactly when they are the same value, however spelt.
     pub key: Option<Arc<str>>,
     pub value: Option<Arc<str>>,
     /// A `state` event's new state.

@@ -185,3 +185,73 @@ fn schemas_are_checked_when_registered() {
     ));
     assert!(schemas.is_empty());
 }
+
+fn claim_of(agent: i64, seq: u64, at: i64, value: serde_json::Value) -> ObservedEvent {
+    let mut e = ev(agent, seq, at, EventKind::Claim);
+    e.event.key = Some("db/primary".into());
+    e.event.value = Some(value);
+    e
+}
+
+#[test]
+fn equal_objects_with_members_in_another_order_are_one_claim() {
+    let mut w = World::at(100);
+    let read = |text: &str| serde_json::from_str::<serde_json::Value>(text).unwrap();
+    w.old_events = vec![claim_of(
+        WRITER,
+        1,
+        10,
+        read(r#"{"engine":"postgres","version":16}"#),
+    )];
+    w.new_events = vec![claim_of(
+        EDITOR,
+        1,
+        20,
+        read(r#"{ "version": 16.0, "engine": "postgr\u0065s" }"#),
+    )];
+    assert!(w.kinds().is_empty(), "{:?}", w.run());
+    w.new_events = vec![claim_of(
+        EDITOR,
+        1,
+        20,
+        read(r#"{"version":17,"engine":"postgres"}"#),
+    )];
+    let found = w.run();
+    assert_eq!(found.len(), 1);
+    assert_eq!(
+        found[0].summary,
+        "Agents disagree on db/primary: Writer says {\"engine\":\"postgres\",\"version\":16}; \
+         Editor says {\"engine\":\"postgres\",\"version\":17}"
+    );
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(200))]
+
+    /// Two agents claiming one value, each spelling it its own way: no finding; one of them
+    /// stating a really different value: one.
+    #[test]
+    fn claims_are_compared_by_their_value_never_their_text(
+        value in crate::json::tests::value(),
+        seeds in proptest::prelude::any::<(u64, u64)>(),
+        at in proptest::prelude::any::<usize>(),
+        how in proptest::prelude::any::<usize>(),
+    ) {
+        use crate::json::tests::{change, respell, Dice};
+        let spelt = |v: &serde_json::Value, seed| -> Result<serde_json::Value, proptest::prelude::TestCaseError> {
+            let text = respell(v, &mut Dice::new(seed));
+            serde_json::from_str(&text)
+                .map_err(|err| proptest::prelude::TestCaseError::fail(format!("{text:?}: {err}")))
+        };
+        let mut w = World::at(100);
+        w.old_events = vec![claim_of(WRITER, 1, 10, spelt(&value, seeds.0)?)];
+        w.new_events = vec![claim_of(EDITOR, 1, 20, spelt(&value, seeds.1)?)];
+        let found = w.run();
+        proptest::prop_assert!(found.is_empty(), "{}: {:?}", value, found);
+        let changed = change(&value, at, how);
+        w.new_events = vec![claim_of(EDITOR, 1, 20, spelt(&changed, seeds.1)?)];
+        let found = w.run();
+        proptest::prop_assert_eq!(found.len(), 1, "{} vs {}", value, changed);
+        proptest::prop_assert_eq!(found[0].kind, FindingKind::DivergentClaims);
+    }
+}
