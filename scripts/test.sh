@@ -12,6 +12,19 @@ quick=false
 # and a CI machine ran out of space). Set CARGO_INCREMENTAL=1 to keep them.
 export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
 
+# Clippy rides on the one build. `cargo clippy` is `cargo check` with clippy-driver as the
+# workspace's rustc wrapper; as the wrapper of `cargo build` it lints the workspace's crates
+# while it compiles them (clippy-driver is rustc with the lints), and the dependencies are
+# compiled once, for the tests, instead of once more in check mode. Every cargo command below
+# runs with the same wrapper, so none of them compiles the workspace again.
+clippy_driver=$(rustup which clippy-driver 2>/dev/null || command -v clippy-driver || true)
+if [ -z "$clippy_driver" ]; then
+  echo "clippy-driver is missing: rustup component add clippy" >&2
+  exit 1
+fi
+export RUSTC_WORKSPACE_WRAPPER="$clippy_driver"
+export CLIPPY_ARGS="-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__"
+
 start=$SECONDS
 # The build and the tests take about 6 GB (target dir, peers' packages): say what there is.
 df -h . | awk 'NR == 2 {print "disk free here: " $4 " of " $2}'
@@ -94,13 +107,13 @@ step "UI unit tests (Vitest)" npm --prefix ui test --silent
 step "UI build" npm --prefix ui run --silent build
 step "cargo fmt --check" cargo fmt --all -- --check
 step "baton-core stays pure" core_is_pure
-step "cargo clippy" cargo clippy --workspace --all-targets --locked -- -D warnings
+# One build of everything the tests need, the app binary included, linted by clippy as it
+# compiles (-D warnings): building tests and the app in one invocation unifies dependency
+# features, so nextest compiles nothing again.
+step "build and clippy (app, tests, examples)" cargo build --workspace --all-targets --locked
 if $quick; then
   step "unit tests (nextest)" "${NEXTEST[@]}" --lib --bins
 else
-  # One build of everything the tests need, the app binary included: building tests and the
-  # app in one invocation unifies dependency features, so nextest compiles nothing again.
-  step "build (app, tests, examples)" cargo build --workspace --all-targets --locked
   shared_pg
   step "tests on SQLite and on PostgreSQL (nextest)" both_stores
   step "doc tests" cargo test --workspace --doc --locked
