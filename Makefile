@@ -68,48 +68,7 @@ usage-samples: setup-test
 icons:
 	scripts/icons.sh
 
-# Figures for docs/performance.md (release builds, and the debug app for the map; not part of `make test`).
-# fleet_load and vs_prometheus run `baton watch` as a user does: they spawn target/release/baton.
-# A shared server sized for a fleet of 1,000 agents, as docs/team.md advises (PostgreSQL's defaults
-# are for a small machine): the PostgreSQL benchmarks run on it, and fleet_load once on the defaults.
-TEAM_SERVER := -c shared_buffers=1GB -c max_wal_size=4GB
-
+# Figures for docs/performance.md: each benchmark after the figure recorded for it (release
+# builds, and the debug app for the map; not part of `make test`). scripts/bench.sh lists them.
 bench: setup-bench
-	cargo run --release --locked -p baton-store --example store_bench
-	cargo run --release --locked -p baton-store --example engines_bench
-	cargo run --release --locked -p baton-store --example timeline_bench
-	cargo run --release --locked -p baton-store --example timeline_bench -- --agents 1000
-	cargo run --release --locked -p baton-core --example rules_bench
-	cargo run --release --locked -p baton-engine --example detection_latency
-	cargo run --release --locked -p baton-engine --example detect_bench -- --agents 1000
-	cargo run --release --locked -p baton-engine --example detect_bench -- --agents 1000 --runs-per-second 5
-	cargo run --release --locked -p baton-engine --example merge_check_bench
-	cargo run --release --locked -p baton-hooks --example usage_bench
-	cargo run --release --locked -p baton-engine --example rate_limit_bench target/rate-limit-bench
-	npm --prefix ui run -s bench
-	npm --prefix ui run -s build
-	cargo build -p baton-app
-	cargo test -p baton-tests --test integration -- map_bench:: --ignored --nocapture
-	cargo test -p baton-tests --test integration -- ratelimit_bench:: --ignored --nocapture
-	cargo test -p baton-tests --test integration -- a2a_bench:: --ignored --nocapture
-	cargo build --release --locked -p baton-cli -p baton-hooks
-	cargo run --release --locked -p baton-cli --example fleet_load -- --agents 1000 --seconds 600
-	cargo run --release --locked -p baton-cli --example fleet_load -- --agents 1000 --seconds 300 --postgres
-	BATON_TEST_PG_OPTIONS="$(TEAM_SERVER)" cargo run --release --locked -p baton-cli --example fleet_load -- --agents 1000 --seconds 300 --postgres
-	BATON_TEST_PG_OPTIONS="$(TEAM_SERVER)" cargo run --release --locked -p baton-cli --example watchers_failover -- --agents 1000 --watchers 2 --kills 20
-	BATON_TEST_PG_OPTIONS="$(TEAM_SERVER)" cargo run --release --locked -p baton-cli --example watchers_failover -- --agents 1000 --watchers 2 --kills 20 --restart-after-seconds 10
-	cargo run --release --locked -p baton-cli --example crashtest -- --kills 1000
-	cargo run --release --locked -p baton-cli --example vs_prometheus -- --targets 1000 --seconds 300 --warmup 30
-	cargo run --release --locked -p baton-cli --example hook_bench -- --events 100000 --leases 1000 --processes 10 --calls 100 --burst --served
-	cargo run --release --locked -p baton-cli --example hook_bench -- --events 100000 --leases 1000 --processes 10 --calls 100 --served
-	cargo run --release --locked -p baton-cli --example hook_bench -- --events 100000 --leases 1000 --processes 10 --calls 100 --burst
-	cargo run --release --locked -p baton-cli --example hook_bench -- --events 100000 --leases 1000 --processes 10 --calls 100
-	cargo run --release --locked -p baton-cli --example hook_bench -- --events 100000 --leases 1000 --processes 10 --calls 100 --cli
-	cargo run --release --locked -p baton-cli --example hook_bench -- --events 100000 --leases 1000 --processes 1 --calls 200 --postgres --delay-ms 5
-	cargo run --release --locked -p baton-cli --example hook_bench -- --events 100000 --leases 1000 --processes 10 --calls 100 --burst --postgres --delay-ms 5
-	cargo run --release --locked -p baton-cli --example hook_bench -- --events 100000 --leases 1000 --processes 10 --calls 100 --burst --served --postgres --delay-ms 5
-	cargo build --release --locked -p baton-app
-	npm --prefix ui run -s build:floor
-	cargo build --release --locked -p baton-app --features floor --example baton-app-floor
-	BATON_APP_BIN=$(CURDIR)/target/release/baton-app BATON_FLOOR_BIN=$(CURDIR)/target/release/examples/baton-app-floor cargo test --release --locked -p baton-tests --test integration -- floor_bench:: --ignored --nocapture
-	BATON_APP_BIN=$(CURDIR)/target/release/baton-app cargo test --release --locked -p baton-tests --test integration -- soak_bench:: --ignored --nocapture
+	@scripts/bench.sh

@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# `make bench`: every benchmark in turn, each after its row of docs/performance.md's table (the
+# figure recorded last, its goal, machine, date and commit), so what it prints now reads beside
+# what was recorded; at the end, the table's rows again. Prerequisites: scripts/setup.sh --bench.
+# Benchmarks print figures and assert nothing; when you measure again, replace the row.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+table=docs/performance.md
+# A server sized for a fleet of 1,000 agents, as docs/team.md advises (PostgreSQL's defaults
+# are for a small machine): the PostgreSQL benchmarks run on it, and fleet_load once on the
+# defaults.
+team_server="-c shared_buffers=1GB -c max_wal_size=4GB"
+hook_bench=(cargo run --release --locked -p baton-cli --example hook_bench -- --events 100000 --leases 1000)
+
+# The table's row named $1, as "recorded: … | goal: … | machine, date and commit".
+recorded() {
+  awk -F'|' -v name="$1" '
+    { gsub(/^ +| +$/, "", $2) }
+    $2 == name { gsub(/^ +| +$/, "", $4); gsub(/^ +| +$/, "", $5); gsub(/^ +| +$/, "", $6);
+                 gsub(/^ +| +$/, "", $7);
+                 printf "recorded: %s\ngoal: %s\nmeasured on: %s, %s\n", $4, $5, $6, $7; found = 1 }
+    END { if (!found) print "recorded: (no row in the table yet)" }' "$table"
+}
+
+# measure "<row of the table>" command…: the row, then the benchmark.
+measure() {
+  local row=$1; shift
+  printf '\n\033[1;34m== %s\033[0m\n' "$row"
+  recorded "$row" | sed 's/^/   /'
+  printf '\033[2m$ %s\033[0m\n' "$*"
+  "$@"
+}
+
+measure "Store, SQLite" cargo run --release --locked -p baton-store --example store_bench
+measure "Store, both engines" cargo run --release --locked -p baton-store --example engines_bench
+measure "Timeline, 50 agents" cargo run --release --locked -p baton-store --example timeline_bench
+measure "Timeline, 1,000 agents" cargo run --release --locked -p baton-store --example timeline_bench -- --agents 1000
+measure "Rules, overlap lint" cargo run --release --locked -p baton-core --example rules_bench
+measure "Detection latency" cargo run --release --locked -p baton-engine --example detection_latency
+measure "Detectors, one run" cargo run --release --locked -p baton-engine --example detect_bench -- --agents 1000
+measure "Detectors, 5 runs a second" cargo run --release --locked -p baton-engine --example detect_bench -- --agents 1000 --runs-per-second 5
+measure "Merge check" cargo run --release --locked -p baton-engine --example merge_check_bench
+measure "Coding usage" cargo run --release --locked -p baton-hooks --example usage_bench
+measure "Rate-limit ledger" cargo run --release --locked -p baton-engine --example rate_limit_bench target/rate-limit-bench
+measure "UI state (Node 20)" npm --prefix ui run -s bench
+# The debug app and engine, as `make test` builds them.
+npm --prefix ui run -s build
+cargo build -p baton-app
+measure "Ownership map in the app" cargo test -p baton-tests --test integration -- map_bench:: --ignored --nocapture
+measure "Rate-limit chart in the app" cargo test -p baton-tests --test integration -- ratelimit_bench:: --ignored --nocapture
+measure "A2A poll" cargo test -p baton-tests --test integration -- a2a_bench:: --ignored --nocapture
+# fleet_load, watchers_failover, crashtest, vs_prometheus and hook_bench spawn the release
+# `baton` and `baton-hook`, as a user runs them.
+cargo build --release --locked -p baton-cli -p baton-hooks
+measure "Busy fleet, SQLite" cargo run --release --locked -p baton-cli --example fleet_load -- --agents 1000 --seconds 600
+measure "Busy fleet, PostgreSQL defaults" cargo run --release --locked -p baton-cli --example fleet_load -- --agents 1000 --seconds 300 --postgres
+measure "Busy fleet, PostgreSQL sized" env BATON_TEST_PG_OPTIONS="$team_server" cargo run --release --locked -p baton-cli --example fleet_load -- --agents 1000 --seconds 300 --postgres
+measure "Watchers failover, restart at once" env BATON_TEST_PG_OPTIONS="$team_server" cargo run --release --locked -p baton-cli --example watchers_failover -- --agents 1000 --watchers 2 --kills 20
+measure "Watchers failover, restart after 10 s" env BATON_TEST_PG_OPTIONS="$team_server" cargo run --release --locked -p baton-cli --example watchers_failover -- --agents 1000 --watchers 2 --kills 20 --restart-after-seconds 10
+measure "Crash test" cargo run --release --locked -p baton-cli --example crashtest -- --kills 1000
+measure "Next to Prometheus" cargo run --release --locked -p baton-cli --example vs_prometheus -- --targets 1000 --seconds 300 --warmup 30
+measure "Hooks, app running" "${hook_bench[@]}" --processes 10 --calls 100 --burst --served
+measure "Hooks, app running" "${hook_bench[@]}" --processes 10 --calls 100 --served
+measure "Hooks, no app" "${hook_bench[@]}" --processes 10 --calls 100 --burst
+measure "Hooks, no app" "${hook_bench[@]}" --processes 10 --calls 100
+measure "Hooks, no app" "${hook_bench[@]}" --processes 10 --calls 100 --cli
+measure "Hooks, PostgreSQL 5 ms away" "${hook_bench[@]}" --processes 1 --calls 200 --postgres --delay-ms 5
+measure "Hooks, PostgreSQL 5 ms away" "${hook_bench[@]}" --processes 10 --calls 100 --burst --postgres --delay-ms 5
+measure "Hooks, PostgreSQL 5 ms away" "${hook_bench[@]}" --processes 10 --calls 100 --burst --served --postgres --delay-ms 5
+# The app's memory: the release app beside the least a Tauri app of its size costs here.
+cargo build --release --locked -p baton-app
+npm --prefix ui run -s build:floor
+cargo build --release --locked -p baton-app --features floor --example baton-app-floor
+measure "App memory floor" env BATON_APP_BIN="$PWD/target/release/baton-app" \
+  BATON_FLOOR_BIN="$PWD/target/release/examples/baton-app-floor" \
+  cargo test --release --locked -p baton-tests --test integration -- floor_bench:: --ignored --nocapture
+measure "App soak" env BATON_APP_BIN="$PWD/target/release/baton-app" \
+  cargo test --release --locked -p baton-tests --test integration -- soak_bench:: --ignored --nocapture
+
+printf '\n\033[1;34m== the figures recorded in %s\033[0m\n' "$table"
+awk '/^## Current figures/ {on = 1} on && /^\|/ {print} on && /^$/ && seen {exit} /^\|/ {seen = 1}' "$table"
