@@ -1,4 +1,5 @@
 /// <reference types="vitest/config" />
+import { availableParallelism } from "node:os";
 import { defineConfig, type ProxyOptions } from "vite";
 
 // Tauri loads http://localhost:1420 in development and ../ui/dist in release builds.
@@ -50,5 +51,9 @@ export default defineConfig({
     setupFiles: ["./src/test/setup.ts"],
     include: ["src/**/*.test.{ts,tsx}"],
     css: false,
+    // A test file per core: Vitest's default (cores - 1) leaves one core of two idle, and most of
+    // a file's time is its jsdom starting, not work another file waits for.
+    maxWorkers: availableParallelism(),
+    minWorkers: availableParallelism(),
   },
 });

@@ -126,7 +126,9 @@ impl Background {
 
     /// How the detector runs went so far.
     pub fn detector_stats(&self) -> crate::stats::DetectorStats {
-        lock(&self.detect_state).times.summary()
+        let times = Arc::clone(&lock(&self.detect_state).times);
+        let summary = lock(&times).summary();
+        summary
     }
 
     /// Tells the relay a decision was stored.

@@ -216,9 +216,11 @@ pub(super) fn read_and_detect(
     let window_events = detect_state.recent.len();
     let tasks_kept = detect_state.tasks.len();
     kept.detect = Some(detect_state);
-    kept.times
-        .record(started.elapsed(), window_events, tasks_kept);
-    kept.times.record_findings(found_now, findings.len());
+    {
+        let mut times = kept.times.lock().unwrap_or_else(|p| p.into_inner());
+        times.record(started.elapsed(), window_events, tasks_kept);
+        times.record_findings(found_now, findings.len());
+    }
     let prune_ledger = prune_due(&mut profiles.lock().unwrap_or_else(|p| p.into_inner()), now);
     let compact = kept.compact_more
         || kept

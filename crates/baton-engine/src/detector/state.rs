@@ -58,8 +58,11 @@ pub(crate) struct LoopState {
     pub(super) compact_more: bool,
     /// When the store's change feed was last pruned.
     pub(super) feed_pruned_at: Option<DateTime<Utc>>,
-    /// How long runs took.
-    pub(crate) times: RunTimes,
+    /// How long runs took: a lock of its own, which a reader of the figures (`baton watch
+    /// --stats`, a test) takes without waiting for a run (which holds the state's lock while it
+    /// waits its turn to read the store: on a runtime of one thread, the reader waiting for the
+    /// state would keep that turn from ever coming).
+    pub(crate) times: Arc<Mutex<RunTimes>>,
 }
 
 impl LoopState {
