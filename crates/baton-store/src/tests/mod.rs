@@ -37,6 +37,7 @@ mod scale;
 mod session_clients;
 mod session_views;
 mod sessions;
+mod subagents;
 pub(crate) mod support;
 mod tasks_stored;
 mod texts;
