@@ -42,8 +42,9 @@ pub(super) const ASK_TIMEOUT_SECONDS: u64 = crate::call::ASK_SECONDS as u64 + 15
 
 pub(super) const QUICK: u64 = HOOK_TIMEOUT_SECONDS;
 
-/// Claude Code's events Baton listens to, with the tools each matches (None: every call).
-const CLAUDE_EVENTS: [EventSpec; 8] = [
+/// Claude Code's events Baton listens to, with the tools each matches (None: every call). A
+/// subagent's calls come through the same events, naming it; its start and stop bracket it.
+const CLAUDE_EVENTS: [EventSpec; 10] = [
     ("SessionStart", None, QUICK),
     ("UserPromptSubmit", None, QUICK),
     (
@@ -59,6 +60,8 @@ const CLAUDE_EVENTS: [EventSpec; 8] = [
     ),
     ("Notification", None, QUICK),
     ("Stop", None, QUICK),
+    ("SubagentStart", None, QUICK),
+    ("SubagentStop", None, QUICK),
     ("SessionEnd", None, QUICK),
 ];
 
