@@ -60,6 +60,7 @@ fn read_row(row: &Row<'_>) -> Result<AgentRow> {
         task_counts: Default::default(),
         a2a: None,
         session: None,
+        subagent: None,
     })
 }
 
@@ -282,6 +283,7 @@ impl Store {
             agent.task_counts = counts.remove(&agent.config.id).unwrap_or_default();
             agent.a2a = self.a2a_summary(&agent.config)?;
             agent.session = self.session_summary(&agent.config)?;
+            agent.subagent = self.subagent_summary(&agent.config)?;
         }
         Ok(out)
     }
@@ -299,6 +301,7 @@ impl Store {
         agent.task_counts = self.column_counts(Some(id))?;
         agent.a2a = self.a2a_summary(&agent.config)?;
         agent.session = self.session_summary(&agent.config)?;
+        agent.subagent = self.subagent_summary(&agent.config)?;
         Ok(agent)
     }
 

@@ -318,3 +318,46 @@ fn a_subagent_without_a_type_is_numbered_as_a_subagent_and_first_heard_by_its_to
     let again = start(&mut store, "d4", 2);
     assert_eq!(again.agent_name, FIRST, "numbered per type");
 }
+
+#[test]
+fn the_agents_view_lists_a_sessions_subagents_with_what_they_do_and_hold() {
+    let mut store = super::support::fresh_store();
+    let session = two_subagents(&mut store);
+    let a = sub_write(&mut store, "a1", PermitMode::Enforce, 2);
+    stop(&mut store, "b2", 3);
+    let row = store.agent_row(session).unwrap();
+    let subagents = row.session.expect("a session").subagents;
+    let seen: Vec<_> = subagents
+        .iter()
+        .map(|s| {
+            let held: Vec<&str> = s.leases.iter().map(|l| l.resource.as_str()).collect();
+            (
+                s.name.as_str(),
+                s.agent_type.as_deref(),
+                s.stopped_at.is_some(),
+                s.last_tool.clone(),
+                held.join(","),
+            )
+        })
+        .collect();
+    let app = format!("file://{APP}");
+    assert_eq!(
+        seen,
+        [
+            (
+                FIRST,
+                Some("general-purpose"),
+                false,
+                Some(format!("Write {APP}")),
+                app
+            ),
+            (SECOND, Some("general-purpose"), true, None, String::new()),
+        ]
+    );
+    assert_eq!(subagents[0].started_at, t(1));
+    // A subagent's own row says whose it is; a session's says none.
+    let own = store.agent_row(a.agent_id).unwrap();
+    assert!(own.session.is_none());
+    assert_eq!(own.subagent.expect("a subagent").session_agent_id, session);
+    assert!(store.agent_row(session).unwrap().subagent.is_none());
+}
