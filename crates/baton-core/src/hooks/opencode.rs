@@ -76,6 +76,7 @@ pub(super) fn plugin_call(object: &Map<String, Value>) -> Result<HookCall, HookP
         transcript_path: None,
         usage_message,
         subagent: None,
+        running_subagents: Vec::new(),
         event,
     })
 }

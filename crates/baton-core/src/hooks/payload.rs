@@ -138,6 +138,10 @@ pub struct HookCall {
     /// The subagent the call comes from (Claude Code's `agent_id`, `agent_type`); None: the
     /// session's main thread.
     pub subagent: Option<SubagentRef>,
+    /// The subagents the client says are running (Claude Code's `background_tasks` of type
+    /// `subagent`, status `running`, on its Stop): a Stop may come before their starts are
+    /// heard.
+    pub running_subagents: Vec<SubagentRef>,
     pub event: HookEvent,
 }
 
@@ -255,6 +259,7 @@ pub(super) fn claude_shaped_call(
         transcript_path: transcript_path.filter(|path| !path.is_empty()),
         usage_message: None,
         subagent,
+        running_subagents: fields.running_subagents()?,
         event,
     })
 }
@@ -310,6 +315,39 @@ impl Fields<'_> {
             .text(&["agent_type"], "agent_type")?
             .filter(|kind| !kind.trim().is_empty());
         Ok(Some(SubagentRef { id, agent_type }))
+    }
+
+    /// The running subagents of `background_tasks` (other tasks, and entries without an id,
+    /// are passed by).
+    fn running_subagents(&self) -> Result<Vec<SubagentRef>, HookPayloadError> {
+        let tasks = match self.0.get("background_tasks") {
+            None | Some(Value::Null) => return Ok(Vec::new()),
+            Some(Value::Array(tasks)) => tasks,
+            Some(_) => {
+                return Err(HookPayloadError::WrongType {
+                    field: "background_tasks",
+                    expected: "a list",
+                })
+            }
+        };
+        let text = |task: &Value, key: &str| {
+            task.get(key)
+                .and_then(Value::as_str)
+                .map(str::trim)
+                .filter(|t| !t.is_empty())
+                .map(str::to_owned)
+        };
+        Ok(tasks
+            .iter()
+            .filter(|task| text(task, "type").as_deref() == Some("subagent"))
+            .filter(|task| text(task, "status").as_deref() == Some("running"))
+            .filter_map(|task| {
+                Some(SubagentRef {
+                    id: text(task, "id")?,
+                    agent_type: text(task, "agent_type"),
+                })
+            })
+            .collect())
     }
 
     fn tool(&self) -> Result<ToolCall, HookPayloadError> {

@@ -43,7 +43,7 @@ use crate::Store;
 use asks::{ask_finding, record_ask, someone_watches};
 use permit_reads::PermitReads;
 use permits::{clash_finding, release_leases};
-use subagents::{end_subagents, main_thread_works, turn_waits};
+use subagents::{end_subagents, main_thread_works, note_running, turn_waits};
 use turns::{end_turn, note_tool, session_row, set_turn_state, turn_title};
 use worker::WorkerCall;
 
@@ -195,6 +195,8 @@ impl Store {
                 }
                 HookEvent::Stop => {
                     // With subagents working, the turn waits for them (their leases stay theirs).
+                    let running = &call.running_subagents;
+                    note_running(&tx, session, &row, running, now, &mut record)?;
                     if row.turn_open && !turn_waits(&tx, &row, now, &mut record)? {
                         end_turn(&tx, &row, TaskState::Completed, now, &mut record)?;
                     }

@@ -222,6 +222,25 @@ pub(super) fn stop_subagent(
     settle_turn(tx, parent, now, record)
 }
 
+/// The subagents the main thread's Stop says are running, added when their start was not heard
+/// yet (the client runs the hooks of a Stop and of a subagent's start side by side). One heard
+/// stopping stays stopped: a subagent's own stop lists it as running still.
+pub(super) fn note_running(
+    tx: &Db,
+    session: &SessionRef,
+    parent: &SessionRow,
+    running: &[SubagentRef],
+    now: DateTime<Utc>,
+    record: &mut HookRecord,
+) -> Result<()> {
+    for sub in running {
+        if find_subagent(tx, parent, sub)?.is_none() {
+            add_subagent(tx, session, parent, sub, now, record)?;
+        }
+    }
+    Ok(())
+}
+
 /// How many of the session's subagents work (started, not stopped).
 pub(super) fn working_subagents(tx: &Db, session_agent_id: i64) -> Result<u32> {
     tx.query_row(

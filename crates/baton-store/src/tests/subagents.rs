@@ -361,3 +361,31 @@ fn the_agents_view_lists_a_sessions_subagents_with_what_they_do_and_hold() {
     assert_eq!(own.subagent.expect("a subagent").session_agent_id, session);
     assert!(store.agent_row(session).unwrap().subagent.is_none());
 }
+
+#[test]
+fn a_stop_heard_before_its_subagents_starts_counts_them_working() {
+    let mut store = super::support::fresh_store();
+    let session = hook(&mut store, SESSION, PermitMode::Enforce, 0, prompt("Build")).agent_id;
+    let running = |id: &str| {
+        json!({"id": id, "type": "subagent", "status": "running",
+                                    "agent_type": "general-purpose"})
+    };
+    let main_stop = json!({"hook_event_name": "Stop",
+                      "background_tasks": [running("a1"), running("b2")]});
+    hook(&mut store, SESSION, PermitMode::Enforce, 1, main_stop);
+    assert_eq!(
+        task(&store, session).2.as_deref(),
+        Some("2 subagents working")
+    );
+    // Their starts come after: the same subagents.
+    assert_eq!(start(&mut store, "a1", 2).agent_name, FIRST);
+    assert_eq!(start(&mut store, "b2", 2).agent_name, SECOND);
+    stop(&mut store, "a1", 3);
+    stop(&mut store, "b2", 4);
+    assert_eq!(task(&store, session).1, TaskState::Completed);
+    // A Stop listing a subagent heard stopping does not start it again.
+    hook(&mut store, SESSION, PermitMode::Enforce, 5, prompt("Again"));
+    let stale = json!({"hook_event_name": "Stop", "background_tasks": [running("a1")]});
+    hook(&mut store, SESSION, PermitMode::Enforce, 6, stale);
+    assert_eq!(task(&store, session).1, TaskState::Completed);
+}

@@ -65,6 +65,17 @@ fn the_main_threads_calls_name_no_subagent() {
     let stop = recorded("Stop");
     assert_eq!(stop.event, HookEvent::Stop);
     assert_eq!(stop.subagent, None);
+    // The Stop names the subagents still running.
+    let running: Vec<&str> = stop
+        .running_subagents
+        .iter()
+        .map(|s| s.id.as_str())
+        .collect();
+    assert_eq!(running, ["ad6ac2b2575a83aec", "a8d6f44564130b309"]);
+    assert_eq!(
+        stop.running_subagents[0].agent_type.as_deref(),
+        Some("general-purpose")
+    );
     // A background subagent's end reaches the main thread as a prompt that is no person's.
     let notified = recorded("TaskNotification");
     let HookEvent::UserPromptSubmit { prompt } = &notified.event else {
@@ -143,6 +154,38 @@ fn a_subagent_of_the_wrong_kind_is_refused_naming_the_field() {
         HookPayloadError::WrongType {
             field: "agent_type",
             expected: "text"
+        }
+    );
+}
+
+#[test]
+fn background_tasks_other_than_running_subagents_are_passed_by_and_junk_is_refused() {
+    let call = parse(
+        json!({"session_id": "s", "hook_event_name": "Stop", "background_tasks": [
+            {"id": "a1", "type": "subagent", "status": "running", "agent_type": "Explore"},
+            {"id": "a2", "type": "subagent", "status": "completed"},
+            {"id": "b1", "type": "shell", "status": "running"},
+            {"type": "subagent", "status": "running"},
+            {"id": 3, "type": "subagent", "status": "running"},
+            "junk", 42, null
+        ]}),
+    )
+    .unwrap();
+    assert_eq!(
+        call.running_subagents,
+        [SubagentRef {
+            id: "a1".to_owned(),
+            agent_type: Some("Explore".to_owned())
+        }]
+    );
+    let junk = parse(json!({"session_id": "s", "hook_event_name": "Stop",
+                            "background_tasks": "a1"}))
+    .unwrap_err();
+    assert_eq!(
+        junk,
+        HookPayloadError::WrongType {
+            field: "background_tasks",
+            expected: "a list"
         }
     );
 }
