@@ -66,14 +66,17 @@ const CLAUDE_EVENTS: [EventSpec; 10] = [
 ];
 
 /// Codex's events (it has no SessionEnd). Every tool: Codex edits files with `apply_patch`, as
-/// a tool of its own or inside a shell command.
-const CODEX_EVENTS: [EventSpec; 6] = [
+/// a tool of its own or inside a shell command. Its subagents' start and stop are Claude Code's
+/// (0.169.0's hook schemas: `agent_id`, `agent_type`, on its tool calls too).
+const CODEX_EVENTS: [EventSpec; 8] = [
     ("SessionStart", None, QUICK),
     ("UserPromptSubmit", None, QUICK),
     ("PreToolUse", Some("*"), QUICK),
     ("PermissionRequest", Some("*"), ASK_TIMEOUT_SECONDS),
     ("PostToolUse", Some("*"), QUICK),
     ("Stop", None, QUICK),
+    ("SubagentStart", None, QUICK),
+    ("SubagentStop", None, QUICK),
 ];
 
 /// Where the hooks go.
