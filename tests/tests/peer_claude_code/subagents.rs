@@ -208,3 +208,53 @@ async fn run_to_end_child(session: tokio::process::Child) {
         .unwrap();
     assert!(out.status.success(), "{out:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn another_session_is_refused_the_file_a_subagent_is_writing() {
+    let place = SessionPlace::new();
+    let file = place.repo.join("src/app.rs");
+    place.install_hooks("claude-code", "enforce", &[]);
+    let model = SubagentStandIn::start(&file.to_string_lossy()).await;
+    model.hold("sub-a");
+    model.close("start:sub-b");
+    let session = main_session(&place, &model).spawn().unwrap();
+    tokio::time::timeout(RUN_LIMIT, model.wait_for_tool_result("sub-a"))
+        .await
+        .expect("sub-a wrote the file");
+    let holder = until(&place, "sub-a's lease", |s| live_leases(s).pop()).await;
+
+    // Another session (no subagent of the first) tries the same file, and again: refused.
+    let mut other = claude_print(
+        &place.repo,
+        &place.home,
+        &model.base_url,
+        "[session other] Write src/app.rs.",
+        "acceptEdits",
+    );
+    let out = tokio::time::timeout(RUN_LIMIT, other.output())
+        .await
+        .expect("the other session ends")
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let told = model.seen("other").tool_results;
+    assert!(
+        !told.is_empty() && told.iter().all(|(_, error)| *error),
+        "{told:?}"
+    );
+    assert!(
+        told[0]
+            .0
+            .contains(&format!("the subagent \"{}\" is working on", holder.holder)),
+        "{told:?}"
+    );
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "sub-a");
+
+    model.release("sub-a");
+    until(&place, "sub-a's lease to end", |s| {
+        live_leases(s).is_empty().then_some(())
+    })
+    .await;
+    model.open("start:sub-b");
+    run_to_end_child(session).await;
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "sub-b");
+}
