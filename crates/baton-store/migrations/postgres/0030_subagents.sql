@@ -16,6 +16,7 @@ CREATE TABLE subagents (
     last_seen_at     TEXT COLLATE "C" NOT NULL,
     stopped_at       TEXT COLLATE "C",
     last_tool        TEXT COLLATE "C",
+    stop_reason      TEXT COLLATE "C",
     UNIQUE (session_agent_id, subagent_id)
 );
 CREATE INDEX subagents_working ON subagents (session_agent_id, stopped_at);

@@ -20,6 +20,9 @@ CREATE TABLE subagents (
     stopped_at       TEXT,
     -- the last tool it called, as "Write /repo/src/app.rs"
     last_tool        TEXT,
+    -- a person's decision that it stops (the reason its next writes are refused with); NULL:
+    -- it goes on
+    stop_reason      TEXT,
     UNIQUE (session_agent_id, subagent_id)
 ) STRICT;
 CREATE INDEX subagents_working ON subagents (session_agent_id, stopped_at);

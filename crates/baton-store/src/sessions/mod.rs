@@ -15,6 +15,7 @@ mod parallel;
 mod permit_reads;
 pub(crate) mod permits;
 mod record;
+mod subagent_stop;
 mod subagents;
 mod summary;
 mod turns;
@@ -26,6 +27,7 @@ pub use edits::{MergeCheck, PairCheck, ParallelEdit};
 pub use record::{
     HookRecord, ParallelMeet, PermitClash, PermitSettings, SessionRef, DEFAULT_LEASE_MINUTES,
 };
+pub(crate) use subagent_stop::stop_subagent_in;
 
 use crate::changes::{self, ChangeKind};
 use crate::db::params;

@@ -27,6 +27,8 @@ pub(super) struct SubagentRow {
     pub(super) row: SessionRow,
     pub(super) title: String,
     pub(super) stopped: bool,
+    /// A person's decision that it stops: the reason its writes are refused with.
+    pub(super) stop_reason: Option<String>,
 }
 
 /// The subagent `sub` of `session` (its row `parent`), None when the session has none by that
@@ -36,20 +38,30 @@ pub(super) fn find_subagent(
     parent: &SessionRow,
     sub: &SubagentRef,
 ) -> Result<Option<SubagentRow>> {
-    let found: Option<(i64, String, Option<String>, Option<String>)> = tx.query_opt(
-        "SELECT sa.agent_id, a.name, sa.agent_type, sa.stopped_at
+    type Found = (i64, String, Option<String>, Option<String>, Option<String>);
+    let found: Option<Found> = tx.query_opt(
+        "SELECT sa.agent_id, a.name, sa.agent_type, sa.stopped_at, sa.stop_reason
            FROM subagents sa JOIN agents a ON a.id = sa.agent_id
           WHERE sa.session_agent_id = ?1 AND sa.subagent_id = ?2",
         params![parent.agent_id, sub.id],
-        |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
+        |row| {
+            Ok((
+                row.get(0)?,
+                row.get(1)?,
+                row.get(2)?,
+                row.get(3)?,
+                row.get(4)?,
+            ))
+        },
     )?;
-    Ok(
-        found.map(|(agent_id, name, agent_type, stopped_at)| SubagentRow {
+    Ok(found.map(
+        |(agent_id, name, agent_type, stopped_at, stop_reason)| SubagentRow {
             row: worker_row(parent, agent_id, name, stopped_at.is_none()),
             title: subagent_type_label(agent_type.as_deref()),
             stopped: stopped_at.is_some(),
-        }),
-    )
+            stop_reason,
+        },
+    ))
 }
 
 /// The row a subagent works under: its own agent and turn, its session's whereabouts.
@@ -164,6 +176,7 @@ fn add_subagent(
         row: worker_row(parent, agent_id, name, true),
         title: subagent_type_label(sub.agent_type.as_deref()),
         stopped: false,
+        stop_reason: None,
     };
     // Its task works from its first call.
     set_state(tx, &found, TaskState::Working, now, record)?;
@@ -332,6 +345,7 @@ pub(super) fn end_subagents(
             row: worker_row(parent, agent_id, name, true),
             title: subagent_type_label(agent_type.as_deref()),
             stopped: false,
+            stop_reason: None,
         };
         tx.execute(
             "UPDATE subagents SET stopped_at = ?2 WHERE agent_id = ?1",

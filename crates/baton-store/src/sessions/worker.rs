@@ -129,10 +129,12 @@ impl WorkerCall<'_> {
             note_subagent_tool(tx, found.row.agent_id, &what)?;
             Ok(what)
         };
+        // A pause of the account, or the person's decision that this subagent stops.
+        let refused = paused.or_else(|| found.stop_reason.clone());
         match &call.event {
-            HookEvent::PreToolUse(tool) if paused.is_some() => {
+            HookEvent::PreToolUse(tool) if refused.is_some() => {
                 note(tool)?;
-                record.answer = HookAnswer::Deny(paused.unwrap_or_default());
+                record.answer = HookAnswer::Deny(refused.unwrap_or_default());
             }
             HookEvent::PreToolUse(tool) => {
                 note(tool)?;

@@ -389,3 +389,49 @@ fn a_stop_heard_before_its_subagents_starts_counts_them_working() {
     hook(&mut store, SESSION, PermitMode::Enforce, 6, stale);
     assert_eq!(task(&store, session).1, TaskState::Completed);
 }
+
+#[test]
+fn a_person_stops_one_subagent_and_its_sibling_goes_on() {
+    use baton_core::escalations::EscalationAction;
+    let mut store = super::support::fresh_store();
+    let session = two_subagents(&mut store);
+    let a = sub_write(&mut store, "a1", PermitMode::Enforce, 2);
+    let b = sub_write(&mut store, "b2", PermitMode::Enforce, 3);
+    let item = open_escalations(&store)[0].id;
+    let stop_one = |agent_id| EscalationAction::StopTouching { agent_id };
+    // The session is no subagent; a subagent the item does not name is not stopped by it.
+    let err = store
+        .decide_escalation(item, &stop_one(session), Some("x"), "ana", t(4))
+        .unwrap_err();
+    assert!(err.to_string().contains("is no subagent"), "{err}");
+    let c = start(&mut store, "c3", 4);
+    let err = store
+        .decide_escalation(item, &stop_one(c.agent_id), Some("x"), "ana", t(4))
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("is not named by this item"),
+        "{err}"
+    );
+    // The holder stops: its lease ends, and its next write is refused with the decision's words.
+    store
+        .decide_escalation(item, &stop_one(a.agent_id), Some("b2 has it"), "ana", t(5))
+        .unwrap();
+    assert!(holders(&store, 5).is_empty());
+    let refused = sub_write(&mut store, "a1", PermitMode::Warn, 6);
+    let HookAnswer::Deny(reason) = &refused.answer else {
+        panic!("{:?}", refused.answer)
+    };
+    assert!(
+        reason.contains(&format!(
+            "ana decided in Baton that the subagent \"{FIRST}\" stops"
+        )) && reason.contains("(b2 has it)"),
+        "{reason}"
+    );
+    // Its sibling goes on, and takes the file.
+    assert_eq!(
+        sub_write(&mut store, "b2", PermitMode::Enforce, 7).answer,
+        HookAnswer::GoOn
+    );
+    assert_eq!(holders(&store, 7), [(SECOND.to_owned(), true)]);
+    assert_eq!(b.agent_name, SECOND);
+}
