@@ -435,3 +435,28 @@ fn a_person_stops_one_subagent_and_its_sibling_goes_on() {
     assert_eq!(holders(&store, 7), [(SECOND.to_owned(), true)]);
     assert_eq!(b.agent_name, SECOND);
 }
+
+#[test]
+fn the_file_is_granted_to_a_subagent_as_to_a_session() {
+    use baton_core::escalations::EscalationAction;
+    let mut store = super::support::fresh_store();
+    two_subagents(&mut store);
+    sub_write(&mut store, "a1", PermitMode::Enforce, 2);
+    let b = sub_write(&mut store, "b2", PermitMode::Enforce, 3);
+    let item = open_escalations(&store)[0].id;
+    let grant = EscalationAction::GrantLease {
+        agent_id: b.agent_id,
+    };
+    store
+        .decide_escalation(item, &grant, None, "ana", t(4))
+        .unwrap();
+    assert_eq!(holders(&store, 4), [(SECOND.to_owned(), true)]);
+    assert_eq!(
+        sub_write(&mut store, "b2", PermitMode::Enforce, 5).answer,
+        HookAnswer::GoOn
+    );
+    assert!(matches!(
+        sub_write(&mut store, "a1", PermitMode::Enforce, 6).answer,
+        HookAnswer::Deny(_)
+    ));
+}
