@@ -182,3 +182,23 @@ export function subagentLabel(name: string): string {
   const at = name.lastIndexOf(" › ");
   return at < 0 ? name : name.slice(at + 3);
 }
+
+/**
+ * `rows` in their order, each subagent moved right under its session (the timeline draws its lane
+ * there); a subagent whose session is not among `rows` stays where it was.
+ */
+export function subagentsUnderSessions(rows: readonly AgentRow[]): AgentRow[] {
+  const present = new Set(rows.map((r) => r.config.id));
+  const under = new Map<number, AgentRow[]>();
+  for (const row of rows) {
+    const of = row.subagent?.session_agent_id;
+    if (of !== undefined && present.has(of)) under.set(of, [...(under.get(of) ?? []), row]);
+  }
+  const out: AgentRow[] = [];
+  for (const row of rows) {
+    const of = row.subagent?.session_agent_id;
+    if (of !== undefined && present.has(of)) continue;
+    out.push(row, ...(under.get(row.config.id) ?? []));
+  }
+  return out;
+}
