@@ -6,8 +6,9 @@
 //!
 //! The test paces the subagents through gates: a subagent's first write waits for
 //! [`SubagentStandIn::open`]`("start:<name>")` when that gate was closed, its retry after a
-//! refusal for `"retry:<name>"`, and its final answer (so its `SubagentStop`) for
-//! [`Conversations::release`] when held.
+//! refusal for `"retry:<name>"`, a second write (of `<file>.again`) after a first that
+//! went through for `"again:<name>"` (only when that gate was closed), and its final answer (so its
+//! `SubagentStop`) for [`Conversations::release`] when held.
 
 use std::collections::HashMap;
 use std::ops::Deref;
@@ -73,6 +74,10 @@ fn all_tool_results(body: &Value) -> Vec<(String, bool)> {
 }
 
 impl Script {
+    fn has_gate(&self, name: &str) -> bool {
+        self.gates.lock().unwrap().contains_key(name)
+    }
+
     async fn wait_gate(&self, name: &str) {
         let gate = self.gates.lock().unwrap().get(name).cloned();
         if let Some(gate) = gate {
@@ -132,6 +137,14 @@ async fn messages(
         Some((_, true)) if results.len() == 1 => {
             script.wait_gate(&format!("retry:{session}")).await;
             write()
+        }
+        // Written once: it writes again when the test closed its `again:` gate, once let.
+        // (Another file, `<file>.again`: Claude Code itself refuses a write of a file changed
+        // since the subagent last wrote it, before any hook.)
+        Some((_, false)) if results.len() == 1 && script.has_gate(&format!("again:{session}")) => {
+            script.wait_gate(&format!("again:{session}")).await;
+            let input = json!({"file_path": format!("{}.again", script.file), "content": session});
+            sse_tool_uses(n, &[("Write", input)])
         }
         Some(_) => {
             script.conversations.wait_if_held(&session).await;

@@ -258,3 +258,82 @@ async fn another_session_is_refused_the_file_a_subagent_is_writing() {
     run_to_end_child(session).await;
     assert_eq!(std::fs::read_to_string(&file).unwrap(), "sub-b");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_person_stops_one_subagent_and_its_sibling_goes_on() {
+    let place = SessionPlace::new();
+    let file = place.repo.join("src/app.rs");
+    place.install_hooks("claude-code", "enforce", &[]);
+    let model = SubagentStandIn::start(&file.to_string_lossy()).await;
+    model.close("again:sub-a");
+    model.close("start:sub-b");
+    model.close("retry:sub-b");
+    let session = main_session(&place, &model).spawn().unwrap();
+    tokio::time::timeout(RUN_LIMIT, model.wait_for_tool_result("sub-a"))
+        .await
+        .expect("sub-a wrote the file");
+    let holder = until(&place, "sub-a's lease", |s| live_leases(s).pop()).await;
+    model.open("start:sub-b");
+    tokio::time::timeout(RUN_LIMIT, model.wait_for_tool_result("sub-b"))
+        .await
+        .expect("sub-b was refused");
+    assert!(model.seen("sub-b").tool_results[0].1);
+
+    // The person stops the holder from the queue (the store's decision, as the app makes it).
+    let mut decided = store(&place);
+    let item = decided
+        .escalations(EscalationFilter {
+            open: true,
+            closed: 0,
+        })
+        .unwrap()
+        .pop()
+        .expect("the collision's item");
+    let sub_a = decided
+        .agents()
+        .unwrap()
+        .into_iter()
+        .find(|a| a.name == holder.holder)
+        .expect("sub-a's agent");
+    let stop = baton_core::escalations::EscalationAction::StopTouching { agent_id: sub_a.id };
+    decided
+        .decide_escalation(
+            item.id,
+            &stop,
+            Some("sub-b has it"),
+            "ana",
+            chrono::Utc::now(),
+        )
+        .unwrap();
+    drop(decided);
+
+    // Its sibling's retry goes through; its own next write (of another file) is refused with the
+    // decision's words.
+    model.open("retry:sub-b");
+    tokio::time::timeout(RUN_LIMIT, model.wait_for_tool_results("sub-b", 2))
+        .await
+        .expect("sub-b wrote again");
+    assert!(
+        !model.seen("sub-b").tool_results[1].1,
+        "the sibling goes on"
+    );
+    model.open("again:sub-a");
+    tokio::time::timeout(RUN_LIMIT, model.wait_for_tool_results("sub-a", 2))
+        .await
+        .expect("sub-a tried again");
+    let told = model.seen("sub-a").tool_results;
+    assert!(told[1].1, "{told:?}");
+    assert!(
+        told[1].0.contains(&format!(
+            "ana decided in Baton that the subagent \"{}\" stops here (sub-b has it)",
+            holder.holder
+        )),
+        "{told:?}"
+    );
+    assert!(
+        !place.repo.join("src/app.rs.again").exists(),
+        "the stopped one wrote nothing"
+    );
+    run_to_end_child(session).await;
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "sub-b");
+}
