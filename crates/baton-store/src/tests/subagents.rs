@@ -16,12 +16,12 @@ use super::support::t;
 use crate::sessions::HookRecord;
 use crate::Store;
 
-const SESSION: &str = "aaaa1111";
-const FIRST: &str = "repo·aaaa1111 › general-purpose #1";
-const SECOND: &str = "repo·aaaa1111 › general-purpose #2";
+pub(super) const SESSION: &str = "aaaa1111";
+pub(super) const FIRST: &str = "repo·aaaa1111 › general-purpose #1";
+pub(super) const SECOND: &str = "repo·aaaa1111 › general-purpose #2";
 
 /// `payload` as subagent `id` (of `agent_type`) sends it.
-fn from(id: &str, agent_type: Option<&str>, mut payload: Value) -> Value {
+pub(super) fn from(id: &str, agent_type: Option<&str>, mut payload: Value) -> Value {
     payload["agent_id"] = json!(id);
     if let Some(kind) = agent_type {
         payload["agent_type"] = json!(kind);
@@ -29,7 +29,7 @@ fn from(id: &str, agent_type: Option<&str>, mut payload: Value) -> Value {
     payload
 }
 
-fn start(store: &mut Store, id: &str, at: i64) -> HookRecord {
+pub(super) fn start(store: &mut Store, id: &str, at: i64) -> HookRecord {
     let payload = from(
         id,
         Some("general-purpose"),
@@ -38,7 +38,7 @@ fn start(store: &mut Store, id: &str, at: i64) -> HookRecord {
     hook(store, SESSION, PermitMode::Enforce, at, payload)
 }
 
-fn stop(store: &mut Store, id: &str, at: i64) -> HookRecord {
+pub(super) fn stop(store: &mut Store, id: &str, at: i64) -> HookRecord {
     let payload = from(
         id,
         Some("general-purpose"),
@@ -48,7 +48,7 @@ fn stop(store: &mut Store, id: &str, at: i64) -> HookRecord {
 }
 
 /// Subagent `id` writes `APP` in `mode`: PreToolUse, then PostToolUse unless refused.
-fn sub_write(store: &mut Store, id: &str, mode: PermitMode, at: i64) -> HookRecord {
+pub(super) fn sub_write(store: &mut Store, id: &str, mode: PermitMode, at: i64) -> HookRecord {
     let pre = from(id, Some("general-purpose"), write("PreToolUse", APP));
     let record = hook(store, SESSION, mode, at, pre);
     if record.answer == HookAnswer::GoOn {
@@ -59,7 +59,7 @@ fn sub_write(store: &mut Store, id: &str, mode: PermitMode, at: i64) -> HookReco
 }
 
 /// The live leases at `at`: (holder, whether a subagent holds it).
-fn holders(store: &Store, at: i64) -> Vec<(String, bool)> {
+pub(super) fn holders(store: &Store, at: i64) -> Vec<(String, bool)> {
     store
         .leases(t(at), Duration::seconds(DEFAULT_LEASE_SECONDS))
         .unwrap()
@@ -69,14 +69,14 @@ fn holders(store: &Store, at: i64) -> Vec<(String, bool)> {
 }
 
 /// Agent `agent_id`'s one task: (title, state, detail).
-fn task(store: &Store, agent_id: i64) -> (String, TaskState, Option<String>) {
+pub(super) fn task(store: &Store, agent_id: i64) -> (String, TaskState, Option<String>) {
     let cards = store.task_cards(Some(agent_id)).unwrap();
     let last = cards.last().expect("a task");
     (last.title.clone(), last.state, last.detail.clone())
 }
 
 /// The session's main thread starts a turn and two subagents; returns the session's agent id.
-fn two_subagents(store: &mut Store) -> i64 {
+pub(super) fn two_subagents(store: &mut Store) -> i64 {
     let session = hook(
         store,
         SESSION,
@@ -320,49 +320,6 @@ fn a_subagent_without_a_type_is_numbered_as_a_subagent_and_first_heard_by_its_to
 }
 
 #[test]
-fn the_agents_view_lists_a_sessions_subagents_with_what_they_do_and_hold() {
-    let mut store = super::support::fresh_store();
-    let session = two_subagents(&mut store);
-    let a = sub_write(&mut store, "a1", PermitMode::Enforce, 2);
-    stop(&mut store, "b2", 3);
-    let row = store.agent_row(session).unwrap();
-    let subagents = row.session.expect("a session").subagents;
-    let seen: Vec<_> = subagents
-        .iter()
-        .map(|s| {
-            let held: Vec<&str> = s.leases.iter().map(|l| l.resource.as_str()).collect();
-            (
-                s.name.as_str(),
-                s.agent_type.as_deref(),
-                s.stopped_at.is_some(),
-                s.last_tool.clone(),
-                held.join(","),
-            )
-        })
-        .collect();
-    let app = format!("file://{APP}");
-    assert_eq!(
-        seen,
-        [
-            (
-                FIRST,
-                Some("general-purpose"),
-                false,
-                Some(format!("Write {APP}")),
-                app
-            ),
-            (SECOND, Some("general-purpose"), true, None, String::new()),
-        ]
-    );
-    assert_eq!(subagents[0].started_at, t(1));
-    // A subagent's own row says whose it is; a session's says none.
-    let own = store.agent_row(a.agent_id).unwrap();
-    assert!(own.session.is_none());
-    assert_eq!(own.subagent.expect("a subagent").session_agent_id, session);
-    assert!(store.agent_row(session).unwrap().subagent.is_none());
-}
-
-#[test]
 fn a_stop_heard_before_its_subagents_starts_counts_them_working() {
     let mut store = super::support::fresh_store();
     let session = hook(&mut store, SESSION, PermitMode::Enforce, 0, prompt("Build")).agent_id;
@@ -388,75 +345,4 @@ fn a_stop_heard_before_its_subagents_starts_counts_them_working() {
     let stale = json!({"hook_event_name": "Stop", "background_tasks": [running("a1")]});
     hook(&mut store, SESSION, PermitMode::Enforce, 6, stale);
     assert_eq!(task(&store, session).1, TaskState::Completed);
-}
-
-#[test]
-fn a_person_stops_one_subagent_and_its_sibling_goes_on() {
-    use baton_core::escalations::EscalationAction;
-    let mut store = super::support::fresh_store();
-    let session = two_subagents(&mut store);
-    let a = sub_write(&mut store, "a1", PermitMode::Enforce, 2);
-    let b = sub_write(&mut store, "b2", PermitMode::Enforce, 3);
-    let item = open_escalations(&store)[0].id;
-    let stop_one = |agent_id| EscalationAction::StopTouching { agent_id };
-    // The session is no subagent; a subagent the item does not name is not stopped by it.
-    let err = store
-        .decide_escalation(item, &stop_one(session), Some("x"), "ana", t(4))
-        .unwrap_err();
-    assert!(err.to_string().contains("is no subagent"), "{err}");
-    let c = start(&mut store, "c3", 4);
-    let err = store
-        .decide_escalation(item, &stop_one(c.agent_id), Some("x"), "ana", t(4))
-        .unwrap_err();
-    assert!(
-        err.to_string().contains("is not named by this item"),
-        "{err}"
-    );
-    // The holder stops: its lease ends, and its next write is refused with the decision's words.
-    store
-        .decide_escalation(item, &stop_one(a.agent_id), Some("b2 has it"), "ana", t(5))
-        .unwrap();
-    assert!(holders(&store, 5).is_empty());
-    let refused = sub_write(&mut store, "a1", PermitMode::Warn, 6);
-    let HookAnswer::Deny(reason) = &refused.answer else {
-        panic!("{:?}", refused.answer)
-    };
-    assert!(
-        reason.contains(&format!(
-            "ana decided in Baton that the subagent \"{FIRST}\" stops"
-        )) && reason.contains("(b2 has it)"),
-        "{reason}"
-    );
-    // Its sibling goes on, and takes the file.
-    assert_eq!(
-        sub_write(&mut store, "b2", PermitMode::Enforce, 7).answer,
-        HookAnswer::GoOn
-    );
-    assert_eq!(holders(&store, 7), [(SECOND.to_owned(), true)]);
-    assert_eq!(b.agent_name, SECOND);
-}
-
-#[test]
-fn the_file_is_granted_to_a_subagent_as_to_a_session() {
-    use baton_core::escalations::EscalationAction;
-    let mut store = super::support::fresh_store();
-    two_subagents(&mut store);
-    sub_write(&mut store, "a1", PermitMode::Enforce, 2);
-    let b = sub_write(&mut store, "b2", PermitMode::Enforce, 3);
-    let item = open_escalations(&store)[0].id;
-    let grant = EscalationAction::GrantLease {
-        agent_id: b.agent_id,
-    };
-    store
-        .decide_escalation(item, &grant, None, "ana", t(4))
-        .unwrap();
-    assert_eq!(holders(&store, 4), [(SECOND.to_owned(), true)]);
-    assert_eq!(
-        sub_write(&mut store, "b2", PermitMode::Enforce, 5).answer,
-        HookAnswer::GoOn
-    );
-    assert!(matches!(
-        sub_write(&mut store, "a1", PermitMode::Enforce, 6).answer,
-        HookAnswer::Deny(_)
-    ));
 }
