@@ -222,9 +222,15 @@ impl Store {
         self.agent(id)
     }
 
-    /// Removes an agent and everything it reported (tasks, events, usage, pending deliveries).
+    /// Removes an agent and everything it reported (tasks, events, usage, pending deliveries);
+    /// a coding session's subagents (agents of their own) go with it.
     pub fn remove_agent(&mut self, id: i64) -> Result<()> {
         let tx = self.write_tx()?;
+        tx.execute(
+            "DELETE FROM agents WHERE id IN
+                (SELECT agent_id FROM subagents WHERE session_agent_id = ?1)",
+            params![id],
+        )?;
         let removed = tx.execute("DELETE FROM agents WHERE id = ?1", params![id])?;
         if removed == 0 {
             return Err(StoreError::AgentNotFound(id));

@@ -120,3 +120,15 @@ fn the_file_is_granted_to_a_subagent_as_to_a_session() {
         HookAnswer::Deny(_)
     ));
 }
+
+#[test]
+fn a_removed_session_takes_its_subagents_with_it() {
+    let mut store = super::support::fresh_store();
+    let session = two_subagents(&mut store);
+    sub_write(&mut store, "a1", PermitMode::Enforce, 2);
+    let other = store.agents().unwrap().len();
+    assert_eq!(other, 3);
+    store.remove_agent(session).unwrap();
+    assert!(store.agents().unwrap().is_empty());
+    assert!(holders(&store, 3).is_empty());
+}
