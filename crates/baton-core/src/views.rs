@@ -55,6 +55,11 @@ pub struct AgentRow {
     pub a2a: Option<A2aSummary>,
     /// For a coding session: where it works, what it was asked, the files it holds.
     pub session: Option<SessionSummary>,
+    /// For a subagent of a coding session: its session, type, what it does, the files it
+    /// holds (the Agents view lists it under its session).
+    #[serde(default)]
+    #[ts(optional = nullable)]
+    pub subagent: Option<SubagentSummary>,
 }
 
 /// A coding session heard through its hooks, as the Agents view shows it.
@@ -100,6 +105,31 @@ pub struct SessionSummary {
     #[serde(default)]
     #[ts(optional = nullable)]
     pub usage: Option<crate::usage::SessionUsage>,
+    /// Its subagents (Claude Code's `agent_id`s), in the order they started: each a worker of
+    /// its own.
+    #[serde(default)]
+    pub subagents: Vec<SubagentSummary>,
+}
+
+/// A subagent of a coding session, as the Agents view lists it under its session.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct SubagentSummary {
+    /// Its own agent (its events, tasks and leases are under it).
+    pub agent_id: i64,
+    /// "repo·4f1c2a9e › general-purpose #2"
+    pub name: String,
+    /// Its session's agent.
+    pub session_agent_id: i64,
+    /// Its type as its client sent it (`general-purpose`, `Explore`); None when not sent.
+    pub agent_type: Option<String>,
+    pub started_at: DateTime<Utc>,
+    pub last_seen_at: DateTime<Utc>,
+    /// When it stopped (SubagentStop, or its session's end); None while it works.
+    pub stopped_at: Option<DateTime<Utc>>,
+    /// The last tool it called, as "Write /repo/src/app.rs".
+    pub last_tool: Option<String>,
+    /// The files it holds, oldest first.
+    pub leases: Vec<SessionLease>,
 }
 
 /// What installing Baton's hooks for a coding agent did (the app's "Watch coding sessions in a

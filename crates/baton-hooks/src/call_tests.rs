@@ -322,3 +322,48 @@ fn a_patch_whose_folder_cannot_be_told_follows_the_unchecked_rule_and_says_so() 
         refused.stderr
     );
 }
+
+#[test]
+fn a_subagent_is_refused_its_siblings_file_and_a_stop_naming_none_lets_the_client_go_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = dir.path().join("repo");
+    std::fs::create_dir_all(repo.join(".git")).unwrap();
+    std::fs::write(repo.join(".git/HEAD"), "ref: refs/heads/main\n").unwrap();
+    let db = dir.path().join("baton.sqlite3");
+    let call = |payload: Value| {
+        let mut payload = payload;
+        payload["session_id"] = json!("aaaa1111");
+        payload["cwd"] = json!(repo);
+        let enforce = options(HookClient::ClaudeCode, PermitMode::Enforce);
+        hook(db.clone(), &enforce, &mut payload.to_string().as_bytes())
+    };
+    let write = |agent: &str| {
+        json!({"hook_event_name": "PreToolUse", "agent_id": agent,
+               "agent_type": "general-purpose", "tool_name": "Write",
+               "tool_input": {"file_path": "src/app.rs", "content": agent}})
+    };
+    assert_eq!(call(write("a1")).exit_code, 0);
+    let refused = call(write("b2"));
+    assert_eq!(refused.exit_code, 2, "{refused:?}");
+    assert!(
+        refused
+            .stderr
+            .contains("the subagent \"repo·aaaa1111 › general-purpose #1\""),
+        "{}",
+        refused.stderr
+    );
+    // A stop naming no subagent, or one of the wrong kind: nothing recorded, the client goes on.
+    for junk in [
+        json!({"hook_event_name": "SubagentStop"}),
+        json!({"hook_event_name": "SubagentStop", "agent_id": 7}),
+    ] {
+        let reply = call(junk);
+        assert_eq!(reply.exit_code, 1, "{reply:?}");
+        assert!(reply.stderr.contains("nothing was recorded"), "{reply:?}");
+    }
+    // The first one's stop lets the second through.
+    let stop = json!({"hook_event_name": "SubagentStop", "agent_id": "a1",
+                      "agent_type": "general-purpose"});
+    assert_eq!(call(stop).exit_code, 0);
+    assert_eq!(call(write("b2")).exit_code, 0);
+}

@@ -60,6 +60,7 @@ fn read_row(row: &Row<'_>) -> Result<AgentRow> {
         task_counts: Default::default(),
         a2a: None,
         session: None,
+        subagent: None,
     })
 }
 
@@ -221,9 +222,15 @@ impl Store {
         self.agent(id)
     }
 
-    /// Removes an agent and everything it reported (tasks, events, usage, pending deliveries).
+    /// Removes an agent and everything it reported (tasks, events, usage, pending deliveries);
+    /// a coding session's subagents (agents of their own) go with it.
     pub fn remove_agent(&mut self, id: i64) -> Result<()> {
         let tx = self.write_tx()?;
+        tx.execute(
+            "DELETE FROM agents WHERE id IN
+                (SELECT agent_id FROM subagents WHERE session_agent_id = ?1)",
+            params![id],
+        )?;
         let removed = tx.execute("DELETE FROM agents WHERE id = ?1", params![id])?;
         if removed == 0 {
             return Err(StoreError::AgentNotFound(id));
@@ -282,6 +289,7 @@ impl Store {
             agent.task_counts = counts.remove(&agent.config.id).unwrap_or_default();
             agent.a2a = self.a2a_summary(&agent.config)?;
             agent.session = self.session_summary(&agent.config)?;
+            agent.subagent = self.subagent_summary(&agent.config)?;
         }
         Ok(out)
     }
@@ -299,6 +307,7 @@ impl Store {
         agent.task_counts = self.column_counts(Some(id))?;
         agent.a2a = self.a2a_summary(&agent.config)?;
         agent.session = self.session_summary(&agent.config)?;
+        agent.subagent = self.subagent_summary(&agent.config)?;
         Ok(agent)
     }
 

@@ -36,6 +36,7 @@ pub(crate) const ORDER: &[&str] = &[
     "api_budgets",
     "a2a_cards",
     "sessions",
+    "subagents",
     "leases",
     "lease_exemptions",
     "parallel_edits",

@@ -106,6 +106,8 @@ const MIGRATION_SLICE: &[M<'static>] = &[
     M::up(include_str!(
         "../migrations/sqlite/0029_task_reported_digest.sql"
     )),
+    // A session's subagents, each a worker of its own (issue 58).
+    M::up(include_str!("../migrations/sqlite/0030_subagents.sql")).foreign_key_check(),
 ];
 
 /// PostgreSQL's migrations: (the version it brings the store to, its SQL). The first is the
@@ -195,6 +197,11 @@ pub(crate) const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
     (
         29,
         include_str!("../migrations/postgres/0029_task_reported_digest.sql"),
+    ),
+    // A session's subagents, each a worker of its own (issue 58).
+    (
+        30,
+        include_str!("../migrations/postgres/0030_subagents.sql"),
     ),
 ];
 
@@ -455,7 +462,7 @@ mod tests {
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .unwrap();
         assert_eq!(version, LATEST_VERSION);
-        assert_eq!(LATEST_VERSION, 29);
+        assert_eq!(LATEST_VERSION, 30);
         let count = |sql: &str| -> i64 { conn.query_row(sql, [], |r| r.get(0)).unwrap() };
         assert_eq!(
             count("SELECT count(*) FROM agents WHERE name = 'Researcher' AND adapter = 'baton'"),

@@ -134,6 +134,26 @@ fn tool_answer(n: usize, tool: &str, input: &Value, tokens: Option<[u64; 4]>) ->
     sse(&events)
 }
 
+/// A text answer numbered `n` (unique per stand-in), no usage.
+pub(super) fn sse_text(n: usize, text: &str) -> Response {
+    text_answer(n, text, None)
+}
+
+/// An answer numbered `n` (unique per stand-in) calling each of `calls` (tool, input), one
+/// block each, no usage.
+pub(super) fn sse_tool_uses(n: usize, calls: &[(&str, Value)]) -> Response {
+    let mut events = vec![message_start(n, None)];
+    for (i, (tool, input)) in calls.iter().enumerate() {
+        events.extend([
+            json!({"type": "content_block_start", "index": i, "content_block": {"type": "tool_use", "id": format!("toolu_standin_{n}_{i}"), "name": tool, "input": {}}}),
+            json!({"type": "content_block_delta", "index": i, "delta": {"type": "input_json_delta", "partial_json": input.to_string()}}),
+            json!({"type": "content_block_stop", "index": i}),
+        ]);
+    }
+    events.extend(ending("tool_use", None));
+    sse(&events)
+}
+
 async fn messages(State(script): State<Arc<Script>>, Json(body): Json<Value>) -> Response {
     let session = session_of(&body);
     let results = tool_results(&body);

@@ -15,9 +15,11 @@ mod conversations;
 mod gemini;
 mod messages;
 mod responses;
+mod subagents;
 
 pub use chat::{ChatStandIn, ChatTools, COPILOT_MODEL};
 pub use conversations::{tokens_of, Conversations, Seen};
 pub use gemini::{GeminiStandIn, GEMINI_MODEL};
 pub use messages::{ModelStandIn, CLAUDE_MODEL};
 pub use responses::{ResponsesStandIn, WindowClimb, CODEX_MODEL};
+pub use subagents::{SubagentStandIn, SUBAGENTS};

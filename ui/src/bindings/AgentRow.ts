@@ -5,6 +5,7 @@ import type { AgentHealth } from "./AgentHealth";
 import type { AgentState } from "./AgentState";
 import type { ColumnCounts } from "./ColumnCounts";
 import type { SessionSummary } from "./SessionSummary";
+import type { SubagentSummary } from "./SubagentSummary";
 
 /**
  * One row of the Agents view: configuration, what the agent says about itself, and health.
@@ -21,4 +22,9 @@ a2a: A2aSummary | null,
 /**
  * For a coding session: where it works, what it was asked, the files it holds.
  */
-session: SessionSummary | null, };
+session: SessionSummary | null, 
+/**
+ * For a subagent of a coding session: its session, type, what it does, the files it
+ * holds (the Agents view lists it under its session).
+ */
+subagent?: SubagentSummary | null, };

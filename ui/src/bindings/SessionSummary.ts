@@ -2,6 +2,7 @@
 import type { BaseDrift } from "./BaseDrift";
 import type { SessionLease } from "./SessionLease";
 import type { SessionUsage } from "./SessionUsage";
+import type { SubagentSummary } from "./SubagentSummary";
 
 /**
  * A coding session heard through its hooks, as the Agents view shows it.
@@ -64,4 +65,9 @@ base_line: string | null,
 /**
  * Its tokens and their cost, from what its client records (None: nothing read yet).
  */
-usage?: SessionUsage | null, };
+usage?: SessionUsage | null, 
+/**
+ * Its subagents (Claude Code's `agent_id`s), in the order they started: each a worker of
+ * its own.
+ */
+subagents: Array<SubagentSummary>, };

@@ -66,3 +66,42 @@ describe("a coding session's card", () => {
     for (const card of polled) expect(card.dataset.branch).toBeUndefined();
   });
 });
+
+describe("a coding session's card with subagents at work", () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ["Date"], now: RECORDED_AT });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it("says how many work, on its unfinished cards only", () => {
+    const at = new Date(RECORDED_AT).toISOString();
+    const sub = (n: number, stopped: string | null) => ({
+      agent_id: 900 + n,
+      name: `shop·coupons › general-purpose #${n}`,
+      session_agent_id: 0,
+      agent_type: "general-purpose",
+      started_at: at,
+      last_seen_at: at,
+      stopped_at: stopped,
+      last_tool: null,
+      leases: [],
+    });
+    const agents = recorded<AgentRow[]>("list_agents").map((row) =>
+      row.config.name === "shop·coupons" && row.session
+        ? { ...row, session: { ...row.session, subagents: [sub(1, null), sub(2, null), sub(3, null), sub(4, at)] } }
+        : row,
+    );
+    const board = upsertCards(emptyBoard, recorded<TaskCard[]>("list_tasks", { agentId: null }));
+    render(<BoardView board={board} agents={agents} escalations={null} subscribe={noEvents} />);
+    const cards = screen.getAllByTestId("task-card").filter((c) => c.getAttribute("aria-label")?.includes(", shop·coupons,"));
+    const open = cards.filter((c) => c.dataset.column !== "done" && c.dataset.column !== "failed");
+    expect(open.length).toBeGreaterThan(0);
+    for (const card of open) expect(within(card).getByTestId("card-subagents").textContent).toBe("3 subagents working");
+    for (const card of cards.filter((c) => !open.includes(c))) expect(within(card).queryByTestId("card-subagents")).toBeNull();
+    // Another session's cards say nothing of subagents.
+    const others = screen.getAllByTestId("task-card").filter((c) => c.getAttribute("aria-label")?.includes(", shop·checkout,"));
+    for (const card of others) expect(within(card).queryByTestId("card-subagents")).toBeNull();
+  });
+});

@@ -267,6 +267,8 @@ const TaskCardView = memo(function TaskCardView({
   const now = useNow();
   const age = ageText(card.column, card.state_since, now);
   const overlap = session?.overlaps[0];
+  // Its subagents at work are said on the session's unfinished cards.
+  const working = card.column !== "done" && card.column !== "failed";
   return (
     <div
       role="button"
@@ -312,6 +314,11 @@ const TaskCardView = memo(function TaskCardView({
               {overlapText(overlap)}
               {session.overlaps.length > 1 ? ` (+${session.overlaps.length - 1})` : null}
             </button>
+          ) : null}
+          {session.subagents && working ? (
+            <span className="card-subagents muted" data-testid="card-subagents">
+              {session.subagents}
+            </span>
           ) : null}
         </div>
       ) : null}

@@ -33,11 +33,13 @@ function Harness({
   e,
   onDecide,
   sessions,
+  subagents,
   branches,
 }: {
   e: Escalation;
   onDecide: (a: EscalationAction, note: string | null) => void;
   sessions?: ReadonlySet<number>;
+  subagents?: ReadonlySet<number>;
   branches?: ReadonlyMap<number, string | null>;
 }) {
   const [note, setNote] = useState("");
@@ -49,6 +51,7 @@ function Harness({
       escalation={e}
       names={NAMES}
       sessions={sessions}
+      subagents={subagents}
       branches={branches}
       now={now}
       busy={false}
@@ -89,6 +92,23 @@ describe("The note", () => {
     await user.type(screen.getByLabelText("Note (optional)"), "go");
     expect(screen.getByRole("button", { name: "Approve" })).toBeInTheDocument();
     expect(screen.queryByRole("button", { name: "Send answer" })).not.toBeInTheDocument();
+  });
+});
+
+describe("Stop one subagent", () => {
+  it("is offered for each subagent of a file collision, not for a session", async () => {
+    const user = userEvent.setup();
+    const onDecide = vi.fn();
+    const collision = escalation(4, Date.now(), 30 * MIN, {
+      kind: "write_collision",
+      resource: "repo://github.com/acme/shop/src/app.rs",
+      agents: [1, 2, 3],
+    });
+    render(<Harness e={collision} onDecide={onDecide} sessions={new Set([1, 2, 3])} subagents={new Set([2, 3])} />);
+    const stops = screen.getAllByTestId("escalation-action").filter((b) => b.dataset.action === "stop_touching");
+    expect(stops.map((b) => b.textContent)).toEqual(["Stop Editor", "Stop Publisher"]);
+    await user.click(stops[0]!);
+    expect(onDecide).toHaveBeenCalledWith({ action: "stop_touching", agent_id: 2 }, null);
   });
 });
 

@@ -30,8 +30,10 @@ export const DISMISS_NEEDS_REASON = "Dismissing needs a reason: say why this is 
 export interface EscalationShown {
   escalation: Escalation;
   names: ReadonlyMap<number, string>;
-  /** The agents that are coding sessions (heard through their hooks). */
+  /** The agents that are coding sessions (heard through their hooks), subagents included. */
   sessions?: ReadonlySet<number>;
+  /** The agents that are subagents of a coding session (a worker of its own). */
+  subagents?: ReadonlySet<number>;
   /** Each coding session's branch (null: not in a repository, or not known). */
   branches?: ReadonlyMap<number, string | null>;
   now: number;
@@ -57,6 +59,7 @@ export function EscalationActions({
   escalation: e,
   names,
   sessions = NO_SESSIONS,
+  subagents = NO_SESSIONS,
   branches = NO_BRANCHES,
   now,
   busy,
@@ -286,6 +289,19 @@ export function EscalationActions({
                 "data-agent-id": String(agentId),
               })}
               onClick={() => onDecide({ action: "grant_lease", agent_id: agentId }, noteOrNull)}
+            />
+          );
+        })}
+        {(deadlocked ? [] : sessionsToGrant.filter((id) => subagents.has(id))).map((agentId) => {
+          const name = nameOf(names, agentId);
+          return (
+            <button
+              key={`stop-${agentId}`}
+              {...button("stop_touching", `Stop ${name}`, `The subagent ${name} stops: its leases end and its next write is refused, your note as the reason; its session's other subagents go on`, {
+                "data-agent": name,
+                "data-agent-id": String(agentId),
+              })}
+              onClick={() => onDecide({ action: "stop_touching", agent_id: agentId }, noteOrNull)}
             />
           );
         })}

@@ -47,6 +47,7 @@ export function EscalationDetail({
   escalation: e,
   names,
   sessions,
+  subagents,
   branches,
   now,
   subscribe,
@@ -196,7 +197,7 @@ export function EscalationDetail({
 
       <GroupResources key={`group-${e.id}`} escalation={e} agentCount={e.agents.length} />
 
-      <EscalationActions key={`actions-${e.id}`} escalation={e} names={names} sessions={sessions} branches={branches} now={now} {...decision} />
+      <EscalationActions key={`actions-${e.id}`} escalation={e} names={names} sessions={sessions} subagents={subagents} branches={branches} now={now} {...decision} />
 
       {limitedApi ? (
         <UsageEvidence

@@ -70,6 +70,7 @@ export function EscalationQueue({
     () => new Set((agents ?? []).filter((a) => a.config.adapter === "session").map((a) => a.config.id)),
     [agents],
   );
+  const subagents = useMemo(() => new Set((agents ?? []).filter((a) => a.subagent).map((a) => a.config.id)), [agents]);
   const branches = useMemo(
     () => new Map((agents ?? []).flatMap((a) => (a.session ? [[a.config.id, a.session.branch] as const] : []))),
     [agents],
@@ -198,6 +199,7 @@ export function EscalationQueue({
         escalation={escalation}
         names={names}
         sessions={sessions}
+        subagents={subagents}
         branches={branches}
         now={now}
         subscribe={subscribe}

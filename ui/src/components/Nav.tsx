@@ -43,7 +43,7 @@ export function Nav({
   onOpenStore?: () => void;
 }) {
   // Coding sessions are heard, not polled: counted apart from the agents' health.
-  const polled = agents?.filter((a) => !a.session) ?? [];
+  const polled = agents?.filter((a) => !a.session && !a.subagent) ?? [];
   const sessions = (agents?.length ?? 0) - polled.length;
   const up = polled.filter((a) => a.health.reachability === "up").length;
   const down = polled.filter((a) => a.health.reachability === "down").length;

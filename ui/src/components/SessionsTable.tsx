@@ -18,6 +18,7 @@ import {
 import { formatUsd } from "../lib/costs";
 import { agoText } from "../lib/time";
 import { TodayCostCell } from "./AgentPipelineCells";
+import { SessionSubagents } from "./SessionSubagents";
 import { TableHead } from "./TableHead";
 
 const NO_COSTS: ReadonlyMap<number, AgentCost> = new Map();
@@ -197,6 +198,7 @@ function SessionRow({
             {session.base_line}
           </div>
         ) : null}
+        <SessionSubagents session={session} now={now} />
       </td>
       <td>
         {session.leases.length === 0 ? (

@@ -24,6 +24,7 @@ import {
   type Buckets,
   type Hit,
 } from "../lib/fleetTimelineMarks";
+import { subagentLabel } from "../lib/sessions";
 import { parseTime } from "../lib/time";
 
 /** Width of the names column, in px. */
@@ -248,10 +249,14 @@ const LaneRow = memo(function LaneRow({
       data-agent-id={row.config.id}
       data-mode={marks?.mode ?? "pending"}
     >
-      <div className="ft-name" title={row.session ? `${name} (coding session)` : name}>
-        <span className={`dot dot--${row.session ? "unknown" : row.health.reachability}`} aria-hidden="true" />
-        <span className="ft-name-text">{name}</span>
+      <div
+        className={`ft-name${row.subagent ? " ft-name--subagent" : ""}`}
+        title={row.session ? `${name} (coding session)` : row.subagent ? `${name} (subagent)` : name}
+      >
+        <span className={`dot dot--${row.session || row.subagent ? "unknown" : row.health.reachability}`} aria-hidden="true" />
+        <span className="ft-name-text">{row.subagent ? `› ${subagentLabel(name)}` : name}</span>
         {row.session ? <span className="tag">session</span> : null}
+        {row.subagent ? <span className="tag">subagent</span> : null}
         {lane && lane.total > 0 ? <span className="ft-total">{lane.total.toLocaleString()}</span> : null}
       </div>
       <svg

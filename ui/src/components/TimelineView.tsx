@@ -14,6 +14,7 @@ import { replayAt } from "../lib/backend";
 import { cardKey } from "../lib/board";
 import { lanesToFetch, momentLabel, scrubStep, stepCursor, timeToX } from "../lib/fleetTimeline";
 import { maxBucket, synthesizeCard, type Axis, type Hit } from "../lib/fleetTimelineMarks";
+import { subagentsUnderSessions } from "../lib/sessions";
 import { parseTime } from "../lib/time";
 import { isTyping } from "../lib/typing";
 import type { ChangeListener } from "../lib/useBatonData";
@@ -50,7 +51,8 @@ export function TimelineView({
 
   const rows = useMemo(() => {
     const q = filter.trim().toLowerCase();
-    const sorted = sortAgents(agents);
+    // A session's subagents draw their lanes right under it.
+    const sorted = subagentsUnderSessions(sortAgents(agents));
     return q ? sorted.filter((a) => a.config.name.toLowerCase().includes(q)) : sorted;
   }, [agents, filter]);
   const ids = useMemo(() => rows.map((r) => r.config.id), [rows]);

@@ -216,7 +216,7 @@ const ESCALATION_VERBS: Record<string, string> = {
   allow_both_once: "Allowed both once on",
   cancel_task: "Cancelled a deadlocked task of",
   give_lease: "Gave a deadlocked file on",
-  stop_touching: "Told a branch to stop changing the files of",
+  stop_touching: "Told a branch (or a subagent) to stop changing the files of",
   hand_to_branch: "Handed to one branch the files of",
   let_both_go_on: "Let both branches go on with",
   pause_sessions: "Paused the sessions of",

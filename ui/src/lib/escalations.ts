@@ -70,7 +70,7 @@ const DONE: Record<string, string> = {
   allow_both_once: "Both allowed once",
   cancel_task: "Task cancelled",
   give_lease: "File given",
-  stop_touching: "Branch told to stop",
+  stop_touching: "Told to stop",
   hand_to_branch: "Files handed to a branch",
   let_both_go_on: "Both branches go on",
   pause_sessions: "Sessions paused",

@@ -60,6 +60,7 @@ describe("a session's card and its overlaps", () => {
     expect(byName("shop·coupons")).toEqual({
       branch: "feature-coupons",
       overlaps: [{ escalationId: item.id, otherBranches: ["main"], files: ["README.md", "src/cart.ts"] }],
+      subagents: null,
     });
     expect(overlapText(byName("shop·checkout").overlaps[0]!)).toBe("overlaps feature-coupons: 2 files");
     // Polled agents have no session card.

@@ -10,6 +10,7 @@ import type { Escalation } from "../bindings/Escalation";
 import type { LineRange } from "../bindings/LineRange";
 import type { MergeForecast } from "../bindings/MergeForecast";
 import { nameOf } from "./agents";
+import { subagentsWorkingText } from "./sessions";
 
 /** "line 3", "lines 2–5", "lines removed after line 4" (each side's own numbering). */
 export function rangeText(range: LineRange): string {
@@ -104,10 +105,12 @@ export function overlapText(overlap: Overlap): string {
   return `overlaps ${overlap.otherBranches.join(", ")}: ${n} ${n === 1 ? "file" : "files"}`;
 }
 
-/** What a coding session's card on the Board shows of it: its branch and its overlaps. */
+/** What a coding session's card on the Board shows of it: its branch, its overlaps, its subagents at work. */
 export interface CardSession {
   branch: string | null;
   overlaps: Overlap[];
+  /** "3 subagents working", or null when none works. */
+  subagents: string | null;
 }
 
 /** Each coding session's branch and open parallel edits, by agent id (polled agents have none). */
@@ -116,7 +119,11 @@ export function cardSessions(agents: readonly AgentRow[], escalations: readonly 
   const cards = new Map<number, CardSession>();
   for (const row of agents) {
     if (!row.session) continue;
-    cards.set(row.config.id, { branch: row.session.branch, overlaps: overlaps.get(row.config.id) ?? [] });
+    cards.set(row.config.id, {
+      branch: row.session.branch,
+      overlaps: overlaps.get(row.config.id) ?? [],
+      subagents: subagentsWorkingText(row.session),
+    });
   }
   return cards;
 }

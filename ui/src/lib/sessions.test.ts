@@ -12,6 +12,8 @@ import {
   SESSION_ARCHIVE_MS,
   SESSION_IDLE_MS,
   splitAgentRows,
+  subagentLabel,
+  subagentsUnderSessions,
 } from "./sessions";
 
 const NOW = Date.parse("2026-11-23T12:00:00Z");
@@ -141,5 +143,29 @@ describe("sessions grouped by repository", () => {
     expect(leasePath(lease, "/w/shop-wt/a", "github.com/acme/shop")).toBe("src/app.rs");
     // Another repository's file stays whole.
     expect(leasePath(lease, "/w/tools", "root:abc")).toBe("repo://github.com/acme/shop/src/app.rs");
+  });
+});
+
+describe("subagents on the timeline", () => {
+  const sub = (id: number, of: number) =>
+    agentRow(id, `s${of} › general-purpose #${id}`, {
+      subagent: {
+        agent_id: id,
+        name: `s${of} › general-purpose #${id}`,
+        session_agent_id: of,
+        agent_type: "general-purpose",
+        started_at: "2026-11-28T10:00:00Z",
+        last_seen_at: "2026-11-28T10:00:00Z",
+        stopped_at: null,
+        last_tool: null,
+        leases: [],
+      },
+    });
+
+  it("draw their lanes right under their session; one whose session is not drawn stays", () => {
+    const rows = [sub(11, 2), agentRow(1, "polled"), agentRow(2, "s2"), sub(12, 2), agentRow(3, "s3"), sub(13, 9)];
+    expect(subagentsUnderSessions(rows).map((r) => r.config.id)).toEqual([1, 2, 11, 12, 3, 13]);
+    expect(subagentLabel("shop·4f1c2a9e › general-purpose #2")).toBe("general-purpose #2");
+    expect(subagentLabel("polled")).toBe("polled");
   });
 });

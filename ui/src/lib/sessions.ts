@@ -32,7 +32,10 @@ export function sessionPhase(session: SessionSummary, now: number): SessionPhase
   return "live";
 }
 
-/** The Agents view's groups: polled agents, sessions to show (live first), archived sessions. */
+/**
+ * The Agents view's groups: polled agents, sessions to show (live first), archived sessions. A
+ * session's subagents are no rows of their own: their session's row lists them.
+ */
 export function splitAgentRows(
   rows: readonly AgentRow[],
   now: number,
@@ -41,6 +44,8 @@ export function splitAgentRows(
   const sessions: AgentRow[] = [];
   const archived: AgentRow[] = [];
   for (const row of rows) {
+    // A subagent is listed under its session's row.
+    if (row.subagent) continue;
     if (!row.session) polled.push(row);
     else if (sessionPhase(row.session, now) === "archived") archived.push(row);
     else sessions.push(row);
@@ -163,4 +168,37 @@ export function groupSessions(rows: readonly AgentRow[]): RepositoryGroup[] {
     worktree.rows.push(row);
   }
   return [...groups.values()];
+}
+
+/** "3 subagents working", or null when none works: what a session's row says of its subagents. */
+export function subagentsWorkingText(session: SessionSummary): string | null {
+  const working = (session.subagents ?? []).filter((s) => !s.stopped_at).length;
+  if (working === 0) return null;
+  return `${working} subagent${working === 1 ? "" : "s"} working`;
+}
+
+/** A subagent as its session's row lists it: its name past its session's ("general-purpose #2"). */
+export function subagentLabel(name: string): string {
+  const at = name.lastIndexOf(" › ");
+  return at < 0 ? name : name.slice(at + 3);
+}
+
+/**
+ * `rows` in their order, each subagent moved right under its session (the timeline draws its lane
+ * there); a subagent whose session is not among `rows` stays where it was.
+ */
+export function subagentsUnderSessions(rows: readonly AgentRow[]): AgentRow[] {
+  const present = new Set(rows.map((r) => r.config.id));
+  const under = new Map<number, AgentRow[]>();
+  for (const row of rows) {
+    const of = row.subagent?.session_agent_id;
+    if (of !== undefined && present.has(of)) under.set(of, [...(under.get(of) ?? []), row]);
+  }
+  const out: AgentRow[] = [];
+  for (const row of rows) {
+    const of = row.subagent?.session_agent_id;
+    if (of !== undefined && present.has(of)) continue;
+    out.push(row, ...(under.get(row.config.id) ?? []));
+  }
+  return out;
 }

@@ -99,6 +99,7 @@ export function sessionSummary(extra: Partial<SessionSummary> = {}): SessionSumm
     leases: [],
     base: null,
     base_line: null,
+    subagents: [],
     ...extra,
   };
 }

@@ -188,6 +188,7 @@ mod tests {
             remote_detail: None,
             task_counts: counts,
             a2a: None,
+            subagent: None,
             session: None,
         }
     }

@@ -162,9 +162,9 @@ fn codex_hooks_are_installed_trusted_and_removed_leaving_the_persons_own() {
         )),
         "{config}"
     );
-    // One trust record per handler of Baton's (six events); the person's hook is not trusted
+    // One trust record per handler of Baton's (eight events); the person's hook is not trusted
     // by Baton on their behalf.
-    assert_eq!(config.matches("trusted_hash").count(), 6, "{config}");
+    assert_eq!(config.matches("trusted_hash").count(), 8, "{config}");
     assert!(!config.contains(":stop:0:0\""), "{config}");
     let status = hooks(&["hooks", "status", "codex", "--project", repo_arg]);
     assert!(

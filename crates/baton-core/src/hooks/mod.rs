@@ -15,6 +15,7 @@ mod permit;
 mod reply;
 mod repository;
 mod shell;
+mod subagent;
 
 pub use drift::BaseDrift;
 pub use effect::{file_resource, runs_in_shell, tool_effect, ToolEffect};
@@ -46,6 +47,10 @@ pub use repository::{
     root_commit_identity,
 };
 pub use shell::{absolute, patch_paths, shell_patches, ShellPatches};
+pub use subagent::{
+    is_task_notification, subagent_name, subagent_type_label, subagents_working, SubagentRef,
+    MAX_TYPE_CHARS, UNTYPED_SUBAGENT,
+};
 
 #[cfg(test)]
 mod tests;

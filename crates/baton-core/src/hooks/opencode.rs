@@ -75,6 +75,8 @@ pub(super) fn plugin_call(object: &Map<String, Value>) -> Result<HookCall, HookP
         // the session's finished responses over with its next call instead.
         transcript_path: None,
         usage_message,
+        subagent: None,
+        running_subagents: Vec::new(),
         event,
     })
 }

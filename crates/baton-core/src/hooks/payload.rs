@@ -12,6 +12,8 @@
 use serde_json::{json, Map, Value};
 use thiserror::Error;
 
+use super::subagent::SubagentRef;
+
 /// The largest payload a hook reads. A `Write` of a large file carries the whole content.
 pub const MAX_PAYLOAD_BYTES: usize = 16 * 1024 * 1024;
 
@@ -91,7 +93,11 @@ pub enum HookEvent {
     /// The turn ended (Copilot: `agentStop`).
     Stop,
     SessionEnd,
-    /// An event Baton records by name only (SubagentStart, PreCompact, …).
+    /// A subagent of the session started (the call's [`HookCall::subagent`] names it).
+    SubagentStart,
+    /// A subagent of the session finished (the call's [`HookCall::subagent`] names it).
+    SubagentStop,
+    /// An event Baton records by name only (PreCompact, …).
     Other(String),
 }
 
@@ -107,6 +113,8 @@ impl HookEvent {
             HookEvent::Notification { .. } => "Notification",
             HookEvent::Stop => "Stop",
             HookEvent::SessionEnd => "SessionEnd",
+            HookEvent::SubagentStart => "SubagentStart",
+            HookEvent::SubagentStop => "SubagentStop",
             HookEvent::Other(name) => name,
         }
     }
@@ -127,6 +135,13 @@ pub struct HookCall {
     /// hooks each finished response instead of a file (OpenCode's `message.updated`): where
     /// Baton reads its usage.
     pub usage_message: Option<String>,
+    /// The subagent the call comes from (Claude Code's `agent_id`, `agent_type`); None: the
+    /// session's main thread.
+    pub subagent: Option<SubagentRef>,
+    /// The subagents the client says are running (Claude Code's `background_tasks` of type
+    /// `subagent`, status `running`, on its Stop): a Stop may come before their starts are
+    /// heard.
+    pub running_subagents: Vec<SubagentRef>,
     pub event: HookEvent,
 }
 
@@ -143,6 +158,8 @@ pub enum HookPayloadError {
     NotAnObject,
     #[error("the hook payload names no event (hook_event_name)")]
     NoEvent,
+    #[error("the hook payload's {event} names no subagent (agent_id)")]
+    NoSubagent { event: &'static str },
     #[error("the hook payload's `{field}` should be {expected}")]
     WrongType {
         field: &'static str,
@@ -215,14 +232,34 @@ pub(super) fn claude_shaped_call(
         },
         "Stop" => HookEvent::Stop,
         "SessionEnd" => HookEvent::SessionEnd,
+        "SubagentStart" => HookEvent::SubagentStart,
+        "SubagentStop" => HookEvent::SubagentStop,
         _ => HookEvent::Other(name.clone()),
     };
+    let subagent = fields.subagent()?;
+    if subagent.is_none() {
+        match &event {
+            HookEvent::SubagentStart => {
+                return Err(HookPayloadError::NoSubagent {
+                    event: "SubagentStart",
+                })
+            }
+            HookEvent::SubagentStop => {
+                return Err(HookPayloadError::NoSubagent {
+                    event: "SubagentStop",
+                })
+            }
+            _ => {}
+        }
+    }
     Ok(HookCall {
         client,
         session_id: session_id.filter(|id| !id.trim().is_empty()),
         cwd: cwd.filter(|cwd| !cwd.is_empty()),
         transcript_path: transcript_path.filter(|path| !path.is_empty()),
         usage_message: None,
+        subagent,
+        running_subagents: fields.running_subagents()?,
         event,
     })
 }
@@ -262,6 +299,55 @@ impl Fields<'_> {
                 expected: "text",
             }),
         }
+    }
+
+    /// The subagent a call comes from: `agent_id` (blank or absent: the main thread, whose
+    /// calls may carry `agent_type` alone when the session was started with `--agent`).
+    fn subagent(&self) -> Result<Option<SubagentRef>, HookPayloadError> {
+        let Some(id) = self
+            .text(&["agent_id"], "agent_id")?
+            .map(|id| id.trim().to_owned())
+            .filter(|id| !id.is_empty())
+        else {
+            return Ok(None);
+        };
+        let agent_type = self
+            .text(&["agent_type"], "agent_type")?
+            .filter(|kind| !kind.trim().is_empty());
+        Ok(Some(SubagentRef { id, agent_type }))
+    }
+
+    /// The running subagents of `background_tasks` (other tasks, and entries without an id,
+    /// are passed by).
+    fn running_subagents(&self) -> Result<Vec<SubagentRef>, HookPayloadError> {
+        let tasks = match self.0.get("background_tasks") {
+            None | Some(Value::Null) => return Ok(Vec::new()),
+            Some(Value::Array(tasks)) => tasks,
+            Some(_) => {
+                return Err(HookPayloadError::WrongType {
+                    field: "background_tasks",
+                    expected: "a list",
+                })
+            }
+        };
+        let text = |task: &Value, key: &str| {
+            task.get(key)
+                .and_then(Value::as_str)
+                .map(str::trim)
+                .filter(|t| !t.is_empty())
+                .map(str::to_owned)
+        };
+        Ok(tasks
+            .iter()
+            .filter(|task| text(task, "type").as_deref() == Some("subagent"))
+            .filter(|task| text(task, "status").as_deref() == Some("running"))
+            .filter_map(|task| {
+                Some(SubagentRef {
+                    id: text(task, "id")?,
+                    agent_type: text(task, "agent_type"),
+                })
+            })
+            .collect())
     }
 
     fn tool(&self) -> Result<ToolCall, HookPayloadError> {

@@ -52,6 +52,9 @@ pub struct Lease {
     /// The machine the holder works on, when the writer should hear it (another machine than
     /// its own); None otherwise.
     pub host: Option<String>,
+    /// Whether the holder is a subagent of a session (its hold ends when it stops, not with
+    /// its session's turn).
+    pub by_subagent: bool,
     pub since: DateTime<Utc>,
     pub last_write_at: DateTime<Utc>,
 }
@@ -92,6 +95,8 @@ pub enum PermitConflict {
         holder: String,
         /// The holder's machine, when it is another than the writer's ([`Lease::host`]).
         host: Option<String>,
+        /// Whether the holder is a subagent ([`Lease::by_subagent`]).
+        by_subagent: bool,
         since: DateTime<Utc>,
     },
 }
@@ -196,6 +201,7 @@ pub fn permit(
             .map(|lease| PermitConflict::Lease {
                 holder: lease.holder.clone(),
                 host: lease.host.clone(),
+                by_subagent: lease.by_subagent,
                 since: lease.since,
             }),
     };
@@ -223,17 +229,25 @@ pub fn deny_reason(
         PermitConflict::Lease {
             holder,
             host,
+            by_subagent,
             since,
-        } => format!(
-            "Baton refused this write: the session \"{holder}\"{} is working on {path} (it has \
-             held the file since {} UTC, {} ago; the hold ends when its turn ends, or after \
-             {} without writing the file).",
-            host.as_deref()
-                .map_or(String::new(), |host| format!(" on the machine {host}")),
-            since.format("%H:%M"),
-            ago(now - *since),
-            ago(lease_time)
-        ),
+        } => {
+            let (who, ends) = if *by_subagent {
+                ("subagent", "it stops")
+            } else {
+                ("session", "its turn ends")
+            };
+            format!(
+                "Baton refused this write: the {who} \"{holder}\"{} is working on {path} (it \
+                 has held the file since {} UTC, {} ago; the hold ends when {ends}, or after {} \
+                 without writing the file).",
+                host.as_deref()
+                    .map_or(String::new(), |host| format!(" on the machine {host}")),
+                since.format("%H:%M"),
+                ago(now - *since),
+                ago(lease_time)
+            )
+        }
     };
     format!(
         "{why} Do not write this file now, and do not work around it through the shell. \

@@ -42,8 +42,9 @@ pub(super) const ASK_TIMEOUT_SECONDS: u64 = crate::call::ASK_SECONDS as u64 + 15
 
 pub(super) const QUICK: u64 = HOOK_TIMEOUT_SECONDS;
 
-/// Claude Code's events Baton listens to, with the tools each matches (None: every call).
-const CLAUDE_EVENTS: [EventSpec; 8] = [
+/// Claude Code's events Baton listens to, with the tools each matches (None: every call). A
+/// subagent's calls come through the same events, naming it; its start and stop bracket it.
+const CLAUDE_EVENTS: [EventSpec; 10] = [
     ("SessionStart", None, QUICK),
     ("UserPromptSubmit", None, QUICK),
     (
@@ -59,18 +60,23 @@ const CLAUDE_EVENTS: [EventSpec; 8] = [
     ),
     ("Notification", None, QUICK),
     ("Stop", None, QUICK),
+    ("SubagentStart", None, QUICK),
+    ("SubagentStop", None, QUICK),
     ("SessionEnd", None, QUICK),
 ];
 
 /// Codex's events (it has no SessionEnd). Every tool: Codex edits files with `apply_patch`, as
-/// a tool of its own or inside a shell command.
-const CODEX_EVENTS: [EventSpec; 6] = [
+/// a tool of its own or inside a shell command. Its subagents' start and stop are Claude Code's
+/// (0.169.0's hook schemas: `agent_id`, `agent_type`, on its tool calls too).
+const CODEX_EVENTS: [EventSpec; 8] = [
     ("SessionStart", None, QUICK),
     ("UserPromptSubmit", None, QUICK),
     ("PreToolUse", Some("*"), QUICK),
     ("PermissionRequest", Some("*"), ASK_TIMEOUT_SECONDS),
     ("PostToolUse", Some("*"), QUICK),
     ("Stop", None, QUICK),
+    ("SubagentStart", None, QUICK),
+    ("SubagentStop", None, QUICK),
 ];
 
 /// Where the hooks go.

@@ -21,7 +21,9 @@ use crate::error::{Result, StoreError};
 use crate::escalations::{escalation_in, expire_in};
 use crate::rules::check_who;
 use crate::sessions::choices::parallel_choice_in;
+use crate::sessions::stop_subagent_in;
 use crate::Store;
+use baton_core::detect::FindingKind;
 
 /// What [`Store::decide_escalation`] stored.
 #[derive(Debug, Clone, PartialEq)]
@@ -128,8 +130,18 @@ impl Store {
             let sentence = give_lease_in(&tx, &escalation, *agent_id, resource, now)?;
             detail["lease"] = json!(sentence);
         }
+        // One subagent told to stop (an item other than a parallel edit): its siblings go on.
+        let stops_subagent = matches!(action, EscalationAction::StopTouching { .. })
+            && escalation.kind != FindingKind::ParallelEdit;
+        if let (true, EscalationAction::StopTouching { agent_id }) = (stops_subagent, action) {
+            let sentence = stop_subagent_in(&tx, &escalation, *agent_id, who, note.as_deref())?;
+            detail["stopped"] = json!(sentence);
+        }
         // A parallel edit: the files' choice, kept once the decision has its number.
-        let parallel = parallel_choice_in(&tx, &escalation, action)?;
+        let parallel = match stops_subagent {
+            true => None,
+            false => parallel_choice_in(&tx, &escalation, action)?,
+        };
         if let Some(choice) = &parallel {
             detail["parallel"] = json!(choice.sentence);
         }

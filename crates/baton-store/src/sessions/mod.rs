@@ -15,25 +15,26 @@ mod parallel;
 mod permit_reads;
 pub(crate) mod permits;
 mod record;
+mod subagent_stop;
+mod subagents;
 mod summary;
 mod turns;
+mod worker;
 
 pub use asks::{PermissionDecided, WATCHER_FRESH};
 pub use drift::BranchSession;
 pub use edits::{MergeCheck, PairCheck, ParallelEdit};
-pub(crate) use record::SessionRow;
 pub use record::{
     HookRecord, ParallelMeet, PermitClash, PermitSettings, SessionRef, DEFAULT_LEASE_MINUTES,
 };
+pub(crate) use subagent_stop::stop_subagent_in;
 
 use crate::changes::{self, ChangeKind};
-use crate::db::{params, Db};
+use crate::db::params;
 use baton_core::detect::Finding;
 use baton_core::hooks::{
-    runs_in_shell, tool_effect, HookAnswer, HookCall, HookClient, HookEvent, PermitVerdict,
-    ToolEffect,
+    is_task_notification, tool_effect, HookAnswer, HookCall, HookEvent, PermitVerdict, ToolEffect,
 };
-use baton_core::protocol::EventKind;
 use baton_core::task::TaskState;
 use chrono::{DateTime, Utc};
 
@@ -43,32 +44,10 @@ use crate::error::Result;
 use crate::Store;
 use asks::{ask_finding, record_ask, someone_watches};
 use permit_reads::PermitReads;
-use permits::{ask_permit, clash_finding, release_leases};
-use turns::{end_turn, note_tool, push_event, session_row, set_turn_state, turn_title};
-
-/// A `write` or `read` event per file; a write also renews the writer's lease on it.
-fn record_files(
-    tx: &Db,
-    session: &SessionRef,
-    row: &SessionRow,
-    kind: EventKind,
-    paths: Vec<String>,
-    now: DateTime<Utc>,
-    record: &mut HookRecord,
-) -> Result<()> {
-    for path in paths {
-        let resource = session.resource(&path);
-        push_event(tx, row, kind, Some(resource.clone()), None, now, record)?;
-        if kind == EventKind::Write {
-            tx.execute_later(
-                "UPDATE leases SET last_write_at = ?3 WHERE resource = ?1 AND holder = ?2",
-                params![resource, row.agent_id, ts(now)],
-            )?;
-            changes::record(tx, ChangeKind::Leases, 0, "")?;
-        }
-    }
-    Ok(())
-}
+use permits::{clash_finding, release_leases};
+use subagents::{end_subagents, main_thread_works, note_running, turn_waits};
+use turns::{end_turn, note_tool, session_row, set_turn_state, turn_title};
+use worker::WorkerCall;
 
 impl Store {
     /// Records one hook call of `session` at `now` and answers it.
@@ -128,101 +107,120 @@ impl Store {
             .filter(|(until, _)| *until > now)
             .map(|(_, reason)| reason.clone());
         let mut ask: Option<(String, u64)> = None;
-        match &call.event {
-            HookEvent::PreToolUse(tool) if paused.is_some() => {
-                note_tool(&tx, row.agent_id, tool, cwd)?;
-                record.answer = HookAnswer::Deny(paused.unwrap_or_default());
-            }
-            HookEvent::UserPromptSubmit { prompt } => {
-                if row.turn_open {
-                    end_turn(&tx, &row, TaskState::Completed, now, &mut record)?;
+        // A subagent's call is its own (its leases, permits, events); the session's main
+        // thread's below.
+        if let Some(sub) = &call.subagent {
+            let worker = WorkerCall {
+                tx: &tx,
+                session,
+                row: &row,
+                settings: &settings,
+                now,
+            };
+            ask = worker.subagent_call(sub, call, writes, reads.as_ref(), paused, &mut record)?;
+        } else {
+            match &call.event {
+                HookEvent::UserPromptSubmit { prompt } if is_task_notification(prompt) => {
+                    // A background subagent's end handed to the main thread: its turn goes on
+                    // (again, when it had ended), no new one.
+                    main_thread_works(&tx, row.agent_id)?;
+                    if !row.turn_open {
+                        row.turn_open = true;
+                        tx.execute(
+                            "UPDATE sessions SET turn_open = 1 WHERE agent_id = ?1",
+                            params![row.agent_id],
+                        )?;
+                    }
+                    set_turn_state(&tx, &row, TaskState::Working, None, now, &mut record)?;
                 }
-                row.turns += 1;
-                row.turn_open = true;
-                let title = turn_title(prompt);
-                tx.execute(
+                HookEvent::PreToolUse(tool) if paused.is_some() => {
+                    note_tool(&tx, row.agent_id, tool, cwd)?;
+                    record.answer = HookAnswer::Deny(paused.unwrap_or_default());
+                }
+                HookEvent::UserPromptSubmit { prompt } => {
+                    if row.turn_open {
+                        end_turn(&tx, &row, TaskState::Completed, now, &mut record)?;
+                    }
+                    main_thread_works(&tx, row.agent_id)?;
+                    row.turns += 1;
+                    row.turn_open = true;
+                    let title = turn_title(prompt);
+                    tx.execute(
                     "UPDATE sessions SET turns = ?2, turn_open = 1, prompt = ?3 WHERE agent_id = ?1",
                     params![row.agent_id, row.turns, title],
                 )?;
-                set_turn_state(&tx, &row, TaskState::Working, None, now, &mut record)?;
-            }
-            HookEvent::PreToolUse(tool) => {
-                note_tool(&tx, row.agent_id, tool, cwd)?;
-                let paths = writes;
-                if let Some(reads) = reads.as_ref().filter(|_| !paths.is_empty()) {
-                    ask_permit(
-                        &tx,
+                    set_turn_state(&tx, &row, TaskState::Working, None, now, &mut record)?;
+                }
+                HookEvent::PreToolUse(tool) => {
+                    note_tool(&tx, row.agent_id, tool, cwd)?;
+                    let call = WorkerCall {
+                        tx: &tx,
                         session,
-                        &row,
-                        &paths,
-                        reads,
-                        &settings,
+                        row: &row,
+                        settings: &settings,
                         now,
-                        &mut record,
-                    )?;
-                    // Codex sends no PostToolUse for a patch run through the shell: its write
-                    // is recorded when it is let through.
-                    let let_through = !matches!(record.answer, HookAnswer::Deny(_));
-                    if session.client == HookClient::Codex && runs_in_shell(tool) && let_through {
-                        record_files(
+                    };
+                    call.before_tool(tool, writes, reads.as_ref(), &mut record)?;
+                }
+                HookEvent::PostToolUse(tool) => {
+                    note_tool(&tx, row.agent_id, tool, cwd)?;
+                    let call = WorkerCall {
+                        tx: &tx,
+                        session,
+                        row: &row,
+                        settings: &settings,
+                        now,
+                    };
+                    call.after_tool(tool, &mut record)?;
+                }
+                HookEvent::PermissionRequest(tool) => {
+                    let what = note_tool(&tx, row.agent_id, tool, cwd)?;
+                    if settings.ask_person && someone_watches(&tx, now)? {
+                        let seq = record_ask(&tx, &row, &what, now, &mut record)?;
+                        ask = Some((what, seq));
+                    }
+                }
+                HookEvent::Notification { kind, message } => {
+                    let waits =
+                        matches!(kind.as_deref(), Some("permission_prompt" | "idle_prompt"));
+                    if waits && row.turn_open {
+                        let detail = message.clone().or_else(|| kind.clone());
+                        set_turn_state(
                             &tx,
-                            session,
                             &row,
-                            EventKind::Write,
-                            paths,
+                            TaskState::InputRequired,
+                            detail,
                             now,
                             &mut record,
                         )?;
                     }
                 }
-            }
-            HookEvent::PostToolUse(tool) => {
-                note_tool(&tx, row.agent_id, tool, cwd)?;
-                let (kind, paths) = match tool_effect(tool, cwd) {
-                    ToolEffect::Writes(paths) => (EventKind::Write, paths),
-                    ToolEffect::Reads(paths) => (EventKind::Read, paths),
-                    _ => (EventKind::Read, Vec::new()),
-                };
-                record_files(&tx, session, &row, kind, paths, now, &mut record)?;
-            }
-            HookEvent::PermissionRequest(tool) => {
-                let what = note_tool(&tx, row.agent_id, tool, cwd)?;
-                if settings.ask_person && someone_watches(&tx, now)? {
-                    let seq = record_ask(&tx, &row, &what, now, &mut record)?;
-                    ask = Some((what, seq));
+                HookEvent::Stop => {
+                    // With subagents working, the turn waits for them (their leases stay theirs).
+                    let running = &call.running_subagents;
+                    note_running(&tx, session, &row, running, now, &mut record)?;
+                    if row.turn_open && !turn_waits(&tx, &row, now, &mut record)? {
+                        end_turn(&tx, &row, TaskState::Completed, now, &mut record)?;
+                    }
+                    release_leases(&tx, row.agent_id)?;
                 }
-            }
-            HookEvent::Notification { kind, message } => {
-                let waits = matches!(kind.as_deref(), Some("permission_prompt" | "idle_prompt"));
-                if waits && row.turn_open {
-                    let detail = message.clone().or_else(|| kind.clone());
-                    set_turn_state(
-                        &tx,
-                        &row,
-                        TaskState::InputRequired,
-                        detail,
-                        now,
-                        &mut record,
+                HookEvent::SessionEnd => {
+                    end_subagents(&tx, &row, now, &mut record)?;
+                    if row.turn_open {
+                        end_turn(&tx, &row, TaskState::Completed, now, &mut record)?;
+                    }
+                    release_leases(&tx, row.agent_id)?;
+                    tx.execute(
+                        "UPDATE sessions SET ended_at = ?2 WHERE agent_id = ?1",
+                        params![row.agent_id, ts(now)],
                     )?;
                 }
+                // A start or stop naming no subagent is refused when the payload is read.
+                HookEvent::SessionStart
+                | HookEvent::SubagentStart
+                | HookEvent::SubagentStop
+                | HookEvent::Other(_) => {}
             }
-            HookEvent::Stop => {
-                if row.turn_open {
-                    end_turn(&tx, &row, TaskState::Completed, now, &mut record)?;
-                }
-                release_leases(&tx, row.agent_id)?;
-            }
-            HookEvent::SessionEnd => {
-                if row.turn_open {
-                    end_turn(&tx, &row, TaskState::Completed, now, &mut record)?;
-                }
-                release_leases(&tx, row.agent_id)?;
-                tx.execute(
-                    "UPDATE sessions SET ended_at = ?2 WHERE agent_id = ?1",
-                    params![row.agent_id, ts(now)],
-                )?;
-            }
-            HookEvent::SessionStart | HookEvent::Other(_) => {}
         }
         tx.commit()?;
         let findings: Vec<Finding> = record

@@ -10,20 +10,23 @@ use crate::db::Row;
 use crate::error::Result;
 use crate::rules::{all_rules_sql, read_rule};
 
-/// The leases on one file, their holders' names and machines: its rows are read by
-/// [`read_lease`].
-const LEASES_ON: &str = "SELECT l.resource, l.branch, a.name, l.since, l.last_write_at, s.host
+/// What a lease's rows are read from ([`read_lease`]): the lease, its holder, and the holder's
+/// session (a subagent's is its parent's, whose machine it works on).
+pub(crate) const LEASE_ROWS: &str = "SELECT l.resource, l.branch, a.name, l.since,
+            l.last_write_at, s.host, sa.agent_id IS NOT NULL
        FROM leases l JOIN agents a ON a.id = l.holder
-       LEFT JOIN sessions s ON s.agent_id = l.holder
-      WHERE l.resource = ?1 ORDER BY l.since, l.branch";
+       LEFT JOIN subagents sa ON sa.agent_id = l.holder
+       LEFT JOIN sessions s ON s.agent_id = coalesce(sa.session_agent_id, l.holder)";
 
-/// A lease from `resource, branch, holder's name, since, last_write_at, holder's machine`.
+/// A lease from `resource, branch, holder's name, since, last_write_at, holder's machine,
+/// whether the holder is a subagent` ([`LEASE_ROWS`]).
 pub(super) fn read_lease(row: &Row<'_>) -> Result<Lease> {
     Ok(Lease {
         resource: row.get(0)?,
         branch: named_branch(row.get(1)?),
         holder: row.get(2)?,
         host: row.get(5)?,
+        by_subagent: row.get(6)?,
         since: parse_ts(&row.get::<String>(3)?)?,
         last_write_at: parse_ts(&row.get::<String>(4)?)?,
     })
@@ -57,7 +60,9 @@ impl PermitReads {
         let mut sql = vec![all_rules_sql()];
         let mut values = vec![Vec::new()];
         for resource in &self.resources {
-            sql.push(LEASES_ON.to_owned());
+            sql.push(format!(
+                "{LEASE_ROWS} WHERE l.resource = ?1 ORDER BY l.since, l.branch"
+            ));
             values.push(vec![resource.clone()]);
         }
         (sql, values)

@@ -13,7 +13,7 @@ use baton_core::rules::{MapLease, RuleKind};
 use chrono::{DateTime, Duration, Utc};
 
 use super::parallel::{last_write, meet_other_branches};
-use super::permit_reads::{named_branch, read_lease, PermitReads};
+use super::permit_reads::{named_branch, read_lease, PermitReads, LEASE_ROWS};
 use super::record::{HookRecord, PermitClash, PermitSettings, SessionRef, SessionRow};
 use crate::agents::agent_id_by_name;
 use crate::codec::{parse_adapter, parse_ts, ts};
@@ -23,12 +23,11 @@ use crate::Store;
 impl Store {
     /// Live leases (at `now`, for `lease_time`), oldest first.
     pub fn leases(&self, now: DateTime<Utc>, lease_time: Duration) -> Result<Vec<Lease>> {
-        let stmt_sql = "SELECT l.resource, l.branch, a.name, l.since, l.last_write_at, s.host
-               FROM leases l JOIN agents a ON a.id = l.holder
-               LEFT JOIN sessions s ON s.agent_id = l.holder
-              WHERE l.last_write_at > ?1 ORDER BY l.since, l.resource, l.branch";
+        let stmt_sql = format!(
+            "{LEASE_ROWS} WHERE l.last_write_at > ?1 ORDER BY l.since, l.resource, l.branch"
+        );
         self.db
-            .query_map(stmt_sql, params![ts(now - lease_time)], read_lease)
+            .query_map(&stmt_sql, params![ts(now - lease_time)], read_lease)
     }
 }
 
@@ -139,11 +138,14 @@ pub(super) fn ask_permit(
     Ok(())
 }
 
-/// The branch session `agent_id` is on (None: no branch, or no session).
+/// The branch session `agent_id` is on (a subagent: its session's; None: no branch, or no
+/// session).
 pub(crate) fn session_branch(tx: &Db, agent_id: i64) -> Result<Option<String>> {
     Ok(tx
         .query_opt(
-            "SELECT branch FROM sessions WHERE agent_id = ?1",
+            "SELECT s.branch FROM sessions s
+              WHERE s.agent_id = coalesce(
+                    (SELECT sa.session_agent_id FROM subagents sa WHERE sa.agent_id = ?1), ?1)",
             params![agent_id],
             |row| row.get::<Option<String>>(0),
         )?
@@ -221,6 +223,7 @@ pub(super) fn clash_finding(record: &HookRecord, clash: &PermitClash) -> Finding
             holder,
             host,
             since,
+            ..
         } => {
             // On two machines, each is named (on one, neither).
             let on = |host: Option<&str>| host.map_or(String::new(), |h| format!(" on {h}"));

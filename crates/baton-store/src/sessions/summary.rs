@@ -7,7 +7,7 @@ use crate::error::Result;
 use crate::Store;
 use baton_core::agent::{AdapterKind, AgentConfig};
 use baton_core::hooks::{repository_label, HookClient};
-use baton_core::views::{SessionLease, SessionSummary};
+use baton_core::views::{SessionLease, SessionSummary, SubagentSummary};
 
 impl Store {
     /// The session part of an agent's row, for a coding session.
@@ -41,12 +41,14 @@ impl Store {
                 base: None,
                 base_line: None,
                 usage: None,
+                subagents: Vec::new(),
             })
         })?
         else {
             return Ok(None);
         };
         summary.leases = self.leases_of(agent.id)?;
+        summary.subagents = self.subagents_of(agent.id)?;
         if let Some(client) = HookClient::parse(&summary.client) {
             summary.usage = self.session_usage(agent.id, client, chrono::Utc::now())?;
         }
@@ -56,6 +58,46 @@ impl Store {
             .as_ref()
             .map(|drift| drift.sentence(summary.branch.as_deref().unwrap_or("this branch")));
         Ok(Some(summary))
+    }
+
+    /// The subagent part of an agent's row, for a subagent of a coding session.
+    pub(crate) fn subagent_summary(&self, agent: &AgentConfig) -> Result<Option<SubagentSummary>> {
+        if agent.adapter != AdapterKind::Session {
+            return Ok(None);
+        }
+        let found = self.subagents_where("sa.agent_id = ?1", agent.id)?;
+        Ok(found.into_iter().next())
+    }
+
+    /// The subagents of session `session_agent_id`, in the order they started.
+    fn subagents_of(&self, session_agent_id: i64) -> Result<Vec<SubagentSummary>> {
+        self.subagents_where("sa.session_agent_id = ?1", session_agent_id)
+    }
+
+    fn subagents_where(&self, condition: &str, id: i64) -> Result<Vec<SubagentSummary>> {
+        let stmt_sql = format!(
+            "SELECT sa.agent_id, a.name, sa.session_agent_id, sa.agent_type, sa.started_at,
+                    sa.last_seen_at, sa.stopped_at, sa.last_tool
+               FROM subagents sa JOIN agents a ON a.id = sa.agent_id
+              WHERE {condition} ORDER BY sa.started_at, sa.agent_id"
+        );
+        let mut found = self.db.query_map(&stmt_sql, params![id], |row| {
+            Ok(SubagentSummary {
+                agent_id: row.get(0)?,
+                name: row.get(1)?,
+                session_agent_id: row.get(2)?,
+                agent_type: row.get(3)?,
+                started_at: parse_ts(&row.get::<String>(4)?)?,
+                last_seen_at: parse_ts(&row.get::<String>(5)?)?,
+                stopped_at: parse_opt_ts(row.get(6)?)?,
+                last_tool: row.get(7)?,
+                leases: Vec::new(),
+            })
+        })?;
+        for sub in &mut found {
+            sub.leases = self.leases_of(sub.agent_id)?;
+        }
+        Ok(found)
     }
 
     fn leases_of(&self, agent_id: i64) -> Result<Vec<SessionLease>> {

@@ -37,6 +37,8 @@ mod scale;
 mod session_clients;
 mod session_views;
 mod sessions;
+mod subagent_choices;
+mod subagents;
 pub(crate) mod support;
 mod tasks_stored;
 mod texts;

@@ -2,4 +2,5 @@ mod payload;
 mod permit;
 mod repository;
 mod shell;
+mod subagents;
 mod two_more_clients;

@@ -16,6 +16,7 @@ fn lease(holder: &str, since: u32, last: u32) -> Lease {
         branch: None,
         holder: holder.into(),
         host: None,
+        by_subagent: false,
         since: at(since),
         last_write_at: at(last),
     }
@@ -31,6 +32,7 @@ fn a_live_lease_of_another_session_stands_in_the_way_as_the_mode_says() {
     let held = Some(PermitConflict::Lease {
         holder: "repo·a1".into(),
         host: None,
+        by_subagent: false,
         since: at(1),
     });
     assert_eq!(
@@ -131,6 +133,7 @@ fn the_reason_names_the_file_the_holder_since_when_and_both_ways_on() {
         &PermitConflict::Lease {
             holder: "repo·a1".into(),
             host: None,
+            by_subagent: false,
             since: at(1),
         },
         Duration::seconds(DEFAULT_LEASE_SECONDS),
@@ -143,6 +146,7 @@ fn the_reason_names_the_file_the_holder_since_when_and_both_ways_on() {
         &PermitConflict::Lease {
             holder: "repo·a1".into(),
             host: Some("laptop-a".into()),
+            by_subagent: false,
             since: at(1),
         },
         Duration::seconds(DEFAULT_LEASE_SECONDS),
@@ -345,5 +349,44 @@ fn a_clash_outcome_is_refused_only_when_the_write_is_denied() {
     assert_eq!(
         ClashOutcome::AllowedWithWarning.to_string(),
         "allowed (warn)"
+    );
+}
+
+#[test]
+fn two_subagents_of_one_session_are_two_writers_and_the_reason_names_the_holding_one() {
+    let file = "file:///repo/src/app.rs";
+    let none = CompiledRules::default();
+    let ten = Duration::seconds(DEFAULT_LEASE_SECONDS);
+    let first = "repo·4f1c2a9e › general-purpose #1";
+    let second = "repo·4f1c2a9e › general-purpose #2";
+    let mut held = lease(first, 1, 1);
+    held.by_subagent = true;
+    let leases = [held];
+    let ask = |who: &str, mode| permit(who, file, &none, &leases, mode, ten, at(2));
+    let refused = ask(second, PermitMode::Enforce);
+    assert_eq!(refused.verdict, PermitVerdict::Deny);
+    let Some(conflict) = refused.conflict else {
+        panic!("no conflict")
+    };
+    assert_eq!(conflict.holder(), first);
+    assert_eq!(
+        ask(second, PermitMode::Warn).verdict,
+        PermitVerdict::AllowAndEscalate
+    );
+    // The session's main thread is a writer of its own too; the holder itself goes on.
+    assert_eq!(
+        ask("repo·4f1c2a9e", PermitMode::Enforce).verdict,
+        PermitVerdict::Deny
+    );
+    assert_eq!(
+        ask(first, PermitMode::Enforce).verdict,
+        PermitVerdict::Allow
+    );
+    let reason = deny_reason("/repo/src/app.rs", &conflict, ten, at(2));
+    assert!(
+        reason.contains(&format!(
+            "the subagent \"{first}\" is working on /repo/src/app.rs"
+        )) && reason.contains("the hold ends when it stops, or after 10 min"),
+        "{reason}"
     );
 }
