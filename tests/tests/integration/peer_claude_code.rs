@@ -22,7 +22,6 @@ use baton_tests::peers::{claude_print, SessionPlace};
 use tokio::process::Command;
 
 /// Two background subagents of one session writing one file (issue 58).
-#[path = "peer_claude_code/subagents.rs"]
 mod subagents;
 
 /// `claude -p "[session NAME] …"` in `repo`, isolated (its own HOME), against the stand-in.
