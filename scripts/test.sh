@@ -72,27 +72,46 @@ stop_shared_pg() {
   rm -rf "$BATON_TEST_PG_SHARED"
 }
 
-# Both passes at once: most tests wait on servers, agents and sleeps, and the two passes'
-# longest tests (the app's one at a time on SQLite; three watchers through 20 kills on
-# PostgreSQL) then overlap. The PostgreSQL pass's lines are marked `[postgres]`.
-both_stores() {
-  local pg_rc
-  pg_rc=$(mktemp)
+# After the build, the rest at once: most tests wait on servers, agents and sleeps (the two
+# passes' longest: the app's tests one at a time on SQLite, three watchers through 20 kills on
+# PostgreSQL), so the UI's checks and the doc tests take the core they leave. Each part's lines
+# carry its name (`[postgres]`, `[ui]`, `[doc]`; the SQLite pass's none); each part's result and
+# time come at the end.
+parts_dir=""
+part() {
+  local name=$1; shift
   (
     set +e
-    BATON_TEST_STORE=postgres "${NEXTEST[@]}" --profile postgres -E "$ON_POSTGRES" 2>&1 \
-      | sed -u 's/^/[postgres] /'
-    echo "${PIPESTATUS[0]}" >"$pg_rc"
+    local t=$SECONDS
+    if [ "$name" = sqlite ]; then
+      "$@" 2>&1
+    else
+      "$@" 2>&1 | sed -u "s/^/[$name] /"
+    fi
+    local rc=${PIPESTATUS[0]}
+    echo "$rc $((SECONDS - t))" >"$parts_dir/$name"
   ) &
-  local pg=$!
-  local sqlite=0
-  "${NEXTEST[@]}" || sqlite=$?
-  wait "$pg" || true
-  local postgres
-  postgres=$(cat "$pg_rc")
-  rm -f "$pg_rc"
-  echo "SQLite pass exit $sqlite, PostgreSQL pass exit $postgres"
-  [ "$sqlite" = 0 ] && [ "$postgres" = 0 ]
+}
+ui_checks() {
+  npm --prefix ui run --silent typecheck && npm --prefix ui run --silent lint \
+    && npm --prefix ui test --silent
+}
+all_at_once() {
+  parts_dir=$(mktemp -d)
+  part sqlite "${NEXTEST[@]}"
+  part postgres env BATON_TEST_STORE=postgres "${NEXTEST[@]}" --profile postgres -E "$ON_POSTGRES"
+  part ui ui_checks
+  part doc cargo test --workspace --doc --locked
+  wait
+  local failed=0 name rc secs
+  for name in sqlite postgres ui doc; do
+    read -r rc secs <"$parts_dir/$name"
+    printf '%-9s %s (%ss)\n' "$name" "$([ "$rc" = 0 ] && echo ok || echo "FAILED (exit $rc)")" "$secs"
+    times+=("$(printf '%5ss    %s' "$secs" "$name")")
+    [ "$rc" = 0 ] || failed=1
+  done
+  rm -rf "$parts_dir"
+  return $failed
 }
 
 if ! command -v cargo-nextest >/dev/null && [ ! -x "$HOME/.cargo/bin/cargo-nextest" ]; then
@@ -100,9 +119,9 @@ if ! command -v cargo-nextest >/dev/null && [ ! -x "$HOME/.cargo/bin/cargo-nexte
   exit 1
 fi
 
-step "UI typecheck" npm --prefix ui run --silent typecheck
-step "UI lint" npm --prefix ui run --silent lint
-step "UI unit tests (Vitest)" npm --prefix ui test --silent
+if $quick; then
+  step "UI typecheck, lint and Vitest" ui_checks
+fi
 # The app's crate embeds ui/dist (clippy reads it too).
 step "UI build" npm --prefix ui run --silent build
 step "cargo fmt --check" cargo fmt --all -- --check
@@ -115,8 +134,7 @@ if $quick; then
   step "unit tests (nextest)" "${NEXTEST[@]}" --lib --bins
 else
   shared_pg
-  step "tests on SQLite and on PostgreSQL (nextest)" both_stores
-  step "doc tests" cargo test --workspace --doc --locked
+  step "tests on SQLite and PostgreSQL, the UI's checks, doc tests (at once)" all_at_once
 fi
 
 printf '\n\033[1;32mall checks passed in %ss\033[0m\n' $((SECONDS - start))
