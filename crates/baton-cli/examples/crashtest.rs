@@ -12,7 +12,8 @@
 //! sent. `since` is Baton's stored cursor, written in the same transaction as the events: an
 //! event at or below a `since` the agent has seen is *acknowledged*, and must survive any crash.
 //! Then, `--kills` times: `baton watch --config` (polling every 250 ms) is started on the store,
-//! killed with SIGKILL after a random 0–`--max-ms` ms, and the store is opened and checked:
+//! killed with SIGKILL after a random 0–`--max-ms` ms (every other kill counted from its first
+//! request, the rest from its start), and the store is opened and checked:
 //! `PRAGMA integrity_check`, acknowledged events all present, no `seq` twice, no gap, the stored
 //! cursor not behind what was acknowledged. Prints the figures; exit 1 when any check failed,
 //! 2 on a harness failure (`make test` runs 20 kills, `make bench` 1,000).
@@ -74,6 +75,8 @@ fn serve_agent(listener: TcpListener, batch: u64, agent: Arc<Agent>) {
 struct Agent {
     store: AtomicU64,
     acked: AtomicU64,
+    /// Requests for any store: a poller that has asked once is polling.
+    requests: AtomicU64,
 }
 
 impl Agent {
@@ -111,6 +114,7 @@ fn answer(mut stream: TcpStream, batch: u64, agent: &Agent) -> std::io::Result<(
         .and_then(|(_, rest)| rest.split('/').next()?.parse::<u64>().ok());
     if store == Some(agent.store.load(Ordering::SeqCst)) {
         agent.acked.fetch_max(since, Ordering::SeqCst);
+        agent.requests.fetch_add(1, Ordering::SeqCst);
     }
     let body = document(since, batch);
     write!(
@@ -290,6 +294,20 @@ fn run() -> Fallible<bool> {
             &dir.path().join("watch.out"),
             &dir.path().join("watch.err"),
         )?;
+        // Every other kill comes a random time after the watcher's first request, not after
+        // its start: a loaded machine may take longer than `--max-ms` to start a watcher, and
+        // the kills from the start alone would then never find one polling. The others still
+        // come at any moment from the start (opening the store, migrating, the first poll).
+        if kill % 2 == 0 {
+            let asked = agent.requests.load(Ordering::SeqCst);
+            let deadline = Instant::now() + Duration::from_secs(30);
+            while agent.requests.load(Ordering::SeqCst) == asked {
+                if Instant::now() > deadline {
+                    return Err(format!("kill {kill}: baton watch sent no request in 30 s"));
+                }
+                std::thread::sleep(Duration::from_millis(5));
+            }
+        }
         std::thread::sleep(Duration::from_millis(rng.below(max_ms)));
         proc.signal(libc::SIGKILL);
         proc.stop(Duration::from_secs(5));
