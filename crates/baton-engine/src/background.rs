@@ -14,6 +14,7 @@ use crate::feed::FeedFollow;
 use crate::relay::Relay;
 use crate::sessions::SessionWatch;
 use crate::shared::Shared;
+use crate::stats::RunTimes;
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex
@@ -35,7 +36,6 @@ async fn probe_store(shared: Arc<Shared>) {
     }
 }
 
-#[derive(Default)]
 pub(crate) struct Background {
     detector: Mutex<Option<Detector>>,
     relay: Mutex<Option<Relay>>,
@@ -47,6 +47,26 @@ pub(crate) struct Background {
     /// What the detectors keep between runs (their window of recent events, compiled schemas,
     /// SLA warnings given), shared by the loop and `detect_once`.
     detect_state: Arc<Mutex<LoopState>>,
+    /// How the detector runs went: the state's own figures, read without its lock (a run holds
+    /// that while it waits its turn to read the store; a caller of `stats()` waiting for it on a
+    /// runtime of one thread kept that turn from coming).
+    detect_times: Arc<Mutex<RunTimes>>,
+}
+
+impl Default for Background {
+    fn default() -> Background {
+        let state = LoopState::default();
+        let detect_times = Arc::clone(&state.times);
+        Background {
+            detector: Mutex::default(),
+            relay: Mutex::default(),
+            sessions: Mutex::default(),
+            feed: Mutex::default(),
+            probe: Mutex::default(),
+            detect_state: Arc::new(Mutex::new(state)),
+            detect_times,
+        }
+    }
 }
 
 impl Background {
@@ -126,9 +146,7 @@ impl Background {
 
     /// How the detector runs went so far.
     pub fn detector_stats(&self) -> crate::stats::DetectorStats {
-        let times = Arc::clone(&lock(&self.detect_state).times);
-        let summary = lock(&times).summary();
-        summary
+        lock(&self.detect_times).summary()
     }
 
     /// Tells the relay a decision was stored.

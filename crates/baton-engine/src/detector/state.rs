@@ -58,10 +58,9 @@ pub(crate) struct LoopState {
     pub(super) compact_more: bool,
     /// When the store's change feed was last pruned.
     pub(super) feed_pruned_at: Option<DateTime<Utc>>,
-    /// How long runs took: a lock of its own, which a reader of the figures (`baton watch
-    /// --stats`, a test) takes without waiting for a run (which holds the state's lock while it
-    /// waits its turn to read the store: on a runtime of one thread, the reader waiting for the
-    /// state would keep that turn from ever coming).
+    /// How long runs took, under a lock of its own that `Background` shares: a reader of the
+    /// figures (`baton watch --stats`, a test) never waits for a run (which holds this state's
+    /// lock while it waits its turn to read the store).
     pub(crate) times: Arc<Mutex<RunTimes>>,
 }
 
