@@ -231,11 +231,12 @@ impl ShareState {
         lock(&self.held).clone()
     }
 
-    fn current(&self) -> Option<Held> {
-        lock(&self.held)
-            .as_ref()
-            .filter(|h| Instant::now() < h.valid_until)
-            .cloned()
+    /// `read` of what this watcher holds now (None when its term ran out), under the lock: a
+    /// poll asks twice, and what is held names every agent, so it is read where it is, never
+    /// copied.
+    fn current<T>(&self, read: impl FnOnce(Option<&Held>) -> T) -> T {
+        let held = lock(&self.held);
+        read(held.as_ref().filter(|h| Instant::now() < h.valid_until))
     }
 
     /// May the engine poll agent `id` and store what it answers?
@@ -243,15 +244,15 @@ impl ShareState {
         if !self.is_sharing() {
             return Right::Alone;
         }
-        match self.current() {
-            Some(held) => match held.agents.get(&id) {
-                Some(epoch) => Right::Held(Fence {
-                    subject: agent_subject(id),
-                    watcher_id: held.watcher_id,
-                    epoch: *epoch,
-                }),
-                None => Right::NotHeld,
-            },
+        let held = self.current(|held| {
+            held.and_then(|h| h.agents.get(&id).map(|epoch| (h.watcher_id, *epoch)))
+        });
+        match held {
+            Some((watcher_id, epoch)) => Right::Held(Fence {
+                subject: agent_subject(id),
+                watcher_id,
+                epoch,
+            }),
             None => Right::NotHeld,
         }
     }
@@ -261,10 +262,7 @@ impl ShareState {
         if !self.is_sharing() {
             return (Right::Alone, None);
         }
-        match self
-            .current()
-            .and_then(|h| h.detectors.map(|d| (h.watcher_id, d)))
-        {
+        match self.current(|held| held.and_then(|h| h.detectors.map(|d| (h.watcher_id, d)))) {
             Some((watcher_id, (epoch, since))) => (
                 Right::Held(Fence {
                     subject: DETECTORS.to_owned(),
