@@ -201,6 +201,13 @@ pub struct EventRow {
     pub raw: serde_json::Value,
 }
 
+/// An agent's health as its latest poll left it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct AgentHealthNow {
+    pub agent_id: i64,
+    pub health: AgentHealth,
+}
+
 /// What changed in the store; published on the engine's bus and forwarded to the UI.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -215,8 +222,13 @@ pub enum ChangeEvent {
         /// one's poll: the counts then only say "some" (1) or "none" (0).
         elsewhere: bool,
     },
-    /// An agent's health changed (every poll updates it).
+    /// An agent's health changed: a poll that failed, stored something, or found the agent
+    /// back up.
     Health { agent_id: i64, health: AgentHealth },
+    /// The healths of quiet polls (the agent up, nothing new: only the times and latency
+    /// moved), published together when they are written, every couple of seconds, instead of
+    /// one event a poll.
+    Healths { healths: Vec<AgentHealthNow> },
     /// Agents were added, edited or removed.
     AgentsChanged,
     /// What an agent declares about itself changed (its status document's `agent.declares`):
@@ -249,6 +261,24 @@ pub enum ChangeEvent {
         unreachable_since: Option<DateTime<Utc>>,
         detail: Option<String>,
     },
+}
+
+impl ChangeEvent {
+    /// The health this event gives agent `agent_id`, if it gives one (`Health`, or its entry
+    /// in `Healths`).
+    pub fn health_of(&self, agent_id: i64) -> Option<&AgentHealth> {
+        match self {
+            ChangeEvent::Health {
+                agent_id: id,
+                health,
+            } if *id == agent_id => Some(health),
+            ChangeEvent::Healths { healths } => healths
+                .iter()
+                .find(|h| h.agent_id == agent_id)
+                .map(|h| &h.health),
+            _ => None,
+        }
+    }
 }
 
 /// Which database engine holds the store.

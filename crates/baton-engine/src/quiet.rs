@@ -1,13 +1,16 @@
 //! Quiet polls: an agent that answers as before (up, nothing new: no changed task, no new
 //! event, no usage, the same cursor and self-description) costs the store nothing on its own.
-//! Its new health (last success, latency) is published on the bus at once and kept here; the
-//! first quiet poll after [`FLUSH_EVERY`] writes every agent's kept health in one job. A poll
+//! Its new health (last success, latency) is kept here; the first quiet poll after
+//! [`FLUSH_EVERY`] writes every agent's kept health in one job and publishes them in one event
+//! (`ChangeEvent::Healths`: a thousand events a second woke every subscriber, the app's UI
+//! included, for times that moved by a second). A poll
 //! that changes anything, or fails, writes as before (and drops what is kept for its agent).
 //!
 //! With 1,000 agents serving a static status, that is one write a second or two instead of a
 //! thousand; `baton status` and the app's rows read a last success at most that much behind.
 
 use std::collections::HashMap;
+use std::sync::atomic::AtomicU64;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -20,6 +23,9 @@ pub(crate) const FLUSH_EVERY: Duration = Duration::from_secs(2);
 #[derive(Debug)]
 pub(crate) struct QuietHealth {
     inner: Mutex<Kept>,
+    /// Quiet polls whose answer was byte for byte the agent's last quiet one, so not read
+    /// (`Fetched::same_as_quiet`).
+    pub unread: AtomicU64,
 }
 
 #[derive(Debug)]
@@ -39,6 +45,7 @@ impl Default for QuietHealth {
                 pending: HashMap::new(),
                 flushed_at: Instant::now(),
             }),
+            unread: AtomicU64::new(0),
         }
     }
 }

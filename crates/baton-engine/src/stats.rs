@@ -129,6 +129,9 @@ pub struct EngineStats {
     pub first_polls: u64,
     pub first_polls_tasks_compared: u64,
     pub first_polls_read_alone: u64,
+    /// Quiet polls whose answer was byte for byte the agent's last quiet one: not parsed,
+    /// compared or written.
+    pub quiet_polls_unread: u64,
 }
 
 /// The pollers' first stored polls, counted (`EngineStats::first_polls`).
@@ -145,6 +148,7 @@ impl EngineStats {
         heartbeats: HeartbeatStats,
         writer: WriterStats,
         first_polls: FirstPollCounts,
+        quiet_polls_unread: u64,
     ) -> EngineStats {
         EngineStats {
             detector,
@@ -160,6 +164,7 @@ impl EngineStats {
             first_polls: first_polls.polls,
             first_polls_tasks_compared: first_polls.tasks_compared,
             first_polls_read_alone: first_polls.read_alone,
+            quiet_polls_unread,
         }
     }
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 
 import { agentRow, at, health } from "../test/fixtures";
-import { countsText, mergeAgentRows, patchHealth, sortAgents, totalTasks } from "./agents";
+import { countsText, mergeAgentRows, patchHealth, patchHealths, sortAgents, totalTasks } from "./agents";
 
 describe("agents helpers", () => {
   it("patchHealth replaces one row's health", () => {
@@ -11,6 +11,21 @@ describe("agents helpers", () => {
     expect(next[1]!.health).toBe(h);
     expect(next[0]).toBe(rows[0]);
     expect(patchHealth(rows, 9, h)).toBeNull();
+  });
+
+  it("patchHealths applies a flush of quiet polls' healths, or asks for a reload", () => {
+    const rows = [agentRow(1, "a"), agentRow(2, "b"), agentRow(3, "c")];
+    const h1 = health({ latency_ms: 11 });
+    const h3 = health({ latency_ms: 33 });
+    const next = patchHealths(rows, [
+      { agent_id: 3, health: h3 },
+      { agent_id: 1, health: h1 },
+    ])!;
+    expect(next[0]!.health).toBe(h1);
+    expect(next[1]).toBe(rows[1]);
+    expect(next[2]!.health).toBe(h3);
+    expect(patchHealths(rows, [{ agent_id: 9, health: h1 }])).toBeNull();
+    expect(patchHealths(rows, [])).toEqual(rows);
   });
 
   it("mergeAgentRows keeps a newer health than the listed one", () => {

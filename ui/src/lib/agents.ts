@@ -1,6 +1,7 @@
 // Helpers for the Agents view's rows.
 
 import type { AgentHealth } from "../bindings/AgentHealth";
+import type { AgentHealthNow } from "../bindings/AgentHealthNow";
 import type { AgentRow } from "../bindings/AgentRow";
 import type { ColumnCounts } from "../bindings/ColumnCounts";
 import { COLUMN_LABEL, COLUMNS } from "./board";
@@ -22,6 +23,22 @@ export function patchHealth(
   const next = rows.slice();
   next[i] = { ...rows[i]!, health };
   return next;
+}
+
+/**
+ * The rows with the healths of a quiet polls' flush (`healths` event) applied, or null when one
+ * of those agents is not in the list (the list is stale: reload it).
+ */
+export function patchHealths(rows: readonly AgentRow[], healths: readonly AgentHealthNow[]): AgentRow[] | null {
+  const byId = new Map(healths.map((h) => [h.agent_id, h.health]));
+  let found = 0;
+  const next = rows.map((row) => {
+    const health = byId.get(row.config.id);
+    if (health === undefined) return row;
+    found += 1;
+    return { ...row, health };
+  });
+  return found === byId.size ? next : null;
 }
 
 /**

@@ -7,7 +7,7 @@ import { useCallback, useEffect, useReducer, useRef, useState } from "react";
 import type { AgentRow } from "../bindings/AgentRow";
 import type { ChangeEvent } from "../bindings/ChangeEvent";
 import type { SecretsStatus } from "../bindings/SecretsStatus";
-import { mergeAgentRows, patchHealth } from "./agents";
+import { mergeAgentRows, patchHealth, patchHealths } from "./agents";
 import { listAgents, listTasks, onChange, secretsStatus, toBackendError } from "./backend";
 import { boardReducer, emptyBoard, type BoardState } from "./board";
 
@@ -132,6 +132,16 @@ export function useBatonData(): BatonData {
           const known = agentsRef.current?.some((r) => r.config.id === e.agent_id) ?? false;
           if (known) {
             setAgents((rows) => (rows ? (patchHealth(rows, e.agent_id, e.health) ?? rows) : rows));
+          } else {
+            void refreshAgents();
+          }
+          break;
+        }
+        case "healths": {
+          // The quiet polls' flush: every agent in it should be listed already.
+          const known = agentsRef.current !== null && patchHealths(agentsRef.current, e.healths) !== null;
+          if (known) {
+            setAgents((rows) => (rows ? (patchHealths(rows, e.healths) ?? rows) : rows));
           } else {
             void refreshAgents();
           }

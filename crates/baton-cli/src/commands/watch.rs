@@ -277,6 +277,8 @@ pub async fn watch(
                 Vec::new()
             }
             Ok(ChangeEvent::Watchers) => Vec::new(),
+            // Quiet polls: agents that were up and still are, nothing to say.
+            Ok(ChangeEvent::Healths { .. }) => Vec::new(),
             Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => Vec::new(),
             Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
         };

@@ -62,6 +62,10 @@ pub(crate) struct Before<'a> {
     /// not parsed again).
     pub known: Arc<KnownTasks>,
     pub kept: Kept,
+    /// The digest of the agent's last quiet answer, when this poll may be quiet as it was (no
+    /// write under way, the agent up): an adapter that gets the same bytes again need not
+    /// read them.
+    pub quiet: Option<crate::fetch::AnswerDigest>,
 }
 
 /// Something an adapter saw that Baton keeps besides the document, whether or not the poll

@@ -30,6 +30,7 @@ impl Adapter for BatonAdapter {
                     before.cursor,
                     before.token,
                     Some(&before.known),
+                    before.quiet,
                 )
                 .await
                 .into()
@@ -51,7 +52,9 @@ impl Adapter for BatonAdapter {
         token: Option<&'a str>,
     ) -> BoxFuture<'a, Result<ConnectionReport, FetchError>> {
         Box::pin(async move {
-            let fetched = fetcher.fetch_status(config, None, token, None).await?;
+            let fetched = fetcher
+                .fetch_status(config, None, token, None, None)
+                .await?;
             let doc = fetched.doc;
             let tasks = doc.tasks.len();
             Ok(ConnectionReport {

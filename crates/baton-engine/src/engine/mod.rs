@@ -236,6 +236,11 @@ impl Engine {
             self.inner.shared.sharing.heartbeat_stats(),
             self.inner.shared.store.writer_stats(),
             self.inner.shared.first_polls.counts(),
+            self.inner
+                .shared
+                .quiet
+                .unread
+                .load(std::sync::atomic::Ordering::Relaxed),
         )
     }
 

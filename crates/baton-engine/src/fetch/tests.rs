@@ -119,3 +119,19 @@ fn bodies_must_be_utf8_json() {
     with_bom.extend_from_slice(doc);
     assert_eq!(parse_body(&with_bom).unwrap().agent.id, "a");
 }
+
+#[test]
+fn an_answers_digest_tells_the_same_bytes_from_any_change() {
+    use super::AnswerDigest;
+    let doc = br#"{"protocol":"baton/1","agent":{"id":"a"},"cursor":"7"}"#;
+    let copy = doc.to_vec();
+    assert_eq!(AnswerDigest::of(doc), AnswerDigest::of(&copy));
+    let mut changed = doc.to_vec();
+    changed[doc.len() - 3] = b'8';
+    assert_ne!(AnswerDigest::of(doc), AnswerDigest::of(&changed));
+    assert_ne!(
+        AnswerDigest::of(doc),
+        AnswerDigest::of(&doc[..doc.len() - 1])
+    );
+    assert_ne!(AnswerDigest::of(b""), AnswerDigest::of(b" "));
+}

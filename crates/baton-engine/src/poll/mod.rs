@@ -15,7 +15,7 @@ use crate::quiet::was_steady;
 use crate::shared::Shared;
 use crate::watch_share::Right;
 use baton_core::agent::AgentHealth;
-use baton_core::views::ChangeEvent;
+use baton_core::views::{AgentHealthNow, ChangeEvent};
 use in_flight::InFlight;
 use outcome::Landed;
 use store::{store, Pending};
@@ -82,6 +82,14 @@ pub(crate) async fn poll(
                 Err(outcome) => return Some(outcome),
             },
         };
+        // With nothing under way and the agent up, the same answer as its last quiet poll's is
+        // a quiet poll again, taken here without reading it (`quiet_answer`).
+        let quiet = match &start {
+            Some((_, health)) if was_steady(health) => {
+                *agent.quiet_answer.lock().unwrap_or_else(|p| p.into_inner())
+            }
+            _ => None,
+        };
         // The pause the agent asked for (`Retry-After` on an error answer).
         let mut pause_ms = None;
         let (fetched, notes) = match &agent.token_error {
@@ -96,6 +104,7 @@ pub(crate) async fn poll(
                     cursor: fetch_cursor.as_deref(),
                     known: agent.known_tasks(),
                     kept,
+                    quiet,
                 };
                 let observed = tokio::select! {
                     observed = adapter.poll(&shared.fetcher, before) => observed,
@@ -108,6 +117,22 @@ pub(crate) async fn poll(
                 (fetched, observed.notes)
             }
         };
+        // (Only `fetch_status` answers "the same", and only when asked with a digest, which
+        // needs `start`; the adapter that calls it has no notes.)
+        if let (Ok(same), Some((cursor, health))) = (&fetched, &start) {
+            if same.same_as_quiet {
+                debug_assert!(
+                    notes.is_empty(),
+                    "an adapter with notes read the same answer"
+                );
+                shared
+                    .quiet
+                    .unread
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let (cursor, health) = (cursor.clone(), health.clone());
+                return Some(quiet_poll(shared, agent, cursor, health, same.latency_ms).await);
+            }
+        }
         let fetch = Fetch {
             fetched,
             notes,
@@ -180,6 +205,8 @@ async fn finish(shared: &Arc<Shared>, agent: &Arc<AgentRuntime>, fetch: Fetch) -
     } = fetch;
     let id = agent.config.id;
     let landed_before = start.is_none();
+    // Kept again below when this poll is quiet too.
+    *agent.quiet_answer.lock().unwrap_or_else(|p| p.into_inner()) = None;
     let (cursor, health) = match start {
         Some(last) => last,
         // The writes before it left the cursor and health they stored.
@@ -232,6 +259,7 @@ async fn finish(shared: &Arc<Shared>, agent: &Arc<AgentRuntime>, fetch: Fetch) -
             && quiet.doc.usage.is_empty()
             && cursor.as_deref() == Some(quiet.doc.cursor.as_str());
         if nothing_new && was_steady(&health) {
+            *agent.quiet_answer.lock().unwrap_or_else(|p| p.into_inner()) = quiet.answer;
             let outcome = quiet_poll(shared, agent, cursor, health, quiet.latency_ms).await;
             return Landed {
                 outcome,
@@ -317,7 +345,8 @@ async fn read_start(
     }
 }
 
-/// A poll with nothing new: its health waits for the next flush of quiet polls' healths.
+/// A poll with nothing new: its health waits for the next flush of quiet polls' healths, and
+/// is published with them (`ChangeEvent::Healths`).
 async fn quiet_poll(
     shared: &Shared,
     agent: &AgentRuntime,
@@ -327,17 +356,21 @@ async fn quiet_poll(
 ) -> PollOutcome {
     let id = agent.config.id;
     let health = health.succeeded(Utc::now(), latency_ms);
-    if let Some(due) = shared.quiet.keep(id, health.clone()) {
-        if let Err(err) = shared.write_healths(due).await {
-            tracing::warn!(error = %err, "cannot store the agents' health");
-        }
-    }
     *agent.last.lock().unwrap_or_else(|p| p.into_inner()) = Some((cursor, health.clone()));
     tracing::debug!(latency_ms = health.latency_ms, "poll ok, nothing new");
-    shared.bus.publish(ChangeEvent::Health {
-        agent_id: id,
-        health: health.clone(),
-    });
+    if let Some(due) = shared.quiet.keep(id, health.clone()) {
+        let healths = due
+            .iter()
+            .map(|(agent_id, health, _)| AgentHealthNow {
+                agent_id: *agent_id,
+                health: health.clone(),
+            })
+            .collect();
+        match shared.write_healths(due).await {
+            Ok(()) => shared.bus.publish(ChangeEvent::Healths { healths }),
+            Err(err) => tracing::warn!(error = %err, "cannot store the agents' health"),
+        }
+    }
     PollOutcome::Done {
         health,
         error: None,

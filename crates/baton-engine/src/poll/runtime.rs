@@ -33,6 +33,9 @@ pub(crate) struct AgentRuntime {
     pub(super) last: Mutex<Option<(Option<String>, AgentHealth)>>,
     /// The tasks the last stored poll held, so a poll stores only what changed.
     pub(super) seen: Mutex<SeenPoll>,
+    /// The digest of the answer of the last poll, when it was quiet (nothing new, health
+    /// kept): the same bytes again make a quiet poll without being read.
+    pub(super) quiet_answer: Mutex<Option<crate::fetch::AnswerDigest>>,
     /// The newest write of the poller's polls still under way (it follows the one before it,
     /// if that is under way too: `in_flight.rs`).
     pub(super) in_flight: Mutex<Option<InFlight>>,
@@ -54,6 +57,7 @@ impl AgentRuntime {
             poll_lock: tokio::sync::Mutex::new(()),
             last: Mutex::new(None),
             seen: Mutex::new(SeenPoll::default()),
+            quiet_answer: Mutex::new(None),
             in_flight: Mutex::new(None),
             taken_texts: Mutex::new(None),
         }

@@ -54,10 +54,11 @@ async fn a_poller_sends_the_token_and_the_cursor_and_publishes_changes() {
     .await;
     assert_eq!(health.reachability, Reachability::Up);
 
-    // The same answer again changes nothing: a Health event, no Ingested.
+    // The same answer again changes nothing: its health comes with the quiet polls' flush
+    // (`Healths`), no Ingested.
     let second = next_event(&mut rx, Duration::from_secs(5), |e| match e {
         ChangeEvent::Ingested { .. } => Some(Err(e.clone())),
-        ChangeEvent::Health { .. } => Some(Ok(())),
+        ChangeEvent::Healths { .. } => e.health_of(agent.id).map(|_| Ok(())),
         _ => None,
     })
     .await;
@@ -94,8 +95,8 @@ async fn a_poller_sends_the_token_and_the_cursor_and_publishes_changes() {
 }
 
 /// An agent that answers the same document every time (a server that ignores `since`) costs
-/// the store one write per flush for its health, not one per poll; its health on the bus is
-/// live, and the store's catches up at the flush or at shutdown.
+/// the store one write per flush for its health, not one per poll; its health reaches the bus
+/// with the flush, and the store's catches up at the flush or at shutdown.
 #[tokio::test]
 async fn quiet_polls_write_their_health_together_not_one_by_one() {
     let body = doc("static", &[("t1", "working")], 3);
@@ -116,18 +117,35 @@ async fn quiet_polls_write_their_health_together_not_one_by_one() {
         .await
     );
     let polls = (fixture.hit_count() - hits_before) as u64;
-    let writes = engine.stats().writer_writes - writes_before;
+    let stats = engine.stats();
+    let writes = stats.writer_writes - writes_before;
     assert!(
         writes * 2 < polls,
         "{writes} writes for {polls} quiet polls"
     );
-    // Every poll still says it succeeded, on the bus.
-    let health = next_event(&mut rx, Duration::from_secs(5), |e| match e {
-        ChangeEvent::Health { agent_id, health } if *agent_id == agent.id => Some(health.clone()),
-        _ => None,
+    // After the first quiet poll, the same bytes again are not even read.
+    assert!(
+        stats.quiet_polls_unread + 2 >= polls,
+        "{} of {polls} quiet polls unread",
+        stats.quiet_polls_unread
+    );
+    // The quiet polls' healths reach the bus together, with their flush.
+    let health = next_event(&mut rx, Duration::from_secs(5), |e| {
+        e.health_of(agent.id).cloned()
     })
     .await;
     assert_eq!(health.reachability, Reachability::Up);
+    // A changed answer is read and stored, however many same ones came before it.
+    fixture.set(Mode::Body(doc("static", &[("t1", "blocked")], 3)));
+    let changed = next_event(&mut rx, Duration::from_secs(5), |e| match e {
+        ChangeEvent::Ingested {
+            agent_id, tasks, ..
+        } if *agent_id == agent.id => Some(tasks.clone()),
+        _ => None,
+    })
+    .await;
+    assert_eq!(changed.len(), 1);
+    assert_eq!(changed[0].state, baton_core::task::TaskState::Blocked);
     engine.shutdown().await;
     let stored = support::health(&engine, agent.id);
     let latest = rx_latest_health(&mut rx, agent.id).unwrap_or(health);
@@ -151,14 +169,8 @@ fn rx_latest_health(
 ) -> Option<baton_core::agent::AgentHealth> {
     let mut latest = None;
     while let Ok(event) = rx.try_recv() {
-        if let ChangeEvent::Health {
-            agent_id: id,
-            health,
-        } = event
-        {
-            if id == agent_id {
-                latest = Some(health);
-            }
+        if let Some(health) = event.health_of(agent_id) {
+            latest = Some(health.clone());
         }
     }
     latest

@@ -108,10 +108,7 @@ async fn tasks_arrive_the_cursor_advances_and_events_are_not_duplicated() {
 }
 
 fn health_of(event: &ChangeEvent, id: i64) -> Option<AgentHealth> {
-    match event {
-        ChangeEvent::Health { agent_id, health } if *agent_id == id => Some(health.clone()),
-        _ => None,
-    }
+    event.health_of(id).cloned()
 }
 
 async fn wait_health(

@@ -194,6 +194,8 @@ async fn read(
         latency_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
         body_bytes: 0,
         known: None,
+        answer: None,
+        same_as_quiet: false,
     })
 }
 
