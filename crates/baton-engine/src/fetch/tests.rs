@@ -135,3 +135,18 @@ fn an_answers_digest_tells_the_same_bytes_from_any_change() {
     );
     assert_ne!(AnswerDigest::of(b""), AnswerDigest::of(b" "));
 }
+
+#[test]
+fn a_status_url_is_parsed_once_and_a_bad_one_is_left_to_reqwest() {
+    let fetcher = super::Fetcher::new(1 << 20, 3);
+    let url = "http://127.0.0.1:9/baton/v1/status?since=7";
+    let first = fetcher.parsed(url).expect("parses");
+    assert_eq!(first.as_str(), url);
+    assert_eq!(fetcher.parsed(url), Some(first));
+    assert_eq!(fetcher.parsed_urls.lock().unwrap().len(), 1);
+    assert_eq!(fetcher.parsed("http://[not a host/x"), None);
+    for n in 0..super::PARSED_URLS_KEPT + 1 {
+        fetcher.parsed(&format!("http://127.0.0.1:9/baton/v1/status?since={n}"));
+    }
+    assert!(fetcher.parsed_urls.lock().unwrap().len() <= super::PARSED_URLS_KEPT);
+}
