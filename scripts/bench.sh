@@ -23,13 +23,45 @@ recorded() {
     END { if (!found) print "recorded: (no row in the table yet)" }' "$table"
 }
 
-# measure "<row of the table>" command…: the row, then the benchmark.
+# The guard: a hot path's benchmark prints `guard <name> <figure>` (lower is better); the
+# figure recorded for <name> is in docs/performance.md's "Guarded figures" table. One more than
+# 10 % worse is said loudly, after the benchmark and again at the end.
+guards=()
+guard_recorded() {
+  awk -F'|' -v name="$1" '
+    /^## Guarded figures/ {on = 1} /^## / && !/Guarded/ {on = 0}
+    on { n = $2; gsub(/[ `]/, "", n); if (n == name) { v = $3; gsub(/ /, "", v); print v; exit } }' "$table"
+}
+check_guards() {
+  local out=$1 name figure was verdict
+  while read -r _ name figure; do
+    was=$(guard_recorded "$name")
+    verdict=$(awk -v now="$figure" -v was="$was" 'BEGIN {
+      if (now !~ /^[0-9.]+$/) { print "no figure"; exit }
+      if (was !~ /^[0-9.]+$/) { print "nothing recorded: add it to the table"; exit }
+      d = (now - was) / (was > 0 ? was : 1) * 100
+      if (d > 10) printf "WORSE by %.0f %% than recorded (%s): look before you stop\n", d, was
+      else printf "ok (recorded %s, %+.0f %%)\n", was, d }')
+    if [[ $verdict == WORSE* ]]; then
+      printf '\033[1;31m!! %s %s: %s\033[0m\n' "$name" "$figure" "$verdict"
+    else
+      printf '\033[1;32mguard %s %s: %s\033[0m\n' "$name" "$figure" "$verdict"
+    fi
+    guards+=("$(printf '%-45s %8s  %s' "$name" "$figure" "$verdict")")
+  done < <(grep '^guard ' "$out" || true)
+}
+
+# measure "<row of the table>" command…: the row, then the benchmark, then its guards.
 measure() {
   local row=$1; shift
   printf '\n\033[1;34m== %s\033[0m\n' "$row"
   recorded "$row" | sed 's/^/   /'
   printf '\033[2m$ %s\033[0m\n' "$*"
-  "$@"
+  local out
+  out=$(mktemp)
+  "$@" | tee "$out"
+  check_guards "$out"
+  rm -f "$out"
 }
 
 measure "Store, SQLite" cargo run --release --locked -p baton-store --example store_bench
@@ -78,5 +110,7 @@ measure "App memory floor" env BATON_APP_BIN="$PWD/target/release/baton-app" \
 measure "App soak" env BATON_APP_BIN="$PWD/target/release/baton-app" \
   cargo test --release --locked -p baton-tests --test integration -- soak_bench:: --ignored --nocapture
 
+printf '\n\033[1;34m== the hot paths against the figures recorded (more than 10 %% worse: !!)\033[0m\n'
+printf '%s\n' "${guards[@]}"
 printf '\n\033[1;34m== the figures recorded in %s\033[0m\n' "$table"
 awk '/^## Current figures/ {on = 1} on && /^\|/ {print} on && /^$/ && seen {exit} /^\|/ {seen = 1}' "$table"

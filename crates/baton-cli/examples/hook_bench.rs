@@ -361,5 +361,32 @@ fn run() -> Fallible<()> {
         row(&["recorded by the app (--served)", &served.to_string()]),
     ];
     println!("{}", table(&["spawn to exit", ""], &rows));
+    // The figure `make bench` compares with the one recorded (scripts/bench.sh, "guard"):
+    // p99 in ms, named by how the calls ran.
+    let how = [
+        (o.served, "served"),
+        (o.burst, "burst"),
+        (o.cli, "cli"),
+        (o.postgres, "postgres"),
+    ]
+    .iter()
+    .filter(|(on, _)| *on)
+    .map(|(_, name)| *name)
+    .collect::<Vec<_>>()
+    .join("_");
+    let delay = if o.postgres {
+        format!("_{}ms", o.delay_ms)
+    } else {
+        String::new()
+    };
+    let how = if how.is_empty() {
+        "direct".to_owned()
+    } else {
+        how
+    };
+    println!(
+        "guard hook_p99_ms_{how}{delay} {}",
+        q(0.99).trim_end_matches(" ms")
+    );
     Ok(())
 }

@@ -821,6 +821,13 @@ fn measure(o: &Options, dir: &Path, open_files: u64, machine: &str, date: &str) 
         )
     );
     let (b, p) = (procs[0].sampler.summary(), procs[1].sampler.summary());
+    // The figure `make bench` compares with the one recorded (scripts/bench.sh, "guard").
+    if p.cpu_mean > 0.0 {
+        println!(
+            "guard static_polls_cpu_vs_prometheus {:.2}\n",
+            b.cpu_mean / p.cpu_mean
+        );
+    }
     let ratio = |x: f64, y: f64| {
         if y > 0.0 {
             format!("{:.2}", x / y)

@@ -244,6 +244,12 @@ fn run(o: Options) -> Fallible<()> {
     let s = steady.summary();
     let me = myself.summary();
     println!();
+    // The figure `make bench` compares with the one recorded (scripts/bench.sh, "guard").
+    println!(
+        "guard busy_fleet_cpu_percent_{} {:.1}",
+        if o.postgres { "postgres" } else { "sqlite" },
+        s.cpu_mean
+    );
     println!(
         "## fleet_load: {} simulated agents, poll every {} ms (timeout {timeout_ms} ms), {} s",
         o.agents, o.interval_ms, o.seconds
