@@ -7,7 +7,6 @@
 
 use crate::changes::{self, ChangeKind};
 use crate::db::{params, Db};
-use baton_core::agent::AdapterKind;
 use baton_core::hooks::{subagent_name, subagent_type_label, subagents_working, SubagentRef};
 use baton_core::protocol::{EventKind, Task};
 use baton_core::task::TaskState;
@@ -16,8 +15,7 @@ use chrono::{DateTime, Utc};
 use super::permits::release_leases;
 use super::record::{HookRecord, SessionRef, SessionRow};
 use super::turns::{end_turn, push_event, set_turn_state};
-use crate::agents::{agent_id_by_name, name_key};
-use crate::codec::{adapter_str, ts};
+use crate::codec::ts;
 use crate::error::Result;
 use crate::tasks::upsert_task;
 
@@ -133,30 +131,13 @@ fn add_subagent(
         u32::try_from(number).unwrap_or(u32::MAX),
     );
     // A name another agent has gets a number, as a session's does.
-    let mut name = base.clone();
-    let mut n = 1;
-    while agent_id_by_name(tx, &name)?.is_some() {
-        n += 1;
-        name = format!("{base}·{n}");
-    }
-    let agent_id: i64 = tx.query_row(
-        "INSERT INTO agents (name, name_key, base_url, poll_interval_ms, timeout_ms, adapter,
-                             created_at, reachability, last_success_at)
-         VALUES (?1, ?2, ?3, 1000, 500, ?5, ?4, 'up', ?4) RETURNING id",
-        params![
-            name,
-            name_key(&name),
-            format!(
-                "session://{}/{}/{}",
-                session.client.as_str(),
-                session.session_id,
-                sub.id
-            ),
-            ts(now),
-            adapter_str(AdapterKind::Session)
-        ],
-        |row| row.get(0),
-    )?;
+    let url = format!(
+        "session://{}/{}/{}",
+        session.client.as_str(),
+        session.session_id,
+        sub.id
+    );
+    let (agent_id, name) = super::turns::add_heard_agent(tx, &base, &url, now)?;
     tx.execute(
         "INSERT INTO subagents (agent_id, session_agent_id, subagent_id, agent_type, number,
                                 started_at, last_seen_at)

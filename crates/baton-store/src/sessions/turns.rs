@@ -144,30 +144,12 @@ pub(super) fn add_session(tx: &Db, session: &SessionRef, now: DateTime<Utc>) -> 
         .filter(|name| !name.is_empty())
         .map(str::to_owned)
         .unwrap_or_else(|| default_name(session));
-    // A name another agent has gets a number: "repo·4f1c2a9e·2".
-    let mut name = base.clone();
-    let mut n = 1;
-    while agent_id_by_name(tx, &name)?.is_some() {
-        n += 1;
-        name = format!("{base}·{n}");
-    }
-    let agent_id: i64 = tx.query_row(
-        "INSERT INTO agents (name, name_key, base_url, poll_interval_ms, timeout_ms, adapter,
-                             created_at, reachability, last_success_at)
-         VALUES (?1, ?2, ?3, 1000, 500, ?5, ?4, 'up', ?4) RETURNING id",
-        params![
-            name,
-            name_key(&name),
-            format!(
-                "session://{}/{}",
-                session.client.as_str(),
-                session.session_id
-            ),
-            ts(now),
-            adapter_str(AdapterKind::Session)
-        ],
-        |row| row.get(0),
-    )?;
+    let url = format!(
+        "session://{}/{}",
+        session.client.as_str(),
+        session.session_id
+    );
+    let (agent_id, name) = add_heard_agent(tx, &base, &url, now)?;
     tx.execute_later(
         "INSERT INTO sessions (agent_id, client, session_id, started_at, last_seen_at)
          VALUES (?1, ?2, ?3, ?4, ?4)",
@@ -191,6 +173,36 @@ pub(super) fn add_session(tx: &Db, session: &SessionRef, now: DateTime<Utc>) -> 
         paused: None,
         usage: None,
     })
+}
+
+/// Adds the agent row of a session or a subagent Baton hears through hooks (up from `now`),
+/// named `base`, or `base·2`, `base·3`… when another agent has the name; its id and name.
+pub(super) fn add_heard_agent(
+    tx: &Db,
+    base: &str,
+    url: &str,
+    now: DateTime<Utc>,
+) -> Result<(i64, String)> {
+    let mut name = base.to_owned();
+    let mut n = 1;
+    while agent_id_by_name(tx, &name)?.is_some() {
+        n += 1;
+        name = format!("{base}·{n}");
+    }
+    let agent_id: i64 = tx.query_row(
+        "INSERT INTO agents (name, name_key, base_url, poll_interval_ms, timeout_ms, adapter,
+                             created_at, reachability, last_success_at)
+         VALUES (?1, ?2, ?3, 1000, 500, ?5, ?4, 'up', ?4) RETURNING id",
+        params![
+            name,
+            name_key(&name),
+            url,
+            ts(now),
+            adapter_str(AdapterKind::Session)
+        ],
+        |row| row.get(0),
+    )?;
+    Ok((agent_id, name))
 }
 
 /// `<repository>·<short id>`: the repository's (or working directory's) last path segment and
