@@ -104,7 +104,9 @@ async fn run(
         }
         let due = next;
         let mut asked_pause_ms = None;
-        match poll(&shared, &agent, &mut stop, Writes::LeftUnderWay).await {
+        // Boxed: a poll's future is large, and inline it would be part of every poller's task
+        // for as long as the task sleeps between polls.
+        match Box::pin(poll(&shared, &agent, &mut stop, Writes::LeftUnderWay)).await {
             None => break,
             Some(PollOutcome::Gone) => {
                 tracing::info!("agent no longer stored; poller stops");
