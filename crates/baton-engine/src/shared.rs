@@ -43,6 +43,11 @@ pub(crate) struct Shared {
     pub decided_elsewhere: tokio::sync::Notify,
     /// The pollers' first stored polls, by how they knew what the store held.
     pub first_polls: FirstPolls,
+    /// One detector run at a time (the loop's, `Engine::detect_once`'s): a run's thread holds
+    /// the detectors' state while it waits for a reader, so a second run waits here, yielding,
+    /// rather than on that lock with a worker thread (two workers blocked so left none to
+    /// release the reader it waited for).
+    pub detector_turn: tokio::sync::Mutex<()>,
 }
 
 /// The pollers' first stored polls (a poller just started, or took the agent over) that found
@@ -85,6 +90,7 @@ impl Shared {
             sharing: Default::default(),
             decided_elsewhere: Default::default(),
             first_polls: Default::default(),
+            detector_turn: Default::default(),
         }
     }
 

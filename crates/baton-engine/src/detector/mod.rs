@@ -54,6 +54,7 @@ pub(crate) async fn detect_once(
     from: DateTime<Utc>,
     state: &Arc<Mutex<LoopState>>,
 ) -> Result<(RecordedFindings, Sweep), EngineError> {
+    let _one_run_at_a_time = shared.detector_turn.lock().await;
     // Sharing the store: the run reads and writes under the detectors' lease. The read checks
     // it too, so that a watcher whose lease was taken from under it stops and says so at its
     // next run, not at the next run that finds something to write (on a fleet it no longer
@@ -261,12 +262,14 @@ impl Detector {
                 {
                     Turn::Run { from, fresh } => {
                         if fresh {
+                            let _turn = shared.detector_turn.lock().await;
                             lock(&state).forget();
                         }
                         from
                     }
                     Turn::Skip { forget } => {
                         if forget {
+                            let _turn = shared.detector_turn.lock().await;
                             lock(&state).forget();
                         }
                         continue;
