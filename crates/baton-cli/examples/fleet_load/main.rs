@@ -245,11 +245,15 @@ fn run(o: Options) -> Fallible<()> {
     let me = myself.summary();
     println!();
     // The figure `make bench` compares with the one recorded (scripts/bench.sh, "guard").
-    println!(
-        "guard busy_fleet_cpu_percent_{} {:.1}",
-        if o.postgres { "postgres" } else { "sqlite" },
-        s.cpu_mean
-    );
+    let store = match (
+        o.postgres,
+        std::env::var_os("BATON_TEST_PG_OPTIONS").is_some(),
+    ) {
+        (false, _) => "sqlite",
+        (true, false) => "postgres_defaults",
+        (true, true) => "postgres_sized",
+    };
+    println!("guard busy_fleet_cpu_percent_{store} {:.1}", s.cpu_mean);
     println!(
         "## fleet_load: {} simulated agents, poll every {} ms (timeout {timeout_ms} ms), {} s",
         o.agents, o.interval_ms, o.seconds
