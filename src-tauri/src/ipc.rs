@@ -1,9 +1,10 @@
 //! The one invoke handler: every command the UI invokes goes to the commands' table
 //! (`baton_commands::Commands::invoke`), its JSON arguments in, its JSON answer or
-//! `{code, message, field}` out. Tauri has checked the command against the window's capability
-//! (`capabilities/default.json`, from the names `build.rs` declares) before it gets here.
+//! `{code, message, field}` out (in an app whose store a newer Baton wrote, `TooNew` answers).
+//! Tauri has checked the command against the window's capability (`capabilities/default.json`,
+//! from the names `build.rs` declares) before it gets here.
 
-use baton_commands::{CommandError, Commands};
+use baton_commands::{CommandError, Commands, TooNew};
 use tauri::ipc::{Invoke, InvokeBody, InvokeError, InvokeResponseBody};
 use tauri::{Manager, Runtime};
 
@@ -13,12 +14,21 @@ pub fn forward<R: Runtime>(invoke: Invoke<R>) -> bool {
     let Invoke {
         message, resolver, ..
     } = invoke;
+    let name = message.command().to_owned();
     let Some(commands) = message.webview_ref().try_state::<Commands>() else {
-        resolver.reject(CommandError::Internal("Baton is still starting".into()).payload());
+        // A newer Baton's store: the UI is told so, and nothing else is done.
+        match message.webview_ref().try_state::<TooNew>() {
+            Some(too_new) => match too_new.answer(&name) {
+                Ok(answer) => resolver.resolve(answer),
+                Err(err) => resolver.reject(err.payload()),
+            },
+            None => {
+                resolver.reject(CommandError::Internal("Baton is still starting".into()).payload())
+            }
+        }
         return true;
     };
     let commands = commands.inner().clone();
-    let name = message.command().to_owned();
     let args = match message.payload() {
         InvokeBody::Json(args) => args.clone(),
         InvokeBody::Raw(_) => {

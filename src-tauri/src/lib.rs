@@ -9,10 +9,10 @@ mod ipc;
 pub mod web_memory;
 pub mod webkit;
 
-use baton_commands::{Commands, Place};
+use baton_commands::{Commands, Place, TooNew};
 use baton_engine::{open_token_store, Engine, EngineConfig};
 use baton_store::watching::AppWatching;
-use baton_store::StorePlace;
+use baton_store::{StoreError, StoreHandle, StorePlace};
 use tauri::{Emitter, Manager};
 
 /// The event name the UI listens to (`ui/src/lib/backend.ts`).
@@ -54,7 +54,19 @@ pub fn run() {
             let place = store_place()?;
             let watching = AppWatching::resolve(place.data_dir(), watch_flag())?;
             tracing::info!(watching = watching.on, why = %watching.chosen_by(), "watching");
-            let engine = start_engine(&place, watching.on)?;
+            let store = match open_store(&place) {
+                Ok(store) => store,
+                // A newer Baton's store: left untouched, and the window says so (`TooNew`).
+                Err(err) => match TooNew::of(&place, &err) {
+                    Some(too_new) => {
+                        tracing::error!(%err, store = %place.location.display(), "cannot open the store");
+                        app.manage(too_new);
+                        return Ok(());
+                    }
+                    None => return Err(err.into()),
+                },
+            };
+            let engine = start_engine(store, watching.on)?;
             // A viewer answers no hook call: the watchers (or the hooks themselves) record them.
             if watching.on {
                 app.manage(hooks::serve_hook_calls(&place));
@@ -117,11 +129,15 @@ fn watch_flag() -> Option<bool> {
         })
 }
 
-/// Opens the store and starts polling every agent (with `watching` off, a viewer: it polls
-/// nothing and shows what the store's watchers and everybody else write).
-fn start_engine(place: &StorePlace, watching: bool) -> Result<Engine, Box<dyn std::error::Error>> {
+/// Opens the store (refused, untouched, when a newer Baton wrote it).
+fn open_store(place: &StorePlace) -> Result<StoreHandle, StoreError> {
     tracing::info!(store = %place.location.display(), "opening store");
-    let store = place.open_handle(baton_store::handle::DEFAULT_READERS)?;
+    place.open_handle(baton_store::handle::DEFAULT_READERS)
+}
+
+/// Starts polling every agent of the store (with `watching` off, a viewer: it polls nothing
+/// and shows what the store's watchers and everybody else write).
+fn start_engine(store: StoreHandle, watching: bool) -> Result<Engine, Box<dyn std::error::Error>> {
     // The decision log is hash-chained: check it once at start (the Decisions view checks again
     // on demand).
     match store.read_blocking(|s| s.verify_decisions()) {

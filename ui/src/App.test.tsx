@@ -253,4 +253,30 @@ describe("App", () => {
     expect(await screen.findAllByTestId("board-column")).toHaveLength(6);
     expect(screen.queryByRole("alert")).not.toBeInTheDocument();
   });
+
+  it("shows only the store-too-new dialog when a newer Baton wrote the store", async () => {
+    const refused = { code: "schema_too_new", message: "the database was written by a newer Baton", field: null };
+    setTransport(
+      createTestTransport({
+        store_too_new: () => ({
+          store_engine: "postgres",
+          store_location: "postgres://ana@db.example.org/baton",
+          found: 31,
+          supported: 30,
+          app_version: "0.1.0",
+        }),
+        list_agents: () => {
+          throw refused;
+        },
+      }),
+    );
+    render(<App />);
+    const dialog = await screen.findByRole("alertdialog", { name: "This store is newer than this Baton" });
+    expect(within(dialog).getByTestId("too-new-found")).toHaveTextContent("PostgreSQL, schema 31");
+    expect(within(dialog).getByTestId("too-new-supported")).toHaveTextContent("0.1.0, knows schema up to 30");
+    const steps = within(dialog).getByTestId("store-too-new-steps");
+    expect(steps).toHaveTextContent("Update Baton");
+    expect(steps).toHaveTextContent("ask the store's owner");
+    expect(screen.queryByRole("navigation")).not.toBeInTheDocument();
+  });
 });

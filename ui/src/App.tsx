@@ -10,6 +10,7 @@ import { Nav, VIEWS, type Badge, type View } from "./components/Nav";
 import { RateLimitsView } from "./components/RateLimitsView";
 import { StoreBanner } from "./components/StoreBanner";
 import { StoreDialog } from "./components/StoreDialog";
+import { StoreTooNewDialog } from "./components/StoreTooNewDialog";
 import { TimelineView } from "./components/TimelineView";
 import type { StoreOverview } from "./bindings/StoreOverview";
 import { usePresence } from "./lib/usePresence";
@@ -24,6 +25,7 @@ import { useEscalations } from "./lib/useEscalations";
 import { useOwnership } from "./lib/useOwnership";
 import { useRateLimits } from "./lib/useRateLimits";
 import { useStoreAway } from "./lib/useStoreAway";
+import { useStoreTooNew } from "./lib/useStoreTooNew";
 
 // The map (and its graph library) loads when first opened.
 const OwnershipView = lazy(() => import("./components/OwnershipView").then((m) => ({ default: m.OwnershipView })));
@@ -35,6 +37,12 @@ function isTyping(target: EventTarget | null): boolean {
 }
 
 export function App() {
+  const tooNew = useStoreTooNew();
+  if (tooNew) return <StoreTooNewDialog facts={tooNew} />;
+  return <Baton />;
+}
+
+function Baton() {
   const data = useBatonData();
   const { agents, board, secrets, loadError, refreshAgents, refreshTasks, retry, subscribe } = data;
   const ownership = useOwnership(subscribe);

@@ -8,6 +8,7 @@
 //! * [`names`]: the command names, the one list the shell's ACL (`src-tauri/build.rs`) reads too.
 //! * `agents`, `ownership`, `escalations`, `ratelimits`, `pipelines`, `hooks`, `store`: what each
 //!   does.
+//! * [`TooNew`]: what an app answers when a newer Baton wrote its store (it opens nothing).
 //! * [`demo`]: the demo fleet and the scripted scenarios (baton-sim on loopback), and the demo's
 //!   history and coding sessions for the browser preview.
 //!
@@ -30,10 +31,12 @@ mod pipelines;
 mod ratelimits;
 mod store;
 pub mod table;
+mod too_new;
 
 pub use error::{CommandError, CommandResult};
 pub use hooks::hook_program;
 pub use ownership::{person, who};
+pub use too_new::TooNew;
 
 /// Where the commands' store lives and where Baton's programs are: what `install_hooks` writes
 /// into a coding agent's settings.

@@ -58,4 +58,5 @@ pub const COMMANDS: &[&str] = &[
     "choose_store",
     "presence",
     "set_watching",
+    "store_too_new",
 ];

@@ -16,7 +16,9 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::error::CommandError;
-use crate::{agents, demo, escalations, hooks, ownership, pipelines, ratelimits, store, Commands};
+use crate::{
+    agents, demo, escalations, hooks, ownership, pipelines, ratelimits, store, too_new, Commands,
+};
 
 /// Reads a command's arguments; null counts as no arguments.
 fn parse<T: DeserializeOwned>(command: &str, args: Value) -> Result<T, CommandError> {
@@ -121,6 +123,7 @@ table! {
     choose_store(url: Option<String>, password: Option<String>) => store::choose_store;
     presence() => store::presence;
     set_watching(watching: Option<bool>) => store::set_watching;
+    store_too_new() => too_new::store_too_new;
 }
 
 #[cfg(test)]

@@ -55,3 +55,18 @@ pub struct Presence {
     /// The watchers sharing the store, the live first, with what each polls.
     pub watchers: Vec<WatcherView>,
 }
+
+/// A store this app cannot open because a newer Baton wrote it (its schema is newer than this
+/// app knows): the app shows this in place of its views, and changes nothing in the store.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct StoreTooNew {
+    pub store_engine: StoreEngine,
+    /// The store's path, or its URL without a password.
+    pub store_location: String,
+    /// The store's schema version.
+    pub found: i64,
+    /// The newest schema version this app knows.
+    pub supported: i64,
+    /// This app's version.
+    pub app_version: String,
+}

@@ -19,6 +19,7 @@ mod e2e_ratelimits;
 mod e2e_reopened;
 mod e2e_sessions;
 mod e2e_store;
+mod e2e_too_new;
 mod examples_polled;
 mod floor_bench;
 mod map_bench;

@@ -45,6 +45,7 @@ import type { TaskCard } from "../bindings/TaskCard";
 import type { TaskCost } from "../bindings/TaskCost";
 import type { Presence } from "../bindings/Presence";
 import type { StoreOverview } from "../bindings/StoreOverview";
+import type { StoreTooNew } from "../bindings/StoreTooNew";
 import type { UsageHeatmap } from "../bindings/UsageHeatmap";
 import type { UsageSeries } from "../bindings/UsageSeries";
 import type { WindowOverrides } from "../bindings/WindowOverrides";
@@ -411,6 +412,14 @@ export function chooseStore(url: string | null, password: string | null): Promis
  */
 export function presence(): Promise<Presence> {
   return call<Presence>("presence");
+}
+
+/**
+ * Set when this app could not open its store because a newer Baton wrote it (every other
+ * command is then refused with `schema_too_new`); null when the store is open.
+ */
+export function storeTooNew(): Promise<StoreTooNew | null> {
+  return call<StoreTooNew | null>("store_too_new");
 }
 
 /** Whether this app watches its store from its next start (`null`: the default, on). */

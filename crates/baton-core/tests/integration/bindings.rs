@@ -12,7 +12,7 @@ use baton_core::detect::handoff::{DeadLetter, HandoffSchema};
 use baton_core::detect::windows::WindowOverrides;
 use baton_core::escalations::{Escalation, EscalationAction, EscalationTimeline};
 use baton_core::hooks::ParallelEditView;
-use baton_core::presence::{Presence, WatcherView};
+use baton_core::presence::{Presence, StoreTooNew, WatcherView};
 use baton_core::ratelimit::view::{ApiLedger, PressureLimits, UsageHeatmap, UsageSeries};
 use baton_core::readiness::Readiness;
 use baton_core::rules::{
@@ -60,6 +60,7 @@ fn export_into(dir: &Path) {
     EscalationTimeline::export_all(&cfg).unwrap();
     ParallelEditView::export_all(&cfg).unwrap();
     Presence::export_all(&cfg).unwrap();
+    StoreTooNew::export_all(&cfg).unwrap();
     WatcherView::export_all(&cfg).unwrap();
     DeadLetter::export_all(&cfg).unwrap();
     HandoffSchema::export_all(&cfg).unwrap();
