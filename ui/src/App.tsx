@@ -14,6 +14,7 @@ import { StoreTooNewDialog } from "./components/StoreTooNewDialog";
 import { TimelineView } from "./components/TimelineView";
 import type { StoreOverview } from "./bindings/StoreOverview";
 import { usePresence } from "./lib/usePresence";
+import { RightsProvider, rightsOf } from "./lib/rights";
 import { onOpenEscalation, storeOverview, toBackendError } from "./lib/backend";
 import { ClockProvider } from "./lib/clock";
 import { totalCards } from "./lib/board";
@@ -58,6 +59,7 @@ function Baton() {
   const [store, setStore] = useState<StoreOverview | null>(null);
   const [storeOpen, setStoreOpen] = useState(false);
   const [presence, setPresence] = usePresence(subscribe, storeOpen);
+  const rights = useMemo(() => rightsOf(presence), [presence]);
 
   // The store's line in the nav, read again each time its dialog opens (the size moves).
   useEffect(() => {
@@ -203,7 +205,6 @@ function Baton() {
         selected={selectedEscalation}
         onSelect={setSelectedEscalation}
         subscribe={subscribe}
-        watching={presence?.watching ?? true}
       />
     );
   } else if (view === "ratelimits") {
@@ -231,6 +232,7 @@ function Baton() {
 
   return (
     <ClockProvider>
+      <RightsProvider value={rights}>
       <div className="app">
         <Nav
           view={view}
@@ -268,6 +270,7 @@ function Baton() {
           }}
         />
       ) : null}
+      </RightsProvider>
     </ClockProvider>
   );
 }

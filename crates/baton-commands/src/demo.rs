@@ -8,6 +8,7 @@ use baton_core::rules::Rule;
 use baton_core::views::ScenarioInfo;
 use baton_engine::Engine;
 use baton_sim::{story, Scenario, SimFleet};
+use baton_store::watching::AppWatching;
 use tokio::sync::Mutex;
 
 use crate::error::{CommandError, CommandResult};
@@ -31,7 +32,28 @@ pub struct DemoFleet {
 
 /// "Start demo fleet": the story's agents, added once.
 pub async fn start_demo_fleet(c: &Commands) -> CommandResult<Vec<AgentConfig>> {
+    refuse_fleets(c)?;
     c.demo().start(c.engine()).await
+}
+
+/// Why an app whose `watching` is off runs no demo fleet or scenario; None when it watches.
+pub(crate) fn fleets_refused(watching: &AppWatching) -> Option<String> {
+    (!watching.on).then(|| {
+        "This app only views the store (watching is off): a demo's or a scenario's agents would \
+         answer in this app, where no watcher polls them. Turn watching on in the store dialog \
+         (from the next start) to try one."
+            .to_owned()
+    })
+}
+
+fn refuse_fleets(c: &Commands) -> CommandResult<()> {
+    match fleets_refused(&c.place().watching) {
+        Some(message) => Err(CommandError::Invalid {
+            message,
+            field: None,
+        }),
+        None => Ok(()),
+    }
 }
 
 /// Every scripted scenario (one per detector) the app can run.
@@ -41,6 +63,7 @@ pub async fn list_scenarios(_: &Commands) -> CommandResult<Vec<ScenarioInfo>> {
 
 /// Runs one scenario on loopback and adds its agents (with its rules and handoff schemas).
 pub async fn start_scenario(c: &Commands, name: String) -> CommandResult<Vec<AgentConfig>> {
+    refuse_fleets(c)?;
     c.demo()
         .start_scenario(c.engine(), &name, crate::who())
         .await

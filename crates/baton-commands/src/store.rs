@@ -6,17 +6,26 @@
 use baton_core::presence::Presence;
 use baton_core::views::{StoreEngine, StoreOverview};
 use baton_engine::{store_choice, KeyringTokens};
+use baton_store::refusal::{Refusal, Standing};
 use baton_store::{watching, StoreLocation};
 use chrono::Utc;
 
 use crate::error::CommandResult;
 use crate::Commands;
 
-/// Where the app stands: its store, who it acts as, whether it watches, the watchers.
+/// Where the app stands: its store, who it acts as, whether it watches, the watchers, and what
+/// it may offer the person (a viewer role changes nothing; an app that only views runs no
+/// fleet).
 pub async fn presence(c: &Commands) -> CommandResult<Presence> {
     let place = c.place().clone();
-    let watchers = c.engine().read(|s| s.watchers_view()).await?;
+    let (watchers, standing) = c
+        .engine()
+        .read(|s| Ok((s.watchers_view()?, s.own_standing())))
+        .await?;
     let saved = watching::saved_choice(place.store.data_dir())?;
+    let cannot_change = standing.as_ref().and_then(Refusal::read_only);
+    let cannot_run_fleets =
+        crate::demo::fleets_refused(&place.watching).or_else(|| cannot_change.clone());
     Ok(Presence {
         store_engine: match place.store.location {
             StoreLocation::Postgres(_) => StoreEngine::Postgres,
@@ -30,6 +39,13 @@ pub async fn presence(c: &Commands) -> CommandResult<Presence> {
         watching_choice_applies: place.watching.choice_applies(),
         watching_saved: saved,
         watchers,
+        role: standing.and_then(|s| match s.standing {
+            Standing::Is(role) => Some(role.as_str().to_owned()),
+            Standing::Owner => Some("owner".to_owned()),
+            Standing::Nothing | Standing::Unknown => None,
+        }),
+        cannot_change,
+        cannot_run_fleets,
     })
 }
 

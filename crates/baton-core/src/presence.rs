@@ -54,6 +54,17 @@ pub struct Presence {
     pub watching_saved: Option<bool>,
     /// The watchers sharing the store, the live first, with what each polls.
     pub watchers: Vec<WatcherView>,
+    /// The person's role on a PostgreSQL store ("viewer", "decider", "owner"); None on SQLite
+    /// (no roles) or when it is not known.
+    pub role: Option<String>,
+    /// Why this person may change nothing on the store (decide, grant files, edit the map,
+    /// agents or settings), said wherever the app shows those disabled: a viewer role's
+    /// reason; None: they may (the database still says so if it refuses).
+    pub cannot_change: Option<String>,
+    /// Why this app offers no demo fleet and no scenario (their agents answer in this app: in
+    /// one that only views, nobody polls them; a viewer may add no agents); None: it offers
+    /// them.
+    pub cannot_run_fleets: Option<String>,
 }
 
 /// A store this app cannot open because a newer Baton wrote it (its schema is newer than this

@@ -66,18 +66,45 @@ fn people(names: &[String]) -> String {
     }
 }
 
-impl fmt::Display for Refusal {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let role = &self.role;
-        let ask = match &self.owner {
+impl Refusal {
+    /// "ask the store's owner (baton)".
+    fn ask(&self) -> String {
+        match &self.owner {
             Some(owner) => format!("ask the store's owner ({owner})"),
             None => "ask the store's owner".to_owned(),
-        };
-        let deciders = if self.deciders.is_empty() {
+        }
+    }
+
+    /// "ana and bo can decide", or that nobody is a decider yet.
+    fn deciders_text(&self) -> String {
+        if self.deciders.is_empty() {
             "Nobody is a decider on this store yet".to_owned()
         } else {
             format!("{} can decide", people(&self.deciders))
-        };
+        }
+    }
+
+    /// Why the person may change nothing on this store (decide, grant, edit rules or agents),
+    /// in words, when their role is a viewer's; None when the database lets them (or it is not
+    /// known: the database says so if it refuses).
+    pub fn read_only(&self) -> Option<String> {
+        if self.standing != Standing::Is(StoreRole::Viewer) {
+            return None;
+        }
+        let role = &self.role;
+        let (ask, deciders) = (self.ask(), self.deciders_text());
+        Some(format!(
+            "You are a viewer on this store (PostgreSQL role {role}): you see everything and \
+             decide nothing. {deciders}; to decide yourself, {ask} to run `baton store grant \
+             {role} decider`."
+        ))
+    }
+}
+
+impl fmt::Display for Refusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let role = &self.role;
+        let (ask, deciders) = (self.ask(), self.deciders_text());
         match self.standing {
             Standing::Is(StoreRole::Viewer) => write!(
                 f,
@@ -142,6 +169,36 @@ mod tests {
         let alone = refusal(Standing::Is(StoreRole::Viewer), &[]);
         assert!(alone.contains("Nobody is a decider"), "{alone}");
         assert!(refusal(Standing::Is(StoreRole::Viewer), &["a", "b", "c"]).contains("a, b and c"));
+    }
+
+    #[test]
+    fn only_a_viewer_is_read_only_and_hears_who_can_decide() {
+        let viewer = Refusal {
+            role: "cy".into(),
+            denied: String::new(),
+            standing: Standing::Is(StoreRole::Viewer),
+            deciders: vec!["ana".into()],
+            owner: Some("baton".into()),
+        };
+        let said = viewer.read_only().expect("a viewer changes nothing");
+        assert!(
+            said.starts_with("You are a viewer on this store (PostgreSQL role cy)"),
+            "{said}"
+        );
+        assert!(said.contains("ana can decide"), "{said}");
+        assert!(said.contains("`baton store grant cy decider`"), "{said}");
+        for standing in [
+            Standing::Is(StoreRole::Decider),
+            Standing::Owner,
+            Standing::Nothing,
+            Standing::Unknown,
+        ] {
+            let other = Refusal {
+                standing,
+                ..viewer.clone()
+            };
+            assert_eq!(other.read_only(), None, "{standing:?}");
+        }
     }
 
     #[test]

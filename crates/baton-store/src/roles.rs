@@ -11,7 +11,7 @@
 
 use crate::db::{params, Dialect};
 use crate::error::{Result, StoreError};
-use crate::refusal::StoreRole;
+use crate::refusal::{Refusal, StoreRole};
 use crate::Store;
 
 /// Gives the two group roles, when they exist, their rights on every table of the store's
@@ -176,6 +176,13 @@ impl Store {
             Ok::<_, StoreError>(())
         })?;
         self.store_roles()
+    }
+
+    /// Where the person connected stands on this store (their role, who can decide, who owns
+    /// it); None on SQLite, which has no roles. Asked on a connection of its own and kept for a
+    /// while, as a refusal's words are.
+    pub fn own_standing(&self) -> Option<Refusal> {
+        self.db.as_postgres().map(|conn| conn.standing())
     }
 
     fn refuse_sqlite_roles(&self) -> Result<()> {

@@ -17,6 +17,7 @@ mod e2e_parallel;
 mod e2e_pipelines;
 mod e2e_ratelimits;
 mod e2e_reopened;
+mod e2e_roles;
 mod e2e_sessions;
 mod e2e_store;
 mod e2e_too_new;

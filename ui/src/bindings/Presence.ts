@@ -40,4 +40,21 @@ watching_saved: boolean | null,
 /**
  * The watchers sharing the store, the live first, with what each polls.
  */
-watchers: Array<WatcherView>, };
+watchers: Array<WatcherView>, 
+/**
+ * The person's role on a PostgreSQL store ("viewer", "decider", "owner"); None on SQLite
+ * (no roles) or when it is not known.
+ */
+role: string | null, 
+/**
+ * Why this person may change nothing on the store (decide, grant files, edit the map,
+ * agents or settings), said wherever the app shows those disabled: a viewer role's
+ * reason; None: they may (the database still says so if it refuses).
+ */
+cannot_change: string | null, 
+/**
+ * Why this app offers no demo fleet and no scenario (their agents answer in this app: in
+ * one that only views, nobody polls them; a viewer may add no agents); None: it offers
+ * them.
+ */
+cannot_run_fleets: string | null, };

@@ -11,6 +11,7 @@ import { agentNames, countsText, sortAgents, totalTasks } from "../lib/agents";
 import { removeAgent, toBackendError } from "../lib/backend";
 import { useNow } from "../lib/clock";
 import { healthText, lastErrorText, lastSuccessText } from "../lib/health";
+import { mayChange, useRights } from "../lib/rights";
 import { splitAgentRows } from "../lib/sessions";
 import { readinessByAgent } from "../lib/readiness";
 import { humanMs } from "../lib/time";
@@ -54,6 +55,7 @@ export function AgentsView({
   const costOf = new Map((pipeline.costs.value ?? []).map((c) => [c.agent_id, c]));
   const costsLoading = pipeline.costs.value === null && pipeline.costs.error === null;
   const polledIds = rows.map((r) => r.config.id);
+  const may = mayChange(useRights());
 
   return (
     <section className="view agents-view" aria-labelledby="agents-title">
@@ -70,10 +72,10 @@ export function AgentsView({
             .join(" · ")}
         </span>
         <span className="spacer" />
-        <button type="button" className="button" data-testid="watch-sessions" onClick={() => setWatching(true)}>
+        <button type="button" className="button" data-testid="watch-sessions" onClick={() => setWatching(true)} {...may}>
           Watch coding sessions…
         </button>
-        <button type="button" className="button button--primary" data-testid="add-agent" onClick={onAdd}>
+        <button type="button" className="button button--primary" data-testid="add-agent" onClick={onAdd} {...may}>
           Add agent
         </button>
       </header>
@@ -91,10 +93,10 @@ export function AgentsView({
             repository (each session shows here when it starts).
           </p>
           <div className="empty-state-actions">
-            <button type="button" className="button button--primary" onClick={onAdd}>
+            <button type="button" className="button button--primary" onClick={onAdd} {...may}>
               Add an agent
             </button>
-            <button type="button" className="button" onClick={() => setWatching(true)}>
+            <button type="button" className="button" onClick={() => setWatching(true)} {...may}>
               Watch coding sessions…
             </button>
           </div>
@@ -199,6 +201,7 @@ function AgentTableRow({
   onRemove: () => void;
 }) {
   const now = useNow();
+  const may = mayChange(useRights());
   const { config, health } = row;
   const remote = [row.remote_id, row.remote_version ? `v${row.remote_version.replace(/^v/, "")}` : null]
     .filter(Boolean)
@@ -262,13 +265,14 @@ function AgentTableRow({
       <ReadinessCell readiness={readiness} />
       <TodayCostCell cost={cost} loading={costsLoading} />
       <td className="actions">
-        <button type="button" className="button button--small" onClick={onEdit} aria-label={`Edit ${config.name}`}>
+        <button type="button" className="button button--small" onClick={onEdit} aria-label={`Edit ${config.name}`} {...may}>
           Edit
         </button>
         <button
           type="button"
           className="button button--small button--danger-ghost"
           onClick={onRemove}
+          {...may}
           aria-label={`Remove ${config.name}`}
           data-testid="agent-remove"
         >

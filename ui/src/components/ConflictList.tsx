@@ -9,6 +9,7 @@ import type { Dispute } from "../bindings/Dispute";
 import type { Resolution } from "../bindings/Resolution";
 import type { StoredRule } from "../bindings/StoredRule";
 import { disputeOf, mapChoicesFor } from "../lib/resolutions";
+import { useRights } from "../lib/rights";
 
 /** Conflicts shown at first, and added per "Show more". */
 export const CONFLICT_PAGE = 50;
@@ -27,6 +28,7 @@ export function ConflictList({
   onOpenRule(id: number): void;
 }) {
   const [shown, setShown] = useState(CONFLICT_PAGE);
+  const { cannotChange } = useRights();
   if (conflicts.length === 0) {
     return (
       <section className="conflicts conflicts--clear" data-testid="map-conflicts" aria-label="Conflicts">
@@ -58,7 +60,8 @@ export function ConflictList({
                         className="chip-button"
                         data-testid="conflict-resolve"
                         data-choice={choice.id}
-                        disabled={busy}
+                        disabled={busy || cannotChange !== null}
+                        title={cannotChange ?? undefined}
                         onClick={() => onResolve(dispute, choice.resolution)}
                       >
                         {choice.label}

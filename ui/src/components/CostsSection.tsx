@@ -8,6 +8,7 @@ import type { AgentCost } from "../bindings/AgentCost";
 import type { Price } from "../bindings/Price";
 import { nameOf } from "../lib/agents";
 import { setDailyBudget, toBackendError } from "../lib/backend";
+import { mayChange, useRights } from "../lib/rights";
 import {
   budgetInput,
   budgetState,
@@ -125,6 +126,7 @@ function CostRow({ cost, name, onSaved }: { cost: AgentCost; name: string; onSav
 function BudgetEditor({ cost, name, onSaved }: { cost: AgentCost; name: string; onSaved(list: AgentCost[]): void }) {
   const id = useId();
   const [editing, setEditing] = useState(false);
+  const may = mayChange(useRights());
   const [text, setText] = useState("");
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -226,7 +228,7 @@ function BudgetEditor({ cost, name, onSaved }: { cost: AgentCost; name: string; 
           className="button button--small button--ghost"
           onClick={open}
           aria-label={`Set ${name}'s daily budget`}
-          data-testid="budget-edit"
+          data-testid="budget-edit" {...may}
         >
           Set budget…
         </button>

@@ -9,6 +9,7 @@ import type { OwnershipMap } from "../bindings/OwnershipMap";
 import type { Rule } from "../bindings/Rule";
 import { checkRule, toBackendError } from "../lib/backend";
 import { dropPreview } from "../lib/ownershipDrop";
+import { useRights } from "../lib/rights";
 import { FormError } from "./FormError";
 import { Modal } from "./Modal";
 import { ModalActions } from "./ModalActions";
@@ -49,7 +50,8 @@ export function DropConfirm({
 
   const ready = check !== null || checkError !== null;
   const problem = check?.problem ?? null;
-  const canWrite = ready && problem === null;
+  const { cannotChange } = useRights();
+  const canWrite = ready && problem === null && cannotChange === null;
   useEffect(() => {
     if (canWrite) writeButton.current?.focus();
   }, [canWrite]);
@@ -119,7 +121,7 @@ export function DropConfirm({
           <FormError error={problem?.message ?? null} testId="drop-problem" sentence />
         </div>
         <ModalActions onCancel={onCancel} cancelTestId="drop-cancel" cancelAutoFocus>
-          <button ref={writeButton} type="submit" className="button button--primary" disabled={!canWrite} data-testid="drop-write">
+          <button ref={writeButton} type="submit" className="button button--primary" disabled={!canWrite} title={cannotChange ?? undefined} data-testid="drop-write">
             Write
           </button>
         </ModalActions>

@@ -18,6 +18,7 @@ import { blockedReason, primaryAction, SNOOZE_CHOICES, type ActionName } from ".
 import { giveLabel, ownershipScope } from "../lib/escalationGroups";
 import { branchChoices } from "../lib/parallelEdits";
 import { parseApiResource } from "../lib/rateLimits";
+import { useRights } from "../lib/rights";
 import { useViewKeys } from "../lib/useViewKeys";
 import { SplitBudgetForm } from "./SplitBudgetForm";
 
@@ -75,7 +76,9 @@ export function EscalationActions({
   const reasonRef = useRef<HTMLInputElement>(null);
   const splitRef = useRef<HTMLButtonElement>(null);
   const [splitting, setSplitting] = useState(false);
-  const blocked = blockedReason(e, now);
+  // Past its SLA, closed, or the person's role may change nothing: the reason on every control.
+  const { cannotChange } = useRights();
+  const blocked = blockedReason(e, now) ?? cannotChange;
   const disabled = blocked !== null || busy;
   const primary = primaryAction(e);
   const noteOrNull = note.trim() === "" ? null : note.trim();

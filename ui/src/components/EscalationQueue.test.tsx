@@ -7,6 +7,7 @@ import { App } from "../App";
 import type { Escalation } from "../bindings/Escalation";
 import { OPEN_ESCALATION_EVENT, setTransport, type InvokeArgs } from "../lib/backend";
 import { ClockProvider } from "../lib/clock";
+import { ANYTHING, RightsProvider, type Rights } from "../lib/rights";
 import { useEscalations } from "../lib/useEscalations";
 import { delivery, escalation, timeline, timelineEvent, MIN, HOUR, iso } from "../test/escalations";
 import { agentRow } from "../test/fixtures";
@@ -55,22 +56,26 @@ function timelineFor(args: InvokeArgs) {
   ]);
 }
 
-function Harness({ initial = null, watching = true }: { initial?: number | null; watching?: boolean }) {
+function Harness({ initial = null, rights = ANYTHING }: { initial?: number | null; rights?: Rights }) {
   const escalations = useEscalations(transportSubscribe);
   const [selected, setSelected] = useState<number | null>(initial);
   return (
     <ClockProvider>
-      <EscalationQueue
-        escalations={escalations}
-        agents={AGENTS}
-        selected={selected}
-        onSelect={setSelected}
-        subscribe={transportSubscribe}
-        watching={watching}
-      />
+      <RightsProvider value={rights}>
+        <EscalationQueue
+          escalations={escalations}
+          agents={AGENTS}
+          selected={selected}
+          onSelect={setSelected}
+          subscribe={transportSubscribe}
+        />
+      </RightsProvider>
     </ClockProvider>
   );
 }
+
+const VIEWER =
+  "You are a viewer on this store (PostgreSQL role cy): you see everything and decide nothing. ana can decide; to decide yourself, ask the store's owner (baton) to run `baton store grant cy decider`.";
 
 function setup(extra: Record<string, Handler> = {}, list: () => Escalation[] = () => queue()): TestTransport {
   const t = createTestTransport({ escalations: list, escalation_timeline: timelineFor, ...extra });
@@ -102,10 +107,30 @@ describe("EscalationQueue", () => {
     unmount();
 
     const t = setup({ scenarios: () => scenarios });
-    render(<Harness watching={false} />);
+    render(<Harness rights={{ cannotChange: null, cannotRunFleets: "This app only views the store" }} />);
     await loaded();
     expect(screen.queryByTestId("scenario-picker")).not.toBeInTheDocument();
     expect(count(t, "scenarios")).toBe(0);
+  });
+
+  it("shows a viewer role every decision disabled with the reason, and sends none", async () => {
+    const user = userEvent.setup();
+    const t = setup({ scenarios: () => [{ name: "write-collision", description: "two writers" }] });
+    render(<Harness initial={2} rights={{ cannotChange: VIEWER, cannotRunFleets: VIEWER }} />);
+    await loaded();
+    expect(screen.queryByTestId("scenario-picker")).not.toBeInTheDocument();
+    expect(screen.getByTestId("escalation-blocked")).toHaveTextContent("You are a viewer on this store");
+    const buttons = screen.getAllByTestId("escalation-action");
+    expect(buttons.length).toBeGreaterThan(3);
+    for (const b of buttons) {
+      expect(b).toBeDisabled();
+      expect(b).toHaveAttribute("title", VIEWER);
+    }
+    expect(screen.getByTestId("escalation-note")).toBeDisabled();
+    await user.keyboard("a");
+    await user.keyboard("r");
+    expect(decisions(t)).toEqual([]);
+    expect(screen.queryByTestId("escalation-error")).not.toBeInTheDocument();
   });
 
   it("groups open (by due time), snoozed and closed, with kinds, agents, resources and SLA countdowns", async () => {

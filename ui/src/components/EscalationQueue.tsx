@@ -26,6 +26,7 @@ import {
 import { arrivals, fastArrivalText } from "../lib/escalationGroups";
 import type { Escalations } from "../lib/useEscalations";
 import type { ChangeListener } from "../lib/useBatonData";
+import { useRights } from "../lib/rights";
 import { useViewKeys } from "../lib/useViewKeys";
 import "../styles/escalations.css";
 import { EscalationDetail } from "./EscalationDetail";
@@ -50,7 +51,6 @@ export function EscalationQueue({
   selected,
   onSelect,
   subscribe,
-  watching = true,
 }: {
   escalations: Escalations;
   agents: AgentRow[] | null;
@@ -58,11 +58,11 @@ export function EscalationQueue({
   selected: number | null;
   onSelect(id: number | null): void;
   subscribe(listener: ChangeListener): () => void;
-  /** This app polls the agents: it can start a scenario's agents (a viewer of a shared store
-   * cannot: no watcher elsewhere reaches agents started on this machine). */
-  watching?: boolean;
 }) {
   const now = useNow();
+  // A scenario only where its agents are polled and may be added; decisions only by those who
+  // may change the store (a viewer role sees why on each button).
+  const { cannotRunFleets, cannotChange } = useRights();
   const { list, error: loadError, refresh, replace, markExpired } = escalations;
   const groups = useMemo(() => groupEscalations(list ?? [], now), [list, now]);
   const names = useMemo(() => agentNames(agents), [agents]);
@@ -106,6 +106,8 @@ export function EscalationQueue({
   const decide = useCallback(
     async (target: Escalation, action: EscalationAction, note: string | null) => {
       if (busyRef.current) return;
+      // The actions say why already (a viewer role): a key press sends nothing.
+      if (cannotChange !== null) return;
       const at = Date.now();
       if (!isActionable(target, at)) {
         setError(target.id, blockedReason(target, at) ?? "No decision can be taken on it.");
@@ -144,7 +146,7 @@ export function EscalationQueue({
         if (alive.current) setBusy(null);
       }
     },
-    [list, markExpired, onSelect, refresh, replace, setError],
+    [cannotChange, list, markExpired, onSelect, refresh, replace, setError],
   );
 
   const backToList = useCallback(() => setFocusToken((t) => t + 1), []);
@@ -251,7 +253,7 @@ export function EscalationQueue({
           </span>
         ) : null}
         <span className="spacer" />
-        {watching ? <ScenarioPicker /> : null}
+        {cannotRunFleets === null ? <ScenarioPicker /> : null}
         <span className="esc-keys muted small" aria-hidden="true">
           <kbd>j</kbd>/<kbd>k</kbd> next/previous · <kbd>a</kbd> approve · <kbd>r</kbd> reject · <kbd>Enter</kbd> actions
         </span>

@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from "react";
 
 import { startDemoFleet, toBackendError } from "../lib/backend";
+import { useRights } from "../lib/rights";
 import { WatchSessionsDialog } from "./WatchSessionsDialog";
 
 /**
@@ -35,6 +36,8 @@ export function FirstRun({
   };
 
   const starting = state === "starting";
+  // A viewer role adds nothing; an app that only views runs no demo (nobody would poll it).
+  const { cannotChange, cannotRunFleets } = useRights();
   return (
     <section className="view first-run" aria-labelledby="first-run-title" data-testid="first-run">
       <div className="first-run-card">
@@ -55,12 +58,13 @@ export function FirstRun({
             className="first-run-door first-run-door--primary"
             data-testid="start-demo"
             onClick={start}
-            disabled={starting}
+            disabled={starting || cannotRunFleets !== null}
+            title={cannotRunFleets ?? undefined}
           >
             <strong>Start the demo fleet</strong>
             <span>Five simulated agents on this machine, trouble included.</span>
           </button>
-          <button type="button" className="first-run-door" data-testid="add-agent" onClick={onAddAgent} disabled={starting}>
+          <button type="button" className="first-run-door" data-testid="add-agent" onClick={onAddAgent} disabled={starting || cannotChange !== null} title={cannotChange ?? undefined}>
             <strong>Add an HTTP agent</strong>
             <span>An agent that answers baton/1 or A2A at a URL: Baton polls it.</span>
           </button>
@@ -69,7 +73,8 @@ export function FirstRun({
             className="first-run-door"
             data-testid="first-run-watch"
             onClick={() => setWatching(true)}
-            disabled={starting}
+            disabled={starting || cannotChange !== null}
+            title={cannotChange ?? undefined}
           >
             <strong>Watch coding sessions in a repository…</strong>
             <span>Install Baton&apos;s hooks for Claude Code, Codex, Copilot CLI, Gemini CLI or OpenCode there.</span>

@@ -117,6 +117,11 @@ export function Nav({
                 <span className={`presence-mode${presence.watching ? "" : " presence-mode--viewer"}`} data-testid="presence-mode">
                   {modeText(presence)}
                 </span>
+                {presence.cannot_change ? (
+                  <span className="presence-role" data-testid="presence-role" title={presence.cannot_change}>
+                    A viewer: decides nothing
+                  </span>
+                ) : null}
                 <span className="presence-pollers" data-testid="presence-pollers">
                   {pollersText(presence)}
                 </span>

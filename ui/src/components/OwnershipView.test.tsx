@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { OwnershipMap } from "../bindings/OwnershipMap";
 import type { Rule } from "../bindings/Rule";
 import { setTransport, type Transport } from "../lib/backend";
+import { RightsProvider } from "../lib/rights";
 import { useOwnership } from "../lib/useOwnership";
 import { createTestTransport, type TestTransport } from "../test/transport";
 import { OwnershipView } from "./OwnershipView";
@@ -61,6 +62,24 @@ describe("OwnershipView", () => {
   });
   afterEach(() => {
     setTransport(previous);
+  });
+
+  it("shows a viewer role every edit disabled with the reason", async () => {
+    const why = "You are a viewer on this store (PostgreSQL role cy): you see everything and decide nothing.";
+    render(
+      <RightsProvider value={{ cannotChange: why, cannotRunFleets: why }}>
+        <Harness />
+      </RightsProvider>,
+    );
+    const conflict = await screen.findByTestId("map-conflict");
+    const choices = within(conflict).getAllByTestId("conflict-resolve");
+    expect(choices.length).toBeGreaterThan(0);
+    for (const button of [...choices, screen.getByTestId("new-rule"), screen.getByTestId("undo"), screen.getByTestId("redo")]) {
+      expect(button).toBeDisabled();
+      expect(button).toHaveAttribute("title", why);
+    }
+    fireEvent.keyDown(window, { key: "n" });
+    expect(screen.queryByTestId("rule-panel")).not.toBeInTheDocument();
   });
 
   it("lists the conflict and settles it by giving ownership to one side", async () => {

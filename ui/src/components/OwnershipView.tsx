@@ -16,6 +16,7 @@ import { OwnershipMatrix } from "./OwnershipMatrix";
 import { RulePanel } from "./RulePanel";
 import { SelectionPanel } from "./SelectionPanel";
 import { isTyping } from "../lib/typing";
+import { useRights } from "../lib/rights";
 
 type Panel = { type: "rule"; id: number } | { type: "new"; rule: Rule } | null;
 
@@ -31,6 +32,8 @@ export function OwnershipView({ ownership }: { ownership: Ownership }) {
   const [dropped, setDropped] = useState<DropChange | null>(null);
   const model = useMemo(() => (map ? buildOwnershipModel(map) : null), [map]);
   const { undo, redo } = edits;
+  // A viewer role changes nothing: every edit disabled, the reason on hover.
+  const { cannotChange } = useRights();
 
   const select = useCallback(
     (next: GraphSelection) => {
@@ -50,6 +53,7 @@ export function OwnershipView({ ownership }: { ownership: Ownership }) {
     const onKey = (e: KeyboardEvent) => {
       if (e.defaultPrevented || isTyping(e.target) || document.querySelector('[aria-modal="true"]')) return;
       const mod = e.ctrlKey || e.metaKey;
+      if (mod && cannotChange !== null) return;
       if (mod && e.key.toLowerCase() === "z") {
         e.preventDefault();
         void (e.shiftKey ? redo() : undo());
@@ -57,7 +61,7 @@ export function OwnershipView({ ownership }: { ownership: Ownership }) {
         e.preventDefault();
         void redo();
       } else if (!mod && !e.altKey) {
-        if (e.key === "n") setPanel({ type: "new", rule: BLANK });
+        if (e.key === "n" && cannotChange === null) setPanel({ type: "new", rule: BLANK });
         else if (e.key === "g") setMode("graph");
         else if (e.key === "m") setMode("matrix");
         else if (e.key === "Escape") {
@@ -68,7 +72,7 @@ export function OwnershipView({ ownership }: { ownership: Ownership }) {
     };
     window.addEventListener("keydown", onKey);
     return () => window.removeEventListener("keydown", onKey);
-  }, [undo, redo]);
+  }, [undo, redo, cannotChange]);
 
   if (!map || !model) {
     return (
@@ -128,13 +132,13 @@ export function OwnershipView({ ownership }: { ownership: Ownership }) {
           </button>
         </div>
         <div className="ownership-actions">
-          <button type="button" className="button" data-testid="undo" disabled={!past || edits.busy} title={past ? `Undo ${past.label} (Ctrl+Z)` : "Nothing to undo"} onClick={() => void undo()}>
+          <button type="button" className="button" data-testid="undo" disabled={!past || edits.busy || cannotChange !== null} title={cannotChange ?? (past ? `Undo ${past.label} (Ctrl+Z)` : "Nothing to undo")} onClick={() => void undo()}>
             Undo
           </button>
-          <button type="button" className="button" data-testid="redo" disabled={!next || edits.busy} title={next ? `Redo ${next.label} (Ctrl+Shift+Z)` : "Nothing to redo"} onClick={() => void redo()}>
+          <button type="button" className="button" data-testid="redo" disabled={!next || edits.busy || cannotChange !== null} title={cannotChange ?? (next ? `Redo ${next.label} (Ctrl+Shift+Z)` : "Nothing to redo")} onClick={() => void redo()}>
             Redo
           </button>
-          <button type="button" className="button button--primary" data-testid="new-rule" aria-keyshortcuts="n" onClick={() => setPanel({ type: "new", rule: BLANK })}>
+          <button type="button" className="button button--primary" data-testid="new-rule" aria-keyshortcuts="n" disabled={cannotChange !== null} title={cannotChange ?? undefined} onClick={() => setPanel({ type: "new", rule: BLANK })}>
             New rule
           </button>
         </div>

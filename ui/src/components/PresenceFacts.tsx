@@ -36,6 +36,15 @@ export function PresenceFacts({ presence, onPresence }: { presence: Presence; on
         <dd title="Decisions and changes made here are recorded as this person, from this machine (BATON_USER, BATON_HOST)">
           {whoText(presence)}
         </dd>
+        {presence.role ? (
+          <>
+            <dt>Role</dt>
+            <dd data-testid="presence-role-facts">
+              {presence.role}
+              {presence.cannot_change ? <span className="field-hint"> {presence.cannot_change}</span> : null}
+            </dd>
+          </>
+        ) : null}
         <dt>Does</dt>
         <dd data-testid="presence-does">
           {presence.watching ? "Watches" : "Views only"}: it {modeSentence(presence.watching)} ({presence.watching_chosen_by})

@@ -7,6 +7,7 @@ import { useEffect, useRef, useState } from "react";
 
 import type { Price } from "../bindings/Price";
 import { removePrice, setPrice, toBackendError } from "../lib/backend";
+import { mayChange, useRights } from "../lib/rights";
 import { formatPrice, modelText, priceFormOf, priceKey, samePrice, sortPrices, EMPTY_PRICE_FORM, type PriceFormValues } from "../lib/costs";
 import type { Loaded } from "../lib/usePipelineData";
 import { FormError } from "./FormError";
@@ -21,6 +22,7 @@ export function PriceTable({ prices, onSaved }: { prices: Loaded<Price[]>; onSav
   const [removed, setRemoved] = useState<Price | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const may = mayChange(useRights());
   const addRef = useRef<HTMLButtonElement>(null);
   const undoRef = useRef<HTMLButtonElement>(null);
   // Where focus goes once React has drawn the change that moved it (a frame callback could run
@@ -89,7 +91,7 @@ export function PriceTable({ prices, onSaved }: { prices: Loaded<Price[]>; onSav
           className="button button--small"
           onClick={() => open({ mode: "add", initial: EMPTY_PRICE_FORM })}
           disabled={list === null}
-          data-testid="price-add"
+          data-testid="price-add" {...may}
         >
           Add price…
         </button>
@@ -162,7 +164,7 @@ export function PriceTable({ prices, onSaved }: { prices: Loaded<Price[]>; onSav
                           className="button button--small button--ghost"
                           onClick={() => open({ mode: "add", initial: priceFormOf(p) })}
                           aria-label={`Set your own price for ${what}`}
-                          data-testid="price-override"
+                          data-testid="price-override" {...may}
                         >
                           Set my price…
                         </button>
@@ -173,7 +175,7 @@ export function PriceTable({ prices, onSaved }: { prices: Loaded<Price[]>; onSav
                             className="button button--small"
                             onClick={() => open({ mode: "edit", initial: priceFormOf(p) })}
                             aria-label={`Edit the price for ${what}`}
-                            data-testid="price-edit"
+                            data-testid="price-edit" {...may}
                           >
                             Edit
                           </button>
@@ -183,7 +185,7 @@ export function PriceTable({ prices, onSaved }: { prices: Loaded<Price[]>; onSav
                             onClick={() => remove(p)}
                             disabled={busy}
                             aria-label={`Remove your price for ${what}`}
-                            data-testid="price-remove"
+                            data-testid="price-remove" {...may}
                           >
                             Remove
                           </button>

@@ -8,6 +8,7 @@ import { useId, useState, type FormEvent, type ReactNode } from "react";
 import type { ApiLedger } from "../bindings/ApiLedger";
 import type { Metric } from "../bindings/Metric";
 import { removeQuota, setPressureLimits, setQuota, toBackendError } from "../lib/backend";
+import { mayChange, useRights } from "../lib/rights";
 import {
   pressureValue,
   quotaValue,
@@ -52,6 +53,7 @@ function Field({
 export function QuotaSettings({ ledger, onSaved }: { ledger: ApiLedger; onSaved(message: string): void }) {
   const ids = useId();
   const [open, setOpen] = useState(false);
+  const may = mayChange(useRights());
   const quotaFor = (m: Metric) => ledger.quotas.find((q) => q.metric === m) ?? null;
 
   const [metric, setMetric] = useState<Metric>(() => defaultMetric(ledger));
@@ -196,7 +198,7 @@ export function QuotaSettings({ ledger, onSaved }: { ledger: ApiLedger; onSaved(
                   </button>
                 ))}
               </div>
-              <button type="submit" className="button button--small button--primary" disabled={busy} data-testid="quota-save">
+              <button type="submit" className="button button--small button--primary" disabled={busy} data-testid="quota-save" {...may}>
                 Set quota
               </button>
             </div>
@@ -210,7 +212,7 @@ export function QuotaSettings({ ledger, onSaved }: { ledger: ApiLedger; onSaved(
                       className="button button--small button--danger-ghost"
                       disabled={busy}
                       onClick={() => remove(q.metric)}
-                      data-testid="quota-remove"
+                      data-testid="quota-remove" {...may}
                       data-metric={q.metric}
                     >
                       Remove
@@ -247,7 +249,7 @@ export function QuotaSettings({ ledger, onSaved }: { ledger: ApiLedger; onSaved(
                   data-testid="pressure-horizon"
                 />
               </Field>
-              <button type="submit" className="button button--small button--primary" disabled={busy} data-testid="pressure-save">
+              <button type="submit" className="button button--small button--primary" disabled={busy} data-testid="pressure-save" {...may}>
                 Save
               </button>
             </div>

@@ -14,6 +14,7 @@ import {
   streakProgress,
   thresholdsText,
 } from "../lib/readiness";
+import { mayChange, useRights } from "../lib/rights";
 import type { Loaded } from "../lib/usePipelineData";
 import { LoadState } from "./LoadState";
 import { ThresholdsModal } from "./ThresholdsModal";
@@ -34,6 +35,7 @@ export function ReadinessCards({
   onRetry(): void;
 }) {
   const [editing, setEditing] = useState(false);
+  const may = mayChange(useRights());
   const buttonRef = useRef<HTMLButtonElement>(null);
   const list = readiness.value;
   const thresholds = currentThresholds(list);
@@ -59,6 +61,7 @@ export function ReadinessCards({
           disabled={!thresholds}
           title={thresholds ? "When an agent counts as ready" : "Shown once a polled agent has its readiness"}
           onClick={() => setEditing(true)}
+          {...may}
         >
           Thresholds…
         </button>

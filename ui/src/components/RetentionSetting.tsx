@@ -4,6 +4,7 @@
 import { useEffect, useState, type FormEvent } from "react";
 
 import { retentionDays, setRetentionDays, toBackendError } from "../lib/backend";
+import { mayChange, useRights } from "../lib/rights";
 import { FormError } from "./FormError";
 import { Modal } from "./Modal";
 import { ModalActions } from "./ModalActions";
@@ -25,6 +26,7 @@ export function RetentionSetting({ onChanged }: { onChanged(days: number): void 
   const [days, setDays] = useState<number | null>(null);
   const [loadError, setLoadError] = useState<string | null>(null);
   const [editing, setEditing] = useState(false);
+  const may = mayChange(useRights());
 
   useEffect(() => {
     let on = true;
@@ -55,7 +57,7 @@ export function RetentionSetting({ onChanged }: { onChanged(days: number): void 
         className="button button--small button--ghost"
         onClick={() => setEditing(true)}
         disabled={days === null}
-        data-testid="retention-edit"
+        data-testid="retention-edit" {...may}
       >
         Edit
       </button>

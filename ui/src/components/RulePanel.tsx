@@ -7,6 +7,7 @@ import type { DraftCheck } from "../bindings/DraftCheck";
 import type { Rule } from "../bindings/Rule";
 import type { RuleKind } from "../bindings/RuleKind";
 import { checkRule, toBackendError } from "../lib/backend";
+import { useRights } from "../lib/rights";
 
 const KINDS: { kind: RuleKind; label: string }[] = [
   { kind: "trigger", label: "Trigger: who acts on it" },
@@ -108,8 +109,9 @@ export function RulePanel({
   const set = (patch: Partial<Fields>) => setFields((f) => ({ ...f, ...patch }));
   const problem = check?.problem ?? null;
   const unchanged = id !== null && draftKey === JSON.stringify(ruleOf(fieldsOf(rule)));
+  const { cannotChange } = useRights();
   const submit = () => {
-    if (!busy && !problem && !unchanged) onSave(draft);
+    if (!busy && !problem && !unchanged && cannotChange === null) onSave(draft);
   };
 
   return (
@@ -240,7 +242,14 @@ export function RulePanel({
       ) : null}
       <footer className="panel-actions">
         {id !== null ? (
-          <button type="button" className="button button--danger" data-testid="rule-delete" disabled={busy} onClick={onDelete}>
+          <button
+            type="button"
+            className="button button--danger"
+            data-testid="rule-delete"
+            disabled={busy || cannotChange !== null}
+            title={cannotChange ?? undefined}
+            onClick={onDelete}
+          >
             Delete
           </button>
         ) : null}
@@ -248,7 +257,8 @@ export function RulePanel({
           type="submit"
           className="button button--primary"
           data-testid="rule-save"
-          disabled={busy || problem !== null || unchanged}
+          disabled={busy || problem !== null || unchanged || cannotChange !== null}
+          title={cannotChange ?? undefined}
         >
           {id === null ? "Add rule" : "Save"}
         </button>

@@ -17,6 +17,7 @@ import {
 } from "../lib/sessions";
 import { formatUsd } from "../lib/costs";
 import { agoText } from "../lib/time";
+import { mayChange, useRights } from "../lib/rights";
 import { TodayCostCell } from "./AgentPipelineCells";
 import { SessionSubagents } from "./SessionSubagents";
 import { TableHead } from "./TableHead";
@@ -152,6 +153,7 @@ function SessionRow({
 }) {
   const now = useNow();
   const phase = sessionPhase(session, now);
+  const may = mayChange(useRights());
   const waiting = row.task_counts.needs_human > 0;
   return (
     <tr
@@ -231,6 +233,7 @@ function SessionRow({
           onClick={onRemove}
           aria-label={`Remove ${row.config.name}`}
           data-testid="agent-remove"
+          {...may}
         >
           Remove
         </button>

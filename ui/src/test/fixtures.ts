@@ -173,6 +173,9 @@ export function presence(over: Partial<Presence> = {}): Presence {
     watching_choice_applies: true,
     watching_saved: false,
     watchers: [watcher()],
+    role: null,
+    cannot_change: null,
+    cannot_run_fleets: "This app only views the store (watching is off)",
     ...over,
   };
 }

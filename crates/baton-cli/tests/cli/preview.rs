@@ -602,6 +602,8 @@ async fn every_command_the_ui_calls_answers_in_a_demo_preview() {
         "{viewer}"
     );
     call("set_watching", json!({"watching": null})).await;
+    // The preview opened its store: nothing about it is too new.
+    assert_eq!(call("store_too_new", json!({})).await, Value::Null);
 
     let sessions = call("list_agents", json!({})).await;
     let sessions = sessions

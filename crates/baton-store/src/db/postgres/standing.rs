@@ -47,6 +47,14 @@ impl PgConn {
     }
 }
 
+impl PgConn {
+    /// Where the connected role stands on the store (a refusal with no words of the
+    /// database's), kept as a refusal's is.
+    pub(crate) fn standing(&self) -> Refusal {
+        self.refusal(String::new())
+    }
+}
+
 /// Where the role of `target` stands on its store, asked on a reading connection of its own.
 pub(super) fn standing_of(target: &PgTarget) -> std::result::Result<Refusal, String> {
     let client = open(target, true)?;
