@@ -1,7 +1,9 @@
-//! Every view of the real app, with the demo fleet running, fits its window: at the default
-//! size (1280 × 800) no view scrolls sideways (the main panel's content is no wider than the
-//! panel, the page no wider than the window, and no table or chart inside scrolls sideways
-//! either), and at 1024 × 700 at most one does. What
+//! Every view of the real app, with the demo fleet running beside two agents that are down
+//! (long names, URLs and errors), fits its window: at the default size (1280 × 800) no view
+//! scrolls sideways (the main panel's content is no wider than the panel, the page no wider
+//! than the window, no table or chart inside scrolls sideways, and every table's own
+//! `scrollWidth` is within its `clientWidth` and the table within its frame), and at
+//! 1024 × 700 at most one does. What
 //! sticks out is named in the failure. Screenshots of each view go to target/e2e-screenshots/
 //! (`layout-<view>.png`, `layout-1024-<view>.png`).
 
@@ -28,6 +30,13 @@ const right = main.getBoundingClientRect().right;
 const name = (el) => `${el.tagName.toLowerCase()}.${String(el.className).split(' ')[0]}`;
 const out = [];
 const scrollers = [];
+const tables = [];
+for (const t of main.querySelectorAll('table')) {
+  const frame = t.parentElement.clientWidth;
+  if (t.scrollWidth > t.clientWidth + 1 || t.getBoundingClientRect().width > frame + 1) {
+    tables.push(`${name(t)} ${t.scrollWidth} (its own ${t.clientWidth}) in ${frame}`);
+  }
+}
 for (const el of main.querySelectorAll('*')) {
   const r = el.getBoundingClientRect();
   if (r.width > 0 && r.right > right + 1 && out.length < 5) {
@@ -43,6 +52,7 @@ return {
   page: [document.documentElement.scrollWidth, window.innerWidth],
   out,
   scrollers,
+  tables,
 };
 "#;
 
@@ -51,14 +61,16 @@ async fn overflow(session: &Session, view: &str) -> Result<Option<String>, Strin
     let m = session.execute(MEASURE, vec![]).await?;
     let (main, page) = (&m["main"], &m["page"]);
     let wider = |pair: &serde_json::Value| pair[0].as_i64() > pair[1].as_i64();
-    let inner = m["scrollers"].as_array().is_some_and(|s| !s.is_empty());
-    Ok((wider(main) || wider(page) || inner).then(|| {
-        format!(
-            "{view}: main {main} (scroll, client), page {page} (scroll, window); sticking out: \
-             {}; scrolling sideways inside: {}",
-            m["out"], m["scrollers"]
-        )
-    }))
+    let some = |key: &str| m[key].as_array().is_some_and(|s| !s.is_empty());
+    Ok(
+        (wider(main) || wider(page) || some("scrollers") || some("tables")).then(|| {
+            format!(
+                "{view}: main {main} (scroll, client), page {page} (scroll, window); sticking \
+                 out: {}; scrolling sideways inside: {}; tables wider than they are: {}",
+                m["out"], m["scrollers"], m["tables"]
+            )
+        }),
+    )
 }
 
 /// Each view in turn: its overflow, if any, and a screenshot.
@@ -92,6 +104,25 @@ async fn drive(app: &RunningApp) -> Result<(), String> {
     session
         .wait_for("[data-testid=task-card]", Duration::from_secs(10))
         .await?;
+    // Agents whose rows say the most, with long names and URLs, added as another process
+    // would: one refused at once, one whose polls time out (down, each with its error).
+    let mut store = baton_store::Store::open(&app.data_dir().join("baton.sqlite3"))
+        .map_err(|e| e.to_string())?;
+    for (name, url) in [
+        (
+            "Quarterly revenue reconciler",
+            "http://127.0.0.1:9/finance/reconcile/quarterly",
+        ),
+        (
+            "Customer onboarding assistant",
+            "http://10.255.255.1:8080/onboarding/assistant",
+        ),
+    ] {
+        store
+            .add_agent(&baton_core::agent::AgentDraft::new(name, url))
+            .map_err(|e| e.to_string())?;
+    }
+    drop(store);
     // A little history: the story's first incident, usage on the rate-limit chart.
     tokio::time::sleep(Duration::from_secs(12)).await;
 

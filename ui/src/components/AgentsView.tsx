@@ -232,15 +232,15 @@ function AgentTableRow({
         <div className="mono url" title={config.base_url}>
           {config.base_url}
         </div>
-        <div className="muted small">
+        <div className="muted small nowrap">
           every {humanMs(config.poll_interval_ms)} · timeout {humanMs(config.timeout_ms)}
         </div>
       </td>
-      <td>
+      <td className="health-cell">
         <div className={`health health--${health.reachability}`} data-testid="agent-health">
           {healthText(health, now)}
         </div>
-        <div className="muted small nowrap" data-testid="agent-last-success">
+        <div className="muted small" data-testid="agent-last-success">
           {health.last_success_at
             ? `last success ${lastSuccessText(health, now)}`
             : "no successful poll yet"}
