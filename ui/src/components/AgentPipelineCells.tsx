@@ -22,17 +22,15 @@ export function ReadinessCell({ readiness }: { readiness: Readiness | undefined 
   );
 }
 
-/** Today's dollars ("≤" when some tokens had no split), unpriced tokens, and the budget's state. */
+/**
+ * Today's dollars ("≤" when some tokens had no split), unpriced tokens, and the budget's state;
+ * "—" (as the tables say nothing elsewhere) while nothing is known yet or nothing was used.
+ */
 export function TodayCostCell({ cost, loading }: { cost: AgentCost | undefined; loading: boolean }) {
-  if (!cost) {
-    return (
-      <td className="num muted" data-testid="agent-cost-today">
-        {loading ? "…" : "–"}
-      </td>
-    );
-  }
-  const unpriced = unpricedText(cost.today.unpriced_tokens);
+  if (!cost) return <NothingToday why={loading ? "Loading today's cost…" : "Today's cost is not known"} />;
   const budget = budgetState(cost.today.usd, cost.daily_budget_usd, cost.today.upper_bound);
+  if (cost.today.tokens === 0 && budget.level === "none") return <NothingToday why="No API calls today" />;
+  const unpriced = unpricedText(cost.today.unpriced_tokens);
   return (
     <td className={`num cost-today cost-today--${budget.level}`} data-testid="agent-cost-today">
       <div
@@ -51,6 +49,14 @@ export function TodayCostCell({ cost, loading }: { cost: AgentCost | undefined; 
           {unpriced}
         </div>
       ) : null}
+    </td>
+  );
+}
+
+function NothingToday({ why }: { why: string }) {
+  return (
+    <td className="num muted" data-testid="agent-cost-today" title={why}>
+      —
     </td>
   );
 }

@@ -119,7 +119,7 @@ describe("Costs on the Agents view", () => {
       return [agentCost(1, 1.27)];
     });
     expect(await screen.findByTestId("costs-error")).toHaveTextContent("Could not load the costs: database is locked");
-    expect(within(tableRow("Writer")).getByTestId("agent-cost-today")).toHaveTextContent("–");
+    expect(within(tableRow("Writer")).getByTestId("agent-cost-today")).toHaveTextContent("—");
     fail = false;
     await user.click(within(screen.getByTestId("costs-error")).getByRole("button", { name: "Retry" }));
     expect(within(await costRow("Writer")).getByTestId("cost-today")).toHaveTextContent("$1.27");

@@ -2,6 +2,7 @@ import { render, screen, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 
+import type { AgentCost } from "../bindings/AgentCost";
 import type { AgentRow } from "../bindings/AgentRow";
 import type { SessionSummary } from "../bindings/SessionSummary";
 import { SESSION_ARCHIVE_MS } from "../lib/sessions";
@@ -119,6 +120,22 @@ describe("coding sessions on the Agents view", () => {
     expect(lines).toHaveLength(1);
     expect(lines[0]!.textContent).toBe("12,000 tokens today · $0.01");
     expect(lines[0]!.title).toContain("10000 cache read");
+  });
+
+  it("says — under Today for a session with no usage yet, while the costs load and after", () => {
+    // The demo's coding session as the engine answers its cost: no call, no token today.
+    const recordedCost = recorded<AgentCost[]>("agent_costs").find((c) => c.today.tokens === 0 && c.today.by_model.length === 0)!;
+    const row = rows[1]!;
+    const { unmount } = render(<SessionsTable sessions={[row]} archived={[]} onRemove={() => {}} costsLoading />);
+    const loading = screen.getByTestId("agent-cost-today");
+    expect(loading.textContent).toBe("—");
+    expect(loading.title).toBe("Loading today's cost…");
+    unmount();
+    const costs = new Map([[row.config.id, { ...recordedCost, agent_id: row.config.id }]]);
+    render(<SessionsTable sessions={[row]} archived={[]} onRemove={() => {}} costs={costs} />);
+    const none = screen.getByTestId("agent-cost-today");
+    expect(none.textContent).toBe("—");
+    expect(none.title).toBe("No API calls today");
   });
 
   it("removing one says the session itself is not touched", async () => {
