@@ -132,6 +132,7 @@ fn fill(location: &StoreLocation, events: usize, leases: usize) -> Fallible<()> 
         ask_person: false,
         path_modes: Vec::new(),
         parallel: baton_core::hooks::ParallelMode::Warn,
+        unchecked: None,
     };
     for l in 0..leases {
         let session = SessionRef::in_checkout(

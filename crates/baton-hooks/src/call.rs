@@ -138,6 +138,7 @@ pub fn hook(db: PathBuf, options: &HookOptions, input: &mut dyn Read) -> HookRep
         ask_person: options.ask_seconds > 0,
         path_modes: project.paths.clone(),
         parallel: options.parallel,
+        unchecked: None,
     };
     // The store works on a thread of its own: past the budget the client goes on, and the
     // process' exit rolls back whatever the thread had not committed. The running app records

@@ -52,6 +52,8 @@ pub(crate) const ORDER: &[&str] = &[
     "prices",
     "agent_budgets",
     "baton_settings",
+    "unchecked_calls",
+    "store_links",
 ];
 
 /// Tables that are the engine's own or say who runs now: not copied.

@@ -108,6 +108,12 @@ const MIGRATION_SLICE: &[M<'static>] = &[
     )),
     // A session's subagents, each a worker of its own (issue 58).
     M::up(include_str!("../migrations/sqlite/0030_subagents.sql")).foreign_key_check(),
+    // Hook calls that went ahead unchecked, delivered from a spool; each machine's time to the
+    // store (issue 58).
+    M::up(include_str!(
+        "../migrations/sqlite/0031_unchecked_calls.sql"
+    ))
+    .foreign_key_check(),
 ];
 
 /// PostgreSQL's migrations: (the version it brings the store to, its SQL). The first is the
@@ -202,6 +208,11 @@ pub(crate) const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
     (
         30,
         include_str!("../migrations/postgres/0030_subagents.sql"),
+    ),
+    // Hook calls that went ahead unchecked, delivered from a spool (issue 58).
+    (
+        31,
+        include_str!("../migrations/postgres/0031_unchecked_calls.sql"),
     ),
 ];
 
@@ -462,7 +473,7 @@ mod tests {
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .unwrap();
         assert_eq!(version, LATEST_VERSION);
-        assert_eq!(LATEST_VERSION, 30);
+        assert_eq!(LATEST_VERSION, 31);
         let count = |sql: &str| -> i64 { conn.query_row(sql, [], |r| r.get(0)).unwrap() };
         assert_eq!(
             count("SELECT count(*) FROM agents WHERE name = 'Researcher' AND adapter = 'baton'"),

@@ -124,6 +124,7 @@ impl HookRequest {
                 Some(word) => ParallelMode::parse(word)
                     .ok_or_else(|| format!("{word:?} is not a parallel-edit mode"))?,
             },
+            unchecked: None,
         };
         Ok((session, settings))
     }

@@ -19,15 +19,18 @@ mod subagent_stop;
 mod subagents;
 mod summary;
 mod turns;
+mod unchecked;
 mod worker;
 
 pub use asks::{PermissionDecided, WATCHER_FRESH};
 pub use drift::BranchSession;
 pub use edits::{MergeCheck, PairCheck, ParallelEdit};
 pub use record::{
-    HookRecord, ParallelMeet, PermitClash, PermitSettings, SessionRef, DEFAULT_LEASE_MINUTES,
+    HookRecord, ParallelMeet, PermitClash, PermitSettings, SessionRef, UncheckedCall,
+    DEFAULT_LEASE_MINUTES,
 };
 pub(crate) use subagent_stop::stop_subagent_in;
+pub use unchecked::MachineLink;
 
 use crate::changes::{self, ChangeKind};
 use crate::db::params;
@@ -40,13 +43,14 @@ use chrono::{DateTime, Utc};
 
 use crate::codec::ts;
 use crate::coding_usage::{record_usage_in, UsageFeed, UsageSession};
-use crate::error::Result;
+use crate::error::{Result, StoreError};
 use crate::Store;
 use asks::{ask_finding, record_ask, someone_watches};
 use permit_reads::PermitReads;
 use permits::{clash_finding, release_leases};
 use subagents::{end_subagents, main_thread_works, note_running, turn_waits};
 use turns::{end_turn, note_tool, session_row, set_turn_state, turn_title};
+use unchecked::note_unchecked;
 use worker::WorkerCall;
 
 impl Store {
@@ -72,6 +76,27 @@ impl Store {
         now: DateTime<Utc>,
         usage: Option<&mut dyn UsageFeed>,
     ) -> Result<HookRecord> {
+        let settings = PermitSettings {
+            unchecked: None,
+            ..settings
+        };
+        // A checked call is always recorded (only a late one can have been already).
+        self.record_call(session, call, settings, now, usage, now)?
+            .ok_or(StoreError::NoRow)
+    }
+
+    /// One call of `session` at `now`; its findings open at `found_at` (a call recorded late,
+    /// `settings.unchecked`: when it is delivered). None: a late call that was delivered
+    /// before (nothing changed).
+    fn record_call(
+        &mut self,
+        session: &SessionRef,
+        call: &HookCall,
+        settings: PermitSettings,
+        now: DateTime<Utc>,
+        usage: Option<&mut dyn UsageFeed>,
+        found_at: DateTime<Utc>,
+    ) -> Result<Option<HookRecord>> {
         let cwd = session.cwd.as_deref();
         // A write's permit reads the rules and the files' leases: with the session's row, in
         // one round trip.
@@ -86,6 +111,11 @@ impl Store {
             .then(|| PermitReads::new(writes.iter().map(|path| session.resource(path)).collect()));
         let tx = self.write_tx()?;
         let mut row = session_row(&tx, session, now, reads.as_mut())?;
+        if let Some(late) = &settings.unchecked {
+            if !note_unchecked(&tx, row.agent_id, session, late, found_at)? {
+                return Ok(None);
+            }
+        }
         changes::record(&tx, ChangeKind::Session, row.agent_id, "")?;
         let mut record = HookRecord::for_row(&row);
         if let Some(feed) = usage {
@@ -231,15 +261,15 @@ impl Store {
             .collect();
         if let Some((what, seq)) = ask {
             let finding = ask_finding(&record, &what, seq);
-            self.record_findings(std::slice::from_ref(&finding), now)?;
+            self.record_findings(std::slice::from_ref(&finding), found_at)?;
             record.asked = self.escalation_of(&finding.dedupe_key)?;
         }
         if !findings.is_empty() {
-            self.record_findings(&findings, now)?;
+            self.record_findings(&findings, found_at)?;
         }
         if !record.parallel.is_empty() {
-            self.record_parallel_edits(record.agent_id, &record.parallel, now)?;
+            self.record_parallel_edits(record.agent_id, &record.parallel, found_at)?;
         }
-        Ok(record)
+        Ok(Some(record))
     }
 }

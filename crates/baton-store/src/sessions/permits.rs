@@ -81,7 +81,14 @@ pub(super) fn ask_permit(
             .into_iter()
             .find(|name| rules.covering(&[RuleKind::Data], name).next().is_some())
             .unwrap_or(&resource);
-        let mut leases = reads.leases_on(&resource, lease_branch(&resource, branch.as_deref()));
+        let kept_for = lease_branch(&resource, branch.as_deref());
+        let mut leases = reads.leases_on(&resource, kept_for);
+        // A call recorded late: the files others wrote since its lease time before it held
+        // them then (or took them since), whether or not their leases are still kept.
+        if settings.unchecked.is_some() {
+            let since = now - settings.lease_time;
+            leases.extend(writers_since(tx, &resource, kept_for, row.agent_id, since)?);
+        }
         for lease in &mut leases {
             lease.resource.clone_from(by_rule);
             // The holder's machine is named when it is another than this session's.
@@ -114,7 +121,8 @@ pub(super) fn ask_permit(
                     Some(id) => last_write(tx, id, &resource)?,
                     None => None,
                 };
-                if verdict == PermitVerdict::Deny && record.answer == HookAnswer::GoOn {
+                let checked = settings.unchecked.is_none();
+                if verdict == PermitVerdict::Deny && record.answer == HookAnswer::GoOn && checked {
                     record.answer =
                         HookAnswer::Deny(deny_reason(path, &conflict, settings.lease_time, now));
                 }
@@ -131,6 +139,7 @@ pub(super) fn ask_permit(
                     holder_id,
                     holder_seq,
                     verdict,
+                    unchecked: settings.unchecked.clone(),
                 });
             }
         }
@@ -211,6 +220,44 @@ fn take_lease_on(
     changes::record(tx, ChangeKind::Leases, 0, "")
 }
 
+/// The other workers that wrote `resource` since `since`, as the leases they held or took
+/// (kept for `kept_for`'s branch): what a call recorded late meets, whether or not their
+/// turns have ended and their leases gone since.
+fn writers_since(
+    tx: &Db,
+    resource: &str,
+    kept_for: &str,
+    writer: i64,
+    since: DateTime<Utc>,
+) -> Result<Vec<Lease>> {
+    let found = tx.query_map(
+        "SELECT a.name, s.branch, min(e.at), max(e.at), s.host, sa.agent_id IS NOT NULL
+           FROM events e JOIN agents a ON a.id = e.agent_id
+           LEFT JOIN subagents sa ON sa.agent_id = e.agent_id
+           LEFT JOIN sessions s ON s.agent_id = coalesce(sa.session_agent_id, e.agent_id)
+          WHERE e.resource = ?1 AND e.kind = 'write' AND e.agent_id <> ?2 AND e.at > ?3
+          GROUP BY a.name, s.branch, s.host, sa.agent_id",
+        params![resource, writer, ts(since)],
+        |row| {
+            let branch: Option<String> = row.get(1)?;
+            Ok(Lease {
+                resource: resource.to_owned(),
+                branch: Some(lease_branch(resource, branch.as_deref()).to_owned())
+                    .filter(|kept| !kept.is_empty()),
+                holder: row.get(0)?,
+                host: row.get(4)?,
+                by_subagent: row.get(5)?,
+                since: parse_ts(&row.get::<String>(2)?)?,
+                last_write_at: parse_ts(&row.get::<String>(3)?)?,
+            })
+        },
+    )?;
+    Ok(found
+        .into_iter()
+        .filter(|lease| lease_meets(lease.branch.as_deref().unwrap_or_default(), kept_for))
+        .collect())
+}
+
 /// The queue's view of a write that met another's claim. Its key is the one the write-collision
 /// (or ownership) detector gives the same resource, so the detector's later finding on the same
 /// writes joins this one: one cause, one queue item.
@@ -218,28 +265,49 @@ pub(super) fn clash_finding(record: &HookRecord, clash: &PermitClash) -> Finding
     let me = &record.agent_name;
     let outcome = ClashOutcome::of(clash.verdict);
     let refused = outcome == ClashOutcome::Refused;
-    let (kind, summary) = match &clash.conflict {
-        PermitConflict::Lease {
-            holder,
-            host,
-            since,
-            ..
-        } => {
-            // On two machines, each is named (on one, neither).
-            let on = |host: Option<&str>| host.map_or(String::new(), |h| format!(" on {h}"));
-            let mine = on(clash.writer_host.as_deref());
-            (
-                FindingKind::WriteCollision,
-                format!(
-                    "{me}{mine} tried to write {} while {holder}{} holds it (since {} UTC): \
-                     {outcome}",
-                    clash.path,
-                    on(host.as_deref()),
-                    since.format("%H:%M")
-                ),
-            )
-        }
-        PermitConflict::Owner { owner, pattern } => (
+    // On two machines, each is named (on one, neither).
+    let on = |host: Option<&str>| host.map_or(String::new(), |h| format!(" on {h}"));
+    let mine = on(clash.writer_host.as_deref());
+    let (kind, summary) = match (&clash.conflict, &clash.unchecked) {
+        (PermitConflict::Lease { holder, host, .. }, Some(late)) => (
+            FindingKind::WriteCollision,
+            format!(
+                "{me}{mine} wrote {} unchecked at {} UTC while {holder}{} held it: {}",
+                clash.path,
+                late.at.format("%H:%M"),
+                on(host.as_deref()),
+                late.why
+            ),
+        ),
+        (
+            PermitConflict::Lease {
+                holder,
+                host,
+                since,
+                ..
+            },
+            None,
+        ) => (
+            FindingKind::WriteCollision,
+            format!(
+                "{me}{mine} tried to write {} while {holder}{} holds it (since {} UTC): \
+                 {outcome}",
+                clash.path,
+                on(host.as_deref()),
+                since.format("%H:%M")
+            ),
+        ),
+        (PermitConflict::Owner { owner, pattern }, Some(late)) => (
+            FindingKind::OwnershipViolation,
+            format!(
+                "{me} wrote {} unchecked at {} UTC, which the data rule {pattern} gives to \
+                 {owner}: {}",
+                clash.path,
+                late.at.format("%H:%M"),
+                late.why
+            ),
+        ),
+        (PermitConflict::Owner { owner, pattern }, None) => (
             FindingKind::OwnershipViolation,
             format!(
                 "{me} tried to write {}, which the data rule {pattern} gives to {owner}: {outcome}",

@@ -7,7 +7,7 @@ use baton_core::hooks::{
     PermitMode, PermitVerdict,
 };
 use baton_core::rules::ResourcePattern;
-use chrono::Duration;
+use chrono::{DateTime, Duration, Utc};
 
 /// Characters of a prompt's first line kept as its turn's title.
 pub(crate) const TITLE_CHARS: usize = 200;
@@ -72,6 +72,24 @@ pub struct PermitSettings {
     pub path_modes: Vec<(ResourcePattern, PermitMode)>,
     /// What a write of a file another live branch of the repository changed does.
     pub parallel: ParallelMode,
+    /// The call went ahead unchecked (the store too slow or away) and is recorded late, from
+    /// its machine's spool: nothing is refused or asked any more, and a write onto a file
+    /// another worker held becomes an item saying so. None: a call checked as it happens.
+    pub unchecked: Option<UncheckedCall>,
+}
+
+/// A hook call that went ahead without the store's check (the store too slow or away), as its
+/// machine's spool delivers it ([`crate::Store::record_unchecked_call`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UncheckedCall {
+    /// The hook's own random id of the call: a call delivered twice is stored once.
+    pub call_id: String,
+    /// When the client went ahead.
+    pub at: DateTime<Utc>,
+    /// How long the hook waited for the store.
+    pub waited_ms: u64,
+    /// Why it gave up waiting ("the store did not answer within 500 ms").
+    pub why: String,
 }
 
 /// How long a session keeps a file it stopped writing, unless the hook says otherwise.
@@ -87,6 +105,7 @@ impl PermitSettings {
             ask_person: false,
             path_modes: Vec::new(),
             parallel: ParallelMode::Warn,
+            unchecked: None,
         }
     }
 
@@ -112,6 +131,8 @@ pub struct PermitClash {
     pub verdict: PermitVerdict,
     /// The writer's machine, when the holder is on another one (the item names both).
     pub writer_host: Option<String>,
+    /// The write went ahead unchecked, and is recorded late (the item says when, and why).
+    pub unchecked: Option<UncheckedCall>,
 }
 
 /// What one hook call did.

@@ -26,6 +26,7 @@ fn settings(mode: PermitMode) -> PermitSettings {
         ask_person: false,
         path_modes: Vec::new(),
         parallel: ParallelMode::Warn,
+        unchecked: None,
     }
 }
 

@@ -43,6 +43,7 @@ pub(crate) mod support;
 mod tasks_stored;
 mod texts;
 mod timeline_counts;
+mod unchecked_calls;
 mod watch_leases;
 mod watch_renewal;
 mod writer;

@@ -63,6 +63,7 @@ pub(super) fn settings(parallel: ParallelMode) -> PermitSettings {
         ask_person: false,
         path_modes: Vec::new(),
         parallel,
+        unchecked: None,
     }
 }
 

@@ -38,6 +38,7 @@ fn settings(mode: PermitMode) -> PermitSettings {
         ask_person: true,
         path_modes: Vec::new(),
         parallel: baton_core::hooks::ParallelMode::Warn,
+        unchecked: None,
     }
 }
 
