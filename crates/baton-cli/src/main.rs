@@ -66,7 +66,7 @@ fn main() -> ExitCode {
         };
     }
     if let Command::Hook(args) = &cli.command {
-        return baton_hooks::args::run_hook(cli.data_dir.as_deref(), args);
+        return baton_hooks::args::run_hook(cli.data_dir.as_deref(), args, &["hooks", "deliver"]);
     }
     let place =
         match baton_store::StorePlace::resolve(cli.data_dir.as_deref(), cli.store.as_deref()) {
@@ -286,6 +286,22 @@ fn run_hooks(
                 if report.changed {
                     print(&report, "removed Baton's status line from", "");
                 }
+            }
+        }
+        HooksAction::Deliver => {
+            let anchor = match data_dir {
+                Some(dir) => dir.join("baton.sqlite3"),
+                None => baton_store::Store::default_path()?,
+            };
+            let delivered = baton_hooks::spool::deliver_spool(&anchor).map_err(|err| {
+                commands::CliError::Hooks(format!("the spool was not delivered: {err}"))
+            })?;
+            println!("{}", delivered.summary());
+            if delivered.left > 0 {
+                return Err(commands::CliError::Hooks(format!(
+                    "{} call(s) wait for the store: run `baton hooks deliver` again later",
+                    delivered.left
+                )));
             }
         }
         HooksAction::Status { place } => {

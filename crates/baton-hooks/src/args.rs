@@ -1,6 +1,7 @@
 //! The hook call's command line, shared by `baton hook` and `baton-hook`, and running it: the
 //! payload from stdin, the reply on stdout / stderr and as the exit code.
 
+use std::ffi::OsString;
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -55,15 +56,33 @@ impl HookArgs {
             ask_seconds: self.ask_seconds,
             name: std::env::var("BATON_AGENT_NAME").ok(),
             budget: store_budget(),
+            deliverer: None,
         }
     }
 }
 
+/// The command line that makes this executable deliver the spool of `data_dir` (else the
+/// app's): the program, `--data-dir <dir>` when one is given, then `deliver` (its own words
+/// for it: `--deliver-spool` for `baton-hook`, `hooks deliver` for `baton`).
+pub fn deliverer(data_dir: Option<&Path>, deliver: &[&str]) -> Option<Vec<OsString>> {
+    let mut command = vec![std::env::current_exe().ok()?.into_os_string()];
+    if let Some(dir) = data_dir {
+        command.push("--data-dir".into());
+        command.push(dir.as_os_str().to_owned());
+    }
+    command.extend(deliver.iter().map(OsString::from));
+    Some(command)
+}
+
 /// One hook call on the store in `data_dir` (else the app's): reads stdin, prints the reply.
-/// Nothing else is printed on stdout, where the clients parse JSON.
-pub fn run_hook(data_dir: Option<&Path>, args: &HookArgs) -> ExitCode {
+/// Nothing else is printed on stdout, where the clients parse JSON. `deliver`: the words that
+/// make this executable deliver the data folder's spool ([`deliverer`]).
+pub fn run_hook(data_dir: Option<&Path>, args: &HookArgs, deliver: &[&str]) -> ExitCode {
     one_malloc_arena();
-    let options = args.options();
+    let options = HookOptions {
+        deliverer: deliverer(data_dir, deliver),
+        ..args.options()
+    };
     let db = match data_dir {
         Some(dir) => Ok(dir.join("baton.sqlite3")),
         None => baton_store::Store::default_path(),
@@ -94,6 +113,32 @@ pub fn run_hook(data_dir: Option<&Path>, args: &HookArgs) -> ExitCode {
     let _ = std::io::stdout().write_all(reply.stdout.as_bytes());
     let _ = std::io::stderr().write_all(reply.stderr.as_bytes());
     ExitCode::from(u8::try_from(reply.exit_code).unwrap_or(1))
+}
+
+/// Delivers the spool of `data_dir` (else the app's) to its store, saying what it did on
+/// stderr: exit 0 when nothing is left to deliver, 1 when the store did not take it all.
+pub fn run_delivery(data_dir: Option<&Path>) -> ExitCode {
+    let anchor = match data_dir {
+        Some(dir) => Ok(dir.join("baton.sqlite3")),
+        None => baton_store::Store::default_path(),
+    };
+    let said = anchor
+        .map_err(crate::spool::SpoolError::from)
+        .and_then(|anchor| crate::spool::deliver_spool(&anchor));
+    match said {
+        Ok(delivered) => {
+            eprintln!("baton: {}", delivered.summary());
+            if delivered.left == 0 {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            }
+        }
+        Err(err) => {
+            eprintln!("baton: the spool was not delivered: {err}");
+            ExitCode::FAILURE
+        }
+    }
 }
 
 /// The store works on a thread of its own (see [`hook`]); glibc would give that thread a heap of

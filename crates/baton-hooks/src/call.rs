@@ -5,6 +5,7 @@
 //! Fail-open: when the payload cannot be read, or the store does not answer within
 //! [`STORE_BUDGET`] (500 ms), the client goes on (the reply says why on stderr) and nothing is refused.
 
+use std::ffi::OsString;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
@@ -21,20 +22,22 @@ use chrono::{Duration, Utc};
 use crate::place::{checkout, parent_process_id, Checkout};
 use crate::project::{read_project_hooks, ProjectHooks, PROJECT_FILE};
 use crate::served::{check_with_app, Checked};
+use crate::spool::SpooledCall;
 use crate::usage::usage_feed_of;
 use crate::wait::await_person;
 use baton_store::coding_usage::UsageFeed;
 
-/// How long the hook waits for the store before letting the client go on unchecked
-/// (`BATON_HOOK_BUDGET_MS` sets another).
+/// The least a hook waits for the store before letting the client go on unchecked; a store
+/// slower than that gets a few of its calls' measured time ([`crate::link::budget`]).
 pub const STORE_BUDGET: StdDuration = StdDuration::from_millis(500);
 
-/// The budget in force: [`STORE_BUDGET`] unless `BATON_HOOK_BUDGET_MS` names another.
-pub fn store_budget() -> StdDuration {
+/// The budget named by `BATON_HOOK_BUDGET_MS`, which then holds whatever the store's pace;
+/// None: [`STORE_BUDGET`], following the store.
+pub fn store_budget() -> Option<StdDuration> {
     std::env::var("BATON_HOOK_BUDGET_MS")
         .ok()
         .and_then(|ms| ms.trim().parse::<u64>().ok())
-        .map_or(STORE_BUDGET, StdDuration::from_millis)
+        .map(StdDuration::from_millis)
 }
 
 /// How long a permission request waits for the person's answer in Baton's queue, by default.
@@ -56,8 +59,12 @@ pub struct HookOptions {
     /// The session's name (`BATON_AGENT_NAME`), else `<repository>·<short id>`.
     pub name: Option<String>,
     /// How long the call waits for the store before the client goes on unchecked
-    /// ([`store_budget`]).
-    pub budget: StdDuration,
+    /// ([`store_budget`]; None: [`STORE_BUDGET`] or more, following the store's pace).
+    pub budget: Option<StdDuration>,
+    /// The command line that delivers this data folder's spool of unchecked calls
+    /// ([`crate::spool`]): started, on its own, after a checked call when the spool holds
+    /// calls. None: not started (the caller delivers).
+    pub deliverer: Option<Vec<std::ffi::OsString>>,
 }
 
 /// Reads the payload from `input`, records it in the store at `db`, and returns the reply.
@@ -143,10 +150,21 @@ pub fn hook(db: PathBuf, options: &HookOptions, input: &mut dyn Read) -> HookRep
     // The store works on a thread of its own: past the budget the client goes on, and the
     // process' exit rolls back whatever the thread had not committed. The running app records
     // the call when it listens; else the hook does it itself.
-    let budget = options.budget;
+    let budget = options
+        .budget
+        .unwrap_or_else(|| crate::link::budget(&db, STORE_BUDGET));
     let (done, result) = mpsc::channel();
     let store_path = db.clone();
     let installed_event = options.event.clone();
+    // What the spool keeps of a call that goes ahead unchecked.
+    let late = Spooling {
+        at: Utc::now(),
+        event: installed_event.clone(),
+        payload: bytes.clone(),
+        session: session.clone(),
+        settings: settings.clone(),
+    };
+    let started = std::time::Instant::now();
     std::thread::spawn(move || {
         let outcome = check_with_app(
             &db,
@@ -159,8 +177,12 @@ pub fn hook(db: PathBuf, options: &HookOptions, input: &mut dyn Read) -> HookRep
         .unwrap_or_else(|| check_in_store(&db, &session, &call, settings));
         let _ = done.send(outcome);
     });
-    let answer = match result.recv_timeout(budget) {
+    let outcome = result.recv_timeout(budget);
+    let took = started.elapsed();
+    crate::link::note_call(&store_path, took, Utc::now());
+    let answer = match outcome {
         Ok(Ok(record)) => {
+            deliver_spool_after(&store_path, options.deliverer.as_deref());
             for warning in &record.warnings {
                 notes.push_str(&format!("baton: usage: {warning}\n"));
             }
@@ -172,9 +194,11 @@ pub fn hook(db: PathBuf, options: &HookOptions, input: &mut dyn Read) -> HookRep
                 None => record.answer,
             }
         }
-        Ok(Err(why)) => unchecked(why, writes && project.refuse_unchecked),
-        Err(_) => unchecked(
+        Ok(Err(why)) => late.keep(&store_path, why, took, writes && project.refuse_unchecked),
+        Err(_) => late.keep(
+            &store_path,
             format!("the store did not answer within {} ms", budget.as_millis()),
+            took,
             writes && project.refuse_unchecked,
         ),
     };
@@ -198,6 +222,66 @@ pub fn hook(db: PathBuf, options: &HookOptions, input: &mut dyn Read) -> HookRep
     reply
 }
 
+/// A call on its way to the store: what the spool keeps of it if it goes ahead unchecked.
+struct Spooling {
+    at: chrono::DateTime<Utc>,
+    event: Option<String>,
+    payload: Vec<u8>,
+    session: SessionRef,
+    settings: PermitSettings,
+}
+
+impl Spooling {
+    /// The answer to the call that could not be checked (`why`, after `waited`): refused when
+    /// `refuse` (nothing happens, nothing to keep), else it goes ahead and is kept in the
+    /// spool, to be recorded when the store answers.
+    fn keep(self, db: &Path, why: String, waited: StdDuration, refuse: bool) -> HookAnswer {
+        if refuse {
+            return unchecked(why, true);
+        }
+        let store = match StorePlace::from_anchor(db) {
+            Ok(place) => place.location.display(),
+            Err(err) => format!("(no store: {err})"),
+        };
+        let waited_ms = u64::try_from(waited.as_millis()).unwrap_or(u64::MAX);
+        let call = SpooledCall::new(
+            store,
+            self.at,
+            waited_ms,
+            why.clone(),
+            self.event,
+            &self.payload,
+            &self.session,
+            &self.settings,
+        );
+        HookAnswer::Failed(match crate::spool::keep(db, &call) {
+            Ok(path) => format!(
+                "{why}; this call goes ahead unchecked, kept in {} to be recorded when the store \
+                 answers",
+                path.display()
+            ),
+            Err(err) => format!("{why}; this call goes ahead unchecked and is not kept: {err}"),
+        })
+    }
+}
+
+/// After a checked call, the spool of calls that went ahead unchecked before is delivered by
+/// a process of its own (no client waits for it).
+fn deliver_spool_after(db: &Path, deliverer: Option<&[OsString]>) {
+    if let Some([program, args @ ..]) = deliverer {
+        if crate::spool::spool_waits(db) {
+            use std::os::unix::process::CommandExt;
+            let _ = std::process::Command::new(program)
+                .args(args)
+                .stdin(std::process::Stdio::null())
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .process_group(0)
+                .spawn();
+        }
+    }
+}
+
 /// Records and decides the call on the store at `db` from this process.
 fn check_in_store(
     db: &Path,
@@ -216,6 +300,13 @@ fn check_in_store(
                 Utc::now(),
                 feed.as_deref_mut().map(|f| f as &mut dyn UsageFeed),
             )?;
+            // This machine's time to the store, every few minutes (one statement more then).
+            if let Some(ms) = crate::link::publish_due(db, Utc::now()) {
+                let host = baton_store::host::this_machine();
+                if store.note_store_link(&host, ms, Utc::now()).is_ok() {
+                    crate::link::note_published(db, Utc::now());
+                }
+            }
             // The call is recorded; a failure to close changes nothing the client is told.
             let _ = store.close_short_process();
             Ok(record)

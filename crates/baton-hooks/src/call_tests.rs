@@ -16,14 +16,15 @@ fn options(client: HookClient, mode: PermitMode) -> HookOptions {
         // Generous: most tests here are not about the budget, and a loaded machine can take
         // longer than 500 ms to create and migrate a fresh store. The tests of a busy store
         // use the real one (`with_real_budget`).
-        budget: std::time::Duration::from_secs(30),
+        budget: Some(std::time::Duration::from_secs(30)),
+        deliverer: None,
     }
 }
 
 /// `options` with the budget hooks really run with ([`STORE_BUDGET`]).
 fn with_real_budget(options: HookOptions) -> HookOptions {
     HookOptions {
-        budget: STORE_BUDGET,
+        budget: Some(STORE_BUDGET),
         ..options
     }
 }
@@ -71,7 +72,7 @@ fn a_refused_write_exits_2_with_the_reason_and_junk_lets_the_client_go_on() {
         vec![b' '; MAX_PAYLOAD_BYTES + 10],
     ] {
         let reply = hook(db.clone(), &enforce, &mut junk.as_slice());
-        assert_eq!(reply.exit_code, 1, "{reply:?}");
+        assert_eq!(reply.exit_code, 0, "{reply:?}");
         assert!(reply.stdout.is_empty());
         assert!(
             reply.stderr.starts_with("baton: the hook payload"),
@@ -110,7 +111,7 @@ fn a_store_busy_past_the_budget_lets_the_write_go_ahead_unchecked() {
     let holder = rusqlite::Connection::open(&db).unwrap();
     holder.execute_batch("BEGIN IMMEDIATE").unwrap();
     let reply = unchecked_write(db);
-    assert_eq!(reply.exit_code, 1, "{reply:?}");
+    assert_eq!(reply.exit_code, 0, "{reply:?}");
     assert!(
         reply.stderr.contains("did not answer within 500 ms"),
         "{}",
@@ -126,7 +127,7 @@ fn a_store_that_cannot_open_lets_the_write_go_ahead_unchecked() {
     let db = dir.path().join("baton.sqlite3");
     std::fs::create_dir_all(&db).unwrap();
     let reply = unchecked_write(db);
-    assert_eq!(reply.exit_code, 1, "{reply:?}");
+    assert_eq!(reply.exit_code, 0, "{reply:?}");
     assert!(
         reply.stderr.contains("goes ahead unchecked"),
         "{}",
@@ -191,7 +192,7 @@ fn the_repositorys_own_settings_win_per_path_and_can_refuse_unchecked_writes() {
     );
     let stop = json!({"session_id": "cccc3333", "cwd": repo, "hook_event_name": "Stop"});
     let stop = hook(db.clone(), &warn_busy, &mut stop.to_string().as_bytes());
-    assert_eq!(stop.exit_code, 1, "{stop:?}");
+    assert_eq!(stop.exit_code, 0, "{stop:?}");
     holder.execute_batch("ROLLBACK").unwrap();
 
     // A broken file is said, and the installed settings apply (warn: allowed).
@@ -358,7 +359,7 @@ fn a_subagent_is_refused_its_siblings_file_and_a_stop_naming_none_lets_the_clien
         json!({"hook_event_name": "SubagentStop", "agent_id": 7}),
     ] {
         let reply = call(junk);
-        assert_eq!(reply.exit_code, 1, "{reply:?}");
+        assert_eq!(reply.exit_code, 0, "{reply:?}");
         assert!(reply.stderr.contains("nothing was recorded"), "{reply:?}");
     }
     // The first one's stop lets the second through.

@@ -10,9 +10,11 @@
 pub mod args;
 pub mod call;
 pub mod install;
+pub mod link;
 pub mod place;
 pub mod project;
 pub mod served;
+pub mod spool;
 pub mod usage;
 mod wait;
 

@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use baton_hooks::args::{run_hook, HookArgs};
+use baton_hooks::args::{run_delivery, run_hook, HookArgs};
 use clap::Parser;
 
 /// Reads one hook payload on stdin, records it (the session, its turn, its reads and writes,
@@ -18,11 +18,22 @@ struct Cli {
     /// The folder of Baton's store (default: the app's).
     #[arg(long, value_name = "DIR")]
     data_dir: Option<PathBuf>,
+    /// Deliver the data folder's spool of calls that went ahead unchecked to the store, then
+    /// exit (what a checked call starts when the spool holds calls; `baton hooks deliver`).
+    #[arg(long)]
+    deliver_spool: bool,
     #[command(flatten)]
-    hook: HookArgs,
+    hook: Option<HookArgs>,
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    run_hook(cli.data_dir.as_deref(), &cli.hook)
+    match (&cli.hook, cli.deliver_spool) {
+        (Some(hook), false) => run_hook(cli.data_dir.as_deref(), hook, &["--deliver-spool"]),
+        (None, true) => run_delivery(cli.data_dir.as_deref()),
+        _ => {
+            eprintln!("baton-hook: give a client (claude-code, codex, …) or --deliver-spool");
+            ExitCode::from(2)
+        }
+    }
 }

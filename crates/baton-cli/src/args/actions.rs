@@ -57,6 +57,9 @@ pub enum HooksAction {
         #[command(flatten)]
         place: HooksWhere,
     },
+    /// Deliver this data folder's spool of hook calls that went ahead unchecked (the store
+    /// too slow or away) to the store now: each recorded once, as it happened.
+    Deliver,
 }
 
 #[derive(Debug, Subcommand)]

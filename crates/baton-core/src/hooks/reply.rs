@@ -8,13 +8,16 @@
 //!   `permissionDecision`. Any other exit code is a non-blocking error.
 //! - Copilot CLI: JSON `{"permissionDecision", "permissionDecisionReason"}` on stdout, exit 0
 //!   (measured with 1.0.102: the model reads "Denied by preToolUse hook: <reason>"; exit 1 would
-//!   refuse the call too, so a failed hook exits 0); a permission request's answer is
+//!   refuse the call too); a permission request's answer is
 //!   `{"behavior": "allow" | "deny", "message"}`.
 //!
 //! - Gemini CLI 0.61.0: JSON `{"decision": "deny", "reason"}` on stdout, exit 0 (the model reads
 //!   "Tool execution blocked: <reason>"; exit 2 with the reason on stderr blocks too, but counts
 //!   as a failed hook and warns the person); "ask" is `{"decision": "ask"}`; exit 1 is a
-//!   warning and the call goes on (any other code would block it).
+//!   failed hook's warning and the call goes on (any other code would block it).
+//!
+//! A call the hook could not check goes ahead as allowed for every client: exit 0, nothing on
+//! stdout, why on stderr (`HookAnswer::Failed`).
 //! - OpenCode 1.18.33: Baton's plugin reads the exit code: 2 throws the reason from
 //!   `tool.execute.before` (the call is refused, the model reads the reason as the tool's
 //!   error); anything else lets the call go on. A plugin cannot ask the person.
@@ -43,8 +46,9 @@ pub enum HookAnswer {
     /// The person answered a permission request in Baton's queue: allowed, or refused with a
     /// message for the model.
     Permission(Result<(), String>),
-    /// The hook could not do its work (unreadable payload, store unreachable): the client goes
-    /// on, and the message says what happened.
+    /// The hook could not do its work (unreadable payload, store too slow or away): the call
+    /// goes ahead, the hook exiting as its client reads "allowed", never as a failed hook; the
+    /// message on stderr says what happened.
     Failed(String),
 }
 
@@ -119,14 +123,12 @@ pub fn hook_reply(client: HookClient, event_name: &str, answer: &HookAnswer) -> 
                 ..HookReply::quiet()
             }
         }
-        (HookClient::Copilot, HookAnswer::Failed(message)) => HookReply {
+        // The call goes ahead: every client reads exit 0 with nothing on stdout as "allowed"
+        // (exit 1 is a failed hook to Claude Code, Codex and Gemini CLI, and refuses the call
+        // in Copilot CLI); the person reads why on stderr.
+        (_, HookAnswer::Failed(message)) => HookReply {
             stderr: format!("baton: {message}\n"),
             ..HookReply::quiet()
-        },
-        (_, HookAnswer::Failed(message)) => HookReply {
-            exit_code: 1,
-            stdout: String::new(),
-            stderr: format!("baton: {message}\n"),
         },
         (HookClient::Copilot, HookAnswer::Deny(reason) | HookAnswer::Ask(reason)) => {
             let decision = if matches!(answer, HookAnswer::Deny(_)) {

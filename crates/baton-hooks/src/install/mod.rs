@@ -34,7 +34,8 @@ pub(crate) use files::{home, json_text, read_json, write_with_backup};
 pub use found::{clients_found, clients_found_with};
 use gemini::{gemini_home, GEMINI_EVENTS};
 use opencode::opencode_config;
-use settings::{events_with_ours, with_hooks, without_hooks, EventSpec, HOOK_TIMEOUT_SECONDS};
+pub(crate) use settings::HOOK_TIMEOUT_SECONDS;
+use settings::{events_with_ours, with_hooks, without_hooks, EventSpec};
 
 /// Seconds the client waits for a permission request's hook: the hook's own wait for the
 /// person (`--ask-seconds`), and room to answer.

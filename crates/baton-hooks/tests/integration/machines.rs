@@ -190,11 +190,11 @@ fn a_postgresql_store_that_cannot_answer_lets_writes_through_unless_the_reposito
             ];
             run_hook(&data, "claude-code", &env, &payload)
         };
-        // Fail-open: the write goes ahead (exit 1 is Claude Code's "not blocking, show the
-        // person"), and the hook says why.
+        // Fail-open: the write goes ahead (exit 0, as allowed: never a failed hook), and the
+        // hook says why.
         let _ = std::fs::remove_dir_all(repo.join(".baton"));
         let (code, stderr) = run(edit("aaaa1111", &repo, "PreToolUse"));
-        assert_eq!(code, 1, "{stderr}");
+        assert_eq!(code, 0, "{stderr}");
         assert!(
             stderr.contains(why) && stderr.contains("goes ahead unchecked"),
             "{stderr}"
@@ -211,7 +211,7 @@ fn a_postgresql_store_that_cannot_answer_lets_writes_through_unless_the_reposito
         // Anything but a write goes ahead either way.
         let (code, stderr) =
             run(json!({"session_id": "aaaa1111", "cwd": repo, "hook_event_name": "Stop"}));
-        assert_eq!(code, 1, "{stderr}");
+        assert_eq!(code, 0, "{stderr}");
         assert!(stderr.contains("goes ahead unchecked"), "{stderr}");
     }
     drop(silent);

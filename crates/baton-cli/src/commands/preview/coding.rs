@@ -213,6 +213,7 @@ fn run(db: &Path, steps: Vec<Step>) -> Result<(), CliError> {
             name: Some(format!("shop·{name}")),
             parallel: baton_core::hooks::ParallelMode::default(),
             budget: baton_hooks::store_budget(),
+            deliverer: None,
         };
         let reply = baton_hooks::hook(db.to_path_buf(), &options, &mut bytes.as_slice());
         if reply.exit_code != 0 && !reply.stderr.is_empty() {

@@ -277,26 +277,26 @@ fn replies_are_in_each_clients_format_and_stdout_is_json_or_nothing() {
             expected
         );
     }
-    // A failure lets the client go on: exit 1 (non-blocking) for Claude Code and Codex, 0 for
-    // Copilot CLI (where exit 1 would refuse the call), the message on stderr.
-    assert_eq!(
-        hook_reply(
-            HookClient::ClaudeCode,
-            "Stop",
-            &HookAnswer::Failed("x".into())
-        )
-        .exit_code,
-        1
-    );
-    assert_eq!(
-        hook_reply(
-            HookClient::Copilot,
-            "agentStop",
-            &HookAnswer::Failed("x".into())
-        )
-        .exit_code,
-        0
-    );
+    // A failure lets the call go ahead as allowed (exit 0, nothing on stdout) for every
+    // client, never as a failed hook; the message on stderr.
+    for (client, event) in [
+        (HookClient::ClaudeCode, "Stop"),
+        (HookClient::Codex, "PreToolUse"),
+        (HookClient::Copilot, "agentStop"),
+        (HookClient::Gemini, "BeforeTool"),
+        (HookClient::OpenCode, "PreToolUse"),
+    ] {
+        let reply = hook_reply(client, event, &HookAnswer::Failed("x".into()));
+        assert_eq!(
+            (
+                reply.exit_code,
+                reply.stdout.as_str(),
+                reply.stderr.as_str()
+            ),
+            (0, "", "baton: x\n"),
+            "{client:?}"
+        );
+    }
 }
 
 #[test]

@@ -1,0 +1,436 @@
+//! The spool: hook calls that went ahead unchecked (the store too slow or away), kept in the
+//! data folder (`unchecked-calls.jsonl`, one JSON line per call) until the store answers; then
+//! delivered ([`deliver_spool`]) by the machine's next checked hook call (in a process of its
+//! own, so no client waits for it), by `baton hooks deliver`, and by a running `baton watch` or
+//! app. The store keeps each call once (by the hook's random id of it), so a spool delivered
+//! twice stores nothing twice.
+//!
+//! Nothing is replayed wrong: a line that cannot be read, is of another spool version, or was
+//! meant for another store (the place's address it was kept for), and a spool past
+//! [`SPOOL_LIMIT_BYTES`], is not replayed: it is moved beside the spool
+//! (`unchecked-calls.refused.jsonl`) with a line saying why.
+
+use std::fs::{File, OpenOptions};
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+
+use baton_core::hooks::{parse_hook_payload, HookClient, ParallelMode, PermitMode};
+use baton_core::rules::ResourcePattern;
+use baton_store::sessions::{PermitSettings, SessionRef, UncheckedCall};
+use baton_store::StorePlace;
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+
+/// The spool's file, in the data folder.
+pub const SPOOL_FILE: &str = "unchecked-calls.jsonl";
+/// Where what is not replayed goes, with why.
+pub const REFUSED_FILE: &str = "unchecked-calls.refused.jsonl";
+/// The lock every writer of the spool takes for a moment.
+const LOCK_FILE: &str = "unchecked-calls.lock";
+/// The largest spool kept or delivered: a hook payload is at most a few MiB, and a machine
+/// whose store is away for a day makes a few thousand calls.
+pub const SPOOL_LIMIT_BYTES: u64 = 64 * 1024 * 1024;
+/// The spool's line format.
+const VERSION: u32 = 1;
+
+/// Why the spool could not be kept or delivered.
+#[derive(Debug, thiserror::Error)]
+pub enum SpoolError {
+    #[error("the spool {path}: {err}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        err: std::io::Error,
+    },
+    #[error("the spool {0} is full ({SPOOL_LIMIT_BYTES} bytes): this call was not kept")]
+    Full(PathBuf),
+    #[error("the store does not answer yet ({0}); the spool is kept")]
+    Store(#[from] baton_store::StoreError),
+}
+
+/// One call as the spool keeps it: what the store needs to record it as it happened.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct SpooledCall {
+    pub(crate) v: u32,
+    pub(crate) call_id: String,
+    /// The store it was meant for (its place's address, without a password).
+    pub(crate) store: String,
+    pub(crate) at: DateTime<Utc>,
+    pub(crate) waited_ms: u64,
+    pub(crate) why: String,
+    pub(crate) client: String,
+    /// The event the hook was installed for (Copilot CLI's payloads do not name it).
+    pub(crate) event: Option<String>,
+    pub(crate) payload: String,
+    pub(crate) session: SpooledSession,
+    pub(crate) settings: SpooledSettings,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct SpooledSession {
+    session_id: String,
+    cwd: Option<String>,
+    repo_root: Option<String>,
+    repository: Option<String>,
+    repository_name: Option<String>,
+    branch: Option<String>,
+    name: Option<String>,
+    host: Option<String>,
+    account: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct SpooledSettings {
+    mode: String,
+    lease_seconds: i64,
+    parallel: String,
+    /// The repository's per-path modes: (pattern, mode).
+    path_modes: Vec<(String, String)>,
+}
+
+impl SpooledCall {
+    /// The call `payload` of `session`, let go ahead at `at` after `waited_ms` because `why`,
+    /// for the store at `store`.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn new(
+        store: String,
+        at: DateTime<Utc>,
+        waited_ms: u64,
+        why: String,
+        event: Option<String>,
+        payload: &[u8],
+        session: &SessionRef,
+        settings: &PermitSettings,
+    ) -> SpooledCall {
+        SpooledCall {
+            v: VERSION,
+            call_id: format!("{:032x}", rand::random::<u128>()),
+            store,
+            at,
+            waited_ms,
+            why,
+            client: session.client.as_str().to_owned(),
+            event,
+            payload: String::from_utf8_lossy(payload).into_owned(),
+            session: SpooledSession {
+                session_id: session.session_id.clone(),
+                cwd: session.cwd.clone(),
+                repo_root: session.repo_root.clone(),
+                repository: session.repository.clone(),
+                repository_name: session.repository_name.clone(),
+                branch: session.branch.clone(),
+                name: session.name.clone(),
+                host: session.host.clone(),
+                account: session.account.clone(),
+            },
+            settings: SpooledSettings {
+                mode: settings.mode.as_str().to_owned(),
+                lease_seconds: settings.lease_time.num_seconds(),
+                parallel: settings.parallel.as_str().to_owned(),
+                path_modes: settings
+                    .path_modes
+                    .iter()
+                    .map(|(pattern, mode)| (pattern.as_str().to_owned(), mode.as_str().to_owned()))
+                    .collect(),
+            },
+        }
+    }
+
+    /// The session, settings, call and its record of having gone ahead unchecked; why not,
+    /// when a field cannot be read.
+    fn to_store(
+        &self,
+    ) -> Result<
+        (
+            SessionRef,
+            PermitSettings,
+            baton_core::hooks::HookCall,
+            UncheckedCall,
+        ),
+        String,
+    > {
+        let client = HookClient::parse(&self.client)
+            .ok_or_else(|| format!("{:?} is no client Baton knows", self.client))?;
+        let mode = |word: &str| {
+            PermitMode::parse(word).ok_or_else(|| format!("{word:?} is no permit mode"))
+        };
+        let path_modes = self
+            .settings
+            .path_modes
+            .iter()
+            .map(|(pattern, word)| {
+                let pattern = ResourcePattern::parse(pattern).map_err(|err| err.to_string())?;
+                Ok((pattern, mode(word)?))
+            })
+            .collect::<Result<Vec<_>, String>>()?;
+        let settings = PermitSettings {
+            mode: mode(&self.settings.mode)?,
+            lease_time: Duration::seconds(self.settings.lease_seconds.clamp(1, 86_400)),
+            ask_person: false,
+            path_modes,
+            parallel: ParallelMode::parse(&self.settings.parallel)
+                .ok_or_else(|| format!("{:?} is no parallel-edit mode", self.settings.parallel))?,
+            unchecked: None,
+        };
+        let call = parse_hook_payload(client, self.payload.as_bytes(), self.event.as_deref())
+            .map_err(|err| err.to_string())?;
+        let s = &self.session;
+        let session = SessionRef {
+            client,
+            session_id: s.session_id.clone(),
+            cwd: s.cwd.clone(),
+            repo_root: s.repo_root.clone(),
+            repository: s.repository.clone(),
+            repository_name: s.repository_name.clone(),
+            branch: s.branch.clone(),
+            name: s.name.clone(),
+            host: s.host.clone(),
+            account: s.account.clone(),
+        };
+        let late = UncheckedCall {
+            call_id: self.call_id.clone(),
+            at: self.at,
+            waited_ms: self.waited_ms,
+            why: self.why.clone(),
+        };
+        Ok((session, settings, call, late))
+    }
+}
+
+/// The spool of the data folder that holds `anchor` (the store's anchor, `baton.sqlite3`).
+pub fn spool_path(anchor: &Path) -> PathBuf {
+    anchor.with_file_name(SPOOL_FILE)
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> SpoolError + '_ {
+    move |err| SpoolError::Io {
+        path: path.to_owned(),
+        err,
+    }
+}
+
+/// Holds the spool's lock while it lives.
+struct SpoolLock(File);
+
+impl SpoolLock {
+    fn take(anchor: &Path) -> Result<SpoolLock, SpoolError> {
+        let path = anchor.with_file_name(LOCK_FILE);
+        let file = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(io(&path))?;
+        file.lock().map_err(io(&path))?;
+        Ok(SpoolLock(file))
+    }
+}
+
+impl Drop for SpoolLock {
+    fn drop(&mut self) {
+        let _ = self.0.unlock();
+    }
+}
+
+/// Keeps `call` in the spool of `anchor`'s data folder; the spool's path.
+pub(crate) fn keep(anchor: &Path, call: &SpooledCall) -> Result<PathBuf, SpoolError> {
+    let path = spool_path(anchor);
+    let mut line = serde_json::to_string(call).map_err(|err| SpoolError::Io {
+        path: path.clone(),
+        err: err.into(),
+    })?;
+    line.push('\n');
+    let _lock = SpoolLock::take(anchor)?;
+    let size = std::fs::metadata(&path).map_or(0, |m| m.len());
+    if size + line.len() as u64 > SPOOL_LIMIT_BYTES {
+        return Err(SpoolError::Full(path));
+    }
+    let mut file = OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .map_err(io(&path))?;
+    file.write_all(line.as_bytes()).map_err(io(&path))?;
+    file.sync_data().map_err(io(&path))?;
+    Ok(path)
+}
+
+/// Whether the spool of `anchor`'s data folder holds anything.
+pub fn spool_waits(anchor: &Path) -> bool {
+    std::fs::metadata(spool_path(anchor)).is_ok_and(|m| m.len() > 0)
+}
+
+/// What a delivery did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Delivered {
+    /// Calls the store recorded now.
+    pub stored: usize,
+    /// Calls it had recorded before (a spool delivered twice).
+    pub stored_before: usize,
+    /// What was not replayed, one line each (moved to [`REFUSED_FILE`]).
+    pub refused: Vec<String>,
+    /// Calls kept for the next delivery: the store stopped answering on the way (why).
+    pub left: usize,
+    pub stopped: Option<String>,
+}
+
+impl Delivered {
+    /// One line for a person.
+    pub fn summary(&self) -> String {
+        let mut said = match (self.stored, self.stored_before) {
+            (0, 0) => "no unchecked call to deliver".to_owned(),
+            (n, 0) => format!("{n} unchecked call(s) recorded"),
+            (n, before) => format!("{n} unchecked call(s) recorded, {before} recorded before"),
+        };
+        if !self.refused.is_empty() {
+            said.push_str(&format!(
+                "; {} not replayed (see {REFUSED_FILE}): {}",
+                self.refused.len(),
+                self.refused.join("; ")
+            ));
+        }
+        if let Some(why) = &self.stopped {
+            said.push_str(&format!(
+                "; {} kept for later: the store stopped answering ({why})",
+                self.left
+            ));
+        }
+        said
+    }
+}
+
+/// Delivers the spool of `anchor`'s data folder to its store: each call recorded as it
+/// happened, once; what cannot be replayed right is moved aside with why. A store that does
+/// not answer leaves the spool as it was.
+pub fn deliver_spool(anchor: &Path) -> Result<Delivered, SpoolError> {
+    let mut delivered = Delivered::default();
+    let path = spool_path(anchor);
+    let taken = anchor.with_file_name(format!(
+        "unchecked-calls.delivering-{}-{:08x}.jsonl",
+        std::process::id(),
+        rand::random::<u32>()
+    ));
+    let place = StorePlace::from_anchor(anchor)?;
+    let here = place.location.display();
+    let mut store = place.open_for_short_process()?;
+    // The spool is taken away under its lock (calls kept meanwhile start a new one), then
+    // replayed; a delivery that dies on the way leaves its file, replayed by the next.
+    {
+        let _lock = SpoolLock::take(anchor)?;
+        if spool_waits(anchor) {
+            std::fs::rename(&path, &taken).map_err(io(&path))?;
+        }
+    }
+    let mut leftovers = Vec::new();
+    for file in taken_files(anchor)? {
+        let size = std::fs::metadata(&file).map_or(0, |m| m.len());
+        if size > SPOOL_LIMIT_BYTES {
+            let why = format!(
+                "{} is {size} bytes, past the spool's limit of {SPOOL_LIMIT_BYTES}: not replayed",
+                file.display()
+            );
+            refuse(anchor, &why, None, &mut delivered)?;
+            std::fs::remove_file(&file).map_err(io(&file))?;
+            continue;
+        }
+        let reader = BufReader::new(File::open(&file).map_err(io(&file))?);
+        for (n, line) in reader.split(b'\n').enumerate() {
+            let line = line.map_err(io(&file))?;
+            if line.iter().all(u8::is_ascii_whitespace) {
+                continue;
+            }
+            let at = format!("{} line {}", file.display(), n + 1);
+            let call = match serde_json::from_slice::<SpooledCall>(&line) {
+                Ok(call) if call.v != VERSION => Err(format!(
+                    "{at} is of spool version {}, this Baton writes {VERSION}: not replayed",
+                    call.v
+                )),
+                Ok(call) if call.store != here => Err(format!(
+                    "{at} was kept for the store {}, not this one ({here}): not replayed",
+                    call.store
+                )),
+                Ok(call) => call
+                    .to_store()
+                    .map_err(|why| format!("{at} cannot be read ({why}): not replayed")),
+                Err(err) => Err(format!("{at} is no spooled call ({err}): not replayed")),
+            };
+            if delivered.stopped.is_some() {
+                leftovers.push(line);
+                continue;
+            }
+            let (session, settings, call, late) = match call {
+                Ok(found) => found,
+                Err(why) => {
+                    refuse(anchor, &why, Some(&line), &mut delivered)?;
+                    continue;
+                }
+            };
+            match store.record_unchecked_call(&session, &call, settings, late, Utc::now()) {
+                Ok(Some(_)) => delivered.stored += 1,
+                Ok(None) => delivered.stored_before += 1,
+                // The store went away again: this call and the rest wait for the next delivery.
+                Err(err) => {
+                    delivered.stopped.get_or_insert_with(|| err.to_string());
+                    leftovers.push(line);
+                }
+            }
+        }
+        std::fs::remove_file(&file).map_err(io(&file))?;
+    }
+    delivered.left = leftovers.len();
+    if !leftovers.is_empty() {
+        let _lock = SpoolLock::take(anchor)?;
+        let mut file = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .map_err(io(&path))?;
+        for line in leftovers {
+            file.write_all(&line).map_err(io(&path))?;
+            file.write_all(b"\n").map_err(io(&path))?;
+        }
+    }
+    let _ = store.close_short_process();
+    Ok(delivered)
+}
+
+/// The spools taken by deliveries, this one's and any that died on the way.
+fn taken_files(anchor: &Path) -> Result<Vec<PathBuf>, SpoolError> {
+    let dir = anchor.parent().unwrap_or_else(|| Path::new("."));
+    let mut found: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(io(dir))?
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|path| {
+            path.file_name()
+                .and_then(|name| name.to_str())
+                .is_some_and(|name| {
+                    name.starts_with("unchecked-calls.delivering-") && name.ends_with(".jsonl")
+                })
+        })
+        .collect();
+    found.sort();
+    Ok(found)
+}
+
+/// Moves a line (or says why a whole file went) to the refused file.
+fn refuse(
+    anchor: &Path,
+    why: &str,
+    line: Option<&[u8]>,
+    delivered: &mut Delivered,
+) -> Result<(), SpoolError> {
+    let path = anchor.with_file_name(REFUSED_FILE);
+    let kept = serde_json::json!({
+        "refused_at": Utc::now(),
+        "why": why,
+        "line": line.map(|l| String::from_utf8_lossy(&l[..l.len().min(1024 * 1024)]).into_owned()),
+    });
+    let mut file = OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .map_err(io(&path))?;
+    writeln!(file, "{kept}").map_err(io(&path))?;
+    delivered.refused.push(why.to_owned());
+    Ok(())
+}
