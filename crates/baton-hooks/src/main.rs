@@ -20,7 +20,7 @@ struct Cli {
     data_dir: Option<PathBuf>,
     /// Deliver the data folder's spool of calls that went ahead unchecked to the store, then
     /// exit (what a checked call starts when the spool holds calls; `baton hooks deliver`).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "client")]
     deliver_spool: bool,
     #[command(flatten)]
     hook: Option<HookArgs>,

@@ -434,3 +434,7 @@ fn refuse(
     delivered.refused.push(why.to_owned());
     Ok(())
 }
+
+#[cfg(test)]
+#[path = "spool_tests.rs"]
+mod tests;

@@ -15,14 +15,14 @@ use crate::support::{edit_app as edit, run_hook};
 use baton_testdb::git::git;
 
 /// One machine: its data folder (pointed at the shared store) and its clone of the repository.
-struct Machine {
-    name: &'static str,
-    data: PathBuf,
-    clone: PathBuf,
+pub(crate) struct Machine {
+    pub(crate) name: &'static str,
+    pub(crate) data: PathBuf,
+    pub(crate) clone: PathBuf,
 }
 
 impl Machine {
-    fn new(root: &Path, name: &'static str, store: &StoreLocation) -> Machine {
+    pub(crate) fn new(root: &Path, name: &'static str, store: &StoreLocation) -> Machine {
         let home = root.join(name);
         let data = home.join("data");
         std::fs::create_dir_all(&data).unwrap();
@@ -46,7 +46,7 @@ impl Machine {
     }
 
     /// One hook call in `enforce` mode from this machine: (exit code, stderr).
-    fn hook(&self, payload: serde_json::Value) -> (i32, String) {
+    pub(crate) fn hook(&self, payload: serde_json::Value) -> (i32, String) {
         call(&self.data, self.name, payload)
     }
 }
@@ -56,7 +56,7 @@ fn call(data: &Path, host: &str, payload: serde_json::Value) -> (i32, String) {
 }
 
 /// The repository every machine clones: one commit of `src/app.rs`.
-fn origin(root: &Path) {
+pub(crate) fn origin(root: &Path) {
     let dir = root.join("origin");
     std::fs::create_dir_all(dir.join("src")).unwrap();
     std::fs::write(dir.join("src/app.rs"), "fn main() {}\n").unwrap();

@@ -3,4 +3,5 @@
 mod support;
 
 mod machines;
+mod unchecked;
 mod worktrees;

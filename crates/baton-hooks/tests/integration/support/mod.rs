@@ -54,3 +54,4 @@ pub fn edit_app(session: &str, cwd: &Path, event: &str) -> serde_json::Value {
         "tool_input": {"file_path": cwd.join("src/app.rs"), "old_string": "a", "new_string": "b"}
     })
 }
+pub mod gate;
