@@ -7,6 +7,7 @@ mod decisions;
 mod error;
 mod export;
 mod import;
+mod machine_links;
 mod pipelines;
 mod preview;
 mod queue;

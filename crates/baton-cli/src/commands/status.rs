@@ -40,6 +40,13 @@ pub fn status(place: &StorePlace, json: bool, watchers: bool) -> Result<(), CliE
         if !windows.is_empty() {
             print!("\n{}", super::usage::render_windows(&windows, now));
         }
+        let links = store.machine_links(now)?;
+        if !links.is_empty() {
+            print!(
+                "\n{}",
+                super::machine_links::render_machine_links(&links, now)
+            );
+        }
         println!("\n{}", store_line(place, &store)?);
     }
     Ok(())

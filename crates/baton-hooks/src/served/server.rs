@@ -42,6 +42,7 @@ pub struct HookServer {
     recorded: Arc<AtomicU64>,
     thread: Option<JoinHandle<()>>,
     reader: Option<JoinHandle<()>>,
+    deliverer: Option<JoinHandle<()>>,
 }
 
 impl HookServer {
@@ -73,6 +74,8 @@ impl HookServer {
         // own.
         let reader =
             catch_up::spawn(place.open()?, stop.clone()).map_err(|err| cannot(&path, err))?;
+        let deliverer = spawn_deliverer(place.anchor.clone(), stop.clone())
+            .map_err(|err| cannot(&path, err))?;
         let thread = {
             let (stop, recorded) = (stop.clone(), recorded.clone());
             std::thread::Builder::new()
@@ -95,6 +98,7 @@ impl HookServer {
             recorded,
             thread: Some(thread),
             reader: Some(reader),
+            deliverer: Some(deliverer),
         }))
     }
 
@@ -117,11 +121,40 @@ impl Drop for HookServer {
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
         }
-        if let Some(reader) = self.reader.take() {
-            let _ = reader.join();
+        for thread in [self.reader.take(), self.deliverer.take()]
+            .into_iter()
+            .flatten()
+        {
+            let _ = thread.join();
         }
         let _ = std::fs::remove_file(&self.path);
     }
+}
+
+/// How often the machine's Baton looks for calls its hooks let go ahead unchecked.
+const DELIVER_EVERY: Duration = Duration::from_secs(15);
+
+/// Delivers the data folder's spool of unchecked calls ([`crate::spool`]) while the app or
+/// `watch` runs: the hooks' own delivery needs a checked call, and a session may have made its
+/// last one.
+fn spawn_deliverer(anchor: PathBuf, stop: Arc<AtomicBool>) -> std::io::Result<JoinHandle<()>> {
+    std::thread::Builder::new()
+        .name("baton-spool".into())
+        .spawn(move || {
+            while !stop.load(Ordering::Acquire) {
+                if crate::spool::spool_waits(&anchor) {
+                    match crate::spool::deliver_spool(&anchor) {
+                        Ok(delivered) => eprintln!("baton: hooks: {}", delivered.summary()),
+                        Err(err) => eprintln!("baton: hooks: {err}"),
+                    }
+                }
+                let mut slept = Duration::ZERO;
+                while slept < DELIVER_EVERY && !stop.load(Ordering::Acquire) {
+                    std::thread::sleep(Duration::from_millis(100));
+                    slept += Duration::from_millis(100);
+                }
+            }
+        })
 }
 
 fn cannot(path: &Path, source: std::io::Error) -> ServeError {

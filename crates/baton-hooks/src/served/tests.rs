@@ -235,3 +235,41 @@ fn every_answer_crosses_the_wire_unchanged() {
         assert_eq!(HookAnswer::from(back), answer, "{wire}");
     }
 }
+
+#[test]
+fn a_running_app_delivers_the_spool_its_hooks_kept_while_the_store_was_busy() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = store_in(&dir);
+    drop(baton_store::Store::open(&db).unwrap());
+    // Another process holds the write lock past the budget: the write goes ahead, kept.
+    let holder = rusqlite::Connection::open(&db).unwrap();
+    holder.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let options = HookOptions {
+        budget: Some(crate::call::STORE_BUDGET),
+        ..enforce()
+    };
+    let payload = json!({"session_id": "s", "cwd": "/repo", "hook_event_name": "PreToolUse",
+                         "tool_name": "Write", "tool_input": {"file_path": "/repo/app.rs"}});
+    let reply = hook(db.clone(), &options, &mut payload.to_string().as_bytes());
+    assert!(reply.stderr.contains("kept in"), "{reply:?}");
+    holder.execute_batch("ROLLBACK").unwrap();
+    assert!(crate::spool::spool_waits(&db));
+
+    // The app starts: it delivers the spool on its own, with no hook call.
+    let server = HookServer::start(&StorePlace::from_anchor(&db).unwrap())
+        .unwrap()
+        .expect("nobody serves yet");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let stored = || -> i64 {
+        let conn = rusqlite::Connection::open(&db).unwrap();
+        conn.query_row("SELECT count(*) FROM unchecked_calls", [], |r| r.get(0))
+            .unwrap()
+    };
+    while stored() == 0 {
+        assert!(std::time::Instant::now() < deadline, "not delivered");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert!(!crate::spool::spool_waits(&db));
+    drop(server);
+    assert_eq!(stored(), 1);
+}

@@ -189,5 +189,8 @@ fn deliver(data: &std::path::Path) -> (bool, String) {
         .env_remove("BATON_STORE")
         .output()
         .unwrap();
-    (out.status.success(), String::from_utf8_lossy(&out.stderr).into_owned())
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }

@@ -3,7 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
-use baton_core::hooks::{HookClient, PermitMode};
+use baton_core::hooks::{HookClient, ParallelMode, PermitMode};
+use baton_store::sessions::{PermitSettings, SessionRef};
 use serde_json::json;
 
 use super::*;
