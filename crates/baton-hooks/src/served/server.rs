@@ -78,6 +78,7 @@ impl HookServer {
             .map_err(|err| cannot(&path, err))?;
         let thread = {
             let (stop, recorded) = (stop.clone(), recorded.clone());
+            let anchor = place.anchor.clone();
             std::thread::Builder::new()
                 .name("baton-hooks".into())
                 .spawn(move || {
@@ -87,6 +88,7 @@ impl HookServer {
                         }
                         if let Ok(stream) = stream {
                             answer(&mut store, stream, &recorded);
+                            publish_link(&mut store, &anchor);
                         }
                     }
                 })
@@ -161,6 +163,18 @@ fn cannot(path: &Path, source: std::io::Error) -> ServeError {
     ServeError::Socket {
         path: path.to_owned(),
         source,
+    }
+}
+
+/// This machine's time for a hook call (as its hooks measure it, [`crate::link`]) reaches the
+/// store every few minutes, after the call is answered.
+fn publish_link(store: &mut Store, anchor: &Path) {
+    let now = Utc::now();
+    if let Some(ms) = crate::link::publish_due(anchor, now) {
+        let host = baton_store::host::this_machine();
+        if store.note_store_link(&host, ms, now).is_ok() {
+            crate::link::note_published(anchor, now);
+        }
     }
 }
 

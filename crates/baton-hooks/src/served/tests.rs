@@ -75,6 +75,15 @@ fn calls_are_recorded_by_the_app_while_it_serves_and_by_the_hook_itself_when_it_
     assert_eq!(code, 2, "{why}");
     assert!(why.contains("aaaa1111"), "{why}");
     assert_eq!(server.recorded(), 2, "both calls went through the app");
+    // The machine's time for a hook call reached the store (after the first call answered).
+    let links = StorePlace::from_anchor(&db)
+        .unwrap()
+        .open()
+        .unwrap()
+        .machine_links(chrono::Utc::now())
+        .unwrap();
+    assert_eq!(links.len(), 1, "{links:?}");
+    assert!(links[0].call_ms.is_some(), "{links:?}");
 
     // The app stops: its socket goes, and the hooks keep the same leases on their own.
     drop(server);

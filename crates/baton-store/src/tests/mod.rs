@@ -15,6 +15,7 @@ mod findings;
 mod group_rows;
 mod groups;
 mod history;
+mod hook_round_trips;
 mod ingest;
 mod ingest_checks;
 mod leases;
