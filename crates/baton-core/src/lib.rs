@@ -27,6 +27,7 @@ pub mod error;
 pub mod escalations;
 pub mod hooks;
 pub mod json;
+pub mod machines;
 pub mod presence;
 pub mod protocol;
 pub mod ratelimit;

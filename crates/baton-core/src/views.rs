@@ -310,6 +310,9 @@ pub struct StoreOverview {
     /// About how many bytes a day it grows, at the last day's pace.
     pub growth_per_day: u64,
     pub events: u64,
+    /// The machines whose coding agents' hooks use it: each one's time for a hook call and
+    /// its calls that went ahead unchecked today.
+    pub machines: Vec<crate::machines::MachineLink>,
 }
 
 /// A scripted scenario the app can run next to the fleet (one per detector).

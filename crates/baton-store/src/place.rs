@@ -149,6 +149,7 @@ impl StorePlace {
             max_bytes: size.max_bytes,
             growth_per_day: size.growth_per_day(),
             events: size.events,
+            machines: store.machine_links(now)?,
         })
     }
 

@@ -41,6 +41,8 @@ describe("StoreDialog", () => {
     render(<StoreDialog overview={sqlite} onClose={() => {}} />);
     expect(screen.getByTestId("store-facts")).toHaveTextContent("SQLite, schema 13");
     expect(screen.getByTestId("store-facts")).toHaveTextContent("3 MiB (of 2 GiB), 12,000 events");
+    // No machine's hooks measured their link yet: no line for them.
+    expect(screen.queryByTestId("store-machines")).toBeNull();
 
     // A password in the URL is refused before anything is sent.
     await userEvent.type(screen.getByTestId("store-location"), "postgres://ana:s3cret@db/baton");
@@ -101,5 +103,24 @@ describe("the store's banner", () => {
     send({ type: "store", unreachable_since: null, detail: null });
     expect(screen.queryByTestId("store-unreachable")).toBeNull();
     expect(reloads).toBe(1);
+  });
+});
+
+describe("StoreDialog's machines", () => {
+  it("lists each machine's time for a hook call and its calls unchecked today", () => {
+    setTransport(createTestTransport({}));
+    const shared = storeOverview({
+      engine: "postgres",
+      machines: [
+        { host: "laptop-a", call_ms: 31, measured_at: "2026-11-28T14:00:00Z", unchecked_today: 0 },
+        { host: "devbox-b", call_ms: 412, measured_at: "2026-11-28T14:01:00Z", unchecked_today: 3 },
+      ],
+    });
+    render(<StoreDialog overview={shared} onClose={() => {}} />);
+    const lines = screen.getByTestId("store-machines").querySelectorAll("li");
+    expect([...lines].map((li) => li.textContent)).toEqual([
+      "laptop-a: a hook call takes 31 ms · none unchecked today",
+      "devbox-b: a hook call takes 412 ms · 3 unchecked today, recorded late",
+    ]);
   });
 });

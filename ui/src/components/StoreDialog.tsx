@@ -8,7 +8,7 @@ import { useState, type FormEvent } from "react";
 import type { Presence } from "../bindings/Presence";
 import type { StoreOverview } from "../bindings/StoreOverview";
 import { chooseStore, toBackendError } from "../lib/backend";
-import { bytesText, storeInputProblem } from "../lib/store";
+import { bytesText, machineLinkText, storeInputProblem } from "../lib/store";
 import { FormError } from "./FormError";
 import { Modal } from "./Modal";
 import { ModalActions } from "./ModalActions";
@@ -78,6 +78,18 @@ export function StoreDialog({
           {bytesText(overview.bytes)} ({cap}), {overview.events.toLocaleString()} events; about{" "}
           {bytesText(overview.growth_per_day)} a day at the last day&apos;s pace
         </dd>
+        {overview.machines.length > 0 ? (
+          <>
+            <dt>Hooks</dt>
+            <dd>
+              <ul className="store-machines" data-testid="store-machines">
+                {overview.machines.map((link) => (
+                  <li key={link.host}>{machineLinkText(link)}</li>
+                ))}
+              </ul>
+            </dd>
+          </>
+        ) : null}
       </dl>
       {presence ? <PresenceFacts presence={presence} onPresence={onPresence} /> : null}
       {chosen ? (

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 
 import type { StoreOverview } from "../bindings/StoreOverview";
 import { storeOverview } from "../test/fixtures";
-import { bytesText, storeInputProblem, storeLabel, storeWhere, unreachableText } from "./store";
+import { bytesText, machineLinkText, storeInputProblem, storeLabel, storeWhere, unreachableText } from "./store";
 
 const overview = (over: Partial<StoreOverview>) => storeOverview({ bytes: 44_040_192, ...over });
 
@@ -51,5 +51,15 @@ describe("a store typed into the dialog", () => {
     expect(storeInputProblem("mysql://db/baton")).toMatch(/Only postgres/);
     expect(storeInputProblem("baton.sqlite3")).toMatch(/full path/);
     expect(storeInputProblem("   ")).toMatch(/Type a/);
+  });
+});
+
+describe("machineLinkText", () => {
+  it("says each machine's time for a hook call and its calls unchecked today", () => {
+    const link = { host: "laptop-a", call_ms: 31, measured_at: "2026-11-28T14:00:00Z", unchecked_today: 0 };
+    expect(machineLinkText(link)).toBe("laptop-a: a hook call takes 31 ms · none unchecked today");
+    expect(machineLinkText({ ...link, host: "devbox-b", call_ms: null, unchecked_today: 1200 })).toBe(
+      "devbox-b: no hook call measured yet · 1,200 unchecked today, recorded late",
+    );
   });
 });

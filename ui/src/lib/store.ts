@@ -1,6 +1,7 @@
 // The store the app runs on: how the nav names it, what the "unreachable" banner says, and the
 // checks on a store typed into the store dialog (the backend checks again, by connecting).
 
+import type { MachineLink } from "../bindings/MachineLink";
 import type { StoreOverview } from "../bindings/StoreOverview";
 import { clockTime, formatDuration } from "./time";
 
@@ -75,4 +76,14 @@ export function storeInputProblem(text: string): string | null {
     return "Give the SQLite file's full path (starting with /).";
   }
   return null;
+}
+
+/** One machine's link to the store, as its coding agents' hooks measured it, in one line. */
+export function machineLinkText(link: MachineLink): string {
+  const call = link.call_ms === null ? "no hook call measured yet" : `a hook call takes ${link.call_ms} ms`;
+  const unchecked =
+    link.unchecked_today === 0
+      ? "none unchecked today"
+      : `${link.unchecked_today.toLocaleString()} unchecked today, recorded late`;
+  return `${link.host}: ${call} · ${unchecked}`;
 }

@@ -117,6 +117,7 @@ export function storeOverview(over: Partial<StoreOverview> = {}): StoreOverview 
     max_bytes: 2 * 1024 ** 3,
     growth_per_day: 1024 * 1024,
     events: 12_000,
+    machines: [],
     ...over,
   };
 }

@@ -3,6 +3,7 @@
 //! its calls went unchecked today (`baton status`, the app).
 
 use baton_core::hooks::{HookCall, ParallelMode};
+pub use baton_core::machines::MachineLink;
 use chrono::{DateTime, Utc};
 
 use super::record::{HookRecord, PermitSettings, SessionRef, UncheckedCall};
@@ -11,17 +12,6 @@ use crate::db::{params, Db};
 use crate::error::Result;
 use crate::host::this_machine;
 use crate::Store;
-
-/// One machine's link to the store, as its hooks measured it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MachineLink {
-    pub host: String,
-    /// The latest hook call's work on the store, in milliseconds (None: no call measured).
-    pub call_ms: Option<u64>,
-    pub measured_at: Option<DateTime<Utc>>,
-    /// Its calls that went ahead unchecked since the start of the day (UTC) and were delivered.
-    pub unchecked_today: u64,
-}
 
 impl Store {
     /// Records `call`, which went ahead unchecked at `late.at`, as it would have been recorded
