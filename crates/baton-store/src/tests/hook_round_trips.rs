@@ -33,49 +33,74 @@ fn each_kind_of_hook_call_stays_within_its_round_trips() {
     }
     let read = json!({"hook_event_name": "PostToolUse", "tool_name": "Read", "tool_input": {"file_path": app}});
     let mut counted = Vec::new();
-    for (at, (name, who, payload, ceiling)) in [
-        (
-            "a first write's permit",
-            &a,
-            write_payload("PreToolUse", app),
-            15,
-        ),
-        (
-            "the write recorded",
-            &a,
-            write_payload("PostToolUse", app),
-            6,
-        ),
-        (
-            "a held file's permit",
-            &a,
-            write_payload("PreToolUse", app),
-            4,
-        ),
-        (
-            "a refused write and its item",
-            &b,
-            write_payload("PreToolUse", app),
-            25,
-        ),
-        ("a read recorded", &b, read, 4),
-        ("a turn's end", &a, json!({"hook_event_name": "Stop"}), 14),
-    ]
-    .into_iter()
-    .enumerate()
-    {
-        let before = store.db().round_trips();
-        let at = i64::try_from(at).unwrap() + 1;
-        store
-            .record_hook(who, &call(&payload), enforce(), t(at))
-            .unwrap();
-        let trips = store.db().round_trips() - before;
-        counted.push((name, trips, ceiling));
+    for round in 0..2 {
+        let app = if round == 0 {
+            "/work/wt/main/src/warm.rs"
+        } else {
+            app
+        };
+        let read = json!({"hook_event_name": "PostToolUse", "tool_name": "Read", "tool_input": {"file_path": app}});
+        for (at, (name, who, payload, ceiling)) in [
+            (
+                "a first write's permit",
+                &a,
+                write_payload("PreToolUse", app),
+                15,
+            ),
+            (
+                "the write recorded",
+                &a,
+                write_payload("PostToolUse", app),
+                6,
+            ),
+            (
+                "a held file's permit",
+                &a,
+                write_payload("PreToolUse", app),
+                4,
+            ),
+            (
+                "a refused write and its item",
+                &b,
+                write_payload("PreToolUse", app),
+                25,
+            ),
+            ("a read recorded", &b, read, 4),
+            ("a turn's end", &a, json!({"hook_event_name": "Stop"}), 14),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let before = store.db().round_trips();
+            let at = i64::try_from(at).unwrap() + 1;
+            store
+                .record_hook(who, &call(&payload), enforce(), t(at))
+                .unwrap();
+            let trips = store.db().round_trips() - before;
+            // A running app's connection has its statements prepared (the second round): a call
+            // through it costs what the second round counts.
+            let ceiling = if round == 0 {
+                ceiling
+            } else {
+                warm_ceiling(name)
+            };
+            counted.push((name, trips, ceiling));
+        }
     }
     for (name, trips, ceiling) in &counted {
         assert!(
             trips <= ceiling,
             "{name}: {trips} round trips, ceiling {ceiling}: {counted:?}"
         );
+    }
+}
+
+/// Round trips of each kind of call on a connection whose statements are prepared (through a
+/// running app or `baton watch`).
+fn warm_ceiling(name: &str) -> u64 {
+    match name {
+        "a refused write and its item" => 18,
+        "a turn's end" => 3,
+        _ => 4,
     }
 }
