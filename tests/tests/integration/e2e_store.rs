@@ -18,7 +18,9 @@ async fn the_app_says_which_store_it_is_on_and_when_it_stops_answering() {
     let server = baton_testdb::own_server();
     let url = server.fresh_database();
     let data = tempfile::tempdir().unwrap();
-    StorePlace::choose(data.path(), Some(&StoreLocation::parse(&url).unwrap())).unwrap();
+    let location = StoreLocation::parse(&url).unwrap();
+    StorePlace::choose(data.path(), Some(&location)).unwrap();
+    two_machines_hooks(&location);
     let app = RunningApp::launch_in(data).await;
     let result = drive(&app, server).await;
     // The server runs again whatever happened (the watchdog stops it when the binary ends).
@@ -45,6 +47,21 @@ async fn drive(app: &RunningApp, server: &baton_testdb::PgServer) -> Result<(), 
         .wait_for_text(
             "[data-testid=store-facts]",
             "chosen for this data folder",
+            LONG,
+        )
+        .await?;
+    // Each machine whose hooks use the store: its time for a hook call, its calls unchecked.
+    session
+        .wait_for_text(
+            "[data-testid=store-machines]",
+            "devbox-b: a hook call takes 412 ms · 1 unchecked today, recorded late",
+            LONG,
+        )
+        .await?;
+    session
+        .wait_for_text(
+            "[data-testid=store-machines]",
+            "laptop-a: a hook call takes 31 ms · none unchecked today",
             LONG,
         )
         .await?;
@@ -79,4 +96,32 @@ async fn drive(app: &RunningApp, server: &baton_testdb::PgServer) -> Result<(), 
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     Ok(())
+}
+
+/// Two machines' hooks on the store: laptop-a's calls take 31 ms; devbox-b's 412 ms, and one
+/// of its writes went ahead unchecked (delivered from its spool since).
+fn two_machines_hooks(location: &StoreLocation) {
+    use baton_core::hooks::{parse_hook_payload, HookClient, PermitMode};
+    use baton_store::sessions::{PermitSettings, SessionRef, UncheckedCall};
+    let mut store = baton_store::Store::open_at(location).unwrap();
+    let now = chrono::Utc::now();
+    store.note_store_link("laptop-a", 31, now).unwrap();
+    store.note_store_link("devbox-b", 412, now).unwrap();
+    let mut session = SessionRef::in_checkout(HookClient::ClaudeCode, "bbbb2222", "/work/shop");
+    session.host = Some("devbox-b".into());
+    let payload = serde_json::json!({"hook_event_name": "PreToolUse", "tool_name": "Write",
+        "tool_input": {"file_path": "/work/shop/src/app.rs", "content": "x"}});
+    let call =
+        parse_hook_payload(HookClient::ClaudeCode, payload.to_string().as_bytes(), None).unwrap();
+    let late = UncheckedCall {
+        call_id: "e2e-1".into(),
+        at: now,
+        waited_ms: 1200,
+        why: "the store did not answer within 1200 ms".into(),
+    };
+    let settings = PermitSettings::in_mode(PermitMode::Warn);
+    store
+        .record_unchecked_call(&session, &call, settings, late, now)
+        .unwrap()
+        .expect("recorded");
 }
