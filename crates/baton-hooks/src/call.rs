@@ -179,9 +179,9 @@ pub fn hook(db: PathBuf, options: &HookOptions, input: &mut dyn Read) -> HookRep
     });
     let outcome = result.recv_timeout(budget);
     let took = started.elapsed();
-    crate::link::note_call(&store_path, took, Utc::now());
     let answer = match outcome {
         Ok(Ok(record)) => {
+            crate::link::note_call(&store_path, took, Utc::now());
             deliver_spool_after(&store_path, options.deliverer.as_deref());
             for warning in &record.warnings {
                 notes.push_str(&format!("baton: usage: {warning}\n"));

@@ -44,10 +44,20 @@ pub fn read_link(anchor: &Path) -> StoreLink {
         .unwrap_or_default()
 }
 
-/// The budget for the next call: `least` (the configured one), or a few of the calls' measured
-/// time when the store is slower than that, never past [`BUDGET_CEILING`].
+/// The budget of a machine whose hooks never had an answer from the store yet: a store far
+/// away takes a few hundred milliseconds for a first call (a new connection, a new session).
+pub const FIRST_BUDGET: Duration = Duration::from_secs(3);
+
+/// The budget for the next call: `least` (the configured one), or a few of the answered calls'
+/// measured time when the store is slower than that, never past [`BUDGET_CEILING`]; before
+/// any call was answered, [`FIRST_BUDGET`]. Calls that were not answered measure nothing: a
+/// store that went silent does not make every call wait longer.
 pub fn budget(anchor: &Path, least: Duration) -> Duration {
-    budget_for(read_link(anchor).call_ms, least)
+    let link = read_link(anchor);
+    match link.measured_at {
+        Some(_) => budget_for(link.call_ms, least),
+        None => FIRST_BUDGET.max(least),
+    }
 }
 
 fn budget_for(call_ms: f64, least: Duration) -> Duration {
@@ -55,8 +65,7 @@ fn budget_for(call_ms: f64, least: Duration) -> Duration {
     follows.max(least).min(BUDGET_CEILING.max(least))
 }
 
-/// Notes that a call's work on the store took `took` at `now` (a call past its budget: at
-/// least its budget).
+/// Notes that an answered call's work on the store took `took` at `now`.
 pub fn note_call(anchor: &Path, took: Duration, now: DateTime<Utc>) -> StoreLink {
     let mut link = read_link(anchor);
     let ms = took.as_secs_f64() * 1000.0;
@@ -126,12 +135,15 @@ mod tests {
         let now = Utc::now();
         assert_eq!(read_link(&anchor), StoreLink::default());
         assert_eq!(publish_due(&anchor, now), None);
+        let least = Duration::from_millis(500);
+        assert_eq!(budget(&anchor, least), FIRST_BUDGET);
         let link = note_call(&anchor, Duration::from_millis(300), now);
         assert!((link.call_ms - 300.0).abs() < 1e-6);
         assert_eq!(publish_due(&anchor, now), Some(300));
         note_published(&anchor, now);
         let link = note_call(&anchor, Duration::from_millis(600), now);
         assert!((link.call_ms - 400.0).abs() < 1e-6, "{link:?}");
+        assert_eq!(budget(&anchor, least), Duration::from_millis(1200));
         assert_eq!(publish_due(&anchor, now), None);
         let later = now + chrono::Duration::minutes(6);
         assert_eq!(publish_due(&anchor, later), Some(400));
