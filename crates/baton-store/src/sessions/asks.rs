@@ -53,12 +53,7 @@ pub(super) fn record_ask(
     now: DateTime<Utc>,
     record: &mut HookRecord,
 ) -> Result<u64> {
-    let seq: i64 = tx.query_row(
-        "SELECT coalesce(max(seq), 0) + 1 FROM events WHERE agent_id = ?1",
-        params![row.agent_id],
-        |r| r.get(0),
-    )?;
-    let seq = u64::try_from(seq).unwrap_or(1);
+    let seq = u64::try_from(super::turns::next_seq(tx, row)?).unwrap_or(1);
     let mut event = Event::new(seq, now, EventKind::NeedsApproval);
     event.message = Some(format!("asks to run {what}"));
     if insert_event(tx, row.agent_id, &event, now)?.is_new() {

@@ -219,31 +219,22 @@ impl ParallelChoice {
     }
 }
 
-/// The choices on `path` of `repository` for the pairs `branch` is in.
-pub(crate) fn choices_on(
-    tx: &Db,
-    repository: &str,
-    path: &str,
-    branch: &str,
-) -> Result<Vec<StoredChoice>> {
-    let mut found = Vec::new();
-    tx.query_each(
-        "SELECT branch_a, branch_b, holder, stopped_agent, reason, who FROM parallel_choices
-          WHERE repository = ?1 AND path = ?2 AND (branch_a = ?3 OR branch_b = ?3)
-          ORDER BY branch_a, branch_b",
-        params![repository, path, branch],
-        |r| {
-            found.push(StoredChoice {
-                branches: (r.get(0)?, r.get(1)?),
-                holder: r.get(2)?,
-                stopped_agent: r.get(3)?,
-                reason: r.get(4)?,
-                who: r.get(5)?,
-            });
-            Ok(())
-        },
-    )?;
-    Ok(found)
+/// The person's choices on one file of a repository, for one branch: `repository, path,
+/// branch` ([`read_choice`]).
+pub(crate) const CHOICES_ON_FILE: &str =
+    "SELECT branch_a, branch_b, holder, stopped_agent, reason, who FROM parallel_choices
+      WHERE repository = ?1 AND path = ?2 AND (branch_a = ?3 OR branch_b = ?3)
+      ORDER BY branch_a, branch_b";
+
+/// A row of [`CHOICES_ON_FILE`].
+pub(crate) fn read_choice(r: &crate::db::Row<'_>) -> Result<StoredChoice> {
+    Ok(StoredChoice {
+        branches: (r.get(0)?, r.get(1)?),
+        holder: r.get(2)?,
+        stopped_agent: r.get(3)?,
+        reason: r.get(4)?,
+        who: r.get(5)?,
+    })
 }
 
 /// Why the person's choices refuse a write of `path` on `branch`: the file was handed to the

@@ -107,8 +107,14 @@ impl Store {
             },
             _ => Vec::new(),
         };
-        let mut reads = (!writes.is_empty())
-            .then(|| PermitReads::new(writes.iter().map(|path| session.resource(path)).collect()));
+        let mut reads = (!writes.is_empty()).then(|| {
+            let files = writes.iter().map(|path| {
+                let resource = session.resource(path);
+                let file = parallel::branch_file(session, &resource);
+                (resource, file)
+            });
+            PermitReads::new(files.collect(), now)
+        });
         let tx = self.write_tx()?;
         let mut row = session_row(&tx, session, now, reads.as_mut())?;
         if let Some(late) = &settings.unchecked {

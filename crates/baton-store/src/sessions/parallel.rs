@@ -11,105 +11,97 @@ use baton_core::detect::Severity;
 use baton_core::detect::{EvidenceRef, Finding, FindingKind};
 use baton_core::hooks::{
     branch_pair, parallel_deny_reason, parallel_key, parallel_summary, repository_label,
-    BranchPair, HookAnswer, ParallelMode, LIVE_SESSION_MINUTES,
+    BranchPair, HookAnswer, ParallelMode,
 };
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 
-use super::choices::{choices_on, refused_by_choice};
+use super::choices::refused_by_choice;
 use super::edits::{edit_in, pairs_in, ParallelEdit};
+use super::permit_reads::{BranchFile, PermitReads};
 use super::record::{HookRecord, ParallelMeet, SessionRef, SessionRow};
 use crate::codec::{json, ts};
 use crate::error::Result;
 use crate::escalations::expire_with;
 use crate::Store;
 
-/// The live sessions on other branches of the session's repository that wrote `resource`,
-/// and the write's answer in `enforce`. Returns whether the write is refused for it.
+/// The live sessions on other branches of the session's repository that wrote `resource`
+/// (as `reads` read them with the session's row), and the write's answer in `enforce`.
+/// Returns whether the write is refused for it.
+#[allow(clippy::too_many_arguments)]
 pub(super) fn meet_other_branches(
-    tx: &Db,
+    reads: &PermitReads,
     session: &SessionRef,
     row: &SessionRow,
     resource: &str,
     mode: ParallelMode,
-    now: DateTime<Utc>,
     record: &mut HookRecord,
-) -> Result<bool> {
-    let (Some(repository), Some(branch), Some(worktree)) = (
-        session.repository.as_deref(),
-        session.branch.as_deref(),
+) -> bool {
+    let (Some(worktree), Some((file, choices, others))) = (
         session.repo_root.as_deref(),
+        reads.in_checkout(resource, row.agent_id),
     ) else {
-        return Ok(false);
+        return false;
     };
-    let Some(inside) = resource
-        .strip_prefix("repo://")
-        .and_then(|rest| rest.strip_prefix(repository))
-        .and_then(|rest| rest.strip_prefix('/'))
-    else {
-        return Ok(false);
-    };
+    let (repository, branch, inside) = (&file.repository, &file.branch, &file.path);
     // What the person decided on this file: kept whatever the mode says since.
-    let choices = choices_on(tx, repository, inside, branch)?;
-    if let Some(refusal) = refused_by_choice(&choices, branch, inside, mode) {
+    if let Some(refusal) = refused_by_choice(choices, branch, inside, mode) {
         if record.answer == HookAnswer::GoOn {
             record.answer = HookAnswer::Deny(refusal);
         }
-        return Ok(true);
+        return true;
     }
     if mode == ParallelMode::Off {
-        return Ok(false);
+        return false;
     }
     let mut refused = false;
-    let mut others: Vec<(i64, String, String, String)> = Vec::new();
-    tx.query_each(
-        "SELECT s.agent_id, a.name, s.branch, s.repo_root FROM sessions s
-           JOIN agents a ON a.id = s.agent_id
-          WHERE s.repository = ?1 AND s.branch IS NOT NULL AND s.branch <> ?2
-            AND s.repo_root IS NOT NULL AND s.agent_id <> ?3
-            AND s.ended_at IS NULL AND s.last_seen_at > ?4
-          ORDER BY s.agent_id",
-        params![
-            repository,
-            branch,
-            row.agent_id,
-            ts(now - Duration::minutes(LIVE_SESSION_MINUTES))
-        ],
-        |r| {
-            others.push((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?));
-            Ok(())
-        },
-    )?;
-    for (other_id, other_name, other_branch, other_worktree) in others {
+    for other in others {
         // Both go on, or the file is this branch's: decided, nothing to tell. Handed to the
         // other branch: `warn` tells the person again.
         let decided = choices
             .iter()
-            .find(|c| c.other_than(branch) == other_branch);
-        if decided.is_some_and(|c| c.holder.as_deref() != Some(other_branch.as_str())) {
+            .find(|c| c.other_than(branch) == other.branch);
+        if decided.is_some_and(|c| c.holder.as_deref() != Some(other.branch.as_str())) {
             continue;
         }
-        let Some(seq) = last_write(tx, other_id, resource)? else {
+        let Some(seq) = other.last_write else {
             continue;
         };
         refused |= mode == ParallelMode::Enforce;
         if refused && record.answer == HookAnswer::GoOn {
             record.answer =
-                HookAnswer::Deny(parallel_deny_reason(inside, &other_branch, &other_name));
+                HookAnswer::Deny(parallel_deny_reason(inside, &other.branch, &other.name));
         }
         record.parallel.push(ParallelMeet {
-            repository: repository.to_owned(),
+            repository: repository.clone(),
             repository_name: session.repository_name.clone(),
-            path: inside.to_owned(),
-            branch: branch.to_owned(),
+            path: inside.clone(),
+            branch: branch.clone(),
             worktree: worktree.to_owned(),
-            other_branch,
-            other_worktree,
-            other_id,
+            other_branch: other.branch.clone(),
+            other_worktree: other.worktree.clone(),
+            other_id: other.agent_id,
             other_seq: Some(seq),
             refused,
         });
     }
-    Ok(refused)
+    refused
+}
+
+/// Where `resource` is in the session's repository checkout on its branch (None: not a file
+/// of a repository the session works in on a branch): what a write's permit reads on it.
+pub(super) fn branch_file(session: &SessionRef, resource: &str) -> Option<BranchFile> {
+    let repository = session.repository.as_deref()?;
+    let branch = session.branch.as_deref()?;
+    session.repo_root.as_deref()?;
+    let inside = resource
+        .strip_prefix("repo://")?
+        .strip_prefix(repository)?
+        .strip_prefix('/')?;
+    Some(BranchFile {
+        repository: repository.to_owned(),
+        branch: branch.to_owned(),
+        path: inside.to_owned(),
+    })
 }
 
 impl Store {

@@ -1,11 +1,14 @@
-//! What a write's permit reads (the ownership rules, the leases on the files it writes), read
-//! with the session's row in one round trip: on a store far away (PostgreSQL on another host),
-//! each round trip is most of what a hook call costs.
+//! What a write's permit reads (the ownership rules, the leases on the files it writes, and for
+//! a file of a repository's checkout on a branch the person's choices on it and the live
+//! sessions of the repository's other branches with their last write of it), read with the
+//! session's row in one round trip: on a store far away (PostgreSQL on another host), each
+//! round trip is most of what a hook call costs.
 
 use baton_core::hooks::{lease_meets, Lease};
 use baton_core::rules::{CompiledRules, Rule};
 
-use crate::codec::parse_ts;
+use super::choices::{read_choice, StoredChoice, CHOICES_ON_FILE};
+use crate::codec::{parse_ts, ts};
 use crate::db::Row;
 use crate::error::Result;
 use crate::rules::{all_rules_sql, read_rule};
@@ -37,6 +40,43 @@ pub(super) fn named_branch(stored: String) -> Option<String> {
     Some(stored).filter(|branch| !branch.is_empty())
 }
 
+/// A live session of another branch of the repository, and its last write of a file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct OtherBranch {
+    pub(super) agent_id: i64,
+    pub(super) name: String,
+    pub(super) branch: String,
+    pub(super) worktree: String,
+    /// Its last stored write of the file (None: it did not write it).
+    pub(super) last_write: Option<u64>,
+}
+
+/// The live sessions of the repository's other branches, each with its last write of `?4`:
+/// `repository, branch, live since, resource`.
+const OTHER_BRANCHES: &str = "SELECT s.agent_id, a.name, s.branch, s.repo_root,
+            (SELECT max(e.seq) FROM events e
+              WHERE e.agent_id = s.agent_id AND e.kind = 'write' AND e.resource = ?4)
+       FROM sessions s JOIN agents a ON a.id = s.agent_id
+      WHERE s.repository = ?1 AND s.branch IS NOT NULL AND s.branch <> ?2
+        AND s.repo_root IS NOT NULL AND s.ended_at IS NULL AND s.last_seen_at > ?3
+      ORDER BY s.agent_id";
+
+/// A file of the repository's checkout the session works in, on its branch.
+#[derive(Debug, Clone)]
+pub(super) struct BranchFile {
+    pub(super) repository: String,
+    pub(super) branch: String,
+    /// The file inside the repository.
+    pub(super) path: String,
+}
+
+/// What is read on one file in a checkout: the choices on it, the other branches' sessions.
+#[derive(Debug, Default)]
+struct ParallelRead {
+    choices: Vec<StoredChoice>,
+    others: Vec<OtherBranch>,
+}
+
 /// The rules and the leases on `resources`, once read.
 #[derive(Debug, Default)]
 pub(crate) struct PermitReads {
@@ -44,18 +84,35 @@ pub(crate) struct PermitReads {
     rules: Vec<Rule>,
     /// Every lease on the files, whatever its branch.
     leases: Vec<Lease>,
+    /// Per resource in a checkout on a branch: the file, and what was read on it.
+    in_checkout: Vec<Option<(BranchFile, ParallelRead)>>,
+    /// The sessions of other branches are the live ones heard since then.
+    live_since: String,
 }
 
 impl PermitReads {
-    /// What a write of `resources` (each file as the session names it) reads.
-    pub(super) fn new(resources: Vec<String>) -> PermitReads {
+    /// What a write of `resources` (each file as the session names it; with, for a file of a
+    /// repository's checkout on a branch, where it is) reads at `now`.
+    pub(super) fn new(
+        resources: Vec<(String, Option<BranchFile>)>,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> PermitReads {
+        let live = now - chrono::Duration::minutes(baton_core::hooks::LIVE_SESSION_MINUTES);
+        let (resources, files): (Vec<String>, Vec<Option<BranchFile>>) =
+            resources.into_iter().unzip();
         PermitReads {
             resources,
+            in_checkout: files
+                .into_iter()
+                .map(|file| file.map(|file| (file, ParallelRead::default())))
+                .collect(),
+            live_since: ts(live),
             ..PermitReads::default()
         }
     }
 
-    /// The statements, and each one's values: the rules, then the leases of each file.
+    /// The statements, and each one's values: the rules, then the leases of each file, then
+    /// for each file in a checkout the choices on it and the other branches' sessions.
     pub(super) fn statements(&self) -> (Vec<String>, Vec<Vec<String>>) {
         let mut sql = vec![all_rules_sql()];
         let mut values = vec![Vec::new()];
@@ -65,17 +122,71 @@ impl PermitReads {
             ));
             values.push(vec![resource.clone()]);
         }
+        for (resource, found) in self.resources.iter().zip(&self.in_checkout) {
+            let Some((file, _)) = found else { continue };
+            sql.push(CHOICES_ON_FILE.to_owned());
+            values.push(vec![
+                file.repository.clone(),
+                file.path.clone(),
+                file.branch.clone(),
+            ]);
+            sql.push(OTHER_BRANCHES.to_owned());
+            values.push(vec![
+                file.repository.clone(),
+                file.branch.clone(),
+                self.live_since.clone(),
+                resource.clone(),
+            ]);
+        }
         (sql, values)
     }
 
     /// A row of statement `i` of [`PermitReads::statements`].
     pub(super) fn take(&mut self, i: usize, row: &Row<'_>) -> Result<()> {
+        let files = self.resources.len();
         if i == 0 {
             self.rules.push(read_rule(row)?.rule);
-        } else {
+        } else if i <= files {
             self.leases.push(read_lease(row)?);
+        } else {
+            // Two statements per file in a checkout, in the files' order.
+            let nth = (i - files - 1) / 2;
+            let Some((_, read)) = self.in_checkout.iter_mut().flatten().nth(nth) else {
+                return Ok(());
+            };
+            if (i - files - 1) % 2 == 0 {
+                read.choices.push(read_choice(row)?);
+            } else {
+                read.others.push(OtherBranch {
+                    agent_id: row.get(0)?,
+                    name: row.get(1)?,
+                    branch: row.get(2)?,
+                    worktree: row.get(3)?,
+                    last_write: row
+                        .get::<Option<i64>>(4)?
+                        .and_then(|seq| u64::try_from(seq).ok()),
+                });
+            }
         }
         Ok(())
+    }
+
+    /// What was read on `resource` in its checkout: the choices on it, and the live sessions
+    /// of the repository's other branches but `writer`. None: not a file of a checkout on a
+    /// branch.
+    pub(super) fn in_checkout(
+        &self,
+        resource: &str,
+        writer: i64,
+    ) -> Option<(&BranchFile, &[StoredChoice], Vec<&OtherBranch>)> {
+        let at = self.resources.iter().position(|r| r == resource)?;
+        let (file, read) = self.in_checkout.get(at)?.as_ref()?;
+        let others = read
+            .others
+            .iter()
+            .filter(|o| o.agent_id != writer)
+            .collect();
+        Some((file, &read.choices, others))
     }
 
     pub(super) fn rules(&self) -> CompiledRules {

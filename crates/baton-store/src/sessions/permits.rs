@@ -109,7 +109,7 @@ pub(super) fn ask_permit(
         // in `enforce`, or by the person's choice on it). A refused write changes nothing: the
         // file's lease stays where it is, and it is no write collision either.
         let refused =
-            meet_other_branches(tx, session, row, &resource, settings.parallel, now, record)?;
+            meet_other_branches(reads, session, row, &resource, settings.parallel, record);
         match conflict {
             _ if refused => {}
             None => take_lease_on(tx, &resource, row.agent_id, branch.as_deref(), now)?,

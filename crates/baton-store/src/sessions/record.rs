@@ -181,6 +181,9 @@ pub(crate) struct SessionRow {
     pub(super) paused: Option<(chrono::DateTime<chrono::Utc>, String)>,
     /// Where the reading of its record file stands.
     pub(super) usage: Option<crate::coding_usage::UsageCursor>,
+    /// The seq its next event takes, when read with the row (advanced as the call adds
+    /// events: [`super::turns::next_seq`]); None: read when needed.
+    pub(super) next_seq: std::cell::Cell<Option<i64>>,
 }
 
 impl SessionRef {

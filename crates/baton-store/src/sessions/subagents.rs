@@ -73,6 +73,7 @@ fn worker_row(parent: &SessionRow, agent_id: i64, name: String, working: bool) -
         account: parent.account.clone(),
         paused: parent.paused.clone(),
         usage: None,
+        next_seq: Default::default(),
     }
 }
 

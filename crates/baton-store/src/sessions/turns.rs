@@ -15,7 +15,7 @@ use crate::agents::{agent_id_by_name, name_key};
 use crate::codec::{adapter_str, parse_opt_ts, ts};
 use crate::coding_usage::{cursor_from, PAUSE_OF_SESSION};
 use crate::error::Result;
-use crate::events::insert_event;
+use crate::events::{insert_events_known, StoredEvents};
 use crate::tasks::upsert_task;
 
 /// The session whose row meets `condition` (over `sessions s`), with its agent's name.
@@ -37,7 +37,8 @@ fn find_session_reading(
     // The account's pause and where the reading of its record file stands come along.
     let sql = format!(
         "SELECT s.agent_id, a.name, s.turns, s.turn_open, s.branch, s.account, {PAUSE_OF_SESSION},
-                u.path, u.file_key, u.read_to, u.model
+                u.path, u.file_key, u.read_to, u.model,
+                (SELECT coalesce(max(e.seq), 0) + 1 FROM events e WHERE e.agent_id = s.agent_id)
                FROM sessions s JOIN agents a ON a.id = s.agent_id
                LEFT JOIN usage_sources u ON u.agent_id = s.agent_id
               WHERE {condition}"
@@ -70,6 +71,7 @@ fn find_session_reading(
                     _ => None,
                 },
                 usage: cursor_from(row, 8)?,
+                next_seq: std::cell::Cell::new(Some(row.get(12)?)),
             });
             Ok(())
         } else {
@@ -172,6 +174,8 @@ pub(super) fn add_session(tx: &Db, session: &SessionRef, now: DateTime<Utc>) -> 
         account: None,
         paused: None,
         usage: None,
+        // A new agent has no events yet.
+        next_seq: std::cell::Cell::new(Some(1)),
     })
 }
 
@@ -265,19 +269,34 @@ pub(super) fn push_event(
     now: DateTime<Utc>,
     record: &mut HookRecord,
 ) -> Result<()> {
-    let seq: i64 = tx.query_row(
-        "SELECT coalesce(max(seq), 0) + 1 FROM events WHERE agent_id = ?1",
-        params![row.agent_id],
-        |r| r.get(0),
-    )?;
+    let seq = next_seq(tx, row)?;
     let mut event = Event::new(u64::try_from(seq).unwrap_or(1), now, kind);
     event.task_id = (row.turns > 0).then(|| turn_id(row));
     event.resource = resource;
     event.state = state;
-    if insert_event(tx, row.agent_id, &event, now)?.is_new() {
+    // Nothing is stored under the session's next seq (read in this transaction): no read of
+    // what is, and the row goes out with the call's next statement.
+    let stored = StoredEvents::default();
+    let inserted =
+        insert_events_known(tx, row.agent_id, std::slice::from_ref(&event), now, &stored)?;
+    if inserted.first().is_some_and(|i| i.is_new()) {
         record.new_events += 1;
     }
     Ok(())
+}
+
+/// The seq of the worker's next event: read with its row (else now), and taken.
+pub(super) fn next_seq(tx: &Db, row: &SessionRow) -> Result<i64> {
+    let seq = match row.next_seq.get() {
+        Some(seq) => seq,
+        None => tx.query_row(
+            "SELECT coalesce(max(seq), 0) + 1 FROM events WHERE agent_id = ?1",
+            params![row.agent_id],
+            |r| r.get(0),
+        )?,
+    };
+    row.next_seq.set(Some(seq + 1));
+    Ok(seq)
 }
 
 pub(super) fn set_turn_state(
