@@ -27,6 +27,10 @@ const PUBLISH_EVERY: chrono::Duration = chrono::Duration::minutes(5);
 pub struct StoreLink {
     /// A call's work on the store, smoothed over the last calls (milliseconds).
     pub call_ms: f64,
+    /// The slowest of the last calls, fading (milliseconds): calls differ (a refusal files
+    /// its item), and the budget must hold the slow kind too.
+    #[serde(default)]
+    pub slow_ms: f64,
     pub measured_at: Option<DateTime<Utc>>,
     pub published_at: Option<DateTime<Utc>>,
 }
@@ -55,13 +59,13 @@ pub const FIRST_BUDGET: Duration = Duration::from_secs(3);
 pub fn budget(anchor: &Path, least: Duration) -> Duration {
     let link = read_link(anchor);
     match link.measured_at {
-        Some(_) => budget_for(link.call_ms, least),
+        Some(_) => budget_for(link.call_ms.max(link.slow_ms / 2.0), least),
         None => FIRST_BUDGET.max(least),
     }
 }
 
 fn budget_for(call_ms: f64, least: Duration) -> Duration {
-    let follows = Duration::from_secs_f64(call_ms / 1000.0) * CALLS_PER_BUDGET;
+    let follows = Duration::from_secs_f64(call_ms.max(0.0) / 1000.0) * CALLS_PER_BUDGET;
     follows.max(least).min(BUDGET_CEILING.max(least))
 }
 
@@ -74,6 +78,8 @@ pub fn note_call(anchor: &Path, took: Duration, now: DateTime<Utc>) -> StoreLink
         Some(_) => link.call_ms * 2.0 / 3.0 + ms / 3.0,
         None => ms,
     };
+    // The slowest fades by a tenth a call.
+    link.slow_ms = ms.max(link.slow_ms * 0.9);
     link.measured_at = Some(now);
     write_link(anchor, &link);
     link
@@ -143,10 +149,23 @@ mod tests {
         note_published(&anchor, now);
         let link = note_call(&anchor, Duration::from_millis(600), now);
         assert!((link.call_ms - 400.0).abs() < 1e-6, "{link:?}");
+        assert!((link.slow_ms - 600.0).abs() < 1e-6, "{link:?}");
         assert_eq!(budget(&anchor, least), Duration::from_millis(1200));
+        // One slow call (a refusal and its item) among quick ones: the budget holds it.
+        note_call(&anchor, Duration::from_millis(3000), now);
+        for _ in 0..5 {
+            note_call(&anchor, Duration::from_millis(300), now);
+        }
+        let link = read_link(&anchor);
+        assert!(link.call_ms < 500.0, "{link:?}");
+        assert!(
+            budget(&anchor, least) >= Duration::from_millis(2500),
+            "{link:?}"
+        );
         assert_eq!(publish_due(&anchor, now), None);
         let later = now + chrono::Duration::minutes(6);
-        assert_eq!(publish_due(&anchor, later), Some(400));
+        let smoothed = read_link(&anchor).call_ms.round() as u64;
+        assert_eq!(publish_due(&anchor, later), Some(smoothed));
         // Junk in the file is no figure.
         std::fs::write(dir.path().join(LINK_FILE), b"{\"call_ms\": \"x\"").unwrap();
         assert_eq!(read_link(&anchor), StoreLink::default());

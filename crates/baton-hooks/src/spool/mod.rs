@@ -183,7 +183,12 @@ pub fn deliver_spool(anchor: &Path) -> Result<Delivered, SpoolError> {
             std::fs::remove_file(&file).map_err(io(&file))?;
             continue;
         }
-        let reader = BufReader::new(File::open(&file).map_err(io(&file))?);
+        // Another delivery (the app's, a hook's) may have taken this file since it was listed.
+        let reader = match File::open(&file) {
+            Ok(opened) => BufReader::new(opened),
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(err) => return Err(io(&file)(err)),
+        };
         for (n, line) in reader.split(b'\n').enumerate() {
             let line = line.map_err(io(&file))?;
             if line.iter().all(u8::is_ascii_whitespace) {
@@ -225,7 +230,10 @@ pub fn deliver_spool(anchor: &Path) -> Result<Delivered, SpoolError> {
                 }
             }
         }
-        std::fs::remove_file(&file).map_err(io(&file))?;
+        match std::fs::remove_file(&file) {
+            Err(err) if err.kind() != std::io::ErrorKind::NotFound => return Err(io(&file)(err)),
+            _ => {}
+        }
     }
     delivered.left = leftovers.len();
     if !leftovers.is_empty() {
