@@ -8,7 +8,8 @@
 use std::ffi::OsString;
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::sync::mpsc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{mpsc, Arc};
 use std::time::Duration as StdDuration;
 
 use baton_core::hooks::{
@@ -165,6 +166,9 @@ pub fn hook(db: PathBuf, options: &HookOptions, input: &mut dyn Read) -> HookRep
         settings: settings.clone(),
     };
     let started = std::time::Instant::now();
+    // Set once the running app has the whole call: it records it, whenever the store answers.
+    let app_took = Arc::new(AtomicBool::new(false));
+    let taken = Arc::clone(&app_took);
     std::thread::spawn(move || {
         let outcome = check_with_app(
             &db,
@@ -173,6 +177,7 @@ pub fn hook(db: PathBuf, options: &HookOptions, input: &mut dyn Read) -> HookRep
             &session,
             &settings,
             budget,
+            &taken,
         )
         .unwrap_or_else(|| check_in_store(&db, &session, &call, settings));
         let _ = done.send(outcome);
@@ -195,6 +200,15 @@ pub fn hook(db: PathBuf, options: &HookOptions, input: &mut dyn Read) -> HookRep
             }
         }
         Ok(Err(why)) => late.keep(&store_path, why, took, writes && project.refuse_unchecked),
+        // The app has the call and records it as the store answers: nothing to keep here.
+        Err(_) if app_took.load(Ordering::Acquire) => unchecked(
+            format!(
+                "the running Baton did not answer within {} ms (it records the call when the \
+                 store answers)",
+                budget.as_millis()
+            ),
+            writes && project.refuse_unchecked,
+        ),
         Err(_) => late.keep(
             &store_path,
             format!("the store did not answer within {} ms", budget.as_millis()),

@@ -15,6 +15,7 @@ mod wire;
 use std::io::{Read, Write};
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use baton_core::hooks::{HookAnswer, MAX_PAYLOAD_BYTES};
@@ -52,7 +53,8 @@ pub(crate) struct Checked {
 
 /// Asks the app serving the store at `db` to record and decide the call. `None` when no app
 /// answers there (the hook then works on the store itself); the error says why a call the
-/// app took could not be checked. Waits at most `budget` for each read and write.
+/// app took could not be checked. Waits at most `budget` for each read and write. `taken` is
+/// set once the app has the whole call (it records it, answered or not).
 pub(crate) fn check_with_app(
     db: &Path,
     event: Option<&str>,
@@ -60,6 +62,7 @@ pub(crate) fn check_with_app(
     session: &SessionRef,
     settings: &PermitSettings,
     budget: Duration,
+    taken: &AtomicBool,
 ) -> Option<Result<Checked, String>> {
     let mut stream = UnixStream::connect(socket_path(db)).ok()?;
     let request = HookRequest::new(event, payload, session, settings);
@@ -75,6 +78,7 @@ pub(crate) fn check_with_app(
         // Not one byte was taken as a call: the store is still the hook's to ask.
         return None;
     }
+    taken.store(true, Ordering::Release);
     let mut body = Vec::new();
     let limit = u64::try_from(MAX_MESSAGE_BYTES).unwrap_or(u64::MAX);
     if let Err(err) = stream.take(limit).read_to_end(&mut body) {
