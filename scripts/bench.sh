@@ -100,6 +100,10 @@ measure "Hooks, no app" "${hook_bench[@]}" --processes 10 --calls 100 --cli
 measure "Hooks, PostgreSQL 5 ms away" "${hook_bench[@]}" --processes 1 --calls 200 --postgres --delay-ms 5
 measure "Hooks, PostgreSQL 5 ms away" "${hook_bench[@]}" --processes 10 --calls 100 --burst --postgres --delay-ms 5
 measure "Hooks, PostgreSQL 5 ms away" "${hook_bench[@]}" --processes 10 --calls 100 --burst --served --postgres --delay-ms 5
+for away in 30 100; do
+  measure "Hooks, PostgreSQL 30 / 100 ms away" "${hook_bench[@]}" --processes 1 --calls 100 --postgres --delay-ms "$away"
+  measure "Hooks, PostgreSQL 30 / 100 ms away" "${hook_bench[@]}" --processes 1 --calls 100 --served --postgres --delay-ms "$away"
+done
 # The app's memory: the release app beside the least a Tauri app of its size costs here.
 cargo build --release --locked -p baton-app
 npm --prefix ui run -s build:floor
