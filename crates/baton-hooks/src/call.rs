@@ -2,8 +2,11 @@
 //! run: one payload on stdin, one short transaction in the store, one reply in the client's
 //! format; stdout carries nothing but that reply.
 //!
-//! Fail-open: when the payload cannot be read, or the store does not answer within
-//! [`STORE_BUDGET`] (500 ms), the client goes on (the reply says why on stderr) and nothing is refused.
+//! Fail-open: when the payload cannot be read, or the store does not answer within the budget
+//! (at least [`STORE_BUDGET`], following the store's measured pace: [`crate::link`]), the
+//! call goes ahead as allowed and the reply says why on stderr; a call that went ahead is kept
+//! in the data folder's spool and recorded once the store answers ([`crate::spool`]). A
+//! repository may refuse the writes Baton cannot check instead (`unchecked = "refuse"`).
 
 use std::ffi::OsString;
 use std::io::Read;
@@ -156,12 +159,14 @@ pub fn hook(db: PathBuf, options: &HookOptions, input: &mut dyn Read) -> HookRep
         .unwrap_or_else(|| crate::link::budget(&db, STORE_BUDGET));
     let (done, result) = mpsc::channel();
     let store_path = db.clone();
+    // The payload, shared with the spool (not copied: it may hold a whole file's text).
+    let bytes = Arc::new(bytes);
     let installed_event = options.event.clone();
     // What the spool keeps of a call that goes ahead unchecked.
     let late = Spooling {
         at: Utc::now(),
         event: installed_event.clone(),
-        payload: bytes.clone(),
+        payload: Arc::clone(&bytes),
         session: session.clone(),
         settings: settings.clone(),
     };
@@ -240,7 +245,7 @@ pub fn hook(db: PathBuf, options: &HookOptions, input: &mut dyn Read) -> HookRep
 struct Spooling {
     at: chrono::DateTime<Utc>,
     event: Option<String>,
-    payload: Vec<u8>,
+    payload: Arc<Vec<u8>>,
     session: SessionRef,
     settings: PermitSettings,
 }
