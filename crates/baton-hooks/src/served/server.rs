@@ -79,6 +79,7 @@ impl HookServer {
         let thread = {
             let (stop, recorded) = (stop.clone(), recorded.clone());
             let anchor = place.anchor.clone();
+            let mut link_read: Option<std::time::Instant> = None;
             std::thread::Builder::new()
                 .name("baton-hooks".into())
                 .spawn(move || {
@@ -88,7 +89,13 @@ impl HookServer {
                         }
                         if let Ok(stream) = stream {
                             answer(&mut store, stream, &recorded);
-                            publish_link(&mut store, &anchor);
+                            // The hooks' figure, looked at now and then after a call.
+                            if link_read.is_none_or(|at| at.elapsed() >= LINK_LOOK_EVERY) {
+                                // Nothing measured yet: looked at again at the next call.
+                                if publish_link(&mut store, &anchor) {
+                                    link_read = Some(std::time::Instant::now());
+                                }
+                            }
                         }
                     }
                 })
@@ -133,6 +140,9 @@ impl Drop for HookServer {
     }
 }
 
+/// How often the server looks whether the hooks' figure is due at the store.
+const LINK_LOOK_EVERY: Duration = Duration::from_secs(30);
+
 /// How often the machine's Baton looks for calls its hooks let go ahead unchecked.
 const DELIVER_EVERY: Duration = Duration::from_secs(15);
 
@@ -168,7 +178,8 @@ fn cannot(path: &Path, source: std::io::Error) -> ServeError {
 
 /// This machine's time for a hook call (as its hooks measure it, [`crate::link`]) reaches the
 /// store every few minutes, after the call is answered.
-fn publish_link(store: &mut Store, anchor: &Path) {
+/// Whether the hooks have measured anything yet.
+fn publish_link(store: &mut Store, anchor: &Path) -> bool {
     let now = Utc::now();
     if let Some(ms) = crate::link::publish_due(anchor, now) {
         let host = baton_store::host::this_machine();
@@ -176,6 +187,7 @@ fn publish_link(store: &mut Store, anchor: &Path) {
             crate::link::note_published(anchor, now);
         }
     }
+    crate::link::read_link(anchor).measured_at.is_some()
 }
 
 /// Reads one call from `stream`, records it (counted in `recorded` before the hook hears the
