@@ -154,7 +154,7 @@ impl PermitReads {
             let Some((_, read)) = self.in_checkout.iter_mut().flatten().nth(nth) else {
                 return Ok(());
             };
-            if (i - files - 1) % 2 == 0 {
+            if (i - files - 1).is_multiple_of(2) {
                 read.choices.push(read_choice(row)?);
             } else {
                 read.others.push(OtherBranch {
