@@ -66,7 +66,7 @@ export function PresenceFacts({ presence, onPresence }: { presence: Presence; on
       </div>
       <h3 className="store-subtitle">Watchers</h3>
       {presence.watchers.length === 0 ? (
-        <p className="field-hint" data-testid="no-watchers">
+        <p className="field-hint no-watchers" data-testid="no-watchers">
           No <code>baton watch</code> shares this store{presence.watching ? ": this app polls every agent itself" : ": nobody polls the agents now"}.
         </p>
       ) : (
