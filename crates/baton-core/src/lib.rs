@@ -28,6 +28,7 @@ pub mod escalations;
 pub mod hooks;
 pub mod json;
 pub mod machines;
+pub mod notify;
 pub mod presence;
 pub mod protocol;
 pub mod ratelimit;
