@@ -54,6 +54,9 @@ pub(crate) const ORDER: &[&str] = &[
     "baton_settings",
     "unchecked_calls",
     "store_links",
+    "notify_routes",
+    "notify_sent",
+    "notify_answers",
 ];
 
 /// Tables that are the engine's own or say who runs now: not copied.
@@ -81,6 +84,7 @@ const IDENTITIES: &[(&str, &str)] = &[
     ("escalations", "id"),
     ("outbox", "id"),
     ("dead_letters", "id"),
+    ("notify_routes", "id"),
 ];
 
 /// How far a copy has come.

@@ -125,6 +125,16 @@ pub enum StoreError {
     /// role that cannot create the store's roles.
     #[error("{0}")]
     Roles(String),
+    /// A route refused before anything was stored.
+    #[error("invalid route: {0}")]
+    InvalidRoute(#[from] baton_core::notify::RouteError),
+    #[error("a route named \"{0}\" already exists")]
+    DuplicateRouteName(String),
+    #[error("no route named \"{0}\"")]
+    RouteNotFound(String),
+    /// A button's answer whose nonce was taken already (replayed): nothing is decided again.
+    #[error("this answer was already taken (it is single-use)")]
+    AnswerUsed,
     /// The schema is older than this Baton's and the connected role may not change it.
     #[error(
         "this store's schema is at version {found} and this Baton needs {needed}: only the \
@@ -157,7 +167,11 @@ impl StoreError {
             | StoreError::AgentNameNotFound(_)
             | StoreError::FindingNotFound(_)
             | StoreError::EscalationNotFound(_)
-            | StoreError::HandoffSchemaNotFound(_) => "not_found",
+            | StoreError::HandoffSchemaNotFound(_)
+            | StoreError::RouteNotFound(_) => "not_found",
+            StoreError::InvalidRoute(_) => "invalid_route",
+            StoreError::DuplicateRouteName(_) => "duplicate_name",
+            StoreError::AnswerUsed => "answer_used",
             StoreError::InvalidSchema(_) => "invalid_schema",
             StoreError::InvalidWindows { .. } => "invalid_windows",
             StoreError::InvalidRateLimit(_) => "invalid_rate_limit",
@@ -185,7 +199,7 @@ impl StoreError {
     pub fn field(&self) -> Option<&'static str> {
         match self {
             StoreError::InvalidConfig(err) => Some(err.field()),
-            StoreError::DuplicateAgentName(_) => Some("name"),
+            StoreError::DuplicateAgentName(_) | StoreError::DuplicateRouteName(_) => Some("name"),
             StoreError::DuplicateAgentUrl { .. } => Some("base_url"),
             StoreError::InvalidRule { field, .. }
             | StoreError::InvalidWindows { field, .. }

@@ -56,6 +56,7 @@ mod ledger;
 pub mod manifests;
 mod migrations;
 mod named_settings;
+pub mod notify;
 pub mod outbox;
 pub mod ownership;
 pub mod paths;

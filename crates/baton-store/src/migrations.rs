@@ -114,6 +114,8 @@ const MIGRATION_SLICE: &[M<'static>] = &[
         "../migrations/sqlite/0031_unchecked_calls.sql"
     ))
     .foreign_key_check(),
+    // Routes to a person outside the app, what each sent, the answers taken (issue 60).
+    M::up(include_str!("../migrations/sqlite/0032_notify_routes.sql")),
 ];
 
 /// PostgreSQL's migrations: (the version it brings the store to, its SQL). The first is the
@@ -213,6 +215,11 @@ pub(crate) const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
     (
         31,
         include_str!("../migrations/postgres/0031_unchecked_calls.sql"),
+    ),
+    // Routes to a person outside the app (issue 60).
+    (
+        32,
+        include_str!("../migrations/postgres/0032_notify_routes.sql"),
     ),
 ];
 
@@ -473,7 +480,7 @@ mod tests {
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .unwrap();
         assert_eq!(version, LATEST_VERSION);
-        assert_eq!(LATEST_VERSION, 31);
+        assert_eq!(LATEST_VERSION, 32);
         let count = |sql: &str| -> i64 { conn.query_row(sql, [], |r| r.get(0)).unwrap() };
         assert_eq!(
             count("SELECT count(*) FROM agents WHERE name = 'Researcher' AND adapter = 'baton'"),

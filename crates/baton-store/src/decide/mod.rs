@@ -46,6 +46,9 @@ pub fn idempotency_key(decision: &DecisionEntry, agent_id: i64) -> String {
 
 mod actions;
 mod deliver;
+mod via;
+
+pub use via::AnswerVia;
 
 use actions::{
     allow_once_in, cancel_task_in, file_of, give_lease_in, give_ownership_in, grant_lease_in,
@@ -61,11 +64,29 @@ impl Store {
         who: &str,
         now: DateTime<Utc>,
     ) -> Result<Decided> {
+        self.decide_escalation_via(id, action, note, who, None, now)
+    }
+
+    /// [`Store::decide_escalation`] for an answer that came back on a route (`via`): the log
+    /// says so, and its nonce is recorded with the decision, in the same transaction; a nonce
+    /// taken before answers [`StoreError::AnswerUsed`] and nothing is decided.
+    pub fn decide_escalation_via(
+        &mut self,
+        id: i64,
+        action: &EscalationAction,
+        note: Option<&str>,
+        who: &str,
+        via: Option<&AnswerVia>,
+        now: DateTime<Utc>,
+    ) -> Result<Decided> {
         check_who(who)?;
         let note = action
             .check(note)
             .map_err(|err| StoreError::InvalidDecision(err.to_string()))?;
         let tx = self.write_tx()?;
+        if let Some(via) = via {
+            via.check_unused(&tx)?;
+        }
         let escalation = escalation_in(&tx, id)?;
         if escalation.state != EscalationState::Open {
             // Two people deciding at once: the second is told who was first, and with what.
@@ -100,6 +121,9 @@ impl Store {
         let mut rules_changed = false;
         let mut wire_note = note.clone();
         let mut detail = json!({ "action": action });
+        if let Some(via) = via {
+            detail["via"] = via.detail();
+        }
         if let EscalationAction::GiveOwnership { agent_id } = action {
             let sentence = give_ownership_in(&tx, &escalation, *agent_id, who, now)?;
             rules_changed = true;
@@ -178,6 +202,9 @@ impl Store {
             draft = draft.reason(note);
         }
         let decision = append_decision_in(&tx, draft)?;
+        if let Some(via) = via {
+            via.record(&tx, id, action, decision.seq, now)?;
+        }
         if let Some(choice) = &parallel {
             choice.store(&tx, decision.seq, who, note.as_deref(), now)?;
         }

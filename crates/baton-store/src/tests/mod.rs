@@ -22,6 +22,7 @@ mod leases;
 mod machines;
 mod maintenance;
 mod manifests;
+mod notify;
 mod open;
 mod ownership;
 mod parallel_branches;
