@@ -11,6 +11,7 @@ use chrono::{DateTime, Utc};
 use crate::detector::{detect_once, Detector, LoopState, Sweep};
 use crate::error::EngineError;
 use crate::feed::FeedFollow;
+use crate::notify::NotifyLoop;
 use crate::relay::Relay;
 use crate::sessions::SessionWatch;
 use crate::shared::Shared;
@@ -39,6 +40,8 @@ async fn probe_store(shared: Arc<Shared>) {
 pub(crate) struct Background {
     detector: Mutex<Option<Detector>>,
     relay: Mutex<Option<Relay>>,
+    /// The routes' notifications and their answers (issue 60).
+    notify: Mutex<Option<NotifyLoop>>,
     sessions: Mutex<Option<SessionWatch>>,
     /// What other processes wrote, read from the store's change feed.
     feed: Mutex<Option<FeedFollow>>,
@@ -60,6 +63,7 @@ impl Default for Background {
         Background {
             detector: Mutex::default(),
             relay: Mutex::default(),
+            notify: Mutex::default(),
             sessions: Mutex::default(),
             feed: Mutex::default(),
             probe: Mutex::default(),
@@ -109,6 +113,11 @@ impl Background {
         if shared.config.relay && relay.is_none() {
             *relay = Some(Relay::spawn(Arc::clone(shared)));
         }
+        drop(relay);
+        let mut notify = lock(&self.notify);
+        if shared.config.notify && notify.is_none() {
+            *notify = Some(NotifyLoop::spawn(Arc::clone(shared)));
+        }
     }
 
     /// Stops both loops and waits for them.
@@ -120,6 +129,10 @@ impl Background {
         let relay = lock(&self.relay).take();
         if let Some(relay) = relay {
             relay.stop().await;
+        }
+        let notify = lock(&self.notify).take();
+        if let Some(notify) = notify {
+            notify.stop().await;
         }
         let sessions = lock(&self.sessions).take();
         if let Some(sessions) = sessions {

@@ -37,6 +37,26 @@ pub struct EngineConfig {
     /// through the store's change feed, and decides items; its decisions are delivered by
     /// whoever watches.
     pub watching: bool,
+    /// Send the routes' notifications and read their answers (issue 60), while watching.
+    pub notify: bool,
+    /// The keyring entry of this data folder's answer key (what signs the buttons' answers).
+    pub answer_key_entry: String,
+}
+
+/// The answer key's entry when no data folder names one.
+pub const DEFAULT_ANSWER_KEY_ENTRY: &str = "answer-key";
+
+/// The answer key's entry for the data folder `dir`: one key per data folder.
+pub fn answer_key_entry(dir: &std::path::Path) -> String {
+    // A stable name from the folder's path, FNV-1a (not a secret: it only tells folders apart).
+    let hash = dir
+        .as_os_str()
+        .as_encoded_bytes()
+        .iter()
+        .fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+            (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
+        });
+    format!("{DEFAULT_ANSWER_KEY_ENTRY}-{hash:016x}")
 }
 
 /// The default retry spacing of decision deliveries.
@@ -59,6 +79,8 @@ impl Default for EngineConfig {
             relay: true,
             sharing: None,
             watching: true,
+            notify: true,
+            answer_key_entry: DEFAULT_ANSWER_KEY_ENTRY.to_owned(),
         }
     }
 }

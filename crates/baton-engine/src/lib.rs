@@ -33,6 +33,7 @@ mod background;
 pub mod base_drift;
 mod bus;
 mod config;
+mod decide;
 pub mod detector;
 pub mod engine;
 pub mod error;
@@ -41,6 +42,7 @@ pub mod fetch;
 mod ledger_cache;
 mod low_priority;
 pub mod merge_check;
+pub mod notify;
 mod parallel_view;
 mod poll;
 mod poll_schedule;
@@ -60,10 +62,11 @@ pub mod watch_share;
 
 pub use baton_store::StoreHandle;
 pub use bus::BUS_CAPACITY;
-pub use config::DELIVERY_BACKOFF;
+pub use config::{answer_key_entry, DEFAULT_ANSWER_KEY_ENTRY, DELIVERY_BACKOFF};
 pub use engine::{Engine, EngineConfig, TokenUpdate, DEFAULT_MAX_REDIRECTS};
 pub use error::EngineError;
 pub use fetch::{FetchError, Fetched, Fetcher};
+pub use notify::stats::NotifyStats;
 pub use secrets::{
     open_token_store, KeyringTokens, MemoryTokens, SecretError, TokenStore, NO_KEYRING_WARNING,
 };

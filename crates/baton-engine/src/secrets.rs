@@ -48,12 +48,19 @@ pub trait TokenStore: Send + Sync {
     /// Deleting a token that does not exist is not an error.
     fn delete(&self, agent_id: i64) -> Result<(), SecretError>;
     fn status(&self) -> SecretsStatus;
+    /// Baton's other secrets, by entry name (`route-phone`, `answer-key-…`): an access token of
+    /// a route, the data folder's answer key.
+    fn get_entry(&self, user: &str) -> Result<Option<String>, SecretError>;
+    fn set_entry(&self, user: &str, value: &str) -> Result<(), SecretError>;
+    /// Deleting an entry that does not exist is not an error.
+    fn delete_entry(&self, user: &str) -> Result<(), SecretError>;
 }
 
 /// Tokens in process memory, forgotten when Baton quits.
 #[derive(Default)]
 pub struct MemoryTokens {
     tokens: Mutex<HashMap<i64, String>>,
+    entries: Mutex<HashMap<String, String>>,
     warning: Option<String>,
 }
 
@@ -73,12 +80,17 @@ impl MemoryTokens {
     pub fn new(warning: Option<String>) -> MemoryTokens {
         MemoryTokens {
             tokens: Mutex::new(HashMap::new()),
+            entries: Mutex::new(HashMap::new()),
             warning,
         }
     }
 
     fn map(&self) -> std::sync::MutexGuard<'_, HashMap<i64, String>> {
         self.tokens.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn entries(&self) -> std::sync::MutexGuard<'_, HashMap<String, String>> {
+        self.entries.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 
@@ -102,6 +114,20 @@ impl TokenStore for MemoryTokens {
             backend: SecretBackend::Memory,
             warning: self.warning.clone(),
         }
+    }
+
+    fn get_entry(&self, user: &str) -> Result<Option<String>, SecretError> {
+        Ok(self.entries().get(user).cloned())
+    }
+
+    fn set_entry(&self, user: &str, value: &str) -> Result<(), SecretError> {
+        self.entries().insert(user.to_owned(), value.to_owned());
+        Ok(())
+    }
+
+    fn delete_entry(&self, user: &str) -> Result<(), SecretError> {
+        self.entries().remove(user);
+        Ok(())
     }
 }
 
@@ -239,6 +265,26 @@ impl TokenStore for KeyringTokens {
             backend: SecretBackend::OsKeyring,
             warning: None,
         }
+    }
+
+    fn get_entry(&self, user: &str) -> Result<Option<String>, SecretError> {
+        self.call(user.to_owned(), |entry| match entry.get_password() {
+            Ok(value) => Ok(Some(value)),
+            Err(keyring::Error::NoEntry) => Ok(None),
+            Err(err) => Err(err),
+        })
+    }
+
+    fn set_entry(&self, user: &str, value: &str) -> Result<(), SecretError> {
+        let value = value.to_owned();
+        self.call(user.to_owned(), move |entry| entry.set_password(&value))
+    }
+
+    fn delete_entry(&self, user: &str) -> Result<(), SecretError> {
+        self.call(user.to_owned(), |entry| match entry.delete_credential() {
+            Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
+            Err(err) => Err(err),
+        })
     }
 }
 

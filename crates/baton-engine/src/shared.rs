@@ -48,6 +48,10 @@ pub(crate) struct Shared {
     /// rather than on that lock with a worker thread (two workers blocked so left none to
     /// release the reader it waited for).
     pub detector_turn: tokio::sync::Mutex<()>,
+    /// What the routes sent and which answers they took (issue 60).
+    pub notify: crate::notify::stats::NotifyCounters,
+    /// The routes' HTTP client (ntfy servers).
+    pub notify_client: reqwest::Client,
 }
 
 /// The pollers' first stored polls (a poller just started, or took the agent over) that found
@@ -91,6 +95,8 @@ impl Shared {
             decided_elsewhere: Default::default(),
             first_polls: Default::default(),
             detector_turn: Default::default(),
+            notify: Default::default(),
+            notify_client: crate::notify::ntfy::client(),
         }
     }
 

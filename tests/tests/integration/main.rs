@@ -25,6 +25,7 @@ mod examples_polled;
 mod floor_bench;
 mod map_bench;
 mod module_rings;
+mod notify_ntfy;
 mod peer_a2a;
 mod peer_a2a_frameworks;
 mod peer_a2a_servers;

@@ -69,6 +69,21 @@ impl TokenStore for WatchTokens {
     fn status(&self) -> SecretsStatus {
         self.app.status()
     }
+
+    fn get_entry(&self, user: &str) -> Result<Option<String>, SecretError> {
+        match self.from_config.get_entry(user)? {
+            Some(value) => Ok(Some(value)),
+            None => self.app.get_entry(user),
+        }
+    }
+
+    fn set_entry(&self, user: &str, value: &str) -> Result<(), SecretError> {
+        self.app.set_entry(user, value)
+    }
+
+    fn delete_entry(&self, user: &str) -> Result<(), SecretError> {
+        self.app.delete_entry(user)
+    }
 }
 
 /// How `baton watch` prints: text lines or JSON Lines, and whether escalation updates count.

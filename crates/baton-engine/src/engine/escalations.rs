@@ -5,9 +5,7 @@ use baton_core::detect::handoff::DeadLetter;
 use baton_core::detect::windows::WindowOverrides;
 use baton_core::escalations::{DeliveryState, Escalation, EscalationAction, EscalationTimeline};
 use baton_core::hooks::ParallelEditView;
-use baton_core::views::ChangeEvent;
 use baton_store::escalations::EscalationFilter;
-use baton_store::StoreError;
 use chrono::Utc;
 use std::time::Duration;
 
@@ -69,37 +67,9 @@ impl Engine {
         note: Option<String>,
         who: String,
     ) -> Result<Escalation, EngineError> {
-        let now = Utc::now();
-        let result = self
-            .shared()
-            .write(move |s| s.decide_escalation(id, &action, note.as_deref(), &who, now))
-            .await;
-        let changed = ChangeEvent::Escalations {
-            opened: vec![],
-            changed: vec![id],
-            lapsing: vec![],
-        };
-        match result {
-            Ok(decided) => {
-                tracing::info!(
-                    escalation = id,
-                    action = %decided.decision.action,
-                    deliveries = decided.outbox.len(),
-                    "decision recorded"
-                );
-                self.shared().bus.publish(changed);
-                if decided.rules_changed {
-                    self.shared().bus.publish(ChangeEvent::AgentsChanged);
-                }
-                self.wake_relay();
-                Ok(decided.escalation)
-            }
-            Err(EngineError::Store(err @ StoreError::EscalationExpired(_))) => {
-                self.shared().bus.publish(changed);
-                Err(EngineError::Store(err))
-            }
-            Err(err) => Err(err),
-        }
+        let decided = crate::decide::decide(self.shared(), id, action, note, who, None).await?;
+        self.wake_relay();
+        Ok(decided.escalation)
     }
 }
 

@@ -244,6 +244,11 @@ impl Engine {
         )
     }
 
+    /// What the routes sent and which answers they took since the engine started.
+    pub fn notify_stats(&self) -> crate::notify::stats::NotifyStats {
+        self.inner.shared.notify.read()
+    }
+
     /// Delivers every decision due now, once (what the relay does on its own while polling
     /// runs); returns the escalations whose delivery moved on.
     pub async fn deliver_due(&self) -> Result<Vec<i64>, EngineError> {
