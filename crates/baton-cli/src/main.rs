@@ -133,6 +133,7 @@ fn main() -> ExitCode {
                     commands::schema_remove(db, &handoff_type, who)
                 }
             },
+            Command::Notify { action } => commands::notify(db, action).await,
             Command::DeadLetters => commands::dead_letters(db),
             Command::Escalations {
                 follow: true, json, ..

@@ -235,3 +235,71 @@ pub enum DecideAction {
     /// A usage window forecast to run out: the sessions go on.
     LetSessionsGoOn,
 }
+
+/// `baton notify`: the routes, where Baton reaches a person outside the app.
+#[derive(Debug, Subcommand)]
+pub enum NotifyAction {
+    /// Add a route. An ntfy route gets long random topic names unless given (without access
+    /// control the topic name is the password); its buttons post to the reply topic, which
+    /// whoever watches (the app, `baton watch`) reads.
+    Add(Box<NotifyAdd>),
+    /// The routes: each one's kind, person, where it sends, where its token is kept (never the
+    /// token), and how its sends went.
+    List {
+        /// Machine-readable output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Send a test message on a route (exit 0 when the server took it; with --wait, when its
+    /// button's answer came back), saying what failed otherwise (DNS, TLS, 401, 403, …).
+    Test {
+        name: String,
+        /// Wait this many seconds for the test button to be tapped (0: do not wait).
+        #[arg(long, value_name = "SECONDS", default_value_t = 0)]
+        wait: u64,
+    },
+    /// Remove a route (and its token, when Baton kept it).
+    Remove { name: String },
+}
+
+/// `baton notify add`'s options.
+#[derive(Debug, clap::Args)]
+pub struct NotifyAdd {
+    /// The route's name (`phone`).
+    pub name: String,
+    /// desktop, ntfy or webhook.
+    #[arg(long, default_value = "ntfy", value_parser = PossibleValuesParser::new(["desktop", "ntfy", "webhook"]))]
+    pub kind: String,
+    /// Who answers on it: the decision log records its answers as this person's
+    /// (default: $BATON_USER, else $USER).
+    #[arg(long, value_name = "NAME")]
+    pub person: Option<String>,
+    /// ntfy: the server.
+    #[arg(long, value_name = "URL", default_value = "https://ntfy.sh")]
+    pub server: String,
+    /// ntfy: the topic messages go to (default: baton- and 32 random hex digits).
+    #[arg(long)]
+    pub topic: Option<String>,
+    /// ntfy: the topic the buttons post answers to (default: another random one).
+    #[arg(long, conflicts_with = "no_reply")]
+    pub reply_topic: Option<String>,
+    /// ntfy: no reply topic, so no buttons (messages only).
+    #[arg(long)]
+    pub no_reply: bool,
+    /// webhook: where the JSON goes.
+    #[arg(long, value_name = "URL")]
+    pub url: Option<String>,
+    /// webhook: generic, slack, discord or teams.
+    #[arg(long, value_parser = PossibleValuesParser::new(["generic", "slack", "discord", "teams"]))]
+    pub shape: Option<String>,
+    /// The access token is in this environment variable (of whoever watches).
+    #[arg(long, value_name = "VAR", conflicts_with_all = ["token_keyring", "token_stdin"])]
+    pub token_env: Option<String>,
+    /// The access token is in this OS keyring entry.
+    #[arg(long, value_name = "SERVICE/USER", conflicts_with = "token_stdin")]
+    pub token_keyring: Option<String>,
+    /// Read the access token from stdin and keep it in the OS keyring
+    /// (dev.baton.app/route-NAME); it is never written anywhere else.
+    #[arg(long)]
+    pub token_stdin: bool,
+}

@@ -143,6 +143,12 @@ pub enum Command {
         #[command(subcommand)]
         action: StoreAction,
     },
+    /// Where Baton reaches a person outside the app (ntfy with buttons that answer, a webhook,
+    /// the desktop): add, list, test, remove.
+    Notify {
+        #[command(subcommand)]
+        action: NotifyAction,
+    },
     /// The JSON Schema each handoff type's payload must satisfy (the invalid-handoff detector).
     Schema {
         #[command(subcommand)]

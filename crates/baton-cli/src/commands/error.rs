@@ -71,5 +71,8 @@ fn given_wrong(err: &StoreError) -> bool {
             | StoreError::AgentNameNotFound(_)
             | StoreError::InvalidTaskId(_)
             | StoreError::Roles(_)
+            | StoreError::RouteNotFound(_)
+            | StoreError::DuplicateRouteName(_)
+            | StoreError::InvalidRoute(_)
     )
 }

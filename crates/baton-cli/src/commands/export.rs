@@ -7,7 +7,7 @@ use std::path::Path;
 use baton_store::ManifestSource;
 
 use super::error::CliError;
-use crate::export::{render, render_settings, ExportAgent, SchemaPlace};
+use crate::export::{render, render_routes, render_settings, ExportAgent, SchemaPlace};
 use baton_store::StorePlace;
 
 /// `baton export`: the store's agents (never their tokens) and rules as a `baton.toml`, to `out`
@@ -50,6 +50,8 @@ pub fn export(place: &StorePlace, out: Option<&Path>) -> Result<(), CliError> {
     };
     let (settings_text, schema_files) = render_settings(&settings, place);
     text.push_str(&settings_text);
+    let routes: Vec<_> = store.routes()?.into_iter().map(|r| r.route.draft).collect();
+    text.push_str(&render_routes(&routes));
     // A shared store chosen for the data folder (`baton store use`, the app's store dialog) is
     // part of the fleet's description, as the app keeps it; the folder's own file is not, nor a
     // store named for one run (`--store`, `BATON_STORE`): an export is imported elsewhere.
@@ -91,6 +93,7 @@ pub fn export(place: &StorePlace, out: Option<&Path>) -> Result<(), CliError> {
                 (pressure, "pressure setting(s)"),
                 (schema_files.len(), "handoff schema(s)"),
                 (prices, "price(s)"),
+                (routes.len(), "route(s)"),
             ] {
                 if n > 0 {
                     wrote.push(format!("{n} {what}"));

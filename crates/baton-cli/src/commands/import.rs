@@ -54,11 +54,16 @@ pub async fn import(place: &StorePlace, file: &Path, who: Option<String>) -> Res
     // has changed.
     let plan = plan_sync(&store, agents).await?;
     let settings = &checked.settings;
-    let (summary, changed, synced) = store.all_or_nothing(|store| {
+    let routes = crate::config::notify_routes(&checked.shown, &checked.parsed, &who)?;
+    let (summary, changed, synced, routed) = store.all_or_nothing(|store| {
         let summary = store.replace_rules(&checked.rules, &who)?;
         let changed = store.replace_fleet_settings(settings, &who, chrono::Utc::now())?;
         let synced = apply_sync(store, plan, false, &who)?;
-        Ok::<_, CliError>((summary, changed, synced))
+        let routed = match &routes {
+            Some(routes) => Some(store.replace_routes(routes, chrono::Utc::now())?),
+            None => None,
+        };
+        Ok::<_, CliError>((summary, changed, synced, routed))
     })?;
     for note in &synced.notes {
         eprintln!("note: {}", plain_lines(note));
@@ -93,6 +98,12 @@ pub async fn import(place: &StorePlace, file: &Path, who: Option<String>) -> Res
     }
     if !parts.is_empty() {
         println!("{} changed", parts.join(", "));
+    }
+    if let Some(r) = routed {
+        println!(
+            "{} routes added, {} updated, {} removed, {} unchanged",
+            r.added, r.updated, r.removed, r.unchanged
+        );
     }
     if synced.budgets > 0 {
         println!("{} daily budget(s) set", synced.budgets);

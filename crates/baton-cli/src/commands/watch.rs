@@ -176,6 +176,7 @@ pub async fn watch(
         Arc::new(tokens),
         EngineConfig {
             sharing: Some(sharing),
+            answer_key_entry: baton_engine::answer_key_entry(place.data_dir()),
             ..EngineConfig::default()
         },
     );

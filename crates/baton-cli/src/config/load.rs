@@ -97,6 +97,8 @@ pub fn parse(path: &str, text: &str) -> Result<ConfigFile, ConfigFileError> {
             return Err(problem("the name is used twice".into()));
         }
     }
+    // The routes' own checks (the person who answers is settled at import).
+    super::notify::notify_routes(path, &file, "whoever imports")?;
     if let Some(store) = &file.store {
         let problem = |message: String| ConfigFileError::Setting {
             path: path.to_owned(),

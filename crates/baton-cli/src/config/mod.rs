@@ -30,6 +30,8 @@
 //! note = "status is the researcher's call"
 //! ```
 //!
+//! Routes to a person outside the app (`[[notify]]`): see [`notify`].
+//!
 //! Quotas, pressure settings, handoff schemas, prices, readiness and retention: see [`settings`]. The format is described in
 //! `docs/rules.md`.
 
@@ -39,6 +41,7 @@ mod agents;
 #[cfg(test)]
 mod fuzz;
 mod load;
+mod notify;
 mod rules;
 mod settings;
 #[cfg(test)]
@@ -46,6 +49,7 @@ mod tests;
 
 pub use agents::{AgentEntry, Protocol};
 pub use load::{line_column, load, parse, read};
+pub use notify::{notify_routes, NotifyEntry};
 pub use rules::{parse_manifest, validate_rules};
 pub use settings::read_settings;
 
@@ -127,6 +131,9 @@ pub struct ConfigFile {
     /// How `baton watch` shares the store with other watchers; left out: the defaults.
     #[serde(default)]
     pub watch: Option<WatchEntry>,
+    /// Where Baton reaches a person outside the app (`[[notify]]`); left out: as they are.
+    #[serde(default)]
+    pub notify: Option<Vec<NotifyEntry>>,
 }
 
 /// `[watch] failover_ms = 10000`, `name = "build-box"`: another watcher polls this one's agents

@@ -10,7 +10,9 @@
 //!
 //! * then the fleet's settings ([`settings`]): quotas, pressure settings, handoff schemas.
 //!
-//! Tokens are never written, not even a reference: one comment line says so.
+//! * then the routes (`[[notify]]`, by name), each with its token's reference, never a token.
+//!
+//! Agents' tokens are never written, not even a reference: one comment line says so.
 
 use std::cmp::Ordering;
 use std::fmt::Write;
@@ -21,8 +23,10 @@ use baton_core::rules::{AgentManifest, Rule};
 
 use crate::config::Protocol;
 
+mod notify;
 mod settings;
 
+pub use notify::render_routes;
 pub use settings::{render_settings, SchemaPlace};
 
 /// One agent as exported.

@@ -23,6 +23,7 @@ mod decisions_and_schemas;
 mod follow;
 mod hooks;
 mod hooks_clients;
+mod notify;
 mod outage;
 mod preview;
 mod queue;

@@ -6,14 +6,26 @@ use baton_core::notify::answer::KEY_LEN;
 use baton_core::notify::{NotifyRoute, SecretRef};
 use rand::RngCore;
 
-use crate::secrets::{KeyringTokens, CALL_TIMEOUT, KEYRING_SERVICE};
+use std::sync::Arc;
+
+use crate::secrets::{KeyringTokens, TokenStore, CALL_TIMEOUT, KEYRING_SERVICE};
 use crate::shared::Shared;
 
-/// The route's access token, if it has one.
+/// The route's access token, if it has one (Baton's own entries from the engine's token store).
 pub(crate) async fn route_token(
     shared: &Shared,
     route: &NotifyRoute,
 ) -> Result<Option<String>, String> {
+    resolve_route_token(Arc::clone(&shared.tokens), route).await
+}
+
+/// The route's access token, read where its reference points: an environment variable, an
+/// entry of Baton's keyring service (through `tokens`), or another service's entry.
+pub async fn resolve_route_token(
+    tokens: Arc<dyn TokenStore>,
+    route: &NotifyRoute,
+) -> Result<Option<String>, String> {
+    let missing = || "the route's token is not in the OS keyring".to_owned();
     match route.draft.token.clone() {
         None => Ok(None),
         Some(SecretRef::Env(var)) => match std::env::var(&var) {
@@ -22,25 +34,19 @@ pub(crate) async fn route_token(
                 "the route's token: environment variable {var} is not set"
             )),
         },
-        Some(SecretRef::Keyring { service, user }) if service == KEYRING_SERVICE => {
-            let read = shared.with_tokens(move |t| t.get_entry(&user)).await;
-            match read {
-                Ok(Some(token)) => Ok(Some(token)),
-                Ok(None) => Err("the route's token is not in the OS keyring".into()),
-                Err(err) => Err(format!("the route's token: {err}")),
-            }
-        }
         Some(SecretRef::Keyring { service, user }) => {
-            let keyring = KeyringTokens::with_service(service, CALL_TIMEOUT);
             let read = tokio::task::spawn_blocking(move || {
-                use crate::secrets::TokenStore;
-                keyring.get_entry(&user)
+                if service == KEYRING_SERVICE {
+                    tokens.get_entry(&user)
+                } else {
+                    KeyringTokens::with_service(service, CALL_TIMEOUT).get_entry(&user)
+                }
             })
             .await
             .map_err(|err| err.to_string())?;
             match read {
                 Ok(Some(token)) => Ok(Some(token)),
-                Ok(None) => Err("the route's token is not in the OS keyring".into()),
+                Ok(None) => Err(missing()),
                 Err(err) => Err(format!("the route's token: {err}")),
             }
         }
@@ -51,9 +57,17 @@ pub(crate) async fn route_token(
 /// keyring that cannot keep it leaves a key in memory (answers to buttons sent before the next
 /// start are then refused as signed by another key), with a warning.
 pub(crate) async fn answer_key(shared: &Shared) -> Vec<u8> {
-    let entry = shared.config.answer_key_entry.clone();
+    answer_key_in(Arc::clone(&shared.tokens), &shared.config.answer_key_entry).await
+}
+
+/// [`answer_key`] from `tokens`' entry `entry` (`baton notify test` reads it too).
+pub async fn answer_key_in(tokens: Arc<dyn TokenStore>, entry: &str) -> Vec<u8> {
+    let entry = entry.to_owned();
     let read_entry = entry.clone();
-    let stored = shared.with_tokens(move |t| t.get_entry(&read_entry)).await;
+    let reader = Arc::clone(&tokens);
+    let stored = tokio::task::spawn_blocking(move || reader.get_entry(&read_entry))
+        .await
+        .unwrap_or_else(|err| Err(crate::secrets::SecretError::Unavailable(err.to_string())));
     if let Ok(Some(text)) = &stored {
         if let Ok(key) = hex_key(text) {
             return key;
@@ -63,9 +77,9 @@ pub(crate) async fn answer_key(shared: &Shared) -> Vec<u8> {
     let mut key = vec![0u8; KEY_LEN];
     rand::rng().fill_bytes(&mut key);
     let text = to_hex(&key);
-    let saved = shared
-        .with_tokens(move |t| t.set_entry(&entry, &text))
-        .await;
+    let saved = tokio::task::spawn_blocking(move || tokens.set_entry(&entry, &text))
+        .await
+        .unwrap_or_else(|err| Err(crate::secrets::SecretError::Unavailable(err.to_string())));
     if let Err(err) = saved {
         tracing::warn!(error = %err, "cannot keep the answer key: buttons sent now are refused after a restart");
     }

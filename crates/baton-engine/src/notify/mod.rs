@@ -30,10 +30,13 @@ use crate::error::EngineError;
 use crate::shared::Shared;
 
 mod answers;
-pub(crate) mod keys;
+pub mod keys;
 pub(crate) mod ntfy;
 mod replies;
 pub mod stats;
+mod trial;
+
+pub use trial::{test_route, TrialOutcome};
 
 use replies::ReplyReader;
 

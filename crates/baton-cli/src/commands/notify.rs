@@ -1,0 +1,217 @@
+//! `baton notify add|list|test|remove`: the routes, where Baton reaches a person outside the
+//! app (issue 60). Tokens are only ever referenced: an environment variable, or an OS keyring
+//! entry (`--token-stdin` keeps the token in `dev.baton.app/route-NAME`).
+
+use std::io::BufRead;
+use std::sync::Arc;
+use std::time::Duration;
+
+use baton_core::notify::{topic_from, RouteDraft, RouteKind, SecretRef, WebhookShape};
+use baton_engine::notify::keys::answer_key_in;
+use baton_engine::notify::{test_route, TrialOutcome};
+use baton_engine::secrets::KEYRING_SERVICE;
+use baton_engine::{answer_key_entry, open_token_store, KeyringTokens, TokenStore};
+use baton_store::StorePlace;
+use serde_json::json;
+
+use super::error::CliError;
+use super::import::import_who;
+use crate::args::NotifyAction;
+
+/// The keyring entry Baton keeps a route's token in.
+fn own_entry(name: &str) -> String {
+    format!("route-{}", name.trim())
+}
+
+fn random_topic() -> String {
+    topic_from("baton", rand::random::<[u8; 16]>())
+}
+
+pub async fn notify(place: &StorePlace, action: NotifyAction) -> Result<(), CliError> {
+    match action {
+        NotifyAction::Add(add) => {
+            let crate::args::NotifyAdd {
+                name,
+                kind,
+                person,
+                server,
+                topic,
+                reply_topic,
+                no_reply,
+                url,
+                shape,
+                token_env,
+                token_keyring,
+                token_stdin,
+            } = *add;
+            let kind = RouteKind::parse(&kind).unwrap_or(RouteKind::Ntfy);
+            let mut draft = RouteDraft::new(&name, kind, &import_who(person));
+            if kind == RouteKind::Ntfy {
+                draft.server = Some(server);
+                draft.topic = Some(topic.unwrap_or_else(random_topic));
+                draft.reply_topic = match no_reply {
+                    true => None,
+                    false => Some(reply_topic.unwrap_or_else(random_topic)),
+                };
+            }
+            draft.url = url;
+            draft.shape = shape.as_deref().and_then(WebhookShape::parse);
+            draft.token = match (token_env, token_keyring, token_stdin) {
+                (Some(var), _, _) => Some(SecretRef::Env(var)),
+                (_, Some(entry), _) => Some(
+                    SecretRef::parse(&format!("keyring:{entry}"))
+                        .map_err(|err| CliError::Invalid(err.to_string()))?,
+                ),
+                (_, _, true) => Some(SecretRef::Keyring {
+                    service: KEYRING_SERVICE.into(),
+                    user: own_entry(&name),
+                }),
+                _ => None,
+            };
+            let draft = draft
+                .check()
+                .map_err(|err| CliError::Invalid(err.to_string()))?;
+            let mut store = place.open()?;
+            if store.route_named(&draft.name).is_ok() {
+                return Err(CliError::Invalid(format!(
+                    "a route named \"{}\" already exists",
+                    draft.name
+                )));
+            }
+            if token_stdin {
+                let mut token = String::new();
+                std::io::stdin().lock().read_line(&mut token)?;
+                let token = token.trim().to_owned();
+                if token.is_empty() {
+                    return Err(CliError::Invalid("no token on stdin".into()));
+                }
+                let entry = own_entry(&draft.name);
+                tokio::task::spawn_blocking(move || KeyringTokens::new().set_entry(&entry, &token))
+                    .await
+                    .map_err(|err| CliError::Invalid(err.to_string()))?
+                    .map_err(|err| {
+                        CliError::Invalid(format!(
+                            "cannot keep the token: {err}; give --token-env VAR instead"
+                        ))
+                    })?;
+            }
+            let added = store.add_route(&draft, chrono::Utc::now())?;
+            println!(
+                "route {} added ({})",
+                added.draft.name,
+                describe(&added.draft)
+            );
+            if let (Some(server), Some(topic)) = (&added.draft.server, &added.draft.topic) {
+                println!("subscribe to {server}/{topic} in the ntfy app; answers come back while the app or `baton watch` runs");
+            }
+            Ok(())
+        }
+        NotifyAction::List { json } => list(place, json),
+        NotifyAction::Test { name, wait } => {
+            let store = place.open()?;
+            let route = store.route_named(&name)?.route;
+            drop(store);
+            let tokens: Arc<dyn TokenStore> = open_token_store();
+            let key = answer_key_in(Arc::clone(&tokens), &answer_key_entry(place.data_dir())).await;
+            let wait = (wait > 0).then(|| Duration::from_secs(wait));
+            match test_route(tokens, &route, &key, wait).await {
+                Ok(TrialOutcome::Sent) => println!("route {}: the server took the test message", route.draft.name),
+                Ok(TrialOutcome::Answered) => println!("route {}: the test message went out and its button's answer came back", route.draft.name),
+                Ok(TrialOutcome::NoAnswer) => {
+                    return Err(CliError::Invalid(format!(
+                        "route {}: the test message went out, but no answer came back on the reply topic in time",
+                        route.draft.name
+                    )))
+                }
+                Err(err) => return Err(CliError::Invalid(format!("route {}: {err}", route.draft.name))),
+            }
+            Ok(())
+        }
+        NotifyAction::Remove { name } => {
+            let mut store = place.open()?;
+            let route = store.route_named(&name)?.route;
+            store.remove_route(&name)?;
+            let ours = SecretRef::Keyring {
+                service: KEYRING_SERVICE.into(),
+                user: own_entry(&route.draft.name),
+            };
+            if route.draft.token.as_ref() == Some(&ours) {
+                let entry = own_entry(&route.draft.name);
+                let _ =
+                    tokio::task::spawn_blocking(move || KeyringTokens::new().delete_entry(&entry))
+                        .await;
+            }
+            println!("route {} removed", route.draft.name);
+            Ok(())
+        }
+    }
+}
+
+/// Where a route sends, in a few words (never its token).
+fn describe(route: &RouteDraft) -> String {
+    let token = route
+        .token
+        .as_ref()
+        .map(|t| format!(", token from {}", t.to_text()))
+        .unwrap_or_default();
+    match route.kind {
+        RouteKind::Ntfy => format!(
+            "ntfy {}/{}{}{token}",
+            route.server.as_deref().unwrap_or_default(),
+            route.topic.as_deref().unwrap_or_default(),
+            route
+                .reply_topic
+                .as_deref()
+                .map(|r| format!(", answers on {r}"))
+                .unwrap_or_default()
+        ),
+        RouteKind::Webhook => format!(
+            "webhook {} ({}){token}",
+            route.url.as_deref().unwrap_or_default(),
+            route.shape.map_or("generic", |s| s.as_str())
+        ),
+        RouteKind::Desktop => "desktop notifications".into(),
+    }
+}
+
+fn list(place: &StorePlace, as_json: bool) -> Result<(), CliError> {
+    let store = place.open()?;
+    let routes = store.routes()?;
+    let mut rows = Vec::new();
+    for stored in &routes {
+        let sent = store.notices_sent(stored.route.id)?;
+        let failing = sent.iter().filter(|s| s.attempts > 0).count();
+        let last_error = sent.iter().find_map(|s| s.last_error.clone());
+        let d = &stored.route.draft;
+        if as_json {
+            rows.push(json!({
+                "name": d.name, "kind": d.kind.as_str(), "person": d.person, "server": d.server,
+                "topic": d.topic, "reply_topic": d.reply_topic, "url": d.url,
+                "shape": d.shape.map(|s| s.as_str()), "token": d.token.as_ref().map(SecretRef::to_text),
+                "items_sent": sent.iter().filter(|s| s.sends > 0).count(), "failing": failing,
+                "last_error": last_error,
+            }));
+        } else {
+            let state = match (failing, last_error) {
+                (0, _) => String::new(),
+                (n, Some(err)) => format!("; failing for {n} item(s): {err}"),
+                (n, None) => format!("; failing for {n} item(s)"),
+            };
+            println!(
+                "{}\t{}\t{}; {} item(s) sent{state}",
+                d.name,
+                d.person,
+                describe(d),
+                sent.len()
+            );
+        }
+    }
+    if as_json {
+        println!("{}", serde_json::Value::Array(rows));
+    } else if routes.is_empty() {
+        println!(
+            "No routes. Add one with `baton notify add phone` (ntfy) or see docs/notifications.md."
+        );
+    }
+    Ok(())
+}
