@@ -26,6 +26,7 @@ mod floor_bench;
 mod map_bench;
 mod module_rings;
 mod notify_ntfy;
+mod notify_watchers;
 mod peer_a2a;
 mod peer_a2a_frameworks;
 mod peer_a2a_servers;

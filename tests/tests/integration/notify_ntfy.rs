@@ -12,7 +12,7 @@ use std::time::Duration;
 use baton_core::agent::AgentDraft;
 use baton_core::detect::{Finding, FindingKind, Severity};
 use baton_core::escalations::EscalationState;
-use baton_core::notify::answer::{read_answer, sign_answer, AnswerClaim, PhoneAction};
+use baton_core::notify::answer::{read_answer, sign_answer, AnswerClaim};
 use baton_core::notify::{RouteDraft, RouteKind, SecretRef};
 use baton_engine::{Engine, EngineConfig, MemoryTokens, StoreHandle, TokenStore};
 use baton_sim::{Scenario, SimFleet};
@@ -22,8 +22,8 @@ use baton_tests::engine::wait_for;
 use baton_tests::ntfy_server::NtfyServer;
 use serde_json::Value;
 
-const KEY: [u8; 32] = [7; 32];
-const TOKEN: &str = "tk_reply_and_publish";
+pub(crate) const KEY: [u8; 32] = [7; 32];
+pub(crate) const TOKEN: &str = "tk_reply_and_publish";
 
 /// A store of each engine: a SQLite file in `dir`, a fresh PostgreSQL database.
 fn stores(dir: &tempfile::TempDir) -> Vec<(&'static str, String)> {
@@ -38,7 +38,16 @@ fn stores(dir: &tempfile::TempDir) -> Vec<(&'static str, String)> {
 
 /// The engine on `url` with an ntfy route "phone" (person "ana") to `server`, its token and the
 /// data folder's answer key in the (memory) keyring.
-async fn engine_with_route(url: &str, server: &NtfyServer) -> (Engine, i64) {
+pub(crate) async fn engine_with_route(url: &str, server: &NtfyServer) -> (Engine, i64) {
+    engine_with_route_as(url, server, EngineConfig::default()).await
+}
+
+/// [`engine_with_route`] with `config` (the route is added once: by the first engine).
+pub(crate) async fn engine_with_route_as(
+    url: &str,
+    server: &NtfyServer,
+    config: EngineConfig,
+) -> (Engine, i64) {
     let tokens = Arc::new(MemoryTokens::new(None));
     let hex: String = KEY.iter().map(|b| format!("{b:02x}")).collect();
     tokens.set_entry("answer-key", &hex).unwrap();
@@ -55,17 +64,19 @@ async fn engine_with_route(url: &str, server: &NtfyServer) -> (Engine, i64) {
         ..RouteDraft::new("phone", RouteKind::Ntfy, "ana")
     };
     let id = store
-        .write(move |s| s.add_route(&route, chrono::Utc::now()))
+        .write(move |s| match s.route_named("phone") {
+            Ok(stored) => Ok(stored.route.id),
+            Err(_) => s.add_route(&route, chrono::Utc::now()).map(|r| r.id),
+        })
         .await
-        .unwrap()
-        .id;
+        .unwrap();
     let engine = Engine::new(
         store,
         tokens,
         EngineConfig {
             spread_start: false,
             detect_every_ms: 200,
-            ..EngineConfig::default()
+            ..config
         },
     );
     engine.start_all().await.unwrap();
@@ -73,7 +84,7 @@ async fn engine_with_route(url: &str, server: &NtfyServer) -> (Engine, i64) {
 }
 
 /// Posts `body` to the reply topic as a phone's `http` action does.
-async fn post(server: &NtfyServer, body: impl Into<reqwest::Body>) {
+pub(crate) async fn post(server: &NtfyServer, body: impl Into<reqwest::Body>) {
     let answer = reqwest::Client::new()
         .post(format!("{}/baton-back", server.url))
         .bearer_auth(TOKEN)
@@ -84,7 +95,7 @@ async fn post(server: &NtfyServer, body: impl Into<reqwest::Body>) {
     assert!(answer.status().is_success(), "{}", answer.status());
 }
 
-async fn wait_refused(engine: &Engine, reason: &str, at_least: u64) {
+pub(crate) async fn wait_refused(engine: &Engine, reason: &str, at_least: u64) {
     let what = format!("{at_least} answer(s) refused as {reason}");
     wait_for(&what, Duration::from_secs(30), || {
         let stats = engine.notify_stats();
@@ -93,7 +104,7 @@ async fn wait_refused(engine: &Engine, reason: &str, at_least: u64) {
     .await;
 }
 
-fn messages_of(server: &NtfyServer, tag: &str) -> Vec<Value> {
+pub(crate) fn messages_of(server: &NtfyServer, tag: &str) -> Vec<Value> {
     server
         .messages("baton-out")
         .into_iter()
@@ -242,7 +253,7 @@ async fn approval_answered_from_the_phone(url: &str) {
 }
 
 /// Waits for a future on this thread (the test's runtime has more than one worker).
-fn futures_executor_block<T>(
+pub(crate) fn futures_executor_block<T>(
     f: impl std::future::Future<Output = Result<T, baton_engine::EngineError>>,
 ) -> T {
     tokio::task::block_in_place(|| tokio::runtime::Handle::current().block_on(f)).unwrap()
@@ -331,9 +342,4 @@ async fn one_cause_firing_twenty_times_is_one_message_updated_on_both_stores() {
         eprintln!("store: {engine}");
         one_cause_is_one_message(&url).await;
     }
-}
-
-#[test]
-fn answers_name_the_action_they_carry() {
-    assert_eq!(PhoneAction::Approve.as_str(), "approve");
 }

@@ -153,7 +153,12 @@ async fn round(
             slot.insert(session.unwrap_or(false));
         }
     }
-    let claimer = shared.sharing.watcher_id().unwrap_or(0);
+    // Sharing the store: nothing is sent before this watcher has its number (a claim by 0
+    // would be every such watcher's own).
+    let claimer = match (&shared.config.sharing, shared.sharing.watcher_id()) {
+        (Some(_), None) => return Ok(()),
+        (_, id) => id.unwrap_or(0),
+    };
     for route in &ntfy {
         for e in &wanted {
             let notice = Notice::Open {
