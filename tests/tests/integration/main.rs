@@ -32,6 +32,7 @@ mod peer_a2a_frameworks;
 mod peer_a2a_servers;
 mod peer_claude_code;
 mod peer_claude_code_asks;
+mod peer_claude_code_phone;
 mod peer_claude_code_worktrees;
 mod peer_codex;
 mod peer_copilot;
