@@ -44,8 +44,11 @@ use replies::ReplyReader;
 const ROUND: Duration = Duration::from_secs(2);
 /// How long a watcher holds a send it claimed (longer than a publish may take).
 const CLAIM_MS: i64 = 30_000;
-/// When a send the server refused is tried again.
-const RETRY: chrono::Duration = chrono::Duration::seconds(15);
+/// When a send the server refused is tried again: 5 s doubling to 5 min, jittered.
+const RETRY: baton_core::backoff::Backoff = baton_core::backoff::Backoff {
+    base_ms: 5_000,
+    cap_ms: 300_000,
+};
 
 /// The running loop; stopping it stops the reply readers too.
 pub(crate) struct NotifyLoop {
@@ -160,7 +163,18 @@ async fn round(
         (_, id) => id.unwrap_or(0),
     };
     for route in &ntfy {
-        for e in &wanted {
+        // What the route told already (read first: a round with nothing new writes nothing).
+        let route_id = route.id;
+        let sent = shared.read(move |s| s.notices_sent(route_id)).await?;
+        let due = |e: &Escalation| match sent.iter().find(|row| row.escalation_id == e.id) {
+            None => true,
+            Some(row) => {
+                !row.settled_sent
+                    && row.sent_occurrences < e.occurrences
+                    && (row.attempts == 0 || row.next_attempt_at <= now)
+            }
+        };
+        for e in wanted.iter().filter(|e| due(e)) {
             let notice = Notice::Open {
                 occurrences: e.occurrences,
             };
@@ -176,7 +190,6 @@ async fn round(
                 send_open(shared, key, route, e, session, claim).await?;
             }
         }
-        let route_id = route.id;
         let told = shared.read(move |s| s.notices_unsettled(route_id)).await?;
         for id in told
             .into_iter()
@@ -279,9 +292,14 @@ async fn send(
                 s.last_error = Some(error.clone());
             });
             tracing::warn!(route = %route.draft.name, escalation = claim.escalation_id, %error, "notification not sent");
+            let unit: f64 = rand::random();
+            let delay = RETRY
+                .delay_ms(claim.attempts.saturating_add(1), unit)
+                .max(1_000);
             NoticeOutcome::Failed {
                 error,
-                retry_at: now + RETRY,
+                retry_at: now
+                    + chrono::Duration::milliseconds(i64::try_from(delay).unwrap_or(i64::MAX)),
             }
         }
     };

@@ -6,7 +6,7 @@
 use baton_core::notify::message::sequence_id;
 use chrono::{DateTime, Utc};
 
-use crate::codec::ts;
+use crate::codec::{parse_ts, ts};
 use crate::db::params;
 use crate::error::Result;
 use crate::Store;
@@ -29,6 +29,8 @@ pub struct NoticeClaim {
     pub sequence_id: String,
     /// Sends made before this one (0: the first message).
     pub sends: u32,
+    /// Failed attempts since the last send that went out (its retry waits longer each time).
+    pub attempts: u32,
 }
 
 /// How a send ended.
@@ -53,6 +55,8 @@ pub struct SentRow {
     pub sends: u32,
     pub attempts: u32,
     pub last_error: Option<String>,
+    /// When a failed send is tried again (a sent one: when it went out).
+    pub next_attempt_at: DateTime<Utc>,
 }
 
 fn count(n: i64) -> u32 {
@@ -76,7 +80,7 @@ impl Store {
                      OR notify_sent.claimed_until_ms <= clock_ms() OR notify_sent.claimed_by = ?3)
                     AND notify_sent.next_attempt_at <= ?5";
         let tx = self.write_tx()?;
-        let claimed: Option<(String, i64)> = match notice {
+        let claimed: Option<(String, i64, i64)> = match notice {
             Notice::Open { occurrences } => tx.query_opt(
                 &format!(
                     "INSERT INTO notify_sent (route_id, escalation_id, sequence_id, claimed_by,
@@ -87,7 +91,7 @@ impl Store {
                             claimed_until_ms = excluded.claimed_until_ms
                       WHERE notify_sent.settled_sent = 0
                         AND notify_sent.sent_occurrences < ?7 AND {free}
-                     RETURNING sequence_id, sends"
+                     RETURNING sequence_id, sends, attempts"
                 ),
                 params![
                     route_id,
@@ -98,25 +102,26 @@ impl Store {
                     sequence_id(escalation_id),
                     i64::from(occurrences)
                 ],
-                |row| Ok((row.get(0)?, row.get(1)?)),
+                |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
             )?,
             Notice::Settled => tx.query_opt(
                 &format!(
                     "UPDATE notify_sent SET claimed_by = ?3, claimed_until_ms = clock_ms() + ?4
                       WHERE route_id = ?1 AND escalation_id = ?2 AND settled_sent = 0
                         AND sends > 0 AND {free}
-                     RETURNING sequence_id, sends"
+                     RETURNING sequence_id, sends, attempts"
                 ),
                 params![route_id, escalation_id, claimer, hold_ms.max(1), ts(now)],
-                |row| Ok((row.get(0)?, row.get(1)?)),
+                |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
             )?,
         };
         tx.commit()?;
-        Ok(claimed.map(|(sequence_id, sends)| NoticeClaim {
+        Ok(claimed.map(|(sequence_id, sends, attempts)| NoticeClaim {
             route_id,
             escalation_id,
             sequence_id,
             sends: count(sends),
+            attempts: count(attempts),
         }))
     }
 
@@ -170,7 +175,7 @@ impl Store {
     pub fn notices_sent(&self, route_id: i64) -> Result<Vec<SentRow>> {
         self.db.query_map(
             "SELECT escalation_id, sequence_id, sent_occurrences, settled_sent, sends, attempts,
-                    last_error
+                    last_error, next_attempt_at
                FROM notify_sent WHERE route_id = ?1 ORDER BY escalation_id",
             params![route_id],
             |row| {
@@ -182,6 +187,7 @@ impl Store {
                     sends: count(row.get(4)?),
                     attempts: count(row.get(5)?),
                     last_error: row.get(6)?,
+                    next_attempt_at: parse_ts(&row.get::<String>(7)?)?,
                 })
             },
         )

@@ -204,6 +204,11 @@ fn an_items_message_is_claimed_once_sent_once_and_updated_when_it_grows() {
         .claim_notice(route, item, open(20), 1, 60_000, retry_at)
         .unwrap()
         .unwrap();
+    assert_eq!(
+        (again.attempts, update.attempts),
+        (1, 0),
+        "the retry knows it is one"
+    );
     store
         .record_notice(&again, &NoticeOutcome::Sent(open(20)), retry_at)
         .unwrap();
