@@ -66,7 +66,8 @@ pub fn run() {
                     None => return Err(err.into()),
                 },
             };
-            let engine = start_engine(store, watching.on)?;
+            let answer_key = baton_engine::answer_key_entry(place.data_dir());
+            let engine = start_engine(store, watching.on, answer_key)?;
             // A viewer answers no hook call: the watchers (or the hooks themselves) record them.
             if watching.on {
                 app.manage(hooks::serve_hook_calls(&place));
@@ -137,7 +138,13 @@ fn open_store(place: &StorePlace) -> Result<StoreHandle, StoreError> {
 
 /// Starts polling every agent of the store (with `watching` off, a viewer: it polls nothing
 /// and shows what the store's watchers and everybody else write).
-fn start_engine(store: StoreHandle, watching: bool) -> Result<Engine, Box<dyn std::error::Error>> {
+/// `answer_key_entry`: the keyring entry of the data folder's key that signs the routes'
+/// buttons (issue 60).
+fn start_engine(
+    store: StoreHandle,
+    watching: bool,
+    answer_key_entry: String,
+) -> Result<Engine, Box<dyn std::error::Error>> {
     // The decision log is hash-chained: check it once at start (the Decisions view checks again
     // on demand).
     match store.read_blocking(|s| s.verify_decisions()) {
@@ -151,6 +158,7 @@ fn start_engine(store: StoreHandle, watching: bool) -> Result<Engine, Box<dyn st
     }
     let config = EngineConfig {
         watching,
+        answer_key_entry,
         ..EngineConfig::default()
     };
     let engine = Engine::new(store, open_token_store(), config);

@@ -25,6 +25,7 @@ mod examples_polled;
 mod floor_bench;
 mod map_bench;
 mod module_rings;
+mod notify_cli;
 mod notify_ntfy;
 mod notify_watchers;
 mod peer_a2a;
