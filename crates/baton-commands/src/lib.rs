@@ -26,6 +26,7 @@ mod error;
 mod escalations;
 mod hooks;
 pub mod names;
+mod notify;
 mod ownership;
 mod pipelines;
 mod ratelimits;

@@ -59,4 +59,8 @@ pub const COMMANDS: &[&str] = &[
     "presence",
     "set_watching",
     "store_too_new",
+    "notify_routes",
+    "add_route",
+    "remove_route",
+    "test_route",
 ];

@@ -6,6 +6,7 @@ use baton_core::agent::AgentDraft;
 use baton_core::cost::Price;
 use baton_core::detect::windows::WindowOverrides;
 use baton_core::escalations::EscalationAction;
+use baton_core::notify::view::RouteInput;
 use baton_core::ratelimit::view::PressureLimits;
 use baton_core::ratelimit::Metric;
 use baton_core::readiness::ReadinessThresholds;
@@ -17,7 +18,8 @@ use serde_json::Value;
 
 use crate::error::CommandError;
 use crate::{
-    agents, demo, escalations, hooks, ownership, pipelines, ratelimits, store, too_new, Commands,
+    agents, demo, escalations, hooks, notify, ownership, pipelines, ratelimits, store, too_new,
+    Commands,
 };
 
 /// Reads a command's arguments; null counts as no arguments.
@@ -124,6 +126,10 @@ table! {
     presence() => store::presence;
     set_watching(watching: Option<bool>) => store::set_watching;
     store_too_new() => too_new::store_too_new;
+    notify_routes() => notify::notify_routes;
+    add_route(route: RouteInput, token: Option<String>) => notify::add_route;
+    remove_route(name: String) => notify::remove_route;
+    test_route(name: String, wait_seconds: Option<u64>) => notify::test_route;
 }
 
 #[cfg(test)]

@@ -38,6 +38,9 @@ pub enum EngineError {
     /// lists every task itself).
     #[error("{0} does not speak A2A: Baton follows tasks by id only for A2A agents")]
     NotA2a(String),
+    /// A route's test failed: what failed, in words (the server's name, TLS, 401, …).
+    #[error("{0}")]
+    Route(String),
     /// The engine was shut down.
     #[error("the engine is shut down")]
     ShutDown,
@@ -56,6 +59,7 @@ impl EngineError {
             EngineError::Store(err) => err.code(),
             EngineError::Secret(err) => err.code(),
             EngineError::PollFailed(_) => "poll_failed",
+            EngineError::Route(_) => "route_failed",
             EngineError::InvalidRule(_) => "invalid_rule",
             EngineError::InvalidDeclaration(_) => "invalid_declaration",
             EngineError::Resolve(ResolveError::Stale) => "stale",

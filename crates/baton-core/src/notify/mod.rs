@@ -13,6 +13,7 @@ pub mod answer;
 pub mod message;
 #[cfg(test)]
 mod tests;
+pub mod view;
 
 /// Longest route name.
 pub const MAX_ROUTE_NAME: usize = 64;
@@ -160,6 +161,10 @@ impl NotifyRoute {
 pub enum RouteError {
     #[error("a route's name is 1 to {MAX_ROUTE_NAME} characters, without control characters")]
     Name,
+    #[error("{0:?} is not a kind of route: desktop, ntfy or webhook")]
+    Kind(String),
+    #[error("{0:?} is not a webhook shape: generic, slack, discord or teams")]
+    Shape(String),
     #[error("a route names the person who answers on it (their name in the decision log)")]
     Person,
     #[error("an ntfy route needs {0}")]

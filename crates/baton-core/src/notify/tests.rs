@@ -293,3 +293,47 @@ fn messages_are_clean_bounded_and_replace_each_other() {
     assert_eq!(settled.sequence_id, message.sequence_id);
     assert_eq!(settled.message, "Settled: approve by ana at 12:00 UTC");
 }
+
+#[test]
+fn the_apps_form_makes_a_route_with_random_topics_where_left_empty() {
+    use super::view::{RouteInput, RouteView};
+    let mut n = 0;
+    let mut random = || {
+        n += 1;
+        format!("baton-random-{n}")
+    };
+    let input = RouteInput {
+        name: "phone".into(),
+        kind: "ntfy".into(),
+        person: Some(" ".into()),
+        server: None,
+        topic: Some("".into()),
+        reply_topic: None,
+        url: None,
+        shape: None,
+    };
+    let draft = input.draft("ana", &mut random).unwrap().check().unwrap();
+    assert_eq!(draft.server.as_deref(), Some("https://ntfy.sh"));
+    assert_eq!(draft.topic.as_deref(), Some("baton-random-1"));
+    assert_eq!(draft.reply_topic.as_deref(), Some("baton-random-2"));
+    assert_eq!(draft.person, "ana");
+    let bad = RouteInput {
+        kind: "pager".into(),
+        ..input.clone()
+    };
+    assert_eq!(
+        bad.draft("ana", &mut random),
+        Err(RouteError::Kind("pager".into()))
+    );
+    let shape = RouteInput {
+        kind: "webhook".into(),
+        shape: Some("irc".into()),
+        ..input
+    };
+    assert!(matches!(
+        shape.draft("ana", &mut random),
+        Err(RouteError::Shape(_))
+    ));
+    let view = RouteView::of(&NotifyRoute { id: 3, draft }, 2, 0, None);
+    assert_eq!((view.kind.as_str(), view.token), ("ntfy", None));
+}

@@ -12,6 +12,7 @@ use baton_core::detect::handoff::{DeadLetter, HandoffSchema};
 use baton_core::detect::windows::WindowOverrides;
 use baton_core::escalations::{Escalation, EscalationAction, EscalationTimeline};
 use baton_core::hooks::ParallelEditView;
+use baton_core::notify::view::{RouteInput, RouteView};
 use baton_core::presence::{Presence, StoreTooNew, WatcherView};
 use baton_core::ratelimit::view::{ApiLedger, PressureLimits, UsageHeatmap, UsageSeries};
 use baton_core::readiness::Readiness;
@@ -41,6 +42,8 @@ fn export_into(dir: &Path) {
     ErrorPayload::export_all(&cfg).unwrap();
     ConnectionReport::export_all(&cfg).unwrap();
     SecretsStatus::export_all(&cfg).unwrap();
+    RouteView::export_all(&cfg).unwrap();
+    RouteInput::export_all(&cfg).unwrap();
     Rule::export_all(&cfg).unwrap();
     StoredRule::export_all(&cfg).unwrap();
     Overlap::export_all(&cfg).unwrap();

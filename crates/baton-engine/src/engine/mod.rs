@@ -14,6 +14,7 @@ mod agents;
 mod connection;
 mod escalations;
 mod lateness;
+mod notify;
 mod ownership;
 mod ratelimits;
 mod sharing;
@@ -26,6 +27,7 @@ use crate::poller::{FirstPoll, Poller};
 use crate::secrets::TokenStore;
 use crate::shared::Shared;
 use crate::watch_share::{Right, ShareLoop, ShareNote};
+pub use notify::route_token_entry;
 
 /// The running engine. Cheap to clone; every clone drives the same pollers.
 #[derive(Clone)]

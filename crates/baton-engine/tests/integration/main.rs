@@ -20,6 +20,7 @@ mod lying_agents;
 mod merge_check;
 mod ownership;
 mod replay;
+mod routes;
 mod scenarios;
 mod sessions;
 mod sharing;
