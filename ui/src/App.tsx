@@ -7,6 +7,7 @@ import { DecisionLogView } from "./components/DecisionLogView";
 import { EscalationQueue } from "./components/EscalationQueue";
 import { FirstRun } from "./components/FirstRun";
 import { Nav, VIEWS, type Badge, type View } from "./components/Nav";
+import { NotificationsDialog } from "./components/NotificationsDialog";
 import { RateLimitsView } from "./components/RateLimitsView";
 import { StoreBanner } from "./components/StoreBanner";
 import { StoreDialog } from "./components/StoreDialog";
@@ -58,6 +59,7 @@ function Baton() {
   const storeAway = useStoreAway(subscribe, () => void retry());
   const [store, setStore] = useState<StoreOverview | null>(null);
   const [storeOpen, setStoreOpen] = useState(false);
+  const [notificationsOpen, setNotificationsOpen] = useState(false);
   const [presence, setPresence] = usePresence(subscribe, storeOpen);
   const rights = useMemo(() => rightsOf(presence), [presence]);
 
@@ -242,6 +244,7 @@ function Baton() {
           store={store}
           presence={presence}
           onOpenStore={() => setStoreOpen(true)}
+          onOpenNotifications={() => setNotificationsOpen(true)}
         />
         <main className="main">
           {storeAway ? <StoreBanner away={storeAway} /> : null}
@@ -253,6 +256,7 @@ function Baton() {
           {main}
         </main>
       </div>
+      {notificationsOpen ? <NotificationsDialog onClose={() => setNotificationsOpen(false)} /> : null}
       {storeOpen && store ? (
         <StoreDialog overview={store} presence={presence} onPresence={setPresence} onClose={() => setStoreOpen(false)} />
       ) : null}

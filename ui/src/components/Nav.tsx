@@ -31,6 +31,7 @@ export function Nav({
   store = null,
   presence = null,
   onOpenStore,
+  onOpenNotifications,
 }: {
   view: View;
   onNavigate: (view: View) => void;
@@ -41,6 +42,8 @@ export function Nav({
   /** Who the app acts as, whether it watches or only views, who polls (null while loading). */
   presence?: Presence | null;
   onOpenStore?: () => void;
+  /** Opens Settings → Notifications (the routes to the person's phone). */
+  onOpenNotifications?: () => void;
 }) {
   // Coding sessions are heard, not polled: counted apart from the agents' health.
   const polled = agents?.filter((a) => !a.session && !a.subagent) ?? [];
@@ -98,6 +101,17 @@ export function Nav({
               </span>
             ) : null}
           </div>
+        ) : null}
+        {onOpenNotifications ? (
+          <button
+            type="button"
+            className="button button--ghost nav-notifications"
+            title="Routes to your phone (ntfy) and elsewhere: approve or reject from anywhere"
+            onClick={onOpenNotifications}
+            data-testid="notifications-open"
+          >
+            Notifications
+          </button>
         ) : null}
         {store && onOpenStore ? (
           <button

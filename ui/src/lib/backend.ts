@@ -22,6 +22,8 @@ import type { Declares } from "../bindings/Declares";
 import type { Dispute } from "../bindings/Dispute";
 import type { DraftCheck } from "../bindings/DraftCheck";
 import type { Escalation } from "../bindings/Escalation";
+import type { RouteInput } from "../bindings/RouteInput";
+import type { RouteView } from "../bindings/RouteView";
 import type { EscalationAction } from "../bindings/EscalationAction";
 import type { EscalationTimeline } from "../bindings/EscalationTimeline";
 import type { EventRow } from "../bindings/EventRow";
@@ -425,6 +427,35 @@ export function storeTooNew(): Promise<StoreTooNew | null> {
 /** Whether this app watches its store from its next start (`null`: the default, on). */
 export function setWatching(watching: boolean | null): Promise<Presence> {
   return call<Presence>("set_watching", { watching });
+}
+
+// Notifications: routes to a person outside the app (ntfy with buttons that answer, a webhook,
+// the desktop).
+
+/** Every route, by name, with how its sends went (never a token: where it is kept). */
+export function notifyRoutes(): Promise<RouteView[]> {
+  return call<RouteView[]>("notify_routes");
+}
+
+/**
+ * Adds a route; empty ntfy topics are made up, long and random. A token goes to the OS keyring.
+ * Errors: `invalid_route`, `duplicate_name` (field `name`), `secrets`.
+ */
+export function addRoute(route: RouteInput, token: string | null): Promise<RouteView> {
+  return call<RouteView>("add_route", { route, token });
+}
+
+/** Removes a route (and the token Baton kept for it). Error: `not_found`. */
+export function removeRoute(name: string): Promise<void> {
+  return call<void>("remove_route", { name });
+}
+
+/**
+ * Sends a test message on a route, waiting up to `waitSeconds` for its button's answer; answers
+ * how it went. Error: `route_failed` with what failed (DNS, TLS, 401, 403, …).
+ */
+export function testRoute(name: string, waitSeconds: number | null): Promise<string> {
+  return call<string>("test_route", { name, waitSeconds });
 }
 
 // Readiness: may a second agent join this one?

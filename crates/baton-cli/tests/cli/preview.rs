@@ -605,6 +605,29 @@ async fn every_command_the_ui_calls_answers_in_a_demo_preview() {
     // The preview opened its store: nothing about it is too new.
     assert_eq!(call("store_too_new", json!({})).await, Value::Null);
 
+    // Settings → Notifications: a route to a server that takes the test message, its token
+    // kept apart (the route shows only where), tested, listed, removed.
+    let server = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let server_url = format!("http://{}", server.local_addr().unwrap());
+    tokio::spawn(async move {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        while let Ok((mut conn, _)) = server.accept().await {
+            let mut buf = vec![0u8; 64 * 1024];
+            let _ = conn.read(&mut buf).await;
+            let _ = conn
+                .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\n{}")
+                .await;
+        }
+    });
+    let route = json!({"name": "phone", "kind": "ntfy", "server": server_url});
+    let added = call("add_route", json!({"route": route, "token": null})).await;
+    assert_eq!(added["kind"], "ntfy", "{added}");
+    let listed = call("notify_routes", json!({})).await;
+    assert_eq!(listed[0]["name"], "phone", "{listed}");
+    let tested = call("test_route", json!({"name": "phone", "waitSeconds": null})).await;
+    assert_eq!(tested, "The server took the test message.");
+    call("remove_route", json!({"name": "phone"})).await;
+
     let sessions = call("list_agents", json!({})).await;
     let sessions = sessions
         .as_array()

@@ -1,0 +1,92 @@
+import { render, screen } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { describe, expect, it } from "vitest";
+
+import type { RouteView } from "../bindings/RouteView";
+import { setTransport } from "../lib/backend";
+import { RightsProvider } from "../lib/rights";
+import { createTestTransport } from "../test/transport";
+import { NotificationsDialog, routeWhere } from "./NotificationsDialog";
+
+const phone: RouteView = {
+  id: 1,
+  name: "phone",
+  kind: "ntfy",
+  person: "ana",
+  server: "https://ntfy.sh",
+  topic: "baton-3f9c",
+  reply_topic: "baton-7a21",
+  url: null,
+  shape: null,
+  token: "keyring:dev.baton.app/route-phone",
+  items_sent: 3,
+  failing: 1,
+  last_error: "HTTP 401: the server wants an access token, or the route's token is wrong",
+};
+
+describe("NotificationsDialog", () => {
+  it("lists each route with where it sends, where its token is kept and how its sends went", async () => {
+    setTransport(createTestTransport({ notify_routes: () => [phone] }));
+    render(<NotificationsDialog onClose={() => {}} />);
+    const row = await screen.findByTestId("route-phone");
+    expect(row).toHaveTextContent("phone · ana · ntfy https://ntfy.sh/baton-3f9c; answers on baton-7a21");
+    expect(row).toHaveTextContent("token from keyring:dev.baton.app/route-phone");
+    expect(row).toHaveTextContent("3 items sent, failing for 1: HTTP 401");
+    expect(routeWhere({ ...phone, kind: "webhook", url: "https://hooks.example.org/x", shape: "slack" })).toBe(
+      "webhook https://hooks.example.org/x (slack)",
+    );
+  });
+
+  it("adds a route with its token apart, and shows a refusal in words", async () => {
+    const routes: RouteView[] = [];
+    const t = createTestTransport({
+      notify_routes: () => routes,
+      add_route: (args) => {
+        const { route } = args as { route: { name: string } };
+        if (route.name === "taken") throw { code: "duplicate_name", message: 'a route named "taken" already exists', field: "name" };
+        routes.push({ ...phone, name: route.name });
+        return routes[routes.length - 1];
+      },
+    });
+    setTransport(t);
+    const user = userEvent.setup();
+    render(<NotificationsDialog onClose={() => {}} />);
+    expect(await screen.findByTestId("routes-empty")).toBeInTheDocument();
+    await user.click(screen.getByTestId("route-add"));
+    expect(screen.getByText("A route needs a name")).toBeInTheDocument();
+    await user.type(screen.getByTestId("route-name"), "phone");
+    await user.type(screen.getByTestId("route-token"), "tk_secret");
+    await user.click(screen.getByTestId("route-add"));
+    expect(await screen.findByTestId("route-phone")).toBeInTheDocument();
+    const added = t.calls.find((c) => c.command === "add_route")?.args;
+    expect(added).toEqual({
+      route: { name: "phone", kind: "ntfy", person: undefined, server: "https://ntfy.sh", url: undefined, shape: undefined },
+      token: "tk_secret",
+    });
+    await user.type(screen.getByTestId("route-name"), "taken");
+    await user.click(screen.getByTestId("route-add"));
+    expect(await screen.findByText(/route named "taken" already exists/)).toBeInTheDocument();
+  });
+
+  it("tests a route and says what failed; a viewer may not add or remove", async () => {
+    setTransport(
+      createTestTransport({
+        notify_routes: () => [phone],
+        test_route: () => {
+          throw { code: "route_failed", message: "the server's name was not found (DNS)", field: null };
+        },
+      }),
+    );
+    const user = userEvent.setup();
+    render(
+      <RightsProvider value={{ cannotChange: "a viewer changes nothing", cannotRunFleets: null }}>
+        <NotificationsDialog onClose={() => {}} />
+      </RightsProvider>,
+    );
+    await user.click(await screen.findByTestId("route-test-phone"));
+    expect(await screen.findByTestId("route-tested")).toHaveTextContent("the server's name was not found (DNS)");
+    expect(screen.getByTestId("route-remove-phone")).toBeDisabled();
+    expect(screen.getByTestId("route-add")).toBeDisabled();
+    expect(screen.getByTestId("route-add")).toHaveAttribute("title", "a viewer changes nothing");
+  });
+});
