@@ -10,8 +10,9 @@
 //!   are `impl Engine` blocks in `engine/*.rs`.
 //! * `background`: the loops besides the pollers: the [`detector`] loop (rate-limit pressure
 //!   included), the outbox [`relay`] that delivers decisions until acknowledged, the watch
-//!   for coding [`sessions`], and the follower of the store's change feed (`feed`: what other
-//!   processes wrote, as change events).
+//!   for coding [`sessions`], the follower of the store's change feed (`feed`: what other
+//!   processes wrote, as change events), and the routes' loop ([`notify`]: messages to a
+//!   person's phone, and their signed answers taken as decisions through `decide`).
 //! * `poller`: one agent's poll: it reads what the agent's adapter needs, lets the adapter
 //!   fetch, and keeps what it saw and the agent's health in one write.
 //! * `adapters`: one per protocol (`baton/1`, A2A, coding sessions): they fetch and deliver,
