@@ -12,6 +12,7 @@ mod e2e_first_run;
 mod e2e_layout;
 mod e2e_live;
 mod e2e_map_scale;
+mod e2e_notifications;
 mod e2e_ownership;
 mod e2e_parallel;
 mod e2e_pipelines;

@@ -108,15 +108,15 @@ export function NotificationsDialog({ onClose }: { onClose(): void }) {
 
   return (
     <Modal title="Notifications" onClose={onClose} testId="notifications-dialog">
-      <p className="field-hint">
+      <p className="field-hint route-intro">
         Routes bring approval requests and critical items to you while the app or <code>baton watch</code> runs. An
         ntfy route&apos;s buttons post a signed, single-use answer to its reply topic; Baton reads it over its own
         connection (no port opened). See docs/notifications.md.
       </p>
       {routes === null ? (
-        <p data-testid="routes-loading">Loading routes…</p>
+        <p className="route-intro" data-testid="routes-loading">Loading routes…</p>
       ) : routes.length === 0 ? (
-        <p data-testid="routes-empty">No routes yet.</p>
+        <p className="route-intro" data-testid="routes-empty">No routes yet.</p>
       ) : (
         <ul className="route-list" data-testid="routes">
           {routes.map((r) => (
