@@ -343,3 +343,86 @@ async fn one_cause_firing_twenty_times_is_one_message_updated_on_both_stores() {
         one_cause_is_one_message(&url).await;
     }
 }
+
+async fn settled_in_the_app(url: &str) {
+    let server = NtfyServer::start(Some(TOKEN)).await;
+    let (engine, _) = engine_with_route(url, &server).await;
+    let agent = engine
+        .write(|s| {
+            Ok(s.add_agent(&AgentDraft::new(
+                "Publisher",
+                "http://127.0.0.1:9/publisher",
+            ))?
+            .id)
+        })
+        .await
+        .unwrap();
+    let ask = Finding {
+        kind: FindingKind::NeedsApproval,
+        severity: Severity::Critical,
+        agents: vec![agent],
+        resource: None,
+        summary: "Publisher asks to publish the launch post".into(),
+        evidence: vec![],
+        dedupe_key: "ask-launch".into(),
+        continues: None,
+    };
+    let item = engine
+        .write(move |s| s.record_findings(&[ask], chrono::Utc::now()))
+        .await
+        .unwrap()
+        .escalations[0];
+    let message = wait_for("the item's message", Duration::from_secs(30), || {
+        messages_of(&server, "needs_approval").into_iter().next()
+    })
+    .await;
+    let approve = message["actions"][0]["body"].as_str().unwrap().to_owned();
+    // Decided in the app meanwhile: the phone is told who, and its buttons are refused.
+    engine
+        .decide_escalation(
+            item,
+            baton_core::escalations::EscalationAction::Reject,
+            None,
+            "bo".into(),
+        )
+        .await
+        .unwrap();
+    let settled = wait_for("the settled message", Duration::from_secs(30), || {
+        messages_of(&server, "settled").into_iter().next()
+    })
+    .await;
+    assert_eq!(settled["sequence_id"], message["sequence_id"]);
+    assert!(
+        settled["message"]
+            .as_str()
+            .unwrap()
+            .contains("reject by bo"),
+        "{settled}"
+    );
+    post(&server, approve).await;
+    wait_refused(&engine, "settled", 1).await;
+    let log = engine
+        .read(|s| s.decisions(&DecisionFilter::default()))
+        .await
+        .unwrap();
+    let on_item: Vec<&str> = log
+        .iter()
+        .filter(|d| d.escalation_id == Some(item))
+        .map(|d| d.action.as_str())
+        .collect();
+    assert_eq!(
+        on_item,
+        ["reject"],
+        "the phone's late answer decided nothing"
+    );
+    engine.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn settled_in_the_app_the_phone_is_told_and_its_buttons_refused_on_both_stores() {
+    let dir = tempfile::tempdir().unwrap();
+    for (engine, url) in stores(&dir) {
+        eprintln!("store: {engine}");
+        settled_in_the_app(&url).await;
+    }
+}
