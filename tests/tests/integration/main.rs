@@ -30,6 +30,7 @@ mod notify_cli;
 mod notify_ntfy;
 mod notify_updates;
 mod notify_watchers;
+mod notify_webhook;
 mod peer_a2a;
 mod peer_a2a_frameworks;
 mod peer_a2a_servers;

@@ -14,6 +14,7 @@ pub mod message;
 #[cfg(test)]
 mod tests;
 pub mod view;
+pub mod webhook;
 
 /// Longest route name.
 pub const MAX_ROUTE_NAME: usize = 64;

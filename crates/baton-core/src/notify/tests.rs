@@ -337,3 +337,34 @@ fn the_apps_form_makes_a_route_with_random_topics_where_left_empty() {
     let view = RouteView::of(&NotifyRoute { id: 3, draft }, 2, 0, None);
     assert_eq!((view.kind.as_str(), view.token), ("ntfy", None));
 }
+
+#[test]
+fn webhook_bodies_carry_no_markup_of_the_agents() {
+    use super::webhook::webhook_body;
+    let mut e = item(FindingKind::NeedsApproval, Severity::Critical);
+    e.title = "ping <!channel> & <@U123> @everyone **bold** [x](http://evil)\n".into();
+    let slack = webhook_body(WebhookShape::Slack, &e);
+    let text = slack["text"].as_str().unwrap();
+    assert!(
+        text.contains("&lt;!channel&gt; &amp; &lt;@U123&gt;"),
+        "{text}"
+    );
+    assert!(!text.contains('<') && !text.contains('\n'), "{text}");
+    let discord = webhook_body(WebhookShape::Discord, &e);
+    let content = discord["content"].as_str().unwrap();
+    assert!(content.contains("@\u{200b}everyone"), "{content}");
+    assert!(
+        content.contains("\\*\\*bold\\*\\* \\[x\\]\\(http://evil\\)"),
+        "{content}"
+    );
+    assert_eq!(discord["allowed_mentions"]["parse"], serde_json::json!([]));
+    let generic = webhook_body(WebhookShape::Generic, &e);
+    assert_eq!(generic["item"]["kind"], "needs_approval");
+    assert_eq!(generic["item"]["id"], 7);
+    assert!(generic["text"].as_str().unwrap().starts_with("Baton: ping"));
+    let teams = webhook_body(WebhookShape::Teams, &e);
+    assert!(teams["text"]
+        .as_str()
+        .unwrap()
+        .contains("decide by 12:30 UTC"));
+}

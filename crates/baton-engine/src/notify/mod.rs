@@ -20,7 +20,7 @@ use baton_core::notify::message::{
 use baton_core::notify::{NotifyRoute, RouteKind};
 use baton_core::views::ChangeEvent;
 use baton_store::escalations::EscalationFilter;
-use baton_store::notify::sent::{Notice, NoticeClaim, NoticeOutcome};
+use baton_store::notify::sent::{Notice, NoticeClaim};
 use baton_store::notify::StoredRoute;
 use chrono::Utc;
 use tokio::sync::watch;
@@ -32,9 +32,11 @@ use crate::shared::Shared;
 mod answers;
 pub mod keys;
 pub(crate) mod ntfy;
+mod record;
 mod replies;
 pub mod stats;
 mod trial;
+mod webhook;
 
 pub use trial::{test_route, TrialOutcome};
 
@@ -44,11 +46,6 @@ use replies::ReplyReader;
 const ROUND: Duration = Duration::from_secs(2);
 /// How long a watcher holds a send it claimed (longer than a publish may take).
 const CLAIM_MS: i64 = 30_000;
-/// When a send the server refused is tried again: 5 s doubling to 5 min, jittered.
-const RETRY: baton_core::backoff::Backoff = baton_core::backoff::Backoff {
-    base_ms: 5_000,
-    cap_ms: 300_000,
-};
 
 /// The running loop; stopping it stops the reply readers too.
 pub(crate) struct NotifyLoop {
@@ -67,6 +64,7 @@ impl NotifyLoop {
                 if let Err(err) = round(&shared, &key, &mut readers).await {
                     tracing::warn!(error = %err, "the routes' round could not run");
                 }
+                shared.notify.bump(|s| s.rounds += 1);
                 let wait = async {
                     let deadline = tokio::time::sleep(ROUND);
                     tokio::pin!(deadline);
@@ -128,12 +126,12 @@ async fn round(
 ) -> Result<(), EngineError> {
     let routes = shared.read(|s| s.routes()).await?;
     keep_readers(shared, key, &routes, readers);
-    let ntfy: Vec<NotifyRoute> = routes
+    let (ntfy, hooks): (Vec<NotifyRoute>, Vec<NotifyRoute>) = routes
         .into_iter()
         .map(|r| r.route)
-        .filter(|r| r.draft.kind == RouteKind::Ntfy)
-        .collect();
-    if ntfy.is_empty() {
+        .filter(|r| r.draft.kind != RouteKind::Desktop)
+        .partition(|r| r.draft.kind == RouteKind::Ntfy);
+    if ntfy.is_empty() && hooks.is_empty() {
         return Ok(());
     }
     let now = Utc::now();
@@ -162,6 +160,9 @@ async fn round(
         (Some(_), None) => return Ok(()),
         (_, id) => id.unwrap_or(0),
     };
+    for route in &hooks {
+        webhook::post_new(shared, route, &wanted, claimer, now).await?;
+    }
     for route in &ntfy {
         // What the route told already (read first: a round with nothing new writes nothing).
         let route_id = route.id;
@@ -276,34 +277,5 @@ async fn send(
         Ok(token) => ntfy::publish(&shared.notify_client, &server, token.as_deref(), message).await,
         Err(err) => Err(err),
     };
-    let now = Utc::now();
-    let outcome = match published {
-        Ok(()) => {
-            let first = claim.sends == 0;
-            shared
-                .notify
-                .bump(|s| if first { s.sent += 1 } else { s.updated += 1 });
-            tracing::info!(route = %route.draft.name, escalation = claim.escalation_id, first, "notification sent");
-            NoticeOutcome::Sent(notice)
-        }
-        Err(error) => {
-            shared.notify.bump(|s| {
-                s.failed += 1;
-                s.last_error = Some(error.clone());
-            });
-            tracing::warn!(route = %route.draft.name, escalation = claim.escalation_id, %error, "notification not sent");
-            let unit: f64 = rand::random();
-            let delay = RETRY
-                .delay_ms(claim.attempts.saturating_add(1), unit)
-                .max(1_000);
-            NoticeOutcome::Failed {
-                error,
-                retry_at: now
-                    + chrono::Duration::milliseconds(i64::try_from(delay).unwrap_or(i64::MAX)),
-            }
-        }
-    };
-    shared
-        .write(move |s| s.record_notice(&claim, &outcome, now))
-        .await
+    record::finish(shared, route, claim, published, notice).await
 }

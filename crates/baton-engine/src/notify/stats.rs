@@ -17,6 +17,8 @@ pub struct NotifyStats {
     pub answers_taken: u64,
     /// Answers refused, by reason (`replayed`, `expired`, `altered`, `malformed`, …).
     pub answers_refused: BTreeMap<String, u64>,
+    /// Rounds the routes' loop ran (each looks at every route and item once).
+    pub rounds: u64,
     /// Reply streams opened (one per connection, reconnections included).
     pub streams_opened: u64,
     /// The last failure, in words.
