@@ -36,6 +36,10 @@ pub struct HookArgs {
     /// the app or `baton watch` runs; 0: never); then the client asks in its dialog.
     #[arg(long, value_name = "SECONDS", default_value_t = ASK_SECONDS)]
     pub ask_seconds: u32,
+    /// How long a permission request waits instead when a route can bring the answer from the
+    /// person's phone (0: as --ask-seconds); installed for the clients whose limit allows it.
+    #[arg(long, value_name = "SECONDS", default_value_t = 0)]
+    pub route_wait: u32,
     /// Run as the client's status-line command (Claude Code): record its windows and cost,
     /// then print the person's own status line (`--then`), else the windows.
     #[arg(long)]
@@ -54,6 +58,7 @@ impl HookArgs {
             parallel: self.parallel,
             lease_minutes: self.lease_minutes,
             ask_seconds: self.ask_seconds,
+            route_wait: self.route_wait,
             name: std::env::var("BATON_AGENT_NAME").ok(),
             budget: store_budget(),
             deliverer: None,

@@ -47,6 +47,10 @@ pub fn store_budget() -> Option<StdDuration> {
 /// How long a permission request waits for the person's answer in Baton's queue, by default.
 pub const ASK_SECONDS: u32 = 60;
 
+/// How long it waits when a route can bring the answer from the person's phone (issue 60):
+/// Claude Code's and Codex's own hook limit (600 s), less room to answer.
+pub const ROUTE_ASK_SECONDS: u32 = 585;
+
 /// What `baton hook` was told on its command line.
 #[derive(Debug, Clone)]
 pub struct HookOptions {
@@ -60,6 +64,9 @@ pub struct HookOptions {
     /// How long a permission request waits for the person's answer in Baton's queue (0: not
     /// asked there); past it, the client asks in its own dialog.
     pub ask_seconds: u32,
+    /// How long it waits instead when a route (ntfy with a reply topic) can bring the answer;
+    /// 0: as `ask_seconds` (hooks installed before routes, whose client gives up sooner).
+    pub route_wait: u32,
     /// The session's name (`BATON_AGENT_NAME`), else `<repository>·<short id>`.
     pub name: Option<String>,
     /// How long the call waits for the store before the client goes on unchecked
@@ -199,7 +206,8 @@ pub fn hook(db: PathBuf, options: &HookOptions, input: &mut dyn Read) -> HookRep
             match record.asked {
                 Some(escalation) => {
                     let wait = StdDuration::from_secs(u64::from(options.ask_seconds));
-                    await_person(&store_path, escalation, record.agent_id, wait)
+                    let routed = StdDuration::from_secs(u64::from(options.route_wait));
+                    await_person(&store_path, escalation, record.agent_id, wait, routed)
                 }
                 None => record.answer,
             }

@@ -12,6 +12,7 @@ fn options(client: HookClient, mode: PermitMode) -> HookOptions {
         parallel: baton_core::hooks::ParallelMode::Warn,
         lease_minutes: 10,
         ask_seconds: 0,
+        route_wait: 0,
         name: None,
         // Generous: most tests here are not about the budget, and a loaded machine can take
         // longer than 500 ms to create and migrate a fresh store. The tests of a busy store

@@ -11,19 +11,31 @@ use chrono::{Duration, Utc};
 /// How often a waiting permission request looks for the person's answer.
 const ASK_POLL: StdDuration = StdDuration::from_millis(250);
 
-/// Waits for the person's answer to the permission request `escalation`, up to `wait`; then
-/// lets the client ask in its own dialog (and takes the item off the queue).
+/// Waits for the person's answer to the permission request `escalation`, up to `wait` (up to
+/// `routed` instead, when longer and a route can bring the answer from the person's phone);
+/// then lets the client ask in its own dialog (and takes the item off the queue).
 pub(crate) fn await_person(
     db: &Path,
     escalation: i64,
     agent_id: i64,
     wait: StdDuration,
+    routed: StdDuration,
 ) -> HookAnswer {
     let started = std::time::Instant::now();
     let Ok(mut store) = StorePlace::from_anchor(db).and_then(|place| place.open()) else {
         return HookAnswer::GoOn;
     };
     let _ = store.for_short_process();
+    let answers_away = |store: &baton_store::Store| {
+        store
+            .routes()
+            .is_ok_and(|routes| routes.iter().any(|r| r.route.draft.answers()))
+    };
+    let wait = if routed > wait && answers_away(&store) {
+        routed
+    } else {
+        wait
+    };
     let answer = loop {
         match store.permission_decided(escalation) {
             Ok(Some(PermissionDecided::Allowed)) => break HookAnswer::Permission(Ok(())),

@@ -27,6 +27,18 @@ async fn ask_and_tap(
     command: &str,
     button: usize,
 ) -> (Value, Vec<(String, bool)>) {
+    ask_and_tap_after(place, server, name, command, button, Duration::ZERO).await
+}
+
+/// [`ask_and_tap`], the button tapped once the message is `after` old (by its `time`).
+async fn ask_and_tap_after(
+    place: &SessionPlace,
+    server: &NtfyServer,
+    name: &str,
+    command: &str,
+    button: usize,
+    after: Duration,
+) -> (Value, Vec<(String, bool)>) {
     let before = messages_of(server, "needs_approval").len();
     let model = ModelStandIn::start_bash(command).await;
     let prompt = format!("[session {name}] Run the step.");
@@ -40,6 +52,12 @@ async fn ask_and_tap(
     let run = claude.spawn().unwrap();
     let message = wait_for("the permission request's message", RUN_LIMIT, || {
         messages_of(server, "needs_approval").get(before).cloned()
+    })
+    .await;
+    let sent_at = message["time"].as_i64().unwrap();
+    let age = i64::try_from(after.as_secs()).unwrap();
+    wait_for("the message to be old enough", RUN_LIMIT, || {
+        (chrono::Utc::now().timestamp() >= sent_at + age).then_some(())
     })
     .await;
     let body = message["actions"][button]["body"]
@@ -93,6 +111,32 @@ async fn a_permission_request_is_answered_from_the_phone() {
         "the model was told it was refused: {told:?}"
     );
 
+    // The repository gives a person 1 s in Baton's queue; with a route that can answer, the
+    // request waits for the phone instead (up to the client's own limit): tapped well after
+    // that second, the command still runs.
+    std::fs::create_dir_all(place.repo.join(".baton")).unwrap();
+    std::fs::write(place.repo.join(".baton/hooks.toml"), "ask_seconds = 1\n").unwrap();
+    let (message, told) = ask_and_tap_after(
+        &place,
+        &server,
+        "late",
+        "echo late > late.txt",
+        0,
+        Duration::from_secs(4),
+    )
+    .await;
+    assert!(
+        message["title"].as_str().unwrap().contains("echo late"),
+        "{message}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(place.repo.join("late.txt"))
+            .ok()
+            .as_deref(),
+        Some("late\n"),
+        "the hook waited for the phone past the repository's 1 s: {told:?}"
+    );
+
     // The log: by the route's person, via ntfy.
     let log = engine
         .read(|s| s.decisions(&DecisionFilter::default()))
@@ -107,14 +151,17 @@ async fn a_permission_request_is_answered_from_the_phone() {
         })
         .map(|d| (d.action.as_str(), d.who.as_str()))
         .collect();
-    assert_eq!(via, [("approve", "ana"), ("reject", "ana")]);
+    assert_eq!(
+        via,
+        [("approve", "ana"), ("reject", "ana"), ("approve", "ana")]
+    );
     wait_for("both items settled", Duration::from_secs(10), || {
         let items = futures_executor_block(engine.escalations());
         let settled = items
             .iter()
             .filter(|e| e.state == EscalationState::Resolved)
             .count();
-        (settled == 2).then_some(())
+        (settled == 3).then_some(())
     })
     .await;
     engine.shutdown().await;

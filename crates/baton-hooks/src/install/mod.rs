@@ -41,6 +41,10 @@ use settings::{events_with_ours, with_hooks, without_hooks, EventSpec};
 /// person (`--ask-seconds`), and room to answer.
 pub(super) const ASK_TIMEOUT_SECONDS: u64 = crate::call::ASK_SECONDS as u64 + 15;
 
+/// The same for the clients whose hook limit lets a permission request wait for an answer
+/// from the person's phone (`--route-wait`): 600 s, Claude Code's and Codex's limit.
+const ROUTE_ASK_TIMEOUT_SECONDS: u64 = crate::call::ROUTE_ASK_SECONDS as u64 + 15;
+
 pub(super) const QUICK: u64 = HOOK_TIMEOUT_SECONDS;
 
 /// Claude Code's events Baton listens to, with the tools each matches (None: every call). A
@@ -53,7 +57,7 @@ const CLAUDE_EVENTS: [EventSpec; 10] = [
         Some("Write|Edit|MultiEdit|NotebookEdit"),
         QUICK,
     ),
-    ("PermissionRequest", Some("*"), ASK_TIMEOUT_SECONDS),
+    ("PermissionRequest", Some("*"), ROUTE_ASK_TIMEOUT_SECONDS),
     (
         "PostToolUse",
         Some("Write|Edit|MultiEdit|NotebookEdit|Read"),
@@ -73,7 +77,7 @@ const CODEX_EVENTS: [EventSpec; 8] = [
     ("SessionStart", None, QUICK),
     ("UserPromptSubmit", None, QUICK),
     ("PreToolUse", Some("*"), QUICK),
-    ("PermissionRequest", Some("*"), ASK_TIMEOUT_SECONDS),
+    ("PermissionRequest", Some("*"), ROUTE_ASK_TIMEOUT_SECONDS),
     ("PostToolUse", Some("*"), QUICK),
     ("Stop", None, QUICK),
     ("SubagentStart", None, QUICK),
@@ -164,6 +168,10 @@ pub fn hooks_install(target: &HooksTarget) -> Result<HooksReport, HooksError> {
     );
     if let Some(parallel) = &target.parallel {
         command.push_str(&format!(" --parallel {parallel}"));
+    }
+    // A permission request may wait for the person's phone up to the client's own limit.
+    if matches!(target.client.as_str(), "claude-code" | "codex") {
+        command.push_str(&format!(" --route-wait {}", crate::call::ROUTE_ASK_SECONDS));
     }
     if target.client == "opencode" {
         return install_opencode(path, &command);

@@ -40,8 +40,18 @@ fn install_writes_a_backup_and_status_and_uninstall_find_the_entries() {
     assert!(hooks_install(&enforce).unwrap().changed);
     let text = std::fs::read_to_string(&file).unwrap();
     assert!(
-        text.contains("hook claude-code --mode warn --parallel enforce"),
+        text.contains("hook claude-code --mode warn --parallel enforce --route-wait 585"),
         "{text}"
+    );
+    // A permission request may wait for the person's phone up to Claude Code's own limit.
+    let written: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(
+        written["hooks"]["PermissionRequest"][0]["hooks"][0]["timeout"],
+        600
+    );
+    assert_eq!(
+        written["hooks"]["PreToolUse"][0]["hooks"][0]["timeout"],
+        QUICK
     );
     assert_eq!(hooks_status(&target).unwrap().1.len(), CLAUDE_EVENTS.len());
     assert_eq!(hooks_uninstall(&target).unwrap().file, file);

@@ -19,6 +19,7 @@ fn enforce() -> HookOptions {
         parallel: baton_core::hooks::ParallelMode::Warn,
         lease_minutes: 10,
         ask_seconds: 0,
+        route_wait: 0,
         name: None,
         // Generous: these tests are about the app's answers, not the budget (a loaded machine
         // can take longer than the real one to open a fresh store).

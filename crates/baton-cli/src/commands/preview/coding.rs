@@ -210,6 +210,7 @@ fn run(db: &Path, steps: Vec<Step>) -> Result<(), CliError> {
             lease_minutes: 10,
             // Nobody answers in a preview's queue at start: never wait for a person.
             ask_seconds: 0,
+            route_wait: 0,
             name: Some(format!("shop·{name}")),
             parallel: baton_core::hooks::ParallelMode::default(),
             budget: baton_hooks::store_budget(),
