@@ -18,6 +18,7 @@ fn options() -> HookOptions {
         parallel: ParallelMode::Warn,
         lease_minutes: 10,
         ask_seconds: 0,
+        route_wait: 0,
         name: None,
         budget: Some(STORE_BUDGET),
         deliverer: None,
