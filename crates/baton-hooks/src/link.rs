@@ -9,7 +9,9 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::install::HOOK_TIMEOUT_SECONDS;
+/// Seconds a client waits for Baton's hook, as `baton hooks install` writes it (a call is
+/// answered in milliseconds, or goes ahead when the store takes longer than its budget).
+pub const HOOK_TIMEOUT_SECONDS: u64 = 10;
 
 /// The file, in the data folder.
 pub const LINK_FILE: &str = "store-link.json";

@@ -9,6 +9,9 @@ use baton_core::detect::windows::WindowOverrides;
 use baton_engine::secrets::CALL_TIMEOUT;
 use serde::Deserialize;
 
+use super::token_ref::split_keyring_ref;
+pub use super::token_ref::TokenRef;
+
 use super::rules::Declares;
 use super::ConfigFileError;
 
@@ -67,21 +70,6 @@ pub struct AgentEntry {
     /// out: as it is).
     #[serde(default)]
     pub daily_budget_usd: Option<f64>,
-}
-
-/// Where a bearer token comes from. Exactly one of `env` / `keyring`: a table with both, or with
-/// anything else, is refused rather than read as whichever variant matches first.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(untagged, deny_unknown_fields)]
-pub enum TokenRef {
-    Env {
-        env: String,
-    },
-    Keyring {
-        keyring: String,
-    },
-    /// A literal token: always rejected with an explanation.
-    Inline(String),
 }
 
 impl AgentEntry {
@@ -153,11 +141,6 @@ impl AgentEntry {
             Some(TokenRef::Inline(_)) => unreachable!("rejected by parse"),
         }
     }
-}
-
-pub(super) fn split_keyring_ref(reference: &str) -> Option<(&str, &str)> {
-    let (service, user) = reference.split_once('/')?;
-    (!service.is_empty() && !user.is_empty()).then_some((service, user))
 }
 
 /// Reads a keyring entry on a thread of its own, given up after [`CALL_TIMEOUT`]: the keyring

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use super::agents::{split_keyring_ref, TokenRef};
+use super::token_ref::{split_keyring_ref, TokenRef};
 use super::{ConfigFile, ConfigFileError};
 
 /// Line and 1-based column of byte offset `at` in `text`.
@@ -98,7 +98,7 @@ pub fn parse(path: &str, text: &str) -> Result<ConfigFile, ConfigFileError> {
         }
     }
     // The routes' own checks (the person who answers is settled at import).
-    super::notify::notify_routes(path, &file, "whoever imports")?;
+    super::notify_routes(path, &file, "whoever imports")?;
     if let Some(store) = &file.store {
         let problem = |message: String| ConfigFileError::Setting {
             path: path.to_owned(),

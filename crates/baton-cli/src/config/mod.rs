@@ -35,6 +35,7 @@
 //! Quotas, pressure settings, handoff schemas, prices, readiness and retention: see [`settings`]. The format is described in
 //! `docs/rules.md`.
 
+use baton_core::notify::RouteDraft;
 use serde::Deserialize;
 
 mod agents;
@@ -46,10 +47,11 @@ mod rules;
 mod settings;
 #[cfg(test)]
 mod tests;
+mod token_ref;
 
 pub use agents::{AgentEntry, Protocol};
 pub use load::{line_column, load, parse, read};
-pub use notify::{notify_routes, NotifyEntry};
+pub use notify::NotifyEntry;
 pub use rules::{parse_manifest, validate_rules};
 pub use settings::read_settings;
 
@@ -181,4 +183,30 @@ impl ConfigFile {
         }
         Ok(place)
     }
+}
+
+/// The file's routes, checked (None: the file leaves them as they are). `person` answers on
+/// the routes that name nobody.
+pub fn notify_routes(
+    path: &str,
+    file: &ConfigFile,
+    person: &str,
+) -> Result<Option<Vec<RouteDraft>>, ConfigFileError> {
+    let Some(entries) = &file.notify else {
+        return Ok(None);
+    };
+    let mut drafts: Vec<RouteDraft> = Vec::with_capacity(entries.len());
+    for (index, entry) in entries.iter().enumerate() {
+        let problem = |message: String| ConfigFileError::Setting {
+            path: path.to_owned(),
+            what: format!("notify[{index}] ({})", entry.name),
+            message,
+        };
+        let draft = entry.draft(person).map_err(problem)?;
+        if drafts.iter().any(|d| d.name == draft.name) {
+            return Err(problem("the name is used twice".into()));
+        }
+        drafts.push(draft);
+    }
+    Ok(Some(drafts))
 }

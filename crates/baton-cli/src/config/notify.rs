@@ -22,8 +22,7 @@
 use baton_core::notify::{RouteDraft, RouteKind, SecretRef, WebhookShape};
 use serde::Deserialize;
 
-use super::agents::{split_keyring_ref, TokenRef};
-use super::{ConfigFile, ConfigFileError};
+use super::token_ref::{split_keyring_ref, TokenRef};
 
 /// One `[[notify]]` table.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -49,7 +48,7 @@ pub struct NotifyEntry {
 
 impl NotifyEntry {
     /// The route as the file says it; `person` when the table names nobody.
-    fn draft(&self, person: &str) -> Result<RouteDraft, String> {
+    pub(super) fn draft(&self, person: &str) -> Result<RouteDraft, String> {
         let token = match &self.token {
             None => None,
             Some(TokenRef::Env { env }) => Some(SecretRef::Env(env.clone())),
@@ -78,30 +77,4 @@ impl NotifyEntry {
         };
         draft.check().map_err(|err| err.to_string())
     }
-}
-
-/// The file's routes, checked (None: the file leaves them as they are). `person` answers on
-/// the routes that name nobody.
-pub fn notify_routes(
-    path: &str,
-    file: &ConfigFile,
-    person: &str,
-) -> Result<Option<Vec<RouteDraft>>, ConfigFileError> {
-    let Some(entries) = &file.notify else {
-        return Ok(None);
-    };
-    let mut drafts: Vec<RouteDraft> = Vec::with_capacity(entries.len());
-    for (index, entry) in entries.iter().enumerate() {
-        let problem = |message: String| ConfigFileError::Setting {
-            path: path.to_owned(),
-            what: format!("notify[{index}] ({})", entry.name),
-            message,
-        };
-        let draft = entry.draft(person).map_err(problem)?;
-        if drafts.iter().any(|d| d.name == draft.name) {
-            return Err(problem("the name is used twice".into()));
-        }
-        drafts.push(draft);
-    }
-    Ok(Some(drafts))
 }

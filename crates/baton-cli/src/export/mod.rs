@@ -25,9 +25,11 @@ use crate::config::Protocol;
 
 mod notify;
 mod settings;
+mod toml_text;
 
 pub use notify::render_routes;
 pub use settings::{render_settings, SchemaPlace};
+pub(crate) use toml_text::{quote, toml_float};
 
 /// One agent as exported.
 #[derive(Debug, Clone, PartialEq)]
@@ -70,40 +72,9 @@ fn rule_order(a: &Rule, b: &Rule) -> Ordering {
         .then_with(|| a.note.cmp(&b.note))
 }
 
-/// A TOML basic string: quotes, backslashes and control characters escaped.
-pub(crate) fn quote(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 2);
-    out.push('"');
-    for c in text.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            '\r' => out.push_str("\\r"),
-            c if c.is_control() => {
-                let _ = write!(out, "\\u{:04X}", u32::from(c));
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
 fn list(items: &[String]) -> String {
     let quoted: Vec<String> = items.iter().map(|item| quote(item)).collect();
     format!("[{}]", quoted.join(", "))
-}
-
-/// A float as TOML reads it back exactly (`5.0`, `0.0025`).
-pub(crate) fn toml_float(value: f64) -> String {
-    let text = format!("{value:?}");
-    if text.contains(['.', 'e', 'E']) {
-        text
-    } else {
-        format!("{text}.0")
-    }
 }
 
 /// `{ stall_seconds = 600, unreachable_polls = 5 }`: the fields set, by name.

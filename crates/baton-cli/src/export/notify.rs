@@ -5,7 +5,7 @@ use std::fmt::Write;
 
 use baton_core::notify::{RouteDraft, SecretRef};
 
-use super::quote;
+use super::toml_text::quote;
 
 /// The routes' part of the file (empty when there are none: the importing store's routes are
 /// then left as they are).

@@ -12,7 +12,7 @@ use baton_core::readiness::ReadinessThresholds;
 use baton_store::history::retention::DEFAULT_RETENTION_DAYS;
 use baton_store::settings::FleetSettings;
 
-use super::{quote, toml_float};
+use super::toml_text::{quote, toml_float};
 
 /// Where schemas go.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

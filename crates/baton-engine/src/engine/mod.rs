@@ -27,7 +27,6 @@ use crate::poller::{FirstPoll, Poller};
 use crate::secrets::TokenStore;
 use crate::shared::Shared;
 use crate::watch_share::{Right, ShareLoop, ShareNote};
-pub use notify::route_token_entry;
 
 /// The running engine. Cheap to clone; every clone drives the same pollers.
 #[derive(Clone)]

@@ -16,7 +16,7 @@ use crate::notify::{test_route, TrialOutcome};
 use crate::secrets::KEYRING_SERVICE;
 
 /// The keyring entry Baton keeps a route's token in.
-pub fn route_token_entry(name: &str) -> String {
+fn route_token_entry(name: &str) -> String {
     format!("route-{}", name.trim())
 }
 

@@ -11,9 +11,7 @@ use serde_json::{json, Map, Value};
 /// seconds the client waits for the hook.
 pub type EventSpec = (&'static str, Option<&'static str>, u64);
 
-/// Seconds a client waits for Baton's hook (it answers in milliseconds, or lets the call go on
-/// after 500 ms).
-pub const HOOK_TIMEOUT_SECONDS: u64 = 10;
+pub use crate::link::HOOK_TIMEOUT_SECONDS;
 
 /// Whether `hook` (a handler object) is Baton's, for `client`: its command runs `… hook
 /// <client>` (the CLI) or `…baton-hook … <client> --mode` (the small binary).
