@@ -102,17 +102,6 @@ export function Nav({
             ) : null}
           </div>
         ) : null}
-        {onOpenNotifications ? (
-          <button
-            type="button"
-            className="button button--ghost nav-notifications"
-            title="Routes to your phone (ntfy) and elsewhere: approve or reject from anywhere"
-            onClick={onOpenNotifications}
-            data-testid="notifications-open"
-          >
-            Notifications
-          </button>
-        ) : null}
         {store && onOpenStore ? (
           <button
             type="button"
@@ -141,6 +130,18 @@ export function Nav({
                 </span>
               </span>
             ) : null}
+          </button>
+        ) : null}
+        {/* Last in the foot: it stays put while the store line and the fleet above it load. */}
+        {onOpenNotifications ? (
+          <button
+            type="button"
+            className="button button--ghost nav-notifications"
+            title="Routes to your phone (ntfy) and elsewhere: approve or reject from anywhere"
+            onClick={onOpenNotifications}
+            data-testid="notifications-open"
+          >
+            Notifications
           </button>
         ) : null}
       </div>

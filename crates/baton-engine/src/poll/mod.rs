@@ -58,10 +58,21 @@ pub(crate) async fn poll(
     let span = tracing::info_span!("poll", agent_id = id);
     async move {
         // A watcher sharing its store polls only what it holds, within its term.
-        if shared.sharing.agent(id) == Right::NotHeld {
-            return Some(PollOutcome::Fenced(format!(
-                "this watcher does not hold agent {id} now"
-            )));
+        match shared.sharing.agent(id) {
+            Right::NotHeld => {
+                return Some(PollOutcome::Fenced(format!(
+                    "this watcher does not hold agent {id} now"
+                )))
+            }
+            // One it offers another may have taken since its last heartbeat: the store says
+            // before each fetch, so that the giver never asks the agent from behind the taker
+            // (its older cursor) in the moments before its heartbeat hears of the take.
+            Right::Held(fence) if shared.sharing.offers(id) => {
+                if let Err(outcome) = still_held(shared, fence).await {
+                    return Some(outcome);
+                }
+            }
+            Right::Held(_) | Right::Alone => {}
         }
         let adapter = adapters::adapter(agent.config.adapter);
         let needs = adapter.needs();
@@ -307,6 +318,21 @@ async fn land_write_under_way(agent: &AgentRuntime) -> Option<PollOutcome> {
     match landed.outcome {
         PollOutcome::Done { .. } if landed.stored_document => None,
         outcome => Some(outcome),
+    }
+}
+
+/// Whether the store still gives this watcher the lease `fence` names (one read); the
+/// outcome that stops the poll when it does not, or when the store cannot say.
+async fn still_held(
+    shared: &Shared,
+    fence: baton_store::watch_leases::Fence,
+) -> Result<(), PollOutcome> {
+    match shared.read(move |s| s.check_fence(&fence)).await {
+        Ok(()) => Ok(()),
+        Err(EngineError::Store(err @ baton_store::StoreError::Fenced { .. })) => {
+            Err(PollOutcome::Fenced(err.to_string()))
+        }
+        Err(err) => Err(PollOutcome::StoreFailed(err)),
     }
 }
 

@@ -420,6 +420,56 @@ async fn an_agent_offered_to_a_watcher_that_joined_is_polled_until_that_watcher_
     fleet.shutdown().await;
 }
 
+/// The giver of an offered agent asks the store before each fetch: taken by another watcher a
+/// moment ago (its own heartbeat has not heard yet), the agent is not asked again from the
+/// giver's older cursor, behind the taker's (seen once on CI: a cursor going back after a
+/// kill, with three watchers sharing 200 agents).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_offered_agent_taken_a_moment_ago_is_not_fetched_again_by_its_giver() {
+    let fleet = busy_fleet(2).await;
+    let dir = tempfile::tempdir().unwrap();
+    let location = test_location(dir.path());
+    let engine = watcher_at(&location, sharing("w1"));
+    // Polled once a minute: the polls here are the test's own.
+    let ids: Vec<i64> = fleet
+        .agents()
+        .iter()
+        .map(|agent| store_agent(&engine, &draft(&agent.name, &agent.base_url, 60_000, 2_000)).id)
+        .collect();
+    let mut notes = engine.subscribe_sharing();
+    engine.start_all().await.unwrap();
+    wait_note(&mut notes, "holds", "polls 2 agent(s)").await;
+    let other = WatcherSpec {
+        name: "w0".into(),
+        host: "elsewhere".into(),
+        pid: 1,
+    };
+    let mut elsewhere = baton_store::Store::open_at(&location).unwrap();
+    let w0 = elsewhere.join_watchers(&other, 3_600_000).unwrap();
+    wait_note(&mut notes, "holds", "offers 1 agent(s)").await;
+    // Still w1's: polled.
+    engine.poll_once(ids[1]).await.unwrap();
+    let before = fleet.poll_count(1);
+    assert!(before >= 1);
+    // w0 takes it; w1 polls it at once, before its heartbeat can hear of the take.
+    let taken = elsewhere.heartbeat(&other, w0, 3_600_000, false).unwrap();
+    assert_eq!(taken.agents.len(), 1);
+    let refused = engine.poll_once(ids[1]).await.unwrap_err().to_string();
+    assert!(
+        refused.contains(&format!("watcher {w0} holds it")) || refused.contains("does not hold"),
+        "{refused}"
+    );
+    assert_eq!(
+        fleet.poll_count(1),
+        before,
+        "the giver fetched the agent after it was taken"
+    );
+    // The agent it keeps is polled as before.
+    engine.poll_once(ids[0]).await.unwrap();
+    engine.shutdown().await;
+    fleet.shutdown().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_watcher_taking_an_agent_over_compares_only_the_tasks_changed_since() {
     let fleet = SimFleet::start(SimConfig::stepped(1)).await.unwrap();
