@@ -3,12 +3,14 @@
 //!
 //! A hook call on its own opens the store, parses its schema and takes the write lock: about
 //! two thirds of its work, and with ten sessions calling at once on two cores the queue for
-//! them is what the slowest call waits on. While the app runs it keeps one connection open
-//! for the hooks, with the schema read and the statements prepared, and records the calls one
-//! after another; the hook process only starts, asks and answers the client. When nothing
+//! them is what the slowest call waits on. While the app runs it keeps connections open for
+//! the hooks, with the schema read and the statements prepared, and records each session's
+//! calls one after another on a lane of its own (`lanes.rs`: one on SQLite, several on
+//! PostgreSQL); the hook process only starts, asks and answers the client. When nothing
 //! listens (no app, a stale socket, another version of Baton) the hook works on the store
 //! itself, as before: the socket is a shortcut, never a requirement.
 
+mod lanes;
 mod server;
 mod wire;
 

@@ -1,4 +1,6 @@
-//! The app's side: one thread, one store connection, the calls recorded one after another.
+//! The app's side: a thread that takes the calls, and lanes that record them (`lanes.rs`: each
+//! session's calls in order, the sessions on as many store connections as the engine takes
+//! writes at once).
 
 use std::io::{Read, Write};
 use std::os::unix::fs::PermissionsExt;
@@ -13,6 +15,7 @@ use baton_core::hooks::parse_hook_payload;
 use baton_store::{Store, StorePlace};
 use chrono::Utc;
 
+use super::lanes::{Call, Lanes};
 use super::wire::{HookRequest, HookResponse};
 use super::{socket_path, MAX_MESSAGE_BYTES};
 use crate::usage::{catch_up, usage_feed_of};
@@ -59,7 +62,7 @@ impl HookServer {
             Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
             Err(err) => return Err(cannot(&path, err)),
         }
-        let mut store = place.open()?;
+        let store = place.open()?;
         // The store may be elsewhere (PostgreSQL): the socket's folder is made here then.
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(|err| cannot(dir, err))?;
@@ -76,10 +79,9 @@ impl HookServer {
             catch_up::spawn(place.open()?, stop.clone()).map_err(|err| cannot(&path, err))?;
         let deliverer = spawn_deliverer(place.anchor.clone(), stop.clone())
             .map_err(|err| cannot(&path, err))?;
+        let lanes = Lanes::start(place, store, &recorded)?;
         let thread = {
-            let (stop, recorded) = (stop.clone(), recorded.clone());
-            let anchor = place.anchor.clone();
-            let mut link_read: Option<std::time::Instant> = None;
+            let stop = stop.clone();
             std::thread::Builder::new()
                 .name("baton-hooks".into())
                 .spawn(move || {
@@ -88,16 +90,12 @@ impl HookServer {
                             break;
                         }
                         if let Ok(stream) = stream {
-                            answer(&mut store, stream, &recorded);
-                            // The hooks' figure, looked at now and then after a call.
-                            if link_read.is_none_or(|at| at.elapsed() >= LINK_LOOK_EVERY) {
-                                // Nothing measured yet: looked at again at the next call.
-                                if publish_link(&mut store, &anchor) {
-                                    link_read = Some(std::time::Instant::now());
-                                }
+                            if let Some(call) = read_call(stream) {
+                                lanes.send(call);
                             }
                         }
                     }
+                    lanes.stop();
                 })
                 .map_err(|err| cannot(&path, err))?
         };
@@ -169,16 +167,28 @@ fn spawn_deliverer(anchor: PathBuf, stop: Arc<AtomicBool>) -> std::io::Result<Jo
         })
 }
 
-fn cannot(path: &Path, source: std::io::Error) -> ServeError {
+pub(super) fn cannot(path: &Path, source: std::io::Error) -> ServeError {
     ServeError::Socket {
         path: path.to_owned(),
         source,
     }
 }
 
+/// After a call: the hooks' figure ([`crate::link`]) looked at every [`LINK_LOOK_EVERY`] (at
+/// the next call while nothing is measured yet), and published when due.
+pub(super) fn publish_link_now_and_then(
+    store: &mut Store,
+    anchor: &Path,
+    read_at: &mut Option<std::time::Instant>,
+) {
+    if read_at.is_none_or(|at| at.elapsed() >= LINK_LOOK_EVERY) && publish_link(store, anchor) {
+        *read_at = Some(std::time::Instant::now());
+    }
+}
+
 /// This machine's time for a hook call (as its hooks measure it, [`crate::link`]) reaches the
-/// store every few minutes, after the call is answered.
-/// Whether the hooks have measured anything yet.
+/// store every few minutes, after the call is answered. Whether the hooks have measured
+/// anything yet.
 fn publish_link(store: &mut Store, anchor: &Path) -> bool {
     let now = Utc::now();
     if let Some(ms) = crate::link::publish_due(anchor, now) {
@@ -190,32 +200,49 @@ fn publish_link(store: &mut Store, anchor: &Path) -> bool {
     crate::link::read_link(anchor).measured_at.is_some()
 }
 
-/// Reads one call from `stream`, records it (counted in `recorded` before the hook hears the
-/// answer) and answers. A connection that sends nothing readable gets an answer saying so;
-/// nothing of it is recorded.
-fn answer(store: &mut Store, mut stream: UnixStream, recorded: &AtomicU64) {
+/// Reads one call from `stream` whole; a connection that sends nothing readable is answered
+/// here, saying so (nothing of it is recorded).
+fn read_call(mut stream: UnixStream) -> Option<Call> {
     let _ = stream.set_read_timeout(Some(READ_TIMEOUT));
     let _ = stream.set_write_timeout(Some(READ_TIMEOUT));
     let mut body = Vec::new();
     let limit = u64::try_from(MAX_MESSAGE_BYTES).unwrap_or(u64::MAX) + 1;
-    let response = match (&mut stream).take(limit).read_to_end(&mut body) {
-        Err(err) => HookResponse::Unreadable {
-            message: format!("the call was not received: {err}"),
-        },
-        Ok(_) if body.len() > MAX_MESSAGE_BYTES => HookResponse::Unreadable {
-            message: format!("the call is larger than {MAX_MESSAGE_BYTES} bytes"),
-        },
+    let unreadable = match (&mut stream).take(limit).read_to_end(&mut body) {
+        Err(err) => format!("the call was not received: {err}"),
+        Ok(_) if body.len() > MAX_MESSAGE_BYTES => {
+            format!("the call is larger than {MAX_MESSAGE_BYTES} bytes")
+        }
         Ok(_) => match serde_json::from_slice::<HookRequest>(&body) {
-            Err(err) => HookResponse::Unreadable {
-                message: format!("the call cannot be read: {err}"),
-            },
-            Ok(request) => record(store, &request),
+            Ok(request) => return Some(Call { stream, request }),
+            Err(err) => format!("the call cannot be read: {err}"),
         },
     };
+    send(
+        &mut stream,
+        &HookResponse::Unreadable {
+            message: unreadable,
+        },
+    );
+    None
+}
+
+/// Records `request` on `store` and answers it on `stream` (counted in `recorded` before the
+/// hook hears the answer).
+pub(super) fn record_and_answer(
+    store: &mut Store,
+    mut stream: UnixStream,
+    request: &HookRequest,
+    recorded: &AtomicU64,
+) {
+    let response = record(store, request);
     if matches!(response, HookResponse::Checked { .. }) {
         recorded.fetch_add(1, Ordering::Release);
     }
-    if let Ok(body) = serde_json::to_vec(&response) {
+    send(&mut stream, &response);
+}
+
+fn send(stream: &mut UnixStream, response: &HookResponse) {
+    if let Ok(body) = serde_json::to_vec(response) {
         let _ = stream.write_all(&body);
     }
 }
