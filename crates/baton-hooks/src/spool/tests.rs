@@ -91,7 +91,7 @@ fn junk_truncated_foreign_and_future_lines_are_moved_aside_never_replayed() {
     let mut wrong_types = line.clone();
     wrong_types["waited_ms"] = json!("slow");
     let mut bad_mode = line.clone();
-    bad_mode["settings"]["mode"] = json!("maybe");
+    bad_mode["call"]["mode"] = json!("maybe");
     let truncated = &good[..good.len() / 2];
     let spool = [
         "{not json".to_owned(),
@@ -114,7 +114,7 @@ fn junk_truncated_foreign_and_future_lines_are_moved_aside_never_replayed() {
         "line 2 was kept for the store postgres://baton@elsewhere:5432/team, not this one",
         "line 3 is of spool version 2, this Baton writes 1",
         "line 4 is no spooled call",
-        "line 5 cannot be read (\"maybe\" is no permit mode)",
+        "line 5 cannot be read (\"maybe\" is not a mode)",
         "line 7 is no spooled call",
     ] {
         assert!(said.contains(why), "{why:?} in\n{said}");
