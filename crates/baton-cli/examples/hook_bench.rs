@@ -28,8 +28,6 @@
 //! start); without it each hook process works on the store itself. Each call is timed from spawn to exit, as the client waits for it. Prints
 //! figures, asserts none; exit 2 on a harness failure.
 
-#[path = "support/delay.rs"]
-mod delay;
 mod support;
 
 use std::io::Write;
@@ -214,27 +212,21 @@ fn run() -> Fallible<()> {
     }
     std::fs::create_dir_all(&data).map_err(|e| e.to_string())?;
     // On PostgreSQL: the hooks' data folder names the database through the delaying proxy
-    // (what `baton store use` saves); the runtime carries the proxy until the end.
-    let (location, _proxy) = if o.postgres {
+    // (what `baton store use` saves); the proxy runs until the process ends.
+    let location = if o.postgres {
         let server = baton_testdb::server();
         let url = server.fresh_database();
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .map_err(|e| e.to_string())?;
         let target = std::net::SocketAddr::from(([127, 0, 0, 1], server.port()));
         let round_trip = std::time::Duration::from_millis(o.delay_ms);
-        let proxy = runtime
-            .block_on(delay::DelayProxy::start(target, round_trip))
+        let proxy = baton_testdb::delay::DelayProxy::start(target, round_trip)
             .map_err(|e| e.to_string())?;
         let far = proxy.url_through(&url, server.port());
         let location = StoreLocation::parse(&url).map_err(|e| e.to_string())?;
         let far = StoreLocation::parse(&far).map_err(|e| e.to_string())?;
         StorePlace::choose(&data, Some(&far)).map_err(|e| e.to_string())?;
-        (location, Some(runtime))
+        location
     } else {
-        (StoreLocation::Sqlite(data.join("baton.sqlite3")), None)
+        StoreLocation::Sqlite(data.join("baton.sqlite3"))
     };
     let filled = Instant::now();
     fill(&location, o.events, o.leases)?;

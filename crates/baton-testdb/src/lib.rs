@@ -13,9 +13,11 @@
 //! `scripts/test.sh` runs the suites once each way. No Docker and no download: the server is
 //! Debian's `postgresql` package (`scripts/setup.sh --test` installs it).
 //!
-//! Beside it, [`git::git`]: the one git runner of the tests that build real repositories; and
-//! [`free_port`], the one way tests find a port for a server, safe across test processes.
+//! Beside it, [`git::git`]: the one git runner of the tests that build real repositories;
+//! [`free_port`], the one way tests find a port for a server, safe across test processes; and
+//! [`delay::DelayProxy`], a server as if a round trip away.
 
+pub mod delay;
 pub mod git;
 mod ports;
 mod server;

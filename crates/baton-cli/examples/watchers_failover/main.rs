@@ -27,8 +27,6 @@
 //! the harness itself fails.
 
 mod changes;
-#[path = "../support/delay.rs"]
-mod delay;
 mod probe;
 mod report;
 #[path = "../support/mod.rs"]
@@ -130,8 +128,7 @@ fn run(flags: Flags) -> Fallible<()> {
         let port = baton_testdb::server().port();
         let target = std::net::SocketAddr::from(([127, 0, 0, 1], port));
         let round_trip = Duration::from_millis(flags.store_rtt_ms);
-        let proxy = fleet_rt
-            .block_on(delay::DelayProxy::start(target, round_trip))
+        let proxy = baton_testdb::delay::DelayProxy::start(target, round_trip)
             .map_err(|e| format!("cannot start the delaying proxy: {e}"))?;
         std::env::set_var("BATON_STORE", proxy.url_through(&url, port));
         Some(proxy)
