@@ -10,17 +10,22 @@
 
 use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
+use std::io::Write;
 use std::os::unix::net::UnixStream;
-use std::path::PathBuf;
-use std::sync::atomic::AtomicU64;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{channel, Sender};
 use std::sync::Arc;
 use std::thread::JoinHandle;
+use std::time::Duration;
 
-use baton_store::{Dialect, Store, StorePlace};
+use baton_core::hooks::parse_hook_payload;
+use baton_store::coding_usage::UsageFeed;
+use baton_store::{Dialect, Store};
+use chrono::Utc;
 
-use super::server::{publish_link_now_and_then, record_and_answer};
-use super::wire::HookRequest;
+use super::wire::{HookRequest, HookResponse};
+use crate::usage::usage_feed_of;
 
 /// How many lanes serve a PostgreSQL store: as many sessions recorded at once.
 pub(super) const POSTGRES_LANES: usize = 4;
@@ -37,31 +42,31 @@ pub(super) struct Lanes {
     threads: Vec<JoinHandle<()>>,
 }
 
+/// How many lanes serve a store of `dialect`.
+pub(super) fn lanes_for(dialect: Dialect) -> usize {
+    match dialect {
+        Dialect::Sqlite => 1,
+        Dialect::Postgres => POSTGRES_LANES,
+    }
+}
+
 impl Lanes {
-    /// Opens the lanes of `place`'s store: the first on `first` (already open), the others on
-    /// connections of their own. The first lane also looks after the hooks' figure of the
-    /// store's round trip ([`crate::link`]).
+    /// A lane on each of `stores` (open connections to one store, [`lanes_for`] of them). The
+    /// first lane also looks after the hooks' figure of the store's round trip
+    /// ([`crate::link`]) of the data folder at `anchor`.
     pub fn start(
-        place: &StorePlace,
-        first: Store,
+        stores: Vec<Store>,
+        anchor: &Path,
         recorded: &Arc<AtomicU64>,
-    ) -> Result<Lanes, super::ServeError> {
-        let count = match first.dialect() {
-            Dialect::Sqlite => 1,
-            Dialect::Postgres => POSTGRES_LANES,
-        };
-        let mut stores = vec![first];
-        for _ in 1..count {
-            stores.push(place.open()?);
-        }
+    ) -> std::io::Result<Lanes> {
         let mut lanes = Lanes {
-            senders: Vec::with_capacity(count),
-            threads: Vec::with_capacity(count),
+            senders: Vec::with_capacity(stores.len()),
+            threads: Vec::with_capacity(stores.len()),
         };
         for (index, mut store) in stores.into_iter().enumerate() {
             let (sender, calls) = channel::<Call>();
             let recorded = Arc::clone(recorded);
-            let anchor: Option<PathBuf> = (index == 0).then(|| place.anchor.clone());
+            let anchor: Option<PathBuf> = (index == 0).then(|| anchor.to_owned());
             let thread = std::thread::Builder::new()
                 .name(format!("baton-hooks-{index}"))
                 .spawn(move || {
@@ -72,8 +77,7 @@ impl Lanes {
                             publish_link_now_and_then(&mut store, anchor, &mut link_read);
                         }
                     }
-                })
-                .map_err(|err| super::server::cannot(&place.anchor, err))?;
+                })?;
             lanes.senders.push(sender);
             lanes.threads.push(thread);
         }
@@ -102,6 +106,94 @@ fn lane_of(request: &HookRequest, lanes: usize) -> usize {
     let mut hasher = DefaultHasher::new();
     (&request.client, &request.session_id).hash(&mut hasher);
     usize::try_from(hasher.finish() % lanes.max(1) as u64).unwrap_or(0)
+}
+
+/// How often the server looks whether the hooks' figure is due at the store.
+const LINK_LOOK_EVERY: Duration = Duration::from_secs(30);
+
+/// After a call: the hooks' figure ([`crate::link`]) looked at every [`LINK_LOOK_EVERY`] (at
+/// the next call while nothing is measured yet), and published when due.
+fn publish_link_now_and_then(
+    store: &mut Store,
+    anchor: &Path,
+    read_at: &mut Option<std::time::Instant>,
+) {
+    if read_at.is_none_or(|at| at.elapsed() >= LINK_LOOK_EVERY) && publish_link(store, anchor) {
+        *read_at = Some(std::time::Instant::now());
+    }
+}
+
+/// This machine's time for a hook call (as its hooks measure it, [`crate::link`]) reaches the
+/// store every few minutes, after the call is answered. Whether the hooks have measured
+/// anything yet.
+fn publish_link(store: &mut Store, anchor: &Path) -> bool {
+    let now = Utc::now();
+    if let Some(ms) = crate::link::publish_due(anchor, now) {
+        let host = baton_store::host::this_machine();
+        if store.note_store_link(&host, ms, now).is_ok() {
+            crate::link::note_published(anchor, now);
+        }
+    }
+    crate::link::read_link(anchor).measured_at.is_some()
+}
+
+/// Records `request` on `store` and answers it on `stream` (counted in `recorded` before the
+/// hook hears the answer).
+fn record_and_answer(
+    store: &mut Store,
+    mut stream: UnixStream,
+    request: &HookRequest,
+    recorded: &AtomicU64,
+) {
+    let response = record(store, request);
+    if matches!(response, HookResponse::Checked { .. }) {
+        recorded.fetch_add(1, Ordering::Release);
+    }
+    send(&mut stream, &response);
+}
+
+pub(super) fn send(stream: &mut UnixStream, response: &HookResponse) {
+    if let Ok(body) = serde_json::to_vec(response) {
+        let _ = stream.write_all(&body);
+    }
+}
+
+fn record(store: &mut Store, request: &HookRequest) -> HookResponse {
+    let (session, settings) = match request.session() {
+        Ok(read) => read,
+        Err(message) => return HookResponse::Unreadable { message },
+    };
+    let call = match parse_hook_payload(
+        session.client,
+        request.payload.as_bytes(),
+        request.event.as_deref(),
+    ) {
+        Ok(call) => call,
+        Err(err) => {
+            return HookResponse::Unreadable {
+                message: err.to_string(),
+            }
+        }
+    };
+    // The app runs on the hook's machine: it reads the session's record file itself.
+    let mut feed = usage_feed_of(&call);
+    match store.record_hook_reading(
+        &session,
+        &call,
+        settings,
+        Utc::now(),
+        feed.as_deref_mut().map(|f| f as &mut dyn UsageFeed),
+    ) {
+        Ok(record) => HookResponse::Checked {
+            agent_id: record.agent_id,
+            answer: (&record.answer).into(),
+            asked: record.asked,
+            warnings: record.usage_warnings,
+        },
+        Err(err) => HookResponse::Failed {
+            message: format!("could not check this call with the store ({err})"),
+        },
+    }
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@
 
 mod lanes;
 mod server;
-mod wire;
+pub(crate) mod wire;
 
 use std::io::{Read, Write};
 use std::os::unix::net::UnixStream;

@@ -2,7 +2,7 @@
 //! session's calls in order, the sessions on as many store connections as the engine takes
 //! writes at once).
 
-use std::io::{Read, Write};
+use std::io::Read;
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::{Path, PathBuf};
@@ -11,15 +11,12 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use baton_core::hooks::parse_hook_payload;
-use baton_store::{Store, StorePlace};
-use chrono::Utc;
+use baton_store::StorePlace;
 
-use super::lanes::{Call, Lanes};
+use super::lanes::{lanes_for, send, Call, Lanes};
 use super::wire::{HookRequest, HookResponse};
 use super::{socket_path, MAX_MESSAGE_BYTES};
-use crate::usage::{catch_up, usage_feed_of};
-use baton_store::coding_usage::UsageFeed;
+use crate::usage::catch_up;
 
 /// Why hook calls cannot be served (the hooks then work on the store themselves).
 #[derive(Debug, thiserror::Error)]
@@ -79,7 +76,13 @@ impl HookServer {
             catch_up::spawn(place.open()?, stop.clone()).map_err(|err| cannot(&path, err))?;
         let deliverer = spawn_deliverer(place.anchor.clone(), stop.clone())
             .map_err(|err| cannot(&path, err))?;
-        let lanes = Lanes::start(place, store, &recorded)?;
+        let mut stores = Vec::new();
+        for _ in 1..lanes_for(store.dialect()) {
+            stores.push(place.open()?);
+        }
+        stores.insert(0, store);
+        let lanes =
+            Lanes::start(stores, &place.anchor, &recorded).map_err(|err| cannot(&path, err))?;
         let thread = {
             let stop = stop.clone();
             std::thread::Builder::new()
@@ -138,9 +141,6 @@ impl Drop for HookServer {
     }
 }
 
-/// How often the server looks whether the hooks' figure is due at the store.
-const LINK_LOOK_EVERY: Duration = Duration::from_secs(30);
-
 /// How often the machine's Baton looks for calls its hooks let go ahead unchecked.
 const DELIVER_EVERY: Duration = Duration::from_secs(15);
 
@@ -167,37 +167,11 @@ fn spawn_deliverer(anchor: PathBuf, stop: Arc<AtomicBool>) -> std::io::Result<Jo
         })
 }
 
-pub(super) fn cannot(path: &Path, source: std::io::Error) -> ServeError {
+fn cannot(path: &Path, source: std::io::Error) -> ServeError {
     ServeError::Socket {
         path: path.to_owned(),
         source,
     }
-}
-
-/// After a call: the hooks' figure ([`crate::link`]) looked at every [`LINK_LOOK_EVERY`] (at
-/// the next call while nothing is measured yet), and published when due.
-pub(super) fn publish_link_now_and_then(
-    store: &mut Store,
-    anchor: &Path,
-    read_at: &mut Option<std::time::Instant>,
-) {
-    if read_at.is_none_or(|at| at.elapsed() >= LINK_LOOK_EVERY) && publish_link(store, anchor) {
-        *read_at = Some(std::time::Instant::now());
-    }
-}
-
-/// This machine's time for a hook call (as its hooks measure it, [`crate::link`]) reaches the
-/// store every few minutes, after the call is answered. Whether the hooks have measured
-/// anything yet.
-fn publish_link(store: &mut Store, anchor: &Path) -> bool {
-    let now = Utc::now();
-    if let Some(ms) = crate::link::publish_due(anchor, now) {
-        let host = baton_store::host::this_machine();
-        if store.note_store_link(&host, ms, now).is_ok() {
-            crate::link::note_published(anchor, now);
-        }
-    }
-    crate::link::read_link(anchor).measured_at.is_some()
 }
 
 /// Reads one call from `stream` whole; a connection that sends nothing readable is answered
@@ -224,63 +198,4 @@ fn read_call(mut stream: UnixStream) -> Option<Call> {
         },
     );
     None
-}
-
-/// Records `request` on `store` and answers it on `stream` (counted in `recorded` before the
-/// hook hears the answer).
-pub(super) fn record_and_answer(
-    store: &mut Store,
-    mut stream: UnixStream,
-    request: &HookRequest,
-    recorded: &AtomicU64,
-) {
-    let response = record(store, request);
-    if matches!(response, HookResponse::Checked { .. }) {
-        recorded.fetch_add(1, Ordering::Release);
-    }
-    send(&mut stream, &response);
-}
-
-fn send(stream: &mut UnixStream, response: &HookResponse) {
-    if let Ok(body) = serde_json::to_vec(response) {
-        let _ = stream.write_all(&body);
-    }
-}
-
-fn record(store: &mut Store, request: &HookRequest) -> HookResponse {
-    let (session, settings) = match request.session() {
-        Ok(read) => read,
-        Err(message) => return HookResponse::Unreadable { message },
-    };
-    let call = match parse_hook_payload(
-        session.client,
-        request.payload.as_bytes(),
-        request.event.as_deref(),
-    ) {
-        Ok(call) => call,
-        Err(err) => {
-            return HookResponse::Unreadable {
-                message: err.to_string(),
-            }
-        }
-    };
-    // The app runs on the hook's machine: it reads the session's record file itself.
-    let mut feed = usage_feed_of(&call);
-    match store.record_hook_reading(
-        &session,
-        &call,
-        settings,
-        Utc::now(),
-        feed.as_deref_mut().map(|f| f as &mut dyn UsageFeed),
-    ) {
-        Ok(record) => HookResponse::Checked {
-            agent_id: record.agent_id,
-            answer: (&record.answer).into(),
-            asked: record.asked,
-            warnings: record.usage_warnings,
-        },
-        Err(err) => HookResponse::Failed {
-            message: format!("could not check this call with the store ({err})"),
-        },
-    }
 }

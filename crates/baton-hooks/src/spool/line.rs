@@ -6,7 +6,7 @@ use baton_store::sessions::{PermitSettings, SessionRef, UncheckedCall};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::served::HookRequest;
+use crate::served::wire::HookRequest;
 
 /// The spool's line format.
 pub(crate) const VERSION: u32 = 1;
