@@ -221,6 +221,12 @@ pub enum ChangeEvent {
         /// Stored by another Baton process (read from the store's change feed), not by this
         /// one's poll: the counts then only say "some" (1) or "none" (0).
         elsewhere: bool,
+        /// On a store shared by several watchers, the term of this watcher's lease on the agent
+        /// the poll was stored under (checked in the write's transaction): one term, one
+        /// poller. None when the watcher polls alone, or for `elsewhere`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
+        lease_epoch: Option<i64>,
     },
     /// An agent's health changed: a poll that failed, stored something, or found the agent
     /// back up.

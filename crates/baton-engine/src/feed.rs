@@ -185,6 +185,7 @@ async fn publish(shared: &Shared, digest: Digest) {
             new_events: new,
             new_usage: new,
             elsewhere: true,
+            lease_epoch: None,
         });
     }
     if with_sessions {

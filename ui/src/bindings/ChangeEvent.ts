@@ -11,4 +11,10 @@ export type ChangeEvent = { "type": "ingested", agent_id: number, tasks: Array<T
  * Stored by another Baton process (read from the store's change feed), not by this
  * one's poll: the counts then only say "some" (1) or "none" (0).
  */
-elsewhere: boolean, } | { "type": "health", agent_id: number, health: AgentHealth, } | { "type": "healths", healths: Array<AgentHealthNow>, } | { "type": "agents_changed" } | { "type": "declarations_changed", agent_id: number, } | { "type": "findings", opened: Array<number>, updated: Array<number>, } | { "type": "escalations", opened: Array<number>, changed: Array<number>, lapsing: Array<number>, } | { "type": "sessions_heard", agents: Array<number>, waiting: number, leases_changed: boolean, } | { "type": "watchers" } | { "type": "store", unreachable_since: string | null, detail: string | null, };
+elsewhere: boolean, 
+/**
+ * On a store shared by several watchers, the term of this watcher's lease on the agent
+ * the poll was stored under (checked in the write's transaction): one term, one
+ * poller. None when the watcher polls alone, or for `elsewhere`.
+ */
+lease_epoch?: number, } | { "type": "health", agent_id: number, health: AgentHealth, } | { "type": "healths", healths: Array<AgentHealthNow>, } | { "type": "agents_changed" } | { "type": "declarations_changed", agent_id: number, } | { "type": "findings", opened: Array<number>, updated: Array<number>, } | { "type": "escalations", opened: Array<number>, changed: Array<number>, lapsing: Array<number>, } | { "type": "sessions_heard", agents: Array<number>, waiting: number, leases_changed: boolean, } | { "type": "watchers" } | { "type": "store", unreachable_since: string | null, detail: string | null, };

@@ -58,13 +58,11 @@ pub async fn follow_escalations(place: &StorePlace, json: bool) -> Result<(), Cl
         let names = agent_names(&engine.read(|s| s.agents()).await?);
         print!("{}", render_queue(&open, &names, now));
     }
-    let mut banner = Line {
-        at: now,
-        kind: "following",
-        agent: None,
-        escalation: None,
-        message: "baton: following the queue; Ctrl-C to stop".to_owned(),
-    };
+    let mut banner = Line::new(
+        now,
+        "following",
+        "baton: following the queue; Ctrl-C to stop".to_owned(),
+    );
     if json {
         banner.message = "following the queue".to_owned();
     }

@@ -186,13 +186,11 @@ pub async fn watch(
     let mut log = WatchLog::new(output.verbose);
     name_agents(&engine, &mut log).await;
     let started = engine.start_all().await?;
-    let mut banner = Line {
-        at: Utc::now(),
-        kind: "watching",
-        agent: None,
-        escalation: None,
-        message: format!("baton: watching {started} agent(s); Ctrl-C to stop"),
-    };
+    let mut banner = Line::new(
+        Utc::now(),
+        "watching",
+        format!("baton: watching {started} agent(s); Ctrl-C to stop"),
+    );
     if output.json {
         banner.message = format!("watching {started} agent(s)");
     }
@@ -212,7 +210,7 @@ pub async fn watch(
             change = changes.recv() => change,
             note = share_notes.recv() => {
                 if let Ok(note) = note {
-                    emit(&Line { at: Utc::now(), kind: note.kind, agent: None, escalation: None, message: note.message }, output);
+                    emit(&Line::new(Utc::now(), note.kind, note.message), output);
                 }
                 continue;
             }
@@ -224,6 +222,7 @@ pub async fn watch(
                 tasks,
                 new_events,
                 elsewhere,
+                lease_epoch,
                 ..
             }) => {
                 if !log.knows(agent_id) {
@@ -234,7 +233,7 @@ pub async fn watch(
                         .into_iter()
                         .collect()
                 } else {
-                    vec![log.ingested(now, agent_id, tasks.len(), new_events)]
+                    vec![log.ingested(now, agent_id, (tasks.len(), new_events), lease_epoch)]
                 }
             }
             Ok(ChangeEvent::Health { agent_id, health }) => {

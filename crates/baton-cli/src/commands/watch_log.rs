@@ -24,16 +24,20 @@ pub struct Line {
     pub escalation: Option<i64>,
     /// The rest of the line, for a person.
     pub message: String,
+    /// For `ingested` on a shared store: the term of the lease the poll was stored under
+    /// (JSON only).
+    pub lease_epoch: Option<i64>,
 }
 
 impl Line {
-    fn new(at: DateTime<Utc>, kind: &'static str, message: String) -> Line {
+    pub fn new(at: DateTime<Utc>, kind: &'static str, message: String) -> Line {
         Line {
             at,
             kind,
             agent: None,
             escalation: None,
             message,
+            lease_epoch: None,
         }
     }
 
@@ -65,6 +69,9 @@ impl Line {
         }
         if let Some(id) = self.escalation {
             line["escalation"] = json!(id);
+        }
+        if let Some(epoch) = self.lease_epoch {
+            line["lease_epoch"] = json!(epoch);
         }
         line
     }
@@ -156,10 +163,18 @@ impl WatchLog {
         Some(self.for_agent(line, id))
     }
 
-    /// A poll stored something new.
-    pub fn ingested(&self, at: DateTime<Utc>, id: i64, tasks: usize, events: u32) -> Line {
+    /// A poll stored something new, under the lease term `lease_epoch` on a shared store.
+    pub fn ingested(
+        &self,
+        at: DateTime<Utc>,
+        id: i64,
+        (tasks, events): (usize, u32),
+        lease_epoch: Option<i64>,
+    ) -> Line {
         let message = format!("{tasks} task(s) changed, {events} new event(s)");
-        self.for_agent(Line::new(at, "ingested", message), id)
+        let mut line = self.for_agent(Line::new(at, "ingested", message), id);
+        line.lease_epoch = lease_epoch;
+        line
     }
 
     /// Another Baton process (another watcher, a hook) stored something of this agent: a line
@@ -383,13 +398,16 @@ mod tests {
         };
         assert_eq!(log.health(at(), 2, &up).unwrap().kind, "agent_up");
         assert_eq!(
-            log.ingested(at(), 1, 3, 5).text(),
+            log.ingested(at(), 1, (3, 5), Some(4)).text(),
             "2026-11-23T18:40:01Z Writer 3 task(s) changed, 5 new event(s)"
         );
         assert_eq!(
-            log.ingested(at(), 9, 0, 1).agent,
-            Some((9, "agent#9".into()))
+            log.ingested(at(), 1, (3, 5), Some(4)).json()["lease_epoch"],
+            4
         );
+        let alone = log.ingested(at(), 9, (0, 1), None);
+        assert_eq!(alone.agent, Some((9, "agent#9".into())));
+        assert!(alone.json().get("lease_epoch").is_none());
     }
 
     #[test]

@@ -14,8 +14,9 @@ use std::time::{Duration, Instant};
 use baton_sim::pollers::{one_at_a_time, ports_between, taken_over_at};
 
 use crate::common::watchers::{
-    assert_cursors_never_go_back, assert_every_event_once, assert_stores_in_runs, fleet_index,
-    highest_seqs, holders, kill_hard, start_watcher, start_watcher_at, stored_events, Lines,
+    assert_cursors_never_go_back, assert_every_event_once, assert_one_watcher_per_lease_term,
+    fleet_index, highest_seqs, holders, kill_hard, start_watcher, start_watcher_at, stored_events,
+    Lines,
 };
 use crate::common::{self, Sandbox};
 
@@ -264,8 +265,8 @@ async fn watchers_share_the_fleet_take_over_a_killed_one_and_fence_one_cut_off()
     let index = fleet_index(&sandbox.open_store_result().expect("the store"), &fleet);
     assert_cursors_never_go_back(&fleet, &index);
     let lines = lines.lock().unwrap().clone();
-    let runs = assert_stores_in_runs(&sandbox, &lines);
-    eprintln!("runs of stores per agent: {runs:?}");
+    let terms = assert_one_watcher_per_lease_term(&sandbox, &lines);
+    eprintln!("lease terms that stored each agent's polls: {terms:?}");
     for (w, l) in lines
         .iter()
         .filter(|(_, l)| l["kind"] != "ingested" && l["kind"] != "agent_up")

@@ -35,8 +35,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::common::watchers::{
-    assert_cursors_never_go_back, assert_every_event_once, assert_stores_in_runs, fleet_index,
-    holders_in, kill_hard, start_watcher, Lines, Watcher,
+    assert_cursors_never_go_back, assert_every_event_once, assert_one_watcher_per_lease_term,
+    fleet_index, holders_in, kill_hard, start_watcher, Lines, Watcher,
 };
 use crate::common::Sandbox;
 use baton_core::detect::FindingKind;
@@ -447,7 +447,7 @@ fn three_watchers_share_the_fleet_through_20_kills() {
     assert_every_event_once(&sandbox);
     assert_cursors_never_go_back(&fleet.sim, &fleet.index);
     let lines = lines.lock().unwrap().clone();
-    assert_stores_in_runs(&sandbox, &lines);
+    assert_one_watcher_per_lease_term(&sandbox, &lines);
     // Each decision reached its agent once: applied once (the agent keeps each key once, and a
     // decision has one key per agent), and sent twice only when a watcher was killed holding
     // its claim (the next one sends it again with the same key).

@@ -56,6 +56,7 @@ pub(super) async fn store(shared: &Shared, agent: &AgentRuntime, pending: Pendin
         pause_ms,
     } = pending;
     let id = write.id;
+    let lease_epoch = write.fence.as_ref().map(|f| f.epoch);
     let started = std::time::Instant::now();
     // Taken by the first write, whatever it stores: the digests read at a take are not kept
     // for later (an agent down at the take would hold them all).
@@ -137,6 +138,7 @@ pub(super) async fn store(shared: &Shared, agent: &AgentRuntime, pending: Pendin
                 new_events: summary.new_events,
                 new_usage: summary.new_usage,
                 elsewhere: false,
+                lease_epoch,
             });
         }
     }

@@ -165,14 +165,17 @@ pub fn assert_cursors_never_go_back(fleet: &baton_sim::SimFleet, index: &HashMap
     }
 }
 
-/// One poller at a time, read from the events' sources: the watchers' stores of an agent's
-/// polls (their `ingested` lines, in time order) come in runs, at most one run per lease term
-/// (the lease's epoch); two pollers at once would alternate at every poll. Returns each
-/// agent's runs.
-pub fn assert_stores_in_runs(
+/// One poller at a time, read from the watchers' own lines: each `ingested` line carries the
+/// term of the lease its poll was stored under (the fence checked in the write's
+/// transaction), and each term of an agent's lease was stored by one watcher only, a term the
+/// store knows (no higher than the lease's epoch now). Counting alternations between watchers
+/// in the lines' time order instead failed now and then with no double poll: a watcher prints
+/// its line when its event loop gets to it, after another's first line of the next term.
+/// Returns how many terms stored each agent's polls.
+pub fn assert_one_watcher_per_lease_term(
     sandbox: &Sandbox,
     lines: &[(String, serde_json::Value)],
-) -> HashMap<i64, i64> {
+) -> HashMap<i64, usize> {
     let epochs: HashMap<i64, i64> = sandbox
         .open_store_result()
         .expect("open the store")
@@ -181,27 +184,26 @@ pub fn assert_stores_in_runs(
         .into_iter()
         .map(|(agent, _, epoch, _)| (agent, epoch))
         .collect();
-    let mut ingests: Vec<&(String, serde_json::Value)> = lines
-        .iter()
-        .filter(|(_, l)| l["kind"] == "ingested")
-        .collect();
-    ingests.sort_by_key(|(_, l)| l["at"].as_str().unwrap_or_default().to_owned());
-    let mut runs: HashMap<i64, (&str, i64)> = HashMap::new();
-    for (watcher, line) in ingests {
+    let mut stored_by: HashMap<(i64, i64), &str> = HashMap::new();
+    for (watcher, line) in lines.iter().filter(|(_, l)| l["kind"] == "ingested") {
         let agent = line["agent_id"].as_i64().expect("an agent id");
-        let run = runs.entry(agent).or_insert((watcher, 1));
-        if run.0 != watcher {
-            *run = (watcher, run.1 + 1);
-        }
-    }
-    for (agent, (_, count)) in &runs {
+        let epoch = line["lease_epoch"].as_i64().unwrap_or_else(|| {
+            panic!("{watcher} stored a poll of agent {agent} under no lease: {line}")
+        });
         assert!(
-            *count <= epochs[agent],
-            "agent {agent}: {count} runs of stores by alternating watchers in {} lease terms",
-            epochs[agent]
+            epoch <= epochs[&agent],
+            "agent {agent}: {watcher} stored under term {epoch}, the lease is at {}",
+            epochs[&agent]
+        );
+        let first = stored_by.entry((agent, epoch)).or_insert(watcher);
+        assert_eq!(
+            *first, watcher,
+            "agent {agent}: two watchers stored polls in lease term {epoch}"
         );
     }
-    runs.into_iter()
-        .map(|(agent, (_, count))| (agent, count))
-        .collect()
+    let mut terms: HashMap<i64, usize> = HashMap::new();
+    for (agent, _) in stored_by.keys() {
+        *terms.entry(*agent).or_default() += 1;
+    }
+    terms
 }
