@@ -12,7 +12,7 @@ use baton_store::{Store, StoreLocation, StorePlace};
 use serde_json::json;
 
 use crate::support::{edit_app as edit, run_hook};
-use baton_testdb::git::git;
+use baton_testdb::git::{clone_as, git};
 
 /// One machine: its data folder (pointed at the shared store) and its clone of the repository.
 pub(crate) struct Machine {
@@ -27,20 +27,12 @@ impl Machine {
         let data = home.join("data");
         std::fs::create_dir_all(&data).unwrap();
         StorePlace::choose(&data, Some(store)).unwrap();
-        git(
-            root,
-            &["clone", "-q", "origin", home.join("shop").to_str().unwrap()],
-        );
-        let clone = home.join("shop");
         // Both clones know the repository by one remote URL, as two laptops would.
-        git(
+        let clone = home.join("shop");
+        clone_as(
+            &root.join("origin"),
             &clone,
-            &[
-                "remote",
-                "set-url",
-                "origin",
-                "git@git.example.org:acme/shop.git",
-            ],
+            "git@git.example.org:acme/shop.git",
         );
         Machine { name, data, clone }
     }
@@ -57,12 +49,7 @@ fn call(data: &Path, host: &str, payload: serde_json::Value) -> (i32, String) {
 
 /// The repository every machine clones: one commit of `src/app.rs`.
 pub(crate) fn origin(root: &Path) {
-    let dir = root.join("origin");
-    std::fs::create_dir_all(dir.join("src")).unwrap();
-    std::fs::write(dir.join("src/app.rs"), "fn main() {}\n").unwrap();
-    git(&dir, &["init", "-q"]);
-    git(&dir, &["add", "."]);
-    git(&dir, &["commit", "-qm", "first"]);
+    baton_testdb::git::origin(root, &[("src/app.rs", "fn main() {}\n")]);
 }
 
 /// Two machines on clones of one repository, both on `main`, then a third checkout on
@@ -126,18 +113,10 @@ fn two_machines_meet(store: StoreLocation) {
 
     // Another branch on the dev box edits in parallel: not refused (warn by default).
     let feature = tmp.path().join("devbox-b/shop-feature");
-    git(
-        tmp.path(),
-        &["clone", "-q", "origin", feature.to_str().unwrap()],
-    );
-    git(
+    clone_as(
+        &tmp.path().join("origin"),
         &feature,
-        &[
-            "remote",
-            "set-url",
-            "origin",
-            "https://git.example.org/acme/shop",
-        ],
+        "https://git.example.org/acme/shop",
     );
     git(&feature, &["checkout", "-q", "-b", "feature"]);
     for event in ["PreToolUse", "PostToolUse"] {
