@@ -127,9 +127,26 @@ pub fn run_delivery(data_dir: Option<&Path>) -> ExitCode {
         Some(dir) => Ok(dir.join("baton.sqlite3")),
         None => baton_store::Store::default_path(),
     };
-    let said = anchor
-        .map_err(crate::spool::SpoolError::from)
-        .and_then(|anchor| crate::spool::deliver_spool(&anchor));
+    let anchor = match anchor.map_err(crate::spool::SpoolError::from) {
+        Ok(anchor) => anchor,
+        Err(err) => {
+            eprintln!("baton: the spool was not delivered: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    // One delivery at a time: a slow store has every call that went ahead start one.
+    let _turn = match crate::spool::DeliveryTurn::take(&anchor) {
+        Ok(Some(turn)) => turn,
+        Ok(None) => {
+            eprintln!("baton: another delivery of this spool is under way");
+            return ExitCode::SUCCESS;
+        }
+        Err(err) => {
+            eprintln!("baton: the spool was not delivered: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let said = crate::spool::deliver_spool(&anchor);
     match said {
         Ok(delivered) => {
             eprintln!("baton: {}", delivered.summary());

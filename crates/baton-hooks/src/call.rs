@@ -199,7 +199,7 @@ pub fn hook(db: PathBuf, options: &HookOptions, input: &mut dyn Read) -> HookRep
     let answer = match outcome {
         Ok(Ok(record)) => {
             crate::link::note_call(&store_path, took, Utc::now());
-            deliver_spool_after(&store_path, options.deliverer.as_deref());
+            deliver_spool_after(&store_path, options.deliverer.as_deref(), false);
             for warning in &record.warnings {
                 notes.push_str(&format!("baton: usage: {warning}\n"));
             }
@@ -222,12 +222,19 @@ pub fn hook(db: PathBuf, options: &HookOptions, input: &mut dyn Read) -> HookRep
             ),
             writes && project.refuse_unchecked,
         ),
-        Err(_) => late.keep(
-            &store_path,
-            format!("the store did not answer within {} ms", budget.as_millis()),
-            took,
-            writes && project.refuse_unchecked,
-        ),
+        Err(_) => {
+            let answer = late.keep(
+                &store_path,
+                format!("the store did not answer within {} ms", budget.as_millis()),
+                took,
+                writes && project.refuse_unchecked,
+            );
+            // What made this call slow (a far store's first connection, a schema to bring up to
+            // date, which this process' exit rolls back every time) is finished by a process of
+            // its own with no budget, which then delivers what was kept.
+            deliver_spool_after(&store_path, options.deliverer.as_deref(), true);
+            answer
+        }
     };
     // A write Baton cannot place for sure is unchecked, whatever the store said of the files
     // it could name: the repository's `unchecked` rule decides, and the reply says so.
@@ -292,11 +299,13 @@ impl Spooling {
     }
 }
 
-/// After a checked call, the spool of calls that went ahead unchecked before is delivered by
-/// a process of its own (no client waits for it).
-fn deliver_spool_after(db: &Path, deliverer: Option<&[OsString]>) {
+/// After a checked call, the spool of calls that went ahead unchecked is delivered by a process
+/// of its own (no client waits for it; one at a time, [`crate::spool::DeliveryTurn`]); after a
+/// call the store did not answer in time, that process is started even with nothing kept (a
+/// write refused unchecked), to finish opening the store.
+fn deliver_spool_after(db: &Path, deliverer: Option<&[OsString]>, timed_out: bool) {
     if let Some([program, args @ ..]) = deliverer {
-        if crate::spool::spool_waits(db) {
+        if timed_out || crate::spool::spool_waits(db) {
             use std::os::unix::process::CommandExt;
             let _ = std::process::Command::new(program)
                 .args(args)

@@ -1,8 +1,8 @@
 //! The spool: hook calls that went ahead unchecked (the store too slow or away), kept in the
 //! data folder (`unchecked-calls.jsonl`, one JSON line per call) until the store answers; then
-//! delivered ([`deliver_spool`]) by the machine's next checked hook call (in a process of its
-//! own, so no client waits for it), by `baton hooks deliver`, and by a running `baton watch` or
-//! app. The store keeps each call once (by the hook's random id of it), so a spool delivered
+//! delivered ([`deliver_spool`]) by a process of its own (so no client waits for it) that the
+//! machine's next checked hook call starts, or a call the store did not answer in time (one at
+//! a time: [`DeliveryTurn`]), by `baton hooks deliver`, and by a running `baton watch` or app. The store keeps each call once (by the hook's random id of it), so a spool delivered
 //! twice stores nothing twice.
 //!
 //! Nothing is replayed wrong: a line that cannot be read, is of another spool version, or was
@@ -28,6 +28,8 @@ pub const SPOOL_FILE: &str = "unchecked-calls.jsonl";
 pub const REFUSED_FILE: &str = "unchecked-calls.refused.jsonl";
 /// The lock every writer of the spool takes for a moment.
 const LOCK_FILE: &str = "unchecked-calls.lock";
+/// The lock a delivery started by a hook holds while it runs: one at a time per data folder.
+const DELIVERY_LOCK_FILE: &str = "unchecked-calls.delivery.lock";
 /// The largest spool kept or delivered: a hook payload is at most a few MiB, and a machine
 /// whose store is away for a day makes a few thousand calls.
 pub const SPOOL_LIMIT_BYTES: u64 = 64 * 1024 * 1024;
@@ -77,6 +79,35 @@ impl SpoolLock {
 }
 
 impl Drop for SpoolLock {
+    fn drop(&mut self) {
+        let _ = self.0.unlock();
+    }
+}
+
+/// Held by the one delivery a hook started for a data folder ([`DeliveryTurn::take`]): a store
+/// that answers slowly or not at all has each call that went ahead start one, and one at a
+/// time waits for it. Let go when dropped, or when the process ends however it ends.
+pub struct DeliveryTurn(File);
+
+impl DeliveryTurn {
+    /// The turn to deliver `anchor`'s spool; None while another process has it.
+    pub fn take(anchor: &Path) -> Result<Option<DeliveryTurn>, SpoolError> {
+        let path = anchor.with_file_name(DELIVERY_LOCK_FILE);
+        let file = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(io(&path))?;
+        match file.try_lock() {
+            Ok(()) => Ok(Some(DeliveryTurn(file))),
+            Err(std::fs::TryLockError::WouldBlock) => Ok(None),
+            Err(std::fs::TryLockError::Error(err)) => Err(io(&path)(err)),
+        }
+    }
+}
+
+impl Drop for DeliveryTurn {
     fn drop(&mut self) {
         let _ = self.0.unlock();
     }

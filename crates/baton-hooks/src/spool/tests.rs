@@ -179,3 +179,14 @@ fn a_huge_spool_is_refused_whole_and_a_store_that_cannot_open_keeps_the_spool() 
     assert!(err.to_string().contains("the spool is kept"), "{err}");
     assert_eq!(std::fs::read(spool_path(&kept_db)).unwrap(), kept);
 }
+
+#[test]
+fn one_delivery_turn_at_a_time_and_free_again_when_let_go() {
+    let dir = tempfile::tempdir().unwrap();
+    let anchor = dir.path().join("baton.sqlite3");
+    let turn = DeliveryTurn::take(&anchor).unwrap();
+    assert!(turn.is_some());
+    assert!(DeliveryTurn::take(&anchor).unwrap().is_none(), "held");
+    drop(turn);
+    assert!(DeliveryTurn::take(&anchor).unwrap().is_some(), "let go");
+}

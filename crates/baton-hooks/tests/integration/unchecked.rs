@@ -85,9 +85,21 @@ fn writes_while_the_store_is_away(
         assert_eq!(code, 0, "the write goes ahead, as allowed: {stderr}");
         assert!(stderr.contains("goes ahead unchecked, kept in"), "{stderr}");
     }
+    // Kept: in the spool, or in the file of the delivery the first of them started (it waits
+    // for the store).
     let anchor = devbox.data.join("baton.sqlite3");
-    let spool = std::fs::read_to_string(baton_hooks::spool::spool_path(&anchor)).unwrap();
-    assert_eq!(spool.lines().count(), 4, "{spool}");
+    let kept: String = std::fs::read_dir(&devbox.data)
+        .unwrap()
+        .flatten()
+        .filter(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .starts_with("unchecked-calls.")
+        })
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".jsonl"))
+        .map(|e| std::fs::read_to_string(e.path()).unwrap_or_default())
+        .collect();
+    assert_eq!(kept.lines().count(), 4, "{kept}");
     outage.end();
 
     // The store answers: the dev box's next call is checked, and starts the delivery.
@@ -134,7 +146,7 @@ fn writes_while_the_store_is_away(
     assert_eq!(devbox_link.unchecked_today, 4, "{links:?}");
 
     // Delivered again (a delivery that died before removing its file): nothing twice.
-    std::fs::write(baton_hooks::spool::spool_path(&anchor), &spool).unwrap();
+    std::fs::write(baton_hooks::spool::spool_path(&anchor), &kept).unwrap();
     let (delivered, said) = deliver(&devbox.data);
     assert!(delivered, "{said}");
     assert!(
@@ -193,4 +205,50 @@ fn deliver(data: &std::path::Path) -> (bool, String) {
         out.status.success(),
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
+}
+
+/// A call slow because of what opening the store does the first time (here the whole schema,
+/// a database nobody set up, 30 ms away): the process' exit would roll that back at every
+/// call, each past its budget, and nothing would ever be checked. The call goes ahead, kept,
+/// and starts the delivery, which opens the store with no budget (its schema brought up to
+/// date) and records the call.
+#[test]
+fn a_call_past_its_budget_starts_the_delivery_that_finishes_opening_the_store() {
+    let server = baton_testdb::server();
+    let url = server.fresh_database();
+    let target = std::net::SocketAddr::from(([127, 0, 0, 1], server.port()));
+    let proxy = baton_testdb::delay::DelayProxy::start(target, Duration::from_millis(30)).unwrap();
+    let far = StoreLocation::parse(&proxy.url_through(&url, server.port())).unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    origin(tmp.path());
+    let devbox = Machine::new(tmp.path(), "devbox-b", &far);
+    let anchor = devbox.data.join("baton.sqlite3");
+
+    let env = [("BATON_HOST", "devbox-b"), ("BATON_HOOK_BUDGET_MS", "300")];
+    let (code, stderr) = run_hook(
+        &devbox.data,
+        "claude-code",
+        &env,
+        &edit("bbbb2222", &devbox.clone, "PreToolUse"),
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains("did not answer within 300 ms") && stderr.contains("goes ahead unchecked"),
+        "{stderr}"
+    );
+    // The delivery it started: the spool empties, and the call is in the store (read with
+    // psql, which brings no schema up to date).
+    let started = Instant::now();
+    loop {
+        let names = baton_testdb::sql_at(&url, "SELECT name FROM agents").unwrap_or_default();
+        if !spool_waits(&anchor) && names.contains("shop·bbbb2222") {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "the spool was not delivered: {:?}, agents: {names:?}",
+            std::fs::read_to_string(baton_hooks::spool::spool_path(&anchor))
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
 }
