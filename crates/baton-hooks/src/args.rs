@@ -135,20 +135,12 @@ pub fn run_delivery(data_dir: Option<&Path>) -> ExitCode {
         }
     };
     // One delivery at a time: a slow store has every call that went ahead start one.
-    let _turn = match crate::spool::DeliveryTurn::take(&anchor) {
-        Ok(Some(turn)) => turn,
+    match crate::spool::deliver_in_turn(&anchor) {
         Ok(None) => {
             eprintln!("baton: another delivery of this spool is under way");
-            return ExitCode::SUCCESS;
+            ExitCode::SUCCESS
         }
-        Err(err) => {
-            eprintln!("baton: the spool was not delivered: {err}");
-            return ExitCode::FAILURE;
-        }
-    };
-    let said = crate::spool::deliver_spool(&anchor);
-    match said {
-        Ok(delivered) => {
+        Ok(Some(delivered)) => {
             eprintln!("baton: {}", delivered.summary());
             if delivered.left == 0 {
                 ExitCode::SUCCESS

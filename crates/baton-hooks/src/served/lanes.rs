@@ -21,6 +21,7 @@ use std::time::Duration;
 
 use baton_core::hooks::parse_hook_payload;
 use baton_store::coding_usage::UsageFeed;
+use baton_store::sessions::HookRecord;
 use baton_store::{Dialect, Store};
 use chrono::Utc;
 
@@ -138,14 +139,27 @@ fn publish_link(store: &mut Store, anchor: &Path) -> bool {
 }
 
 /// Records `request` on `store` and answers it on `stream` (counted in `recorded` before the
-/// hook hears the answer).
+/// hook hears the answer): as soon as the call's own write is committed, before the queue
+/// items it opens are filed (a refusal's item costs a dozen round trips more).
 fn record_and_answer(
     store: &mut Store,
     mut stream: UnixStream,
     request: &HookRequest,
     recorded: &AtomicU64,
 ) {
-    let response = record(store, request);
+    let mut answered = false;
+    let response = record(store, request, &mut |response| {
+        recorded.fetch_add(1, Ordering::Release);
+        send(&mut stream, response);
+        answered = true;
+    });
+    if answered {
+        // The hook has its answer; what failed after it (filing an item) is the store's to say.
+        if let HookResponse::Failed { message } = &response {
+            eprintln!("baton: hooks: after answering a call: {message}");
+        }
+        return;
+    }
     if matches!(response, HookResponse::Checked { .. }) {
         recorded.fetch_add(1, Ordering::Release);
     }
@@ -158,7 +172,23 @@ pub(super) fn send(stream: &mut UnixStream, response: &HookResponse) {
     }
 }
 
-fn record(store: &mut Store, request: &HookRequest) -> HookResponse {
+/// The answer to a call recorded as `record` says.
+fn checked(record: &HookRecord) -> HookResponse {
+    HookResponse::Checked {
+        agent_id: record.agent_id,
+        answer: (&record.answer).into(),
+        asked: record.asked,
+        warnings: record.usage_warnings.clone(),
+    }
+}
+
+/// Records `request`; `answer_early` hears the answer as soon as it is committed (not for a
+/// question asked in the queue). The response: the call's whole record, or why it failed.
+fn record(
+    store: &mut Store,
+    request: &HookRequest,
+    answer_early: &mut dyn FnMut(&HookResponse),
+) -> HookResponse {
     let (session, settings) = match request.session() {
         Ok(read) => read,
         Err(message) => return HookResponse::Unreadable { message },
@@ -177,19 +207,15 @@ fn record(store: &mut Store, request: &HookRequest) -> HookResponse {
     };
     // The app runs on the hook's machine: it reads the session's record file itself.
     let mut feed = usage_feed_of(&call);
-    match store.record_hook_reading(
+    match store.record_hook_answering(
         &session,
         &call,
         settings,
         Utc::now(),
         feed.as_deref_mut().map(|f| f as &mut dyn UsageFeed),
+        &mut |_, record| answer_early(&checked(record)),
     ) {
-        Ok(record) => HookResponse::Checked {
-            agent_id: record.agent_id,
-            answer: (&record.answer).into(),
-            asked: record.asked,
-            warnings: record.usage_warnings,
-        },
+        Ok(record) => checked(&record),
         Err(err) => HookResponse::Failed {
             message: format!("could not check this call with the store ({err})"),
         },

@@ -113,6 +113,33 @@ impl Drop for DeliveryTurn {
     }
 }
 
+/// The most deliveries one turn makes ([`deliver_in_turn`]).
+const DELIVERIES_PER_TURN: usize = 20;
+
+/// Delivers the spool while this process has the delivery turn (None: another process has
+/// it). Calls kept while it delivered are its to deliver too (their own deliveries found the
+/// turn taken and left them to it): it delivers again while the spool holds some and the
+/// store took everything so far.
+pub fn deliver_in_turn(anchor: &Path) -> Result<Option<Delivered>, SpoolError> {
+    let Some(_turn) = DeliveryTurn::take(anchor)? else {
+        return Ok(None);
+    };
+    let mut all = Delivered::default();
+    for _ in 0..DELIVERIES_PER_TURN {
+        let delivered = deliver_spool(anchor)?;
+        let stopped = delivered.left > 0 || delivered.stopped.is_some();
+        all.stored += delivered.stored;
+        all.stored_before += delivered.stored_before;
+        all.refused.extend(delivered.refused);
+        all.left = delivered.left;
+        all.stopped = delivered.stopped;
+        if stopped || !spool_waits(anchor) {
+            break;
+        }
+    }
+    Ok(Some(all))
+}
+
 /// Keeps `call` in the spool of `anchor`'s data folder; the spool's path.
 pub(crate) fn keep(anchor: &Path, call: &SpooledCall) -> Result<PathBuf, SpoolError> {
     let path = spool_path(anchor);

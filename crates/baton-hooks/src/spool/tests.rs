@@ -190,3 +190,20 @@ fn one_delivery_turn_at_a_time_and_free_again_when_let_go() {
     drop(turn);
     assert!(DeliveryTurn::take(&anchor).unwrap().is_some(), "let go");
 }
+
+#[test]
+fn a_turn_delivers_what_was_kept_while_it_delivered_and_none_while_another_has_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let anchor = with_one_kept_call(dir.path());
+    let other = DeliveryTurn::take(&anchor).unwrap();
+    assert_eq!(
+        deliver_in_turn(&anchor).unwrap(),
+        None,
+        "another has the turn"
+    );
+    assert!(spool_waits(&anchor));
+    drop(other);
+    let delivered = deliver_in_turn(&anchor).unwrap().expect("the turn");
+    assert_eq!((delivered.stored, delivered.left), (1, 0), "{delivered:?}");
+    assert!(!spool_waits(&anchor));
+}

@@ -53,6 +53,25 @@ use turns::{end_turn, note_tool, session_row, set_turn_state, turn_title};
 use unchecked::note_unchecked;
 use worker::WorkerCall;
 
+/// How a call is recorded beyond what it says.
+struct Recording<'a> {
+    /// When its findings open: the call's time, or for a call recorded late
+    /// (`settings.unchecked`), when it is delivered.
+    found_at: DateTime<Utc>,
+    /// Told the record once the call's own write is committed, unless the hook is to wait for
+    /// an item ([`Store::record_hook_answering`]).
+    answer: Option<&'a mut dyn FnMut(&Store, &HookRecord)>,
+}
+
+impl Recording<'_> {
+    fn at(found_at: DateTime<Utc>) -> Recording<'static> {
+        Recording {
+            found_at,
+            answer: None,
+        }
+    }
+}
+
 impl Store {
     /// Records one hook call of `session` at `now` and answers it.
     pub fn record_hook(
@@ -81,13 +100,40 @@ impl Store {
             ..settings
         };
         // A checked call is always recorded (only a late one can have been already).
-        self.record_call(session, call, settings, now, usage, now)?
+        self.record_call(session, call, settings, now, usage, Recording::at(now))?
             .ok_or(StoreError::NoRow)
     }
 
-    /// One call of `session` at `now`; its findings open at `found_at` (a call recorded late,
-    /// `settings.unchecked`: when it is delivered). None: a late call that was delivered
-    /// before (nothing changed).
+    /// [`Store::record_hook_reading`], calling `answer` with the call's record as soon as its
+    /// answer is committed, before its queue items are filed: a running app answers the hook
+    /// then, since a refusal's item (its finding, group and escalation) costs a dozen round
+    /// trips more to a store far away. Not called for a permission request asked in the queue
+    /// (the hook waits for that item). Items filed after the answer are filed as they always
+    /// were: after the call's own write. `answer` is handed the store too, as it is then (what
+    /// it cost so far: its round trips, counted by its connection).
+    pub fn record_hook_answering(
+        &mut self,
+        session: &SessionRef,
+        call: &HookCall,
+        settings: PermitSettings,
+        now: DateTime<Utc>,
+        usage: Option<&mut dyn UsageFeed>,
+        answer: &mut dyn FnMut(&Store, &HookRecord),
+    ) -> Result<HookRecord> {
+        let settings = PermitSettings {
+            unchecked: None,
+            ..settings
+        };
+        let recording = Recording {
+            found_at: now,
+            answer: Some(answer),
+        };
+        self.record_call(session, call, settings, now, usage, recording)?
+            .ok_or(StoreError::NoRow)
+    }
+
+    /// One call of `session` at `now`, recorded as `recording` says. None: a late call that
+    /// was delivered before (nothing changed).
     fn record_call(
         &mut self,
         session: &SessionRef,
@@ -95,8 +141,9 @@ impl Store {
         settings: PermitSettings,
         now: DateTime<Utc>,
         usage: Option<&mut dyn UsageFeed>,
-        found_at: DateTime<Utc>,
+        recording: Recording<'_>,
     ) -> Result<Option<HookRecord>> {
+        let Recording { found_at, answer } = recording;
         let cwd = session.cwd.as_deref();
         // A write's permit reads the rules and the files' leases: with the session's row, in
         // one round trip.
@@ -259,6 +306,9 @@ impl Store {
             }
         }
         tx.commit()?;
+        if let (None, Some(answer)) = (&ask, answer) {
+            answer(self, &record);
+        }
         let findings: Vec<Finding> = record
             .clashes
             .iter()
