@@ -53,6 +53,10 @@ use turns::{end_turn, note_tool, session_row, set_turn_state, turn_title};
 use unchecked::note_unchecked;
 use worker::WorkerCall;
 
+/// Told a call's record as soon as its answer is committed, with the store as it is then
+/// ([`Store::record_hook_answering`]).
+pub type OnAnswer<'a> = dyn FnMut(&Store, &HookRecord) + 'a;
+
 /// How a call is recorded beyond what it says.
 struct Recording<'a> {
     /// When its findings open: the call's time, or for a call recorded late
@@ -60,7 +64,7 @@ struct Recording<'a> {
     found_at: DateTime<Utc>,
     /// Told the record once the call's own write is committed, unless the hook is to wait for
     /// an item ([`Store::record_hook_answering`]).
-    answer: Option<&'a mut dyn FnMut(&Store, &HookRecord)>,
+    answer: Option<&'a mut OnAnswer<'a>>,
 }
 
 impl Recording<'_> {
@@ -118,7 +122,7 @@ impl Store {
         settings: PermitSettings,
         now: DateTime<Utc>,
         usage: Option<&mut dyn UsageFeed>,
-        answer: &mut dyn FnMut(&Store, &HookRecord),
+        answer: &mut OnAnswer<'_>,
     ) -> Result<HookRecord> {
         let settings = PermitSettings {
             unchecked: None,
