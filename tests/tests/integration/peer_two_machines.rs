@@ -12,7 +12,8 @@
 //! naming both machines. A Codex session on another branch of the dev box writes the file: the
 //! parallel edit is an item, nothing refused. Nothing went ahead unchecked.
 //!
-//! Only in the PostgreSQL pass: the store is the pass's server either way.
+//! The store is the run's PostgreSQL server whichever engine the pass tests (this binary runs
+//! in the SQLite pass).
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -190,16 +191,10 @@ async fn claude_code_and_codex_meet_with_the_store(round_trip: Duration) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn claude_code_and_codex_on_two_machines_meet_with_the_store_30_ms_away() {
-    if baton_testdb::engine() != baton_testdb::Engine::Postgres {
-        return;
-    }
     claude_code_and_codex_meet_with_the_store(Duration::from_millis(30)).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn claude_code_and_codex_on_two_machines_meet_with_the_store_100_ms_away() {
-    if baton_testdb::engine() != baton_testdb::Engine::Postgres {
-        return;
-    }
     claude_code_and_codex_meet_with_the_store(Duration::from_millis(100)).await;
 }

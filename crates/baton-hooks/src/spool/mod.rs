@@ -66,16 +66,22 @@ struct SpoolLock(File);
 
 impl SpoolLock {
     fn take(anchor: &Path) -> Result<SpoolLock, SpoolError> {
-        let path = anchor.with_file_name(LOCK_FILE);
-        let file = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)
-            .map_err(io(&path))?;
+        let (file, path) = lock_file(anchor, LOCK_FILE)?;
         file.lock().map_err(io(&path))?;
         Ok(SpoolLock(file))
     }
+}
+
+/// The data folder's lock file `name`, opened (made when missing); its path.
+fn lock_file(anchor: &Path, name: &str) -> Result<(File, PathBuf), SpoolError> {
+    let path = anchor.with_file_name(name);
+    let file = OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(io(&path))?;
+    Ok((file, path))
 }
 
 impl Drop for SpoolLock {
@@ -92,13 +98,7 @@ pub struct DeliveryTurn(File);
 impl DeliveryTurn {
     /// The turn to deliver `anchor`'s spool; None while another process has it.
     pub fn take(anchor: &Path) -> Result<Option<DeliveryTurn>, SpoolError> {
-        let path = anchor.with_file_name(DELIVERY_LOCK_FILE);
-        let file = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)
-            .map_err(io(&path))?;
+        let (file, path) = lock_file(anchor, DELIVERY_LOCK_FILE)?;
         match file.try_lock() {
             Ok(()) => Ok(Some(DeliveryTurn(file))),
             Err(std::fs::TryLockError::WouldBlock) => Ok(None),

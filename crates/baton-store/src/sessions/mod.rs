@@ -99,13 +99,7 @@ impl Store {
         now: DateTime<Utc>,
         usage: Option<&mut dyn UsageFeed>,
     ) -> Result<HookRecord> {
-        let settings = PermitSettings {
-            unchecked: None,
-            ..settings
-        };
-        // A checked call is always recorded (only a late one can have been already).
-        self.record_call(session, call, settings, now, usage, Recording::at(now))?
-            .ok_or(StoreError::NoRow)
+        self.record_checked(session, call, settings, now, usage, Recording::at(now))
     }
 
     /// [`Store::record_hook_reading`], calling `answer` with the call's record as soon as its
@@ -124,13 +118,26 @@ impl Store {
         usage: Option<&mut dyn UsageFeed>,
         answer: &mut OnAnswer<'_>,
     ) -> Result<HookRecord> {
-        let settings = PermitSettings {
-            unchecked: None,
-            ..settings
-        };
         let recording = Recording {
             found_at: now,
             answer: Some(answer),
+        };
+        self.record_checked(session, call, settings, now, usage, recording)
+    }
+
+    /// A call checked as it happens: always recorded (only a late one can have been already).
+    fn record_checked(
+        &mut self,
+        session: &SessionRef,
+        call: &HookCall,
+        settings: PermitSettings,
+        now: DateTime<Utc>,
+        usage: Option<&mut dyn UsageFeed>,
+        recording: Recording<'_>,
+    ) -> Result<HookRecord> {
+        let settings = PermitSettings {
+            unchecked: None,
+            ..settings
         };
         self.record_call(session, call, settings, now, usage, recording)?
             .ok_or(StoreError::NoRow)
