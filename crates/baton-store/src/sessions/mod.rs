@@ -125,6 +125,19 @@ impl Store {
         self.record_checked(session, call, settings, now, usage, recording)
     }
 
+    /// A call recorded late (`settings.unchecked`), at its time `at`; its findings open at
+    /// `found_at` (when it is delivered). None: delivered before.
+    fn record_late_call(
+        &mut self,
+        session: &SessionRef,
+        call: &HookCall,
+        settings: PermitSettings,
+        at: DateTime<Utc>,
+        found_at: DateTime<Utc>,
+    ) -> Result<Option<HookRecord>> {
+        self.record_call(session, call, settings, at, None, Recording::at(found_at))
+    }
+
     /// A call checked as it happens: always recorded (only a late one can have been already).
     fn record_checked(
         &mut self,

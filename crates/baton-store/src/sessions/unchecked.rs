@@ -38,7 +38,7 @@ impl Store {
             unchecked: Some(late),
             ..settings
         };
-        self.record_call(session, call, settings, at, None, super::Recording::at(now))
+        self.record_late_call(session, call, settings, at, now)
     }
 
     /// Notes that a hook call of `host` took `call_ms` on the store at `at`.
