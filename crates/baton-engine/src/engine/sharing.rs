@@ -202,6 +202,19 @@ impl Engine {
         });
         let had_detectors = before.as_ref().is_some_and(|h| h.detectors.is_some());
         let holds: BTreeSet<i64> = holdings.agents.iter().map(|(a, _)| *a).collect();
+        // Agents held in another term than at the last heartbeat (given up and taken back in
+        // between): their pollers remember the earlier term's cursor, and start again.
+        let new_terms: HashSet<i64> = holdings
+            .agents
+            .iter()
+            .filter(|(agent, epoch)| {
+                before
+                    .as_ref()
+                    .and_then(|h| h.agents.get(agent))
+                    .is_some_and(|was| was != epoch)
+            })
+            .map(|(agent, _)| *agent)
+            .collect();
         let offered: HashSet<i64> = holdings.offered.into_iter().collect();
         let newly_offered = before.as_ref().map_or(offered.len(), |h| {
             offered.iter().filter(|a| !h.offered.contains(a)).count()
@@ -222,7 +235,9 @@ impl Engine {
             let mut pollers = self.pollers();
             let ids: Vec<i64> = pollers
                 .iter()
-                .filter(|(agent, poller)| !holds.contains(agent) || poller.is_finished())
+                .filter(|(agent, poller)| {
+                    !holds.contains(agent) || new_terms.contains(agent) || poller.is_finished()
+                })
                 .map(|(agent, _)| *agent)
                 .collect();
             ids.into_iter().filter_map(|a| pollers.remove(&a)).collect()

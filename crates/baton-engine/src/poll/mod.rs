@@ -67,6 +67,13 @@ pub(crate) async fn poll(
             // One it offers another may have taken since its last heartbeat: the store says
             // before each fetch, so that the giver never asks the agent from behind the taker
             // (its older cursor) in the moments before its heartbeat hears of the take.
+            // A term after the one this poller began in (the agent given up, then taken
+            // back): the heartbeat starts a poller that reads the store afresh.
+            Right::Held(fence) if !agent.in_term(fence.epoch) => {
+                return Some(PollOutcome::Fenced(format!(
+                    "agent {id} is held in a later term than this poller's"
+                )))
+            }
             Right::Held(fence) if shared.sharing.offers(id) => {
                 if let Err(outcome) = still_held(shared, fence).await {
                     return Some(outcome);

@@ -42,6 +42,9 @@ pub(crate) struct AgentRuntime {
     /// The digests of its tasks read with those of the other agents taken with it, until its
     /// first write takes them.
     pub(super) taken_texts: Mutex<Option<TakenTexts>>,
+    /// On a shared store, the term (epoch) of the lease its first poll was made in: what it
+    /// remembers (the cursor, the tasks seen) is of that term ([`AgentRuntime::in_term`]).
+    term: Mutex<Option<i64>>,
 }
 
 impl AgentRuntime {
@@ -60,7 +63,17 @@ impl AgentRuntime {
             quiet_answer: Mutex::new(None),
             in_flight: Mutex::new(None),
             taken_texts: Mutex::new(None),
+            term: Mutex::new(None),
         }
+    }
+
+    /// Whether a poll in the lease's term `epoch` is this runtime's to make: its first poll's
+    /// term, or the first poll. A watcher that gave the agent up and took it back holds it in
+    /// a later term, after another watcher moved its cursor on: a poller of the earlier term
+    /// would ask the agent from its own, older cursor.
+    pub(super) fn in_term(&self, epoch: i64) -> bool {
+        let mut term = self.term.lock().unwrap_or_else(|p| p.into_inner());
+        *term.get_or_insert(epoch) == epoch
     }
 
     /// Its first write leaves out the tasks whose digests `texts` reads with other agents'.

@@ -384,3 +384,15 @@ async fn a_write_refused_under_way_drops_what_the_next_poll_fetched_after_it() {
     .await;
     assert_eq!(polled.stored_events(), (said, 1, said, said));
 }
+
+#[tokio::test]
+async fn a_runtime_polls_in_the_term_of_its_first_poll_only() {
+    let polled = Polled::start().await;
+    let runtime = AgentRuntime::new(polled.agent.config.clone(), Ok(None));
+    assert!(runtime.in_term(3), "the first poll sets the term");
+    assert!(
+        !runtime.in_term(5),
+        "taken back in a later term: a new poller's"
+    );
+    assert!(runtime.in_term(3), "its own term stays its own");
+}
