@@ -55,5 +55,8 @@ export default defineConfig({
     // a file's time is its jsdom starting, not work another file waits for.
     maxWorkers: availableParallelism(),
     minWorkers: availableParallelism(),
+    // `make test` runs these beside both passes of the Rust tests on the same two cores: a test
+    // that types a form key by key took over 5 s (Vitest's default) there once.
+    testTimeout: 20_000,
   },
 });
