@@ -64,6 +64,19 @@ pub async fn end_session_one(model: &Conversations, one: Child) {
     assert!(one.status.success(), "{one:?}");
 }
 
+/// The open queue items: (kind, title).
+pub fn open_items(store: &Store) -> Vec<(FindingKind, String)> {
+    store
+        .escalations(EscalationFilter {
+            open: true,
+            closed: 0,
+        })
+        .unwrap()
+        .into_iter()
+        .map(|e| (e.kind, e.title))
+        .collect()
+}
+
 /// The store after the refusal: two session agents (`repo·…`), and one open queue item, a
 /// write collision on `file` (as the hook names it: canonical where the client's is).
 pub fn refusal_in_queue(store: &Store, resource: &str) -> (Vec<AgentConfig>, Escalation) {

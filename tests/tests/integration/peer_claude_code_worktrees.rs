@@ -19,7 +19,7 @@ use baton_core::detect::FindingKind;
 use baton_store::escalations::EscalationFilter;
 use baton_store::Store;
 use baton_testdb::git::git;
-use baton_tests::coding_sessions::{run_to_end, twenty_lines, RUN_LIMIT};
+use baton_tests::coding_sessions::{open_items, run_to_end, twenty_lines, RUN_LIMIT};
 use baton_tests::model_standin::ModelStandIn;
 use baton_tests::model_standin::ResponsesStandIn;
 use baton_tests::peers::{claude_print, debug_baton, CodexPlace, SessionPlace};
@@ -116,15 +116,7 @@ impl TwoBranches {
 
     /// The open queue items: (kind, title).
     fn open_items(&self) -> Vec<(FindingKind, String)> {
-        self.store()
-            .escalations(EscalationFilter {
-                open: true,
-                closed: 0,
-            })
-            .unwrap()
-            .into_iter()
-            .map(|e| (e.kind, e.title))
-            .collect()
+        open_items(&self.store())
     }
 
     /// Session feature-a writes `src/app.rs` and its turn stays open (a live session) while

@@ -20,11 +20,10 @@ use std::time::Duration;
 
 use baton_core::detect::FindingKind;
 use baton_hooks::spool::spool_path;
-use baton_store::escalations::EscalationFilter;
 use baton_store::{Store, StoreLocation};
 use baton_testdb::delay::DelayProxy;
 use baton_testdb::git::{clone_as, git, origin};
-use baton_tests::coding_sessions::{run_to_end, RUN_LIMIT};
+use baton_tests::coding_sessions::{end_session_one, open_items, run_to_end, RUN_LIMIT};
 use baton_tests::model_standin::{ModelStandIn, ResponsesStandIn};
 use baton_tests::peers::{claude_print, debug_baton, CodexPlace, SessionPlace};
 
@@ -73,19 +72,6 @@ impl Machine {
             .install_hooks_in(dir, "codex", "enforce", &codex.hooks_env());
         codex
     }
-}
-
-/// The open queue items: (kind, title).
-fn open_items(store: &Store) -> Vec<(FindingKind, String)> {
-    store
-        .escalations(EscalationFilter {
-            open: true,
-            closed: 0,
-        })
-        .unwrap()
-        .into_iter()
-        .map(|e| (e.kind, e.title))
-        .collect()
 }
 
 async fn claude_code_and_codex_meet_with_the_store(round_trip: Duration) {
@@ -154,12 +140,7 @@ async fn claude_code_and_codex_meet_with_the_store(round_trip: Duration) {
 
     let store = Store::open_at(&StoreLocation::parse(&url).unwrap()).unwrap();
     let items = open_items(&store);
-    claude.release("one");
-    let one = tokio::time::timeout(RUN_LIMIT, one.wait_with_output())
-        .await
-        .expect("the laptop's session ends")
-        .unwrap();
-    assert!(one.status.success(), "{one:?}");
+    end_session_one(&claude, one).await;
     let collision = items
         .iter()
         .find(|(kind, _)| *kind == FindingKind::WriteCollision)
