@@ -13,13 +13,36 @@ use crate::db::Row;
 use crate::error::Result;
 use crate::rules::{all_rules_sql, read_rule};
 
-/// What a lease's rows are read from ([`read_lease`]): the lease, its holder, and the holder's
+/// The columns [`read_lease`] reads, and where from: the lease, its holder, and the holder's
 /// session (a subagent's is its parent's, whose machine it works on).
-pub(crate) const LEASE_ROWS: &str = "SELECT l.resource, l.branch, a.name, l.since,
-            l.last_write_at, s.host, sa.agent_id IS NOT NULL
+macro_rules! lease_rows {
+    ($($more:literal)?) => {
+        concat!(
+            "SELECT l.resource, l.branch, a.name, l.since,
+            l.last_write_at, s.host, sa.agent_id IS NOT NULL",
+            $($more,)?
+            "
        FROM leases l JOIN agents a ON a.id = l.holder
        LEFT JOIN subagents sa ON sa.agent_id = l.holder
-       LEFT JOIN sessions s ON s.agent_id = coalesce(sa.session_agent_id, l.holder)";
+       LEFT JOIN sessions s ON s.agent_id = coalesce(sa.session_agent_id, l.holder)"
+        )
+    };
+}
+
+/// What a lease's rows are read from ([`read_lease`]).
+pub(crate) const LEASE_ROWS: &str = lease_rows!();
+
+/// [`LEASE_ROWS`] of the leases on file `?1`, each with its holder's id and the holder's last
+/// stored write of the file: what a refusal's item names, read with the permit rather than
+/// one round trip each after it.
+const LEASES_ON_FILE: &str = concat!(
+    lease_rows!(
+        ", l.holder,
+            (SELECT max(e.seq) FROM events e
+              WHERE e.agent_id = l.holder AND e.kind = 'write' AND e.resource = l.resource)"
+    ),
+    " WHERE l.resource = ?1 ORDER BY l.since, l.branch"
+);
 
 /// A lease from `resource, branch, holder's name, since, last_write_at, holder's machine,
 /// whether the holder is a subagent` ([`LEASE_ROWS`]).
@@ -38,6 +61,15 @@ pub(super) fn read_lease(row: &Row<'_>) -> Result<Lease> {
 /// A lease's stored branch (`""`: one lease for every branch) as its types say it.
 pub(super) fn named_branch(stored: String) -> Option<String> {
     Some(stored).filter(|branch| !branch.is_empty())
+}
+
+/// Who holds a lease on a file: Baton's id of the holder, and its last stored write of the file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct LeaseHolder {
+    pub(super) resource: String,
+    pub(super) name: String,
+    pub(super) agent_id: i64,
+    pub(super) last_write: Option<u64>,
 }
 
 /// A live session of another branch of the repository, and its last write of a file.
@@ -84,6 +116,10 @@ pub(crate) struct PermitReads {
     rules: Vec<Rule>,
     /// Every lease on the files, whatever its branch.
     leases: Vec<Lease>,
+    /// The holders of those leases.
+    holders: Vec<LeaseHolder>,
+    /// The "allowed once more" a person gave on the files: (file, agent).
+    exemptions: Vec<(String, i64)>,
     /// Per resource in a checkout on a branch: the file, and what was read on it.
     in_checkout: Vec<Option<(BranchFile, ParallelRead)>>,
     /// The sessions of other branches are the live ones heard since then.
@@ -111,15 +147,23 @@ impl PermitReads {
         }
     }
 
-    /// The statements, and each one's values: the rules, then the leases of each file, then
-    /// for each file in a checkout the choices on it and the other branches' sessions.
+    /// The statements, and each one's values: the rules, the exemptions on the files, then
+    /// the leases of each file, then for each file in a checkout the choices on it and the
+    /// other branches' sessions.
     pub(super) fn statements(&self) -> (Vec<String>, Vec<Vec<String>>) {
-        let mut sql = vec![all_rules_sql()];
-        let mut values = vec![Vec::new()];
+        let list: Vec<String> = (1..=self.resources.len())
+            .map(|n| format!("?{n}"))
+            .collect();
+        let mut sql = vec![
+            all_rules_sql(),
+            format!(
+                "SELECT resource, agent_id FROM lease_exemptions WHERE resource IN ({})",
+                list.join(", ")
+            ),
+        ];
+        let mut values = vec![Vec::new(), self.resources.clone()];
         for resource in &self.resources {
-            sql.push(format!(
-                "{LEASE_ROWS} WHERE l.resource = ?1 ORDER BY l.since, l.branch"
-            ));
+            sql.push(LEASES_ON_FILE.to_owned());
             values.push(vec![resource.clone()]);
         }
         for (resource, found) in self.resources.iter().zip(&self.in_checkout) {
@@ -146,15 +190,26 @@ impl PermitReads {
         let files = self.resources.len();
         if i == 0 {
             self.rules.push(read_rule(row)?.rule);
-        } else if i <= files {
-            self.leases.push(read_lease(row)?);
+        } else if i == 1 {
+            self.exemptions.push((row.get(0)?, row.get(1)?));
+        } else if i <= files + 1 {
+            let lease = read_lease(row)?;
+            self.holders.push(LeaseHolder {
+                resource: lease.resource.clone(),
+                name: lease.holder.clone(),
+                agent_id: row.get(7)?,
+                last_write: row
+                    .get::<Option<i64>>(8)?
+                    .and_then(|seq| u64::try_from(seq).ok()),
+            });
+            self.leases.push(lease);
         } else {
             // Two statements per file in a checkout, in the files' order.
-            let nth = (i - files - 1) / 2;
+            let nth = (i - files - 2) / 2;
             let Some((_, read)) = self.in_checkout.iter_mut().flatten().nth(nth) else {
                 return Ok(());
             };
-            if (i - files - 1).is_multiple_of(2) {
+            if (i - files - 2).is_multiple_of(2) {
                 read.choices.push(read_choice(row)?);
             } else {
                 read.others.push(OtherBranch {
@@ -187,6 +242,22 @@ impl PermitReads {
             .filter(|o| o.agent_id != writer)
             .collect();
         Some((file, &read.choices, others))
+    }
+
+    /// Whether the person allowed `agent_id` one more write of `resource` while its holder
+    /// keeps it.
+    pub(super) fn exempted(&self, resource: &str, agent_id: i64) -> bool {
+        self.exemptions
+            .iter()
+            .any(|(file, agent)| file == resource && *agent == agent_id)
+    }
+
+    /// The holder named `name` of a lease on `resource`, as read. None: no lease of its
+    /// (a rule's owner, say).
+    pub(super) fn holder(&self, resource: &str, name: &str) -> Option<&LeaseHolder> {
+        self.holders
+            .iter()
+            .find(|h| h.resource == resource && h.name == name)
     }
 
     pub(super) fn rules(&self) -> CompiledRules {

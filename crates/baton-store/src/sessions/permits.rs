@@ -114,12 +114,17 @@ pub(super) fn ask_permit(
             _ if refused => {}
             None => take_lease_on(tx, &resource, row.agent_id, branch.as_deref(), now)?,
             // The person allowed this session one more write while the holder keeps the file.
-            Some(_) if use_exemption(tx, &resource, row.agent_id)? => {}
+            Some(_) if reads.exempted(&resource, row.agent_id) => {
+                use_exemption(tx, &resource, row.agent_id)?;
+            }
             Some(conflict) => {
-                let holder_id = agent_id_by_name(tx, conflict.holder())?;
-                let holder_seq = match holder_id {
-                    Some(id) => last_write(tx, id, &resource)?,
-                    None => None,
+                // A lease's holder was read with the permit; a rule's owner is looked up.
+                let (holder_id, holder_seq) = match reads.holder(&resource, conflict.holder()) {
+                    Some(holder) => (Some(holder.agent_id), holder.last_write),
+                    None => match agent_id_by_name(tx, conflict.holder())? {
+                        Some(id) => (Some(id), last_write(tx, id, &resource)?),
+                        None => (None, None),
+                    },
                 };
                 let checked = settings.unchecked.is_none();
                 if verdict == PermitVerdict::Deny && record.answer == HookAnswer::GoOn && checked {
@@ -342,13 +347,13 @@ pub(super) fn clash_finding(record: &HookRecord, clash: &PermitClash) -> Finding
     }
 }
 
-/// Spends the session's "allowed once" for the file, if it has one.
-fn use_exemption(tx: &Db, resource: &str, agent_id: i64) -> Result<bool> {
-    let used = tx.execute(
+/// Spends the session's "allowed once" for the file (read with the permit): with the call's
+/// other writes.
+fn use_exemption(tx: &Db, resource: &str, agent_id: i64) -> Result<()> {
+    tx.execute_later(
         "DELETE FROM lease_exemptions WHERE resource = ?1 AND agent_id = ?2",
         params![resource, agent_id],
-    )?;
-    Ok(used > 0)
+    )
 }
 
 impl crate::Store {
