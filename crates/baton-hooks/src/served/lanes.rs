@@ -7,6 +7,14 @@
 //! connections, and two connections waiting on each other's lock would only add the wait. On
 //! PostgreSQL [`POSTGRES_LANES`]: the server takes the writes of several connections at once,
 //! each waiting on the network rather than on the others.
+//!
+//! On SQLite a call is answered once its write is committed, and the queue items it opens (a
+//! refusal's collision, a parallel edit) are filed by the lane after: local writes. On
+//! PostgreSQL, a store that may be far away ([`FarStore`]), a call is answered at its verdict,
+//! one round trip, noted first so that its record is not lost if its commit is
+//! ([`super::answered`]); its items are filed by the filer, a thread with a connection of its
+//! own, as soon as the lane hands them over: an item costs a dozen round trips, which the
+//! session's next call does not wait for.
 
 use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
@@ -21,10 +29,11 @@ use std::time::Duration;
 
 use baton_core::hooks::parse_hook_payload;
 use baton_store::coding_usage::UsageFeed;
-use baton_store::sessions::HookRecord;
+use baton_store::sessions::{HookRecord, ItemsToFile, OnVerdict};
 use baton_store::{Dialect, Store};
 use chrono::Utc;
 
+use super::answered::AnsweredCalls;
 use super::wire::{HookRequest, HookResponse};
 use crate::usage::usage_feed_of;
 
@@ -37,10 +46,65 @@ pub(super) struct Call {
     pub request: HookRequest,
 }
 
-/// The lanes: a thread and a store connection each.
+/// The lanes: a thread and a store connection each; and the filer of their items, on a
+/// store far away.
 pub(super) struct Lanes {
     senders: Vec<Sender<Call>>,
     threads: Vec<JoinHandle<()>>,
+    filer: Option<JoinHandle<()>>,
+}
+
+/// What the lanes of a store far away answer and file with: the calls answered at their
+/// verdict, and a connection of its own for the filer.
+pub(super) struct FarStore {
+    pub answered: AnsweredCalls,
+    pub filer: Store,
+}
+
+/// How a lane answers its calls and files their items.
+#[derive(Clone)]
+struct Answering {
+    /// The calls answered at their verdict (None: once committed).
+    at_verdict: Option<Arc<AnsweredCalls>>,
+    /// The filer (None: the lane files them itself, after answering).
+    filer: Option<Sender<ItemsToFile>>,
+}
+
+impl Answering {
+    fn file(&self, store: &mut Store, items: ItemsToFile) {
+        if items.is_empty() {
+            return;
+        }
+        match &self.filer {
+            None => file_items(store, items),
+            // The filer gone (it panicked): the lane files them itself.
+            Some(filer) => {
+                if let Err(returned) = filer.send(items) {
+                    file_items(store, returned.0);
+                }
+            }
+        }
+    }
+}
+
+/// Files a call's items; what fails is the store's to say (the hook has its answer).
+fn file_items(store: &mut Store, items: ItemsToFile) {
+    if let Err(err) = items.file(store) {
+        eprintln!("baton: hooks: after answering a call, its queue item: {err}");
+    }
+}
+
+/// The filer: files each answered call's items on `store`, in the order they came.
+fn start_filer(mut store: Store) -> std::io::Result<(Sender<ItemsToFile>, JoinHandle<()>)> {
+    let (sender, items) = channel::<ItemsToFile>();
+    let thread = std::thread::Builder::new()
+        .name("baton-hooks-filer".into())
+        .spawn(move || {
+            for call_items in items {
+                file_items(&mut store, call_items);
+            }
+        })?;
+    Ok((sender, thread))
 }
 
 /// How many lanes serve a store of `dialect`.
@@ -51,29 +115,56 @@ pub(super) fn lanes_for(dialect: Dialect) -> usize {
     }
 }
 
+/// Whether a store of `dialect` may be far away, each statement a round trip ([`FarStore`]).
+pub(super) fn may_be_far(dialect: Dialect) -> bool {
+    matches!(dialect, Dialect::Postgres)
+}
+
 impl Lanes {
-    /// A lane on each of `stores` (open connections to one store, [`lanes_for`] of them). The
-    /// first lane also looks after the hooks' figure of the store's round trip
-    /// ([`crate::link`]) of the data folder at `anchor`.
+    /// A lane on each of `stores` (open connections to one store, [`lanes_for`] of them),
+    /// answering at the verdict and filing apart on a store far away (`far`). The first lane
+    /// also looks after the hooks' figure of the store's round trip ([`crate::link`]) of the
+    /// data folder at `anchor`.
     pub fn start(
         stores: Vec<Store>,
+        far: Option<FarStore>,
         anchor: &Path,
         recorded: &Arc<AtomicU64>,
     ) -> std::io::Result<Lanes> {
+        let mut answering = Answering {
+            at_verdict: None,
+            filer: None,
+        };
+        let mut filer = None;
+        if let Some(far) = far {
+            let (sender, thread) = start_filer(far.filer)?;
+            answering.at_verdict = Some(Arc::new(far.answered));
+            answering.filer = Some(sender);
+            filer = Some(thread);
+        }
         let mut lanes = Lanes {
             senders: Vec::with_capacity(stores.len()),
             threads: Vec::with_capacity(stores.len()),
+            filer,
         };
         for (index, mut store) in stores.into_iter().enumerate() {
             let (sender, calls) = channel::<Call>();
             let recorded = Arc::clone(recorded);
             let anchor: Option<PathBuf> = (index == 0).then(|| anchor.to_owned());
+            let answering = answering.clone();
             let thread = std::thread::Builder::new()
                 .name(format!("baton-hooks-{index}"))
                 .spawn(move || {
                     let mut link_read = None;
                     for call in calls {
-                        record_and_answer(&mut store, call.stream, &call.request, &recorded);
+                        let answered = Answered {
+                            stream: call.stream,
+                            recorded: &recorded,
+                        };
+                        let items = answered.record(&mut store, &call.request, &answering);
+                        if let Some(items) = items {
+                            answering.file(&mut store, items);
+                        }
                         if let Some(anchor) = &anchor {
                             publish_link_now_and_then(&mut store, anchor, &mut link_read);
                         }
@@ -93,11 +184,16 @@ impl Lanes {
         let _ = self.senders[lane].send(call);
     }
 
-    /// Lets the lanes finish the calls they hold, then waits for them.
+    /// Lets the lanes finish the calls they hold and the filer their items, then waits for
+    /// them.
     pub fn stop(self) {
         drop(self.senders);
         for thread in self.threads {
             let _ = thread.join();
+        }
+        // The lanes held the filer's only senders: it ends once it has filed what they sent.
+        if let Some(filer) = self.filer {
+            let _ = filer.join();
         }
     }
 }
@@ -138,32 +234,68 @@ fn publish_link(store: &mut Store, anchor: &Path) -> bool {
     crate::link::read_link(anchor).measured_at.is_some()
 }
 
-/// Records `request` on `store` and answers it on `stream` (counted in `recorded` before the
-/// hook hears the answer): as soon as the call's own write is committed, before the queue
-/// items it opens are filed (a refusal's item costs a dozen round trips more).
-fn record_and_answer(
-    store: &mut Store,
-    mut stream: UnixStream,
-    request: &HookRequest,
-    recorded: &AtomicU64,
-) {
-    let mut answered = false;
-    let response = record(store, request, &mut |response| {
-        recorded.fetch_add(1, Ordering::Release);
-        send(&mut stream, response);
-        answered = true;
-    });
-    if answered {
-        // The hook has its answer; what failed after it (filing an item) is the store's to say.
-        if let HookResponse::Failed { message } = &response {
-            eprintln!("baton: hooks: after answering a call: {message}");
+/// A call's way back to its hook, and the count of calls answered.
+struct Answered<'a> {
+    stream: UnixStream,
+    recorded: &'a AtomicU64,
+}
+
+impl Answered<'_> {
+    /// Answers the hook (counted in `recorded` before it hears it when the call was checked).
+    fn answer(&mut self, response: &HookResponse) {
+        if matches!(response, HookResponse::Checked { .. }) {
+            self.recorded.fetch_add(1, Ordering::Release);
         }
-        return;
+        send(&mut self.stream, response);
     }
-    if matches!(response, HookResponse::Checked { .. }) {
-        recorded.fetch_add(1, Ordering::Release);
+
+    /// Records `request` on `store` and answers it: at its verdict when `answering` says so
+    /// and the call could be noted first, else once committed. The queue items it opens, for
+    /// the caller to file.
+    fn record(
+        mut self,
+        store: &mut Store,
+        request: &HookRequest,
+        answering: &Answering,
+    ) -> Option<ItemsToFile> {
+        let now = Utc::now();
+        let mut early = None;
+        let result = record(store, request, now, &mut |record, _| {
+            let Some(calls) = &answering.at_verdict else {
+                return;
+            };
+            if let Ok(noted) = calls.note_request(request, now) {
+                self.answer(&checked(record));
+                early = Some(noted);
+            }
+        });
+        match (result, early, &answering.at_verdict) {
+            (Ok((_, items)), Some((n, _)), Some(calls)) => {
+                calls.committed(n);
+                Some(items)
+            }
+            (Err(response), Some((n, call)), Some(calls)) => {
+                // The hook has its answer and its record did not commit: recorded late.
+                let why = match &response {
+                    HookResponse::Failed { message } => message.clone(),
+                    other => format!("{other:?}"),
+                };
+                let why = format!("the running Baton answered it, and then {why}");
+                if let Err(err) = calls.not_committed(n, call, why) {
+                    eprintln!("baton: hooks: a call answered and not recorded: {err}");
+                }
+                None
+            }
+            (Ok((record, items)), _, _) => {
+                self.answer(&checked(&record));
+                Some(items)
+            }
+            (Err(response), _, _) => {
+                self.answer(&response);
+                None
+            }
+        }
     }
-    send(&mut stream, &response);
 }
 
 pub(super) fn send(stream: &mut UnixStream, response: &HookResponse) {
@@ -182,44 +314,39 @@ fn checked(record: &HookRecord) -> HookResponse {
     }
 }
 
-/// Records `request`; `answer_early` hears the answer as soon as it is committed (not for a
-/// question asked in the queue). The response: the call's whole record, or why it failed.
+/// Records `request`, made at `now`; `verdict` is told its record at its verdict. Its record
+/// and the items it opens, or the response saying why it could not be recorded.
 fn record(
     store: &mut Store,
     request: &HookRequest,
-    answer_early: &mut dyn FnMut(&HookResponse),
-) -> HookResponse {
-    let (session, settings) = match request.session() {
-        Ok(read) => read,
-        Err(message) => return HookResponse::Unreadable { message },
-    };
-    let call = match parse_hook_payload(
+    now: chrono::DateTime<Utc>,
+    verdict: &mut OnVerdict<'_>,
+) -> Result<(HookRecord, ItemsToFile), HookResponse> {
+    let (session, settings) = request
+        .session()
+        .map_err(|message| HookResponse::Unreadable { message })?;
+    let call = parse_hook_payload(
         session.client,
         request.payload.as_bytes(),
         request.event.as_deref(),
-    ) {
-        Ok(call) => call,
-        Err(err) => {
-            return HookResponse::Unreadable {
-                message: err.to_string(),
-            }
-        }
-    };
+    )
+    .map_err(|err| HookResponse::Unreadable {
+        message: err.to_string(),
+    })?;
     // The app runs on the hook's machine: it reads the session's record file itself.
     let mut feed = usage_feed_of(&call);
-    match store.record_hook_answering(
-        &session,
-        &call,
-        settings,
-        Utc::now(),
-        feed.as_deref_mut().map(|f| f as &mut dyn UsageFeed),
-        &mut |_, record| answer_early(&checked(record)),
-    ) {
-        Ok(record) => checked(&record),
-        Err(err) => HookResponse::Failed {
+    store
+        .record_hook_filing_later(
+            &session,
+            &call,
+            settings,
+            now,
+            feed.as_deref_mut().map(|f| f as &mut dyn UsageFeed),
+            verdict,
+        )
+        .map_err(|err| HookResponse::Failed {
             message: format!("could not check this call with the store ({err})"),
-        },
-    }
+        })
 }
 
 #[cfg(test)]

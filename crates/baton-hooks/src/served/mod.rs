@@ -10,6 +10,7 @@
 //! listens (no app, a stale socket, another version of Baton) the hook works on the store
 //! itself, as before: the socket is a shortcut, never a requirement.
 
+mod answered;
 mod lanes;
 mod server;
 pub(crate) mod wire;

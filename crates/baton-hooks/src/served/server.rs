@@ -13,7 +13,8 @@ use std::time::Duration;
 
 use baton_store::StorePlace;
 
-use super::lanes::{lanes_for, send, Call, Lanes};
+use super::answered::AnsweredCalls;
+use super::lanes::{lanes_for, may_be_far, send, Call, FarStore, Lanes};
 use super::wire::{HookRequest, HookResponse};
 use super::{socket_path, MAX_MESSAGE_BYTES};
 use crate::usage::catch_up;
@@ -28,6 +29,8 @@ pub enum ServeError {
     },
     #[error("cannot serve hook calls: {0}")]
     Store(#[from] baton_store::StoreError),
+    #[error("cannot serve hook calls: {0}")]
+    Spool(#[from] crate::spool::SpoolError),
 }
 
 /// How long the server waits for one hook to send its call (a hook sends it at once; one that
@@ -68,6 +71,23 @@ impl HookServer {
         // Only this user's processes may record calls (as with the store file itself).
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))
             .map_err(|err| cannot(&path, err))?;
+        // A store that may be far away: calls answered at their verdict, items filed apart.
+        // (Before the spool is first looked at: what a stopped app left goes there.)
+        let far = if may_be_far(store.dialect()) {
+            let (answered, moved) = AnsweredCalls::open(&place.anchor, place.location.display())?;
+            if moved > 0 {
+                eprintln!(
+                    "baton: hooks: {moved} call(s) answered before Baton stopped and not recorded \
+                     are in the spool, to be recorded"
+                );
+            }
+            Some(FarStore {
+                answered,
+                filer: place.open()?,
+            })
+        } else {
+            None
+        };
         let stop = Arc::new(AtomicBool::new(false));
         let recorded = Arc::new(AtomicU64::new(0));
         // The sessions' record files read on between their hook calls, on a connection of its
@@ -81,8 +101,8 @@ impl HookServer {
             stores.push(place.open()?);
         }
         stores.insert(0, store);
-        let lanes =
-            Lanes::start(stores, &place.anchor, &recorded).map_err(|err| cannot(&path, err))?;
+        let lanes = Lanes::start(stores, far, &place.anchor, &recorded)
+            .map_err(|err| cannot(&path, err))?;
         let thread = {
             let stop = stop.clone();
             std::thread::Builder::new()

@@ -287,3 +287,47 @@ fn a_running_app_delivers_the_spool_its_hooks_kept_while_the_store_was_busy() {
     drop(server);
     assert_eq!(stored(), 1);
 }
+
+#[test]
+fn a_call_an_app_answered_and_stopped_before_recording_is_recorded_when_it_starts_again() {
+    // On a PostgreSQL store the app answers a call at its verdict and commits its record
+    // after; here it stopped in between: the call is in its file of answered calls.
+    let url = baton_testdb::server().fresh_database();
+    let dir = tempfile::tempdir().unwrap();
+    let location = baton_store::StoreLocation::parse(&url).unwrap();
+    StorePlace::choose(dir.path(), Some(&location)).unwrap();
+    let place = StorePlace::from_anchor(&store_in(&dir)).unwrap();
+    let session = baton_store::sessions::SessionRef::in_checkout(
+        HookClient::ClaudeCode,
+        "s-stopped",
+        "/repo",
+    );
+    let settings = baton_store::sessions::PermitSettings::in_mode(PermitMode::Enforce);
+    let payload = json!({"session_id": "s-stopped", "cwd": "/repo", "hook_event_name": "PreToolUse",
+                         "tool_name": "Write", "tool_input": {"file_path": "/repo/app.rs"}});
+    let request = HookRequest::new(None, payload.to_string().as_bytes(), &session, &settings);
+    let (answered, _) = answered::AnsweredCalls::open(&place.anchor, location.display()).unwrap();
+    answered.note_request(&request, chrono::Utc::now()).unwrap();
+    drop(answered);
+
+    // The app starts again: the call goes to the spool, and the spool to the store, once.
+    let server = HookServer::start(&place)
+        .unwrap()
+        .expect("nobody serves yet");
+    let count = |sql: &str| baton_testdb::sql_at(&url, sql).unwrap().trim().to_owned();
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while count("SELECT count(*) FROM unchecked_calls") != "1" {
+        assert!(std::time::Instant::now() < deadline, "not recorded");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(!crate::spool::spool_waits(&place.anchor));
+    // Recorded as the write it was: the session holds the file.
+    assert_eq!(
+        count("SELECT count(*) FROM leases WHERE resource = 'file:///repo/app.rs'"),
+        "1"
+    );
+    drop(server);
+    // Nothing is left to move at the next start.
+    let (_, moved) = answered::AnsweredCalls::open(&place.anchor, location.display()).unwrap();
+    assert_eq!(moved, 0);
+}

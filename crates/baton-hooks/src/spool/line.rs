@@ -39,14 +39,25 @@ impl SpooledCall {
         session: &SessionRef,
         settings: &PermitSettings,
     ) -> SpooledCall {
+        let request = HookRequest::new(event.as_deref(), payload, session, settings);
+        SpooledCall {
+            waited_ms,
+            why,
+            ..SpooledCall::answered(request, store, at)
+        }
+    }
+
+    /// The call `request`, made at `at` on the store at `store`, answered by a running app at
+    /// its verdict: kept only if its record is not committed after all (then with why).
+    pub(crate) fn answered(request: HookRequest, store: String, at: DateTime<Utc>) -> SpooledCall {
         SpooledCall {
             v: VERSION,
             call_id: format!("{:032x}", rand::random::<u128>()),
             store,
             at,
-            waited_ms,
-            why,
-            call: HookRequest::new(event.as_deref(), payload, session, settings),
+            waited_ms: 0,
+            why: String::new(),
+            call: request,
         }
     }
 

@@ -8,6 +8,7 @@
 use std::path::{Path, PathBuf};
 
 use baton_core::detect::FindingKind;
+use baton_hooks::HookServer;
 use baton_store::{Store, StoreLocation, StorePlace};
 use serde_json::json;
 
@@ -53,12 +54,19 @@ pub(crate) fn origin(root: &Path) {
 }
 
 /// Two machines on clones of one repository, both on `main`, then a third checkout on
-/// another branch, against the shared store at `store`.
-fn two_machines_meet(store: StoreLocation) {
+/// another branch, against the shared store at `store`. With `devbox_app` the dev box runs
+/// Baton (its hook server answers that machine's calls, and files their items after).
+fn two_machines_meet(store: StoreLocation, devbox_app: bool) {
     let tmp = tempfile::tempdir().unwrap();
     origin(tmp.path());
     let laptop = Machine::new(tmp.path(), "laptop-a", &store);
     let devbox = Machine::new(tmp.path(), "devbox-b", &store);
+    let app = devbox_app.then(|| {
+        let place = StorePlace::from_anchor(&devbox.data.join("baton.sqlite3")).unwrap();
+        HookServer::start(&place)
+            .unwrap()
+            .expect("nobody serves yet")
+    });
 
     // The laptop's session writes src/app.rs on main: its lease, in the shared store.
     for event in ["PreToolUse", "PostToolUse"] {
@@ -74,15 +82,9 @@ fn two_machines_meet(store: StoreLocation) {
     );
 
     let store = Store::open_at(&store).unwrap();
-    let item = store
-        .escalations(baton_store::escalations::EscalationFilter {
-            open: true,
-            closed: 0,
-        })
-        .unwrap()
-        .into_iter()
-        .find(|e| e.kind == FindingKind::WriteCollision)
-        .expect("the collision is in the queue");
+    // Through a running app the hook is answered first and the item filed after.
+    let item =
+        open_item(&store, FindingKind::WriteCollision).expect("the collision is in the queue");
     assert_eq!(
         item.resource.as_deref(),
         Some("repo://git.example.org/acme/shop/src/app.rs")
@@ -123,12 +125,57 @@ fn two_machines_meet(store: StoreLocation) {
         let (code, stderr) = devbox.hook(edit("cccc3333", &feature, event));
         assert_eq!(code, 0, "another branch {event}: {stderr}");
     }
+    let parallel =
+        open_item(&store, FindingKind::ParallelEdit).expect("the parallel edit is in the queue");
+    assert!(parallel.title.contains("shop"), "{}", parallel.title);
+    if let Some(app) = app {
+        assert_eq!(
+            app.recorded(),
+            3,
+            "the dev box's calls went through its app"
+        );
+    }
+}
+
+/// The open item of `kind` in `store`, waited for a while: a running app files a call's items
+/// after it has answered the hook.
+fn open_item(store: &Store, kind: FindingKind) -> Option<baton_core::escalations::Escalation> {
+    let started = std::time::Instant::now();
+    loop {
+        let found = store
+            .escalations(baton_store::escalations::EscalationFilter {
+                open: true,
+                closed: 0,
+            })
+            .unwrap()
+            .into_iter()
+            .find(|e| e.kind == kind);
+        if found.is_some() || started.elapsed() > std::time::Duration::from_secs(20) {
+            return found;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
 }
 
 #[test]
 fn two_machines_on_one_postgresql_store_meet_on_one_branch_and_edit_in_parallel_on_two() {
     let url = baton_testdb::server().fresh_database();
-    two_machines_meet(StoreLocation::parse(&url).unwrap());
+    two_machines_meet(StoreLocation::parse(&url).unwrap(), false);
+}
+
+#[test]
+fn a_running_app_on_a_postgresql_store_answers_its_machine_first_and_files_the_items_after() {
+    let url = baton_testdb::server().fresh_database();
+    two_machines_meet(StoreLocation::parse(&url).unwrap(), true);
+}
+
+#[test]
+fn a_running_app_on_a_sqlite_store_files_the_items_of_the_calls_it_answers() {
+    let shared = tempfile::tempdir().unwrap();
+    two_machines_meet(
+        StoreLocation::Sqlite(shared.path().join("team.sqlite3")),
+        true,
+    );
 }
 
 /// The same, with the database 30 ms away (a proxy holding each byte 15 ms each way, and the
@@ -147,14 +194,14 @@ fn two_machines_with_the_store_30_ms_away_meet_as_on_loopback() {
             .unwrap();
     let far = proxy.url_through(&url, server.port());
     assert_ne!(far, url);
-    two_machines_meet(StoreLocation::parse(&far).unwrap());
+    two_machines_meet(StoreLocation::parse(&far).unwrap(), false);
 }
 
 #[test]
 fn two_data_folders_on_one_sqlite_file_meet_the_same_way() {
     let shared = tempfile::tempdir().unwrap();
     let file = shared.path().join("team.sqlite3");
-    two_machines_meet(StoreLocation::Sqlite(file));
+    two_machines_meet(StoreLocation::Sqlite(file), false);
 }
 
 #[test]

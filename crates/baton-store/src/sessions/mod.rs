@@ -10,6 +10,7 @@ mod asks;
 pub(crate) mod choices;
 mod drift;
 pub(crate) mod edits;
+mod items;
 mod merge_checks;
 mod parallel;
 mod permit_reads;
@@ -25,6 +26,7 @@ mod worker;
 pub use asks::{PermissionDecided, WATCHER_FRESH};
 pub use drift::BranchSession;
 pub use edits::{MergeCheck, PairCheck, ParallelEdit};
+pub use items::ItemsToFile;
 pub use record::{
     HookRecord, ParallelMeet, PermitClash, PermitSettings, SessionRef, UncheckedCall,
     DEFAULT_LEASE_MINUTES,
@@ -34,7 +36,6 @@ pub use unchecked::MachineLink;
 
 use crate::changes::{self, ChangeKind};
 use crate::db::params;
-use baton_core::detect::Finding;
 use baton_core::hooks::{
     is_task_notification, tool_effect, HookAnswer, HookCall, HookEvent, PermitVerdict, ToolEffect,
 };
@@ -53,25 +54,25 @@ use turns::{end_turn, note_tool, session_row, set_turn_state, turn_title};
 use unchecked::note_unchecked;
 use worker::WorkerCall;
 
-/// Told a call's record as soon as its answer is committed, with the store as it is then
-/// ([`Store::record_hook_answering`]).
-pub type OnAnswer<'a> = dyn FnMut(&Store, &HookRecord) + 'a;
+/// Told a call's record once its answer is known, before its write is committed
+/// ([`Store::record_hook_filing_later`]), with the round trips its connection made so far
+/// (what the verdict cost on a store far away).
+pub type OnVerdict<'a> = dyn FnMut(&HookRecord, u64) + 'a;
 
 /// How a call is recorded beyond what it says.
 struct Recording<'a> {
     /// When its findings open: the call's time, or for a call recorded late
     /// (`settings.unchecked`), when it is delivered.
     found_at: DateTime<Utc>,
-    /// Told the record once the call's own write is committed, unless the hook is to wait for
-    /// an item ([`Store::record_hook_answering`]).
-    answer: Option<&'a mut OnAnswer<'a>>,
+    /// Told the record at its verdict, unless the hook is to wait for an item.
+    verdict: Option<&'a mut OnVerdict<'a>>,
 }
 
 impl Recording<'_> {
     fn at(found_at: DateTime<Utc>) -> Recording<'static> {
         Recording {
             found_at,
-            answer: None,
+            verdict: None,
         }
     }
 }
@@ -99,30 +100,38 @@ impl Store {
         now: DateTime<Utc>,
         usage: Option<&mut dyn UsageFeed>,
     ) -> Result<HookRecord> {
-        self.record_checked(session, call, settings, now, usage, Recording::at(now))
+        self.record_checked(session, call, settings, now, usage)
     }
 
-    /// [`Store::record_hook_reading`], calling `answer` with the call's record as soon as its
-    /// answer is committed, before its queue items are filed: a running app answers the hook
-    /// then, since a refusal's item (its finding, group and escalation) costs a dozen round
-    /// trips more to a store far away. Not called for a permission request asked in the queue
-    /// (the hook waits for that item). Items filed after the answer are filed as they always
-    /// were: after the call's own write. `answer` is handed the store too, as it is then (what
-    /// it cost so far: its round trips, counted by its connection).
-    pub fn record_hook_answering(
+    /// [`Store::record_hook_reading`] for a running app, which answers the hook sooner:
+    /// `verdict` is told the call's record once its answer is known, before the call's write
+    /// is committed (not for a permission request asked in the queue, whose item the hook
+    /// waits for). On a store far away the commit is one more round trip: the app may answer
+    /// at the verdict, since the write lock the call holds until it commits keeps every other
+    /// call from changing what the verdict read; a record that then fails to commit is the
+    /// app's to keep (it went ahead unchecked). The queue items the call opens are the
+    /// caller's to file ([`ItemsToFile::file`]): a refusal's item (its finding, group and
+    /// escalation) costs a dozen round trips more, which the session's next call should not
+    /// wait for.
+    pub fn record_hook_filing_later(
         &mut self,
         session: &SessionRef,
         call: &HookCall,
         settings: PermitSettings,
         now: DateTime<Utc>,
         usage: Option<&mut dyn UsageFeed>,
-        answer: &mut OnAnswer<'_>,
-    ) -> Result<HookRecord> {
+        verdict: &mut OnVerdict<'_>,
+    ) -> Result<(HookRecord, ItemsToFile)> {
+        let settings = PermitSettings {
+            unchecked: None,
+            ..settings
+        };
         let recording = Recording {
             found_at: now,
-            answer: Some(answer),
+            verdict: Some(verdict),
         };
-        self.record_checked(session, call, settings, now, usage, recording)
+        self.record_call(session, call, settings, now, usage, recording)?
+            .ok_or(StoreError::NoRow)
     }
 
     /// A call recorded late (`settings.unchecked`), at its time `at`; its findings open at
@@ -135,10 +144,16 @@ impl Store {
         at: DateTime<Utc>,
         found_at: DateTime<Utc>,
     ) -> Result<Option<HookRecord>> {
-        self.record_call(session, call, settings, at, None, Recording::at(found_at))
+        match self.record_call(session, call, settings, at, None, Recording::at(found_at))? {
+            Some((record, items)) => {
+                items.file(self)?;
+                Ok(Some(record))
+            }
+            None => Ok(None),
+        }
     }
 
-    /// A call checked as it happens: always recorded (only a late one can have been already).
+    /// A call checked as it happens, its items filed.
     fn record_checked(
         &mut self,
         session: &SessionRef,
@@ -146,18 +161,20 @@ impl Store {
         settings: PermitSettings,
         now: DateTime<Utc>,
         usage: Option<&mut dyn UsageFeed>,
-        recording: Recording<'_>,
     ) -> Result<HookRecord> {
         let settings = PermitSettings {
             unchecked: None,
             ..settings
         };
-        self.record_call(session, call, settings, now, usage, recording)?
-            .ok_or(StoreError::NoRow)
+        let (record, items) = self
+            .record_call(session, call, settings, now, usage, Recording::at(now))?
+            .ok_or(StoreError::NoRow)?;
+        items.file(self)?;
+        Ok(record)
     }
 
-    /// One call of `session` at `now`, recorded as `recording` says. None: a late call that
-    /// was delivered before (nothing changed).
+    /// One call of `session` at `now`, recorded as `recording` says, and the items it opens.
+    /// None: a late call that was delivered before (nothing changed).
     fn record_call(
         &mut self,
         session: &SessionRef,
@@ -166,8 +183,8 @@ impl Store {
         now: DateTime<Utc>,
         usage: Option<&mut dyn UsageFeed>,
         recording: Recording<'_>,
-    ) -> Result<Option<HookRecord>> {
-        let Recording { found_at, answer } = recording;
+    ) -> Result<Option<(HookRecord, ItemsToFile)>> {
+        let Recording { found_at, verdict } = recording;
         let cwd = session.cwd.as_deref();
         // A write's permit reads the rules and the files' leases: with the session's row, in
         // one round trip.
@@ -329,27 +346,26 @@ impl Store {
                 | HookEvent::Other(_) => {}
             }
         }
-        tx.commit()?;
-        if let (None, Some(answer)) = (&ask, answer) {
-            answer(self, &record);
+        if let (None, Some(verdict)) = (&ask, verdict) {
+            verdict(&record, tx.round_trips());
         }
-        let findings: Vec<Finding> = record
-            .clashes
-            .iter()
-            .filter(|clash| clash.verdict != PermitVerdict::Allow)
-            .map(|clash| clash_finding(&record, clash))
-            .collect();
+        tx.commit()?;
         if let Some((what, seq)) = ask {
             let finding = ask_finding(&record, &what, seq);
             self.record_findings(std::slice::from_ref(&finding), found_at)?;
             record.asked = self.escalation_of(&finding.dedupe_key)?;
         }
-        if !findings.is_empty() {
-            self.record_findings(&findings, found_at)?;
-        }
-        if !record.parallel.is_empty() {
-            self.record_parallel_edits(record.agent_id, &record.parallel, found_at)?;
-        }
-        Ok(Some(record))
+        let items = ItemsToFile {
+            agent_id: record.agent_id,
+            findings: record
+                .clashes
+                .iter()
+                .filter(|clash| clash.verdict != PermitVerdict::Allow)
+                .map(|clash| clash_finding(&record, clash))
+                .collect(),
+            parallel: record.parallel.clone(),
+            found_at,
+        };
+        Ok(Some((record, items)))
     }
 }
