@@ -77,6 +77,23 @@ pub fn open_items(store: &Store) -> Vec<(FindingKind, String)> {
         .collect()
 }
 
+/// The open queue items once `ready` holds for them, waited for up to 20 s (a hook process on a
+/// store far away hands a call's items to a process of its own, which files them after the
+/// hook has exited); as they are then, whether or not it holds.
+pub fn open_items_once(
+    store: &Store,
+    ready: impl Fn(&[(FindingKind, String)]) -> bool,
+) -> Vec<(FindingKind, String)> {
+    let started = std::time::Instant::now();
+    loop {
+        let items = open_items(store);
+        if ready(&items) || started.elapsed() > std::time::Duration::from_secs(20) {
+            return items;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
 /// The store after the refusal: two session agents (`repo·…`), and one open queue item, a
 /// write collision on `file` (as the hook names it: canonical where the client's is).
 pub fn refusal_in_queue(store: &Store, resource: &str) -> (Vec<AgentConfig>, Escalation) {

@@ -169,6 +169,8 @@ pub fn hook(db: PathBuf, options: &HookOptions, input: &mut dyn Read) -> HookRep
     // The payload, shared with the spool (not copied: it may hold a whole file's text).
     let bytes = Arc::new(bytes);
     let installed_event = options.event.clone();
+    // A process to deliver the spool is started after the call: it can file the call's items.
+    let hand_on = options.deliverer.is_some();
     // What the spool keeps of a call that goes ahead unchecked.
     let late = Spooling {
         at: Utc::now(),
@@ -191,7 +193,7 @@ pub fn hook(db: PathBuf, options: &HookOptions, input: &mut dyn Read) -> HookRep
             budget,
             &taken,
         )
-        .unwrap_or_else(|| check_in_store(&db, &session, &call, settings));
+        .unwrap_or_else(|| check_in_store(&db, &session, &call, settings, hand_on));
         let _ = done.send(outcome);
     });
     let outcome = result.recv_timeout(budget);
@@ -318,24 +320,28 @@ fn deliver_spool_after(db: &Path, deliverer: Option<&[OsString]>, timed_out: boo
     }
 }
 
-/// Records and decides the call on the store at `db` from this process.
+/// Records and decides the call on the store at `db` from this process; its queue items handed
+/// on to the spool's delivery when `hand_on` (a delivery process is started after the call).
 fn check_in_store(
     db: &Path,
     session: &SessionRef,
     call: &HookCall,
     settings: PermitSettings,
+    hand_on: bool,
 ) -> Result<Checked, String> {
     let record = StorePlace::from_anchor(db)
         .and_then(|place| place.open_for_short_process())
         .and_then(|mut store| {
             let mut feed = usage_feed_of(call);
-            let record = store.record_hook_reading(
+            let (record, items) = store.record_hook_filing_later(
                 session,
                 call,
                 settings,
                 Utc::now(),
                 feed.as_deref_mut().map(|f| f as &mut dyn UsageFeed),
+                &mut |_, _| {},
             )?;
+            crate::spool::file_or_hand_on(db, &mut store, items, hand_on)?;
             // This machine's time to the store, every few minutes (one statement more then).
             if let Some(ms) = crate::link::publish_due(db, Utc::now()) {
                 let host = baton_store::host::this_machine();

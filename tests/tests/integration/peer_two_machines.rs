@@ -23,7 +23,7 @@ use baton_hooks::spool::spool_path;
 use baton_store::{Store, StoreLocation};
 use baton_testdb::delay::DelayProxy;
 use baton_testdb::git::{clone_as, git, origin};
-use baton_tests::coding_sessions::{end_session_one, open_items, run_to_end, RUN_LIMIT};
+use baton_tests::coding_sessions::{end_session_one, open_items_once, run_to_end, RUN_LIMIT};
 use baton_tests::model_standin::{ModelStandIn, ResponsesStandIn};
 use baton_tests::peers::{claude_print, debug_baton, CodexPlace, SessionPlace};
 
@@ -139,7 +139,12 @@ async fn claude_code_and_codex_meet_with_the_store(round_trip: Duration) {
     );
 
     let store = Store::open_at(&StoreLocation::parse(&url).unwrap()).unwrap();
-    let items = open_items(&store);
+    // The items are filed after the hooks exit, by the delivery they start.
+    let items = open_items_once(&store, |items| {
+        [FindingKind::WriteCollision, FindingKind::ParallelEdit]
+            .iter()
+            .all(|kind| items.iter().any(|(k, _)| k == kind))
+    });
     end_session_one(&claude, one).await;
     let collision = items
         .iter()

@@ -116,7 +116,7 @@ pub struct EvidenceRef {
     pub seq: u64,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct Finding {
     pub kind: FindingKind,
     pub severity: Severity,

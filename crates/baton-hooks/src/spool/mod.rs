@@ -17,8 +17,14 @@ use std::path::{Path, PathBuf};
 use baton_store::StorePlace;
 use chrono::Utc;
 
+mod files;
+mod items;
 mod line;
 
+use files::{io, lock_file, SpoolLock, DELIVERY_LOCK_FILE};
+pub use files::{SpoolError, SPOOL_LIMIT_BYTES};
+pub(crate) use items::file_or_hand_on;
+pub use items::{items_path, items_wait, Filed, ITEMS_FILE};
 pub(crate) use line::SpooledCall;
 use line::VERSION;
 
@@ -26,68 +32,9 @@ use line::VERSION;
 pub const SPOOL_FILE: &str = "unchecked-calls.jsonl";
 /// Where what is not replayed goes, with why.
 pub const REFUSED_FILE: &str = "unchecked-calls.refused.jsonl";
-/// The lock every writer of the spool takes for a moment.
-const LOCK_FILE: &str = "unchecked-calls.lock";
-/// The lock a delivery started by a hook holds while it runs: one at a time per data folder.
-const DELIVERY_LOCK_FILE: &str = "unchecked-calls.delivery.lock";
-/// The largest spool kept or delivered: a hook payload is at most a few MiB, and a machine
-/// whose store is away for a day makes a few thousand calls.
-pub const SPOOL_LIMIT_BYTES: u64 = 64 * 1024 * 1024;
-
-/// Why the spool could not be kept or delivered.
-#[derive(Debug, thiserror::Error)]
-pub enum SpoolError {
-    #[error("the spool {path}: {err}")]
-    Io {
-        path: PathBuf,
-        #[source]
-        err: std::io::Error,
-    },
-    #[error("the spool {0} is full ({SPOOL_LIMIT_BYTES} bytes): this call was not kept")]
-    Full(PathBuf),
-    #[error("the store does not answer yet ({0}); the spool is kept")]
-    Store(#[from] baton_store::StoreError),
-}
-
 /// The spool of the data folder that holds `anchor` (the store's anchor, `baton.sqlite3`).
 pub fn spool_path(anchor: &Path) -> PathBuf {
     anchor.with_file_name(SPOOL_FILE)
-}
-
-fn io(path: &Path) -> impl FnOnce(std::io::Error) -> SpoolError + '_ {
-    move |err| SpoolError::Io {
-        path: path.to_owned(),
-        err,
-    }
-}
-
-/// Holds the spool's lock while it lives.
-struct SpoolLock(File);
-
-impl SpoolLock {
-    fn take(anchor: &Path) -> Result<SpoolLock, SpoolError> {
-        let (file, path) = lock_file(anchor, LOCK_FILE)?;
-        file.lock().map_err(io(&path))?;
-        Ok(SpoolLock(file))
-    }
-}
-
-/// The data folder's lock file `name`, opened (made when missing); its path.
-fn lock_file(anchor: &Path, name: &str) -> Result<(File, PathBuf), SpoolError> {
-    let path = anchor.with_file_name(name);
-    let file = OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&path)
-        .map_err(io(&path))?;
-    Ok((file, path))
-}
-
-impl Drop for SpoolLock {
-    fn drop(&mut self) {
-        let _ = self.0.unlock();
-    }
 }
 
 /// Held by the one delivery a hook started for a data folder ([`DeliveryTurn::take`]): a store
@@ -130,6 +77,8 @@ pub fn deliver_in_turn(anchor: &Path) -> Result<Option<Delivered>, SpoolError> {
         let stopped = delivered.left > 0 || delivered.stopped.is_some();
         all.stored += delivered.stored;
         all.stored_before += delivered.stored_before;
+        all.items += delivered.items;
+        all.items_dropped.extend(delivered.items_dropped);
         all.refused.extend(delivered.refused);
         all.left = delivered.left;
         all.stopped = delivered.stopped;
@@ -163,8 +112,13 @@ pub(crate) fn keep(anchor: &Path, call: &SpooledCall) -> Result<PathBuf, SpoolEr
     Ok(path)
 }
 
-/// Whether the spool of `anchor`'s data folder holds anything.
+/// Whether the spool of `anchor`'s data folder holds anything: calls, or a call's items.
 pub fn spool_waits(anchor: &Path) -> bool {
+    calls_wait(anchor) || items_wait(anchor)
+}
+
+/// Whether the spool holds calls.
+fn calls_wait(anchor: &Path) -> bool {
     std::fs::metadata(spool_path(anchor)).is_ok_and(|m| m.len() > 0)
 }
 
@@ -175,6 +129,10 @@ pub struct Delivered {
     pub stored: usize,
     /// Calls it had recorded before (a spool delivered twice).
     pub stored_before: usize,
+    /// Calls whose queue items a hook process handed on, filed now.
+    pub items: usize,
+    /// Lines of those items that could not be read (dropped), with why.
+    pub items_dropped: Vec<String>,
     /// What was not replayed, one line each (moved to [`REFUSED_FILE`]).
     pub refused: Vec<String>,
     /// Calls kept for the next delivery: the store stopped answering on the way (why).
@@ -190,6 +148,15 @@ impl Delivered {
             (n, 0) => format!("{n} unchecked call(s) recorded"),
             (n, before) => format!("{n} unchecked call(s) recorded, {before} recorded before"),
         };
+        if self.items > 0 {
+            said.push_str(&format!(
+                "; the queue items of {} call(s) filed",
+                self.items
+            ));
+        }
+        if !self.items_dropped.is_empty() {
+            said.push_str(&format!("; {}", self.items_dropped.join("; ")));
+        }
         if !self.refused.is_empty() {
             said.push_str(&format!(
                 "; {} not replayed (see {REFUSED_FILE}): {}",
@@ -223,9 +190,13 @@ pub fn deliver_spool(anchor: &Path) -> Result<Delivered, SpoolError> {
     let mut store = place.open_for_short_process()?;
     // The spool is taken away under its lock (calls kept meanwhile start a new one), then
     // replayed; a delivery that dies on the way leaves its file, replayed by the next.
+    // The items hook processes handed on first: their calls are recorded already.
+    let filed = items::file_kept_items(anchor, &mut store)?;
+    delivered.items = filed.filed;
+    delivered.items_dropped = filed.unreadable;
     {
         let _lock = SpoolLock::take(anchor)?;
-        if spool_waits(anchor) {
+        if calls_wait(anchor) {
             std::fs::rename(&path, &taken).map_err(io(&path))?;
         }
     }

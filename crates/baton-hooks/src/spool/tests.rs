@@ -1,6 +1,7 @@
 //! The spool on a SQLite store in a temporary folder: calls kept while the store is busy past
 //! the budget, delivered once, and what cannot be replayed right moved aside with why.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use baton_core::hooks::{HookClient, ParallelMode, PermitMode};
@@ -206,4 +207,91 @@ fn a_turn_delivers_what_was_kept_while_it_delivered_and_none_while_another_has_i
     let delivered = deliver_in_turn(&anchor).unwrap().expect("the turn");
     assert_eq!((delivered.stored, delivered.left), (1, 0), "{delivered:?}");
     assert!(!spool_waits(&anchor));
+}
+
+/// Session `holder` writes `/repo/app.rs`, then `other` is refused it on the store at `db`:
+/// the refusal's record, its queue items not filed.
+fn refusal_items(store: &mut baton_store::Store) -> baton_store::sessions::ItemsToFile {
+    use baton_core::hooks::parse_hook_payload;
+    let enforce = || PermitSettings::in_mode(PermitMode::Enforce);
+    let mut items = None;
+    for session in ["holder", "other"] {
+        let payload = json!({"session_id": session, "cwd": "/repo", "hook_event_name": "PreToolUse",
+                             "tool_name": "Write", "tool_input": {"file_path": "/repo/app.rs"}});
+        let call = parse_hook_payload(HookClient::ClaudeCode, payload.to_string().as_bytes(), None)
+            .unwrap();
+        let who = SessionRef::in_checkout(HookClient::ClaudeCode, session, "/repo");
+        let (_, kept) = store
+            .record_hook_filing_later(
+                &who,
+                &call,
+                enforce(),
+                chrono::Utc::now(),
+                None,
+                &mut |_, _| {},
+            )
+            .unwrap();
+        items = Some(kept);
+    }
+    items.unwrap()
+}
+
+fn open_collisions(store: &baton_store::Store) -> usize {
+    store
+        .escalations(baton_store::escalations::EscalationFilter {
+            open: true,
+            closed: 0,
+        })
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.kind == baton_core::detect::FindingKind::WriteCollision)
+        .count()
+}
+
+#[test]
+fn a_calls_items_handed_on_are_filed_by_the_delivery_once_and_a_broken_line_is_said() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("baton.sqlite3");
+    let mut store = baton_store::Store::open(&db).unwrap();
+    let items = refusal_items(&mut store);
+    assert!(!items.is_empty());
+    items::keep_items(&db, &items).unwrap();
+    // A line a hook was writing as it died.
+    std::fs::OpenOptions::new()
+        .append(true)
+        .open(items_path(&db))
+        .unwrap()
+        .write_all(b"{\"agent_id\": 1, \"findi")
+        .unwrap();
+    assert!(spool_waits(&db));
+    assert_eq!(open_collisions(&store), 0, "not filed yet");
+
+    let delivered = deliver_spool(&db).unwrap();
+    assert_eq!(delivered.items, 1, "{delivered:?}");
+    assert_eq!(delivered.items_dropped.len(), 1, "{delivered:?}");
+    assert!(
+        delivered
+            .summary()
+            .contains("the queue items of 1 call(s) filed")
+            && delivered.summary().contains("is no call's items"),
+        "{}",
+        delivered.summary()
+    );
+    assert_eq!(open_collisions(&store), 1);
+    assert!(!spool_waits(&db));
+    // Delivered again: nothing more.
+    assert_eq!(deliver_spool(&db).unwrap().items, 0);
+    assert_eq!(open_collisions(&store), 1);
+}
+
+#[test]
+fn a_hook_process_on_sqlite_files_its_items_itself() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("baton.sqlite3");
+    let mut store = baton_store::Store::open(&db).unwrap();
+    let items = refusal_items(&mut store);
+    // SQLite is on this machine: filed at once, even with a delivery to hand them to.
+    file_or_hand_on(&db, &mut store, items, true).unwrap();
+    assert_eq!(open_collisions(&store), 1);
+    assert!(!items_wait(&db));
 }

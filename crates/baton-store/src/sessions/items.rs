@@ -3,6 +3,7 @@
 
 use baton_core::detect::Finding;
 use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 
 use super::record::ParallelMeet;
 use crate::error::Result;
@@ -10,8 +11,9 @@ use crate::Store;
 
 /// The queue items a call opens, once its own write is committed: a write collision's and a
 /// parallel edit's. Filed by [`ItemsToFile::file`]; a running app files them after it has
-/// answered the hook ([`Store::record_hook_filing_later`]).
-#[derive(Debug)]
+/// answered the hook ([`Store::record_hook_filing_later`]), and a hook process on a store far
+/// away hands them to a process of its own (kept as JSON in the meantime).
+#[derive(Debug, Serialize, Deserialize)]
 #[must_use = "the call's queue items are lost unless filed"]
 pub struct ItemsToFile {
     pub(super) agent_id: i64,

@@ -199,7 +199,7 @@ impl SessionRef {
 }
 
 /// A write that meets another branch's change of the same file (for the finding).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ParallelMeet {
     pub repository: String,
     /// The repository's name for a person (the item's title says it); None: the hook did not
