@@ -298,10 +298,13 @@ impl Answered<'_> {
     }
 }
 
+/// Sends `response` and ends the connection's writing half: the hook reads the answer to its
+/// end, which comes then, not when the lane is done with the call (its commit, its items).
 pub(super) fn send(stream: &mut UnixStream, response: &HookResponse) {
     if let Ok(body) = serde_json::to_vec(response) {
         let _ = stream.write_all(&body);
     }
+    let _ = stream.shutdown(std::net::Shutdown::Write);
 }
 
 /// The answer to a call recorded as `record` says.
@@ -359,6 +362,27 @@ mod tests {
         let settings = PermitSettings::in_mode(PermitMode::Enforce);
         let session = SessionRef::in_checkout(HookClient::ClaudeCode, session, "/repo");
         HookRequest::new(None, b"{}", &session, &settings)
+    }
+
+    #[test]
+    fn an_answer_is_whole_once_sent_while_the_lane_still_holds_the_call() {
+        use std::io::Read;
+        let (mut lane, mut hook) = UnixStream::pair().unwrap();
+        let response = HookResponse::Failed {
+            message: "a".into(),
+        };
+        send(&mut lane, &response);
+        // The lane still holds its end (committing, filing): the hook reads the answer whole.
+        hook.set_read_timeout(Some(std::time::Duration::from_secs(10)))
+            .unwrap();
+        let mut body = Vec::new();
+        hook.read_to_end(&mut body)
+            .expect("the answer ends when sent");
+        assert_eq!(
+            serde_json::from_slice::<HookResponse>(&body).unwrap(),
+            response
+        );
+        drop(lane);
     }
 
     #[test]
