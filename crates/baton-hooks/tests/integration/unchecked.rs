@@ -145,7 +145,17 @@ fn writes_while_the_store_is_away(
     let devbox_link = links.iter().find(|l| l.host == "devbox-b").unwrap();
     assert_eq!(devbox_link.unchecked_today, 4, "{links:?}");
 
-    // Delivered again (a delivery that died before removing its file): nothing twice.
+    // Delivered again (a delivery that died before removing its file): nothing twice. Once
+    // the delivery the hook started has let its turn go (it looks at the spool once more
+    // before it does, and would deliver this copy itself).
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while baton_hooks::spool::DeliveryTurn::take(&anchor)
+        .unwrap()
+        .is_none()
+    {
+        assert!(Instant::now() < deadline, "the hook's delivery never ended");
+        std::thread::sleep(Duration::from_millis(20));
+    }
     std::fs::write(baton_hooks::spool::spool_path(&anchor), &kept).unwrap();
     let (delivered, said) = deliver(&devbox.data);
     assert!(delivered, "{said}");
