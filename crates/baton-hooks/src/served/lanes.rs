@@ -1,12 +1,15 @@
-//! The lanes the served calls are recorded on: each session's calls on one lane, in the order
-//! they came, the sessions spread over the lanes, each lane with a store connection of its
-//! own. One session's slow call (a refusal filing its queue item, a store a long round trip
-//! away) then holds up its own session's next call only, not every session's.
+//! The lanes the served calls are recorded on: each lane a thread with a store connection of
+//! its own, taking the next call whenever it is free, in the order the calls came. One slow
+//! call (a store a long round trip away, a refusal's items on SQLite) holds up its own lane
+//! only.
 //!
 //! On SQLite one lane: its writes take the file's lock one at a time whatever the number of
 //! connections, and two connections waiting on each other's lock would only add the wait. On
-//! PostgreSQL [`POSTGRES_LANES`]: the server takes the writes of several connections at once,
-//! each waiting on the network rather than on the others.
+//! PostgreSQL [`POSTGRES_LANES`]: the server takes the calls of several connections at once,
+//! each waiting on the network rather than on the others, and one session's next call need not
+//! wait for its last one's commit to come back: it goes out on another lane, and the store's
+//! write lock, which the last call holds from its verdict to its commit, keeps it from reading
+//! before that commit (a client sends its next call only once it has the last one's answer).
 //!
 //! On SQLite a call is answered once its write is committed, and the queue items it opens (a
 //! refusal's collision, a parallel edit) are filed by the lane after: local writes. On
@@ -16,14 +19,12 @@
 //! own, as soon as the lane hands them over: an item costs a dozen round trips, which the
 //! session's next call does not wait for.
 
-use std::collections::hash_map::DefaultHasher;
-use std::hash::{Hash, Hasher};
 use std::io::Write;
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::{channel, Sender};
-use std::sync::Arc;
+use std::sync::mpsc::{channel, Receiver, Sender};
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
@@ -49,7 +50,7 @@ pub(super) struct Call {
 /// The lanes: a thread and a store connection each; and the filer of their items, on a
 /// store far away.
 pub(super) struct Lanes {
-    senders: Vec<Sender<Call>>,
+    calls: Sender<Call>,
     threads: Vec<JoinHandle<()>>,
     filer: Option<JoinHandle<()>>,
 }
@@ -142,13 +143,15 @@ impl Lanes {
             answering.filer = Some(sender);
             filer = Some(thread);
         }
+        let (sender, calls) = channel::<Call>();
+        let calls = Arc::new(Mutex::new(calls));
         let mut lanes = Lanes {
-            senders: Vec::with_capacity(stores.len()),
+            calls: sender,
             threads: Vec::with_capacity(stores.len()),
             filer,
         };
         for (index, mut store) in stores.into_iter().enumerate() {
-            let (sender, calls) = channel::<Call>();
+            let calls = Arc::clone(&calls);
             let recorded = Arc::clone(recorded);
             let anchor: Option<PathBuf> = (index == 0).then(|| anchor.to_owned());
             let answering = answering.clone();
@@ -156,7 +159,7 @@ impl Lanes {
                 .name(format!("baton-hooks-{index}"))
                 .spawn(move || {
                     let mut link_read = None;
-                    for call in calls {
+                    while let Some(call) = next_call(&calls) {
                         let answered = Answered {
                             stream: call.stream,
                             recorded: &recorded,
@@ -170,24 +173,22 @@ impl Lanes {
                         }
                     }
                 })?;
-            lanes.senders.push(sender);
             lanes.threads.push(thread);
         }
         Ok(lanes)
     }
 
-    /// Hands `call` to its session's lane.
+    /// Hands `call` to the next free lane.
     pub fn send(&self, call: Call) {
-        let lane = lane_of(&call.request, self.senders.len());
-        // A lane gone (its thread ended) drops the call: the hook, unanswered, ends it as a
-        // call the app took and did not answer.
-        let _ = self.senders[lane].send(call);
+        // The lanes gone (their threads ended) drop the call: the hook, unanswered, ends it as
+        // a call the app took and did not answer.
+        let _ = self.calls.send(call);
     }
 
     /// Lets the lanes finish the calls they hold and the filer their items, then waits for
     /// them.
     pub fn stop(self) {
-        drop(self.senders);
+        drop(self.calls);
         for thread in self.threads {
             let _ = thread.join();
         }
@@ -198,11 +199,9 @@ impl Lanes {
     }
 }
 
-/// The lane of a session's calls, of `lanes`.
-fn lane_of(request: &HookRequest, lanes: usize) -> usize {
-    let mut hasher = DefaultHasher::new();
-    (&request.client, &request.session_id).hash(&mut hasher);
-    usize::try_from(hasher.finish() % lanes.max(1) as u64).unwrap_or(0)
+/// The next call for a free lane, in the order they came; None once the lanes stop.
+fn next_call(calls: &Mutex<Receiver<Call>>) -> Option<Call> {
+    calls.lock().unwrap_or_else(|e| e.into_inner()).recv().ok()
 }
 
 /// How often the server looks whether the hooks' figure is due at the store.
@@ -356,14 +355,6 @@ fn record(
 mod tests {
     use super::*;
 
-    fn request(session: &str) -> HookRequest {
-        use baton_core::hooks::{HookClient, PermitMode};
-        use baton_store::sessions::{PermitSettings, SessionRef};
-        let settings = PermitSettings::in_mode(PermitMode::Enforce);
-        let session = SessionRef::in_checkout(HookClient::ClaudeCode, session, "/repo");
-        HookRequest::new(None, b"{}", &session, &settings)
-    }
-
     #[test]
     fn an_answer_is_whole_once_sent_while_the_lane_still_holds_the_call() {
         use std::io::Read;
@@ -383,25 +374,5 @@ mod tests {
             response
         );
         drop(lane);
-    }
-
-    #[test]
-    fn a_session_keeps_its_lane_and_sessions_spread_over_the_lanes() {
-        let lanes: Vec<usize> = (0..64)
-            .map(|i| lane_of(&request(&format!("session-{i}")), POSTGRES_LANES))
-            .collect();
-        for (i, lane) in lanes.iter().enumerate() {
-            assert_eq!(
-                lane_of(&request(&format!("session-{i}")), POSTGRES_LANES),
-                *lane
-            );
-        }
-        for lane in 0..POSTGRES_LANES {
-            assert!(
-                lanes.contains(&lane),
-                "lane {lane} gets no session: {lanes:?}"
-            );
-        }
-        assert!((0..10).all(|i| lane_of(&request(&format!("s{i}")), 1) == 0));
     }
 }
