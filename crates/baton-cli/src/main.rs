@@ -294,9 +294,14 @@ fn run_hooks(
                 Some(dir) => dir.join("baton.sqlite3"),
                 None => baton_store::Store::default_path()?,
             };
-            let delivered = baton_hooks::spool::deliver_spool(&anchor).map_err(|err| {
+            // One delivery at a time: a hook starts one after each call that left something.
+            let delivered = baton_hooks::spool::deliver_in_turn(&anchor).map_err(|err| {
                 commands::CliError::Hooks(format!("the spool was not delivered: {err}"))
             })?;
+            let Some(delivered) = delivered else {
+                println!("another delivery of this spool is under way");
+                return Ok(());
+            };
             println!("{}", delivered.summary());
             if delivered.left > 0 {
                 return Err(commands::CliError::Hooks(format!(

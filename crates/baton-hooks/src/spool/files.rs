@@ -44,9 +44,13 @@ impl SpoolLock {
     }
 }
 
-/// The data folder's lock file `name`, opened (made when missing); its path.
+/// The data folder's lock file `name`, opened (made when missing, and the data folder with
+/// it: a store elsewhere, `BATON_STORE`, needs none until something is kept); its path.
 pub(super) fn lock_file(anchor: &Path, name: &str) -> Result<(File, PathBuf), SpoolError> {
     let path = anchor.with_file_name(name);
+    if let Some(folder) = path.parent() {
+        std::fs::create_dir_all(folder).map_err(io(folder))?;
+    }
     let file = OpenOptions::new()
         .create(true)
         .truncate(false)
