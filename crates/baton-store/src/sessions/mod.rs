@@ -48,7 +48,7 @@ use crate::error::{Result, StoreError};
 use crate::Store;
 use asks::{ask_finding, record_ask, someone_watches};
 use permit_reads::PermitReads;
-use permits::{clash_finding, release_leases};
+use permits::{clash_finding, release_row_leases};
 use subagents::{end_subagents, main_thread_works, note_running, turn_waits};
 use turns::{end_turn, note_tool, session_row, set_turn_state, turn_title};
 use unchecked::note_unchecked;
@@ -271,8 +271,9 @@ impl Store {
                     let title = turn_title(prompt);
                     tx.execute(
                     "UPDATE sessions SET turns = ?2, turn_open = 1, prompt = ?3 WHERE agent_id = ?1",
-                    params![row.agent_id, row.turns, title],
+                    params![row.agent_id, row.turns, &title],
                 )?;
+                    row.prompt = Some(title);
                     set_turn_state(&tx, &row, TaskState::Working, None, now, &mut record)?;
                 }
                 HookEvent::PreToolUse(tool) => {
@@ -322,18 +323,18 @@ impl Store {
                 HookEvent::Stop => {
                     // With subagents working, the turn waits for them (their leases stay theirs).
                     let running = &call.running_subagents;
-                    note_running(&tx, session, &row, running, now, &mut record)?;
-                    if row.turn_open && !turn_waits(&tx, &row, now, &mut record)? {
+                    let added = note_running(&tx, session, &row, running, now, &mut record)?;
+                    if row.turn_open && !turn_waits(&tx, &row, added, now, &mut record)? {
                         end_turn(&tx, &row, TaskState::Completed, now, &mut record)?;
                     }
-                    release_leases(&tx, row.agent_id)?;
+                    release_row_leases(&tx, &row)?;
                 }
                 HookEvent::SessionEnd => {
                     end_subagents(&tx, &row, now, &mut record)?;
                     if row.turn_open {
                         end_turn(&tx, &row, TaskState::Completed, now, &mut record)?;
                     }
-                    release_leases(&tx, row.agent_id)?;
+                    release_row_leases(&tx, &row)?;
                     tx.execute(
                         "UPDATE sessions SET ended_at = ?2 WHERE agent_id = ?1",
                         params![row.agent_id, ts(now)],

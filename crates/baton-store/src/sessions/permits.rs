@@ -48,6 +48,23 @@ pub(crate) fn map_leases(conn: &Db) -> Result<Vec<MapLease>> {
     })
 }
 
+/// [`release_leases`] of the worker of `row`, as read with it (the call took none since: only
+/// a write's permit takes one): none held, nothing to do; some, released with the call's other
+/// writes.
+pub(super) fn release_row_leases(tx: &Db, row: &SessionRow) -> Result<()> {
+    match row.held_leases {
+        Some(false) => Ok(()),
+        Some(true) => {
+            tx.execute_later(
+                "DELETE FROM leases WHERE holder = ?1",
+                params![row.agent_id],
+            )?;
+            changes::record(tx, ChangeKind::Leases, 0, "")
+        }
+        None => release_leases(tx, row.agent_id),
+    }
+}
+
 pub(super) fn release_leases(tx: &Db, agent_id: i64) -> Result<()> {
     if tx.execute("DELETE FROM leases WHERE holder = ?1", params![agent_id])? > 0 {
         changes::record(tx, ChangeKind::Leases, 0, "")?;

@@ -184,6 +184,13 @@ pub(crate) struct SessionRow {
     /// The seq its next event takes, when read with the row (advanced as the call adds
     /// events: [`super::turns::next_seq`]); None: read when needed.
     pub(super) next_seq: std::cell::Cell<Option<i64>>,
+    /// How many of its subagents worked (started, not stopped) when the row was read; None:
+    /// not read with it.
+    pub(super) working_subagents: Option<u32>,
+    /// Its turn's title (its prompt's first line), as the call leaves it.
+    pub(super) prompt: Option<String>,
+    /// Whether it held any file's lease when the row was read; None: not read with it.
+    pub(super) held_leases: Option<bool>,
 }
 
 impl SessionRef {

@@ -74,6 +74,10 @@ fn worker_row(parent: &SessionRow, agent_id: i64, name: String, working: bool) -
         paused: parent.paused.clone(),
         usage: None,
         next_seq: Default::default(),
+        working_subagents: None,
+        // A subagent's turn has no prompt of its own.
+        prompt: None,
+        held_leases: None,
     }
 }
 
@@ -219,7 +223,8 @@ pub(super) fn stop_subagent(
 
 /// The subagents the main thread's Stop says are running, added when their start was not heard
 /// yet (the client runs the hooks of a Stop and of a subagent's start side by side). One heard
-/// stopping stays stopped: a subagent's own stop lists it as running still.
+/// stopping stays stopped: a subagent's own stop lists it as running still. How many were
+/// added.
 pub(super) fn note_running(
     tx: &Db,
     session: &SessionRef,
@@ -227,13 +232,15 @@ pub(super) fn note_running(
     running: &[SubagentRef],
     now: DateTime<Utc>,
     record: &mut HookRecord,
-) -> Result<()> {
+) -> Result<u32> {
+    let mut added = 0;
     for sub in running {
         if find_subagent(tx, parent, sub)?.is_none() {
             add_subagent(tx, session, parent, sub, now, record)?;
+            added += 1;
         }
     }
-    Ok(())
+    Ok(added)
 }
 
 /// How many of the session's subagents work (started, not stopped).
@@ -245,15 +252,21 @@ pub(super) fn working_subagents(tx: &Db, session_agent_id: i64) -> Result<u32> {
     )
 }
 
-/// The main thread ended its turn (`Stop`): with subagents working, the turn stays working
-/// ("2 subagents working") and waits for them; true when it does.
+/// The main thread ended its turn (`Stop`), having just added `added` subagents: with
+/// subagents working, the turn stays working ("2 subagents working") and waits for them; true
+/// when it does.
 pub(super) fn turn_waits(
     tx: &Db,
     row: &SessionRow,
+    added: u32,
     now: DateTime<Utc>,
     record: &mut HookRecord,
 ) -> Result<bool> {
-    let working = working_subagents(tx, row.agent_id)?;
+    // Counted with the session's row, when it was.
+    let working = match row.working_subagents {
+        Some(read) => read + added,
+        None => working_subagents(tx, row.agent_id)?,
+    };
     if working == 0 || !row.turn_open {
         return Ok(false);
     }

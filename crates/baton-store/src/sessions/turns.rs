@@ -38,7 +38,11 @@ fn find_session_reading(
     let sql = format!(
         "SELECT s.agent_id, a.name, s.turns, s.turn_open, s.branch, s.account, {PAUSE_OF_SESSION},
                 u.path, u.file_key, u.read_to, u.model,
-                (SELECT coalesce(max(e.seq), 0) + 1 FROM events e WHERE e.agent_id = s.agent_id)
+                (SELECT coalesce(max(e.seq), 0) + 1 FROM events e WHERE e.agent_id = s.agent_id),
+                (SELECT count(*) FROM subagents sa
+                  WHERE sa.session_agent_id = s.agent_id AND sa.stopped_at IS NULL),
+                s.prompt,
+                EXISTS (SELECT 1 FROM leases l WHERE l.holder = s.agent_id)
                FROM sessions s JOIN agents a ON a.id = s.agent_id
                LEFT JOIN usage_sources u ON u.agent_id = s.agent_id
               WHERE {condition}"
@@ -72,6 +76,9 @@ fn find_session_reading(
                 },
                 usage: cursor_from(row, 8)?,
                 next_seq: std::cell::Cell::new(Some(row.get(12)?)),
+                working_subagents: Some(row.get(13)?),
+                prompt: row.get(14)?,
+                held_leases: Some(row.get(15)?),
             });
             Ok(())
         } else {
@@ -174,8 +181,11 @@ pub(super) fn add_session(tx: &Db, session: &SessionRef, now: DateTime<Utc>) -> 
         account: None,
         paused: None,
         usage: None,
-        // A new agent has no events yet.
+        // A new agent has no events yet, and no subagents.
         next_seq: std::cell::Cell::new(Some(1)),
+        working_subagents: Some(0),
+        prompt: None,
+        held_leases: Some(false),
     })
 }
 
@@ -307,12 +317,8 @@ pub(super) fn set_turn_state(
     now: DateTime<Utc>,
     record: &mut HookRecord,
 ) -> Result<()> {
-    let prompt: Option<String> = tx.query_row(
-        "SELECT prompt FROM sessions WHERE agent_id = ?1",
-        params![row.agent_id],
-        |r| r.get(0),
-    )?;
-    let mut task = Task::new(turn_id(row), prompt.unwrap_or_default(), state);
+    let prompt = row.prompt.clone().unwrap_or_default();
+    let mut task = Task::new(turn_id(row), prompt, state);
     task.updated_at = Some(now);
     task.state_since = Some(now);
     task.detail = detail;
@@ -328,9 +334,8 @@ pub(super) fn end_turn(
     record: &mut HookRecord,
 ) -> Result<()> {
     set_turn_state(tx, row, state, None, now, record)?;
-    tx.execute(
+    tx.execute_later(
         "UPDATE sessions SET turn_open = 0 WHERE agent_id = ?1",
         params![row.agent_id],
-    )?;
-    Ok(())
+    )
 }
