@@ -7,6 +7,7 @@ mod a2a_bench;
 mod e2e_a2a;
 mod e2e_a2a_adk;
 mod e2e_app;
+mod e2e_desktop;
 mod e2e_escalations;
 mod e2e_first_run;
 mod e2e_layout;
