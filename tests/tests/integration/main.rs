@@ -28,6 +28,7 @@ mod floor_bench;
 mod map_bench;
 mod module_rings;
 mod notify_cli;
+mod notify_desktop;
 mod notify_ntfy;
 mod notify_updates;
 mod notify_watchers;
