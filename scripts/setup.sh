@@ -25,6 +25,9 @@ apt_packages=(
 if $want_test; then
   # headless window, WebDriver for the real webview, screenshots
   apt_packages+=(xvfb xauth webkit2gtk-driver imagemagick)
+  # desktop notifications: a private session bus and a notification daemon with buttons
+  # (dunst), its calls recorded by dbus-monitor (tests/src/notification_daemon.rs)
+  apt_packages+=(dbus-daemon dbus-bin dunst)
   # the real third-party peers (PyPI) run in their own virtualenv
   apt_packages+=(python3 python3-venv)
   # the store's suites run on a real PostgreSQL too: the tests start their own server in a

@@ -1,11 +1,11 @@
 //! Attention: the tray icon shows how many escalations are open (and how many coding sessions
-//! wait for a person), and a desktop notification
-//! tells of each new critical escalation and of each SLA about to lapse. Clicking the tray's
-//! "Open escalations" item or a notification brings the window up on that escalation (the UI
-//! listens to [`OPEN_ESCALATION_EVENT`]). What deserves an alert is decided by
-//! `baton_core::escalations::alerts`; this module only shows it.
+//! wait for a person), and a desktop notification (`crate::desktop`)
+//! tells of each new critical escalation, request for approval, and SLA about to lapse.
+//! Clicking the tray's "Open escalations" item or a notification brings the window up on that
+//! escalation (the UI listens to [`OPEN_ESCALATION_EVENT`]). What deserves an alert is decided
+//! by `baton_core::escalations::alerts`; this module only shows it.
 
-use baton_core::escalations::{alerts, Alert};
+use baton_core::escalations::alerts;
 use baton_core::views::ChangeEvent;
 use baton_engine::Engine;
 use serde::Serialize;
@@ -26,7 +26,7 @@ struct OpenEscalation {
 }
 
 /// Shows the window and asks the UI to open escalation `id` (the queue when None).
-fn open_escalation(app: &AppHandle, id: Option<i64>) {
+pub(crate) fn open_escalation(app: &AppHandle, id: Option<i64>) {
     if let Some(window) = app.get_webview_window("main") {
         let _ = window.unminimize();
         let _ = window.show();
@@ -138,51 +138,23 @@ async fn refresh_tray(app: &AppHandle, engine: &Engine, sessions_waiting: u32) {
     }
 }
 
-/// Shows one desktop notification; on Linux a click on it opens the escalation. Runs on its own
-/// thread (waiting for the click blocks).
-fn notify(app: &AppHandle, alert: Alert) {
-    let app = app.clone();
-    let spawned = std::thread::Builder::new()
-        .name("baton-notification".into())
-        .spawn(move || {
-            let mut notification = notify_rust::Notification::new();
-            notification
-                .appname("Baton")
-                .summary(&alert.summary)
-                .body(&alert.body)
-                .action("default", "Open");
-            match notification.show() {
-                #[cfg(all(unix, not(target_os = "macos")))]
-                Ok(handle) => handle.wait_for_action(|action| {
-                    if action == "default" {
-                        open_escalation(&app, Some(alert.escalation_id));
-                    }
-                }),
-                #[cfg(not(all(unix, not(target_os = "macos"))))]
-                Ok(_) => {
-                    let _ = &app;
-                }
-                Err(err) => tracing::warn!(%err, "could not show a desktop notification"),
-            }
-        });
-    if let Err(err) = spawned {
-        tracing::warn!(%err, "could not start a notification thread");
-    }
-}
-
 /// Follows the engine's escalation changes: tray count, and alerts.
 pub fn follow(app: AppHandle, engine: Engine) {
     let mut changes = engine.subscribe();
     tauri::async_runtime::spawn(async move {
         use tokio::sync::broadcast::error::RecvError;
         let mut sessions_waiting = 0;
+        let shown = crate::desktop::Shown::default();
         refresh_tray(&app, &engine, sessions_waiting).await;
         loop {
             match changes.recv().await {
                 Ok(ChangeEvent::Escalations {
-                    opened, lapsing, ..
+                    opened,
+                    lapsing,
+                    changed,
                 }) => {
                     refresh_tray(&app, &engine, sessions_waiting).await;
+                    crate::desktop::close_settled(&engine, &shown, &changed).await;
                     if opened.is_empty() && lapsing.is_empty() {
                         continue;
                     }
@@ -191,7 +163,7 @@ pub fn follow(app: AppHandle, engine: Engine) {
                     };
                     for alert in alerts(&queue, &opened, &lapsing, chrono::Utc::now()) {
                         tracing::info!(escalation = alert.escalation_id, summary = %alert.summary, "alert");
-                        notify(&app, alert);
+                        crate::desktop::show(&app, &engine, &shown, alert);
                     }
                 }
                 Ok(ChangeEvent::SessionsHeard { waiting, .. }) => {

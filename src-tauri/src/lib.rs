@@ -3,6 +3,7 @@
 //! logic lives in the `baton-*` crates.
 
 mod attention;
+mod desktop;
 mod hooks;
 mod ipc;
 // Public for the floor app (examples/floor), which starts WebKit as Baton does.

@@ -92,7 +92,7 @@ fn lock_pid(number: u32) -> Option<u32> {
 
 /// Asks a child to stop with SIGTERM (so it cleans up after itself), then kills it if it has
 /// not stopped within `grace`.
-fn terminate(child: &mut Child, grace: Duration) {
+pub(crate) fn terminate(child: &mut Child, grace: Duration) {
     let _ = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .stderr(Stdio::null())

@@ -8,6 +8,7 @@ pub mod display;
 pub mod engine;
 pub mod model_standin;
 pub mod module_graph;
+pub mod notification_daemon;
 pub mod ntfy_server;
 pub mod peers;
 pub mod pss_samples;

@@ -12,7 +12,8 @@ use chrono::{Duration, Utc};
 const ASK_POLL: StdDuration = StdDuration::from_millis(250);
 
 /// Waits for the person's answer to the permission request `escalation`, up to `wait` (up to
-/// `routed` instead, when longer and a route can bring the answer from the person's phone);
+/// `routed` instead, when longer and a route can bring the answer: the person's phone, or the
+/// desktop notification's buttons);
 /// then lets the client ask in its own dialog (and takes the item off the queue).
 pub(crate) fn await_person(
     db: &Path,
@@ -29,7 +30,7 @@ pub(crate) fn await_person(
     let answers_away = |store: &baton_store::Store| {
         store
             .routes()
-            .is_ok_and(|routes| routes.iter().any(|r| r.route.draft.answers()))
+            .is_ok_and(|routes| routes.iter().any(|r| r.route.draft.brings_answers()))
     };
     let wait = if routed > wait && answers_away(&store) {
         routed

@@ -24,7 +24,7 @@ fn kind_label(kind: FindingKind) -> String {
 
 /// What to tell the person: each newly opened **critical** escalation (and each newly opened
 /// limit window forecast to run out: it is a forecast of minutes, a warning that cannot wait
-/// for its SLA), and each open one whose
+/// for its SLA; and each request for approval: an agent waits for it), and each open one whose
 /// SLA is about to lapse (`lapsing`), in that order; one alert per escalation. Snoozed ones stay
 /// quiet until their snooze ends, except when their SLA is about to lapse.
 pub fn alerts(
@@ -36,7 +36,9 @@ pub fn alerts(
     let mut told = Vec::new();
     let mut alerts = Vec::new();
     for e in escalations.iter().filter(|e| opened.contains(&e.id)) {
-        let urgent = e.severity == Severity::Critical || e.kind == FindingKind::UsageWindow;
+        let urgent = e.severity == Severity::Critical
+            || e.kind == FindingKind::UsageWindow
+            || e.kind == FindingKind::NeedsApproval;
         if urgent && e.is_awake(now) && !told.contains(&e.id) {
             told.push(e.id);
             alerts.push(Alert {

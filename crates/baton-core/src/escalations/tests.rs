@@ -158,6 +158,26 @@ fn a_limit_window_forecast_to_run_out_alerts_though_a_warning() {
 }
 
 #[test]
+fn a_request_for_approval_alerts_though_a_warning() {
+    let now = chrono::TimeZone::with_ymd_and_hms(&Utc, 2026, 5, 1, 12, 0, 0).unwrap();
+    let mut asks = escalation(5, Severity::Warning, 600);
+    asks.kind = FindingKind::NeedsApproval;
+    let told = alerts(
+        &[asks, escalation(6, Severity::Warning, 600)],
+        &[5, 6],
+        &[],
+        now,
+    );
+    let ids: Vec<i64> = told.iter().map(|a| a.escalation_id).collect();
+    assert_eq!(
+        ids,
+        [5],
+        "an agent waits for the answer; another warning is quiet"
+    );
+    assert_eq!(told[0].summary, "Needs approval: needs you");
+}
+
+#[test]
 fn actions_cross_to_the_ui_tagged() {
     let json = serde_json::to_string(&EscalationAction::GiveOwnership { agent_id: 2 }).unwrap();
     assert_eq!(json, r#"{"action":"give_ownership","agent_id":2}"#);

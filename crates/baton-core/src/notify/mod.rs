@@ -10,6 +10,7 @@
 use serde::{Deserialize, Serialize};
 
 pub mod answer;
+pub mod desktop;
 pub mod message;
 #[cfg(test)]
 mod tests;
@@ -304,5 +305,11 @@ impl RouteDraft {
     /// True when answers can come back on it (an ntfy route with a reply topic).
     pub fn answers(&self) -> bool {
         self.kind == RouteKind::Ntfy && self.reply_topic.is_some()
+    }
+
+    /// True when a person can answer on it away from the queue: a reply topic's buttons, or
+    /// the desktop notification's (while the app runs). A permission request waits longer then.
+    pub fn brings_answers(&self) -> bool {
+        self.answers() || self.kind == RouteKind::Desktop
     }
 }

@@ -10,7 +10,7 @@ fn now() -> chrono::DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 5, 1, 12, 0, 0).unwrap()
 }
 
-fn item(kind: FindingKind, severity: Severity) -> Escalation {
+pub(super) fn item(kind: FindingKind, severity: Severity) -> Escalation {
     Escalation {
         id: 7,
         finding_id: Some(7),
@@ -125,12 +125,16 @@ fn routes_are_checked_per_kind() {
     };
     assert!(hook.check().is_ok());
     assert!(!hook.answers());
+    assert!(!hook.brings_answers());
     assert_eq!(
         RouteDraft::new("team", RouteKind::Webhook, "ana").check(),
         Err(RouteError::WebhookNeedsUrl)
     );
     let desk = RouteDraft::new("desk", RouteKind::Desktop, "ana");
     assert!(desk.check().is_ok());
+    // Its buttons answer in the app, not on a reply topic.
+    assert!(!desk.answers() && desk.brings_answers());
+    assert!(ok.brings_answers());
     assert!(bad(RouteDraft {
         topic: Some("t".into()),
         ..desk

@@ -84,13 +84,17 @@ async fn take(shared: &Shared, route: &NotifyRoute, key: &[u8], posted: &str) ->
             escalation_id: claim.escalation_id,
             action: word,
         },
-        Err(EngineError::Store(err)) => Taken::Refused(match err {
-            StoreError::AnswerUsed => "replayed",
-            StoreError::EscalationClosed { .. } => "settled",
-            StoreError::EscalationExpired(_) => "lapsed",
-            StoreError::EscalationNotFound(_) => "unknown_item",
-            _ => "store",
-        }),
-        Err(_) => Taken::Refused("store"),
+        Err(err) => Taken::Refused(refusal(&err)),
+    }
+}
+
+/// The reason's word for an answer the store would not take.
+pub(crate) fn refusal(err: &EngineError) -> &'static str {
+    match err {
+        EngineError::Store(StoreError::AnswerUsed) => "replayed",
+        EngineError::Store(StoreError::EscalationClosed { .. }) => "settled",
+        EngineError::Store(StoreError::EscalationExpired(_)) => "lapsed",
+        EngineError::Store(StoreError::EscalationNotFound(_)) => "unknown_item",
+        _ => "store",
     }
 }

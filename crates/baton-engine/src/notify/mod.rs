@@ -30,6 +30,7 @@ use crate::error::EngineError;
 use crate::shared::Shared;
 
 mod answers;
+mod desktop;
 pub mod keys;
 pub(crate) mod ntfy;
 mod record;
@@ -38,6 +39,7 @@ pub mod stats;
 mod trial;
 mod webhook;
 
+pub use desktop::{DesktopAlert, DesktopTaken};
 pub use trial::{test_route, TrialOutcome};
 
 use replies::ReplyReader;

@@ -1,0 +1,156 @@
+//! The desktop route's answers in the real engine, on SQLite and on PostgreSQL (the app's
+//! notification side is `e2e_desktop`): a button's answer is the route's person's decision
+//! "via desktop"; *Open*, an unknown key, a second press, a press after the item was settled,
+//! and a press after the route was removed are refused, counted, and change nothing.
+
+use std::sync::Arc;
+
+use baton_core::agent::AgentDraft;
+use baton_core::detect::{Finding, FindingKind, Severity};
+use baton_core::escalations::{Alert, EscalationState};
+use baton_core::notify::{RouteDraft, RouteKind};
+use baton_engine::notify::DesktopTaken;
+use baton_engine::{Engine, EngineConfig, MemoryTokens, StoreHandle};
+use baton_store::decisions::DecisionFilter;
+use baton_store::StoreLocation;
+
+use crate::notify_ntfy::stores;
+
+/// Opens an approval request for a quiet agent; its alert.
+async fn ask(engine: &Engine, key: &'static str) -> Alert {
+    let item = engine
+        .write(move |s| {
+            let agent = s
+                .add_agent(&AgentDraft::new(key, format!("http://127.0.0.1:9/{key}")))?
+                .id;
+            let finding = Finding::about(
+                FindingKind::NeedsApproval,
+                Severity::Warning,
+                vec![agent],
+                format!("{key} asks: may it ship?"),
+                key,
+            );
+            Ok(s.record_findings(&[finding], chrono::Utc::now())?
+                .escalations[0])
+        })
+        .await
+        .unwrap();
+    Alert {
+        escalation_id: item,
+        summary: "Needs approval: needs you".into(),
+        body: format!("{key} asks: may it ship?"),
+    }
+}
+
+fn refused(taken: DesktopTaken) -> &'static str {
+    match taken {
+        DesktopTaken::Refused(reason) => reason,
+        DesktopTaken::Decided(e) => panic!("decided: {e:?}"),
+    }
+}
+
+async fn desktop_answers(url: &str) {
+    let store = StoreHandle::open_at(&StoreLocation::parse(url).unwrap(), 2).unwrap();
+    let engine = Engine::new(
+        store,
+        Arc::new(MemoryTokens::new(None)),
+        EngineConfig::default(),
+    );
+    engine
+        .write(|s| {
+            s.add_route(
+                &RouteDraft::new("desk", RouteKind::Desktop, "ana"),
+                chrono::Utc::now(),
+            )
+        })
+        .await
+        .unwrap();
+    let alert = ask(&engine, "deploy").await;
+    let item = alert.escalation_id;
+    let shown = engine.desktop_alert(&alert).await.unwrap();
+    let labels: Vec<&str> = shown.notice.buttons.iter().map(|b| b.label).collect();
+    assert_eq!(labels, ["Approve", "Deny", "Open"]);
+    let again = engine.desktop_alert(&alert).await.unwrap();
+
+    // Not answers: nothing decided.
+    assert_eq!(
+        refused(engine.answer_on_desktop(&shown, "default").await),
+        "not_an_answer"
+    );
+    assert_eq!(
+        refused(engine.answer_on_desktop(&shown, "dismiss").await),
+        "not_an_answer"
+    );
+    assert_eq!(
+        engine.escalation(item).await.unwrap().state,
+        EscalationState::Open
+    );
+
+    // Approve: the route's person's decision, via the desktop, in the chained log.
+    let DesktopTaken::Decided(decided) = engine.answer_on_desktop(&shown, "approve").await else {
+        panic!("not decided");
+    };
+    let decision = decided.decision.unwrap();
+    assert_eq!(
+        (decision.who.as_str(), decision.action.as_str()),
+        ("ana", "approve")
+    );
+    let log = engine
+        .read(|s| s.decisions(&DecisionFilter::default()))
+        .await
+        .unwrap();
+    let entry = log.iter().find(|d| d.seq == decision.seq).unwrap();
+    assert_eq!(entry.detail.as_ref().unwrap()["via"]["kind"], "desktop");
+    assert_eq!(entry.detail.as_ref().unwrap()["via"]["route"], "desk");
+
+    // Pressed again, or the other notification of the settled item: refused.
+    assert_eq!(
+        refused(engine.answer_on_desktop(&shown, "reject").await),
+        "replayed"
+    );
+    assert_eq!(
+        refused(engine.answer_on_desktop(&again, "reject").await),
+        "settled"
+    );
+    let decided = engine.escalation(item).await.unwrap();
+    assert_eq!(decided.decision.unwrap().action, "approve");
+
+    // The route removed since the notification was shown: its buttons decide nothing.
+    let later = ask(&engine, "publish").await;
+    let shown = engine.desktop_alert(&later).await.unwrap();
+    engine.remove_route("desk".into()).await.unwrap();
+    assert_eq!(
+        refused(engine.answer_on_desktop(&shown, "approve").await),
+        "no_route"
+    );
+    let open = engine.escalation(later.escalation_id).await.unwrap();
+    assert_eq!(open.state, EscalationState::Open);
+    // Without a desktop route, only Open.
+    let shown = engine.desktop_alert(&later).await.unwrap();
+    let labels: Vec<&str> = shown.notice.buttons.iter().map(|b| b.label).collect();
+    assert_eq!(labels, ["Open"]);
+
+    let stats = engine.notify_stats();
+    assert_eq!(stats.answers_taken, 1);
+    for (reason, count) in [
+        ("not_an_answer", 2),
+        ("replayed", 1),
+        ("settled", 1),
+        ("no_route", 1),
+    ] {
+        assert_eq!(stats.answers_refused.get(reason), Some(&count), "{reason}");
+    }
+    assert!(matches!(
+        engine.read(|s| s.verify_decisions()).await.unwrap(),
+        baton_store::ChainCheck::Ok { .. }
+    ));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn desktop_answers_are_decisions_once_on_both_stores() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, url) in stores(&dir) {
+        eprintln!("store: {name}");
+        desktop_answers(&url).await;
+    }
+}
