@@ -116,6 +116,8 @@ const MIGRATION_SLICE: &[M<'static>] = &[
     .foreign_key_check(),
     // Routes to a person outside the app, what each sent, the answers taken (issue 60).
     M::up(include_str!("../migrations/sqlite/0032_notify_routes.sql")),
+    // What each route sends and how often; digests and storms (issue 60).
+    M::up(include_str!("../migrations/sqlite/0033_notify_policy.sql")),
 ];
 
 /// PostgreSQL's migrations: (the version it brings the store to, its SQL). The first is the
@@ -220,6 +222,11 @@ pub(crate) const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
     (
         32,
         include_str!("../migrations/postgres/0032_notify_routes.sql"),
+    ),
+    // What each route sends and how often; digests and storms (issue 60).
+    (
+        33,
+        include_str!("../migrations/postgres/0033_notify_policy.sql"),
     ),
 ];
 
