@@ -28,6 +28,7 @@ mod map_bench;
 mod module_rings;
 mod notify_cli;
 mod notify_ntfy;
+mod notify_policy;
 mod notify_updates;
 mod notify_watchers;
 mod notify_webhook;
