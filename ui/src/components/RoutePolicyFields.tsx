@@ -97,7 +97,7 @@ export function RoutePolicyForm({
             onChange={(e) => setP({ ...p, quiet_hours: e.target.value })} />
         </div>
         <div className="field">
-          <label htmlFor={id("storm")}>One message over (new in 10 min)</label>
+          <label htmlFor={id("storm")}>Storm: over N in 10 min</label>
           <input id={id("storm")} data-testid="policy-storm-items" inputMode="numeric" value={storm}
             onChange={(e) => setStorm(e.target.value)} />
         </div>
@@ -108,7 +108,7 @@ export function RoutePolicyForm({
         Critical items still go in quiet hours
       </label>
       <FormError error={error} />
-      <div className="route-actions">
+      <div className="route-actions route-policy-actions">
         <button type="submit" className="button button--primary" disabled={saving || disabled} data-testid="policy-save">
           {saving ? "Saving…" : "Save"}
         </button>
