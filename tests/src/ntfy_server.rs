@@ -17,8 +17,9 @@
 //!   the stream ends after the cached ones).
 //! * With a token, every request needs `Authorization: Bearer <token>` (401 otherwise).
 //!
-//! Test hooks: what each topic received, and [`NtfyServer::drop_streams`], which ends every
-//! open stream as a dropped connection would.
+//! Test hooks: what each topic received, [`NtfyServer::drop_streams`], which ends every
+//! open stream as a dropped connection would, and [`NtfyServer::set_down`], which refuses
+//! publishes as a server that is down does.
 
 use std::collections::HashMap;
 use std::convert::Infallible;
@@ -49,6 +50,8 @@ struct Served {
     /// Bumped to end every open stream.
     drops: watch::Sender<u64>,
     next: Mutex<u64>,
+    /// While set, publishing as JSON is refused (503), as a server that is down answers.
+    down: std::sync::atomic::AtomicBool,
 }
 
 fn is_topic(t: &str) -> bool {
@@ -102,6 +105,13 @@ impl Served {
 }
 
 async fn publish_json(State(s): State<Arc<Served>>, headers: HeaderMap, body: Bytes) -> Response {
+    if s.down.load(std::sync::atomic::Ordering::SeqCst) {
+        return error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            50301,
+            "service unavailable",
+        );
+    }
     if !s.allowed(&headers) {
         return error(StatusCode::UNAUTHORIZED, 40101, "unauthorized");
     }
@@ -282,6 +292,7 @@ impl NtfyServer {
             live: broadcast::channel(1024).0,
             drops: watch::Sender::new(0),
             next: Mutex::new(0),
+            down: Default::default(),
         });
         let app = Router::new()
             .route("/", post(publish_json).put(publish_json))
@@ -306,6 +317,14 @@ impl NtfyServer {
             .get(topic)
             .cloned()
             .unwrap_or_default()
+    }
+
+    /// Refuses every publish as JSON with 503 while `down` (a route's server down), or takes
+    /// them again.
+    pub fn set_down(&self, down: bool) {
+        self.state
+            .down
+            .store(down, std::sync::atomic::Ordering::SeqCst);
     }
 
     /// Ends every open stream, as a dropped connection would.

@@ -63,4 +63,5 @@ pub const COMMANDS: &[&str] = &[
     "add_route",
     "remove_route",
     "test_route",
+    "set_route_policy",
 ];

@@ -1,7 +1,7 @@
 //! Settings → Notifications: the routes, where Baton reaches a person outside the app (issue
 //! 60). Unpack, call the engine, return.
 
-use baton_core::notify::view::{RouteInput, RouteView};
+use baton_core::notify::view::{RouteInput, RoutePolicy, RouteView};
 
 use crate::error::CommandResult;
 use crate::who;
@@ -33,4 +33,13 @@ pub async fn test_route(
     Ok(c.engine()
         .test_route(name, wait_seconds.unwrap_or(0).min(600))
         .await?)
+}
+
+/// Changes what the route sends, and how often.
+pub async fn set_route_policy(
+    c: &Commands,
+    name: String,
+    policy: RoutePolicy,
+) -> CommandResult<RouteView> {
+    Ok(c.engine().set_route_policy(name, policy).await?)
 }

@@ -6,7 +6,7 @@ use baton_core::agent::AgentDraft;
 use baton_core::cost::Price;
 use baton_core::detect::windows::WindowOverrides;
 use baton_core::escalations::EscalationAction;
-use baton_core::notify::view::RouteInput;
+use baton_core::notify::view::{RouteInput, RoutePolicy};
 use baton_core::ratelimit::view::PressureLimits;
 use baton_core::ratelimit::Metric;
 use baton_core::readiness::ReadinessThresholds;
@@ -130,6 +130,7 @@ table! {
     add_route(route: RouteInput, token: Option<String>) => notify::add_route;
     remove_route(name: String) => notify::remove_route;
     test_route(name: String, wait_seconds: Option<u64>) => notify::test_route;
+    set_route_policy(name: String, policy: RoutePolicy) => notify::set_route_policy;
 }
 
 #[cfg(test)]

@@ -41,6 +41,12 @@ pub struct EngineConfig {
     pub notify: bool,
     /// The keyring entry of this data folder's answer key (what signs the buttons' answers).
     pub answer_key_entry: String,
+    /// The time the routes' loop judges by (digests, quiet hours, storms): the machine's,
+    /// unless a test moves it on.
+    pub notify_clock: crate::notify::clock::NotifyClock,
+    /// Where a person's decisions through this engine are made (the log says so, and so does
+    /// a route's message of the item once settled): the app, unless `baton decide` says.
+    pub decides_in: baton_store::decide::DecidedIn,
 }
 
 /// The answer key's entry when no data folder names one.
@@ -81,6 +87,8 @@ impl Default for EngineConfig {
             watching: true,
             notify: true,
             answer_key_entry: DEFAULT_ANSWER_KEY_ENTRY.to_owned(),
+            notify_clock: Default::default(),
+            decides_in: baton_store::decide::DecidedIn::App,
         }
     }
 }

@@ -23,9 +23,13 @@ pub(crate) async fn decide(
     via: Option<AnswerVia>,
 ) -> Result<Decided, EngineError> {
     let now = Utc::now();
+    let place = shared.config.decides_in;
     let result = shared
-        .write(move |s| {
-            s.decide_escalation_via(id, &action, note.as_deref(), &who, via.as_ref(), now)
+        .write(move |s| match &via {
+            Some(via) => {
+                s.decide_escalation_via(id, &action, note.as_deref(), &who, Some(via), now)
+            }
+            None => s.decide_escalation_in(id, &action, note.as_deref(), &who, place, now),
         })
         .await;
     let changed = ChangeEvent::Escalations {

@@ -55,6 +55,7 @@ pub(crate) const ORDER: &[&str] = &[
     "unchecked_calls",
     "store_links",
     "notify_routes",
+    "notify_batches",
     "notify_sent",
     "notify_answers",
 ];
@@ -85,6 +86,7 @@ const IDENTITIES: &[(&str, &str)] = &[
     ("outbox", "id"),
     ("dead_letters", "id"),
     ("notify_routes", "id"),
+    ("notify_batches", "id"),
 ];
 
 /// How far a copy has come.

@@ -332,6 +332,16 @@ impl Store {
         Ok(entries)
     }
 
+    /// The entry numbered `seq`, if there is one.
+    pub fn decision_entry(&self, seq: i64) -> Result<Option<DecisionEntry>> {
+        let row = self.db.query_opt(
+            &format!("SELECT {COLS} FROM decisions WHERE seq = ?1"),
+            params![seq],
+            read_stored,
+        )?;
+        row.map(StoredEntry::into_entry).transpose()
+    }
+
     /// Recomputes the chain from the first entry and reports the first one that does not fit:
     /// a gap in `seq`, a `prev_hash` that is not the previous entry's hash, a `hash` that does
     /// not match the entry's contents, or entries missing at the end.

@@ -116,6 +116,8 @@ const MIGRATION_SLICE: &[M<'static>] = &[
     .foreign_key_check(),
     // Routes to a person outside the app, what each sent, the answers taken (issue 60).
     M::up(include_str!("../migrations/sqlite/0032_notify_routes.sql")),
+    // What each route sends and how often; digests and storms (issue 60).
+    M::up(include_str!("../migrations/sqlite/0033_notify_policy.sql")),
 ];
 
 /// PostgreSQL's migrations: (the version it brings the store to, its SQL). The first is the
@@ -220,6 +222,11 @@ pub(crate) const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
     (
         32,
         include_str!("../migrations/postgres/0032_notify_routes.sql"),
+    ),
+    // What each route sends and how often; digests and storms (issue 60).
+    (
+        33,
+        include_str!("../migrations/postgres/0033_notify_policy.sql"),
     ),
 ];
 
@@ -480,7 +487,7 @@ mod tests {
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .unwrap();
         assert_eq!(version, LATEST_VERSION);
-        assert_eq!(LATEST_VERSION, 32);
+        assert_eq!(LATEST_VERSION, 33);
         let count = |sql: &str| -> i64 { conn.query_row(sql, [], |r| r.get(0)).unwrap() };
         assert_eq!(
             count("SELECT count(*) FROM agents WHERE name = 'Researcher' AND adapter = 'baton'"),

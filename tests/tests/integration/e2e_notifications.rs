@@ -1,6 +1,7 @@
 //! The real app's Settings → Notifications (issue 60), through WebDriver under Xvfb: a route is
 //! added in the dialog (to the test ntfy server, its topics made up), listed, tested (the test
-//! message reaches the server and the dialog says so), and removed.
+//! message reaches the server and the dialog says so), what it sends changed (the form inside
+//! the dialog at 1280×800), and removed.
 //!
 //! `cargo test -p baton-tests --test integration e2e_notifications::`; needs Xvfb, tauri-driver
 //! and WebKitWebDriver (`scripts/setup.sh --test`).
@@ -48,6 +49,7 @@ async fn drive(app: &RunningApp, server: &NtfyServer) -> Result<(), String> {
         )
         .await?;
     app.screenshot("notifications")?;
+    what_it_sends(app).await?;
     let routes = session.find_all("[data-testid=route-phone]").await?;
     let shown = session.text(&routes[0]).await?;
     let topic = shown
@@ -64,5 +66,61 @@ async fn drive(app: &RunningApp, server: &NtfyServer) -> Result<(), String> {
         .click_first("[data-testid=route-remove-phone]", LONG)
         .await?;
     session.wait_for("[data-testid=routes-empty]", LONG).await?;
+    Ok(())
+}
+
+/// Every element of the route's sending settings inside the dialog, and the dialog inside
+/// the window.
+const FITS: &str = r#"
+const dialog = document.querySelector('[data-testid=notifications-dialog]');
+const form = document.querySelector('[data-testid=route-policy-phone]');
+const box = dialog.getBoundingClientRect();
+const out = [];
+if (box.right > window.innerWidth + 1 || box.left < -1) out.push('dialog ' + box.left + '..' + box.right);
+for (const el of form.querySelectorAll('label, select, input, button')) {
+  const r = el.getBoundingClientRect();
+  if (r.width === 0) continue;
+  if (r.left < box.left - 1 || r.right > box.right + 1) out.push(el.outerHTML.slice(0, 60) + ' ' + r.left + '..' + r.right);
+}
+return out;
+"#;
+
+/// Changes what the route sends in the dialog: warnings at once, quiet hours at night.
+async fn what_it_sends(app: &RunningApp) -> Result<(), String> {
+    let session = app.session();
+    session
+        .click_first("[data-testid=route-edit-phone]", LONG)
+        .await?;
+    session
+        .wait_for("[data-testid=route-policy-phone]", LONG)
+        .await?;
+    let outside = session.execute(FITS, vec![]).await?;
+    if outside.as_array().is_none_or(|a| !a.is_empty()) {
+        return Err(format!("outside the dialog at 1280x800: {outside}"));
+    }
+    app.screenshot("notifications-sends")?;
+    session
+        .execute(
+            "const s = document.querySelector('[data-testid=policy-warnings]');\
+             Object.getOwnPropertyDescriptor(HTMLSelectElement.prototype, 'value').set.call(s, 'now');\
+             s.dispatchEvent(new Event('change', { bubbles: true })); return s.value;",
+            vec![],
+        )
+        .await?;
+    let quiet = session
+        .wait_for("[data-testid=policy-quiet-hours]", LONG)
+        .await?;
+    session.type_into(&quiet, "22:00-07:00").await?;
+    session
+        .click_first("[data-testid=policy-save]", LONG)
+        .await?;
+    session
+        .wait_for_text(
+            "[data-testid=route-sends-phone]",
+            "notes never · digest every 30 min · quiet 22:00-07:00 (critical still goes)",
+            LONG,
+        )
+        .await?;
+    app.screenshot("notifications-sent-settings")?;
     Ok(())
 }

@@ -30,6 +30,7 @@ mod module_rings;
 mod notify_cli;
 mod notify_desktop;
 mod notify_ntfy;
+mod notify_policy;
 mod notify_updates;
 mod notify_watchers;
 mod notify_webhook;

@@ -220,10 +220,13 @@ async fn approval_answered_from_the_phone(url: &str) {
     .await;
     assert_eq!(settled["sequence_id"], message["sequence_id"]);
     assert!(settled["actions"].as_array().unwrap().is_empty());
-    assert!(settled["message"]
-        .as_str()
-        .unwrap()
-        .contains("approve by ana"));
+    assert!(
+        settled["message"]
+            .as_str()
+            .unwrap()
+            .contains("approve by ana via ntfy"),
+        "{settled}"
+    );
 
     // Replayed, and the other button after the decision: refused, nothing more decided.
     post(&server, approve).await;

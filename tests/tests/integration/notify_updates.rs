@@ -141,7 +141,7 @@ async fn settled_in_the_app(url: &str) {
         settled["message"]
             .as_str()
             .unwrap()
-            .contains("reject by bo"),
+            .contains("reject by bo in the app"),
         "{settled}"
     );
     post(&server, approve).await;

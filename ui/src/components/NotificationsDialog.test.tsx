@@ -22,6 +22,18 @@ const phone: RouteView = {
   items_sent: 3,
   failing: 1,
   last_error: "HTTP 401: the server wants an access token, or the route's token is wrong",
+  policy: {
+    approvals: "now",
+    critical: "now",
+    limits: "now",
+    silent: "now",
+    warnings: "digest",
+    notes: "never",
+    digest_minutes: 30,
+    quiet_hours: null,
+    critical_in_quiet: true,
+    storm_items: 5,
+  },
 };
 
 describe("NotificationsDialog", () => {
@@ -86,7 +98,56 @@ describe("NotificationsDialog", () => {
     await user.click(await screen.findByTestId("route-test-phone"));
     expect(await screen.findByTestId("route-tested")).toHaveTextContent("the server's name was not found (DNS)");
     expect(screen.getByTestId("route-remove-phone")).toBeDisabled();
+    expect(screen.getByTestId("route-edit-phone")).toBeDisabled();
     expect(screen.getByTestId("route-add")).toBeDisabled();
     expect(screen.getByTestId("route-add")).toHaveAttribute("title", "a viewer changes nothing");
+  });
+
+  it("shows what each route sends and changes it: per class, the digest, quiet hours, storms", async () => {
+    let routes: RouteView[] = [phone];
+    const t = createTestTransport({
+      notify_routes: () => routes,
+      set_route_policy: (args) => {
+        const { policy } = args as { policy: RouteView["policy"] };
+        if (policy.quiet_hours === "late") throw { code: "invalid_route", message: '"late" is not quiet hours: HH:MM-HH:MM', field: null };
+        routes = [{ ...phone, policy }];
+        return routes[0];
+      },
+    });
+    setTransport(t);
+    const user = userEvent.setup();
+    render(<NotificationsDialog onClose={() => {}} />);
+    const sends = await screen.findByTestId("route-sends-phone");
+    expect(sends).toHaveTextContent("warnings in the digest, notes never · digest every 30 min · over 5 new in 10 min: one message");
+    await user.click(screen.getByTestId("route-edit-phone"));
+    const form = screen.getByTestId("route-policy-phone");
+    expect(screen.getByTestId("policy-approvals")).toHaveValue("now");
+    await user.selectOptions(screen.getByTestId("policy-warnings"), "now");
+    await user.selectOptions(screen.getByTestId("policy-silent"), "digest");
+    await user.clear(screen.getByTestId("policy-digest-minutes"));
+    await user.type(screen.getByTestId("policy-digest-minutes"), "an hour");
+    await user.click(screen.getByTestId("policy-save"));
+    expect(screen.getByText("The digest's period and the storm's count are whole numbers")).toBeInTheDocument();
+    await user.clear(screen.getByTestId("policy-digest-minutes"));
+    await user.type(screen.getByTestId("policy-digest-minutes"), "60");
+    await user.type(screen.getByTestId("policy-quiet-hours"), "late");
+    await user.click(screen.getByTestId("policy-critical-in-quiet"));
+    await user.clear(screen.getByTestId("policy-storm-items"));
+    await user.type(screen.getByTestId("policy-storm-items"), "0");
+    await user.click(screen.getByTestId("policy-save"));
+    expect(await screen.findByText(/"late" is not quiet hours/)).toBeInTheDocument();
+    expect(form).toBeInTheDocument();
+    await user.clear(screen.getByTestId("policy-quiet-hours"));
+    await user.type(screen.getByTestId("policy-quiet-hours"), "22:00-07:00");
+    await user.click(screen.getByTestId("policy-save"));
+    expect(await screen.findByTestId("route-sends-phone")).toHaveTextContent(
+      "· agents gone silent in the digest, notes never · digest every 60 min · quiet 22:00-07:00 · no storm messages",
+    );
+    expect(screen.queryByTestId("route-policy-phone")).not.toBeInTheDocument();
+    const saved = t.calls.filter((c) => c.command === "set_route_policy").at(-1)?.args;
+    expect(saved).toEqual({
+      name: "phone",
+      policy: { ...phone.policy, warnings: "now", silent: "digest", digest_minutes: 60, quiet_hours: "22:00-07:00", critical_in_quiet: false, storm_items: 0 },
+    });
   });
 });

@@ -12,6 +12,7 @@ import { mayChange, useRights } from "../lib/rights";
 import { FormError } from "./FormError";
 import { Modal } from "./Modal";
 import { ModalActions } from "./ModalActions";
+import { policySummary, RoutePolicyForm } from "./RoutePolicyFields";
 import { TextField } from "./TextField";
 
 /** Where a route sends, in a few words. */
@@ -34,6 +35,7 @@ export function NotificationsDialog({ onClose }: { onClose(): void }) {
   const [formError, setFormError] = useState<string | null>(null);
   const [saving, setSaving] = useState(false);
   const [tested, setTested] = useState<{ name: string; text: string; ok: boolean } | null>(null);
+  const [editing, setEditing] = useState<string | null>(null);
 
   const load = useCallback(async () => {
     try {
@@ -109,7 +111,8 @@ export function NotificationsDialog({ onClose }: { onClose(): void }) {
   return (
     <Modal title="Notifications" onClose={onClose} testId="notifications-dialog">
       <p className="field-hint route-intro">
-        Routes bring approval requests and critical items to you while the app or <code>baton watch</code> runs. An
+        Routes bring approval requests, critical items, limits running out and silent agents to you at once, and warnings
+        as a digest, while the app or <code>baton watch</code> runs (change it per route: What it sends). An
         ntfy route&apos;s buttons post a signed, single-use answer to its reply topic; Baton reads it over its own
         connection (no port opened). See docs/notifications.md.
       </p>
@@ -128,14 +131,30 @@ export function NotificationsDialog({ onClose }: { onClose(): void }) {
                 · {r.items_sent} item{r.items_sent === 1 ? "" : "s"} sent
                 {r.failing > 0 ? `, failing for ${r.failing}${r.last_error ? `: ${r.last_error}` : ""}` : ""}
               </span>
+              {r.kind !== "desktop" ? (
+                <span className="route-policy-summary" data-testid={`route-sends-${r.name}`}>
+                  {" "}
+                  · {policySummary(r.policy)}
+                </span>
+              ) : null}
               <span className="route-actions">
                 <button type="button" className="button" onClick={() => void test(r.name)} data-testid={`route-test-${r.name}`}>
                   Test
                 </button>
+                {r.kind !== "desktop" ? (
+                  <button type="button" className="button" {...may} aria-expanded={editing === r.name}
+                    onClick={() => setEditing(editing === r.name ? null : r.name)} data-testid={`route-edit-${r.name}`}>
+                    What it sends
+                  </button>
+                ) : null}
                 <button type="button" className="button" {...may} onClick={() => void remove(r.name)} data-testid={`route-remove-${r.name}`}>
                   Remove
                 </button>
               </span>
+              {editing === r.name ? (
+                <RoutePolicyForm route={r} disabled={may.disabled ?? false} onCancel={() => setEditing(null)}
+                  onSaved={async () => { setEditing(null); await load(); }} />
+              ) : null}
               {tested?.name === r.name ? (
                 <p className={`banner ${tested.ok ? "banner--ok" : "banner--error"}`} role="status" data-testid="route-tested">
                   {tested.text}

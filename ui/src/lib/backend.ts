@@ -23,6 +23,7 @@ import type { Dispute } from "../bindings/Dispute";
 import type { DraftCheck } from "../bindings/DraftCheck";
 import type { Escalation } from "../bindings/Escalation";
 import type { RouteInput } from "../bindings/RouteInput";
+import type { RoutePolicy } from "../bindings/RoutePolicy";
 import type { RouteView } from "../bindings/RouteView";
 import type { EscalationAction } from "../bindings/EscalationAction";
 import type { EscalationTimeline } from "../bindings/EscalationTimeline";
@@ -456,6 +457,14 @@ export function removeRoute(name: string): Promise<void> {
  */
 export function testRoute(name: string, waitSeconds: number | null): Promise<string> {
   return call<string>("test_route", { name, waitSeconds });
+}
+
+/**
+ * Changes what a route sends and how often. Errors: `invalid_route` (what is wrong, in words),
+ * `not_found`.
+ */
+export function setRoutePolicy(name: string, policy: RoutePolicy): Promise<RouteView> {
+  return call<RouteView>("set_route_policy", { name, policy });
 }
 
 // Readiness: may a second agent join this one?

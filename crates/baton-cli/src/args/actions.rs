@@ -260,6 +260,38 @@ pub enum NotifyAction {
     },
     /// Remove a route (and its token, when Baton kept it).
     Remove { name: String },
+    /// Change what a route sends, and how often (the settings not given stay as they are).
+    Set {
+        name: String,
+        #[command(flatten)]
+        policy: PolicyFlags,
+        /// No quiet hours any more.
+        #[arg(long, conflicts_with = "quiet_hours")]
+        no_quiet_hours: bool,
+    },
+}
+
+/// What a route sends, and how often (`baton notify add` and `set`).
+#[derive(Debug, Default, clap::Args)]
+pub struct PolicyFlags {
+    /// When a class of item goes: CLASS=WHEN, classes approvals, critical, limits, silent,
+    /// warnings, notes; WHEN now, digest or never (repeat, or separate with commas).
+    /// Default: approvals, critical, limits and silent now, warnings digest, notes never.
+    #[arg(long, value_name = "CLASS=WHEN")]
+    pub send: Vec<String>,
+    /// How often the digest goes, when it has something new (default 30).
+    #[arg(long, value_name = "MINUTES")]
+    pub digest_minutes: Option<u32>,
+    /// Local hours when only critical items go (22:00-07:00); what they hold goes as the
+    /// digest after them.
+    #[arg(long, value_name = "HH:MM-HH:MM")]
+    pub quiet_hours: Option<String>,
+    /// Whether critical items still go in quiet hours (default true).
+    #[arg(long, value_name = "BOOL")]
+    pub critical_in_quiet: Option<bool>,
+    /// More new items than this in 10 minutes are one message (0: never; default 5).
+    #[arg(long, value_name = "N")]
+    pub storm_items: Option<u32>,
 }
 
 /// `baton notify add`'s options.
@@ -302,4 +334,6 @@ pub struct NotifyAdd {
     /// (dev.baton.app/route-NAME); it is never written anywhere else.
     #[arg(long)]
     pub token_stdin: bool,
+    #[command(flatten)]
+    pub policy: PolicyFlags,
 }

@@ -22,7 +22,10 @@ fn engine(place: &StorePlace) -> Result<Engine, CliError> {
     Ok(Engine::new(
         place.open_handle(1)?,
         Arc::new(KeyringTokens::new()),
-        EngineConfig::default(),
+        EngineConfig {
+            decides_in: baton_store::decide::DecidedIn::Cli,
+            ..EngineConfig::default()
+        },
     ))
 }
 

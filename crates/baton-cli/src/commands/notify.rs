@@ -6,6 +6,7 @@ use std::io::BufRead;
 use std::sync::Arc;
 use std::time::Duration;
 
+use baton_core::notify::policy::{PolicyError, QuietHours, SendPolicy};
 use baton_core::notify::{topic_from, RouteDraft, RouteKind, SecretRef, WebhookShape};
 use baton_engine::notify::keys::answer_key_in;
 use baton_engine::notify::{test_route, TrialOutcome};
@@ -16,7 +17,7 @@ use serde_json::json;
 
 use super::error::CliError;
 use super::import::import_who;
-use crate::args::NotifyAction;
+use crate::args::{NotifyAction, PolicyFlags};
 
 /// The keyring entry Baton keeps a route's token in.
 fn own_entry(name: &str) -> String {
@@ -43,6 +44,7 @@ pub async fn notify(place: &StorePlace, action: NotifyAction) -> Result<(), CliE
                 token_env,
                 token_keyring,
                 token_stdin,
+                policy,
             } = *add;
             let kind = RouteKind::parse(&kind).unwrap_or(RouteKind::Ntfy);
             let mut draft = RouteDraft::new(&name, kind, &import_who(person));
@@ -55,6 +57,7 @@ pub async fn notify(place: &StorePlace, action: NotifyAction) -> Result<(), CliE
                 };
             }
             draft.url = url;
+            draft.policy = apply_flags(draft.policy, &policy)?;
             draft.shape = shape.as_deref().and_then(WebhookShape::parse);
             draft.token = match (token_env, token_keyring, token_stdin) {
                 (Some(var), _, _) => Some(SecretRef::Env(var)),
@@ -107,6 +110,25 @@ pub async fn notify(place: &StorePlace, action: NotifyAction) -> Result<(), CliE
             Ok(())
         }
         NotifyAction::List { json } => list(place, json),
+        NotifyAction::Set {
+            name,
+            policy,
+            no_quiet_hours,
+        } => {
+            let mut store = place.open()?;
+            let mut settings = store.route_named(&name)?.route.draft.policy;
+            if no_quiet_hours {
+                settings.quiet = None;
+            }
+            let settings = apply_flags(settings, &policy)?;
+            let route = store.set_route_policy(&name, settings, chrono::Utc::now())?;
+            println!(
+                "route {}: {}",
+                route.draft.name,
+                describe_policy(&route.draft.policy)
+            );
+            Ok(())
+        }
         NotifyAction::Test { name, wait } => {
             let store = place.open()?;
             let route = store.route_named(&name)?.route;
@@ -145,6 +167,46 @@ pub async fn notify(place: &StorePlace, action: NotifyAction) -> Result<(), CliE
             Ok(())
         }
     }
+}
+
+/// `policy` with the flags given applied.
+fn apply_flags(mut policy: SendPolicy, flags: &PolicyFlags) -> Result<SendPolicy, CliError> {
+    let invalid = |err: PolicyError| CliError::Invalid(err.to_string());
+    for send in &flags.send {
+        policy.sends.apply(send).map_err(invalid)?;
+    }
+    if let Some(minutes) = flags.digest_minutes {
+        policy.digest_minutes = minutes;
+    }
+    if let Some(quiet) = &flags.quiet_hours {
+        policy.quiet = Some(QuietHours::parse(quiet).map_err(invalid)?);
+    }
+    if let Some(critical) = flags.critical_in_quiet {
+        policy.critical_in_quiet = critical;
+    }
+    if let Some(items) = flags.storm_items {
+        policy.storm_items = items;
+    }
+    policy.check().map_err(invalid)?;
+    Ok(policy)
+}
+
+/// What a route sends and how often, in a few words.
+fn describe_policy(policy: &SendPolicy) -> String {
+    let quiet = match policy.quiet {
+        Some(q) if policy.critical_in_quiet => format!("; quiet {q} (critical still goes)"),
+        Some(q) => format!("; quiet {q}"),
+        None => String::new(),
+    };
+    let storm = match policy.storm_items {
+        0 => "; no storms".to_owned(),
+        n => format!("; more than {n} new in 10 min: one message"),
+    };
+    format!(
+        "sends {}; digest every {} min{quiet}{storm}",
+        policy.sends.to_text(),
+        policy.digest_minutes
+    )
 }
 
 /// Where a route sends, in a few words (never its token).
@@ -189,7 +251,10 @@ fn list(place: &StorePlace, as_json: bool) -> Result<(), CliError> {
                 "topic": d.topic, "reply_topic": d.reply_topic, "url": d.url,
                 "shape": d.shape.map(|s| s.as_str()), "token": d.token.as_ref().map(SecretRef::to_text),
                 "items_sent": sent.iter().filter(|s| s.sends > 0).count(), "failing": failing,
-                "last_error": last_error,
+                "last_error": last_error, "sends": d.policy.sends.to_text(),
+                "digest_minutes": d.policy.digest_minutes,
+                "quiet_hours": d.policy.quiet.map(|q| q.to_string()),
+                "critical_in_quiet": d.policy.critical_in_quiet, "storm_items": d.policy.storm_items,
             }));
         } else {
             let state = match (failing, last_error) {
@@ -198,11 +263,12 @@ fn list(place: &StorePlace, as_json: bool) -> Result<(), CliError> {
                 (n, None) => format!("; failing for {n} item(s)"),
             };
             println!(
-                "{}\t{}\t{}; {} item(s) sent{state}",
+                "{}\t{}\t{}; {} item(s) sent{state}\n\t{}",
                 d.name,
                 d.person,
                 describe(d),
-                sent.len()
+                sent.len(),
+                describe_policy(&d.policy)
             );
         }
     }

@@ -17,8 +17,14 @@
 //! kind = "webhook"
 //! url = "https://hooks.slack.com/services/…"
 //! shape = "slack"                     # generic | slack | discord | teams
+//! send = { warnings = "now", notes = "digest" }   # now | digest | never, per class
+//! digest_minutes = 60                 # default 30
+//! quiet_hours = "22:00-07:00"         # local time: only critical items go
+//! critical_in_quiet = false           # not even those (default true)
+//! storm_items = 10                    # more new items in 10 min are one message (0: never)
 //! ```
 
+use baton_core::notify::policy::{Delivery, ItemClass, QuietHours, SendPolicy};
 use baton_core::notify::{RouteDraft, RouteKind, SecretRef, WebhookShape};
 use serde::Deserialize;
 
@@ -44,6 +50,64 @@ pub struct NotifyEntry {
     pub shape: Option<WebhookShape>,
     #[serde(default)]
     pub token: Option<TokenRef>,
+    /// When each class of item is sent (the classes left out: as by default).
+    #[serde(default)]
+    pub send: Option<SendTable>,
+    #[serde(default)]
+    pub digest_minutes: Option<u32>,
+    #[serde(default)]
+    pub quiet_hours: Option<String>,
+    #[serde(default)]
+    pub critical_in_quiet: Option<bool>,
+    #[serde(default)]
+    pub storm_items: Option<u32>,
+}
+
+/// `send = { warnings = "now", … }`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SendTable {
+    pub approvals: Option<Delivery>,
+    pub critical: Option<Delivery>,
+    pub limits: Option<Delivery>,
+    pub silent: Option<Delivery>,
+    pub warnings: Option<Delivery>,
+    pub notes: Option<Delivery>,
+}
+
+impl NotifyEntry {
+    /// The route's sending settings as the table says (the rest as by default).
+    fn policy(&self) -> Result<SendPolicy, String> {
+        let mut policy = SendPolicy::default();
+        if let Some(send) = &self.send {
+            let given = [
+                (ItemClass::Approvals, send.approvals),
+                (ItemClass::Critical, send.critical),
+                (ItemClass::Limits, send.limits),
+                (ItemClass::Silent, send.silent),
+                (ItemClass::Warnings, send.warnings),
+                (ItemClass::Notes, send.notes),
+            ];
+            for (class, when) in given {
+                if let Some(when) = when {
+                    policy.sends.set(class, when);
+                }
+            }
+        }
+        if let Some(minutes) = self.digest_minutes {
+            policy.digest_minutes = minutes;
+        }
+        if let Some(quiet) = &self.quiet_hours {
+            policy.quiet = Some(QuietHours::parse(quiet).map_err(|err| err.to_string())?);
+        }
+        if let Some(critical) = self.critical_in_quiet {
+            policy.critical_in_quiet = critical;
+        }
+        if let Some(items) = self.storm_items {
+            policy.storm_items = items;
+        }
+        Ok(policy)
+    }
 }
 
 impl NotifyEntry {
@@ -74,6 +138,7 @@ impl NotifyEntry {
             url: self.url.clone(),
             shape: self.shape,
             token,
+            policy: self.policy()?,
         };
         draft.check().map_err(|err| err.to_string())
     }

@@ -3,6 +3,7 @@
 
 use std::fmt::Write;
 
+use baton_core::notify::policy::{ItemClass, SendPolicy};
 use baton_core::notify::{RouteDraft, SecretRef};
 
 use super::toml_text::quote;
@@ -40,6 +41,32 @@ pub fn render_routes(routes: &[RouteDraft]) -> String {
             }
             None => {}
         }
+        render_policy(&mut out, &route.policy);
     }
     out
+}
+
+/// The route's sending settings that differ from the defaults.
+fn render_policy(out: &mut String, policy: &SendPolicy) {
+    let usual = SendPolicy::default();
+    let send: Vec<String> = ItemClass::ALL
+        .iter()
+        .filter(|c| policy.sends.get(**c) != usual.sends.get(**c))
+        .map(|c| format!("{} = {}", c.as_str(), quote(policy.sends.get(*c).as_str())))
+        .collect();
+    if !send.is_empty() {
+        let _ = writeln!(out, "send = {{ {} }}", send.join(", "));
+    }
+    if policy.digest_minutes != usual.digest_minutes {
+        let _ = writeln!(out, "digest_minutes = {}", policy.digest_minutes);
+    }
+    if let Some(quiet) = policy.quiet {
+        let _ = writeln!(out, "quiet_hours = {}", quote(&quiet.to_string()));
+    }
+    if policy.critical_in_quiet != usual.critical_in_quiet {
+        let _ = writeln!(out, "critical_in_quiet = {}", policy.critical_in_quiet);
+    }
+    if policy.storm_items != usual.storm_items {
+        let _ = writeln!(out, "storm_items = {}", policy.storm_items);
+    }
 }

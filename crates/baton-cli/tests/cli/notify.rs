@@ -14,6 +14,11 @@ server = "https://ntfy.example.org"
 topic = "baton-out-0123456789abcdef"
 reply_topic = "baton-back-0123456789abcdef"
 token = { env = "NTFY_TOKEN" }
+send = { warnings = "now", notes = "digest" }
+digest_minutes = 60
+quiet_hours = "22:00-07:00"
+critical_in_quiet = false
+storm_items = 0
 
 [[notify]]
 name = "team"
@@ -159,6 +164,10 @@ fn routes_round_trip_through_baton_toml() {
         .expect_stdout("[[notify]]\nname = \"phone\"\nkind = \"ntfy\"\nperson = \"ana\"\n");
     exported.expect_stdout("token = { env = \"NTFY_TOKEN\" }\n");
     exported.expect_stdout("shape = \"slack\"\n");
+    exported.expect_stdout(
+        "send = { warnings = \"now\", notes = \"digest\" }\ndigest_minutes = 60\n\
+         quiet_hours = \"22:00-07:00\"\ncritical_in_quiet = false\nstorm_items = 0\n",
+    );
     let elsewhere = Sandbox::new();
     let copy = elsewhere.write("baton.toml", &exported.stdout);
     elsewhere
@@ -204,6 +213,11 @@ fn a_bad_route_in_a_file_exits_2_and_changes_nothing() {
         ("[[notify]]\nname = \"p\"\nkind = \"pager\"\n", "unknown variant"),
         ("[[notify]]\nname = \"p\"\nkind = \"desktop\"\n[[notify]]\nname = \"p\"\nkind = \"desktop\"\n", "used twice"),
         ("[[notify]]\nname = \"p\"\nkind = \"webhook\"\nurl = \"https://u:pw@x.org/\"\n", "not a usable URL"),
+        ("[[notify]]\nname = \"p\"\nkind = \"desktop\"\nsend = { warnings = \"soon\" }\n", "unknown variant"),
+        ("[[notify]]\nname = \"p\"\nkind = \"desktop\"\nsend = { alarms = \"now\" }\n", "unknown field"),
+        ("[[notify]]\nname = \"p\"\nkind = \"desktop\"\nquiet_hours = \"late\"\n", "is not quiet hours"),
+        ("[[notify]]\nname = \"p\"\nkind = \"desktop\"\ndigest_minutes = 0\n", "a digest's period is 1 to 1440 minutes"),
+        ("[[notify]]\nname = \"p\"\nkind = \"desktop\"\nstorm_items = 5000\n", "a storm is more than"),
     ] {
         let file = sandbox.write("bad.toml", bad);
         let run = sandbox.run(&["import", file.to_str().unwrap()]);
@@ -211,4 +225,77 @@ fn a_bad_route_in_a_file_exits_2_and_changes_nothing() {
         assert!(!run.all().contains("tk_secret_value"), "{}", run.all());
         assert_eq!(route_names(&sandbox), ["desk", "phone", "team"]);
     }
+}
+
+#[test]
+fn what_a_route_sends_is_set_with_the_cli() {
+    let sandbox = Sandbox::new();
+    sandbox
+        .run(&[
+            "notify",
+            "add",
+            "phone",
+            "--server",
+            "https://ntfy.example.org",
+            "--send",
+            "warnings=now,notes=digest",
+            "--send",
+            "silent=digest",
+            "--quiet-hours",
+            "22:00-07:00",
+        ])
+        .expect_code(0);
+    let policy = |sandbox: &Sandbox| {
+        let store = sandbox.open_store_result().unwrap();
+        store.route_named("phone").unwrap().route.draft.policy
+    };
+    let set = policy(&sandbox);
+    assert_eq!(
+        set.sends.to_text(),
+        "approvals=now,critical=now,limits=now,silent=digest,warnings=now,notes=digest"
+    );
+    assert_eq!(set.quiet.unwrap().to_string(), "22:00-07:00");
+    assert!(set.critical_in_quiet);
+    sandbox
+        .run(&["notify", "list"])
+        .expect_code(0)
+        .expect_stdout("quiet 22:00-07:00 (critical still goes)");
+    sandbox
+        .run(&[
+            "notify",
+            "set",
+            "phone",
+            "--digest-minutes",
+            "60",
+            "--critical-in-quiet",
+            "false",
+            "--storm-items",
+            "0",
+        ])
+        .expect_code(0)
+        .expect_stdout("digest every 60 min; quiet 22:00-07:00; no storms");
+    sandbox
+        .run(&["notify", "set", "phone", "--no-quiet-hours"])
+        .expect_code(0);
+    let set = policy(&sandbox);
+    assert_eq!(
+        (set.digest_minutes, set.quiet, set.storm_items),
+        (60, None, 0)
+    );
+    assert!(!set.critical_in_quiet);
+    // Refused, nothing changed.
+    for (args, says) in [
+        (vec!["--send", "warnings=soon"], "is not what a route sends"),
+        (vec!["--quiet-hours", "7-22"], "is not quiet hours"),
+        (vec!["--digest-minutes", "0"], "a digest's period"),
+    ] {
+        let mut run = vec!["notify", "set", "phone"];
+        run.extend(args);
+        sandbox.run(&run).expect_code(2).expect_stderr(says);
+    }
+    sandbox
+        .run(&["notify", "set", "tablet", "--storm-items", "3"])
+        .expect_code(2)
+        .expect_stderr("no route named");
+    assert_eq!(policy(&sandbox), set);
 }

@@ -626,6 +626,33 @@ async fn every_command_the_ui_calls_answers_in_a_demo_preview() {
     assert_eq!(listed[0]["name"], "phone", "{listed}");
     let tested = call("test_route", json!({"name": "phone", "waitSeconds": null})).await;
     assert_eq!(tested, "The server took the test message.");
+    // What it sends: warnings at once, quiet hours at night; a wrong value refused in words.
+    let mut policy = listed[0]["policy"].clone();
+    policy["warnings"] = json!("now");
+    policy["quiet_hours"] = json!("22:00-07:00");
+    let changed = call(
+        "set_route_policy",
+        json!({"name": "phone", "policy": policy}),
+    )
+    .await;
+    assert_eq!(changed["policy"]["warnings"], "now", "{changed}");
+    assert_eq!(changed["policy"]["quiet_hours"], "22:00-07:00", "{changed}");
+    policy["quiet_hours"] = json!("late");
+    let (status, body) = preview
+        .invoke(
+            "set_route_policy",
+            json!({"name": "phone", "policy": policy}),
+        )
+        .await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["code"], "invalid_route", "{body}");
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("is not quiet hours"),
+        "{body}"
+    );
     call("remove_route", json!({"name": "phone"})).await;
 
     let sessions = call("list_agents", json!({})).await;

@@ -159,9 +159,23 @@ pub fn open_message(topic: &str, e: &Escalation, mut actions: Vec<NtfyAction>) -
     }
 }
 
+/// Where a decision was made, from its log entry's detail: "via ntfy" (an answer that came
+/// back on a route), "in the app", "with baton decide"; None when the log does not say.
+pub fn where_decided(detail: Option<&serde_json::Value>) -> Option<String> {
+    let detail = detail?;
+    if let Some(kind) = detail["via"]["kind"].as_str() {
+        return Some(format!("via {}", clean_text(kind, 20)));
+    }
+    match detail["in"].as_str()? {
+        "app" => Some("in the app".to_owned()),
+        "cli" => Some("with baton decide".to_owned()),
+        _ => None,
+    }
+}
+
 /// The message that replaces an item's once it is settled elsewhere (or lapsed): who settled
-/// it and how, no buttons.
-pub fn settled_message(topic: &str, e: &Escalation) -> NtfyMessage {
+/// it, how and where (`place`, from [`where_decided`]), no buttons.
+pub fn settled_message(topic: &str, e: &Escalation, place: Option<&str>) -> NtfyMessage {
     let line = match (&e.decision, e.state) {
         (Some(d), EscalationState::Resolved) => {
             let on = d
@@ -169,8 +183,9 @@ pub fn settled_message(topic: &str, e: &Escalation) -> NtfyMessage {
                 .as_deref()
                 .map(|h| format!(" on {h}"))
                 .unwrap_or_default();
+            let place = place.map(|p| format!(" {p}")).unwrap_or_default();
             format!(
-                "Settled: {} by {}{on} at {}",
+                "Settled: {} by {}{place}{on} at {}",
                 d.action,
                 d.who,
                 d.at.format("%H:%M UTC")

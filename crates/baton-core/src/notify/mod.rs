@@ -10,12 +10,18 @@
 use serde::{Deserialize, Serialize};
 
 pub mod answer;
+pub mod batch;
 pub mod desktop;
 pub mod message;
+pub mod policy;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_policy;
 pub mod view;
 pub mod webhook;
+
+use policy::{PolicyError, SendPolicy};
 
 /// Longest route name.
 pub const MAX_ROUTE_NAME: usize = 64;
@@ -143,6 +149,8 @@ pub struct RouteDraft {
     pub shape: Option<WebhookShape>,
     /// Where the access token is kept, if the server wants one.
     pub token: Option<SecretRef>,
+    /// What it sends, and how often.
+    pub policy: SendPolicy,
 }
 
 /// A stored route.
@@ -188,6 +196,8 @@ pub enum RouteError {
     SameTopics,
     #[error("{0:?} is not a token reference: env:VAR or keyring:service/user")]
     TokenRef(String),
+    #[error(transparent)]
+    Policy(#[from] PolicyError),
 }
 
 /// True for an ntfy topic name: `[-_A-Za-z0-9]{1,64}`.
@@ -234,6 +244,7 @@ impl RouteDraft {
             url: None,
             shape: None,
             token: None,
+            policy: SendPolicy::default(),
         }
     }
 
@@ -245,6 +256,7 @@ impl RouteDraft {
         if !clean_name(&self.person, 200) {
             return Err(RouteError::Person);
         }
+        self.policy.check()?;
         let kind = self.kind.as_str();
         let not_for = |field| RouteError::NotForKind { field, kind };
         let mut out = self.clone();

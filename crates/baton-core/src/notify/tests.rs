@@ -6,7 +6,7 @@ use super::*;
 use crate::detect::{FindingKind, Severity};
 use crate::escalations::{Escalation, EscalationDecision, EscalationState};
 
-fn now() -> chrono::DateTime<Utc> {
+pub(super) fn now() -> chrono::DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 5, 1, 12, 0, 0).unwrap()
 }
 
@@ -292,10 +292,26 @@ fn messages_are_clean_bounded_and_replace_each_other() {
         reason: None,
         at: now(),
     });
-    let settled = settled_message("baton-out", &ask);
+    let settled = settled_message("baton-out", &ask, None);
     assert!(settled.actions.is_empty());
     assert_eq!(settled.sequence_id, message.sequence_id);
     assert_eq!(settled.message, "Settled: approve by ana at 12:00 UTC");
+    // Where it was settled, as the log's entry says.
+    let in_app = where_decided(Some(&serde_json::json!({"action": "approve", "in": "app"})));
+    let settled = settled_message("baton-out", &ask, in_app.as_deref());
+    assert_eq!(
+        settled.message,
+        "Settled: approve by ana in the app at 12:00 UTC"
+    );
+    let via = serde_json::json!({"via": {"kind": "ntfy", "route": "phone"}});
+    assert_eq!(where_decided(Some(&via)).as_deref(), Some("via ntfy"));
+    let cli = serde_json::json!({"in": "cli"});
+    assert_eq!(
+        where_decided(Some(&cli)).as_deref(),
+        Some("with baton decide")
+    );
+    assert_eq!(where_decided(Some(&serde_json::json!({"in": "x"}))), None);
+    assert_eq!(where_decided(None), None);
 }
 
 #[test]
@@ -315,6 +331,7 @@ fn the_apps_form_makes_a_route_with_random_topics_where_left_empty() {
         reply_topic: None,
         url: None,
         shape: None,
+        policy: None,
     };
     let draft = input.draft("ana", &mut random).unwrap().check().unwrap();
     assert_eq!(draft.server.as_deref(), Some("https://ntfy.sh"));

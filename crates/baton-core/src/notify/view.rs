@@ -4,7 +4,8 @@
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use super::{NotifyRoute, RouteDraft, RouteKind, WebhookShape};
+use super::policy::{Delivery, ItemClass, PolicyError, QuietHours, SendPolicy, Sends};
+use super::{NotifyRoute, RouteDraft, RouteError, RouteKind, WebhookShape};
 
 /// A route as shown: where it sends, who answers, where its token is kept, how its sends went.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
@@ -26,6 +27,79 @@ pub struct RouteView {
     /// Items whose last send failed (tried again later).
     pub failing: u32,
     pub last_error: Option<String>,
+    /// What it sends, and how often.
+    pub policy: RoutePolicy,
+}
+
+/// What a route sends, and how often, as the app shows and edits it. Each class of item goes
+/// `now`, in the `digest`, or `never`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct RoutePolicy {
+    /// Requests for approval, coding agents' permission requests.
+    pub approvals: String,
+    /// Other critical items.
+    pub critical: String,
+    /// Limit windows forecast to run out.
+    pub limits: String,
+    /// Agents gone silent (stalled, unreachable).
+    pub silent: String,
+    pub warnings: String,
+    pub notes: String,
+    pub digest_minutes: u32,
+    /// Local hours when only critical items go (`22:00-07:00`), if any.
+    pub quiet_hours: Option<String>,
+    pub critical_in_quiet: bool,
+    /// More new items than this in 10 minutes are one message (0: never).
+    pub storm_items: u32,
+}
+
+impl RoutePolicy {
+    pub fn of(policy: &SendPolicy) -> RoutePolicy {
+        let when = |c| policy.sends.get(c).as_str().to_owned();
+        RoutePolicy {
+            approvals: when(ItemClass::Approvals),
+            critical: when(ItemClass::Critical),
+            limits: when(ItemClass::Limits),
+            silent: when(ItemClass::Silent),
+            warnings: when(ItemClass::Warnings),
+            notes: when(ItemClass::Notes),
+            digest_minutes: policy.digest_minutes,
+            quiet_hours: policy.quiet.map(|q| q.to_string()),
+            critical_in_quiet: policy.critical_in_quiet,
+            storm_items: policy.storm_items,
+        }
+    }
+
+    /// The settings it names, checked (empty quiet hours: none).
+    pub fn settings(&self) -> Result<SendPolicy, RouteError> {
+        let quiet = self
+            .quiet_hours
+            .as_deref()
+            .map(str::trim)
+            .filter(|q| !q.is_empty());
+        let mut sends = Sends::default();
+        let given = [
+            (ItemClass::Approvals, &self.approvals),
+            (ItemClass::Critical, &self.critical),
+            (ItemClass::Limits, &self.limits),
+            (ItemClass::Silent, &self.silent),
+            (ItemClass::Warnings, &self.warnings),
+            (ItemClass::Notes, &self.notes),
+        ];
+        for (class, when) in given {
+            let bad = || PolicyError::Sends(format!("{}={when}", class.as_str()));
+            sends.set(class, Delivery::parse(when).ok_or_else(bad)?);
+        }
+        let policy = SendPolicy {
+            sends,
+            digest_minutes: self.digest_minutes,
+            quiet: quiet.map(QuietHours::parse).transpose()?,
+            critical_in_quiet: self.critical_in_quiet,
+            storm_items: self.storm_items,
+        };
+        policy.check()?;
+        Ok(policy)
+    }
 }
 
 impl RouteView {
@@ -51,6 +125,7 @@ impl RouteView {
             items_sent,
             failing,
             last_error,
+            policy: RoutePolicy::of(&d.policy),
         }
     }
 }
@@ -80,6 +155,10 @@ pub struct RouteInput {
     #[ts(optional)]
     #[serde(default)]
     pub shape: Option<String>,
+    /// What it sends and how often (left out: the defaults).
+    #[ts(optional)]
+    #[serde(default)]
+    pub policy: Option<RoutePolicy>,
 }
 
 impl RouteInput {
@@ -104,6 +183,9 @@ impl RouteInput {
             &given(&self.person).unwrap_or_else(|| person.to_owned()),
         );
         draft.url = given(&self.url);
+        if let Some(policy) = &self.policy {
+            draft.policy = policy.settings()?;
+        }
         draft.shape = match given(&self.shape) {
             Some(s) => Some(WebhookShape::parse(&s).ok_or(super::RouteError::Shape(s))?),
             None => None,

@@ -74,3 +74,21 @@ pub fn webhook_body(shape: WebhookShape, e: &Escalation) -> Value {
         WebhookShape::Teams => json!({ "text": slack_escape(&text) }),
     }
 }
+
+/// The body posted for a digest or a storm (`message`, as an ntfy route would get it): its
+/// title and lines as text.
+pub fn webhook_batch_body(shape: WebhookShape, message: &super::message::NtfyMessage) -> Value {
+    let text = format!("Baton: {}\n{}", message.title, message.message);
+    match shape {
+        WebhookShape::Generic => json!({
+            "source": "baton",
+            "text": text,
+            "batch": { "kind": message.tags.get(1), "title": message.title },
+        }),
+        WebhookShape::Slack | WebhookShape::Teams => json!({ "text": slack_escape(&text) }),
+        WebhookShape::Discord => json!({
+            "content": discord_escape(&text),
+            "allowed_mentions": { "parse": [] },
+        }),
+    }
+}

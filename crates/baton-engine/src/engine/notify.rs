@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use baton_core::notify::view::{RouteInput, RouteView};
+use baton_core::notify::view::{RouteInput, RoutePolicy, RouteView};
 use baton_core::notify::{topic_from, SecretRef};
 use baton_store::StoreError;
 
@@ -29,9 +29,16 @@ impl Engine {
                 for stored in s.routes()? {
                     let sent = s.notices_sent(stored.route.id)?;
                     let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
-                    let items = count(sent.iter().filter(|r| r.sends > 0).count());
-                    let failing = count(sent.iter().filter(|r| r.attempts > 0).count());
-                    let last_error = sent.iter().find_map(|r| r.last_error.clone());
+                    let batches = s.batches_sent(stored.route.id)?;
+                    let items = count(sent.iter().filter(|r| r.told()).count());
+                    // Items whose own message failed, and a digest or storm failing now.
+                    let last_batch = batches.last().filter(|b| b.attempts > 0);
+                    let failing = count(sent.iter().filter(|r| r.attempts > 0).count())
+                        + u32::from(last_batch.is_some());
+                    let last_error = sent
+                        .iter()
+                        .find_map(|r| r.last_error.clone())
+                        .or_else(|| last_batch.and_then(|b| b.last_error.clone()));
                     views.push(RouteView::of(&stored.route, items, failing, last_error));
                 }
                 Ok(views)
@@ -77,6 +84,22 @@ impl Engine {
             .write(move |s| s.add_route(&draft, chrono::Utc::now()))
             .await?;
         Ok(RouteView::of(&added, 0, 0, None))
+    }
+
+    /// Changes what the route named `name` sends, and how often.
+    pub async fn set_route_policy(
+        &self,
+        name: String,
+        policy: RoutePolicy,
+    ) -> Result<RouteView, EngineError> {
+        let settings = policy.settings().map_err(StoreError::from)?;
+        let route = self
+            .shared()
+            .write(move |s| s.set_route_policy(&name, settings, chrono::Utc::now()))
+            .await?;
+        let views = self.routes().await?;
+        let view = views.into_iter().find(|v| v.id == route.id);
+        view.ok_or_else(|| StoreError::RouteNotFound(route.draft.name).into())
     }
 
     /// Removes the route named `name`, and its token when Baton kept it.

@@ -1,28 +1,23 @@
 //! The routes' loop (issue 60), run by whoever watches (the app, `baton watch`): each round it
-//! reads the routes and the queue, and for each ntfy route sends each item that goes to the
-//! phone ([`baton_core::notify::message::wants_notice`]) as one message with its buttons, each
-//! button carrying a signed single-use answer ([`baton_core::notify::answer`]); an item that
-//! grew replaces its message (same sequence id), one settled elsewhere is told so, without
-//! buttons. Each send is claimed in the store first, as the outbox's deliveries are: on a
-//! shared store one watcher sends it. A reader per route with a reply topic takes the answers
-//! ([`replies`]).
+//! reads the routes and the queue, and sorts each route's items by its sending settings
+//! ([`route_plan`]): what goes at once has a message of its own, with its buttons ([`items`]:
+//! replaced as the item grows, and once more when it is settled elsewhere); many new items at
+//! once are one storm message, and what waits goes as the digest ([`batches`]). Each send is
+//! claimed in the store first, as the outbox's deliveries are: on a shared store one watcher
+//! sends it. A reader per route with a reply topic takes the answers ([`replies`]). The loop
+//! judges time by [`clock::NotifyClock`], which a test can move on.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
 use baton_core::agent::AdapterKind;
-use baton_core::escalations::{Escalation, EscalationState};
-use baton_core::notify::answer::{sign_answer, AnswerClaim, ANSWER_TTL};
-use baton_core::notify::message::{
-    buttons, open_message, settled_message, wants_notice, NtfyAction,
-};
+use baton_core::escalations::Escalation;
+use baton_core::notify::policy::STORM_WINDOW;
 use baton_core::notify::{NotifyRoute, RouteKind};
 use baton_core::views::ChangeEvent;
 use baton_store::escalations::EscalationFilter;
-use baton_store::notify::sent::{Notice, NoticeClaim};
 use baton_store::notify::StoredRoute;
-use chrono::Utc;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
@@ -30,11 +25,16 @@ use crate::error::EngineError;
 use crate::shared::Shared;
 
 mod answers;
+mod batches;
+pub mod clock;
 mod desktop;
+mod items;
 pub mod keys;
 pub(crate) mod ntfy;
+mod publish;
 mod record;
 mod replies;
+mod route_plan;
 pub mod stats;
 mod trial;
 mod webhook;
@@ -46,8 +46,6 @@ use replies::ReplyReader;
 
 /// Longest pause between rounds (a retry due, an item another process opened).
 const ROUND: Duration = Duration::from_secs(2);
-/// How long a watcher holds a send it claimed (longer than a publish may take).
-const CLAIM_MS: i64 = 30_000;
 
 /// The running loop; stopping it stops the reply readers too.
 pub(crate) struct NotifyLoop {
@@ -82,6 +80,7 @@ impl NotifyLoop {
                 };
                 tokio::select! {
                     () = wait => {}
+                    () = shared.config.notify_clock.moved() => {}
                     _ = stopped.wait_for(|s| *s) => break,
                 }
             }
@@ -120,7 +119,7 @@ fn keep_readers(
     }
 }
 
-/// One round: every ntfy route's sends.
+/// One round: every route's sends, as its settings say ([`route_plan`]).
 async fn round(
     shared: &Arc<Shared>,
     key: &Arc<Vec<u8>>,
@@ -128,26 +127,22 @@ async fn round(
 ) -> Result<(), EngineError> {
     let routes = shared.read(|s| s.routes()).await?;
     keep_readers(shared, key, &routes, readers);
-    let (ntfy, hooks): (Vec<NotifyRoute>, Vec<NotifyRoute>) = routes
+    let sending: Vec<NotifyRoute> = routes
         .into_iter()
         .map(|r| r.route)
         .filter(|r| r.draft.kind != RouteKind::Desktop)
-        .partition(|r| r.draft.kind == RouteKind::Ntfy);
-    if ntfy.is_empty() && hooks.is_empty() {
+        .collect();
+    if sending.is_empty() {
         return Ok(());
     }
-    let now = Utc::now();
+    let now = shared.config.notify_clock.now();
     let items = shared
         .read(|s| s.escalations(EscalationFilter::default()))
         .await?;
-    let wanted: Vec<Escalation> = items
-        .iter()
-        .filter(|e| wants_notice(e, now))
-        .cloned()
-        .collect();
+    let awake: Vec<Escalation> = items.iter().filter(|e| e.is_awake(now)).cloned().collect();
     // Which items' agents are coding sessions (their buttons say Allow / Deny).
     let mut asks: HashMap<i64, bool> = HashMap::new();
-    for agent in wanted.iter().filter_map(|e| e.agent_id) {
+    for agent in awake.iter().filter_map(|e| e.agent_id) {
         if let std::collections::hash_map::Entry::Vacant(slot) = asks.entry(agent) {
             let session = shared
                 .read(move |s| s.agent(agent))
@@ -162,122 +157,31 @@ async fn round(
         (Some(_), None) => return Ok(()),
         (_, id) => id.unwrap_or(0),
     };
-    for route in &hooks {
-        webhook::post_new(shared, route, &wanted, claimer, now).await?;
-    }
-    for route in &ntfy {
+    for route in &sending {
         // What the route told already (read first: a round with nothing new writes nothing).
         let route_id = route.id;
         let sent = shared.read(move |s| s.notices_sent(route_id)).await?;
-        let due = |e: &Escalation| match sent.iter().find(|row| row.escalation_id == e.id) {
-            None => true,
-            Some(row) => {
-                !row.settled_sent
-                    && row.sent_occurrences < e.occurrences
-                    && (row.attempts == 0 || row.next_attempt_at <= now)
-            }
-        };
-        for e in wanted.iter().filter(|e| due(e)) {
-            let notice = Notice::Open {
-                occurrences: e.occurrences,
+        let since = now - STORM_WINDOW;
+        let storm = shared.read(move |s| s.open_storm(route_id, since)).await?;
+        let plan = route_plan::plan(&route.draft.policy, &awake, &sent, storm.as_ref(), now);
+        if route.draft.kind == RouteKind::Webhook {
+            webhook::post_new(shared, route, &plan.at_once, claimer, now).await?;
+        } else {
+            let sends = items::ItemSends {
+                route,
+                at_once: &plan.at_once,
+                sent: &sent,
+                asks: &asks,
+                claimer,
+                now,
             };
-            let (route_id, item) = (route.id, e.id);
-            let claim = shared
-                .write(move |s| s.claim_notice(route_id, item, notice, claimer, CLAIM_MS, now))
-                .await?;
-            if let Some(claim) = claim {
-                let session = e
-                    .agent_id
-                    .and_then(|a| asks.get(&a).copied())
-                    .unwrap_or(false);
-                send_open(shared, key, route, e, session, claim).await?;
-            }
+            items::send_items(shared, key, sends).await?;
         }
-        let told = shared.read(move |s| s.notices_unsettled(route_id)).await?;
-        for id in told
-            .into_iter()
-            .filter(|id| !wanted.iter().any(|e| e.id == *id))
-        {
-            let e = match items.iter().find(|e| e.id == id) {
-                Some(e) => e.clone(),
-                None => match shared.read(move |s| s.escalation(id)).await {
-                    Ok(e) => e,
-                    Err(_) => continue,
-                },
-            };
-            if e.state == EscalationState::Open {
-                continue;
-            }
-            let claim = shared
-                .write(move |s| {
-                    s.claim_notice(route_id, id, Notice::Settled, claimer, CLAIM_MS, now)
-                })
-                .await?;
-            if let Some(claim) = claim {
-                let message = settled_message(topic(route), &e);
-                send(shared, route, claim, &message, Notice::Settled).await?;
-            }
+        batches::send_storm(shared, route, &plan, claimer, now).await?;
+        batches::send_digest(shared, route, &plan, claimer, now).await?;
+        if route.draft.kind == RouteKind::Ntfy {
+            items::tell_settled(shared, route, &items, claimer, now).await?;
         }
     }
     Ok(())
-}
-
-fn topic(route: &NotifyRoute) -> &str {
-    route.draft.topic.as_deref().unwrap_or_default()
-}
-
-/// Sends an open item's message, with a signed answer on each of its buttons.
-async fn send_open(
-    shared: &Shared,
-    key: &[u8],
-    route: &NotifyRoute,
-    e: &Escalation,
-    session: bool,
-    claim: NoticeClaim,
-) -> Result<(), EngineError> {
-    let expires_at = Utc::now() + ANSWER_TTL;
-    let reply_url = match (&route.draft.server, &route.draft.reply_topic) {
-        (Some(server), Some(reply)) => Some(format!("{server}/{reply}")),
-        _ => None,
-    };
-    let actions = match &reply_url {
-        Some(url) => buttons(e, session)
-            .into_iter()
-            .map(|(action, label)| {
-                let token = sign_answer(
-                    key,
-                    &AnswerClaim {
-                        route_id: route.id,
-                        escalation_id: e.id,
-                        action,
-                        expires_at,
-                        nonce: keys::random_hex(),
-                    },
-                );
-                NtfyAction::answer(label, url, token)
-            })
-            .collect(),
-        None => Vec::new(),
-    };
-    let message = open_message(topic(route), e, actions);
-    let notice = Notice::Open {
-        occurrences: e.occurrences,
-    };
-    send(shared, route, claim, &message, notice).await
-}
-
-/// Publishes `message` and records how it went (the claim ends with it).
-async fn send(
-    shared: &Shared,
-    route: &NotifyRoute,
-    claim: NoticeClaim,
-    message: &baton_core::notify::message::NtfyMessage,
-    notice: Notice,
-) -> Result<(), EngineError> {
-    let server = route.draft.server.clone().unwrap_or_default();
-    let published = match keys::route_token(shared, route).await {
-        Ok(token) => ntfy::publish(&shared.notify_client, &server, token.as_deref(), message).await,
-        Err(err) => Err(err),
-    };
-    record::finish(shared, route, claim, published, notice).await
 }

@@ -91,6 +91,11 @@ pub(crate) async fn publish(
     Err(status_words(status, &body))
 }
 
+/// The topic an ntfy route's messages go to.
+pub(crate) fn topic(route: &baton_core::notify::NotifyRoute) -> &str {
+    route.draft.topic.as_deref().unwrap_or_default()
+}
+
 /// Opens `topic`'s JSON stream on `server`, from after message `since` (`all`: every cached
 /// message).
 pub(crate) async fn open_stream(

@@ -4,10 +4,12 @@
 use baton_core::backoff::Backoff;
 use baton_core::notify::NotifyRoute;
 use baton_store::notify::sent::{Notice, NoticeClaim, NoticeOutcome};
-use chrono::Utc;
 
 use crate::error::EngineError;
 use crate::shared::Shared;
+
+/// How long a watcher holds a send it claimed (longer than a publish may take).
+pub(crate) const CLAIM_MS: i64 = 30_000;
 
 /// When a send the server refused is tried again.
 const RETRY: Backoff = Backoff {
@@ -23,7 +25,7 @@ pub(crate) async fn finish(
     published: Result<(), String>,
     notice: Notice,
 ) -> Result<(), EngineError> {
-    let now = Utc::now();
+    let now = shared.config.notify_clock.now();
     let outcome = match published {
         Ok(()) => {
             let first = claim.sends == 0;

@@ -11,6 +11,10 @@ pub struct NotifyStats {
     pub sent: u64,
     /// Later sends replacing an item's message (it grew, or was settled).
     pub updated: u64,
+    /// Digests sent.
+    pub digests: u64,
+    /// Storms told (the first message of each; its updates count as `updated`).
+    pub storms: u64,
     /// Sends the server did not take.
     pub failed: u64,
     /// Answers decided.

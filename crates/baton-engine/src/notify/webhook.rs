@@ -10,12 +10,10 @@ use chrono::{DateTime, Utc};
 
 use super::keys::route_token;
 use super::ntfy::{explain, PUBLISH_TIMEOUT};
-use super::record::finish;
+use super::record::{finish, CLAIM_MS};
 use crate::error::EngineError;
 use crate::shared::Shared;
 
-/// How long a watcher holds a post it claimed.
-const CLAIM_MS: i64 = 30_000;
 /// A webhook's send: the first only, whatever the item's count.
 const ONCE: Notice = Notice::Open { occurrences: 1 };
 
@@ -24,13 +22,13 @@ const ONCE: Notice = Notice::Open { occurrences: 1 };
 pub(crate) async fn post_new(
     shared: &Shared,
     route: &NotifyRoute,
-    wanted: &[Escalation],
+    wanted: &[&Escalation],
     claimer: i64,
     now: DateTime<Utc>,
 ) -> Result<(), EngineError> {
     let route_id = route.id;
     let sent = shared.read(move |s| s.notices_sent(route_id)).await?;
-    for e in wanted {
+    for e in wanted.iter().copied() {
         let due = match sent.iter().find(|row| row.escalation_id == e.id) {
             None => true,
             Some(row) => row.sends == 0 && row.next_attempt_at <= now,
@@ -51,13 +49,22 @@ pub(crate) async fn post_new(
 }
 
 async fn post(shared: &Shared, route: &NotifyRoute, e: &Escalation) -> Result<(), String> {
-    let url = route.draft.url.as_deref().unwrap_or_default();
     let body = webhook_body(route.draft.shape.unwrap_or(WebhookShape::Generic), e);
+    post_body(shared, route, &body).await
+}
+
+/// Posts `body` to webhook route `route`, with its access token.
+pub(crate) async fn post_body(
+    shared: &Shared,
+    route: &NotifyRoute,
+    body: &serde_json::Value,
+) -> Result<(), String> {
+    let url = route.draft.url.as_deref().unwrap_or_default();
     let mut request = shared
         .notify_client
         .post(url)
         .timeout(PUBLISH_TIMEOUT)
-        .json(&body);
+        .json(body);
     if let Some(token) = route_token(shared, route).await? {
         request = request.bearer_auth(token);
     }

@@ -17,6 +17,7 @@ fn phone(server: &str) -> RouteInput {
         reply_topic: None,
         url: None,
         shape: None,
+        policy: None,
     }
 }
 

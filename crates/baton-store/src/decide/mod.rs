@@ -48,7 +48,7 @@ mod actions;
 mod deliver;
 mod via;
 
-pub use via::AnswerVia;
+pub use via::{AnswerVia, DecidedIn};
 
 use actions::{
     allow_once_in, cancel_task_in, file_of, give_lease_in, give_ownership_in, grant_lease_in,
@@ -67,6 +67,19 @@ impl Store {
         self.decide_escalation_via(id, action, note, who, None, now)
     }
 
+    /// [`Store::decide_escalation`] made `place` (the log says where).
+    pub fn decide_escalation_in(
+        &mut self,
+        id: i64,
+        action: &EscalationAction,
+        note: Option<&str>,
+        who: &str,
+        place: DecidedIn,
+        now: DateTime<Utc>,
+    ) -> Result<Decided> {
+        self.decide_in(id, action, note, who, None, place, now)
+    }
+
     /// [`Store::decide_escalation`] for an answer that came back on a route (`via`): the log
     /// says so, and its nonce is recorded with the decision, in the same transaction; a nonce
     /// taken before answers [`StoreError::AnswerUsed`] and nothing is decided.
@@ -77,6 +90,20 @@ impl Store {
         note: Option<&str>,
         who: &str,
         via: Option<&AnswerVia>,
+        now: DateTime<Utc>,
+    ) -> Result<Decided> {
+        self.decide_in(id, action, note, who, via, DecidedIn::Unsaid, now)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn decide_in(
+        &mut self,
+        id: i64,
+        action: &EscalationAction,
+        note: Option<&str>,
+        who: &str,
+        via: Option<&AnswerVia>,
+        place: DecidedIn,
         now: DateTime<Utc>,
     ) -> Result<Decided> {
         check_who(who)?;
@@ -123,6 +150,9 @@ impl Store {
         let mut detail = json!({ "action": action });
         if let Some(via) = via {
             detail["via"] = via.detail();
+        }
+        if let Some(word) = place.word() {
+            detail["in"] = json!(word);
         }
         if let EscalationAction::GiveOwnership { agent_id } = action {
             let sentence = give_ownership_in(&tx, &escalation, *agent_id, who, now)?;

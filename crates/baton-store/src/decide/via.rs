@@ -11,6 +11,30 @@ use crate::codec::ts;
 use crate::db::{params, Db};
 use crate::error::{Result, StoreError};
 
+/// Where a person decided: the log says so (`"in": "app"`), and a route's message of the item
+/// is replaced by "Settled: reject by bo in the app".
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum DecidedIn {
+    /// Not said (the store's own callers, tests).
+    #[default]
+    Unsaid,
+    /// The app (its window, or the browser preview).
+    App,
+    /// `baton decide`.
+    Cli,
+}
+
+impl DecidedIn {
+    /// The log's word for it, if it says one.
+    pub fn word(self) -> Option<&'static str> {
+        match self {
+            DecidedIn::Unsaid => None,
+            DecidedIn::App => Some("app"),
+            DecidedIn::Cli => Some("cli"),
+        }
+    }
+}
+
 /// The route an answer came back on, and the answer's nonce.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AnswerVia {

@@ -3,6 +3,7 @@
 //! ([`sent`]), and where its reply stream stands. A route's access token is never here: only
 //! where it is kept.
 
+use baton_core::notify::policy::{QuietHours, SendPolicy, Sends};
 use baton_core::notify::{NotifyRoute, RouteDraft, RouteKind, SecretRef, WebhookShape};
 use chrono::{DateTime, Utc};
 
@@ -11,10 +12,11 @@ use crate::db::{params, Db, Row};
 use crate::error::{Result, StoreError};
 use crate::Store;
 
+pub mod batches;
 pub mod sent;
 
-const COLS: &str =
-    "id, name, kind, person, server, topic, reply_topic, url, shape, token_ref, reply_since";
+const COLS: &str = "id, name, kind, person, server, topic, reply_topic, url, shape, token_ref, \
+     reply_since, sends, digest_minutes, quiet_hours, critical_in_quiet, storm_items";
 
 /// A route with where its reply stream stands.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,6 +58,7 @@ fn read_route(row: &Row<'_>) -> Result<StoredRoute> {
         token: token
             .map(|t| SecretRef::parse(&t).map_err(|_| corrupt("token_ref", "<unreadable>")))
             .transpose()?,
+        policy: read_policy(row)?,
     };
     Ok(StoredRoute {
         route: NotifyRoute {
@@ -66,11 +69,30 @@ fn read_route(row: &Row<'_>) -> Result<StoredRoute> {
     })
 }
 
+/// A route's sending settings, from columns 11 to 15 of [`COLS`].
+fn read_policy(row: &Row<'_>) -> Result<SendPolicy> {
+    let sends: String = row.get(11)?;
+    let quiet: Option<String> = row.get(13)?;
+    let number = |n: i64| u32::try_from(n).map_err(|_| corrupt("number", &n.to_string()));
+    Ok(SendPolicy {
+        sends: Sends::parse(&sends).map_err(|_| corrupt("sends", &sends))?,
+        digest_minutes: number(row.get(12)?)?,
+        quiet: match quiet {
+            Some(q) => Some(QuietHours::parse(&q).map_err(|_| corrupt("quiet_hours", &q))?),
+            None => None,
+        },
+        critical_in_quiet: row.get::<i64>(14)? != 0,
+        storm_items: number(row.get(15)?)?,
+    })
+}
+
 fn insert_in(db: &Db, draft: &RouteDraft, now: DateTime<Utc>) -> Result<i64> {
     let inserted = db.query_row(
         "INSERT INTO notify_routes (name, kind, person, server, topic, reply_topic, url, shape,
-                                    token_ref, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10) RETURNING id",
+                                    token_ref, created_at, updated_at, sends, digest_minutes,
+                                    quiet_hours, critical_in_quiet, storm_items)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11, ?12, ?13, ?14, ?15)
+         RETURNING id",
         params![
             draft.name,
             draft.kind.as_str(),
@@ -81,7 +103,12 @@ fn insert_in(db: &Db, draft: &RouteDraft, now: DateTime<Utc>) -> Result<i64> {
             draft.url,
             draft.shape.map(WebhookShape::as_str),
             draft.token.as_ref().map(SecretRef::to_text),
-            ts(now)
+            ts(now),
+            draft.policy.sends.to_text(),
+            i64::from(draft.policy.digest_minutes),
+            draft.policy.quiet.map(|q| q.to_string()),
+            i64::from(draft.policy.critical_in_quiet),
+            i64::from(draft.policy.storm_items)
         ],
         |row| row.get(0),
     );
@@ -97,6 +124,8 @@ fn update_in(db: &Db, id: i64, draft: &RouteDraft, now: DateTime<Utc>) -> Result
     db.execute(
         "UPDATE notify_routes SET kind = ?2, person = ?3, server = ?4, topic = ?5,
                 reply_topic = ?6, url = ?7, shape = ?8, token_ref = ?9, updated_at = ?10,
+                sends = ?11, digest_minutes = ?12, quiet_hours = ?13, critical_in_quiet = ?14,
+                storm_items = ?15,
                 reply_since = CASE WHEN server IS NOT DISTINCT FROM ?4
                                     AND reply_topic IS NOT DISTINCT FROM ?6
                                    THEN reply_since END
@@ -111,7 +140,12 @@ fn update_in(db: &Db, id: i64, draft: &RouteDraft, now: DateTime<Utc>) -> Result
             draft.url,
             draft.shape.map(WebhookShape::as_str),
             draft.token.as_ref().map(SecretRef::to_text),
-            ts(now)
+            ts(now),
+            draft.policy.sends.to_text(),
+            i64::from(draft.policy.digest_minutes),
+            draft.policy.quiet.map(|q| q.to_string()),
+            i64::from(draft.policy.critical_in_quiet),
+            i64::from(draft.policy.storm_items)
         ],
     )?;
     Ok(())
@@ -216,6 +250,25 @@ impl Store {
         }
         tx.commit()?;
         Ok(changes)
+    }
+
+    /// Changes what route `name` sends, and how often (the rest of it as it is).
+    pub fn set_route_policy(
+        &mut self,
+        name: &str,
+        policy: SendPolicy,
+        now: DateTime<Utc>,
+    ) -> Result<NotifyRoute> {
+        let mut route = self.route_named(name)?.route;
+        route.draft.policy = policy;
+        let draft = route.draft.check()?;
+        let tx = self.write_tx()?;
+        update_in(&tx, route.id, &draft, now)?;
+        tx.commit()?;
+        Ok(NotifyRoute {
+            id: route.id,
+            draft,
+        })
     }
 
     /// Notes the id of the last message read on route `id`'s reply topic; the stream resumes

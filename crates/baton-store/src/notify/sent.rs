@@ -57,6 +57,15 @@ pub struct SentRow {
     pub last_error: Option<String>,
     /// When a failed send is tried again (a sent one: when it went out).
     pub next_attempt_at: DateTime<Utc>,
+    /// The digest or storm message it was told in (then it has no message of its own).
+    pub batch_id: Option<i64>,
+}
+
+impl SentRow {
+    /// True when the route told the person of the item, one way or another.
+    pub fn told(&self) -> bool {
+        self.sends > 0 || self.batch_id.is_some()
+    }
 }
 
 fn count(n: i64) -> u32 {
@@ -89,7 +98,7 @@ impl Store {
                      ON CONFLICT (route_id, escalation_id) DO UPDATE
                         SET claimed_by = excluded.claimed_by,
                             claimed_until_ms = excluded.claimed_until_ms
-                      WHERE notify_sent.settled_sent = 0
+                      WHERE notify_sent.settled_sent = 0 AND notify_sent.batch_id IS NULL
                         AND notify_sent.sent_occurrences < ?7 AND {free}
                      RETURNING sequence_id, sends, attempts"
                 ),
@@ -165,7 +174,8 @@ impl Store {
     pub fn notices_unsettled(&self, route_id: i64) -> Result<Vec<i64>> {
         self.db.query_map(
             "SELECT escalation_id FROM notify_sent
-              WHERE route_id = ?1 AND sends > 0 AND settled_sent = 0 ORDER BY escalation_id",
+              WHERE route_id = ?1 AND sends > 0 AND settled_sent = 0 AND batch_id IS NULL
+              ORDER BY escalation_id",
             params![route_id],
             |row| row.get(0),
         )
@@ -175,7 +185,7 @@ impl Store {
     pub fn notices_sent(&self, route_id: i64) -> Result<Vec<SentRow>> {
         self.db.query_map(
             "SELECT escalation_id, sequence_id, sent_occurrences, settled_sent, sends, attempts,
-                    last_error, next_attempt_at
+                    last_error, next_attempt_at, batch_id
                FROM notify_sent WHERE route_id = ?1 ORDER BY escalation_id",
             params![route_id],
             |row| {
@@ -188,6 +198,7 @@ impl Store {
                     attempts: count(row.get(5)?),
                     last_error: row.get(6)?,
                     next_attempt_at: parse_ts(&row.get::<String>(7)?)?,
+                    batch_id: row.get(8)?,
                 })
             },
         )

@@ -23,6 +23,7 @@ mod machines;
 mod maintenance;
 mod manifests;
 mod notify;
+mod notify_batches;
 mod open;
 mod ownership;
 mod parallel_branches;
