@@ -1,6 +1,7 @@
 //! What every file of the spool shares: its error, its lock, its size limit.
 
 use std::fs::{File, OpenOptions};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// The lock every writer of the spool takes for a moment.
@@ -64,4 +65,27 @@ impl Drop for SpoolLock {
     fn drop(&mut self) {
         let _ = self.0.unlock();
     }
+}
+
+/// Appends `value` as one JSON line to the file at `path` in `anchor`'s data folder, under the
+/// spool's lock, synced; refused when the file would pass [`SPOOL_LIMIT_BYTES`].
+pub(super) fn keep_line<T: serde::Serialize>(
+    anchor: &Path,
+    path: &Path,
+    value: &T,
+) -> Result<(), SpoolError> {
+    let mut line = serde_json::to_vec(value).map_err(|err| io(path)(err.into()))?;
+    line.push(b'\n');
+    let _lock = SpoolLock::take(anchor)?;
+    let size = std::fs::metadata(path).map_or(0, |m| m.len());
+    if size + line.len() as u64 > SPOOL_LIMIT_BYTES {
+        return Err(SpoolError::Full(path.to_owned()));
+    }
+    let mut file = OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .map_err(io(path))?;
+    file.write_all(&line).map_err(io(path))?;
+    file.sync_data().map_err(io(path))
 }

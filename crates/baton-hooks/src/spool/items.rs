@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use baton_store::sessions::ItemsToFile;
 use baton_store::{Dialect, Store};
 
-use super::files::{io, SpoolError, SpoolLock, SPOOL_LIMIT_BYTES};
+use super::files::{io, keep_line, SpoolError, SpoolLock};
 
 /// The file, in the data folder.
 pub const ITEMS_FILE: &str = "items-to-file.jsonl";
@@ -29,21 +29,7 @@ pub fn items_wait(anchor: &Path) -> bool {
 
 /// Keeps `items` to be filed by the next delivery.
 pub(super) fn keep_items(anchor: &Path, items: &ItemsToFile) -> Result<(), SpoolError> {
-    let path = items_path(anchor);
-    let mut line = serde_json::to_vec(items).map_err(|err| io(&path)(err.into()))?;
-    line.push(b'\n');
-    let _lock = SpoolLock::take(anchor)?;
-    let size = std::fs::metadata(&path).map_or(0, |m| m.len());
-    if size + line.len() as u64 > SPOOL_LIMIT_BYTES {
-        return Err(SpoolError::Full(path));
-    }
-    let mut file = OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(&path)
-        .map_err(io(&path))?;
-    file.write_all(&line).map_err(io(&path))?;
-    file.sync_data().map_err(io(&path))
+    keep_line(anchor, &items_path(anchor), items)
 }
 
 /// The queue items of a call this process recorded: on a store that may be far away, with a

@@ -21,7 +21,7 @@ mod files;
 mod items;
 mod line;
 
-use files::{io, lock_file, SpoolLock, DELIVERY_LOCK_FILE};
+use files::{io, keep_line, lock_file, SpoolLock, DELIVERY_LOCK_FILE};
 pub use files::{SpoolError, SPOOL_LIMIT_BYTES};
 pub(crate) use items::file_or_hand_on;
 pub use items::{items_path, items_wait, Filed, ITEMS_FILE};
@@ -92,23 +92,7 @@ pub fn deliver_in_turn(anchor: &Path) -> Result<Option<Delivered>, SpoolError> {
 /// Keeps `call` in the spool of `anchor`'s data folder; the spool's path.
 pub(crate) fn keep(anchor: &Path, call: &SpooledCall) -> Result<PathBuf, SpoolError> {
     let path = spool_path(anchor);
-    let mut line = serde_json::to_string(call).map_err(|err| SpoolError::Io {
-        path: path.clone(),
-        err: err.into(),
-    })?;
-    line.push('\n');
-    let _lock = SpoolLock::take(anchor)?;
-    let size = std::fs::metadata(&path).map_or(0, |m| m.len());
-    if size + line.len() as u64 > SPOOL_LIMIT_BYTES {
-        return Err(SpoolError::Full(path));
-    }
-    let mut file = OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(&path)
-        .map_err(io(&path))?;
-    file.write_all(line.as_bytes()).map_err(io(&path))?;
-    file.sync_data().map_err(io(&path))?;
+    keep_line(anchor, &path, call)?;
     Ok(path)
 }
 
