@@ -2,40 +2,21 @@
 //! wait for a person), and a desktop notification (`crate::desktop`)
 //! tells of each new critical escalation, request for approval, and SLA about to lapse.
 //! Clicking the tray's "Open escalations" item or a notification brings the window up on that
-//! escalation (the UI listens to [`OPEN_ESCALATION_EVENT`]). What deserves an alert is decided
+//! escalation (`crate::open_item`). What deserves an alert is decided
 //! by `baton_core::escalations::alerts`; this module only shows it.
 
 use baton_core::escalations::alerts;
 use baton_core::views::ChangeEvent;
 use baton_engine::Engine;
-use serde::Serialize;
 use tauri::menu::{Menu, MenuItem};
 use tauri::tray::{MouseButton, MouseButtonState, TrayIcon, TrayIconBuilder, TrayIconEvent};
-use tauri::{AppHandle, Emitter, Manager};
+use tauri::AppHandle;
 
-/// The event the UI listens to (`ui/src/lib/backend.ts`): `{ "id": <escalation id> }`.
-pub const OPEN_ESCALATION_EVENT: &str = "baton://open-escalation";
+use crate::open_item::open_escalation;
 
 const TRAY_ID: &str = "baton";
 const MENU_OPEN: &str = "open-escalations";
 const MENU_QUIT: &str = "quit";
-
-#[derive(Debug, Clone, Copy, Serialize)]
-struct OpenEscalation {
-    id: Option<i64>,
-}
-
-/// Shows the window and asks the UI to open escalation `id` (the queue when None).
-pub(crate) fn open_escalation(app: &AppHandle, id: Option<i64>) {
-    if let Some(window) = app.get_webview_window("main") {
-        let _ = window.unminimize();
-        let _ = window.show();
-        let _ = window.set_focus();
-    }
-    if let Err(err) = app.emit(OPEN_ESCALATION_EVENT, OpenEscalation { id }) {
-        tracing::warn!(%err, "could not ask the UI to open an escalation");
-    }
-}
 
 /// The most urgent open escalation (soonest due), if any.
 async fn most_urgent(engine: &Engine) -> Option<i64> {

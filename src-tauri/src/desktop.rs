@@ -16,7 +16,7 @@ use baton_engine::Engine;
 use tauri::AppHandle;
 use tokio::sync::Notify;
 
-use crate::attention::open_escalation;
+use crate::open_item::open_escalation;
 
 /// The notifications on screen, by item: each with what closes it.
 #[derive(Clone, Default)]

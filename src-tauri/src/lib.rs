@@ -6,6 +6,7 @@ mod attention;
 mod desktop;
 mod hooks;
 mod ipc;
+mod open_item;
 // Public for the floor app (examples/floor), which starts WebKit as Baton does.
 pub mod web_memory;
 pub mod webkit;

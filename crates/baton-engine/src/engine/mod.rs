@@ -12,6 +12,7 @@ use tokio::sync::broadcast;
 
 mod agents;
 mod connection;
+mod desktop;
 mod escalations;
 mod lateness;
 mod notify;

@@ -39,7 +39,9 @@ pub mod stats;
 mod trial;
 mod webhook;
 
+pub(crate) use answers::refusal;
 pub use desktop::{DesktopAlert, DesktopTaken};
+pub(crate) use keys::random_hex;
 pub use trial::{test_route, TrialOutcome};
 
 use replies::ReplyReader;

@@ -1,0 +1,112 @@
+//! The engine's desktop route: the notification for an alert, and a button's answer taken as
+//! a decision (`crate::notify::desktop` says what they are).
+
+use baton_core::agent::AdapterKind;
+use baton_core::escalations::Alert;
+use baton_core::notify::desktop::{desktop_answer, desktop_notice};
+use baton_core::notify::RouteKind;
+use baton_store::decide::AnswerVia;
+
+use super::Engine;
+use crate::decide::decide;
+use crate::notify::{random_hex, refusal, DesktopAlert, DesktopTaken};
+
+impl Engine {
+    /// The notification for `alert`, with the item's answers when a desktop route names who
+    /// answers (the first one, by name); None when the item is gone.
+    pub async fn desktop_alert(&self, alert: &Alert) -> Option<DesktopAlert> {
+        let id = alert.escalation_id;
+        let e = self.shared().read(move |s| s.escalation(id)).await.ok()?;
+        let route = self
+            .shared()
+            .read(|s| s.routes())
+            .await
+            .ok()
+            .and_then(|routes| {
+                routes
+                    .into_iter()
+                    .map(|r| r.route)
+                    .find(|r| r.draft.kind == RouteKind::Desktop)
+            });
+        let asks_permission = match e.agent_id {
+            Some(agent) => self
+                .shared()
+                .read(move |s| s.agent(agent))
+                .await
+                .is_ok_and(|a| a.adapter == AdapterKind::Session),
+            None => false,
+        };
+        Some(DesktopAlert {
+            notice: desktop_notice(alert, &e, asks_permission, route.is_some()),
+            route,
+            nonce: random_hex(),
+        })
+    }
+
+    /// Takes the answer `action` (a button's key) given on the notification `shown`.
+    pub async fn answer_on_desktop(&self, shown: &DesktopAlert, action: &str) -> DesktopTaken {
+        let taken = self.take_desktop(shown, action).await;
+        let item = shown.notice.escalation_id;
+        match &taken {
+            DesktopTaken::Decided(_) => {
+                self.shared().notify.bump(|s| s.answers_taken += 1);
+                tracing::info!(escalation = item, action, "answer taken via desktop");
+            }
+            DesktopTaken::Refused(reason) => {
+                self.shared().notify.refused(reason);
+                tracing::warn!(
+                    escalation = item,
+                    action,
+                    reason,
+                    "desktop answer refused, nothing applied"
+                );
+            }
+        }
+        taken
+    }
+
+    async fn take_desktop(&self, shown: &DesktopAlert, action: &str) -> DesktopTaken {
+        let Some(answer) = desktop_answer(action) else {
+            return DesktopTaken::Refused("not_an_answer");
+        };
+        let Some(route) = &shown.route else {
+            return DesktopTaken::Refused("no_route");
+        };
+        // The route as it is now: removed (or no longer the desktop's) since it was shown.
+        let route_id = route.id;
+        let current = self
+            .shared()
+            .read(move |s| s.routes())
+            .await
+            .ok()
+            .and_then(|routes| routes.into_iter().find(|r| r.route.id == route_id));
+        let Some(route) = current
+            .map(|r| r.route)
+            .filter(|r| r.draft.kind == RouteKind::Desktop)
+        else {
+            return DesktopTaken::Refused("no_route");
+        };
+        let via = AnswerVia {
+            route_id: route.id,
+            route_name: route.draft.name.clone(),
+            kind: RouteKind::Desktop,
+            nonce: shown.nonce.clone(),
+        };
+        let decided = decide(
+            self.shared(),
+            shown.notice.escalation_id,
+            answer.decision(),
+            None,
+            route.draft.person.clone(),
+            Some(via),
+        )
+        .await;
+        match decided {
+            Ok(decided) => {
+                self.wake_relay();
+                DesktopTaken::Decided(Box::new(decided.escalation))
+            }
+            Err(err) => DesktopTaken::Refused(refusal(&err)),
+        }
+    }
+}
