@@ -37,10 +37,25 @@ async fn engine_on(
     engine
 }
 
+/// The routes' clock, a minute into a digest period: no period ends by itself while a test
+/// waits (periods count from the epoch; a test that began at 06:59:50 by the machine's clock
+/// saw the digest go before it moved the clock). Items are opened by this clock too.
+fn clock_a_minute_into_a_period() -> NotifyClock {
+    let began = SendPolicy::default().digest_period_began(chrono::Utc::now());
+    NotifyClock::starting_at(began + chrono::Duration::minutes(1))
+}
+
 static NEXT_AGENT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
-/// Opens `n` items of `kind` and `severity`, each of its own cause (an agent each), at once.
-async fn open_items(engine: &Engine, kind: FindingKind, severity: Severity, n: usize) -> Vec<i64> {
+/// Opens `n` items of `kind` and `severity`, each of its own cause (an agent each), at once,
+/// at `clock`'s now.
+async fn open_items(
+    engine: &Engine,
+    clock: &NotifyClock,
+    kind: FindingKind,
+    severity: Severity,
+    n: usize,
+) -> Vec<i64> {
     let tag = kind.as_str();
     let findings = engine
         .write(move |s| {
@@ -67,7 +82,10 @@ async fn open_items(engine: &Engine, kind: FindingKind, severity: Severity, n: u
         .await
         .unwrap();
     engine
-        .write(move |s| s.record_findings(&findings, chrono::Utc::now()))
+        .write({
+            let at = clock.now();
+            move |s| s.record_findings(&findings, at)
+        })
         .await
         .unwrap()
         .escalations
@@ -92,10 +110,11 @@ fn text(m: &Value, field: &str) -> String {
 
 async fn a_storm_is_one_message(url: &str) {
     let server = NtfyServer::start(Some(TOKEN)).await;
-    let clock = NotifyClock::default();
+    let clock = clock_a_minute_into_a_period();
     let engine = engine_on(url, &server, &clock, SendPolicy::default()).await;
     open_items(
         &engine,
+        &clock,
         FindingKind::OwnershipViolation,
         Severity::Critical,
         50,
@@ -114,6 +133,7 @@ async fn a_storm_is_one_message(url: &str) {
     // It grows: the same message, replaced.
     open_items(
         &engine,
+        &clock,
         FindingKind::OwnershipViolation,
         Severity::Critical,
         4,
@@ -150,11 +170,18 @@ async fn fifty_items_in_a_storm_are_one_message_on_both_stores() {
 
 async fn warnings_go_as_a_digest(url: &str) {
     let server = NtfyServer::start(Some(TOKEN)).await;
-    let clock = NotifyClock::default();
+    let clock = clock_a_minute_into_a_period();
     let engine = engine_on(url, &server, &clock, SendPolicy::default()).await;
-    open_items(&engine, FindingKind::WriteCollision, Severity::Warning, 3).await;
+    open_items(
+        &engine,
+        &clock,
+        FindingKind::WriteCollision,
+        Severity::Warning,
+        3,
+    )
+    .await;
     // Notes are never sent.
-    open_items(&engine, FindingKind::Sequencing, Severity::Info, 1).await;
+    open_items(&engine, &clock, FindingKind::Sequencing, Severity::Info, 1).await;
     rounds(&engine, 2).await;
     assert!(server.messages("baton-out").is_empty(), "warnings wait");
     clock.advance(chrono::Duration::minutes(30));
@@ -175,7 +202,14 @@ async fn warnings_go_as_a_digest(url: &str) {
     rounds(&engine, 2).await;
     assert_eq!(server.messages("baton-out").len(), 1);
     // One new warning: the next digest tells it alone, as a message of its own.
-    open_items(&engine, FindingKind::WriteCollision, Severity::Warning, 1).await;
+    open_items(
+        &engine,
+        &clock,
+        FindingKind::WriteCollision,
+        Severity::Warning,
+        1,
+    )
+    .await;
     clock.advance(chrono::Duration::minutes(30));
     let next = wait_for("the next digest", Duration::from_secs(30), || {
         digests(&server).into_iter().nth(1)
@@ -203,7 +237,7 @@ async fn warnings_go_as_one_digest_and_none_when_nothing_is_new_on_both_stores()
 
 async fn quiet_hours_hold_a_warning(url: &str) {
     let server = NtfyServer::start(Some(TOKEN)).await;
-    let clock = NotifyClock::default();
+    let clock = clock_a_minute_into_a_period();
     // Quiet from an hour ago to an hour from now, in local time.
     let local = NotifyClock::local_time(clock.now());
     let hour = chrono::Duration::hours(1);
@@ -218,9 +252,10 @@ async fn quiet_hours_hold_a_warning(url: &str) {
     };
     let engine = engine_on(url, &server, &clock, policy).await;
     // A stalled agent (a warning, at once by default) and a critical item.
-    open_items(&engine, FindingKind::Stall, Severity::Warning, 1).await;
+    open_items(&engine, &clock, FindingKind::Stall, Severity::Warning, 1).await;
     open_items(
         &engine,
+        &clock,
         FindingKind::OwnershipViolation,
         Severity::Critical,
         1,
@@ -273,17 +308,25 @@ async fn quiet_hours_hold_a_warning_and_let_a_critical_item_through_on_both_stor
 
 async fn a_route_down_catches_up(url: &str) {
     let server = NtfyServer::start(Some(TOKEN)).await;
-    let clock = NotifyClock::default();
+    let clock = clock_a_minute_into_a_period();
     let engine = engine_on(url, &server, &clock, SendPolicy::default()).await;
     server.set_down(true);
     open_items(
         &engine,
+        &clock,
         FindingKind::OwnershipViolation,
         Severity::Critical,
         1,
     )
     .await;
-    open_items(&engine, FindingKind::WriteCollision, Severity::Warning, 2).await;
+    open_items(
+        &engine,
+        &clock,
+        FindingKind::WriteCollision,
+        Severity::Warning,
+        2,
+    )
+    .await;
     wait_for("a failed send", Duration::from_secs(30), || {
         (engine.notify_stats().failed > 0).then_some(())
     })
@@ -335,7 +378,7 @@ async fn a_route_down_then_up_catches_up_in_the_digest_on_both_stores() {
 
 async fn one_cause_recurring_within_the_hour(url: &str) {
     let server = NtfyServer::start(Some(TOKEN)).await;
-    let clock = NotifyClock::default();
+    let clock = clock_a_minute_into_a_period();
     let engine = engine_on(url, &server, &clock, SendPolicy::default()).await;
     let agents = engine
         .write(|s| {

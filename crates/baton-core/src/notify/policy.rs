@@ -321,6 +321,12 @@ impl SendPolicy {
         now.timestamp().div_euclid(self.period_secs())
     }
 
+    /// When the digest period `now` falls in began.
+    pub fn digest_period_began(&self, now: DateTime<Utc>) -> DateTime<Utc> {
+        let secs = self.digest_period(now) * self.period_secs();
+        DateTime::from_timestamp(secs, 0).unwrap_or(now)
+    }
+
     /// True when a digest goes now with items waiting since `waiting` (when each was
     /// opened): never in quiet hours (`local_now`); else when one was opened before this
     /// period began, or was held by quiet hours now over.
@@ -333,9 +339,9 @@ impl SendPolicy {
         if self.quiet.is_some_and(|q| q.contains(local_now)) {
             return false;
         }
-        let began = self.digest_period(now) * self.period_secs();
+        let began = self.digest_period_began(now);
         waiting
             .iter()
-            .any(|(opened, held)| *held || opened.timestamp() < began)
+            .any(|(opened, held)| *held || *opened < began)
     }
 }

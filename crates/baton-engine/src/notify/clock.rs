@@ -1,6 +1,7 @@
 //! The routes' clock: the time the routes' loop judges by (digest periods, quiet hours, storms,
 //! retries). It is the machine's, unless a test moves it on ([`NotifyClock::advance`]) to run
-//! a 30-minute digest at once instead of sleeping through it.
+//! a 30-minute digest at once instead of sleeping through it, or starts it at a time of its
+//! choosing ([`NotifyClock::starting_at`]).
 
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
@@ -17,6 +18,16 @@ pub struct NotifyClock {
 }
 
 impl NotifyClock {
+    /// A clock that reads `at` now, and runs on from there as the machine's does (a test
+    /// starts where a digest period has just begun, so that none ends while it waits).
+    pub fn starting_at(at: DateTime<Utc>) -> Self {
+        let clock = Self::default();
+        clock
+            .ahead_ms
+            .store((at - Utc::now()).num_milliseconds(), Ordering::Relaxed);
+        clock
+    }
+
     /// Now, by this clock.
     pub fn now(&self) -> DateTime<Utc> {
         Utc::now() + Duration::milliseconds(self.ahead_ms.load(Ordering::Relaxed))
