@@ -11,7 +11,7 @@ use crate::error::Result;
 impl PgConn {
     /// Turns what the writes held back into the statements that send it (the rows of a kind
     /// together), after what was deferred before them. Preparing a statement the first time
-    /// sends what is deferred so far.
+    /// is no round trip of its own (`super::prepared`).
     pub(crate) fn send_waiting(&self) -> Result<()> {
         let planned = {
             let mut state = self.state.borrow_mut();
@@ -21,14 +21,10 @@ impl PgConn {
             state.outs += 1;
             state.waiting.plan()
         };
-        let client = self.client()?;
         for step in planned {
             let later = match step {
                 Planned::Statement(later) => later,
-                Planned::Rows(sql, values, kinds) => Later::Prepared {
-                    statement: self.statement(&client, sql, &kinds)?,
-                    values,
-                },
+                Planned::Rows(sql, values, kinds) => Later::bound(self.target(sql, &kinds), values),
             };
             self.state.borrow_mut().deferred.push(later);
         }

@@ -10,6 +10,7 @@
 //! Here: the connection, its prepared statements and a statement run now. Beside it:
 //! `pipeline` (what is deferred and sent together, transactions begun and ended that way),
 //! `held` (what a group's writes hold back until something goes out, a write's mark),
+//! `prepared` (a statement's first use unnamed, prepared in the same flight),
 //! `connect` (opening, TLS, listening; the runtime thread that drives the connections),
 //! `standing` (a refusal in words), `value` (bound values, a request on its way). `pipeline`,
 //! `held` and `standing` add methods to [`PgConn`] and import from here; this module imports only
@@ -28,7 +29,6 @@ use tokio_postgres::{Client, Statement};
 use super::location::PgTarget;
 use super::param::{Held, Kind, Param};
 use super::row::Row;
-use super::translate;
 use super::waiting::Waiting;
 use crate::error::{Result, StoreError};
 use crate::refusal::Refusal;
@@ -36,11 +36,12 @@ use crate::refusal::Refusal;
 mod connect;
 mod held;
 mod pipeline;
+mod prepared;
 mod standing;
 mod value;
 
 pub(crate) use connect::listen;
-use connect::{open, wait};
+use connect::open;
 use value::{pg_type, Pending, PgValue};
 
 /// The advisory lock every write transaction takes first: the store's writes, from every
@@ -83,9 +84,31 @@ enum Later {
     },
 }
 
+/// A statement to prepare with the next flight (`prepared`).
+#[derive(Debug)]
+struct ToPrepare {
+    /// As the store writes it (the cache's key).
+    sql: String,
+    kinds: Vec<Kind>,
+    /// As PostgreSQL reads it.
+    text: String,
+}
+
+impl Later {
+    /// A deferred write going out as `target` says.
+    fn bound(target: Target, values: Vec<Held>) -> Later {
+        match target {
+            Target::Prepared(statement) => Later::Prepared { statement, values },
+            Target::Unnamed(sql) => Later::Write { sql, values },
+        }
+    }
+}
+
 struct State {
     client: Option<Arc<Client>>,
     statements: HashMap<String, Vec<(Vec<Kind>, Statement)>>,
+    /// Statements sent unnamed since the last flight, to be prepared with the next.
+    to_prepare: Vec<ToPrepare>,
     in_transaction: bool,
     /// What is not sent yet (`BEGIN`, the write lock, savepoints, writes nobody reads the
     /// result of): it goes out with the next statement, in the same round trip.
@@ -115,6 +138,7 @@ impl State {
     fn lose_connection(&mut self) -> DateTime<Utc> {
         self.client = None;
         self.statements.clear();
+        self.to_prepare.clear();
         self.in_transaction = false;
         self.deferred.clear();
         self.waiting = Waiting::default();
@@ -152,6 +176,7 @@ impl PgConn {
             state: RefCell::new(State {
                 client: Some(Arc::new(client)),
                 statements: HashMap::new(),
+                to_prepare: Vec::new(),
                 in_transaction: false,
                 deferred: Vec::new(),
                 trips: 0,
@@ -225,56 +250,10 @@ impl PgConn {
         StoreError::Postgres(err)
     }
 
-    fn statement(&self, client: &Client, sql: &str, kinds: &[Kind]) -> Result<Statement> {
-        if let Some(found) = self
-            .state
-            .borrow()
-            .statements
-            .get(sql)
-            .and_then(|list| list.iter().find(|(k, _)| k == kinds))
-        {
-            return Ok(found.1.clone());
-        }
-        // A statement that fails to prepare fails the transaction: what was deferred must be
-        // in force before (a savepoint to roll back to).
-        let before = self.take_deferred()?;
-        if !before.is_empty() {
-            self.send_with(client, &before, Box::pin(async { Ok(()) }))?;
-        }
-        let types: Vec<Type> = kinds.iter().map(|k| pg_type(*k)).collect();
-        let translated = translate::to_postgres(sql);
-        self.state.borrow_mut().trips += 1;
-        let statement =
-            wait(client.prepare_typed(&translated, &types)).map_err(|err| {
-                match self.failed(client, err) {
-                    StoreError::Postgres(error) => StoreError::Statement {
-                        statement: sql
-                            .split_whitespace()
-                            .collect::<Vec<_>>()
-                            .join(" ")
-                            .chars()
-                            .take(120)
-                            .collect(),
-                        error,
-                    },
-                    other => other,
-                }
-            })?;
-        let mut state = self.state.borrow_mut();
-        if state.statements.len() >= STATEMENT_CACHE {
-            state.statements.clear();
-        }
-        state
-            .statements
-            .entry(sql.to_owned())
-            .or_default()
-            .push((kinds.to_vec(), statement.clone()));
-        Ok(statement)
-    }
-
     /// Runs `sql` with `params` after what was deferred (sent in the same round trip: the
-    /// requests are pipelined): prepared once per connection, or on a one-shot connection
-    /// sent unnamed with its values. A lost connection is noted as the store being away.
+    /// requests are pipelined): bound by name once prepared on this connection, else sent
+    /// unnamed with its values (see `prepared`). A lost connection is noted as the store
+    /// being away.
     fn run(&self, sql: &str, params: &[&dyn Param], call: Call) -> Result<Answer> {
         // Which statements cost a round trip of their own inside a write (where they hold the
         // store's write lock): `RUST_LOG=baton_store::round_trips=trace`.
@@ -284,13 +263,7 @@ impl PgConn {
         let client = self.client()?;
         let values: Vec<PgValue<'_>> = params.iter().map(|p| PgValue(p.value())).collect();
         let kinds: Vec<Kind> = values.iter().map(|v| v.0.kind()).collect();
-        let translated;
-        let target = if self.one_shot {
-            translated = translate::to_postgres(sql);
-            Target::Unnamed(&translated)
-        } else {
-            Target::Prepared(self.statement(&client, sql, &kinds)?)
-        };
+        let target = self.target(sql, &kinds);
         let typed: Vec<(&(dyn ToSql + Sync), Type)> = values
             .iter()
             .zip(&kinds)
@@ -354,10 +327,10 @@ impl PgConn {
     }
 }
 
-/// How a statement goes out.
-enum Target<'a> {
+/// How a statement goes out: bound by name, or unnamed with its values (PostgreSQL's text).
+enum Target {
     Prepared(Statement),
-    Unnamed(&'a str),
+    Unnamed(String),
 }
 
 /// What the caller wants back.

@@ -6,10 +6,10 @@ use postgres_types::{ToSql, Type};
 use tokio_postgres::Client;
 
 use super::connect::wait;
+use super::prepared::prepare_all;
 use super::value::{pg_type, Pending, PgValue};
 use super::{Later, PgConn, Target, WRITE_LOCK};
 use crate::db::param::{Held, Kind, Param};
-use crate::db::translate;
 use crate::db::waiting::{Entry, Waiting};
 use crate::db::StoreLock;
 use crate::error::Result;
@@ -30,21 +30,11 @@ impl PgConn {
             .iter()
             .map(|vs| vs.iter().map(|v| v.0.kind()).collect())
             .collect();
-        let texts: Vec<String> = if self.one_shot {
-            reads
-                .iter()
-                .map(|(sql, _)| translate::to_postgres(sql))
-                .collect()
-        } else {
-            Vec::new()
-        };
-        let mut targets = Vec::with_capacity(reads.len());
-        for (i, (sql, _)) in reads.iter().enumerate() {
-            targets.push(match texts.get(i) {
-                Some(text) => Target::Unnamed(text),
-                None => Target::Prepared(self.statement(&client, sql, &kinds[i])?),
-            });
-        }
+        let targets: Vec<Target> = reads
+            .iter()
+            .zip(&kinds)
+            .map(|((sql, _), kinds)| self.target(sql, kinds))
+            .collect();
         let typed: Vec<Vec<(&(dyn ToSql + Sync), Type)>> = values
             .iter()
             .zip(&kinds)
@@ -80,14 +70,18 @@ impl PgConn {
         self.send_with(&client, &before, all)
     }
 
-    /// Sends `before` (in order) and then `last`, pipelined: one round trip for all. The first
-    /// error wins (a write that failed aborts the transaction, and what follows fails with it).
+    /// Sends `before` (in order) and then `last`, pipelined: one round trip for all, with the
+    /// statements sent unnamed for the first time prepared after them (`super::prepared`).
+    /// The first error wins (a write that failed aborts the transaction, and what follows
+    /// fails with it).
     pub(super) fn send_with<T>(
         &self,
         client: &Client,
         before: &[Later],
         last: Pending<'_, T>,
     ) -> Result<T> {
+        let to_prepare = self.take_to_prepare();
+        let preparing = prepare_all(client, &to_prepare);
         {
             let mut state = self.state.borrow_mut();
             state.trips += 1;
@@ -97,7 +91,9 @@ impl PgConn {
                 .count() as u64;
         }
         if before.is_empty() {
-            return wait(last).map_err(|err| self.failed(client, err));
+            let (done, prepared) = wait(futures_util::future::join(last, preparing));
+            self.keep_prepared(to_prepare, prepared);
+            return done.map_err(|err| self.failed(client, err));
         }
         let mut sending: Vec<Pending<'_, ()>> = Vec::new();
         let mut simple = String::new();
@@ -141,10 +137,12 @@ impl PgConn {
         if !simple.is_empty() {
             sending.push(Box::pin(async move { client.batch_execute(&simple).await }));
         }
-        let (sent, done) = wait(futures_util::future::join(
+        let (sent, done, prepared) = wait(futures_util::future::join3(
             futures_util::future::join_all(sending),
             last,
+            preparing,
         ));
+        self.keep_prepared(to_prepare, prepared);
         let first_error = sent.into_iter().find_map(std::result::Result::err);
         match first_error {
             Some(err) => Err(self.failed(client, err)),
@@ -196,20 +194,8 @@ impl PgConn {
         }
         let held_back = self.holds_back();
         let values: Vec<Held> = params.iter().map(|p| Held::of(p.value())).collect();
-        let later = if self.one_shot {
-            Later::Write {
-                sql: translate::to_postgres(sql),
-                values,
-            }
-        } else {
-            // Prepared once per connection (the first time costs a round trip), then bound.
-            let kinds: Vec<Kind> = values.iter().map(|v| v.value().kind()).collect();
-            let client = self.client()?;
-            Later::Prepared {
-                statement: self.statement(&client, sql, &kinds)?,
-                values,
-            }
-        };
+        let kinds: Vec<Kind> = values.iter().map(|v| v.value().kind()).collect();
+        let later = Later::bound(self.target(sql, &kinds), values);
         if held_back {
             return self.hold(Entry::Statement(sql.to_owned(), later));
         }
