@@ -66,7 +66,11 @@ fn main() -> ExitCode {
         };
     }
     if let Command::Hook(args) = &cli.command {
-        return baton_hooks::args::run_hook(cli.data_dir.as_deref(), args, &["hooks", "deliver"]);
+        let words = baton_hooks::args::OwnWords {
+            deliver: &["hooks", "deliver"],
+            serve: &["hooks", "serve"],
+        };
+        return baton_hooks::args::run_hook(cli.data_dir.as_deref(), args, words);
     }
     let place =
         match baton_store::StorePlace::resolve(cli.data_dir.as_deref(), cli.store.as_deref()) {
@@ -288,6 +292,16 @@ fn run_hooks(
                     print(&report, "removed Baton's status line from", "");
                 }
             }
+        }
+        HooksAction::Serve { idle_seconds } => {
+            let anchor = match data_dir {
+                Some(dir) => dir.join("baton.sqlite3"),
+                None => baton_store::Store::default_path()?,
+            };
+            let idle = std::time::Duration::from_secs(idle_seconds);
+            let stopped = baton_hooks::own_server::serve_until_idle(&anchor, idle)
+                .map_err(|err| commands::CliError::Hooks(err.to_string()))?;
+            println!("the hooks' own server stopped: {stopped}");
         }
         HooksAction::Deliver => {
             let anchor = match data_dir {

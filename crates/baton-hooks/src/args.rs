@@ -62,30 +62,41 @@ impl HookArgs {
             name: std::env::var("BATON_AGENT_NAME").ok(),
             budget: store_budget(),
             deliverer: None,
+            own_server: None,
         }
     }
 }
 
-/// The command line that makes this executable deliver the spool of `data_dir` (else the
-/// app's): the program, `--data-dir <dir>` when one is given, then `deliver` (its own words
-/// for it: `--deliver-spool` for `baton-hook`, `hooks deliver` for `baton`).
-pub fn deliverer(data_dir: Option<&Path>, deliver: &[&str]) -> Option<Vec<OsString>> {
+/// What this executable is told to do a hook call's work apart, in its own words:
+/// `baton-hook --deliver-spool` / `--serve-hooks`, `baton hooks deliver` / `hooks serve`.
+#[derive(Debug, Clone, Copy)]
+pub struct OwnWords {
+    /// Deliver the data folder's spool ([`crate::spool`]).
+    pub deliver: &'static [&'static str],
+    /// Serve the data folder's hook calls ([`crate::own_server`]).
+    pub serve: &'static [&'static str],
+}
+
+/// The command line that makes this executable do `words` for `data_dir` (else the app's
+/// data folder): the program, `--data-dir <dir>` when one is given, then the words.
+pub fn own_command(data_dir: Option<&Path>, words: &[&str]) -> Option<Vec<OsString>> {
     let mut command = vec![std::env::current_exe().ok()?.into_os_string()];
     if let Some(dir) = data_dir {
         command.push("--data-dir".into());
         command.push(dir.as_os_str().to_owned());
     }
-    command.extend(deliver.iter().map(OsString::from));
+    command.extend(words.iter().map(OsString::from));
     Some(command)
 }
 
 /// One hook call on the store in `data_dir` (else the app's): reads stdin, prints the reply.
-/// Nothing else is printed on stdout, where the clients parse JSON. `deliver`: the words that
-/// make this executable deliver the data folder's spool ([`deliverer`]).
-pub fn run_hook(data_dir: Option<&Path>, args: &HookArgs, deliver: &[&str]) -> ExitCode {
+/// Nothing else is printed on stdout, where the clients parse JSON. `words`: what makes this
+/// executable deliver the spool and serve the hooks ([`own_command`]).
+pub fn run_hook(data_dir: Option<&Path>, args: &HookArgs, words: OwnWords) -> ExitCode {
     one_malloc_arena();
     let options = HookOptions {
-        deliverer: deliverer(data_dir, deliver),
+        deliverer: own_command(data_dir, words.deliver),
+        own_server: own_command(data_dir, words.serve).filter(|_| own_server_wanted()),
         ..args.options()
     };
     let db = match data_dir {
@@ -150,6 +161,34 @@ pub fn run_delivery(data_dir: Option<&Path>) -> ExitCode {
         }
         Err(err) => {
             eprintln!("baton: the spool was not delivered: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Whether a call that finds no server starts the hooks' own: unless `BATON_HOOKS_OWN_SERVER`
+/// is `off` (each call then works on the store itself, as a test of that path needs).
+fn own_server_wanted() -> bool {
+    std::env::var("BATON_HOOKS_OWN_SERVER").map_or(true, |v| v != "off")
+}
+
+/// Serves the hook calls of `data_dir` (else the app's data folder) until none came for
+/// `idle` ([`crate::own_server`]), saying why it stopped on stderr.
+pub fn run_own_server(data_dir: Option<&Path>, idle: std::time::Duration) -> ExitCode {
+    let anchor = match data_dir {
+        Some(dir) => Ok(dir.join("baton.sqlite3")),
+        None => baton_store::Store::default_path(),
+    };
+    let stopped = anchor
+        .map_err(crate::served::ServeError::from)
+        .and_then(|anchor| crate::own_server::serve_until_idle(&anchor, idle));
+    match stopped {
+        Ok(stopped) => {
+            eprintln!("baton: the hooks' own server stopped: {stopped}");
+            ExitCode::SUCCESS
+        }
+        Err(err) => {
+            eprintln!("baton: {err}");
             ExitCode::FAILURE
         }
     }

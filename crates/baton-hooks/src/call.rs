@@ -23,6 +23,7 @@ use baton_store::sessions::{PermitSettings, SessionRef};
 use baton_store::StorePlace;
 use chrono::{Duration, Utc};
 
+use crate::own_server::{start_own_server, wants_own_server};
 use crate::place::{checkout, parent_process_id, Checkout};
 use crate::project::{read_project_hooks, ProjectHooks, PROJECT_FILE};
 use crate::served::{check_with_app, Checked};
@@ -76,6 +77,10 @@ pub struct HookOptions {
     /// ([`crate::spool`]): started, on its own, after a checked call when the spool holds
     /// calls. None: not started (the caller delivers).
     pub deliverer: Option<Vec<std::ffi::OsString>>,
+    /// The command line that starts the hooks' own server for this data folder
+    /// ([`crate::own_server`]): started by a call that found none answering, on a store that
+    /// may be far away. None: not started.
+    pub own_server: Option<Vec<std::ffi::OsString>>,
 }
 
 /// Reads the payload from `input`, records it in the store at `db`, and returns the reply.
@@ -171,6 +176,7 @@ pub fn hook(db: PathBuf, options: &HookOptions, input: &mut dyn Read) -> HookRep
     let installed_event = options.event.clone();
     // A process to deliver the spool is started after the call: it can file the call's items.
     let hand_on = options.deliverer.is_some();
+    let own_server = options.own_server.clone();
     // What the spool keeps of a call that goes ahead unchecked.
     let late = Spooling {
         at: Utc::now(),
@@ -193,7 +199,16 @@ pub fn hook(db: PathBuf, options: &HookOptions, input: &mut dyn Read) -> HookRep
             budget,
             &taken,
         )
-        .unwrap_or_else(|| check_in_store(&db, &session, &call, settings, hand_on));
+        .unwrap_or_else(|| {
+            check_in_store(
+                &db,
+                &session,
+                &call,
+                settings,
+                hand_on,
+                own_server.as_deref(),
+            )
+        });
         let _ = done.send(outcome);
     });
     let outcome = result.recv_timeout(budget);
@@ -322,14 +337,22 @@ fn deliver_spool_after(db: &Path, deliverer: Option<&[OsString]>, timed_out: boo
 
 /// Records and decides the call on the store at `db` from this process; its queue items handed
 /// on to the spool's delivery when `hand_on` (a delivery process is started after the call).
+/// On a store that may be far away it first starts the hooks' own server (`own_server`), if
+/// none runs, for the calls that follow.
 fn check_in_store(
     db: &Path,
     session: &SessionRef,
     call: &HookCall,
     settings: PermitSettings,
     hand_on: bool,
+    own_server: Option<&[OsString]>,
 ) -> Result<Checked, String> {
     let record = StorePlace::from_anchor(db)
+        .inspect(|place| {
+            if let Some(command) = own_server.filter(|_| wants_own_server(place)) {
+                start_own_server(db, command);
+            }
+        })
         .and_then(|place| place.open_for_short_process())
         .and_then(|mut store| {
             let mut feed = usage_feed_of(call);

@@ -19,6 +19,7 @@ fn options(client: HookClient, mode: PermitMode) -> HookOptions {
         // use the real one (`with_real_budget`).
         budget: Some(std::time::Duration::from_secs(30)),
         deliverer: None,
+        own_server: None,
     }
 }
 

@@ -11,6 +11,7 @@ pub mod args;
 pub mod call;
 pub mod install;
 pub mod link;
+pub mod own_server;
 pub mod place;
 pub mod project;
 pub mod served;

@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use baton_hooks::args::{run_delivery, run_hook, HookArgs};
+use baton_hooks::args::{run_delivery, run_hook, run_own_server, HookArgs, OwnWords};
 use clap::Parser;
 
 /// Reads one hook payload on stdin, records it (the session, its turn, its reads and writes,
@@ -22,17 +22,35 @@ struct Cli {
     /// exit (what a checked call starts when the spool holds calls; `baton hooks deliver`).
     #[arg(long, conflicts_with = "client")]
     deliver_spool: bool,
+    /// Answer the data folder's hook calls until none came for --idle-seconds (what the
+    /// first call on a PostgreSQL store starts when no app or `baton watch` answers them).
+    #[arg(long, conflicts_with_all = ["client", "deliver_spool"])]
+    serve_hooks: bool,
+    /// With --serve-hooks: exit after this long without a call.
+    #[arg(long, value_name = "SECONDS", requires = "serve_hooks",
+          default_value_t = baton_hooks::own_server::IDLE_EXIT.as_secs())]
+    idle_seconds: u64,
     #[command(flatten)]
     hook: Option<HookArgs>,
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match (&cli.hook, cli.deliver_spool) {
-        (Some(hook), false) => run_hook(cli.data_dir.as_deref(), hook, &["--deliver-spool"]),
-        (None, true) => run_delivery(cli.data_dir.as_deref()),
+    let words = OwnWords {
+        deliver: &["--deliver-spool"],
+        serve: &["--serve-hooks"],
+    };
+    match (&cli.hook, cli.deliver_spool, cli.serve_hooks) {
+        (Some(hook), false, false) => run_hook(cli.data_dir.as_deref(), hook, words),
+        (None, true, false) => run_delivery(cli.data_dir.as_deref()),
+        (None, false, true) => run_own_server(
+            cli.data_dir.as_deref(),
+            std::time::Duration::from_secs(cli.idle_seconds),
+        ),
         _ => {
-            eprintln!("baton-hook: give a client (claude-code, codex, …) or --deliver-spool");
+            eprintln!(
+                "baton-hook: give a client (claude-code, codex, …), --deliver-spool or --serve-hooks"
+            );
             ExitCode::from(2)
         }
     }

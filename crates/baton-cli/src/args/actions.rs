@@ -60,6 +60,14 @@ pub enum HooksAction {
     /// Deliver this data folder's spool of hook calls that went ahead unchecked (the store
     /// too slow or away) to the store now: each recorded once, as it happened.
     Deliver,
+    /// Answer this data folder's hook calls from a process of its own until none came for
+    /// `--idle-seconds` (what the first hook call on a PostgreSQL store starts when no app
+    /// and no `baton watch` answers them: each call then costs one round trip to the store).
+    Serve {
+        /// Exit after this long without a call.
+        #[arg(long, value_name = "SECONDS", default_value_t = baton_hooks::own_server::IDLE_EXIT.as_secs())]
+        idle_seconds: u64,
+    },
 }
 
 #[derive(Debug, Subcommand)]

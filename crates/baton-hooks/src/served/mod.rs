@@ -31,6 +31,9 @@ use wire::HookResponse;
 /// The most a request or an answer may hold: the payload and what comes with it.
 const MAX_MESSAGE_BYTES: usize = MAX_PAYLOAD_BYTES + 64 * 1024;
 
+/// How much longer than its budget a call reads the app's answer (see [`check_with_app`]).
+const ANSWER_GRACE: Duration = Duration::from_millis(500);
+
 /// The socket beside the store at `db`.
 pub fn socket_path(db: &Path) -> PathBuf {
     let mut path = db.as_os_str().to_owned();
@@ -71,7 +74,10 @@ pub(crate) fn check_with_app(
     let request = HookRequest::new(event, payload, session, settings);
     let sent = stream
         .set_write_timeout(Some(budget))
-        .and_then(|()| stream.set_read_timeout(Some(budget)))
+        // Past the budget the caller goes on without the answer, and says the app has the
+        // call: the read waits a little longer, so that it is that, never a race between two
+        // timeouts of the same length that sometimes kept a call the app had in the spool.
+        .and_then(|()| stream.set_read_timeout(Some(budget + ANSWER_GRACE)))
         .and_then(|()| {
             let body = serde_json::to_vec(&request).map_err(std::io::Error::other)?;
             stream.write_all(&body)

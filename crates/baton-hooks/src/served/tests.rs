@@ -25,6 +25,7 @@ fn enforce() -> HookOptions {
         // can take longer than the real one to open a fresh store).
         budget: Some(std::time::Duration::from_secs(30)),
         deliverer: None,
+        own_server: None,
     }
 }
 

@@ -23,6 +23,7 @@ fn options() -> HookOptions {
         name: None,
         budget: Some(STORE_BUDGET),
         deliverer: None,
+        own_server: None,
     }
 }
 

@@ -3,5 +3,6 @@
 mod support;
 
 mod machines;
+mod own_server;
 mod unchecked;
 mod worktrees;

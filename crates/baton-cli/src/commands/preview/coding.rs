@@ -215,6 +215,7 @@ fn run(db: &Path, steps: Vec<Step>) -> Result<(), CliError> {
             parallel: baton_core::hooks::ParallelMode::default(),
             budget: baton_hooks::store_budget(),
             deliverer: None,
+            own_server: None,
         };
         let reply = baton_hooks::hook(db.to_path_buf(), &options, &mut bytes.as_slice());
         if reply.exit_code != 0 && !reply.stderr.is_empty() {
