@@ -226,7 +226,7 @@ mod tests {
     }
 
     #[test]
-    fn five_hundred_rules_lint_quickly() {
+    fn five_hundred_rules_lint_and_their_overlaps_are_found() {
         let rules: Vec<Rule> = (0..500)
             .map(|i| {
                 let kind = RuleKind::ALL[i % 3];
@@ -237,9 +237,8 @@ mod tests {
                 )
             })
             .collect();
-        let start = std::time::Instant::now();
+        // How fast: `make bench` (`rules_bench`), never a timing assertion here.
         let overlaps = lint(&rules);
         assert!(!overlaps.is_empty());
-        assert!(start.elapsed() < std::time::Duration::from_secs(2));
     }
 }
