@@ -103,6 +103,7 @@ measure "Hooks, PostgreSQL 5 ms away" "${hook_bench[@]}" --processes 10 --calls 
 for away in 30 100; do
   measure "Hooks, PostgreSQL 30 / 100 ms away" "${hook_bench[@]}" --processes 1 --calls 100 --postgres --delay-ms "$away"
   measure "Hooks, PostgreSQL 30 / 100 ms away" "${hook_bench[@]}" --processes 1 --calls 100 --served --postgres --delay-ms "$away"
+  measure "Hooks, PostgreSQL 30 / 100 ms away" "${hook_bench[@]}" --processes 1 --calls 100 --no-own-server --postgres --delay-ms "$away"
 done
 # The app's memory: the release app beside the least a Tauri app of its size costs here.
 cargo build --release --locked -p baton-app

@@ -78,6 +78,11 @@ struct Options {
     /// each hook process works on the store itself
     #[arg(long)]
     served: bool,
+    /// No hooks' own server (`BATON_HOOKS_OWN_SERVER=off`): on PostgreSQL with no app, every
+    /// call works on the store itself (default: the first call starts the hooks' own server,
+    /// which answers the calls after it)
+    #[arg(long)]
+    no_own_server: bool,
     /// The store on PostgreSQL (a throwaway server) instead of SQLite
     #[arg(long)]
     postgres: bool,
@@ -150,7 +155,12 @@ fn fill(location: &StoreLocation, events: usize, leases: usize) -> Fallible<()> 
 }
 
 /// One hook process (`baton-hook …`, or `baton hook …`): (milliseconds, exit code, stderr).
-fn call(baton: &Path, data: &Path, payload: &serde_json::Value) -> Fallible<(u32, i32, String)> {
+fn call(
+    baton: &Path,
+    data: &Path,
+    payload: &serde_json::Value,
+    own_server: bool,
+) -> Fallible<(u32, i32, String)> {
     let started = Instant::now();
     let small = baton.file_stem().is_some_and(|stem| stem == "baton-hook");
     let mut child = Command::new(baton)
@@ -158,6 +168,10 @@ fn call(baton: &Path, data: &Path, payload: &serde_json::Value) -> Fallible<(u32
         .arg(data)
         .args(if small { None } else { Some("hook") })
         .args(["claude-code", "--mode", "enforce", "--lease-minutes", "60"])
+        .env(
+            "BATON_HOOKS_OWN_SERVER",
+            if own_server { "on" } else { "off" },
+        )
         .stdin(Stdio::piped())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -259,11 +273,12 @@ fn run() -> Fallible<()> {
         .map(|p| {
             let (baton, data, calls, leases) =
                 (baton.clone(), data.clone(), o.calls, o.leases.max(1));
+            let own_server = !o.no_own_server;
             let round = std::sync::Arc::clone(&round);
             // A session that fails leaves the others waiting for it in a round: exit instead.
             let call = move |baton: &Path, data: &Path, payload: &serde_json::Value| {
                 round.wait();
-                call(baton, data, payload).unwrap_or_else(|err| {
+                call(baton, data, payload, own_server).unwrap_or_else(|err| {
                     eprintln!("hook_bench: {err}");
                     std::process::exit(2)
                 })
@@ -323,10 +338,10 @@ fn run() -> Fallible<()> {
         "- store: {} events, {} live leases before the run; {}\n",
         o.events,
         o.leases,
-        if o.served {
-            "the calls answered by a running app (--served)"
-        } else {
-            "no app running: each call works on the store itself"
+        match (o.served, o.postgres && !o.no_own_server) {
+            (true, _) => "the calls answered by a running app (--served)",
+            (false, true) => "no app running: the first call starts the hooks' own server",
+            (false, false) => "no app running: each call works on the store itself",
         }
     );
     if o.postgres {
@@ -358,6 +373,7 @@ fn run() -> Fallible<()> {
     // p99 in ms, named by how the calls ran.
     let how = [
         (o.served, "served"),
+        (o.no_own_server, "alone"),
         (o.burst, "burst"),
         (o.cli, "cli"),
         (o.postgres, "postgres"),

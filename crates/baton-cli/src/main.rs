@@ -338,7 +338,13 @@ fn run_hooks(
                 Some(dir) => dir.join("baton.sqlite3"),
                 None => baton_store::Store::default_path()?,
             };
-            if baton_hooks::served::app_answers(&db) {
+            let own_server = baton_hooks::own_server::running_own_server(&db);
+            if let (true, Some(pid)) = (baton_hooks::served::app_answers(&db), own_server) {
+                println!(
+                    "  the calls are answered by the hooks' own server (process {pid}; it exits \
+                     after 10 minutes without a call)"
+                );
+            } else if baton_hooks::served::app_answers(&db) {
                 println!("  the calls are answered by a running Baton (the app or `baton watch`)");
             } else {
                 println!(

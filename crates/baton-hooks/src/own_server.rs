@@ -54,6 +54,17 @@ pub fn start_own_server(anchor: &Path, command: &[OsString]) {
         .spawn();
 }
 
+/// The process id of the own server running for `anchor`'s data folder, if one runs.
+pub fn running_own_server(anchor: &Path) -> Option<u32> {
+    let path = server_lock_path(anchor);
+    let file = std::fs::File::open(&path).ok()?;
+    match file.try_lock_shared() {
+        Err(std::fs::TryLockError::WouldBlock) => {}
+        _ => return None,
+    }
+    std::fs::read_to_string(&path).ok()?.trim().parse().ok()
+}
+
 /// Held by the data folder's own server while it runs.
 pub struct ServerLock(std::fs::File);
 

@@ -7,7 +7,7 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use baton_hooks::own_server::server_lock_path;
+use baton_hooks::own_server::{running_own_server, server_lock_path};
 use baton_hooks::served::app_answers;
 use baton_store::StoreLocation;
 
@@ -71,6 +71,7 @@ fn the_first_call_with_no_app_starts_the_hooks_own_server_and_the_next_go_throug
     wait_until("the hooks' own server answers", || app_answers(&anchor));
     let pid = std::fs::read_to_string(server_lock_path(&anchor)).unwrap();
     assert!(alive(&pid), "the server's process id is in its lock file");
+    assert_eq!(running_own_server(&anchor), pid.trim().parse().ok());
     // Another started by hand steps aside.
     let (ok, said) = serve(&laptop.data, &[]);
     assert!(ok && said.contains("another process answers"), "{said}");
@@ -136,6 +137,7 @@ fn the_hooks_own_server_exits_when_no_call_comes() {
     let laptop = Machine::new(tmp.path(), "laptop-a", &store);
     let (ok, said) = serve(&laptop.data, &["--idle-seconds", "1"]);
     assert!(ok, "{said}");
+    assert_eq!(running_own_server(&laptop.data.join("baton.sqlite3")), None);
     assert!(
         said.contains("no hook call came for its idle time"),
         "{said}"
