@@ -44,6 +44,9 @@ pub struct EngineConfig {
     /// The time the routes' loop judges by (digests, quiet hours, storms): the machine's,
     /// unless a test moves it on.
     pub notify_clock: crate::notify::clock::NotifyClock,
+    /// The longest pause between two rounds of the routes' loop (a retry due, an item another
+    /// process opened); a new item of this engine's starts a round at once.
+    pub notify_round: std::time::Duration,
     /// Where a person's decisions through this engine are made (the log says so, and so does
     /// a route's message of the item once settled): the app, unless `baton decide` says.
     pub decides_in: baton_store::decide::DecidedIn,
@@ -88,6 +91,7 @@ impl Default for EngineConfig {
             notify: true,
             answer_key_entry: DEFAULT_ANSWER_KEY_ENTRY.to_owned(),
             notify_clock: Default::default(),
+            notify_round: crate::notify::ROUND,
             decides_in: baton_store::decide::DecidedIn::App,
         }
     }

@@ -75,6 +75,8 @@ pub(crate) async fn engine_with_route_as(
         EngineConfig {
             spread_start: false,
             detect_every_ms: 200,
+            // The tests wait for whole rounds of the routes' loop ("nothing more was sent").
+            notify_round: std::time::Duration::from_millis(250),
             ..config
         },
     );

@@ -61,6 +61,7 @@ async fn posted_once_per_item(store_url: &str) {
         Arc::new(MemoryTokens::new(None)),
         EngineConfig {
             spread_start: false,
+            notify_round: std::time::Duration::from_millis(250),
             ..EngineConfig::default()
         },
     );

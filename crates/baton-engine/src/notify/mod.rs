@@ -46,8 +46,9 @@ pub use trial::{test_route, TrialOutcome};
 
 use replies::ReplyReader;
 
-/// Longest pause between rounds (a retry due, an item another process opened).
-const ROUND: Duration = Duration::from_secs(2);
+/// Longest pause between rounds (a retry due, an item another process opened), unless the
+/// engine's configuration says otherwise (`EngineConfig::notify_round`).
+pub(crate) const ROUND: Duration = Duration::from_secs(2);
 
 /// The running loop; stopping it stops the reply readers too.
 pub(crate) struct NotifyLoop {
@@ -68,7 +69,7 @@ impl NotifyLoop {
                 }
                 shared.notify.bump(|s| s.rounds += 1);
                 let wait = async {
-                    let deadline = tokio::time::sleep(ROUND);
+                    let deadline = tokio::time::sleep(shared.config.notify_round);
                     tokio::pin!(deadline);
                     loop {
                         tokio::select! {
