@@ -23,6 +23,7 @@ use baton_store::sessions::{PermitSettings, SessionRef};
 use baton_store::StorePlace;
 use chrono::{Duration, Utc};
 
+use crate::apart::start_apart;
 use crate::own_server::{start_own_server, wants_own_server};
 use crate::place::{checkout, parent_process_id, Checkout};
 use crate::project::{read_project_hooks, ProjectHooks, PROJECT_FILE};
@@ -321,16 +322,9 @@ impl Spooling {
 /// call the store did not answer in time, that process is started even with nothing kept (a
 /// write refused unchecked), to finish opening the store.
 fn deliver_spool_after(db: &Path, deliverer: Option<&[OsString]>, timed_out: bool) {
-    if let Some([program, args @ ..]) = deliverer {
+    if let Some(command) = deliverer {
         if timed_out || crate::spool::spool_waits(db) {
-            use std::os::unix::process::CommandExt;
-            let _ = std::process::Command::new(program)
-                .args(args)
-                .stdin(std::process::Stdio::null())
-                .stdout(std::process::Stdio::null())
-                .stderr(std::process::Stdio::null())
-                .process_group(0)
-                .spawn();
+            start_apart(command);
         }
     }
 }

@@ -7,6 +7,7 @@
 //! installed hooks run (this crate's; it starts in a fraction of the CLI's time), and by the
 //! app. No tokio, no tauri.
 
+mod apart;
 pub mod args;
 pub mod call;
 pub mod install;

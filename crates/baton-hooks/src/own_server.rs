@@ -18,6 +18,7 @@ use std::time::{Duration, Instant};
 
 use baton_store::{StoreLocation, StorePlace};
 
+use crate::apart::start_apart;
 use crate::served::{HookServer, ServeError};
 
 /// How long the hooks' own server waits for a next call before it exits.
@@ -38,20 +39,10 @@ pub fn wants_own_server(place: &StorePlace) -> bool {
 /// executable and its words for it, [`crate::args::own_command`]) unless one runs there or
 /// is starting. Nothing waits for it: the calls that come once it listens go through it.
 pub fn start_own_server(anchor: &Path, command: &[OsString]) {
-    let Some((program, args)) = command.split_first() else {
-        return;
-    };
     if server_lock(anchor).is_ok_and(|lock| lock.is_none()) {
         return; // One runs, or is starting.
     }
-    use std::os::unix::process::CommandExt;
-    let _ = std::process::Command::new(program)
-        .args(args)
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .process_group(0)
-        .spawn();
+    start_apart(command);
 }
 
 /// The process id of the own server running for `anchor`'s data folder, if one runs.

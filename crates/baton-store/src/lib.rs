@@ -126,7 +126,10 @@ impl Store {
         static MIGRATED: std::sync::Mutex<Option<Store>> = std::sync::Mutex::new(None);
         let mut migrated = MIGRATED.lock().unwrap_or_else(|p| p.into_inner());
         if migrated.is_none() {
-            *migrated = Some(Store::init_sqlite(Connection::open_in_memory()?, ":memory:")?);
+            *migrated = Some(Store::init_sqlite(
+                Connection::open_in_memory()?,
+                ":memory:",
+            )?);
         }
         let mut conn = Connection::open_in_memory()?;
         if let Some(from) = migrated.as_ref().and_then(|s| s.db.as_sqlite()) {

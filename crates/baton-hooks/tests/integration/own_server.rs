@@ -13,7 +13,7 @@ use baton_store::StoreLocation;
 
 use crate::machines::{origin, Machine};
 use crate::support::edit_app as edit;
-use crate::support::run_hook;
+use crate::support::{run_baton_hook, run_hook};
 
 /// Waits up to a minute for `what`.
 fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
@@ -41,18 +41,10 @@ fn signal(pid: &str, which: &str) {
 
 /// `baton-hook --data-dir <data> --serve-hooks …` run to its end: (exit 0, stderr).
 fn serve(data: &Path, more: &[&str]) -> (bool, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_baton-hook"))
-        .arg("--data-dir")
-        .arg(data)
-        .arg("--serve-hooks")
-        .args(more)
-        .env_remove("BATON_STORE")
-        .output()
-        .unwrap();
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    let args: Vec<&str> = std::iter::once("--serve-hooks")
+        .chain(more.iter().copied())
+        .collect();
+    run_baton_hook(data, &args)
 }
 
 #[test]

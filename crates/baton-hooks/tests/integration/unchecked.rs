@@ -16,7 +16,7 @@ use serde_json::json;
 use crate::machines::{origin, Machine};
 use crate::support::edit_app as edit;
 use crate::support::gate::Gate;
-use crate::support::run_hook;
+use crate::support::{run_baton_hook, run_hook};
 
 /// How the test takes the store away from the dev box, and gives it back.
 enum Outage {
@@ -204,17 +204,7 @@ fn a_sqlite_store_locked_for_a_sessions_writes_gets_each_once_and_the_hidden_col
 
 /// `baton-hook --deliver-spool` for the data folder `data`: (whether it exited 0, its stderr).
 fn deliver(data: &std::path::Path) -> (bool, String) {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_baton-hook"))
-        .arg("--data-dir")
-        .arg(data)
-        .arg("--deliver-spool")
-        .env_remove("BATON_STORE")
-        .output()
-        .unwrap();
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    run_baton_hook(data, &["--deliver-spool"])
 }
 
 /// A call slow because of what opening the store does the first time (here the whole schema,

@@ -46,6 +46,22 @@ pub fn run_hook(
     )
 }
 
+/// `baton-hook --data-dir <data> <args>` (not a hook call: `--deliver-spool`, `--serve-hooks`)
+/// run to its end: (whether it exited 0, its stderr).
+pub fn run_baton_hook(data: &Path, args: &[&str]) -> (bool, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_baton-hook"))
+        .arg("--data-dir")
+        .arg(data)
+        .args(args)
+        .env_remove("BATON_STORE")
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
 /// Claude Code's `event` (PreToolUse, PostToolUse) for session `session`'s edit of
 /// `src/app.rs` in the checkout `cwd`.
 pub fn edit_app(session: &str, cwd: &Path, event: &str) -> serde_json::Value {
