@@ -52,6 +52,10 @@ pub struct EngineConfig {
     pub decides_in: baton_store::decide::DecidedIn,
 }
 
+/// The longest pause between two rounds of the routes' loop, by default (a retry due, an item
+/// another process opened).
+pub const NOTIFY_ROUND: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// The answer key's entry when no data folder names one.
 pub const DEFAULT_ANSWER_KEY_ENTRY: &str = "answer-key";
 
@@ -91,7 +95,7 @@ impl Default for EngineConfig {
             notify: true,
             answer_key_entry: DEFAULT_ANSWER_KEY_ENTRY.to_owned(),
             notify_clock: Default::default(),
-            notify_round: crate::notify::ROUND,
+            notify_round: NOTIFY_ROUND,
             decides_in: baton_store::decide::DecidedIn::App,
         }
     }
