@@ -50,6 +50,9 @@ pub struct EngineConfig {
     /// Where a person's decisions through this engine are made (the log says so, and so does
     /// a route's message of the item once settled): the app, unless `baton decide` says.
     pub decides_in: baton_store::decide::DecidedIn,
+    /// Pauses between attempts to open a route's reply stream while it fails (0.5 s doubling
+    /// to a minute, jittered; tests shorten them).
+    pub reply_reconnect: Backoff,
 }
 
 /// The answer key's entry when no data folder names one.
@@ -67,6 +70,12 @@ pub fn answer_key_entry(dir: &std::path::Path) -> String {
         });
     format!("{DEFAULT_ANSWER_KEY_ENTRY}-{hash:016x}")
 }
+
+/// The default pauses between attempts to open a reply stream while it fails.
+pub const REPLY_RECONNECT: Backoff = Backoff {
+    base_ms: 500,
+    cap_ms: 60_000,
+};
 
 /// The default retry spacing of decision deliveries.
 pub const DELIVERY_BACKOFF: Backoff = Backoff {
@@ -93,6 +102,7 @@ impl Default for EngineConfig {
             notify_clock: Default::default(),
             notify_round: crate::notify::ROUND,
             decides_in: baton_store::decide::DecidedIn::App,
+            reply_reconnect: REPLY_RECONNECT,
         }
     }
 }

@@ -14,6 +14,10 @@ kind: string, person: string, server: string | null, topic: string | null, reply
  */
 token: string | null, 
 /**
+ * The URL a notification opens (`{item}`: the queue item's id).
+ */
+click: string | null, 
+/**
  * Items a message went out for.
  */
 items_sent: number, 

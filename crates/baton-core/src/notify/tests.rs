@@ -4,7 +4,7 @@ use super::answer::*;
 use super::message::*;
 use super::*;
 use crate::detect::{FindingKind, Severity};
-use crate::escalations::{Escalation, EscalationDecision, EscalationState};
+use crate::escalations::{Escalation, EscalationAction, EscalationDecision, EscalationState};
 
 pub(super) fn now() -> chrono::DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 5, 1, 12, 0, 0).unwrap()
@@ -245,8 +245,20 @@ fn what_goes_to_the_phone_and_with_which_buttons() {
     assert!(!wants_notice(&snoozed, now()));
     let labels: Vec<&str> = buttons(&ask, true).iter().map(|(_, l)| *l).collect();
     assert_eq!(labels, ["Allow", "Deny"]);
-    assert_eq!(buttons(&ask, false)[0], (PhoneAction::Approve, "Approve"));
-    assert!(buttons(&item(FindingKind::Deadlock, Severity::Critical), false).is_empty());
+    let labels: Vec<&str> = buttons(&ask, false).iter().map(|(_, l)| *l).collect();
+    assert_eq!(labels, ["Approve", "Reject", "Dismiss"]);
+    assert_eq!(
+        buttons(&ask, false)[2].0.decision(),
+        EscalationAction::Dismiss
+    );
+    // Dismissing needs a reason in the app; the button gives one.
+    assert!(EscalationAction::Dismiss
+        .check(PhoneAction::Dismiss.note())
+        .is_ok());
+    assert_eq!(
+        buttons(&item(FindingKind::Deadlock, Severity::Critical), false),
+        [(PhoneAction::Dismiss, "Dismiss")]
+    );
     assert_eq!(priority(Severity::Critical), 5);
     assert_eq!(priority(Severity::Info), 3);
 }
@@ -332,8 +344,13 @@ fn the_apps_form_makes_a_route_with_random_topics_where_left_empty() {
         url: None,
         shape: None,
         policy: None,
+        click: Some(" https://baton.example/items/{item} ".into()),
     };
     let draft = input.draft("ana", &mut random).unwrap().check().unwrap();
+    assert_eq!(
+        draft.click.as_deref(),
+        Some("https://baton.example/items/{item}")
+    );
     assert_eq!(draft.server.as_deref(), Some("https://ntfy.sh"));
     assert_eq!(draft.topic.as_deref(), Some("baton-random-1"));
     assert_eq!(draft.reply_topic.as_deref(), Some("baton-random-2"));
@@ -355,8 +372,53 @@ fn the_apps_form_makes_a_route_with_random_topics_where_left_empty() {
         shape.draft("ana", &mut random),
         Err(RouteError::Shape(_))
     ));
-    let view = RouteView::of(&NotifyRoute { id: 3, draft }, 2, 0, None);
+    let view = RouteView::of(
+        &NotifyRoute { id: 3, draft },
+        super::view::RouteFigures {
+            items_sent: 2,
+            ..Default::default()
+        },
+    );
     assert_eq!((view.kind.as_str(), view.token), ("ntfy", None));
+    assert_eq!(view.failing_words, None);
+    assert_eq!(
+        view.click.as_deref(),
+        Some("https://baton.example/items/{item}")
+    );
+}
+
+#[test]
+fn a_failing_route_says_what_fails() {
+    use super::view::RouteFigures;
+    let sending = RouteFigures {
+        items_sent: 4,
+        failing: 2,
+        last_error: Some("HTTP 401: wrong token".into()),
+        ..Default::default()
+    };
+    assert_eq!(
+        sending.failing_words().as_deref(),
+        Some("sending fails for 2 item(s): HTTP 401: wrong token")
+    );
+    let reading = RouteFigures {
+        reply_failures: 3,
+        reply_error: Some("HTTP 503".into()),
+        ..sending.clone()
+    };
+    assert_eq!(
+        reading.failing_words().as_deref(),
+        Some(
+            "sending fails for 2 item(s): HTTP 401: wrong token; its reply topic cannot be read \
+             (3 attempt(s) in a row): HTTP 503"
+        )
+    );
+    // Read again: its last error is kept, but nothing fails now.
+    let healed = RouteFigures {
+        reply_failures: 0,
+        reply_error: Some("HTTP 503".into()),
+        ..Default::default()
+    };
+    assert_eq!(healed.failing_words(), None);
 }
 
 #[test]
@@ -364,14 +426,14 @@ fn webhook_bodies_carry_no_markup_of_the_agents() {
     use super::webhook::webhook_body;
     let mut e = item(FindingKind::NeedsApproval, Severity::Critical);
     e.title = "ping <!channel> & <@U123> @everyone **bold** [x](http://evil)\n".into();
-    let slack = webhook_body(WebhookShape::Slack, &e);
+    let slack = webhook_body(WebhookShape::Slack, &e, None);
     let text = slack["text"].as_str().unwrap();
     assert!(
         text.contains("&lt;!channel&gt; &amp; &lt;@U123&gt;"),
         "{text}"
     );
     assert!(!text.contains('<') && !text.contains('\n'), "{text}");
-    let discord = webhook_body(WebhookShape::Discord, &e);
+    let discord = webhook_body(WebhookShape::Discord, &e, None);
     let content = discord["content"].as_str().unwrap();
     assert!(content.contains("@\u{200b}everyone"), "{content}");
     assert!(
@@ -379,13 +441,73 @@ fn webhook_bodies_carry_no_markup_of_the_agents() {
         "{content}"
     );
     assert_eq!(discord["allowed_mentions"]["parse"], serde_json::json!([]));
-    let generic = webhook_body(WebhookShape::Generic, &e);
+    let generic = webhook_body(WebhookShape::Generic, &e, None);
     assert_eq!(generic["item"]["kind"], "needs_approval");
     assert_eq!(generic["item"]["id"], 7);
     assert!(generic["text"].as_str().unwrap().starts_with("Baton: ping"));
-    let teams = webhook_body(WebhookShape::Teams, &e);
+    let teams = webhook_body(WebhookShape::Teams, &e, None);
     assert!(teams["text"]
         .as_str()
         .unwrap()
         .contains("decide by 12:30 UTC"));
+}
+
+#[test]
+fn a_click_url_is_checked_and_carries_the_item() {
+    let with = |click: &str| RouteDraft {
+        click: Some(click.into()),
+        ..ntfy("phone")
+    };
+    let route = with(" https://baton.example/items/{item}?from=phone ")
+        .check()
+        .unwrap();
+    assert_eq!(
+        route.click_for(42).as_deref(),
+        Some("https://baton.example/items/42?from=phone")
+    );
+    assert_eq!(with("").check().unwrap().click, None);
+    for bad in [
+        "baton.example/items/{item}",
+        "ftp://baton.example/{item}",
+        "https://ana:pw@baton.example/{item}",
+        "https://baton.example/{id}",
+        "https://baton.example/{item",
+        "https://baton example/{item}",
+        "https://baton.example/\n{item}",
+    ] {
+        assert!(
+            matches!(with(bad).check(), Err(RouteError::Click(_))),
+            "{bad:?} was taken"
+        );
+    }
+    let long = format!("https://baton.example/{}", "a".repeat(MAX_CLICK_LEN));
+    assert!(matches!(with(&long).check(), Err(RouteError::Click(_))));
+    let desk = RouteDraft {
+        click: Some("https://baton.example/{item}".into()),
+        ..RouteDraft::new("desk", RouteKind::Desktop, "ana")
+    };
+    assert!(desk.check().unwrap_err().to_string().contains("click"));
+}
+
+#[test]
+fn webhook_bodies_carry_the_items_link() {
+    use super::webhook::webhook_body;
+    let mut e = item(FindingKind::NeedsApproval, Severity::Critical);
+    e.title = "deploy_prod".into();
+    let link = Some("https://baton.example/items/7?a=1&b=2");
+    let generic = webhook_body(WebhookShape::Generic, &e, link);
+    assert_eq!(generic["link"], "https://baton.example/items/7?a=1&b=2");
+    assert!(webhook_body(WebhookShape::Generic, &e, None)["link"].is_null());
+    let slack = webhook_body(WebhookShape::Slack, &e, link);
+    assert!(slack["text"]
+        .as_str()
+        .unwrap()
+        .ends_with("\nhttps://baton.example/items/7?a=1&amp;b=2"));
+    let discord = webhook_body(WebhookShape::Discord, &e, link);
+    let content = discord["content"].as_str().unwrap();
+    assert!(content.contains("deploy\\_prod"), "{content}");
+    assert!(
+        content.ends_with("\nhttps://baton.example/items/7?a=1&b=2"),
+        "{content}"
+    );
 }
