@@ -17,6 +17,8 @@ pub mod policy;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
+mod tests_links;
+#[cfg(test)]
 mod tests_policy;
 pub mod view;
 pub mod webhook;
