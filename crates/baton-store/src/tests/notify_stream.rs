@@ -29,7 +29,9 @@ fn a_routes_click_url_is_kept_and_replaced_by_a_file() {
         click: Some("https://baton.example/q?item={item}".into()),
         ..phone()
     };
-    let changes = store.replace_routes(std::slice::from_ref(&moved), t(1)).unwrap();
+    let changes = store
+        .replace_routes(std::slice::from_ref(&moved), t(1))
+        .unwrap();
     assert_eq!(changes.updated, 1);
     assert_eq!(store.route_named("phone").unwrap().route.draft, moved);
     let none = RouteDraft {
