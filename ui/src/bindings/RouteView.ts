@@ -26,6 +26,18 @@ items_sent: number,
  */
 failing: number, last_error: string | null, 
 /**
+ * Failed attempts in a row to read the reply topic (0: reading, or not tried yet).
+ */
+reply_failures: number, 
+/**
+ * The reply stream's last failure, in words.
+ */
+reply_error: string | null, 
+/**
+ * What fails on the route now, in a few words (None: nothing).
+ */
+failing_words: string | null, 
+/**
  * What it sends, and how often.
  */
 policy: RoutePolicy, };
