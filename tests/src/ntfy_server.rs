@@ -365,9 +365,7 @@ impl NtfyServer {
     /// Refuses every publish as JSON with 503 while `down` (a route's server down), or takes
     /// them again.
     pub fn set_down(&self, down: bool) {
-        self.state
-            .down
-            .store(down, Ordering::SeqCst);
+        self.state.down.store(down, Ordering::SeqCst);
     }
 
     /// Ends every open stream, as a dropped connection would.
