@@ -198,6 +198,7 @@ mod tests {
             name: None,
             budget: None,
             deliverer: None,
+            own_server: None,
         };
         let project = |text: &str| parse_project_hooks(text, "/r").unwrap();
         let shorter = project("route_wait_seconds = 120");
