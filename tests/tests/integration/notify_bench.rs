@@ -52,6 +52,8 @@ fn installed() -> HookOptions {
         name: None,
         budget: baton_hooks::store_budget(),
         deliverer: None,
+        // In this process: no hooks' server of its own to start.
+        own_server: None,
     }
 }
 
