@@ -9,7 +9,6 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::Duration;
 
 use baton_core::agent::AdapterKind;
 use baton_core::escalations::Escalation;
@@ -45,10 +44,6 @@ pub(crate) use keys::random_hex;
 pub use trial::{test_route, TrialOutcome};
 
 use replies::ReplyReader;
-
-/// Longest pause between rounds (a retry due, an item another process opened), unless the
-/// engine's configuration says otherwise (`EngineConfig::notify_round`).
-pub(crate) const ROUND: Duration = Duration::from_secs(2);
 
 /// The running loop; stopping it stops the reply readers too.
 pub(crate) struct NotifyLoop {
