@@ -82,6 +82,8 @@ cargo build -p baton-app
 measure "Ownership map in the app" cargo test -p baton-tests --test integration -- map_bench:: --ignored --nocapture
 measure "Rate-limit chart in the app" cargo test -p baton-tests --test integration -- ratelimit_bench:: --ignored --nocapture
 measure "A2A poll" cargo test -p baton-tests --test integration -- a2a_bench:: --ignored --nocapture
+# Decide from the phone: the release engine and hook call through the test ntfy server.
+measure "Decide from the phone" cargo test --release --locked -p baton-tests --test integration -- notify_bench:: --ignored --nocapture
 # fleet_load, watchers_failover, crashtest, vs_prometheus and hook_bench spawn the release
 # `baton` and `baton-hook`, as a user runs them.
 cargo build --release --locked -p baton-cli -p baton-hooks

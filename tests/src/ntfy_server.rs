@@ -17,13 +17,19 @@
 //!   the stream ends after the cached ones).
 //! * With a token, every request needs `Authorization: Bearer <token>` (401 otherwise).
 //!
-//! Test hooks: what each topic received, [`NtfyServer::drop_streams`], which ends every
-//! open stream as a dropped connection would, and [`NtfyServer::set_down`], which refuses
-//! publishes as a server that is down does.
+//! Test hooks: [`NtfyServer::reserve`] makes a topic another user's (403 to this token, as
+//! ntfy answers a reserved topic), what each topic received and when ([`NtfyServer::arrived`]),
+//! [`NtfyServer::drop_streams`], which ends every open stream as a dropped connection would,
+//! [`NtfyServer::refuse_streams`], which keeps streams from opening (503) for as long as the
+//! test says, while publishing still works (a phone's answers reach the server while the
+//! watcher's network is away), and [`NtfyServer::set_down`], which refuses publishes as a
+//! server that is down does.
 
 use std::collections::HashMap;
 use std::convert::Infallible;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Instant;
 
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, Query, State};
@@ -51,7 +57,15 @@ struct Served {
     drops: watch::Sender<u64>,
     next: Mutex<u64>,
     /// While set, publishing as JSON is refused (503), as a server that is down answers.
-    down: std::sync::atomic::AtomicBool,
+    down: AtomicBool,
+    /// When each message (by id) arrived.
+    arrivals: Mutex<HashMap<String, Instant>>,
+    /// Streams are refused while set.
+    refusing: AtomicBool,
+    /// Stream openings refused so far.
+    refused: AtomicU64,
+    /// Topics reserved by another user: 403.
+    reserved: Mutex<Vec<String>>,
 }
 
 fn is_topic(t: &str) -> bool {
@@ -76,6 +90,12 @@ impl Served {
             .is_some_and(|v| v == format!("Bearer {token}"))
     }
 
+    /// ntfy's answer to a token that may not use `topic`, if it is reserved.
+    fn forbidden(&self, topic: &str) -> Option<Response> {
+        let reserved = self.reserved.lock().unwrap().iter().any(|t| t == topic);
+        reserved.then(|| error(StatusCode::FORBIDDEN, 40301, "forbidden"))
+    }
+
     /// Stores and sends one message; returns it as stored.
     fn publish(&self, topic: &str, mut fields: Map<String, Value>) -> Value {
         let id = {
@@ -93,6 +113,7 @@ impl Served {
         }
         fields.entry("message").or_insert(json!("triggered"));
         let message = Value::Object(fields);
+        self.arrivals.lock().unwrap().insert(id, Instant::now());
         self.cache
             .lock()
             .unwrap()
@@ -105,7 +126,7 @@ impl Served {
 }
 
 async fn publish_json(State(s): State<Arc<Served>>, headers: HeaderMap, body: Bytes) -> Response {
-    if s.down.load(std::sync::atomic::Ordering::SeqCst) {
+    if s.down.load(Ordering::SeqCst) {
         return error(
             StatusCode::SERVICE_UNAVAILABLE,
             50301,
@@ -132,6 +153,9 @@ async fn publish_json(State(s): State<Arc<Served>>, headers: HeaderMap, body: By
             )
         }
     };
+    if let Some(refused) = s.forbidden(&topic) {
+        return refused;
+    }
     let known = [
         "message",
         "title",
@@ -179,6 +203,9 @@ async fn publish_plain(
     if !is_topic(&topic) {
         return error(StatusCode::NOT_FOUND, 40401, "page not found");
     }
+    if let Some(refused) = s.forbidden(&topic) {
+        return refused;
+    }
     let mut fields = Map::new();
     fields.insert("message".into(), json!(String::from_utf8_lossy(&body)));
     if let Some(sid) = headers.get("x-sequence-id").and_then(|v| v.to_str().ok()) {
@@ -224,10 +251,22 @@ async fn subscribe(
     if !is_topic(&topic) {
         return error(StatusCode::NOT_FOUND, 40401, "page not found");
     }
+    if let Some(refused) = s.forbidden(&topic) {
+        return refused;
+    }
+    // Subscribed before the switch is read: a stream the test refuses meanwhile is ended.
+    let mut drops = s.drops.subscribe();
+    if s.refusing.load(Ordering::Acquire) {
+        s.refused.fetch_add(1, Ordering::AcqRel);
+        return error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            50301,
+            "service unavailable (the test refuses streams)",
+        );
+    }
     let poll = query.get("poll").is_some_and(|p| p == "1");
     // Subscribed before the cache is read: nothing published in between is missed.
     let mut live = s.live.subscribe();
-    let mut drops = s.drops.subscribe();
     let cached = cached_after(
         s.cache
             .lock()
@@ -293,6 +332,10 @@ impl NtfyServer {
             drops: watch::Sender::new(0),
             next: Mutex::new(0),
             down: Default::default(),
+            arrivals: Mutex::default(),
+            refusing: AtomicBool::new(false),
+            refused: AtomicU64::new(0),
+            reserved: Mutex::default(),
         });
         let app = Router::new()
             .route("/", post(publish_json).put(publish_json))
@@ -322,14 +365,36 @@ impl NtfyServer {
     /// Refuses every publish as JSON with 503 while `down` (a route's server down), or takes
     /// them again.
     pub fn set_down(&self, down: bool) {
-        self.state
-            .down
-            .store(down, std::sync::atomic::Ordering::SeqCst);
+        self.state.down.store(down, Ordering::SeqCst);
     }
 
     /// Ends every open stream, as a dropped connection would.
     pub fn drop_streams(&self) {
         self.state.drops.send_modify(|n| *n += 1);
+    }
+
+    /// From now on (`true`) every open stream is ended and no stream opens (503) until
+    /// called with `false`; publishing goes on meanwhile.
+    pub fn refuse_streams(&self, refusing: bool) {
+        self.state.refusing.store(refusing, Ordering::Release);
+        if refusing {
+            self.drop_streams();
+        }
+    }
+
+    /// Makes `topic` reserved by another user: publishing to it or reading it is refused (403).
+    pub fn reserve(&self, topic: &str) {
+        self.state.reserved.lock().unwrap().push(topic.to_owned());
+    }
+
+    /// Stream openings refused so far by [`NtfyServer::refuse_streams`].
+    pub fn streams_refused(&self) -> u64 {
+        self.state.refused.load(Ordering::Acquire)
+    }
+
+    /// When the message with id `id` arrived.
+    pub fn arrived(&self, id: &str) -> Option<Instant> {
+        self.state.arrivals.lock().unwrap().get(id).copied()
     }
 }
 

@@ -50,6 +50,9 @@ pub struct EngineConfig {
     /// Where a person's decisions through this engine are made (the log says so, and so does
     /// a route's message of the item once settled): the app, unless `baton decide` says.
     pub decides_in: baton_store::decide::DecidedIn,
+    /// Pauses between attempts to open a route's reply stream while it fails (0.5 s doubling
+    /// to a minute, jittered; tests shorten them).
+    pub reply_reconnect: Backoff,
 }
 
 /// The longest pause between two rounds of the routes' loop, by default (a retry due, an item
@@ -71,6 +74,16 @@ pub fn answer_key_entry(dir: &std::path::Path) -> String {
         });
     format!("{DEFAULT_ANSWER_KEY_ENTRY}-{hash:016x}")
 }
+
+/// The longest pause between two rounds of the routes' loop, by default (a retry due, an item
+/// another process opened).
+pub const NOTIFY_ROUND: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// The default pauses between attempts to open a reply stream while it fails.
+pub const REPLY_RECONNECT: Backoff = Backoff {
+    base_ms: 500,
+    cap_ms: 60_000,
+};
 
 /// The default retry spacing of decision deliveries.
 pub const DELIVERY_BACKOFF: Backoff = Backoff {
@@ -97,6 +110,7 @@ impl Default for EngineConfig {
             notify_clock: Default::default(),
             notify_round: NOTIFY_ROUND,
             decides_in: baton_store::decide::DecidedIn::App,
+            reply_reconnect: REPLY_RECONNECT,
         }
     }
 }

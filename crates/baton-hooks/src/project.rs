@@ -6,6 +6,9 @@
 //! mode = "enforce"        # observe | warn | enforce
 //! lease_minutes = 15      # how long a session keeps a file it stopped writing
 //! ask_seconds = 90        # how long a permission request waits in Baton's queue (0: never)
+//! route_wait_seconds = 300 # how long it waits instead when a route can bring the answer from
+//!                          # the phone (0: as ask_seconds); at most what the hooks were
+//!                          # installed with (the client's own hook limit, less room)
 //! unchecked = "refuse"    # allow (default) | refuse: a write Baton cannot check is refused
 //! parallel = "enforce"    # off | warn (default) | enforce: a file another branch changed
 //!
@@ -31,6 +34,7 @@ struct FileShape {
     mode: Option<String>,
     lease_minutes: Option<u32>,
     ask_seconds: Option<u32>,
+    route_wait_seconds: Option<u32>,
     unchecked: Option<String>,
     parallel: Option<String>,
     #[serde(default)]
@@ -50,6 +54,9 @@ pub struct ProjectHooks {
     pub mode: Option<PermitMode>,
     pub lease_minutes: Option<u32>,
     pub ask_seconds: Option<u32>,
+    /// How long a permission request waits when a route can bring the answer from the phone
+    /// (0: as `ask_seconds`); never longer than the hooks were installed with.
+    pub route_wait_seconds: Option<u32>,
     /// A write Baton cannot check (store unreachable, over its budget) is refused.
     pub refuse_unchecked: bool,
     /// What a write of a file another live branch changed does (parallel edits).
@@ -115,6 +122,7 @@ pub fn parse_project_hooks(text: &str, root: &str) -> Result<ProjectHooks, Strin
         mode: shape.mode.as_deref().map(|m| mode(m, "mode")).transpose()?,
         lease_minutes: shape.lease_minutes,
         ask_seconds: shape.ask_seconds,
+        route_wait_seconds: shape.route_wait_seconds,
         refuse_unchecked,
         parallel,
         paths,
@@ -134,13 +142,18 @@ pub fn read_project_hooks(root: &Path) -> Result<Option<ProjectHooks>, String> {
 }
 
 impl ProjectHooks {
-    /// The hook's options with the repository's settings in force.
+    /// The hook's options with the repository's settings in force. The wait for the phone is
+    /// bounded by the one installed (`--route-wait`: the client's own hook limit less room;
+    /// 0 where the client gives up sooner): past it, the client would kill the hook.
     pub fn apply(&self, options: &HookOptions) -> HookOptions {
         HookOptions {
             mode: self.mode.unwrap_or(options.mode),
             parallel: self.parallel.unwrap_or(options.parallel),
             lease_minutes: self.lease_minutes.unwrap_or(options.lease_minutes),
             ask_seconds: self.ask_seconds.unwrap_or(options.ask_seconds),
+            route_wait: self
+                .route_wait_seconds
+                .map_or(options.route_wait, |wanted| wanted.min(options.route_wait)),
             ..options.clone()
         }
     }
@@ -173,6 +186,44 @@ mod tests {
     }
 
     #[test]
+    fn the_wait_for_the_phone_is_the_repositorys_within_the_clients_limit() {
+        let installed = |route_wait| HookOptions {
+            client: baton_core::hooks::HookClient::ClaudeCode,
+            event: None,
+            mode: PermitMode::Warn,
+            parallel: ParallelMode::Warn,
+            lease_minutes: 10,
+            ask_seconds: 60,
+            route_wait,
+            name: None,
+            budget: None,
+            deliverer: None,
+            own_server: None,
+        };
+        let project = |text: &str| parse_project_hooks(text, "/r").unwrap();
+        let shorter = project("route_wait_seconds = 120");
+        assert_eq!(shorter.route_wait_seconds, Some(120));
+        assert_eq!(shorter.apply(&installed(585)).route_wait, 120);
+        // Never past what the client allows: it would kill the hook.
+        assert_eq!(
+            project("route_wait_seconds = 3600")
+                .apply(&installed(585))
+                .route_wait,
+            585
+        );
+        // A client installed without a wait for the phone (it gives up sooner) keeps none.
+        assert_eq!(shorter.apply(&installed(0)).route_wait, 0);
+        // 0: as ask_seconds; left out: as installed.
+        assert_eq!(
+            project("route_wait_seconds = 0")
+                .apply(&installed(585))
+                .route_wait,
+            0
+        );
+        assert_eq!(project("").apply(&installed(585)).route_wait, 585);
+    }
+
+    #[test]
     fn mistakes_in_the_file_say_where() {
         for (text, says) in [
             ("mode = \"strict\"", "mode: \"strict\" is not a mode"),
@@ -187,6 +238,7 @@ mod tests {
                 "paths[0]: \"loud\" is not a mode",
             ),
             ("lease_minutes = \"ten\"", "invalid type"),
+            ("route_wait_seconds = -5", "invalid value"),
             ("mode = ", "(line 1, column"),
         ] {
             let err = parse_project_hooks(text, "/r").unwrap_err();

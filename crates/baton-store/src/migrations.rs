@@ -118,6 +118,10 @@ const MIGRATION_SLICE: &[M<'static>] = &[
     M::up(include_str!("../migrations/sqlite/0032_notify_routes.sql")),
     // What each route sends and how often; digests and storms (issue 60).
     M::up(include_str!("../migrations/sqlite/0033_notify_policy.sql")),
+    // A route's click URL, and how its reply stream fares (issue 60).
+    M::up(include_str!(
+        "../migrations/sqlite/0034_notify_route_click_and_stream.sql"
+    )),
 ];
 
 /// PostgreSQL's migrations: (the version it brings the store to, its SQL). The first is the
@@ -227,6 +231,11 @@ pub(crate) const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
     (
         33,
         include_str!("../migrations/postgres/0033_notify_policy.sql"),
+    ),
+    // A route's click URL, and how its reply stream fares (issue 60).
+    (
+        34,
+        include_str!("../migrations/postgres/0034_notify_route_click_and_stream.sql"),
     ),
 ];
 
@@ -487,7 +496,7 @@ mod tests {
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .unwrap();
         assert_eq!(version, LATEST_VERSION);
-        assert_eq!(LATEST_VERSION, 33);
+        assert_eq!(LATEST_VERSION, 34);
         let count = |sql: &str| -> i64 { conn.query_row(sql, [], |r| r.get(0)).unwrap() };
         assert_eq!(
             count("SELECT count(*) FROM agents WHERE name = 'Researcher' AND adapter = 'baton'"),

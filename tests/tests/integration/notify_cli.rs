@@ -100,3 +100,188 @@ async fn notify_test_waits_for_its_button_to_come_back() {
     assert!(stderr.contains("HTTP 401"), "{stderr}");
     assert!(!stderr.contains("tk_wrong_one"), "{stderr}");
 }
+
+/// A TLS server on 127.0.0.1 whose certificate is self-signed (made by `openssl`): every
+/// handshake fails at the client. Returns its port.
+fn self_signed_tls_server(dir: &std::path::Path) -> u16 {
+    use rustls_pki_types::pem::PemObject;
+    use rustls_pki_types::{CertificateDer, PrivateKeyDer};
+    let (key, cert) = (dir.join("key.pem"), dir.join("cert.pem"));
+    let made = std::process::Command::new("openssl")
+        .args([
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+        ])
+        .args(["-subj", "/CN=127.0.0.1", "-keyout"])
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .output()
+        .unwrap();
+    assert!(made.status.success(), "{made:?}");
+    let config = std::sync::Arc::new(
+        rustls::ServerConfig::builder()
+            .with_no_client_auth()
+            .with_single_cert(
+                vec![CertificateDer::from_pem_file(&cert).unwrap()],
+                PrivateKeyDer::from_pem_file(&key).unwrap(),
+            )
+            .unwrap(),
+    );
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for mut socket in listener.incoming().flatten() {
+            let mut tls = rustls::ServerConnection::new(std::sync::Arc::clone(&config)).unwrap();
+            while tls.is_handshaking() {
+                if tls.complete_io(&mut socket).is_err() {
+                    break;
+                }
+            }
+        }
+    });
+    port
+}
+
+/// `baton notify test` on route `name` of data folder `data`: (exit code, stderr).
+async fn trial(data: &std::path::Path, name: &str) -> (Option<i32>, String) {
+    let out = baton(data, &["notify", "test", name])
+        .output()
+        .await
+        .unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+async fn add_route(data: &std::path::Path, name: &str, server: &str, topic: &str) {
+    let add = baton(
+        data,
+        &[
+            "notify",
+            "add",
+            name,
+            "--server",
+            server,
+            "--topic",
+            topic,
+            "--token-env",
+            "NTFY_TEST_TOKEN",
+        ],
+    )
+    .output()
+    .await
+    .unwrap();
+    assert!(add.status.success(), "{add:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn notify_test_says_what_failed_tls_403_and_dns_on_both_stores() {
+    let server = NtfyServer::start(Some(TOKEN)).await;
+    server.reserve("someone-elses");
+    let dir = tempfile::tempdir().unwrap();
+    let tls = self_signed_tls_server(dir.path());
+    for (engine, url) in crate::notify_ntfy::stores(&dir) {
+        eprintln!("store: {engine}");
+        let data = dir.path().join(format!("data-{engine}"));
+        std::fs::create_dir_all(&data).unwrap();
+        let location = baton_store::StoreLocation::parse(&url).unwrap();
+        baton_store::StorePlace::choose(&data, Some(&location)).unwrap();
+        add_route(&data, "tls", &format!("https://127.0.0.1:{tls}"), "out-a").await;
+        add_route(&data, "reserved", &server.url, "someone-elses").await;
+        add_route(&data, "nowhere", "https://ntfy.baton-test.invalid", "out-c").await;
+
+        let (code, stderr) = trial(&data, "tls").await;
+        assert_eq!(code, Some(2), "{stderr}");
+        assert!(stderr.contains("route tls: TLS failed"), "{stderr}");
+        assert!(stderr.contains("certificate"), "{stderr}");
+        let (code, stderr) = trial(&data, "reserved").await;
+        assert_eq!(code, Some(2), "{stderr}");
+        assert!(
+            stderr.contains(
+                "route reserved: HTTP 403: the token may not use this topic (reserved by another \
+                 user, or read-only)"
+            ),
+            "{stderr}"
+        );
+        let (code, stderr) = trial(&data, "nowhere").await;
+        assert_eq!(code, Some(2), "{stderr}");
+        assert!(
+            stderr.contains("route nowhere: the server's name was not found (DNS)"),
+            "{stderr}"
+        );
+        assert!(!stderr.contains(TOKEN), "{stderr}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_route_and_its_click_url_are_shown_by_status_list_and_export_on_both_stores() {
+    let dir = tempfile::tempdir().unwrap();
+    for (engine, url) in crate::notify_ntfy::stores(&dir) {
+        eprintln!("store: {engine}");
+        let data = dir.path().join(format!("data-{engine}"));
+        std::fs::create_dir_all(&data).unwrap();
+        let location = baton_store::StoreLocation::parse(&url).unwrap();
+        baton_store::StorePlace::choose(&data, Some(&location)).unwrap();
+        let add = baton(
+            &data,
+            &[
+                "notify",
+                "add",
+                "phone",
+                "--server",
+                "http://127.0.0.1:9",
+                "--click",
+                "https://baton.example/items/{item}",
+            ],
+        )
+        .output()
+        .await
+        .unwrap();
+        assert!(add.status.success(), "{add:?}");
+        let status = baton(&data, &["status"]).output().await.unwrap();
+        let text = String::from_utf8_lossy(&status.stdout);
+        assert!(text.contains("route phone (ntfy, "), "{text}");
+        assert!(text.contains("): ok, 0 item(s) sent"), "{text}");
+
+        // The watcher could not read the reply topic (as the engine records it).
+        {
+            let mut store = baton_store::Store::open_at(&location).unwrap();
+            let id = store.route_named("phone").unwrap().route.id;
+            for _ in 0..3 {
+                store
+                    .record_reply_stream(
+                        id,
+                        Err("cannot connect to the server (refused or unreachable)"),
+                        chrono::Utc::now(),
+                    )
+                    .unwrap();
+            }
+        }
+        let failing = "FAILING: its reply topic cannot be read (3 attempt(s) in a row): cannot \
+                       connect to the server (refused or unreachable)";
+        let status = baton(&data, &["status"]).output().await.unwrap();
+        let text = String::from_utf8_lossy(&status.stdout);
+        assert!(text.contains(failing), "{text}");
+        let list = baton(&data, &["notify", "list"]).output().await.unwrap();
+        let text = String::from_utf8_lossy(&list.stdout);
+        assert!(text.contains(failing), "{text}");
+        assert!(
+            text.contains("a tap opens https://baton.example/items/{item}"),
+            "{text}"
+        );
+        let list = baton(&data, &["notify", "list", "--json"])
+            .output()
+            .await
+            .unwrap();
+        let rows: serde_json::Value = serde_json::from_slice(&list.stdout).unwrap();
+        assert_eq!(rows[0]["reply_failures"], 3, "{rows}");
+        assert_eq!(rows[0]["click"], "https://baton.example/items/{item}");
+        let export = baton(&data, &["export"]).output().await.unwrap();
+        let text = String::from_utf8_lossy(&export.stdout);
+        assert!(
+            text.contains("click = \"https://baton.example/items/{item}\""),
+            "{text}"
+        );
+    }
+}

@@ -142,7 +142,7 @@ async fn approval_answered_from_the_phone(url: &str) {
         .iter()
         .map(|a| a["label"].as_str().unwrap())
         .collect();
-    assert_eq!(labels, ["Approve", "Reject"]);
+    assert_eq!(labels, ["Approve", "Reject", "Dismiss"]);
     for action in &actions {
         assert_eq!(action["action"], "http");
         assert_eq!(action["method"], "POST");

@@ -50,6 +50,7 @@ async fn posted_once_per_item(store_url: &str) {
     let route = RouteDraft {
         url: Some(url),
         shape: Some(WebhookShape::Slack),
+        click: Some("https://baton.example/items/{item}?via=slack&x=1".into()),
         ..RouteDraft::new("team", RouteKind::Webhook, "ana")
     };
     store
@@ -115,6 +116,18 @@ async fn posted_once_per_item(store_url: &str) {
     let text = posts[0]["text"].as_str().unwrap();
     assert!(text.starts_with("Baton: "), "{text}");
     assert!(!text.contains('<'), "the agents' markup is escaped: {text}");
+    // The item's link: the route's click URL with its id (`&` escaped as Slack wants).
+    let item = engine
+        .read(|s| s.escalations(baton_store::escalations::EscalationFilter::default()))
+        .await
+        .unwrap()[0]
+        .id;
+    assert!(
+        text.ends_with(&format!(
+            "\nhttps://baton.example/items/{item}?via=slack&amp;x=1"
+        )),
+        "{text}"
+    );
     let stats = engine.notify_stats();
     assert_eq!((stats.sent, stats.failed), (1, 1), "{stats:?}");
     engine.shutdown().await;

@@ -13,4 +13,8 @@ kind: string, person?: string, server?: string, topic?: string, reply_topic?: st
 /**
  * What it sends and how often (left out: the defaults).
  */
-policy?: RoutePolicy, };
+policy?: RoutePolicy, 
+/**
+ * ntfy and webhook: the URL a notification opens (`{item}`: the queue item's id).
+ */
+click?: string, };

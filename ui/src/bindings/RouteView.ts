@@ -14,6 +14,10 @@ kind: string, person: string, server: string | null, topic: string | null, reply
  */
 token: string | null, 
 /**
+ * The URL a notification opens (`{item}`: the queue item's id).
+ */
+click: string | null, 
+/**
  * Items a message went out for.
  */
 items_sent: number, 
@@ -21,6 +25,18 @@ items_sent: number,
  * Items whose last send failed (tried again later).
  */
 failing: number, last_error: string | null, 
+/**
+ * Failed attempts in a row to read the reply topic (0: reading, or not tried yet).
+ */
+reply_failures: number, 
+/**
+ * The reply stream's last failure, in words.
+ */
+reply_error: string | null, 
+/**
+ * What fails on the route now, in a few words (None: nothing).
+ */
+failing_words: string | null, 
 /**
  * What it sends, and how often.
  */

@@ -34,6 +34,12 @@ const phone: RouteView = {
     critical_in_quiet: true,
     storm_items: 5,
   },
+  click: "https://baton.example/items/{item}",
+  reply_failures: 2,
+  reply_error: "HTTP 503: service unavailable",
+  failing_words:
+    "sending fails for 1 item(s): HTTP 401: the server wants an access token, or the route's token is wrong; " +
+    "its reply topic cannot be read (2 attempt(s) in a row): HTTP 503: service unavailable",
 };
 
 describe("NotificationsDialog", () => {
@@ -43,7 +49,12 @@ describe("NotificationsDialog", () => {
     const row = await screen.findByTestId("route-phone");
     expect(row).toHaveTextContent("phone · ana · ntfy https://ntfy.sh/baton-3f9c; answers on baton-7a21");
     expect(row).toHaveTextContent("token from keyring:dev.baton.app/route-phone");
-    expect(row).toHaveTextContent("3 items sent, failing for 1: HTTP 401");
+    expect(row).toHaveTextContent("a tap opens https://baton.example/items/{item}");
+    expect(row).toHaveTextContent("3 items sent");
+    expect(screen.getByTestId("route-failing-phone")).toHaveTextContent(
+      "failing: sending fails for 1 item(s): HTTP 401: the server wants an access token, or the route's token is wrong; " +
+        "its reply topic cannot be read (2 attempt(s) in a row): HTTP 503",
+    );
     expect(routeWhere({ ...phone, kind: "webhook", url: "https://hooks.example.org/x", shape: "slack" })).toBe(
       "webhook https://hooks.example.org/x (slack)",
     );
@@ -68,11 +79,20 @@ describe("NotificationsDialog", () => {
     expect(screen.getByText("A route needs a name")).toBeInTheDocument();
     await user.type(screen.getByTestId("route-name"), "phone");
     await user.type(screen.getByTestId("route-token"), "tk_secret");
+    await user.type(screen.getByTestId("route-click"), "https://baton.example/items/{{item}");
     await user.click(screen.getByTestId("route-add"));
     expect(await screen.findByTestId("route-phone")).toBeInTheDocument();
     const added = t.calls.find((c) => c.command === "add_route")?.args;
     expect(added).toEqual({
-      route: { name: "phone", kind: "ntfy", person: undefined, server: "https://ntfy.sh", url: undefined, shape: undefined },
+      route: {
+        name: "phone",
+        kind: "ntfy",
+        person: undefined,
+        server: "https://ntfy.sh",
+        url: undefined,
+        shape: undefined,
+        click: "https://baton.example/items/{item}",
+      },
       token: "tk_secret",
     });
     await user.type(screen.getByTestId("route-name"), "taken");

@@ -25,7 +25,7 @@ export function routeWhere(r: RouteView): string {
   return "desktop notifications";
 }
 
-const EMPTY = { name: "", kind: "ntfy", person: "", server: "https://ntfy.sh", url: "", shape: "generic", token: "" };
+const EMPTY = { name: "", kind: "ntfy", person: "", server: "https://ntfy.sh", url: "", shape: "generic", click: "", token: "" };
 
 export function NotificationsDialog({ onClose }: { onClose(): void }) {
   const may = mayChange(useRights());
@@ -76,6 +76,7 @@ export function NotificationsDialog({ onClose }: { onClose(): void }) {
           server: ntfy ? form.server.trim() : undefined,
           url: webhook ? form.url.trim() : undefined,
           shape: webhook ? form.shape : undefined,
+          click: form.kind !== "desktop" && form.click.trim() !== "" ? form.click.trim() : undefined,
         },
         form.token.trim() === "" || form.kind === "desktop" ? null : form.token.trim(),
       );
@@ -126,15 +127,21 @@ export function NotificationsDialog({ onClose }: { onClose(): void }) {
             <li key={r.id} data-testid={`route-${r.name}`}>
               <strong>{r.name}</strong> · {r.person} · {routeWhere(r)}
               {r.token ? <span className="route-token"> · token from {r.token}</span> : null}
+              {r.click ? <span className="route-click"> · a tap opens {r.click}</span> : null}
               <span className="route-sent">
                 {" "}
                 · {r.items_sent} item{r.items_sent === 1 ? "" : "s"} sent
-                {r.failing > 0 ? `, failing for ${r.failing}${r.last_error ? `: ${r.last_error}` : ""}` : ""}
               </span>
               {r.kind !== "desktop" ? (
                 <span className="route-policy-summary" data-testid={`route-sends-${r.name}`}>
                   {" "}
                   · {policySummary(r.policy)}
+                </span>
+              ) : null}
+              {r.failing_words ? (
+                <span className="route-failing" data-testid={`route-failing-${r.name}`}>
+                  {" "}
+                  · failing: {r.failing_words}
                 </span>
               ) : null}
               <span className="route-actions">
@@ -195,6 +202,11 @@ export function NotificationsDialog({ onClose }: { onClose(): void }) {
               </select>
             </div>
           </>
+        ) : null}
+        {form.kind !== "desktop" ? (
+          <TextField id="route-click" name="click" label="Click URL (optional)" testId="route-click" value={form.click}
+            hint="What tapping a notification opens; {item} becomes the queue item's id"
+            onChange={set("click")} onBlur={() => {}} input={{ placeholder: "https://baton.example/items/{item}" }} />
         ) : null}
         <TextField id="route-person" name="person" label="Who answers on it (the decision log's name)" testId="route-person"
           value={form.person} hint="Empty: you" onChange={set("person")} onBlur={() => {}} input={{}} />

@@ -332,6 +332,10 @@ pub struct NotifyAdd {
     /// webhook: generic, slack, discord or teams.
     #[arg(long, value_parser = PossibleValuesParser::new(["generic", "slack", "discord", "teams"]))]
     pub shape: Option<String>,
+    /// ntfy and webhook: the URL a notification opens; `{item}` becomes the queue item's id
+    /// (`https://baton.example/items/{item}`).
+    #[arg(long, value_name = "URL")]
+    pub click: Option<String>,
     /// The access token is in this environment variable (of whoever watches).
     #[arg(long, value_name = "VAR", conflicts_with_all = ["token_keyring", "token_stdin"])]
     pub token_env: Option<String>,

@@ -17,6 +17,7 @@ use serde_json::json;
 
 use super::error::CliError;
 use super::import::import_who;
+use super::text::plain;
 use crate::args::{NotifyAction, PolicyFlags};
 
 /// The keyring entry Baton keeps a route's token in.
@@ -41,6 +42,7 @@ pub async fn notify(place: &StorePlace, action: NotifyAction) -> Result<(), CliE
                 no_reply,
                 url,
                 shape,
+                click,
                 token_env,
                 token_keyring,
                 token_stdin,
@@ -58,6 +60,7 @@ pub async fn notify(place: &StorePlace, action: NotifyAction) -> Result<(), CliE
             }
             draft.url = url;
             draft.policy = apply_flags(draft.policy, &policy)?;
+            draft.click = click;
             draft.shape = shape.as_deref().and_then(WebhookShape::parse);
             draft.token = match (token_env, token_keyring, token_stdin) {
                 (Some(var), _, _) => Some(SecretRef::Env(var)),
@@ -215,7 +218,12 @@ fn describe(route: &RouteDraft) -> String {
         .token
         .as_ref()
         .map(|t| format!(", token from {}", t.to_text()))
-        .unwrap_or_default();
+        .unwrap_or_default()
+        + &route
+            .click
+            .as_deref()
+            .map(|c| format!(", a tap opens {c}"))
+            .unwrap_or_default();
     match route.kind {
         RouteKind::Ntfy => format!(
             "ntfy {}/{}{}{token}",
@@ -241,33 +249,31 @@ fn list(place: &StorePlace, as_json: bool) -> Result<(), CliError> {
     let routes = store.routes()?;
     let mut rows = Vec::new();
     for stored in &routes {
-        let sent = store.notices_sent(stored.route.id)?;
-        let failing = sent.iter().filter(|s| s.attempts > 0).count();
-        let last_error = sent.iter().find_map(|s| s.last_error.clone());
+        let figures = store.route_figures(stored)?;
         let d = &stored.route.draft;
         if as_json {
             rows.push(json!({
                 "name": d.name, "kind": d.kind.as_str(), "person": d.person, "server": d.server,
                 "topic": d.topic, "reply_topic": d.reply_topic, "url": d.url,
                 "shape": d.shape.map(|s| s.as_str()), "token": d.token.as_ref().map(SecretRef::to_text),
-                "items_sent": sent.iter().filter(|s| s.sends > 0).count(), "failing": failing,
-                "last_error": last_error, "sends": d.policy.sends.to_text(),
-                "digest_minutes": d.policy.digest_minutes,
+                "click": d.click, "items_sent": figures.items_sent, "failing": figures.failing,
+                "last_error": figures.last_error, "reply_failures": figures.reply_failures,
+                "reply_error": figures.reply_error, "failing_words": figures.failing_words(),
+                "sends": d.policy.sends.to_text(), "digest_minutes": d.policy.digest_minutes,
                 "quiet_hours": d.policy.quiet.map(|q| q.to_string()),
                 "critical_in_quiet": d.policy.critical_in_quiet, "storm_items": d.policy.storm_items,
             }));
         } else {
-            let state = match (failing, last_error) {
-                (0, _) => String::new(),
-                (n, Some(err)) => format!("; failing for {n} item(s): {err}"),
-                (n, None) => format!("; failing for {n} item(s)"),
-            };
+            let state = figures
+                .failing_words()
+                .map(|w| format!("; FAILING: {}", plain(&w)))
+                .unwrap_or_default();
             println!(
                 "{}\t{}\t{}; {} item(s) sent{state}\n\t{}",
                 d.name,
                 d.person,
                 describe(d),
-                sent.len(),
+                figures.items_sent,
                 describe_policy(&d.policy)
             );
         }
@@ -280,4 +286,25 @@ fn list(place: &StorePlace, as_json: bool) -> Result<(), CliError> {
         );
     }
     Ok(())
+}
+
+/// The routes for `baton status`: one line each, whether it works or what fails (empty when
+/// there are no routes).
+pub fn render_routes(store: &baton_store::Store) -> Result<String, CliError> {
+    let mut out = String::new();
+    for stored in store.routes()? {
+        let figures = store.route_figures(&stored)?;
+        let d = &stored.route.draft;
+        let state = match figures.failing_words() {
+            Some(words) => format!("FAILING: {}", plain(&words)),
+            None => format!("ok, {} item(s) sent", figures.items_sent),
+        };
+        out.push_str(&format!(
+            "route {} ({}, {}): {state}\n",
+            plain(&d.name),
+            d.kind.as_str(),
+            plain(&d.person)
+        ));
+    }
+    Ok(out)
 }

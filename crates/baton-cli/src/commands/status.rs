@@ -40,6 +40,10 @@ pub fn status(place: &StorePlace, json: bool, watchers: bool) -> Result<(), CliE
         if !windows.is_empty() {
             print!("\n{}", super::usage::render_windows(&windows, now));
         }
+        let routes = super::notify::render_routes(&store)?;
+        if !routes.is_empty() {
+            print!("\n{routes}");
+        }
         let links = store.machine_links(now)?;
         if !links.is_empty() {
             print!(

@@ -11,6 +11,7 @@
 //! topic = "baton-3f9c…"               # long and random: without access control it is the password
 //! reply_topic = "baton-7a21…"         # where the buttons post; left out: no buttons
 //! token = { keyring = "dev.baton.app/route-phone" }   # or { env = "NTFY_TOKEN" }
+//! click = "https://baton.example/items/{item}"        # what a tap opens; {item}: the item's id
 //!
 //! [[notify]]
 //! name = "team"
@@ -50,6 +51,9 @@ pub struct NotifyEntry {
     pub shape: Option<WebhookShape>,
     #[serde(default)]
     pub token: Option<TokenRef>,
+    /// ntfy and webhook: the URL a notification opens (`{item}`: the queue item's id).
+    #[serde(default)]
+    pub click: Option<String>,
     /// When each class of item is sent (the classes left out: as by default).
     #[serde(default)]
     pub send: Option<SendTable>,
@@ -139,6 +143,7 @@ impl NotifyEntry {
             shape: self.shape,
             token,
             policy: self.policy()?,
+            click: self.click.clone(),
         };
         draft.check().map_err(|err| err.to_string())
     }

@@ -25,6 +25,7 @@ pub fn render_routes(routes: &[RouteDraft]) -> String {
             ("reply_topic", route.reply_topic.as_deref()),
             ("url", route.url.as_deref()),
             ("shape", route.shape.map(|s| s.as_str())),
+            ("click", route.click.as_deref()),
         ];
         for (key, value) in fields {
             if let Some(value) = value {

@@ -31,19 +31,25 @@ pub const MAX_ANSWER_LEN: usize = 512;
 pub const KEY_LEN: usize = 32;
 const PREFIX: &str = "baton1";
 
-/// What a button may answer. Only actions that need nothing more than a tap (no reason, no
-/// agent to choose) are offered away from the app.
+/// What a button may answer. Only actions that need nothing more than a tap (no agent to
+/// choose, no budget to split) are offered away from the app. A dismissal's reason, which the
+/// app asks for, is the tap itself: [`DISMISS_NOTE`], with the route in the log's detail.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum PhoneAction {
     Approve,
     Reject,
+    Dismiss,
 }
+
+/// The reason a dismissal from a notification's button gives (the app asks a person for one).
+pub const DISMISS_NOTE: &str = "not a real problem: dismissed from a notification's button";
 
 impl PhoneAction {
     pub fn as_str(self) -> &'static str {
         match self {
             PhoneAction::Approve => "approve",
             PhoneAction::Reject => "reject",
+            PhoneAction::Dismiss => "dismiss",
         }
     }
 
@@ -51,6 +57,7 @@ impl PhoneAction {
         match text {
             "approve" => Some(PhoneAction::Approve),
             "reject" => Some(PhoneAction::Reject),
+            "dismiss" => Some(PhoneAction::Dismiss),
             _ => None,
         }
     }
@@ -60,6 +67,15 @@ impl PhoneAction {
         match self {
             PhoneAction::Approve => EscalationAction::Approve,
             PhoneAction::Reject => EscalationAction::Reject,
+            PhoneAction::Dismiss => EscalationAction::Dismiss,
+        }
+    }
+
+    /// The note the decision carries (a dismissal needs a reason).
+    pub fn note(self) -> Option<&'static str> {
+        match self {
+            PhoneAction::Dismiss => Some(DISMISS_NOTE),
+            PhoneAction::Approve | PhoneAction::Reject => None,
         }
     }
 }

@@ -46,6 +46,8 @@ pub fn desktop_notice(
                 PhoneAction::Approve => label,
                 // "Deny" on the desktop, for either kind of request (the words).
                 PhoneAction::Reject => "Deny",
+                // Not on the desktop: *Open* shows the item, where it is dismissed with a reason.
+                PhoneAction::Dismiss => continue,
             };
             shown.push(DesktopButton {
                 action: action.as_str(),
@@ -67,7 +69,7 @@ pub fn desktop_notice(
 
 /// The decision a button's action key stands for (`None`: *Open*, or a key Baton never sent).
 pub fn desktop_answer(action: &str) -> Option<PhoneAction> {
-    PhoneAction::parse(action)
+    PhoneAction::parse(action).filter(|a| *a != PhoneAction::Dismiss)
 }
 
 /// `text` with the markup characters of a notification body escaped.

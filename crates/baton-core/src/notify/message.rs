@@ -31,22 +31,22 @@ pub fn wants_notice(e: &Escalation, now: DateTime<Utc>) -> bool {
 }
 
 /// The buttons an item gets, with their labels: a request for approval is approved or
-/// rejected ("Allow" / "Deny" when a coding agent asks permission); other items are decided
-/// in the app (their choices need more than a tap).
+/// rejected ("Allow" / "Deny" when a coding agent asks permission: its client carries on or
+/// stops); every other item that goes to the phone can be dismissed, as in the app (its other
+/// choices need more than a tap). A permission request has no Dismiss: closing it unanswered
+/// would only hand the question back to the client's own dialog.
 pub fn buttons(e: &Escalation, asks_permission: bool) -> Vec<(PhoneAction, &'static str)> {
-    if e.kind != FindingKind::NeedsApproval {
-        return Vec::new();
-    }
-    let mut out = if asks_permission {
-        vec![
+    let mut out = match (e.kind == FindingKind::NeedsApproval, asks_permission) {
+        (true, true) => vec![
             (PhoneAction::Approve, "Allow"),
             (PhoneAction::Reject, "Deny"),
-        ]
-    } else {
-        vec![
+        ],
+        (true, false) => vec![
             (PhoneAction::Approve, "Approve"),
             (PhoneAction::Reject, "Reject"),
-        ]
+            (PhoneAction::Dismiss, "Dismiss"),
+        ],
+        (false, _) => vec![(PhoneAction::Dismiss, "Dismiss")],
     };
     out.truncate(MAX_BUTTONS);
     out

@@ -17,6 +17,8 @@ pub mod policy;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
+mod tests_links;
+#[cfg(test)]
 mod tests_policy;
 pub mod view;
 pub mod webhook;
@@ -27,6 +29,10 @@ use policy::{PolicyError, SendPolicy};
 pub const MAX_ROUTE_NAME: usize = 64;
 /// Longest ntfy topic name (ntfy's own limit).
 pub const MAX_TOPIC_LEN: usize = 64;
+/// Longest click URL template.
+pub const MAX_CLICK_LEN: usize = 1000;
+/// What a click URL template's `{item}` becomes: the queue item's id.
+pub const CLICK_ITEM: &str = "{item}";
 
 /// How a route reaches the person.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -151,6 +157,9 @@ pub struct RouteDraft {
     pub token: Option<SecretRef>,
     /// What it sends, and how often.
     pub policy: SendPolicy,
+    /// ntfy and webhook: the URL a notification opens (`{item}`: the queue item's id), e.g.
+    /// `https://baton.example/items/{item}`.
+    pub click: Option<String>,
 }
 
 /// A stored route.
@@ -198,6 +207,11 @@ pub enum RouteError {
     TokenRef(String),
     #[error(transparent)]
     Policy(#[from] PolicyError),
+    #[error(
+        "{0:?} is not a click URL: http:// or https:// with a host, no user name or password, \
+         at most 1000 characters, and no braces but {{item}} (the queue item's id)"
+    )]
+    Click(String),
 }
 
 /// True for an ntfy topic name: `[-_A-Za-z0-9]{1,64}`.
@@ -226,6 +240,25 @@ fn check_url(text: &str) -> Result<(), RouteError> {
     plain.then_some(()).ok_or_else(bad)
 }
 
+/// Checks a click URL template: with `{item}` made an id, an http(s) URL with a host, without
+/// a user name or password (a query and a fragment are fine: they may carry the item).
+fn check_click(template: &str) -> Result<(), RouteError> {
+    let bad = || RouteError::Click(template.to_owned());
+    if template.len() > MAX_CLICK_LEN || template.chars().any(char::is_control) {
+        return Err(bad());
+    }
+    let filled = template.replace(CLICK_ITEM, "1");
+    if filled.contains(['{', '}']) {
+        return Err(bad());
+    }
+    let url = url::Url::parse(&filled).map_err(|_| bad())?;
+    let plain = matches!(url.scheme(), "http" | "https")
+        && url.host_str().is_some_and(|h| !h.is_empty())
+        && url.username().is_empty()
+        && url.password().is_none();
+    plain.then_some(()).ok_or_else(bad)
+}
+
 fn clean_name(text: &str, max: usize) -> bool {
     let trimmed = text.trim();
     !trimmed.is_empty() && trimmed.chars().count() <= max && !trimmed.chars().any(char::is_control)
@@ -245,6 +278,7 @@ impl RouteDraft {
             shape: None,
             token: None,
             policy: SendPolicy::default(),
+            click: None,
         }
     }
 
@@ -262,6 +296,13 @@ impl RouteDraft {
         let mut out = self.clone();
         out.name = self.name.trim().to_owned();
         out.person = self.person.trim().to_owned();
+        out.click = match self.click.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(click) => {
+                check_click(click)?;
+                Some(click.to_owned())
+            }
+        };
         match self.kind {
             RouteKind::Ntfy => {
                 let server = self
@@ -305,6 +346,7 @@ impl RouteDraft {
                     ("url", self.url.is_some()),
                     ("shape", self.shape.is_some()),
                     ("token", self.token.is_some()),
+                    ("click", out.click.is_some()),
                 ];
                 if let Some((field, _)) = fields.into_iter().find(|(_, set)| *set) {
                     return Err(not_for(field));
@@ -312,6 +354,13 @@ impl RouteDraft {
             }
         }
         Ok(out)
+    }
+
+    /// The URL a notification of item `item` opens, if the route has a click template.
+    pub fn click_for(&self, item: i64) -> Option<String> {
+        self.click
+            .as_deref()
+            .map(|t| t.replace(CLICK_ITEM, &item.to_string()))
     }
 
     /// True when answers can come back on it (an ntfy route with a reply topic).

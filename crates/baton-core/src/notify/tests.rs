@@ -4,7 +4,7 @@ use super::answer::*;
 use super::message::*;
 use super::*;
 use crate::detect::{FindingKind, Severity};
-use crate::escalations::{Escalation, EscalationDecision, EscalationState};
+use crate::escalations::{Escalation, EscalationAction, EscalationDecision, EscalationState};
 
 pub(super) fn now() -> chrono::DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 5, 1, 12, 0, 0).unwrap()
@@ -40,7 +40,7 @@ pub(super) fn item(kind: FindingKind, severity: Severity) -> Escalation {
     }
 }
 
-fn ntfy(name: &str) -> RouteDraft {
+pub(super) fn ntfy(name: &str) -> RouteDraft {
     RouteDraft {
         server: Some("https://ntfy.example.org/".into()),
         topic: Some("baton-out".into()),
@@ -245,8 +245,20 @@ fn what_goes_to_the_phone_and_with_which_buttons() {
     assert!(!wants_notice(&snoozed, now()));
     let labels: Vec<&str> = buttons(&ask, true).iter().map(|(_, l)| *l).collect();
     assert_eq!(labels, ["Allow", "Deny"]);
-    assert_eq!(buttons(&ask, false)[0], (PhoneAction::Approve, "Approve"));
-    assert!(buttons(&item(FindingKind::Deadlock, Severity::Critical), false).is_empty());
+    let labels: Vec<&str> = buttons(&ask, false).iter().map(|(_, l)| *l).collect();
+    assert_eq!(labels, ["Approve", "Reject", "Dismiss"]);
+    assert_eq!(
+        buttons(&ask, false)[2].0.decision(),
+        EscalationAction::Dismiss
+    );
+    // Dismissing needs a reason in the app; the button gives one.
+    assert!(EscalationAction::Dismiss
+        .check(PhoneAction::Dismiss.note())
+        .is_ok());
+    assert_eq!(
+        buttons(&item(FindingKind::Deadlock, Severity::Critical), false),
+        [(PhoneAction::Dismiss, "Dismiss")]
+    );
     assert_eq!(priority(Severity::Critical), 5);
     assert_eq!(priority(Severity::Info), 3);
 }
@@ -332,8 +344,13 @@ fn the_apps_form_makes_a_route_with_random_topics_where_left_empty() {
         url: None,
         shape: None,
         policy: None,
+        click: Some(" https://baton.example/items/{item} ".into()),
     };
     let draft = input.draft("ana", &mut random).unwrap().check().unwrap();
+    assert_eq!(
+        draft.click.as_deref(),
+        Some("https://baton.example/items/{item}")
+    );
     assert_eq!(draft.server.as_deref(), Some("https://ntfy.sh"));
     assert_eq!(draft.topic.as_deref(), Some("baton-random-1"));
     assert_eq!(draft.reply_topic.as_deref(), Some("baton-random-2"));
@@ -355,8 +372,19 @@ fn the_apps_form_makes_a_route_with_random_topics_where_left_empty() {
         shape.draft("ana", &mut random),
         Err(RouteError::Shape(_))
     ));
-    let view = RouteView::of(&NotifyRoute { id: 3, draft }, 2, 0, None);
+    let view = RouteView::of(
+        &NotifyRoute { id: 3, draft },
+        super::view::RouteFigures {
+            items_sent: 2,
+            ..Default::default()
+        },
+    );
     assert_eq!((view.kind.as_str(), view.token), ("ntfy", None));
+    assert_eq!(view.failing_words, None);
+    assert_eq!(
+        view.click.as_deref(),
+        Some("https://baton.example/items/{item}")
+    );
 }
 
 #[test]
@@ -364,14 +392,14 @@ fn webhook_bodies_carry_no_markup_of_the_agents() {
     use super::webhook::webhook_body;
     let mut e = item(FindingKind::NeedsApproval, Severity::Critical);
     e.title = "ping <!channel> & <@U123> @everyone **bold** [x](http://evil)\n".into();
-    let slack = webhook_body(WebhookShape::Slack, &e);
+    let slack = webhook_body(WebhookShape::Slack, &e, None);
     let text = slack["text"].as_str().unwrap();
     assert!(
         text.contains("&lt;!channel&gt; &amp; &lt;@U123&gt;"),
         "{text}"
     );
     assert!(!text.contains('<') && !text.contains('\n'), "{text}");
-    let discord = webhook_body(WebhookShape::Discord, &e);
+    let discord = webhook_body(WebhookShape::Discord, &e, None);
     let content = discord["content"].as_str().unwrap();
     assert!(content.contains("@\u{200b}everyone"), "{content}");
     assert!(
@@ -379,11 +407,11 @@ fn webhook_bodies_carry_no_markup_of_the_agents() {
         "{content}"
     );
     assert_eq!(discord["allowed_mentions"]["parse"], serde_json::json!([]));
-    let generic = webhook_body(WebhookShape::Generic, &e);
+    let generic = webhook_body(WebhookShape::Generic, &e, None);
     assert_eq!(generic["item"]["kind"], "needs_approval");
     assert_eq!(generic["item"]["id"], 7);
     assert!(generic["text"].as_str().unwrap().starts_with("Baton: ping"));
-    let teams = webhook_body(WebhookShape::Teams, &e);
+    let teams = webhook_body(WebhookShape::Teams, &e, None);
     assert!(teams["text"]
         .as_str()
         .unwrap()

@@ -7,6 +7,49 @@ use ts_rs::TS;
 use super::policy::{Delivery, ItemClass, PolicyError, QuietHours, SendPolicy, Sends};
 use super::{NotifyRoute, RouteDraft, RouteError, RouteKind, WebhookShape};
 
+/// How a route fares: its sends, and its reply stream. Read from the store for the app,
+/// `baton notify list` and `baton status` alike.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RouteFigures {
+    /// Items a message went out for.
+    pub items_sent: u32,
+    /// Items whose last send failed (tried again later).
+    pub failing: u32,
+    /// The last send's failure, in words.
+    pub last_error: Option<String>,
+    /// Failed attempts in a row to read the reply topic (0: reading, or not tried yet).
+    pub reply_failures: u32,
+    /// The reply stream's last failure, in words (kept once it reads again).
+    pub reply_error: Option<String>,
+}
+
+impl RouteFigures {
+    /// What fails on the route now, in a few words (None: nothing).
+    pub fn failing_words(&self) -> Option<String> {
+        let mut parts = Vec::new();
+        if self.failing > 0 {
+            let why = self
+                .last_error
+                .as_deref()
+                .map(|e| format!(": {e}"))
+                .unwrap_or_default();
+            parts.push(format!("sending fails for {} item(s){why}", self.failing));
+        }
+        if self.reply_failures > 0 {
+            let why = self
+                .reply_error
+                .as_deref()
+                .map(|e| format!(": {e}"))
+                .unwrap_or_default();
+            parts.push(format!(
+                "its reply topic cannot be read ({} attempt(s) in a row){why}",
+                self.reply_failures
+            ));
+        }
+        (!parts.is_empty()).then(|| parts.join("; "))
+    }
+}
+
 /// A route as shown: where it sends, who answers, where its token is kept, how its sends went.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 pub struct RouteView {
@@ -22,11 +65,19 @@ pub struct RouteView {
     pub shape: Option<String>,
     /// Where its access token is kept (`env:VAR`, `keyring:service/user`), never the token.
     pub token: Option<String>,
+    /// The URL a notification opens (`{item}`: the queue item's id).
+    pub click: Option<String>,
     /// Items a message went out for.
     pub items_sent: u32,
     /// Items whose last send failed (tried again later).
     pub failing: u32,
     pub last_error: Option<String>,
+    /// Failed attempts in a row to read the reply topic (0: reading, or not tried yet).
+    pub reply_failures: u32,
+    /// The reply stream's last failure, in words.
+    pub reply_error: Option<String>,
+    /// What fails on the route now, in a few words (None: nothing).
+    pub failing_words: Option<String>,
     /// What it sends, and how often.
     pub policy: RoutePolicy,
 }
@@ -103,14 +154,10 @@ impl RoutePolicy {
 }
 
 impl RouteView {
-    /// The view of `route`, with its sends' figures.
-    pub fn of(
-        route: &NotifyRoute,
-        items_sent: u32,
-        failing: u32,
-        last_error: Option<String>,
-    ) -> RouteView {
+    /// The view of `route`, with how it fares.
+    pub fn of(route: &NotifyRoute, figures: RouteFigures) -> RouteView {
         let d = &route.draft;
+        let failing_words = figures.failing_words();
         RouteView {
             id: route.id,
             name: d.name.clone(),
@@ -122,9 +169,13 @@ impl RouteView {
             url: d.url.clone(),
             shape: d.shape.map(|s| s.as_str().to_owned()),
             token: d.token.as_ref().map(super::SecretRef::to_text),
-            items_sent,
-            failing,
-            last_error,
+            click: d.click.clone(),
+            items_sent: figures.items_sent,
+            failing: figures.failing,
+            last_error: figures.last_error,
+            reply_failures: figures.reply_failures,
+            reply_error: figures.reply_error,
+            failing_words,
             policy: RoutePolicy::of(&d.policy),
         }
     }
@@ -159,6 +210,10 @@ pub struct RouteInput {
     #[ts(optional)]
     #[serde(default)]
     pub policy: Option<RoutePolicy>,
+    /// ntfy and webhook: the URL a notification opens (`{item}`: the queue item's id).
+    #[ts(optional)]
+    #[serde(default)]
+    pub click: Option<String>,
 }
 
 impl RouteInput {
@@ -186,6 +241,7 @@ impl RouteInput {
         if let Some(policy) = &self.policy {
             draft.policy = policy.settings()?;
         }
+        draft.click = given(&self.click);
         draft.shape = match given(&self.shape) {
             Some(s) => Some(WebhookShape::parse(&s).ok_or(super::RouteError::Shape(s))?),
             None => None,

@@ -49,13 +49,17 @@ fn discord_escape(text: &str) -> String {
     out
 }
 
-/// The body posted for item `e` in `shape`.
-pub fn webhook_body(shape: WebhookShape, e: &Escalation) -> Value {
+/// The body posted for item `e` in `shape`, with the item's `link` when the route has one
+/// (its click URL: the person's own, so only escaped as the shape needs, never marked down).
+pub fn webhook_body(shape: WebhookShape, e: &Escalation, link: Option<&str>) -> Value {
     let text = line(e);
+    let tail =
+        |escape: fn(&str) -> String| link.map(|l| format!("\n{}", escape(l))).unwrap_or_default();
     match shape {
         WebhookShape::Generic => json!({
             "source": "baton",
             "text": text,
+            "link": link,
             "item": {
                 "id": e.id,
                 "kind": e.kind.as_str(),
@@ -66,12 +70,16 @@ pub fn webhook_body(shape: WebhookShape, e: &Escalation) -> Value {
                 "due_at": e.due_at,
             },
         }),
-        WebhookShape::Slack => json!({ "text": slack_escape(&text) }),
+        WebhookShape::Slack => {
+            json!({ "text": format!("{}{}", slack_escape(&text), tail(slack_escape)) })
+        }
         WebhookShape::Discord => json!({
-            "content": discord_escape(&text),
+            "content": format!("{}{}", discord_escape(&text), tail(str::to_owned)),
             "allowed_mentions": { "parse": [] },
         }),
-        WebhookShape::Teams => json!({ "text": slack_escape(&text) }),
+        WebhookShape::Teams => {
+            json!({ "text": format!("{}{}", slack_escape(&text), tail(slack_escape)) })
+        }
     }
 }
 

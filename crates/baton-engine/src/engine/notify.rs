@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use baton_core::notify::view::{RouteInput, RoutePolicy, RouteView};
+use baton_core::notify::view::{RouteFigures, RouteInput, RoutePolicy, RouteView};
 use baton_core::notify::{topic_from, SecretRef};
 use baton_store::StoreError;
 
@@ -27,19 +27,7 @@ impl Engine {
             .read(|s| {
                 let mut views = Vec::new();
                 for stored in s.routes()? {
-                    let sent = s.notices_sent(stored.route.id)?;
-                    let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
-                    let batches = s.batches_sent(stored.route.id)?;
-                    let items = count(sent.iter().filter(|r| r.told()).count());
-                    // Items whose own message failed, and a digest or storm failing now.
-                    let last_batch = batches.last().filter(|b| b.attempts > 0);
-                    let failing = count(sent.iter().filter(|r| r.attempts > 0).count())
-                        + u32::from(last_batch.is_some());
-                    let last_error = sent
-                        .iter()
-                        .find_map(|r| r.last_error.clone())
-                        .or_else(|| last_batch.and_then(|b| b.last_error.clone()));
-                    views.push(RouteView::of(&stored.route, items, failing, last_error));
+                    views.push(RouteView::of(&stored.route, s.route_figures(&stored)?));
                 }
                 Ok(views)
             })
@@ -83,7 +71,7 @@ impl Engine {
             .shared()
             .write(move |s| s.add_route(&draft, chrono::Utc::now()))
             .await?;
-        Ok(RouteView::of(&added, 0, 0, None))
+        Ok(RouteView::of(&added, RouteFigures::default()))
     }
 
     /// Changes what the route named `name` sends, and how often.

@@ -74,7 +74,7 @@ async fn take(shared: &Shared, route: &NotifyRoute, key: &[u8], posted: &str) ->
         shared,
         claim.escalation_id,
         action,
-        None,
+        claim.action.note().map(str::to_owned),
         route.draft.person.clone(),
         Some(via),
     )

@@ -101,7 +101,8 @@ pub(crate) async fn tell_settled(
                 Some(d) => where_settled(shared, d.seq).await,
                 None => None,
             };
-            let message = settled_message(topic(route), &e, place.as_deref());
+            let mut message = settled_message(topic(route), &e, place.as_deref());
+            message.click = route.draft.click_for(e.id);
             send(shared, route, claim, &message, Notice::Settled).await?;
         }
     }
@@ -147,7 +148,8 @@ async fn send_open(
             .collect(),
         None => Vec::new(),
     };
-    let message = open_message(topic(route), e, actions);
+    let mut message = open_message(topic(route), e, actions);
+    message.click = route.draft.click_for(e.id);
     let notice = Notice::Open {
         occurrences: e.occurrences,
     };

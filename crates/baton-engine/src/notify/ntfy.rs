@@ -25,9 +25,13 @@ pub(crate) fn client() -> reqwest::Client {
 /// A failed exchange in words.
 pub(crate) fn explain(err: &reqwest::Error) -> String {
     let mut chain = String::new();
+    // The innermost cause says what TLS refused ("invalid peer certificate: UnknownIssuer");
+    // the outer ones only that connecting failed.
+    let mut innermost = String::new();
     let mut source: Option<&dyn StdError> = Some(err);
     while let Some(e) = source {
-        chain.push_str(&e.to_string().to_lowercase());
+        innermost = e.to_string();
+        chain.push_str(&innermost.to_lowercase());
         chain.push(' ');
         source = e.source();
     }
@@ -35,10 +39,7 @@ pub(crate) fn explain(err: &reqwest::Error) -> String {
         "the server's name was not found (DNS)".into()
     } else if chain.contains("certificate") || chain.contains("tls") || chain.contains("handshake")
     {
-        format!(
-            "TLS failed: {}",
-            err.source().map(ToString::to_string).unwrap_or_default()
-        )
+        format!("TLS failed: {innermost}")
     } else if err.is_timeout() {
         "the server did not answer in time".into()
     } else if err.is_connect() {

@@ -4,11 +4,12 @@
 //! stream is opened again from it (`since=`), with growing pauses while the server is away,
 //! so nothing posted meanwhile is missed, and nothing is taken twice (each answer's nonce is
 //! taken once). Lines past [`MAX_LINE`] bytes are refused unread; junk is refused and logged.
+//! Each failure to open the stream is recorded on the route in the store (the app, `baton
+//! notify list` and `baton status` show it), and the run of failures ends when it opens.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use baton_core::backoff::Backoff;
 use baton_core::notify::NotifyRoute;
 use futures_util::StreamExt;
 use serde::Deserialize;
@@ -21,11 +22,6 @@ use crate::shared::Shared;
 
 /// Longest line read from a reply stream; longer ones are skipped to their end.
 pub(crate) const MAX_LINE: usize = 64 * 1024;
-/// Pauses between attempts to open a stream while it fails (0.5 s doubling to a minute).
-const RECONNECT: Backoff = Backoff {
-    base_ms: 500,
-    cap_ms: 60_000,
-};
 
 /// One line of ntfy's JSON stream (unknown fields ignored).
 #[derive(Debug, Deserialize)]
@@ -123,6 +119,7 @@ async fn read_replies(shared: &Shared, route: &NotifyRoute, since: Option<String
         .await
         {
             Ok(answer) => {
+                note_stream(shared, route, Ok(())).await;
                 failures = 0;
                 shared.notify.bump(|s| s.streams_opened += 1);
                 tracing::info!(route = %route.draft.name, %since, "reading the reply topic");
@@ -155,11 +152,27 @@ async fn read_replies(shared: &Shared, route: &NotifyRoute, since: Option<String
                 failures = failures.saturating_add(1);
                 shared.notify.bump(|s| s.last_error = Some(err.clone()));
                 tracing::warn!(route = %route.draft.name, error = %err, "cannot open the reply topic");
+                note_stream(shared, route, Err(err)).await;
             }
         }
         let unit: f64 = rand::random();
-        let pause = RECONNECT.delay_ms(failures.max(1), unit).max(100);
+        let reconnect = shared.config.reply_reconnect;
+        let pause = reconnect.delay_ms(failures.max(1), unit).max(100);
         tokio::time::sleep(Duration::from_millis(pause)).await;
+    }
+}
+
+/// Records on the route how an attempt to open its reply stream went.
+async fn note_stream(shared: &Shared, route: &NotifyRoute, outcome: Result<(), String>) {
+    let id = route.id;
+    let noted = shared
+        .write(move |s| {
+            let outcome = outcome.as_ref().map(|_| ()).map_err(String::as_str);
+            s.record_reply_stream(id, outcome, chrono::Utc::now())
+        })
+        .await;
+    if let Err(err) = noted {
+        tracing::warn!(route = %route.draft.name, error = %err, "cannot record the reply stream's state");
     }
 }
 

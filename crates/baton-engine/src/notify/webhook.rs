@@ -49,7 +49,12 @@ pub(crate) async fn post_new(
 }
 
 async fn post(shared: &Shared, route: &NotifyRoute, e: &Escalation) -> Result<(), String> {
-    let body = webhook_body(route.draft.shape.unwrap_or(WebhookShape::Generic), e);
+    let link = route.draft.click_for(e.id);
+    let body = webhook_body(
+        route.draft.shape.unwrap_or(WebhookShape::Generic),
+        e,
+        link.as_deref(),
+    );
     post_body(shared, route, &body).await
 }
 

@@ -18,6 +18,7 @@ fn phone(server: &str) -> RouteInput {
         url: None,
         shape: None,
         policy: None,
+        click: None,
     }
 }
 

@@ -4,5 +4,6 @@ mod support;
 
 mod machines;
 mod own_server;
+mod route_wait;
 mod unchecked;
 mod worktrees;

@@ -7,16 +7,18 @@ use baton_core::notify::policy::{QuietHours, SendPolicy, Sends};
 use baton_core::notify::{NotifyRoute, RouteDraft, RouteKind, SecretRef, WebhookShape};
 use chrono::{DateTime, Utc};
 
-use crate::codec::ts;
+use crate::codec::{parse_ts, ts};
 use crate::db::{params, Db, Row};
 use crate::error::{Result, StoreError};
 use crate::Store;
 
 pub mod batches;
+mod health;
 pub mod sent;
 
 const COLS: &str = "id, name, kind, person, server, topic, reply_topic, url, shape, token_ref, \
-     reply_since, sends, digest_minutes, quiet_hours, critical_in_quiet, storm_items";
+     reply_since, sends, digest_minutes, quiet_hours, critical_in_quiet, storm_items, click, \
+     reply_failures, reply_error, reply_error_at";
 
 /// A route with where its reply stream stands.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,6 +26,18 @@ pub struct StoredRoute {
     pub route: NotifyRoute,
     /// The id of the last message read on its reply topic (None: nothing read yet).
     pub reply_since: Option<String>,
+    /// How reading its reply topic fares.
+    pub reply: ReplyHealth,
+}
+
+/// How reading a route's reply topic fares, as every watcher reading it records it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReplyHealth {
+    /// Failed attempts in a row (0: reading, or not tried yet).
+    pub failures: u32,
+    /// The last failure in words, and when (kept once it reads again).
+    pub error: Option<String>,
+    pub error_at: Option<DateTime<Utc>>,
 }
 
 /// What [`Store::replace_routes`] changed.
@@ -59,13 +73,21 @@ fn read_route(row: &Row<'_>) -> Result<StoredRoute> {
             .map(|t| SecretRef::parse(&t).map_err(|_| corrupt("token_ref", "<unreadable>")))
             .transpose()?,
         policy: read_policy(row)?,
+        click: row.get(16)?,
     };
+    let failures: i64 = row.get(17)?;
+    let error_at: Option<String> = row.get(19)?;
     Ok(StoredRoute {
         route: NotifyRoute {
             id: row.get(0)?,
             draft,
         },
         reply_since: row.get(10)?,
+        reply: ReplyHealth {
+            failures: u32::try_from(failures.max(0)).unwrap_or(u32::MAX),
+            error: row.get(18)?,
+            error_at: error_at.as_deref().map(parse_ts).transpose()?,
+        },
     })
 }
 
@@ -90,8 +112,8 @@ fn insert_in(db: &Db, draft: &RouteDraft, now: DateTime<Utc>) -> Result<i64> {
     let inserted = db.query_row(
         "INSERT INTO notify_routes (name, kind, person, server, topic, reply_topic, url, shape,
                                     token_ref, created_at, updated_at, sends, digest_minutes,
-                                    quiet_hours, critical_in_quiet, storm_items)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11, ?12, ?13, ?14, ?15)
+                                    quiet_hours, critical_in_quiet, storm_items, click)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
          RETURNING id",
         params![
             draft.name,
@@ -108,7 +130,8 @@ fn insert_in(db: &Db, draft: &RouteDraft, now: DateTime<Utc>) -> Result<i64> {
             i64::from(draft.policy.digest_minutes),
             draft.policy.quiet.map(|q| q.to_string()),
             i64::from(draft.policy.critical_in_quiet),
-            i64::from(draft.policy.storm_items)
+            i64::from(draft.policy.storm_items),
+            draft.click
         ],
         |row| row.get(0),
     );
@@ -125,10 +148,13 @@ fn update_in(db: &Db, id: i64, draft: &RouteDraft, now: DateTime<Utc>) -> Result
         "UPDATE notify_routes SET kind = ?2, person = ?3, server = ?4, topic = ?5,
                 reply_topic = ?6, url = ?7, shape = ?8, token_ref = ?9, updated_at = ?10,
                 sends = ?11, digest_minutes = ?12, quiet_hours = ?13, critical_in_quiet = ?14,
-                storm_items = ?15,
+                storm_items = ?15, click = ?16,
                 reply_since = CASE WHEN server IS NOT DISTINCT FROM ?4
                                     AND reply_topic IS NOT DISTINCT FROM ?6
-                                   THEN reply_since END
+                                   THEN reply_since END,
+                reply_failures = CASE WHEN server IS NOT DISTINCT FROM ?4
+                                       AND reply_topic IS NOT DISTINCT FROM ?6
+                                      THEN reply_failures ELSE 0 END
           WHERE id = ?1",
         params![
             id,
@@ -145,7 +171,8 @@ fn update_in(db: &Db, id: i64, draft: &RouteDraft, now: DateTime<Utc>) -> Result
             i64::from(draft.policy.digest_minutes),
             draft.policy.quiet.map(|q| q.to_string()),
             i64::from(draft.policy.critical_in_quiet),
-            i64::from(draft.policy.storm_items)
+            i64::from(draft.policy.storm_items),
+            draft.click
         ],
     )?;
     Ok(())

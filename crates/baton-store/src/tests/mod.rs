@@ -24,6 +24,7 @@ mod maintenance;
 mod manifests;
 mod notify;
 mod notify_batches;
+mod notify_stream;
 mod open;
 mod ownership;
 mod parallel_branches;
