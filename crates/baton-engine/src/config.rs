@@ -75,10 +75,6 @@ pub fn answer_key_entry(dir: &std::path::Path) -> String {
     format!("{DEFAULT_ANSWER_KEY_ENTRY}-{hash:016x}")
 }
 
-/// The longest pause between two rounds of the routes' loop, by default (a retry due, an item
-/// another process opened).
-pub const NOTIFY_ROUND: std::time::Duration = std::time::Duration::from_secs(2);
-
 /// The default pauses between attempts to open a reply stream while it fails.
 pub const REPLY_RECONNECT: Backoff = Backoff {
     base_ms: 500,
