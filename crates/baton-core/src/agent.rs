@@ -35,12 +35,16 @@ pub enum AdapterKind {
     /// A coding-agent session (Claude Code, Codex, Copilot CLI) heard through its hooks
     /// (`baton hook`): never polled, added by its first hook call, not by hand.
     Session,
+    /// An agent whose OpenTelemetry spans (GenAI conventions) arrive at Baton's OTLP receiver:
+    /// never polled, added by its first spans (`baton_core::otel`), shown with its source
+    /// "OpenTelemetry".
+    Otlp,
 }
 
 impl AdapterKind {
     /// True for agents Baton polls (and delivers decisions to over HTTP).
     pub fn is_polled(self) -> bool {
-        self != AdapterKind::Session
+        !matches!(self, AdapterKind::Session | AdapterKind::Otlp)
     }
 }
 
@@ -110,6 +114,9 @@ impl AgentDraft {
         }
         if self.adapter == AdapterKind::Session {
             problems.push(ConfigError::SessionByHand);
+        }
+        if self.adapter == AdapterKind::Otlp {
+            problems.push(ConfigError::OtlpByHand);
         }
         if !(MIN_POLL_INTERVAL_MS..=MAX_POLL_INTERVAL_MS).contains(&self.poll_interval_ms) {
             problems.push(ConfigError::IntervalOutOfRange {

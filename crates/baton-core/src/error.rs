@@ -47,6 +47,8 @@ pub enum ConfigError {
     TimeoutNotBelowInterval { timeout_ms: u64, interval_ms: u64 },
     #[error("coding sessions join by themselves through their hooks (`baton hook`); they cannot be added by hand")]
     SessionByHand,
+    #[error("agents heard through OpenTelemetry join by themselves when their spans arrive; they cannot be added by hand")]
+    OtlpByHand,
 }
 
 impl ConfigError {
@@ -64,7 +66,7 @@ impl ConfigError {
             ConfigError::TimeoutTooShort { .. } | ConfigError::TimeoutNotBelowInterval { .. } => {
                 "timeout_ms"
             }
-            ConfigError::SessionByHand => "adapter",
+            ConfigError::SessionByHand | ConfigError::OtlpByHand => "adapter",
         }
     }
 }

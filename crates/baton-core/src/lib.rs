@@ -15,6 +15,7 @@
 //!   windows (Claude's 5-hour and 7-day, Codex's primary and secondary) with a forecast; Gemini CLI and OpenCode too.
 //! * [`readiness`]: whether an agent has run stably long enough for a second one to join it.
 //! * [`timeline`]: the fleet on one time axis, and the replay of a past moment.
+//! * [`otel`]: agents heard through OpenTelemetry: GenAI spans read into tasks and calls.
 //! * [`views`]: the read models the UI shows (exported to TypeScript with ts-rs).
 
 pub mod a2a;
@@ -29,6 +30,7 @@ pub mod hooks;
 pub mod json;
 pub mod machines;
 pub mod notify;
+pub mod otel;
 pub mod presence;
 pub mod protocol;
 pub mod ratelimit;

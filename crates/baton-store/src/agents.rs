@@ -5,8 +5,9 @@ use std::collections::{HashMap, HashSet};
 
 use crate::changes::{self, ChangeKind};
 use crate::db::{params, Db, Row};
-use baton_core::agent::{AgentConfig, AgentDraft};
+use baton_core::agent::{AdapterKind, AgentConfig, AgentDraft};
 use baton_core::views::AgentRow;
+use chrono::DateTime;
 use chrono::Utc;
 
 use crate::agent_health::{health_columns, read_health};
@@ -30,6 +31,32 @@ pub(crate) fn agent_id_by_name(conn: &Db, name: &str) -> Result<Option<i64>> {
         params![name_key(name)],
         |row| row.get(0),
     )
+}
+
+/// Adds the agent row of a session or a subagent Baton hears through hooks, or of an agent
+/// heard through OpenTelemetry (`adapter`; up from `now`), named `base`, or `base·2`,
+/// `base·3`… when another agent has the name; its id and name.
+pub(crate) fn add_heard_agent(
+    tx: &Db,
+    base: &str,
+    url: &str,
+    adapter: AdapterKind,
+    now: DateTime<Utc>,
+) -> Result<(i64, String)> {
+    let mut name = base.to_owned();
+    let mut n = 1;
+    while agent_id_by_name(tx, &name)?.is_some() {
+        n += 1;
+        name = format!("{base}·{n}");
+    }
+    let agent_id: i64 = tx.query_row(
+        "INSERT INTO agents (name, name_key, base_url, poll_interval_ms, timeout_ms, adapter,
+                             created_at, reachability, last_success_at)
+         VALUES (?1, ?2, ?3, 1000, 500, ?5, ?4, 'up', ?4) RETURNING id",
+        params![name, name_key(&name), url, ts(now), adapter_str(adapter)],
+        |row| row.get(0),
+    )?;
+    Ok((agent_id, name))
 }
 
 fn read_config(row: &Row<'_>) -> Result<AgentConfig> {

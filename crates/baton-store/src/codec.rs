@@ -84,6 +84,7 @@ pub(crate) fn adapter_str(adapter: AdapterKind) -> &'static str {
         AdapterKind::Baton => "baton",
         AdapterKind::A2a => "a2a",
         AdapterKind::Session => "session",
+        AdapterKind::Otlp => "otlp",
     }
 }
 
@@ -92,6 +93,7 @@ pub(crate) fn parse_adapter(text: &str) -> Result<AdapterKind> {
         "baton" => Ok(AdapterKind::Baton),
         "a2a" => Ok(AdapterKind::A2a),
         "session" => Ok(AdapterKind::Session),
+        "otlp" => Ok(AdapterKind::Otlp),
         _ => Err(corrupt("adapter", text)),
     }
 }
@@ -172,7 +174,12 @@ mod tests {
         assert_eq!(json.as_str(), Some(adapter_str(AdapterKind::Baton)));
         assert_eq!(parse_adapter("baton").unwrap(), AdapterKind::Baton);
         assert_eq!(parse_adapter("a2a").unwrap(), AdapterKind::A2a);
-        for adapter in [AdapterKind::Baton, AdapterKind::A2a, AdapterKind::Session] {
+        for adapter in [
+            AdapterKind::Baton,
+            AdapterKind::A2a,
+            AdapterKind::Session,
+            AdapterKind::Otlp,
+        ] {
             assert_eq!(parse_adapter(adapter_str(adapter)).unwrap(), adapter);
             let json = serde_json::to_value(adapter).unwrap();
             assert_eq!(json.as_str(), Some(adapter_str(adapter)));

@@ -37,6 +37,7 @@ pub(crate) const ORDER: &[&str] = &[
     "a2a_cards",
     "sessions",
     "subagents",
+    "otel_agents",
     "leases",
     "lease_exemptions",
     "parallel_edits",

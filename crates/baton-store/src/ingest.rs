@@ -210,7 +210,7 @@ fn moving_on(doc: &StatusDocument) -> Vec<&str> {
 }
 
 /// One ingest with its reads made (see [`Store::ingest_reads`]).
-fn ingest_known(
+pub(crate) fn ingest_known(
     tx: &Db,
     agent_id: i64,
     doc: &StatusDocument,

@@ -57,6 +57,7 @@ pub mod manifests;
 mod migrations;
 mod named_settings;
 pub mod notify;
+pub mod otel;
 pub mod outbox;
 pub mod ownership;
 pub mod paths;

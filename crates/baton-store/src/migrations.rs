@@ -122,6 +122,8 @@ const MIGRATION_SLICE: &[M<'static>] = &[
     M::up(include_str!(
         "../migrations/sqlite/0034_notify_route_click_and_stream.sql"
     )),
+    // Agents heard through OpenTelemetry (issue 61).
+    M::up(include_str!("../migrations/sqlite/0035_otel_agents.sql")).foreign_key_check(),
 ];
 
 /// PostgreSQL's migrations: (the version it brings the store to, its SQL). The first is the
@@ -236,6 +238,11 @@ pub(crate) const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
     (
         34,
         include_str!("../migrations/postgres/0034_notify_route_click_and_stream.sql"),
+    ),
+    // Agents heard through OpenTelemetry (issue 61); see ../sqlite/0035_otel_agents.sql.
+    (
+        35,
+        include_str!("../migrations/postgres/0035_otel_agents.sql"),
     ),
 ];
 
@@ -496,7 +503,7 @@ mod tests {
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .unwrap();
         assert_eq!(version, LATEST_VERSION);
-        assert_eq!(LATEST_VERSION, 34);
+        assert_eq!(LATEST_VERSION, 35);
         let count = |sql: &str| -> i64 { conn.query_row(sql, [], |r| r.get(0)).unwrap() };
         assert_eq!(
             count("SELECT count(*) FROM agents WHERE name = 'Researcher' AND adapter = 'baton'"),
@@ -507,6 +514,9 @@ mod tests {
             .execute("UPDATE agents SET adapter = 'grpc'", [])
             .is_err());
         conn.execute("UPDATE agents SET adapter = 'session'", [])
+            .unwrap();
+        // 0035 widened it to agents heard through OpenTelemetry.
+        conn.execute("UPDATE agents SET adapter = 'otlp'", [])
             .unwrap();
         conn.execute("UPDATE agents SET adapter = 'baton'", [])
             .unwrap();

@@ -20,6 +20,8 @@ pub(crate) const READINESS: &str = "readiness";
 /// How soon a coding agent's usage window must be forecast to run out to be a finding
 /// (minutes).
 pub(crate) const USAGE_WINDOW_MINUTES: &str = "usage_window_minutes";
+/// Where the OTLP receiver listens, and whether it runs (issue 61).
+pub(crate) const OTLP: &str = "otlp";
 
 /// The setting `name`, None when it was never set.
 pub(crate) fn get<T: DeserializeOwned>(conn: &Db, name: &str) -> Result<Option<T>> {

@@ -88,7 +88,7 @@ impl Store {
         let thresholds = self.readiness_thresholds()?;
         let mut facts = self.readiness_facts(&thresholds, now)?;
         let ids: Vec<i64> = self.db.query_map(
-            "SELECT id FROM agents WHERE adapter <> 'session' ORDER BY id",
+            "SELECT id FROM agents WHERE adapter NOT IN ('session', 'otlp') ORDER BY id",
             params![],
             |row| row.get(0),
         )?;

@@ -3,4 +3,4 @@
 /**
  * Which protocol Baton speaks to an agent.
  */
-export type AdapterKind = "baton" | "a2a" | "session";
+export type AdapterKind = "baton" | "a2a" | "session" | "otlp";

@@ -323,6 +323,11 @@ function ConfirmRemove({
             Baton forgets this coding session, its turns and the files it holds. The session itself is not touched;
             if it calls Baton&apos;s hooks again, it comes back as a new agent.
           </p>
+        ) : agent.adapter === "otlp" ? (
+          <p>
+            Baton forgets this agent, its runs and calls. The agent itself is not touched; if it sends spans to
+            Baton again, it comes back as a new agent.
+          </p>
         ) : (
           <p>
             Baton stops polling <span className="mono">{agent.base_url}</span>

@@ -10,7 +10,12 @@ import type { Skill } from "../bindings/Skill";
 /** The protocols a person can pick for an agent (sessions join through their hooks). */
 export const ADAPTERS: readonly AdapterKind[] = ["baton", "a2a"];
 
-export const ADAPTER_LABEL: Record<AdapterKind, string> = { baton: "baton/1", a2a: "A2A", session: "session" };
+export const ADAPTER_LABEL: Record<AdapterKind, string> = {
+  baton: "baton/1",
+  a2a: "A2A",
+  session: "session",
+  otlp: "OpenTelemetry",
+};
 
 export const BINDING_LABEL: Record<Binding, string> = { json_rpc: "JSON-RPC", http_json: "HTTP+JSON" };
 

@@ -39,7 +39,7 @@ impl Protocol {
     pub fn word(adapter: AdapterKind) -> &'static str {
         match adapter {
             AdapterKind::A2a => "a2a",
-            AdapterKind::Baton | AdapterKind::Session => "baton",
+            AdapterKind::Baton | AdapterKind::Session | AdapterKind::Otlp => "baton",
         }
     }
 }

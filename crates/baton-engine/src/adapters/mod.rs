@@ -22,6 +22,7 @@ pub(crate) fn adapter(kind: AdapterKind) -> &'static dyn Adapter {
     match kind {
         AdapterKind::Baton => &baton::BatonAdapter,
         AdapterKind::A2a => &a2a::A2aAdapter,
-        AdapterKind::Session => &session::SessionAdapter,
+        // Neither is polled; a decision on their items has nothing to send.
+        AdapterKind::Session | AdapterKind::Otlp => &session::SessionAdapter,
     }
 }

@@ -51,6 +51,7 @@ impl Engine {
             AdapterKind::A2a => (AdapterKind::A2a, AdapterKind::Baton),
             // validate() refuses sessions above.
             AdapterKind::Session => return failed(ConfigError::SessionByHand.to_string()),
+            AdapterKind::Otlp => return failed(ConfigError::OtlpByHand.to_string()),
         };
         let tried = self.try_protocol(&config, first, token).await;
         let first_error = match tried {
@@ -124,5 +125,6 @@ fn protocol_name(adapter: AdapterKind) -> &'static str {
         AdapterKind::Baton => "baton/1:",
         AdapterKind::A2a => "A2A:",
         AdapterKind::Session => "session:",
+        AdapterKind::Otlp => "OpenTelemetry:",
     }
 }

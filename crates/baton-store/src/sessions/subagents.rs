@@ -7,6 +7,7 @@
 
 use crate::changes::{self, ChangeKind};
 use crate::db::{params, Db};
+use baton_core::agent::AdapterKind;
 use baton_core::hooks::{subagent_name, subagent_type_label, subagents_working, SubagentRef};
 use baton_core::protocol::{EventKind, Task};
 use baton_core::task::TaskState;
@@ -142,7 +143,8 @@ fn add_subagent(
         session.session_id,
         sub.id
     );
-    let (agent_id, name) = super::turns::add_heard_agent(tx, &base, &url, now)?;
+    let (agent_id, name) =
+        crate::agents::add_heard_agent(tx, &base, &url, AdapterKind::Session, now)?;
     tx.execute(
         "INSERT INTO subagents (agent_id, session_agent_id, subagent_id, agent_type, number,
                                 started_at, last_seen_at)

@@ -11,8 +11,8 @@ use chrono::{DateTime, Utc};
 
 use super::permit_reads::PermitReads;
 use super::record::{HookRecord, SessionRef, SessionRow, TITLE_CHARS};
-use crate::agents::{agent_id_by_name, name_key};
-use crate::codec::{adapter_str, parse_opt_ts, ts};
+use crate::agents::add_heard_agent;
+use crate::codec::{parse_opt_ts, ts};
 use crate::coding_usage::{cursor_from, PAUSE_OF_SESSION};
 use crate::error::Result;
 use crate::events::{insert_events_known, StoredEvents};
@@ -158,7 +158,7 @@ pub(super) fn add_session(tx: &Db, session: &SessionRef, now: DateTime<Utc>) -> 
         session.client.as_str(),
         session.session_id
     );
-    let (agent_id, name) = add_heard_agent(tx, &base, &url, now)?;
+    let (agent_id, name) = add_heard_agent(tx, &base, &url, AdapterKind::Session, now)?;
     tx.execute_later(
         "INSERT INTO sessions (agent_id, client, session_id, started_at, last_seen_at)
          VALUES (?1, ?2, ?3, ?4, ?4)",
@@ -187,36 +187,6 @@ pub(super) fn add_session(tx: &Db, session: &SessionRef, now: DateTime<Utc>) -> 
         prompt: None,
         held_leases: Some(false),
     })
-}
-
-/// Adds the agent row of a session or a subagent Baton hears through hooks (up from `now`),
-/// named `base`, or `base·2`, `base·3`… when another agent has the name; its id and name.
-pub(super) fn add_heard_agent(
-    tx: &Db,
-    base: &str,
-    url: &str,
-    now: DateTime<Utc>,
-) -> Result<(i64, String)> {
-    let mut name = base.to_owned();
-    let mut n = 1;
-    while agent_id_by_name(tx, &name)?.is_some() {
-        n += 1;
-        name = format!("{base}·{n}");
-    }
-    let agent_id: i64 = tx.query_row(
-        "INSERT INTO agents (name, name_key, base_url, poll_interval_ms, timeout_ms, adapter,
-                             created_at, reachability, last_success_at)
-         VALUES (?1, ?2, ?3, 1000, 500, ?5, ?4, 'up', ?4) RETURNING id",
-        params![
-            name,
-            name_key(&name),
-            url,
-            ts(now),
-            adapter_str(AdapterKind::Session)
-        ],
-        |row| row.get(0),
-    )?;
-    Ok((agent_id, name))
 }
 
 /// `<repository>·<short id>`: the repository's (or working directory's) last path segment and

@@ -187,7 +187,7 @@ impl Store {
             |r| r.get(0),
         )?;
         let polled: i64 = tx.query_row(
-            "SELECT count(*) FROM agents WHERE adapter <> 'session'",
+            "SELECT count(*) FROM agents WHERE adapter NOT IN ('session', 'otlp')",
             params![],
             |r| r.get(0),
         )?;
@@ -205,7 +205,7 @@ impl Store {
                 "INSERT INTO watch_leases (subject, agent_id, watcher_id, epoch, expires_ms)
                  SELECT 'agent:' || a.id, a.id, ?1, 1, clock_ms() + ?2
                    FROM agents a LEFT JOIN watch_leases l ON l.agent_id = a.id
-                  WHERE a.adapter <> 'session'
+                  WHERE a.adapter NOT IN ('session', 'otlp')
                     AND (l.subject IS NULL OR l.expires_ms <= clock_ms()
                          OR (l.offered_ms IS NOT NULL AND l.watcher_id <> ?1))
                   ORDER BY CASE WHEN l.expires_ms > clock_ms() THEN 1 ELSE 0 END, a.id

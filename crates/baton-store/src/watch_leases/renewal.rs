@@ -44,9 +44,9 @@ const STANDING_SQL: &str = "SELECT
        (SELECT count(*) FROM watcher_runs WHERE heartbeat_ms < clock_ms() - ?2),
        (SELECT count(*) FROM watcher_runs
          WHERE left_at IS NULL AND heartbeat_ms + ttl_ms > clock_ms()),
-       (SELECT count(*) FROM agents WHERE adapter <> 'session'),
+       (SELECT count(*) FROM agents WHERE adapter NOT IN ('session', 'otlp')),
        EXISTS (SELECT 1 FROM agents a LEFT JOIN watch_leases l ON l.agent_id = a.id
-                WHERE a.adapter <> 'session' AND (l.subject IS NULL OR l.expires_ms <= clock_ms()
+                WHERE a.adapter NOT IN ('session', 'otlp') AND (l.subject IS NULL OR l.expires_ms <= clock_ms()
                       OR (l.offered_ms IS NOT NULL AND l.watcher_id <> ?1))),
        EXISTS (SELECT 1 FROM watch_leases WHERE subject = ?3 AND expires_ms > clock_ms())";
 
