@@ -3,6 +3,8 @@
 use baton_core::agent::DEFAULT_BODY_CAP_BYTES;
 use baton_core::backoff::Backoff;
 
+use std::net::SocketAddr;
+
 use crate::watch_share::Sharing;
 
 /// Default limit on redirects followed in one poll.
@@ -53,6 +55,21 @@ pub struct EngineConfig {
     /// Pauses between attempts to open a route's reply stream while it fails (0.5 s doubling
     /// to a minute, jittered; tests shorten them).
     pub reply_reconnect: Backoff,
+    /// Where the OTLP receiver listens while the engine watches (issue 61).
+    pub otlp: OtlpPlace,
+}
+
+/// Where the engine's receiver listens.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum OtlpPlace {
+    /// No receiver (tests, and engines that only look): the default.
+    #[default]
+    Off,
+    /// Where the store's settings say (`[otlp]` in `baton.toml`, `baton otlp`): the app and
+    /// `baton watch`.
+    Stored,
+    /// Here (tests: `127.0.0.1:0`; `baton watch --otlp-listen`).
+    At(SocketAddr),
 }
 
 /// The longest pause between two rounds of the routes' loop, by default (a retry due, an item
@@ -107,6 +124,7 @@ impl Default for EngineConfig {
             notify_round: NOTIFY_ROUND,
             decides_in: baton_store::decide::DecidedIn::App,
             reply_reconnect: REPLY_RECONNECT,
+            otlp: OtlpPlace::Off,
         }
     }
 }

@@ -17,6 +17,8 @@
 //!   fetch, and keeps what it saw and the agent's health in one write.
 //! * `adapters`: one per protocol (`baton/1`, A2A, coding sessions): they fetch and deliver,
 //!   and never touch the store.
+//! * [`otlp`]: the OTLP/HTTP receiver: agents that speak OpenTelemetry send their GenAI spans,
+//!   which are stored as any agent's tasks and events (issue 61).
 //! * `shared`: what the tasks share (the store, the fetcher, the bus, the tokens).
 //! * Leaves: [`fetch`] (one HTTP exchange, failures in words), `bus`, `config`, [`secrets`]
 //!   ([`TokenStore`], [`KeyringTokens`], [`MemoryTokens`], [`open_token_store`]), [`stats`],
@@ -44,6 +46,7 @@ mod ledger_cache;
 mod low_priority;
 pub mod merge_check;
 pub mod notify;
+pub mod otlp;
 mod parallel_view;
 mod poll;
 mod poll_schedule;

@@ -16,6 +16,7 @@ mod desktop;
 mod escalations;
 mod lateness;
 mod notify;
+mod otlp;
 mod ownership;
 mod ratelimits;
 mod sharing;
@@ -46,6 +47,9 @@ struct Inner {
     background: Background,
     /// The heartbeat, while this engine shares its store with other watchers.
     share_loop: Mutex<Option<ShareLoop>>,
+    /// The OTLP receiver, while polling runs (issue 61), and its counters.
+    otlp: tokio::sync::Mutex<Option<crate::otlp::Receiver>>,
+    otlp_stats: Arc<crate::otlp::OtlpStats>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -68,6 +72,8 @@ impl Engine {
                 admin: tokio::sync::Mutex::new(()),
                 background: Background::default(),
                 share_loop: Mutex::new(None),
+                otlp: tokio::sync::Mutex::new(None),
+                otlp_stats: Arc::default(),
             }),
         }
     }
@@ -135,6 +141,7 @@ impl Engine {
             self.inner.stopped.store(false, Ordering::SeqCst);
             let count = self.start_sharing(sharing).await?;
             self.inner.background.start(self.shared(), head);
+            self.start_otlp().await;
             tracing::info!(agents = count, "polling started, sharing the store");
             return Ok(count);
         }
@@ -158,6 +165,7 @@ impl Engine {
             }
         }
         self.inner.background.start(self.shared(), head);
+        self.start_otlp().await;
         tracing::info!(agents = count, "polling started");
         Ok(count)
     }
@@ -207,6 +215,7 @@ impl Engine {
             tracing::warn!(error = %err, "cannot store the agents' health at shutdown");
         }
         self.leave_sharing().await;
+        self.stop_otlp().await;
         self.inner.background.stop().await;
         tracing::info!(pollers = count, "engine shut down");
     }

@@ -18,6 +18,8 @@ mod live;
 mod logs;
 mod lying_agents;
 mod merge_check;
+mod otlp;
+mod otlp_bad_input;
 mod ownership;
 mod replay;
 mod routes;

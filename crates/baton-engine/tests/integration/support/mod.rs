@@ -4,6 +4,7 @@
 
 pub mod git;
 pub mod hooks;
+pub mod otlp;
 
 use std::convert::Infallible;
 use std::net::SocketAddr;

@@ -1,0 +1,80 @@
+//! The bounded queue between the receiver's HTTP side and the store: one batch written at a
+//! time, through the engine's one writer, beside the polls' writes. A full queue is answered
+//! 429 by the HTTP side (`try_send`), so however fast a sender sends, at most [`QUEUE`]
+//! requests wait here and one write of theirs is in the writer's line at a time.
+
+use std::sync::Arc;
+
+use baton_core::otel::{read_spans, SpanFacts, TraceAgents};
+use baton_core::views::ChangeEvent;
+use tokio::sync::{mpsc, oneshot};
+use tokio::task::JoinHandle;
+
+use super::stats::OtlpStats;
+use crate::shared::Shared;
+
+/// Requests waiting for the store, at most.
+pub const QUEUE: usize = 8;
+
+/// One request's spans, and where its answer goes.
+pub(crate) struct Batch {
+    pub spans: Vec<SpanFacts>,
+    pub reply: oneshot::Sender<Result<(), String>>,
+}
+
+/// The loop that writes the queue's batches; it ends when every sender is gone.
+pub(crate) fn spawn(
+    shared: Arc<Shared>,
+    stats: Arc<OtlpStats>,
+) -> (mpsc::Sender<Batch>, JoinHandle<()>) {
+    let (queue, mut batches) = mpsc::channel::<Batch>(QUEUE);
+    let task = tokio::spawn(async move {
+        let mut known = TraceAgents::default();
+        while let Some(batch) = batches.recv().await {
+            let now = chrono::Utc::now();
+            let (agents, ignored) = read_spans(&batch.spans, &mut known, now);
+            stats.add_ignored(ignored);
+            let outcome = if agents.is_empty() {
+                Ok(())
+            } else {
+                write(&shared, agents, now).await
+            };
+            let _ = batch.reply.send(outcome);
+        }
+    });
+    (queue, task)
+}
+
+async fn write(
+    shared: &Shared,
+    agents: Vec<baton_core::otel::AgentSpans>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), String> {
+    let stored = shared
+        .write(move |store| store.record_spans(&agents, now))
+        .await
+        .map_err(|err| {
+            tracing::warn!(error = %err, "cannot store the spans received");
+            err.to_string()
+        })?;
+    if stored.iter().any(|s| s.added) {
+        shared.bus.publish(ChangeEvent::AgentsChanged);
+    }
+    for agent in stored {
+        let summary = agent.summary;
+        if summary.new_events > 0 {
+            shared.new_events.send_modify(|n| *n = n.wrapping_add(1));
+        }
+        if !summary.changed_tasks.is_empty() || summary.new_events > 0 || summary.new_usage > 0 {
+            shared.bus.publish(ChangeEvent::Ingested {
+                agent_id: agent.agent_id,
+                tasks: summary.changed_tasks,
+                new_events: summary.new_events,
+                new_usage: summary.new_usage,
+                elsewhere: false,
+                lease_epoch: None,
+            });
+        }
+    }
+    Ok(())
+}
