@@ -161,6 +161,8 @@ fn start_engine(
     let config = EngineConfig {
         watching,
         answer_key_entry,
+        // Agents that speak OpenTelemetry send their spans where the store's `[otlp]` says.
+        otlp: baton_engine::otlp::OtlpPlace::Stored,
         ..EngineConfig::default()
     };
     let engine = Engine::new(store, open_token_store(), config);

@@ -138,6 +138,7 @@ fn main() -> ExitCode {
                 }
             },
             Command::Notify { action } => commands::notify(db, action).await,
+            Command::Otlp { action, json } => commands::otlp(db, action, json).await,
             Command::DeadLetters => commands::dead_letters(db),
             Command::Escalations {
                 follow: true, json, ..

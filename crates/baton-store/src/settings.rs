@@ -67,6 +67,8 @@ pub struct FleetSettings {
     /// The store's size cap set by the user: `Some(None)` no cap, `Some(Some(bytes))`; None: not
     /// set (the engine's default: 2 GiB on SQLite, none on PostgreSQL).
     pub retention_max_bytes: Option<Option<u64>>,
+    /// Where the OTLP receiver listens, and whether it runs (`[otlp]`, issue 61).
+    pub otlp: Option<baton_core::otel::OtlpSettings>,
 }
 
 /// What a replace changed: counts per part.
@@ -80,6 +82,8 @@ pub struct SettingsChanged {
     pub readiness: usize,
     /// 1 when the retention changed.
     pub retention: usize,
+    /// 1 when the OTLP receiver's settings changed.
+    pub otlp: usize,
 }
 
 impl Store {
@@ -123,6 +127,7 @@ impl Store {
                 &self.db,
                 named_settings::RETENTION_MAX_BYTES,
             )?,
+            otlp: Some(self.otlp_settings()?),
         })
     }
 
@@ -246,6 +251,12 @@ impl Store {
                 changed.retention = 1;
             }
         }
+        if let Some(otlp) = &settings.otlp {
+            crate::otel::check_otlp_settings(otlp)?;
+            if named_settings::set(&tx, named_settings::OTLP, otlp, now)? {
+                changed.otlp = 1;
+            }
+        }
         tx.commit()?;
         Ok(changed)
     }
@@ -308,6 +319,10 @@ mod tests {
             }),
             retention_days: Some(90),
             retention_max_bytes: None,
+            otlp: Some(baton_core::otel::OtlpSettings {
+                enabled: false,
+                listen: "0.0.0.0:14318".into(),
+            }),
         }
     }
 
@@ -326,6 +341,7 @@ mod tests {
                 prices: 1,
                 readiness: 1,
                 retention: 1,
+                otlp: 1,
             }
         );
         let mut wanted = settings();
@@ -369,6 +385,7 @@ mod tests {
             readiness: Some(ReadinessThresholds::default()),
             retention_days: Some(30),
             retention_max_bytes: None,
+            otlp: Some(baton_core::otel::OtlpSettings::default()),
         };
         store.replace_fleet_settings(&none, "ana", t()).unwrap();
         assert_eq!(store.fleet_settings().unwrap(), none);

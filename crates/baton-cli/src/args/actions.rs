@@ -244,6 +244,27 @@ pub enum DecideAction {
     LetSessionsGoOn,
 }
 
+/// `baton otlp`: the OTLP receiver.
+#[derive(Debug, Subcommand)]
+pub enum OtlpAction {
+    /// Change where the receiver listens (`[otlp]` in baton.toml); watchers take it at their
+    /// next start.
+    Set {
+        /// `host:port`, an IP address (default 127.0.0.1:4318). Off loopback senders must show
+        /// the receiver's token.
+        #[arg(long, value_name = "ADDRESS")]
+        listen: Option<String>,
+        /// Run the receiver.
+        #[arg(long, conflicts_with = "off")]
+        on: bool,
+        /// No receiver.
+        #[arg(long)]
+        off: bool,
+    },
+    /// Print the receiver's bearer token (made and kept in the OS keyring on first use).
+    Token,
+}
+
 /// `baton notify`: the routes, where Baton reaches a person outside the app.
 #[derive(Debug, Subcommand)]
 pub enum NotifyAction {

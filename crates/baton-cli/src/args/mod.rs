@@ -149,6 +149,15 @@ pub enum Command {
         #[command(subcommand)]
         action: NotifyAction,
     },
+    /// The OTLP receiver of the app and `baton watch` (agents that speak OpenTelemetry send
+    /// it their spans): where it listens, the agents heard through it; `set`, `token`.
+    Otlp {
+        #[command(subcommand)]
+        action: Option<OtlpAction>,
+        /// Machine-readable output.
+        #[arg(long)]
+        json: bool,
+    },
     /// The JSON Schema each handoff type's payload must satisfy (the invalid-handoff detector).
     Schema {
         #[command(subcommand)]

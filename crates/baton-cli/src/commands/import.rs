@@ -96,6 +96,9 @@ pub async fn import(place: &StorePlace, file: &Path, who: Option<String>) -> Res
     if settings.retention_days.is_some() {
         parts.push(format!("retention {}", changed_word(changed.retention)));
     }
+    if settings.otlp.is_some() {
+        parts.push(format!("OTLP receiver {}", changed_word(changed.otlp)));
+    }
     if !parts.is_empty() {
         println!("{} changed", parts.join(", "));
     }

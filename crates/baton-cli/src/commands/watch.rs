@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use baton_core::views::{ChangeEvent, SecretsStatus};
+use baton_engine::otlp::OtlpPlace;
 use baton_engine::watch_share::MIN_FAILOVER_MS;
 use baton_engine::{
     Engine, EngineConfig, KeyringTokens, MemoryTokens, SecretError, Sharing, TokenStore,
@@ -120,6 +121,28 @@ impl WatchSharing {
     }
 }
 
+/// Where the OTLP receiver listens: as the file's `[otlp]` says, else as the store's settings.
+fn otlp_place(file: Option<&config::ConfigFile>) -> Result<OtlpPlace, CliError> {
+    let Some(entry) = file.and_then(|f| f.otlp.as_ref()) else {
+        return Ok(OtlpPlace::Stored);
+    };
+    if entry.enabled == Some(false) {
+        return Ok(OtlpPlace::Off);
+    }
+    let listen = entry
+        .listen
+        .clone()
+        .unwrap_or_else(|| baton_core::otel::DEFAULT_LISTEN.to_owned());
+    let settings = baton_core::otel::OtlpSettings {
+        enabled: true,
+        listen,
+    };
+    settings
+        .address()
+        .map(OtlpPlace::At)
+        .map_err(|reason| CliError::Invalid(format!("[otlp] {reason}")))
+}
+
 /// Who the decision log records for a window set by `watch --config`: `$USER`, else `cli`.
 fn who() -> String {
     who_from(None)
@@ -170,6 +193,7 @@ pub async fn watch(
         }
     }
     drop(store);
+    let otlp = otlp_place(file.as_ref())?;
     // Any number of watchers may share the store: each polls the agents it holds a lease on.
     let engine = Engine::new(
         place.open_handle(DEFAULT_READERS)?,
@@ -177,6 +201,7 @@ pub async fn watch(
         EngineConfig {
             sharing: Some(sharing),
             answer_key_entry: baton_engine::answer_key_entry(place.data_dir()),
+            otlp,
             ..EngineConfig::default()
         },
     );
@@ -195,6 +220,22 @@ pub async fn watch(
         banner.message = format!("watching {started} agent(s)");
     }
     emit(&banner, output);
+    let listening = match engine.otlp_address().await {
+        Some(address) => Line::new(
+            Utc::now(),
+            "otlp",
+            format!(
+                "baton: OTLP receiver on http://{address} (/v1/traces, /v1/logs, /v1/metrics){}",
+                if address.ip().is_loopback() {
+                    ""
+                } else {
+                    "; senders show `baton otlp token`"
+                }
+            ),
+        ),
+        None => Line::new(Utc::now(), "otlp", "baton: OTLP receiver off".to_owned()),
+    };
+    emit(&listening, output);
     let stop = async {
         match duration {
             Some(seconds) => tokio::time::sleep(Duration::from_secs(seconds)).await,

@@ -30,7 +30,8 @@
 //! note = "status is the researcher's call"
 //! ```
 //!
-//! Routes to a person outside the app (`[[notify]]`): see [`notify`].
+//! Routes to a person outside the app (`[[notify]]`): see [`notify`]. The OTLP receiver
+//! (`[otlp]`): see [`settings`].
 //!
 //! Quotas, pressure settings, handoff schemas, prices, readiness and retention: see [`settings`]. The format is described in
 //! `docs/rules.md`.
@@ -56,7 +57,7 @@ pub use rules::{parse_manifest, validate_rules};
 pub use settings::read_settings;
 
 use rules::RuleEntry;
-use settings::{HandoffEntry, PressureEntry, PriceEntry, QuotaEntry, RetentionEntry};
+use settings::{HandoffEntry, OtlpEntry, PressureEntry, PriceEntry, QuotaEntry, RetentionEntry};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigFileError {
@@ -136,6 +137,9 @@ pub struct ConfigFile {
     /// Where Baton reaches a person outside the app (`[[notify]]`); left out: as they are.
     #[serde(default)]
     pub notify: Option<Vec<NotifyEntry>>,
+    /// Where the OTLP receiver listens (`[otlp]`); left out: as it is.
+    #[serde(default)]
+    pub otlp: Option<OtlpEntry>,
 }
 
 /// `[watch] failover_ms = 10000`, `name = "build-box"`: another watcher polls this one's agents

@@ -46,6 +46,7 @@ use std::path::Path;
 
 use baton_core::cost::{check_price, Price};
 use baton_core::detect::handoff::compile_schema;
+use baton_core::otel::OtlpSettings;
 use baton_core::ratelimit::view::PressureLimits;
 use baton_core::ratelimit::Metric;
 use baton_store::history::retention::MAX_RETENTION_DAYS;
@@ -93,6 +94,38 @@ pub struct RetentionEntry {
     /// is 2 GiB for a SQLite store, none for PostgreSQL).
     #[serde(default)]
     pub max_size: Option<String>,
+}
+
+/// `[otlp]`: where the OTLP receiver listens, and whether it runs (issue 61).
+///
+/// ```toml
+/// [otlp]
+/// enabled = true              # false: no receiver
+/// listen = "127.0.0.1:4318"   # off loopback senders need `baton otlp token`
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OtlpEntry {
+    #[serde(default)]
+    pub enabled: Option<bool>,
+    #[serde(default)]
+    pub listen: Option<String>,
+}
+
+/// The file's `[otlp]`, checked (None: left out, as it is); what it leaves out is the default.
+fn otlp(shown: &str, file: &ConfigFile) -> Result<Option<OtlpSettings>, ConfigFileError> {
+    let Some(entry) = &file.otlp else {
+        return Ok(None);
+    };
+    let defaults = OtlpSettings::default();
+    let settings = OtlpSettings {
+        enabled: entry.enabled.unwrap_or(defaults.enabled),
+        listen: entry.listen.clone().unwrap_or(defaults.listen),
+    };
+    settings
+        .address()
+        .map_err(|message| problem(shown, "otlp".into(), message))?;
+    Ok(Some(settings))
 }
 
 /// "2 GiB", "500 MiB", "750MB", "none": bytes (None: no cap).
@@ -337,5 +370,6 @@ pub fn read_settings(
         readiness: file.readiness,
         retention_days: file.retention.as_ref().and_then(|r| r.days),
         retention_max_bytes: max_bytes,
+        otlp: otlp(shown, file)?,
     })
 }

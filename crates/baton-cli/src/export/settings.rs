@@ -8,6 +8,7 @@
 use std::collections::HashSet;
 use std::fmt::Write;
 
+use baton_core::otel::OtlpSettings;
 use baton_core::readiness::ReadinessThresholds;
 use baton_store::history::retention::DEFAULT_RETENTION_DAYS;
 use baton_store::settings::FleetSettings;
@@ -134,6 +135,16 @@ pub fn render_settings(settings: &FleetSettings, place: SchemaPlace) -> (String,
             None => {}
         }
     }
+    // The OTLP receiver: written when it is not the default (on, 127.0.0.1:4318).
+    if let Some(otlp) = settings
+        .otlp
+        .as_ref()
+        .filter(|o| **o != OtlpSettings::default())
+    {
+        out.push_str("\n[otlp]\n");
+        let _ = writeln!(out, "enabled = {}", otlp.enabled);
+        let _ = writeln!(out, "listen = {}", quote(&otlp.listen));
+    }
     (out, files)
 }
 
@@ -192,6 +203,7 @@ mod tests {
             }),
             retention_days: Some(DEFAULT_RETENTION_DAYS),
             retention_max_bytes: None,
+            otlp: None,
         }
     }
 
@@ -250,6 +262,7 @@ mod tests {
             readiness: Some(ReadinessThresholds::default()),
             retention_days: Some(DEFAULT_RETENTION_DAYS),
             retention_max_bytes: None,
+            otlp: Some(baton_core::otel::OtlpSettings::default()),
         };
         assert_eq!(render_settings(&empty, SchemaPlace::Inline).0, "");
     }
