@@ -171,6 +171,15 @@ if $want_test; then
   else
     say "google-adk present"
   fi
+  # The OpenTelemetry SDK's OTLP/HTTP exporter, at the SDK's version google-adk brought (1.44):
+  # the ADK agent exporting its spans to Baton's receiver (tests/peers/otel_adk_agent.py).
+  if ! "$adk_venv/bin/python" -c "import opentelemetry.exporter.otlp.proto.http.trace_exporter" 2>/dev/null; then
+    say "installing opentelemetry-exporter-otlp-proto-http into $adk_venv"
+    "$adk_venv/bin/python" -m pip install --quiet --disable-pip-version-check \
+      "opentelemetry-exporter-otlp-proto-http==1.44.0"
+  else
+    say "the OTLP/HTTP exporter present"
+  fi
 fi
 # --- The A2A JavaScript SDK (test only), in .peers-a2a-js/ -----------------------------------
 # The official @a2a-js/sdk with express (tests/peers/a2a_js_agent.mjs); ~70 packages, ~10 MB.

@@ -49,6 +49,7 @@ mod peer_copilot;
 mod peer_gemini;
 mod peer_mocklimit;
 mod peer_opencode;
+mod peer_otel;
 mod peer_two_machines;
 mod peer_usage;
 mod ratelimit_bench;

@@ -213,3 +213,19 @@ fn env_tokens_resolve_or_say_what_is_missing() {
     };
     assert_eq!(none.resolve_token().unwrap(), None);
 }
+
+#[test]
+fn otlp_is_read_with_defaults_for_what_it_leaves_out_and_a_bad_address_refused() {
+    let read = |text: &str| {
+        let file = parse("baton.toml", text).unwrap();
+        read_settings("baton.toml", std::path::Path::new("baton.toml"), &file)
+    };
+    assert_eq!(read("").unwrap().otlp, None, "left out: as it is");
+    let off = read("[otlp]\nenabled = false\n").unwrap().otlp.unwrap();
+    assert_eq!((off.enabled, off.listen.as_str()), (false, "127.0.0.1:4318"));
+    let wide = read("[otlp]\nlisten = \"0.0.0.0:4318\"\n").unwrap().otlp.unwrap();
+    assert_eq!((wide.enabled, wide.listen.as_str()), (true, "0.0.0.0:4318"));
+    let bad = read("[otlp]\nlisten = \"localhost:4318\"\n").unwrap_err();
+    assert!(bad.to_string().contains("otlp"), "{bad}");
+    assert!(parse("baton.toml", "[otlp]\nport = 4318\n").is_err(), "unknown keys refused");
+}

@@ -173,6 +173,8 @@ pub struct AgentSpans {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SpanTask {
     pub title: String,
+    /// The title is a span's name (not the placeholder a call's span gave it).
+    pub titled: bool,
     /// Working while its `invoke_agent` span is open; completed or failed by that span.
     pub state: TaskState,
     pub started: Option<DateTime<Utc>>,
@@ -211,12 +213,6 @@ impl AgentSpans {
         let mut info = AgentInfo::new(id);
         info.name = Some(self.agent.clone());
         let mut doc = StatusDocument::new(info);
-        let mut seq = first_seq;
-        let mut next = || {
-            let this = seq;
-            seq += 1;
-            this
-        };
         let mut working = false;
         for (id, task) in &self.tasks {
             if task.state == TaskState::Working && settled(id) {
@@ -229,7 +225,7 @@ impl AgentSpans {
             kept.detail = task.detail.clone();
             doc.tasks.push(kept);
             if task.state.is_terminal() {
-                let mut event = Event::new(next(), task.at, EventKind::State);
+                let mut event = Event::new(0, task.at, EventKind::State);
                 event.task_id = Some(id.clone());
                 event.state = Some(task.state);
                 doc.events.push(event);
@@ -238,7 +234,7 @@ impl AgentSpans {
         for call in &self.calls {
             let event = match &call.tool {
                 Some(tool) => {
-                    let mut event = Event::new(next(), call.at, EventKind::State);
+                    let mut event = Event::new(0, call.at, EventKind::State);
                     event.state = Some(TaskState::Working);
                     event.message = Some(match &call.error {
                         Some(error) => format!("tool {tool} failed: {error}"),
@@ -247,7 +243,7 @@ impl AgentSpans {
                     event
                 }
                 None => {
-                    let mut event = Event::new(next(), call.at, EventKind::ApiCall);
+                    let mut event = Event::new(0, call.at, EventKind::ApiCall);
                     event.api = Some(call.provider.clone().unwrap_or_else(|| "genai".into()));
                     event.model = call.model.clone();
                     event.input_tokens = call.input_tokens;
@@ -268,6 +264,11 @@ impl AgentSpans {
             let mut event = event;
             event.task_id = Some(call.task_id.clone());
             doc.events.push(event);
+        }
+        // Numbered in the order they happened (a run's end after its calls).
+        doc.events.sort_by_key(|e| e.at);
+        for (n, event) in doc.events.iter_mut().enumerate() {
+            event.seq = first_seq + n as u64;
         }
         doc.agent.state = Some(if working {
             AgentState::Working

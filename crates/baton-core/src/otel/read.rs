@@ -105,6 +105,7 @@ pub fn read_spans(
             .entry(span.trace_id.clone())
             .or_insert_with(|| SpanTask {
                 title: format!("run {}", short(&span.trace_id)),
+                titled: false,
                 state: TaskState::Working,
                 started: span.start,
                 at,
@@ -123,7 +124,11 @@ pub fn read_spans(
                 // The run's own span: it settles the task (the latest one to end, when the
                 // agent ran more than once in the trace; failed if any failed).
                 let failed = span.failed || task.state == TaskState::Failed;
-                task.title = span.name.clone();
+                // The agent's own span names the run, over a workflow's around it.
+                if span.attr("gen_ai.operation.name") == Some("invoke_agent") || !task.titled {
+                    task.title = span.name.clone();
+                    task.titled = true;
+                }
                 task.state = if failed {
                     TaskState::Failed
                 } else {

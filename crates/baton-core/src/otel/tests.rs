@@ -95,6 +95,26 @@ fn a_run_is_one_task_of_its_agent_with_its_tool_and_model_calls() {
 }
 
 #[test]
+fn the_agents_own_span_names_the_run_over_a_workflow_around_it() {
+    let mut spans = adk_run("t9");
+    spans.push(span(
+        "t9",
+        "w",
+        None,
+        "invoke_workflow weather_agent",
+        &[
+            ("gen_ai.operation.name", "invoke_workflow"),
+            ("gen_ai.agent.name", "weather_agent"),
+        ],
+    ));
+    let (agents, _) = read_spans(&spans, &mut TraceAgents::default(), at(20));
+    assert_eq!(agents[0].tasks["t9"].title, "invoke_agent weather_agent");
+    spans.reverse();
+    let (agents, _) = read_spans(&spans, &mut TraceAgents::default(), at(20));
+    assert_eq!(agents[0].tasks["t9"].title, "invoke_agent weather_agent");
+}
+
+#[test]
 fn children_sent_before_their_run_make_it_working_and_the_run_settles_it_later() {
     let mut known = TraceAgents::default();
     let mut spans = adk_run("t2");
@@ -208,6 +228,30 @@ fn the_document_numbers_events_counts_tokens_and_keeps_settled_tasks_settled() {
         "a settled run is not made working again"
     );
     assert_eq!(settled.events.len(), 2, "its calls are still kept");
+}
+
+#[test]
+fn events_are_numbered_in_the_order_they_happened() {
+    let mut spans = adk_run("t8");
+    spans[0].end = Some(at(3));
+    spans[1].end = Some(at(5));
+    spans[2].end = Some(at(9));
+    let (agents, _) = read_spans(&spans, &mut TraceAgents::default(), at(20));
+    let doc = agents[0].status_document(7, &|_| false, at(20));
+    let order: Vec<(u64, EventKind)> = doc.events.iter().map(|e| (e.seq, e.kind)).collect();
+    assert_eq!(
+        order,
+        vec![
+            (7, EventKind::ApiCall),
+            (8, EventKind::State),
+            (9, EventKind::State)
+        ]
+    );
+    assert_eq!(
+        doc.events[2].state,
+        Some(TaskState::Completed),
+        "the run's end comes last"
+    );
 }
 
 #[test]
