@@ -75,6 +75,7 @@ measure "Detectors, 5 runs a second" cargo run --release --locked -p baton-engin
 measure "Merge check" cargo run --release --locked -p baton-engine --example merge_check_bench
 measure "Coding usage" cargo run --release --locked -p baton-hooks --example usage_bench
 measure "Rate-limit ledger" cargo run --release --locked -p baton-engine --example rate_limit_bench target/rate-limit-bench
+measure "OTLP ingest" cargo run --release --locked -p baton-engine --example otlp_bench -- --seconds 60
 measure "UI state (Node 20)" npm --prefix ui run -s bench
 # The debug app and engine, as `make test` builds them.
 npm --prefix ui run -s build
