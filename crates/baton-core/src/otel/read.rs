@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, HashMap, VecDeque};
 
 use chrono::{DateTime, Utc};
 
-use super::{AgentSpans, Operation, SpanCall, SpanFacts, SpanTask};
+use super::spans::{AgentSpans, Operation, SpanCall, SpanFacts, SpanTask};
 use crate::task::TaskState;
 
 /// Most parents walked up to find a span's agent.

@@ -1,7 +1,8 @@
 use chrono::{DateTime, TimeZone, Utc};
 
 use super::*;
-use crate::protocol::EventKind;
+use crate::protocol::{AgentState, EventKind};
+use crate::task::TaskState;
 
 fn at(s: i64) -> DateTime<Utc> {
     Utc.timestamp_opt(1_790_000_000 + s, 0).unwrap()
