@@ -222,10 +222,19 @@ fn otlp_is_read_with_defaults_for_what_it_leaves_out_and_a_bad_address_refused()
     };
     assert_eq!(read("").unwrap().otlp, None, "left out: as it is");
     let off = read("[otlp]\nenabled = false\n").unwrap().otlp.unwrap();
-    assert_eq!((off.enabled, off.listen.as_str()), (false, "127.0.0.1:4318"));
-    let wide = read("[otlp]\nlisten = \"0.0.0.0:4318\"\n").unwrap().otlp.unwrap();
+    assert_eq!(
+        (off.enabled, off.listen.as_str()),
+        (false, "127.0.0.1:4318")
+    );
+    let wide = read("[otlp]\nlisten = \"0.0.0.0:4318\"\n")
+        .unwrap()
+        .otlp
+        .unwrap();
     assert_eq!((wide.enabled, wide.listen.as_str()), (true, "0.0.0.0:4318"));
     let bad = read("[otlp]\nlisten = \"localhost:4318\"\n").unwrap_err();
     assert!(bad.to_string().contains("otlp"), "{bad}");
-    assert!(parse("baton.toml", "[otlp]\nport = 4318\n").is_err(), "unknown keys refused");
+    assert!(
+        parse("baton.toml", "[otlp]\nport = 4318\n").is_err(),
+        "unknown keys refused"
+    );
 }
