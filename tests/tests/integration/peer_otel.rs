@@ -51,7 +51,12 @@ async fn run_adk(at: SocketAddr, encoding: &str, runs: &[&str]) -> String {
     let mut command = tokio::process::Command::new(adk_python());
     command
         .arg(workspace_root().join("tests/peers/otel_adk_agent.py"))
-        .args(["--endpoint", &format!("http://{at}"), "--encoding", encoding])
+        .args([
+            "--endpoint",
+            &format!("http://{at}"),
+            "--encoding",
+            encoding,
+        ])
         .env("PYTHONWARNINGS", "ignore")
         .env("GOOGLE_GENAI_USE_VERTEXAI", "0")
         .kill_on_drop(true);
@@ -74,7 +79,10 @@ async fn run_adk(at: SocketAddr, encoding: &str, runs: &[&str]) -> String {
 
 fn heard(engine: &Engine) -> Vec<AgentConfig> {
     let agents = engine.store().read_blocking(|s| s.agents()).unwrap();
-    agents.into_iter().filter(|a| a.adapter == AdapterKind::Otlp).collect()
+    agents
+        .into_iter()
+        .filter(|a| a.adapter == AdapterKind::Otlp)
+        .collect()
 }
 
 /// The agent's runs, its tool calls and its model calls' tokens, as stored.
@@ -91,30 +99,69 @@ async fn check_runs(engine: &Engine, encoding: &str) {
     assert_eq!(agents.len(), 1, "one agent: {agents:?}");
     assert_eq!(agents[0].name, "weather_agent");
     let id = agents[0].id;
-    let mut cards = engine.store().read_blocking(move |s| s.task_cards(Some(id))).unwrap();
+    let mut cards = engine
+        .store()
+        .read_blocking(move |s| s.task_cards(Some(id)))
+        .unwrap();
     cards.sort_by_key(|c| c.state == TaskState::Failed);
     let states: Vec<TaskState> = cards.iter().map(|c| c.state).collect();
-    assert_eq!(states, vec![TaskState::Completed, TaskState::Failed], "a task per run: {cards:?}");
-    assert!(cards.iter().all(|c| c.title == "invoke_agent weather_agent"), "{cards:?}");
+    assert_eq!(
+        states,
+        vec![TaskState::Completed, TaskState::Failed],
+        "a task per run: {cards:?}"
+    );
+    assert!(
+        cards
+            .iter()
+            .all(|c| c.title == "invoke_agent weather_agent"),
+        "{cards:?}"
+    );
     for card in &cards {
         let task = card.task_id.clone();
-        let events = engine.store().read_blocking(move |s| s.task_events(id, &task, 100)).unwrap();
-        let calls: Vec<_> = events.iter().filter(|e| e.kind == EventKind::ApiCall).collect();
+        let events = engine
+            .store()
+            .read_blocking(move |s| s.task_events(id, &task, 100))
+            .unwrap();
+        let calls: Vec<_> = events
+            .iter()
+            .filter(|e| e.kind == EventKind::ApiCall)
+            .collect();
         assert!(!calls.is_empty(), "the model was called: {events:?}");
         assert!(
-            calls.iter().all(|c| c.raw["input_tokens"] == 120 && c.raw["output_tokens"] == 30),
+            calls
+                .iter()
+                .all(|c| c.raw["input_tokens"] == 120 && c.raw["output_tokens"] == 30),
             "the stand-in's tokens: {calls:?}"
         );
-        let tools: Vec<&str> = events.iter().filter_map(|e| e.raw["message"].as_str()).collect();
+        let tools: Vec<&str> = events
+            .iter()
+            .filter_map(|e| e.raw["message"].as_str())
+            .collect();
         let failed = card.state == TaskState::Failed;
-        let expected = if failed { "tool get_weather failed" } else { "tool get_weather" };
-        assert!(tools.iter().any(|m| m.starts_with(expected)), "{expected}: {tools:?}");
+        let expected = if failed {
+            "tool get_weather failed"
+        } else {
+            "tool get_weather"
+        };
+        assert!(
+            tools.iter().any(|m| m.starts_with(expected)),
+            "{expected}: {tools:?}"
+        );
         if failed {
-            assert!(card.detail.as_deref().is_some_and(|d| d.contains("no such city")), "{card:?}");
+            assert!(
+                card.detail
+                    .as_deref()
+                    .is_some_and(|d| d.contains("no such city")),
+                "{card:?}"
+            );
         }
     }
     let stats = engine.otlp_stats();
-    assert_eq!((stats.unreadable, stats.too_large, stats.throttled), (0, 0, 0), "{stats:?}");
+    assert_eq!(
+        (stats.unreadable, stats.too_large, stats.throttled),
+        (0, 0, 0),
+        "{stats:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
