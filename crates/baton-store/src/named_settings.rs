@@ -50,3 +50,14 @@ pub(crate) fn set<T: Serialize>(
     )?;
     Ok(changed > 0)
 }
+
+/// Refuses a listening address that is not an IP address and a port.
+pub(crate) fn check_otlp_settings(settings: &baton_core::otel::OtlpSettings) -> Result<()> {
+    settings
+        .address()
+        .map(|_| ())
+        .map_err(|message| crate::error::StoreError::InvalidSetting {
+            field: "otlp.listen",
+            message,
+        })
+}

@@ -18,7 +18,7 @@ use crate::agents::{add_heard_agent, name_key};
 use crate::changes::{self, ChangeKind};
 use crate::codec::ts;
 use crate::db::{params, Db, ReadAhead};
-use crate::error::{Result, StoreError};
+use crate::error::Result;
 use crate::ingest::{ingest_known, IngestSummary};
 use crate::Store;
 
@@ -74,7 +74,7 @@ impl Store {
         settings: &OtlpSettings,
         now: DateTime<Utc>,
     ) -> Result<bool> {
-        check_otlp_settings(settings)?;
+        crate::named_settings::check_otlp_settings(settings)?;
         crate::named_settings::set(&self.db, crate::named_settings::OTLP, settings, now)
     }
 
@@ -95,17 +95,6 @@ impl Store {
             },
         )
     }
-}
-
-/// Refuses a listening address that is not an IP address and a port.
-pub(crate) fn check_otlp_settings(settings: &OtlpSettings) -> Result<()> {
-    settings
-        .address()
-        .map(|_| ())
-        .map_err(|message| StoreError::InvalidSetting {
-            field: "otlp.listen",
-            message,
-        })
 }
 
 /// An agent heard through OpenTelemetry.

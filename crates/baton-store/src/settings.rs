@@ -252,7 +252,7 @@ impl Store {
             }
         }
         if let Some(otlp) = &settings.otlp {
-            crate::otel::check_otlp_settings(otlp)?;
+            named_settings::check_otlp_settings(otlp)?;
             if named_settings::set(&tx, named_settings::OTLP, otlp, now)? {
                 changed.otlp = 1;
             }
