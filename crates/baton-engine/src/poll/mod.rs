@@ -16,6 +16,7 @@ use crate::shared::Shared;
 use crate::watch_share::Right;
 use baton_core::agent::AgentHealth;
 use baton_core::views::{AgentHealthNow, ChangeEvent};
+use baton_store::watch_leases::Fence;
 use in_flight::InFlight;
 use outcome::Landed;
 use store::{store, Pending};
@@ -57,29 +58,10 @@ pub(crate) async fn poll(
     let id = agent.config.id;
     let span = tracing::info_span!("poll", agent_id = id);
     async move {
-        // A watcher sharing its store polls only what it holds, within its term.
-        match shared.sharing.agent(id) {
-            Right::NotHeld => {
-                return Some(PollOutcome::Fenced(format!(
-                    "this watcher does not hold agent {id} now"
-                )))
-            }
-            // One it offers another may have taken since its last heartbeat: the store says
-            // before each fetch, so that the giver never asks the agent from behind the taker
-            // (its older cursor) in the moments before its heartbeat hears of the take.
-            // A term after the one this poller began in (the agent given up, then taken
-            // back): the heartbeat starts a poller that reads the store afresh.
-            Right::Held(fence) if !agent.in_term(fence.epoch) => {
-                return Some(PollOutcome::Fenced(format!(
-                    "agent {id} is held in a later term than this poller's"
-                )))
-            }
-            Right::Held(fence) if shared.sharing.offers(id) => {
-                if let Err(outcome) = still_held(shared, fence).await {
-                    return Some(outcome);
-                }
-            }
-            Right::Held(_) | Right::Alone => {}
+        // A watcher sharing its store polls only what it holds, within its term (asked again,
+        // with the store, right before the fetch: `may_fetch`).
+        if let Err(why_not) = may_poll(shared, agent) {
+            return Some(PollOutcome::Fenced(why_not));
         }
         let adapter = adapters::adapter(agent.config.adapter);
         let needs = adapter.needs();
@@ -100,6 +82,13 @@ pub(crate) async fn poll(
                 Err(outcome) => return Some(outcome),
             },
         };
+        // Waiting for room and reading the start can outlast the term the poll began in (a
+        // loaded machine, a write queue after a takeover): asked again at the fetch, so that a
+        // watcher whose lease lapsed or was taken meanwhile never asks the agent from behind
+        // the one that polls it now (its older cursor).
+        if let Err(outcome) = may_fetch(shared, agent).await {
+            return Some(outcome);
+        }
         // With nothing under way and the agent up, the same answer as its last quiet poll's is
         // a quiet poll again, taken here without reading it (`quiet_answer`).
         let quiet = match &start {
@@ -328,12 +317,34 @@ async fn land_write_under_way(agent: &AgentRuntime) -> Option<PollOutcome> {
     }
 }
 
+/// Whether this watcher may poll `agent` now, from what its last heartbeat says (no store
+/// read): the fence its writes carry (None: it is alone), or why it may not.
+fn may_poll(shared: &Shared, agent: &AgentRuntime) -> Result<Option<Fence>, String> {
+    let id = agent.config.id;
+    let why_not = match shared.sharing.agent(id) {
+        Right::Alone => return Ok(None),
+        // A term after the one this poller began in (the agent given up, then taken back):
+        // the heartbeat starts a poller that reads the store afresh.
+        Right::Held(fence) if agent.in_term(fence.epoch) => return Ok(Some(fence)),
+        Right::Held(_) => format!("agent {id} is held in a later term than this poller's"),
+        Right::NotHeld => format!("this watcher does not hold agent {id} now"),
+    };
+    Err(why_not)
+}
+
+/// [`may_poll`] at the moment of the fetch; for an agent this watcher offers, the store says
+/// too: another may have taken it since the last heartbeat, and the giver must never ask the
+/// agent from behind the taker in the moments before its heartbeat hears of the take.
+async fn may_fetch(shared: &Shared, agent: &AgentRuntime) -> Result<(), PollOutcome> {
+    match may_poll(shared, agent).map_err(PollOutcome::Fenced)? {
+        Some(fence) if shared.sharing.offers(agent.config.id) => still_held(shared, fence).await,
+        _ => Ok(()),
+    }
+}
+
 /// Whether the store still gives this watcher the lease `fence` names (one read); the
 /// outcome that stops the poll when it does not, or when the store cannot say.
-async fn still_held(
-    shared: &Shared,
-    fence: baton_store::watch_leases::Fence,
-) -> Result<(), PollOutcome> {
+async fn still_held(shared: &Shared, fence: Fence) -> Result<(), PollOutcome> {
     match shared.read(move |s| s.check_fence(&fence)).await {
         Ok(()) => Ok(()),
         Err(EngineError::Store(err @ baton_store::StoreError::Fenced { .. })) => {

@@ -279,28 +279,7 @@ async fn a_poll_fetches_while_the_last_polls_write_waits_for_the_store() {
 async fn a_write_refused_under_way_drops_what_the_next_poll_fetched_after_it() {
     let polled = Polled::start().await;
     // This engine shares its store and holds the agent's lease.
-    let me = WatcherSpec {
-        name: "w1".into(),
-        host: "here".into(),
-        pid: 1,
-    };
-    let holdings = polled
-        .shared
-        .store
-        .write_blocking(move |s| {
-            let id = s.join_watchers(&me, 3_600_000)?;
-            Ok((id, s.heartbeat(&me, id, 3_600_000, false)?))
-        })
-        .unwrap();
-    let (watcher_id, holdings) = holdings;
-    polled.shared.sharing.begin();
-    polled.shared.sharing.set(Held {
-        watcher_id,
-        agents: holdings.agents.into_iter().collect::<HashMap<_, _>>(),
-        offered: HashSet::new(),
-        detectors: None,
-        valid_until: tokio::time::Instant::now() + Duration::from_secs(3_600),
-    });
+    let watcher_id = hold_the_lease(&polled);
     polled.fleet.step();
     let first = within("a first poll", polled.poll_in_task()).await.unwrap();
     assert!(matches!(first, Some(PollOutcome::Storing)), "{first:?}");
@@ -383,6 +362,69 @@ async fn a_write_refused_under_way_drops_what_the_next_poll_fetched_after_it() {
     })
     .await;
     assert_eq!(polled.stored_events(), (said, 1, said, said));
+}
+
+/// Joins `polled`'s engine to the watchers of its store, holding the agent's lease for an hour.
+fn hold_the_lease(polled: &Polled) -> i64 {
+    let me = WatcherSpec {
+        name: "w1".into(),
+        host: "here".into(),
+        pid: 1,
+    };
+    let (watcher_id, holdings) = polled
+        .shared
+        .store
+        .write_blocking(move |s| {
+            let id = s.join_watchers(&me, 3_600_000)?;
+            Ok((id, s.heartbeat(&me, id, 3_600_000, false)?))
+        })
+        .unwrap();
+    polled.shared.sharing.begin();
+    polled.shared.sharing.set(Held {
+        watcher_id,
+        agents: holdings.agents.into_iter().collect::<HashMap<_, _>>(),
+        offered: HashSet::new(),
+        detectors: None,
+        valid_until: tokio::time::Instant::now() + Duration::from_secs(3_600),
+    });
+    watcher_id
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_poll_that_waited_past_its_lease_does_not_ask_the_agent() {
+    let polled = Polled::start().await;
+    hold_the_lease(&polled);
+    polled.fleet.step();
+    let first = within("a first poll", polled.poll_in_task()).await.unwrap();
+    assert!(matches!(first, Some(PollOutcome::Storing)), "{first:?}");
+    polled.agent.quiesce().await;
+
+    // Three writes under way (the store's writer held): the next poll waits for the oldest.
+    let (release, writer) = polled.hold_writer(|_| Ok(()));
+    for n in 0..3 {
+        polled.fleet.step();
+        let storing = within(&format!("poll {n} under way"), polled.poll_in_task()).await;
+        assert!(matches!(storing.unwrap(), Some(PollOutcome::Storing)));
+    }
+    let polls = polled.fleet.poll_count(0);
+    polled.fleet.step();
+    let waiting = polled.poll_in_task();
+    within("the poll to begin", async {
+        while polled.agent.poll_lock.try_lock().is_ok() {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    })
+    .await;
+    // While it waits, the watcher's term runs out (a late heartbeat): another may poll the
+    // agent from the stored cursor now, so this one must not ask it from its older one.
+    polled.shared.sharing.lapse();
+    release.send(()).unwrap();
+    writer.join().unwrap();
+    match within("the poll that waited", waiting).await.unwrap() {
+        Some(PollOutcome::Fenced(why)) => assert!(why.contains("does not hold"), "{why}"),
+        other => panic!("not fenced: {other:?}"),
+    }
+    assert_eq!(polled.fleet.poll_count(0), polls, "no request went out");
 }
 
 #[tokio::test]
