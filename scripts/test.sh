@@ -119,8 +119,15 @@ if ! command -v cargo-nextest >/dev/null && [ ! -x "$HOME/.cargo/bin/cargo-nexte
   exit 1
 fi
 
+# The quick loop runs the UI's checks beside the build and the unit tests (the build waits on
+# the linker and on single crates for much of its time): their lines carry `[ui]`.
+ui_pid=""
 if $quick; then
-  step "UI typecheck, lint and Vitest" ui_checks
+  ui_log=$(mktemp)
+  (ui_checks >"$ui_log" 2>&1) &
+  ui_pid=$!
+  ui_started=$SECONDS
+  trap 'kill "$ui_pid" 2>/dev/null || true; rm -f "$ui_log"' EXIT
 fi
 # The app's crate embeds ui/dist (clippy reads it too).
 step "UI build" npm --prefix ui run --silent build
@@ -129,10 +136,23 @@ step "baton-core stays pure" core_is_pure
 # One build of everything the tests need, the app binary included, linted by clippy as it
 # compiles (-D warnings): building tests and the app in one invocation unifies dependency
 # features, so nextest compiles nothing again.
-step "build and clippy (app, tests, examples)" cargo build --workspace --all-targets --locked
 if $quick; then
-  step "unit tests (nextest)" "${NEXTEST[@]}" --lib --bins
+  # The crates, the app and their unit tests only (the integration tests and examples are
+  # linted and built by `make test`): nextest builds the unit tests with the same wrapper.
+  step "build and clippy (crates, app)" cargo build --workspace --lib --bins --locked
+  step "unit tests (nextest), linted as they build" "${NEXTEST[@]}" --lib --bins
+  printf '\n\033[1;34m== UI typecheck, lint and Vitest (beside the build)\033[0m\n'
+  ui_rc=0
+  wait "$ui_pid" || ui_rc=$?
+  sed 's/^/[ui] /' "$ui_log"
+  rm -f "$ui_log"
+  if [ "$ui_rc" != 0 ]; then
+    echo "UI checks failed (exit $ui_rc)" >&2
+    exit "$ui_rc"
+  fi
+  times+=("$(printf '%5ss  %s' $((SECONDS - ui_started)) "UI typecheck, lint and Vitest (from the start, beside the rest)")")
 else
+  step "build and clippy (app, tests, examples)" cargo build --workspace --all-targets --locked
   shared_pg
   step "tests on SQLite and PostgreSQL, the UI's checks, doc tests (at once)" all_at_once
 fi
