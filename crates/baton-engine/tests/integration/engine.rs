@@ -55,8 +55,8 @@ async fn a_poller_sends_the_token_and_the_cursor_and_publishes_changes() {
     assert_eq!(health.reachability, Reachability::Up);
 
     // The same answer again changes nothing: its health comes with the quiet polls' flush
-    // (`Healths`), no Ingested.
-    let second = next_event(&mut rx, Duration::from_secs(5), |e| match e {
+    // (`Healths`, every 5 s), no Ingested.
+    let second = next_event(&mut rx, Duration::from_secs(20), |e| match e {
         ChangeEvent::Ingested { .. } => Some(Err(e.clone())),
         ChangeEvent::Healths { .. } => e.health_of(agent.id).map(|_| Ok(())),
         _ => None,
@@ -129,8 +129,8 @@ async fn quiet_polls_write_their_health_together_not_one_by_one() {
         "{} of {polls} quiet polls unread",
         stats.quiet_polls_unread
     );
-    // The quiet polls' healths reach the bus together, with their flush.
-    let health = next_event(&mut rx, Duration::from_secs(5), |e| {
+    // The quiet polls' healths reach the bus together, with their flush (every 5 s).
+    let health = next_event(&mut rx, Duration::from_secs(20), |e| {
         e.health_of(agent.id).cloned()
     })
     .await;

@@ -117,7 +117,8 @@ async fn wait_health(
     what: &str,
     mut ok: impl FnMut(&AgentHealth) -> bool,
 ) -> AgentHealth {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    // A quiet poll's health comes with the next flush (every 5 s).
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
     loop {
         let event = tokio::time::timeout_at(deadline, rx.recv())
             .await
