@@ -51,3 +51,4 @@ mod unchecked_calls;
 mod watch_leases;
 mod watch_renewal;
 mod writer;
+mod writer_linger;

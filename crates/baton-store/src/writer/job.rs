@@ -16,6 +16,15 @@ pub const MAX_BATCH: usize = 512;
 /// transaction never holds the database (or the callers) for long, however much is waiting.
 pub const BATCH_BUDGET: std::time::Duration = std::time::Duration::from_millis(50);
 
+/// On SQLite, while writes come from several writers faster than one per this long (the last
+/// batch held more than one write and committed less than this long ago), a batch waits this
+/// long after its first write for more before it begins, so that a busy fleet's polls commit a few dozen at a time rather than five: each
+/// commit writes the pages it touched to the WAL (and the checkpoint copies them again), and
+/// the polls of one batch share their index and table pages. No lock is held while it waits,
+/// a write sent to the front ends the wait, and a write that comes alone (one caller writing
+/// and waiting for each write in turn) commits at once.
+pub const BATCH_LINGER: std::time::Duration = std::time::Duration::from_millis(25);
+
 /// One write, type-erased for the queue.
 pub(super) trait Job: Send {
     /// Runs it in the batch's transaction. True when it succeeded (its savepoint is kept).

@@ -36,7 +36,7 @@ use crate::{Dialect, Store};
 pub use group::ReadFirst;
 use group::ReadFirstJob;
 use job::{Job, Reply, Write};
-pub use job::{BATCH_BUDGET, MAX_BATCH};
+pub use job::{BATCH_BUDGET, BATCH_LINGER, MAX_BATCH};
 use queue::{Jobs, Queue};
 
 /// What the writer has done since it started.
@@ -70,6 +70,18 @@ struct Counters {
     largest_group: AtomicU64,
     round_trips: AtomicU64,
     statements: AtomicU64,
+    /// [`BATCH_LINGER`] in microseconds once set otherwise ([`Writer::set_linger`]; 0: the
+    /// constant).
+    linger_us: AtomicU64,
+}
+
+impl Counters {
+    fn linger(&self) -> std::time::Duration {
+        match self.linger_us.load(Ordering::Relaxed) {
+            0 => BATCH_LINGER,
+            us => std::time::Duration::from_micros(us),
+        }
+    }
 }
 
 /// The handle to the writer thread; cheap to clone. The thread ends when the last handle is
@@ -119,6 +131,13 @@ impl Writer {
             .spawn(move || run(store, jobs, &kept, wal_too_long, solo))
             .map_err(|err| StoreError::Writer(format!("cannot start the writer thread: {err}")))?;
         Ok(Writer { queue, counters })
+    }
+
+    /// Another [`BATCH_LINGER`] (a test's, long enough that a loaded machine cannot outrun it).
+    #[cfg(test)]
+    pub(crate) fn set_linger(&self, linger: std::time::Duration) {
+        let us = u64::try_from(linger.as_micros()).unwrap_or(u64::MAX).max(1);
+        self.counters.linger_us.store(us, Ordering::Relaxed);
     }
 
     fn queue<T, F>(&self, work: F, reply: Reply<T>)
@@ -261,9 +280,18 @@ fn run(
     wal_too_long: Option<Arc<WalTooLong>>,
     solo: bool,
 ) {
+    let lingers = !solo && store.dialect() == Dialect::Sqlite;
+    // When the last batch committed, and whether other writes had queued behind its first.
+    let mut last_commit: Option<(Instant, bool)> = None;
     while let Some(first) = jobs.recv() {
-        let started = Instant::now();
+        // Writes coming fast from several writers: more of them in this batch
+        // (`BATCH_LINGER`). One caller writing and waiting for each in turn never waits.
+        let linger = counters.linger();
+        if lingers && last_commit.is_some_and(|(at, shared)| shared && at.elapsed() < linger) {
+            jobs.linger_until(Instant::now() + linger, MAX_BATCH - 1);
+        }
         let mut batch = vec![first];
+        let started = Instant::now();
         let failed = if solo {
             run_alone(&mut store, &mut batch[0])
         } else {
@@ -296,6 +324,7 @@ fn run(
         for job in batch {
             job.finish(failed.as_deref());
         }
+        last_commit = Some((Instant::now(), size > 1));
         if let Some(too_long) = wal_too_long.as_deref().filter(|wal| wal.is_set()) {
             // The checkpointer copied most of it already; no write comes in meanwhile. While
             // the WAL is still long (a reader kept the last write from starting it over), the

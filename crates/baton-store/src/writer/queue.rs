@@ -2,8 +2,10 @@
 //! wait behind them ([`Queue::send_first`]). The writer takes from the front first, every time
 //! it takes a write; a nudge through the queue wakes it when it waits for one.
 
+use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::sync::{mpsc, Arc, Mutex};
+use std::time::Instant;
 
 use super::job::Job;
 
@@ -27,6 +29,9 @@ pub(super) struct Queue {
 pub(super) struct Jobs {
     jobs: mpsc::Receiver<Message>,
     front: Front,
+    /// Writes taken off the channel while the writer lingered ([`Jobs::linger_until`]), next
+    /// after the front's.
+    lingered: RefCell<VecDeque<Box<dyn Job>>>,
 }
 
 pub(super) fn channel() -> (Queue, Jobs) {
@@ -40,6 +45,7 @@ pub(super) fn channel() -> (Queue, Jobs) {
         Jobs {
             jobs: receiver,
             front,
+            lingered: RefCell::default(),
         },
     )
 }
@@ -97,8 +103,26 @@ impl Jobs {
         }
     }
 
+    /// Waits until `deadline` for more writes, taking them off the channel (the batch takes
+    /// them next, within its time budget), up to `most`; stops early when one is sent to the
+    /// front (it must not wait).
+    pub(super) fn linger_until(&self, deadline: Instant, most: usize) {
+        while self.lingered.borrow().len() < most && lock(&self.front).is_empty() {
+            let Some(left) = deadline.checked_duration_since(Instant::now()) else {
+                return;
+            };
+            match self.jobs.recv_timeout(left) {
+                Ok(Message::Job(job)) => self.lingered.borrow_mut().push_back(job),
+                Ok(Message::Nudge) => continue,
+                Err(_) => return,
+            }
+        }
+    }
+
+    /// The next write already taken: the front's, then those taken while lingering.
     fn first(&self) -> Option<Box<dyn Job>> {
-        lock(&self.front).pop_front()
+        let front = lock(&self.front).pop_front();
+        front.or_else(|| self.lingered.borrow_mut().pop_front())
     }
 }
 
