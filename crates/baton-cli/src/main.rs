@@ -295,20 +295,14 @@ fn run_hooks(
             }
         }
         HooksAction::Serve { idle_seconds } => {
-            let anchor = match data_dir {
-                Some(dir) => dir.join("baton.sqlite3"),
-                None => baton_store::Store::default_path()?,
-            };
+            let anchor = baton_store::Store::path_in(data_dir)?;
             let idle = std::time::Duration::from_secs(idle_seconds);
             let stopped = baton_hooks::own_server::serve_until_idle(&anchor, idle)
                 .map_err(|err| commands::CliError::Hooks(err.to_string()))?;
             println!("the hooks' own server stopped: {stopped}");
         }
         HooksAction::Deliver => {
-            let anchor = match data_dir {
-                Some(dir) => dir.join("baton.sqlite3"),
-                None => baton_store::Store::default_path()?,
-            };
+            let anchor = baton_store::Store::path_in(data_dir)?;
             // One delivery at a time: a hook starts one after each call that left something.
             let delivered = baton_hooks::spool::deliver_in_turn(&anchor).map_err(|err| {
                 commands::CliError::Hooks(format!("the spool was not delivered: {err}"))
@@ -335,10 +329,7 @@ fn run_hooks(
             for note in notes {
                 println!("  {note}");
             }
-            let db = match data_dir {
-                Some(dir) => dir.join("baton.sqlite3"),
-                None => baton_store::Store::default_path()?,
-            };
+            let db = baton_store::Store::path_in(data_dir)?;
             let own_server = baton_hooks::own_server::running_own_server(&db);
             if let (true, Some(pid)) = (baton_hooks::served::app_answers(&db), own_server) {
                 println!(

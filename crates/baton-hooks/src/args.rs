@@ -99,10 +99,7 @@ pub fn run_hook(data_dir: Option<&Path>, args: &HookArgs, words: OwnWords) -> Ex
         own_server: own_command(data_dir, words.serve).filter(|_| own_server_wanted()),
         ..args.options()
     };
-    let db = match data_dir {
-        Some(dir) => Ok(dir.join("baton.sqlite3")),
-        None => baton_store::Store::default_path(),
-    };
+    let db = baton_store::Store::path_in(data_dir);
     use std::io::Write;
     if args.statusline {
         let (out, said) = match db {
@@ -134,10 +131,7 @@ pub fn run_hook(data_dir: Option<&Path>, args: &HookArgs, words: OwnWords) -> Ex
 /// Delivers the spool of `data_dir` (else the app's) to its store, saying what it did on
 /// stderr: exit 0 when nothing is left to deliver, 1 when the store did not take it all.
 pub fn run_delivery(data_dir: Option<&Path>) -> ExitCode {
-    let anchor = match data_dir {
-        Some(dir) => Ok(dir.join("baton.sqlite3")),
-        None => baton_store::Store::default_path(),
-    };
+    let anchor = baton_store::Store::path_in(data_dir);
     let anchor = match anchor.map_err(crate::spool::SpoolError::from) {
         Ok(anchor) => anchor,
         Err(err) => {
@@ -175,10 +169,7 @@ fn own_server_wanted() -> bool {
 /// Serves the hook calls of `data_dir` (else the app's data folder) until none came for
 /// `idle` ([`crate::own_server`]), saying why it stopped on stderr.
 pub fn run_own_server(data_dir: Option<&Path>, idle: std::time::Duration) -> ExitCode {
-    let anchor = match data_dir {
-        Some(dir) => Ok(dir.join("baton.sqlite3")),
-        None => baton_store::Store::default_path(),
-    };
+    let anchor = baton_store::Store::path_in(data_dir);
     let stopped = anchor
         .map_err(crate::served::ServeError::from)
         .and_then(|anchor| crate::own_server::serve_until_idle(&anchor, idle));

@@ -184,6 +184,14 @@ impl Store {
         paths::path_from(std::env::var_os(paths::DATA_DIR_ENV))
     }
 
+    /// The database of the data folder `data_dir` (`--data-dir`), else [`Store::default_path`].
+    pub fn path_in(data_dir: Option<&Path>) -> Result<PathBuf> {
+        match data_dir {
+            Some(dir) => Ok(dir.join(paths::DB_FILE_NAME)),
+            None => Store::default_path(),
+        }
+    }
+
     /// The connection, for the store's modules.
     pub(crate) fn db(&self) -> &Db {
         &self.db
