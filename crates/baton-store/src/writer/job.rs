@@ -18,11 +18,12 @@ pub const BATCH_BUDGET: std::time::Duration = std::time::Duration::from_millis(5
 
 /// On SQLite, while writes come from several writers faster than one per this long (the last
 /// batch held more than one write and committed less than this long ago), a batch waits this
-/// long after its first write for more before it begins, so that a busy fleet's polls commit a few dozen at a time rather than five: each
-/// commit writes the pages it touched to the WAL (and the checkpoint copies them again), and
-/// the polls of one batch share their index and table pages. No lock is held while it waits,
-/// a write sent to the front ends the wait, and a write that comes alone (one caller writing
-/// and waiting for each write in turn) commits at once.
+/// long after its first write for more before it begins, so that a busy fleet's polls commit a
+/// few dozen at a time rather than five: each commit writes the pages it touched to the WAL
+/// (and the checkpoint copies them again), and the polls of one batch share their index and
+/// table pages. No lock is held while it waits, a write sent to the front ends the wait, and a
+/// write that comes alone (one caller writing and waiting for each write in turn) commits at
+/// once.
 pub const BATCH_LINGER: std::time::Duration = std::time::Duration::from_millis(25);
 
 /// One write, type-erased for the queue.
