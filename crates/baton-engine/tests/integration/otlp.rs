@@ -9,7 +9,7 @@ use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceResponse
 use prost::Message;
 
 use crate::support::otlp::{
-    attr, gzip, post, protobuf, receiving, receiving_at, request, run, span, JSON, PROTOBUF,
+    attr, gzip, post, post_json_ok, protobuf, receiving, receiving_at, request, run, span, PROTOBUF,
 };
 use crate::support::{draft, store_agent};
 use baton_engine::Engine;
@@ -97,19 +97,7 @@ async fn json_with_string_integers_and_empty_values_is_read_and_answered_in_json
             "status": {}
         }]}]
     }]});
-    let answer = post(
-        at,
-        "/v1/traces",
-        &[JSON],
-        serde_json::to_vec(&body).unwrap(),
-    )
-    .await;
-    assert_eq!(
-        answer.status,
-        200,
-        "{}",
-        String::from_utf8_lossy(&answer.body)
-    );
+    let answer = post_json_ok(at, "/v1/traces", &body).await;
     assert_eq!(answer.content_type.as_deref(), Some("application/json"));
     let _: serde_json::Value = serde_json::from_slice(&answer.body).unwrap();
     let heard = agents_heard(&engine);
@@ -280,19 +268,7 @@ async fn logs_and_metrics_are_taken_and_counted() {
     let metrics = serde_json::json!({"resourceMetrics": [{"scopeMetrics": [{"metrics": [
         {"name": "claude_code.token.usage", "sum": {"dataPoints": [{"asInt": "5"}, {"asDouble": 1.5}]}}
     ]}]}]});
-    let answer = post(
-        at,
-        "/v1/metrics",
-        &[JSON],
-        serde_json::to_vec(&metrics).unwrap(),
-    )
-    .await;
-    assert_eq!(
-        answer.status,
-        200,
-        "{}",
-        String::from_utf8_lossy(&answer.body)
-    );
+    post_json_ok(at, "/v1/metrics", &metrics).await;
     let stats = engine.otlp_stats();
     assert_eq!((stats.log_records, stats.data_points), (2, 2));
     engine.shutdown().await;

@@ -185,5 +185,18 @@ pub async fn post(at: SocketAddr, path: &str, headers: &[(&str, &str)], body: Ve
     }
 }
 
+/// Posts `body` as OTLP JSON to `path`; the answer, once it is a 200 (else the test fails
+/// with what the receiver said).
+pub async fn post_json_ok(at: SocketAddr, path: &str, body: &serde_json::Value) -> Answer {
+    let answer = post(at, path, &[JSON], serde_json::to_vec(body).unwrap()).await;
+    assert_eq!(
+        answer.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&answer.body)
+    );
+    answer
+}
+
 pub const PROTOBUF: (&str, &str) = ("content-type", "application/x-protobuf");
 pub const JSON: (&str, &str) = ("content-type", "application/json");
