@@ -29,26 +29,14 @@ async fn notify_test_waits_for_its_button_to_come_back() {
     let server = NtfyServer::start(Some(TOKEN)).await;
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    let add = baton(
+    add_route(
         &data,
-        &[
-            "notify",
-            "add",
-            "phone",
-            "--server",
-            &server.url,
-            "--topic",
-            "out-topic",
-            "--reply-topic",
-            "back-topic",
-            "--token-env",
-            "NTFY_TEST_TOKEN",
-        ],
+        "phone",
+        &server.url,
+        "out-topic",
+        &["--reply-topic", "back-topic"],
     )
-    .output()
-    .await
-    .unwrap();
-    assert!(add.status.success(), "{add:?}");
+    .await;
 
     let test = baton(&data, &["notify", "test", "phone", "--wait", "60"])
         .spawn()
@@ -154,24 +142,21 @@ async fn trial(data: &std::path::Path, name: &str) -> (Option<i32>, String) {
     )
 }
 
-async fn add_route(data: &std::path::Path, name: &str, server: &str, topic: &str) {
-    let add = baton(
-        data,
-        &[
-            "notify",
-            "add",
-            name,
-            "--server",
-            server,
-            "--topic",
-            topic,
-            "--token-env",
-            "NTFY_TEST_TOKEN",
-        ],
-    )
-    .output()
-    .await
-    .unwrap();
+/// `baton notify add name --server … --topic … --token-env NTFY_TEST_TOKEN` and `more`.
+async fn add_route(data: &std::path::Path, name: &str, server: &str, topic: &str, more: &[&str]) {
+    let mut args = vec![
+        "notify",
+        "add",
+        name,
+        "--server",
+        server,
+        "--topic",
+        topic,
+        "--token-env",
+        "NTFY_TEST_TOKEN",
+    ];
+    args.extend_from_slice(more);
+    let add = baton(data, &args).output().await.unwrap();
     assert!(add.status.success(), "{add:?}");
 }
 
@@ -187,9 +172,23 @@ async fn notify_test_says_what_failed_tls_403_and_dns_on_both_stores() {
         std::fs::create_dir_all(&data).unwrap();
         let location = baton_store::StoreLocation::parse(&url).unwrap();
         baton_store::StorePlace::choose(&data, Some(&location)).unwrap();
-        add_route(&data, "tls", &format!("https://127.0.0.1:{tls}"), "out-a").await;
-        add_route(&data, "reserved", &server.url, "someone-elses").await;
-        add_route(&data, "nowhere", "https://ntfy.baton-test.invalid", "out-c").await;
+        add_route(
+            &data,
+            "tls",
+            &format!("https://127.0.0.1:{tls}"),
+            "out-a",
+            &[],
+        )
+        .await;
+        add_route(&data, "reserved", &server.url, "someone-elses", &[]).await;
+        add_route(
+            &data,
+            "nowhere",
+            "https://ntfy.baton-test.invalid",
+            "out-c",
+            &[],
+        )
+        .await;
 
         let (code, stderr) = trial(&data, "tls").await;
         assert_eq!(code, Some(2), "{stderr}");
