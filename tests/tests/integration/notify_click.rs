@@ -11,12 +11,11 @@ use baton_core::detect::{Finding, FindingKind, Severity};
 use baton_core::escalations::EscalationState;
 use baton_core::notify::answer::DISMISS_NOTE;
 use baton_core::notify::RouteDraft;
-use baton_store::decisions::DecisionFilter;
 use baton_tests::engine::wait_for;
 use baton_tests::ntfy_server::NtfyServer;
 
 use crate::notify_ntfy::{
-    engine_with_route, futures_executor_block, messages_of, post, stores, TOKEN,
+    engine_with_route, futures_executor_block, logged_via, messages_of, post, stores, TOKEN,
 };
 
 async fn dismissed_from_the_phone(url: &str) {
@@ -87,12 +86,7 @@ async fn dismissed_from_the_phone(url: &str) {
         ("ana", "dismiss")
     );
     assert_eq!(decision.reason.as_deref(), Some(DISMISS_NOTE));
-    let log = engine
-        .read(|s| s.decisions(&DecisionFilter::default()))
-        .await
-        .unwrap();
-    let entry = log.iter().find(|d| d.seq == decision.seq).unwrap();
-    assert_eq!(entry.detail.as_ref().unwrap()["via"]["kind"], "ntfy");
+    assert_eq!(logged_via(&engine, decision.seq).await["kind"], "ntfy");
     let settled = wait_for("the settled message", Duration::from_secs(30), || {
         messages_of(&server, "settled").first().cloned()
     })

@@ -11,10 +11,9 @@ use baton_core::escalations::{Alert, EscalationState};
 use baton_core::notify::{RouteDraft, RouteKind};
 use baton_engine::notify::DesktopTaken;
 use baton_engine::{Engine, EngineConfig, MemoryTokens, StoreHandle};
-use baton_store::decisions::DecisionFilter;
 use baton_store::StoreLocation;
 
-use crate::notify_ntfy::stores;
+use crate::notify_ntfy::{logged_via, stores};
 
 /// Opens an approval request for a quiet agent; its alert.
 async fn ask(engine: &Engine, key: &'static str) -> Alert {
@@ -95,13 +94,9 @@ async fn desktop_answers(url: &str) {
         (decision.who.as_str(), decision.action.as_str()),
         ("ana", "approve")
     );
-    let log = engine
-        .read(|s| s.decisions(&DecisionFilter::default()))
-        .await
-        .unwrap();
-    let entry = log.iter().find(|d| d.seq == decision.seq).unwrap();
-    assert_eq!(entry.detail.as_ref().unwrap()["via"]["kind"], "desktop");
-    assert_eq!(entry.detail.as_ref().unwrap()["via"]["route"], "desk");
+    let via = logged_via(&engine, decision.seq).await;
+    assert_eq!(via["kind"], "desktop");
+    assert_eq!(via["route"], "desk");
 
     // Pressed again, or the other notification of the settled item: refused.
     assert_eq!(

@@ -105,6 +105,19 @@ pub(crate) async fn wait_refused(engine: &Engine, reason: &str, at_least: u64) {
     .await;
 }
 
+/// The `via` the decision log keeps for decision `seq`: how it came (`kind`, `route`, …).
+pub(crate) async fn logged_via(engine: &Engine, seq: i64) -> Value {
+    let log = engine
+        .read(|s| s.decisions(&DecisionFilter::default()))
+        .await
+        .unwrap();
+    let entry = log
+        .iter()
+        .find(|d| d.seq == seq)
+        .expect("the decision is logged");
+    entry.detail.as_ref().expect("the decision's detail")["via"].clone()
+}
+
 pub(crate) fn messages_of(server: &NtfyServer, tag: &str) -> Vec<Value> {
     server
         .messages("baton-out")
@@ -192,13 +205,9 @@ async fn approval_answered_from_the_phone(url: &str) {
         (decision.who.as_str(), decision.action.as_str()),
         ("ana", "approve")
     );
-    let log = engine
-        .read(|s| s.decisions(&DecisionFilter::default()))
-        .await
-        .unwrap();
-    let entry = log.iter().find(|d| d.seq == decision.seq).unwrap();
-    assert_eq!(entry.detail.as_ref().unwrap()["via"]["kind"], "ntfy");
-    assert_eq!(entry.detail.as_ref().unwrap()["via"]["route"], "phone");
+    let via = logged_via(&engine, decision.seq).await;
+    assert_eq!(via["kind"], "ntfy");
+    assert_eq!(via["route"], "phone");
     assert!(matches!(
         engine.read(|s| s.verify_decisions()).await.unwrap(),
         baton_store::ChainCheck::Ok { .. }
