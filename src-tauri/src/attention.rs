@@ -2,10 +2,9 @@
 //! wait for a person), and a desktop notification (`crate::desktop`)
 //! tells of each new critical escalation, request for approval, and SLA about to lapse.
 //! Clicking the tray's "Open escalations" item or a notification brings the window up on that
-//! escalation (`crate::open_item`). What deserves an alert is decided
-//! by `baton_core::escalations::alerts`; this module only shows it.
+//! escalation (`crate::open_item`). What deserves an alert is the engine's
+//! (`Engine::desktop_alerts`: the desktop route's settings); this module only shows it.
 
-use baton_core::escalations::alerts;
 use baton_core::views::ChangeEvent;
 use baton_engine::Engine;
 use tauri::menu::{Menu, MenuItem};
@@ -139,10 +138,11 @@ pub fn follow(app: AppHandle, engine: Engine) {
                     if opened.is_empty() && lapsing.is_empty() {
                         continue;
                     }
-                    let Ok(queue) = engine.escalations().await else {
+                    // What the desktop route's settings send (without one, the urgent items).
+                    let Ok(told) = engine.desktop_alerts(opened, lapsing).await else {
                         continue;
                     };
-                    for alert in alerts(&queue, &opened, &lapsing, chrono::Utc::now()) {
+                    for alert in told {
                         tracing::info!(escalation = alert.escalation_id, summary = %alert.summary, "alert");
                         crate::desktop::show(&app, &engine, &shown, alert);
                     }

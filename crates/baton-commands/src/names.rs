@@ -64,4 +64,5 @@ pub const COMMANDS: &[&str] = &[
     "remove_route",
     "test_route",
     "set_route_policy",
+    "default_route_policy",
 ];

@@ -1,6 +1,7 @@
 //! Settings → Notifications: the routes, where Baton reaches a person outside the app (issue
 //! 60). Unpack, call the engine, return.
 
+use baton_core::notify::policy::SendPolicy;
 use baton_core::notify::view::{RouteInput, RoutePolicy, RouteView};
 
 use crate::error::CommandResult;
@@ -42,4 +43,9 @@ pub async fn set_route_policy(
     policy: RoutePolicy,
 ) -> CommandResult<RouteView> {
     Ok(c.engine().set_route_policy(name, policy).await?)
+}
+
+/// What a route sends when nobody says otherwise (the Add form's starting values).
+pub async fn default_route_policy(_c: &Commands) -> CommandResult<RoutePolicy> {
+    Ok(RoutePolicy::of(&SendPolicy::default()))
 }

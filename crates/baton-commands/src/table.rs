@@ -131,6 +131,7 @@ table! {
     remove_route(name: String) => notify::remove_route;
     test_route(name: String, wait_seconds: Option<u64>) => notify::test_route;
     set_route_policy(name: String, policy: RoutePolicy) => notify::set_route_policy;
+    default_route_policy() => notify::default_route_policy;
 }
 
 #[cfg(test)]

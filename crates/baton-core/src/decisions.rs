@@ -30,6 +30,12 @@ pub struct DecisionEntry {
     pub detail: Option<Value>,
     pub prev_hash: String,
     pub hash: String,
+    /// Where it was decided, in words ("via ntfy", "in the app", "with baton decide"), as
+    /// [`crate::notify::message::where_decided`] reads `detail`; None when the entry does not
+    /// say. Derived for the views: neither hashed nor exported.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub place: Option<String>,
 }
 
 /// How the log writes an instant, both where it is stored and hashed and in exports:

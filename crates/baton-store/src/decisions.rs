@@ -187,6 +187,7 @@ impl StoredEntry {
             .map(serde_json::from_str)
             .transpose()
             .map_err(|err| StoreError::Corrupt(format!("bad decision detail: {err}")))?;
+        let place = baton_core::notify::message::where_decided(detail.as_ref());
         Ok(DecisionEntry {
             seq: self.seq,
             at: LogTime(parse_ts(&self.at)?),
@@ -199,6 +200,7 @@ impl StoredEntry {
             prev_hash: self.prev_hash,
             hash: self.hash,
             host: self.host,
+            place,
         })
     }
 }
@@ -404,7 +406,11 @@ impl Store {
             &format!("SELECT {COLS} FROM decisions ORDER BY seq"),
             params![],
             |row| {
-                let entry = read_stored(row)?.into_entry()?;
+                // What was hashed, nothing derived from it.
+                let entry = DecisionEntry {
+                    place: None,
+                    ..read_stored(row)?.into_entry()?
+                };
                 serde_json::to_writer(&mut *out, &entry).map_err(std::io::Error::from)?;
                 out.write_all(b"\n")?;
                 written += 1;

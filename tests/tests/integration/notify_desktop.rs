@@ -149,3 +149,104 @@ async fn desktop_answers_are_decisions_once_on_both_stores() {
         desktop_answers(&url).await;
     }
 }
+
+/// Opens an item of `kind` and `severity` about a new quiet agent; its id.
+async fn item(engine: &Engine, key: &'static str, kind: FindingKind, severity: Severity) -> i64 {
+    engine
+        .write(move |s| {
+            let agent = s
+                .add_agent(&AgentDraft::new(key, format!("http://127.0.0.1:9/{key}")))?
+                .id;
+            let finding =
+                Finding::about(kind, severity, vec![agent], format!("{key}: {kind:?}"), key);
+            Ok(s.record_findings(&[finding], chrono::Utc::now())?
+                .escalations[0])
+        })
+        .await
+        .unwrap()
+}
+
+/// The items `desktop_alerts` tells of, for `opened` and `lapsing`.
+async fn told(engine: &Engine, opened: &[i64], lapsing: &[i64]) -> Vec<i64> {
+    let alerts = engine
+        .desktop_alerts(opened.to_vec(), lapsing.to_vec())
+        .await
+        .unwrap();
+    alerts.into_iter().map(|a| a.escalation_id).collect()
+}
+
+async fn desktop_settings(url: &str) {
+    let store = StoreHandle::open_at(&StoreLocation::parse(url).unwrap(), 2).unwrap();
+    let engine = Engine::new(
+        store,
+        Arc::new(MemoryTokens::new(None)),
+        EngineConfig::default(),
+    );
+    let critical = item(
+        &engine,
+        "db",
+        FindingKind::WriteCollision,
+        Severity::Critical,
+    )
+    .await;
+    let warning = item(
+        &engine,
+        "facts",
+        FindingKind::DivergentClaims,
+        Severity::Warning,
+    )
+    .await;
+    let both = [critical, warning];
+
+    // No desktop route: the urgent items; any open one about to lapse.
+    assert_eq!(told(&engine, &both, &[]).await, [critical]);
+    assert_eq!(told(&engine, &[], &[warning]).await, [warning]);
+
+    // A desktop route with the defaults: the same (warnings wait for the digest).
+    engine
+        .write(|s| {
+            s.add_route(
+                &RouteDraft::new("desk", RouteKind::Desktop, "ana"),
+                chrono::Utc::now(),
+            )
+        })
+        .await
+        .unwrap();
+    assert_eq!(told(&engine, &both, &[]).await, [critical]);
+
+    // Critical items never, warnings at once: as the route says.
+    let mut policy = engine.routes().await.unwrap()[0].policy.clone();
+    policy.critical = "never".into();
+    policy.warnings = "now".into();
+    engine
+        .set_route_policy("desk".into(), policy.clone())
+        .await
+        .unwrap();
+    assert_eq!(told(&engine, &both, &[]).await, [warning]);
+    assert_eq!(told(&engine, &[], &both).await, [warning]);
+
+    // Quiet hours now, critical items held too: nothing pops up.
+    let local = chrono::Local::now();
+    let hour = |h: chrono::Duration| (local + h).format("%H:%M").to_string();
+    policy.quiet_hours = Some(format!(
+        "{}-{}",
+        hour(-chrono::Duration::hours(1)),
+        hour(chrono::Duration::hours(1))
+    ));
+    policy.critical_in_quiet = false;
+    policy.critical = "now".into();
+    engine
+        .set_route_policy("desk".into(), policy)
+        .await
+        .unwrap();
+    assert!(told(&engine, &both, &both).await.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_desktop_route_shows_what_its_settings_send_on_both_stores() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, url) in stores(&dir) {
+        eprintln!("store: {name}");
+        desktop_settings(&url).await;
+    }
+}

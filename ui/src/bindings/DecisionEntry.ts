@@ -24,4 +24,10 @@ subject: string, reason: string | null, escalation_id: number | null,
 /**
  * What changed, e.g. `{"before": …, "after": …}` for a rule.
  */
-detail: unknown, prev_hash: string, hash: string, };
+detail: unknown, prev_hash: string, hash: string, 
+/**
+ * Where it was decided, in words ("via ntfy", "in the app", "with baton decide"), as
+ * [`crate::notify::message::where_decided`] reads `detail`; None when the entry does not
+ * say. Derived for the views: neither hashed nor exported.
+ */
+place?: string, };

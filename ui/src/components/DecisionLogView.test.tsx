@@ -24,7 +24,12 @@ const LOG: DecisionEntry[] = [
     before: null,
     after: declares({ writes: ["crm://a"], reads: ["crm://b"] }),
   }),
-  decision(3, "approve", "escalation:7", null, { who: "bob", host: "devbox-b", reason: "looks right" }),
+  decision(3, "approve", "escalation:7", { via: { kind: "ntfy", route: "phone" } }, {
+    who: "bob",
+    host: "devbox-b",
+    reason: "looks right",
+    place: "via ntfy",
+  }),
 ];
 
 function setup(handlers: Record<string, Handler>): TestTransport {
@@ -73,8 +78,11 @@ describe("DecisionLogView", () => {
     expect(newest).toHaveTextContent("bob");
     // Who, and from which machine; an entry from before Baton recorded machines names none.
     expect(within(newest).getByTestId("decision-host")).toHaveTextContent("on devbox-b");
-    expect(within(newest).getByTitle("bob on devbox-b")).toBeInTheDocument();
+    expect(within(newest).getByTitle("bob on devbox-b via ntfy")).toBeInTheDocument();
     expect(within(rows()[1]!).queryByTestId("decision-host")).toBeNull();
+    // Where it was decided: an answer from the phone says its route's kind; others nothing.
+    expect(within(newest).getByTestId("decision-place")).toHaveTextContent("via ntfy");
+    expect(within(rows()[1]!).queryByTestId("decision-place")).toBeNull();
     expect(within(newest).getByTestId("decision-action")).toHaveClass("action-chip--approve");
     expect(within(rows()[1]!).getByTestId("decision-action")).toHaveClass("action-chip--declares");
     expect(within(rows()[2]!).getByTestId("decision-action")).toHaveClass("action-chip--rule");

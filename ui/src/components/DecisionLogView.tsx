@@ -366,12 +366,18 @@ const DecisionRow = memo(function DecisionRow({
         <span className="decision-seq mono" title={`Entry ${entry.seq}`}>
           #{entry.seq}
         </span>
-        <span className="decision-who" title={entry.host ? `${entry.who} on ${entry.host}` : entry.who}>
+        <span className="decision-who" title={[entry.who, entry.host ? `on ${entry.host}` : "", entry.place ?? ""].filter(Boolean).join(" ")}>
           {entry.who}
           {entry.host ? (
             <span className="decision-host muted" data-testid="decision-host">
               {" "}
               on {entry.host}
+            </span>
+          ) : null}
+          {entry.place ? (
+            <span className="decision-place muted" data-testid="decision-place">
+              {" "}
+              {entry.place}
             </span>
           ) : null}
         </span>

@@ -1,4 +1,4 @@
-import { render, screen } from "@testing-library/react";
+import { render, screen, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { describe, expect, it } from "vitest";
 
@@ -98,6 +98,48 @@ describe("NotificationsDialog", () => {
     await user.type(screen.getByTestId("route-name"), "taken");
     await user.click(screen.getByTestId("route-add"));
     expect(await screen.findByText(/route named "taken" already exists/)).toBeInTheDocument();
+  });
+
+  it("adds a route with what it sends: the defaults left out, a change sent, a bad count refused", async () => {
+    const routes: RouteView[] = [];
+    const t = createTestTransport({
+      notify_routes: () => routes,
+      default_route_policy: () => phone.policy,
+      add_route: (args) => {
+        const { route } = args as { route: { name: string; kind: string } };
+        routes.push({ ...phone, id: routes.length + 1, name: route.name, kind: route.kind });
+        return routes[routes.length - 1];
+      },
+    });
+    setTransport(t);
+    const user = userEvent.setup();
+    render(<NotificationsDialog onClose={() => {}} />);
+    const sends = await screen.findByTestId("route-add-policy");
+    expect(sends).toHaveTextContent("What it sends: warnings in the digest, notes never · digest every 30 min");
+    await user.type(screen.getByTestId("route-name"), "laptop");
+    await user.selectOptions(screen.getByTestId("route-kind"), "desktop");
+    await user.click(screen.getByTestId("route-add"));
+    await screen.findByTestId("route-laptop");
+    const plain = t.calls.find((c) => c.command === "add_route")?.args as { route: Record<string, unknown> };
+    expect(plain.route).not.toHaveProperty("policy");
+
+    await user.type(screen.getByTestId("route-name"), "desk");
+    await user.selectOptions(screen.getByTestId("route-kind"), "desktop");
+    await user.click(within(sends).getByText(/What it sends/));
+    await user.selectOptions(within(sends).getByTestId("policy-warnings"), "now");
+    await user.clear(within(sends).getByTestId("policy-storm-items"));
+    await user.type(within(sends).getByTestId("policy-storm-items"), "many");
+    await user.click(screen.getByTestId("route-add"));
+    expect(screen.getByText("The digest's period and the storm's count are whole numbers")).toBeInTheDocument();
+    expect(t.calls.filter((c) => c.command === "add_route")).toHaveLength(1);
+    await user.clear(within(sends).getByTestId("policy-storm-items"));
+    await user.type(within(sends).getByTestId("policy-storm-items"), "0");
+    await user.click(screen.getByTestId("route-add"));
+    await screen.findByTestId("route-desk");
+    const changed = t.calls.filter((c) => c.command === "add_route").at(-1)?.args as { route: Record<string, unknown> };
+    expect(changed.route.policy).toEqual({ ...phone.policy, warnings: "now", storm_items: 0 });
+    // The form starts again from the defaults.
+    expect(within(sends).getByTestId("policy-warnings")).toHaveValue("digest");
   });
 
   it("tests a route and says what failed; a viewer may not add or remove", async () => {

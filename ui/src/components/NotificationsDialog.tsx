@@ -7,12 +7,13 @@
 import { useCallback, useEffect, useState, type FormEvent } from "react";
 
 import type { RouteView } from "../bindings/RouteView";
-import { addRoute, notifyRoutes, removeRoute, testRoute, toBackendError } from "../lib/backend";
+import type { RoutePolicy } from "../bindings/RoutePolicy";
+import { addRoute, defaultRoutePolicy, notifyRoutes, removeRoute, testRoute, toBackendError } from "../lib/backend";
 import { mayChange, useRights } from "../lib/rights";
 import { FormError } from "./FormError";
 import { Modal } from "./Modal";
 import { ModalActions } from "./ModalActions";
-import { policySummary, RoutePolicyForm } from "./RoutePolicyFields";
+import { draftOf, PolicyFields, policyOf, policySummary, RoutePolicyForm, type PolicyDraft } from "./RoutePolicyFields";
 import { TextField } from "./TextField";
 
 /** Where a route sends, in a few words. */
@@ -23,6 +24,12 @@ export function routeWhere(r: RouteView): string {
   }
   if (r.kind === "webhook") return `webhook ${r.url ?? ""} (${r.shape ?? "generic"})`;
   return "desktop notifications";
+}
+
+/** The Add form's policy in a few words (or what is wrong with it). */
+function sendsSummary(d: PolicyDraft): string {
+  const p = policyOf(d);
+  return typeof p === "string" ? p : policySummary(p);
 }
 
 const EMPTY = { name: "", kind: "ntfy", person: "", server: "https://ntfy.sh", url: "", shape: "generic", click: "", token: "" };
@@ -36,6 +43,9 @@ export function NotificationsDialog({ onClose }: { onClose(): void }) {
   const [saving, setSaving] = useState(false);
   const [tested, setTested] = useState<{ name: string; text: string; ok: boolean } | null>(null);
   const [editing, setEditing] = useState<string | null>(null);
+  // What a new route sends: the engine's defaults until the person changes them.
+  const [defaults, setDefaults] = useState<RoutePolicy | null>(null);
+  const [policy, setPolicy] = useState<PolicyDraft | null>(null);
 
   const load = useCallback(async () => {
     try {
@@ -46,6 +56,15 @@ export function NotificationsDialog({ onClose }: { onClose(): void }) {
   }, []);
   useEffect(() => {
     let on = true;
+    // Without the defaults the form adds a route with them, its fields not shown.
+    defaultRoutePolicy().then(
+      (p) => {
+        if (!on) return;
+        setDefaults(p);
+        setPolicy(draftOf(p));
+      },
+      () => {},
+    );
     notifyRoutes().then(
       (r) => on && setRoutes(r),
       (err: unknown) => on && setFormError(toBackendError(err).message),
@@ -63,6 +82,11 @@ export function NotificationsDialog({ onClose }: { onClose(): void }) {
       setNameError("A route needs a name");
       return;
     }
+    const chosen = policy === null ? null : policyOf(policy);
+    if (typeof chosen === "string") {
+      setFormError(chosen);
+      return;
+    }
     setSaving(true);
     setFormError(null);
     try {
@@ -77,10 +101,13 @@ export function NotificationsDialog({ onClose }: { onClose(): void }) {
           url: webhook ? form.url.trim() : undefined,
           shape: webhook ? form.shape : undefined,
           click: form.kind !== "desktop" && form.click.trim() !== "" ? form.click.trim() : undefined,
+          // Left out while it is the defaults (a later Baton's defaults then apply).
+          ...(chosen !== null && JSON.stringify(chosen) !== JSON.stringify(defaults) ? { policy: chosen } : {}),
         },
         form.token.trim() === "" || form.kind === "desktop" ? null : form.token.trim(),
       );
       setForm(EMPTY);
+      if (defaults) setPolicy(draftOf(defaults));
       await load();
     } catch (err) {
       const error = toBackendError(err);
@@ -132,12 +159,10 @@ export function NotificationsDialog({ onClose }: { onClose(): void }) {
                 {" "}
                 · {r.items_sent} item{r.items_sent === 1 ? "" : "s"} sent
               </span>
-              {r.kind !== "desktop" ? (
-                <span className="route-policy-summary" data-testid={`route-sends-${r.name}`}>
-                  {" "}
-                  · {policySummary(r.policy)}
-                </span>
-              ) : null}
+              <span className="route-policy-summary" data-testid={`route-sends-${r.name}`}>
+                {" "}
+                · {policySummary(r.policy)}
+              </span>
               {r.failing_words ? (
                 <span className="route-failing" data-testid={`route-failing-${r.name}`}>
                   {" "}
@@ -148,12 +173,10 @@ export function NotificationsDialog({ onClose }: { onClose(): void }) {
                 <button type="button" className="button" onClick={() => void test(r.name)} data-testid={`route-test-${r.name}`}>
                   Test
                 </button>
-                {r.kind !== "desktop" ? (
-                  <button type="button" className="button" {...may} aria-expanded={editing === r.name}
-                    onClick={() => setEditing(editing === r.name ? null : r.name)} data-testid={`route-edit-${r.name}`}>
-                    What it sends
-                  </button>
-                ) : null}
+                <button type="button" className="button" {...may} aria-expanded={editing === r.name}
+                  onClick={() => setEditing(editing === r.name ? null : r.name)} data-testid={`route-edit-${r.name}`}>
+                  What it sends
+                </button>
                 <button type="button" className="button" {...may} onClick={() => void remove(r.name)} data-testid={`route-remove-${r.name}`}>
                   Remove
                 </button>
@@ -214,6 +237,12 @@ export function NotificationsDialog({ onClose }: { onClose(): void }) {
           <TextField id="route-token" name="token" label="Access token (kept in the OS keyring, never in a file)" testId="route-token"
             value={form.token} hint="Empty: none (the topic name is then the password)" onChange={set("token")} onBlur={() => {}}
             input={{ type: "password" }} />
+        ) : null}
+        {policy !== null ? (
+          <details className="route-add-policy" data-testid="route-add-policy">
+            <summary>What it sends: {sendsSummary(policy)}</summary>
+            <PolicyFields draft={policy} idPrefix="route-new" onChange={setPolicy} />
+          </details>
         ) : null}
         <FormError error={formError} />
         <ModalActions onCancel={onClose} cancelLabel="Close" plainCancel>

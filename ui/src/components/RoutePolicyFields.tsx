@@ -1,7 +1,8 @@
 // What a route sends, and how often (issue 60): per class of item, at once, in the digest or
 // never; the digest's period; quiet hours (local time: only critical items go, unless the
 // person says otherwise; what they hold goes as the digest after); and how many new items in
-// 10 minutes make a storm (one message). The engine checks what is saved and says what is wrong.
+// 10 minutes make a storm (one message). The same fields when a route is added and when it is
+// changed; the engine checks what is saved and says what is wrong.
 
 import { useState, type FormEvent } from "react";
 
@@ -32,6 +33,71 @@ export function policySummary(p: RoutePolicy): string {
   return parts.join(" · ");
 }
 
+/** The fields as typed: the digest's period and the storm's count are text until saved. */
+export type PolicyDraft = Omit<RoutePolicy, "digest_minutes" | "storm_items"> & { digest_minutes: string; storm_items: string };
+
+export function draftOf(p: RoutePolicy): PolicyDraft {
+  return { ...p, digest_minutes: String(p.digest_minutes), storm_items: String(p.storm_items) };
+}
+
+/** The policy the fields name, or what is wrong with them (the engine checks the rest). */
+export function policyOf(d: PolicyDraft): RoutePolicy | string {
+  const whole = (text: string) => (/^\s*\d{1,6}\s*$/.test(text) ? Number(text) : null);
+  const [digestMinutes, stormItems] = [whole(d.digest_minutes), whole(d.storm_items)];
+  if (digestMinutes === null || stormItems === null) return "The digest's period and the storm's count are whole numbers";
+  const quiet = (d.quiet_hours ?? "").trim();
+  return { ...d, digest_minutes: digestMinutes, storm_items: stormItems, quiet_hours: quiet === "" ? null : quiet };
+}
+
+/** The policy's fields; `idPrefix` keeps two sets on one page apart. */
+export function PolicyFields({
+  draft,
+  idPrefix,
+  onChange,
+}: {
+  draft: PolicyDraft;
+  idPrefix: string;
+  onChange(d: PolicyDraft): void;
+}) {
+  const id = (field: string) => `${idPrefix}-${field}`;
+  return (
+    <>
+      <div className="route-policy-grid">
+        {CLASSES.map(([c, label]) => (
+          <div className="field" key={c}>
+            <label htmlFor={id(c)}>{label}</label>
+            <select id={id(c)} data-testid={`policy-${c}`} value={draft[c]} onChange={(e) => onChange({ ...draft, [c]: e.target.value })}>
+              <option value="now">at once</option>
+              <option value="digest">in the digest</option>
+              <option value="never">never</option>
+            </select>
+          </div>
+        ))}
+        <div className="field">
+          <label htmlFor={id("digest")}>Digest every (minutes)</label>
+          <input id={id("digest")} data-testid="policy-digest-minutes" inputMode="numeric" value={draft.digest_minutes}
+            onChange={(e) => onChange({ ...draft, digest_minutes: e.target.value })} />
+        </div>
+        <div className="field">
+          <label htmlFor={id("quiet")}>Quiet hours (local)</label>
+          <input id={id("quiet")} data-testid="policy-quiet-hours" placeholder="22:00-07:00" value={draft.quiet_hours ?? ""}
+            onChange={(e) => onChange({ ...draft, quiet_hours: e.target.value })} />
+        </div>
+        <div className="field">
+          <label htmlFor={id("storm")}>Storm: over N in 10 min</label>
+          <input id={id("storm")} data-testid="policy-storm-items" inputMode="numeric" value={draft.storm_items}
+            onChange={(e) => onChange({ ...draft, storm_items: e.target.value })} />
+        </div>
+      </div>
+      <label className="checkbox">
+        <input type="checkbox" checked={draft.critical_in_quiet} data-testid="policy-critical-in-quiet"
+          onChange={(e) => onChange({ ...draft, critical_in_quiet: e.target.checked })} />
+        Critical items still go in quiet hours
+      </label>
+    </>
+  );
+}
+
 /** The route's sending settings, edited and saved; `onSaved` reloads the list. */
 export function RoutePolicyForm({
   route,
@@ -44,26 +110,20 @@ export function RoutePolicyForm({
   onSaved(): Promise<void> | void;
   onCancel(): void;
 }) {
-  const [p, setP] = useState<RoutePolicy>(route.policy);
-  const [digest, setDigest] = useState(String(route.policy.digest_minutes));
-  const [storm, setStorm] = useState(String(route.policy.storm_items));
+  const [draft, setDraft] = useState<PolicyDraft>(() => draftOf(route.policy));
   const [error, setError] = useState<string | null>(null);
   const [saving, setSaving] = useState(false);
-  const id = (field: string) => `route-${route.id}-${field}`;
 
   const save = async (e: FormEvent) => {
     e.preventDefault();
-    const whole = (text: string) => (/^\s*\d{1,6}\s*$/.test(text) ? Number(text) : null);
-    const [digestMinutes, stormItems] = [whole(digest), whole(storm)];
-    if (digestMinutes === null || stormItems === null) {
-      setError("The digest's period and the storm's count are whole numbers");
+    const policy = policyOf(draft);
+    if (typeof policy === "string") {
+      setError(policy);
       return;
     }
     setSaving(true);
     setError(null);
     try {
-      const quiet = (p.quiet_hours ?? "").trim();
-      const policy = { ...p, digest_minutes: digestMinutes, storm_items: stormItems, quiet_hours: quiet === "" ? null : quiet };
       await setRoutePolicy(route.name, policy);
       await onSaved();
     } catch (err) {
@@ -75,38 +135,7 @@ export function RoutePolicyForm({
 
   return (
     <form className="route-policy" onSubmit={(e) => void save(e)} noValidate data-testid={`route-policy-${route.name}`}>
-      <div className="route-policy-grid">
-        {CLASSES.map(([c, label]) => (
-          <div className="field" key={c}>
-            <label htmlFor={id(c)}>{label}</label>
-            <select id={id(c)} data-testid={`policy-${c}`} value={p[c]} onChange={(e) => setP({ ...p, [c]: e.target.value })}>
-              <option value="now">at once</option>
-              <option value="digest">in the digest</option>
-              <option value="never">never</option>
-            </select>
-          </div>
-        ))}
-        <div className="field">
-          <label htmlFor={id("digest")}>Digest every (minutes)</label>
-          <input id={id("digest")} data-testid="policy-digest-minutes" inputMode="numeric" value={digest}
-            onChange={(e) => setDigest(e.target.value)} />
-        </div>
-        <div className="field">
-          <label htmlFor={id("quiet")}>Quiet hours (local)</label>
-          <input id={id("quiet")} data-testid="policy-quiet-hours" placeholder="22:00-07:00" value={p.quiet_hours ?? ""}
-            onChange={(e) => setP({ ...p, quiet_hours: e.target.value })} />
-        </div>
-        <div className="field">
-          <label htmlFor={id("storm")}>Storm: over N in 10 min</label>
-          <input id={id("storm")} data-testid="policy-storm-items" inputMode="numeric" value={storm}
-            onChange={(e) => setStorm(e.target.value)} />
-        </div>
-      </div>
-      <label className="checkbox">
-        <input type="checkbox" checked={p.critical_in_quiet} data-testid="policy-critical-in-quiet"
-          onChange={(e) => setP({ ...p, critical_in_quiet: e.target.checked })} />
-        Critical items still go in quiet hours
-      </label>
+      <PolicyFields draft={draft} idPrefix={`route-${route.id}`} onChange={setDraft} />
       <FormError error={error} />
       <div className="route-actions route-policy-actions">
         <button type="submit" className="button button--primary" disabled={saving || disabled} data-testid="policy-save">

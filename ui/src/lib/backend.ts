@@ -467,6 +467,11 @@ export function setRoutePolicy(name: string, policy: RoutePolicy): Promise<Route
   return call<RouteView>("set_route_policy", { name, policy });
 }
 
+/** What a route sends when nobody says otherwise (the Add form's starting values). */
+export function defaultRoutePolicy(): Promise<RoutePolicy> {
+  return call<RoutePolicy>("default_route_policy");
+}
+
 // Readiness: may a second agent join this one?
 
 /** Each polled agent's readiness (coding sessions have none). */

@@ -385,7 +385,7 @@ pub struct EscalationTimeline {
 mod alerts;
 pub mod group;
 mod sla;
-pub use alerts::{alerts, Alert};
+pub use alerts::{alerts, alerts_by, urgent, Alert, AlertFor};
 pub use group::{
     group_of, group_title, scope_of, Group, GROUP_WINDOW, MAX_GROUP_RESOURCES, MAX_OPEN_PER_SCOPE,
 };

@@ -2,32 +2,62 @@
 //! a decision (`crate::notify::desktop` says what they are).
 
 use baton_core::agent::AdapterKind;
-use baton_core::escalations::Alert;
+use baton_core::escalations::{alerts_by, urgent, Alert, AlertFor, Escalation};
 use baton_core::notify::desktop::{desktop_answer, desktop_notice};
-use baton_core::notify::RouteKind;
+use baton_core::notify::policy::{Delivery, ItemClass, Plan};
+use baton_core::notify::{NotifyRoute, RouteKind};
 use baton_store::decide::AnswerVia;
 
 use super::Engine;
 use crate::decide::decide;
+use crate::error::EngineError;
+use crate::notify::clock::NotifyClock;
 use crate::notify::{random_hex, refusal, DesktopAlert, DesktopTaken};
 
 impl Engine {
+    /// The desktop alerts for the items just `opened` and those about to lapse (`lapsing`).
+    /// With a desktop route (the first, by name) its sending settings say which: an opened item
+    /// its settings send at once (quiet hours hold what they hold; a digest is the app's tray
+    /// count, not a notification), a lapsing one unless its class is never sent or quiet hours
+    /// hold it. Without one, the urgent ones ([`urgent`]).
+    pub async fn desktop_alerts(
+        &self,
+        opened: Vec<i64>,
+        lapsing: Vec<i64>,
+    ) -> Result<Vec<Alert>, EngineError> {
+        let queue = self.escalations().await?;
+        let now = self.shared().config.notify_clock.now();
+        let Some(route) = self.desktop_route().await else {
+            return Ok(alerts_by(&queue, &opened, &lapsing, now, urgent));
+        };
+        let policy = route.draft.policy;
+        let wants = |e: &Escalation, moment: AlertFor| match moment {
+            AlertFor::Opened => {
+                policy.plan(e, NotifyClock::local_time(e.opened_at)) == Plan::AtOnce
+            }
+            AlertFor::Lapsing => {
+                policy.sends.get(ItemClass::of(e)) != Delivery::Never
+                    && !policy.holds(e, NotifyClock::local_time(now))
+            }
+        };
+        Ok(alerts_by(&queue, &opened, &lapsing, now, wants))
+    }
+
+    /// The desktop route (the first, by name), if any.
+    async fn desktop_route(&self) -> Option<NotifyRoute> {
+        let routes = self.shared().read(|s| s.routes()).await.ok()?;
+        routes
+            .into_iter()
+            .map(|r| r.route)
+            .find(|r| r.draft.kind == RouteKind::Desktop)
+    }
+
     /// The notification for `alert`, with the item's answers when a desktop route names who
     /// answers (the first one, by name); None when the item is gone.
     pub async fn desktop_alert(&self, alert: &Alert) -> Option<DesktopAlert> {
         let id = alert.escalation_id;
         let e = self.shared().read(move |s| s.escalation(id)).await.ok()?;
-        let route = self
-            .shared()
-            .read(|s| s.routes())
-            .await
-            .ok()
-            .and_then(|routes| {
-                routes
-                    .into_iter()
-                    .map(|r| r.route)
-                    .find(|r| r.draft.kind == RouteKind::Desktop)
-            });
+        let route = self.desktop_route().await;
         let asks_permission = match e.agent_id {
             Some(agent) => self
                 .shared()

@@ -297,3 +297,40 @@ fn decisions_filter_by_action_subject_prefix_and_who_newest_last() {
     };
     assert_eq!(seqs(newest), vec![5, 7]);
 }
+
+#[test]
+fn an_entry_says_where_it_was_decided_and_the_export_keeps_only_what_was_hashed() {
+    let mut store = fresh_store();
+    let decided = |who: &str, detail: Option<Value>| {
+        let draft = NewDecision::new(who, "approve", "escalation:1")
+            .at(t(1))
+            .escalation(1);
+        match detail {
+            Some(detail) => draft.detail(detail),
+            None => draft,
+        }
+    };
+    let phone = json!({"via": {"kind": "ntfy", "route": "phone"}});
+    store.append_decision(decided("ana", Some(phone))).unwrap();
+    store
+        .append_decision(decided("bo", Some(json!({"in": "app"}))))
+        .unwrap();
+    store.append_decision(decided("cy", None)).unwrap();
+    let places: Vec<Option<String>> = store
+        .decisions(&DecisionFilter::default())
+        .unwrap()
+        .into_iter()
+        .map(|e| e.place)
+        .collect();
+    assert!(places.contains(&Some("via ntfy".to_owned())), "{places:?}");
+    assert!(
+        places.contains(&Some("in the app".to_owned())),
+        "{places:?}"
+    );
+    assert!(places.contains(&None), "{places:?}");
+    let mut out = Vec::new();
+    store.export_decisions_jsonl(&mut out).unwrap();
+    let text = String::from_utf8(out).unwrap();
+    assert!(!text.contains("place"), "{text}");
+    assert!(text.contains("\"via\""), "{text}");
+}
