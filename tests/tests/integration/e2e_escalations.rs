@@ -164,10 +164,17 @@ async fn drive(app: &RunningApp, fleet: &SimFleet, db: &std::path::Path) -> Resu
     }
     app.screenshot("escalation-delivered")?;
 
-    // The decision log lists it.
+    // The decision log lists it, and says where it was decided.
     session.keys("4").await?;
     session
         .wait_for("[data-testid=decision-row][data-action=approve]", LONG)
+        .await?;
+    session
+        .wait_for_text(
+            "[data-testid=decision-row][data-action=approve] [data-testid=decision-place]",
+            "in the app",
+            LONG,
+        )
         .await?;
     app.screenshot("escalation-decision-log")?;
     Ok(())
