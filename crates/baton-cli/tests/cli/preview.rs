@@ -619,8 +619,16 @@ async fn every_command_the_ui_calls_answers_in_a_demo_preview() {
                 .await;
         }
     });
+    // The Add form starts from the defaults: warnings in the digest, notes never.
+    let defaults = call("default_route_policy", json!({})).await;
+    assert_eq!(
+        (&defaults["warnings"], &defaults["notes"]),
+        (&json!("digest"), &json!("never")),
+        "{defaults}"
+    );
     let route = json!({"name": "phone", "kind": "ntfy", "server": server_url});
     let added = call("add_route", json!({"route": route, "token": null})).await;
+    assert_eq!(added["policy"], defaults, "{added}");
     assert_eq!(added["kind"], "ntfy", "{added}");
     let listed = call("notify_routes", json!({})).await;
     assert_eq!(listed[0]["name"], "phone", "{listed}");
