@@ -46,6 +46,7 @@ pub async fn presence(c: &Commands) -> CommandResult<Presence> {
         }),
         cannot_change,
         cannot_run_fleets,
+        otlp_listen: c.engine().otlp_address().await.map(|a| a.to_string()),
     })
 }
 

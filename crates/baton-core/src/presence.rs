@@ -65,6 +65,9 @@ pub struct Presence {
     /// one that only views, nobody polls them; a viewer may add no agents); None: it offers
     /// them.
     pub cannot_run_fleets: Option<String>,
+    /// Where this app's OpenTelemetry (OTLP/HTTP) receiver listens (`127.0.0.1:4318`); None:
+    /// it does not run (turned off, its address taken, or the app only views the store).
+    pub otlp_listen: Option<String>,
 }
 
 /// A store this app cannot open because a newer Baton wrote it (its schema is newer than this

@@ -21,8 +21,18 @@ async fn the_app_says_which_store_it_is_on_and_when_it_stops_answering() {
     let location = StoreLocation::parse(&url).unwrap();
     StorePlace::choose(data.path(), Some(&location)).unwrap();
     two_machines_hooks(&location);
+    // Its OTLP receiver on a port of its own (4318 may be another test's).
+    let otlp = format!("127.0.0.1:{}", baton_tests::free_port());
+    let settings = baton_core::otel::OtlpSettings {
+        enabled: true,
+        listen: otlp.clone(),
+    };
+    baton_store::Store::open_at(&location)
+        .unwrap()
+        .set_otlp_settings(&settings, chrono::Utc::now())
+        .unwrap();
     let app = RunningApp::launch_in(data).await;
-    let result = drive(&app, server).await;
+    let result = drive(&app, server, &otlp).await;
     // The server runs again whatever happened (the watchdog stops it when the binary ends).
     let _ = server.start_again();
     if let Err(err) = result {
@@ -32,7 +42,11 @@ async fn the_app_says_which_store_it_is_on_and_when_it_stops_answering() {
     app.close().await;
 }
 
-async fn drive(app: &RunningApp, server: &baton_testdb::PgServer) -> Result<(), String> {
+async fn drive(
+    app: &RunningApp,
+    server: &baton_testdb::PgServer,
+    otlp: &str,
+) -> Result<(), String> {
     let session = app.session();
     session
         .wait_for_text("[data-testid=store-line]", "127.0.0.1:", LONG)
@@ -62,6 +76,14 @@ async fn drive(app: &RunningApp, server: &baton_testdb::PgServer) -> Result<(), 
         .wait_for_text(
             "[data-testid=store-machines]",
             "laptop-a: a hook call takes 31 ms · none unchecked today",
+            LONG,
+        )
+        .await?;
+    // Where agents that speak OpenTelemetry send it.
+    session
+        .wait_for_text(
+            "[data-testid=presence-otlp]",
+            &format!("takes OTLP/HTTP on http://{otlp}"),
             LONG,
         )
         .await?;

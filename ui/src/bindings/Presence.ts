@@ -57,4 +57,9 @@ cannot_change: string | null,
  * one that only views, nobody polls them; a viewer may add no agents); None: it offers
  * them.
  */
-cannot_run_fleets: string | null, };
+cannot_run_fleets: string | null, 
+/**
+ * Where this app's OpenTelemetry (OTLP/HTTP) receiver listens (`127.0.0.1:4318`); None:
+ * it does not run (turned off, its address taken, or the app only views the store).
+ */
+otlp_listen: string | null, };

@@ -49,6 +49,16 @@ export function PresenceFacts({ presence, onPresence }: { presence: Presence; on
         <dd data-testid="presence-does">
           {presence.watching ? "Watches" : "Views only"}: it {modeSentence(presence.watching)} ({presence.watching_chosen_by})
         </dd>
+        <dt>OpenTelemetry</dt>
+        <dd data-testid="presence-otlp" title="Agents and clients that export OTLP/HTTP send it here (baton otlp; [otlp] in baton.toml)">
+          {presence.otlp_listen ? (
+            <>
+              takes OTLP/HTTP on <code>http://{presence.otlp_listen}</code>
+            </>
+          ) : (
+            "no receiver in this app (see baton otlp)"
+          )}
+        </dd>
       </dl>
       <div className="presence-choice">
         <button type="button" className="button" disabled={saving} onClick={() => void choose(!next)} data-testid="watching-toggle">

@@ -25,12 +25,20 @@ describe("StoreDialog", () => {
     expect(screen.getByTestId("presence-facts")).toHaveTextContent("ana on laptop-a");
     expect(screen.getByTestId("presence-does")).toHaveTextContent("Views only");
     expect(screen.getByTestId("presence-does")).toHaveTextContent("chosen for this data folder");
+    // An app that only views runs no OTLP receiver.
+    expect(screen.getByTestId("presence-otlp")).toHaveTextContent("no receiver in this app");
     expect(screen.getByTestId("watchers")).toHaveTextContent("build-box · live · heartbeat 800 ms ago · polls Researcher, Writer + the detectors");
     await userEvent.click(screen.getByTestId("watching-toggle"));
     expect(await screen.findByTestId("watching-chosen")).toHaveTextContent("From its next start this app watches the agents");
     // Back to the default (on): the saved choice goes.
     expect(t.calls.find((c) => c.command === "set_watching")?.args).toEqual({ watching: null });
     expect(seen).toHaveLength(1);
+  });
+
+  it("says where a watching app takes OpenTelemetry", () => {
+    const watching = presence({ watching: true, otlp_listen: "127.0.0.1:4318" });
+    render(<StoreDialog overview={sqlite} presence={watching} onPresence={() => {}} onClose={() => {}} />);
+    expect(screen.getByTestId("presence-otlp")).toHaveTextContent("takes OTLP/HTTP on http://127.0.0.1:4318");
   });
 
   it("shows where the store is and connects to the one typed, its password apart", async () => {

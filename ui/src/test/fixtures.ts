@@ -177,6 +177,7 @@ export function presence(over: Partial<Presence> = {}): Presence {
     role: null,
     cannot_change: null,
     cannot_run_fleets: "This app only views the store (watching is off)",
+    otlp_listen: null,
     ...over,
   };
 }
