@@ -12,8 +12,9 @@
 //! sent. `since` is Baton's stored cursor, written in the same transaction as the events: an
 //! event at or below a `since` the agent has seen is *acknowledged*, and must survive any crash.
 //! Then, `--kills` times: `baton watch --config` (polling every 250 ms) is started on the store,
-//! killed with SIGKILL after a random 0–`--max-ms` ms (every other kill counted from its first
-//! request, the rest from its start), and the store is opened and checked:
+//! killed with SIGKILL after a random 0–`--max-ms` ms (every fourth kill counted from the
+//! first batch it acknowledged, every other from its first request, the rest from its start),
+//! and the store is opened and checked:
 //! `PRAGMA integrity_check`, acknowledged events all present, no `seq` twice, no gap, the stored
 //! cursor not behind what was acknowledged. Prints the figures; exit 1 when any check failed,
 //! 2 on a harness failure (`make test` runs 20 kills, `make bench` 1,000).
@@ -296,17 +297,31 @@ fn run() -> Fallible<bool> {
         )?;
         // Every other kill comes a random time after the watcher's first request, not after
         // its start: a loaded machine may take longer than `--max-ms` to start a watcher, and
-        // the kills from the start alone would then never find one polling. The others still
-        // come at any moment from the start (opening the store, migrating, the first poll).
-        if kill % 2 == 0 {
-            let asked = agent.requests.load(Ordering::SeqCst);
+        // the kills from the start alone would then never find one polling. Every fourth comes
+        // after it has acknowledged a batch (asked from a cursor past the one it started
+        // from): a loaded machine may also take longer than that to store its first batch,
+        // and no kill would then find an acknowledged event to check. The others still come at
+        // any moment from the start (opening the store, migrating, the first poll).
+        let wait_for = |what: &str, done: &dyn Fn() -> bool| {
             let deadline = Instant::now() + Duration::from_secs(30);
-            while agent.requests.load(Ordering::SeqCst) == asked {
+            while !done() {
                 if Instant::now() > deadline {
-                    return Err(format!("kill {kill}: baton watch sent no request in 30 s"));
+                    return Err(format!("kill {kill}: baton watch {what} in 30 s"));
                 }
                 std::thread::sleep(Duration::from_millis(5));
             }
+            Ok(())
+        };
+        if kill % 4 == 0 {
+            let acked = agent.acked.load(Ordering::SeqCst);
+            wait_for("acknowledged nothing", &|| {
+                agent.acked.load(Ordering::SeqCst) > acked
+            })?;
+        } else if kill % 2 == 0 {
+            let asked = agent.requests.load(Ordering::SeqCst);
+            wait_for("sent no request", &|| {
+                agent.requests.load(Ordering::SeqCst) > asked
+            })?;
         }
         std::thread::sleep(Duration::from_millis(rng.below(max_ms)));
         proc.signal(libc::SIGKILL);
