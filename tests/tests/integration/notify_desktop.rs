@@ -41,20 +41,18 @@ async fn ask(engine: &Engine, key: &'static str) -> Alert {
     }
 }
 
-fn refused(taken: DesktopTaken) -> &'static str {
-    match taken {
-        DesktopTaken::Refused(reason) => reason,
-        DesktopTaken::Decided(e) => panic!("decided: {e:?}"),
-    }
-}
-
-async fn desktop_answers(url: &str) {
+/// The engine on `url` (not watching: the tests call it).
+fn engine_on(url: &str) -> Engine {
     let store = StoreHandle::open_at(&StoreLocation::parse(url).unwrap(), 2).unwrap();
-    let engine = Engine::new(
+    Engine::new(
         store,
         Arc::new(MemoryTokens::new(None)),
         EngineConfig::default(),
-    );
+    )
+}
+
+/// The desktop route "desk", answered by ana.
+async fn add_desktop_route(engine: &Engine) {
     engine
         .write(|s| {
             s.add_route(
@@ -64,6 +62,18 @@ async fn desktop_answers(url: &str) {
         })
         .await
         .unwrap();
+}
+
+fn refused(taken: DesktopTaken) -> &'static str {
+    match taken {
+        DesktopTaken::Refused(reason) => reason,
+        DesktopTaken::Decided(e) => panic!("decided: {e:?}"),
+    }
+}
+
+async fn desktop_answers(url: &str) {
+    let engine = engine_on(url);
+    add_desktop_route(&engine).await;
     let alert = ask(&engine, "deploy").await;
     let item = alert.escalation_id;
     let shown = engine.desktop_alert(&alert).await.unwrap();
@@ -176,12 +186,7 @@ async fn told(engine: &Engine, opened: &[i64], lapsing: &[i64]) -> Vec<i64> {
 }
 
 async fn desktop_settings(url: &str) {
-    let store = StoreHandle::open_at(&StoreLocation::parse(url).unwrap(), 2).unwrap();
-    let engine = Engine::new(
-        store,
-        Arc::new(MemoryTokens::new(None)),
-        EngineConfig::default(),
-    );
+    let engine = engine_on(url);
     let critical = item(
         &engine,
         "db",
@@ -203,15 +208,7 @@ async fn desktop_settings(url: &str) {
     assert_eq!(told(&engine, &[], &[warning]).await, [warning]);
 
     // A desktop route with the defaults: the same (warnings wait for the digest).
-    engine
-        .write(|s| {
-            s.add_route(
-                &RouteDraft::new("desk", RouteKind::Desktop, "ana"),
-                chrono::Utc::now(),
-            )
-        })
-        .await
-        .unwrap();
+    add_desktop_route(&engine).await;
     assert_eq!(told(&engine, &both, &[]).await, [critical]);
 
     // Critical items never, warnings at once: as the route says.
