@@ -101,7 +101,7 @@ export function NotificationsDialog({ onClose }: { onClose(): void }) {
           url: webhook ? form.url.trim() : undefined,
           shape: webhook ? form.shape : undefined,
           click: form.kind !== "desktop" && form.click.trim() !== "" ? form.click.trim() : undefined,
-          // Left out while it is the defaults (a later Baton's defaults then apply).
+          // Left out while it is the defaults: the engine sets its own.
           ...(chosen !== null && JSON.stringify(chosen) !== JSON.stringify(defaults) ? { policy: chosen } : {}),
         },
         form.token.trim() === "" || form.kind === "desktop" ? null : form.token.trim(),
