@@ -1,9 +1,11 @@
 //! Attention: the tray icon shows how many escalations are open (and how many coding sessions
-//! wait for a person), and a desktop notification (`crate::desktop`)
+//! wait for a person), and a desktop notification (`baton_desktop`)
 //! tells of each new critical escalation, request for approval, and SLA about to lapse.
 //! Clicking the tray's "Open escalations" item or a notification brings the window up on that
 //! escalation (`crate::open_item`). What deserves an alert is the engine's
 //! (`Engine::desktop_alerts`: the desktop route's settings); this module only shows it.
+
+use std::sync::Arc;
 
 use baton_core::views::ChangeEvent;
 use baton_engine::Engine;
@@ -124,7 +126,11 @@ pub fn follow(app: AppHandle, engine: Engine) {
     tauri::async_runtime::spawn(async move {
         use tokio::sync::broadcast::error::RecvError;
         let mut sessions_waiting = 0;
-        let shown = crate::desktop::Shown::default();
+        let opens = app.clone();
+        let desktop = baton_desktop::Desktop::new(
+            engine.clone(),
+            Arc::new(move |id: i64| open_escalation(&opens, Some(id))),
+        );
         refresh_tray(&app, &engine, sessions_waiting).await;
         loop {
             match changes.recv().await {
@@ -134,18 +140,8 @@ pub fn follow(app: AppHandle, engine: Engine) {
                     changed,
                 }) => {
                     refresh_tray(&app, &engine, sessions_waiting).await;
-                    crate::desktop::close_settled(&engine, &shown, &changed).await;
-                    if opened.is_empty() && lapsing.is_empty() {
-                        continue;
-                    }
                     // What the desktop route's settings send (without one, the urgent items).
-                    let Ok(told) = engine.desktop_alerts(opened, lapsing).await else {
-                        continue;
-                    };
-                    for alert in told {
-                        tracing::info!(escalation = alert.escalation_id, summary = %alert.summary, "alert");
-                        crate::desktop::show(&app, &engine, &shown, alert);
-                    }
+                    desktop.on_escalations(opened, lapsing, &changed).await;
                 }
                 Ok(ChangeEvent::SessionsHeard { waiting, .. }) => {
                     if waiting != sessions_waiting {

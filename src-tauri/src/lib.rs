@@ -3,7 +3,6 @@
 //! logic lives in the `baton-*` crates.
 
 mod attention;
-mod desktop;
 mod hooks;
 mod ipc;
 mod open_item;

@@ -115,8 +115,13 @@ fn main() -> ExitCode {
                 verbose,
                 failover_ms,
                 name,
+                desktop,
             } => {
-                let output = commands::WatchOutput { json, verbose };
+                let output = commands::WatchOutput {
+                    json,
+                    verbose,
+                    desktop,
+                };
                 let sharing = commands::WatchSharing { failover_ms, name };
                 commands::watch(db, config, duration, stats, output, sharing).await
             }

@@ -4,6 +4,7 @@
 //! (`*_bench`, ignored: `make bench` runs them).
 
 mod a2a_bench;
+mod desktop_watch;
 mod e2e_a2a;
 mod e2e_a2a_adk;
 mod e2e_app;

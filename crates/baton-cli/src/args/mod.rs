@@ -69,6 +69,11 @@ pub enum Command {
         /// This watcher's name in `baton status` (default: host:pid; `[watch] name`).
         #[arg(long, value_name = "NAME")]
         name: Option<String>,
+        /// Desktop notifications of the queue, as the app shows them (what pops up is the
+        /// desktop route's; its buttons answer as that route's person): for a watch on a
+        /// desktop when the app is not running.
+        #[arg(long)]
+        desktop: bool,
     },
     /// Print agents, their health and task counts, and the watchers sharing the store.
     Status {

@@ -41,7 +41,7 @@ pub async fn follow_escalations(place: &StorePlace, json: bool) -> Result<(), Cl
     engine.start_all().await?;
     let output = WatchOutput {
         json,
-        verbose: false,
+        ..WatchOutput::default()
     };
     let mut log = WatchLog::new(false);
     name_agents(&engine, &mut log).await;

@@ -87,11 +87,13 @@ impl TokenStore for WatchTokens {
     }
 }
 
-/// How `baton watch` prints: text lines or JSON Lines, and whether escalation updates count.
+/// How `baton watch` tells: text lines or JSON Lines, whether escalation updates count, and
+/// whether the queue's alerts are desktop notifications too.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct WatchOutput {
     pub json: bool,
     pub verbose: bool,
+    pub desktop: bool,
 }
 
 /// How this watcher shares the store, from the command line (over `[watch]` in the file).
@@ -209,6 +211,15 @@ pub async fn watch(
     let mut changes = engine.subscribe();
     let mut share_notes = engine.subscribe_sharing();
     let mut log = WatchLog::new(output.verbose);
+    // Without a window to bring up, *Open* says where to see the item.
+    let desktop = output.desktop.then(|| {
+        baton_desktop::Desktop::new(
+            engine.clone(),
+            Arc::new(|id: i64| {
+                eprintln!("baton: item {id}: `baton escalation show {id}`, or open it in the app")
+            }),
+        )
+    });
     name_agents(&engine, &mut log).await;
     let started = engine.start_all().await?;
     let mut banner = Line::new(
@@ -311,6 +322,11 @@ pub async fn watch(
                 changed,
                 lapsing,
             }) => {
+                if let Some(desktop) = &desktop {
+                    desktop
+                        .on_escalations(opened.clone(), lapsing.clone(), &changed)
+                        .await;
+                }
                 let mut lines = Vec::new();
                 for id in opened.into_iter().chain(changed) {
                     match engine.escalation(id).await {

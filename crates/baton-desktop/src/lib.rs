@@ -1,0 +1,195 @@
+//! Desktop notifications: the desktop route of issue 60, shown through the desktop's own
+//! notification service (org.freedesktop.Notifications on Linux, by notify-rust over zbus).
+//! Which items pop up is the engine's ([`Engine::desktop_alerts`]: the desktop route's
+//! settings), and what a notification says and which buttons it has too
+//! ([`Engine::desktop_alert`]); here it is shown, its buttons are heard, and it is closed when
+//! its item is settled elsewhere. *Approve* / *Deny* (*Allow* / *Deny*) are taken by the engine
+//! as the desktop route's person's decision; *Open* (and a click on the notification, where the
+//! service shows no buttons) is the opener's: the app brings its window up on the item,
+//! `baton watch --desktop` says how to see it.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use baton_core::escalations::{Alert, EscalationState};
+use baton_engine::notify::{DesktopAlert, DesktopTaken};
+use baton_engine::Engine;
+use tokio::sync::Notify;
+
+/// What *Open* does with an item (the app: its window on the item).
+pub type Opener = Arc<dyn Fn(i64) + Send + Sync>;
+
+/// The desktop's notifications of one engine's queue.
+#[derive(Clone)]
+pub struct Desktop {
+    engine: Engine,
+    shown: Shown,
+    open: Opener,
+}
+
+/// The notifications on screen, by item: each with what closes it.
+#[derive(Clone, Default)]
+struct Shown(Arc<Mutex<HashMap<i64, Arc<Notify>>>>);
+
+impl Shown {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<i64, Arc<Notify>>> {
+        self.0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn items(&self) -> Vec<i64> {
+        self.lock().keys().copied().collect()
+    }
+
+    fn close(&self, id: i64) {
+        if let Some(closer) = self.lock().remove(&id) {
+            closer.notify_one();
+        }
+    }
+}
+
+impl Desktop {
+    pub fn new(engine: Engine, open: Opener) -> Desktop {
+        Desktop {
+            engine,
+            shown: Shown::default(),
+            open,
+        }
+    }
+
+    /// What a change of the queue shows: a notification for each item just `opened` or about
+    /// to lapse (`lapsing`) that the engine alerts on, and the notifications of items among
+    /// `changed` that are no longer open (settled in the app, by `baton decide`, from the
+    /// phone, or lapsed) closed.
+    pub async fn on_escalations(&self, opened: Vec<i64>, lapsing: Vec<i64>, changed: &[i64]) {
+        self.close_settled(changed).await;
+        if opened.is_empty() && lapsing.is_empty() {
+            return;
+        }
+        match self.engine.desktop_alerts(opened, lapsing).await {
+            Ok(alerts) => {
+                for alert in alerts {
+                    tracing::info!(escalation = alert.escalation_id, summary = %alert.summary, "alert");
+                    self.show(alert);
+                }
+            }
+            Err(err) => tracing::warn!(%err, "could not read the queue's alerts"),
+        }
+    }
+
+    async fn close_settled(&self, changed: &[i64]) {
+        let on_screen = self.shown.items();
+        for id in changed.iter().filter(|id| on_screen.contains(id)) {
+            let open = self
+                .engine
+                .escalation(*id)
+                .await
+                .map(|e| e.state == EscalationState::Open)
+                .unwrap_or(false);
+            if !open {
+                tracing::info!(
+                    escalation = id,
+                    "settled elsewhere: its notification closes"
+                );
+                self.shown.close(*id);
+            }
+        }
+    }
+
+    /// Shows the notification for `alert` (replacing the item's earlier one), and follows it
+    /// until a button is pressed, it is dismissed, or its item is settled elsewhere.
+    pub fn show(&self, alert: Alert) {
+        let desktop = self.clone();
+        tokio::spawn(async move {
+            let Some(desk) = desktop.engine.desktop_alert(&alert).await else {
+                return;
+            };
+            let id = desk.notice.escalation_id;
+            desktop.shown.close(id);
+            let closer = Arc::new(Notify::new());
+            desktop.shown.lock().insert(id, Arc::clone(&closer));
+            let mut notification = notify_rust::Notification::new();
+            notification
+                .appname("Baton")
+                .summary(&desk.notice.summary)
+                .body(&desk.notice.body);
+            for button in &desk.notice.buttons {
+                notification.action(button.action, button.label);
+            }
+            follow_one(&desktop, &desk, notification, &closer).await;
+            // Gone from the screen (unless a newer one for the item took its place).
+            let mut on_screen = desktop.shown.lock();
+            if on_screen.get(&id).is_some_and(|c| Arc::ptr_eq(c, &closer)) {
+                on_screen.remove(&id);
+            }
+        });
+    }
+}
+
+#[cfg(all(unix, not(target_os = "macos")))]
+async fn follow_one(
+    desktop: &Desktop,
+    desk: &DesktopAlert,
+    mut notification: notify_rust::Notification,
+    closer: &Notify,
+) {
+    use baton_core::notify::desktop::OPEN_ACTION;
+    use notify_rust::{NotificationResponse, Timeout};
+    // It stays until it is answered or its item is settled: an agent may be waiting.
+    notification.timeout(Timeout::Never);
+    let handle = match notification.show_async().await {
+        Ok(handle) => handle,
+        Err(err) => {
+            tracing::warn!(%err, "could not show a desktop notification");
+            return;
+        }
+    };
+    loop {
+        let mut pressed: Option<String> = None;
+        tokio::select! {
+            () = handle.wait_for_action_async(|response| {
+                pressed = match response {
+                    NotificationResponse::Default => Some(OPEN_ACTION.to_owned()),
+                    NotificationResponse::Action(action) => Some(action.clone()),
+                    _ => None,
+                };
+            }) => {}
+            () = closer.notified() => {
+                handle.close_async().await;
+                return;
+            }
+        }
+        let item = desk.notice.escalation_id;
+        match pressed.as_deref() {
+            // Dismissed by the person, or closed by the service.
+            None => return,
+            // Opened: the notification stays (its buttons still answer) until decided.
+            Some(OPEN_ACTION) => (desktop.open)(item),
+            Some(action) => {
+                match desktop.engine.answer_on_desktop(desk, action).await {
+                    DesktopTaken::Decided(e) => {
+                        tracing::info!(escalation = e.id, action, "decided on the desktop")
+                    }
+                    // Refused (settled elsewhere first, the route removed): the item says why.
+                    DesktopTaken::Refused(_) => (desktop.open)(item),
+                }
+                handle.close_async().await;
+                return;
+            }
+        }
+    }
+}
+
+/// Elsewhere the notification is shown without following it (no click reaches Baton).
+#[cfg(not(all(unix, not(target_os = "macos"))))]
+async fn follow_one(
+    _desktop: &Desktop,
+    _desk: &DesktopAlert,
+    notification: notify_rust::Notification,
+    _closer: &Notify,
+) {
+    if let Err(err) = notification.show() {
+        tracing::warn!(%err, "could not show a desktop notification");
+    }
+}

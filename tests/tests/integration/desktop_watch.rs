@@ -1,0 +1,189 @@
+//! Desktop notifications from `baton watch --desktop` (issue 60: whoever watches sends), with
+//! no app running: a real notification daemon (dunst on a private D-Bus session bus, its calls
+//! recorded: `baton_tests::notification_daemon`) shows a request for approval with Approve /
+//! Deny / Open; pressing Approve is the desktop route's person's decision "via desktop", and
+//! the notification closes. A watch without `--desktop` shows nothing.
+//!
+//! `cargo test -p baton-tests --test integration desktop_watch::`; needs Xvfb, dbus-daemon and
+//! dunst (`scripts/setup.sh --test`).
+
+use std::process::{Child, Command};
+use std::time::Duration;
+
+use baton_core::agent::AgentDraft;
+use baton_core::detect::{Finding, FindingKind, Severity};
+use baton_core::escalations::EscalationState;
+use baton_core::notify::{RouteDraft, RouteKind};
+use baton_store::{Store, StoreLocation};
+use baton_tests::engine::wait_for;
+use baton_tests::notification_daemon::NotificationDaemon;
+use baton_tests::peers::debug_baton;
+
+const LONG: Duration = Duration::from_secs(30);
+
+/// `baton watch` on `data`, its desktop the daemon's (killed when dropped).
+struct Watch(Child);
+
+impl Watch {
+    /// Its log (stdout) goes to `log`.
+    fn start(
+        data: &std::path::Path,
+        daemon: &NotificationDaemon,
+        desktop: bool,
+        log: &std::path::Path,
+    ) -> Watch {
+        let mut watch = Command::new(debug_baton());
+        watch
+            .arg("--data-dir")
+            .arg(data)
+            .arg("watch")
+            .args(desktop.then_some("--desktop"))
+            .env("DBUS_SESSION_BUS_ADDRESS", &daemon.address)
+            .env("BATON_LOG", "baton_desktop=info,warn")
+            .stdout(std::fs::File::create(log).unwrap())
+            .stderr(std::fs::File::create(log.with_extension("err")).unwrap());
+        Watch(watch.spawn().expect("start baton watch"))
+    }
+}
+
+impl Drop for Watch {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Opens a request for approval of a new quiet agent `name`; the item's id.
+fn ask(store: &mut Store, name: &str, title: &str) -> i64 {
+    let draft = AgentDraft {
+        poll_interval_ms: 3_600_000,
+        ..AgentDraft::new(name, format!("http://127.0.0.1:9/{name}"))
+    };
+    let agent = store.add_agent(&draft).unwrap().id;
+    let ask = Finding::about(
+        FindingKind::NeedsApproval,
+        Severity::Warning,
+        vec![agent],
+        title,
+        name,
+    );
+    store
+        .record_findings(&[ask], chrono::Utc::now())
+        .unwrap()
+        .escalations[0]
+}
+
+/// Once the watch says it watches (it follows the store's changes from then on).
+async fn started(log: &std::path::Path) {
+    wait_for("the watch started", LONG, || {
+        let text = std::fs::read_to_string(log).ok()?;
+        text.contains("watching").then_some(())
+    })
+    .await;
+}
+
+/// `found`'s answer within [`LONG`], else a panic with the watch's logs.
+async fn wait_for_or_say<T>(what: &str, found: impl Fn() -> Option<T>, log: &std::path::Path) -> T {
+    let until = std::time::Instant::now() + LONG;
+    loop {
+        if let Some(it) = found() {
+            return it;
+        }
+        if std::time::Instant::now() > until {
+            let out = std::fs::read_to_string(log).unwrap_or_default();
+            let err = std::fs::read_to_string(log.with_extension("err")).unwrap_or_default();
+            panic!("no {what} in {LONG:?}; the watch said:\n{out}\n{err}");
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_watch_with_desktop_shows_an_approval_whose_button_decides_it() {
+    let daemon = NotificationDaemon::start().expect("a notification daemon");
+    let data = tempfile::tempdir().unwrap();
+    let location =
+        StoreLocation::parse(&data.path().join("baton.sqlite3").display().to_string()).unwrap();
+    let mut store = Store::open_at(&location).unwrap();
+    store
+        .add_route(
+            &RouteDraft::new("desk", RouteKind::Desktop, "ana"),
+            chrono::Utc::now(),
+        )
+        .unwrap();
+
+    // Without --desktop: the item is only in the queue (and the watch's log).
+    let quiet_log = data.path().join("quiet.log");
+    let quiet = Watch::start(data.path(), &daemon, false, &quiet_log);
+    started(&quiet_log).await;
+    let unseen = ask(&mut store, "Archiver", "Archiver asks: may it prune?");
+    wait_for("the watch hearing the item", LONG, || {
+        let log = std::fs::read_to_string(&quiet_log).ok()?;
+        log.contains("may it prune").then_some(())
+    })
+    .await;
+    drop(quiet);
+
+    let watch_log = data.path().join("watch.log");
+    let _watch = Watch::start(data.path(), &daemon, true, &watch_log);
+    started(&watch_log).await;
+    let body = "Publisher asks: may I send the newsletter?";
+    let item = ask(&mut store, "Publisher", body);
+    let call = wait_for_or_say(
+        "the approval's notification",
+        || {
+            daemon
+                .notifications()
+                .into_iter()
+                .find(|n| n.body == body && n.id.is_some())
+        },
+        &watch_log,
+    )
+    .await;
+    wait_for("the watch listening for its buttons", LONG, || {
+        daemon.listening(&call).then_some(())
+    })
+    .await;
+    let buttons: Vec<(&str, &str)> = call
+        .actions
+        .iter()
+        .map(|(k, l)| (k.as_str(), l.as_str()))
+        .collect();
+    assert_eq!(
+        buttons,
+        [
+            ("approve", "Approve"),
+            ("reject", "Deny"),
+            ("default", "Open")
+        ]
+    );
+    let id = call.id.unwrap();
+    daemon.press(id, "approve").unwrap();
+    let decided = wait_for("the decision", LONG, || {
+        let e = store.escalation(item).ok()?;
+        (e.state == EscalationState::Resolved).then_some(e)
+    })
+    .await;
+    let decision = decided.decision.unwrap();
+    assert_eq!(
+        (decision.who.as_str(), decision.action.as_str()),
+        ("ana", "approve")
+    );
+    let entry = store
+        .decisions(&Default::default())
+        .unwrap()
+        .into_iter()
+        .find(|d| d.seq == decision.seq)
+        .unwrap();
+    assert_eq!(entry.place.as_deref(), Some("via desktop"));
+    wait_for("the answered notification closed", LONG, || {
+        daemon.closed().contains(&id).then_some(())
+    })
+    .await;
+    // The first watch, without --desktop, showed nothing of its item.
+    let shown: Vec<String> = daemon.notifications().into_iter().map(|n| n.body).collect();
+    assert!(
+        !shown.iter().any(|b| b.contains("Archiver")),
+        "{unseen}: {shown:?}"
+    );
+}
