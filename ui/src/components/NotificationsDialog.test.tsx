@@ -118,13 +118,16 @@ describe("NotificationsDialog", () => {
     expect(sends).toHaveTextContent("What it sends: warnings in the digest, notes never · digest every 30 min");
     await user.type(screen.getByTestId("route-name"), "laptop");
     await user.selectOptions(screen.getByTestId("route-kind"), "desktop");
+    // Nothing goes to the desktop as a digest or a storm: no such fields, no such words.
+    expect(sends).toHaveTextContent("What it sends: warnings in the app only, notes never");
+    expect(sends).not.toHaveTextContent("digest every");
+    expect(within(sends).queryByTestId("policy-storm-items")).toBeNull();
     await user.click(screen.getByTestId("route-add"));
     await screen.findByTestId("route-laptop");
     const plain = t.calls.find((c) => c.command === "add_route")?.args as { route: Record<string, unknown> };
     expect(plain.route).not.toHaveProperty("policy");
 
-    await user.type(screen.getByTestId("route-name"), "desk");
-    await user.selectOptions(screen.getByTestId("route-kind"), "desktop");
+    await user.type(screen.getByTestId("route-name"), "pager");
     await user.click(within(sends).getByText(/What it sends/));
     await user.selectOptions(within(sends).getByTestId("policy-warnings"), "now");
     await user.clear(within(sends).getByTestId("policy-storm-items"));
@@ -135,7 +138,7 @@ describe("NotificationsDialog", () => {
     await user.clear(within(sends).getByTestId("policy-storm-items"));
     await user.type(within(sends).getByTestId("policy-storm-items"), "0");
     await user.click(screen.getByTestId("route-add"));
-    await screen.findByTestId("route-desk");
+    await screen.findByTestId("route-pager");
     const changed = t.calls.filter((c) => c.command === "add_route").at(-1)?.args as { route: Record<string, unknown> };
     expect(changed.route.policy).toEqual({ ...phone.policy, warnings: "now", storm_items: 0 });
     // The form starts again from the defaults.

@@ -27,9 +27,9 @@ export function routeWhere(r: RouteView): string {
 }
 
 /** The Add form's policy in a few words (or what is wrong with it). */
-function sendsSummary(d: PolicyDraft): string {
+function sendsSummary(d: PolicyDraft, desktop: boolean): string {
   const p = policyOf(d);
-  return typeof p === "string" ? p : policySummary(p);
+  return typeof p === "string" ? p : policySummary(p, desktop);
 }
 
 const EMPTY = { name: "", kind: "ntfy", person: "", server: "https://ntfy.sh", url: "", shape: "generic", click: "", token: "" };
@@ -161,7 +161,7 @@ export function NotificationsDialog({ onClose }: { onClose(): void }) {
               </span>
               <span className="route-policy-summary" data-testid={`route-sends-${r.name}`}>
                 {" "}
-                · {policySummary(r.policy)}
+                · {policySummary(r.policy, r.kind === "desktop")}
               </span>
               {r.failing_words ? (
                 <span className="route-failing" data-testid={`route-failing-${r.name}`}>
@@ -240,8 +240,8 @@ export function NotificationsDialog({ onClose }: { onClose(): void }) {
         ) : null}
         {policy !== null ? (
           <details className="route-add-policy" data-testid="route-add-policy">
-            <summary>What it sends: {sendsSummary(policy)}</summary>
-            <PolicyFields draft={policy} idPrefix="route-new" onChange={setPolicy} />
+            <summary>What it sends: {sendsSummary(policy, form.kind === "desktop")}</summary>
+            <PolicyFields draft={policy} idPrefix="route-new" desktop={form.kind === "desktop"} onChange={setPolicy} />
           </details>
         ) : null}
         <FormError error={formError} />

@@ -24,12 +24,16 @@ const CLASSES: [Classes, string][] = [
 
 const WHEN: Record<string, string> = { now: "at once", digest: "in the digest", never: "never" };
 
-/** What a route sends, in a few words: what is not sent at once, the digest, quiet hours, storms. */
-export function policySummary(p: RoutePolicy): string {
-  const later = CLASSES.filter(([c]) => p[c] !== "now").map(([c, label]) => `${label.toLowerCase()} ${WHEN[p[c]] ?? p[c]}`);
-  const parts = [later.length ? later.join(", ") : "everything at once", `digest every ${p.digest_minutes} min`];
+/** What a route sends, in a few words: what is not sent at once, the digest, quiet hours, storms.
+ * On the desktop (`desktop`) nothing goes as a digest or a storm: what waits stays in the app. */
+export function policySummary(p: RoutePolicy, desktop = false): string {
+  const later = CLASSES.filter(([c]) => p[c] !== "now").map(([c, label]) =>
+    desktop ? `${label.toLowerCase()} ${p[c] === "never" ? "never" : "in the app only"}` : `${label.toLowerCase()} ${WHEN[p[c]] ?? p[c]}`,
+  );
+  const parts = [later.length ? later.join(", ") : "everything at once"];
+  if (!desktop) parts.push(`digest every ${p.digest_minutes} min`);
   if (p.quiet_hours) parts.push(`quiet ${p.quiet_hours}${p.critical_in_quiet ? " (critical still goes)" : ""}`);
-  parts.push(p.storm_items > 0 ? `over ${p.storm_items} new in 10 min: one message` : "no storm messages");
+  if (!desktop) parts.push(p.storm_items > 0 ? `over ${p.storm_items} new in 10 min: one message` : "no storm messages");
   return parts.join(" · ");
 }
 
@@ -49,14 +53,17 @@ export function policyOf(d: PolicyDraft): RoutePolicy | string {
   return { ...d, digest_minutes: digestMinutes, storm_items: stormItems, quiet_hours: quiet === "" ? null : quiet };
 }
 
-/** The policy's fields; `idPrefix` keeps two sets on one page apart. */
+/** The policy's fields; `idPrefix` keeps two sets on one page apart. A desktop route's have
+ * no digest period and no storm count (neither goes to the desktop). */
 export function PolicyFields({
   draft,
   idPrefix,
+  desktop = false,
   onChange,
 }: {
   draft: PolicyDraft;
   idPrefix: string;
+  desktop?: boolean;
   onChange(d: PolicyDraft): void;
 }) {
   const id = (field: string) => `${idPrefix}-${field}`;
@@ -73,21 +80,25 @@ export function PolicyFields({
             </select>
           </div>
         ))}
-        <div className="field">
-          <label htmlFor={id("digest")}>Digest every (minutes)</label>
-          <input id={id("digest")} data-testid="policy-digest-minutes" inputMode="numeric" value={draft.digest_minutes}
-            onChange={(e) => onChange({ ...draft, digest_minutes: e.target.value })} />
-        </div>
+        {desktop ? null : (
+          <div className="field">
+            <label htmlFor={id("digest")}>Digest every (minutes)</label>
+            <input id={id("digest")} data-testid="policy-digest-minutes" inputMode="numeric" value={draft.digest_minutes}
+              onChange={(e) => onChange({ ...draft, digest_minutes: e.target.value })} />
+          </div>
+        )}
         <div className="field">
           <label htmlFor={id("quiet")}>Quiet hours (local)</label>
           <input id={id("quiet")} data-testid="policy-quiet-hours" placeholder="22:00-07:00" value={draft.quiet_hours ?? ""}
             onChange={(e) => onChange({ ...draft, quiet_hours: e.target.value })} />
         </div>
-        <div className="field">
-          <label htmlFor={id("storm")}>Storm: over N in 10 min</label>
-          <input id={id("storm")} data-testid="policy-storm-items" inputMode="numeric" value={draft.storm_items}
-            onChange={(e) => onChange({ ...draft, storm_items: e.target.value })} />
-        </div>
+        {desktop ? null : (
+          <div className="field">
+            <label htmlFor={id("storm")}>Storm: over N in 10 min</label>
+            <input id={id("storm")} data-testid="policy-storm-items" inputMode="numeric" value={draft.storm_items}
+              onChange={(e) => onChange({ ...draft, storm_items: e.target.value })} />
+          </div>
+        )}
       </div>
       <label className="checkbox">
         <input type="checkbox" checked={draft.critical_in_quiet} data-testid="policy-critical-in-quiet"
@@ -135,7 +146,7 @@ export function RoutePolicyForm({
 
   return (
     <form className="route-policy" onSubmit={(e) => void save(e)} noValidate data-testid={`route-policy-${route.name}`}>
-      <PolicyFields draft={draft} idPrefix={`route-${route.id}`} onChange={setDraft} />
+      <PolicyFields draft={draft} idPrefix={`route-${route.id}`} desktop={route.kind === "desktop"} onChange={setDraft} />
       <FormError error={error} />
       <div className="route-actions route-policy-actions">
         <button type="submit" className="button button--primary" disabled={saving || disabled} data-testid="policy-save">
