@@ -122,6 +122,7 @@ describe("NotificationsDialog", () => {
     expect(sends).toHaveTextContent("What it sends: warnings in the app only, notes never");
     expect(sends).not.toHaveTextContent("digest every");
     expect(within(sends).queryByTestId("policy-storm-items")).toBeNull();
+    expect(within(sends).getByTestId("policy-warnings")).toHaveDisplayValue("in the app only");
     await user.click(screen.getByTestId("route-add"));
     await screen.findByTestId("route-laptop");
     const plain = t.calls.find((c) => c.command === "add_route")?.args as { route: Record<string, unknown> };

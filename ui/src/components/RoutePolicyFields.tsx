@@ -75,7 +75,7 @@ export function PolicyFields({
             <label htmlFor={id(c)}>{label}</label>
             <select id={id(c)} data-testid={`policy-${c}`} value={draft[c]} onChange={(e) => onChange({ ...draft, [c]: e.target.value })}>
               <option value="now">at once</option>
-              <option value="digest">in the digest</option>
+              <option value="digest">{desktop ? "in the app only" : "in the digest"}</option>
               <option value="never">never</option>
             </select>
           </div>
