@@ -10,7 +10,6 @@
 use std::process::{Child, Command};
 use std::time::Duration;
 
-use baton_core::agent::AgentDraft;
 use baton_core::detect::{Finding, FindingKind, Severity};
 use baton_core::escalations::EscalationState;
 use baton_core::notify::{RouteDraft, RouteKind};
@@ -18,6 +17,8 @@ use baton_store::{Store, StoreLocation};
 use baton_tests::engine::wait_for;
 use baton_tests::notification_daemon::NotificationDaemon;
 use baton_tests::peers::debug_baton;
+
+use crate::e2e_desktop::{buttons, quiet_agent};
 
 const LONG: Duration = Duration::from_secs(30);
 
@@ -55,11 +56,7 @@ impl Drop for Watch {
 
 /// Opens a request for approval of a new quiet agent `name`; the item's id.
 fn ask(store: &mut Store, name: &str, title: &str) -> i64 {
-    let draft = AgentDraft {
-        poll_interval_ms: 3_600_000,
-        ..AgentDraft::new(name, format!("http://127.0.0.1:9/{name}"))
-    };
-    let agent = store.add_agent(&draft).unwrap().id;
+    let agent = quiet_agent(store, name);
     let ask = Finding::about(
         FindingKind::NeedsApproval,
         Severity::Warning,
@@ -144,13 +141,8 @@ async fn a_watch_with_desktop_shows_an_approval_whose_button_decides_it() {
         daemon.listening(&call).then_some(())
     })
     .await;
-    let buttons: Vec<(&str, &str)> = call
-        .actions
-        .iter()
-        .map(|(k, l)| (k.as_str(), l.as_str()))
-        .collect();
     assert_eq!(
-        buttons,
+        buttons(&call),
         [
             ("approve", "Approve"),
             ("reject", "Deny"),

@@ -45,7 +45,7 @@ fn data_on(store: &str) -> (tempfile::TempDir, StoreLocation) {
 }
 
 /// An agent the app never hears from in the test (polled once an hour).
-fn quiet_agent(store: &mut Store, name: &str) -> i64 {
+pub(crate) fn quiet_agent(store: &mut Store, name: &str) -> i64 {
     let draft = AgentDraft {
         poll_interval_ms: 3_600_000,
         ..AgentDraft::new(name, format!("http://127.0.0.1:9/{name}"))
@@ -69,7 +69,7 @@ async fn notified(daemon: &NotificationDaemon, body: &str) -> NotifyCall {
     call
 }
 
-fn buttons(call: &NotifyCall) -> Vec<(&str, &str)> {
+pub(crate) fn buttons(call: &NotifyCall) -> Vec<(&str, &str)> {
     call.actions
         .iter()
         .map(|(k, l)| (k.as_str(), l.as_str()))
