@@ -96,7 +96,7 @@ impl Store {
         tx.commit()?;
         let full = |n: usize| i64::try_from(n).unwrap_or(i64::MAX) >= BATCH;
         // Then by size: the oldest events while the store is over its cap.
-        let (by_size, over) = self.compact_to_size(now)?;
+        let (by_size, over) = self.compact_to_size()?;
         Ok(Compacted {
             events: events + by_size,
             task_versions,

@@ -4,8 +4,10 @@
 //! item points at (its evidence, the question it asks), and never an agent's newest event.
 //!
 //! What counts is the space the rows take: SQLite's pages in use (a file does not shrink when
-//! rows go, its free pages are used again), PostgreSQL's live share of each table (what
-//! autovacuum leaves to be used again is not counted).
+//! rows go, its free pages are used again); on PostgreSQL each table's size times the share of
+//! it its live rows take, measured on a sample of its pages (a table's files do not shrink when
+//! rows go either, and once VACUUM has run the statistics no longer tell what is free:
+//! [`postgres_bytes_in_use`]).
 
 use std::collections::HashSet;
 
@@ -87,28 +89,7 @@ impl Store {
 
     /// The store's size now, its cap, and its events.
     pub fn store_size(&self, now: DateTime<Utc>) -> Result<StoreSize> {
-        let bytes: i64 = match self.dialect() {
-            Dialect::Sqlite => self.db().query_row(
-                "SELECT (SELECT page_count FROM pragma_page_count())
-                        - (SELECT freelist_count FROM pragma_freelist_count()),
-                        (SELECT page_size FROM pragma_page_size())",
-                params![],
-                |row| Ok(row.get::<i64>(0)? * row.get::<i64>(1)?),
-            )?,
-            Dialect::Postgres => {
-                // Statistics reach the view a moment after their transactions: this
-                // connection's own are sent at once.
-                self.db()
-                    .query_row("SELECT pg_stat_force_next_flush()", params![], |_| Ok(()))?;
-                self.db().query_row(
-                    "SELECT coalesce(sum(pg_total_relation_size(relid) * n_live_tup
-                                     / greatest(n_live_tup + n_dead_tup, 1)), 0)::bigint
-                   FROM pg_stat_user_tables WHERE schemaname = current_schema()",
-                    params![],
-                    |row| row.get(0),
-                )?
-            }
-        };
+        let bytes = self.bytes_in_use()?;
         let (events, last_day): (i64, i64) = self.db().query_row(
             "SELECT (SELECT count(*) FROM events),
                     (SELECT count(*) FROM events WHERE received_at >= ?1)",
@@ -116,7 +97,7 @@ impl Store {
             |row| Ok((row.get(0)?, row.get(1)?)),
         )?;
         Ok(StoreSize {
-            bytes: u64::try_from(bytes).unwrap_or(0),
+            bytes,
             max_bytes: self.retention_max_bytes()?,
             events: u64::try_from(events).unwrap_or(0),
             events_last_day: u64::try_from(last_day).unwrap_or(0),
@@ -126,11 +107,14 @@ impl Store {
     /// One round of retention by size: when the store is over its cap, deletes the oldest
     /// events (a batch) that nothing open points at. How many went, and whether it is still
     /// over its cap (run again).
-    pub fn compact_to_size(&mut self, now: DateTime<Utc>) -> Result<(usize, bool)> {
-        let size = self.store_size(now)?;
-        let Some(cap) = size.max_bytes.filter(|cap| size.bytes > *cap) else {
+    pub fn compact_to_size(&mut self) -> Result<(usize, bool)> {
+        let Some(cap) = self.retention_max_bytes()? else {
             return Ok((0, false));
         };
+        let bytes = self.bytes_in_use()?;
+        if bytes <= cap {
+            return Ok((0, false));
+        }
         let kept = self.events_open_items_point_at()?;
         let tx = self.write_tx()?;
         let oldest: Vec<(i64, i64)> = tx.query_map(
@@ -153,20 +137,30 @@ impl Store {
             crate::texts::forget_unused(&tx)?;
         }
         tx.commit()?;
-        if self.dialect() == Dialect::Postgres {
-            // The deletions reach the statistics the size is read from at once.
-            self.db()
-                .query_row("SELECT pg_stat_force_next_flush()", params![], |_| Ok(()))?;
-        }
         if deleted > 0 {
             tracing::info!(
                 deleted,
-                bytes = size.bytes,
+                bytes,
                 cap,
                 "the store was over its size cap: its oldest events went"
             );
         }
         Ok((deleted, deleted > 0))
+    }
+
+    /// Bytes the rows take (see the module docs).
+    fn bytes_in_use(&self) -> Result<u64> {
+        let bytes: i64 = match self.dialect() {
+            Dialect::Sqlite => self.db().query_row(
+                "SELECT (SELECT page_count FROM pragma_page_count())
+                        - (SELECT freelist_count FROM pragma_freelist_count()),
+                        (SELECT page_size FROM pragma_page_size())",
+                params![],
+                |row| Ok(row.get::<i64>(0)? * row.get::<i64>(1)?),
+            )?,
+            Dialect::Postgres => postgres_bytes_in_use(self.db())?,
+        };
+        Ok(u64::try_from(bytes).unwrap_or(0))
     }
 
     /// (agent, seq) of every event an open finding names as evidence or an open escalation
@@ -196,4 +190,65 @@ impl Store {
         )?;
         Ok(kept)
     }
+}
+
+/// Pages of a table read to measure its live rows: every page of a table up to this many, about
+/// this many of a bigger one (each page taken at random, PostgreSQL's `TABLESAMPLE SYSTEM`).
+const SAMPLED_PAGES: i64 = 1024;
+
+/// What the rows of a PostgreSQL store take: each table's size (with its indexes and TOAST)
+/// times the share of its heap its live rows take. The rows are measured on a sample of the
+/// heap's pages (all of a small table's), each row's size and line pointer scaled up by the
+/// share of pages read: a page freed by deletions counts as free whether VACUUM has run or
+/// not (the statistics' live and dead counts cannot tell: after VACUUM a table of two rows
+/// in a file of 4 MB shows two live rows and none dead). Two round trips.
+fn postgres_bytes_in_use(db: &crate::db::Db) -> Result<i64> {
+    let tables: Vec<(i64, String, i64, i64)> = db.query_map(
+        "SELECT CAST(relid AS BIGINT), relname, pg_table_size(relid),
+                pg_total_relation_size(relid)
+           FROM pg_stat_user_tables WHERE schemaname = current_schema() ORDER BY relid",
+        params![],
+        |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
+    )?;
+    if tables.is_empty() {
+        return Ok(0);
+    }
+    // The share of pages read: a function of the table's size now, in the statement (the
+    // statement's text stays the same while the tables do).
+    let sampled = tables
+        .iter()
+        .map(|(oid, name, _, _)| {
+            let share = format!(
+                "least(100.0, 100.0 * {SAMPLED_PAGES} \
+                 / greatest(pg_relation_size(CAST({oid} AS oid)) / 8192, 1))"
+            );
+            format!(
+                "SELECT CAST({oid} AS BIGINT), count(*), \
+                 CAST(coalesce(sum(pg_column_size(s.*)), 0) AS BIGINT), \
+                 CAST({share} AS DOUBLE PRECISION) \
+                 FROM \"{}\" s TABLESAMPLE SYSTEM ({share})",
+                name.replace('"', "\"\"")
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(" UNION ALL ");
+    let rows: std::collections::HashMap<i64, (i64, i64, f64)> = db
+        .query_map(&sampled, params![], |row| {
+            Ok((row.get(0)?, (row.get(1)?, row.get(2)?, row.get(3)?)))
+        })?
+        .into_iter()
+        .collect();
+    let mut bytes = 0f64;
+    for (oid, _, table, total) in tables {
+        let Some(&(count, row_bytes, percent)) = rows.get(&oid) else {
+            continue;
+        };
+        if table <= 0 || percent <= 0.0 {
+            continue;
+        }
+        // A row's line pointer is 4 bytes beside it on its page.
+        let live = (row_bytes + 4 * count) as f64 * 100.0 / percent;
+        bytes += total as f64 * (live / table as f64).min(1.0);
+    }
+    Ok(bytes.round() as i64)
 }
