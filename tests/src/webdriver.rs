@@ -266,6 +266,29 @@ impl Session {
         .map(drop)
     }
 
+    /// Presses a view's keyboard shortcut (`1`–`7`, as the nav shows them) and waits until the
+    /// nav marks the view its key names as the one shown. A key pressed before the page
+    /// listens for it (a loaded machine, the app just started) goes nowhere: it is pressed
+    /// again until the view shows, for up to 30 s.
+    pub async fn show_view_by_key(&self, key: &str) -> Result<()> {
+        let timeout = Duration::from_secs(30);
+        let shown = format!("nav [aria-keyshortcuts='{key}'][aria-current=page]");
+        let deadline = Instant::now() + timeout;
+        loop {
+            self.keys(key).await?;
+            let wait =
+                Duration::from_secs(2).min(deadline.saturating_duration_since(Instant::now()));
+            if self.wait_for(&shown, wait).await.is_ok() {
+                return Ok(());
+            }
+            if Instant::now() > deadline {
+                return Err(format!(
+                    "key {key} did not show its view within {timeout:?}"
+                ));
+            }
+        }
+    }
+
     /// Ends the session (and with it the app). Always call before stopping the driver.
     pub async fn end(self) -> Result<()> {
         self.http

@@ -73,7 +73,7 @@ async fn drive(app: &RunningApp, echo: &A2aEcho, done: &str, asking: &str) -> Re
     app.screenshot("agents-a2a")?;
 
     // The board: the finished task is done, the asking one needs a human.
-    session.keys("1").await?;
+    session.show_view_by_key("1").await?;
     session
         .wait_for(
             &format!("[data-testid=task-card][data-task-id='{done}'][data-column=done]"),
@@ -89,7 +89,7 @@ async fn drive(app: &RunningApp, echo: &A2aEcho, done: &str, asking: &str) -> Re
     app.screenshot("board-a2a")?;
 
     // The queue: the agent's question, answered by typing and sending.
-    session.keys("5").await?;
+    session.show_view_by_key("5").await?;
     let open = "[data-testid=escalation-row][data-kind=needs_approval][data-state=open]";
     session.click_first(open, LONG).await?;
     session
@@ -139,7 +139,7 @@ async fn drive(app: &RunningApp, echo: &A2aEcho, done: &str, asking: &str) -> Re
         .wait_for("[data-testid=delivery-state][data-state=delivered]", LONG)
         .await?;
     app.screenshot("escalation-a2a-answered")?;
-    session.keys("1").await?;
+    session.show_view_by_key("1").await?;
     session
         .wait_for(
             &format!("[data-testid=task-card][data-task-id='{asking}'][data-column=done]"),

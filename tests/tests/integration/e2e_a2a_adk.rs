@@ -39,7 +39,7 @@ async fn drive(app: &RunningApp, agent: &AdkAgent, trip: &str) -> Result<(), Str
     session
         .wait_for_text(&format!("{row} [data-testid=agent-health]"), "up", LONG)
         .await?;
-    session.keys("5").await?;
+    session.show_view_by_key("5").await?;
     let open = "[data-testid=escalation-row][data-kind=needs_approval][data-state=open]";
     session.click_first(open, LONG).await?;
     // The title says the question and the task; the evidence, the fields that came with it.

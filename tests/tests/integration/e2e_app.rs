@@ -150,7 +150,7 @@ async fn demo_fleet_fills_the_board(app: &RunningApp) -> Result<(), String> {
 
     // The story's first incident, 20 ticks in: Editor and Publisher both write the launch FAQ
     // and pricing copy. One item for both files, settled with one click.
-    session.keys("5").await?;
+    session.show_view_by_key("5").await?;
     let row = "[data-testid=escalation-row][data-kind=write_collision][data-state=open]";
     session.wait_for(row, Duration::from_secs(60)).await?;
     let open = session

@@ -107,7 +107,7 @@ async fn approved_on_the_desktop(store_kind: &str) {
         session
             .wait_for("[data-testid=nav-escalations]", LONG)
             .await?;
-        session.keys("5").await?;
+        session.show_view_by_key("5").await?;
         let title = "Publisher asks: may I send the <b>newsletter</b>?";
         let ask = Finding::about(
             FindingKind::NeedsApproval,

@@ -59,7 +59,7 @@ async fn drive(app: &RunningApp, fleet: &SimFleet, db: &std::path::Path) -> Resu
     session
         .wait_for("[data-testid=nav-escalations]", LONG)
         .await?;
-    session.keys("5").await?;
+    session.show_view_by_key("5").await?;
     let row = "[data-testid=escalation-row][data-kind=write_collision][data-state=open]";
     session.wait_for(row, LONG).await?;
 
@@ -165,7 +165,7 @@ async fn drive(app: &RunningApp, fleet: &SimFleet, db: &std::path::Path) -> Resu
     app.screenshot("escalation-delivered")?;
 
     // The decision log lists it, and says where it was decided.
-    session.keys("4").await?;
+    session.show_view_by_key("4").await?;
     session
         .wait_for("[data-testid=decision-row][data-action=approve]", LONG)
         .await?;

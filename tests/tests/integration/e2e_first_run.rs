@@ -34,20 +34,29 @@ async fn the_welcome_screen_offers_three_doors_and_watches_a_repository() {
 async fn drive(app: &RunningApp, repo: &std::path::Path) -> Result<(), String> {
     let session = app.session();
     session.wait_for("[data-testid=start-demo]", LONG).await?;
-    let doors = session
-        .execute(
-            "const doors = [...document.querySelectorAll('.first-run-doors > *')];\
-             return { doors: doors.map(d => d.tagName + ':' + d.dataset.testid),\
-                      focused: document.activeElement && document.activeElement.dataset.testid };",
-            vec![],
-        )
-        .await?;
     let expected = json!({
         "doors": ["BUTTON:start-demo", "BUTTON:add-agent", "BUTTON:first-run-watch"],
         "focused": "start-demo",
     });
-    if doors != expected {
-        return Err(format!("the welcome screen's doors: {doors}"));
+    // The first door takes the focus once the screen has been drawn (an effect after the
+    // render that put the buttons there): read until it has, or the wait is over.
+    let waited = std::time::Instant::now();
+    loop {
+        let doors = session
+            .execute(
+                "const doors = [...document.querySelectorAll('.first-run-doors > *')];\
+                 return { doors: doors.map(d => d.tagName + ':' + d.dataset.testid),\
+                          focused: document.activeElement && document.activeElement.dataset.testid };",
+                vec![],
+            )
+            .await?;
+        if doors == expected {
+            break;
+        }
+        if waited.elapsed() > LONG {
+            return Err(format!("the welcome screen's doors: {doors}"));
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
     }
     app.screenshot("first-run-doors")?;
 

@@ -93,7 +93,7 @@ async fn drive(app: &RunningApp, db: &Path) -> Result<(), String> {
     session
         .wait_for("[data-testid=nav-escalations]", LONG)
         .await?;
-    session.keys("5").await?;
+    session.show_view_by_key("5").await?;
     let row = "[data-testid=escalation-row][data-kind=parallel_edit][data-state=open]";
     session.wait_for(row, LONG).await?;
     let rows = session.find_all(row).await?;

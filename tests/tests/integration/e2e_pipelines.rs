@@ -187,7 +187,7 @@ async fn scroll_to(app: &RunningApp, css: &str) -> Result<(), String> {
 async fn drive(app: &RunningApp) -> Result<(), String> {
     let session = app.session();
     session.wait_for("[data-testid=nav-agents]", LONG).await?;
-    session.keys("2").await?;
+    session.show_view_by_key("2").await?;
     // Readiness from the month of polls.
     session
         .wait_for_text("[data-testid=readiness-section]", "19 of 28 days", LONG)
@@ -212,7 +212,7 @@ async fn drive(app: &RunningApp) -> Result<(), String> {
     app.screenshot("agents-costs")?;
 
     // The timeline: a lane per agent over the last hours.
-    session.keys("7").await?;
+    session.show_view_by_key("7").await?;
     session
         .wait_for("[data-testid=timeline-lane]", LONG)
         .await?;
@@ -235,7 +235,7 @@ async fn drive(app: &RunningApp) -> Result<(), String> {
     app.screenshot("timeline-replay")?;
 
     // The deadlock, found by the app's detectors, offers to cancel either task.
-    session.keys("5").await?;
+    session.show_view_by_key("5").await?;
     session
         .click_first(
             "[data-testid=escalation-row][data-kind=deadlock][data-state=open]",

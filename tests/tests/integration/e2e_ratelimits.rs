@@ -135,7 +135,7 @@ async fn drive(app: &RunningApp, fleet: &SimFleet, server: &Mocklimit) -> Result
         return Err("mocklimit answered no 429".into());
     }
 
-    session.keys("6").await?;
+    session.show_view_by_key("6").await?;
     session
         .wait_for("[data-testid=ratelimits-view]", LONG)
         .await?;
@@ -180,7 +180,7 @@ async fn drive(app: &RunningApp, fleet: &SimFleet, server: &Mocklimit) -> Result
 
     // The pressure escalation carries the chart as evidence; split the budget from the queue
     // (the form opens with an even split) and the agents receive their share.
-    session.keys("5").await?;
+    session.show_view_by_key("5").await?;
     session
         .click_first(
             "[data-testid=escalation-row][data-kind=rate_limit_pressure][data-state=open]",

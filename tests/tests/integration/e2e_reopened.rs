@@ -90,7 +90,7 @@ async fn an_answer_not_taken_shows_open_again_with_why() {
 async fn drive(app: &RunningApp) -> Result<(), String> {
     let session = app.session();
     session.wait_for("[data-testid=nav-agents]", LONG).await?;
-    session.keys("5").await?;
+    session.show_view_by_key("5").await?;
     let open = "[data-testid=escalation-row][data-kind=needs_approval][data-state=open]";
     session.click_first(open, LONG).await?;
     session

@@ -70,7 +70,7 @@ async fn drive(app: &RunningApp, db: &std::path::Path) -> Result<(), String> {
     session
         .wait_for("[data-testid=nav-escalations]", LONG)
         .await?;
-    session.keys("2").await?;
+    session.show_view_by_key("2").await?;
     // Both sessions in their own group; the first holds the file it wrote.
     session
         .wait_for(
@@ -135,7 +135,7 @@ async fn drive(app: &RunningApp, db: &std::path::Path) -> Result<(), String> {
         .await?;
     app.screenshot("sessions-map")?;
 
-    session.keys("5").await?;
+    session.show_view_by_key("5").await?;
     let row = "[data-testid=escalation-row][data-kind=write_collision][data-state=open]";
     session.wait_for(row, LONG).await?;
     session.click_first(row, LONG).await?;
@@ -170,7 +170,7 @@ async fn drive(app: &RunningApp, db: &std::path::Path) -> Result<(), String> {
         return Err("the running app does not answer hook calls".into());
     }
     run_installed_hook(&settings, &repo, "c0ffee00-cccc")?;
-    session.keys("2").await?;
+    session.show_view_by_key("2").await?;
     session
         .wait_for(
             "[data-testid=session-row][data-agent-name='watched-repo·c0ffee00']",

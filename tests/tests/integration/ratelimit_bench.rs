@@ -102,7 +102,7 @@ async fn drive(session: &Session) -> Result<Vec<(&'static str, f64, f64, u64)>, 
     session
         .wait_for("[data-testid=nav-ratelimits]", LONG)
         .await?;
-    session.keys("6").await?;
+    session.show_view_by_key("6").await?;
     let mut rows = Vec::new();
     for api in APIS {
         session
