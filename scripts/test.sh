@@ -56,11 +56,12 @@ core_is_pure() {
 # SQLite and on PostgreSQL (BATON_TEST_STORE=postgres; docs/testing.md), from one build.
 NEXTEST=(cargo nextest run --workspace --locked --no-fail-fast --hide-progress-bar)
 ON_POSTGRES='package(baton-store) | package(baton-engine) | package(baton-cli)'
-# Each pass runs two tests at a time and is bound by the sum of its tests' times (most wait on
-# servers, agents and sleeps), the SQLite pass the longer (~1,070 s of tests against ~815). These
-# tests try both stores themselves (or none) whatever BATON_TEST_STORE says, so they run in the
-# PostgreSQL pass: both passes end about together (docs/testing.md, "How the suite runs").
-BESIDE_POSTGRES='package(baton-tests) & (test(/^peer_a2a/) | test(/^peer_claude_code/) | test(/^notify_/))'
+# The SQLite pass runs three tests at a time, the app's first (one at a time: nextest's `app`
+# group), the PostgreSQL pass two, its longest first; each is bound by the sum of its tests'
+# times (most wait on servers, agents and sleeps). These tests try both stores themselves (or
+# none) whatever BATON_TEST_STORE says, so they run in the PostgreSQL pass: both passes end
+# about together (docs/testing.md, "How the suite runs").
+BESIDE_POSTGRES='package(baton-tests) & (test(/^peer_a2a/) | test(/^peer_claude_code/))'
 
 # One PostgreSQL for every test process of the run, a database per test (crates/baton-testdb);
 # the tests that stop or restart a server start their own. Stopped when this script ends.
@@ -103,7 +104,7 @@ ui_checks() {
 }
 all_at_once() {
   parts_dir=$(mktemp -d)
-  part sqlite "${NEXTEST[@]}" -E "not ($BESIDE_POSTGRES)"
+  part sqlite "${NEXTEST[@]}" --test-threads 3 -E "not ($BESIDE_POSTGRES)"
   part postgres env BATON_TEST_STORE=postgres "${NEXTEST[@]}" --profile postgres \
     -E "$ON_POSTGRES | ($BESIDE_POSTGRES)"
   part ui ui_checks
