@@ -26,6 +26,7 @@
 //!   commands over HTTP (and the built UI) for a browser, on loopback with a random token;
 //!   `--record DIR` writes the answers the UI's tests replay.
 
+mod allocator;
 mod args;
 mod commands;
 mod config;
@@ -40,13 +41,8 @@ use args::{
     Cli, Command, DecisionsAction, EscalationCommand, HooksAction, HooksWhere, SchemaAction,
 };
 
-/// A watcher stores and frees many small rows a second on several threads: mimalloc spends
-/// less of its CPU on that than glibc's malloc (docs/performance.md, "The allocator"). The
-/// app keeps the system's until its memory floor is measured with it.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() -> ExitCode {
+    allocator::purge_at_once();
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("BATON_LOG")
