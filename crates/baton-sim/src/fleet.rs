@@ -365,6 +365,11 @@ impl SimFleet {
         self.slot(index).shared.poll_cursors()
     }
 
+    /// Each status request's source port and the cursor it asked from, oldest first.
+    pub fn poll_requests(&self, index: usize) -> Vec<(u16, Option<u64>)> {
+        self.slot(index).shared.poll_requests()
+    }
+
     /// Stops the timer and closes every listener, waiting until they are closed.
     pub async fn shutdown(mut self) {
         if let Some(timer) = self.timer.take() {

@@ -110,6 +110,15 @@ impl AgentShared {
             .collect()
     }
 
+    /// Each kept status request's port and the cursor it asked from, oldest first (read
+    /// together: [`Shared::poll_sources`] and [`Shared::poll_cursors`] in one).
+    pub(crate) fn poll_requests(&self) -> Vec<(u16, Option<u64>)> {
+        lock(&self.arrivals)
+            .iter()
+            .map(|a| (a.port, a.since))
+            .collect()
+    }
+
     fn at(&self, arrival: &Arrival) -> Instant {
         self.created + Duration::from_millis(u64::from(arrival.ms))
     }

