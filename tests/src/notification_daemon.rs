@@ -34,6 +34,8 @@ pub struct NotificationDaemon {
     monitor: Child,
     dunst: Child,
     bus: Child,
+    /// The bus's standard output, kept open while it runs (it printed its address there).
+    _bus_out: std::io::BufReader<std::process::ChildStdout>,
     pub xvfb: Xvfb,
     dir: tempfile::TempDir,
     /// What the app is given as `DBUS_SESSION_BUS_ADDRESS`.
@@ -55,13 +57,22 @@ impl NotificationDaemon {
         let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
         let socket = dir.path().join("bus");
         let address = format!("unix:path={}", socket.display());
-        let bus = Command::new("dbus-daemon")
-            .args(["--session", "--nofork", "--nopidfile"])
+        // The daemon prints its address once it listens (its socket's file comes a moment
+        // before: a client connecting then was refused, seen on a loaded machine).
+        let mut bus = Command::new("dbus-daemon")
+            .args(["--session", "--nofork", "--nopidfile", "--print-address"])
             .arg(format!("--address={address}"))
-            .stdout(Stdio::null())
+            .stdout(Stdio::piped())
             .spawn()
             .map_err(|e| format!("dbus-daemon: {e}"))?;
-        wait_until("the session bus", || socket.exists())?;
+        let mut listening = String::new();
+        let bus_out = bus.stdout.take().expect("piped");
+        let mut bus_out = std::io::BufReader::new(bus_out);
+        std::io::BufRead::read_line(&mut bus_out, &mut listening)
+            .map_err(|e| format!("dbus-daemon: {e}"))?;
+        if listening.trim().is_empty() || !socket.exists() {
+            return Err(format!("dbus-daemon did not listen on {address}"));
+        }
         let log =
             std::fs::File::create(dir.path().join("monitor.log")).map_err(|e| e.to_string())?;
         let monitor = Command::new("dbus-monitor")
@@ -120,6 +131,7 @@ impl NotificationDaemon {
             monitor,
             dunst,
             bus,
+            _bus_out: bus_out,
             xvfb,
             dir,
             address,
