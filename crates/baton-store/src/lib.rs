@@ -159,6 +159,13 @@ impl Store {
         }
     }
 
+    /// Brings the store at `url` (a path, `:memory:` or a `postgres://` URL) to this build's
+    /// schema and closes it: what opening it does first. The tests' PostgreSQL template of
+    /// this build's schema is made with it (`baton_testdb::migrated_store_url`).
+    pub fn migrate_at(url: &str) -> Result<()> {
+        Store::open_at(&StoreLocation::parse(url)?).map(drop)
+    }
+
     /// Opens the store at `location` for a short-lived process that writes once (`baton hook`,
     /// one process per call): on SQLite as [`Store::for_short_process`] says; on PostgreSQL a
     /// connection that sends each statement unnamed with its values (one round trip, no

@@ -19,6 +19,7 @@
 
 pub mod delay;
 pub mod git;
+mod lock;
 mod ports;
 mod server;
 mod shared;
@@ -52,6 +53,23 @@ pub fn store_url() -> String {
     match engine() {
         Engine::Sqlite => ":memory:".to_owned(),
         Engine::Postgres => server().fresh_database(),
+    }
+}
+
+/// Where a test's store lives when it starts in the schema of version `schema_version`: `:memory:`
+/// for SQLite (a store migrates itself as it opens), or on PostgreSQL a fresh copy of a
+/// database `migrate` (given its URL) brought to that version once for the run
+/// ([`PgServer::fresh_database_from`]): `migrated_store_url(LATEST_VERSION, Store::migrate_at)`.
+pub fn migrated_store_url<E: std::fmt::Display>(
+    schema_version: i64,
+    migrate: impl FnOnce(&str) -> Result<(), E>,
+) -> String {
+    match engine() {
+        Engine::Sqlite => ":memory:".to_owned(),
+        Engine::Postgres => server()
+            .fresh_database_from(&format!("baton_schema_v{schema_version}"), |url| {
+                migrate(url).map_err(|e| e.to_string())
+            }),
     }
 }
 

@@ -49,6 +49,62 @@ impl PgServer {
         self.url(&name)
     }
 
+    /// A new database copied from the template `template`, which `make` (given the template's
+    /// URL) builds once per server, for the first test of the run that asks; its URL. What
+    /// every test of a suite starts from (the store's schema, migrated) is then made once, not
+    /// in each test: a copy takes a third of the time the store's migrations take. The name
+    /// says what the template holds (with the schema's version, say), as `make` makes it.
+    pub fn fresh_database_from(
+        &self,
+        template: &str,
+        make: impl FnOnce(&str) -> Result<(), String>,
+    ) -> String {
+        self.template(template, make)
+            .unwrap_or_else(|why| panic!("cannot make the template database {template}: {why}"));
+        let name = self.unique_name("baton_test");
+        self.sql(
+            "postgres",
+            &format!("CREATE DATABASE {name} TEMPLATE {template}"),
+        )
+        .unwrap_or_else(|why| panic!("cannot create test database {name}: {why}"));
+        self.url(&name)
+    }
+
+    /// The template `template`, made by `make` unless it is there: one process of the run makes
+    /// it (under a lock beside the server), the others wait and find it. A template is marked
+    /// one (`IS_TEMPLATE`) only once it is whole, so one a killed process left half made is
+    /// made again.
+    fn template(
+        &self,
+        template: &str,
+        make: impl FnOnce(&str) -> Result<(), String>,
+    ) -> Result<(), String> {
+        let whole = || {
+            self.sql(
+                "postgres",
+                &format!(
+                    "SELECT count(*) FROM pg_database WHERE datname = '{template}' AND datistemplate"
+                ),
+            )
+            .map(|count| count == "1")
+        };
+        if whole()? {
+            return Ok(());
+        }
+        let _one_maker = crate::lock::Lock::take(&self.dir.join(format!("{template}.lock")))?;
+        if whole()? {
+            return Ok(());
+        }
+        self.sql("postgres", &format!("DROP DATABASE IF EXISTS {template}"))?;
+        self.sql("postgres", &format!("CREATE DATABASE {template}"))?;
+        make(&self.url(template))?;
+        self.sql(
+            "postgres",
+            &format!("ALTER DATABASE {template} IS_TEMPLATE true"),
+        )
+        .map(drop)
+    }
+
     /// A new role that can log in, unique to this process, named `<prefix>_<pid>_<n>` (no
     /// password: the server trusts 127.0.0.1).
     pub fn login_role(&self, prefix: &str) -> String {

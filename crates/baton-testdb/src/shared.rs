@@ -9,11 +9,10 @@
 //! (the test script) has ended, or when no owner is named, the parent of the process that
 //! started it (the test runner).
 
-use std::fs::{File, OpenOptions};
-use std::os::fd::AsRawFd;
 use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
+use crate::lock::Lock;
 use crate::server::{bin_dir, PgServer};
 
 /// The environment variable naming the folder of the run's shared server.
@@ -50,34 +49,4 @@ pub(crate) fn shared_in(folder: &Path) -> Result<PgServer, String> {
     write("stop", server.stop_command())?;
     write("port", server.port().to_string())?;
     Ok(server)
-}
-
-/// An exclusive `flock` on a file, let go when dropped (or when the process ends).
-struct Lock(File);
-
-impl Lock {
-    fn take(path: &PathBuf) -> Result<Lock, String> {
-        let file = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(path)
-            .map_err(|e| format!("{}: {e}", path.display()))?;
-        // SAFETY: flock on a descriptor this File owns for the whole call.
-        if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX) } != 0 {
-            return Err(format!(
-                "cannot lock {}: {}",
-                path.display(),
-                std::io::Error::last_os_error()
-            ));
-        }
-        Ok(Lock(file))
-    }
-}
-
-impl Drop for Lock {
-    fn drop(&mut self) {
-        // SAFETY: as above; the descriptor is still open.
-        unsafe { libc::flock(self.0.as_raw_fd(), libc::LOCK_UN) };
-    }
 }

@@ -33,7 +33,11 @@ fn adk_python() -> PathBuf {
 }
 
 async fn receiving() -> (Engine, SocketAddr) {
-    let location = baton_store::StoreLocation::parse(&baton_testdb::store_url()).unwrap();
+    let location = baton_store::StoreLocation::parse(&baton_testdb::migrated_store_url(
+        baton_store::LATEST_VERSION,
+        baton_store::Store::migrate_at,
+    ))
+    .unwrap();
     let store = StoreHandle::open_at(&location, 2).unwrap();
     let config = EngineConfig {
         spread_start: false,

@@ -71,10 +71,14 @@ fn agent_toml(name: &str, url: &str, interval_ms: u64, timeout_ms: u64, extra: &
     )
 }
 
-/// A URL where nothing listens (the port was free a moment ago, and no other test is handed
-/// it for a server).
+/// A URL where nothing listens, a new one at each call (one URL is one agent): port 9 (discard),
+/// below the range the system hands to servers that bind port 0. A port that was free a moment
+/// ago is not enough: another test's server binding port 0 was given it, and answered (seen
+/// once in the PostgreSQL pass).
 fn closed_url() -> String {
-    format!("http://127.0.0.1:{}", baton_testdb::free_port())
+    static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    format!("http://127.0.0.1:9/closed-{n}")
 }
 
 /// A simulated fleet on ephemeral ports.

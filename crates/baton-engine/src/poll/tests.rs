@@ -20,7 +20,11 @@ use crate::shared::Shared;
 use crate::watch_share::Held;
 
 fn test_store() -> StoreHandle {
-    let location = baton_store::StoreLocation::parse(&baton_testdb::store_url()).unwrap();
+    let location = baton_store::StoreLocation::parse(&baton_testdb::migrated_store_url(
+        baton_store::LATEST_VERSION,
+        baton_store::Store::migrate_at,
+    ))
+    .unwrap();
     StoreHandle::open_at(&location, 2).unwrap()
 }
 

@@ -43,10 +43,17 @@ pub(crate) fn draft(name: &str) -> AgentDraft {
     AgentDraft::new(name, format!("http://127.0.0.1:7700/{path}"))
 }
 
-/// A new, empty store on the engine the tests run on (`BATON_TEST_STORE`, see
-/// `baton-testdb`): SQLite in memory, or a fresh PostgreSQL database.
+/// Where a new, empty store is, on the engine the tests run on (`BATON_TEST_STORE`, see
+/// `baton-testdb`): SQLite in memory, or a fresh PostgreSQL database in this build's schema (a
+/// copy of one migrated once for the run).
+pub(crate) fn fresh_store_url() -> String {
+    baton_testdb::migrated_store_url(crate::LATEST_VERSION, crate::Store::migrate_at)
+}
+
+/// A new, empty store on the engine the tests run on: SQLite in memory, or a fresh PostgreSQL
+/// database.
 pub(crate) fn fresh_store() -> Store {
-    let url = baton_testdb::store_url();
+    let url = fresh_store_url();
     Store::open_at(&crate::StoreLocation::parse(&url).unwrap()).unwrap()
 }
 
@@ -96,7 +103,7 @@ pub(crate) fn store_from_version(
 pub(crate) fn shared_location(dir: &tempfile::TempDir) -> crate::StoreLocation {
     let url = match baton_testdb::engine() {
         baton_testdb::Engine::Sqlite => dir.path().join("baton.sqlite3").display().to_string(),
-        baton_testdb::Engine::Postgres => baton_testdb::store_url(),
+        baton_testdb::Engine::Postgres => fresh_store_url(),
     };
     crate::StoreLocation::parse(&url).unwrap()
 }

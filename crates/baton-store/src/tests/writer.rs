@@ -17,7 +17,7 @@ pub(super) fn handle() -> (tempfile::TempDir, StoreHandle) {
             crate::StoreLocation::Sqlite(dir.path().join("baton.sqlite3"))
         }
         baton_testdb::Engine::Postgres => {
-            crate::StoreLocation::parse(&baton_testdb::store_url()).unwrap()
+            crate::StoreLocation::parse(&super::support::fresh_store_url()).unwrap()
         }
     };
     let handle = StoreHandle::open_at(&location, 2).unwrap();

@@ -85,7 +85,10 @@ impl Sandbox {
             dir: tempfile::tempdir().expect("temp dir"),
             store: match baton_testdb::engine() {
                 baton_testdb::Engine::Sqlite => None,
-                baton_testdb::Engine::Postgres => Some(baton_testdb::store_url()),
+                baton_testdb::Engine::Postgres => Some(baton_testdb::migrated_store_url(
+                    baton_store::LATEST_VERSION,
+                    baton_store::Store::migrate_at,
+                )),
             },
         }
     }

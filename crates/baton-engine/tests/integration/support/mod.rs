@@ -259,6 +259,12 @@ pub fn test_config() -> EngineConfig {
     }
 }
 
+/// Where a fresh store is, on the engine the tests run on: in memory, or a PostgreSQL database in
+/// this build's schema (a copy of one migrated once for the run).
+pub fn fresh_store_url() -> String {
+    baton_testdb::migrated_store_url(baton_store::LATEST_VERSION, baton_store::Store::migrate_at)
+}
+
 /// Where a test's store is, on the engine the tests run on (`BATON_TEST_STORE`, see
 /// `baton-testdb`): a SQLite file in `dir`, or a fresh PostgreSQL database.
 pub fn test_location(dir: &std::path::Path) -> baton_store::StoreLocation {
@@ -267,14 +273,14 @@ pub fn test_location(dir: &std::path::Path) -> baton_store::StoreLocation {
             baton_store::StoreLocation::Sqlite(dir.join("baton.sqlite3"))
         }
         baton_testdb::Engine::Postgres => {
-            baton_store::StoreLocation::parse(&baton_testdb::store_url()).unwrap()
+            baton_store::StoreLocation::parse(&fresh_store_url()).unwrap()
         }
     }
 }
 
 /// A store of the test's own: in memory, or a fresh PostgreSQL database.
 pub fn test_store() -> StoreHandle {
-    let location = baton_store::StoreLocation::parse(&baton_testdb::store_url()).unwrap();
+    let location = baton_store::StoreLocation::parse(&fresh_store_url()).unwrap();
     StoreHandle::open_at(&location, 2).unwrap()
 }
 
