@@ -98,9 +98,9 @@ part() {
     echo "$rc $((SECONDS - t))" >"$parts_dir/$name"
   ) &
 }
+# The UI's type check is the UI build's (`tsc -b && vite build`, the first step): not run twice.
 ui_checks() {
-  npm --prefix ui run --silent typecheck && npm --prefix ui run --silent lint \
-    && npm --prefix ui test --silent
+  npm --prefix ui run --silent lint && npm --prefix ui test --silent
 }
 all_at_once() {
   parts_dir=$(mktemp -d)
@@ -142,13 +142,14 @@ step "cargo fmt --check" cargo fmt --all -- --check
 step "baton-core stays pure" core_is_pure
 # One build of everything the tests need, the app binary included, linted by clippy as it
 # compiles (-D warnings): building tests and the app in one invocation unifies dependency
-# features, so nextest compiles nothing again.
+# features, and in the profile nextest and the doc tests use (`test`: Cargo.toml says how it
+# differs from `dev`), so nextest compiles nothing again.
 if $quick; then
   # The crates, the app and their unit tests only (the integration tests and examples are
   # linted and built by `make test`): nextest builds the unit tests with the same wrapper.
-  step "build and clippy (crates, app)" cargo build --workspace --lib --bins --locked
+  step "build and clippy (crates, app)" cargo build --profile test --workspace --lib --bins --locked
   step "unit tests (nextest), linted as they build" "${NEXTEST[@]}" --lib --bins
-  printf '\n\033[1;34m== UI typecheck, lint and Vitest (beside the build)\033[0m\n'
+  printf '\n\033[1;34m== UI lint and Vitest (beside the build; the UI build type-checks)\033[0m\n'
   ui_rc=0
   wait "$ui_pid" || ui_rc=$?
   sed 's/^/[ui] /' "$ui_log"
@@ -157,9 +158,9 @@ if $quick; then
     echo "UI checks failed (exit $ui_rc)" >&2
     exit "$ui_rc"
   fi
-  times+=("$(printf '%5ss  %s' $((SECONDS - ui_started)) "UI typecheck, lint and Vitest (from the start, beside the rest)")")
+  times+=("$(printf '%5ss  %s' $((SECONDS - ui_started)) "UI lint and Vitest (from the start, beside the rest)")")
 else
-  step "build and clippy (app, tests, examples)" cargo build --workspace --all-targets --locked
+  step "build and clippy (app, tests, examples)" cargo build --profile test --workspace --all-targets --locked
   shared_pg
   step "tests on SQLite and PostgreSQL, the UI's checks, doc tests (at once)" all_at_once
 fi

@@ -12,16 +12,29 @@ use std::time::Duration;
 use baton_tests::app::{RunningApp, ONE_APP};
 use baton_tests::webdriver::Session;
 
-/// The views, by their nav button's test id.
-const VIEWS: [&str; 7] = [
-    "board",
-    "agents",
-    "ownership",
-    "decisions",
-    "escalations",
-    "ratelimits",
-    "timeline",
+/// The views, by their nav button's test id, each with what shows it has drawn its data: its
+/// rows (the story's first item on the queue, the demo's APIs on the rate limits, a lane's
+/// replay on the timeline), or its empty state where the demo has none yet (no decision).
+const VIEWS: [(&str, &str); 7] = [
+    ("board", "[data-testid=task-card]"),
+    ("agents", "[data-testid=agent-row]"),
+    ("ownership", "[data-testid=map-tab-matrix]"),
+    (
+        "decisions",
+        "[data-testid=decision-list], [data-testid=decision-empty]",
+    ),
+    ("escalations", "[data-testid=escalation-row]"),
+    ("ratelimits", "[data-testid=api-list]"),
+    ("timeline", "[data-testid=timeline-scrubber]"),
 ];
+
+/// Whether the main panel shows what `arguments[0]` matches, with nothing loading or busy in it.
+const DRAWN: &str = r#"
+const main = document.querySelector('main.main');
+if (!main || !main.querySelector(arguments[0])) return false;
+if (main.querySelector('[aria-busy=true]')) return false;
+return !/Loading/.test(main.innerText);
+"#;
 
 /// How the main panel and the page measure, and the elements that stick out of the panel.
 const MEASURE: &str = r#"
@@ -73,11 +86,32 @@ async fn overflow(session: &Session, view: &str) -> Result<Option<String>, Strin
     )
 }
 
-/// Each view in turn: its overflow, if any, and a screenshot.
+/// Waits until the view shows what `drawn` matches, nothing loading or busy.
+async fn wait_drawn(session: &Session, view: &str, drawn: &str) -> Result<(), String> {
+    let limit = Duration::from_secs(30);
+    let started = std::time::Instant::now();
+    while session.execute(DRAWN, vec![drawn.into()]).await? != true {
+        if started.elapsed() > limit {
+            let text = session
+                .execute(
+                    "return document.querySelector('main.main')?.innerText.slice(0, 400)",
+                    vec![],
+                )
+                .await?;
+            return Err(format!(
+                "{view} did not draw {drawn} (or still loads) within {limit:?}: {text}"
+            ));
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    Ok(())
+}
+
+/// Each view in turn, once it has drawn its data: its overflow, if any, and a screenshot.
 async fn every_view(app: &RunningApp, prefix: &str) -> Result<Vec<String>, String> {
     let session = app.session();
     let mut wide = Vec::new();
-    for view in VIEWS {
+    for (view, drawn) in VIEWS {
         let nav = session
             .wait_for(
                 &format!("[data-testid=nav-{view}]"),
@@ -85,8 +119,7 @@ async fn every_view(app: &RunningApp, prefix: &str) -> Result<Vec<String>, Strin
             )
             .await?;
         session.click(&nav).await?;
-        // Let the view load and draw its data.
-        tokio::time::sleep(Duration::from_millis(1500)).await;
+        wait_drawn(session, view, drawn).await?;
         app.screenshot(&format!("{prefix}{view}"))?;
         if let Some(what) = overflow(session, view).await? {
             wide.push(what);
@@ -123,15 +156,29 @@ async fn drive(app: &RunningApp) -> Result<(), String> {
             .map_err(|e| e.to_string())?;
     }
     drop(store);
-    // A little history: the story's first incident, usage on the rate-limit chart.
-    tokio::time::sleep(Duration::from_secs(12)).await;
+    // Each view waits for its data: the queue for the story's first incident, the rate limits
+    // for the demo's APIs.
 
     let wide = every_view(app, "layout-").await?;
     if !wide.is_empty() {
         return Err(format!("at 1280 × 800, views scroll sideways: {wide:#?}"));
     }
     session.set_window_size(1024, 700).await?;
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    // The window is that size once the page says so (its inner width: no wider than that).
+    let limit = Duration::from_secs(10);
+    let started = std::time::Instant::now();
+    loop {
+        let width = session.execute("return window.innerWidth", vec![]).await?;
+        if width.as_i64().is_some_and(|w| w <= 1024) {
+            break;
+        }
+        if started.elapsed() > limit {
+            return Err(format!(
+                "the window was still {width} wide {limit:?} after it was made 1024"
+            ));
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     let wide = every_view(app, "layout-1024-").await?;
     if wide.len() > 1 {
         return Err(format!(
