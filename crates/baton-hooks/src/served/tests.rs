@@ -83,7 +83,7 @@ fn calls_are_recorded_by_the_app_while_it_serves_and_by_the_hook_itself_when_it_
     let started = std::time::Instant::now();
     let links = loop {
         let links = store.machine_links(chrono::Utc::now()).unwrap();
-        if !links.is_empty() || started.elapsed() > std::time::Duration::from_secs(10) {
+        if !links.is_empty() || started.elapsed() > std::time::Duration::from_secs(60) {
             break links;
         }
         std::thread::sleep(std::time::Duration::from_millis(20));
