@@ -317,7 +317,8 @@ impl Store {
             .query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))
             .map_err(classify)?;
         // Savepoints journal the pages they touch: in memory, not in a temporary file. A
-        // cache of 32 MiB keeps a batch of writes from spilling pages to the WAL half-way.
+        // cache of 32 MiB keeps a batch of writes from spilling pages to the WAL half-way (the
+        // writer gives what it holds back every 10 s: `writer/cache.rs`).
         // Checkpoints every ~32 MiB of WAL rather than every 4 MiB: a page written again and
         // again between two checkpoints is copied once. A WAL started over is cut back to
         // 64 MiB (it keeps what it grew to otherwise).

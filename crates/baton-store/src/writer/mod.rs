@@ -19,6 +19,7 @@
 //! PostgreSQL) batches nothing: each write runs on its own and opens its own transaction, so
 //! that it can choose one without the store's write lock (`Store::renew_leases`).
 
+mod cache;
 mod group;
 mod job;
 mod queue;
@@ -283,6 +284,7 @@ fn run(
     let lingers = !solo && store.dialect() == Dialect::Sqlite;
     // When the last batch committed, and whether other writes had queued behind its first.
     let mut last_commit: Option<(Instant, bool)> = None;
+    let mut cache = cache::CacheGiveBack::new(Instant::now());
     while let Some(first) = jobs.recv() {
         // Writes coming fast from several writers: more of them in this batch
         // (`BATCH_LINGER`). One caller writing and waiting for each in turn never waits.
@@ -341,6 +343,7 @@ fn run(
                 Err(err) => tracing::warn!(error = %err, "WAL checkpoint failed"),
             }
         }
+        cache.between_batches(&store, Instant::now());
     }
 }
 
