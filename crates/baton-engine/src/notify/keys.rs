@@ -60,6 +60,22 @@ pub(crate) async fn answer_key(shared: &Shared) -> Vec<u8> {
     answer_key_in(Arc::clone(&shared.tokens), &shared.config.answer_key_entry).await
 }
 
+/// The answer key, read from the keyring (or made) the first time a route needs it: a watch
+/// with no phone route never touches the keyring (no unlock prompt, no D-Bus session).
+#[derive(Default)]
+pub(crate) struct LazyAnswerKey(Option<Arc<Vec<u8>>>);
+
+impl LazyAnswerKey {
+    pub(crate) async fn get(&mut self, shared: &Shared) -> Arc<Vec<u8>> {
+        if let Some(key) = &self.0 {
+            return Arc::clone(key);
+        }
+        let key = Arc::new(answer_key(shared).await);
+        self.0 = Some(Arc::clone(&key));
+        key
+    }
+}
+
 /// [`answer_key`] from `tokens`' entry `entry` (`baton notify test` reads it too).
 pub async fn answer_key_in(tokens: Arc<dyn TokenStore>, entry: &str) -> Vec<u8> {
     let entry = entry.to_owned();

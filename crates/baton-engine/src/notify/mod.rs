@@ -55,11 +55,11 @@ impl NotifyLoop {
     pub fn spawn(shared: Arc<Shared>) -> NotifyLoop {
         let (stop, mut stopped) = watch::channel(false);
         let task = tokio::spawn(async move {
-            let key = Arc::new(keys::answer_key(&shared).await);
+            let mut key = keys::LazyAnswerKey::default();
             let mut readers: HashMap<i64, ReplyReader> = HashMap::new();
             let mut changes = shared.bus.subscribe();
             loop {
-                if let Err(err) = round(&shared, &key, &mut readers).await {
+                if let Err(err) = round(&shared, &mut key, &mut readers).await {
                     tracing::warn!(error = %err, "the routes' round could not run");
                 }
                 shared.notify.bump(|s| s.rounds += 1);
@@ -120,11 +120,15 @@ fn keep_readers(
 /// One round: every route's sends, as its settings say ([`route_plan`]).
 async fn round(
     shared: &Arc<Shared>,
-    key: &Arc<Vec<u8>>,
+    key: &mut keys::LazyAnswerKey,
     readers: &mut HashMap<i64, ReplyReader>,
 ) -> Result<(), EngineError> {
     let routes = shared.read(|s| s.routes()).await?;
-    keep_readers(shared, key, &routes, readers);
+    if routes.iter().any(|r| r.route.draft.answers()) {
+        keep_readers(shared, &key.get(shared).await, &routes, readers);
+    } else {
+        readers.clear();
+    }
     let sending: Vec<NotifyRoute> = routes
         .into_iter()
         .map(|r| r.route)
@@ -173,7 +177,7 @@ async fn round(
                 claimer,
                 now,
             };
-            items::send_items(shared, key, sends).await?;
+            items::send_items(shared, &key.get(shared).await, sends).await?;
         }
         batches::send_storm(shared, route, &plan, claimer, now).await?;
         batches::send_digest(shared, route, &plan, claimer, now).await?;

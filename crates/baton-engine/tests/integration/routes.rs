@@ -2,8 +2,10 @@
 //! (the route keeps only where it is), listed, refused when wrong, tested (what failed, in
 //! words), removed with the token Baton kept.
 
+use std::time::Duration;
+
 use baton_core::notify::view::RouteInput;
-use baton_engine::{EngineError, TokenStore};
+use baton_engine::{EngineConfig, EngineError, TokenStore};
 
 use crate::support::*;
 
@@ -95,4 +97,44 @@ async fn routes_are_added_listed_tested_and_removed_with_their_tokens() {
             .code(),
         "not_found"
     );
+}
+
+/// A watch with no phone route never reads nor makes the data folder's answer key (the keyring
+/// is not touched: no unlock prompt at start); the first route that takes answers makes it.
+#[tokio::test]
+async fn the_answer_key_is_made_only_once_a_route_takes_answers() {
+    let config = EngineConfig {
+        notify_round: Duration::from_millis(20),
+        ..test_config()
+    };
+    let entry = config.answer_key_entry.clone();
+    let (engine, tokens) = engine_and_tokens(config);
+    engine.start_all().await.unwrap();
+    let rounds = |at_least: u64| {
+        let engine = &engine;
+        async move {
+            let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+            while engine.notify_stats().rounds < at_least {
+                assert!(tokio::time::Instant::now() < deadline, "no routes' round");
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        }
+    };
+    rounds(3).await;
+    assert_eq!(tokens.get_entry(&entry).unwrap(), None, "no route: no key");
+
+    // Nothing listens on port 9 of loopback: the reply reader keeps trying, the key is made.
+    let added = engine
+        .add_route(phone("http://127.0.0.1:9"), None, "ana".into())
+        .await
+        .unwrap();
+    assert!(added.reply_topic.is_some());
+    let after = engine.notify_stats().rounds;
+    rounds(after + 2).await;
+    let key = tokens
+        .get_entry(&entry)
+        .unwrap()
+        .expect("the answer key made");
+    assert_eq!(key.len(), 64, "{key}");
+    engine.shutdown().await;
 }
