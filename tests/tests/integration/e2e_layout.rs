@@ -109,23 +109,34 @@ async fn wait_drawn(session: &Session, view: &str, drawn: &str) -> Result<(), St
 
 /// Each view in turn, once it has drawn its data: its overflow, if any, and a screenshot.
 async fn every_view(app: &RunningApp, prefix: &str) -> Result<Vec<String>, String> {
-    let session = app.session();
     let mut wide = Vec::new();
     for (view, drawn) in VIEWS {
-        let nav = session
-            .wait_for(
-                &format!("[data-testid=nav-{view}]"),
-                Duration::from_secs(10),
-            )
-            .await?;
-        session.click(&nav).await?;
-        wait_drawn(session, view, drawn).await?;
-        app.screenshot(&format!("{prefix}{view}"))?;
-        if let Some(what) = overflow(session, view).await? {
+        if let Some(what) = look(app, view, drawn, &format!("{prefix}{view}")).await? {
             wide.push(what);
         }
     }
     Ok(wide)
+}
+
+/// Opens `view`, waits until it shows what `drawn` matches, takes the screenshot `shot`: what
+/// sticks out sideways, if anything.
+async fn look(
+    app: &RunningApp,
+    view: &str,
+    drawn: &str,
+    shot: &str,
+) -> Result<Option<String>, String> {
+    let session = app.session();
+    let nav = session
+        .wait_for(
+            &format!("[data-testid=nav-{view}]"),
+            Duration::from_secs(10),
+        )
+        .await?;
+    session.click(&nav).await?;
+    wait_drawn(session, view, drawn).await?;
+    app.screenshot(shot)?;
+    overflow(session, view).await
 }
 
 async fn drive(app: &RunningApp) -> Result<(), String> {
@@ -174,18 +185,8 @@ async fn drive(app: &RunningApp) -> Result<(), String> {
     // readiness summaries only have text after the demo has run a while (the table once
     // fitted before they had, and scrolled sideways after).
     resize(session, 1280, 800).await?;
-    let nav = session
-        .wait_for("[data-testid=nav-agents]", Duration::from_secs(10))
-        .await?;
-    session.click(&nav).await?;
-    wait_drawn(
-        session,
-        "agents",
-        "[data-testid=agent-cost-today].cost-today",
-    )
-    .await?;
-    app.screenshot("layout-agents-with-costs")?;
-    if let Some(what) = overflow(session, "agents").await? {
+    let with_costs = "[data-testid=agent-cost-today].cost-today";
+    if let Some(what) = look(app, "agents", with_costs, "layout-agents-with-costs").await? {
         return Err(format!(
             "at 1280 × 800 with today's costs, the agents view scrolls sideways: {what}"
         ));

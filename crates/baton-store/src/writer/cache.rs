@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use crate::Store;
 
 /// How often the writer gives its unused cached pages back.
-pub const GIVE_BACK_EVERY: Duration = Duration::from_secs(10);
+const GIVE_BACK_EVERY: Duration = Duration::from_secs(10);
 
 /// When the writer last gave its cache back.
 pub(super) struct CacheGiveBack {
