@@ -3,7 +3,8 @@
 //! Which items pop up is the engine's ([`Engine::desktop_alerts`]: the desktop route's
 //! settings), and what a notification says and which buttons it has too
 //! ([`Engine::desktop_alert`]); here it is shown, its buttons are heard, and it is closed when
-//! its item is settled elsewhere. *Approve* / *Deny* (*Allow* / *Deny*) are taken by the engine
+//! its item is settled elsewhere. Past the storm threshold the new items are one notification
+//! ("14 new items in 10 min", `desktop_storm`), replaced in place as the storm grows. *Approve* / *Deny* (*Allow* / *Deny*) are taken by the engine
 //! as the desktop route's person's decision; *Open* (and a click on the notification, where the
 //! service shows no buttons) is the opener's: the app brings its window up on the item,
 //! `baton watch --desktop` says how to see it.
@@ -12,6 +13,8 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use baton_core::escalations::{Alert, EscalationState};
+use baton_core::notify::desktop::OPEN_ACTION;
+use baton_core::notify::desktop_storm::StormAlert;
 use baton_engine::notify::{DesktopAlert, DesktopTaken};
 use baton_engine::Engine;
 use tokio::sync::Notify;
@@ -24,7 +27,21 @@ pub type Opener = Arc<dyn Fn(i64) + Send + Sync>;
 pub struct Desktop {
     engine: Engine,
     shown: Shown,
+    storm: StormShown,
     open: Opener,
+}
+
+/// The storm's notification on screen (one at a time, replaced as the storm grows).
+#[derive(Clone, Default)]
+struct StormShown(Arc<tokio::sync::Mutex<Option<StormOnScreen>>>);
+
+/// The id the notification service gave the storm's notification, and what stops following
+/// it once a newer count replaces it.
+// Read only where notifications are followed (XDG).
+#[cfg_attr(not(all(unix, not(target_os = "macos"))), allow(dead_code))]
+struct StormOnScreen {
+    id: u32,
+    following: Arc<Notify>,
 }
 
 /// The notifications on screen, by item: each with what closes it.
@@ -54,6 +71,7 @@ impl Desktop {
         Desktop {
             engine,
             shown: Shown::default(),
+            storm: StormShown::default(),
             open,
         }
     }
@@ -69,9 +87,13 @@ impl Desktop {
         }
         match self.engine.desktop_alerts(opened, lapsing).await {
             Ok(alerts) => {
-                for alert in alerts {
+                for alert in alerts.each {
                     tracing::info!(escalation = alert.escalation_id, summary = %alert.summary, "alert");
                     self.show(alert);
+                }
+                if let Some(storm) = alerts.storm {
+                    tracing::info!(items = storm.count, summary = %storm.summary, "storm");
+                    self.show_storm(storm);
                 }
             }
             Err(err) => tracing::warn!(%err, "could not read the queue's alerts"),
@@ -127,6 +149,87 @@ impl Desktop {
     }
 }
 
+impl Desktop {
+    /// Shows the storm's notification, in place of the storm's last one while that is on
+    /// screen; a click on it opens the storm's newest item.
+    pub fn show_storm(&self, storm: StormAlert) {
+        let desktop = self.clone();
+        tokio::spawn(async move {
+            let mut notification = notify_rust::Notification::new();
+            notification
+                .appname("Baton")
+                .summary(&storm.summary)
+                .body(&storm.body)
+                .action(OPEN_ACTION, "Open");
+            follow_storm(&desktop, &storm, notification).await;
+        });
+    }
+}
+
+#[cfg(all(unix, not(target_os = "macos")))]
+async fn follow_storm(
+    desktop: &Desktop,
+    storm: &StormAlert,
+    mut notification: notify_rust::Notification,
+) {
+    use notify_rust::{NotificationResponse, Timeout};
+    notification.timeout(Timeout::Never);
+    let stop = Arc::new(Notify::new());
+    let handle = {
+        // One storm notification at a time: the next update waits for this one's id.
+        let mut on_screen = desktop.storm.0.lock().await;
+        if let Some(shown) = on_screen.take() {
+            notification.id(shown.id);
+            shown.following.notify_one();
+        }
+        match notification.show_async().await {
+            Ok(handle) => {
+                *on_screen = Some(StormOnScreen {
+                    id: handle.id(),
+                    following: Arc::clone(&stop),
+                });
+                handle
+            }
+            Err(err) => {
+                tracing::warn!(%err, "could not show the storm's desktop notification");
+                return;
+            }
+        }
+    };
+    let mut clicked = false;
+    tokio::select! {
+        () = handle.wait_for_action_async(|response| {
+            clicked = matches!(response, NotificationResponse::Default)
+                || matches!(response, NotificationResponse::Action(a) if a == OPEN_ACTION);
+        }) => {}
+        // Replaced by a newer count: that one is followed now.
+        () = stop.notified() => return,
+    }
+    if clicked {
+        (desktop.open)(storm.newest);
+    }
+    // Gone from the screen: the storm's next update shows a new one.
+    let mut on_screen = desktop.storm.0.lock().await;
+    if on_screen
+        .as_ref()
+        .is_some_and(|shown| Arc::ptr_eq(&shown.following, &stop))
+    {
+        *on_screen = None;
+    }
+}
+
+/// Elsewhere the storm's notification is shown without following it (no click reaches Baton).
+#[cfg(not(all(unix, not(target_os = "macos"))))]
+async fn follow_storm(
+    _desktop: &Desktop,
+    _storm: &StormAlert,
+    notification: notify_rust::Notification,
+) {
+    if let Err(err) = notification.show() {
+        tracing::warn!(%err, "could not show the storm's desktop notification");
+    }
+}
+
 #[cfg(all(unix, not(target_os = "macos")))]
 async fn follow_one(
     desktop: &Desktop,
@@ -134,7 +237,6 @@ async fn follow_one(
     mut notification: notify_rust::Notification,
     closer: &Notify,
 ) {
-    use baton_core::notify::desktop::OPEN_ACTION;
     use notify_rust::{NotificationResponse, Timeout};
     // It stays until it is answered or its item is settled: an agent may be waiting.
     notification.timeout(Timeout::Never);

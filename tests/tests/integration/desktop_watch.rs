@@ -179,3 +179,90 @@ async fn a_watch_with_desktop_shows_an_approval_whose_button_decides_it() {
         "{unseen}: {shown:?}"
     );
 }
+
+/// Opens a critical write collision about a new quiet agent `name`; the item's id.
+fn collide(store: &mut Store, name: &str) -> i64 {
+    let agent = quiet_agent(store, name);
+    let mut finding = Finding::about(
+        FindingKind::WriteCollision,
+        Severity::Critical,
+        vec![agent],
+        format!("{name} and another agent wrote one record"),
+        name,
+    );
+    // A table of its own: each a cause of its own, an item of its own.
+    finding.resource = Some(format!("crm://{name}/1"));
+    store
+        .record_findings(&[finding], chrono::Utc::now())
+        .unwrap()
+        .escalations[0]
+}
+
+const STORM: &str = "new items in 10 min";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_storm_on_the_desktop_is_one_notification_replaced_as_it_grows() {
+    let daemon = NotificationDaemon::start().expect("a notification daemon");
+    let data = tempfile::tempdir().unwrap();
+    let location =
+        StoreLocation::parse(&data.path().join("baton.sqlite3").display().to_string()).unwrap();
+    let mut store = Store::open_at(&location).unwrap();
+    store
+        .add_route(
+            &RouteDraft::new("desk", RouteKind::Desktop, "ana"),
+            chrono::Utc::now(),
+        )
+        .unwrap();
+    let log = data.path().join("watch.log");
+    let _watch = Watch::start(data.path(), &daemon, true, &log);
+    started(&log).await;
+
+    // Twelve critical items, one every 150 ms; a request for approval among them.
+    let mut asked = 0;
+    for n in 1..=12 {
+        collide(&mut store, &format!("Writer{n}"));
+        if n == 8 {
+            asked = ask(&mut store, "Shipper", "Shipper asks: may it ship?");
+        }
+        tokio::time::sleep(Duration::from_millis(150)).await;
+    }
+    let last = wait_for_or_say(
+        "the storm's notification counting twelve",
+        || {
+            daemon
+                .notifications()
+                .into_iter()
+                .find(|n| n.summary == format!("12 {STORM}") && n.id.is_some())
+        },
+        &log,
+    )
+    .await;
+    let calls = daemon.notifications();
+    let storms: Vec<_> = calls
+        .iter()
+        .filter(|n| n.summary.ends_with(STORM))
+        .collect();
+    let one_by_one: Vec<&str> = calls
+        .iter()
+        .filter(|n| n.body.contains("wrote one record"))
+        .map(|n| n.body.as_str())
+        .collect();
+    // The default threshold: more than 5 new items in 10 minutes are a storm.
+    assert!(one_by_one.len() <= 5, "{one_by_one:?}");
+    assert_eq!(
+        last.body, "12 write collision: open Baton to see them",
+        "{storms:?}"
+    );
+    // One notification on screen for the storm: each update replaces the first.
+    let first = storms[0].id.expect("the storm's id");
+    for update in &storms[1..] {
+        assert_eq!(update.replaces, first, "{storms:?}");
+        assert_eq!(update.id, Some(first), "{storms:?}");
+    }
+    // The request for approval popped up on its own, with its buttons.
+    let approval = calls
+        .iter()
+        .find(|n| n.body == "Shipper asks: may it ship?")
+        .unwrap_or_else(|| panic!("item {asked}'s notification: {calls:?}"));
+    assert_eq!(buttons(approval)[0], ("approve", "Approve"));
+}

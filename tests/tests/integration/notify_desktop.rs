@@ -167,8 +167,10 @@ async fn item(engine: &Engine, key: &'static str, kind: FindingKind, severity: S
             let agent = s
                 .add_agent(&AgentDraft::new(key, format!("http://127.0.0.1:9/{key}")))?
                 .id;
-            let finding =
+            let mut finding =
                 Finding::about(kind, severity, vec![agent], format!("{key}: {kind:?}"), key);
+            // A resource of its own: each item a cause of its own, never grouped with another.
+            finding.resource = Some(format!("crm://{key}/1"));
             Ok(s.record_findings(&[finding], chrono::Utc::now())?
                 .escalations[0])
         })
@@ -182,7 +184,58 @@ async fn told(engine: &Engine, opened: &[i64], lapsing: &[i64]) -> Vec<i64> {
         .desktop_alerts(opened.to_vec(), lapsing.to_vec())
         .await
         .unwrap();
-    alerts.into_iter().map(|a| a.escalation_id).collect()
+    alerts.each.into_iter().map(|a| a.escalation_id).collect()
+}
+
+/// Many critical items at once: past the storm threshold (the default, 5 in 10 minutes) the
+/// new ones are one notification counting them, with a desktop route or without; a request
+/// for approval still pops up on its own.
+async fn desktop_storm(url: &str) {
+    let engine = engine_on(url);
+    let mut critical = Vec::new();
+    for key in ["s1", "s2", "s3", "s4", "s5", "s6", "s7"] {
+        critical.push(
+            item(
+                &engine,
+                key,
+                FindingKind::WriteCollision,
+                Severity::Critical,
+            )
+            .await,
+        );
+        // The first five pop up each, as they come; the sixth makes a storm.
+        if critical.len() == 5 {
+            assert_eq!(told(&engine, &critical, &[]).await, critical);
+        }
+    }
+    let alerts = engine
+        .desktop_alerts(critical[5..].to_vec(), Vec::new())
+        .await
+        .unwrap();
+    assert!(alerts.each.is_empty(), "{alerts:?}");
+    let storm = alerts.storm.expect("a storm");
+    assert_eq!(
+        (storm.count, storm.newest, storm.summary.as_str()),
+        (7, critical[6], "7 new items in 10 min")
+    );
+
+    add_desktop_route(&engine).await;
+    let asked = ask(&engine, "deploy").await.escalation_id;
+    let mut opened = critical.clone();
+    opened.push(asked);
+    let alerts = engine.desktop_alerts(opened, Vec::new()).await.unwrap();
+    let each: Vec<i64> = alerts.each.iter().map(|a| a.escalation_id).collect();
+    assert_eq!(each, [asked], "the approval on its own: {alerts:?}");
+    assert_eq!(alerts.storm.map(|s| s.count), Some(7));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_storm_is_one_desktop_notification_on_both_stores() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, url) in stores(&dir) {
+        eprintln!("store: {name}");
+        desktop_storm(&url).await;
+    }
 }
 
 async fn desktop_settings(url: &str) {

@@ -106,6 +106,20 @@ pub fn digest_message(topic: &str, items: &[&Escalation], sequence_id: String) -
     }
 }
 
+/// A storm's title, on every route: "14 new items in 10 min".
+pub fn storm_title(count: usize, minutes: i64) -> String {
+    format!("{} in {minutes} min", plural(count, "new item"))
+}
+
+/// A storm's line, on every route: how many of each kind `items` are ("3 stall · 2 write
+/// collision: open Baton to see them").
+pub fn storm_line(items: &[&Escalation]) -> String {
+    clean_text(
+        &format!("{}: open Baton to see them", by_kind(items)),
+        MAX_LINE,
+    )
+}
+
 /// The storm's message: `count` new items in the last `minutes`, `items` among them.
 pub fn storm_message(
     topic: &str,
@@ -116,11 +130,8 @@ pub fn storm_message(
 ) -> NtfyMessage {
     NtfyMessage {
         topic: topic.to_owned(),
-        title: format!("{} in {minutes} min", plural(count, "new item")),
-        message: clean_text(
-            &format!("{}: open Baton to see them", by_kind(items)),
-            MAX_LINE,
-        ),
+        title: storm_title(count, minutes),
+        message: storm_line(items),
         priority: top_priority(items),
         tags: vec!["baton".to_owned(), "storm".to_owned()],
         click: None,

@@ -2,9 +2,10 @@
 //! a decision (`crate::notify::desktop` says what they are).
 
 use baton_core::agent::AdapterKind;
-use baton_core::escalations::{alerts_by, urgent, Alert, AlertFor, Escalation};
+use baton_core::escalations::{urgent, Alert, AlertFor, Escalation};
 use baton_core::notify::desktop::{desktop_answer, desktop_notice};
-use baton_core::notify::policy::{Delivery, ItemClass, Plan};
+use baton_core::notify::desktop_storm::{desktop_alerts, DesktopAlerts};
+use baton_core::notify::policy::{Delivery, ItemClass, Plan, SendPolicy};
 use baton_core::notify::{NotifyRoute, RouteKind};
 use baton_store::decide::AnswerVia;
 
@@ -19,16 +20,26 @@ impl Engine {
     /// With a desktop route (the first, by name) its sending settings say which: an opened item
     /// its settings send at once (quiet hours hold what they hold; a digest is the app's tray
     /// count, not a notification), a lapsing one unless its class is never sent or quiet hours
-    /// hold it. Without one, the urgent ones ([`urgent`]).
+    /// hold it. Without one, the urgent ones ([`urgent`]). Past the route's storm threshold
+    /// (the default one without a route) the new items of a storm are one notification
+    /// ([`desktop_alerts`]).
     pub async fn desktop_alerts(
         &self,
         opened: Vec<i64>,
         lapsing: Vec<i64>,
-    ) -> Result<Vec<Alert>, EngineError> {
+    ) -> Result<DesktopAlerts, EngineError> {
         let queue = self.escalations().await?;
         let now = self.shared().config.notify_clock.now();
         let Some(route) = self.desktop_route().await else {
-            return Ok(alerts_by(&queue, &opened, &lapsing, now, urgent));
+            let policy = SendPolicy::default();
+            return Ok(desktop_alerts(
+                &queue,
+                &opened,
+                &lapsing,
+                now,
+                urgent,
+                |n| policy.is_storm(n),
+            ));
         };
         let policy = route.draft.policy;
         let wants = |e: &Escalation, moment: AlertFor| match moment {
@@ -40,7 +51,9 @@ impl Engine {
                     && !policy.holds(e, NotifyClock::local_time(now))
             }
         };
-        Ok(alerts_by(&queue, &opened, &lapsing, now, wants))
+        Ok(desktop_alerts(&queue, &opened, &lapsing, now, wants, |n| {
+            policy.is_storm(n)
+        }))
     }
 
     /// The desktop route (the first, by name), if any.
