@@ -131,6 +131,7 @@ pub fn follow(app: AppHandle, engine: Engine) {
             engine.clone(),
             Arc::new(move |id: i64| open_escalation(&opens, Some(id))),
         );
+        let _digests = desktop.follow_digests();
         refresh_tray(&app, &engine, sessions_waiting).await;
         loop {
             match changes.recv().await {

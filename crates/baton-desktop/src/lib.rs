@@ -4,7 +4,8 @@
 //! settings), and what a notification says and which buttons it has too
 //! ([`Engine::desktop_alert`]); here it is shown, its buttons are heard, and it is closed when
 //! its item is settled elsewhere. Past the storm threshold the new items are one notification
-//! ("14 new items in 10 min", `desktop_storm`), replaced in place as the storm grows. *Approve* / *Deny* (*Allow* / *Deny*) are taken by the engine
+//! ("14 new items in 10 min", `desktop_batch`), replaced in place as the storm grows; what the
+//! route sends in the digest is one notification a period ([`Desktop::follow_digests`]). *Approve* / *Deny* (*Allow* / *Deny*) are taken by the engine
 //! as the desktop route's person's decision; *Open* (and a click on the notification, where the
 //! service shows no buttons) is the opener's: the app brings its window up on the item,
 //! `baton watch --desktop` says how to see it.
@@ -14,7 +15,7 @@ use std::sync::{Arc, Mutex};
 
 use baton_core::escalations::{Alert, EscalationState};
 use baton_core::notify::desktop::OPEN_ACTION;
-use baton_core::notify::desktop_storm::StormAlert;
+use baton_core::notify::desktop_batch::StormAlert;
 use baton_engine::notify::{DesktopAlert, DesktopTaken};
 use baton_engine::Engine;
 use tokio::sync::Notify;
@@ -149,7 +150,53 @@ impl Desktop {
     }
 }
 
+/// How often a desktop looks whether its digest is due (periods are a minute or longer).
+const DIGEST_LOOK_EVERY: std::time::Duration = std::time::Duration::from_secs(10);
+
 impl Desktop {
+    /// Shows the desktop route's digest whenever one is due ([`Engine::desktop_digest`]),
+    /// for as long as the process runs; what it told is kept in memory, and what was due
+    /// before it started counts as told ([`Engine::desktop_digest_told`]).
+    pub fn follow_digests(&self) -> tokio::task::JoinHandle<()> {
+        let desktop = self.clone();
+        tokio::spawn(async move {
+            let mut told = match desktop.engine.desktop_digest_told().await {
+                Ok(told) => told,
+                Err(err) => {
+                    tracing::warn!(%err, "could not read the queue's digest");
+                    Default::default()
+                }
+            };
+            let mut every = tokio::time::interval(DIGEST_LOOK_EVERY);
+            every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                every.tick().await;
+                match desktop.engine.desktop_digest(&mut told).await {
+                    Ok(Some(digest)) => {
+                        tracing::info!(items = digest.items.len(), summary = %digest.summary, "digest");
+                        told.extend(digest.items.iter().copied());
+                        desktop.show_batch(&digest.summary, &digest.body, digest.items[0]);
+                    }
+                    Ok(None) => {}
+                    Err(err) => tracing::warn!(%err, "could not read the queue's digest"),
+                }
+            }
+        })
+    }
+
+    /// Shows a notification standing for several items (a digest), with *Open*, which opens
+    /// `first`.
+    fn show_batch(&self, summary: &str, body: &str, first: i64) {
+        let mut notification = notify_rust::Notification::new();
+        notification
+            .appname("Baton")
+            .summary(summary)
+            .body(body)
+            .action(OPEN_ACTION, "Open");
+        let desktop = self.clone();
+        tokio::spawn(async move { follow_batch(&desktop, notification, first).await });
+    }
+
     /// Shows the storm's notification, in place of the storm's last one while that is on
     /// screen; a click on it opens the storm's newest item.
     pub fn show_storm(&self, storm: StormAlert) {
@@ -163,6 +210,36 @@ impl Desktop {
                 .action(OPEN_ACTION, "Open");
             follow_storm(&desktop, &storm, notification).await;
         });
+    }
+}
+
+#[cfg(all(unix, not(target_os = "macos")))]
+async fn follow_batch(desktop: &Desktop, notification: notify_rust::Notification, first: i64) {
+    use notify_rust::NotificationResponse;
+    let handle = match notification.show_async().await {
+        Ok(handle) => handle,
+        Err(err) => {
+            tracing::warn!(%err, "could not show a desktop notification");
+            return;
+        }
+    };
+    let mut clicked = false;
+    handle
+        .wait_for_action_async(|response| {
+            clicked = matches!(response, NotificationResponse::Default)
+                || matches!(response, NotificationResponse::Action(a) if a == OPEN_ACTION);
+        })
+        .await;
+    if clicked {
+        (desktop.open)(first);
+    }
+}
+
+/// Elsewhere it is shown without following it (no click reaches Baton).
+#[cfg(not(all(unix, not(target_os = "macos"))))]
+async fn follow_batch(_desktop: &Desktop, notification: notify_rust::Notification, _first: i64) {
+    if let Err(err) = notification.show() {
+        tracing::warn!(%err, "could not show a desktop notification");
     }
 }
 

@@ -266,3 +266,60 @@ async fn a_storm_on_the_desktop_is_one_notification_replaced_as_it_grows() {
         .unwrap_or_else(|| panic!("item {asked}'s notification: {calls:?}"));
     assert_eq!(buttons(approval)[0], ("approve", "Approve"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_watch_with_desktop_shows_the_digest_when_its_period_ends() {
+    let daemon = NotificationDaemon::start().expect("a notification daemon");
+    let data = tempfile::tempdir().unwrap();
+    let location =
+        StoreLocation::parse(&data.path().join("baton.sqlite3").display().to_string()).unwrap();
+    let mut store = Store::open_at(&location).unwrap();
+    let mut route = RouteDraft::new("desk", RouteKind::Desktop, "ana");
+    // The shortest period, so that one ends while the test waits (periods count from the
+    // epoch: the digest goes within two minutes).
+    route.policy.digest_minutes = 1;
+    store.add_route(&route, chrono::Utc::now()).unwrap();
+    let log = data.path().join("watch.log");
+    let _watch = Watch::start(data.path(), &daemon, true, &log);
+    started(&log).await;
+    // A warning: the route sends it in the digest, not at once.
+    let agent = quiet_agent(&mut store, "Summariser");
+    let finding = Finding::about(
+        FindingKind::DivergentClaims,
+        Severity::Warning,
+        vec![agent],
+        "Summariser and Indexer disagree on the release date",
+        "Summariser",
+    );
+    store
+        .record_findings(&[finding], chrono::Utc::now())
+        .unwrap();
+    let until = std::time::Instant::now() + Duration::from_secs(150);
+    let digest = loop {
+        let calls = daemon.notifications();
+        if let Some(digest) = calls
+            .iter()
+            .find(|n| n.summary == "Baton: 1 new item since the last digest")
+        {
+            break digest.clone();
+        }
+        assert!(
+            std::time::Instant::now() < until,
+            "no digest in 150 s: {calls:?}\n{}",
+            std::fs::read_to_string(&log).unwrap_or_default()
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    };
+    assert!(
+        digest.body.contains("Summariser and Indexer disagree"),
+        "{digest:?}"
+    );
+    assert_eq!(buttons(&digest), [("default", "Open")]);
+    // It was not shown on its own first.
+    let told = daemon
+        .notifications()
+        .into_iter()
+        .filter(|n| n.body.contains("Summariser and Indexer disagree"))
+        .count();
+    assert_eq!(told, 1);
+}

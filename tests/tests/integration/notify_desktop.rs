@@ -3,12 +3,15 @@
 //! "via desktop"; *Open*, an unknown key, a second press, a press after the item was settled,
 //! and a press after the route was removed are refused, counted, and change nothing.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use baton_core::agent::AgentDraft;
 use baton_core::detect::{Finding, FindingKind, Severity};
 use baton_core::escalations::{Alert, EscalationState};
+use baton_core::notify::policy::SendPolicy;
 use baton_core::notify::{RouteDraft, RouteKind};
+use baton_engine::notify::clock::NotifyClock;
 use baton_engine::notify::DesktopTaken;
 use baton_engine::{Engine, EngineConfig, MemoryTokens, StoreHandle};
 use baton_store::StoreLocation;
@@ -227,6 +230,77 @@ async fn desktop_storm(url: &str) {
     let each: Vec<i64> = alerts.each.iter().map(|a| a.escalation_id).collect();
     assert_eq!(each, [asked], "the approval on its own: {alerts:?}");
     assert_eq!(alerts.storm.map(|s| s.count), Some(7));
+}
+
+/// What a desktop route sends in the digest waits for the digest period to end: then one
+/// digest tells it, once; a desktop starting later counts it told.
+async fn desktop_digest(url: &str) {
+    // A minute into a digest period by the routes' clock (periods count from the epoch).
+    let began = SendPolicy::default().digest_period_began(chrono::Utc::now());
+    let clock = NotifyClock::starting_at(began + chrono::Duration::minutes(1));
+    let store = StoreHandle::open_at(&StoreLocation::parse(url).unwrap(), 2).unwrap();
+    let engine = Engine::new(
+        store,
+        Arc::new(MemoryTokens::new(None)),
+        EngineConfig {
+            notify_clock: clock.clone(),
+            ..EngineConfig::default()
+        },
+    );
+    let mut told = HashSet::new();
+    // No desktop route: no digest.
+    let first = item(
+        &engine,
+        "d1",
+        FindingKind::DivergentClaims,
+        Severity::Warning,
+    )
+    .await;
+    assert_eq!(engine.desktop_digest(&mut told).await.unwrap(), None);
+    add_desktop_route(&engine).await;
+    // Opened in this period (by the machine's clock, a minute before the routes'): not due.
+    assert_eq!(engine.desktop_digest(&mut told).await.unwrap(), None);
+    assert!(told.is_empty());
+    // The period over: one digest, with the warning; then nothing until something new.
+    clock.advance(chrono::Duration::minutes(30));
+    let digest = engine
+        .desktop_digest(&mut told)
+        .await
+        .unwrap()
+        .expect("the digest");
+    assert_eq!(digest.items, [first]);
+    assert_eq!(digest.summary, "Baton: 1 new item since the last digest");
+    told.extend(digest.items.iter().copied());
+    assert_eq!(engine.desktop_digest(&mut told).await.unwrap(), None);
+    // A desktop starting now: what was due at this period's start counts as told.
+    assert_eq!(
+        engine.desktop_digest_told().await.unwrap(),
+        HashSet::from([first])
+    );
+    // Settled: forgotten.
+    engine
+        .write(move |s| {
+            s.decide_escalation(
+                first,
+                &baton_core::escalations::EscalationAction::Dismiss,
+                Some("seen"),
+                "ana",
+                chrono::Utc::now(),
+            )
+        })
+        .await
+        .unwrap();
+    assert_eq!(engine.desktop_digest(&mut told).await.unwrap(), None);
+    assert!(told.is_empty(), "{told:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_desktop_digest_tells_what_waited_once_on_both_stores() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, url) in stores(&dir) {
+        eprintln!("store: {name}");
+        desktop_digest(&url).await;
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

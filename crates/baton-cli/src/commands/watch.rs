@@ -220,6 +220,7 @@ pub async fn watch(
             }),
         )
     });
+    let _digests = desktop.as_ref().map(baton_desktop::Desktop::follow_digests);
     name_agents(&engine, &mut log).await;
     let started = engine.start_all().await?;
     let mut banner = Line::new(

@@ -71,8 +71,17 @@ fn top_priority(items: &[&Escalation]) -> u8 {
     }
 }
 
-/// The digest of `items` (what waited since the last one), on `topic`.
-pub fn digest_message(topic: &str, items: &[&Escalation], sequence_id: String) -> NtfyMessage {
+/// A digest's title, on every route: "Baton: 3 new items since the last digest".
+pub fn digest_title(count: usize) -> String {
+    clean_text(
+        &format!("Baton: {} since the last digest", plural(count, "new item")),
+        MAX_TITLE,
+    )
+}
+
+/// A digest's lines, on every route: one per item (its title and kind, each cleaned), the
+/// first [`DIGEST_LINES`], then how many more.
+pub fn digest_lines(items: &[&Escalation]) -> Vec<String> {
     let mut lines: Vec<String> = items
         .iter()
         .take(DIGEST_LINES)
@@ -87,17 +96,16 @@ pub fn digest_message(topic: &str, items: &[&Escalation], sequence_id: String) -
     if items.len() > DIGEST_LINES {
         lines.push(format!("and {} more", items.len() - DIGEST_LINES));
     }
+    lines
+}
+
+/// The digest of `items` (what waited since the last one), on `topic`.
+pub fn digest_message(topic: &str, items: &[&Escalation], sequence_id: String) -> NtfyMessage {
     NtfyMessage {
         topic: topic.to_owned(),
-        title: clean_text(
-            &format!(
-                "Baton: {} since the last digest",
-                plural(items.len(), "new item")
-            ),
-            MAX_TITLE,
-        ),
+        title: digest_title(items.len()),
         // One item per line (each line cleaned; the newlines are the digest's own).
-        message: lines.join("\n"),
+        message: digest_lines(items).join("\n"),
         priority: top_priority(items).min(4),
         tags: vec!["baton".to_owned(), "digest".to_owned()],
         click: None,

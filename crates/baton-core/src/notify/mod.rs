@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 pub mod answer;
 pub mod batch;
 pub mod desktop;
-pub mod desktop_storm;
+pub mod desktop_batch;
 pub mod message;
 pub mod policy;
 #[cfg(test)]

@@ -1,10 +1,14 @@
 //! The engine's desktop route: the notification for an alert, and a button's answer taken as
 //! a decision (`crate::notify::desktop` says what they are).
 
+use std::collections::HashSet;
+
 use baton_core::agent::AdapterKind;
-use baton_core::escalations::{urgent, Alert, AlertFor, Escalation};
+use baton_core::escalations::{urgent, Alert, AlertFor, Escalation, EscalationState};
 use baton_core::notify::desktop::{desktop_answer, desktop_notice};
-use baton_core::notify::desktop_storm::{desktop_alerts, DesktopAlerts};
+use baton_core::notify::desktop_batch::{
+    desktop_alerts, desktop_digest, digest_told_before, DesktopAlerts, DigestAlert,
+};
 use baton_core::notify::policy::{Delivery, ItemClass, Plan, SendPolicy};
 use baton_core::notify::{NotifyRoute, RouteKind};
 use baton_store::decide::AnswerVia;
@@ -54,6 +58,47 @@ impl Engine {
         Ok(desktop_alerts(&queue, &opened, &lapsing, now, wants, |n| {
             policy.is_storm(n)
         }))
+    }
+
+    /// The digest a desktop shows now, if one is due: what its desktop route (the first, by
+    /// name) sends in the digest and `told` does not hold yet ([`desktop_digest`]); `told`
+    /// forgets the items no longer open. None without a desktop route.
+    pub async fn desktop_digest(
+        &self,
+        told: &mut HashSet<i64>,
+    ) -> Result<Option<DigestAlert>, EngineError> {
+        let Some(route) = self.desktop_route().await else {
+            return Ok(None);
+        };
+        let queue = self.escalations().await?;
+        told.retain(|id| {
+            queue
+                .iter()
+                .any(|e| e.id == *id && e.state == EscalationState::Open)
+        });
+        let now = self.shared().config.notify_clock.now();
+        Ok(desktop_digest(
+            &queue,
+            &route.draft.policy,
+            told,
+            now,
+            NotifyClock::local_time,
+        ))
+    }
+
+    /// What a desktop starting now counts as told in a digest already ([`digest_told_before`]).
+    pub async fn desktop_digest_told(&self) -> Result<HashSet<i64>, EngineError> {
+        let Some(route) = self.desktop_route().await else {
+            return Ok(HashSet::new());
+        };
+        let queue = self.escalations().await?;
+        let now = self.shared().config.notify_clock.now();
+        Ok(digest_told_before(
+            &queue,
+            &route.draft.policy,
+            now,
+            NotifyClock::local_time,
+        ))
     }
 
     /// The desktop route (the first, by name), if any.
