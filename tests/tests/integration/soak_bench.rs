@@ -95,8 +95,8 @@ async fn the_app_with_the_demo_fleet_for_half_an_hour() {
     }
     let page = session
         .execute(
-            "return [document.querySelectorAll('[data-testid=board-card], .card').length,\
-                     (document.querySelector('[data-testid=escalation-count]') || {}).innerText || ''];",
+            "return [document.querySelectorAll('[data-testid=task-card]').length,\
+                     (document.querySelector('[data-testid=nav-escalations-badge]') || {}).innerText || ''];",
             vec![],
         )
         .await
