@@ -20,6 +20,9 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+/// `--otlp-rate`: spans to the watch's OTLP receiver meanwhile.
+mod otlp;
+
 use std::path::PathBuf;
 use std::process::{Command, ExitCode};
 use std::time::{Duration, Instant};
@@ -51,6 +54,16 @@ struct Flags {
     /// instead of baton.sqlite3
     #[arg(long)]
     postgres: bool,
+    /// Spans a second sent to the watch's OTLP receiver meanwhile (0: none): protobuf export
+    /// requests of GenAI spans, paced (issue 61's benchmark: 20000 with 200 agents)
+    #[arg(long, default_value_t = 0)]
+    otlp_rate: u64,
+    /// How many senders share `--otlp-rate`
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u64).range(1..))]
+    otlp_senders: u64,
+    /// Spans a request
+    #[arg(long, default_value_t = 512, value_parser = clap::value_parser!(u64).range(1..))]
+    otlp_batch: u64,
 }
 
 /// The first seconds left out of the lateness figures (start-up spread).
@@ -65,6 +78,7 @@ struct Options {
     baton: PathBuf,
     keep: bool,
     postgres: bool,
+    otlp: Option<otlp::Load>,
 }
 
 fn options() -> Fallible<Options> {
@@ -76,6 +90,11 @@ fn options() -> Fallible<Options> {
         baton: find_baton(flags.baton)?,
         keep: flags.keep,
         postgres: flags.postgres,
+        otlp: (flags.otlp_rate > 0).then_some(otlp::Load {
+            rate: flags.otlp_rate,
+            senders: flags.otlp_senders,
+            batch: flags.otlp_batch,
+        }),
     })
 }
 
@@ -148,7 +167,16 @@ fn run(o: Options) -> Fallible<()> {
     let (fleet_rt, fleet) = start_fleet(o.agents)?;
     let fleet_start_s = fleet_started.elapsed().as_secs_f64();
     let timeout_ms = 800.min(o.interval_ms * 4 / 5);
-    let config = write_fleet_config(&fleet, &dir, "fleet_load", o.interval_ms, timeout_ms, "")?;
+    let receiver = o.otlp.map(|_| otlp::free_address()).transpose()?;
+    let extra = receiver.map(otlp::config).unwrap_or_default();
+    let config = write_fleet_config(
+        &fleet,
+        &dir,
+        "fleet_load",
+        o.interval_ms,
+        timeout_ms,
+        &extra,
+    )?;
 
     // baton watch.
     let stdout = dir.join("watch.out");
@@ -179,6 +207,10 @@ fn run(o: Options) -> Fallible<()> {
     myself.baseline();
     let mut steady = Sampler::new(watch.pid(), false);
     let deadline = t0 + Duration::from_secs(o.seconds) + OVERRUN;
+    let sending = o.otlp.zip(receiver).map(|(load, at)| {
+        let until = t0 + Duration::from_secs(o.seconds) - Duration::from_secs(1);
+        (load, otlp::start(&fleet_rt, at, load, until))
+    });
     let mut tick = t0;
     let mut overran = None;
     let mut interrupted_at = None;
@@ -232,6 +264,7 @@ fn run(o: Options) -> Fallible<()> {
     let (output_lines, down_agents, down_reasons) = down_reports(&stdout);
     let stats = watch_stats(&stdout);
     let errors = tail(&stderr, 5);
+    let sent = sending.map(|(load, task)| (load, fleet_rt.block_on(task).unwrap_or_default()));
     let stopped = fleet_rt.block_on(async {
         tokio::time::timeout(Duration::from_secs(30), fleet.shutdown())
             .await
@@ -425,6 +458,12 @@ fn run(o: Options) -> Fallible<()> {
         ]);
     }
     println!("{}", table(&["baton's own view", ""], &rows));
+    if let Some((load, sent)) = &sent {
+        println!(
+            "{}",
+            otlp::report(*load, sent, ran.as_secs_f64(), &sampler.samples)
+        );
+    }
     if !errors.trim().is_empty() {
         println!(
             "baton watch stderr (last lines):\n```\n{}\n```",

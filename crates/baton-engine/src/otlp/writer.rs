@@ -1,7 +1,8 @@
-//! The bounded queue between the receiver's HTTP side and the store: one batch written at a
-//! time, through the engine's one writer, beside the polls' writes. A full queue is answered
-//! 429 by the HTTP side (`try_send`), so however fast a sender sends, at most [`QUEUE`]
-//! requests wait here and one write of theirs is in the writer's line at a time.
+//! The bounded queue between the receiver's HTTP side and the store: the requests waiting are
+//! written together (up to [`SPANS_TOGETHER`] spans), one write at a time, through the
+//! engine's one writer, beside the polls' writes. A full queue is answered 429 by the HTTP
+//! side (`try_send`), so however fast a sender sends, at most [`QUEUE`] requests wait here and
+//! one write of theirs is in the writer's line at a time.
 
 use std::sync::Arc;
 
@@ -15,6 +16,10 @@ use crate::shared::Shared;
 
 /// Requests waiting for the store, at most.
 pub const QUEUE: usize = 8;
+
+/// Spans past which the requests waiting are not added to a write (the one that passes it
+/// is): a write of a few requests holds the polls' writes up for milliseconds, not longer.
+const SPANS_TOGETHER: usize = 4_096;
 
 /// One request's spans, and where its answer goes.
 pub(crate) struct Batch {
@@ -30,16 +35,28 @@ pub(crate) fn spawn(
     let (queue, mut batches) = mpsc::channel::<Batch>(QUEUE);
     let task = tokio::spawn(async move {
         let mut known = TraceAgents::default();
-        while let Some(batch) = batches.recv().await {
+        while let Some(first) = batches.recv().await {
+            // The requests that came meanwhile go in the same write (each answered once it
+            // is stored): several senders wait one write, not one write each in turn.
+            let mut spans = first.spans;
+            let mut replies = vec![first.reply];
+            while spans.len() < SPANS_TOGETHER {
+                let Ok(next) = batches.try_recv() else { break };
+                spans.extend(next.spans);
+                replies.push(next.reply);
+            }
             let now = chrono::Utc::now();
-            let (agents, ignored) = read_spans(&batch.spans, &mut known, now);
+            let (agents, ignored) = read_spans(&spans, &mut known, now);
+            drop(spans);
             stats.add_ignored(ignored);
             let outcome = if agents.is_empty() {
                 Ok(())
             } else {
                 write(&shared, agents, now).await
             };
-            let _ = batch.reply.send(outcome);
+            for reply in replies {
+                let _ = reply.send(outcome.clone());
+            }
         }
     });
     (queue, task)
