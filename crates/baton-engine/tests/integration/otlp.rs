@@ -273,3 +273,32 @@ async fn logs_and_metrics_are_taken_and_counted() {
     assert_eq!((stats.log_records, stats.data_points), (2, 2));
     engine.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_sent_at_once_are_each_answered_once_stored() {
+    // Eight senders at once: the requests that wait are written together, and each is
+    // answered only once its own spans are stored.
+    let (engine, at) = receiving().await;
+    let sends: Vec<_> = (1..=8u8)
+        .map(|n| {
+            let body = protobuf(&request("svc", run(n, &format!("agent_{n}"), false)));
+            tokio::spawn(async move { post(at, "/v1/traces", &[PROTOBUF], body).await })
+        })
+        .collect();
+    for send in sends {
+        assert_eq!(send.await.unwrap().status, 200);
+    }
+    let heard = agents_heard(&engine);
+    assert_eq!(heard.len(), 8, "{heard:?}");
+    for agent in heard {
+        let id = agent.id;
+        let cards = engine
+            .store()
+            .read_blocking(move |s| s.task_cards(Some(id)))
+            .unwrap();
+        assert_eq!(cards.len(), 1, "{}: one task", agent.name);
+    }
+    let stats = engine.otlp_stats();
+    assert_eq!((stats.requests, stats.spans), (8, 24));
+    engine.shutdown().await;
+}
