@@ -5,8 +5,9 @@
 //! ([`Engine::desktop_alert`]); here it is shown, its buttons are heard, and it is closed when
 //! its item is settled elsewhere. Past the storm threshold the new items are one notification
 //! ("14 new items in 10 min", `desktop_batch`), replaced in place as the storm grows; what the
-//! route sends in the digest is one notification a period ([`Desktop::follow_digests`]). *Approve* / *Deny* (*Allow* / *Deny*) are taken by the engine
-//! as the desktop route's person's decision; *Open* (and a click on the notification, where the
+//! route sends in the digest is one notification a period ([`Desktop::follow_digests`]).
+//! *Approve* / *Deny* (*Allow* / *Deny*) are taken by the engine as the desktop route's
+//! person's decision; *Open* (and a click on the notification, where the
 //! service shows no buttons) is the opener's: the app brings its window up on the item,
 //! `baton watch --desktop` says how to see it.
 
@@ -213,16 +214,10 @@ impl Desktop {
     }
 }
 
+/// Once the notification `handle` is answered or closed: whether it was *Open* (or a click).
 #[cfg(all(unix, not(target_os = "macos")))]
-async fn follow_batch(desktop: &Desktop, notification: notify_rust::Notification, first: i64) {
+async fn opened(handle: &notify_rust::NotificationHandle) -> bool {
     use notify_rust::NotificationResponse;
-    let handle = match notification.show_async().await {
-        Ok(handle) => handle,
-        Err(err) => {
-            tracing::warn!(%err, "could not show a desktop notification");
-            return;
-        }
-    };
     let mut clicked = false;
     handle
         .wait_for_action_async(|response| {
@@ -230,8 +225,15 @@ async fn follow_batch(desktop: &Desktop, notification: notify_rust::Notification
                 || matches!(response, NotificationResponse::Action(a) if a == OPEN_ACTION);
         })
         .await;
-    if clicked {
-        (desktop.open)(first);
+    clicked
+}
+
+#[cfg(all(unix, not(target_os = "macos")))]
+async fn follow_batch(desktop: &Desktop, notification: notify_rust::Notification, first: i64) {
+    match notification.show_async().await {
+        Ok(handle) if opened(&handle).await => (desktop.open)(first),
+        Ok(_) => {}
+        Err(err) => tracing::warn!(%err, "could not show a desktop notification"),
     }
 }
 
@@ -249,8 +251,7 @@ async fn follow_storm(
     storm: &StormAlert,
     mut notification: notify_rust::Notification,
 ) {
-    use notify_rust::{NotificationResponse, Timeout};
-    notification.timeout(Timeout::Never);
+    notification.timeout(notify_rust::Timeout::Never);
     let stop = Arc::new(Notify::new());
     let handle = {
         // One storm notification at a time: the next update waits for this one's id.
@@ -273,17 +274,12 @@ async fn follow_storm(
             }
         }
     };
-    let mut clicked = false;
     tokio::select! {
-        () = handle.wait_for_action_async(|response| {
-            clicked = matches!(response, NotificationResponse::Default)
-                || matches!(response, NotificationResponse::Action(a) if a == OPEN_ACTION);
-        }) => {}
+        clicked = opened(&handle) => if clicked {
+            (desktop.open)(storm.newest);
+        },
         // Replaced by a newer count: that one is followed now.
         () = stop.notified() => return,
-    }
-    if clicked {
-        (desktop.open)(storm.newest);
     }
     // Gone from the screen: the storm's next update shows a new one.
     let mut on_screen = desktop.storm.0.lock().await;
