@@ -89,6 +89,7 @@ measure "Decide from the phone" cargo test --release --locked -p baton-tests --t
 # `baton` and `baton-hook`, as a user runs them.
 cargo build --release --locked -p baton-cli -p baton-hooks
 measure "Busy fleet, SQLite" cargo run --release --locked -p baton-cli --example fleet_load -- --agents 1000 --seconds 600
+measure "OTLP with a fleet" cargo run --release --locked -p baton-cli --example fleet_load -- --agents 200 --seconds 600 --otlp-rate 20000
 measure "Busy fleet, PostgreSQL defaults" cargo run --release --locked -p baton-cli --example fleet_load -- --agents 1000 --seconds 300 --postgres
 measure "Busy fleet, PostgreSQL sized" env BATON_TEST_PG_OPTIONS="$team_server" cargo run --release --locked -p baton-cli --example fleet_load -- --agents 1000 --seconds 300 --postgres
 measure "Watchers failover, restart at once" env BATON_TEST_PG_OPTIONS="$team_server" cargo run --release --locked -p baton-cli --example watchers_failover -- --agents 1000 --watchers 2 --kills 20

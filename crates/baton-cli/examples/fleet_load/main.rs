@@ -286,7 +286,10 @@ fn run(o: Options) -> Fallible<()> {
         (true, false) => "postgres_defaults",
         (true, true) => "postgres_sized",
     };
-    println!("guard busy_fleet_cpu_percent_{store} {:.1}", s.cpu_mean);
+    // Spans sent beside the polls make another figure (the OTLP guard, below).
+    if o.otlp.is_none() {
+        println!("guard busy_fleet_cpu_percent_{store} {:.1}", s.cpu_mean);
+    }
     println!(
         "## fleet_load: {} simulated agents, poll every {} ms (timeout {timeout_ms} ms), {} s",
         o.agents, o.interval_ms, o.seconds
