@@ -22,9 +22,9 @@ use crate::notify::{random_hex, refusal, DesktopAlert, DesktopTaken};
 impl Engine {
     /// The desktop alerts for the items just `opened` and those about to lapse (`lapsing`).
     /// With a desktop route (the first, by name) its sending settings say which: an opened item
-    /// its settings send at once (quiet hours hold what they hold; a digest is the app's tray
-    /// count, not a notification), a lapsing one unless its class is never sent or quiet hours
-    /// hold it. Without one, the urgent ones ([`urgent`]). Past the route's storm threshold
+    /// its settings send at once (what quiet hours hold, and what it sends in the digest, wait
+    /// for [`Engine::desktop_digest`]), a lapsing one unless its class is never sent or quiet
+    /// hours hold it. Without one, the urgent ones ([`urgent`]). Past the route's storm threshold
     /// (the default one without a route) the new items of a storm are one notification
     /// ([`desktop_alerts`]).
     pub async fn desktop_alerts(
@@ -71,11 +71,12 @@ impl Engine {
             return Ok(None);
         };
         let queue = self.escalations().await?;
-        told.retain(|id| {
-            queue
-                .iter()
-                .any(|e| e.id == *id && e.state == EscalationState::Open)
-        });
+        let open: HashSet<i64> = queue
+            .iter()
+            .filter(|e| e.state == EscalationState::Open)
+            .map(|e| e.id)
+            .collect();
+        told.retain(|id| open.contains(id));
         let now = self.shared().config.notify_clock.now();
         Ok(desktop_digest(
             &queue,
