@@ -54,6 +54,18 @@ impl Drop for Watch {
     }
 }
 
+/// A data folder whose store (SQLite) has ana's desktop route "desk", as `change` leaves it.
+fn folder_with_desktop_route(change: impl FnOnce(&mut RouteDraft)) -> (tempfile::TempDir, Store) {
+    let data = tempfile::tempdir().unwrap();
+    let location =
+        StoreLocation::parse(&data.path().join("baton.sqlite3").display().to_string()).unwrap();
+    let mut store = Store::open_at(&location).unwrap();
+    let mut route = RouteDraft::new("desk", RouteKind::Desktop, "ana");
+    change(&mut route);
+    store.add_route(&route, chrono::Utc::now()).unwrap();
+    (data, store)
+}
+
 /// Opens a request for approval of a new quiet agent `name`; the item's id.
 fn ask(store: &mut Store, name: &str, title: &str) -> i64 {
     let agent = quiet_agent(store, name);
@@ -98,16 +110,7 @@ async fn wait_for_or_say<T>(what: &str, found: impl Fn() -> Option<T>, log: &std
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_watch_with_desktop_shows_an_approval_whose_button_decides_it() {
     let daemon = NotificationDaemon::start().expect("a notification daemon");
-    let data = tempfile::tempdir().unwrap();
-    let location =
-        StoreLocation::parse(&data.path().join("baton.sqlite3").display().to_string()).unwrap();
-    let mut store = Store::open_at(&location).unwrap();
-    store
-        .add_route(
-            &RouteDraft::new("desk", RouteKind::Desktop, "ana"),
-            chrono::Utc::now(),
-        )
-        .unwrap();
+    let (data, mut store) = folder_with_desktop_route(|_| {});
 
     // Without --desktop: the item is only in the queue (and the watch's log).
     let quiet_log = data.path().join("quiet.log");
@@ -203,16 +206,7 @@ const STORM: &str = "new items in 10 min";
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_storm_on_the_desktop_is_one_notification_replaced_as_it_grows() {
     let daemon = NotificationDaemon::start().expect("a notification daemon");
-    let data = tempfile::tempdir().unwrap();
-    let location =
-        StoreLocation::parse(&data.path().join("baton.sqlite3").display().to_string()).unwrap();
-    let mut store = Store::open_at(&location).unwrap();
-    store
-        .add_route(
-            &RouteDraft::new("desk", RouteKind::Desktop, "ana"),
-            chrono::Utc::now(),
-        )
-        .unwrap();
+    let (data, mut store) = folder_with_desktop_route(|_| {});
     let log = data.path().join("watch.log");
     let _watch = Watch::start(data.path(), &daemon, true, &log);
     started(&log).await;
@@ -270,15 +264,9 @@ async fn a_storm_on_the_desktop_is_one_notification_replaced_as_it_grows() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_watch_with_desktop_shows_the_digest_when_its_period_ends() {
     let daemon = NotificationDaemon::start().expect("a notification daemon");
-    let data = tempfile::tempdir().unwrap();
-    let location =
-        StoreLocation::parse(&data.path().join("baton.sqlite3").display().to_string()).unwrap();
-    let mut store = Store::open_at(&location).unwrap();
-    let mut route = RouteDraft::new("desk", RouteKind::Desktop, "ana");
     // The shortest period, so that one ends while the test waits (periods count from the
     // epoch: the digest goes within two minutes).
-    route.policy.digest_minutes = 1;
-    store.add_route(&route, chrono::Utc::now()).unwrap();
+    let (data, mut store) = folder_with_desktop_route(|route| route.policy.digest_minutes = 1);
     let log = data.path().join("watch.log");
     let _watch = Watch::start(data.path(), &daemon, true, &log);
     started(&log).await;
