@@ -4,7 +4,11 @@
 //! cargo build --release --locked -p baton-cli
 //! cargo run --release --locked -p baton-cli --example fleet_load -- \
 //!     [--agents 1000] [--seconds 600] [--interval-ms 1000] [--baton PATH] [--keep] [--postgres]
+//!     [--otlp-rate 20000 [--otlp-senders 4] [--otlp-batch 512]]
 //! ```
+//!
+//! With `--otlp-rate`, senders post GenAI spans to the watch's OTLP receiver meanwhile
+//! (`otlp.rs`: paced, the answers' times and the watch's RSS a minute in the report).
 //!
 //! Starts the simulated fleet (`baton-sim`, one listener per agent on 127.0.0.1) in this process
 //! on a tokio runtime of its own, writes a baton.toml listing every agent, and runs
