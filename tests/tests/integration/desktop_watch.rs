@@ -18,7 +18,7 @@ use baton_tests::engine::wait_for;
 use baton_tests::notification_daemon::NotificationDaemon;
 use baton_tests::peers::debug_baton;
 
-use crate::e2e_desktop::{buttons, quiet_agent};
+use crate::e2e_desktop::{buttons, quiet_agent, shot};
 
 const LONG: Duration = Duration::from_secs(30);
 
@@ -253,6 +253,7 @@ async fn a_storm_on_the_desktop_is_one_notification_replaced_as_it_grows() {
         assert_eq!(update.replaces, first, "{storms:?}");
         assert_eq!(update.id, Some(first), "{storms:?}");
     }
+    shot(&daemon, "desktop-storm").await;
     // The request for approval popped up on its own, with its buttons.
     let approval = calls
         .iter()
@@ -303,6 +304,7 @@ async fn a_watch_with_desktop_shows_the_digest_when_its_period_ends() {
         "{digest:?}"
     );
     assert_eq!(buttons(&digest), [("default", "Open")]);
+    shot(&daemon, "desktop-digest").await;
     // It was not shown on its own first.
     let told = daemon
         .notifications()

@@ -78,7 +78,7 @@ pub(crate) fn buttons(call: &NotifyCall) -> Vec<(&str, &str)> {
 
 /// A screenshot of the daemon's display, once dunst has drawn on it (a blank display's PNG
 /// is a few hundred bytes).
-async fn shot(daemon: &NotificationDaemon, name: &str) {
+pub(crate) async fn shot(daemon: &NotificationDaemon, name: &str) {
     let path = screenshot_dir().join(format!("{name}.png"));
     for _ in 0..50 {
         daemon.xvfb.screenshot(&path).unwrap();
