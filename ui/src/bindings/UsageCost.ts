@@ -12,4 +12,9 @@ usd: number | null,
 /**
  * The price used was one of Baton's defaults.
  */
-default_price: boolean, };
+default_price: boolean, 
+/**
+ * What it cost is the client's own figure (its telemetry priced each response), not
+ * Baton's table's.
+ */
+client_priced: boolean, };

@@ -8,12 +8,21 @@
 //! Both the current attribute names (semantic conventions 1.37 on) and the older ones still
 //! emitted by default are read: `gen_ai.provider.name` or `gen_ai.system`,
 //! `gen_ai.usage.input_tokens` or `prompt_tokens`, `output_tokens` or `completion_tokens`.
+//!
+//! The coding clients' own log events (Claude Code, Codex, Gemini CLI) are read by
+//! `client_events` into [`ClientEvent`]s the store joins to the sessions their hooks reported.
 
+mod client_events;
+#[cfg(test)]
+mod client_events_tests;
 mod read;
 mod spans;
 #[cfg(test)]
 mod tests;
 
+pub use client_events::{
+    client_event, is_client_span, ClientAction, ClientEvent, LogFacts, CLIENT_ATTRIBUTES_READ,
+};
 pub use read::{read_spans, TraceAgents, UNNAMED_AGENT};
 pub use spans::{AgentSpans, Operation, SpanCall, SpanFacts, SpanTask, ATTRIBUTES_READ, SOURCE};
 
@@ -46,6 +55,22 @@ impl Default for OtlpSettings {
 }
 
 impl OtlpSettings {
+    /// Where a client on this machine sends its telemetry (`http://127.0.0.1:4318`), or why it
+    /// cannot without a hand step: the receiver is off, or listens off loopback (it then asks
+    /// for its bearer token, which Baton never writes into a client's settings).
+    pub fn local_endpoint(&self) -> Result<String, String> {
+        if !self.enabled {
+            return Err("Baton's OTLP receiver is off ([otlp] enabled = false)".into());
+        }
+        let address = self.address()?;
+        if !address.ip().is_loopback() {
+            return Err(format!(
+                "Baton's OTLP receiver listens off loopback ({address}) and asks for its token:                  point the client's exporter at it by hand (`baton otlp token`)"
+            ));
+        }
+        Ok(format!("http://{address}"))
+    }
+
     /// The address to listen on, checked (`host:port`, an IP address: the receiver never
     /// resolves names).
     pub fn address(&self) -> Result<std::net::SocketAddr, String> {

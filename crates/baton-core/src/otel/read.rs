@@ -4,6 +4,7 @@ use std::collections::{BTreeMap, HashMap, VecDeque};
 
 use chrono::{DateTime, Utc};
 
+use super::client_events::is_client_span;
 use super::spans::{AgentSpans, Operation, SpanCall, SpanFacts, SpanTask};
 use crate::task::TaskState;
 
@@ -66,7 +67,7 @@ impl TraceAgents {
 }
 
 /// The agents an export request's spans are of (by name, in name order), and how many spans
-/// were not GenAI spans (ignored). Spans without an end or start time count at `received`.
+/// were not GenAI spans or were a coding client's (ignored). Spans without an end or start time count at `received`.
 pub fn read_spans(
     spans: &[SpanFacts],
     known: &mut TraceAgents,
@@ -85,7 +86,10 @@ pub fn read_spans(
     let mut agents: BTreeMap<String, AgentSpans> = BTreeMap::new();
     let mut ignored = 0;
     for span in spans {
-        let Some(operation) = span.operation() else {
+        // A coding client's spans (Gemini CLI exports its session's) are the session's,
+        // heard through its hooks and its log events: never an agent of their own.
+        let client = is_client_span(span.service.as_deref(), span.attr("gen_ai.agent.name"));
+        let Some(operation) = span.operation().filter(|_| !client) else {
             ignored += 1;
             continue;
         };

@@ -2,8 +2,12 @@
 //! object per line. An assistant line carries the API response's `message.id`, `model` and
 //! `usage` (`input_tokens`, `output_tokens`, `cache_read_input_tokens`,
 //! `cache_creation_input_tokens`); one response with several content blocks is written as
-//! several lines with the same `message.id` and usage (2.1.328, measured), so the id is the
-//! record's key and the store counts it once.
+//! several lines with the same `message.id` and usage (2.1.328, measured), so one id is the
+//! record's key and the store counts it once. The key is the API's request id (`requestId`,
+//! the `request-id` header) when the line has one, as Claude Code's telemetry names the same
+//! response by it (`request_id` of its `api_request` event): whichever source is read first,
+//! the response counts once. A line without one (a gateway that sends no header) is keyed by
+//! its `message.id`.
 
 use serde::Deserialize;
 
@@ -21,6 +25,8 @@ struct Line<'a> {
     timestamp: Option<&'a str>,
     #[serde(borrow)]
     message: Option<Message<'a>>,
+    #[serde(rename = "requestId", borrow)]
+    request_id: Option<&'a str>,
 }
 
 #[derive(Deserialize)]
@@ -76,7 +82,11 @@ impl UsageParser for ClaudeTranscript {
             return Ok(Vec::new());
         }
         Ok(vec![LineItem::Usage(UsageRecord {
-            key: id.to_owned(),
+            key: line
+                .request_id
+                .filter(|r| !r.is_empty())
+                .unwrap_or(id)
+                .to_owned(),
             at: parse_time(line.timestamp),
             model: message
                 .model

@@ -44,6 +44,10 @@ pub struct UsageCost {
     pub usd: Option<f64>,
     /// The price used was one of Baton's defaults.
     pub default_price: bool,
+    /// What it cost is the client's own figure (its telemetry priced each response), not
+    /// Baton's table's.
+    #[serde(default)]
+    pub client_priced: bool,
 }
 
 /// Prices `tokens` of `model` (an API of `api`) at `table`.
@@ -67,6 +71,7 @@ pub fn price_tokens(
         tokens,
         usd,
         default_price: price.is_some_and(|p| p.default),
+        client_priced: false,
     }
 }
 
@@ -88,13 +93,38 @@ pub struct SessionUsage {
     pub client_usd: Option<f64>,
 }
 
+/// A session's tokens of one model, and what the client itself said those of them cost (its
+/// telemetry prices each response: Claude Code's `cost_usd`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ModelTokens {
+    pub model: Option<String>,
+    pub tokens: TokenUse,
+    /// None: the client priced none of them (Baton's table does).
+    pub client_usd: Option<f64>,
+}
+
+impl ModelTokens {
+    /// What the tokens cost: the client's own figure where it gave one, else `table`'s.
+    fn priced(&self, table: &[Price], api: &str) -> UsageCost {
+        let mut cost = price_tokens(table, api, self.model.as_deref(), self.tokens);
+        if let Some(usd) = self.client_usd {
+            cost.usd = Some(usd);
+            cost.default_price = false;
+            cost.client_priced = true;
+        }
+        cost
+    }
+}
+
 impl SessionUsage {
-    /// From the session's tokens per model, in all and today.
+    /// From the session's tokens per model, in all and today: each model's tokens the client
+    /// priced apart from those it did not (the same model may come twice), joined per model
+    /// here.
     pub fn priced(
         table: &[Price],
         api: &str,
-        all: &[(Option<String>, TokenUse)],
-        today: &[(Option<String>, TokenUse)],
+        all: &[ModelTokens],
+        today: &[ModelTokens],
     ) -> SessionUsage {
         let sum = |costs: &[UsageCost]| -> Option<f64> {
             costs
@@ -102,14 +132,15 @@ impl SessionUsage {
                 .filter_map(|c| c.usd)
                 .fold(None, |acc, usd| Some(acc.unwrap_or(0.0) + usd))
         };
-        let models: Vec<UsageCost> = all
-            .iter()
-            .map(|(model, tokens)| price_tokens(table, api, model.as_deref(), *tokens))
-            .collect();
-        let today_costs: Vec<UsageCost> = today
-            .iter()
-            .map(|(model, tokens)| price_tokens(table, api, model.as_deref(), *tokens))
-            .collect();
+        let unpriced = |costs: &[UsageCost]| -> u64 {
+            costs
+                .iter()
+                .filter(|c| c.usd.is_none())
+                .map(|c| c.tokens.total())
+                .sum()
+        };
+        let all_costs: Vec<UsageCost> = all.iter().map(|m| m.priced(table, api)).collect();
+        let today_costs: Vec<UsageCost> = today.iter().map(|m| m.priced(table, api)).collect();
         let mut today_tokens = TokenUse::default();
         for c in &today_costs {
             today_tokens.add(c.tokens);
@@ -117,14 +148,31 @@ impl SessionUsage {
         SessionUsage {
             today: today_tokens,
             today_usd: sum(&today_costs),
-            usd: sum(&models),
-            unpriced_tokens: models
-                .iter()
-                .filter(|c| c.usd.is_none())
-                .map(|c| c.tokens.total())
-                .sum(),
-            models,
+            usd: sum(&all_costs),
+            unpriced_tokens: unpriced(&all_costs),
+            models: per_model(all_costs),
             client_usd: None,
         }
     }
+}
+
+/// The costs of one model joined (in the order first seen): tokens and dollars summed, priced
+/// by the client only when all of it was.
+fn per_model(costs: Vec<UsageCost>) -> Vec<UsageCost> {
+    let mut joined: Vec<UsageCost> = Vec::with_capacity(costs.len());
+    for cost in costs {
+        match joined.iter_mut().find(|c| c.model == cost.model) {
+            Some(same) => {
+                same.tokens.add(cost.tokens);
+                same.usd = match (same.usd, cost.usd) {
+                    (Some(a), Some(b)) => Some(a + b),
+                    (a, b) => a.or(b),
+                };
+                same.default_price |= cost.default_price;
+                same.client_priced &= cost.client_priced;
+            }
+            None => joined.push(cost),
+        }
+    }
+    joined
 }

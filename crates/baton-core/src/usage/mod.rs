@@ -30,7 +30,7 @@ use crate::hooks::HookClient;
 
 pub use claude::ClaudeTranscript;
 pub use codex::CodexRollout;
-pub use cost::{price_tokens, usage_api, SessionUsage, UsageCost};
+pub use cost::{price_tokens, usage_api, ModelTokens, SessionUsage, UsageCost};
 pub use gemini::GeminiTranscript;
 pub use lines::{read_lines, LinesRead};
 pub use opencode::OpenCodeMessages;

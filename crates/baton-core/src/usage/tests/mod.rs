@@ -44,6 +44,24 @@ fn a_claude_code_assistant_line_is_one_response_with_its_cache() {
 }
 
 #[test]
+fn a_claude_code_line_with_its_request_id_is_keyed_by_it_as_the_telemetry_names_it() {
+    let line = CLAUDE_LINE.replace(
+        r#""parentUuid":"a","#,
+        r#""parentUuid":"a","requestId":"req_011","#,
+    );
+    let read = read_lines(claude(), format!("{line}\n").as_bytes(), 0, None, false);
+    assert_eq!(read.records.len(), 1);
+    assert_eq!(read.records[0].key, "req_011");
+    // An empty one is no key: the message's id is.
+    let line = CLAUDE_LINE.replace(
+        r#""parentUuid":"a","#,
+        r#""parentUuid":"a","requestId":"","#,
+    );
+    let read = read_lines(claude(), format!("{line}\n").as_bytes(), 0, None, false);
+    assert_eq!(read.records[0].key, "msg_1");
+}
+
+#[test]
 fn lines_without_usage_are_not_parsed_and_junk_is_skipped_with_its_offset() {
     let user = r#"{"type":"user","message":{"role":"user","content":"hi"}}"#;
     let junk = r#"{"type":"assistant","usage": oops"#;
