@@ -67,7 +67,9 @@ pub(crate) fn call_count(event: &Event) -> Result<Option<(MinuteKey<'_>, CallCou
     };
     let key = event.key.as_deref().unwrap_or("");
     let seq = to_sql_int(event.seq, "event seq")?;
-    let limited = event.status == Some(429);
+    // 429 is every API's "too many"; Anthropic answers 529 ("overloaded") when its capacity,
+    // not the key's quota, is short: both hold the agent back and are retried, both count.
+    let limited = matches!(event.status, Some(429 | 529));
     let tokens = event.tokens.unwrap_or(0).min(MAX_TOKENS_PER_CALL);
     Ok(Some((
         (api, key, minute_of(event.at)),

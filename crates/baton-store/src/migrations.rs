@@ -124,6 +124,10 @@ const MIGRATION_SLICE: &[M<'static>] = &[
     )),
     // Agents heard through OpenTelemetry (issue 61).
     M::up(include_str!("../migrations/sqlite/0035_otel_agents.sql")).foreign_key_check(),
+    // The coding clients' own telemetry joined to their sessions (issue 61).
+    M::up(include_str!(
+        "../migrations/sqlite/0036_client_telemetry.sql"
+    )),
 ];
 
 /// PostgreSQL's migrations: (the version it brings the store to, its SQL). The first is the
@@ -243,6 +247,12 @@ pub(crate) const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
     (
         35,
         include_str!("../migrations/postgres/0035_otel_agents.sql"),
+    ),
+    // The coding clients' own telemetry joined to their sessions (issue 61); see
+    // ../sqlite/0036_client_telemetry.sql.
+    (
+        36,
+        include_str!("../migrations/postgres/0036_client_telemetry.sql"),
     ),
 ];
 
@@ -503,7 +513,7 @@ mod tests {
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .unwrap();
         assert_eq!(version, LATEST_VERSION);
-        assert_eq!(LATEST_VERSION, 35);
+        assert_eq!(LATEST_VERSION, 36);
         let count = |sql: &str| -> i64 { conn.query_row(sql, [], |r| r.get(0)).unwrap() };
         assert_eq!(
             count("SELECT count(*) FROM agents WHERE name = 'Researcher' AND adapter = 'baton'"),

@@ -5,8 +5,8 @@
 use baton_core::cost::day_of;
 use baton_core::hooks::HookClient;
 use baton_core::usage::{
-    burn_per_minute, runs_out_at, usage_api, window_label, SessionBurn, SessionUsage, TokenUse,
-    UsageWindow, WindowSample, BURN_MINUTES,
+    burn_per_minute, runs_out_at, usage_api, window_label, ModelTokens, SessionBurn, SessionUsage,
+    TokenUse, UsageWindow, WindowSample, BURN_MINUTES,
 };
 use chrono::{DateTime, Duration, Utc};
 
@@ -41,15 +41,21 @@ impl Store {
         client: HookClient,
         now: DateTime<Utc>,
     ) -> Result<Option<SessionUsage>> {
-        let per_model = |since: Option<String>| -> Result<Vec<(Option<String>, TokenUse)>> {
+        // Per model, the tokens the client priced (its telemetry's figures) apart from the rest.
+        let per_model = |since: Option<String>| -> Result<Vec<ModelTokens>> {
             let sql = format!(
-                "SELECT model, {SUMS} FROM session_usage
-                  WHERE agent_id = ?1 AND at >= ?2 GROUP BY model ORDER BY model"
+                "SELECT model, {SUMS}, sum(cost_usd) FROM session_usage
+                  WHERE agent_id = ?1 AND at >= ?2
+                  GROUP BY model, cost_usd IS NULL ORDER BY model, cost_usd IS NULL"
             );
             self.db
                 .query_map(&sql, params![agent_id, since.unwrap_or_default()], |row| {
                     let model: String = row.get(0)?;
-                    Ok(((!model.is_empty()).then_some(model), tokens_at(row, 1)?))
+                    Ok(ModelTokens {
+                        model: (!model.is_empty()).then_some(model),
+                        tokens: tokens_at(row, 1)?,
+                        client_usd: row.get(5)?,
+                    })
                 })
         };
         let all = per_model(None)?;

@@ -19,6 +19,7 @@ mod record;
 mod subagent_stop;
 mod subagents;
 mod summary;
+mod telemetry;
 mod turns;
 mod unchecked;
 mod worker;
@@ -32,6 +33,7 @@ pub use record::{
     DEFAULT_LEASE_MINUTES,
 };
 pub(crate) use subagent_stop::stop_subagent_in;
+pub use telemetry::ClientEventsStored;
 pub use unchecked::MachineLink;
 
 use crate::changes::{self, ChangeKind};

@@ -4,6 +4,7 @@ mod a2a;
 mod agents;
 mod board;
 mod changes;
+mod client_telemetry;
 mod coding_usage;
 mod copy;
 mod costs;
