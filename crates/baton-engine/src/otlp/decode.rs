@@ -1,8 +1,10 @@
 //! An OTLP export request's body (protobuf or JSON, already unzipped) into what Baton reads of
-//! it: each span's [`SpanFacts`], bounded; log records and metric data points only counted.
+//! it: each span's [`SpanFacts`] and each coding client's log event ([`ClientEvent`]), bounded;
+//! metric data points only counted.
 
 use baton_core::otel::{
-    SpanFacts, ATTRIBUTES_READ, MAX_ATTRIBUTES, MAX_ATTRIBUTE_BYTES, MAX_SPANS_PER_REQUEST,
+    client_event, ClientEvent, LogFacts, SpanFacts, ATTRIBUTES_READ, CLIENT_ATTRIBUTES_READ,
+    MAX_ATTRIBUTES, MAX_ATTRIBUTE_BYTES, MAX_SPANS_PER_REQUEST,
 };
 use baton_core::protocol::limits::cut_text;
 use chrono::{DateTime, Utc};
@@ -66,15 +68,46 @@ pub fn spans(body: &[u8], encoding: Encoding) -> Result<(Vec<SpanFacts>, i64), U
     Ok((read, refused))
 }
 
-/// How many log records a logs request holds.
-pub fn log_records(body: &[u8], encoding: Encoding) -> Result<usize, Unreadable> {
+/// The coding clients' events among a logs request's records (at most
+/// [`MAX_SPANS_PER_REQUEST`] records are read), and how many records it held.
+pub fn log_records(
+    body: &[u8],
+    encoding: Encoding,
+) -> Result<(Vec<ClientEvent>, usize), Unreadable> {
     let request: ExportLogsServiceRequest = decode(body, encoding)?;
-    Ok(request
-        .resource_logs
-        .iter()
-        .flat_map(|r| &r.scope_logs)
-        .map(|s| s.log_records.len())
-        .sum())
+    let mut events = Vec::new();
+    let mut records = 0;
+    for resource_logs in &request.resource_logs {
+        let service = resource_logs
+            .resource
+            .as_ref()
+            .and_then(|r| text_of(&r.attributes, "service.name"));
+        for scope in &resource_logs.scope_logs {
+            for record in &scope.log_records {
+                records += 1;
+                if records > MAX_SPANS_PER_REQUEST {
+                    continue;
+                }
+                let mut attributes = std::collections::BTreeMap::new();
+                for kv in record.attributes.iter().take(MAX_ATTRIBUTES) {
+                    if CLIENT_ATTRIBUTES_READ.contains(&kv.key.as_str()) {
+                        if let Some(text) = kv.value.as_ref().and_then(text) {
+                            attributes.insert(kv.key.clone(), text);
+                        }
+                    }
+                }
+                let facts = LogFacts {
+                    service: service.clone(),
+                    at: time(record.time_unix_nano)
+                        .or_else(|| time(record.observed_time_unix_nano)),
+                    body: record.body.as_ref().and_then(text),
+                    attributes,
+                };
+                events.extend(client_event(&facts));
+            }
+        }
+    }
+    Ok((events, records))
 }
 
 /// How many data points a metrics request holds.

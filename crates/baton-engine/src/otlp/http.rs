@@ -1,5 +1,5 @@
 //! The receiver's HTTP side: `POST /v1/traces`, `/v1/logs`, `/v1/metrics` as the OTLP/HTTP
-//! specification says. Every body is bounded before it is unzipped ([`MAX_BODY`], read within
+//! specification says. Spans and the coding clients' log events are answered once stored. Every body is bounded before it is unzipped ([`MAX_BODY`], read within
 //! [`BODY_TIME`]) and after ([`MAX_UNZIPPED`]: a gzip bomb is refused 413 once that much came
 //! out); what cannot be read is answered 400 (the sender does not send it again), a full
 //! queue 429 and a store that does not answer 503, both with `Retry-After`.
@@ -180,9 +180,13 @@ async fn take(
     })
     .await
     .map_err(|err| Refusal::new(StatusCode::INTERNAL_SERVER_ERROR, err.to_string()))??;
-    let (spans, refused) = match decoded {
-        Decoded::Spans(spans, refused) => (spans, refused),
-        Decoded::Counted => return Ok(answer(signal, encoding, 0)),
+    let Decoded::Received {
+        spans,
+        client_events,
+        refused,
+    } = decoded
+    else {
+        return Ok(answer(signal, encoding, 0));
     };
     if state.shared.store_health.down().is_some() {
         return Err(Refusal::retry(
@@ -191,11 +195,15 @@ async fn take(
             RETRY_STORE_AWAY,
         ));
     }
-    if !spans.is_empty() {
+    if !spans.is_empty() || !client_events.is_empty() {
         let (reply, stored) = oneshot::channel();
         state
             .queue
-            .try_send(Batch { spans, reply })
+            .try_send(Batch {
+                spans,
+                client_events,
+                reply,
+            })
             .map_err(|err| match err {
                 mpsc::error::TrySendError::Full(_) => Refusal::retry(
                     StatusCode::TOO_MANY_REQUESTS,
@@ -222,7 +230,12 @@ async fn take(
 }
 
 enum Decoded {
-    Spans(Vec<baton_core::otel::SpanFacts>, i64),
+    /// What goes to the store: spans (and how many were refused), coding clients' events.
+    Received {
+        spans: Vec<baton_core::otel::SpanFacts>,
+        client_events: Vec<baton_core::otel::ClientEvent>,
+        refused: i64,
+    },
     Counted,
 }
 
@@ -237,11 +250,21 @@ fn decoded(
         Signal::Traces => {
             let (spans, refused) = decode::spans(body, encoding).map_err(unreadable)?;
             stats.spans(spans.len(), refused);
-            Ok(Decoded::Spans(spans, refused))
+            Ok(Decoded::Received {
+                spans,
+                client_events: Vec::new(),
+                refused,
+            })
         }
         Signal::Logs => {
-            stats.log_records(decode::log_records(body, encoding).map_err(unreadable)?);
-            Ok(Decoded::Counted)
+            let (client_events, records) =
+                decode::log_records(body, encoding).map_err(unreadable)?;
+            stats.log_records(records);
+            Ok(Decoded::Received {
+                spans: Vec::new(),
+                client_events,
+                refused: 0,
+            })
         }
         Signal::Metrics => {
             stats.data_points(decode::data_points(body, encoding).map_err(unreadable)?);

@@ -1,7 +1,8 @@
 //! Baton's OTLP/HTTP receiver (issue 61): while the engine watches, agents and clients that
 //! speak OpenTelemetry send their spans (and logs and metrics) to `127.0.0.1:4318`, or where
 //! `[otlp] listen` says. GenAI spans become agents, tasks and calls
-//! ([`baton_core::otel`]); logs and metrics are read and counted (nothing of them is kept yet).
+//! ([`baton_core::otel`]); the coding clients' log events join the sessions their hooks reported
+//! (`Store::record_client_events`); metrics are read and counted.
 //!
 //! * `http`: the three routes, the limits, the answers the specification asks for.
 //! * `decode`: protobuf and JSON bodies into [`baton_core::otel::SpanFacts`].

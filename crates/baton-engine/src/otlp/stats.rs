@@ -12,6 +12,8 @@ pub(crate) struct OtlpStats {
     spans_ignored: AtomicU64,
     spans_refused: AtomicU64,
     log_records: AtomicU64,
+    client_events: AtomicU64,
+    client_events_unjoined: AtomicU64,
     data_points: AtomicU64,
     unreadable: AtomicU64,
     too_large: AtomicU64,
@@ -32,6 +34,11 @@ pub struct OtlpCounts {
     /// Spans refused as partial success (past the request's limit, or without valid ids).
     pub spans_refused: u64,
     pub log_records: u64,
+    /// Coding clients' events (API calls and errors, tool decisions and results) stored on the
+    /// sessions their hooks reported.
+    pub client_events: u64,
+    /// Coding clients' events of sessions Baton never heard through their hooks: not kept.
+    pub client_events_unjoined: u64,
     pub data_points: u64,
     /// Bodies that could not be read (400).
     pub unreadable: u64,
@@ -63,6 +70,10 @@ impl OtlpStats {
     pub fn log_records(&self, n: usize) {
         add(&self.log_records, n);
     }
+    pub fn client_events(&self, joined: usize, unjoined: usize) {
+        add(&self.client_events, joined);
+        add(&self.client_events_unjoined, unjoined);
+    }
     pub fn data_points(&self, n: usize) {
         add(&self.data_points, n);
     }
@@ -90,6 +101,8 @@ impl OtlpStats {
             spans_ignored: load(&self.spans_ignored),
             spans_refused: load(&self.spans_refused),
             log_records: load(&self.log_records),
+            client_events: load(&self.client_events),
+            client_events_unjoined: load(&self.client_events_unjoined),
             data_points: load(&self.data_points),
             unreadable: load(&self.unreadable),
             too_large: load(&self.too_large),

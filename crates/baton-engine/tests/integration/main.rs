@@ -20,6 +20,7 @@ mod lying_agents;
 mod merge_check;
 mod otlp;
 mod otlp_bad_input;
+mod otlp_clients;
 mod ownership;
 mod replay;
 mod routes;
