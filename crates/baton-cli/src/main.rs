@@ -232,6 +232,11 @@ fn main() -> ExitCode {
     }
 }
 
+/// The store of the data folder `baton hooks` was given.
+fn place_of(data_dir: Option<&std::path::Path>) -> baton_store::Result<baton_store::StorePlace> {
+    baton_store::StorePlace::resolve(data_dir, None)
+}
+
 /// `baton hooks install|uninstall|status`.
 fn run_hooks(
     data_dir: Option<&std::path::Path>,
@@ -249,6 +254,7 @@ fn run_hooks(
                 command: baton_hooks::hook_command(&exe, data_dir)?,
                 mode: mode.to_owned(),
                 parallel: None,
+                telemetry: None,
             })
         };
     let print = |report: &baton_hooks::HooksReport, done: &str, same: &str| {
@@ -264,12 +270,27 @@ fn run_hooks(
             mode,
             parallel,
             statusline,
+            no_telemetry,
         } => {
+            let speaks_otlp = matches!(place.client.as_str(), "claude-code" | "codex" | "gemini");
+            let (telemetry, telemetry_note) =
+                match (no_telemetry || !speaks_otlp, place_of(data_dir)) {
+                    (true, _) => (None, None),
+                    (false, Ok(store)) => match commands::telemetry_endpoint(&store) {
+                        Ok(endpoint) => (Some(endpoint), None),
+                        Err(why) => (None, Some(format!("its telemetry is not turned on: {why}"))),
+                    },
+                    (false, Err(err)) => {
+                        (None, Some(format!("its telemetry is not turned on: {err}")))
+                    }
+                };
             let target = baton_hooks::HooksTarget {
                 parallel,
+                telemetry,
                 ..target(place, &mode)?
             };
-            let report = baton_hooks::hooks_install(&target)?;
+            let mut report = baton_hooks::hooks_install(&target)?;
+            report.notes.extend(telemetry_note);
             print(
                 &report,
                 &format!("installed Baton's hooks ({mode}) in"),
@@ -321,7 +342,11 @@ fn run_hooks(
             }
         }
         HooksAction::Status { place } => {
-            let (path, events, notes) = baton_hooks::hooks_status(&target(place, "warn")?)?;
+            let client = baton_core::hooks::HookClient::parse(&place.client);
+            let (path, events, mut notes) = baton_hooks::hooks_status(&target(place, "warn")?)?;
+            if let (Some(client), Ok(store)) = (client, place_of(data_dir)) {
+                notes.push(commands::telemetry_arriving(&store, client));
+            }
             if events.is_empty() {
                 println!("{}: no Baton hooks", path.display());
             } else {

@@ -62,17 +62,36 @@ pub async fn install_hooks(
         ))
     })?;
     let data_dir = c.place().store.data_dir();
+    // The client's telemetry goes to this store's receiver when a client on this machine can
+    // reach it without a hand step; else the note says why not.
+    let speaks_otlp = matches!(client.as_str(), "claude-code" | "codex" | "gemini");
+    let endpoint = match speaks_otlp {
+        true => Some(
+            c.engine()
+                .read(|s| s.otlp_settings())
+                .await?
+                .local_endpoint(),
+        ),
+        false => None,
+    };
+    let (telemetry, telemetry_note) = match endpoint {
+        Some(Ok(endpoint)) => (Some(endpoint), None),
+        Some(Err(why)) => (None, Some(format!("its telemetry is not turned on: {why}"))),
+        None => (None, None),
+    };
     let target = HooksTarget {
         client,
         scope: HooksScope::Project(project),
         command: hook_command(&program, Some(data_dir)).map_err(hooks_error)?,
         mode,
         parallel: None,
+        telemetry,
     };
-    let report = tokio::task::spawn_blocking(move || hooks_install(&target))
+    let mut report = tokio::task::spawn_blocking(move || hooks_install(&target))
         .await
         .map_err(|err| CommandError::Internal(err.to_string()))?
         .map_err(hooks_error)?;
+    report.notes.extend(telemetry_note);
     Ok(HooksInstalled {
         file: report.file.to_string_lossy().into_owned(),
         changed: report.changed,

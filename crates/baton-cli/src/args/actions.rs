@@ -46,6 +46,11 @@ pub enum HooksAction {
         /// handed; your own status-line command still runs and shows).
         #[arg(long)]
         statusline: bool,
+        /// Leave the client's telemetry settings as they are (by default Claude Code, Codex
+        /// and Gemini CLI send their own figures of each model call, their API errors and tool
+        /// decisions to Baton's OTLP receiver; prompts are never sent).
+        #[arg(long)]
+        no_telemetry: bool,
     },
     /// Remove Baton's hooks, and only those (and its status line, putting yours back).
     Uninstall {

@@ -33,7 +33,7 @@ pub use error::CliError;
 pub use export::export;
 pub use import::import;
 pub use notify::notify;
-pub use otlp::otlp;
+pub use otlp::{otlp, telemetry_arriving, telemetry_endpoint};
 pub use pipelines::{costs, readiness};
 pub use preview::{preview, Fleet, PreviewOptions};
 pub use queue::{escalation_show, escalations};

@@ -32,6 +32,38 @@ struct HeardAgent {
     last_span_at: String,
 }
 
+/// Where `baton hooks install` turns a coding client's telemetry: the receiver of the data
+/// folder's store on this machine (None, and why, when it cannot: the receiver is off, listens
+/// off loopback, or the store does not open).
+pub fn telemetry_endpoint(place: &StorePlace) -> Result<String, String> {
+    let settings = place
+        .open()
+        .and_then(|store| store.otlp_settings())
+        .map_err(|err| format!("cannot read where Baton's OTLP receiver listens: {err}"))?;
+    settings.local_endpoint()
+}
+
+/// Whether `client`'s telemetry arrives, in words (`baton hooks status`).
+pub fn telemetry_arriving(place: &StorePlace, client: baton_core::hooks::HookClient) -> String {
+    let last = place
+        .open()
+        .and_then(|store| store.client_telemetry_last(client));
+    match last {
+        Ok(Some(at)) => {
+            let ago = (chrono::Utc::now() - at).num_minutes().max(0);
+            format!(
+                "its telemetry last arrived {ago} min ago ({})",
+                at.to_rfc3339()
+            )
+        }
+        Ok(None) => format!(
+            "no telemetry of {} has arrived yet (it comes while the app or `baton watch` runs)",
+            client.label()
+        ),
+        Err(err) => format!("cannot tell whether its telemetry arrives: {err}"),
+    }
+}
+
 /// Where the receiver listens, in words.
 pub fn listening_words(settings: &OtlpSettings) -> String {
     if !settings.enabled {

@@ -19,6 +19,9 @@ use serde_json::{json, Value};
 /// One `baton preview` child, stopped when dropped.
 struct Preview {
     child: Child,
+    /// The preview's HOME: installing hooks writes the user's own client settings there
+    /// (Claude Code's telemetry), never into the home of whoever runs the tests.
+    _home: tempfile::TempDir,
     base: String,
     token: String,
     http: reqwest::Client,
@@ -27,9 +30,11 @@ struct Preview {
 impl Preview {
     /// Starts `baton preview ARGS` and reads the URL it prints first.
     fn start(args: &[&str]) -> Preview {
+        let home = tempfile::tempdir().expect("a home");
         let mut child = common::baton_command()
             .arg("preview")
             .args(args)
+            .env("HOME", home.path())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -46,6 +51,7 @@ impl Preview {
         assert_eq!(token.len(), 32, "{url}");
         Preview {
             child,
+            _home: home,
             base: base.to_owned(),
             token: token.to_owned(),
             http: reqwest::Client::builder()

@@ -7,12 +7,15 @@ use super::*;
 /// where its settings file goes.
 fn claude_project() -> (tempfile::TempDir, HooksTarget, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
+    // The user's settings (where Claude Code's telemetry is) are the test's own.
+    std::env::set_var("HOME", dir.path().join("home"));
     let target = HooksTarget {
         client: "claude-code".into(),
         scope: HooksScope::Project(dir.path().to_owned()),
         command: "'/usr/bin/baton' hook".into(),
         mode: "warn".into(),
         parallel: None,
+        telemetry: None,
     };
     let file = dir.path().join(".claude/settings.json");
     std::fs::create_dir_all(file.parent().unwrap()).unwrap();
@@ -30,7 +33,11 @@ fn install_writes_a_backup_and_status_and_uninstall_find_the_entries() {
     assert_eq!(backup, "{\"model\": \"opus\"}");
     let (_, events, notes) = hooks_status(&target).unwrap();
     assert_eq!(events.len(), CLAUDE_EVENTS.len());
-    assert!(notes.is_empty());
+    // Installed without telemetry (`--no-telemetry`): status says so, and nothing else.
+    assert_eq!(
+        notes,
+        ["the client's telemetry does not go to Baton: `baton hooks install` again turns it on"]
+    );
     // The parallel-edit mode goes into the command; installing again replaces Baton's
     // entries, still found by status.
     let enforce = HooksTarget {

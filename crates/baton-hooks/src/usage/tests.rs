@@ -175,6 +175,7 @@ fn the_status_line_is_chained_never_replaced_and_given_back() {
         command: "'/opt/baton-hook'".into(),
         mode: "warn".into(),
         parallel: None,
+        telemetry: None,
     };
     let read = || -> serde_json::Value {
         serde_json::from_str(&std::fs::read_to_string(&settings).unwrap()).unwrap()
