@@ -31,6 +31,8 @@ enum Action {
 struct Script {
     action: Action,
     conversations: Conversations,
+    /// How many conversation requests are still answered 429 before any is served.
+    refusals: std::sync::atomic::AtomicUsize,
 }
 
 /// A running stand-in; stops with the runtime. Holds, releases and what was seen are its
@@ -74,7 +76,9 @@ fn tool_results(body: &Value) -> Vec<(String, bool)> {
         .collect()
 }
 
-fn sse(events: &[Value]) -> Response {
+/// The answer's server-sent events, with the `request-id` header the Messages API sends (Claude
+/// Code keeps it as the transcript line's `requestId` and its telemetry's `request_id`).
+fn sse(n: usize, events: &[Value]) -> Response {
     let mut body = String::new();
     for event in events {
         body.push_str(&format!(
@@ -82,7 +86,15 @@ fn sse(events: &[Value]) -> Response {
             event["type"].as_str().unwrap_or("message")
         ));
     }
-    ([(header::CONTENT_TYPE, "text/event-stream")], body).into_response()
+    let request_id = format!("req_standin_{}_{n}", std::process::id());
+    (
+        [
+            (header::CONTENT_TYPE, "text/event-stream".to_owned()),
+            (header::HeaderName::from_static("request-id"), request_id),
+        ],
+        body,
+    )
+        .into_response()
 }
 
 /// The model the stand-in answers as. Not a real model's name: answering as
@@ -120,7 +132,7 @@ fn text_answer(n: usize, text: &str, tokens: Option<[u64; 4]>) -> Response {
         json!({"type": "content_block_stop", "index": 0}),
     ];
     events.extend(ending("end_turn", tokens));
-    sse(&events)
+    sse(n, &events)
 }
 
 fn tool_answer(n: usize, tool: &str, input: &Value, tokens: Option<[u64; 4]>) -> Response {
@@ -131,7 +143,7 @@ fn tool_answer(n: usize, tool: &str, input: &Value, tokens: Option<[u64; 4]>) ->
         json!({"type": "content_block_stop", "index": 0}),
     ];
     events.extend(ending("tool_use", tokens));
-    sse(&events)
+    sse(n, &events)
 }
 
 /// A text answer numbered `n` (unique per stand-in), no usage.
@@ -151,7 +163,7 @@ pub(super) fn sse_tool_uses(n: usize, calls: &[(&str, Value)]) -> Response {
         ]);
     }
     events.extend(ending("tool_use", None));
-    sse(&events)
+    sse(n, &events)
 }
 
 async fn messages(State(script): State<Arc<Script>>, Json(body): Json<Value>) -> Response {
@@ -165,6 +177,17 @@ async fn messages(State(script): State<Arc<Script>>, Json(body): Json<Value>) ->
         // Side requests (titles, summaries): a line of text, no usage (the transcript keeps
         // only the conversation's).
         return text_answer(n, "ok", None);
+    }
+    if script
+        .refusals
+        .fetch_update(
+            std::sync::atomic::Ordering::SeqCst,
+            std::sync::atomic::Ordering::SeqCst,
+            |left| left.checked_sub(1),
+        )
+        .is_ok()
+    {
+        return rate_limited();
     }
     // The conversation's answers report usage, counted as reported.
     let tokens = tokens_of(n);
@@ -189,7 +212,32 @@ async fn messages(State(script): State<Arc<Script>>, Json(body): Json<Value>) ->
     text_answer(n, "done", Some(tokens))
 }
 
+/// The Messages API's 429, as it answers when a key's rate limit is spent (try again at once).
+fn rate_limited() -> Response {
+    let body = json!({"type": "error", "error": {"type": "rate_limit_error",
+        "message": "Number of request tokens has exceeded your per-minute rate limit"}});
+    (
+        axum::http::StatusCode::TOO_MANY_REQUESTS,
+        [
+            (header::RETRY_AFTER, "0".to_owned()),
+            (
+                header::HeaderName::from_static("request-id"),
+                "req_standin_429".to_owned(),
+            ),
+        ],
+        Json(body),
+    )
+        .into_response()
+}
+
 impl ModelStandIn {
+    /// The next `n` conversation requests (of any session) are answered 429, then served.
+    pub fn refuse_next(&self, n: usize) {
+        self.script
+            .refusals
+            .store(n, std::sync::atomic::Ordering::SeqCst);
+    }
+
     /// Starts on a free port of 127.0.0.1; every session writes `file` (an absolute path).
     pub async fn start(file: &str) -> ModelStandIn {
         ModelStandIn::start_writing(file, HashMap::new()).await
@@ -214,6 +262,7 @@ impl ModelStandIn {
         let script = Arc::new(Script {
             action,
             conversations: Conversations::default(),
+            refusals: std::sync::atomic::AtomicUsize::new(0),
         });
         let app = Router::new()
             .route("/v1/messages", post(messages))

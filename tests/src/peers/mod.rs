@@ -239,10 +239,23 @@ impl SessionPlace {
         }
     }
 
-    /// `baton hooks install CLIENT --mode MODE --project REPO` on this place's store, with HOME
-    /// (and `env`) the place's own; panics unless it succeeds. Its stdout.
+    /// `baton hooks install CLIENT --mode MODE --project REPO --no-telemetry` on this place's
+    /// store, with HOME (and `env`) the place's own; panics unless it succeeds. Its stdout.
+    /// The client's telemetry stays off: no receiver runs for it here (Gemini CLI waits 8 s
+    /// at its exit for one that does not answer).
     pub fn install_hooks(&self, client: &str, mode: &str, env: &[(&str, &Path)]) -> String {
         self.install_hooks_in(&self.repo, client, mode, env)
+    }
+
+    /// [`SessionPlace::install_hooks`] with the client's telemetry turned toward the store's
+    /// OTLP receiver, as `baton hooks install` does by default.
+    pub fn install_hooks_with_telemetry(
+        &self,
+        client: &str,
+        mode: &str,
+        env: &[(&str, &Path)],
+    ) -> String {
+        self.install(&self.repo, client, mode, env, true)
     }
 
     /// [`SessionPlace::install_hooks`] into another project folder (a worktree of the place).
@@ -253,12 +266,24 @@ impl SessionPlace {
         mode: &str,
         env: &[(&str, &Path)],
     ) -> String {
+        self.install(project, client, mode, env, false)
+    }
+
+    fn install(
+        &self,
+        project: &Path,
+        client: &str,
+        mode: &str,
+        env: &[(&str, &Path)],
+        telemetry: bool,
+    ) -> String {
         let mut install = Command::new(debug_baton());
         install
             .arg("--data-dir")
             .arg(&self.data)
             .args(["hooks", "install", client, "--mode", mode, "--project"])
             .arg(project)
+            .args((!telemetry).then_some("--no-telemetry"))
             .env("HOME", &self.home)
             .env_remove("CODEX_HOME")
             .env_remove("COPILOT_HOME");

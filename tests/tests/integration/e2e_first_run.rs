@@ -26,8 +26,23 @@ async fn the_welcome_screen_offers_three_doors_and_watches_a_repository() {
         .status()
         .expect("git");
     assert!(git.success());
-    let app = RunningApp::launch().await;
+    // The app's HOME of its own: installing Claude Code's hooks turns its telemetry on in the
+    // user's settings, never those of whoever runs the tests.
+    let home = place.path().join("home");
+    std::fs::create_dir_all(&home).unwrap();
+    let app = RunningApp::launch_with(
+        tempfile::tempdir().unwrap(),
+        &[("HOME", home.to_str().unwrap())],
+    )
+    .await;
     let result = drive(&app, &repo).await;
+    if result.is_ok() {
+        let user = std::fs::read_to_string(home.join(".claude/settings.json")).unwrap_or_default();
+        assert!(
+            user.contains("OTEL_EXPORTER_OTLP_LOGS_ENDPOINT"),
+            "the app turned Claude Code's telemetry toward Baton: {user}"
+        );
+    }
     app.finish("first-run", result).await;
 }
 

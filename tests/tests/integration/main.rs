@@ -45,6 +45,7 @@ mod peer_claude_code;
 mod peer_claude_code_asks;
 mod peer_claude_code_phone;
 mod peer_claude_code_worktrees;
+mod peer_client_telemetry;
 mod peer_codex;
 mod peer_copilot;
 mod peer_gemini;
