@@ -247,7 +247,10 @@ function SessionUsageLine({ usage }: { usage: NonNullable<SessionSummary["usage"
   const t = usage.today;
   const tokens = t.input + t.output + t.cache_read + t.cache_write;
   const cost = usage.today_usd === null ? "no price" : formatUsd(usage.today_usd);
-  const title = `today: ${t.input} input, ${t.output} output, ${t.cache_read} cache read, ${t.cache_write} cache written tokens`;
+  // The client's own price of each response (its telemetry), else Baton's table's.
+  const clientPriced = usage.models.length > 0 && usage.models.every((m) => m.client_priced);
+  const pricedBy = clientPriced ? "; the cost is the client's own figure" : "";
+  const title = `today: ${t.input} input, ${t.output} output, ${t.cache_read} cache read, ${t.cache_write} cache written tokens${pricedBy}`;
   return (
     <div className="muted small session-usage" data-testid="session-usage" title={title}>
       {tokens.toLocaleString("en-US")} tokens today · {cost}
