@@ -178,15 +178,7 @@ async fn messages(State(script): State<Arc<Script>>, Json(body): Json<Value>) ->
         // only the conversation's).
         return text_answer(n, "ok", None);
     }
-    if script
-        .refusals
-        .fetch_update(
-            std::sync::atomic::Ordering::SeqCst,
-            std::sync::atomic::Ordering::SeqCst,
-            |left| left.checked_sub(1),
-        )
-        .is_ok()
-    {
+    if super::take_one(&script.refusals) {
         return rate_limited();
     }
     // The conversation's answers report usage, counted as reported.
@@ -214,20 +206,10 @@ async fn messages(State(script): State<Arc<Script>>, Json(body): Json<Value>) ->
 
 /// The Messages API's 429, as it answers when a key's rate limit is spent (try again at once).
 fn rate_limited() -> Response {
-    let body = json!({"type": "error", "error": {"type": "rate_limit_error",
-        "message": "Number of request tokens has exceeded your per-minute rate limit"}});
-    (
-        axum::http::StatusCode::TOO_MANY_REQUESTS,
-        [
-            (header::RETRY_AFTER, "0".to_owned()),
-            (
-                header::HeaderName::from_static("request-id"),
-                "req_standin_429".to_owned(),
-            ),
-        ],
-        Json(body),
+    super::too_many_requests(
+        json!({"type": "error", "error": {"type": "rate_limit_error",
+        "message": "Number of request tokens has exceeded your per-minute rate limit"}}),
     )
-        .into_response()
 }
 
 impl ModelStandIn {

@@ -257,8 +257,19 @@ async fn drive(app: &RunningApp, fleet: &SimFleet) -> Result<(), String> {
     eprintln!("cards moved: {moved:?}");
     app.screenshot("board")?;
 
-    // The detail drawer opens on a card and lists its events.
-    session.click_first("[data-testid=task-card]", long).await?;
+    // The detail drawer opens on a card and lists its events. The card is one that settled
+    // (a working card moves column every tick, and a pointer click at its old place met
+    // nothing once, on a loaded machine), clicked on itself, wherever it is drawn now.
+    session
+        .wait_for("[data-testid=task-card][data-column=done]", long)
+        .await?;
+    session
+        .execute(
+            "document.querySelector('[data-testid=task-card][data-column=done]').click();",
+            vec![],
+        )
+        .await
+        .map_err(|e| format!("click a settled card: {e}"))?;
     session.wait_for("[data-testid=task-drawer]", long).await?;
     app.screenshot("board-drawer")?;
 

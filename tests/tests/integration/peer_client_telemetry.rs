@@ -269,6 +269,24 @@ async fn the_clients_own_telemetry_joins_their_sessions_through_hooks_install_al
         .await;
         assert!(store.client_telemetry_last(client).unwrap().is_some());
     }
+    // Codex's tokens: what its stand-in reported, each response once (from its rollout file:
+    // its telemetry names no response, so it adds none).
+    let store = Store::open(&place.data.join("baton.sqlite3")).unwrap();
+    let codex_agent = session_agent(&store, &codex_id).unwrap();
+    let codex_usage = store
+        .session_usage(codex_agent, HookClient::Codex, chrono::Utc::now())
+        .unwrap()
+        .unwrap();
+    let [input, output, cache_read, cache_write] = codex.seen("three").reported;
+    assert_eq!(
+        codex_usage.today,
+        baton_core::usage::TokenUse {
+            input,
+            output,
+            cache_read,
+            cache_write
+        }
+    );
     // No agent of its own for Gemini CLI's spans: four sessions, nothing else.
     let store = Store::open(&place.data.join("baton.sqlite3")).unwrap();
     assert_eq!(store.agents().unwrap().len(), 4, "{:?}", store.agents());

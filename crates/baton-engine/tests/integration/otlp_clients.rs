@@ -213,7 +213,7 @@ async fn gemini_clis_own_spans_are_taken_and_make_no_agent() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_flood_of_records_and_huge_values_are_bounded() {
+async fn a_flood_of_records_and_long_values_are_bounded() {
     let (engine, at) = receiving().await;
     engine
         .store()
@@ -230,29 +230,8 @@ async fn a_flood_of_records_and_huge_values_are_bounded() {
             )
         })
         .unwrap();
-    // 100 tool results in one request, each naming a 64 KiB error.
-    let huge = "x".repeat(64 * 1024);
-    let record = claude_record(
-        "s1",
-        "tool_result",
-        1,
-        &[
-            ("tool_name", json!("Bash")),
-            ("success", json!("false")),
-            ("error", json!(huge)),
-        ],
-    );
+    // (Bodies past the limits are refused 413 before they are read: `otlp_bad_input`.)
     let mut body = claude_logs(Vec::new());
-    body["resourceLogs"][0]["scopeLogs"][0]["logRecords"] = Value::Array(vec![record; 100]);
-    let answer = post(
-        at,
-        "/v1/logs",
-        &[("content-type", "application/json")],
-        serde_json::to_vec(&body).unwrap(),
-    )
-    .await;
-    // 6.5 MB of JSON is past the body limit: refused before it is read.
-    assert_eq!(answer.status, 413);
     // 12,000 records: the first 10,000 read, a 4 KiB value cut.
     let long = claude_record(
         "s1",
