@@ -178,7 +178,7 @@ async fn messages(State(script): State<Arc<Script>>, Json(body): Json<Value>) ->
         // only the conversation's).
         return text_answer(n, "ok", None);
     }
-    if super::take_one(&script.refusals) {
+    if take_one(&script.refusals) {
         return rate_limited();
     }
     // The conversation's answers report usage, counted as reported.
@@ -206,10 +206,36 @@ async fn messages(State(script): State<Arc<Script>>, Json(body): Json<Value>) ->
 
 /// The Messages API's 429, as it answers when a key's rate limit is spent (try again at once).
 fn rate_limited() -> Response {
-    super::too_many_requests(
+    too_many_requests(
         json!({"type": "error", "error": {"type": "rate_limit_error",
         "message": "Number of request tokens has exceeded your per-minute rate limit"}}),
     )
+}
+
+/// Takes one of the refusals left (true when there was one).
+fn take_one(refusals: &std::sync::atomic::AtomicUsize) -> bool {
+    use std::sync::atomic::Ordering::SeqCst;
+    refusals
+        .fetch_update(SeqCst, SeqCst, |left| left.checked_sub(1))
+        .is_ok()
+}
+
+/// A 429 with `body`, to be tried again at once, with a `request-id` as the API sends one.
+fn too_many_requests(body: serde_json::Value) -> axum::response::Response {
+    use axum::http::header;
+    use axum::response::IntoResponse;
+    (
+        axum::http::StatusCode::TOO_MANY_REQUESTS,
+        [
+            (header::RETRY_AFTER, "0"),
+            (
+                header::HeaderName::from_static("request-id"),
+                "req_standin_429",
+            ),
+        ],
+        axum::Json(body),
+    )
+        .into_response()
 }
 
 impl ModelStandIn {

@@ -23,29 +23,3 @@ pub use gemini::{GeminiStandIn, GEMINI_MODEL};
 pub use messages::{ModelStandIn, CLAUDE_MODEL};
 pub use responses::{ResponsesStandIn, WindowClimb, CODEX_MODEL};
 pub use subagents::{SubagentStandIn, SUBAGENTS};
-
-/// Takes one of the refusals left (true when there was one).
-fn take_one(refusals: &std::sync::atomic::AtomicUsize) -> bool {
-    use std::sync::atomic::Ordering::SeqCst;
-    refusals
-        .fetch_update(SeqCst, SeqCst, |left| left.checked_sub(1))
-        .is_ok()
-}
-
-/// A 429 with `body`, to be tried again at once, with a `request-id` as the APIs send one.
-fn too_many_requests(body: serde_json::Value) -> axum::response::Response {
-    use axum::http::header;
-    use axum::response::IntoResponse;
-    (
-        axum::http::StatusCode::TOO_MANY_REQUESTS,
-        [
-            (header::RETRY_AFTER, "0"),
-            (
-                header::HeaderName::from_static("request-id"),
-                "req_standin_429",
-            ),
-        ],
-        axum::Json(body),
-    )
-        .into_response()
-}

@@ -1,6 +1,6 @@
 //! The bounded queue between the receiver's HTTP side and the store: the requests waiting are
-//! written together (up to [`SPANS_TOGETHER`] spans and client events), one write at a time, through the
-//! engine's one writer, beside the polls' writes. A full queue is answered 429 by the HTTP
+//! written together (up to [`SPANS_TOGETHER`] spans and client events), one write at a time,
+//! through the engine's one writer, beside the polls' writes. A full queue is answered 429 by the HTTP
 //! side (`try_send`), so however fast a sender sends, at most [`QUEUE`] requests wait here and
 //! one write of theirs is in the writer's line at a time.
 

@@ -194,28 +194,20 @@ pub fn hooks_install(target: &HooksTarget) -> Result<HooksReport, HooksError> {
         with_hooks(current, &target.client, events, &command)
             .map_err(|err| HooksError::Settings(format!("{}: {err}", path.display())))?
     };
-    let mut telemetry_notes = Vec::new();
-    let after = match (&target.telemetry, telemetry_file(target)?) {
-        (Some(endpoint), None) => {
-            let (after, notes) = telemetry::with_telemetry(&target.client, after, endpoint);
-            telemetry_notes = notes;
-            after
-        }
-        (Some(endpoint), Some(user_file)) => {
-            telemetry_notes = user_telemetry(&target.client, &user_file, |settings| {
-                telemetry::with_telemetry(&target.client, settings, endpoint)
-            })?;
-            after
-        }
-        (None, _) => after,
-    };
+    let (after, telemetry_notes) = telemetry::install(
+        &target.client,
+        is_project(target),
+        target.telemetry.as_deref(),
+        after,
+    )?;
     let changed = before.as_ref() != Some(&after);
     if target.client == "codex" {
         let mut notes = write_codex(target, &path, &after, true)?;
         if let Some(endpoint) = &target.telemetry {
-            notes.extend(codex_telemetry(|config| {
-                telemetry::codex_with_telemetry(config, endpoint)
-            })?);
+            notes.extend(telemetry::codex_telemetry(
+                read_codex_config()?,
+                |config| telemetry::codex_with_telemetry(config, endpoint),
+            )?);
         }
         let mut main_changed = false;
         // Codex reads a linked worktree's project hooks from the repository's main checkout.
@@ -256,54 +248,8 @@ pub fn hooks_install(target: &HooksTarget) -> Result<HooksReport, HooksError> {
     })
 }
 
-/// Where the client's telemetry settings go when not in its hooks file: Claude Code reads
-/// them only from the user's settings (2.1.328 ignores a project's `env` for its telemetry,
-/// measured: a repository cannot send a person's telemetry elsewhere), so a project's
-/// install turns them on in `~/.claude/settings.json`. None: in the hooks file.
-fn telemetry_file(target: &HooksTarget) -> Result<Option<PathBuf>, HooksError> {
-    match (target.client.as_str(), &target.scope) {
-        ("claude-code", HooksScope::Project(_)) => {
-            Ok(Some(home()?.join(".claude").join("settings.json")))
-        }
-        _ => Ok(None),
-    }
-}
-
-/// A JSON settings file of the user's changed by `edit` (written with a backup when it
-/// changed); its notes.
-fn user_telemetry(
-    client: &str,
-    file: &Path,
-    edit: impl FnOnce(serde_json::Value) -> (serde_json::Value, Vec<String>),
-) -> Result<Vec<String>, HooksError> {
-    let before = read_json(file)?;
-    let (after, mut notes) = edit(before.clone().unwrap_or_else(|| json!({})));
-    if before.as_ref() != Some(&after) {
-        write_with_backup(file, &json_text(&after)?)?;
-        notes.push(format!(
-            "{}'s telemetry turned toward Baton in {} (it reads it only from the user's settings)",
-            baton_core::hooks::HookClient::parse(client).map_or(client, |c| c.label()),
-            file.display()
-        ));
-    }
-    Ok(notes)
-}
-
-/// Codex's config.toml changed by `edit` (written with a backup when it changed); its notes.
-fn codex_telemetry(
-    edit: impl FnOnce(&mut toml_edit::DocumentMut) -> Vec<String>,
-) -> Result<Vec<String>, HooksError> {
-    let (config_path, mut config, before) = read_codex_config()?;
-    let mut notes = edit(&mut config);
-    let after = config.to_string();
-    if after != before {
-        write_with_backup(&config_path, &after)?;
-        notes.push(format!(
-            "Codex's telemetry settings ([otel]) updated in {}",
-            config_path.display()
-        ));
-    }
-    Ok(notes)
+fn is_project(target: &HooksTarget) -> bool {
+    matches!(target.scope, HooksScope::Project(_))
 }
 
 /// Writes Baton's OpenCode plugin at `path`, running `command`.
@@ -358,21 +304,20 @@ pub fn hooks_uninstall(target: &HooksTarget) -> Result<HooksReport, HooksError> 
         });
     }
     let after = without_hooks(before.clone(), &target.client);
-    // Telemetry kept in the user's settings stays with the user's other projects.
-    let after = match telemetry_file(target)? {
-        None => telemetry::without_telemetry(&target.client, after),
-        Some(_) => after,
-    };
+    let after = telemetry::uninstall(&target.client, is_project(target), after)?;
     if after == before {
         return Ok(unchanged(path));
     }
     let mut notes = Vec::new();
     if target.client == "codex" {
         notes = write_codex(target, &path, &after, false)?;
-        notes.extend(codex_telemetry(|config| {
-            telemetry::codex_without_telemetry(config);
-            Vec::new()
-        })?);
+        notes.extend(telemetry::codex_telemetry(
+            read_codex_config()?,
+            |config| {
+                telemetry::codex_without_telemetry(config);
+                Vec::new()
+            },
+        )?);
         if let HooksScope::Project(dir) = &target.scope {
             notes.push(format!(
                 "{} stays trusted in Codex's config (Baton does not know who trusted it)",
@@ -410,25 +355,17 @@ pub fn hooks_status(
     };
     let events = events_with_ours(&settings, &target.client);
     let mut notes = Vec::new();
-    let telemetry_to = match (target.client.as_str(), telemetry_file(target)?) {
-        ("codex", _) => telemetry::codex_endpoint(&read_codex_config()?.1),
-        (client, Some(user_file)) => {
-            read_json(&user_file)?.and_then(|user| telemetry::telemetry_on(client, &user))
-        }
-        (client, None) => telemetry::telemetry_on(client, &settings),
+    let codex_config = match target.client.as_str() {
+        "codex" => Some(read_codex_config()?.1),
+        _ => None,
     };
-    match (target.client.as_str(), telemetry_to) {
-        ("claude-code" | "codex" | "gemini", Some(endpoint)) => {
-            notes.push(format!(
-                "the client's telemetry goes to Baton at {endpoint}"
-            ));
-        }
-        ("claude-code" | "codex" | "gemini", None) if !events.is_empty() => notes.push(
-            "the client's telemetry does not go to Baton: `baton hooks install` again turns it on"
-                .into(),
-        ),
-        _ => {}
-    }
+    notes.extend(telemetry::status_note(
+        &target.client,
+        is_project(target),
+        &settings,
+        !events.is_empty(),
+        codex_config.as_ref(),
+    )?);
     match (target.client.as_str(), &target.scope) {
         ("copilot", HooksScope::Project(dir)) if !events.is_empty() => {
             notes.extend(copilot::untrusted_note(dir)?);

@@ -16,8 +16,14 @@
 //! A setting the person gave another value is never overwritten: install says where their
 //! telemetry goes instead. Uninstall removes only the values that are Baton's.
 
+use std::path::{Path, PathBuf};
+
 use serde_json::{json, Map, Value};
 use toml_edit::{value, DocumentMut, InlineTable, Item, Table};
+
+// Only the leaf `files`: the install module and its Codex files call this one, never back.
+use super::files::{home, json_text, read_json, write_with_backup};
+use crate::HooksError;
 
 /// Claude Code's variables for its log events toward `endpoint` (the receiver's base URL).
 fn claude_env(endpoint: &str) -> [(&'static str, String); 4] {
@@ -131,6 +137,36 @@ pub(super) fn without_telemetry(client: &str, mut settings: Value) -> Value {
     settings
 }
 
+/// The hooks file's settings with the client's telemetry toward `endpoint` (None: left as
+/// they are), or the same settings when the client keeps it in the user's file, which is
+/// written here; the notes.
+pub(super) fn install(
+    client: &str,
+    project: bool,
+    endpoint: Option<&str>,
+    settings: Value,
+) -> Result<(Value, Vec<String>), HooksError> {
+    match (endpoint, telemetry_file(client, project)?) {
+        (Some(endpoint), None) => Ok(with_telemetry(client, settings, endpoint)),
+        (Some(endpoint), Some(user_file)) => {
+            let notes = user_telemetry(client, &user_file, |user| {
+                with_telemetry(client, user, endpoint)
+            })?;
+            Ok((settings, notes))
+        }
+        (None, _) => Ok((settings, Vec::new())),
+    }
+}
+
+/// The hooks file's settings without Baton's telemetry values; telemetry kept in the user's
+/// settings stays with the user's other projects.
+pub(super) fn uninstall(client: &str, project: bool, settings: Value) -> Result<Value, HooksError> {
+    Ok(match telemetry_file(client, project)? {
+        None => without_telemetry(client, settings),
+        Some(_) => settings,
+    })
+}
+
 /// Whether the settings turn the client's telemetry toward a receiver of Baton's.
 pub(super) fn telemetry_on(client: &str, settings: &Value) -> Option<String> {
     let endpoint = match client {
@@ -199,4 +235,80 @@ pub(super) fn codex_endpoint(config: &DocumentMut) -> Option<String> {
     let exporter = config.get("otel")?.get("exporter")?;
     let http = exporter.get("otlp-http")?;
     http.get("endpoint")?.as_str().map(str::to_owned)
+}
+
+/// Where the client's telemetry settings go when not in its hooks file: Claude Code reads
+/// them only from the user's settings (2.1.328 ignores a project's `env` for its telemetry,
+/// measured: a repository cannot send a person's telemetry elsewhere), so a project's
+/// install turns them on in `~/.claude/settings.json`. None: in the hooks file.
+pub(super) fn telemetry_file(client: &str, project: bool) -> Result<Option<PathBuf>, HooksError> {
+    match (client, project) {
+        ("claude-code", true) => Ok(Some(home()?.join(".claude").join("settings.json"))),
+        _ => Ok(None),
+    }
+}
+
+/// A JSON settings file of the user's changed by `edit` (written with a backup when it
+/// changed); its notes.
+pub(super) fn user_telemetry(
+    client: &str,
+    file: &Path,
+    edit: impl FnOnce(Value) -> (Value, Vec<String>),
+) -> Result<Vec<String>, HooksError> {
+    let before = read_json(file)?;
+    let (after, mut notes) = edit(before.clone().unwrap_or_else(|| json!({})));
+    if before.as_ref() != Some(&after) {
+        write_with_backup(file, &json_text(&after)?)?;
+        notes.push(format!(
+            "{}'s telemetry turned toward Baton in {} (it reads it only from the user's settings)",
+            baton_core::hooks::HookClient::parse(client).map_or(client, |c| c.label()),
+            file.display()
+        ));
+    }
+    Ok(notes)
+}
+
+/// Codex's config.toml changed by `edit` (written with a backup when it changed); its notes.
+pub(super) fn codex_telemetry(
+    (config_path, mut config, before): (PathBuf, DocumentMut, String),
+    edit: impl FnOnce(&mut DocumentMut) -> Vec<String>,
+) -> Result<Vec<String>, HooksError> {
+    let mut notes = edit(&mut config);
+    let after = config.to_string();
+    if after != before {
+        write_with_backup(&config_path, &after)?;
+        notes.push(format!(
+            "Codex's telemetry settings ([otel]) updated in {}",
+            config_path.display()
+        ));
+    }
+    Ok(notes)
+}
+
+/// What `hooks status` says of the client's telemetry (None: a client that sends none).
+pub(super) fn status_note(
+    client: &str,
+    project: bool,
+    settings: &Value,
+    hooked: bool,
+    codex_config: Option<&DocumentMut>,
+) -> Result<Option<String>, HooksError> {
+    if !matches!(client, "claude-code" | "codex" | "gemini") {
+        return Ok(None);
+    }
+    let to = match (client, telemetry_file(client, project)?) {
+        ("codex", _) => codex_config.and_then(codex_endpoint),
+        (_, Some(user_file)) => read_json(&user_file)?.and_then(|user| telemetry_on(client, &user)),
+        (_, None) => telemetry_on(client, settings),
+    };
+    Ok(match to {
+        Some(endpoint) => Some(format!(
+            "the client's telemetry goes to Baton at {endpoint}"
+        )),
+        None if hooked => Some(
+            "the client's telemetry does not go to Baton: `baton hooks install` again turns it on"
+                .into(),
+        ),
+        None => None,
+    })
 }
