@@ -11,6 +11,22 @@ use serde_json::{json, Value};
 use crate::support::hooks::session;
 use crate::support::otlp::{post, post_json_ok, receiving};
 
+/// Claude Code's session `id` as its hooks reported it: one prompt.
+fn prompted(engine: &baton_engine::Engine, id: &str) {
+    let id = id.to_owned();
+    engine
+        .store()
+        .write_blocking(move |s| {
+            let prompt = json!({"hook_event_name": "UserPromptSubmit", "prompt": "go"});
+            let call =
+                parse_hook_payload(HookClient::ClaudeCode, prompt.to_string().as_bytes(), None)
+                    .unwrap();
+            let settings = PermitSettings::in_mode(PermitMode::Warn);
+            s.record_hook(&session(&id), &call, settings, chrono::Utc::now())
+        })
+        .unwrap();
+}
+
 fn attributes(pairs: &[(&str, Value)]) -> Value {
     Value::Array(
         pairs
@@ -63,21 +79,7 @@ fn claude_logs(records: Vec<Value>) -> Value {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn claude_codes_log_events_join_the_session_its_hooks_reported() {
     let (engine, at) = receiving().await;
-    engine
-        .store()
-        .write_blocking(|s| {
-            let prompt = json!({"hook_event_name": "UserPromptSubmit", "prompt": "go"});
-            let call =
-                parse_hook_payload(HookClient::ClaudeCode, prompt.to_string().as_bytes(), None)
-                    .unwrap();
-            s.record_hook(
-                &session("ac30b025"),
-                &call,
-                PermitSettings::in_mode(PermitMode::Warn),
-                chrono::Utc::now(),
-            )
-        })
-        .unwrap();
+    prompted(&engine, "ac30b025");
     let logs = claude_logs(vec![
         claude_record(
             "ac30b025",
@@ -215,21 +217,7 @@ async fn gemini_clis_own_spans_are_taken_and_make_no_agent() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_flood_of_records_and_long_values_are_bounded() {
     let (engine, at) = receiving().await;
-    engine
-        .store()
-        .write_blocking(|s| {
-            let prompt = json!({"hook_event_name": "UserPromptSubmit", "prompt": "go"});
-            let call =
-                parse_hook_payload(HookClient::ClaudeCode, prompt.to_string().as_bytes(), None)
-                    .unwrap();
-            s.record_hook(
-                &session("s1"),
-                &call,
-                PermitSettings::in_mode(PermitMode::Warn),
-                chrono::Utc::now(),
-            )
-        })
-        .unwrap();
+    prompted(&engine, "s1");
     // (Bodies past the limits are refused 413 before they are read: `otlp_bad_input`.)
     let mut body = claude_logs(Vec::new());
     // 12,000 records: the first 10,000 read, a 4 KiB value cut.

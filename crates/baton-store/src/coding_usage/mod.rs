@@ -69,32 +69,14 @@ pub(crate) fn record_usage_in(
     now: DateTime<Utc>,
 ) -> Result<()> {
     for record in &read.records {
-        let t = &record.tokens;
-        // One response written over several lines (or read again after a rotation) counts
-        // once, with its most complete figures.
-        tx.execute_later(
-            "INSERT INTO session_usage (agent_id, usage_key, turn, at, model, input, output,
-                                        cache_read, cache_write)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
-             ON CONFLICT (agent_id, usage_key) DO UPDATE SET
-                input = greatest(session_usage.input, excluded.input),
-                output = greatest(session_usage.output, excluded.output),
-                cache_read = greatest(session_usage.cache_read, excluded.cache_read),
-                cache_write = greatest(session_usage.cache_write, excluded.cache_write),
-                model = CASE WHEN excluded.model = '' THEN session_usage.model
-                             ELSE excluded.model END",
-            params![
-                session.agent_id,
-                record.key,
-                session.turn,
-                ts(record.at.unwrap_or(now)),
-                record.model.as_deref().unwrap_or(""),
-                to_sql_int(t.input, "input tokens")?,
-                to_sql_int(t.output, "output tokens")?,
-                to_sql_int(t.cache_read, "cache read tokens")?,
-                to_sql_int(t.cache_write, "cache write tokens")?
-            ],
-        )?;
+        let row = UsageRow {
+            agent_id: session.agent_id,
+            turn: session.turn,
+            key: &record.key,
+            at: record.at.unwrap_or(now),
+            model: record.model.as_deref(),
+        };
+        record_usage_row(tx, &row, &record.tokens, None)?;
     }
     if let Some(account) = session.account {
         for window in &read.windows {
@@ -119,6 +101,52 @@ pub(crate) fn record_usage_in(
         )?;
     }
     Ok(())
+}
+
+/// Where one response's usage goes: its session, the turn it was read in, its key.
+pub(crate) struct UsageRow<'a> {
+    pub agent_id: i64,
+    pub turn: i64,
+    pub key: &'a str,
+    pub at: DateTime<Utc>,
+    pub model: Option<&'a str>,
+}
+
+/// One response's usage, whichever source read it (the session's record file, its client's
+/// telemetry): counted once by its key, with its most complete figures (one response written
+/// over several lines, or read again after a rotation, or by both sources), and the client's
+/// own price when a source gave one (`cost_usd`; None keeps what is stored).
+pub(crate) fn record_usage_row(
+    tx: &Db,
+    row: &UsageRow<'_>,
+    tokens: &baton_core::usage::TokenUse,
+    cost_usd: Option<f64>,
+) -> Result<()> {
+    tx.execute_later(
+        "INSERT INTO session_usage (agent_id, usage_key, turn, at, model, input, output,
+                                    cache_read, cache_write, cost_usd)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+         ON CONFLICT (agent_id, usage_key) DO UPDATE SET
+            input = greatest(session_usage.input, excluded.input),
+            output = greatest(session_usage.output, excluded.output),
+            cache_read = greatest(session_usage.cache_read, excluded.cache_read),
+            cache_write = greatest(session_usage.cache_write, excluded.cache_write),
+            model = CASE WHEN excluded.model = '' THEN session_usage.model
+                         ELSE excluded.model END,
+            cost_usd = coalesce(excluded.cost_usd, session_usage.cost_usd)",
+        params![
+            row.agent_id,
+            row.key,
+            row.turn,
+            ts(row.at),
+            row.model.unwrap_or(""),
+            to_sql_int(tokens.input, "input tokens")?,
+            to_sql_int(tokens.output, "output tokens")?,
+            to_sql_int(tokens.cache_read, "cache read tokens")?,
+            to_sql_int(tokens.cache_write, "cache write tokens")?,
+            cost_usd
+        ],
+    )
 }
 
 /// The cursor from `usage_sources`' `path, file_key, read_to, model` at `at`.

@@ -27,7 +27,8 @@ use chrono::{DateTime, Utc};
 use super::record::SessionRow;
 use super::turns::{find_session, next_seq, turn_id};
 use crate::changes::{self, ChangeKind};
-use crate::codec::{to_sql_int, ts};
+use crate::codec::ts;
+use crate::coding_usage::{record_usage_row, UsageRow};
 use crate::db::{params, Db};
 use crate::error::Result;
 use crate::events::{insert_events_known, Inserted, StoredEvents};
@@ -111,7 +112,14 @@ fn record_for_session(
             ..
         } = &event.what
         {
-            record_usage_row(tx, row, key, at, model.as_deref(), tokens, *cost_usd)?;
+            let usage_row = UsageRow {
+                agent_id: row.agent_id,
+                turn: row.turns,
+                key,
+                at,
+                model: model.as_deref(),
+            };
+            record_usage_row(tx, &usage_row, tokens, *cost_usd)?;
             usage += 1;
         }
         if let Some(event) = session_event(tx, row, client, &event.what, at)? {
@@ -138,44 +146,6 @@ fn record_for_session(
         changes::record(tx, ChangeKind::Events, row.agent_id, "")?;
     }
     Ok((new_events, usage))
-}
-
-/// A response's usage under its request id: the transcript's row of it (same key) keeps its
-/// tokens at the larger figures, and takes the client's price.
-fn record_usage_row(
-    tx: &Db,
-    row: &SessionRow,
-    key: &str,
-    at: DateTime<Utc>,
-    model: Option<&str>,
-    tokens: &baton_core::usage::TokenUse,
-    cost_usd: Option<f64>,
-) -> Result<()> {
-    tx.execute_later(
-        "INSERT INTO session_usage (agent_id, usage_key, turn, at, model, input, output,
-                                    cache_read, cache_write, cost_usd)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
-         ON CONFLICT (agent_id, usage_key) DO UPDATE SET
-            input = greatest(session_usage.input, excluded.input),
-            output = greatest(session_usage.output, excluded.output),
-            cache_read = greatest(session_usage.cache_read, excluded.cache_read),
-            cache_write = greatest(session_usage.cache_write, excluded.cache_write),
-            model = CASE WHEN excluded.model = '' THEN session_usage.model
-                         ELSE excluded.model END,
-            cost_usd = coalesce(excluded.cost_usd, session_usage.cost_usd)",
-        params![
-            row.agent_id,
-            key,
-            row.turns,
-            ts(at),
-            model.unwrap_or(""),
-            to_sql_int(tokens.input, "input tokens")?,
-            to_sql_int(tokens.output, "output tokens")?,
-            to_sql_int(tokens.cache_read, "cache read tokens")?,
-            to_sql_int(tokens.cache_write, "cache write tokens")?,
-            cost_usd
-        ],
-    )
 }
 
 /// The event the session's timeline shows for `what` (None: a tool's line outside any turn).
