@@ -311,13 +311,16 @@ pub fn hooks_uninstall(target: &HooksTarget) -> Result<HooksReport, HooksError> 
     let mut notes = Vec::new();
     if target.client == "codex" {
         notes = write_codex(target, &path, &after, false)?;
-        notes.extend(telemetry::codex_telemetry(
-            read_codex_config()?,
-            |config| {
-                telemetry::codex_without_telemetry(config);
-                Vec::new()
-            },
-        )?);
+        // Codex's `[otel]` is the user's: a project's uninstall leaves it to the others.
+        if !is_project(target) {
+            notes.extend(telemetry::codex_telemetry(
+                read_codex_config()?,
+                |config| {
+                    telemetry::codex_without_telemetry(config);
+                    Vec::new()
+                },
+            )?);
+        }
         if let HooksScope::Project(dir) = &target.scope {
             notes.push(format!(
                 "{} stays trusted in Codex's config (Baton does not know who trusted it)",

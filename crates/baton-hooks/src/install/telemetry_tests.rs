@@ -158,7 +158,16 @@ fn codexs_otel_exports_to_baton_unless_it_exports_elsewhere() {
         notes.iter().any(|n| n.contains("telemetry goes to Baton")),
         "{notes:?}"
     );
+    // A project's uninstall leaves the user's `[otel]` to the user's other projects; the
+    // user's uninstall takes it back.
     hooks_uninstall(&target).unwrap();
+    assert!(std::fs::read_to_string(&config).unwrap().contains("[otel]"));
+    let user = HooksTarget {
+        scope: HooksScope::User,
+        ..target.clone()
+    };
+    hooks_install(&user).unwrap();
+    hooks_uninstall(&user).unwrap();
     assert!(!std::fs::read_to_string(&config).unwrap().contains("otel"));
 
     // A person's own collector stays theirs.
